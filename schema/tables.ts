@@ -1,0 +1,151 @@
+// D1 tables (drizzle). Every org-scoped table carries org_id with a foreign key to orgs;
+// the data-access layer in workers/data refuses to query those tables without an org id.
+import { sql } from "drizzle-orm";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const createdAt = () => integer("created_at").notNull().default(sql`(unixepoch('subsec') * 1000)`);
+
+export const orgs = sqliteTable("orgs", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  createdAt: createdAt(),
+});
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    email: text("email").notNull(),
+    /** "pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>"; never the password itself. */
+    passwordHash: text("password_hash"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("users_email_unique").on(t.email)],
+);
+
+export const memberships = sqliteTable(
+  "memberships",
+  {
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    role: text("role", { enum: ["owner", "admin", "member"] }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.userId] }), index("memberships_user").on(t.userId)],
+);
+
+export const teams = sqliteTable(
+  "teams",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("teams_org_name").on(t.orgId, t.name)],
+);
+
+/** Team-level roles: a team admin manages the team's agents without being an org admin. */
+export const teamMemberships = sqliteTable(
+  "team_memberships",
+  {
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    teamId: text("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    role: text("role", { enum: ["admin", "member"] }).notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.teamId, t.userId] }), index("team_memberships_org_user").on(t.orgId, t.userId)],
+);
+
+export const projects = sqliteTable(
+  "projects",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    teamId: text("team_id").references(() => teams.id, { onDelete: "set null" }),
+    name: text("name").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("projects_org_name").on(t.orgId, t.name)],
+);
+
+export const agents = sqliteTable(
+  "agents",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    teamId: text("team_id").references(() => teams.id, { onDelete: "set null" }),
+    projectId: text("project_id").references(() => projects.id, { onDelete: "set null" }),
+    parentAgentId: text("parent_agent_id"),
+    /** Creator: a user id, or the parent agent's id for subagents. */
+    createdBy: text("created_by").notNull(),
+    autonomy: integer("autonomy").notNull().default(3),
+    status: text("status", { enum: ["active", "revoked"] }).notNull().default("active"),
+    createdAt: createdAt(),
+  },
+  (t) => [
+    index("agents_org").on(t.orgId, t.id),
+    index("agents_parent").on(t.orgId, t.parentAgentId),
+  ],
+);
+
+/**
+ * Bearer credentials of every kind. Only the SHA-256 hex of a token is stored, with a short
+ * non-secret prefix for display. subject_id is the agent, user (admin keys) or host pool.
+ */
+export const tokens = sqliteTable(
+  "tokens",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["agent", "admin", "host_enrollment", "host"] }).notNull(),
+    subjectId: text("subject_id").notNull(),
+    name: text("name"),
+    sha256: text("sha256").notNull(),
+    prefix: text("prefix").notNull(),
+    expiresAt: integer("expires_at"),
+    revokedAt: integer("revoked_at"),
+    lastUsedAt: integer("last_used_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("tokens_sha256").on(t.sha256), index("tokens_subject").on(t.orgId, t.kind, t.subjectId)],
+);
+
+/** Dashboard/API sessions: the JWT's jti is stored hashed so logout can revoke it. */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    jtiSha256: text("jti_sha256").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    revokedAt: integer("revoked_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("sessions_jti").on(t.jtiSha256)],
+);
+
+/** Audit trail: one row per action. hash/prev_hash form a per-org chain (see workers/audit). */
+export const auditEvents = sqliteTable(
+  "audit_events",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    seq: integer("seq").notNull(),
+    ts: integer("ts").notNull(),
+    actorType: text("actor_type", { enum: ["user", "agent", "host", "system"] }).notNull(),
+    actorId: text("actor_id").notNull(),
+    action: text("action").notNull(),
+    resourceType: text("resource_type").notNull(),
+    resourceId: text("resource_id"),
+    result: text("result", { enum: ["allowed", "denied", "success", "error"] }).notNull(),
+    reason: text("reason"),
+    traceId: text("trace_id"),
+    details: text("details"),
+    prevHash: text("prev_hash"),
+    hash: text("hash"),
+  },
+  (t) => [uniqueIndex("audit_org_seq").on(t.orgId, t.seq), index("audit_org_ts").on(t.orgId, t.ts)],
+);

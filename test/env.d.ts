@@ -1,0 +1,6 @@
+// Test-only bindings added by vitest.config.ts on top of the generated Env.
+declare namespace Cloudflare {
+  interface Env {
+    TEST_MIGRATIONS: import("@cloudflare/vitest-plugin").D1Migration[];
+  }
+}

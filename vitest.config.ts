@@ -1,0 +1,38 @@
+// Test projects: "workers" runs inside workerd through @cloudflare/vitest-plugin; "node" runs
+// the sandbox host, scripts and pure modules that need Node APIs or real processes.
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+import { testSecrets } from "./test/support/secrets.js";
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(path.join(import.meta.dirname, "schema/migrations"));
+  return {
+    test: {
+      projects: [
+        {
+          plugins: [
+            cloudflareTest({
+              wrangler: { configPath: "./wrangler.toml" },
+              miniflare: {
+                bindings: { ...testSecrets, ALLOW_PRIVATE_UPSTREAMS: "true", TEST_MIGRATIONS: migrations },
+              },
+            }),
+          ],
+          test: {
+            name: "workers",
+            include: ["test/workers/**/*.test.ts"],
+            setupFiles: ["test/workers/setup.ts"],
+          },
+        },
+        {
+          test: {
+            name: "node",
+            environment: "node",
+            include: ["test/node/**/*.test.ts"],
+          },
+        },
+      ],
+    },
+  };
+});

@@ -1,0 +1,65 @@
+// One error model: every failure is an AppError with a contract code; onError maps it to
+// {"error": {"code", "message"}} with the status from one exhaustive table.
+import type { ContentfulStatusCode } from "hono/utils/http-status";
+
+export const ERROR_STATUS = {
+  bad_request: 400,
+  invalid_json: 400,
+  validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  csrf_failed: 403,
+  policy_denied: 403,
+  not_found: 404,
+  method_not_allowed: 405,
+  conflict: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
+  pii_blocked: 422,
+  spend_limit: 429,
+  rate_limited: 429,
+  internal: 500,
+  upstream_error: 502,
+  unavailable: 503,
+  upstream_timeout: 504,
+} as const satisfies Record<string, ContentfulStatusCode>;
+
+export type ErrorCode = keyof typeof ERROR_STATUS;
+
+export interface ErrorBody {
+  error: { code: ErrorCode; message: string; details?: Record<string, unknown> };
+}
+
+/**
+ * A failure with a public message. `details` must be safe to show the caller (field names,
+ * categories), never values; `cause` is internal and only logged.
+ */
+export class AppError extends Error {
+  readonly code: ErrorCode;
+  readonly details: Record<string, unknown> | undefined;
+
+  constructor(code: ErrorCode, message: string, options?: { details?: Record<string, unknown>; cause?: unknown }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    this.code = code;
+    this.details = options?.details;
+  }
+
+  get status(): ContentfulStatusCode {
+    return ERROR_STATUS[this.code];
+  }
+
+  toBody(): ErrorBody {
+    return { error: { code: this.code, message: this.message, ...(this.details ? { details: this.details } : {}) } };
+  }
+}
+
+export const notFound = (what = "resource") => new AppError("not_found", `${what} not found`);
+export const forbidden = (message = "you are not allowed to do this") => new AppError("forbidden", message);
+export const unauthorized = (message = "missing or invalid credentials") => new AppError("unauthorized", message);
+export const badRequest = (message: string, details?: Record<string, unknown>) =>
+  new AppError("bad_request", message, details ? { details } : undefined);
+export const conflict = (message: string) => new AppError("conflict", message);
+
+export function errorResponse(error: AppError, headers?: HeadersInit): Response {
+  return Response.json(error.toBody(), { status: error.status, headers });
+}

@@ -1,0 +1,64 @@
+// Small WebCrypto helpers shared by identity, vault and audit: hashing, random ids and tokens,
+// constant-time comparison, base64url.
+const encoder = new TextEncoder();
+
+export function bytesToBase64url(bytes: Uint8Array): string {
+  let binary = "";
+  for (const b of bytes) binary += String.fromCharCode(b);
+  return btoa(binary).replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "");
+}
+
+export function base64ToBytes(b64: string): Uint8Array {
+  const normal = b64.replaceAll("-", "+").replaceAll("_", "/");
+  const binary = atob(normal + "=".repeat((4 - (normal.length % 4)) % 4));
+  const out = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i);
+  return out;
+}
+
+export function bytesToHex(bytes: Uint8Array): string {
+  let hex = "";
+  for (const b of bytes) hex += b.toString(16).padStart(2, "0");
+  return hex;
+}
+
+export async function sha256Hex(input: string | Uint8Array): Promise<string> {
+  const data = typeof input === "string" ? encoder.encode(input) : input;
+  return bytesToHex(new Uint8Array(await crypto.subtle.digest("SHA-256", data)));
+}
+
+export function randomBytes(length: number): Uint8Array {
+  return crypto.getRandomValues(new Uint8Array(length));
+}
+
+/** Constant-time equality of two strings (workerd's timingSafeEqual needs equal lengths). */
+export function timingSafeEqual(a: string, b: string): boolean {
+  const ab = encoder.encode(a);
+  const bb = encoder.encode(b);
+  if (ab.byteLength !== bb.byteLength) {
+    // Still spend comparable time so the length difference is not a fast path.
+    crypto.subtle.timingSafeEqual(ab, ab);
+    return false;
+  }
+  return crypto.subtle.timingSafeEqual(ab, bb);
+}
+
+const CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz";
+
+/**
+ * Time-ordered ids ("agt_01jd…"): 10 chars of millisecond time then 16 random chars, so ids
+ * sort by creation and serve directly as pagination cursors.
+ */
+export function newId(prefix: string, now = Date.now()): string {
+  let time = "";
+  let t = now;
+  for (let i = 0; i < 10; i++) {
+    time = CROCKFORD[t % 32] + time;
+    t = Math.floor(t / 32);
+  }
+  let rand = "";
+  for (const b of randomBytes(16)) rand += CROCKFORD[b % 32];
+  return `${prefix}_${time}${rand}`;
+}
+
+export const ID_PATTERN = /^[a-z]{2,5}_[0-9a-hjkmnp-tv-z]{26}$/;
