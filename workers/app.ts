@@ -1,0 +1,21 @@
+// Builds the Worker's app once: route groups for the admin API, agent gateway, tunnel and dashboard.
+import { Hono } from "hono";
+import { AppError } from "./errors.js";
+import type { AppEnv } from "./http/context.js";
+import { handleError } from "./http/errors.js";
+import { securityHeaders, traceId } from "./http/middleware.js";
+import { adminApi } from "./routes/admin/index.js";
+import { agentGateway } from "./routes/gateway/index.js";
+
+export function buildApp() {
+  const app = new Hono<AppEnv>();
+  app.use("*", traceId, securityHeaders);
+  app.onError(handleError);
+  app.notFound(() => {
+    throw new AppError("not_found", "no such route");
+  });
+  app.route("/api/v1", adminApi());
+  app.route("/agent/v1", agentGateway());
+  app.get("/healthz", (c) => c.json({ ok: true }));
+  return app;
+}
