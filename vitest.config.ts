@@ -5,6 +5,9 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { testSecrets } from "./test/support/secrets.js";
 
+// wrangler checks the required secrets exist; in tests they are the fixed test values.
+for (const [k, v] of Object.entries(testSecrets)) process.env[k] ??= v;
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "schema/migrations"));
   return {
