@@ -41,6 +41,33 @@ export function parseEgressTarget(raw: string): URL {
   return url;
 }
 
+/**
+ * Resolves a redirect's Location against the URL that answered, with the same strictness as
+ * parseEgressTarget. The gateway then runs decideEgress and assertPublicDestination on the
+ * result again (every hop), and strips and re-injects credentials from that hop's decision.
+ */
+export function resolveRedirect(current: URL, location: string): URL {
+  if (location.length === 0 || location.length > MAX_TARGET_LENGTH) throw new AppError("upstream_error", "upstream sent an invalid redirect");
+  let next: URL;
+  try {
+    next = new URL(location, current);
+  } catch {
+    throw new AppError("upstream_error", "upstream sent an invalid redirect");
+  }
+  if (next.protocol !== "http:" && next.protocol !== "https:") throw new AppError("upstream_error", "upstream redirected to an unsupported scheme");
+  // Re-parse the absolute form so userinfo, backslashes and encoded hosts are refused as for a client target.
+  try {
+    return parseEgressTarget(next.href);
+  } catch {
+    throw new AppError("upstream_error", "upstream sent an invalid redirect");
+  }
+}
+
+/** True when a credential may follow a redirect: same scheme, host and port (never to another host). */
+export function sameOrigin(a: URL, b: URL): boolean {
+  return a.origin === b.origin;
+}
+
 export type DestinationClass =
   | "public"
   | "loopback"
@@ -173,7 +200,7 @@ function endsWithLabel(host: string, suffix: string): boolean {
 
 /** Classifies a canonical hostname (as produced by the URL parser) without any DNS lookup. */
 export function classifyHost(hostname: string): DestinationClass {
-  const host = canonicalHost(hostname);
+  const host = canonicalHost(hostname.toLowerCase());
   if (host === null || host.includes("%")) return "invalid";
   if (host.startsWith("[")) {
     const inner = host.slice(1, -1);

@@ -1,7 +1,7 @@
 // SSRF guard: the bypass corpus is refused before any fetch; public targets pass; private ones pass only when allowed.
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../../workers/errors.js";
-import { assertPublicDestination, checkDestination, classifyHost, parseEgressTarget } from "../../../workers/egress/url-safety.js";
+import { assertPublicDestination, checkDestination, classifyHost, parseEgressTarget, resolveRedirect, sameOrigin } from "../../../workers/egress/url-safety.js";
 import { PUBLIC_TARGETS, SSRF_CORPUS } from "./ssrf-corpus.js";
 
 const PORT = "8787";
@@ -105,8 +105,35 @@ describe("assertPublicDestination", () => {
     ["localhost", "local_name"],
     ["x.nip.io", "rebinding_name"],
     ["api.example.com", "public"],
+    ["LOCALHOST", "local_name"],
     ["a..b", "invalid"],
   ])("classifies %s as %s", (host, expected) => {
     expect(classifyHost(host)).toBe(expected);
+  });
+});
+
+describe("redirects", () => {
+  const here = new URL("https://api.example.com/a/b");
+
+  it("resolves relative and absolute locations", () => {
+    expect(resolveRedirect(here, "../c?x=1").href).toBe("https://api.example.com/c?x=1");
+    expect(resolveRedirect(here, "https://other.example.com/z#f").href).toBe("https://other.example.com/z");
+    expect(resolveRedirect(here, "//cdn.example.com/y").href).toBe("https://cdn.example.com/y");
+  });
+
+  it.each(["file:///etc/passwd", "https://u:p@api.example.com/", "gopher://x/", ""])("refuses %j as an upstream error", (location) => {
+    expect(() => resolveRedirect(here, location)).toThrow(expect.objectContaining({ code: "upstream_error" }));
+  });
+
+  it("hands hops to the destination check like any target", () => {
+    const next = resolveRedirect(here, "http://2130706433/");
+    expect(checkDestination(next, { allowPrivate: false })).toEqual({ ok: false, class: "loopback" });
+  });
+
+  it("lets credentials follow only within one origin", () => {
+    expect(sameOrigin(here, resolveRedirect(here, "/next"))).toBe(true);
+    expect(sameOrigin(here, resolveRedirect(here, "https://api.example.com:8443/"))).toBe(false);
+    expect(sameOrigin(here, resolveRedirect(here, "http://api.example.com/"))).toBe(false);
+    expect(sameOrigin(here, resolveRedirect(here, "https://evil.example.com/"))).toBe(false);
   });
 });
