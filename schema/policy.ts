@@ -143,6 +143,10 @@ export const EgressRuleSchema = z
     if (rule.deny === true && (rule.credential !== undefined || rule.route !== undefined)) {
       ctx.addIssue({ code: "custom", message: "a deny rule cannot carry a credential or a route" });
     }
+    // Deny rules match every port, so a port list would promise a narrower deny than applies.
+    if (rule.deny === true && rule.ports !== undefined) {
+      ctx.addIssue({ code: "custom", message: "a deny rule applies to every port; remove ports" });
+    }
   });
 
 export const PII_ACTIONS = ["allow", "mask", "redact", "block"] as const;

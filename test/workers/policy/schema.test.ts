@@ -95,6 +95,8 @@ describe("PolicyDocumentSchema", () => {
     ["bad glob", doc([{ host: "a.example.com", paths: ["/a/**b"] }])],
     ["bad route", doc([{ host: "a.example.com", route: "host:office" }])],
     ["deny with credential", doc([{ host: "a.example.com", deny: true, credential: "c" }])],
+    ["deny with route", doc([{ host: "a.example.com", deny: true, route: "pool:p" }])],
+    ["deny with ports", doc([{ host: "a.example.com", deny: true, ports: [8443] }])],
     ["bare star host", doc([{ host: "*" }])],
     ["port out of range", doc([{ host: "a.example.com", ports: [70000] }])],
     ["model with space", doc([], { models: ["gpt 4"] })],
