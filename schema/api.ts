@@ -25,6 +25,9 @@ export const ID_PREFIX = {
   token: "tok",
   session: "ses",
   audit: "aud",
+  policy: "pol",
+  credential: "cred",
+  provider: "prv",
 } as const;
 
 const name = z.string().trim().min(1).max(120);

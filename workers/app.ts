@@ -5,6 +5,7 @@ import type { AppEnv } from "./http/context.js";
 import { handleError } from "./http/errors.js";
 import { securityHeaders, traceId } from "./http/middleware.js";
 import { adminApi } from "./routes/admin/index.js";
+import { egressGateway } from "./routes/gateway/egress.js";
 import { agentGateway } from "./routes/gateway/index.js";
 
 export function buildApp() {
@@ -16,6 +17,7 @@ export function buildApp() {
   });
   app.route("/api/v1", adminApi());
   app.route("/agent/v1", agentGateway());
+  app.route("/egress", egressGateway());
   app.get("/healthz", (c) => c.json({ ok: true }));
   return app;
 }

@@ -60,9 +60,14 @@ async function assertCsrf(c: Context<AppEnv>, jti: string) {
   }
 }
 
-/** The agent's own token, as `Authorization: Bearer` or `x-api-key` (SDKs differ). */
+/**
+ * The agent's own token, as `Authorization: Bearer` or `x-api-key` (SDKs differ). When both are
+ * present the one that carries an agent token wins, so a client may keep its own Authorization
+ * for the upstream (which the gateway strips anyway).
+ */
 export function agentTokenFrom(c: Context): string | undefined {
-  return bearer(c) ?? c.req.header("x-api-key") ?? undefined;
+  const candidates = [c.req.header("x-api-key"), bearer(c)].filter((v): v is string => !!v);
+  return candidates.find((v) => tokenKindOf(v) === "agent") ?? candidates[0];
 }
 
 export const requireAgent: MiddlewareHandler<AppEnv> = async (c, next) => {

@@ -28,7 +28,8 @@ async function visibility(access: OrgAccess) {
   return { userId: access.userId, teamIds: teams.map((t) => t.teamId) };
 }
 
-async function visibleAgent(access: OrgAccess, rawId: string): Promise<AgentRow> {
+/** The agent if the caller may see it; otherwise 404, as if it did not exist. */
+export async function visibleAgent(access: OrgAccess, rawId: string): Promise<AgentRow> {
   const agent = assertFound(await access.data.agent(pathId(ID_PREFIX.agent, rawId, "agent")), "agent");
   const scope = await visibility(access);
   if (scope && agent.createdBy !== scope.userId && !(agent.teamId && scope.teamIds.includes(agent.teamId))) {
