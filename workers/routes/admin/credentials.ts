@@ -17,7 +17,7 @@ import { type CredentialRow, PolicyStore, type ProviderRow } from "../../data/po
 import { AppError, conflict } from "../../errors.js";
 import { newId } from "../../identity/crypto.js";
 import { parseStoredDoc } from "../../policy/service.js";
-import { injectOf, openCredential, sealSecret } from "../../vault/credentials.js";
+import { forgetCredentials, injectOf, openCredential, sealSecret } from "../../vault/credentials.js";
 import { loadKeyring } from "../../vault/keyring.js";
 import { needsReencrypt } from "../../vault/vault.js";
 import { adminRouter, body, errors, itemParams, json, noContent, orgParams, security } from "./kit.js";
@@ -74,6 +74,7 @@ credentialRoutes.openapi(
     const row = await s
       .insertCredential({ id, name: input.name, inject: JSON.stringify(input.inject), ...record })
       .catch((e) => conflictOnUnique(e, "a credential with this name exists"));
+    forgetCredentials(access.orgId);
     await auditAdmin(c, access, "credential.create", { type: "credential", id }, { name: input.name, inject: input.inject.type });
     return c.json(credentialView(row), 201);
   },
@@ -123,6 +124,7 @@ credentialRoutes.openapi(
       await s.updateCredential(current.id, patch).catch((e) => conflictOnUnique(e, "a credential with this name exists")),
       "credential",
     );
+    forgetCredentials(access.orgId);
     await auditAdmin(c, access, "credential.update", { type: "credential", id: current.id }, { fields: Object.keys(input) });
     return c.json(credentialView(row), 200);
   },
@@ -150,6 +152,7 @@ credentialRoutes.openapi(
       throw conflict("the credential is in use by a policy or a provider");
     }
     await s.removeCredential(current.id);
+    forgetCredentials(access.orgId);
     await auditAdmin(c, access, "credential.delete", { type: "credential", id: current.id });
     return c.body(null, 204);
   },
@@ -176,6 +179,7 @@ credentialRoutes.openapi(
       await s.updateCredential(row.id, await sealSecret(c.env, access.orgId, row.id, opened.secret));
       reencrypted++;
     }
+    forgetCredentials(access.orgId);
     await auditAdmin(c, access, "credential.rotate_keys", { type: "org", id: access.orgId }, { reencrypted, keyVersion: keyring.current });
     return c.json({ reencrypted, currentKeyVersion: keyring.current }, 200);
   },

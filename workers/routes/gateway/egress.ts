@@ -4,8 +4,6 @@
 import type { Context } from "hono";
 import { Hono } from "hono";
 import { recordAudit } from "../../audit/audit.js";
-import { makeDb } from "../../data/db.js";
-import { PolicyStore } from "../../data/policy-store.js";
 import { AppError } from "../../errors.js";
 import { scrubHeaders, scrubSecretsStream, secretForms } from "../../egress/scrub.js";
 import { assertPublicDestination, parseEgressTarget, resolveRedirect, sameOrigin } from "../../egress/url-safety.js";
@@ -14,7 +12,8 @@ import { readLimitedBytes } from "../../http/middleware.js";
 import { requireAgent } from "../../identity/authenticate.js";
 import { type EgressDecision, decideEgress } from "../../policy/decide.js";
 import { effectivePolicyFor } from "../../policy/service.js";
-import { injectOf, openCredential } from "../../vault/credentials.js";
+import { credentialRowsOf, injectOf, openCredentialCached } from "../../vault/credentials.js";
+import type { CredentialRow } from "../../data/policy-store.js";
 import { credentialHeaderName, injectCredential, stripClientAuth } from "../../vault/inject.js";
 
 export const EGRESS_BODY_LIMIT = 10 * 1024 * 1024;
@@ -52,16 +51,11 @@ function forwardableHeaders(incoming: Headers): Headers {
 }
 
 /** Header names the org's credentials are injected into: a client value for any of them is dropped. */
-const credentialHeaderCache = new Map<string, { names: string[]; expires: number }>();
-async function orgCredentialHeaders(store: PolicyStore): Promise<string[]> {
-  const hit = credentialHeaderCache.get(store.orgId);
-  if (hit && hit.expires > Date.now()) return hit.names;
-  const names = (await store.allCredentials()).flatMap((row) => {
+function credentialHeaders(rows: CredentialRow[]): string[] {
+  return rows.flatMap((row) => {
     const header = credentialHeaderName(injectOf(row));
     return header ? [header] : [];
   });
-  credentialHeaderCache.set(store.orgId, { names, expires: Date.now() + 4_000 });
-  return names;
 }
 
 function auditDecision(c: Context<AppEnv>, decision: EgressDecision, hop: number, status?: number) {
@@ -106,8 +100,8 @@ export function egressGateway() {
     let body: Uint8Array | undefined = method === "GET" || method === "HEAD" ? undefined : await readLimitedBytes(c.req.raw, EGRESS_BODY_LIMIT);
 
     const policy = await effectivePolicyFor(c.env, agent);
-    const store = new PolicyStore(makeDb(c.env.DB), agent.orgId);
-    const baseHeaders = stripClientAuth(forwardableHeaders(c.req.raw.headers), await orgCredentialHeaders(store));
+    const credentials = await credentialRowsOf(c.env, agent.orgId);
+    const baseHeaders = stripClientAuth(forwardableHeaders(c.req.raw.headers), credentialHeaders(credentials));
     const first = url;
     const secrets: string[] = [];
 
@@ -126,12 +120,12 @@ export function egressGateway() {
       let target = { headers: new Headers(baseHeaders), url };
       // A credential goes only to the origin the agent asked for, never across a redirect elsewhere.
       if (decision.credential && sameOrigin(first, url)) {
-        const row = await store.credentialByName(decision.credential);
+        const row = credentials.find((r) => r.name === decision.credential);
         if (!row) {
           auditDecision(c, { ...decision, allowed: false, explanation: "the rule's credential no longer exists" }, hop);
           throw new AppError("policy_denied", "the credential named by the matching rule does not exist");
         }
-        const opened = await openCredential(c.env, row);
+        const opened = await openCredentialCached(c.env, row);
         secrets.push(opened.secret);
         target = injectCredential(target, opened.inject, opened.secret);
       }
