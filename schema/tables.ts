@@ -226,3 +226,53 @@ export const providers = sqliteTable(
   },
   (t) => [uniqueIndex("providers_org_name").on(t.orgId, t.name)],
 );
+
+/** Pools of sandbox hosts; egress rules route to a pool by name (`route: "pool:<name>"`). */
+export const hostPools = sqliteTable(
+  "host_pools",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("host_pools_org_name").on(t.orgId, t.name)],
+);
+
+/** Enrolled sandbox hosts. Their credential is a `host` token (SHA-256 only, in tokens). */
+export const hosts = sqliteTable(
+  "hosts",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    poolId: text("pool_id").notNull().references(() => hostPools.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    status: text("status", { enum: ["active", "revoked"] }).notNull().default("active"),
+    version: text("version"),
+    lastHeartbeatAt: integer("last_heartbeat_at"),
+    connectedAt: integer("connected_at"),
+    disconnectedAt: integer("disconnected_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("hosts_pool").on(t.orgId, t.poolId)],
+);
+
+/** Sandboxes started on hosts for agents, with their last known state. */
+export const sandboxes = sqliteTable(
+  "sandboxes",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    agentId: text("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    hostId: text("host_id").references(() => hosts.id, { onDelete: "set null" }),
+    poolId: text("pool_id").notNull().references(() => hostPools.id, { onDelete: "cascade" }),
+    command: text("command").notNull(),
+    state: text("state", { enum: ["pending", "starting", "running", "exited", "failed", "stopped"] }).notNull(),
+    exitCode: integer("exit_code"),
+    reason: text("reason"),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("sandboxes_agent").on(t.orgId, t.agentId)],
+);

@@ -25,6 +25,7 @@ beforeAll(async () => {
     credentialId: cred.json.id,
     policyId: policy.json.id,
     providerId: provider.json.id,
+    hostId: "host_00000000000000000000000000",
   };
   paths = (await call("/api/v1/openapi.json")).json.paths;
 });

@@ -18,7 +18,9 @@ async function fixture(label: string): Promise<OrgFixture> {
   const credential = await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: t, body: { name: `${label}-cred`, secret: `${label}-secret-value`, inject: { type: "bearer" } } });
   const policy = await call(`/api/v1/orgs/${org.orgId}/policies`, { method: "POST", token: t, body: { name: `${label}-policy`, egress: [{ host: `${label}.example.com`, credential: `${label}-cred` }] } });
   const provider = await call(`/api/v1/orgs/${org.orgId}/providers`, { method: "POST", token: t, body: { name: `${label}-provider`, kind: "openai", baseUrl: "https://llm.example.com/v1", credential: `${label}-cred` } });
-  for (const r of [team, project, agent, key, credential, policy, provider]) expect(r.status, r.text).toBe(201);
+  const enrollment = await call(`/api/v1/orgs/${org.orgId}/hosts`, { method: "POST", token: t, body: { pool: `${label}-pool` } });
+  const host = await call("/api/v1/hosts/enroll", { method: "POST", token: enrollment.json.enrollmentToken, body: { name: `${label}-host` } });
+  for (const r of [team, project, agent, key, credential, policy, provider, enrollment, host]) expect(r.status, r.text).toBe(201);
   return {
     ...org,
     ids: {
@@ -31,8 +33,9 @@ async function fixture(label: string): Promise<OrgFixture> {
       credentialId: credential.json.id,
       policyId: policy.json.id,
       providerId: provider.json.id,
+      hostId: host.json.hostId,
     },
-    names: [`${label}-team`, `${label}-project`, `${label}-agent`, `${label}-key`, `${label}-cred`, `${label}-secret-value`, `${label}-policy`, `${label}-provider`, org.email],
+    names: [`${label}-team`, `${label}-project`, `${label}-agent`, `${label}-key`, `${label}-cred`, `${label}-secret-value`, `${label}-policy`, `${label}-provider`, `${label}-pool`, `${label}-host`, org.email],
   };
 }
 
@@ -43,6 +46,7 @@ function sampleBody(method: string, path: string, ids: Record<string, string>): 
   if (path.endsWith("/members")) return { email: "new-person@example.test", role: "member", password: "long-enough-password" };
   if (path.endsWith("/members/{userId}")) return { role: "admin" };
   if (path.endsWith("/token") || path.endsWith("/rotate-keys")) return undefined;
+  if (path.endsWith("/hosts")) return { pool: "probe-pool" };
   if (path.endsWith("/credentials")) return { name: "probe-cred", secret: "probe-secret", inject: { type: "bearer" } };
   if (path.endsWith("/credentials/{credentialId}")) return { secret: "new-probe-secret" };
   if (path.endsWith("/providers")) return { name: "p", kind: "openai", baseUrl: "https://x.example.com", credential: "alpha-cred" };

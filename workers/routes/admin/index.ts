@@ -5,6 +5,7 @@ import { agentRoutes } from "./agents.js";
 import { apiKeyRoutes } from "./api-keys.js";
 import { auditRoutes } from "./audit.js";
 import { credentialRoutes } from "./credentials.js";
+import { hostRoutes } from "./hosts.js";
 import { identityRoutes } from "./identity.js";
 import { adminRouter } from "./kit.js";
 import { orgRoutes } from "./orgs.js";
@@ -20,7 +21,7 @@ export function adminApi() {
   api.route("/", identityRoutes);
   api.use("/orgs", requireUser);
   api.use("/orgs/*", requireUser);
-  for (const routes of [orgRoutes, teamRoutes, agentRoutes, apiKeyRoutes, credentialRoutes, policyRoutes, auditRoutes]) api.route("/", routes);
+  for (const routes of [orgRoutes, teamRoutes, agentRoutes, apiKeyRoutes, credentialRoutes, policyRoutes, hostRoutes, auditRoutes]) api.route("/", routes);
 
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
