@@ -1,0 +1,215 @@
+// The default sandbox driver: bubblewrap namespaces + seccomp + cgroups, launched as an unprivileged host user.
+import { execFile } from "node:child_process";
+import { lstatSync, readlinkSync } from "node:fs";
+import { chown, mkdir, open, stat, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { detectCgroups, SandboxCgroup, type CgroupLayout } from "./cgroups.js";
+import { launch } from "./process.js";
+import { seccompBpf } from "./seccomp.js";
+import {
+  SandboxStartError,
+  sandboxSpecSchema,
+  type DriverAvailability,
+  type SandboxDriver,
+  type SandboxHandle,
+  type SandboxSpec,
+} from "./types.js";
+
+const run = promisify(execFile);
+
+export interface BwrapDriverOptions {
+  bwrapPath?: string;
+  /** Used when the daemon is root, to drop to `runAs` before bwrap starts. */
+  setprivPath?: string;
+  /** Host uid/gid the sandbox maps to when the daemon runs as root (default nobody, 65534). */
+  runAs?: { uid: number; gid: number };
+  /** uid/gid of the command inside the sandbox. */
+  sandboxUid?: number;
+  /** Directory for the synthetic /etc/passwd, /etc/group and the compiled seccomp program. */
+  stateDir?: string;
+  /** Host paths bound read-only at the same place (e.g. /opt/node); they must exist. */
+  extraReadOnly?: string[];
+}
+
+/** /etc files a typical command needs; the rest of the host's /etc stays out. */
+const ETC_PIECES = [
+  "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime", "nsswitch.conf",
+  "ssl", "ca-certificates", "mime.types",
+];
+/** Top-level directories of a (possibly merged-/usr) root: symlinks are copied, dirs bound read-only. */
+const ROOT_DIRS = ["bin", "sbin", "lib", "lib32", "lib64", "libx32"];
+
+/** The command's own environment defaults; spec.env overrides them. */
+function sandboxEnv(spec: SandboxSpec): Record<string, string> {
+  const env: Record<string, string> = {
+    PATH: "/usr/local/bin:/usr/bin:/bin",
+    HOME: "/workspace",
+    TMPDIR: "/tmp",
+    LANG: "C.UTF-8",
+    ...spec.env,
+  };
+  if (spec.network.proxyUrl) {
+    for (const k of ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"]) env[k] = spec.network.proxyUrl;
+  }
+  return env;
+}
+
+// Joins every cgroup.procs given before anything else runs, so the sandbox is limited from its
+// first instruction (children inherit the cgroup). Exit 125 marks a launcher failure.
+const LAUNCHER = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; exec "$@"';
+
+export class BwrapDriver implements SandboxDriver {
+  readonly name = "bwrap";
+  readonly #bwrap: string;
+  readonly #setpriv: string;
+  readonly #runAs: { uid: number; gid: number };
+  readonly #sandboxUid: number;
+  readonly #stateDir: string;
+  readonly #extraReadOnly: string[];
+  #prepared: Promise<{ layout: CgroupLayout; seccompPath: string; rootArgs: string[] }> | undefined;
+
+  constructor(opts: BwrapDriverOptions = {}) {
+    this.#bwrap = opts.bwrapPath ?? "/usr/bin/bwrap";
+    this.#setpriv = opts.setprivPath ?? "/usr/bin/setpriv";
+    this.#runAs = opts.runAs ?? { uid: 65534, gid: 65534 };
+    this.#sandboxUid = opts.sandboxUid ?? 1000;
+    this.#stateDir = opts.stateDir ?? path.join(os.tmpdir(), `palisade-sandbox-${process.getuid?.() ?? 0}`);
+    this.#extraReadOnly = opts.extraReadOnly ?? [];
+  }
+
+  get #isRoot(): boolean {
+    return process.getuid?.() === 0;
+  }
+
+  async available(): Promise<DriverAvailability> {
+    try {
+      await this.#prepare();
+      // A real round trip: namespaces and the seccomp program must be accepted by this kernel.
+      const h = await this.#spawn(
+        { id: `probe-${process.pid}-${Date.now()}`, agentId: "probe", command: ["/bin/true"], env: {}, workspaceDir: "", limits: { memoryBytes: 64 << 20, cpuQuota: 1, pids: 16 }, network: {} },
+        false,
+      );
+      const err: Buffer[] = [];
+      h.stderr.on("data", (b: Buffer) => err.push(b));
+      h.stdout.resume();
+      const exit = await h.wait();
+      if (exit.exitCode !== 0) return { ok: false, reason: `bwrap probe failed: ${Buffer.concat(err).toString().trim()}` };
+      return { ok: true };
+    } catch (e) {
+      return { ok: false, reason: e instanceof Error ? e.message : String(e) };
+    }
+  }
+
+  async start(input: SandboxSpec): Promise<SandboxHandle> {
+    const parsed = sandboxSpecSchema.safeParse(input);
+    if (!parsed.success) throw new SandboxStartError(`invalid sandbox spec: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    const spec = parsed.data;
+    const ws = await stat(spec.workspaceDir).catch(() => undefined);
+    if (!ws?.isDirectory()) throw new SandboxStartError("workspace directory does not exist");
+    if (this.#isRoot) await chown(spec.workspaceDir, this.#runAs.uid, this.#runAs.gid);
+    return this.#spawn(spec, true);
+  }
+
+  /** Everything that is the same for every sandbox, done once. */
+  #prepare() {
+    this.#prepared ??= (async () => {
+      const bwrapOk = await stat(this.#bwrap).catch(() => undefined);
+      if (!bwrapOk) throw new Error(`bubblewrap not found at ${this.#bwrap} (apt-get install bubblewrap)`);
+      if (this.#isRoot && !(await stat(this.#setpriv).catch(() => undefined))) throw new Error(`setpriv not found at ${this.#setpriv}`);
+      const layout = await detectCgroups();
+      await mkdir(this.#stateDir, { recursive: true, mode: 0o755 });
+      const u = this.#sandboxUid;
+      await writeFile(path.join(this.#stateDir, "passwd"), `agent:x:${u}:${u}:agent:/workspace:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`, { mode: 0o644 });
+      await writeFile(path.join(this.#stateDir, "group"), `agent:x:${u}:\nnogroup:x:65534:\n`, { mode: 0o644 });
+      const seccompPath = path.join(this.#stateDir, "seccomp.bpf");
+      await writeFile(seccompPath, await seccompBpf(), { mode: 0o600 });
+      return { layout, seccompPath, rootArgs: this.#rootArgs() };
+    })();
+    this.#prepared.catch(() => {
+      this.#prepared = undefined;
+    });
+    return this.#prepared;
+  }
+
+  /** The read-only root: /usr, the top-level dirs or their symlinks, a few /etc files. */
+  #rootArgs(): string[] {
+    const args = ["--ro-bind", "/usr", "/usr"];
+    for (const d of ROOT_DIRS) {
+      const p = `/${d}`;
+      const st = lstatSync(p, { throwIfNoEntry: false });
+      if (!st) continue;
+      if (st.isSymbolicLink()) args.push("--symlink", readlinkSync(p), p);
+      else args.push("--ro-bind", p, p);
+    }
+    for (const e of ETC_PIECES) args.push("--ro-bind-try", `/etc/${e}`, `/etc/${e}`);
+    args.push("--ro-bind", path.join(this.#stateDir, "passwd"), "/etc/passwd");
+    args.push("--ro-bind", path.join(this.#stateDir, "group"), "/etc/group");
+    for (const p of this.#extraReadOnly) args.push("--ro-bind", p, p);
+    return args;
+  }
+
+  /** bwrap arguments for one sandbox; the seccomp program arrives on fd 3. */
+  bwrapArgs(spec: Pick<SandboxSpec, "command" | "workspaceDir">, rootArgs: string[]): string[] {
+    const u = String(this.#sandboxUid);
+    return [
+      "--unshare-all", // user, ipc, pid, net, uts, cgroup (if supported); no --share-net
+      "--die-with-parent",
+      "--new-session",
+      "--uid", u, "--gid", u,
+      "--hostname", "sandbox",
+      "--cap-drop", "ALL",
+      ...rootArgs,
+      "--proc", "/proc",
+      "--dev", "/dev",
+      "--tmpfs", "/tmp",
+      ...(spec.workspaceDir ? ["--bind", spec.workspaceDir, "/workspace"] : ["--dir", "/workspace"]),
+      "--chdir", "/workspace",
+      "--remount-ro", "/",
+      "--seccomp", "3",
+      "--",
+      ...spec.command,
+    ];
+  }
+
+  async #spawn(spec: SandboxSpec, withCgroup: boolean): Promise<SandboxHandle> {
+    const { layout, seccompPath, rootArgs } = await this.#prepare().catch((e: unknown) => {
+      throw new SandboxStartError(e instanceof Error ? e.message : String(e));
+    });
+    const cgroup = withCgroup
+      ? await SandboxCgroup.create(layout, spec.id, spec.limits).catch((e: unknown) => {
+          throw new SandboxStartError(`cgroup setup failed: ${e instanceof Error ? e.message : String(e)}`);
+        })
+      : undefined;
+    const seccompFd = await open(seccompPath, "r");
+    try {
+      const drop = this.#isRoot
+        ? [this.#setpriv, `--reuid=${this.#runAs.uid}`, `--regid=${this.#runAs.gid}`, "--clear-groups", "--"]
+        : [];
+      const files = cgroup?.procsFiles ?? [];
+      // The environment travels in the process environment, not on bwrap's command line, so it
+      // never shows up in the host's /proc/<pid>/cmdline.
+      return await launch({
+        id: spec.id,
+        file: "/bin/sh",
+        args: ["-c", LAUNCHER, "palisade-launch", String(files.length), ...files, ...drop, this.#bwrap, ...this.bwrapArgs(spec, rootArgs)],
+        env: sandboxEnv(spec),
+        extraFds: [seccompFd.fd],
+        ...(cgroup ? { cgroup } : {}),
+        ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }),
+      });
+    } catch (e) {
+      await cgroup?.destroy();
+      throw e;
+    } finally {
+      await seccompFd.close();
+    }
+  }
+}
+
+/** Checks the bwrap binary runs at all (used by tests and `available()` callers for a version). */
+export async function bwrapVersion(bwrapPath = "/usr/bin/bwrap"): Promise<string> {
+  const { stdout } = await run(bwrapPath, ["--version"]);
+  return stdout.trim();
+}

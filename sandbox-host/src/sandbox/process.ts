@@ -1,0 +1,72 @@
+// Turns a launched sandbox process into a SandboxHandle: exit, timeout, kill and cleanup in one place.
+import { spawn } from "node:child_process";
+import type { SandboxCgroup } from "./cgroups.js";
+import { SandboxStartError, type SandboxExit, type SandboxHandle } from "./types.js";
+
+export interface LaunchOptions {
+  id: string;
+  file: string;
+  args: string[];
+  /** The launcher's whole environment; nothing of the daemon's environment is passed on. */
+  env: Record<string, string>;
+  /** Extra file descriptors from fd 3 on (e.g. the seccomp program). */
+  extraFds?: number[];
+  cgroup?: SandboxCgroup;
+  timeoutMs?: number;
+  /** Ends the sandbox's processes when kill() on the launcher alone would not (e.g. `crun kill`). */
+  killAll?: (signal: NodeJS.Signals) => void;
+  /** Runs after the sandbox has ended, before wait() resolves. */
+  cleanup?: () => Promise<void>;
+}
+
+export async function launch(opts: LaunchOptions): Promise<SandboxHandle> {
+  const child = spawn(opts.file, opts.args, {
+    env: opts.env,
+    stdio: ["ignore", "pipe", "pipe", ...(opts.extraFds ?? [])],
+    cwd: "/",
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once("spawn", resolve);
+    child.once("error", (err) => reject(new SandboxStartError(`sandbox launcher could not start: ${err.message}`)));
+  });
+  const pid = child.pid;
+  if (pid === undefined) throw new SandboxStartError("sandbox launcher has no pid");
+  const startedAt = performance.now();
+  let timedOut = false;
+  const kill = (signal: NodeJS.Signals = "SIGKILL") => {
+    if (child.exitCode !== null || child.signalCode !== null) return;
+    opts.killAll?.(signal);
+    child.kill(signal);
+  };
+  const timer =
+    opts.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          kill("SIGKILL");
+        }, opts.timeoutMs);
+
+  const exited = new Promise<SandboxExit>((resolve, reject) => {
+    child.once("close", (code, signal) => {
+      const durationMs = performance.now() - startedAt;
+      if (timer) clearTimeout(timer);
+      const finish = async (): Promise<SandboxExit> => {
+        const oomKilled = (await opts.cgroup?.oomKilled()) ?? false;
+        await opts.cgroup?.destroy();
+        await opts.cleanup?.();
+        return { exitCode: code, signal, durationMs, timedOut, oomKilled };
+      };
+      finish().then(resolve, reject);
+    });
+  });
+  // wait() may be called late or never; an unobserved rejection must not crash the daemon.
+  exited.catch(() => undefined);
+  return {
+    id: opts.id,
+    pid,
+    stdout: child.stdout,
+    stderr: child.stderr,
+    wait: () => exited,
+    kill,
+  };
+}
