@@ -46,14 +46,18 @@ export async function launch(opts: LaunchOptions): Promise<SandboxHandle> {
           kill("SIGKILL");
         }, opts.timeoutMs);
 
+  // On the launcher's exit the sandbox is over: whatever is left in its cgroup is killed at once,
+  // so a leftover process holding stdout open cannot keep the streams (and wait()) from ending.
+  const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
   const exited = new Promise<SandboxExit>((resolve, reject) => {
-    child.once("close", (code, signal) => {
+    child.once("exit", (code, signal) => {
       const durationMs = performance.now() - startedAt;
       if (timer) clearTimeout(timer);
       const finish = async (): Promise<SandboxExit> => {
         const oomKilled = (await opts.cgroup?.oomKilled()) ?? false;
         await opts.cgroup?.destroy();
         await opts.cleanup?.();
+        await closed;
         return { exitCode: code, signal, durationMs, timedOut, oomKilled };
       };
       finish().then(resolve, reject);
