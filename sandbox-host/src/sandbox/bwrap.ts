@@ -1,12 +1,12 @@
 // The default sandbox driver: bubblewrap namespaces + seccomp + cgroups, launched as an unprivileged host user.
 import { execFile } from "node:child_process";
-import { lstatSync, readlinkSync } from "node:fs";
-import { chown, mkdir, open, stat, writeFile } from "node:fs/promises";
+import { chown, open, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { detectCgroups, SandboxCgroup, type CgroupLayout } from "./cgroups.js";
 import { launch } from "./process.js";
+import { ETC_PIECES, rootEntries, sandboxEnv, writeIdentityFiles } from "./rootfs.js";
 import { seccompBpf } from "./seccomp.js";
 import {
   SandboxStartError,
@@ -31,29 +31,6 @@ export interface BwrapDriverOptions {
   stateDir?: string;
   /** Host paths bound read-only at the same place (e.g. /opt/node); they must exist. */
   extraReadOnly?: string[];
-}
-
-/** /etc files a typical command needs; the rest of the host's /etc stays out. */
-const ETC_PIECES = [
-  "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime", "nsswitch.conf",
-  "ssl", "ca-certificates", "mime.types",
-];
-/** Top-level directories of a (possibly merged-/usr) root: symlinks are copied, dirs bound read-only. */
-const ROOT_DIRS = ["bin", "sbin", "lib", "lib32", "lib64", "libx32"];
-
-/** The command's own environment defaults; spec.env overrides them. */
-function sandboxEnv(spec: SandboxSpec): Record<string, string> {
-  const env: Record<string, string> = {
-    PATH: "/usr/local/bin:/usr/bin:/bin",
-    HOME: "/workspace",
-    TMPDIR: "/tmp",
-    LANG: "C.UTF-8",
-    ...spec.env,
-  };
-  if (spec.network.proxyUrl) {
-    for (const k of ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"]) env[k] = spec.network.proxyUrl;
-  }
-  return env;
 }
 
 // Joins every cgroup.procs given before anything else runs, so the sandbox is limited from its
@@ -119,10 +96,7 @@ export class BwrapDriver implements SandboxDriver {
       if (!bwrapOk) throw new Error(`bubblewrap not found at ${this.#bwrap} (apt-get install bubblewrap)`);
       if (this.#isRoot && !(await stat(this.#setpriv).catch(() => undefined))) throw new Error(`setpriv not found at ${this.#setpriv}`);
       const layout = await detectCgroups();
-      await mkdir(this.#stateDir, { recursive: true, mode: 0o755 });
-      const u = this.#sandboxUid;
-      await writeFile(path.join(this.#stateDir, "passwd"), `agent:x:${u}:${u}:agent:/workspace:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`, { mode: 0o644 });
-      await writeFile(path.join(this.#stateDir, "group"), `agent:x:${u}:\nnogroup:x:65534:\n`, { mode: 0o644 });
+      await writeIdentityFiles(this.#stateDir, this.#sandboxUid);
       const seccompPath = path.join(this.#stateDir, "seccomp.bpf");
       await writeFile(seccompPath, await seccompBpf(), { mode: 0o600 });
       return { layout, seccompPath, rootArgs: this.#rootArgs() };
@@ -136,12 +110,9 @@ export class BwrapDriver implements SandboxDriver {
   /** The read-only root: /usr, the top-level dirs or their symlinks, a few /etc files. */
   #rootArgs(): string[] {
     const args = ["--ro-bind", "/usr", "/usr"];
-    for (const d of ROOT_DIRS) {
-      const p = `/${d}`;
-      const st = lstatSync(p, { throwIfNoEntry: false });
-      if (!st) continue;
-      if (st.isSymbolicLink()) args.push("--symlink", readlinkSync(p), p);
-      else args.push("--ro-bind", p, p);
+    for (const e of rootEntries()) {
+      if ("symlink" in e) args.push("--symlink", e.symlink, e.path);
+      else args.push("--ro-bind", e.path, e.path);
     }
     for (const e of ETC_PIECES) args.push("--ro-bind-try", `/etc/${e}`, `/etc/${e}`);
     args.push("--ro-bind", path.join(this.#stateDir, "passwd"), "/etc/passwd");

@@ -17,6 +17,8 @@ export interface LaunchOptions {
   killAll?: (signal: NodeJS.Signals) => void;
   /** Runs after the sandbox has ended, before wait() resolves. */
   cleanup?: () => Promise<void>;
+  /** OOM verdict when the driver, not `cgroup`, owns the cgroup; asked after cleanup. */
+  oomKilled?: () => boolean;
 }
 
 export async function launch(opts: LaunchOptions): Promise<SandboxHandle> {
@@ -35,8 +37,13 @@ export async function launch(opts: LaunchOptions): Promise<SandboxHandle> {
   let timedOut = false;
   const kill = (signal: NodeJS.Signals = "SIGKILL") => {
     if (child.exitCode !== null || child.signalCode !== null) return;
-    opts.killAll?.(signal);
-    child.kill(signal);
+    if (!opts.killAll) {
+      child.kill(signal);
+      return;
+    }
+    opts.killAll(signal);
+    // The runtime may not have created the container yet; then its own process is the one to end.
+    setTimeout(() => child.kill("SIGKILL"), 2_000).unref();
   };
   const timer =
     opts.timeoutMs === undefined
@@ -54,9 +61,10 @@ export async function launch(opts: LaunchOptions): Promise<SandboxHandle> {
       const durationMs = performance.now() - startedAt;
       if (timer) clearTimeout(timer);
       const finish = async (): Promise<SandboxExit> => {
-        const oomKilled = (await opts.cgroup?.oomKilled()) ?? false;
+        let oomKilled = (await opts.cgroup?.oomKilled()) ?? false;
         await opts.cgroup?.destroy();
         await opts.cleanup?.();
+        oomKilled ||= opts.oomKilled?.() ?? false;
         await closed;
         return { exitCode: code, signal, durationMs, timedOut, oomKilled };
       };
