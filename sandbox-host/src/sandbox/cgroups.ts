@@ -188,6 +188,20 @@ export class SandboxCgroup {
     return text.split("\n").filter(Boolean).map(Number);
   }
 
+  /** Sends a signal to every process of the sandbox; returns how many were signalled. */
+  async signalAll(signal: NodeJS.Signals): Promise<number> {
+    let n = 0;
+    for (const pid of await this.pids()) {
+      try {
+        process.kill(pid, signal);
+        n++;
+      } catch {
+        // already gone
+      }
+    }
+    return n;
+  }
+
   /** Whether the kernel OOM-killed a process of this sandbox (v1 memory.oom_control, v2 memory.events). */
   async oomKilled(): Promise<boolean> {
     const dir = this.#dirs.get("memory")!;

@@ -21,6 +21,8 @@ export interface LaunchOptions {
   oomKilled?: () => boolean;
 }
 
+const KILL_GRACE_MS = 3_000;
+
 export async function launch(opts: LaunchOptions): Promise<SandboxHandle> {
   const child = spawn(opts.file, opts.args, {
     env: opts.env,
@@ -31,19 +33,26 @@ export async function launch(opts: LaunchOptions): Promise<SandboxHandle> {
     child.once("spawn", resolve);
     child.once("error", (err) => reject(new SandboxStartError(`sandbox launcher could not start: ${err.message}`)));
   });
-  const pid = child.pid;
-  if (pid === undefined) throw new SandboxStartError("sandbox launcher has no pid");
+  const { pid, stdout, stderr } = child;
+  if (pid === undefined || !stdout || !stderr) throw new SandboxStartError("sandbox launcher has no pid or pipes");
   const startedAt = performance.now();
   let timedOut = false;
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  // The signal goes to every process of the sandbox, so the command itself can end gracefully
+  // on SIGTERM; anything still running a few seconds later is killed outright.
   const kill = (signal: NodeJS.Signals = "SIGKILL") => {
-    if (child.exitCode !== null || child.signalCode !== null) return;
-    if (!opts.killAll) {
-      child.kill(signal);
-      return;
+    if (!alive()) return;
+    if (opts.killAll) opts.killAll(signal);
+    else child.kill(signal);
+    void opts.cgroup?.signalAll(signal);
+    if (signal !== "SIGKILL") {
+      setTimeout(() => {
+        if (alive()) kill("SIGKILL");
+      }, KILL_GRACE_MS).unref();
+    } else if (opts.killAll) {
+      // The runtime may not have created the container yet; then its own process is the one to end.
+      setTimeout(() => alive() && child.kill("SIGKILL"), KILL_GRACE_MS).unref();
     }
-    opts.killAll(signal);
-    // The runtime may not have created the container yet; then its own process is the one to end.
-    setTimeout(() => child.kill("SIGKILL"), 2_000).unref();
   };
   const timer =
     opts.timeoutMs === undefined
@@ -76,8 +85,8 @@ export async function launch(opts: LaunchOptions): Promise<SandboxHandle> {
   return {
     id: opts.id,
     pid,
-    stdout: child.stdout,
-    stderr: child.stderr,
+    stdout,
+    stderr,
     wait: () => exited,
     kill,
   };
