@@ -6,7 +6,7 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { detectCgroups, SandboxCgroup, type CgroupLayout } from "./cgroups.js";
 import { launch } from "./process.js";
-import { ETC_PIECES, rootEntries, sandboxEnv, writeIdentityFiles } from "./rootfs.js";
+import { ETC_PIECES, PROXY_SOCKET_INSIDE, rootEntries, sandboxEnv, SOCAT, withProxyBridge, writeIdentityFiles } from "./rootfs.js";
 import { seccompBpf } from "./seccomp.js";
 import {
   SandboxStartError,
@@ -86,6 +86,13 @@ export class BwrapDriver implements SandboxDriver {
     const ws = await stat(spec.workspaceDir).catch(() => undefined);
     if (!ws?.isDirectory()) throw new SandboxStartError("workspace directory does not exist");
     if (this.#isRoot) await chown(spec.workspaceDir, this.#runAs.uid, this.#runAs.gid);
+    if (spec.network.proxySocket) {
+      const sock = await stat(spec.network.proxySocket).catch(() => undefined);
+      if (!sock?.isSocket()) throw new SandboxStartError("proxy socket does not exist");
+      if (!(await stat(SOCAT).catch(() => undefined))) throw new SandboxStartError(`proxy bridge needs ${SOCAT} (apt-get install socat)`);
+      // Only this sandbox's host user may connect to its proxy.
+      if (this.#isRoot) await chown(spec.network.proxySocket, this.#runAs.uid, this.#runAs.gid);
+    }
     return this.#spawn(spec, true);
   }
 
@@ -122,7 +129,8 @@ export class BwrapDriver implements SandboxDriver {
   }
 
   /** bwrap arguments for one sandbox; the seccomp program arrives on fd 3. */
-  bwrapArgs(spec: Pick<SandboxSpec, "command" | "workspaceDir">, rootArgs: string[]): string[] {
+  bwrapArgs(spec: Pick<SandboxSpec, "command" | "workspaceDir" | "network">, rootArgs: string[]): string[] {
+    const socket = spec.network.proxySocket;
     const u = String(this.#sandboxUid);
     return [
       "--unshare-all", // user, ipc, pid, net, uts, cgroup (if supported); no --share-net
@@ -137,10 +145,11 @@ export class BwrapDriver implements SandboxDriver {
       "--tmpfs", "/tmp",
       ...(spec.workspaceDir ? ["--bind", spec.workspaceDir, "/workspace"] : ["--dir", "/workspace"]),
       "--chdir", "/workspace",
+      ...(socket ? ["--ro-bind", socket, PROXY_SOCKET_INSIDE] : []),
       "--remount-ro", "/",
       "--seccomp", "3",
       "--",
-      ...spec.command,
+      ...(socket ? withProxyBridge(spec.command) : spec.command),
     ];
   }
 

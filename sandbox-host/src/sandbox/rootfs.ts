@@ -43,8 +43,29 @@ export function sandboxEnv(spec: SandboxSpec): Record<string, string> {
     LANG: "C.UTF-8",
     ...spec.env,
   };
-  if (spec.network.proxyUrl) {
-    for (const k of ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"]) env[k] = spec.network.proxyUrl;
+  const proxy = spec.network.proxyUrl ?? (spec.network.proxySocket ? `http://127.0.0.1:${PROXY_BRIDGE_PORT}` : undefined);
+  if (proxy) {
+    for (const k of ["HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"]) env[k] = proxy;
   }
   return env;
+}
+
+/** Where the proxy socket appears inside, and the loopback port bridged to it. */
+export const PROXY_SOCKET_INSIDE = "/run/palisade/proxy.sock";
+export const PROXY_BRIDGE_PORT = 3128;
+export const SOCAT = "/usr/bin/socat";
+
+/**
+ * Prefixes the command with a bridge from 127.0.0.1:3128 (inside the sandbox's own network
+ * namespace) to the proxy socket, and starts the command once the bridge listens. The bridge runs
+ * under the same restrictions as the command; it can reach nothing but the proxy socket.
+ */
+export function withProxyBridge(command: string[]): string[] {
+  const listen = `:${PROXY_BRIDGE_PORT.toString(16).toUpperCase().padStart(4, "0")} 00000000:0000 0A`;
+  const script = [
+    `${SOCAT} TCP-LISTEN:${PROXY_BRIDGE_PORT},bind=127.0.0.1,reuseaddr,fork UNIX-CONNECT:${PROXY_SOCKET_INSIDE} &`,
+    `i=0; until grep -q '${listen}' /proc/net/tcp; do i=$((i+1)); [ $i -gt 2000 ] && { echo 'palisade: proxy bridge did not start' >&2; exit 125; }; done`,
+    'exec "$@"',
+  ].join("\n");
+  return ["/bin/sh", "-c", script, "palisade-bridge", ...command];
 }

@@ -22,6 +22,12 @@ export const sandboxSpecSchema = z.object({
   network: z.object({
     /** HTTP(S) proxy URL as seen from inside the sandbox; set as HTTP_PROXY/HTTPS_PROXY. */
     proxyUrl: z.string().url().optional(),
+    /**
+     * Host path of this sandbox's proxy as a unix socket. The sandbox's network namespace has no
+     * route out, so the socket is bound in and bridged to 127.0.0.1:3128 inside, and proxyUrl
+     * defaults to that address.
+     */
+    proxySocket: z.string().startsWith("/").optional(),
   }),
   timeoutMs: z.number().int().positive().optional(),
 });

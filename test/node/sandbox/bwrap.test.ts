@@ -165,6 +165,30 @@ describe.skipIf(!availability.ok)("bwrap driver", { timeout: 60_000 }, () => {
       expect(accepted).toBe(before);
     });
 
+    it("reaches the outside only through its proxy socket, bridged to HTTP_PROXY inside", async () => {
+      const seen: string[] = [];
+      const sockPath = path.join(ws.base, "proxy-a.sock");
+      const proxy = net.createServer((s) => {
+        s.once("data", (d) => {
+          seen.push(d.toString().split("\r\n")[0] ?? "");
+          s.end("HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n\r\nproxied\n");
+        });
+      });
+      await new Promise<void>((r) => proxy.listen(sockPath, r));
+      try {
+        const script = `use IO::Socket::INET; my ($h, $p) = $ENV{HTTP_PROXY} =~ m{^http://([^:]+):(\\d+)} or die "no proxy";
+          my $s = IO::Socket::INET->new(PeerAddr => $h, PeerPort => $p, Proto => "tcp", Timeout => 5) or die "connect: $!";
+          print $s "GET http://internal.example/x HTTP/1.1\\r\\nHost: internal.example\\r\\n\\r\\n"; local $/; my $r = <$s>; print((split /\\r\\n\\r\\n/, $r)[1]);
+          my $d = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => ${port}, Proto => "tcp", Timeout => 3); print $d ? "direct ok\\n" : "direct refused\\n";`;
+        const r = await perl(driver, a, script, { network: { proxySocket: sockPath } });
+        expect(r.stderr).toBe("");
+        expect(r.stdout).toBe("proxied\ndirect refused\n");
+        expect(seen).toEqual(["GET http://internal.example/x HTTP/1.1"]);
+      } finally {
+        await new Promise<void>((r) => proxy.close(() => r()));
+      }
+    });
+
     it("has no DNS, no route out over IPv4 or IPv6, and no raw sockets", async () => {
       // UDP connect() only looks up a route; nothing is sent.
       const script = `use Socket qw(:all);
