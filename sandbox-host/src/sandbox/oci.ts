@@ -6,7 +6,7 @@ import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { launch } from "./process.js";
-import { ETC_PIECES, rootEntries, sandboxEnv, writeIdentityFiles } from "./rootfs.js";
+import { ETC_PIECES, PROXY_SOCKET_INSIDE, rootEntries, sandboxEnv, SOCAT, withProxyBridge, writeIdentityFiles } from "./rootfs.js";
 import { ociSeccomp, type OciSeccomp } from "./seccomp.js";
 import {
   SandboxStartError,
@@ -97,6 +97,8 @@ export function ociConfig(
   mounts.push({ destination: "/etc/passwd", type: "bind", source: opts.passwd, options: ro });
   mounts.push({ destination: "/etc/group", type: "bind", source: opts.group, options: ro });
   mounts.push({ destination: "/workspace", type: "bind", source: spec.workspaceDir, options: ["rbind", "rw", "nosuid", "nodev"] });
+  const socket = spec.network.proxySocket;
+  if (socket) mounts.push({ destination: PROXY_SOCKET_INSIDE, type: "bind", source: socket, options: ro });
   const noCaps = { bounding: [], effective: [], inheritable: [], permitted: [], ambient: [] };
   const ids = [{ containerID: 0, hostID: opts.hostIdBase, size: ID_RANGE }];
   return {
@@ -104,7 +106,7 @@ export function ociConfig(
     process: {
       terminal: false,
       user: { uid: opts.sandboxUid, gid: opts.sandboxUid, additionalGids: [] },
-      args: spec.command,
+      args: socket ? withProxyBridge(spec.command) : spec.command,
       env: Object.entries(sandboxEnv(spec)).map(([k, v]) => `${k}=${v}`),
       cwd: "/workspace",
       capabilities: noCaps,
@@ -205,6 +207,12 @@ export class OciDriver implements SandboxDriver {
     if (!ws?.isDirectory()) throw new SandboxStartError("workspace directory does not exist");
     const hostUid = this.#hostIdBase + this.#sandboxUid;
     await chown(spec.workspaceDir, hostUid, hostUid);
+    if (spec.network.proxySocket) {
+      const sock = await stat(spec.network.proxySocket).catch(() => undefined);
+      if (!sock?.isSocket()) throw new SandboxStartError("proxy socket does not exist");
+      if (!existsSync(SOCAT)) throw new SandboxStartError(`proxy bridge needs ${SOCAT} (apt-get install socat)`);
+      await chown(spec.network.proxySocket, hostUid, hostUid);
+    }
 
     await mkdir(this.#stateDir, { recursive: true, mode: 0o711 });
     const ident = await writeIdentityFiles(path.join(this.#stateDir, "etc"), this.#sandboxUid);

@@ -81,6 +81,19 @@ describe.skipIf(!availability.ok)(`oci driver (${driver.runtime ?? "none"})`, { 
     }
   });
 
+  it("reaches its proxy socket through the bridge inside", async () => {
+    const sockPath = path.join(ws.base, "proxy-oci.sock");
+    const proxy = net.createServer((s) => s.once("data", () => s.end("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n")));
+    await new Promise<void>((r) => proxy.listen(sockPath, r));
+    try {
+      const r = await perl(driver, a, `use IO::Socket::INET; my ($h, $p) = $ENV{HTTPS_PROXY} =~ m{^http://([^:]+):(\\d+)} or die "no proxy"; my $s = IO::Socket::INET->new(PeerAddr => $h, PeerPort => $p, Proto => "tcp", Timeout => 5) or die "connect: $!"; print $s "GET http://x/ HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"; local $/; my $r = <$s>; print((split /\\r\\n\\r\\n/, $r)[1]);`, { network: { proxySocket: sockPath } });
+      expect(r.stderr).toBe("");
+      expect(r.stdout).toBe("ok\n");
+    } finally {
+      await new Promise<void>((r) => proxy.close(() => r()));
+    }
+  });
+
   it("stops a fork loop at the pids limit", async () => {
     const r = await perl(driver, a, `my $n = 0; for (1..300) { my $p = fork(); if (!defined $p) { print "stopped after $n\\n"; exit 0 } if ($p == 0) { sleep 60; exit 0 } $n++ } print "forked $n\\n";`, { limits: { memoryBytes: 256 << 20, cpuQuota: 1, pids: 32 } });
     const m = /stopped after (\d+)/.exec(r.stdout);
