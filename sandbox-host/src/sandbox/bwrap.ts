@@ -1,12 +1,12 @@
 // The default sandbox driver: bubblewrap namespaces + seccomp + cgroups, launched as an unprivileged host user.
 import { execFile } from "node:child_process";
-import { chown, open, stat, writeFile } from "node:fs/promises";
+import { chown, open, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { detectCgroups, SandboxCgroup, type CgroupLayout } from "./cgroups.js";
 import { launch } from "./process.js";
-import { ETC_PIECES, PROXY_SOCKET_INSIDE, rootEntries, sandboxEnv, SOCAT, withProxyBridge, writeIdentityFiles } from "./rootfs.js";
+import { ETC_PIECES, PROXY_SOCKET_INSIDE, rootEntries, sandboxEnv, SOCAT, withProxyBridge, writeAtomic, writeIdentityFiles } from "./rootfs.js";
 import { seccompBpf } from "./seccomp.js";
 import {
   SandboxStartError,
@@ -105,7 +105,7 @@ export class BwrapDriver implements SandboxDriver {
       const layout = await detectCgroups();
       await writeIdentityFiles(this.#stateDir, this.#sandboxUid);
       const seccompPath = path.join(this.#stateDir, "seccomp.bpf");
-      await writeFile(seccompPath, await seccompBpf(), { mode: 0o600 });
+      await writeAtomic(seccompPath, await seccompBpf(), 0o600);
       return { layout, seccompPath, rootArgs: this.#rootArgs() };
     })();
     this.#prepared.catch(() => {

@@ -1,6 +1,6 @@
 // What every driver shows inside a sandbox: the read-only host pieces, identity files and environment.
 import { lstatSync, readlinkSync } from "node:fs";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { SandboxSpec } from "./types.js";
 
@@ -29,9 +29,16 @@ export async function writeIdentityFiles(dir: string, uid: number): Promise<{ pa
   await mkdir(dir, { recursive: true, mode: 0o755 });
   const passwd = path.join(dir, "passwd");
   const group = path.join(dir, "group");
-  await writeFile(passwd, `agent:x:${uid}:${uid}:agent:/workspace:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`, { mode: 0o644 });
-  await writeFile(group, `agent:x:${uid}:\nnogroup:x:65534:\n`, { mode: 0o644 });
+  await writeAtomic(passwd, `agent:x:${uid}:${uid}:agent:/workspace:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/usr/sbin/nologin\n`, 0o644);
+  await writeAtomic(group, `agent:x:${uid}:\nnogroup:x:65534:\n`, 0o644);
   return { passwd, group };
+}
+
+/** Replaces a file in one step, so a sandbox starting meanwhile never binds a half-written one. */
+export async function writeAtomic(file: string, data: string | Uint8Array, mode: number): Promise<void> {
+  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}`;
+  await writeFile(tmp, data, { mode });
+  await rename(tmp, file);
 }
 
 /** The command's whole environment: defaults, then the spec's variables, then the proxy settings. */
