@@ -189,6 +189,24 @@ describe.skipIf(!availability.ok)("bwrap driver", { timeout: 60_000 }, () => {
       }
     });
 
+    it("cannot reach the host's abstract unix sockets", async () => {
+      const name = `palisade-test-${process.pid}`;
+      const host = net.createServer((s) => s.end("hello\n"));
+      await new Promise<void>((r) => host.listen(`\0${name}`, r));
+      try {
+        const hostSide = await new Promise<string>((resolve, reject) => {
+          const c = net.connect(`\0${name}`);
+          c.on("data", (d) => resolve(d.toString()));
+          c.on("error", reject);
+        });
+        expect(hostSide).toBe("hello\n");
+        const r = await perl(driver, a, `use Socket; socket(my $s, AF_UNIX, SOCK_STREAM, 0) or die; print connect($s, pack_sockaddr_un("\\0${name}")) ? "connected\\n" : "refused\\n";`);
+        expect(r.stdout).toBe("refused\n");
+      } finally {
+        await new Promise<void>((r) => host.close(() => r()));
+      }
+    });
+
     it("has no DNS, no route out over IPv4 or IPv6, and no raw sockets", async () => {
       // UDP connect() only looks up a route; nothing is sent.
       const script = `use Socket qw(:all);
