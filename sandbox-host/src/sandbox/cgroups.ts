@@ -45,8 +45,9 @@ function unescapeMount(s: string): string {
 
 /** Path of `cgroupPath` (as in /proc/self/cgroup) inside a mount whose root may be a subtree. */
 function dirIn(mount: Mount, cgroupPath: string): string {
-  const rel = mount.root === "/" ? cgroupPath : cgroupPath.startsWith(mount.root) ? cgroupPath.slice(mount.root.length) : "/";
-  return path.join(mount.mountPoint, rel);
+  const inside = mount.root === "/" || cgroupPath === mount.root || cgroupPath.startsWith(`${mount.root}/`);
+  const rel = mount.root === "/" ? cgroupPath : inside ? cgroupPath.slice(mount.root.length) : "/";
+  return path.join(mount.mountPoint, rel).replace(/(.)\/+$/, "$1");
 }
 
 /**
@@ -58,6 +59,15 @@ export async function detectCgroups(): Promise<CgroupLayout> {
     readFile("/proc/self/mountinfo", "utf8"),
     readFile("/proc/self/cgroup", "utf8"),
   ]);
+  return cgroupLayoutFrom(mountinfo, selfCgroup, (dir) => readFile(path.join(dir, "cgroup.controllers"), "utf8").catch(() => ""));
+}
+
+/** The layout from the texts of /proc/self/mountinfo and /proc/self/cgroup. */
+export async function cgroupLayoutFrom(
+  mountinfo: string,
+  selfCgroup: string,
+  readV2Controllers: (dir: string) => Promise<string>,
+): Promise<CgroupLayout> {
   const mounts = parseMountinfo(mountinfo);
   const v1Paths = new Map<string, string>();
   let v2Path: string | undefined;
@@ -69,22 +79,23 @@ export async function detectCgroups(): Promise<CgroupLayout> {
     else for (const c of (ctrls ?? "").split(",")) v1Paths.set(c, p ?? "/");
   }
   const v2Mount = mounts.find((m) => m.fsType === "cgroup2");
-  let v2Controllers = new Set<string>();
-  if (v2Mount && v2Path !== undefined) {
-    const text = await readFile(path.join(dirIn(v2Mount, v2Path), "cgroup.controllers"), "utf8").catch(() => "");
-    v2Controllers = new Set(text.trim().split(/\s+/));
-  }
-  const layout: Partial<CgroupLayout> = {};
-  const missing: string[] = [];
-  for (const c of CONTROLLERS) {
+  const v2Dir = v2Mount && v2Path !== undefined ? dirIn(v2Mount, v2Path) : undefined;
+  const v2Controllers = new Set(v2Dir ? (await readV2Controllers(v2Dir)).trim().split(/\s+/) : []);
+  const place = (c: Controller): ControllerPlace | undefined => {
     const v1 = mounts.find((m) => m.fsType === "cgroup" && m.superOptions.includes(c));
     const v1Path = v1Paths.get(c);
-    if (v1 && v1Path !== undefined) layout[c] = { version: 1, ownDir: dirIn(v1, v1Path) };
-    else if (v2Mount && v2Path !== undefined && v2Controllers.has(c)) layout[c] = { version: 2, ownDir: dirIn(v2Mount, v2Path) };
-    else missing.push(c);
+    if (v1 && v1Path !== undefined) return { version: 1, ownDir: dirIn(v1, v1Path) };
+    if (v2Dir && v2Controllers.has(c)) return { version: 2, ownDir: v2Dir };
+    return undefined;
+  };
+  const memory = place("memory");
+  const cpu = place("cpu");
+  const pids = place("pids");
+  if (!memory || !cpu || !pids) {
+    const missing = Object.entries({ memory, cpu, pids }).filter(([, v]) => !v).map(([k]) => k);
+    throw new Error(`cgroup controllers unavailable: ${missing.join(", ")}`);
   }
-  if (missing.length > 0) throw new Error(`cgroup controllers unavailable: ${missing.join(", ")}`);
-  return layout as CgroupLayout;
+  return { memory, cpu, pids };
 }
 
 async function exists(p: string): Promise<boolean> {
