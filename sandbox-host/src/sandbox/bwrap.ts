@@ -21,8 +21,6 @@ const run = promisify(execFile);
 
 export interface BwrapDriverOptions {
   bwrapPath?: string;
-  /** Used when the daemon is root, to drop to `runAs` before bwrap starts. */
-  setprivPath?: string;
   /** Host uid/gid the sandbox maps to when the daemon runs as root (default nobody, 65534). */
   runAs?: { uid: number; gid: number };
   /** uid/gid of the command inside the sandbox. */
@@ -33,14 +31,34 @@ export interface BwrapDriverOptions {
   extraReadOnly?: string[];
 }
 
-// Joins every cgroup.procs given before anything else runs, so the sandbox is limited from its
-// first instruction (children inherit the cgroup). Exit 125 marks a launcher failure.
-const LAUNCHER = 'n=$1; shift; while [ "$n" -gt 0 ]; do echo $$ > "$1" || exit 125; shift; n=$((n-1)); done; exec "$@"';
+// The launcher, run by perl (perl-base is in every Debian system) with a fixed environment, so no
+// variable of the spec can steer it while it is still root (as BASH_ENV or PERL5OPT would):
+// 1. reads the sandbox's environment from fd 4, so it never appears on a command line;
+// 2. joins every cgroup.procs given, so the sandbox is limited from its first instruction;
+// 3. closes every descriptor above 3 (the seccomp program), so nothing the daemon inherited
+//    without close-on-exec reaches the sandbox;
+// 4. drops to the unprivileged host uid/gid with no supplementary groups, then execs bwrap.
+// Exit 125 marks a launcher failure.
+const LAUNCHER = `
+my ($n, $uid, $gid, $setgroups, @a) = @ARGV;
+my @procs = splice(@a, 0, $n);
+open(my $e, "<&=", 4) or exit 125; my $blob = do { local $/; <$e> }; close($e);
+%ENV = map { my ($k, $v) = split /=/, $_, 2; ($k, $v) } grep { length } split /\\0/, $blob;
+for my $f (@procs) { open(my $h, ">", $f) or exit 125; print $h "$$\\n"; close($h) or exit 125 }
+opendir(my $d, "/proc/self/fd") or exit 125;
+my @fds = grep { /^\\d+$/ && $_ > 3 } readdir($d);
+closedir($d);
+for my $fd (@fds) { my $h; close($h) if open($h, "<&=", $fd) or open($h, ">&=", $fd) }
+if ($uid ne "-") { syscall($setgroups, 0, 0) == 0 or exit 125; $( = $gid; $) = $gid; $< = $> = $uid; exit 125 if $< != $uid || $> != $uid || $( != $gid || $) != $gid }
+exec { $a[0] } @a or exit 127;
+`;
+export const PERL = "/usr/bin/perl";
+/** setgroups(2) numbers: perl has no builtin that empties the group list. */
+const SETGROUPS_NR: Partial<Record<NodeJS.Architecture, number>> = { x64: 116, arm64: 159 };
 
 export class BwrapDriver implements SandboxDriver {
   readonly name = "bwrap";
   readonly #bwrap: string;
-  readonly #setpriv: string;
   readonly #runAs: { uid: number; gid: number };
   readonly #sandboxUid: number;
   readonly #stateDir: string;
@@ -49,7 +67,6 @@ export class BwrapDriver implements SandboxDriver {
 
   constructor(opts: BwrapDriverOptions = {}) {
     this.#bwrap = opts.bwrapPath ?? "/usr/bin/bwrap";
-    this.#setpriv = opts.setprivPath ?? "/usr/bin/setpriv";
     this.#runAs = opts.runAs ?? { uid: 65534, gid: 65534 };
     this.#sandboxUid = opts.sandboxUid ?? 1000;
     this.#stateDir = opts.stateDir ?? path.join(os.tmpdir(), `palisade-sandbox-${process.getuid?.() ?? 0}`);
@@ -101,7 +118,8 @@ export class BwrapDriver implements SandboxDriver {
     this.#prepared ??= (async () => {
       const bwrapOk = await stat(this.#bwrap).catch(() => undefined);
       if (!bwrapOk) throw new Error(`bubblewrap not found at ${this.#bwrap} (apt-get install bubblewrap)`);
-      if (this.#isRoot && !(await stat(this.#setpriv).catch(() => undefined))) throw new Error(`setpriv not found at ${this.#setpriv}`);
+      if (!(await stat(PERL).catch(() => undefined))) throw new Error(`perl not found at ${PERL}`);
+      if (this.#isRoot && SETGROUPS_NR[process.arch] === undefined) throw new Error(`no setgroups syscall number for ${process.arch}`);
       const layout = await detectCgroups();
       await writeIdentityFiles(this.#stateDir, this.#sandboxUid);
       const seccompPath = path.join(this.#stateDir, "seccomp.bpf");
@@ -164,18 +182,15 @@ export class BwrapDriver implements SandboxDriver {
       : undefined;
     const seccompFd = await open(seccompPath, "r");
     try {
-      const drop = this.#isRoot
-        ? [this.#setpriv, `--reuid=${this.#runAs.uid}`, `--regid=${this.#runAs.gid}`, "--clear-groups", "--"]
-        : [];
+      const [uid, gid] = this.#isRoot ? [String(this.#runAs.uid), String(this.#runAs.gid)] : ["-", "-"];
       const files = cgroup?.procsFiles ?? [];
-      // The environment travels in the process environment, not on bwrap's command line, so it
-      // never shows up in the host's /proc/<pid>/cmdline.
+      const env = Object.entries(sandboxEnv(spec)).map(([k, v]) => `${k}=${v}\0`).join("");
       return await launch({
         id: spec.id,
-        file: "/bin/sh",
-        args: ["-c", LAUNCHER, "palisade-launch", String(files.length), ...files, ...drop, this.#bwrap, ...this.bwrapArgs(spec, rootArgs)],
-        env: sandboxEnv(spec),
-        extraFds: [seccompFd.fd],
+        file: PERL,
+        args: ["-e", LAUNCHER, String(files.length), uid, gid, String(SETGROUPS_NR[process.arch] ?? -1), ...files, this.#bwrap, ...this.bwrapArgs(spec, rootArgs)],
+        env: { PATH: "/usr/bin:/bin" },
+        extraFds: [seccompFd.fd, { data: Buffer.from(env) }],
         ...(cgroup ? { cgroup } : {}),
         ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }),
       });

@@ -9,8 +9,8 @@ export interface LaunchOptions {
   args: string[];
   /** The launcher's whole environment; nothing of the daemon's environment is passed on. */
   env: Record<string, string>;
-  /** Extra file descriptors from fd 3 on (e.g. the seccomp program). */
-  extraFds?: number[];
+  /** Extra file descriptors from fd 3 on: an open fd to pass, or a pipe that receives `data`. */
+  extraFds?: (number | { data: Buffer })[];
   cgroup?: SandboxCgroup;
   timeoutMs?: number;
   /** Ends the sandbox's processes when kill() on the launcher alone would not (e.g. `crun kill`). */
@@ -26,12 +26,21 @@ const KILL_GRACE_MS = 3_000;
 export async function launch(opts: LaunchOptions): Promise<SandboxHandle> {
   const child = spawn(opts.file, opts.args, {
     env: opts.env,
-    stdio: ["ignore", "pipe", "pipe", ...(opts.extraFds ?? [])],
+    stdio: ["ignore", "pipe", "pipe", ...(opts.extraFds ?? []).map((f) => (typeof f === "number" ? f : "pipe"))],
     cwd: "/",
   });
   await new Promise<void>((resolve, reject) => {
     child.once("spawn", resolve);
     child.once("error", (err) => reject(new SandboxStartError(`sandbox launcher could not start: ${err.message}`)));
+  });
+  (opts.extraFds ?? []).forEach((f, i) => {
+    if (typeof f === "number") return;
+    const pipe = child.stdio[3 + i];
+    // The launcher may exit before reading (e.g. a failed cgroup join); that error is its exit code's business.
+    if (pipe && "end" in pipe) {
+      pipe.on("error", () => undefined);
+      pipe.end(f.data);
+    }
   });
   const { pid, stdout, stderr } = child;
   if (pid === undefined || !stdout || !stderr) throw new SandboxStartError("sandbox launcher has no pid or pipes");

@@ -15,7 +15,7 @@ export const sandboxSpecSchema = z.object({
   agentId: z.string().min(1).max(128),
   command: z.array(z.string()).min(1),
   /** The whole environment of the command: nothing of the host's environment is inherited. */
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string()),
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().refine((v) => !v.includes("\0"), "no NUL bytes")),
   /** Host directory bound read-write at /workspace; must exist and belong to this agent only. */
   workspaceDir: z.string().startsWith("/"),
   limits: sandboxLimitsSchema,

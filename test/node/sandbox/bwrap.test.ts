@@ -1,11 +1,12 @@
 // Real bubblewrap sandboxes: identity, capabilities, seccomp, filesystem, network and cgroup limits.
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile, rm, writeFile } from "node:fs/promises";
 import net from "node:net";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
 import { BwrapDriver } from "../../../sandbox-host/src/sandbox/bwrap.js";
 import { detectCgroups } from "../../../sandbox-host/src/sandbox/cgroups.js";
 import { SandboxStartError } from "../../../sandbox-host/src/sandbox/types.js";
@@ -126,6 +127,33 @@ describe.skipIf(!availability.ok)("bwrap driver", { timeout: 60_000 }, () => {
       expect(r.stdout).not.toContain(marker);
       expect(r.stdout).not.toMatch(/^HOME=\/root$/m);
       expect(r.stdout).toMatch(/^HOME=\/workspace$/m);
+    });
+
+    it("passes no inherited file descriptor into the sandbox", async () => {
+      // The child daemon inherits fd 200 without close-on-exec, as from a service manager.
+      const child = spawn("/bin/bash", ["-c", 'exec 200</etc/hostname; exec "$@"', "leak", process.execPath, "--import", "tsx", path.join(import.meta.dirname, "fd-leak-child.ts"), a], {
+        stdio: ["ignore", "pipe", "inherit"],
+      });
+      const chunks: Buffer[] = [];
+      child.stdout?.on("data", (b: Buffer) => chunks.push(b));
+      await new Promise((r) => child.once("close", r));
+      const result = z.object({ exitCode: z.number(), fds: z.array(z.string()) }).parse(JSON.parse(Buffer.concat(chunks).toString()));
+      expect(result.exitCode).toBe(0);
+      // 0-2 are stdio; 3 is the directory ls itself is reading.
+      expect(result.fds.map(Number).filter((n) => n > 3)).toEqual([]);
+    });
+
+    it("gives the spec environment no hold on the launcher that still runs as root", async () => {
+      const marker = path.join(ws.base, "launcher-steered");
+      await writeFile(path.join(a, "evil.pm"), `package evil; open(my $f, ">", "${marker}"); 1;\n`);
+      const env = { PERL5OPT: `-I${a} -Mevil`, PERL5LIB: a, BASH_ENV: path.join(a, "evil.pm") };
+      // Control: the payload does run when perl sees this environment.
+      await promisify(execFile)("/usr/bin/perl", ["-e", "1"], { env });
+      expect(existsSync(marker)).toBe(true);
+      await rm(marker);
+      const r = await sh(driver, a, "echo $PERL5OPT", { env });
+      expect(r.stdout).toBe(`-I${a} -Mevil\n`);
+      expect(existsSync(marker)).toBe(false);
     });
 
     it("passes exactly the spec environment and the proxy settings", async () => {
