@@ -5,7 +5,8 @@ import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { BwrapDriver } from "../sandbox-host/src/sandbox/bwrap.js";
-import type { SandboxSpec } from "../sandbox-host/src/sandbox/types.js";
+import { OciDriver } from "../sandbox-host/src/sandbox/oci.js";
+import type { SandboxDriver, SandboxSpec } from "../sandbox-host/src/sandbox/types.js";
 
 const runs = Math.min(Math.max(Number(process.argv[2] ?? 100), 5), 1000);
 // The command prints one byte as its first action: its arrival marks the first instruction.
@@ -43,10 +44,10 @@ async function main() {
   const firstByte: number[] = [];
   const endToEnd: number[] = [];
   const bare: number[] = [];
-  const one = async (i: number) => {
-    const spec: SandboxSpec = { id: `bench-${process.pid}-${i}`, agentId: "bench", command, env: {}, workspaceDir: ws, limits: { memoryBytes: 128 << 20, cpuQuota: 1, pids: 64 }, network: {} };
+  const one = async (i: number, d: SandboxDriver = driver) => {
+    const spec: SandboxSpec = { id: `bench-${d.name}-${process.pid}-${i}`, agentId: "bench", command, env: {}, workspaceDir: ws, limits: { memoryBytes: 128 << 20, cpuQuota: 1, pids: 64 }, network: {} };
     const t0 = performance.now();
-    const h = await driver.start(spec);
+    const h = await d.start(spec);
     const first = new Promise<number>((r) => h.stdout.once("data", () => r(performance.now() - t0)));
     h.stderr.resume();
     await h.wait();
@@ -63,6 +64,11 @@ async function main() {
     endToEnd.push(r.total);
     bare.push(await bareBwrap());
   }
+  // The OCI driver for comparison (a runtime process plus a bundle per sandbox), fewer runs.
+  const oci = new OciDriver();
+  const ociAvail = await oci.available();
+  const ociFirst: number[] = [];
+  if (ociAvail.ok) for (let i = 0; i < Math.ceil(runs / 4); i++) ociFirst.push((await one(i, oci)).first);
   await rm(base, { recursive: true, force: true });
   const driverStats = summary(firstByte);
   const bareStats = summary(bare);
@@ -74,6 +80,7 @@ async function main() {
     driver: { name: "bwrap", ...driverStats },
     driverIncludingCleanup: summary(endToEnd),
     bareBwrap: bareStats,
+    oci: ociAvail.ok ? { runtime: oci.runtime, runs: ociFirst.length, ...summary(ociFirst) } : { skipped: ociAvail.reason },
     overheadP50: Math.round((driverStats.p50 - bareStats.p50) * 100) / 100,
     targetP50: 50,
     meetsTarget: driverStats.p50 < 50,

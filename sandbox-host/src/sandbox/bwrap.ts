@@ -80,10 +80,9 @@ export class BwrapDriver implements SandboxDriver {
   async available(): Promise<DriverAvailability> {
     try {
       await this.#prepare();
-      // A real round trip: namespaces and the seccomp program must be accepted by this kernel.
+      // A real round trip: namespaces, cgroups and the seccomp program must all work here.
       const h = await this.#spawn(
         { id: `probe-${process.pid}-${Date.now()}`, agentId: "probe", command: ["/bin/true"], env: {}, workspaceDir: "", limits: { memoryBytes: 64 << 20, cpuQuota: 1, pids: 16 }, network: {} },
-        false,
       );
       const err: Buffer[] = [];
       h.stderr.on("data", (b: Buffer) => err.push(b));
@@ -110,7 +109,7 @@ export class BwrapDriver implements SandboxDriver {
       // Only this sandbox's host user may connect to its proxy.
       if (this.#isRoot) await chown(spec.network.proxySocket, this.#runAs.uid, this.#runAs.gid);
     }
-    return this.#spawn(spec, true);
+    return this.#spawn(spec);
   }
 
   /** Everything that is the same for every sandbox, done once. */
@@ -171,19 +170,17 @@ export class BwrapDriver implements SandboxDriver {
     ];
   }
 
-  async #spawn(spec: SandboxSpec, withCgroup: boolean): Promise<SandboxHandle> {
+  async #spawn(spec: SandboxSpec): Promise<SandboxHandle> {
     const { layout, seccompPath, rootArgs } = await this.#prepare().catch((e: unknown) => {
       throw new SandboxStartError(e instanceof Error ? e.message : String(e));
     });
-    const cgroup = withCgroup
-      ? await SandboxCgroup.create(layout, spec.id, spec.limits).catch((e: unknown) => {
-          throw new SandboxStartError(`cgroup setup failed: ${e instanceof Error ? e.message : String(e)}`);
-        })
-      : undefined;
+    const cgroup = await SandboxCgroup.create(layout, spec.id, spec.limits).catch((e: unknown) => {
+      throw new SandboxStartError(`cgroup setup failed: ${e instanceof Error ? e.message : String(e)}`);
+    });
     const seccompFd = await open(seccompPath, "r");
     try {
       const [uid, gid] = this.#isRoot ? [String(this.#runAs.uid), String(this.#runAs.gid)] : ["-", "-"];
-      const files = cgroup?.procsFiles ?? [];
+      const files = cgroup.procsFiles;
       const env = Object.entries(sandboxEnv(spec)).map(([k, v]) => `${k}=${v}\0`).join("");
       return await launch({
         id: spec.id,
@@ -191,11 +188,11 @@ export class BwrapDriver implements SandboxDriver {
         args: ["-e", LAUNCHER, String(files.length), uid, gid, String(SETGROUPS_NR[process.arch] ?? -1), ...files, this.#bwrap, ...this.bwrapArgs(spec, rootArgs)],
         env: { PATH: "/usr/bin:/bin" },
         extraFds: [seccompFd.fd, { data: Buffer.from(env) }],
-        ...(cgroup ? { cgroup } : {}),
+        cgroup,
         ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }),
       });
     } catch (e) {
-      await cgroup?.destroy();
+      await cgroup.destroy();
       throw e;
     } finally {
       await seccompFd.close();
