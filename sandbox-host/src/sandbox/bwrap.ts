@@ -1,9 +1,7 @@
 // The default sandbox driver: bubblewrap namespaces + seccomp + cgroups, launched as an unprivileged host user.
-import { execFile } from "node:child_process";
 import { chown, open, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
-import { promisify } from "node:util";
 import { detectCgroups, SandboxCgroup, type CgroupLayout } from "./cgroups.js";
 import { launch } from "./process.js";
 import { ETC_PIECES, PROXY_SOCKET_INSIDE, rootEntries, sandboxEnv, SOCAT, withProxyBridge, writeAtomic, writeIdentityFiles } from "./rootfs.js";
@@ -16,8 +14,6 @@ import {
   type SandboxHandle,
   type SandboxSpec,
 } from "./types.js";
-
-const run = promisify(execFile);
 
 export interface BwrapDriverOptions {
   bwrapPath?: string;
@@ -106,7 +102,8 @@ export class BwrapDriver implements SandboxDriver {
       const sock = await stat(spec.network.proxySocket).catch(() => undefined);
       if (!sock?.isSocket()) throw new SandboxStartError("proxy socket does not exist");
       if (!(await stat(SOCAT).catch(() => undefined))) throw new SandboxStartError(`proxy bridge needs ${SOCAT} (apt-get install socat)`);
-      // Only this sandbox's host user may connect to its proxy.
+      // Connecting needs write access: the sandbox's host user gets it, other host users do not;
+      // other sandboxes share that uid but never see this socket (it is not in their mounts).
       if (this.#isRoot) await chown(spec.network.proxySocket, this.#runAs.uid, this.#runAs.gid);
     }
     return this.#spawn(spec);
@@ -198,10 +195,4 @@ export class BwrapDriver implements SandboxDriver {
       await seccompFd.close();
     }
   }
-}
-
-/** Checks the bwrap binary runs at all (used by tests and `available()` callers for a version). */
-export async function bwrapVersion(bwrapPath = "/usr/bin/bwrap"): Promise<string> {
-  const { stdout } = await run(bwrapPath, ["--version"]);
-  return stdout.trim();
 }

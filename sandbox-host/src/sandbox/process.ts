@@ -17,8 +17,6 @@ export interface LaunchOptions {
   killAll?: (signal: NodeJS.Signals) => void;
   /** Runs after the sandbox has ended, before wait() resolves. */
   cleanup?: () => Promise<void>;
-  /** OOM verdict when the driver, not `cgroup`, owns the cgroup; asked after cleanup. */
-  oomKilled?: () => boolean;
 }
 
 const KILL_GRACE_MS = 3_000;
@@ -33,6 +31,8 @@ export async function launch(opts: LaunchOptions): Promise<SandboxHandle> {
     child.once("spawn", resolve);
     child.once("error", (err) => reject(new SandboxStartError(`sandbox launcher could not start: ${err.message}`)));
   });
+  // A failed kill() is reported as an 'error' event; the sandbox's end is observed through 'exit'.
+  child.on("error", () => undefined);
   (opts.extraFds ?? []).forEach((f, i) => {
     if (typeof f === "number") return;
     const pipe = child.stdio[3 + i];
@@ -79,10 +79,9 @@ export async function launch(opts: LaunchOptions): Promise<SandboxHandle> {
       const durationMs = performance.now() - startedAt;
       if (timer) clearTimeout(timer);
       const finish = async (): Promise<SandboxExit> => {
-        let oomKilled = (await opts.cgroup?.oomKilled()) ?? false;
+        const oomKilled = (await opts.cgroup?.oomKilled()) ?? false;
         await opts.cgroup?.destroy();
         await opts.cleanup?.();
-        oomKilled ||= opts.oomKilled?.() ?? false;
         await closed;
         return { exitCode: code, signal, durationMs, timedOut, oomKilled };
       };
