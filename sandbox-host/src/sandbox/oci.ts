@@ -1,7 +1,7 @@
 // The second driver: an OCI runtime (crun or runc) running a generated bundle with the same policy as bwrap.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { chown, mkdir, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { chown, mkdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -214,33 +214,36 @@ export class OciDriver implements SandboxDriver {
       await chown(spec.network.proxySocket, hostUid, hostUid);
     }
 
-    await mkdir(this.#stateDir, { recursive: true, mode: 0o711 });
-    const ident = await writeIdentityFiles(path.join(this.#stateDir, "etc"), this.#sandboxUid);
     const bundle = path.join(this.#stateDir, spec.id);
-    const rootfs = path.join(bundle, "rootfs");
-    await mkdir(rootfs, { recursive: true, mode: 0o755 });
-    for (const e of rootEntries()) if ("symlink" in e) await symlink(e.symlink, path.join(rootfs, e.path));
-    // The runtime creates mount points as the container's root, which is hostIdBase on the host.
-    await chown(rootfs, this.#hostIdBase, this.#hostIdBase);
     const cgroupsPath = path.posix.join(this.#cgroupParent, spec.id);
-    const config = ociConfig(spec, { sandboxUid: this.#sandboxUid, hostIdBase: this.#hostIdBase, ...ident, cgroupsPath });
-    // config.json holds the environment (which may carry the agent token): root-only, removed after.
-    await writeFile(path.join(bundle, "config.json"), JSON.stringify(config), { mode: 0o600 });
-
+    // runc can keep the finished container (and its cgroup) until `delete`, so its OOM counter can
+    // still be read; crun has no such option, and then oomKilled stays false.
+    const keep = path.basename(runtime) === "runc";
     const cleanup = async () => {
       await run(runtime, ["delete", "--force", spec.id]).catch(() => undefined);
       await rm(bundle, { recursive: true, force: true });
     };
     try {
+      await mkdir(this.#stateDir, { recursive: true, mode: 0o711 });
+      const ident = await writeIdentityFiles(path.join(this.#stateDir, "etc"), this.#sandboxUid);
+      const rootfs = path.join(bundle, "rootfs");
+      await mkdir(rootfs, { recursive: true, mode: 0o755 });
+      for (const e of rootEntries()) if ("symlink" in e) await symlink(e.symlink, path.join(rootfs, e.path));
+      // The runtime creates mount points as the container's root, which is hostIdBase on the host.
+      await chown(rootfs, this.#hostIdBase, this.#hostIdBase);
+      const config = ociConfig(spec, { sandboxUid: this.#sandboxUid, hostIdBase: this.#hostIdBase, ...ident, cgroupsPath });
+      // config.json holds the environment (which may carry the agent token): root-only, removed after.
+      await writeFile(path.join(bundle, "config.json"), JSON.stringify(config), { mode: 0o600 });
       return await launch({
         id: spec.id,
         file: runtime,
-        args: ["run", "--bundle", bundle, spec.id],
+        args: ["run", ...(keep ? ["--keep"] : []), "--bundle", bundle, spec.id],
         env: { PATH: "/usr/bin:/bin" },
         ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }),
         killAll: (signal) => {
           execFile(runtime, ["kill", "--all", spec.id, signal.replace(/^SIG/, "")], () => undefined);
         },
+        oomKilled: () => (keep ? oomKilled(cgroupsPath) : Promise.resolve(false)),
         cleanup,
       });
     } catch (e) {
@@ -248,4 +251,17 @@ export class OciDriver implements SandboxDriver {
       throw e;
     }
   }
+}
+
+/** Reads the OOM-kill counter of the container's memory cgroup (v1 or v2); false if unreadable. */
+async function oomKilled(cgroupsPath: string): Promise<boolean> {
+  const files = [
+    path.join("/sys/fs/cgroup/memory", cgroupsPath, "memory.oom_control"),
+    path.join("/sys/fs/cgroup", cgroupsPath, "memory.events"),
+  ];
+  for (const file of files) {
+    const m = /^oom_kill (\d+)$/m.exec(await readFile(file, "utf8").catch(() => ""));
+    if (m) return Number(m[1]) > 0;
+  }
+  return false;
 }

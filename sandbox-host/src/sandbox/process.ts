@@ -17,6 +17,8 @@ export interface LaunchOptions {
   killAll?: (signal: NodeJS.Signals) => void;
   /** Runs after the sandbox has ended, before wait() resolves. */
   cleanup?: () => Promise<void>;
+  /** OOM verdict when the runtime, not `cgroup`, owns the cgroup; asked before cleanup. */
+  oomKilled?: () => Promise<boolean>;
 }
 
 const KILL_GRACE_MS = 3_000;
@@ -79,7 +81,7 @@ export async function launch(opts: LaunchOptions): Promise<SandboxHandle> {
       const durationMs = performance.now() - startedAt;
       if (timer) clearTimeout(timer);
       const finish = async (): Promise<SandboxExit> => {
-        const oomKilled = (await opts.cgroup?.oomKilled()) ?? false;
+        const oomKilled = (await opts.cgroup?.oomKilled()) || ((await opts.oomKilled?.()) ?? false);
         await opts.cgroup?.destroy();
         await opts.cleanup?.();
         await closed;
