@@ -18,12 +18,14 @@ export const DENIED_SYSCALLS: readonly string[] = [
   "keyctl", "add_key", "request_key",
   // host-wide state
   "reboot", "swapon", "swapoff", "acct", "quotactl", "settimeofday", "clock_settime",
-  "clock_adjtime", "adjtimex", "sethostname", "setdomainname", "iopl", "ioperm",
+  "clock_adjtime", "sethostname", "setdomainname", "iopl", "ioperm",
   // known exploit vehicles
   "perf_event_open", "userfaultfd", "open_by_handle_at", "name_to_handle_at",
   "io_uring_setup", "io_uring_enter", "io_uring_register", "fanotify_init", "lookup_dcookie",
-  "uselib", "personality",
+  "uselib",
 ];
+// adjtimex and personality stay allowed: programs call them read-only (time status, querying the
+// persona), and without capabilities nothing can change the clock.
 
 /** clone() flags that create namespaces; clone with any of them is refused. */
 export const CLONE_NAMESPACE_FLAGS: Readonly<Record<string, number>> = {
