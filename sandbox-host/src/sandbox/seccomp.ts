@@ -24,8 +24,8 @@ export const DENIED_SYSCALLS: readonly string[] = [
   "io_uring_setup", "io_uring_enter", "io_uring_register", "fanotify_init", "lookup_dcookie",
   "uselib",
 ];
-// adjtimex and personality stay allowed: programs call them read-only (time status, querying the
-// persona), and without capabilities nothing can change the clock.
+// adjtimex and personality stay allowed: programs call them to read the clock status or query the
+// persona; without capabilities the clock cannot change, and a persona affects only the caller.
 
 /** clone() flags that create namespaces; clone with any of them is refused. */
 export const CLONE_NAMESPACE_FLAGS: Readonly<Record<string, number>> = {
