@@ -69,8 +69,12 @@ export class SseRewriter {
 
   /** Releases text still held by the restorers (end of stream, cut or not). */
   flushAll(): string {
-    for (const key of [...this.#open.keys()]) this.#flushKey(key, null);
+    this.#flushOpen();
     return this.#take();
+  }
+
+  #flushOpen(): void {
+    for (const key of [...this.#open.keys()]) this.#flushKey(key, null);
   }
 
   #take(): string {
@@ -127,7 +131,7 @@ export class SseRewriter {
   #onEvent(event: EventSourceMessage): void {
     if (this.invalid) return;
     if (this.endpoint === "chat" && event.data.trim() === "[DONE]") {
-      this.flushAll();
+      this.#flushOpen();
       this.completed = true;
       this.#emit(formatSseEvent("[DONE]", event.event, event.id));
       return;
@@ -194,7 +198,7 @@ export class SseRewriter {
       case "response.completed":
       case "response.incomplete":
       case "response.failed":
-        this.flushAll();
+        this.#flushOpen();
         if (isObject(data.response)) {
           restoreResponseObject(data.response, restore);
           this.usage = responsesUsageOf(data.response.usage) ?? this.usage;
@@ -227,7 +231,7 @@ export class SseRewriter {
         this.usage = mergeAnthropicUsage(this.usage, data.usage);
         break;
       case "message_stop":
-        this.flushAll();
+        this.#flushOpen();
         this.completed = true;
         break;
       default:
