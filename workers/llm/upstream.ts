@@ -11,8 +11,11 @@ export interface UpstreamTarget {
   apiKey: string;
 }
 
-/** Headers an agent may send that the provider needs; everything else (credentials, cookies, hop-by-hop) is dropped. */
-const PASS_HEADERS = ["content-type", "accept", "anthropic-version", "anthropic-beta", "openai-beta"] as const;
+/**
+ * Headers an agent may send that the provider needs; everything else (credentials, cookies,
+ * hop-by-hop) is dropped. Content-type is always set by us: every body sent is JSON.
+ */
+const PASS_HEADERS = ["accept", "anthropic-version", "anthropic-beta", "openai-beta"] as const;
 
 export const DEFAULT_ANTHROPIC_VERSION = "2023-06-01";
 
@@ -52,7 +55,7 @@ export function buildUpstreamRequest(agent: Request, target: UpstreamTarget, opt
     if (!headers.has("anthropic-version")) headers.set("anthropic-version", DEFAULT_ANTHROPIC_VERSION);
   }
   const body = options.body ?? null;
-  if (body !== null && !headers.has("content-type")) headers.set("content-type", "application/json");
+  if (body !== null) headers.set("content-type", "application/json");
   headers.set("user-agent", "palisade-llm-proxy");
   return new Request(upstreamUrl(target.baseUrl, options.path, options.search), {
     method: agent.method,
