@@ -88,12 +88,17 @@ export interface FetchOptions {
  */
 export async function fetchUpstream(request: Request, options: FetchOptions): Promise<Response> {
   const fetcher = options.fetcher ?? ((r: Request) => fetch(r));
+  // Aborting on the deadline frees the connection instead of leaving the call running.
+  const abort = new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new AppError("upstream_timeout", "the model provider did not answer in time")), options.timeoutMs);
+    timer = setTimeout(() => {
+      abort.abort();
+      reject(new AppError("upstream_timeout", "the model provider did not answer in time"));
+    }, options.timeoutMs);
   });
   try {
-    const response = await Promise.race([fetcher(request), deadline]);
+    const response = await Promise.race([fetcher(new Request(request, { signal: abort.signal })), deadline]);
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel();
       throw new AppError("upstream_error", "the model provider answered with a redirect");

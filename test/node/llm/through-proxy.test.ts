@@ -110,6 +110,11 @@ describe("OpenAI SDK through the proxy", () => {
     expect(err instanceof OpenAI.APIError ? [err.status, err.code] : null).toEqual([504, "upstream_timeout"]);
   });
 
+  it("maps a first byte slower than the deadline to 504", async () => {
+    const res = await fetch(`${proxy.url}/llm/anthropic/v1/messages`, { method: "POST", headers: { "x-api-key": AGENT_TOKEN, "anthropic-version": "2023-06-01" }, body: JSON.stringify({ model: "fake-slow", max_tokens: 5, messages: [{ role: "user", content: "x" }] }) });
+    expect([res.status, await res.json()]).toEqual([504, { type: "error", error: { type: "timeout_error", code: "upstream_timeout", message: expect.any(String) } }]);
+  });
+
   it("maps provider failures and garbage to 502 upstream_error", async () => {
     for (const model of ["fake-error500", "fake-garbage"]) {
       const err = await openai.chat.completions.create({ model, messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
