@@ -20,6 +20,7 @@ import { parseStoredDoc } from "../../policy/service.js";
 import { forgetCredentials, injectOf, openCredential, sealSecret } from "../../vault/credentials.js";
 import { loadKeyring } from "../../vault/keyring.js";
 import { needsReencrypt } from "../../vault/vault.js";
+import { forgetProviders } from "../../llm/providers.js";
 import { adminRouter, body, errors, itemParams, json, noContent, orgParams, security } from "./kit.js";
 import { auditAdmin } from "./views.js";
 
@@ -241,6 +242,7 @@ credentialRoutes.openapi(
     const row = await s
       .insertProvider({ name: input.name, kind: input.kind, baseUrl: input.baseUrl.replace(/\/+$/, ""), credentialId: cred.id, models: input.models ? JSON.stringify(input.models) : null })
       .catch((e) => conflictOnUnique(e, "a provider with this name exists"));
+    forgetProviders(access.orgId);
     await auditAdmin(c, access, "provider.create", { type: "provider", id: row.id }, { kind: input.kind });
     return c.json(await providerView(s, row), 201);
   },
@@ -286,6 +288,7 @@ credentialRoutes.openapi(
     const row = Object.keys(patch).length
       ? assertFound(await s.updateProvider(current.id, patch).catch((e) => conflictOnUnique(e, "a provider with this name exists")), "provider")
       : current;
+    forgetProviders(access.orgId);
     await auditAdmin(c, access, "provider.update", { type: "provider", id: current.id }, { fields: Object.keys(input) });
     return c.json(await providerView(s, row), 200);
   },
@@ -305,6 +308,7 @@ credentialRoutes.openapi(
     requireRole(access, "admin");
     const current = assertFound(await s.provider(pathId("prv", providerId, "provider")), "provider");
     await s.removeProvider(current.id);
+    forgetProviders(access.orgId);
     await auditAdmin(c, access, "provider.delete", { type: "provider", id: current.id });
     return c.body(null, 204);
   },
