@@ -15,7 +15,7 @@ export const PROTOCOL_VERSION = 1;
 /** Largest WebSocket message either side accepts (text or binary). */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 /** Largest payload of one binary data frame. */
-export const MAX_CHUNK_BYTES = 64 * 1024;
+export const MAX_CHUNK_BYTES = 256 * 1024;
 /** Bytes a sender may send on a new stream direction before any credit arrives. */
 export const INITIAL_WINDOW = 1024 * 1024;
 /** Largest single credit grant, so a buggy peer cannot make a window overflow. */

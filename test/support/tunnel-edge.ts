@@ -74,7 +74,7 @@ export async function startFakeEdge(opts: FakeEdgeOptions): Promise<FakeEdge> {
       ws.on("message", (data, isBinary) => {
         const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
         if (!isBinary && buf.toString() === HEARTBEAT_PING && opts.answerPings === false) return;
-        mux?.handleMessage(isBinary ? new Uint8Array(buf) : buf.toString("utf8"));
+        mux?.handleMessage(isBinary ? new Uint8Array(buf.buffer, buf.byteOffset, buf.byteLength) : buf.toString("utf8"));
       });
       ws.on("close", (code) => mux?.handleClose(`code ${code}`));
       const conn: EdgeConnection = { ws, mux, ready };

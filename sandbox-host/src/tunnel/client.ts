@@ -139,7 +139,14 @@ export class TunnelClient extends EventEmitter {
     const cred = typeof this.#opts.credential === "string" ? this.#opts.credential : await this.#opts.credential();
     const url = new URL("/tunnel", this.#opts.edgeUrl);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
-    const ws = new WebSocket(url, { headers: { Authorization: `Bearer ${cred}` }, maxPayload: MAX_FRAME_BYTES, perMessageDeflate: false });
+    const ws = new WebSocket(url, {
+      headers: { Authorization: `Bearer ${cred}` },
+      maxPayload: MAX_FRAME_BYTES,
+      perMessageDeflate: false,
+      // A zero mask lets ws skip the XOR pass over every payload. Masking protects plaintext
+      // intermediaries from browser-crafted bytes; this is a daemon, and production runs over wss.
+      generateMask: (mask: Buffer) => void mask.fill(0),
+    });
     this.#ws = ws;
     ws.on("open", () => {
       this.#lastPongAt = Date.now();
