@@ -13,6 +13,8 @@ export interface FakeEdgeOptions {
   mux?: boolean;
   heartbeatMs?: number;
   onStatus?: (status: SandboxStatus) => void;
+  /** Listen on this port (to restart an edge on the same address); ephemeral by default. */
+  port?: number;
 }
 
 export interface EdgeConnection {
@@ -84,7 +86,7 @@ export async function startFakeEdge(opts: FakeEdgeOptions): Promise<FakeEdge> {
       else queued.push(conn);
     });
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  await new Promise<void>((resolve) => server.listen(opts.port ?? 0, "127.0.0.1", resolve));
   edge.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return edge;
 }

@@ -141,7 +141,8 @@ export class TunnelClient extends EventEmitter {
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     const ws = new WebSocket(url, {
       headers: { Authorization: `Bearer ${cred}` },
-      maxPayload: MAX_FRAME_BYTES,
+      // Frames above MAX_FRAME_BYTES are refused one by one (error frame); only far larger ones drop the link.
+      maxPayload: 4 * MAX_FRAME_BYTES,
       perMessageDeflate: false,
       // A zero mask lets ws skip the XOR pass over every payload. Masking protects plaintext
       // intermediaries from browser-crafted bytes; this is a daemon, and production runs over wss.
@@ -213,7 +214,7 @@ export class TunnelClient extends EventEmitter {
       return this.#onFrame(parsed.frame);
     }
     const d = decodeData(buf);
-    if (!d) return this.#refuse("bad_frame", "bad binary frame");
+    if (!d) return this.#refuse(buf.byteLength > MAX_FRAME_BYTES ? "frame_too_large" : "bad_frame", "bad binary frame");
     if (!this.#ready) return this.#refuse("not_ready", "data before hello.ack");
     const s = this.#streams.get(d.id);
     if (!s) return this.#unknownStream(d.id, "data");

@@ -7,6 +7,7 @@ import type WebSocket from "ws";
 import {
   HostToEdgeFrame,
   INITIAL_WINDOW,
+  MAX_FRAME_BYTES,
   type SandboxStartCommand,
   decodeData,
   encodeText,
@@ -209,6 +210,10 @@ describe("TunnelClient", () => {
     expect((await take("error")).code).toBe("bad_frame");
     ws.send(Buffer.from([7, 0, 0]));
     expect((await take("error")).code).toBe("bad_frame");
+    ws.send(JSON.stringify({ t: "ping", pad: "x".repeat(MAX_FRAME_BYTES + 10) }));
+    expect((await take("error")).code).toBe("frame_too_large");
+    ws.send(Buffer.alloc(MAX_FRAME_BYTES + 10, 1));
+    expect((await take("error")).code).toBe("frame_too_large");
     ws.send(encodeText({ t: "end", id: 42 }));
     expect(await take("error")).toMatchObject({ code: "unknown_stream", id: 42 });
     ws.send(encodeText({ t: "req", id: 50, method: "GET", url: `${target.base}/still-ok`, headers: [], body: false }));
@@ -272,6 +277,20 @@ describe("TunnelClient", () => {
     await timedOut;
     await edge.nextConnection();
     expect(edge.connections).toBeGreaterThanOrEqual(2);
+  });
+
+  it("survives an edge restart on the same address", async () => {
+    const target = await startTarget();
+    const { edge, client } = await setup();
+    await connected(edge);
+    const port = Number(new URL(edge.url).port);
+    const disconnected = new Promise<void>((r) => client.once("disconnected", () => r()));
+    await edge.close();
+    await disconnected;
+    const restarted = await startFakeEdge({ credential: CRED, port });
+    cleanups.push(() => restarted.close());
+    const { mux } = await connected(restarted);
+    expect(await (await mux.forward({ method: "GET", url: `${target.base}/back` })).text()).toBe("path=/back");
   });
 
   it("is refused with a wrong credential and keeps retrying with backoff", async () => {

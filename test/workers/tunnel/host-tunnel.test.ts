@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import {
   EdgeToHostFrame,
   INITIAL_WINDOW,
+  MAX_FRAME_BYTES,
   decodeData,
   encodeData,
   type EdgeToHostFrame as Frame,
@@ -224,6 +225,8 @@ describe("HostTunnel", () => {
     expect((await host.frame("error")).code).toBe("bad_frame");
     host.ws.send(new Uint8Array([9, 9]));
     expect((await host.frame("error")).code).toBe("bad_frame");
+    host.send({ t: "ping", pad: "x".repeat(MAX_FRAME_BYTES + 10) });
+    expect((await host.frame("error")).code).toBe("frame_too_large");
     host.send({ t: "res", id: 999_999, status: 200, headers: [], body: false });
     expect(await host.frame("error")).toMatchObject({ code: "unknown_stream", id: 999_999 });
     host.ws.send(encodeData(999_999, enc("x")));
