@@ -1,5 +1,5 @@
 // HostTunnel DO tests: the test plays the sandbox host on a real WebSocket to the Durable Object.
-import { runInDurableObject } from "cloudflare:test";
+import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import {
@@ -11,6 +11,7 @@ import {
   type EdgeToHostFrame as Frame,
 } from "../../../schema/tunnel.js";
 import type { ForwardOptions, ForwardRequest } from "../../../workers/tunnel/edge-mux.js";
+import { connectHostTunnel } from "../../../workers/tunnel/connect.js";
 import { HOST_ID_HEADER, HostTunnel, ORG_ID_HEADER, POOL_HEADER } from "../../../workers/tunnel/host-tunnel.js";
 
 type Msg = { kind: "text"; frame: Frame } | { kind: "data"; id: number; payload: Uint8Array };
@@ -107,6 +108,30 @@ describe("HostTunnel", () => {
     const stub = env.HOST_TUNNEL.get(env.HOST_TUNNEL.idFromName("anon"));
     const res = await stub.fetch("https://tunnel.internal/tunnel", { headers: { Upgrade: "websocket" } });
     expect(res.status).toBe(401);
+  });
+
+  it("connectHostTunnel passes only the verified identity, never client-sent identity headers", async () => {
+    const client = new Request("https://edge.test/tunnel", {
+      headers: { Upgrade: "websocket", [HOST_ID_HEADER]: "forged-host", [ORG_ID_HEADER]: "org_forged", [POOL_HEADER]: "forged" },
+    });
+    const res = await connectHostTunnel(env.HOST_TUNNEL, client, { hostId: "verified-host", orgId: "org_real", pool: "p1" });
+    expect(res.status).toBe(101);
+    res.webSocket?.accept();
+    const stub = env.HOST_TUNNEL.get(env.HOST_TUNNEL.idFromName("verified-host"));
+    expect(await stub.status()).toMatchObject({ hostId: "verified-host", orgId: "org_real", pool: "p1" });
+    res.webSocket?.close(1000, "done");
+  });
+
+  it("closes a socket whose host stopped sending heartbeats", async () => {
+    const { stub, host } = await connect();
+    await runInDurableObject(stub, async (_t: HostTunnel, state) => {
+      await state.storage.put("lastHeartbeatAt", 0);
+      await state.storage.put("connectedAt", 0);
+    });
+    // No ping was ever answered and the stored heartbeat is ancient: the alarm closes the socket.
+    await runDurableObjectAlarm(stub);
+    while (!host.closed) await new Promise((r) => setTimeout(r, 5));
+    expect((await stub.status()).connected).toBe(false);
   });
 
   it("answers hello, answers heartbeats and reports status", async () => {
