@@ -28,7 +28,7 @@ export interface ForwardRequest {
   method: string;
   /** Absolute URL of the internal target, as the host will request it. */
   url: string;
-  headers?: [string, string][] | Record<string, string>;
+  headers?: Headers | [string, string][] | Record<string, string>;
   body?: ReadableStream<Uint8Array> | Uint8Array | ArrayBuffer | string | null;
 }
 
@@ -150,7 +150,12 @@ export class EdgeMux {
   async forward(req: ForwardRequest, opts: ForwardOptions = {}): Promise<Response> {
     if (!this.ready) throw new AppError("unavailable", "host tunnel is not connected");
     const id = this.#allocateId();
-    const headers = Array.isArray(req.headers) ? req.headers : Object.entries(req.headers ?? {});
+    const h = req.headers;
+    let headers: [string, string][];
+    if (h instanceof Headers) {
+      headers = [];
+      h.forEach((v, k) => headers.push([k, v]));
+    } else headers = Array.isArray(h) ? h : Object.entries(h ?? {});
     const body = req.body ?? null;
     const s: Stream = {
       id,

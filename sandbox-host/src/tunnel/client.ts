@@ -137,6 +137,7 @@ export class TunnelClient extends EventEmitter {
   async #connect(): Promise<void> {
     if (this.#stopped) return;
     const cred = typeof this.#opts.credential === "string" ? this.#opts.credential : await this.#opts.credential();
+    if (this.#stopped) return;
     const url = new URL("/tunnel", this.#opts.edgeUrl);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     const ws = new WebSocket(url, {

@@ -150,7 +150,12 @@ describe("HostTunnel", () => {
 
   it("forwards a request with a body and streams the response back", async () => {
     const { stub, host } = await connect();
-    const pending = stub.forward({ method: "POST", url: "http://internal.test/echo", headers: { "content-type": "text/plain" }, body: "hello body" });
+    const pending = stub.forward({
+      method: "POST",
+      url: "http://internal.test/echo",
+      headers: new Headers({ "content-type": "text/plain" }),
+      body: "hello body",
+    });
     const req = await host.frame("req");
     expect(req).toMatchObject({ method: "POST", url: "http://internal.test/echo", body: true });
     expect(req.headers).toContainEqual(["content-type", "text/plain"]);
