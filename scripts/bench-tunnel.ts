@@ -95,7 +95,7 @@ const rps = (r: { count: number; ms: number }) => Math.round((r.count / r.ms) * 
 const mbps = (r: { bytes: number; ms: number }) => Math.round((r.bytes / 1e6 / r.ms) * 1000 * 10) / 10;
 const results = {
   at: new Date().toISOString(),
-  machine: { cpus: os.cpus().length, node: process.version },
+  machine: { cpus: os.cpus().length, node: process.version, loadavg1m: os.loadavg()[0] },
   setup: "edge EdgeMux (ws server) + TunnelClient + HTTP target, all in one Node process on 127.0.0.1",
   concurrency: CONCURRENCY,
   small: { requests: tunnelSmall.count, tunnelRps: rps(tunnelSmall), plainRps: rps(plainSmall), target: 5000 },
