@@ -157,6 +157,10 @@ export const SandboxStatus = z.strictObject({
   state: z.enum(SANDBOX_STATES),
   exitCode: z.number().int().optional(),
   reason: z.string().max(512).optional(),
+  /** Wall time from start to exit, reported with exited/failed. */
+  durationMs: z.number().int().min(0).optional(),
+  /** The command's combined output, truncated by the host (for the audit). */
+  output: z.string().max(4096).optional(),
   /** ms since epoch on the host's clock. */
   at: z.number().int().min(0),
 });
