@@ -239,7 +239,10 @@ export const hostPools = sqliteTable(
   (t) => [uniqueIndex("host_pools_org_name").on(t.orgId, t.name)],
 );
 
-/** Enrolled sandbox hosts. Their credential is a `host` token (SHA-256 only, in tokens). */
+/**
+ * Enrolled sandbox hosts. Their credential is a `host` token (SHA-256 only, in tokens); whether
+ * a host is connected, and its last heartbeat, live in its HostTunnel Durable Object.
+ */
 export const hosts = sqliteTable(
   "hosts",
   {
@@ -249,9 +252,6 @@ export const hosts = sqliteTable(
     name: text("name").notNull(),
     status: text("status", { enum: ["active", "revoked"] }).notNull().default("active"),
     version: text("version"),
-    lastHeartbeatAt: integer("last_heartbeat_at"),
-    connectedAt: integer("connected_at"),
-    disconnectedAt: integer("disconnected_at"),
     createdAt: createdAt(),
   },
   (t) => [index("hosts_pool").on(t.orgId, t.poolId)],
