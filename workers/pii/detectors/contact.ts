@@ -1,0 +1,70 @@
+// Email and phone-number detectors (phones parsed and validated by libphonenumber-js).
+import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max";
+import type { RawFinding } from "../types.js";
+
+const EMAIL = /(?<![\p{L}\p{N}._%+'-])[\p{L}\p{N}._%+'-]{1,64}@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+(\p{L}{2,24})(?![\p{L}\p{N}-]|\.[\p{L}\p{N}])/gu;
+// File extensions that look like TLDs in names such as icon@2x.png or pkg@scope.js.
+const FILE_TLDS = new Set(["png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "js", "mjs", "cjs", "ts", "tsx", "jsx", "css", "json", "lock", "yaml", "yml", "md", "txt", "py", "rb", "java", "kt", "rs", "exe", "dll", "so", "tgz", "gz", "zip", "pdf"]);
+
+export function detectEmails(text: string, out: RawFinding[]): void {
+  if (!text.includes("@")) return;
+  EMAIL.lastIndex = 0;
+  for (let m = EMAIL.exec(text); m; m = EMAIL.exec(text)) {
+    let start = m.index;
+    let value = m[0];
+    // Local parts never start or end with a dot.
+    while (value.startsWith(".")) {
+      value = value.slice(1);
+      start++;
+    }
+    const tld = (m[1] ?? "").toLowerCase();
+    const local = value.slice(0, value.indexOf("@"));
+    if (local.length === 0 || local.endsWith(".") || FILE_TLDS.has(tld)) continue;
+    if (local === "git" && text[start + value.length] === ":") continue; // git@host:org/repo
+    out.push({ category: "email", start, end: start + value.length, detector: "email", key: value.toLowerCase() });
+  }
+}
+
+// Candidate: optional +CC or 00CC, optional (area), then digit groups joined by one separator.
+const PHONE = /(?<![\p{L}\p{N}_+\-./:#@$])(?:(?:\+|00)\d{1,3}[ .\-]?)?(?:\(\d{1,5}\)[ .\-]?)?\d{1,15}(?:[ .\-]\d{1,15}){0,7}(?![\p{L}\p{N}_]|[.\-/:,]\p{N})/gu;
+const DATE_LIKE = /^(?:\d{4}[.\-]\d{1,2}[.\-]\d{1,2}|\d{1,2}[.\-]\d{1,2}[.\-]\d{2,4})$/;
+const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+const CONTEXT = /(?:phone|tel|telephone|mobile|cell|call|fax|whatsapp|sms|text me|ring|contact|dial|number)[^\n]{0,24}$/i;
+
+export interface PhoneOptions {
+  /** Regions tried for numbers written without an international prefix. */
+  regions: readonly CountryCode[];
+}
+
+export function detectPhones(text: string, out: RawFinding[], options: PhoneOptions): void {
+  PHONE.lastIndex = 0;
+  for (let m = PHONE.exec(text); m; m = PHONE.exec(text)) {
+    const raw = m[0];
+    const digits = raw.replace(/\D/g, "");
+    if (digits.length < 7 || digits.length > 15) continue;
+    if (DATE_LIKE.test(raw) || IPV4.test(raw)) continue;
+    const international = raw.startsWith("+") || raw.startsWith("00");
+    const separated = /[ .\-()]/.test(raw);
+    // A bare run of digits is usually an id, order number or timestamp; only a nearby word
+    // such as "phone" or "call" makes it a phone number.
+    if (!international && !separated && !CONTEXT.test(text.slice(Math.max(0, m.index - 40), m.index))) continue;
+    // Version-like dotted groups (1.2.3.4567) without a leading +.
+    if (!international && /^\d{1,2}\.\d{1,3}\.\d/.test(raw)) continue;
+    const candidate = raw.startsWith("00") ? `+${raw.slice(2)}` : raw;
+    let key: string | undefined;
+    if (candidate.startsWith("+")) {
+      const p = parsePhoneNumberFromString(candidate);
+      if (p?.isValid()) key = p.number;
+    } else {
+      for (const region of options.regions) {
+        const p = parsePhoneNumberFromString(candidate, region);
+        if (p?.isValid()) {
+          key = p.number;
+          break;
+        }
+      }
+    }
+    if (key === undefined) continue;
+    out.push({ category: "phone", start: m.index, end: m.index + raw.length, detector: "phone", key });
+  }
+}
