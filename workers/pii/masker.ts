@@ -116,7 +116,7 @@ export class Masker {
     if (a.length === 0 || b.length === 0) return;
     const tail = a.slice(-SEAM_WINDOW);
     const head = b.slice(0, SEAM_WINDOW);
-    for (const joiner of ["", " "]) {
+    for (const joiner of [" ", ""]) {
       const joined = tail + joiner + head;
       const seamAt = tail.length;
       for (const f of this.detector.detect(joined, this.#budget, { entities: false })) {
