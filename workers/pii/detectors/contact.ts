@@ -36,10 +36,27 @@ export interface PhoneOptions {
   regions: readonly CountryCode[];
 }
 
+/** Cheap length test before the (costly) parse, for the regions most often configured. */
+function plausibleNational(region: CountryCode, digits: string): boolean {
+  if (region === "US" || region === "CA") return digits.length === 10 || (digits.length === 11 && digits[0] === "1");
+  if (region === "GB") return digits[0] === "0" && (digits.length === 10 || digits.length === 11);
+  return digits.length >= 6 && digits.length <= 13;
+}
+
+/** Positions already claimed by another structured finding (cards, ids, IBANs) are skipped. */
+function coveredBy(found: readonly RawFinding[], length: number): Uint8Array | undefined {
+  if (found.length === 0) return undefined;
+  const covered = new Uint8Array(length);
+  for (const f of found) covered.fill(1, f.start, f.end);
+  return covered;
+}
+
 export function detectPhones(text: string, out: RawFinding[], options: PhoneOptions): void {
+  const covered = coveredBy(out, text.length);
   PHONE.lastIndex = 0;
   for (let m = PHONE.exec(text); m; m = PHONE.exec(text)) {
     const raw = m[0];
+    if (covered && (covered[m.index] || covered[m.index + raw.length - 1])) continue;
     const digits = raw.replace(/\D/g, "");
     if (digits.length < 7 || digits.length > 15) continue;
     if (DATE_LIKE.test(raw) || IPV4.test(raw)) continue;
@@ -57,6 +74,7 @@ export function detectPhones(text: string, out: RawFinding[], options: PhoneOpti
       if (p?.isValid()) key = p.number;
     } else {
       for (const region of options.regions) {
+        if (!plausibleNational(region, digits)) continue;
         const p = parsePhoneNumberFromString(candidate, region);
         if (p?.isValid()) {
           key = p.number;

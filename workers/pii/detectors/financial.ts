@@ -21,9 +21,19 @@ export function luhn(digits: string): boolean {
   return sum % 10 === 0;
 }
 
+// Issuer lookups depend only on the leading digits and the length; cache them (bounded).
+const issuerCache = new Map<string, boolean>();
+
 function isCard(digits: string): boolean {
   if (digits.length < 12 || digits.length > 19 || !luhn(digits)) return false;
-  return creditCardType(digits).some((t) => t.lengths.includes(digits.length));
+  const id = `${digits.slice(0, 6)}:${digits.length}`;
+  let known = issuerCache.get(id);
+  if (known === undefined) {
+    known = creditCardType(digits).some((t) => t.lengths.includes(digits.length));
+    if (issuerCache.size > 20_000) issuerCache.clear();
+    issuerCache.set(id, known);
+  }
+  return known;
 }
 
 export function detectCards(text: string, out: RawFinding[]): void {
@@ -46,7 +56,9 @@ export function detectCards(text: string, out: RawFinding[]): void {
       let digits = "";
       for (let j = i; j < groups.length && digits.length < 19; j++) {
         digits += groups[j];
-        if (isCard(digits)) {
+        // A window inside a longer run needs 15+ digits, so a stray tail is not taken for a card.
+        const whole = i === 0 && j === groups.length - 1;
+        if ((whole || digits.length >= 15) && isCard(digits)) {
           const start = m.index + (offsets[i] ?? 0);
           const end = m.index + (offsets[j] ?? 0) + (groups[j]?.length ?? 0);
           out.push({ category: "credit_card", start, end, detector: "card", key: digits });
