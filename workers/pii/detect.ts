@@ -93,25 +93,33 @@ function compileLists(lists: PiiLists | undefined): CompiledLists {
 
 /** Keeps the highest-priority (then longest, then earliest) findings that do not overlap. */
 function resolveOverlaps(found: RawFinding[]): RawFinding[] {
-  const ranked = [...found].sort(
-    (a, b) => priorityOf(b) - priorityOf(a) || b.end - b.start - (a.end - a.start) || a.start - b.start,
-  );
-  const kept: RawFinding[] = []; // sorted by start
-  for (const f of ranked) {
-    let lo = 0;
-    let hi = kept.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((kept[mid]?.start ?? 0) < f.start) lo = mid + 1;
-      else hi = mid;
+  const byStart = [...found].sort((a, b) => a.start - b.start || b.end - a.end);
+  const kept: RawFinding[] = [];
+  // Sweep clusters of mutually overlapping findings; most clusters hold a single finding.
+  let i = 0;
+  while (i < byStart.length) {
+    const first = byStart[i];
+    if (!first) break;
+    let j = i + 1;
+    let end = first.end;
+    while (j < byStart.length && (byStart[j]?.start ?? Infinity) < end) {
+      end = Math.max(end, byStart[j]?.end ?? end);
+      j++;
     }
-    const before = kept[lo - 1];
-    const after = kept[lo];
-    if (before && before.end > f.start) continue;
-    if (after && after.start < f.end) continue;
-    kept.splice(lo, 0, f);
+    if (j === i + 1) kept.push(first);
+    else kept.push(...pickInCluster(byStart.slice(i, j)));
+    i = j;
   }
   return kept;
+}
+
+function pickInCluster(cluster: RawFinding[]): RawFinding[] {
+  const ranked = cluster.sort(
+    (a, b) => priorityOf(b) - priorityOf(a) || b.end - b.start - (a.end - a.start) || a.start - b.start,
+  );
+  const chosen: RawFinding[] = [];
+  for (const f of ranked) if (!chosen.some((c) => c.start < f.end && f.start < c.end)) chosen.push(f);
+  return chosen.sort((a, b) => a.start - b.start);
 }
 
 /** A detector configured once (per org policy) and reused for every text of a request. */

@@ -4,7 +4,8 @@ import type { RawFinding } from "../types.js";
 const SHAPES: ReadonlyArray<readonly [string, RegExp]> = [
   ["pem_private_key", /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s:,\-]*)/g],
   ["aws_access_key", /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA)[A-Z2-7]{16}(?![A-Za-z0-9])/g],
-  ["aws_secret_key", /(?<=aws_?secret_?(?:access_?)?key["']?\s*[:=]\s*["']?)[A-Za-z0-9/+]{40}(?![A-Za-z0-9/+])/gi],
+  // The value is capture group 1; the key name before it stays visible.
+  ["aws_secret_key", /aws_?secret_?(?:access_?)?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi],
   ["github_token", /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})/g],
   ["gitlab_token", /(?<![A-Za-z0-9_])gl(?:pat|dt|rt|ptt|cbt|soat|ft|imt|agent)-[A-Za-z0-9_\-]{20,}/g],
   ["slack_token", /(?<![A-Za-z0-9_])xox[abeoprs]-[A-Za-z0-9\-]{10,}|https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9]+\/B[A-Za-z0-9]+\/[A-Za-z0-9]+/g],
@@ -71,8 +72,9 @@ export function detectSecrets(text: string, out: RawFinding[], options: SecretOp
     for (const [detector, re] of SHAPES) {
       re.lastIndex = 0;
       for (let m = re.exec(text); m; m = re.exec(text)) {
-        const value = m[0].trimEnd();
-        out.push({ category: "secret", start: m.index, end: m.index + value.length, detector, key: value });
+        const value = (m[1] ?? m[0]).trimEnd();
+        const start = m.index + m[0].indexOf(value);
+        out.push({ category: "secret", start, end: start + value.length, detector, key: value });
       }
     }
   }
