@@ -70,8 +70,10 @@ export function detectPhones(text: string, out: RawFinding[], options: PhoneOpti
     const candidate = raw.startsWith("00") ? `+${raw.slice(2)}` : raw;
     let key: string | undefined;
     if (candidate.startsWith("+")) {
+      // A leading + states intent; a number of possible length for its country is enough
+      // (numbering plans move faster than the metadata's allocated ranges).
       const p = parsePhoneNumberFromString(candidate);
-      if (p?.isValid()) key = p.number;
+      if (p?.isPossible()) key = p.number;
     } else {
       for (const region of options.regions) {
         if (!plausibleNational(region, digits)) continue;
