@@ -2,21 +2,26 @@
 import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max";
 import type { RawFinding } from "../types.js";
 
-const EMAIL = /(?<![\p{L}\p{N}._%+'-])[\p{L}\p{N}._%+'-]{1,64}@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+(\p{L}{2,24})(?![\p{L}\p{N}-]|\.[\p{L}\p{N}])/gu;
+// Matched from the start of the local part (sticky); the start is found by walking back from
+// each "@", which is much cheaper than trying the pattern at every position of the text.
+const EMAIL_AT = /[\p{L}\p{N}._%+'-]{1,64}@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+(\p{L}{2,24})(?![\p{L}\p{N}-]|\.[\p{L}\p{N}])/uy;
+const LOCAL_CHAR = /[\p{L}\p{N}._%+'-]/u;
 // File extensions that look like TLDs in names such as icon@2x.png or pkg@scope.js.
 const FILE_TLDS = new Set(["png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "js", "mjs", "cjs", "ts", "tsx", "jsx", "css", "json", "lock", "yaml", "yml", "md", "txt", "py", "rb", "java", "kt", "rs", "exe", "dll", "so", "tgz", "gz", "zip", "pdf"]);
 
 export function detectEmails(text: string, out: RawFinding[]): void {
-  if (!text.includes("@")) return;
-  EMAIL.lastIndex = 0;
-  for (let m = EMAIL.exec(text); m; m = EMAIL.exec(text)) {
-    let start = m.index;
-    let value = m[0];
-    // Local parts never start or end with a dot.
-    while (value.startsWith(".")) {
-      value = value.slice(1);
-      start++;
-    }
+  let from = 0;
+  for (let at = text.indexOf("@"); at >= 0; at = text.indexOf("@", Math.max(at + 1, from))) {
+    let start = at;
+    while (start > 0 && at - start < 65 && LOCAL_CHAR.test(text[start - 1] ?? "")) start--;
+    if (start > 0 && LOCAL_CHAR.test(text[start - 1] ?? "")) continue; // local part over 64 chars
+    // Local parts never start with a dot.
+    while (start < at && text[start] === ".") start++;
+    EMAIL_AT.lastIndex = start;
+    const m = EMAIL_AT.exec(text);
+    if (!m) continue;
+    const value = m[0];
+    from = start + value.length;
     const tld = (m[1] ?? "").toLowerCase();
     const local = value.slice(0, value.indexOf("@"));
     if (local.length === 0 || local.endsWith(".") || FILE_TLDS.has(tld)) continue;

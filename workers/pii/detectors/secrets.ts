@@ -19,7 +19,9 @@ const SHAPES: ReadonlyArray<readonly [string, RegExp]> = [
 // Quick prefilter: the shapes above all contain one of these.
 const SHAPE_HINT = /AKIA|ASIA|A[BCGINPR][A-Z]A|ASCA|gh[pousr]_|github_pat_|gl[a-z]{1,5}-|xox|hooks\.slack|_live_|_test_|whsec_|sk-|AIza|GOCSPX|ya29\.|eyJ|PRIVATE KEY|secret/i;
 
-const TOKEN = /(?<![A-Za-z0-9+/=_\-])[A-Za-z0-9+/=_\-]{20,512}(?![A-Za-z0-9+/=_\-])/g;
+// Leftmost-longest runs: a run is always matched from its first character, so no look-arounds.
+const TOKEN = /[A-Za-z0-9+/=_\-]{20,}/g;
+const TOKEN_MAX = 1024;
 
 export function shannonEntropy(s: string): number {
   const counts = new Map<string, number>();
@@ -80,7 +82,7 @@ export function detectSecrets(text: string, out: RawFinding[], options: SecretOp
   }
   TOKEN.lastIndex = 0;
   for (let m = TOKEN.exec(text); m; m = TOKEN.exec(text)) {
-    if (!looksRandom(m[0], options.entropyThreshold)) continue;
+    if (m[0].length > TOKEN_MAX || !looksRandom(m[0], options.entropyThreshold)) continue;
     out.push({ category: "secret", start: m.index, end: m.index + m[0].length, detector: "high_entropy", key: m[0] });
   }
 }
