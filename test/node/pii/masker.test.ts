@@ -134,6 +134,29 @@ describe("maskJsonStrings", () => {
     expect(out).toContain('"input":{"<EMAIL_1>":{"card":"<CARD_1>"}}');
   });
 
+  it("masks an OpenAI Responses body: instructions, input items, function calls and outputs", () => {
+    const body: JsonValue = {
+      model: "gpt-4.1",
+      instructions: `Escalate to ${EMAIL}`,
+      input: [
+        { type: "message", role: "user", content: [{ type: "input_text", text: `card ${CARD}` }] },
+        { type: "function_call", call_id: "call_9", name: "charge", arguments: JSON.stringify({ card: CARD }) },
+        { type: "function_call_output", call_id: "call_9", output: JSON.stringify({ ok: true, key: AWS }) },
+      ],
+      tools: [{ type: "function", name: "charge", description: "Charge a card", parameters: { type: "object" } }],
+      store: false,
+    };
+    const m = createMasker({});
+    const out = serialized(maskJsonStrings(body, m));
+    for (const v of [EMAIL, "4111", AWS]) expect(out).not.toContain(v);
+    expect(out).toContain('"name":"charge"');
+    expect(out).toContain('"call_id":"call_9"');
+    expect(out).toContain('"type":"input_text"');
+    expect(out).toContain('"store":false');
+    expect(out).toContain(String.raw`"arguments":"{\"card\":\"<CARD_1>\"}"`);
+    expect(m.result().counts).toEqual({ email: 1, credit_card: 2, secret: 1 });
+  });
+
   it("finds a card number split across two consecutive messages", () => {
     const body: JsonValue = {
       messages: [
