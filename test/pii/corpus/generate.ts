@@ -113,7 +113,7 @@ gen.push(() => {
   ]);
   return line(pick(phoneT), v, "phone");
 });
-const cardT = ["Card number {} exp 11/28", "pay with {}", "cc: {} cvv 123", "My Visa is {}."];
+const cardT = ["Card number {} exp 11/28", "pay with {}", "cc: {} cvv 123", "My card is {}."];
 gen.push(() => {
   const kind = pick(["visa", "mc", "mc2", "amex", "disc", "jcb"]);
   let n: string;
