@@ -5,6 +5,9 @@ import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import { testSecrets } from "./test/support/secrets.js";
 
+// wrangler checks the required secrets exist; in tests they are the fixed test values.
+for (const [k, v] of Object.entries(testSecrets)) process.env[k] ??= v;
+
 export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "schema/migrations"));
   return {
@@ -12,15 +15,21 @@ export default defineConfig(async () => {
       projects: [
         {
           plugins: [
-            cloudflareTest({
+            cloudflareTest(({ inject }) => ({
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
-                bindings: { ...testSecrets, ALLOW_PRIVATE_UPSTREAMS: "true", TEST_MIGRATIONS: migrations },
+                bindings: {
+                  ...testSecrets,
+                  ALLOW_PRIVATE_UPSTREAMS: "true",
+                  TEST_MIGRATIONS: migrations,
+                  TEST_TARGET_URL: inject("targetUrl"),
+                },
               },
-            }),
+            })),
           ],
           test: {
             name: "workers",
+            globalSetup: ["test/support/global-setup.ts"],
             include: ["test/workers/**/*.test.ts"],
             setupFiles: ["test/workers/setup.ts"],
           },

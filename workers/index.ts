@@ -1,6 +1,10 @@
-// Worker entry: wires the app and exports the handler (Durable Object classes are exported here too).
+// Worker entry: builds the app once and exports the fetch handler and Durable Object classes.
+import { buildApp } from "./app.js";
+
+export { HostTunnel } from "./tunnel/host-tunnel.js";
+
+const app = buildApp();
+
 export default {
-  async fetch(): Promise<Response> {
-    return new Response("not found", { status: 404 });
-  },
+  fetch: app.fetch,
 } satisfies ExportedHandler<Env>;

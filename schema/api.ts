@@ -1,0 +1,205 @@
+// Request and response schemas of the public admin API, shared by the Worker, the dashboard
+// and the tests. Objects are strict: unknown fields are refused.
+import { z } from "zod";
+
+export const ROLES = ["owner", "admin", "member"] as const;
+export const RoleSchema = z.enum(ROLES);
+export type Role = z.infer<typeof RoleSchema>;
+
+export const TEAM_ROLES = ["admin", "member"] as const;
+export const TeamRoleSchema = z.enum(TEAM_ROLES);
+
+const ID_BODY = /^[0-9a-hjkmnp-tv-z]{26}$/;
+/** A resource id with its type prefix ("agt_…"); anything else is treated as not found. */
+export const idOf = (prefix: string) =>
+  z.string().refine((s) => s.startsWith(`${prefix}_`) && ID_BODY.test(s.slice(prefix.length + 1)), {
+    message: `must be a ${prefix}_ id`,
+  });
+
+export const ID_PREFIX = {
+  org: "org",
+  user: "usr",
+  team: "team",
+  project: "prj",
+  agent: "agt",
+  token: "tok",
+  session: "ses",
+  audit: "aud",
+  policy: "pol",
+  credential: "cred",
+  provider: "prv",
+  hostPool: "hpl",
+  host: "host",
+  sandbox: "sbx",
+} as const;
+
+const name = z.string().trim().min(1).max(120);
+const email = z.string().trim().toLowerCase().max(254).pipe(z.email());
+const password = z.string().min(10, "must be at least 10 characters").max(256);
+const timestamp = z.string().describe("ISO 8601 time");
+
+export const ErrorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()).optional() }),
+});
+
+export const PageQuerySchema = z.strictObject({
+  cursor: z.string().max(200).optional(),
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+});
+
+export const page = <T extends z.ZodType>(item: T) =>
+  z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+
+// ── identity ────────────────────────────────────────────────────────────────
+export const BootstrapRequestSchema = z.strictObject({ orgName: name, email, password });
+export const BootstrapResponseSchema = z.object({ orgId: z.string(), userId: z.string(), apiKey: z.string() });
+
+export const LoginRequestSchema = z.strictObject({ email, password: z.string().min(1).max(256) });
+export const LoginResponseSchema = z.object({ token: z.string(), expiresAt: timestamp, csrfToken: z.string() });
+
+/** Claims of a session JWT, validated again after the signature check. */
+export const SessionClaimsSchema = z.object({
+  sub: z.string(),
+  jti: z.string().min(16),
+  iat: z.number().int(),
+  exp: z.number().int(),
+});
+
+// ── orgs, members ───────────────────────────────────────────────────────────
+export const OrgCreateSchema = z.strictObject({ name });
+export const OrgUpdateSchema = z.strictObject({ name: name.optional() });
+export const OrgSchema = z.object({ id: z.string(), name: z.string(), role: RoleSchema, createdAt: timestamp });
+
+export const MeSchema = z.object({
+  user: z.object({ id: z.string(), email: z.string() }),
+  orgs: z.array(OrgSchema),
+});
+
+export const MemberAddSchema = z.strictObject({ email, role: RoleSchema, password: password.optional() });
+export const MemberUpdateSchema = z.strictObject({ role: RoleSchema });
+export const MemberSchema = z.object({
+  id: z.string().describe("user id"),
+  email: z.string(),
+  role: RoleSchema,
+  createdAt: timestamp,
+});
+
+// ── teams, projects ─────────────────────────────────────────────────────────
+export const TeamCreateSchema = z.strictObject({ name });
+export const TeamUpdateSchema = z.strictObject({ name: name.optional() });
+export const TeamSchema = z.object({ id: z.string(), orgId: z.string(), name: z.string(), createdAt: timestamp });
+
+export const TeamMemberAddSchema = z.strictObject({ userId: idOf(ID_PREFIX.user), role: TeamRoleSchema });
+export const TeamMemberSchema = z.object({ userId: z.string(), email: z.string(), role: TeamRoleSchema });
+
+export const ProjectCreateSchema = z.strictObject({ name, teamId: idOf(ID_PREFIX.team).optional() });
+export const ProjectUpdateSchema = z.strictObject({ name: name.optional(), teamId: idOf(ID_PREFIX.team).nullable().optional() });
+export const ProjectSchema = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  name: z.string(),
+  teamId: z.string().nullable(),
+  createdAt: timestamp,
+});
+
+// ── agents and their tokens ─────────────────────────────────────────────────
+export const AutonomySchema = z.number().int().min(1).max(5);
+export const AgentCreateSchema = z.strictObject({
+  name,
+  teamId: idOf(ID_PREFIX.team).optional(),
+  projectId: idOf(ID_PREFIX.project).optional(),
+  autonomy: AutonomySchema.default(3),
+  parentAgentId: idOf(ID_PREFIX.agent).optional(),
+});
+export const AgentUpdateSchema = z.strictObject({
+  name: name.optional(),
+  teamId: idOf(ID_PREFIX.team).nullable().optional(),
+  projectId: idOf(ID_PREFIX.project).nullable().optional(),
+  autonomy: AutonomySchema.optional(),
+});
+export const AgentSchema = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  name: z.string(),
+  teamId: z.string().nullable(),
+  projectId: z.string().nullable(),
+  parentAgentId: z.string().nullable(),
+  createdBy: z.string(),
+  autonomy: AutonomySchema,
+  status: z.enum(["active", "revoked"]),
+  tokenPrefix: z.string().nullable().describe("non-secret prefix of the active token"),
+  createdAt: timestamp,
+});
+export const AgentCreatedSchema = AgentSchema.extend({ token: z.string().describe("shown once") });
+export const TokenIssuedSchema = z.object({ token: z.string().describe("shown once"), prefix: z.string() });
+
+// ── admin API keys ──────────────────────────────────────────────────────────
+export const ApiKeyCreateSchema = z.strictObject({ name });
+export const ApiKeySchema = z.object({
+  id: z.string(),
+  name: z.string().nullable(),
+  prefix: z.string(),
+  userId: z.string(),
+  createdAt: timestamp,
+  lastUsedAt: timestamp.nullable(),
+  revokedAt: timestamp.nullable(),
+});
+export const ApiKeyCreatedSchema = ApiKeySchema.extend({ key: z.string().describe("shown once") });
+
+// ── audit ───────────────────────────────────────────────────────────────────
+export const AUDIT_RESULTS = ["allowed", "denied", "success", "error"] as const;
+export const ACTOR_TYPES = ["user", "agent", "host", "system"] as const;
+export const AuditEventSchema = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  seq: z.number().int(),
+  ts: timestamp,
+  actor: z.object({ type: z.enum(ACTOR_TYPES), id: z.string() }),
+  action: z.string(),
+  resource: z.object({ type: z.string(), id: z.string().nullable() }),
+  result: z.enum(AUDIT_RESULTS),
+  reason: z.string().nullable(),
+  traceId: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()).nullable(),
+});
+export const AuditQuerySchema = PageQuerySchema.extend({
+  actorType: z.enum(ACTOR_TYPES).optional(),
+  actorId: z.string().max(64).optional(),
+  action: z.string().max(100).optional(),
+  resourceType: z.string().max(64).optional(),
+  resourceId: z.string().max(64).optional(),
+  result: z.enum(AUDIT_RESULTS).optional(),
+  from: z.iso.datetime({ offset: true }).optional(),
+  to: z.iso.datetime({ offset: true }).optional(),
+});
+
+// ── sandbox hosts ───────────────────────────────────────────────────────────
+export const POOL_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export const HostEnrollmentCreateSchema = z.strictObject({
+  pool: z.string().regex(POOL_NAME, "pool: lowercase letters, digits, '_' and '-'"),
+  /** Minutes the one-time enrollment token stays valid (default 60). */
+  ttlMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
+});
+export const HostEnrollmentSchema = z.object({
+  pool: z.string(),
+  poolId: z.string(),
+  enrollmentToken: z.string().describe("one-time pal_host_ token, shown once"),
+  expiresAt: timestamp,
+});
+export const HostEnrollRequestSchema = z.strictObject({
+  name: z.string().trim().min(1).max(120),
+  version: z.string().max(64).optional(),
+});
+export const HostEnrolledSchema = z.object({ hostId: z.string(), orgId: z.string(), pool: z.string(), credential: z.string().describe("pal_hostkey_ credential, shown once") });
+export const HostSchema = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  name: z.string(),
+  pool: z.string(),
+  status: z.enum(["active", "revoked"]),
+  connected: z.boolean(),
+  version: z.string().nullable(),
+  lastHeartbeatAt: timestamp.nullable(),
+  createdAt: timestamp,
+});
+export const HostPoolSchema = z.object({ id: z.string(), orgId: z.string(), name: z.string(), hosts: z.number().int(), connected: z.number().int(), createdAt: timestamp });

@@ -1,0 +1,2 @@
+// The shared contract: D1 tables and the zod schemas of the public API.
+export * from "./api.js";

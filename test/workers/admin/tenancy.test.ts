@@ -1,0 +1,164 @@
+// Cross-tenant matrix over every org-scoped endpoint of the OpenAPI document, and role checks.
+import { beforeAll, describe, expect, it } from "vitest";
+import { type SeededOrg, call, expectErrorShape, seedMember, seedOrg } from "../support/api.js";
+
+interface OrgFixture extends SeededOrg {
+  ids: Record<string, string>;
+  names: string[];
+}
+
+/** An org with one of everything, so every path parameter has a real id to probe with. */
+async function fixture(label: string): Promise<OrgFixture> {
+  const org = await seedOrg(label);
+  const t = org.apiKey;
+  const team = await call(`/api/v1/orgs/${org.orgId}/teams`, { method: "POST", token: t, body: { name: `${label}-team` } });
+  const project = await call(`/api/v1/orgs/${org.orgId}/projects`, { method: "POST", token: t, body: { name: `${label}-project`, teamId: team.json.id } });
+  const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: t, body: { name: `${label}-agent`, teamId: team.json.id } });
+  const key = await call(`/api/v1/orgs/${org.orgId}/api-keys`, { method: "POST", token: t, body: { name: `${label}-key` } });
+  const credential = await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: t, body: { name: `${label}-cred`, secret: `${label}-secret-value`, inject: { type: "bearer" } } });
+  const policy = await call(`/api/v1/orgs/${org.orgId}/policies`, { method: "POST", token: t, body: { name: `${label}-policy`, egress: [{ host: `${label}.example.com`, credential: `${label}-cred` }] } });
+  const provider = await call(`/api/v1/orgs/${org.orgId}/providers`, { method: "POST", token: t, body: { name: `${label}-provider`, kind: "openai", baseUrl: "https://llm.example.com/v1", credential: `${label}-cred` } });
+  const enrollment = await call(`/api/v1/orgs/${org.orgId}/hosts`, { method: "POST", token: t, body: { pool: `${label}-pool` } });
+  const host = await call("/api/v1/hosts/enroll", { method: "POST", token: enrollment.json.enrollmentToken, body: { name: `${label}-host` } });
+  for (const r of [team, project, agent, key, credential, policy, provider, enrollment, host]) expect(r.status, r.text).toBe(201);
+  return {
+    ...org,
+    ids: {
+      orgId: org.orgId,
+      teamId: team.json.id,
+      projectId: project.json.id,
+      agentId: agent.json.id,
+      keyId: key.json.id,
+      userId: org.ownerId,
+      credentialId: credential.json.id,
+      policyId: policy.json.id,
+      providerId: provider.json.id,
+      hostId: host.json.hostId,
+    },
+    names: [`${label}-team`, `${label}-project`, `${label}-agent`, `${label}-key`, `${label}-cred`, `${label}-secret-value`, `${label}-policy`, `${label}-provider`, `${label}-pool`, `${label}-host`, org.email],
+  };
+}
+
+/** Valid bodies, so a refusal proves authorization, not validation. */
+function sampleBody(method: string, path: string, ids: Record<string, string>): unknown {
+  if (method === "get" || method === "delete") return undefined;
+  if (path.endsWith("/teams/{teamId}/members")) return { userId: ids.userId, role: "member" };
+  if (path.endsWith("/members")) return { email: "new-person@example.test", role: "member", password: "long-enough-password" };
+  if (path.endsWith("/members/{userId}")) return { role: "admin" };
+  if (path.endsWith("/token") || path.endsWith("/rotate-keys")) return undefined;
+  if (path.endsWith("/hosts")) return { pool: "probe-pool" };
+  if (path.endsWith("/credentials")) return { name: "probe-cred", secret: "probe-secret", inject: { type: "bearer" } };
+  if (path.endsWith("/credentials/{credentialId}")) return { secret: "new-probe-secret" };
+  if (path.endsWith("/providers")) return { name: "p", kind: "openai", baseUrl: "https://x.example.com", credential: "alpha-cred" };
+  if (path.endsWith("/providers/{providerId}")) return { name: "renamed" };
+  if (path.endsWith("/policies")) return { name: "probe-policy", egress: [] };
+  if (path.endsWith("/policies/{policyId}")) return { egress: [] };
+  if (path.endsWith("/attach") || path.endsWith("/detach")) return { scope: "org" };
+  if (path.endsWith("/dry-run")) return { draft: { name: "d", egress: [] }, policyId: ids.policyId, agentId: ids.agentId, request: { method: "GET", url: "https://x.example.com/" } };
+  if (path.endsWith("/explain")) return { method: "GET", url: "https://alpha.example.com/" };
+  if (path.endsWith("/agents")) return { name: "probe-agent" };
+  if (path.endsWith("/projects")) return { name: "probe-project" };
+  return { name: "probe-name" };
+}
+
+let specPaths: Record<string, Record<string, unknown>> = {};
+let a: OrgFixture;
+let b: OrgFixture;
+
+beforeAll(async () => {
+  a = await fixture("alpha");
+  b = await fixture("bravo");
+  const doc = await call("/api/v1/openapi.json");
+  expect(doc.status).toBe(200);
+  specPaths = doc.json.paths;
+});
+
+function fill(path: string, ids: Record<string, string>) {
+  return path.replace(/\{(\w+)\}/g, (_, name: string) => {
+    const id = ids[name];
+    if (!id) throw new Error(`the tenancy matrix has no fixture id for {${name}} in ${path}: add one`);
+    return id;
+  });
+}
+
+describe("cross-tenant matrix", () => {
+  it("covers a meaningful number of org-scoped operations", () => {
+    const ops = Object.entries(specPaths).filter(([p]) => p.includes("{orgId}")).flatMap(([, m]) => Object.keys(m));
+    expect(ops.length).toBeGreaterThanOrEqual(25);
+  });
+
+  it("answers 404 (or 403) to org B for every org-scoped endpoint of org A, leaking nothing", async () => {
+    for (const [path, methods] of Object.entries(specPaths)) {
+      if (!path.includes("{orgId}")) continue;
+      for (const method of Object.keys(methods)) {
+        const url = `/api/v1${fill(path, a.ids)}`;
+        // B's owner, with B's admin key (bound to org B) and with a session (all of B's orgs).
+        const res = await call(url, { method: method.toUpperCase(), token: b.apiKey, body: sampleBody(method, path, a.ids) });
+        const label = `${method.toUpperCase()} ${path}`;
+        expect([403, 404], label).toContain(res.status);
+        expectErrorShape(res);
+        for (const secretish of [...Object.values(a.ids), ...a.names]) expect(res.text, label).not.toContain(secretish);
+      }
+    }
+    // A's resources are intact.
+    const agent = await call(`/api/v1/orgs/${a.orgId}/agents/${a.ids.agentId}`, { token: a.apiKey });
+    expect(agent.status).toBe(200);
+    expect(agent.json.name).toBe("alpha-agent");
+  });
+
+  it("refuses B's ids inside A's requests", async () => {
+    const res = await call(`/api/v1/orgs/${a.orgId}/agents`, { method: "POST", token: a.apiKey, body: { name: "x", teamId: b.ids.teamId } });
+    expect(res.status).toBe(404);
+    const parent = await call(`/api/v1/orgs/${a.orgId}/agents`, { method: "POST", token: a.apiKey, body: { name: "x", parentAgentId: b.ids.agentId } });
+    expect(parent.status).toBe(404);
+    const teamMember = await call(`/api/v1/orgs/${a.orgId}/teams/${a.ids.teamId}/members`, { method: "POST", token: a.apiKey, body: { userId: b.ownerId, role: "member" } });
+    expect(teamMember.status).toBe(404);
+  });
+});
+
+describe("roles", () => {
+  it("refuses admin actions to a plain member with 403 on every mutating endpoint", async () => {
+    const member = await seedMember(a, "member");
+    for (const [path, methods] of Object.entries(specPaths)) {
+      if (!path.includes("{orgId}")) continue;
+      for (const method of Object.keys(methods)) {
+        if (method === "get") continue;
+        // A member may manage their own API keys and leave the org themselves.
+        if (path.includes("/api-keys") && method === "post") continue;
+        const ids = { ...a.ids };
+        const res = await call(`/api/v1${fill(path, ids)}`, { method: method.toUpperCase(), token: member.apiKey, body: sampleBody(method, path, ids) });
+        expect([403, 404], `${method.toUpperCase()} ${path}`).toContain(res.status);
+      }
+    }
+    // The org, its team and its agent are all still there.
+    expect((await call(`/api/v1/orgs/${a.orgId}/teams/${a.ids.teamId}`, { token: a.apiKey })).status).toBe(200);
+    expect((await call(`/api/v1/orgs/${a.orgId}`, { token: a.apiKey })).status).toBe(200);
+  });
+
+  it("lets a member read but hides agents outside their teams", async () => {
+    const member = await seedMember(a, "member");
+    const teams = await call(`/api/v1/orgs/${a.orgId}/teams`, { token: member.apiKey });
+    expect(teams.status).toBe(200);
+    const agents = await call(`/api/v1/orgs/${a.orgId}/agents`, { token: member.apiKey });
+    expect(agents.json.items).toEqual([]);
+    expect((await call(`/api/v1/orgs/${a.orgId}/agents/${a.ids.agentId}`, { token: member.apiKey })).status).toBe(404);
+    expect((await call(`/api/v1/orgs/${a.orgId}/audit`, { token: member.apiKey })).status).toBe(403);
+  });
+
+  it("lets a team admin manage their team's agents but not other teams", async () => {
+    const lead = await seedMember(a, "member");
+    expect((await call(`/api/v1/orgs/${a.orgId}/teams/${a.ids.teamId}/members`, { method: "POST", token: a.apiKey, body: { userId: lead.userId, role: "admin" } })).status).toBe(201);
+    const created = await call(`/api/v1/orgs/${a.orgId}/agents`, { method: "POST", token: lead.apiKey, body: { name: "team-bot", teamId: a.ids.teamId } });
+    expect(created.status).toBe(201);
+    const other = await call(`/api/v1/orgs/${a.orgId}/teams`, { method: "POST", token: a.apiKey, body: { name: "other-team" } });
+    const refused = await call(`/api/v1/orgs/${a.orgId}/agents`, { method: "POST", token: lead.apiKey, body: { name: "x", teamId: other.json.id } });
+    expect(refused.status).toBe(403);
+    const noTeam = await call(`/api/v1/orgs/${a.orgId}/agents`, { method: "POST", token: lead.apiKey, body: { name: "x" } });
+    expect(noTeam.status).toBe(403);
+  });
+
+  it("keeps at least one owner", async () => {
+    const res = await call(`/api/v1/orgs/${a.orgId}/members/${a.ownerId}`, { method: "PATCH", token: a.apiKey, body: { role: "admin" } });
+    expect(res.status).toBe(409);
+  });
+});

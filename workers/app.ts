@@ -1,0 +1,25 @@
+// Builds the Worker's app once: route groups for the admin API, agent gateway, tunnel and dashboard.
+import { Hono } from "hono";
+import { AppError } from "./errors.js";
+import type { AppEnv } from "./http/context.js";
+import { handleError } from "./http/errors.js";
+import { securityHeaders, traceId } from "./http/middleware.js";
+import { adminApi } from "./routes/admin/index.js";
+import { egressGateway } from "./routes/gateway/egress.js";
+import { agentGateway } from "./routes/gateway/index.js";
+import { llmGateway } from "./routes/gateway/llm.js";
+
+export function buildApp() {
+  const app = new Hono<AppEnv>();
+  app.use("*", traceId, securityHeaders);
+  app.onError(handleError);
+  app.notFound(() => {
+    throw new AppError("not_found", "no such route");
+  });
+  app.route("/api/v1", adminApi());
+  app.route("/agent/v1", agentGateway());
+  app.route("/egress", egressGateway());
+  app.route("/llm", llmGateway());
+  app.get("/healthz", (c) => c.json({ ok: true }));
+  return app;
+}

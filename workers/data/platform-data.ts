@@ -1,0 +1,84 @@
+// Tables that are not org-scoped (users, orgs, sessions) and the global token-hash lookup.
+import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { newId } from "../identity/crypto.js";
+import { type Db, tables } from "./db.js";
+
+const { users, orgs, memberships, sessions, tokens } = tables;
+
+export type UserRow = typeof users.$inferSelect;
+
+export class PlatformData {
+  constructor(private readonly db: Db) {}
+
+  userByEmail(email: string) {
+    return this.db.select().from(users).where(eq(users.email, email)).get();
+  }
+
+  user(id: string) {
+    return this.db.select().from(users).where(eq(users.id, id)).get();
+  }
+
+  /** Inserts the first user only if the table is empty; returns undefined if one exists. */
+  async insertFirstUser(email: string, passwordHash: string) {
+    const id = newId("usr");
+    const result = await this.db.run(
+      sql`INSERT INTO users (id, email, password_hash) SELECT ${id}, ${email}, ${passwordHash} WHERE NOT EXISTS (SELECT 1 FROM users)`,
+    );
+    return result.meta.changes === 1 ? id : undefined;
+  }
+
+  insertUser(email: string, passwordHash: string | null) {
+    return this.db.insert(users).values({ id: newId("usr"), email, passwordHash }).returning().get();
+  }
+
+  async deleteUser(id: string) {
+    await this.db.delete(users).where(eq(users.id, id));
+  }
+
+  /** Creates an org with its first owner atomically. */
+  async createOrg(name: string, ownerId: string) {
+    const id = newId("org");
+    const [rows] = await this.db.batch([
+      this.db.insert(orgs).values({ id, name }).returning(),
+      this.db.insert(memberships).values({ orgId: id, userId: ownerId, role: "owner" }),
+    ]);
+    const org = rows[0];
+    if (!org) throw new Error("org insert returned nothing");
+    return org;
+  }
+
+  orgsOfUser(userId: string) {
+    return this.db
+      .select({ id: orgs.id, name: orgs.name, role: memberships.role, createdAt: orgs.createdAt })
+      .from(memberships)
+      .innerJoin(orgs, eq(orgs.id, memberships.orgId))
+      .where(eq(memberships.userId, userId))
+      .orderBy(asc(orgs.id))
+      .all();
+  }
+
+  // ── sessions ─────────────────────────────────────────────────────────────
+  insertSession(userId: string, jtiSha256: string, expiresAt: number) {
+    return this.db.insert(sessions).values({ id: newId("ses"), userId, jtiSha256, expiresAt }).returning().get();
+  }
+
+  sessionByJtiHash(jtiSha256: string) {
+    return this.db.select().from(sessions).where(eq(sessions.jtiSha256, jtiSha256)).get();
+  }
+
+  async revokeSession(jtiSha256: string) {
+    await this.db
+      .update(sessions)
+      .set({ revokedAt: Date.now() })
+      .where(and(eq(sessions.jtiSha256, jtiSha256), isNull(sessions.revokedAt)));
+  }
+
+  // ── tokens (lookup by hash is global: the hash identifies its org) ────────
+  tokenByHash(sha256: string) {
+    return this.db.select().from(tokens).where(eq(tokens.sha256, sha256)).get();
+  }
+
+  async touchToken(id: string, now: number) {
+    await this.db.update(tokens).set({ lastUsedAt: now }).where(eq(tokens.id, id));
+  }
+}

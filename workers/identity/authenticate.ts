@@ -1,0 +1,99 @@
+// Authentication middleware: admin API callers (session JWT as Bearer or cookie, or a
+// pal_admin_ key) and agents (pal_agent_ token as Bearer or x-api-key).
+import type { Context, MiddlewareHandler } from "hono";
+import { getCookie } from "hono/cookie";
+import { makeDb } from "../data/db.js";
+import { type AgentRow, orgData } from "../data/org-data.js";
+import { AppError, unauthorized } from "../errors.js";
+import type { AppEnv } from "../http/context.js";
+import { CSRF_HEADER, SESSION_COOKIE, csrfValid, verifySession } from "./sessions.js";
+import { TOKEN_CACHE_TTL_MS, lookupToken, tokenKindOf } from "./tokens.js";
+
+const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
+
+export function bearer(c: Context): string | undefined {
+  const header = c.req.header("authorization");
+  if (!header) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match?.[1];
+}
+
+/** Admin API identity; agents are refused here (403) whatever their token says. */
+export const requireUser: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const raw = bearer(c);
+  if (raw) {
+    const kind = tokenKindOf(raw);
+    if (kind === "admin") {
+      const record = await lookupToken(c.env.DB, raw, "admin");
+      if (!record) throw unauthorized();
+      c.set("user", { kind: "user", userId: record.subjectId, via: "api_key", orgId: record.orgId, tokenId: record.id });
+      return next();
+    }
+    if (kind === "agent") {
+      if (await lookupToken(c.env.DB, raw, "agent")) throw new AppError("forbidden", "agent tokens cannot use the admin API");
+      throw unauthorized();
+    }
+    if (kind) throw unauthorized();
+    const session = await verifySession(c.env, raw);
+    if (!session) throw unauthorized("invalid or expired session");
+    c.set("user", { kind: "user", userId: session.userId, via: "session", jti: session.jti, cookie: false });
+    return next();
+  }
+
+  const cookie = getCookie(c, SESSION_COOKIE);
+  if (cookie) {
+    const session = await verifySession(c.env, cookie);
+    if (!session) throw unauthorized("invalid or expired session");
+    if (!SAFE_METHODS.has(c.req.method)) await assertCsrf(c, session.jti);
+    c.set("user", { kind: "user", userId: session.userId, via: "session", jti: session.jti, cookie: true });
+    return next();
+  }
+  throw unauthorized();
+};
+
+/** Cookie sessions must prove same-origin intent on writes: matching Origin and CSRF token. */
+async function assertCsrf(c: Context<AppEnv>, jti: string) {
+  const origin = c.req.header("origin");
+  if (origin && origin !== new URL(c.req.url).origin) throw new AppError("csrf_failed", "cross-origin request refused");
+  if (!(await csrfValid(c.env, jti, c.req.header(CSRF_HEADER)))) {
+    throw new AppError("csrf_failed", `missing or invalid ${CSRF_HEADER} header`);
+  }
+}
+
+/**
+ * The agent's own token, as `Authorization: Bearer` or `x-api-key` (SDKs differ). When both are
+ * present the one that carries an agent token wins, so a client may keep its own Authorization
+ * for the upstream (which the gateway strips anyway).
+ */
+export function agentTokenFrom(c: Context): string | undefined {
+  const candidates = [c.req.header("x-api-key"), bearer(c)].filter((v): v is string => !!v);
+  return candidates.find((v) => tokenKindOf(v) === "agent") ?? candidates[0];
+}
+
+/** Agent rows ride along with the token cache window (same bound on staleness). */
+const agentCache = new Map<string, { row: AgentRow | undefined; expires: number }>();
+
+export function forgetAgents(ids: Iterable<string>) {
+  for (const id of ids) agentCache.delete(id);
+}
+
+async function loadAgent(db: D1Database, orgId: string, agentId: string): Promise<AgentRow | undefined> {
+  const now = Date.now();
+  const hit = agentCache.get(agentId);
+  if (hit && hit.expires > now) return hit.row;
+  const row = await orgData(makeDb(db), orgId).agent(agentId);
+  if (agentCache.size > 10_000) agentCache.clear();
+  agentCache.set(agentId, { row, expires: now + TOKEN_CACHE_TTL_MS });
+  return row;
+}
+
+export const requireAgent: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const raw = agentTokenFrom(c);
+  if (!raw) throw unauthorized("missing agent token");
+  const record = await lookupToken(c.env.DB, raw, "agent");
+  if (!record) throw unauthorized("invalid or revoked agent token");
+  const agent = await loadAgent(c.env.DB, record.orgId, record.subjectId);
+  if (!agent || agent.status !== "active") throw unauthorized("invalid or revoked agent token");
+  c.set("agent", { kind: "agent", agentId: agent.id, orgId: agent.orgId, tokenId: record.id, agent });
+  return next();
+};

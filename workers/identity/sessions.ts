@@ -1,0 +1,120 @@
+// Session JWTs (HS256 via jose) for the dashboard cookie and API Bearer use, with a CSRF token
+// bound to the session. A session can be revoked (logout) through its stored jti hash.
+import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
+import { SessionClaimsSchema } from "../../schema/api.js";
+import { makeDb } from "../data/db.js";
+import { PlatformData } from "../data/platform-data.js";
+import { base64ToBytes, bytesToBase64url, randomBytes, sha256Hex, timingSafeEqual } from "./crypto.js";
+
+export const SESSION_ISSUER = "palisade";
+export const SESSION_AUDIENCE = "palisade:admin-session";
+/** The JOSE `typ` of session tokens: a JWT minted for another purpose is refused. */
+export const SESSION_TYP = "pal-session+jwt";
+
+export const SESSION_COOKIE = "__Host-pal_session";
+export const CSRF_COOKIE = "__Host-pal_csrf";
+export const CSRF_HEADER = "x-csrf-token";
+
+const keyCache = new Map<string, { sign: Uint8Array; csrf: CryptoKey }>();
+
+async function keys(secret: string) {
+  let k = keyCache.get(secret);
+  if (!k) {
+    const sign = base64ToBytes(secret);
+    if (sign.byteLength < 32) throw new Error("SESSION_SIGNING_KEY must be at least 32 bytes (base64)");
+    // A separate HMAC key for CSRF tokens, derived so the signing key is never reused directly.
+    const derived = await crypto.subtle.sign(
+      "HMAC",
+      await crypto.subtle.importKey("raw", sign, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]),
+      new TextEncoder().encode("palisade csrf v1"),
+    );
+    const csrf = await crypto.subtle.importKey("raw", derived, { name: "HMAC", hash: "SHA-256" }, false, ["sign"]);
+    k = { sign, csrf };
+    keyCache.set(secret, k);
+  }
+  return k;
+}
+
+export interface IssuedSession {
+  token: string;
+  jti: string;
+  expiresAt: number;
+  csrfToken: string;
+}
+
+export async function issueSession(env: Env, userId: string): Promise<IssuedSession> {
+  const ttl = Number(env.SESSION_TTL_SECONDS) || 3600;
+  const jti = bytesToBase64url(randomBytes(24));
+  const now = Math.floor(Date.now() / 1000);
+  const expiresAt = (now + ttl) * 1000;
+  const { sign } = await keys(env.SESSION_SIGNING_KEY);
+  const token = await new SignJWT({})
+    .setProtectedHeader({ alg: "HS256", typ: SESSION_TYP })
+    .setIssuer(SESSION_ISSUER)
+    .setAudience(SESSION_AUDIENCE)
+    .setSubject(userId)
+    .setJti(jti)
+    .setIssuedAt(now)
+    .setExpirationTime(now + ttl)
+    .sign(sign);
+  await new PlatformData(makeDb(env.DB)).insertSession(userId, await sha256Hex(jti), expiresAt);
+  return { token, jti, expiresAt, csrfToken: await csrfTokenFor(env, jti) };
+}
+
+export interface VerifiedSession {
+  userId: string;
+  jti: string;
+  expiresAt: number;
+}
+
+const REVOCATION_TTL_MS = 4_000;
+const revocationCache = new Map<string, { live: boolean; expires: number }>();
+
+/** Verifies signature, algorithm, issuer, audience, type and expiry, then that it was not logged out. */
+export async function verifySession(env: Env, token: string): Promise<VerifiedSession | null> {
+  const { sign } = await keys(env.SESSION_SIGNING_KEY);
+  let payload: unknown;
+  try {
+    ({ payload } = await jwtVerify(token, sign, {
+      algorithms: ["HS256"],
+      issuer: SESSION_ISSUER,
+      audience: SESSION_AUDIENCE,
+      typ: SESSION_TYP,
+      requiredClaims: ["sub", "jti", "iat", "exp"],
+    }));
+  } catch (error) {
+    if (error instanceof joseErrors.JOSEError || error instanceof TypeError) return null;
+    throw error;
+  }
+  const claims = SessionClaimsSchema.safeParse(payload);
+  if (!claims.success) return null;
+  const { sub, jti, exp } = claims.data;
+
+  const jtiHash = await sha256Hex(jti);
+  const now = Date.now();
+  const hit = revocationCache.get(jtiHash);
+  let live: boolean;
+  if (hit && hit.expires > now) live = hit.live;
+  else {
+    const row = await new PlatformData(makeDb(env.DB)).sessionByJtiHash(jtiHash);
+    live = !!row && row.revokedAt === null && row.userId === sub && row.expiresAt > now;
+    revocationCache.set(jtiHash, { live, expires: now + REVOCATION_TTL_MS });
+  }
+  return live ? { userId: sub, jti, expiresAt: exp * 1000 } : null;
+}
+
+export async function revokeSession(env: Env, jti: string) {
+  const jtiHash = await sha256Hex(jti);
+  await new PlatformData(makeDb(env.DB)).revokeSession(jtiHash);
+  revocationCache.set(jtiHash, { live: false, expires: Date.now() + REVOCATION_TTL_MS });
+}
+
+export async function csrfTokenFor(env: Env, jti: string): Promise<string> {
+  const { csrf } = await keys(env.SESSION_SIGNING_KEY);
+  return bytesToBase64url(new Uint8Array(await crypto.subtle.sign("HMAC", csrf, new TextEncoder().encode(jti))));
+}
+
+export async function csrfValid(env: Env, jti: string, presented: string | undefined): Promise<boolean> {
+  if (!presented) return false;
+  return timingSafeEqual(await csrfTokenFor(env, jti), presented);
+}

@@ -1,0 +1,78 @@
+// Matching primitives of the policy engine: host patterns, canonical request paths and path globs.
+
+/** `*.suffix` matches any subdomain of suffix at any depth, never suffix itself; exact hosts compare equal. */
+export function hostMatches(pattern: string, host: string): boolean {
+  if (pattern.startsWith("*.")) {
+    const suffix = pattern.slice(1); // ".example.com": the leading dot makes "evilexample.com" miss.
+    return host.length > suffix.length && host.endsWith(suffix);
+  }
+  return pattern === host;
+}
+
+export type CanonicalPath = { ok: true; segments: string[]; path: string } | { ok: false; reason: string };
+
+/**
+ * Turns a URL pathname already normalised by the WHATWG parser (dot segments and `%2e`
+ * resolved, `\` turned into `/`) into decoded segments, refusing what an upstream server
+ * could read differently from us: encoded slashes or backslashes, double encoding, invalid
+ * UTF-8, control characters, leftover dot segments (also `..;`), and empty interior segments.
+ */
+export function canonicalPath(pathname: string): CanonicalPath {
+  if (!pathname.startsWith("/")) return { ok: false, reason: "path must be absolute" };
+  const raw = pathname.slice(1).split("/");
+  const segments: string[] = [];
+  for (let i = 0; i < raw.length; i++) {
+    const encoded = raw[i] ?? "";
+    if (encoded === "" && i !== raw.length - 1) return { ok: false, reason: "path has an empty segment ('//')" };
+    if (/%(2f|5c)/i.test(encoded)) return { ok: false, reason: "path has an encoded '/' or '\\'" };
+    let decoded: string;
+    try {
+      decoded = decodeURIComponent(encoded);
+    } catch {
+      return { ok: false, reason: "path has invalid percent-encoding" };
+    }
+    if (/%[0-9a-f]{2}/i.test(decoded)) return { ok: false, reason: "path is percent-encoded twice" };
+    if (/[\u0000-\u001f\u007f\\/]/.test(decoded)) return { ok: false, reason: "path has control characters or '\\'" };
+    const beforeParams = decoded.split(";", 1)[0];
+    if (beforeParams === "." || beforeParams === "..") return { ok: false, reason: "path has a '.' or '..' segment" };
+    segments.push(decoded);
+  }
+  return { ok: true, segments, path: `/${segments.join("/")}` };
+}
+
+/**
+ * Matches decoded path segments against a glob (validated by the policy schema): `*` is one
+ * non-empty segment, `**` zero or more. Dynamic programming keeps it linear in
+ * segments × pattern parts, whatever the number of `**`.
+ */
+export function pathMatches(glob: string, segments: readonly string[], caseInsensitive = false): boolean {
+  const parts = glob.slice(1).split("/");
+  const fold = (s: string) => (caseInsensitive ? s.toLowerCase() : s);
+  // reach[j] is true when the first i segments can be matched by the first j parts.
+  let reach: boolean[] = new Array<boolean>(parts.length + 1).fill(false);
+  reach[0] = true;
+  for (let j = 1; j <= parts.length; j++) reach[j] = parts[j - 1] === "**" && reach[j - 1] === true;
+  for (const segment of segments) {
+    const next: boolean[] = new Array<boolean>(parts.length + 1).fill(false);
+    for (let j = 1; j <= parts.length; j++) {
+      const part = parts[j - 1];
+      if (part === "**") {
+        next[j] = reach[j] === true || reach[j - 1] === true || next[j - 1] === true;
+      } else if (part === "*") {
+        next[j] = reach[j - 1] === true && segment !== "";
+      } else {
+        next[j] = reach[j - 1] === true && fold(part ?? "") === fold(segment);
+      }
+    }
+    reach = next;
+  }
+  return reach[parts.length] === true;
+}
+
+/** Literal segments in a glob: a rough specificity used to pick among matching allow rules. */
+export function globSpecificity(glob: string): number {
+  return glob
+    .slice(1)
+    .split("/")
+    .filter((part) => part !== "*" && part !== "**").length;
+}

@@ -1,0 +1,124 @@
+// Bootstrap, login, logout and "who am I": the routes that establish an identity.
+import { createRoute } from "@hono/zod-openapi";
+import { deleteCookie, setCookie } from "hono/cookie";
+import {
+  BootstrapRequestSchema,
+  BootstrapResponseSchema,
+  LoginRequestSchema,
+  LoginResponseSchema,
+  MeSchema,
+} from "../../../schema/api.js";
+import { recordAudit } from "../../audit/audit.js";
+import { iso, makeDb } from "../../data/db.js";
+import { orgData } from "../../data/org-data.js";
+import { PlatformData } from "../../data/platform-data.js";
+import { AppError, conflict, unauthorized } from "../../errors.js";
+import { bearer, requireUser } from "../../identity/authenticate.js";
+import { timingSafeEqual } from "../../identity/crypto.js";
+import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "../../identity/passwords.js";
+import { CSRF_COOKIE, SESSION_COOKIE, issueSession, revokeSession } from "../../identity/sessions.js";
+import { mintToken } from "../../identity/tokens.js";
+import { adminRouter, body, errors, json, noContent, security } from "./kit.js";
+
+export const identityRoutes = adminRouter();
+
+identityRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/bootstrap",
+    summary: "Create the first org, its owner and an admin API key (once)",
+    request: body(BootstrapRequestSchema),
+    responses: { 201: json(BootstrapResponseSchema, "created"), ...errors, 409: errors[400] },
+  }),
+  async (c) => {
+    const presented = bearer(c);
+    if (!presented || !timingSafeEqual(presented, c.env.BOOTSTRAP_TOKEN)) throw unauthorized("invalid bootstrap token");
+    const input = c.req.valid("json");
+    const platform = new PlatformData(makeDb(c.env.DB));
+    const userId = await platform.insertFirstUser(input.email, await hashPassword(input.password));
+    if (!userId) throw conflict("already bootstrapped");
+    try {
+      const org = await platform.createOrg(input.orgName, userId);
+      const key = await mintToken("admin");
+      await orgData(makeDb(c.env.DB), org.id).insertToken("admin", userId, { ...key, name: "bootstrap" });
+      await recordAudit(c.env, {
+        orgId: org.id,
+        actor: { type: "user", id: userId },
+        action: "org.bootstrap",
+        resource: { type: "org", id: org.id },
+        result: "success",
+        traceId: c.get("traceId"),
+      });
+      return c.json({ orgId: org.id, userId, apiKey: key.token }, 201);
+    } catch (error) {
+      // Leave no half-bootstrapped state behind: without the user, bootstrap can be retried.
+      await platform.deleteUser(userId);
+      throw error;
+    }
+  },
+);
+
+identityRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/login",
+    summary: "Exchange email and password for a session token (also set as a cookie)",
+    request: body(LoginRequestSchema),
+    responses: { 200: json(LoginResponseSchema, "session"), ...errors },
+  }),
+  async (c) => {
+    const { email, password } = c.req.valid("json");
+    const user = await new PlatformData(makeDb(c.env.DB)).userByEmail(email);
+    // Verify against a dummy hash for unknown users so timing does not reveal who exists.
+    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
+    if (!user || !user.passwordHash || !ok) throw unauthorized("invalid email or password");
+    const session = await issueSession(c.env, user.id);
+    const maxAge = Math.floor((session.expiresAt - Date.now()) / 1000);
+    setCookie(c, SESSION_COOKIE, session.token, { path: "/", httpOnly: true, secure: true, sameSite: "Strict", maxAge });
+    setCookie(c, CSRF_COOKIE, session.csrfToken, { path: "/", httpOnly: false, secure: true, sameSite: "Strict", maxAge });
+    return c.json({ token: session.token, expiresAt: iso(session.expiresAt), csrfToken: session.csrfToken }, 200);
+  },
+);
+
+identityRoutes.use("/logout", requireUser);
+identityRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/logout",
+    summary: "End the current session",
+    security,
+    responses: { 204: noContent, ...errors },
+  }),
+  async (c) => {
+    const user = c.get("user");
+    if (user.via !== "session") throw new AppError("bad_request", "logout ends a session; revoke API keys instead");
+    await revokeSession(c.env, user.jti);
+    deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
+    deleteCookie(c, CSRF_COOKIE, { path: "/", secure: true });
+    return c.body(null, 204);
+  },
+);
+
+identityRoutes.use("/me", requireUser);
+identityRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/me",
+    summary: "The caller and the orgs they belong to",
+    security,
+    responses: { 200: json(MeSchema, "the caller"), ...errors },
+  }),
+  async (c) => {
+    const principal = c.get("user");
+    const platform = new PlatformData(makeDb(c.env.DB));
+    const user = await platform.user(principal.userId);
+    if (!user) throw unauthorized();
+    const orgs = (await platform.orgsOfUser(user.id)).filter(
+      (o) => principal.via !== "api_key" || o.id === principal.orgId,
+    );
+    return c.json(
+      { user: { id: user.id, email: user.email }, orgs: orgs.map((o) => ({ ...o, createdAt: iso(o.createdAt) })) },
+      200,
+    );
+  },
+);

@@ -1,0 +1,43 @@
+// The admin API under /api/v1: public identity routes, then everything that needs a user.
+import { requireUser } from "../../identity/authenticate.js";
+import { jsonBody } from "../../http/middleware.js";
+import { agentRoutes } from "./agents.js";
+import { apiKeyRoutes } from "./api-keys.js";
+import { auditRoutes } from "./audit.js";
+import { credentialRoutes } from "./credentials.js";
+import { hostRoutes } from "./hosts.js";
+import { identityRoutes } from "./identity.js";
+import { adminRouter } from "./kit.js";
+import { orgRoutes } from "./orgs.js";
+import { policyRoutes } from "./policies.js";
+import { teamRoutes } from "./teams.js";
+
+/** Admin API bodies are small documents; anything larger is refused with 413. */
+export const ADMIN_BODY_LIMIT = 64 * 1024;
+
+export function adminApi() {
+  const api = adminRouter();
+  api.use("*", jsonBody(ADMIN_BODY_LIMIT));
+  api.route("/", identityRoutes);
+  api.use("/orgs", requireUser);
+  api.use("/orgs/*", requireUser);
+  for (const routes of [orgRoutes, teamRoutes, agentRoutes, apiKeyRoutes, credentialRoutes, policyRoutes, hostRoutes, auditRoutes]) api.route("/", routes);
+
+  api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
+    type: "http",
+    scheme: "bearer",
+    description: "pal_admin_… API key or a session token from POST /api/v1/login",
+  });
+  api.openAPIRegistry.registerComponent("securitySchemes", "session", {
+    type: "apiKey",
+    in: "cookie",
+    name: "__Host-pal_session",
+    description: "dashboard session; writes also need the x-csrf-token header",
+  });
+  api.doc31("/openapi.json", {
+    openapi: "3.1.0",
+    info: { title: "Palisade admin API", version: "1.0.0" },
+    servers: [{ url: "/api/v1" }],
+  });
+  return api;
+}

@@ -1,0 +1,75 @@
+// Row -> API shape mappers, and the audit call every admin mutation makes.
+import type { Context } from "hono";
+import { recordAudit } from "../../audit/audit.js";
+import { iso, isoOrNull } from "../../data/db.js";
+import type { AgentRow, AuditRow, ProjectRow, TeamRow, TokenRow } from "../../data/org-data.js";
+import type { OrgAccess } from "../../authz/org-access.js";
+import type { AppEnv } from "../../http/context.js";
+
+export const teamView = (t: TeamRow) => ({ id: t.id, orgId: t.orgId, name: t.name, createdAt: iso(t.createdAt) });
+
+export const projectView = (p: ProjectRow) => ({
+  id: p.id,
+  orgId: p.orgId,
+  name: p.name,
+  teamId: p.teamId,
+  createdAt: iso(p.createdAt),
+});
+
+export const agentView = (a: AgentRow, tokenPrefix: string | null = null) => ({
+  id: a.id,
+  orgId: a.orgId,
+  name: a.name,
+  teamId: a.teamId,
+  projectId: a.projectId,
+  parentAgentId: a.parentAgentId,
+  createdBy: a.createdBy,
+  autonomy: a.autonomy,
+  status: a.status,
+  tokenPrefix,
+  createdAt: iso(a.createdAt),
+});
+
+export const apiKeyView = (t: TokenRow) => ({
+  id: t.id,
+  name: t.name,
+  prefix: t.prefix,
+  userId: t.subjectId,
+  createdAt: iso(t.createdAt),
+  lastUsedAt: isoOrNull(t.lastUsedAt),
+  revokedAt: isoOrNull(t.revokedAt),
+});
+
+export const auditView = (e: AuditRow) => ({
+  id: e.id,
+  orgId: e.orgId,
+  seq: e.seq,
+  ts: iso(e.ts),
+  actor: { type: e.actorType, id: e.actorId },
+  action: e.action,
+  resource: { type: e.resourceType, id: e.resourceId },
+  result: e.result,
+  reason: e.reason,
+  traceId: e.traceId,
+  details: e.details ? (JSON.parse(e.details) as Record<string, unknown>) : null,
+});
+
+/** Records a successful admin mutation by the calling user. */
+export function auditAdmin(
+  c: Context<AppEnv>,
+  access: OrgAccess,
+  action: string,
+  resource: { type: string; id?: string | null },
+  details?: Record<string, unknown>,
+) {
+  return recordAudit(c.env, {
+    orgId: access.orgId,
+    actor: { type: "user", id: access.userId },
+    action,
+    resource,
+    result: "success",
+    reason: `role:${access.role}`,
+    traceId: c.get("traceId"),
+    ...(details ? { details } : {}),
+  });
+}
