@@ -276,3 +276,11 @@ export const sandboxes = sqliteTable(
   },
   (t) => [index("sandboxes_agent").on(t.orgId, t.agentId)],
 );
+
+/** Per-org PII allow list (never PII) and deny list (always PII of a category), as JSON. */
+export const piiLists = sqliteTable("pii_lists", {
+  orgId: text("org_id").primaryKey().references(() => orgs.id, { onDelete: "cascade" }),
+  allow: text("allow").notNull(),
+  deny: text("deny").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});
