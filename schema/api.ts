@@ -28,6 +28,13 @@ export const ID_PREFIX = {
   policy: "pol",
   credential: "cred",
   provider: "prv",
+  tool: "tool",
+  toolGrant: "tgr",
+  approval: "apr",
+  guide: "gde",
+  memory: "mem",
+  thread: "thr",
+  message: "msg",
 } as const;
 
 const name = z.string().trim().min(1).max(120);

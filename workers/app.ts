@@ -7,6 +7,7 @@ import { securityHeaders, traceId } from "./http/middleware.js";
 import { adminApi } from "./routes/admin/index.js";
 import { egressGateway } from "./routes/gateway/egress.js";
 import { agentGateway } from "./routes/gateway/index.js";
+import { mcpGateway } from "./mcp/route.js";
 
 export function buildApp() {
   const app = new Hono<AppEnv>();
@@ -18,6 +19,7 @@ export function buildApp() {
   app.route("/api/v1", adminApi());
   app.route("/agent/v1", agentGateway());
   app.route("/egress", egressGateway());
+  app.route("/mcp", mcpGateway());
   app.get("/healthz", (c) => c.json({ ok: true }));
   return app;
 }

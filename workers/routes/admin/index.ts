@@ -10,6 +10,10 @@ import { adminRouter } from "./kit.js";
 import { orgRoutes } from "./orgs.js";
 import { policyRoutes } from "./policies.js";
 import { teamRoutes } from "./teams.js";
+import { agentMemoryRoutes } from "./agent-memory.js";
+import { approvalRoutes } from "./approvals.js";
+import { guideRoutes } from "./guides.js";
+import { toolRoutes } from "./tools.js";
 
 /** Admin API bodies are small documents; anything larger is refused with 413. */
 export const ADMIN_BODY_LIMIT = 64 * 1024;
@@ -20,7 +24,7 @@ export function adminApi() {
   api.route("/", identityRoutes);
   api.use("/orgs", requireUser);
   api.use("/orgs/*", requireUser);
-  for (const routes of [orgRoutes, teamRoutes, agentRoutes, apiKeyRoutes, credentialRoutes, policyRoutes, auditRoutes]) api.route("/", routes);
+  for (const routes of [orgRoutes, teamRoutes, agentRoutes, apiKeyRoutes, credentialRoutes, policyRoutes, auditRoutes, toolRoutes, approvalRoutes, guideRoutes, agentMemoryRoutes]) api.route("/", routes);
 
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
