@@ -1,6 +1,7 @@
 // Bad input on every endpoint answers 4xx in the contract's shape, never 500.
 import { beforeAll, describe, expect, it } from "vitest";
 import { type SeededOrg, call, expectErrorShape, seedOrg } from "../support/api.js";
+import { toolFixtures } from "../support/tools.js";
 
 let org: SeededOrg;
 let paths: Record<string, Record<string, unknown>>;
@@ -25,6 +26,7 @@ beforeAll(async () => {
     credentialId: cred.json.id,
     policyId: policy.json.id,
     providerId: provider.json.id,
+    ...(await toolFixtures(org, "bad", agent.json.id)).ids,
   };
   paths = (await call("/api/v1/openapi.json")).json.paths;
 });
