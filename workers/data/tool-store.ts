@@ -205,7 +205,9 @@ export class ToolStore extends OrgScoped {
             })
             .from(guides)
             .where(this.scope(guides, eq(guides.id, id), eq(guides.version, version))),
-        ),
+        )
+        // A stale update changed nothing; its version row must not collide with the real one.
+        .onConflictDoNothing(),
     ]);
     return rows[0];
   }

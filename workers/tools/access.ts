@@ -16,6 +16,8 @@ export async function activeParent(env: Env, agent: AgentRow): Promise<AgentRow 
 
 function grantTargets(agent: AgentRow): Array<{ scope: GrantScope; id: string }> {
   const targets: Array<{ scope: GrantScope; id: string }> = [{ scope: "agent", id: agent.id }];
+  // A subagent works for its parent: it may be given the parent's own grants (then narrowed by its policy and the parent's).
+  if (agent.parentAgentId) targets.push({ scope: "agent", id: agent.parentAgentId });
   if (agent.teamId) targets.push({ scope: "team", id: agent.teamId });
   if (agent.projectId) targets.push({ scope: "project", id: agent.projectId });
   return targets;
