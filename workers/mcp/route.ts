@@ -78,7 +78,8 @@ function auditRequest(c: Context<AppEnv>, result: "denied" | "error", reason: st
   });
 }
 
-const RequestLike = z.object({ id: z.union([z.string(), z.number()]), method: z.string() });
+const RequestLike = z.object({ id: z.union([z.string(), z.number()]), method: z.string(), params: z.unknown().optional() });
+const CallParams = z.object({ name: z.string(), arguments: z.record(z.string(), z.unknown()).optional() });
 
 export function mcpGateway() {
   const mcp = new Hono<AppEnv>();
@@ -107,7 +108,13 @@ export function mcpGateway() {
     const methods = new Map<string | number, string>();
     for (const m of messages) {
       const r = RequestLike.safeParse(m);
-      if (r.success) methods.set(r.data.id, r.data.method);
+      if (!r.success) continue;
+      methods.set(r.data.id, r.data.method);
+      // The SDK reports malformed tools/call params as an internal error; they are the caller's fault.
+      if (r.data.method === "tools/call" && !CallParams.safeParse(r.data.params).success) {
+        await auditRequest(c, "denied", "invalid_params", { method: "tools/call" });
+        return rpcError(200, ErrorCode.InvalidParams, "Invalid params: tools/call needs {name: string, arguments?: object}", r.data.id);
+      }
     }
 
     const { agent } = c.get("agent");
