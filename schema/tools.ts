@@ -1,7 +1,7 @@
 // Zod schemas of the tool registry, approvals, Agent Guides, subagents, memory and threads (admin API and agent gateway).
 import { z } from "zod";
 import { AutonomySchema, ID_PREFIX, idOf } from "./api.js";
-import { CredentialRefSchema, MethodSchema } from "./policy.js";
+import { AutonomyGateSchema, CredentialRefSchema, MethodSchema } from "./policy.js";
 
 /** MCP tool names: what clients see and call. */
 export const ToolNameSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "letters, digits, '_', '.' and '-' only, at most 64");
@@ -72,27 +72,9 @@ export const TOOL_GRANT_SCOPES = ["team", "project", "agent"] as const;
 export const ToolGrantCreateSchema = z.strictObject({ scope: z.enum(TOOL_GRANT_SCOPES), id: z.string().min(1).max(64) });
 export const ToolGrantSchema = z.object({ id: z.string(), toolId: z.string(), scope: z.enum(TOOL_GRANT_SCOPES), scopeId: z.string(), createdAt: z.string() });
 
-// ── autonomy gate (the `autonomyGate` section of a policy) ─────────────────
-/**
- * Settings a policy adds to the autonomy gate. `approve` names calls that wait for a human at
- * every level, 5 included; the other fields tune the gate.
- */
-export const AutonomyGateConfigSchema = z.strictObject({
-  approve: z
-    .strictObject({
-      tools: z.array(ToolNameSchema).max(200).optional(),
-      methods: z.array(MethodSchema).max(16).optional(),
-      hosts: z.array(z.string().min(1).max(253)).max(200).optional(),
-    })
-    .optional(),
-  /** How long a held call waits for a decision (default 600 s). */
-  timeoutSeconds: z.number().int().min(1).max(3600).optional(),
-  /** Agents under this policy may create subagents through the agent gateway. */
-  allowSubagents: z.boolean().optional(),
-  /** Highest autonomy level the policy lets an agent act at (lower of this and the agent's own). */
-  maxLevel: AutonomySchema.optional(),
-});
-export type AutonomyGateConfig = z.infer<typeof AutonomyGateConfigSchema>;
+// ── autonomy gate (the `autonomyGate` section of a policy, defined with the policy document) ──
+export const AutonomyGateConfigSchema = AutonomyGateSchema;
+export type AutonomyGateConfig = z.infer<typeof AutonomyGateSchema>;
 
 // ── approvals ───────────────────────────────────────────────────────────────
 export const APPROVAL_STATUSES = ["pending", "approved", "denied", "expired"] as const;

@@ -1,6 +1,7 @@
 // Autonomy levels 1-5: which calls run at once and which wait for a human, decided from the agent's level and its policies' autonomyGate sections.
 import { type AutonomyGateConfig, AutonomyGateConfigSchema } from "../../schema/tools.js";
 import type { EffectivePolicy } from "../policy/effective.js";
+import { hostMatches } from "../policy/match.js";
 
 /**
  * What waits for approval, by level (the policy's `autonomyGate.approve` lists wait at every level):
@@ -61,7 +62,7 @@ export function gateSettings(policy: EffectivePolicy): GateSettings {
     const g: AutonomyGateConfig = parsed.data;
     for (const t of g.approve?.tools ?? []) settings.approveTools.add(t);
     for (const m of g.approve?.methods ?? []) settings.approveMethods.add(m);
-    for (const h of g.approve?.hosts ?? []) settings.approveHosts.add(h.toLowerCase());
+    for (const h of g.approve?.hosts ?? []) settings.approveHosts.add(h);
     if (g.timeoutSeconds !== undefined) settings.timeoutMs = Math.min(settings.timeoutMs, g.timeoutSeconds * 1000);
     if (g.maxLevel !== undefined) settings.maxLevel = Math.min(settings.maxLevel, g.maxLevel);
     if (g.allowSubagents === true) settings.allowSubagents = true;
@@ -86,7 +87,7 @@ export function approvalReason(level: number, subject: GateSubject, settings: Ga
     return null;
   }
   if (settings.approveMethods.has(subject.method)) return "policy:approve.methods";
-  if (settings.approveHosts.has(subject.host.toLowerCase())) return "policy:approve.hosts";
+  if ([...settings.approveHosts].some((pattern) => hostMatches(pattern, subject.host))) return "policy:approve.hosts";
   if (level <= 2 && !SAFE_METHODS.has(subject.method)) return `autonomy:${level}:non_get_egress`;
   if (level <= 4 && subject.method === "DELETE") return `autonomy:${level}:destructive`;
   return null;
