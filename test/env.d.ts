@@ -4,5 +4,7 @@ declare namespace Cloudflare {
     TEST_MIGRATIONS: import("@cloudflare/vitest-plugin").D1Migration[];
     /** Base URL of the local echo target (test/support/target-server.ts). */
     TEST_TARGET_URL: string;
+    /** URL of the upstream MCP server fixture (test/support/mcp-upstream.ts). */
+    TEST_MCP_UPSTREAM_URL: string;
   }
 }

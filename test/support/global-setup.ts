@@ -1,18 +1,23 @@
 // Starts the local servers the Workers tests talk to (loopback only) and hands their URLs to
 // the test runtime through `provide`; vitest.config.ts turns them into bindings.
 import type { TestProject } from "vitest/node";
+import { startMcpUpstream } from "./mcp-upstream.js";
 import { startTargetServer } from "./target-server.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
     targetUrl: string;
+    mcpUpstreamUrl: string;
   }
 }
 
 export default async function setup(project: TestProject) {
   const target = await startTargetServer();
   project.provide("targetUrl", target.url);
+  const upstream = await startMcpUpstream();
+  project.provide("mcpUpstreamUrl", upstream.url);
   return async () => {
     await target.close();
+    await upstream.close();
   };
 }

@@ -12,6 +12,8 @@ import { injectCredential } from "../vault/inject.js";
 const UPSTREAM_TIMEOUT_MS = 30_000;
 /** Tool results go into a model's context: anything longer is cut. */
 export const MAX_RESULT_BYTES = 256 * 1024;
+/** Credential secrets are at most 16 KiB; their encoded forms stay under this. */
+const SCRUB_MARGIN = 64 * 1024;
 
 export interface ToolRequest {
   method: string;
@@ -48,7 +50,8 @@ export interface ToolResponse {
   truncated: boolean;
 }
 
-function scrub(text: string, secrets: string[]): string {
+/** Replaces every form of the secrets (raw, base64, URL-encoded…) in a text result. */
+export function scrubText(text: string, secrets: string[]): string {
   let out = text;
   const decoder = new TextDecoder();
   for (const form of secrets.flatMap(secretForms)) {
@@ -86,8 +89,11 @@ export async function executeHttpTool(env: Env, tool: ToolRow, request: ToolRequ
     }
     throw new AppError("upstream_error", "the tool's upstream could not be reached", { cause: error });
   }
-  const { text, truncated } = await readCapped(response, MAX_RESULT_BYTES);
-  return { status: response.status, text: scrub(text, secrets), truncated };
+  // Read past the cut by more than any secret's length, scrub, then cut: a secret straddling the cut never leaks a prefix.
+  const read = await readCapped(response, MAX_RESULT_BYTES + SCRUB_MARGIN);
+  const scrubbed = scrubText(read.text, secrets);
+  const truncated = read.truncated || scrubbed.length > MAX_RESULT_BYTES;
+  return { status: response.status, text: truncated ? scrubbed.slice(0, MAX_RESULT_BYTES) : scrubbed, truncated };
 }
 
 async function readCapped(response: Response, max: number): Promise<{ text: string; truncated: boolean }> {

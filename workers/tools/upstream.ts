@@ -8,13 +8,14 @@ import { PolicyStore } from "../data/policy-store.js";
 import { type ToolRow, ToolStore } from "../data/tool-store.js";
 import { AppError } from "../errors.js";
 import { assertPublicDestination, sameOrigin } from "../egress/url-safety.js";
+import { scrubText } from "./execute.js";
 import { openCredential } from "../vault/credentials.js";
 import { injectCredential, stripClientAuth } from "../vault/inject.js";
 
 const UPSTREAM_TIMEOUT_MS = 30_000;
 
 /** A fetch bound to one upstream server: other origins refused, the credential injected per request. */
-async function upstreamFetch(env: Env, server: ToolRow): Promise<typeof fetch> {
+async function upstreamFetch(env: Env, server: ToolRow): Promise<{ fetch: typeof fetch; secrets: string[] }> {
   const base = new URL(server.url ?? "");
   let credential: Awaited<ReturnType<typeof openCredential>> | null = null;
   if (server.credentialId) {
@@ -22,7 +23,7 @@ async function upstreamFetch(env: Env, server: ToolRow): Promise<typeof fetch> {
     if (!row) throw new AppError("policy_denied", "the MCP server's credential no longer exists");
     credential = await openCredential(env, row);
   }
-  return async (input, init) => {
+  const bound: typeof fetch = async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     if (!sameOrigin(url, base)) throw new AppError("policy_denied", "the MCP server tried to send the client elsewhere");
     assertPublicDestination(url, { allowPrivate: env.ALLOW_PRIVATE_UPSTREAMS === "true" });
@@ -30,18 +31,24 @@ async function upstreamFetch(env: Env, server: ToolRow): Promise<typeof fetch> {
     if (credential) target = injectCredential(target, credential.inject, credential.secret);
     return fetch(target.url, { ...init, headers: target.headers, redirect: "manual", signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS) });
   };
+  return { fetch: bound, secrets: credential ? [credential.secret] : [] };
 }
 
 async function connect(env: Env, server: ToolRow): Promise<Client> {
+  return (await connectWithSecrets(env, server)).client;
+}
+
+async function connectWithSecrets(env: Env, server: ToolRow): Promise<{ client: Client; secrets: string[] }> {
   const client = new Client({ name: "palisade-edge", version: "1.0.0" });
-  const transport = new StreamableHTTPClientTransport(new URL(server.url ?? ""), { fetch: await upstreamFetch(env, server) });
+  const bound = await upstreamFetch(env, server);
+  const transport = new StreamableHTTPClientTransport(new URL(server.url ?? ""), { fetch: bound.fetch });
   try {
     await client.connect(transport);
   } catch (error) {
     if (error instanceof AppError) throw error;
     throw new AppError("upstream_error", "the MCP server could not be reached", { cause: error });
   }
-  return client;
+  return { client, secrets: bound.secrets };
 }
 
 /**
@@ -95,7 +102,7 @@ export async function callUpstreamTool(env: Env, tool: ToolRow, args: Record<str
   if (tool.kind !== "mcp_tool" || !tool.serverId) throw new AppError("internal", "not an upstream tool");
   const server = await new ToolStore(makeDb(env.DB), tool.orgId).tool(tool.serverId);
   if (!server || server.kind !== "mcp_server") throw new AppError("unavailable", "the tool's MCP server is no longer registered");
-  const client = await connect(env, server);
+  const { client, secrets } = await connectWithSecrets(env, server);
   try {
     const upstreamName = tool.name.slice(server.name.length + 1);
     const result = await client.callTool({ name: upstreamName, arguments: args });
@@ -106,7 +113,7 @@ export async function callUpstreamTool(env: Env, tool: ToolRow, args: Record<str
         return t.success ? t.data.text : "[non-text content]";
       })
       .join("\n");
-    return { text, isError: result.isError === true };
+    return { text: scrubText(text, secrets), isError: result.isError === true };
   } catch (error) {
     if (error instanceof AppError) throw error;
     throw new AppError("upstream_error", "the MCP server failed the call", { cause: error });
