@@ -27,19 +27,25 @@ describe("upstream MCP servers", () => {
   it("imports the server's tools unapproved, and shows only approved, granted ones", async () => {
     const imported = await call(`/api/v1/orgs/${org.orgId}/tools/${serverId}/import`, { method: "POST", token: org.apiKey });
     expect(imported.status, imported.text).toBe(200);
-    const byName = Object.fromEntries((imported.json.items as Array<Record<string, any>>).map((t) => [t.name, t]));
+    const byName: Record<string, Record<string, any>> = Object.fromEntries((imported.json.items as Array<Record<string, any>>).map((t) => [t.name, t]));
     expect(Object.keys(byName).sort()).toEqual(["docs.delete_repo", "docs.search"]);
-    expect(byName["docs.search"].approved).toBe(false);
-    expect(byName["docs.search"].mutating).toBe(false);
-    expect(byName["docs.delete_repo"].mutating).toBe(true);
+    expect(byName["docs.search"]?.approved).toBe(false);
+    expect(byName["docs.search"]?.mutating).toBe(false);
+    expect(byName["docs.delete_repo"]?.mutating).toBe(true);
     for (const t of Object.values(byName)) {
       expect((await call(`/api/v1/orgs/${org.orgId}/tools/${t.id}/grants`, { method: "POST", token: org.apiKey, body: { scope: "agent", id: agent.id } })).status).toBe(201);
     }
     // Granted but not approved: invisible and uncallable.
     expect(await listNames(agent.token)).toEqual([]);
     expect((await toolCall(agent.token, "docs.search", { q: "x" })).json.error.code).toBe(-32602);
-    expect((await call(`/api/v1/orgs/${org.orgId}/tools/${byName["docs.search"].id}`, { method: "PATCH", token: org.apiKey, body: { approved: true } })).status).toBe(200);
+    expect((await call(`/api/v1/orgs/${org.orgId}/tools/${byName["docs.search"]?.id}`, { method: "PATCH", token: org.apiKey, body: { approved: true } })).status).toBe(200);
     expect(await listNames(agent.token)).toEqual(["docs.search"]);
+  });
+
+  it("keeps the server's credential from being deleted while the server uses it", async () => {
+    const creds = await call(`/api/v1/orgs/${org.orgId}/credentials`, { token: org.apiKey });
+    const id = (creds.json.items as Array<{ id: string; name: string }>).find((c) => c.name === "docs-mcp")?.id;
+    expect((await call(`/api/v1/orgs/${org.orgId}/credentials/${id}`, { method: "DELETE", token: org.apiKey })).status).toBe(409);
   });
 
   it("forwards a call with the credential injected and scrubbed from the answer", async () => {
