@@ -19,6 +19,7 @@ import type { AppEnv } from "../http/context.js";
 import { readLimitedBytes } from "../http/middleware.js";
 import { requireAgent } from "../identity/authenticate.js";
 import { type CallContext, ToolCallRefused, callTool, listToolsFor, safeName } from "../tools/call.js";
+import { guidePromptFor } from "../tools/guide.js";
 
 export const MCP_BODY_LIMIT = 128 * 1024;
 
@@ -31,8 +32,12 @@ function rpcError(status: number, code: number, message: string, id: string | nu
   return Response.json({ jsonrpc: "2.0", id, error: { code, message } }, { status });
 }
 
-function buildServer(ctx: CallContext): Server {
-  const server = new Server(SERVER_INFO, { capabilities: { tools: { listChanged: false } }, jsonSchemaValidator: new CfWorkerJsonSchemaValidator() });
+function buildServer(ctx: CallContext, instructions: string | undefined): Server {
+  const server = new Server(SERVER_INFO, {
+    capabilities: { tools: { listChanged: false } },
+    jsonSchemaValidator: new CfWorkerJsonSchemaValidator(),
+    ...(instructions ? { instructions } : {}),
+  });
   server.setRequestHandler(ListToolsRequestSchema, async () => {
     const tools = await listToolsFor(ctx);
     return {
@@ -119,7 +124,9 @@ export function mcpGateway() {
 
     const { agent } = c.get("agent");
     const ctx: CallContext = { env: c.env, agent, traceId: c.get("traceId"), waitUntil: (p) => c.executionCtx.waitUntil(p) };
-    const server = buildServer(ctx);
+    // MCP clients show server instructions to their model: the Agent Guide goes there too.
+    const instructions = [...methods.values()].includes("initialize") ? ((await guidePromptFor(c.env, agent)) ?? undefined) : undefined;
+    const server = buildServer(ctx, instructions);
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     await server.connect(transport);
     const response = await transport.handleRequest(c.req.raw, { parsedBody: body });

@@ -54,6 +54,8 @@ describe("MCP with the official client", () => {
   it("lists exactly the granted tools, with their schemas", async () => {
     const client = await connect(agentToken);
     expect(client.getServerVersion()?.name).toBe("palisade");
+    // The Agent Guide (here only the autonomy part) reaches MCP clients as server instructions.
+    expect(client.getInstructions()).toContain("Autonomy level: 5 of 5");
     const { tools } = await client.listTools();
     expect(tools.map((t) => t.name).sort()).toEqual(["create_item", "get_item"]);
     const read = tools.find((t) => t.name === "get_item");
