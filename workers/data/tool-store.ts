@@ -117,7 +117,16 @@ export class ToolStore extends OrgScoped {
     return this.db.select().from(approvals).where(this.scope(approvals, eq(approvals.id, id))).get();
   }
 
-  listApprovals(page: PageRequest, after?: string, status?: ApprovalRow["status"], agentIds?: string[]) {
+  /** "pending" means still decidable; "expired" includes pending rows past their time (their waiter may be gone). */
+  listApprovals(page: PageRequest, after?: string, status?: ApprovalRow["status"], agentIds?: string[], now = Date.now()) {
+    const byStatus =
+      status === "pending"
+        ? and(eq(approvals.status, "pending"), gt(approvals.expiresAt, now))
+        : status === "expired"
+          ? or(eq(approvals.status, "expired"), and(eq(approvals.status, "pending"), lte(approvals.expiresAt, now)))
+          : status
+            ? eq(approvals.status, status)
+            : undefined;
     return this.db
       .select()
       .from(approvals)
@@ -125,7 +134,7 @@ export class ToolStore extends OrgScoped {
         this.scope(
           approvals,
           after ? gt(approvals.id, after) : undefined,
-          status ? eq(approvals.status, status) : undefined,
+          byStatus,
           agentIds ? inArray(approvals.agentId, agentIds.length ? agentIds : [""]) : undefined,
         ),
       )

@@ -127,6 +127,28 @@ describe("autonomy level 1", () => {
   });
 });
 
+describe("approvers", () => {
+  it("lets a team admin see and decide the approvals of their team's agents only", async () => {
+    const lead = await seedMember(org, "member");
+    const team = await call(`/api/v1/orgs/${org.orgId}/teams`, { method: "POST", token: org.apiKey, body: { name: "support" } });
+    expect((await call(`/api/v1/orgs/${org.orgId}/teams/${team.json.id}/members`, { method: "POST", token: org.apiKey, body: { userId: lead.userId, role: "admin" } })).status).toBe(201);
+    const teamAgent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: "team-bot", autonomy: 1, teamId: team.json.id } });
+    expect((await call(`/api/v1/orgs/${org.orgId}/tools/${createToolId}/grants`, { method: "POST", token: org.apiKey, body: { scope: "agent", id: teamAgent.json.id } })).status).toBe(201);
+    const outsider = await agentAt(1, "outside-team");
+    const mine = toolCall(teamAgent.json.token, "create_ticket", { title: "team" });
+    const theirs = toolCall(outsider.token, "create_ticket", { title: "outside" });
+    const a1 = await pendingApproval(org, teamAgent.json.id);
+    const a2 = await pendingApproval(org, outsider.id);
+    const visible = await call(`/api/v1/orgs/${org.orgId}/approvals?status=pending&limit=200`, { token: lead.apiKey });
+    expect((visible.json.items as Array<{ id: string }>).map((a) => a.id)).toEqual([a1.id]);
+    expect((await call(`/api/v1/orgs/${org.orgId}/approvals/${a2.id}/approve`, { method: "POST", token: lead.apiKey, body: {} })).status).toBe(404);
+    expect((await call(`/api/v1/orgs/${org.orgId}/approvals/${a1.id}/approve`, { method: "POST", token: lead.apiKey, body: {} })).status).toBe(200);
+    expect((await mine).json.result.isError).toBe(false);
+    await call(`/api/v1/orgs/${org.orgId}/approvals/${a2.id}/deny`, { method: "POST", token: org.apiKey, body: {} });
+    expect((await theirs).json.error.code).toBe(-32011);
+  });
+});
+
 describe("autonomy level 5 and hard boundaries", () => {
   it("runs a mutating tool call and a POST at once", async () => {
     const agent = await agentAt(5, "free");

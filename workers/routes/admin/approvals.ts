@@ -62,11 +62,9 @@ approvalRoutes.openapi(
     const access = await orgAccess(c, c.req.valid("param").orgId);
     const scope = await approverScope(access);
     const q = c.req.valid("query");
-    const rows = await new ToolStore(makeDb(c.env.DB), access.orgId).listApprovals(q, decodeCursor(q.cursor), q.status, scope);
     const now = Date.now();
-    // "pending" means still decidable: rows past their time are shown as expired.
-    const filtered = q.status === "pending" ? rows.filter((r) => r.expiresAt > now) : rows;
-    return c.json(toPage(filtered, q.limit, (r) => approvalView(r, now)), 200);
+    const rows = await new ToolStore(makeDb(c.env.DB), access.orgId).listApprovals(q, decodeCursor(q.cursor), q.status, scope, now);
+    return c.json(toPage(rows, q.limit, (r) => approvalView(r, now)), 200);
   },
 );
 
