@@ -31,6 +31,13 @@ export const ID_PREFIX = {
   hostPool: "hpl",
   host: "host",
   sandbox: "sbx",
+  tool: "tool",
+  toolGrant: "tgr",
+  approval: "apr",
+  guide: "gde",
+  memory: "mem",
+  thread: "thr",
+  message: "msg",
 } as const;
 
 const name = z.string().trim().min(1).max(120);

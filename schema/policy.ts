@@ -156,8 +156,25 @@ export type PiiAction = (typeof PII_ACTIONS)[number];
 /** The PII section: an action per category, plus `restore` and `failMode` (schema/pii.ts). */
 export const PiiSectionSchema = PiiPolicySchema;
 
-/** Autonomy gate settings; their shape belongs to the autonomy module, kept opaque here. */
-export const AutonomyGateSchema = z.record(z.string().min(1).max(64), z.unknown());
+/**
+ * Autonomy gate settings (meaning in workers/autonomy/README.md). `approve` names calls that wait
+ * for a human at every level, 5 included; the other fields tune the gate for agents under the policy.
+ */
+export const AutonomyGateSchema = z.strictObject({
+  approve: z
+    .strictObject({
+      tools: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "invalid tool name")).max(200).optional(),
+      methods: z.array(MethodSchema).max(16).optional(),
+      hosts: z.array(HostPatternSchema).max(200).optional(),
+    })
+    .optional(),
+  /** How long a held call waits for a decision (default 600 s). */
+  timeoutSeconds: z.number().int().min(1).max(3600).optional(),
+  /** Agents under this policy may create subagents through the agent gateway. */
+  allowSubagents: z.boolean().optional(),
+  /** Highest autonomy level the policy lets an agent act at (the lower of this and the agent's own). */
+  maxLevel: z.number().int().min(1).max(5).optional(),
+});
 
 export const PolicyDocumentSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),

@@ -284,3 +284,142 @@ export const piiLists = sqliteTable("pii_lists", {
   deny: text("deny").notNull(),
   updatedAt: integer("updated_at").notNull(),
 });
+
+/**
+ * Tool registry: HTTP tools ("http"), upstream MCP servers ("mcp_server") and the tools
+ * imported from them ("mcp_tool", approved one by one). Names are unique per org; they are
+ * what MCP clients call.
+ */
+export const tools = sqliteTable(
+  "tools",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["http", "mcp_server", "mcp_tool"] }).notNull(),
+    name: text("name").notNull(),
+    description: text("description").notNull().default(""),
+    /** JSON Schema of the arguments (http and mcp_tool). */
+    inputSchema: text("input_schema"),
+    method: text("method"),
+    /** URL template of an http tool ({param} placeholders) or the URL of an upstream MCP server. */
+    url: text("url"),
+    credentialId: text("credential_id").references(() => credentials.id, { onDelete: "restrict" }),
+    mutating: integer("mutating", { mode: "boolean" }).notNull().default(true),
+    /** For mcp_tool: the mcp_server it was imported from. */
+    serverId: text("server_id"),
+    /** Imported tools start unapproved; http tools are approved when an admin creates them. */
+    approved: integer("approved", { mode: "boolean" }).notNull().default(true),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("tools_org_name").on(t.orgId, t.name), index("tools_server").on(t.orgId, t.serverId)],
+);
+
+/** Which teams, projects and agents may use a tool. */
+export const toolGrants = sqliteTable(
+  "tool_grants",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    toolId: text("tool_id").notNull().references(() => tools.id, { onDelete: "cascade" }),
+    scope: text("scope", { enum: ["team", "project", "agent"] }).notNull(),
+    scopeId: text("scope_id").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("tool_grants_unique").on(t.toolId, t.scope, t.scopeId), index("tool_grants_target").on(t.orgId, t.scope, t.scopeId)],
+);
+
+/** Calls held by the autonomy gate until a user decides or they expire. */
+export const approvals = sqliteTable(
+  "approvals",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    agentId: text("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["tool", "egress"] }).notNull(),
+    /** Tool name or "METHOD host/path" (never a query string or argument values). */
+    subject: text("subject").notNull(),
+    /** Safe details for the approver (tool id, argument names, autonomy level). */
+    details: text("details"),
+    status: text("status", { enum: ["pending", "approved", "denied", "expired"] }).notNull().default("pending"),
+    reason: text("reason"),
+    expiresAt: integer("expires_at").notNull(),
+    decidedBy: text("decided_by"),
+    decidedAt: integer("decided_at"),
+    traceId: text("trace_id"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("approvals_org_status").on(t.orgId, t.status, t.id)],
+);
+
+/** Agent Guides: one for the org (target "org") and one per agent (target = agent id). */
+export const guides = sqliteTable(
+  "guides",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    target: text("target").notNull(),
+    version: integer("version").notNull().default(1),
+    content: text("content").notNull(),
+    updatedBy: text("updated_by").notNull(),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("guides_org_target").on(t.orgId, t.target)],
+);
+
+export const guideVersions = sqliteTable(
+  "guide_versions",
+  {
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    guideId: text("guide_id").notNull().references(() => guides.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    content: text("content").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.guideId, t.version] })],
+);
+
+/** Key-value memory of one agent. */
+export const memoryEntries = sqliteTable(
+  "memory_entries",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    agentId: text("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    key: text("key").notNull(),
+    value: text("value").notNull(),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("memory_agent_key").on(t.orgId, t.agentId, t.key)],
+);
+
+/** Conversation threads between one agent and one user. */
+export const threads = sqliteTable(
+  "threads",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    agentId: text("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    title: text("title"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("threads_agent_user").on(t.orgId, t.agentId, t.userId)],
+);
+
+export const threadMessages = sqliteTable(
+  "thread_messages",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    threadId: text("thread_id").notNull().references(() => threads.id, { onDelete: "cascade" }),
+    role: text("role", { enum: ["user", "assistant", "system", "tool"] }).notNull(),
+    content: text("content").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("thread_messages_thread").on(t.orgId, t.threadId, t.id)],
+);

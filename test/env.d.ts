@@ -6,5 +6,7 @@ declare namespace Cloudflare {
     TEST_TARGET_URL: string;
     /** Base URL of the local fake OpenAI/Anthropic provider (test/support/fake-llm.ts). */
     TEST_FAKE_LLM_URL: string;
+    /** URL of the upstream MCP server fixture (test/support/mcp-upstream.ts). */
+    TEST_MCP_UPSTREAM_URL: string;
   }
 }

@@ -9,6 +9,7 @@ import { egressGateway } from "./routes/gateway/egress.js";
 import { agentGateway } from "./routes/gateway/index.js";
 import { llmGateway } from "./routes/gateway/llm.js";
 import { tunnelRoute } from "./routes/tunnel.js";
+import { mcpGateway } from "./mcp/route.js";
 
 export function buildApp() {
   const app = new Hono<AppEnv>();
@@ -22,6 +23,7 @@ export function buildApp() {
   app.route("/egress", egressGateway());
   app.route("/llm", llmGateway());
   app.route("/tunnel", tunnelRoute());
+  app.route("/mcp", mcpGateway());
   app.get("/healthz", (c) => c.json({ ok: true }));
   return app;
 }

@@ -10,6 +10,8 @@ export const ERROR_STATUS = {
   forbidden: 403,
   csrf_failed: 403,
   policy_denied: 403,
+  approval_denied: 403,
+  approval_expired: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,

@@ -2,6 +2,7 @@
 import { buildApp } from "./app.js";
 
 export { HostTunnel } from "./tunnel/host-tunnel.js";
+export { ApprovalWaiter } from "./autonomy/approval-waiter.js";
 
 const app = buildApp();
 

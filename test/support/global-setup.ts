@@ -3,12 +3,14 @@
 import type { TestProject } from "vitest/node";
 import { startFakeLlm } from "./fake-llm.js";
 import { FAKE_LLM_KEY } from "./secrets.js";
+import { startMcpUpstream } from "./mcp-upstream.js";
 import { startTargetServer } from "./target-server.js";
 
 declare module "vitest" {
   export interface ProvidedContext {
     targetUrl: string;
     fakeLlmUrl: string;
+    mcpUpstreamUrl: string;
   }
 }
 
@@ -17,8 +19,11 @@ export default async function setup(project: TestProject) {
   project.provide("targetUrl", target.url);
   const fakeLlm = await startFakeLlm({ apiKey: FAKE_LLM_KEY });
   project.provide("fakeLlmUrl", fakeLlm.url);
+  const upstream = await startMcpUpstream();
+  project.provide("mcpUpstreamUrl", upstream.url);
   return async () => {
     await target.close();
     await fakeLlm.close();
+    await upstream.close();
   };
 }

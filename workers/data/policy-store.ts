@@ -66,7 +66,9 @@ export class PolicyStore extends OrgScoped {
             })
             .from(policies)
             .where(this.scope(policies, eq(policies.id, id), eq(policies.version, version))),
-        ),
+        )
+        // A lost race leaves the update matching nothing; the other writer's version row stays.
+        .onConflictDoNothing(),
     ]);
     return rows[0];
   }

@@ -1,6 +1,7 @@
 // Bad input on every endpoint answers 4xx in the contract's shape, never 500.
 import { beforeAll, describe, expect, it } from "vitest";
 import { type SeededOrg, call, expectErrorShape, seedOrg } from "../support/api.js";
+import { toolFixtures } from "../support/tools.js";
 
 let org: SeededOrg;
 let paths: Record<string, Record<string, unknown>>;
@@ -27,6 +28,7 @@ beforeAll(async () => {
     providerId: provider.json.id,
     hostId: "host_00000000000000000000000000",
     sandboxId: "sbx_00000000000000000000000000",
+    ...(await toolFixtures(org, "bad", agent.json.id)).ids,
   };
   paths = (await call("/api/v1/openapi.json")).json.paths;
 });

@@ -1,6 +1,7 @@
 // Cross-tenant matrix over every org-scoped endpoint of the OpenAPI document, and role checks.
 import { beforeAll, describe, expect, it } from "vitest";
 import { type SeededOrg, call, expectErrorShape, seedMember, seedOrg } from "../support/api.js";
+import { toolFixtures } from "../support/tools.js";
 
 interface OrgFixture extends SeededOrg {
   ids: Record<string, string>;
@@ -21,6 +22,7 @@ async function fixture(label: string): Promise<OrgFixture> {
   const enrollment = await call(`/api/v1/orgs/${org.orgId}/hosts`, { method: "POST", token: t, body: { pool: `${label}-pool` } });
   const host = await call("/api/v1/hosts/enroll", { method: "POST", token: enrollment.json.enrollmentToken, body: { name: `${label}-host` } });
   for (const r of [team, project, agent, key, credential, policy, provider, enrollment, host]) expect(r.status, r.text).toBe(201);
+  const tools = await toolFixtures(org, label, agent.json.id);
   return {
     ...org,
     ids: {
@@ -36,8 +38,9 @@ async function fixture(label: string): Promise<OrgFixture> {
       hostId: host.json.hostId,
       // No host is connected in these tests, so no sandbox can exist: a well-formed unknown id.
       sandboxId: "sbx_00000000000000000000000000",
+      ...tools.ids,
     },
-    names: [`${label}-team`, `${label}-project`, `${label}-agent`, `${label}-key`, `${label}-cred`, `${label}-secret-value`, `${label}-policy`, `${label}-provider`, `${label}-pool`, `${label}-host`, org.email],
+    names: [...tools.names, `${label}-team`, `${label}-project`, `${label}-agent`, `${label}-key`, `${label}-cred`, `${label}-secret-value`, `${label}-policy`, `${label}-provider`, `${label}-pool`, `${label}-host`, org.email],
   };
 }
 
@@ -62,6 +65,13 @@ function sampleBody(method: string, path: string, ids: Record<string, string>): 
   if (path.endsWith("/dry-run")) return { draft: { name: "d", egress: [] }, policyId: ids.policyId, agentId: ids.agentId, request: { method: "GET", url: "https://x.example.com/" } };
   if (path.endsWith("/explain")) return { method: "GET", url: "https://alpha.example.com/" };
   if (path.endsWith("/agents")) return { name: "probe-agent" };
+  if (path.endsWith("/tools")) return { name: "probe-tool", inputSchema: { type: "object" }, method: "GET", url: "https://x.example.com/a" };
+  if (path.endsWith("/tools/{toolId}")) return { description: "changed" };
+  if (path.endsWith("/grants")) return { scope: "agent", id: ids.agentId };
+  if (path.endsWith("/import")) return undefined;
+  if (path.endsWith("/approve") || path.endsWith("/deny")) return {};
+  if (path.endsWith("/guides")) return { content: "probe guide" };
+  if (path.endsWith("/guides/{guideId}")) return { content: "probe guide v2" };
   if (path.endsWith("/projects")) return { name: "probe-project" };
   return { name: "probe-name" };
 }

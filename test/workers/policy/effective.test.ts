@@ -89,8 +89,8 @@ describe("computeEffectivePolicy", () => {
   });
 
   it("collects autonomy gates with their policy", () => {
-    const p = attach("project", { autonomyGate: { minLevelForMutations: 4 } });
-    expect(computeEffectivePolicy([p]).autonomyGates).toEqual([{ policyId: p.id, gate: { minLevelForMutations: 4 } }]);
+    const p = attach("project", { autonomyGate: { maxLevel: 4 } });
+    expect(computeEffectivePolicy([p]).autonomyGates).toEqual([{ policyId: p.id, gate: { maxLevel: 4 } }]);
   });
 
   it("round-trips through JSON and its own schema (KV cache)", () => {

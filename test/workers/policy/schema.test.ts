@@ -78,7 +78,7 @@ describe("PolicyDocumentSchema", () => {
           { host: "*.internal.acme.test", route: "pool:office" },
           { host: "evil.example.test", deny: true },
         ],
-        { pii: { email: "mask", failMode: "closed" }, models: ["gpt-4o"], tools: ["tool_1"], autonomyGate: { level: 2 } },
+        { pii: { email: "mask", failMode: "closed" }, models: ["gpt-4o"], tools: ["tool_1"], autonomyGate: { maxLevel: 2 } },
       ),
     );
     expect(parsed.egress[0]).toEqual({ host: "api.example.test", methods: ["GET", "POST"], paths: ["/repos/**"], credential: "gh-token" });

@@ -14,6 +14,7 @@ import { type OrgAccess, assertFound, conflictOnUnique, orgAccess, pathId, requi
 import { iso, makeDb } from "../../data/db.js";
 import { decodeCursor, toPage } from "../../data/pagination.js";
 import { type CredentialRow, PolicyStore, type ProviderRow } from "../../data/policy-store.js";
+import { ToolStore } from "../../data/tool-store.js";
 import { AppError, conflict } from "../../errors.js";
 import { newId } from "../../identity/crypto.js";
 import { parseStoredDoc } from "../../policy/service.js";
@@ -149,8 +150,9 @@ credentialRoutes.openapi(
     const { access, store: s } = await store(c, orgId);
     requireRole(access, "admin");
     const current = assertFound(await s.credential(pathId("cred", credentialId, "credential")), "credential");
-    if ((await policiesNaming(s, current.name)).length || (await s.providersUsingCredential(current.id)).length) {
-      throw conflict("the credential is in use by a policy or a provider");
+    const tools = await new ToolStore(makeDb(c.env.DB), access.orgId).toolsUsingCredential(current.id);
+    if ((await policiesNaming(s, current.name)).length || (await s.providersUsingCredential(current.id)).length || tools.length) {
+      throw conflict("the credential is in use by a policy, a provider or a tool");
     }
     await s.removeCredential(current.id);
     forgetCredentials(access.orgId);

@@ -12,6 +12,10 @@ import { orgRoutes } from "./orgs.js";
 import { policyRoutes } from "./policies.js";
 import { sandboxRoutes } from "./sandboxes.js";
 import { teamRoutes } from "./teams.js";
+import { agentMemoryRoutes } from "./agent-memory.js";
+import { approvalRoutes } from "./approvals.js";
+import { guideRoutes } from "./guides.js";
+import { toolRoutes } from "./tools.js";
 
 /** Admin API bodies are small documents; anything larger is refused with 413. */
 export const ADMIN_BODY_LIMIT = 64 * 1024;
@@ -22,7 +26,7 @@ export function adminApi() {
   api.route("/", identityRoutes);
   api.use("/orgs", requireUser);
   api.use("/orgs/*", requireUser);
-  for (const routes of [orgRoutes, teamRoutes, agentRoutes, apiKeyRoutes, credentialRoutes, policyRoutes, hostRoutes, sandboxRoutes, auditRoutes]) api.route("/", routes);
+  for (const routes of [orgRoutes, teamRoutes, agentRoutes, apiKeyRoutes, credentialRoutes, policyRoutes, hostRoutes, sandboxRoutes, toolRoutes, approvalRoutes, guideRoutes, agentMemoryRoutes, auditRoutes]) api.route("/", routes);
 
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -10,7 +10,9 @@ import { assertPublicDestination, parseEgressTarget, resolveRedirect, sameOrigin
 import type { AppEnv } from "../../http/context.js";
 import { readLimitedBytes } from "../../http/middleware.js";
 import { requireAgent } from "../../identity/authenticate.js";
-import { type EgressDecision, decideEgress } from "../../policy/decide.js";
+import { passGate } from "../../autonomy/gate.js";
+import type { EgressDecision } from "../../policy/decide.js";
+import { decideEgressFor } from "../../tools/access.js";
 import { effectivePolicyFor } from "../../policy/service.js";
 import { connectedHostOf, tunnelOf } from "../../sandboxes/service.js";
 import { credentialRowsOf, injectOf, openCredentialCached } from "../../vault/credentials.js";
@@ -120,7 +122,8 @@ export function egressGateway() {
     const secrets: string[] = [];
 
     for (let hop = 0; ; hop++) {
-      const decision = decideEgress(policy, { method, url });
+      // A subagent is also held to its parent's policy (never more than its parent).
+      const decision = await decideEgressFor(c.env, agent, policy, { method, url });
       if (!decision.allowed) {
         auditDecision(c, decision, hop);
         throw new AppError("policy_denied", decision.explanation, { details: { reason: decision.reason } });
@@ -128,6 +131,21 @@ export function egressGateway() {
       // A routed rule sends the request into the customer's network through a host of the pool,
       // so private destinations are expected there; everything else must be public.
       if (!decision.route) assertPublicDestination(url, { allowPrivate: c.env.ALLOW_PRIVATE_UPSTREAMS === "true" });
+      // Autonomy gate after policy: it can hold an allowed request for a human, never allow a denied one.
+      const target0 = decision.target;
+      if (target0) {
+        try {
+          await passGate(
+            { env: c.env, agent, policy, traceId: c.get("traceId"), waitUntil: (p) => c.executionCtx.waitUntil(p) },
+            { kind: "egress", method, host: target0.host },
+            { hop, scheme: target0.scheme, port: target0.port },
+            `${target0.host}${target0.path}`,
+          );
+        } catch (error) {
+          if (error instanceof AppError) auditDecision(c, { ...decision, allowed: false, explanation: error.message }, hop);
+          throw error;
+        }
+      }
 
       let target = { headers: new Headers(baseHeaders), url };
       // A credential goes only to the origin the agent asked for, never across a redirect elsewhere.

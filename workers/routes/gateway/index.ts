@@ -2,6 +2,7 @@
 import { Hono } from "hono";
 import { requireAgent } from "../../identity/authenticate.js";
 import type { AppEnv } from "../../http/context.js";
+import { agentToolRoutes } from "./agent-tools.js";
 
 export function agentGateway() {
   const gateway = new Hono<AppEnv>();
@@ -19,5 +20,6 @@ export function agentGateway() {
       autonomy: agent.autonomy,
     });
   });
+  gateway.route("/", agentToolRoutes());
   return gateway;
 }

@@ -1,0 +1,87 @@
+// The approval gate: a call that needs a human at the agent's autonomy level is recorded as an
+// approval and held (on its Durable Object) until a user approves, denies, or it expires.
+import { recordAudit } from "../audit/audit.js";
+import { makeDb } from "../data/db.js";
+import type { AgentRow } from "../data/org-data.js";
+import { type ApprovalRow, ToolStore } from "../data/tool-store.js";
+import { AppError } from "../errors.js";
+import type { EffectivePolicy } from "../policy/effective.js";
+import { type GateSubject, approvalReason, effectiveLevel, gateSettings } from "./levels.js";
+
+export interface GateContext {
+  env: Env;
+  agent: AgentRow;
+  policy: EffectivePolicy;
+  traceId: string;
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+export interface GateResult {
+  level: number;
+  /** Set when the call waited and was approved. */
+  approvalId?: string;
+}
+
+function subjectText(subject: GateSubject, target?: string): string {
+  return subject.kind === "tool" ? subject.tool : `${subject.method} ${target ?? subject.host}`;
+}
+
+/**
+ * Lets the call through at once, or holds it until decided. Throws approval_denied or
+ * approval_expired; never runs for a call that policy already refused (callers check policy first).
+ * `target` is a safe description for the approver (host and path, never a query string).
+ */
+export async function passGate(ctx: GateContext, subject: GateSubject, details: Record<string, unknown> = {}, target?: string): Promise<GateResult> {
+  const settings = gateSettings(ctx.policy);
+  const level = effectiveLevel(ctx.agent.autonomy, settings);
+  const reason = approvalReason(level, subject, settings);
+  if (reason === null) return { level };
+
+  const store = new ToolStore(makeDb(ctx.env.DB), ctx.agent.orgId);
+  const row = await store.insertApproval({
+    agentId: ctx.agent.id,
+    kind: subject.kind,
+    subject: subjectText(subject, target),
+    details: JSON.stringify({ ...details, level, reason }),
+    expiresAt: Date.now() + settings.timeoutMs,
+    traceId: ctx.traceId,
+  });
+  if (!row) throw new AppError("internal", "approval insert returned nothing");
+  await audit(ctx, row, "approval.request", "success", reason);
+
+  const stub = ctx.env.APPROVALS.get(ctx.env.APPROVALS.idFromName(row.id));
+  const outcome = await stub.wait(row.expiresAt - Date.now());
+  // D1 is the source of truth: a decision racing the timeout is settled by the conditional update.
+  let final: ApprovalRow | undefined = outcome === "timeout" ? await store.expireApproval(row.id) : undefined;
+  final ??= await store.approval(row.id);
+  const status = final?.status ?? "expired";
+  if (status === "approved") return { level, approvalId: row.id };
+  if (status === "denied") {
+    await audit(ctx, row, "approval.refused_call", "denied", "approval:denied");
+    throw new AppError("approval_denied", `a person denied this call (approval ${row.id})`, { details: { approvalId: row.id } });
+  }
+  // Still "pending" here means the wait ended early (object reset): treat as expired, fail closed.
+  if (status === "pending") await store.expireApproval(row.id, row.expiresAt);
+  await audit(ctx, row, "approval.expire", "denied", "approval:expired");
+  throw new AppError("approval_expired", `nobody approved this call within ${Math.round(settings.timeoutMs / 1000)} s (approval ${row.id}); ask a person to approve it and retry`, {
+    details: { approvalId: row.id },
+  });
+}
+
+function audit(ctx: GateContext, row: ApprovalRow, action: string, result: "success" | "denied", reason: string) {
+  return recordAudit(ctx.env, {
+    orgId: ctx.agent.orgId,
+    actor: { type: "agent", id: ctx.agent.id },
+    action,
+    resource: { type: "approval", id: row.id },
+    result,
+    reason,
+    traceId: ctx.traceId,
+    details: { kind: row.kind, subject: row.subject },
+  });
+}
+
+/** Wakes the held call after a user decided (D1 already updated). */
+export async function notifyDecision(env: Env, approvalId: string, decision: "approved" | "denied") {
+  await env.APPROVALS.get(env.APPROVALS.idFromName(approvalId)).decide(decision);
+}

@@ -1,0 +1,122 @@
+// One tool call by an agent, from name to result: visibility, argument checks, policy, the
+// autonomy gate, execution (HTTP or upstream MCP) and audit. Transport-neutral: /mcp wraps it.
+import { recordAudit } from "../audit/audit.js";
+import { passGate } from "../autonomy/gate.js";
+import type { AgentRow } from "../data/org-data.js";
+import type { ToolRow } from "../data/tool-store.js";
+import { AppError } from "../errors.js";
+import type { EffectivePolicy } from "../policy/effective.js";
+import { effectivePolicyFor } from "../policy/service.js";
+import { decideEgressFor, usableTools } from "./access.js";
+import { checkArguments } from "./arguments.js";
+import { buildToolRequest, executeHttpTool } from "./execute.js";
+import { callUpstreamTool } from "./upstream.js";
+
+export interface CallContext {
+  env: Env;
+  agent: AgentRow;
+  traceId: string;
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+/** Why a call was refused before anything ran; the MCP layer maps these to JSON-RPC errors. */
+export type Refusal = "unknown_tool" | "arguments_too_large" | "invalid_arguments" | "policy_denied";
+
+export class ToolCallRefused extends Error {
+  constructor(
+    readonly refusal: Refusal,
+    message: string,
+    readonly issues: Array<{ at: string; keyword: string }> = [],
+  ) {
+    super(message);
+  }
+}
+
+export interface ToolResult {
+  text: string;
+  isError: boolean;
+  status?: number;
+}
+
+/** A name as it may appear in audit details: bounded and printable. */
+export const safeName = (name: string) => name.replace(/[^\x20-\x7e]/g, "?").slice(0, 80);
+
+function audit(ctx: CallContext, tool: ToolRow | null, name: string, result: "allowed" | "denied" | "success" | "error", reason: string, details: Record<string, unknown> = {}) {
+  return recordAudit(ctx.env, {
+    orgId: ctx.agent.orgId,
+    actor: { type: "agent", id: ctx.agent.id },
+    action: "tool.call",
+    resource: { type: "tool", id: tool?.id ?? null },
+    result,
+    reason,
+    traceId: ctx.traceId,
+    details: { tool: safeName(name), ...details },
+  });
+}
+
+export async function listToolsFor(ctx: CallContext): Promise<ToolRow[]> {
+  return usableTools(ctx.env, ctx.agent, await effectivePolicyFor(ctx.env, ctx.agent));
+}
+
+export async function callTool(ctx: CallContext, name: string, args: Record<string, unknown>): Promise<ToolResult> {
+  const policy: EffectivePolicy = await effectivePolicyFor(ctx.env, ctx.agent);
+  // Ungranted and nonexistent tools get the same answer, so names cannot be probed.
+  const tool = (await usableTools(ctx.env, ctx.agent, policy)).find((t) => t.name === name) ?? null;
+  if (!tool) {
+    await audit(ctx, null, name, "denied", "not_granted");
+    throw new ToolCallRefused("unknown_tool", `unknown tool: ${safeName(name)}`);
+  }
+  const argCheck = checkArguments(tool.inputSchema, args);
+  if (!argCheck.ok) {
+    await audit(ctx, tool, name, "denied", argCheck.reason, { issues: argCheck.issues });
+    throw new ToolCallRefused(
+      argCheck.reason === "too_large" ? "arguments_too_large" : "invalid_arguments",
+      argCheck.reason === "too_large" ? "arguments are too large" : "arguments do not match the tool's inputSchema",
+      argCheck.issues,
+    );
+  }
+
+  let request: ReturnType<typeof buildToolRequest> | null = null;
+  if (tool.kind === "http") {
+    try {
+      request = buildToolRequest(tool, args);
+    } catch (error) {
+      await audit(ctx, tool, name, "denied", "invalid_arguments");
+      throw new ToolCallRefused("invalid_arguments", error instanceof AppError ? error.message : "arguments do not fit the tool's URL");
+    }
+  }
+  const targetUrl = request?.url ?? (tool.url ? new URL(tool.url) : null);
+  // A tool never reaches what the agent's policy explicitly denies (deny rules hold for tools too).
+  if (targetUrl) {
+    const decision = await decideEgressFor(ctx.env, ctx.agent, policy, { method: request?.method ?? "POST", url: targetUrl });
+    if (decision.reason === "denied_by_rule" || decision.reason === "invalid_request") {
+      await audit(ctx, tool, name, "denied", decision.rule ? `policy:${decision.rule.policyId}@v${decision.rule.policyVersion}#${decision.rule.index}` : decision.reason);
+      throw new ToolCallRefused("policy_denied", "policy denies this tool's destination");
+    }
+  }
+
+  const gate = await passGate(
+    { env: ctx.env, agent: ctx.agent, policy, traceId: ctx.traceId, waitUntil: ctx.waitUntil },
+    { kind: "tool", tool: tool.name, mutating: tool.mutating, method: tool.method },
+    { toolId: tool.id, arguments: Object.keys(args).slice(0, 50) },
+  ).catch(async (error: unknown) => {
+    if (error instanceof AppError) await audit(ctx, tool, name, "denied", error.code);
+    throw error;
+  });
+
+  const via = gate.approvalId ? { approvalId: gate.approvalId } : {};
+  try {
+    if (tool.kind === "http" && request) {
+      const response = await executeHttpTool(ctx.env, tool, request);
+      const isError = response.status >= 400;
+      await audit(ctx, tool, name, isError ? "error" : "success", `level:${gate.level}`, { status: response.status, ...via });
+      return { text: response.text + (response.truncated ? "\n[truncated]" : ""), isError, status: response.status };
+    }
+    const result = await callUpstreamTool(ctx.env, tool, args);
+    await audit(ctx, tool, name, result.isError ? "error" : "success", `level:${gate.level}`, via);
+    return result;
+  } catch (error) {
+    await audit(ctx, tool, name, "error", error instanceof AppError ? error.code : "internal", via);
+    throw error;
+  }
+}
