@@ -7,6 +7,7 @@ import type { EffectivePolicy } from "../policy/effective.js";
 import { PiiPolicySchema, type PiiPolicy } from "../../schema/pii.js";
 import { PiiBudgetError, createMasker, createRestorer, maskJsonStrings, type JsonValue } from "../pii/index.js";
 import { piiListsOf } from "../pii/lists.js";
+import { guidePromptFor } from "../tools/guide.js";
 import { identityRestorer, type LlmEndpoint, type ProviderKind, type RestorerFactory, type Usage } from "./index.js";
 
 export interface LlmCallInput {
@@ -49,9 +50,13 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
       details: { kind: input.kind, endpoint: input.endpoint, ...details },
     });
 
+  // The Agent Guide and autonomy instructions lead the system prompt; they are masked like the rest.
+  const [guide, lists] = await Promise.all([cachedGuide(env, input.agent), piiListsOf(env, input.agent.orgId)]);
+  const withGuide = guide ? withSystemPrompt(input.endpoint, input.body, guide) : input.body;
+
   // PII: every string (values, keys, tool arguments) masked before anything leaves the edge.
-  const masker = createMasker(piiPolicyOf(input.policy), await piiListsOf(env, input.agent.orgId));
-  let body: JsonValue = input.body as JsonValue;
+  const masker = createMasker(piiPolicyOf(input.policy), lists);
+  let body: JsonValue = withGuide as JsonValue;
   let piiFailure: string | null = null;
   try {
     body = maskJsonStrings(body, masker);
@@ -89,4 +94,32 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
       await audit("error", { error: error.code, pii: piiAudit }, error.code);
     },
   };
+}
+
+const guideCache = new Map<string, { text: string | null; expires: number }>();
+
+/** Guides change rarely; an isolate reuses one for a few seconds like the other gateway inputs. */
+async function cachedGuide(env: Env, agent: AgentRow): Promise<string | null> {
+  const now = Date.now();
+  const hit = guideCache.get(agent.id);
+  if (hit && hit.expires > now) return hit.text;
+  const text = await guidePromptFor(env, agent);
+  if (guideCache.size > 5_000) guideCache.clear();
+  guideCache.set(agent.id, { text, expires: now + 4_000 });
+  return text;
+}
+
+/** Puts the guide first in the system prompt, in each API's own place for it. */
+export function withSystemPrompt(endpoint: LlmCallInput["endpoint"], body: Record<string, unknown>, guide: string): Record<string, unknown> {
+  if (endpoint === "chat") {
+    const messages = Array.isArray(body.messages) ? body.messages : [];
+    return { ...body, messages: [{ role: "system", content: guide }, ...messages] };
+  }
+  if (endpoint === "responses") {
+    const instructions = typeof body.instructions === "string" ? `${guide}\n\n${body.instructions}` : guide;
+    return { ...body, instructions };
+  }
+  const system = body.system;
+  if (Array.isArray(system)) return { ...body, system: [{ type: "text", text: guide }, ...system] };
+  return { ...body, system: typeof system === "string" && system.length > 0 ? `${guide}\n\n${system}` : guide };
 }

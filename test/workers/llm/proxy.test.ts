@@ -105,6 +105,30 @@ describe("Anthropic SDK through the proxy", () => {
   });
 });
 
+describe("Agent Guide", () => {
+  it("leads the system prompt the provider sees, for chat and messages", async () => {
+    const guideOrg = await seedOrg("guide");
+    const t = guideOrg.apiKey;
+    await call(`/api/v1/orgs/${guideOrg.orgId}/credentials`, { method: "POST", token: t, body: { name: "k", secret: FAKE_LLM_KEY, inject: { type: "bearer" } } });
+    await call(`/api/v1/orgs/${guideOrg.orgId}/providers`, { method: "POST", token: t, body: { name: "o", kind: "openai", baseUrl: `${env.TEST_FAKE_LLM_URL}/v1`, credential: "k" } });
+    await call(`/api/v1/orgs/${guideOrg.orgId}/providers`, { method: "POST", token: t, body: { name: "a", kind: "anthropic", baseUrl: env.TEST_FAKE_LLM_URL, credential: "k" } });
+    const guide = await call(`/api/v1/orgs/${guideOrg.orgId}/guides`, { method: "POST", token: t, body: { content: "Never deploy on Fridays." } });
+    expect(guide.status).toBe(201);
+    const agent = await call(`/api/v1/orgs/${guideOrg.orgId}/agents`, { method: "POST", token: t, body: { name: "a" } });
+
+    await call("/llm/openai/v1/chat/completions", { method: "POST", token: agent.json.token, body: { model: "m", messages: [{ role: "user", content: "hi" }] } });
+    const [chat] = await providerSaw(1);
+    const sent = JSON.parse(chat?.body ?? "{}");
+    expect(sent.messages[0].role).toBe("system");
+    expect(sent.messages[0].content).toContain("Never deploy on Fridays.");
+
+    await call("/llm/anthropic/v1/messages", { method: "POST", token: agent.json.token, headers: { "anthropic-version": "2023-06-01" }, body: { model: "m", max_tokens: 16, system: "Be brief.", messages: [{ role: "user", content: "hi" }] } });
+    const [messages] = await providerSaw(1);
+    const system = JSON.parse(messages?.body ?? "{}").system as string;
+    expect(system.indexOf("Never deploy on Fridays.")).toBeLessThan(system.indexOf("Be brief."));
+  });
+});
+
 describe("policy and PII actions", () => {
   it("blocks with 422 and the categories, never the values", async () => {
     const blockOrg = await seedOrg("block");
