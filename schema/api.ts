@@ -25,6 +25,9 @@ export const ID_PREFIX = {
   token: "tok",
   session: "ses",
   audit: "aud",
+  price: "prc",
+  limit: "lim",
+  reservation: "rsv",
 } as const;
 
 const name = z.string().trim().min(1).max(120);

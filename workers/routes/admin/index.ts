@@ -7,6 +7,7 @@ import { auditRoutes } from "./audit.js";
 import { identityRoutes } from "./identity.js";
 import { adminRouter } from "./kit.js";
 import { orgRoutes } from "./orgs.js";
+import { spendRoutes } from "./spend.js";
 import { teamRoutes } from "./teams.js";
 
 /** Admin API bodies are small documents; anything larger is refused with 413. */
@@ -18,7 +19,7 @@ export function adminApi() {
   api.route("/", identityRoutes);
   api.use("/orgs", requireUser);
   api.use("/orgs/*", requireUser);
-  for (const routes of [orgRoutes, teamRoutes, agentRoutes, apiKeyRoutes, auditRoutes]) api.route("/", routes);
+  for (const routes of [orgRoutes, teamRoutes, agentRoutes, apiKeyRoutes, auditRoutes, spendRoutes]) api.route("/", routes);
 
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",
