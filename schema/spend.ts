@@ -126,11 +126,13 @@ export type ReserveResult =
   /** state "settled": this idempotency key was already charged; the caller must not bill it again. */
   | { ok: true; reservationId: string; reservedMicros: number; state: "open" | "settled" }
   | { ok: false; reason: "limit"; scope: LimitScope; scopeId: string | null; period: LimitPeriod; limitMicros: number; spentMicros: number }
-  | { ok: false; reason: "unpriced_model"; model: string };
+  | { ok: false; reason: "unpriced_model"; model: string }
+  /** The payload failed validation (a caller bug); nothing was reserved. */
+  | { ok: false; reason: "invalid_request" };
 
 export type SettleResult =
   | { ok: true; reservationId: string; chargedMicros: number; basis: "reported" | "reservation" }
-  | { ok: false; reason: "unknown_reservation" | "released" };
+  | { ok: false; reason: "unknown_reservation" | "released" | "invalid_request" };
 
 export interface StopEvent {
   seq: number;

@@ -65,6 +65,7 @@ export async function reserveSpend(
   if (!request.success) throw new AppError("bad_request", "invalid spend reservation", { details: { fields: request.error.issues.map((i) => i.path.join(".")) } });
   const result = await guarded<ReserveResult>("reserve", async () => await orgSpendStub(env, agent.orgId).reserve(request.data), options.timeoutMs);
   if (result.ok) return { reservationId: result.reservationId, reservedMicros: result.reservedMicros, state: result.state };
+  if (result.reason === "invalid_request") throw new AppError("bad_request", "invalid spend reservation");
   if (result.reason === "unpriced_model") throw new AppError("bad_request", "this model has no price configured; ask an admin to add one");
   throw new AppError("spend_limit", `${result.scope} spend limit (${result.period}) reached`, {
     details: { scope: result.scope, period: result.period, limitMicros: result.limitMicros, spentMicros: result.spentMicros },

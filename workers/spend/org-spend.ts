@@ -142,7 +142,10 @@ export class OrgSpend extends DurableObject<Env> {
   // ── RPC ──────────────────────────────────────────────────────────────────
   /** Holds an upper bound of the call's cost, or refuses if any limit of the org, team or agent would be passed. */
   async reserve(input: unknown): Promise<ReserveResult> {
-    const req = ReserveRequestSchema.parse(input);
+    // Bad payloads are answered, not thrown: a throw across RPC reads as an outage to the caller.
+    const parsed = ReserveRequestSchema.safeParse(input);
+    if (!parsed.success) return { ok: false, reason: "invalid_request" };
+    const req = parsed.data;
     const config = await this.#ready();
     // From here to the return there is no await: the check and the hold are one atomic step.
     const now = Date.now();
@@ -191,8 +194,11 @@ export class OrgSpend extends DurableObject<Env> {
 
   /** Charges the real usage (null: the provider reported none, so the reservation is charged). Idempotent. */
   async settle(reservationId: unknown, usageInput: unknown): Promise<SettleResult> {
-    const id = ReservationIdSchema.parse(reservationId);
-    const usage = SpendUsageSchema.nullable().parse(usageInput);
+    const idParsed = ReservationIdSchema.safeParse(reservationId);
+    const usageParsed = SpendUsageSchema.nullable().safeParse(usageInput);
+    if (!idParsed.success || !usageParsed.success) return { ok: false, reason: "invalid_request" };
+    const id = idParsed.data;
+    const usage = usageParsed.data;
     const config = await this.#ready();
     const now = Date.now();
     const row = this.#reservation(id);
@@ -226,8 +232,8 @@ export class OrgSpend extends DurableObject<Env> {
 
   /** Gives the hold back (the call failed before the provider billed anything). Idempotent. */
   async release(reservationId: unknown): Promise<{ released: boolean }> {
-    const id = ReservationIdSchema.parse(reservationId);
-    const row = this.#reservation(id);
+    const id = ReservationIdSchema.safeParse(reservationId);
+    const row = id.success ? this.#reservation(id.data) : undefined;
     if (!row || row.state !== "open") return { released: false };
     this.#close(row, "released", Date.now());
     return { released: true };
@@ -242,7 +248,7 @@ export class OrgSpend extends DurableObject<Env> {
 
   /** Stop requests for the sandbox tunnel: removed as they are handed out. */
   async drainStopEvents(max = 100): Promise<StopEvent[]> {
-    const limit = z.number().int().min(1).max(1000).parse(max);
+    const limit = z.number().int().min(1).max(1000).catch(100).parse(max);
     const rows = this.#sql
       .exec<{ seq: number; agent_id: string; team_id: string | null; scope: LimitScope; scope_id: string | null; limit_id: string; period: LimitPeriod; win: string; at: number }>(
         "SELECT * FROM stop_events ORDER BY seq LIMIT ?",
