@@ -15,11 +15,13 @@ async function fixture(label: string): Promise<OrgFixture> {
   const project = await call(`/api/v1/orgs/${org.orgId}/projects`, { method: "POST", token: t, body: { name: `${label}-project`, teamId: team.json.id } });
   const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: t, body: { name: `${label}-agent`, teamId: team.json.id } });
   const key = await call(`/api/v1/orgs/${org.orgId}/api-keys`, { method: "POST", token: t, body: { name: `${label}-key` } });
-  for (const r of [team, project, agent, key]) expect(r.status).toBe(201);
+  const price = await call(`/api/v1/orgs/${org.orgId}/prices`, { method: "POST", token: t, body: { model: `${label}-model`, inputMicrosPerMTok: 1, outputMicrosPerMTok: 2 } });
+  const limit = await call(`/api/v1/orgs/${org.orgId}/limits`, { method: "POST", token: t, body: { scope: "agent", scopeId: agent.json.id, period: "day", limitMicros: 1_000 } });
+  for (const r of [team, project, agent, key, price, limit]) expect(r.status).toBe(201);
   return {
     ...org,
-    ids: { orgId: org.orgId, teamId: team.json.id, projectId: project.json.id, agentId: agent.json.id, keyId: key.json.id, userId: org.ownerId },
-    names: [`${label}-team`, `${label}-project`, `${label}-agent`, `${label}-key`, org.email],
+    ids: { orgId: org.orgId, teamId: team.json.id, projectId: project.json.id, agentId: agent.json.id, keyId: key.json.id, userId: org.ownerId, priceId: price.json.id, limitId: limit.json.id },
+    names: [`${label}-team`, `${label}-project`, `${label}-agent`, `${label}-key`, `${label}-model`, org.email],
   };
 }
 
@@ -32,6 +34,11 @@ function sampleBody(method: string, path: string, ids: Record<string, string>): 
   if (path.endsWith("/token")) return undefined;
   if (path.endsWith("/agents")) return { name: "probe-agent" };
   if (path.endsWith("/projects")) return { name: "probe-project" };
+  if (path.endsWith("/prices")) return { model: "probe-model", inputMicrosPerMTok: 1, outputMicrosPerMTok: 1 };
+  if (path.endsWith("/prices/{priceId}")) return { inputMicrosPerMTok: 5 };
+  // A limit on A's own agent: B must not be able to set it, nor learn that the agent exists.
+  if (path.endsWith("/limits")) return { scope: "agent", scopeId: ids.agentId, period: "month", limitMicros: 0 };
+  if (path.endsWith("/limits/{limitId}")) return { limitMicros: 0 };
   return { name: "probe-name" };
 }
 
@@ -78,6 +85,12 @@ describe("cross-tenant matrix", () => {
     const agent = await call(`/api/v1/orgs/${a.orgId}/agents/${a.ids.agentId}`, { token: a.apiKey });
     expect(agent.status).toBe(200);
     expect(agent.json.name).toBe("alpha-agent");
+    // A's spend settings are untouched.
+    const limit = await call(`/api/v1/orgs/${a.orgId}/limits/${a.ids.limitId}`, { token: a.apiKey });
+    expect(limit.json.limitMicros).toBe(1_000);
+    const price = await call(`/api/v1/orgs/${a.orgId}/prices/${a.ids.priceId}`, { token: a.apiKey });
+    expect(price.json.inputMicrosPerMTok).toBe(1);
+    expect((await call(`/api/v1/orgs/${a.orgId}/limits`, { token: a.apiKey })).json.items).toHaveLength(1);
   });
 
   it("refuses B's ids inside A's requests", async () => {
@@ -87,6 +100,10 @@ describe("cross-tenant matrix", () => {
     expect(parent.status).toBe(404);
     const teamMember = await call(`/api/v1/orgs/${a.orgId}/teams/${a.ids.teamId}/members`, { method: "POST", token: a.apiKey, body: { userId: b.ownerId, role: "member" } });
     expect(teamMember.status).toBe(404);
+    const limit = await call(`/api/v1/orgs/${a.orgId}/limits`, { method: "POST", token: a.apiKey, body: { scope: "agent", scopeId: b.ids.agentId, period: "day", limitMicros: 1 } });
+    expect(limit.status).toBe(404);
+    const teamLimit = await call(`/api/v1/orgs/${a.orgId}/limits`, { method: "POST", token: a.apiKey, body: { scope: "team", scopeId: b.ids.teamId, period: "day", limitMicros: 1 } });
+    expect(teamLimit.status).toBe(404);
   });
 });
 
