@@ -23,6 +23,7 @@ export const RESERVATION_TTL_MS = 10 * 60_000;
 const CONFIG_TTL_MS = 60_000;
 /** Closed reservations are kept this long so retried keys find their original answer. */
 const CLOSED_RETENTION_MS = 48 * 3600_000;
+const FLUSH_DELAY_MS = 1_000;
 const FLUSH_RETRY_MS = 5_000;
 const FLUSH_BATCH = 500;
 
@@ -226,7 +227,8 @@ export class OrgSpend extends DurableObject<Env> {
       );
       this.#checkThresholds(config, row, now);
     });
-    this.#scheduleFlush();
+    // The ledger goes to D1 in batches from the alarm, off the call's path.
+    this.#ensureAlarm(now + FLUSH_DELAY_MS);
     return { ok: true, reservationId: id, chargedMicros: charged, basis };
   }
 
@@ -361,16 +363,17 @@ export class OrgSpend extends DurableObject<Env> {
     return row ?? { spent: 0, reserved: 0 };
   }
 
+  /** One upsert for every (scope, window) the call counts in: 6 or 9 rows. */
   #addCounters(agentId: string, teamId: string | null, win: { day: string; month: string }, spent: number, reserved: number) {
+    const values: Array<string | number> = [];
     for (const [scope, scopeId] of scopesOf(agentId, teamId)) {
-      for (const w of [win.day, win.month, "total"]) {
-        this.#sql.exec(
-          `INSERT INTO counters (scope, scope_id, win, spent, reserved) VALUES (?, ?, ?, ?, ?)
-           ON CONFLICT DO UPDATE SET spent = spent + excluded.spent, reserved = reserved + excluded.reserved`,
-          scope, scopeId, w, spent, reserved,
-        );
-      }
+      for (const w of [win.day, win.month, "total"]) values.push(scope, scopeId, w, spent, reserved);
     }
+    this.#sql.exec(
+      `INSERT INTO counters (scope, scope_id, win, spent, reserved) VALUES ${Array(values.length / 5).fill("(?, ?, ?, ?, ?)").join(", ")}
+       ON CONFLICT DO UPDATE SET spent = spent + excluded.spent, reserved = reserved + excluded.reserved`,
+      ...values,
+    );
   }
 
   #close(row: ReservationRow, state: "released" | "expired", now: number) {
@@ -400,7 +403,7 @@ export class OrgSpend extends DurableObject<Env> {
       reason: `limit:${limit.id}`,
       details: { scope: limit.scope, scopeId: limit.scopeId, period: limit.period, window: win, limitMicros: limit.limitMicros, spentMicros: spent, agentId },
     });
-    this.#scheduleFlush();
+    this.#ensureAlarm(now + FLUSH_DELAY_MS);
   }
 
   #checkThresholds(config: Config, row: ReservationRow, now: number) {

@@ -1,5 +1,6 @@
 // OrgSpend driven directly through its RPC stub: concurrency, expiry, idempotency, isolation, stop events.
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ReserveResult } from "../../../schema/spend.js";
 import { call } from "../support/api.js";
@@ -118,6 +119,28 @@ describe("OrgSpend lifecycle", () => {
     expect(await org.stub.release(r.reservationId)).toEqual({ released: true });
     expect(await org.stub.release(r.reservationId)).toEqual({ released: false });
     expect((await org.stub.reserve(reserveReq(agent, 5_000))).ok).toBe(true);
+  });
+});
+
+describe("OrgSpend usage ledger", () => {
+  it("writes settled calls to D1 from the alarm, once per reservation", async () => {
+    const org = await spendOrg("ledger");
+    const agent = org.agents[0]!;
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i++) {
+      const r = await org.stub.reserve(reserveReq(agent, 100));
+      if (!r.ok) throw new Error("reserve refused");
+      await org.stub.settle(r.reservationId, { inputTokens: 0, outputTokens: 10 + i, cachedTokens: 0 });
+      ids.push(r.reservationId);
+    }
+    const rows = () => env.DB.prepare("SELECT count(*) AS n, sum(cost_micros) AS cost FROM spend_usage WHERE org_id = ?").bind(org.orgId).first<{ n: number; cost: number }>();
+    // The settle answered without writing D1; the alarm (batched, off the call's path) writes the rows.
+    await runDurableObjectAlarm(org.stub);
+    expect(await rows()).toEqual({ n: 12, cost: 12 * 10 + 66 });
+    // A second flush and a retried settle add nothing.
+    await org.stub.settle(ids[0]!, { inputTokens: 0, outputTokens: 10, cachedTokens: 0 });
+    await org.stub.flush();
+    expect(await rows()).toEqual({ n: 12, cost: 12 * 10 + 66 });
   });
 });
 
