@@ -109,7 +109,10 @@ const tokens = z.number().int().min(0).max(100_000_000);
 export const SpendEstimateSchema = z.strictObject({ inputTokens: tokens, maxOutputTokens: tokens });
 /** inputTokens includes cachedTokens (the cached part is billed at the cached price). */
 export const SpendUsageSchema = z.strictObject({ inputTokens: tokens, outputTokens: tokens, cachedTokens: tokens });
+export const OrgIdSchema = idOf(ID_PREFIX.org);
 export const ReserveRequestSchema = z.strictObject({
+  /** The org this DO serves; checked against the name it was created under. */
+  orgId: OrgIdSchema,
   idempotencyKey: z.string().min(1).max(200),
   agentId: idOf(ID_PREFIX.agent),
   teamId: idOf(ID_PREFIX.team).nullable(),

@@ -61,7 +61,7 @@ export async function reserveSpend(
   idempotencyKey: string,
   options: { timeoutMs?: number } = {},
 ): Promise<Reservation> {
-  const request = ReserveRequestSchema.safeParse({ idempotencyKey, agentId: agent.id, teamId: agent.teamId, model, estimate });
+  const request = ReserveRequestSchema.safeParse({ orgId: agent.orgId, idempotencyKey, agentId: agent.id, teamId: agent.teamId, model, estimate });
   if (!request.success) throw new AppError("bad_request", "invalid spend reservation", { details: { fields: request.error.issues.map((i) => i.path.join(".")) } });
   const result = await guarded<ReserveResult>("reserve", async () => await orgSpendStub(env, agent.orgId).reserve(request.data), options.timeoutMs);
   if (result.ok) return { reservationId: result.reservationId, reservedMicros: result.reservedMicros, state: result.state };
@@ -115,12 +115,12 @@ export async function releaseSpend(
  * re-reads on its own within a minute.
  */
 export async function pushSpendConfig(env: Env, orgId: string): Promise<void> {
-  await guarded("reloadConfig", () => orgSpendStub(env, orgId).reloadConfig());
+  await guarded("reloadConfig", () => orgSpendStub(env, orgId).reloadConfig(orgId));
 }
 
 /** Live spend against each limit, for the admin API and dashboard. */
 export async function spendStatus(env: Env, orgId: string) {
-  const rows = await guarded("limitStatus", () => orgSpendStub(env, orgId).limitStatus());
+  const rows = await guarded("limitStatus", () => orgSpendStub(env, orgId).limitStatus(orgId));
   return rows.map((r) => ({
     id: r.id,
     scope: r.scope,

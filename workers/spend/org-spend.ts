@@ -7,6 +7,7 @@ import {
   type ReserveResult,
   type SettleResult,
   type StopEvent,
+  OrgIdSchema,
   ReservationIdSchema,
   ReserveRequestSchema,
   SpendUsageSchema,
@@ -147,6 +148,7 @@ export class OrgSpend extends DurableObject<Env> {
     const parsed = ReserveRequestSchema.safeParse(input);
     if (!parsed.success) return { ok: false, reason: "invalid_request" };
     const req = parsed.data;
+    if (!this.#bind(req.orgId)) return { ok: false, reason: "invalid_request" };
     const config = await this.#ready();
     // From here to the return there is no await: the check and the hold are one atomic step.
     const now = Date.now();
@@ -242,7 +244,9 @@ export class OrgSpend extends DurableObject<Env> {
   }
 
   /** Re-reads limits and prices from D1 now; the admin API calls this after every change. */
-  async reloadConfig(): Promise<void> {
+  async reloadConfig(orgId: unknown): Promise<void> {
+    const id = OrgIdSchema.safeParse(orgId);
+    if (!id.success || !this.#bind(id.data)) throw new Error("reloadConfig for another org");
     this.#config = null;
     this.#loading = null;
     await this.#ready();
@@ -266,7 +270,9 @@ export class OrgSpend extends DurableObject<Env> {
   }
 
   /** Current spend against every limit, in the current UTC windows. */
-  async limitStatus(): Promise<LimitStatus[]> {
+  async limitStatus(orgId?: unknown): Promise<LimitStatus[]> {
+    const id = OrgIdSchema.safeParse(orgId);
+    if (id.success && !this.#bind(id.data)) throw new Error("limitStatus for another org");
     const config = await this.#ready();
     const win = windowsAt(Date.now());
     return config.limits.map((limit) => {
@@ -299,6 +305,13 @@ export class OrgSpend extends DurableObject<Env> {
   }
 
   // ── internals ────────────────────────────────────────────────────────────
+  /** Records which org this object serves (its name, if the runtime did not give it); false if it serves another. */
+  #bind(orgId: string): boolean {
+    const current = this.#orgId();
+    if (current === null) this.#sql.exec("INSERT INTO meta (k, v) VALUES ('org_id', ?)", orgId);
+    return current === null || current === orgId;
+  }
+
   #orgId(): string | null {
     const row = this.#sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'org_id'").toArray()[0];
     return row?.v ?? null;

@@ -203,6 +203,8 @@ describe("OrgSpend isolation and pricing", () => {
       { ...reserveReq(agent, 10), model: "*" },
       { ...reserveReq(agent, 10), agentId: "not-an-agent" },
       { ...reserveReq(agent, 10), extra: true },
+      // A request for another org sent to this org's object.
+      { ...reserveReq(agent, 10), orgId: "org_00000000000000000000000000" },
     ]) {
       expect(await org.stub.reserve(bad)).toEqual({ ok: false, reason: "invalid_request" });
     }

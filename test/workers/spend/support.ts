@@ -46,6 +46,6 @@ export async function setLimit(org: SeededOrg, body: Record<string, unknown>) {
 let keys = 0;
 export const key = (label = "k") => `${label}-${Date.now()}-${keys++}`;
 
-export function reserveReq(agent: { id: string; teamId: string | null }, tokens: number, idempotencyKey = key()) {
-  return { idempotencyKey, agentId: agent.id, teamId: agent.teamId, model: TEST_MODEL, estimate: { inputTokens: 0, maxOutputTokens: tokens } };
+export function reserveReq(agent: { id: string; orgId: string; teamId: string | null }, tokens: number, idempotencyKey = key()) {
+  return { orgId: agent.orgId, idempotencyKey, agentId: agent.id, teamId: agent.teamId, model: TEST_MODEL, estimate: { inputTokens: 0, maxOutputTokens: tokens } };
 }
