@@ -247,9 +247,7 @@ export class OrgSpend extends DurableObject<Env> {
   async reloadConfig(orgId: unknown): Promise<void> {
     const id = OrgIdSchema.safeParse(orgId);
     if (!id.success || !this.#bind(id.data)) throw new Error("reloadConfig for another org");
-    this.#config = null;
-    this.#loading = null;
-    await this.#ready();
+    await this.#startLoad();
   }
 
   /** Stop requests for the sandbox tunnel: removed as they are handed out. */
@@ -319,22 +317,24 @@ export class OrgSpend extends DurableObject<Env> {
 
   async #ready(): Promise<Config> {
     if (this.#config && Date.now() - this.#config.loadedAt < CONFIG_TTL_MS) return this.#config;
-    if (!this.#loading) {
-      const generation = ++this.#generation;
-      this.#loading = this.#load().then(
-        (config) => {
-          // A reload started later wins over an older one finishing late.
-          if (generation === this.#generation) this.#config = config;
-          this.#loading = null;
-          return config;
-        },
-        (error: unknown) => {
-          this.#loading = null;
-          throw error;
-        },
-      );
-    }
-    return this.#loading;
+    const loaded = await (this.#loading ?? this.#startLoad());
+    // A reload that finished while this call waited is newer than what this call waited for.
+    return this.#config ?? loaded;
+  }
+
+  #startLoad(): Promise<Config> {
+    const generation = ++this.#generation;
+    const loading: Promise<Config> = this.#load()
+      .then((config) => {
+        // A reload started later wins over an older one finishing late.
+        if (generation === this.#generation) this.#config = config;
+        return config;
+      })
+      .finally(() => {
+        if (this.#loading === loading) this.#loading = null;
+      });
+    this.#loading = loading;
+    return loading;
   }
 
   async #load(): Promise<Config> {
