@@ -24,6 +24,8 @@ export const RESERVATION_TTL_MS = 10 * 60_000;
 const CONFIG_TTL_MS = 60_000;
 /** Closed reservations are kept this long so retried keys find their original answer. */
 const CLOSED_RETENTION_MS = 48 * 3600_000;
+/** Day and month windows older than this are dropped from the DO (a hold from then may still settle). */
+const OLD_WINDOW_MS = 62 * 86_400_000;
 const FLUSH_DELAY_MS = 1_000;
 const FLUSH_RETRY_MS = 5_000;
 const FLUSH_BATCH = 500;
@@ -294,6 +296,11 @@ export class OrgSpend extends DurableObject<Env> {
       .toArray();
     for (const row of due) this.#close(row, "expired", now);
     this.#sql.exec("DELETE FROM reservations WHERE state != 'open' AND closed_at < ?", now - CLOSED_RETENTION_MS);
+    // Past windows no longer enforce anything (the D1 ledger keeps the history).
+    const old = windowsAt(now - OLD_WINDOW_MS);
+    for (const table of ["counters", "alerts"]) {
+      this.#sql.exec(`DELETE FROM ${table} WHERE (length(win) = 10 AND win < ?) OR (length(win) = 7 AND win < ?)`, old.day, old.month);
+    }
     this.#scheduleFlush();
     await this.#flushing;
     const next = this.#sql

@@ -52,8 +52,13 @@ describe("done when: an agent with a $1 daily limit", () => {
     // The other agent of the org has no limit of its own and the org has none: it was never affected.
     expect((await reserveSpend(env, org.agents[1]!, TEST_MODEL, QUARTER, key("other"))).state).toBe("open");
 
-    // The tunnel is told to stop the agent's sandboxes once.
+    // The tunnel is told to stop the agent's sandboxes once, and the audit says why.
     expect(await org.stub.drainStopEvents()).toEqual([expect.objectContaining({ agentId: agent.id, limitId })]);
+    await org.stub.flush();
+    const audit = await call(`/api/v1/orgs/${org.orgId}/audit?action=spend.limit_reached`, { token: org.apiKey });
+    expect(audit.json.items).toEqual([
+      expect.objectContaining({ actor: { type: "system", id: "spend" }, result: "denied", resource: { type: "limit", id: limitId } }),
+    ]);
   });
 
   it("lowering a limit takes effect at once too", async () => {

@@ -93,6 +93,22 @@ describe("OrgSpend lifecycle", () => {
     expect(await org.stub.settle(r.reservationId, null)).toEqual({ ok: false, reason: "released" });
   });
 
+  it("drops past day and month windows from the DO at the alarm, keeping current ones", async () => {
+    const org = await spendOrg("prune");
+    const r = await org.stub.reserve(reserveReq(org.agents[0]!, 10));
+    if (!r.ok) throw new Error("reserve refused");
+    const count = () =>
+      runInDurableObject(org.stub, (_i, state) => state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM counters").one().n);
+    const current = await count();
+    await runInDurableObject(org.stub, (_i, state) => {
+      state.storage.sql.exec("INSERT INTO counters (scope, scope_id, win, spent) VALUES ('org', '', '2020-01-01', 5), ('org', '', '2020-01', 5)");
+    });
+    expect(await count()).toBe(current + 2);
+    await runInDurableObject(org.stub, (_i, state) => state.storage.setAlarm(Date.now()));
+    expect(await runDurableObjectAlarm(org.stub)).toBe(true);
+    expect(await count()).toBe(current);
+  });
+
   it("charges the whole reservation when the provider reports no usage, never zero", async () => {
     const org = await spendOrg("nousage");
     const r = await org.stub.reserve({ ...reserveReq(org.agents[0]!, 700), estimate: { inputTokens: 300, maxOutputTokens: 700 } });
