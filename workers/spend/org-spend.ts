@@ -74,12 +74,14 @@ type ReservationRow = {
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS reservations (
-  id TEXT PRIMARY KEY, idem_key TEXT NOT NULL UNIQUE, agent_id TEXT NOT NULL, team_id TEXT, model TEXT NOT NULL,
+  id TEXT PRIMARY KEY, idem_key TEXT NOT NULL, agent_id TEXT NOT NULL, team_id TEXT, model TEXT NOT NULL,
   reserved INTEGER NOT NULL, charged INTEGER, basis TEXT, state TEXT NOT NULL, day TEXT NOT NULL, month TEXT NOT NULL,
   price_in INTEGER NOT NULL, price_out INTEGER NOT NULL, price_cached INTEGER,
   input_tokens INTEGER, output_tokens INTEGER, cached_tokens INTEGER,
   created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, closed_at INTEGER);
 CREATE INDEX IF NOT EXISTS reservations_open ON reservations (state, expires_at);
+-- Keys are per agent: one agent reusing another's key gets its own reservation, never the other's.
+CREATE UNIQUE INDEX IF NOT EXISTS reservations_key ON reservations (agent_id, idem_key);
 CREATE TABLE IF NOT EXISTS counters (
   scope TEXT NOT NULL, scope_id TEXT NOT NULL, win TEXT NOT NULL,
   spent INTEGER NOT NULL DEFAULT 0, reserved INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (scope, scope_id, win));
@@ -154,7 +156,7 @@ export class OrgSpend extends DurableObject<Env> {
     const config = await this.#ready();
     // From here to the return there is no await: the check and the hold are one atomic step.
     const now = Date.now();
-    const existing = this.#reservationByKey(req.idempotencyKey);
+    const existing = this.#reservationByKey(req.agentId, req.idempotencyKey);
     if (existing && (existing.state === "open" || existing.state === "settled")) {
       return { ok: true, reservationId: existing.id, reservedMicros: existing.reserved, state: existing.state };
     }
@@ -230,6 +232,17 @@ export class OrgSpend extends DurableObject<Env> {
         charged, basis, now,
       );
       this.#checkThresholds(config, row, now);
+      // The estimate was not an upper bound (a caller bug or a provider surprise): the real charge stands, and is audited.
+      if (charged > row.reserved) {
+        this.#queueAudit({
+          action: "spend.overrun",
+          resourceType: "reservation",
+          resourceId: id,
+          result: "error",
+          reason: "usage above reservation",
+          details: { agentId: row.agent_id, model: row.model, reservedMicros: row.reserved, chargedMicros: charged },
+        });
+      }
     });
     // The ledger goes to D1 in batches from the alarm, off the call's path.
     this.#ensureAlarm(now + FLUSH_DELAY_MS);
@@ -372,8 +385,8 @@ export class OrgSpend extends DurableObject<Env> {
     return this.#sql.exec<ReservationRow>("SELECT * FROM reservations WHERE id = ?", id).toArray()[0];
   }
 
-  #reservationByKey(key: string): ReservationRow | undefined {
-    return this.#sql.exec<ReservationRow>("SELECT * FROM reservations WHERE idem_key = ?", key).toArray()[0];
+  #reservationByKey(agentId: string, key: string): ReservationRow | undefined {
+    return this.#sql.exec<ReservationRow>("SELECT * FROM reservations WHERE agent_id = ? AND idem_key = ?", agentId, key).toArray()[0];
   }
 
   #counter(scope: LimitScope, scopeId: string, win: string): { spent: number; reserved: number } {

@@ -117,6 +117,16 @@ describe("OrgSpend lifecycle", () => {
     expect(await org.stub.settle(r.reservationId, null)).toMatchObject({ ok: true, chargedMicros: 1_000, basis: "reservation" });
   });
 
+  it("charges usage above the reservation as reported, and audits the overrun", async () => {
+    const org = await spendOrg("overrun");
+    const r = await org.stub.reserve(reserveReq(org.agents[0]!, 100));
+    if (!r.ok) throw new Error("reserve refused");
+    expect(await org.stub.settle(r.reservationId, { inputTokens: 0, outputTokens: 150, cachedTokens: 0 })).toMatchObject({ chargedMicros: 150 });
+    await org.stub.flush();
+    const audit = await env.DB.prepare("SELECT resource_id AS id, result FROM audit_events WHERE org_id = ? AND action = 'spend.overrun'").bind(org.orgId).all();
+    expect(audit.results).toEqual([{ id: r.reservationId, result: "error" }]);
+  });
+
   it("bills cached input at the cached price", async () => {
     const org = await spendOrg("cached");
     const r = await org.stub.reserve({ ...reserveReq(org.agents[0]!, 100), estimate: { inputTokens: 10_000, maxOutputTokens: 100 } });
@@ -178,6 +188,11 @@ describe("OrgSpend idempotency", () => {
     const again = await org.stub.reserve(reserveReq(agent, 2_000, k));
     expect(again).toMatchObject({ ok: true, reservationId: a.reservationId, state: "settled" });
     expect((await org.stub.limitStatus())[0]).toMatchObject({ spentMicros: 1_500, reservedMicros: 0 });
+
+    // Another agent using the same key gets its own reservation, never the first agent's.
+    const other = await org.stub.reserve(reserveReq(org.agents[1]!, 2_000, k));
+    expect(other).toMatchObject({ ok: true, state: "open" });
+    if (other.ok) expect(other.reservationId).not.toBe(a.reservationId);
   });
 });
 
