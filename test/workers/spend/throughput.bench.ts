@@ -6,6 +6,7 @@ import { reserveSpend, settleSpend } from "../../../workers/spend/client.js";
 import { TEST_MODEL, key, setLimit, spendOrg } from "./support.js";
 
 export interface SpendBenchResult {
+  warmupPairs: number;
   pairs: number;
   concurrency: number;
   elapsedMs: number;
@@ -42,7 +43,8 @@ it("measures reserve+settle throughput and latency for one org", { timeout: 3 * 
     await settleSpend(env, agent, r.reservationId, usage);
   };
 
-  for (let i = 0; i < 200; i++) await pair(i); // warm-up
+  const WARMUP = 200;
+  for (let i = 0; i < WARMUP; i++) await pair(i);
 
   let next = 0;
   const started = performance.now();
@@ -56,7 +58,7 @@ it("measures reserve+settle throughput and latency for one org", { timeout: 3 * 
   const done = next;
 
   const t1 = performance.now();
-  for (let i = 0; i < LATENCY_SAMPLES; i++) await org.stub.limitStatus();
+  for (let i = 0; i < LATENCY_SAMPLES; i++) await org.stub.limitStatus(org.orgId);
   const baselineRpcMeanMs = (performance.now() - t1) / LATENCY_SAMPLES;
 
   const samples: number[] = [];
@@ -68,6 +70,7 @@ it("measures reserve+settle throughput and latency for one org", { timeout: 3 * 
   samples.sort((a, b) => a - b);
   const round = (n: number) => Math.round(n * 1000) / 1000;
   task.meta.spendBench = {
+    warmupPairs: WARMUP,
     pairs: done,
     concurrency: CONCURRENCY,
     elapsedMs: round(elapsedMs),
