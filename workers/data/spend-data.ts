@@ -16,8 +16,7 @@ export function spendData(db: Db, orgId: string): SpendData {
   return new SpendData(db, orgId);
 }
 
-/** D1 allows 100 bound parameters per statement; a ledger row binds 13. */
-const USAGE_ROWS_PER_INSERT = 7;
+const USAGE_ROWS_PER_STATEMENT = 200;
 
 export class SpendData {
   constructor(
@@ -96,16 +95,25 @@ export class SpendData {
   }
 
   // ── usage ledger ─────────────────────────────────────────────────────────
-  /** Idempotent: a row per reservation id, so a retried flush never counts twice. */
+  /**
+   * Idempotent: a row per reservation id, so a retried flush never counts twice. Rows travel as
+   * one JSON parameter per statement (D1 caps bound parameters at 100, i.e. 7 rows of 13).
+   */
   async insertUsage(rows: UsageInsert[]) {
-    if (rows.length === 0) return;
     const statements = [];
-    for (let i = 0; i < rows.length; i += USAGE_ROWS_PER_INSERT) {
-      const chunk = rows.slice(i, i + USAGE_ROWS_PER_INSERT).map((r) => ({ ...r, orgId: this.orgId }));
-      statements.push(this.db.insert(spendUsage).values(chunk).onConflictDoNothing());
+    for (let i = 0; i < rows.length; i += USAGE_ROWS_PER_STATEMENT) {
+      const chunk = JSON.stringify(rows.slice(i, i + USAGE_ROWS_PER_STATEMENT));
+      statements.push(
+        this.db.run(sql`INSERT INTO spend_usage (id, org_id, agent_id, team_id, model, day, input_tokens, output_tokens,
+            cached_tokens, cost_micros, basis, settled_at)
+          SELECT value ->> '$.id', ${this.orgId}, value ->> '$.agentId', value ->> '$.teamId', value ->> '$.model',
+            value ->> '$.day', value ->> '$.inputTokens', value ->> '$.outputTokens', value ->> '$.cachedTokens',
+            value ->> '$.costMicros', value ->> '$.basis', value ->> '$.settledAt'
+          FROM json_each(${chunk}) WHERE true
+          ON CONFLICT (id) DO NOTHING`),
+      );
     }
-    const [first, ...rest] = statements;
-    if (first) await this.db.batch([first, ...rest]);
+    await Promise.all(statements);
   }
 
   /** Totals over [fromDay, toDay] grouped by one column. */

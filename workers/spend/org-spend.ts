@@ -508,7 +508,7 @@ export class OrgSpend extends DurableObject<Env> {
           costMicros: r.cost_micros, basis: r.basis === "reported" ? "reported" : "reservation", settledAt: r.settled_at,
         })),
       );
-      for (const r of rows) this.#sql.exec("DELETE FROM ledger_outbox WHERE id = ?", r.id);
+      this.#sql.exec("DELETE FROM ledger_outbox WHERE id IN (SELECT value FROM json_each(?))", JSON.stringify(rows.map((r) => r.id)));
     }
     for (;;) {
       const next = this.#sql.exec<{ seq: number; event: string }>("SELECT seq, event FROM audit_outbox ORDER BY seq LIMIT 1").toArray()[0];
