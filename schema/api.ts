@@ -38,6 +38,9 @@ export const ID_PREFIX = {
   memory: "mem",
   thread: "thr",
   message: "msg",
+  price: "prc",
+  limit: "lim",
+  reservation: "rsv",
 } as const;
 
 const name = z.string().trim().min(1).max(120);

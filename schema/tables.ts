@@ -423,3 +423,60 @@ export const threadMessages = sqliteTable(
   },
   (t) => [index("thread_messages_thread").on(t.orgId, t.threadId, t.id)],
 );
+
+// ── spend ───────────────────────────────────────────────────────────────────
+/** Per-org model prices overriding the built-in defaults; model "*" is the org's fallback price. */
+export const spendPrices = sqliteTable(
+  "spend_prices",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    model: text("model").notNull(),
+    /** Integer micro-dollars per million tokens. */
+    inputMicrosPerMTok: integer("input_micros_per_mtok").notNull(),
+    outputMicrosPerMTok: integer("output_micros_per_mtok").notNull(),
+    cachedMicrosPerMTok: integer("cached_micros_per_mtok"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("spend_prices_org_model").on(t.orgId, t.model)],
+);
+
+/** Spend limits; scope_key is the scope id, or "org" for the org scope, so one limit per scope and period. */
+export const spendLimits = sqliteTable(
+  "spend_limits",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    scope: text("scope", { enum: ["org", "team", "agent"] }).notNull(),
+    scopeId: text("scope_id"),
+    scopeKey: text("scope_key").notNull(),
+    period: text("period", { enum: ["day", "month", "total"] }).notNull(),
+    limitMicros: integer("limit_micros").notNull(),
+    /** JSON array of alert thresholds in percent, ascending, e.g. [50,80,100]. */
+    thresholds: text("thresholds").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("spend_limits_org_scope_period").on(t.orgId, t.scope, t.scopeKey, t.period)],
+);
+
+/** Usage ledger: one row per settled reservation (id = reservation id), written by the org's spend DO. */
+export const spendUsage = sqliteTable(
+  "spend_usage",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    agentId: text("agent_id").notNull(),
+    teamId: text("team_id"),
+    model: text("model").notNull(),
+    /** UTC day of the reservation, "YYYY-MM-DD". */
+    day: text("day").notNull(),
+    inputTokens: integer("input_tokens").notNull(),
+    outputTokens: integer("output_tokens").notNull(),
+    cachedTokens: integer("cached_tokens").notNull(),
+    costMicros: integer("cost_micros").notNull(),
+    /** "reported": provider usage; "reservation": no usage reported, charged the reservation. */
+    basis: text("basis", { enum: ["reported", "reservation"] }).notNull(),
+    settledAt: integer("settled_at").notNull(),
+  },
+  (t) => [index("spend_usage_org_day").on(t.orgId, t.day)],
+);

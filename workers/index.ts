@@ -3,6 +3,7 @@ import { buildApp } from "./app.js";
 
 export { HostTunnel } from "./tunnel/host-tunnel.js";
 export { ApprovalWaiter } from "./autonomy/approval-waiter.js";
+export { OrgSpend } from "./spend/org-spend.js";
 
 const app = buildApp();
 

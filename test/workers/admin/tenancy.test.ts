@@ -21,7 +21,9 @@ async function fixture(label: string): Promise<OrgFixture> {
   const provider = await call(`/api/v1/orgs/${org.orgId}/providers`, { method: "POST", token: t, body: { name: `${label}-provider`, kind: "openai", baseUrl: "https://llm.example.com/v1", credential: `${label}-cred` } });
   const enrollment = await call(`/api/v1/orgs/${org.orgId}/hosts`, { method: "POST", token: t, body: { pool: `${label}-pool` } });
   const host = await call("/api/v1/hosts/enroll", { method: "POST", token: enrollment.json.enrollmentToken, body: { name: `${label}-host` } });
-  for (const r of [team, project, agent, key, credential, policy, provider, enrollment, host]) expect(r.status, r.text).toBe(201);
+  const price = await call(`/api/v1/orgs/${org.orgId}/prices`, { method: "POST", token: t, body: { model: `${label}-model`, inputMicrosPerMTok: 1, outputMicrosPerMTok: 2 } });
+  const limit = await call(`/api/v1/orgs/${org.orgId}/limits`, { method: "POST", token: t, body: { scope: "agent", scopeId: agent.json.id, period: "day", limitMicros: 1_000 } });
+  for (const r of [team, project, agent, key, credential, policy, provider, enrollment, host, price, limit]) expect(r.status, r.text).toBe(201);
   const tools = await toolFixtures(org, label, agent.json.id);
   return {
     ...org,
@@ -38,9 +40,11 @@ async function fixture(label: string): Promise<OrgFixture> {
       hostId: host.json.hostId,
       // No host is connected in these tests, so no sandbox can exist: a well-formed unknown id.
       sandboxId: "sbx_00000000000000000000000000",
+      priceId: price.json.id,
+      limitId: limit.json.id,
       ...tools.ids,
     },
-    names: [...tools.names, `${label}-team`, `${label}-project`, `${label}-agent`, `${label}-key`, `${label}-cred`, `${label}-secret-value`, `${label}-policy`, `${label}-provider`, `${label}-pool`, `${label}-host`, org.email],
+    names: [...tools.names, `${label}-team`, `${label}-project`, `${label}-agent`, `${label}-key`, `${label}-cred`, `${label}-secret-value`, `${label}-policy`, `${label}-provider`, `${label}-pool`, `${label}-host`, `${label}-model`, org.email],
   };
 }
 
@@ -73,6 +77,11 @@ function sampleBody(method: string, path: string, ids: Record<string, string>): 
   if (path.endsWith("/guides")) return { content: "probe guide" };
   if (path.endsWith("/guides/{guideId}")) return { content: "probe guide v2" };
   if (path.endsWith("/projects")) return { name: "probe-project" };
+  if (path.endsWith("/prices")) return { model: "probe-model", inputMicrosPerMTok: 1, outputMicrosPerMTok: 1 };
+  if (path.endsWith("/prices/{priceId}")) return { inputMicrosPerMTok: 5 };
+  // A limit on A's own agent: B must not be able to set it, nor learn that the agent exists.
+  if (path.endsWith("/limits")) return { scope: "agent", scopeId: ids.agentId, period: "month", limitMicros: 0 };
+  if (path.endsWith("/limits/{limitId}")) return { limitMicros: 0 };
   return { name: "probe-name" };
 }
 
@@ -119,6 +128,12 @@ describe("cross-tenant matrix", () => {
     const agent = await call(`/api/v1/orgs/${a.orgId}/agents/${a.ids.agentId}`, { token: a.apiKey });
     expect(agent.status).toBe(200);
     expect(agent.json.name).toBe("alpha-agent");
+    // A's spend settings are untouched.
+    const limit = await call(`/api/v1/orgs/${a.orgId}/limits/${a.ids.limitId}`, { token: a.apiKey });
+    expect(limit.json.limitMicros).toBe(1_000);
+    const price = await call(`/api/v1/orgs/${a.orgId}/prices/${a.ids.priceId}`, { token: a.apiKey });
+    expect(price.json.inputMicrosPerMTok).toBe(1);
+    expect((await call(`/api/v1/orgs/${a.orgId}/limits`, { token: a.apiKey })).json.items).toHaveLength(1);
   });
 
   it("refuses B's ids inside A's requests", async () => {
@@ -128,6 +143,10 @@ describe("cross-tenant matrix", () => {
     expect(parent.status).toBe(404);
     const teamMember = await call(`/api/v1/orgs/${a.orgId}/teams/${a.ids.teamId}/members`, { method: "POST", token: a.apiKey, body: { userId: b.ownerId, role: "member" } });
     expect(teamMember.status).toBe(404);
+    const limit = await call(`/api/v1/orgs/${a.orgId}/limits`, { method: "POST", token: a.apiKey, body: { scope: "agent", scopeId: b.ids.agentId, period: "day", limitMicros: 1 } });
+    expect(limit.status).toBe(404);
+    const teamLimit = await call(`/api/v1/orgs/${a.orgId}/limits`, { method: "POST", token: a.apiKey, body: { scope: "team", scopeId: b.ids.teamId, period: "day", limitMicros: 1 } });
+    expect(teamLimit.status).toBe(404);
   });
 });
 

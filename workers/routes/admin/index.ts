@@ -11,6 +11,7 @@ import { adminRouter } from "./kit.js";
 import { orgRoutes } from "./orgs.js";
 import { policyRoutes } from "./policies.js";
 import { sandboxRoutes } from "./sandboxes.js";
+import { spendRoutes } from "./spend.js";
 import { teamRoutes } from "./teams.js";
 import { agentMemoryRoutes } from "./agent-memory.js";
 import { approvalRoutes } from "./approvals.js";
@@ -26,7 +27,7 @@ export function adminApi() {
   api.route("/", identityRoutes);
   api.use("/orgs", requireUser);
   api.use("/orgs/*", requireUser);
-  for (const routes of [orgRoutes, teamRoutes, agentRoutes, apiKeyRoutes, credentialRoutes, policyRoutes, hostRoutes, sandboxRoutes, toolRoutes, approvalRoutes, guideRoutes, agentMemoryRoutes, auditRoutes]) api.route("/", routes);
+  for (const routes of [orgRoutes, teamRoutes, agentRoutes, apiKeyRoutes, credentialRoutes, policyRoutes, hostRoutes, sandboxRoutes, toolRoutes, approvalRoutes, guideRoutes, agentMemoryRoutes, spendRoutes, auditRoutes]) api.route("/", routes);
 
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -1,0 +1,91 @@
+// Vitest config for the spend benchmark: runs test/workers/spend/throughput.bench.ts inside workerd and
+// writes its figures to bench/spend-results.json (`npm run bench:spend`). Local DO storage lives under
+// the temp dir, so each commit pays that disk's fsync; TMPDIR=/dev/shm measures without it.
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
+import { defineConfig } from "vitest/config";
+import type { TestCase } from "vitest/node";
+import { testSecrets } from "../test/support/secrets.js";
+
+for (const [k, v] of Object.entries(testSecrets)) process.env[k] ??= v;
+const root = path.join(import.meta.dirname, "..");
+
+/**
+ * CPU time (ms) used so far by the workerd processes under this vitest process, from /proc: the
+ * machine is shared, so pairs per CPU-second says more than wall-clock pairs per second.
+ */
+function workerdCpuMs(): number | null {
+  try {
+    const procs = new Map<number, { ppid: number; comm: string; ticks: number }>();
+    for (const entry of readdirSync("/proc")) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+        const close = stat.lastIndexOf(")");
+        const fields = stat.slice(close + 2).split(" ");
+        procs.set(Number(entry), { comm: stat.slice(stat.indexOf("(") + 1, close), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
+      } catch {
+        // the process ended while we looked
+      }
+    }
+    const descends = (pid: number): boolean => {
+      for (let p = procs.get(pid)?.ppid; p; p = procs.get(p)?.ppid) if (p === process.pid) return true;
+      return false;
+    };
+    let ticks = 0;
+    for (const [pid, p] of procs) if (p.comm === "workerd" && descends(pid)) ticks += p.ticks;
+    return ticks * 10; // USER_HZ is 100 on Linux
+  } catch {
+    return null;
+  }
+}
+
+let cpuAtStart: number | null = null;
+
+/** Receives the figures the workerd-side run put in the test's meta and writes them down. */
+const resultsReporter = {
+  onTestCaseReady() {
+    cpuAtStart = workerdCpuMs();
+  },
+  onTestCaseResult(testCase: TestCase) {
+    const figures = testCase.meta().spendBench;
+    if (!figures) return;
+    const cpuEnd = workerdCpuMs();
+    // Every pair of the run: warm-up, throughput and latency phases (setup is a few dozen requests).
+    const allPairs = figures.warmupPairs + figures.pairs + figures.latency.samples;
+    const cpuMs = cpuAtStart !== null && cpuEnd !== null ? cpuEnd - cpuAtStart : null;
+    const cpu = cpuMs === null ? null : { workerdCpuMs: cpuMs, pairs: allPairs, cpuMsPerPair: Math.round((cpuMs / allPairs) * 1000) / 1000, pairsPerCpuSecond: Math.round((allPairs / cpuMs) * 1000) };
+    const out = path.join(root, "bench", "spend-results.json");
+    mkdirSync(path.dirname(out), { recursive: true });
+    const record = { benchmark: "spend reserve+settle, one org", at: new Date().toISOString(), node: process.version, cpus: os.cpus().length, storage: os.tmpdir(), loadAverage1m: os.loadavg()[0], ...figures, cpu };
+    writeFileSync(out, `${JSON.stringify(record, null, 2)}\n`);
+    const l = figures.latency;
+    console.log(
+      `spend: ${figures.pairsPerSecond} reserve+settle pairs/s (${figures.pairs} pairs, concurrency ${figures.concurrency}); ` +
+        `round trip mean ${l.meanMs} ms, p50 ${l.p50Ms} ms, p95 ${l.p95Ms} ms, p99 ${l.p99Ms} ms (bare RPC ${figures.baselineRpcMeanMs} ms)` +
+        (cpu ? `; workerd CPU ${cpu.cpuMsPerPair} ms/pair = ${cpu.pairsPerCpuSecond} pairs per CPU-second` : "") +
+        " → bench/spend-results.json",
+    );
+  },
+};
+
+export default defineConfig(async () => {
+  const migrations = await readD1Migrations(path.join(root, "schema/migrations"));
+  return {
+    root,
+    plugins: [
+      cloudflareTest({
+        wrangler: { configPath: path.join(root, "wrangler.toml") },
+        miniflare: { bindings: { ...testSecrets, ALLOW_PRIVATE_UPSTREAMS: "true", TEST_MIGRATIONS: migrations } },
+      }),
+    ],
+    test: {
+      name: "spend-bench",
+      include: [process.env.SPEND_BENCH_FILE ?? "test/workers/spend/throughput.bench.ts"],
+      setupFiles: ["test/workers/setup.ts"],
+      reporters: ["default", resultsReporter],
+    },
+  };
+});

@@ -1,0 +1,140 @@
+// What the LLM proxy calls around every provider call: reserve, then settle or release. Fails closed.
+import {
+  type ReserveResult,
+  type SettleResult,
+  ReserveRequestSchema,
+  type SpendEstimate,
+  type SpendUsage,
+  SpendUsageSchema,
+  ReservationIdSchema,
+} from "../../schema/spend.js";
+import { AppError } from "../errors.js";
+
+/** The agent a call is made for: an AgentRow fits. */
+export interface SpendAgent {
+  id: string;
+  orgId: string;
+  teamId: string | null;
+}
+
+export interface Reservation {
+  reservationId: string;
+  reservedMicros: number;
+  /** "settled": a retry of an idempotency key already charged; do not call the provider again. */
+  state: "open" | "settled";
+}
+
+/** The DO answers in well under a millisecond; past this it is treated as unreachable. */
+export const SPEND_TIMEOUT_MS = 2_000;
+
+export function orgSpendStub(env: Env, orgId: string) {
+  return env.ORG_SPEND.get(env.ORG_SPEND.idFromName(orgId));
+}
+
+/** Runs one DO call; a throw, an overload or a timeout becomes 503 `unavailable`, never a pass. */
+async function guarded<T>(what: string, run: () => Promise<T>, timeoutMs = SPEND_TIMEOUT_MS): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AppError("unavailable", "spend accounting did not answer; try again")), timeoutMs);
+  });
+  try {
+    return await Promise.race([run(), timeout]);
+  } catch (error) {
+    if (error instanceof AppError) throw error;
+    console.error("spend DO call failed", { what, error: String(error) });
+    throw new AppError("unavailable", "spend accounting is unavailable; try again", { cause: error });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Holds the call's upper-bound cost before it goes to the provider. Throws 429 `spend_limit` when a
+ * limit of the org, team or agent would be passed, 400 for a model without a price, 503 when the
+ * org's spend DO cannot answer. The same idempotencyKey never reserves (or charges) twice.
+ */
+export async function reserveSpend(
+  env: Env,
+  agent: SpendAgent,
+  model: string,
+  estimate: SpendEstimate,
+  idempotencyKey: string,
+  options: { timeoutMs?: number } = {},
+): Promise<Reservation> {
+  const request = ReserveRequestSchema.safeParse({ orgId: agent.orgId, idempotencyKey, agentId: agent.id, teamId: agent.teamId, model, estimate });
+  if (!request.success) throw new AppError("bad_request", "invalid spend reservation", { details: { fields: request.error.issues.map((i) => i.path.join(".")) } });
+  const result = await guarded<ReserveResult>("reserve", async () => await orgSpendStub(env, agent.orgId).reserve(request.data), options.timeoutMs);
+  if (result.ok) return { reservationId: result.reservationId, reservedMicros: result.reservedMicros, state: result.state };
+  if (result.reason === "invalid_request") throw new AppError("bad_request", "invalid spend reservation");
+  if (result.reason === "unpriced_model") throw new AppError("bad_request", "this model has no price configured; ask an admin to add one");
+  throw new AppError("spend_limit", `${result.scope} spend limit (${result.period}) reached`, {
+    details: { scope: result.scope, period: result.period, limitMicros: result.limitMicros, spentMicros: result.spentMicros },
+  });
+}
+
+/**
+ * Charges what the provider reported (inputTokens includes cachedTokens), or the whole reservation
+ * when it reported nothing (null). Retried once, since it is idempotent; returns the charge.
+ */
+export async function settleSpend(
+  env: Env,
+  agent: Pick<SpendAgent, "orgId">,
+  reservationId: string,
+  usage: SpendUsage | null,
+  options: { timeoutMs?: number } = {},
+): Promise<{ chargedMicros: number }> {
+  const id = ReservationIdSchema.parse(reservationId);
+  const parsed = usage === null ? null : SpendUsageSchema.parse(usage);
+  const run = () => guarded<SettleResult>("settle", async () => await orgSpendStub(env, agent.orgId).settle(id, parsed), options.timeoutMs);
+  const result = await run().catch(run);
+  if (!result.ok) {
+    // Nothing left to charge (released, or never reserved); the proxy has nothing to undo.
+    console.error("spend settle found no open reservation", { reason: result.reason });
+    return { chargedMicros: 0 };
+  }
+  return { chargedMicros: result.chargedMicros };
+}
+
+/** Gives the hold back when the call failed before the provider billed anything. Idempotent. */
+export async function releaseSpend(
+  env: Env,
+  agent: Pick<SpendAgent, "orgId">,
+  reservationId: string,
+  options: { timeoutMs?: number } = {},
+): Promise<void> {
+  const id = ReservationIdSchema.parse(reservationId);
+  // If this fails the alarm releases the hold at expiry; the caller's error is already on its way.
+  await guarded("release", () => orgSpendStub(env, agent.orgId).release(id), options.timeoutMs).catch((error: unknown) => {
+    console.error("spend release failed; expiry will release it", { error: String(error) });
+  });
+}
+
+/**
+ * Makes the org's DO re-read limits and prices from D1 now, so a change is enforced from the
+ * moment the admin API answers. On failure the change is saved but the caller gets 503; the DO
+ * re-reads on its own within a minute.
+ */
+export async function pushSpendConfig(env: Env, orgId: string): Promise<void> {
+  await guarded("reloadConfig", () => orgSpendStub(env, orgId).reloadConfig(orgId));
+}
+
+/** Live spend against each limit, for the admin API and dashboard. */
+export async function spendStatus(env: Env, orgId: string) {
+  const rows = await guarded("limitStatus", () => orgSpendStub(env, orgId).limitStatus(orgId));
+  return rows.map((r) => ({
+    id: r.id,
+    scope: r.scope,
+    scopeId: r.scopeId,
+    period: r.period,
+    limitMicros: r.limitMicros,
+    thresholds: r.thresholds,
+    window: r.window,
+    spentMicros: r.spentMicros,
+    reservedMicros: r.reservedMicros,
+  }));
+}
+
+/** Best effort: writes the DO's queued ledger rows to D1 before a usage report; the report reads D1 anyway. */
+export async function flushSpendLedger(env: Env, orgId: string): Promise<void> {
+  await guarded("flush", () => orgSpendStub(env, orgId).flush()).catch(() => undefined);
+}

@@ -1,0 +1,534 @@
+// OrgSpend: one Durable Object per org that serializes its spend (reserve before an LLM call, settle or release after).
+import { DurableObject } from "cloudflare:workers";
+import { z } from "zod";
+import {
+  type LimitPeriod,
+  type LimitScope,
+  type ReserveResult,
+  type SettleResult,
+  type StopEvent,
+  OrgIdSchema,
+  ReservationIdSchema,
+  ReserveRequestSchema,
+  SpendUsageSchema,
+} from "../../schema/spend.js";
+import { ID_PATTERN, newId } from "../identity/crypto.js";
+import { type AuditEvent, recordAudit } from "../audit/audit.js";
+import { makeDb } from "../data/db.js";
+import { spendData } from "../data/spend-data.js";
+import { type Price, estimateMicros, priceFor, usageMicros, windowsAt } from "./pricing.js";
+
+/** A reservation neither settled nor released by then is released by the alarm. */
+export const RESERVATION_TTL_MS = 10 * 60_000;
+/** Limits and prices are pushed on every admin change; this re-read only covers a lost push. */
+const CONFIG_TTL_MS = 60_000;
+/** Closed reservations are kept this long so retried keys find their original answer. */
+const CLOSED_RETENTION_MS = 48 * 3600_000;
+/** Day and month windows older than this are dropped from the DO (a hold from then may still settle). */
+const OLD_WINDOW_MS = 62 * 86_400_000;
+const FLUSH_DELAY_MS = 1_000;
+const FLUSH_RETRY_MS = 5_000;
+const FLUSH_BATCH = 500;
+
+export interface LimitConfig {
+  id: string;
+  scope: LimitScope;
+  scopeId: string | null;
+  period: LimitPeriod;
+  limitMicros: number;
+  thresholds: number[];
+}
+
+interface Config {
+  prices: Map<string, Price>;
+  limits: LimitConfig[];
+  loadedAt: number;
+}
+
+export interface LimitStatus extends LimitConfig {
+  window: string;
+  spentMicros: number;
+  reservedMicros: number;
+}
+
+type ReservationState = "open" | "settled" | "released" | "expired";
+
+type ReservationRow = {
+  id: string;
+  idem_key: string;
+  agent_id: string;
+  team_id: string | null;
+  model: string;
+  reserved: number;
+  charged: number | null;
+  basis: string | null;
+  state: ReservationState;
+  day: string;
+  month: string;
+  price_in: number;
+  price_out: number;
+  price_cached: number | null;
+  expires_at: number;
+};
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS reservations (
+  id TEXT PRIMARY KEY, idem_key TEXT NOT NULL, agent_id TEXT NOT NULL, team_id TEXT, model TEXT NOT NULL,
+  reserved INTEGER NOT NULL, charged INTEGER, basis TEXT, state TEXT NOT NULL, day TEXT NOT NULL, month TEXT NOT NULL,
+  price_in INTEGER NOT NULL, price_out INTEGER NOT NULL, price_cached INTEGER,
+  input_tokens INTEGER, output_tokens INTEGER, cached_tokens INTEGER,
+  created_at INTEGER NOT NULL, expires_at INTEGER NOT NULL, closed_at INTEGER);
+CREATE INDEX IF NOT EXISTS reservations_open ON reservations (state, expires_at);
+-- Keys are per agent: one agent reusing another's key gets its own reservation, never the other's.
+CREATE UNIQUE INDEX IF NOT EXISTS reservations_key ON reservations (agent_id, idem_key);
+CREATE TABLE IF NOT EXISTS counters (
+  scope TEXT NOT NULL, scope_id TEXT NOT NULL, win TEXT NOT NULL,
+  spent INTEGER NOT NULL DEFAULT 0, reserved INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (scope, scope_id, win));
+CREATE TABLE IF NOT EXISTS alerts (limit_id TEXT NOT NULL, win TEXT NOT NULL, mark TEXT NOT NULL, PRIMARY KEY (limit_id, win, mark));
+CREATE TABLE IF NOT EXISTS stop_events (
+  seq INTEGER PRIMARY KEY AUTOINCREMENT, agent_id TEXT NOT NULL, team_id TEXT, scope TEXT NOT NULL, scope_id TEXT,
+  limit_id TEXT NOT NULL, period TEXT NOT NULL, win TEXT NOT NULL, at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS ledger_outbox (
+  id TEXT PRIMARY KEY, agent_id TEXT NOT NULL, team_id TEXT, model TEXT NOT NULL, day TEXT NOT NULL,
+  input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL,
+  cost_micros INTEGER NOT NULL, basis TEXT NOT NULL, settled_at INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS audit_outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, event TEXT NOT NULL);
+`;
+
+/** Audit events queued in DO storage, validated again when read back. */
+const QueuedAuditSchema = z.object({
+  action: z.string(),
+  resourceType: z.string(),
+  resourceId: z.string().nullable(),
+  result: z.enum(["allowed", "denied", "success", "error"]),
+  reason: z.string(),
+  details: z.record(z.string(), z.unknown()),
+});
+type QueuedAudit = z.infer<typeof QueuedAuditSchema>;
+
+/** Counter keys an agent's call counts under: the org, its team (if any) and itself. */
+function scopesOf(agentId: string, teamId: string | null): Array<[LimitScope, string]> {
+  const scopes: Array<[LimitScope, string]> = [["org", ""]];
+  if (teamId) scopes.push(["team", teamId]);
+  scopes.push(["agent", agentId]);
+  return scopes;
+}
+
+function appliesTo(limit: LimitConfig, agentId: string, teamId: string | null): boolean {
+  if (limit.scope === "org") return true;
+  if (limit.scope === "team") return teamId !== null && limit.scopeId === teamId;
+  return limit.scopeId === agentId;
+}
+
+function windowOf(period: LimitPeriod, row: { day: string; month: string }): string {
+  return period === "day" ? row.day : period === "month" ? row.month : "total";
+}
+
+export class OrgSpend extends DurableObject<Env> {
+  #sql: SqlStorage;
+  #config: Config | null = null;
+  #loading: Promise<Config> | null = null;
+  #generation = 0;
+  #alarmAt: number | null = null;
+  #flushing: Promise<void> | null = null;
+  #flushAgain = false;
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env);
+    this.#sql = ctx.storage.sql;
+    this.#sql.exec(SCHEMA);
+    const name = ctx.id.name;
+    if (name && ID_PATTERN.test(name)) this.#sql.exec("INSERT OR IGNORE INTO meta (k, v) VALUES ('org_id', ?)", name);
+    void ctx.blockConcurrencyWhile(async () => {
+      this.#alarmAt = await ctx.storage.getAlarm();
+    });
+  }
+
+  // ── RPC ──────────────────────────────────────────────────────────────────
+  /** Holds an upper bound of the call's cost, or refuses if any limit of the org, team or agent would be passed. */
+  async reserve(input: unknown): Promise<ReserveResult> {
+    // Bad payloads are answered, not thrown: a throw across RPC reads as an outage to the caller.
+    const parsed = ReserveRequestSchema.safeParse(input);
+    if (!parsed.success) return { ok: false, reason: "invalid_request" };
+    const req = parsed.data;
+    if (!this.#bind(req.orgId)) return { ok: false, reason: "invalid_request" };
+    const config = await this.#ready();
+    // From here to the return there is no await: the check and the hold are one atomic step.
+    const now = Date.now();
+    const existing = this.#reservationByKey(req.agentId, req.idempotencyKey);
+    if (existing && (existing.state === "open" || existing.state === "settled")) {
+      return { ok: true, reservationId: existing.id, reservedMicros: existing.reserved, state: existing.state };
+    }
+    const price = priceFor(req.model, config.prices);
+    if (!price) return { ok: false, reason: "unpriced_model", model: req.model };
+    // Never zero, so a zero limit blocks even calls priced at nothing.
+    const amount = Math.max(1, estimateMicros(price, req.estimate));
+    const win = windowsAt(now);
+
+    for (const limit of config.limits) {
+      if (!appliesTo(limit, req.agentId, req.teamId)) continue;
+      const counter = this.#counter(limit.scope, limit.scopeId ?? "", windowOf(limit.period, win));
+      if (counter.spent + counter.reserved + amount > limit.limitMicros) {
+        this.#limitReached(limit, windowOf(limit.period, win), req.agentId, req.teamId, counter.spent, now);
+        return {
+          ok: false,
+          reason: "limit",
+          scope: limit.scope,
+          scopeId: limit.scopeId,
+          period: limit.period,
+          limitMicros: limit.limitMicros,
+          spentMicros: counter.spent,
+        };
+      }
+    }
+
+    const expiresAt = now + RESERVATION_TTL_MS;
+    const id = existing?.id ?? newId("rsv");
+    this.ctx.storage.transactionSync(() => {
+      if (existing) this.#sql.exec("DELETE FROM reservations WHERE id = ?", id);
+      this.#sql.exec(
+        `INSERT INTO reservations (id, idem_key, agent_id, team_id, model, reserved, state, day, month, price_in, price_out,
+          price_cached, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)`,
+        id, req.idempotencyKey, req.agentId, req.teamId, req.model, amount, win.day, win.month,
+        price.inputMicrosPerMTok, price.outputMicrosPerMTok, price.cachedMicrosPerMTok, now, expiresAt,
+      );
+      this.#addCounters(req.agentId, req.teamId, win, 0, amount);
+    });
+    this.#ensureAlarm(expiresAt);
+    return { ok: true, reservationId: id, reservedMicros: amount, state: "open" };
+  }
+
+  /** Charges the real usage (null: the provider reported none, so the reservation is charged). Idempotent. */
+  async settle(reservationId: unknown, usageInput: unknown): Promise<SettleResult> {
+    const idParsed = ReservationIdSchema.safeParse(reservationId);
+    const usageParsed = SpendUsageSchema.nullable().safeParse(usageInput);
+    if (!idParsed.success || !usageParsed.success) return { ok: false, reason: "invalid_request" };
+    const id = idParsed.data;
+    const usage = usageParsed.data;
+    const config = await this.#ready();
+    const now = Date.now();
+    const row = this.#reservation(id);
+    if (!row) return { ok: false, reason: "unknown_reservation" };
+    if (row.state === "settled") return { ok: true, reservationId: id, chargedMicros: row.charged ?? 0, basis: row.basis === "reported" ? "reported" : "reservation" };
+    if (row.state !== "open" && usage === null) return { ok: false, reason: "released" };
+
+    const price: Price = { inputMicrosPerMTok: row.price_in, outputMicrosPerMTok: row.price_out, cachedMicrosPerMTok: row.price_cached };
+    const charged = usage ? usageMicros(price, usage) : row.reserved;
+    const basis = usage ? "reported" : "reservation";
+    const tokens = usage ?? { inputTokens: 0, outputTokens: 0, cachedTokens: 0 };
+    this.ctx.storage.transactionSync(() => {
+      // A late settle after expiry still records what the provider billed.
+      this.#addCounters(row.agent_id, row.team_id, row, charged, row.state === "open" ? -row.reserved : 0);
+      this.#sql.exec(
+        `UPDATE reservations SET state = 'settled', charged = ?, basis = ?, input_tokens = ?, output_tokens = ?,
+          cached_tokens = ?, closed_at = ? WHERE id = ?`,
+        charged, basis, tokens.inputTokens, tokens.outputTokens, tokens.cachedTokens, now, id,
+      );
+      this.#sql.exec(
+        `INSERT OR IGNORE INTO ledger_outbox (id, agent_id, team_id, model, day, input_tokens, output_tokens, cached_tokens,
+          cost_micros, basis, settled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        id, row.agent_id, row.team_id, row.model, row.day, tokens.inputTokens, tokens.outputTokens, tokens.cachedTokens,
+        charged, basis, now,
+      );
+      this.#checkThresholds(config, row, now);
+      // The estimate was not an upper bound (a caller bug or a provider surprise): the real charge stands, and is audited.
+      if (charged > row.reserved) {
+        this.#queueAudit({
+          action: "spend.overrun",
+          resourceType: "reservation",
+          resourceId: id,
+          result: "error",
+          reason: "usage above reservation",
+          details: { agentId: row.agent_id, model: row.model, reservedMicros: row.reserved, chargedMicros: charged },
+        });
+      }
+    });
+    // The ledger goes to D1 in batches from the alarm, off the call's path.
+    this.#ensureAlarm(now + FLUSH_DELAY_MS);
+    return { ok: true, reservationId: id, chargedMicros: charged, basis };
+  }
+
+  /** Gives the hold back (the call failed before the provider billed anything). Idempotent. */
+  async release(reservationId: unknown): Promise<{ released: boolean }> {
+    const id = ReservationIdSchema.safeParse(reservationId);
+    const row = id.success ? this.#reservation(id.data) : undefined;
+    if (!row || row.state !== "open") return { released: false };
+    this.#close(row, "released", Date.now());
+    return { released: true };
+  }
+
+  /** Re-reads limits and prices from D1 now; the admin API calls this after every change. */
+  async reloadConfig(orgId: unknown): Promise<void> {
+    const id = OrgIdSchema.safeParse(orgId);
+    if (!id.success || !this.#bind(id.data)) throw new Error("reloadConfig for another org");
+    await this.#startLoad();
+  }
+
+  /** Stop requests for the sandbox tunnel: removed as they are handed out. */
+  async drainStopEvents(max = 100): Promise<StopEvent[]> {
+    const limit = z.number().int().min(1).max(1000).catch(100).parse(max);
+    const rows = this.#sql
+      .exec<{ seq: number; agent_id: string; team_id: string | null; scope: LimitScope; scope_id: string | null; limit_id: string; period: LimitPeriod; win: string; at: number }>(
+        "SELECT * FROM stop_events ORDER BY seq LIMIT ?",
+        limit,
+      )
+      .toArray();
+    const last = rows.at(-1);
+    if (last) this.#sql.exec("DELETE FROM stop_events WHERE seq <= ?", last.seq);
+    return rows.map((r) => ({
+      seq: r.seq, agentId: r.agent_id, teamId: r.team_id, scope: r.scope, scopeId: r.scope_id,
+      limitId: r.limit_id, period: r.period, window: r.win, at: r.at,
+    }));
+  }
+
+  /** Current spend against every limit, in the current UTC windows. */
+  async limitStatus(orgId?: unknown): Promise<LimitStatus[]> {
+    const id = OrgIdSchema.safeParse(orgId);
+    if (id.success && !this.#bind(id.data)) throw new Error("limitStatus for another org");
+    const config = await this.#ready();
+    const win = windowsAt(Date.now());
+    return config.limits.map((limit) => {
+      const window = windowOf(limit.period, win);
+      const c = this.#counter(limit.scope, limit.scopeId ?? "", window);
+      return { ...limit, window, spentMicros: c.spent, reservedMicros: c.reserved };
+    });
+  }
+
+  /** Writes queued ledger rows and audit events to D1 now (normally done in the background). */
+  async flush(): Promise<void> {
+    this.#scheduleFlush();
+    await this.#flushing;
+  }
+
+  override async alarm(): Promise<void> {
+    const now = Date.now();
+    this.#alarmAt = null;
+    const due = this.#sql
+      .exec<ReservationRow>("SELECT * FROM reservations WHERE state = 'open' AND expires_at <= ?", now)
+      .toArray();
+    for (const row of due) this.#close(row, "expired", now);
+    this.#sql.exec("DELETE FROM reservations WHERE state != 'open' AND closed_at < ?", now - CLOSED_RETENTION_MS);
+    // Past windows no longer enforce anything (the D1 ledger keeps the history).
+    const old = windowsAt(now - OLD_WINDOW_MS);
+    for (const table of ["counters", "alerts"]) {
+      this.#sql.exec(`DELETE FROM ${table} WHERE (length(win) = 10 AND win < ?) OR (length(win) = 7 AND win < ?)`, old.day, old.month);
+    }
+    this.#scheduleFlush();
+    await this.#flushing;
+    const next = this.#sql
+      .exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM reservations WHERE state = 'open'")
+      .one().at;
+    if (next !== null) this.#ensureAlarm(next);
+  }
+
+  // ── internals ────────────────────────────────────────────────────────────
+  /** Records which org this object serves (its name, if the runtime did not give it); false if it serves another. */
+  #bind(orgId: string): boolean {
+    const current = this.#orgId();
+    if (current === null) this.#sql.exec("INSERT INTO meta (k, v) VALUES ('org_id', ?)", orgId);
+    return current === null || current === orgId;
+  }
+
+  #orgId(): string | null {
+    const row = this.#sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'org_id'").toArray()[0];
+    return row?.v ?? null;
+  }
+
+  async #ready(): Promise<Config> {
+    if (this.#config && Date.now() - this.#config.loadedAt < CONFIG_TTL_MS) return this.#config;
+    const loaded = await (this.#loading ?? this.#startLoad());
+    // A reload that finished while this call waited is newer than what this call waited for.
+    return this.#config ?? loaded;
+  }
+
+  #startLoad(): Promise<Config> {
+    const generation = ++this.#generation;
+    const loading: Promise<Config> = this.#load()
+      .then((config) => {
+        // A reload started later wins over an older one finishing late.
+        if (generation === this.#generation) this.#config = config;
+        return config;
+      })
+      .finally(() => {
+        if (this.#loading === loading) this.#loading = null;
+      });
+    this.#loading = loading;
+    return loading;
+  }
+
+  async #load(): Promise<Config> {
+    const orgId = this.#orgId();
+    if (!orgId) throw new Error("OrgSpend has no org id");
+    const data = spendData(makeDb(this.env.DB), orgId);
+    const [prices, limits] = await Promise.all([data.allPrices(), data.allLimits()]);
+    return {
+      loadedAt: Date.now(),
+      prices: new Map(
+        prices.map((p) => [
+          p.model,
+          { inputMicrosPerMTok: p.inputMicrosPerMTok, outputMicrosPerMTok: p.outputMicrosPerMTok, cachedMicrosPerMTok: p.cachedMicrosPerMTok },
+        ]),
+      ),
+      limits: limits.map((l) => ({
+        id: l.id,
+        scope: l.scope,
+        scopeId: l.scopeId,
+        period: l.period,
+        limitMicros: l.limitMicros,
+        thresholds: z.array(z.number().int()).catch([100]).parse(JSON.parse(l.thresholds)),
+      })),
+    };
+  }
+
+  #reservation(id: string): ReservationRow | undefined {
+    return this.#sql.exec<ReservationRow>("SELECT * FROM reservations WHERE id = ?", id).toArray()[0];
+  }
+
+  #reservationByKey(agentId: string, key: string): ReservationRow | undefined {
+    return this.#sql.exec<ReservationRow>("SELECT * FROM reservations WHERE agent_id = ? AND idem_key = ?", agentId, key).toArray()[0];
+  }
+
+  #counter(scope: LimitScope, scopeId: string, win: string): { spent: number; reserved: number } {
+    const row = this.#sql
+      .exec<{ spent: number; reserved: number }>("SELECT spent, reserved FROM counters WHERE scope = ? AND scope_id = ? AND win = ?", scope, scopeId, win)
+      .toArray()[0];
+    return row ?? { spent: 0, reserved: 0 };
+  }
+
+  /** One upsert for every (scope, window) the call counts in: 6 or 9 rows. */
+  #addCounters(agentId: string, teamId: string | null, win: { day: string; month: string }, spent: number, reserved: number) {
+    const values: Array<string | number> = [];
+    for (const [scope, scopeId] of scopesOf(agentId, teamId)) {
+      for (const w of [win.day, win.month, "total"]) values.push(scope, scopeId, w, spent, reserved);
+    }
+    this.#sql.exec(
+      `INSERT INTO counters (scope, scope_id, win, spent, reserved) VALUES ${Array(values.length / 5).fill("(?, ?, ?, ?, ?)").join(", ")}
+       ON CONFLICT DO UPDATE SET spent = spent + excluded.spent, reserved = reserved + excluded.reserved`,
+      ...values,
+    );
+  }
+
+  #close(row: ReservationRow, state: "released" | "expired", now: number) {
+    this.ctx.storage.transactionSync(() => {
+      this.#addCounters(row.agent_id, row.team_id, row, 0, -row.reserved);
+      this.#sql.exec("UPDATE reservations SET state = ?, closed_at = ? WHERE id = ?", state, now, row.id);
+    });
+  }
+
+  /** Records a marker once; false if it was already there. */
+  #once(limitId: string, win: string, mark: string): boolean {
+    return this.#sql.exec("INSERT OR IGNORE INTO alerts (limit_id, win, mark) VALUES (?, ?, ?)", limitId, win, mark).rowsWritten > 0;
+  }
+
+  /** A refusal by a limit: once per limit value and window, queue a stop request for the agent's sandboxes and audit it. */
+  #limitReached(limit: LimitConfig, win: string, agentId: string, teamId: string | null, spent: number, now: number) {
+    if (!this.#once(limit.id, win, `stop@${limit.limitMicros}`)) return;
+    this.#sql.exec(
+      "INSERT INTO stop_events (agent_id, team_id, scope, scope_id, limit_id, period, win, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      agentId, teamId, limit.scope, limit.scopeId, limit.id, limit.period, win, now,
+    );
+    this.#queueAudit({
+      action: "spend.limit_reached",
+      resourceType: "limit",
+      resourceId: limit.id,
+      result: "denied",
+      reason: `limit:${limit.id}`,
+      details: { scope: limit.scope, scopeId: limit.scopeId, period: limit.period, window: win, limitMicros: limit.limitMicros, spentMicros: spent, agentId },
+    });
+    this.#ensureAlarm(now + FLUSH_DELAY_MS);
+  }
+
+  #checkThresholds(config: Config, row: ReservationRow, now: number) {
+    for (const limit of config.limits) {
+      if (!appliesTo(limit, row.agent_id, row.team_id)) continue;
+      const win = windowOf(limit.period, row);
+      const { spent } = this.#counter(limit.scope, limit.scopeId ?? "", win);
+      for (const threshold of limit.thresholds) {
+        if (spent * 100 < threshold * limit.limitMicros) break;
+        if (!this.#once(limit.id, win, `${threshold}%@${limit.limitMicros}`)) continue;
+        this.#queueAudit({
+          action: "spend.threshold",
+          resourceType: "limit",
+          resourceId: limit.id,
+          result: "success",
+          reason: `threshold:${threshold}`,
+          details: { scope: limit.scope, scopeId: limit.scopeId, period: limit.period, window: win, threshold, limitMicros: limit.limitMicros, spentMicros: spent, at: now },
+        });
+      }
+    }
+  }
+
+  #queueAudit(event: QueuedAudit) {
+    this.#sql.exec("INSERT INTO audit_outbox (event) VALUES (?)", JSON.stringify(event));
+  }
+
+  #ensureAlarm(at: number) {
+    if (this.#alarmAt !== null && this.#alarmAt <= at) return;
+    this.#alarmAt = at;
+    void this.ctx.storage.setAlarm(at);
+  }
+
+  /** Starts a background flush, or asks the running one to go again; reserve and settle never wait for it. */
+  #scheduleFlush() {
+    if (this.#flushing) {
+      this.#flushAgain = true;
+      return;
+    }
+    this.#flushing = (async () => {
+      do {
+        this.#flushAgain = false;
+        await this.#flushOnce();
+      } while (this.#flushAgain);
+    })()
+      .catch((error: unknown) => {
+        console.error("spend flush failed; retrying from the alarm", { error: String(error) });
+        this.#ensureAlarm(Date.now() + FLUSH_RETRY_MS);
+      })
+      .finally(() => {
+        this.#flushing = null;
+      });
+  }
+
+  async #flushOnce(): Promise<void> {
+    const orgId = this.#orgId();
+    if (!orgId) return;
+    for (;;) {
+      const rows = this.#sql
+        .exec<{ id: string; agent_id: string; team_id: string | null; model: string; day: string; input_tokens: number; output_tokens: number; cached_tokens: number; cost_micros: number; basis: string; settled_at: number }>(
+          "SELECT * FROM ledger_outbox ORDER BY id LIMIT ?",
+          FLUSH_BATCH,
+        )
+        .toArray();
+      if (rows.length === 0) break;
+      await spendData(makeDb(this.env.DB), orgId).insertUsage(
+        rows.map((r) => ({
+          id: r.id, agentId: r.agent_id, teamId: r.team_id, model: r.model, day: r.day,
+          inputTokens: r.input_tokens, outputTokens: r.output_tokens, cachedTokens: r.cached_tokens,
+          costMicros: r.cost_micros, basis: r.basis === "reported" ? "reported" : "reservation", settledAt: r.settled_at,
+        })),
+      );
+      this.#sql.exec("DELETE FROM ledger_outbox WHERE id IN (SELECT value FROM json_each(?))", JSON.stringify(rows.map((r) => r.id)));
+    }
+    for (;;) {
+      const next = this.#sql.exec<{ seq: number; event: string }>("SELECT seq, event FROM audit_outbox ORDER BY seq LIMIT 1").toArray()[0];
+      if (!next) break;
+      const { seq, event } = next;
+      const parsed = QueuedAuditSchema.safeParse(JSON.parse(event));
+      if (parsed.success) {
+        const e = parsed.data;
+        const audit: AuditEvent = {
+          orgId,
+          actor: { type: "system", id: "spend" },
+          action: e.action,
+          resource: { type: e.resourceType, id: e.resourceId },
+          result: e.result,
+          reason: e.reason,
+          details: e.details,
+        };
+        await recordAudit(this.env, audit);
+      }
+      this.#sql.exec("DELETE FROM audit_outbox WHERE seq = ?", seq);
+    }
+  }
+}
