@@ -5,6 +5,7 @@ import type { AppEnv } from "./http/context.js";
 import { handleError } from "./http/errors.js";
 import { securityHeaders, traceId } from "./http/middleware.js";
 import { adminApi } from "./routes/admin/index.js";
+import { dashboardRoutes } from "./routes/dashboard/index.js";
 import { agentGateway } from "./routes/gateway/index.js";
 
 export function buildApp() {
@@ -17,5 +18,6 @@ export function buildApp() {
   app.route("/api/v1", adminApi());
   app.route("/agent/v1", agentGateway());
   app.get("/healthz", (c) => c.json({ ok: true }));
+  app.route("/", dashboardRoutes());
   return app;
 }

@@ -1,0 +1,113 @@
+#!/usr/bin/env node
+// Builds the dashboard into dist/dashboard (the Worker's [assets] directory): the client bundle
+// (esbuild, minified, content-hashed names), its CSS, index.html, and the JSON Schemas of every
+// zod schema in schema/ baked into the bundle so forms follow the API contract without zod at runtime.
+// Deterministic: the same sources give byte-identical files, and unchanged files are not rewritten.
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const OUT_DIR = path.join(root, "dist/dashboard");
+
+/** JSON Schemas (input and output side) of every exported zod schema in schema/, by export name. */
+async function schemaDocuments() {
+  // Inside the repo so the bundled module resolves zod from node_modules.
+  mkdirSync(path.join(root, "node_modules/.cache"), { recursive: true });
+  const tmp = mkdtempSync(path.join(root, "node_modules/.cache/pal-schemas-"));
+  try {
+    const file = path.join(tmp, "schemas.mjs");
+    // zod stays external so the schemas and z.toJSONSchema share one zod instance.
+    await build({ entryPoints: [path.join(root, "schema/index.ts")], bundle: true, platform: "node", format: "esm", outfile: file, external: ["zod"], logLevel: "warning", absWorkingDir: root });
+    const { z } = await import("zod");
+    const mod = await import(pathToFileURL(file).href);
+    const docs = {};
+    for (const name of Object.keys(mod).sort()) {
+      const value = mod[name];
+      if (!(value instanceof z.ZodType)) continue;
+      const convert = (io) => strip(z.toJSONSchema(value, { io, unrepresentable: "any" }));
+      docs[name] = { input: convert("input"), output: convert("output") };
+    }
+    return docs;
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+/** Drops what the browser does not use ($schema, long regex patterns) to keep the bundle small. */
+function strip(node) {
+  if (Array.isArray(node)) return node.map(strip);
+  if (node && typeof node === "object") {
+    const out = {};
+    for (const [k, v] of Object.entries(node)) if (k !== "$schema" && k !== "pattern") out[k] = strip(v);
+    return out;
+  }
+  return node;
+}
+
+/** Writes `files` (relative path -> contents) into dir, leaving identical files untouched and removing stale ones. */
+function sync(dir, files) {
+  mkdirSync(dir, { recursive: true });
+  const wanted = new Set(Object.keys(files));
+  const walk = (d) =>
+    readdirSync(d).flatMap((n) => {
+      const p = path.join(d, n);
+      return statSync(p).isDirectory() ? walk(p) : [path.relative(dir, p)];
+    });
+  for (const rel of walk(dir)) if (!wanted.has(rel)) rmSync(path.join(dir, rel));
+  for (const [rel, contents] of Object.entries(files)) {
+    const p = path.join(dir, rel);
+    mkdirSync(path.dirname(p), { recursive: true });
+    if (existsSync(p) && Buffer.compare(readFileSync(p), Buffer.from(contents)) === 0) continue;
+    writeFileSync(p, contents);
+  }
+}
+
+export async function buildDashboard({ quiet = false } = {}) {
+  const schemas = await schemaDocuments();
+  const virtual = {
+    name: "palisade-schemas",
+    setup(b) {
+      b.onResolve({ filter: /^virtual:schemas$/ }, () => ({ path: "schemas", namespace: "palisade" }));
+      b.onLoad({ filter: /.*/, namespace: "palisade" }, () => ({ contents: JSON.stringify(schemas), loader: "json" }));
+    },
+  };
+  const result = await build({
+    entryPoints: { app: path.join(root, "dashboard/src/main.ts") },
+    bundle: true,
+    minify: true,
+    format: "esm",
+    target: "es2022",
+    platform: "browser",
+    write: false,
+    outdir: "/assets",
+    entryNames: "[name]-[hash]",
+    assetNames: "[name]-[hash]",
+    legalComments: "none",
+    charset: "utf8",
+    plugins: [virtual],
+    absWorkingDir: root,
+    logLevel: "warning",
+  });
+  const files = {};
+  let js = "";
+  let css = "";
+  for (const f of result.outputFiles) {
+    const rel = path.relative("/", f.path);
+    files[rel] = f.contents;
+    if (rel.endsWith(".js")) js = rel;
+    if (rel.endsWith(".css")) css = rel;
+  }
+  const html = readFileSync(path.join(root, "dashboard/index.html"), "utf8")
+    .replace("%APP_JS%", `/${js}`)
+    .replace("%APP_CSS%", `/${css}`);
+  files["index.html"] = html;
+  sync(OUT_DIR, files);
+  const sizes = { js: files[js].byteLength, jsGzip: gzipSync(files[js], { level: 9 }).byteLength, css: files[css].byteLength, cssGzip: gzipSync(files[css], { level: 9 }).byteLength };
+  if (!quiet) console.log(`dashboard: ${js} ${sizes.js} B (gzip ${sizes.jsGzip} B), ${css} ${sizes.css} B (gzip ${sizes.cssGzip} B)`);
+  return { files: Object.keys(files).sort(), ...sizes };
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) await buildDashboard();
