@@ -36,9 +36,9 @@ interface Field {
   control: HTMLElement;
 }
 
-/** "parentAgentId" -> "Parent agent". */
-export function humanize(key: string): string {
-  const words = key.replace(/Id$/, "").replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
+/** "parentAgentId" -> "Parent agent" for a choice of agents, "Parent agent id" for free text. */
+export function humanize(key: string, reference = false): string {
+  const words = (reference ? key.replace(/Id$/, "") : key).replace(/([a-z0-9])([A-Z])/g, "$1 $2").toLowerCase();
   return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
@@ -85,16 +85,23 @@ function buildField(key: string, prop: JsonSchema, required: boolean, opts: Fiel
       if (initial !== undefined && initial !== null) select.value = String(initial);
       else if (base.default !== undefined) select.value = String(base.default);
     };
+    let loaded = !opts.options;
     if (opts.options) {
       select.setAttribute("aria-busy", "true");
       opts.options().then(
-        (list) => (setOptions(list), select.removeAttribute("aria-busy")),
+        (list) => {
+          setOptions(list);
+          loaded = true;
+          select.removeAttribute("aria-busy");
+        },
         () => select.append(h("option", { value: "", disabled: true }, "could not load the choices")),
       );
     } else setOptions((base.enum ?? []).map((v) => ({ value: String(v), label: String(v) })));
     control = select;
     const enumValues = base.enum;
     read = () => {
+      // Until the choices arrive the select cannot show the current value: keep it unchanged.
+      if (!loaded) return initial === undefined ? {} : { value: initial };
       if (select.value === "") return str("");
       const hit = enumValues?.find((v) => String(v) === select.value);
       return { value: hit ?? select.value };
@@ -142,7 +149,7 @@ function buildField(key: string, prop: JsonSchema, required: boolean, opts: Fiel
     };
   }
   const error = h("p", { id: errorId, class: "field-error" });
-  const label = opts.label ?? humanize(key);
+  const label = opts.label ?? humanize(key, opts.options !== undefined);
   const help = opts.help ?? base.description;
   const wrapper =
     control instanceof HTMLInputElement && control.type === "checkbox"

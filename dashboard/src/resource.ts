@@ -32,7 +32,8 @@ export interface ResourceDef<I extends SchemaName, C extends SchemaName, U exten
   item: I;
   /** Singular noun for buttons and messages ("team"). */
   noun: string;
-  columns: Column<Out<I>>[];
+  /** Table columns; a function when cells need the context (e.g. to show referenced names). */
+  columns: Column<Out<I>>[] | ((ctx: Ctx) => Column<Out<I>>[]);
   empty: string;
   create?: {
     schema: C;
@@ -61,10 +62,33 @@ export function choices<N extends SchemaName>(ctx: Ctx, collection: string, item
   };
 }
 
+const nameCache = new Map<string, { at: number; names: Promise<Map<string, string>> }>();
+
+/** A cell showing the name of a referenced item (e.g. a team id as its name), looked up once per few seconds. */
+export function refName<N extends SchemaName>(ctx: Ctx, collection: string, item: N, label: (x: Out<N>) => string) {
+  return (id: string | null): Node | string => {
+    if (!id) return "—";
+    const key = ctx.orgPath(collection);
+    let hit = nameCache.get(key);
+    if (!hit || Date.now() - hit.at > 5_000) {
+      const names = choices(ctx, collection, item, label)().then((list) => new Map(list.map((o) => [o.value, o.label])));
+      hit = { at: Date.now(), names };
+      nameCache.set(key, hit);
+    }
+    const span = h("span", { title: id }, id);
+    hit.names.then((m) => {
+      const name = m.get(id);
+      if (name) span.textContent = name;
+    }, () => {});
+    return span;
+  };
+}
+
 /** Runs an action, reporting failure in a toast-like alert and refreshing on success. */
 export async function act(ctx: Ctx, work: () => Promise<void>, success?: string) {
   try {
     await work();
+    nameCache.clear();
     if (success) toast(success);
     ctx.refresh();
   } catch (error) {
@@ -106,6 +130,7 @@ export function resourcePage<I extends SchemaName, C extends SchemaName, U exten
           className: "stack inline-form",
           onSubmit: async (value) => {
             const created = await post(path(ctx), value);
+            nameCache.clear();
             toast(`${def.noun.charAt(0).toUpperCase()}${def.noun.slice(1)} created.`);
             if (create.done) await create.done(ctx, created);
             ctx.refresh();
@@ -127,6 +152,7 @@ export function resourcePage<I extends SchemaName, C extends SchemaName, U exten
               onclick: () =>
                 formDialog(`Edit ${def.noun} ${nameOf(item)}`, update.schema, "Save", update.fields?.(ctx) ?? {}, toRecord(item), async (value) => {
                   await patch(path(ctx, item), value);
+                  nameCache.clear();
                   toast("Saved.");
                   ctx.refresh();
                 }, true),
@@ -173,7 +199,7 @@ export function resourcePage<I extends SchemaName, C extends SchemaName, U exten
           rows.push(...page.items);
           list.replaceChildren();
           if (rows.length === 0) list.append(emptyState(`No ${def.title.toLowerCase()} yet.`, def.empty));
-          else list.append(table(def.title, def.columns, rows, rowActions));
+          else list.append(table(def.title, typeof def.columns === "function" ? def.columns(ctx) : def.columns, rows, rowActions));
           if (page.nextCursor) {
             const next = page.nextCursor;
             list.append(h("button", { type: "button", class: "secondary", onclick: () => loadPage(next) }, "Load more"));

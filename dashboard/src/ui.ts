@@ -30,27 +30,30 @@ export interface Column<T> {
   value: (item: T) => Node | string;
 }
 
-/** A table that becomes stacked cards on narrow screens (labels come from data-label). */
+/**
+ * A table that becomes stacked cards on narrow screens (labels come from data-label). The
+ * explicit roles keep its table semantics for screen readers when CSS changes its display.
+ */
 export function table<T>(caption: string, columns: Column<T>[], rows: T[], actions?: (item: T) => Node[]) {
-  const heads = columns.map((c) => h("th", { scope: "col" }, c.label));
-  if (actions) heads.push(h("th", { scope: "col" }, h("span", { class: "sr-only" }, "Actions")));
+  const heads = columns.map((c) => h("th", { scope: "col", role: "columnheader" }, c.label));
+  if (actions) heads.push(h("th", { scope: "col", role: "columnheader" }, h("span", { class: "sr-only" }, "Actions")));
   return h(
     "div",
     { class: "table-wrap" },
     h(
       "table",
-      {},
+      { role: "table" },
       h("caption", { class: "sr-only" }, caption),
-      h("thead", {}, h("tr", {}, heads)),
+      h("thead", { role: "rowgroup" }, h("tr", { role: "row" }, heads)),
       h(
         "tbody",
-        {},
+        { role: "rowgroup" },
         rows.map((row) =>
           h(
             "tr",
-            {},
-            columns.map((c) => h("td", { "data-label": c.label }, c.value(row))),
-            actions ? h("td", { class: "actions" }, actions(row)) : null,
+            { role: "row" },
+            columns.map((c) => h("td", { role: "cell", "data-label": c.label }, c.value(row))),
+            actions ? h("td", { role: "cell", class: "actions" }, actions(row)) : null,
           ),
         ),
       ),

@@ -1,7 +1,7 @@
 // Agents and subagents: create (the token is shown once), rotate or revoke the token, change
 // autonomy, add subagents, delete.
 import { del, post } from "../api.js";
-import { choices, formDialog, resourcePage } from "../resource.js";
+import { choices, formDialog, refName, resourcePage } from "../resource.js";
 import type { Ctx } from "../registry.js";
 import { badge, code, parseOne, secretDialog, toast, when } from "../ui.js";
 
@@ -30,11 +30,12 @@ resourcePage({
   intro: "Each agent has its own identity and token. Subagents inherit their parent's team and never exceed its autonomy.",
   collection: "/agents",
   item: "AgentSchema",
-  columns: [
+  columns: (ctx) => [
     { label: "Name", value: (a) => a.name },
     { label: "Status", value: (a) => badge(a.status, a.status === "active" ? "ok" : "bad") },
     { label: "Autonomy", value: (a) => String(a.autonomy) },
-    { label: "Parent", value: (a) => a.parentAgentId ?? "—" },
+    { label: "Team", value: (a) => refName(ctx, "/teams", "TeamSchema", (t) => t.name)(a.teamId) },
+    { label: "Parent", value: (a) => refName(ctx, "/agents", "AgentSchema", (x) => x.name)(a.parentAgentId) },
     { label: "Token", value: (a) => (a.tokenPrefix ? code(`${a.tokenPrefix}…`) : badge("no active token", "bad")) },
     { label: "Created", value: (a) => when(a.createdAt) },
   ],
@@ -53,12 +54,16 @@ resourcePage({
       label: () => "Add subagent",
       minRole: "admin",
       visible: (a) => a.parentAgentId === null && a.status === "active",
-      run: (ctx, a) =>
-        formDialog(`New subagent of ${a.name}`, "AgentCreateSchema", "Create subagent", { ...refs(ctx), parentAgentId: { hidden: true } }, { parentAgentId: a.id, autonomy: a.autonomy }, async (value) => {
-          const created = await post(ctx.orgPath("/agents"), value);
-          toast("Subagent created.");
-          await showToken(created);
-        }),
+      run: async (ctx, a) => {
+        let created: unknown;
+        await formDialog(`New subagent of ${a.name}`, "AgentCreateSchema", "Create subagent", { ...refs(ctx), parentAgentId: { hidden: true } }, { parentAgentId: a.id, autonomy: a.autonomy }, async (value) => {
+          created = await post(ctx.orgPath("/agents"), value);
+        });
+        // The form dialog is closed by now; the token gets a dialog of its own.
+        if (created === undefined) return;
+        toast("Subagent created.");
+        await showToken(created);
+      },
     },
     {
       label: () => "Rotate token",

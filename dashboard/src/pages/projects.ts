@@ -1,5 +1,5 @@
 // Projects: optionally owned by a team.
-import { choices, resourcePage } from "../resource.js";
+import { choices, refName, resourcePage } from "../resource.js";
 import type { Ctx } from "../registry.js";
 import { when } from "../ui.js";
 
@@ -12,9 +12,9 @@ resourcePage({
   intro: "Projects scope agents to a piece of work, optionally inside a team.",
   collection: "/projects",
   item: "ProjectSchema",
-  columns: [
+  columns: (ctx) => [
     { label: "Name", value: (p) => p.name },
-    { label: "Team", value: (p) => p.teamId ?? "—" },
+    { label: "Team", value: (p) => refName(ctx, "/teams", "TeamSchema", (t) => t.name)(p.teamId) },
     { label: "Created", value: (p) => when(p.createdAt) },
   ],
   empty: "Create a project to scope agents to a piece of work.",
