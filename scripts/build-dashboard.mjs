@@ -65,7 +65,8 @@ function sync(dir, files) {
   }
 }
 
-export async function buildDashboard({ quiet = false } = {}) {
+/** Bundles the dashboard in memory: relative path -> bytes, plus the names of the JS and CSS files. */
+export async function bundleDashboard() {
   const schemas = await schemaDocuments();
   const virtual = {
     name: "palisade-schemas",
@@ -103,7 +104,13 @@ export async function buildDashboard({ quiet = false } = {}) {
   const html = readFileSync(path.join(root, "dashboard/index.html"), "utf8")
     .replace("%APP_JS%", `/${js}`)
     .replace("%APP_CSS%", `/${css}`);
-  files["index.html"] = html;
+  files["index.html"] = Buffer.from(html);
+  return { files, js, css };
+}
+
+/** Builds dist/dashboard (unchanged files are left alone) and reports the bundle sizes. */
+export async function buildDashboard({ quiet = false } = {}) {
+  const { files, js, css } = await bundleDashboard();
   sync(OUT_DIR, files);
   const sizes = { js: files[js].byteLength, jsGzip: gzipSync(files[js], { level: 9 }).byteLength, css: files[css].byteLength, cssGzip: gzipSync(files[css], { level: 9 }).byteLength };
   if (!quiet) console.log(`dashboard: ${js} ${sizes.js} B (gzip ${sizes.jsGzip} B), ${css} ${sizes.css} B (gzip ${sizes.cssGzip} B)`);

@@ -5,7 +5,7 @@ import "./pages/index.js";
 import { ApiError, get, post, whenSessionLost } from "./api.js";
 import { clear, h } from "./dom.js";
 import { schemaForm } from "./forms.js";
-import { type Ctx, type Me, type Org, allPages, atLeast } from "./registry.js";
+import { type Ctx, type Me, type Org, allPages, atLeast, href } from "./registry.js";
 import { errorBox, parseOne } from "./ui.js";
 
 const app = document.getElementById("app") ?? document.body;
@@ -18,10 +18,6 @@ function route() {
   return { orgId, pageId, query: new URLSearchParams(query) };
 }
 
-export function href(orgId: string, pageId: string, query?: Record<string, string>) {
-  const q = query ? new URLSearchParams(query).toString() : "";
-  return `#/${orgId}/${pageId}${q ? `?${q}` : ""}`;
-}
 
 function showLogin(message?: string) {
   me = undefined;

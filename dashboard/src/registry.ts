@@ -35,8 +35,11 @@ export interface Page {
 export interface OverviewCard {
   title: string;
   minRole?: Role;
-  /** Page to open from the card. */
+  /** Page to open from the card, with an optional query (e.g. audit filters). */
   page?: string;
+  query?: Record<string, string>;
+  /** A short line under the value. */
+  note?: string;
   load: (ctx: Ctx) => Promise<string>;
 }
 
@@ -50,6 +53,12 @@ export function registerPage(page: Page) {
 
 export function registerCard(card: OverviewCard) {
   cards.push(card);
+}
+
+/** Address of a page of an org: #/<orgId>/<pageId>?query. */
+export function href(orgId: string, pageId: string, query?: Record<string, string>) {
+  const q = query ? new URLSearchParams(query).toString() : "";
+  return `#/${orgId}/${pageId}${q ? `?${q}` : ""}`;
 }
 
 export const allPages = (): readonly Page[] => pages;

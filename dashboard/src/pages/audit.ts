@@ -83,9 +83,11 @@ registerPage({
 });
 
 registerCard({
-  title: "Denials in the audit (latest 200)",
+  title: "Denials",
+  note: "in the audit trail (counted up to 200)",
   minRole: "admin",
   page: "audit",
+  query: { result: "denied" },
   load: async (ctx) => {
     const page = parsePage("AuditEventSchema", await get(`${ctx.orgPath("/audit")}${qs({ result: "denied", limit: 200 })}`));
     return page.nextCursor ? `${page.items.length}+` : String(page.items.length);

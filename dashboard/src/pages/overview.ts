@@ -1,7 +1,7 @@
 // Overview: one card per registered overview card (counts of agents, teams, … and, as their
 // pages land, hosts, spend and approvals), each loaded on its own so one failure stays local.
 import { h } from "../dom.js";
-import { allCards, registerPage } from "../registry.js";
+import { allCards, href, registerPage } from "../registry.js";
 import { messageOf, pageHeader } from "../ui.js";
 
 registerPage({
@@ -13,8 +13,8 @@ registerPage({
     await Promise.all(
       cards.map(async (card) => {
         const value = h("p", { class: "card-value" }, "…");
-        const item = h("li", { class: "card" }, h("h2", {}, card.title), value);
-        if (card.page) item.append(h("a", { href: `#/${ctx.org.id}/${card.page}` }, `Open ${card.title.toLowerCase()}`));
+        const item = h("li", { class: "card" }, h("h2", {}, card.title), value, card.note ? h("p", { class: "hint" }, card.note) : null);
+        if (card.page) item.append(h("a", { href: href(ctx.org.id, card.page, card.query) }, `Open ${card.title.toLowerCase()}`));
         grid.append(item);
         try {
           value.textContent = await card.load(ctx);
