@@ -16,7 +16,6 @@ let edge: Edge;
 let browser: Browser;
 let page: Page;
 let orgId = "";
-let apiKey = "";
 const problems: string[] = [];
 
 const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
@@ -64,11 +63,8 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     edge = await startEdge();
     const boot = await api(edge, "POST", "/api/v1/bootstrap", edge.bootstrapToken, { orgName: "E2E Org", ...admin });
     expect(boot.status).toBe(201);
-    const body = boot.json as { orgId: string; apiKey: string };
+    const body = boot.json as { orgId: string };
     orgId = body.orgId;
-    apiKey = body.apiKey;
-    const added = await api(edge, "POST", `/api/v1/orgs/${orgId}/members`, apiKey, { ...member, role: "member" });
-    expect(added.status).toBe(201);
 
     browser = await launchBrowser();
     await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: edge.url });
@@ -107,11 +103,20 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await signIn(admin);
     await page.getByRole("heading", { name: "E2E Org" }).waitFor();
     await expect.poll(() => page.locator(".card").count()).toBeGreaterThanOrEqual(4);
-    await expect.poll(() => page.locator(".card", { hasText: "Members" }).locator(".card-value").textContent()).toBe("2");
+    await expect.poll(() => page.locator(".card", { hasText: "Members" }).locator(".card-value").textContent()).toBe("1");
     await shot("overview");
   });
 
-  it("creates a team and a project in it", async () => {
+  it("adds a member, creates a team with them in it and a project", async () => {
+    await open("Members");
+    await page.getByText("New member").click();
+    await page.getByLabel("Email").fill(member.email);
+    await page.getByLabel("Role").selectOption("member");
+    await page.getByLabel("Password").fill(member.password);
+    await page.getByRole("button", { name: "Create member" }).click();
+    await row(member.email).waitFor();
+    await shot("members");
+
     await open("Teams");
     await page.getByText("No teams yet.").waitFor();
     await page.getByText("New team").click();
@@ -122,6 +127,18 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await page.getByRole("button", { name: "Create team" }).click();
     await row("research").waitFor();
     await shot("teams");
+
+    await row("research").getByRole("button", { name: "People" }).click();
+    await dialog().getByText("Nobody in this team yet.").waitFor();
+    const who = dialog().getByLabel("Member");
+    await expect.poll(() => who.locator("option", { hasText: member.email }).count()).toBe(1);
+    await who.selectOption({ label: member.email });
+    await dialog().getByLabel("Role").selectOption("member");
+    await dialog().getByRole("button", { name: "Add to team" }).click();
+    await dialog().getByRole("cell", { name: member.email }).waitFor();
+    await shot("team-people");
+    await dialog().getByRole("button", { name: "Close" }).click();
+    await dialog().waitFor({ state: "detached" });
 
     await open("Projects");
     await page.getByText("New project").click();
@@ -240,13 +257,6 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
   });
 
   it("shows a member no admin actions, and the server refuses them anyway", async () => {
-    // Put the member in the team so they can see its agent.
-    const teams = await api(edge, "GET", `/api/v1/orgs/${orgId}/teams`, apiKey);
-    const teamId = (teams.json as { items: { id: string; name: string }[] }).items.find((t) => t.name === "research")?.id;
-    const users = await api(edge, "GET", `/api/v1/orgs/${orgId}/members`, apiKey);
-    const userId = (users.json as { items: { id: string; email: string }[] }).items.find((m) => m.email === member.email)?.id;
-    expect((await api(edge, "POST", `/api/v1/orgs/${orgId}/teams/${teamId}/members`, apiKey, { userId, role: "member" })).status).toBe(201);
-
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByText("You are signed out.").waitFor();
     await signIn(member);
@@ -256,11 +266,19 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
       await open(section);
       await row(item).first().waitFor();
       expect(await page.locator("details.create").count(), section).toBe(0);
-      for (const name of ["Edit", "Delete", "Remove", "Rotate token", "Revoke token", "Add subagent"]) {
+      for (const name of ["Edit", "Delete", "Remove", "Rotate token", "Revoke token", "Add subagent", "Revoke"]) {
         expect(await page.getByRole("button", { name, exact: true }).count(), `${section}: ${name}`).toBe(0);
       }
     }
     await shot("member-agents");
+
+    // The member can see who is in their team, but gets no add or remove controls.
+    await open("Teams");
+    await row("research").getByRole("button", { name: "People" }).click();
+    await dialog().getByRole("cell", { name: member.email }).waitFor();
+    expect(await dialog().getByRole("button", { name: "Remove" }).count()).toBe(0);
+    expect(await dialog().getByRole("button", { name: "Add to team" }).count()).toBe(0);
+    await dialog().getByRole("button", { name: "Close" }).click();
 
     // Typing the audit address does not open it either.
     await page.goto(`${edge.url}/#/${orgId}/audit`);
