@@ -240,6 +240,33 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await shot("audit");
   });
 
+  it("creates an API key shown once, then a second org, and switches between orgs", async () => {
+    await open("API keys");
+    await page.getByText("New API key").click();
+    await page.getByLabel("Name").fill("ci");
+    await page.getByRole("button", { name: "Create API key" }).click();
+    await expect.poll(() => dialog().getByRole("heading").textContent()).toMatch(/API key ci/);
+    const key = await dialog().getByLabel("Secret value").inputValue();
+    expect(key).toMatch(/^pal_admin_/);
+    await dialog().getByRole("button", { name: "Done, I saved it" }).click();
+    await row("ci").waitFor();
+    expect(await page.content()).not.toContain(key);
+    // The key works against the admin API, for this org only.
+    expect((await api(edge, "GET", `/api/v1/orgs/${orgId}/agents`, key)).status).toBe(200);
+    await shot("api-keys");
+
+    await open("Organizations");
+    await page.getByText("New organization").click();
+    await page.locator("details", { hasText: "New organization" }).getByLabel("Name").fill("Second Org");
+    await page.getByRole("button", { name: "Create organization" }).click();
+    await page.getByRole("heading", { name: "Second Org" }).waitFor();
+    expect(await page.getByLabel("Organization").locator("option:checked").textContent()).toBe("Second Org (owner)");
+    await open("Agents");
+    await page.getByText("No agents yet.").waitFor();
+    await page.getByLabel("Organization").selectOption({ label: "E2E Org (owner)" });
+    await row("scout").waitFor();
+  });
+
   it("works on a narrow screen: the menu opens the navigation and tables stack", async () => {
     await page.setViewportSize({ width: 390, height: 844 });
     try {

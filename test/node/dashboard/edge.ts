@@ -3,7 +3,7 @@
 // playwright-core. Everything is bounded in time and torn down by the caller.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -113,6 +113,7 @@ export interface Browser {
 }
 
 export async function launchBrowser(): Promise<Browser> {
+  if (!existsSync(CHROMIUM)) throw new Error(`no browser at ${CHROMIUM}: install Debian's chromium (apt-get install chromium) or set CHROMIUM_PATH`);
   const profile = mkdtempSync(path.join(tmpdir(), "pal-dash-chromium-"));
   // launchPersistentContext owns --user-data-dir: a fresh profile per run.
   const context = await chromium.launchPersistentContext(profile, {
