@@ -188,7 +188,7 @@ export function schemaForm<N extends SchemaName>(name: N, options: SchemaFormOpt
       if (error) {
         showError(f, error);
         invalid = true;
-      } else if (v !== undefined && !(options.changesOnly && options.initial?.[f.key] === v)) value[f.key] = v;
+      } else if (v !== undefined && !(options.changesOnly && !required.has(f.key) && options.initial?.[f.key] === v)) value[f.key] = v;
     }
     if (invalid) return;
     for (const issue of validate(schema, value)) {
