@@ -19,15 +19,21 @@ export default defineConfig(async () => {
       projects: [
         {
           plugins: [
-            cloudflareTest({
+            cloudflareTest(({ inject }) => ({
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
-                bindings: { ...testSecrets, ALLOW_PRIVATE_UPSTREAMS: "true", TEST_MIGRATIONS: migrations },
+                bindings: {
+                  ...testSecrets,
+                  ALLOW_PRIVATE_UPSTREAMS: "true",
+                  TEST_MIGRATIONS: migrations,
+                  TEST_TARGET_URL: inject("targetUrl"),
+                },
               },
-            }),
+            })),
           ],
           test: {
             name: "workers",
+            globalSetup: ["test/support/global-setup.ts"],
             include: ["test/workers/**/*.test.ts"],
             setupFiles: ["test/workers/setup.ts"],
           },

@@ -25,6 +25,12 @@ export const ID_PREFIX = {
   token: "tok",
   session: "ses",
   audit: "aud",
+  policy: "pol",
+  credential: "cred",
+  provider: "prv",
+  hostPool: "hpl",
+  host: "host",
+  sandbox: "sbx",
 } as const;
 
 const name = z.string().trim().min(1).max(120);
@@ -166,3 +172,34 @@ export const AuditQuerySchema = PageQuerySchema.extend({
   from: z.iso.datetime({ offset: true }).optional(),
   to: z.iso.datetime({ offset: true }).optional(),
 });
+
+// ── sandbox hosts ───────────────────────────────────────────────────────────
+export const POOL_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export const HostEnrollmentCreateSchema = z.strictObject({
+  pool: z.string().regex(POOL_NAME, "pool: lowercase letters, digits, '_' and '-'"),
+  /** Minutes the one-time enrollment token stays valid (default 60). */
+  ttlMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
+});
+export const HostEnrollmentSchema = z.object({
+  pool: z.string(),
+  poolId: z.string(),
+  enrollmentToken: z.string().describe("one-time pal_host_ token, shown once"),
+  expiresAt: timestamp,
+});
+export const HostEnrollRequestSchema = z.strictObject({
+  name: z.string().trim().min(1).max(120),
+  version: z.string().max(64).optional(),
+});
+export const HostEnrolledSchema = z.object({ hostId: z.string(), orgId: z.string(), pool: z.string(), credential: z.string().describe("pal_hostkey_ credential, shown once") });
+export const HostSchema = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  name: z.string(),
+  pool: z.string(),
+  status: z.enum(["active", "revoked"]),
+  connected: z.boolean(),
+  version: z.string().nullable(),
+  lastHeartbeatAt: timestamp.nullable(),
+  createdAt: timestamp,
+});
+export const HostPoolSchema = z.object({ id: z.string(), orgId: z.string(), name: z.string(), hosts: z.number().int(), connected: z.number().int(), createdAt: timestamp });

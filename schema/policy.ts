@@ -178,3 +178,51 @@ export type EgressRule = z.output<typeof EgressRuleSchema>;
 
 export const POLICY_SCOPES = ["org", "team", "project", "agent"] as const;
 export type PolicyScope = (typeof POLICY_SCOPES)[number];
+
+// ── admin API shapes around policy documents ─────────────────────────────────
+const policyId = z.string().regex(/^pol_[0-9a-hjkmnp-tv-z]{26}$/, "must be a pol_ id");
+
+/** PATCH replaces the given top-level fields; `expectedVersion` guards against lost updates. */
+export const PolicyUpdateSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  egress: z.array(EgressRuleSchema).max(500).optional(),
+  pii: PiiSectionSchema.nullable().optional(),
+  models: z.array(z.string().min(1).max(200).regex(/^\S+$/)).max(200).nullable().optional(),
+  tools: z.array(z.string().min(1).max(128)).max(500).nullable().optional(),
+  autonomyGate: AutonomyGateSchema.nullable().optional(),
+  expectedVersion: z.number().int().min(1).optional(),
+});
+
+export const PolicyAttachSchema = z
+  .strictObject({ scope: z.enum(POLICY_SCOPES), id: z.string().min(1).max(64).optional() })
+  .refine((a) => (a.scope === "org") === (a.id === undefined), { message: "id is required for team, project and agent scopes, and not allowed for org" });
+
+export const EgressProbeSchema = z.strictObject({
+  method: z.string().min(1).max(32),
+  url: z.string().min(1).max(8192),
+});
+
+/** Evaluate a request against a draft before saving it, optionally in an agent's context. */
+export const PolicyDryRunSchema = z.strictObject({
+  draft: PolicyDocumentSchema,
+  /** The saved policy the draft would replace (its current version is left out of the evaluation). */
+  policyId: policyId.optional(),
+  /** Evaluate with the agent's other attached policies too; the draft counts as attached to the agent. */
+  agentId: z.string().regex(/^agt_[0-9a-hjkmnp-tv-z]{26}$/, "must be an agt_ id").optional(),
+  request: EgressProbeSchema,
+});
+
+export const PolicyViewSchema = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  version: z.number().int(),
+  name: z.string(),
+  egress: z.array(z.record(z.string(), z.unknown())),
+  pii: z.record(z.string(), z.unknown()).optional(),
+  models: z.array(z.string()).optional(),
+  tools: z.array(z.string()).optional(),
+  autonomyGate: z.record(z.string(), z.unknown()).optional(),
+  attachments: z.array(z.object({ scope: z.enum(POLICY_SCOPES), id: z.string() })),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});

@@ -6,7 +6,9 @@ import { handleError } from "./http/errors.js";
 import { securityHeaders, traceId } from "./http/middleware.js";
 import { adminApi } from "./routes/admin/index.js";
 import { dashboardRoutes } from "./routes/dashboard/index.js";
+import { egressGateway } from "./routes/gateway/egress.js";
 import { agentGateway } from "./routes/gateway/index.js";
+import { llmGateway } from "./routes/gateway/llm.js";
 
 export function buildApp() {
   const app = new Hono<AppEnv>();
@@ -17,6 +19,8 @@ export function buildApp() {
   });
   app.route("/api/v1", adminApi());
   app.route("/agent/v1", agentGateway());
+  app.route("/egress", egressGateway());
+  app.route("/llm", llmGateway());
   app.get("/healthz", (c) => c.json({ ok: true }));
   app.route("/", dashboardRoutes());
   return app;

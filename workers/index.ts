@@ -1,6 +1,8 @@
 // Worker entry: builds the app once and exports the fetch handler and Durable Object classes.
 import { buildApp } from "./app.js";
 
+export { HostTunnel } from "./tunnel/host-tunnel.js";
+
 const app = buildApp();
 
 export default {
