@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds the dashboard into dist/dashboard (the Worker's [assets] directory): the client bundle
 // (esbuild, minified, content-hashed names), its CSS, index.html, and the JSON Schemas of every
-// zod schema in schema/ baked into the bundle so forms follow the API contract without zod at runtime.
+// zod schema in schema/*.ts baked into the bundle so forms follow the API contract without zod at runtime.
 // Deterministic: the same sources give byte-identical files, and unchanged files are not rewritten.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync, mkdirSync, existsSync } from "node:fs";
 import path from "node:path";
@@ -12,6 +12,13 @@ import { build } from "esbuild";
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const OUT_DIR = path.join(root, "dist/dashboard");
 
+/** The contract files of schema/ (every .ts file but the D1 tables and the re-exporting index). */
+function schemaFiles() {
+  return readdirSync(path.join(root, "schema"))
+    .filter((f) => f.endsWith(".ts") && f !== "tables.ts" && f !== "index.ts")
+    .sort();
+}
+
 /** JSON Schemas (input and output side) of every exported zod schema in schema/, by export name. */
 async function schemaDocuments() {
   // Inside the repo so the bundled module resolves zod from node_modules.
@@ -20,13 +27,24 @@ async function schemaDocuments() {
   try {
     const file = path.join(tmp, "schemas.mjs");
     // zod stays external so the schemas and z.toJSONSchema share one zod instance.
-    await build({ entryPoints: [path.join(root, "schema/index.ts")], bundle: true, platform: "node", format: "esm", outfile: file, external: ["zod"], logLevel: "warning", absWorkingDir: root });
+    const files = schemaFiles();
+    const contents = files.map((f, i) => `export * as m${i} from "./schema/${f}";`).join("\n");
+    await build({ stdin: { contents, resolveDir: root, loader: "ts" }, bundle: true, platform: "node", format: "esm", outfile: file, external: ["zod"], logLevel: "warning", absWorkingDir: root });
     const { z } = await import("zod");
-    const mod = await import(pathToFileURL(file).href);
+    const bundle = await import(pathToFileURL(file).href);
+    const found = new Map();
+    files.forEach((f, i) => {
+      const mod = bundle[`m${i}`];
+      for (const name of Object.keys(mod)) {
+        const value = mod[name];
+        if (!(value instanceof z.ZodType)) continue;
+        if (found.has(name) && found.get(name).value !== value) throw new Error(`schema name ${name} is exported by both ${found.get(name).file} and ${f}`);
+        found.set(name, { value, file: f });
+      }
+    });
     const docs = {};
-    for (const name of Object.keys(mod).sort()) {
-      const value = mod[name];
-      if (!(value instanceof z.ZodType)) continue;
+    for (const name of [...found.keys()].sort()) {
+      const { value } = found.get(name);
       const convert = (io) => strip(z.toJSONSchema(value, { io, unrepresentable: "any" }));
       docs[name] = { input: convert("input"), output: convert("output") };
     }

@@ -134,8 +134,23 @@ function buildField(key: string, prop: JsonSchema, required: boolean, opts: Fiel
       }
       return str(raw);
     };
+  } else if (discriminated(base)) {
+    const union = unionField(id, key, opts.label ?? humanize(key), base, discriminated(base) ?? "", initial, required);
+    control = union.select;
+    read = union.read;
+    const error = h("p", { id: errorId, class: "field-error" });
+    const help = opts.help ?? base.description;
+    const wrapper = h(
+      "fieldset",
+      { class: "field union" },
+      h("legend", {}, opts.label ?? humanize(key), required ? "" : h("span", { class: "optional" }, " (optional)")),
+      union.nodes,
+      help ? h("p", { id: helpId, class: "hint" }, help) : null,
+      error,
+    );
+    return { key, read, error, control: wrapper };
   } else {
-    // Objects, arrays and unions: edited as JSON, still validated against the schema.
+    // Objects, arrays and other unions: edited as JSON, still validated against the schema.
     const area = h("textarea", { ...common, rows: 6, class: "mono", spellcheck: "false" });
     if (initial !== undefined) area.value = JSON.stringify(initial, null, 2);
     control = area;
@@ -156,6 +171,54 @@ function buildField(key: string, prop: JsonSchema, required: boolean, opts: Fiel
       ? h("div", { class: "field check" }, control, h("label", { for: id }, label), help ? h("p", { id: helpId, class: "hint" }, help) : null, error)
       : h("div", { class: "field" }, h("label", { for: id }, label, required ? "" : h("span", { class: "optional" }, " (optional)")), control, help ? h("p", { id: helpId, class: "hint" }, help) : null, error);
   return { key, read, error, control: wrapper };
+}
+
+/** The discriminator key of a union of objects that each fix it to a constant (e.g. "type"), if any. */
+function discriminated(schema: JsonSchema): string | undefined {
+  const variants = schema.oneOf ?? schema.anyOf;
+  if (!variants || variants.length < 2) return undefined;
+  const first = variants[0]?.properties ?? {};
+  return Object.keys(first).find((k) => variants.every((v) => v.properties?.[k]?.const !== undefined && v.type === "object"));
+}
+
+/** A select for the variant plus the variant's own text fields, shown only when it is chosen. */
+function unionField(id: string, key: string, label: string, schema: JsonSchema, disc: string, initial: unknown, required: boolean) {
+  const variants = schema.oneOf ?? schema.anyOf ?? [];
+  const current = initial && typeof initial === "object" && disc in initial ? String(Object.entries(initial).find(([k]) => k === disc)?.[1]) : undefined;
+  const select = h("select", { id, name: key, "aria-label": label });
+  if (!required) select.append(h("option", { value: "" }, "— keep / none —"));
+  const groups: { value: string; box: HTMLElement; inputs: [string, HTMLInputElement][] }[] = [];
+  for (const variant of variants) {
+    const value = String(variant.properties?.[disc]?.const);
+    select.append(h("option", { value }, value));
+    const inputs: [string, HTMLInputElement][] = [];
+    const box = h("div", { class: "variant" });
+    for (const [name, prop] of Object.entries(variant.properties ?? {})) {
+      if (name === disc) continue;
+      const inputId = `${id}-${value}-${name}`;
+      const input = h("input", { id: inputId, type: "text", maxlength: prop.maxLength, autocomplete: "off" });
+      if (current === value && initial && typeof initial === "object") {
+        const v = Object.entries(initial).find(([k]) => k === name)?.[1];
+        if (typeof v === "string") input.value = v;
+      }
+      inputs.push([name, input]);
+      // "Header name" rather than "Name": distinct from the form's own fields.
+      box.append(h("div", { class: "field" }, h("label", { for: inputId }, humanize(`${value}-${name}`.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()))), input));
+    }
+    groups.push({ value, box, inputs });
+  }
+  if (current) select.value = current;
+  const sync = () => groups.forEach((g) => (g.box.hidden = g.value !== select.value));
+  select.addEventListener("change", sync);
+  sync();
+  const read = (): { value?: unknown; error?: string } => {
+    const group = groups.find((g) => g.value === select.value);
+    if (!group) return {};
+    const value: Record<string, unknown> = { [disc]: group.value };
+    for (const [name, input] of group.inputs) if (input.value.trim() !== "") value[name] = input.value.trim();
+    return { value };
+  };
+  return { select, read, nodes: [select, ...groups.map((g) => g.box)] };
 }
 
 /** A form for the named schema (its input side); onSubmit gets a value that already passed it. */

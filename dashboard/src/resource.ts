@@ -55,10 +55,10 @@ const itemId = (item: unknown): string => (typeof item === "object" && item && "
 const itemName = (item: unknown): string => (typeof item === "object" && item && "name" in item && typeof item.name === "string" ? item.name : itemId(item));
 
 /** Choices for a reference field: the items of a collection of the current org. */
-export function choices<N extends SchemaName>(ctx: Ctx, collection: string, item: N, label: (x: Out<N>) => string, keep?: (x: Out<N>) => boolean) {
+export function choices<N extends SchemaName>(ctx: Ctx, collection: string, item: N, label: (x: Out<N>) => string, keep?: (x: Out<N>) => boolean, value: (x: Out<N>) => string = itemId) {
   return async () => {
     const page = parsePage(item, await get(ctx.orgPath(`${collection}${qs({ limit: 200 })}`)));
-    return page.items.filter((x) => !keep || keep(x)).map((x) => ({ value: itemId(x), label: label(x) }));
+    return page.items.filter((x) => !keep || keep(x)).map((x) => ({ value: value(x), label: label(x) }));
   };
 }
 

@@ -2,10 +2,14 @@
 // their JSON Schemas (generated at build time), with a small validator so the dashboard checks
 // what it sends and what it receives against the same contract the Worker enforces.
 import type { z } from "zod";
-import type * as Api from "../../schema/index.js";
+import type * as Api from "../../schema/api.js";
+import type * as Credentials from "../../schema/credentials.js";
+import type * as Policy from "../../schema/policy.js";
+import type * as Tunnel from "../../schema/tunnel.js";
 import docs from "virtual:schemas";
 
-type Exports = typeof Api;
+// Every contract file of schema/ (the build bakes in all of them; add a new file here too).
+type Exports = typeof Api & typeof Credentials & typeof Policy & typeof Tunnel;
 /** Names of the zod schemas exported by schema/ (e.g. "TeamCreateSchema"). */
 export type SchemaName = { [K in keyof Exports]: Exports[K] extends z.ZodType ? K : never }[keyof Exports];
 export type Out<N extends SchemaName> = z.output<Exports[N]>;

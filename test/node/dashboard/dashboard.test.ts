@@ -240,6 +240,41 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await shot("audit");
   });
 
+  it("stores a credential write-only, changes how it is sent, and adds a provider that uses it", async () => {
+    const secret = "sk-e2e-secret-value-0123456789";
+    await open("Credentials");
+    await page.getByText("No credentials yet.").waitFor();
+    await page.getByText("New credential").click();
+    await page.getByLabel("Name", { exact: true }).fill("openai-key");
+    await page.getByLabel("Secret").fill(secret);
+    await page.getByRole("combobox", { name: "Send it as" }).selectOption("bearer");
+    await page.getByRole("button", { name: "Create credential" }).click();
+    await row("openai-key").waitFor();
+    expect(await row("openai-key").locator("td[data-label='Sent as']").textContent()).toBe("bearer");
+    expect(await page.content()).not.toContain(secret);
+
+    await row("openai-key").getByRole("button", { name: "Edit" }).click();
+    await dialog().getByRole("combobox", { name: "Send it as" }).selectOption("header");
+    await dialog().getByLabel("Header name").fill("x-api-key");
+    await dialog().getByRole("button", { name: "Save" }).click();
+    await dialog().waitFor({ state: "detached" });
+    await expect.poll(() => row("openai-key").locator("td[data-label='Sent as']").textContent()).toBe("header x-api-key");
+    await shot("credentials");
+
+    await open("Providers");
+    await page.getByText("New provider").click();
+    await page.getByLabel("Name").fill("OpenAI");
+    await page.getByLabel("Kind").selectOption("openai");
+    await page.getByLabel("Base url").fill("https://api.openai.com/v1");
+    const credential = page.getByLabel("Credential");
+    await expect.poll(() => credential.locator("option", { hasText: "openai-key" }).count()).toBe(1);
+    await credential.selectOption({ label: "openai-key" });
+    await page.getByRole("button", { name: "Create provider" }).click();
+    await row("OpenAI").waitFor();
+    expect(await row("OpenAI").locator("td[data-label=Credential]").textContent()).toBe("openai-key");
+    await shot("providers");
+  });
+
   it("creates an API key shown once, then a second org, and switches between orgs", async () => {
     await open("API keys");
     await page.getByText("New API key").click();
