@@ -38,6 +38,8 @@ export interface ResourceDef<I extends SchemaName, C extends SchemaName, U exten
   create?: {
     schema: C;
     minRole: Role;
+    /** Button and disclosure text instead of "Create <noun>" / "New <noun>". */
+    label?: string;
     fields?: Fields;
     /** Called with the created resource (e.g. to show a token once). */
     done?: (ctx: Ctx, created: unknown) => Promise<void>;
@@ -125,18 +127,18 @@ export function resourcePage<I extends SchemaName, C extends SchemaName, U exten
       const create = def.create;
       if (create && ctx.can(create.minRole)) {
         const form = schemaForm(create.schema, {
-          submitLabel: `Create ${def.noun}`,
+          submitLabel: create.label ?? `Create ${def.noun}`,
           fields: create.fields?.(ctx),
           className: "stack inline-form",
           onSubmit: async (value) => {
             const created = await post(path(ctx), value);
             nameCache.clear();
-            toast(`${def.noun.charAt(0).toUpperCase()}${def.noun.slice(1)} created.`);
+            if (!create.label) toast(`${def.noun.charAt(0).toUpperCase()}${def.noun.slice(1)} created.`);
             if (create.done) await create.done(ctx, created);
             ctx.refresh();
           },
         });
-        root.append(h("details", { class: "create" }, h("summary", {}, `New ${def.noun}`), form));
+        root.append(h("details", { class: "create" }, h("summary", {}, create.label ?? `New ${def.noun}`), form));
       }
       const list = h("div", { class: "list", "aria-busy": "true" });
       root.append(list);

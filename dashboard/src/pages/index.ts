@@ -4,6 +4,7 @@ import "./agents.js";
 import "./teams.js";
 import "./projects.js";
 import "./members.js";
+import "./hosts.js";
 import "./credentials.js";
 import "./api-keys.js";
 import "./audit.js";

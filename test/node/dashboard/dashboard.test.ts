@@ -275,6 +275,28 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await shot("providers");
   });
 
+  it("enrolls a sandbox host with a one-time token and revokes it", async () => {
+    await open("Hosts");
+    await page.getByText("No hosts yet.").waitFor();
+    await page.locator("summary", { hasText: "Enroll a host" }).click();
+    await page.getByLabel("Pool").fill("default");
+    await page.getByRole("button", { name: "Enroll a host" }).click();
+    await expect.poll(() => dialog().getByRole("heading").textContent()).toBe("Enrollment token for pool default");
+    const token = await dialog().getByLabel("Secret value").inputValue();
+    expect(token).toMatch(/^pal_host_/);
+    await dialog().getByRole("button", { name: "Done, I saved it" }).click();
+    // The host uses the token once, as the sandbox host daemon does at its first start.
+    const enrolled = await api(edge, "POST", "/api/v1/hosts/enroll", token, { name: "rack-1", version: "0.1.0" });
+    expect(enrolled.status).toBe(201);
+    await page.reload();
+    await row("rack-1").waitFor();
+    expect(await row("rack-1").locator("td[data-label=Tunnel]").textContent()).toBe("offline");
+    await shot("hosts");
+    await row("rack-1").getByRole("button", { name: "Revoke" }).click();
+    await dialog().getByRole("button", { name: "Revoke" }).click();
+    await expect.poll(() => row("rack-1").locator("td[data-label=Status]").textContent()).toBe("revoked");
+  });
+
   it("creates an API key shown once, then a second org, and switches between orgs", async () => {
     await open("API keys");
     await page.getByText("New API key").click();
@@ -322,7 +344,7 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByText("You are signed out.").waitFor();
     await signIn(member);
-    expect(await nav("Audit").count()).toBe(0);
+    for (const section of ["Audit", "Credentials", "Providers"]) expect(await nav(section).count(), section).toBe(0);
 
     for (const [section, item] of [["Teams", "research"], ["Projects", "moonshot"], ["Agents", "scout"], ["Members", admin.email]] as const) {
       await open(section);
