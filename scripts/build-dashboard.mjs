@@ -83,9 +83,23 @@ function sync(dir, files) {
   }
 }
 
+/** Schema names the client source mentions as string literals ("TeamCreateSchema"): only those ship. */
+function referencedSchemaNames() {
+  const walk = (d) => readdirSync(d).flatMap((n) => (statSync(path.join(d, n)).isDirectory() ? walk(path.join(d, n)) : [path.join(d, n)]));
+  const names = new Set();
+  for (const file of walk(path.join(root, "dashboard/src")).filter((f) => f.endsWith(".ts"))) {
+    for (const m of readFileSync(file, "utf8").matchAll(/"([A-Z][A-Za-z0-9]*Schema)"/g)) names.add(m[1]);
+  }
+  return names;
+}
+
 /** Bundles the dashboard in memory: relative path -> bytes, plus the names of the JS and CSS files. */
 export async function bundleDashboard() {
-  const schemas = await schemaDocuments();
+  const all = await schemaDocuments();
+  const wanted = referencedSchemaNames();
+  const missing = [...wanted].filter((n) => !(n in all));
+  if (missing.length) throw new Error(`the dashboard names schemas that schema/ does not export: ${missing.join(", ")}`);
+  const schemas = Object.fromEntries(Object.entries(all).filter(([name]) => wanted.has(name)));
   const virtual = {
     name: "palisade-schemas",
     setup(b) {
