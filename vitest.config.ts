@@ -3,12 +3,16 @@
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
+import { buildDashboard } from "./scripts/build-dashboard.mjs";
 import { testSecrets } from "./test/support/secrets.js";
 
 // wrangler checks the required secrets exist; in tests they are the fixed test values.
 for (const [k, v] of Object.entries(testSecrets)) process.env[k] ??= v;
 
 export default defineConfig(async () => {
+  // The Worker's [assets] directory must exist before wrangler.toml is read; the build is fast
+  // and leaves unchanged files alone.
+  await buildDashboard({ quiet: true });
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "schema/migrations"));
   return {
     test: {

@@ -7,6 +7,7 @@ import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { buildDashboard } from "./build-dashboard.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const stateDir = path.join(root, ".wrangler/state");
@@ -84,6 +85,7 @@ async function seed(vars) {
 }
 
 const vars = ensureDevVars();
+await buildDashboard();
 migrate();
 const dev = spawn(
   process.execPath,

@@ -5,6 +5,7 @@ import type { AppEnv } from "./http/context.js";
 import { handleError } from "./http/errors.js";
 import { securityHeaders, traceId } from "./http/middleware.js";
 import { adminApi } from "./routes/admin/index.js";
+import { dashboardRoutes } from "./routes/dashboard/index.js";
 import { egressGateway } from "./routes/gateway/egress.js";
 import { agentGateway } from "./routes/gateway/index.js";
 import { llmGateway } from "./routes/gateway/llm.js";
@@ -25,5 +26,6 @@ export function buildApp() {
   app.route("/tunnel", tunnelRoute());
   app.route("/mcp", mcpGateway());
   app.get("/healthz", (c) => c.json({ ok: true }));
+  app.route("/", dashboardRoutes());
   return app;
 }

@@ -277,6 +277,20 @@ export class OrgData extends OrgScoped {
       .all();
   }
 
+  /** The active token prefix of each subject that has one (for list views), in chunks under D1's bound-parameter limit. */
+  async activeTokenPrefixes(kind: TokenKind, subjectIds: string[]): Promise<Map<string, string>> {
+    const prefixes = new Map<string, string>();
+    for (let i = 0; i < subjectIds.length; i += 90) {
+      const rows = await this.db
+        .select({ subjectId: tokens.subjectId, prefix: tokens.prefix })
+        .from(tokens)
+        .where(this.scope(tokens, eq(tokens.kind, kind), inArray(tokens.subjectId, subjectIds.slice(i, i + 90)), isNull(tokens.revokedAt)))
+        .all();
+      for (const r of rows) prefixes.set(r.subjectId, r.prefix);
+    }
+    return prefixes;
+  }
+
   /** Revokes every live token of the subjects; returns the revoked hashes (for cache eviction). */
   async revokeTokens(kind: TokenKind, subjectIds: string[]): Promise<string[]> {
     if (subjectIds.length === 0) return [];

@@ -1,0 +1,393 @@
+// End-to-end: the dashboard in headless Chromium against a real `wrangler dev`. An admin signs
+// in, creates a team, a project and an agent (token shown once and copied), rotates and revokes
+// the token, changes autonomy, adds a subagent and filters the audit; a plain member then sees
+// no admin actions and the server refuses them anyway. Screenshots go to test/artifacts/.
+import { mkdirSync } from "node:fs";
+import path from "node:path";
+import type { Page } from "playwright-core";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type Browser, type Edge, api, launchBrowser, startEdge } from "./edge.js";
+
+const ARTIFACTS = path.resolve(import.meta.dirname, "../../artifacts/dashboard");
+const admin = { email: "admin@e2e.palisade.test", password: "correct-horse-battery" };
+const member = { email: "member@e2e.palisade.test", password: "member-password-1" };
+
+let edge: Edge;
+let browser: Browser;
+let page: Page;
+let orgId = "";
+const problems: string[] = [];
+
+const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+const nav = (name: string) => page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name, exact: true });
+const exactly = (text: string) => new RegExp(`^${text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}$`);
+/** The table row whose first cell (the item's name) reads exactly `text`. */
+const row = (text: string) => page.getByRole("row").filter({ has: page.locator("td:first-child").filter({ hasText: exactly(text) }) });
+const dialog = () => page.getByRole("dialog");
+
+async function open(section: string) {
+  await nav(section).click();
+  await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe(section);
+  await page.locator("main#main:not([aria-busy])").waitFor();
+}
+
+async function signIn(who: { email: string; password: string }) {
+  await page.getByLabel("Email").fill(who.email);
+  await page.getByLabel("Password").fill(who.password);
+  // Keyboard submit, as a keyboard user would.
+  await page.getByLabel("Password").press("Enter");
+  await page.getByRole("button", { name: "Sign out" }).waitFor();
+}
+
+async function agentMe(token: string) {
+  const res = await fetch(`${edge.url}/agent/v1/me`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(10_000) });
+  return res.status;
+}
+
+/** Reads the token from the show-once dialog, copies it with the button, checks the clipboard. */
+async function takeToken(title: RegExp): Promise<string> {
+  await expect.poll(() => dialog().getByRole("heading").textContent()).toMatch(title);
+  const token = await dialog().getByLabel("Secret value").inputValue();
+  expect(token).toMatch(/^pal_agent_/);
+  await dialog().getByRole("button", { name: "Copy" }).click();
+  await dialog().getByText("Copied to the clipboard.").waitFor();
+  expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(token);
+  await dialog().getByRole("button", { name: "Done, I saved it" }).click();
+  await dialog().waitFor({ state: "detached" });
+  return token;
+}
+
+describe("dashboard in a real browser", { timeout: 120_000 }, () => {
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    edge = await startEdge();
+    const boot = await api(edge, "POST", "/api/v1/bootstrap", edge.bootstrapToken, { orgName: "E2E Org", ...admin });
+    expect(boot.status).toBe(201);
+    const body = boot.json as { orgId: string };
+    orgId = body.orgId;
+
+    browser = await launchBrowser();
+    await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: edge.url });
+    page = browser.context.pages()[0] ?? (await browser.context.newPage());
+    page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
+    page.on("console", (m) => {
+      // Refused API calls (400/401/403) are provoked on purpose in these flows; anything else is a problem.
+      if (m.type() === "error" && !/Failed to load resource: the server responded with a status of (400|401|403)/.test(m.text())) problems.push(m.text());
+    });
+  }, 180_000);
+
+  // A failing step leaves a screenshot of what the browser showed.
+  afterEach(async ({ task }) => {
+    if (task.result?.state === "fail" && page) await shot(`failed-${task.name.slice(0, 40).replace(/\W+/g, "-")}`).catch(() => {});
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await edge?.stop();
+  }, 30_000);
+
+  it("serves the shell with a strict CSP, refuses a wrong password with the API's message, then signs in", async () => {
+    const res = await page.goto(edge.url + "/", { waitUntil: "load" });
+    const csp = res?.headers()["content-security-policy"] ?? "";
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).not.toMatch(/unsafe/);
+    await page.getByRole("heading", { name: "Sign in" }).waitFor();
+    await shot("login");
+
+    await page.getByLabel("Email").fill(admin.email);
+    await page.getByLabel("Password").fill("not-the-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await expect.poll(() => page.getByRole("alert").textContent()).toBe("invalid email or password");
+
+    await page.getByLabel("Password").fill("");
+    await signIn(admin);
+    await page.getByRole("heading", { name: "E2E Org" }).waitFor();
+    await expect.poll(() => page.locator(".card").count()).toBeGreaterThanOrEqual(4);
+    await expect.poll(() => page.locator(".card", { hasText: "Members" }).locator(".card-value").textContent()).toBe("1");
+    await shot("overview");
+  });
+
+  it("adds a member, creates a team with them in it and a project", async () => {
+    await open("Members");
+    await page.getByText("New member").click();
+    await page.getByLabel("Email").fill(member.email);
+    await page.getByLabel("Role").selectOption("member");
+    await page.getByLabel("Password").fill(member.password);
+    await page.getByRole("button", { name: "Create member" }).click();
+    await row(member.email).waitFor();
+    await shot("members");
+
+    await open("Teams");
+    await page.getByText("No teams yet.").waitFor();
+    await page.getByText("New team").click();
+    // Client-side check from the shared schema before anything is sent.
+    await page.getByRole("button", { name: "Create team" }).click();
+    await expect.poll(() => page.locator(".field-error").first().textContent()).toBe("required");
+    await page.getByLabel("Name").fill("research");
+    await page.getByRole("button", { name: "Create team" }).click();
+    await row("research").waitFor();
+    await shot("teams");
+
+    await row("research").getByRole("button", { name: "People" }).click();
+    await dialog().getByText("Nobody in this team yet.").waitFor();
+    const who = dialog().getByLabel("Member");
+    await expect.poll(() => who.locator("option", { hasText: member.email }).count()).toBe(1);
+    await who.selectOption({ label: member.email });
+    await dialog().getByLabel("Role").selectOption("member");
+    await dialog().getByRole("button", { name: "Add to team" }).click();
+    await dialog().getByRole("cell", { name: member.email }).waitFor();
+    await shot("team-people");
+    await dialog().getByRole("button", { name: "Close" }).click();
+    await dialog().waitFor({ state: "detached" });
+
+    await open("Projects");
+    await page.getByText("New project").click();
+    await page.getByLabel("Name").fill("moonshot");
+    const team = page.getByLabel("Team");
+    await expect.poll(() => team.locator("option", { hasText: "research" }).count()).toBe(1);
+    await team.selectOption({ label: "research" });
+    await page.getByRole("button", { name: "Create project" }).click();
+    await row("moonshot").waitFor();
+    await shot("projects");
+  });
+
+  let firstToken = "";
+  it("creates an agent and shows its token once, with a working copy button", async () => {
+    await open("Agents");
+    await page.getByText("No agents yet.").waitFor();
+    await page.getByText("New agent").click();
+    await page.getByLabel("Name").fill("scout");
+    await expect.poll(() => page.getByLabel("Team").locator("option", { hasText: "research" }).count()).toBe(1);
+    await page.getByLabel("Team").selectOption({ label: "research" });
+    await page.getByLabel("Autonomy").fill("3");
+    await page.getByRole("button", { name: "Create agent" }).click();
+    firstToken = await takeToken(/Token for scout/);
+    expect(await agentMe(firstToken)).toBe(200);
+
+    await row("scout").waitFor();
+    expect(await row("scout").textContent()).toContain(`${firstToken.slice(0, "pal_agent_".length + 6)}…`);
+    // Shown once: after a reload the page holds only the prefix, never the token.
+    await page.reload();
+    await row("scout").waitFor();
+    expect(await page.content()).not.toContain(firstToken);
+    await shot("agents");
+  });
+
+  it("rotates and then revokes the agent's token", async () => {
+    await row("scout").getByRole("button", { name: "Rotate token" }).click();
+    await dialog().getByRole("button", { name: "Rotate token" }).click();
+    const rotated = await takeToken(/New token for scout/);
+    expect(rotated).not.toBe(firstToken);
+    expect(await agentMe(firstToken)).toBe(401);
+    expect(await agentMe(rotated)).toBe(200);
+
+    await row("scout").getByRole("button", { name: "Revoke token" }).waitFor();
+    await row("scout").getByRole("button", { name: "Revoke token" }).click();
+    await dialog().getByRole("button", { name: "Revoke token" }).click();
+    await row("scout").getByText("no active token").waitFor();
+    expect(await agentMe(rotated)).toBe(401);
+  });
+
+  it("changes autonomy and adds a subagent, showing the API's refusal when it asks for too much", async () => {
+    await row("scout").getByRole("button", { name: "Edit" }).click();
+    await dialog().getByLabel("Autonomy").fill("2");
+    await dialog().getByRole("button", { name: "Save" }).click();
+    await dialog().waitFor({ state: "detached" });
+    await expect.poll(() => row("scout").locator("td[data-label=Autonomy]").textContent()).toBe("2");
+    // Saving one field leaves the others alone (the team choice loads asynchronously).
+    await expect.poll(() => row("scout").locator("td[data-label=Team]").textContent()).toBe("research");
+
+    await row("scout").getByRole("button", { name: "Add subagent" }).click();
+    await dialog().getByLabel("Name").fill("scout-helper");
+    await dialog().getByLabel("Autonomy").fill("5");
+    await dialog().getByRole("button", { name: "Create subagent" }).click();
+    await expect.poll(() => dialog().getByRole("alert").textContent()).toBe("autonomy: cannot exceed the parent's");
+    await dialog().getByLabel("Autonomy").fill("1");
+    await dialog().getByRole("button", { name: "Create subagent" }).click();
+    const sub = await takeToken(/Token for scout-helper/);
+    expect(await agentMe(sub)).toBe(200);
+    await row("scout-helper").waitFor();
+    await shot("agents-after");
+  });
+
+  it("filters the audit and pages through it", async () => {
+    await open("Audit");
+    await page.getByRole("table").waitFor();
+    await page.getByLabel("Action").fill("agent.token.rotate");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect.poll(() => page.url()).toContain("action=agent.token.rotate");
+    await expect.poll(() => page.locator("td[data-label=Action]").allTextContents()).toEqual(["agent.token.rotate"]);
+    await shot("audit-filtered");
+
+    await page.getByRole("button", { name: "Clear" }).click();
+    await expect.poll(() => page.url()).not.toContain("action=");
+    await page.getByLabel("Per page").fill("2");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect.poll(() => page.locator("tbody tr").count()).toBe(2);
+    const first = await page.locator("td[data-label=Action]").allTextContents();
+    const firstTimes = await page.locator("td[data-label=Time] time").evaluateAll((els) => els.map((e) => e.getAttribute("datetime")));
+    await page.getByRole("button", { name: "Next page" }).click();
+    await expect.poll(() => page.url()).toContain("cursor=");
+    await page.getByRole("button", { name: "Previous page" }).waitFor();
+    await expect.poll(() => page.locator("tbody tr").count()).toBe(2);
+    const second = await page.locator("td[data-label=Action]").allTextContents();
+    // Oldest first: the next page starts where the first one ended.
+    expect([...first, ...second].slice(0, 2)).toEqual(first);
+    const secondTimes = await page.locator("td[data-label=Time] time").evaluateAll((els) => els.map((e) => e.getAttribute("datetime")));
+    expect(String(secondTimes[0]) >= String(firstTimes[1])).toBe(true);
+    await page.getByRole("button", { name: "Previous page" }).click();
+    await expect.poll(() => page.locator("td[data-label=Action]").allTextContents()).toEqual(first);
+    await shot("audit");
+  });
+
+  it("stores a credential write-only, changes how it is sent, and adds a provider that uses it", async () => {
+    const secret = "sk-e2e-secret-value-0123456789";
+    await open("Credentials");
+    await page.getByText("No credentials yet.").waitFor();
+    await page.getByText("New credential").click();
+    await page.getByLabel("Name", { exact: true }).fill("openai-key");
+    await page.getByLabel("Secret").fill(secret);
+    await page.getByRole("combobox", { name: "Send it as" }).selectOption("bearer");
+    await page.getByRole("button", { name: "Create credential" }).click();
+    await row("openai-key").waitFor();
+    expect(await row("openai-key").locator("td[data-label='Sent as']").textContent()).toBe("bearer");
+    expect(await page.content()).not.toContain(secret);
+
+    await row("openai-key").getByRole("button", { name: "Edit" }).click();
+    await dialog().getByRole("combobox", { name: "Send it as" }).selectOption("header");
+    await dialog().getByLabel("Header name").fill("x-api-key");
+    await dialog().getByRole("button", { name: "Save" }).click();
+    await dialog().waitFor({ state: "detached" });
+    await expect.poll(() => row("openai-key").locator("td[data-label='Sent as']").textContent()).toBe("header x-api-key");
+    await shot("credentials");
+
+    await open("Providers");
+    await page.getByText("New provider").click();
+    await page.getByLabel("Name").fill("OpenAI");
+    await page.getByLabel("Kind").selectOption("openai");
+    await page.getByLabel("Base url").fill("https://api.openai.com/v1");
+    const credential = page.getByLabel("Credential");
+    await expect.poll(() => credential.locator("option", { hasText: "openai-key" }).count()).toBe(1);
+    await credential.selectOption({ label: "openai-key" });
+    await page.getByRole("button", { name: "Create provider" }).click();
+    await row("OpenAI").waitFor();
+    expect(await row("OpenAI").locator("td[data-label=Credential]").textContent()).toBe("openai-key");
+    await shot("providers");
+  });
+
+  it("enrolls a sandbox host with a one-time token and revokes it", async () => {
+    await open("Hosts");
+    await page.getByText("No hosts yet.").waitFor();
+    await page.locator("summary", { hasText: "Enroll a host" }).click();
+    await page.getByLabel("Pool").fill("default");
+    await page.getByRole("button", { name: "Enroll a host" }).click();
+    await expect.poll(() => dialog().getByRole("heading").textContent()).toBe("Enrollment token for pool default");
+    const token = await dialog().getByLabel("Secret value").inputValue();
+    expect(token).toMatch(/^pal_host_/);
+    await dialog().getByRole("button", { name: "Done, I saved it" }).click();
+    // The host uses the token once, as the sandbox host daemon does at its first start.
+    const enrolled = await api(edge, "POST", "/api/v1/hosts/enroll", token, { name: "rack-1", version: "0.1.0" });
+    expect(enrolled.status).toBe(201);
+    await page.reload();
+    await row("rack-1").waitFor();
+    expect(await row("rack-1").locator("td[data-label=Tunnel]").textContent()).toBe("offline");
+    await shot("hosts");
+    await row("rack-1").getByRole("button", { name: "Revoke" }).click();
+    await dialog().getByRole("button", { name: "Revoke" }).click();
+    await expect.poll(() => row("rack-1").locator("td[data-label=Status]").textContent()).toBe("revoked");
+  });
+
+  it("creates an API key shown once, then a second org, and switches between orgs", async () => {
+    await open("API keys");
+    await page.getByText("New API key").click();
+    await page.getByLabel("Name").fill("ci");
+    await page.getByRole("button", { name: "Create API key" }).click();
+    await expect.poll(() => dialog().getByRole("heading").textContent()).toMatch(/API key ci/);
+    const key = await dialog().getByLabel("Secret value").inputValue();
+    expect(key).toMatch(/^pal_admin_/);
+    await dialog().getByRole("button", { name: "Done, I saved it" }).click();
+    await row("ci").waitFor();
+    expect(await page.content()).not.toContain(key);
+    // The key works against the admin API, for this org only.
+    expect((await api(edge, "GET", `/api/v1/orgs/${orgId}/agents`, key)).status).toBe(200);
+    await shot("api-keys");
+
+    await open("Organizations");
+    await page.getByText("New organization").click();
+    await page.locator("details", { hasText: "New organization" }).getByLabel("Name").fill("Second Org");
+    await page.getByRole("button", { name: "Create organization" }).click();
+    await page.getByRole("heading", { name: "Second Org" }).waitFor();
+    expect(await page.getByLabel("Organization").locator("option:checked").textContent()).toBe("Second Org (owner)");
+    await open("Agents");
+    await page.getByText("No agents yet.").waitFor();
+    await page.getByLabel("Organization").selectOption({ label: "E2E Org (owner)" });
+    await row("scout").waitFor();
+  });
+
+  it("works on a narrow screen: the menu opens the navigation and tables stack", async () => {
+    await page.setViewportSize({ width: 390, height: 844 });
+    try {
+      const menu = page.getByRole("button", { name: "Menu" });
+      expect(await nav("Agents").isVisible()).toBe(false);
+      await menu.click();
+      expect(await menu.getAttribute("aria-expanded")).toBe("true");
+      await open("Agents");
+      await row("scout").waitFor();
+      expect(await page.locator("thead").isVisible()).toBe(false);
+      await shot("agents-narrow");
+    } finally {
+      await page.setViewportSize({ width: 1280, height: 800 });
+    }
+  });
+
+  it("shows a member no admin actions, and the server refuses them anyway", async () => {
+    await page.getByRole("button", { name: "Sign out" }).click();
+    await page.getByText("You are signed out.").waitFor();
+    await signIn(member);
+    for (const section of ["Audit", "Credentials", "Providers"]) expect(await nav(section).count(), section).toBe(0);
+
+    for (const [section, item] of [["Teams", "research"], ["Projects", "moonshot"], ["Agents", "scout"], ["Members", admin.email]] as const) {
+      await open(section);
+      await row(item).first().waitFor();
+      expect(await page.locator("details.create").count(), section).toBe(0);
+      for (const name of ["Edit", "Delete", "Remove", "Rotate token", "Revoke token", "Add subagent", "Revoke"]) {
+        expect(await page.getByRole("button", { name, exact: true }).count(), `${section}: ${name}`).toBe(0);
+      }
+    }
+    await shot("member-agents");
+
+    // The member can see who is in their team, but gets no add or remove controls.
+    await open("Teams");
+    await row("research").getByRole("button", { name: "People" }).click();
+    await dialog().getByRole("cell", { name: member.email }).waitFor();
+    expect(await dialog().getByRole("button", { name: "Remove" }).count()).toBe(0);
+    expect(await dialog().getByRole("button", { name: "Add to team" }).count()).toBe(0);
+    await dialog().getByRole("button", { name: "Close" }).click();
+
+    // Typing the audit address does not open it either.
+    await page.goto(`${edge.url}/#/${orgId}/audit`);
+    await page.getByRole("heading", { name: "E2E Org" }).waitFor();
+
+    // The server refuses the same actions from this session, CSRF header and all.
+    const refused = await page.evaluate(async (org) => {
+      const csrf = document.cookie.split("; ").find((c) => c.startsWith("__Host-pal_csrf="))?.split("=")[1] ?? "";
+      const send = async (method: string, p: string, body?: unknown) => {
+        const r = await fetch(`/api/v1/orgs/${org}${p}`, {
+          method,
+          headers: { "content-type": "application/json", "x-csrf-token": csrf },
+          body: body === undefined ? undefined : JSON.stringify(body),
+        });
+        return { status: r.status, body: await r.json() };
+      };
+      return [await send("POST", "/teams", { name: "sneaky" }), await send("GET", "/audit")];
+    }, orgId);
+    for (const r of refused) {
+      expect(r.status).toBe(403);
+      expect(r.body.error.code).toBe("forbidden");
+    }
+  });
+
+  it("saw no CSP violation, script error or unexpected console error", () => {
+    expect(problems).toEqual([]);
+  });
+});
