@@ -6,7 +6,7 @@ import { constants } from "node:os";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { agentEnv, copyCaToWorkspace } from "../daemon/manager.js";
+import { agentEnv, caBindable, copyCaToWorkspace } from "../daemon/manager.js";
 import { defaultStateDir, prepareRuntime } from "../daemon/state.js";
 import { proxyEnv, type SandboxProxy, startSandboxProxy } from "../proxy/proxy.js";
 import { createDriver, DRIVER_NAMES } from "../sandbox/index.js";
@@ -134,7 +134,8 @@ export async function sandboxRun(argv: string[], io: { stdout: NodeJS.WritableSt
     governed = { edge, token, agentId: check.agent.id };
   }
   const rt = governed ? await prepareRuntime(o["state-dir"] ?? defaultStateDir(io.env ?? process.env)) : undefined;
-  const driver = createDriver(o.driver, rt ? { bwrap: { extraReadOnly: [rt.trustCert] } } : {});
+  const bindCa = rt !== undefined && caBindable(o.driver, rt.trustCert);
+  const driver = createDriver(o.driver, rt && bindCa ? { bwrap: { extraReadOnly: [rt.trustCert] } } : {});
   const avail = await driver.available();
   if (!avail.ok) {
     io.stderr.write(`palisade: the ${o.driver} sandbox is unavailable: ${avail.reason}\n`);
@@ -153,7 +154,7 @@ export async function sandboxRun(argv: string[], io: { stdout: NodeJS.WritableSt
       if (process.getuid?.() === 0) await chown(proxyDir, 65534, 65534);
       proxySocket = path.join(proxyDir, "proxy.sock");
       proxy = await startSandboxProxy({ edgeUrl: governed.edge, agentToken: governed.token, ca: rt.ca, listen: { socketPath: proxySocket }, log: () => undefined });
-      const caPath = o.driver === "bwrap" ? rt.trustCert : await copyCaToWorkspace(workspaceDir, rt.ca.certPem);
+      const caPath = bindCa ? rt.trustCert : await copyCaToWorkspace(workspaceDir, rt.ca.certPem);
       env = { ...agentEnv(governed.edge, governed.token), ...env, ...proxyEnv(`http://127.0.0.1:${PROXY_BRIDGE_PORT}`, caPath) };
     }
     const spec: SandboxSpec = {

@@ -3,7 +3,7 @@ import { createDriver, type DriverName } from "../sandbox/index.js";
 import type { SandboxDriver } from "../sandbox/types.js";
 import { TunnelClient } from "../tunnel/client.js";
 import type { SandboxStatus } from "../../../schema/tunnel.js";
-import { type DaemonLog, SandboxManager } from "./manager.js";
+import { caBindable, type DaemonLog, SandboxManager } from "./manager.js";
 import { prepareRuntime, readHostState } from "./state.js";
 
 export const DAEMON_VERSION = "palisade-host/0.1.0";
@@ -72,8 +72,9 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
   const state = await readHostState(opts.stateDir);
   const rt = await prepareRuntime(opts.stateDir);
   const driverName = opts.driverInstance?.name ?? opts.driver ?? "bwrap";
+  const bindCa = caBindable(driverName, rt.trustCert);
   const driver =
-    opts.driverInstance ?? createDriver(opts.driver ?? "bwrap", { bwrap: { runAs: BWRAP_RUN_AS, extraReadOnly: [rt.trustCert] } });
+    opts.driverInstance ?? createDriver(opts.driver ?? "bwrap", { bwrap: { runAs: BWRAP_RUN_AS, extraReadOnly: bindCa ? [rt.trustCert] : [] } });
   const avail = await driver.available();
   if (!avail.ok) throw new DaemonStartError(`the ${driverName} sandbox driver is unavailable: ${avail.reason ?? "unknown reason"}`);
   let client: TunnelClient | undefined;
@@ -82,9 +83,9 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
     edgeUrl: state.edgeUrl,
     driver,
     ca: rt.ca,
-    // bwrap binds the trust file at the same path; other drivers see it only if they bind it too.
+    // bwrap binds the trust file at the same path; otherwise each workspace gets a copy.
     caPathInside: rt.trustCert,
-    caInWorkspace: driverName !== "bwrap",
+    caInWorkspace: !bindCa,
     workspacesDir: rt.workspaces,
     sandboxesDir: rt.sandboxes,
     sandboxOwner: driverName === "oci" ? OCI_HOST_UID : BWRAP_RUN_AS,

@@ -49,6 +49,14 @@ export function agentEnv(edgeUrl: string, agentToken: string): Record<string, st
   };
 }
 
+/** Paths bwrap mounts over inside a sandbox: a read-only bind of a host file below them would be hidden. */
+const SHADOWED_INSIDE = ["/tmp/", "/dev/", "/proc/", "/workspace/", "/run/palisade/"];
+
+/** Whether the host's CA certificate can be bound at its own path inside a sandbox of this driver. */
+export function caBindable(driverName: string, certPath: string): boolean {
+  return driverName === "bwrap" && !SHADOWED_INSIDE.some((p) => certPath.startsWith(p));
+}
+
 /** Writes the CA certificate to <workspace>/.palisade/ca-cert.pem; returns its path inside the sandbox. */
 export async function copyCaToWorkspace(workspace: string, certPem: string): Promise<string> {
   await mkdir(path.join(workspace, ".palisade"), { recursive: true });
@@ -243,8 +251,7 @@ export class SandboxManager implements CommandHandler {
   #terminate(run: Running, reason: string, graceMs: number): void {
     run.endReason ??= reason;
     if (graceMs <= 0) return run.handle.kill("SIGKILL");
-    run.handle.kill("SIGTERM");
-    setTimeout(() => run.handle.kill("SIGKILL"), graceMs).unref();
+    run.handle.kill("SIGTERM", graceMs);
   }
 
   #get(id: string): Running {
