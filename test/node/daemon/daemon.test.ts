@@ -169,14 +169,32 @@ describe.skipIf(!availability.ok)("host daemon", { timeout: 30_000 }, () => {
     expect(edge.direct).toContainEqual({ target: "/agent/v1/me", method: "GET", agentAuth: true });
   });
 
-  it("keeps statuses while the tunnel is down and delivers them after the reconnect", async () => {
-    const cmd = startCmd(["/bin/sh", "-c", "sleep 0.5; echo done-offline"]);
+  it("keeps statuses while the tunnel is down and delivers them, in order, after the reconnect", async () => {
+    const cmd = startCmd(["/bin/sh", "-c", "sleep 0.3; echo done-offline"]);
     await run(cmd);
     await edge.waitStatus((s) => s.sandboxId === cmd.sandboxId && s.state === "running");
+    edge.tunnelOpen = false;
     edge.dropTunnel();
+    // The sandbox ends while the edge is unreachable: its status waits in the outbox.
+    while (daemon.manager.size > 0 || daemon.outbox.pending === 0) await new Promise((r) => setTimeout(r, 20));
+    expect(edge.statuses.some((s) => s.sandboxId === cmd.sandboxId && s.state === "exited")).toBe(false);
+    edge.tunnelOpen = true;
     const end = await exited(cmd.sandboxId);
     expect(end).toMatchObject({ state: "exited", exitCode: 0, output: "done-offline\n" });
-    expect(daemon.client.connected).toBe(true);
+    expect(daemon.outbox.pending).toBe(0);
+    expect(edge.statuses.filter((s) => s.sandboxId === cmd.sandboxId).map((s) => s.state)).toEqual(["starting", "running", "exited"]);
+  });
+
+  it("counts proxied requests as activity for the idle timeout", async () => {
+    // No output at all for ~2.5 s, but a request through the proxy every 200 ms.
+    const script = `use IO::Socket::INET; my ($h, $p) = $ENV{HTTP_PROXY} =~ m{^http://([^:]+):(\\d+)};
+      for (1..12) { my $s = IO::Socket::INET->new(PeerAddr => $h, PeerPort => $p, Proto => "tcp", Timeout => 5) or exit 9;
+        print $s "GET http://allowed.test/busy HTTP/1.0\\r\\n\\r\\n"; my $l = <$s>; close $s; select(undef, undef, undef, 0.2) }`;
+    const cmd = startCmd(["/usr/bin/perl", "-e", script], { idleTimeoutMs: 1000 });
+    await run(cmd);
+    const end = await exited(cmd.sandboxId);
+    expect(end).toMatchObject({ state: "exited", exitCode: 0, output: "" });
+    expect(end.reason).toBeUndefined();
   });
 
   it("stops every sandbox when the daemon stops", async () => {

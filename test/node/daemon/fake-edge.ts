@@ -34,6 +34,8 @@ export interface FakeEdge {
   waitStatus(pred: (s: SandboxStatus) => boolean): Promise<SandboxStatus>;
   /** Drops the current tunnel connection (the host reconnects). */
   dropTunnel(): void;
+  /** While false, tunnel upgrades are refused with 503 (an edge that is down). */
+  tunnelOpen: boolean;
   close(): Promise<void>;
 }
 
@@ -57,6 +59,7 @@ export async function startEdge(): Promise<FakeEdge> {
     direct: [],
     enrollments: 0,
     agentsCreated: 0,
+    tunnelOpen: true,
     mux: () => (current ? current.ready : new Promise((resolve) => readyWaiters.push(resolve))),
     waitStatus: (pred) => {
       const hit = statuses.find(pred);
@@ -123,6 +126,10 @@ export async function startEdge(): Promise<FakeEdge> {
   });
   const wss = new WebSocketServer({ noServer: true, perMessageDeflate: false });
   server.on("upgrade", (req, socket, head) => {
+    if (!edge.tunnelOpen) {
+      socket.end("HTTP/1.1 503 Service Unavailable\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+      return;
+    }
     if (req.url !== "/tunnel" || req.headers.authorization !== `Bearer ${HOST_CREDENTIAL}`) {
       socket.end("HTTP/1.1 401 Unauthorized\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
       return;
