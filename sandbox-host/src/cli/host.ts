@@ -9,6 +9,7 @@ import type { Io } from "./io.js";
 
 export const HOST_USAGE = `usage:
   palisade host enroll --edge URL --token pal_host_… [--name NAME] [--state-dir DIR] [--force]
+      (the token may come from $PALISADE_HOST_TOKEN instead, to keep it off the command line)
   palisade host run [--state-dir DIR] [--driver bwrap|oci]
 The state dir defaults to $PALISADE_HOST_STATE, else ~/.palisade (/var/lib/palisade for root).`;
 
@@ -33,18 +34,19 @@ export async function hostEnroll(argv: string[], io: Io): Promise<number> {
     return usage(io, e instanceof Error ? e.message : String(e));
   }
   if (!values.edge || !edgeUrl.safeParse(values.edge).success) return usage(io, "--edge must be the edge's http(s) URL");
+  const token = values.token ?? (io.env ?? process.env).PALISADE_HOST_TOKEN;
   // Checked by shape only, so a wrong kind of token is named without echoing it.
-  if (!values.token || !values.token.startsWith("pal_host_") || values.token.startsWith("pal_hostkey_")) return usage(io, "--token must be a pal_host_ enrollment token");
+  if (!token || !token.startsWith("pal_host_") || token.startsWith("pal_hostkey_")) return usage(io, "--token must be a pal_host_ enrollment token");
   const name = values.name ?? os.hostname();
   if (name.trim().length === 0 || name.length > 120) return usage(io, "--name must be 1 to 120 characters");
-  const dir = values["state-dir"] ?? defaultStateDir();
+  const dir = values["state-dir"] ?? defaultStateDir(io.env ?? process.env);
   if (!values.force && (await hostStateExists(dir))) {
     io.stderr.write(`palisade: this host is already enrolled (${dir}/host.json); use --force to replace it\n`);
     return 1;
   }
   try {
     const edge = values.edge.replace(/\/+$/, "");
-    const r = await enroll(edge, values.token, name, DAEMON_VERSION);
+    const r = await enroll(edge, token, name, DAEMON_VERSION);
     const file = await writeHostState(dir, { edgeUrl: edge, hostId: r.hostId, orgId: r.orgId, pool: r.pool, name, credential: r.credential, enrolledAt: new Date().toISOString() });
     io.stdout.write(`enrolled host ${r.hostId} in pool ${r.pool} (org ${r.orgId}); credential stored in ${file}\n`);
     return 0;
@@ -70,7 +72,7 @@ export async function hostRun(argv: string[], io: Io, signals: NodeJS.EventEmitt
     io.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`);
   let daemon;
   try {
-    daemon = await startHostDaemon({ stateDir: values["state-dir"] ?? defaultStateDir(), driver: driver.data, log });
+    daemon = await startHostDaemon({ stateDir: values["state-dir"] ?? defaultStateDir(io.env ?? process.env), driver: driver.data, log });
   } catch (e) {
     if (e instanceof StateError || e instanceof DaemonStartError) {
       io.stderr.write(`palisade: ${e.message}\n`);

@@ -6,7 +6,7 @@ import { constants } from "node:os";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { agentEnv, caBindable, copyCaToWorkspace } from "../daemon/manager.js";
+import { agentEnv, caBindable, copyCaToWorkspace, sandboxHostOwner } from "../daemon/manager.js";
 import { defaultStateDir, prepareRuntime } from "../daemon/state.js";
 import { proxyEnv, type SandboxProxy, startSandboxProxy } from "../proxy/proxy.js";
 import { createDriver, DRIVER_NAMES } from "../sandbox/index.js";
@@ -151,7 +151,8 @@ export async function sandboxRun(argv: string[], io: { stdout: NodeJS.WritableSt
     if (governed && rt) {
       // One proxy for this sandbox, on a socket in a dir only the sandbox's host uid may enter.
       proxyDir = await mkdtemp(path.join(os.tmpdir(), "palisade-proxy-"));
-      if (process.getuid?.() === 0) await chown(proxyDir, 65534, 65534);
+      const owner = sandboxHostOwner(o.driver);
+      if (process.getuid?.() === 0) await chown(proxyDir, owner.uid, owner.gid);
       proxySocket = path.join(proxyDir, "proxy.sock");
       proxy = await startSandboxProxy({ edgeUrl: governed.edge, agentToken: governed.token, ca: rt.ca, listen: { socketPath: proxySocket }, log: () => undefined });
       const caPath = bindCa ? rt.trustCert : await copyCaToWorkspace(workspaceDir, rt.ca.certPem);

@@ -3,16 +3,12 @@ import { createDriver, type DriverName } from "../sandbox/index.js";
 import type { SandboxDriver } from "../sandbox/types.js";
 import { TunnelClient } from "../tunnel/client.js";
 import type { SandboxStatus } from "../../../schema/tunnel.js";
-import { caBindable, type DaemonLog, SandboxManager } from "./manager.js";
+import { caBindable, type DaemonLog, SandboxManager, sandboxHostOwner } from "./manager.js";
 import { prepareRuntime, readHostState } from "./state.js";
 
 export const DAEMON_VERSION = "palisade-host/0.1.0";
 /** Undelivered statuses kept while the link is down; the oldest go first beyond this. */
 const MAX_PENDING_STATUSES = 10_000;
-/** Host uid the bwrap driver drops to (its default), which must own each sandbox's dir. */
-const BWRAP_RUN_AS = { uid: 65534, gid: 65534 };
-/** The oci driver's sandbox user on the host: hostIdBase (1,000,000) + uid 1000 inside. */
-const OCI_HOST_UID = { uid: 1_001_000, gid: 1_001_000 };
 
 /** Sends statuses in order; what cannot be sent now (link down) waits for the next connection. */
 export class StatusOutbox {
@@ -74,7 +70,7 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
   const driverName = opts.driverInstance?.name ?? opts.driver ?? "bwrap";
   const bindCa = caBindable(driverName, rt.trustCert);
   const driver =
-    opts.driverInstance ?? createDriver(opts.driver ?? "bwrap", { bwrap: { runAs: BWRAP_RUN_AS, extraReadOnly: bindCa ? [rt.trustCert] : [] } });
+    opts.driverInstance ?? createDriver(opts.driver ?? "bwrap", { bwrap: { runAs: sandboxHostOwner("bwrap"), extraReadOnly: bindCa ? [rt.trustCert] : [] } });
   const avail = await driver.available();
   if (!avail.ok) throw new DaemonStartError(`the ${driverName} sandbox driver is unavailable: ${avail.reason ?? "unknown reason"}`);
   let client: TunnelClient | undefined;
@@ -88,7 +84,7 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
     caInWorkspace: !bindCa,
     workspacesDir: rt.workspaces,
     sandboxesDir: rt.sandboxes,
-    sandboxOwner: driverName === "oci" ? OCI_HOST_UID : BWRAP_RUN_AS,
+    sandboxOwner: sandboxHostOwner(driverName),
     report: (s) => outbox.push(s),
     log,
     ...(opts.defaultIdleTimeoutMs === undefined ? {} : { defaultIdleTimeoutMs: opts.defaultIdleTimeoutMs }),

@@ -49,6 +49,14 @@ export function agentEnv(edgeUrl: string, agentToken: string): Record<string, st
   };
 }
 
+/**
+ * Host uid/gid a sandbox of this driver runs as: bwrap drops to nobody (its default runAs), oci maps
+ * uid 1000 inside to hostIdBase (1,000,000) + 1000. Its per-sandbox dir is handed to that uid.
+ */
+export function sandboxHostOwner(driverName: string): { uid: number; gid: number } {
+  return driverName === "oci" ? { uid: 1_001_000, gid: 1_001_000 } : { uid: 65534, gid: 65534 };
+}
+
 /** Paths bwrap mounts over inside a sandbox: a read-only bind of a host file below them would be hidden. */
 const SHADOWED_INSIDE = ["/tmp/", "/dev/", "/proc/", "/workspace/", "/run/palisade/"];
 

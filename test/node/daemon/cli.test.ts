@@ -113,6 +113,9 @@ describe("palisade host enroll", () => {
     // The one-time token is spent at the edge; --force asks again and is refused.
     expect(await cli(["host", "enroll", "--edge", edge.url, "--token", ENROLL_TOKEN, "--state-dir", dir, "--force"])).toMatchObject({ code: 1 });
     expect(JSON.parse(await readFile(path.join(dir, "host.json"), "utf8"))).toMatchObject({ credential: HOST_CREDENTIAL });
+    // The token may come from the environment (off the command line); this spent one is refused by the edge.
+    const fromEnv = await cli(["host", "enroll", "--edge", edge.url, "--state-dir", await tempDir()], { PALISADE_HOST_TOKEN: ENROLL_TOKEN });
+    expect(fromEnv).toMatchObject({ code: 1, stderr: expect.stringMatching(/enrollment refused/) });
   });
 
   it("host run refuses to start on a host that is not enrolled, or whose host.json others can read", async () => {

@@ -138,7 +138,7 @@ describe.skipIf(!availability.ok)("host daemon", { timeout: 30_000 }, () => {
   it("sends egress through the proxy to the edge's /egress with the agent token; denied answers come back as 403", async () => {
     const script = `use IO::Socket::INET;
       my ($h, $p) = $ENV{HTTP_PROXY} =~ m{^http://([^:]+):(\\d+)} or die "no proxy";
-      for my $t ("http://allowed.test/x?y=1", "http://denied.test/") {
+      for my $t ("http://allowed.test/x?y=1", "http://denied.test/", "${edge.url}/agent/v1/me") {
         my $s = IO::Socket::INET->new(PeerAddr => $h, PeerPort => $p, Proto => "tcp", Timeout => 5) or die "connect: $!";
         print $s "GET $t HTTP/1.0\\r\\nHost: x\\r\\nAuthorization: Bearer forged\\r\\n\\r\\n";
         my $line = <$s>; print "$t $line";
@@ -151,6 +151,10 @@ describe.skipIf(!availability.ok)("host daemon", { timeout: 30_000 }, () => {
     expect(end.exitCode).toBe(0);
     expect(end.output).toMatch(/http:\/\/allowed\.test\/x\?y=1 HTTP\/1\.1 200/);
     expect(end.output).toMatch(/http:\/\/denied\.test\/ HTTP\/1\.1 403/);
+    // The edge's own API is reached directly (not as egress), with the agent token.
+    expect(end.output).toContain(`${edge.url}/agent/v1/me HTTP/1.1 200`);
+    expect(edge.egress.some((e) => e.target.includes("/agent/v1/me"))).toBe(false);
+    expect(edge.direct).toContainEqual({ target: "/agent/v1/me", method: "GET", agentAuth: true });
     expect(end.output).toContain("direct: refused");
     expect(end.output).toContain(`key: set ${edge.url}/llm/openai/v1`);
     // The sandbox's own Authorization header is replaced by the agent token.
