@@ -4,7 +4,7 @@
 // ECDSA P-256 (generation and signing take milliseconds, unlike pure-JS RSA in node-forge),
 // and it is typed and maintained. It needs a Reflect metadata polyfill, imported here.
 import "reflect-metadata";
-import { randomBytes, type webcrypto as nodeWebcrypto } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { isIP } from "node:net";
 import os from "node:os";
@@ -15,9 +15,6 @@ import * as x509 from "@peculiar/x509";
 // Node 20 exposes WebCrypto as globalThis.crypto.
 const webcrypto = globalThis.crypto;
 x509.cryptoProvider.set(webcrypto);
-
-type CryptoKey = nodeWebcrypto.CryptoKey;
-type CryptoKeyPair = nodeWebcrypto.CryptoKeyPair;
 
 const ALG = { name: "ECDSA", namedCurve: "P-256", hash: "SHA-256" } as const;
 const CA_CERT_FILE = "ca-cert.pem";
