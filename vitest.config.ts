@@ -23,6 +23,7 @@ export default defineConfig(async () => {
                   ALLOW_PRIVATE_UPSTREAMS: "true",
                   TEST_MIGRATIONS: migrations,
                   TEST_TARGET_URL: inject("targetUrl"),
+                  TEST_FAKE_LLM_URL: inject("fakeLlmUrl"),
                 },
               },
             })),

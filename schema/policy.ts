@@ -1,6 +1,7 @@
 // Zod schemas of a policy document (egress rules, PII, models, tools, autonomy gate), shared by the API, dashboard and tests.
 import { getPublicSuffix } from "tldts";
 import { z } from "zod";
+import { PiiPolicySchema } from "./pii.js";
 
 const MAX_HOST_LENGTH = 253;
 const MAX_PATH_PATTERN_LENGTH = 1024;
@@ -152,11 +153,8 @@ export const EgressRuleSchema = z
 export const PII_ACTIONS = ["allow", "mask", "redact", "block"] as const;
 export type PiiAction = (typeof PII_ACTIONS)[number];
 
-/**
- * PII section, deliberately loose here: the PII module owns its exact schema and may replace
- * this one. Keys are categories plus `restore`/`failMode`.
- */
-export const PiiSectionSchema = z.record(z.string().min(1).max(64), z.unknown());
+/** The PII section: an action per category, plus `restore` and `failMode` (schema/pii.ts). */
+export const PiiSectionSchema = PiiPolicySchema;
 
 /** Autonomy gate settings; their shape belongs to the autonomy module, kept opaque here. */
 export const AutonomyGateSchema = z.record(z.string().min(1).max(64), z.unknown());

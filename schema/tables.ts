@@ -239,7 +239,10 @@ export const hostPools = sqliteTable(
   (t) => [uniqueIndex("host_pools_org_name").on(t.orgId, t.name)],
 );
 
-/** Enrolled sandbox hosts. Their credential is a `host` token (SHA-256 only, in tokens). */
+/**
+ * Enrolled sandbox hosts. Their credential is a `host` token (SHA-256 only, in tokens); whether
+ * a host is connected, and its last heartbeat, live in its HostTunnel Durable Object.
+ */
 export const hosts = sqliteTable(
   "hosts",
   {
@@ -249,9 +252,6 @@ export const hosts = sqliteTable(
     name: text("name").notNull(),
     status: text("status", { enum: ["active", "revoked"] }).notNull().default("active"),
     version: text("version"),
-    lastHeartbeatAt: integer("last_heartbeat_at"),
-    connectedAt: integer("connected_at"),
-    disconnectedAt: integer("disconnected_at"),
     createdAt: createdAt(),
   },
   (t) => [index("hosts_pool").on(t.orgId, t.poolId)],
@@ -276,3 +276,11 @@ export const sandboxes = sqliteTable(
   },
   (t) => [index("sandboxes_agent").on(t.orgId, t.agentId)],
 );
+
+/** Per-org PII allow list (never PII) and deny list (always PII of a category), as JSON. */
+export const piiLists = sqliteTable("pii_lists", {
+  orgId: text("org_id").primaryKey().references(() => orgs.id, { onDelete: "cascade" }),
+  allow: text("allow").notNull(),
+  deny: text("deny").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});

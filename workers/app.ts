@@ -8,6 +8,7 @@ import { adminApi } from "./routes/admin/index.js";
 import { egressGateway } from "./routes/gateway/egress.js";
 import { agentGateway } from "./routes/gateway/index.js";
 import { llmGateway } from "./routes/gateway/llm.js";
+import { tunnelRoute } from "./routes/tunnel.js";
 
 export function buildApp() {
   const app = new Hono<AppEnv>();
@@ -20,6 +21,7 @@ export function buildApp() {
   app.route("/agent/v1", agentGateway());
   app.route("/egress", egressGateway());
   app.route("/llm", llmGateway());
+  app.route("/tunnel", tunnelRoute());
   app.get("/healthz", (c) => c.json({ ok: true }));
   return app;
 }

@@ -14,9 +14,6 @@ CREATE TABLE `hosts` (
 	`name` text NOT NULL,
 	`status` text DEFAULT 'active' NOT NULL,
 	`version` text,
-	`last_heartbeat_at` integer,
-	`connected_at` integer,
-	`disconnected_at` integer,
 	`created_at` integer DEFAULT (unixepoch('subsec') * 1000) NOT NULL,
 	FOREIGN KEY (`org_id`) REFERENCES `orgs`(`id`) ON UPDATE no action ON DELETE cascade,
 	FOREIGN KEY (`pool_id`) REFERENCES `host_pools`(`id`) ON UPDATE no action ON DELETE cascade

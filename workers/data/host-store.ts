@@ -32,7 +32,6 @@ export class HostStore extends OrgScoped {
       .select({
         pool: hostPools,
         hosts: sql<number>`count(${hosts.id})`,
-        connected: sql<number>`coalesce(sum(case when ${hosts.connectedAt} is not null and ${hosts.status} = 'active' then 1 else 0 end), 0)`,
       })
       .from(hostPools)
       .leftJoin(hosts, eq(hosts.poolId, hostPools.id))
@@ -62,13 +61,12 @@ export class HostStore extends OrgScoped {
       .get();
   }
 
-  /** Active hosts of a pool that are connected now, most recently seen first. */
-  connectedHosts(poolId: string) {
+  /** Active hosts of a pool; whether each is connected is the host's tunnel object's to say. */
+  activeHosts(poolId: string) {
     return this.db
       .select()
       .from(hosts)
-      .where(this.scope(hosts, eq(hosts.poolId, poolId), eq(hosts.status, "active"), sql`${hosts.connectedAt} is not null`))
-      .orderBy(sql`${hosts.lastHeartbeatAt} desc`)
+      .where(this.scope(hosts, eq(hosts.poolId, poolId), eq(hosts.status, "active")))
       .all();
   }
 
@@ -93,21 +91,9 @@ export class HostStore extends OrgScoped {
     return hostId;
   }
 
-  markConnected(hostId: string, connected: boolean) {
-    const now = Date.now();
-    return this.db
-      .update(hosts)
-      .set(connected ? { connectedAt: now, lastHeartbeatAt: now, disconnectedAt: null } : { connectedAt: null, disconnectedAt: now })
-      .where(this.scope(hosts, eq(hosts.id, hostId)));
-  }
-
-  heartbeat(hostId: string, at = Date.now()) {
-    return this.db.update(hosts).set({ lastHeartbeatAt: at }).where(this.scope(hosts, eq(hosts.id, hostId)));
-  }
-
   async revokeHost(hostId: string) {
     const [, revoked] = await this.db.batch([
-      this.db.update(hosts).set({ status: "revoked", connectedAt: null }).where(this.scope(hosts, eq(hosts.id, hostId))),
+      this.db.update(hosts).set({ status: "revoked" }).where(this.scope(hosts, eq(hosts.id, hostId))),
       this.db
         .update(tokens)
         .set({ revokedAt: Date.now() })

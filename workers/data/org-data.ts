@@ -327,6 +327,17 @@ export class OrgData extends OrgScoped {
       .all();
   }
 
+  /** Revokes the live tokens of a subject that carry this name (e.g. one sandbox session). */
+  async revokeNamedTokens(kind: TokenKind, subjectId: string, name: string): Promise<string[]> {
+    const rows = await this.db
+      .update(tokens)
+      .set({ revokedAt: Date.now() })
+      .where(this.scope(tokens, eq(tokens.kind, kind), eq(tokens.subjectId, subjectId), eq(tokens.name, name), isNull(tokens.revokedAt)))
+      .returning({ sha256: tokens.sha256 })
+      .all();
+    return rows.map((r) => r.sha256);
+  }
+
   token(kind: TokenKind, id: string) {
     return this.db.select().from(tokens).where(this.scope(tokens, eq(tokens.kind, kind), eq(tokens.id, id))).get();
   }

@@ -5,7 +5,7 @@ import { tables } from "./db.js";
 import { OrgScoped } from "./org-data.js";
 import type { PageRequest } from "./pagination.js";
 
-const { policies, policyVersions, policyAttachments, credentials, providers } = tables;
+const { policies, policyVersions, policyAttachments, credentials, providers, piiLists } = tables;
 
 export type PolicyRow = typeof policies.$inferSelect;
 export type PolicyAttachmentRow = typeof policyAttachments.$inferSelect;
@@ -222,5 +222,20 @@ export class PolicyStore extends OrgScoped {
 
   removeProvider(id: string) {
     return this.db.delete(providers).where(this.scope(providers, eq(providers.id, id))).returning().get();
+  }
+
+  // ── PII lists ────────────────────────────────────────────────────────────
+  piiLists() {
+    return this.db.select().from(piiLists).where(this.scope(piiLists)).get();
+  }
+
+  savePiiLists(allow: string, deny: string) {
+    const updatedAt = Date.now();
+    return this.db
+      .insert(piiLists)
+      .values({ orgId: this.orgId, allow, deny, updatedAt })
+      .onConflictDoUpdate({ target: piiLists.orgId, set: { allow, deny, updatedAt } })
+      .returning()
+      .get();
   }
 }

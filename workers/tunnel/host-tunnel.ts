@@ -9,6 +9,7 @@ import { z } from "zod";
 import { AppError, errorResponse } from "../errors.js";
 import { HEARTBEAT_PING, HEARTBEAT_PONG, SandboxStatus, TunnelCommand, type CommandAck } from "../../schema/tunnel.js";
 import { DEFAULT_HEARTBEAT_MS, EdgeMux, type ForwardOptions, type ForwardRequest } from "./edge-mux.js";
+import { recordSandboxStatus } from "../sandboxes/service.js";
 
 export const HOST_ID_HEADER = "X-Palisade-Host-Id";
 export const ORG_ID_HEADER = "X-Palisade-Org-Id";
@@ -144,6 +145,14 @@ export class HostTunnel extends DurableObject<Env> {
     return this.#muxFor(ws).command(parsed.data);
   }
 
+  /** Closes the host's socket (credential revoked); in-flight streams fail cleanly. */
+  async disconnect(reason: string): Promise<void> {
+    for (const ws of this.ctx.getWebSockets()) {
+      this.#dropSocket(ws, reason);
+      safeClose(ws, 4003, reason.slice(0, 100));
+    }
+  }
+
   /** Last status reported by the host for each sandbox. */
   async sandboxes(): Promise<SandboxStatus[]> {
     const rows = await this.ctx.storage.list({ prefix: "sandbox:" });
@@ -171,7 +180,11 @@ export class HostTunnel extends DurableObject<Env> {
         ready: att.ready,
         onReady: () => ws.serializeAttachment({ ...att, ready: true } satisfies Attachment),
         onHeartbeat: () => void this.ctx.storage.put("lastHeartbeatAt", Date.now()),
-        onStatus: (status) => void this.ctx.storage.put(`sandbox:${status.sandboxId}`, status),
+        onStatus: (status) => {
+          void this.ctx.storage.put(`sandbox:${status.sandboxId}`, status);
+          // The edge's record of the sandbox (D1) and the audit follow every report.
+          this.ctx.waitUntil(recordSandboxStatus(this.env, att.orgId, att.hostId, status).catch((e) => console.error("sandbox status not recorded", String(e))));
+        },
       },
     );
     this.#muxes.set(ws, mux);

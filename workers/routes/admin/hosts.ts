@@ -22,20 +22,25 @@ import { sha256Hex } from "../../identity/crypto.js";
 import { forgetTokens, lookupToken, mintToken } from "../../identity/tokens.js";
 import { adminRouter, body, errors, itemParams, json, noContent, orgParams, security } from "./kit.js";
 import { auditAdmin } from "./views.js";
+import { hostLiveStatus, tunnelOf } from "../../sandboxes/service.js";
 
 export const hostRoutes = adminRouter();
 
-export const hostView = (host: HostRow, pool: string) => ({
-  id: host.id,
-  orgId: host.orgId,
-  name: host.name,
-  pool,
-  status: host.status,
-  connected: host.status === "active" && host.connectedAt !== null,
-  version: host.version,
-  lastHeartbeatAt: isoOrNull(host.lastHeartbeatAt),
-  createdAt: iso(host.createdAt),
-});
+/** The D1 record joined with the live state its tunnel object holds. */
+export async function hostView(env: Env, host: HostRow, pool: string) {
+  const live = host.status === "active" ? await hostLiveStatus(env, host.id) : null;
+  return {
+    id: host.id,
+    orgId: host.orgId,
+    name: host.name,
+    pool,
+    status: host.status,
+    connected: live?.connected ?? false,
+    version: host.version,
+    lastHeartbeatAt: isoOrNull(live?.lastHeartbeatAt ?? null),
+    createdAt: iso(host.createdAt),
+  };
+}
 
 hostRoutes.openapi(
   createRoute({
@@ -71,8 +76,8 @@ hostRoutes.openapi(
     const access = await orgAccess(c, c.req.valid("param").orgId);
     const q = c.req.valid("query");
     const rows = await new HostStore(makeDb(c.env.DB), access.orgId).listHosts(q, decodeCursor(q.cursor));
-    const paged = toPage(rows.map((r) => ({ ...r, id: r.host.id })), q.limit, (r) => hostView(r.host, r.pool));
-    return c.json(paged, 200);
+    const paged = toPage(rows.map((r) => ({ ...r, id: r.host.id })), q.limit, (r) => r);
+    return c.json({ items: await Promise.all(paged.items.map((r) => hostView(c.env, r.host, r.pool))), nextCursor: paged.nextCursor }, 200);
   },
 );
 
@@ -86,8 +91,15 @@ hostRoutes.openapi(
   }),
   async (c) => {
     const access = await orgAccess(c, c.req.valid("param").orgId);
-    const rows = await new HostStore(makeDb(c.env.DB), access.orgId).listPools();
-    const items = rows.map((r) => ({ id: r.pool.id, orgId: r.pool.orgId, name: r.pool.name, hosts: Number(r.hosts), connected: Number(r.connected), createdAt: iso(r.pool.createdAt) }));
+    const store = new HostStore(makeDb(c.env.DB), access.orgId);
+    const rows = await store.listPools();
+    const items = await Promise.all(
+      rows.map(async (r) => {
+        const members = await store.activeHosts(r.pool.id);
+        const live = await Promise.all(members.map((h) => hostLiveStatus(c.env, h.id)));
+        return { id: r.pool.id, orgId: r.pool.orgId, name: r.pool.name, hosts: Number(r.hosts), connected: live.filter((s) => s?.connected).length, createdAt: iso(r.pool.createdAt) };
+      }),
+    );
     return c.json({ items, nextCursor: null }, 200);
   },
 );
@@ -106,7 +118,7 @@ hostRoutes.openapi(
     const { orgId, hostId } = c.req.valid("param");
     const access = await orgAccess(c, orgId);
     const row = assertFound(await new HostStore(makeDb(c.env.DB), access.orgId).host(pathId(ID_PREFIX.host, hostId, "host")), "host");
-    return c.json(hostView(row.host, row.pool), 200);
+    return c.json(await hostView(c.env, row.host, row.pool), 200);
   },
 );
 
@@ -126,6 +138,8 @@ hostRoutes.openapi(
     const store = new HostStore(makeDb(c.env.DB), access.orgId);
     const row = assertFound(await store.host(pathId(ID_PREFIX.host, hostId, "host")), "host");
     forgetTokens(await store.revokeHost(row.host.id));
+    // Close the live tunnel too: a revoked host keeps no open session.
+    c.executionCtx.waitUntil(tunnelOf(c.env, row.host.id).disconnect("host revoked").catch(() => undefined));
     await auditAdmin(c, access, "host.revoke", { type: "host", id: row.host.id });
     return c.body(null, 204);
   },

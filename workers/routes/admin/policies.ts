@@ -3,6 +3,8 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { ID_PREFIX, PageQuerySchema, page } from "../../../schema/api.js";
+import { PiiListsSchema } from "../../../schema/pii.js";
+import { forgetPiiLists } from "../../pii/lists.js";
 import {
   EgressProbeSchema,
   PolicyAttachSchema,
@@ -320,5 +322,47 @@ policyRoutes.openapi(
       : [];
     const effective = computeEffectivePolicy([...others, { id: input.policyId ?? "draft", version: 0, scope: "agent", doc: input.draft }]);
     return c.json({ decision: decideEgress(effective, input.request), effective }, 200);
+  },
+);
+
+// ── per-org PII lists ──────────────────────────────────────────────────────
+const PiiListsView = z.object({ allow: z.array(z.string()), deny: z.array(z.object({ term: z.string(), category: z.string() })), updatedAt: z.string().nullable() });
+
+policyRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/orgs/{orgId}/pii-lists",
+    summary: "Terms never treated as PII (allow) and always treated as PII (deny)",
+    security,
+    request: { params: orgParams },
+    responses: { 200: json(PiiListsView, "the lists"), ...errors },
+  }),
+  async (c) => {
+    const { store: s } = await policyStore(c, c.req.valid("param").orgId);
+    const row = await s.piiLists();
+    return c.json(
+      row ? { allow: JSON.parse(row.allow) as string[], deny: JSON.parse(row.deny) as Array<{ term: string; category: string }>, updatedAt: iso(row.updatedAt) } : { allow: [], deny: [], updatedAt: null },
+      200,
+    );
+  },
+);
+
+policyRoutes.openapi(
+  createRoute({
+    method: "put",
+    path: "/orgs/{orgId}/pii-lists",
+    summary: "Replace the org's PII allow and deny lists",
+    security,
+    request: { params: orgParams, ...body(PiiListsSchema) },
+    responses: { 200: json(PiiListsView, "saved"), ...errors },
+  }),
+  async (c) => {
+    const { access, store: s } = await policyStore(c, c.req.valid("param").orgId);
+    requireRole(access, "admin");
+    const lists = c.req.valid("json");
+    const row = assertFound(await s.savePiiLists(JSON.stringify(lists.allow), JSON.stringify(lists.deny)), "pii lists");
+    forgetPiiLists(access.orgId);
+    await auditAdmin(c, access, "pii_lists.update", { type: "org", id: access.orgId }, { allow: lists.allow.length, deny: lists.deny.length });
+    return c.json({ allow: lists.allow, deny: lists.deny, updatedAt: iso(row.updatedAt) }, 200);
   },
 );

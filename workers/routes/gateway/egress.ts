@@ -12,6 +12,7 @@ import { readLimitedBytes } from "../../http/middleware.js";
 import { requireAgent } from "../../identity/authenticate.js";
 import { type EgressDecision, decideEgress } from "../../policy/decide.js";
 import { effectivePolicyFor } from "../../policy/service.js";
+import { connectedHostOf, tunnelOf } from "../../sandboxes/service.js";
 import { credentialRowsOf, injectOf, openCredentialCached } from "../../vault/credentials.js";
 import type { CredentialRow } from "../../data/policy-store.js";
 import { credentialHeaderName, injectCredential, stripClientAuth } from "../../vault/inject.js";
@@ -86,6 +87,19 @@ async function fetchUpstream(url: URL, init: RequestInit): Promise<Response> {
   }
 }
 
+/** Egress through a connected host of the pool named by the rule (`pool:<name>`). */
+async function forwardThroughPool(env: Env, orgId: string, route: string, url: URL, method: string, headers: Headers, body: Uint8Array | undefined): Promise<Response> {
+  const host = await connectedHostOf(env, orgId, route.slice("pool:".length));
+  try {
+    return await tunnelOf(env, host.id).forward({ method, url: url.href, headers: [...headers], body: body ?? null }, { headTimeoutMs: UPSTREAM_TIMEOUT_MS });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === "upstream_timeout") throw new AppError("upstream_timeout", "the host's target did not answer in time");
+    if (code === "unavailable") throw new AppError("unavailable", `no sandbox host of ${route} is connected`);
+    throw new AppError("upstream_error", "the request through the sandbox host failed", { cause: error });
+  }
+}
+
 const isRedirect = (status: number) => status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
 
 export function egressGateway() {
@@ -111,11 +125,9 @@ export function egressGateway() {
         auditDecision(c, decision, hop);
         throw new AppError("policy_denied", decision.explanation, { details: { reason: decision.reason } });
       }
-      if (decision.route) {
-        auditDecision(c, decision, hop, 503);
-        throw new AppError("unavailable", `no sandbox host of ${decision.route} is connected`);
-      }
-      assertPublicDestination(url, { allowPrivate: c.env.ALLOW_PRIVATE_UPSTREAMS === "true" });
+      // A routed rule sends the request into the customer's network through a host of the pool,
+      // so private destinations are expected there; everything else must be public.
+      if (!decision.route) assertPublicDestination(url, { allowPrivate: c.env.ALLOW_PRIVATE_UPSTREAMS === "true" });
 
       let target = { headers: new Headers(baseHeaders), url };
       // A credential goes only to the origin the agent asked for, never across a redirect elsewhere.
@@ -130,7 +142,9 @@ export function egressGateway() {
         target = injectCredential(target, opened.inject, opened.secret);
       }
 
-      const response = await fetchUpstream(target.url, { method, headers: target.headers, body: body ?? null });
+      const response = decision.route
+        ? await forwardThroughPool(c.env, agent.orgId, decision.route, target.url, method, target.headers, body)
+        : await fetchUpstream(target.url, { method, headers: target.headers, body: body ?? null });
       auditDecision(c, decision, hop, response.status);
       const location = response.headers.get("location");
       if (isRedirect(response.status) && location) {
