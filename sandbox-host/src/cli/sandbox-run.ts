@@ -1,12 +1,16 @@
 // `palisade sandbox run [options] -- <cmd…>`: one command in a local sandbox, its exit code passed back.
-import { mkdtemp, rm } from "node:fs/promises";
+import { chown, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { constants } from "node:os";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
+import { agentEnv, caBindable, copyCaToWorkspace, sandboxHostOwner } from "../daemon/manager.js";
+import { defaultStateDir, prepareRuntime } from "../daemon/state.js";
+import { proxyEnv, type SandboxProxy, startSandboxProxy } from "../proxy/proxy.js";
 import { createDriver, DRIVER_NAMES } from "../sandbox/index.js";
+import { PROXY_BRIDGE_PORT } from "../sandbox/rootfs.js";
 import { SandboxStartError, type SandboxSpec } from "../sandbox/types.js";
 
 export const SANDBOX_RUN_USAGE = `usage: palisade sandbox run [options] -- <command> [args…]
@@ -18,7 +22,11 @@ export const SANDBOX_RUN_USAGE = `usage: palisade sandbox run [options] -- <comm
   --timeout SECONDS       kill the sandbox after this long
   --env KEY=VALUE         environment variable for the command (repeatable)
   --proxy-socket PATH     unix socket of the egress proxy, bridged to HTTP(S)_PROXY inside
-  --agent-id ID           agent the sandbox runs for (default "local")`;
+  --agent-id ID           agent the sandbox runs for (default "local")
+  --edge URL              govern the command by an agent's policy at this edge (with --agent-token):
+                          egress goes through the edge's /egress, SDKs through its /llm routes
+  --agent-token TOKEN     the agent's token (or $PALISADE_AGENT_TOKEN)
+  --state-dir DIR         where the host's egress CA lives (default as for \`palisade host\`)`;
 
 const sizeSchema = z
   .string()
@@ -39,10 +47,42 @@ const optionsSchema = z.object({
   env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*=/, "KEY=VALUE")).default([]),
   "proxy-socket": z.string().optional(),
   "agent-id": z.string().default("local"),
+  edge: z
+    .string()
+    .url()
+    .refine((u) => /^https?:$/.test(new URL(u).protocol), "http(s) URL")
+    .optional(),
+  "agent-token": z.string().min(1).optional(),
+  "state-dir": z.string().optional(),
 });
 
+/** What `GET <edge>/agent/v1/me` tells about the token's agent. */
+const AgentMe = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), orgId: z.string(), name: z.string() });
+
+/** Checks the agent token at the edge; a message (never the token) when it cannot be used. */
+async function checkAgent(edge: string, token: string): Promise<{ ok: true; agent: z.infer<typeof AgentMe> } | { ok: false; code: number; message: string }> {
+  let res: Response;
+  try {
+    res = await fetch(`${edge}/agent/v1/me`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(15_000) });
+  } catch (e) {
+    return { ok: false, code: 1, message: `cannot reach the edge at ${new URL(edge).origin}: ${e instanceof Error ? e.message : String(e)}` };
+  }
+  const text = await res.text();
+  if (res.status === 401 || res.status === 403) return { ok: false, code: 2, message: "the edge refused the agent token (revoked, expired or wrong)" };
+  if (!res.ok) return { ok: false, code: 1, message: `the edge answered ${res.status} to the agent check` };
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  const me = AgentMe.safeParse(json);
+  if (!me.success) return { ok: false, code: 1, message: "unexpected answer from the edge's agent check" };
+  return { ok: true, agent: me.data };
+}
+
 /** Runs the command and resolves with the exit code for the `palisade` process (128+n on signal n). */
-export async function sandboxRun(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream } = process): Promise<number> {
+export async function sandboxRun(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env?: NodeJS.ProcessEnv } = process): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -58,9 +98,9 @@ export async function sandboxRun(argv: string[], io: { stdout: NodeJS.WritableSt
         env: { type: "string", multiple: true },
         "proxy-socket": { type: "string" },
         "agent-id": { type: "string" },
-        // Accepted for the edge-governed mode, which the host daemon wires to the agent's policy.
         edge: { type: "string" },
         "agent-token": { type: "string" },
+        "state-dir": { type: "string" },
       },
     });
   } catch (e) {
@@ -74,22 +114,58 @@ export async function sandboxRun(argv: string[], io: { stdout: NodeJS.WritableSt
     return 2;
   }
   const o = opts.data;
-  const driver = createDriver(o.driver);
+  const token = o["agent-token"] ?? (o.edge ? (io.env ?? process.env).PALISADE_AGENT_TOKEN : undefined);
+  if ((o.edge === undefined) !== (token === undefined)) {
+    io.stderr.write(`--edge and --agent-token go together\n${SANDBOX_RUN_USAGE}\n`);
+    return 2;
+  }
+  if (o.edge && o["proxy-socket"]) {
+    io.stderr.write(`--proxy-socket cannot be combined with --edge (the edge's proxy is used)\n${SANDBOX_RUN_USAGE}\n`);
+    return 2;
+  }
+  let governed: { edge: string; token: string; agentId: string } | undefined;
+  if (o.edge && token) {
+    const edge = o.edge.replace(/\/+$/, "");
+    const check = await checkAgent(edge, token);
+    if (!check.ok) {
+      io.stderr.write(`palisade: ${check.message}\n`);
+      return check.code;
+    }
+    governed = { edge, token, agentId: check.agent.id };
+  }
+  const rt = governed ? await prepareRuntime(o["state-dir"] ?? defaultStateDir(io.env ?? process.env)) : undefined;
+  const bindCa = rt !== undefined && caBindable(o.driver, rt.trustCert);
+  const driver = createDriver(o.driver, rt && bindCa ? { bwrap: { extraReadOnly: [rt.trustCert] } } : {});
   const avail = await driver.available();
   if (!avail.ok) {
     io.stderr.write(`palisade: the ${o.driver} sandbox is unavailable: ${avail.reason}\n`);
     return 125;
   }
   const tempWs = o.workspace ? undefined : await mkdtemp(path.join(os.tmpdir(), "palisade-run-"));
+  const workspaceDir = path.resolve(o.workspace ?? tempWs!);
+  let proxy: SandboxProxy | undefined;
+  let proxyDir: string | undefined;
   try {
+    let env = Object.fromEntries(o.env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
+    let proxySocket = o["proxy-socket"] ? path.resolve(o["proxy-socket"]) : undefined;
+    if (governed && rt) {
+      // One proxy for this sandbox, on a socket in a dir only the sandbox's host uid may enter.
+      proxyDir = await mkdtemp(path.join(os.tmpdir(), "palisade-proxy-"));
+      const owner = sandboxHostOwner(o.driver);
+      if (process.getuid?.() === 0) await chown(proxyDir, owner.uid, owner.gid);
+      proxySocket = path.join(proxyDir, "proxy.sock");
+      proxy = await startSandboxProxy({ edgeUrl: governed.edge, agentToken: governed.token, ca: rt.ca, listen: { socketPath: proxySocket }, log: () => undefined });
+      const caPath = bindCa ? rt.trustCert : await copyCaToWorkspace(workspaceDir, rt.ca.certPem);
+      env = { ...agentEnv(governed.edge, governed.token), ...env, ...proxyEnv(`http://127.0.0.1:${PROXY_BRIDGE_PORT}`, caPath) };
+    }
     const spec: SandboxSpec = {
       id: `run-${process.pid}-${Date.now()}`,
-      agentId: o["agent-id"],
+      agentId: governed?.agentId ?? o["agent-id"],
       command: parsed.positionals,
-      env: Object.fromEntries(o.env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)])),
-      workspaceDir: path.resolve(o.workspace ?? tempWs!),
+      env,
+      workspaceDir,
       limits: { memoryBytes: o.memory, cpuQuota: o.cpus, pids: o.pids },
-      network: o["proxy-socket"] ? { proxySocket: path.resolve(o["proxy-socket"]) } : {},
+      network: proxySocket ? { proxySocket } : {},
       ...(o.timeout === undefined ? {} : { timeoutMs: Math.round(o.timeout * 1000) }),
     };
     const h = await driver.start(spec);
@@ -110,6 +186,8 @@ export async function sandboxRun(argv: string[], io: { stdout: NodeJS.WritableSt
     }
     throw e;
   } finally {
+    await proxy?.close();
+    if (proxyDir) await rm(proxyDir, { recursive: true, force: true });
     if (tempWs) await rm(tempWs, { recursive: true, force: true });
   }
 }

@@ -25,6 +25,8 @@ export interface SandboxProxyOptions {
   /** Agent for requests to the edge (keep-alive by default). */
   edgeAgent?: http.Agent;
   log?: (event: string, fields?: Record<string, string | number | undefined>) => void;
+  /** Called on every request the sandbox makes (e.g. to keep its idle timer alive). */
+  onRequest?: () => void;
 }
 
 export interface SandboxProxy {
@@ -59,6 +61,14 @@ function parseAuthority(authority: string): { host: string; port: number } | nul
   return { host, port };
 }
 
+function sameOrigin(target: string, edge: URL): boolean {
+  try {
+    return new URL(target).origin === edge.origin;
+  } catch {
+    return false;
+  }
+}
+
 export async function startSandboxProxy(opts: SandboxProxyOptions): Promise<SandboxProxy> {
   const log = opts.log ?? ((event, fields) => console.warn(JSON.stringify({ event, ...fields })));
   const edge = new URL(opts.edgeUrl);
@@ -75,7 +85,10 @@ export async function startSandboxProxy(opts: SandboxProxyOptions): Promise<Sand
       if (v !== undefined && !HOP_BY_HOP.has(k)) headers[k] = v;
     }
     headers.authorization = `Bearer ${opts.agentToken}`;
-    const upstream = edgeMod.request(`${edgeBase}/egress/${target}`, { method: req.method, headers, agent: edgeAgent });
+    opts.onRequest?.();
+    // The edge's own API (LLM gateway, /agent/v1) is reached directly with the agent token, not as egress.
+    const toEdge = sameOrigin(target, edge);
+    const upstream = edgeMod.request(toEdge ? target : `${edgeBase}/egress/${target}`, { method: req.method, headers, agent: edgeAgent });
     upstream.on("response", (up) => {
       const out: Record<string, string | string[]> = {};
       for (const [k, v] of Object.entries(up.headers)) if (v !== undefined && !HOP_BY_HOP.has(k)) out[k] = v;

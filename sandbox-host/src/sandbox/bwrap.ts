@@ -186,6 +186,7 @@ export class BwrapDriver implements SandboxDriver {
         env: { PATH: "/usr/bin:/bin" },
         extraFds: [seccompFd.fd, { data: Buffer.from(env) }],
         cgroup,
+        spareOnSoftSignal: ["bwrap"],
         ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }),
       });
     } catch (e) {

@@ -200,9 +200,11 @@ export class SandboxCgroup {
   }
 
   /** Sends a signal to every process of the sandbox; returns how many were signalled. */
-  async signalAll(signal: NodeJS.Signals): Promise<number> {
+  async signalAll(signal: NodeJS.Signals, spare?: ReadonlySet<string>): Promise<number> {
     let n = 0;
     for (const pid of await this.pids()) {
+      // Processes named in `spare` (by /proc/<pid>/comm) are the sandbox's own machinery.
+      if (spare && spare.has((await readFile(`/proc/${pid}/comm`, "utf8").catch(() => "")).trim())) continue;
       try {
         process.kill(pid, signal);
         n++;

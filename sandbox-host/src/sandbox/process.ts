@@ -17,6 +17,11 @@ export interface LaunchOptions {
   killAll?: (signal: NodeJS.Signals) => void;
   /** Runs after the sandbox has ended, before wait() resolves. */
   cleanup?: () => Promise<void>;
+  /**
+   * Process names (comm) a soft signal (not SIGKILL) must spare, e.g. bwrap: it is the pid
+   * namespace's init, and its death would SIGKILL the command before it could react.
+   */
+  spareOnSoftSignal?: string[];
   /** OOM verdict when the runtime, not `cgroup`, owns the cgroup; asked before cleanup. */
   oomKilled?: () => Promise<boolean>;
 }
@@ -51,15 +56,20 @@ export async function launch(opts: LaunchOptions): Promise<SandboxHandle> {
   const alive = () => child.exitCode === null && child.signalCode === null;
   // The signal goes to every process of the sandbox, so the command itself can end gracefully
   // on SIGTERM; anything still running a few seconds later is killed outright.
-  const kill = (signal: NodeJS.Signals = "SIGKILL") => {
+  const spare = opts.spareOnSoftSignal && opts.cgroup ? new Set(opts.spareOnSoftSignal) : undefined;
+  const kill = (signal: NodeJS.Signals = "SIGKILL", graceMs = KILL_GRACE_MS) => {
     if (!alive()) return;
+    const soft = signal !== "SIGKILL";
     if (opts.killAll) opts.killAll(signal);
-    else child.kill(signal);
-    void opts.cgroup?.signalAll(signal);
-    if (signal !== "SIGKILL") {
+    else if (!(soft && spare)) child.kill(signal);
+    void opts.cgroup?.signalAll(signal, soft ? spare : undefined).then((n) => {
+      // Only the machinery is there (the command has not started yet): nothing can end gracefully.
+      if (soft && spare && n === 0) kill("SIGKILL");
+    }, () => undefined);
+    if (soft) {
       setTimeout(() => {
         if (alive()) kill("SIGKILL");
-      }, KILL_GRACE_MS).unref();
+      }, graceMs).unref();
     } else if (opts.killAll) {
       // The runtime may not have created the container yet; then its own process is the one to end.
       setTimeout(() => alive() && child.kill("SIGKILL"), KILL_GRACE_MS).unref();

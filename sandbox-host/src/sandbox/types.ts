@@ -53,8 +53,11 @@ export interface SandboxHandle {
   readonly stderr: Readable;
   /** Resolves once the sandbox has ended and its cgroups and files are cleaned up. */
   wait(): Promise<SandboxExit>;
-  /** Ends the whole sandbox (every process in it), not just its first process. */
-  kill(signal?: NodeJS.Signals): void;
+  /**
+   * Ends the whole sandbox (every process in it), not just its first process. A signal other
+   * than SIGKILL reaches the command's processes, and SIGKILL follows after graceMs (default 3 s).
+   */
+  kill(signal?: NodeJS.Signals, graceMs?: number): void;
 }
 
 export interface DriverAvailability {

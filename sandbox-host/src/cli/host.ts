@@ -1,0 +1,93 @@
+// `palisade host enroll` and `palisade host run`.
+import os from "node:os";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+import { DAEMON_VERSION, DaemonStartError, startHostDaemon } from "../daemon/host.js";
+import { EnrollError, defaultStateDir, enroll, hostStateExists, StateError, writeHostState } from "../daemon/state.js";
+import { DRIVER_NAMES } from "../sandbox/index.js";
+import type { Io } from "./io.js";
+
+export const HOST_USAGE = `usage:
+  palisade host enroll --edge URL --token pal_host_… [--name NAME] [--state-dir DIR] [--force]
+      (the token may come from $PALISADE_HOST_TOKEN instead, to keep it off the command line)
+  palisade host run [--state-dir DIR] [--driver bwrap|oci]
+The state dir defaults to $PALISADE_HOST_STATE, else ~/.palisade (/var/lib/palisade for root).`;
+
+const usage = (io: Io, why: string) => {
+  io.stderr.write(`palisade: ${why}\n${HOST_USAGE}\n`);
+  return 2;
+};
+
+const edgeUrl = z
+  .string()
+  .url()
+  .refine((u) => /^https?:$/.test(new URL(u).protocol), "http(s) URL");
+
+export async function hostEnroll(argv: string[], io: Io): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({
+      args: argv,
+      options: { edge: { type: "string" }, token: { type: "string" }, name: { type: "string" }, "state-dir": { type: "string" }, force: { type: "boolean" } },
+    }));
+  } catch (e) {
+    return usage(io, e instanceof Error ? e.message : String(e));
+  }
+  if (!values.edge || !edgeUrl.safeParse(values.edge).success) return usage(io, "--edge must be the edge's http(s) URL");
+  const token = values.token ?? (io.env ?? process.env).PALISADE_HOST_TOKEN;
+  // Checked by shape only, so a wrong kind of token is named without echoing it.
+  if (!token || !token.startsWith("pal_host_") || token.startsWith("pal_hostkey_")) return usage(io, "--token must be a pal_host_ enrollment token");
+  const name = values.name ?? os.hostname();
+  if (name.trim().length === 0 || name.length > 120) return usage(io, "--name must be 1 to 120 characters");
+  const dir = values["state-dir"] ?? defaultStateDir(io.env ?? process.env);
+  if (!values.force && (await hostStateExists(dir))) {
+    io.stderr.write(`palisade: this host is already enrolled (${dir}/host.json); use --force to replace it\n`);
+    return 1;
+  }
+  try {
+    const edge = values.edge.replace(/\/+$/, "");
+    const r = await enroll(edge, token, name, DAEMON_VERSION);
+    const file = await writeHostState(dir, { edgeUrl: edge, hostId: r.hostId, orgId: r.orgId, pool: r.pool, name, credential: r.credential, enrolledAt: new Date().toISOString() });
+    io.stdout.write(`enrolled host ${r.hostId} in pool ${r.pool} (org ${r.orgId}); credential stored in ${file}\n`);
+    return 0;
+  } catch (e) {
+    if (e instanceof EnrollError) {
+      io.stderr.write(`palisade: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+export async function hostRun(argv: string[], io: Io, signals: NodeJS.EventEmitter = process): Promise<number> {
+  let values;
+  try {
+    ({ values } = parseArgs({ args: argv, options: { "state-dir": { type: "string" }, driver: { type: "string" } } }));
+  } catch (e) {
+    return usage(io, e instanceof Error ? e.message : String(e));
+  }
+  const driver = z.enum(DRIVER_NAMES).default("bwrap").safeParse(values.driver);
+  if (!driver.success) return usage(io, `--driver must be one of ${DRIVER_NAMES.join(", ")}`);
+  const log = (event: string, fields?: Record<string, string | number | boolean | undefined>) =>
+    io.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`);
+  let daemon;
+  try {
+    daemon = await startHostDaemon({ stateDir: values["state-dir"] ?? defaultStateDir(io.env ?? process.env), driver: driver.data, log });
+  } catch (e) {
+    if (e instanceof StateError || e instanceof DaemonStartError) {
+      io.stderr.write(`palisade: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+  const d = daemon;
+  await new Promise<void>((resolve) => {
+    const onSignal = (sig: string) => {
+      log("host.signal", { signal: sig });
+      signals.off("SIGINT", onSignal).off("SIGTERM", onSignal);
+      d.stop().then(resolve, resolve);
+    };
+    signals.on("SIGINT", onSignal).on("SIGTERM", onSignal);
+  });
+  return 0;
+}

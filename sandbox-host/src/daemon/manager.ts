@@ -1,0 +1,296 @@
+// Runs the edge's sandbox commands: per-sandbox dir and proxy, the driver, output tail, idle timeout, stop/kill, statuses.
+import { chown, mkdir, rm, writeFile } from "node:fs/promises";
+import { constants } from "node:os";
+import path from "node:path";
+import type { SandboxStartCommand, SandboxStatus } from "../../../schema/tunnel.js";
+import { type HostCa } from "../proxy/ca.js";
+import { proxyEnv, type SandboxProxy, startSandboxProxy } from "../proxy/proxy.js";
+import { PROXY_BRIDGE_PORT } from "../sandbox/rootfs.js";
+import { type SandboxDriver, type SandboxExit, type SandboxHandle, type SandboxLimits, SandboxStartError } from "../sandbox/types.js";
+import type { CommandHandler } from "../tunnel/client.js";
+
+export type DaemonLog = (event: string, fields?: Record<string, string | number | boolean | undefined>) => void;
+
+export const OUTPUT_TAIL_CHARS = 4096;
+export const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60_000;
+export const DEFAULT_STOP_GRACE_MS = 5_000;
+export const DEFAULT_LIMITS: SandboxLimits = { memoryBytes: 512 * 1024 * 1024, cpuQuota: 1, pids: 256 };
+/** Agent ids name workspace directories, so they must be a plain path segment. */
+const AGENT_DIR = /^[A-Za-z0-9_-]{1,64}$/;
+
+export interface SandboxManagerOptions {
+  edgeUrl: string;
+  driver: SandboxDriver;
+  ca: HostCa;
+  /** Path of the CA certificate as seen inside the sandbox (the driver binds it read-only). */
+  caPathInside: string;
+  /** For drivers that bind nothing extra: copy the CA certificate into the workspace instead. */
+  caInWorkspace?: boolean;
+  workspacesDir: string;
+  sandboxesDir: string;
+  /** Host uid/gid the sandbox runs as; the per-sandbox dir is handed to it so it can reach its socket (root only). */
+  sandboxOwner?: { uid: number; gid: number };
+  /** Every status change, in order; the caller delivers it (and keeps it while the link is down). */
+  report: (status: SandboxStatus) => void;
+  log?: DaemonLog;
+  defaultLimits?: SandboxLimits;
+  defaultIdleTimeoutMs?: number;
+}
+
+/** The LLM base URLs and keys an agent's SDKs need to go through the edge with its token. */
+export function agentEnv(edgeUrl: string, agentToken: string): Record<string, string> {
+  const edge = edgeUrl.replace(/\/+$/, "");
+  return {
+    OPENAI_BASE_URL: `${edge}/llm/openai/v1`,
+    ANTHROPIC_BASE_URL: `${edge}/llm/anthropic`,
+    OPENAI_API_KEY: agentToken,
+    ANTHROPIC_API_KEY: agentToken,
+    PALISADE_EDGE: edge,
+  };
+}
+
+/**
+ * Host uid/gid a sandbox of this driver runs as: bwrap drops to nobody (its default runAs), oci maps
+ * uid 1000 inside to hostIdBase (1,000,000) + 1000. Its per-sandbox dir is handed to that uid.
+ */
+export function sandboxHostOwner(driverName: string): { uid: number; gid: number } {
+  return driverName === "oci" ? { uid: 1_001_000, gid: 1_001_000 } : { uid: 65534, gid: 65534 };
+}
+
+/** Paths bwrap mounts over inside a sandbox: a read-only bind of a host file below them would be hidden. */
+const SHADOWED_INSIDE = ["/tmp/", "/dev/", "/proc/", "/workspace/", "/run/palisade/"];
+
+/** Whether the host's CA certificate can be bound at its own path inside a sandbox of this driver. */
+export function caBindable(driverName: string, certPath: string): boolean {
+  return driverName === "bwrap" && !SHADOWED_INSIDE.some((p) => certPath.startsWith(p));
+}
+
+/** Writes the CA certificate to <workspace>/.palisade/ca-cert.pem; returns its path inside the sandbox. */
+export async function copyCaToWorkspace(workspace: string, certPem: string): Promise<string> {
+  await mkdir(path.join(workspace, ".palisade"), { recursive: true });
+  await writeFile(path.join(workspace, ".palisade", "ca-cert.pem"), certPem, { mode: 0o644 });
+  return "/workspace/.palisade/ca-cert.pem";
+}
+
+/** Keeps the last `max` characters of a stream of chunks (bytes decoded once at the end). */
+export class OutputTail {
+  readonly #max: number;
+  #chunks: Buffer[] = [];
+  #bytes = 0;
+
+  constructor(maxChars = OUTPUT_TAIL_CHARS) {
+    this.#max = maxChars;
+  }
+
+  push(b: Buffer): void {
+    this.#chunks.push(b);
+    this.#bytes += b.byteLength;
+    // A UTF-8 character is at most 4 bytes: 4*max bytes always hold the last max characters.
+    while (this.#chunks.length > 1 && this.#bytes - (this.#chunks[0]?.byteLength ?? 0) >= this.#max * 4) {
+      this.#bytes -= this.#chunks.shift()?.byteLength ?? 0;
+    }
+  }
+
+  text(): string {
+    const s = Buffer.concat(this.#chunks).toString("utf8");
+    return s.length > this.#max ? s.slice(s.length - this.#max) : s;
+  }
+}
+
+interface Running {
+  id: string;
+  handle: SandboxHandle;
+  proxy: SandboxProxy;
+  dir: string;
+  lastActivity: number;
+  endReason?: string;
+  idleTimer?: NodeJS.Timeout;
+  ended: Promise<void>;
+}
+
+class CommandError extends Error {
+  constructor(
+    readonly code: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+export class SandboxManager implements CommandHandler {
+  readonly #o: SandboxManagerOptions;
+  readonly #log: DaemonLog;
+  readonly #live = new Map<string, Running>();
+  /** Ids being set up, so a second start of the same id is refused before it runs. */
+  readonly #starting = new Set<string>();
+  #closing = false;
+
+  constructor(opts: SandboxManagerOptions) {
+    this.#o = opts;
+    this.#log = opts.log ?? (() => undefined);
+  }
+
+  get size(): number {
+    return this.#live.size;
+  }
+
+  ids(): string[] {
+    return [...this.#live.keys()];
+  }
+
+  #report(s: Omit<SandboxStatus, "at">): void {
+    this.#o.report({ ...s, at: Date.now() });
+  }
+
+  async start(cmd: SandboxStartCommand): Promise<void> {
+    const id = cmd.sandboxId;
+    if (this.#live.has(id) || this.#starting.has(id)) throw new CommandError("sandbox_exists", "a sandbox with this id is already running");
+    if (this.#closing) throw new CommandError("host_stopping", "this host is shutting down");
+    this.#starting.add(id);
+    const startedAt = Date.now();
+    this.#report({ sandboxId: id, state: "starting" });
+    this.#log("sandbox.starting", { sandbox: id, agent: cmd.agentId });
+    let proxy: SandboxProxy | undefined;
+    const dir = path.join(this.#o.sandboxesDir, id);
+    try {
+      if (!AGENT_DIR.test(cmd.agentId)) throw new SandboxStartError("agent id is not a valid directory name");
+      if (cmd.driver && cmd.driver !== this.#o.driver.name) throw new SandboxStartError(`driver ${cmd.driver} is not available on this host (it runs ${this.#o.driver.name})`);
+      const workspace = path.join(this.#o.workspacesDir, cmd.agentId);
+      await mkdir(workspace, { recursive: true, mode: 0o700 });
+      const caPath = this.#o.caInWorkspace ? await copyCaToWorkspace(workspace, this.#o.ca.certPem) : this.#o.caPathInside;
+      await rm(dir, { recursive: true, force: true });
+      await mkdir(dir, { mode: 0o700 });
+      if (this.#o.sandboxOwner && process.getuid?.() === 0) await chown(dir, this.#o.sandboxOwner.uid, this.#o.sandboxOwner.gid);
+      const socketPath = path.join(dir, "proxy.sock");
+      let touch = () => undefined as void;
+      proxy = await startSandboxProxy({
+        edgeUrl: this.#o.edgeUrl,
+        agentToken: cmd.agentToken,
+        ca: this.#o.ca,
+        listen: { socketPath },
+        log: (event, fields) => this.#log(event, { sandbox: id, ...fields }),
+        onRequest: () => touch(),
+      });
+      const l = cmd.limits ?? {};
+      const d = this.#o.defaultLimits ?? DEFAULT_LIMITS;
+      const command = cmd.cwd ? ["/bin/sh", "-c", 'cd -- "$0" && exec "$@"', cmd.cwd, ...cmd.command] : cmd.command;
+      const handle = await this.#o.driver.start({
+        id,
+        agentId: cmd.agentId,
+        command,
+        env: {
+          ...agentEnv(this.#o.edgeUrl, cmd.agentToken),
+          ...cmd.env,
+          ...proxyEnv(`http://127.0.0.1:${PROXY_BRIDGE_PORT}`, caPath),
+        },
+        workspaceDir: workspace,
+        limits: {
+          memoryBytes: l.memoryBytes ?? d.memoryBytes,
+          cpuQuota: l.cpuMillis === undefined ? d.cpuQuota : l.cpuMillis / 1000,
+          pids: l.pids ?? d.pids,
+        },
+        network: { proxySocket: socketPath },
+      });
+      const tail = new OutputTail();
+      const run: Running = {
+        id,
+        handle,
+        proxy,
+        dir,
+        lastActivity: Date.now(),
+        ended: Promise.resolve(),
+      };
+      touch = () => {
+        run.lastActivity = Date.now();
+      };
+      const onData = (b: Buffer) => {
+        run.lastActivity = Date.now();
+        tail.push(b);
+      };
+      handle.stdout.on("data", onData);
+      handle.stderr.on("data", onData);
+      const idleMs = cmd.idleTimeoutMs ?? this.#o.defaultIdleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+      run.idleTimer = setInterval(
+        () => {
+          if (Date.now() - run.lastActivity < idleMs || run.endReason) return;
+          this.#log("sandbox.idle_timeout", { sandbox: id, idleMs });
+          this.#terminate(run, "idle timeout", DEFAULT_STOP_GRACE_MS);
+        },
+        Math.max(100, Math.min(Math.floor(idleMs / 4), 10_000)),
+      );
+      run.idleTimer.unref();
+      run.ended = handle.wait().then(
+        (exit) => this.#ended(run, exit, tail, startedAt),
+        (e: unknown) => this.#ended(run, null, tail, startedAt, e),
+      );
+      this.#live.set(id, run);
+      this.#starting.delete(id);
+      this.#report({ sandboxId: id, state: "running" });
+      this.#log("sandbox.running", { sandbox: id, pid: handle.pid });
+    } catch (e) {
+      this.#starting.delete(id);
+      await proxy?.close().catch(() => undefined);
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      // Driver errors say why without secrets; anything else is reported generically.
+      const reason = (e instanceof SandboxStartError ? e.message : `sandbox setup failed (${e instanceof Error ? e.name : "error"})`).slice(0, 512);
+      this.#report({ sandboxId: id, state: "failed", reason, durationMs: Date.now() - startedAt });
+      this.#log("sandbox.failed", { sandbox: id, reason });
+      throw new CommandError("start_failed", reason);
+    }
+  }
+
+  async #ended(run: Running, exit: SandboxExit | null, tail: OutputTail, startedAt: number, err?: unknown): Promise<void> {
+    clearInterval(run.idleTimer);
+    this.#live.delete(run.id);
+    await run.proxy.close().catch(() => undefined);
+    await rm(run.dir, { recursive: true, force: true }).catch(() => undefined);
+    const durationMs = Math.max(0, Math.round(exit?.durationMs ?? Date.now() - startedAt));
+    const output = tail.text();
+    if (!exit) {
+      this.#report({ sandboxId: run.id, state: "failed", reason: `sandbox cleanup failed (${err instanceof Error ? err.name : "error"})`, durationMs, output });
+      return;
+    }
+    const exitCode = exit.exitCode ?? 128 + (exit.signal ? constants.signals[exit.signal] : 9);
+    const reason = run.endReason ?? (exit.oomKilled ? "memory limit" : exit.timedOut ? "time limit" : exit.signal ? `ended by ${exit.signal}` : undefined);
+    this.#report({ sandboxId: run.id, state: "exited", exitCode, durationMs, output, ...(reason ? { reason } : {}) });
+    this.#log("sandbox.exited", { sandbox: run.id, exitCode, durationMs, ...(reason ? { reason } : {}) });
+  }
+
+  #terminate(run: Running, reason: string, graceMs: number): void {
+    run.endReason ??= reason;
+    if (graceMs <= 0) return run.handle.kill("SIGKILL");
+    run.handle.kill("SIGTERM", graceMs);
+  }
+
+  #get(id: string): Running {
+    const run = this.#live.get(id);
+    if (!run) throw new CommandError("unknown_sandbox", "no such sandbox on this host");
+    return run;
+  }
+
+  /** SIGTERM to every process of the sandbox, SIGKILL after graceMs; resolves once the signal is sent. */
+  async stop(sandboxId: string, graceMs = DEFAULT_STOP_GRACE_MS): Promise<void> {
+    const run = this.#get(sandboxId);
+    this.#log("sandbox.stop", { sandbox: sandboxId, graceMs });
+    this.#terminate(run, "stopped", graceMs);
+  }
+
+  async kill(sandboxId: string): Promise<void> {
+    const run = this.#get(sandboxId);
+    this.#log("sandbox.kill", { sandbox: sandboxId });
+    this.#terminate(run, "killed", 0);
+  }
+
+  /** Resolves once the sandbox has ended and its exit status was reported. */
+  async waitFor(sandboxId: string): Promise<void> {
+    await this.#live.get(sandboxId)?.ended;
+  }
+
+  /** Stops every sandbox (host shutdown) and waits for all of them to end. */
+  async stopAll(graceMs = DEFAULT_STOP_GRACE_MS): Promise<void> {
+    this.#closing = true;
+    const runs = [...this.#live.values()];
+    for (const run of runs) this.#terminate(run, "host stopping", graceMs);
+    await Promise.all(runs.map((r) => r.ended));
+  }
+}
