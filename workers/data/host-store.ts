@@ -1,5 +1,5 @@
 // Org-scoped storage of host pools, hosts and sandboxes.
-import { asc, eq, gt, isNull, sql } from "drizzle-orm";
+import { asc, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import { newId } from "../identity/crypto.js";
 import { tables } from "./db.js";
 import { OrgScoped } from "./org-data.js";
@@ -134,11 +134,12 @@ export class HostStore extends OrgScoped {
       .get();
   }
 
-  updateSandbox(id: string, patch: Partial<Pick<SandboxRow, "state" | "exitCode" | "reason" | "hostId">>) {
+  /** Updates a sandbox; with `onlyFrom`, only while it is still in one of those states. */
+  updateSandbox(id: string, patch: Partial<Pick<SandboxRow, "state" | "exitCode" | "reason" | "hostId">>, onlyFrom?: SandboxRow["state"][]) {
     return this.db
       .update(sandboxes)
       .set({ ...patch, updatedAt: Date.now() })
-      .where(this.scope(sandboxes, eq(sandboxes.id, id)))
+      .where(this.scope(sandboxes, eq(sandboxes.id, id), onlyFrom ? inArray(sandboxes.state, onlyFrom) : undefined))
       .returning()
       .get();
   }

@@ -1,6 +1,6 @@
 // The only way to reach org-scoped tables: orgData(db, orgId) binds every query to one org,
 // so a handler cannot read or write another org's rows by passing a foreign id.
-import { and, asc, eq, gt, gte, inArray, isNull, lte, or, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, gte, inArray, isNull, lte, or, sql, type SQL } from "drizzle-orm";
 import { AppError } from "../errors.js";
 import { ID_PATTERN, newId } from "../identity/crypto.js";
 import { type Db, tables } from "./db.js";
@@ -225,6 +225,15 @@ export class OrgData extends OrgScoped {
     return this.db.select().from(agents).where(this.scope(agents, eq(agents.id, id))).get();
   }
 
+  /** Every agent of a team, or of the whole org when teamId is null. */
+  agentsIn(teamId: string | null) {
+    return this.db
+      .select({ id: agents.id })
+      .from(agents)
+      .where(this.scope(agents, teamId ? eq(agents.teamId, teamId) : undefined))
+      .all();
+  }
+
   subagents(parentId: string) {
     return this.db.select().from(agents).where(this.scope(agents, eq(agents.parentAgentId, parentId))).all();
   }
@@ -303,14 +312,18 @@ export class OrgData extends OrgScoped {
     return rows.map((r) => r.sha256);
   }
 
-  /** Revokes the subject's live tokens and inserts a new one atomically (rotation). */
+  /**
+   * Revokes the subject's live tokens and inserts a new one atomically (rotation). Sandbox
+   * session tokens (named "sandbox:…") are left alone: they end with their sandbox.
+   */
   async replaceToken(kind: TokenKind, subjectId: string, token: { sha256: string; prefix: string; name?: string | null }) {
-    const live = await this.activeTokens(kind, subjectId);
+    const notSandbox = or(isNull(tokens.name), sql`${tokens.name} NOT LIKE 'sandbox:%'`);
+    const live = (await this.activeTokens(kind, subjectId)).filter((t) => !t.name?.startsWith("sandbox:"));
     await this.db.batch([
       this.db
         .update(tokens)
         .set({ revokedAt: Date.now() })
-        .where(this.scope(tokens, eq(tokens.kind, kind), eq(tokens.subjectId, subjectId), isNull(tokens.revokedAt))),
+        .where(this.scope(tokens, eq(tokens.kind, kind), eq(tokens.subjectId, subjectId), isNull(tokens.revokedAt), notSandbox)),
       this.db.insert(tokens).values({ id: newId("tok"), orgId: this.orgId, kind, subjectId, ...token }),
     ]);
     return live.map((t) => t.sha256);

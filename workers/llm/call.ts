@@ -8,6 +8,9 @@ import { PiiPolicySchema, type PiiPolicy } from "../../schema/pii.js";
 import { PiiBudgetError, createMasker, createRestorer, maskJsonStrings, type JsonValue } from "../pii/index.js";
 import { piiListsOf } from "../pii/lists.js";
 import { guidePromptFor } from "../tools/guide.js";
+import { stopSandboxesOverLimit } from "../sandboxes/service.js";
+import { releaseSpend, reserveSpend, settleSpend } from "../spend/client.js";
+import { estimateMaxOutputTokens, estimatePromptTokens } from "./estimate.js";
 import { identityRestorer, type LlmEndpoint, type ProviderKind, type RestorerFactory, type Usage } from "./index.js";
 
 export interface LlmCallInput {
@@ -19,6 +22,8 @@ export interface LlmCallInput {
   policy: EffectivePolicy;
   traceId: string;
   idempotencyKey: string | null;
+  /** Lets work outlive the response (stopping sandboxes when a limit is reached). */
+  waitUntil(promise: Promise<unknown>): void;
 }
 
 export interface LlmCall {
@@ -79,18 +84,44 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
   }
   const piiAudit = { counts: pii.counts, ...(piiFailure ? { failedOpen: piiFailure } : {}) };
   const restorers: RestorerFactory = masker.restores && Object.keys(pii.mapping).length > 0 ? () => createRestorer(pii.mapping) : identityRestorer;
+  const upstreamBody = JSON.stringify(body);
+
+  // Spend: hold an upper bound (whole prompt + max output) before the provider sees anything.
+  let reservation: Awaited<ReturnType<typeof reserveSpend>>;
+  try {
+    reservation = await reserveSpend(
+      env,
+      input.agent,
+      input.model,
+      { inputTokens: estimatePromptTokens(body), maxOutputTokens: estimateMaxOutputTokens(input.kind, body) },
+      input.idempotencyKey ?? crypto.randomUUID(),
+    );
+  } catch (error) {
+    done = true;
+    const code = error instanceof AppError ? error.code : "internal";
+    await audit("error", { pii: piiAudit, spend: error instanceof AppError ? error.details : undefined }, code);
+    if (code === "spend_limit") input.waitUntil(stopSandboxesOverLimit(env, input.agent.orgId));
+    throw error;
+  }
+  if (reservation.state === "settled") {
+    done = true;
+    throw new AppError("conflict", "this request was already completed (idempotency key reused)");
+  }
 
   return {
-    upstreamBody: JSON.stringify(body),
+    upstreamBody,
     restorers,
     async finish(usage, info) {
       if (done) return;
       done = true;
-      await audit("success", { usage, streamed: info.streamed, outcome: info.outcome, pii: piiAudit });
+      // No usage from the provider settles on the reservation, never on zero.
+      const { chargedMicros } = await settleSpend(env, input.agent, reservation.reservationId, usage);
+      await audit("success", { usage, streamed: info.streamed, outcome: info.outcome, pii: piiAudit, costMicros: chargedMicros });
     },
     async fail(error) {
       if (done) return;
       done = true;
+      await releaseSpend(env, input.agent, reservation.reservationId);
       await audit("error", { error: error.code, pii: piiAudit }, error.code);
     },
   };

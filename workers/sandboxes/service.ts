@@ -4,7 +4,9 @@ import type { SandboxStatus, TunnelCommand } from "../../schema/tunnel.js";
 import { recordAudit } from "../audit/audit.js";
 import { makeDb } from "../data/db.js";
 import { type HostRow, HostStore } from "../data/host-store.js";
+import { orgData } from "../data/org-data.js";
 import { AppError } from "../errors.js";
+import { forgetTokens } from "../identity/tokens.js";
 
 export function tunnelOf(env: Env, hostId: string) {
   return env.HOST_TUNNEL.get(env.HOST_TUNNEL.idFromName(hostId));
@@ -42,8 +44,12 @@ export async function recordSandboxStatus(env: Env, orgId: string, hostId: strin
   const sandbox = await store.sandbox(status.sandboxId);
   if (!sandbox || sandbox.hostId !== hostId) return;
   const state = status.state;
-  await store.updateSandbox(sandbox.id, { state, exitCode: status.exitCode ?? null, reason: status.reason ?? null });
-  if (state === "running") return;
+  // Reports may arrive out of order with the edge's own updates: an ended sandbox stays ended.
+  const from: Array<typeof sandbox.state> = state === "running" || state === "starting" ? ["pending", "starting"] : ["pending", "starting", "running", "stopped"];
+  await store.updateSandbox(sandbox.id, { state, exitCode: status.exitCode ?? null, reason: status.reason ?? null }, from);
+  if (state === "running" || state === "starting") return;
+  // The sandbox's own session token ends with it.
+  forgetTokens(await orgData(makeDb(env.DB), orgId).revokeNamedTokens("agent", sandbox.agentId, `sandbox:${sandbox.id}`));
   await recordAudit(env, {
     orgId,
     actor: { type: "host", id: hostId },
@@ -89,4 +95,23 @@ export async function hostLiveStatus(env: Env, hostId: string) {
   return tunnelOf(env, hostId)
     .status()
     .catch(() => null);
+}
+
+/**
+ * Drains the org's spend stop events (a limit was reached) and kills the live sandboxes of the
+ * agents under that limit: the agent itself, every agent of the team, or the whole org.
+ */
+export async function stopSandboxesOverLimit(env: Env, orgId: string) {
+  const events = await env.ORG_SPEND.get(env.ORG_SPEND.idFromName(orgId)).drainStopEvents(100);
+  if (events.length === 0) return;
+  const data = orgData(makeDb(env.DB), orgId);
+  const agentIds = new Set<string>();
+  for (const e of events) {
+    if (e.scope === "agent") agentIds.add(e.agentId);
+    else {
+      const all = await data.agentsIn(e.scope === "team" ? e.scopeId : null);
+      for (const a of all) agentIds.add(a.id);
+    }
+  }
+  await killSandboxesOf(env, orgId, [...agentIds], "spend limit reached");
 }

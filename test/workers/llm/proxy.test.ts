@@ -10,6 +10,11 @@ import { BASE, type SeededOrg, call, seedOrg } from "../support/api.js";
 const EMAIL = "jane.doe@example.com";
 const CARD = "4111 1111 1111 1111";
 const AWS_KEY = "AKIAIOSFODNN7EXAMPLE";
+/** Test models have no built-in price; every test org gets a fallback price ("*"). */
+async function fallbackPrice(orgId: string, token: string) {
+  const res = await call(`/api/v1/orgs/${orgId}/prices`, { method: "POST", token, body: { model: "*", inputMicrosPerMTok: 1_000_000, outputMicrosPerMTok: 2_000_000 } });
+  expect(res.status, res.text).toBe(201);
+}
 const workerFetch = (input: RequestInfo | URL, init?: RequestInit) => exports.default.fetch(new Request(input, init));
 
 let org: SeededOrg;
@@ -34,6 +39,7 @@ beforeAll(async () => {
   expect((await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: t, body: { name: "fake-key", secret: FAKE_LLM_KEY, inject: { type: "bearer" } } })).status).toBe(201);
   expect((await call(`/api/v1/orgs/${org.orgId}/providers`, { method: "POST", token: t, body: { name: "openai-fake", kind: "openai", baseUrl: `${env.TEST_FAKE_LLM_URL}/v1`, credential: "fake-key" } })).status).toBe(201);
   expect((await call(`/api/v1/orgs/${org.orgId}/providers`, { method: "POST", token: t, body: { name: "anthropic-fake", kind: "anthropic", baseUrl: env.TEST_FAKE_LLM_URL, credential: "fake-key", models: ["claude-test"] } })).status).toBe(201);
+  await fallbackPrice(org.orgId, t);
   const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: t, body: { name: "llm-bot" } });
   agentToken = agent.json.token;
 });
@@ -112,6 +118,7 @@ describe("Agent Guide", () => {
     await call(`/api/v1/orgs/${guideOrg.orgId}/credentials`, { method: "POST", token: t, body: { name: "k", secret: FAKE_LLM_KEY, inject: { type: "bearer" } } });
     await call(`/api/v1/orgs/${guideOrg.orgId}/providers`, { method: "POST", token: t, body: { name: "o", kind: "openai", baseUrl: `${env.TEST_FAKE_LLM_URL}/v1`, credential: "k" } });
     await call(`/api/v1/orgs/${guideOrg.orgId}/providers`, { method: "POST", token: t, body: { name: "a", kind: "anthropic", baseUrl: env.TEST_FAKE_LLM_URL, credential: "k" } });
+    await fallbackPrice(guideOrg.orgId, t);
     const guide = await call(`/api/v1/orgs/${guideOrg.orgId}/guides`, { method: "POST", token: t, body: { content: "Never deploy on Fridays." } });
     expect(guide.status).toBe(201);
     const agent = await call(`/api/v1/orgs/${guideOrg.orgId}/agents`, { method: "POST", token: t, body: { name: "a" } });
@@ -135,6 +142,7 @@ describe("policy and PII actions", () => {
     const t = blockOrg.apiKey;
     await call(`/api/v1/orgs/${blockOrg.orgId}/credentials`, { method: "POST", token: t, body: { name: "k", secret: FAKE_LLM_KEY, inject: { type: "bearer" } } });
     await call(`/api/v1/orgs/${blockOrg.orgId}/providers`, { method: "POST", token: t, body: { name: "p", kind: "openai", baseUrl: `${env.TEST_FAKE_LLM_URL}/v1`, credential: "k" } });
+    await fallbackPrice(blockOrg.orgId, t);
     const policy = await call(`/api/v1/orgs/${blockOrg.orgId}/policies`, { method: "POST", token: t, body: { name: "no-cards", egress: [], pii: { credit_card: "block" }, models: ["gpt-allowed"] } });
     await call(`/api/v1/orgs/${blockOrg.orgId}/policies/${policy.json.id}/attach`, { method: "POST", token: t, body: { scope: "org" } });
     const agent = await call(`/api/v1/orgs/${blockOrg.orgId}/agents`, { method: "POST", token: t, body: { name: "a" } });

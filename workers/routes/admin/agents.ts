@@ -15,6 +15,7 @@ import type { AgentRow } from "../../data/org-data.js";
 import { decodeCursor, toPage } from "../../data/pagination.js";
 import { AppError, notFound } from "../../errors.js";
 import { forgetAgents } from "../../identity/authenticate.js";
+import { killSandboxesOf } from "../../sandboxes/service.js";
 import { forgetTokens, mintToken } from "../../identity/tokens.js";
 import { adminRouter, body, errors, itemParams, json, noContent, orgParams, security } from "./kit.js";
 import { agentView, auditAdmin } from "./views.js";
@@ -170,6 +171,8 @@ agentRoutes.openapi(
     await requireTeamAdmin(access, agent.teamId);
     const subjects = [agent.id, ...(await access.data.subagents(agent.id)).map((a) => a.id)];
     const hashes = (await Promise.all(subjects.map((s) => access.data.activeTokens("agent", s)))).flat().map((t) => t.sha256);
+    // End their sandboxes first (the rows go with the agents).
+    await killSandboxesOf(c.env, access.orgId, subjects, "agent deleted");
     await access.data.deleteAgent(agent.id);
     forgetTokens(hashes);
     forgetAgents(subjects);
@@ -215,6 +218,8 @@ agentRoutes.openapi(
     await requireTeamAdmin(access, agent.teamId);
     const subagents = (await access.data.subagents(agent.id)).map((a) => a.id);
     forgetTokens(await access.data.revokeTokens("agent", [agent.id, ...subagents]));
+    // Revocation also ends every running sandbox of the agent and its subagents.
+    c.executionCtx.waitUntil(killSandboxesOf(c.env, access.orgId, [agent.id, ...subagents], "token revoked"));
     await auditAdmin(c, access, "agent.token.revoke", { type: "agent", id: agent.id }, { subagents: subagents.length });
     return c.body(null, 204);
   },

@@ -90,7 +90,9 @@ sandboxRoutes.openapi(
       await auditAdmin(c, access, "sandbox.start", { type: "sandbox", id: row.id }, { agentId: agent.id, hostId: host.id, ok: false });
       throw new AppError("unavailable", `the host could not start the sandbox: ${ack.error?.message ?? "refused"}`);
     }
-    const started = assertFound(await store.updateSandbox(row.id, { state: "starting" }), "sandbox");
+    // The host may already have reported "running" before its ack arrived; never step back.
+    await store.updateSandbox(row.id, { state: "starting" }, ["pending"]);
+    const started = assertFound(await store.sandbox(row.id), "sandbox");
     await auditAdmin(c, access, "sandbox.start", { type: "sandbox", id: row.id }, { agentId: agent.id, hostId: host.id, command: input.command });
     return c.json(await view(store, started), 201);
   },

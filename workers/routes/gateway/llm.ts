@@ -92,7 +92,8 @@ export function llmGateway() {
       body: body as Record<string, unknown>,
       policy,
       traceId: c.get("traceId"),
-      idempotencyKey: c.req.header("idempotency-key") ?? c.req.header("x-stainless-retry-id") ?? null,
+      idempotencyKey: c.req.header("idempotency-key") ?? null,
+      waitUntil: (p) => c.executionCtx.waitUntil(p),
     });
     try {
       return await forward(c, call, kind, endpoint, provider, path);
