@@ -18,7 +18,7 @@ export default defineConfig(async () => {
             cloudflareTest({
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
-                bindings: { ...testSecrets, ALLOW_PRIVATE_UPSTREAMS: "true", TEST_MIGRATIONS: migrations },
+                bindings: { ...testSecrets, ALLOW_PRIVATE_UPSTREAMS: "true", AUDIT_TEST_HOOKS: "true", TEST_MIGRATIONS: migrations },
               },
             }),
           ],

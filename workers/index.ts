@@ -1,6 +1,8 @@
 // Worker entry: builds the app once and exports the fetch handler and Durable Object classes.
 import { buildApp } from "./app.js";
 
+export { AuditLog } from "./audit/audit-log.js";
+
 const app = buildApp();
 
 export default {

@@ -30,6 +30,7 @@ function sampleBody(method: string, path: string, ids: Record<string, string>): 
   if (path.endsWith("/members")) return { email: "new-person@example.test", role: "member", password: "long-enough-password" };
   if (path.endsWith("/members/{userId}")) return { role: "admin" };
   if (path.endsWith("/token")) return undefined;
+  if (path.endsWith("/audit/retention")) return { days: 30 };
   if (path.endsWith("/agents")) return { name: "probe-agent" };
   if (path.endsWith("/projects")) return { name: "probe-project" };
   return { name: "probe-name" };
