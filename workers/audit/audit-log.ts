@@ -66,6 +66,7 @@ export class AuditLog extends DurableObject<Env> {
   #flushing: Promise<FlushResult> | null = null;
   #alarmAt: number | null = null;
   #outageUntil = 0;
+  #clockSkewMs = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -90,7 +91,7 @@ export class AuditLog extends DurableObject<Env> {
     const record = AuditRecordSchema.parse(input);
     const s = this.#state;
     if (s.orgId !== null && s.orgId !== record.orgId) throw new Error("audit event for another org");
-    const ts = Math.max(Date.now(), s.headTs);
+    const ts = Math.max(Date.now() + this.#clockSkewMs, s.headTs);
     const fields = {
       seq: s.headSeq + 1,
       id: newId("aud", ts),
@@ -183,6 +184,12 @@ export class AuditLog extends DurableObject<Env> {
   simulateD1Outage(ms: number): void {
     if (this.env.AUDIT_TEST_HOOKS !== "true") throw new Error("test hooks are disabled");
     this.#outageUntil = ms > 0 ? Date.now() + ms : 0;
+  }
+
+  /** Test hook: new events are stamped `ms` off the real clock (to make old events for retention). */
+  simulateClockSkew(ms: number): void {
+    if (this.env.AUDIT_TEST_HOOKS !== "true") throw new Error("test hooks are disabled");
+    this.#clockSkewMs = ms;
   }
 
   status(): { head: ChainPoint; flushed: ChainPoint; pending: number; failures: number } {
