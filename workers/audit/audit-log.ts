@@ -159,6 +159,10 @@ export class AuditLog extends DurableObject<Env> {
         for await (const rows of store.walk({ afterSeq: checkpoint.seq, throughSeq: flushedHead.seq })) {
           if (!walker.feed(rows)) break;
         }
+        // Past the head nothing can exist: this log never assigned those seqs.
+        const [forged] = await store.list({ afterSeq: this.#state.headSeq }, 1);
+        // An earlier break (found by finish) is reported first; otherwise the forged row is.
+        if (forged && walker.finish(flushedHead) === null) walker.broken = { seq: forged.seq, id: forged.id, problem: "unexpected" };
       }
     }
     const firstBroken = walker.finish(flushedHead);
