@@ -134,6 +134,7 @@ export function exportStream(store: AuditData, filter: AuditRowFilter, format: E
   const pages = store.walk(filter, pageSize);
   const encoder = new TextEncoder();
   let header = format === "csv";
+  let cancelled = false;
   return new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
@@ -144,6 +145,7 @@ export function exportStream(store: AuditData, filter: AuditRowFilter, format: E
         }
         try {
           const next = await pages.next();
+          if (cancelled) return; // the reader went away while this page was loading
           if (next.done) controller.close();
           else controller.enqueue(encoder.encode(next.value.map((row) => exportLine(format, row)).join("")));
         } catch (error) {
@@ -152,6 +154,7 @@ export function exportStream(store: AuditData, filter: AuditRowFilter, format: E
         }
       },
       async cancel() {
+        cancelled = true;
         await pages.return(undefined);
       },
     },
