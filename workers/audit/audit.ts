@@ -2,7 +2,7 @@
 // Durable Object, which orders, hash-chains and stores them durably before D1 ever sees them.
 import { type ACTOR_TYPES, AUDIT_LIMITS, type AUDIT_RESULTS, type AuditRecord } from "../../schema/api.js";
 import { ID_PATTERN } from "../identity/crypto.js";
-import { safeDetails, safeText } from "./safe.js";
+import { safeDetails, safeText, wellFormed } from "./safe.js";
 
 export interface AuditEvent {
   orgId: string;
@@ -47,11 +47,13 @@ export async function recordAudit(env: Env, event: AuditEvent, ctx?: AuditContex
 
 /** Shapes and cleans an event into the record the AuditLog accepts. */
 export function toRecord(event: AuditEvent): AuditRecord {
+  const cut = (value: string, max: number) => wellFormed(value.slice(0, max));
+  const resourceId = event.resource.id;
   return {
     orgId: event.orgId,
-    actor: { type: event.actor.type, id: event.actor.id.slice(0, AUDIT_LIMITS.id) },
-    action: event.action.slice(0, AUDIT_LIMITS.action),
-    resource: { type: event.resource.type.slice(0, AUDIT_LIMITS.type), id: event.resource.id?.slice(0, AUDIT_LIMITS.id) ?? null },
+    actor: { type: event.actor.type, id: cut(event.actor.id, AUDIT_LIMITS.id) },
+    action: cut(event.action, AUDIT_LIMITS.action),
+    resource: { type: cut(event.resource.type, AUDIT_LIMITS.type), id: resourceId ? cut(resourceId, AUDIT_LIMITS.id) : null },
     result: event.result,
     reason: safeText(event.reason, AUDIT_LIMITS.reason),
     traceId: safeText(event.traceId, AUDIT_LIMITS.traceId),

@@ -24,6 +24,13 @@ const MAX_DEPTH = 3;
 const MAX_ITEMS = 50;
 const MAX_STRING = 200;
 
+const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/** Replaces lone surrogates, so every stored string has one UTF-8 form (the hash depends on it). */
+export function wellFormed(value: string): string {
+  return value.replace(LONE_SURROGATE, "\uFFFD");
+}
+
 export function unsafeString(value: string): boolean {
   return [...SENSITIVE_VALUE, ...MASKED_VALUE].some((re) => re.test(value));
 }
@@ -31,7 +38,7 @@ export function unsafeString(value: string): boolean {
 function clean(value: unknown, depth: number): unknown {
   if (value === null || typeof value === "boolean") return value;
   if (typeof value === "number") return Number.isFinite(value) ? value : null;
-  if (typeof value === "string") return unsafeString(value) ? REDACTED : value.slice(0, MAX_STRING);
+  if (typeof value === "string") return unsafeString(value) ? REDACTED : wellFormed(value.slice(0, MAX_STRING));
   if (depth >= MAX_DEPTH) return REDACTED;
   if (Array.isArray(value)) return value.slice(0, MAX_ITEMS).map((v) => clean(v, depth + 1));
   if (typeof value === "object") {
@@ -40,7 +47,7 @@ function clean(value: unknown, depth: number): unknown {
       if (v === undefined) continue;
       // Ids ("tokenId", "sessionId") name a record, not its secret.
       const sensitive = SENSITIVE_KEY.test(key) && !/Ids?$/.test(key);
-      out[key.slice(0, 64)] = sensitive ? REDACTED : clean(v, depth + 1);
+      out[wellFormed(key.slice(0, 64))] = sensitive ? REDACTED : clean(v, depth + 1);
     }
     return out;
   }
@@ -58,5 +65,5 @@ export function safeDetails(details: Record<string, unknown> | undefined): strin
 /** Free-text fields (reason): a credential-shaped value is replaced, the rest kept short. */
 export function safeText(value: string | null | undefined, max: number): string | null {
   if (value === undefined || value === null || value === "") return null;
-  return unsafeString(value) ? REDACTED : value.slice(0, max);
+  return unsafeString(value) ? REDACTED : wellFormed(value.slice(0, max));
 }
