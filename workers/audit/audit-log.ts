@@ -64,8 +64,11 @@ export class AuditLog extends DurableObject<Env> {
   #sql: SqlStorage;
   #state: State;
   #flushing: Promise<FlushResult> | null = null;
+  /** Callers of a bounded flush, released after their batch budget even if the drain goes on. */
+  #waiters: Array<{ batchesLeft: number; release: () => void }> = [];
   #alarmAt: number | null = null;
   #outageUntil = 0;
+  #lastFlushFailed = false;
   #clockSkewMs = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
@@ -121,13 +124,27 @@ export class AuditLog extends DurableObject<Env> {
     return { seq: fields.seq, id: fields.id };
   }
 
-  /** Copies pending events to D1 now (reads call this so recent events show at once). */
-  flush(maxBatches = Number.POSITIVE_INFINITY): Promise<FlushResult> {
-    // One flush at a time: the alarm and a reader may ask together.
-    this.#flushing ??= this.#flush(maxBatches).finally(() => {
+  /**
+   * Copies pending events to D1 now (reads call this so recent events show at once). One drain
+   * runs at a time; a caller with a batch budget is answered once the drain has written that
+   * many batches, while the drain itself continues (after a long outage a read must not wait
+   * for the whole backlog).
+   */
+  async flush(maxBatches = Number.POSITIVE_INFINITY): Promise<FlushResult> {
+    const startSeq = this.#state.flushedSeq;
+    this.#flushing ??= this.#flush().finally(() => {
       this.#flushing = null;
+      for (const w of this.#waiters.splice(0)) w.release();
     });
-    return this.#flushing;
+    const drain = this.#flushing;
+    if (Number.isFinite(maxBatches)) {
+      await new Promise<void>((release) => {
+        this.#waiters.push({ batchesLeft: maxBatches, release });
+      });
+    } else {
+      await drain;
+    }
+    return { flushed: this.#state.flushedSeq - startSeq, pending: this.#pending(), failed: this.#lastFlushFailed };
   }
 
   override async alarm(): Promise<void> {
@@ -201,12 +218,18 @@ export class AuditLog extends DurableObject<Env> {
     return { head: { seq: s.headSeq, hash: s.headHash }, flushed: { seq: s.flushedSeq, hash: s.flushedHash }, pending: s.headSeq - s.flushedSeq, failures: s.failures };
   }
 
-  async #flush(maxBatches: number): Promise<FlushResult> {
+  async #flush(): Promise<FlushResult> {
+    const result = await this.#drain();
+    this.#lastFlushFailed = result.failed;
+    return result;
+  }
+
+  async #drain(): Promise<FlushResult> {
     let flushed = 0;
     const orgId = this.#state.orgId;
     if (orgId === null) return { flushed, pending: 0, failed: false };
     const store = auditData(makeDb(this.env.DB), orgId);
-    for (let batch = 0; batch < maxBatches; batch++) {
+    for (;;) {
       const rows = this.#sql
         .exec(`SELECT ${PENDING_COLUMNS.join(", ")} FROM pending ORDER BY seq LIMIT ?`, AUDIT_INSERT_BATCH)
         .toArray()
@@ -232,6 +255,12 @@ export class AuditLog extends DurableObject<Env> {
         this.#save({ flushedSeq: last.seq, flushedHash: last.hash, failures: 0 });
       });
       flushed += rows.length;
+      this.#waiters = this.#waiters.filter((w) => {
+        w.batchesLeft--;
+        if (w.batchesLeft > 0) return true;
+        w.release();
+        return false;
+      });
     }
     return { flushed, pending: this.#pending(), failed: false };
   }
