@@ -15,15 +15,22 @@ export default defineConfig(async () => {
       projects: [
         {
           plugins: [
-            cloudflareTest({
+            cloudflareTest(({ inject }) => ({
               wrangler: { configPath: "./wrangler.toml" },
               miniflare: {
-                bindings: { ...testSecrets, ALLOW_PRIVATE_UPSTREAMS: "true", AUDIT_TEST_HOOKS: "true", TEST_MIGRATIONS: migrations },
+                bindings: {
+                  ...testSecrets,
+                  ALLOW_PRIVATE_UPSTREAMS: "true",
+                  AUDIT_TEST_HOOKS: "true",
+                  TEST_MIGRATIONS: migrations,
+                  TEST_TARGET_URL: inject("targetUrl"),
+                },
               },
-            }),
+            })),
           ],
           test: {
             name: "workers",
+            globalSetup: ["test/support/global-setup.ts"],
             include: ["test/workers/**/*.test.ts"],
             setupFiles: ["test/workers/setup.ts"],
           },

@@ -25,6 +25,12 @@ export const ID_PREFIX = {
   token: "tok",
   session: "ses",
   audit: "aud",
+  policy: "pol",
+  credential: "cred",
+  provider: "prv",
+  hostPool: "hpl",
+  host: "host",
+  sandbox: "sbx",
 } as const;
 
 const name = z.string().trim().min(1).max(120);
@@ -212,3 +218,70 @@ export const AuditRetentionStatusSchema = z.object({
   days: z.number().int().nullable(),
   checkpoint: chainPoint,
 });
+
+// ── sandbox hosts ───────────────────────────────────────────────────────────
+export const POOL_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
+export const HostEnrollmentCreateSchema = z.strictObject({
+  pool: z.string().regex(POOL_NAME, "pool: lowercase letters, digits, '_' and '-'"),
+  /** Minutes the one-time enrollment token stays valid (default 60). */
+  ttlMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
+});
+export const HostEnrollmentSchema = z.object({
+  pool: z.string(),
+  poolId: z.string(),
+  enrollmentToken: z.string().describe("one-time pal_host_ token, shown once"),
+  expiresAt: timestamp,
+});
+export const HostEnrollRequestSchema = z.strictObject({
+  name: z.string().trim().min(1).max(120),
+  version: z.string().max(64).optional(),
+});
+export const HostEnrolledSchema = z.object({ hostId: z.string(), orgId: z.string(), pool: z.string(), credential: z.string().describe("pal_hostkey_ credential, shown once") });
+export const HostSchema = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  name: z.string(),
+  pool: z.string(),
+  status: z.enum(["active", "revoked"]),
+  connected: z.boolean(),
+  version: z.string().nullable(),
+  lastHeartbeatAt: timestamp.nullable(),
+  createdAt: timestamp,
+});
+export const HostPoolSchema = z.object({ id: z.string(), orgId: z.string(), name: z.string(), hosts: z.number().int(), connected: z.number().int(), createdAt: timestamp });
+
+// ── managed sandboxes ───────────────────────────────────────────────────────
+const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+export const SandboxCreateSchema = z.strictObject({
+  agentId: idOf(ID_PREFIX.agent),
+  pool: z.string().regex(POOL_NAME, "pool: lowercase letters, digits, '_' and '-'"),
+  command: z.array(z.string().min(1).max(16 * 1024)).min(1).max(256),
+  env: z
+    .record(z.string().regex(ENV_NAME, "env names are shell identifiers"), z.string().max(32 * 1024))
+    .refine((e) => Object.keys(e).length <= 64, "at most 64 variables")
+    .optional(),
+  /** Idle timeout in minutes (default 30). */
+  idleTimeoutMinutes: z.number().int().min(1).max(7 * 24 * 60).default(30),
+  limits: z
+    .strictObject({
+      memoryMiB: z.number().int().min(16).max(64 * 1024).optional(),
+      cpuMillis: z.number().int().min(10).max(64_000).optional(),
+      pids: z.number().int().min(8).max(100_000).optional(),
+    })
+    .optional(),
+});
+export const SandboxSchema = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  agentId: z.string(),
+  hostId: z.string().nullable(),
+  pool: z.string(),
+  command: z.array(z.string()),
+  state: z.enum(["pending", "starting", "running", "exited", "failed", "stopped"]),
+  exitCode: z.number().int().nullable(),
+  reason: z.string().nullable(),
+  createdBy: z.string(),
+  createdAt: timestamp,
+  updatedAt: timestamp,
+});
+export const SandboxListQuerySchema = PageQuerySchema.extend({ agentId: idOf(ID_PREFIX.agent).optional() });

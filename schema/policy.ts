@@ -1,6 +1,7 @@
 // Zod schemas of a policy document (egress rules, PII, models, tools, autonomy gate), shared by the API, dashboard and tests.
 import { getPublicSuffix } from "tldts";
 import { z } from "zod";
+import { PiiPolicySchema } from "./pii.js";
 
 const MAX_HOST_LENGTH = 253;
 const MAX_PATH_PATTERN_LENGTH = 1024;
@@ -152,11 +153,8 @@ export const EgressRuleSchema = z
 export const PII_ACTIONS = ["allow", "mask", "redact", "block"] as const;
 export type PiiAction = (typeof PII_ACTIONS)[number];
 
-/**
- * PII section, deliberately loose here: the PII module owns its exact schema and may replace
- * this one. Keys are categories plus `restore`/`failMode`.
- */
-export const PiiSectionSchema = z.record(z.string().min(1).max(64), z.unknown());
+/** The PII section: an action per category, plus `restore` and `failMode` (schema/pii.ts). */
+export const PiiSectionSchema = PiiPolicySchema;
 
 /** Autonomy gate settings; their shape belongs to the autonomy module, kept opaque here. */
 export const AutonomyGateSchema = z.record(z.string().min(1).max(64), z.unknown());
@@ -178,3 +176,51 @@ export type EgressRule = z.output<typeof EgressRuleSchema>;
 
 export const POLICY_SCOPES = ["org", "team", "project", "agent"] as const;
 export type PolicyScope = (typeof POLICY_SCOPES)[number];
+
+// ── admin API shapes around policy documents ─────────────────────────────────
+const policyId = z.string().regex(/^pol_[0-9a-hjkmnp-tv-z]{26}$/, "must be a pol_ id");
+
+/** PATCH replaces the given top-level fields; `expectedVersion` guards against lost updates. */
+export const PolicyUpdateSchema = z.strictObject({
+  name: z.string().trim().min(1).max(200).optional(),
+  egress: z.array(EgressRuleSchema).max(500).optional(),
+  pii: PiiSectionSchema.nullable().optional(),
+  models: z.array(z.string().min(1).max(200).regex(/^\S+$/)).max(200).nullable().optional(),
+  tools: z.array(z.string().min(1).max(128)).max(500).nullable().optional(),
+  autonomyGate: AutonomyGateSchema.nullable().optional(),
+  expectedVersion: z.number().int().min(1).optional(),
+});
+
+export const PolicyAttachSchema = z
+  .strictObject({ scope: z.enum(POLICY_SCOPES), id: z.string().min(1).max(64).optional() })
+  .refine((a) => (a.scope === "org") === (a.id === undefined), { message: "id is required for team, project and agent scopes, and not allowed for org" });
+
+export const EgressProbeSchema = z.strictObject({
+  method: z.string().min(1).max(32),
+  url: z.string().min(1).max(8192),
+});
+
+/** Evaluate a request against a draft before saving it, optionally in an agent's context. */
+export const PolicyDryRunSchema = z.strictObject({
+  draft: PolicyDocumentSchema,
+  /** The saved policy the draft would replace (its current version is left out of the evaluation). */
+  policyId: policyId.optional(),
+  /** Evaluate with the agent's other attached policies too; the draft counts as attached to the agent. */
+  agentId: z.string().regex(/^agt_[0-9a-hjkmnp-tv-z]{26}$/, "must be an agt_ id").optional(),
+  request: EgressProbeSchema,
+});
+
+export const PolicyViewSchema = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  version: z.number().int(),
+  name: z.string(),
+  egress: z.array(z.record(z.string(), z.unknown())),
+  pii: z.record(z.string(), z.unknown()).optional(),
+  models: z.array(z.string()).optional(),
+  tools: z.array(z.string()).optional(),
+  autonomyGate: z.record(z.string(), z.unknown()).optional(),
+  attachments: z.array(z.object({ scope: z.enum(POLICY_SCOPES), id: z.string() })),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});

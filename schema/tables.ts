@@ -157,3 +157,138 @@ export const auditEvents = sqliteTable(
     index("audit_org_trace").on(t.orgId, t.traceId),
   ],
 );
+
+/** Policy documents; `doc` holds the validated, normalised JSON. Every change bumps version. */
+export const policies = sqliteTable(
+  "policies",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    version: integer("version").notNull().default(1),
+    doc: text("doc").notNull(),
+    updatedBy: text("updated_by").notNull(),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("policies_org_name").on(t.orgId, t.name)],
+);
+
+/** Every saved version of every policy, for history and rollback. */
+export const policyVersions = sqliteTable(
+  "policy_versions",
+  {
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    policyId: text("policy_id").notNull().references(() => policies.id, { onDelete: "cascade" }),
+    version: integer("version").notNull(),
+    doc: text("doc").notNull(),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.policyId, t.version] })],
+);
+
+/** Where a policy applies: the org (scope_id = org id), a team, a project or an agent. */
+export const policyAttachments = sqliteTable(
+  "policy_attachments",
+  {
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    policyId: text("policy_id").notNull().references(() => policies.id, { onDelete: "cascade" }),
+    scope: text("scope", { enum: ["org", "team", "project", "agent"] }).notNull(),
+    scopeId: text("scope_id").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.policyId, t.scope, t.scopeId] }), index("policy_attachments_target").on(t.orgId, t.scope, t.scopeId)],
+);
+
+/** Secrets, AES-256-GCM encrypted under a versioned master key; never returned by the API. */
+export const credentials = sqliteTable(
+  "credentials",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    ciphertext: text("ciphertext").notNull(),
+    iv: text("iv").notNull(),
+    keyVersion: text("key_version").notNull(),
+    inject: text("inject").notNull(),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("credentials_org_name").on(t.orgId, t.name)],
+);
+
+/** LLM providers of an org; the API key is a credential of the vault. */
+export const providers = sqliteTable(
+  "providers",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    kind: text("kind", { enum: ["openai", "anthropic"] }).notNull(),
+    baseUrl: text("base_url").notNull(),
+    credentialId: text("credential_id").notNull().references(() => credentials.id, { onDelete: "restrict" }),
+    models: text("models"),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [uniqueIndex("providers_org_name").on(t.orgId, t.name)],
+);
+
+/** Pools of sandbox hosts; egress rules route to a pool by name (`route: "pool:<name>"`). */
+export const hostPools = sqliteTable(
+  "host_pools",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("host_pools_org_name").on(t.orgId, t.name)],
+);
+
+/**
+ * Enrolled sandbox hosts. Their credential is a `host` token (SHA-256 only, in tokens); whether
+ * a host is connected, and its last heartbeat, live in its HostTunnel Durable Object.
+ */
+export const hosts = sqliteTable(
+  "hosts",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    poolId: text("pool_id").notNull().references(() => hostPools.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    status: text("status", { enum: ["active", "revoked"] }).notNull().default("active"),
+    version: text("version"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("hosts_pool").on(t.orgId, t.poolId)],
+);
+
+/** Sandboxes started on hosts for agents, with their last known state. */
+export const sandboxes = sqliteTable(
+  "sandboxes",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    agentId: text("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    hostId: text("host_id").references(() => hosts.id, { onDelete: "set null" }),
+    poolId: text("pool_id").notNull().references(() => hostPools.id, { onDelete: "cascade" }),
+    command: text("command").notNull(),
+    state: text("state", { enum: ["pending", "starting", "running", "exited", "failed", "stopped"] }).notNull(),
+    exitCode: integer("exit_code"),
+    reason: text("reason"),
+    createdBy: text("created_by").notNull(),
+    createdAt: createdAt(),
+    updatedAt: integer("updated_at").notNull(),
+  },
+  (t) => [index("sandboxes_agent").on(t.orgId, t.agentId)],
+);
+
+/** Per-org PII allow list (never PII) and deny list (always PII of a category), as JSON. */
+export const piiLists = sqliteTable("pii_lists", {
+  orgId: text("org_id").primaryKey().references(() => orgs.id, { onDelete: "cascade" }),
+  allow: text("allow").notNull(),
+  deny: text("deny").notNull(),
+  updatedAt: integer("updated_at").notNull(),
+});

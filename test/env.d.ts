@@ -2,5 +2,7 @@
 declare namespace Cloudflare {
   interface Env {
     TEST_MIGRATIONS: import("@cloudflare/vitest-plugin").D1Migration[];
+    /** Base URL of the local echo target (test/support/target-server.ts). */
+    TEST_TARGET_URL: string;
   }
 }

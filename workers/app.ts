@@ -5,7 +5,10 @@ import type { AppEnv } from "./http/context.js";
 import { handleError } from "./http/errors.js";
 import { securityHeaders, traceId } from "./http/middleware.js";
 import { adminApi } from "./routes/admin/index.js";
+import { egressGateway } from "./routes/gateway/egress.js";
 import { agentGateway } from "./routes/gateway/index.js";
+import { llmGateway } from "./routes/gateway/llm.js";
+import { tunnelRoute } from "./routes/tunnel.js";
 
 export function buildApp() {
   const app = new Hono<AppEnv>();
@@ -16,6 +19,9 @@ export function buildApp() {
   });
   app.route("/api/v1", adminApi());
   app.route("/agent/v1", agentGateway());
+  app.route("/egress", egressGateway());
+  app.route("/llm", llmGateway());
+  app.route("/tunnel", tunnelRoute());
   app.get("/healthz", (c) => c.json({ ok: true }));
   return app;
 }

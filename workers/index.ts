@@ -2,6 +2,7 @@
 import { buildApp } from "./app.js";
 
 export { AuditLog } from "./audit/audit-log.js";
+export { HostTunnel } from "./tunnel/host-tunnel.js";
 
 const app = buildApp();
 

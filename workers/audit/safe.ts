@@ -7,7 +7,7 @@ import { canonicalJson } from "./chain.js";
 export const REDACTED = "[redacted]";
 
 /** Keys whose values are secrets or personal data by name, whatever they contain. */
-const SENSITIVE_KEY = /pass(word|phrase)?|secret|token|api[-_]?key|authori[sz]ation|cookie|credential|bearer|private[-_]?key|session|jwt|signature|otp|pin$|e-?mail|phone/i;
+const SENSITIVE_KEY = /pass(word|phrase)?|secret|token|api[-_]?key|authori[sz]ation|cookie|bearer|private[-_]?key|session|jwt|signature|otp|pin$|e-?mail|phone/i;
 /** Values shaped like credentials: our tokens, bearer/basic headers, JWTs, provider keys, PEM, long opaque strings. */
 const SENSITIVE_VALUE = [
   /pal_[a-z]+_[A-Za-z0-9_-]{8,}/,

@@ -20,21 +20,27 @@ export type TokenKind = TokenRow["kind"];
 const take = (page: PageRequest) => page.limit + 1;
 
 export function orgData(db: Db, orgId: string): OrgData {
-  if (!ID_PATTERN.test(orgId)) throw new AppError("internal", "org-scoped access without a valid org id");
   return new OrgData(db, orgId);
 }
 
-export class OrgData {
+/**
+ * Base of every org-scoped store: it cannot be built without a valid org id, and its
+ * `scope()` starts every predicate with org_id = that org.
+ */
+export abstract class OrgScoped {
   constructor(
-    private readonly db: Db,
+    protected readonly db: Db,
     readonly orgId: string,
-  ) {}
-
-  /** Every org-scoped predicate starts with org_id = this org. */
-  private scope<T extends { orgId: Parameters<typeof eq>[0] }>(table: T, ...conds: Array<SQL | undefined>): SQL {
-    return and(eq(table.orgId, this.orgId), ...conds) as SQL;
+  ) {
+    if (!ID_PATTERN.test(orgId)) throw new AppError("internal", "org-scoped access without a valid org id");
   }
 
+  protected scope<T extends { orgId: Parameters<typeof eq>[0] }>(table: T, ...conds: Array<SQL | undefined>): SQL {
+    return and(eq(table.orgId, this.orgId), ...conds) as SQL;
+  }
+}
+
+export class OrgData extends OrgScoped {
   org() {
     return this.db.select().from(orgs).where(eq(orgs.id, this.orgId)).get();
   }
@@ -319,6 +325,17 @@ export class OrgData {
       .orderBy(asc(tokens.id))
       .limit(take(page))
       .all();
+  }
+
+  /** Revokes the live tokens of a subject that carry this name (e.g. one sandbox session). */
+  async revokeNamedTokens(kind: TokenKind, subjectId: string, name: string): Promise<string[]> {
+    const rows = await this.db
+      .update(tokens)
+      .set({ revokedAt: Date.now() })
+      .where(this.scope(tokens, eq(tokens.kind, kind), eq(tokens.subjectId, subjectId), eq(tokens.name, name), isNull(tokens.revokedAt)))
+      .returning({ sha256: tokens.sha256 })
+      .all();
+    return rows.map((r) => r.sha256);
   }
 
   token(kind: TokenKind, id: string) {

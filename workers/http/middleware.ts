@@ -58,7 +58,17 @@ export function jsonBody(maxBytes: number): MiddlewareHandler<AppEnv> {
 
 /** Reads a request body as text, refusing (413) as soon as it passes maxBytes. */
 export async function readLimited(request: Request, maxBytes: number): Promise<string> {
-  if (!request.body) return "";
+  const all = await readLimitedBytes(request, maxBytes);
+  try {
+    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(all);
+  } catch {
+    throw new AppError("invalid_json", "request body is not valid UTF-8");
+  }
+}
+
+/** Reads a request body, refusing (413) as soon as it passes maxBytes. */
+export async function readLimitedBytes(request: Request, maxBytes: number): Promise<Uint8Array> {
+  if (!request.body) return new Uint8Array(0);
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;
@@ -78,9 +88,5 @@ export async function readLimited(request: Request, maxBytes: number): Promise<s
     all.set(chunk, offset);
     offset += chunk.byteLength;
   }
-  try {
-    return new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(all);
-  } catch {
-    throw new AppError("invalid_json", "request body is not valid UTF-8");
-  }
+  return all;
 }

@@ -3,11 +3,11 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { makeDb } from "../data/db.js";
-import { orgData } from "../data/org-data.js";
+import { type AgentRow, orgData } from "../data/org-data.js";
 import { AppError, unauthorized } from "../errors.js";
 import type { AppEnv } from "../http/context.js";
 import { CSRF_HEADER, SESSION_COOKIE, csrfValid, verifySession } from "./sessions.js";
-import { lookupToken, tokenKindOf } from "./tokens.js";
+import { TOKEN_CACHE_TTL_MS, lookupToken, tokenKindOf } from "./tokens.js";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -60,9 +60,31 @@ async function assertCsrf(c: Context<AppEnv>, jti: string) {
   }
 }
 
-/** The agent's own token, as `Authorization: Bearer` or `x-api-key` (SDKs differ). */
+/**
+ * The agent's own token, as `Authorization: Bearer` or `x-api-key` (SDKs differ). When both are
+ * present the one that carries an agent token wins, so a client may keep its own Authorization
+ * for the upstream (which the gateway strips anyway).
+ */
 export function agentTokenFrom(c: Context): string | undefined {
-  return bearer(c) ?? c.req.header("x-api-key") ?? undefined;
+  const candidates = [c.req.header("x-api-key"), bearer(c)].filter((v): v is string => !!v);
+  return candidates.find((v) => tokenKindOf(v) === "agent") ?? candidates[0];
+}
+
+/** Agent rows ride along with the token cache window (same bound on staleness). */
+const agentCache = new Map<string, { row: AgentRow | undefined; expires: number }>();
+
+export function forgetAgents(ids: Iterable<string>) {
+  for (const id of ids) agentCache.delete(id);
+}
+
+async function loadAgent(db: D1Database, orgId: string, agentId: string): Promise<AgentRow | undefined> {
+  const now = Date.now();
+  const hit = agentCache.get(agentId);
+  if (hit && hit.expires > now) return hit.row;
+  const row = await orgData(makeDb(db), orgId).agent(agentId);
+  if (agentCache.size > 10_000) agentCache.clear();
+  agentCache.set(agentId, { row, expires: now + TOKEN_CACHE_TTL_MS });
+  return row;
 }
 
 export const requireAgent: MiddlewareHandler<AppEnv> = async (c, next) => {
@@ -70,7 +92,7 @@ export const requireAgent: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!raw) throw unauthorized("missing agent token");
   const record = await lookupToken(c.env.DB, raw, "agent");
   if (!record) throw unauthorized("invalid or revoked agent token");
-  const agent = await orgData(makeDb(c.env.DB), record.orgId).agent(record.subjectId);
+  const agent = await loadAgent(c.env.DB, record.orgId, record.subjectId);
   if (!agent || agent.status !== "active") throw unauthorized("invalid or revoked agent token");
   c.set("agent", { kind: "agent", agentId: agent.id, orgId: agent.orgId, tokenId: record.id, agent });
   return next();

@@ -1,36 +1,9 @@
 // Server-side credential injection into an outbound request, after client-supplied auth has been stripped.
-import { z } from "zod";
 import { AppError } from "../errors.js";
 
-const HEADER_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$/;
-// Headers that frame or route the request: a credential must never set them.
-const RESERVED_HEADERS = new Set([
-  "host",
-  "content-length",
-  "content-type",
-  "transfer-encoding",
-  "connection",
-  "keep-alive",
-  "upgrade",
-  "te",
-  "trailer",
-  "expect",
-  "proxy-connection",
-]);
+import { InjectSpecSchema, type InjectSpec } from "../../schema/credentials.js";
 
-const HeaderNameSchema = z
-  .string()
-  .regex(HEADER_TOKEN, "header name must be an HTTP token")
-  .refine((n) => !RESERVED_HEADERS.has(n.toLowerCase()) && !n.toLowerCase().startsWith("cf-"), "this header cannot carry a credential");
-
-/** How a credential is sent upstream (the `inject` field of a credential). */
-export const InjectSpecSchema = z.discriminatedUnion("type", [
-  z.strictObject({ type: z.literal("bearer") }),
-  z.strictObject({ type: z.literal("basic") }),
-  z.strictObject({ type: z.literal("header"), name: HeaderNameSchema }),
-  z.strictObject({ type: z.literal("query"), name: z.string().min(1).max(128).regex(/^[A-Za-z0-9._~-]+$/, "invalid query parameter name") }),
-]);
-export type InjectSpec = z.infer<typeof InjectSpecSchema>;
+export { InjectSpecSchema, type InjectSpec };
 
 export interface OutboundTarget {
   headers: Headers;

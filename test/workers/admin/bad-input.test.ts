@@ -12,7 +12,21 @@ beforeAll(async () => {
   const project = await call(`/api/v1/orgs/${org.orgId}/projects`, { method: "POST", token: org.apiKey, body: { name: "p" } });
   const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: "a" } });
   const key = await call(`/api/v1/orgs/${org.orgId}/api-keys`, { method: "POST", token: org.apiKey, body: { name: "k" } });
-  ids = { orgId: org.orgId, teamId: team.json.id, projectId: project.json.id, agentId: agent.json.id, keyId: key.json.id, userId: org.ownerId };
+  const cred = await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: org.apiKey, body: { name: "c", secret: "s3cret-value", inject: { type: "bearer" } } });
+  const policy = await call(`/api/v1/orgs/${org.orgId}/policies`, { method: "POST", token: org.apiKey, body: { name: "p", egress: [] } });
+  const provider = await call(`/api/v1/orgs/${org.orgId}/providers`, { method: "POST", token: org.apiKey, body: { name: "p", kind: "anthropic", baseUrl: "https://llm.example.com", credential: "c" } });
+  ids = {
+    orgId: org.orgId,
+    teamId: team.json.id,
+    projectId: project.json.id,
+    agentId: agent.json.id,
+    keyId: key.json.id,
+    userId: org.ownerId,
+    credentialId: cred.json.id,
+    policyId: policy.json.id,
+    providerId: provider.json.id,
+    hostId: "host_00000000000000000000000000",
+  };
   paths = (await call("/api/v1/openapi.json")).json.paths;
 });
 
@@ -34,7 +48,7 @@ describe("bad input", () => {
     for (const [path, methods] of Object.entries(paths)) {
       for (const method of Object.keys(methods)) {
         if (method !== "post" && method !== "patch") continue;
-        if (path.endsWith("/token") || path === "/logout") continue; // these take no body
+        if (!(methods[method] as { requestBody?: unknown }).requestBody) continue; // takes no body
         for (const [label, body, headers] of badBodies) {
           const token = path === "/bootstrap" ? "test-bootstrap-token-0123456789abcdef" : org.apiKey;
           const res = await call(`/api/v1${fill(path, ids)}`, { method: method.toUpperCase(), token, rawBody: body, headers });

@@ -15,11 +15,27 @@ async function fixture(label: string): Promise<OrgFixture> {
   const project = await call(`/api/v1/orgs/${org.orgId}/projects`, { method: "POST", token: t, body: { name: `${label}-project`, teamId: team.json.id } });
   const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: t, body: { name: `${label}-agent`, teamId: team.json.id } });
   const key = await call(`/api/v1/orgs/${org.orgId}/api-keys`, { method: "POST", token: t, body: { name: `${label}-key` } });
-  for (const r of [team, project, agent, key]) expect(r.status).toBe(201);
+  const credential = await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: t, body: { name: `${label}-cred`, secret: `${label}-secret-value`, inject: { type: "bearer" } } });
+  const policy = await call(`/api/v1/orgs/${org.orgId}/policies`, { method: "POST", token: t, body: { name: `${label}-policy`, egress: [{ host: `${label}.example.com`, credential: `${label}-cred` }] } });
+  const provider = await call(`/api/v1/orgs/${org.orgId}/providers`, { method: "POST", token: t, body: { name: `${label}-provider`, kind: "openai", baseUrl: "https://llm.example.com/v1", credential: `${label}-cred` } });
+  const enrollment = await call(`/api/v1/orgs/${org.orgId}/hosts`, { method: "POST", token: t, body: { pool: `${label}-pool` } });
+  const host = await call("/api/v1/hosts/enroll", { method: "POST", token: enrollment.json.enrollmentToken, body: { name: `${label}-host` } });
+  for (const r of [team, project, agent, key, credential, policy, provider, enrollment, host]) expect(r.status, r.text).toBe(201);
   return {
     ...org,
-    ids: { orgId: org.orgId, teamId: team.json.id, projectId: project.json.id, agentId: agent.json.id, keyId: key.json.id, userId: org.ownerId },
-    names: [`${label}-team`, `${label}-project`, `${label}-agent`, `${label}-key`, org.email],
+    ids: {
+      orgId: org.orgId,
+      teamId: team.json.id,
+      projectId: project.json.id,
+      agentId: agent.json.id,
+      keyId: key.json.id,
+      userId: org.ownerId,
+      credentialId: credential.json.id,
+      policyId: policy.json.id,
+      providerId: provider.json.id,
+      hostId: host.json.hostId,
+    },
+    names: [`${label}-team`, `${label}-project`, `${label}-agent`, `${label}-key`, `${label}-cred`, `${label}-secret-value`, `${label}-policy`, `${label}-provider`, `${label}-pool`, `${label}-host`, org.email],
   };
 }
 
@@ -29,7 +45,17 @@ function sampleBody(method: string, path: string, ids: Record<string, string>): 
   if (path.endsWith("/teams/{teamId}/members")) return { userId: ids.userId, role: "member" };
   if (path.endsWith("/members")) return { email: "new-person@example.test", role: "member", password: "long-enough-password" };
   if (path.endsWith("/members/{userId}")) return { role: "admin" };
-  if (path.endsWith("/token")) return undefined;
+  if (path.endsWith("/token") || path.endsWith("/rotate-keys")) return undefined;
+  if (path.endsWith("/hosts")) return { pool: "probe-pool" };
+  if (path.endsWith("/credentials")) return { name: "probe-cred", secret: "probe-secret", inject: { type: "bearer" } };
+  if (path.endsWith("/credentials/{credentialId}")) return { secret: "new-probe-secret" };
+  if (path.endsWith("/providers")) return { name: "p", kind: "openai", baseUrl: "https://x.example.com", credential: "alpha-cred" };
+  if (path.endsWith("/providers/{providerId}")) return { name: "renamed" };
+  if (path.endsWith("/policies")) return { name: "probe-policy", egress: [] };
+  if (path.endsWith("/policies/{policyId}")) return { egress: [] };
+  if (path.endsWith("/attach") || path.endsWith("/detach")) return { scope: "org" };
+  if (path.endsWith("/dry-run")) return { draft: { name: "d", egress: [] }, policyId: ids.policyId, agentId: ids.agentId, request: { method: "GET", url: "https://x.example.com/" } };
+  if (path.endsWith("/explain")) return { method: "GET", url: "https://alpha.example.com/" };
   if (path.endsWith("/audit/retention")) return { days: 30 };
   if (path.endsWith("/agents")) return { name: "probe-agent" };
   if (path.endsWith("/projects")) return { name: "probe-project" };

@@ -14,6 +14,7 @@ import { type OrgAccess, assertFound, hasRole, orgAccess, pathId, requireTeamAdm
 import type { AgentRow } from "../../data/org-data.js";
 import { decodeCursor, toPage } from "../../data/pagination.js";
 import { AppError, notFound } from "../../errors.js";
+import { forgetAgents } from "../../identity/authenticate.js";
 import { forgetTokens, mintToken } from "../../identity/tokens.js";
 import { adminRouter, body, errors, itemParams, json, noContent, orgParams, security } from "./kit.js";
 import { agentView, auditAdmin } from "./views.js";
@@ -28,7 +29,8 @@ async function visibility(access: OrgAccess) {
   return { userId: access.userId, teamIds: teams.map((t) => t.teamId) };
 }
 
-async function visibleAgent(access: OrgAccess, rawId: string): Promise<AgentRow> {
+/** The agent if the caller may see it; otherwise 404, as if it did not exist. */
+export async function visibleAgent(access: OrgAccess, rawId: string): Promise<AgentRow> {
   const agent = assertFound(await access.data.agent(pathId(ID_PREFIX.agent, rawId, "agent")), "agent");
   const scope = await visibility(access);
   if (scope && agent.createdBy !== scope.userId && !(agent.teamId && scope.teamIds.includes(agent.teamId))) {
@@ -145,6 +147,7 @@ agentRoutes.openapi(
     }
     const changes = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
     const updated = Object.keys(changes).length ? await access.data.updateAgent(agent.id, changes) : agent;
+    forgetAgents([agent.id]);
     await auditAdmin(c, access, "agent.update", { type: "agent", id: agent.id }, { fields: Object.keys(changes) });
     return c.json(agentView(assertFound(updated, "agent"), await tokenPrefix(access, agent.id)), 200);
   },
@@ -168,6 +171,7 @@ agentRoutes.openapi(
     const hashes = (await Promise.all(subjects.map((s) => access.data.activeTokens("agent", s)))).flat().map((t) => t.sha256);
     await access.data.deleteAgent(agent.id);
     forgetTokens(hashes);
+    forgetAgents(subjects);
     await auditAdmin(c, access, "agent.delete", { type: "agent", id: agent.id }, { subagents: subjects.length - 1 });
     return c.body(null, 204);
   },

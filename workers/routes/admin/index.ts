@@ -4,9 +4,13 @@ import { jsonBody } from "../../http/middleware.js";
 import { agentRoutes } from "./agents.js";
 import { apiKeyRoutes } from "./api-keys.js";
 import { auditRoutes } from "./audit.js";
+import { credentialRoutes } from "./credentials.js";
+import { hostRoutes } from "./hosts.js";
 import { identityRoutes } from "./identity.js";
 import { adminRouter } from "./kit.js";
 import { orgRoutes } from "./orgs.js";
+import { policyRoutes } from "./policies.js";
+import { sandboxRoutes } from "./sandboxes.js";
 import { teamRoutes } from "./teams.js";
 
 /** Admin API bodies are small documents; anything larger is refused with 413. */
@@ -18,7 +22,7 @@ export function adminApi() {
   api.route("/", identityRoutes);
   api.use("/orgs", requireUser);
   api.use("/orgs/*", requireUser);
-  for (const routes of [orgRoutes, teamRoutes, agentRoutes, apiKeyRoutes, auditRoutes]) api.route("/", routes);
+  for (const routes of [orgRoutes, teamRoutes, agentRoutes, apiKeyRoutes, credentialRoutes, policyRoutes, hostRoutes, sandboxRoutes, auditRoutes]) api.route("/", routes);
 
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

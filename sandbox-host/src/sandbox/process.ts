@@ -1,0 +1,103 @@
+// Turns a launched sandbox process into a SandboxHandle: exit, timeout, kill and cleanup in one place.
+import { spawn } from "node:child_process";
+import type { SandboxCgroup } from "./cgroups.js";
+import { SandboxStartError, type SandboxExit, type SandboxHandle } from "./types.js";
+
+export interface LaunchOptions {
+  id: string;
+  file: string;
+  args: string[];
+  /** The launcher's whole environment; nothing of the daemon's environment is passed on. */
+  env: Record<string, string>;
+  /** Extra file descriptors from fd 3 on: an open fd to pass, or a pipe that receives `data`. */
+  extraFds?: (number | { data: Buffer })[];
+  cgroup?: SandboxCgroup;
+  timeoutMs?: number;
+  /** Ends the sandbox's processes when kill() on the launcher alone would not (e.g. `crun kill`). */
+  killAll?: (signal: NodeJS.Signals) => void;
+  /** Runs after the sandbox has ended, before wait() resolves. */
+  cleanup?: () => Promise<void>;
+  /** OOM verdict when the runtime, not `cgroup`, owns the cgroup; asked before cleanup. */
+  oomKilled?: () => Promise<boolean>;
+}
+
+const KILL_GRACE_MS = 3_000;
+
+export async function launch(opts: LaunchOptions): Promise<SandboxHandle> {
+  const child = spawn(opts.file, opts.args, {
+    env: opts.env,
+    stdio: ["ignore", "pipe", "pipe", ...(opts.extraFds ?? []).map((f) => (typeof f === "number" ? f : "pipe"))],
+    cwd: "/",
+  });
+  await new Promise<void>((resolve, reject) => {
+    child.once("spawn", resolve);
+    child.once("error", (err) => reject(new SandboxStartError(`sandbox launcher could not start: ${err.message}`)));
+  });
+  // A failed kill() is reported as an 'error' event; the sandbox's end is observed through 'exit'.
+  child.on("error", () => undefined);
+  (opts.extraFds ?? []).forEach((f, i) => {
+    if (typeof f === "number") return;
+    const pipe = child.stdio[3 + i];
+    // The launcher may exit before reading (e.g. a failed cgroup join); that error is its exit code's business.
+    if (pipe && "end" in pipe) {
+      pipe.on("error", () => undefined);
+      pipe.end(f.data);
+    }
+  });
+  const { pid, stdout, stderr } = child;
+  if (pid === undefined || !stdout || !stderr) throw new SandboxStartError("sandbox launcher has no pid or pipes");
+  const startedAt = performance.now();
+  let timedOut = false;
+  const alive = () => child.exitCode === null && child.signalCode === null;
+  // The signal goes to every process of the sandbox, so the command itself can end gracefully
+  // on SIGTERM; anything still running a few seconds later is killed outright.
+  const kill = (signal: NodeJS.Signals = "SIGKILL") => {
+    if (!alive()) return;
+    if (opts.killAll) opts.killAll(signal);
+    else child.kill(signal);
+    void opts.cgroup?.signalAll(signal);
+    if (signal !== "SIGKILL") {
+      setTimeout(() => {
+        if (alive()) kill("SIGKILL");
+      }, KILL_GRACE_MS).unref();
+    } else if (opts.killAll) {
+      // The runtime may not have created the container yet; then its own process is the one to end.
+      setTimeout(() => alive() && child.kill("SIGKILL"), KILL_GRACE_MS).unref();
+    }
+  };
+  const timer =
+    opts.timeoutMs === undefined
+      ? undefined
+      : setTimeout(() => {
+          timedOut = true;
+          kill("SIGKILL");
+        }, opts.timeoutMs);
+
+  // On the launcher's exit the sandbox is over: whatever is left in its cgroup is killed at once,
+  // so a leftover process holding stdout open cannot keep the streams (and wait()) from ending.
+  const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  const exited = new Promise<SandboxExit>((resolve, reject) => {
+    child.once("exit", (code, signal) => {
+      const durationMs = performance.now() - startedAt;
+      if (timer) clearTimeout(timer);
+      const finish = async (): Promise<SandboxExit> => {
+        const oomKilled = (await opts.cgroup?.oomKilled()) || ((await opts.oomKilled?.()) ?? false);
+        await opts.cgroup?.destroy();
+        await opts.cleanup?.();
+        await closed;
+        return { exitCode: code, signal, durationMs, timedOut, oomKilled };
+      };
+      finish().then(resolve, reject);
+    });
+  });
+  // wait() may be called late or never; an unobserved rejection must not crash the daemon.
+  exited.catch(() => undefined);
+  return {
+    id: opts.id,
+    pid,
+    stdout,
+    stderr,
+    wait: () => exited,
+    kill,
+  };
+}

@@ -1,0 +1,74 @@
+// The sandbox driver contract: what every isolation backend (bwrap, oci, later microvm) takes and returns.
+import type { Readable } from "node:stream";
+import { z } from "zod";
+
+export const sandboxLimitsSchema = z.object({
+  memoryBytes: z.number().int().min(8 * 1024 * 1024),
+  /** Fraction of one core, e.g. 0.5 = half a core, 2 = two cores. */
+  cpuQuota: z.number().positive().max(256),
+  pids: z.number().int().min(4).max(65_536),
+});
+
+export const sandboxSpecSchema = z.object({
+  /** Unique per sandbox; used for cgroup and container names, so kept to a safe alphabet. */
+  id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/),
+  agentId: z.string().min(1).max(128),
+  command: z.array(z.string()).min(1),
+  /** The whole environment of the command: nothing of the host's environment is inherited. */
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().refine((v) => !v.includes("\0"), "no NUL bytes")),
+  /** Host directory bound read-write at /workspace; must exist and belong to this agent only. */
+  workspaceDir: z.string().startsWith("/"),
+  limits: sandboxLimitsSchema,
+  network: z.object({
+    /** HTTP(S) proxy URL as seen from inside the sandbox; set as HTTP_PROXY/HTTPS_PROXY. */
+    proxyUrl: z.string().url().optional(),
+    /**
+     * Host path of this sandbox's proxy as a unix socket. The sandbox's network namespace has no
+     * route out, so the socket is bound in and bridged to 127.0.0.1:3128 inside, and proxyUrl
+     * defaults to that address.
+     */
+    proxySocket: z.string().startsWith("/").optional(),
+  }),
+  timeoutMs: z.number().int().positive().optional(),
+});
+
+export type SandboxLimits = z.infer<typeof sandboxLimitsSchema>;
+export type SandboxSpec = z.infer<typeof sandboxSpecSchema>;
+
+export interface SandboxExit {
+  /** Exit code of the command, or null when it ended by a signal. */
+  exitCode: number | null;
+  signal: NodeJS.Signals | null;
+  durationMs: number;
+  /** True when the sandbox was killed because timeoutMs elapsed. */
+  timedOut: boolean;
+  /** True when the memory cgroup reported an OOM kill inside the sandbox. */
+  oomKilled: boolean;
+}
+
+export interface SandboxHandle {
+  readonly id: string;
+  readonly pid: number;
+  readonly stdout: Readable;
+  readonly stderr: Readable;
+  /** Resolves once the sandbox has ended and its cgroups and files are cleaned up. */
+  wait(): Promise<SandboxExit>;
+  /** Ends the whole sandbox (every process in it), not just its first process. */
+  kill(signal?: NodeJS.Signals): void;
+}
+
+export interface DriverAvailability {
+  ok: boolean;
+  reason?: string;
+}
+
+export interface SandboxDriver {
+  readonly name: string;
+  available(): Promise<DriverAvailability>;
+  start(spec: SandboxSpec): Promise<SandboxHandle>;
+}
+
+/** A sandbox that could not start; the message says why and carries no secret. */
+export class SandboxStartError extends Error {
+  override readonly name = "SandboxStartError";
+}

@@ -1,0 +1,429 @@
+// Daemon side of the edge<->host tunnel: keeps the WebSocket up, performs forwarded HTTP requests, runs commands.
+import { EventEmitter } from "node:events";
+import http from "node:http";
+import https from "node:https";
+import WebSocket from "ws";
+import {
+  EdgeToHostFrame,
+  HEARTBEAT_PING,
+  INITIAL_WINDOW,
+  MAX_CHUNK_BYTES,
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  type SandboxStartCommand,
+  type SandboxStatus,
+  type TunnelCommand,
+  type TunnelErrorCode,
+  decodeData,
+  encodeData,
+  encodeText,
+  parseTextFrame,
+} from "../../../schema/tunnel.js";
+
+/** What the sandbox manager implements; the tunnel only transports the commands. */
+export interface CommandHandler {
+  start(cmd: SandboxStartCommand): Promise<void>;
+  stop(sandboxId: string, graceMs?: number): Promise<void>;
+  kill(sandboxId: string): Promise<void>;
+}
+
+export type TunnelLog = (event: string, fields?: Record<string, string | number | boolean | undefined>) => void;
+
+export interface TunnelClientOptions {
+  /** Edge base URL (http(s)://…); the client connects to <edge>/tunnel over ws(s). */
+  edgeUrl: string;
+  /** The host credential from enrollment, sent as a Bearer token; a function is re-read on every connect. */
+  credential: string | (() => string | Promise<string>);
+  handler: CommandHandler;
+  /** Ping interval; the edge's hello.ack may only shorten it. */
+  heartbeatMs?: number;
+  /** The link is declared dead after this many ping intervals without a pong. */
+  missedPongs?: number;
+  backoff?: { baseMs?: number; maxMs?: number };
+  /** Time allowed for an internal target to answer with a response head. */
+  targetTimeoutMs?: number;
+  /** Refuses targets the host must not reach even if the edge asks (defaults to any http/https URL). */
+  allowTarget?: (url: URL) => boolean;
+  agent?: string;
+  log?: TunnelLog;
+}
+
+/** Headers that describe one hop and must not cross the tunnel. */
+const HOP_BY_HOP = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "host",
+]);
+const CREDIT_BATCH = INITIAL_WINDOW / 4;
+
+interface HostStream {
+  id: number;
+  req: http.ClientRequest;
+  res: http.IncomingMessage | null;
+  /** Response bytes we may still send to the edge. */
+  sendWindow: number;
+  /** Request-body bytes the edge may still send us. */
+  recvWindow: number;
+  unreturnedCredit: number;
+  pending: Buffer[];
+  resEnded: boolean;
+  done: boolean;
+}
+
+export class TunnelClient extends EventEmitter {
+  readonly #opts: TunnelClientOptions;
+  readonly #log: TunnelLog;
+  readonly #streams = new Map<number, HostStream>();
+  readonly #agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
+  #ws: WebSocket | null = null;
+  #ready = false;
+  #stopped = true;
+  #attempt = 0;
+  #heartbeatMs: number;
+  #lastPongAt = 0;
+  #pingTimer: NodeJS.Timeout | null = null;
+  #retryTimer: NodeJS.Timeout | null = null;
+  #highestStreamId = 0;
+
+  constructor(opts: TunnelClientOptions) {
+    super();
+    this.#opts = opts;
+    this.#log = opts.log ?? ((event, fields) => console.warn(JSON.stringify({ event, ...fields })));
+    this.#heartbeatMs = opts.heartbeatMs ?? 15_000;
+  }
+
+  /** True once the edge acknowledged hello on the current connection. */
+  get connected(): boolean {
+    return this.#ready;
+  }
+
+  get inflight(): number {
+    return this.#streams.size;
+  }
+
+  start(): void {
+    if (!this.#stopped) return;
+    this.#stopped = false;
+    void this.#connect();
+  }
+
+  async stop(): Promise<void> {
+    this.#stopped = true;
+    if (this.#retryTimer) clearTimeout(this.#retryTimer);
+    this.#retryTimer = null;
+    const ws = this.#ws;
+    if (ws && ws.readyState !== WebSocket.CLOSED) {
+      const closed = new Promise<void>((resolve) => ws.once("close", () => resolve()));
+      ws.close(1000, "host stopping");
+      await closed;
+    }
+    this.#agents.http.destroy();
+    this.#agents.https.destroy();
+  }
+
+  /** Reports a sandbox state change; false when the link is down (the caller re-sends on reconnect). */
+  sendStatus(status: SandboxStatus): boolean {
+    if (!this.#ready) return false;
+    return this.#send(encodeText({ t: "sandbox.status", ...status }));
+  }
+
+  async #connect(): Promise<void> {
+    if (this.#stopped) return;
+    const cred = typeof this.#opts.credential === "string" ? this.#opts.credential : await this.#opts.credential();
+    if (this.#stopped) return;
+    const url = new URL("/tunnel", this.#opts.edgeUrl);
+    url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
+    const ws = new WebSocket(url, {
+      headers: { Authorization: `Bearer ${cred}` },
+      // Frames above MAX_FRAME_BYTES are refused one by one (error frame); only far larger ones drop the link.
+      maxPayload: 4 * MAX_FRAME_BYTES,
+      perMessageDeflate: false,
+      // A zero mask lets ws skip the XOR pass over every payload. Masking protects plaintext
+      // intermediaries from browser-crafted bytes; this is a daemon, and production runs over wss.
+      generateMask: (mask: Buffer) => void mask.fill(0),
+    });
+    this.#ws = ws;
+    ws.on("open", () => {
+      this.#lastPongAt = Date.now();
+      this.#send(encodeText({ t: "hello", v: PROTOCOL_VERSION, ...(this.#opts.agent ? { agent: this.#opts.agent } : {}) }));
+      this.#startHeartbeat();
+      this.emit("open");
+    });
+    ws.on("unexpected-response", (_req, res) => {
+      // 401/403 here means the credential was refused (e.g. revoked); retried with backoff.
+      this.#log("tunnel.upgrade_refused", { status: res.statusCode });
+      this.emit("refused", res.statusCode ?? 0);
+      res.resume();
+      ws.terminate();
+    });
+    ws.on("message", (data, isBinary) => this.#onMessage(data, isBinary));
+    ws.on("error", (err) => this.#log("tunnel.socket_error", { error: err.name }));
+    ws.on("close", (code) => this.#onClose(ws, code));
+  }
+
+  #onClose(ws: WebSocket, code: number): void {
+    if (this.#ws !== ws) return;
+    this.#ws = null;
+    const wasReady = this.#ready;
+    this.#ready = false;
+    if (this.#pingTimer) clearInterval(this.#pingTimer);
+    this.#pingTimer = null;
+    // In-flight requests cannot complete without the link: abort them now rather than leak them.
+    for (const s of [...this.#streams.values()]) this.#endStream(s, new Error("tunnel closed"));
+    this.#highestStreamId = 0;
+    if (wasReady) this.emit("disconnected", code);
+    if (this.#stopped) return;
+    const base = this.#opts.backoff?.baseMs ?? 500;
+    const max = this.#opts.backoff?.maxMs ?? 30_000;
+    // Full jitter: uniform in [0, min(max, base * 2^attempt)], so a fleet does not reconnect in lockstep.
+    const ceiling = Math.min(max, base * 2 ** Math.min(this.#attempt, 30));
+    const delay = Math.floor(Math.random() * ceiling);
+    this.#attempt++;
+    this.emit("reconnecting", delay);
+    this.#retryTimer = setTimeout(() => {
+      this.#retryTimer = null;
+      void this.#connect();
+    }, delay);
+  }
+
+  #startHeartbeat(): void {
+    if (this.#pingTimer) clearInterval(this.#pingTimer);
+    this.#pingTimer = setInterval(() => {
+      const missed = this.#opts.missedPongs ?? 2;
+      if (Date.now() - this.#lastPongAt > this.#heartbeatMs * missed) {
+        this.#log("tunnel.heartbeat_timeout", {});
+        this.emit("heartbeat-timeout");
+        this.#ws?.terminate();
+        return;
+      }
+      this.#send(HEARTBEAT_PING);
+    }, this.#heartbeatMs);
+  }
+
+  #onMessage(data: WebSocket.RawData, isBinary: boolean): void {
+    const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
+    if (!isBinary) {
+      const parsed = parseTextFrame(EdgeToHostFrame, buf.toString("utf8"));
+      if (!parsed.ok) return this.#refuse(parsed.code, parsed.message);
+      return this.#onFrame(parsed.frame);
+    }
+    const d = decodeData(buf);
+    if (!d) return this.#refuse(buf.byteLength > MAX_FRAME_BYTES ? "frame_too_large" : "bad_frame", "bad binary frame");
+    if (!this.#ready) return this.#refuse("not_ready", "data before hello.ack");
+    const s = this.#streams.get(d.id);
+    if (!s) return this.#unknownStream(d.id, "data");
+    const n = d.payload.byteLength;
+    if (n > s.recvWindow) return this.#resetStream(s, "flow_control", "window exceeded");
+    s.recvWindow -= n;
+    // Credit goes back once the bytes are handed to the kernel, so a slow target slows the edge.
+    s.req.write(Buffer.from(d.payload), () => this.#returnCredit(s, n));
+  }
+
+  #onFrame(f: EdgeToHostFrame): void {
+    if (f.t === "hello.ack") {
+      this.#ready = true;
+      this.#attempt = 0;
+      this.#lastPongAt = Date.now();
+      // The edge sets the longest interval it tolerates; a shorter local setting is kept.
+      const interval = Math.min(f.heartbeatMs, this.#opts.heartbeatMs ?? f.heartbeatMs);
+      if (interval !== this.#heartbeatMs) {
+        this.#heartbeatMs = interval;
+        this.#startHeartbeat();
+      }
+      this.emit("connected");
+      return;
+    }
+    if (!this.#ready) return this.#refuse("not_ready", "frame before hello.ack");
+    switch (f.t) {
+      case "ping":
+        this.#send(encodeText({ t: "pong" }));
+        return;
+      case "pong":
+        this.#lastPongAt = Date.now();
+        return;
+      case "error":
+        this.#log("tunnel.peer_error", { code: f.code, stream: f.id });
+        return;
+      case "cmd":
+        void this.#runCommand(f.id, f.cmd);
+        return;
+      case "req":
+        return this.#openStream(f);
+      default:
+        break;
+    }
+    const s = this.#streams.get(f.id);
+    if (!s) return this.#unknownStream(f.id, f.t);
+    switch (f.t) {
+      case "end":
+        s.req.end();
+        return;
+      case "credit":
+        s.sendWindow += f.bytes;
+        this.#flush(s);
+        return;
+      case "reset":
+        this.#endStream(s, new Error(`edge reset the stream (${f.code})`));
+        return;
+    }
+  }
+
+  async #runCommand(id: string, cmd: TunnelCommand): Promise<void> {
+    try {
+      if (cmd.op === "sandbox.start") await this.#opts.handler.start(cmd);
+      else if (cmd.op === "sandbox.stop") await this.#opts.handler.stop(cmd.sandboxId, cmd.graceMs);
+      else await this.#opts.handler.kill(cmd.sandboxId);
+      this.#send(encodeText({ t: "cmd.ack", id, ok: true }));
+    } catch (e) {
+      const message = (e instanceof Error ? e.message : "command failed").slice(0, 512);
+      const code = (e instanceof Error && "code" in e && typeof e.code === "string" ? e.code : "command_failed").slice(0, 64);
+      this.#log("tunnel.command_failed", { op: cmd.op, code });
+      this.#send(encodeText({ t: "cmd.ack", id, ok: false, error: { code, message } }));
+    }
+  }
+
+  #openStream(f: Extract<EdgeToHostFrame, { t: "req" }>): void {
+    if (this.#streams.has(f.id)) return this.#refuse("stream_exists", "stream id in use", f.id);
+    this.#highestStreamId = Math.max(this.#highestStreamId, f.id);
+    const url = new URL(f.url);
+    const allowed = (url.protocol === "http:" || url.protocol === "https:") && (this.#opts.allowTarget?.(url) ?? true);
+    if (!allowed) {
+      this.#send(encodeText({ t: "reset", id: f.id, code: "target_error", message: "target refused by this host" }));
+      return;
+    }
+    // An object (not raw pairs) so Node still adds Host; repeated names keep every value.
+    const headers: Record<string, string | string[]> = {};
+    for (const [k, v] of f.headers) {
+      const name = k.toLowerCase();
+      if (HOP_BY_HOP.has(name)) continue;
+      const prev = headers[name];
+      headers[name] = prev === undefined ? v : Array.isArray(prev) ? [...prev, v] : [prev, v];
+    }
+    const mod = url.protocol === "https:" ? https : http;
+    const req = mod.request(url, {
+      method: f.method,
+      headers,
+      agent: url.protocol === "https:" ? this.#agents.https : this.#agents.http,
+      timeout: this.#opts.targetTimeoutMs ?? 30_000,
+    });
+    const s: HostStream = {
+      id: f.id,
+      req,
+      res: null,
+      sendWindow: INITIAL_WINDOW,
+      recvWindow: INITIAL_WINDOW,
+      unreturnedCredit: 0,
+      pending: [],
+      resEnded: false,
+      done: false,
+    };
+    this.#streams.set(f.id, s);
+    req.on("timeout", () => this.#resetStream(s, "timeout", "target did not answer in time"));
+    req.on("error", (err) => {
+      if (s.done) return;
+      this.#log("tunnel.target_error", { stream: s.id, error: err.name });
+      this.#resetStream(s, "target_error", "target unreachable");
+    });
+    req.on("response", (res) => {
+      s.res = res;
+      req.setTimeout(0);
+      const headerPairs: [string, string][] = [];
+      for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) {
+        const k = res.rawHeaders[i] ?? "";
+        if (!HOP_BY_HOP.has(k.toLowerCase())) headerPairs.push([k, res.rawHeaders[i + 1] ?? ""]);
+      }
+      const status = res.statusCode ?? 502;
+      const hasBody = f.method !== "HEAD" && status !== 204 && status !== 304;
+      this.#send(encodeText({ t: "res", id: s.id, status: status < 200 ? 502 : status, headers: headerPairs, body: hasBody }));
+      if (!hasBody) {
+        res.resume();
+        this.#finish(s);
+        return;
+      }
+      res.on("data", (chunk: Buffer) => {
+        s.pending.push(chunk);
+        this.#flush(s);
+      });
+      res.on("end", () => {
+        s.resEnded = true;
+        this.#flush(s);
+      });
+      res.on("error", () => this.#resetStream(s, "target_error", "target response failed"));
+    });
+    if (!f.body) req.end();
+  }
+
+  /** Sends buffered response bytes within the window; pauses the target while the edge has no credit. */
+  #flush(s: HostStream): void {
+    while (s.pending.length > 0 && s.sendWindow > 0 && !s.done) {
+      const head = s.pending[0]!;
+      const n = Math.min(head.byteLength, s.sendWindow, MAX_CHUNK_BYTES);
+      if (!this.#send(encodeData(s.id, head.subarray(0, n)))) return;
+      s.sendWindow -= n;
+      if (n === head.byteLength) s.pending.shift();
+      else s.pending[0] = head.subarray(n);
+    }
+    if (s.done) return;
+    if (s.pending.length > 0) s.res?.pause();
+    else if (s.resEnded) this.#finish(s);
+    else s.res?.resume();
+  }
+
+  #finish(s: HostStream): void {
+    if (s.done) return;
+    this.#send(encodeText({ t: "end", id: s.id }));
+    s.done = true;
+    this.#streams.delete(s.id);
+  }
+
+  #returnCredit(s: HostStream, n: number): void {
+    if (s.done) return;
+    s.unreturnedCredit += n;
+    if (s.unreturnedCredit >= CREDIT_BATCH) {
+      s.recvWindow += s.unreturnedCredit;
+      this.#send(encodeText({ t: "credit", id: s.id, bytes: s.unreturnedCredit }));
+      s.unreturnedCredit = 0;
+    }
+  }
+
+  #resetStream(s: HostStream, code: TunnelErrorCode, message: string): void {
+    if (s.done) return;
+    this.#log("tunnel.stream_reset", { stream: s.id, code });
+    this.#send(encodeText({ t: "reset", id: s.id, code, message }));
+    this.#endStream(s, new Error(message));
+  }
+
+  #endStream(s: HostStream, err: Error): void {
+    if (s.done) return;
+    s.done = true;
+    this.#streams.delete(s.id);
+    s.pending.length = 0;
+    s.req.destroy(err);
+    s.res?.destroy();
+  }
+
+  /** Frames for a stream that already ended are a normal race; ids never opened are refused. */
+  #unknownStream(id: number, what: string): void {
+    if (id <= this.#highestStreamId) return;
+    this.#refuse("unknown_stream", `${what} for an unknown stream`, id);
+  }
+
+  #refuse(code: TunnelErrorCode, message: string, id?: number): void {
+    this.#log("tunnel.frame_refused", { code, stream: id });
+    this.#send(encodeText(id === undefined ? { t: "error", code, message } : { t: "error", id, code, message }));
+  }
+
+  #send(data: string | Uint8Array): boolean {
+    const ws = this.#ws;
+    if (!ws || ws.readyState !== WebSocket.OPEN) return false;
+    ws.send(data);
+    return true;
+  }
+}

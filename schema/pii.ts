@@ -1,0 +1,78 @@
+// PII categories, the policy `pii` block and per-org lists (shared by API, dashboard and engine), and the finding shape.
+import { z } from "zod";
+
+export const PII_CATEGORIES = [
+  "email",
+  "phone",
+  "credit_card",
+  "tax_id",
+  "iban",
+  "secret",
+  "person",
+  "organization",
+  "location",
+] as const;
+
+export type PiiCategory = (typeof PII_CATEGORIES)[number];
+
+export const ENTITY_CATEGORIES: readonly PiiCategory[] = ["person", "organization", "location"];
+
+export const PiiActionSchema = z.enum(["mask", "redact", "block", "allow"]);
+export type PiiAction = z.infer<typeof PiiActionSchema>;
+
+/** The `pii` block of a policy: one action per category, plus restore and failMode. */
+export const PiiPolicySchema = z
+  .object({
+    email: PiiActionSchema.optional(),
+    phone: PiiActionSchema.optional(),
+    credit_card: PiiActionSchema.optional(),
+    tax_id: PiiActionSchema.optional(),
+    iban: PiiActionSchema.optional(),
+    secret: PiiActionSchema.optional(),
+    person: PiiActionSchema.optional(),
+    organization: PiiActionSchema.optional(),
+    location: PiiActionSchema.optional(),
+    restore: z.boolean().optional(),
+    failMode: z.enum(["closed", "open"]).optional(),
+  })
+  .strict();
+export type PiiPolicy = z.infer<typeof PiiPolicySchema>;
+
+/** Default action for a category the policy does not mention. */
+export const DEFAULT_ACTION: PiiAction = "mask";
+
+export function actionFor(policy: PiiPolicy, category: PiiCategory): PiiAction {
+  return policy[category] ?? DEFAULT_ACTION;
+}
+
+/** Per-org lists: allow = never PII (exact, case-insensitive); deny = always PII of a category. */
+export const PiiListsSchema = z
+  .object({
+    allow: z.array(z.string().min(1).max(256)).max(10_000).default([]),
+    deny: z
+      .array(z.object({ term: z.string().min(1).max(256), category: z.enum(PII_CATEGORIES) }).strict())
+      .max(10_000)
+      .default([]),
+  })
+  .strict();
+export type PiiLists = z.input<typeof PiiListsSchema>;
+
+/** A detected span, offsets in UTF-16 code units of the text given to detectPii. */
+export interface PiiFinding {
+  category: PiiCategory;
+  start: number;
+  end: number;
+  /** Which detector found it (e.g. "email", "ssn", "aws_access_key"); never the value. */
+  detector: string;
+  /** Canonical form used to give equal values the same placeholder (e.g. E.164, digits only). */
+  key: string;
+}
+
+/** What a detector returns, in normalised-text coordinates. */
+export interface RawFinding {
+  category: PiiCategory;
+  start: number;
+  end: number;
+  detector: string;
+  key?: string;
+}

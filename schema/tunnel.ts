@@ -1,0 +1,238 @@
+// The edge<->host tunnel protocol: zod schemas of every control frame and the binary data-frame layout.
+//
+// Control frames are JSON text messages discriminated by `t`. Body bytes travel in binary
+// messages with a 5-byte header (kind u8, stream id u32 big-endian) so bulk data is neither
+// base64-inflated (+33%) nor JSON-parsed: that is what makes the 100 MB/s target reachable.
+//
+// Streams: the edge opens every stream (it forwards requests to the host); ids are positive
+// u32. Each direction of a stream has a byte window of INITIAL_WINDOW; the receiver grants
+// more with `credit` frames as it consumes, and a sender never has more unacknowledged bytes
+// in flight than granted. Overrun, unknown or out-of-order frames are answered with `error`
+// (connection-level) or `reset` (that stream only); other streams keep going.
+import { z } from "zod";
+
+export const PROTOCOL_VERSION = 1;
+/** Largest WebSocket message either side accepts (text or binary). */
+export const MAX_FRAME_BYTES = 1024 * 1024;
+/** Largest payload of one binary data frame. */
+export const MAX_CHUNK_BYTES = 256 * 1024;
+/** Bytes a sender may send on a new stream direction before any credit arrives. */
+export const INITIAL_WINDOW = 1024 * 1024;
+/** Largest single credit grant, so a buggy peer cannot make a window overflow. */
+export const MAX_CREDIT = 16 * 1024 * 1024;
+export const DATA_HEADER_BYTES = 5;
+/** Binary frame kind: body bytes of a stream (request body edge->host, response body host->edge). */
+export const FRAME_KIND_DATA = 1;
+
+/**
+ * Heartbeats are fixed strings so the Durable Object can answer them with
+ * setWebSocketAutoResponse without waking from hibernation.
+ */
+export const HEARTBEAT_PING = '{"t":"ping"}';
+export const HEARTBEAT_PONG = '{"t":"pong"}';
+
+const StreamId = z.number().int().min(1).max(0xffffffff);
+const HeaderList = z.array(z.tuple([z.string().min(1).max(256), z.string().max(16 * 1024)])).max(256);
+const Token = z.string().min(1).max(128);
+const ErrorCodes = z.enum([
+  "bad_frame", // not JSON, not a known frame, or fields invalid
+  "frame_too_large",
+  "unknown_stream", // a frame for a stream that does not exist (or no longer exists)
+  "out_of_order", // e.g. data before a request head, response head twice
+  "flow_control", // a sender exceeded the granted window
+  "stream_exists",
+  "target_error", // the host could not reach the internal target
+  "cancelled", // the other side gave up on the stream
+  "timeout",
+  "closed", // the link dropped
+  "unknown_command",
+  "not_ready", // a frame before hello/hello.ack
+]);
+export type TunnelErrorCode = z.infer<typeof ErrorCodes>;
+
+/** host -> edge, first frame after the upgrade. */
+export const HelloFrame = z.strictObject({
+  t: z.literal("hello"),
+  v: z.literal(PROTOCOL_VERSION),
+  agent: z.string().max(128).optional(), // daemon version string, for status only
+});
+/** edge -> host, answer to hello. */
+export const HelloAckFrame = z.strictObject({
+  t: z.literal("hello.ack"),
+  v: z.literal(PROTOCOL_VERSION),
+  hostId: Token,
+  /** How often the host should ping; the edge considers it gone after a few missed. */
+  heartbeatMs: z.number().int().min(1000).max(300_000),
+});
+export const PingFrame = z.strictObject({ t: z.literal("ping") });
+export const PongFrame = z.strictObject({ t: z.literal("pong") });
+
+/** edge -> host: open a stream with an HTTP request head; body follows as data frames then `end`. */
+export const RequestHeadFrame = z.strictObject({
+  t: z.literal("req"),
+  id: StreamId,
+  method: z.string().regex(/^[A-Z]{1,16}$/),
+  url: z.string().url().max(16 * 1024),
+  headers: HeaderList,
+  /** false: no body follows, the request is complete with this frame. */
+  body: z.boolean(),
+});
+/** host -> edge: the response head; body follows as data frames then `end`. */
+export const ResponseHeadFrame = z.strictObject({
+  t: z.literal("res"),
+  id: StreamId,
+  status: z.number().int().min(200).max(599),
+  headers: HeaderList,
+  body: z.boolean(),
+});
+/** Either side: the body it sends on this stream is complete. */
+export const EndFrame = z.strictObject({ t: z.literal("end"), id: StreamId });
+/** Either side: the receiver has consumed bytes and grants the sender that many more. */
+export const CreditFrame = z.strictObject({
+  t: z.literal("credit"),
+  id: StreamId,
+  bytes: z.number().int().min(1).max(MAX_CREDIT),
+});
+/** Either side: abort one stream; the other streams are untouched. */
+export const ResetFrame = z.strictObject({
+  t: z.literal("reset"),
+  id: StreamId,
+  code: ErrorCodes,
+  message: z.string().max(512),
+});
+/** Either side: a frame was refused. `id` names the stream it concerned, if any. */
+export const ErrorFrame = z.strictObject({
+  t: z.literal("error"),
+  id: StreamId.optional(),
+  code: ErrorCodes,
+  message: z.string().max(512),
+});
+
+const SandboxId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
+const EnvMap = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).max(128), z.string().max(32 * 1024));
+
+export const SandboxStartCommand = z.strictObject({
+  op: z.literal("sandbox.start"),
+  sandboxId: SandboxId,
+  agentId: z.string().min(1).max(64),
+  /** argv; the first element is the program. */
+  command: z.array(z.string().max(16 * 1024)).min(1).max(1024),
+  env: EnvMap,
+  /** The agent token the sandbox uses for /llm and /egress; never logged. */
+  agentToken: z.string().min(1).max(512),
+  cwd: z.string().max(1024).optional(),
+  idleTimeoutMs: z.number().int().min(1000).max(7 * 24 * 3600 * 1000).optional(),
+  limits: z
+    .strictObject({
+      memoryBytes: z.number().int().min(16 * 1024 * 1024).optional(),
+      cpuMillis: z.number().int().min(10).max(1_000_000).optional(), // 1000 = one core
+      pids: z.number().int().min(8).max(1_000_000).optional(),
+    })
+    .optional(),
+  driver: z.enum(["bwrap", "oci", "microvm"]).optional(),
+});
+export const SandboxStopCommand = z.strictObject({
+  op: z.literal("sandbox.stop"),
+  sandboxId: SandboxId,
+  /** SIGTERM, then SIGKILL after this long. */
+  graceMs: z.number().int().min(0).max(600_000).optional(),
+});
+export const SandboxKillCommand = z.strictObject({ op: z.literal("sandbox.kill"), sandboxId: SandboxId });
+export const TunnelCommand = z.discriminatedUnion("op", [SandboxStartCommand, SandboxStopCommand, SandboxKillCommand]);
+export type TunnelCommand = z.infer<typeof TunnelCommand>;
+export type SandboxStartCommand = z.infer<typeof SandboxStartCommand>;
+
+/** edge -> host: run a command; answered by exactly one `cmd.ack` with the same id. */
+export const CommandFrame = z.strictObject({ t: z.literal("cmd"), id: Token, cmd: TunnelCommand });
+export const CommandAck = z.strictObject({
+  ok: z.boolean(),
+  error: z.strictObject({ code: z.string().max(64), message: z.string().max(512) }).optional(),
+});
+export type CommandAck = z.infer<typeof CommandAck>;
+export const CommandAckFrame = z.strictObject({ t: z.literal("cmd.ack"), id: Token, ...CommandAck.shape });
+
+export const SANDBOX_STATES = ["starting", "running", "exited", "failed"] as const;
+export const SandboxStatus = z.strictObject({
+  sandboxId: SandboxId,
+  state: z.enum(SANDBOX_STATES),
+  exitCode: z.number().int().optional(),
+  reason: z.string().max(512).optional(),
+  /** Wall time from start to exit, reported with exited/failed. */
+  durationMs: z.number().int().min(0).optional(),
+  /** The command's combined output, truncated by the host (for the audit). */
+  output: z.string().max(4096).optional(),
+  /** ms since epoch on the host's clock. */
+  at: z.number().int().min(0),
+});
+export type SandboxStatus = z.infer<typeof SandboxStatus>;
+/** host -> edge: a sandbox changed state. Not acknowledged. */
+export const StatusFrame = z.strictObject({ t: z.literal("sandbox.status"), ...SandboxStatus.shape });
+
+/** Every frame the edge may receive from a host. */
+export const HostToEdgeFrame = z.discriminatedUnion("t", [
+  HelloFrame,
+  PingFrame,
+  PongFrame,
+  ResponseHeadFrame,
+  EndFrame,
+  CreditFrame,
+  ResetFrame,
+  ErrorFrame,
+  CommandAckFrame,
+  StatusFrame,
+]);
+export type HostToEdgeFrame = z.infer<typeof HostToEdgeFrame>;
+/** Every frame a host may receive from the edge. */
+export const EdgeToHostFrame = z.discriminatedUnion("t", [
+  HelloAckFrame,
+  PingFrame,
+  PongFrame,
+  RequestHeadFrame,
+  EndFrame,
+  CreditFrame,
+  ResetFrame,
+  ErrorFrame,
+  CommandFrame,
+]);
+export type EdgeToHostFrame = z.infer<typeof EdgeToHostFrame>;
+
+export type ParsedText<F> = { ok: true; frame: F } | { ok: false; code: TunnelErrorCode; message: string };
+
+/** Parses one text message against a frame union; never throws. */
+export function parseTextFrame<F>(schema: z.ZodType<F>, text: string): ParsedText<F> {
+  if (text.length > MAX_FRAME_BYTES) return { ok: false, code: "frame_too_large", message: "frame too large" };
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return { ok: false, code: "bad_frame", message: "frame is not JSON" };
+  }
+  const parsed = schema.safeParse(raw);
+  if (!parsed.success) return { ok: false, code: "bad_frame", message: "unknown frame or invalid fields" };
+  return { ok: true, frame: parsed.data };
+}
+
+export type DataFrame = { id: number; payload: Uint8Array };
+
+/** Encodes body bytes of one stream as a binary data frame (payload <= MAX_CHUNK_BYTES). */
+export function encodeData(id: number, payload: Uint8Array): Uint8Array {
+  const out = new Uint8Array(DATA_HEADER_BYTES + payload.byteLength);
+  out[0] = FRAME_KIND_DATA;
+  new DataView(out.buffer).setUint32(1, id, false);
+  out.set(payload, DATA_HEADER_BYTES);
+  return out;
+}
+
+/** Decodes a binary frame; null when the header is malformed. */
+export function decodeData(bytes: Uint8Array): DataFrame | null {
+  if (bytes.byteLength < DATA_HEADER_BYTES || bytes.byteLength > MAX_FRAME_BYTES) return null;
+  if (bytes[0] !== FRAME_KIND_DATA) return null;
+  const id = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(1, false);
+  if (id === 0) return null;
+  return { id, payload: bytes.subarray(DATA_HEADER_BYTES) };
+}
+
+/** Serializes a control frame. Keeps callers from sending unvalidated shapes by type. */
+export function encodeText(frame: HostToEdgeFrame | EdgeToHostFrame): string {
+  return JSON.stringify(frame);
+}

@@ -1,0 +1,96 @@
+// Benchmark: sandbox start to the command's first instruction, Palisade's bwrap driver vs bare bwrap.
+// Usage: npx tsx scripts/bench-sandbox.ts [runs]   → bench/sandbox-results.json
+import { spawn } from "node:child_process";
+import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import os from "node:os";
+import path from "node:path";
+import { BwrapDriver } from "../sandbox-host/src/sandbox/bwrap.js";
+import { OciDriver } from "../sandbox-host/src/sandbox/oci.js";
+import type { SandboxDriver, SandboxSpec } from "../sandbox-host/src/sandbox/types.js";
+
+const runs = Math.min(Math.max(Number(process.argv[2] ?? 100), 5), 1000);
+// The command prints one byte as its first action: its arrival marks the first instruction.
+const command = ["/bin/echo", "x"];
+
+function quantile(sorted: number[], q: number): number {
+  const i = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[i]!;
+}
+function summary(xs: number[]) {
+  const s = [...xs].sort((a, b) => a - b);
+  const r = (n: number) => Math.round(n * 100) / 100;
+  return { p50: r(quantile(s, 0.5)), p95: r(quantile(s, 0.95)), min: r(s[0]!), max: r(s.at(-1)!), mean: r(s.reduce((a, b) => a + b, 0) / s.length) };
+}
+
+/** Bare bwrap with the same namespaces and root layout, no cgroups, seccomp or privilege drop. */
+function bareBwrap(): Promise<number> {
+  const t0 = performance.now();
+  const child = spawn("/usr/bin/bwrap", ["--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--", ...command], { env: { PATH: "/usr/bin:/bin" }, stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    child.stdout.once("data", () => resolve(performance.now() - t0));
+    child.once("error", reject);
+    child.once("exit", (code) => code !== 0 && reject(new Error(`bare bwrap exited ${code}`)));
+  });
+}
+
+async function main() {
+  const driver = new BwrapDriver();
+  const avail = await driver.available();
+  if (!avail.ok) throw new Error(`bwrap driver unavailable: ${avail.reason}`);
+  const base = await mkdtemp(path.join(os.tmpdir(), "palisade-bench-"));
+  await chmod(base, 0o711);
+  const ws = path.join(base, "ws");
+  await mkdir(ws);
+  const firstByte: number[] = [];
+  const endToEnd: number[] = [];
+  const bare: number[] = [];
+  const one = async (i: number, d: SandboxDriver = driver) => {
+    const spec: SandboxSpec = { id: `bench-${d.name}-${process.pid}-${i}`, agentId: "bench", command, env: {}, workspaceDir: ws, limits: { memoryBytes: 128 << 20, cpuQuota: 1, pids: 64 }, network: {} };
+    const t0 = performance.now();
+    const h = await d.start(spec);
+    const first = new Promise<number>((r) => h.stdout.once("data", () => r(performance.now() - t0)));
+    h.stderr.resume();
+    await h.wait();
+    return { first: await first, total: performance.now() - t0 };
+  };
+  for (let i = 0; i < 5; i++) {
+    await one(-i - 1);
+    await bareBwrap();
+  }
+  // Interleaved so machine noise hits both sides alike.
+  for (let i = 0; i < runs; i++) {
+    const r = await one(i);
+    firstByte.push(r.first);
+    endToEnd.push(r.total);
+    bare.push(await bareBwrap());
+  }
+  // The OCI driver for comparison (a runtime process plus a bundle per sandbox), fewer runs.
+  const oci = new OciDriver();
+  const ociAvail = await oci.available();
+  const ociFirst: number[] = [];
+  if (ociAvail.ok) for (let i = 0; i < Math.ceil(runs / 4); i++) ociFirst.push((await one(i, oci)).first);
+  await rm(base, { recursive: true, force: true });
+  const driverStats = summary(firstByte);
+  const bareStats = summary(bare);
+  const result = {
+    benchmark: "sandbox start to first instruction",
+    command,
+    runs,
+    unit: "ms",
+    driver: { name: "bwrap", ...driverStats },
+    driverIncludingCleanup: summary(endToEnd),
+    bareBwrap: bareStats,
+    oci: ociAvail.ok ? { runtime: oci.runtime, runs: ociFirst.length, ...summary(ociFirst) } : { skipped: ociAvail.reason },
+    overheadP50: Math.round((driverStats.p50 - bareStats.p50) * 100) / 100,
+    targetP50: 50,
+    meetsTarget: driverStats.p50 < 50,
+    // Other work on the machine skews the figures; the load average says how much there was.
+    machine: { cpus: os.cpus().length, kernel: os.release(), node: process.version, loadavg1m: os.loadavg()[0] },
+    at: new Date().toISOString(),
+  };
+  await mkdir("bench", { recursive: true });
+  await writeFile("bench/sandbox-results.json", JSON.stringify(result, null, 2) + "\n");
+  console.log(JSON.stringify(result, null, 2));
+}
+
+await main();

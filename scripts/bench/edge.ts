@@ -1,0 +1,81 @@
+// Starts the edge Worker for benchmarks the way it runs in production: the bundle wrangler
+// deploys, on workerd through Miniflare's API (no `wrangler dev` proxy in the path), with
+// bindings from wrangler.toml, fresh local storage and the D1 migrations applied.
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { unstable_getMiniflareWorkerOptions } from "wrangler";
+
+const root = path.resolve(import.meta.dirname, "../..");
+
+export interface Edge {
+  url: string;
+  bootstrapToken: string;
+  close(): Promise<void>;
+}
+
+export async function startEdge(vars: Record<string, string> = {}): Promise<Edge> {
+  const out = mkdtempSync(path.join(tmpdir(), "palisade-bench-"));
+  execFileSync(process.execPath, [path.join(root, "scripts/wrangler.mjs"), "deploy", "--dry-run", "--outdir", path.join(out, "dist")], {
+    cwd: root,
+    stdio: "ignore",
+  });
+  // The deployed bundle is one ES module, so module rules do not apply.
+  const { workerOptions: { modulesRules: _rules, ...workerOptions } } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
+  const bootstrapToken = `bench-bootstrap-${Date.now()}`;
+  // Miniflare 5 takes a new option shape; the converter accepts the v4 shape wrangler produces.
+  const mf = new Miniflare(convertV4MiniflareOptions({
+    host: "127.0.0.1",
+    port: 0,
+    d1Persist: path.join(out, "d1"),
+    kvPersist: path.join(out, "kv"),
+    durableObjectsPersist: path.join(out, "do"),
+    workers: [
+      {
+        ...workerOptions,
+        name: "palisade",
+        modules: true,
+        modulesRoot: path.join(out, "dist"),
+        scriptPath: path.join(out, "dist/index.js"),
+        bindings: {
+          ...(workerOptions.bindings ?? {}),
+          BOOTSTRAP_TOKEN: bootstrapToken,
+          SESSION_SIGNING_KEY: Buffer.alloc(32, 7).toString("base64"),
+          VAULT_KEYS: `v1:${Buffer.alloc(32, 9).toString("base64")}`,
+          ALLOW_PRIVATE_UPSTREAMS: "true",
+          ...vars,
+        },
+      },
+    ],
+  } as Parameters<typeof convertV4MiniflareOptions>[0]));
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  const db = await mf.getD1Database("DB");
+  const migrations = path.join(root, "schema/migrations");
+  for (const file of readdirSync(migrations).filter((f) => f.endsWith(".sql")).sort()) {
+    for (const statement of readFileSync(path.join(migrations, file), "utf8").split("--> statement-breakpoint")) {
+      if (statement.trim()) await db.prepare(statement).run();
+    }
+  }
+  return {
+    url,
+    bootstrapToken,
+    async close() {
+      await mf.dispose();
+      rmSync(out, { recursive: true, force: true });
+    },
+  };
+}
+
+/** JSON call helper for seeding through the public API. */
+export async function api<T = any>(edge: Edge, method: string, p: string, token: string, body?: unknown): Promise<T> {
+  const res = await fetch(edge.url + p, {
+    method,
+    headers: { authorization: `Bearer ${token}`, ...(body ? { "content-type": "application/json" } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  const json = (await res.json().catch(() => ({}))) as T;
+  if (!res.ok) throw new Error(`${method} ${p} -> ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}

@@ -1,0 +1,44 @@
+// Egress gateway overhead: the same local target fetched directly and through /egress/, in one run.
+import { startTargetServer } from "../../test/support/target-server.js";
+import { api, type Edge } from "./edge.js";
+import { load, sequential } from "./stats.js";
+
+export async function benchEgress(edge: Edge, options: { iterations: number; durationSec: number }) {
+  const target = await startTargetServer();
+  try {
+    const boot = await api(edge, "POST", "/api/v1/bootstrap", edge.bootstrapToken, { orgName: "Bench", email: `bench-${Date.now()}@example.test`, password: "bench-password-123" }).catch(() => null);
+    if (!boot) throw new Error("bench needs a fresh edge");
+    const org = boot.orgId as string;
+    await api(edge, "POST", `/api/v1/orgs/${org}/credentials`, boot.apiKey, { name: "tok", secret: "bench-secret-token-value", inject: { type: "bearer" } });
+    const policy = await api(edge, "POST", `/api/v1/orgs/${org}/policies`, boot.apiKey, {
+      name: "bench",
+      egress: [{ host: "127.0.0.1", ports: [target.port], methods: ["GET"], paths: ["/repos/**"], credential: "tok" }],
+    });
+    await api(edge, "POST", `/api/v1/orgs/${org}/policies/${policy.id}/attach`, boot.apiKey, { scope: "org" });
+    const agent = await api(edge, "POST", `/api/v1/orgs/${org}/agents`, boot.apiKey, { name: "bench-agent" });
+    const direct = `${target.url}/repos/acme/widgets`;
+    const viaEdge = `${edge.url}/egress/${direct}`;
+    const auth = { authorization: `Bearer ${agent.token}` };
+    // Keep the target from growing an unbounded request log during the run.
+    const trim = setInterval(() => target.requests.splice(0, target.requests.length), 1000);
+
+    const directLatency = await sequential(async () => (await fetch(direct)).arrayBuffer(), { iterations: options.iterations });
+    const edgeLatency = await sequential(async () => {
+      const r = await fetch(viaEdge, { headers: auth });
+      if (r.status !== 200) throw new Error(`egress answered ${r.status}`);
+      await r.arrayBuffer();
+    }, { iterations: options.iterations });
+    const directLoad = await load({ url: direct, durationSec: options.durationSec });
+    const edgeLoad = await load({ url: viaEdge, headers: auth, durationSec: options.durationSec });
+    clearInterval(trim);
+    return {
+      direct: { latency: directLatency, load: directLoad },
+      palisade: { latency: edgeLatency, load: edgeLoad },
+      addedP50Ms: Math.round((edgeLatency.p50 - directLatency.p50) * 1000) / 1000,
+      addedP99Ms: Math.round((edgeLatency.p99 - directLatency.p99) * 1000) / 1000,
+      target: "p50 overhead < 2 ms",
+    };
+  } finally {
+    await target.close();
+  }
+}

@@ -1,0 +1,118 @@
+// Each detector on positives and on the look-alikes it must leave alone.
+import { describe, expect, it } from "vitest";
+import { detectPii, type PiiCategory } from "../../../workers/pii/index.js";
+
+const structuredOnly = { categories: ["email", "phone", "credit_card", "tax_id", "iban", "secret"] as PiiCategory[] };
+
+function found(text: string, options = structuredOnly): Array<[PiiCategory, string]> {
+  return detectPii(text, options).map((f) => [f.category, text.slice(f.start, f.end)]);
+}
+
+describe("positives", () => {
+  it.each<[string, PiiCategory, string]>([
+    ["write to jane.doe+news@mail.example.co.uk today", "email", "jane.doe+news@mail.example.co.uk"],
+    ["call +1 (415) 555-2671 now", "phone", "+1 (415) 555-2671"],
+    ["call (415) 555-2671 now", "phone", "(415) 555-2671"],
+    ["ring 020 7946 0958 please", "phone", "020 7946 0958"],
+    ["+44 20 7946 0958", "phone", "+44 20 7946 0958"],
+    ["mobile: 4155552671", "phone", "4155552671"],
+    ["card 4111-1111-1111-1111 exp 12/27", "credit_card", "4111-1111-1111-1111"],
+    ["amex 3782 822463 10005", "credit_card", "3782 822463 10005"],
+    ["mc 5555555555554444", "credit_card", "5555555555554444"],
+    ["ssn 536-22-1234", "tax_id", "536-22-1234"],
+    ["my SSN is 536221234", "tax_id", "536221234"],
+    ["ITIN 912-70-1234", "tax_id", "912-70-1234"],
+    ["EIN 12-3456789", "tax_id", "12-3456789"],
+    ["NINO AB 12 34 56 C", "tax_id", "AB 12 34 56 C"],
+    ["VAT DE136695976", "tax_id", "DE136695976"],
+    ["TVA FR40303265045", "tax_id", "FR40303265045"],
+    ["IVA IT00743110157", "tax_id", "IT00743110157"],
+    ["iban DE89 3704 0044 0532 0130 00.", "iban", "DE89 3704 0044 0532 0130 00"],
+    ["GB82WEST12345698765432", "iban", "GB82WEST12345698765432"],
+    ["key AKIAIOSFODNN7EXAMPLE", "secret", "AKIAIOSFODNN7EXAMPLE"],
+    ["aws_secret_access_key = wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY", "secret", "wJalrXUtnFEMI/K7MDENG/bPxRfiCYEXAMPLEKEY"],
+    ["ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8", "secret", "ghp_a1B2c3D4e5F6g7H8i9J0k1L2m3N4o5P6q7R8"],
+    ["glpat-xY3kL9mN2pQ7rS4tV8wZ", "secret", "glpat-xY3kL9mN2pQ7rS4tV8wZ"],
+    ["xoxb-1234567890-abcdefghijkl", "secret", "xoxb-1234567890-abcdefghijkl"],
+    ["sk_live_4eC39HqLyjWDarjtT1zdp7dc", "secret", "sk_live_4eC39HqLyjWDarjtT1zdp7dc"],
+    ["sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv", "secret", "sk-proj-Ab3dEf6hIj9kLm2nOp5qRs8tUv"],
+    ["AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q", "secret", "AIzaSyA1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q"],
+    [
+      "t eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U x",
+      "secret",
+      "eyJhbGciOiJIUzI1NiJ9.eyJzdWIiOiIxMjM0NTY3ODkwIn0.dozjgNryP4J3jVmNHl0w5N_XgL0n3I9PlFUP0THsR8U",
+    ],
+    ["token xK9mP2qR7vT4wZ1nB5cF8hJ3 end", "secret", "xK9mP2qR7vT4wZ1nB5cF8hJ3"],
+  ])("%s", (text, category, value) => {
+    expect(found(text)).toContainEqual([category, value]);
+  });
+
+  it("anthropic keys and PEM private keys", () => {
+    const ant = `sk-ant-api03-${"Ab9_".repeat(24)}xY`;
+    expect(found(`use ${ant} here`)).toEqual([["secret", ant]]);
+    const pem = "-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEA1b2\nabc+/=\n-----END RSA PRIVATE KEY-----";
+    expect(found(`key:\n${pem}\nthanks`)).toEqual([["secret", pem]]);
+  });
+});
+
+describe("hard negatives", () => {
+  it.each([
+    "version 1.2.3 and v10.4.12 released on 2024-01-15 or 15/01/2024 or 12.03.2024",
+    "uuid 123e4567-e89b-12d3-a456-426614174000 and 0F8FAD5B-D9CB-469F-A165-70867728950E",
+    "commit 9fceb02d0ae598e95dc970b74767f19372d61af8 on main",
+    "order #1234567890 and ORD-2024-000123, invoice 4500012345",
+    "host 192.168.100.200 port 8080 at 12:30:45",
+    "isbn 978-3-16-148410-0 totals 1,234,567.89",
+    "card 4111 1111 1111 1112 fails Luhn",
+    "ssn 000-12-3456, 666-12-3456, 123-00-4567, 123-45-0000, 078-05-1120",
+    "npm i react@18.2.0 and icon@2x.png and git@github.com:org/repo.git",
+    "getUserAccountSettingsForOrganization2 and AbstractSingletonProxyFactoryBean",
+    "IBAN DE89 3704 0044 0532 0130 01 has a bad checksum",
+    "VAT DE136695977 is not valid",
+    "timestamp 1700000000000 and epoch 1700000000",
+    "We use S3, EKS and C4 instances in us-east-1",
+  ])("%s", (text) => {
+    expect(found(text)).toEqual([]);
+  });
+});
+
+describe("normalisation", () => {
+  it("finds values hidden by zero-width and format characters, masking the original span", () => {
+    const text = "mail jo\u200Bhn@exa\u00ADmple.com or 4111\u200C1111\u20601111\uFEFF1111.";
+    const f = detectPii(text, structuredOnly);
+    expect(f.map((x) => [x.category, text.slice(x.start, x.end)])).toEqual([
+      ["email", "jo\u200Bhn@exa\u00ADmple.com"],
+      ["credit_card", "4111\u200C1111\u20601111\uFEFF1111"],
+    ]);
+  });
+
+  it("applies NFKC (full-width digits and at sign)", () => {
+    const text = "ｍａｉｌ ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ";
+    const f = detectPii(text, structuredOnly);
+    expect(f).toHaveLength(1);
+    expect(f[0]?.key).toBe("john@example.com");
+    expect(text.slice(f[0]?.start, f[0]?.end)).toBe("ｊｏｈｎ＠ｅｘａｍｐｌｅ．ｃｏｍ");
+  });
+});
+
+describe("entities and lists", () => {
+  it("finds people, organisations and places", () => {
+    const cats = found("Please ask John Smith at Microsoft about the office in Paris.", {
+      categories: ["person", "organization", "location"],
+    });
+    expect(cats).toEqual([
+      ["person", "John Smith"],
+      ["organization", "Microsoft"],
+      ["location", "Paris"],
+    ]);
+  });
+
+  it("allow list drops a value, deny list forces one", () => {
+    const text = "ping ops@example.com about Project Nightjar";
+    expect(found(text)).toEqual([["email", "ops@example.com"]]);
+    const f = detectPii(text, {
+      lists: { allow: ["OPS@example.com"], deny: [{ term: "project nightjar", category: "organization" }] },
+    });
+    expect(f.map((x) => [x.category, text.slice(x.start, x.end)])).toEqual([["organization", "Project Nightjar"]]);
+  });
+});

@@ -1,0 +1,50 @@
+// Streaming restoration: placeholders split at every offset, bounded hold-back, look-alikes.
+import { describe, expect, it } from "vitest";
+import { createRestorer, restoreText } from "../../../workers/pii/index.js";
+
+const mapping = { "<EMAIL_1>": "jane@example.com", "<CARD_12>": "4111 1111 1111 1111", "<PERSON_2>": "Ann <Lee>" };
+const masked = "Hi <PERSON_2>, mail <EMAIL_1> a < b and <EMAIL_9> or <CARD_12>!<EMAIL_1>";
+const expected = "Hi Ann <Lee>, mail jane@example.com a < b and <EMAIL_9> or 4111 1111 1111 1111!jane@example.com";
+
+function streamed(chunks: string[]): string {
+  const r = createRestorer(mapping);
+  return chunks.map((c) => r.push(c)).join("") + r.flush();
+}
+
+describe("createRestorer", () => {
+  it("restores when the text is split into two chunks at every offset", () => {
+    for (let i = 0; i <= masked.length; i++) expect(streamed([masked.slice(0, i), masked.slice(i)])).toBe(expected);
+  });
+
+  it("restores when the text arrives one character at a time and three-way splits", () => {
+    expect(streamed([...masked])).toBe(expected);
+    for (let i = 1; i < masked.length; i += 3)
+      for (let j = i; j < masked.length; j += 5) expect(streamed([masked.slice(0, i), masked.slice(i, j), masked.slice(j)])).toBe(expected);
+  });
+
+  it("holds back no more than a placeholder prefix", () => {
+    const r = createRestorer(mapping);
+    expect(r.push("hello world ")).toBe("hello world ");
+    expect(r.push("and <CAR")).toBe("and ");
+    expect(r.push("D_1")).toBe("");
+    expect(r.push("2> done <x")).toBe("4111 1111 1111 1111 done <x");
+    expect(r.push("<EMAIL_1")).toBe("");
+    expect(r.push("0> end")).toBe("<EMAIL_10> end");
+    expect(r.push("<EMA")).toBe("");
+    expect(r.flush()).toBe("<EMA");
+    // A long stream with no placeholder passes through as it comes.
+    const long = "x".repeat(100_000);
+    expect(r.push(long)).toBe(long);
+  });
+
+  it("passes text through unchanged when nothing was masked", () => {
+    const r = createRestorer({});
+    expect(r.push("<EMAIL_1")).toBe("<EMAIL_1");
+    expect(r.flush()).toBe("");
+  });
+
+  it("escapes originals for JSON strings when asked", () => {
+    const out = restoreText('{"name":"<PERSON_1>"}', { "<PERSON_1>": 'Jo "JJ" \\ Ng' }, { jsonEscape: true });
+    expect(JSON.parse(out)).toEqual({ name: 'Jo "JJ" \\ Ng' });
+  });
+});

@@ -1,0 +1,309 @@
+// TunnelClient tests: the real client against a local edge (the real EdgeMux, or raw frames) and a local HTTP target.
+import { createHash } from "node:crypto";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterEach, describe, expect, it } from "vitest";
+import type WebSocket from "ws";
+import {
+  HostToEdgeFrame,
+  INITIAL_WINDOW,
+  MAX_FRAME_BYTES,
+  type SandboxStartCommand,
+  decodeData,
+  encodeText,
+  type HostToEdgeFrame as Frame,
+} from "../../../schema/tunnel.js";
+import { type CommandHandler, TunnelClient } from "../../../sandbox-host/src/tunnel/client.js";
+import type { EdgeMux } from "../../../workers/tunnel/edge-mux.js";
+import { type FakeEdge, type FakeEdgeOptions, startFakeEdge } from "../../support/tunnel-edge.js";
+
+const CRED = "pal_hostcred_test_credential";
+const cleanups: (() => Promise<void> | void)[] = [];
+afterEach(async () => {
+  for (const c of cleanups.splice(0).reverse()) await c();
+});
+
+/** A local internal service: /echo returns the body, /bytes/N returns N bytes, /path returns the path. */
+async function startTarget() {
+  const aborted: string[] = [];
+  const server = http.createServer((req, res) => {
+    req.on("close", () => {
+      if (!res.writableEnded) aborted.push(req.url ?? "");
+    });
+    if (req.url === "/echo") {
+      const hash = createHash("sha256");
+      let n = 0;
+      req.on("data", (c: Buffer) => {
+        hash.update(c);
+        n += c.byteLength;
+      });
+      req.on("end", () => res.writeHead(200, { "x-len": String(n) }).end(hash.digest("hex")));
+      return;
+    }
+    const m = /^\/bytes\/(\d+)$/.exec(req.url ?? "");
+    if (m) {
+      const total = Number(m[1]);
+      res.writeHead(200, { "content-length": String(total) });
+      const chunk = Buffer.alloc(64 * 1024, 0x61);
+      let sent = 0;
+      const pump = () => {
+        while (sent < total) {
+          const n = Math.min(chunk.byteLength, total - sent);
+          sent += n;
+          if (!res.write(chunk.subarray(0, n))) return void res.once("drain", pump);
+        }
+        res.end();
+      };
+      pump();
+      return;
+    }
+    if (req.url === "/hang") return; // never answers
+    res.writeHead(200, { "content-type": "text/plain", "x-method": req.method ?? "" }).end(`path=${req.url}`);
+  });
+  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+  cleanups.push(
+    () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  );
+  return { base: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, aborted };
+}
+
+class RecordingHandler implements CommandHandler {
+  readonly calls: string[] = [];
+  async start(cmd: SandboxStartCommand) {
+    if (cmd.command[0] === "/missing") throw Object.assign(new Error("executable not found"), { code: "start_failed" });
+    this.calls.push(`start:${cmd.sandboxId}`);
+  }
+  async stop(id: string) {
+    this.calls.push(`stop:${id}`);
+  }
+  async kill(id: string) {
+    this.calls.push(`kill:${id}`);
+  }
+}
+
+async function setup(edgeOpts: Partial<FakeEdgeOptions> = {}, clientOpts: Partial<ConstructorParameters<typeof TunnelClient>[0]> = {}) {
+  const edge = await startFakeEdge({ credential: CRED, ...edgeOpts });
+  cleanups.push(() => edge.close());
+  const handler = new RecordingHandler();
+  const client = new TunnelClient({
+    edgeUrl: edge.url,
+    credential: CRED,
+    handler,
+    backoff: { baseMs: 10, maxMs: 50 },
+    log: () => {},
+    ...clientOpts,
+  });
+  client.start();
+  cleanups.push(() => client.stop());
+  return { edge, client, handler };
+}
+
+async function connected(edge: FakeEdge): Promise<{ ws: WebSocket; mux: EdgeMux }> {
+  const c = await edge.nextConnection();
+  await c.ready;
+  if (!c.mux) throw new Error("mux mode expected");
+  return { ws: c.ws, mux: c.mux };
+}
+
+describe("TunnelClient", () => {
+  it("performs forwarded requests against an internal target, with request and response bodies", async () => {
+    const target = await startTarget();
+    const { edge } = await setup();
+    const { mux } = await connected(edge);
+    const res = await mux.forward({ method: "GET", url: `${target.base}/hello?x=1` });
+    expect(res.status).toBe(200);
+    expect(res.headers.get("x-method")).toBe("GET");
+    expect(await res.text()).toBe("path=/hello?x=1");
+
+    const body = new Uint8Array(3 * INITIAL_WINDOW + 777).map((_, i) => i % 251);
+    const echoed = await mux.forward({ method: "POST", url: `${target.base}/echo`, body });
+    expect(echoed.headers.get("x-len")).toBe(String(body.byteLength));
+    expect(await echoed.text()).toBe(createHash("sha256").update(body).digest("hex"));
+  });
+
+  it("multiplexes concurrent requests, each getting its own response", async () => {
+    const target = await startTarget();
+    const { edge } = await setup();
+    const { mux } = await connected(edge);
+    const big = mux.forward({ method: "GET", url: `${target.base}/bytes/${4 * INITIAL_WINDOW}` });
+    const small = await Promise.all(
+      Array.from({ length: 40 }, (_, i) => mux.forward({ method: "GET", url: `${target.base}/r${i}` }).then((r) => r.text())),
+    );
+    expect(small).toEqual(Array.from({ length: 40 }, (_, i) => `path=/r${i}`));
+    const bigBody = new Uint8Array(await (await big).arrayBuffer());
+    expect(bigBody.byteLength).toBe(4 * INITIAL_WINDOW);
+    expect(bigBody.every((b) => b === 0x61)).toBe(true);
+  });
+
+  it("never sends more response bytes than the edge granted", async () => {
+    const target = await startTarget();
+    const { edge } = await setup({ mux: false });
+    const { ws } = await edge.nextConnection();
+    const frames: Frame[] = [];
+    const data: { id: number; n: number }[] = [];
+    let wake: () => void = () => {};
+    ws.on("message", (raw, isBinary) => {
+      const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(raw as ArrayBuffer);
+      if (isBinary) {
+        const d = decodeData(buf);
+        if (d) data.push({ id: d.id, n: d.payload.byteLength });
+      } else {
+        const p = HostToEdgeFrame.safeParse(JSON.parse(buf.toString()));
+        if (p.success) frames.push(p.data);
+      }
+      wake();
+    });
+    const until = async (pred: () => boolean) => {
+      while (!pred()) await new Promise<void>((r) => (wake = r));
+    };
+    await until(() => frames.some((f) => f.t === "hello"));
+    ws.send(encodeText({ t: "hello.ack", v: 1, hostId: "h", heartbeatMs: 60_000 }));
+    const total = 3 * INITIAL_WINDOW + 100;
+    ws.send(encodeText({ t: "req", id: 1, method: "GET", url: `${target.base}/bytes/${total}`, headers: [], body: false }));
+    let granted = INITIAL_WINDOW;
+    let received = 0;
+    while (received < total) {
+      await until(() => data.length > 0);
+      received += data.shift()!.n;
+      expect(received).toBeLessThanOrEqual(granted);
+      if (received === granted) {
+        granted += INITIAL_WINDOW;
+        ws.send(encodeText({ t: "credit", id: 1, bytes: INITIAL_WINDOW }));
+      }
+    }
+    await until(() => frames.some((f) => f.t === "end" && f.id === 1));
+    expect(received).toBe(total);
+    expect(frames.find((f) => f.t === "res")).toMatchObject({ status: 200, body: true });
+  });
+
+  it("refuses malformed and unknown frames and keeps serving", async () => {
+    const target = await startTarget();
+    const { edge } = await setup({ mux: false });
+    const { ws } = await edge.nextConnection();
+    const frames: Frame[] = [];
+    let wake: () => void = () => {};
+    ws.on("message", (raw, isBinary) => {
+      if (!isBinary) {
+        const p = HostToEdgeFrame.safeParse(JSON.parse(String(raw)));
+        if (p.success) frames.push(p.data);
+      }
+      wake();
+    });
+    const take = async <T extends Frame["t"]>(t: T) => {
+      for (;;) {
+        const i = frames.findIndex((f) => f.t === t);
+        if (i >= 0) return frames.splice(i, 1)[0] as Extract<Frame, { t: T }>;
+        await new Promise<void>((r) => (wake = r));
+      }
+    };
+    await take("hello");
+    ws.send(encodeText({ t: "req", id: 1, method: "GET", url: `${target.base}/x`, headers: [], body: false }));
+    expect((await take("error")).code).toBe("not_ready");
+    ws.send(encodeText({ t: "hello.ack", v: 1, hostId: "h", heartbeatMs: 60_000 }));
+    ws.send("{oops");
+    expect((await take("error")).code).toBe("bad_frame");
+    ws.send(JSON.stringify({ t: "cmd", id: "c1", cmd: { op: "sandbox.selfdestruct", sandboxId: "a" } }));
+    expect((await take("error")).code).toBe("bad_frame");
+    ws.send(Buffer.from([7, 0, 0]));
+    expect((await take("error")).code).toBe("bad_frame");
+    ws.send(JSON.stringify({ t: "ping", pad: "x".repeat(MAX_FRAME_BYTES + 10) }));
+    expect((await take("error")).code).toBe("frame_too_large");
+    ws.send(Buffer.alloc(MAX_FRAME_BYTES + 10, 1));
+    expect((await take("error")).code).toBe("frame_too_large");
+    ws.send(encodeText({ t: "end", id: 42 }));
+    expect(await take("error")).toMatchObject({ code: "unknown_stream", id: 42 });
+    ws.send(encodeText({ t: "req", id: 50, method: "GET", url: `${target.base}/still-ok`, headers: [], body: false }));
+    expect(await take("res")).toMatchObject({ id: 50, status: 200 });
+    await take("end");
+  });
+
+  it("runs commands through the handler and acks, reporting why a start failed", async () => {
+    const { edge, handler } = await setup();
+    const { mux } = await connected(edge);
+    const base = { sandboxId: "sbx_1", agentId: "agt_1", env: {}, agentToken: "pal_agent_x" };
+    expect(await mux.command({ op: "sandbox.start", command: ["/bin/true"], ...base })).toEqual({ ok: true });
+    expect(await mux.command({ op: "sandbox.stop", sandboxId: "sbx_1" })).toEqual({ ok: true });
+    expect(await mux.command({ op: "sandbox.kill", sandboxId: "sbx_1" })).toEqual({ ok: true });
+    expect(handler.calls).toEqual(["start:sbx_1", "stop:sbx_1", "kill:sbx_1"]);
+    const failed = await mux.command({ op: "sandbox.start", command: ["/missing"], ...base });
+    expect(failed).toEqual({ ok: false, error: { code: "start_failed", message: "executable not found" } });
+  });
+
+  it("forwards sandbox status events to the edge", async () => {
+    const statuses: unknown[] = [];
+    const edge = await startFakeEdge({ credential: CRED, onStatus: (st) => statuses.push(st) });
+    cleanups.push(() => edge.close());
+    const client = new TunnelClient({ edgeUrl: edge.url, credential: CRED, handler: new RecordingHandler(), log: () => {} });
+    expect(client.sendStatus({ sandboxId: "s", state: "running", at: 1 })).toBe(false);
+    const readyP = new Promise<void>((r) => client.once("connected", () => r()));
+    client.start();
+    cleanups.push(() => client.stop());
+    const { mux } = await connected(edge);
+    await readyP;
+    expect(client.sendStatus({ sandboxId: "s", state: "exited", exitCode: 3, at: 2 })).toBe(true);
+    // A command round trip after it: frames are handled in order, so the status has been seen.
+    expect(await mux.command({ op: "sandbox.kill", sandboxId: "s" })).toEqual({ ok: true });
+    expect(statuses).toEqual([{ sandboxId: "s", state: "exited", exitCode: 3, at: 2 }]);
+  });
+
+  it("fails in-flight requests when the link drops, then reconnects", async () => {
+    const target = await startTarget();
+    const { edge, client } = await setup();
+    const first = await connected(edge);
+    const inflight = first.mux.forward({ method: "GET", url: `${target.base}/hang` });
+    const rejected = expect(inflight).rejects.toThrow(/host tunnel: connection closed/);
+    while (client.inflight === 0) await new Promise((r) => setTimeout(r, 5));
+    const disconnected = new Promise<void>((r) => client.once("disconnected", () => r()));
+    first.ws.terminate();
+    await rejected;
+    await disconnected;
+    expect(client.inflight).toBe(0);
+    const second = await connected(edge);
+    expect(edge.connections).toBe(2);
+    const res = await second.mux.forward({ method: "GET", url: `${target.base}/after` });
+    expect(await res.text()).toBe("path=/after");
+    // The target saw the hanging request aborted rather than left open.
+    while (!target.aborted.includes("/hang")) await new Promise((r) => setTimeout(r, 5));
+  });
+
+  it("declares the link dead when pongs stop, and reconnects", async () => {
+    const { edge, client } = await setup({ answerPings: false }, { heartbeatMs: 30, missedPongs: 2 });
+    await edge.nextConnection();
+    const timedOut = new Promise<void>((r) => client.once("heartbeat-timeout", () => r()));
+    await timedOut;
+    await edge.nextConnection();
+    expect(edge.connections).toBeGreaterThanOrEqual(2);
+  });
+
+  it("survives an edge restart on the same address", async () => {
+    const target = await startTarget();
+    const { edge, client } = await setup();
+    await connected(edge);
+    const port = Number(new URL(edge.url).port);
+    const disconnected = new Promise<void>((r) => client.once("disconnected", () => r()));
+    await edge.close();
+    await disconnected;
+    const restarted = await startFakeEdge({ credential: CRED, port });
+    cleanups.push(() => restarted.close());
+    const { mux } = await connected(restarted);
+    expect(await (await mux.forward({ method: "GET", url: `${target.base}/back` })).text()).toBe("path=/back");
+  });
+
+  it("is refused with a wrong credential and keeps retrying with backoff", async () => {
+    const { edge, client } = await setup({}, { credential: "pal_hostcred_revoked" });
+    const statuses: number[] = [];
+    await new Promise<void>((resolve) =>
+      client.on("refused", (status: number) => {
+        statuses.push(status);
+        if (statuses.length >= 2) resolve();
+      }),
+    );
+    expect(statuses.slice(0, 2)).toEqual([401, 401]);
+    expect(edge.connections).toBe(0);
+    expect(client.connected).toBe(false);
+  });
+});

@@ -1,0 +1,60 @@
+// A local HTTP target for egress tests: echoes what it received, records every request and
+// can redirect, so tests can see exactly what left the edge.
+import { createServer, type IncomingMessage, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+
+export interface ReceivedRequest {
+  method: string;
+  path: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+export interface TargetServer {
+  url: string;
+  port: number;
+  requests: ReceivedRequest[];
+  close(): Promise<void>;
+}
+
+async function readBody(req: IncomingMessage): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of req) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+export async function startTargetServer(): Promise<TargetServer> {
+  const requests: ReceivedRequest[] = [];
+  const server: Server = createServer(async (req, res) => {
+    const body = await readBody(req);
+    const url = new URL(req.url ?? "/", "http://target.local");
+    const received = { method: req.method ?? "GET", path: url.pathname + url.search, headers: req.headers, body };
+    if (url.pathname !== "/__requests") requests.push(received);
+    if (url.pathname === "/__requests") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(requests.slice(-Number(url.searchParams.get("last") ?? "50"))));
+      return;
+    }
+    if (url.pathname.startsWith("/redirect")) {
+      res.writeHead(Number(url.searchParams.get("status") ?? "302"), { location: url.searchParams.get("to") ?? "/" });
+      res.end();
+      return;
+    }
+    if (url.pathname.startsWith("/reflect")) {
+      // Reflects the Authorization header in a header and in the body, like a debug endpoint.
+      res.writeHead(200, { "content-type": "text/plain", "x-seen-auth": String(req.headers.authorization ?? "") });
+      res.end(`you sent: ${String(req.headers.authorization ?? "")} and ${url.search}`);
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/json", "x-target": "yes" });
+    res.end(JSON.stringify(received));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    port,
+    requests,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}

@@ -1,0 +1,192 @@
+// The SSE rewriting runs inside workerd: framing, restoration of placeholders split across
+// events, per-choice and per-block restorers, usage capture, and cut, idle and cancelled streams.
+import { describe, expect, it } from "vitest";
+import { type StreamEndpoint, type StreamResult, SseRewriter, restoreSseStream } from "../../../workers/llm/index.js";
+import { placeholderRestorer } from "../../support/llm-restorer.js";
+
+const restorers = placeholderRestorer({ "<EMAIL_1>": "bob@example.org", "<CARD_1>": "4242424242424242" });
+const enc = new TextEncoder();
+
+/** An upstream body that sends `text` in pieces of `size` bytes, then ends (or errors, or stalls). */
+function upstream(text: string, size: number, end: "close" | "error" | "stall" = "close"): ReadableStream<Uint8Array> {
+  const bytes = enc.encode(text);
+  let at = 0;
+  return new ReadableStream<Uint8Array>({
+    pull(controller) {
+      if (at < bytes.length) {
+        controller.enqueue(bytes.slice(at, at + size));
+        at += size;
+        return;
+      }
+      if (end === "close") controller.close();
+      else if (end === "error") controller.error(new TypeError("network connection lost"));
+      else return new Promise<void>(() => {});
+    },
+  });
+}
+
+async function run(endpoint: StreamEndpoint, text: string, size: number, end: "close" | "error" | "stall" = "close"): Promise<{ out: string; result: StreamResult }> {
+  const { body, result } = restoreSseStream(upstream(text, size, end), { endpoint, restorers, idleTimeoutMs: 50 });
+  const out = await new Response(body).text();
+  return { out, result: await result };
+}
+
+/** Splits agent-bound SSE text into events, checking each is `[event: x\n]data: …\n\n`. */
+function events(out: string): Array<{ event: string | undefined; data: string }> {
+  expect(out.endsWith("\n\n")).toBe(true);
+  return out
+    .slice(0, -2)
+    .split("\n\n")
+    .map((block) => {
+      const m = /^(?:event: ([^\n]+)\n)?data: ([^\n]*)$/.exec(block);
+      expect(m, `badly framed event: ${JSON.stringify(block)}`).not.toBeNull();
+      return { event: m?.[1], data: m?.[2] ?? "" };
+    });
+}
+
+const chatChunk = (content: string | null, finish: string | null = null, index = 0) =>
+  `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index, delta: content === null ? {} : { content }, finish_reason: finish }] })}\n\n`;
+const chatUsage = `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", created: 1, model: "m", choices: [], usage: { prompt_tokens: 11, completion_tokens: 7, prompt_tokens_details: { cached_tokens: 3 } } })}\n\n`;
+
+function chatText(out: string, index = 0): string {
+  let text = "";
+  for (const e of events(out)) {
+    if (e.data === "[DONE]") continue;
+    const chunk: unknown = JSON.parse(e.data);
+    const choices = typeof chunk === "object" && chunk !== null && "choices" in chunk && Array.isArray(chunk.choices) ? chunk.choices : [];
+    for (const c of choices) if (c.index === index && typeof c.delta?.content === "string") text += c.delta.content;
+  }
+  return text;
+}
+
+describe("OpenAI chat streams", () => {
+  const source = ["Mail <EM", "AIL", "_1> now", " and <CA", "RD_1>", " a < b"].map((c) => chatChunk(c, null)).join("") + chatChunk(null, "stop") + chatUsage + "data: [DONE]\n\n";
+
+  it("restores placeholders split across events, whatever the byte split", async () => {
+    for (const size of [1, 7, 64, 4096]) {
+      const { out, result } = await run("chat", source, size);
+      expect(chatText(out)).toBe("Mail bob@example.org now and 4242424242424242 a < b");
+      expect(out).not.toContain("EMAIL");
+      expect(result).toEqual({ usage: { inputTokens: 11, outputTokens: 7, cachedTokens: 3 }, completed: true, outcome: "completed" });
+    }
+  });
+
+  it("flushes held-back text into the finishing chunk, before [DONE]", async () => {
+    const { out } = await run("chat", source, 4096);
+    const evs = events(out);
+    expect(evs.at(-1)?.data).toBe("[DONE]");
+    const finishing = evs.find((e) => e.data.includes('"finish_reason":"stop"'));
+    expect(finishing?.data).toContain('"content":"< b"');
+  });
+
+  it("keeps one restorer per choice", async () => {
+    const two = chatChunk("x <EMA", null, 0) + chatChunk("y <CAR", null, 1) + chatChunk("IL_1>", null, 0) + chatChunk("D_1>", null, 1) + chatChunk(null, "stop", 0) + chatChunk(null, "stop", 1) + "data: [DONE]\n\n";
+    const { out } = await run("chat", two, 5);
+    expect(chatText(out, 0)).toBe("x bob@example.org");
+    expect(chatText(out, 1)).toBe("y 4242424242424242");
+  });
+
+  it("ends a cut stream cleanly with held text and an error event", async () => {
+    const { out, result } = await run("chat", chatChunk("one <EMAIL_1> two <EM"), 9, "error");
+    const evs = events(out);
+    expect(chatText(out.slice(0, out.lastIndexOf("data: {\"error\"")))).toBe("one bob@example.org two <EM");
+    expect(JSON.parse(evs.at(-1)?.data ?? "")).toMatchObject({ error: { code: "upstream_error" } });
+    expect(result).toMatchObject({ completed: false, outcome: "cut", usage: null });
+  });
+
+  it("treats an upstream that ends without [DONE] as cut", async () => {
+    const { result } = await run("chat", chatChunk("partial"), 100);
+    expect(result.outcome).toBe("cut");
+  });
+
+  it("stops a stalled upstream with an upstream_timeout event", async () => {
+    const { out, result } = await run("chat", chatChunk("hello"), 100, "stall");
+    expect(out).toContain('"code":"upstream_timeout"');
+    expect(result.outcome).toBe("timeout");
+  });
+
+  it("refuses data that is not JSON", async () => {
+    const { out, result } = await run("chat", chatChunk("fine") + "data: {broken\n\n" + chatChunk("never shown"), 1000);
+    expect(out).not.toContain("never shown");
+    expect(result.outcome).toBe("invalid");
+  });
+
+  it("settles as cancelled when the agent goes away, and cancels the upstream", async () => {
+    let upstreamCancelled = false;
+    const src = new ReadableStream<Uint8Array>({
+      pull: (c) => c.enqueue(enc.encode(chatChunk("more "))),
+      cancel: () => void (upstreamCancelled = true),
+    });
+    const { body, result } = restoreSseStream(src, { endpoint: "chat", restorers });
+    const reader = body.getReader();
+    await reader.read();
+    await reader.cancel();
+    expect((await result).outcome).toBe("cancelled");
+    expect(upstreamCancelled).toBe(true);
+  });
+});
+
+describe("Anthropic message streams", () => {
+  const ev = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+  const delta = (text: string, index = 0) => ev("content_block_delta", { index, delta: { type: "text_delta", text } });
+  const source =
+    ev("message_start", { message: { id: "m", usage: { input_tokens: 20, output_tokens: 1, cache_read_input_tokens: 5 } } }) +
+    ev("content_block_start", { index: 0, content_block: { type: "text", text: "" } }) +
+    ev("ping", {}) +
+    delta("to <EMA") + delta("IL_1> and <unfinished") +
+    ev("content_block_stop", { index: 0 }) +
+    ev("message_delta", { delta: { stop_reason: "end_turn" }, usage: { output_tokens: 9 } }) +
+    ev("message_stop", {});
+
+  it("keeps event lines, restores text and flushes held text before content_block_stop", async () => {
+    const whole = await run("messages", source, 1 << 20);
+    expect(whole.out).toBe((await run("messages", source, 11)).out);
+    const { out, result } = whole;
+    const evs = events(out);
+    expect(evs.map((e) => e.event)).toEqual(["message_start", "content_block_start", "ping", "content_block_delta", "content_block_delta", "content_block_delta", "content_block_stop", "message_delta", "message_stop"]);
+    const texts = evs.filter((e) => e.event === "content_block_delta").map((e) => JSON.parse(e.data).delta.text);
+    expect(texts).toEqual(["to ", "bob@example.org and ", "<unfinished"]);
+    expect(result).toEqual({ usage: { inputTokens: 20, outputTokens: 9, cachedTokens: 5 }, completed: true, outcome: "completed" });
+  });
+
+  it("ends a cut stream with an Anthropic error event and partial usage", async () => {
+    const { out, result } = await run("messages", source.slice(0, source.indexOf("event: content_block_stop")), 50, "error");
+    const last = events(out).at(-1);
+    expect(last?.event).toBe("error");
+    expect(JSON.parse(last?.data ?? "")).toMatchObject({ type: "error", error: { type: "api_error" } });
+    expect(out).toContain('"text":"<unfinished"');
+    expect(result).toMatchObject({ completed: false, outcome: "cut", usage: { inputTokens: 20, outputTokens: 1 } });
+  });
+});
+
+describe("OpenAI responses streams", () => {
+  const ev = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+  const at = { item_id: "i1", output_index: 0, content_index: 0 };
+  const full = "hi <EMAIL_1>";
+  const done = { id: "r", output: [{ id: "i1", type: "message", content: [{ type: "output_text", text: full }] }], usage: { input_tokens: 4, output_tokens: 3, input_tokens_details: { cached_tokens: 1 } } };
+  const source =
+    ev("response.created", { sequence_number: 0, response: { id: "r", output: [], usage: null } }) +
+    ev("response.output_text.delta", { ...at, sequence_number: 1, delta: "hi <EM" }) +
+    ev("response.output_text.delta", { ...at, sequence_number: 2, delta: "AIL_1>" }) +
+    ev("response.output_text.done", { ...at, sequence_number: 3, text: full }) +
+    ev("response.completed", { sequence_number: 4, response: done });
+
+  it("restores deltas, the done text and the completed response, with usage", async () => {
+    const { out, result } = await run("responses", source, 13);
+    const evs = events(out);
+    expect(evs.every((e) => e.event !== undefined)).toBe(true);
+    const deltas = evs.filter((e) => e.event === "response.output_text.delta").map((e) => JSON.parse(e.data).delta).join("");
+    expect(deltas).toBe("hi bob@example.org");
+    expect(out).not.toContain("EMAIL_1");
+    expect(result).toEqual({ usage: { inputTokens: 4, outputTokens: 3, cachedTokens: 1 }, completed: true, outcome: "completed" });
+  });
+});
+
+describe("SseRewriter", () => {
+  it("re-frames multi-line data and passes comments as keep-alives", () => {
+    const rw = new SseRewriter("messages", restorers);
+    const out = rw.feed(": keep-alive\n\nevent: ping\ndata: {\"type\":\n");
+    expect(out).toBe(":keep-alive\n\n");
+    expect(rw.feed("data: \"ping\"}\n\n")).toBe('event: ping\ndata: {"type":"ping"}\n\n');
+  });
+});

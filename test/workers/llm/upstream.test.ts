@@ -1,0 +1,164 @@
+// Provider request building, error mapping, usage extraction, JSON restoration and cost
+// estimates, inside workerd.
+import { describe, expect, it } from "vitest";
+import { AppError } from "../../../workers/errors.js";
+import {
+  DEFAULT_MAX_OUTPUT_TOKENS,
+  buildUpstreamRequest,
+  endpointOf,
+  estimateMaxOutputTokens,
+  estimatePromptTokens,
+  extractUsage,
+  fetchUpstream,
+  llmErrorResponse,
+  mapUpstreamError,
+  restoreJsonText,
+  scrubText,
+  upstreamUrl,
+} from "../../../workers/llm/index.js";
+import { placeholderRestorer } from "../../support/llm-restorer.js";
+
+const KEY = "sk-provider-key-abcdefghijklmnop";
+
+function agentRequest(headers: Record<string, string>): Request {
+  return new Request("https://edge.example/llm/x/v1/chat/completions", { method: "POST", headers, body: "{}" });
+}
+
+describe("buildUpstreamRequest", () => {
+  const agentHeaders = {
+    authorization: "Bearer pal_agent_secret",
+    "x-api-key": "pal_agent_secret",
+    cookie: "session=abc",
+    connection: "keep-alive, x-custom",
+    "keep-alive": "timeout=5",
+    te: "trailers",
+    "x-forwarded-for": "10.0.0.1",
+    "content-type": "application/json",
+    accept: "text/event-stream",
+    "anthropic-version": "2023-06-01",
+    "anthropic-beta": "tools-2024",
+    "openai-beta": "assistants=v2",
+  };
+
+  it("injects the OpenAI key as Bearer and drops the agent's credentials and hop-by-hop headers", () => {
+    const req = buildUpstreamRequest(agentRequest(agentHeaders), { kind: "openai", baseUrl: "https://api.openai.com/v1", apiKey: KEY }, { path: "/v1/chat/completions", body: "{\"a\":1}" });
+    expect(req.url).toBe("https://api.openai.com/v1/chat/completions");
+    expect(req.headers.get("authorization")).toBe(`Bearer ${KEY}`);
+    for (const h of ["x-api-key", "cookie", "connection", "keep-alive", "te", "x-forwarded-for"]) expect(req.headers.get(h), h).toBeNull();
+    for (const h of ["content-type", "accept", "anthropic-beta", "openai-beta"]) expect(req.headers.get(h), h).toBe(agentHeaders[h as keyof typeof agentHeaders]);
+    expect(req.redirect).toBe("manual");
+  });
+
+  it("injects the Anthropic key as x-api-key, never Authorization, with a default version", () => {
+    const req = buildUpstreamRequest(agentRequest({ authorization: "Bearer pal_agent_secret" }), { kind: "anthropic", baseUrl: "https://api.anthropic.com", apiKey: KEY }, { path: "/v1/messages", body: "{}" });
+    expect(req.url).toBe("https://api.anthropic.com/v1/messages");
+    expect(req.headers.get("x-api-key")).toBe(KEY);
+    expect(req.headers.get("authorization")).toBeNull();
+    expect(req.headers.get("anthropic-version")).toBe("2023-06-01");
+    expect(req.headers.get("content-type")).toBe("application/json");
+  });
+
+  it("joins base URLs and paths with a single /v1 and keeps a path prefix", () => {
+    expect(upstreamUrl("http://127.0.0.1:8788", "/v1/models").href).toBe("http://127.0.0.1:8788/v1/models");
+    expect(upstreamUrl("https://gw.example/openai/v1/", "/v1/responses", "?x=1").href).toBe("https://gw.example/openai/v1/responses?x=1");
+    expect(upstreamUrl("https://gw.example/openai", "/v1/responses").href).toBe("https://gw.example/openai/v1/responses");
+  });
+
+  it("maps agent paths to endpoints", () => {
+    expect(endpointOf("openai", "/v1/chat/completions")).toBe("chat");
+    expect(endpointOf("openai", "/v1/responses")).toBe("responses");
+    expect(endpointOf("openai", "/v1/models")).toBe("models");
+    expect(endpointOf("anthropic", "/v1/messages")).toBe("messages");
+    expect(endpointOf("anthropic", "/v1/chat/completions")).toBeNull();
+    expect(endpointOf("openai", "/v1/files")).toBeNull();
+  });
+});
+
+describe("upstream errors", () => {
+  it("maps an unreachable provider to upstream_error and a slow one to upstream_timeout", async () => {
+    const refused = await fetchUpstream(new Request("http://127.0.0.1:1/v1/models"), { timeoutMs: 5000 }).catch((e: unknown) => e);
+    expect(refused instanceof AppError ? refused.code : refused).toBe("upstream_error");
+    const never = await fetchUpstream(new Request("http://127.0.0.1:1/"), { timeoutMs: 20, fetcher: () => new Promise<Response>(() => {}) }).catch((e: unknown) => e);
+    expect(never instanceof AppError ? never.code : never).toBe("upstream_timeout");
+  });
+
+  it("passes a provider 400 through in its format, with the key scrubbed", async () => {
+    const upstream = Response.json({ error: { message: `bad request for key ${KEY}`, type: "invalid_request_error", code: "bad_param", param: "x" } }, { status: 400 });
+    const res = await mapUpstreamError("openai", upstream, [KEY]);
+    const text = await res.text();
+    expect(res.status).toBe(400);
+    expect(text).not.toContain(KEY);
+    expect(JSON.parse(text)).toEqual({ error: { message: "bad request for key [REDACTED]", type: "invalid_request_error", code: "bad_param", param: null } });
+  });
+
+  it("keeps 429 and its retry-after, and turns 401 and 5xx into 502 in Anthropic's format", async () => {
+    const limited = await mapUpstreamError("anthropic", Response.json({ type: "error", error: { type: "rate_limit_error", message: "slow down" } }, { status: 429, headers: { "retry-after": "7" } }), [KEY]);
+    expect([limited.status, limited.headers.get("retry-after")]).toEqual([429, "7"]);
+    expect(await limited.json()).toMatchObject({ type: "error", error: { type: "rate_limit_error", message: "slow down" } });
+    for (const status of [401, 403, 500, 529]) {
+      const res = await mapUpstreamError("anthropic", new Response(`invalid key ${KEY}`, { status }), [KEY]);
+      const text = await res.text();
+      expect(res.status).toBe(502);
+      expect(text).not.toContain(KEY);
+      expect(JSON.parse(text)).toMatchObject({ type: "error", error: { type: "api_error", code: "upstream_error" } });
+    }
+  });
+
+  it("renders contract errors in each provider's format with the contract code", async () => {
+    const err = new AppError("upstream_timeout", "too slow");
+    const openai = llmErrorResponse("openai", err);
+    expect([openai.status, await openai.json()]).toEqual([504, { error: { message: "too slow", type: "upstream_timeout", code: "upstream_timeout", param: null } }]);
+    const anthropic = llmErrorResponse("anthropic", err);
+    expect(await anthropic.json()).toEqual({ type: "error", error: { type: "timeout_error", code: "upstream_timeout", message: "too slow" } });
+  });
+
+  it("scrubs raw and URL-encoded forms of a secret", () => {
+    expect(scrubText(`a ${KEY} b ${encodeURIComponent("k+/=y-secret")}`, [KEY, "k+/=y-secret"])).toBe("a [REDACTED] b [REDACTED]");
+  });
+});
+
+describe("usage and JSON restoration", () => {
+  const restorers = placeholderRestorer({ "<EMAIL_1>": "eve@example.net" });
+
+  it("reads chat usage with cached tokens and restores message content", () => {
+    const body = { choices: [{ index: 0, message: { role: "assistant", content: "to <EMAIL_1>" } }], usage: { prompt_tokens: 10, completion_tokens: 4, prompt_tokens_details: { cached_tokens: 6 } } };
+    const r = restoreJsonText("chat", JSON.stringify(body), restorers);
+    expect(r.usage).toEqual({ inputTokens: 10, outputTokens: 4, cachedTokens: 6 });
+    expect(JSON.stringify(r.body)).toContain("to eve@example.net");
+  });
+
+  it("reads responses usage and restores output text", () => {
+    const body = { output: [{ type: "message", content: [{ type: "output_text", text: "<EMAIL_1>!" }] }], usage: { input_tokens: 3, output_tokens: 2, input_tokens_details: { cached_tokens: 1 } } };
+    const r = restoreJsonText("responses", JSON.stringify(body), restorers);
+    expect(r.usage).toEqual({ inputTokens: 3, outputTokens: 2, cachedTokens: 1 });
+    expect(JSON.stringify(r.body)).toContain("eve@example.net!");
+  });
+
+  it("reads Anthropic usage with cache reads and restores text blocks only", () => {
+    const body = { content: [{ type: "text", text: "hi <EMAIL_1>" }, { type: "tool_use", input: { q: "<EMAIL_1>" } }], usage: { input_tokens: 8, output_tokens: 5, cache_read_input_tokens: 2 } };
+    const r = restoreJsonText("messages", JSON.stringify(body), restorers);
+    expect(r.usage).toEqual({ inputTokens: 8, outputTokens: 5, cachedTokens: 2 });
+    expect(JSON.stringify(r.body)).toContain("hi eve@example.net");
+  });
+
+  it("reports no usage when absent and refuses garbage as upstream_error", () => {
+    expect(extractUsage("chat", { choices: [] })).toBeNull();
+    expect(() => restoreJsonText("chat", "<html>oops", restorers)).toThrow(AppError);
+  });
+});
+
+describe("estimates", () => {
+  it("counts the prompt at four characters per token, rounded up", () => {
+    expect(estimatePromptTokens("abcde")).toBe(2);
+    const body = { messages: [{ role: "user", content: "x".repeat(400) }] };
+    expect(estimatePromptTokens(body)).toBe(Math.ceil(JSON.stringify(body).length / 4));
+  });
+
+  it("takes the request's output limit, else the kind's default", () => {
+    expect(estimateMaxOutputTokens("openai", { max_completion_tokens: 50, max_tokens: 900 })).toBe(50);
+    expect(estimateMaxOutputTokens("openai", { max_tokens: 900 })).toBe(900);
+    expect(estimateMaxOutputTokens("openai", { max_output_tokens: 77 })).toBe(77);
+    expect(estimateMaxOutputTokens("anthropic", { max_tokens: "lots" })).toBe(DEFAULT_MAX_OUTPUT_TOKENS.anthropic);
+    expect(estimateMaxOutputTokens("openai", null)).toBe(DEFAULT_MAX_OUTPUT_TOKENS.openai);
+  });
+});

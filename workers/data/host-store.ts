@@ -1,0 +1,146 @@
+// Org-scoped storage of host pools, hosts and sandboxes.
+import { asc, eq, gt, isNull, sql } from "drizzle-orm";
+import { newId } from "../identity/crypto.js";
+import { tables } from "./db.js";
+import { OrgScoped } from "./org-data.js";
+import type { PageRequest } from "./pagination.js";
+
+const { hostPools, hosts, sandboxes, tokens } = tables;
+
+export type HostPoolRow = typeof hostPools.$inferSelect;
+export type HostRow = typeof hosts.$inferSelect;
+export type SandboxRow = typeof sandboxes.$inferSelect;
+
+export class HostStore extends OrgScoped {
+  pool(id: string) {
+    return this.db.select().from(hostPools).where(this.scope(hostPools, eq(hostPools.id, id))).get();
+  }
+
+  poolByName(name: string) {
+    return this.db.select().from(hostPools).where(this.scope(hostPools, eq(hostPools.name, name))).get();
+  }
+
+  async ensurePool(name: string): Promise<HostPoolRow> {
+    await this.db.insert(hostPools).values({ id: newId("hpl"), orgId: this.orgId, name }).onConflictDoNothing();
+    const pool = await this.poolByName(name);
+    if (!pool) throw new Error("host pool vanished after insert");
+    return pool;
+  }
+
+  listPools() {
+    return this.db
+      .select({
+        pool: hostPools,
+        hosts: sql<number>`count(${hosts.id})`,
+      })
+      .from(hostPools)
+      .leftJoin(hosts, eq(hosts.poolId, hostPools.id))
+      .where(this.scope(hostPools))
+      .groupBy(hostPools.id)
+      .orderBy(asc(hostPools.id))
+      .all();
+  }
+
+  listHosts(page: PageRequest, after?: string) {
+    return this.db
+      .select({ host: hosts, pool: hostPools.name })
+      .from(hosts)
+      .innerJoin(hostPools, eq(hostPools.id, hosts.poolId))
+      .where(this.scope(hosts, after ? gt(hosts.id, after) : undefined))
+      .orderBy(asc(hosts.id))
+      .limit(page.limit + 1)
+      .all();
+  }
+
+  host(id: string) {
+    return this.db
+      .select({ host: hosts, pool: hostPools.name })
+      .from(hosts)
+      .innerJoin(hostPools, eq(hostPools.id, hosts.poolId))
+      .where(this.scope(hosts, eq(hosts.id, id)))
+      .get();
+  }
+
+  /** Active hosts of a pool; whether each is connected is the host's tunnel object's to say. */
+  activeHosts(poolId: string) {
+    return this.db
+      .select()
+      .from(hosts)
+      .where(this.scope(hosts, eq(hosts.poolId, poolId), eq(hosts.status, "active")))
+      .all();
+  }
+
+  /**
+   * Consumes a one-time enrollment token and creates the host with its credential, atomically:
+   * the token update only matches while the token is unused, so two daemons racing with the
+   * same token cannot both enroll.
+   */
+  async enroll(enrollmentTokenId: string, poolId: string, name: string, version: string | null, credential: { sha256: string; prefix: string }) {
+    const hostId = newId("host");
+    const consumed = await this.db
+      .update(tokens)
+      .set({ revokedAt: Date.now() })
+      .where(this.scope(tokens, eq(tokens.id, enrollmentTokenId), eq(tokens.kind, "host_enrollment"), isNull(tokens.revokedAt)))
+      .returning({ id: tokens.id })
+      .all();
+    if (consumed.length !== 1) return undefined;
+    await this.db.batch([
+      this.db.insert(hosts).values({ id: hostId, orgId: this.orgId, poolId, name, version }),
+      this.db.insert(tokens).values({ id: newId("tok"), orgId: this.orgId, kind: "host", subjectId: hostId, ...credential }),
+    ]);
+    return hostId;
+  }
+
+  async revokeHost(hostId: string) {
+    const [, revoked] = await this.db.batch([
+      this.db.update(hosts).set({ status: "revoked" }).where(this.scope(hosts, eq(hosts.id, hostId))),
+      this.db
+        .update(tokens)
+        .set({ revokedAt: Date.now() })
+        .where(this.scope(tokens, eq(tokens.kind, "host"), eq(tokens.subjectId, hostId), isNull(tokens.revokedAt)))
+        .returning({ sha256: tokens.sha256 }),
+    ]);
+    return revoked.map((r) => r.sha256);
+  }
+
+  // ── sandboxes ────────────────────────────────────────────────────────────
+  listSandboxes(page: PageRequest, after?: string, agentId?: string) {
+    return this.db
+      .select()
+      .from(sandboxes)
+      .where(this.scope(sandboxes, after ? gt(sandboxes.id, after) : undefined, agentId ? eq(sandboxes.agentId, agentId) : undefined))
+      .orderBy(asc(sandboxes.id))
+      .limit(page.limit + 1)
+      .all();
+  }
+
+  sandbox(id: string) {
+    return this.db.select().from(sandboxes).where(this.scope(sandboxes, eq(sandboxes.id, id))).get();
+  }
+
+  liveSandboxesOfAgents(agentIds: string[]) {
+    return this.db
+      .select()
+      .from(sandboxes)
+      .where(this.scope(sandboxes, sql`${sandboxes.agentId} in ${agentIds}`, sql`${sandboxes.state} in ('pending','starting','running')`))
+      .all();
+  }
+
+  insertSandbox(values: Omit<SandboxRow, "id" | "orgId" | "createdAt" | "updatedAt" | "exitCode" | "reason">) {
+    return this.db
+      .insert(sandboxes)
+      .values({ ...values, id: newId("sbx"), orgId: this.orgId, updatedAt: Date.now() })
+      .returning()
+      .get();
+  }
+
+  updateSandbox(id: string, patch: Partial<Pick<SandboxRow, "state" | "exitCode" | "reason" | "hostId">>) {
+    return this.db
+      .update(sandboxes)
+      .set({ ...patch, updatedAt: Date.now() })
+      .where(this.scope(sandboxes, eq(sandboxes.id, id)))
+      .returning()
+      .get();
+  }
+}
+

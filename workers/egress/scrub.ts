@@ -1,0 +1,81 @@
+// Removes injected secrets from whatever comes back: an upstream that echoes request headers
+// (debug endpoints, reflection bugs) must not hand the agent the credential it never saw.
+const encoder = new TextEncoder();
+export const SCRUBBED = encoder.encode("[REDACTED]");
+
+/** The byte forms a secret may take in a response: raw, and as sent for basic auth or a query. */
+export function secretForms(secret: string): Uint8Array[] {
+  const forms = new Set([secret, encodeURIComponent(secret)]);
+  if (secret.includes(":")) {
+    let binary = "";
+    for (const b of encoder.encode(secret)) binary += String.fromCharCode(b);
+    forms.add(btoa(binary));
+  }
+  return [...forms].filter((f) => f.length >= 4).map((f) => encoder.encode(f));
+}
+
+function indexOf(hay: Uint8Array, needle: Uint8Array, from: number): number {
+  const first = needle[0];
+  outer: for (let i = hay.indexOf(first ?? 0, from); i !== -1 && i <= hay.length - needle.length; i = hay.indexOf(first ?? 0, i + 1)) {
+    for (let j = 1; j < needle.length; j++) if (hay[i + j] !== needle[j]) continue outer;
+    return i;
+  }
+  return -1;
+}
+
+/** Replaces every occurrence of any needle in `data`, returning the new bytes. */
+function replaceAll(data: Uint8Array, needles: Uint8Array[]): Uint8Array {
+  let current = data;
+  for (const needle of needles) {
+    let at = indexOf(current, needle, 0);
+    if (at === -1) continue;
+    const parts: Uint8Array[] = [];
+    let start = 0;
+    while (at !== -1) {
+      parts.push(current.subarray(start, at), SCRUBBED);
+      start = at + needle.length;
+      at = indexOf(current, needle, start);
+    }
+    parts.push(current.subarray(start));
+    const size = parts.reduce((n, p) => n + p.length, 0);
+    const out = new Uint8Array(size);
+    let offset = 0;
+    for (const p of parts) {
+      out.set(p, offset);
+      offset += p.length;
+    }
+    current = out;
+  }
+  return current;
+}
+
+/**
+ * A byte stream transform that scrubs secrets even when they straddle chunk boundaries. It
+ * holds back only (longest needle - 1) bytes, so the response still streams.
+ */
+export function scrubSecretsStream(needles: Uint8Array[]): TransformStream<Uint8Array, Uint8Array> {
+  const hold = Math.max(0, ...needles.map((n) => n.length)) - 1;
+  let pending = new Uint8Array(0);
+  return new TransformStream({
+    transform(chunk, controller) {
+      const joined = new Uint8Array(pending.length + chunk.length);
+      joined.set(pending);
+      joined.set(chunk, pending.length);
+      const clean = replaceAll(joined, needles);
+      const emit = Math.max(0, clean.length - hold);
+      if (emit > 0) controller.enqueue(clean.slice(0, emit));
+      pending = clean.slice(emit);
+    },
+    flush(controller) {
+      if (pending.length) controller.enqueue(replaceAll(pending, needles));
+    },
+  });
+}
+
+/** Header values that contain a secret are replaced outright. */
+export function scrubHeaders(headers: Headers, secrets: string[]): Headers {
+  const out = new Headers();
+  const forms = secrets.flatMap((s) => secretForms(s).map((f) => new TextDecoder().decode(f)));
+  headers.forEach((value, name) => out.append(name, forms.some((f) => value.includes(f)) ? "[REDACTED]" : value));
+  return out;
+}

@@ -1,0 +1,338 @@
+// Streaming answers: re-frames the provider's SSE event by event, restores assistant text
+// through per-block restorers, captures usage and turns a cut upstream into a clean end.
+import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { restoreResponseObject } from "./json.js";
+import { restoreWhole, type LlmEndpoint, type RestorerFactory, type TextRestorer, type Usage } from "./types.js";
+import { chatUsageOf, mergeAnthropicUsage, responsesUsageOf } from "./usage.js";
+
+export type StreamEndpoint = Exclude<LlmEndpoint, "models">;
+
+/** How a stream ended: `completed` saw the provider's terminal event; the rest did not. */
+export type StreamOutcome = "completed" | "cut" | "timeout" | "invalid" | "cancelled";
+
+export interface StreamResult {
+  usage: Usage | null;
+  completed: boolean;
+  outcome: StreamOutcome;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
+/** One SSE event, framed: optional `event:` line, one `data:` line per data line, blank line. */
+export function formatSseEvent(data: string, event?: string, id?: string): string {
+  let out = event ? `event: ${event}\n` : "";
+  if (id !== undefined) out += `id: ${id}\n`;
+  for (const line of data.split("\n")) out += `data: ${line}\n`;
+  return `${out}\n`;
+}
+
+/** The error event a provider would send, so SDKs raise it as an API error. */
+export function streamErrorEvent(endpoint: StreamEndpoint, code: "upstream_error" | "upstream_timeout", message: string): string {
+  if (endpoint === "messages") {
+    const type = code === "upstream_timeout" ? "timeout_error" : "api_error";
+    return formatSseEvent(JSON.stringify({ type: "error", error: { type, code, message } }), "error");
+  }
+  const error = { message, type: code, code, param: null };
+  if (endpoint === "responses") return formatSseEvent(JSON.stringify({ type: "error", code, message, param: null, error }), "error");
+  return formatSseEvent(JSON.stringify({ error }));
+}
+
+/**
+ * The synchronous core: feed it decoded upstream text, get back SSE text for the agent. It keeps
+ * only the parser's partial line and the restorers' held-back tails between calls.
+ */
+export class SseRewriter {
+  readonly endpoint: StreamEndpoint;
+  usage: Usage | null = null;
+  /** The provider's terminal event was seen ([DONE], response.completed, message_stop). */
+  completed = false;
+  /** An event's data was not the JSON it must be; the stream cannot be trusted past it. */
+  invalid = false;
+  readonly #factory: RestorerFactory;
+  readonly #open = new Map<string, TextRestorer>();
+  readonly #parser = createParser({ onEvent: (e) => this.#onEvent(e), onComment: (c) => this.#emit(`:${c}\n\n`) });
+  #out = "";
+  /** Fields of the last chat chunk, reused for synthesized chunks. */
+  #chatBase: Record<string, unknown> = {};
+
+  constructor(endpoint: StreamEndpoint, restorers: RestorerFactory) {
+    this.endpoint = endpoint;
+    this.#factory = restorers;
+  }
+
+  feed(text: string): string {
+    if (!this.invalid) this.#parser.feed(text);
+    return this.#take();
+  }
+
+  /** Releases text still held by the restorers (end of stream, cut or not). */
+  flushAll(): string {
+    this.#flushOpen();
+    return this.#take();
+  }
+
+  #flushOpen(): void {
+    for (const key of [...this.#open.keys()]) this.#flushKey(key, null);
+  }
+
+  #take(): string {
+    const out = this.#out;
+    this.#out = "";
+    return out;
+  }
+
+  #emit(text: string): void {
+    this.#out += text;
+  }
+
+  #restorer(key: string): TextRestorer {
+    let r = this.#open.get(key);
+    if (!r) {
+      r = this.#factory();
+      this.#open.set(key, r);
+    }
+    return r;
+  }
+
+  /** Flushes one restorer; when `into` is null the held text goes out as its own delta event. */
+  #flushKey(key: string, into: ((text: string) => void) | null): void {
+    const r = this.#open.get(key);
+    if (!r) return;
+    this.#open.delete(key);
+    const text = r.flush();
+    if (!text) return;
+    if (into) into(text);
+    else this.#emitSyntheticDelta(key, text, undefined);
+  }
+
+  #emitSyntheticDelta(key: string, text: string, source: Record<string, unknown> | undefined): void {
+    if (this.endpoint === "chat") {
+      const chunk = { ...this.#chatBase, choices: [{ index: Number(key), delta: { content: text }, finish_reason: null }] };
+      this.#emit(formatSseEvent(JSON.stringify(chunk)));
+    } else if (this.endpoint === "messages") {
+      this.#emit(formatSseEvent(JSON.stringify({ type: "content_block_delta", index: Number(key), delta: { type: "text_delta", text } }), "content_block_delta"));
+    } else {
+      const [itemId = "", outputIndex = "0", contentIndex = "0"] = key.split("|");
+      const event = {
+        type: "response.output_text.delta",
+        item_id: itemId,
+        output_index: Number(outputIndex),
+        content_index: Number(contentIndex),
+        delta: text,
+        logprobs: [],
+        ...(source && typeof source.sequence_number === "number" ? { sequence_number: source.sequence_number } : {}),
+      };
+      this.#emit(formatSseEvent(JSON.stringify(event), "response.output_text.delta"));
+    }
+  }
+
+  #onEvent(event: EventSourceMessage): void {
+    if (this.invalid) return;
+    if (this.endpoint === "chat" && event.data.trim() === "[DONE]") {
+      this.#flushOpen();
+      this.completed = true;
+      this.#emit(formatSseEvent("[DONE]", event.event, event.id));
+      return;
+    }
+    let data: unknown;
+    try {
+      data = JSON.parse(event.data);
+    } catch {
+      this.invalid = true;
+      return;
+    }
+    if (!isObject(data)) {
+      this.invalid = true;
+      return;
+    }
+    if (this.endpoint === "chat") this.#chat(data);
+    else if (this.endpoint === "responses") this.#responses(data);
+    else this.#messages(data);
+    this.#emit(formatSseEvent(JSON.stringify(data), event.event, event.id));
+  }
+
+  #chat(chunk: Record<string, unknown>): void {
+    this.#chatBase = { id: chunk.id, object: chunk.object, created: chunk.created, model: chunk.model };
+    if (chunk.usage != null) this.usage = chatUsageOf(chunk.usage) ?? this.usage;
+    if (!Array.isArray(chunk.choices)) return;
+    chunk.choices.forEach((choice: unknown, position: number) => {
+      if (!isObject(choice)) return;
+      const key = String(typeof choice.index === "number" ? choice.index : position);
+      const delta = isObject(choice.delta) ? choice.delta : null;
+      if (delta && typeof delta.content === "string") delta.content = this.#restorer(key).push(delta.content);
+      if (choice.finish_reason != null) {
+        this.#flushKey(key, (text) => {
+          const target = delta ?? {};
+          target.content = (typeof target.content === "string" ? target.content : "") + text;
+          choice.delta = target;
+        });
+      }
+    });
+  }
+
+  #responses(data: Record<string, unknown>): void {
+    const key = `${String(data.item_id ?? "")}|${String(data.output_index ?? 0)}|${String(data.content_index ?? 0)}`;
+    const restore = (t: string) => restoreWhole(this.#factory, t);
+    switch (data.type) {
+      case "response.output_text.delta":
+        if (typeof data.delta === "string") data.delta = this.#restorer(key).push(data.delta);
+        break;
+      case "response.output_text.done": {
+        const r = this.#open.get(key);
+        if (r) {
+          this.#open.delete(key);
+          const held = r.flush();
+          if (held) this.#emitSyntheticDelta(key, held, data);
+        }
+        if (typeof data.text === "string") data.text = restore(data.text);
+        break;
+      }
+      case "response.content_part.done":
+        if (isObject(data.part) && data.part.type === "output_text" && typeof data.part.text === "string") data.part.text = restore(data.part.text);
+        break;
+      case "response.output_item.done":
+        if (isObject(data.item)) restoreResponseObject({ output: [data.item] }, restore);
+        break;
+      case "response.completed":
+      case "response.incomplete":
+      case "response.failed":
+        this.#flushOpen();
+        if (isObject(data.response)) {
+          restoreResponseObject(data.response, restore);
+          this.usage = responsesUsageOf(data.response.usage) ?? this.usage;
+        }
+        this.completed = true;
+        break;
+      default:
+        break;
+    }
+  }
+
+  #messages(data: Record<string, unknown>): void {
+    const key = String(typeof data.index === "number" ? data.index : 0);
+    switch (data.type) {
+      case "message_start":
+        if (isObject(data.message)) this.usage = mergeAnthropicUsage(this.usage, data.message.usage);
+        break;
+      case "content_block_start":
+        if (isObject(data.content_block) && data.content_block.type === "text" && typeof data.content_block.text === "string" && data.content_block.text) {
+          data.content_block.text = this.#restorer(key).push(data.content_block.text);
+        }
+        break;
+      case "content_block_delta":
+        if (isObject(data.delta) && data.delta.type === "text_delta" && typeof data.delta.text === "string") data.delta.text = this.#restorer(key).push(data.delta.text);
+        break;
+      case "content_block_stop":
+        this.#flushKey(key, null);
+        break;
+      case "message_delta":
+        this.usage = mergeAnthropicUsage(this.usage, data.usage);
+        break;
+      case "message_stop":
+        this.#flushOpen();
+        this.completed = true;
+        break;
+      default:
+        break;
+    }
+  }
+}
+
+export interface RestoreStreamOptions {
+  endpoint: StreamEndpoint;
+  restorers: RestorerFactory;
+  /** Longest silence tolerated from the provider mid-stream (default 60 s). */
+  idleTimeoutMs?: number;
+}
+
+const IDLE = Symbol("idle");
+
+/**
+ * Wraps the provider's SSE body into the agent's. Pull-based, so the agent's pace drives the
+ * upstream reads and nothing is buffered beyond one upstream chunk. `result` settles once the
+ * stream ends, with the usage seen and whether the provider finished.
+ */
+export function restoreSseStream(upstream: ReadableStream<Uint8Array>, options: RestoreStreamOptions): { body: ReadableStream<Uint8Array>; result: Promise<StreamResult> } {
+  const reader = upstream.getReader();
+  const decoder = new TextDecoder();
+  const encoder = new TextEncoder();
+  const rewriter = new SseRewriter(options.endpoint, options.restorers);
+  const idleMs = options.idleTimeoutMs ?? 60_000;
+  let settle: (r: StreamResult) => void = () => {};
+  const result = new Promise<StreamResult>((resolve) => {
+    settle = resolve;
+  });
+  let finished = false;
+
+  const finish = (controller: ReadableStreamDefaultController<Uint8Array>, tail: string, outcome: StreamOutcome) => {
+    finished = true;
+    let out = tail + rewriter.flushAll();
+    if (outcome !== "completed") {
+      const code = outcome === "timeout" ? "upstream_timeout" : "upstream_error";
+      const message = outcome === "timeout" ? "the model provider stopped sending" : outcome === "invalid" ? "the model provider sent a malformed stream" : "the model provider's stream was cut";
+      out += streamErrorEvent(options.endpoint, code, message);
+    }
+    if (out) controller.enqueue(encoder.encode(out));
+    controller.close();
+    settle({ usage: rewriter.usage, completed: outcome === "completed", outcome });
+  };
+
+  const read = async (): Promise<ReadableStreamReadResult<Uint8Array>> => {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const idle = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(IDLE), idleMs);
+    });
+    try {
+      return await Promise.race([reader.read(), idle]);
+    } finally {
+      clearTimeout(timer);
+    }
+  };
+
+  const body = new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        for (;;) {
+          let chunk: ReadableStreamReadResult<Uint8Array>;
+          try {
+            chunk = await read();
+          } catch (err) {
+            reader.cancel().catch(() => {});
+            finish(controller, "", rewriter.completed ? "completed" : err === IDLE ? "timeout" : "cut");
+            return;
+          }
+          if (chunk.done) {
+            // A final event without its blank line still counts: end the parser's pending input.
+            const tail = rewriter.feed(decoder.decode() + "\n\n");
+            finish(controller, tail, rewriter.completed ? "completed" : rewriter.invalid ? "invalid" : "cut");
+            return;
+          }
+          const out = rewriter.feed(decoder.decode(chunk.value, { stream: true }));
+          if (rewriter.invalid && !rewriter.completed) {
+            reader.cancel().catch(() => {});
+            finish(controller, out, "invalid");
+            return;
+          }
+          if (out) {
+            controller.enqueue(encoder.encode(out));
+            return;
+          }
+        }
+      },
+      cancel(reason) {
+        reader.cancel(reason).catch(() => {});
+        if (!finished) settle({ usage: rewriter.usage, completed: rewriter.completed, outcome: rewriter.completed ? "completed" : "cancelled" });
+        finished = true;
+      },
+    },
+    { highWaterMark: 0 },
+  );
+  return { body, result };
+}
+
+/** Response headers for a restored stream. */
+export function sseHeaders(): Headers {
+  return new Headers({ "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", "x-accel-buffering": "no" });
+}

@@ -1,0 +1,216 @@
+// Building the provider request from the agent's, fetching it with a deadline, and turning
+// upstream failures into errors in the provider's own format without leaking the provider key.
+import { AppError } from "../errors.js";
+import type { ProviderKind } from "./types.js";
+
+export interface UpstreamTarget {
+  kind: ProviderKind;
+  /** Provider origin, optionally with a path prefix; a trailing `/v1` is merged with the path's. */
+  baseUrl: string;
+  /** The org's provider key from the vault; never the agent's token. */
+  apiKey: string;
+}
+
+/**
+ * Headers an agent may send that the provider needs; everything else (credentials, cookies,
+ * hop-by-hop) is dropped. Content-type is always set by us: every body sent is JSON.
+ */
+const PASS_HEADERS = ["accept", "anthropic-version", "anthropic-beta", "openai-beta"] as const;
+
+export const DEFAULT_ANTHROPIC_VERSION = "2023-06-01";
+
+/** Joins base URL and path so `https://api.openai.com/v1` + `/v1/chat/completions` gives one `/v1`. */
+export function upstreamUrl(baseUrl: string, path: string, search = ""): URL {
+  const base = new URL(baseUrl);
+  const prefix = base.pathname.replace(/\/+$/, "");
+  const rest = path.startsWith("/") ? path : `/${path}`;
+  const joined = prefix.endsWith("/v1") && (rest === "/v1" || rest.startsWith("/v1/")) ? prefix + rest.slice(3) : prefix + rest;
+  const url = new URL(base.origin);
+  url.pathname = joined;
+  url.search = search;
+  return url;
+}
+
+export interface BuildOptions {
+  /** Path after `/llm/<kind>`, e.g. `/v1/chat/completions`. */
+  path: string;
+  /** The (masked) body to send; defaults to none. */
+  body?: string | null;
+  /** Query string to forward, e.g. from the agent URL (`?limit=…` on models). */
+  search?: string;
+  signal?: AbortSignal;
+}
+
+/** The request to send the provider: its key injected, the agent's credentials never forwarded. */
+export function buildUpstreamRequest(agent: Request, target: UpstreamTarget, options: BuildOptions): Request {
+  const headers = new Headers();
+  for (const name of PASS_HEADERS) {
+    const value = agent.headers.get(name);
+    if (value !== null) headers.set(name, value);
+  }
+  if (target.kind === "openai") {
+    headers.set("authorization", `Bearer ${target.apiKey}`);
+  } else {
+    headers.set("x-api-key", target.apiKey);
+    if (!headers.has("anthropic-version")) headers.set("anthropic-version", DEFAULT_ANTHROPIC_VERSION);
+  }
+  const body = options.body ?? null;
+  if (body !== null) headers.set("content-type", "application/json");
+  headers.set("user-agent", "palisade-llm-proxy");
+  return new Request(upstreamUrl(target.baseUrl, options.path, options.search), {
+    method: agent.method,
+    headers,
+    body: agent.method === "GET" || agent.method === "HEAD" ? null : body,
+    redirect: "manual",
+    ...(options.signal ? { signal: options.signal } : {}),
+  });
+}
+
+/** Replaces every occurrence of the secrets (raw and URL-encoded) in an upstream text. */
+export function scrubText(text: string, secrets: readonly string[]): string {
+  let out = text;
+  for (const secret of secrets) {
+    if (secret.length < 4) continue;
+    for (const form of new Set([secret, encodeURIComponent(secret)])) out = out.split(form).join("[REDACTED]");
+  }
+  return out;
+}
+
+export interface FetchOptions {
+  /** Deadline for the response headers; the body has its own (read or idle) deadline. */
+  timeoutMs: number;
+  fetcher?: (request: Request) => Promise<Response>;
+}
+
+/**
+ * Sends the request, mapping a missed deadline to `upstream_timeout` and a connection failure to
+ * `upstream_error`. A redirect is refused: following it could carry the key elsewhere.
+ */
+export async function fetchUpstream(request: Request, options: FetchOptions): Promise<Response> {
+  const fetcher = options.fetcher ?? ((r: Request) => fetch(r));
+  // Aborting on the deadline frees the connection instead of leaving the call running.
+  const abort = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      abort.abort();
+      reject(new AppError("upstream_timeout", "the model provider did not answer in time"));
+    }, options.timeoutMs);
+  });
+  try {
+    const response = await Promise.race([fetcher(new Request(request, { signal: abort.signal })), deadline]);
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel();
+      throw new AppError("upstream_error", "the model provider answered with a redirect");
+    }
+    return response;
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    throw new AppError("upstream_error", "could not reach the model provider", { cause: err });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Reads a body as text within a deadline, cancelling it when the deadline passes. */
+export async function readTextWithin(response: Response, timeoutMs: number, maxBytes = 32 * 1024 * 1024): Promise<string> {
+  const body = response.body;
+  if (!body) return "";
+  const reader = body.getReader();
+  const decoder = new TextDecoder();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AppError("upstream_timeout", "the model provider did not finish its answer in time")), timeoutMs);
+  });
+  let text = "";
+  let size = 0;
+  try {
+    for (;;) {
+      const { done, value } = await Promise.race([reader.read(), deadline]);
+      if (done) break;
+      size += value.byteLength;
+      if (size > maxBytes) throw new AppError("upstream_error", "the model provider's answer is too large");
+      text += decoder.decode(value, { stream: true });
+    }
+    return text + decoder.decode();
+  } catch (err) {
+    reader.cancel().catch(() => {});
+    if (err instanceof AppError) throw err;
+    throw new AppError("upstream_error", "the model provider's answer was cut", { cause: err });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A JSON error body in the provider's own format that also carries the contract's `code`. */
+export function providerErrorBody(kind: ProviderKind, code: string, message: string, type = code): Record<string, unknown> {
+  if (kind === "anthropic") return { type: "error", error: { type, code, message } };
+  return { error: { message, type, code, param: null } };
+}
+
+/** Renders an AppError in the provider's format, so SDKs surface it as their own API error. */
+export function llmErrorResponse(kind: ProviderKind, error: AppError): Response {
+  const type = kind === "anthropic" ? anthropicErrorType(error.status) : error.code;
+  return Response.json(providerErrorBody(kind, error.code, error.message, type), { status: error.status });
+}
+
+function anthropicErrorType(status: number): string {
+  if (status === 400 || status === 422) return "invalid_request_error";
+  if (status === 401) return "authentication_error";
+  if (status === 403) return "permission_error";
+  if (status === 404) return "not_found_error";
+  if (status === 413) return "request_too_large";
+  if (status === 429) return "rate_limit_error";
+  if (status === 504) return "timeout_error";
+  return "api_error";
+}
+
+const PASS_STATUSES = new Set([400, 404, 409, 413, 422, 429]);
+
+function pick(value: unknown, key: string): unknown {
+  return typeof value === "object" && value !== null && key in value ? (value as Record<string, unknown>)[key] : undefined;
+}
+
+/**
+ * Turns a non-2xx provider answer into the agent's answer. Request errors the agent can fix
+ * (400, 404, 413, 422, 429…) keep their status and the provider's message, scrubbed; a rejected
+ * provider key (401/403) and provider failures (5xx) become 502 `upstream_error`, since the
+ * agent's own credentials were not involved.
+ */
+export async function mapUpstreamError(kind: ProviderKind, response: Response, secrets: readonly string[], timeoutMs = 10_000): Promise<Response> {
+  let text = "";
+  try {
+    text = await readTextWithin(response, timeoutMs, 64 * 1024);
+  } catch {
+    text = "";
+  }
+  let parsed: unknown = null;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    parsed = null;
+  }
+  // Both providers nest the error under `error` ({error:{message,type}} and {type,error:{type,message}}).
+  const err = pick(parsed, "error");
+  const rawMessage = pick(err, "message");
+  const rawType = pick(err, "type");
+  const message = typeof rawMessage === "string" ? scrubText(rawMessage, secrets).slice(0, 2000) : `the model provider answered ${response.status}`;
+  const headers = new Headers();
+  const retryAfter = response.headers.get("retry-after");
+  if (!PASS_STATUSES.has(response.status)) {
+    const publicMessage = response.status === 401 || response.status === 403 ? "the model provider rejected the organisation's credentials" : `the model provider failed (${response.status})`;
+    return llmErrorResponse(kind, new AppError("upstream_error", publicMessage));
+  }
+  if (retryAfter !== null && /^\d{1,6}$/.test(retryAfter)) headers.set("retry-after", retryAfter);
+  const type = typeof rawType === "string" && /^[a-z_]{1,64}$/.test(rawType) ? rawType : kind === "anthropic" ? anthropicErrorType(response.status) : "invalid_request_error";
+  const rawCode = pick(err, "code");
+  const code = typeof rawCode === "string" && /^[a-z_0-9]{1,64}$/.test(rawCode) ? rawCode : type;
+  const body = providerErrorBody(kind, code, message, type);
+  return Response.json(body, { status: response.status, headers });
+}
+
+/** Maps anything thrown while calling the provider to an AppError (timeout 504, else 502). */
+export function toUpstreamAppError(err: unknown): AppError {
+  if (err instanceof AppError) return err;
+  return new AppError("upstream_error", "the model provider call failed", { cause: err });
+}

@@ -1,0 +1,206 @@
+// Runs every detector over the normalised text, applies allow/deny lists, resolves overlaps
+// and maps the spans back to the original text.
+import type { CountryCode } from "libphonenumber-js/max";
+import { detectEmails, detectPhones } from "./detectors/contact.js";
+import { EntityBudgetExceeded, detectEntities } from "./detectors/entities.js";
+import { detectCards, detectIbans } from "./detectors/financial.js";
+import { detectSecrets } from "./detectors/secrets.js";
+import { detectNino, detectUsIds, detectVat } from "./detectors/taxid.js";
+import { PiiBudgetError } from "./errors.js";
+import { normalize, toOriginal } from "./normalize.js";
+import {
+  ENTITY_CATEGORIES,
+  PII_CATEGORIES,
+  PiiListsSchema,
+  type PiiCategory,
+  type PiiFinding,
+  type PiiLists,
+  type RawFinding,
+} from "./types.js";
+
+export interface DetectOptions {
+  /** Categories to look for; all by default. */
+  categories?: Iterable<PiiCategory>;
+  lists?: PiiLists;
+  /** Regions tried for phone numbers written without +CC; default US and GB. */
+  phoneRegions?: readonly CountryCode[];
+  /** Bits per character a generic token needs to count as a secret; default 4.0. */
+  entropyThreshold?: number;
+  /** Most characters scanned per request (all texts together); default 4 MiB. */
+  maxChars?: number;
+  /** Most characters handed to the NLP library per request; default 128 KiB. */
+  maxEntityChars?: number;
+  /** Wall-clock budget per request in ms; default 2000. In workerd the clock only moves on I/O, so there the size limits are what bound the work. */
+  timeBudgetMs?: number;
+}
+
+/** Tracks how much of the per-request budget is used; shared by all texts of one request. */
+export class DetectionBudget {
+  #chars = 0;
+  #entityChars = 0;
+  readonly #deadline: number;
+
+  constructor(
+    readonly maxChars: number,
+    readonly maxEntityChars: number,
+    timeBudgetMs: number,
+  ) {
+    this.#deadline = performance.now() + timeBudgetMs;
+  }
+
+  takeChars(n: number): void {
+    this.#chars += n;
+    if (this.#chars > this.maxChars) throw new PiiBudgetError("size");
+  }
+
+  get entityCharsLeft(): number {
+    return this.maxEntityChars - this.#entityChars;
+  }
+
+  takeEntityChars(n: number): void {
+    this.#entityChars += n;
+  }
+
+  checkTime(): void {
+    if (performance.now() > this.#deadline) throw new PiiBudgetError("time");
+  }
+}
+
+const PRIORITY: Record<string, number> = { deny: 100, pem_private_key: 90, ner: 10, high_entropy: 20 };
+const priorityOf = (f: RawFinding): number => PRIORITY[f.detector] ?? 50;
+
+function escapeRegExp(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+}
+
+interface CompiledLists {
+  allow: Set<string>;
+  deny: RegExp | undefined;
+  denyCategory: Map<string, PiiCategory>;
+}
+
+function compileLists(lists: PiiLists | undefined): CompiledLists {
+  const parsed = PiiListsSchema.parse(lists ?? {});
+  const allow = new Set(parsed.allow.map((t) => t.normalize("NFKC").toLowerCase()));
+  const denyCategory = new Map<string, PiiCategory>();
+  for (const d of parsed.deny) denyCategory.set(d.term.normalize("NFKC").toLowerCase(), d.category);
+  const terms = [...denyCategory.keys()].sort((a, b) => b.length - a.length);
+  const deny = terms.length
+    ? new RegExp(`(?<![\\p{L}\\p{N}_])(?:${terms.map(escapeRegExp).join("|")})(?![\\p{L}\\p{N}_])`, "giu")
+    : undefined;
+  return { allow, deny, denyCategory };
+}
+
+/** Keeps the highest-priority (then longest, then earliest) findings that do not overlap. */
+function resolveOverlaps(found: RawFinding[]): RawFinding[] {
+  const byStart = [...found].sort((a, b) => a.start - b.start || b.end - a.end);
+  const kept: RawFinding[] = [];
+  // Sweep clusters of mutually overlapping findings; most clusters hold a single finding.
+  let i = 0;
+  while (i < byStart.length) {
+    const first = byStart[i];
+    if (!first) break;
+    let j = i + 1;
+    let end = first.end;
+    while (j < byStart.length && (byStart[j]?.start ?? Infinity) < end) {
+      end = Math.max(end, byStart[j]?.end ?? end);
+      j++;
+    }
+    if (j === i + 1) kept.push(first);
+    else kept.push(...pickInCluster(byStart.slice(i, j)));
+    i = j;
+  }
+  return kept;
+}
+
+function pickInCluster(cluster: RawFinding[]): RawFinding[] {
+  const ranked = cluster.sort(
+    (a, b) => priorityOf(b) - priorityOf(a) || b.end - b.start - (a.end - a.start) || a.start - b.start,
+  );
+  const chosen: RawFinding[] = [];
+  for (const f of ranked) if (!chosen.some((c) => c.start < f.end && f.start < c.end)) chosen.push(f);
+  return chosen.sort((a, b) => a.start - b.start);
+}
+
+/** A detector configured once (per org policy) and reused for every text of a request. */
+export class PiiDetector {
+  readonly categories: ReadonlySet<PiiCategory>;
+  readonly #lists: CompiledLists;
+  readonly #phoneRegions: readonly CountryCode[];
+  readonly #entropyThreshold: number;
+  readonly #entityCategories: ReadonlySet<PiiCategory>;
+  readonly options: DetectOptions;
+
+  constructor(options: DetectOptions = {}) {
+    this.options = options;
+    this.categories = new Set(options.categories ?? PII_CATEGORIES);
+    this.#lists = compileLists(options.lists);
+    this.#phoneRegions = options.phoneRegions ?? ["US", "GB"];
+    this.#entropyThreshold = options.entropyThreshold ?? 4.0;
+    this.#entityCategories = new Set(ENTITY_CATEGORIES.filter((c) => this.categories.has(c)));
+  }
+
+  newBudget(): DetectionBudget {
+    return new DetectionBudget(
+      this.options.maxChars ?? 4 * 1024 * 1024,
+      this.options.maxEntityChars ?? 128 * 1024,
+      this.options.timeBudgetMs ?? 2000,
+    );
+  }
+
+  /** Findings in `text`, offsets in the original string. Throws PiiBudgetError only. */
+  detect(text: string, budget: DetectionBudget = this.newBudget(), opts: { entities?: boolean } = {}): PiiFinding[] {
+    budget.takeChars(text.length);
+    try {
+      return this.#detect(text, budget, opts.entities ?? true);
+    } catch (err) {
+      if (err instanceof PiiBudgetError) throw err;
+      if (err instanceof EntityBudgetExceeded) throw new PiiBudgetError("entity_size");
+      throw new PiiBudgetError("detector_error", { cause: err });
+    }
+  }
+
+  #detect(original: string, budget: DetectionBudget, entities: boolean): PiiFinding[] {
+    const norm = normalize(original);
+    const text = norm.text;
+    const c = this.categories;
+    const raw: RawFinding[] = [];
+    if (c.has("secret")) detectSecrets(text, raw, { entropyThreshold: this.#entropyThreshold });
+    if (c.has("email")) detectEmails(text, raw);
+    if (c.has("iban")) detectIbans(text, raw);
+    if (c.has("credit_card")) detectCards(text, raw);
+    if (c.has("tax_id")) {
+      detectUsIds(text, raw);
+      detectNino(text, raw);
+      detectVat(text, raw);
+    }
+    if (c.has("phone")) detectPhones(text, raw, { regions: this.#phoneRegions });
+    budget.checkTime();
+    if (entities && this.#entityCategories.size > 0) {
+      const used = detectEntities(text, raw, { categories: this.#entityCategories, maxChars: budget.entityCharsLeft });
+      budget.takeEntityChars(used);
+      budget.checkTime();
+    }
+    const lists = this.#lists;
+    if (lists.deny) {
+      lists.deny.lastIndex = 0;
+      for (let m = lists.deny.exec(text); m; m = lists.deny.exec(text)) {
+        const category = lists.denyCategory.get(m[0].toLowerCase());
+        if (category && c.has(category))
+          raw.push({ category, start: m.index, end: m.index + m[0].length, detector: "deny", key: m[0].toLowerCase() });
+      }
+    }
+    const kept = resolveOverlaps(
+      lists.allow.size ? raw.filter((f) => !lists.allow.has(text.slice(f.start, f.end).toLowerCase())) : raw,
+    );
+    return kept.map((f) => {
+      const [start, end] = toOriginal(norm, f.start, f.end, original.length);
+      return { category: f.category, start, end, detector: f.detector, key: f.key ?? text.slice(f.start, f.end) };
+    });
+  }
+}
+
+/** One-off detection; for many texts build a PiiDetector (or a Masker) once instead. */
+export function detectPii(text: string, options: DetectOptions = {}): PiiFinding[] {
+  return new PiiDetector(options).detect(text);
+}

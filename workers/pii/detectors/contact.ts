@@ -1,0 +1,95 @@
+// Email and phone-number detectors (phones parsed and validated by libphonenumber-js).
+import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max";
+import type { RawFinding } from "../types.js";
+
+// Matched from the start of the local part (sticky); the start is found by walking back from
+// each "@", which is much cheaper than trying the pattern at every position of the text.
+const EMAIL_AT = /[\p{L}\p{N}._%+'-]{1,64}@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+(\p{L}{2,24})(?![\p{L}\p{N}-]|\.[\p{L}\p{N}])/uy;
+const LOCAL_CHAR = /[\p{L}\p{N}._%+'-]/u;
+// File extensions that look like TLDs in names such as icon@2x.png or pkg@scope.js.
+const FILE_TLDS = new Set(["png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "js", "mjs", "cjs", "ts", "tsx", "jsx", "css", "json", "lock", "yaml", "yml", "md", "txt", "py", "rb", "java", "kt", "rs", "exe", "dll", "so", "tgz", "gz", "zip", "pdf"]);
+
+export function detectEmails(text: string, out: RawFinding[]): void {
+  let from = 0;
+  for (let at = text.indexOf("@"); at >= 0; at = text.indexOf("@", Math.max(at + 1, from))) {
+    let start = at;
+    while (start > 0 && at - start < 65 && LOCAL_CHAR.test(text[start - 1] ?? "")) start--;
+    if (start > 0 && LOCAL_CHAR.test(text[start - 1] ?? "")) continue; // local part over 64 chars
+    // Local parts never start with a dot.
+    while (start < at && text[start] === ".") start++;
+    EMAIL_AT.lastIndex = start;
+    const m = EMAIL_AT.exec(text);
+    if (!m) continue;
+    const value = m[0];
+    from = start + value.length;
+    const tld = (m[1] ?? "").toLowerCase();
+    const local = value.slice(0, value.indexOf("@"));
+    if (local.length === 0 || local.endsWith(".") || FILE_TLDS.has(tld)) continue;
+    if (local === "git" && text[start + value.length] === ":") continue; // git@host:org/repo
+    out.push({ category: "email", start, end: start + value.length, detector: "email", key: value.toLowerCase() });
+  }
+}
+
+// Candidate: optional +CC or 00CC, optional (area), then digit groups joined by one separator.
+const PHONE = /(?<![\p{L}\p{N}_+\-./:#@$])(?:(?:\+|00)\d{1,3}[ .\-]?)?(?:\(\d{1,5}\)[ .\-]?)?\d{1,15}(?:[ .\-]\d{1,15}){0,7}(?![\p{L}\p{N}_]|[.\-/:,]\p{N})/gu;
+const DATE_LIKE = /^(?:\d{4}[.\-]\d{1,2}[.\-]\d{1,2}|\d{1,2}[.\-]\d{1,2}[.\-]\d{2,4})$/;
+const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+const CONTEXT = /(?:phone|tel|telephone|mobile|cell|call|fax|whatsapp|sms|text me|ring|contact|dial|number)[^\n]{0,24}$/i;
+
+export interface PhoneOptions {
+  /** Regions tried for numbers written without an international prefix. */
+  regions: readonly CountryCode[];
+}
+
+/** Cheap length test before the (costly) parse, for the regions most often configured. */
+function plausibleNational(region: CountryCode, digits: string): boolean {
+  if (region === "US" || region === "CA") return digits.length === 10 || (digits.length === 11 && digits[0] === "1");
+  if (region === "GB") return digits[0] === "0" && (digits.length === 10 || digits.length === 11);
+  return digits.length >= 6 && digits.length <= 13;
+}
+
+/** Positions already claimed by another structured finding (cards, ids, IBANs) are skipped. */
+function coveredBy(found: readonly RawFinding[], length: number): Uint8Array | undefined {
+  if (found.length === 0) return undefined;
+  const covered = new Uint8Array(length);
+  for (const f of found) covered.fill(1, f.start, f.end);
+  return covered;
+}
+
+export function detectPhones(text: string, out: RawFinding[], options: PhoneOptions): void {
+  const covered = coveredBy(out, text.length);
+  PHONE.lastIndex = 0;
+  for (let m = PHONE.exec(text); m; m = PHONE.exec(text)) {
+    const raw = m[0];
+    if (covered && (covered[m.index] || covered[m.index + raw.length - 1])) continue;
+    const digits = raw.replace(/\D/g, "");
+    if (digits.length < 7 || digits.length > 15) continue;
+    if (DATE_LIKE.test(raw) || IPV4.test(raw)) continue;
+    const international = raw.startsWith("+") || raw.startsWith("00");
+    const separated = /[ .\-()]/.test(raw);
+    // A bare run of digits is usually an id, order number or timestamp; only a nearby word
+    // such as "phone" or "call" makes it a phone number.
+    if (!international && !separated && !CONTEXT.test(text.slice(Math.max(0, m.index - 40), m.index))) continue;
+    // Version-like dotted groups (1.2.3.4567) without a leading +.
+    if (!international && /^\d{1,2}\.\d{1,3}\.\d/.test(raw)) continue;
+    const candidate = raw.startsWith("00") ? `+${raw.slice(2)}` : raw;
+    let key: string | undefined;
+    if (candidate.startsWith("+")) {
+      // A leading + states intent; a number of possible length for its country is enough
+      // (numbering plans move faster than the metadata's allocated ranges).
+      const p = parsePhoneNumberFromString(candidate);
+      if (p?.isPossible()) key = p.number;
+    } else {
+      for (const region of options.regions) {
+        if (!plausibleNational(region, digits)) continue;
+        const p = parsePhoneNumberFromString(candidate, region);
+        if (p?.isValid()) {
+          key = p.number;
+          break;
+        }
+      }
+    }
+    if (key === undefined) continue;
+    out.push({ category: "phone", start: m.index, end: m.index + raw.length, detector: "phone", key });
+  }
+}

@@ -1,0 +1,132 @@
+// Named entities (person, organization, location) with compromise, run only on prose-like
+// pieces that contain a capitalised word, within a character budget.
+import nlp from "compromise/two";
+import { z } from "zod";
+import type { PiiCategory, RawFinding } from "../types.js";
+
+const Matches = z.array(
+  z.object({ text: z.string(), offset: z.object({ start: z.number().int(), length: z.number().int() }) }),
+);
+
+const CAPITALISED = /\p{Lu}\p{Ll}/u;
+const WORD = /[\p{L}\p{N}'’-]+/gu;
+// Capitalised only because they open a sentence; a piece whose sole capital is one of these
+// holds no name and skips the (costly) tagger.
+const STARTERS = new Set(
+  ("the a an this that these those it its if when while we i you he she they our your my their there here what which who " +
+    "how why where then so but and or for to in on at by from with as is are was were be do does did can could should would " +
+    "will please also however note use set run add make let see check update install return get yes no ok thanks hi hello")
+    .split(" "),
+);
+
+/** True when some capitalised word is not just a common sentence opener. */
+function mayHoldEntity(piece: string): boolean {
+  if (!CAPITALISED.test(piece)) return false;
+  WORD.lastIndex = 0;
+  let first = true;
+  for (let m = WORD.exec(piece); m; m = WORD.exec(piece)) {
+    const w = m[0];
+    const capital = /^\p{Lu}/u.test(w);
+    if (capital && !(first && STARTERS.has(w.toLowerCase()))) return true;
+    // A new sentence starts after . ! ? or a line break.
+    first = /^[^\p{L}\p{N}]*[.!?\n]/u.test(piece.slice(m.index + w.length, m.index + w.length + 4));
+  }
+  return false;
+}
+const PIECE_MAX = 2000;
+// Short technical tokens (S3, EC2, C4, K8S) are never names.
+const TECHNICAL = /^[A-Z0-9]{1,5}$/;
+
+export class EntityBudgetExceeded extends Error {}
+
+/** Splits text into sentence/line pieces of at most PIECE_MAX chars that may hold entities. */
+function* pieces(text: string): Generator<[number, number]> {
+  const re = /[^\n.!?]*(?:[.!?]+(?=\s|$)|\n|$)/g;
+  let start = 0;
+  let end = 0;
+  for (let m = re.exec(text); m && m[0].length > 0; m = re.exec(text)) {
+    const mEnd = m.index + m[0].length;
+    if (mEnd - start > PIECE_MAX && end > start) {
+      yield [start, end];
+      start = end;
+    }
+    end = mEnd;
+    while (end - start > PIECE_MAX) {
+      // A single overlong sentence: cut at the last space before the limit.
+      const cut = text.lastIndexOf(" ", start + PIECE_MAX);
+      const at = cut > start ? cut : start + PIECE_MAX;
+      yield [start, at];
+      start = at;
+    }
+  }
+  if (end > start) yield [start, end];
+}
+
+export interface EntityOptions {
+  categories: ReadonlySet<PiiCategory>;
+  /** Most characters handed to the NLP library per call; beyond it EntityBudgetExceeded. */
+  maxChars: number;
+}
+
+/** Appends entity findings; returns the characters handed to the NLP library. */
+export function detectEntities(text: string, out: RawFinding[], options: EntityOptions): number {
+  if (options.categories.size === 0 || !CAPITALISED.test(text)) return 0;
+  let used = 0;
+  // Candidate pieces are batched into one tagger call per ~BATCH chars: the per-call cost of
+  // the library dominates for short sentences. `at` maps batch offsets back to the text.
+  let batch = "";
+  let at: Array<[batchStart: number, textStart: number]> = [];
+  const run = () => {
+    if (batch) tag(batch, at, text, out, options.categories);
+    batch = "";
+    at = [];
+  };
+  for (const [s, e] of pieces(text)) {
+    const piece = text.slice(s, e);
+    if (!piece.includes(" ") || !mayHoldEntity(piece)) continue;
+    used += piece.length;
+    if (used > options.maxChars) throw new EntityBudgetExceeded();
+    if (batch.length + piece.length > BATCH) run();
+    if (batch) batch += "\n\n";
+    at.push([batch.length, s]);
+    batch += piece;
+  }
+  run();
+  return used;
+}
+
+const BATCH = 8000;
+
+function tag(
+  batch: string,
+  at: ReadonlyArray<[number, number]>,
+  text: string,
+  out: RawFinding[],
+  categories: ReadonlySet<PiiCategory>,
+): void {
+  const doc = nlp(batch);
+  const groups: Array<[PiiCategory, unknown]> = [];
+  if (categories.has("person")) groups.push(["person", doc.match("#Person+").json({ offset: true })]);
+  if (categories.has("organization")) groups.push(["organization", doc.match("#Organization+").json({ offset: true })]);
+  if (categories.has("location")) groups.push(["location", doc.match("#Place+").json({ offset: true })]);
+  for (const [category, raw] of groups) {
+    const parsed = Matches.safeParse(raw);
+    if (!parsed.success) continue;
+    for (const match of parsed.data) {
+      let start = match.offset.start;
+      let end = start + match.offset.length;
+      // compromise includes trailing punctuation ("Microsoft."); keep letters and digits only.
+      while (end > start && !/[\p{L}\p{N}]/u.test(batch[end - 1] ?? "")) end--;
+      while (start < end && !/[\p{L}\p{N}]/u.test(batch[start] ?? "")) start++;
+      const value = batch.slice(start, end);
+      if (value.length < 2 || TECHNICAL.test(value) || !/\p{Lu}/u.test(value) || value.includes("\n\n")) continue;
+      // Find the piece the match lies in.
+      let k = at.length - 1;
+      while (k > 0 && (at[k]?.[0] ?? 0) > start) k--;
+      const [batchStart, textStart] = at[k] ?? [0, 0];
+      const s = textStart + (start - batchStart);
+      if (text.slice(s, s + value.length) !== value) continue;
+      out.push({ category, start: s, end: s + value.length, detector: "ner", key: value.toLowerCase() });
+    }
+  }
+}

@@ -1,0 +1,85 @@
+// Payment card numbers (Luhn + issuer ranges from credit-card-type) and IBANs (ibantools mod-97).
+import creditCardType from "credit-card-type";
+import { isValidIBAN } from "ibantools";
+import type { RawFinding } from "../types.js";
+
+// Digit groups joined by at most one space or dash; 12-19 digits are checked below.
+const CARD = /(?<![\p{L}\p{N}_\-.])\d{2,19}(?:[ \-]\d{1,19}){0,6}(?![\p{L}\p{N}_]|[\-.]\d)/gu;
+
+export function luhn(digits: string): boolean {
+  let sum = 0;
+  let double = false;
+  for (let i = digits.length - 1; i >= 0; i--) {
+    let d = digits.charCodeAt(i) - 48;
+    if (double) {
+      d *= 2;
+      if (d > 9) d -= 9;
+    }
+    sum += d;
+    double = !double;
+  }
+  return sum % 10 === 0;
+}
+
+// Issuer lookups depend only on the leading digits and the length; cache them (bounded).
+const issuerCache = new Map<string, boolean>();
+
+function isCard(digits: string): boolean {
+  if (digits.length < 12 || digits.length > 19 || !luhn(digits)) return false;
+  const id = `${digits.slice(0, 6)}:${digits.length}`;
+  let known = issuerCache.get(id);
+  if (known === undefined) {
+    known = creditCardType(digits).some((t) => t.lengths.includes(digits.length));
+    if (issuerCache.size > 20_000) issuerCache.clear();
+    issuerCache.set(id, known);
+  }
+  return known;
+}
+
+export function detectCards(text: string, out: RawFinding[]): void {
+  CARD.lastIndex = 0;
+  for (let m = CARD.exec(text); m; m = CARD.exec(text)) {
+    const raw = m[0];
+    const groups = raw.split(/[ \-]/);
+    const total = groups.reduce((n, g) => n + g.length, 0);
+    if (total < 12) continue;
+    // The run may hold neighbours ("card 4111 1111 1111 1111 exp 2027"); try group windows.
+    const offsets: number[] = [];
+    let pos = 0;
+    for (const g of groups) {
+      offsets.push(pos);
+      pos += g.length + 1;
+    }
+    let i = 0;
+    while (i < groups.length) {
+      let found = false;
+      let digits = "";
+      for (let j = i; j < groups.length && digits.length < 19; j++) {
+        digits += groups[j];
+        // A window inside a longer run needs 15+ digits, so a stray tail is not taken for a card.
+        const whole = i === 0 && j === groups.length - 1;
+        if ((whole || digits.length >= 15) && isCard(digits)) {
+          const start = m.index + (offsets[i] ?? 0);
+          const end = m.index + (offsets[j] ?? 0) + (groups[j]?.length ?? 0);
+          out.push({ category: "credit_card", start, end, detector: "card", key: digits });
+          i = j + 1;
+          found = true;
+          break;
+        }
+      }
+      if (!found) i++;
+    }
+  }
+}
+
+// Two letters, two check digits, then 11-30 alphanumerics, optionally in groups of four.
+const IBAN = /(?<![\p{L}\p{N}_])[A-Z]{2}\d{2}(?:[ \-]?[A-Z0-9]{4}){2,7}(?:[ \-]?[A-Z0-9]{1,4})?(?![\p{L}\p{N}_])/gu;
+
+export function detectIbans(text: string, out: RawFinding[]): void {
+  IBAN.lastIndex = 0;
+  for (let m = IBAN.exec(text); m; m = IBAN.exec(text)) {
+    const compact = m[0].replace(/[ \-]/g, "");
+    if (!isValidIBAN(compact)) continue;
+    out.push({ category: "iban", start: m.index, end: m.index + m[0].length, detector: "iban", key: compact });
+  }
+}

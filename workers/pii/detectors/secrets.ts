@@ -1,0 +1,88 @@
+// Secrets: provider key shapes, PEM private keys, JWTs and generic high-entropy tokens.
+import type { RawFinding } from "../types.js";
+
+const SHAPES: ReadonlyArray<readonly [string, RegExp]> = [
+  ["pem_private_key", /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s:,\-]*)/g],
+  ["aws_access_key", /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA)[A-Z2-7]{16}(?![A-Za-z0-9])/g],
+  // The value is capture group 1; the key name before it stays visible.
+  ["aws_secret_key", /aws_?secret_?(?:access_?)?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi],
+  ["github_token", /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})/g],
+  ["gitlab_token", /(?<![A-Za-z0-9_])gl(?:pat|dt|rt|ptt|cbt|soat|ft|imt|agent)-[A-Za-z0-9_\-]{20,}/g],
+  ["slack_token", /(?<![A-Za-z0-9_])xox[abeoprs]-[A-Za-z0-9\-]{10,}|https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9]+\/B[A-Za-z0-9]+\/[A-Za-z0-9]+/g],
+  ["stripe_key", /(?<![A-Za-z0-9_])(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}|(?<![A-Za-z0-9_])whsec_[A-Za-z0-9]{24,}/g],
+  ["anthropic_key", /(?<![A-Za-z0-9_])sk-ant-[a-z0-9]{2,12}-[A-Za-z0-9_\-]{40,}/g],
+  ["openai_key", /(?<![A-Za-z0-9_\-])sk-(?!ant-)(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_\-]{20,}/g],
+  ["google_api_key", /(?<![A-Za-z0-9_])(?:AIza[0-9A-Za-z_\-]{35}|GOCSPX-[A-Za-z0-9_\-]{28}|ya29\.[0-9A-Za-z_\-]{20,})/g],
+  ["jwt", /(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{5,}\.eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{10,}/g],
+];
+
+// Quick prefilter: the shapes above all contain one of these.
+const SHAPE_HINT = /AKIA|ASIA|A[BCGINPR][A-Z]A|ASCA|gh[pousr]_|github_pat_|gl[a-z]{1,5}-|xox|hooks\.slack|_live_|_test_|whsec_|sk-|AIza|GOCSPX|ya29\.|eyJ|PRIVATE KEY|secret/i;
+
+// Leftmost-longest runs: a run is always matched from its first character, so no look-arounds.
+const TOKEN = /[A-Za-z0-9+/=_\-]{20,}/g;
+const TOKEN_MAX = 1024;
+
+export function shannonEntropy(s: string): number {
+  const counts = new Map<string, number>();
+  for (const ch of s) counts.set(ch, (counts.get(ch) ?? 0) + 1);
+  let h = 0;
+  for (const c of counts.values()) {
+    const p = c / s.length;
+    h -= p * Math.log2(p);
+  }
+  return h;
+}
+
+function charClass(code: number): number {
+  if (code >= 97 && code <= 122) return 0;
+  if (code >= 65 && code <= 90) return 1;
+  if (code >= 48 && code <= 57) return 2;
+  return 3;
+}
+
+/**
+ * Random-looking: upper, lower and digits all present, class changes on at least a third of
+ * positions (identifiers like getUserAccountSettings2 change rarely), high Shannon entropy.
+ */
+export function looksRandom(token: string, threshold: number): boolean {
+  const t = token.replace(/=+$/, "");
+  if (t.length < 20) return false;
+  const seen = [0, 0, 0, 0];
+  let changes = 0;
+  let prev = -1;
+  for (let i = 0; i < t.length; i++) {
+    const c = charClass(t.charCodeAt(i));
+    seen[c] = 1;
+    if (prev !== -1 && c !== prev) changes++;
+    prev = c;
+  }
+  if (!seen[0] || !seen[1] || !seen[2]) return false;
+  if (changes / (t.length - 1) < 0.33) return false;
+  // Short strings cannot reach high per-character entropy; scale the bar with length.
+  const bar = Math.min(threshold, Math.log2(t.length) - 0.6);
+  return shannonEntropy(t) >= bar;
+}
+
+export interface SecretOptions {
+  /** Shannon entropy (bits per char) a generic token must reach; 4.0 by default. */
+  entropyThreshold: number;
+}
+
+export function detectSecrets(text: string, out: RawFinding[], options: SecretOptions): void {
+  if (SHAPE_HINT.test(text)) {
+    for (const [detector, re] of SHAPES) {
+      re.lastIndex = 0;
+      for (let m = re.exec(text); m; m = re.exec(text)) {
+        const value = (m[1] ?? m[0]).trimEnd();
+        const start = m.index + m[0].indexOf(value);
+        out.push({ category: "secret", start, end: start + value.length, detector, key: value });
+      }
+    }
+  }
+  TOKEN.lastIndex = 0;
+  for (let m = TOKEN.exec(text); m; m = TOKEN.exec(text)) {
+    if (m[0].length > TOKEN_MAX || !looksRandom(m[0], options.entropyThreshold)) continue;
+    out.push({ category: "secret", start: m.index, end: m.index + m[0].length, detector: "high_entropy", key: m[0] });
+  }
+}

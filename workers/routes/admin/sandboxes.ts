@@ -1,0 +1,165 @@
+// Managed sandboxes: start an agent's command on a connected host of a pool, watch it, stop it.
+import { createRoute } from "@hono/zod-openapi";
+import { z } from "zod";
+import { ID_PREFIX, SandboxCreateSchema, SandboxListQuerySchema, SandboxSchema, page } from "../../../schema/api.js";
+import { type OrgAccess, assertFound, orgAccess, pathId, requireTeamAdmin } from "../../authz/org-access.js";
+import { iso, makeDb } from "../../data/db.js";
+import { HostStore, type SandboxRow } from "../../data/host-store.js";
+import { decodeCursor, toPage } from "../../data/pagination.js";
+import { AppError } from "../../errors.js";
+import { forgetTokens, mintToken } from "../../identity/tokens.js";
+import { connectedHostOf, sendCommand } from "../../sandboxes/service.js";
+import { visibleAgent } from "./agents.js";
+import { adminRouter, body, errors, itemParams, json, orgParams, security } from "./kit.js";
+import { auditAdmin } from "./views.js";
+
+export const sandboxRoutes = adminRouter();
+
+async function view(store: HostStore, row: SandboxRow) {
+  const pool = await store.pool(row.poolId);
+  return {
+    id: row.id,
+    orgId: row.orgId,
+    agentId: row.agentId,
+    hostId: row.hostId,
+    pool: pool?.name ?? row.poolId,
+    command: JSON.parse(row.command) as string[],
+    state: row.state,
+    exitCode: row.exitCode,
+    reason: row.reason,
+    createdBy: row.createdBy,
+    createdAt: iso(row.createdAt),
+    updatedAt: iso(row.updatedAt),
+  };
+}
+
+/** The session token a sandbox runs with is named after it, so its end can revoke it alone. */
+export const sandboxTokenName = (sandboxId: string) => `sandbox:${sandboxId}`;
+
+sandboxRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/orgs/{orgId}/sandboxes",
+    summary: "Start an agent's command in a sandbox on a connected host of the pool",
+    security,
+    request: { params: orgParams, ...body(SandboxCreateSchema) },
+    responses: { 201: json(SandboxSchema, "started"), ...errors, 503: errors[400] },
+  }),
+  async (c) => {
+    const access = await orgAccess(c, c.req.valid("param").orgId);
+    const input = c.req.valid("json");
+    const agent = await visibleAgent(access, input.agentId);
+    await requireTeamAdmin(access, agent.teamId);
+    if (agent.status !== "active") throw new AppError("bad_request", "the agent is revoked");
+    const store = new HostStore(makeDb(c.env.DB), access.orgId);
+    const host = await connectedHostOf(c.env, access.orgId, input.pool);
+    const row = await store.insertSandbox({ agentId: agent.id, hostId: host.id, poolId: host.poolId, command: JSON.stringify(input.command), state: "pending", createdBy: access.userId });
+    // A token of the agent's own, for this sandbox only: revoked when the sandbox ends.
+    const token = await mintToken("agent");
+    await access.data.insertToken("agent", agent.id, { sha256: token.sha256, prefix: token.prefix, name: sandboxTokenName(row.id) });
+    const edge = new URL(c.req.url).origin;
+    const ack = await sendCommand(c.env, host.id, {
+      op: "sandbox.start",
+      sandboxId: row.id,
+      agentId: agent.id,
+      command: input.command,
+      env: {
+        ...(input.env ?? {}),
+        PALISADE_EDGE_URL: edge,
+        PALISADE_AGENT_ID: agent.id,
+        OPENAI_BASE_URL: `${edge}/llm/openai/v1`,
+        ANTHROPIC_BASE_URL: `${edge}/llm/anthropic`,
+        OPENAI_API_KEY: token.token,
+        ANTHROPIC_API_KEY: token.token,
+      },
+      agentToken: token.token,
+      idleTimeoutMs: input.idleTimeoutMinutes * 60_000,
+      ...(input.limits
+        ? {
+            limits: {
+              ...(input.limits.memoryMiB ? { memoryBytes: input.limits.memoryMiB * 1024 * 1024 } : {}),
+              ...(input.limits.cpuMillis ? { cpuMillis: input.limits.cpuMillis } : {}),
+              ...(input.limits.pids ? { pids: input.limits.pids } : {}),
+            },
+          }
+        : {}),
+    }).catch((error: unknown) => ({ ok: false as const, error: { code: "unavailable", message: error instanceof Error ? error.message : "host unreachable" } }));
+    if (!ack.ok) {
+      forgetTokens(await access.data.revokeNamedTokens("agent", agent.id, sandboxTokenName(row.id)));
+      await store.updateSandbox(row.id, { state: "failed", reason: ack.error?.message ?? "the host refused to start the sandbox" });
+      await auditAdmin(c, access, "sandbox.start", { type: "sandbox", id: row.id }, { agentId: agent.id, hostId: host.id, ok: false });
+      throw new AppError("unavailable", `the host could not start the sandbox: ${ack.error?.message ?? "refused"}`);
+    }
+    const started = assertFound(await store.updateSandbox(row.id, { state: "starting" }), "sandbox");
+    await auditAdmin(c, access, "sandbox.start", { type: "sandbox", id: row.id }, { agentId: agent.id, hostId: host.id, command: input.command });
+    return c.json(await view(store, started), 201);
+  },
+);
+
+sandboxRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/orgs/{orgId}/sandboxes",
+    security,
+    request: { params: orgParams, query: SandboxListQuerySchema },
+    responses: { 200: json(page(SandboxSchema), "sandboxes"), ...errors },
+  }),
+  async (c) => {
+    const access = await orgAccess(c, c.req.valid("param").orgId);
+    const q = c.req.valid("query");
+    const store = new HostStore(makeDb(c.env.DB), access.orgId);
+    const paged = toPage(await store.listSandboxes(q, decodeCursor(q.cursor), q.agentId), q.limit, (r) => r);
+    return c.json({ items: await Promise.all(paged.items.map((r) => view(store, r))), nextCursor: paged.nextCursor }, 200);
+  },
+);
+
+const sandboxParams = itemParams("sandboxId");
+
+async function sandboxOf(access: OrgAccess, store: HostStore, raw: string) {
+  return assertFound(await store.sandbox(pathId(ID_PREFIX.sandbox, raw, "sandbox")), "sandbox");
+}
+
+sandboxRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/orgs/{orgId}/sandboxes/{sandboxId}",
+    security,
+    request: { params: sandboxParams },
+    responses: { 200: json(SandboxSchema, "the sandbox"), ...errors },
+  }),
+  async (c) => {
+    const { orgId, sandboxId } = c.req.valid("param");
+    const access = await orgAccess(c, orgId);
+    const store = new HostStore(makeDb(c.env.DB), access.orgId);
+    return c.json(await view(store, await sandboxOf(access, store, sandboxId)), 200);
+  },
+);
+
+const StopSchema = z.strictObject({ force: z.boolean().default(false), graceSeconds: z.number().int().min(0).max(600).default(5) });
+
+sandboxRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/orgs/{orgId}/sandboxes/{sandboxId}/stop",
+    summary: "Stop (SIGTERM, then SIGKILL after the grace period) or, with force, kill at once",
+    security,
+    request: { params: sandboxParams, ...body(StopSchema) },
+    responses: { 200: json(SandboxSchema, "stopping"), ...errors },
+  }),
+  async (c) => {
+    const { orgId, sandboxId } = c.req.valid("param");
+    const access = await orgAccess(c, orgId);
+    const store = new HostStore(makeDb(c.env.DB), access.orgId);
+    const sandbox = await sandboxOf(access, store, sandboxId);
+    const agent = assertFound(await access.data.agent(sandbox.agentId), "agent");
+    await requireTeamAdmin(access, agent.teamId);
+    const input = c.req.valid("json");
+    if (sandbox.hostId && ["pending", "starting", "running"].includes(sandbox.state)) {
+      await sendCommand(c.env, sandbox.hostId, input.force ? { op: "sandbox.kill", sandboxId: sandbox.id } : { op: "sandbox.stop", sandboxId: sandbox.id, graceMs: input.graceSeconds * 1000 }).catch(() => undefined);
+    }
+    forgetTokens(await access.data.revokeNamedTokens("agent", agent.id, sandboxTokenName(sandbox.id)));
+    const updated = assertFound(await store.updateSandbox(sandbox.id, { state: "stopped", reason: input.force ? "killed by a user" : "stopped by a user" }), "sandbox");
+    await auditAdmin(c, access, input.force ? "sandbox.kill" : "sandbox.stop", { type: "sandbox", id: sandbox.id }, { agentId: agent.id });
+    return c.json(await view(store, updated), 200);
+  },
+);

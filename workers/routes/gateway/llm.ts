@@ -1,0 +1,133 @@
+// /llm/openai/v1/* and /llm/anthropic/v1/*: the agent's OpenAI- and Anthropic-compatible model
+// endpoints. Errors are answered in the provider's own format so the official SDKs surface them.
+import type { Context } from "hono";
+import { Hono } from "hono";
+import type { ProviderRow } from "../../data/policy-store.js";
+import { AppError } from "../../errors.js";
+import { assertPublicDestination } from "../../egress/url-safety.js";
+import type { AppEnv } from "../../http/context.js";
+import { toAppError } from "../../http/errors.js";
+import { readLimited } from "../../http/middleware.js";
+import { requireAgent } from "../../identity/authenticate.js";
+import {
+  buildUpstreamRequest,
+  endpointOf,
+  fetchUpstream,
+  llmErrorResponse,
+  mapUpstreamError,
+  readTextWithin,
+  restoreJsonText,
+  restoreSseStream,
+  sseHeaders,
+  toUpstreamAppError,
+  type LlmEndpoint,
+  type ProviderKind,
+  type Usage,
+} from "../../llm/index.js";
+import { type LlmCall, prepareLlmCall } from "../../llm/call.js";
+import { allowedModels, pickProvider, providersOf } from "../../llm/providers.js";
+import { effectivePolicyFor } from "../../policy/service.js";
+import { credentialRowsOf, openCredentialCached } from "../../vault/credentials.js";
+
+/** Prompts are documents, not uploads: 4 MB is far above any model's context window in text. */
+export const LLM_BODY_LIMIT = 4 * 1024 * 1024;
+const FIRST_BYTE_TIMEOUT_MS = 120_000;
+const STREAM_IDLE_TIMEOUT_MS = 60_000;
+
+const kindOf = (c: Context): ProviderKind => (c.req.path.startsWith("/llm/anthropic") ? "anthropic" : "openai");
+
+function modelsResponse(kind: ProviderKind, models: string[]): Response {
+  if (kind === "openai") {
+    return Response.json({ object: "list", data: models.map((id) => ({ id, object: "model", created: 0, owned_by: "palisade" })) });
+  }
+  return Response.json({
+    data: models.map((id) => ({ type: "model", id, display_name: id, created_at: "1970-01-01T00:00:00Z" })),
+    has_more: false,
+    first_id: models[0] ?? null,
+    last_id: models.at(-1) ?? null,
+  });
+}
+
+export function llmGateway() {
+  const llm = new Hono<AppEnv>();
+  // SDKs only understand their provider's error format, so every failure is rendered in it.
+  llm.onError((error, c) => llmErrorResponse(kindOf(c), toAppError(error)));
+  llm.notFound((c) => llmErrorResponse(kindOf(c), new AppError("not_found", "no such model endpoint")));
+  llm.use("*", requireAgent);
+
+  llm.all("/:kind{openai|anthropic}/*", async (c) => {
+    const kind = c.req.param("kind") as ProviderKind;
+    const path = c.req.path.slice(`/llm/${kind}`.length);
+    const endpoint = endpointOf(kind, path);
+    if (!endpoint) throw new AppError("not_found", "no such model endpoint");
+    const { agent } = c.get("agent");
+    const policy = await effectivePolicyFor(c.env, agent);
+    const providers = (await providersOf(c.env, agent.orgId)).filter((p) => p.kind === kind);
+
+    if (endpoint === "models") {
+      if (c.req.method !== "GET") throw new AppError("method_not_allowed", "use GET for models");
+      return modelsResponse(kind, allowedModels(providers, policy.models));
+    }
+    if (c.req.method !== "POST") throw new AppError("method_not_allowed", "use POST");
+
+    const text = await readLimited(c.req.raw, LLM_BODY_LIMIT);
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new AppError("invalid_json", "request body is not valid JSON");
+    }
+    if (typeof body !== "object" || body === null || Array.isArray(body)) throw new AppError("bad_request", "request body must be a JSON object");
+    const model = (body as Record<string, unknown>).model;
+    if (typeof model !== "string" || model.length === 0 || model.length > 200) throw new AppError("bad_request", "model: required string");
+    if (policy.models !== null && !policy.models.includes(model)) throw new AppError("policy_denied", `model ${JSON.stringify(model)} is not allowed by policy`);
+    const provider = pickProvider(providers, model);
+    if (!provider) throw new AppError("not_found", `model ${JSON.stringify(model)} is not available`);
+
+    const call = await prepareLlmCall(c.env, {
+      agent,
+      kind,
+      endpoint,
+      model,
+      body: body as Record<string, unknown>,
+      policy,
+      traceId: c.get("traceId"),
+      idempotencyKey: c.req.header("idempotency-key") ?? c.req.header("x-stainless-retry-id") ?? null,
+    });
+    try {
+      return await forward(c, call, kind, endpoint, provider, path);
+    } catch (error) {
+      await call.fail(toUpstreamAppError(error));
+      throw error;
+    }
+  });
+  return llm;
+}
+
+async function forward(c: Context<AppEnv>, call: LlmCall, kind: ProviderKind, endpoint: LlmEndpoint, provider: ProviderRow, path: string): Promise<Response> {
+  const base = new URL(provider.baseUrl);
+  assertPublicDestination(base, { allowPrivate: c.env.ALLOW_PRIVATE_UPSTREAMS === "true" });
+  const credential = (await credentialRowsOf(c.env, provider.orgId)).find((r) => r.id === provider.credentialId);
+  if (!credential) throw new AppError("upstream_error", "the provider's credential is missing");
+  const apiKey = (await openCredentialCached(c.env, credential)).secret;
+  const upstreamRequest = buildUpstreamRequest(c.req.raw, { kind, baseUrl: provider.baseUrl, apiKey }, { path, body: call.upstreamBody, search: new URL(c.req.url).search });
+  const response = await fetchUpstream(upstreamRequest, { timeoutMs: FIRST_BYTE_TIMEOUT_MS });
+
+  if (!response.ok) {
+    const mapped = await mapUpstreamError(kind, response, [apiKey]);
+    await call.fail(new AppError(mapped.status >= 500 ? "upstream_error" : "bad_request", `provider answered ${response.status}`));
+    return mapped;
+  }
+  const streamEndpoint = endpoint === "models" ? null : endpoint;
+  if (streamEndpoint && (response.headers.get("content-type") ?? "").includes("text/event-stream") && response.body) {
+    const { body, result } = restoreSseStream(response.body, { endpoint: streamEndpoint, restorers: call.restorers, idleTimeoutMs: STREAM_IDLE_TIMEOUT_MS });
+    c.executionCtx.waitUntil(result.then((r) => call.finish(r.usage, { streamed: true, outcome: r.outcome })));
+    return new Response(body, { status: 200, headers: sseHeaders() });
+  }
+  const textBody = await readTextWithin(response, FIRST_BYTE_TIMEOUT_MS);
+  const restored = restoreJsonText(endpoint, textBody, call.restorers);
+  await call.finish(restored.usage, { streamed: false, outcome: "completed" });
+  return Response.json(restored.body, { status: response.status });
+}
+
+export type { Usage };

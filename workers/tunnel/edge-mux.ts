@@ -1,0 +1,447 @@
+// Edge side of one tunnel connection: multiplexes HTTP exchanges and commands over a socket with per-stream credit.
+// Platform-neutral (no cloudflare:* imports) so the Durable Object and the Node benchmark share it.
+import { AppError } from "../errors.js";
+import {
+  type CommandAck,
+  type HostToEdgeFrame,
+  type SandboxStatus,
+  type TunnelCommand,
+  type TunnelErrorCode,
+  HostToEdgeFrame as HostToEdgeFrameSchema,
+  INITIAL_WINDOW,
+  MAX_CHUNK_BYTES,
+  MAX_FRAME_BYTES,
+  PROTOCOL_VERSION,
+  decodeData,
+  encodeData,
+  encodeText,
+  parseTextFrame,
+} from "../../schema/tunnel.js";
+
+/** The part of a WebSocket the mux needs. */
+export interface TunnelSocket {
+  send(data: string | Uint8Array): void;
+  close(code?: number, reason?: string): void;
+}
+
+export interface ForwardRequest {
+  method: string;
+  /** Absolute URL of the internal target, as the host will request it. */
+  url: string;
+  headers?: Headers | [string, string][] | Record<string, string>;
+  body?: ReadableStream<Uint8Array> | Uint8Array | ArrayBuffer | string | null;
+}
+
+export interface ForwardOptions {
+  /** Time allowed until the response head arrives. */
+  headTimeoutMs?: number;
+  /** Time allowed between body chunks while the consumer is waiting for one. */
+  idleTimeoutMs?: number;
+}
+
+export interface EdgeMuxOptions {
+  hostId: string;
+  heartbeatMs?: number;
+  headTimeoutMs?: number;
+  idleTimeoutMs?: number;
+  commandTimeoutMs?: number;
+  /** Already past hello (the DO restores this from the socket attachment after hibernation). */
+  ready?: boolean;
+  onReady?: () => void;
+  onStatus?: (status: SandboxStatus) => void;
+  onHeartbeat?: () => void;
+  log?: (event: string, fields: Record<string, string | number | boolean | undefined>) => void;
+}
+
+const DEFAULT_HEAD_TIMEOUT_MS = 30_000;
+const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
+const DEFAULT_COMMAND_TIMEOUT_MS = 15_000;
+export const DEFAULT_HEARTBEAT_MS = 15_000;
+/** Credit is returned once this much was consumed, to keep credit frames few. */
+const CREDIT_BATCH = INITIAL_WINDOW / 4;
+
+interface Stream {
+  id: number;
+  /** Bytes we may still send to the host (request body). */
+  sendWindow: number;
+  creditWaiter: (() => void) | null;
+  /** Bytes the host may still send us (response body). */
+  recvWindow: number;
+  unreturnedCredit: number;
+  head: { resolve: (r: Response) => void; reject: (e: Error) => void } | null;
+  headTimer: ReturnType<typeof setTimeout> | null;
+  queue: Uint8Array[];
+  ended: boolean;
+  failed: Error | null;
+  pullWaiter: (() => void) | null;
+  closed: boolean;
+}
+
+interface PendingCommand {
+  resolve: (ack: CommandAck) => void;
+  reject: (e: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+const toError = (code: TunnelErrorCode, message: string): AppError =>
+  code === "timeout"
+    ? new AppError("upstream_timeout", `host tunnel: ${message}`)
+    : new AppError("upstream_error", `host tunnel: ${message}`);
+
+export class EdgeMux {
+  readonly #socket: TunnelSocket;
+  readonly #opts: EdgeMuxOptions;
+  readonly #streams = new Map<number, Stream>();
+  readonly #commands = new Map<string, PendingCommand>();
+  #nextId = 1;
+  #ready: boolean;
+  #closed = false;
+
+  constructor(socket: TunnelSocket, opts: EdgeMuxOptions) {
+    this.#socket = socket;
+    this.#opts = opts;
+    this.#ready = opts.ready ?? false;
+  }
+
+  get ready(): boolean {
+    return this.#ready && !this.#closed;
+  }
+
+  get inflight(): number {
+    return this.#streams.size;
+  }
+
+  /** Feeds one WebSocket message from the host. Never throws: bad frames are refused with an error frame. */
+  handleMessage(message: string | ArrayBuffer | Uint8Array): void {
+    if (this.#closed) return;
+    if (typeof message === "string") {
+      const parsed = parseTextFrame(HostToEdgeFrameSchema, message);
+      if (!parsed.ok) return this.#refuse(parsed.code, parsed.message);
+      this.#onFrame(parsed.frame);
+      return;
+    }
+    const bytes = message instanceof Uint8Array ? message : new Uint8Array(message);
+    const data = decodeData(bytes);
+    if (!data) return this.#refuse(bytes.byteLength > MAX_FRAME_BYTES ? "frame_too_large" : "bad_frame", "bad binary frame");
+    if (!this.#ready) return this.#refuse("not_ready", "data before hello");
+    const s = this.#streams.get(data.id);
+    if (!s || s.ended) return this.#refuse("unknown_stream", "data for an unknown or ended stream", data.id);
+    if (s.head) return this.#resetStream(s, "out_of_order", "data before response head");
+    if (data.payload.byteLength > s.recvWindow) return this.#resetStream(s, "flow_control", "window exceeded");
+    s.recvWindow -= data.payload.byteLength;
+    s.queue.push(data.payload);
+    this.#wakePull(s);
+  }
+
+  /** The socket is gone: every in-flight request and command fails now. */
+  handleClose(reason: string): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    const err = toError("closed", `connection closed (${reason})`);
+    for (const s of [...this.#streams.values()]) this.#failStream(s, err);
+    for (const [id, c] of this.#commands) {
+      clearTimeout(c.timer);
+      c.reject(err);
+      this.#commands.delete(id);
+    }
+  }
+
+  /** Sends one HTTP exchange to the host; resolves with the response head, the body streams with flow control. */
+  async forward(req: ForwardRequest, opts: ForwardOptions = {}): Promise<Response> {
+    if (!this.ready) throw new AppError("unavailable", "host tunnel is not connected");
+    const id = this.#allocateId();
+    const h = req.headers;
+    let headers: [string, string][];
+    if (h instanceof Headers) {
+      headers = [];
+      h.forEach((v, k) => headers.push([k, v]));
+    } else headers = Array.isArray(h) ? h : Object.entries(h ?? {});
+    const body = req.body ?? null;
+    const s: Stream = {
+      id,
+      sendWindow: INITIAL_WINDOW,
+      creditWaiter: null,
+      recvWindow: INITIAL_WINDOW,
+      unreturnedCredit: 0,
+      head: null,
+      headTimer: null,
+      queue: [],
+      ended: false,
+      failed: null,
+      pullWaiter: null,
+      closed: false,
+    };
+    const headPromise = new Promise<Response>((resolve, reject) => {
+      s.head = { resolve, reject };
+    });
+    this.#streams.set(id, s);
+    const headTimeout = opts.headTimeoutMs ?? this.#opts.headTimeoutMs ?? DEFAULT_HEAD_TIMEOUT_MS;
+    s.headTimer = setTimeout(() => this.#resetStream(s, "timeout", "no response head in time"), headTimeout);
+    this.#send(encodeText({ t: "req", id, method: req.method.toUpperCase(), url: req.url, headers, body: body !== null }));
+    if (body !== null) void this.#pumpBody(s, body);
+    const idleTimeout = opts.idleTimeoutMs ?? this.#opts.idleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
+    const res = await headPromise;
+    return this.#withBody(s, res, idleTimeout);
+  }
+
+  /** Sends a sandbox command; resolves with the host's ack. */
+  command(cmd: TunnelCommand): Promise<CommandAck> {
+    if (!this.ready) return Promise.reject(new AppError("unavailable", "host tunnel is not connected"));
+    const id = crypto.randomUUID();
+    return new Promise<CommandAck>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.#commands.delete(id);
+        reject(toError("timeout", `no ack for ${cmd.op}`));
+      }, this.#opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
+      this.#commands.set(id, { resolve, reject, timer });
+      this.#send(encodeText({ t: "cmd", id, cmd }));
+    });
+  }
+
+  #onFrame(f: HostToEdgeFrame): void {
+    if (f.t === "hello") {
+      this.#ready = true;
+      this.#send(
+        encodeText({
+          t: "hello.ack",
+          v: PROTOCOL_VERSION,
+          hostId: this.#opts.hostId,
+          heartbeatMs: this.#opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
+        }),
+      );
+      this.#opts.onReady?.();
+      return;
+    }
+    if (!this.#ready) return this.#refuse("not_ready", "frame before hello");
+    switch (f.t) {
+      case "ping":
+        this.#opts.onHeartbeat?.();
+        this.#send(encodeText({ t: "pong" }));
+        return;
+      case "pong":
+        this.#opts.onHeartbeat?.();
+        return;
+      case "sandbox.status": {
+        const { t: _t, ...status } = f;
+        this.#opts.onStatus?.(status);
+        return;
+      }
+      case "cmd.ack": {
+        const c = this.#commands.get(f.id);
+        if (!c) return this.#refuse("unknown_stream", "ack for an unknown command");
+        clearTimeout(c.timer);
+        this.#commands.delete(f.id);
+        c.resolve(f.error ? { ok: f.ok, error: f.error } : { ok: f.ok });
+        return;
+      }
+      case "error": {
+        this.#log("tunnel.peer_error", { code: f.code, stream: f.id });
+        const s = f.id === undefined ? undefined : this.#streams.get(f.id);
+        if (s) this.#failStream(s, toError(f.code, `host refused a frame (${f.code})`));
+        return;
+      }
+      default:
+        break;
+    }
+    const s = this.#streams.get(f.id);
+    // Credit and reset may cross a stream's end on the wire; anything else for an unknown stream is refused.
+    if (!s) return f.t === "credit" || f.t === "reset" ? undefined : this.#refuse("unknown_stream", `${f.t} for an unknown stream`, f.id);
+    switch (f.t) {
+      case "res": {
+        if (!s.head) return this.#resetStream(s, "out_of_order", "second response head");
+        const head = s.head;
+        s.head = null;
+        if (s.headTimer) clearTimeout(s.headTimer);
+        s.headTimer = null;
+        if (!f.body) s.ended = true;
+        const headers = new Headers();
+        for (const [k, v] of f.headers) {
+          try {
+            headers.append(k, v);
+          } catch {
+            // An invalid header name or value from the target is dropped rather than failing the response.
+          }
+        }
+        head.resolve(new Response(null, { status: f.status, headers }));
+        return;
+      }
+      case "end":
+        if (s.head) return this.#resetStream(s, "out_of_order", "end before response head");
+        if (s.ended) return this.#resetStream(s, "out_of_order", "end twice");
+        s.ended = true;
+        this.#wakePull(s);
+        return;
+      case "credit":
+        s.sendWindow += f.bytes;
+        if (s.creditWaiter) {
+          const w = s.creditWaiter;
+          s.creditWaiter = null;
+          w();
+        }
+        return;
+      case "reset":
+        this.#log("tunnel.stream_reset", { code: f.code, stream: f.id });
+        this.#failStream(s, toError(f.code, `host reset the stream (${f.code})`));
+        return;
+    }
+  }
+
+  #withBody(s: Stream, head: Response, idleTimeoutMs: number): Response {
+    const nullBody = head.status === 204 || head.status === 205 || head.status === 304;
+    if (nullBody) {
+      this.#closeStream(s);
+      return head;
+    }
+    const mux = this;
+    const body = new ReadableStream<Uint8Array>(
+      {
+        async pull(controller) {
+          for (;;) {
+            const chunk = s.queue.shift();
+            if (chunk) {
+              controller.enqueue(chunk);
+              mux.#returnCredit(s, chunk.byteLength);
+              return;
+            }
+            if (s.failed) return controller.error(s.failed);
+            if (s.ended) {
+              controller.close();
+              mux.#closeStream(s);
+              return;
+            }
+            // Waiting on the host: this is where an idle link must not hang the consumer.
+            let timer: ReturnType<typeof setTimeout> | undefined;
+            await new Promise<void>((resolve) => {
+              s.pullWaiter = resolve;
+              timer = setTimeout(() => mux.#resetStream(s, "timeout", "response body stalled"), idleTimeoutMs);
+            });
+            clearTimeout(timer);
+          }
+        },
+        cancel() {
+          if (!s.closed) {
+            mux.#send(encodeText({ t: "reset", id: s.id, code: "cancelled", message: "consumer cancelled" }));
+            mux.#closeStream(s);
+          }
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    return new Response(body, { status: head.status, headers: head.headers });
+  }
+
+  async #pumpBody(s: Stream, body: ReadableStream<Uint8Array> | Uint8Array | ArrayBuffer | string): Promise<void> {
+    try {
+      if (body instanceof ReadableStream) {
+        const reader = body.getReader();
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) break;
+          if (s.closed) {
+            await reader.cancel();
+            return;
+          }
+          await this.#sendBytes(s, value);
+        }
+      } else {
+        const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body instanceof Uint8Array ? body : new Uint8Array(body);
+        await this.#sendBytes(s, bytes);
+      }
+      if (!s.closed) this.#send(encodeText({ t: "end", id: s.id }));
+    } catch (e) {
+      if (!s.closed) this.#resetStream(s, "cancelled", "request body failed");
+      this.#log("tunnel.request_body_failed", { stream: s.id, error: e instanceof Error ? e.name : "unknown" });
+    }
+  }
+
+  async #sendBytes(s: Stream, bytes: Uint8Array): Promise<void> {
+    let off = 0;
+    while (off < bytes.byteLength) {
+      if (s.closed) return;
+      if (s.sendWindow <= 0) {
+        await new Promise<void>((resolve) => {
+          s.creditWaiter = resolve;
+        });
+        continue;
+      }
+      const n = Math.min(bytes.byteLength - off, s.sendWindow, MAX_CHUNK_BYTES);
+      this.#send(encodeData(s.id, bytes.subarray(off, off + n)));
+      s.sendWindow -= n;
+      off += n;
+    }
+  }
+
+  #returnCredit(s: Stream, n: number): void {
+    s.unreturnedCredit += n;
+    if (s.unreturnedCredit >= CREDIT_BATCH && !s.ended && !s.closed) {
+      s.recvWindow += s.unreturnedCredit;
+      this.#send(encodeText({ t: "credit", id: s.id, bytes: s.unreturnedCredit }));
+      s.unreturnedCredit = 0;
+    }
+  }
+
+  #wakePull(s: Stream): void {
+    const w = s.pullWaiter;
+    s.pullWaiter = null;
+    w?.();
+  }
+
+  #resetStream(s: Stream, code: TunnelErrorCode, message: string): void {
+    this.#log("tunnel.stream_refused", { code, stream: s.id });
+    if (!s.closed) this.#send(encodeText({ t: "reset", id: s.id, code, message }));
+    this.#failStream(s, toError(code, message));
+  }
+
+  #failStream(s: Stream, err: Error): void {
+    s.failed ??= err;
+    if (s.headTimer) clearTimeout(s.headTimer);
+    s.headTimer = null;
+    if (s.head) {
+      const h = s.head;
+      s.head = null;
+      h.reject(err);
+    }
+    s.queue.length = 0;
+    this.#closeStream(s);
+    this.#wakePull(s);
+    const w = s.creditWaiter;
+    s.creditWaiter = null;
+    w?.();
+  }
+
+  #closeStream(s: Stream): void {
+    s.closed = true;
+    this.#streams.delete(s.id);
+  }
+
+  #refuse(code: TunnelErrorCode, message: string, id?: number): void {
+    this.#log("tunnel.frame_refused", { code, stream: id });
+    this.#send(encodeText(id === undefined ? { t: "error", code, message } : { t: "error", id, code, message }));
+  }
+
+  #allocateId(): number {
+    // Ids are not reused within a connection while in flight; wrap at u32.
+    for (;;) {
+      const id = this.#nextId;
+      this.#nextId = this.#nextId >= 0xffffffff ? 1 : this.#nextId + 1;
+      if (!this.#streams.has(id)) return id;
+    }
+  }
+
+  #send(data: string | Uint8Array): void {
+    if (this.#closed) return;
+    try {
+      this.#socket.send(data);
+    } catch {
+      this.handleClose("send failed");
+    }
+  }
+
+  #log(event: string, fields: Record<string, string | number | boolean | undefined>): void {
+    (this.#opts.log ?? defaultLog)(event, { host: this.#opts.hostId, ...fields });
+  }
+}
+
+function defaultLog(event: string, fields: Record<string, string | number | boolean | undefined>): void {
+  console.warn(JSON.stringify({ event, ...fields }));
+}
