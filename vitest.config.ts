@@ -24,6 +24,7 @@ export default defineConfig(async () => {
                   AUDIT_TEST_HOOKS: "true",
                   TEST_MIGRATIONS: migrations,
                   TEST_TARGET_URL: inject("targetUrl"),
+                  TEST_FAKE_LLM_URL: inject("fakeLlmUrl"),
                 },
               },
             })),

@@ -4,5 +4,7 @@ declare namespace Cloudflare {
     TEST_MIGRATIONS: import("@cloudflare/vitest-plugin").D1Migration[];
     /** Base URL of the local echo target (test/support/target-server.ts). */
     TEST_TARGET_URL: string;
+    /** Base URL of the local fake OpenAI/Anthropic provider (test/support/fake-llm.ts). */
+    TEST_FAKE_LLM_URL: string;
   }
 }

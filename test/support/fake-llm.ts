@@ -241,6 +241,11 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
   const server = createServer(async (req, res) => {
     const text = await readBody(req);
     const url = new URL(req.url ?? "/", "http://fake.local");
+    // Tests running inside workerd cannot see this process's memory; they read the log here.
+    if (url.pathname === "/__requests") {
+      send(res, 200, JSON.stringify(requests.slice(-Number(url.searchParams.get("last") ?? "20"))));
+      return;
+    }
     requests.push({ method: req.method ?? "GET", path: url.pathname + url.search, headers: req.headers, body: text });
     const route = `${req.method} ${url.pathname.replace(/\/+$/, "")}`;
     const kind: Kind = route === "POST /v1/messages" ? "anthropic" : "openai";

@@ -4,3 +4,6 @@ export const testSecrets = {
   SESSION_SIGNING_KEY: "dGVzdC1zZXNzaW9uLXNpZ25pbmcta2V5LTAxMjM0NTY3ODlhYmNkZWY=",
   VAULT_KEYS: "v2:MDEyMzQ1Njc4OWFiY2RlZjAxMjM0NTY3ODlhYmNkZWY=,v1:ZmVkY2JhOTg3NjU0MzIxMGZlZGNiYTk4NzY1NDMyMTA=",
 } as const;
+
+/** The provider key the local fake LLM expects; tests store it as a vault credential. */
+export const FAKE_LLM_KEY = "sk-fake-provider-key-0123456789";

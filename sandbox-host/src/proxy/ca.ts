@@ -3,6 +3,7 @@
 // @peculiar/x509 is used because it builds certificates on WebCrypto, so keys are native
 // ECDSA P-256 (generation and signing take milliseconds, unlike pure-JS RSA in node-forge),
 // and it is typed and maintained. It needs a Reflect metadata polyfill, imported here.
+import type { webcrypto as nodeWebcrypto } from "node:crypto";
 import "reflect-metadata";
 import { randomBytes } from "node:crypto";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
@@ -28,7 +29,7 @@ export interface HostCa {
   certPem: string;
   certPath: string;
   cert: x509.X509Certificate;
-  privateKey: CryptoKey;
+  privateKey: nodeWebcrypto.CryptoKey;
 }
 
 const serial = () => {
@@ -85,7 +86,7 @@ export function isValidTlsHost(host: string): boolean {
 export class LeafIssuer {
   readonly #ca: HostCa;
   readonly #cache = new Map<string, Promise<tls.SecureContext>>();
-  #leafKeys: Promise<{ keys: CryptoKeyPair; keyPem: string }> | null = null;
+  #leafKeys: Promise<{ keys: nodeWebcrypto.CryptoKeyPair; keyPem: string }> | null = null;
 
   constructor(ca: HostCa) {
     this.#ca = ca;

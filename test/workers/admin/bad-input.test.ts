@@ -26,6 +26,7 @@ beforeAll(async () => {
     policyId: policy.json.id,
     providerId: provider.json.id,
     hostId: "host_00000000000000000000000000",
+    sandboxId: "sbx_00000000000000000000000000",
   };
   paths = (await call("/api/v1/openapi.json")).json.paths;
 });

@@ -34,6 +34,8 @@ async function fixture(label: string): Promise<OrgFixture> {
       policyId: policy.json.id,
       providerId: provider.json.id,
       hostId: host.json.hostId,
+      // No host is connected in these tests, so no sandbox can exist: a well-formed unknown id.
+      sandboxId: "sbx_00000000000000000000000000",
     },
     names: [`${label}-team`, `${label}-project`, `${label}-agent`, `${label}-key`, `${label}-cred`, `${label}-secret-value`, `${label}-policy`, `${label}-provider`, `${label}-pool`, `${label}-host`, org.email],
   };
@@ -47,6 +49,9 @@ function sampleBody(method: string, path: string, ids: Record<string, string>): 
   if (path.endsWith("/members/{userId}")) return { role: "admin" };
   if (path.endsWith("/token") || path.endsWith("/rotate-keys")) return undefined;
   if (path.endsWith("/hosts")) return { pool: "probe-pool" };
+  if (path.endsWith("/sandboxes")) return { agentId: ids.agentId, pool: "alpha-pool", command: ["true"] };
+  if (path.endsWith("/stop")) return { force: true };
+  if (path.endsWith("/pii-lists")) return { allow: ["S3"], deny: [] };
   if (path.endsWith("/credentials")) return { name: "probe-cred", secret: "probe-secret", inject: { type: "bearer" } };
   if (path.endsWith("/credentials/{credentialId}")) return { secret: "new-probe-secret" };
   if (path.endsWith("/providers")) return { name: "p", kind: "openai", baseUrl: "https://x.example.com", credential: "alpha-cred" };

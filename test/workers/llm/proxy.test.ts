@@ -1,0 +1,156 @@
+// The LLM proxy end to end with the official OpenAI and Anthropic SDKs (running inside workerd,
+// fetching the Worker), against the local fake provider that records what it received.
+import Anthropic from "@anthropic-ai/sdk";
+import { env, exports } from "cloudflare:workers";
+import OpenAI from "openai";
+import { beforeAll, describe, expect, it } from "vitest";
+import { FAKE_LLM_KEY } from "../../support/secrets.js";
+import { BASE, type SeededOrg, call, seedOrg } from "../support/api.js";
+
+const EMAIL = "jane.doe@example.com";
+const CARD = "4111 1111 1111 1111";
+const AWS_KEY = "AKIAIOSFODNN7EXAMPLE";
+const workerFetch = (input: RequestInfo | URL, init?: RequestInit) => exports.default.fetch(new Request(input, init));
+
+let org: SeededOrg;
+let agentToken: string;
+
+async function providerSaw(last = 1): Promise<Array<{ path: string; headers: Record<string, string>; body: string }>> {
+  return (await (await fetch(`${env.TEST_FAKE_LLM_URL}/__requests?last=${last}`)).json()) as Array<{ path: string; headers: Record<string, string>; body: string }>;
+}
+
+async function auditOf(action: string) {
+  for (let i = 0; i < 50; i++) {
+    const res = await call(`/api/v1/orgs/${org.orgId}/audit?action=${action}&limit=200`, { token: org.apiKey });
+    if (res.json.items.length) return res.json.items as Array<Record<string, any>>;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return [];
+}
+
+beforeAll(async () => {
+  org = await seedOrg("llm");
+  const t = org.apiKey;
+  expect((await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: t, body: { name: "fake-key", secret: FAKE_LLM_KEY, inject: { type: "bearer" } } })).status).toBe(201);
+  expect((await call(`/api/v1/orgs/${org.orgId}/providers`, { method: "POST", token: t, body: { name: "openai-fake", kind: "openai", baseUrl: `${env.TEST_FAKE_LLM_URL}/v1`, credential: "fake-key" } })).status).toBe(201);
+  expect((await call(`/api/v1/orgs/${org.orgId}/providers`, { method: "POST", token: t, body: { name: "anthropic-fake", kind: "anthropic", baseUrl: env.TEST_FAKE_LLM_URL, credential: "fake-key", models: ["claude-test"] } })).status).toBe(201);
+  const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: t, body: { name: "llm-bot" } });
+  agentToken = agent.json.token;
+});
+
+const planted = `Contact ${EMAIL}, card ${CARD}, key ${AWS_KEY}.`;
+
+describe("OpenAI SDK through the proxy", () => {
+  const client = () => new OpenAI({ apiKey: agentToken, baseURL: `${BASE}/llm/openai/v1`, fetch: workerFetch, maxRetries: 0 });
+
+  it("masks planted values for the provider and restores them for the agent (non-streaming)", async () => {
+    const completion = await client().chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: planted }] });
+    const reply = completion.choices[0]?.message.content ?? "";
+    expect(reply).toContain(EMAIL);
+    expect(reply).toContain(AWS_KEY);
+    expect(completion.usage?.prompt_tokens).toBeGreaterThan(0);
+    const [seen] = await providerSaw(1);
+    for (const value of [EMAIL, CARD, AWS_KEY, agentToken]) expect(JSON.stringify(seen)).not.toContain(value);
+    expect(seen?.body).toMatch(/<EMAIL_1>/);
+    expect(seen?.headers.authorization).toBe(`Bearer ${FAKE_LLM_KEY}`);
+  });
+
+  it("restores placeholders split across SSE chunks (streaming)", async () => {
+    const stream = await client().chat.completions.create({ model: "gpt-test", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: planted }] });
+    let text = "";
+    let usage: unknown = null;
+    for await (const chunk of stream) {
+      text += chunk.choices[0]?.delta?.content ?? "";
+      if (chunk.usage) usage = chunk.usage;
+    }
+    expect(text).toContain(EMAIL);
+    expect(text).toContain(CARD);
+    expect(text).not.toMatch(/<EMAIL_1>|<CARD_1>|<SECRET_1>/);
+    expect(usage).not.toBeNull();
+    const [seen] = await providerSaw(1);
+    for (const value of [EMAIL, CARD, AWS_KEY]) expect(seen?.body).not.toContain(value);
+  });
+
+  it("serves the responses API and lists models", async () => {
+    const response = await client().responses.create({ model: "gpt-test", input: `Say hi to ${EMAIL}` });
+    expect(response.output_text).toContain(EMAIL);
+    const models = await client().models.list();
+    expect(Array.isArray(models.data)).toBe(true);
+  });
+
+  it("surfaces errors through the SDK in the provider's format", async () => {
+    const bad = new OpenAI({ apiKey: "pal_agent_wrong", baseURL: `${BASE}/llm/openai/v1`, fetch: workerFetch, maxRetries: 0 });
+    await expect(bad.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "hi" }] })).rejects.toMatchObject({ status: 401 });
+    await expect(client().chat.completions.create({ model: "fake-error500", messages: [{ role: "user", content: "hi" }] })).rejects.toMatchObject({ status: 502 });
+  });
+});
+
+describe("Anthropic SDK through the proxy", () => {
+  const client = () => new Anthropic({ apiKey: agentToken, baseURL: `${BASE}/llm/anthropic`, fetch: workerFetch, maxRetries: 0 });
+
+  it("masks and restores, streaming and not", async () => {
+    const message = await client().messages.create({ model: "claude-test", max_tokens: 64, system: `Operator: ${EMAIL}`, messages: [{ role: "user", content: planted }] });
+    const text = message.content.map((b) => (b.type === "text" ? b.text : "")).join("");
+    expect(text).toContain(EMAIL);
+    const [seen] = await providerSaw(1);
+    for (const value of [EMAIL, CARD, AWS_KEY]) expect(seen?.body).not.toContain(value);
+    expect(seen?.headers["x-api-key"]).toBe(FAKE_LLM_KEY);
+    expect(seen?.headers["anthropic-version"]).toBeTruthy();
+
+    const stream = client().messages.stream({ model: "claude-test", max_tokens: 64, messages: [{ role: "user", content: planted }] });
+    const final = await stream.finalMessage();
+    const streamed = final.content.map((b) => (b.type === "text" ? b.text : "")).join("");
+    expect(streamed).toContain(CARD);
+    expect(final.usage.output_tokens).toBeGreaterThan(0);
+  });
+});
+
+describe("policy and PII actions", () => {
+  it("blocks with 422 and the categories, never the values", async () => {
+    const blockOrg = await seedOrg("block");
+    const t = blockOrg.apiKey;
+    await call(`/api/v1/orgs/${blockOrg.orgId}/credentials`, { method: "POST", token: t, body: { name: "k", secret: FAKE_LLM_KEY, inject: { type: "bearer" } } });
+    await call(`/api/v1/orgs/${blockOrg.orgId}/providers`, { method: "POST", token: t, body: { name: "p", kind: "openai", baseUrl: `${env.TEST_FAKE_LLM_URL}/v1`, credential: "k" } });
+    const policy = await call(`/api/v1/orgs/${blockOrg.orgId}/policies`, { method: "POST", token: t, body: { name: "no-cards", egress: [], pii: { credit_card: "block" }, models: ["gpt-allowed"] } });
+    await call(`/api/v1/orgs/${blockOrg.orgId}/policies/${policy.json.id}/attach`, { method: "POST", token: t, body: { scope: "org" } });
+    const agent = await call(`/api/v1/orgs/${blockOrg.orgId}/agents`, { method: "POST", token: t, body: { name: "a" } });
+    const before = (await providerSaw(50)).length;
+
+    const res = await call("/llm/openai/v1/chat/completions", { method: "POST", token: agent.json.token, body: { model: "gpt-allowed", messages: [{ role: "user", content: planted }] } });
+    expect(res.status).toBe(422);
+    expect(res.json.error.code).toBe("pii_blocked");
+    expect(res.text).toContain("credit_card");
+    expect(res.text).not.toContain(CARD.replaceAll(" ", ""));
+    expect(res.text).not.toContain(CARD);
+
+    const denied = await call("/llm/openai/v1/chat/completions", { method: "POST", token: agent.json.token, body: { model: "gpt-other", messages: [{ role: "user", content: "hi" }] } });
+    expect(denied.status).toBe(403);
+    expect((await providerSaw(50)).length).toBe(before);
+  });
+
+  it("answers bad input in the provider's error format", async () => {
+    const cases: Array<[string, BodyInit]> = [
+      ["malformed", "{nope"],
+      ["no model", JSON.stringify({ messages: [] })],
+      ["array", "[]"],
+      ["huge", JSON.stringify({ model: "gpt-test", messages: [{ role: "user", content: "x".repeat(5 * 1024 * 1024) }] })],
+    ];
+    for (const [label, rawBody] of cases) {
+      const res = await call("/llm/openai/v1/chat/completions", { method: "POST", token: agentToken, rawBody, headers: { "content-type": "application/json" } });
+      expect(res.status, label).toBeGreaterThanOrEqual(400);
+      expect(res.status, label).toBeLessThan(500);
+      expect(typeof res.json?.error?.message, label).toBe("string");
+    }
+    const hang = await call("/llm/openai/v1/chat/completions", { method: "POST", token: agentToken, body: { model: "fake-garbage", messages: [{ role: "user", content: "hi" }] } });
+    expect(hang.status).toBe(502);
+  });
+
+  it("audits the categories found, never the values", async () => {
+    const events = await auditOf("llm.request");
+    expect(events.length).toBeGreaterThan(0);
+    const withPii = events.find((e) => e.details?.pii?.counts?.email);
+    expect(withPii).toBeTruthy();
+    const dump = JSON.stringify(events);
+    for (const value of [EMAIL, CARD, AWS_KEY, agentToken, FAKE_LLM_KEY]) expect(dump).not.toContain(value);
+  });
+});
