@@ -53,6 +53,16 @@ export const secretFlows: SecretFlow[] = [
     },
   },
   {
+    name: "vault credentials",
+    async run({ org, plant }) {
+      const secret = plant(`cred-${crypto.randomUUID()}-${crypto.randomUUID()}`);
+      const cred = await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: org.apiKey, body: { name: "scan-cred", secret, inject: { type: "bearer" } } });
+      ok(cred, "credential");
+      const rotated = plant(`cred-${crypto.randomUUID()}-${crypto.randomUUID()}`);
+      ok(await call(`/api/v1/orgs/${org.orgId}/credentials/${cred.json.id}`, { method: "PATCH", token: org.apiKey, body: { secret: rotated } }), "rotate credential");
+    },
+  },
+  {
     // A caller that passes secrets by mistake: the audit module must drop them.
     name: "careless audit caller",
     async run({ org, plant }) {
