@@ -25,6 +25,7 @@ export default defineConfig(async () => {
                 bindings: {
                   ...testSecrets,
                   ALLOW_PRIVATE_UPSTREAMS: "true",
+                  AUDIT_TEST_HOOKS: "true",
                   TEST_MIGRATIONS: migrations,
                   TEST_TARGET_URL: inject("targetUrl"),
                   TEST_FAKE_LLM_URL: inject("fakeLlmUrl"),

@@ -159,6 +159,24 @@ export const ApiKeyCreatedSchema = ApiKeySchema.extend({ key: z.string().describ
 // ── audit ───────────────────────────────────────────────────────────────────
 export const AUDIT_RESULTS = ["allowed", "denied", "success", "error"] as const;
 export const ACTOR_TYPES = ["user", "agent", "host", "system"] as const;
+
+/** Limits on recorded fields: audit rows stay small and a caller cannot smuggle bulk data in. */
+export const AUDIT_LIMITS = { id: 128, action: 100, type: 64, reason: 200, traceId: 128, detailsJson: 4096 } as const;
+
+/** One event as handed to the org's AuditLog Durable Object (validated again at the RPC boundary). */
+export const AuditRecordSchema = z.strictObject({
+  orgId: z.string().min(1).max(AUDIT_LIMITS.id),
+  actor: z.strictObject({ type: z.enum(ACTOR_TYPES), id: z.string().min(1).max(AUDIT_LIMITS.id) }),
+  action: z.string().min(1).max(AUDIT_LIMITS.action),
+  resource: z.strictObject({ type: z.string().min(1).max(AUDIT_LIMITS.type), id: z.string().max(AUDIT_LIMITS.id).nullable() }),
+  result: z.enum(AUDIT_RESULTS),
+  reason: z.string().max(AUDIT_LIMITS.reason).nullable(),
+  traceId: z.string().max(AUDIT_LIMITS.traceId).nullable(),
+  /** Canonical JSON (sorted keys) of the safe details, or null. */
+  details: z.string().max(AUDIT_LIMITS.detailsJson).nullable(),
+});
+export type AuditRecord = z.infer<typeof AuditRecordSchema>;
+
 export const AuditEventSchema = z.object({
   id: z.string(),
   orgId: z.string(),
@@ -171,16 +189,44 @@ export const AuditEventSchema = z.object({
   reason: z.string().nullable(),
   traceId: z.string().nullable(),
   details: z.record(z.string(), z.unknown()).nullable(),
+  prevHash: z.string().describe("hash of the previous event of the org (or of the retention checkpoint)"),
+  hash: z.string().describe("SHA-256 hex over the canonical form, see docs/audit.md"),
 });
-export const AuditQuerySchema = PageQuerySchema.extend({
+
+export const AuditFilterSchema = z.strictObject({
   actorType: z.enum(ACTOR_TYPES).optional(),
-  actorId: z.string().max(64).optional(),
-  action: z.string().max(100).optional(),
-  resourceType: z.string().max(64).optional(),
-  resourceId: z.string().max(64).optional(),
+  actorId: z.string().min(1).max(AUDIT_LIMITS.id).optional(),
+  action: z.string().min(1).max(AUDIT_LIMITS.action).optional(),
+  resourceType: z.string().min(1).max(AUDIT_LIMITS.type).optional(),
+  resourceId: z.string().min(1).max(AUDIT_LIMITS.id).optional(),
   result: z.enum(AUDIT_RESULTS).optional(),
-  from: z.iso.datetime({ offset: true }).optional(),
-  to: z.iso.datetime({ offset: true }).optional(),
+  traceId: z.string().min(1).max(AUDIT_LIMITS.traceId).optional(),
+  from: z.iso.datetime({ offset: true }).optional().describe("inclusive"),
+  to: z.iso.datetime({ offset: true }).optional().describe("inclusive"),
+});
+export const AuditQuerySchema = AuditFilterSchema.extend(PageQuerySchema.shape);
+export const AUDIT_EXPORT_FORMATS = ["ndjson", "csv"] as const;
+export const AuditExportQuerySchema = AuditFilterSchema.extend({ format: z.enum(AUDIT_EXPORT_FORMATS).default("ndjson") });
+
+const chainPoint = z.object({ seq: z.number().int(), hash: z.string() });
+export const AUDIT_PROBLEMS = ["missing", "hash_mismatch", "link_mismatch", "unexpected"] as const;
+export const AuditVerifySchema = z.object({
+  ok: z.boolean(),
+  checked: z.number().int().describe("events whose hash was recomputed"),
+  checkpoint: chainPoint.describe("where the kept chain starts: seq 0 / genesis, or the last event removed by retention"),
+  head: chainPoint.describe("the last event the org's audit log assigned"),
+  pending: z.number().int().describe("events held durably at the edge, not yet in D1 (D1 unavailable)"),
+  firstBroken: z
+    .object({ seq: z.number().int(), id: z.string().nullable(), problem: z.enum(AUDIT_PROBLEMS) })
+    .nullable(),
+});
+
+export const AuditRetentionSchema = z.strictObject({
+  days: z.number().int().min(1).max(3650).nullable().describe("keep events this many days; null keeps them forever"),
+});
+export const AuditRetentionStatusSchema = z.object({
+  days: z.number().int().nullable(),
+  checkpoint: chainPoint,
 });
 
 // ── sandbox hosts ───────────────────────────────────────────────────────────

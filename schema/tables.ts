@@ -127,7 +127,11 @@ export const sessions = sqliteTable(
   (t) => [uniqueIndex("sessions_jti").on(t.jtiSha256)],
 );
 
-/** Audit trail: one row per action. hash/prev_hash form a per-org chain (see workers/audit). */
+/**
+ * Audit trail: one row per action, written in batches by the org's AuditLog Durable Object.
+ * seq is gapless per org; hash = SHA-256 over the canonical form of the row + prev_hash
+ * (docs/audit.md), so an edited, deleted or inserted row breaks the chain.
+ */
 export const auditEvents = sqliteTable(
   "audit_events",
   {
@@ -144,10 +148,14 @@ export const auditEvents = sqliteTable(
     reason: text("reason"),
     traceId: text("trace_id"),
     details: text("details"),
-    prevHash: text("prev_hash"),
-    hash: text("hash"),
+    prevHash: text("prev_hash").notNull(),
+    hash: text("hash").notNull(),
   },
-  (t) => [uniqueIndex("audit_org_seq").on(t.orgId, t.seq), index("audit_org_ts").on(t.orgId, t.ts)],
+  (t) => [
+    uniqueIndex("audit_org_seq").on(t.orgId, t.seq),
+    index("audit_org_ts").on(t.orgId, t.ts),
+    index("audit_org_trace").on(t.orgId, t.traceId),
+  ],
 );
 
 /** Policy documents; `doc` holds the validated, normalised JSON. Every change bumps version. */

@@ -1,6 +1,7 @@
 // Worker entry: builds the app once and exports the fetch handler and Durable Object classes.
 import { buildApp } from "./app.js";
 
+export { AuditLog } from "./audit/audit-log.js";
 export { HostTunnel } from "./tunnel/host-tunnel.js";
 export { ApprovalWaiter } from "./autonomy/approval-waiter.js";
 export { OrgSpend } from "./spend/org-spend.js";

@@ -49,13 +49,14 @@ CREATE TABLE `audit_events` (
 	`reason` text,
 	`trace_id` text,
 	`details` text,
-	`prev_hash` text,
-	`hash` text,
+	`prev_hash` text NOT NULL,
+	`hash` text NOT NULL,
 	FOREIGN KEY (`org_id`) REFERENCES `orgs`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `audit_org_seq` ON `audit_events` (`org_id`,`seq`);--> statement-breakpoint
 CREATE INDEX `audit_org_ts` ON `audit_events` (`org_id`,`ts`);--> statement-breakpoint
+CREATE INDEX `audit_org_trace` ON `audit_events` (`org_id`,`trace_id`);--> statement-breakpoint
 CREATE TABLE `credentials` (
 	`id` text PRIMARY KEY NOT NULL,
 	`org_id` text NOT NULL,

@@ -1,9 +1,8 @@
-// The audit module's one entry point: record(event). Callers never build rows themselves, so
-// the storage behind it (D1 today, a durable buffer with a hash chain later) can change freely.
-import { sql } from "drizzle-orm";
-import type { ACTOR_TYPES, AUDIT_RESULTS } from "../../schema/api.js";
-import { makeDb } from "../data/db.js";
-import { newId } from "../identity/crypto.js";
+// The audit module's entry point: recordAudit(env, event). Events go to the org's AuditLog
+// Durable Object, which orders, hash-chains and stores them durably before D1 ever sees them.
+import { type ACTOR_TYPES, AUDIT_LIMITS, type AUDIT_RESULTS, type AuditRecord } from "../../schema/api.js";
+import { ID_PATTERN } from "../identity/crypto.js";
+import { safeDetails, safeText, wellFormed } from "./safe.js";
 
 export interface AuditEvent {
   orgId: string;
@@ -18,20 +17,62 @@ export interface AuditEvent {
   details?: Record<string, unknown>;
 }
 
-export async function recordAudit(env: Env, event: AuditEvent): Promise<void> {
-  const db = makeDb(env.DB);
-  const id = newId("aud");
-  const ts = Date.now();
-  try {
-    // seq is assigned inside the INSERT so concurrent writers of one org never collide.
-    await db.run(sql`INSERT INTO audit_events
-      (id, org_id, seq, ts, actor_type, actor_id, action, resource_type, resource_id, result, reason, trace_id, details)
-      SELECT ${id}, ${event.orgId}, COALESCE(MAX(seq), 0) + 1, ${ts}, ${event.actor.type}, ${event.actor.id},
-        ${event.action}, ${event.resource.type}, ${event.resource.id ?? null}, ${event.result}, ${event.reason ?? null},
-        ${event.traceId ?? null}, ${event.details ? JSON.stringify(event.details) : null}
-      FROM audit_events WHERE org_id = ${event.orgId}`);
-  } catch (error) {
-    // An audit failure must not fail the action it records; it is logged without details.
-    console.error("audit write failed", { action: event.action, orgId: event.orgId, error: String(error) });
+/** Only waitUntil is needed; Hono's c.executionCtx and a Worker's ctx both fit. */
+export interface AuditContext {
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+const APPEND_ATTEMPTS = 3;
+
+/** The org's AuditLog (one Durable Object per org). */
+export function auditLog(env: Env, orgId: string) {
+  return env.AUDIT_LOG.get(env.AUDIT_LOG.idFromName(orgId));
+}
+
+/**
+ * Records one event. Without ctx it resolves once the event is durably stored by the org's
+ * AuditLog (one local write, no D1 round trip); with ctx it hands that write to waitUntil
+ * and resolves at once, for hot paths (gateway, egress). It never throws: an audit problem
+ * must not fail the action it records.
+ */
+export async function recordAudit(env: Env, event: AuditEvent, ctx?: AuditContext): Promise<void> {
+  if (!ID_PATTERN.test(event.orgId)) {
+    console.error("audit event without a valid org id dropped", { action: event.action.slice(0, AUDIT_LIMITS.action) });
+    return;
+  }
+  const write = append(env, toRecord(event));
+  if (ctx) ctx.waitUntil(write);
+  else await write;
+}
+
+/** Shapes and cleans an event into the record the AuditLog accepts. */
+export function toRecord(event: AuditEvent): AuditRecord {
+  const cut = (value: string, max: number) => wellFormed(value.slice(0, max));
+  const resourceId = event.resource.id;
+  return {
+    orgId: event.orgId,
+    actor: { type: event.actor.type, id: cut(event.actor.id, AUDIT_LIMITS.id) },
+    action: cut(event.action, AUDIT_LIMITS.action),
+    resource: { type: cut(event.resource.type, AUDIT_LIMITS.type), id: resourceId ? cut(resourceId, AUDIT_LIMITS.id) : null },
+    result: event.result,
+    reason: safeText(event.reason, AUDIT_LIMITS.reason),
+    traceId: safeText(event.traceId, AUDIT_LIMITS.traceId),
+    details: safeDetails(event.details),
+  };
+}
+
+async function append(env: Env, record: AuditRecord): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await auditLog(env, record.orgId).append(record);
+      return;
+    } catch (error) {
+      // Durable Object errors flagged retryable (reset, overloaded) get a fresh stub and another try.
+      const retryable = error instanceof Error && "retryable" in error && error.retryable === true;
+      if (!retryable || attempt >= APPEND_ATTEMPTS) {
+        console.error("audit write failed", { action: record.action, orgId: record.orgId, error: String(error) });
+        return;
+      }
+    }
   }
 }

@@ -1,18 +1,17 @@
 // The only way to reach org-scoped tables: orgData(db, orgId) binds every query to one org,
 // so a handler cannot read or write another org's rows by passing a foreign id.
-import { and, asc, eq, gt, gte, inArray, isNull, lte, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
 import { AppError } from "../errors.js";
 import { ID_PATTERN, newId } from "../identity/crypto.js";
 import { type Db, tables } from "./db.js";
 import type { PageRequest } from "./pagination.js";
 
-const { teams, teamMemberships, projects, agents, tokens, memberships, users, auditEvents, orgs } = tables;
+const { teams, teamMemberships, projects, agents, tokens, memberships, users, orgs } = tables;
 
 export type TeamRow = typeof teams.$inferSelect;
 export type ProjectRow = typeof projects.$inferSelect;
 export type AgentRow = typeof agents.$inferSelect;
 export type TokenRow = typeof tokens.$inferSelect;
-export type AuditRow = typeof auditEvents.$inferSelect;
 export type Role = (typeof memberships.$inferSelect)["role"];
 export type TokenKind = TokenRow["kind"];
 
@@ -377,38 +376,4 @@ export class OrgData extends OrgScoped {
       .returning()
       .get();
   }
-
-  // ── audit ────────────────────────────────────────────────────────────────
-  listAudit(page: PageRequest, filter: AuditFilter) {
-    const conds: Array<SQL | undefined> = [
-      filter.after ? gt(auditEvents.id, filter.after) : undefined,
-      filter.actorType ? eq(auditEvents.actorType, filter.actorType) : undefined,
-      filter.actorId ? eq(auditEvents.actorId, filter.actorId) : undefined,
-      filter.action ? eq(auditEvents.action, filter.action) : undefined,
-      filter.resourceType ? eq(auditEvents.resourceType, filter.resourceType) : undefined,
-      filter.resourceId ? eq(auditEvents.resourceId, filter.resourceId) : undefined,
-      filter.result ? eq(auditEvents.result, filter.result) : undefined,
-      filter.fromMs !== undefined ? gte(auditEvents.ts, filter.fromMs) : undefined,
-      filter.toMs !== undefined ? lte(auditEvents.ts, filter.toMs) : undefined,
-    ];
-    return this.db
-      .select()
-      .from(auditEvents)
-      .where(this.scope(auditEvents, ...conds))
-      .orderBy(asc(auditEvents.id))
-      .limit(take(page))
-      .all();
-  }
-}
-
-export interface AuditFilter {
-  after?: string | undefined;
-  actorType?: AuditRow["actorType"] | undefined;
-  actorId?: string | undefined;
-  action?: string | undefined;
-  resourceType?: string | undefined;
-  resourceId?: string | undefined;
-  result?: AuditRow["result"] | undefined;
-  fromMs?: number | undefined;
-  toMs?: number | undefined;
 }

@@ -53,7 +53,7 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
       traceId: input.traceId,
       ...(reason ? { reason } : {}),
       details: { kind: input.kind, endpoint: input.endpoint, ...details },
-    });
+    }, { waitUntil: input.waitUntil });
 
   // The Agent Guide and autonomy instructions lead the system prompt; they are masked like the rest.
   const [guide, lists] = await Promise.all([cachedGuide(env, input.agent), piiListsOf(env, input.agent.orgId)]);

@@ -68,6 +68,7 @@ function sampleBody(method: string, path: string, ids: Record<string, string>): 
   if (path.endsWith("/attach") || path.endsWith("/detach")) return { scope: "org" };
   if (path.endsWith("/dry-run")) return { draft: { name: "d", egress: [] }, policyId: ids.policyId, agentId: ids.agentId, request: { method: "GET", url: "https://x.example.com/" } };
   if (path.endsWith("/explain")) return { method: "GET", url: "https://alpha.example.com/" };
+  if (path.endsWith("/audit/retention")) return { days: 30 };
   if (path.endsWith("/agents")) return { name: "probe-agent" };
   if (path.endsWith("/tools")) return { name: "probe-tool", inputSchema: { type: "object" }, method: "GET", url: "https://x.example.com/a" };
   if (path.endsWith("/tools/{toolId}")) return { description: "changed" };

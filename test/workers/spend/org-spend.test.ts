@@ -5,6 +5,7 @@ import { describe, expect, it } from "vitest";
 import type { ReserveResult } from "../../../schema/spend.js";
 import { call } from "../support/api.js";
 import { TEST_MODEL, key, reserveReq, setLimit, spendOrg } from "./support.js";
+import { auditStub } from "../audit/support.js";
 
 const okIds = (results: ReserveResult[]) => results.flatMap((r) => (r.ok ? [r.reservationId] : []));
 
@@ -124,6 +125,8 @@ describe("OrgSpend lifecycle", () => {
     if (!r.ok) throw new Error("reserve refused");
     expect(await org.stub.settle(r.reservationId, { inputTokens: 0, outputTokens: 150, cachedTokens: 0 })).toMatchObject({ chargedMicros: 150 });
     await org.stub.flush();
+    // Audit events reach D1 in batches from the org's AuditLog; flush it before reading D1.
+    await auditStub(org.orgId).flush();
     const audit = await env.DB.prepare("SELECT resource_id AS id, result FROM audit_events WHERE org_id = ? AND action = 'spend.overrun'").bind(org.orgId).all();
     expect(audit.results).toEqual([{ id: r.reservationId, result: "error" }]);
   });

@@ -1,13 +1,40 @@
-// Reading the audit trail of an org (admins only).
-import { createRoute } from "@hono/zod-openapi";
-import { AuditEventSchema, AuditQuerySchema, page } from "../../../schema/api.js";
+// The audit trail of an org (admins): list with filters, streamed export, chain verification
+// and retention. Reads first ask the org's AuditLog to flush, so recent events show at once.
+import { createRoute, z } from "@hono/zod-openapi";
+import {
+  AuditEventSchema,
+  AuditExportQuerySchema,
+  AuditQuerySchema,
+  AuditRetentionSchema,
+  AuditRetentionStatusSchema,
+  AuditVerifySchema,
+  page,
+} from "../../../schema/api.js";
+import { auditLog } from "../../audit/audit.js";
+import { auditPage, decodeSeqCursor, exportStream, rowFilter } from "../../audit/query.js";
 import { orgAccess, requireRole } from "../../authz/org-access.js";
-import { decodeCursor, toPage } from "../../data/pagination.js";
-import { AppError } from "../../errors.js";
-import { adminRouter, errors, json, orgParams, security } from "./kit.js";
-import { auditView } from "./views.js";
+import { auditData } from "../../data/audit-data.js";
+import { makeDb } from "../../data/db.js";
+import { adminRouter, body, errors, json, orgParams, security } from "./kit.js";
+import { auditAdmin } from "./views.js";
 
 export const auditRoutes = adminRouter();
+
+/** Bounds the work a read does on behalf of the buffer: 20 batches of 100 events. */
+const FLUSH_ON_READ_BATCHES = 20;
+export const PENDING_HEADER = "x-palisade-audit-pending";
+
+/** Flushes the org's buffer; returns how many events are still only at the edge (D1 failing). */
+async function flushForRead(env: Env, orgId: string): Promise<number> {
+  try {
+    return (await auditLog(env, orgId).flush(FLUSH_ON_READ_BATCHES)).pending;
+  } catch (error) {
+    console.error("audit flush on read failed", { error: String(error) });
+    return -1;
+  }
+}
+
+const pendingHeader = (pending: number) => ({ [PENDING_HEADER]: pending < 0 ? "unknown" : String(pending) });
 
 auditRoutes.openapi(
   createRoute({
@@ -15,16 +42,94 @@ auditRoutes.openapi(
     path: "/orgs/{orgId}/audit",
     security,
     request: { params: orgParams, query: AuditQuerySchema },
-    responses: { 200: json(page(AuditEventSchema), "events, oldest first"), ...errors },
+    responses: { 200: json(page(AuditEventSchema), "events in seq order (oldest first)"), ...errors },
   }),
   async (c) => {
     const access = await orgAccess(c, c.req.valid("param").orgId);
     requireRole(access, "admin");
     const q = c.req.valid("query");
-    const fromMs = q.from ? Date.parse(q.from) : undefined;
-    const toMs = q.to ? Date.parse(q.to) : undefined;
-    if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) throw new AppError("bad_request", "from must not be after to");
-    const rows = await access.data.listAudit(q, { ...q, after: decodeCursor(q.cursor), fromMs, toMs });
-    return c.json(toPage(rows, q.limit, auditView), 200);
+    const filter = { ...rowFilter(q), afterSeq: decodeSeqCursor(q.cursor) };
+    const pending = await flushForRead(c.env, access.orgId);
+    const rows = await auditData(makeDb(c.env.DB), access.orgId).list(filter, q.limit + 1);
+    return c.json(auditPage(rows, q.limit), 200, pendingHeader(pending));
+  },
+);
+
+auditRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/orgs/{orgId}/audit/export",
+    security,
+    request: { params: orgParams, query: AuditExportQuerySchema },
+    responses: {
+      200: {
+        description: "matching events in seq order, streamed: one JSON object per line, or CSV with a header row",
+        content: { "application/x-ndjson": { schema: z.string() }, "text/csv": { schema: z.string() } },
+      },
+      ...errors,
+    },
+  }),
+  async (c) => {
+    const access = await orgAccess(c, c.req.valid("param").orgId);
+    requireRole(access, "admin");
+    const q = c.req.valid("query");
+    const filter = rowFilter(q);
+    const pending = await flushForRead(c.env, access.orgId);
+    const stream = exportStream(auditData(makeDb(c.env.DB), access.orgId), filter, q.format);
+    return c.body(stream, 200, {
+      "content-type": q.format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
+      "content-disposition": `attachment; filename="audit-${access.orgId}.${q.format === "csv" ? "csv" : "ndjson"}"`,
+      "cache-control": "no-store",
+      ...pendingHeader(pending),
+    });
+  },
+);
+
+auditRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/orgs/{orgId}/audit/verify",
+    security,
+    request: { params: orgParams },
+    responses: { 200: json(AuditVerifySchema, "chain check from the retention checkpoint to the last stored event"), ...errors },
+  }),
+  async (c) => {
+    const access = await orgAccess(c, c.req.valid("param").orgId);
+    requireRole(access, "admin");
+    return c.json(await auditLog(c.env, access.orgId).verify(), 200);
+  },
+);
+
+auditRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/orgs/{orgId}/audit/retention",
+    security,
+    request: { params: orgParams },
+    responses: { 200: json(AuditRetentionStatusSchema, "retention setting and chain checkpoint"), ...errors },
+  }),
+  async (c) => {
+    const access = await orgAccess(c, c.req.valid("param").orgId);
+    requireRole(access, "admin");
+    return c.json(await auditLog(c.env, access.orgId).getRetention(), 200);
+  },
+);
+
+auditRoutes.openapi(
+  createRoute({
+    method: "put",
+    path: "/orgs/{orgId}/audit/retention",
+    security,
+    request: { params: orgParams, ...body(AuditRetentionSchema) },
+    responses: { 200: json(AuditRetentionStatusSchema, "applied: older events are deleted now and hourly"), ...errors },
+  }),
+  async (c) => {
+    const access = await orgAccess(c, c.req.valid("param").orgId);
+    // Deleting evidence is an owner's decision.
+    requireRole(access, "owner");
+    const { days } = c.req.valid("json");
+    const status = await auditLog(c.env, access.orgId).setRetention(days);
+    await auditAdmin(c, access, "audit.retention.set", { type: "org", id: access.orgId }, { days });
+    return c.json(status, 200);
   },
 );

@@ -2,7 +2,7 @@
 import type { Context } from "hono";
 import { recordAudit } from "../../audit/audit.js";
 import { iso, isoOrNull } from "../../data/db.js";
-import type { AgentRow, AuditRow, ProjectRow, TeamRow, TokenRow } from "../../data/org-data.js";
+import type { AgentRow, ProjectRow, TeamRow, TokenRow } from "../../data/org-data.js";
 import type { OrgAccess } from "../../authz/org-access.js";
 import type { AppEnv } from "../../http/context.js";
 
@@ -38,20 +38,6 @@ export const apiKeyView = (t: TokenRow) => ({
   createdAt: iso(t.createdAt),
   lastUsedAt: isoOrNull(t.lastUsedAt),
   revokedAt: isoOrNull(t.revokedAt),
-});
-
-export const auditView = (e: AuditRow) => ({
-  id: e.id,
-  orgId: e.orgId,
-  seq: e.seq,
-  ts: iso(e.ts),
-  actor: { type: e.actorType, id: e.actorId },
-  action: e.action,
-  resource: { type: e.resourceType, id: e.resourceId },
-  result: e.result,
-  reason: e.reason,
-  traceId: e.traceId,
-  details: e.details ? (JSON.parse(e.details) as Record<string, unknown>) : null,
 });
 
 /** Records a successful admin mutation by the calling user. */

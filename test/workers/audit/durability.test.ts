@@ -1,0 +1,35 @@
+// The AuditLog's buffer and chain state live in its SQLite storage: a fresh instance (as after
+// an eviction or restart) picks up the same head and pending events and flushes them.
+import { runInDurableObject } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { describe, expect, it } from "vitest";
+import { AuditLog } from "../../../workers/audit/audit-log.js";
+import { recordAudit } from "../../../workers/audit/audit.js";
+import { seedOrg } from "../support/api.js";
+import { auditStub, storedEvents } from "./support.js";
+
+describe("AuditLog durability", () => {
+  it("recovers head, chain and pending events from storage in a new instance", async () => {
+    const org = await seedOrg("durable");
+    const stub = auditStub(org.orgId);
+    await stub.simulateD1Outage(3_600_000);
+    for (let i = 0; i < 25; i++) {
+      await recordAudit(env, { orgId: org.orgId, actor: { type: "host", id: "hst_durable" }, action: "sandbox.start", resource: { type: "sandbox", id: `sbx_${i}` }, result: "success" });
+    }
+    const before = await stub.status();
+    expect(before.pending).toBe(25);
+
+    const after = await runInDurableObject(stub, async (_instance: AuditLog, state) => {
+      // A second instance over the same storage: nothing is kept in memory between the two.
+      const fresh = new AuditLog(state, env);
+      const status = fresh.status();
+      await fresh.flush();
+      return { status, flushed: fresh.status() };
+    });
+    expect(after.status).toEqual(before);
+    expect(after.flushed.pending).toBe(0);
+    const rows = await storedEvents(org.orgId);
+    expect(rows.map((r) => r.resource_id)).toEqual(Array.from({ length: 25 }, (_, i) => `sbx_${i}`));
+    expect(rows.at(-1)?.hash).toBe(before.head.hash);
+  });
+});

@@ -1,0 +1,111 @@
+// D1 access to one org's audit trail: batch inserts from the org's AuditLog, filtered reads in
+// seq order, chain walks for verify/export, and the retention delete. Every query is org-scoped.
+import { and, asc, eq, gt, gte, lte, max, type SQL } from "drizzle-orm";
+import { AppError } from "../errors.js";
+import { ID_PATTERN } from "../identity/crypto.js";
+import { type Db, tables } from "./db.js";
+
+const { auditEvents, orgs } = tables;
+
+export type AuditRow = typeof auditEvents.$inferSelect;
+
+export interface AuditRowFilter {
+  afterSeq?: number | undefined;
+  throughSeq?: number | undefined;
+  actorType?: AuditRow["actorType"] | undefined;
+  actorId?: string | undefined;
+  action?: string | undefined;
+  resourceType?: string | undefined;
+  resourceId?: string | undefined;
+  result?: AuditRow["result"] | undefined;
+  traceId?: string | undefined;
+  fromMs?: number | undefined;
+  toMs?: number | undefined;
+}
+
+/** D1 allows at most 100 bound parameters per statement; one row (15 columns) per INSERT. */
+export const AUDIT_INSERT_BATCH = 100;
+
+export function auditData(db: Db, orgId: string): AuditData {
+  if (!ID_PATTERN.test(orgId)) throw new AppError("internal", "org-scoped access without a valid org id");
+  return new AuditData(db, orgId);
+}
+
+export class AuditData {
+  constructor(
+    private readonly db: Db,
+    readonly orgId: string,
+  ) {}
+
+  private scope(...conds: Array<SQL | undefined>): SQL {
+    return and(eq(auditEvents.orgId, this.orgId), ...conds) as SQL;
+  }
+
+  async orgExists(): Promise<boolean> {
+    return (await this.db.select({ id: orgs.id }).from(orgs).where(eq(orgs.id, this.orgId)).get()) !== undefined;
+  }
+
+  /** Inserts rows in one D1 transaction; rows already present (a retried batch) are skipped. */
+  async insertBatch(rows: AuditRow[]): Promise<void> {
+    if (rows.length === 0) return;
+    for (const row of rows) if (row.orgId !== this.orgId) throw new AppError("internal", "audit row of another org");
+    const [first, ...rest] = rows.map((row) => this.db.insert(auditEvents).values(row).onConflictDoNothing());
+    if (first) await this.db.batch([first, ...rest]);
+  }
+
+  list(filter: AuditRowFilter, limit: number): Promise<AuditRow[]> {
+    return this.db
+      .select()
+      .from(auditEvents)
+      .where(this.scope(...conditions(filter)))
+      .orderBy(asc(auditEvents.seq))
+      .limit(limit)
+      .all();
+  }
+
+  /** Pages through matching rows in seq order without holding more than one page. */
+  async *walk(filter: AuditRowFilter, pageSize = 500): AsyncGenerator<AuditRow[]> {
+    let afterSeq = filter.afterSeq;
+    for (;;) {
+      const rows = await this.list({ ...filter, afterSeq }, pageSize);
+      if (rows.length > 0) yield rows;
+      const last = rows.at(-1);
+      if (!last || rows.length < pageSize) return;
+      afterSeq = last.seq;
+    }
+  }
+
+  bySeq(seq: number): Promise<AuditRow | undefined> {
+    return this.db.select().from(auditEvents).where(this.scope(eq(auditEvents.seq, seq))).get();
+  }
+
+  /** The highest seq whose event is older than cutoffMs (ts never decreases along seq). */
+  async lastSeqBefore(cutoffMs: number): Promise<number | null> {
+    const row = await this.db
+      .select({ seq: max(auditEvents.seq) })
+      .from(auditEvents)
+      .where(this.scope(lte(auditEvents.ts, cutoffMs - 1)))
+      .get();
+    return row?.seq ?? null;
+  }
+
+  async deleteThrough(seq: number): Promise<void> {
+    await this.db.delete(auditEvents).where(this.scope(lte(auditEvents.seq, seq)));
+  }
+}
+
+function conditions(f: AuditRowFilter): Array<SQL | undefined> {
+  return [
+    f.afterSeq !== undefined ? gt(auditEvents.seq, f.afterSeq) : undefined,
+    f.throughSeq !== undefined ? lte(auditEvents.seq, f.throughSeq) : undefined,
+    f.actorType ? eq(auditEvents.actorType, f.actorType) : undefined,
+    f.actorId ? eq(auditEvents.actorId, f.actorId) : undefined,
+    f.action ? eq(auditEvents.action, f.action) : undefined,
+    f.resourceType ? eq(auditEvents.resourceType, f.resourceType) : undefined,
+    f.resourceId ? eq(auditEvents.resourceId, f.resourceId) : undefined,
+    f.result ? eq(auditEvents.result, f.result) : undefined,
+    f.traceId ? eq(auditEvents.traceId, f.traceId) : undefined,
+    f.fromMs !== undefined ? gte(auditEvents.ts, f.fromMs) : undefined,
+    f.toMs !== undefined ? lte(auditEvents.ts, f.toMs) : undefined,
+  ];
+}
