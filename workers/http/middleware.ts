@@ -12,11 +12,28 @@ export const traceId: MiddlewareHandler<AppEnv> = async (c, next) => {
   const id = given && TRACE_PATTERN.test(given) ? given : crypto.randomUUID();
   c.set("traceId", id);
   await next();
+  if (isUpgrade(c.res)) return;
+  ensureMutable(c);
   c.res.headers.set(TRACE_HEADER, id);
 };
 
+/** A WebSocket upgrade (101) carries its socket; its headers are not ours to touch. */
+const isUpgrade = (res: Response) => res.status === 101;
+
+/** Responses handed over from elsewhere (a Durable Object, fetch) may have immutable headers. */
+function ensureMutable(c: Parameters<MiddlewareHandler<AppEnv>>[0]) {
+  try {
+    c.res.headers.set("x-palisade", "1");
+    c.res.headers.delete("x-palisade");
+  } catch {
+    c.res = new Response(c.res.body, c.res);
+  }
+}
+
 export const securityHeaders: MiddlewareHandler<AppEnv> = async (c, next) => {
   await next();
+  if (isUpgrade(c.res)) return;
+  ensureMutable(c);
   const h = c.res.headers;
   h.set("x-content-type-options", "nosniff");
   h.set("referrer-policy", "no-referrer");
