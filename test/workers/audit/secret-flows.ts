@@ -63,6 +63,48 @@ export const secretFlows: SecretFlow[] = [
     },
   },
   {
+    name: "egress with injected credentials",
+    async run({ org, plant }) {
+      const bearer = plant(`ghp_${crypto.randomUUID().replaceAll("-", "")}`);
+      const query = plant(`qk_${crypto.randomUUID().replaceAll("-", "")}`);
+      ok(await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: org.apiKey, body: { name: "scan-bearer", secret: bearer, inject: { type: "bearer" } } }), "bearer credential");
+      ok(await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: org.apiKey, body: { name: "scan-query", secret: query, inject: { type: "query", name: "key" } } }), "query credential");
+      const port = Number(new URL(env.TEST_TARGET_URL).port);
+      const policy = await call(`/api/v1/orgs/${org.orgId}/policies`, {
+        method: "POST",
+        token: org.apiKey,
+        body: { name: "scan-egress", egress: [{ host: "127.0.0.1", ports: [port], paths: ["/reflect"], credential: "scan-bearer" }, { host: "127.0.0.1", ports: [port], paths: ["/search"], credential: "scan-query" }] },
+      });
+      ok(policy, "policy");
+      ok(await call(`/api/v1/orgs/${org.orgId}/policies/${policy.json.id}/attach`, { method: "POST", token: org.apiKey, body: { scope: "org" } }), "attach");
+      const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: "scan-egress", autonomy: 5 } });
+      plant(agent.json.token);
+      ok(await call(`/egress/${env.TEST_TARGET_URL}/reflect`, { token: agent.json.token }), "egress bearer");
+      ok(await call(`/egress/${env.TEST_TARGET_URL}/search?q=1`, { token: agent.json.token }), "egress query");
+      await call(`/egress/${env.TEST_TARGET_URL}/denied?token=${plant(`pal_agent_${crypto.randomUUID().replaceAll("-", "")}`)}`, { token: agent.json.token });
+    },
+  },
+  {
+    name: "LLM calls with PII and a provider key",
+    async run({ org, plant }) {
+      const providerKey = plant("sk-fake-provider-key-0123456789");
+      ok(await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: org.apiKey, body: { name: "scan-llm", secret: providerKey, inject: { type: "bearer" } } }), "provider key");
+      ok(await call(`/api/v1/orgs/${org.orgId}/providers`, { method: "POST", token: org.apiKey, body: { name: "scan-llm", kind: "openai", baseUrl: `${env.TEST_FAKE_LLM_URL}/v1`, credential: "scan-llm" } }), "provider");
+      ok(await call(`/api/v1/orgs/${org.orgId}/prices`, { method: "POST", token: org.apiKey, body: { model: "*", inputMicrosPerMTok: 1, outputMicrosPerMTok: 1 } }), "price");
+      const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: "scan-llm" } });
+      plant(agent.json.token);
+      const email = plant(`pii-${crypto.randomUUID().slice(0, 8)}@example.com`);
+      const aws = plant("AKIAIOSFODNN7EXAMPLE");
+      const card = plant("4111111111111111");
+      const res = await call("/llm/openai/v1/chat/completions", {
+        method: "POST",
+        token: agent.json.token,
+        body: { model: "scan-model", messages: [{ role: "user", content: `mail ${email}, key ${aws}, card ${card}` }] },
+      });
+      ok(res, "llm call");
+    },
+  },
+  {
     // A caller that passes secrets by mistake: the audit module must drop them.
     name: "careless audit caller",
     async run({ org, plant }) {
