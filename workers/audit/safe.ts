@@ -22,7 +22,8 @@ const MASKED_VALUE = [/\*{3,}/, /•{2,}/, /\[(EMAIL|PHONE|NAME|SSN|IBAN|CARD|IP
 
 const MAX_DEPTH = 3;
 const MAX_ITEMS = 50;
-const MAX_STRING = 200;
+// Long enough for a command line or an output tail; the whole details object stays under 4 KiB.
+const MAX_STRING = 1024;
 
 const LONE_SURROGATE = /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 

@@ -62,7 +62,8 @@ export async function recordSandboxStatus(env: Env, orgId: string, hostId: strin
       command: JSON.parse(sandbox.command) as unknown,
       ...(status.exitCode !== undefined ? { exitCode: status.exitCode } : {}),
       ...(status.durationMs !== undefined ? { durationMs: status.durationMs } : {}),
-      ...(status.output !== undefined ? { output: status.output } : {}),
+      // The end of the output says most about how a command ended.
+      ...(status.output !== undefined ? { output: status.output.slice(-1000) } : {}),
     },
   });
 }

@@ -9,6 +9,9 @@ import { PROXY_BRIDGE_PORT } from "../sandbox/rootfs.js";
 import { type SandboxDriver, type SandboxExit, type SandboxHandle, type SandboxLimits, SandboxStartError } from "../sandbox/types.js";
 import type { CommandHandler } from "../tunnel/client.js";
 
+/** How long an exit report waits for the command's output pipes to drain. */
+const OUTPUT_DRAIN_MS = 2_000;
+
 export type DaemonLog = (event: string, fields?: Record<string, string | number | boolean | undefined>) => void;
 
 export const OUTPUT_TAIL_CHARS = 4096;
@@ -209,6 +212,13 @@ export class SandboxManager implements CommandHandler {
       };
       handle.stdout.on("data", onData);
       handle.stderr.on("data", onData);
+      // The process may exit before its pipes are drained; the report waits for both (bounded).
+      const drained = Promise.all([handle.stdout, handle.stderr].map((s) => new Promise<void>((resolve) => {
+        if (s.readableEnded || s.destroyed) return resolve();
+        s.once("end", resolve);
+        s.once("close", resolve);
+        s.once("error", () => resolve());
+      })));
       const idleMs = cmd.idleTimeoutMs ?? this.#o.defaultIdleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
       run.idleTimer = setInterval(
         () => {
@@ -219,9 +229,16 @@ export class SandboxManager implements CommandHandler {
         Math.max(100, Math.min(Math.floor(idleMs / 4), 10_000)),
       );
       run.idleTimer.unref();
+      const outputDrained = () => Promise.race([drained, new Promise<void>((r) => setTimeout(r, OUTPUT_DRAIN_MS).unref())]);
       run.ended = handle.wait().then(
-        (exit) => this.#ended(run, exit, tail, startedAt),
-        (e: unknown) => this.#ended(run, null, tail, startedAt, e),
+        async (exit) => {
+          await outputDrained();
+          return this.#ended(run, exit, tail, startedAt);
+        },
+        async (e: unknown) => {
+          await outputDrained();
+          return this.#ended(run, null, tail, startedAt, e);
+        },
       );
       this.#live.set(id, run);
       this.#starting.delete(id);
