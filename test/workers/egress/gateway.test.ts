@@ -2,7 +2,7 @@
 // refusal, scrubbing and audit, against a real local HTTP target.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type SeededOrg, call, expectErrorShape, seedOrg } from "../support/api.js";
+import { type SeededOrg, auditEventsOf, call, expectErrorShape, seedOrg } from "../support/api.js";
 
 const SECRET = "ghp_S3cretValue0123456789abcdefABCDEF";
 const QUERY_SECRET = "qk_AnotherSecret_998877665544";
@@ -17,15 +17,6 @@ async function received(last = 5): Promise<Array<{ method: string; path: string;
   return (await res.json()) as Array<{ method: string; path: string; headers: Record<string, string> }>;
 }
 
-async function auditEvents(action: string) {
-  // Audit writes are asynchronous (waitUntil); give them a moment.
-  for (let i = 0; i < 50; i++) {
-    const res = await call(`/api/v1/orgs/${org.orgId}/audit?action=${action}&limit=200`, { token: org.apiKey });
-    if (res.json.items.length) return res.json.items as Array<Record<string, any>>;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return [];
-}
 
 beforeAll(async () => {
   org = await seedOrg("egress");
@@ -133,7 +124,7 @@ describe("egress gateway", () => {
   });
 
   it("records allowed and denied decisions with the deciding rule, without secrets", async () => {
-    const events = await auditEvents("egress.request");
+    const events = await auditEventsOf(org, "egress.request");
     expect(events.some((e) => e.result === "allowed" && String(e.reason).startsWith("policy:pol_"))).toBe(true);
     expect(events.some((e) => e.result === "denied")).toBe(true);
     const dump = JSON.stringify(events);

@@ -5,7 +5,7 @@ import { env, exports } from "cloudflare:workers";
 import OpenAI from "openai";
 import { beforeAll, describe, expect, it } from "vitest";
 import { FAKE_LLM_KEY } from "../../support/secrets.js";
-import { BASE, type SeededOrg, call, seedOrg } from "../support/api.js";
+import { BASE, type SeededOrg, auditEventsOf, call, seedOrg } from "../support/api.js";
 
 const EMAIL = "jane.doe@example.com";
 const CARD = "4111 1111 1111 1111";
@@ -24,14 +24,6 @@ async function providerSaw(last = 1): Promise<Array<{ path: string; headers: Rec
   return (await (await fetch(`${env.TEST_FAKE_LLM_URL}/__requests?last=${last}`)).json()) as Array<{ path: string; headers: Record<string, string>; body: string }>;
 }
 
-async function auditOf(action: string) {
-  for (let i = 0; i < 50; i++) {
-    const res = await call(`/api/v1/orgs/${org.orgId}/audit?action=${action}&limit=200`, { token: org.apiKey });
-    if (res.json.items.length) return res.json.items as Array<Record<string, any>>;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-  return [];
-}
 
 beforeAll(async () => {
   org = await seedOrg("llm");
@@ -178,7 +170,7 @@ describe("policy and PII actions", () => {
   });
 
   it("audits the categories found, never the values", async () => {
-    const events = await auditOf("llm.request");
+    const events = await auditEventsOf(org, "llm.request");
     expect(events.length).toBeGreaterThan(0);
     const withPii = events.find((e) => e.details?.pii?.counts?.email);
     expect(withPii).toBeTruthy();

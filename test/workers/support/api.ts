@@ -75,3 +75,13 @@ export function expectErrorShape(res: { json: any; status: number }) {
     throw new Error(`not the contract error shape (status ${res.status}): ${JSON.stringify(res.json)}`);
   }
 }
+
+/** An org's audit events of one action; audit writes are asynchronous, so it waits briefly for the first. */
+export async function auditEventsOf(org: SeededOrg, action: string): Promise<Array<Record<string, any>>> {
+  for (let i = 0; i < 50; i++) {
+    const res = await call(`/api/v1/orgs/${org.orgId}/audit?action=${action}&limit=200`, { token: org.apiKey });
+    if (res.json.items.length) return res.json.items as Array<Record<string, any>>;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+  return [];
+}
