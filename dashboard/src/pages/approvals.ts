@@ -89,6 +89,7 @@ registerPage({
 registerCard({
   title: "Approvals waiting",
   page: "approvals",
+  minRole: "admin",
   load: async (ctx) => {
     const data: unknown = await get(`${ctx.orgPath("/approvals")}${qs({ status: "pending", limit: 200 })}`);
     const page = parsePage("ApprovalSchema", data);
