@@ -85,8 +85,12 @@ async function usageSection(ctx: Ctx) {
     const u = await usage(ctx, from, to);
     const byDay = new Map(u.byDay.map((d) => [d.day, d.costMicros]));
     const agentName = refName(ctx, "/agents", "AgentSchema", (a) => a.name);
+    if (u.total.calls === 0) {
+      box.append(emptyState("No LLM calls in this range.", "Spend appears here once agents call models through the gateway."));
+      return box;
+    }
     box.append(
-      h("p", {}, `${dollars(u.total.costMicros)} in ${u.total.calls} calls (${u.total.inputTokens.toLocaleString()} input, ${u.total.outputTokens.toLocaleString()} output tokens), ${u.from} to ${u.to}.`),
+      h("p", {}, `${dollars(u.total.costMicros)} in ${u.total.calls} call${u.total.calls === 1 ? "" : "s"} (${u.total.inputTokens.toLocaleString()} input, ${u.total.outputTokens.toLocaleString()} output tokens), ${u.from} to ${u.to}.`),
       dayChart(`Spend per day, ${u.from} to ${u.to}`, days(u.from, u.to).map((d) => ({ label: d, value: byDay.get(d) ?? 0 }))),
       h("div", { class: "bar-grid" },
         barList("By agent", u.byAgent.map((a) => ({ label: agentName(a.agentId), value: a.costMicros }))),
@@ -212,7 +216,7 @@ async function pricesSection(ctx: Ctx) {
       box.append(h("details", { class: "create" }, h("summary", {}, "New price override"), schemaForm("PriceCreateSchema", {
         submitLabel: "Add price",
         className: "filters",
-        fields: { inputMicrosPerMTok: { label: "Input (µ$ per 1M tokens)" }, outputMicrosPerMTok: { label: "Output (µ$ per 1M tokens)" }, cachedMicrosPerMTok: { label: "Cached input (µ$ per 1M tokens)" } },
+        fields: { inputMicrosPerMTok: { label: "Input (µ$ per 1M tokens)", help: "Micro-dollars: 1000000 is $1." }, outputMicrosPerMTok: { label: "Output (µ$ per 1M tokens)" }, cachedMicrosPerMTok: { label: "Cached input (µ$ per 1M tokens)" } },
         onSubmit: async (value) => {
           await post(ctx.orgPath("/prices"), value);
           toast("Price added.");

@@ -9,6 +9,7 @@ import { type Server, createServer } from "node:http";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type FakeLlm, startFakeLlm } from "../../support/fake-llm.js";
 import { type Browser, type Edge, api, launchBrowser, startEdge } from "./edge.js";
 
 const ARTIFACTS = path.resolve(import.meta.dirname, "../../artifacts/dashboard");
@@ -26,6 +27,8 @@ let targetUrl = "";
 const hits = new Map<string, number>();
 /** Token of the autonomy-1 subagent (its non-GET egress waits for approval). */
 let carefulToken = "";
+/** The model provider the org's "OpenAI" provider points at (nothing leaves the machine). */
+let llm: FakeLlm;
 
 const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 const nav = (name: string) => page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name, exact: true });
@@ -78,6 +81,7 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await new Promise<void>((resolve) => target.listen(0, "127.0.0.1", resolve));
     const address = target.address();
     targetUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+    llm = await startFakeLlm({ host: "127.0.0.1" });
     edge = await startEdge({ allowPrivateUpstreams: true });
     const boot = await api(edge, "POST", "/api/v1/bootstrap", edge.bootstrapToken, { orgName: "E2E Org", ...admin });
     expect(boot.status).toBe(201);
@@ -103,6 +107,7 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await browser?.close();
     await edge?.stop();
     await new Promise((resolve) => (target ? target.close(resolve) : resolve(undefined)));
+    await llm?.close();
   }, 30_000);
 
   it("serves the shell with a strict CSP, refuses a wrong password with the API's message, then signs in", async () => {
@@ -285,7 +290,7 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await page.getByText("New provider").click();
     await page.getByLabel("Name").fill("OpenAI");
     await page.getByLabel("Kind").selectOption("openai");
-    await page.getByLabel("Base url").fill("https://api.openai.com/v1");
+    await page.getByLabel("Base url").fill(`${llm.url}/v1`);
     const credential = page.getByLabel("Credential");
     await expect.poll(() => credential.locator("option", { hasText: "openai-key" }).count()).toBe(1);
     await credential.selectOption({ label: "openai-key" });
@@ -377,24 +382,57 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await dialog().getByRole("button", { name: "Close" }).click();
   });
 
-  it("sets a spend limit in dollars (sent as micro-dollars) and shows live spend against it", async () => {
+  it("prices a model, sets a spend limit in dollars (sent as micro-dollars), and charts an agent's spend against it", async () => {
     await open("Spend");
     await page.getByText("No limits yet.").waitFor();
+    await page.getByText("No LLM calls in this range.").waitFor();
+    // A cent per token in and out, so one small call costs whole cents.
+    await page.getByText("New price override").click();
+    await page.getByLabel("Model").fill("e2e-model");
+    await page.getByLabel("Input (µ$ per 1M tokens)", { exact: true }).fill("10000000000");
+    await page.getByLabel("Output (µ$ per 1M tokens)").fill("10000000000");
+    await page.getByRole("button", { name: "Add price" }).click();
+    await row("e2e-model").waitFor();
+    expect(await row("e2e-model").locator("td[data-label=Input]").textContent()).toBe("$10,000.00");
+
     await page.getByText("New limit").click();
     await page.getByLabel("Scope").selectOption("org");
     await page.getByLabel("Period").selectOption("day");
     await page.getByLabel("Amount (US$)").fill("12.5");
     await page.getByRole("button", { name: "Set limit" }).click();
     await expect.poll(() => page.locator("td[data-label=Limit]").allTextContents()).toEqual(["$12.50"]);
-    await expect.poll(() => page.locator("td[data-label=Spent]").textContent()).toContain("$0.00");
+    await expect.poll(() => page.locator("td[data-label=Spent]").textContent()).toContain("$0.00 (0%)");
     const stored = await page.evaluate(async (org) => (await fetch(`/api/v1/orgs/${org}/limits`)).json(), orgId);
     expect(stored.items.map((l: { limitMicros: number; scope: string }) => [l.scope, l.limitMicros])).toEqual([["org", 12_500_000]]);
+
+    // One model call by the agent through the gateway (to the local fake provider).
+    const res = await fetch(`${edge.url}/llm/openai/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${carefulToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "e2e-model", max_tokens: 16, messages: [{ role: "user", content: "hello" }] }),
+      signal: AbortSignal.timeout(20_000),
+    });
+    const answer = await res.text();
+    expect(res.status, answer).toBe(200);
+    const usage = await page.evaluate(async (org) => (await fetch(`/api/v1/orgs/${org}/usage`)).json(), orgId);
+    expect(usage.total.calls).toBe(1);
+    const cost = `$${(usage.total.costMicros / 1_000_000).toFixed(2)}`;
+    expect(cost).not.toBe("$0.00");
+
+    await page.reload();
     await page.locator("svg.chart").waitFor();
+    expect(await page.getByText(`${cost} in 1 call `).count()).toBe(1);
+    // One day with spend: one bar taller than nothing.
+    const heights = await page.locator("svg.chart rect.bar").evaluateAll((els) => els.map((e) => Number(e.getAttribute("height"))));
+    expect(heights.filter((v) => v > 0)).toHaveLength(1);
+    await expect.poll(() => page.locator("figure.bars", { hasText: "By agent" }).locator(".bar-label").allTextContents()).toEqual(["scout-helper"]);
+    expect(await page.locator("figure.bars", { hasText: "By model" }).locator(".bar-label").allTextContents()).toEqual(["e2e-model"]);
+    expect(await page.locator("td[data-label=Spent]").textContent()).toContain(cost);
     await shot("spend");
 
     await nav("Overview").click();
-    await expect.poll(() => page.locator(".card", { hasText: "Spend today" }).locator(".card-value").textContent()).toBe("$0.00");
-    await expect.poll(() => page.locator(".card", { hasText: "Spend this month" }).locator(".card-value").textContent()).toBe("$0.00");
+    await expect.poll(() => page.locator(".card", { hasText: "Spend today" }).locator(".card-value").textContent()).toBe(cost);
+    await expect.poll(() => page.locator(".card", { hasText: "Spend this month" }).locator(".card-value").textContent()).toBe(cost);
   });
 
   it("approves an egress call held for an autonomy-1 agent, and the call then goes through", async () => {
