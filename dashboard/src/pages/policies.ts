@@ -4,6 +4,7 @@ import { get, post, patch, request } from "../api.js";
 import { h, uid } from "../dom.js";
 import { type Ctx, registerPage } from "../registry.js";
 import { act, choices } from "../resource.js";
+import { scopePicker } from "../scope-picker.js";
 import { type Out, isRecord, jsonSchema, validate } from "../schemas.js";
 import { badge, code, confirmDialog, emptyState, errorBox, messageOf, openDialog, pageHeader, parsePage, table, toast, when } from "../ui.js";
 
@@ -178,20 +179,8 @@ function testBox(ctx: Ctx, draft?: () => Record<string, unknown>, policyId?: str
 
 function attachDialog(ctx: Ctx, policy: Policy) {
   return openDialog(`Where ${policy.name} applies`, (close) => {
-    const scope = select("Scope", SCOPES.map((s): [string, string] => [s, s]), "org");
-    const target = select("Target", []);
-    const load = async () => {
-      target.el.replaceChildren();
-      target.node.hidden = scope.el.value === "org";
-      const s = scope.el.value;
-      const load = s === "team" ? choices(ctx, "/teams", "TeamSchema", (x) => x.name) : s === "project" ? choices(ctx, "/projects", "ProjectSchema", (x) => x.name) : s === "agent" ? choices(ctx, "/agents", "AgentSchema", (x) => x.name) : undefined;
-      if (!load) return;
-      const names = await load().catch(() => []);
-      target.el.append(...names.map((o) => h("option", { value: o.value }, o.label)));
-    };
-    scope.el.addEventListener("change", () => void load());
-    void load();
-    const body = () => (scope.el.value === "org" ? { scope: "org" } : { scope: scope.el.value, id: target.el.value });
+    const picker = scopePicker(ctx, SCOPES, { scope: "Scope", target: "Target" });
+    const body = picker.value;
     const done = (message: string) => () => {
       toast(message);
       close();
@@ -203,8 +192,7 @@ function attachDialog(ctx: Ctx, policy: Policy) {
             [h("button", { type: "button", class: "danger small", onclick: () => act(ctx, () => post(ctx.orgPath(`/policies/${policy.id}/detach`), a.scope === "org" ? { scope: "org" } : { scope: a.scope, id: a.id }).then(done("Detached."))) }, "Detach")])
         : emptyState("Not attached.", "A policy takes effect once attached to the org, a team, a project or an agent."),
       h("h3", {}, "Attach"),
-      scope.node,
-      target.node,
+      ...picker.nodes,
       h("div", { class: "dialog-actions" }, h("button", { type: "button", onclick: () => act(ctx, () => post(ctx.orgPath(`/policies/${policy.id}/attach`), body()).then(done("Attached."))) }, "Attach")),
     ];
   });

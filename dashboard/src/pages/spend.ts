@@ -4,7 +4,8 @@ import { del, get, patch, post, qs } from "../api.js";
 import { h, uid } from "../dom.js";
 import { schemaForm } from "../forms.js";
 import { type Ctx, registerCard, registerPage } from "../registry.js";
-import { act, choices, formDialog, refName } from "../resource.js";
+import { act, formDialog, refName } from "../resource.js";
+import { scopePicker } from "../scope-picker.js";
 import { type Out, isRecord, jsonSchema, validate } from "../schemas.js";
 import { badge, confirmDialog, emptyState, errorBox, messageOf, openDialog, pageHeader, parseOne, parsePage, table, toast } from "../ui.js";
 
@@ -111,29 +112,19 @@ function limitForm(ctx: Ctx) {
     control.id = id;
     return h("div", { class: "field" }, h("label", { for: id }, label), control, help ? h("p", { class: "hint" }, help) : null);
   };
-  const scope = h("select", {}, ["org", "team", "agent"].map((s) => h("option", { value: s }, s)));
-  const target = h("select", {});
-  const targetField = field("For", target);
+  const picker = scopePicker(ctx, ["org", "team", "agent"]);
   const period = h("select", {}, [["day", "per UTC day"], ["month", "per UTC month"], ["total", "in total"]].map(([v, l]) => h("option", { value: v }, l)));
   const amount = h("input", { type: "number", min: 0, step: "0.01", inputmode: "decimal" });
   const thresholds = h("input", { type: "text", value: "50, 80, 100", autocomplete: "off" });
   const alert = h("p", { class: "alert", role: "alert", hidden: true });
-  const loadTargets = async () => {
-    target.replaceChildren();
-    targetField.hidden = scope.value === "org";
-    const load = scope.value === "team" ? choices(ctx, "/teams", "TeamSchema", (t) => t.name) : scope.value === "agent" ? choices(ctx, "/agents", "AgentSchema", (a) => a.name) : undefined;
-    if (load) target.append(...(await load().catch(() => [])).map((o) => h("option", { value: o.value }, o.label)));
-  };
-  scope.addEventListener("change", () => void loadTargets());
-  void loadTargets();
   return h("form", {
     class: "filters",
     onsubmit: async (e: Event) => {
       e.preventDefault();
       alert.hidden = true;
       const value: Record<string, unknown> = {
-        scope: scope.value,
-        ...(scope.value === "org" ? {} : { scopeId: target.value }),
+        scope: picker.value().scope,
+        ...(picker.value().id === undefined ? {} : { scopeId: picker.value().id }),
         period: period.value,
         limitMicros: amount.value.trim() === "" ? undefined : Math.round(Number(amount.value) * MICROS),
         thresholds: thresholds.value.split(",").map((x) => x.trim()).filter(Boolean).map(Number),
@@ -149,7 +140,7 @@ function limitForm(ctx: Ctx) {
         alert.hidden = false;
       }
     },
-  }, field("Scope", scope), targetField, field("Period", period), field("Amount (US$)", amount), field("Alert at (% of the limit)", thresholds), alert, h("div", { class: "form-actions" }, h("button", { type: "submit" }, "Set limit")));
+  }, ...picker.nodes, field("Period", period), field("Amount (US$)", amount), field("Alert at (% of the limit)", thresholds), alert, h("div", { class: "form-actions" }, h("button", { type: "submit" }, "Set limit")));
 }
 
 async function limitsSection(ctx: Ctx) {

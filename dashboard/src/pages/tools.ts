@@ -5,8 +5,9 @@ import { h } from "../dom.js";
 import { schemaForm } from "../forms.js";
 import { type Ctx, registerPage } from "../registry.js";
 import { act, choices, resourcePage } from "../resource.js";
+import { scopePicker } from "../scope-picker.js";
 import { type Out, isRecord } from "../schemas.js";
-import { badge, code, confirmDialog, emptyState, errorBox, openDialog, pageHeader, parsePage, table, toast } from "../ui.js";
+import { badge, code, confirmDialog, emptyState, errorBox, messageOf, openDialog, pageHeader, parsePage, table, toast } from "../ui.js";
 
 type Tool = Out<"ToolSchema">;
 
@@ -35,16 +36,21 @@ function grants(ctx: Ctx, tool: Tool) {
     };
     void load();
     const parts: Node[] = [list];
-    if (ctx.can("admin"))
-      parts.push(h("h3", {}, "Grant"), schemaForm("ToolGrantCreateSchema", {
-        submitLabel: "Grant",
-        fields: { id: { label: "Team, project or agent id", help: "Pick from the lists below or paste an id." } },
-        onSubmit: async (value) => {
-          await post(base, value);
+    if (ctx.can("admin")) {
+      const picker = scopePicker(ctx, ["team", "project", "agent"], { scope: "Grant to", target: "Which" });
+      const alert = h("p", { class: "alert", role: "alert", hidden: true });
+      parts.push(h("h3", {}, "Grant"), ...picker.nodes, alert, h("div", { class: "dialog-actions" }, h("button", { type: "button", onclick: async () => {
+        alert.hidden = true;
+        try {
+          await post(base, picker.value());
           toast("Granted.");
           await load();
-        },
-      }), h("p", { class: "hint" }, "Ids: see Teams, Projects and Agents (hover a name to see its id)."));
+        } catch (error) {
+          alert.textContent = messageOf(error);
+          alert.hidden = false;
+        }
+      } }, "Grant")));
+    }
     return parts;
   });
 }

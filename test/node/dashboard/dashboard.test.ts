@@ -486,7 +486,7 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await shot("audit-verified");
   });
 
-  it("writes the org's Agent Guide and shows the tools, MCP servers and sandboxes pages", async () => {
+  it("writes the org's Agent Guide, adds an HTTP tool granted to an agent, and shows the MCP servers and sandboxes pages", async () => {
     await open("Agent Guides");
     await page.getByText("No agent guides yet.").waitFor();
     await page.getByText("New guide").click();
@@ -499,7 +499,27 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await dialog().waitFor({ state: "detached" });
     await expect.poll(() => row("the whole org").locator("td[data-label=Version]").textContent()).toBe("2");
     await shot("guides");
-    for (const [section, empty] of [["Tools", "No tools yet."], ["MCP servers", "No MCP servers yet."], ["Sandboxes", "No sandboxes yet."]] as const) {
+    await open("Tools");
+    await page.getByText("No tools yet.").waitFor();
+    await page.locator("summary", { hasText: "New HTTP tool" }).click();
+    await page.getByLabel("Name").fill("lookup");
+    await page.getByLabel("Input schema").fill('{"type":"object","properties":{"q":{"type":"string"}},"required":["q"]}');
+    await page.getByLabel("Method").fill("GET");
+    await page.getByLabel("Url").fill(`${targetUrl}/lookup/{q}`);
+    await page.getByRole("button", { name: "New HTTP tool" }).click();
+    await row("lookup").waitFor();
+    expect(await row("lookup").locator("td[data-label=Mutating]").textContent()).toBe("no");
+    await row("lookup").getByRole("button", { name: "Grants" }).click();
+    await dialog().getByText("Not granted.").waitFor();
+    await dialog().getByLabel("Grant to").selectOption("agent");
+    await expect.poll(() => dialog().getByLabel("Which").locator("option", { hasText: "scout-helper" }).count()).toBe(1);
+    await dialog().getByLabel("Which").selectOption({ label: "scout-helper" });
+    await dialog().getByRole("button", { name: "Grant", exact: true }).click();
+    await dialog().getByRole("cell", { name: "agent" }).waitFor();
+    await dialog().getByRole("button", { name: "Close" }).click();
+    await dialog().waitFor({ state: "detached" });
+    await shot("tools");
+    for (const [section, empty] of [["MCP servers", "No MCP servers yet."], ["Sandboxes", "No sandboxes yet."]] as const) {
       await open(section);
       await page.getByText(empty).waitFor();
       await shot(section.toLowerCase().replace(/\W+/g, "-"));
