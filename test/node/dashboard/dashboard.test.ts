@@ -564,6 +564,14 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
       await row("scout").waitFor();
       expect(await page.locator("thead").isVisible()).toBe(false);
       await shot("agents-narrow");
+      for (const section of ["Policies", "Spend", "Approvals"]) {
+        // The menu stays open when its link led to the page already shown.
+        if ((await menu.getAttribute("aria-expanded")) !== "true") await menu.click();
+        await open(section);
+        // Nothing wider than the screen: no sideways scrolling.
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+        await shot(`${section.toLowerCase()}-narrow`);
+      }
     } finally {
       await page.setViewportSize({ width: 1280, height: 800 });
     }
