@@ -82,7 +82,29 @@ async function policyEditor(ctx: Ctx, policy?: Policy) {
     const pii = CATEGORIES.map((cat) => ({ cat, ...select(cat.replace("_", " "), [["", "default (mask)"], ["allow", "allow"], ["mask", "mask"], ["redact", "redact"], ["block", "block"]], str(policy?.pii?.[cat])) }));
     const models = input("Models", (policy?.models ?? []).join(", "), { placeholder: "any; e.g. gpt-4o-mini, claude-sonnet-4-5" });
     const tools = input("Tools", (policy?.tools ?? []).join(", "), { placeholder: "any granted tool" });
+    const gate = isRecord(policy?.autonomyGate) ? policy.autonomyGate : {};
+    const approve = isRecord(gate.approve) ? gate.approve : {};
+    const gateMethods = input("Always ask before these methods", strs(approve.methods), { placeholder: "e.g. DELETE" });
+    const gateHosts = input("Always ask before calls to these hosts", strs(approve.hosts), { placeholder: "e.g. payments.example.com" });
+    const gateTools = input("Always ask before these tools", strs(approve.tools));
+    const timeout = input("Wait for a decision (seconds)", gate.timeoutSeconds === undefined ? "" : String(gate.timeoutSeconds), { type: "number", min: "1", max: "3600", placeholder: "600" });
+    const maxLevel = select("Highest autonomy level", [["", "the agent's own"], ...["1", "2", "3", "4", "5"].map((l): [string, string] => [l, l])], gate.maxLevel === undefined ? "" : String(gate.maxLevel));
+    const subId = uid("sub");
+    const subagents = h("input", { id: subId, type: "checkbox" });
+    subagents.checked = gate.allowSubagents === true;
     const alert = h("p", { class: "alert", role: "alert", hidden: true });
+    const gateDoc = (): Record<string, unknown> | undefined => {
+      const a: Record<string, unknown> = {};
+      if (list(gateMethods.el.value).length) a.methods = list(gateMethods.el.value).map((m) => m.toUpperCase());
+      if (list(gateHosts.el.value).length) a.hosts = list(gateHosts.el.value);
+      if (list(gateTools.el.value).length) a.tools = list(gateTools.el.value);
+      const out: Record<string, unknown> = {};
+      if (Object.keys(a).length) out.approve = a;
+      if (timeout.el.value.trim()) out.timeoutSeconds = Number(timeout.el.value);
+      if (maxLevel.el.value) out.maxLevel = Number(maxLevel.el.value);
+      if (subagents.checked) out.allowSubagents = true;
+      return Object.keys(out).length ? out : undefined;
+    };
     const doc = (): Record<string, unknown> => {
       const out: Record<string, unknown> = { name: name.el.value.trim(), egress: rules.map((r) => r.read()) };
       const piiOut: Record<string, unknown> = { ...(isRecord(policy?.pii) ? policy.pii : {}) };
@@ -93,7 +115,8 @@ async function policyEditor(ctx: Ctx, policy?: Policy) {
       if (Object.keys(piiOut).length) out.pii = piiOut;
       if (list(models.el.value).length) out.models = list(models.el.value);
       if (list(tools.el.value).length) out.tools = list(tools.el.value);
-      if (policy?.autonomyGate) out.autonomyGate = policy.autonomyGate;
+      const g = gateDoc();
+      if (g) out.autonomyGate = g;
       return out;
     };
     const save = async () => {
@@ -108,7 +131,7 @@ async function policyEditor(ctx: Ctx, policy?: Policy) {
       try {
         if (policy) {
           const { name: n, egress, ...rest } = value;
-          await patch(ctx.orgPath(`/policies/${policy.id}`), { name: n, egress, pii: rest.pii ?? null, models: rest.models ?? null, tools: rest.tools ?? null, expectedVersion: policy.version });
+          await patch(ctx.orgPath(`/policies/${policy.id}`), { name: n, egress, pii: rest.pii ?? null, models: rest.models ?? null, tools: rest.tools ?? null, autonomyGate: rest.autonomyGate ?? null, expectedVersion: policy.version });
         } else await post(ctx.orgPath("/policies"), value);
         toast(policy ? "Policy saved (new version)." : "Policy created. Attach it to take effect.");
         close();
@@ -130,6 +153,10 @@ async function policyEditor(ctx: Ctx, policy?: Policy) {
         h("h3", {}, "Models and tools"),
         models.node,
         tools.node,
+        h("h3", {}, "Autonomy gate"),
+        h("p", { class: "hint" }, "Calls that always wait for a human, at every autonomy level, and how the gate treats agents under this policy."),
+        h("div", { class: "filters" }, gateMethods.node, gateHosts.node, gateTools.node, timeout.node, maxLevel.node,
+          h("div", { class: "field check" }, subagents, h("label", { for: subId }, "Agents may create subagents"))),
         h("h3", {}, "Test this draft"),
         testBox(ctx, doc, policy?.id),
         alert,

@@ -4,7 +4,7 @@ import { del, get, patch, post } from "../api.js";
 import { h } from "../dom.js";
 import { schemaForm } from "../forms.js";
 import { type Ctx, registerPage } from "../registry.js";
-import { act, choices, resourcePage } from "../resource.js";
+import { act, choices, refName, resourcePage } from "../resource.js";
 import { scopePicker } from "../scope-picker.js";
 import { type Out, isRecord } from "../schemas.js";
 import { badge, code, confirmDialog, emptyState, errorBox, messageOf, openDialog, pageHeader, parsePage, table, toast } from "../ui.js";
@@ -20,7 +20,7 @@ function grants(ctx: Ctx, tool: Tool) {
         const data: unknown = await get(base);
         const items = isRecord(data) && Array.isArray(data.items) ? data.items.filter(isRecord) : [];
         list.replaceChildren(items.length === 0 ? emptyState("Not granted.", "Grant the tool to a team, a project or an agent; their agents can then call it.") :
-          table("Grants", [{ label: "Scope", value: (g: Record<string, unknown>) => badge(String(g.scope)) }, { label: "To", value: (g) => String(g.scopeId) }], items, (g) =>
+          table("Grants", [{ label: "Scope", value: (g: Record<string, unknown>) => badge(String(g.scope)) }, { label: "To", value: (g) => (g.scope === "agent" ? refName(ctx, "/agents", "AgentSchema", (a) => a.name) : g.scope === "team" ? refName(ctx, "/teams", "TeamSchema", (t) => t.name) : refName(ctx, "/projects", "ProjectSchema", (p) => p.name))(String(g.scopeId)) }], items, (g) =>
             ctx.can("admin") ? [h("button", { type: "button", class: "danger small", onclick: async () => {
               try {
                 await del(`${base}/${encodeURIComponent(String(g.id))}`);

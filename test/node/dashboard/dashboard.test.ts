@@ -340,6 +340,7 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await deny.getByLabel("Paths").fill("/forbidden/**");
     await deny.getByLabel("Deny").check();
     await dialog().getByLabel("email").selectOption("redact");
+    await dialog().getByLabel("Wait for a decision (seconds)").fill("300");
 
     // The draft, before it is saved: a denied path, with the API's explanation.
     await dialog().getByLabel("Method", { exact: true }).selectOption("POST");
@@ -377,8 +378,23 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await expect.poll(() => box.locator(".decision .badge").textContent()).toBe("allowed");
     await shot("policies");
 
+    // Editing saves a new version; the editor starts from the saved rules.
+    await row("local-target").getByRole("button", { name: "Edit" }).click();
+    expect(await dialog().locator("fieldset.rule").nth(1).getByLabel("Paths").inputValue()).toBe("/forbidden/**");
+    await dialog().getByLabel("Models").fill("e2e-model");
+    await dialog().getByRole("button", { name: "Save policy" }).click();
+    await dialog().waitFor({ state: "detached" });
+    await expect.poll(() => row("local-target").locator("td[data-label=Version]").textContent()).toBe("2");
+    const saved = await page.evaluate(async (org) => (await fetch(`/api/v1/orgs/${org}/policies`)).json(), orgId);
+    expect(saved.items[0]).toMatchObject({
+      egress: [{ host: "127.0.0.1", methods: ["GET", "POST"], ports: [Number(port)] }, { host: "127.0.0.1", paths: ["/forbidden/**"], deny: true }],
+      pii: { email: "redact" },
+      models: ["e2e-model"],
+      autonomyGate: { timeoutSeconds: 300 },
+    });
+
     await row("local-target").getByRole("button", { name: "Versions" }).click();
-    await dialog().getByRole("cell", { name: "1", exact: true }).waitFor();
+    await expect.poll(() => dialog().locator("td[data-label=Version]").allTextContents()).toEqual(["2", "1"]);
     await dialog().getByRole("button", { name: "Close" }).click();
   });
 
@@ -515,7 +531,8 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await expect.poll(() => dialog().getByLabel("Which").locator("option", { hasText: "scout-helper" }).count()).toBe(1);
     await dialog().getByLabel("Which").selectOption({ label: "scout-helper" });
     await dialog().getByRole("button", { name: "Grant", exact: true }).click();
-    await dialog().getByRole("cell", { name: "agent" }).waitFor();
+    await dialog().getByRole("cell", { name: "agent", exact: true }).waitFor();
+    await expect.poll(() => dialog().locator("td[data-label=To]").textContent()).toBe("scout-helper");
     await dialog().getByRole("button", { name: "Close" }).click();
     await dialog().waitFor({ state: "detached" });
     await shot("tools");
