@@ -201,7 +201,7 @@ function testBox(ctx: Ctx, draft?: () => Record<string, unknown>, policyId?: str
       out.replaceChildren(errorBox(error));
     }
   };
-  return h("form", { class: "test-box", onsubmit: run }, h("div", { class: "filters" }, method.node, url.node, agent.node), h("div", { class: "form-actions" }, h("button", { type: "submit", class: draft ? "secondary" : "" }, "Test request")), out);
+  return h("form", { class: "test-box", novalidate: true, onsubmit: run }, h("div", { class: "filters" }, method.node, url.node, agent.node), h("div", { class: "form-actions" }, h("button", { type: "submit", class: draft ? "secondary" : "" }, "Test request")), out);
 }
 
 function attachDialog(ctx: Ctx, policy: Policy) {
