@@ -2,10 +2,30 @@
 import { get, qs } from "../api.js";
 import { h } from "../dom.js";
 import { schemaForm } from "../forms.js";
-import { registerCard, registerPage } from "../registry.js";
-import { badge, code, emptyState, errorBox, pageHeader, parsePage, table, when } from "../ui.js";
+import { type Ctx, registerCard, registerPage } from "../registry.js";
+import { badge, code, emptyState, errorBox, pageHeader, parseOne, parsePage, table, when } from "../ui.js";
 
 const FILTER_KEYS = ["actorType", "actorId", "action", "resourceType", "resourceId", "result", "from", "to", "limit"] as const;
+
+/** Export links (the current filters, no page size) and the hash-chain check. */
+function tools(ctx: Ctx, filters: Record<string, string>) {
+  const { limit: _limit, ...rest } = filters;
+  const link = (format: string, label: string) => h("a", { class: "button secondary", href: `/api/v1${ctx.orgPath("/audit/export")}${qs({ ...rest, format })}`, download: "" }, label);
+  const out = h("div", { "aria-live": "polite" });
+  const verify = async () => {
+    out.replaceChildren(h("p", { class: "hint" }, "Checking the chain…"));
+    try {
+      const v = parseOne("AuditVerifySchema", await get(ctx.orgPath("/audit/verify")));
+      const broken = v.firstBroken;
+      out.replaceChildren(h("div", { class: "decision", role: "status" },
+        h("p", {}, badge(v.ok ? "chain intact" : "chain broken", v.ok ? "ok" : "bad"), ` ${v.checked} events checked, seq ${v.checkpoint.seq} to ${v.head.seq}${v.pending ? `, ${v.pending} not yet stored` : ""}.`),
+        broken ? h("p", {}, `First broken link: event seq ${broken.seq}${broken.id ? ` (${broken.id})` : ""}: ${broken.problem.replace("_", " ")}.`) : null));
+    } catch (error) {
+      out.replaceChildren(errorBox(error));
+    }
+  };
+  return h("div", { class: "audit-tools" }, h("p", { class: "row" }, link("ndjson", "Export NDJSON"), " ", link("csv", "Export CSV"), " ", h("button", { type: "button", class: "secondary", onclick: verify }, "Verify the chain")), out);
+}
 
 registerPage({
   id: "audit",
@@ -41,6 +61,7 @@ registerPage({
       { class: "page" },
       pageHeader("Audit", "Every admin change and every agent decision, oldest first. Details never contain secrets."),
       h("details", { class: "create", open: true }, h("summary", {}, "Filters"), form),
+      tools(ctx, filters),
     );
     try {
       const page = parsePage("AuditEventSchema", await get(`${ctx.orgPath("/audit")}${qs({ ...filters, cursor })}`));

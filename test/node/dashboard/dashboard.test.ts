@@ -1,11 +1,15 @@
 // End-to-end: the dashboard in headless Chromium against a real `wrangler dev`. An admin signs
 // in, creates a team, a project and an agent (token shown once and copied), rotates and revokes
-// the token, changes autonomy, adds a subagent and filters the audit; a plain member then sees
-// no admin actions and the server refuses them anyway. Screenshots go to test/artifacts/.
+// the token, changes autonomy, adds a subagent, writes a policy with egress rules and tests a
+// request, sets a spend limit, approves a held egress call, filters, exports and verifies the
+// audit; a plain member then sees no admin actions and the server refuses them anyway.
+// Screenshots go to test/artifacts/.
 import { mkdirSync } from "node:fs";
+import { type Server, createServer } from "node:http";
 import path from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { type FakeLlm, startFakeLlm } from "../../support/fake-llm.js";
 import { type Browser, type Edge, api, launchBrowser, startEdge } from "./edge.js";
 
 const ARTIFACTS = path.resolve(import.meta.dirname, "../../artifacts/dashboard");
@@ -17,6 +21,14 @@ let browser: Browser;
 let page: Page;
 let orgId = "";
 const problems: string[] = [];
+/** A local upstream the policy allows; it counts the requests it gets, by method and path. */
+let target: Server;
+let targetUrl = "";
+const hits = new Map<string, number>();
+/** Token of the autonomy-1 subagent (its non-GET egress waits for approval). */
+let carefulToken = "";
+/** The model provider the org's "OpenAI" provider points at (nothing leaves the machine). */
+let llm: FakeLlm;
 
 const shot = (name: string) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
 const nav = (name: string) => page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name, exact: true });
@@ -60,7 +72,17 @@ async function takeToken(title: RegExp): Promise<string> {
 describe("dashboard in a real browser", { timeout: 120_000 }, () => {
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    edge = await startEdge();
+    target = createServer((req, res) => {
+      const key = `${req.method} ${req.url}`;
+      hits.set(key, (hits.get(key) ?? 0) + 1);
+      req.resume();
+      req.on("end", () => res.writeHead(200, { "content-type": "application/json" }).end('{"ok":true}'));
+    });
+    await new Promise<void>((resolve) => target.listen(0, "127.0.0.1", resolve));
+    const address = target.address();
+    targetUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+    llm = await startFakeLlm({ host: "127.0.0.1" });
+    edge = await startEdge({ allowPrivateUpstreams: true });
     const boot = await api(edge, "POST", "/api/v1/bootstrap", edge.bootstrapToken, { orgName: "E2E Org", ...admin });
     expect(boot.status).toBe(201);
     const body = boot.json as { orgId: string };
@@ -84,6 +106,8 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
   afterAll(async () => {
     await browser?.close();
     await edge?.stop();
+    await new Promise((resolve) => (target ? target.close(resolve) : resolve(undefined)));
+    await llm?.close();
   }, 30_000);
 
   it("serves the shell with a strict CSP, refuses a wrong password with the API's message, then signs in", async () => {
@@ -206,6 +230,7 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await dialog().getByRole("button", { name: "Create subagent" }).click();
     const sub = await takeToken(/Token for scout-helper/);
     expect(await agentMe(sub)).toBe(200);
+    carefulToken = sub;
     await row("scout-helper").waitFor();
     await shot("agents-after");
   });
@@ -265,7 +290,7 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await page.getByText("New provider").click();
     await page.getByLabel("Name").fill("OpenAI");
     await page.getByLabel("Kind").selectOption("openai");
-    await page.getByLabel("Base url").fill("https://api.openai.com/v1");
+    await page.getByLabel("Base url").fill(`${llm.url}/v1`);
     const credential = page.getByLabel("Credential");
     await expect.poll(() => credential.locator("option", { hasText: "openai-key" }).count()).toBe(1);
     await credential.selectOption({ label: "openai-key" });
@@ -295,6 +320,227 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await row("rack-1").getByRole("button", { name: "Revoke" }).click();
     await dialog().getByRole("button", { name: "Revoke" }).click();
     await expect.poll(() => row("rack-1").locator("td[data-label=Status]").textContent()).toBe("revoked");
+  });
+
+  it("writes a policy with an allow and a deny rule, tests a draft request, attaches it and explains an agent's request", async () => {
+    const port = new URL(targetUrl).port;
+    await open("Policies");
+    await page.getByText("No policies yet.").waitFor();
+    await shot("policies-empty");
+    await page.getByRole("button", { name: "New policy" }).click();
+    await dialog().getByLabel("Name", { exact: true }).fill("local-target");
+    await dialog().getByRole("button", { name: "Add rule" }).click();
+    const allow = dialog().locator("fieldset.rule").nth(0);
+    await allow.getByLabel("Host").fill("127.0.0.1");
+    await allow.getByLabel("Methods").fill("GET, post");
+    await allow.getByLabel("Ports").fill(port);
+    await dialog().getByRole("button", { name: "Add rule" }).click();
+    const deny = dialog().locator("fieldset.rule").nth(1);
+    await deny.getByLabel("Host").fill("127.0.0.1");
+    await deny.getByLabel("Paths").fill("/forbidden/**");
+    await deny.getByLabel("Deny").check();
+    await dialog().getByLabel("email").selectOption("redact");
+    await dialog().getByLabel("Wait for a decision (seconds)").fill("300");
+
+    // The draft, before it is saved: a denied path, with the API's explanation.
+    await dialog().getByLabel("Method", { exact: true }).selectOption("POST");
+    await dialog().getByLabel("URL").fill(`${targetUrl}/forbidden/x`);
+    await dialog().getByRole("button", { name: "Test request" }).click();
+    await expect.poll(() => dialog().locator(".decision .badge").textContent()).toBe("denied");
+    expect(await dialog().locator(".decision .explanation").textContent()).toMatch(/deny/i);
+    await dialog().getByLabel("URL").fill(`${targetUrl}/write`);
+    await dialog().getByRole("button", { name: "Test request" }).click();
+    await expect.poll(() => dialog().locator(".decision .badge").textContent()).toBe("allowed");
+    await shot("policy-editor");
+    await dialog().getByRole("button", { name: "Create policy" }).click();
+    await dialog().waitFor({ state: "detached" });
+    await row("local-target").waitFor();
+    expect(await row("local-target").locator("td[data-label=Rules]").textContent()).toBe("1 allow, 1 deny");
+
+    await row("local-target").getByRole("button", { name: "Attach" }).click();
+    await dialog().getByText("Not attached.").waitFor();
+    await dialog().getByLabel("Scope").selectOption("org");
+    await dialog().getByRole("button", { name: "Attach", exact: true }).click();
+    await dialog().waitFor({ state: "detached" });
+    await expect.poll(() => row("local-target").locator("td[data-label='Attached to']").textContent()).toBe("org");
+
+    // The saved policy, as the agent's effective policy: why is this request denied?
+    const box = page.locator("form.test-box");
+    await expect.poll(() => box.getByLabel("Agent").locator("option", { hasText: "scout-helper" }).count()).toBe(1);
+    await box.getByLabel("Agent").selectOption({ label: "scout-helper" });
+    await box.getByLabel("Method", { exact: true }).selectOption("GET");
+    await box.getByLabel("URL").fill("https://elsewhere.example.com/data");
+    await box.getByRole("button", { name: "Test request" }).click();
+    await expect.poll(() => box.locator(".decision .badge").textContent()).toBe("denied");
+    expect((await box.locator(".decision .explanation").textContent())?.length).toBeGreaterThan(10);
+    await box.getByLabel("URL").fill(`${targetUrl}/read`);
+    await box.getByRole("button", { name: "Test request" }).click();
+    await expect.poll(() => box.locator(".decision .badge").textContent()).toBe("allowed");
+    await shot("policies");
+
+    // Editing saves a new version; the editor starts from the saved rules.
+    await row("local-target").getByRole("button", { name: "Edit" }).click();
+    expect(await dialog().locator("fieldset.rule").nth(1).getByLabel("Paths").inputValue()).toBe("/forbidden/**");
+    await dialog().getByLabel("Models").fill("e2e-model");
+    await dialog().getByRole("button", { name: "Save policy" }).click();
+    await dialog().waitFor({ state: "detached" });
+    await expect.poll(() => row("local-target").locator("td[data-label=Version]").textContent()).toBe("2");
+    const saved = await page.evaluate(async (org) => (await fetch(`/api/v1/orgs/${org}/policies`)).json(), orgId);
+    expect(saved.items[0]).toMatchObject({
+      egress: [{ host: "127.0.0.1", methods: ["GET", "POST"], ports: [Number(port)] }, { host: "127.0.0.1", paths: ["/forbidden/**"], deny: true }],
+      pii: { email: "redact" },
+      models: ["e2e-model"],
+      autonomyGate: { timeoutSeconds: 300 },
+    });
+
+    await row("local-target").getByRole("button", { name: "Versions" }).click();
+    await expect.poll(() => dialog().locator("td[data-label=Version]").allTextContents()).toEqual(["2", "1"]);
+    await dialog().getByRole("button", { name: "Close" }).click();
+  });
+
+  it("prices a model, sets a spend limit in dollars (sent as micro-dollars), and charts an agent's spend against it", async () => {
+    await open("Spend");
+    await page.getByText("No limits yet.").waitFor();
+    await page.getByText("No LLM calls in this range.").waitFor();
+    // A cent per token in and out, so one small call costs whole cents.
+    await page.getByText("New price override").click();
+    await page.getByLabel("Model").fill("e2e-model");
+    await page.getByLabel("Input (µ$ per 1M tokens)", { exact: true }).fill("10000000000");
+    await page.getByLabel("Output (µ$ per 1M tokens)").fill("10000000000");
+    await page.getByRole("button", { name: "Add price" }).click();
+    await row("e2e-model").waitFor();
+    expect(await row("e2e-model").locator("td[data-label=Input]").textContent()).toBe("$10,000.00");
+
+    await page.getByText("New limit").click();
+    await page.getByLabel("Scope").selectOption("org");
+    await page.getByLabel("Period").selectOption("day");
+    await page.getByLabel("Amount (US$)").fill("12.5");
+    await page.getByRole("button", { name: "Set limit" }).click();
+    await expect.poll(() => page.locator("td[data-label=Limit]").allTextContents()).toEqual(["$12.50"]);
+    await expect.poll(() => page.locator("td[data-label=Spent]").textContent()).toContain("$0.00 (0%)");
+    const stored = await page.evaluate(async (org) => (await fetch(`/api/v1/orgs/${org}/limits`)).json(), orgId);
+    expect(stored.items.map((l: { limitMicros: number; scope: string }) => [l.scope, l.limitMicros])).toEqual([["org", 12_500_000]]);
+
+    // One model call by the agent through the gateway (to the local fake provider).
+    const res = await fetch(`${edge.url}/llm/openai/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${carefulToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "e2e-model", max_tokens: 16, messages: [{ role: "user", content: "hello" }] }),
+      signal: AbortSignal.timeout(20_000),
+    });
+    const answer = await res.text();
+    expect(res.status, answer).toBe(200);
+    const usage = await page.evaluate(async (org) => (await fetch(`/api/v1/orgs/${org}/usage`)).json(), orgId);
+    expect(usage.total.calls).toBe(1);
+    const cost = `$${(usage.total.costMicros / 1_000_000).toFixed(2)}`;
+    expect(cost).not.toBe("$0.00");
+
+    await page.reload();
+    await page.locator("svg.chart").waitFor();
+    expect(await page.getByText(`${cost} in 1 call `).count()).toBe(1);
+    // One day with spend: one bar taller than nothing.
+    const heights = await page.locator("svg.chart rect.bar").evaluateAll((els) => els.map((e) => Number(e.getAttribute("height"))));
+    expect(heights.filter((v) => v > 0)).toHaveLength(1);
+    await expect.poll(() => page.locator("figure.bars", { hasText: "By agent" }).locator(".bar-label").allTextContents()).toEqual(["scout-helper"]);
+    expect(await page.locator("figure.bars", { hasText: "By model" }).locator(".bar-label").allTextContents()).toEqual(["e2e-model"]);
+    expect(await page.locator("td[data-label=Spent]").textContent()).toContain(cost);
+    await shot("spend");
+
+    await nav("Overview").click();
+    await expect.poll(() => page.locator(".card", { hasText: "Spend today" }).locator(".card-value").textContent()).toBe(cost);
+    await expect.poll(() => page.locator(".card", { hasText: "Spend this month" }).locator(".card-value").textContent()).toBe(cost);
+  });
+
+  it("approves an egress call held for an autonomy-1 agent, and the call then goes through", async () => {
+    expect(carefulToken).toMatch(/^pal_agent_/);
+    // The agent's POST waits for a human; it runs in the background until approved.
+    const held = fetch(`${edge.url}/egress/${targetUrl}/write`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${carefulToken}`, "content-type": "application/json" },
+      body: JSON.stringify({ note: "from the e2e" }),
+      signal: AbortSignal.timeout(60_000),
+    });
+    await open("Approvals");
+    await expect.poll(async () => {
+      await page.reload();
+      await page.locator("main#main:not([aria-busy])").waitFor();
+      return page.locator("td[data-label=Call]", { hasText: "/write" }).count();
+    }, { timeout: 20_000 }).toBe(1);
+    expect(hits.get("POST /write") ?? 0).toBe(0);
+    await shot("approvals-waiting");
+    await nav("Overview").click();
+    await expect.poll(() => page.locator(".card", { hasText: "Approvals waiting" }).locator(".card-value").textContent()).toBe("1");
+    await open("Approvals");
+    await page.getByRole("button", { name: "Approve", exact: true }).click();
+    await dialog().getByLabel("Reason").fill("looks fine");
+    await dialog().getByRole("button", { name: "Approve", exact: true }).click();
+    await dialog().waitFor({ state: "detached" });
+    const res = await held;
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true });
+    expect(hits.get("POST /write")).toBe(1);
+    await page.getByText("Nothing is waiting.").waitFor();
+    await expect.poll(() => page.locator("td[data-label=Status]").allTextContents()).toEqual(["approved"]);
+    expect(await page.locator("td[data-label=Reason]").textContent()).toBe("looks fine");
+    await shot("approvals");
+  });
+
+  it("exports the filtered audit and verifies its hash chain", async () => {
+    await open("Audit");
+    await page.getByLabel("Action").fill("policy.create");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect.poll(() => page.locator("td[data-label=Action]").allTextContents()).toEqual(["policy.create"]);
+    const href = await page.getByRole("link", { name: "Export CSV" }).getAttribute("href");
+    expect(href).toContain("action=policy.create");
+    expect(href).toContain("format=csv");
+    const csv = await page.evaluate(async (u) => (await fetch(u)).text(), String(href));
+    const lines = csv.trim().split("\n");
+    expect(lines).toHaveLength(2);
+    expect(lines[1]).toContain("policy.create");
+    await page.getByRole("button", { name: "Verify the chain" }).click();
+    await expect.poll(() => page.locator(".audit-tools .badge").textContent()).toBe("chain intact");
+    await shot("audit-verified");
+  });
+
+  it("writes the org's Agent Guide, adds an HTTP tool granted to an agent, and shows the MCP servers and sandboxes pages", async () => {
+    await open("Agent Guides");
+    await page.getByText("No agent guides yet.").waitFor();
+    await page.getByText("New guide").click();
+    await page.getByLabel("Content").fill("Ask before deleting anything.");
+    await page.getByRole("button", { name: "Create guide" }).click();
+    await row("the whole org").waitFor();
+    await row("the whole org").getByRole("button", { name: "Edit" }).click();
+    await dialog().getByLabel("Content").fill("Ask before deleting or sending anything.");
+    await dialog().getByRole("button", { name: "Save" }).click();
+    await dialog().waitFor({ state: "detached" });
+    await expect.poll(() => row("the whole org").locator("td[data-label=Version]").textContent()).toBe("2");
+    await shot("guides");
+    await open("Tools");
+    await page.getByText("No tools yet.").waitFor();
+    await page.locator("summary", { hasText: "New HTTP tool" }).click();
+    await page.getByLabel("Name").fill("lookup");
+    await page.getByLabel("Input schema").fill('{"type":"object","properties":{"q":{"type":"string"}},"required":["q"]}');
+    await page.getByLabel("Method").fill("GET");
+    await page.getByLabel("Url").fill(`${targetUrl}/lookup/{q}`);
+    await page.getByRole("button", { name: "New HTTP tool" }).click();
+    await row("lookup").waitFor();
+    expect(await row("lookup").locator("td[data-label=Mutating]").textContent()).toBe("no");
+    await row("lookup").getByRole("button", { name: "Grants" }).click();
+    await dialog().getByText("Not granted.").waitFor();
+    await dialog().getByLabel("Grant to").selectOption("agent");
+    await expect.poll(() => dialog().getByLabel("Which").locator("option", { hasText: "scout-helper" }).count()).toBe(1);
+    await dialog().getByLabel("Which").selectOption({ label: "scout-helper" });
+    await dialog().getByRole("button", { name: "Grant", exact: true }).click();
+    await dialog().getByRole("cell", { name: "agent", exact: true }).waitFor();
+    await expect.poll(() => dialog().locator("td[data-label=To]").textContent()).toBe("scout-helper");
+    await dialog().getByRole("button", { name: "Close" }).click();
+    await dialog().waitFor({ state: "detached" });
+    await shot("tools");
+    for (const [section, empty] of [["MCP servers", "No MCP servers yet."], ["Sandboxes", "No sandboxes yet."]] as const) {
+      await open(section);
+      await page.getByText(empty).waitFor();
+      await shot(section.toLowerCase().replace(/\W+/g, "-"));
+    }
   });
 
   it("creates an API key shown once, then a second org, and switches between orgs", async () => {
@@ -335,6 +581,14 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
       await row("scout").waitFor();
       expect(await page.locator("thead").isVisible()).toBe(false);
       await shot("agents-narrow");
+      for (const section of ["Policies", "Spend", "Approvals"]) {
+        // The menu stays open when its link led to the page already shown.
+        if ((await menu.getAttribute("aria-expanded")) !== "true") await menu.click();
+        await open(section);
+        // Nothing wider than the screen: no sideways scrolling.
+        expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
+        await shot(`${section.toLowerCase()}-narrow`);
+      }
     } finally {
       await page.setViewportSize({ width: 1280, height: 800 });
     }
@@ -344,7 +598,7 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await page.getByRole("button", { name: "Sign out" }).click();
     await page.getByText("You are signed out.").waitFor();
     await signIn(member);
-    for (const section of ["Audit", "Credentials", "Providers"]) expect(await nav(section).count(), section).toBe(0);
+    for (const section of ["Audit", "Credentials", "Providers", "Spend", "MCP servers"]) expect(await nav(section).count(), section).toBe(0);
 
     for (const [section, item] of [["Teams", "research"], ["Projects", "moonshot"], ["Agents", "scout"], ["Members", admin.email]] as const) {
       await open(section);
@@ -355,6 +609,14 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
       }
     }
     await shot("member-agents");
+
+    await open("Policies");
+    await row("local-target").waitFor();
+    for (const name of ["New policy", "Edit", "Attach", "Delete", "Save lists"]) expect(await page.getByRole("button", { name, exact: true }).count(), `Policies: ${name}`).toBe(0);
+    await open("Approvals");
+    // A plain member (no team admin role) decides nothing: the API says so, and no buttons show.
+    await expect.poll(() => page.getByRole("alert").textContent()).toMatch(/requires the admin role/);
+    expect(await page.getByRole("button", { name: "Approve" }).count()).toBe(0);
 
     // The member can see who is in their team, but gets no add or remove controls.
     await open("Teams");

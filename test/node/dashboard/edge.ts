@@ -32,13 +32,14 @@ export interface Edge {
   output: () => string;
 }
 
-export async function startEdge(): Promise<Edge> {
+/** allowPrivateUpstreams lets egress reach a local 127.0.0.1 target (the approvals flow needs one). */
+export async function startEdge(options: { allowPrivateUpstreams?: boolean } = {}): Promise<Edge> {
   const state = mkdtempSync(path.join(tmpdir(), "pal-dash-state-"));
   const vars: Record<string, string> = {
     BOOTSTRAP_TOKEN: `boot_${randomBytes(24).toString("base64url")}`,
     SESSION_SIGNING_KEY: randomBytes(32).toString("base64"),
     VAULT_KEYS: `v1:${randomBytes(32).toString("base64")}`,
-    ALLOW_PRIVATE_UPSTREAMS: "false",
+    ALLOW_PRIVATE_UPSTREAMS: options.allowPrivateUpstreams ? "true" : "false",
     SESSION_TTL_SECONDS: "3600",
   };
   // wrangler checks required secrets in the process env; --var below wins over any .dev.vars.
