@@ -36,7 +36,7 @@ async function startPortkey(): Promise<{ url: string; stop(): void }> {
   throw new Error("Portkey did not start");
 }
 
-const prompt = (withPii: boolean) => ({
+const prompt = (withPii: boolean, fresh = false) => ({
   model: "gpt-4o-mini",
   max_tokens: 64,
   messages: [
@@ -44,7 +44,7 @@ const prompt = (withPii: boolean) => ({
     {
       role: "user",
       content: withPii
-        ? "Summarise the ticket from jane.doe@example.com (card 4111 1111 1111 1111, phone +1 415 555 0100) about the failed deploy of service api-gateway in us-east-1."
+        ? (fresh ? "Ticket [<id>]: s" : "S") + "ummarise the ticket from jane.doe@example.com (card 4111 1111 1111 1111, phone +1 415 555 0100) about the failed deploy of service api-gateway in us-east-1."
         : "Summarise the ticket about the failed deploy of service api-gateway in us-east-1 and list the next steps.",
     },
   ],
@@ -56,17 +56,20 @@ interface Variant {
   headers: Record<string, string>;
   stream: boolean;
   pii: boolean;
+  /** A new prompt text on every call ("[<id>]" replaced), so no per-text cache can help. */
+  fresh?: boolean;
 }
 
 async function measure(v: Variant, iterations: number, durationSec: number) {
-  const body = JSON.stringify({ ...prompt(v.pii), ...(v.stream ? { stream: true, stream_options: { include_usage: true } } : {}) });
+  const body = JSON.stringify({ ...prompt(v.pii, v.fresh), ...(v.stream ? { stream: true, stream_options: { include_usage: true } } : {}) });
   const headers = { "content-type": "application/json", ...v.headers };
+  let n = 0;
   const latency = await sequential(async () => {
-    const r = await fetch(v.url, { method: "POST", headers, body });
+    const r = await fetch(v.url, { method: "POST", headers, body: v.fresh ? body.replace("[<id>]", `seq-${Date.now()}-${n++}`) : body });
     if (r.status !== 200) throw new Error(`${v.name} answered ${r.status}: ${await r.text()}`);
     await r.arrayBuffer();
   }, { iterations, warmup: Math.min(100, iterations / 5) });
-  const throughput = await load({ url: v.url, method: "POST", headers, body, connections: 16, durationSec });
+  const throughput = await load({ url: v.url, method: "POST", headers, body, connections: 16, durationSec, idReplacement: v.fresh ?? false });
   return { latency, throughput };
 }
 
@@ -102,6 +105,7 @@ export async function benchLlm(edge: Edge, options: { iterations: number; durati
       variants.push({ name: `portkey${stream ? " stream" : ""}`, url: portkeyUrl, headers: portkeyHeaders, stream, pii: true });
       variants.push({ name: `palisade pii off${stream ? " stream" : ""}`, url: palisade, headers: { authorization: `Bearer ${plain.token}` }, stream, pii: true });
       variants.push({ name: `palisade pii on${stream ? " stream" : ""}`, url: palisade, headers: { authorization: `Bearer ${masked.token}` }, stream, pii: true });
+      if (!stream) variants.push({ name: "palisade pii on new prompt", url: palisade, headers: { authorization: `Bearer ${masked.token}` }, stream, pii: true, fresh: true });
     }
     const results: Record<string, { latency: LatencySummary; throughput: Throughput; addedP50Ms?: number } | { error: string }> = {};
     for (const v of variants) {
@@ -119,7 +123,7 @@ export async function benchLlm(edge: Edge, options: { iterations: number; durati
     for (const stream of ["", " stream"]) {
       const d = results[`direct${stream}`];
       const base = d && "latency" in d ? d.latency.p50 : 0;
-      for (const name of [`portkey${stream}`, `palisade pii off${stream}`, `palisade pii on${stream}`]) {
+      for (const name of [`portkey${stream}`, `palisade pii off${stream}`, `palisade pii on${stream}`, ...(stream ? [] : ["palisade pii on new prompt"])]) {
         const r = results[name];
         const direct = results[`direct${stream}`];
         if (r && "latency" in r && direct && "latency" in direct) r.addedP50Ms = Math.round((r.latency.p50 - base) * 1000) / 1000;
