@@ -93,7 +93,7 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
       env,
       input.agent,
       input.model,
-      { inputTokens: estimatePromptTokens(body), maxOutputTokens: estimateMaxOutputTokens(input.kind, body) },
+      { inputTokens: estimatePromptTokens(upstreamBody), maxOutputTokens: estimateMaxOutputTokens(input.kind, body) },
       input.idempotencyKey ?? crypto.randomUUID(),
     );
   } catch (error) {
