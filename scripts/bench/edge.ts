@@ -2,7 +2,7 @@
 // deploys, on workerd through Miniflare's API (no `wrangler dev` proxy in the path), with
 // bindings from wrangler.toml, fresh local storage and the D1 migrations applied.
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { Miniflare, convertV4MiniflareOptions } from "miniflare";
@@ -16,8 +16,27 @@ export interface Edge {
   close(): Promise<void>;
 }
 
+export interface BenchOrg {
+  orgId: string;
+  apiKey: string;
+}
+
+const orgs = new WeakMap<Edge, Promise<BenchOrg>>();
+
+/** The edge's one bootstrapped org (bootstrap works once per fresh storage), shared by the benchmarks. */
+export function benchOrg(edge: Edge): Promise<BenchOrg> {
+  let org = orgs.get(edge);
+  if (!org) {
+    org = api<{ orgId: string; apiKey: string }>(edge, "POST", "/api/v1/bootstrap", edge.bootstrapToken, { orgName: "Bench", email: `bench-${Date.now()}@example.test`, password: "bench-password-123" }).then((b) => ({ orgId: b.orgId, apiKey: b.apiKey }));
+    orgs.set(edge, org);
+  }
+  return org;
+}
+
 export async function startEdge(vars: Record<string, string> = {}): Promise<Edge> {
   const out = mkdtempSync(path.join(tmpdir(), "palisade-bench-"));
+  // wrangler.toml serves the dashboard as static assets, so the bundle needs it built.
+  if (!existsSync(path.join(root, "dist/dashboard"))) execFileSync(process.execPath, [path.join(root, "scripts/build-dashboard.mjs")], { cwd: root, stdio: "ignore" });
   execFileSync(process.execPath, [path.join(root, "scripts/wrangler.mjs"), "deploy", "--dry-run", "--outdir", path.join(out, "dist")], {
     cwd: root,
     stdio: "ignore",

@@ -1,21 +1,20 @@
 // Egress gateway overhead: the same local target fetched directly and through /egress/, in one run.
 import { startTargetServer } from "../../test/support/target-server.js";
-import { api, type Edge } from "./edge.js";
+import { api, benchOrg, type Edge } from "./edge.js";
 import { load, sequential } from "./stats.js";
 
 export async function benchEgress(edge: Edge, options: { iterations: number; durationSec: number }) {
   const target = await startTargetServer();
   try {
-    const boot = await api(edge, "POST", "/api/v1/bootstrap", edge.bootstrapToken, { orgName: "Bench", email: `bench-${Date.now()}@example.test`, password: "bench-password-123" }).catch(() => null);
-    if (!boot) throw new Error("bench needs a fresh edge");
-    const org = boot.orgId as string;
+    const boot = await benchOrg(edge);
+    const org = boot.orgId;
     await api(edge, "POST", `/api/v1/orgs/${org}/credentials`, boot.apiKey, { name: "tok", secret: "bench-secret-token-value", inject: { type: "bearer" } });
     const policy = await api(edge, "POST", `/api/v1/orgs/${org}/policies`, boot.apiKey, {
       name: "bench",
       egress: [{ host: "127.0.0.1", ports: [target.port], methods: ["GET"], paths: ["/repos/**"], credential: "tok" }],
     });
-    await api(edge, "POST", `/api/v1/orgs/${org}/policies/${policy.id}/attach`, boot.apiKey, { scope: "org" });
     const agent = await api(edge, "POST", `/api/v1/orgs/${org}/agents`, boot.apiKey, { name: "bench-agent" });
+    await api(edge, "POST", `/api/v1/orgs/${org}/policies/${policy.id}/attach`, boot.apiKey, { scope: "agent", id: agent.id });
     const direct = `${target.url}/repos/acme/widgets`;
     const viaEdge = `${edge.url}/egress/${direct}`;
     const auth = { authorization: `Bearer ${agent.token}` };

@@ -4,7 +4,7 @@ import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import path from "node:path";
 import { startFakeLlm } from "../../test/support/fake-llm.js";
-import { api, type Edge } from "./edge.js";
+import { api, benchOrg, type Edge } from "./edge.js";
 import { load, sequential, type LatencySummary, type Throughput } from "./stats.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -36,7 +36,7 @@ async function startPortkey(): Promise<{ url: string; stop(): void }> {
   throw new Error("Portkey did not start");
 }
 
-const prompt = (withPii: boolean) => ({
+const prompt = (withPii: boolean, fresh = false) => ({
   model: "gpt-4o-mini",
   max_tokens: 64,
   messages: [
@@ -44,7 +44,7 @@ const prompt = (withPii: boolean) => ({
     {
       role: "user",
       content: withPii
-        ? "Summarise the ticket from jane.doe@example.com (card 4111 1111 1111 1111, phone +1 415 555 0100) about the failed deploy of service api-gateway in us-east-1."
+        ? (fresh ? "Ticket [<id>]: s" : "S") + "ummarise the ticket from jane.doe@example.com (card 4111 1111 1111 1111, phone +1 415 555 0100) about the failed deploy of service api-gateway in us-east-1."
         : "Summarise the ticket about the failed deploy of service api-gateway in us-east-1 and list the next steps.",
     },
   ],
@@ -56,17 +56,20 @@ interface Variant {
   headers: Record<string, string>;
   stream: boolean;
   pii: boolean;
+  /** A new prompt text on every call ("[<id>]" replaced), so no per-text cache can help. */
+  fresh?: boolean;
 }
 
 async function measure(v: Variant, iterations: number, durationSec: number) {
-  const body = JSON.stringify({ ...prompt(v.pii), ...(v.stream ? { stream: true, stream_options: { include_usage: true } } : {}) });
+  const body = JSON.stringify({ ...prompt(v.pii, v.fresh), ...(v.stream ? { stream: true, stream_options: { include_usage: true } } : {}) });
   const headers = { "content-type": "application/json", ...v.headers };
+  let n = 0;
   const latency = await sequential(async () => {
-    const r = await fetch(v.url, { method: "POST", headers, body });
+    const r = await fetch(v.url, { method: "POST", headers, body: v.fresh ? body.replace("[<id>]", `seq-${Date.now()}-${n++}`) : body });
     if (r.status !== 200) throw new Error(`${v.name} answered ${r.status}: ${await r.text()}`);
     await r.arrayBuffer();
   }, { iterations, warmup: Math.min(100, iterations / 5) });
-  const throughput = await load({ url: v.url, method: "POST", headers, body, connections: 16, durationSec });
+  const throughput = await load({ url: v.url, method: "POST", headers, body, connections: 16, durationSec, idReplacement: v.fresh ?? false });
   return { latency, throughput };
 }
 
@@ -74,12 +77,13 @@ export async function benchLlm(edge: Edge, options: { iterations: number; durati
   const fake = await startFakeLlm({ apiKey: FAKE_KEY });
   const portkey = await startPortkey();
   try {
-    const boot = await api(edge, "POST", "/api/v1/bootstrap", edge.bootstrapToken, { orgName: "LLM bench", email: `llm-${Date.now()}@example.test`, password: "bench-password-123" });
-    const org = boot.orgId as string;
-    const key = boot.apiKey as string;
+    const { orgId: org, apiKey: key } = await benchOrg(edge);
     await api(edge, "POST", `/api/v1/orgs/${org}/credentials`, key, { name: "fake-llm", secret: FAKE_KEY, inject: { type: "bearer" } });
     await api(edge, "POST", `/api/v1/orgs/${org}/providers`, key, { name: "fake", kind: "openai", baseUrl: `${fake.url}/v1`, credential: "fake-llm" });
-    await api(edge, "POST", `/api/v1/orgs/${org}/limits`, key, { scope: "org", period: "month", limitMicros: 1_000_000_000_000 }).catch(() => undefined);
+    // Spend enforcement on: every call reserves against this org limit and settles after; the
+    // "*" fallback price covers any model the fake provider echoes.
+    await api(edge, "POST", `/api/v1/orgs/${org}/prices`, key, { model: "*", inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000 });
+    await api(edge, "POST", `/api/v1/orgs/${org}/limits`, key, { scope: "org", period: "month", limitMicros: 1_000_000_000_000 });
     const team = await api(edge, "POST", `/api/v1/orgs/${org}/teams`, key, { name: "bench" });
     const masked = await api(edge, "POST", `/api/v1/orgs/${org}/agents`, key, { name: "pii-on", teamId: team.id });
     const plain = await api(edge, "POST", `/api/v1/orgs/${org}/agents`, key, { name: "pii-off" });
@@ -101,18 +105,28 @@ export async function benchLlm(edge: Edge, options: { iterations: number; durati
       variants.push({ name: `portkey${stream ? " stream" : ""}`, url: portkeyUrl, headers: portkeyHeaders, stream, pii: true });
       variants.push({ name: `palisade pii off${stream ? " stream" : ""}`, url: palisade, headers: { authorization: `Bearer ${plain.token}` }, stream, pii: true });
       variants.push({ name: `palisade pii on${stream ? " stream" : ""}`, url: palisade, headers: { authorization: `Bearer ${masked.token}` }, stream, pii: true });
+      if (!stream) variants.push({ name: "palisade pii on new prompt", url: palisade, headers: { authorization: `Bearer ${masked.token}` }, stream, pii: true, fresh: true });
     }
-    const results: Record<string, { latency: LatencySummary; throughput: Throughput; addedP50Ms?: number }> = {};
+    const results: Record<string, { latency: LatencySummary; throughput: Throughput; addedP50Ms?: number } | { error: string }> = {};
     for (const v of variants) {
       console.log(`  llm: ${v.name}`);
       fake.requests.splice(0, fake.requests.length);
-      results[v.name] = await measure(v, options.iterations, options.durationSec);
+      try {
+        results[v.name] = await measure(v, options.iterations, options.durationSec);
+      } catch (error) {
+        // Portkey 1.15.2 on Node fails every streamed chat completion ("TypeError: immutable" in
+        // its updateHeaders, Portkey-AI/gateway#1389/#1550); the run records it and goes on.
+        if (!v.name.startsWith("portkey")) throw error;
+        results[v.name] = { error: error instanceof Error ? error.message : String(error) };
+      }
     }
     for (const stream of ["", " stream"]) {
-      const base = results[`direct${stream}`]?.latency.p50 ?? 0;
-      for (const name of [`portkey${stream}`, `palisade pii off${stream}`, `palisade pii on${stream}`]) {
+      const d = results[`direct${stream}`];
+      const base = d && "latency" in d ? d.latency.p50 : 0;
+      for (const name of [`portkey${stream}`, `palisade pii off${stream}`, `palisade pii on${stream}`, ...(stream ? [] : ["palisade pii on new prompt"])]) {
         const r = results[name];
-        if (r) r.addedP50Ms = Math.round((r.latency.p50 - base) * 1000) / 1000;
+        const direct = results[`direct${stream}`];
+        if (r && "latency" in r && direct && "latency" in direct) r.addedP50Ms = Math.round((r.latency.p50 - base) * 1000) / 1000;
       }
     }
     return results;

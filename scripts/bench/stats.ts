@@ -36,8 +36,13 @@ export interface Throughput {
   errors: number;
 }
 
+let freshCounter = 0;
+function freshBody(body: string) {
+  return (request: { body?: string | Buffer }) => ({ ...request, body: body.replace("[<id>]", `ac-${Date.now()}-${freshCounter++}`) });
+}
+
 /** A bounded autocannon run against a loopback URL. */
-export async function load(opts: { url: string; method?: string; headers?: Record<string, string>; body?: string; connections?: number; durationSec?: number }): Promise<Throughput> {
+export async function load(opts: { url: string; method?: string; headers?: Record<string, string>; body?: string; connections?: number; durationSec?: number; idReplacement?: boolean }): Promise<Throughput> {
   if (!/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(opts.url)) throw new Error("load tests target loopback only");
   const result = await autocannon({
     url: opts.url,
@@ -46,6 +51,8 @@ export async function load(opts: { url: string; method?: string; headers?: Recor
     body: opts.body,
     connections: opts.connections ?? 16,
     duration: opts.durationSec ?? 5,
+    // "[<id>]" in the body becomes a fresh id per request (a prompt no cache has seen).
+    ...(opts.idReplacement && opts.body ? { requests: [{ setupRequest: freshBody(opts.body) }] } : {}),
   });
   return {
     requestsPerSec: Math.round(result.requests.average),

@@ -60,7 +60,7 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
   const withGuide = guide ? withSystemPrompt(input.endpoint, input.body, guide) : input.body;
 
   // PII: every string (values, keys, tool arguments) masked before anything leaves the edge.
-  const masker = createMasker(piiPolicyOf(input.policy), lists);
+  const masker = createMasker(piiPolicyOf(input.policy), lists, { entityCacheScope: input.agent.orgId });
   let body: JsonValue = withGuide as JsonValue;
   let piiFailure: string | null = null;
   try {
@@ -93,7 +93,7 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
       env,
       input.agent,
       input.model,
-      { inputTokens: estimatePromptTokens(body), maxOutputTokens: estimateMaxOutputTokens(input.kind, body) },
+      { inputTokens: estimatePromptTokens(upstreamBody), maxOutputTokens: estimateMaxOutputTokens(input.kind, body) },
       input.idempotencyKey ?? crypto.randomUUID(),
     );
   } catch (error) {

@@ -32,6 +32,11 @@ export interface DetectOptions {
   maxEntityChars?: number;
   /** Wall-clock budget per request in ms; default 2000. In workerd the clock only moves on I/O, so there the size limits are what bound the work. */
   timeBudgetMs?: number;
+  /**
+   * Reuse named-entity results for texts seen before under the same scope (the org): chats resend
+   * their whole history every turn, and the tagger is most of the masking cost. Unset = no reuse.
+   */
+  entityCacheScope?: string;
 }
 
 /** Tracks how much of the per-request budget is used; shared by all texts of one request. */
@@ -177,7 +182,11 @@ export class PiiDetector {
     if (c.has("phone")) detectPhones(text, raw, { regions: this.#phoneRegions });
     budget.checkTime();
     if (entities && this.#entityCategories.size > 0) {
-      const used = detectEntities(text, raw, { categories: this.#entityCategories, maxChars: budget.entityCharsLeft });
+      const used = detectEntities(text, raw, {
+        categories: this.#entityCategories,
+        maxChars: budget.entityCharsLeft,
+        ...(this.options.entityCacheScope !== undefined ? { cacheScope: this.options.entityCacheScope } : {}),
+      });
       budget.takeEntityChars(used);
       budget.checkTime();
     }

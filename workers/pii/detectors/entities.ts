@@ -1,5 +1,6 @@
 // Named entities (person, organization, location) with compromise, run only on prose-like
 // pieces that contain a capitalised word, within a character budget.
+import { createHash } from "node:crypto";
 import nlp from "compromise/two";
 import { z } from "zod";
 import type { PiiCategory, RawFinding } from "../types.js";
@@ -66,11 +67,51 @@ export interface EntityOptions {
   categories: ReadonlySet<PiiCategory>;
   /** Most characters handed to the NLP library per call; beyond it EntityBudgetExceeded. */
   maxChars: number;
+  /** Reuse results for a text seen before under this scope (see DetectOptions.entityCacheScope). */
+  cacheScope?: string;
+}
+
+/**
+ * Results per (scope, categories, text), keyed by SHA-256 and holding offsets only: no text or
+ * value is kept past the request, and one org cannot learn from timing what another one sent.
+ * The tagger is deterministic, so a hit is exactly what a new run would find.
+ */
+interface CachedEntities {
+  used: number;
+  spans: Array<{ category: PiiCategory; start: number; end: number }>;
+}
+const entityCache = new Map<string, CachedEntities>();
+const ENTITY_CACHE_MAX = 4_000;
+
+function cacheKey(scope: string, categories: ReadonlySet<PiiCategory>, text: string): string {
+  return createHash("sha256").update(`${scope}\0${[...categories].sort().join(",")}\0${text}`).digest("base64");
 }
 
 /** Appends entity findings; returns the characters handed to the NLP library. */
 export function detectEntities(text: string, out: RawFinding[], options: EntityOptions): number {
   if (options.categories.size === 0 || !CAPITALISED.test(text)) return 0;
+  if (options.cacheScope === undefined) return tagText(text, out, options);
+  const key = cacheKey(options.cacheScope, options.categories, text);
+  const hit = entityCache.get(key);
+  if (hit) {
+    if (hit.used > options.maxChars) throw new EntityBudgetExceeded();
+    for (const { category, start, end } of hit.spans) {
+      out.push({ category, start, end, detector: "ner", key: text.slice(start, end).toLowerCase() });
+    }
+    return hit.used;
+  }
+  const found: RawFinding[] = [];
+  const used = tagText(text, found, options);
+  out.push(...found);
+  if (entityCache.size >= ENTITY_CACHE_MAX) {
+    const oldest = entityCache.keys().next().value;
+    if (oldest !== undefined) entityCache.delete(oldest);
+  }
+  entityCache.set(key, { used, spans: found.map(({ category, start, end }) => ({ category, start, end })) });
+  return used;
+}
+
+function tagText(text: string, out: RawFinding[], options: EntityOptions): number {
   let used = 0;
   // Candidate pieces are batched into one tagger call per ~BATCH chars: the per-call cost of
   // the library dominates for short sentences. `at` maps batch offsets back to the text.

@@ -1,0 +1,78 @@
+// Renders bench/results.json as the markdown table in bench/summary.md (one row per figure, with its target).
+
+/** Reads a dotted path from the results tree; numbers only, anything else is "—". */
+function num(tree: unknown, dotted: string): number | undefined {
+  let node: unknown = tree;
+  for (const key of dotted.split(".")) {
+    if (node === null || typeof node !== "object") return undefined;
+    node = (node as Record<string, unknown>)[key];
+  }
+  return typeof node === "number" && Number.isFinite(node) ? node : undefined;
+}
+
+const fmt = (v: number | undefined, digits = 2) => (v === undefined ? "—" : v >= 100 ? Math.round(v).toLocaleString("en-US") : v.toFixed(digits));
+
+export function summaryMarkdown(r: Record<string, unknown>): string {
+  const out: string[] = [];
+  const load = num(r, "machine.loadAverage1mAtStart");
+  out.push(`# Palisade benchmarks (${String(r.mode)} run, ${String(r.startedAt)})`, "");
+  out.push(`Machine: ${num(r, "machine.cpus")} cores, ${String((r.machine as Record<string, unknown> | undefined)?.model ?? "?")}, Node ${String((r.machine as Record<string, unknown> | undefined)?.node ?? "?")}, load average ${fmt(load)} at start.`);
+  out.push(`Edge measured on: ${String(r.measuredOn)}.`, "");
+
+  if (r.llm) {
+    out.push("## LLM proxy (non-streaming and streaming chat completions, same fake provider)", "");
+    out.push("| variant | p50 ms | p95 ms | p99 ms | added p50 ms | req/s (16 conn) | non-2xx |", "|---|---|---|---|---|---|---|");
+    for (const stream of ["", " stream"]) {
+      for (const name of ["direct", "portkey", "palisade pii off", "palisade pii on", ...(stream ? [] : ["palisade pii on new prompt"])]) {
+        const k = `llm.${name}${stream}`;
+        const entry = (r.llm as Record<string, unknown>)[`${name}${stream}`];
+        if (entry && typeof entry === "object" && "error" in entry) {
+          out.push(`| ${name}${stream} | fails: ${String(entry.error).slice(0, 80).replace(/\|/g, "/")} | | | | | |`);
+          continue;
+        }
+        if (num(r, `${k}.latency.p50`) === undefined) continue;
+        out.push(`| ${name}${stream} | ${fmt(num(r, `${k}.latency.p50`))} | ${fmt(num(r, `${k}.latency.p95`))} | ${fmt(num(r, `${k}.latency.p99`))} | ${name === "direct" ? "(limit)" : fmt(num(r, `${k}.addedP50Ms`))} | ${fmt(num(r, `${k}.throughput.requestsPerSec`))} | ${fmt(num(r, `${k}.throughput.non2xx`), 0)} |`);
+      }
+    }
+    out.push("", "Target (issue 10): with PII and spend on, added p50 ≤ Portkey's and req/s ≥ Portkey's.", "");
+  }
+
+  const rows: [string, string, string][] = [];
+  if (r.egress) {
+    rows.push(["egress added p50 / p99 (ms)", `${fmt(num(r, "egress.addedP50Ms"))} / ${fmt(num(r, "egress.addedP99Ms"))}`, "p50 < 2 ms (issue 3)"]);
+    rows.push(["egress req/s, direct vs /egress (16 conn)", `${fmt(num(r, "egress.direct.load.requestsPerSec"))} vs ${fmt(num(r, "egress.palisade.load.requestsPerSec"))}`, "—"]);
+  }
+  if (r.pii) {
+    const q = (r.pii as Record<string, unknown>).quality;
+    if (q && typeof q === "object") {
+      for (const cat of Object.keys(q)) rows.push([`PII ${cat} precision / recall`, `${fmt(num(q, `${cat}.precision`), 3)} / ${fmt(num(q, `${cat}.recall`), 3)}`, ["person", "organization", "location"].includes(cat) ? "reported" : "P ≥ 0.95, R ≥ 0.99 (issue 4)"]);
+    }
+    rows.push(["PII pattern detectors MB/s (wall / CPU)", `${fmt(num(r, "pii.throughputMBps.patternDetectorsPrompt.wall"))} / ${fmt(num(r, "pii.throughputMBps.patternDetectorsPrompt.cpu"))}`, "≥ 20 MB/s (issue 4)"]);
+    rows.push(["PII mask 1 MB prompt: ms, heap MB", `${fmt(num(r, "pii.mask1MB.ms"))}, ${fmt(num(r, "pii.mask1MB.heapDeltaMB"))}`, "well inside 128 MB"]);
+  }
+  if (r.spend) {
+    rows.push(["spend reserve+settle pairs/s, one org (wall)", fmt(num(r, "spend.pairsPerSecond")), "≥ 1,000/s (issue 5)"]);
+    rows.push(["spend pairs per workerd CPU second", fmt(num(r, "spend.cpu.pairsPerCpuSecond")), "—"]);
+    rows.push(["spend pair latency p50 / p95 / p99 (ms, 32 in flight)", `${fmt(num(r, "spend.latency.p50Ms"))} / ${fmt(num(r, "spend.latency.p95Ms"))} / ${fmt(num(r, "spend.latency.p99Ms"))}`, "—"]);
+  }
+  if (r.audit) {
+    rows.push(["audit added p50 on an action: awaited / waitUntil (ms)", `${fmt(num(r, "audit.addedLatency.await.p50Ms"))} / ${fmt(num(r, "audit.addedLatency.waitUntil.p50Ms"))}`, "reported (issue 7)"]);
+    rows.push(["audit events/s end to end into D1 (1 org / 4 orgs)", `${fmt(num(r, "audit.throughput.0.endToEndPerSecond"))} / ${fmt(num(r, "audit.throughput.1.endToEndPerSecond"))}`, "reported (issue 7)"]);
+  }
+  if (r.tunnel) {
+    rows.push(["tunnel small req/s vs plain loopback", `${fmt(num(r, "tunnel.small.tunnelRps"))} vs ${fmt(num(r, "tunnel.small.plainRps"))}`, "≥ 5,000/s (issue 6)"]);
+    rows.push(["tunnel MB/s vs plain loopback", `${fmt(num(r, "tunnel.bulk.tunnelMBps"))} vs ${fmt(num(r, "tunnel.bulk.plainMBps"))}`, "≥ 100 MB/s (issue 6)"]);
+  }
+  if (r.sandbox) {
+    rows.push(["sandbox start p50 / p95 (ms) vs bare bwrap", `${fmt(num(r, "sandbox.driver.p50"))} / ${fmt(num(r, "sandbox.driver.p95"))} vs ${fmt(num(r, "sandbox.bareBwrap.p50"))} / ${fmt(num(r, "sandbox.bareBwrap.p95"))}`, "p50 < 50 ms (issue 6)"]);
+  }
+  if (rows.length) {
+    out.push("## Other benchmarks", "", "| figure | measured | target |", "|---|---|---|");
+    for (const [a, b, c] of rows) out.push(`| ${a} | ${b} | ${c} |`);
+    out.push("");
+  }
+  const failed = Object.entries(r).filter(([, v]) => v && typeof v === "object" && "error" in v).map(([k]) => k);
+  if (failed.length) out.push(`Failed: ${failed.join(", ")} (see bench/results.json).`, "");
+  out.push(`Whole run: ${fmt(num(r, "totalSeconds"), 0)} s.`, "");
+  return out.join("\n");
+}

@@ -1,0 +1,39 @@
+// The per-org entity cache: a repeated text gets exactly the findings of a fresh tagger run.
+import { describe, expect, it } from "vitest";
+import { PiiBudgetError, detectPii } from "../../../workers/pii/index.js";
+
+const texts = [
+  "Please forward the contract to Maria Gonzalez at Globex Corporation in Berlin before Friday.",
+  "Yesterday Tom Baker met the Acme team in Chicago; email tom.baker@example.com for the notes.",
+  "Summarise the ticket about the failed deploy of service api-gateway in us-east-1.",
+];
+
+describe("entity cache", () => {
+  it("returns the same findings as an uncached run, on first use and on reuse", () => {
+    for (const text of texts) {
+      const fresh = detectPii(text);
+      const first = detectPii(text, { entityCacheScope: "org_cache_a" });
+      const again = detectPii(text, { entityCacheScope: "org_cache_a" });
+      const otherOrg = detectPii(text, { entityCacheScope: "org_cache_b" });
+      expect(first).toEqual(fresh);
+      expect(again).toEqual(fresh);
+      expect(otherOrg).toEqual(fresh);
+    }
+    expect(detectPii(texts[0] ?? "").some((f) => f.detector === "ner")).toBe(true);
+  });
+
+  it("keeps the entity budget on a cached text", () => {
+    const text = texts[0] ?? "";
+    detectPii(text, { entityCacheScope: "org_cache_c" });
+    expect(() => detectPii(text, { entityCacheScope: "org_cache_c", maxEntityChars: 10 })).toThrow(PiiBudgetError);
+    expect(() => detectPii(text, { maxEntityChars: 10 })).toThrow(PiiBudgetError);
+  });
+
+  it("depends on the categories asked for", () => {
+    const text = texts[1] ?? "";
+    detectPii(text, { entityCacheScope: "org_cache_d" });
+    const onlyPlaces = detectPii(text, { entityCacheScope: "org_cache_d", categories: ["location"] });
+    expect(onlyPlaces).toEqual(detectPii(text, { categories: ["location"] }));
+    expect(onlyPlaces.every((f) => f.category === "location")).toBe(true);
+  });
+});
