@@ -134,7 +134,7 @@ export const EgressRuleSchema = z
     host: HostPatternSchema,
     methods: z.array(MethodSchema).min(1).max(16).optional(),
     paths: z.array(PathGlobSchema).min(1).max(64).optional(),
-    /** Allowed ports; absent means the scheme's default port only (80 or 443). */
+    /** Allowed ports; absent means any port of the host (the contract names hosts only). */
     ports: z.array(z.number().int().min(1).max(65535)).min(1).max(16).optional(),
     credential: CredentialRefSchema.optional(),
     route: RouteSchema.optional(),

@@ -72,7 +72,9 @@ function pathOk(rule: EffectiveRule, segments: string[], caseInsensitive: boolea
 }
 
 function portOk(rule: EffectiveRule, target: EgressTarget): boolean {
-  return rule.ports === null ? target.port === DEFAULT_PORTS[target.scheme] : rule.ports.includes(target.port);
+  // The contract's rules name hosts, not ports: without `ports` a rule allows the host on any
+  // port; with `ports` only those.
+  return rule.ports === null || rule.ports.includes(target.port);
 }
 
 /** Higher is more specific: exact host, longer host, more literal path segments, explicit methods, closer scope. */
@@ -161,7 +163,7 @@ export function decideEgress(effective: EffectivePolicy, request: EgressRequest)
                 ? (rule?.methods ?? []).join(", ")
                 : m.mismatch === "path"
                   ? (rule?.paths ?? []).join(", ")
-                  : (rule?.ports ?? [DEFAULT_PORTS[target.scheme]]).join(", ");
+                  : (rule?.ports ?? []).join(", ");
             return `${refName(m)} allows this host but not this ${m.mismatch} (allowed: ${allowed})`;
           })
           .join("; ");

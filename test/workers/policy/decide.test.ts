@@ -92,7 +92,7 @@ const cases: Case[] = [
   ["* needs a non-empty segment", "GET", "https://files.example.net/public//read", false, "invalid_request"],
   // ports and schemes
   ["default port implied", "GET", "http://a.example.com:80/", true, "pol_org#1"],
-  ["non-default port refused", "GET", "https://a.example.com:8443/", false, "no_matching_rule"],
+  ["any port when the rule lists none", "GET", "https://a.example.com:8443/", true, "pol_org#1"],
   ["listed port allowed", "GET", "https://dev.example.org:8443/", true, "pol_org#3"],
   ["unlisted port refused", "GET", "https://dev.example.org/", false, "no_matching_rule"],
   ["ftp refused", "GET", "ftp://a.example.com/", false, "invalid_request"],
