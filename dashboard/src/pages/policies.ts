@@ -37,7 +37,7 @@ function ruleRow(rule: Record<string, unknown>, credentials: string[], onRemove:
   const host = input("Host", str(rule.host), { placeholder: "api.example.com or *.example.com" });
   const methods = input("Methods", strs(rule.methods), { placeholder: "any; e.g. GET, POST" });
   const paths = input("Paths", strs(rule.paths), { placeholder: "any; e.g. /v1/**" });
-  const ports = input("Ports", strs(rule.ports), { placeholder: "default (80/443)", inputmode: "numeric" });
+  const ports = input("Ports", strs(rule.ports), { placeholder: "any port", inputmode: "numeric" });
   const credential = select("Credential", [["", "— none —"], ...credentials.map((c): [string, string] => [c, c])], str(rule.credential));
   if (rule.credential && !credentials.includes(str(rule.credential))) {
     credential.el.append(h("option", { value: str(rule.credential) }, str(rule.credential)));
