@@ -82,7 +82,7 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
       details: { categories: pii.blockedCategories },
     });
   }
-  const piiAudit = { counts: pii.counts, ...(piiFailure ? { failedOpen: piiFailure } : {}) };
+  const piiAudit = { ...piiFound(pii.counts), ...(piiFailure ? { failedOpen: piiFailure } : {}) };
   const restorers: RestorerFactory = masker.restores && Object.keys(pii.mapping).length > 0 ? () => createRestorer(pii.mapping) : identityRestorer;
   const upstreamBody = JSON.stringify(body);
 
@@ -153,4 +153,13 @@ export function withSystemPrompt(endpoint: LlmCallInput["endpoint"], body: Recor
   const system = body.system;
   if (Array.isArray(system)) return { ...body, system: [{ type: "text", text: guide }, ...system] };
   return { ...body, system: typeof system === "string" && system.length > 0 ? `${guide}\n\n${system}` : guide };
+}
+
+/**
+ * Categories found and their counts as two parallel lists: categories are values, not keys (a
+ * key named "email" or "secret" would be taken for a secret by the audit's cleaner).
+ */
+function piiFound(counts: Partial<Record<string, number>>) {
+  const entries = Object.entries(counts).filter((e): e is [string, number] => typeof e[1] === "number");
+  return { categories: entries.map(([c]) => c), counts: entries.map(([, n]) => n) };
 }

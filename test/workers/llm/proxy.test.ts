@@ -73,7 +73,8 @@ describe("OpenAI SDK through the proxy", () => {
     const response = await client().responses.create({ model: "gpt-test", input: `Say hi to ${EMAIL}` });
     expect(response.output_text).toContain(EMAIL);
     const models = await client().models.list();
-    expect(Array.isArray(models.data)).toBe(true);
+    // The provider accepts any model, so the proxy lists what the provider itself lists.
+    expect(models.data.map((m) => m.id)).toContain("fake-model");
   });
 
   it("surfaces errors through the SDK in the provider's format", async () => {
@@ -172,8 +173,11 @@ describe("policy and PII actions", () => {
   it("audits the categories found, never the values", async () => {
     const events = await auditEventsOf(org, "llm.request");
     expect(events.length).toBeGreaterThan(0);
-    const withPii = events.find((e) => e.details?.pii?.counts?.email);
-    expect(withPii).toBeTruthy();
+    // The audit shows the categories found and how often, never the values.
+    const withPii = events.find((e) => (e.details?.pii?.categories ?? []).includes("email"));
+    expect(withPii?.details.pii.counts[withPii.details.pii.categories.indexOf("email")]).toBeGreaterThanOrEqual(1);
+    const categories = new Set(events.flatMap((e) => (e.details?.pii?.categories ?? []) as string[]));
+    for (const c of ["email", "credit_card", "secret"]) expect(categories.has(c), c).toBe(true);
     const dump = JSON.stringify(events);
     for (const value of [EMAIL, CARD, AWS_KEY, agentToken, FAKE_LLM_KEY]) expect(dump).not.toContain(value);
   });

@@ -25,7 +25,7 @@ import {
   type Usage,
 } from "../../llm/index.js";
 import { type LlmCall, prepareLlmCall } from "../../llm/call.js";
-import { allowedModels, pickProvider, providersOf } from "../../llm/providers.js";
+import { allowedModels, modelsOf, pickProvider, providersOf, upstreamModels } from "../../llm/providers.js";
 import { effectivePolicyFor } from "../../policy/service.js";
 import { credentialRowsOf, openCredentialCached } from "../../vault/credentials.js";
 
@@ -66,7 +66,18 @@ export function llmGateway() {
 
     if (endpoint === "models") {
       if (c.req.method !== "GET") throw new AppError("method_not_allowed", "use GET for models");
-      return modelsResponse(kind, allowedModels(providers, policy.models));
+      // Providers that accept any model are asked for their own list; policy narrows the union.
+      const open = providers.filter((p) => modelsOf(p) === null);
+      const asked = await Promise.all(
+        open.map(async (p) => {
+          const credential = (await credentialRowsOf(c.env, p.orgId)).find((r) => r.id === p.credentialId);
+          if (!credential) return [];
+          return upstreamModels(p, (await openCredentialCached(c.env, credential)).secret, c.env.ALLOW_PRIVATE_UPSTREAMS === "true");
+        }),
+      );
+      const listed = allowedModels(providers, policy.models);
+      const fromUpstream = asked.flat().filter((m) => policy.models === null || policy.models.includes(m));
+      return modelsResponse(kind, [...new Set([...listed, ...fromUpstream])].sort());
     }
     if (c.req.method !== "POST") throw new AppError("method_not_allowed", "use POST");
 
