@@ -14,6 +14,7 @@ import type { AddressInfo, Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import tls from "node:tls";
 import { type HostCa, LeafIssuer, isValidTlsHost } from "./ca.js";
+import { HOP_BY_HOP_HEADERS } from "../hop-by-hop.js";
 
 export interface SandboxProxyOptions {
   /** Edge base URL; requests go to <edge>/egress/<absolute-url>. */
@@ -37,16 +38,7 @@ export interface SandboxProxy {
 }
 
 const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  "host",
+  ...HOP_BY_HOP_HEADERS,
   // The edge authenticates the agent with this header; the sandbox never holds target credentials.
   "authorization",
 ]);

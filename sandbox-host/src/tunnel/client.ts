@@ -3,6 +3,7 @@ import { EventEmitter } from "node:events";
 import http from "node:http";
 import https from "node:https";
 import WebSocket from "ws";
+import { HOP_BY_HOP_HEADERS } from "../hop-by-hop.js";
 import {
   EdgeToHostFrame,
   HEARTBEAT_PING,
@@ -49,18 +50,7 @@ export interface TunnelClientOptions {
 }
 
 /** Headers that describe one hop and must not cross the tunnel. */
-const HOP_BY_HOP = new Set([
-  "connection",
-  "keep-alive",
-  "proxy-connection",
-  "proxy-authenticate",
-  "proxy-authorization",
-  "te",
-  "trailer",
-  "transfer-encoding",
-  "upgrade",
-  "host",
-]);
+const HOP_BY_HOP = new Set(HOP_BY_HOP_HEADERS);
 const CREDIT_BATCH = INITIAL_WINDOW / 4;
 
 interface HostStream {
