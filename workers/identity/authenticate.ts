@@ -77,7 +77,8 @@ export function forgetAgents(ids: Iterable<string>) {
   for (const id of ids) agentCache.delete(id);
 }
 
-async function loadAgent(db: D1Database, orgId: string, agentId: string): Promise<AgentRow | undefined> {
+/** An agent row through the same short-lived cache the token lookup uses (revocation bound included). */
+export async function loadAgent(db: D1Database, orgId: string, agentId: string): Promise<AgentRow | undefined> {
   const now = Date.now();
   const hit = agentCache.get(agentId);
   if (hit && hit.expires > now) return hit.row;

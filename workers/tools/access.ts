@@ -1,5 +1,6 @@
 // Which registry tools an agent may use: granted to it, its team or its project, approved, allowed by its
 // policies' `tools` lists, and for a subagent also usable by its parent (never more than the parent).
+import { loadAgent } from "../identity/authenticate.js";
 import { makeDb } from "../data/db.js";
 import { type AgentRow, orgData } from "../data/org-data.js";
 import { type GrantScope, type ToolRow, ToolStore } from "../data/tool-store.js";
@@ -10,7 +11,8 @@ import { effectivePolicyFor } from "../policy/service.js";
 /** The parent of a subagent, only while it is active; null for a top-level agent. */
 export async function activeParent(env: Env, agent: AgentRow): Promise<AgentRow | null | "revoked"> {
   if (!agent.parentAgentId) return null;
-  const parent = await orgData(makeDb(env.DB), agent.orgId).agent(agent.parentAgentId);
+  // Every subagent call crosses this; the cached row keeps it off D1 (same 4 s bound as tokens).
+  const parent = await loadAgent(env.DB, agent.orgId, agent.parentAgentId);
   return parent && parent.status === "active" ? parent : "revoked";
 }
 

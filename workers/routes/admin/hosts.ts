@@ -179,4 +179,3 @@ hostRoutes.openapi(
   },
 );
 
-export const hostAuthError = () => new AppError("unauthorized", "invalid or revoked host credential");

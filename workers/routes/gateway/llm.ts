@@ -22,7 +22,6 @@ import {
   toUpstreamAppError,
   type LlmEndpoint,
   type ProviderKind,
-  type Usage,
 } from "../../llm/index.js";
 import { type LlmCall, prepareLlmCall } from "../../llm/call.js";
 import { allowedModels, modelsOf, pickProvider, providersOf, upstreamModels } from "../../llm/providers.js";
@@ -142,4 +141,3 @@ async function forward(c: Context<AppEnv>, call: LlmCall, kind: ProviderKind, en
   return Response.json(restored.body, { status: response.status });
 }
 
-export type { Usage };
