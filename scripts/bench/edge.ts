@@ -33,7 +33,7 @@ export function benchOrg(edge: Edge): Promise<BenchOrg> {
   return org;
 }
 
-export async function startEdge(vars: Record<string, string> = {}): Promise<Edge> {
+export async function startEdge(vars: Record<string, string> = {}, options: { inspectorPort?: number } = {}): Promise<Edge> {
   const out = mkdtempSync(path.join(tmpdir(), "palisade-bench-"));
   // wrangler.toml serves the dashboard as static assets, so the bundle needs it built.
   if (!existsSync(path.join(root, "dist/dashboard"))) execFileSync(process.execPath, [path.join(root, "scripts/build-dashboard.mjs")], { cwd: root, stdio: "ignore" });
@@ -48,6 +48,7 @@ export async function startEdge(vars: Record<string, string> = {}): Promise<Edge
   const mf = new Miniflare(convertV4MiniflareOptions({
     host: "127.0.0.1",
     port: 0,
+    ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
     d1Persist: path.join(out, "d1"),
     kvPersist: path.join(out, "kv"),
     durableObjectsPersist: path.join(out, "do"),

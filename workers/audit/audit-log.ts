@@ -2,6 +2,7 @@
 // storage (the durable buffer), then copies events to D1 in batches from an alarm, retrying
 // with backoff while D1 fails. Also owns the org's retention setting and chain checkpoint.
 import { DurableObject } from "cloudflare:workers";
+import { z } from "zod";
 import { AuditRecordSchema } from "../../schema/api.js";
 import { AUDIT_INSERT_BATCH, type AuditRow, auditData } from "../data/audit-data.js";
 import { makeDb } from "../data/db.js";
@@ -20,6 +21,8 @@ export interface ChainPoint {
   seq: number;
   hash: string;
 }
+
+export type AppendResult = { ok: true; stored: Array<{ seq: number; id: string }> } | { ok: false; reason: "invalid_batch" | "other_org" };
 
 export interface FlushResult {
   flushed: number;
@@ -54,6 +57,9 @@ interface State {
   failures: number;
   lastPurge: number;
 }
+
+/** What one appendMany call may carry (the isolate batches stay well under it). */
+const AuditRecordBatchSchema = z.array(AuditRecordSchema).max(1_000);
 
 const PENDING_COLUMNS = [
   "seq", "id", "ts", "actor_type", "actor_id", "action", "resource_type", "resource_id",
@@ -90,38 +96,56 @@ export class AuditLog extends DurableObject<Env> {
    * the reply until the write is durable). Seq, ts and hash are assigned without yielding, so
    * concurrent appends are strictly ordered.
    */
-  async append(input: unknown): Promise<{ seq: number; id: string }> {
-    const record = AuditRecordSchema.parse(input);
-    const s = this.#state;
-    if (s.orgId !== null && s.orgId !== record.orgId) throw new Error("audit event for another org");
-    const ts = Math.max(Date.now() + this.#clockSkewMs, s.headTs);
-    const fields = {
-      seq: s.headSeq + 1,
-      id: newId("aud", ts),
-      orgId: record.orgId,
-      ts,
-      actorType: record.actor.type,
-      actorId: record.actor.id,
-      action: record.action,
-      resourceType: record.resource.type,
-      resourceId: record.resource.id,
-      result: record.result,
-      reason: record.reason,
-      traceId: record.traceId,
-      details: record.details,
-      prevHash: s.headHash,
-    };
-    const hash = eventHash(fields);
+  async append(input: unknown): Promise<AppendResult> {
+    return this.appendMany([input]);
+  }
+
+  /**
+   * Appends a batch in order, in one storage transaction (one commit for all of them). A bad
+   * batch is refused whole and answered, not thrown (a throw reads as an outage to the caller).
+   */
+  async appendMany(input: unknown): Promise<AppendResult> {
+    const parsed = AuditRecordBatchSchema.safeParse(input);
+    if (!parsed.success) return { ok: false, reason: "invalid_batch" };
+    const records = parsed.data;
+    const orgId = this.#state.orgId ?? records[0]?.orgId ?? null;
+    if (records.some((r) => r.orgId !== orgId)) return { ok: false, reason: "other_org" };
+    const stored: Array<{ seq: number; id: string }> = [];
+    let { headSeq, headHash, headTs } = this.#state;
     this.ctx.storage.transactionSync(() => {
-      this.#sql.exec(
-        `INSERT INTO pending (${PENDING_COLUMNS.join(", ")}) VALUES (${PENDING_COLUMNS.map(() => "?").join(", ")})`,
-        fields.seq, fields.id, fields.ts, fields.actorType, fields.actorId, fields.action, fields.resourceType,
-        fields.resourceId, fields.result, fields.reason, fields.traceId, fields.details, fields.prevHash, hash,
-      );
-      this.#save({ orgId: record.orgId, headSeq: fields.seq, headHash: hash, headTs: ts });
+      for (const record of records) {
+        const ts = Math.max(Date.now() + this.#clockSkewMs, headTs);
+        const fields = {
+          seq: headSeq + 1,
+          id: newId("aud", ts),
+          orgId: record.orgId,
+          ts,
+          actorType: record.actor.type,
+          actorId: record.actor.id,
+          action: record.action,
+          resourceType: record.resource.type,
+          resourceId: record.resource.id,
+          result: record.result,
+          reason: record.reason,
+          traceId: record.traceId,
+          details: record.details,
+          prevHash: headHash,
+        };
+        const hash = eventHash(fields);
+        this.#sql.exec(
+          `INSERT INTO pending (${PENDING_COLUMNS.join(", ")}) VALUES (${PENDING_COLUMNS.map(() => "?").join(", ")})`,
+          fields.seq, fields.id, fields.ts, fields.actorType, fields.actorId, fields.action, fields.resourceType,
+          fields.resourceId, fields.result, fields.reason, fields.traceId, fields.details, fields.prevHash, hash,
+        );
+        stored.push({ seq: fields.seq, id: fields.id });
+        headSeq = fields.seq;
+        headHash = hash;
+        headTs = ts;
+      }
+      if (orgId !== null && stored.length > 0) this.#save({ orgId, headSeq, headHash, headTs });
     });
-    await this.#schedule(Date.now() + FLUSH_DELAY_MS);
-    return { seq: fields.seq, id: fields.id };
+    if (stored.length > 0) await this.#schedule(Date.now() + FLUSH_DELAY_MS);
+    return { ok: true, stored };
   }
 
   /**

@@ -2,6 +2,7 @@
 // Durable Object, which orders, hash-chains and stores them durably before D1 ever sees them.
 import { type ACTOR_TYPES, AUDIT_LIMITS, type AUDIT_RESULTS, type AuditRecord } from "../../schema/api.js";
 import { ID_PATTERN } from "../identity/crypto.js";
+import { IsolateBatcher } from "../http/isolate-batch.js";
 import { safeDetails, safeText, wellFormed } from "./safe.js";
 
 export interface AuditEvent {
@@ -23,6 +24,23 @@ export interface AuditContext {
 }
 
 const APPEND_ATTEMPTS = 3;
+/**
+ * Hot-path events (with ctx) wait up to this long in the isolate so that one AuditLog call
+ * stores many: the price is that an isolate dying inside the window loses them, as it would
+ * lose any waitUntil work still in flight.
+ */
+export const AUDIT_BATCH_WINDOW_MS = 10;
+export const AUDIT_BATCH_MAX = 100;
+
+/** Items carry the bindings they were recorded with (one Worker's are the same for every request). */
+const batches = new IsolateBatcher<{ env: Env; record: AuditRecord }>({
+  windowMs: AUDIT_BATCH_WINDOW_MS,
+  maxItems: AUDIT_BATCH_MAX,
+  send: async (orgId, items) => {
+    const env = items[0]?.env;
+    if (env) await append(env, orgId, items.map((i) => i.record));
+  },
+});
 
 /** The org's AuditLog (one Durable Object per org). */
 export function auditLog(env: Env, orgId: string) {
@@ -40,9 +58,14 @@ export async function recordAudit(env: Env, event: AuditEvent, ctx?: AuditContex
     console.error("audit event without a valid org id dropped", { action: event.action.slice(0, AUDIT_LIMITS.action) });
     return;
   }
-  const write = append(env, toRecord(event));
-  if (ctx) ctx.waitUntil(write);
-  else await write;
+  const record = toRecord(event);
+  if (!ctx) return append(env, record.orgId, [record]);
+  batches.add(record.orgId, { env, record }, ctx);
+}
+
+/** Sends this isolate's queued events of an org now (before a read, so they show at once). */
+export async function flushQueuedAudit(orgId: string): Promise<void> {
+  await batches.flush(orgId);
 }
 
 /** Shapes and cleans an event into the record the AuditLog accepts. */
@@ -61,16 +84,18 @@ export function toRecord(event: AuditEvent): AuditRecord {
   };
 }
 
-async function append(env: Env, record: AuditRecord): Promise<void> {
+async function append(env: Env, orgId: string, records: AuditRecord[]): Promise<void> {
   for (let attempt = 1; ; attempt++) {
     try {
-      await auditLog(env, record.orgId).append(record);
+      const result = await auditLog(env, orgId).appendMany(records);
+      // A refusal is a caller bug (records are cleaned and shaped here); retrying cannot help.
+      if (!result.ok) console.error("audit events refused", { orgId, reason: result.reason, actions: records.map((r) => r.action) });
       return;
     } catch (error) {
       // Durable Object errors flagged retryable (reset, overloaded) get a fresh stub and another try.
       const retryable = error instanceof Error && "retryable" in error && error.retryable === true;
       if (!retryable || attempt >= APPEND_ATTEMPTS) {
-        console.error("audit write failed", { action: record.action, orgId: record.orgId, error: String(error) });
+        console.error("audit write failed", { actions: records.map((r) => r.action), orgId, error: String(error) });
         return;
       }
     }

@@ -1,6 +1,6 @@
 // One LLM call's policy work around the wire layer: mask PII in the request (fail-closed),
 // add the Agent Guide, reserve spend, then settle or release and audit exactly once.
-import { recordAudit } from "../audit/audit.js";
+import { type AuditEvent, recordAudit } from "../audit/audit.js";
 import type { AgentRow } from "../data/org-data.js";
 import { AppError } from "../errors.js";
 import type { EffectivePolicy } from "../policy/effective.js";
@@ -9,7 +9,7 @@ import { PiiBudgetError, createMasker, createRestorer, maskJsonStrings, type Jso
 import { piiListsOf } from "../pii/lists.js";
 import { guidePromptFor } from "../tools/guide.js";
 import { stopSandboxesOverLimit } from "../sandboxes/service.js";
-import { releaseSpend, reserveSpend, settleSpend } from "../spend/client.js";
+import { queueSettle, releaseSpend, reserveSpend } from "../spend/client.js";
 import { estimateMaxOutputTokens, estimatePromptTokens } from "./estimate.js";
 import { identityRestorer, type LlmEndpoint, type ProviderKind, type RestorerFactory, type Usage } from "./index.js";
 
@@ -43,17 +43,18 @@ function piiPolicyOf(policy: EffectivePolicy): PiiPolicy {
 
 export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<LlmCall> {
   let done = false;
-  const audit = (result: "success" | "error", details: Record<string, unknown>, reason?: string) =>
-    recordAudit(env, {
-      orgId: input.agent.orgId,
-      actor: { type: "agent", id: input.agent.id },
-      action: "llm.request",
-      resource: { type: "model", id: input.model },
-      result,
-      traceId: input.traceId,
-      ...(reason ? { reason } : {}),
-      details: { kind: input.kind, endpoint: input.endpoint, ...details },
-    }, { waitUntil: input.waitUntil });
+  const ctx = { waitUntil: input.waitUntil };
+  const auditEvent = (result: "success" | "error", details: Record<string, unknown>, reason?: string): AuditEvent => ({
+    orgId: input.agent.orgId,
+    actor: { type: "agent", id: input.agent.id },
+    action: "llm.request",
+    resource: { type: "model", id: input.model },
+    result,
+    traceId: input.traceId,
+    ...(reason ? { reason } : {}),
+    details: { kind: input.kind, endpoint: input.endpoint, ...details },
+  });
+  const audit = (result: "success" | "error", details: Record<string, unknown>, reason?: string) => recordAudit(env, auditEvent(result, details, reason), ctx);
 
   // The Agent Guide and autonomy instructions lead the system prompt; they are masked like the rest.
   const [guide, lists] = await Promise.all([cachedGuide(env, input.agent), piiListsOf(env, input.agent.orgId)]);
@@ -114,9 +115,10 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
     async finish(usage, info) {
       if (done) return;
       done = true;
-      // No usage from the provider settles on the reservation, never on zero.
-      const { chargedMicros } = await settleSpend(env, input.agent, reservation.reservationId, usage);
-      await audit("success", { usage, streamed: info.streamed, outcome: info.outcome, pii: piiAudit, costMicros: chargedMicros });
+      // No usage from the provider settles on the reservation, never on zero. The settle (and the
+      // audit event, which carries its charge) leave after the answer, batched with other calls'.
+      const event = auditEvent("success", { usage, streamed: info.streamed, outcome: info.outcome, pii: piiAudit });
+      queueSettle(env, input.agent.orgId, { reservationId: reservation.reservationId, usage, audit: event }, ctx);
     },
     async fail(error) {
       if (done) return;

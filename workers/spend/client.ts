@@ -8,7 +8,9 @@ import {
   SpendUsageSchema,
   ReservationIdSchema,
 } from "../../schema/spend.js";
+import { type AuditEvent, recordAudit } from "../audit/audit.js";
 import { AppError } from "../errors.js";
+import { IsolateBatcher, type WaitUntil } from "../http/isolate-batch.js";
 
 /** The agent a call is made for: an AgentRow fits. */
 export interface SpendAgent {
@@ -93,6 +95,60 @@ export async function settleSpend(
     return { chargedMicros: 0 };
   }
   return { chargedMicros: result.chargedMicros };
+}
+
+/**
+ * Settles go out in batches per org and isolate (one DO call and one storage commit for many),
+ * within this window of the call's end. Until then the call's reservation, an upper bound of the
+ * charge, still counts against every limit, so waiting never lets spend past a limit.
+ */
+export const SETTLE_BATCH_WINDOW_MS = 10;
+const SETTLE_BATCH_MAX = 100;
+
+export interface QueuedSettle {
+  reservationId: string;
+  usage: SpendUsage | null;
+  /** Recorded once the charge is known, with details.costMicros set (null if settling failed). */
+  audit?: AuditEvent;
+}
+
+const settleBatches = new IsolateBatcher<{ env: Env; item: QueuedSettle }>({
+  windowMs: SETTLE_BATCH_WINDOW_MS,
+  maxItems: SETTLE_BATCH_MAX,
+  send: async (orgId, queued, ctx) => {
+    const env = queued[0]?.env;
+    if (!env) return;
+    const payload = queued.map(({ item }) => ({ reservationId: item.reservationId, usage: item.usage }));
+    const run = () => guarded<SettleResult[]>("settleMany", async () => await orgSpendStub(env, orgId).settleMany(payload));
+    // Idempotent, so one retry; if both fail the reservations expire (released) and it is logged.
+    const results = await run().catch(run).catch((error: unknown) => {
+      console.error("spend settle batch failed; reservations will expire", { orgId, count: payload.length, error: String(error) });
+      return [] as SettleResult[];
+    });
+    const audits: Array<Promise<void>> = [];
+    queued.forEach(({ item }, i) => {
+      const result = results[i];
+      if (result && !result.ok) console.error("spend settle found no open reservation", { reason: result.reason });
+      if (!item.audit) return;
+      const event = { ...item.audit, details: { ...item.audit.details, costMicros: result?.ok ? result.chargedMicros : null } };
+      audits.push(ctx ? recordAudit(env, event, ctx) : recordAudit(env, event));
+    });
+    await Promise.all(audits);
+  },
+});
+
+/**
+ * Settles off the call's path: the answer is already on its way to the agent, and the charge
+ * follows within SETTLE_BATCH_WINDOW_MS together with the settles of other calls.
+ */
+export function queueSettle(env: Env, orgId: string, item: QueuedSettle, ctx: WaitUntil): void {
+  ReservationIdSchema.parse(item.reservationId);
+  settleBatches.add(orgId, { env, item: { ...item, usage: item.usage === null ? null : SpendUsageSchema.parse(item.usage) } }, ctx);
+}
+
+/** Sends this isolate's queued settles of an org now (before a usage or limit read). */
+export async function flushQueuedSettles(orgId: string): Promise<void> {
+  await settleBatches.flush(orgId);
 }
 
 /** Gives the hold back when the call failed before the provider billed anything. Idempotent. */

@@ -121,10 +121,23 @@ function appliesTo(limit: LimitConfig, agentId: string, teamId: string | null): 
   return limit.scopeId === agentId;
 }
 
+const keyOf = (agentId: string, idempotencyKey: string) => `${agentId}\u0000${idempotencyKey}`;
+
 function windowOf(period: LimitPeriod, row: { day: string; month: string }): string {
   return period === "day" ? row.day : period === "month" ? row.month : "total";
 }
 
+/** A counter's key in memory: scope, scope id and window. */
+const counterKey = (scope: LimitScope, scopeId: string, win: string) => `${scope}\u0000${scopeId}\u0000${win}`;
+/** Settles one RPC may carry (the client batches them per isolate). */
+export const SETTLE_BATCH_MAX = 500;
+const SettleItemSchema = z.object({ reservationId: z.unknown(), usage: z.unknown() });
+
+/**
+ * Storage is SQLite (durable, the authority); reads on the hot path come from an in-memory mirror
+ * of it that this object alone writes. Open reservations live in memory too, and the reserved
+ * amounts are summed from them, so a reserve is one INSERT and a settle one small transaction.
+ */
 export class OrgSpend extends DurableObject<Env> {
   #sql: SqlStorage;
   #config: Config | null = null;
@@ -133,6 +146,14 @@ export class OrgSpend extends DurableObject<Env> {
   #alarmAt: number | null = null;
   #flushing: Promise<void> | null = null;
   #flushAgain = false;
+  #boundOrg: string | null = null;
+  /** Open reservations by id, and by agent + idempotency key. */
+  #open = new Map<string, ReservationRow>();
+  #openByKey = new Map<string, string>();
+  /** Sum of open reservations per counter key (derived, never stored). */
+  #reservedSums = new Map<string, number>();
+  /** Settled spend per counter key: a read-through cache of the counters table. */
+  #spent = new Map<string, number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -140,6 +161,8 @@ export class OrgSpend extends DurableObject<Env> {
     this.#sql.exec(SCHEMA);
     const name = ctx.id.name;
     if (name && ID_PATTERN.test(name)) this.#sql.exec("INSERT OR IGNORE INTO meta (k, v) VALUES ('org_id', ?)", name);
+    this.#boundOrg = this.#orgId();
+    this.#loadOpen();
     void ctx.blockConcurrencyWhile(async () => {
       this.#alarmAt = await ctx.storage.getAlarm();
     });
@@ -156,10 +179,9 @@ export class OrgSpend extends DurableObject<Env> {
     const config = await this.#ready();
     // From here to the return there is no await: the check and the hold are one atomic step.
     const now = Date.now();
-    const existing = this.#reservationByKey(req.agentId, req.idempotencyKey);
-    if (existing && (existing.state === "open" || existing.state === "settled")) {
-      return { ok: true, reservationId: existing.id, reservedMicros: existing.reserved, state: existing.state };
-    }
+    const openId = this.#openByKey.get(keyOf(req.agentId, req.idempotencyKey));
+    const open = openId ? this.#open.get(openId) : undefined;
+    if (open) return { ok: true, reservationId: open.id, reservedMicros: open.reserved, state: "open" };
     const price = priceFor(req.model, config.prices);
     if (!price) return { ok: false, reason: "unpriced_model", model: req.model };
     // Never zero, so a zero limit blocks even calls priced at nothing.
@@ -168,9 +190,14 @@ export class OrgSpend extends DurableObject<Env> {
 
     for (const limit of config.limits) {
       if (!appliesTo(limit, req.agentId, req.teamId)) continue;
-      const counter = this.#counter(limit.scope, limit.scopeId ?? "", windowOf(limit.period, win));
-      if (counter.spent + counter.reserved + amount > limit.limitMicros) {
-        this.#limitReached(limit, windowOf(limit.period, win), req.agentId, req.teamId, counter.spent, now);
+      const window = windowOf(limit.period, win);
+      const key = counterKey(limit.scope, limit.scopeId ?? "", window);
+      const spent = this.#spentOf(key);
+      if (spent + (this.#reservedSums.get(key) ?? 0) + amount > limit.limitMicros) {
+        // A retry of a call already charged gets its answer, not a refusal.
+        const settled = this.#reservationByKey(req.agentId, req.idempotencyKey);
+        if (settled?.state === "settled") return { ok: true, reservationId: settled.id, reservedMicros: settled.reserved, state: "settled" };
+        this.#limitReached(limit, window, req.agentId, req.teamId, spent, now);
         return {
           ok: false,
           reason: "limit",
@@ -178,82 +205,69 @@ export class OrgSpend extends DurableObject<Env> {
           scopeId: limit.scopeId,
           period: limit.period,
           limitMicros: limit.limitMicros,
-          spentMicros: counter.spent,
+          spentMicros: spent,
         };
       }
     }
 
-    const expiresAt = now + RESERVATION_TTL_MS;
-    const id = existing?.id ?? newId("rsv");
-    this.ctx.storage.transactionSync(() => {
-      if (existing) this.#sql.exec("DELETE FROM reservations WHERE id = ?", id);
-      this.#sql.exec(
-        `INSERT INTO reservations (id, idem_key, agent_id, team_id, model, reserved, state, day, month, price_in, price_out,
-          price_cached, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)`,
-        id, req.idempotencyKey, req.agentId, req.teamId, req.model, amount, win.day, win.month,
-        price.inputMicrosPerMTok, price.outputMicrosPerMTok, price.cachedMicrosPerMTok, now, expiresAt,
-      );
-      this.#addCounters(req.agentId, req.teamId, win, 0, amount);
-    });
-    this.#ensureAlarm(expiresAt);
-    return { ok: true, reservationId: id, reservedMicros: amount, state: "open" };
+    const row: ReservationRow = {
+      id: newId("rsv"), idem_key: req.idempotencyKey, agent_id: req.agentId, team_id: req.teamId, model: req.model,
+      reserved: amount, charged: null, basis: null, state: "open", day: win.day, month: win.month,
+      price_in: price.inputMicrosPerMTok, price_out: price.outputMicrosPerMTok, price_cached: price.cachedMicrosPerMTok,
+      expires_at: now + RESERVATION_TTL_MS,
+    };
+    // The unique (agent, key) index answers "was this key used before?" without a read first.
+    if (this.#insertReservation(row, now) === 0) {
+      const earlier = this.#reservationByKey(req.agentId, req.idempotencyKey);
+      if (!earlier) throw new Error("reservation key conflict without a row");
+      if (earlier.state === "settled") return { ok: true, reservationId: earlier.id, reservedMicros: earlier.reserved, state: "settled" };
+      // Released or expired: the key is reserved again, under its first id.
+      row.id = earlier.id;
+      this.ctx.storage.transactionSync(() => {
+        this.#sql.exec("DELETE FROM reservations WHERE id = ?", earlier.id);
+        this.#insertReservation(row, now);
+      });
+    }
+    this.#hold(row);
+    this.#ensureAlarm(row.expires_at);
+    return { ok: true, reservationId: row.id, reservedMicros: amount, state: "open" };
   }
 
   /** Charges the real usage (null: the provider reported none, so the reservation is charged). Idempotent. */
   async settle(reservationId: unknown, usageInput: unknown): Promise<SettleResult> {
-    const idParsed = ReservationIdSchema.safeParse(reservationId);
-    const usageParsed = SpendUsageSchema.nullable().safeParse(usageInput);
-    if (!idParsed.success || !usageParsed.success) return { ok: false, reason: "invalid_request" };
-    const id = idParsed.data;
-    const usage = usageParsed.data;
+    const [result] = await this.settleMany([{ reservationId, usage: usageInput }]);
+    return result ?? { ok: false, reason: "invalid_request" };
+  }
+
+  /**
+   * Settles a batch in one storage transaction (the client sends the settles of one isolate
+   * together); one answer per item, in order.
+   */
+  async settleMany(items: unknown): Promise<SettleResult[]> {
+    const list = z.array(SettleItemSchema).max(SETTLE_BATCH_MAX).safeParse(items);
+    if (!list.success) return [];
     const config = await this.#ready();
     const now = Date.now();
-    const row = this.#reservation(id);
-    if (!row) return { ok: false, reason: "unknown_reservation" };
-    if (row.state === "settled") return { ok: true, reservationId: id, chargedMicros: row.charged ?? 0, basis: row.basis === "reported" ? "reported" : "reservation" };
-    if (row.state !== "open" && usage === null) return { ok: false, reason: "released" };
-
-    const price: Price = { inputMicrosPerMTok: row.price_in, outputMicrosPerMTok: row.price_out, cachedMicrosPerMTok: row.price_cached };
-    const charged = usage ? usageMicros(price, usage) : row.reserved;
-    const basis = usage ? "reported" : "reservation";
-    const tokens = usage ?? { inputTokens: 0, outputTokens: 0, cachedTokens: 0 };
-    this.ctx.storage.transactionSync(() => {
-      // A late settle after expiry still records what the provider billed.
-      this.#addCounters(row.agent_id, row.team_id, row, charged, row.state === "open" ? -row.reserved : 0);
-      this.#sql.exec(
-        `UPDATE reservations SET state = 'settled', charged = ?, basis = ?, input_tokens = ?, output_tokens = ?,
-          cached_tokens = ?, closed_at = ? WHERE id = ?`,
-        charged, basis, tokens.inputTokens, tokens.outputTokens, tokens.cachedTokens, now, id,
-      );
-      this.#sql.exec(
-        `INSERT OR IGNORE INTO ledger_outbox (id, agent_id, team_id, model, day, input_tokens, output_tokens, cached_tokens,
-          cost_micros, basis, settled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        id, row.agent_id, row.team_id, row.model, row.day, tokens.inputTokens, tokens.outputTokens, tokens.cachedTokens,
-        charged, basis, now,
-      );
-      this.#checkThresholds(config, row, now);
-      // The estimate was not an upper bound (a caller bug or a provider surprise): the real charge stands, and is audited.
-      if (charged > row.reserved) {
-        this.#queueAudit({
-          action: "spend.overrun",
-          resourceType: "reservation",
-          resourceId: id,
-          result: "error",
-          reason: "usage above reservation",
-          details: { agentId: row.agent_id, model: row.model, reservedMicros: row.reserved, chargedMicros: charged },
-        });
-      }
-    });
+    const results: SettleResult[] = [];
+    try {
+      this.ctx.storage.transactionSync(() => {
+        for (const item of list.data) results.push(this.#settleOne(config, item.reservationId, item.usage, now));
+      });
+    } catch (error) {
+      // The transaction rolled back; the mirror may hold part of it, so it is rebuilt from storage.
+      this.#resetMirror();
+      throw error;
+    }
     // The ledger goes to D1 in batches from the alarm, off the call's path.
     this.#ensureAlarm(now + FLUSH_DELAY_MS);
-    return { ok: true, reservationId: id, chargedMicros: charged, basis };
+    return results;
   }
 
   /** Gives the hold back (the call failed before the provider billed anything). Idempotent. */
   async release(reservationId: unknown): Promise<{ released: boolean }> {
     const id = ReservationIdSchema.safeParse(reservationId);
-    const row = id.success ? this.#reservation(id.data) : undefined;
-    if (!row || row.state !== "open") return { released: false };
+    const row = id.success ? this.#open.get(id.data) : undefined;
+    if (!row) return { released: false };
     this.#close(row, "released", Date.now());
     return { released: true };
   }
@@ -290,8 +304,8 @@ export class OrgSpend extends DurableObject<Env> {
     const win = windowsAt(Date.now());
     return config.limits.map((limit) => {
       const window = windowOf(limit.period, win);
-      const c = this.#counter(limit.scope, limit.scopeId ?? "", window);
-      return { ...limit, window, spentMicros: c.spent, reservedMicros: c.reserved };
+      const key = counterKey(limit.scope, limit.scopeId ?? "", window);
+      return { ...limit, window, spentMicros: this.#spentOf(key), reservedMicros: this.#reservedSums.get(key) ?? 0 };
     });
   }
 
@@ -304,30 +318,31 @@ export class OrgSpend extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     const now = Date.now();
     this.#alarmAt = null;
-    const due = this.#sql
-      .exec<ReservationRow>("SELECT * FROM reservations WHERE state = 'open' AND expires_at <= ?", now)
-      .toArray();
-    for (const row of due) this.#close(row, "expired", now);
+    // Storage is the authority on what is due; the alarm is rare enough to ask it.
+    const due = this.#sql.exec<ReservationRow>("SELECT * FROM reservations WHERE state = 'open' AND expires_at <= ?", now).toArray();
+    for (const row of due) this.#close(this.#open.get(row.id) ?? row, "expired", now);
     this.#sql.exec("DELETE FROM reservations WHERE state != 'open' AND closed_at < ?", now - CLOSED_RETENTION_MS);
     // Past windows no longer enforce anything (the D1 ledger keeps the history).
     const old = windowsAt(now - OLD_WINDOW_MS);
     for (const table of ["counters", "alerts"]) {
       this.#sql.exec(`DELETE FROM ${table} WHERE (length(win) = 10 AND win < ?) OR (length(win) = 7 AND win < ?)`, old.day, old.month);
     }
+    this.#spent.clear();
     this.#scheduleFlush();
     await this.#flushing;
-    const next = this.#sql
-      .exec<{ at: number | null }>("SELECT min(expires_at) AS at FROM reservations WHERE state = 'open'")
-      .one().at;
+    let next: number | null = null;
+    for (const row of this.#open.values()) if (next === null || row.expires_at < next) next = row.expires_at;
     if (next !== null) this.#ensureAlarm(next);
   }
 
   // ── internals ────────────────────────────────────────────────────────────
   /** Records which org this object serves (its name, if the runtime did not give it); false if it serves another. */
   #bind(orgId: string): boolean {
-    const current = this.#orgId();
-    if (current === null) this.#sql.exec("INSERT INTO meta (k, v) VALUES ('org_id', ?)", orgId);
-    return current === null || current === orgId;
+    if (this.#boundOrg === null) {
+      this.#sql.exec("INSERT INTO meta (k, v) VALUES ('org_id', ?)", orgId);
+      this.#boundOrg = orgId;
+    }
+    return this.#boundOrg === orgId;
   }
 
   #orgId(): string | null {
@@ -389,31 +404,126 @@ export class OrgSpend extends DurableObject<Env> {
     return this.#sql.exec<ReservationRow>("SELECT * FROM reservations WHERE agent_id = ? AND idem_key = ?", agentId, key).toArray()[0];
   }
 
-  #counter(scope: LimitScope, scopeId: string, win: string): { spent: number; reserved: number } {
-    const row = this.#sql
-      .exec<{ spent: number; reserved: number }>("SELECT spent, reserved FROM counters WHERE scope = ? AND scope_id = ? AND win = ?", scope, scopeId, win)
-      .toArray()[0];
-    return row ?? { spent: 0, reserved: 0 };
+  /** Settled spend under a counter key, read from storage once and then kept. */
+  #spentOf(key: string): number {
+    const cached = this.#spent.get(key);
+    if (cached !== undefined) return cached;
+    const [scope, scopeId, win] = key.split("\u0000");
+    const row = this.#sql.exec<{ spent: number }>("SELECT spent FROM counters WHERE scope = ? AND scope_id = ? AND win = ?", scope, scopeId, win).toArray()[0];
+    const spent = row?.spent ?? 0;
+    this.#spent.set(key, spent);
+    return spent;
   }
 
-  /** One upsert for every (scope, window) the call counts in: 6 or 9 rows. */
-  #addCounters(agentId: string, teamId: string | null, win: { day: string; month: string }, spent: number, reserved: number) {
+  /** Counter keys a call counts under: its org, team and agent, each for its day, month and total. */
+  #keysOf(agentId: string, teamId: string | null, win: { day: string; month: string }): string[] {
+    const keys: string[] = [];
+    for (const [scope, scopeId] of scopesOf(agentId, teamId)) for (const w of [win.day, win.month, "total"]) keys.push(counterKey(scope, scopeId, w));
+    return keys;
+  }
+
+  /** One upsert for the 6 or 9 counters a charge counts in, then the same in memory. */
+  #addSpent(row: ReservationRow, amount: number) {
+    const keys = this.#keysOf(row.agent_id, row.team_id, row);
+    // Read before the write: a key not cached yet would otherwise be read back with the amount in it.
+    const before = keys.map((key) => this.#spentOf(key));
     const values: Array<string | number> = [];
-    for (const [scope, scopeId] of scopesOf(agentId, teamId)) {
-      for (const w of [win.day, win.month, "total"]) values.push(scope, scopeId, w, spent, reserved);
-    }
+    for (const key of keys) values.push(...key.split("\u0000"), amount);
     this.#sql.exec(
-      `INSERT INTO counters (scope, scope_id, win, spent, reserved) VALUES ${Array(values.length / 5).fill("(?, ?, ?, ?, ?)").join(", ")}
-       ON CONFLICT DO UPDATE SET spent = spent + excluded.spent, reserved = reserved + excluded.reserved`,
+      `INSERT INTO counters (scope, scope_id, win, spent) VALUES ${Array(keys.length).fill("(?, ?, ?, ?)").join(", ")}
+       ON CONFLICT DO UPDATE SET spent = spent + excluded.spent`,
       ...values,
     );
+    keys.forEach((key, i) => this.#spent.set(key, (before[i] ?? 0) + amount));
+  }
+
+  #insertReservation(row: ReservationRow, now: number): number {
+    return this.#sql.exec(
+      `INSERT OR IGNORE INTO reservations (id, idem_key, agent_id, team_id, model, reserved, state, day, month, price_in, price_out,
+        price_cached, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)`,
+      row.id, row.idem_key, row.agent_id, row.team_id, row.model, row.reserved, row.day, row.month,
+      row.price_in, row.price_out, row.price_cached, now, row.expires_at,
+    ).rowsWritten;
+  }
+
+  /** Adds an open reservation to the mirror (its amount counts against every limit it falls under). */
+  #hold(row: ReservationRow) {
+    this.#open.set(row.id, row);
+    this.#openByKey.set(keyOf(row.agent_id, row.idem_key), row.id);
+    for (const key of this.#keysOf(row.agent_id, row.team_id, row)) this.#reservedSums.set(key, (this.#reservedSums.get(key) ?? 0) + row.reserved);
+  }
+
+  #unhold(row: ReservationRow) {
+    if (!this.#open.delete(row.id)) return;
+    this.#openByKey.delete(keyOf(row.agent_id, row.idem_key));
+    for (const key of this.#keysOf(row.agent_id, row.team_id, row)) {
+      const left = (this.#reservedSums.get(key) ?? 0) - row.reserved;
+      if (left > 0) this.#reservedSums.set(key, left);
+      else this.#reservedSums.delete(key);
+    }
+  }
+
+  /** Open reservations from storage (at start, and after a failed transaction). */
+  #loadOpen() {
+    for (const row of this.#sql.exec<ReservationRow>("SELECT * FROM reservations WHERE state = 'open'").toArray()) this.#hold(row);
+  }
+
+  #resetMirror() {
+    this.#open.clear();
+    this.#openByKey.clear();
+    this.#reservedSums.clear();
+    this.#spent.clear();
+    this.#loadOpen();
+  }
+
+  /** One settle, inside the caller's transaction. */
+  #settleOne(config: Config, reservationId: unknown, usageInput: unknown, now: number): SettleResult {
+    const idParsed = ReservationIdSchema.safeParse(reservationId);
+    const usageParsed = SpendUsageSchema.nullable().safeParse(usageInput);
+    if (!idParsed.success || !usageParsed.success) return { ok: false, reason: "invalid_request" };
+    const id = idParsed.data;
+    const usage = usageParsed.data;
+    const row = this.#open.get(id) ?? this.#reservation(id);
+    if (!row) return { ok: false, reason: "unknown_reservation" };
+    if (row.state === "settled") return { ok: true, reservationId: id, chargedMicros: row.charged ?? 0, basis: row.basis === "reported" ? "reported" : "reservation" };
+    if (row.state !== "open" && usage === null) return { ok: false, reason: "released" };
+
+    const price: Price = { inputMicrosPerMTok: row.price_in, outputMicrosPerMTok: row.price_out, cachedMicrosPerMTok: row.price_cached };
+    const charged = usage ? usageMicros(price, usage) : row.reserved;
+    const basis = usage ? "reported" : "reservation";
+    const tokens = usage ?? { inputTokens: 0, outputTokens: 0, cachedTokens: 0 };
+    // A late settle after expiry still records what the provider billed.
+    this.#addSpent(row, charged);
+    this.#sql.exec(
+      `UPDATE reservations SET state = 'settled', charged = ?, basis = ?, input_tokens = ?, output_tokens = ?,
+        cached_tokens = ?, closed_at = ? WHERE id = ?`,
+      charged, basis, tokens.inputTokens, tokens.outputTokens, tokens.cachedTokens, now, id,
+    );
+    this.#sql.exec(
+      `INSERT OR IGNORE INTO ledger_outbox (id, agent_id, team_id, model, day, input_tokens, output_tokens, cached_tokens,
+        cost_micros, basis, settled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      id, row.agent_id, row.team_id, row.model, row.day, tokens.inputTokens, tokens.outputTokens, tokens.cachedTokens,
+      charged, basis, now,
+    );
+    this.#unhold(row);
+    this.#checkThresholds(config, row, now);
+    // The estimate was not an upper bound (a caller bug or a provider surprise): the real charge stands, and is audited.
+    if (charged > row.reserved) {
+      this.#queueAudit({
+        action: "spend.overrun",
+        resourceType: "reservation",
+        resourceId: id,
+        result: "error",
+        reason: "usage above reservation",
+        details: { agentId: row.agent_id, model: row.model, reservedMicros: row.reserved, chargedMicros: charged },
+      });
+    }
+    return { ok: true, reservationId: id, chargedMicros: charged, basis };
   }
 
   #close(row: ReservationRow, state: "released" | "expired", now: number) {
-    this.ctx.storage.transactionSync(() => {
-      this.#addCounters(row.agent_id, row.team_id, row, 0, -row.reserved);
-      this.#sql.exec("UPDATE reservations SET state = ?, closed_at = ? WHERE id = ?", state, now, row.id);
-    });
+    this.#sql.exec("UPDATE reservations SET state = ?, closed_at = ? WHERE id = ? AND state = 'open'", state, now, row.id);
+    this.#unhold(row);
   }
 
   /** Records a marker once; false if it was already there. */
@@ -443,7 +553,7 @@ export class OrgSpend extends DurableObject<Env> {
     for (const limit of config.limits) {
       if (!appliesTo(limit, row.agent_id, row.team_id)) continue;
       const win = windowOf(limit.period, row);
-      const { spent } = this.#counter(limit.scope, limit.scopeId ?? "", win);
+      const spent = this.#spentOf(counterKey(limit.scope, limit.scopeId ?? "", win));
       for (const threshold of limit.thresholds) {
         if (spent * 100 < threshold * limit.limitMicros) break;
         if (!this.#once(limit.id, win, `${threshold}%@${limit.limitMicros}`)) continue;

@@ -33,3 +33,27 @@ describe("AuditLog durability", () => {
     expect(rows.at(-1)?.hash).toBe(before.head.hash);
   });
 });
+
+describe("AuditLog.appendMany", () => {
+  it("stores a batch in order under one chain, and refuses a batch that mixes orgs without storing any of it", async () => {
+    const org = await seedOrg("batch");
+    const other = await seedOrg("batch-other");
+    const stub = auditStub(org.orgId);
+    const event = (orgId: string, i: number) => ({
+      orgId, actor: { type: "host", id: "hst_batch" }, action: "sandbox.start", resource: { type: "sandbox", id: `sbx_${i}` },
+      result: "success", reason: null, traceId: null, details: null,
+    });
+    const result = await stub.appendMany(Array.from({ length: 10 }, (_, i) => event(org.orgId, i)));
+    if (!result.ok) throw new Error(result.reason);
+    expect(result.stored.map((s) => s.seq)).toEqual(result.stored.map((_, i) => result.stored[0]!.seq + i));
+    const before = await stub.status();
+    expect(await stub.appendMany([event(org.orgId, 10), event(other.orgId, 11)])).toEqual({ ok: false, reason: "other_org" });
+    expect(await stub.appendMany(Array.from({ length: 1_001 }, (_, i) => event(org.orgId, i)))).toEqual({ ok: false, reason: "invalid_batch" });
+    expect(await stub.appendMany([{ ...event(org.orgId, 12), result: "maybe" }])).toEqual({ ok: false, reason: "invalid_batch" });
+    expect(await stub.status()).toEqual(before);
+    await stub.flush();
+    const rows = (await storedEvents(org.orgId)).filter((r) => r.action === "sandbox.start");
+    expect(rows.map((r) => r.resource_id)).toEqual(Array.from({ length: 10 }, (_, i) => `sbx_${i}`));
+    expect((await stub.verify()).ok).toBe(true);
+  });
+});

@@ -9,6 +9,36 @@ import { auditStub } from "../audit/support.js";
 
 const okIds = (results: ReserveResult[]) => results.flatMap((r) => (r.ok ? [r.reservationId] : []));
 
+describe("OrgSpend.settleMany", () => {
+  it("settles a batch in one call, answering each item in order; repeats are idempotent and bad items refused alone", async () => {
+    const org = await spendOrg("many");
+    const agent = org.agents[0]!;
+    await setLimit(org, { scope: "agent", scopeId: agent.id, period: "day", limitMicros: 1_000_000 });
+    const a = await org.stub.reserve(reserveReq(agent, 1_000));
+    const b = await org.stub.reserve(reserveReq(agent, 1_000));
+    if (!a.ok || !b.ok) throw new Error("reserve failed");
+    const usage = { inputTokens: 0, outputTokens: 400, cachedTokens: 0 };
+    const results = await org.stub.settleMany([
+      { reservationId: a.reservationId, usage },
+      { reservationId: b.reservationId, usage: null },
+      { reservationId: a.reservationId, usage },
+      { reservationId: "rsv_00000000000000000000000000", usage },
+      { reservationId: b.reservationId, usage: { inputTokens: -1 } },
+    ]);
+    expect(results).toEqual([
+      { ok: true, reservationId: a.reservationId, chargedMicros: 400, basis: "reported" },
+      { ok: true, reservationId: b.reservationId, chargedMicros: 1_000, basis: "reservation" },
+      { ok: true, reservationId: a.reservationId, chargedMicros: 400, basis: "reported" },
+      { ok: false, reason: "unknown_reservation" },
+      { ok: false, reason: "invalid_request" },
+    ]);
+    const [status] = await org.stub.limitStatus();
+    expect(status).toMatchObject({ spentMicros: 1_400, reservedMicros: 0 });
+    expect(await org.stub.settleMany("not a list")).toEqual([]);
+    expect(await org.stub.settleMany(Array.from({ length: 501 }, () => ({ reservationId: a.reservationId, usage })))).toEqual([]);
+  });
+});
+
 describe("OrgSpend concurrency", () => {
   it("lets at most 100 of 500 concurrent reservations through a limit worth 100, and settles within it", async () => {
     const org = await spendOrg("conc");

@@ -10,7 +10,7 @@ import {
   AuditVerifySchema,
   page,
 } from "../../../schema/api.js";
-import { auditLog } from "../../audit/audit.js";
+import { auditLog, flushQueuedAudit } from "../../audit/audit.js";
 import { auditPage, decodeSeqCursor, exportStream, rowFilter } from "../../audit/query.js";
 import { orgAccess, requireRole } from "../../authz/org-access.js";
 import { auditData } from "../../data/audit-data.js";
@@ -27,6 +27,7 @@ export const PENDING_HEADER = "x-palisade-audit-pending";
 /** Flushes the org's buffer; returns how many events are still only at the edge (D1 failing). */
 async function flushForRead(env: Env, orgId: string): Promise<number> {
   try {
+    await flushQueuedAudit(orgId);
     return (await auditLog(env, orgId).flush(FLUSH_ON_READ_BATCHES)).pending;
   } catch (error) {
     console.error("audit flush on read failed", { error: String(error) });
@@ -96,6 +97,7 @@ auditRoutes.openapi(
   async (c) => {
     const access = await orgAccess(c, c.req.valid("param").orgId);
     requireRole(access, "admin");
+    await flushQueuedAudit(access.orgId);
     return c.json(await auditLog(c.env, access.orgId).verify(), 200);
   },
 );

@@ -21,7 +21,7 @@ import { decodeCursor, toPage } from "../../data/pagination.js";
 import { type LimitRow, type PriceRow, spendData } from "../../data/spend-data.js";
 import { AppError } from "../../errors.js";
 import type { AppEnv } from "../../http/context.js";
-import { flushSpendLedger, pushSpendConfig, spendStatus } from "../../spend/client.js";
+import { flushQueuedSettles, flushSpendLedger, pushSpendConfig, spendStatus } from "../../spend/client.js";
 import { DEFAULT_PRICES } from "../../spend/pricing.js";
 import { adminRouter, body, errors, itemParams, json, noContent, orgParams, security } from "./kit.js";
 import { auditAdmin } from "./views.js";
@@ -307,6 +307,7 @@ spendRoutes.openapi(
     const span = (Date.parse(to) - Date.parse(from)) / DAY_MS;
     if (span < 0) throw new AppError("bad_request", "from must not be after to");
     if (span >= MAX_RANGE_DAYS) throw new AppError("bad_request", `the range is at most ${MAX_RANGE_DAYS} days`);
+    await flushQueuedSettles(access.orgId);
     await flushSpendLedger(c.env, access.orgId);
     const data = spend(c, access);
     const [total, byAgent, byTeam, byModel, byDay] = await Promise.all([
@@ -351,6 +352,7 @@ spendRoutes.openapi(
   async (c) => {
     const access = await orgAccess(c, c.req.valid("param").orgId);
     requireRole(access, "admin");
+    await flushQueuedSettles(access.orgId);
     return c.json({ items: await spendStatus(c.env, access.orgId) }, 200);
   },
 );

@@ -1,0 +1,102 @@
+// `npm run bench:profile -- llm|egress [seconds]`: a CPU profile of the edge (Worker and its
+// Durable Objects share one isolate in workerd) under 16-connection load, through the V8
+// inspector. Writes bench/profile-<path>.cpuprofile (open it in Chrome DevTools) and prints
+// the functions with the most self time. A tool for finding where the milliseconds go.
+import { writeFileSync } from "node:fs";
+import path from "node:path";
+import WebSocket from "ws";
+import { startFakeLlm } from "../../test/support/fake-llm.js";
+import { startTargetServer } from "../../test/support/target-server.js";
+import { api, benchOrg, startEdge } from "./edge.js";
+import { load } from "./stats.js";
+
+const root = path.resolve(import.meta.dirname, "../..");
+const which = process.argv[2] ?? "llm";
+const seconds = Number(process.argv[3] ?? 5);
+const INSPECTOR_PORT = 9231;
+
+interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
+interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
+
+async function inspector() {
+  const targets = (await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json`)).json()) as Array<{ id: string; webSocketDebuggerUrl: string }>;
+  const target = targets.find((t) => t.id.includes("palisade")) ?? targets[0];
+  if (!target) throw new Error("no inspector target");
+  const ws = new WebSocket(target.webSocketDebuggerUrl);
+  await new Promise((resolve, reject) => ws.once("open", resolve).once("error", reject));
+  let nextId = 1;
+  const pending = new Map<number, (v: any) => void>();
+  ws.on("message", (data) => {
+    const msg = JSON.parse(String(data));
+    if (msg.id && pending.has(msg.id)) pending.get(msg.id)!(msg.result);
+  });
+  const send = (method: string, params: object = {}) =>
+    new Promise<any>((resolve) => {
+      const id = nextId++;
+      pending.set(id, resolve);
+      ws.send(JSON.stringify({ id, method, params }));
+    });
+  return { send, close: () => ws.close() };
+}
+
+const edge = await startEdge({}, { inspectorPort: INSPECTOR_PORT });
+const fake = await startFakeLlm({ apiKey: "sk-profile" });
+const target = await startTargetServer();
+try {
+  const { orgId: org, apiKey: key } = await benchOrg(edge);
+  let url: string;
+  let headers: Record<string, string>;
+  let body: string | undefined;
+  if (which === "egress") {
+    await api(edge, "POST", `/api/v1/orgs/${org}/credentials`, key, { name: "tok", secret: "profile-secret-token", inject: { type: "bearer" } });
+    const policy = await api(edge, "POST", `/api/v1/orgs/${org}/policies`, key, { name: "p", egress: [{ host: "127.0.0.1", methods: ["GET"], paths: ["/repos/**"], credential: "tok" }] });
+    const agent = await api(edge, "POST", `/api/v1/orgs/${org}/agents`, key, { name: "a" });
+    await api(edge, "POST", `/api/v1/orgs/${org}/policies/${policy.id}/attach`, key, { scope: "agent", id: agent.id });
+    url = `${edge.url}/egress/${target.url}/repos/acme/widgets`;
+    headers = { authorization: `Bearer ${agent.token}` };
+  } else {
+    await api(edge, "POST", `/api/v1/orgs/${org}/credentials`, key, { name: "llm", secret: "sk-profile", inject: { type: "bearer" } });
+    await api(edge, "POST", `/api/v1/orgs/${org}/providers`, key, { name: "fake", kind: "openai", baseUrl: `${fake.url}/v1`, credential: "llm" });
+    await api(edge, "POST", `/api/v1/orgs/${org}/prices`, key, { model: "*", inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000 });
+    await api(edge, "POST", `/api/v1/orgs/${org}/limits`, key, { scope: "org", period: "month", limitMicros: 1_000_000_000_000 });
+    const agent = await api(edge, "POST", `/api/v1/orgs/${org}/agents`, key, { name: "a" });
+    url = `${edge.url}/llm/openai/v1/chat/completions`;
+    headers = { authorization: `Bearer ${agent.token}`, "content-type": "application/json" };
+    body = JSON.stringify({
+      model: "gpt-4o-mini",
+      max_tokens: 64,
+      ...(which === "llm-stream" ? { stream: true, stream_options: { include_usage: true } } : {}),
+      messages: [{ role: "user", content: "Summarise the ticket from jane.doe@example.com (card 4111 1111 1111 1111, phone +1 415 555 0100) about the failed deploy." }],
+    });
+  }
+  await load({ url, method: body ? "POST" : "GET", headers, body, durationSec: 2 });
+  const ins = await inspector();
+  await ins.send("Profiler.enable");
+  await ins.send("Profiler.setSamplingInterval", { interval: 100 });
+  await ins.send("Profiler.start");
+  const result = await load({ url, method: body ? "POST" : "GET", headers, body, durationSec: seconds });
+  const { profile } = (await ins.send("Profiler.stop")) as { profile: Profile };
+  ins.close();
+  const out = path.join(root, `bench/profile-${which}.cpuprofile`);
+  writeFileSync(out, JSON.stringify(profile));
+
+  const self = new Map<number, number>();
+  profile.samples.forEach((node, i) => self.set(node, (self.get(node) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+  const byFunction = new Map<string, number>();
+  const total = profile.timeDeltas.reduce((a, b) => a + b, 0);
+  for (const node of profile.nodes) {
+    const us = self.get(node.id) ?? 0;
+    const f = node.callFrame;
+    const name = `${f.functionName || "(anonymous)"} ${f.url.split("/").slice(-2).join("/")}:${f.lineNumber + 1}`;
+    byFunction.set(name, (byFunction.get(name) ?? 0) + us);
+  }
+  console.log(`${which}: ${result.requestsPerSec} req/s; ${(total / 1e6).toFixed(1)} s sampled; top self time:`);
+  for (const [name, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 40)) {
+    console.log(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${name}`);
+  }
+  console.log(`profile: ${out}`);
+} finally {
+  await target.close();
+  await fake.close();
+  await edge.close();
+}
