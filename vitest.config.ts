@@ -10,7 +10,7 @@ import { testSecrets } from "./test/support/secrets.js";
 for (const [k, v] of Object.entries(testSecrets)) process.env[k] ??= v;
 
 export default defineConfig(async () => {
-  // The Worker's [assets] directory must exist before wrangler.toml is read; the build is fast
+  // The Worker imports the built dashboard (dist/dashboard/files.js); the build is fast
   // and leaves unchanged files alone.
   await buildDashboard({ quiet: true });
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "schema/migrations"));

@@ -1,5 +1,6 @@
 // Starts the edge Worker for benchmarks the way it runs in production: the bundle wrangler
-// deploys, on workerd through Miniflare's API (no `wrangler dev` proxy in the path), with
+// deploys, on workerd through Miniflare's API, requests arriving on a socket workerd binds to the
+// Worker itself (neither `wrangler dev`'s proxy nor Miniflare's entry Worker in the path), with
 // bindings from wrangler.toml, fresh local storage and the D1 migrations applied.
 import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
@@ -12,6 +13,8 @@ const root = path.resolve(import.meta.dirname, "../..");
 
 export interface Edge {
   url: string;
+  /** How requests reach the Worker: "direct" (workerd's socket) or "entry" (Miniflare's entry Worker first). */
+  via: "entry" | "direct";
   bootstrapToken: string;
   close(): Promise<void>;
 }
@@ -33,16 +36,19 @@ export function benchOrg(edge: Edge): Promise<BenchOrg> {
   return org;
 }
 
-export async function startEdge(vars: Record<string, string> = {}, options: { inspectorPort?: number } = {}): Promise<Edge> {
+export async function startEdge(vars: Record<string, string> = {}, options: { inspectorPort?: number; via?: "entry" | "direct" } = {}): Promise<Edge> {
   const out = mkdtempSync(path.join(tmpdir(), "palisade-bench-"));
-  // wrangler.toml serves the dashboard as static assets, so the bundle needs it built.
-  if (!existsSync(path.join(root, "dist/dashboard"))) execFileSync(process.execPath, [path.join(root, "scripts/build-dashboard.mjs")], { cwd: root, stdio: "ignore" });
+  // The Worker bundles the dashboard, so it needs it built.
+  if (!existsSync(path.join(root, "dist/dashboard/files.js"))) execFileSync(process.execPath, [path.join(root, "scripts/build-dashboard.mjs")], { cwd: root, stdio: "ignore" });
   execFileSync(process.execPath, [path.join(root, "scripts/wrangler.mjs"), "deploy", "--dry-run", "--outdir", path.join(out, "dist")], {
     cwd: root,
     stdio: "ignore",
   });
   // The deployed bundle is one ES module, so module rules do not apply.
   const { workerOptions: { modulesRules: _rules, ...workerOptions } } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
+  // "direct": a socket of workerd's own bound to the Worker, as production has. "entry" goes
+  // through Miniflare's development entry Worker first (EDGE_VIA=entry, for comparison).
+  const via = options.via ?? (process.env.EDGE_VIA === "entry" ? "entry" : "direct");
   const bootstrapToken = `bench-bootstrap-${Date.now()}`;
   // Miniflare 5 takes a new option shape; the converter accepts the v4 shape wrangler produces.
   const mf = new Miniflare(convertV4MiniflareOptions({
@@ -56,6 +62,7 @@ export async function startEdge(vars: Record<string, string> = {}, options: { in
       {
         ...workerOptions,
         name: "palisade",
+        ...(via === "entry" ? {} : { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] }),
         modules: true,
         modulesRoot: path.join(out, "dist"),
         scriptPath: path.join(out, "dist/index.js"),
@@ -70,7 +77,8 @@ export async function startEdge(vars: Record<string, string> = {}, options: { in
       },
     ],
   } as Parameters<typeof convertV4MiniflareOptions>[0]));
-  const url = (await mf.ready).toString().replace(/\/$/, "");
+  const ready = (await mf.ready).toString().replace(/\/$/, "");
+  const url = via === "entry" ? ready : (await mf.unsafeGetDirectURL("palisade")).toString().replace(/\/$/, "");
   const db = await mf.getD1Database("DB");
   const migrations = path.join(root, "schema/migrations");
   for (const file of readdirSync(migrations).filter((f) => f.endsWith(".sql")).sort()) {
@@ -80,6 +88,7 @@ export async function startEdge(vars: Record<string, string> = {}, options: { in
   }
   return {
     url,
+    via,
     bootstrapToken,
     async close() {
       await mf.dispose();

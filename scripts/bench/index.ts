@@ -27,7 +27,8 @@ const results: Record<string, unknown> = {
     loadAverage1mAtStart: os.loadavg()[0],
   },
   mode: quick ? "quick" : "full",
-  measuredOn: "workerd through Miniflare's API (the bundle `wrangler deploy` builds, fresh local D1/KV/DO storage), not wrangler dev's proxy",
+  measuredOn:
+    "workerd through Miniflare's API: the bundle `wrangler deploy` builds, on a socket workerd binds to the Worker (no wrangler dev proxy, no Miniflare entry Worker), fresh local D1/KV/DO storage",
   startedAt: new Date().toISOString(),
 };
 

@@ -2,7 +2,7 @@
 // Durable Objects share one isolate in workerd) under 16-connection load, through the V8
 // inspector. Writes bench/profile-<path>.cpuprofile (open it in Chrome DevTools) and prints
 // the functions with the most self time. A tool for finding where the milliseconds go.
-import { writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import WebSocket from "ws";
 import { startFakeLlm } from "../../test/support/fake-llm.js";
@@ -17,6 +17,30 @@ const INSPECTOR_PORT = 9231;
 
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
 interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
+
+/** User and system CPU ms of the workerd processes under this one, from /proc (USER_HZ = 100). */
+function workerdCpu(): { userMs: number; sysMs: number } {
+  const procs = new Map<number, { ppid: number; comm: string; user: number; sys: number }>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      const close = stat.lastIndexOf(")");
+      const fields = stat.slice(close + 2).split(" ");
+      procs.set(Number(entry), { comm: stat.slice(stat.indexOf("(") + 1, close), ppid: Number(fields[1]), user: Number(fields[11]), sys: Number(fields[12]) });
+    } catch {
+      // gone meanwhile
+    }
+  }
+  const mine = (pid: number) => {
+    for (let p = procs.get(pid)?.ppid; p; p = procs.get(p)?.ppid) if (p === process.pid) return true;
+    return false;
+  };
+  let user = 0;
+  let sys = 0;
+  for (const [pid, p] of procs) if (p.comm === "workerd" && mine(pid)) (user += p.user), (sys += p.sys);
+  return { userMs: user * 10, sysMs: sys * 10 };
+}
 
 async function inspector() {
   const targets = (await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json`)).json()) as Array<{ id: string; webSocketDebuggerUrl: string }>;
@@ -74,7 +98,12 @@ try {
   await ins.send("Profiler.enable");
   await ins.send("Profiler.setSamplingInterval", { interval: 100 });
   await ins.send("Profiler.start");
+  const cpu0 = workerdCpu();
+  const t0 = performance.now();
   const result = await load({ url, method: body ? "POST" : "GET", headers, body, durationSec: seconds });
+  const wall = performance.now() - t0;
+  const cpu1 = workerdCpu();
+  console.log(`workerd CPU during the load: user ${(((cpu1.userMs - cpu0.userMs) / wall) * 100).toFixed(0)}%, system ${(((cpu1.sysMs - cpu0.sysMs) / wall) * 100).toFixed(0)}% of one core`);
   const { profile } = (await ins.send("Profiler.stop")) as { profile: Profile };
   ins.close();
   const out = path.join(root, `bench/profile-${which}.cpuprofile`);

@@ -43,6 +43,21 @@ describe("dashboard serving", () => {
     expect(style.headers.get("content-type")).toMatch(/text\/css/);
   });
 
+  it("answers a matching if-none-match with 304 and no body, and a stale one with the file", async () => {
+    const shell = await call("/");
+    const js = /src="(\/assets\/app-[A-Z0-9]+\.js)"/.exec(shell.text)?.[1] ?? "";
+    const first = await call(js);
+    const etag = first.headers.get("etag") ?? "";
+    expect(etag).toMatch(/^"[0-9a-f]{32}"$/);
+    const again = await call(js, { headers: { "if-none-match": etag } });
+    expect(again.status).toBe(304);
+    expect(again.text).toBe("");
+    expect(again.headers.get("content-security-policy")).toBe(DASHBOARD_CSP);
+    const stale = await call(js, { headers: { "if-none-match": '"0000"' } });
+    expect(stale.status).toBe(200);
+    expect(stale.text).toBe(first.text);
+  });
+
   it("answers unknown assets and paths with the API's 404 error shape", async () => {
     for (const path of ["/assets/nope-123.js", "/assets/..%2Fwrangler.toml", "/index.html", "/dashboard"]) {
       const res = await call(path);

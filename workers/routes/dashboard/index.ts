@@ -1,8 +1,9 @@
-// The dashboard at `/`: index.html and content-hashed assets from the [assets] directory
-// (built by scripts/build-dashboard.mjs), served through the Worker so every response carries
-// the strict Content-Security-Policy and security headers.
+// The dashboard at `/`: index.html and content-hashed assets, built by scripts/build-dashboard.mjs
+// into a module bundled with the Worker (no static-assets router in front of the gateway), served
+// with the strict Content-Security-Policy and security headers.
 import { Hono } from "hono";
 import type { Context } from "hono";
+import files from "../../../dist/dashboard/files.js";
 import { AppError } from "../../errors.js";
 import type { AppEnv } from "../../http/context.js";
 
@@ -29,28 +30,23 @@ const PAGE_HEADERS: Record<string, string> = {
   "x-frame-options": "DENY",
 };
 
-async function fromAssets(c: Context<AppEnv>, path: string, cacheControl: string) {
-  const conditional = c.req.header("if-none-match");
-  const upstream = await c.env.ASSETS.fetch(new Request(new URL(path, c.req.url), { headers: conditional ? { "if-none-match": conditional } : {} }));
-  if (upstream.status === 404) {
-    if (path === "/index.html") throw new AppError("unavailable", "the dashboard is not built; run `npm run build:dashboard`");
-    throw new AppError("not_found", "no such asset");
-  }
-  const headers = new Headers();
-  for (const name of ["content-type", "etag", "content-length"]) {
-    const value = upstream.headers.get(name);
-    if (value) headers.set(name, value);
-  }
-  for (const [k, v] of Object.entries(PAGE_HEADERS)) headers.set(k, v);
+function serveFile(c: Context<AppEnv>, path: string, cacheControl: string) {
+  const file = files[path];
+  if (!file) throw new AppError("not_found", "no such asset");
+  const headers = new Headers(PAGE_HEADERS);
+  headers.set("content-type", file.type);
+  headers.set("etag", file.etag);
   headers.set("cache-control", cacheControl);
-  return new Response(upstream.status === 304 ? null : upstream.body, { status: upstream.status, headers });
+  const conditional = c.req.header("if-none-match");
+  if (conditional && conditional.split(",").some((tag) => tag.trim().replace(/^W\//, "") === file.etag)) return new Response(null, { status: 304, headers });
+  return new Response(file.body, { status: 200, headers });
 }
 
 export function dashboardRoutes() {
   const routes = new Hono<AppEnv>();
   // The shell is tiny and names the hashed bundle, so it is never cached.
-  routes.get("/", (c) => fromAssets(c, "/index.html", "no-store"));
+  routes.get("/", (c) => serveFile(c, "/index.html", "no-store"));
   // Hashed names change with their content: cache them for good.
-  routes.get("/assets/:file{[A-Za-z0-9._-]+}", (c) => fromAssets(c, `/assets/${c.req.param("file")}`, "public, max-age=31536000, immutable"));
+  routes.get("/assets/:file{[A-Za-z0-9._-]+}", (c) => serveFile(c, `/assets/${c.req.param("file")}`, "public, max-age=31536000, immutable"));
   return routes;
 }

@@ -64,7 +64,8 @@ function credentialHeaders(rows: CredentialRow[]): string[] {
 function auditDecision(c: Context<AppEnv>, decision: EgressDecision, hop: number, status?: number) {
   const { agent } = c.get("agent");
   const rule = decision.rule;
-  const event = recordAudit(c.env, {
+  // Batched with the isolate's other hot-path events (IsolateBatcher), off the response path.
+  void recordAudit(c.env, {
     orgId: agent.orgId,
     actor: { type: "agent", id: agent.id },
     action: "egress.request",
@@ -74,8 +75,7 @@ function auditDecision(c: Context<AppEnv>, decision: EgressDecision, hop: number
     traceId: c.get("traceId"),
     // The target path but never the query: an injected query credential lives there.
     details: { ...(decision.target ?? {}), hop, ...(status !== undefined ? { status } : {}), ...(decision.credential ? { credential: decision.credential } : {}) },
-  });
-  c.executionCtx.waitUntil(event);
+  }, c.executionCtx);
 }
 
 async function fetchUpstream(url: URL, init: RequestInit): Promise<Response> {
