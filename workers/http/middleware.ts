@@ -86,6 +86,14 @@ export async function readLimited(request: Request, maxBytes: number): Promise<s
 /** Reads a request body, refusing (413) as soon as it passes maxBytes. */
 export async function readLimitedBytes(request: Request, maxBytes: number): Promise<Uint8Array> {
   if (!request.body) return new Uint8Array(0);
+  // A declared length within the limit is read in one native call (the HTTP framing holds the
+  // body to it); otherwise chunk by chunk, stopping at the limit.
+  const declared = Number(request.headers.get("content-length") ?? NaN);
+  if (Number.isInteger(declared) && declared >= 0 && declared <= maxBytes) {
+    const all = new Uint8Array(await request.arrayBuffer());
+    if (all.byteLength > maxBytes) throw new AppError("payload_too_large", `body exceeds ${maxBytes} bytes`);
+    return all;
+  }
   const reader = request.body.getReader();
   const chunks: Uint8Array[] = [];
   let size = 0;

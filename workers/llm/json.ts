@@ -1,6 +1,6 @@
 // Non-streaming answers: parse the provider's JSON, read its usage and restore assistant text.
 import { AppError } from "../errors.js";
-import { restoreWhole, type LlmEndpoint, type RestorerFactory, type Usage } from "./types.js";
+import { identityRestorer, restoreWhole, type LlmEndpoint, type RestorerFactory, type Usage } from "./types.js";
 import { extractUsage } from "./usage.js";
 
 function isObject(value: unknown): value is Record<string, unknown> {
@@ -43,6 +43,8 @@ export function restoreResponseObject(response: Record<string, unknown>, restore
 
 export interface RestoredJson {
   body: unknown;
+  /** The body to send the agent: the provider's own text when nothing was restored. */
+  text: string;
   usage: Usage | null;
 }
 
@@ -54,6 +56,8 @@ export function restoreJsonText(endpoint: LlmEndpoint, text: string, restorers: 
   } catch (err) {
     throw new AppError("upstream_error", "the model provider answered with something that is not JSON", { cause: err });
   }
+  // Nothing to put back: the provider's bytes go to the agent as they came.
+  if (restorers === identityRestorer) return { body, text, usage: extractUsage(endpoint, body) };
   restoreBodyText(endpoint, body, (t) => restoreWhole(restorers, t));
-  return { body, usage: extractUsage(endpoint, body) };
+  return { body, text: JSON.stringify(body), usage: extractUsage(endpoint, body) };
 }

@@ -80,6 +80,8 @@ export interface FetchOptions {
   /** Deadline for the response headers; the body has its own (read or idle) deadline. */
   timeoutMs: number;
   fetcher?: (request: Request) => Promise<Response>;
+  /** The controller whose signal the request was built with (saves re-binding it). */
+  abort?: AbortController;
 }
 
 /**
@@ -89,7 +91,7 @@ export interface FetchOptions {
 export async function fetchUpstream(request: Request, options: FetchOptions): Promise<Response> {
   const fetcher = options.fetcher ?? ((r: Request) => fetch(r));
   // Aborting on the deadline frees the connection instead of leaving the call running.
-  const abort = new AbortController();
+  const abort = options.abort ?? new AbortController();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => {
@@ -98,7 +100,9 @@ export async function fetchUpstream(request: Request, options: FetchOptions): Pr
     }, options.timeoutMs);
   });
   try {
-    const response = await Promise.race([fetcher(new Request(request, { signal: abort.signal })), deadline]);
+    // A request built with the controller's signal is sent as it is; any other is re-bound to it.
+    const bound = options.abort ? request : new Request(request, { signal: abort.signal });
+    const response = await Promise.race([fetcher(bound), deadline]);
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel();
       throw new AppError("upstream_error", "the model provider answered with a redirect");
@@ -116,6 +120,8 @@ export async function fetchUpstream(request: Request, options: FetchOptions): Pr
 export async function readTextWithin(response: Response, timeoutMs: number, maxBytes = 32 * 1024 * 1024): Promise<string> {
   const body = response.body;
   if (!body) return "";
+  const declared = Number(response.headers.get("content-length") ?? NaN);
+  if (Number.isInteger(declared) && declared >= 0 && declared <= maxBytes) return readWholeWithin(response, timeoutMs);
   const reader = body.getReader();
   const decoder = new TextDecoder();
   let timer: ReturnType<typeof setTimeout> | undefined;
@@ -135,6 +141,23 @@ export async function readTextWithin(response: Response, timeoutMs: number, maxB
     return text + decoder.decode();
   } catch (err) {
     reader.cancel().catch(() => {});
+    if (err instanceof AppError) throw err;
+    throw new AppError("upstream_error", "the model provider's answer was cut", { cause: err });
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** A body of declared size, read in one native call within the deadline. */
+async function readWholeWithin(response: Response, timeoutMs: number): Promise<string> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const deadline = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new AppError("upstream_timeout", "the model provider did not finish its answer in time")), timeoutMs);
+  });
+  try {
+    return await Promise.race([response.text(), deadline]);
+  } catch (err) {
+    response.body?.cancel().catch(() => {});
     if (err instanceof AppError) throw err;
     throw new AppError("upstream_error", "the model provider's answer was cut", { cause: err });
   } finally {

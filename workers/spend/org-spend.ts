@@ -129,8 +129,9 @@ function windowOf(period: LimitPeriod, row: { day: string; month: string }): str
 
 /** A counter's key in memory: scope, scope id and window. */
 const counterKey = (scope: LimitScope, scopeId: string, win: string) => `${scope}\u0000${scopeId}\u0000${win}`;
-/** Settles one RPC may carry (the client batches them per isolate). */
+/** Settles and reserves one RPC may carry (the client batches them per isolate). */
 export const SETTLE_BATCH_MAX = 500;
+export const RESERVE_BATCH_MAX = 500;
 const SettleItemSchema = z.object({ reservationId: z.unknown(), usage: z.unknown() });
 
 /**
@@ -171,66 +172,39 @@ export class OrgSpend extends DurableObject<Env> {
   // ── RPC ──────────────────────────────────────────────────────────────────
   /** Holds an upper bound of the call's cost, or refuses if any limit of the org, team or agent would be passed. */
   async reserve(input: unknown): Promise<ReserveResult> {
-    // Bad payloads are answered, not thrown: a throw across RPC reads as an outage to the caller.
-    const parsed = ReserveRequestSchema.safeParse(input);
-    if (!parsed.success) return { ok: false, reason: "invalid_request" };
-    const req = parsed.data;
-    if (!this.#bind(req.orgId)) return { ok: false, reason: "invalid_request" };
-    const config = await this.#ready();
-    // From here to the return there is no await: the check and the hold are one atomic step.
-    const now = Date.now();
-    const openId = this.#openByKey.get(keyOf(req.agentId, req.idempotencyKey));
-    const open = openId ? this.#open.get(openId) : undefined;
-    if (open) return { ok: true, reservationId: open.id, reservedMicros: open.reserved, state: "open" };
-    const price = priceFor(req.model, config.prices);
-    if (!price) return { ok: false, reason: "unpriced_model", model: req.model };
-    // Never zero, so a zero limit blocks even calls priced at nothing.
-    const amount = Math.max(1, estimateMicros(price, req.estimate));
-    const win = windowsAt(now);
+    const [result] = await this.reserveMany([input]);
+    return result ?? { ok: false, reason: "invalid_request" };
+  }
 
-    for (const limit of config.limits) {
-      if (!appliesTo(limit, req.agentId, req.teamId)) continue;
-      const window = windowOf(limit.period, win);
-      const key = counterKey(limit.scope, limit.scopeId ?? "", window);
-      const spent = this.#spentOf(key);
-      if (spent + (this.#reservedSums.get(key) ?? 0) + amount > limit.limitMicros) {
-        // A retry of a call already charged gets its answer, not a refusal.
-        const settled = this.#reservationByKey(req.agentId, req.idempotencyKey);
-        if (settled?.state === "settled") return { ok: true, reservationId: settled.id, reservedMicros: settled.reserved, state: "settled" };
-        this.#limitReached(limit, window, req.agentId, req.teamId, spent, now);
-        return {
-          ok: false,
-          reason: "limit",
-          scope: limit.scope,
-          scopeId: limit.scopeId,
-          period: limit.period,
-          limitMicros: limit.limitMicros,
-          spentMicros: spent,
-        };
+  /**
+   * Reserves a batch in order (the client sends the reserves that queued up in its isolate
+   * while one was in flight): one pass without yielding, and one storage transaction, so one
+   * commit for all. One answer per item; a bad item is refused alone.
+   */
+  async reserveMany(inputs: unknown): Promise<ReserveResult[]> {
+    // Bad payloads are answered, not thrown: a throw across RPC reads as an outage to the caller.
+    const list = z.array(z.unknown()).max(RESERVE_BATCH_MAX).safeParse(inputs);
+    if (!list.success) return [];
+    const config = await this.#ready();
+    // From here to the return there is no await: the checks and the holds are one atomic step.
+    const now = Date.now();
+    const rows: Array<{ row: ReservationRow; replaces: string | null }> = [];
+    const results = list.data.map((input) => this.#reserveOne(config, input, now, rows));
+    if (rows.length > 0) {
+      try {
+        this.ctx.storage.transactionSync(() => {
+          for (const { row, replaces } of rows) {
+            if (replaces) this.#sql.exec("DELETE FROM reservations WHERE id = ?", replaces);
+            this.#insertReservation(row, now);
+          }
+        });
+      } catch (error) {
+        // Nothing was stored: the holds made in memory are dropped with the rest of the mirror.
+        this.#resetMirror();
+        throw error;
       }
     }
-
-    const row: ReservationRow = {
-      id: newId("rsv"), idem_key: req.idempotencyKey, agent_id: req.agentId, team_id: req.teamId, model: req.model,
-      reserved: amount, charged: null, basis: null, state: "open", day: win.day, month: win.month,
-      price_in: price.inputMicrosPerMTok, price_out: price.outputMicrosPerMTok, price_cached: price.cachedMicrosPerMTok,
-      expires_at: now + RESERVATION_TTL_MS,
-    };
-    // The unique (agent, key) index answers "was this key used before?" without a read first.
-    if (this.#insertReservation(row, now) === 0) {
-      const earlier = this.#reservationByKey(req.agentId, req.idempotencyKey);
-      if (!earlier) throw new Error("reservation key conflict without a row");
-      if (earlier.state === "settled") return { ok: true, reservationId: earlier.id, reservedMicros: earlier.reserved, state: "settled" };
-      // Released or expired: the key is reserved again, under its first id.
-      row.id = earlier.id;
-      this.ctx.storage.transactionSync(() => {
-        this.#sql.exec("DELETE FROM reservations WHERE id = ?", earlier.id);
-        this.#insertReservation(row, now);
-      });
-    }
-    this.#hold(row);
-    this.#ensureAlarm(row.expires_at);
-    return { ok: true, reservationId: row.id, reservedMicros: amount, state: "open" };
+    return results;
   }
 
   /** Charges the real usage (null: the provider reported none, so the reservation is charged). Idempotent. */
@@ -439,7 +413,7 @@ export class OrgSpend extends DurableObject<Env> {
 
   #insertReservation(row: ReservationRow, now: number): number {
     return this.#sql.exec(
-      `INSERT OR IGNORE INTO reservations (id, idem_key, agent_id, team_id, model, reserved, state, day, month, price_in, price_out,
+      `INSERT INTO reservations (id, idem_key, agent_id, team_id, model, reserved, state, day, month, price_in, price_out,
         price_cached, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)`,
       row.id, row.idem_key, row.agent_id, row.team_id, row.model, row.reserved, row.day, row.month,
       row.price_in, row.price_out, row.price_cached, now, row.expires_at,
@@ -474,6 +448,55 @@ export class OrgSpend extends DurableObject<Env> {
     this.#reservedSums.clear();
     this.#spent.clear();
     this.#loadOpen();
+  }
+
+  /** One reserve of a batch: checks and holds in memory, and queues the row the batch stores. */
+  #reserveOne(config: Config, input: unknown, now: number, rows: Array<{ row: ReservationRow; replaces: string | null }>): ReserveResult {
+    const parsed = ReserveRequestSchema.safeParse(input);
+    if (!parsed.success) return { ok: false, reason: "invalid_request" };
+    const req = parsed.data;
+    if (!this.#bind(req.orgId)) return { ok: false, reason: "invalid_request" };
+    const openId = this.#openByKey.get(keyOf(req.agentId, req.idempotencyKey));
+    const open = openId ? this.#open.get(openId) : undefined;
+    if (open) return { ok: true, reservationId: open.id, reservedMicros: open.reserved, state: "open" };
+    const earlier = this.#reservationByKey(req.agentId, req.idempotencyKey);
+    if (earlier?.state === "settled") return { ok: true, reservationId: earlier.id, reservedMicros: earlier.reserved, state: "settled" };
+    const price = priceFor(req.model, config.prices);
+    if (!price) return { ok: false, reason: "unpriced_model", model: req.model };
+    // Never zero, so a zero limit blocks even calls priced at nothing.
+    const amount = Math.max(1, estimateMicros(price, req.estimate));
+    const win = windowsAt(now);
+
+    for (const limit of config.limits) {
+      if (!appliesTo(limit, req.agentId, req.teamId)) continue;
+      const window = windowOf(limit.period, win);
+      const key = counterKey(limit.scope, limit.scopeId ?? "", window);
+      const spent = this.#spentOf(key);
+      if (spent + (this.#reservedSums.get(key) ?? 0) + amount > limit.limitMicros) {
+        this.#limitReached(limit, window, req.agentId, req.teamId, spent, now);
+        return {
+          ok: false,
+          reason: "limit",
+          scope: limit.scope,
+          scopeId: limit.scopeId,
+          period: limit.period,
+          limitMicros: limit.limitMicros,
+          spentMicros: spent,
+        };
+      }
+    }
+
+    const row: ReservationRow = {
+      // A released or expired key is reserved again under its first id.
+      id: earlier?.id ?? newId("rsv"), idem_key: req.idempotencyKey, agent_id: req.agentId, team_id: req.teamId, model: req.model,
+      reserved: amount, charged: null, basis: null, state: "open", day: win.day, month: win.month,
+      price_in: price.inputMicrosPerMTok, price_out: price.outputMicrosPerMTok, price_cached: price.cachedMicrosPerMTok,
+      expires_at: now + RESERVATION_TTL_MS,
+    };
+    this.#hold(row);
+    this.#ensureAlarm(row.expires_at);
+    rows.push({ row, replaces: earlier ? earlier.id : null });
+    return { ok: true, reservationId: row.id, reservedMicros: amount, state: "open" };
   }
 
   /** One settle, inside the caller's transaction. */

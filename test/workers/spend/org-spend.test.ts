@@ -9,6 +9,24 @@ import { auditStub } from "../audit/support.js";
 
 const okIds = (results: ReserveResult[]) => results.flatMap((r) => (r.ok ? [r.reservationId] : []));
 
+describe("OrgSpend.reserveMany", () => {
+  it("reserves a batch in order in one call: each item checked against the holds before it, bad items refused alone", async () => {
+    const org = await spendOrg("rmany");
+    const agent = org.agents[0]!;
+    await setLimit(org, { scope: "agent", scopeId: agent.id, period: "day", limitMicros: 2_500 });
+    const repeated = reserveReq(agent, 1_000);
+    const results = await org.stub.reserveMany([repeated, { ...repeated }, reserveReq(agent, 1_000), { nonsense: true }, reserveReq(agent, 1_000)]);
+    expect(results.map((r) => (r.ok ? "ok" : r.reason))).toEqual(["ok", "ok", "ok", "invalid_request", "limit"]);
+    // The same idempotency key twice in one batch is one reservation.
+    const [a, b, c] = results;
+    expect(a!.ok && b!.ok && a!.reservationId === b!.reservationId).toBe(true);
+    expect(c!.ok && a!.ok && c!.reservationId !== a!.reservationId).toBe(true);
+    const [status] = await org.stub.limitStatus();
+    expect(status).toMatchObject({ reservedMicros: 2_000, spentMicros: 0 });
+    expect(await org.stub.reserveMany({ not: "a list" })).toEqual([]);
+  });
+});
+
 describe("OrgSpend.settleMany", () => {
   it("settles a batch in one call, answering each item in order; repeats are idempotent and bad items refused alone", async () => {
     const org = await spendOrg("many");

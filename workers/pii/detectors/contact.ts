@@ -56,6 +56,38 @@ function coveredBy(found: readonly RawFinding[], length: number): Uint8Array | u
   return covered;
 }
 
+/**
+ * Parsed candidates (E.164 or null) by candidate and regions: parsing is the costly step, and a
+ * chat resends the same numbers every turn. A pure function of its inputs; bounded.
+ */
+const parsedPhones = new Map<string, string | null>();
+const PARSED_PHONES_MAX = 5_000;
+
+function phoneKey(candidate: string, digits: string, regions: readonly CountryCode[]): string | null {
+  const memo = `${regions.join(",")}\u0000${candidate}`;
+  const known = parsedPhones.get(memo);
+  if (known !== undefined) return known;
+  let key: string | null = null;
+  if (candidate.startsWith("+")) {
+    // A leading + states intent; a number of possible length for its country is enough
+    // (numbering plans move faster than the metadata's allocated ranges).
+    const p = parsePhoneNumberFromString(candidate);
+    if (p?.isPossible()) key = p.number;
+  } else {
+    for (const region of regions) {
+      if (!plausibleNational(region, digits)) continue;
+      const p = parsePhoneNumberFromString(candidate, region);
+      if (p?.isValid()) {
+        key = p.number;
+        break;
+      }
+    }
+  }
+  if (parsedPhones.size >= PARSED_PHONES_MAX) parsedPhones.clear();
+  parsedPhones.set(memo, key);
+  return key;
+}
+
 export function detectPhones(text: string, out: RawFinding[], options: PhoneOptions): void {
   const covered = coveredBy(out, text.length);
   PHONE.lastIndex = 0;
@@ -73,23 +105,8 @@ export function detectPhones(text: string, out: RawFinding[], options: PhoneOpti
     // Version-like dotted groups (1.2.3.4567) without a leading +.
     if (!international && /^\d{1,2}\.\d{1,3}\.\d/.test(raw)) continue;
     const candidate = raw.startsWith("00") ? `+${raw.slice(2)}` : raw;
-    let key: string | undefined;
-    if (candidate.startsWith("+")) {
-      // A leading + states intent; a number of possible length for its country is enough
-      // (numbering plans move faster than the metadata's allocated ranges).
-      const p = parsePhoneNumberFromString(candidate);
-      if (p?.isPossible()) key = p.number;
-    } else {
-      for (const region of options.regions) {
-        if (!plausibleNational(region, digits)) continue;
-        const p = parsePhoneNumberFromString(candidate, region);
-        if (p?.isValid()) {
-          key = p.number;
-          break;
-        }
-      }
-    }
-    if (key === undefined) continue;
+    const key = phoneKey(candidate, digits, options.regions);
+    if (key === null) continue;
     out.push({ category: "phone", start: m.index, end: m.index + raw.length, detector: "phone", key });
   }
 }

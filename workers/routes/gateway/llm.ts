@@ -115,14 +115,26 @@ export function llmGateway() {
   return llm;
 }
 
+/** Provider base URLs that passed the destination check (a pure function of the URL and the setting). */
+const checkedBases = new Set<string>();
+
+function checkProviderDestination(env: Env, baseUrl: string) {
+  const allowPrivate = env.ALLOW_PRIVATE_UPSTREAMS === "true";
+  const key = `${allowPrivate}\u0000${baseUrl}`;
+  if (checkedBases.has(key)) return;
+  assertPublicDestination(new URL(baseUrl), { allowPrivate });
+  if (checkedBases.size > 1_000) checkedBases.clear();
+  checkedBases.add(key);
+}
+
 async function forward(c: Context<AppEnv>, call: LlmCall, kind: ProviderKind, endpoint: LlmEndpoint, provider: ProviderRow, path: string): Promise<Response> {
-  const base = new URL(provider.baseUrl);
-  assertPublicDestination(base, { allowPrivate: c.env.ALLOW_PRIVATE_UPSTREAMS === "true" });
+  checkProviderDestination(c.env, provider.baseUrl);
   const credential = (await credentialRowsOf(c.env, provider.orgId)).find((r) => r.id === provider.credentialId);
   if (!credential) throw new AppError("upstream_error", "the provider's credential is missing");
   const apiKey = (await openCredentialCached(c.env, credential)).secret;
-  const upstreamRequest = buildUpstreamRequest(c.req.raw, { kind, baseUrl: provider.baseUrl, apiKey }, { path, body: call.upstreamBody, search: new URL(c.req.url).search });
-  const response = await fetchUpstream(upstreamRequest, { timeoutMs: FIRST_BYTE_TIMEOUT_MS });
+  const abort = new AbortController();
+  const upstreamRequest = buildUpstreamRequest(c.req.raw, { kind, baseUrl: provider.baseUrl, apiKey }, { path, body: call.upstreamBody, search: new URL(c.req.url).search, signal: abort.signal });
+  const response = await fetchUpstream(upstreamRequest, { timeoutMs: FIRST_BYTE_TIMEOUT_MS, abort });
 
   if (!response.ok) {
     const mapped = await mapUpstreamError(kind, response, [apiKey]);
@@ -138,6 +150,6 @@ async function forward(c: Context<AppEnv>, call: LlmCall, kind: ProviderKind, en
   const textBody = await readTextWithin(response, FIRST_BYTE_TIMEOUT_MS);
   const restored = restoreJsonText(endpoint, textBody, call.restorers);
   await call.finish(restored.usage, { streamed: false, outcome: "completed" });
-  return Response.json(restored.body, { status: response.status });
+  return new Response(restored.text, { status: response.status, headers: { "content-type": "application/json" } });
 }
 
