@@ -118,8 +118,31 @@ export const ReserveRequestSchema = z.strictObject({
   teamId: idOf(ID_PREFIX.team).nullable(),
   model: ModelNameSchema.refine((m) => m !== FALLBACK_MODEL, { message: "not a model" }),
   estimate: SpendEstimateSchema,
+  /**
+   * A lease: hold up to this many calls of this size for the caller's isolate to draw from
+   * without asking again. The object grants less (down to this one call) near a limit.
+   */
+  leaseCalls: z.number().int().min(1).max(64).optional(),
 });
 export const ReservationIdSchema = idOf(ID_PREFIX.reservation);
+/** A model's price as the spend object applies it (returned with a lease, for the isolate's own arithmetic). */
+export interface SpendPrice {
+  inputMicrosPerMTok: number;
+  outputMicrosPerMTok: number;
+  cachedMicrosPerMTok: number | null;
+}
+/**
+ * One settle: the whole reservation (no `call`), one call drawn from a lease (`call`: its id and
+ * the part of the lease it held; the lease stays open), or the end of a lease (`close`: what is
+ * left of it is released).
+ */
+export const SettleItemSchema = z.strictObject({
+  reservationId: ReservationIdSchema,
+  usage: SpendUsageSchema.nullable(),
+  call: z.strictObject({ id: ReservationIdSchema, heldMicros: z.number().int().min(1).max(MAX_MICROS) }).optional(),
+  close: z.literal(true).optional(),
+});
+export type SettleItem = z.infer<typeof SettleItemSchema>;
 
 export type SpendEstimate = z.infer<typeof SpendEstimateSchema>;
 export type SpendUsage = z.infer<typeof SpendUsageSchema>;
@@ -127,14 +150,14 @@ export type ReserveRequest = z.infer<typeof ReserveRequestSchema>;
 
 export type ReserveResult =
   /** state "settled": this idempotency key was already charged; the caller must not bill it again. */
-  | { ok: true; reservationId: string; reservedMicros: number; state: "open" | "settled" }
+  | { ok: true; reservationId: string; reservedMicros: number; state: "open" | "settled"; price?: SpendPrice }
   | { ok: false; reason: "limit"; scope: LimitScope; scopeId: string | null; period: LimitPeriod; limitMicros: number; spentMicros: number }
   | { ok: false; reason: "unpriced_model"; model: string }
   /** The payload failed validation (a caller bug); nothing was reserved. */
   | { ok: false; reason: "invalid_request" };
 
 export type SettleResult =
-  | { ok: true; reservationId: string; chargedMicros: number; basis: "reported" | "reservation" }
+  | { ok: true; reservationId: string; chargedMicros: number; basis: "reported" | "reservation" | "lease" }
   | { ok: false; reason: "unknown_reservation" | "released" | "invalid_request" };
 
 export interface StopEvent {

@@ -467,7 +467,7 @@ export const spendLimits = sqliteTable(
   (t) => [uniqueIndex("spend_limits_org_scope_period").on(t.orgId, t.scope, t.scopeKey, t.period)],
 );
 
-/** Usage ledger: one row per settled reservation (id = reservation id), written by the org's spend DO. */
+/** Usage ledger: one row per settled reservation or per call drawn from a lease (id = its reservation or call id), written by the org's spend DO. */
 export const spendUsage = sqliteTable(
   "spend_usage",
   {

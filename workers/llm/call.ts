@@ -9,7 +9,7 @@ import { PiiBudgetError, createMasker, createRestorer, maskJsonStrings, type Jso
 import { piiListsOf } from "../pii/lists.js";
 import { guidePromptFor } from "../tools/guide.js";
 import { stopSandboxesOverLimit } from "../sandboxes/service.js";
-import { queueSettle, releaseSpend, reserveSpend } from "../spend/client.js";
+import { type CallHold, holdForCall, releaseCall, settleCall } from "../spend/credit.js";
 import { estimateMaxOutputTokens, estimatePromptTokens } from "./estimate.js";
 import { identityRestorer, type LlmEndpoint, type ProviderKind, type RestorerFactory, type Usage } from "./index.js";
 
@@ -87,15 +87,17 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
   const restorers: RestorerFactory = masker.restores && Object.keys(pii.mapping).length > 0 ? () => createRestorer(pii.mapping) : identityRestorer;
   const upstreamBody = JSON.stringify(body);
 
-  // Spend: hold an upper bound (whole prompt + max output) before the provider sees anything.
-  let reservation: Awaited<ReturnType<typeof reserveSpend>>;
+  // Spend: hold an upper bound (whole prompt + max output) before the provider sees anything,
+  // from the isolate's lease on the org's budget or, with an idempotency key, at the org's DO.
+  let hold: CallHold;
   try {
-    reservation = await reserveSpend(
+    hold = await holdForCall(
       env,
       input.agent,
       input.model,
       { inputTokens: estimatePromptTokens(upstreamBody), maxOutputTokens: estimateMaxOutputTokens(input.kind, body) },
-      input.idempotencyKey ?? crypto.randomUUID(),
+      input.idempotencyKey,
+      ctx,
     );
   } catch (error) {
     done = true;
@@ -104,7 +106,7 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
     if (code === "spend_limit") input.waitUntil(stopSandboxesOverLimit(env, input.agent.orgId));
     throw error;
   }
-  if (reservation.state === "settled") {
+  if (hold.kind === "reservation" && hold.reservation.state === "settled") {
     done = true;
     throw new AppError("conflict", "this request was already completed (idempotency key reused)");
   }
@@ -115,15 +117,14 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
     async finish(usage, info) {
       if (done) return;
       done = true;
-      // No usage from the provider settles on the reservation, never on zero. The settle (and the
-      // audit event, which carries its charge) leave after the answer, batched with other calls'.
-      const event = auditEvent("success", { usage, streamed: info.streamed, outcome: info.outcome, pii: piiAudit });
-      queueSettle(env, input.agent.orgId, { reservationId: reservation.reservationId, usage, audit: event }, ctx);
+      // No usage from the provider settles on the hold, never on zero. The settle (and the audit
+      // event, which carries its charge) leave after the answer, batched with other calls'.
+      settleCall(env, hold, usage, auditEvent("success", { usage, streamed: info.streamed, outcome: info.outcome, pii: piiAudit }), ctx);
     },
     async fail(error) {
       if (done) return;
       done = true;
-      await releaseSpend(env, input.agent, reservation.reservationId);
+      await releaseCall(env, input.agent, hold, ctx);
       await audit("error", { error: error.code, pii: piiAudit }, error.code);
     },
   };

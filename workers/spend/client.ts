@@ -4,9 +4,11 @@ import {
   type SettleResult,
   ReserveRequestSchema,
   type SpendEstimate,
+  type SpendPrice,
   type SpendUsage,
   SpendUsageSchema,
   ReservationIdSchema,
+  SettleItemSchema,
 } from "../../schema/spend.js";
 import { type AuditEvent, recordAudit } from "../audit/audit.js";
 import { AppError } from "../errors.js";
@@ -25,6 +27,8 @@ export interface Reservation {
   reservedMicros: number;
   /** "settled": a retry of an idempotency key already charged; do not call the provider again. */
   state: "open" | "settled";
+  /** With a lease: the model's price, for the isolate's own arithmetic. */
+  price?: SpendPrice;
 }
 
 /** The DO answers in well under a millisecond; past this it is treated as unreachable. */
@@ -77,12 +81,15 @@ export async function reserveSpend(
   model: string,
   estimate: SpendEstimate,
   idempotencyKey: string,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; leaseCalls?: number } = {},
 ): Promise<Reservation> {
-  const request = ReserveRequestSchema.safeParse({ orgId: agent.orgId, idempotencyKey, agentId: agent.id, teamId: agent.teamId, model, estimate });
+  const request = ReserveRequestSchema.safeParse({
+    orgId: agent.orgId, idempotencyKey, agentId: agent.id, teamId: agent.teamId, model, estimate,
+    ...(options.leaseCalls ? { leaseCalls: options.leaseCalls } : {}),
+  });
   if (!request.success) throw new AppError("bad_request", "invalid spend reservation", { details: { fields: request.error.issues.map((i) => i.path.join(".")) } });
   const result = await guarded<ReserveResult>("reserve", () => reservePipeline.call(agent.orgId, { env, request: request.data }), options.timeoutMs);
-  if (result.ok) return { reservationId: result.reservationId, reservedMicros: result.reservedMicros, state: result.state };
+  if (result.ok) return { reservationId: result.reservationId, reservedMicros: result.reservedMicros, state: result.state, ...(result.price ? { price: result.price } : {}) };
   if (result.reason === "invalid_request") throw new AppError("bad_request", "invalid spend reservation");
   if (result.reason === "unpriced_model") throw new AppError("bad_request", "this model has no price configured; ask an admin to add one");
   throw new AppError("spend_limit", `${result.scope} spend limit (${result.period}) reached`, {
@@ -124,6 +131,9 @@ const SETTLE_BATCH_MAX = 100;
 export interface QueuedSettle {
   reservationId: string;
   usage: SpendUsage | null;
+  /** A call drawn from a lease (its id and held part), or the end of a lease; see SettleItemSchema. */
+  call?: { id: string; heldMicros: number };
+  close?: true;
   /** Recorded once the charge is known, with details.costMicros set (null if settling failed). */
   audit?: AuditEvent;
 }
@@ -134,7 +144,12 @@ const settleBatches = new IsolateBatcher<{ env: Env; item: QueuedSettle }>({
   send: async (orgId, queued, ctx) => {
     const env = queued[0]?.env;
     if (!env) return;
-    const payload = queued.map(({ item }) => ({ reservationId: item.reservationId, usage: item.usage }));
+    const payload = queued.map(({ item }) => ({
+      reservationId: item.reservationId,
+      usage: item.usage,
+      ...(item.call ? { call: item.call } : {}),
+      ...(item.close ? { close: item.close } : {}),
+    }));
     const run = () => guarded<SettleResult[]>("settleMany", async () => await orgSpendStub(env, orgId).settleMany(payload));
     // Idempotent, so one retry; if both fail the reservations expire (released) and it is logged.
     const results = await run().catch(run).catch((error: unknown) => {
@@ -158,8 +173,9 @@ const settleBatches = new IsolateBatcher<{ env: Env; item: QueuedSettle }>({
  * follows within SETTLE_BATCH_WINDOW_MS together with the settles of other calls.
  */
 export function queueSettle(env: Env, orgId: string, item: QueuedSettle, ctx: WaitUntil): void {
-  ReservationIdSchema.parse(item.reservationId);
-  settleBatches.add(orgId, { env, item: { ...item, usage: item.usage === null ? null : SpendUsageSchema.parse(item.usage) } }, ctx);
+  const { audit, ...wire } = item;
+  const checked = SettleItemSchema.parse(wire);
+  settleBatches.add(orgId, { env, item: { ...checked, ...(audit ? { audit } : {}) } }, ctx);
 }
 
 /** Sends this isolate's queued settles of an org now (before a usage or limit read). */

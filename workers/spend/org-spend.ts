@@ -10,7 +10,8 @@ import {
   OrgIdSchema,
   ReservationIdSchema,
   ReserveRequestSchema,
-  SpendUsageSchema,
+  SettleItemSchema,
+  type SpendUsage,
 } from "../../schema/spend.js";
 import { ID_PATTERN, newId } from "../identity/crypto.js";
 import { type AuditEvent, recordAudit } from "../audit/audit.js";
@@ -94,6 +95,8 @@ CREATE TABLE IF NOT EXISTS ledger_outbox (
   input_tokens INTEGER NOT NULL, output_tokens INTEGER NOT NULL, cached_tokens INTEGER NOT NULL,
   cost_micros INTEGER NOT NULL, basis TEXT NOT NULL, settled_at INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS audit_outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, event TEXT NOT NULL);
+-- Calls charged against a lease, so a retried settle of one never charges it twice.
+CREATE TABLE IF NOT EXISTS lease_calls (id TEXT PRIMARY KEY, lease_id TEXT NOT NULL, charged INTEGER NOT NULL, basis TEXT NOT NULL, at INTEGER NOT NULL);
 `;
 
 /** Audit events queued in DO storage, validated again when read back. */
@@ -132,7 +135,8 @@ const counterKey = (scope: LimitScope, scopeId: string, win: string) => `${scope
 /** Settles and reserves one RPC may carry (the client batches them per isolate). */
 export const SETTLE_BATCH_MAX = 500;
 export const RESERVE_BATCH_MAX = 500;
-const SettleItemSchema = z.object({ reservationId: z.unknown(), usage: z.unknown() });
+/** A lease never takes more than 1/8 of what a limit has left. */
+const LEASE_HEADROOM_SHARE = 8;
 
 /**
  * Storage is SQLite (durable, the authority); reads on the hot path come from an in-memory mirror
@@ -209,7 +213,7 @@ export class OrgSpend extends DurableObject<Env> {
 
   /** Charges the real usage (null: the provider reported none, so the reservation is charged). Idempotent. */
   async settle(reservationId: unknown, usageInput: unknown): Promise<SettleResult> {
-    const [result] = await this.settleMany([{ reservationId, usage: usageInput }]);
+    const [result] = await this.settleMany([{ reservationId, usage: usageInput ?? null }]);
     return result ?? { ok: false, reason: "invalid_request" };
   }
 
@@ -218,14 +222,14 @@ export class OrgSpend extends DurableObject<Env> {
    * together); one answer per item, in order.
    */
   async settleMany(items: unknown): Promise<SettleResult[]> {
-    const list = z.array(SettleItemSchema).max(SETTLE_BATCH_MAX).safeParse(items);
+    const list = z.array(z.unknown()).max(SETTLE_BATCH_MAX).safeParse(items);
     if (!list.success) return [];
     const config = await this.#ready();
     const now = Date.now();
     const results: SettleResult[] = [];
     try {
       this.ctx.storage.transactionSync(() => {
-        for (const item of list.data) results.push(this.#settleOne(config, item.reservationId, item.usage, now));
+        for (const item of list.data) results.push(this.#settleOne(config, item, now));
       });
     } catch (error) {
       // The transaction rolled back; the mirror may hold part of it, so it is rebuilt from storage.
@@ -296,6 +300,7 @@ export class OrgSpend extends DurableObject<Env> {
     const due = this.#sql.exec<ReservationRow>("SELECT * FROM reservations WHERE state = 'open' AND expires_at <= ?", now).toArray();
     for (const row of due) this.#close(this.#open.get(row.id) ?? row, "expired", now);
     this.#sql.exec("DELETE FROM reservations WHERE state != 'open' AND closed_at < ?", now - CLOSED_RETENTION_MS);
+    this.#sql.exec("DELETE FROM lease_calls WHERE at < ?", now - CLOSED_RETENTION_MS);
     // Past windows no longer enforce anything (the D1 ledger keeps the history).
     const old = windowsAt(now - OLD_WINDOW_MS);
     for (const table of ["counters", "alerts"]) {
@@ -467,12 +472,15 @@ export class OrgSpend extends DurableObject<Env> {
     const amount = Math.max(1, estimateMicros(price, req.estimate));
     const win = windowsAt(now);
 
+    let headroom = Number.POSITIVE_INFINITY;
     for (const limit of config.limits) {
       if (!appliesTo(limit, req.agentId, req.teamId)) continue;
       const window = windowOf(limit.period, win);
       const key = counterKey(limit.scope, limit.scopeId ?? "", window);
       const spent = this.#spentOf(key);
-      if (spent + (this.#reservedSums.get(key) ?? 0) + amount > limit.limitMicros) {
+      const left = limit.limitMicros - spent - (this.#reservedSums.get(key) ?? 0);
+      headroom = Math.min(headroom, left);
+      if (amount > left) {
         this.#limitReached(limit, window, req.agentId, req.teamId, spent, now);
         return {
           ok: false,
@@ -486,28 +494,32 @@ export class OrgSpend extends DurableObject<Env> {
       }
     }
 
+    // A lease holds several calls' worth, never more than a share of what any limit has left,
+    // so leases of many isolates fit under a limit and near it each shrinks to one call.
+    const held = req.leaseCalls ? Math.max(amount, Math.min(amount * req.leaseCalls, Math.floor(headroom / LEASE_HEADROOM_SHARE))) : amount;
     const row: ReservationRow = {
       // A released or expired key is reserved again under its first id.
       id: earlier?.id ?? newId("rsv"), idem_key: req.idempotencyKey, agent_id: req.agentId, team_id: req.teamId, model: req.model,
-      reserved: amount, charged: null, basis: null, state: "open", day: win.day, month: win.month,
+      reserved: held, charged: null, basis: null, state: "open", day: win.day, month: win.month,
       price_in: price.inputMicrosPerMTok, price_out: price.outputMicrosPerMTok, price_cached: price.cachedMicrosPerMTok,
       expires_at: now + RESERVATION_TTL_MS,
     };
     this.#hold(row);
     this.#ensureAlarm(row.expires_at);
     rows.push({ row, replaces: earlier ? earlier.id : null });
+    if (req.leaseCalls) return { ok: true, reservationId: row.id, reservedMicros: held, state: "open", price };
     return { ok: true, reservationId: row.id, reservedMicros: amount, state: "open" };
   }
 
   /** One settle, inside the caller's transaction. */
-  #settleOne(config: Config, reservationId: unknown, usageInput: unknown, now: number): SettleResult {
-    const idParsed = ReservationIdSchema.safeParse(reservationId);
-    const usageParsed = SpendUsageSchema.nullable().safeParse(usageInput);
-    if (!idParsed.success || !usageParsed.success) return { ok: false, reason: "invalid_request" };
-    const id = idParsed.data;
-    const usage = usageParsed.data;
+  #settleOne(config: Config, input: unknown, now: number): SettleResult {
+    const parsed = SettleItemSchema.safeParse(input);
+    if (!parsed.success) return { ok: false, reason: "invalid_request" };
+    const { reservationId: id, usage, call, close } = parsed.data;
     const row = this.#open.get(id) ?? this.#reservation(id);
     if (!row) return { ok: false, reason: "unknown_reservation" };
+    if (close) return this.#closeLease(row, now);
+    if (call) return this.#chargeLeaseCall(config, row, call, usage, now);
     if (row.state === "settled") return { ok: true, reservationId: id, chargedMicros: row.charged ?? 0, basis: row.basis === "reported" ? "reported" : "reservation" };
     if (row.state !== "open" && usage === null) return { ok: false, reason: "released" };
 
@@ -542,6 +554,67 @@ export class OrgSpend extends DurableObject<Env> {
       });
     }
     return { ok: true, reservationId: id, chargedMicros: charged, basis };
+  }
+
+  /**
+   * Charges one call drawn from a lease: its cost moves from the lease's hold to spent and the
+   * lease stays open for the isolate's next calls. Idempotent per call id.
+   */
+  #chargeLeaseCall(config: Config, row: ReservationRow, call: { id: string; heldMicros: number }, usage: SpendUsage | null, now: number): SettleResult {
+    const done = this.#sql.exec<{ charged: number; basis: string }>("SELECT charged, basis FROM lease_calls WHERE id = ?", call.id).toArray()[0];
+    if (done) return { ok: true, reservationId: call.id, chargedMicros: done.charged, basis: done.basis === "reported" ? "reported" : "reservation" };
+    const price: Price = { inputMicrosPerMTok: row.price_in, outputMicrosPerMTok: row.price_out, cachedMicrosPerMTok: row.price_cached };
+    const charged = usage ? usageMicros(price, usage) : call.heldMicros;
+    const basis = usage ? "reported" : "reservation";
+    const tokens = usage ?? { inputTokens: 0, outputTokens: 0, cachedTokens: 0 };
+    this.#addSpent(row, charged);
+    if (row.state === "open") {
+      const moved = Math.min(charged, row.reserved);
+      this.#sql.exec("UPDATE reservations SET reserved = reserved - ?, charged = coalesce(charged, 0) + ? WHERE id = ?", moved, charged, row.id);
+      this.#shrinkHold(row, moved);
+    } else {
+      // The lease expired or closed first: a late call still records what the provider billed.
+      this.#sql.exec("UPDATE reservations SET charged = coalesce(charged, 0) + ? WHERE id = ?", charged, row.id);
+    }
+    row.charged = (row.charged ?? 0) + charged;
+    this.#sql.exec("INSERT INTO lease_calls (id, lease_id, charged, basis, at) VALUES (?, ?, ?, ?, ?)", call.id, row.id, charged, basis, now);
+    this.#sql.exec(
+      `INSERT OR IGNORE INTO ledger_outbox (id, agent_id, team_id, model, day, input_tokens, output_tokens, cached_tokens,
+        cost_micros, basis, settled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      call.id, row.agent_id, row.team_id, row.model, row.day, tokens.inputTokens, tokens.outputTokens, tokens.cachedTokens, charged, basis, now,
+    );
+    this.#checkThresholds(config, row, now);
+    if (charged > call.heldMicros) {
+      this.#queueAudit({
+        action: "spend.overrun",
+        resourceType: "reservation",
+        resourceId: call.id,
+        result: "error",
+        reason: "usage above reservation",
+        details: { agentId: row.agent_id, model: row.model, reservedMicros: call.heldMicros, chargedMicros: charged, leaseId: row.id },
+      });
+    }
+    return { ok: true, reservationId: call.id, chargedMicros: charged, basis };
+  }
+
+  /** Ends a lease: what it still holds is released; its calls stay charged. Idempotent. */
+  #closeLease(row: ReservationRow, now: number): SettleResult {
+    if (row.state === "open") {
+      this.#sql.exec("UPDATE reservations SET state = 'settled', basis = 'lease', reserved = 0, closed_at = ? WHERE id = ?", now, row.id);
+      this.#unhold(row);
+    }
+    return { ok: true, reservationId: row.id, chargedMicros: row.charged ?? 0, basis: "lease" };
+  }
+
+  /** Lowers an open reservation's hold in the mirror (a lease call's cost moved to spent). */
+  #shrinkHold(row: ReservationRow, by: number) {
+    if (by <= 0) return;
+    row.reserved -= by;
+    for (const key of this.#keysOf(row.agent_id, row.team_id, row)) {
+      const left = (this.#reservedSums.get(key) ?? 0) - by;
+      if (left > 0) this.#reservedSums.set(key, left);
+      else this.#reservedSums.delete(key);
+    }
   }
 
   #close(row: ReservationRow, state: "released" | "expired", now: number) {
