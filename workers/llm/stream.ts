@@ -54,6 +54,8 @@ export class SseRewriter {
   readonly #open = new Map<string, TextRestorer>();
   readonly #parser = createParser({ onEvent: (e) => this.#onEvent(e), onComment: (c) => this.#emit(`:${c}\n\n`) });
   #out = "";
+  /** Whether the event being handled was modified (and so must be re-serialised). */
+  #changed = false;
   /** Fields of the last chat chunk, reused for synthesized chunks. */
   #chatBase: Record<string, unknown> = {};
 
@@ -147,10 +149,21 @@ export class SseRewriter {
       this.invalid = true;
       return;
     }
+    this.#changed = false;
     if (this.endpoint === "chat") this.#chat(data);
     else if (this.endpoint === "responses") this.#responses(data);
     else this.#messages(data);
-    this.#emit(formatSseEvent(JSON.stringify(data), event.event, event.id));
+    // Most events carry no placeholder: they go out as the provider wrote them (multi-line data
+    // is still re-framed as one line), not re-serialised.
+    const same = !this.#changed && !event.data.includes("\n");
+    this.#emit(formatSseEvent(same ? event.data : JSON.stringify(data), event.event, event.id));
+  }
+
+  /** Restores a text through the block's restorer, noting whether the event changed. */
+  #push(key: string, text: string): string {
+    const out = this.#restorer(key).push(text);
+    if (out !== text) this.#changed = true;
+    return out;
   }
 
   #chat(chunk: Record<string, unknown>): void {
@@ -161,9 +174,10 @@ export class SseRewriter {
       if (!isObject(choice)) return;
       const key = String(typeof choice.index === "number" ? choice.index : position);
       const delta = isObject(choice.delta) ? choice.delta : null;
-      if (delta && typeof delta.content === "string") delta.content = this.#restorer(key).push(delta.content);
+      if (delta && typeof delta.content === "string") delta.content = this.#push(key, delta.content);
       if (choice.finish_reason != null) {
         this.#flushKey(key, (text) => {
+          this.#changed = true;
           const target = delta ?? {};
           target.content = (typeof target.content === "string" ? target.content : "") + text;
           choice.delta = target;
@@ -174,10 +188,13 @@ export class SseRewriter {
 
   #responses(data: Record<string, unknown>): void {
     const key = `${String(data.item_id ?? "")}|${String(data.output_index ?? 0)}|${String(data.content_index ?? 0)}`;
-    const restore = (t: string) => restoreWhole(this.#factory, t);
+    const restore = (t: string) => {
+      this.#changed = true;
+      return restoreWhole(this.#factory, t);
+    };
     switch (data.type) {
       case "response.output_text.delta":
-        if (typeof data.delta === "string") data.delta = this.#restorer(key).push(data.delta);
+        if (typeof data.delta === "string") data.delta = this.#push(key, data.delta);
         break;
       case "response.output_text.done": {
         const r = this.#open.get(key);
@@ -218,11 +235,11 @@ export class SseRewriter {
         break;
       case "content_block_start":
         if (isObject(data.content_block) && data.content_block.type === "text" && typeof data.content_block.text === "string" && data.content_block.text) {
-          data.content_block.text = this.#restorer(key).push(data.content_block.text);
+          data.content_block.text = this.#push(key, data.content_block.text);
         }
         break;
       case "content_block_delta":
-        if (isObject(data.delta) && data.delta.type === "text_delta" && typeof data.delta.text === "string") data.delta.text = this.#restorer(key).push(data.delta.text);
+        if (isObject(data.delta) && data.delta.type === "text_delta" && typeof data.delta.text === "string") data.delta.text = this.#push(key, data.delta.text);
         break;
       case "content_block_stop":
         this.#flushKey(key, null);
@@ -268,6 +285,7 @@ export function restoreSseStream(upstream: ReadableStream<Uint8Array>, options: 
 
   const finish = (controller: ReadableStreamDefaultController<Uint8Array>, tail: string, outcome: StreamOutcome) => {
     finished = true;
+    clearTimeout(watchdog);
     let out = tail + rewriter.flushAll();
     if (outcome !== "completed") {
       const code = outcome === "timeout" ? "upstream_timeout" : "upstream_error";
@@ -279,16 +297,26 @@ export function restoreSseStream(upstream: ReadableStream<Uint8Array>, options: 
     settle({ usage: rewriter.usage, completed: outcome === "completed", outcome });
   };
 
+  // One watchdog per stream rather than a timer per read (a stream has hundreds of reads): it
+  // wakes once per idle period and cancels the upstream if nothing arrived for idleMs, which
+  // ends the pending read.
+  let lastActivity = Date.now();
+  let idled = false;
+  let watchdog: ReturnType<typeof setTimeout> | undefined;
+  const watch = (ms: number) => {
+    watchdog = setTimeout(() => {
+      const quiet = Date.now() - lastActivity;
+      if (quiet < idleMs) return watch(idleMs - quiet);
+      idled = true;
+      reader.cancel(IDLE).catch(() => {});
+    }, ms);
+  };
+  watch(idleMs);
   const read = async (): Promise<ReadableStreamReadResult<Uint8Array>> => {
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const idle = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(IDLE), idleMs);
-    });
-    try {
-      return await Promise.race([reader.read(), idle]);
-    } finally {
-      clearTimeout(timer);
-    }
+    const chunk = await reader.read();
+    lastActivity = Date.now();
+    if (idled) throw IDLE;
+    return chunk;
   };
 
   const body = new ReadableStream<Uint8Array>(
@@ -322,6 +350,7 @@ export function restoreSseStream(upstream: ReadableStream<Uint8Array>, options: 
         }
       },
       cancel(reason) {
+        clearTimeout(watchdog);
         reader.cancel(reason).catch(() => {});
         if (!finished) settle({ usage: rewriter.usage, completed: rewriter.completed, outcome: rewriter.completed ? "completed" : "cancelled" });
         finished = true;
