@@ -67,58 +67,55 @@ export interface EntityOptions {
   categories: ReadonlySet<PiiCategory>;
   /** Most characters handed to the NLP library per call; beyond it EntityBudgetExceeded. */
   maxChars: number;
-  /** Reuse results for a text seen before under this scope (see DetectOptions.entityCacheScope). */
+  /** Reuse results for pieces seen before under this scope (see DetectOptions.entityCacheScope). */
   cacheScope?: string;
 }
 
 /**
- * Results per (scope, categories, text), keyed by SHA-256 and holding offsets only: no text or
+ * Results per (scope, categories, piece), keyed by SHA-256 and holding offsets only: no text or
  * value is kept past the request, and one org cannot learn from timing what another one sent.
- * The tagger is deterministic, so a hit is exactly what a new run would find.
+ * Per piece (sentence or line), because a chat resends its history every turn: only the new
+ * sentences of a request are tagged. Pieces are tagged apart from each other (one per
+ * paragraph of a batch), so a hit is what a new run would find.
  */
-interface CachedEntities {
-  used: number;
-  spans: Array<{ category: PiiCategory; start: number; end: number }>;
-}
-const entityCache = new Map<string, CachedEntities>();
-const ENTITY_CACHE_MAX = 4_000;
+type PieceSpans = Array<{ category: PiiCategory; start: number; end: number }>;
+const entityCache = new Map<string, PieceSpans>();
+const ENTITY_CACHE_MAX = 20_000;
 
-function cacheKey(scope: string, categories: ReadonlySet<PiiCategory>, text: string): string {
-  return createHash("sha256").update(`${scope}\0${[...categories].sort().join(",")}\0${text}`).digest("base64");
+function cacheKey(scope: string, categories: string, piece: string): string {
+  return createHash("sha256").update(`${scope}\0${categories}\0${piece}`).digest("base64");
 }
 
-/** Appends entity findings; returns the characters handed to the NLP library. */
-export function detectEntities(text: string, out: RawFinding[], options: EntityOptions): number {
-  if (options.categories.size === 0 || !CAPITALISED.test(text)) return 0;
-  if (options.cacheScope === undefined) return tagText(text, out, options);
-  const key = cacheKey(options.cacheScope, options.categories, text);
-  const hit = entityCache.get(key);
-  if (hit) {
-    if (hit.used > options.maxChars) throw new EntityBudgetExceeded();
-    for (const { category, start, end } of hit.spans) {
-      out.push({ category, start, end, detector: "ner", key: text.slice(start, end).toLowerCase() });
-    }
-    return hit.used;
-  }
-  const found: RawFinding[] = [];
-  const used = tagText(text, found, options);
-  out.push(...found);
+function remember(key: string, spans: PieceSpans) {
   if (entityCache.size >= ENTITY_CACHE_MAX) {
     const oldest = entityCache.keys().next().value;
     if (oldest !== undefined) entityCache.delete(oldest);
   }
-  entityCache.set(key, { used, spans: found.map(({ category, start, end }) => ({ category, start, end })) });
-  return used;
+  entityCache.set(key, spans);
 }
 
-function tagText(text: string, out: RawFinding[], options: EntityOptions): number {
+/**
+ * Appends entity findings; returns the characters of candidate pieces (tagged now or found in
+ * the cache): the budget counts what a request asks to have checked, not what a cache saved.
+ */
+export function detectEntities(text: string, out: RawFinding[], options: EntityOptions): number {
+  if (options.categories.size === 0 || !CAPITALISED.test(text)) return 0;
+  const categories = [...options.categories].sort().join(",");
   let used = 0;
-  // Candidate pieces are batched into one tagger call per ~BATCH chars: the per-call cost of
-  // the library dominates for short sentences. `at` maps batch offsets back to the text.
+  // Candidate pieces not in the cache are batched into one tagger call per ~BATCH chars: the
+  // per-call cost of the library dominates for short sentences. `at` maps batch offsets back.
   let batch = "";
-  let at: Array<[batchStart: number, textStart: number]> = [];
+  let at: Array<{ batchStart: number; textStart: number; length: number; key: string | null }> = [];
   const run = () => {
-    if (batch) tag(batch, at, text, out, options.categories);
+    if (!batch) return;
+    const found: RawFinding[] = [];
+    tag(batch, at.map((a) => [a.batchStart, a.textStart]), text, found, options.categories);
+    out.push(...found);
+    for (const piece of at) {
+      if (piece.key === null) continue;
+      const inside = found.filter((f) => f.start >= piece.textStart && f.end <= piece.textStart + piece.length);
+      remember(piece.key, inside.map((f) => ({ category: f.category, start: f.start - piece.textStart, end: f.end - piece.textStart })));
+    }
     batch = "";
     at = [];
   };
@@ -127,9 +124,15 @@ function tagText(text: string, out: RawFinding[], options: EntityOptions): numbe
     if (!piece.includes(" ") || !mayHoldEntity(piece)) continue;
     used += piece.length;
     if (used > options.maxChars) throw new EntityBudgetExceeded();
+    const key = options.cacheScope === undefined ? null : cacheKey(options.cacheScope, categories, piece);
+    const hit = key === null ? undefined : entityCache.get(key);
+    if (hit) {
+      for (const { category, start, end } of hit) out.push({ category, start: s + start, end: s + end, detector: "ner", key: piece.slice(start, end).toLowerCase() });
+      continue;
+    }
     if (batch.length + piece.length > BATCH) run();
     if (batch) batch += "\n\n";
-    at.push([batch.length, s]);
+    at.push({ batchStart: batch.length, textStart: s, length: piece.length, key });
     batch += piece;
   }
   run();
