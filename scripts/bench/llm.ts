@@ -1,6 +1,7 @@
 // LLM proxy side by side, in one run on the same fake provider: a direct call (the limit),
 // Palisade's proxy (PII masking off and on, spend enforcement on) and the Portkey gateway.
 import { spawn } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { startFakeLlm } from "../../test/support/fake-llm.js";
@@ -49,6 +50,43 @@ const prompt = (withPii: boolean, fresh = false) => ({
     },
   ],
 });
+
+/** Labelled corpus lines: short sentences, nearly every one with a PII value of some category. */
+const corpusLines = readFileSync(path.join(root, "test/pii/corpus/corpus.jsonl"), "utf8")
+  .split("\n")
+  .filter((l) => l.trim())
+  .map((l) => (JSON.parse(l) as { text: string }).text);
+/** Technical prose without personal data, the bulk of a typical agent prompt. */
+const FILLER = [
+  "The deploy pipeline builds the container image, runs the unit tests and pushes the image to the registry.",
+  "When the health check fails three times in a row, the orchestrator restarts the service and records the event.",
+  "The retry policy backs off exponentially, starting at two hundred milliseconds and capping at thirty seconds.",
+  "Summarise the open questions from the incident review and list the follow-up tasks with their owners.",
+  "The cache keeps entries for five minutes; a write invalidates the key on every node within one second.",
+  "Use the staging environment to reproduce the error before changing the production configuration.",
+  "The query planner chose a sequential scan because the statistics on the orders table were out of date.",
+  "Rotate the signing keys every ninety days and keep the previous key valid for one more day.",
+  "The migration adds a nullable column first, backfills it in batches, then makes it required.",
+  "Latency rose at the ninety-ninth percentile after the connection pool was reduced from fifty to twenty.",
+];
+let freshCounter = 0;
+/**
+ * About `bytes` of prompt: technical prose with one corpus sentence (personal data) in every ten
+ * (`dense`: corpus sentences only). `fresh` makes every line text never seen before.
+ */
+function promptOf(bytes: number, fresh: boolean, dense = false): string {
+  const lines: string[] = [];
+  let size = 0;
+  const run = fresh ? `${Date.now().toString(36)}${(freshCounter++).toString(36)}` : "";
+  for (let i = 0; size < bytes; i++) {
+    const base = dense || i % 10 === 9 ? corpusLines[i % corpusLines.length]! : FILLER[i % FILLER.length]!;
+    // A lowercase reference per line changes every sentence without adding a name or a number.
+    const line = fresh ? `ref ${run}x${i.toString(36)}: ${base}` : base;
+    lines.push(line);
+    size += line.length + 1;
+  }
+  return lines.join("\n").slice(0, bytes);
+}
 
 interface Variant {
   name: string;
@@ -129,7 +167,49 @@ export async function benchLlm(edge: Edge, options: { iterations: number; durati
         if (r && "latency" in r && direct && "latency" in direct) r.addedP50Ms = Math.round((r.latency.p50 - base) * 1000) / 1000;
       }
     }
-    return results;
+    // Prompt sizes (issue 4): sequential added latency for 1 KB, 16 KB and 256 KB prompts of corpus
+    // text, non-streaming. "patterns" masks every structured category and leaves entities to the
+    // policy (allow); "full" is the default policy, entities included; "new" is text never seen before.
+    const patterns = await api(edge, "POST", `/api/v1/orgs/${org}/agents`, key, { name: "pii-patterns" });
+    const patternsPolicy = await api(edge, "POST", `/api/v1/orgs/${org}/policies`, key, { name: "pii-patterns", egress: [], pii: { person: "allow", organization: "allow", location: "allow" } });
+    await api(edge, "POST", `/api/v1/orgs/${org}/policies/${patternsPolicy.id}/attach`, key, { scope: "agent", id: patterns.id });
+    const sizes: Record<string, Record<string, LatencySummary & { addedP50Ms?: number } | { error: string }>> = {};
+    for (const [label, bytes] of [["1 KB", 1024], ["16 KB", 16 * 1024], ["256 KB", 256 * 1024]] as const) {
+      const n = bytes >= 256 * 1024 ? 40 : bytes >= 16 * 1024 ? 150 : 300;
+      const row: Record<string, LatencySummary & { addedP50Ms?: number } | { error: string }> = {};
+      const post = async (url: string, auth: string, fresh: boolean, dense = false) => {
+        // The fake provider echoes the prompt: max_tokens covers the echo, as a real reply stays within it.
+        const body = JSON.stringify({ model: "gpt-4o-mini", max_tokens: Math.ceil(bytes / 4) + 64, messages: [{ role: "user", content: promptOf(bytes, fresh, dense) }] });
+        const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${auth}` }, body });
+        const text = await r.text();
+        if (r.status !== 200) throw new Error(`answered ${r.status}: ${text.slice(0, 160)}`);
+      };
+      const cases: Array<[string, string, string, boolean, number, boolean]> = [
+        ["direct", direct, FAKE_KEY, false, n, false],
+        ["patterns", palisade, patterns.token, false, n, false],
+        ["full", palisade, masked.token, false, n, false],
+        ["full new", palisade, masked.token, true, Math.max(20, Math.round(n / 5)), false],
+        ...(bytes === 16 * 1024 ? ([["direct dense", direct, FAKE_KEY, false, n, true], ["full dense", palisade, masked.token, false, n, true]] as Array<[string, string, string, boolean, number, boolean]>) : []),
+      ];
+      for (const [name, url, auth, fresh, iterations, dense] of cases) {
+        console.log(`  llm prompt ${label}: ${name}`);
+        fake.requests.splice(0, fake.requests.length);
+        try {
+          row[name] = await sequential(() => post(url, auth, fresh, dense), { iterations, warmup: Math.min(20, iterations) });
+        } catch (error) {
+          row[name] = { error: error instanceof Error ? error.message : String(error) };
+        }
+      }
+      const base = row.direct && "p50" in row.direct ? row.direct.p50 : undefined;
+      for (const name of ["patterns", "full", "full new", "full dense"]) {
+        const r = row[name];
+        const own = name === "full dense" ? row["direct dense"] : row.direct;
+        const b = own && "p50" in own ? own.p50 : base;
+        if (r && "p50" in r && b !== undefined) r.addedP50Ms = Math.round((r.p50 - b) * 1000) / 1000;
+      }
+      sizes[label] = row;
+    }
+    return { ...results, promptSizes: sizes };
   } finally {
     portkey.stop();
     await fake.close();

@@ -1,4 +1,4 @@
-// `npm run bench:profile -- llm|egress [seconds]`: a CPU profile of the edge (Worker and its
+// `npm run bench:profile -- llm|llm-stream|egress [seconds]` (PROMPT_BYTES=n, PII_PATTERNS_ONLY=1 for the LLM): a CPU profile of the edge (Worker and its
 // Durable Objects share one isolate in workerd) under 16-connection load, through the V8
 // inspector. Writes bench/profile-<path>.cpuprofile (open it in Chrome DevTools) and prints
 // the functions with the most self time. A tool for finding where the milliseconds go.
@@ -11,6 +11,13 @@ import { api, benchOrg, startEdge } from "./edge.js";
 import { load } from "./stats.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
+/** About `bytes` of the PII corpus's text (PROMPT_BYTES=16384 profiles a 16 KB prompt). */
+function corpusText(bytes: number): string {
+  const lines = readFileSync(path.join(root, "test/pii/corpus/corpus.jsonl"), "utf8").split("\n").filter((l) => l.trim()).map((l) => (JSON.parse(l) as { text: string }).text);
+  let out = "";
+  for (let i = 0; out.length < bytes; i++) out += `${lines[i % lines.length]}\n`;
+  return out.slice(0, bytes);
+}
 const which = process.argv[2] ?? "llm";
 const seconds = Number(process.argv[3] ?? 5);
 const INSPECTOR_PORT = 9231;
@@ -84,13 +91,17 @@ try {
     await api(edge, "POST", `/api/v1/orgs/${org}/prices`, key, { model: "*", inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000 });
     await api(edge, "POST", `/api/v1/orgs/${org}/limits`, key, { scope: "org", period: "month", limitMicros: 1_000_000_000_000 });
     const agent = await api(edge, "POST", `/api/v1/orgs/${org}/agents`, key, { name: "a" });
+    if (process.env.PII_PATTERNS_ONLY) {
+      const policy = await api(edge, "POST", `/api/v1/orgs/${org}/policies`, key, { name: "patterns", egress: [], pii: { person: "allow", organization: "allow", location: "allow" } });
+      await api(edge, "POST", `/api/v1/orgs/${org}/policies/${policy.id}/attach`, key, { scope: "agent", id: agent.id });
+    }
     url = `${edge.url}/llm/openai/v1/chat/completions`;
     headers = { authorization: `Bearer ${agent.token}`, "content-type": "application/json" };
     body = JSON.stringify({
       model: "gpt-4o-mini",
       max_tokens: 64,
       ...(which === "llm-stream" ? { stream: true, stream_options: { include_usage: true } } : {}),
-      messages: [{ role: "user", content: "Summarise the ticket from jane.doe@example.com (card 4111 1111 1111 1111, phone +1 415 555 0100) about the failed deploy." }],
+      messages: [{ role: "user", content: process.env.PROMPT_BYTES ? corpusText(Number(process.env.PROMPT_BYTES)) : "Summarise the ticket from jane.doe@example.com (card 4111 1111 1111 1111, phone +1 415 555 0100) about the failed deploy." }],
     });
   }
   await load({ url, method: body ? "POST" : "GET", headers, body, durationSec: 2 });

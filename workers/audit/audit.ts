@@ -63,6 +63,16 @@ export async function recordAudit(env: Env, event: AuditEvent, ctx?: AuditContex
   batches.add(record.orgId, { env, record }, ctx);
 }
 
+/**
+ * Records several events of one org in one AuditLog call, resolving once they are stored.
+ * Never throws (like recordAudit); events of another org are dropped and logged.
+ */
+export async function recordAuditMany(env: Env, orgId: string, events: AuditEvent[]): Promise<void> {
+  const records = events.filter((e) => e.orgId === orgId).map(toRecord);
+  if (records.length < events.length) console.error("audit events for another org dropped", { orgId });
+  if (records.length > 0 && ID_PATTERN.test(orgId)) await append(env, orgId, records);
+}
+
 /** Sends this isolate's queued events of an org now (before a read, so they show at once). */
 export async function flushQueuedAudit(orgId: string): Promise<void> {
   await batches.flush(orgId);

@@ -28,13 +28,13 @@ export interface DetectOptions {
   entropyThreshold?: number;
   /** Most characters scanned per request (all texts together); default 4 MiB. */
   maxChars?: number;
-  /** Most characters handed to the NLP library per request; default 128 KiB. */
+  /** Most characters handed to the NLP library per request (sentences found in the entity cache do not count); default 128 KiB. */
   maxEntityChars?: number;
   /** Wall-clock budget per request in ms; default 2000. In workerd the clock only moves on I/O, so there the size limits are what bound the work. */
   timeBudgetMs?: number;
   /**
-   * Reuse named-entity results for texts seen before under the same scope (the org): chats resend
-   * their whole history every turn, and the tagger is most of the masking cost. Unset = no reuse.
+   * Reuse named-entity results for sentences seen before under the same scope (the org): chats
+   * resend their whole history every turn, and the tagger is most of the masking cost. Unset = no reuse.
    */
   entityCacheScope?: string;
 }

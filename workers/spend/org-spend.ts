@@ -14,7 +14,7 @@ import {
   type SpendUsage,
 } from "../../schema/spend.js";
 import { ID_PATTERN, newId } from "../identity/crypto.js";
-import { type AuditEvent, recordAudit } from "../audit/audit.js";
+import { type AuditEvent, recordAuditMany } from "../audit/audit.js";
 import { makeDb } from "../data/db.js";
 import { spendData } from "../data/spend-data.js";
 import { type Price, estimateMicros, priceFor, usageMicros, windowsAt } from "./pricing.js";
@@ -30,6 +30,7 @@ const OLD_WINDOW_MS = 62 * 86_400_000;
 const FLUSH_DELAY_MS = 1_000;
 const FLUSH_RETRY_MS = 5_000;
 const FLUSH_BATCH = 500;
+const AUDIT_OUTBOX_BATCH = 100;
 
 export interface LimitConfig {
   id: string;
@@ -717,13 +718,15 @@ export class OrgSpend extends DurableObject<Env> {
       this.#sql.exec("DELETE FROM ledger_outbox WHERE id IN (SELECT value FROM json_each(?))", JSON.stringify(rows.map((r) => r.id)));
     }
     for (;;) {
-      const next = this.#sql.exec<{ seq: number; event: string }>("SELECT seq, event FROM audit_outbox ORDER BY seq LIMIT 1").toArray()[0];
-      if (!next) break;
-      const { seq, event } = next;
-      const parsed = QueuedAuditSchema.safeParse(JSON.parse(event));
-      if (parsed.success) {
+      const queued = this.#sql.exec<{ seq: number; event: string }>("SELECT seq, event FROM audit_outbox ORDER BY seq LIMIT ?", AUDIT_OUTBOX_BATCH).toArray();
+      const last = queued.at(-1);
+      if (!last) break;
+      const events: AuditEvent[] = [];
+      for (const { event } of queued) {
+        const parsed = QueuedAuditSchema.safeParse(JSON.parse(event));
+        if (!parsed.success) continue;
         const e = parsed.data;
-        const audit: AuditEvent = {
+        events.push({
           orgId,
           actor: { type: "system", id: "spend" },
           action: e.action,
@@ -731,10 +734,11 @@ export class OrgSpend extends DurableObject<Env> {
           result: e.result,
           reason: e.reason,
           details: e.details,
-        };
-        await recordAudit(this.env, audit);
+        });
       }
-      this.#sql.exec("DELETE FROM audit_outbox WHERE seq = ?", seq);
+      // One AuditLog call for the batch; they leave the outbox once it has stored them.
+      await recordAuditMany(this.env, orgId, events);
+      this.#sql.exec("DELETE FROM audit_outbox WHERE seq <= ?", last.seq);
     }
   }
 }

@@ -95,8 +95,8 @@ function remember(key: string, spans: PieceSpans) {
 }
 
 /**
- * Appends entity findings; returns the characters of candidate pieces (tagged now or found in
- * the cache): the budget counts what a request asks to have checked, not what a cache saved.
+ * Appends entity findings; returns the characters handed to the tagger. Pieces found in the
+ * cache cost nothing and do not count: the budget bounds the tagger's CPU time.
  */
 export function detectEntities(text: string, out: RawFinding[], options: EntityOptions): number {
   if (options.categories.size === 0 || !CAPITALISED.test(text)) return 0;
@@ -122,14 +122,14 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
   for (const [s, e] of pieces(text)) {
     const piece = text.slice(s, e);
     if (!piece.includes(" ") || !mayHoldEntity(piece)) continue;
-    used += piece.length;
-    if (used > options.maxChars) throw new EntityBudgetExceeded();
     const key = options.cacheScope === undefined ? null : cacheKey(options.cacheScope, categories, piece);
     const hit = key === null ? undefined : entityCache.get(key);
     if (hit) {
       for (const { category, start, end } of hit) out.push({ category, start: s + start, end: s + end, detector: "ner", key: piece.slice(start, end).toLowerCase() });
       continue;
     }
+    used += piece.length;
+    if (used > options.maxChars) throw new EntityBudgetExceeded();
     if (batch.length + piece.length > BATCH) run();
     if (batch) batch += "\n\n";
     at.push({ batchStart: batch.length, textStart: s, length: piece.length, key });
