@@ -1,4 +1,5 @@
-// The per-org entity cache: a repeated text gets exactly the findings of a fresh tagger run.
+// The per-org, per-sentence entity cache: a repeated text gets exactly the findings of a fresh
+// tagger run, and only sentences not seen before are tagged (and counted against the budget).
 import { describe, expect, it } from "vitest";
 import { PiiBudgetError, detectPii } from "../../../workers/pii/index.js";
 
@@ -22,11 +23,16 @@ describe("entity cache", () => {
     expect(detectPii(texts[0] ?? "").some((f) => f.detector === "ner")).toBe(true);
   });
 
-  it("keeps the entity budget on a cached text", () => {
-    const text = texts[0] ?? "";
-    detectPii(text, { entityCacheScope: "org_cache_c" });
-    expect(() => detectPii(text, { entityCacheScope: "org_cache_c", maxEntityChars: 10 })).toThrow(PiiBudgetError);
-    expect(() => detectPii(text, { maxEntityChars: 10 })).toThrow(PiiBudgetError);
+  it("counts only sentences it has to tag against the entity budget: a resent history is free, new text is not", () => {
+    const history = texts[0] ?? "";
+    const turn = texts[1] ?? "";
+    detectPii(history, { entityCacheScope: "org_cache_c" });
+    // The whole history again, plus a new sentence: only the new sentence is tagged.
+    const budget = turn.length + 5;
+    const next = detectPii(`${history}\n${turn}`, { entityCacheScope: "org_cache_c", maxEntityChars: budget });
+    expect(next).toEqual(detectPii(`${history}\n${turn}`));
+    expect(() => detectPii(`${history}\n${turn}`, { maxEntityChars: budget })).toThrow(PiiBudgetError);
+    expect(() => detectPii(texts[0] ?? "", { entityCacheScope: "org_cache_fresh", maxEntityChars: 10 })).toThrow(PiiBudgetError);
   });
 
   it("depends on the categories asked for", () => {

@@ -40,18 +40,19 @@ const TECHNICAL = /^[A-Z0-9]{1,5}$/;
 
 export class EntityBudgetExceeded extends Error {}
 
-/** Splits text into sentence/line pieces of at most PIECE_MAX chars that may hold entities. */
+/**
+ * Splits text into sentences and lines (each at most PIECE_MAX chars): the unit that is checked
+ * for candidates, cached, and batched for the tagger.
+ */
 function* pieces(text: string): Generator<[number, number]> {
   const re = /[^\n.!?]*(?:[.!?]+(?=\s|$)|\n|$)/g;
-  let start = 0;
-  let end = 0;
+  let previous = 0;
   for (let m = re.exec(text); m && m[0].length > 0; m = re.exec(text)) {
-    const mEnd = m.index + m[0].length;
-    if (mEnd - start > PIECE_MAX && end > start) {
-      yield [start, end];
-      start = end;
-    }
-    end = mEnd;
+    // From where the last piece ended: a dot inside a word (an email, "v1.2") makes the regex
+    // skip ahead, and the skipped text belongs to this piece.
+    let start = previous;
+    const end = m.index + m[0].length;
+    previous = end;
     while (end - start > PIECE_MAX) {
       // A single overlong sentence: cut at the last space before the limit.
       const cut = text.lastIndexOf(" ", start + PIECE_MAX);
@@ -59,8 +60,8 @@ function* pieces(text: string): Generator<[number, number]> {
       yield [start, at];
       start = at;
     }
+    if (end > start) yield [start, end];
   }
-  if (end > start) yield [start, end];
 }
 
 export interface EntityOptions {
