@@ -80,8 +80,10 @@ function promptOf(bytes: number, fresh: boolean, dense = false): string {
   const run = fresh ? `${Date.now().toString(36)}${(freshCounter++).toString(36)}` : "";
   for (let i = 0; size < bytes; i++) {
     const base = dense || i % 10 === 9 ? corpusLines[i % corpusLines.length]! : FILLER[i % FILLER.length]!;
-    // A lowercase reference per line changes every sentence without adding a name or a number.
-    const line = fresh ? `ref ${run}x${i.toString(36)}: ${base}` : base;
+    // A lowercase reference inside each sentence changes it without adding a capital or a number
+    // shape, so it stays as likely to hold a name as before.
+    const ref = ` ref ${run}x${i.toString(36)}`;
+    const line = fresh ? (/[.!?]$/.test(base) ? `${base.slice(0, -1)}${ref}${base.slice(-1)}` : `${base}${ref}`) : base;
     lines.push(line);
     size += line.length + 1;
   }
