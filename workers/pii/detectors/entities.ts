@@ -20,6 +20,9 @@ const STARTERS = new Set(
     .split(" "),
 );
 
+const UPPER_START = /^\p{Lu}/u;
+const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
+
 /** True when some capitalised word is not just a common sentence opener. */
 function mayHoldEntity(piece: string): boolean {
   if (!CAPITALISED.test(piece)) return false;
@@ -27,10 +30,21 @@ function mayHoldEntity(piece: string): boolean {
   let first = true;
   for (let m = WORD.exec(piece); m; m = WORD.exec(piece)) {
     const w = m[0];
-    const capital = /^\p{Lu}/u.test(w);
+    const c = w.charCodeAt(0);
+    // Character codes for ASCII, the Unicode classes only beyond it (this runs on every word).
+    const capital = c < 128 ? c >= 65 && c <= 90 : UPPER_START.test(w);
     if (capital && !(first && STARTERS.has(w.toLowerCase()))) return true;
-    // A new sentence starts after . ! ? or a line break.
-    first = /^[^\p{L}\p{N}]*[.!?\n]/u.test(piece.slice(m.index + w.length, m.index + w.length + 4));
+    // A new sentence starts when . ! ? or a line break follows within the next few non-word characters.
+    first = false;
+    for (let i = m.index + w.length, end = Math.min(piece.length, i + 4); i < end; i++) {
+      const ch = piece.charCodeAt(i);
+      if (ch === 46 || ch === 33 || ch === 63 || ch === 10) {
+        first = true;
+        break;
+      }
+      const wordChar = ch < 128 ? (ch >= 48 && ch <= 57) || (ch >= 65 && ch <= 90) || (ch >= 97 && ch <= 122) : LETTER_OR_DIGIT.test(piece[i] ?? "");
+      if (wordChar) break;
+    }
   }
   return false;
 }
