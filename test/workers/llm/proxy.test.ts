@@ -180,5 +180,9 @@ describe("policy and PII actions", () => {
     for (const c of ["email", "credit_card", "secret"]) expect(categories.has(c), c).toBe(true);
     const dump = JSON.stringify(events);
     for (const value of [EMAIL, CARD, AWS_KEY, agentToken, FAKE_LLM_KEY]) expect(dump).not.toContain(value);
+    // Completed calls carry their token counts and charge, readable (not taken for secrets).
+    const completed = events.find((e) => e.result === "success" && e.details?.usage);
+    expect(completed?.details.usage).toEqual({ input: expect.any(Number), output: expect.any(Number), cached: expect.any(Number) });
+    expect(completed?.details.costMicros).toEqual(expect.any(Number));
   });
 });
