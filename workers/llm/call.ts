@@ -84,7 +84,7 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
     });
   }
   const piiAudit = { ...piiFound(pii.counts), ...(piiFailure ? { failedOpen: piiFailure } : {}) };
-  const restorers: RestorerFactory = masker.restores && Object.keys(pii.mapping).length > 0 ? () => createRestorer(pii.mapping) : identityRestorer;
+  const restorers: RestorerFactory = masker.restores && Object.keys(pii.mapping).length > 0 ? (options) => createRestorer(pii.mapping, { jsonEscape: options?.json === true }) : identityRestorer;
   const upstreamBody = JSON.stringify(body);
 
   // Spend: hold an upper bound (whole prompt + max output) before the provider sees anything,

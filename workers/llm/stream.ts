@@ -1,11 +1,14 @@
 // Streaming answers: re-frames the provider's SSE event by event, restores assistant text
 // through per-block restorers, captures usage and turns a cut upstream into a clean end.
 import { createParser, type EventSourceMessage } from "eventsource-parser";
-import { restoreResponseObject } from "./json.js";
+import { restoreResponseItem, restoreResponseObject } from "./json.js";
 import { restoreWhole, type LlmEndpoint, type RestorerFactory, type TextRestorer, type Usage } from "./types.js";
 import { chatUsageOf, mergeAnthropicUsage, responsesUsageOf } from "./usage.js";
 
 export type StreamEndpoint = Exclude<LlmEndpoint, "models">;
+
+/** Ends the key of a restorer whose text is JSON (tool-call arguments): originals go in escaped. */
+const JSON_KEY = "|json";
 
 /** How a stream ended: `completed` saw the provider's terminal event; the rest did not. */
 export type StreamOutcome = "completed" | "cut" | "timeout" | "invalid" | "cancelled";
@@ -54,6 +57,8 @@ export class SseRewriter {
   readonly #open = new Map<string, TextRestorer>();
   readonly #parser = createParser({ onEvent: (e) => this.#onEvent(e), onComment: (c) => this.#emit(`:${c}\n\n`) });
   #out = "";
+  /** Open tool-call argument restorers of chat choices (`choice|call` + JSON_KEY). */
+  readonly #toolKeys = new Set<string>();
   /** Whether the event being handled was modified (and so must be re-serialised). */
   #changed = false;
   /** Fields of the last chat chunk, reused for synthesized chunks. */
@@ -89,10 +94,11 @@ export class SseRewriter {
     this.#out += text;
   }
 
+  /** The block's restorer; keys of JSON blocks (tool-call arguments) end in JSON_KEY. */
   #restorer(key: string): TextRestorer {
     let r = this.#open.get(key);
     if (!r) {
-      r = this.#factory();
+      r = this.#factory({ json: key.endsWith(JSON_KEY) });
       this.#open.set(key, r);
     }
     return r;
@@ -110,11 +116,26 @@ export class SseRewriter {
   }
 
   #emitSyntheticDelta(key: string, text: string, source: Record<string, unknown> | undefined): void {
+    const json = key.endsWith(JSON_KEY);
     if (this.endpoint === "chat") {
-      const chunk = { ...this.#chatBase, choices: [{ index: Number(key), delta: { content: text }, finish_reason: null }] };
+      const [choice = "0", call = "0"] = key.split("|");
+      const delta = json ? { tool_calls: [{ index: Number(call), function: { arguments: text } }] } : { content: text };
+      const chunk = { ...this.#chatBase, choices: [{ index: Number(choice), delta, finish_reason: null }] };
       this.#emit(formatSseEvent(JSON.stringify(chunk)));
     } else if (this.endpoint === "messages") {
-      this.#emit(formatSseEvent(JSON.stringify({ type: "content_block_delta", index: Number(key), delta: { type: "text_delta", text } }), "content_block_delta"));
+      const index = Number(key.split("|")[0] ?? 0);
+      const delta = json ? { type: "input_json_delta", partial_json: text } : { type: "text_delta", text };
+      this.#emit(formatSseEvent(JSON.stringify({ type: "content_block_delta", index, delta }), "content_block_delta"));
+    } else if (json) {
+      const [itemId = "", outputIndex = "0"] = key.split("|");
+      const event = {
+        type: "response.function_call_arguments.delta",
+        item_id: itemId,
+        output_index: Number(outputIndex),
+        delta: text,
+        ...(source && typeof source.sequence_number === "number" ? { sequence_number: source.sequence_number } : {}),
+      };
+      this.#emit(formatSseEvent(JSON.stringify(event), "response.function_call_arguments.delta"));
     } else {
       const [itemId = "", outputIndex = "0", contentIndex = "0"] = key.split("|");
       const event = {
@@ -175,7 +196,20 @@ export class SseRewriter {
       const key = String(typeof choice.index === "number" ? choice.index : position);
       const delta = isObject(choice.delta) ? choice.delta : null;
       if (delta && typeof delta.content === "string") delta.content = this.#push(key, delta.content);
+      if (delta && Array.isArray(delta.tool_calls)) {
+        delta.tool_calls.forEach((call: unknown, at: number) => {
+          if (!isObject(call) || !isObject(call.function) || typeof call.function.arguments !== "string") return;
+          const callKey = `${key}|${typeof call.index === "number" ? call.index : at}${JSON_KEY}`;
+          this.#toolKeys.add(callKey);
+          call.function.arguments = this.#push(callKey, call.function.arguments);
+        });
+      }
       if (choice.finish_reason != null) {
+        // Held argument text of this choice's tool calls goes out before the finishing chunk.
+        for (const callKey of [...this.#toolKeys].filter((k) => k.startsWith(`${key}|`))) {
+          this.#toolKeys.delete(callKey);
+          this.#flushKey(callKey, null);
+        }
         this.#flushKey(key, (text) => {
           this.#changed = true;
           const target = delta ?? {};
@@ -188,14 +222,28 @@ export class SseRewriter {
 
   #responses(data: Record<string, unknown>): void {
     const key = `${String(data.item_id ?? "")}|${String(data.output_index ?? 0)}|${String(data.content_index ?? 0)}`;
-    const restore = (t: string) => {
+    const restore = (t: string, json?: boolean) => {
       this.#changed = true;
-      return restoreWhole(this.#factory, t);
+      return restoreWhole(this.#factory, t, { json: json === true });
     };
+    const argsKey = `${String(data.item_id ?? "")}|${String(data.output_index ?? 0)}${JSON_KEY}`;
     switch (data.type) {
       case "response.output_text.delta":
         if (typeof data.delta === "string") data.delta = this.#push(key, data.delta);
         break;
+      case "response.function_call_arguments.delta":
+        if (typeof data.delta === "string") data.delta = this.#push(argsKey, data.delta);
+        break;
+      case "response.function_call_arguments.done": {
+        const r = this.#open.get(argsKey);
+        if (r) {
+          this.#open.delete(argsKey);
+          const held = r.flush();
+          if (held) this.#emitSyntheticDelta(argsKey, held, data);
+        }
+        if (typeof data.arguments === "string") data.arguments = restore(data.arguments, true);
+        break;
+      }
       case "response.output_text.done": {
         const r = this.#open.get(key);
         if (r) {
@@ -210,7 +258,7 @@ export class SseRewriter {
         if (isObject(data.part) && data.part.type === "output_text" && typeof data.part.text === "string") data.part.text = restore(data.part.text);
         break;
       case "response.output_item.done":
-        if (isObject(data.item)) restoreResponseObject({ output: [data.item] }, restore);
+        if (isObject(data.item)) restoreResponseItem(data.item, restore);
         break;
       case "response.completed":
       case "response.incomplete":
@@ -240,9 +288,13 @@ export class SseRewriter {
         break;
       case "content_block_delta":
         if (isObject(data.delta) && data.delta.type === "text_delta" && typeof data.delta.text === "string") data.delta.text = this.#push(key, data.delta.text);
+        if (isObject(data.delta) && data.delta.type === "input_json_delta" && typeof data.delta.partial_json === "string") {
+          data.delta.partial_json = this.#push(`${key}${JSON_KEY}`, data.delta.partial_json);
+        }
         break;
       case "content_block_stop":
         this.#flushKey(key, null);
+        this.#flushKey(`${key}${JSON_KEY}`, null);
         break;
       case "message_delta":
         this.usage = mergeAnthropicUsage(this.usage, data.usage);

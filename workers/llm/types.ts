@@ -21,14 +21,18 @@ export interface TextRestorer {
   flush(): string;
 }
 
-export type RestorerFactory = () => TextRestorer;
+/**
+ * Makes a restorer; `json: true` for text that is itself JSON (tool-call arguments), where the
+ * original values go in JSON-escaped.
+ */
+export type RestorerFactory = (options?: { json?: boolean }) => TextRestorer;
 
 /** A restorer that changes nothing, for policies without restoration. */
 export const identityRestorer: RestorerFactory = () => ({ push: (chunk) => chunk, flush: () => "" });
 
 /** Restores a whole text at once through a fresh restorer (non-streaming bodies, final events). */
-export function restoreWhole(factory: RestorerFactory, text: string): string {
-  const r = factory();
+export function restoreWhole(factory: RestorerFactory, text: string, options?: { json?: boolean }): string {
+  const r = factory(options);
   return r.push(text) + r.flush();
 }
 

@@ -2,6 +2,8 @@
 // events, per-choice and per-block restorers, usage capture, and cut, idle and cancelled streams.
 import { describe, expect, it } from "vitest";
 import { type StreamEndpoint, type StreamResult, SseRewriter, restoreSseStream } from "../../../workers/llm/index.js";
+import type { RestorerFactory } from "../../../workers/llm/types.js";
+import { createRestorer } from "../../../workers/pii/index.js";
 import { placeholderRestorer } from "../../support/llm-restorer.js";
 
 const restorers = placeholderRestorer({ "<EMAIL_1>": "bob@example.org", "<CARD_1>": "4242424242424242" });
@@ -190,3 +192,61 @@ describe("SseRewriter", () => {
     expect(rw.feed("data: \"ping\"}\n\n")).toBe('event: ping\ndata: {"type":"ping"}\n\n');
   });
 });
+
+describe("tool-call arguments in streams", () => {
+  const original = 'Eve "the auditor" <eve@example.net>';
+  const real: RestorerFactory = (o) => createRestorer({ "<PERSON_1>": original }, { jsonEscape: o?.json === true });
+  const expected = { to: original, cc: "x" };
+  const args = JSON.stringify({ to: "<PERSON_1>", cc: "x" });
+  // Split inside the placeholder, so the restorer must hold a prefix across events.
+  const cut = args.indexOf("<PERSON_1>") + 4;
+  const pieces = [args.slice(0, cut), args.slice(cut)];
+
+  async function stream(endpoint: StreamEndpoint, text: string) {
+    const { body, result } = restoreSseStream(upstream(text, 7), { endpoint, restorers: real, idleTimeoutMs: 1_000 });
+    const out = await new Response(body).text();
+    return { out, result: await result, parsed: events(out).filter((e) => e.data !== "[DONE]").map((e) => JSON.parse(e.data) as any) };
+  }
+
+  it("chat: tool_calls arguments split across chunks come back restored and JSON-escaped", async () => {
+    const chunk = (delta: unknown, finish: string | null = null) =>
+      `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
+    const text =
+      chunk({ role: "assistant", content: null, tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "send", arguments: "" } }] }) +
+      pieces.map((p) => chunk({ tool_calls: [{ index: 0, function: { arguments: p } }] })).join("") +
+      chunk({}, "tool_calls") +
+      "data: [DONE]\n\n";
+    const { parsed, result } = await stream("chat", text);
+    const joined = parsed.flatMap((c) => c.choices).flatMap((ch: any) => ch.delta?.tool_calls ?? []).map((t: any) => t.function?.arguments ?? "").join("");
+    expect(JSON.parse(joined)).toEqual(expected);
+    expect(result.outcome).toBe("completed");
+  });
+
+  it("messages: input_json_delta split across events is restored", async () => {
+    const ev = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+    const text =
+      ev("message_start", { message: { id: "m", usage: { input_tokens: 3, output_tokens: 0 } } }) +
+      ev("content_block_start", { index: 0, content_block: { type: "tool_use", id: "t", name: "send", input: {} } }) +
+      pieces.map((p) => ev("content_block_delta", { index: 0, delta: { type: "input_json_delta", partial_json: p } })).join("") +
+      ev("content_block_stop", { index: 0 }) +
+      ev("message_delta", { delta: { stop_reason: "tool_use" }, usage: { output_tokens: 5 } }) +
+      ev("message_stop", {});
+    const { parsed } = await stream("messages", text);
+    const joined = parsed.filter((e) => e.type === "content_block_delta").map((e) => e.delta.partial_json).join("");
+    expect(JSON.parse(joined)).toEqual(expected);
+  });
+
+  it("responses: function_call_arguments deltas and the done event are restored", async () => {
+    const ev = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
+    const text =
+      pieces.map((p) => ev("response.function_call_arguments.delta", { item_id: "fc_1", output_index: 0, delta: p })).join("") +
+      ev("response.function_call_arguments.done", { item_id: "fc_1", output_index: 0, arguments: args }) +
+      ev("response.completed", { response: { id: "r", output: [{ type: "function_call", id: "fc_1", arguments: args }], usage: { input_tokens: 1, output_tokens: 1 } } });
+    const { parsed } = await stream("responses", text);
+    const joined = parsed.filter((e) => e.type === "response.function_call_arguments.delta").map((e) => e.delta).join("");
+    expect(JSON.parse(joined)).toEqual(expected);
+    expect(JSON.parse(parsed.find((e) => e.type === "response.function_call_arguments.done").arguments)).toEqual(expected);
+    expect(JSON.parse(parsed.find((e) => e.type === "response.completed").response.output[0].arguments)).toEqual(expected);
+  });
+});
+

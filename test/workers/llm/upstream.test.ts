@@ -16,6 +16,8 @@ import {
   scrubText,
   upstreamUrl,
 } from "../../../workers/llm/index.js";
+import type { RestorerFactory } from "../../../workers/llm/types.js";
+import { createRestorer } from "../../../workers/pii/index.js";
 import { placeholderRestorer } from "../../support/llm-restorer.js";
 
 const KEY = "sk-provider-key-abcdefghijklmnop";
@@ -134,11 +136,24 @@ describe("usage and JSON restoration", () => {
     expect(JSON.stringify(r.body)).toContain("eve@example.net!");
   });
 
-  it("reads Anthropic usage with cache reads and restores text blocks only", () => {
-    const body = { content: [{ type: "text", text: "hi <EMAIL_1>" }, { type: "tool_use", input: { q: "<EMAIL_1>" } }], usage: { input_tokens: 8, output_tokens: 5, cache_read_input_tokens: 2 } };
+  it("reads Anthropic usage with cache reads and restores text and tool_use input", () => {
+    const body = { content: [{ type: "text", text: "hi <EMAIL_1>" }, { type: "tool_use", input: { q: "<EMAIL_1>", nested: ["<EMAIL_1>"] } }], usage: { input_tokens: 8, output_tokens: 5, cache_read_input_tokens: 2 } };
     const r = restoreJsonText("messages", JSON.stringify(body), restorers);
     expect(r.usage).toEqual({ inputTokens: 8, outputTokens: 5, cachedTokens: 2 });
     expect(JSON.stringify(r.body)).toContain("hi eve@example.net");
+    expect((r.body as any).content[1].input).toEqual({ q: "eve@example.net", nested: ["eve@example.net"] });
+  });
+
+  it("restores tool-call arguments (JSON text) with the original JSON-escaped, chat and responses", () => {
+    const original = 'Eve "the auditor" \\ <eve@example.net>';
+    const real: RestorerFactory = (o) => createRestorer({ "<PERSON_1>": original }, { jsonEscape: o?.json === true });
+    const args = JSON.stringify({ to: "<PERSON_1>", note: "for <PERSON_1>" });
+    const chat = { choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: [{ id: "c", type: "function", function: { name: "send", arguments: args } }] } }] };
+    const r = restoreJsonText("chat", JSON.stringify(chat), real);
+    expect(JSON.parse((r.body as any).choices[0].message.tool_calls[0].function.arguments)).toEqual({ to: original, note: `for ${original}` });
+    const responses = { output: [{ type: "function_call", name: "send", call_id: "c", arguments: args }] };
+    const rr = restoreJsonText("responses", JSON.stringify(responses), real);
+    expect(JSON.parse((rr.body as any).output[0].arguments)).toEqual({ to: original, note: `for ${original}` });
   });
 
   it("reports no usage when absent and refuses garbage as upstream_error", () => {
