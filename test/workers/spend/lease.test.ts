@@ -125,4 +125,17 @@ describe("spend credit (the isolate's side of a lease)", () => {
     await flushQueuedSettles(org.orgId);
     expect((await org.stub.limitStatus(org.orgId))[0]).toMatchObject({ spentMicros: holds.length * 1_000, reservedMicros: 0 });
   });
+
+  it("charges a call its whole hold when the provider's usage is out of any sane range", async () => {
+    const org = await spendOrg("credit-absurd");
+    const agent = org.agents[0]!;
+    await setLimit(org, { scope: "org", period: "day", limitMicros: 1_000_000_000 });
+    const { ctx, settled } = context();
+    const hold = await holdForCall(env, agent, TEST_MODEL, { inputTokens: 0, maxOutputTokens: 700 }, null, ctx);
+    settleCall(env, hold, { inputTokens: 10 ** 12, outputTokens: 1, cachedTokens: 0 }, auditOf(org.orgId), ctx);
+    await new Promise((r) => setTimeout(r, LEASE_DRAW_MS + 50));
+    await settled();
+    await flushQueuedSettles(org.orgId);
+    expect((await org.stub.limitStatus(org.orgId))[0]).toMatchObject({ spentMicros: 700, reservedMicros: 0 });
+  });
 });
