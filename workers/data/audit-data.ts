@@ -1,6 +1,6 @@
 // D1 access to one org's audit trail: batch inserts from the org's AuditLog, filtered reads in
 // seq order, chain walks for verify/export, and the retention delete. Every query is org-scoped.
-import { and, asc, eq, gt, gte, lte, max, type SQL } from "drizzle-orm";
+import { and, asc, eq, gt, gte, lte, max, sql, type SQL } from "drizzle-orm";
 import { AppError } from "../errors.js";
 import { ID_PATTERN } from "../identity/crypto.js";
 import { type Db, tables } from "./db.js";
@@ -23,8 +23,14 @@ export interface AuditRowFilter {
   toMs?: number | undefined;
 }
 
-/** D1 allows at most 100 bound parameters per statement; one row (15 columns) per INSERT. */
+/** Rows the AuditLog hands D1 per flush batch (one transaction). */
 export const AUDIT_INSERT_BATCH = 100;
+/**
+ * Rows per INSERT: they travel as one JSON parameter read with json_each (D1 allows 100 bound
+ * parameters per statement, so a row per parameter set would mean a statement per row). A row
+ * is at most ~5 KiB (details are capped at 4 KiB), so 50 rows stay far below D1's value limit.
+ */
+const AUDIT_ROWS_PER_STATEMENT = 50;
 
 export function auditData(db: Db, orgId: string): AuditData {
   if (!ID_PATTERN.test(orgId)) throw new AppError("internal", "org-scoped access without a valid org id");
@@ -49,8 +55,17 @@ export class AuditData {
   async insertBatch(rows: AuditRow[]): Promise<void> {
     if (rows.length === 0) return;
     for (const row of rows) if (row.orgId !== this.orgId) throw new AppError("internal", "audit row of another org");
-    const [first, ...rest] = rows.map((row) => this.db.insert(auditEvents).values(row).onConflictDoNothing());
-    if (first) await this.db.batch([first, ...rest]);
+    // In seq order; a retry after a partial failure skips what is already there (ON CONFLICT).
+    for (let i = 0; i < rows.length; i += AUDIT_ROWS_PER_STATEMENT) {
+      const chunk = JSON.stringify(rows.slice(i, i + AUDIT_ROWS_PER_STATEMENT));
+      await this.db.run(sql`INSERT INTO audit_events (id, org_id, seq, ts, actor_type, actor_id, action, resource_type, resource_id,
+          result, reason, trace_id, details, prev_hash, hash)
+        SELECT value ->> '$.id', ${this.orgId}, value ->> '$.seq', value ->> '$.ts', value ->> '$.actorType', value ->> '$.actorId',
+          value ->> '$.action', value ->> '$.resourceType', value ->> '$.resourceId', value ->> '$.result', value ->> '$.reason',
+          value ->> '$.traceId', value ->> '$.details', value ->> '$.prevHash', value ->> '$.hash'
+        FROM json_each(${chunk}) WHERE true
+        ON CONFLICT DO NOTHING`);
+    }
   }
 
   list(filter: AuditRowFilter, limit: number): Promise<AuditRow[]> {

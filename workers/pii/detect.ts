@@ -84,8 +84,22 @@ interface CompiledLists {
   denyCategory: Map<string, PiiCategory>;
 }
 
+/** Compiled lists by the lists object: an org's lists object is reused across requests (cached a few seconds). */
+const compiledLists = new WeakMap<PiiLists, CompiledLists>();
+let compiledEmpty: CompiledLists | undefined;
+
 function compileLists(lists: PiiLists | undefined): CompiledLists {
-  const parsed = PiiListsSchema.parse(lists ?? {});
+  if (lists === undefined) return (compiledEmpty ??= compileListsNow({}));
+  let compiled = compiledLists.get(lists);
+  if (!compiled) {
+    compiled = compileListsNow(lists);
+    compiledLists.set(lists, compiled);
+  }
+  return compiled;
+}
+
+function compileListsNow(lists: PiiLists): CompiledLists {
+  const parsed = PiiListsSchema.parse(lists);
   const allow = new Set(parsed.allow.map((t) => t.normalize("NFKC").toLowerCase()));
   const denyCategory = new Map<string, PiiCategory>();
   for (const d of parsed.deny) denyCategory.set(d.term.normalize("NFKC").toLowerCase(), d.category);
