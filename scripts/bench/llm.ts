@@ -98,6 +98,8 @@ interface Variant {
   pii: boolean;
   /** A new prompt text on every call ("[<id>]" replaced), so no per-text cache can help. */
   fresh?: boolean;
+  /** An Idempotency-Key per call, as the official SDKs send on every POST. */
+  idempotencyKeys?: boolean;
 }
 
 async function measure(v: Variant, iterations: number, durationSec: number) {
@@ -105,11 +107,12 @@ async function measure(v: Variant, iterations: number, durationSec: number) {
   const headers = { "content-type": "application/json", ...v.headers };
   let n = 0;
   const latency = await sequential(async () => {
-    const r = await fetch(v.url, { method: "POST", headers, body: v.fresh ? body.replace("[<id>]", `seq-${Date.now()}-${n++}`) : body });
+    const key = v.idempotencyKeys ? { "idempotency-key": `seq-key-${Date.now()}-${n++}` } : {};
+    const r = await fetch(v.url, { method: "POST", headers: { ...headers, ...key }, body: v.fresh ? body.replace("[<id>]", `seq-${Date.now()}-${n++}`) : body });
     if (r.status !== 200) throw new Error(`${v.name} answered ${r.status}: ${await r.text()}`);
     await r.arrayBuffer();
   }, { iterations, warmup: Math.min(100, iterations / 5) });
-  const throughput = await load({ url: v.url, method: "POST", headers, body, connections: 16, durationSec, idReplacement: v.fresh ?? false });
+  const throughput = await load({ url: v.url, method: "POST", headers, body, connections: 16, durationSec, idReplacement: v.fresh ?? false, idempotencyKeys: v.idempotencyKeys ?? false });
   return { latency, throughput };
 }
 
@@ -145,7 +148,11 @@ export async function benchLlm(edge: Edge, options: { iterations: number; durati
       variants.push({ name: `portkey${stream ? " stream" : ""}`, url: portkeyUrl, headers: portkeyHeaders, stream, pii: true });
       variants.push({ name: `palisade pii off${stream ? " stream" : ""}`, url: palisade, headers: { authorization: `Bearer ${plain.token}` }, stream, pii: true });
       variants.push({ name: `palisade pii on${stream ? " stream" : ""}`, url: palisade, headers: { authorization: `Bearer ${masked.token}` }, stream, pii: true });
-      if (!stream) variants.push({ name: "palisade pii on new prompt", url: palisade, headers: { authorization: `Bearer ${masked.token}` }, stream, pii: true, fresh: true });
+      if (!stream) {
+        variants.push({ name: "palisade pii on new prompt", url: palisade, headers: { authorization: `Bearer ${masked.token}` }, stream, pii: true, fresh: true });
+        // The official SDKs send an Idempotency-Key on every POST: such calls reserve at the org's DO (no lease).
+        variants.push({ name: "palisade pii on idempotency key", url: palisade, headers: { authorization: `Bearer ${masked.token}` }, stream, pii: true, idempotencyKeys: true });
+      }
     }
     const results: Record<string, { latency: LatencySummary; throughput: Throughput; addedP50Ms?: number } | { error: string }> = {};
     for (const v of variants) {
@@ -163,7 +170,7 @@ export async function benchLlm(edge: Edge, options: { iterations: number; durati
     for (const stream of ["", " stream"]) {
       const d = results[`direct${stream}`];
       const base = d && "latency" in d ? d.latency.p50 : 0;
-      for (const name of [`portkey${stream}`, `palisade pii off${stream}`, `palisade pii on${stream}`, ...(stream ? [] : ["palisade pii on new prompt"])]) {
+      for (const name of [`portkey${stream}`, `palisade pii off${stream}`, `palisade pii on${stream}`, ...(stream ? [] : ["palisade pii on new prompt", "palisade pii on idempotency key"])]) {
         const r = results[name];
         const direct = results[`direct${stream}`];
         if (r && "latency" in r && direct && "latency" in direct) r.addedP50Ms = Math.round((r.latency.p50 - base) * 1000) / 1000;

@@ -41,8 +41,12 @@ function freshBody(body: string) {
   return (request: { body?: string | Buffer }) => ({ ...request, body: body.replace("[<id>]", `ac-${Date.now()}-${freshCounter++}`) });
 }
 
+function withIdempotencyKey(request: { headers?: Record<string, string> }) {
+  return { ...request, headers: { ...request.headers, "idempotency-key": `ac-key-${Date.now()}-${freshCounter++}` } };
+}
+
 /** A bounded autocannon run against a loopback URL. */
-export async function load(opts: { url: string; method?: string; headers?: Record<string, string>; body?: string; connections?: number; durationSec?: number; idReplacement?: boolean }): Promise<Throughput> {
+export async function load(opts: { url: string; method?: string; headers?: Record<string, string>; body?: string; connections?: number; durationSec?: number; idReplacement?: boolean; idempotencyKeys?: boolean }): Promise<Throughput> {
   if (!/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(opts.url)) throw new Error("load tests target loopback only");
   const result = await autocannon({
     url: opts.url,
@@ -51,8 +55,10 @@ export async function load(opts: { url: string; method?: string; headers?: Recor
     body: opts.body,
     connections: opts.connections ?? 16,
     duration: opts.durationSec ?? 5,
-    // "[<id>]" in the body becomes a fresh id per request (a prompt no cache has seen).
+    // "[<id>]" in the body becomes a fresh id per request (a prompt no cache has seen); with
+    // idempotencyKeys every request carries its own Idempotency-Key, as the official SDKs send.
     ...(opts.idReplacement && opts.body ? { requests: [{ setupRequest: freshBody(opts.body) }] } : {}),
+    ...(opts.idempotencyKeys ? { requests: [{ setupRequest: withIdempotencyKey }] } : {}),
   });
   return {
     requestsPerSec: Math.round(result.requests.average),

@@ -23,7 +23,7 @@ export function summaryMarkdown(r: Record<string, unknown>): string {
     out.push("## LLM proxy (non-streaming and streaming chat completions, same fake provider)", "");
     out.push("| variant | p50 ms | p95 ms | p99 ms | added p50 ms | req/s (16 conn) | non-2xx |", "|---|---|---|---|---|---|---|");
     for (const stream of ["", " stream"]) {
-      for (const name of ["direct", "portkey", "palisade pii off", "palisade pii on", ...(stream ? [] : ["palisade pii on new prompt"])]) {
+      for (const name of ["direct", "portkey", "palisade pii off", "palisade pii on", ...(stream ? [] : ["palisade pii on new prompt", "palisade pii on idempotency key"])]) {
         const k = `llm.${name}${stream}`;
         const entry = (r.llm as Record<string, unknown>)[`${name}${stream}`];
         if (entry && typeof entry === "object" && "error" in entry) {
