@@ -6,7 +6,7 @@ import { createServer } from "node:net";
 import path from "node:path";
 import { startFakeLlm } from "../../test/support/fake-llm.js";
 import { api, benchOrg, type Edge } from "./edge.js";
-import { load, sequential, type LatencySummary, type Throughput } from "./stats.js";
+import { load, sequential, summarize, type LatencySummary, type Throughput } from "./stats.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const FAKE_KEY = "sk-fake-provider-key-for-bench";
@@ -106,14 +106,23 @@ async function measure(v: Variant, iterations: number, durationSec: number) {
   const body = JSON.stringify({ ...prompt(v.pii, v.fresh), ...(v.stream ? { stream: true, stream_options: { include_usage: true } } : {}) });
   const headers = { "content-type": "application/json", ...v.headers };
   let n = 0;
+  // For streams, also the time to the first body bytes: what a user of a streaming SDK waits for.
+  const firstBytes: number[] = [];
   const latency = await sequential(async () => {
     const key = v.idempotencyKeys ? { "idempotency-key": `seq-key-${Date.now()}-${n++}` } : {};
+    const t0 = performance.now();
     const r = await fetch(v.url, { method: "POST", headers: { ...headers, ...key }, body: v.fresh ? body.replace("[<id>]", `seq-${Date.now()}-${n++}`) : body });
     if (r.status !== 200) throw new Error(`${v.name} answered ${r.status}: ${await r.text()}`);
-    await r.arrayBuffer();
+    const reader = r.body!.getReader();
+    for (let first = true; ; first = false) {
+      const { done } = await reader.read();
+      if (first) firstBytes.push(performance.now() - t0);
+      if (done) break;
+    }
   }, { iterations, warmup: Math.min(100, iterations / 5) });
   const throughput = await load({ url: v.url, method: "POST", headers, body, connections: 16, durationSec, idReplacement: v.fresh ?? false, idempotencyKeys: v.idempotencyKeys ?? false });
-  return { latency, throughput };
+  // The warm-up's samples come first; keep the measured ones.
+  return { latency, throughput, ...(v.stream ? { firstByte: summarize(firstBytes.slice(-latency.n)) } : {}) };
 }
 
 export async function benchLlm(edge: Edge, options: { iterations: number; durationSec: number }) {
@@ -154,7 +163,7 @@ export async function benchLlm(edge: Edge, options: { iterations: number; durati
         variants.push({ name: "palisade pii on idempotency key", url: palisade, headers: { authorization: `Bearer ${masked.token}` }, stream, pii: true, idempotencyKeys: true });
       }
     }
-    const results: Record<string, { latency: LatencySummary; throughput: Throughput; addedP50Ms?: number } | { error: string }> = {};
+    const results: Record<string, { latency: LatencySummary; throughput: Throughput; firstByte?: LatencySummary; addedP50Ms?: number; addedFirstByteP50Ms?: number } | { error: string }> = {};
     for (const v of variants) {
       console.log(`  llm: ${v.name}`);
       fake.requests.splice(0, fake.requests.length);
@@ -173,7 +182,10 @@ export async function benchLlm(edge: Edge, options: { iterations: number; durati
       for (const name of [`portkey${stream}`, `palisade pii off${stream}`, `palisade pii on${stream}`, ...(stream ? [] : ["palisade pii on new prompt", "palisade pii on idempotency key"])]) {
         const r = results[name];
         const direct = results[`direct${stream}`];
-        if (r && "latency" in r && direct && "latency" in direct) r.addedP50Ms = Math.round((r.latency.p50 - base) * 1000) / 1000;
+        if (r && "latency" in r && direct && "latency" in direct) {
+          r.addedP50Ms = Math.round((r.latency.p50 - base) * 1000) / 1000;
+          if (r.firstByte && direct.firstByte) r.addedFirstByteP50Ms = Math.round((r.firstByte.p50 - direct.firstByte.p50) * 1000) / 1000;
+        }
       }
     }
     // Prompt sizes (issue 4): sequential added latency for 1 KB, 16 KB and 256 KB prompts of corpus

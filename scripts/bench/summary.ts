@@ -34,6 +34,10 @@ export function summaryMarkdown(r: Record<string, unknown>): string {
         out.push(`| ${name}${stream} | ${fmt(num(r, `${k}.latency.p50`))} | ${fmt(num(r, `${k}.latency.p95`))} | ${fmt(num(r, `${k}.latency.p99`))} | ${name === "direct" ? "(limit)" : fmt(num(r, `${k}.addedP50Ms`))} | ${fmt(num(r, `${k}.throughput.requestsPerSec`))} | ${fmt(num(r, `${k}.throughput.non2xx`), 0)} |`);
       }
     }
+    const streams = ["direct stream", "palisade pii off stream", "palisade pii on stream"].filter((n) => num(r, `llm.${n}.firstByte.p50`) !== undefined);
+    if (streams.length) {
+      out.push("", "Streams, time to the first bytes (what a streaming SDK user waits for): " + streams.map((n) => `${n} ${fmt(num(r, `llm.${n}.firstByte.p50`))} ms p50${n.startsWith("direct") ? "" : ` (+${fmt(num(r, `llm.${n}.addedFirstByteP50Ms`))})`}`).join(", ") + ".");
+    }
     out.push("", "Target (issue 10): with PII and spend on, added p50 ≤ Portkey's and req/s ≥ Portkey's.", "");
     const sizes = (r.llm as Record<string, unknown>).promptSizes;
     if (sizes && typeof sizes === "object") {
