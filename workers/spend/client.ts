@@ -13,7 +13,6 @@ import {
 import { type AuditEvent, recordAudit } from "../audit/audit.js";
 import { AppError } from "../errors.js";
 import { IsolateBatcher, type WaitUntil } from "../http/isolate-batch.js";
-import { KeyedPipeline } from "../http/keyed-pipeline.js";
 
 /** The agent a call is made for: an AgentRow fits. */
 export interface SpendAgent {
@@ -56,21 +55,6 @@ async function guarded<T>(what: string, run: () => Promise<T>, timeoutMs = SPEND
 }
 
 /**
- * Reserves of one org leave this isolate one batch at a time: a reserve goes out at once when
- * none is in flight, and those that arrive meanwhile go together next (one DO call, one commit).
- */
-const reservePipeline = new KeyedPipeline<{ env: Env; request: unknown }, ReserveResult>({
-  maxBatch: 100,
-  stallMs: SPEND_TIMEOUT_MS,
-  send: async (orgId, items) => {
-    const env = items[0]!.env;
-    const stub = orgSpendStub(env, orgId);
-    if (items.length === 1) return [await stub.reserve(items[0]!.request)];
-    return await stub.reserveMany(items.map((i) => i.request));
-  },
-});
-
-/**
  * Holds the call's upper-bound cost before it goes to the provider. Throws 429 `spend_limit` when a
  * limit of the org, team or agent would be passed, 400 for a model without a price, 503 when the
  * org's spend DO cannot answer. The same idempotencyKey never reserves (or charges) twice.
@@ -88,7 +72,10 @@ export async function reserveSpend(
     ...(options.leaseCalls ? { leaseCalls: options.leaseCalls } : {}),
   });
   if (!request.success) throw new AppError("bad_request", "invalid spend reservation", { details: { fields: request.error.issues.map((i) => i.path.join(".")) } });
-  const result = await guarded<ReserveResult>("reserve", () => reservePipeline.call(agent.orgId, { env, request: request.data }), options.timeoutMs);
+  // One DO call per reserve: batching reserves of concurrent requests would mean one request
+  // waking another's promise, which Workers refuse ("Cannot perform I/O on behalf of a different
+  // request"). Leases (credit.ts) are what spare most calls this round trip.
+  const result = await guarded<ReserveResult>("reserve", async () => await orgSpendStub(env, agent.orgId).reserve(request.data), options.timeoutMs);
   if (result.ok) return { reservationId: result.reservationId, reservedMicros: result.reservedMicros, state: result.state, ...(result.price ? { price: result.price } : {}) };
   if (result.reason === "invalid_request") throw new AppError("bad_request", "invalid spend reservation");
   if (result.reason === "unpriced_model") throw new AppError("bad_request", "this model has no price configured; ask an admin to add one");

@@ -84,6 +84,34 @@ describe("OpenAI SDK through the proxy", () => {
   });
 });
 
+describe("spend under concurrent calls", () => {
+  it("holds and charges each of many concurrent calls exactly once, with and without an Idempotency-Key", async () => {
+    const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: "busy-bot" } });
+    const token = agent.json.token as string;
+    const chat = (key?: string) =>
+      workerFetch(`${BASE}/llm/openai/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token}`, "content-type": "application/json", ...(key ? { "idempotency-key": key } : {}) },
+        body: JSON.stringify({ model: "gpt-test", max_tokens: 16, messages: [{ role: "user", content: "count me once" }] }),
+      });
+    // Separate requests to the Worker: reserves queue behind one in flight and are woken by it,
+    // plain calls draw from the isolate's lease.
+    const keyed = Array.from({ length: 12 }, (_, i) => chat(`concurrent-${Date.now()}-${i}`));
+    const plain = Array.from({ length: 12 }, () => chat());
+    const answers = await Promise.all([...keyed, ...plain]);
+    expect(answers.map((r) => r.status)).toEqual(Array(24).fill(200));
+    await Promise.all(answers.map((r) => r.arrayBuffer()));
+    // Usage reads wait for this isolate's queued settles; the lease closes after its drawing time.
+    await new Promise((r) => setTimeout(r, 1_200));
+    const usage = await call(`/api/v1/orgs/${org.orgId}/usage`, { token: org.apiKey });
+    expect(usage.status).toBe(200);
+    const mine = (usage.json.byAgent as Array<{ agentId: string; calls: number }>).find((a) => a.agentId === agent.json.id);
+    expect(mine?.calls).toBe(24);
+    const live = await call(`/api/v1/orgs/${org.orgId}/usage/limits`, { token: org.apiKey });
+    for (const limit of live.json.items as Array<{ reservedMicros: number }>) expect(limit.reservedMicros).toBe(0);
+  });
+});
+
 describe("Anthropic SDK through the proxy", () => {
   const client = () => new Anthropic({ apiKey: agentToken, baseURL: `${BASE}/llm/anthropic`, fetch: workerFetch, maxRetries: 0 });
 
