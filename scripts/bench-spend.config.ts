@@ -54,7 +54,7 @@ const resultsReporter = {
     if (!figures) return;
     const cpuEnd = workerdCpuMs();
     // Every pair of the run: warm-up, throughput and latency phases (setup is a few dozen requests).
-    const allPairs = figures.warmupPairs + figures.batched.pairs + figures.unbatched.pairs + figures.latency.samples;
+    const allPairs = figures.warmupPairs + figures.leased.pairs + figures.batched.pairs + figures.unbatched.pairs + figures.latency.samples;
     const cpuMs = cpuAtStart !== null && cpuEnd !== null ? cpuEnd - cpuAtStart : null;
     const cpu = cpuMs === null ? null : { workerdCpuMs: cpuMs, pairs: allPairs, cpuMsPerPair: Math.round((cpuMs / allPairs) * 1000) / 1000, pairsPerCpuSecond: Math.round((allPairs / cpuMs) * 1000) };
     const out = path.join(root, "bench", "spend-results.json");
@@ -63,7 +63,7 @@ const resultsReporter = {
     writeFileSync(out, `${JSON.stringify(record, null, 2)}\n`);
     const l = figures.latency;
     console.log(
-      `spend: ${figures.batched.pairsPerSecond} reserve+settle pairs/s with batched settles, ${figures.unbatched.pairsPerSecond} with one settle call each ` +
+      `spend: ${figures.leased.pairsPerSecond} calls held and charged/s through leases, ${figures.batched.pairsPerSecond} reserve+settle pairs/s with batched settles, ${figures.unbatched.pairsPerSecond} with one settle call each ` +
         `(${figures.pairs} pairs, concurrency ${figures.concurrency}); reserve round trip mean ${l.meanMs} ms, p50 ${l.p50Ms} ms, p95 ${l.p95Ms} ms, p99 ${l.p99Ms} ms (bare RPC ${figures.baselineRpcMeanMs} ms)` +
         (cpu ? `; workerd CPU ${cpu.cpuMsPerPair} ms/pair = ${cpu.pairsPerCpuSecond} pairs per CPU-second` : "") +
         " → bench/spend-results.json",

@@ -5,7 +5,8 @@
 // leaves after the answer, batched per isolate) and one awaited settle call per pair.
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
-import { queueSettle, reserveSpend, settleSpend } from "../../../workers/spend/client.js";
+import { flushQueuedSettles, queueSettle, reserveSpend, settleSpend } from "../../../workers/spend/client.js";
+import { LEASE_DRAW_MS, holdForCall, settleCall } from "../../../workers/spend/credit.js";
 import { TEST_MODEL, key, setLimit, spendOrg } from "./support.js";
 
 interface Phase {
@@ -17,6 +18,8 @@ interface Phase {
 export interface SpendBenchResult {
   warmupPairs: number;
   concurrency: number;
+  /** The proxy's path for calls without an Idempotency-Key: drawn from a lease, charged in batches. */
+  leased: Phase;
   /** The proxy's way: reserve awaited, settle queued and batched (all settles confirmed in the time). */
   batched: Phase;
   /** Every settle its own awaited DO call. */
@@ -85,6 +88,32 @@ it("measures reserve+settle throughput and latency for one org", { timeout: 4 * 
     expect(await spent()).toBe(before + next * PAIR_MICROS);
     return { pairs: next, elapsedMs: round(elapsedMs), pairsPerSecond: Math.round((next / elapsedMs) * 1000) };
   };
+  const audit = { orgId: org.orgId, actor: { type: "agent" as const, id: org.agents[0]!.id }, action: "llm.request", resource: { type: "model", id: TEST_MODEL }, result: "success" as const };
+  const leasedPair = async (i: number) => {
+    const agent = org.agents[i % org.agents.length]!;
+    const hold = await holdForCall(env, agent, TEST_MODEL, { inputTokens: 1_000, maxOutputTokens: 500 }, null, ctx);
+    settleCall(env, hold, USAGE, audit, ctx);
+  };
+  const leasedPhase = async (): Promise<Phase> => {
+    // As phase(), plus the leases' closing (they close once their drawing time is up).
+    const before = await spent();
+    let next = 0;
+    const started = performance.now();
+    const deadline = Date.now() + TIME_CAP_MS;
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < PAIRS && Date.now() < deadline) await leasedPair(next++);
+      }),
+    );
+    while (background.length) await Promise.all(background.splice(0));
+    const elapsedMs = performance.now() - started;
+    await new Promise((r) => setTimeout(r, LEASE_DRAW_MS + 50));
+    while (background.length) await Promise.all(background.splice(0));
+    await flushQueuedSettles(org.orgId);
+    expect(await spent()).toBe(before + next * PAIR_MICROS);
+    return { pairs: next, elapsedMs: round(elapsedMs), pairsPerSecond: Math.round((next / elapsedMs) * 1000) };
+  };
+  const leased = await leasedPhase();
   const batched = await phase(batchedPair);
   const unbatched = await phase(awaitedPair);
 
@@ -105,6 +134,7 @@ it("measures reserve+settle throughput and latency for one org", { timeout: 4 * 
   task.meta.spendBench = {
     warmupPairs: WARMUP,
     concurrency: CONCURRENCY,
+    leased,
     batched,
     unbatched,
     pairs: batched.pairs,
