@@ -1,45 +1,22 @@
 // Vitest config for the spend benchmark: runs test/workers/spend/throughput.bench.ts inside workerd and
 // writes its figures to bench/spend-results.json (`npm run bench:spend`). Local DO storage lives under
 // the temp dir, so each commit pays that disk's fsync; TMPDIR=/dev/shm measures without it.
-import { mkdirSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
 import type { TestCase } from "vitest/node";
 import { testSecrets } from "../test/support/secrets.js";
+import { workerdCpu } from "./bench/workerd-cpu.js";
 
 for (const [k, v] of Object.entries(testSecrets)) process.env[k] ??= v;
 const root = path.join(import.meta.dirname, "..");
 
-/**
- * CPU time (ms) used so far by the workerd processes under this vitest process, from /proc: the
- * machine is shared, so pairs per CPU-second says more than wall-clock pairs per second.
- */
+/** Total workerd CPU ms so far (pairs per CPU-second says more than wall-clock pairs per second). */
 function workerdCpuMs(): number | null {
-  try {
-    const procs = new Map<number, { ppid: number; comm: string; ticks: number }>();
-    for (const entry of readdirSync("/proc")) {
-      if (!/^\d+$/.test(entry)) continue;
-      try {
-        const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-        const close = stat.lastIndexOf(")");
-        const fields = stat.slice(close + 2).split(" ");
-        procs.set(Number(entry), { comm: stat.slice(stat.indexOf("(") + 1, close), ppid: Number(fields[1]), ticks: Number(fields[11]) + Number(fields[12]) });
-      } catch {
-        // the process ended while we looked
-      }
-    }
-    const descends = (pid: number): boolean => {
-      for (let p = procs.get(pid)?.ppid; p; p = procs.get(p)?.ppid) if (p === process.pid) return true;
-      return false;
-    };
-    let ticks = 0;
-    for (const [pid, p] of procs) if (p.comm === "workerd" && descends(pid)) ticks += p.ticks;
-    return ticks * 10; // USER_HZ is 100 on Linux
-  } catch {
-    return null;
-  }
+  const cpu = workerdCpu();
+  return cpu === null ? null : cpu.userMs + cpu.sysMs;
 }
 
 let cpuAtStart: number | null = null;

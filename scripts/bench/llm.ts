@@ -74,7 +74,7 @@ let freshCounter = 0;
  * About `bytes` of prompt: technical prose with one corpus sentence (personal data) in every ten
  * (`dense`: corpus sentences only). `fresh` makes every line text never seen before.
  */
-function promptOf(bytes: number, fresh: boolean, dense = false): string {
+export function promptOf(bytes: number, fresh: boolean, dense = false): string {
   const lines: string[] = [];
   let size = 0;
   const run = fresh ? `${Date.now().toString(36)}${(freshCounter++).toString(36)}` : "";

@@ -2,52 +2,23 @@
 // Durable Objects share one isolate in workerd) under 16-connection load, through the V8
 // inspector. Writes bench/profile-<path>.cpuprofile (open it in Chrome DevTools) and prints
 // the functions with the most self time. A tool for finding where the milliseconds go.
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import path from "node:path";
 import WebSocket from "ws";
+import { workerdCpu } from "./workerd-cpu.js";
 import { startFakeLlm } from "../../test/support/fake-llm.js";
 import { startTargetServer } from "../../test/support/target-server.js";
 import { api, benchOrg, startEdge } from "./edge.js";
+import { promptOf } from "./llm.js";
 import { load } from "./stats.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
-/** About `bytes` of the PII corpus's text (PROMPT_BYTES=16384 profiles a 16 KB prompt). */
-function corpusText(bytes: number): string {
-  const lines = readFileSync(path.join(root, "test/pii/corpus/corpus.jsonl"), "utf8").split("\n").filter((l) => l.trim()).map((l) => (JSON.parse(l) as { text: string }).text);
-  let out = "";
-  for (let i = 0; out.length < bytes; i++) out += `${lines[i % lines.length]}\n`;
-  return out.slice(0, bytes);
-}
 const which = process.argv[2] ?? "llm";
 const seconds = Number(process.argv[3] ?? 5);
 const INSPECTOR_PORT = 9231;
 
 interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
 interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
-
-/** User and system CPU ms of the workerd processes under this one, from /proc (USER_HZ = 100). */
-function workerdCpu(): { userMs: number; sysMs: number } {
-  const procs = new Map<number, { ppid: number; comm: string; user: number; sys: number }>();
-  for (const entry of readdirSync("/proc")) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
-      const close = stat.lastIndexOf(")");
-      const fields = stat.slice(close + 2).split(" ");
-      procs.set(Number(entry), { comm: stat.slice(stat.indexOf("(") + 1, close), ppid: Number(fields[1]), user: Number(fields[11]), sys: Number(fields[12]) });
-    } catch {
-      // gone meanwhile
-    }
-  }
-  const mine = (pid: number) => {
-    for (let p = procs.get(pid)?.ppid; p; p = procs.get(p)?.ppid) if (p === process.pid) return true;
-    return false;
-  };
-  let user = 0;
-  let sys = 0;
-  for (const [pid, p] of procs) if (p.comm === "workerd" && mine(pid)) (user += p.user), (sys += p.sys);
-  return { userMs: user * 10, sysMs: sys * 10 };
-}
 
 async function inspector() {
   const targets = (await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json`)).json()) as Array<{ id: string; webSocketDebuggerUrl: string }>;
@@ -101,7 +72,7 @@ try {
       model: "gpt-4o-mini",
       max_tokens: 64,
       ...(which === "llm-stream" ? { stream: true, stream_options: { include_usage: true } } : {}),
-      messages: [{ role: "user", content: process.env.PROMPT_BYTES ? corpusText(Number(process.env.PROMPT_BYTES)) : "Summarise the ticket from jane.doe@example.com (card 4111 1111 1111 1111, phone +1 415 555 0100) about the failed deploy." }],
+      messages: [{ role: "user", content: process.env.PROMPT_BYTES ? promptOf(Number(process.env.PROMPT_BYTES), false) : "Summarise the ticket from jane.doe@example.com (card 4111 1111 1111 1111, phone +1 415 555 0100) about the failed deploy." }],
     });
   }
   await load({ url, method: body ? "POST" : "GET", headers, body, durationSec: 2 });
@@ -109,11 +80,11 @@ try {
   await ins.send("Profiler.enable");
   await ins.send("Profiler.setSamplingInterval", { interval: 100 });
   await ins.send("Profiler.start");
-  const cpu0 = workerdCpu();
+  const cpu0 = workerdCpu() ?? { userMs: 0, sysMs: 0 };
   const t0 = performance.now();
   const result = await load({ url, method: body ? "POST" : "GET", headers, body, durationSec: seconds });
   const wall = performance.now() - t0;
-  const cpu1 = workerdCpu();
+  const cpu1 = workerdCpu() ?? { userMs: 0, sysMs: 0 };
   console.log(`workerd CPU during the load: user ${(((cpu1.userMs - cpu0.userMs) / wall) * 100).toFixed(0)}%, system ${(((cpu1.sysMs - cpu0.sysMs) / wall) * 100).toFixed(0)}% of one core`);
   const { profile } = (await ins.send("Profiler.stop")) as { profile: Profile };
   ins.close();

@@ -2,7 +2,7 @@
 // Durable Object, which orders, hash-chains and stores them durably before D1 ever sees them.
 import { type ACTOR_TYPES, AUDIT_LIMITS, type AUDIT_RESULTS, type AuditRecord } from "../../schema/api.js";
 import { ID_PATTERN } from "../identity/crypto.js";
-import { IsolateBatcher } from "../http/isolate-batch.js";
+import { IsolateBatcher, type WaitUntil } from "../http/isolate-batch.js";
 import { safeDetails, safeText, wellFormed } from "./safe.js";
 
 export interface AuditEvent {
@@ -16,11 +16,6 @@ export interface AuditEvent {
   traceId?: string;
   /** Safe details only: ids, counts, categories. Never secrets, tokens or PII values. */
   details?: Record<string, unknown>;
-}
-
-/** Only waitUntil is needed; Hono's c.executionCtx and a Worker's ctx both fit. */
-export interface AuditContext {
-  waitUntil(promise: Promise<unknown>): void;
 }
 
 const APPEND_ATTEMPTS = 3;
@@ -53,7 +48,7 @@ export function auditLog(env: Env, orgId: string) {
  * and resolves at once, for hot paths (gateway, egress). It never throws: an audit problem
  * must not fail the action it records.
  */
-export async function recordAudit(env: Env, event: AuditEvent, ctx?: AuditContext): Promise<void> {
+export async function recordAudit(env: Env, event: AuditEvent, ctx?: WaitUntil): Promise<void> {
   if (!ID_PATTERN.test(event.orgId)) {
     console.error("audit event without a valid org id dropped", { action: event.action.slice(0, AUDIT_LIMITS.action) });
     return;

@@ -19,38 +19,40 @@ interface Failures {
   until: number;
 }
 
-async function keysOf(email: string, address: string | null): Promise<Array<{ key: string; limit: number }>> {
-  const keys = [{ key: `login-fail:account:${await sha256Hex(email.trim().toLowerCase())}`, limit: LOGIN_FAILURES_PER_ACCOUNT }];
-  if (address) keys.push({ key: `login-fail:address:${await sha256Hex(address)}`, limit: LOGIN_FAILURES_PER_ADDRESS });
-  return keys;
-}
-
 async function read(env: Env, key: string): Promise<Failures | null> {
   const value = await env.CACHE.get<Failures>(key, "json");
   if (!value || typeof value.count !== "number" || typeof value.until !== "number") return null;
   return value.until > Date.now() / 1000 ? value : null;
 }
 
-/** True when this account or address used up its failed attempts for now. */
-export async function loginThrottled(env: Env, email: string, address: string | null): Promise<boolean> {
-  for (const { key, limit } of await keysOf(email, address)) {
-    const failures = await read(env, key);
-    if (failures && failures.count >= limit) return true;
-  }
-  return false;
+export interface LoginAttempt {
+  /** This account or address used up its failed attempts for now. */
+  throttled: boolean;
+  /** Counts the attempt as failed, for the account and the address. */
+  failed(): Promise<void>;
+  /** A successful login starts the account's count again (the address keeps its count). */
+  succeeded(): Promise<void>;
 }
 
-export async function recordLoginFailure(env: Env, email: string, address: string | null): Promise<void> {
-  const now = Math.floor(Date.now() / 1000);
-  for (const { key } of await keysOf(email, address)) {
-    const current = await read(env, key);
-    const next: Failures = current ? { count: current.count + 1, until: current.until } : { count: 1, until: now + LOGIN_WINDOW_SECONDS };
-    await env.CACHE.put(key, JSON.stringify(next), { expirationTtl: Math.max(KV_MIN_TTL_SECONDS, next.until - now) });
-  }
-}
-
-/** A successful login starts the account's count again (the address keeps its count). */
-export async function clearLoginFailures(env: Env, email: string): Promise<void> {
-  const [account] = await keysOf(email, null);
-  if (account) await env.CACHE.delete(account.key);
+/** Reads the counters of one login attempt once (KV keys are hashed once, read once). */
+export async function loginAttempt(env: Env, email: string, address: string | null): Promise<LoginAttempt> {
+  const counters = [{ key: `login-fail:account:${await sha256Hex(email.trim().toLowerCase())}`, limit: LOGIN_FAILURES_PER_ACCOUNT }];
+  if (address) counters.push({ key: `login-fail:address:${await sha256Hex(address)}`, limit: LOGIN_FAILURES_PER_ADDRESS });
+  const current = await Promise.all(counters.map((c) => read(env, c.key)));
+  return {
+    throttled: counters.some((c, i) => (current[i]?.count ?? 0) >= c.limit),
+    async failed() {
+      const now = Math.floor(Date.now() / 1000);
+      await Promise.all(
+        counters.map((c, i) => {
+          const was = current[i];
+          const next: Failures = was ? { count: was.count + 1, until: was.until } : { count: 1, until: now + LOGIN_WINDOW_SECONDS };
+          return env.CACHE.put(c.key, JSON.stringify(next), { expirationTtl: Math.max(KV_MIN_TTL_SECONDS, next.until - now) });
+        }),
+      );
+    },
+    async succeeded() {
+      if (current[0]) await env.CACHE.delete(counters[0]!.key);
+    },
+  };
 }

@@ -57,8 +57,6 @@ export class SseRewriter {
   readonly #open = new Map<string, TextRestorer>();
   readonly #parser = createParser({ onEvent: (e) => this.#onEvent(e), onComment: (c) => this.#emit(`:${c}\n\n`) });
   #out = "";
-  /** Open tool-call argument restorers of chat choices (`choice|call` + JSON_KEY). */
-  readonly #toolKeys = new Set<string>();
   /** Whether the event being handled was modified (and so must be re-serialised). */
   #changed = false;
   /** Fields of the last chat chunk, reused for synthesized chunks. */
@@ -104,15 +102,18 @@ export class SseRewriter {
     return r;
   }
 
-  /** Flushes one restorer; when `into` is null the held text goes out as its own delta event. */
-  #flushKey(key: string, into: ((text: string) => void) | null): void {
+  /**
+   * Flushes one restorer; when `into` is null the held text goes out as its own delta event
+   * (numbered after `source`, the event that ends the block, where the API numbers events).
+   */
+  #flushKey(key: string, into: ((text: string) => void) | null, source?: Record<string, unknown>): void {
     const r = this.#open.get(key);
     if (!r) return;
     this.#open.delete(key);
     const text = r.flush();
     if (!text) return;
     if (into) into(text);
-    else this.#emitSyntheticDelta(key, text, undefined);
+    else this.#emitSyntheticDelta(key, text, source);
   }
 
   #emitSyntheticDelta(key: string, text: string, source: Record<string, unknown> | undefined): void {
@@ -200,16 +201,12 @@ export class SseRewriter {
         delta.tool_calls.forEach((call: unknown, at: number) => {
           if (!isObject(call) || !isObject(call.function) || typeof call.function.arguments !== "string") return;
           const callKey = `${key}|${typeof call.index === "number" ? call.index : at}${JSON_KEY}`;
-          this.#toolKeys.add(callKey);
           call.function.arguments = this.#push(callKey, call.function.arguments);
         });
       }
       if (choice.finish_reason != null) {
         // Held argument text of this choice's tool calls goes out before the finishing chunk.
-        for (const callKey of [...this.#toolKeys].filter((k) => k.startsWith(`${key}|`))) {
-          this.#toolKeys.delete(callKey);
-          this.#flushKey(callKey, null);
-        }
+        for (const callKey of [...this.#open.keys()].filter((k) => k.startsWith(`${key}|`))) this.#flushKey(callKey, null);
         this.#flushKey(key, (text) => {
           this.#changed = true;
           const target = delta ?? {};
@@ -234,26 +231,14 @@ export class SseRewriter {
       case "response.function_call_arguments.delta":
         if (typeof data.delta === "string") data.delta = this.#push(argsKey, data.delta);
         break;
-      case "response.function_call_arguments.done": {
-        const r = this.#open.get(argsKey);
-        if (r) {
-          this.#open.delete(argsKey);
-          const held = r.flush();
-          if (held) this.#emitSyntheticDelta(argsKey, held, data);
-        }
+      case "response.function_call_arguments.done":
+        this.#flushKey(argsKey, null, data);
         if (typeof data.arguments === "string") data.arguments = restore(data.arguments, true);
         break;
-      }
-      case "response.output_text.done": {
-        const r = this.#open.get(key);
-        if (r) {
-          this.#open.delete(key);
-          const held = r.flush();
-          if (held) this.#emitSyntheticDelta(key, held, data);
-        }
+      case "response.output_text.done":
+        this.#flushKey(key, null, data);
         if (typeof data.text === "string") data.text = restore(data.text);
         break;
-      }
       case "response.content_part.done":
         if (isObject(data.part) && data.part.type === "output_text" && typeof data.part.text === "string") data.part.text = restore(data.part.text);
         break;

@@ -120,17 +120,19 @@ export async function fetchUpstream(request: Request, options: FetchOptions): Pr
 export async function readTextWithin(response: Response, timeoutMs: number, maxBytes = 32 * 1024 * 1024): Promise<string> {
   const body = response.body;
   if (!body) return "";
+  // A declared length within the limit is read in one native call (the HTTP framing holds the
+  // body to it); otherwise chunk by chunk, stopping at the limit.
   const declared = Number(response.headers.get("content-length") ?? NaN);
-  if (Number.isInteger(declared) && declared >= 0 && declared <= maxBytes) return readWholeWithin(response, timeoutMs);
-  const reader = body.getReader();
-  const decoder = new TextDecoder();
+  const reader = Number.isInteger(declared) && declared >= 0 && declared <= maxBytes ? null : body.getReader();
   let timer: ReturnType<typeof setTimeout> | undefined;
   const deadline = new Promise<never>((_, reject) => {
     timer = setTimeout(() => reject(new AppError("upstream_timeout", "the model provider did not finish its answer in time")), timeoutMs);
   });
-  let text = "";
-  let size = 0;
   try {
+    if (!reader) return await Promise.race([response.text(), deadline]);
+    const decoder = new TextDecoder();
+    let text = "";
+    let size = 0;
     for (;;) {
       const { done, value } = await Promise.race([reader.read(), deadline]);
       if (done) break;
@@ -140,24 +142,7 @@ export async function readTextWithin(response: Response, timeoutMs: number, maxB
     }
     return text + decoder.decode();
   } catch (err) {
-    reader.cancel().catch(() => {});
-    if (err instanceof AppError) throw err;
-    throw new AppError("upstream_error", "the model provider's answer was cut", { cause: err });
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** A body of declared size, read in one native call within the deadline. */
-async function readWholeWithin(response: Response, timeoutMs: number): Promise<string> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new AppError("upstream_timeout", "the model provider did not finish its answer in time")), timeoutMs);
-  });
-  try {
-    return await Promise.race([response.text(), deadline]);
-  } catch (err) {
-    response.body?.cancel().catch(() => {});
+    (reader ?? body).cancel().catch(() => {});
     if (err instanceof AppError) throw err;
     throw new AppError("upstream_error", "the model provider's answer was cut", { cause: err });
   } finally {

@@ -157,12 +157,20 @@ const settleBatches = new IsolateBatcher<{ env: Env; item: QueuedSettle }>({
 
 /**
  * Settles off the call's path: the answer is already on its way to the agent, and the charge
- * follows within SETTLE_BATCH_WINDOW_MS together with the settles of other calls.
+ * follows within SETTLE_BATCH_WINDOW_MS together with the settles of other calls. Returns the
+ * usage that will be charged (null: the whole hold).
  */
-export function queueSettle(env: Env, orgId: string, item: QueuedSettle, ctx: WaitUntil): void {
+export function queueSettle(env: Env, orgId: string, item: QueuedSettle, ctx: WaitUntil): SpendUsage | null {
   const { audit, ...wire } = item;
-  const checked = SettleItemSchema.parse(wire);
-  settleBatches.add(orgId, { env, item: { ...checked, ...(audit ? { audit } : {}) } }, ctx);
+  let parsed = SettleItemSchema.safeParse(wire);
+  // Usage a provider reports out of any sane range counts as none: the call is charged its hold.
+  if (!parsed.success && wire.usage !== null && !SpendUsageSchema.safeParse(wire.usage).success) {
+    console.error("provider usage out of range; charging the hold");
+    parsed = SettleItemSchema.safeParse({ ...wire, usage: null });
+  }
+  if (!parsed.success) throw new AppError("internal", "invalid spend settle");
+  settleBatches.add(orgId, { env, item: { ...parsed.data, ...(audit ? { audit } : {}) } }, ctx);
+  return parsed.data.usage;
 }
 
 /** Sends this isolate's queued settles of an org now (before a usage or limit read). */

@@ -8,7 +8,7 @@
 // with one reservation per call: everything drawn is held at the DO first. Calls with an
 // Idempotency-Key always reserve at the DO, which is what makes a retried key charge once.
 import type { AuditEvent } from "../audit/audit.js";
-import { type SpendEstimate, type SpendPrice, type SpendUsage, SpendUsageSchema } from "../../schema/spend.js";
+import type { SpendEstimate, SpendPrice, SpendUsage } from "../../schema/spend.js";
 import type { WaitUntil } from "../http/isolate-batch.js";
 import { newId } from "../identity/crypto.js";
 import { estimateMicros, usageMicros } from "./pricing.js";
@@ -90,18 +90,15 @@ export async function holdForCall(
 }
 
 /** The call finished: its charge (usage, or its whole hold when the provider reported none) is settled. */
-export function settleCall(env: Env, hold: CallHold, reported: SpendUsage | null, audit: AuditEvent, ctx: WaitUntil): void {
-  // Usage a provider reports out of any sane range counts as none: the call is charged its hold.
-  const usage = reported !== null && SpendUsageSchema.safeParse(reported).success ? reported : null;
-  if (reported !== null && usage === null) console.error("provider usage out of range; charging the hold");
+export function settleCall(env: Env, hold: CallHold, usage: SpendUsage | null, audit: AuditEvent, ctx: WaitUntil): void {
   if (hold.kind === "reservation") {
     queueSettle(env, hold.orgId, { reservationId: hold.reservation.reservationId, usage, audit }, ctx);
     return;
   }
   const { credit } = hold;
-  queueSettle(env, credit.orgId, { reservationId: credit.leaseId, usage, call: { id: hold.callId, heldMicros: hold.heldMicros }, audit }, ctx);
+  const charging = queueSettle(env, credit.orgId, { reservationId: credit.leaseId, usage, call: { id: hold.callId, heldMicros: hold.heldMicros }, audit }, ctx);
   // What the call held and did not use goes back to the lease (an overrun takes from it).
-  const charged = usage ? usageMicros(credit.price, usage) : hold.heldMicros;
+  const charged = charging ? usageMicros(credit.price, charging) : hold.heldMicros;
   endDraw(env, hold, hold.heldMicros - charged, ctx);
 }
 

@@ -167,7 +167,7 @@ export class OrgSpend extends DurableObject<Env> {
     this.#sql.exec(SCHEMA);
     const name = ctx.id.name;
     if (name && ID_PATTERN.test(name)) this.#sql.exec("INSERT OR IGNORE INTO meta (k, v) VALUES ('org_id', ?)", name);
-    this.#boundOrg = this.#orgId();
+    this.#boundOrg = this.#sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'org_id'").toArray()[0]?.v ?? null;
     this.#loadOpen();
     void ctx.blockConcurrencyWhile(async () => {
       this.#alarmAt = await ctx.storage.getAlarm();
@@ -325,10 +325,6 @@ export class OrgSpend extends DurableObject<Env> {
     return this.#boundOrg === orgId;
   }
 
-  #orgId(): string | null {
-    const row = this.#sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'org_id'").toArray()[0];
-    return row?.v ?? null;
-  }
 
   async #ready(): Promise<Config> {
     if (this.#config && Date.now() - this.#config.loadedAt < CONFIG_TTL_MS) return this.#config;
@@ -353,7 +349,7 @@ export class OrgSpend extends DurableObject<Env> {
   }
 
   async #load(): Promise<Config> {
-    const orgId = this.#orgId();
+    const orgId = this.#boundOrg;
     if (!orgId) throw new Error("OrgSpend has no org id");
     const data = spendData(makeDb(this.env.DB), orgId);
     const [prices, limits] = await Promise.all([data.allPrices(), data.allLimits()]);
@@ -698,7 +694,7 @@ export class OrgSpend extends DurableObject<Env> {
   }
 
   async #flushOnce(): Promise<void> {
-    const orgId = this.#orgId();
+    const orgId = this.#boundOrg;
     if (!orgId) return;
     for (;;) {
       const rows = this.#sql

@@ -72,7 +72,11 @@ it("measures reserve+settle throughput and latency for one org", { timeout: 4 * 
   const WARMUP = 200;
   for (let i = 0; i < WARMUP; i++) await awaitedPair(i);
 
-  const phase = async (pair: (i: number) => Promise<void>): Promise<Phase> => {
+  const drain = async () => {
+    while (background.length) await Promise.all(background.splice(0));
+  };
+  /** `afterwards` runs after the clock stops and before the stored charges are checked. */
+  const phase = async (pair: (i: number) => Promise<void>, afterwards?: () => Promise<void>): Promise<Phase> => {
     const before = await spent();
     let next = 0;
     const started = performance.now();
@@ -83,8 +87,9 @@ it("measures reserve+settle throughput and latency for one org", { timeout: 4 * 
       }),
     );
     // A pair counts once its charge is stored.
-    while (background.length) await Promise.all(background.splice(0));
+    await drain();
     const elapsedMs = performance.now() - started;
+    await afterwards?.();
     expect(await spent()).toBe(before + next * PAIR_MICROS);
     return { pairs: next, elapsedMs: round(elapsedMs), pairsPerSecond: Math.round((next / elapsedMs) * 1000) };
   };
@@ -94,25 +99,13 @@ it("measures reserve+settle throughput and latency for one org", { timeout: 4 * 
     const hold = await holdForCall(env, agent, TEST_MODEL, { inputTokens: 1_000, maxOutputTokens: 500 }, null, ctx);
     settleCall(env, hold, USAGE, audit, ctx);
   };
-  const leasedPhase = async (): Promise<Phase> => {
-    // As phase(), plus the leases' closing (they close once their drawing time is up).
-    const before = await spent();
-    let next = 0;
-    const started = performance.now();
-    const deadline = Date.now() + TIME_CAP_MS;
-    await Promise.all(
-      Array.from({ length: CONCURRENCY }, async () => {
-        while (next < PAIRS && Date.now() < deadline) await leasedPair(next++);
-      }),
-    );
-    while (background.length) await Promise.all(background.splice(0));
-    const elapsedMs = performance.now() - started;
-    await new Promise((r) => setTimeout(r, LEASE_DRAW_MS + 50));
-    while (background.length) await Promise.all(background.splice(0));
-    await flushQueuedSettles(org.orgId);
-    expect(await spent()).toBe(before + next * PAIR_MICROS);
-    return { pairs: next, elapsedMs: round(elapsedMs), pairsPerSecond: Math.round((next / elapsedMs) * 1000) };
-  };
+  // Leases close once their drawing time is up; the check waits for that.
+  const leasedPhase = () =>
+    phase(leasedPair, async () => {
+      await new Promise((r) => setTimeout(r, LEASE_DRAW_MS + 50));
+      await drain();
+      await flushQueuedSettles(org.orgId);
+    });
   const leased = await leasedPhase();
   const batched = await phase(batchedPair);
   const unbatched = await phase(awaitedPair);
@@ -129,7 +122,7 @@ it("measures reserve+settle throughput and latency for one org", { timeout: 4 * 
     samples.push(performance.now() - t0);
     queueSettle(env, org.orgId, { reservationId: r.reservationId, usage: USAGE }, ctx);
   }
-  while (background.length) await Promise.all(background.splice(0));
+  await drain();
   samples.sort((a, b) => a - b);
   task.meta.spendBench = {
     warmupPairs: WARMUP,

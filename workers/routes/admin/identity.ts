@@ -15,7 +15,7 @@ import { PlatformData } from "../../data/platform-data.js";
 import { AppError, conflict, unauthorized } from "../../errors.js";
 import { bearer, requireUser } from "../../identity/authenticate.js";
 import { timingSafeEqual } from "../../identity/crypto.js";
-import { clearLoginFailures, loginThrottled, recordLoginFailure } from "../../identity/login-throttle.js";
+import { loginAttempt } from "../../identity/login-throttle.js";
 import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "../../identity/passwords.js";
 import { CSRF_COOKIE, SESSION_COOKIE, issueSession, revokeSession } from "../../identity/sessions.js";
 import { mintToken } from "../../identity/tokens.js";
@@ -69,16 +69,16 @@ identityRoutes.openapi(
   }),
   async (c) => {
     const { email, password } = c.req.valid("json");
-    const address = c.req.header("cf-connecting-ip") ?? null;
-    if (await loginThrottled(c.env, email, address)) throw new AppError("rate_limited", "too many failed logins; try again later");
+    const attempt = await loginAttempt(c.env, email, c.req.header("cf-connecting-ip") ?? null);
+    if (attempt.throttled) throw new AppError("rate_limited", "too many failed logins; try again later");
     const user = await new PlatformData(makeDb(c.env.DB)).userByEmail(email);
     // Verify against a dummy hash for unknown users so timing does not reveal who exists.
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
     if (!user || !user.passwordHash || !ok) {
-      await recordLoginFailure(c.env, email, address);
+      await attempt.failed();
       throw unauthorized("invalid email or password");
     }
-    await clearLoginFailures(c.env, email);
+    await attempt.succeeded();
     const session = await issueSession(c.env, user.id);
     const maxAge = Math.floor((session.expiresAt - Date.now()) / 1000);
     setCookie(c, SESSION_COOKIE, session.token, { path: "/", httpOnly: true, secure: true, sameSite: "Strict", maxAge });
