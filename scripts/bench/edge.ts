@@ -36,7 +36,14 @@ export function benchOrg(edge: Edge): Promise<BenchOrg> {
   return org;
 }
 
-export async function startEdge(vars: Record<string, string> = {}, options: { inspectorPort?: number; via?: "entry" | "direct" } = {}): Promise<Edge> {
+export interface EdgeOptions {
+  inspectorPort?: number;
+  via?: "entry" | "direct";
+  /** More Workers in the same workerd (Miniflare v4 worker options), such as a benchmark's driver bound to the edge's classes. */
+  extraWorkers?: Array<Record<string, unknown>>;
+}
+
+export async function startEdge(vars: Record<string, string> = {}, options: EdgeOptions = {}): Promise<Edge & { directUrl(worker: string): Promise<string> }> {
   const out = mkdtempSync(path.join(tmpdir(), "palisade-bench-"));
   // The Worker bundles the dashboard, so it needs it built.
   if (!existsSync(path.join(root, "dist/dashboard/files.js"))) execFileSync(process.execPath, [path.join(root, "scripts/build-dashboard.mjs")], { cwd: root, stdio: "ignore" });
@@ -75,6 +82,7 @@ export async function startEdge(vars: Record<string, string> = {}, options: { in
           ...vars,
         },
       },
+      ...(options.extraWorkers ?? []),
     ],
   } as Parameters<typeof convertV4MiniflareOptions>[0]));
   const ready = (await mf.ready).toString().replace(/\/$/, "");
@@ -90,6 +98,7 @@ export async function startEdge(vars: Record<string, string> = {}, options: { in
     url,
     via,
     bootstrapToken,
+    directUrl: async (worker: string) => (await mf.unsafeGetDirectURL(worker)).toString().replace(/\/$/, ""),
     async close() {
       await mf.dispose();
       rmSync(out, { recursive: true, force: true });

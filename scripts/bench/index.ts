@@ -52,7 +52,7 @@ if (wanted("egress") || wanted("llm")) {
 // one after another so none competes with another for the two cores.
 const separate: { name: string; command: string[]; env?: Record<string, string>; file: string }[] = [
   { name: "pii", command: ["node_modules/.bin/tsx", "scripts/bench-pii.ts"], file: "bench/pii-results.json" },
-  { name: "spend", command: ["node_modules/.bin/vitest", "run", "--config", "scripts/bench-spend.config.ts"], file: "bench/spend-results.json" },
+  { name: "spend", command: ["node_modules/.bin/tsx", "scripts/bench/spend.ts"], file: "bench/spend-results.json" },
   { name: "audit", command: [process.execPath, "scripts/bench-audit.mjs"], file: "bench/audit-results.json" },
   { name: "tunnel", command: ["node_modules/.bin/tsx", "scripts/bench-tunnel.ts"], env: { BENCH_SMALL: quick ? "4000" : "20000" }, file: "bench/tunnel-results.json" },
   { name: "sandbox", command: ["node_modules/.bin/tsx", "scripts/bench-sandbox.ts", quick ? "30" : "200"], file: "bench/sandbox-results.json" },

@@ -198,6 +198,22 @@ describe("OrgSpend lifecycle", () => {
     expect(await org.stub.release(r.reservationId)).toEqual({ released: false });
     expect((await org.stub.reserve(reserveReq(agent, 5_000))).ok).toBe(true);
   });
+
+  it("reserves a released key again under its first id, stored as one open row", async () => {
+    const org = await spendOrg("rereserve");
+    const agent = org.agents[0]!;
+    const req = reserveReq(agent, 1_000);
+    const first = await org.stub.reserve(req);
+    if (!first.ok) throw new Error("reserve refused");
+    await org.stub.release(first.reservationId);
+    const again = await org.stub.reserve(req);
+    expect(again).toMatchObject({ ok: true, reservationId: first.reservationId, state: "open", reservedMicros: 1_000 });
+    const rows = await runInDurableObject(org.stub, (_i, state) =>
+      state.storage.sql.exec<{ id: string; state: string }>("SELECT id, state FROM reservations WHERE agent_id = ? AND idem_key = ?", agent.id, req.idempotencyKey).toArray(),
+    );
+    expect(rows).toEqual([{ id: first.reservationId, state: "open" }]);
+    expect(await org.stub.settle(first.reservationId, { inputTokens: 0, outputTokens: 300, cachedTokens: 0 })).toMatchObject({ ok: true, chargedMicros: 300 });
+  });
 });
 
 describe("OrgSpend usage ledger", () => {
