@@ -1,4 +1,5 @@
-// `npm run bench:profile -- llm|llm-stream|egress [seconds]` (PROMPT_BYTES=n, PII_PATTERNS_ONLY=1 for the LLM): a CPU profile of the edge (Worker and its
+// `npm run bench:profile -- llm|llm-stream|egress [seconds]` (PROMPT_BYTES=n, PII_PATTERNS_ONLY=1 for the LLM;
+// CPU_ONLY=1: no profiler, workerd CPU per request in three rounds, for A/B comparisons): a CPU profile of the edge (Worker and its
 // Durable Objects share one isolate in workerd) under 16-connection load, through the V8
 // inspector. Writes bench/profile-<path>.cpuprofile (open it in Chrome DevTools) and prints
 // the functions with the most self time. A tool for finding where the milliseconds go.
@@ -76,6 +77,17 @@ try {
     });
   }
   await load({ url, method: body ? "POST" : "GET", headers, body, durationSec: 2 });
+  if (process.env.CPU_ONLY) {
+    // No profiler attached: workerd CPU per request under the same load, for A/B comparisons.
+    for (let round = 0; round < 3; round++) {
+      const cpu0 = workerdCpu() ?? { userMs: 0, sysMs: 0 };
+      const result = await load({ url, method: body ? "POST" : "GET", headers, body, durationSec: seconds });
+      const cpu1 = workerdCpu() ?? { userMs: 0, sysMs: 0 };
+      const requests = result.requestsPerSec * seconds;
+      const usPerRequest = ((cpu1.userMs - cpu0.userMs + cpu1.sysMs - cpu0.sysMs) * 1000) / requests;
+      console.log(`${which}: ${result.requestsPerSec} req/s, workerd CPU ${usPerRequest.toFixed(0)} µs/request (user ${(((cpu1.userMs - cpu0.userMs) * 1000) / requests).toFixed(0)})`);
+    }
+  } else {
   const ins = await inspector();
   await ins.send("Profiler.enable");
   await ins.send("Profiler.setSamplingInterval", { interval: 100 });
@@ -106,6 +118,7 @@ try {
     console.log(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${name}`);
   }
   console.log(`profile: ${out}`);
+  }
 } finally {
   await target.close();
   await fake.close();

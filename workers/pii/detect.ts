@@ -141,6 +141,8 @@ function pickInCluster(cluster: RawFinding[]): RawFinding[] {
   return chosen.sort((a, b) => a.start - b.start);
 }
 
+const PLAIN_WORD = /^[A-Za-z_]*$/;
+
 /** A detector configured once (per org policy) and reused for every text of a request. */
 export class PiiDetector {
   readonly categories: ReadonlySet<PiiCategory>;
@@ -180,6 +182,10 @@ export class PiiDetector {
   }
 
   #detect(original: string, budget: DetectionBudget, entities: boolean): PiiFinding[] {
+    // A short single word of letters (a JSON key such as "messages") can hold no pattern (each
+    // needs a digit, an @, a dash run or 20+ characters) and no entity (those need two words):
+    // only the deny list can apply. Keys are masked one by one, so this is most calls.
+    if (original.length < 20 && PLAIN_WORD.test(original)) return this.#denied(original);
     const norm = normalize(original);
     const text = norm.text;
     const c = this.categories;
@@ -206,6 +212,7 @@ export class PiiDetector {
     }
     const lists = this.#lists;
     if (lists.deny) {
+      // (#denied does the same for plain words.)
       lists.deny.lastIndex = 0;
       for (let m = lists.deny.exec(text); m; m = lists.deny.exec(text)) {
         const category = lists.denyCategory.get(m[0].toLowerCase());
@@ -220,6 +227,21 @@ export class PiiDetector {
       const [start, end] = toOriginal(norm, f.start, f.end, original.length);
       return { category: f.category, start, end, detector: f.detector, key: f.key ?? text.slice(f.start, f.end) };
     });
+  }
+
+  /** Deny-list findings of a plain word (see #detect), with the allow list applied. */
+  #denied(word: string): PiiFinding[] {
+    const lists = this.#lists;
+    if (!lists.deny) return [];
+    const found: PiiFinding[] = [];
+    lists.deny.lastIndex = 0;
+    for (let m = lists.deny.exec(word); m; m = lists.deny.exec(word)) {
+      const key = m[0].toLowerCase();
+      const category = lists.denyCategory.get(key);
+      if (category && this.categories.has(category) && !lists.allow.has(key))
+        found.push({ category, start: m.index, end: m.index + m[0].length, detector: "deny", key });
+    }
+    return found;
   }
 }
 

@@ -115,4 +115,15 @@ describe("entities and lists", () => {
     });
     expect(f.map((x) => [x.category, text.slice(x.start, x.end)])).toEqual([["organization", "Project Nightjar"]]);
   });
+
+  it("a single plain word (a JSON key) is checked against the lists only, and still masked when denied", () => {
+    const lists = { allow: ["Falcon"], deny: [{ term: "nightjar", category: "organization" as const }, { term: "falcon", category: "organization" as const }] };
+    expect(detectPii("Nightjar", { lists }).map((x) => [x.category, x.start, x.end, x.key])).toEqual([["organization", 0, 8, "nightjar"]]);
+    // The allow list wins over the deny list, as for longer texts.
+    expect(detectPii("Falcon", { lists })).toEqual([]);
+    expect(detectPii("messages", { lists })).toEqual([]);
+    // Not plain words: the full detectors run.
+    expect(found("a@b.co")).toEqual([["email", "a@b.co"]]);
+    expect(found("ghp_abcdefghijklmnopqrstuvwxyz0123456789")).toEqual([["secret", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"]]);
+  });
 });
