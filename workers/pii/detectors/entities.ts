@@ -1,6 +1,8 @@
 // Named entities (person, organization, location) with compromise, run only on prose-like
 // pieces that contain a capitalised word, within a character budget.
-import { createHash } from "node:crypto";
+// Synchronous SHA-256 (WebCrypto's is async, and node:crypto's Hash object costs more to build
+// than the hash itself): @noble/hashes is audited and dependency-free.
+import { sha256 } from "@noble/hashes/sha2.js";
 import nlp from "compromise/two";
 import { z } from "zod";
 import type { PiiCategory, RawFinding } from "../types.js";
@@ -97,8 +99,13 @@ type PieceSpans = Array<{ category: PiiCategory; start: number; end: number }>;
 const entityCache = new Map<string, PieceSpans>();
 const ENTITY_CACHE_MAX = 20_000;
 
+const utf8 = new TextEncoder();
 function cacheKey(scope: string, categories: string, piece: string): string {
-  return createHash("sha256").update(`${scope}\0${categories}\0${piece}`).digest("base64");
+  const digest = sha256(utf8.encode(`${scope}\0${categories}\0${piece}`));
+  // The 32 bytes as 16 UTF-16 code units: a compact Map key (never shown or stored).
+  let key = "";
+  for (let i = 0; i < 32; i += 2) key += String.fromCharCode((digest[i]! << 8) | digest[i + 1]!);
+  return key;
 }
 
 function remember(key: string, spans: PieceSpans) {
