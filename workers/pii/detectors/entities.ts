@@ -12,7 +12,6 @@ const Matches = z.array(
 );
 
 const CAPITALISED = /\p{Lu}\p{Ll}/u;
-const WORD = /[\p{L}\p{N}'’-]+/gu;
 // Capitalised only because they open a sentence; a piece whose sole capital is one of these
 // holds no name and skips the (costly) tagger.
 const STARTERS = new Set(
@@ -22,31 +21,41 @@ const STARTERS = new Set(
     .split(" "),
 );
 
-const UPPER_START = /^\p{Lu}/u;
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
 
-/** True when some capitalised word is not just a common sentence opener. */
-function mayHoldEntity(piece: string): boolean {
+/** A capitalised run of word characters; checked to start a word before it counts. */
+const CAPITAL_WORD = /\p{Lu}[\p{L}\p{N}'’-]*/gu;
+
+/** Word characters (letters, digits, ' ’ -), by code for ASCII (this runs around every capital). */
+function isWordChar(text: string, i: number): boolean {
+  const ch = text.charCodeAt(i);
+  if (ch < 128) return (ch >= 48 && ch <= 57) || (ch >= 65 && ch <= 90) || (ch >= 97 && ch <= 122) || ch === 39 || ch === 45;
+  return ch === 0x2019 || LETTER_OR_DIGIT.test(text[i] ?? "");
+}
+
+/** The word at `i` opens a sentence: nothing before it in the piece, or . ! ? or a line break within the four characters after the previous word. */
+function opensSentence(piece: string, i: number): boolean {
+  let j = i - 1;
+  while (j >= 0 && !isWordChar(piece, j)) j--;
+  if (j < 0) return true;
+  for (let k = j + 1, end = Math.min(i, j + 5); k < end; k++) {
+    const ch = piece.charCodeAt(k);
+    if (ch === 46 || ch === 33 || ch === 63 || ch === 10) return true;
+  }
+  return false;
+}
+
+/**
+ * True when some capitalised word is not just a common sentence opener. Only the capitals are
+ * visited (most words are lower case), each checked to start a word.
+ */
+export function mayHoldEntity(piece: string): boolean {
   if (!CAPITALISED.test(piece)) return false;
-  WORD.lastIndex = 0;
-  let first = true;
-  for (let m = WORD.exec(piece); m; m = WORD.exec(piece)) {
-    const w = m[0];
-    const c = w.charCodeAt(0);
-    // Character codes for ASCII, the Unicode classes only beyond it (this runs on every word).
-    const capital = c < 128 ? c >= 65 && c <= 90 : UPPER_START.test(w);
-    if (capital && !(first && STARTERS.has(w.toLowerCase()))) return true;
-    // A new sentence starts when . ! ? or a line break follows within the next few non-word characters.
-    first = false;
-    for (let i = m.index + w.length, end = Math.min(piece.length, i + 4); i < end; i++) {
-      const ch = piece.charCodeAt(i);
-      if (ch === 46 || ch === 33 || ch === 63 || ch === 10) {
-        first = true;
-        break;
-      }
-      const wordChar = ch < 128 ? (ch >= 48 && ch <= 57) || (ch >= 65 && ch <= 90) || (ch >= 97 && ch <= 122) : LETTER_OR_DIGIT.test(piece[i] ?? "");
-      if (wordChar) break;
-    }
+  CAPITAL_WORD.lastIndex = 0;
+  for (let m = CAPITAL_WORD.exec(piece); m; m = CAPITAL_WORD.exec(piece)) {
+    // A capital inside a word ("iPhone") starts no word.
+    if (m.index > 0 && isWordChar(piece, m.index - 1)) continue;
+    if (!STARTERS.has(m[0].toLowerCase()) || !opensSentence(piece, m.index)) return true;
   }
   return false;
 }

@@ -1,23 +1,24 @@
 // Secrets: provider key shapes, PEM private keys, JWTs and generic high-entropy tokens.
 import type { RawFinding } from "../types.js";
 
-const SHAPES: ReadonlyArray<readonly [string, RegExp]> = [
-  ["pem_private_key", /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s:,\-]*)/g],
-  ["aws_access_key", /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA)[A-Z2-7]{16}(?![A-Za-z0-9])/g],
+/**
+ * [detector, hint, shape]: the hint is a literal every match of the shape contains. Scanning for
+ * it is a fast substring search; the shapes (look-behinds, long classes) run only where it occurs.
+ */
+const SHAPES: ReadonlyArray<readonly [string, RegExp, RegExp]> = [
+  ["pem_private_key", /PRIVATE KEY/, /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s:,\-]*)/g],
+  ["aws_access_key", /A(?:KIA|SIA|BIA|CCA|GPA|IDA|IPA|NPA|NVA|PKA|ROA|SCA)/, /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA)[A-Z2-7]{16}(?![A-Za-z0-9])/g],
   // The value is capture group 1; the key name before it stays visible.
-  ["aws_secret_key", /aws_?secret_?(?:access_?)?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi],
-  ["github_token", /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})/g],
-  ["gitlab_token", /(?<![A-Za-z0-9_])gl(?:pat|dt|rt|ptt|cbt|soat|ft|imt|agent)-[A-Za-z0-9_\-]{20,}/g],
-  ["slack_token", /(?<![A-Za-z0-9_])xox[abeoprs]-[A-Za-z0-9\-]{10,}|https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9]+\/B[A-Za-z0-9]+\/[A-Za-z0-9]+/g],
-  ["stripe_key", /(?<![A-Za-z0-9_])(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}|(?<![A-Za-z0-9_])whsec_[A-Za-z0-9]{24,}/g],
-  ["anthropic_key", /(?<![A-Za-z0-9_])sk-ant-[a-z0-9]{2,12}-[A-Za-z0-9_\-]{40,}/g],
-  ["openai_key", /(?<![A-Za-z0-9_\-])sk-(?!ant-)(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_\-]{20,}/g],
-  ["google_api_key", /(?<![A-Za-z0-9_])(?:AIza[0-9A-Za-z_\-]{35}|GOCSPX-[A-Za-z0-9_\-]{28}|ya29\.[0-9A-Za-z_\-]{20,})/g],
-  ["jwt", /(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{5,}\.eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{10,}/g],
+  ["aws_secret_key", /aws_?secret/i, /aws_?secret_?(?:access_?)?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi],
+  ["github_token", /gh[pousr]_|github_pat_/, /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})/g],
+  ["gitlab_token", /gl(?:pat|dt|rt|ptt|cbt|soat|ft|imt|agent)-/, /(?<![A-Za-z0-9_])gl(?:pat|dt|rt|ptt|cbt|soat|ft|imt|agent)-[A-Za-z0-9_\-]{20,}/g],
+  ["slack_token", /xox[abeoprs]-|hooks\.slack\.com/, /(?<![A-Za-z0-9_])xox[abeoprs]-[A-Za-z0-9\-]{10,}|https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9]+\/B[A-Za-z0-9]+\/[A-Za-z0-9]+/g],
+  ["stripe_key", /_(?:live|test)_|whsec_/, /(?<![A-Za-z0-9_])(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}|(?<![A-Za-z0-9_])whsec_[A-Za-z0-9]{24,}/g],
+  ["anthropic_key", /sk-ant-/, /(?<![A-Za-z0-9_])sk-ant-[a-z0-9]{2,12}-[A-Za-z0-9_\-]{40,}/g],
+  ["openai_key", /sk-/, /(?<![A-Za-z0-9_\-])sk-(?!ant-)(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_\-]{20,}/g],
+  ["google_api_key", /AIza|GOCSPX-|ya29\./, /(?<![A-Za-z0-9_])(?:AIza[0-9A-Za-z_\-]{35}|GOCSPX-[A-Za-z0-9_\-]{28}|ya29\.[0-9A-Za-z_\-]{20,})/g],
+  ["jwt", /eyJ/, /(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{5,}\.eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{10,}/g],
 ];
-
-// Quick prefilter: the shapes above all contain one of these.
-const SHAPE_HINT = /AKIA|ASIA|A[BCGINPR][A-Z]A|ASCA|gh[pousr]_|github_pat_|gl[a-z]{1,5}-|xox|hooks\.slack|_live_|_test_|whsec_|sk-|AIza|GOCSPX|ya29\.|eyJ|PRIVATE KEY|secret/i;
 
 // Leftmost-longest runs: a run is always matched from its first character, so no look-arounds.
 const TOKEN = /[A-Za-z0-9+/=_\-]{20,}/g;
@@ -70,14 +71,13 @@ export interface SecretOptions {
 }
 
 export function detectSecrets(text: string, out: RawFinding[], options: SecretOptions): void {
-  if (SHAPE_HINT.test(text)) {
-    for (const [detector, re] of SHAPES) {
-      re.lastIndex = 0;
-      for (let m = re.exec(text); m; m = re.exec(text)) {
-        const value = (m[1] ?? m[0]).trimEnd();
-        const start = m.index + m[0].indexOf(value);
-        out.push({ category: "secret", start, end: start + value.length, detector, key: value });
-      }
+  for (const [detector, hint, re] of SHAPES) {
+    if (!hint.test(text)) continue;
+    re.lastIndex = 0;
+    for (let m = re.exec(text); m; m = re.exec(text)) {
+      const value = (m[1] ?? m[0]).trimEnd();
+      const start = m.index + m[0].indexOf(value);
+      out.push({ category: "secret", start, end: start + value.length, detector, key: value });
     }
   }
   TOKEN.lastIndex = 0;
