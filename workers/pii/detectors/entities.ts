@@ -1,8 +1,5 @@
 // Named entities (person, organization, location) with compromise, run only on prose-like
 // pieces that contain a capitalised word, within a character budget.
-// Synchronous SHA-256 (WebCrypto's is async, and node:crypto's Hash object costs more to build
-// than the hash itself): @noble/hashes is audited and dependency-free.
-import { sha256 } from "@noble/hashes/sha2.js";
 import nlp from "compromise/two";
 import { z } from "zod";
 import type { PiiCategory, RawFinding } from "../types.js";
@@ -98,23 +95,44 @@ export interface EntityOptions {
 }
 
 /**
- * Results per (scope, categories, piece), keyed by SHA-256 and holding offsets only: no text or
- * value is kept past the request, and one org cannot learn from timing what another one sent.
- * Per piece (sentence or line), because a chat resends its history every turn: only the new
- * sentences of a request are tagged. Pieces are tagged apart from each other (one per
- * paragraph of a batch), so a hit is what a new run would find.
+ * Results per (scope, categories, piece), holding offsets only: no text or value is kept past the
+ * request, and one org's entries are never another's. Per piece (sentence or line), because a chat
+ * resends its history every turn: only the new sentences of a request are tagged. Pieces are
+ * tagged apart from each other (one per paragraph of a batch), so a hit is what a new run would find.
+ *
+ * The key is a 64-bit hash with seeds drawn at random per isolate, not a cryptographic digest: it
+ * runs over every candidate sentence of every request (SHA-256 was the largest cost of a cached
+ * request), and a collision could at worst hide a name, which the sender can already do by
+ * writing it in lower case; unknown seeds keep it from being steered at another org's entries.
  */
 type PieceSpans = Array<{ category: PiiCategory; start: number; end: number }>;
 const entityCache = new Map<string, PieceSpans>();
 const ENTITY_CACHE_MAX = 20_000;
 
-const utf8 = new TextEncoder();
-function cacheKey(scope: string, categories: string, piece: string): string {
-  const digest = sha256(utf8.encode(`${scope}\0${categories}\0${piece}`));
-  // The 32 bytes as 16 UTF-16 code units: a compact Map key (never shown or stored).
-  let key = "";
-  for (let i = 0; i < 32; i += 2) key += String.fromCharCode((digest[i]! << 8) | digest[i + 1]!);
-  return key;
+/** Two 32-bit multiply-xor lanes over UTF-16 code units; state is [lane1, lane2]. */
+let seeds: Uint32Array | null = null;
+function hashStart(): [number, number] {
+  // Drawn on first use: Workers allow random values only while handling a request.
+  seeds ??= crypto.getRandomValues(new Uint32Array(2));
+  return [seeds[0]!, seeds[1]!];
+}
+function hashFeed(state: [number, number], text: string): [number, number] {
+  let [h1, h2] = state;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    h1 = Math.imul(h1 ^ c, 0x9e3779b1);
+    h2 = Math.imul(h2 ^ c, 0x85ebca77);
+  }
+  // A separator, so ("ab", "c") and ("a", "bc") differ.
+  return [Math.imul(h1 ^ 0xffff, 0x9e3779b1), Math.imul(h2 ^ 0xffff, 0x85ebca77)];
+}
+function hashKey([h1, h2]: [number, number], length: number): string {
+  // Final mixing (each output bit depends on every input bit), then 4 UTF-16 units plus the length.
+  h1 = Math.imul(h1 ^ (h1 >>> 16), 0x85ebca6b) ^ Math.imul(h2 ^ (h2 >>> 13), 0xc2b2ae35);
+  h2 = Math.imul(h2 ^ (h2 >>> 16), 0x85ebca6b) ^ Math.imul(h1 ^ (h1 >>> 13), 0xc2b2ae35);
+  h1 ^= h1 >>> 16;
+  h2 ^= h2 >>> 16;
+  return String.fromCharCode(h1 >>> 16, h1 & 0xffff, h2 >>> 16, h2 & 0xffff) + length.toString(36);
 }
 
 function remember(key: string, spans: PieceSpans) {
@@ -131,7 +149,8 @@ function remember(key: string, spans: PieceSpans) {
  */
 export function detectEntities(text: string, out: RawFinding[], options: EntityOptions): number {
   if (options.categories.size === 0 || !CAPITALISED.test(text)) return 0;
-  const categories = [...options.categories].sort().join(",");
+  // The scope and categories are hashed once; each piece continues from there.
+  const prefix = options.cacheScope === undefined ? null : hashFeed(hashFeed(hashStart(), options.cacheScope), [...options.categories].sort().join(","));
   let used = 0;
   // Candidate pieces not in the cache are batched into one tagger call per ~BATCH chars: the
   // per-call cost of the library dominates for short sentences. `at` maps batch offsets back.
@@ -153,7 +172,7 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
   for (const [s, e] of pieces(text)) {
     const piece = text.slice(s, e);
     if (!piece.includes(" ") || !mayHoldEntity(piece)) continue;
-    const key = options.cacheScope === undefined ? null : cacheKey(options.cacheScope, categories, piece);
+    const key = prefix === null ? null : hashKey(hashFeed(prefix, piece), piece.length);
     const hit = key === null ? undefined : entityCache.get(key);
     if (hit) {
       for (const { category, start, end } of hit) out.push({ category, start: s + start, end: s + end, detector: "ner", key: piece.slice(start, end).toLowerCase() });
