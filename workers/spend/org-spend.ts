@@ -139,6 +139,19 @@ export const RESERVE_BATCH_MAX = 500;
 // Built once: a zod schema is costly to construct, and these check every RPC's payload.
 const ReserveBatchSchema = z.array(z.unknown()).max(RESERVE_BATCH_MAX);
 const SettleBatchSchema = z.array(z.unknown()).max(SETTLE_BATCH_MAX);
+
+const LEDGER_COLUMNS = ["id", "agent_id", "team_id", "model", "day", "input_tokens", "output_tokens", "cached_tokens", "cost_micros", "basis", "settled_at"] as const;
+type LedgerRow = [string, string, string | null, string, string, number, number, number, number, string, number];
+const LEASE_CALL_COLUMNS = ["id", "lease_id", "charged", "basis", "at"] as const;
+
+/** What one settleMany batch writes, summed: counters by key, lease holds by lease id, new rows. */
+interface PendingWrites {
+  counters: Map<string, number>;
+  leases: Map<string, { moved: number; charged: number }>;
+  leaseCalls: Map<string, { id: string; leaseId: string; charged: number; basis: string; at: number }>;
+  ledger: LedgerRow[];
+}
+const newPendingWrites = (): PendingWrites => ({ counters: new Map(), leases: new Map(), leaseCalls: new Map(), ledger: [] });
 /** A lease never takes more than 1/8 of what a limit has left. */
 const LEASE_HEADROOM_SHARE = 8;
 
@@ -163,6 +176,8 @@ export class OrgSpend extends DurableObject<Env> {
   #reservedSums = new Map<string, number>();
   /** Settled spend per counter key: a read-through cache of the counters table. */
   #spent = new Map<string, number>();
+  /** Inside settleMany: the batch's writes, summed and stored together before its transaction ends. */
+  #pending: PendingWrites | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -232,12 +247,18 @@ export class OrgSpend extends DurableObject<Env> {
     const results: SettleResult[] = [];
     try {
       this.ctx.storage.transactionSync(() => {
+        // A batch often holds many calls of one lease and agent: their counter, lease and row
+        // writes are summed and stored with a few statements at the end, in the same transaction.
+        this.#pending = newPendingWrites();
         for (const item of list.data) results.push(this.#settleOne(config, item, now));
+        this.#storePending(this.#pending);
       });
     } catch (error) {
       // The transaction rolled back; the mirror may hold part of it, so it is rebuilt from storage.
       this.#resetMirror();
       throw error;
+    } finally {
+      this.#pending = null;
     }
     // The ledger goes to D1 in batches from the alarm, off the call's path.
     this.#ensureAlarm(now + FLUSH_DELAY_MS);
@@ -405,14 +426,57 @@ export class OrgSpend extends DurableObject<Env> {
     const keys = this.#keysOf(row.agent_id, row.team_id, row);
     // Read before the write: a key not cached yet would otherwise be read back with the amount in it.
     const before = keys.map((key) => this.#spentOf(key));
-    const values: Array<string | number> = [];
-    for (const key of keys) values.push(...key.split("\u0000"), amount);
-    this.#sql.exec(
-      `INSERT INTO counters (scope, scope_id, win, spent) VALUES ${Array(keys.length).fill("(?, ?, ?, ?)").join(", ")}
-       ON CONFLICT DO UPDATE SET spent = spent + excluded.spent`,
-      ...values,
-    );
     keys.forEach((key, i) => this.#spent.set(key, (before[i] ?? 0) + amount));
+    if (this.#pending) {
+      for (const key of keys) this.#pending.counters.set(key, (this.#pending.counters.get(key) ?? 0) + amount);
+    } else {
+      this.#storeCounters(keys.map((key) => [key, amount]));
+    }
+  }
+
+  /** One upsert per 25 counters (SQLite storage binds at most 100 values per statement). */
+  #storeCounters(amounts: Array<[string, number]>) {
+    for (let i = 0; i < amounts.length; i += 25) {
+      const chunk = amounts.slice(i, i + 25);
+      const values: Array<string | number> = [];
+      for (const [key, amount] of chunk) values.push(...key.split("\u0000"), amount);
+      this.#sql.exec(
+        `INSERT INTO counters (scope, scope_id, win, spent) VALUES ${Array(chunk.length).fill("(?, ?, ?, ?)").join(", ")}
+         ON CONFLICT DO UPDATE SET spent = spent + excluded.spent`,
+        ...values,
+      );
+    }
+  }
+
+  /** A settled call's ledger row, for D1 (the alarm sends them); deferred inside settleMany. */
+  #queueLedger(row: LedgerRow) {
+    if (this.#pending) this.#pending.ledger.push(row);
+    else this.#insertRows("INSERT OR IGNORE INTO ledger_outbox", LEDGER_COLUMNS, [row]);
+  }
+
+  /** Stores the summed charges of one lease queued in this batch (if any). */
+  #storePendingLease(id: string) {
+    const lease = this.#pending?.leases.get(id);
+    if (!lease) return;
+    this.#pending?.leases.delete(id);
+    this.#sql.exec("UPDATE reservations SET reserved = reserved - ?, charged = coalesce(charged, 0) + ? WHERE id = ?", lease.moved, lease.charged, id);
+  }
+
+  /** Multi-row INSERTs within the 100 bound values a statement takes. */
+  #insertRows(insert: string, columns: readonly string[], rows: ReadonlyArray<ReadonlyArray<string | number | null>>) {
+    const per = Math.floor(100 / columns.length);
+    const tuple = `(${columns.map(() => "?").join(", ")})`;
+    for (let i = 0; i < rows.length; i += per) {
+      const chunk = rows.slice(i, i + per);
+      this.#sql.exec(`${insert} (${columns.join(", ")}) VALUES ${Array(chunk.length).fill(tuple).join(", ")}`, ...chunk.flat());
+    }
+  }
+
+  #storePending(p: PendingWrites) {
+    this.#storeCounters([...p.counters]);
+    for (const id of [...p.leases.keys()]) this.#storePendingLease(id);
+    this.#insertRows("INSERT INTO lease_calls", LEASE_CALL_COLUMNS, [...p.leaseCalls.values()].map((c) => [c.id, c.leaseId, c.charged, c.basis, c.at]));
+    this.#insertRows("INSERT OR IGNORE INTO ledger_outbox", LEDGER_COLUMNS, p.ledger);
   }
 
   /** Stores a new reservation; one that `replaces` a released or expired one of the same key takes its place (same id). */
@@ -534,12 +598,7 @@ export class OrgSpend extends DurableObject<Env> {
         cached_tokens = ?, closed_at = ? WHERE id = ?`,
       charged, basis, tokens.inputTokens, tokens.outputTokens, tokens.cachedTokens, now, id,
     );
-    this.#sql.exec(
-      `INSERT OR IGNORE INTO ledger_outbox (id, agent_id, team_id, model, day, input_tokens, output_tokens, cached_tokens,
-        cost_micros, basis, settled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      id, row.agent_id, row.team_id, row.model, row.day, tokens.inputTokens, tokens.outputTokens, tokens.cachedTokens,
-      charged, basis, now,
-    );
+    this.#queueLedger([id, row.agent_id, row.team_id, row.model, row.day, tokens.inputTokens, tokens.outputTokens, tokens.cachedTokens, charged, basis, now]);
     this.#unhold(row);
     this.#checkThresholds(config, row, now);
     // The estimate was not an upper bound (a caller bug or a provider surprise): the real charge stands, and is audited.
@@ -561,28 +620,31 @@ export class OrgSpend extends DurableObject<Env> {
    * lease stays open for the isolate's next calls. Idempotent per call id.
    */
   #chargeLeaseCall(config: Config, row: ReservationRow, call: { id: string; heldMicros: number }, usage: SpendUsage | null, now: number): SettleResult {
-    const done = this.#sql.exec<{ charged: number; basis: string }>("SELECT charged, basis FROM lease_calls WHERE id = ?", call.id).toArray()[0];
+    const done = this.#pending?.leaseCalls.get(call.id) ?? this.#sql.exec<{ charged: number; basis: string }>("SELECT charged, basis FROM lease_calls WHERE id = ?", call.id).toArray()[0];
     if (done) return { ok: true, reservationId: call.id, chargedMicros: done.charged, basis: done.basis === "reported" ? "reported" : "reservation" };
     const price: Price = { inputMicrosPerMTok: row.price_in, outputMicrosPerMTok: row.price_out, cachedMicrosPerMTok: row.price_cached };
     const charged = usage ? usageMicros(price, usage) : call.heldMicros;
     const basis = usage ? "reported" : "reservation";
     const tokens = usage ?? { inputTokens: 0, outputTokens: 0, cachedTokens: 0 };
     this.#addSpent(row, charged);
-    if (row.state === "open") {
-      const moved = Math.min(charged, row.reserved);
-      this.#sql.exec("UPDATE reservations SET reserved = reserved - ?, charged = coalesce(charged, 0) + ? WHERE id = ?", moved, charged, row.id);
-      this.#shrinkHold(row, moved);
-    } else {
-      // The lease expired or closed first: a late call still records what the provider billed.
-      this.#sql.exec("UPDATE reservations SET charged = coalesce(charged, 0) + ? WHERE id = ?", charged, row.id);
-    }
+    // Open: the cost moves from the lease's hold to spent. Expired or closed first: a late call
+    // still records what the provider billed.
+    const moved = row.state === "open" ? Math.min(charged, row.reserved) : 0;
+    this.#shrinkHold(row, moved);
     row.charged = (row.charged ?? 0) + charged;
-    this.#sql.exec("INSERT INTO lease_calls (id, lease_id, charged, basis, at) VALUES (?, ?, ?, ?, ?)", call.id, row.id, charged, basis, now);
-    this.#sql.exec(
-      `INSERT OR IGNORE INTO ledger_outbox (id, agent_id, team_id, model, day, input_tokens, output_tokens, cached_tokens,
-        cost_micros, basis, settled_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      call.id, row.agent_id, row.team_id, row.model, row.day, tokens.inputTokens, tokens.outputTokens, tokens.cachedTokens, charged, basis, now,
-    );
+    const lease = this.#pending?.leases.get(row.id);
+    if (lease) {
+      lease.moved += moved;
+      lease.charged += charged;
+    } else if (this.#pending) {
+      this.#pending.leases.set(row.id, { moved, charged });
+    } else {
+      this.#sql.exec("UPDATE reservations SET reserved = reserved - ?, charged = coalesce(charged, 0) + ? WHERE id = ?", moved, charged, row.id);
+    }
+    const record = { id: call.id, leaseId: row.id, charged, basis, at: now };
+    if (this.#pending) this.#pending.leaseCalls.set(call.id, record);
+    else this.#insertRows("INSERT INTO lease_calls", LEASE_CALL_COLUMNS, [[record.id, record.leaseId, charged, basis, now]]);
+    this.#queueLedger([call.id, row.agent_id, row.team_id, row.model, row.day, tokens.inputTokens, tokens.outputTokens, tokens.cachedTokens, charged, basis, now]);
     this.#checkThresholds(config, row, now);
     if (charged > call.heldMicros) {
       this.#queueAudit({
@@ -600,6 +662,8 @@ export class OrgSpend extends DurableObject<Env> {
   /** Ends a lease: what it still holds is released; its calls stay charged. Idempotent. */
   #closeLease(row: ReservationRow, now: number): SettleResult {
     if (row.state === "open") {
+      // This batch's charges of the lease go first: the close sets its hold to 0 outright.
+      this.#storePendingLease(row.id);
       this.#sql.exec("UPDATE reservations SET state = 'settled', basis = 'lease', reserved = 0, closed_at = ? WHERE id = ?", now, row.id);
       this.#unhold(row);
     }

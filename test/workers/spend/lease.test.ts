@@ -1,5 +1,6 @@
 // Leases: an isolate's share of an org's budget. The DO never grants past a limit, shrinks a
 // lease to one call near it, charges each drawn call once, and releases the rest on close.
+import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../../workers/errors.js";
@@ -74,6 +75,45 @@ describe("OrgSpend leases", () => {
       { id: callA, cost_micros: 400 },
       { id: callB, cost_micros: 1_000 },
     ]);
+  });
+});
+
+describe("lease charges in one batch", () => {
+  it("sums a batch's calls, its close and a late call into storage exactly as they were charged one by one", async () => {
+    const org = await spendOrg("lease-batch", 2);
+    const [a, b] = org.agents as [(typeof org.agents)[0], (typeof org.agents)[0]];
+    await setLimit(org, { scope: "org", period: "day", limitMicros: 10_000_000 });
+    const leaseA = await org.stub.reserve({ ...reserveReq(a, 1_000), leaseCalls: 10 });
+    const leaseB = await org.stub.reserve({ ...reserveReq(b, 1_000), leaseCalls: 10 });
+    if (!leaseA.ok || !leaseB.ok) throw new Error("no lease");
+    const calls = Array.from({ length: 6 }, () => newId("rsv"));
+    const results = await org.stub.settleMany([
+      ...calls.slice(0, 4).map((id, i) => ({ reservationId: leaseA.reservationId, usage: used(100 * (i + 1)), call: { id, heldMicros: 1_000 } })),
+      // A retry of a call in the same batch is charged once.
+      { reservationId: leaseA.reservationId, usage: used(100), call: { id: calls[0]!, heldMicros: 1_000 } },
+      { reservationId: leaseB.reservationId, usage: null, call: { id: calls[4]!, heldMicros: 1_000 } },
+      { reservationId: leaseA.reservationId, usage: null, close: true },
+      // After the close, in the same batch: still charged, nothing more released.
+      { reservationId: leaseA.reservationId, usage: used(50), call: { id: calls[5]!, heldMicros: 1_000 } },
+    ]);
+    expect(results.map((r) => (r.ok ? r.chargedMicros : r.reason))).toEqual([100, 200, 300, 400, 100, 1_000, 1_000, 50]);
+    const expected = { spentMicros: 100 + 200 + 300 + 400 + 1_000 + 50, reservedMicros: 10_000 - 1_000 };
+    expect((await org.stub.limitStatus())[0]).toMatchObject(expected);
+    const stored = await runInDurableObject(org.stub, (_i, state) => ({
+      leases: state.storage.sql.exec<{ id: string; reserved: number; charged: number; state: string }>("SELECT id, reserved, charged, state FROM reservations ORDER BY reserved").toArray(),
+      calls: state.storage.sql.exec<{ n: number; total: number }>("SELECT count(*) AS n, sum(charged) AS total FROM lease_calls").one(),
+      orgDay: state.storage.sql.exec<{ spent: number }>("SELECT spent FROM counters WHERE scope = 'org' AND length(win) = 10").one().spent,
+    }));
+    expect(stored.leases).toEqual([
+      { id: leaseA.reservationId, reserved: 0, charged: 1_050, state: "settled" },
+      { id: leaseB.reservationId, reserved: 9_000, charged: 1_000, state: "open" },
+    ]);
+    expect(stored.calls).toEqual({ n: 6, total: 2_050 });
+    expect(stored.orgDay).toBe(2_050);
+    // One ledger row per call reaches D1.
+    await org.stub.flush();
+    const sent = await env.DB.prepare("SELECT count(*) AS n, sum(cost_micros) AS total FROM spend_usage WHERE org_id = ?").bind(org.orgId).first<{ n: number; total: number }>();
+    expect(sent).toEqual({ n: 6, total: 2_050 });
   });
 });
 
