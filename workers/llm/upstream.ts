@@ -76,9 +76,36 @@ export function scrubText(text: string, secrets: readonly string[]): string {
   return out;
 }
 
+/**
+ * One timer for a whole upstream exchange (headers, then the body): when it passes, the request
+ * is aborted (ending a pending read) and whoever races `expired` gets `upstream_timeout`. Cheaper
+ * than a timer per step; a stream clears it once headers are in (its idle watchdog takes over).
+ */
+export class UpstreamDeadline {
+  readonly expired: Promise<never>;
+  #timer: ReturnType<typeof setTimeout> | undefined;
+
+  constructor(timeoutMs: number, abort: AbortController) {
+    this.expired = new Promise<never>((_, reject) => {
+      this.#timer = setTimeout(() => {
+        abort.abort();
+        reject(new AppError("upstream_timeout", "the model provider did not answer in time"));
+      }, timeoutMs);
+    });
+    // Raced by fetchUpstream and readTextWithin; a rejection after both finished is nobody's error.
+    this.expired.catch(() => {});
+  }
+
+  clear(): void {
+    clearTimeout(this.#timer);
+  }
+}
+
 export interface FetchOptions {
-  /** Deadline for the response headers; the body has its own (read or idle) deadline. */
-  timeoutMs: number;
+  /** Deadline for the response headers (a timer of this call's own), unless `deadline` is given. */
+  timeoutMs?: number;
+  /** A deadline shared with the body read (see UpstreamDeadline); the caller clears it. */
+  deadline?: UpstreamDeadline;
   fetcher?: (request: Request) => Promise<Response>;
   /** The controller whose signal the request was built with (saves re-binding it). */
   abort?: AbortController;
@@ -92,13 +119,8 @@ export async function fetchUpstream(request: Request, options: FetchOptions): Pr
   const fetcher = options.fetcher ?? ((r: Request) => fetch(r));
   // Aborting on the deadline frees the connection instead of leaving the call running.
   const abort = options.abort ?? new AbortController();
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      abort.abort();
-      reject(new AppError("upstream_timeout", "the model provider did not answer in time"));
-    }, options.timeoutMs);
-  });
+  const own = options.deadline ? null : new UpstreamDeadline(options.timeoutMs ?? 120_000, abort);
+  const deadline = (options.deadline ?? own)!.expired;
   try {
     // A request built with the controller's signal is sent as it is; any other is re-bound to it.
     const bound = options.abort ? request : new Request(request, { signal: abort.signal });
@@ -112,12 +134,12 @@ export async function fetchUpstream(request: Request, options: FetchOptions): Pr
     if (err instanceof AppError) throw err;
     throw new AppError("upstream_error", "could not reach the model provider", { cause: err });
   } finally {
-    clearTimeout(timer);
+    own?.clear();
   }
 }
 
-/** Reads a body as text within a deadline, cancelling it when the deadline passes. */
-export async function readTextWithin(response: Response, timeoutMs: number, maxBytes = 32 * 1024 * 1024): Promise<string> {
+/** Reads a body as text within a deadline (milliseconds, or a shared one), cancelling it when the deadline passes. */
+export async function readTextWithin(response: Response, within: number | UpstreamDeadline, maxBytes = 32 * 1024 * 1024): Promise<string> {
   const body = response.body;
   if (!body) return "";
   // A declared length within the limit is read in one native call (the HTTP framing holds the
@@ -125,9 +147,12 @@ export async function readTextWithin(response: Response, timeoutMs: number, maxB
   const declared = Number(response.headers.get("content-length") ?? NaN);
   const reader = Number.isInteger(declared) && declared >= 0 && declared <= maxBytes ? null : body.getReader();
   let timer: ReturnType<typeof setTimeout> | undefined;
-  const deadline = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new AppError("upstream_timeout", "the model provider did not finish its answer in time")), timeoutMs);
-  });
+  const deadline =
+    typeof within === "number"
+      ? new Promise<never>((_, reject) => {
+          timer = setTimeout(() => reject(new AppError("upstream_timeout", "the model provider did not finish its answer in time")), within);
+        })
+      : within.expired;
   try {
     if (!reader) return await Promise.race([response.text(), deadline]);
     const decoder = new TextDecoder();

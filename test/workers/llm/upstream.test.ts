@@ -12,8 +12,10 @@ import {
   fetchUpstream,
   llmErrorResponse,
   mapUpstreamError,
+  readTextWithin,
   restoreJsonText,
   scrubText,
+  UpstreamDeadline,
   upstreamUrl,
 } from "../../../workers/llm/index.js";
 import type { RestorerFactory } from "../../../workers/llm/types.js";
@@ -82,6 +84,17 @@ describe("upstream errors", () => {
     expect(refused instanceof AppError ? refused.code : refused).toBe("upstream_error");
     const never = await fetchUpstream(new Request("http://127.0.0.1:1/"), { timeoutMs: 20, fetcher: () => new Promise<Response>(() => {}) }).catch((e: unknown) => e);
     expect(never instanceof AppError ? never.code : never).toBe("upstream_timeout");
+  });
+
+  it("holds headers and body to one shared deadline: a body that stalls after quick headers times out and the request is aborted", async () => {
+    const abort = new AbortController();
+    const deadline = new UpstreamDeadline(50, abort);
+    const stalled = new ReadableStream<Uint8Array>({ start: (c) => c.enqueue(new TextEncoder().encode("{\"partial\":")) });
+    const response = await fetchUpstream(new Request("http://127.0.0.1:1/"), { deadline, abort, fetcher: async () => new Response(stalled) });
+    const err = await readTextWithin(response, deadline).catch((e: unknown) => e);
+    deadline.clear();
+    expect(err instanceof AppError ? err.code : err).toBe("upstream_timeout");
+    expect(abort.signal.aborted).toBe(true);
   });
 
   it("passes a provider 400 through in its format, with the key scrubbed", async () => {

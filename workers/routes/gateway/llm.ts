@@ -16,6 +16,7 @@ import {
   llmErrorResponse,
   mapUpstreamError,
   readTextWithin,
+  UpstreamDeadline,
   restoreJsonText,
   restoreSseStream,
   sseHeaders,
@@ -30,7 +31,8 @@ import { credentialRowsOf, openCredentialCached } from "../../vault/credentials.
 
 /** Prompts are documents, not uploads: 4 MB is far above any model's context window in text. */
 export const LLM_BODY_LIMIT = 4 * 1024 * 1024;
-const FIRST_BYTE_TIMEOUT_MS = 120_000;
+/** Headers and (not streamed) the whole body within this; a stream then has an idle limit instead. */
+const UPSTREAM_TIMEOUT_MS = 120_000;
 const STREAM_IDLE_TIMEOUT_MS = 60_000;
 
 const kindOf = (c: Context): ProviderKind => (c.req.path.startsWith("/llm/anthropic") ? "anthropic" : "openai");
@@ -134,20 +136,30 @@ async function forward(c: Context<AppEnv>, call: LlmCall, kind: ProviderKind, en
   const apiKey = (await openCredentialCached(c.env, credential)).secret;
   const abort = new AbortController();
   const upstreamRequest = buildUpstreamRequest(c.req.raw, { kind, baseUrl: provider.baseUrl, apiKey }, { path, body: call.upstreamBody, search: new URL(c.req.url).search, signal: abort.signal });
-  const response = await fetchUpstream(upstreamRequest, { timeoutMs: FIRST_BYTE_TIMEOUT_MS, abort });
+  // One deadline for the headers and, unless streamed, the body.
+  const deadline = new UpstreamDeadline(UPSTREAM_TIMEOUT_MS, abort);
+  try {
+    return await exchange(c, call, kind, endpoint, apiKey, await fetchUpstream(upstreamRequest, { deadline, abort }), deadline);
+  } finally {
+    deadline.clear();
+  }
+}
 
+async function exchange(c: Context<AppEnv>, call: LlmCall, kind: ProviderKind, endpoint: LlmEndpoint, apiKey: string, response: Response, deadline: UpstreamDeadline): Promise<Response> {
   if (!response.ok) {
+    deadline.clear();
     const mapped = await mapUpstreamError(kind, response, [apiKey]);
     await call.fail(new AppError(mapped.status >= 500 ? "upstream_error" : "bad_request", `provider answered ${response.status}`));
     return mapped;
   }
   const streamEndpoint = endpoint === "models" ? null : endpoint;
   if (streamEndpoint && (response.headers.get("content-type") ?? "").includes("text/event-stream") && response.body) {
+    deadline.clear();
     const { body, result } = restoreSseStream(response.body, { endpoint: streamEndpoint, restorers: call.restorers, idleTimeoutMs: STREAM_IDLE_TIMEOUT_MS });
     c.executionCtx.waitUntil(result.then((r) => call.finish(r.usage, { streamed: true, outcome: r.outcome })));
     return new Response(body, { status: 200, headers: sseHeaders() });
   }
-  const textBody = await readTextWithin(response, FIRST_BYTE_TIMEOUT_MS);
+  const textBody = await readTextWithin(response, deadline);
   const restored = restoreJsonText(endpoint, textBody, call.restorers);
   await call.finish(restored.usage, { streamed: false, outcome: "completed" });
   return new Response(restored.text, { status: response.status, headers: { "content-type": "application/json" } });
