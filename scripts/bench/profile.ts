@@ -88,36 +88,36 @@ try {
       console.log(`${which}: ${result.requestsPerSec} req/s, workerd CPU ${usPerRequest.toFixed(0)} µs/request (user ${(((cpu1.userMs - cpu0.userMs) * 1000) / requests).toFixed(0)})`);
     }
   } else {
-  const ins = await inspector();
-  await ins.send("Profiler.enable");
-  await ins.send("Profiler.setSamplingInterval", { interval: 100 });
-  await ins.send("Profiler.start");
-  const cpu0 = workerdCpu() ?? { userMs: 0, sysMs: 0 };
-  const t0 = performance.now();
-  const result = await load({ url, method: body ? "POST" : "GET", headers, body, durationSec: seconds });
-  const wall = performance.now() - t0;
-  const cpu1 = workerdCpu() ?? { userMs: 0, sysMs: 0 };
-  console.log(`workerd CPU during the load: user ${(((cpu1.userMs - cpu0.userMs) / wall) * 100).toFixed(0)}%, system ${(((cpu1.sysMs - cpu0.sysMs) / wall) * 100).toFixed(0)}% of one core`);
-  const { profile } = (await ins.send("Profiler.stop")) as { profile: Profile };
-  ins.close();
-  const out = path.join(root, `bench/profile-${which}.cpuprofile`);
-  writeFileSync(out, JSON.stringify(profile));
+    const ins = await inspector();
+    await ins.send("Profiler.enable");
+    await ins.send("Profiler.setSamplingInterval", { interval: 100 });
+    await ins.send("Profiler.start");
+    const cpu0 = workerdCpu() ?? { userMs: 0, sysMs: 0 };
+    const t0 = performance.now();
+    const result = await load({ url, method: body ? "POST" : "GET", headers, body, durationSec: seconds });
+    const wall = performance.now() - t0;
+    const cpu1 = workerdCpu() ?? { userMs: 0, sysMs: 0 };
+    console.log(`workerd CPU during the load: user ${(((cpu1.userMs - cpu0.userMs) / wall) * 100).toFixed(0)}%, system ${(((cpu1.sysMs - cpu0.sysMs) / wall) * 100).toFixed(0)}% of one core`);
+    const { profile } = (await ins.send("Profiler.stop")) as { profile: Profile };
+    ins.close();
+    const out = path.join(root, `bench/profile-${which}.cpuprofile`);
+    writeFileSync(out, JSON.stringify(profile));
 
-  const self = new Map<number, number>();
-  profile.samples.forEach((node, i) => self.set(node, (self.get(node) ?? 0) + (profile.timeDeltas[i] ?? 0)));
-  const byFunction = new Map<string, number>();
-  const total = profile.timeDeltas.reduce((a, b) => a + b, 0);
-  for (const node of profile.nodes) {
-    const us = self.get(node.id) ?? 0;
-    const f = node.callFrame;
-    const name = `${f.functionName || "(anonymous)"} ${f.url.split("/").slice(-2).join("/")}:${f.lineNumber + 1}`;
-    byFunction.set(name, (byFunction.get(name) ?? 0) + us);
-  }
-  console.log(`${which}: ${result.requestsPerSec} req/s; ${(total / 1e6).toFixed(1)} s sampled; top self time:`);
-  for (const [name, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 40)) {
-    console.log(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${name}`);
-  }
-  console.log(`profile: ${out}`);
+    const self = new Map<number, number>();
+    profile.samples.forEach((node, i) => self.set(node, (self.get(node) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+    const byFunction = new Map<string, number>();
+    const total = profile.timeDeltas.reduce((a, b) => a + b, 0);
+    for (const node of profile.nodes) {
+      const us = self.get(node.id) ?? 0;
+      const f = node.callFrame;
+      const name = `${f.functionName || "(anonymous)"} ${f.url.split("/").slice(-2).join("/")}:${f.lineNumber + 1}`;
+      byFunction.set(name, (byFunction.get(name) ?? 0) + us);
+    }
+    console.log(`${which}: ${result.requestsPerSec} req/s; ${(total / 1e6).toFixed(1)} s sampled; top self time:`);
+    for (const [name, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 40)) {
+      console.log(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${name}`);
+    }
+    console.log(`profile: ${out}`);
   }
 } finally {
   await target.close();

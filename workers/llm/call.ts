@@ -5,7 +5,7 @@ import type { AgentRow } from "../data/org-data.js";
 import { AppError } from "../errors.js";
 import type { EffectivePolicy } from "../policy/effective.js";
 import { PiiPolicySchema, type PiiPolicy } from "../../schema/pii.js";
-import { PiiBudgetError, createMasker, createRestorer, maskJsonStrings, type JsonValue } from "../pii/index.js";
+import { PiiBudgetError, createMasker, maskJsonStrings, restorerFactory, type JsonValue } from "../pii/index.js";
 import { piiListsOf } from "../pii/lists.js";
 import { guidePromptFor } from "../tools/guide.js";
 import { stopSandboxesOverLimit } from "../sandboxes/service.js";
@@ -84,7 +84,8 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
     });
   }
   const piiAudit = { ...piiFound(pii.counts), ...(piiFailure ? { failedOpen: piiFailure } : {}) };
-  const restorers: RestorerFactory = masker.restores && Object.keys(pii.mapping).length > 0 ? (options) => createRestorer(pii.mapping, { jsonEscape: options?.json === true }) : identityRestorer;
+  const restorersOf = restorerFactory(pii.mapping);
+  const restorers: RestorerFactory = masker.restores && Object.keys(pii.mapping).length > 0 ? (options) => restorersOf({ jsonEscape: options?.json === true }) : identityRestorer;
   const upstreamBody = JSON.stringify(body);
 
   // Spend: hold an upper bound (whole prompt + max output) before the provider sees anything,

@@ -15,6 +15,6 @@ export {
 export { detectPii, PiiDetector, type DetectOptions } from "./detect.js";
 export { Masker, createMasker, PLACEHOLDER_LABELS, type MaskResult, type MaskerOptions } from "./masker.js";
 export { maskJsonStrings, type JsonValue } from "./json.js";
-export { createRestorer, restoreText, type Restorer, type RestorerOptions } from "./restore.js";
+export { createRestorer, restorerFactory, restoreText, type Restorer, type RestorerOptions } from "./restore.js";
 export { PiiBudgetError, type PiiBudgetReason } from "./errors.js";
 export { normalize } from "./normalize.js";

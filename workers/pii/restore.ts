@@ -17,15 +17,43 @@ function escapeForJson(s: string): string {
   return JSON.stringify(s).slice(1, -1);
 }
 
-export function createRestorer(mapping: Readonly<Record<string, string>>, options: RestorerOptions = {}): Restorer {
+/** A mapping's lookup tables: originals by placeholder, and every proper prefix of a placeholder. */
+interface CompiledMapping {
+  table: Map<string, string>;
+  prefixes: Set<string>;
+  maxLen: number;
+}
+
+function compile(mapping: Readonly<Record<string, string>>, jsonEscape: boolean): CompiledMapping {
   const table = new Map<string, string>();
   const prefixes = new Set<string>();
   let maxLen = 0;
   for (const [placeholder, original] of Object.entries(mapping)) {
-    table.set(placeholder, options.jsonEscape ? escapeForJson(original) : original);
+    table.set(placeholder, jsonEscape ? escapeForJson(original) : original);
     maxLen = Math.max(maxLen, placeholder.length);
     for (let i = 1; i < placeholder.length; i++) prefixes.add(placeholder.slice(0, i));
   }
+  return { table, prefixes, maxLen };
+}
+
+export function createRestorer(mapping: Readonly<Record<string, string>>, options: RestorerOptions = {}): Restorer {
+  return restorerOver(compile(mapping, options.jsonEscape === true));
+}
+
+/**
+ * Makes restorers for one mapping (a call makes one per text field or stream block); the
+ * lookup tables are built once per escaping and shared by all of them.
+ */
+export function restorerFactory(mapping: Readonly<Record<string, string>>): (options?: RestorerOptions) => Restorer {
+  const compiled: Array<CompiledMapping | undefined> = [];
+  return (options = {}) => {
+    const json = options.jsonEscape === true ? 1 : 0;
+    compiled[json] ??= compile(mapping, json === 1);
+    return restorerOver(compiled[json]);
+  };
+}
+
+function restorerOver({ table, prefixes, maxLen }: CompiledMapping): Restorer {
   let held = "";
   return {
     push(chunk: string): string {
