@@ -4,8 +4,8 @@ import { type AuditEvent, recordAudit } from "../audit/audit.js";
 import type { AgentRow } from "../data/org-data.js";
 import { AppError } from "../errors.js";
 import type { EffectivePolicy } from "../policy/effective.js";
-import { PiiPolicySchema, type PiiPolicy } from "../../schema/pii.js";
-import { PiiBudgetError, createMasker, maskJsonStrings, restorerFactory, type JsonValue } from "../pii/index.js";
+import { type PiiLists, PiiPolicySchema, type PiiPolicy } from "../../schema/pii.js";
+import { PiiBudgetError, createMasker, maskJsonStrings, restorerFactory, type JsonValue, type MaskerOptions } from "../pii/index.js";
 import { piiListsOf } from "../pii/lists.js";
 import { guidePromptFor } from "../tools/guide.js";
 import { stopSandboxesOverLimit } from "../sandboxes/service.js";
@@ -56,16 +56,22 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
   });
   const audit = (result: "success" | "error", details: Record<string, unknown>, reason?: string) => recordAudit(env, auditEvent(result, details, reason), ctx);
 
-  // The Agent Guide and autonomy instructions lead the system prompt; they are masked like the rest.
+  // The Agent Guide and autonomy instructions lead the system prompt; they are checked like the rest.
   const [guide, lists] = await Promise.all([cachedGuide(env, input.agent), piiListsOf(env, input.agent.orgId)]);
-  const withGuide = guide ? withSystemPrompt(input.endpoint, input.body, guide) : input.body;
+  const piiPolicy = piiPolicyOf(input.policy);
+  const maskerOptions = { entityCacheScope: input.agent.orgId };
+  // A guide with nothing to mask under this policy (known from an earlier call of this isolate)
+  // joins the body after masking, so the same text is not scanned on every call.
+  const guideClean = guide.text !== null && guideIsClean(guide, piiPolicy, lists, maskerOptions);
+  const withGuide = guide.text && !guideClean ? withSystemPrompt(input.endpoint, input.body, guide.text) : input.body;
 
   // PII: every string (values, keys, tool arguments) masked before anything leaves the edge.
-  const masker = createMasker(piiPolicyOf(input.policy), lists, { entityCacheScope: input.agent.orgId });
+  const masker = createMasker(piiPolicy, lists, maskerOptions);
   let body: JsonValue = withGuide as JsonValue;
   let piiFailure: string | null = null;
   try {
     body = maskJsonStrings(body, masker);
+    if (guide.text && guideClean && isObject(body)) body = withSystemPrompt(input.endpoint, body, guide.text) as JsonValue;
   } catch (error) {
     if (!(error instanceof PiiBudgetError)) throw error;
     if (masker.failMode === "closed") {
@@ -133,18 +139,48 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
   };
 }
 
-const guideCache = new Map<string, { text: string | null; expires: number }>();
+interface GuideEntry {
+  text: string | null;
+  expires: number;
+  /** The PII policy and lists under which the text was found to hold nothing to mask. */
+  clean?: { policy: string; lists: PiiLists };
+}
+
+const guideCache = new Map<string, GuideEntry>();
 
 /** Guides change rarely; an isolate reuses one for a few seconds like the other gateway inputs. */
-async function cachedGuide(env: Env, agent: AgentRow): Promise<string | null> {
+async function cachedGuide(env: Env, agent: AgentRow): Promise<GuideEntry> {
   const now = Date.now();
   const hit = guideCache.get(agent.id);
-  if (hit && hit.expires > now) return hit.text;
-  const text = await guidePromptFor(env, agent);
+  if (hit && hit.expires > now) return hit;
+  const entry: GuideEntry = { text: await guidePromptFor(env, agent), expires: now + 4_000 };
   if (guideCache.size > 5_000) guideCache.clear();
-  guideCache.set(agent.id, { text, expires: now + 4_000 });
-  return text;
+  guideCache.set(agent.id, entry);
+  return entry;
 }
+
+/**
+ * Whether the guide holds nothing the policy would mask, block or count: checked once per
+ * cached guide, policy and lists (the lists object is replaced whenever they are reloaded).
+ * Anything found, or a check that fails, sends the guide through the masker with the body.
+ */
+function guideIsClean(guide: GuideEntry, policy: PiiPolicy, lists: PiiLists, options: MaskerOptions): boolean {
+  const key = JSON.stringify(policy);
+  if (guide.clean && guide.clean.policy === key && guide.clean.lists === lists) return true;
+  if (guide.text === null) return false;
+  try {
+    const probe = createMasker(policy, lists, options);
+    probe.maskText(guide.text);
+    const found = probe.result();
+    if (Object.keys(found.counts).length > 0 || found.blockedCategories.length > 0) return false;
+  } catch {
+    return false;
+  }
+  guide.clean = { policy: key, lists };
+  return true;
+}
+
+const isObject = (v: JsonValue): v is { [key: string]: JsonValue } => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Puts the guide first in the system prompt, in each API's own place for it. */
 export function withSystemPrompt(endpoint: LlmCallInput["endpoint"], body: Record<string, unknown>, guide: string): Record<string, unknown> {

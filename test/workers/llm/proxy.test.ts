@@ -155,6 +155,34 @@ describe("Agent Guide", () => {
     const system = JSON.parse(messages?.body ?? "{}").system as string;
     expect(system.indexOf("Never deploy on Fridays.")).toBeLessThan(system.indexOf("Be brief."));
   });
+
+  it("masks personal data in a guide on every call, and a clean guide is sent as written while the rest is still masked", async () => {
+    const org = await seedOrg("guide-pii");
+    const t = org.apiKey;
+    await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: t, body: { name: "k", secret: FAKE_LLM_KEY, inject: { type: "bearer" } } });
+    await call(`/api/v1/orgs/${org.orgId}/providers`, { method: "POST", token: t, body: { name: "o", kind: "openai", baseUrl: `${env.TEST_FAKE_LLM_URL}/v1`, credential: "k" } });
+    await fallbackPrice(org.orgId, t);
+    const dirty = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: t, body: { name: "dirty" } });
+    const clean = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: t, body: { name: "clean" } });
+    for (const [agentId, content] of [[dirty.json.id, "Escalate to oncall.lead@example.com."], [clean.json.id, "Keep answers short."]]) {
+      expect((await call(`/api/v1/orgs/${org.orgId}/guides`, { method: "POST", token: t, body: { agentId, content } })).status).toBe(201);
+    }
+    const ask = (token: string) => call("/llm/openai/v1/chat/completions", { method: "POST", token, body: { model: "m", messages: [{ role: "user", content: "Mail jane.roe@example.com please." }] } });
+    for (let i = 0; i < 3; i++) {
+      expect((await ask(dirty.json.token)).status).toBe(200);
+      const [sent] = await providerSaw(1);
+      expect(sent?.body).not.toContain("oncall.lead@example.com");
+      expect(sent?.body).not.toContain("jane.roe@example.com");
+      expect(JSON.parse(sent?.body ?? "{}").messages[0].content).toContain("<EMAIL_");
+    }
+    for (let i = 0; i < 3; i++) {
+      expect((await ask(clean.json.token)).status).toBe(200);
+      const [sent] = await providerSaw(1);
+      const body = JSON.parse(sent?.body ?? "{}");
+      expect(body.messages[0].content).toContain("Keep answers short.");
+      expect(body.messages[1].content).toBe("Mail <EMAIL_1> please.");
+    }
+  });
 });
 
 describe("policy and PII actions", () => {
