@@ -38,6 +38,12 @@ export function summaryMarkdown(r: Record<string, unknown>): string {
     if (streams.length) {
       out.push("", "Streams, time to the first bytes (what a streaming SDK user waits for): " + streams.map((n) => `${n} ${fmt(num(r, `llm.${n}.firstByte.p50`))} ms p50${n.startsWith("direct") ? "" : ` (+${fmt(num(r, `llm.${n}.addedFirstByteP50Ms`))})`}`).join(", ") + ".");
     }
+    const rounds = ["portkey", "palisade pii off", "palisade pii on"]
+      .map((n) => [n, ((r.llm as Record<string, { throughputRounds?: number[] }>)[n]?.throughputRounds ?? [])] as const)
+      .filter(([, v]) => v.length > 1);
+    if (rounds.length) {
+      out.push("", `Non-streaming req/s of Portkey and Palisade is the median of ${rounds[0]![1].length} loads of ${String((r.llm as Record<string, unknown>).durationSec ?? 5)} s each, taken in alternating rounds (the machine drifts by more than the gap between them): ` + rounds.map(([n, v]) => `${n} ${v.map((x) => fmt(x)).join(", ")}`).join("; ") + ".");
+    }
     out.push("", "Target (issue 10): with PII and spend on, added p50 ≤ Portkey's and req/s ≥ Portkey's.", "");
     const sizes = (r.llm as Record<string, unknown>).promptSizes;
     if (sizes && typeof sizes === "object") {

@@ -33,3 +33,22 @@ export function workerdCpu(): { userMs: number; sysMs: number } | null {
     return null;
   }
 }
+
+/**
+ * Waits until the workerd processes are nearly idle: a load phase leaves background work (audit
+ * events and ledger rows still going to D1) that would otherwise run during the next phase.
+ * Returns the milliseconds waited (at most maxMs; without /proc it does not wait).
+ */
+export async function workerdQuiet(maxMs = 15_000, windowMs = 300, idleShare = 0.03): Promise<number> {
+  const started = performance.now();
+  for (;;) {
+    const before = workerdCpu();
+    if (before === null) return 0;
+    await new Promise((resolve) => setTimeout(resolve, windowMs));
+    const after = workerdCpu();
+    if (after === null) return 0;
+    const busy = after.userMs + after.sysMs - before.userMs - before.sysMs;
+    const waited = performance.now() - started;
+    if (busy <= windowMs * idleShare || waited >= maxMs) return Math.round(waited);
+  }
+}
