@@ -91,7 +91,12 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
   }
   const piiAudit = { ...piiFound(pii.counts), ...(piiFailure ? { failedOpen: piiFailure } : {}) };
   const restorersOf = restorerFactory(pii.mapping);
-  const restorers: RestorerFactory = masker.restores && Object.keys(pii.mapping).length > 0 ? (options) => restorersOf({ jsonEscape: options?.json === true }) : identityRestorer;
+  const restorers: RestorerFactory =
+    masker.restores && Object.keys(pii.mapping).length > 0
+      ? Object.assign((options?: { json?: boolean }) => restorersOf({ jsonEscape: options?.json === true }), {
+          rawJsonSafe: Object.values(pii.mapping).every((original) => !JSON_ESCAPED.test(original)),
+        })
+      : identityRestorer;
   const upstreamBody = JSON.stringify(body);
 
   // Spend: hold an upper bound (whole prompt + max output) before the provider sees anything,
@@ -138,6 +143,9 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
     },
   };
 }
+
+/** Characters JSON.stringify escapes inside a string. */
+const JSON_ESCAPED = /["\\\u0000-\u001f]/;
 
 interface GuideEntry {
   text: string | null;

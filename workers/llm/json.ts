@@ -65,11 +65,13 @@ export function restoreResponseItem(item: Record<string, unknown>, restore: Rest
 }
 
 export interface RestoredJson {
-  body: unknown;
   /** The body to send the agent: the provider's own text when nothing was restored. */
   text: string;
   usage: Usage | null;
 }
+
+/** Whether a JSON text can hold a placeholder at all (its "<" may be escaped as \u003c). */
+const mayHoldPlaceholder = (text: string) => text.includes("<") || /\\u003c/i.test(text);
 
 /** Parses an upstream JSON text, restoring text with fresh restorers; garbage is a 502. */
 export function restoreJsonText(endpoint: LlmEndpoint, text: string, restorers: RestorerFactory): RestoredJson {
@@ -79,8 +81,13 @@ export function restoreJsonText(endpoint: LlmEndpoint, text: string, restorers: 
   } catch (err) {
     throw new AppError("upstream_error", "the model provider answered with something that is not JSON", { cause: err });
   }
+  const usage = extractUsage(endpoint, body);
   // Nothing to put back: the provider's bytes go to the agent as they came.
-  if (restorers === identityRestorer) return { body, text, usage: extractUsage(endpoint, body) };
+  if (restorers === identityRestorer || !mayHoldPlaceholder(text)) return { text, usage };
+  // Originals that need no escaping go straight back into the raw text, wherever the placeholder
+  // sits (tool-call arguments are JSON inside a JSON string): no walk, no re-serialisation. A
+  // \u escape could hide a placeholder from that search, so such answers take the parsed path.
+  if (restorers.rawJsonSafe && !text.includes("\\u")) return { text: restoreWhole(restorers, text), usage };
   restoreBodyText(endpoint, body, (t, json) => restoreWhole(restorers, t, { json: json === true }));
-  return { body, text: JSON.stringify(body), usage: extractUsage(endpoint, body) };
+  return { text: JSON.stringify(body), usage };
 }

@@ -23,9 +23,10 @@ export interface TextRestorer {
 
 /**
  * Makes a restorer; `json: true` for text that is itself JSON (tool-call arguments), where the
- * original values go in JSON-escaped.
+ * original values go in JSON-escaped. `rawJsonSafe`: no original needs escaping inside a JSON
+ * string, so placeholders can be restored in a raw JSON text at any depth.
  */
-export type RestorerFactory = (options?: { json?: boolean }) => TextRestorer;
+export type RestorerFactory = ((options?: { json?: boolean }) => TextRestorer) & { rawJsonSafe?: boolean };
 
 /** A restorer that changes nothing, for policies without restoration. */
 export const identityRestorer: RestorerFactory = () => ({ push: (chunk) => chunk, flush: () => "" });

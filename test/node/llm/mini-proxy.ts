@@ -96,7 +96,7 @@ export async function startMiniProxy(options: MiniProxyOptions): Promise<MiniPro
       }
       const restored = restoreJsonText(endpoint, text, restorers);
       settle({ usage: restored.usage, completed: true, outcome: "json" });
-      return Response.json(restored.body);
+      return new Response(restored.text, { headers: { "content-type": "application/json" } });
     } catch (err) {
       settle({ usage: null, completed: false, outcome: "error" });
       return llmErrorResponse(kind, toUpstreamAppError(err));

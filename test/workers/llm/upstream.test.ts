@@ -139,22 +139,22 @@ describe("usage and JSON restoration", () => {
     const body = { choices: [{ index: 0, message: { role: "assistant", content: "to <EMAIL_1>" } }], usage: { prompt_tokens: 10, completion_tokens: 4, prompt_tokens_details: { cached_tokens: 6 } } };
     const r = restoreJsonText("chat", JSON.stringify(body), restorers);
     expect(r.usage).toEqual({ inputTokens: 10, outputTokens: 4, cachedTokens: 6 });
-    expect(JSON.stringify(r.body)).toContain("to eve@example.net");
+    expect(r.text).toContain("to eve@example.net");
   });
 
   it("reads responses usage and restores output text", () => {
     const body = { output: [{ type: "message", content: [{ type: "output_text", text: "<EMAIL_1>!" }] }], usage: { input_tokens: 3, output_tokens: 2, input_tokens_details: { cached_tokens: 1 } } };
     const r = restoreJsonText("responses", JSON.stringify(body), restorers);
     expect(r.usage).toEqual({ inputTokens: 3, outputTokens: 2, cachedTokens: 1 });
-    expect(JSON.stringify(r.body)).toContain("eve@example.net!");
+    expect(r.text).toContain("eve@example.net!");
   });
 
   it("reads Anthropic usage with cache reads and restores text and tool_use input", () => {
     const body = { content: [{ type: "text", text: "hi <EMAIL_1>" }, { type: "tool_use", input: { q: "<EMAIL_1>", nested: ["<EMAIL_1>"] } }], usage: { input_tokens: 8, output_tokens: 5, cache_read_input_tokens: 2 } };
     const r = restoreJsonText("messages", JSON.stringify(body), restorers);
     expect(r.usage).toEqual({ inputTokens: 8, outputTokens: 5, cachedTokens: 2 });
-    expect(JSON.stringify(r.body)).toContain("hi eve@example.net");
-    expect((r.body as any).content[1].input).toEqual({ q: "eve@example.net", nested: ["eve@example.net"] });
+    expect(r.text).toContain("hi eve@example.net");
+    expect(JSON.parse(r.text).content[1].input).toEqual({ q: "eve@example.net", nested: ["eve@example.net"] });
   });
 
   it("restores tool-call arguments (JSON text) with the original JSON-escaped, chat and responses", () => {
@@ -163,10 +163,28 @@ describe("usage and JSON restoration", () => {
     const args = JSON.stringify({ to: "<PERSON_1>", note: "for <PERSON_1>" });
     const chat = { choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: [{ id: "c", type: "function", function: { name: "send", arguments: args } }] } }] };
     const r = restoreJsonText("chat", JSON.stringify(chat), real);
-    expect(JSON.parse((r.body as any).choices[0].message.tool_calls[0].function.arguments)).toEqual({ to: original, note: `for ${original}` });
+    expect(JSON.parse(JSON.parse(r.text).choices[0].message.tool_calls[0].function.arguments)).toEqual({ to: original, note: `for ${original}` });
     const responses = { output: [{ type: "function_call", name: "send", call_id: "c", arguments: args }] };
     const rr = restoreJsonText("responses", JSON.stringify(responses), real);
-    expect(JSON.parse((rr.body as any).output[0].arguments)).toEqual({ to: original, note: `for ${original}` });
+    expect(JSON.parse(JSON.parse(rr.text).output[0].arguments)).toEqual({ to: original, note: `for ${original}` });
+  });
+
+  it("restores straight into the raw JSON when no original needs escaping, and leaves an answer without placeholders as it came", () => {
+    const mapping = { "<EMAIL_1>": "eve@example.net", "<PERSON_1>": "Eve Adams" };
+    const raw: RestorerFactory = Object.assign((o?: { json?: boolean }) => createRestorer(mapping, { jsonEscape: o?.json === true }), { rawJsonSafe: true });
+    const args = JSON.stringify({ to: "<EMAIL_1>", name: "<PERSON_1>" });
+    const chat = { id: "x", choices: [{ index: 0, message: { role: "assistant", content: "Mail <PERSON_1> at <EMAIL_1>", tool_calls: [{ id: "c", type: "function", function: { name: "send", arguments: args } }] } }], usage: { prompt_tokens: 5, completion_tokens: 3 } };
+    const r = restoreJsonText("chat", JSON.stringify(chat, null, 2), raw);
+    const parsed = JSON.parse(r.text);
+    expect(parsed.choices[0].message.content).toBe("Mail Eve Adams at eve@example.net");
+    expect(JSON.parse(parsed.choices[0].message.tool_calls[0].function.arguments)).toEqual({ to: "eve@example.net", name: "Eve Adams" });
+    expect(r.text).toContain("\n  "); // the provider's own formatting is kept
+    expect(r.usage).toEqual({ inputTokens: 5, outputTokens: 3, cachedTokens: 0 });
+    // A \u escape could hide a placeholder from a text search: the parsed path finds it.
+    const escaped = JSON.stringify(chat).replace("Mail <PERSON_1>", "Mail \\u003cPERSON_1\\u003e");
+    expect(JSON.parse(restoreJsonText("chat", escaped, raw).text).choices[0].message.content).toBe("Mail Eve Adams at eve@example.net");
+    const plain = JSON.stringify({ choices: [{ index: 0, message: { role: "assistant", content: "nothing to restore" } }] });
+    expect(restoreJsonText("chat", plain, raw).text).toBe(plain);
   });
 
   it("reports no usage when absent and refuses garbage as upstream_error", () => {
