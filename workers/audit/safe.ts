@@ -32,8 +32,13 @@ export function wellFormed(value: string): string {
   return value.replace(LONE_SURROGATE, "\uFFFD");
 }
 
+const UNSAFE_VALUE = [...SENSITIVE_VALUE, ...MASKED_VALUE];
+/** Lower-case letters only, shorter than 40: no shape above can match (each needs another character or more length). */
+const PLAIN_WORD = /^[a-z]{0,39}$/;
+
 export function unsafeString(value: string): boolean {
-  return [...SENSITIVE_VALUE, ...MASKED_VALUE].some((re) => re.test(value));
+  if (PLAIN_WORD.test(value)) return false;
+  return UNSAFE_VALUE.some((re) => re.test(value));
 }
 
 function clean(value: unknown, depth: number): unknown {

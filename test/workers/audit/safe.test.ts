@@ -44,7 +44,7 @@ describe("safe audit details", () => {
       expect(unsafeString(v), v).toBe(true);
       expect(parse({ list: [v] })).toEqual({ list: [REDACTED] });
     }
-    for (const v of ["api.example.test", "policy:pol_01jd0000000000000000000000#2", "GET", "role:owner"]) expect(unsafeString(v), v).toBe(false);
+    for (const v of ["api.example.test", "policy:pol_01jd0000000000000000000000#2", "GET", "role:owner", "completed", "a".repeat(39)]) expect(unsafeString(v), v).toBe(false);
   });
 
   it("bounds depth, size and odd types, and writes canonical JSON", () => {
