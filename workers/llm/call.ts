@@ -11,7 +11,7 @@ import { guidePromptFor } from "../tools/guide.js";
 import { stopSandboxesOverLimit } from "../sandboxes/service.js";
 import { type CallHold, holdForCall, releaseCall, settleCall } from "../spend/credit.js";
 import { estimateMaxOutputTokens, estimatePromptTokens } from "./estimate.js";
-import { identityRestorer, type LlmEndpoint, type ProviderKind, type RestorerFactory, type Usage } from "./index.js";
+import { identityRestorer, isObject, type LlmEndpoint, type ProviderKind, type RestorerFactory, type Usage } from "./index.js";
 
 export interface LlmCallInput {
   agent: AgentRow;
@@ -187,8 +187,6 @@ function guideIsClean(guide: GuideEntry, policy: PiiPolicy, lists: PiiLists, opt
   guide.clean = { policy: key, lists };
   return true;
 }
-
-const isObject = (v: JsonValue): v is { [key: string]: JsonValue } => typeof v === "object" && v !== null && !Array.isArray(v);
 
 /** Puts the guide first in the system prompt, in each API's own place for it. */
 export function withSystemPrompt(endpoint: LlmCallInput["endpoint"], body: Record<string, unknown>, guide: string): Record<string, unknown> {

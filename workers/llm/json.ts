@@ -1,11 +1,7 @@
 // Non-streaming answers: parse the provider's JSON, read its usage and restore assistant text.
 import { AppError } from "../errors.js";
-import { identityRestorer, restoreWhole, type LlmEndpoint, type RestorerFactory, type Usage } from "./types.js";
+import { identityRestorer, isObject, restoreWhole, type LlmEndpoint, type RestorerFactory, type Usage } from "./types.js";
 import { extractUsage } from "./usage.js";
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
-}
 
 function eachObject(value: unknown, fn: (item: Record<string, unknown>) => void): void {
   if (Array.isArray(value)) for (const item of value) if (isObject(item)) fn(item);

@@ -2,7 +2,7 @@
 // through per-block restorers, captures usage and turns a cut upstream into a clean end.
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { restoreResponseItem, restoreResponseObject } from "./json.js";
-import { restoreWhole, type LlmEndpoint, type RestorerFactory, type TextRestorer, type Usage } from "./types.js";
+import { isObject, restoreWhole, type LlmEndpoint, type RestorerFactory, type TextRestorer, type Usage } from "./types.js";
 import { chatUsageOf, mergeAnthropicUsage, responsesUsageOf } from "./usage.js";
 
 export type StreamEndpoint = Exclude<LlmEndpoint, "models">;
@@ -17,10 +17,6 @@ export interface StreamResult {
   usage: Usage | null;
   completed: boolean;
   outcome: StreamOutcome;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 
 /** One SSE event, framed: optional `event:` line, one `data:` line per data line, blank line. */

@@ -28,6 +28,11 @@ export interface TextRestorer {
  */
 export type RestorerFactory = ((options?: { json?: boolean }) => TextRestorer) & { rawJsonSafe?: boolean };
 
+/** A plain JSON object (not an array, not null). */
+export function isObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null && !Array.isArray(value);
+}
+
 /** A restorer that changes nothing, for policies without restoration. */
 export const identityRestorer: RestorerFactory = () => ({ push: (chunk) => chunk, flush: () => "" });
 

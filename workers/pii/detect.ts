@@ -210,16 +210,8 @@ export class PiiDetector {
       budget.takeEntityChars(used);
       budget.checkTime();
     }
+    this.#pushDenied(text, raw);
     const lists = this.#lists;
-    if (lists.deny) {
-      // (#denied does the same for plain words.)
-      lists.deny.lastIndex = 0;
-      for (let m = lists.deny.exec(text); m; m = lists.deny.exec(text)) {
-        const category = lists.denyCategory.get(m[0].toLowerCase());
-        if (category && c.has(category))
-          raw.push({ category, start: m.index, end: m.index + m[0].length, detector: "deny", key: m[0].toLowerCase() });
-      }
-    }
     const kept = resolveOverlaps(
       lists.allow.size ? raw.filter((f) => !lists.allow.has(text.slice(f.start, f.end).toLowerCase())) : raw,
     );
@@ -231,18 +223,23 @@ export class PiiDetector {
 
   /** Deny-list findings of a plain word (see #detect), with the allow list applied. */
   #denied(word: string): PiiFinding[] {
-    const lists = this.#lists;
-    if (!lists.deny) return [];
     const found: PiiFinding[] = [];
-    lists.deny.lastIndex = 0;
-    for (let m = lists.deny.exec(word); m; m = lists.deny.exec(word)) {
-      const key = m[0].toLowerCase();
-      const category = lists.denyCategory.get(key);
-      if (category && this.categories.has(category) && !lists.allow.has(key))
-        found.push({ category, start: m.index, end: m.index + m[0].length, detector: "deny", key });
-    }
-    return found;
+    this.#pushDenied(word, found);
+    return found.filter((f) => !this.#lists.allow.has(f.key));
   }
+
+  /** Appends the org's deny-list terms found in `text`, for the categories this policy covers. */
+  #pushDenied(text: string, out: RawFinding[]): void {
+    const { deny, denyCategory } = this.#lists;
+    if (!deny) return;
+    deny.lastIndex = 0;
+    for (let m = deny.exec(text); m; m = deny.exec(text)) {
+      const key = m[0].toLowerCase();
+      const category = denyCategory.get(key);
+      if (category && this.categories.has(category)) out.push({ category, start: m.index, end: m.index + m[0].length, detector: "deny", key });
+    }
+  }
+
 }
 
 /** One-off detection; for many texts build a PiiDetector (or a Masker) once instead. */

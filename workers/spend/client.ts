@@ -160,15 +160,14 @@ const settleBatches = new IsolateBatcher<{ env: Env; item: QueuedSettle }>({
  * usage that will be charged (null: the whole hold).
  */
 export function queueSettle(env: Env, orgId: string, item: QueuedSettle, ctx: WaitUntil): SpendUsage | null {
-  const { audit, ...wire } = item;
   // Usage a provider reports out of any sane range counts as none: the call is charged its hold.
   // (The rest of the item is this isolate's own; OrgSpend validates the whole item on arrival.)
-  let usage = wire.usage;
+  let usage = item.usage;
   if (usage !== null && !SpendUsageSchema.safeParse(usage).success) {
     console.error("provider usage out of range; charging the hold");
     usage = null;
   }
-  settleBatches.add(orgId, { env, item: { ...wire, usage, ...(audit ? { audit } : {}) } }, ctx);
+  settleBatches.add(orgId, { env, item: { ...item, usage } }, ctx);
   return usage;
 }
 

@@ -111,8 +111,8 @@ export async function releaseCall(env: Env, agent: SpendAgent, hold: CallHold, c
 function endDraw(env: Env, hold: Extract<CallHold, { kind: "draw" }>, returnedMicros: number, ctx: WaitUntil) {
   const { credit } = hold;
   credit.open--;
-  if (!credit.retired) credit.leftMicros += returnedMicros;
   if (credit.retired) closeIfDone(env, credit, ctx);
+  else credit.leftMicros += returnedMicros;
 }
 
 /** No new calls draw from this lease; it is closed as soon as its last call is done. */

@@ -144,6 +144,12 @@ const LEDGER_COLUMNS = ["id", "agent_id", "team_id", "model", "day", "input_toke
 type LedgerRow = [string, string, string | null, string, string, number, number, number, number, string, number];
 const LEASE_CALL_COLUMNS = ["id", "lease_id", "charged", "basis", "at"] as const;
 
+/** A reservation a reserve batch stores; `replaces`: a released or expired one of the same key (same id) gives way. */
+interface NewReservation {
+  row: ReservationRow;
+  replaces: boolean;
+}
+
 /** What one settleMany batch writes, summed: counters by key, lease holds by lease id, new rows. */
 interface PendingWrites {
   counters: Map<string, number>;
@@ -210,7 +216,7 @@ export class OrgSpend extends DurableObject<Env> {
     const config = await this.#ready();
     // From here to the return there is no await: the checks and the holds are one atomic step.
     const now = Date.now();
-    const rows: Array<{ row: ReservationRow; replaces: string | null }> = [];
+    const rows: NewReservation[] = [];
     const results = list.data.map((input) => this.#reserveOne(config, input, now, rows));
     if (rows.length > 0) {
       try {
@@ -480,7 +486,7 @@ export class OrgSpend extends DurableObject<Env> {
   }
 
   /** Stores a new reservation; one that `replaces` a released or expired one of the same key takes its place (same id). */
-  #insertReservation({ row, replaces }: { row: ReservationRow; replaces: string | null }, now: number): number {
+  #insertReservation({ row, replaces }: NewReservation, now: number): number {
     return this.#sql.exec(
       `INSERT ${replaces ? "OR REPLACE " : ""}INTO reservations (id, idem_key, agent_id, team_id, model, reserved, state, day, month, price_in, price_out,
         price_cached, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)`,
@@ -520,7 +526,7 @@ export class OrgSpend extends DurableObject<Env> {
   }
 
   /** One reserve of a batch: checks and holds in memory, and queues the row the batch stores. */
-  #reserveOne(config: Config, input: unknown, now: number, rows: Array<{ row: ReservationRow; replaces: string | null }>): ReserveResult {
+  #reserveOne(config: Config, input: unknown, now: number, rows: NewReservation[]): ReserveResult {
     const parsed = ReserveRequestSchema.safeParse(input);
     if (!parsed.success) return { ok: false, reason: "invalid_request" };
     const req = parsed.data;
@@ -570,7 +576,7 @@ export class OrgSpend extends DurableObject<Env> {
     };
     this.#hold(row);
     this.#ensureAlarm(row.expires_at);
-    rows.push({ row, replaces: earlier ? earlier.id : null });
+    rows.push({ row, replaces: earlier !== undefined });
     if (req.leaseCalls) return { ok: true, reservationId: row.id, reservedMicros: held, state: "open", price };
     return { ok: true, reservationId: row.id, reservedMicros: amount, state: "open" };
   }

@@ -15,6 +15,17 @@ async function fallbackPrice(orgId: string, token: string) {
   const res = await call(`/api/v1/orgs/${orgId}/prices`, { method: "POST", token, body: { model: "*", inputMicrosPerMTok: 1_000_000, outputMicrosPerMTok: 2_000_000 } });
   expect(res.status, res.text).toBe(201);
 }
+/** An org whose providers (OpenAI-compatible, and Anthropic if asked) point at the fake, with a fallback price. */
+async function fakeProviderOrg(label: string, anthropic?: { models?: string[] }): Promise<SeededOrg> {
+  const seeded = await seedOrg(label);
+  const t = seeded.apiKey;
+  const post = async (what: string, body: Record<string, unknown>) => expect((await call(`/api/v1/orgs/${seeded.orgId}/${what}`, { method: "POST", token: t, body })).status).toBe(201);
+  await post("credentials", { name: "fake-key", secret: FAKE_LLM_KEY, inject: { type: "bearer" } });
+  await post("providers", { name: "openai-fake", kind: "openai", baseUrl: `${env.TEST_FAKE_LLM_URL}/v1`, credential: "fake-key" });
+  if (anthropic) await post("providers", { name: "anthropic-fake", kind: "anthropic", baseUrl: env.TEST_FAKE_LLM_URL, credential: "fake-key", ...anthropic });
+  await fallbackPrice(seeded.orgId, t);
+  return seeded;
+}
 const workerFetch = (input: RequestInfo | URL, init?: RequestInit) => exports.default.fetch(new Request(input, init));
 
 let org: SeededOrg;
@@ -26,13 +37,8 @@ async function providerSaw(last = 1): Promise<Array<{ path: string; headers: Rec
 
 
 beforeAll(async () => {
-  org = await seedOrg("llm");
-  const t = org.apiKey;
-  expect((await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: t, body: { name: "fake-key", secret: FAKE_LLM_KEY, inject: { type: "bearer" } } })).status).toBe(201);
-  expect((await call(`/api/v1/orgs/${org.orgId}/providers`, { method: "POST", token: t, body: { name: "openai-fake", kind: "openai", baseUrl: `${env.TEST_FAKE_LLM_URL}/v1`, credential: "fake-key" } })).status).toBe(201);
-  expect((await call(`/api/v1/orgs/${org.orgId}/providers`, { method: "POST", token: t, body: { name: "anthropic-fake", kind: "anthropic", baseUrl: env.TEST_FAKE_LLM_URL, credential: "fake-key", models: ["claude-test"] } })).status).toBe(201);
-  await fallbackPrice(org.orgId, t);
-  const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: t, body: { name: "llm-bot" } });
+  org = await fakeProviderOrg("llm", { models: ["claude-test"] });
+  const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: "llm-bot" } });
   agentToken = agent.json.token;
 });
 
@@ -134,12 +140,8 @@ describe("Anthropic SDK through the proxy", () => {
 
 describe("Agent Guide", () => {
   it("leads the system prompt the provider sees, for chat and messages", async () => {
-    const guideOrg = await seedOrg("guide");
+    const guideOrg = await fakeProviderOrg("guide", {});
     const t = guideOrg.apiKey;
-    await call(`/api/v1/orgs/${guideOrg.orgId}/credentials`, { method: "POST", token: t, body: { name: "k", secret: FAKE_LLM_KEY, inject: { type: "bearer" } } });
-    await call(`/api/v1/orgs/${guideOrg.orgId}/providers`, { method: "POST", token: t, body: { name: "o", kind: "openai", baseUrl: `${env.TEST_FAKE_LLM_URL}/v1`, credential: "k" } });
-    await call(`/api/v1/orgs/${guideOrg.orgId}/providers`, { method: "POST", token: t, body: { name: "a", kind: "anthropic", baseUrl: env.TEST_FAKE_LLM_URL, credential: "k" } });
-    await fallbackPrice(guideOrg.orgId, t);
     const guide = await call(`/api/v1/orgs/${guideOrg.orgId}/guides`, { method: "POST", token: t, body: { content: "Never deploy on Fridays." } });
     expect(guide.status).toBe(201);
     const agent = await call(`/api/v1/orgs/${guideOrg.orgId}/agents`, { method: "POST", token: t, body: { name: "a" } });
@@ -157,11 +159,8 @@ describe("Agent Guide", () => {
   });
 
   it("masks personal data in a guide on every call, and a clean guide is sent as written while the rest is still masked", async () => {
-    const org = await seedOrg("guide-pii");
+    const org = await fakeProviderOrg("guide-pii");
     const t = org.apiKey;
-    await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: t, body: { name: "k", secret: FAKE_LLM_KEY, inject: { type: "bearer" } } });
-    await call(`/api/v1/orgs/${org.orgId}/providers`, { method: "POST", token: t, body: { name: "o", kind: "openai", baseUrl: `${env.TEST_FAKE_LLM_URL}/v1`, credential: "k" } });
-    await fallbackPrice(org.orgId, t);
     const dirty = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: t, body: { name: "dirty" } });
     const clean = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: t, body: { name: "clean" } });
     for (const [agentId, content] of [[dirty.json.id, "Escalate to oncall.lead@example.com."], [clean.json.id, "Keep answers short."]]) {
@@ -187,11 +186,8 @@ describe("Agent Guide", () => {
 
 describe("policy and PII actions", () => {
   it("blocks with 422 and the categories, never the values", async () => {
-    const blockOrg = await seedOrg("block");
+    const blockOrg = await fakeProviderOrg("block");
     const t = blockOrg.apiKey;
-    await call(`/api/v1/orgs/${blockOrg.orgId}/credentials`, { method: "POST", token: t, body: { name: "k", secret: FAKE_LLM_KEY, inject: { type: "bearer" } } });
-    await call(`/api/v1/orgs/${blockOrg.orgId}/providers`, { method: "POST", token: t, body: { name: "p", kind: "openai", baseUrl: `${env.TEST_FAKE_LLM_URL}/v1`, credential: "k" } });
-    await fallbackPrice(blockOrg.orgId, t);
     const policy = await call(`/api/v1/orgs/${blockOrg.orgId}/policies`, { method: "POST", token: t, body: { name: "no-cards", egress: [], pii: { credit_card: "block" }, models: ["gpt-allowed"] } });
     await call(`/api/v1/orgs/${blockOrg.orgId}/policies/${policy.json.id}/attach`, { method: "POST", token: t, body: { scope: "org" } });
     const agent = await call(`/api/v1/orgs/${blockOrg.orgId}/agents`, { method: "POST", token: t, body: { name: "a" } });
