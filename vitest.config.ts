@@ -37,7 +37,7 @@ export default defineConfig(async () => {
           test: {
             name: "workers",
             globalSetup: ["test/support/global-setup.ts"],
-            include: ["test/workers/**/*.test.ts"],
+            include: ["test/workers/**/*.test.ts", "test/attacks/**/*.test.ts"],
             setupFiles: ["test/workers/setup.ts"],
           },
         },

@@ -57,8 +57,7 @@ export const PageQuerySchema = z.strictObject({
   limit: z.coerce.number().int().min(1).max(200).default(50),
 });
 
-export const page = <T extends z.ZodType>(item: T) =>
-  z.object({ items: z.array(item), nextCursor: z.string().nullable() });
+export const page = <T extends z.ZodType>(item: T) => z.object({ items: z.array(item), nextCursor: z.string().nullable() });
 
 // ── identity ────────────────────────────────────────────────────────────────
 export const BootstrapRequestSchema = z.strictObject({ orgName: name, email, password });
@@ -216,9 +215,7 @@ export const AuditVerifySchema = z.object({
   checkpoint: chainPoint.describe("where the kept chain starts: seq 0 / genesis, or the last event removed by retention"),
   head: chainPoint.describe("the last event the org's audit log assigned"),
   pending: z.number().int().describe("events held durably at the edge, not yet in D1 (D1 unavailable)"),
-  firstBroken: z
-    .object({ seq: z.number().int(), id: z.string().nullable(), problem: z.enum(AUDIT_PROBLEMS) })
-    .nullable(),
+  firstBroken: z.object({ seq: z.number().int(), id: z.string().nullable(), problem: z.enum(AUDIT_PROBLEMS) }).nullable(),
 });
 
 export const AuditRetentionSchema = z.strictObject({
@@ -234,7 +231,12 @@ export const POOL_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export const HostEnrollmentCreateSchema = z.strictObject({
   pool: z.string().regex(POOL_NAME, "pool: lowercase letters, digits, '_' and '-'"),
   /** Minutes the one-time enrollment token stays valid (default 60). */
-  ttlMinutes: z.number().int().min(1).max(7 * 24 * 60).default(60),
+  ttlMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(60),
 });
 export const HostEnrollmentSchema = z.object({
   pool: z.string(),
@@ -246,7 +248,12 @@ export const HostEnrollRequestSchema = z.strictObject({
   name: z.string().trim().min(1).max(120),
   version: z.string().max(64).optional(),
 });
-export const HostEnrolledSchema = z.object({ hostId: z.string(), orgId: z.string(), pool: z.string(), credential: z.string().describe("pal_hostkey_ credential, shown once") });
+export const HostEnrolledSchema = z.object({
+  hostId: z.string(),
+  orgId: z.string(),
+  pool: z.string(),
+  credential: z.string().describe("pal_hostkey_ credential, shown once"),
+});
 export const HostSchema = z.object({
   id: z.string(),
   orgId: z.string(),
@@ -258,23 +265,48 @@ export const HostSchema = z.object({
   lastHeartbeatAt: timestamp.nullable(),
   createdAt: timestamp,
 });
-export const HostPoolSchema = z.object({ id: z.string(), orgId: z.string(), name: z.string(), hosts: z.number().int(), connected: z.number().int(), createdAt: timestamp });
+export const HostPoolSchema = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  name: z.string(),
+  hosts: z.number().int(),
+  connected: z.number().int(),
+  createdAt: timestamp,
+});
 
 // ── managed sandboxes ───────────────────────────────────────────────────────
 const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 export const SandboxCreateSchema = z.strictObject({
   agentId: idOf(ID_PREFIX.agent),
   pool: z.string().regex(POOL_NAME, "pool: lowercase letters, digits, '_' and '-'"),
-  command: z.array(z.string().min(1).max(16 * 1024)).min(1).max(256),
+  command: z
+    .array(
+      z
+        .string()
+        .min(1)
+        .max(16 * 1024),
+    )
+    .min(1)
+    .max(256),
   env: z
     .record(z.string().regex(ENV_NAME, "env names are shell identifiers"), z.string().max(32 * 1024))
     .refine((e) => Object.keys(e).length <= 64, "at most 64 variables")
     .optional(),
   /** Idle timeout in minutes (default 30). */
-  idleTimeoutMinutes: z.number().int().min(1).max(7 * 24 * 60).default(30),
+  idleTimeoutMinutes: z
+    .number()
+    .int()
+    .min(1)
+    .max(7 * 24 * 60)
+    .default(30),
   limits: z
     .strictObject({
-      memoryMiB: z.number().int().min(16).max(64 * 1024).optional(),
+      memoryMiB: z
+        .number()
+        .int()
+        .min(16)
+        .max(64 * 1024)
+        .optional(),
       cpuMillis: z.number().int().min(10).max(64_000).optional(),
       pids: z.number().int().min(8).max(100_000).optional(),
     })

@@ -27,16 +27,36 @@ export const InjectSpecSchema = z.discriminatedUnion("type", [
   z.strictObject({ type: z.literal("bearer") }),
   z.strictObject({ type: z.literal("basic") }),
   z.strictObject({ type: z.literal("header"), name: HeaderNameSchema }),
-  z.strictObject({ type: z.literal("query"), name: z.string().min(1).max(128).regex(/^[A-Za-z0-9._~-]+$/, "invalid query parameter name") }),
+  z.strictObject({
+    type: z.literal("query"),
+    name: z
+      .string()
+      .min(1)
+      .max(128)
+      .regex(/^[A-Za-z0-9._~-]+$/, "invalid query parameter name"),
+  }),
 ]);
 export type InjectSpec = z.infer<typeof InjectSpecSchema>;
 
-const credentialName = z.string().trim().min(1).max(128).regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' only");
+const credentialName = z
+  .string()
+  .trim()
+  .min(1)
+  .max(128)
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, "letters, digits, '.', '_' and '-' only");
 /** A secret value: printable, bounded. Never echoed in errors (messages name the field only). */
-const secretValue = z.string().min(1).max(16 * 1024).refine((s) => !/[\r\n\0]/.test(s), "must not contain line breaks or NUL");
+const secretValue = z
+  .string()
+  .min(1)
+  .max(16 * 1024)
+  .refine((s) => !/[\r\n\0]/.test(s), "must not contain line breaks or NUL");
 
 export const CredentialCreateSchema = z.strictObject({ name: credentialName, secret: secretValue, inject: InjectSpecSchema });
-export const CredentialUpdateSchema = z.strictObject({ name: credentialName.optional(), secret: secretValue.optional(), inject: InjectSpecSchema.optional() });
+export const CredentialUpdateSchema = z.strictObject({
+  name: credentialName.optional(),
+  secret: secretValue.optional(),
+  inject: InjectSpecSchema.optional(),
+});
 export const CredentialSchema = z.object({
   id: z.string(),
   orgId: z.string(),

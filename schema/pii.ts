@@ -1,17 +1,7 @@
 // PII categories, the policy `pii` block and per-org lists (shared by API, dashboard and engine), and the finding shape.
 import { z } from "zod";
 
-export const PII_CATEGORIES = [
-  "email",
-  "phone",
-  "credit_card",
-  "tax_id",
-  "iban",
-  "secret",
-  "person",
-  "organization",
-  "location",
-] as const;
+export const PII_CATEGORIES = ["email", "phone", "credit_card", "tax_id", "iban", "secret", "person", "organization", "location"] as const;
 
 export type PiiCategory = (typeof PII_CATEGORIES)[number];
 

@@ -163,7 +163,10 @@ export const PiiSectionSchema = PiiPolicySchema;
 export const AutonomyGateSchema = z.strictObject({
   approve: z
     .strictObject({
-      tools: z.array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "invalid tool name")).max(200).optional(),
+      tools: z
+        .array(z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, "invalid tool name"))
+        .max(200)
+        .optional(),
       methods: z.array(MethodSchema).max(16).optional(),
       hosts: z.array(HostPatternSchema).max(200).optional(),
     })
@@ -210,7 +213,9 @@ export const PolicyUpdateSchema = z.strictObject({
 
 export const PolicyAttachSchema = z
   .strictObject({ scope: z.enum(POLICY_SCOPES), id: z.string().min(1).max(64).optional() })
-  .refine((a) => (a.scope === "org") === (a.id === undefined), { message: "id is required for team, project and agent scopes, and not allowed for org" });
+  .refine((a) => (a.scope === "org") === (a.id === undefined), {
+    message: "id is required for team, project and agent scopes, and not allowed for org",
+  });
 
 export const EgressProbeSchema = z.strictObject({
   method: z.string().min(1).max(32),
@@ -223,7 +228,10 @@ export const PolicyDryRunSchema = z.strictObject({
   /** The saved policy the draft would replace (its current version is left out of the evaluation). */
   policyId: policyId.optional(),
   /** Evaluate with the agent's other attached policies too; the draft counts as attached to the agent. */
-  agentId: z.string().regex(/^agt_[0-9a-hjkmnp-tv-z]{26}$/, "must be an agt_ id").optional(),
+  agentId: z
+    .string()
+    .regex(/^agt_[0-9a-hjkmnp-tv-z]{26}$/, "must be an agt_ id")
+    .optional(),
   request: EgressProbeSchema,
 });
 

@@ -13,7 +13,7 @@ export const FALLBACK_MODEL = "*";
 export const ModelNameSchema = z
   .string()
   .max(128)
-  .regex(/^(\*|[A-Za-z0-9][A-Za-z0-9._:/@-]*)$/, "must be a model name or \"*\" for the fallback price");
+  .regex(/^(\*|[A-Za-z0-9][A-Za-z0-9._:/@-]*)$/, 'must be a model name or "*" for the fallback price');
 
 // ── prices ──────────────────────────────────────────────────────────────────
 export const PriceCreateSchema = z.strictObject({

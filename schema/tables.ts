@@ -26,8 +26,12 @@ export const users = sqliteTable(
 export const memberships = sqliteTable(
   "memberships",
   {
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     role: text("role", { enum: ["owner", "admin", "member"] }).notNull(),
     createdAt: createdAt(),
   },
@@ -38,7 +42,9 @@ export const teams = sqliteTable(
   "teams",
   {
     id: text("id").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     createdAt: createdAt(),
   },
@@ -49,9 +55,15 @@ export const teams = sqliteTable(
 export const teamMemberships = sqliteTable(
   "team_memberships",
   {
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
-    teamId: text("team_id").notNull().references(() => teams.id, { onDelete: "cascade" }),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    teamId: text("team_id")
+      .notNull()
+      .references(() => teams.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     role: text("role", { enum: ["admin", "member"] }).notNull(),
     createdAt: createdAt(),
   },
@@ -62,7 +74,9 @@ export const projects = sqliteTable(
   "projects",
   {
     id: text("id").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     teamId: text("team_id").references(() => teams.id, { onDelete: "set null" }),
     name: text("name").notNull(),
     createdAt: createdAt(),
@@ -74,7 +88,9 @@ export const agents = sqliteTable(
   "agents",
   {
     id: text("id").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     teamId: text("team_id").references(() => teams.id, { onDelete: "set null" }),
     projectId: text("project_id").references(() => projects.id, { onDelete: "set null" }),
@@ -82,13 +98,12 @@ export const agents = sqliteTable(
     /** Creator: a user id, or the parent agent's id for subagents. */
     createdBy: text("created_by").notNull(),
     autonomy: integer("autonomy").notNull().default(3),
-    status: text("status", { enum: ["active", "revoked"] }).notNull().default("active"),
+    status: text("status", { enum: ["active", "revoked"] })
+      .notNull()
+      .default("active"),
     createdAt: createdAt(),
   },
-  (t) => [
-    index("agents_org").on(t.orgId, t.id),
-    index("agents_parent").on(t.orgId, t.parentAgentId),
-  ],
+  (t) => [index("agents_org").on(t.orgId, t.id), index("agents_parent").on(t.orgId, t.parentAgentId)],
 );
 
 /**
@@ -99,7 +114,9 @@ export const tokens = sqliteTable(
   "tokens",
   {
     id: text("id").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     kind: text("kind", { enum: ["agent", "admin", "host_enrollment", "host"] }).notNull(),
     subjectId: text("subject_id").notNull(),
     name: text("name"),
@@ -118,7 +135,9 @@ export const sessions = sqliteTable(
   "sessions",
   {
     id: text("id").primaryKey(),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     jtiSha256: text("jti_sha256").notNull(),
     expiresAt: integer("expires_at").notNull(),
     revokedAt: integer("revoked_at"),
@@ -136,7 +155,9 @@ export const auditEvents = sqliteTable(
   "audit_events",
   {
     id: text("id").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     seq: integer("seq").notNull(),
     ts: integer("ts").notNull(),
     actorType: text("actor_type", { enum: ["user", "agent", "host", "system"] }).notNull(),
@@ -151,11 +172,7 @@ export const auditEvents = sqliteTable(
     prevHash: text("prev_hash").notNull(),
     hash: text("hash").notNull(),
   },
-  (t) => [
-    uniqueIndex("audit_org_seq").on(t.orgId, t.seq),
-    index("audit_org_ts").on(t.orgId, t.ts),
-    index("audit_org_trace").on(t.orgId, t.traceId),
-  ],
+  (t) => [uniqueIndex("audit_org_seq").on(t.orgId, t.seq), index("audit_org_ts").on(t.orgId, t.ts), index("audit_org_trace").on(t.orgId, t.traceId)],
 );
 
 /** Policy documents; `doc` holds the validated, normalised JSON. Every change bumps version. */
@@ -163,7 +180,9 @@ export const policies = sqliteTable(
   "policies",
   {
     id: text("id").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     version: integer("version").notNull().default(1),
     doc: text("doc").notNull(),
@@ -178,8 +197,12 @@ export const policies = sqliteTable(
 export const policyVersions = sqliteTable(
   "policy_versions",
   {
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
-    policyId: text("policy_id").notNull().references(() => policies.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    policyId: text("policy_id")
+      .notNull()
+      .references(() => policies.id, { onDelete: "cascade" }),
     version: integer("version").notNull(),
     doc: text("doc").notNull(),
     createdBy: text("created_by").notNull(),
@@ -192,8 +215,12 @@ export const policyVersions = sqliteTable(
 export const policyAttachments = sqliteTable(
   "policy_attachments",
   {
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
-    policyId: text("policy_id").notNull().references(() => policies.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    policyId: text("policy_id")
+      .notNull()
+      .references(() => policies.id, { onDelete: "cascade" }),
     scope: text("scope", { enum: ["org", "team", "project", "agent"] }).notNull(),
     scopeId: text("scope_id").notNull(),
     createdAt: createdAt(),
@@ -206,7 +233,9 @@ export const credentials = sqliteTable(
   "credentials",
   {
     id: text("id").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     ciphertext: text("ciphertext").notNull(),
     iv: text("iv").notNull(),
@@ -223,11 +252,15 @@ export const providers = sqliteTable(
   "providers",
   {
     id: text("id").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     kind: text("kind", { enum: ["openai", "anthropic"] }).notNull(),
     baseUrl: text("base_url").notNull(),
-    credentialId: text("credential_id").notNull().references(() => credentials.id, { onDelete: "restrict" }),
+    credentialId: text("credential_id")
+      .notNull()
+      .references(() => credentials.id, { onDelete: "restrict" }),
     models: text("models"),
     createdAt: createdAt(),
     updatedAt: integer("updated_at").notNull(),
@@ -240,7 +273,9 @@ export const hostPools = sqliteTable(
   "host_pools",
   {
     id: text("id").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
     createdAt: createdAt(),
   },
@@ -255,10 +290,16 @@ export const hosts = sqliteTable(
   "hosts",
   {
     id: text("id").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
-    poolId: text("pool_id").notNull().references(() => hostPools.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    poolId: text("pool_id")
+      .notNull()
+      .references(() => hostPools.id, { onDelete: "cascade" }),
     name: text("name").notNull(),
-    status: text("status", { enum: ["active", "revoked"] }).notNull().default("active"),
+    status: text("status", { enum: ["active", "revoked"] })
+      .notNull()
+      .default("active"),
     version: text("version"),
     createdAt: createdAt(),
   },
@@ -270,10 +311,16 @@ export const sandboxes = sqliteTable(
   "sandboxes",
   {
     id: text("id").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
-    agentId: text("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
     hostId: text("host_id").references(() => hosts.id, { onDelete: "set null" }),
-    poolId: text("pool_id").notNull().references(() => hostPools.id, { onDelete: "cascade" }),
+    poolId: text("pool_id")
+      .notNull()
+      .references(() => hostPools.id, { onDelete: "cascade" }),
     command: text("command").notNull(),
     state: text("state", { enum: ["pending", "starting", "running", "exited", "failed", "stopped"] }).notNull(),
     exitCode: integer("exit_code"),
@@ -287,7 +334,9 @@ export const sandboxes = sqliteTable(
 
 /** Per-org PII allow list (never PII) and deny list (always PII of a category), as JSON. */
 export const piiLists = sqliteTable("pii_lists", {
-  orgId: text("org_id").primaryKey().references(() => orgs.id, { onDelete: "cascade" }),
+  orgId: text("org_id")
+    .primaryKey()
+    .references(() => orgs.id, { onDelete: "cascade" }),
   allow: text("allow").notNull(),
   deny: text("deny").notNull(),
   updatedAt: integer("updated_at").notNull(),
@@ -302,7 +351,9 @@ export const tools = sqliteTable(
   "tools",
   {
     id: text("id").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     kind: text("kind", { enum: ["http", "mcp_server", "mcp_tool"] }).notNull(),
     name: text("name").notNull(),
     description: text("description").notNull().default(""),
@@ -329,8 +380,12 @@ export const toolGrants = sqliteTable(
   "tool_grants",
   {
     id: text("id").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
-    toolId: text("tool_id").notNull().references(() => tools.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    toolId: text("tool_id")
+      .notNull()
+      .references(() => tools.id, { onDelete: "cascade" }),
     scope: text("scope", { enum: ["team", "project", "agent"] }).notNull(),
     scopeId: text("scope_id").notNull(),
     createdAt: createdAt(),
@@ -343,14 +398,20 @@ export const approvals = sqliteTable(
   "approvals",
   {
     id: text("id").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
-    agentId: text("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
     kind: text("kind", { enum: ["tool", "egress"] }).notNull(),
     /** Tool name or "METHOD host/path" (never a query string or argument values). */
     subject: text("subject").notNull(),
     /** Safe details for the approver (tool id, argument names, autonomy level). */
     details: text("details"),
-    status: text("status", { enum: ["pending", "approved", "denied", "expired"] }).notNull().default("pending"),
+    status: text("status", { enum: ["pending", "approved", "denied", "expired"] })
+      .notNull()
+      .default("pending"),
     reason: text("reason"),
     expiresAt: integer("expires_at").notNull(),
     decidedBy: text("decided_by"),
@@ -366,7 +427,9 @@ export const guides = sqliteTable(
   "guides",
   {
     id: text("id").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     target: text("target").notNull(),
     version: integer("version").notNull().default(1),
     content: text("content").notNull(),
@@ -380,8 +443,12 @@ export const guides = sqliteTable(
 export const guideVersions = sqliteTable(
   "guide_versions",
   {
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
-    guideId: text("guide_id").notNull().references(() => guides.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    guideId: text("guide_id")
+      .notNull()
+      .references(() => guides.id, { onDelete: "cascade" }),
     version: integer("version").notNull(),
     content: text("content").notNull(),
     createdBy: text("created_by").notNull(),
@@ -395,8 +462,12 @@ export const memoryEntries = sqliteTable(
   "memory_entries",
   {
     id: text("id").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
-    agentId: text("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
     key: text("key").notNull(),
     value: text("value").notNull(),
     createdAt: createdAt(),
@@ -410,9 +481,15 @@ export const threads = sqliteTable(
   "threads",
   {
     id: text("id").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
-    agentId: text("agent_id").notNull().references(() => agents.id, { onDelete: "cascade" }),
-    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    agentId: text("agent_id")
+      .notNull()
+      .references(() => agents.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
     title: text("title"),
     createdAt: createdAt(),
   },
@@ -423,8 +500,12 @@ export const threadMessages = sqliteTable(
   "thread_messages",
   {
     id: text("id").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
-    threadId: text("thread_id").notNull().references(() => threads.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    threadId: text("thread_id")
+      .notNull()
+      .references(() => threads.id, { onDelete: "cascade" }),
     role: text("role", { enum: ["user", "assistant", "system", "tool"] }).notNull(),
     content: text("content").notNull(),
     createdAt: createdAt(),
@@ -438,7 +519,9 @@ export const spendPrices = sqliteTable(
   "spend_prices",
   {
     id: text("id").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     model: text("model").notNull(),
     /** Integer micro-dollars per million tokens. */
     inputMicrosPerMTok: integer("input_micros_per_mtok").notNull(),
@@ -454,7 +537,9 @@ export const spendLimits = sqliteTable(
   "spend_limits",
   {
     id: text("id").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     scope: text("scope", { enum: ["org", "team", "agent"] }).notNull(),
     scopeId: text("scope_id"),
     scopeKey: text("scope_key").notNull(),
@@ -472,7 +557,9 @@ export const spendUsage = sqliteTable(
   "spend_usage",
   {
     id: text("id").primaryKey(),
-    orgId: text("org_id").notNull().references(() => orgs.id, { onDelete: "cascade" }),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
     agentId: text("agent_id").notNull(),
     teamId: text("team_id"),
     model: text("model").notNull(),

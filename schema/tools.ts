@@ -70,7 +70,13 @@ export const ToolSchema = z.object({
 
 export const TOOL_GRANT_SCOPES = ["team", "project", "agent"] as const;
 export const ToolGrantCreateSchema = z.strictObject({ scope: z.enum(TOOL_GRANT_SCOPES), id: z.string().min(1).max(64) });
-export const ToolGrantSchema = z.object({ id: z.string(), toolId: z.string(), scope: z.enum(TOOL_GRANT_SCOPES), scopeId: z.string(), createdAt: z.string() });
+export const ToolGrantSchema = z.object({
+  id: z.string(),
+  toolId: z.string(),
+  scope: z.enum(TOOL_GRANT_SCOPES),
+  scopeId: z.string(),
+  createdAt: z.string(),
+});
 
 // ── autonomy gate (the `autonomyGate` section of a policy, defined with the policy document) ──
 export const AutonomyGateConfigSchema = AutonomyGateSchema;
@@ -127,10 +133,35 @@ export const SubagentCreateSchema = z.strictObject({
 // ── memory and threads ──────────────────────────────────────────────────────
 export const MemoryKeySchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$/, "letters, digits, '.', '_', ':' and '-' only");
 export const MemoryWriteSchema = z.strictObject({ value: z.string().max(64 * 1024) });
-export const MemoryEntrySchema = z.object({ id: z.string(), agentId: z.string(), key: z.string(), value: z.string(), createdAt: z.string(), updatedAt: z.string() });
+export const MemoryEntrySchema = z.object({
+  id: z.string(),
+  agentId: z.string(),
+  key: z.string(),
+  value: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
 
 export const ThreadCreateSchema = z.strictObject({ userId: idOf(ID_PREFIX.user), title: z.string().trim().max(200).optional() });
-export const ThreadSchema = z.object({ id: z.string(), agentId: z.string(), userId: z.string(), title: z.string().nullable(), createdAt: z.string() });
+export const ThreadSchema = z.object({
+  id: z.string(),
+  agentId: z.string(),
+  userId: z.string(),
+  title: z.string().nullable(),
+  createdAt: z.string(),
+});
 export const MESSAGE_ROLES = ["user", "assistant", "system", "tool"] as const;
-export const MessageCreateSchema = z.strictObject({ role: z.enum(MESSAGE_ROLES), content: z.string().min(1).max(64 * 1024) });
-export const MessageSchema = z.object({ id: z.string(), threadId: z.string(), role: z.enum(MESSAGE_ROLES), content: z.string(), createdAt: z.string() });
+export const MessageCreateSchema = z.strictObject({
+  role: z.enum(MESSAGE_ROLES),
+  content: z
+    .string()
+    .min(1)
+    .max(64 * 1024),
+});
+export const MessageSchema = z.object({
+  id: z.string(),
+  threadId: z.string(),
+  role: z.enum(MESSAGE_ROLES),
+  content: z.string(),
+  createdAt: z.string(),
+});

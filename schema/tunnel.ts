@@ -72,7 +72,10 @@ export const RequestHeadFrame = z.strictObject({
   t: z.literal("req"),
   id: StreamId,
   method: z.string().regex(/^[A-Z]{1,16}$/),
-  url: z.string().url().max(16 * 1024),
+  url: z
+    .string()
+    .url()
+    .max(16 * 1024),
   headers: HeaderList,
   /** false: no body follows, the request is complete with this frame. */
   body: z.boolean(),
@@ -109,22 +112,40 @@ export const ErrorFrame = z.strictObject({
 });
 
 const SandboxId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
-const EnvMap = z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/).max(128), z.string().max(32 * 1024));
+const EnvMap = z.record(
+  z
+    .string()
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
+    .max(128),
+  z.string().max(32 * 1024),
+);
 
 export const SandboxStartCommand = z.strictObject({
   op: z.literal("sandbox.start"),
   sandboxId: SandboxId,
   agentId: z.string().min(1).max(64),
   /** argv; the first element is the program. */
-  command: z.array(z.string().max(16 * 1024)).min(1).max(1024),
+  command: z
+    .array(z.string().max(16 * 1024))
+    .min(1)
+    .max(1024),
   env: EnvMap,
   /** The agent token the sandbox uses for /llm and /egress; never logged. */
   agentToken: z.string().min(1).max(512),
   cwd: z.string().max(1024).optional(),
-  idleTimeoutMs: z.number().int().min(1000).max(7 * 24 * 3600 * 1000).optional(),
+  idleTimeoutMs: z
+    .number()
+    .int()
+    .min(1000)
+    .max(7 * 24 * 3600 * 1000)
+    .optional(),
   limits: z
     .strictObject({
-      memoryBytes: z.number().int().min(16 * 1024 * 1024).optional(),
+      memoryBytes: z
+        .number()
+        .int()
+        .min(16 * 1024 * 1024)
+        .optional(),
       cpuMillis: z.number().int().min(10).max(1_000_000).optional(), // 1000 = one core
       pids: z.number().int().min(8).max(1_000_000).optional(),
     })

@@ -37,7 +37,22 @@ async function main() {
   const inspector = await freePort();
   const dev = spawn(
     process.execPath,
-    [wrangler, "dev", "-c", config, "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(inspector), "--persist-to", state, "--log-level", "error"],
+    [
+      wrangler,
+      "dev",
+      "-c",
+      config,
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(inspector),
+      "--persist-to",
+      state,
+      "--log-level",
+      "error",
+    ],
     { cwd: root, stdio: ["ignore", "ignore", "inherit"], env },
   );
   const base = `http://127.0.0.1:${port}`;
@@ -45,7 +60,10 @@ async function main() {
     for (let i = 0; ; i++) {
       if (dev.exitCode !== null) throw new Error("wrangler dev exited");
       if (i > 120) throw new Error("the bench worker did not come up");
-      const ok = await fetch(`${base}/none`).then((r) => r.status === 404, () => false);
+      const ok = await fetch(`${base}/none`).then(
+        (r) => r.status === 404,
+        () => false,
+      );
       if (ok) break;
       await new Promise((r) => setTimeout(r, 500));
     }
@@ -92,7 +110,7 @@ async function main() {
       ],
     };
     const out = path.join(root, "bench/audit-results.json");
-    writeFileSync(out, JSON.stringify(results, null, 2) + "\n");
+    writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
     console.log(JSON.stringify({ addedLatency: results.addedLatency, throughput }, null, 2));
     console.log(`wrote ${path.relative(root, out)}`);
   } finally {

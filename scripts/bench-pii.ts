@@ -5,14 +5,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { z } from "zod";
-import {
-  PII_CATEGORIES,
-  PiiDetector,
-  createMasker,
-  maskJsonStrings,
-  type JsonValue,
-  type PiiCategory,
-} from "../workers/pii/index.js";
+import { PII_CATEGORIES, PiiDetector, createMasker, maskJsonStrings, type JsonValue, type PiiCategory } from "../workers/pii/index.js";
 
 const root = new URL("../", import.meta.url);
 const Line = z.object({
@@ -37,7 +30,8 @@ for (const line of corpus) {
     if (line.spans.some((s) => s.category === f.category && overlaps(s, f))) t.tp++;
     else {
       t.fp++;
-      if (!["person", "organization", "location"].includes(f.category)) misses.push(`FP ${f.category} (${f.detector}) in line ${corpus.indexOf(line) + 1}`);
+      if (!["person", "organization", "location"].includes(f.category))
+        misses.push(`FP ${f.category} (${f.detector}) in line ${corpus.indexOf(line) + 1}`);
     }
   }
   for (const s of line.spans) {
@@ -84,20 +78,20 @@ function mbPerSecond(bytes: number, run: () => void, rounds: number): { wall: nu
 // prompt-like mix of prose, code and logs with one corpus line per ~2 KB.
 const PROSE = [
   "The service reads the configuration at start-up and caches it for the lifetime of the process.",
-  "  const result = await fetch(url, { method: \"POST\", headers, body: JSON.stringify(payload) });",
+  '  const result = await fetch(url, { method: "POST", headers, body: JSON.stringify(payload) });',
   "2024-05-01T10:15:32.118Z INFO request completed status=200 duration_ms=42 route=/api/v1/items",
   "If the queue is full, the producer backs off exponentially and retries up to five times.",
   "  for (const item of items) { total += item.price * item.quantity; }",
   "We should measure latency at the 99th percentile before and after the change is rolled out.",
   "- [ ] update the migration, run the tests, then ask for a review on the pull request",
-  "  return { ok: false, error: \"not_found\", retryAfter: 30 };",
+  '  return { ok: false, error: "not_found", retryAfter: 30 };',
 ];
 function buildPrompt(bytes: number): string {
   const parts: string[] = [];
   let n = 0;
   let i = 0;
   while (n < bytes) {
-    const l = i % 20 === 19 ? (corpus[(i / 20) % corpus.length | 0]?.text ?? "") : (PROSE[i % PROSE.length] ?? "");
+    const l = i % 20 === 19 ? (corpus[((i / 20) % corpus.length) | 0]?.text ?? "") : (PROSE[i % PROSE.length] ?? "");
     parts.push(l);
     n += l.length + 1;
     i++;
@@ -114,10 +108,14 @@ const pipelineSizes: Record<string, { wall: number; cpu: number }> = {};
 for (const kb of [1, 16, 256]) {
   const text = buildPrompt(kb * 1024);
   const rounds = kb === 256 ? 1 : kb === 16 ? 10 : 100;
-  pipelineSizes[`${kb}KB`] = mbPerSecond(text.length, () => {
-    const m = createMasker({}, undefined, { maxEntityChars: 64 * 1024 * 1024, timeBudgetMs: 600_000 });
-    maskJsonStrings({ model: "m", messages: [{ role: "user", content: text }] }, m);
-  }, rounds);
+  pipelineSizes[`${kb}KB`] = mbPerSecond(
+    text.length,
+    () => {
+      const m = createMasker({}, undefined, { maxEntityChars: 64 * 1024 * 1024, timeBudgetMs: 600_000 });
+      maskJsonStrings({ model: "m", messages: [{ role: "user", content: text }] }, m);
+    },
+    rounds,
+  );
 }
 
 // --- memory of masking a 1 MB prompt (entities off so the default budget holds; see docs/pii.md)
@@ -153,12 +151,20 @@ console.log(`corpus: ${corpus.length} lines`);
 console.log("category        precision  recall  support");
 for (const [c, q] of Object.entries(quality))
   console.log(`${c.padEnd(15)} ${q.precision.toFixed(3).padStart(9)}  ${q.recall.toFixed(3).padStart(6)}  ${String(q.support).padStart(7)}`);
-console.log(`pattern detectors (MB/s wall/cpu): prompt-like mix ${patternMBps.wall}/${patternMBps.cpu}, dense corpus ${patternDense.wall}/${patternDense.cpu}`);
-console.log(`full pipeline, mask + entities (MB/s wall/cpu): ${Object.entries(pipelineSizes).map(([k, v]) => `${k} ${v.wall}/${v.cpu}`).join(", ")}`);
-console.log(`mask 1 MB prompt (entities allowed): ${results.mask1MB.ms} ms, heap delta ${results.mask1MB.heapDeltaMB} MB, retained ${results.mask1MB.retainedMB} MB`);
+console.log(
+  `pattern detectors (MB/s wall/cpu): prompt-like mix ${patternMBps.wall}/${patternMBps.cpu}, dense corpus ${patternDense.wall}/${patternDense.cpu}`,
+);
+console.log(
+  `full pipeline, mask + entities (MB/s wall/cpu): ${Object.entries(pipelineSizes)
+    .map(([k, v]) => `${k} ${v.wall}/${v.cpu}`)
+    .join(", ")}`,
+);
+console.log(
+  `mask 1 MB prompt (entities allowed): ${results.mask1MB.ms} ms, heap delta ${results.mask1MB.heapDeltaMB} MB, retained ${results.mask1MB.retainedMB} MB`,
+);
 if (misses.length) console.log(`structured misses:\n  ${misses.slice(0, 20).join("\n  ")}`);
 mkdirSync(new URL("bench/", root), { recursive: true });
-writeFileSync(new URL("bench/pii-results.json", root), JSON.stringify(results, null, 2) + "\n");
+writeFileSync(new URL("bench/pii-results.json", root), `${JSON.stringify(results, null, 2)}\n`);
 
 function round(x: number): number {
   return Math.round(x * 1000) / 1000;

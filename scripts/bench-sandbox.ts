@@ -25,7 +25,35 @@ function summary(xs: number[]) {
 /** Bare bwrap with the same namespaces and root layout, no cgroups, seccomp or privilege drop. */
 function bareBwrap(): Promise<number> {
   const t0 = performance.now();
-  const child = spawn("/usr/bin/bwrap", ["--unshare-all", "--die-with-parent", "--new-session", "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--", ...command], { env: { PATH: "/usr/bin:/bin" }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(
+    "/usr/bin/bwrap",
+    [
+      "--unshare-all",
+      "--die-with-parent",
+      "--new-session",
+      "--ro-bind",
+      "/usr",
+      "/usr",
+      "--symlink",
+      "usr/bin",
+      "/bin",
+      "--symlink",
+      "usr/lib",
+      "/lib",
+      "--symlink",
+      "usr/lib64",
+      "/lib64",
+      "--proc",
+      "/proc",
+      "--dev",
+      "/dev",
+      "--tmpfs",
+      "/tmp",
+      "--",
+      ...command,
+    ],
+    { env: { PATH: "/usr/bin:/bin" }, stdio: ["ignore", "pipe", "inherit"] },
+  );
   return new Promise((resolve, reject) => {
     child.stdout.once("data", () => resolve(performance.now() - t0));
     child.once("error", reject);
@@ -45,7 +73,15 @@ async function main() {
   const endToEnd: number[] = [];
   const bare: number[] = [];
   const one = async (i: number, d: SandboxDriver = driver) => {
-    const spec: SandboxSpec = { id: `bench-${d.name}-${process.pid}-${i}`, agentId: "bench", command, env: {}, workspaceDir: ws, limits: { memoryBytes: 128 << 20, cpuQuota: 1, pids: 64 }, network: {} };
+    const spec: SandboxSpec = {
+      id: `bench-${d.name}-${process.pid}-${i}`,
+      agentId: "bench",
+      command,
+      env: {},
+      workspaceDir: ws,
+      limits: { memoryBytes: 128 << 20, cpuQuota: 1, pids: 64 },
+      network: {},
+    };
     const t0 = performance.now();
     const h = await d.start(spec);
     const first = new Promise<number>((r) => h.stdout.once("data", () => r(performance.now() - t0)));
@@ -89,7 +125,7 @@ async function main() {
     at: new Date().toISOString(),
   };
   await mkdir("bench", { recursive: true });
-  await writeFile("bench/sandbox-results.json", JSON.stringify(result, null, 2) + "\n");
+  await writeFile("bench/sandbox-results.json", `${JSON.stringify(result, null, 2)}\n`);
   console.log(JSON.stringify(result, null, 2));
 }
 

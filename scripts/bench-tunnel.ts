@@ -63,7 +63,12 @@ const plain = (path: string) =>
   });
 
 const edge = await startFakeEdge({ credential: CRED });
-const client = new TunnelClient({ edgeUrl: edge.url, credential: CRED, handler: { start: async () => {}, stop: async () => {}, kill: async () => {} }, log: () => {} });
+const client = new TunnelClient({
+  edgeUrl: edge.url,
+  credential: CRED,
+  handler: { start: async () => {}, stop: async () => {}, kill: async () => {} },
+  log: () => {},
+});
 client.start();
 const conn = await edge.nextConnection();
 await conn.ready;

@@ -32,7 +32,16 @@ async function schemaDocuments() {
     // zod stays external so the schemas and z.toJSONSchema share one zod instance.
     const files = schemaFiles();
     const contents = files.map((f, i) => `export * as m${i} from "./schema/${f}";`).join("\n");
-    await build({ stdin: { contents, resolveDir: root, loader: "ts" }, bundle: true, platform: "node", format: "esm", outfile: file, external: ["zod"], logLevel: "warning", absWorkingDir: root });
+    await build({
+      stdin: { contents, resolveDir: root, loader: "ts" },
+      bundle: true,
+      platform: "node",
+      format: "esm",
+      outfile: file,
+      external: ["zod"],
+      logLevel: "warning",
+      absWorkingDir: root,
+    });
     const { z } = await import("zod");
     const bundle = await import(pathToFileURL(file).href);
     const found = new Map();
@@ -41,7 +50,8 @@ async function schemaDocuments() {
       for (const name of Object.keys(mod)) {
         const value = mod[name];
         if (!(value instanceof z.ZodType)) continue;
-        if (found.has(name) && found.get(name).value !== value) throw new Error(`schema name ${name} is exported by both ${found.get(name).file} and ${f}`);
+        if (found.has(name) && found.get(name).value !== value)
+          throw new Error(`schema name ${name} is exported by both ${found.get(name).file} and ${f}`);
         found.set(name, { value, file: f });
       }
     });
@@ -136,9 +146,7 @@ export async function bundleDashboard() {
     if (rel.endsWith(".js")) js = rel;
     if (rel.endsWith(".css")) css = rel;
   }
-  const html = readFileSync(path.join(root, "dashboard/index.html"), "utf8")
-    .replace("%APP_JS%", `/${js}`)
-    .replace("%APP_CSS%", `/${css}`);
+  const html = readFileSync(path.join(root, "dashboard/index.html"), "utf8").replace("%APP_JS%", `/${js}`).replace("%APP_CSS%", `/${css}`);
   files["index.html"] = Buffer.from(html);
   return { files, js, css };
 }
@@ -167,7 +175,12 @@ export default files;
 export async function buildDashboard({ quiet = false } = {}) {
   const { files, js, css } = await bundleDashboard();
   sync(OUT_DIR, { ...files, "files.js": Buffer.from(filesModule(files)), "files.d.ts": Buffer.from(FILES_TYPES) });
-  const sizes = { js: files[js].byteLength, jsGzip: gzipSync(files[js], { level: 9 }).byteLength, css: files[css].byteLength, cssGzip: gzipSync(files[css], { level: 9 }).byteLength };
+  const sizes = {
+    js: files[js].byteLength,
+    jsGzip: gzipSync(files[js], { level: 9 }).byteLength,
+    css: files[css].byteLength,
+    cssGzip: gzipSync(files[css], { level: 9 }).byteLength,
+  };
   if (!quiet) console.log(`dashboard: ${js} ${sizes.js} B (gzip ${sizes.jsGzip} B), ${css} ${sizes.css} B (gzip ${sizes.cssGzip} B)`);
   return { files: Object.keys(files).sort(), ...sizes };
 }

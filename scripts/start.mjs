@@ -33,7 +33,13 @@ function ensureDevVars() {
     VAULT_KEYS: `v1:${randomBytes(32).toString("base64")}`,
     ALLOW_PRIVATE_UPSTREAMS: "true",
   };
-  writeFileSync(file, Object.entries(vars).map(([k, v]) => `${k}=${v}`).join("\n") + "\n", { mode: 0o600 });
+  writeFileSync(
+    file,
+    `${Object.entries(vars)
+      .map(([k, v]) => `${k}=${v}`)
+      .join("\n")}\n`,
+    { mode: 0o600 },
+  );
   return vars;
 }
 
@@ -85,12 +91,27 @@ async function seed(vars) {
   const org = boot.orgId;
   const team = await api("POST", `/api/v1/orgs/${org}/teams`, boot.apiKey, { name: "platform" });
   const project = await api("POST", `/api/v1/orgs/${org}/projects`, boot.apiKey, { name: "demo", teamId: team.id });
-  const agent = await api("POST", `/api/v1/orgs/${org}/agents`, boot.apiKey, { name: "demo-agent", teamId: team.id, projectId: project.id, autonomy: 3 });
+  const agent = await api("POST", `/api/v1/orgs/${org}/agents`, boot.apiKey, {
+    name: "demo-agent",
+    teamId: team.id,
+    projectId: project.id,
+    autonomy: 3,
+  });
   // A model provider (the local fake, speaking the OpenAI and Anthropic wire formats) whose key
   // lives in the vault, a fallback price so every model is metered, and a daily limit.
   await api("POST", `/api/v1/orgs/${org}/credentials`, boot.apiKey, { name: "local-llm-key", secret: FAKE_LLM_KEY, inject: { type: "bearer" } });
-  await api("POST", `/api/v1/orgs/${org}/providers`, boot.apiKey, { name: "local-openai", kind: "openai", baseUrl: `http://127.0.0.1:${fakeLlmPort}/v1`, credential: "local-llm-key" });
-  await api("POST", `/api/v1/orgs/${org}/providers`, boot.apiKey, { name: "local-anthropic", kind: "anthropic", baseUrl: `http://127.0.0.1:${fakeLlmPort}`, credential: "local-llm-key" });
+  await api("POST", `/api/v1/orgs/${org}/providers`, boot.apiKey, {
+    name: "local-openai",
+    kind: "openai",
+    baseUrl: `http://127.0.0.1:${fakeLlmPort}/v1`,
+    credential: "local-llm-key",
+  });
+  await api("POST", `/api/v1/orgs/${org}/providers`, boot.apiKey, {
+    name: "local-anthropic",
+    kind: "anthropic",
+    baseUrl: `http://127.0.0.1:${fakeLlmPort}`,
+    credential: "local-llm-key",
+  });
   await api("POST", `/api/v1/orgs/${org}/prices`, boot.apiKey, { model: "*", inputMicrosPerMTok: 2_500_000, outputMicrosPerMTok: 10_000_000 });
   await api("POST", `/api/v1/orgs/${org}/limits`, boot.apiKey, { scope: "agent", scopeId: agent.id, period: "day", limitMicros: 1_000_000 });
   // Egress: read-only access to the demo internal service, reached through the sandbox host pool.
@@ -100,7 +121,16 @@ async function seed(vars) {
   });
   await api("POST", `/api/v1/orgs/${org}/policies/${policy.id}/attach`, boot.apiKey, { scope: "org" });
   const enrollment = await api("POST", `/api/v1/orgs/${org}/hosts`, boot.apiKey, { pool: "local" });
-  const demo = { orgId: org, admin, apiKey: boot.apiKey, teamId: team.id, projectId: project.id, agentId: agent.id, agentToken: agent.token, enrollmentToken: enrollment.enrollmentToken };
+  const demo = {
+    orgId: org,
+    admin,
+    apiKey: boot.apiKey,
+    teamId: team.id,
+    projectId: project.id,
+    agentId: agent.id,
+    agentToken: agent.token,
+    enrollmentToken: enrollment.enrollmentToken,
+  };
   mkdirSync(path.dirname(demoFile), { recursive: true });
   writeFileSync(demoFile, JSON.stringify(demo, null, 2), { mode: 0o600 });
   return demo;
@@ -128,7 +158,11 @@ function startChild(label, args, options = {}) {
 /** Enrolls the local sandbox host once, then runs its daemon; the edge stays up if it cannot. */
 async function startHost(demo) {
   if (!existsSync(path.join(hostState, "host.json"))) {
-    const r = spawnSync(process.execPath, [palisade, "host", "enroll", "--edge", edge, "--token", demo.enrollmentToken, "--name", "local-host", "--state-dir", hostState], { cwd: root, encoding: "utf8" });
+    const r = spawnSync(
+      process.execPath,
+      [palisade, "host", "enroll", "--edge", edge, "--token", demo.enrollmentToken, "--name", "local-host", "--state-dir", hostState],
+      { cwd: root, encoding: "utf8" },
+    );
     if (r.status !== 0) return `not enrolled: ${(r.stderr || r.stdout).trim().split("\n").at(-1)}`;
   }
   const daemon = startChild("host", [palisade, "host", "run", "--state-dir", hostState]);
@@ -155,10 +189,25 @@ const stopAll = (signal) => {
   for (const child of children) child.kill(signal);
   dev.kill(signal);
 };
-for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => { stopAll(signal); setTimeout(() => process.exit(0), 300); });
-startChild("fake-llm", [path.join(root, "node_modules/tsx/dist/cli.mjs"), path.join(root, "scripts/fake-llm.ts"), "--port", String(fakeLlmPort), "--key", FAKE_LLM_KEY]);
+for (const signal of ["SIGINT", "SIGTERM"])
+  process.on(signal, () => {
+    stopAll(signal);
+    setTimeout(() => process.exit(0), 300);
+  });
+startChild("fake-llm", [
+  path.join(root, "node_modules/tsx/dist/cli.mjs"),
+  path.join(root, "scripts/fake-llm.ts"),
+  "--port",
+  String(fakeLlmPort),
+  "--key",
+  FAKE_LLM_KEY,
+]);
 await startInternalService();
-dev.on("exit", (code) => { console.error(`wrangler dev exited (${code})`); for (const child of children) child.kill("SIGTERM"); process.exit(code ?? 1); });
+dev.on("exit", (code) => {
+  console.error(`wrangler dev exited (${code})`);
+  for (const child of children) child.kill("SIGTERM");
+  process.exit(code ?? 1);
+});
 
 await waitForEdge(dev);
 const demo = await seed(vars);

@@ -87,7 +87,16 @@ async function throughput(env: Env, orgs: number, n: number, concurrency: number
 
 const toWire = (orgId: string, i: number) => {
   const e = event(orgId, i);
-  return { orgId, actor: e.actor, action: e.action, resource: { type: e.resource.type, id: e.resource.id ?? null }, result: e.result, reason: e.reason ?? null, traceId: e.traceId ?? null, details: JSON.stringify(e.details) };
+  return {
+    orgId,
+    actor: e.actor,
+    action: e.action,
+    resource: { type: e.resource.type, id: e.resource.id ?? null },
+    result: e.result,
+    reason: e.reason ?? null,
+    traceId: e.traceId ?? null,
+    details: JSON.stringify(e.details),
+  };
 };
 
 const int = (v: string | null, fallback: number, max: number) => Math.min(max, Math.max(1, Number.parseInt(v ?? "", 10) || fallback));

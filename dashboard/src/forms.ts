@@ -112,7 +112,14 @@ function buildField(key: string, prop: JsonSchema, required: boolean, opts: Fiel
     control = box;
     read = () => ({ value: box.checked });
   } else if (type === "integer" || type === "number") {
-    const input = h("input", { ...common, type: "number", inputmode: "numeric", min: base.minimum, max: base.maximum, step: type === "integer" ? 1 : "any" });
+    const input = h("input", {
+      ...common,
+      type: "number",
+      inputmode: "numeric",
+      min: base.minimum,
+      max: base.maximum,
+      step: type === "integer" ? 1 : "any",
+    });
     const start = initial ?? base.default;
     if (typeof start === "number") input.value = String(start);
     control = input;
@@ -122,7 +129,12 @@ function buildField(key: string, prop: JsonSchema, required: boolean, opts: Fiel
     const isPassword = opts.input === "password" || /password/i.test(key);
     const isEmail = base.format === "email" || /^email$/i.test(key);
     const inputType = isDate ? "datetime-local" : isPassword ? "password" : isEmail ? "email" : "text";
-    const attrs = { ...common, minlength: isDate ? undefined : base.minLength, maxlength: base.maxLength, autocomplete: isPassword ? "new-password" : isEmail ? "email" : "off" };
+    const attrs = {
+      ...common,
+      minlength: isDate ? undefined : base.minLength,
+      maxlength: base.maxLength,
+      autocomplete: isPassword ? "new-password" : isEmail ? "email" : "off",
+    };
     const input = opts.input === "textarea" ? h("textarea", attrs) : h("input", { ...attrs, type: inputType });
     if (typeof initial === "string") input.value = isDate ? toLocalInput(initial) : initial;
     control = input;
@@ -169,7 +181,14 @@ function buildField(key: string, prop: JsonSchema, required: boolean, opts: Fiel
   const wrapper =
     control instanceof HTMLInputElement && control.type === "checkbox"
       ? h("div", { class: "field check" }, control, h("label", { for: id }, label), help ? h("p", { id: helpId, class: "hint" }, help) : null, error)
-      : h("div", { class: "field" }, h("label", { for: id }, label, required ? "" : h("span", { class: "optional" }, " (optional)")), control, help ? h("p", { id: helpId, class: "hint" }, help) : null, error);
+      : h(
+          "div",
+          { class: "field" },
+          h("label", { for: id }, label, required ? "" : h("span", { class: "optional" }, " (optional)")),
+          control,
+          help ? h("p", { id: helpId, class: "hint" }, help) : null,
+          error,
+        );
   return { key, read, error, control: wrapper };
 }
 
@@ -184,7 +203,8 @@ function discriminated(schema: JsonSchema): string | undefined {
 /** A select for the variant plus the variant's own text fields, shown only when it is chosen. */
 function unionField(id: string, key: string, label: string, schema: JsonSchema, disc: string, initial: unknown, required: boolean) {
   const variants = schema.oneOf ?? schema.anyOf ?? [];
-  const current = initial && typeof initial === "object" && disc in initial ? String(Object.entries(initial).find(([k]) => k === disc)?.[1]) : undefined;
+  const current =
+    initial && typeof initial === "object" && disc in initial ? String(Object.entries(initial).find(([k]) => k === disc)?.[1]) : undefined;
   const select = h("select", { id, name: key, "aria-label": label });
   if (!required) select.append(h("option", { value: "" }, "— keep / none —"));
   const groups: { value: string; box: HTMLElement; inputs: [string, HTMLInputElement][] }[] = [];
@@ -203,12 +223,22 @@ function unionField(id: string, key: string, label: string, schema: JsonSchema, 
       }
       inputs.push([name, input]);
       // "Header name" rather than "Name": distinct from the form's own fields.
-      box.append(h("div", { class: "field" }, h("label", { for: inputId }, humanize(`${value}-${name}`.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()))), input));
+      box.append(
+        h(
+          "div",
+          { class: "field" },
+          h("label", { for: inputId }, humanize(`${value}-${name}`.replace(/-(\w)/g, (_, c: string) => c.toUpperCase()))),
+          input,
+        ),
+      );
     }
     groups.push({ value, box, inputs });
   }
   if (current) select.value = current;
-  const sync = () => groups.forEach((g) => (g.box.hidden = g.value !== select.value));
+  const sync = () =>
+    groups.forEach((g) => {
+      g.box.hidden = g.value !== select.value;
+    });
   select.addEventListener("change", sync);
   sync();
   const read = (): { value?: unknown; error?: string } => {

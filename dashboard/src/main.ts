@@ -18,7 +18,6 @@ function route() {
   return { orgId, pageId, query: new URLSearchParams(query) };
 }
 
-
 function showLogin(message?: string) {
   me = undefined;
   document.title = "Sign in · Palisade";
@@ -37,7 +36,14 @@ function showLogin(message?: string) {
     h(
       "main",
       { class: "login" },
-      h("div", { class: "login-card" }, h("p", { class: "brand" }, "Palisade"), h("h1", {}, "Sign in"), message ? h("p", { class: "alert", role: "alert" }, message) : null, form),
+      h(
+        "div",
+        { class: "login-card" },
+        h("p", { class: "brand" }, "Palisade"),
+        h("h1", {}, "Sign in"),
+        message ? h("p", { class: "alert", role: "alert" }, message) : null,
+        form,
+      ),
     ),
   );
   form.querySelector("input")?.focus();
@@ -85,13 +91,30 @@ function shell(current: Org, orgs: Org[], pageId: string, ctx: Ctx): { main: HTM
   const main = h("main", { id: "main", tabindex: "-1" });
   clear(
     app,
-    h("a", { class: "skip", href: "#main", onclick: (e: Event) => (e.preventDefault(), main.focus()) }, "Skip to content"),
+    h(
+      "a",
+      {
+        class: "skip",
+        href: "#main",
+        onclick: (e: Event) => {
+          e.preventDefault();
+          main.focus();
+        },
+      },
+      "Skip to content",
+    ),
     h(
       "header",
       { class: "topbar" },
       menu,
       h("a", { class: "brand", href: href(current.id, "overview") }, "Palisade"),
-      h("div", { class: "topbar-right" }, switcher, h("span", { class: "who" }, ctx.me.user.email), h("button", { type: "button", class: "secondary", onclick: logout }, "Sign out")),
+      h(
+        "div",
+        { class: "topbar-right" },
+        switcher,
+        h("span", { class: "who" }, ctx.me.user.email),
+        h("button", { type: "button", class: "secondary", onclick: logout }, "Sign out"),
+      ),
     ),
     h("div", { class: "layout" }, nav, main),
   );
@@ -107,7 +130,20 @@ async function render() {
   const orgs = me.orgs;
   const org = orgs.find((o) => o.id === orgId) ?? orgs[0];
   if (!org) {
-    clear(app, h("main", { class: "login" }, h("div", { class: "login-card" }, h("h1", {}, "No organization"), h("p", {}, "You are not a member of any organization yet. Ask an admin to add you."), h("button", { type: "button", onclick: logout }, "Sign out"))));
+    clear(
+      app,
+      h(
+        "main",
+        { class: "login" },
+        h(
+          "div",
+          { class: "login-card" },
+          h("h1", {}, "No organization"),
+          h("p", {}, "You are not a member of any organization yet. Ask an admin to add you."),
+          h("button", { type: "button", onclick: logout }, "Sign out"),
+        ),
+      ),
+    );
     return;
   }
   const can = (min: Parameters<typeof atLeast>[1]) => atLeast(org.role, min);
@@ -150,7 +186,20 @@ async function start() {
     await loadMe();
   } catch (error) {
     if (error instanceof ApiError && error.status === 401) return showLogin();
-    clear(app, h("main", { class: "login" }, h("div", { class: "login-card" }, h("h1", {}, "Palisade"), errorBox(error), h("button", { type: "button", onclick: () => void start() }, "Try again"))));
+    clear(
+      app,
+      h(
+        "main",
+        { class: "login" },
+        h(
+          "div",
+          { class: "login-card" },
+          h("h1", {}, "Palisade"),
+          errorBox(error),
+          h("button", { type: "button", onclick: () => void start() }, "Try again"),
+        ),
+      ),
+    );
     return;
   }
   await render();

@@ -54,10 +54,18 @@ export interface ResourceDef<I extends SchemaName, C extends SchemaName, U exten
 }
 
 const itemId = (item: unknown): string => (typeof item === "object" && item && "id" in item && typeof item.id === "string" ? item.id : "");
-const itemName = (item: unknown): string => (typeof item === "object" && item && "name" in item && typeof item.name === "string" ? item.name : itemId(item));
+const itemName = (item: unknown): string =>
+  typeof item === "object" && item && "name" in item && typeof item.name === "string" ? item.name : itemId(item);
 
 /** Choices for a reference field: the items of a collection of the current org. */
-export function choices<N extends SchemaName>(ctx: Ctx, collection: string, item: N, label: (x: Out<N>) => string, keep?: (x: Out<N>) => boolean, value: (x: Out<N>) => string = itemId) {
+export function choices<N extends SchemaName>(
+  ctx: Ctx,
+  collection: string,
+  item: N,
+  label: (x: Out<N>) => string,
+  keep?: (x: Out<N>) => boolean,
+  value: (x: Out<N>) => string = itemId,
+) {
   return async () => {
     const page = parsePage(item, await get(ctx.orgPath(`${collection}${qs({ limit: 200 })}`)));
     return page.items.filter((x) => !keep || keep(x)).map((x) => ({ value: value(x), label: label(x) }));
@@ -78,10 +86,13 @@ export function refName<N extends SchemaName>(ctx: Ctx, collection: string, item
       nameCache.set(key, hit);
     }
     const span = h("span", { title: id }, id);
-    hit.names.then((m) => {
-      const name = m.get(id);
-      if (name) span.textContent = name;
-    }, () => {});
+    hit.names.then(
+      (m) => {
+        const name = m.get(id);
+        if (name) span.textContent = name;
+      },
+      () => {},
+    );
     return span;
   };
 }
@@ -94,11 +105,22 @@ export async function act(ctx: Ctx, work: () => Promise<void>, success?: string)
     if (success) toast(success);
     ctx.refresh();
   } catch (error) {
-    await openDialog("That did not work", (close) => [errorBox(error), h("div", { class: "dialog-actions" }, h("button", { type: "button", onclick: close }, "OK"))]);
+    await openDialog("That did not work", (close) => [
+      errorBox(error),
+      h("div", { class: "dialog-actions" }, h("button", { type: "button", onclick: close }, "OK")),
+    ]);
   }
 }
 
-export function formDialog<N extends SchemaName>(title: string, schema: N, submitLabel: string, fields: Partial<Record<string, FieldOptions>>, initial: Record<string, unknown> | undefined, send: (value: In<N>) => Promise<void>, changesOnly = false) {
+export function formDialog<N extends SchemaName>(
+  title: string,
+  schema: N,
+  submitLabel: string,
+  fields: Partial<Record<string, FieldOptions>>,
+  initial: Record<string, unknown> | undefined,
+  send: (value: In<N>) => Promise<void>,
+  changesOnly = false,
+) {
   return openDialog(title, (close) => [
     schemaForm(schema, {
       submitLabel,
@@ -148,46 +170,70 @@ export function resourcePage<I extends SchemaName, C extends SchemaName, U exten
         const update = def.update;
         if (update && ctx.can(update.minRole) && (!update.visible || update.visible(item))) {
           buttons.push(
-            h("button", {
-              type: "button",
-              class: "secondary small",
-              onclick: () =>
-                formDialog(`Edit ${def.noun} ${nameOf(item)}`, update.schema, "Save", update.fields?.(ctx) ?? {}, toRecord(item), async (value) => {
-                  await patch(path(ctx, item), value);
-                  nameCache.clear();
-                  toast("Saved.");
-                  ctx.refresh();
-                }, true),
-            }, "Edit"),
+            h(
+              "button",
+              {
+                type: "button",
+                class: "secondary small",
+                onclick: () =>
+                  formDialog(
+                    `Edit ${def.noun} ${nameOf(item)}`,
+                    update.schema,
+                    "Save",
+                    update.fields?.(ctx) ?? {},
+                    toRecord(item),
+                    async (value) => {
+                      await patch(path(ctx, item), value);
+                      nameCache.clear();
+                      toast("Saved.");
+                      ctx.refresh();
+                    },
+                    true,
+                  ),
+              },
+              "Edit",
+            ),
           );
         }
         for (const a of def.actions ?? []) {
           if (a.minRole && !ctx.can(a.minRole)) continue;
           if (a.visible && !a.visible(item, ctx)) continue;
           buttons.push(
-            h("button", {
-              type: "button",
-              class: `${a.danger ? "danger" : "secondary"} small`,
-              onclick: async () => {
-                if (a.confirm && !(await confirmDialog(a.confirm(item), a.label(item), a.danger))) return;
-                await act(ctx, () => a.run(ctx, item));
+            h(
+              "button",
+              {
+                type: "button",
+                class: `${a.danger ? "danger" : "secondary"} small`,
+                onclick: async () => {
+                  if (a.confirm && !(await confirmDialog(a.confirm(item), a.label(item), a.danger))) return;
+                  await act(ctx, () => a.run(ctx, item));
+                },
               },
-            }, a.label(item)),
+              a.label(item),
+            ),
           );
         }
         const remove = def.remove;
         if (remove && ctx.can(remove.minRole) && (!remove.visible || remove.visible(item, ctx))) {
           const label = remove.label ?? "Delete";
           buttons.push(
-            h("button", {
-              type: "button",
-              class: "danger small",
-              onclick: async () => {
-                const message = remove.confirm?.(item) ?? `${label} ${def.noun} "${nameOf(item)}"? This cannot be undone.`;
-                if (!(await confirmDialog(message, label))) return;
-                await act(ctx, () => del(path(ctx, item)).then(() => undefined), `${def.noun.charAt(0).toUpperCase()}${def.noun.slice(1)} removed.`);
+            h(
+              "button",
+              {
+                type: "button",
+                class: "danger small",
+                onclick: async () => {
+                  const message = remove.confirm?.(item) ?? `${label} ${def.noun} "${nameOf(item)}"? This cannot be undone.`;
+                  if (!(await confirmDialog(message, label))) return;
+                  await act(
+                    ctx,
+                    () => del(path(ctx, item)).then(() => undefined),
+                    `${def.noun.charAt(0).toUpperCase()}${def.noun.slice(1)} removed.`,
+                  );
+                },
               },
-            }, label),
+              label,
+            ),
           );
         }
         return buttons;

@@ -84,7 +84,8 @@ export function validate(schema: JsonSchema, value: unknown, path = ""): Issue[]
     if (!types.includes(actual) && !(actual === "integer" && types.includes("number"))) return at(`expected ${types.join(" or ")}`);
   }
   if (typeof value === "string") {
-    if (schema.minLength !== undefined && value.length < schema.minLength) return at(schema.minLength === 1 ? "required" : `must be at least ${schema.minLength} characters`);
+    if (schema.minLength !== undefined && value.length < schema.minLength)
+      return at(schema.minLength === 1 ? "required" : `must be at least ${schema.minLength} characters`);
     if (schema.maxLength !== undefined && value.length > schema.maxLength) return at(`must be at most ${schema.maxLength} characters`);
     if (schema.format === "email" && !EMAIL.test(value)) return at("must be an email address");
     if (schema.format === "date-time" && Number.isNaN(Date.parse(value))) return at("must be a date and time");

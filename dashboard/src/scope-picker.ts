@@ -9,7 +9,11 @@ export type Scope = "org" | "team" | "project" | "agent";
 export function scopePicker(ctx: Ctx, scopes: readonly Scope[], labels = { scope: "Scope", target: "For" }) {
   const scopeId = uid("scope");
   const targetId = uid("target");
-  const scope = h("select", { id: scopeId }, scopes.map((s) => h("option", { value: s }, s)));
+  const scope = h(
+    "select",
+    { id: scopeId },
+    scopes.map((s) => h("option", { value: s }, s)),
+  );
   const target = h("select", { id: targetId });
   const targetField = h("div", { class: "field" }, h("label", { for: targetId }, labels.target), target);
   const load = async () => {
@@ -17,7 +21,14 @@ export function scopePicker(ctx: Ctx, scopes: readonly Scope[], labels = { scope
     targetField.hidden = scope.value === "org";
     target.setAttribute("aria-busy", "true");
     const s = scope.value;
-    const list = s === "team" ? choices(ctx, "/teams", "TeamSchema", (x) => x.name) : s === "project" ? choices(ctx, "/projects", "ProjectSchema", (x) => x.name) : s === "agent" ? choices(ctx, "/agents", "AgentSchema", (x) => x.name) : undefined;
+    const list =
+      s === "team"
+        ? choices(ctx, "/teams", "TeamSchema", (x) => x.name)
+        : s === "project"
+          ? choices(ctx, "/projects", "ProjectSchema", (x) => x.name)
+          : s === "agent"
+            ? choices(ctx, "/agents", "AgentSchema", (x) => x.name)
+            : undefined;
     if (list) target.append(...(await list().catch(() => [])).map((o) => h("option", { value: o.value }, o.label)));
     target.removeAttribute("aria-busy");
   };

@@ -17,7 +17,8 @@ export function pageHeader(title: string, intro?: string, ...extra: Node[]) {
   return h("header", { class: "page-header" }, h("h1", { tabindex: "-1" }, title), intro ? h("p", { class: "intro" }, intro) : null, ...extra);
 }
 
-const live = () => document.getElementById("toast") ?? document.body.appendChild(h("div", { id: "toast", class: "toast", role: "status", "aria-live": "polite" }));
+const live = () =>
+  document.getElementById("toast") ?? document.body.appendChild(h("div", { id: "toast", class: "toast", role: "status", "aria-live": "polite" }));
 export function toast(message: string) {
   const region = live();
   region.textContent = message;
@@ -71,7 +72,12 @@ export function openDialog(title: string, build: (close: () => void) => Node[]):
     const dialog = h("dialog", { "aria-labelledby": "dialog-title" });
     const close = () => dialog.close();
     dialog.append(
-      h("div", { class: "dialog-head" }, h("h2", { id: "dialog-title" }, title), h("button", { type: "button", class: "ghost", "aria-label": "Close", onclick: close }, "×")),
+      h(
+        "div",
+        { class: "dialog-head" },
+        h("h2", { id: "dialog-title" }, title),
+        h("button", { type: "button", class: "ghost", "aria-label": "Close", onclick: close }, "×"),
+      ),
       ...build(close),
     );
     dialog.addEventListener("close", () => {
@@ -91,7 +97,18 @@ export function confirmDialog(message: string, confirmLabel: string, danger = tr
       "div",
       { class: "dialog-actions" },
       h("button", { type: "button", class: "secondary", onclick: close, autofocus: true }, "Cancel"),
-      h("button", { type: "button", class: danger ? "danger" : "", onclick: () => ((confirmed = true), close()) }, confirmLabel),
+      h(
+        "button",
+        {
+          type: "button",
+          class: danger ? "danger" : "",
+          onclick: () => {
+            confirmed = true;
+            close();
+          },
+        },
+        confirmLabel,
+      ),
     ),
   ]).then(() => confirmed);
 }
@@ -101,18 +118,22 @@ export function secretDialog(title: string, secret: string, note: string): Promi
   return openDialog(title, (close) => {
     const field = h("input", { type: "text", readonly: true, value: secret, class: "secret", "aria-label": "Secret value", spellcheck: "false" });
     const status = h("p", { class: "hint", role: "status" });
-    const copy = h("button", {
-      type: "button",
-      onclick: async () => {
-        try {
-          await navigator.clipboard.writeText(secret);
-          status.textContent = "Copied to the clipboard.";
-        } catch {
-          field.select();
-          status.textContent = "Copy was blocked: the value is selected, press Ctrl+C (⌘C).";
-        }
+    const copy = h(
+      "button",
+      {
+        type: "button",
+        onclick: async () => {
+          try {
+            await navigator.clipboard.writeText(secret);
+            status.textContent = "Copied to the clipboard.";
+          } catch {
+            field.select();
+            status.textContent = "Copy was blocked: the value is selected, press Ctrl+C (⌘C).";
+          }
+        },
       },
-    }, "Copy");
+      "Copy",
+    );
     return [
       h("p", { class: "warn" }, note),
       h("div", { class: "secret-row" }, field, copy),

@@ -30,7 +30,11 @@ const orgs = new WeakMap<Edge, Promise<BenchOrg>>();
 export function benchOrg(edge: Edge): Promise<BenchOrg> {
   let org = orgs.get(edge);
   if (!org) {
-    org = api<{ orgId: string; apiKey: string }>(edge, "POST", "/api/v1/bootstrap", edge.bootstrapToken, { orgName: "Bench", email: `bench-${Date.now()}@example.test`, password: "bench-password-123" }).then((b) => ({ orgId: b.orgId, apiKey: b.apiKey }));
+    org = api<{ orgId: string; apiKey: string }>(edge, "POST", "/api/v1/bootstrap", edge.bootstrapToken, {
+      orgName: "Bench",
+      email: `bench-${Date.now()}@example.test`,
+      password: "bench-password-123",
+    }).then((b) => ({ orgId: b.orgId, apiKey: b.apiKey }));
     orgs.set(edge, org);
   }
   return org;
@@ -43,53 +47,63 @@ export interface EdgeOptions {
   extraWorkers?: Array<Record<string, unknown>>;
 }
 
-export async function startEdge(vars: Record<string, string> = {}, options: EdgeOptions = {}): Promise<Edge & { directUrl(worker: string): Promise<string> }> {
+export async function startEdge(
+  vars: Record<string, string> = {},
+  options: EdgeOptions = {},
+): Promise<Edge & { directUrl(worker: string): Promise<string> }> {
   const out = mkdtempSync(path.join(tmpdir(), "palisade-bench-"));
   // The Worker bundles the dashboard, so it needs it built.
-  if (!existsSync(path.join(root, "dist/dashboard/files.js"))) execFileSync(process.execPath, [path.join(root, "scripts/build-dashboard.mjs")], { cwd: root, stdio: "ignore" });
+  if (!existsSync(path.join(root, "dist/dashboard/files.js")))
+    execFileSync(process.execPath, [path.join(root, "scripts/build-dashboard.mjs")], { cwd: root, stdio: "ignore" });
   execFileSync(process.execPath, [path.join(root, "scripts/wrangler.mjs"), "deploy", "--dry-run", "--outdir", path.join(out, "dist")], {
     cwd: root,
     stdio: "ignore",
   });
   // The deployed bundle is one ES module, so module rules do not apply.
-  const { workerOptions: { modulesRules: _rules, ...workerOptions } } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
+  const {
+    workerOptions: { modulesRules: _rules, ...workerOptions },
+  } = unstable_getMiniflareWorkerOptions(path.join(root, "wrangler.toml"));
   // "direct": a socket of workerd's own bound to the Worker, as production has. "entry" goes
   // through Miniflare's development entry Worker first (EDGE_VIA=entry, for comparison).
   const via = options.via ?? (process.env.EDGE_VIA === "entry" ? "entry" : "direct");
   const bootstrapToken = `bench-bootstrap-${Date.now()}`;
   // Miniflare 5 takes a new option shape; the converter accepts the v4 shape wrangler produces.
-  const mf = new Miniflare(convertV4MiniflareOptions({
-    host: "127.0.0.1",
-    port: 0,
-    ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
-    d1Persist: path.join(out, "d1"),
-    kvPersist: path.join(out, "kv"),
-    durableObjectsPersist: path.join(out, "do"),
-    workers: [
-      {
-        ...workerOptions,
-        name: "palisade",
-        ...(via === "entry" ? {} : { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] }),
-        modules: true,
-        modulesRoot: path.join(out, "dist"),
-        scriptPath: path.join(out, "dist/index.js"),
-        bindings: {
-          ...(workerOptions.bindings ?? {}),
-          BOOTSTRAP_TOKEN: bootstrapToken,
-          SESSION_SIGNING_KEY: Buffer.alloc(32, 7).toString("base64"),
-          VAULT_KEYS: `v1:${Buffer.alloc(32, 9).toString("base64")}`,
-          ALLOW_PRIVATE_UPSTREAMS: "true",
-          ...vars,
+  const mf = new Miniflare(
+    convertV4MiniflareOptions({
+      host: "127.0.0.1",
+      port: 0,
+      ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
+      d1Persist: path.join(out, "d1"),
+      kvPersist: path.join(out, "kv"),
+      durableObjectsPersist: path.join(out, "do"),
+      workers: [
+        {
+          ...workerOptions,
+          name: "palisade",
+          ...(via === "entry" ? {} : { unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }] }),
+          modules: true,
+          modulesRoot: path.join(out, "dist"),
+          scriptPath: path.join(out, "dist/index.js"),
+          bindings: {
+            ...(workerOptions.bindings ?? {}),
+            BOOTSTRAP_TOKEN: bootstrapToken,
+            SESSION_SIGNING_KEY: Buffer.alloc(32, 7).toString("base64"),
+            VAULT_KEYS: `v1:${Buffer.alloc(32, 9).toString("base64")}`,
+            ALLOW_PRIVATE_UPSTREAMS: "true",
+            ...vars,
+          },
         },
-      },
-      ...(options.extraWorkers ?? []),
-    ],
-  } as Parameters<typeof convertV4MiniflareOptions>[0]));
+        ...(options.extraWorkers ?? []),
+      ],
+    } as Parameters<typeof convertV4MiniflareOptions>[0]),
+  );
   const ready = (await mf.ready).toString().replace(/\/$/, "");
   const url = via === "entry" ? ready : (await mf.unsafeGetDirectURL("palisade")).toString().replace(/\/$/, "");
   const db = await mf.getD1Database("DB");
   const migrations = path.join(root, "schema/migrations");
-  for (const file of readdirSync(migrations).filter((f) => f.endsWith(".sql")).sort()) {
+  for (const file of readdirSync(migrations)
+    .filter((f) => f.endsWith(".sql"))
+    .sort()) {
     for (const statement of readFileSync(path.join(migrations, file), "utf8").split("--> statement-breakpoint")) {
       if (statement.trim()) await db.prepare(statement).run();
     }

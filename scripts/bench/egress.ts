@@ -8,7 +8,11 @@ export async function benchEgress(edge: Edge, options: { iterations: number; dur
   try {
     const boot = await benchOrg(edge);
     const org = boot.orgId;
-    await api(edge, "POST", `/api/v1/orgs/${org}/credentials`, boot.apiKey, { name: "tok", secret: "bench-secret-token-value", inject: { type: "bearer" } });
+    await api(edge, "POST", `/api/v1/orgs/${org}/credentials`, boot.apiKey, {
+      name: "tok",
+      secret: "bench-secret-token-value",
+      inject: { type: "bearer" },
+    });
     const policy = await api(edge, "POST", `/api/v1/orgs/${org}/policies`, boot.apiKey, {
       name: "bench",
       egress: [{ host: "127.0.0.1", ports: [target.port], methods: ["GET"], paths: ["/repos/**"], credential: "tok" }],
@@ -22,11 +26,14 @@ export async function benchEgress(edge: Edge, options: { iterations: number; dur
     const trim = setInterval(() => target.requests.splice(0, target.requests.length), 1000);
 
     const directLatency = await sequential(async () => (await fetch(direct)).arrayBuffer(), { iterations: options.iterations });
-    const edgeLatency = await sequential(async () => {
-      const r = await fetch(viaEdge, { headers: auth });
-      if (r.status !== 200) throw new Error(`egress answered ${r.status}`);
-      await r.arrayBuffer();
-    }, { iterations: options.iterations });
+    const edgeLatency = await sequential(
+      async () => {
+        const r = await fetch(viaEdge, { headers: auth });
+        if (r.status !== 200) throw new Error(`egress answered ${r.status}`);
+        await r.arrayBuffer();
+      },
+      { iterations: options.iterations },
+    );
     const directLoad = await load({ url: direct, durationSec: options.durationSec });
     const edgeLoad = await load({ url: viaEdge, headers: auth, durationSec: options.durationSec });
     clearInterval(trim);

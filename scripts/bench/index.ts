@@ -11,7 +11,10 @@ import { summaryMarkdown } from "./summary.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const quick = process.argv.includes("--quick");
-const only = process.argv.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
+const only = process.argv
+  .find((a) => a.startsWith("--only="))
+  ?.slice("--only=".length)
+  .split(",");
 const wanted = (name: string) => !only || only.includes(name);
 const iterations = quick ? 300 : 2000;
 const durationSec = quick ? 2 : 5;
@@ -59,7 +62,12 @@ const separate: { name: string; command: string[]; env?: Record<string, string>;
   { name: "pii", command: ["node_modules/.bin/tsx", "scripts/bench-pii.ts"], file: "bench/pii-results.json" },
   { name: "spend", command: ["node_modules/.bin/tsx", "scripts/bench/spend.ts"], file: "bench/spend-results.json" },
   { name: "audit", command: [process.execPath, "scripts/bench-audit.mjs"], file: "bench/audit-results.json" },
-  { name: "tunnel", command: ["node_modules/.bin/tsx", "scripts/bench-tunnel.ts"], env: { BENCH_SMALL: quick ? "4000" : "20000" }, file: "bench/tunnel-results.json" },
+  {
+    name: "tunnel",
+    command: ["node_modules/.bin/tsx", "scripts/bench-tunnel.ts"],
+    env: { BENCH_SMALL: quick ? "4000" : "20000" },
+    file: "bench/tunnel-results.json",
+  },
   { name: "sandbox", command: ["node_modules/.bin/tsx", "scripts/bench-sandbox.ts", quick ? "30" : "200"], file: "bench/sandbox-results.json" },
 ];
 for (const bench of separate) {
@@ -73,7 +81,8 @@ for (const bench of separate) {
   if (run.status === 0 && existsSync(file)) {
     results[bench.name] = { ...JSON.parse(readFileSync(file, "utf8")), wallSeconds: seconds };
   } else {
-    const reason = run.error?.message ?? `exit ${run.status ?? run.signal}: ${(run.stderr?.toString() ?? "").trim().split("\n").slice(-5).join(" | ")}`;
+    const reason =
+      run.error?.message ?? `exit ${run.status ?? run.signal}: ${(run.stderr?.toString() ?? "").trim().split("\n").slice(-5).join(" | ")}`;
     console.error(`  ${bench.name} failed: ${reason}`);
     results[bench.name] = { error: reason, wallSeconds: seconds };
   }
@@ -81,7 +90,7 @@ for (const bench of separate) {
 
 results.totalSeconds = Math.round((performance.now() - started) / 1000);
 mkdirSync(path.join(root, "bench"), { recursive: true });
-writeFileSync(path.join(root, "bench/results.json"), JSON.stringify(results, null, 2) + "\n");
+writeFileSync(path.join(root, "bench/results.json"), `${JSON.stringify(results, null, 2)}\n`);
 const summary = summaryMarkdown(results);
 writeFileSync(path.join(root, "bench/summary.md"), summary);
 console.log(summary);

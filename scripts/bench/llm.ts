@@ -26,7 +26,9 @@ async function freePort(): Promise<number> {
 
 async function startPortkey(): Promise<{ url: string; stop(): void }> {
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(root, "node_modules/@portkey-ai/gateway/build/start-server.js"), `--port=${port}`, "--headless"], { stdio: "ignore" });
+  const child = spawn(process.execPath, [path.join(root, "node_modules/@portkey-ai/gateway/build/start-server.js"), `--port=${port}`, "--headless"], {
+    stdio: "ignore",
+  });
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     try {
@@ -46,7 +48,8 @@ const prompt = (withPii: boolean, fresh = false) => ({
     {
       role: "user",
       content: withPii
-        ? (fresh ? "Ticket [<id>]: s" : "S") + "ummarise the ticket from jane.doe@example.com (card 4111 1111 1111 1111, phone +1 415 555 0100) about the failed deploy of service api-gateway in us-east-1."
+        ? (fresh ? "Ticket [<id>]: s" : "S") +
+          "ummarise the ticket from jane.doe@example.com (card 4111 1111 1111 1111, phone +1 415 555 0100) about the failed deploy of service api-gateway in us-east-1."
         : "Summarise the ticket about the failed deploy of service api-gateway in us-east-1 and list the next steps.",
     },
   ],
@@ -111,20 +114,36 @@ async function measure(v: Variant, iterations: number, durationSec: number) {
   let n = 0;
   // For streams, also the time to the first body bytes: what a user of a streaming SDK waits for.
   const firstBytes: number[] = [];
-  const latency = await sequential(async () => {
-    const key = v.idempotencyKeys ? { "idempotency-key": `seq-key-${Date.now()}-${n++}` } : {};
-    const t0 = performance.now();
-    const r = await fetch(v.url, { method: "POST", headers: { ...headers, ...key }, body: v.fresh ? body.replace("[<id>]", `seq-${Date.now()}-${n++}`) : body });
-    if (r.status !== 200) throw new Error(`${v.name} answered ${r.status}: ${await r.text()}`);
-    const reader = r.body!.getReader();
-    for (let first = true; ; first = false) {
-      const { done } = await reader.read();
-      if (first) firstBytes.push(performance.now() - t0);
-      if (done) break;
-    }
-  }, { iterations, warmup: Math.min(100, iterations / 5) });
+  const latency = await sequential(
+    async () => {
+      const key = v.idempotencyKeys ? { "idempotency-key": `seq-key-${Date.now()}-${n++}` } : {};
+      const t0 = performance.now();
+      const r = await fetch(v.url, {
+        method: "POST",
+        headers: { ...headers, ...key },
+        body: v.fresh ? body.replace("[<id>]", `seq-${Date.now()}-${n++}`) : body,
+      });
+      if (r.status !== 200) throw new Error(`${v.name} answered ${r.status}: ${await r.text()}`);
+      const reader = r.body!.getReader();
+      for (let first = true; ; first = false) {
+        const { done } = await reader.read();
+        if (first) firstBytes.push(performance.now() - t0);
+        if (done) break;
+      }
+    },
+    { iterations, warmup: Math.min(100, iterations / 5) },
+  );
   await workerdQuiet();
-  const throughput = await load({ url: v.url, method: "POST", headers, body, connections: 16, durationSec, idReplacement: v.fresh ?? false, idempotencyKeys: v.idempotencyKeys ?? false });
+  const throughput = await load({
+    url: v.url,
+    method: "POST",
+    headers,
+    body,
+    connections: 16,
+    durationSec,
+    idReplacement: v.fresh ?? false,
+    idempotencyKeys: v.idempotencyKeys ?? false,
+  });
   // The warm-up's samples come first; keep the measured ones.
   return { latency, throughput, ...(v.stream ? { firstByte: summarize(firstBytes.slice(-latency.n)) } : {}) };
 }
@@ -135,7 +154,12 @@ export async function benchLlm(edge: Edge, options: { iterations: number; durati
   try {
     const { orgId: org, apiKey: key } = await benchOrg(edge);
     await api(edge, "POST", `/api/v1/orgs/${org}/credentials`, key, { name: "fake-llm", secret: FAKE_KEY, inject: { type: "bearer" } });
-    await api(edge, "POST", `/api/v1/orgs/${org}/providers`, key, { name: "fake", kind: "openai", baseUrl: `${fake.url}/v1`, credential: "fake-llm" });
+    await api(edge, "POST", `/api/v1/orgs/${org}/providers`, key, {
+      name: "fake",
+      kind: "openai",
+      baseUrl: `${fake.url}/v1`,
+      credential: "fake-llm",
+    });
     // Spend enforcement on: every call reserves against this org limit and settles after; the
     // "*" fallback price covers any model the fake provider echoes.
     await api(edge, "POST", `/api/v1/orgs/${org}/prices`, key, { model: "*", inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000 });
@@ -146,7 +170,9 @@ export async function benchLlm(edge: Edge, options: { iterations: number; durati
     const off = await api(edge, "POST", `/api/v1/orgs/${org}/policies`, key, {
       name: "pii-off",
       egress: [],
-      pii: Object.fromEntries(["email", "phone", "credit_card", "tax_id", "iban", "secret", "person", "organization", "location"].map((c) => [c, "allow"])),
+      pii: Object.fromEntries(
+        ["email", "phone", "credit_card", "tax_id", "iban", "secret", "person", "organization", "location"].map((c) => [c, "allow"]),
+      ),
     });
     await api(edge, "POST", `/api/v1/orgs/${org}/policies/${off.id}/attach`, key, { scope: "agent", id: plain.id });
 
@@ -159,15 +185,52 @@ export async function benchLlm(edge: Edge, options: { iterations: number; durati
     for (const stream of [false, true]) {
       variants.push({ name: `direct${stream ? " stream" : ""}`, url: direct, headers: { authorization: `Bearer ${FAKE_KEY}` }, stream, pii: true });
       variants.push({ name: `portkey${stream ? " stream" : ""}`, url: portkeyUrl, headers: portkeyHeaders, stream, pii: true });
-      variants.push({ name: `palisade pii off${stream ? " stream" : ""}`, url: palisade, headers: { authorization: `Bearer ${plain.token}` }, stream, pii: true });
-      variants.push({ name: `palisade pii on${stream ? " stream" : ""}`, url: palisade, headers: { authorization: `Bearer ${masked.token}` }, stream, pii: true });
+      variants.push({
+        name: `palisade pii off${stream ? " stream" : ""}`,
+        url: palisade,
+        headers: { authorization: `Bearer ${plain.token}` },
+        stream,
+        pii: true,
+      });
+      variants.push({
+        name: `palisade pii on${stream ? " stream" : ""}`,
+        url: palisade,
+        headers: { authorization: `Bearer ${masked.token}` },
+        stream,
+        pii: true,
+      });
       if (!stream) {
-        variants.push({ name: "palisade pii on new prompt", url: palisade, headers: { authorization: `Bearer ${masked.token}` }, stream, pii: true, fresh: true });
+        variants.push({
+          name: "palisade pii on new prompt",
+          url: palisade,
+          headers: { authorization: `Bearer ${masked.token}` },
+          stream,
+          pii: true,
+          fresh: true,
+        });
         // The official SDKs send an Idempotency-Key on every POST: such calls reserve at the org's DO (no lease).
-        variants.push({ name: "palisade pii on idempotency key", url: palisade, headers: { authorization: `Bearer ${masked.token}` }, stream, pii: true, idempotencyKeys: true });
+        variants.push({
+          name: "palisade pii on idempotency key",
+          url: palisade,
+          headers: { authorization: `Bearer ${masked.token}` },
+          stream,
+          pii: true,
+          idempotencyKeys: true,
+        });
       }
     }
-    const results: Record<string, { latency: LatencySummary; throughput: Throughput; throughputRounds?: number[]; firstByte?: LatencySummary; addedP50Ms?: number; addedFirstByteP50Ms?: number } | { error: string }> = {};
+    const results: Record<
+      string,
+      | {
+          latency: LatencySummary;
+          throughput: Throughput;
+          throughputRounds?: number[];
+          firstByte?: LatencySummary;
+          addedP50Ms?: number;
+          addedFirstByteP50Ms?: number;
+        }
+      | { error: string }
+    > = {};
     for (const v of variants) {
       console.log(`  llm: ${v.name}`);
       fake.requests.splice(0, fake.requests.length);
@@ -190,7 +253,14 @@ export async function benchLlm(edge: Edge, options: { iterations: number; durati
         console.log(`  llm: ${v.name} (throughput round ${round + 1})`);
         const body = JSON.stringify(prompt(v.pii, v.fresh));
         await workerdQuiet();
-        const t = await load({ url: v.url, method: "POST", headers: { "content-type": "application/json", ...v.headers }, body, connections: 16, durationSec: options.durationSec });
+        const t = await load({
+          url: v.url,
+          method: "POST",
+          headers: { "content-type": "application/json", ...v.headers },
+          body,
+          connections: 16,
+          durationSec: options.durationSec,
+        });
         (r.throughputRounds ??= [r.throughput.requestsPerSec]).push(t.requestsPerSec);
       }
     }
@@ -203,7 +273,12 @@ export async function benchLlm(edge: Edge, options: { iterations: number; durati
     for (const stream of ["", " stream"]) {
       const d = results[`direct${stream}`];
       const base = d && "latency" in d ? d.latency.p50 : 0;
-      for (const name of [`portkey${stream}`, `palisade pii off${stream}`, `palisade pii on${stream}`, ...(stream ? [] : ["palisade pii on new prompt", "palisade pii on idempotency key"])]) {
+      for (const name of [
+        `portkey${stream}`,
+        `palisade pii off${stream}`,
+        `palisade pii on${stream}`,
+        ...(stream ? [] : ["palisade pii on new prompt", "palisade pii on idempotency key"]),
+      ]) {
         const r = results[name];
         const direct = results[`direct${stream}`];
         if (r && "latency" in r && direct && "latency" in direct) {
@@ -216,15 +291,27 @@ export async function benchLlm(edge: Edge, options: { iterations: number; durati
     // text, non-streaming. "patterns" masks every structured category and leaves entities to the
     // policy (allow); "full" is the default policy, entities included; "new" is text never seen before.
     const patterns = await api(edge, "POST", `/api/v1/orgs/${org}/agents`, key, { name: "pii-patterns" });
-    const patternsPolicy = await api(edge, "POST", `/api/v1/orgs/${org}/policies`, key, { name: "pii-patterns", egress: [], pii: { person: "allow", organization: "allow", location: "allow" } });
+    const patternsPolicy = await api(edge, "POST", `/api/v1/orgs/${org}/policies`, key, {
+      name: "pii-patterns",
+      egress: [],
+      pii: { person: "allow", organization: "allow", location: "allow" },
+    });
     await api(edge, "POST", `/api/v1/orgs/${org}/policies/${patternsPolicy.id}/attach`, key, { scope: "agent", id: patterns.id });
-    const sizes: Record<string, Record<string, LatencySummary & { addedP50Ms?: number } | { error: string }>> = {};
-    for (const [label, bytes] of [["1 KB", 1024], ["16 KB", 16 * 1024], ["256 KB", 256 * 1024]] as const) {
+    const sizes: Record<string, Record<string, (LatencySummary & { addedP50Ms?: number }) | { error: string }>> = {};
+    for (const [label, bytes] of [
+      ["1 KB", 1024],
+      ["16 KB", 16 * 1024],
+      ["256 KB", 256 * 1024],
+    ] as const) {
       const n = bytes >= 256 * 1024 ? 40 : bytes >= 16 * 1024 ? 150 : 300;
-      const row: Record<string, LatencySummary & { addedP50Ms?: number } | { error: string }> = {};
+      const row: Record<string, (LatencySummary & { addedP50Ms?: number }) | { error: string }> = {};
       const post = async (url: string, auth: string, fresh: boolean, dense = false) => {
         // The fake provider echoes the prompt: max_tokens covers the echo, as a real reply stays within it.
-        const body = JSON.stringify({ model: "gpt-4o-mini", max_tokens: Math.ceil(bytes / 4) + 64, messages: [{ role: "user", content: promptOf(bytes, fresh, dense) }] });
+        const body = JSON.stringify({
+          model: "gpt-4o-mini",
+          max_tokens: Math.ceil(bytes / 4) + 64,
+          messages: [{ role: "user", content: promptOf(bytes, fresh, dense) }],
+        });
         const r = await fetch(url, { method: "POST", headers: { "content-type": "application/json", authorization: `Bearer ${auth}` }, body });
         const text = await r.text();
         if (r.status !== 200) throw new Error(`answered ${r.status}: ${text.slice(0, 160)}`);
@@ -234,7 +321,12 @@ export async function benchLlm(edge: Edge, options: { iterations: number; durati
         ["patterns", palisade, patterns.token, false, n, false],
         ["full", palisade, masked.token, false, n, false],
         ["full new", palisade, masked.token, true, Math.max(20, Math.round(n / 5)), false],
-        ...(bytes === 16 * 1024 ? ([["direct dense", direct, FAKE_KEY, false, n, true], ["full dense", palisade, masked.token, false, n, true]] as Array<[string, string, string, boolean, number, boolean]>) : []),
+        ...(bytes === 16 * 1024
+          ? ([
+              ["direct dense", direct, FAKE_KEY, false, n, true],
+              ["full dense", palisade, masked.token, false, n, true],
+            ] as Array<[string, string, string, boolean, number, boolean]>)
+          : []),
       ];
       for (const [name, url, auth, fresh, iterations, dense] of cases) {
         console.log(`  llm prompt ${label}: ${name}`);

@@ -18,8 +18,18 @@ const which = process.argv[2] ?? "llm";
 const seconds = Number(process.argv[3] ?? 5);
 const INSPECTOR_PORT = 9231;
 
-interface ProfileNode { id: number; callFrame: { functionName: string; url: string; lineNumber: number }; children?: number[] }
-interface Profile { nodes: ProfileNode[]; samples: number[]; timeDeltas: number[]; startTime: number; endTime: number }
+interface ProfileNode {
+  id: number;
+  callFrame: { functionName: string; url: string; lineNumber: number };
+  children?: number[];
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
+  startTime: number;
+  endTime: number;
+}
 
 async function inspector() {
   const targets = (await (await fetch(`http://127.0.0.1:${INSPECTOR_PORT}/json`)).json()) as Array<{ id: string; webSocketDebuggerUrl: string }>;
@@ -52,7 +62,10 @@ try {
   let body: string | undefined;
   if (which === "egress") {
     await api(edge, "POST", `/api/v1/orgs/${org}/credentials`, key, { name: "tok", secret: "profile-secret-token", inject: { type: "bearer" } });
-    const policy = await api(edge, "POST", `/api/v1/orgs/${org}/policies`, key, { name: "p", egress: [{ host: "127.0.0.1", methods: ["GET"], paths: ["/repos/**"], credential: "tok" }] });
+    const policy = await api(edge, "POST", `/api/v1/orgs/${org}/policies`, key, {
+      name: "p",
+      egress: [{ host: "127.0.0.1", methods: ["GET"], paths: ["/repos/**"], credential: "tok" }],
+    });
     const agent = await api(edge, "POST", `/api/v1/orgs/${org}/agents`, key, { name: "a" });
     await api(edge, "POST", `/api/v1/orgs/${org}/policies/${policy.id}/attach`, key, { scope: "agent", id: agent.id });
     url = `${edge.url}/egress/${target.url}/repos/acme/widgets`;
@@ -64,7 +77,11 @@ try {
     await api(edge, "POST", `/api/v1/orgs/${org}/limits`, key, { scope: "org", period: "month", limitMicros: 1_000_000_000_000 });
     const agent = await api(edge, "POST", `/api/v1/orgs/${org}/agents`, key, { name: "a" });
     if (process.env.PII_PATTERNS_ONLY) {
-      const policy = await api(edge, "POST", `/api/v1/orgs/${org}/policies`, key, { name: "patterns", egress: [], pii: { person: "allow", organization: "allow", location: "allow" } });
+      const policy = await api(edge, "POST", `/api/v1/orgs/${org}/policies`, key, {
+        name: "patterns",
+        egress: [],
+        pii: { person: "allow", organization: "allow", location: "allow" },
+      });
       await api(edge, "POST", `/api/v1/orgs/${org}/policies/${policy.id}/attach`, key, { scope: "agent", id: agent.id });
     }
     url = `${edge.url}/llm/openai/v1/chat/completions`;
@@ -73,7 +90,14 @@ try {
       model: "gpt-4o-mini",
       max_tokens: 64,
       ...(which === "llm-stream" ? { stream: true, stream_options: { include_usage: true } } : {}),
-      messages: [{ role: "user", content: process.env.PROMPT_BYTES ? promptOf(Number(process.env.PROMPT_BYTES), false) : "Summarise the ticket from jane.doe@example.com (card 4111 1111 1111 1111, phone +1 415 555 0100) about the failed deploy." }],
+      messages: [
+        {
+          role: "user",
+          content: process.env.PROMPT_BYTES
+            ? promptOf(Number(process.env.PROMPT_BYTES), false)
+            : "Summarise the ticket from jane.doe@example.com (card 4111 1111 1111 1111, phone +1 415 555 0100) about the failed deploy.",
+        },
+      ],
     });
   }
   await load({ url, method: body ? "POST" : "GET", headers, body, durationSec: 2 });
@@ -85,7 +109,9 @@ try {
       const cpu1 = workerdCpu() ?? { userMs: 0, sysMs: 0 };
       const requests = result.requestsPerSec * seconds;
       const usPerRequest = ((cpu1.userMs - cpu0.userMs + cpu1.sysMs - cpu0.sysMs) * 1000) / requests;
-      console.log(`${which}: ${result.requestsPerSec} req/s, workerd CPU ${usPerRequest.toFixed(0)} µs/request (user ${(((cpu1.userMs - cpu0.userMs) * 1000) / requests).toFixed(0)})`);
+      console.log(
+        `${which}: ${result.requestsPerSec} req/s, workerd CPU ${usPerRequest.toFixed(0)} µs/request (user ${(((cpu1.userMs - cpu0.userMs) * 1000) / requests).toFixed(0)})`,
+      );
     }
   } else {
     const ins = await inspector();
@@ -97,14 +123,18 @@ try {
     const result = await load({ url, method: body ? "POST" : "GET", headers, body, durationSec: seconds });
     const wall = performance.now() - t0;
     const cpu1 = workerdCpu() ?? { userMs: 0, sysMs: 0 };
-    console.log(`workerd CPU during the load: user ${(((cpu1.userMs - cpu0.userMs) / wall) * 100).toFixed(0)}%, system ${(((cpu1.sysMs - cpu0.sysMs) / wall) * 100).toFixed(0)}% of one core`);
+    console.log(
+      `workerd CPU during the load: user ${(((cpu1.userMs - cpu0.userMs) / wall) * 100).toFixed(0)}%, system ${(((cpu1.sysMs - cpu0.sysMs) / wall) * 100).toFixed(0)}% of one core`,
+    );
     const { profile } = (await ins.send("Profiler.stop")) as { profile: Profile };
     ins.close();
     const out = path.join(root, `bench/profile-${which}.cpuprofile`);
     writeFileSync(out, JSON.stringify(profile));
 
     const self = new Map<number, number>();
-    profile.samples.forEach((node, i) => self.set(node, (self.get(node) ?? 0) + (profile.timeDeltas[i] ?? 0)));
+    profile.samples.forEach((node, i) => {
+      self.set(node, (self.get(node) ?? 0) + (profile.timeDeltas[i] ?? 0));
+    });
     const byFunction = new Map<string, number>();
     const total = profile.timeDeltas.reduce((a, b) => a + b, 0);
     for (const node of profile.nodes) {

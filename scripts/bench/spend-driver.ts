@@ -74,7 +74,13 @@ async function run(env: Env, ctx: ExecutionContext, params: SpendDriverRun, pair
     const r = await reserve(i);
     await settleSpend(env, agentOf(i), r.reservationId, USAGE);
   };
-  const audit = { orgId: params.orgId, actor: { type: "agent" as const, id: agents[0]!.id }, action: "llm.request", resource: { type: "model", id: params.model }, result: "success" as const };
+  const audit = {
+    orgId: params.orgId,
+    actor: { type: "agent" as const, id: agents[0]!.id },
+    action: "llm.request",
+    resource: { type: "model", id: params.model },
+    result: "success" as const,
+  };
   const leasedPair = async (i: number) => {
     const hold = await holdForCall(env, agentOf(i), params.model, ESTIMATE, null, waitUntil);
     settleCall(env, hold, USAGE, audit, waitUntil);

@@ -40,36 +40,56 @@ try {
     external: ["cloudflare:*", "node:*"],
     logLevel: "silent",
   });
-  const edge = await startEdge({}, {
-    extraWorkers: [
-      {
-        name: "spend-driver",
-        modules: true,
-        modulesRoot: dir,
-        scriptPath: driver,
-        compatibilityDate: "2026-10-01",
-        compatibilityFlags: ["nodejs_compat"],
-        // The edge's classes: the driver reaches the very objects the edge's LLM routes use.
-        durableObjects: {
-          ORG_SPEND: { className: "OrgSpend", scriptName: "palisade" },
-          AUDIT_LOG: { className: "AuditLog", scriptName: "palisade" },
+  const edge = await startEdge(
+    {},
+    {
+      extraWorkers: [
+        {
+          name: "spend-driver",
+          modules: true,
+          modulesRoot: dir,
+          scriptPath: driver,
+          compatibilityDate: "2026-10-01",
+          compatibilityFlags: ["nodejs_compat"],
+          // The edge's classes: the driver reaches the very objects the edge's LLM routes use.
+          durableObjects: {
+            ORG_SPEND: { className: "OrgSpend", scriptName: "palisade" },
+            AUDIT_LOG: { className: "AuditLog", scriptName: "palisade" },
+          },
+          unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
         },
-        unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
-      },
-    ],
-  });
+      ],
+    },
+  );
   try {
     const { orgId, apiKey } = await benchOrg(edge);
     const team = await api(edge, "POST", `/api/v1/orgs/${orgId}/teams`, apiKey, { name: "spend-bench" });
     const agentIds: string[] = [];
-    for (let i = 0; i < AGENTS; i++) agentIds.push((await api(edge, "POST", `/api/v1/orgs/${orgId}/agents`, apiKey, { name: `spend-bench-${i}`, teamId: team.id })).id);
-    await api(edge, "POST", `/api/v1/orgs/${orgId}/prices`, apiKey, { model: MODEL, inputMicrosPerMTok: 1_000_000, outputMicrosPerMTok: 1_000_000, cachedMicrosPerMTok: 500_000 });
+    for (let i = 0; i < AGENTS; i++)
+      agentIds.push((await api(edge, "POST", `/api/v1/orgs/${orgId}/agents`, apiKey, { name: `spend-bench-${i}`, teamId: team.id })).id);
+    await api(edge, "POST", `/api/v1/orgs/${orgId}/prices`, apiKey, {
+      model: MODEL,
+      inputMicrosPerMTok: 1_000_000,
+      outputMicrosPerMTok: 1_000_000,
+      cachedMicrosPerMTok: 500_000,
+    });
     // Limits at every scope, far above what the run spends, so each check walks all three.
     await api(edge, "POST", `/api/v1/orgs/${orgId}/limits`, apiKey, { scope: "org", period: "month", limitMicros: FAR });
     await api(edge, "POST", `/api/v1/orgs/${orgId}/limits`, apiKey, { scope: "team", scopeId: team.id, period: "day", limitMicros: FAR });
-    for (const id of agentIds) await api(edge, "POST", `/api/v1/orgs/${orgId}/limits`, apiKey, { scope: "agent", scopeId: id, period: "total", limitMicros: FAR });
+    for (const id of agentIds)
+      await api(edge, "POST", `/api/v1/orgs/${orgId}/limits`, apiKey, { scope: "agent", scopeId: id, period: "total", limitMicros: FAR });
 
-    const run: SpendDriverRun & { pairMicros: number } = { orgId, teamId: team.id, agentIds, model: MODEL, pairs: PAIRS, concurrency: CONCURRENCY, latencySamples: 1_000, timeCapMs: 60_000, pairMicros: PAIR_MICROS };
+    const run: SpendDriverRun & { pairMicros: number } = {
+      orgId,
+      teamId: team.id,
+      agentIds,
+      model: MODEL,
+      pairs: PAIRS,
+      concurrency: CONCURRENCY,
+      latencySamples: 1_000,
+      timeCapMs: 60_000,
+      pairMicros: PAIR_MICROS,
+    };
     const cpuAtStart = cpuMs();
     const res = await fetch(await edge.directUrl("spend-driver"), { method: "POST", body: JSON.stringify(run) });
     const figures = (await res.json()) as SpendDriverResult & { error?: string };
@@ -77,12 +97,15 @@ try {
     const cpuEnd = cpuMs();
     // Every pair of the run: warm-up, the three throughput phases and the latency samples.
     const allPairs = figures.warmupPairs + figures.leased.pairs + figures.batched.pairs + figures.unbatched.pairs + figures.latency.samples;
-    const cpu = cpuAtStart === null || cpuEnd === null ? null : {
-      workerdCpuMs: cpuEnd - cpuAtStart,
-      pairs: allPairs,
-      cpuMsPerPair: Math.round(((cpuEnd - cpuAtStart) / allPairs) * 1000) / 1000,
-      pairsPerCpuSecond: Math.round((allPairs / (cpuEnd - cpuAtStart)) * 1000),
-    };
+    const cpu =
+      cpuAtStart === null || cpuEnd === null
+        ? null
+        : {
+            workerdCpuMs: cpuEnd - cpuAtStart,
+            pairs: allPairs,
+            cpuMsPerPair: Math.round(((cpuEnd - cpuAtStart) / allPairs) * 1000) / 1000,
+            pairsPerCpuSecond: Math.round((allPairs / (cpuEnd - cpuAtStart)) * 1000),
+          };
     const record = {
       benchmark: "spend reserve+settle, one org",
       measuredOn: "the deployed bundle on workerd (Miniflare's API), a driver Worker bound to its OrgSpend class, local DO storage on disk",

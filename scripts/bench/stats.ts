@@ -46,7 +46,16 @@ function withIdempotencyKey(request: { headers?: Record<string, string> }) {
 }
 
 /** A bounded autocannon run against a loopback URL. */
-export async function load(opts: { url: string; method?: string; headers?: Record<string, string>; body?: string; connections?: number; durationSec?: number; idReplacement?: boolean; idempotencyKeys?: boolean }): Promise<Throughput> {
+export async function load(opts: {
+  url: string;
+  method?: string;
+  headers?: Record<string, string>;
+  body?: string;
+  connections?: number;
+  durationSec?: number;
+  idReplacement?: boolean;
+  idempotencyKeys?: boolean;
+}): Promise<Throughput> {
   if (!/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(opts.url)) throw new Error("load tests target loopback only");
   const result = await autocannon({
     url: opts.url,

@@ -11,7 +11,12 @@ export function workerdCpu(): { userMs: number; sysMs: number } | null {
         const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
         const close = stat.lastIndexOf(")");
         const fields = stat.slice(close + 2).split(" ");
-        procs.set(Number(entry), { comm: stat.slice(stat.indexOf("(") + 1, close), ppid: Number(fields[1]), user: Number(fields[11]), sys: Number(fields[12]) });
+        procs.set(Number(entry), {
+          comm: stat.slice(stat.indexOf("(") + 1, close),
+          ppid: Number(fields[1]),
+          user: Number(fields[11]),
+          sys: Number(fields[12]),
+        });
       } catch {
         // the process ended while we looked
       }

@@ -36,27 +36,33 @@ export interface FakeLlm {
 const textPart = z.object({ type: z.string(), text: z.string().optional() }).passthrough();
 const content = z.union([z.string(), z.array(textPart)]).optional();
 const message = z.object({ role: z.string(), content: content.nullable() }).passthrough();
-const chatBody = z.object({
-  model: z.string(),
-  messages: z.array(message),
-  stream: z.boolean().optional(),
-  stream_options: z.object({ include_usage: z.boolean().optional() }).passthrough().nullish(),
-  tools: z.array(z.object({ type: z.string(), function: z.object({ name: z.string() }).passthrough() }).passthrough()).optional(),
-  tool_choice: z.unknown().optional(),
-}).passthrough();
-const responsesBody = z.object({
-  model: z.string(),
-  input: z.union([z.string(), z.array(z.object({ role: z.string().optional(), content: content }).passthrough())]),
-  instructions: z.string().nullish(),
-  stream: z.boolean().optional(),
-}).passthrough();
-const messagesBody = z.object({
-  model: z.string(),
-  max_tokens: z.number().int().positive(),
-  messages: z.array(message),
-  system: z.union([z.string(), z.array(textPart)]).optional(),
-  stream: z.boolean().optional(),
-}).passthrough();
+const chatBody = z
+  .object({
+    model: z.string(),
+    messages: z.array(message),
+    stream: z.boolean().optional(),
+    stream_options: z.object({ include_usage: z.boolean().optional() }).passthrough().nullish(),
+    tools: z.array(z.object({ type: z.string(), function: z.object({ name: z.string() }).passthrough() }).passthrough()).optional(),
+    tool_choice: z.unknown().optional(),
+  })
+  .passthrough();
+const responsesBody = z
+  .object({
+    model: z.string(),
+    input: z.union([z.string(), z.array(z.object({ role: z.string().optional(), content: content }).passthrough())]),
+    instructions: z.string().nullish(),
+    stream: z.boolean().optional(),
+  })
+  .passthrough();
+const messagesBody = z
+  .object({
+    model: z.string(),
+    max_tokens: z.number().int().positive(),
+    messages: z.array(message),
+    system: z.union([z.string(), z.array(textPart)]).optional(),
+    stream: z.boolean().optional(),
+  })
+  .passthrough();
 
 const tokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 
@@ -90,7 +96,7 @@ const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 type Kind = "openai" | "anthropic";
 
-function errorJson(kind: Kind, status: number, type: string, messageText: string): string {
+function errorJson(kind: Kind, _status: number, type: string, messageText: string): string {
   if (kind === "anthropic") return JSON.stringify({ type: "error", error: { type, message: messageText } });
   return JSON.stringify({ error: { message: messageText, type, param: null, code: type } });
 }
@@ -117,7 +123,7 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
   const stream = async (res: ServerResponse, events: Array<{ event?: string; data: string }>, fault: FakeFault | null) => {
     res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
     if (fault === "garbage") {
-      res.write("data: {\"id\": broken json\n\nthis is not sse at all\n\n");
+      res.write('data: {"id": broken json\n\nthis is not sse at all\n\n');
       res.end();
       return;
     }
@@ -148,23 +154,51 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     const id = `chatcmpl-fake${++counter}`;
     const created = Math.floor(Date.now() / 1000);
     const promptTokens = tokens(body.messages.map((m) => textOf(m.content)).join("\n"));
-    const usage = { prompt_tokens: promptTokens, completion_tokens: tokens(reply), total_tokens: promptTokens + tokens(reply), prompt_tokens_details: { cached_tokens: 0 } };
+    const usage = {
+      prompt_tokens: promptTokens,
+      completion_tokens: tokens(reply),
+      total_tokens: promptTokens + tokens(reply),
+      prompt_tokens_details: { cached_tokens: 0 },
+    };
     const forceTool = body.tools?.length && body.tool_choice !== undefined && body.tool_choice !== "none" && body.tool_choice !== "auto";
     const tool = forceTool ? body.tools?.[0] : undefined;
     const args = JSON.stringify({ input: reply });
     if (!body.stream) {
       const msg = tool
-        ? { role: "assistant", content: null, refusal: null, tool_calls: [{ id: `call_${counter}`, type: "function", function: { name: tool.function.name, arguments: args } }] }
+        ? {
+            role: "assistant",
+            content: null,
+            refusal: null,
+            tool_calls: [{ id: `call_${counter}`, type: "function", function: { name: tool.function.name, arguments: args } }],
+          }
         : { role: "assistant", content: reply, refusal: null };
-      const out = { id, object: "chat.completion", created, model: body.model, choices: [{ index: 0, message: msg, logprobs: null, finish_reason: tool ? "tool_calls" : "stop" }], ...(fault === "no-usage" ? {} : { usage }) };
+      const out = {
+        id,
+        object: "chat.completion",
+        created,
+        model: body.model,
+        choices: [{ index: 0, message: msg, logprobs: null, finish_reason: tool ? "tool_calls" : "stop" }],
+        ...(fault === "no-usage" ? {} : { usage }),
+      };
       send(res, 200, JSON.stringify(out));
       return;
     }
     const base = { id, object: "chat.completion.chunk", created, model: body.model };
     const events: Array<{ data: string }> = [];
-    const chunk = (delta: Record<string, unknown>, finish: string | null) => ({ data: JSON.stringify({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] }) });
+    const chunk = (delta: Record<string, unknown>, finish: string | null) => ({
+      data: JSON.stringify({ ...base, choices: [{ index: 0, delta, logprobs: null, finish_reason: finish }] }),
+    });
     if (tool) {
-      events.push(chunk({ role: "assistant", content: null, tool_calls: [{ index: 0, id: `call_${counter}`, type: "function", function: { name: tool.function.name, arguments: "" } }] }, null));
+      events.push(
+        chunk(
+          {
+            role: "assistant",
+            content: null,
+            tool_calls: [{ index: 0, id: `call_${counter}`, type: "function", function: { name: tool.function.name, arguments: "" } }],
+          },
+          null,
+        ),
+      );
       for (const part of chunks(args, chunkSize)) events.push(chunk({ tool_calls: [{ index: 0, function: { arguments: part } }] }, null));
       events.push(chunk({}, "tool_calls"));
     } else {
@@ -180,15 +214,43 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
   const responses = async (res: ServerResponse, raw: unknown, fault: FakeFault | null) => {
     const body = responsesBody.parse(raw);
     const input = body.input;
-    const reply = (typeof input === "string" ? input : textOf([...input].reverse().find((i) => (i.role ?? "user") === "user")?.content ?? "")) || "ok";
+    const reply =
+      (typeof input === "string" ? input : textOf([...input].reverse().find((i) => (i.role ?? "user") === "user")?.content ?? "")) || "ok";
     const id = `resp_fake${++counter}`;
     const itemId = `msg_fake${counter}`;
     const inputTokens = tokens(JSON.stringify(input) + (body.instructions ?? ""));
-    const usage = { input_tokens: inputTokens, input_tokens_details: { cached_tokens: 0 }, output_tokens: tokens(reply), output_tokens_details: { reasoning_tokens: 0 }, total_tokens: inputTokens + tokens(reply) };
+    const usage = {
+      input_tokens: inputTokens,
+      input_tokens_details: { cached_tokens: 0 },
+      output_tokens: tokens(reply),
+      output_tokens_details: { reasoning_tokens: 0 },
+      total_tokens: inputTokens + tokens(reply),
+    };
     const response = (status: string, text: string | null, withUsage: boolean) => ({
-      id, object: "response", created_at: Math.floor(Date.now() / 1000), status, model: body.model, error: null, incomplete_details: null,
-      instructions: body.instructions ?? null, output: text === null ? [] : [{ id: itemId, type: "message", role: "assistant", status: "completed", content: [{ type: "output_text", text, annotations: [], logprobs: [] }] }],
-      parallel_tool_calls: true, tool_choice: "auto", tools: [], usage: withUsage && fault !== "no-usage" ? usage : null,
+      id,
+      object: "response",
+      created_at: Math.floor(Date.now() / 1000),
+      status,
+      model: body.model,
+      error: null,
+      incomplete_details: null,
+      instructions: body.instructions ?? null,
+      output:
+        text === null
+          ? []
+          : [
+              {
+                id: itemId,
+                type: "message",
+                role: "assistant",
+                status: "completed",
+                content: [{ type: "output_text", text, annotations: [], logprobs: [] }],
+              },
+            ],
+      parallel_tool_calls: true,
+      tool_choice: "auto",
+      tools: [],
+      usage: withUsage && fault !== "no-usage" ? usage : null,
     });
     if (!body.stream) {
       send(res, 200, JSON.stringify(response("completed", reply, true)));
@@ -200,12 +262,20 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     const events = [
       ev("response.created", { response: response("in_progress", null, false) }),
       ev("response.in_progress", { response: response("in_progress", null, false) }),
-      ev("response.output_item.added", { output_index: 0, item: { id: itemId, type: "message", role: "assistant", status: "in_progress", content: [] } }),
+      ev("response.output_item.added", {
+        output_index: 0,
+        item: { id: itemId, type: "message", role: "assistant", status: "in_progress", content: [] },
+      }),
       ev("response.content_part.added", { item_id: itemId, output_index: 0, content_index: 0, part }),
-      ...chunks(reply, chunkSize).map((delta) => ev("response.output_text.delta", { item_id: itemId, output_index: 0, content_index: 0, delta, logprobs: [] })),
+      ...chunks(reply, chunkSize).map((delta) =>
+        ev("response.output_text.delta", { item_id: itemId, output_index: 0, content_index: 0, delta, logprobs: [] }),
+      ),
       ev("response.output_text.done", { item_id: itemId, output_index: 0, content_index: 0, text: reply, logprobs: [] }),
       ev("response.content_part.done", { item_id: itemId, output_index: 0, content_index: 0, part: { ...part, text: reply } }),
-      ev("response.output_item.done", { output_index: 0, item: { id: itemId, type: "message", role: "assistant", status: "completed", content: [{ ...part, text: reply }] } }),
+      ev("response.output_item.done", {
+        output_index: 0,
+        item: { id: itemId, type: "message", role: "assistant", status: "completed", content: [{ ...part, text: reply }] },
+      }),
       ev("response.completed", { response: response("completed", reply, true) }),
     ];
     await stream(res, events, fault);
@@ -216,7 +286,11 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     const reply = lastUserText(body.messages) || "ok";
     const id = `msg_fake${++counter}`;
     const system = typeof body.system === "string" ? body.system : textOf(body.system);
-    const usageIn = { input_tokens: tokens(system + body.messages.map((m) => textOf(m.content)).join("\n")), cache_creation_input_tokens: 0, cache_read_input_tokens: 0 };
+    const usageIn = {
+      input_tokens: tokens(system + body.messages.map((m) => textOf(m.content)).join("\n")),
+      cache_creation_input_tokens: 0,
+      cache_read_input_tokens: 0,
+    };
     const outTokens = tokens(reply);
     const base = { id, type: "message", role: "assistant", model: body.model, stop_sequence: null };
     if (!body.stream) {
@@ -251,15 +325,28 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     const kind: Kind = route === "POST /v1/messages" ? "anthropic" : "openai";
     try {
       if (route === "GET /v1/models") {
-        if (!authorize(req, "openai") && !authorize(req, "anthropic")) return send(res, 401, errorJson("openai", 401, "invalid_api_key", "Incorrect API key provided"));
-        const data = ["fake-model", ...FAKE_FAULTS.map((f) => `fake-${f}`)].map((id) => ({ id, object: "model", created: 1_700_000_000, owned_by: "palisade-fake", type: "model", display_name: id, created_at: "2024-01-01T00:00:00Z" }));
+        if (!authorize(req, "openai") && !authorize(req, "anthropic"))
+          return send(res, 401, errorJson("openai", 401, "invalid_api_key", "Incorrect API key provided"));
+        const data = ["fake-model", ...FAKE_FAULTS.map((f) => `fake-${f}`)].map((id) => ({
+          id,
+          object: "model",
+          created: 1_700_000_000,
+          owned_by: "palisade-fake",
+          type: "model",
+          display_name: id,
+          created_at: "2024-01-01T00:00:00Z",
+        }));
         return send(res, 200, JSON.stringify({ object: "list", data, has_more: false, first_id: data[0]?.id, last_id: data.at(-1)?.id }));
       }
       if (route !== "POST /v1/chat/completions" && route !== "POST /v1/responses" && route !== "POST /v1/messages") {
         return send(res, 404, errorJson(kind, 404, kind === "anthropic" ? "not_found_error" : "not_found", `no route ${route}`));
       }
       if (!authorize(req, kind)) {
-        return send(res, 401, errorJson(kind, 401, kind === "anthropic" ? "authentication_error" : "invalid_api_key", "invalid x-api-key or Authorization"));
+        return send(
+          res,
+          401,
+          errorJson(kind, 401, kind === "anthropic" ? "authentication_error" : "invalid_api_key", "invalid x-api-key or Authorization"),
+        );
       }
       if (kind === "anthropic" && typeof req.headers["anthropic-version"] !== "string") {
         return send(res, 400, errorJson(kind, 400, "invalid_request_error", "anthropic-version: header is required"));
@@ -274,7 +361,8 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
       const fault = faultOf(req, model.success ? model.data.model : undefined);
       if (fault === "hang") return; // never answers; close() destroys the socket
       if (fault === "slow") await sleep(slowMs);
-      if (fault === "error500") return send(res, 500, errorJson(kind, 500, kind === "anthropic" ? "api_error" : "server_error", "the fake provider failed on purpose"));
+      if (fault === "error500")
+        return send(res, 500, errorJson(kind, 500, kind === "anthropic" ? "api_error" : "server_error", "the fake provider failed on purpose"));
       const streaming = z.object({ stream: z.literal(true) }).safeParse(raw).success;
       if (fault === "garbage" && !streaming) return send(res, 200, "<html>502 Bad Gateway</html>{not json", "application/json");
       if (route === "POST /v1/chat/completions") await chat(res, raw, fault);
@@ -282,7 +370,12 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
       else await messages(res, raw, fault);
       if (fault === "cut" && !streaming) res.socket?.destroy();
     } catch (err) {
-      if (err instanceof z.ZodError) return send(res, 400, errorJson(kind, 400, "invalid_request_error", `invalid request: ${err.issues.map((i) => i.path.join(".")).join(", ")}`));
+      if (err instanceof z.ZodError)
+        return send(
+          res,
+          400,
+          errorJson(kind, 400, "invalid_request_error", `invalid request: ${err.issues.map((i) => i.path.join(".")).join(", ")}`),
+        );
       if (!res.headersSent) send(res, 500, errorJson(kind, 500, "api_error", "fake provider bug"));
       else res.destroy();
     }

@@ -15,9 +15,13 @@ function build(auth: string) {
     { description: "Search documents", inputSchema: { q: z.string().max(100) }, annotations: { readOnlyHint: true } },
     async ({ q }) => ({ content: [{ type: "text", text: `results for ${q}; upstream saw ${auth}` }] }),
   );
-  server.registerTool("delete_repo", { description: "Delete a repository", inputSchema: { repo: z.string() }, annotations: { destructiveHint: true } }, async ({ repo }) => ({
-    content: [{ type: "text", text: `deleted ${repo}` }],
-  }));
+  server.registerTool(
+    "delete_repo",
+    { description: "Delete a repository", inputSchema: { repo: z.string() }, annotations: { destructiveHint: true } },
+    async ({ repo }) => ({
+      content: [{ type: "text", text: `deleted ${repo}` }],
+    }),
+  );
   return server;
 }
 

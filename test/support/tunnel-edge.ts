@@ -1,7 +1,7 @@
 // A local stand-in for the edge's /tunnel endpoint (127.0.0.1): the real EdgeMux behind a `ws` server.
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { WebSocket, WebSocketServer } from "ws";
+import { type WebSocket, WebSocketServer } from "ws";
 import { HEARTBEAT_PING, MAX_FRAME_BYTES, type SandboxStatus } from "../../schema/tunnel.js";
 import { EdgeMux } from "../../workers/tunnel/edge-mux.js";
 
@@ -71,7 +71,13 @@ export async function startFakeEdge(opts: FakeEdgeOptions): Promise<FakeEdge> {
           ? null
           : new EdgeMux(
               { send: (d) => ws.send(d), close: (c, r) => ws.close(c, r) },
-              { hostId: "host-test", heartbeatMs: opts.heartbeatMs ?? 1000, log: () => {}, onReady, ...(opts.onStatus ? { onStatus: opts.onStatus } : {}) },
+              {
+                hostId: "host-test",
+                heartbeatMs: opts.heartbeatMs ?? 1000,
+                log: () => {},
+                onReady,
+                ...(opts.onStatus ? { onStatus: opts.onStatus } : {}),
+              },
             );
       ws.on("message", (data, isBinary) => {
         const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
@@ -90,4 +96,3 @@ export async function startFakeEdge(opts: FakeEdgeOptions): Promise<FakeEdge> {
   edge.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return edge;
 }
-

@@ -62,8 +62,20 @@ interface State {
 const AuditRecordBatchSchema = z.array(AuditRecordSchema).max(1_000);
 
 const PENDING_COLUMNS = [
-  "seq", "id", "ts", "actor_type", "actor_id", "action", "resource_type", "resource_id",
-  "result", "reason", "trace_id", "details", "prev_hash", "hash",
+  "seq",
+  "id",
+  "ts",
+  "actor_type",
+  "actor_id",
+  "action",
+  "resource_type",
+  "resource_id",
+  "result",
+  "reason",
+  "trace_id",
+  "details",
+  "prev_hash",
+  "hash",
 ] as const;
 
 export class AuditLog extends DurableObject<Env> {
@@ -134,8 +146,20 @@ export class AuditLog extends DurableObject<Env> {
         const hash = eventHash(fields);
         this.#sql.exec(
           `INSERT INTO pending (${PENDING_COLUMNS.join(", ")}) VALUES (${PENDING_COLUMNS.map(() => "?").join(", ")})`,
-          fields.seq, fields.id, fields.ts, fields.actorType, fields.actorId, fields.action, fields.resourceType,
-          fields.resourceId, fields.result, fields.reason, fields.traceId, fields.details, fields.prevHash, hash,
+          fields.seq,
+          fields.id,
+          fields.ts,
+          fields.actorType,
+          fields.actorId,
+          fields.action,
+          fields.resourceType,
+          fields.resourceId,
+          fields.result,
+          fields.reason,
+          fields.traceId,
+          fields.details,
+          fields.prevHash,
+          hash,
         );
         stored.push({ seq: fields.seq, id: fields.id });
         headSeq = fields.seq;
@@ -239,7 +263,12 @@ export class AuditLog extends DurableObject<Env> {
 
   status(): { head: ChainPoint; flushed: ChainPoint; pending: number; failures: number } {
     const s = this.#state;
-    return { head: { seq: s.headSeq, hash: s.headHash }, flushed: { seq: s.flushedSeq, hash: s.flushedHash }, pending: s.headSeq - s.flushedSeq, failures: s.failures };
+    return {
+      head: { seq: s.headSeq, hash: s.headHash },
+      flushed: { seq: s.flushedSeq, hash: s.flushedHash },
+      pending: s.headSeq - s.flushedSeq,
+      failures: s.failures,
+    };
   }
 
   async #flush(): Promise<FlushResult> {

@@ -33,7 +33,12 @@ const batches = new IsolateBatcher<{ env: Env; record: AuditRecord }>({
   maxItems: AUDIT_BATCH_MAX,
   send: async (orgId, items) => {
     const env = items[0]?.env;
-    if (env) await append(env, orgId, items.map((i) => i.record));
+    if (env)
+      await append(
+        env,
+        orgId,
+        items.map((i) => i.record),
+      );
   },
 });
 

@@ -73,7 +73,8 @@ export class ChainWalker {
       if (this.broken) return false;
       if (row.seq !== this.nextSeq) {
         // A row before the expected seq cannot exist in a gapless chain; a later one means gaps.
-        this.broken = row.seq > this.nextSeq ? { seq: this.nextSeq, id: null, problem: "missing" } : { seq: row.seq, id: row.id, problem: "unexpected" };
+        this.broken =
+          row.seq > this.nextSeq ? { seq: this.nextSeq, id: null, problem: "missing" } : { seq: row.seq, id: row.id, problem: "unexpected" };
         return false;
       }
       if (row.prevHash !== this.prevHash) {

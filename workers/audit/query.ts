@@ -84,8 +84,22 @@ export function auditPage(rows: AuditRow[], limit: number) {
 
 /** Column order of CSV exports; also the field order of NDJSON lines (the stored form). */
 export const EXPORT_COLUMNS = [
-  "seq", "id", "orgId", "ts", "time", "actorType", "actorId", "action", "resourceType", "resourceId",
-  "result", "reason", "traceId", "details", "prevHash", "hash",
+  "seq",
+  "id",
+  "orgId",
+  "ts",
+  "time",
+  "actorType",
+  "actorId",
+  "action",
+  "resourceType",
+  "resourceId",
+  "result",
+  "reason",
+  "traceId",
+  "details",
+  "prevHash",
+  "hash",
 ] as const;
 
 /** The stored form: exactly the hashed fields (details as its stored JSON text) plus a readable time. */

@@ -7,7 +7,8 @@ import { canonicalJson } from "./chain.js";
 export const REDACTED = "[redacted]";
 
 /** Keys whose values are secrets or personal data by name, whatever they contain. */
-const SENSITIVE_KEY = /pass(word|phrase)?|secret|token|api[-_]?key|authori[sz]ation|cookie|bearer|private[-_]?key|session|jwt|signature|otp|pin$|e-?mail|phone/i;
+const SENSITIVE_KEY =
+  /pass(word|phrase)?|secret|token|api[-_]?key|authori[sz]ation|cookie|bearer|private[-_]?key|session|jwt|signature|otp|pin$|e-?mail|phone/i;
 /** Values shaped like credentials: our tokens, bearer/basic headers, JWTs, provider keys, PEM, long opaque strings. */
 const SENSITIVE_VALUE = [
   /pal_[a-z]+_[A-Za-z0-9_-]{8,}/,
@@ -65,7 +66,12 @@ export function safeDetails(details: Record<string, unknown> | undefined): strin
   if (!details || Object.keys(details).length === 0) return null;
   const json = canonicalJson(clean(details, 0));
   if (json.length <= AUDIT_LIMITS.detailsJson) return json;
-  return canonicalJson({ truncated: true, keys: Object.keys(details).slice(0, MAX_ITEMS).map((k) => k.slice(0, 64)) });
+  return canonicalJson({
+    truncated: true,
+    keys: Object.keys(details)
+      .slice(0, MAX_ITEMS)
+      .map((k) => k.slice(0, 64)),
+  });
 }
 
 /** Free-text fields (reason): a credential-shaped value is replaced, the rest kept short. */

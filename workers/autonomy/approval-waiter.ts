@@ -20,10 +20,13 @@ export class ApprovalWaiter extends DurableObject<Env> {
         this.waiters.delete(waiter);
         resolve(outcome);
       };
-      const timer = setTimeout(() => {
-        this.waiters.delete(waiter);
-        resolve("timeout");
-      }, Math.max(0, timeoutMs));
+      const timer = setTimeout(
+        () => {
+          this.waiters.delete(waiter);
+          resolve("timeout");
+        },
+        Math.max(0, timeoutMs),
+      );
       this.waiters.add(waiter);
     });
   }

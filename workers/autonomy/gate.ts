@@ -63,9 +63,13 @@ export async function passGate(ctx: GateContext, subject: GateSubject, details: 
   // Still "pending" here means the wait ended early (object reset): treat as expired, fail closed.
   if (status === "pending") await store.expireApproval(row.id, row.expiresAt);
   await audit(ctx, row, "approval.expire", "denied", "approval:expired");
-  throw new AppError("approval_expired", `nobody approved this call within ${Math.round(settings.timeoutMs / 1000)} s (approval ${row.id}); ask a person to approve it and retry`, {
-    details: { approvalId: row.id },
-  });
+  throw new AppError(
+    "approval_expired",
+    `nobody approved this call within ${Math.round(settings.timeoutMs / 1000)} s (approval ${row.id}); ask a person to approve it and retry`,
+    {
+      details: { approvalId: row.id },
+    },
+  );
 }
 
 function audit(ctx: GateContext, row: ApprovalRow, action: string, result: "success" | "denied", reason: string) {

@@ -23,9 +23,7 @@ export const LEVEL_RULES: Record<number, string> = {
 export const DEFAULT_APPROVAL_TIMEOUT_MS = 600_000;
 const SAFE_METHODS = new Set(["GET", "HEAD"]);
 
-export type GateSubject =
-  | { kind: "tool"; tool: string; mutating: boolean; method: string | null }
-  | { kind: "egress"; method: string; host: string };
+export type GateSubject = { kind: "tool"; tool: string; mutating: boolean; method: string | null } | { kind: "egress"; method: string; host: string };
 
 export interface GateSettings {
   approveTools: Set<string>;

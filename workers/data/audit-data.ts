@@ -91,7 +91,11 @@ export class AuditData {
   }
 
   bySeq(seq: number): Promise<AuditRow | undefined> {
-    return this.db.select().from(auditEvents).where(this.scope(eq(auditEvents.seq, seq))).get();
+    return this.db
+      .select()
+      .from(auditEvents)
+      .where(this.scope(eq(auditEvents.seq, seq)))
+      .get();
   }
 
   /** The highest seq whose event is older than cutoffMs (ts never decreases along seq). */

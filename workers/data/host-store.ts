@@ -13,15 +13,26 @@ export type SandboxRow = typeof sandboxes.$inferSelect;
 
 export class HostStore extends OrgScoped {
   pool(id: string) {
-    return this.db.select().from(hostPools).where(this.scope(hostPools, eq(hostPools.id, id))).get();
+    return this.db
+      .select()
+      .from(hostPools)
+      .where(this.scope(hostPools, eq(hostPools.id, id)))
+      .get();
   }
 
   poolByName(name: string) {
-    return this.db.select().from(hostPools).where(this.scope(hostPools, eq(hostPools.name, name))).get();
+    return this.db
+      .select()
+      .from(hostPools)
+      .where(this.scope(hostPools, eq(hostPools.name, name)))
+      .get();
   }
 
   async ensurePool(name: string): Promise<HostPoolRow> {
-    await this.db.insert(hostPools).values({ id: newId("hpl"), orgId: this.orgId, name }).onConflictDoNothing();
+    await this.db
+      .insert(hostPools)
+      .values({ id: newId("hpl"), orgId: this.orgId, name })
+      .onConflictDoNothing();
     const pool = await this.poolByName(name);
     if (!pool) throw new Error("host pool vanished after insert");
     return pool;
@@ -93,7 +104,10 @@ export class HostStore extends OrgScoped {
 
   async revokeHost(hostId: string) {
     const [, revoked] = await this.db.batch([
-      this.db.update(hosts).set({ status: "revoked" }).where(this.scope(hosts, eq(hosts.id, hostId))),
+      this.db
+        .update(hosts)
+        .set({ status: "revoked" })
+        .where(this.scope(hosts, eq(hosts.id, hostId))),
       this.db
         .update(tokens)
         .set({ revokedAt: Date.now() })
@@ -115,7 +129,11 @@ export class HostStore extends OrgScoped {
   }
 
   sandbox(id: string) {
-    return this.db.select().from(sandboxes).where(this.scope(sandboxes, eq(sandboxes.id, id))).get();
+    return this.db
+      .select()
+      .from(sandboxes)
+      .where(this.scope(sandboxes, eq(sandboxes.id, id)))
+      .get();
   }
 
   liveSandboxesOfAgents(agentIds: string[]) {
@@ -144,4 +162,3 @@ export class HostStore extends OrgScoped {
       .get();
   }
 }
-

@@ -54,7 +54,11 @@ export class OrgData extends OrgScoped {
 
   // ── members ──────────────────────────────────────────────────────────────
   membership(userId: string) {
-    return this.db.select().from(memberships).where(this.scope(memberships, eq(memberships.userId, userId))).get();
+    return this.db
+      .select()
+      .from(memberships)
+      .where(this.scope(memberships, eq(memberships.userId, userId)))
+      .get();
   }
 
   listMembers(page: PageRequest, after?: string) {
@@ -113,19 +117,36 @@ export class OrgData extends OrgScoped {
   }
 
   team(id: string) {
-    return this.db.select().from(teams).where(this.scope(teams, eq(teams.id, id))).get();
+    return this.db
+      .select()
+      .from(teams)
+      .where(this.scope(teams, eq(teams.id, id)))
+      .get();
   }
 
   createTeam(name: string) {
-    return this.db.insert(teams).values({ id: newId("team"), orgId: this.orgId, name }).returning().get();
+    return this.db
+      .insert(teams)
+      .values({ id: newId("team"), orgId: this.orgId, name })
+      .returning()
+      .get();
   }
 
   updateTeam(id: string, patch: { name?: string | undefined }) {
-    return this.db.update(teams).set(patch).where(this.scope(teams, eq(teams.id, id))).returning().get();
+    return this.db
+      .update(teams)
+      .set(patch)
+      .where(this.scope(teams, eq(teams.id, id)))
+      .returning()
+      .get();
   }
 
   deleteTeam(id: string) {
-    return this.db.delete(teams).where(this.scope(teams, eq(teams.id, id))).returning().get();
+    return this.db
+      .delete(teams)
+      .where(this.scope(teams, eq(teams.id, id)))
+      .returning()
+      .get();
   }
 
   teamRole(teamId: string, userId: string) {
@@ -183,7 +204,11 @@ export class OrgData extends OrgScoped {
   }
 
   project(id: string) {
-    return this.db.select().from(projects).where(this.scope(projects, eq(projects.id, id))).get();
+    return this.db
+      .select()
+      .from(projects)
+      .where(this.scope(projects, eq(projects.id, id)))
+      .get();
   }
 
   createProject(values: { name: string; teamId: string | null }) {
@@ -195,21 +220,27 @@ export class OrgData extends OrgScoped {
   }
 
   updateProject(id: string, patch: { name?: string | undefined; teamId?: string | null | undefined }) {
-    return this.db.update(projects).set(patch).where(this.scope(projects, eq(projects.id, id))).returning().get();
+    return this.db
+      .update(projects)
+      .set(patch)
+      .where(this.scope(projects, eq(projects.id, id)))
+      .returning()
+      .get();
   }
 
   deleteProject(id: string) {
-    return this.db.delete(projects).where(this.scope(projects, eq(projects.id, id))).returning().get();
+    return this.db
+      .delete(projects)
+      .where(this.scope(projects, eq(projects.id, id)))
+      .returning()
+      .get();
   }
 
   // ── agents ───────────────────────────────────────────────────────────────
   /** Lists agents; `visibleTo` restricts a plain member to their teams' agents and their own. */
   listAgents(page: PageRequest, after?: string, visibleTo?: { userId: string; teamIds: string[] }) {
     const visibility = visibleTo
-      ? or(
-          eq(agents.createdBy, visibleTo.userId),
-          visibleTo.teamIds.length ? inArray(agents.teamId, visibleTo.teamIds) : undefined,
-        )
+      ? or(eq(agents.createdBy, visibleTo.userId), visibleTo.teamIds.length ? inArray(agents.teamId, visibleTo.teamIds) : undefined)
       : undefined;
     return this.db
       .select()
@@ -221,7 +252,11 @@ export class OrgData extends OrgScoped {
   }
 
   agent(id: string) {
-    return this.db.select().from(agents).where(this.scope(agents, eq(agents.id, id))).get();
+    return this.db
+      .select()
+      .from(agents)
+      .where(this.scope(agents, eq(agents.id, id)))
+      .get();
   }
 
   /** Every agent of a team, or of the whole org when teamId is null. */
@@ -234,17 +269,21 @@ export class OrgData extends OrgScoped {
   }
 
   subagents(parentId: string) {
-    return this.db.select().from(agents).where(this.scope(agents, eq(agents.parentAgentId, parentId))).all();
+    return this.db
+      .select()
+      .from(agents)
+      .where(this.scope(agents, eq(agents.parentAgentId, parentId)))
+      .all();
   }
 
   /** Creates the agent and its first token in one D1 batch (both or neither). */
-  async createAgentWithToken(
-    values: Omit<typeof agents.$inferInsert, "id" | "orgId">,
-    token: { sha256: string; prefix: string },
-  ) {
+  async createAgentWithToken(values: Omit<typeof agents.$inferInsert, "id" | "orgId">, token: { sha256: string; prefix: string }) {
     const id = newId("agt");
     const [created] = await this.db.batch([
-      this.db.insert(agents).values({ ...values, id, orgId: this.orgId }).returning(),
+      this.db
+        .insert(agents)
+        .values({ ...values, id, orgId: this.orgId })
+        .returning(),
       this.db.insert(tokens).values({
         id: newId("tok"),
         orgId: this.orgId,
@@ -260,7 +299,12 @@ export class OrgData extends OrgScoped {
   }
 
   updateAgent(id: string, patch: Partial<Pick<AgentRow, "name" | "teamId" | "projectId" | "autonomy" | "status">>) {
-    return this.db.update(agents).set(patch).where(this.scope(agents, eq(agents.id, id))).returning().get();
+    return this.db
+      .update(agents)
+      .set(patch)
+      .where(this.scope(agents, eq(agents.id, id)))
+      .returning()
+      .get();
   }
 
   async deleteAgent(id: string) {
@@ -341,12 +385,7 @@ export class OrgData extends OrgScoped {
       .select()
       .from(tokens)
       .where(
-        this.scope(
-          tokens,
-          eq(tokens.kind, kind),
-          subjectId ? eq(tokens.subjectId, subjectId) : undefined,
-          after ? gt(tokens.id, after) : undefined,
-        ),
+        this.scope(tokens, eq(tokens.kind, kind), subjectId ? eq(tokens.subjectId, subjectId) : undefined, after ? gt(tokens.id, after) : undefined),
       )
       .orderBy(asc(tokens.id))
       .limit(take(page))
@@ -365,7 +404,11 @@ export class OrgData extends OrgScoped {
   }
 
   token(kind: TokenKind, id: string) {
-    return this.db.select().from(tokens).where(this.scope(tokens, eq(tokens.kind, kind), eq(tokens.id, id))).get();
+    return this.db
+      .select()
+      .from(tokens)
+      .where(this.scope(tokens, eq(tokens.kind, kind), eq(tokens.id, id)))
+      .get();
   }
 
   revokeTokenById(kind: TokenKind, id: string) {

@@ -28,7 +28,11 @@ export class PlatformData {
   }
 
   insertUser(email: string, passwordHash: string | null) {
-    return this.db.insert(users).values({ id: newId("usr"), email, passwordHash }).returning().get();
+    return this.db
+      .insert(users)
+      .values({ id: newId("usr"), email, passwordHash })
+      .returning()
+      .get();
   }
 
   async deleteUser(id: string) {
@@ -59,7 +63,11 @@ export class PlatformData {
 
   // ── sessions ─────────────────────────────────────────────────────────────
   insertSession(userId: string, jtiSha256: string, expiresAt: number) {
-    return this.db.insert(sessions).values({ id: newId("ses"), userId, jtiSha256, expiresAt }).returning().get();
+    return this.db
+      .insert(sessions)
+      .values({ id: newId("ses"), userId, jtiSha256, expiresAt })
+      .returning()
+      .get();
   }
 
   sessionByJtiHash(jtiSha256: string) {

@@ -26,7 +26,11 @@ export class PolicyStore extends OrgScoped {
   }
 
   get(id: string) {
-    return this.db.select().from(policies).where(this.scope(policies, eq(policies.id, id))).get();
+    return this.db
+      .select()
+      .from(policies)
+      .where(this.scope(policies, eq(policies.id, id)))
+      .get();
   }
 
   /** Creates the policy and its version 1 together. */
@@ -74,7 +78,11 @@ export class PolicyStore extends OrgScoped {
   }
 
   async remove(id: string) {
-    return this.db.delete(policies).where(this.scope(policies, eq(policies.id, id))).returning().get();
+    return this.db
+      .delete(policies)
+      .where(this.scope(policies, eq(policies.id, id)))
+      .returning()
+      .get();
   }
 
   versions(policyId: string) {
@@ -97,12 +105,7 @@ export class PolicyStore extends OrgScoped {
   }
 
   attach(policyId: string, scope: PolicyScope, scopeId: string) {
-    return this.db
-      .insert(policyAttachments)
-      .values({ orgId: this.orgId, policyId, scope, scopeId })
-      .onConflictDoNothing()
-      .returning()
-      .get();
+    return this.db.insert(policyAttachments).values({ orgId: this.orgId, policyId, scope, scopeId }).onConflictDoNothing().returning().get();
   }
 
   detach(policyId: string, scope: PolicyScope, scopeId: string) {
@@ -122,9 +125,7 @@ export class PolicyStore extends OrgScoped {
 
   /** Every policy attached to any of the given targets, with the scope it is attached at. */
   attachedTo(targets: Array<{ scope: PolicyScope; id: string }>) {
-    const match = or(
-      ...targets.map((t) => and(eq(policyAttachments.scope, t.scope), eq(policyAttachments.scopeId, t.id)) as SQL),
-    );
+    const match = or(...targets.map((t) => and(eq(policyAttachments.scope, t.scope), eq(policyAttachments.scopeId, t.id)) as SQL));
     return this.db
       .select({ policy: policies, scope: policyAttachments.scope })
       .from(policyAttachments)
@@ -149,16 +150,28 @@ export class PolicyStore extends OrgScoped {
   }
 
   credential(id: string) {
-    return this.db.select().from(credentials).where(this.scope(credentials, eq(credentials.id, id))).get();
+    return this.db
+      .select()
+      .from(credentials)
+      .where(this.scope(credentials, eq(credentials.id, id)))
+      .get();
   }
 
   credentialByName(name: string) {
-    return this.db.select().from(credentials).where(this.scope(credentials, eq(credentials.name, name))).get();
+    return this.db
+      .select()
+      .from(credentials)
+      .where(this.scope(credentials, eq(credentials.name, name)))
+      .get();
   }
 
   credentialsByNames(names: string[]) {
     if (names.length === 0) return Promise.resolve([]);
-    return this.db.select().from(credentials).where(this.scope(credentials, inArray(credentials.name, names))).all();
+    return this.db
+      .select()
+      .from(credentials)
+      .where(this.scope(credentials, inArray(credentials.name, names)))
+      .all();
   }
 
   insertCredential(values: Omit<CredentialRow, "orgId" | "createdAt" | "updatedAt">) {
@@ -179,7 +192,11 @@ export class PolicyStore extends OrgScoped {
   }
 
   removeCredential(id: string) {
-    return this.db.delete(credentials).where(this.scope(credentials, eq(credentials.id, id))).returning().get();
+    return this.db
+      .delete(credentials)
+      .where(this.scope(credentials, eq(credentials.id, id)))
+      .returning()
+      .get();
   }
 
   // ── providers ────────────────────────────────────────────────────────────
@@ -198,11 +215,19 @@ export class PolicyStore extends OrgScoped {
   }
 
   provider(id: string) {
-    return this.db.select().from(providers).where(this.scope(providers, eq(providers.id, id))).get();
+    return this.db
+      .select()
+      .from(providers)
+      .where(this.scope(providers, eq(providers.id, id)))
+      .get();
   }
 
   providersUsingCredential(credentialId: string) {
-    return this.db.select().from(providers).where(this.scope(providers, eq(providers.credentialId, credentialId))).all();
+    return this.db
+      .select()
+      .from(providers)
+      .where(this.scope(providers, eq(providers.credentialId, credentialId)))
+      .all();
   }
 
   insertProvider(values: Omit<ProviderRow, "id" | "orgId" | "createdAt" | "updatedAt">) {
@@ -223,7 +248,11 @@ export class PolicyStore extends OrgScoped {
   }
 
   removeProvider(id: string) {
-    return this.db.delete(providers).where(this.scope(providers, eq(providers.id, id))).returning().get();
+    return this.db
+      .delete(providers)
+      .where(this.scope(providers, eq(providers.id, id)))
+      .returning()
+      .get();
   }
 
   // ── PII lists ────────────────────────────────────────────────────────────

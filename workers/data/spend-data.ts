@@ -44,19 +44,36 @@ export class SpendData {
   }
 
   price(id: string) {
-    return this.db.select().from(spendPrices).where(this.scope(spendPrices, eq(spendPrices.id, id))).get();
+    return this.db
+      .select()
+      .from(spendPrices)
+      .where(this.scope(spendPrices, eq(spendPrices.id, id)))
+      .get();
   }
 
   createPrice(values: Pick<PriceRow, "model" | "inputMicrosPerMTok" | "outputMicrosPerMTok" | "cachedMicrosPerMTok">) {
-    return this.db.insert(spendPrices).values({ id: newId("prc"), orgId: this.orgId, ...values }).returning().get();
+    return this.db
+      .insert(spendPrices)
+      .values({ id: newId("prc"), orgId: this.orgId, ...values })
+      .returning()
+      .get();
   }
 
   updatePrice(id: string, patch: Partial<Pick<PriceRow, "inputMicrosPerMTok" | "outputMicrosPerMTok" | "cachedMicrosPerMTok">>) {
-    return this.db.update(spendPrices).set(patch).where(this.scope(spendPrices, eq(spendPrices.id, id))).returning().get();
+    return this.db
+      .update(spendPrices)
+      .set(patch)
+      .where(this.scope(spendPrices, eq(spendPrices.id, id)))
+      .returning()
+      .get();
   }
 
   deletePrice(id: string) {
-    return this.db.delete(spendPrices).where(this.scope(spendPrices, eq(spendPrices.id, id))).returning().get();
+    return this.db
+      .delete(spendPrices)
+      .where(this.scope(spendPrices, eq(spendPrices.id, id)))
+      .returning()
+      .get();
   }
 
   // ── limits ───────────────────────────────────────────────────────────────
@@ -75,7 +92,11 @@ export class SpendData {
   }
 
   limit(id: string) {
-    return this.db.select().from(spendLimits).where(this.scope(spendLimits, eq(spendLimits.id, id))).get();
+    return this.db
+      .select()
+      .from(spendLimits)
+      .where(this.scope(spendLimits, eq(spendLimits.id, id)))
+      .get();
   }
 
   createLimit(values: Pick<LimitRow, "scope" | "scopeId" | "period" | "limitMicros" | "thresholds">) {
@@ -87,11 +108,20 @@ export class SpendData {
   }
 
   updateLimit(id: string, patch: Partial<Pick<LimitRow, "limitMicros" | "thresholds">>) {
-    return this.db.update(spendLimits).set(patch).where(this.scope(spendLimits, eq(spendLimits.id, id))).returning().get();
+    return this.db
+      .update(spendLimits)
+      .set(patch)
+      .where(this.scope(spendLimits, eq(spendLimits.id, id)))
+      .returning()
+      .get();
   }
 
   deleteLimit(id: string) {
-    return this.db.delete(spendLimits).where(this.scope(spendLimits, eq(spendLimits.id, id))).returning().get();
+    return this.db
+      .delete(spendLimits)
+      .where(this.scope(spendLimits, eq(spendLimits.id, id)))
+      .returning()
+      .get();
   }
 
   // ── usage ledger ─────────────────────────────────────────────────────────
@@ -125,7 +155,12 @@ export class SpendData {
       outputTokens: sql<number>`coalesce(sum(${spendUsage.outputTokens}), 0)`.mapWith(Number),
       calls: sql<number>`count(*)`.mapWith(Number),
     };
-    if (by === null) return this.db.select({ key: sql<string | null>`null`, ...sums }).from(spendUsage).where(where).all();
+    if (by === null)
+      return this.db
+        .select({ key: sql<string | null>`null`, ...sums })
+        .from(spendUsage)
+        .where(where)
+        .all();
     const column = spendUsage[by];
     return this.db
       .select({ key: column, ...sums })

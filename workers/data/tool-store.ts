@@ -32,15 +32,27 @@ export class ToolStore extends OrgScoped {
   }
 
   tool(id: string) {
-    return this.db.select().from(tools).where(this.scope(tools, eq(tools.id, id))).get();
+    return this.db
+      .select()
+      .from(tools)
+      .where(this.scope(tools, eq(tools.id, id)))
+      .get();
   }
 
   toolByName(name: string) {
-    return this.db.select().from(tools).where(this.scope(tools, eq(tools.name, name))).get();
+    return this.db
+      .select()
+      .from(tools)
+      .where(this.scope(tools, eq(tools.name, name)))
+      .get();
   }
 
   toolsOfServer(serverId: string) {
-    return this.db.select().from(tools).where(this.scope(tools, eq(tools.serverId, serverId))).all();
+    return this.db
+      .select()
+      .from(tools)
+      .where(this.scope(tools, eq(tools.serverId, serverId)))
+      .all();
   }
 
   insertTool(values: Omit<ToolRow, "id" | "orgId" | "createdAt" | "updatedAt">) {
@@ -68,12 +80,21 @@ export class ToolStore extends OrgScoped {
   }
 
   toolsUsingCredential(credentialId: string) {
-    return this.db.select().from(tools).where(this.scope(tools, eq(tools.credentialId, credentialId))).all();
+    return this.db
+      .select()
+      .from(tools)
+      .where(this.scope(tools, eq(tools.credentialId, credentialId)))
+      .all();
   }
 
   // ── grants ───────────────────────────────────────────────────────────────
   grants(toolId: string) {
-    return this.db.select().from(toolGrants).where(this.scope(toolGrants, eq(toolGrants.toolId, toolId))).orderBy(asc(toolGrants.id)).all();
+    return this.db
+      .select()
+      .from(toolGrants)
+      .where(this.scope(toolGrants, eq(toolGrants.toolId, toolId)))
+      .orderBy(asc(toolGrants.id))
+      .all();
   }
 
   grant(toolId: string, scope: GrantScope, scopeId: string) {
@@ -114,7 +135,11 @@ export class ToolStore extends OrgScoped {
   }
 
   approval(id: string) {
-    return this.db.select().from(approvals).where(this.scope(approvals, eq(approvals.id, id))).get();
+    return this.db
+      .select()
+      .from(approvals)
+      .where(this.scope(approvals, eq(approvals.id, id)))
+      .get();
   }
 
   /** "pending" means still decidable; "expired" includes pending rows past their time (their waiter may be gone). */
@@ -175,11 +200,19 @@ export class ToolStore extends OrgScoped {
   }
 
   guide(id: string) {
-    return this.db.select().from(guides).where(this.scope(guides, eq(guides.id, id))).get();
+    return this.db
+      .select()
+      .from(guides)
+      .where(this.scope(guides, eq(guides.id, id)))
+      .get();
   }
 
   guidesFor(targets: string[]) {
-    return this.db.select().from(guides).where(this.scope(guides, inArray(guides.target, targets))).all();
+    return this.db
+      .select()
+      .from(guides)
+      .where(this.scope(guides, inArray(guides.target, targets)))
+      .all();
   }
 
   async createGuide(target: string, content: string, userId: string) {
@@ -222,7 +255,11 @@ export class ToolStore extends OrgScoped {
   }
 
   removeGuide(id: string) {
-    return this.db.delete(guides).where(this.scope(guides, eq(guides.id, id))).returning().get();
+    return this.db
+      .delete(guides)
+      .where(this.scope(guides, eq(guides.id, id)))
+      .returning()
+      .get();
   }
 
   guideVersions(guideId: string) {
@@ -273,11 +310,19 @@ export class ToolStore extends OrgScoped {
 
   // ── threads (one agent and one user) ─────────────────────────────────────
   isMember(userId: string) {
-    return this.db.select({ userId: memberships.userId }).from(memberships).where(this.scope(memberships, eq(memberships.userId, userId))).get();
+    return this.db
+      .select({ userId: memberships.userId })
+      .from(memberships)
+      .where(this.scope(memberships, eq(memberships.userId, userId)))
+      .get();
   }
 
   createThread(agentId: string, userId: string, title: string | null) {
-    return this.db.insert(threads).values({ id: newId("thr"), orgId: this.orgId, agentId, userId, title }).returning().get();
+    return this.db
+      .insert(threads)
+      .values({ id: newId("thr"), orgId: this.orgId, agentId, userId, title })
+      .returning()
+      .get();
   }
 
   /** Threads of one agent, optionally with one user only. */
@@ -294,7 +339,11 @@ export class ToolStore extends OrgScoped {
   }
 
   thread(agentId: string, id: string) {
-    return this.db.select().from(threads).where(this.scope(threads, eq(threads.agentId, agentId), eq(threads.id, id))).get();
+    return this.db
+      .select()
+      .from(threads)
+      .where(this.scope(threads, eq(threads.agentId, agentId), eq(threads.id, id)))
+      .get();
   }
 
   messages(threadId: string, page: PageRequest, after?: string) {
@@ -308,6 +357,10 @@ export class ToolStore extends OrgScoped {
   }
 
   addMessage(threadId: string, role: MessageRow["role"], content: string) {
-    return this.db.insert(threadMessages).values({ id: newId("msg"), orgId: this.orgId, threadId, role, content }).returning().get();
+    return this.db
+      .insert(threadMessages)
+      .values({ id: newId("msg"), orgId: this.orgId, threadId, role, content })
+      .returning()
+      .get();
   }
 }

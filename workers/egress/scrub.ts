@@ -76,6 +76,8 @@ export function scrubSecretsStream(needles: Uint8Array[]): TransformStream<Uint8
 export function scrubHeaders(headers: Headers, secrets: string[]): Headers {
   const out = new Headers();
   const forms = secrets.flatMap((s) => secretForms(s).map((f) => new TextDecoder().decode(f)));
-  headers.forEach((value, name) => out.append(name, forms.some((f) => value.includes(f)) ? "[REDACTED]" : value));
+  headers.forEach((value, name) => {
+    out.append(name, forms.some((f) => value.includes(f)) ? "[REDACTED]" : value);
+  });
   return out;
 }

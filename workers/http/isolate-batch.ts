@@ -43,9 +43,7 @@ export class IsolateBatcher<T> {
       batch = { items: [], taken: false };
       this.#open.set(key, batch);
       const opened = batch;
-      ctx.waitUntil(
-        new Promise((resolve) => setTimeout(resolve, this.#options.windowMs)).then(() => this.#send(key, opened, ctx)),
-      );
+      ctx.waitUntil(new Promise((resolve) => setTimeout(resolve, this.#options.windowMs)).then(() => this.#send(key, opened, ctx)));
     }
     batch.items.push(item);
     if (batch.items.length >= this.#options.maxItems) ctx.waitUntil(this.#send(key, batch, ctx));

@@ -94,7 +94,7 @@ export const requireAgent: MiddlewareHandler<AppEnv> = async (c, next) => {
   const record = await lookupToken(c.env.DB, raw, "agent");
   if (!record) throw unauthorized("invalid or revoked agent token");
   const agent = await loadAgent(c.env.DB, record.orgId, record.subjectId);
-  if (!agent || agent.status !== "active") throw unauthorized("invalid or revoked agent token");
+  if (agent?.status !== "active") throw unauthorized("invalid or revoked agent token");
   c.set("agent", { kind: "agent", agentId: agent.id, orgId: agent.orgId, tokenId: record.id, agent });
   return next();
 };

@@ -26,9 +26,7 @@ export async function mintToken(kind: TokenKind): Promise<MintedToken> {
 
 export function tokenKindOf(raw: string): TokenKind | undefined {
   // Longest prefix first: "pal_hostkey_" must not be read as "pal_host_".
-  const kinds = (Object.keys(TOKEN_PREFIX) as TokenKind[]).sort(
-    (a, b) => TOKEN_PREFIX[b].length - TOKEN_PREFIX[a].length,
-  );
+  const kinds = (Object.keys(TOKEN_PREFIX) as TokenKind[]).sort((a, b) => TOKEN_PREFIX[b].length - TOKEN_PREFIX[a].length);
   return kinds.find((k) => raw.startsWith(TOKEN_PREFIX[k]));
 }
 
@@ -73,9 +71,7 @@ export async function lookupToken(db: D1Database, raw: string, expected: TokenKi
 
   const row = await new PlatformData(makeDb(db)).tokenByHash(hash);
   const live = row && row.revokedAt === null && (row.expiresAt === null || row.expiresAt > now) ? row : undefined;
-  const record: TokenRecord | null = live
-    ? { id: live.id, kind: live.kind, orgId: live.orgId, subjectId: live.subjectId }
-    : null;
+  const record: TokenRecord | null = live ? { id: live.id, kind: live.kind, orgId: live.orgId, subjectId: live.subjectId } : null;
   // Expiring tokens are not cached past their expiry.
   if (!live || live.expiresAt === null || live.expiresAt > now + TOKEN_CACHE_TTL_MS) remember(hash, record, now);
   return record?.kind === expected ? record : null;

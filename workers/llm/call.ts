@@ -54,7 +54,8 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
     ...(reason ? { reason } : {}),
     details: { kind: input.kind, endpoint: input.endpoint, ...details },
   });
-  const audit = (result: "success" | "error", details: Record<string, unknown>, reason?: string) => recordAudit(env, auditEvent(result, details, reason), ctx);
+  const audit = (result: "success" | "error", details: Record<string, unknown>, reason?: string) =>
+    recordAudit(env, auditEvent(result, details, reason), ctx);
 
   // The Agent Guide and autonomy instructions lead the system prompt; they are checked like the rest.
   const [guide, lists] = await Promise.all([cachedGuide(env, input.agent), piiListsOf(env, input.agent.orgId)]);
@@ -77,7 +78,9 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
     if (masker.failMode === "closed") {
       await audit("error", { pii: { failed: error.reason } }, "pii_check_failed");
       done = true;
-      throw new AppError("pii_blocked", "the request could not be checked for personal data and was refused (fail-closed)", { details: { reason: error.reason } });
+      throw new AppError("pii_blocked", "the request could not be checked for personal data and was refused (fail-closed)", {
+        details: { reason: error.reason },
+      });
     }
     piiFailure = error.reason;
   }

@@ -51,8 +51,11 @@ export async function upstreamModels(provider: ProviderRow, apiKey: string, allo
     const res = await fetch(url, { headers, redirect: "manual", signal: AbortSignal.timeout(5_000) });
     if (res.ok) {
       const body: unknown = await res.json();
-      const data = typeof body === "object" && body !== null && Array.isArray((body as { data?: unknown }).data) ? (body as { data: unknown[] }).data : [];
-      ids = data.flatMap((m) => (typeof m === "object" && m !== null && typeof (m as { id?: unknown }).id === "string" ? [(m as { id: string }).id] : []));
+      const data =
+        typeof body === "object" && body !== null && Array.isArray((body as { data?: unknown }).data) ? (body as { data: unknown[] }).data : [];
+      ids = data.flatMap((m) =>
+        typeof m === "object" && m !== null && typeof (m as { id?: unknown }).id === "string" ? [(m as { id: string }).id] : [],
+      );
     }
   } catch {
     ids = [];

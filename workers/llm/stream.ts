@@ -263,12 +263,18 @@ export class SseRewriter {
         if (isObject(data.message)) this.usage = mergeAnthropicUsage(this.usage, data.message.usage);
         break;
       case "content_block_start":
-        if (isObject(data.content_block) && data.content_block.type === "text" && typeof data.content_block.text === "string" && data.content_block.text) {
+        if (
+          isObject(data.content_block) &&
+          data.content_block.type === "text" &&
+          typeof data.content_block.text === "string" &&
+          data.content_block.text
+        ) {
           data.content_block.text = this.#push(key, data.content_block.text);
         }
         break;
       case "content_block_delta":
-        if (isObject(data.delta) && data.delta.type === "text_delta" && typeof data.delta.text === "string") data.delta.text = this.#push(key, data.delta.text);
+        if (isObject(data.delta) && data.delta.type === "text_delta" && typeof data.delta.text === "string")
+          data.delta.text = this.#push(key, data.delta.text);
         if (isObject(data.delta) && data.delta.type === "input_json_delta" && typeof data.delta.partial_json === "string") {
           data.delta.partial_json = this.#push(`${key}${JSON_KEY}`, data.delta.partial_json);
         }
@@ -304,7 +310,10 @@ const IDLE = Symbol("idle");
  * upstream reads and nothing is buffered beyond one upstream chunk. `result` settles once the
  * stream ends, with the usage seen and whether the provider finished.
  */
-export function restoreSseStream(upstream: ReadableStream<Uint8Array>, options: RestoreStreamOptions): { body: ReadableStream<Uint8Array>; result: Promise<StreamResult> } {
+export function restoreSseStream(
+  upstream: ReadableStream<Uint8Array>,
+  options: RestoreStreamOptions,
+): { body: ReadableStream<Uint8Array>; result: Promise<StreamResult> } {
   const reader = upstream.getReader();
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
@@ -322,7 +331,12 @@ export function restoreSseStream(upstream: ReadableStream<Uint8Array>, options: 
     let out = tail + rewriter.flushAll();
     if (outcome !== "completed") {
       const code = outcome === "timeout" ? "upstream_timeout" : "upstream_error";
-      const message = outcome === "timeout" ? "the model provider stopped sending" : outcome === "invalid" ? "the model provider sent a malformed stream" : "the model provider's stream was cut";
+      const message =
+        outcome === "timeout"
+          ? "the model provider stopped sending"
+          : outcome === "invalid"
+            ? "the model provider sent a malformed stream"
+            : "the model provider's stream was cut";
       out += streamErrorEvent(options.endpoint, code, message);
     }
     if (out) controller.enqueue(encoder.encode(out));
@@ -366,7 +380,7 @@ export function restoreSseStream(upstream: ReadableStream<Uint8Array>, options: 
           }
           if (chunk.done) {
             // A final event without its blank line still counts: end the parser's pending input.
-            const tail = rewriter.feed(decoder.decode() + "\n\n");
+            const tail = rewriter.feed(`${decoder.decode()}\n\n`);
             finish(controller, tail, rewriter.completed ? "completed" : rewriter.invalid ? "invalid" : "cut");
             return;
           }

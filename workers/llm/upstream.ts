@@ -231,11 +231,19 @@ export async function mapUpstreamError(kind: ProviderKind, response: Response, s
   const headers = new Headers();
   const retryAfter = response.headers.get("retry-after");
   if (!PASS_STATUSES.has(response.status)) {
-    const publicMessage = response.status === 401 || response.status === 403 ? "the model provider rejected the organisation's credentials" : `the model provider failed (${response.status})`;
+    const publicMessage =
+      response.status === 401 || response.status === 403
+        ? "the model provider rejected the organisation's credentials"
+        : `the model provider failed (${response.status})`;
     return llmErrorResponse(kind, new AppError("upstream_error", publicMessage));
   }
   if (retryAfter !== null && /^\d{1,6}$/.test(retryAfter)) headers.set("retry-after", retryAfter);
-  const type = typeof rawType === "string" && /^[a-z_]{1,64}$/.test(rawType) ? rawType : kind === "anthropic" ? anthropicErrorType(response.status) : "invalid_request_error";
+  const type =
+    typeof rawType === "string" && /^[a-z_]{1,64}$/.test(rawType)
+      ? rawType
+      : kind === "anthropic"
+        ? anthropicErrorType(response.status)
+        : "invalid_request_error";
   const rawCode = pick(err, "code");
   const code = typeof rawCode === "string" && /^[a-z_0-9]{1,64}$/.test(rawCode) ? rawCode : type;
   const body = providerErrorBody(kind, code, message, type);

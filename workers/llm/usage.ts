@@ -7,13 +7,19 @@ const count = z.number().int().nonnegative().catch(0);
 const chatUsage = z.object({
   prompt_tokens: count.default(0),
   completion_tokens: count.default(0),
-  prompt_tokens_details: z.object({ cached_tokens: count.default(0) }).nullish().catch(null),
+  prompt_tokens_details: z
+    .object({ cached_tokens: count.default(0) })
+    .nullish()
+    .catch(null),
 });
 
 const responsesUsage = z.object({
   input_tokens: count.default(0),
   output_tokens: count.default(0),
-  input_tokens_details: z.object({ cached_tokens: count.default(0) }).nullish().catch(null),
+  input_tokens_details: z
+    .object({ cached_tokens: count.default(0) })
+    .nullish()
+    .catch(null),
 });
 
 const anthropicUsage = z.object({
@@ -28,7 +34,11 @@ export const ZERO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, cachedTokens
 export function chatUsageOf(value: unknown): Usage | null {
   const u = chatUsage.safeParse(value);
   if (!u.success) return null;
-  return { inputTokens: u.data.prompt_tokens, outputTokens: u.data.completion_tokens, cachedTokens: u.data.prompt_tokens_details?.cached_tokens ?? 0 };
+  return {
+    inputTokens: u.data.prompt_tokens,
+    outputTokens: u.data.completion_tokens,
+    cachedTokens: u.data.prompt_tokens_details?.cached_tokens ?? 0,
+  };
 }
 
 /** Reads an OpenAI responses `usage` object. */

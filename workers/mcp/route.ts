@@ -2,13 +2,7 @@
 // transport per request). tools/list shows only usable tools; tools/call goes through callTool.
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import {
-  CallToolRequestSchema,
-  ErrorCode,
-  JSONRPCMessageSchema,
-  ListToolsRequestSchema,
-  McpError,
-} from "@modelcontextprotocol/sdk/types.js";
+import { CallToolRequestSchema, ErrorCode, JSONRPCMessageSchema, ListToolsRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { CfWorkerJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/cfworker-provider.js";
 import type { Context } from "hono";
 import { Hono } from "hono";
@@ -60,7 +54,9 @@ function buildServer(ctx: CallContext, instructions: string | undefined): Server
       }
       if (error instanceof AppError) {
         const code =
-          error.code === "approval_denied" || error.code === "approval_expired" || error.code === "policy_denied" ? MCP_ERRORS[error.code] : MCP_ERRORS.upstream;
+          error.code === "approval_denied" || error.code === "approval_expired" || error.code === "policy_denied"
+            ? MCP_ERRORS[error.code]
+            : MCP_ERRORS.upstream;
         throw new McpError(code, error.message, { code: error.code, ...(error.details ?? {}) });
       }
       throw error;
@@ -134,7 +130,9 @@ export function mcpGateway() {
     return response;
   });
   // Stateless server: no standalone SSE stream and no sessions to delete.
-  mcp.on(["GET", "DELETE"], "/", () => rpcError(405, ErrorCode.ConnectionClosed, "Method not allowed: this server is stateless; POST JSON-RPC messages"));
+  mcp.on(["GET", "DELETE"], "/", () =>
+    rpcError(405, ErrorCode.ConnectionClosed, "Method not allowed: this server is stateless; POST JSON-RPC messages"),
+  );
   return mcp;
 }
 

@@ -8,15 +8,7 @@ import { detectSecrets } from "./detectors/secrets.js";
 import { detectNino, detectUsIds, detectVat } from "./detectors/taxid.js";
 import { PiiBudgetError } from "./errors.js";
 import { normalize, toOriginal } from "./normalize.js";
-import {
-  ENTITY_CATEGORIES,
-  PII_CATEGORIES,
-  PiiListsSchema,
-  type PiiCategory,
-  type PiiFinding,
-  type PiiLists,
-  type RawFinding,
-} from "./types.js";
+import { ENTITY_CATEGORIES, PII_CATEGORIES, PiiListsSchema, type PiiCategory, type PiiFinding, type PiiLists, type RawFinding } from "./types.js";
 
 export interface DetectOptions {
   /** Categories to look for; all by default. */
@@ -89,7 +81,10 @@ const compiledLists = new WeakMap<PiiLists, CompiledLists>();
 let compiledEmpty: CompiledLists | undefined;
 
 function compileLists(lists: PiiLists | undefined): CompiledLists {
-  if (lists === undefined) return (compiledEmpty ??= compileListsNow({}));
+  if (lists === undefined) {
+    compiledEmpty ??= compileListsNow({});
+    return compiledEmpty;
+  }
   let compiled = compiledLists.get(lists);
   if (!compiled) {
     compiled = compileListsNow(lists);
@@ -104,9 +99,7 @@ function compileListsNow(lists: PiiLists): CompiledLists {
   const denyCategory = new Map<string, PiiCategory>();
   for (const d of parsed.deny) denyCategory.set(d.term.normalize("NFKC").toLowerCase(), d.category);
   const terms = [...denyCategory.keys()].sort((a, b) => b.length - a.length);
-  const deny = terms.length
-    ? new RegExp(`(?<![\\p{L}\\p{N}_])(?:${terms.map(escapeRegExp).join("|")})(?![\\p{L}\\p{N}_])`, "giu")
-    : undefined;
+  const deny = terms.length ? new RegExp(`(?<![\\p{L}\\p{N}_])(?:${terms.map(escapeRegExp).join("|")})(?![\\p{L}\\p{N}_])`, "giu") : undefined;
   return { allow, deny, denyCategory };
 }
 
@@ -133,9 +126,7 @@ function resolveOverlaps(found: RawFinding[]): RawFinding[] {
 }
 
 function pickInCluster(cluster: RawFinding[]): RawFinding[] {
-  const ranked = cluster.sort(
-    (a, b) => priorityOf(b) - priorityOf(a) || b.end - b.start - (a.end - a.start) || a.start - b.start,
-  );
+  const ranked = cluster.sort((a, b) => priorityOf(b) - priorityOf(a) || b.end - b.start - (a.end - a.start) || a.start - b.start);
   const chosen: RawFinding[] = [];
   for (const f of ranked) if (!chosen.some((c) => c.start < f.end && f.start < c.end)) chosen.push(f);
   return chosen.sort((a, b) => a.start - b.start);
@@ -212,9 +203,7 @@ export class PiiDetector {
     }
     this.#pushDenied(text, raw);
     const lists = this.#lists;
-    const kept = resolveOverlaps(
-      lists.allow.size ? raw.filter((f) => !lists.allow.has(text.slice(f.start, f.end).toLowerCase())) : raw,
-    );
+    const kept = resolveOverlaps(lists.allow.size ? raw.filter((f) => !lists.allow.has(text.slice(f.start, f.end).toLowerCase())) : raw);
     return kept.map((f) => {
       const [start, end] = toOriginal(norm, f.start, f.end, original.length);
       return { category: f.category, start, end, detector: f.detector, key: f.key ?? text.slice(f.start, f.end) };
@@ -239,7 +228,6 @@ export class PiiDetector {
       if (category && this.categories.has(category)) out.push({ category, start: m.index, end: m.index + m[0].length, detector: "deny", key });
     }
   }
-
 }
 
 /** One-off detection; for many texts build a PiiDetector (or a Masker) once instead. */

@@ -69,10 +69,7 @@ function transform(value: JsonValue, visit: Visit, frame: Frame): JsonValue {
   const out: { [key: string]: JsonValue } = {};
   const toolLike = frame.inTools || (typeof value.type === "string" && TOOL_TYPES.has(value.type));
   for (const [k, v] of Object.entries(value)) {
-    const keepValue =
-      (STRUCTURAL_KEYS.has(k) && typeof v !== "object") ||
-      (k === "name" && toolLike) ||
-      isBinaryPayload(k, value);
+    const keepValue = (STRUCTURAL_KEYS.has(k) && typeof v !== "object") || (k === "name" && toolLike) || isBinaryPayload(k, value);
     const childFrame: Frame = { inTools: frame.inTools || k === "tools" || k === "functions" || k === "tool_choice" || k === "function" };
     // Keys inside tool definitions are JSON-schema structure and stay as they are.
     const newKey = STRUCTURAL_KEYS.has(k) || childFrame.inTools ? k : visit(k, true);
@@ -134,10 +131,14 @@ function deepEqual(a: JsonValue, b: JsonValue): boolean {
 export function maskJsonStrings(value: JsonValue, masker: Masker): JsonValue {
   const values: string[] = [];
   const keys: string[] = [];
-  transform(value, (s, isKey) => {
-    (isKey ? keys : values).push(s);
-    return s;
-  }, { inTools: false });
+  transform(
+    value,
+    (s, isKey) => {
+      (isKey ? keys : values).push(s);
+      return s;
+    },
+    { inTools: false },
+  );
   // Values are scanned as one sequence (seams included); keys each on their own.
   const maskedValues = masker.maskTexts(values);
   const maskedKeys = keys.map((k) => masker.maskText(k));

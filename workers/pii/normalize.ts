@@ -2,6 +2,7 @@
 // from every normalised offset back to the original so masking replaces the right span.
 
 /** Zero-width, bidi, soft hyphen, word joiners, BOM, variation selectors, tags, fillers. */
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: the class lists invisible code points one by one on purpose
 const INVISIBLE = /[\p{Cf}\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180F\u3164\uFE00-\uFE0F\uFFA0]|\uDB40[\uDC00-\uDDEF]/u;
 const NEEDS_WORK = /[^\x00-\x7F]/g;
 const COMBINING = /\p{M}/u;

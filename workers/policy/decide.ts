@@ -43,7 +43,9 @@ function invalid(explanation: string): EgressDecision {
 }
 
 /** The normalised target, or the reason it cannot be evaluated safely. */
-export function normalizeEgressTarget(request: EgressRequest): { ok: true; target: EgressTarget; segments: string[] } | { ok: false; reason: string } {
+export function normalizeEgressTarget(
+  request: EgressRequest,
+): { ok: true; target: EgressTarget; segments: string[] } | { ok: false; reason: string } {
   const method = normalizeMethod(request.method);
   if (method === null) return { ok: false, reason: "unsupported HTTP method" };
   let url: URL;
@@ -80,8 +82,7 @@ function portOk(rule: EffectiveRule, target: EgressTarget): boolean {
 /** Higher is more specific: exact host, longer host, more literal path segments, explicit methods, closer scope. */
 function specificity(rule: EffectiveRule, segments: string[]): number[] {
   const exact = rule.host.startsWith("*.") ? 0 : 1;
-  const pathScore =
-    rule.paths === null ? -1 : Math.max(...rule.paths.filter((g) => pathMatches(g, segments)).map(globSpecificity));
+  const pathScore = rule.paths === null ? -1 : Math.max(...rule.paths.filter((g) => pathMatches(g, segments)).map(globSpecificity));
   const scopeScore = { org: 0, team: 1, project: 2, agent: 3 }[rule.scope];
   return [exact, rule.host.length, pathScore, rule.methods === null ? 0 : 1, scopeScore];
 }

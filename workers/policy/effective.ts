@@ -53,8 +53,7 @@ export interface AttachedPolicy {
 }
 
 const PII_RANK: Record<PiiAction, number> = { allow: 0, mask: 1, redact: 2, block: 3 };
-const isPiiAction = (value: unknown): value is PiiAction =>
-  typeof value === "string" && (PII_ACTIONS as readonly string[]).includes(value);
+const isPiiAction = (value: unknown): value is PiiAction => typeof value === "string" && (PII_ACTIONS as readonly string[]).includes(value);
 
 const SCOPE_ORDER: Record<PolicyScope, number> = { org: 0, team: 1, project: 2, agent: 3 };
 

@@ -24,7 +24,10 @@ export function parseStoredDoc(row: PolicyRow): PolicyDocument {
 
 /** The scopes an agent's policies attach at; a subagent also inherits its parent's agent-level policies. */
 export function scopesOf(agent: Pick<AgentRow, "orgId" | "id" | "teamId" | "projectId" | "parentAgentId">) {
-  const targets: Array<{ scope: PolicyScope; id: string }> = [{ scope: "org", id: agent.orgId }, { scope: "agent", id: agent.id }];
+  const targets: Array<{ scope: PolicyScope; id: string }> = [
+    { scope: "org", id: agent.orgId },
+    { scope: "agent", id: agent.id },
+  ];
   if (agent.teamId) targets.push({ scope: "team", id: agent.teamId });
   if (agent.projectId) targets.push({ scope: "project", id: agent.projectId });
   return targets;

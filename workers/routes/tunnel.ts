@@ -16,7 +16,7 @@ export function tunnelRoute() {
     const record = raw ? await lookupToken(c.env.DB, raw, "host") : null;
     if (!record) throw unauthorized("invalid or revoked host credential");
     const found = await new HostStore(makeDb(c.env.DB), record.orgId).host(record.subjectId);
-    if (!found || found.host.status !== "active") throw unauthorized("invalid or revoked host credential");
+    if (found?.host.status !== "active") throw unauthorized("invalid or revoked host credential");
     if (c.req.header("upgrade")?.toLowerCase() !== "websocket") throw new AppError("bad_request", "expected a WebSocket upgrade");
     return connectHostTunnel(c.env.HOST_TUNNEL, c.req.raw, { hostId: found.host.id, orgId: found.host.orgId, pool: found.pool });
   });

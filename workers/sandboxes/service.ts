@@ -21,7 +21,9 @@ export async function connectedHostOf(env: Env, orgId: string, poolName: string)
   const live: HostRow[] = [];
   await Promise.all(
     candidates.map(async (h) => {
-      const status = await tunnelOf(env, h.id).status().catch(() => null);
+      const status = await tunnelOf(env, h.id)
+        .status()
+        .catch(() => null);
       if (status?.connected) live.push(h);
     }),
   );
@@ -45,7 +47,8 @@ export async function recordSandboxStatus(env: Env, orgId: string, hostId: strin
   if (!sandbox || sandbox.hostId !== hostId) return;
   const state = status.state;
   // Reports may arrive out of order with the edge's own updates: an ended sandbox stays ended.
-  const from: Array<typeof sandbox.state> = state === "running" || state === "starting" ? ["pending", "starting"] : ["pending", "starting", "running", "stopped"];
+  const from: Array<typeof sandbox.state> =
+    state === "running" || state === "starting" ? ["pending", "starting"] : ["pending", "starting", "running", "stopped"];
   await store.updateSandbox(sandbox.id, { state, exitCode: status.exitCode ?? null, reason: status.reason ?? null }, from);
   if (state === "running" || state === "starting") return;
   // The sandbox's own session token ends with it.
@@ -75,7 +78,10 @@ export async function killSandboxesOf(env: Env, orgId: string, agentIds: string[
   const live = await store.liveSandboxesOfAgents(agentIds);
   await Promise.all(
     live.map(async (s) => {
-      if (s.hostId) await tunnelOf(env, s.hostId).command({ op: "sandbox.kill", sandboxId: s.id }).catch(() => undefined);
+      if (s.hostId)
+        await tunnelOf(env, s.hostId)
+          .command({ op: "sandbox.kill", sandboxId: s.id })
+          .catch(() => undefined);
       await store.updateSandbox(s.id, { state: "stopped", reason: why });
       await recordAudit(env, {
         orgId,

@@ -67,15 +67,27 @@ export async function reserveSpend(
   options: { timeoutMs?: number; leaseCalls?: number } = {},
 ): Promise<Reservation> {
   const request = ReserveRequestSchema.safeParse({
-    orgId: agent.orgId, idempotencyKey, agentId: agent.id, teamId: agent.teamId, model, estimate,
+    orgId: agent.orgId,
+    idempotencyKey,
+    agentId: agent.id,
+    teamId: agent.teamId,
+    model,
+    estimate,
     ...(options.leaseCalls ? { leaseCalls: options.leaseCalls } : {}),
   });
-  if (!request.success) throw new AppError("bad_request", "invalid spend reservation", { details: { fields: request.error.issues.map((i) => i.path.join(".")) } });
+  if (!request.success)
+    throw new AppError("bad_request", "invalid spend reservation", { details: { fields: request.error.issues.map((i) => i.path.join(".")) } });
   // One DO call per reserve: batching reserves of concurrent requests would mean one request
   // waking another's promise, which Workers refuse ("Cannot perform I/O on behalf of a different
   // request"). Leases (credit.ts) are what spare most calls this round trip.
   const result = await guarded<ReserveResult>("reserve", async () => await orgSpendStub(env, agent.orgId).reserve(request.data), options.timeoutMs);
-  if (result.ok) return { reservationId: result.reservationId, reservedMicros: result.reservedMicros, state: result.state, ...(result.price ? { price: result.price } : {}) };
+  if (result.ok)
+    return {
+      reservationId: result.reservationId,
+      reservedMicros: result.reservedMicros,
+      state: result.state,
+      ...(result.price ? { price: result.price } : {}),
+    };
   if (result.reason === "invalid_request") throw new AppError("bad_request", "invalid spend reservation");
   if (result.reason === "unpriced_model") throw new AppError("bad_request", "this model has no price configured; ask an admin to add one");
   throw new AppError("spend_limit", `${result.scope} spend limit (${result.period}) reached`, {
@@ -138,10 +150,12 @@ const settleBatches = new IsolateBatcher<{ env: Env; item: QueuedSettle }>({
     }));
     const run = () => guarded<SettleResult[]>("settleMany", async () => await orgSpendStub(env, orgId).settleMany(payload));
     // Idempotent, so one retry; if both fail the reservations expire (released) and it is logged.
-    const results = await run().catch(run).catch((error: unknown) => {
-      console.error("spend settle batch failed; reservations will expire", { orgId, count: payload.length, error: String(error) });
-      return [] as SettleResult[];
-    });
+    const results = await run()
+      .catch(run)
+      .catch((error: unknown) => {
+        console.error("spend settle batch failed; reservations will expire", { orgId, count: payload.length, error: String(error) });
+        return [] as SettleResult[];
+      });
     const audits: Array<Promise<void>> = [];
     queued.forEach(({ item }, i) => {
       const result = results[i];

@@ -96,7 +96,12 @@ export function settleCall(env: Env, hold: CallHold, usage: SpendUsage | null, a
     return;
   }
   const { credit } = hold;
-  const charging = queueSettle(env, credit.orgId, { reservationId: credit.leaseId, usage, call: { id: hold.callId, heldMicros: hold.heldMicros }, audit }, ctx);
+  const charging = queueSettle(
+    env,
+    credit.orgId,
+    { reservationId: credit.leaseId, usage, call: { id: hold.callId, heldMicros: hold.heldMicros }, audit },
+    ctx,
+  );
   // What the call held and did not use goes back to the lease (an overrun takes from it).
   const charged = charging ? usageMicros(credit.price, charging) : hold.heldMicros;
   endDraw(env, hold, hold.heldMicros - charged, ctx);

@@ -140,7 +140,19 @@ export const RESERVE_BATCH_MAX = 500;
 const ReserveBatchSchema = z.array(z.unknown()).max(RESERVE_BATCH_MAX);
 const SettleBatchSchema = z.array(z.unknown()).max(SETTLE_BATCH_MAX);
 
-const LEDGER_COLUMNS = ["id", "agent_id", "team_id", "model", "day", "input_tokens", "output_tokens", "cached_tokens", "cost_micros", "basis", "settled_at"] as const;
+const LEDGER_COLUMNS = [
+  "id",
+  "agent_id",
+  "team_id",
+  "model",
+  "day",
+  "input_tokens",
+  "output_tokens",
+  "cached_tokens",
+  "cost_micros",
+  "basis",
+  "settled_at",
+] as const;
 type LedgerRow = [string, string, string | null, string, string, number, number, number, number, string, number];
 const LEASE_CALL_COLUMNS = ["id", "lease_id", "charged", "basis", "at"] as const;
 
@@ -225,7 +237,10 @@ export class OrgSpend extends DurableObject<Env> {
         // so concurrent reserves share a commit (an explicit transaction would commit, and sync
         // the disk, for each). The answer still waits for that commit (the output gate).
         if (rows.length === 1) this.#insertReservation(rows[0]!, now);
-        else this.ctx.storage.transactionSync(() => rows.forEach((r) => this.#insertReservation(r, now)));
+        else
+          this.ctx.storage.transactionSync(() => {
+            for (const r of rows) this.#insertReservation(r, now);
+          });
       } catch (error) {
         // Nothing was stored: the holds made in memory are dropped with the rest of the mirror.
         this.#resetMirror();
@@ -291,16 +306,30 @@ export class OrgSpend extends DurableObject<Env> {
   async drainStopEvents(max = 100): Promise<StopEvent[]> {
     const limit = z.number().int().min(1).max(1000).catch(100).parse(max);
     const rows = this.#sql
-      .exec<{ seq: number; agent_id: string; team_id: string | null; scope: LimitScope; scope_id: string | null; limit_id: string; period: LimitPeriod; win: string; at: number }>(
-        "SELECT * FROM stop_events ORDER BY seq LIMIT ?",
-        limit,
-      )
+      .exec<{
+        seq: number;
+        agent_id: string;
+        team_id: string | null;
+        scope: LimitScope;
+        scope_id: string | null;
+        limit_id: string;
+        period: LimitPeriod;
+        win: string;
+        at: number;
+      }>("SELECT * FROM stop_events ORDER BY seq LIMIT ?", limit)
       .toArray();
     const last = rows.at(-1);
     if (last) this.#sql.exec("DELETE FROM stop_events WHERE seq <= ?", last.seq);
     return rows.map((r) => ({
-      seq: r.seq, agentId: r.agent_id, teamId: r.team_id, scope: r.scope, scopeId: r.scope_id,
-      limitId: r.limit_id, period: r.period, window: r.win, at: r.at,
+      seq: r.seq,
+      agentId: r.agent_id,
+      teamId: r.team_id,
+      scope: r.scope,
+      scopeId: r.scope_id,
+      limitId: r.limit_id,
+      period: r.period,
+      window: r.win,
+      at: r.at,
     }));
   }
 
@@ -353,7 +382,6 @@ export class OrgSpend extends DurableObject<Env> {
     }
     return this.#boundOrg === orgId;
   }
-
 
   async #ready(): Promise<Config> {
     if (this.#config && Date.now() - this.#config.loadedAt < CONFIG_TTL_MS) return this.#config;
@@ -414,7 +442,9 @@ export class OrgSpend extends DurableObject<Env> {
     const cached = this.#spent.get(key);
     if (cached !== undefined) return cached;
     const [scope, scopeId, win] = key.split("\u0000");
-    const row = this.#sql.exec<{ spent: number }>("SELECT spent FROM counters WHERE scope = ? AND scope_id = ? AND win = ?", scope, scopeId, win).toArray()[0];
+    const row = this.#sql
+      .exec<{ spent: number }>("SELECT spent FROM counters WHERE scope = ? AND scope_id = ? AND win = ?", scope, scopeId, win)
+      .toArray()[0];
     const spent = row?.spent ?? 0;
     this.#spent.set(key, spent);
     return spent;
@@ -432,7 +462,9 @@ export class OrgSpend extends DurableObject<Env> {
     const keys = this.#keysOf(row.agent_id, row.team_id, row);
     // Read before the write: a key not cached yet would otherwise be read back with the amount in it.
     const before = keys.map((key) => this.#spentOf(key));
-    keys.forEach((key, i) => this.#spent.set(key, (before[i] ?? 0) + amount));
+    keys.forEach((key, i) => {
+      this.#spent.set(key, (before[i] ?? 0) + amount);
+    });
     if (this.#pending) {
       for (const key of keys) this.#pending.counters.set(key, (this.#pending.counters.get(key) ?? 0) + amount);
     } else {
@@ -465,7 +497,12 @@ export class OrgSpend extends DurableObject<Env> {
     const lease = this.#pending?.leases.get(id);
     if (!lease) return;
     this.#pending?.leases.delete(id);
-    this.#sql.exec("UPDATE reservations SET reserved = reserved - ?, charged = coalesce(charged, 0) + ? WHERE id = ?", lease.moved, lease.charged, id);
+    this.#sql.exec(
+      "UPDATE reservations SET reserved = reserved - ?, charged = coalesce(charged, 0) + ? WHERE id = ?",
+      lease.moved,
+      lease.charged,
+      id,
+    );
   }
 
   /** Multi-row INSERTs within the 100 bound values a statement takes. */
@@ -481,7 +518,11 @@ export class OrgSpend extends DurableObject<Env> {
   #storePending(p: PendingWrites) {
     this.#storeCounters([...p.counters]);
     for (const id of [...p.leases.keys()]) this.#storePendingLease(id);
-    this.#insertRows("INSERT INTO lease_calls", LEASE_CALL_COLUMNS, [...p.leaseCalls.values()].map((c) => [c.id, c.leaseId, c.charged, c.basis, c.at]));
+    this.#insertRows(
+      "INSERT INTO lease_calls",
+      LEASE_CALL_COLUMNS,
+      [...p.leaseCalls.values()].map((c) => [c.id, c.leaseId, c.charged, c.basis, c.at]),
+    );
     this.#insertRows("INSERT OR IGNORE INTO ledger_outbox", LEDGER_COLUMNS, p.ledger);
   }
 
@@ -490,8 +531,19 @@ export class OrgSpend extends DurableObject<Env> {
     return this.#sql.exec(
       `INSERT ${replaces ? "OR REPLACE " : ""}INTO reservations (id, idem_key, agent_id, team_id, model, reserved, state, day, month, price_in, price_out,
         price_cached, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)`,
-      row.id, row.idem_key, row.agent_id, row.team_id, row.model, row.reserved, row.day, row.month,
-      row.price_in, row.price_out, row.price_cached, now, row.expires_at,
+      row.id,
+      row.idem_key,
+      row.agent_id,
+      row.team_id,
+      row.model,
+      row.reserved,
+      row.day,
+      row.month,
+      row.price_in,
+      row.price_out,
+      row.price_cached,
+      now,
+      row.expires_at,
     ).rowsWritten;
   }
 
@@ -569,9 +621,20 @@ export class OrgSpend extends DurableObject<Env> {
     const held = req.leaseCalls ? Math.max(amount, Math.min(amount * req.leaseCalls, Math.floor(headroom / LEASE_HEADROOM_SHARE))) : amount;
     const row: ReservationRow = {
       // A released or expired key is reserved again under its first id.
-      id: earlier?.id ?? newId("rsv"), idem_key: req.idempotencyKey, agent_id: req.agentId, team_id: req.teamId, model: req.model,
-      reserved: held, charged: null, basis: null, state: "open", day: win.day, month: win.month,
-      price_in: price.inputMicrosPerMTok, price_out: price.outputMicrosPerMTok, price_cached: price.cachedMicrosPerMTok,
+      id: earlier?.id ?? newId("rsv"),
+      idem_key: req.idempotencyKey,
+      agent_id: req.agentId,
+      team_id: req.teamId,
+      model: req.model,
+      reserved: held,
+      charged: null,
+      basis: null,
+      state: "open",
+      day: win.day,
+      month: win.month,
+      price_in: price.inputMicrosPerMTok,
+      price_out: price.outputMicrosPerMTok,
+      price_cached: price.cachedMicrosPerMTok,
       expires_at: now + RESERVATION_TTL_MS,
     };
     this.#hold(row);
@@ -590,7 +653,8 @@ export class OrgSpend extends DurableObject<Env> {
     if (!row) return { ok: false, reason: "unknown_reservation" };
     if (close) return this.#closeLease(row, now);
     if (call) return this.#chargeLeaseCall(config, row, call, usage, now);
-    if (row.state === "settled") return { ok: true, reservationId: id, chargedMicros: row.charged ?? 0, basis: row.basis === "reported" ? "reported" : "reservation" };
+    if (row.state === "settled")
+      return { ok: true, reservationId: id, chargedMicros: row.charged ?? 0, basis: row.basis === "reported" ? "reported" : "reservation" };
     if (row.state !== "open" && usage === null) return { ok: false, reason: "released" };
 
     const price: Price = { inputMicrosPerMTok: row.price_in, outputMicrosPerMTok: row.price_out, cachedMicrosPerMTok: row.price_cached };
@@ -602,9 +666,27 @@ export class OrgSpend extends DurableObject<Env> {
     this.#sql.exec(
       `UPDATE reservations SET state = 'settled', charged = ?, basis = ?, input_tokens = ?, output_tokens = ?,
         cached_tokens = ?, closed_at = ? WHERE id = ?`,
-      charged, basis, tokens.inputTokens, tokens.outputTokens, tokens.cachedTokens, now, id,
+      charged,
+      basis,
+      tokens.inputTokens,
+      tokens.outputTokens,
+      tokens.cachedTokens,
+      now,
+      id,
     );
-    this.#queueLedger([id, row.agent_id, row.team_id, row.model, row.day, tokens.inputTokens, tokens.outputTokens, tokens.cachedTokens, charged, basis, now]);
+    this.#queueLedger([
+      id,
+      row.agent_id,
+      row.team_id,
+      row.model,
+      row.day,
+      tokens.inputTokens,
+      tokens.outputTokens,
+      tokens.cachedTokens,
+      charged,
+      basis,
+      now,
+    ]);
     this.#unhold(row);
     this.#checkThresholds(config, row, now);
     // The estimate was not an upper bound (a caller bug or a provider surprise): the real charge stands, and is audited.
@@ -625,8 +707,16 @@ export class OrgSpend extends DurableObject<Env> {
    * Charges one call drawn from a lease: its cost moves from the lease's hold to spent and the
    * lease stays open for the isolate's next calls. Idempotent per call id.
    */
-  #chargeLeaseCall(config: Config, row: ReservationRow, call: { id: string; heldMicros: number }, usage: SpendUsage | null, now: number): SettleResult {
-    const done = this.#pending?.leaseCalls.get(call.id) ?? this.#sql.exec<{ charged: number; basis: string }>("SELECT charged, basis FROM lease_calls WHERE id = ?", call.id).toArray()[0];
+  #chargeLeaseCall(
+    config: Config,
+    row: ReservationRow,
+    call: { id: string; heldMicros: number },
+    usage: SpendUsage | null,
+    now: number,
+  ): SettleResult {
+    const done =
+      this.#pending?.leaseCalls.get(call.id) ??
+      this.#sql.exec<{ charged: number; basis: string }>("SELECT charged, basis FROM lease_calls WHERE id = ?", call.id).toArray()[0];
     if (done) return { ok: true, reservationId: call.id, chargedMicros: done.charged, basis: done.basis === "reported" ? "reported" : "reservation" };
     const price: Price = { inputMicrosPerMTok: row.price_in, outputMicrosPerMTok: row.price_out, cachedMicrosPerMTok: row.price_cached };
     const charged = usage ? usageMicros(price, usage) : call.heldMicros;
@@ -650,7 +740,19 @@ export class OrgSpend extends DurableObject<Env> {
     const record = { id: call.id, leaseId: row.id, charged, basis, at: now };
     if (this.#pending) this.#pending.leaseCalls.set(call.id, record);
     else this.#insertRows("INSERT INTO lease_calls", LEASE_CALL_COLUMNS, [[record.id, record.leaseId, charged, basis, now]]);
-    this.#queueLedger([call.id, row.agent_id, row.team_id, row.model, row.day, tokens.inputTokens, tokens.outputTokens, tokens.cachedTokens, charged, basis, now]);
+    this.#queueLedger([
+      call.id,
+      row.agent_id,
+      row.team_id,
+      row.model,
+      row.day,
+      tokens.inputTokens,
+      tokens.outputTokens,
+      tokens.cachedTokens,
+      charged,
+      basis,
+      now,
+    ]);
     this.#checkThresholds(config, row, now);
     if (charged > call.heldMicros) {
       this.#queueAudit({
@@ -702,7 +804,14 @@ export class OrgSpend extends DurableObject<Env> {
     if (!this.#once(limit.id, win, `stop@${limit.limitMicros}`)) return;
     this.#sql.exec(
       "INSERT INTO stop_events (agent_id, team_id, scope, scope_id, limit_id, period, win, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-      agentId, teamId, limit.scope, limit.scopeId, limit.id, limit.period, win, now,
+      agentId,
+      teamId,
+      limit.scope,
+      limit.scopeId,
+      limit.id,
+      limit.period,
+      win,
+      now,
     );
     this.#queueAudit({
       action: "spend.limit_reached",
@@ -710,7 +819,15 @@ export class OrgSpend extends DurableObject<Env> {
       resourceId: limit.id,
       result: "denied",
       reason: `limit:${limit.id}`,
-      details: { scope: limit.scope, scopeId: limit.scopeId, period: limit.period, window: win, limitMicros: limit.limitMicros, spentMicros: spent, agentId },
+      details: {
+        scope: limit.scope,
+        scopeId: limit.scopeId,
+        period: limit.period,
+        window: win,
+        limitMicros: limit.limitMicros,
+        spentMicros: spent,
+        agentId,
+      },
     });
     this.#ensureAlarm(now + FLUSH_DELAY_MS);
   }
@@ -729,7 +846,16 @@ export class OrgSpend extends DurableObject<Env> {
           resourceId: limit.id,
           result: "success",
           reason: `threshold:${threshold}`,
-          details: { scope: limit.scope, scopeId: limit.scopeId, period: limit.period, window: win, threshold, limitMicros: limit.limitMicros, spentMicros: spent, at: now },
+          details: {
+            scope: limit.scope,
+            scopeId: limit.scopeId,
+            period: limit.period,
+            window: win,
+            threshold,
+            limitMicros: limit.limitMicros,
+            spentMicros: spent,
+            at: now,
+          },
         });
       }
     }
@@ -771,23 +897,42 @@ export class OrgSpend extends DurableObject<Env> {
     if (!orgId) return;
     for (;;) {
       const rows = this.#sql
-        .exec<{ id: string; agent_id: string; team_id: string | null; model: string; day: string; input_tokens: number; output_tokens: number; cached_tokens: number; cost_micros: number; basis: string; settled_at: number }>(
-          "SELECT * FROM ledger_outbox ORDER BY id LIMIT ?",
-          FLUSH_BATCH,
-        )
+        .exec<{
+          id: string;
+          agent_id: string;
+          team_id: string | null;
+          model: string;
+          day: string;
+          input_tokens: number;
+          output_tokens: number;
+          cached_tokens: number;
+          cost_micros: number;
+          basis: string;
+          settled_at: number;
+        }>("SELECT * FROM ledger_outbox ORDER BY id LIMIT ?", FLUSH_BATCH)
         .toArray();
       if (rows.length === 0) break;
       await spendData(makeDb(this.env.DB), orgId).insertUsage(
         rows.map((r) => ({
-          id: r.id, agentId: r.agent_id, teamId: r.team_id, model: r.model, day: r.day,
-          inputTokens: r.input_tokens, outputTokens: r.output_tokens, cachedTokens: r.cached_tokens,
-          costMicros: r.cost_micros, basis: r.basis === "reported" ? "reported" : "reservation", settledAt: r.settled_at,
+          id: r.id,
+          agentId: r.agent_id,
+          teamId: r.team_id,
+          model: r.model,
+          day: r.day,
+          inputTokens: r.input_tokens,
+          outputTokens: r.output_tokens,
+          cachedTokens: r.cached_tokens,
+          costMicros: r.cost_micros,
+          basis: r.basis === "reported" ? "reported" : "reservation",
+          settledAt: r.settled_at,
         })),
       );
       this.#sql.exec("DELETE FROM ledger_outbox WHERE id IN (SELECT value FROM json_each(?))", JSON.stringify(rows.map((r) => r.id)));
     }
     for (;;) {
-      const queued = this.#sql.exec<{ seq: number; event: string }>("SELECT seq, event FROM audit_outbox ORDER BY seq LIMIT ?", AUDIT_OUTBOX_BATCH).toArray();
+      const queued = this.#sql
+        .exec<{ seq: number; event: string }>("SELECT seq, event FROM audit_outbox ORDER BY seq LIMIT ?", AUDIT_OUTBOX_BATCH)
+        .toArray();
       const last = queued.at(-1);
       if (!last) break;
       const events: AuditEvent[] = [];

@@ -24,8 +24,8 @@ export const DEFAULT_PRICES: Readonly<Record<string, Price>> = {
   "gpt-4.1": p(2_000_000, 8_000_000, 500_000),
   "gpt-4.1-mini": p(400_000, 1_600_000, 100_000),
   "gpt-4.1-nano": p(100_000, 400_000, 25_000),
-  "o1": p(15_000_000, 60_000_000, 7_500_000),
-  "o3": p(2_000_000, 8_000_000, 500_000),
+  o1: p(15_000_000, 60_000_000, 7_500_000),
+  o3: p(2_000_000, 8_000_000, 500_000),
   "o3-mini": p(1_100_000, 4_400_000, 550_000),
   "o4-mini": p(1_100_000, 4_400_000, 275_000),
   "claude-3-haiku": p(250_000, 1_250_000, 30_000),
@@ -54,14 +54,7 @@ export function baseModel(model: string): string {
  */
 export function priceFor(model: string, overrides: ReadonlyMap<string, Price>): Price | null {
   const base = baseModel(model);
-  return (
-    overrides.get(model) ??
-    overrides.get(base) ??
-    DEFAULT_PRICES[model] ??
-    DEFAULT_PRICES[base] ??
-    overrides.get(FALLBACK_MODEL) ??
-    null
-  );
+  return overrides.get(model) ?? overrides.get(base) ?? DEFAULT_PRICES[model] ?? DEFAULT_PRICES[base] ?? overrides.get(FALLBACK_MODEL) ?? null;
 }
 
 const MILLION = 1_000_000n;

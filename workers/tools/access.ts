@@ -2,7 +2,7 @@
 // policies' `tools` lists, and for a subagent also usable by its parent (never more than the parent).
 import { loadAgent } from "../identity/authenticate.js";
 import { makeDb } from "../data/db.js";
-import { type AgentRow, orgData } from "../data/org-data.js";
+import type { AgentRow } from "../data/org-data.js";
 import { type GrantScope, type ToolRow, ToolStore } from "../data/tool-store.js";
 import { type EgressDecision, type EgressRequest, decideEgress } from "../policy/decide.js";
 import type { EffectivePolicy } from "../policy/effective.js";
@@ -26,7 +26,8 @@ function grantTargets(agent: AgentRow): Array<{ scope: GrantScope; id: string }>
 }
 
 /** A policy `tools` list names tools by id or by name; null means no policy restricts tools. */
-const policyAllows = (policy: EffectivePolicy, tool: ToolRow) => policy.tools === null || policy.tools.includes(tool.id) || policy.tools.includes(tool.name);
+const policyAllows = (policy: EffectivePolicy, tool: ToolRow) =>
+  policy.tools === null || policy.tools.includes(tool.id) || policy.tools.includes(tool.name);
 
 async function ownTools(env: Env, agent: AgentRow, policy: EffectivePolicy): Promise<ToolRow[]> {
   const rows = await new ToolStore(makeDb(env.DB), agent.orgId).grantedTools(grantTargets(agent));
@@ -53,7 +54,8 @@ export async function decideEgressFor(env: Env, agent: AgentRow, policy: Effecti
   if (!own.allowed || !agent.parentAgentId) return own;
   const parent = await activeParent(env, agent);
   if (parent === null) return own;
-  if (parent === "revoked") return { allowed: false, reason: "no_matching_rule", explanation: "Denied: the parent agent of this subagent is revoked." };
+  if (parent === "revoked")
+    return { allowed: false, reason: "no_matching_rule", explanation: "Denied: the parent agent of this subagent is revoked." };
   const parents = decideEgress(await effectivePolicyFor(env, parent), request);
   if (parents.allowed) return own;
   return { ...parents, explanation: `Denied: a subagent cannot reach what its parent cannot. ${parents.explanation}` };

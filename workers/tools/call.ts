@@ -41,7 +41,14 @@ export interface ToolResult {
 /** A name as it may appear in audit details: bounded and printable. */
 export const safeName = (name: string) => name.replace(/[^\x20-\x7e]/g, "?").slice(0, 80);
 
-function audit(ctx: CallContext, tool: ToolRow | null, name: string, result: "allowed" | "denied" | "success" | "error", reason: string, details: Record<string, unknown> = {}) {
+function audit(
+  ctx: CallContext,
+  tool: ToolRow | null,
+  name: string,
+  result: "allowed" | "denied" | "success" | "error",
+  reason: string,
+  details: Record<string, unknown> = {},
+) {
   return recordAudit(ctx.env, {
     orgId: ctx.agent.orgId,
     actor: { type: "agent", id: ctx.agent.id },
@@ -90,7 +97,13 @@ export async function callTool(ctx: CallContext, name: string, args: Record<stri
   if (targetUrl) {
     const decision = await decideEgressFor(ctx.env, ctx.agent, policy, { method: request?.method ?? "POST", url: targetUrl });
     if (decision.reason === "denied_by_rule" || decision.reason === "invalid_request") {
-      await audit(ctx, tool, name, "denied", decision.rule ? `policy:${decision.rule.policyId}@v${decision.rule.policyVersion}#${decision.rule.index}` : decision.reason);
+      await audit(
+        ctx,
+        tool,
+        name,
+        "denied",
+        decision.rule ? `policy:${decision.rule.policyId}@v${decision.rule.policyVersion}#${decision.rule.index}` : decision.reason,
+      );
       throw new ToolCallRefused("policy_denied", "policy denies this tool's destination");
     }
   }

@@ -70,7 +70,11 @@ export async function importUpstreamTools(env: Env, server: ToolRow, userId: str
         if (existing.serverId !== server.id) continue;
         // A changed schema needs a fresh approval: the tool may now do something else.
         const changed = existing.inputSchema !== schema;
-        const row = await store.updateTool(existing.id, { description: (t.description ?? "").slice(0, 4000), inputSchema: schema, ...(changed ? { approved: false } : {}) });
+        const row = await store.updateTool(existing.id, {
+          description: (t.description ?? "").slice(0, 4000),
+          inputSchema: schema,
+          ...(changed ? { approved: false } : {}),
+        });
         if (row) out.push(row);
         continue;
       }
@@ -101,7 +105,7 @@ const TextContent = z.object({ type: z.literal("text"), text: z.string() });
 export async function callUpstreamTool(env: Env, tool: ToolRow, args: Record<string, unknown>): Promise<{ text: string; isError: boolean }> {
   if (tool.kind !== "mcp_tool" || !tool.serverId) throw new AppError("internal", "not an upstream tool");
   const server = await new ToolStore(makeDb(env.DB), tool.orgId).tool(tool.serverId);
-  if (!server || server.kind !== "mcp_server") throw new AppError("unavailable", "the tool's MCP server is no longer registered");
+  if (server?.kind !== "mcp_server") throw new AppError("unavailable", "the tool's MCP server is no longer registered");
   const { client, secrets } = await connectWithSecrets(env, server);
   try {
     const upstreamName = tool.name.slice(server.name.length + 1);

@@ -14,7 +14,11 @@ const PASSED = ["upgrade", "connection", "sec-websocket-key", "sec-websocket-ver
  * Call only after the host credential was verified. Builds a fresh header set, so an
  * X-Palisade-Host-* header sent by the client can never reach the Durable Object.
  */
-export function connectHostTunnel(ns: DurableObjectNamespace<import("./host-tunnel.js").HostTunnel>, request: Request, host: VerifiedHost): Promise<Response> {
+export function connectHostTunnel(
+  ns: DurableObjectNamespace<import("./host-tunnel.js").HostTunnel>,
+  request: Request,
+  host: VerifiedHost,
+): Promise<Response> {
   const headers = new Headers();
   for (const name of PASSED) {
     const v = request.headers.get(name);

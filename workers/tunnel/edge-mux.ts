@@ -84,9 +84,7 @@ interface PendingCommand {
 }
 
 const toError = (code: TunnelErrorCode, message: string): AppError =>
-  code === "timeout"
-    ? new AppError("upstream_timeout", `host tunnel: ${message}`)
-    : new AppError("upstream_error", `host tunnel: ${message}`);
+  code === "timeout" ? new AppError("upstream_timeout", `host tunnel: ${message}`) : new AppError("upstream_error", `host tunnel: ${message}`);
 
 export class EdgeMux {
   readonly #socket: TunnelSocket;
@@ -154,7 +152,9 @@ export class EdgeMux {
     let headers: [string, string][];
     if (h instanceof Headers) {
       headers = [];
-      h.forEach((v, k) => headers.push([k, v]));
+      h.forEach((v, k) => {
+        headers.push([k, v]);
+      });
     } else headers = Array.isArray(h) ? h : Object.entries(h ?? {});
     const body = req.body ?? null;
     const s: Stream = {

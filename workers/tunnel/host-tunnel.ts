@@ -183,7 +183,9 @@ export class HostTunnel extends DurableObject<Env> {
         onStatus: (status) => {
           void this.ctx.storage.put(`sandbox:${status.sandboxId}`, status);
           // The edge's record of the sandbox (D1) and the audit follow every report.
-          this.ctx.waitUntil(recordSandboxStatus(this.env, att.orgId, att.hostId, status).catch((e) => console.error("sandbox status not recorded", String(e))));
+          this.ctx.waitUntil(
+            recordSandboxStatus(this.env, att.orgId, att.hostId, status).catch((e) => console.error("sandbox status not recorded", String(e))),
+          );
         },
       },
     );

@@ -20,7 +20,11 @@ export async function openCredential(env: Env, row: CredentialRow): Promise<Open
   const keyring = await loadKeyring(env.VAULT_KEYS);
   let secret: string;
   try {
-    secret = await decryptSecret(keyring, { ciphertext: row.ciphertext, iv: row.iv, keyVersion: row.keyVersion }, { orgId: row.orgId, credentialId: row.id });
+    secret = await decryptSecret(
+      keyring,
+      { ciphertext: row.ciphertext, iv: row.iv, keyVersion: row.keyVersion },
+      { orgId: row.orgId, credentialId: row.id },
+    );
   } catch (error) {
     throw new AppError("internal", "a credential could not be decrypted", { cause: error });
   }

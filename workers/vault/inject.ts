@@ -52,7 +52,7 @@ export function injectCredential(target: OutboundTarget, inject: InjectSpec, sec
       headers.set("authorization", `Bearer ${secret}`);
       break;
     case "basic":
-      if (!secret.includes(":")) throw new AppError("internal", "basic credential secret must be \"user:password\"");
+      if (!secret.includes(":")) throw new AppError("internal", 'basic credential secret must be "user:password"');
       assertHeaderSafe(secret);
       headers.set("authorization", `Basic ${utf8Base64(secret)}`);
       break;

@@ -13,7 +13,13 @@ const refs = (ctx: Ctx) => ({
   parentAgentId: {
     label: "Parent agent",
     help: "Makes this a subagent: it never gets more autonomy than its parent.",
-    options: choices(ctx, "/agents", "AgentSchema", (a) => a.name, (a) => a.parentAgentId === null && a.status === "active"),
+    options: choices(
+      ctx,
+      "/agents",
+      "AgentSchema",
+      (a) => a.name,
+      (a) => a.parentAgentId === null && a.status === "active",
+    ),
   },
   autonomy: { help: "1 = every action needs approval … 5 = fully autonomous within policy." },
 });
@@ -56,9 +62,16 @@ resourcePage({
       visible: (a) => a.parentAgentId === null && a.status === "active",
       run: async (ctx, a) => {
         let created: unknown;
-        await formDialog(`New subagent of ${a.name}`, "AgentCreateSchema", "Create subagent", { ...refs(ctx), parentAgentId: { hidden: true } }, { parentAgentId: a.id, autonomy: a.autonomy }, async (value) => {
-          created = await post(ctx.orgPath("/agents"), value);
-        });
+        await formDialog(
+          `New subagent of ${a.name}`,
+          "AgentCreateSchema",
+          "Create subagent",
+          { ...refs(ctx), parentAgentId: { hidden: true } },
+          { parentAgentId: a.id, autonomy: a.autonomy },
+          async (value) => {
+            created = await post(ctx.orgPath("/agents"), value);
+          },
+        );
         // The form dialog is closed by now; the token gets a dialog of its own.
         if (created === undefined) return;
         toast("Subagent created.");

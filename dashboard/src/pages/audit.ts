@@ -10,21 +10,47 @@ const FILTER_KEYS = ["actorType", "actorId", "action", "resourceType", "resource
 /** Export links (the current filters, no page size) and the hash-chain check. */
 function tools(ctx: Ctx, filters: Record<string, string>) {
   const { limit: _limit, ...rest } = filters;
-  const link = (format: string, label: string) => h("a", { class: "button secondary", href: `/api/v1${ctx.orgPath("/audit/export")}${qs({ ...rest, format })}`, download: "" }, label);
+  const link = (format: string, label: string) =>
+    h("a", { class: "button secondary", href: `/api/v1${ctx.orgPath("/audit/export")}${qs({ ...rest, format })}`, download: "" }, label);
   const out = h("div", { "aria-live": "polite" });
   const verify = async () => {
     out.replaceChildren(h("p", { class: "hint" }, "Checking the chain…"));
     try {
       const v = parseOne("AuditVerifySchema", await get(ctx.orgPath("/audit/verify")));
       const broken = v.firstBroken;
-      out.replaceChildren(h("div", { class: "decision", role: "status" },
-        h("p", {}, badge(v.ok ? "chain intact" : "chain broken", v.ok ? "ok" : "bad"), ` ${v.checked} events checked, seq ${v.checkpoint.seq} to ${v.head.seq}${v.pending ? `, ${v.pending} not yet stored` : ""}.`),
-        broken ? h("p", {}, `First broken link: event seq ${broken.seq}${broken.id ? ` (${broken.id})` : ""}: ${broken.problem.replace("_", " ")}.`) : null));
+      out.replaceChildren(
+        h(
+          "div",
+          { class: "decision", role: "status" },
+          h(
+            "p",
+            {},
+            badge(v.ok ? "chain intact" : "chain broken", v.ok ? "ok" : "bad"),
+            ` ${v.checked} events checked, seq ${v.checkpoint.seq} to ${v.head.seq}${v.pending ? `, ${v.pending} not yet stored` : ""}.`,
+          ),
+          broken
+            ? h("p", {}, `First broken link: event seq ${broken.seq}${broken.id ? ` (${broken.id})` : ""}: ${broken.problem.replace("_", " ")}.`)
+            : null,
+        ),
+      );
     } catch (error) {
       out.replaceChildren(errorBox(error));
     }
   };
-  return h("div", { class: "audit-tools" }, h("p", { class: "row" }, link("ndjson", "Export NDJSON"), " ", link("csv", "Export CSV"), " ", h("button", { type: "button", class: "secondary", onclick: verify }, "Verify the chain")), out);
+  return h(
+    "div",
+    { class: "audit-tools" },
+    h(
+      "p",
+      { class: "row" },
+      link("ndjson", "Export NDJSON"),
+      " ",
+      link("csv", "Export CSV"),
+      " ",
+      h("button", { type: "button", class: "secondary", onclick: verify }, "Verify the chain"),
+    ),
+    out,
+  );
 }
 
 registerPage({
@@ -68,15 +94,22 @@ registerPage({
       if (page.items.length === 0) root.append(emptyState("No events match.", "Change or clear the filters."));
       else
         root.append(
-          table("Audit events", [
-            { label: "Time", value: (e) => when(e.ts) },
-            { label: "Actor", value: (e) => `${e.actor.type} ${e.actor.id}` },
-            { label: "Action", value: (e) => code(e.action) },
-            { label: "Resource", value: (e) => `${e.resource.type}${e.resource.id ? ` ${e.resource.id}` : ""}` },
-            { label: "Result", value: (e) => badge(e.result, e.result === "denied" || e.result === "error" ? "bad" : "ok") },
-            { label: "Reason", value: (e) => e.reason ?? "—" },
-            { label: "Details", value: (e) => (e.details ? h("details", {}, h("summary", {}, "show"), h("pre", {}, JSON.stringify(e.details, null, 2))) : "—") },
-          ], page.items),
+          table(
+            "Audit events",
+            [
+              { label: "Time", value: (e) => when(e.ts) },
+              { label: "Actor", value: (e) => `${e.actor.type} ${e.actor.id}` },
+              { label: "Action", value: (e) => code(e.action) },
+              { label: "Resource", value: (e) => `${e.resource.type}${e.resource.id ? ` ${e.resource.id}` : ""}` },
+              { label: "Result", value: (e) => badge(e.result, e.result === "denied" || e.result === "error" ? "bad" : "ok") },
+              { label: "Reason", value: (e) => e.reason ?? "—" },
+              {
+                label: "Details",
+                value: (e) => (e.details ? h("details", {}, h("summary", {}, "show"), h("pre", {}, JSON.stringify(e.details, null, 2))) : "—"),
+              },
+            ],
+            page.items,
+          ),
         );
       const nav = h("nav", { class: "pager", "aria-label": "Audit pages" });
       if (cursor) {
@@ -84,16 +117,26 @@ registerPage({
         const back = trail.at(-1);
         nav.append(h("button", { type: "button", class: "secondary", onclick: () => ctx.go("audit", filters) }, "First page"));
         nav.append(
-          h("button", {
-            type: "button",
-            class: "secondary",
-            onclick: () => ctx.go("audit", { ...filters, ...(back && back !== "-" ? { cursor: back, trail: previous.join(",") } : {}) }),
-          }, "Previous page"),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "secondary",
+              onclick: () => ctx.go("audit", { ...filters, ...(back && back !== "-" ? { cursor: back, trail: previous.join(",") } : {}) }),
+            },
+            "Previous page",
+          ),
         );
       }
       if (page.nextCursor) {
         const next = page.nextCursor;
-        nav.append(h("button", { type: "button", onclick: () => ctx.go("audit", { ...filters, cursor: next, trail: [...trail, cursor ?? "-"].join(",") }) }, "Next page"));
+        nav.append(
+          h(
+            "button",
+            { type: "button", onclick: () => ctx.go("audit", { ...filters, cursor: next, trail: [...trail, cursor ?? "-"].join(",") }) },
+            "Next page",
+          ),
+        );
       }
       if (nav.childElementCount) root.append(nav);
     } catch (error) {

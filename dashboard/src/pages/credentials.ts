@@ -12,13 +12,24 @@ resourcePage({
   item: "CredentialSchema",
   columns: [
     { label: "Name", value: (c) => c.name },
-    { label: "Sent as", value: (c) => badge(c.inject.type === "header" || c.inject.type === "query" ? `${c.inject.type} ${c.inject.name}` : c.inject.type) },
+    {
+      label: "Sent as",
+      value: (c) => badge(c.inject.type === "header" || c.inject.type === "query" ? `${c.inject.type} ${c.inject.name}` : c.inject.type),
+    },
     { label: "Key version", value: (c) => code(c.keyVersion) },
     { label: "Updated", value: (c) => when(c.updatedAt) },
   ],
   empty: "Add a credential (an API key, a token) so agents can use a service without holding its secret.",
-  create: { schema: "CredentialCreateSchema", minRole: "admin", fields: () => ({ secret: { input: "password", help: "Stored encrypted; it is never shown again." }, inject: { label: "Send it as" } }) },
-  update: { schema: "CredentialUpdateSchema", minRole: "admin", fields: () => ({ secret: { input: "password", help: "Leave empty to keep the current secret." }, inject: { label: "Send it as" } }) },
+  create: {
+    schema: "CredentialCreateSchema",
+    minRole: "admin",
+    fields: () => ({ secret: { input: "password", help: "Stored encrypted; it is never shown again." }, inject: { label: "Send it as" } }),
+  },
+  update: {
+    schema: "CredentialUpdateSchema",
+    minRole: "admin",
+    fields: () => ({ secret: { input: "password", help: "Leave empty to keep the current secret." }, inject: { label: "Send it as" } }),
+  },
   remove: { minRole: "admin" },
   card: true,
 });
@@ -43,7 +54,16 @@ resourcePage({
     schema: "ProviderCreateSchema",
     minRole: "admin",
     fields: (ctx) => ({
-      credential: { options: choices(ctx, "/credentials", "CredentialSchema", (c) => c.name, undefined, (c) => c.name) },
+      credential: {
+        options: choices(
+          ctx,
+          "/credentials",
+          "CredentialSchema",
+          (c) => c.name,
+          undefined,
+          (c) => c.name,
+        ),
+      },
       models: { help: 'JSON list of allowed models, e.g. ["gpt-4o-mini"]; empty allows any.' },
     }),
   },
@@ -51,8 +71,17 @@ resourcePage({
     schema: "ProviderUpdateSchema",
     minRole: "admin",
     fields: (ctx) => ({
-      credential: { options: choices(ctx, "/credentials", "CredentialSchema", (c) => c.name, undefined, (c) => c.name) },
-      models: { help: 'JSON list of allowed models; empty allows any.' },
+      credential: {
+        options: choices(
+          ctx,
+          "/credentials",
+          "CredentialSchema",
+          (c) => c.name,
+          undefined,
+          (c) => c.name,
+        ),
+      },
+      models: { help: "JSON list of allowed models; empty allows any." },
     }),
   },
   remove: { minRole: "admin" },

@@ -16,27 +16,41 @@ resourcePage({
   columns: (ctx) => [
     { label: "For", value: (g) => (g.agentId ? refName(ctx, "/agents", "AgentSchema", (a) => a.name)(g.agentId) : "the whole org") },
     { label: "Version", value: (g) => String(g.version) },
-    { label: "Content", value: (g) => h("details", {}, h("summary", {}, `${g.content.slice(0, 60)}${g.content.length > 60 ? "…" : ""}`), h("pre", {}, g.content)) },
+    {
+      label: "Content",
+      value: (g) => h("details", {}, h("summary", {}, `${g.content.slice(0, 60)}${g.content.length > 60 ? "…" : ""}`), h("pre", {}, g.content)),
+    },
     { label: "Updated", value: (g) => when(g.updatedAt) },
   ],
   empty: "Write the org guide (no agent) so every agent starts with the same rules of the house.",
   create: {
     schema: "GuideCreateSchema",
     minRole: "admin",
-    fields: (ctx) => ({ agentId: { label: "Agent", help: "Leave empty for the org guide.", options: choices(ctx, "/agents", "AgentSchema", (a) => a.name) }, content: { input: "textarea" } }),
+    fields: (ctx) => ({
+      agentId: { label: "Agent", help: "Leave empty for the org guide.", options: choices(ctx, "/agents", "AgentSchema", (a) => a.name) },
+      content: { input: "textarea" },
+    }),
   },
   update: { schema: "GuideUpdateSchema", minRole: "admin", fields: () => ({ content: { input: "textarea" }, expectedVersion: { hidden: true } }) },
-  actions: [{
-    label: () => "Versions",
-    run: async (ctx, g) => {
-      const data: unknown = await get(ctx.orgPath(`/guides/${g.id}/versions`));
-      const items = isRecord(data) && Array.isArray(data.items) ? data.items.filter(isRecord) : [];
-      await openDialog("Guide versions", () => [table("Versions", [
-        { label: "Version", value: (v: Record<string, unknown>) => String(v.version) },
-        { label: "Saved", value: (v) => when(typeof v.createdAt === "string" ? v.createdAt : null) },
-        { label: "Content", value: (v) => h("pre", {}, String(v.content)) },
-      ], items)]);
+  actions: [
+    {
+      label: () => "Versions",
+      run: async (ctx, g) => {
+        const data: unknown = await get(ctx.orgPath(`/guides/${g.id}/versions`));
+        const items = isRecord(data) && Array.isArray(data.items) ? data.items.filter(isRecord) : [];
+        await openDialog("Guide versions", () => [
+          table(
+            "Versions",
+            [
+              { label: "Version", value: (v: Record<string, unknown>) => String(v.version) },
+              { label: "Saved", value: (v) => when(typeof v.createdAt === "string" ? v.createdAt : null) },
+              { label: "Content", value: (v) => h("pre", {}, String(v.content)) },
+            ],
+            items,
+          ),
+        ]);
+      },
     },
-  }],
+  ],
   remove: { minRole: "admin" },
 });

@@ -14,15 +14,26 @@ registerPage({
       "section",
       { class: "page" },
       pageHeader("Organizations", "Everything in Palisade belongs to one organization; you can belong to several."),
-      table("Organizations", [
-        { label: "Name", value: (o) => o.name },
-        { label: "Your role", value: (o) => badge(o.role, o.role === "member" ? "" : "strong") },
-        { label: "Created", value: (o) => when(o.createdAt) },
-      ], orgs, (o) => (o.id === ctx.org.id ? [h("span", { class: "hint" }, "current")] : [h("a", { class: "button secondary small", href: `#/${o.id}/overview` }, "Open")])),
+      table(
+        "Organizations",
+        [
+          { label: "Name", value: (o) => o.name },
+          { label: "Your role", value: (o) => badge(o.role, o.role === "member" ? "" : "strong") },
+          { label: "Created", value: (o) => when(o.createdAt) },
+        ],
+        orgs,
+        (o) =>
+          o.id === ctx.org.id
+            ? [h("span", { class: "hint" }, "current")]
+            : [h("a", { class: "button secondary small", href: `#/${o.id}/overview` }, "Open")],
+      ),
     );
     if (ctx.can("admin")) {
       root.append(
-        h("details", { class: "create" }, h("summary", {}, `Rename ${ctx.org.name}`),
+        h(
+          "details",
+          { class: "create" },
+          h("summary", {}, `Rename ${ctx.org.name}`),
           schemaForm("OrgUpdateSchema", {
             submitLabel: "Rename",
             initial: { name: ctx.org.name },
@@ -36,7 +47,10 @@ registerPage({
       );
     }
     root.append(
-      h("details", { class: "create" }, h("summary", {}, "New organization"),
+      h(
+        "details",
+        { class: "create" },
+        h("summary", {}, "New organization"),
         schemaForm("OrgCreateSchema", {
           submitLabel: "Create organization",
           onSubmit: async (value) => {

@@ -24,6 +24,14 @@ registerPage({
         }
       }),
     );
-    return h("section", { class: "page" }, pageHeader(`${ctx.org.name}`, `You are ${ctx.org.role === "admin" ? "an admin" : `a${ctx.org.role === "owner" ? "n" : ""} ${ctx.org.role}`} of this organization.`), grid);
+    return h(
+      "section",
+      { class: "page" },
+      pageHeader(
+        `${ctx.org.name}`,
+        `You are ${ctx.org.role === "admin" ? "an admin" : `a${ctx.org.role === "owner" ? "n" : ""} ${ctx.org.role}`} of this organization.`,
+      ),
+      grid,
+    );
   },
 });

@@ -13,7 +13,11 @@ const CATEGORIES = ["email", "phone", "credit_card", "tax_id", "iban", "secret",
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 const SCOPES = ["org", "team", "project", "agent"] as const;
 
-const list = (s: string) => s.split(/[,\n]/).map((x) => x.trim()).filter(Boolean);
+const list = (s: string) =>
+  s
+    .split(/[,\n]/)
+    .map((x) => x.trim())
+    .filter(Boolean);
 const str = (v: unknown) => (typeof v === "string" ? v : "");
 const strs = (v: unknown) => (Array.isArray(v) ? v.map(String).join(", ") : "");
 
@@ -27,7 +31,11 @@ function input(label: string, value = "", attrs: Record<string, string> = {}) {
 
 function select(label: string, options: [string, string][], value = "") {
   const id = uid("sel");
-  const el = h("select", { id }, options.map(([v, l]) => h("option", { value: v }, l)));
+  const el = h(
+    "select",
+    { id },
+    options.map(([v, l]) => h("option", { value: v }, l)),
+  );
   el.value = value;
   return { el, node: h("div", { class: "field" }, h("label", { for: id }, label), el) };
 }
@@ -47,8 +55,18 @@ function ruleRow(rule: Record<string, unknown>, credentials: string[], onRemove:
   const denyId = uid("deny");
   const deny = h("input", { id: denyId, type: "checkbox" });
   deny.checked = rule.deny === true;
-  const row = h("fieldset", { class: "rule" }, h("legend", {}, "Egress rule"), host.node, methods.node, paths.node, ports.node, credential.node, route.node,
-    h("div", { class: "field check" }, deny, h("label", { for: denyId }, "Deny (block matching requests)")));
+  const row = h(
+    "fieldset",
+    { class: "rule" },
+    h("legend", {}, "Egress rule"),
+    host.node,
+    methods.node,
+    paths.node,
+    ports.node,
+    credential.node,
+    route.node,
+    h("div", { class: "field check" }, deny, h("label", { for: denyId }, "Deny (block matching requests)")),
+  );
   row.append(h("button", { type: "button", class: "danger small", onclick: () => onRemove(row) }, "Remove rule"));
   const read = (): Record<string, unknown> => {
     const out: Record<string, unknown> = { host: host.el.value.trim() };
@@ -65,21 +83,47 @@ function ruleRow(rule: Record<string, unknown>, credentials: string[], onRemove:
 
 /** The policy editor: name, rules, PII actions, models, tools; validated against PolicyDocumentSchema. */
 async function policyEditor(ctx: Ctx, policy?: Policy) {
-  const credentials = await choices(ctx, "/credentials", "CredentialSchema", (c) => c.name, undefined, (c) => c.name)().then((o) => o.map((x) => x.value), () => []);
+  const credentials = await choices(
+    ctx,
+    "/credentials",
+    "CredentialSchema",
+    (c) => c.name,
+    undefined,
+    (c) => c.name,
+  )().then(
+    (o) => o.map((x) => x.value),
+    () => [],
+  );
   await openDialog(policy ? `Edit policy ${policy.name}` : "New policy", (close) => {
     const name = input("Name", policy?.name ?? "");
     const rules: { row: HTMLElement; read: () => Record<string, unknown> }[] = [];
     const rulesBox = h("div", { class: "rules" });
     const addRule = (rule: Record<string, unknown>) => {
       const r = ruleRow(rule, credentials, (row) => {
-        rules.splice(rules.findIndex((x) => x.row === row), 1);
+        rules.splice(
+          rules.findIndex((x) => x.row === row),
+          1,
+        );
         row.remove();
       });
       rules.push(r);
       rulesBox.append(r.row);
     };
     for (const rule of policy?.egress ?? []) addRule(rule);
-    const pii = CATEGORIES.map((cat) => ({ cat, ...select(cat.replace("_", " "), [["", "default (mask)"], ["allow", "allow"], ["mask", "mask"], ["redact", "redact"], ["block", "block"]], str(policy?.pii?.[cat])) }));
+    const pii = CATEGORIES.map((cat) => ({
+      cat,
+      ...select(
+        cat.replace("_", " "),
+        [
+          ["", "default (mask)"],
+          ["allow", "allow"],
+          ["mask", "mask"],
+          ["redact", "redact"],
+          ["block", "block"],
+        ],
+        str(policy?.pii?.[cat]),
+      ),
+    }));
     const models = input("Models", (policy?.models ?? []).join(", "), { placeholder: "any; e.g. gpt-4o-mini, claude-sonnet-4-5" });
     const tools = input("Tools", (policy?.tools ?? []).join(", "), { placeholder: "any granted tool" });
     const gate = isRecord(policy?.autonomyGate) ? policy.autonomyGate : {};
@@ -87,8 +131,17 @@ async function policyEditor(ctx: Ctx, policy?: Policy) {
     const gateMethods = input("Always ask before these methods", strs(approve.methods), { placeholder: "e.g. DELETE" });
     const gateHosts = input("Always ask before calls to these hosts", strs(approve.hosts), { placeholder: "e.g. payments.example.com" });
     const gateTools = input("Always ask before these tools", strs(approve.tools));
-    const timeout = input("Wait for a decision (seconds)", gate.timeoutSeconds === undefined ? "" : String(gate.timeoutSeconds), { type: "number", min: "1", max: "3600", placeholder: "600" });
-    const maxLevel = select("Highest autonomy level", [["", "the agent's own"], ...["1", "2", "3", "4", "5"].map((l): [string, string] => [l, l])], gate.maxLevel === undefined ? "" : String(gate.maxLevel));
+    const timeout = input("Wait for a decision (seconds)", gate.timeoutSeconds === undefined ? "" : String(gate.timeoutSeconds), {
+      type: "number",
+      min: "1",
+      max: "3600",
+      placeholder: "600",
+    });
+    const maxLevel = select(
+      "Highest autonomy level",
+      [["", "the agent's own"], ...["1", "2", "3", "4", "5"].map((l): [string, string] => [l, l])],
+      gate.maxLevel === undefined ? "" : String(gate.maxLevel),
+    );
     const subId = uid("sub");
     const subagents = h("input", { id: subId, type: "checkbox" });
     subagents.checked = gate.allowSubagents === true;
@@ -131,7 +184,15 @@ async function policyEditor(ctx: Ctx, policy?: Policy) {
       try {
         if (policy) {
           const { name: n, egress, ...rest } = value;
-          await patch(ctx.orgPath(`/policies/${policy.id}`), { name: n, egress, pii: rest.pii ?? null, models: rest.models ?? null, tools: rest.tools ?? null, autonomyGate: rest.autonomyGate ?? null, expectedVersion: policy.version });
+          await patch(ctx.orgPath(`/policies/${policy.id}`), {
+            name: n,
+            egress,
+            pii: rest.pii ?? null,
+            models: rest.models ?? null,
+            tools: rest.tools ?? null,
+            autonomyGate: rest.autonomyGate ?? null,
+            expectedVersion: policy.version,
+          });
         } else await post(ctx.orgPath("/policies"), value);
         toast(policy ? "Policy saved (new version)." : "Policy created. Attach it to take effect.");
         close();
@@ -142,25 +203,44 @@ async function policyEditor(ctx: Ctx, policy?: Policy) {
       }
     };
     return [
-      h("div", { class: "stack" },
+      h(
+        "div",
+        { class: "stack" },
         name.node,
         h("h3", {}, "Egress rules"),
         h("p", { class: "hint" }, "Requests are denied unless an allow rule matches; a matching deny rule always wins. Lists are comma-separated."),
         rulesBox,
         h("button", { type: "button", class: "secondary", onclick: () => addRule({}) }, "Add rule"),
         h("h3", {}, "PII actions"),
-        h("div", { class: "filters" }, pii.map((p) => p.node)),
+        h(
+          "div",
+          { class: "filters" },
+          pii.map((p) => p.node),
+        ),
         h("h3", {}, "Models and tools"),
         models.node,
         tools.node,
         h("h3", {}, "Autonomy gate"),
         h("p", { class: "hint" }, "Calls that always wait for a human, at every autonomy level, and how the gate treats agents under this policy."),
-        h("div", { class: "filters" }, gateMethods.node, gateHosts.node, gateTools.node, timeout.node, maxLevel.node,
-          h("div", { class: "field check" }, subagents, h("label", { for: subId }, "Agents may create subagents"))),
+        h(
+          "div",
+          { class: "filters" },
+          gateMethods.node,
+          gateHosts.node,
+          gateTools.node,
+          timeout.node,
+          maxLevel.node,
+          h("div", { class: "field check" }, subagents, h("label", { for: subId }, "Agents may create subagents")),
+        ),
         h("h3", {}, "Test this draft"),
         testBox(ctx, doc, policy?.id),
         alert,
-        h("div", { class: "dialog-actions" }, h("button", { type: "button", class: "secondary", onclick: close }, "Cancel"), h("button", { type: "button", onclick: save }, policy ? "Save policy" : "Create policy")),
+        h(
+          "div",
+          { class: "dialog-actions" },
+          h("button", { type: "button", class: "secondary", onclick: close }, "Cancel"),
+          h("button", { type: "button", onclick: save }, policy ? "Save policy" : "Create policy"),
+        ),
       ),
     ];
   });
@@ -170,11 +250,14 @@ async function policyEditor(ctx: Ctx, policy?: Policy) {
 function decisionView(data: unknown) {
   const d = isRecord(data) && isRecord(data.decision) ? data.decision : data;
   if (!isRecord(d) || typeof d.allowed !== "boolean") throw new Error("the server answered with an unexpected shape");
-  return h("div", { class: "decision", role: "status" },
+  return h(
+    "div",
+    { class: "decision", role: "status" },
     h("p", {}, badge(d.allowed ? "allowed" : "denied", d.allowed ? "ok" : "bad"), " ", code(str(d.reason))),
     h("p", { class: "explanation" }, str(d.explanation)),
     isRecord(d.rule) ? h("p", { class: "hint" }, "Rule: ", code(JSON.stringify(d.rule))) : null,
-    d.credential ? h("p", { class: "hint" }, "Credential injected: ", str(d.credential)) : null);
+    d.credential ? h("p", { class: "hint" }, "Credential injected: ", str(d.credential)) : null,
+  );
 }
 
 /**
@@ -182,10 +265,17 @@ function decisionView(data: unknown) {
  * agent's context; without one it asks the agent's effective policy (agents/:id/explain).
  */
 function testBox(ctx: Ctx, draft?: () => Record<string, unknown>, policyId?: string) {
-  const method = select("Method", METHODS.map((m): [string, string] => [m, m]), "GET");
+  const method = select(
+    "Method",
+    METHODS.map((m): [string, string] => [m, m]),
+    "GET",
+  );
   const url = input("URL", "", { placeholder: "https://api.example.com/v1/items", type: "url" });
   const agent = select(draft ? "In the context of agent (optional)" : "Agent", [["", draft ? "— draft alone —" : "Choose…"]]);
-  void choices(ctx, "/agents", "AgentSchema", (a) => a.name)().then((o) => agent.el.append(...o.map((x) => h("option", { value: x.value }, x.label))), () => {});
+  void choices(ctx, "/agents", "AgentSchema", (a) => a.name)().then(
+    (o) => agent.el.append(...o.map((x) => h("option", { value: x.value }, x.label))),
+    () => {},
+  );
   const out = h("div", { "aria-live": "polite" });
   const run = async (event: Event) => {
     event.preventDefault();
@@ -193,7 +283,13 @@ function testBox(ctx: Ctx, draft?: () => Record<string, unknown>, policyId?: str
     try {
       if (!probe.url) throw new Error("Enter the URL to test.");
       let data: unknown;
-      if (draft) data = await post(ctx.orgPath("/policies/dry-run"), { draft: draft(), request: probe, ...(policyId ? { policyId } : {}), ...(agent.el.value ? { agentId: agent.el.value } : {}) });
+      if (draft)
+        data = await post(ctx.orgPath("/policies/dry-run"), {
+          draft: draft(),
+          request: probe,
+          ...(policyId ? { policyId } : {}),
+          ...(agent.el.value ? { agentId: agent.el.value } : {}),
+        });
       else if (!agent.el.value) throw new Error("Choose the agent whose policy to ask.");
       else data = await post(ctx.orgPath(`/agents/${agent.el.value}/explain`), probe);
       out.replaceChildren(decisionView(data));
@@ -201,7 +297,13 @@ function testBox(ctx: Ctx, draft?: () => Record<string, unknown>, policyId?: str
       out.replaceChildren(errorBox(error));
     }
   };
-  return h("form", { class: "test-box", novalidate: true, onsubmit: run }, h("div", { class: "filters" }, method.node, url.node, agent.node), h("div", { class: "form-actions" }, h("button", { type: "submit", class: draft ? "secondary" : "" }, "Test request")), out);
+  return h(
+    "form",
+    { class: "test-box", novalidate: true, onsubmit: run },
+    h("div", { class: "filters" }, method.node, url.node, agent.node),
+    h("div", { class: "form-actions" }, h("button", { type: "submit", class: draft ? "secondary" : "" }, "Test request")),
+    out,
+  );
 }
 
 function attachDialog(ctx: Ctx, policy: Policy) {
@@ -215,12 +317,42 @@ function attachDialog(ctx: Ctx, policy: Policy) {
     };
     return [
       policy.attachments.length
-        ? table("Attachments", [{ label: "Scope", value: (a: Policy["attachments"][number]) => badge(a.scope) }, { label: "Target", value: (a) => a.id }], policy.attachments, (a) =>
-            [h("button", { type: "button", class: "danger small", onclick: () => act(ctx, () => post(ctx.orgPath(`/policies/${policy.id}/detach`), a.scope === "org" ? { scope: "org" } : { scope: a.scope, id: a.id }).then(done("Detached."))) }, "Detach")])
+        ? table(
+            "Attachments",
+            [
+              { label: "Scope", value: (a: Policy["attachments"][number]) => badge(a.scope) },
+              { label: "Target", value: (a) => a.id },
+            ],
+            policy.attachments,
+            (a) => [
+              h(
+                "button",
+                {
+                  type: "button",
+                  class: "danger small",
+                  onclick: () =>
+                    act(ctx, () =>
+                      post(ctx.orgPath(`/policies/${policy.id}/detach`), a.scope === "org" ? { scope: "org" } : { scope: a.scope, id: a.id }).then(
+                        done("Detached."),
+                      ),
+                    ),
+                },
+                "Detach",
+              ),
+            ],
+          )
         : emptyState("Not attached.", "A policy takes effect once attached to the org, a team, a project or an agent."),
       h("h3", {}, "Attach"),
       ...picker.nodes,
-      h("div", { class: "dialog-actions" }, h("button", { type: "button", onclick: () => act(ctx, () => post(ctx.orgPath(`/policies/${policy.id}/attach`), body()).then(done("Attached."))) }, "Attach")),
+      h(
+        "div",
+        { class: "dialog-actions" },
+        h(
+          "button",
+          { type: "button", onclick: () => act(ctx, () => post(ctx.orgPath(`/policies/${policy.id}/attach`), body()).then(done("Attached."))) },
+          "Attach",
+        ),
+      ),
     ];
   });
 }
@@ -229,12 +361,16 @@ async function versionsDialog(ctx: Ctx, policy: Policy) {
   const data = await get(ctx.orgPath(`/policies/${policy.id}/versions`));
   const items = isRecord(data) && Array.isArray(data.items) ? data.items.filter(isRecord) : [];
   await openDialog(`Versions of ${policy.name}`, () => [
-    table("Versions", [
-      { label: "Version", value: (v: Record<string, unknown>) => String(v.version) },
-      { label: "By", value: (v) => str(v.createdBy) },
-      { label: "Saved", value: (v) => when(str(v.createdAt) || null) },
-      { label: "Document", value: (v) => h("details", {}, h("summary", {}, "show"), h("pre", {}, JSON.stringify(v.document, null, 2))) },
-    ], items),
+    table(
+      "Versions",
+      [
+        { label: "Version", value: (v: Record<string, unknown>) => String(v.version) },
+        { label: "By", value: (v) => str(v.createdBy) },
+        { label: "Saved", value: (v) => when(str(v.createdAt) || null) },
+        { label: "Document", value: (v) => h("details", {}, h("summary", {}, "show"), h("pre", {}, JSON.stringify(v.document, null, 2))) },
+      ],
+      items,
+    ),
   ]);
 }
 
@@ -249,34 +385,56 @@ async function piiLists(ctx: Ctx) {
     const allow = h("textarea", { id: allowId, rows: 4, class: "mono", disabled: !ctx.can("admin") });
     allow.value = data.allow.map(String).join("\n");
     const deny = h("textarea", { id: denyId, rows: 4, class: "mono", disabled: !ctx.can("admin") });
-    deny.value = data.deny.filter(isRecord).map((d) => `${str(d.term)}, ${str(d.category)}`).join("\n");
+    deny.value = data.deny
+      .filter(isRecord)
+      .map((d) => `${str(d.term)}, ${str(d.category)}`)
+      .join("\n");
     const alert = h("p", { class: "alert", role: "alert", hidden: true });
     box.append(
       h("div", { class: "field" }, h("label", { for: allowId }, "Never PII (one term a line)"), allow),
-      h("div", { class: "field" }, h("label", { for: denyId }, "Always PII (term, category — one a line)"), deny, h("p", { class: "hint" }, `Categories: ${CATEGORIES.join(", ")}`)),
+      h(
+        "div",
+        { class: "field" },
+        h("label", { for: denyId }, "Always PII (term, category — one a line)"),
+        deny,
+        h("p", { class: "hint" }, `Categories: ${CATEGORIES.join(", ")}`),
+      ),
       alert,
     );
     if (ctx.can("admin"))
-      box.append(h("button", {
-        type: "button",
-        onclick: async () => {
-          alert.hidden = true;
-          const body = {
-            allow: allow.value.split("\n").map((x) => x.trim()).filter(Boolean),
-            deny: deny.value.split("\n").map((x) => x.trim()).filter(Boolean).map((line) => {
-              const at = line.lastIndexOf(",");
-              return { term: line.slice(0, at).trim(), category: line.slice(at + 1).trim() };
-            }),
-          };
-          try {
-            await request("PUT", ctx.orgPath("/pii-lists"), body);
-            toast("PII lists saved.");
-          } catch (error) {
-            alert.textContent = messageOf(error);
-            alert.hidden = false;
-          }
-        },
-      }, "Save lists"));
+      box.append(
+        h(
+          "button",
+          {
+            type: "button",
+            onclick: async () => {
+              alert.hidden = true;
+              const body = {
+                allow: allow.value
+                  .split("\n")
+                  .map((x) => x.trim())
+                  .filter(Boolean),
+                deny: deny.value
+                  .split("\n")
+                  .map((x) => x.trim())
+                  .filter(Boolean)
+                  .map((line) => {
+                    const at = line.lastIndexOf(",");
+                    return { term: line.slice(0, at).trim(), category: line.slice(at + 1).trim() };
+                  }),
+              };
+              try {
+                await request("PUT", ctx.orgPath("/pii-lists"), body);
+                toast("PII lists saved.");
+              } catch (error) {
+                alert.textContent = messageOf(error);
+                alert.hidden = false;
+              }
+            },
+          },
+          "Save lists",
+        ),
+      );
   } catch (error) {
     box.append(errorBox(error));
   }
@@ -288,25 +446,85 @@ registerPage({
   title: "Policies",
   render: async (ctx) => {
     const admin = ctx.can("admin");
-    const root = h("section", { class: "page" }, pageHeader("Policies", "What agents may reach (egress rules), how PII is handled and which models they may use. A policy applies where it is attached."));
+    const root = h(
+      "section",
+      { class: "page" },
+      pageHeader(
+        "Policies",
+        "What agents may reach (egress rules), how PII is handled and which models they may use. A policy applies where it is attached.",
+      ),
+    );
     if (admin) root.append(h("p", {}, h("button", { type: "button", onclick: () => void policyEditor(ctx) }, "New policy")));
     const { items } = parsePage("PolicyViewSchema", await get(ctx.orgPath("/policies?limit=200")));
-    if (items.length === 0) root.append(emptyState("No policies yet.", "Agents are denied all egress until a policy allows it. Create one and attach it to the org, a team, a project or an agent."));
+    if (items.length === 0)
+      root.append(
+        emptyState(
+          "No policies yet.",
+          "Agents are denied all egress until a policy allows it. Create one and attach it to the org, a team, a project or an agent.",
+        ),
+      );
     else
       root.append(
-        table("Policies", [
-          { label: "Name", value: (p) => p.name },
-          { label: "Version", value: (p) => String(p.version) },
-          { label: "Rules", value: (p) => `${p.egress.filter((r) => r.deny !== true).length} allow, ${p.egress.filter((r) => r.deny === true).length} deny` },
-          { label: "Attached to", value: (p) => (p.attachments.length ? p.attachments.map((a) => (a.scope === "org" ? "org" : `${a.scope} ${a.id}`)).join(", ") : "nothing") },
-          { label: "Updated", value: (p) => when(p.updatedAt) },
-        ], items, (p) => [
-          ...(admin ? [h("button", { type: "button", class: "secondary small", onclick: () => void policyEditor(ctx, p) }, "Edit"), h("button", { type: "button", class: "secondary small", onclick: () => void attachDialog(ctx, p) }, "Attach")] : []),
-          h("button", { type: "button", class: "secondary small", onclick: () => void versionsDialog(ctx, p).catch((e: unknown) => toast(messageOf(e))) }, "Versions"),
-          ...(admin ? [h("button", { type: "button", class: "danger small", onclick: async () => (await confirmDialog(`Delete policy ${p.name}? Agents lose what it allowed.`, "Delete")) && act(ctx, () => request("DELETE", ctx.orgPath(`/policies/${p.id}`)).then(() => undefined), "Policy deleted.") }, "Delete")] : []),
-        ]),
+        table(
+          "Policies",
+          [
+            { label: "Name", value: (p) => p.name },
+            { label: "Version", value: (p) => String(p.version) },
+            {
+              label: "Rules",
+              value: (p) => `${p.egress.filter((r) => r.deny !== true).length} allow, ${p.egress.filter((r) => r.deny === true).length} deny`,
+            },
+            {
+              label: "Attached to",
+              value: (p) =>
+                p.attachments.length ? p.attachments.map((a) => (a.scope === "org" ? "org" : `${a.scope} ${a.id}`)).join(", ") : "nothing",
+            },
+            { label: "Updated", value: (p) => when(p.updatedAt) },
+          ],
+          items,
+          (p) => [
+            ...(admin
+              ? [
+                  h("button", { type: "button", class: "secondary small", onclick: () => void policyEditor(ctx, p) }, "Edit"),
+                  h("button", { type: "button", class: "secondary small", onclick: () => void attachDialog(ctx, p) }, "Attach"),
+                ]
+              : []),
+            h(
+              "button",
+              { type: "button", class: "secondary small", onclick: () => void versionsDialog(ctx, p).catch((e: unknown) => toast(messageOf(e))) },
+              "Versions",
+            ),
+            ...(admin
+              ? [
+                  h(
+                    "button",
+                    {
+                      type: "button",
+                      class: "danger small",
+                      onclick: async () =>
+                        (await confirmDialog(`Delete policy ${p.name}? Agents lose what it allowed.`, "Delete")) &&
+                        act(ctx, () => request("DELETE", ctx.orgPath(`/policies/${p.id}`)).then(() => undefined), "Policy deleted."),
+                    },
+                    "Delete",
+                  ),
+                ]
+              : []),
+          ],
+        ),
       );
-    root.append(h("section", {}, h("h2", {}, "Test a request"), h("p", { class: "hint" }, "Why would this agent's request be allowed or denied? Uses the agent's effective policy (every policy attached to it)."), testBox(ctx)));
+    root.append(
+      h(
+        "section",
+        {},
+        h("h2", {}, "Test a request"),
+        h(
+          "p",
+          { class: "hint" },
+          "Why would this agent's request be allowed or denied? Uses the agent's effective policy (every policy attached to it).",
+        ),
+        testBox(ctx),
+      ),
+    );
     root.append(await piiLists(ctx));
     return root;
   },

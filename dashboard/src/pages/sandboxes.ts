@@ -35,8 +35,22 @@ resourcePage({
     }),
   },
   actions: [
-    { label: () => "Stop", minRole: "admin", visible: (s) => LIVE.includes(s.state), confirm: (s) => `Stop sandbox ${s.id}?`, run: async (ctx, s) => void (await post(ctx.orgPath(`/sandboxes/${s.id}/stop`), {})), danger: true },
-    { label: () => "Kill", minRole: "admin", visible: (s) => LIVE.includes(s.state), confirm: (s) => `Kill sandbox ${s.id} now (no grace period)?`, run: async (ctx, s) => void (await post(ctx.orgPath(`/sandboxes/${s.id}/stop`), { force: true })), danger: true },
+    {
+      label: () => "Stop",
+      minRole: "admin",
+      visible: (s) => LIVE.includes(s.state),
+      confirm: (s) => `Stop sandbox ${s.id}?`,
+      run: async (ctx, s) => void (await post(ctx.orgPath(`/sandboxes/${s.id}/stop`), {})),
+      danger: true,
+    },
+    {
+      label: () => "Kill",
+      minRole: "admin",
+      visible: (s) => LIVE.includes(s.state),
+      confirm: (s) => `Kill sandbox ${s.id} now (no grace period)?`,
+      run: async (ctx, s) => void (await post(ctx.orgPath(`/sandboxes/${s.id}/stop`), { force: true })),
+      danger: true,
+    },
   ],
   card: true,
 });

@@ -20,13 +20,17 @@ function teamPeople(ctx: Ctx, team: Team) {
         list.replaceChildren(
           items.length === 0
             ? emptyState("Nobody in this team yet.", "Add org members so they can see and manage the team's agents.")
-            : table("Team members", [
-                { label: "Email", value: (m) => m.email },
-                { label: "Team role", value: (m) => badge(m.role, m.role === "admin" ? "strong" : "") },
-              ], items, (m) =>
-                ctx.can("admin")
-                  ? [h("button", { type: "button", class: "danger small", onclick: () => remove(m.userId, m.email) }, "Remove")]
-                  : [],
+            : table(
+                "Team members",
+                [
+                  { label: "Email", value: (m) => m.email },
+                  { label: "Team role", value: (m) => badge(m.role, m.role === "admin" ? "strong" : "") },
+                ],
+                items,
+                (m) =>
+                  ctx.can("admin")
+                    ? [h("button", { type: "button", class: "danger small", onclick: () => remove(m.userId, m.email) }, "Remove")]
+                    : [],
               ),
         );
       } catch (error) {

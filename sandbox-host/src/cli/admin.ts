@@ -98,7 +98,11 @@ export async function admin(resource: string, argv: string[], io: Io): Promise<n
   try {
     let parsed;
     try {
-      parsed = parseArgs({ args: argv, allowPositionals: true, options: { output: { type: "string", short: "o" }, name: { type: "string" }, team: { type: "string" } } });
+      parsed = parseArgs({
+        args: argv,
+        allowPositionals: true,
+        options: { output: { type: "string", short: "o" }, name: { type: "string" }, team: { type: "string" } },
+      });
     } catch (e) {
       throw new CliError(2, e instanceof Error ? e.message : String(e));
     }
@@ -113,14 +117,23 @@ export async function admin(resource: string, argv: string[], io: Io): Promise<n
       const { api, org } = await context(env);
       const items = await api.list(`/api/v1/orgs/${encodeURIComponent(org)}/agents`, AgentSchema);
       if (fmt === "json") write(`${JSON.stringify(items, null, 2)}\n`);
-      else write(table(["ID", "NAME", "TEAM", "STATUS", "TOKEN", "CREATED"], items.map((a) => [a.id, a.name, a.teamId, a.status, a.tokenPrefix, a.createdAt])));
+      else
+        write(
+          table(
+            ["ID", "NAME", "TEAM", "STATUS", "TOKEN", "CREATED"],
+            items.map((a) => [a.id, a.name, a.teamId, a.status, a.tokenPrefix, a.createdAt]),
+          ),
+        );
       return 0;
     }
     if (resource === "agents" && verb === "create") {
       const name = parsed.values.name;
       if (!name) throw new CliError(2, "agents create needs --name");
       const { api, org } = await context(env);
-      const a = await api.call("POST", `/api/v1/orgs/${encodeURIComponent(org)}/agents`, AgentCreatedSchema, { name, ...(parsed.values.team ? { teamId: parsed.values.team } : {}) });
+      const a = await api.call("POST", `/api/v1/orgs/${encodeURIComponent(org)}/agents`, AgentCreatedSchema, {
+        name,
+        ...(parsed.values.team ? { teamId: parsed.values.team } : {}),
+      });
       if (fmt === "json") write(`${JSON.stringify(a, null, 2)}\n`);
       else {
         write(table(["ID", "NAME", "TEAM", "STATUS"], [[a.id, a.name, a.teamId, a.status]]));
@@ -134,7 +147,13 @@ export async function admin(resource: string, argv: string[], io: Io): Promise<n
       const { api, org } = await context(env);
       const items = await api.list(`/api/v1/orgs/${encodeURIComponent(org)}/hosts`, HostSchema);
       if (fmt === "json") write(`${JSON.stringify(items, null, 2)}\n`);
-      else write(table(["ID", "NAME", "POOL", "STATUS", "CONNECTED", "LAST HEARTBEAT"], items.map((h) => [h.id, h.name, h.pool, h.status, h.connected, h.lastHeartbeatAt])));
+      else
+        write(
+          table(
+            ["ID", "NAME", "POOL", "STATUS", "CONNECTED", "LAST HEARTBEAT"],
+            items.map((h) => [h.id, h.name, h.pool, h.status, h.connected, h.lastHeartbeatAt]),
+          ),
+        );
       return 0;
     }
     throw new CliError(2, verb ? `unknown command: ${resource} ${verb}` : `${resource} needs a subcommand`);

@@ -28,7 +28,13 @@ export async function hostEnroll(argv: string[], io: Io): Promise<number> {
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { edge: { type: "string" }, token: { type: "string" }, name: { type: "string" }, "state-dir": { type: "string" }, force: { type: "boolean" } },
+      options: {
+        edge: { type: "string" },
+        token: { type: "string" },
+        name: { type: "string" },
+        "state-dir": { type: "string" },
+        force: { type: "boolean" },
+      },
     }));
   } catch (e) {
     return usage(io, e instanceof Error ? e.message : String(e));
@@ -36,7 +42,7 @@ export async function hostEnroll(argv: string[], io: Io): Promise<number> {
   if (!values.edge || !edgeUrl.safeParse(values.edge).success) return usage(io, "--edge must be the edge's http(s) URL");
   const token = values.token ?? (io.env ?? process.env).PALISADE_HOST_TOKEN;
   // Checked by shape only, so a wrong kind of token is named without echoing it.
-  if (!token || !token.startsWith("pal_host_") || token.startsWith("pal_hostkey_")) return usage(io, "--token must be a pal_host_ enrollment token");
+  if (!token?.startsWith("pal_host_") || token.startsWith("pal_hostkey_")) return usage(io, "--token must be a pal_host_ enrollment token");
   const name = values.name ?? os.hostname();
   if (name.trim().length === 0 || name.length > 120) return usage(io, "--name must be 1 to 120 characters");
   const dir = values["state-dir"] ?? defaultStateDir(io.env ?? process.env);
@@ -47,7 +53,15 @@ export async function hostEnroll(argv: string[], io: Io): Promise<number> {
   try {
     const edge = values.edge.replace(/\/+$/, "");
     const r = await enroll(edge, token, name, DAEMON_VERSION);
-    const file = await writeHostState(dir, { edgeUrl: edge, hostId: r.hostId, orgId: r.orgId, pool: r.pool, name, credential: r.credential, enrolledAt: new Date().toISOString() });
+    const file = await writeHostState(dir, {
+      edgeUrl: edge,
+      hostId: r.hostId,
+      orgId: r.orgId,
+      pool: r.pool,
+      name,
+      credential: r.credential,
+      enrolledAt: new Date().toISOString(),
+    });
     io.stdout.write(`enrolled host ${r.hostId} in pool ${r.pool} (org ${r.orgId}); credential stored in ${file}\n`);
     return 0;
   } catch (e) {

@@ -60,7 +60,10 @@ const optionsSchema = z.object({
 const AgentMe = z.object({ id: z.string().regex(/^[A-Za-z0-9_-]{1,64}$/), orgId: z.string(), name: z.string() });
 
 /** Checks the agent token at the edge; a message (never the token) when it cannot be used. */
-async function checkAgent(edge: string, token: string): Promise<{ ok: true; agent: z.infer<typeof AgentMe> } | { ok: false; code: number; message: string }> {
+async function checkAgent(
+  edge: string,
+  token: string,
+): Promise<{ ok: true; agent: z.infer<typeof AgentMe> } | { ok: false; code: number; message: string }> {
   let res: Response;
   try {
     res = await fetch(`${edge}/agent/v1/me`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(15_000) });
@@ -68,7 +71,8 @@ async function checkAgent(edge: string, token: string): Promise<{ ok: true; agen
     return { ok: false, code: 1, message: `cannot reach the edge at ${new URL(edge).origin}: ${e instanceof Error ? e.message : String(e)}` };
   }
   const text = await res.text();
-  if (res.status === 401 || res.status === 403) return { ok: false, code: 2, message: "the edge refused the agent token (revoked, expired or wrong)" };
+  if (res.status === 401 || res.status === 403)
+    return { ok: false, code: 2, message: "the edge refused the agent token (revoked, expired or wrong)" };
   if (!res.ok) return { ok: false, code: 1, message: `the edge answered ${res.status} to the agent check` };
   let json: unknown;
   try {
@@ -82,7 +86,10 @@ async function checkAgent(edge: string, token: string): Promise<{ ok: true; agen
 }
 
 /** Runs the command and resolves with the exit code for the `palisade` process (128+n on signal n). */
-export async function sandboxRun(argv: string[], io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env?: NodeJS.ProcessEnv } = process): Promise<number> {
+export async function sandboxRun(
+  argv: string[],
+  io: { stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream; env?: NodeJS.ProcessEnv } = process,
+): Promise<number> {
   let parsed;
   try {
     parsed = parseArgs({
@@ -154,7 +161,13 @@ export async function sandboxRun(argv: string[], io: { stdout: NodeJS.WritableSt
       const owner = sandboxHostOwner(o.driver);
       if (process.getuid?.() === 0) await chown(proxyDir, owner.uid, owner.gid);
       proxySocket = path.join(proxyDir, "proxy.sock");
-      proxy = await startSandboxProxy({ edgeUrl: governed.edge, agentToken: governed.token, ca: rt.ca, listen: { socketPath: proxySocket }, log: () => undefined });
+      proxy = await startSandboxProxy({
+        edgeUrl: governed.edge,
+        agentToken: governed.token,
+        ca: rt.ca,
+        listen: { socketPath: proxySocket },
+        log: () => undefined,
+      });
       const caPath = bindCa ? rt.trustCert : await copyCaToWorkspace(workspaceDir, rt.ca.certPem);
       env = { ...agentEnv(governed.edge, governed.token), ...env, ...proxyEnv(`http://127.0.0.1:${PROXY_BRIDGE_PORT}`, caPath) };
     }

@@ -64,13 +64,15 @@ export class DaemonStartError extends Error {
 }
 
 export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaemon> {
-  const log: DaemonLog = opts.log ?? ((event, fields) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`));
+  const log: DaemonLog =
+    opts.log ?? ((event, fields) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`));
   const state = await readHostState(opts.stateDir);
   const rt = await prepareRuntime(opts.stateDir);
   const driverName = opts.driverInstance?.name ?? opts.driver ?? "bwrap";
   const bindCa = caBindable(driverName, rt.trustCert);
   const driver =
-    opts.driverInstance ?? createDriver(opts.driver ?? "bwrap", { bwrap: { runAs: sandboxHostOwner("bwrap"), extraReadOnly: bindCa ? [rt.trustCert] : [] } });
+    opts.driverInstance ??
+    createDriver(opts.driver ?? "bwrap", { bwrap: { runAs: sandboxHostOwner("bwrap"), extraReadOnly: bindCa ? [rt.trustCert] : [] } });
   const avail = await driver.available();
   if (!avail.ok) throw new DaemonStartError(`the ${driverName} sandbox driver is unavailable: ${avail.reason ?? "unknown reason"}`);
   let client: TunnelClient | undefined;

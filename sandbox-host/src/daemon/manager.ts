@@ -3,7 +3,7 @@ import { chown, mkdir, rm, writeFile } from "node:fs/promises";
 import { constants } from "node:os";
 import path from "node:path";
 import type { SandboxStartCommand, SandboxStatus } from "../../../schema/tunnel.js";
-import { type HostCa } from "../proxy/ca.js";
+import type { HostCa } from "../proxy/ca.js";
 import { proxyEnv, type SandboxProxy, startSandboxProxy } from "../proxy/proxy.js";
 import { PROXY_BRIDGE_PORT } from "../sandbox/rootfs.js";
 import { type SandboxDriver, type SandboxExit, type SandboxHandle, type SandboxLimits, SandboxStartError } from "../sandbox/types.js";
@@ -157,7 +157,8 @@ export class SandboxManager implements CommandHandler {
     const dir = path.join(this.#o.sandboxesDir, id);
     try {
       if (!AGENT_DIR.test(cmd.agentId)) throw new SandboxStartError("agent id is not a valid directory name");
-      if (cmd.driver && cmd.driver !== this.#o.driver.name) throw new SandboxStartError(`driver ${cmd.driver} is not available on this host (it runs ${this.#o.driver.name})`);
+      if (cmd.driver && cmd.driver !== this.#o.driver.name)
+        throw new SandboxStartError(`driver ${cmd.driver} is not available on this host (it runs ${this.#o.driver.name})`);
       const workspace = path.join(this.#o.workspacesDir, cmd.agentId);
       await mkdir(workspace, { recursive: true, mode: 0o700 });
       const caPath = this.#o.caInWorkspace ? await copyCaToWorkspace(workspace, this.#o.ca.certPem) : this.#o.caPathInside;
@@ -165,7 +166,7 @@ export class SandboxManager implements CommandHandler {
       await mkdir(dir, { mode: 0o700 });
       if (this.#o.sandboxOwner && process.getuid?.() === 0) await chown(dir, this.#o.sandboxOwner.uid, this.#o.sandboxOwner.gid);
       const socketPath = path.join(dir, "proxy.sock");
-      let touch = () => undefined as void;
+      let touch = () => undefined as undefined;
       proxy = await startSandboxProxy({
         edgeUrl: this.#o.edgeUrl,
         agentToken: cmd.agentToken,
@@ -213,12 +214,17 @@ export class SandboxManager implements CommandHandler {
       handle.stdout.on("data", onData);
       handle.stderr.on("data", onData);
       // The process may exit before its pipes are drained; the report waits for both (bounded).
-      const drained = Promise.all([handle.stdout, handle.stderr].map((s) => new Promise<void>((resolve) => {
-        if (s.readableEnded || s.destroyed) return resolve();
-        s.once("end", resolve);
-        s.once("close", resolve);
-        s.once("error", () => resolve());
-      })));
+      const drained = Promise.all(
+        [handle.stdout, handle.stderr].map(
+          (s) =>
+            new Promise<void>((resolve) => {
+              if (s.readableEnded || s.destroyed) return resolve();
+              s.once("end", resolve);
+              s.once("close", resolve);
+              s.once("error", () => resolve());
+            }),
+        ),
+      );
       const idleMs = cmd.idleTimeoutMs ?? this.#o.defaultIdleTimeoutMs ?? DEFAULT_IDLE_TIMEOUT_MS;
       run.idleTimer = setInterval(
         () => {
@@ -264,11 +270,18 @@ export class SandboxManager implements CommandHandler {
     const durationMs = Math.max(0, Math.round(exit?.durationMs ?? Date.now() - startedAt));
     const output = tail.text();
     if (!exit) {
-      this.#report({ sandboxId: run.id, state: "failed", reason: `sandbox cleanup failed (${err instanceof Error ? err.name : "error"})`, durationMs, output });
+      this.#report({
+        sandboxId: run.id,
+        state: "failed",
+        reason: `sandbox cleanup failed (${err instanceof Error ? err.name : "error"})`,
+        durationMs,
+        output,
+      });
       return;
     }
     const exitCode = exit.exitCode ?? 128 + (exit.signal ? constants.signals[exit.signal] : 9);
-    const reason = run.endReason ?? (exit.oomKilled ? "memory limit" : exit.timedOut ? "time limit" : exit.signal ? `ended by ${exit.signal}` : undefined);
+    const reason =
+      run.endReason ?? (exit.oomKilled ? "memory limit" : exit.timedOut ? "time limit" : exit.signal ? `ended by ${exit.signal}` : undefined);
     this.#report({ sandboxId: run.id, state: "exited", exitCode, durationMs, output, ...(reason ? { reason } : {}) });
     this.#log("sandbox.exited", { sandbox: run.id, exitCode, durationMs, ...(reason ? { reason } : {}) });
   }

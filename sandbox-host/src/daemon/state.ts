@@ -82,7 +82,12 @@ export class EnrollError extends Error {
 }
 
 /** Exchanges a one-time pal_host_ token for this host's credential; never includes a token in an error. */
-export async function enroll(edgeUrl: string, token: string, name: string, version?: string): Promise<Omit<HostState, "edgeUrl" | "name" | "enrolledAt">> {
+export async function enroll(
+  edgeUrl: string,
+  token: string,
+  name: string,
+  version?: string,
+): Promise<Omit<HostState, "edgeUrl" | "name" | "enrolledAt">> {
   const url = new URL("/api/v1/hosts/enroll", edgeUrl);
   let res: Response;
   try {
@@ -105,7 +110,8 @@ export async function enroll(edgeUrl: string, token: string, name: string, versi
     throw new EnrollError("enrollment failed: the edge's answer is not JSON");
   }
   const parsed = HostEnrolledSchema.safeParse(json);
-  if (!parsed.success || !parsed.data.credential.startsWith("pal_hostkey_")) throw new EnrollError("enrollment failed: unexpected answer from the edge");
+  if (!parsed.success || !parsed.data.credential.startsWith("pal_hostkey_"))
+    throw new EnrollError("enrollment failed: unexpected answer from the edge");
   return parsed.data;
 }
 

@@ -6,14 +6,7 @@ import { detectCgroups, SandboxCgroup, type CgroupLayout } from "./cgroups.js";
 import { launch } from "./process.js";
 import { ETC_PIECES, PROXY_SOCKET_INSIDE, rootEntries, sandboxEnv, SOCAT, withProxyBridge, writeAtomic, writeIdentityFiles } from "./rootfs.js";
 import { seccompBpf } from "./seccomp.js";
-import {
-  SandboxStartError,
-  sandboxSpecSchema,
-  type DriverAvailability,
-  type SandboxDriver,
-  type SandboxHandle,
-  type SandboxSpec,
-} from "./types.js";
+import { SandboxStartError, sandboxSpecSchema, type DriverAvailability, type SandboxDriver, type SandboxHandle, type SandboxSpec } from "./types.js";
 
 export interface BwrapDriverOptions {
   bwrapPath?: string;
@@ -77,9 +70,15 @@ export class BwrapDriver implements SandboxDriver {
     try {
       await this.#prepare();
       // A real round trip: namespaces, cgroups and the seccomp program must all work here.
-      const h = await this.#spawn(
-        { id: `probe-${process.pid}-${Date.now()}`, agentId: "probe", command: ["/bin/true"], env: {}, workspaceDir: "", limits: { memoryBytes: 64 << 20, cpuQuota: 1, pids: 16 }, network: {} },
-      );
+      const h = await this.#spawn({
+        id: `probe-${process.pid}-${Date.now()}`,
+        agentId: "probe",
+        command: ["/bin/true"],
+        env: {},
+        workspaceDir: "",
+        limits: { memoryBytes: 64 << 20, cpuQuota: 1, pids: 16 },
+        network: {},
+      });
       const err: Buffer[] = [];
       h.stderr.on("data", (b: Buffer) => err.push(b));
       h.stdout.resume();
@@ -93,7 +92,8 @@ export class BwrapDriver implements SandboxDriver {
 
   async start(input: SandboxSpec): Promise<SandboxHandle> {
     const parsed = sandboxSpecSchema.safeParse(input);
-    if (!parsed.success) throw new SandboxStartError(`invalid sandbox spec: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    if (!parsed.success)
+      throw new SandboxStartError(`invalid sandbox spec: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
     const spec = parsed.data;
     const ws = await stat(spec.workspaceDir).catch(() => undefined);
     if (!ws?.isDirectory()) throw new SandboxStartError("workspace directory does not exist");
@@ -150,18 +150,29 @@ export class BwrapDriver implements SandboxDriver {
       "--unshare-all", // user, ipc, pid, net, uts, cgroup (if supported); no --share-net
       "--die-with-parent",
       "--new-session",
-      "--uid", u, "--gid", u,
-      "--hostname", "sandbox",
-      "--cap-drop", "ALL",
+      "--uid",
+      u,
+      "--gid",
+      u,
+      "--hostname",
+      "sandbox",
+      "--cap-drop",
+      "ALL",
       ...rootArgs,
-      "--proc", "/proc",
-      "--dev", "/dev",
-      "--tmpfs", "/tmp",
+      "--proc",
+      "/proc",
+      "--dev",
+      "/dev",
+      "--tmpfs",
+      "/tmp",
       ...(spec.workspaceDir ? ["--bind", spec.workspaceDir, "/workspace"] : ["--dir", "/workspace"]),
-      "--chdir", "/workspace",
+      "--chdir",
+      "/workspace",
       ...(socket ? ["--ro-bind", socket, PROXY_SOCKET_INSIDE] : []),
-      "--remount-ro", "/",
-      "--seccomp", "3",
+      "--remount-ro",
+      "/",
+      "--seccomp",
+      "3",
       "--",
       ...(socket ? withProxyBridge(spec.command) : spec.command),
     ];
@@ -178,11 +189,23 @@ export class BwrapDriver implements SandboxDriver {
     try {
       const [uid, gid] = this.#isRoot ? [String(this.#runAs.uid), String(this.#runAs.gid)] : ["-", "-"];
       const files = cgroup.procsFiles;
-      const env = Object.entries(sandboxEnv(spec)).map(([k, v]) => `${k}=${v}\0`).join("");
+      const env = Object.entries(sandboxEnv(spec))
+        .map(([k, v]) => `${k}=${v}\0`)
+        .join("");
       return await launch({
         id: spec.id,
         file: PERL,
-        args: ["-e", LAUNCHER, String(files.length), uid, gid, String(SETGROUPS_NR[process.arch] ?? -1), ...files, this.#bwrap, ...this.bwrapArgs(spec, rootArgs)],
+        args: [
+          "-e",
+          LAUNCHER,
+          String(files.length),
+          uid,
+          gid,
+          String(SETGROUPS_NR[process.arch] ?? -1),
+          ...files,
+          this.#bwrap,
+          ...this.bwrapArgs(spec, rootArgs),
+        ],
         env: { PATH: "/usr/bin:/bin" },
         extraFds: [seccompFd.fd, { data: Buffer.from(env) }],
         cgroup,

@@ -55,10 +55,7 @@ function dirIn(mount: Mount, cgroupPath: string): string {
  * it (this machine's hybrid layout), otherwise the unified v2 tree if it offers it.
  */
 export async function detectCgroups(): Promise<CgroupLayout> {
-  const [mountinfo, selfCgroup] = await Promise.all([
-    readFile("/proc/self/mountinfo", "utf8"),
-    readFile("/proc/self/cgroup", "utf8"),
-  ]);
+  const [mountinfo, selfCgroup] = await Promise.all([readFile("/proc/self/mountinfo", "utf8"), readFile("/proc/self/cgroup", "utf8")]);
   return cgroupLayoutFrom(mountinfo, selfCgroup, (dir) => readFile(path.join(dir, "cgroup.controllers"), "utf8").catch(() => ""));
 }
 
@@ -92,7 +89,9 @@ export async function cgroupLayoutFrom(
   const cpu = place("cpu");
   const pids = place("pids");
   if (!memory || !cpu || !pids) {
-    const missing = Object.entries({ memory, cpu, pids }).filter(([, v]) => !v).map(([k]) => k);
+    const missing = Object.entries({ memory, cpu, pids })
+      .filter(([, v]) => !v)
+      .map(([k]) => k);
     throw new Error(`cgroup controllers unavailable: ${missing.join(", ")}`);
   }
   return { memory, cpu, pids };
@@ -204,7 +203,7 @@ export class SandboxCgroup {
     let n = 0;
     for (const pid of await this.pids()) {
       // Processes named in `spare` (by /proc/<pid>/comm) are the sandbox's own machinery.
-      if (spare && spare.has((await readFile(`/proc/${pid}/comm`, "utf8").catch(() => "")).trim())) continue;
+      if (spare?.has((await readFile(`/proc/${pid}/comm`, "utf8").catch(() => "")).trim())) continue;
       try {
         process.kill(pid, signal);
         n++;

@@ -8,14 +8,7 @@ import { promisify } from "node:util";
 import { launch } from "./process.js";
 import { ETC_PIECES, PROXY_SOCKET_INSIDE, rootEntries, sandboxEnv, SOCAT, withProxyBridge, writeIdentityFiles } from "./rootfs.js";
 import { ociSeccomp, type OciSeccomp } from "./seccomp.js";
-import {
-  SandboxStartError,
-  sandboxSpecSchema,
-  type DriverAvailability,
-  type SandboxDriver,
-  type SandboxHandle,
-  type SandboxSpec,
-} from "./types.js";
+import { SandboxStartError, sandboxSpecSchema, type DriverAvailability, type SandboxDriver, type SandboxHandle, type SandboxSpec } from "./types.js";
 
 const run = promisify(execFile);
 
@@ -130,8 +123,17 @@ export function ociConfig(
       cgroupsPath: opts.cgroupsPath,
       seccomp: ociSeccomp(),
       maskedPaths: [
-        "/proc/acpi", "/proc/asound", "/proc/kcore", "/proc/keys", "/proc/latency_stats", "/proc/timer_list",
-        "/proc/timer_stats", "/proc/sched_debug", "/proc/scsi", "/sys/firmware", "/proc/kallsyms",
+        "/proc/acpi",
+        "/proc/asound",
+        "/proc/kcore",
+        "/proc/keys",
+        "/proc/latency_stats",
+        "/proc/timer_list",
+        "/proc/timer_stats",
+        "/proc/sched_debug",
+        "/proc/scsi",
+        "/sys/firmware",
+        "/proc/kallsyms",
       ],
       readonlyPaths: ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
     },
@@ -174,7 +176,16 @@ export class OciDriver implements SandboxDriver {
     for (const runtime of this.#candidates) {
       this.#runtime = runtime;
       try {
-        const h = await this.start({ id: `probe-${process.pid}-${path.basename(runtime)}`, agentId: "probe", command: ["/bin/true"], env: {}, workspaceDir: ws, limits: { memoryBytes: 64 << 20, cpuQuota: 1, pids: 16 }, network: {}, timeoutMs: 10_000 });
+        const h = await this.start({
+          id: `probe-${process.pid}-${path.basename(runtime)}`,
+          agentId: "probe",
+          command: ["/bin/true"],
+          env: {},
+          workspaceDir: ws,
+          limits: { memoryBytes: 64 << 20, cpuQuota: 1, pids: 16 },
+          network: {},
+          timeoutMs: 10_000,
+        });
         const err: Buffer[] = [];
         h.stderr.on("data", (b: Buffer) => err.push(b));
         h.stdout.resume();
@@ -195,7 +206,8 @@ export class OciDriver implements SandboxDriver {
 
   async start(input: SandboxSpec): Promise<SandboxHandle> {
     const parsed = sandboxSpecSchema.safeParse(input);
-    if (!parsed.success) throw new SandboxStartError(`invalid sandbox spec: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
+    if (!parsed.success)
+      throw new SandboxStartError(`invalid sandbox spec: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
     const spec = parsed.data;
     if (!this.#runtime) {
       const avail = await this.available();
@@ -255,10 +267,7 @@ export class OciDriver implements SandboxDriver {
 
 /** Reads the OOM-kill counter of the container's memory cgroup (v1 or v2); false if unreadable. */
 async function oomKilled(cgroupsPath: string): Promise<boolean> {
-  const files = [
-    path.join("/sys/fs/cgroup/memory", cgroupsPath, "memory.oom_control"),
-    path.join("/sys/fs/cgroup", cgroupsPath, "memory.events"),
-  ];
+  const files = [path.join("/sys/fs/cgroup/memory", cgroupsPath, "memory.oom_control"), path.join("/sys/fs/cgroup", cgroupsPath, "memory.events")];
   for (const file of files) {
     const m = /^oom_kill (\d+)$/m.exec(await readFile(file, "utf8").catch(() => ""));
     if (m) return Number(m[1]) > 0;

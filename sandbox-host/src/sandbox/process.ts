@@ -62,10 +62,13 @@ export async function launch(opts: LaunchOptions): Promise<SandboxHandle> {
     const soft = signal !== "SIGKILL";
     if (opts.killAll) opts.killAll(signal);
     else if (!(soft && spare)) child.kill(signal);
-    void opts.cgroup?.signalAll(signal, soft ? spare : undefined).then((n) => {
-      // Only the machinery is there (the command has not started yet): nothing can end gracefully.
-      if (soft && spare && n === 0) kill("SIGKILL");
-    }, () => undefined);
+    void opts.cgroup?.signalAll(signal, soft ? spare : undefined).then(
+      (n) => {
+        // Only the machinery is there (the command has not started yet): nothing can end gracefully.
+        if (soft && spare && n === 0) kill("SIGKILL");
+      },
+      () => undefined,
+    );
     if (soft) {
       setTimeout(() => {
         if (alive()) kill("SIGKILL");

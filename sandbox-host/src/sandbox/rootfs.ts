@@ -6,8 +6,15 @@ import type { SandboxSpec } from "./types.js";
 
 /** /etc entries a typical command needs; the rest of the host's /etc stays out. */
 export const ETC_PIECES = [
-  "ld.so.cache", "ld.so.conf", "ld.so.conf.d", "alternatives", "localtime", "nsswitch.conf",
-  "ssl", "ca-certificates", "mime.types",
+  "ld.so.cache",
+  "ld.so.conf",
+  "ld.so.conf.d",
+  "alternatives",
+  "localtime",
+  "nsswitch.conf",
+  "ssl",
+  "ca-certificates",
+  "mime.types",
 ];
 
 export type RootEntry = { path: string; symlink: string } | { path: string; dir: true };

@@ -7,21 +7,58 @@ const ENOSYS = 38;
 /** Syscalls a sandboxed agent never needs and that widen the kernel attack surface. */
 export const DENIED_SYSCALLS: readonly string[] = [
   // mounts and filesystem namespaces, including the new mount API
-  "mount", "umount2", "pivot_root", "chroot", "fsopen", "fsconfig", "fsmount", "fspick",
-  "move_mount", "open_tree", "mount_setattr",
+  "mount",
+  "umount2",
+  "pivot_root",
+  "chroot",
+  "fsopen",
+  "fsconfig",
+  "fsmount",
+  "fspick",
+  "move_mount",
+  "open_tree",
+  "mount_setattr",
   // namespaces
-  "unshare", "setns",
+  "unshare",
+  "setns",
   // debugging and other processes' memory
-  "ptrace", "process_vm_readv", "process_vm_writev", "kcmp",
+  "ptrace",
+  "process_vm_readv",
+  "process_vm_writev",
+  "kcmp",
   // kernel code, keys, BPF
-  "kexec_load", "kexec_file_load", "init_module", "finit_module", "delete_module", "bpf",
-  "keyctl", "add_key", "request_key",
+  "kexec_load",
+  "kexec_file_load",
+  "init_module",
+  "finit_module",
+  "delete_module",
+  "bpf",
+  "keyctl",
+  "add_key",
+  "request_key",
   // host-wide state
-  "reboot", "swapon", "swapoff", "acct", "quotactl", "settimeofday", "clock_settime",
-  "clock_adjtime", "sethostname", "setdomainname", "iopl", "ioperm",
+  "reboot",
+  "swapon",
+  "swapoff",
+  "acct",
+  "quotactl",
+  "settimeofday",
+  "clock_settime",
+  "clock_adjtime",
+  "sethostname",
+  "setdomainname",
+  "iopl",
+  "ioperm",
   // known exploit vehicles
-  "perf_event_open", "userfaultfd", "open_by_handle_at", "name_to_handle_at",
-  "io_uring_setup", "io_uring_enter", "io_uring_register", "fanotify_init", "lookup_dcookie",
+  "perf_event_open",
+  "userfaultfd",
+  "open_by_handle_at",
+  "name_to_handle_at",
+  "io_uring_setup",
+  "io_uring_enter",
+  "io_uring_register",
+  "fanotify_init",
+  "lookup_dcookie",
   "uselib",
 ];
 // adjtimex and personality stay allowed: programs call them to read the clock status or query the
@@ -128,9 +165,7 @@ export function ociSeccomp(arch: NodeJS.Architecture = process.arch): OciSeccomp
       names: [r.syscall],
       action: "SCMP_ACT_ERRNO",
       errnoRet: r.errno,
-      ...(r.arg0Mask === undefined
-        ? {}
-        : { args: [{ index: 0, value: r.arg0Mask, valueTwo: r.arg0Mask, op: "SCMP_CMP_MASKED_EQ" as const }] }),
+      ...(r.arg0Mask === undefined ? {} : { args: [{ index: 0, value: r.arg0Mask, valueTwo: r.arg0Mask, op: "SCMP_CMP_MASKED_EQ" as const }] }),
     })),
   };
 }

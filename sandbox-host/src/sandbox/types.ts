@@ -3,7 +3,10 @@ import type { Readable } from "node:stream";
 import { z } from "zod";
 
 export const sandboxLimitsSchema = z.object({
-  memoryBytes: z.number().int().min(8 * 1024 * 1024),
+  memoryBytes: z
+    .number()
+    .int()
+    .min(8 * 1024 * 1024),
   /** Fraction of one core, e.g. 0.5 = half a core, 2 = two cores. */
   cpuQuota: z.number().positive().max(256),
   pids: z.number().int().min(4).max(65_536),
@@ -15,7 +18,10 @@ export const sandboxSpecSchema = z.object({
   agentId: z.string().min(1).max(128),
   command: z.array(z.string()).min(1),
   /** The whole environment of the command: nothing of the host's environment is inherited. */
-  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().refine((v) => !v.includes("\0"), "no NUL bytes")),
+  env: z.record(
+    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
+    z.string().refine((v) => !v.includes("\0"), "no NUL bytes"),
+  ),
   /** Host directory bound read-write at /workspace; must exist and belong to this agent only. */
   workspaceDir: z.string().startsWith("/"),
   limits: sandboxLimitsSchema,

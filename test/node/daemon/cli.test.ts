@@ -61,11 +61,17 @@ describe("palisade: usage", () => {
 
   it("refuses bad arguments with a clear message and exit code 2", async () => {
     expect(await cli(["host", "enroll", "--token", ENROLL_TOKEN])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--edge/) });
-    expect(await cli(["host", "enroll", "--edge", edge.url, "--token", "pal_agent_x"])).toMatchObject({ code: 2, stderr: expect.stringMatching(/pal_host_ enrollment token/) });
+    expect(await cli(["host", "enroll", "--edge", edge.url, "--token", "pal_agent_x"])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/pal_host_ enrollment token/),
+    });
     expect(await cli(["host", "enroll", "--edge", "ftp://x", "--token", ENROLL_TOKEN])).toMatchObject({ code: 2 });
     expect(await cli(["host", "run", "--driver", "qemu"])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--driver/) });
     expect(await cli(["host", "run", "--bogus"])).toMatchObject({ code: 2 });
-    expect(await cli(["sandbox", "run", "--edge", edge.url, "--", "/bin/true"])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--agent-token/) });
+    expect(await cli(["sandbox", "run", "--edge", edge.url, "--", "/bin/true"])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/--agent-token/),
+    });
     expect(await cli(["agents", "list"])).toMatchObject({ code: 2, stderr: expect.stringMatching(/PALISADE_EDGE/) });
     expect(await cli(["agents", "list"], { PALISADE_EDGE: edge.url })).toMatchObject({ code: 2, stderr: expect.stringMatching(/PALISADE_API_KEY/) });
     const env = { PALISADE_EDGE: edge.url, PALISADE_API_KEY: API_KEY };
@@ -134,7 +140,19 @@ describe.skipIf(!availability.ok)("palisade host run (a real daemon process)", {
 
   it("connects, runs sandboxes on command, logs JSON lines and stops them all on SIGTERM", async () => {
     const dir = await tempDir("/var/tmp");
-    await writeFile(path.join(dir, "host.json"), JSON.stringify({ edgeUrl: edge.url, hostId: "host_1", orgId: ORG_ID, pool: "default", name: "p", credential: HOST_CREDENTIAL, enrolledAt: new Date().toISOString() }), { mode: 0o600 });
+    await writeFile(
+      path.join(dir, "host.json"),
+      JSON.stringify({
+        edgeUrl: edge.url,
+        hostId: "host_1",
+        orgId: ORG_ID,
+        pool: "default",
+        name: "p",
+        credential: HOST_CREDENTIAL,
+        enrolledAt: new Date().toISOString(),
+      }),
+      { mode: 0o600 },
+    );
     const proc = spawn(process.execPath, [BIN, "host", "run", "--state-dir", dir], { stdio: ["ignore", "pipe", "pipe"] });
     child = proc;
     const out: Buffer[] = [];
@@ -144,11 +162,25 @@ describe.skipIf(!availability.ok)("palisade host run (a real daemon process)", {
 
     const mux = await edge.mux();
     const id = `p${process.pid}`;
-    const ack = await mux.command({ op: "sandbox.start", sandboxId: `${id}-a`, agentId: AGENT_ID, command: ["/bin/sh", "-c", "echo from-daemon; exit 4"], env: {}, agentToken: AGENT_TOKEN });
+    const ack = await mux.command({
+      op: "sandbox.start",
+      sandboxId: `${id}-a`,
+      agentId: AGENT_ID,
+      command: ["/bin/sh", "-c", "echo from-daemon; exit 4"],
+      env: {},
+      agentToken: AGENT_TOKEN,
+    });
     expect(ack).toEqual({ ok: true });
     expect(await edge.waitStatus((s) => s.sandboxId === `${id}-a` && s.state === "exited")).toMatchObject({ exitCode: 4, output: "from-daemon\n" });
 
-    await mux.command({ op: "sandbox.start", sandboxId: `${id}-b`, agentId: AGENT_ID, command: ["/bin/sleep", "60"], env: {}, agentToken: AGENT_TOKEN });
+    await mux.command({
+      op: "sandbox.start",
+      sandboxId: `${id}-b`,
+      agentId: AGENT_ID,
+      command: ["/bin/sleep", "60"],
+      env: {},
+      agentToken: AGENT_TOKEN,
+    });
     proc.kill("SIGTERM");
     expect(await exitCode).toBe(0);
     expect(await edge.waitStatus((s) => s.sandboxId === `${id}-b` && s.state === "exited")).toMatchObject({ reason: "host stopping" });
@@ -171,7 +203,22 @@ describe.skipIf(!availability.ok)("palisade sandbox run --edge (governed by an a
     const script = hasCurl
       ? `curl -sS http://allowed.test/plain; echo; curl -sS https://allowed.test/tls; echo; curl -sS -o /dev/null -w '%{http_code}\\n' http://denied.test/; echo "$OPENAI_BASE_URL $ANTHROPIC_BASE_URL"; exit 5`
       : `echo "$OPENAI_BASE_URL $ANTHROPIC_BASE_URL"; exit 5`;
-    const r = await cli(["sandbox", "run", "--edge", edge.url, "--agent-token", AGENT_TOKEN, "--state-dir", stateDir, "--memory", "128m", "--", "/bin/sh", "-c", script]);
+    const r = await cli([
+      "sandbox",
+      "run",
+      "--edge",
+      edge.url,
+      "--agent-token",
+      AGENT_TOKEN,
+      "--state-dir",
+      stateDir,
+      "--memory",
+      "128m",
+      "--",
+      "/bin/sh",
+      "-c",
+      script,
+    ]);
     expect(r.code).toBe(5);
     expect(r.stdout).toContain(`${edge.url}/llm/openai/v1 ${edge.url}/llm/anthropic`);
     expect(edge.direct).toContainEqual({ target: "/agent/v1/me", method: "GET", agentAuth: true });

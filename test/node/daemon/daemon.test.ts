@@ -43,8 +43,20 @@ describe.skipIf(!availability.ok)("host daemon", { timeout: 30_000 }, () => {
     // Not below /tmp: bwrap mounts a private /tmp inside, so the CA is bound from here at its own path.
     stateDir = await mkdtemp(path.join("/var/tmp", "palisade-host-"));
     await chmod(stateDir, 0o711);
-    await writeHostState(stateDir, { edgeUrl: edge.url, hostId: "host_1", orgId: ORG_ID, pool: "default", name: "test", credential: HOST_CREDENTIAL, enrolledAt: new Date().toISOString() });
-    daemon = await startHostDaemon({ stateDir, log: (event, fields) => logs.push(JSON.stringify({ event, ...fields })), backoff: { baseMs: 50, maxMs: 200 } });
+    await writeHostState(stateDir, {
+      edgeUrl: edge.url,
+      hostId: "host_1",
+      orgId: ORG_ID,
+      pool: "default",
+      name: "test",
+      credential: HOST_CREDENTIAL,
+      enrolledAt: new Date().toISOString(),
+    });
+    daemon = await startHostDaemon({
+      stateDir,
+      log: (event, fields) => logs.push(JSON.stringify({ event, ...fields })),
+      backoff: { baseMs: 50, maxMs: 200 },
+    });
     await edge.mux();
   });
   afterAll(async () => {
@@ -83,7 +95,9 @@ describe.skipIf(!availability.ok)("host daemon", { timeout: 30_000 }, () => {
 
   it("stop sends SIGTERM to the sandbox (the command can clean up), kill ends it at once", async () => {
     const gid = sid();
-    const graceful = startCmd(["/bin/sh", "-c", `trap "echo got-term; exit 0" TERM; : > ready-${gid}; while :; do sleep 0.1; done`], { sandboxId: gid });
+    const graceful = startCmd(["/bin/sh", "-c", `trap "echo got-term; exit 0" TERM; : > ready-${gid}; while :; do sleep 0.1; done`], {
+      sandboxId: gid,
+    });
     await run(graceful);
     // Signalled only once the trap is in place (the file appears in the agent's workspace).
     const marker = path.join(stateDir, "workspaces", AGENT_ID, `ready-${graceful.sandboxId}`);
@@ -108,7 +122,9 @@ describe.skipIf(!availability.ok)("host daemon", { timeout: 30_000 }, () => {
 
   it("stops a sandbox that stays silent past its idle timeout, not one that keeps talking", async () => {
     const silent = startCmd(["/bin/sleep", "60"], { idleTimeoutMs: 1000 });
-    const chatty = startCmd(["/bin/sh", "-c", "i=0; while [ $i -lt 30 ]; do echo tick; sleep 0.1; i=$((i+1)); done; exit 3"], { idleTimeoutMs: 1000 });
+    const chatty = startCmd(["/bin/sh", "-c", "i=0; while [ $i -lt 30 ]; do echo tick; sleep 0.1; i=$((i+1)); done; exit 3"], {
+      idleTimeoutMs: 1000,
+    });
     await run(silent);
     await run(chatty);
     expect(await exited(silent.sandboxId)).toMatchObject({ state: "exited", reason: "idle timeout" });
@@ -163,7 +179,11 @@ describe.skipIf(!availability.ok)("host daemon", { timeout: 30_000 }, () => {
   });
 
   it.skipIf(!hasCurl)("terminates HTTPS inside with the host CA the sandbox trusts, and reaches the edge's own API directly", async () => {
-    const cmd = startCmd(["/bin/sh", "-c", `curl -sS https://allowed.test/secure; echo; curl -sS -o /dev/null -w '%{http_code}\\n' https://denied.test/; curl -sS ${edge.url}/agent/v1/me`]);
+    const cmd = startCmd([
+      "/bin/sh",
+      "-c",
+      `curl -sS https://allowed.test/secure; echo; curl -sS -o /dev/null -w '%{http_code}\\n' https://denied.test/; curl -sS ${edge.url}/agent/v1/me`,
+    ]);
     await run(cmd);
     const end = await exited(cmd.sandboxId);
     expect(end.exitCode).toBe(0);

@@ -102,23 +102,56 @@ export async function startEdge(): Promise<FakeEdge> {
       if (url.startsWith("/agent/v1/") || url.startsWith("/llm/")) {
         edge.direct.push({ target: url, method: req.method ?? "", agentAuth: auth === `Bearer ${AGENT_TOKEN}` });
         if (auth !== `Bearer ${AGENT_TOKEN}`) return denied(res, 401, "unauthorized");
-        if (url === "/agent/v1/me") return json(res, 200, { id: AGENT_ID, orgId: ORG_ID, name: "test agent", teamId: null, projectId: null, parentAgentId: null, autonomy: 3 });
+        if (url === "/agent/v1/me")
+          return json(res, 200, { id: AGENT_ID, orgId: ORG_ID, name: "test agent", teamId: null, projectId: null, parentAgentId: null, autonomy: 3 });
         return json(res, 200, { object: "list", data: [] });
       }
       if (url.startsWith("/api/v1/")) {
         if (auth !== `Bearer ${API_KEY}`) return denied(res, 401, "unauthorized");
         const path = url.split("?")[0];
         const created = "2026-11-25T00:00:00.000Z";
-        if (path === "/api/v1/me") return json(res, 200, { user: { id: "usr_1", email: "a@example.com" }, orgs: [{ id: ORG_ID, name: "Acme", role: "owner", createdAt: created }] });
+        if (path === "/api/v1/me")
+          return json(res, 200, {
+            user: { id: "usr_1", email: "a@example.com" },
+            orgs: [{ id: ORG_ID, name: "Acme", role: "owner", createdAt: created }],
+          });
         if (path === `/api/v1/orgs/${ORG_ID}/agents` && req.method === "GET") return json(res, 200, { items: agents, nextCursor: null });
         if (path === `/api/v1/orgs/${ORG_ID}/agents` && req.method === "POST") {
           const input = z.object({ name: z.string(), teamId: z.string().optional() }).parse(JSON.parse(body));
-          const agent = { id: `agt_01jcreated${String(agents.length).padStart(15, "0")}`, orgId: ORG_ID, name: input.name, teamId: input.teamId ?? null, projectId: null, parentAgentId: null, createdBy: "usr_1", autonomy: 3, status: "active", tokenPrefix: "pal_agent_new", createdAt: created };
+          const agent = {
+            id: `agt_01jcreated${String(agents.length).padStart(15, "0")}`,
+            orgId: ORG_ID,
+            name: input.name,
+            teamId: input.teamId ?? null,
+            projectId: null,
+            parentAgentId: null,
+            createdBy: "usr_1",
+            autonomy: 3,
+            status: "active",
+            tokenPrefix: "pal_agent_new",
+            createdAt: created,
+          };
           agents.push(agent);
           edge.agentsCreated++;
           return json(res, 201, { ...agent, token: "pal_agent_newtokenshownonce" });
         }
-        if (path === `/api/v1/orgs/${ORG_ID}/hosts`) return json(res, 200, { items: [{ id: "host_1", orgId: ORG_ID, name: "box", pool: "default", status: "active", connected: true, version: "palisade-host/0.1.0", lastHeartbeatAt: created, createdAt: created }], nextCursor: null });
+        if (path === `/api/v1/orgs/${ORG_ID}/hosts`)
+          return json(res, 200, {
+            items: [
+              {
+                id: "host_1",
+                orgId: ORG_ID,
+                name: "box",
+                pool: "default",
+                status: "active",
+                connected: true,
+                version: "palisade-host/0.1.0",
+                lastHeartbeatAt: created,
+                createdAt: created,
+              },
+            ],
+            nextCursor: null,
+          });
         return denied(res, 404, "not_found");
       }
       denied(res, 404, "not_found");

@@ -15,7 +15,8 @@ describe("dashboard build", { timeout: 60_000 }, () => {
     const first: Bundle = await bundleDashboard();
     const second: Bundle = await bundleDashboard();
     expect(Object.keys(first.files).sort()).toEqual(Object.keys(second.files).sort());
-    for (const [name, bytes] of Object.entries(first.files)) expect(Buffer.compare(Buffer.from(bytes), Buffer.from(second.files[name] ?? new Uint8Array())), name).toBe(0);
+    for (const [name, bytes] of Object.entries(first.files))
+      expect(Buffer.compare(Buffer.from(bytes), Buffer.from(second.files[name] ?? new Uint8Array())), name).toBe(0);
 
     expect(first.js).toMatch(/^assets\/app-[A-Z0-9]+\.js$/);
     expect(first.css).toMatch(/^assets\/app-[A-Z0-9]+\.css$/);
@@ -28,7 +29,8 @@ describe("dashboard build", { timeout: 60_000 }, () => {
     const text = js.toString("utf8");
     // First-load budget: the whole app (forms, validator, every page) in well under 40 KB gzip.
     expect(gzipSync(js, { level: 9 }).byteLength).toBeLessThan(40 * 1024);
-    for (const sink of [/\beval\(/, /new Function\(/, /\.innerHTML\s*=/, /\.outerHTML\s*=/, /insertAdjacentHTML/, /document\.write\(/]) expect(text, String(sink)).not.toMatch(sink);
+    for (const sink of [/\beval\(/, /new Function\(/, /\.innerHTML\s*=/, /\.outerHTML\s*=/, /insertAdjacentHTML/, /document\.write\(/])
+      expect(text, String(sink)).not.toMatch(sink);
     // The JSON Schemas of the shared zod schemas are in the bundle (forms come from them).
     for (const name of ["AgentCreateSchema", "TeamCreateSchema", "AuditQuerySchema", "LoginRequestSchema"]) expect(text).toContain(`${name}:`);
   });

@@ -94,7 +94,8 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     page.on("pageerror", (e) => problems.push(`pageerror: ${e.message}`));
     page.on("console", (m) => {
       // Refused API calls (400/401/403) are provoked on purpose in these flows; anything else is a problem.
-      if (m.type() === "error" && !/Failed to load resource: the server responded with a status of (400|401|403)/.test(m.text())) problems.push(m.text());
+      if (m.type() === "error" && !/Failed to load resource: the server responded with a status of (400|401|403)/.test(m.text()))
+        problems.push(m.text());
     });
   }, 180_000);
 
@@ -111,7 +112,7 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
   }, 30_000);
 
   it("serves the shell with a strict CSP, refuses a wrong password with the API's message, then signs in", async () => {
-    const res = await page.goto(edge.url + "/", { waitUntil: "load" });
+    const res = await page.goto(`${edge.url}/`, { waitUntil: "load" });
     const csp = res?.headers()["content-security-policy"] ?? "";
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toMatch(/unsafe/);
@@ -387,7 +388,10 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await expect.poll(() => row("local-target").locator("td[data-label=Version]").textContent()).toBe("2");
     const saved = await page.evaluate(async (org) => (await fetch(`/api/v1/orgs/${org}/policies`)).json(), orgId);
     expect(saved.items[0]).toMatchObject({
-      egress: [{ host: "127.0.0.1", methods: ["GET", "POST"], ports: [Number(port)] }, { host: "127.0.0.1", paths: ["/forbidden/**"], deny: true }],
+      egress: [
+        { host: "127.0.0.1", methods: ["GET", "POST"], ports: [Number(port)] },
+        { host: "127.0.0.1", paths: ["/forbidden/**"], deny: true },
+      ],
       pii: { email: "redact" },
       models: ["e2e-model"],
       autonomyGate: { timeoutSeconds: 300 },
@@ -461,11 +465,16 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
       signal: AbortSignal.timeout(60_000),
     });
     await open("Approvals");
-    await expect.poll(async () => {
-      await page.reload();
-      await page.locator("main#main:not([aria-busy])").waitFor();
-      return page.locator("td[data-label=Call]", { hasText: "/write" }).count();
-    }, { timeout: 20_000 }).toBe(1);
+    await expect
+      .poll(
+        async () => {
+          await page.reload();
+          await page.locator("main#main:not([aria-busy])").waitFor();
+          return page.locator("td[data-label=Call]", { hasText: "/write" }).count();
+        },
+        { timeout: 20_000 },
+      )
+      .toBe(1);
     expect(hits.get("POST /write") ?? 0).toBe(0);
     await shot("approvals-waiting");
     await nav("Overview").click();
@@ -536,7 +545,10 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await dialog().getByRole("button", { name: "Close" }).click();
     await dialog().waitFor({ state: "detached" });
     await shot("tools");
-    for (const [section, empty] of [["MCP servers", "No MCP servers yet."], ["Sandboxes", "No sandboxes yet."]] as const) {
+    for (const [section, empty] of [
+      ["MCP servers", "No MCP servers yet."],
+      ["Sandboxes", "No sandboxes yet."],
+    ] as const) {
       await open(section);
       await page.getByText(empty).waitFor();
       await shot(section.toLowerCase().replace(/\W+/g, "-"));
@@ -600,7 +612,12 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await signIn(member);
     for (const section of ["Audit", "Credentials", "Providers", "Spend", "MCP servers"]) expect(await nav(section).count(), section).toBe(0);
 
-    for (const [section, item] of [["Teams", "research"], ["Projects", "moonshot"], ["Agents", "scout"], ["Members", admin.email]] as const) {
+    for (const [section, item] of [
+      ["Teams", "research"],
+      ["Projects", "moonshot"],
+      ["Agents", "scout"],
+      ["Members", admin.email],
+    ] as const) {
       await open(section);
       await row(item).first().waitFor();
       expect(await page.locator("details.create").count(), section).toBe(0);
@@ -612,7 +629,8 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
 
     await open("Policies");
     await row("local-target").waitFor();
-    for (const name of ["New policy", "Edit", "Attach", "Delete", "Save lists"]) expect(await page.getByRole("button", { name, exact: true }).count(), `Policies: ${name}`).toBe(0);
+    for (const name of ["New policy", "Edit", "Attach", "Delete", "Save lists"])
+      expect(await page.getByRole("button", { name, exact: true }).count(), `Policies: ${name}`).toBe(0);
     await open("Approvals");
     // A plain member (no team admin role) decides nothing: the API says so, and no buttons show.
     await expect.poll(() => page.getByRole("alert").textContent()).toMatch(/requires the admin role/);
@@ -632,7 +650,11 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
 
     // The server refuses the same actions from this session, CSRF header and all.
     const refused = await page.evaluate(async (org) => {
-      const csrf = document.cookie.split("; ").find((c) => c.startsWith("__Host-pal_csrf="))?.split("=")[1] ?? "";
+      const csrf =
+        document.cookie
+          .split("; ")
+          .find((c) => c.startsWith("__Host-pal_csrf="))
+          ?.split("=")[1] ?? "";
       const send = async (method: string, p: string, body?: unknown) => {
         const r = await fetch(`/api/v1/orgs/${org}${p}`, {
           method,

@@ -4,7 +4,6 @@
 // and is killed when its token is revoked.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, statSync } from "node:fs";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { BwrapDriver } from "../../../sandbox-host/src/sandbox/index.js";
@@ -38,7 +37,11 @@ describe.skipIf(!bwrap.ok || !hasCurl || process.getuid?.() !== 0)("sandbox host
     edge = await startEdge();
     target = await startTargetServer();
     stateDir = mkdtempSync(path.join("/var/tmp", "pal-e2e-host-"));
-    const boot = await api(edge, "POST", "/api/v1/bootstrap", edge.bootstrapToken, { orgName: "E2E", email: "e2e@example.test", password: "e2e-password-123" });
+    const boot = await api(edge, "POST", "/api/v1/bootstrap", edge.bootstrapToken, {
+      orgName: "E2E",
+      email: "e2e@example.test",
+      password: "e2e-password-123",
+    });
     const b = boot.json as { orgId: string; apiKey: string };
     orgId = b.orgId;
     key = b.apiKey;
@@ -49,7 +52,11 @@ describe.skipIf(!bwrap.ok || !hasCurl || process.getuid?.() !== 0)("sandbox host
     await api(edge, "POST", `/api/v1/orgs/${orgId}/policies/${(policy.json as { id: string }).id}/attach`, key, { scope: "org" });
     const enrollment = await api(edge, "POST", `/api/v1/orgs/${orgId}/hosts`, key, { pool: "e2e" });
     const token = (enrollment.json as { enrollmentToken: string }).enrollmentToken;
-    const enrolled = spawnSync(process.execPath, [palisade, "host", "enroll", "--edge", edge.url, "--token", token, "--name", "e2e-host", "--state-dir", stateDir], { encoding: "utf8", timeout: 60_000 });
+    const enrolled = spawnSync(
+      process.execPath,
+      [palisade, "host", "enroll", "--edge", edge.url, "--token", token, "--name", "e2e-host", "--state-dir", stateDir],
+      { encoding: "utf8", timeout: 60_000 },
+    );
     expect(enrolled.status, enrolled.stderr).toBe(0);
     expect(statSync(path.join(stateDir, "host.json")).mode & 0o777).toBe(0o600);
     daemon = spawn(process.execPath, [palisade, "host", "run", "--state-dir", stateDir], { stdio: "ignore" });
@@ -83,11 +90,15 @@ describe.skipIf(!bwrap.ok || !hasCurl || process.getuid?.() !== 0)("sandbox host
     const started = await api(edge, "POST", `/api/v1/orgs/${orgId}/sandboxes`, key, { agentId, pool: "e2e", command: ["/bin/sh", "-c", script] });
     expect(started.status, JSON.stringify(started.json)).toBe(201);
     const sandboxId = (started.json as { id: string }).id;
-    const done = await until("the sandbox to exit", async () => {
-      const s = await api(edge, "GET", `/api/v1/orgs/${orgId}/sandboxes/${sandboxId}`, key);
-      const state = (s.json as { state: string }).state;
-      return state === "exited" || state === "failed" ? (s.json as { state: string; exitCode: number | null }) : undefined;
-    }, 60_000);
+    const done = await until(
+      "the sandbox to exit",
+      async () => {
+        const s = await api(edge, "GET", `/api/v1/orgs/${orgId}/sandboxes/${sandboxId}`, key);
+        const state = (s.json as { state: string }).state;
+        return state === "exited" || state === "failed" ? (s.json as { state: string; exitCode: number | null }) : undefined;
+      },
+      60_000,
+    );
     expect(done.state).toBe("exited");
     const audit = await until("the exit in the audit", async () => {
       const a = await api(edge, "GET", `/api/v1/orgs/${orgId}/audit?action=sandbox.exited`, key);
@@ -115,11 +126,15 @@ describe.skipIf(!bwrap.ok || !hasCurl || process.getuid?.() !== 0)("sandbox host
       return (s.json as { state: string }).state === "running" ? true : undefined;
     });
     expect((await api(edge, "DELETE", `/api/v1/orgs/${orgId}/agents/${agentId}/token`, key)).status).toBe(204);
-    const ended = await until("the sandbox to end", async () => {
-      const s = await api(edge, "GET", `/api/v1/orgs/${orgId}/sandboxes/${sandboxId}`, key);
-      const state = (s.json as { state: string }).state;
-      return state === "exited" || state === "stopped" ? state : undefined;
-    }, 10_000);
+    const ended = await until(
+      "the sandbox to end",
+      async () => {
+        const s = await api(edge, "GET", `/api/v1/orgs/${orgId}/sandboxes/${sandboxId}`, key);
+        const state = (s.json as { state: string }).state;
+        return state === "exited" || state === "stopped" ? state : undefined;
+      },
+      10_000,
+    );
     expect(["exited", "stopped"]).toContain(ended);
     const ps = spawnSync("pgrep", ["-f", "sleep 600"], { encoding: "utf8" });
     expect(ps.stdout.trim()).toBe("");

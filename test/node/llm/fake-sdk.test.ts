@@ -25,7 +25,13 @@ const last = () => {
 
 describe("OpenAI chat completions", () => {
   it("answers non-streaming with the echoed text and usage", async () => {
-    const res = await openai.chat.completions.create({ model: "fake-model", messages: [{ role: "system", content: "be brief" }, { role: "user", content: "Mail <EMAIL_1> today" }] });
+    const res = await openai.chat.completions.create({
+      model: "fake-model",
+      messages: [
+        { role: "system", content: "be brief" },
+        { role: "user", content: "Mail <EMAIL_1> today" },
+      ],
+    });
     expect(res.choices[0]?.message.content).toBe("Mail <EMAIL_1> today");
     expect(res.usage?.completion_tokens).toBe(Math.ceil("Mail <EMAIL_1> today".length / 4));
     expect(res.usage?.prompt_tokens).toBeGreaterThan(0);
@@ -34,7 +40,12 @@ describe("OpenAI chat completions", () => {
   });
 
   it("streams the reply in 3-character deltas and ends with a usage chunk", async () => {
-    const stream = await openai.chat.completions.create({ model: "fake-model", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: "hello <PHONE_12> bye" }] });
+    const stream = await openai.chat.completions.create({
+      model: "fake-model",
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: "user", content: "hello <PHONE_12> bye" }],
+    });
     const deltas: string[] = [];
     let usage: OpenAI.CompletionUsage | null | undefined;
     for await (const chunk of stream) {
@@ -49,11 +60,23 @@ describe("OpenAI chat completions", () => {
   });
 
   it("returns a forced tool call, streaming and not", async () => {
-    const tools: OpenAI.ChatCompletionTool[] = [{ type: "function", function: { name: "lookup", parameters: { type: "object", properties: { input: { type: "string" } } } } }];
-    const res = await openai.chat.completions.create({ model: "fake-model", tools, tool_choice: "required", messages: [{ role: "user", content: "find x" }] });
+    const tools: OpenAI.ChatCompletionTool[] = [
+      { type: "function", function: { name: "lookup", parameters: { type: "object", properties: { input: { type: "string" } } } } },
+    ];
+    const res = await openai.chat.completions.create({
+      model: "fake-model",
+      tools,
+      tool_choice: "required",
+      messages: [{ role: "user", content: "find x" }],
+    });
     const call = res.choices[0]?.message.tool_calls?.[0];
     expect(call?.type === "function" ? JSON.parse(call.function.arguments) : null).toEqual({ input: "find x" });
-    const runner = openai.chat.completions.stream({ model: "fake-model", tools, tool_choice: "required", messages: [{ role: "user", content: "find y" }] });
+    const runner = openai.chat.completions.stream({
+      model: "fake-model",
+      tools,
+      tool_choice: "required",
+      messages: [{ role: "user", content: "find y" }],
+    });
     const final = await runner.finalChatCompletion();
     const streamed = final.choices[0]?.message.tool_calls?.[0];
     expect(streamed?.type === "function" ? JSON.parse(streamed.function.arguments) : null).toEqual({ input: "find y" });
@@ -91,7 +114,12 @@ describe("OpenAI responses", () => {
 
 describe("Anthropic messages", () => {
   it("answers non-streaming and checks the key and anthropic-version", async () => {
-    const res = await anthropic.messages.create({ model: "fake-model", max_tokens: 100, system: "sys", messages: [{ role: "user", content: "hi <PERSON_1>" }] });
+    const res = await anthropic.messages.create({
+      model: "fake-model",
+      max_tokens: 100,
+      system: "sys",
+      messages: [{ role: "user", content: "hi <PERSON_1>" }],
+    });
     const block = res.content[0];
     expect(block?.type === "text" ? block.text : null).toBe("hi <PERSON_1>");
     expect(res.usage.output_tokens).toBe(Math.ceil("hi <PERSON_1>".length / 4));
@@ -101,7 +129,11 @@ describe("Anthropic messages", () => {
   });
 
   it("streams the full event sequence with usage", async () => {
-    const stream = anthropic.messages.stream({ model: "fake-model", max_tokens: 100, messages: [{ role: "user", content: [{ type: "text", text: "call <PHONE_3> please" }] }] });
+    const stream = anthropic.messages.stream({
+      model: "fake-model",
+      max_tokens: 100,
+      messages: [{ role: "user", content: [{ type: "text", text: "call <PHONE_3> please" }] }],
+    });
     const types: string[] = [];
     stream.on("streamEvent", (e) => types.push(e.type));
     const final = await stream.finalMessage();
@@ -115,10 +147,18 @@ describe("Anthropic messages", () => {
   });
 
   it("refuses a request without anthropic-version, and a wrong x-api-key", async () => {
-    const res = await fetch(`${fake.url}/v1/messages`, { method: "POST", headers: { "x-api-key": KEY, "content-type": "application/json" }, body: JSON.stringify({ model: "m", max_tokens: 1, messages: [] }) });
+    const res = await fetch(`${fake.url}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": KEY, "content-type": "application/json" },
+      body: JSON.stringify({ model: "m", max_tokens: 1, messages: [] }),
+    });
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ type: "error", error: { type: "invalid_request_error" } });
-    const wrong = await fetch(`${fake.url}/v1/messages`, { method: "POST", headers: { "x-api-key": "nope", "anthropic-version": "2023-06-01" }, body: "{}" });
+    const wrong = await fetch(`${fake.url}/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": "nope", "anthropic-version": "2023-06-01" },
+      body: "{}",
+    });
     expect(wrong.status).toBe(401);
   });
 });
@@ -126,25 +166,41 @@ describe("Anthropic messages", () => {
 describe("faults and keys", () => {
   it("rejects a wrong key in each provider's format", async () => {
     const bad = new OpenAI({ apiKey: "sk-wrong", baseURL: `${fake.url}/v1`, maxRetries: 0 });
-    await expect(bad.chat.completions.create({ model: "fake-model", messages: [{ role: "user", content: "x" }] })).rejects.toBeInstanceOf(OpenAI.AuthenticationError);
+    await expect(bad.chat.completions.create({ model: "fake-model", messages: [{ role: "user", content: "x" }] })).rejects.toBeInstanceOf(
+      OpenAI.AuthenticationError,
+    );
     const badA = new Anthropic({ apiKey: "sk-wrong", baseURL: fake.url, maxRetries: 0 });
-    await expect(badA.messages.create({ model: "fake-model", max_tokens: 5, messages: [{ role: "user", content: "x" }] })).rejects.toBeInstanceOf(Anthropic.AuthenticationError);
+    await expect(badA.messages.create({ model: "fake-model", max_tokens: 5, messages: [{ role: "user", content: "x" }] })).rejects.toBeInstanceOf(
+      Anthropic.AuthenticationError,
+    );
   });
 
   it("fails with a provider-format 500 when the model asks for it", async () => {
-    await expect(openai.chat.completions.create({ model: "fake-error500", messages: [{ role: "user", content: "x" }] })).rejects.toBeInstanceOf(OpenAI.InternalServerError);
-    await expect(anthropic.messages.create({ model: "fake-error500", max_tokens: 5, messages: [{ role: "user", content: "x" }] })).rejects.toBeInstanceOf(Anthropic.InternalServerError);
+    await expect(openai.chat.completions.create({ model: "fake-error500", messages: [{ role: "user", content: "x" }] })).rejects.toBeInstanceOf(
+      OpenAI.InternalServerError,
+    );
+    await expect(
+      anthropic.messages.create({ model: "fake-error500", max_tokens: 5, messages: [{ role: "user", content: "x" }] }),
+    ).rejects.toBeInstanceOf(Anthropic.InternalServerError);
   });
 
   it("omits usage in the no-usage mode and selects faults by header too", async () => {
     const res = await openai.chat.completions.create({ model: "fake-no-usage", messages: [{ role: "user", content: "x" }] });
     expect(res.usage).toBeUndefined();
-    const viaHeader = await fetch(`${fake.url}/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${KEY}`, "x-fake-fault": "error500" }, body: JSON.stringify({ model: "fake-model", messages: [] }) });
+    const viaHeader = await fetch(`${fake.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${KEY}`, "x-fake-fault": "error500" },
+      body: JSON.stringify({ model: "fake-model", messages: [] }),
+    });
     expect(viaHeader.status).toBe(500);
   });
 
   it("cuts a stream mid-way, which the SDK reports as an error", async () => {
-    const stream = await openai.chat.completions.create({ model: "fake-cut", stream: true, messages: [{ role: "user", content: "a fairly long reply that will be cut" }] });
+    const stream = await openai.chat.completions.create({
+      model: "fake-cut",
+      stream: true,
+      messages: [{ role: "user", content: "a fairly long reply that will be cut" }],
+    });
     const consume = async () => {
       for await (const _ of stream) void _;
     };
@@ -157,6 +213,8 @@ describe("faults and keys", () => {
 
   it("hangs until the client gives up", async () => {
     const quick = new OpenAI({ apiKey: KEY, baseURL: `${fake.url}/v1`, maxRetries: 0, timeout: 200 });
-    await expect(quick.chat.completions.create({ model: "fake-hang", messages: [{ role: "user", content: "x" }] })).rejects.toBeInstanceOf(OpenAI.APIConnectionTimeoutError);
+    await expect(quick.chat.completions.create({ model: "fake-hang", messages: [{ role: "user", content: "x" }] })).rejects.toBeInstanceOf(
+      OpenAI.APIConnectionTimeoutError,
+    );
   });
 });

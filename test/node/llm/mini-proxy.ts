@@ -74,7 +74,9 @@ export async function startMiniProxy(options: MiniProxyOptions): Promise<MiniPro
     const target = { kind, baseUrl: options.upstreamUrl, apiKey: options.providerKey };
     let upstream: Response;
     try {
-      upstream = await fetchUpstream(buildUpstreamRequest(agent, target, { path, body, search: url.search }), { timeoutMs: options.timeoutMs ?? 5000 });
+      upstream = await fetchUpstream(buildUpstreamRequest(agent, target, { path, body, search: url.search }), {
+        timeoutMs: options.timeoutMs ?? 5000,
+      });
     } catch (err) {
       settle({ usage: null, completed: false, outcome: "error" });
       return llmErrorResponse(kind, toUpstreamAppError(err));
@@ -106,7 +108,9 @@ export async function startMiniProxy(options: MiniProxyOptions): Promise<MiniPro
   const server = createServer(async (req, res) => {
     const response = await handle(await toRequest(req, "http://127.0.0.1"));
     const headers: Record<string, string> = {};
-    response.headers.forEach((v, k) => (headers[k] = v));
+    response.headers.forEach((v, k) => {
+      headers[k] = v;
+    });
     res.writeHead(response.status, headers);
     if (response.body) {
       const reader = response.body.getReader();
@@ -124,9 +128,10 @@ export async function startMiniProxy(options: MiniProxyOptions): Promise<MiniPro
   return {
     url: `http://127.0.0.1:${port}`,
     settlements,
-    close: () => new Promise<void>((r) => {
-      server.closeAllConnections();
-      server.close(() => r());
-    }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

@@ -17,7 +17,13 @@ let anthropic: Anthropic;
 
 beforeAll(async () => {
   fake = await startFakeLlm({ apiKey: PROVIDER_KEY, chunkSize: 3 });
-  proxy = await startMiniProxy({ upstreamUrl: fake.url, providerKey: PROVIDER_KEY, mask: { [EMAIL]: "<EMAIL_1>", [CARD]: "<CARD_1>" }, timeoutMs: 300, idleTimeoutMs: 2000 });
+  proxy = await startMiniProxy({
+    upstreamUrl: fake.url,
+    providerKey: PROVIDER_KEY,
+    mask: { [EMAIL]: "<EMAIL_1>", [CARD]: "<CARD_1>" },
+    timeoutMs: 300,
+    idleTimeoutMs: 2000,
+  });
   openai = new OpenAI({ apiKey: AGENT_TOKEN, baseURL: `${proxy.url}/llm/openai/v1`, maxRetries: 0 });
   anthropic = new Anthropic({ apiKey: AGENT_TOKEN, baseURL: `${proxy.url}/llm/anthropic`, maxRetries: 0 });
 });
@@ -43,7 +49,12 @@ const lastSettlement = async () => {
 
 describe("OpenAI SDK through the proxy", () => {
   it("streams chat with placeholders restored and usage settled", async () => {
-    const stream = await openai.chat.completions.create({ model: "fake-model", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: prompt }] });
+    const stream = await openai.chat.completions.create({
+      model: "fake-model",
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: "user", content: prompt }],
+    });
     let text = "";
     for await (const chunk of stream) text += chunk.choices[0]?.delta.content ?? "";
     expect(text).toBe(prompt);
@@ -111,8 +122,15 @@ describe("OpenAI SDK through the proxy", () => {
   });
 
   it("maps a first byte slower than the deadline to 504", async () => {
-    const res = await fetch(`${proxy.url}/llm/anthropic/v1/messages`, { method: "POST", headers: { "x-api-key": AGENT_TOKEN, "anthropic-version": "2023-06-01" }, body: JSON.stringify({ model: "fake-slow", max_tokens: 5, messages: [{ role: "user", content: "x" }] }) });
-    expect([res.status, await res.json()]).toEqual([504, { type: "error", error: { type: "timeout_error", code: "upstream_timeout", message: expect.any(String) } }]);
+    const res = await fetch(`${proxy.url}/llm/anthropic/v1/messages`, {
+      method: "POST",
+      headers: { "x-api-key": AGENT_TOKEN, "anthropic-version": "2023-06-01" },
+      body: JSON.stringify({ model: "fake-slow", max_tokens: 5, messages: [{ role: "user", content: "x" }] }),
+    });
+    expect([res.status, await res.json()]).toEqual([
+      504,
+      { type: "error", error: { type: "timeout_error", code: "upstream_timeout", message: expect.any(String) } },
+    ]);
   });
 
   it("maps provider failures and garbage to 502 upstream_error", async () => {
@@ -144,7 +162,11 @@ describe("Anthropic SDK through the proxy", () => {
     expect(typeof seen.headers["anthropic-version"]).toBe("string");
     const s = await lastSettlement();
     expect(s.estimate.maxOutputTokens).toBe(300);
-    expect(s.result.usage).toEqual({ inputTokens: expect.any(Number), outputTokens: Math.ceil("Write to <EMAIL_1> about card <CARD_1>, thanks".length / 4), cachedTokens: 0 });
+    expect(s.result.usage).toEqual({
+      inputTokens: expect.any(Number),
+      outputTokens: Math.ceil("Write to <EMAIL_1> about card <CARD_1>, thanks".length / 4),
+      cachedTokens: 0,
+    });
   });
 
   it("answers messages without streaming, restored", async () => {
@@ -160,8 +182,13 @@ describe("Anthropic SDK through the proxy", () => {
   });
 
   it("reports a provider 500 as 502 in Anthropic's error format", async () => {
-    const err = await anthropic.messages.create({ model: "fake-error500", max_tokens: 5, messages: [{ role: "user", content: "x" }] }).catch((e: unknown) => e);
-    expect(err instanceof Anthropic.APIError ? [err.status, err.error] : null).toEqual([502, { type: "error", error: { type: "api_error", code: "upstream_error", message: expect.any(String) } }]);
+    const err = await anthropic.messages
+      .create({ model: "fake-error500", max_tokens: 5, messages: [{ role: "user", content: "x" }] })
+      .catch((e: unknown) => e);
+    expect(err instanceof Anthropic.APIError ? [err.status, err.error] : null).toEqual([
+      502,
+      { type: "error", error: { type: "api_error", code: "upstream_error", message: expect.any(String) } },
+    ]);
   });
 });
 
@@ -169,7 +196,11 @@ describe("provider key handling", () => {
   it("turns a rejected provider key into 502 without echoing it", async () => {
     const wrong = await startMiniProxy({ upstreamUrl: fake.url, providerKey: "sk-wrong-provider-key-999", mask: {} });
     try {
-      const res = await fetch(`${wrong.url}/llm/openai/v1/chat/completions`, { method: "POST", headers: { authorization: `Bearer ${AGENT_TOKEN}` }, body: JSON.stringify({ model: "fake-model", messages: [] }) });
+      const res = await fetch(`${wrong.url}/llm/openai/v1/chat/completions`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${AGENT_TOKEN}` },
+        body: JSON.stringify({ model: "fake-model", messages: [] }),
+      });
       const text = await res.text();
       expect(res.status).toBe(502);
       expect(text).not.toContain("sk-wrong-provider-key-999");

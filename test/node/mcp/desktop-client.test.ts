@@ -42,7 +42,13 @@ beforeAll(async () => {
   target = await startTargetServer();
   state = mkdtempSync(path.join(tmpdir(), "palisade-mcp-"));
   const envFile = path.join(state, "test.env");
-  writeFileSync(envFile, Object.entries({ ...testSecrets, ALLOW_PRIVATE_UPSTREAMS: "true" }).map(([k, v]) => `${k}=${v}`).join("\n"), { mode: 0o600 });
+  writeFileSync(
+    envFile,
+    Object.entries({ ...testSecrets, ALLOW_PRIVATE_UPSTREAMS: "true" })
+      .map(([k, v]) => `${k}=${v}`)
+      .join("\n"),
+    { mode: 0o600 },
+  );
   const migrate = spawnSync(process.execPath, [wrangler, "d1", "migrations", "apply", "DB", "--local", "--persist-to", state], {
     cwd: root,
     env: { ...process.env, CI: "true" },
@@ -53,12 +59,31 @@ beforeAll(async () => {
   edge = `http://127.0.0.1:${port}`;
   child = spawn(
     process.execPath,
-    [wrangler, "dev", "--ip", "127.0.0.1", "--port", String(port), "--inspector-port", String(await freePort()), "--persist-to", state, "--env-file", envFile, "--show-interactive-dev-session=false", "--log-level", "warn"],
+    [
+      wrangler,
+      "dev",
+      "--ip",
+      "127.0.0.1",
+      "--port",
+      String(port),
+      "--inspector-port",
+      String(await freePort()),
+      "--persist-to",
+      state,
+      "--env-file",
+      envFile,
+      "--show-interactive-dev-session=false",
+      "--log-level",
+      "warn",
+    ],
     { cwd: root, env: { ...process.env, CI: "true" }, stdio: ["ignore", "ignore", "pipe"] },
   );
   for (let i = 0; i < 240; i++) {
     if (child.exitCode !== null) throw new Error("wrangler dev exited early");
-    const up = await fetch(`${edge}/healthz`).then((r) => r.ok, () => false);
+    const up = await fetch(`${edge}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
     if (up) return;
     await new Promise((r) => setTimeout(r, 250));
   }
@@ -77,19 +102,31 @@ afterAll(async () => {
 
 describe("desktop MCP client against wrangler dev", () => {
   it("sees the approved tools, waits for approval on a mutating call, and leaves an audit trail", async () => {
-    const boot = await api("POST", "/api/v1/bootstrap", testSecrets.BOOTSTRAP_TOKEN, { orgName: "Desk Org", email: "admin@desk.test", password: "a-long-enough-password" });
+    const boot = await api("POST", "/api/v1/bootstrap", testSecrets.BOOTSTRAP_TOKEN, {
+      orgName: "Desk Org",
+      email: "admin@desk.test",
+      password: "a-long-enough-password",
+    });
     expect(boot.status).toBe(201);
     const { orgId, apiKey } = boot.json as { orgId: string; apiKey: string };
     const agent = await api("POST", `/api/v1/orgs/${orgId}/agents`, apiKey, { name: "claude-desktop", autonomy: 2 });
     const tool = (name: string, method: string) =>
-      api("POST", `/api/v1/orgs/${orgId}/tools`, apiKey, { name, inputSchema: { type: "object", properties: { title: { type: "string" } } }, method, url: `${target.url}/${name}` });
+      api("POST", `/api/v1/orgs/${orgId}/tools`, apiKey, {
+        name,
+        inputSchema: { type: "object", properties: { title: { type: "string" } } },
+        method,
+        url: `${target.url}/${name}`,
+      });
     const list = await tool("list_tickets", "GET");
     const create = await tool("create_ticket", "POST");
     await tool("hidden_admin_tool", "DELETE");
-    for (const t of [list, create]) expect((await api("POST", `/api/v1/orgs/${orgId}/tools/${t.json.id}/grants`, apiKey, { scope: "agent", id: agent.json.id })).status).toBe(201);
+    for (const t of [list, create])
+      expect((await api("POST", `/api/v1/orgs/${orgId}/tools/${t.json.id}/grants`, apiKey, { scope: "agent", id: agent.json.id })).status).toBe(201);
 
     const client = new Client({ name: "desktop", version: "1.0.0" });
-    await client.connect(new StreamableHTTPClientTransport(new URL(`${edge}/mcp`), { requestInit: { headers: { authorization: `Bearer ${agent.json.token}` } } }));
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${edge}/mcp`), { requestInit: { headers: { authorization: `Bearer ${agent.json.token}` } } }),
+    );
     try {
       expect((await client.listTools()).tools.map((t) => t.name)).toEqual(["create_ticket", "list_tickets"]);
       expect((await client.callTool({ name: "list_tickets", arguments: {} })).isError).toBe(false);

@@ -117,7 +117,13 @@ describe("entities and lists", () => {
   });
 
   it("a single plain word (a JSON key) is checked against the lists only, and still masked when denied", () => {
-    const lists = { allow: ["Falcon"], deny: [{ term: "nightjar", category: "organization" as const }, { term: "falcon", category: "organization" as const }] };
+    const lists = {
+      allow: ["Falcon"],
+      deny: [
+        { term: "nightjar", category: "organization" as const },
+        { term: "falcon", category: "organization" as const },
+      ],
+    };
     expect(detectPii("Nightjar", { lists }).map((x) => [x.category, x.start, x.end, x.key])).toEqual([["organization", 0, 8, "nightjar"]]);
     // The allow list wins over the deny list, as for longer texts.
     expect(detectPii("Falcon", { lists })).toEqual([]);

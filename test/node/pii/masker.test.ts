@@ -1,14 +1,6 @@
 // Masker actions, stable placeholders, JSON walking (keys, tool arguments, seams) and budgets.
 import { describe, expect, it } from "vitest";
-import {
-  Masker,
-  PiiBudgetError,
-  PiiPolicySchema,
-  createMasker,
-  maskJsonStrings,
-  restoreText,
-  type JsonValue,
-} from "../../../workers/pii/index.js";
+import { Masker, PiiBudgetError, PiiPolicySchema, createMasker, maskJsonStrings, restoreText, type JsonValue } from "../../../workers/pii/index.js";
 
 const EMAIL = "jane.doe@example.com";
 const CARD = "4111 1111 1111 1111";

@@ -99,7 +99,12 @@ function viaConnect(port: number, authority: string, ca: string, opts: { method:
       secure.on("secureConnect", () => {
         const peerSan = secure.getPeerCertificate().subjectaltname;
         const req = http.request(
-          { createConnection: () => secure, method: opts.method, path: opts.path, headers: { host: servername, authorization: "Bearer sandbox-should-not-leak" } },
+          {
+            createConnection: () => secure,
+            method: opts.method,
+            path: opts.path,
+            headers: { host: servername, authorization: "Bearer sandbox-should-not-leak" },
+          },
           (r) => {
             let text = "";
             r.on("data", (c: Buffer) => (text += c.toString()));
@@ -138,7 +143,13 @@ describe("sandbox egress proxy", () => {
     expect(res.status).toBe(200);
     expect(res.headers["x-from-edge"]).toBe("1");
     expect(edge.seen).toEqual([
-      { method: "POST", url: "/egress/http://internal.test:8080/a/b?c=1", authorization: `Bearer ${AGENT_TOKEN}`, proxyAuthorization: undefined, body: "payload" },
+      {
+        method: "POST",
+        url: "/egress/http://internal.test:8080/a/b?c=1",
+        authorization: `Bearer ${AGENT_TOKEN}`,
+        proxyAuthorization: undefined,
+        body: "payload",
+      },
     ]);
   });
 
@@ -155,7 +166,13 @@ describe("sandbox egress proxy", () => {
     expect(res.status).toBe(200);
     expect(res.peerSan).toBe("DNS:api.example.test");
     expect(edge.seen).toEqual([
-      { method: "PUT", url: "/egress/https://api.example.test/v1/items/7?x=y", authorization: `Bearer ${AGENT_TOKEN}`, proxyAuthorization: undefined, body: "tls-body" },
+      {
+        method: "PUT",
+        url: "/egress/https://api.example.test/v1/items/7?x=y",
+        authorization: `Bearer ${AGENT_TOKEN}`,
+        proxyAuthorization: undefined,
+        body: "tls-body",
+      },
     ]);
     const other = await viaConnect(proxy.port!, "svc.example.test:8443", ca.certPem, { method: "GET", path: "/" });
     expect(other.status).toBe(200);

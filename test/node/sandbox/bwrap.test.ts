@@ -47,14 +47,23 @@ describe.skipIf(!availability.ok)("bwrap driver", { timeout: 60_000 }, () => {
 
     it("has no capabilities, no_new_privs and a seccomp filter", async () => {
       const r = await sh(driver, a, "grep -E '^(CapInh|CapPrm|CapEff|CapBnd|CapAmb|NoNewPrivs|Seccomp):' /proc/self/status");
-      const f = Object.fromEntries(r.stdout.trim().split("\n").map((l) => l.split(/:\s+/)));
+      const f = Object.fromEntries(
+        r.stdout
+          .trim()
+          .split("\n")
+          .map((l) => l.split(/:\s+/)),
+      );
       for (const k of ["CapInh", "CapPrm", "CapEff", "CapBnd", "CapAmb"]) expect(f[k]).toBe("0000000000000000");
       expect(f.NoNewPrivs).toBe("1");
       expect(f.Seccomp).toBe("2");
     });
 
     it("refuses mount, unshare and ptrace from the shell tools", async () => {
-      const r = await sh(driver, a, "mount -t tmpfs none /tmp 2>/dev/null; echo mount=$?; unshare -U true 2>/dev/null; echo unshare=$?; unshare -rm true 2>/dev/null; echo unshare_rm=$?");
+      const r = await sh(
+        driver,
+        a,
+        "mount -t tmpfs none /tmp 2>/dev/null; echo mount=$?; unshare -U true 2>/dev/null; echo unshare=$?; unshare -rm true 2>/dev/null; echo unshare_rm=$?",
+      );
       expect(r.stdout).toMatch(/mount=[1-9]/);
       expect(r.stdout).toMatch(/unshare=[1-9]/);
       expect(r.stdout).toMatch(/unshare_rm=[1-9]/);
@@ -63,17 +72,42 @@ describe.skipIf(!availability.ok)("bwrap driver", { timeout: 60_000 }, () => {
     // Raw syscall numbers are per architecture; these are x86_64's.
     it.skipIf(!isX64)("seccomp answers EPERM to each dangerous syscall", async () => {
       const calls: Record<string, number> = {
-        mount: 165, umount2: 166, ptrace: 101, unshare: 272, setns: 308, kexec_load: 246,
-        kexec_file_load: 320, bpf: 321, keyctl: 250, add_key: 248, request_key: 249,
-        init_module: 175, finit_module: 313, delete_module: 176, pivot_root: 155, swapon: 167,
-        swapoff: 168, reboot: 169, perf_event_open: 298, userfaultfd: 323, open_by_handle_at: 304,
-        process_vm_readv: 310, process_vm_writev: 311,
+        mount: 165,
+        umount2: 166,
+        ptrace: 101,
+        unshare: 272,
+        setns: 308,
+        kexec_load: 246,
+        kexec_file_load: 320,
+        bpf: 321,
+        keyctl: 250,
+        add_key: 248,
+        request_key: 249,
+        init_module: 175,
+        finit_module: 313,
+        delete_module: 176,
+        pivot_root: 155,
+        swapon: 167,
+        swapoff: 168,
+        reboot: 169,
+        perf_event_open: 298,
+        userfaultfd: 323,
+        open_by_handle_at: 304,
+        process_vm_readv: 310,
+        process_vm_writev: 311,
       };
-      const script = `use Errno; my %c = (${Object.entries(calls).map(([k, v]) => `${k}=>${v}`).join(",")});
+      const script = `use Errno; my %c = (${Object.entries(calls)
+        .map(([k, v]) => `${k}=>${v}`)
+        .join(",")});
         for my $n (sort keys %c) { my $r = syscall($c{$n}, 0, 0, 0, 0, 0); print "$n ", ($r == -1 ? $!+0 : "ok"), "\\n"; }`;
       const r = await perl(driver, a, script);
       expect(r.exitCode).toBe(0);
-      const got = Object.fromEntries(r.stdout.trim().split("\n").map((l) => l.split(" ")));
+      const got = Object.fromEntries(
+        r.stdout
+          .trim()
+          .split("\n")
+          .map((l) => l.split(" ")),
+      );
       for (const name of Object.keys(calls)) expect(got[name], name).toBe("1");
     });
 
@@ -93,7 +127,38 @@ describe.skipIf(!availability.ok)("bwrap driver", { timeout: 60_000 }, () => {
 
     it("blocks unshare through the filter, not only through missing capabilities", async () => {
       // Control: the same sandbox without the seccomp program can create a user namespace.
-      const bare = await promisify(execFile)("/usr/bin/setpriv", ["--reuid=65534", "--regid=65534", "--clear-groups", "--", "/usr/bin/bwrap", "--unshare-all", "--ro-bind", "/usr", "/usr", "--symlink", "usr/bin", "/bin", "--symlink", "usr/lib", "/lib", "--symlink", "usr/lib64", "/lib64", "--proc", "/proc", "--dev", "/dev", "--", "/usr/bin/unshare", "-U", "/bin/true"], { env: {} }).then(
+      const bare = await promisify(execFile)(
+        "/usr/bin/setpriv",
+        [
+          "--reuid=65534",
+          "--regid=65534",
+          "--clear-groups",
+          "--",
+          "/usr/bin/bwrap",
+          "--unshare-all",
+          "--ro-bind",
+          "/usr",
+          "/usr",
+          "--symlink",
+          "usr/bin",
+          "/bin",
+          "--symlink",
+          "usr/lib",
+          "/lib",
+          "--symlink",
+          "usr/lib64",
+          "/lib64",
+          "--proc",
+          "/proc",
+          "--dev",
+          "/dev",
+          "--",
+          "/usr/bin/unshare",
+          "-U",
+          "/bin/true",
+        ],
+        { env: {} },
+      ).then(
         () => 0,
         (e: { code?: number }) => e.code ?? 1,
       );
@@ -106,7 +171,11 @@ describe.skipIf(!availability.ok)("bwrap driver", { timeout: 60_000 }, () => {
 
   describe("filesystem", () => {
     it("has a read-only root, a writable workspace and a private /tmp", async () => {
-      const r = await sh(driver, a, "for p in /x /usr/x /etc/x /bin/x; do touch $p 2>/dev/null && echo wrote $p; done; echo hi > /workspace/f && cat /workspace/f; echo t > /tmp/t && cat /tmp/t; pwd");
+      const r = await sh(
+        driver,
+        a,
+        "for p in /x /usr/x /etc/x /bin/x; do touch $p 2>/dev/null && echo wrote $p; done; echo hi > /workspace/f && cat /workspace/f; echo t > /tmp/t && cat /tmp/t; pwd",
+      );
       expect(r.stdout.trim().split("\n")).toEqual(["hi", "t", "/workspace"]);
       expect(await readFile(path.join(a, "f"), "utf8")).toBe("hi\n");
       expect(existsSync("/tmp/t") && (await readFile("/tmp/t", "utf8")) === "t\n").toBe(false);
@@ -114,14 +183,22 @@ describe.skipIf(!availability.ok)("bwrap driver", { timeout: 60_000 }, () => {
 
     it("cannot see another agent's workspace or the host's private directories and sockets", async () => {
       await writeFile(path.join(a, "secret-of-a"), "s");
-      const r = await sh(driver, b, `ls -A /workspace; for p in ${a} ${ws.base} /work /root /home /run /var/run /var /sys /etc/shadow /tmp/.X11-unix; do test -e $p && echo visible $p; done; ls /; true`);
+      const r = await sh(
+        driver,
+        b,
+        `ls -A /workspace; for p in ${a} ${ws.base} /work /root /home /run /var/run /var /sys /etc/shadow /tmp/.X11-unix; do test -e $p && echo visible $p; done; ls /; true`,
+      );
       expect(r.stdout).not.toMatch(/secret-of-a/);
       expect(r.stdout).not.toMatch(/visible/);
       expect(r.stdout).not.toMatch(/\b(work|root|home|run)\b/);
     });
 
     it("shows only its own processes; host process environments are out of reach", async () => {
-      const r = await sh(driver, a, "ls /proc | grep -E '^[0-9]+$' | wc -l; cat /proc/*/environ 2>/dev/null | tr '\\0' '\\n'; cat /proc/1/cmdline | tr '\\0' ' '; echo; env");
+      const r = await sh(
+        driver,
+        a,
+        "ls /proc | grep -E '^[0-9]+$' | wc -l; cat /proc/*/environ 2>/dev/null | tr '\\0' '\\n'; cat /proc/1/cmdline | tr '\\0' ' '; echo; env",
+      );
       const lines = r.stdout.trim().split("\n");
       expect(Number(lines[0])).toBeLessThan(10);
       expect(r.stdout).not.toContain(marker);
@@ -131,9 +208,22 @@ describe.skipIf(!availability.ok)("bwrap driver", { timeout: 60_000 }, () => {
 
     it("passes no inherited file descriptor into the sandbox", async () => {
       // The child daemon inherits fd 200 without close-on-exec, as from a service manager.
-      const child = spawn("/bin/bash", ["-c", 'exec 200</etc/hostname; exec "$@"', "leak", process.execPath, "--import", "tsx", path.join(import.meta.dirname, "fd-leak-child.ts"), a], {
-        stdio: ["ignore", "pipe", "inherit"],
-      });
+      const child = spawn(
+        "/bin/bash",
+        [
+          "-c",
+          'exec 200</etc/hostname; exec "$@"',
+          "leak",
+          process.execPath,
+          "--import",
+          "tsx",
+          path.join(import.meta.dirname, "fd-leak-child.ts"),
+          a,
+        ],
+        {
+          stdio: ["ignore", "pipe", "inherit"],
+        },
+      );
       const chunks: Buffer[] = [];
       child.stdout?.on("data", (b: Buffer) => chunks.push(b));
       await new Promise((r) => child.once("close", r));
@@ -158,7 +248,10 @@ describe.skipIf(!availability.ok)("bwrap driver", { timeout: 60_000 }, () => {
 
     it("passes exactly the spec environment and the proxy settings", async () => {
       const r = await sh(driver, a, "env | sort", { env: { FOO: "bar" }, network: { proxyUrl: "http://127.0.0.1:3128" } });
-      const keys = r.stdout.trim().split("\n").map((l) => l.split("=")[0]);
+      const keys = r.stdout
+        .trim()
+        .split("\n")
+        .map((l) => l.split("=")[0]);
       expect(r.stdout).toMatch(/^FOO=bar$/m);
       expect(r.stdout).toMatch(/^HTTPS_PROXY=http:\/\/127.0.0.1:3128$/m);
       expect(keys.sort()).toEqual(["FOO", "HOME", "HTTPS_PROXY", "HTTP_PROXY", "LANG", "PATH", "PWD", "TMPDIR", "http_proxy", "https_proxy"]);
@@ -188,7 +281,11 @@ describe.skipIf(!availability.ok)("bwrap driver", { timeout: 60_000 }, () => {
       });
       expect(hostSide).toBe("hello\n");
       const before = accepted;
-      const r = await perl(driver, a, `use IO::Socket::INET; my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => ${port}, Proto => "tcp", Timeout => 3); print $s ? "connected\\n" : "refused\\n";`);
+      const r = await perl(
+        driver,
+        a,
+        `use IO::Socket::INET; my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => ${port}, Proto => "tcp", Timeout => 3); print $s ? "connected\\n" : "refused\\n";`,
+      );
       expect(r.stdout.trim()).toBe("refused");
       expect(accepted).toBe(before);
     });
@@ -228,7 +325,11 @@ describe.skipIf(!availability.ok)("bwrap driver", { timeout: 60_000 }, () => {
           c.on("error", reject);
         });
         expect(hostSide).toBe("hello\n");
-        const r = await perl(driver, a, `use Socket; socket(my $s, AF_UNIX, SOCK_STREAM, 0) or die; print connect($s, pack_sockaddr_un("\\0${name}")) ? "connected\\n" : "refused\\n";`);
+        const r = await perl(
+          driver,
+          a,
+          `use Socket; socket(my $s, AF_UNIX, SOCK_STREAM, 0) or die; print connect($s, pack_sockaddr_un("\\0${name}")) ? "connected\\n" : "refused\\n";`,
+        );
         expect(r.stdout).toBe("refused\n");
       } finally {
         await new Promise<void>((r) => host.close(() => r()));
@@ -273,7 +374,12 @@ describe.skipIf(!availability.ok)("bwrap driver", { timeout: 60_000 }, () => {
     });
 
     it("stops a fork loop at the pids limit", async () => {
-      const r = await perl(driver, a, `my $n = 0; for (1..300) { my $p = fork(); if (!defined $p) { print "stopped after $n\\n"; exit 0 } if ($p == 0) { sleep 60; exit 0 } $n++ } print "forked $n\\n";`, { limits: { memoryBytes: 256 << 20, cpuQuota: 1, pids: 32 } });
+      const r = await perl(
+        driver,
+        a,
+        `my $n = 0; for (1..300) { my $p = fork(); if (!defined $p) { print "stopped after $n\\n"; exit 0 } if ($p == 0) { sleep 60; exit 0 } $n++ } print "forked $n\\n";`,
+        { limits: { memoryBytes: 256 << 20, cpuQuota: 1, pids: 32 } },
+      );
       const m = /stopped after (\d+)/.exec(r.stdout);
       expect(m, r.stdout + r.stderr).not.toBeNull();
       expect(Number(m![1])).toBeLessThan(32);
@@ -281,7 +387,10 @@ describe.skipIf(!availability.ok)("bwrap driver", { timeout: 60_000 }, () => {
 
     it("contains a shell fork bomb and cleans it up when the time limit ends it", async () => {
       // The shell keeps going even when it cannot fork (pids limit), so only the time limit ends it.
-      const spec = specFor(a, ["/bin/sh", "-c", "b() { b | b & }; b; while :; do sleep 1 2>/dev/null || :; done"], { limits: { memoryBytes: 128 << 20, cpuQuota: 0.5, pids: 48 }, timeoutMs: 2_000 });
+      const spec = specFor(a, ["/bin/sh", "-c", "b() { b | b & }; b; while :; do sleep 1 2>/dev/null || :; done"], {
+        limits: { memoryBytes: 128 << 20, cpuQuota: 0.5, pids: 48 },
+        timeoutMs: 2_000,
+      });
       const layout = await detectCgroups();
       const pidsDir = path.join(layout.pids.ownDir, "palisade", spec.id);
       const exit = await runIn(driver, spec);
@@ -290,7 +399,9 @@ describe.skipIf(!availability.ok)("bwrap driver", { timeout: 60_000 }, () => {
     });
 
     it("kills a memory hog at the memory limit", async () => {
-      const r = await perl(driver, a, `my @a; for (1..64) { push @a, "x" x (8 << 20) } print "survived\\n";`, { limits: { memoryBytes: 48 << 20, cpuQuota: 1, pids: 32 } });
+      const r = await perl(driver, a, `my @a; for (1..64) { push @a, "x" x (8 << 20) } print "survived\\n";`, {
+        limits: { memoryBytes: 48 << 20, cpuQuota: 1, pids: 32 },
+      });
       expect(r.stdout).not.toContain("survived");
       expect(r.oomKilled).toBe(true);
       expect(r.exitCode).not.toBe(0);

@@ -36,7 +36,10 @@ describe("cgroup layout", () => {
   });
 
   it("mixes the two when a controller lives only on v2", async () => {
-    const mounts = hybridMounts.split("\n").filter((l) => !l.includes(",pids")).join("\n");
+    const mounts = hybridMounts
+      .split("\n")
+      .filter((l) => !l.includes(",pids"))
+      .join("\n");
     const layout = await cgroupLayoutFrom(mounts, "4:memory:/\n1:cpu:/\n0::/\n", async () => "pids");
     expect(layout.pids).toEqual({ version: 2, ownDir: "/sys/fs/cgroup/unified" });
     expect(layout.memory.version).toBe(1);

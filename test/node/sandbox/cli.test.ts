@@ -35,7 +35,18 @@ describe.skipIf(!availability.ok)("palisade sandbox run", { timeout: 30_000 }, (
 
   it("runs the command in a sandbox and passes back its output and exit code", async () => {
     const dir = await ws.make("cli");
-    const r = await cli(["--workspace", dir, "--memory", "64m", "--env", "GREETING=hi", "--", "/bin/sh", "-c", 'echo "$GREETING $(id -u) $PWD"; exit 3']);
+    const r = await cli([
+      "--workspace",
+      dir,
+      "--memory",
+      "64m",
+      "--env",
+      "GREETING=hi",
+      "--",
+      "/bin/sh",
+      "-c",
+      'echo "$GREETING $(id -u) $PWD"; exit 3',
+    ]);
     expect(r).toMatchObject({ code: 3, stdout: "hi 1000 /workspace\n" });
   });
 

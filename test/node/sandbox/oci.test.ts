@@ -23,7 +23,8 @@ describe("OCI config generation", () => {
     expect(c.linux.uidMappings).toEqual([{ containerID: 0, hostID: 1_000_000, size: 65_536 }]);
     expect(c.linux.resources).toMatchObject({ memory: { limit: 64 << 20 }, cpu: { quota: 25_000, period: 100_000 }, pids: { limit: 20 } });
     const denied = new Set(c.linux.seccomp.syscalls.flatMap((s) => s.names));
-    for (const name of ["mount", "ptrace", "unshare", "setns", "bpf", "keyctl", "kexec_load", "clone", "clone3"]) expect(denied.has(name), name).toBe(true);
+    for (const name of ["mount", "ptrace", "unshare", "setns", "bpf", "keyctl", "kexec_load", "clone", "clone3"])
+      expect(denied.has(name), name).toBe(true);
     expect(DENIED_SYSCALLS.every((n) => denied.has(n))).toBe(true);
     expect(c.process.env).toContain("A=1");
     const dests = c.mounts.map((m) => m.destination);
@@ -58,12 +59,20 @@ describe.skipIf(!availability.ok)(`oci driver (${driver.runtime ?? "none"})`, { 
   });
 
   it.skipIf(process.arch !== "x64")("refuses mount, ptrace, unshare and setns with EPERM", async () => {
-    const r = await perl(driver, a, `for my $c (165, 101, 272, 308, 321, 250) { my $r = syscall($c, 0, 0, 0, 0, 0); print $r == -1 ? $!+0 : "ok", "\\n" }`);
+    const r = await perl(
+      driver,
+      a,
+      `for my $c (165, 101, 272, 308, 321, 250) { my $r = syscall($c, 0, 0, 0, 0, 0); print $r == -1 ? $!+0 : "ok", "\\n" }`,
+    );
     expect(r.stdout.trim().split("\n")).toEqual(["1", "1", "1", "1", "1", "1"]);
   });
 
   it("has a read-only root and a writable workspace, and cannot see another agent's", async () => {
-    const r = await sh(driver, b, `touch /x /usr/x 2>/dev/null && echo wrote; echo b > /workspace/f && cat /workspace/f; test -e ${a} && echo visible; ls / | grep -E '^(home|root|work|run|var)$'; true`);
+    const r = await sh(
+      driver,
+      b,
+      `touch /x /usr/x 2>/dev/null && echo wrote; echo b > /workspace/f && cat /workspace/f; test -e ${a} && echo visible; ls / | grep -E '^(home|root|work|run|var)$'; true`,
+    );
     expect(r.stdout.trim()).toBe("b");
     expect(await readFile(path.join(b, "f"), "utf8")).toBe("b\n");
   });
@@ -74,7 +83,11 @@ describe.skipIf(!availability.ok)(`oci driver (${driver.runtime ?? "none"})`, { 
     const addr = server.address();
     const port = typeof addr === "object" && addr ? addr.port : 0;
     try {
-      const r = await perl(driver, a, `use IO::Socket::INET; my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => ${port}, Proto => "tcp", Timeout => 3); print $s ? "connected\\n" : "refused\\n"; open(my $d, "<", "/proc/net/dev"); print map { /^\\s*([^:\\s]+):/ ? "$1\\n" : () } <$d>;`);
+      const r = await perl(
+        driver,
+        a,
+        `use IO::Socket::INET; my $s = IO::Socket::INET->new(PeerAddr => "127.0.0.1", PeerPort => ${port}, Proto => "tcp", Timeout => 3); print $s ? "connected\\n" : "refused\\n"; open(my $d, "<", "/proc/net/dev"); print map { /^\\s*([^:\\s]+):/ ? "$1\\n" : () } <$d>;`,
+      );
       expect(r.stdout.trim().split("\n")).toEqual(["refused", "lo"]);
     } finally {
       await new Promise<void>((r) => server.close(() => r()));
@@ -86,7 +99,12 @@ describe.skipIf(!availability.ok)(`oci driver (${driver.runtime ?? "none"})`, { 
     const proxy = net.createServer((s) => s.once("data", () => s.end("HTTP/1.1 200 OK\r\nContent-Length: 3\r\nConnection: close\r\n\r\nok\n")));
     await new Promise<void>((r) => proxy.listen(sockPath, r));
     try {
-      const r = await perl(driver, a, `use IO::Socket::INET; my ($h, $p) = $ENV{HTTPS_PROXY} =~ m{^http://([^:]+):(\\d+)} or die "no proxy"; my $s = IO::Socket::INET->new(PeerAddr => $h, PeerPort => $p, Proto => "tcp", Timeout => 5) or die "connect: $!"; print $s "GET http://x/ HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"; local $/; my $r = <$s>; print((split /\\r\\n\\r\\n/, $r)[1]);`, { network: { proxySocket: sockPath } });
+      const r = await perl(
+        driver,
+        a,
+        `use IO::Socket::INET; my ($h, $p) = $ENV{HTTPS_PROXY} =~ m{^http://([^:]+):(\\d+)} or die "no proxy"; my $s = IO::Socket::INET->new(PeerAddr => $h, PeerPort => $p, Proto => "tcp", Timeout => 5) or die "connect: $!"; print $s "GET http://x/ HTTP/1.1\\r\\nHost: x\\r\\n\\r\\n"; local $/; my $r = <$s>; print((split /\\r\\n\\r\\n/, $r)[1]);`,
+        { network: { proxySocket: sockPath } },
+      );
       expect(r.stderr).toBe("");
       expect(r.stdout).toBe("ok\n");
     } finally {
@@ -95,14 +113,21 @@ describe.skipIf(!availability.ok)(`oci driver (${driver.runtime ?? "none"})`, { 
   });
 
   it("stops a fork loop at the pids limit", async () => {
-    const r = await perl(driver, a, `my $n = 0; for (1..300) { my $p = fork(); if (!defined $p) { print "stopped after $n\\n"; exit 0 } if ($p == 0) { sleep 60; exit 0 } $n++ } print "forked $n\\n";`, { limits: { memoryBytes: 256 << 20, cpuQuota: 1, pids: 32 } });
+    const r = await perl(
+      driver,
+      a,
+      `my $n = 0; for (1..300) { my $p = fork(); if (!defined $p) { print "stopped after $n\\n"; exit 0 } if ($p == 0) { sleep 60; exit 0 } $n++ } print "forked $n\\n";`,
+      { limits: { memoryBytes: 256 << 20, cpuQuota: 1, pids: 32 } },
+    );
     const m = /stopped after (\d+)/.exec(r.stdout);
     expect(m, r.stdout + r.stderr).not.toBeNull();
     expect(Number(m![1])).toBeLessThan(32);
   });
 
   it("kills a memory hog at the memory limit", async () => {
-    const r = await perl(driver, a, `my @a; for (1..64) { push @a, "x" x (8 << 20) } print "survived\\n";`, { limits: { memoryBytes: 48 << 20, cpuQuota: 1, pids: 32 } });
+    const r = await perl(driver, a, `my @a; for (1..64) { push @a, "x" x (8 << 20) } print "survived\\n";`, {
+      limits: { memoryBytes: 48 << 20, cpuQuota: 1, pids: 32 },
+    });
     expect(r.stdout).not.toContain("survived");
     expect(r.exitCode).not.toBe(0);
     // Only runc keeps the cgroup long enough to read the OOM counter.

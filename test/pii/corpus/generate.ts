@@ -133,9 +133,19 @@ const taxT = ["SSN: {}", "Her social security number is {}.", "TIN {} on file", 
 gen.push(() => {
   let area = int(1, 899);
   if (area === 666) area = 667;
-  return line(pick(taxT), `${String(area).padStart(3, "0")}-${String(int(1, 99)).padStart(2, "0")}-${String(int(1, 9999)).padStart(4, "0")}`, "tax_id");
+  return line(
+    pick(taxT),
+    `${String(area).padStart(3, "0")}-${String(int(1, 99)).padStart(2, "0")}-${String(int(1, 9999)).padStart(4, "0")}`,
+    "tax_id",
+  );
 });
-gen.push(() => line("ITIN {} for the contractor", `9${digits(2)}-${pick(["70", "78", "88", "90", "94", "99", "50", "65"])}-${String(int(1, 9999)).padStart(4, "0")}`, "tax_id"));
+gen.push(() =>
+  line(
+    "ITIN {} for the contractor",
+    `9${digits(2)}-${pick(["70", "78", "88", "90", "94", "99", "50", "65"])}-${String(int(1, 9999)).padStart(4, "0")}`,
+    "tax_id",
+  ),
+);
 gen.push(() => line("Employer EIN {}.", `${pick(["12", "27", "45", "94", "81", "36"])}-${digits(7)}`, "tax_id"));
 gen.push(() => {
   const p = pick(["AB", "CE", "JG", "PR", "WX", "ST"]);
@@ -146,12 +156,18 @@ gen.push(() => line(pick(["VAT number {}", "USt-IdNr. {}", "Partita IVA {}", "TV
 gen.push(() => {
   const country = pick(["DE", "GB", "AT", "CH"]);
   const bban =
-    country === "DE" ? digits(18) : country === "GB" ? `${pick(["NWBK", "BARC", "HBUK", "LOYD"])}${digits(14)}` : country === "AT" ? digits(16) : digits(17);
+    country === "DE"
+      ? digits(18)
+      : country === "GB"
+        ? `${pick(["NWBK", "BARC", "HBUK", "LOYD"])}${digits(14)}`
+        : country === "AT"
+          ? digits(16)
+          : digits(17);
   const raw = iban(country, bban);
   const v = rand() < 0.5 ? raw : raw.replace(/(.{4})(?=.)/g, "$1 ");
   return line(pick(["IBAN: {}", "transfer to {} by Friday", "Bank account {}."]), v, "iban");
 });
-const secretT = ["export KEY={}", "token: {}", "Authorization: Bearer {}", "here is the key {} don't share", "\"apiKey\": \"{}\""];
+const secretT = ["export KEY={}", "token: {}", "Authorization: Bearer {}", "here is the key {} don't share", '"apiKey": "{}"'];
 gen.push(() => {
   const kind = int(0, 10);
   const v = [
@@ -160,17 +176,17 @@ gen.push(() => {
     () => `glpat-${fromAlphabet(B62, 20)}`,
     () => `xoxb-${digits(11)}-${digits(12)}-${fromAlphabet(B62, 24)}`,
     () => `sk_live_${fromAlphabet(B62, 24)}`,
-    () => `sk-proj-${fromAlphabet(B62 + "_-", 48)}`,
-    () => `sk-ant-api03-${fromAlphabet(B62 + "_-", 93)}AA`,
-    () => `AIza${fromAlphabet(B62 + "_-", 35)}`,
+    () => `sk-proj-${fromAlphabet(`${B62}_-`, 48)}`,
+    () => `sk-ant-api03-${fromAlphabet(`${B62}_-`, 93)}AA`,
+    () => `AIza${fromAlphabet(`${B62}_-`, 35)}`,
     () => {
       const b64 = (o: object) => btoa(JSON.stringify(o)).replace(/=+$/, "").replace(/\+/g, "-").replace(/\//g, "_");
-      return `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ sub: digits(6), name: pick(FIRST), iat: 1700000000 + int(0, 1e6) })}.${fromAlphabet(B62 + "_-", 43)}`;
+      return `${b64({ alg: "HS256", typ: "JWT" })}.${b64({ sub: digits(6), name: pick(FIRST), iat: 1700000000 + int(0, 1e6) })}.${fromAlphabet(`${B62}_-`, 43)}`;
     },
     () => fromAlphabet(B62, int(24, 48)),
     () => {
       const type = pick(["RSA ", "EC ", "OPENSSH ", ""]);
-      return `-----BEGIN ${type}PRIVATE KEY-----\n${fromAlphabet(B62 + "+/", 64)}\n${fromAlphabet(B62 + "+/", 40)}=\n-----END ${type}PRIVATE KEY-----`;
+      return `-----BEGIN ${type}PRIVATE KEY-----\n${fromAlphabet(`${B62}+/`, 64)}\n${fromAlphabet(`${B62}+/`, 40)}=\n-----END ${type}PRIVATE KEY-----`;
     },
   ][kind];
   const value = v ? v() : "";
@@ -188,11 +204,14 @@ for (let i = 0; i < 30; i++) {
   const ib = iban("DE", digits(18));
   lines.push({ text: `Bad IBAN ${ib.slice(0, 2)}${String((Number(ib.slice(2, 4)) + 1) % 100).padStart(2, "0")}${ib.slice(4)} rejected`, spans: [] });
   lines.push({ text: `ticket ${pick(["000", "666", "912"])}-${pick(["00", "12", "45"])}-${digits(4)} closed`, spans: [] });
-  lines.push({ text: `build ${digits(1)}.${digits(2)}.${digits(1)} on ${2000 + int(0, 30)}-${String(int(1, 12)).padStart(2, "0")}-${String(int(1, 28)).padStart(2, "0")}`, spans: [] });
+  lines.push({
+    text: `build ${digits(1)}.${digits(2)}.${digits(1)} on ${2000 + int(0, 30)}-${String(int(1, 12)).padStart(2, "0")}-${String(int(1, 28)).padStart(2, "0")}`,
+    spans: [],
+  });
   lines.push({ text: `commit ${fromAlphabet("0123456789abcdef", 40)} and request ${uuid()}`, spans: [] });
 }
 lines.push(...HAND_WRITTEN);
 
 const out = fileURLToPath(new URL("./corpus.jsonl", import.meta.url));
-writeFileSync(out, lines.map((l) => JSON.stringify(l)).join("\n") + "\n");
+writeFileSync(out, `${lines.map((l) => JSON.stringify(l)).join("\n")}\n`);
 console.log(`wrote ${lines.length} lines to ${out}`);

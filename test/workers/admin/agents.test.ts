@@ -37,7 +37,11 @@ describe("agents and agent tokens", () => {
   it("revokes an agent's token and its subagents' tokens", async () => {
     const org = await seedOrg();
     const parent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: "p", autonomy: 2 } });
-    const child = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: "c", parentAgentId: parent.json.id, autonomy: 2 } });
+    const child = await call(`/api/v1/orgs/${org.orgId}/agents`, {
+      method: "POST",
+      token: org.apiKey,
+      body: { name: "c", parentAgentId: parent.json.id, autonomy: 2 },
+    });
     expect(child.status).toBe(201);
     expect(child.json.parentAgentId).toBe(parent.json.id);
     const revoke = await call(`/api/v1/orgs/${org.orgId}/agents/${parent.json.id}/token`, { method: "DELETE", token: org.apiKey });
@@ -49,10 +53,22 @@ describe("agents and agent tokens", () => {
   it("keeps the hierarchy flat and never gives a subagent more than its parent", async () => {
     const org = await seedOrg();
     const parent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: "p", autonomy: 2 } });
-    const tooMuch = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: "c", parentAgentId: parent.json.id, autonomy: 4 } });
+    const tooMuch = await call(`/api/v1/orgs/${org.orgId}/agents`, {
+      method: "POST",
+      token: org.apiKey,
+      body: { name: "c", parentAgentId: parent.json.id, autonomy: 4 },
+    });
     expect(tooMuch.status).toBe(400);
-    const child = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: "c", parentAgentId: parent.json.id, autonomy: 1 } });
-    const grandchild = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: "g", parentAgentId: child.json.id, autonomy: 1 } });
+    const child = await call(`/api/v1/orgs/${org.orgId}/agents`, {
+      method: "POST",
+      token: org.apiKey,
+      body: { name: "c", parentAgentId: parent.json.id, autonomy: 1 },
+    });
+    const grandchild = await call(`/api/v1/orgs/${org.orgId}/agents`, {
+      method: "POST",
+      token: org.apiKey,
+      body: { name: "g", parentAgentId: child.json.id, autonomy: 1 },
+    });
     expect(grandchild.status).toBe(400);
     expect(grandchild.json.error.message).toMatch(/subagent/);
   });

@@ -13,9 +13,17 @@ beforeAll(async () => {
   const project = await call(`/api/v1/orgs/${org.orgId}/projects`, { method: "POST", token: org.apiKey, body: { name: "p" } });
   const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: "a" } });
   const key = await call(`/api/v1/orgs/${org.orgId}/api-keys`, { method: "POST", token: org.apiKey, body: { name: "k" } });
-  const cred = await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: org.apiKey, body: { name: "c", secret: "s3cret-value", inject: { type: "bearer" } } });
+  const cred = await call(`/api/v1/orgs/${org.orgId}/credentials`, {
+    method: "POST",
+    token: org.apiKey,
+    body: { name: "c", secret: "s3cret-value", inject: { type: "bearer" } },
+  });
   const policy = await call(`/api/v1/orgs/${org.orgId}/policies`, { method: "POST", token: org.apiKey, body: { name: "p", egress: [] } });
-  const provider = await call(`/api/v1/orgs/${org.orgId}/providers`, { method: "POST", token: org.apiKey, body: { name: "p", kind: "anthropic", baseUrl: "https://llm.example.com", credential: "c" } });
+  const provider = await call(`/api/v1/orgs/${org.orgId}/providers`, {
+    method: "POST",
+    token: org.apiKey,
+    body: { name: "p", kind: "anthropic", baseUrl: "https://llm.example.com", credential: "c" },
+  });
   ids = {
     orgId: org.orgId,
     teamId: team.json.id,
@@ -39,7 +47,11 @@ const badBodies: Array<[string, BodyInit, Record<string, string>]> = [
   ["malformed JSON", "{not json", { "content-type": "application/json" }],
   ["truncated JSON", '{"name": "a"', { "content-type": "application/json" }],
   ["wrong types", JSON.stringify({ name: 42, role: ["x"], autonomy: "high", email: {}, password: 1 }), { "content-type": "application/json" }],
-  ["unknown fields", JSON.stringify({ name: "n", email: "a@b.test", role: "member", password: "long-enough-pw", isAdmin: true }), { "content-type": "application/json" }],
+  [
+    "unknown fields",
+    JSON.stringify({ name: "n", email: "a@b.test", role: "member", password: "long-enough-pw", isAdmin: true }),
+    { "content-type": "application/json" },
+  ],
   ["array body", "[]", { "content-type": "application/json" }],
   ["null body", "null", { "content-type": "application/json" }],
   ["not JSON media type", "name=x", { "content-type": "application/x-www-form-urlencoded" }],
@@ -66,7 +78,15 @@ describe("bad input", () => {
   });
 
   it("treats malformed and foreign-shaped ids as not found", async () => {
-    for (const bad of ["nope", "agt_", "agt_../../etc", "team_01jd0000000000000000000000", "%00", "agt_0000000000000000000000000!", "a".repeat(300)]) {
+    for (const bad of [
+      "nope",
+      "agt_",
+      "agt_../../etc",
+      "team_01jd0000000000000000000000",
+      "%00",
+      "agt_0000000000000000000000000!",
+      "a".repeat(300),
+    ]) {
       const res = await call(`/api/v1/orgs/${org.orgId}/agents/${encodeURIComponent(bad)}`, { token: org.apiKey });
       expect(res.status, bad).toBe(404);
       expectErrorShape(res);

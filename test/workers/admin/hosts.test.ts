@@ -10,7 +10,11 @@ describe("host enrollment", () => {
     expect(enrollment.status).toBe(201);
     expect(enrollment.json.enrollmentToken).toMatch(/^pal_host_/);
 
-    const enrolled = await call("/api/v1/hosts/enroll", { method: "POST", token: enrollment.json.enrollmentToken, body: { name: "rack-1", version: "0.1.0" } });
+    const enrolled = await call("/api/v1/hosts/enroll", {
+      method: "POST",
+      token: enrollment.json.enrollmentToken,
+      body: { name: "rack-1", version: "0.1.0" },
+    });
     expect(enrolled.status).toBe(201);
     expect(enrolled.json).toMatchObject({ orgId: org.orgId, pool: "onprem", hostId: expect.stringMatching(/^host_/) });
     expect(enrolled.json.credential).toMatch(/^pal_hostkey_/);
@@ -21,7 +25,9 @@ describe("host enrollment", () => {
     expectErrorShape(again);
 
     const hosts = await call(`/api/v1/orgs/${org.orgId}/hosts`, { token: org.apiKey });
-    expect(hosts.json.items).toEqual([expect.objectContaining({ id: enrolled.json.hostId, name: "rack-1", pool: "onprem", status: "active", connected: false })]);
+    expect(hosts.json.items).toEqual([
+      expect.objectContaining({ id: enrolled.json.hostId, name: "rack-1", pool: "onprem", status: "active", connected: false }),
+    ]);
     const pools = await call(`/api/v1/orgs/${org.orgId}/host-pools`, { token: org.apiKey });
     expect(pools.json.items).toEqual([expect.objectContaining({ name: "onprem", hosts: 1, connected: 0 })]);
 

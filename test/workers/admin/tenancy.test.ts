@@ -13,16 +13,40 @@ async function fixture(label: string): Promise<OrgFixture> {
   const org = await seedOrg(label);
   const t = org.apiKey;
   const team = await call(`/api/v1/orgs/${org.orgId}/teams`, { method: "POST", token: t, body: { name: `${label}-team` } });
-  const project = await call(`/api/v1/orgs/${org.orgId}/projects`, { method: "POST", token: t, body: { name: `${label}-project`, teamId: team.json.id } });
+  const project = await call(`/api/v1/orgs/${org.orgId}/projects`, {
+    method: "POST",
+    token: t,
+    body: { name: `${label}-project`, teamId: team.json.id },
+  });
   const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: t, body: { name: `${label}-agent`, teamId: team.json.id } });
   const key = await call(`/api/v1/orgs/${org.orgId}/api-keys`, { method: "POST", token: t, body: { name: `${label}-key` } });
-  const credential = await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: t, body: { name: `${label}-cred`, secret: `${label}-secret-value`, inject: { type: "bearer" } } });
-  const policy = await call(`/api/v1/orgs/${org.orgId}/policies`, { method: "POST", token: t, body: { name: `${label}-policy`, egress: [{ host: `${label}.example.com`, credential: `${label}-cred` }] } });
-  const provider = await call(`/api/v1/orgs/${org.orgId}/providers`, { method: "POST", token: t, body: { name: `${label}-provider`, kind: "openai", baseUrl: "https://llm.example.com/v1", credential: `${label}-cred` } });
+  const credential = await call(`/api/v1/orgs/${org.orgId}/credentials`, {
+    method: "POST",
+    token: t,
+    body: { name: `${label}-cred`, secret: `${label}-secret-value`, inject: { type: "bearer" } },
+  });
+  const policy = await call(`/api/v1/orgs/${org.orgId}/policies`, {
+    method: "POST",
+    token: t,
+    body: { name: `${label}-policy`, egress: [{ host: `${label}.example.com`, credential: `${label}-cred` }] },
+  });
+  const provider = await call(`/api/v1/orgs/${org.orgId}/providers`, {
+    method: "POST",
+    token: t,
+    body: { name: `${label}-provider`, kind: "openai", baseUrl: "https://llm.example.com/v1", credential: `${label}-cred` },
+  });
   const enrollment = await call(`/api/v1/orgs/${org.orgId}/hosts`, { method: "POST", token: t, body: { pool: `${label}-pool` } });
   const host = await call("/api/v1/hosts/enroll", { method: "POST", token: enrollment.json.enrollmentToken, body: { name: `${label}-host` } });
-  const price = await call(`/api/v1/orgs/${org.orgId}/prices`, { method: "POST", token: t, body: { model: `${label}-model`, inputMicrosPerMTok: 1, outputMicrosPerMTok: 2 } });
-  const limit = await call(`/api/v1/orgs/${org.orgId}/limits`, { method: "POST", token: t, body: { scope: "agent", scopeId: agent.json.id, period: "day", limitMicros: 1_000 } });
+  const price = await call(`/api/v1/orgs/${org.orgId}/prices`, {
+    method: "POST",
+    token: t,
+    body: { model: `${label}-model`, inputMicrosPerMTok: 1, outputMicrosPerMTok: 2 },
+  });
+  const limit = await call(`/api/v1/orgs/${org.orgId}/limits`, {
+    method: "POST",
+    token: t,
+    body: { scope: "agent", scopeId: agent.json.id, period: "day", limitMicros: 1_000 },
+  });
   for (const r of [team, project, agent, key, credential, policy, provider, enrollment, host, price, limit]) expect(r.status, r.text).toBe(201);
   const tools = await toolFixtures(org, label, agent.json.id);
   return {
@@ -44,7 +68,21 @@ async function fixture(label: string): Promise<OrgFixture> {
       limitId: limit.json.id,
       ...tools.ids,
     },
-    names: [...tools.names, `${label}-team`, `${label}-project`, `${label}-agent`, `${label}-key`, `${label}-cred`, `${label}-secret-value`, `${label}-policy`, `${label}-provider`, `${label}-pool`, `${label}-host`, `${label}-model`, org.email],
+    names: [
+      ...tools.names,
+      `${label}-team`,
+      `${label}-project`,
+      `${label}-agent`,
+      `${label}-key`,
+      `${label}-cred`,
+      `${label}-secret-value`,
+      `${label}-policy`,
+      `${label}-provider`,
+      `${label}-pool`,
+      `${label}-host`,
+      `${label}-model`,
+      org.email,
+    ],
   };
 }
 
@@ -66,7 +104,13 @@ function sampleBody(method: string, path: string, ids: Record<string, string>): 
   if (path.endsWith("/policies")) return { name: "probe-policy", egress: [] };
   if (path.endsWith("/policies/{policyId}")) return { egress: [] };
   if (path.endsWith("/attach") || path.endsWith("/detach")) return { scope: "org" };
-  if (path.endsWith("/dry-run")) return { draft: { name: "d", egress: [] }, policyId: ids.policyId, agentId: ids.agentId, request: { method: "GET", url: "https://x.example.com/" } };
+  if (path.endsWith("/dry-run"))
+    return {
+      draft: { name: "d", egress: [] },
+      policyId: ids.policyId,
+      agentId: ids.agentId,
+      request: { method: "GET", url: "https://x.example.com/" },
+    };
   if (path.endsWith("/explain")) return { method: "GET", url: "https://alpha.example.com/" };
   if (path.endsWith("/audit/retention")) return { days: 30 };
   if (path.endsWith("/agents")) return { name: "probe-agent" };
@@ -108,7 +152,9 @@ function fill(path: string, ids: Record<string, string>) {
 
 describe("cross-tenant matrix", () => {
   it("covers a meaningful number of org-scoped operations", () => {
-    const ops = Object.entries(specPaths).filter(([p]) => p.includes("{orgId}")).flatMap(([, m]) => Object.keys(m));
+    const ops = Object.entries(specPaths)
+      .filter(([p]) => p.includes("{orgId}"))
+      .flatMap(([, m]) => Object.keys(m));
     expect(ops.length).toBeGreaterThanOrEqual(25);
   });
 
@@ -140,13 +186,29 @@ describe("cross-tenant matrix", () => {
   it("refuses B's ids inside A's requests", async () => {
     const res = await call(`/api/v1/orgs/${a.orgId}/agents`, { method: "POST", token: a.apiKey, body: { name: "x", teamId: b.ids.teamId } });
     expect(res.status).toBe(404);
-    const parent = await call(`/api/v1/orgs/${a.orgId}/agents`, { method: "POST", token: a.apiKey, body: { name: "x", parentAgentId: b.ids.agentId } });
+    const parent = await call(`/api/v1/orgs/${a.orgId}/agents`, {
+      method: "POST",
+      token: a.apiKey,
+      body: { name: "x", parentAgentId: b.ids.agentId },
+    });
     expect(parent.status).toBe(404);
-    const teamMember = await call(`/api/v1/orgs/${a.orgId}/teams/${a.ids.teamId}/members`, { method: "POST", token: a.apiKey, body: { userId: b.ownerId, role: "member" } });
+    const teamMember = await call(`/api/v1/orgs/${a.orgId}/teams/${a.ids.teamId}/members`, {
+      method: "POST",
+      token: a.apiKey,
+      body: { userId: b.ownerId, role: "member" },
+    });
     expect(teamMember.status).toBe(404);
-    const limit = await call(`/api/v1/orgs/${a.orgId}/limits`, { method: "POST", token: a.apiKey, body: { scope: "agent", scopeId: b.ids.agentId, period: "day", limitMicros: 1 } });
+    const limit = await call(`/api/v1/orgs/${a.orgId}/limits`, {
+      method: "POST",
+      token: a.apiKey,
+      body: { scope: "agent", scopeId: b.ids.agentId, period: "day", limitMicros: 1 },
+    });
     expect(limit.status).toBe(404);
-    const teamLimit = await call(`/api/v1/orgs/${a.orgId}/limits`, { method: "POST", token: a.apiKey, body: { scope: "team", scopeId: b.ids.teamId, period: "day", limitMicros: 1 } });
+    const teamLimit = await call(`/api/v1/orgs/${a.orgId}/limits`, {
+      method: "POST",
+      token: a.apiKey,
+      body: { scope: "team", scopeId: b.ids.teamId, period: "day", limitMicros: 1 },
+    });
     expect(teamLimit.status).toBe(404);
   });
 });
@@ -161,7 +223,11 @@ describe("roles", () => {
         // A member may manage their own API keys and leave the org themselves.
         if (path.includes("/api-keys") && method === "post") continue;
         const ids = { ...a.ids };
-        const res = await call(`/api/v1${fill(path, ids)}`, { method: method.toUpperCase(), token: member.apiKey, body: sampleBody(method, path, ids) });
+        const res = await call(`/api/v1${fill(path, ids)}`, {
+          method: method.toUpperCase(),
+          token: member.apiKey,
+          body: sampleBody(method, path, ids),
+        });
         expect([403, 404], `${method.toUpperCase()} ${path}`).toContain(res.status);
       }
     }
@@ -182,8 +248,20 @@ describe("roles", () => {
 
   it("lets a team admin manage their team's agents but not other teams", async () => {
     const lead = await seedMember(a, "member");
-    expect((await call(`/api/v1/orgs/${a.orgId}/teams/${a.ids.teamId}/members`, { method: "POST", token: a.apiKey, body: { userId: lead.userId, role: "admin" } })).status).toBe(201);
-    const created = await call(`/api/v1/orgs/${a.orgId}/agents`, { method: "POST", token: lead.apiKey, body: { name: "team-bot", teamId: a.ids.teamId } });
+    expect(
+      (
+        await call(`/api/v1/orgs/${a.orgId}/teams/${a.ids.teamId}/members`, {
+          method: "POST",
+          token: a.apiKey,
+          body: { userId: lead.userId, role: "admin" },
+        })
+      ).status,
+    ).toBe(201);
+    const created = await call(`/api/v1/orgs/${a.orgId}/agents`, {
+      method: "POST",
+      token: lead.apiKey,
+      body: { name: "team-bot", teamId: a.ids.teamId },
+    });
     expect(created.status).toBe(201);
     const other = await call(`/api/v1/orgs/${a.orgId}/teams`, { method: "POST", token: a.apiKey, body: { name: "other-team" } });
     const refused = await call(`/api/v1/orgs/${a.orgId}/agents`, { method: "POST", token: lead.apiKey, body: { name: "x", teamId: other.json.id } });

@@ -14,7 +14,13 @@ describe("AuditLog durability", () => {
     const stub = auditStub(org.orgId);
     await stub.simulateD1Outage(3_600_000);
     for (let i = 0; i < 25; i++) {
-      await recordAudit(env, { orgId: org.orgId, actor: { type: "host", id: "hst_durable" }, action: "sandbox.start", resource: { type: "sandbox", id: `sbx_${i}` }, result: "success" });
+      await recordAudit(env, {
+        orgId: org.orgId,
+        actor: { type: "host", id: "hst_durable" },
+        action: "sandbox.start",
+        resource: { type: "sandbox", id: `sbx_${i}` },
+        result: "success",
+      });
     }
     const before = await stub.status();
     expect(before.pending).toBe(25);
@@ -40,8 +46,14 @@ describe("AuditLog.appendMany", () => {
     const other = await seedOrg("batch-other");
     const stub = auditStub(org.orgId);
     const event = (orgId: string, i: number) => ({
-      orgId, actor: { type: "host", id: "hst_batch" }, action: "sandbox.start", resource: { type: "sandbox", id: `sbx_${i}` },
-      result: "success", reason: null, traceId: null, details: null,
+      orgId,
+      actor: { type: "host", id: "hst_batch" },
+      action: "sandbox.start",
+      resource: { type: "sandbox", id: `sbx_${i}` },
+      result: "success",
+      reason: null,
+      traceId: null,
+      details: null,
     });
     const result = await stub.appendMany(Array.from({ length: 10 }, (_, i) => event(org.orgId, i)));
     if (!result.ok) throw new Error(result.reason);

@@ -13,7 +13,7 @@ const EVENTS = 1_205;
 let org: SeededOrg;
 
 const tricky = {
-  action: "=HYPERLINK(\"http://evil.test\",\"x\")",
+  action: '=HYPERLINK("http://evil.test","x")',
   reason: '+cmd|"/c calc"!A1, and "quotes"\nnew line',
   resourceId: "@SUM(1,2)",
 };
@@ -85,13 +85,32 @@ describe("audit export", () => {
     const { res, text, chunks } = await fetchExport("format=ndjson");
     expect(res.headers.get("content-type")).toContain("application/x-ndjson");
     expect(chunks).toBeGreaterThanOrEqual(3); // pages of 500 rows, one chunk each
-    const lines = text.trimEnd().split("\n").map((l) => JSON.parse(l));
+    const lines = text
+      .trimEnd()
+      .split("\n")
+      .map((l) => JSON.parse(l));
     expect(lines).toHaveLength(EVENTS);
     let prev = "0".repeat(64);
     for (const [i, e] of lines.entries()) {
       expect(e.seq).toBe(i + 1);
       expect(e.prevHash).toBe(prev);
-      const canonical = JSON.stringify(["palisade-audit-v1", e.seq, e.id, e.orgId, e.ts, e.actorType, e.actorId, e.action, e.resourceType, e.resourceId, e.result, e.reason, e.traceId, e.details, e.prevHash]);
+      const canonical = JSON.stringify([
+        "palisade-audit-v1",
+        e.seq,
+        e.id,
+        e.orgId,
+        e.ts,
+        e.actorType,
+        e.actorId,
+        e.action,
+        e.resourceType,
+        e.resourceId,
+        e.result,
+        e.reason,
+        e.traceId,
+        e.details,
+        e.prevHash,
+      ]);
       expect(hex(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(canonical)))).toBe(e.hash);
       prev = e.hash;
     }
@@ -142,7 +161,7 @@ describe("audit export", () => {
     expect(csvField('a"b')).toBe('"a""b"');
     expect(csvField("a,b")).toBe('"a,b"');
     expect(csvField("\tx")).toBe("'\tx");
-    expect(csvField("=1\n2")).toBe("\"'=1\n2\"");
+    expect(csvField("=1\n2")).toBe('"\'=1\n2"');
     expect(csvField("plain")).toBe("plain");
   });
 });

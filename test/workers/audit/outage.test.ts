@@ -69,5 +69,4 @@ describe("audit during a D1 outage", () => {
     expect(verify.json).toMatchObject({ ok: true, pending: 0, firstBroken: null, checked: rows.length });
     expect(verify.json.head.seq).toBe(rows.length);
   }, 120_000);
-
 });

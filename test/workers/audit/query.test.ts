@@ -54,7 +54,9 @@ describe("GET …/audit", () => {
   it("filters by time range, inclusive", async () => {
     const all = (await call(`${base()}?limit=200`, { token: org.apiKey })).json.items as Array<{ ts: string; seq: number }>;
     const middle = all[10];
-    const res = await call(`${base()}?from=${encodeURIComponent(middle?.ts ?? "")}&to=${encodeURIComponent(middle?.ts ?? "")}`, { token: org.apiKey });
+    const res = await call(`${base()}?from=${encodeURIComponent(middle?.ts ?? "")}&to=${encodeURIComponent(middle?.ts ?? "")}`, {
+      token: org.apiKey,
+    });
     expect(res.status).toBe(200);
     expect(res.json.items.length).toBeGreaterThanOrEqual(1);
     for (const e of res.json.items) expect(e.ts).toBe(middle?.ts);
@@ -81,7 +83,7 @@ describe("GET …/audit", () => {
       "cursor=czE6MA", // "s1:0"
       "cursor=czE6LTE", // "s1:-1"
       `cursor=${btoa("v1:aud_01jd0000000000000000000000").replaceAll("=", "")}`,
-      "cursor=" + "A".repeat(300),
+      `cursor=${"A".repeat(300)}`,
       "result=maybe",
       "actorType=robot",
       "from=yesterday",

@@ -71,7 +71,23 @@ describe("audit retention", () => {
       `INSERT INTO audit_events (id, org_id, seq, ts, actor_type, actor_id, action, resource_type, resource_id, result, reason, trace_id, details, prev_hash, hash)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     )
-      .bind(old?.id, org.orgId, old?.seq, old?.ts, old?.actor_type, old?.actor_id, old?.action, old?.resource_type, old?.resource_id, old?.result, old?.reason, old?.trace_id, old?.details, old?.prev_hash, old?.hash)
+      .bind(
+        old?.id,
+        org.orgId,
+        old?.seq,
+        old?.ts,
+        old?.actor_type,
+        old?.actor_id,
+        old?.action,
+        old?.resource_type,
+        old?.resource_id,
+        old?.result,
+        old?.reason,
+        old?.trace_id,
+        old?.details,
+        old?.prev_hash,
+        old?.hash,
+      )
       .run();
     const verify = await call(`/api/v1/orgs/${org.orgId}/audit/verify`, { token: org.apiKey });
     expect(verify.json.firstBroken).toMatchObject({ seq: 2, problem: "unexpected" });

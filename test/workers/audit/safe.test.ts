@@ -8,7 +8,16 @@ const parse = (d: Record<string, unknown>) => JSON.parse(safeDetails(d) ?? "null
 
 describe("safe audit details", () => {
   it("keeps ids, counts and categories", () => {
-    expect(parse({ userId: "usr_01jd0000000000000000000000", tokenId: "tok_01jd0000000000000000000000", role: "admin", subagents: 2, ok: true, none: null })).toEqual({
+    expect(
+      parse({
+        userId: "usr_01jd0000000000000000000000",
+        tokenId: "tok_01jd0000000000000000000000",
+        role: "admin",
+        subagents: 2,
+        ok: true,
+        none: null,
+      }),
+    ).toEqual({
       none: null,
       ok: true,
       role: "admin",
@@ -44,7 +53,8 @@ describe("safe audit details", () => {
       expect(unsafeString(v), v).toBe(true);
       expect(parse({ list: [v] })).toEqual({ list: [REDACTED] });
     }
-    for (const v of ["api.example.test", "policy:pol_01jd0000000000000000000000#2", "GET", "role:owner", "completed", "a".repeat(39)]) expect(unsafeString(v), v).toBe(false);
+    for (const v of ["api.example.test", "policy:pol_01jd0000000000000000000000#2", "GET", "role:owner", "completed", "a".repeat(39)])
+      expect(unsafeString(v), v).toBe(false);
   });
 
   it("bounds depth, size and odd types, and writes canonical JSON", () => {

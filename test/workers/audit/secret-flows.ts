@@ -36,7 +36,14 @@ export const secretFlows: SecretFlow[] = [
       plant(key.json.key);
       ok(await call(`/api/v1/orgs/${org.orgId}/api-keys/${key.json.id}`, { method: "DELETE", token: org.apiKey }), "revoke");
       const password = plant(`Pl4nted-${crypto.randomUUID()}`);
-      ok(await call(`/api/v1/orgs/${org.orgId}/members`, { method: "POST", token: org.apiKey, body: { email: `scan-${crypto.randomUUID()}@example.test`, role: "member", password } }), "member");
+      ok(
+        await call(`/api/v1/orgs/${org.orgId}/members`, {
+          method: "POST",
+          token: org.apiKey,
+          body: { email: `scan-${crypto.randomUUID()}@example.test`, role: "member", password },
+        }),
+        "member",
+      );
     },
   },
   {
@@ -49,17 +56,27 @@ export const secretFlows: SecretFlow[] = [
       ok(rotated, "rotate");
       plant(rotated.json.token);
       ok(await call(`/api/v1/orgs/${org.orgId}/agents/${agent.json.id}/token`, { method: "DELETE", token: org.apiKey }), "revoke");
-      ok(await call(`/api/v1/orgs/${org.orgId}/agents/${agent.json.id}`, { method: "PATCH", token: org.apiKey, body: { name: "scan-agent-2" } }), "update");
+      ok(
+        await call(`/api/v1/orgs/${org.orgId}/agents/${agent.json.id}`, { method: "PATCH", token: org.apiKey, body: { name: "scan-agent-2" } }),
+        "update",
+      );
     },
   },
   {
     name: "vault credentials",
     async run({ org, plant }) {
       const secret = plant(`cred-${crypto.randomUUID()}-${crypto.randomUUID()}`);
-      const cred = await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: org.apiKey, body: { name: "scan-cred", secret, inject: { type: "bearer" } } });
+      const cred = await call(`/api/v1/orgs/${org.orgId}/credentials`, {
+        method: "POST",
+        token: org.apiKey,
+        body: { name: "scan-cred", secret, inject: { type: "bearer" } },
+      });
       ok(cred, "credential");
       const rotated = plant(`cred-${crypto.randomUUID()}-${crypto.randomUUID()}`);
-      ok(await call(`/api/v1/orgs/${org.orgId}/credentials/${cred.json.id}`, { method: "PATCH", token: org.apiKey, body: { secret: rotated } }), "rotate credential");
+      ok(
+        await call(`/api/v1/orgs/${org.orgId}/credentials/${cred.json.id}`, { method: "PATCH", token: org.apiKey, body: { secret: rotated } }),
+        "rotate credential",
+      );
     },
   },
   {
@@ -67,30 +84,76 @@ export const secretFlows: SecretFlow[] = [
     async run({ org, plant }) {
       const bearer = plant(`ghp_${crypto.randomUUID().replaceAll("-", "")}`);
       const query = plant(`qk_${crypto.randomUUID().replaceAll("-", "")}`);
-      ok(await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: org.apiKey, body: { name: "scan-bearer", secret: bearer, inject: { type: "bearer" } } }), "bearer credential");
-      ok(await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: org.apiKey, body: { name: "scan-query", secret: query, inject: { type: "query", name: "key" } } }), "query credential");
+      ok(
+        await call(`/api/v1/orgs/${org.orgId}/credentials`, {
+          method: "POST",
+          token: org.apiKey,
+          body: { name: "scan-bearer", secret: bearer, inject: { type: "bearer" } },
+        }),
+        "bearer credential",
+      );
+      ok(
+        await call(`/api/v1/orgs/${org.orgId}/credentials`, {
+          method: "POST",
+          token: org.apiKey,
+          body: { name: "scan-query", secret: query, inject: { type: "query", name: "key" } },
+        }),
+        "query credential",
+      );
       const port = Number(new URL(env.TEST_TARGET_URL).port);
       const policy = await call(`/api/v1/orgs/${org.orgId}/policies`, {
         method: "POST",
         token: org.apiKey,
-        body: { name: "scan-egress", egress: [{ host: "127.0.0.1", ports: [port], paths: ["/reflect"], credential: "scan-bearer" }, { host: "127.0.0.1", ports: [port], paths: ["/search"], credential: "scan-query" }] },
+        body: {
+          name: "scan-egress",
+          egress: [
+            { host: "127.0.0.1", ports: [port], paths: ["/reflect"], credential: "scan-bearer" },
+            { host: "127.0.0.1", ports: [port], paths: ["/search"], credential: "scan-query" },
+          ],
+        },
       });
       ok(policy, "policy");
-      ok(await call(`/api/v1/orgs/${org.orgId}/policies/${policy.json.id}/attach`, { method: "POST", token: org.apiKey, body: { scope: "org" } }), "attach");
+      ok(
+        await call(`/api/v1/orgs/${org.orgId}/policies/${policy.json.id}/attach`, { method: "POST", token: org.apiKey, body: { scope: "org" } }),
+        "attach",
+      );
       const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: "scan-egress", autonomy: 5 } });
       plant(agent.json.token);
       ok(await call(`/egress/${env.TEST_TARGET_URL}/reflect`, { token: agent.json.token }), "egress bearer");
       ok(await call(`/egress/${env.TEST_TARGET_URL}/search?q=1`, { token: agent.json.token }), "egress query");
-      await call(`/egress/${env.TEST_TARGET_URL}/denied?token=${plant(`pal_agent_${crypto.randomUUID().replaceAll("-", "")}`)}`, { token: agent.json.token });
+      await call(`/egress/${env.TEST_TARGET_URL}/denied?token=${plant(`pal_agent_${crypto.randomUUID().replaceAll("-", "")}`)}`, {
+        token: agent.json.token,
+      });
     },
   },
   {
     name: "LLM calls with PII and a provider key",
     async run({ org, plant }) {
       const providerKey = plant("sk-fake-provider-key-0123456789");
-      ok(await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: org.apiKey, body: { name: "scan-llm", secret: providerKey, inject: { type: "bearer" } } }), "provider key");
-      ok(await call(`/api/v1/orgs/${org.orgId}/providers`, { method: "POST", token: org.apiKey, body: { name: "scan-llm", kind: "openai", baseUrl: `${env.TEST_FAKE_LLM_URL}/v1`, credential: "scan-llm" } }), "provider");
-      ok(await call(`/api/v1/orgs/${org.orgId}/prices`, { method: "POST", token: org.apiKey, body: { model: "*", inputMicrosPerMTok: 1, outputMicrosPerMTok: 1 } }), "price");
+      ok(
+        await call(`/api/v1/orgs/${org.orgId}/credentials`, {
+          method: "POST",
+          token: org.apiKey,
+          body: { name: "scan-llm", secret: providerKey, inject: { type: "bearer" } },
+        }),
+        "provider key",
+      );
+      ok(
+        await call(`/api/v1/orgs/${org.orgId}/providers`, {
+          method: "POST",
+          token: org.apiKey,
+          body: { name: "scan-llm", kind: "openai", baseUrl: `${env.TEST_FAKE_LLM_URL}/v1`, credential: "scan-llm" },
+        }),
+        "provider",
+      );
+      ok(
+        await call(`/api/v1/orgs/${org.orgId}/prices`, {
+          method: "POST",
+          token: org.apiKey,
+          body: { model: "*", inputMicrosPerMTok: 1, outputMicrosPerMTok: 1 },
+        }),
+        "price",
+      );
       const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: "scan-llm" } });
       plant(agent.json.token);
       const email = plant(`pii-${crypto.randomUUID().slice(0, 8)}@example.com`);

@@ -32,7 +32,10 @@ beforeEach(async () => {
   expect(await verify()).toMatchObject({ ok: true, checked: EVENTS, firstBroken: null });
 });
 
-const update = (sql: string, ...params: unknown[]) => env.DB.prepare(sql).bind(...params).run();
+const update = (sql: string, ...params: unknown[]) =>
+  env.DB.prepare(sql)
+    .bind(...params)
+    .run();
 
 describe("verify detects tampering", () => {
   it("flags an edited field at that event", async () => {
@@ -69,7 +72,11 @@ describe("verify detects tampering", () => {
     await update(
       `INSERT INTO audit_events (id, org_id, seq, ts, actor_type, actor_id, action, resource_type, result, prev_hash, hash)
        VALUES ('aud_forged', ?, ?, ?, 'user', 'usr_x', 'org.update', 'org', 'success', ?, ?)`,
-      org.orgId, EVENTS + 1, Date.now(), last?.hash, "f".repeat(64),
+      org.orgId,
+      EVENTS + 1,
+      Date.now(),
+      last?.hash,
+      "f".repeat(64),
     );
     expect((await verify()).firstBroken).toMatchObject({ seq: EVENTS + 1, problem: "unexpected" });
   });

@@ -17,12 +17,27 @@ async function received(last = 5): Promise<Array<{ method: string; path: string;
   return (await res.json()) as Array<{ method: string; path: string; headers: Record<string, string> }>;
 }
 
-
 beforeAll(async () => {
   org = await seedOrg("egress");
   const t = org.apiKey;
-  expect((await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: t, body: { name: "gh", secret: SECRET, inject: { type: "bearer" } } })).status).toBe(201);
-  expect((await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: t, body: { name: "qk", secret: QUERY_SECRET, inject: { type: "query", name: "api_key" } } })).status).toBe(201);
+  expect(
+    (
+      await call(`/api/v1/orgs/${org.orgId}/credentials`, {
+        method: "POST",
+        token: t,
+        body: { name: "gh", secret: SECRET, inject: { type: "bearer" } },
+      })
+    ).status,
+  ).toBe(201);
+  expect(
+    (
+      await call(`/api/v1/orgs/${org.orgId}/credentials`, {
+        method: "POST",
+        token: t,
+        body: { name: "qk", secret: QUERY_SECRET, inject: { type: "query", name: "api_key" } },
+      })
+    ).status,
+  ).toBe(201);
   const policy = await call(`/api/v1/orgs/${org.orgId}/policies`, {
     method: "POST",
     token: t,
@@ -38,7 +53,9 @@ beforeAll(async () => {
     },
   });
   expect(policy.status).toBe(201);
-  expect((await call(`/api/v1/orgs/${org.orgId}/policies/${policy.json.id}/attach`, { method: "POST", token: t, body: { scope: "org" } })).status).toBe(201);
+  expect(
+    (await call(`/api/v1/orgs/${org.orgId}/policies/${policy.json.id}/attach`, { method: "POST", token: t, body: { scope: "org" } })).status,
+  ).toBe(201);
   const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: t, body: { name: "egress-bot" } });
   agentToken = agent.json.token;
 });
@@ -132,7 +149,14 @@ describe("egress gateway", () => {
   });
 
   it("answers bad targets with 400 and missing identity with 401", async () => {
-    for (const bad of ["ftp://example.com/x", "not-a-url", "/relative/path", "http://user:pw@127.0.0.1/", "file:///etc/passwd", "javascript:alert(1)"]) {
+    for (const bad of [
+      "ftp://example.com/x",
+      "not-a-url",
+      "/relative/path",
+      "http://user:pw@127.0.0.1/",
+      "file:///etc/passwd",
+      "javascript:alert(1)",
+    ]) {
       const res = await call(`/egress/${bad}`, { token: agentToken });
       expect(res.status, bad).toBe(400);
       expectErrorShape(res);

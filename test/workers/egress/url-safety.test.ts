@@ -1,7 +1,14 @@
 // SSRF guard: the bypass corpus is refused before any fetch; public targets pass; private ones pass only when allowed.
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../../workers/errors.js";
-import { assertPublicDestination, checkDestination, classifyHost, parseEgressTarget, resolveRedirect, sameOrigin } from "../../../workers/egress/url-safety.js";
+import {
+  assertPublicDestination,
+  checkDestination,
+  classifyHost,
+  parseEgressTarget,
+  resolveRedirect,
+  sameOrigin,
+} from "../../../workers/egress/url-safety.js";
 import { PUBLIC_TARGETS, SSRF_CORPUS } from "./ssrf-corpus.js";
 
 const PORT = "8787";

@@ -36,7 +36,10 @@ describe("IsolateBatcher", () => {
   it("sends a full batch at once and opens a new one for what follows", async () => {
     const { batcher, sent, ctx, settle } = harness({ maxItems: 3 });
     for (let i = 0; i < 7; i++) batcher.add("k", i, ctx);
-    expect(sent.map((s) => s.items)).toEqual([[0, 1, 2], [3, 4, 5]]);
+    expect(sent.map((s) => s.items)).toEqual([
+      [0, 1, 2],
+      [3, 4, 5],
+    ]);
     await settle();
     expect(sent.map((s) => s.items)).toEqual([[0, 1, 2], [3, 4, 5], [6]]);
   });

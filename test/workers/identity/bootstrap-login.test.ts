@@ -28,13 +28,21 @@ describe("bootstrap", () => {
   it("creates the org, owner and admin key once, then answers 409", async () => {
     const first = await call("/api/v1/bootstrap", { method: "POST", token: env.BOOTSTRAP_TOKEN, body: bootstrapBody });
     expect(first.status).toBe(201);
-    expect(first.json).toEqual({ orgId: expect.stringMatching(/^org_/), userId: expect.stringMatching(/^usr_/), apiKey: expect.stringMatching(/^pal_admin_/) });
+    expect(first.json).toEqual({
+      orgId: expect.stringMatching(/^org_/),
+      userId: expect.stringMatching(/^usr_/),
+      apiKey: expect.stringMatching(/^pal_admin_/),
+    });
 
     const me = await call("/api/v1/me", { token: first.json.apiKey });
     expect(me.status).toBe(200);
     expect(me.json.orgs).toEqual([expect.objectContaining({ id: first.json.orgId, role: "owner", name: "Acme" })]);
 
-    const again = await call("/api/v1/bootstrap", { method: "POST", token: env.BOOTSTRAP_TOKEN, body: { ...bootstrapBody, email: "second@acme.test" } });
+    const again = await call("/api/v1/bootstrap", {
+      method: "POST",
+      token: env.BOOTSTRAP_TOKEN,
+      body: { ...bootstrapBody, email: "second@acme.test" },
+    });
     expect(again.status).toBe(409);
     expectErrorShape(again);
   });
@@ -99,10 +107,19 @@ describe("login and sessions", () => {
 
   it("throttles guessing from one client address across accounts", async () => {
     const org = await seedOrg();
-    const from = (email: string, password: string) => call("/api/v1/login", { method: "POST", body: { email, password }, headers: { "cf-connecting-ip": "203.0.113.9" } });
+    const from = (email: string, password: string) =>
+      call("/api/v1/login", { method: "POST", body: { email, password }, headers: { "cf-connecting-ip": "203.0.113.9" } });
     for (let i = 0; i < LOGIN_FAILURES_PER_ADDRESS; i++) expect((await from(`nobody-${i}@example.test`, "wrong-password")).status).toBe(401);
     expect((await from(org.email, org.password)).status).toBe(429);
-    expect((await call("/api/v1/login", { method: "POST", body: { email: org.email, password: org.password }, headers: { "cf-connecting-ip": "203.0.113.10" } })).status).toBe(200);
+    expect(
+      (
+        await call("/api/v1/login", {
+          method: "POST",
+          body: { email: org.email, password: org.password },
+          headers: { "cf-connecting-ip": "203.0.113.10" },
+        })
+      ).status,
+    ).toBe(200);
   });
 
   it("refuses forged, tampered, expired and misdirected tokens", async () => {
@@ -127,7 +144,11 @@ describe("login and sessions", () => {
         .setIssuedAt(now)
         .setExpirationTime(now + 600)
         .sign(rsa.privateKey),
-      "HS256 keyed with a public key": await forge({ sub: payload.sub, jti: payload.jti }, {}, new TextEncoder().encode(JSON.stringify(rsaPublicJwk))),
+      "HS256 keyed with a public key": await forge(
+        { sub: payload.sub, jti: payload.jti },
+        {},
+        new TextEncoder().encode(JSON.stringify(rsaPublicJwk)),
+      ),
       "wrong audience": await new SignJWT({ sub: payload.sub, jti: payload.jti })
         .setProtectedHeader({ alg: "HS256", typ: SESSION_TYP })
         .setIssuer(SESSION_ISSUER)
@@ -143,7 +164,7 @@ describe("login and sessions", () => {
         .setExpirationTime(now + 600)
         .sign(await signingKey()),
       "wrong typ": await forge({ sub: payload.sub, jti: payload.jti }, { typ: "JWT" }),
-      "expired": await new SignJWT({ sub: payload.sub, jti: payload.jti })
+      expired: await new SignJWT({ sub: payload.sub, jti: payload.jti })
         .setProtectedHeader({ alg: "HS256", typ: SESSION_TYP })
         .setIssuer(SESSION_ISSUER)
         .setAudience(SESSION_AUDIENCE)
@@ -151,7 +172,7 @@ describe("login and sessions", () => {
         .setExpirationTime(now - 3600)
         .sign(await signingKey()),
       "valid signature, session never issued": await forge({ sub: payload.sub }),
-      "garbage": "not.a.jwt",
+      garbage: "not.a.jwt",
     };
     for (const [name, token] of Object.entries(attempts)) {
       const res = await call("/api/v1/me", { token });

@@ -14,7 +14,9 @@ it("refuses a token revoked elsewhere once this isolate's cache entry expires (<
   expect((await call("/agent/v1/me", { token: agent.json.token })).status).toBe(200);
 
   // Another location revokes: D1 changes, but this isolate's cache is not told.
-  await env.DB.prepare("UPDATE tokens SET revoked_at = ? WHERE sha256 = ?").bind(Date.now(), await sha256Hex(agent.json.token)).run();
+  await env.DB.prepare("UPDATE tokens SET revoked_at = ? WHERE sha256 = ?")
+    .bind(Date.now(), await sha256Hex(agent.json.token))
+    .run();
 
   // Within the window the cached answer stands (this is what makes lookups cheap)...
   expect((await call("/agent/v1/me", { token: agent.json.token })).status).toBe(200);

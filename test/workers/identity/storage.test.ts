@@ -4,7 +4,9 @@ import { expect, it } from "vitest";
 import { call, seedOrg } from "../support/api.js";
 
 async function dumpDatabase(): Promise<string> {
-  const tables = await env.DB.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'").all<{ name: string }>();
+  const tables = await env.DB.prepare(
+    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' AND name NOT LIKE '_cf_%'",
+  ).all<{ name: string }>();
   const parts: string[] = [];
   for (const { name } of tables.results) {
     const rows = await env.DB.prepare(`SELECT * FROM "${name}"`).all();
@@ -21,7 +23,11 @@ it("stores only hashes of tokens and passwords", async () => {
   const login = await call("/api/v1/login", { method: "POST", body: { email: org.email, password: org.password } });
   secrets.push(login.json.token, login.json.csrfToken);
   const memberPassword = "member-password-plain";
-  await call(`/api/v1/orgs/${org.orgId}/members`, { method: "POST", token: org.apiKey, body: { email: "m@example.test", role: "member", password: memberPassword } });
+  await call(`/api/v1/orgs/${org.orgId}/members`, {
+    method: "POST",
+    token: org.apiKey,
+    body: { email: "m@example.test", role: "member", password: memberPassword },
+  });
   secrets.push(memberPassword);
   const key = await call(`/api/v1/orgs/${org.orgId}/api-keys`, { method: "POST", token: org.apiKey, body: { name: "k" } });
   secrets.push(key.json.key);

@@ -12,17 +12,23 @@ const CARD = "4111 1111 1111 1111";
 const AWS_KEY = "AKIAIOSFODNN7EXAMPLE";
 /** Test models have no built-in price; every test org gets a fallback price ("*"). */
 async function fallbackPrice(orgId: string, token: string) {
-  const res = await call(`/api/v1/orgs/${orgId}/prices`, { method: "POST", token, body: { model: "*", inputMicrosPerMTok: 1_000_000, outputMicrosPerMTok: 2_000_000 } });
+  const res = await call(`/api/v1/orgs/${orgId}/prices`, {
+    method: "POST",
+    token,
+    body: { model: "*", inputMicrosPerMTok: 1_000_000, outputMicrosPerMTok: 2_000_000 },
+  });
   expect(res.status, res.text).toBe(201);
 }
 /** An org whose providers (OpenAI-compatible, and Anthropic if asked) point at the fake, with a fallback price. */
 async function fakeProviderOrg(label: string, anthropic?: { models?: string[] }): Promise<SeededOrg> {
   const seeded = await seedOrg(label);
   const t = seeded.apiKey;
-  const post = async (what: string, body: Record<string, unknown>) => expect((await call(`/api/v1/orgs/${seeded.orgId}/${what}`, { method: "POST", token: t, body })).status).toBe(201);
+  const post = async (what: string, body: Record<string, unknown>) =>
+    expect((await call(`/api/v1/orgs/${seeded.orgId}/${what}`, { method: "POST", token: t, body })).status).toBe(201);
   await post("credentials", { name: "fake-key", secret: FAKE_LLM_KEY, inject: { type: "bearer" } });
   await post("providers", { name: "openai-fake", kind: "openai", baseUrl: `${env.TEST_FAKE_LLM_URL}/v1`, credential: "fake-key" });
-  if (anthropic) await post("providers", { name: "anthropic-fake", kind: "anthropic", baseUrl: env.TEST_FAKE_LLM_URL, credential: "fake-key", ...anthropic });
+  if (anthropic)
+    await post("providers", { name: "anthropic-fake", kind: "anthropic", baseUrl: env.TEST_FAKE_LLM_URL, credential: "fake-key", ...anthropic });
   await fallbackPrice(seeded.orgId, t);
   return seeded;
 }
@@ -32,9 +38,12 @@ let org: SeededOrg;
 let agentToken: string;
 
 async function providerSaw(last = 1): Promise<Array<{ path: string; headers: Record<string, string>; body: string }>> {
-  return (await (await fetch(`${env.TEST_FAKE_LLM_URL}/__requests?last=${last}`)).json()) as Array<{ path: string; headers: Record<string, string>; body: string }>;
+  return (await (await fetch(`${env.TEST_FAKE_LLM_URL}/__requests?last=${last}`)).json()) as Array<{
+    path: string;
+    headers: Record<string, string>;
+    body: string;
+  }>;
 }
-
 
 beforeAll(async () => {
   org = await fakeProviderOrg("llm", { models: ["claude-test"] });
@@ -60,7 +69,12 @@ describe("OpenAI SDK through the proxy", () => {
   });
 
   it("restores placeholders split across SSE chunks (streaming)", async () => {
-    const stream = await client().chat.completions.create({ model: "gpt-test", stream: true, stream_options: { include_usage: true }, messages: [{ role: "user", content: planted }] });
+    const stream = await client().chat.completions.create({
+      model: "gpt-test",
+      stream: true,
+      stream_options: { include_usage: true },
+      messages: [{ role: "user", content: planted }],
+    });
     let text = "";
     let usage: unknown = null;
     for await (const chunk of stream) {
@@ -85,8 +99,12 @@ describe("OpenAI SDK through the proxy", () => {
 
   it("surfaces errors through the SDK in the provider's format", async () => {
     const bad = new OpenAI({ apiKey: "pal_agent_wrong", baseURL: `${BASE}/llm/openai/v1`, fetch: workerFetch, maxRetries: 0 });
-    await expect(bad.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "hi" }] })).rejects.toMatchObject({ status: 401 });
-    await expect(client().chat.completions.create({ model: "fake-error500", messages: [{ role: "user", content: "hi" }] })).rejects.toMatchObject({ status: 502 });
+    await expect(bad.chat.completions.create({ model: "gpt-test", messages: [{ role: "user", content: "hi" }] })).rejects.toMatchObject({
+      status: 401,
+    });
+    await expect(client().chat.completions.create({ model: "fake-error500", messages: [{ role: "user", content: "hi" }] })).rejects.toMatchObject({
+      status: 502,
+    });
   });
 });
 
@@ -122,7 +140,12 @@ describe("Anthropic SDK through the proxy", () => {
   const client = () => new Anthropic({ apiKey: agentToken, baseURL: `${BASE}/llm/anthropic`, fetch: workerFetch, maxRetries: 0 });
 
   it("masks and restores, streaming and not", async () => {
-    const message = await client().messages.create({ model: "claude-test", max_tokens: 64, system: `Operator: ${EMAIL}`, messages: [{ role: "user", content: planted }] });
+    const message = await client().messages.create({
+      model: "claude-test",
+      max_tokens: 64,
+      system: `Operator: ${EMAIL}`,
+      messages: [{ role: "user", content: planted }],
+    });
     const text = message.content.map((b) => (b.type === "text" ? b.text : "")).join("");
     expect(text).toContain(EMAIL);
     const [seen] = await providerSaw(1);
@@ -146,13 +169,22 @@ describe("Agent Guide", () => {
     expect(guide.status).toBe(201);
     const agent = await call(`/api/v1/orgs/${guideOrg.orgId}/agents`, { method: "POST", token: t, body: { name: "a" } });
 
-    await call("/llm/openai/v1/chat/completions", { method: "POST", token: agent.json.token, body: { model: "m", messages: [{ role: "user", content: "hi" }] } });
+    await call("/llm/openai/v1/chat/completions", {
+      method: "POST",
+      token: agent.json.token,
+      body: { model: "m", messages: [{ role: "user", content: "hi" }] },
+    });
     const [chat] = await providerSaw(1);
     const sent = JSON.parse(chat?.body ?? "{}");
     expect(sent.messages[0].role).toBe("system");
     expect(sent.messages[0].content).toContain("Never deploy on Fridays.");
 
-    await call("/llm/anthropic/v1/messages", { method: "POST", token: agent.json.token, headers: { "anthropic-version": "2023-06-01" }, body: { model: "m", max_tokens: 16, system: "Be brief.", messages: [{ role: "user", content: "hi" }] } });
+    await call("/llm/anthropic/v1/messages", {
+      method: "POST",
+      token: agent.json.token,
+      headers: { "anthropic-version": "2023-06-01" },
+      body: { model: "m", max_tokens: 16, system: "Be brief.", messages: [{ role: "user", content: "hi" }] },
+    });
     const [messages] = await providerSaw(1);
     const system = JSON.parse(messages?.body ?? "{}").system as string;
     expect(system.indexOf("Never deploy on Fridays.")).toBeLessThan(system.indexOf("Be brief."));
@@ -163,10 +195,18 @@ describe("Agent Guide", () => {
     const t = org.apiKey;
     const dirty = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: t, body: { name: "dirty" } });
     const clean = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: t, body: { name: "clean" } });
-    for (const [agentId, content] of [[dirty.json.id, "Escalate to oncall.lead@example.com."], [clean.json.id, "Keep answers short."]]) {
+    for (const [agentId, content] of [
+      [dirty.json.id, "Escalate to oncall.lead@example.com."],
+      [clean.json.id, "Keep answers short."],
+    ]) {
       expect((await call(`/api/v1/orgs/${org.orgId}/guides`, { method: "POST", token: t, body: { agentId, content } })).status).toBe(201);
     }
-    const ask = (token: string) => call("/llm/openai/v1/chat/completions", { method: "POST", token, body: { model: "m", messages: [{ role: "user", content: "Mail jane.roe@example.com please." }] } });
+    const ask = (token: string) =>
+      call("/llm/openai/v1/chat/completions", {
+        method: "POST",
+        token,
+        body: { model: "m", messages: [{ role: "user", content: "Mail jane.roe@example.com please." }] },
+      });
     for (let i = 0; i < 3; i++) {
       expect((await ask(dirty.json.token)).status).toBe(200);
       const [sent] = await providerSaw(1);
@@ -188,19 +228,31 @@ describe("policy and PII actions", () => {
   it("blocks with 422 and the categories, never the values", async () => {
     const blockOrg = await fakeProviderOrg("block");
     const t = blockOrg.apiKey;
-    const policy = await call(`/api/v1/orgs/${blockOrg.orgId}/policies`, { method: "POST", token: t, body: { name: "no-cards", egress: [], pii: { credit_card: "block" }, models: ["gpt-allowed"] } });
+    const policy = await call(`/api/v1/orgs/${blockOrg.orgId}/policies`, {
+      method: "POST",
+      token: t,
+      body: { name: "no-cards", egress: [], pii: { credit_card: "block" }, models: ["gpt-allowed"] },
+    });
     await call(`/api/v1/orgs/${blockOrg.orgId}/policies/${policy.json.id}/attach`, { method: "POST", token: t, body: { scope: "org" } });
     const agent = await call(`/api/v1/orgs/${blockOrg.orgId}/agents`, { method: "POST", token: t, body: { name: "a" } });
     const before = (await providerSaw(50)).length;
 
-    const res = await call("/llm/openai/v1/chat/completions", { method: "POST", token: agent.json.token, body: { model: "gpt-allowed", messages: [{ role: "user", content: planted }] } });
+    const res = await call("/llm/openai/v1/chat/completions", {
+      method: "POST",
+      token: agent.json.token,
+      body: { model: "gpt-allowed", messages: [{ role: "user", content: planted }] },
+    });
     expect(res.status).toBe(422);
     expect(res.json.error.code).toBe("pii_blocked");
     expect(res.text).toContain("credit_card");
     expect(res.text).not.toContain(CARD.replaceAll(" ", ""));
     expect(res.text).not.toContain(CARD);
 
-    const denied = await call("/llm/openai/v1/chat/completions", { method: "POST", token: agent.json.token, body: { model: "gpt-other", messages: [{ role: "user", content: "hi" }] } });
+    const denied = await call("/llm/openai/v1/chat/completions", {
+      method: "POST",
+      token: agent.json.token,
+      body: { model: "gpt-other", messages: [{ role: "user", content: "hi" }] },
+    });
     expect(denied.status).toBe(403);
     expect((await providerSaw(50)).length).toBe(before);
   });
@@ -213,12 +265,21 @@ describe("policy and PII actions", () => {
       ["huge", JSON.stringify({ model: "gpt-test", messages: [{ role: "user", content: "x".repeat(5 * 1024 * 1024) }] })],
     ];
     for (const [label, rawBody] of cases) {
-      const res = await call("/llm/openai/v1/chat/completions", { method: "POST", token: agentToken, rawBody, headers: { "content-type": "application/json" } });
+      const res = await call("/llm/openai/v1/chat/completions", {
+        method: "POST",
+        token: agentToken,
+        rawBody,
+        headers: { "content-type": "application/json" },
+      });
       expect(res.status, label).toBeGreaterThanOrEqual(400);
       expect(res.status, label).toBeLessThan(500);
       expect(typeof res.json?.error?.message, label).toBe("string");
     }
-    const hang = await call("/llm/openai/v1/chat/completions", { method: "POST", token: agentToken, body: { model: "fake-garbage", messages: [{ role: "user", content: "hi" }] } });
+    const hang = await call("/llm/openai/v1/chat/completions", {
+      method: "POST",
+      token: agentToken,
+      body: { model: "fake-garbage", messages: [{ role: "user", content: "hi" }] },
+    });
     expect(hang.status).toBe(502);
   });
 

@@ -8,16 +8,37 @@ import { call, seedOrg } from "../support/api.js";
 it("refuses calls once the agent's daily limit is spent, and resumes when it is raised", async () => {
   const org = await seedOrg("spend-llm");
   const t = org.apiKey;
-  await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: t, body: { name: "k", secret: FAKE_LLM_KEY, inject: { type: "bearer" } } });
-  await call(`/api/v1/orgs/${org.orgId}/providers`, { method: "POST", token: t, body: { name: "p", kind: "openai", baseUrl: `${env.TEST_FAKE_LLM_URL}/v1`, credential: "k" } });
+  await call(`/api/v1/orgs/${org.orgId}/credentials`, {
+    method: "POST",
+    token: t,
+    body: { name: "k", secret: FAKE_LLM_KEY, inject: { type: "bearer" } },
+  });
+  await call(`/api/v1/orgs/${org.orgId}/providers`, {
+    method: "POST",
+    token: t,
+    body: { name: "p", kind: "openai", baseUrl: `${env.TEST_FAKE_LLM_URL}/v1`, credential: "k" },
+  });
   // The fallback price ("*") applies to models without a built-in price: $10 per million tokens,
   // so a call of ~100 prompt tokens + 64 max output holds ~$0.0016.
-  await call(`/api/v1/orgs/${org.orgId}/prices`, { method: "POST", token: t, body: { model: "*", inputMicrosPerMTok: 10_000_000, outputMicrosPerMTok: 10_000_000 } });
+  await call(`/api/v1/orgs/${org.orgId}/prices`, {
+    method: "POST",
+    token: t,
+    body: { model: "*", inputMicrosPerMTok: 10_000_000, outputMicrosPerMTok: 10_000_000 },
+  });
   const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: t, body: { name: "spender" } });
-  const limit = await call(`/api/v1/orgs/${org.orgId}/limits`, { method: "POST", token: t, body: { scope: "agent", scopeId: agent.json.id, period: "day", limitMicros: 5_000 } });
+  const limit = await call(`/api/v1/orgs/${org.orgId}/limits`, {
+    method: "POST",
+    token: t,
+    body: { scope: "agent", scopeId: agent.json.id, period: "day", limitMicros: 5_000 },
+  });
   expect(limit.status, limit.text).toBe(201);
 
-  const ask = () => call("/llm/openai/v1/chat/completions", { method: "POST", token: agent.json.token, body: { model: "acme-internal-model", max_tokens: 64, messages: [{ role: "user", content: "Summarise the deploy log in one line please." }] } });
+  const ask = () =>
+    call("/llm/openai/v1/chat/completions", {
+      method: "POST",
+      token: agent.json.token,
+      body: { model: "acme-internal-model", max_tokens: 64, messages: [{ role: "user", content: "Summarise the deploy log in one line please." }] },
+    });
   let ok = 0;
   let refused: Awaited<ReturnType<typeof ask>> | undefined;
   for (let i = 0; i < 20 && !refused; i++) {

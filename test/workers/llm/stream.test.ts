@@ -27,7 +27,12 @@ function upstream(text: string, size: number, end: "close" | "error" | "stall" =
   });
 }
 
-async function run(endpoint: StreamEndpoint, text: string, size: number, end: "close" | "error" | "stall" = "close"): Promise<{ out: string; result: StreamResult }> {
+async function run(
+  endpoint: StreamEndpoint,
+  text: string,
+  size: number,
+  end: "close" | "error" | "stall" = "close",
+): Promise<{ out: string; result: StreamResult }> {
   const { body, result } = restoreSseStream(upstream(text, size, end), { endpoint, restorers, idleTimeoutMs: 50 });
   const out = await new Response(body).text();
   return { out, result: await result };
@@ -62,7 +67,11 @@ function chatText(out: string, index = 0): string {
 }
 
 describe("OpenAI chat streams", () => {
-  const source = ["Mail <EM", "AIL", "_1> now", " and <CA", "RD_1>", " a < b"].map((c) => chatChunk(c, null)).join("") + chatChunk(null, "stop") + chatUsage + "data: [DONE]\n\n";
+  const source =
+    ["Mail <EM", "AIL", "_1> now", " and <CA", "RD_1>", " a < b"].map((c) => chatChunk(c, null)).join("") +
+    chatChunk(null, "stop") +
+    chatUsage +
+    "data: [DONE]\n\n";
 
   it("restores placeholders split across events, whatever the byte split", async () => {
     for (const size of [1, 7, 64, 4096]) {
@@ -82,7 +91,14 @@ describe("OpenAI chat streams", () => {
   });
 
   it("keeps one restorer per choice", async () => {
-    const two = chatChunk("x <EMA", null, 0) + chatChunk("y <CAR", null, 1) + chatChunk("IL_1>", null, 0) + chatChunk("D_1>", null, 1) + chatChunk(null, "stop", 0) + chatChunk(null, "stop", 1) + "data: [DONE]\n\n";
+    const two =
+      chatChunk("x <EMA", null, 0) +
+      chatChunk("y <CAR", null, 1) +
+      chatChunk("IL_1>", null, 0) +
+      chatChunk("D_1>", null, 1) +
+      chatChunk(null, "stop", 0) +
+      chatChunk(null, "stop", 1) +
+      "data: [DONE]\n\n";
     const { out } = await run("chat", two, 5);
     expect(chatText(out, 0)).toBe("x bob@example.org");
     expect(chatText(out, 1)).toBe("y 4242424242424242");
@@ -91,7 +107,7 @@ describe("OpenAI chat streams", () => {
   it("ends a cut stream cleanly with held text and an error event", async () => {
     const { out, result } = await run("chat", chatChunk("one <EMAIL_1> two <EM"), 9, "error");
     const evs = events(out);
-    expect(chatText(out.slice(0, out.lastIndexOf("data: {\"error\"")))).toBe("one bob@example.org two <EM");
+    expect(chatText(out.slice(0, out.lastIndexOf('data: {"error"')))).toBe("one bob@example.org two <EM");
     expect(JSON.parse(evs.at(-1)?.data ?? "")).toMatchObject({ error: { code: "upstream_error" } });
     expect(result).toMatchObject({ completed: false, outcome: "cut", usage: null });
   });
@@ -108,7 +124,7 @@ describe("OpenAI chat streams", () => {
   });
 
   it("refuses data that is not JSON", async () => {
-    const { out, result } = await run("chat", chatChunk("fine") + "data: {broken\n\n" + chatChunk("never shown"), 1000);
+    const { out, result } = await run("chat", `${chatChunk("fine")}data: {broken\n\n${chatChunk("never shown")}`, 1000);
     expect(out).not.toContain("never shown");
     expect(result.outcome).toBe("invalid");
   });
@@ -135,7 +151,8 @@ describe("Anthropic message streams", () => {
     ev("message_start", { message: { id: "m", usage: { input_tokens: 20, output_tokens: 1, cache_read_input_tokens: 5 } } }) +
     ev("content_block_start", { index: 0, content_block: { type: "text", text: "" } }) +
     ev("ping", {}) +
-    delta("to <EMA") + delta("IL_1> and <unfinished") +
+    delta("to <EMA") +
+    delta("IL_1> and <unfinished") +
     ev("content_block_stop", { index: 0 }) +
     ev("message_delta", { delta: { stop_reason: "end_turn" }, usage: { output_tokens: 9 } }) +
     ev("message_stop", {});
@@ -145,7 +162,17 @@ describe("Anthropic message streams", () => {
     expect(whole.out).toBe((await run("messages", source, 11)).out);
     const { out, result } = whole;
     const evs = events(out);
-    expect(evs.map((e) => e.event)).toEqual(["message_start", "content_block_start", "ping", "content_block_delta", "content_block_delta", "content_block_delta", "content_block_stop", "message_delta", "message_stop"]);
+    expect(evs.map((e) => e.event)).toEqual([
+      "message_start",
+      "content_block_start",
+      "ping",
+      "content_block_delta",
+      "content_block_delta",
+      "content_block_delta",
+      "content_block_stop",
+      "message_delta",
+      "message_stop",
+    ]);
     const texts = evs.filter((e) => e.event === "content_block_delta").map((e) => JSON.parse(e.data).delta.text);
     expect(texts).toEqual(["to ", "bob@example.org and ", "<unfinished"]);
     expect(result).toEqual({ usage: { inputTokens: 20, outputTokens: 9, cachedTokens: 5 }, completed: true, outcome: "completed" });
@@ -165,7 +192,11 @@ describe("OpenAI responses streams", () => {
   const ev = (type: string, data: Record<string, unknown>) => `event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`;
   const at = { item_id: "i1", output_index: 0, content_index: 0 };
   const full = "hi <EMAIL_1>";
-  const done = { id: "r", output: [{ id: "i1", type: "message", content: [{ type: "output_text", text: full }] }], usage: { input_tokens: 4, output_tokens: 3, input_tokens_details: { cached_tokens: 1 } } };
+  const done = {
+    id: "r",
+    output: [{ id: "i1", type: "message", content: [{ type: "output_text", text: full }] }],
+    usage: { input_tokens: 4, output_tokens: 3, input_tokens_details: { cached_tokens: 1 } },
+  };
   const source =
     ev("response.created", { sequence_number: 0, response: { id: "r", output: [], usage: null } }) +
     ev("response.output_text.delta", { ...at, sequence_number: 1, delta: "hi <EM" }) +
@@ -177,7 +208,10 @@ describe("OpenAI responses streams", () => {
     const { out, result } = await run("responses", source, 13);
     const evs = events(out);
     expect(evs.every((e) => e.event !== undefined)).toBe(true);
-    const deltas = evs.filter((e) => e.event === "response.output_text.delta").map((e) => JSON.parse(e.data).delta).join("");
+    const deltas = evs
+      .filter((e) => e.event === "response.output_text.delta")
+      .map((e) => JSON.parse(e.data).delta)
+      .join("");
     expect(deltas).toBe("hi bob@example.org");
     expect(out).not.toContain("EMAIL_1");
     expect(result).toEqual({ usage: { inputTokens: 4, outputTokens: 3, cachedTokens: 1 }, completed: true, outcome: "completed" });
@@ -187,9 +221,9 @@ describe("OpenAI responses streams", () => {
 describe("SseRewriter", () => {
   it("re-frames multi-line data and passes comments as keep-alives", () => {
     const rw = new SseRewriter("messages", restorers);
-    const out = rw.feed(": keep-alive\n\nevent: ping\ndata: {\"type\":\n");
+    const out = rw.feed(': keep-alive\n\nevent: ping\ndata: {"type":\n');
     expect(out).toBe(":keep-alive\n\n");
-    expect(rw.feed("data: \"ping\"}\n\n")).toBe('event: ping\ndata: {"type":"ping"}\n\n');
+    expect(rw.feed('data: "ping"}\n\n')).toBe('event: ping\ndata: {"type":"ping"}\n\n');
   });
 });
 
@@ -205,19 +239,33 @@ describe("tool-call arguments in streams", () => {
   async function stream(endpoint: StreamEndpoint, text: string) {
     const { body, result } = restoreSseStream(upstream(text, 7), { endpoint, restorers: real, idleTimeoutMs: 1_000 });
     const out = await new Response(body).text();
-    return { out, result: await result, parsed: events(out).filter((e) => e.data !== "[DONE]").map((e) => JSON.parse(e.data) as any) };
+    return {
+      out,
+      result: await result,
+      parsed: events(out)
+        .filter((e) => e.data !== "[DONE]")
+        .map((e) => JSON.parse(e.data) as any),
+    };
   }
 
   it("chat: tool_calls arguments split across chunks come back restored and JSON-escaped", async () => {
     const chunk = (delta: unknown, finish: string | null = null) =>
       `data: ${JSON.stringify({ id: "c1", object: "chat.completion.chunk", created: 1, model: "m", choices: [{ index: 0, delta, finish_reason: finish }] })}\n\n`;
     const text =
-      chunk({ role: "assistant", content: null, tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "send", arguments: "" } }] }) +
+      chunk({
+        role: "assistant",
+        content: null,
+        tool_calls: [{ index: 0, id: "call_1", type: "function", function: { name: "send", arguments: "" } }],
+      }) +
       pieces.map((p) => chunk({ tool_calls: [{ index: 0, function: { arguments: p } }] })).join("") +
       chunk({}, "tool_calls") +
       "data: [DONE]\n\n";
     const { parsed, result } = await stream("chat", text);
-    const joined = parsed.flatMap((c) => c.choices).flatMap((ch: any) => ch.delta?.tool_calls ?? []).map((t: any) => t.function?.arguments ?? "").join("");
+    const joined = parsed
+      .flatMap((c) => c.choices)
+      .flatMap((ch: any) => ch.delta?.tool_calls ?? [])
+      .map((t: any) => t.function?.arguments ?? "")
+      .join("");
     expect(JSON.parse(joined)).toEqual(expected);
     expect(result.outcome).toBe("completed");
   });
@@ -232,7 +280,10 @@ describe("tool-call arguments in streams", () => {
       ev("message_delta", { delta: { stop_reason: "tool_use" }, usage: { output_tokens: 5 } }) +
       ev("message_stop", {});
     const { parsed } = await stream("messages", text);
-    const joined = parsed.filter((e) => e.type === "content_block_delta").map((e) => e.delta.partial_json).join("");
+    const joined = parsed
+      .filter((e) => e.type === "content_block_delta")
+      .map((e) => e.delta.partial_json)
+      .join("");
     expect(JSON.parse(joined)).toEqual(expected);
   });
 
@@ -241,12 +292,16 @@ describe("tool-call arguments in streams", () => {
     const text =
       pieces.map((p) => ev("response.function_call_arguments.delta", { item_id: "fc_1", output_index: 0, delta: p })).join("") +
       ev("response.function_call_arguments.done", { item_id: "fc_1", output_index: 0, arguments: args }) +
-      ev("response.completed", { response: { id: "r", output: [{ type: "function_call", id: "fc_1", arguments: args }], usage: { input_tokens: 1, output_tokens: 1 } } });
+      ev("response.completed", {
+        response: { id: "r", output: [{ type: "function_call", id: "fc_1", arguments: args }], usage: { input_tokens: 1, output_tokens: 1 } },
+      });
     const { parsed } = await stream("responses", text);
-    const joined = parsed.filter((e) => e.type === "response.function_call_arguments.delta").map((e) => e.delta).join("");
+    const joined = parsed
+      .filter((e) => e.type === "response.function_call_arguments.delta")
+      .map((e) => e.delta)
+      .join("");
     expect(JSON.parse(joined)).toEqual(expected);
     expect(JSON.parse(parsed.find((e) => e.type === "response.function_call_arguments.done").arguments)).toEqual(expected);
     expect(JSON.parse(parsed.find((e) => e.type === "response.completed").response.output[0].arguments)).toEqual(expected);
   });
 });
-

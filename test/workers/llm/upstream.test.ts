@@ -45,16 +45,25 @@ describe("buildUpstreamRequest", () => {
   };
 
   it("injects the OpenAI key as Bearer and drops the agent's credentials and hop-by-hop headers", () => {
-    const req = buildUpstreamRequest(agentRequest(agentHeaders), { kind: "openai", baseUrl: "https://api.openai.com/v1", apiKey: KEY }, { path: "/v1/chat/completions", body: "{\"a\":1}" });
+    const req = buildUpstreamRequest(
+      agentRequest(agentHeaders),
+      { kind: "openai", baseUrl: "https://api.openai.com/v1", apiKey: KEY },
+      { path: "/v1/chat/completions", body: '{"a":1}' },
+    );
     expect(req.url).toBe("https://api.openai.com/v1/chat/completions");
     expect(req.headers.get("authorization")).toBe(`Bearer ${KEY}`);
     for (const h of ["x-api-key", "cookie", "connection", "keep-alive", "te", "x-forwarded-for"]) expect(req.headers.get(h), h).toBeNull();
-    for (const h of ["content-type", "accept", "anthropic-beta", "openai-beta"]) expect(req.headers.get(h), h).toBe(agentHeaders[h as keyof typeof agentHeaders]);
+    for (const h of ["content-type", "accept", "anthropic-beta", "openai-beta"])
+      expect(req.headers.get(h), h).toBe(agentHeaders[h as keyof typeof agentHeaders]);
     expect(req.redirect).toBe("manual");
   });
 
   it("injects the Anthropic key as x-api-key, never Authorization, with a default version", () => {
-    const req = buildUpstreamRequest(agentRequest({ authorization: "Bearer pal_agent_secret" }), { kind: "anthropic", baseUrl: "https://api.anthropic.com", apiKey: KEY }, { path: "/v1/messages", body: "{}" });
+    const req = buildUpstreamRequest(
+      agentRequest({ authorization: "Bearer pal_agent_secret" }),
+      { kind: "anthropic", baseUrl: "https://api.anthropic.com", apiKey: KEY },
+      { path: "/v1/messages", body: "{}" },
+    );
     expect(req.url).toBe("https://api.anthropic.com/v1/messages");
     expect(req.headers.get("x-api-key")).toBe(KEY);
     expect(req.headers.get("authorization")).toBeNull();
@@ -82,14 +91,16 @@ describe("upstream errors", () => {
   it("maps an unreachable provider to upstream_error and a slow one to upstream_timeout", async () => {
     const refused = await fetchUpstream(new Request("http://127.0.0.1:1/v1/models"), { timeoutMs: 5000 }).catch((e: unknown) => e);
     expect(refused instanceof AppError ? refused.code : refused).toBe("upstream_error");
-    const never = await fetchUpstream(new Request("http://127.0.0.1:1/"), { timeoutMs: 20, fetcher: () => new Promise<Response>(() => {}) }).catch((e: unknown) => e);
+    const never = await fetchUpstream(new Request("http://127.0.0.1:1/"), { timeoutMs: 20, fetcher: () => new Promise<Response>(() => {}) }).catch(
+      (e: unknown) => e,
+    );
     expect(never instanceof AppError ? never.code : never).toBe("upstream_timeout");
   });
 
   it("holds headers and body to one shared deadline: a body that stalls after quick headers times out and the request is aborted", async () => {
     const abort = new AbortController();
     const deadline = new UpstreamDeadline(50, abort);
-    const stalled = new ReadableStream<Uint8Array>({ start: (c) => c.enqueue(new TextEncoder().encode("{\"partial\":")) });
+    const stalled = new ReadableStream<Uint8Array>({ start: (c) => c.enqueue(new TextEncoder().encode('{"partial":')) });
     const response = await fetchUpstream(new Request("http://127.0.0.1:1/"), { deadline, abort, fetcher: async () => new Response(stalled) });
     const err = await readTextWithin(response, deadline).catch((e: unknown) => e);
     deadline.clear();
@@ -98,16 +109,25 @@ describe("upstream errors", () => {
   });
 
   it("passes a provider 400 through in its format, with the key scrubbed", async () => {
-    const upstream = Response.json({ error: { message: `bad request for key ${KEY}`, type: "invalid_request_error", code: "bad_param", param: "x" } }, { status: 400 });
+    const upstream = Response.json(
+      { error: { message: `bad request for key ${KEY}`, type: "invalid_request_error", code: "bad_param", param: "x" } },
+      { status: 400 },
+    );
     const res = await mapUpstreamError("openai", upstream, [KEY]);
     const text = await res.text();
     expect(res.status).toBe(400);
     expect(text).not.toContain(KEY);
-    expect(JSON.parse(text)).toEqual({ error: { message: "bad request for key [REDACTED]", type: "invalid_request_error", code: "bad_param", param: null } });
+    expect(JSON.parse(text)).toEqual({
+      error: { message: "bad request for key [REDACTED]", type: "invalid_request_error", code: "bad_param", param: null },
+    });
   });
 
   it("keeps 429 and its retry-after, and turns 401 and 5xx into 502 in Anthropic's format", async () => {
-    const limited = await mapUpstreamError("anthropic", Response.json({ type: "error", error: { type: "rate_limit_error", message: "slow down" } }, { status: 429, headers: { "retry-after": "7" } }), [KEY]);
+    const limited = await mapUpstreamError(
+      "anthropic",
+      Response.json({ type: "error", error: { type: "rate_limit_error", message: "slow down" } }, { status: 429, headers: { "retry-after": "7" } }),
+      [KEY],
+    );
     expect([limited.status, limited.headers.get("retry-after")]).toEqual([429, "7"]);
     expect(await limited.json()).toMatchObject({ type: "error", error: { type: "rate_limit_error", message: "slow down" } });
     for (const status of [401, 403, 500, 529]) {
@@ -122,7 +142,10 @@ describe("upstream errors", () => {
   it("renders contract errors in each provider's format with the contract code", async () => {
     const err = new AppError("upstream_timeout", "too slow");
     const openai = llmErrorResponse("openai", err);
-    expect([openai.status, await openai.json()]).toEqual([504, { error: { message: "too slow", type: "upstream_timeout", code: "upstream_timeout", param: null } }]);
+    expect([openai.status, await openai.json()]).toEqual([
+      504,
+      { error: { message: "too slow", type: "upstream_timeout", code: "upstream_timeout", param: null } },
+    ]);
     const anthropic = llmErrorResponse("anthropic", err);
     expect(await anthropic.json()).toEqual({ type: "error", error: { type: "timeout_error", code: "upstream_timeout", message: "too slow" } });
   });
@@ -136,21 +159,33 @@ describe("usage and JSON restoration", () => {
   const restorers = placeholderRestorer({ "<EMAIL_1>": "eve@example.net" });
 
   it("reads chat usage with cached tokens and restores message content", () => {
-    const body = { choices: [{ index: 0, message: { role: "assistant", content: "to <EMAIL_1>" } }], usage: { prompt_tokens: 10, completion_tokens: 4, prompt_tokens_details: { cached_tokens: 6 } } };
+    const body = {
+      choices: [{ index: 0, message: { role: "assistant", content: "to <EMAIL_1>" } }],
+      usage: { prompt_tokens: 10, completion_tokens: 4, prompt_tokens_details: { cached_tokens: 6 } },
+    };
     const r = restoreJsonText("chat", JSON.stringify(body), restorers);
     expect(r.usage).toEqual({ inputTokens: 10, outputTokens: 4, cachedTokens: 6 });
     expect(r.text).toContain("to eve@example.net");
   });
 
   it("reads responses usage and restores output text", () => {
-    const body = { output: [{ type: "message", content: [{ type: "output_text", text: "<EMAIL_1>!" }] }], usage: { input_tokens: 3, output_tokens: 2, input_tokens_details: { cached_tokens: 1 } } };
+    const body = {
+      output: [{ type: "message", content: [{ type: "output_text", text: "<EMAIL_1>!" }] }],
+      usage: { input_tokens: 3, output_tokens: 2, input_tokens_details: { cached_tokens: 1 } },
+    };
     const r = restoreJsonText("responses", JSON.stringify(body), restorers);
     expect(r.usage).toEqual({ inputTokens: 3, outputTokens: 2, cachedTokens: 1 });
     expect(r.text).toContain("eve@example.net!");
   });
 
   it("reads Anthropic usage with cache reads and restores text and tool_use input", () => {
-    const body = { content: [{ type: "text", text: "hi <EMAIL_1>" }, { type: "tool_use", input: { q: "<EMAIL_1>", nested: ["<EMAIL_1>"] } }], usage: { input_tokens: 8, output_tokens: 5, cache_read_input_tokens: 2 } };
+    const body = {
+      content: [
+        { type: "text", text: "hi <EMAIL_1>" },
+        { type: "tool_use", input: { q: "<EMAIL_1>", nested: ["<EMAIL_1>"] } },
+      ],
+      usage: { input_tokens: 8, output_tokens: 5, cache_read_input_tokens: 2 },
+    };
     const r = restoreJsonText("messages", JSON.stringify(body), restorers);
     expect(r.usage).toEqual({ inputTokens: 8, outputTokens: 5, cachedTokens: 2 });
     expect(r.text).toContain("hi eve@example.net");
@@ -161,7 +196,14 @@ describe("usage and JSON restoration", () => {
     const original = 'Eve "the auditor" \\ <eve@example.net>';
     const real: RestorerFactory = (o) => createRestorer({ "<PERSON_1>": original }, { jsonEscape: o?.json === true });
     const args = JSON.stringify({ to: "<PERSON_1>", note: "for <PERSON_1>" });
-    const chat = { choices: [{ index: 0, message: { role: "assistant", content: null, tool_calls: [{ id: "c", type: "function", function: { name: "send", arguments: args } }] } }] };
+    const chat = {
+      choices: [
+        {
+          index: 0,
+          message: { role: "assistant", content: null, tool_calls: [{ id: "c", type: "function", function: { name: "send", arguments: args } }] },
+        },
+      ],
+    };
     const r = restoreJsonText("chat", JSON.stringify(chat), real);
     expect(JSON.parse(JSON.parse(r.text).choices[0].message.tool_calls[0].function.arguments)).toEqual({ to: original, note: `for ${original}` });
     const responses = { output: [{ type: "function_call", name: "send", call_id: "c", arguments: args }] };
@@ -171,9 +213,24 @@ describe("usage and JSON restoration", () => {
 
   it("restores straight into the raw JSON when no original needs escaping, and leaves an answer without placeholders as it came", () => {
     const mapping = { "<EMAIL_1>": "eve@example.net", "<PERSON_1>": "Eve Adams" };
-    const raw: RestorerFactory = Object.assign((o?: { json?: boolean }) => createRestorer(mapping, { jsonEscape: o?.json === true }), { rawJsonSafe: true });
+    const raw: RestorerFactory = Object.assign((o?: { json?: boolean }) => createRestorer(mapping, { jsonEscape: o?.json === true }), {
+      rawJsonSafe: true,
+    });
     const args = JSON.stringify({ to: "<EMAIL_1>", name: "<PERSON_1>" });
-    const chat = { id: "x", choices: [{ index: 0, message: { role: "assistant", content: "Mail <PERSON_1> at <EMAIL_1>", tool_calls: [{ id: "c", type: "function", function: { name: "send", arguments: args } }] } }], usage: { prompt_tokens: 5, completion_tokens: 3 } };
+    const chat = {
+      id: "x",
+      choices: [
+        {
+          index: 0,
+          message: {
+            role: "assistant",
+            content: "Mail <PERSON_1> at <EMAIL_1>",
+            tool_calls: [{ id: "c", type: "function", function: { name: "send", arguments: args } }],
+          },
+        },
+      ],
+      usage: { prompt_tokens: 5, completion_tokens: 3 },
+    };
     const r = restoreJsonText("chat", JSON.stringify(chat, null, 2), raw);
     const parsed = JSON.parse(r.text);
     expect(parsed.choices[0].message.content).toBe("Mail Eve Adams at eve@example.net");

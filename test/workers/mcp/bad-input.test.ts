@@ -20,7 +20,11 @@ beforeAll(async () => {
       name: "send_note",
       inputSchema: {
         type: "object",
-        properties: { to: { type: "string", format: "email" }, body: { type: "string", maxLength: 100 }, priority: { type: "integer", minimum: 1, maximum: 3 } },
+        properties: {
+          to: { type: "string", format: "email" },
+          body: { type: "string", maxLength: 100 },
+          priority: { type: "integer", minimum: 1, maximum: 3 },
+        },
         required: ["to", "body"],
         additionalProperties: false,
       },
@@ -29,7 +33,15 @@ beforeAll(async () => {
     },
   });
   expect(tool.status, tool.text).toBe(201);
-  expect((await call(`/api/v1/orgs/${org.orgId}/tools/${tool.json.id}/grants`, { method: "POST", token: org.apiKey, body: { scope: "agent", id: agent.json.agentId ?? agent.json.id } })).status).toBe(201);
+  expect(
+    (
+      await call(`/api/v1/orgs/${org.orgId}/tools/${tool.json.id}/grants`, {
+        method: "POST",
+        token: org.apiKey,
+        body: { scope: "agent", id: agent.json.agentId ?? agent.json.id },
+      })
+    ).status,
+  ).toBe(201);
 });
 
 const notes = async () => (await targetRequests()).filter((r) => r.path === "/notes").length;
@@ -100,7 +112,12 @@ describe("MCP bad input", () => {
     const big = await toolCall(token, "send_note", { to: "a@example.com", body: "y".repeat(70 * 1024) });
     expect(big.json.error.code).toBe(-32602);
     expect(big.json.error.message).toMatch(/too large/);
-    const huge = await rpc(token, { jsonrpc: "2.0", id: 1, method: "tools/call", params: { name: "send_note", arguments: { body: "z".repeat(MCP_BODY_LIMIT + 1) } } });
+    const huge = await rpc(token, {
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/call",
+      params: { name: "send_note", arguments: { body: "z".repeat(MCP_BODY_LIMIT + 1) } },
+    });
     expect(huge.status).toBe(413);
     expect(huge.json.error.code).toBe(-32600);
     expect(await notes()).toBe(before);

@@ -32,7 +32,15 @@ afterEach(async () => {
 beforeAll(async () => {
   org = await seedOrg("mcp");
   const t = org.apiKey;
-  expect((await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: t, body: { name: "items-key", secret: SECRET, inject: { type: "bearer" } } })).status).toBe(201);
+  expect(
+    (
+      await call(`/api/v1/orgs/${org.orgId}/credentials`, {
+        method: "POST",
+        token: t,
+        body: { name: "items-key", secret: SECRET, inject: { type: "bearer" } },
+      })
+    ).status,
+  ).toBe(201);
   const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: t, body: { name: "desktop", autonomy: 5 } });
   agentToken = agent.json.token;
   agentId = agent.json.id;
@@ -42,11 +50,32 @@ beforeAll(async () => {
     return res.json.id as string;
   };
   const schema = { type: "object", properties: { id: { type: "string", pattern: "^[a-z0-9-]+$" } }, required: ["id"], additionalProperties: false };
-  const read = await mk({ name: "get_item", description: "Read an item", inputSchema: schema, method: "GET", url: `${env.TEST_TARGET_URL}/items/{id}`, credential: "items-key" });
-  const create = await mk({ name: "create_item", description: "Create an item", inputSchema: { type: "object", properties: { title: { type: "string" } } }, method: "POST", url: `${env.TEST_TARGET_URL}/items` });
-  await mk({ name: "delete_everything", description: "Not granted", inputSchema: { type: "object" }, method: "DELETE", url: `${env.TEST_TARGET_URL}/items` });
+  const read = await mk({
+    name: "get_item",
+    description: "Read an item",
+    inputSchema: schema,
+    method: "GET",
+    url: `${env.TEST_TARGET_URL}/items/{id}`,
+    credential: "items-key",
+  });
+  const create = await mk({
+    name: "create_item",
+    description: "Create an item",
+    inputSchema: { type: "object", properties: { title: { type: "string" } } },
+    method: "POST",
+    url: `${env.TEST_TARGET_URL}/items`,
+  });
+  await mk({
+    name: "delete_everything",
+    description: "Not granted",
+    inputSchema: { type: "object" },
+    method: "DELETE",
+    url: `${env.TEST_TARGET_URL}/items`,
+  });
   for (const id of [read, create]) {
-    expect((await call(`/api/v1/orgs/${org.orgId}/tools/${id}/grants`, { method: "POST", token: t, body: { scope: "agent", id: agentId } })).status).toBe(201);
+    expect(
+      (await call(`/api/v1/orgs/${org.orgId}/tools/${id}/grants`, { method: "POST", token: t, body: { scope: "agent", id: agentId } })).status,
+    ).toBe(201);
   }
 });
 

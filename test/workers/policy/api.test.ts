@@ -19,16 +19,28 @@ describe("policy API", () => {
     expect(created.json.version).toBe(1);
     expect(created.json.egress[0]).toMatchObject({ host: "api.example.test", methods: ["GET"] });
 
-    const attach = await call(`/api/v1/orgs/${org.orgId}/policies/${created.json.id}/attach`, { method: "POST", token: t, body: { scope: "team", id: team.json.id } });
+    const attach = await call(`/api/v1/orgs/${org.orgId}/policies/${created.json.id}/attach`, {
+      method: "POST",
+      token: t,
+      body: { scope: "team", id: team.json.id },
+    });
     expect(attach.status).toBe(201);
 
     const probe = { method: "GET", url: "https://api.example.test/repos/acme/x" };
     const allowed = await call(`/api/v1/orgs/${org.orgId}/agents/${agent.json.id}/explain`, { method: "POST", token: t, body: probe });
-    expect(allowed.json).toMatchObject({ allowed: true, reason: "allowed_by_rule", rule: { policyId: created.json.id, policyVersion: 1, scope: "team", index: 0 } });
+    expect(allowed.json).toMatchObject({
+      allowed: true,
+      reason: "allowed_by_rule",
+      rule: { policyId: created.json.id, policyVersion: 1, scope: "team", index: 0 },
+    });
     const notInTeam = await call(`/api/v1/orgs/${org.orgId}/agents/${other.json.id}/explain`, { method: "POST", token: t, body: probe });
     expect(notInTeam.json).toMatchObject({ allowed: false, reason: "no_matching_rule" });
 
-    const post = await call(`/api/v1/orgs/${org.orgId}/agents/${agent.json.id}/explain`, { method: "POST", token: t, body: { ...probe, method: "POST" } });
+    const post = await call(`/api/v1/orgs/${org.orgId}/agents/${agent.json.id}/explain`, {
+      method: "POST",
+      token: t,
+      body: { ...probe, method: "POST" },
+    });
     expect(post.json.allowed).toBe(false);
     expect(post.json.explanation).toMatch(/method/i);
 
@@ -39,7 +51,11 @@ describe("policy API", () => {
     });
     expect(updated.status).toBe(200);
     expect(updated.json.version).toBe(2);
-    const stale = await call(`/api/v1/orgs/${org.orgId}/policies/${created.json.id}`, { method: "PATCH", token: t, body: { expectedVersion: 1, egress: [] } });
+    const stale = await call(`/api/v1/orgs/${org.orgId}/policies/${created.json.id}`, {
+      method: "PATCH",
+      token: t,
+      body: { expectedVersion: 1, egress: [] },
+    });
     expect(stale.status).toBe(409);
 
     const versions = await call(`/api/v1/orgs/${org.orgId}/policies/${created.json.id}/versions`, { token: t });
@@ -54,18 +70,34 @@ describe("policy API", () => {
     const org = await seedOrg("dry");
     const t = org.apiKey;
     const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: t, body: { name: "a" } });
-    const allow = await call(`/api/v1/orgs/${org.orgId}/policies`, { method: "POST", token: t, body: { name: "allow", egress: [{ host: "*.example.test" }] } });
-    await call(`/api/v1/orgs/${org.orgId}/policies/${allow.json.id}/attach`, { method: "POST", token: t, body: { scope: "agent", id: agent.json.id } });
+    const allow = await call(`/api/v1/orgs/${org.orgId}/policies`, {
+      method: "POST",
+      token: t,
+      body: { name: "allow", egress: [{ host: "*.example.test" }] },
+    });
+    await call(`/api/v1/orgs/${org.orgId}/policies/${allow.json.id}/attach`, {
+      method: "POST",
+      token: t,
+      body: { scope: "agent", id: agent.json.id },
+    });
 
     const dry = await call(`/api/v1/orgs/${org.orgId}/policies/dry-run`, {
       method: "POST",
       token: t,
-      body: { draft: { name: "block-admin", egress: [{ host: "admin.example.test", deny: true }] }, agentId: agent.json.id, request: { method: "GET", url: "https://admin.example.test/" } },
+      body: {
+        draft: { name: "block-admin", egress: [{ host: "admin.example.test", deny: true }] },
+        agentId: agent.json.id,
+        request: { method: "GET", url: "https://admin.example.test/" },
+      },
     });
     expect(dry.status).toBe(200);
     expect(dry.json.decision).toMatchObject({ allowed: false, reason: "denied_by_rule" });
     // Nothing saved: the agent still reaches it.
-    const live = await call(`/api/v1/orgs/${org.orgId}/agents/${agent.json.id}/explain`, { method: "POST", token: t, body: { method: "GET", url: "https://admin.example.test/" } });
+    const live = await call(`/api/v1/orgs/${org.orgId}/agents/${agent.json.id}/explain`, {
+      method: "POST",
+      token: t,
+      body: { method: "GET", url: "https://admin.example.test/" },
+    });
     expect(live.json.allowed).toBe(true);
     const list = await call(`/api/v1/orgs/${org.orgId}/policies`, { token: t });
     expect(list.json.items).toHaveLength(1);

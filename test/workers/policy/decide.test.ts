@@ -133,9 +133,7 @@ describe("decideEgress", () => {
   it("explains a default deny with the near misses", () => {
     const d = decideEgress(effective, { method: "DELETE", url: "https://api.example.test/repos/acme/x" });
     expect(d.reason).toBe("no_matching_rule");
-    expect(d.nearMisses).toEqual(
-      expect.arrayContaining([expect.objectContaining({ policyId: "pol_org", index: 0, mismatch: "method" })]),
-    );
+    expect(d.nearMisses).toEqual(expect.arrayContaining([expect.objectContaining({ policyId: "pol_org", index: 0, mismatch: "method" })]));
     expect(d.explanation).toContain("not this method");
     expect(d.explanation).toContain("DELETE https://api.example.test/repos/acme/x");
   });

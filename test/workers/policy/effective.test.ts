@@ -43,7 +43,12 @@ describe("computeEffectivePolicy", () => {
   it("prefers an exact host and a longer path over a closer scope", () => {
     const eff = computeEffectivePolicy([
       attach("org", { egress: [{ host: "x.example.com", paths: ["/v1/admin/**"], credential: "narrow" }] }),
-      attach("agent", { egress: [{ host: "*.example.com", credential: "wide" }, { host: "x.example.com", paths: ["/v1/**"], credential: "mid" }] }),
+      attach("agent", {
+        egress: [
+          { host: "*.example.com", credential: "wide" },
+          { host: "x.example.com", paths: ["/v1/**"], credential: "mid" },
+        ],
+      }),
     ]);
     expect(decideEgress(eff, { method: "GET", url: "https://x.example.com/v1/admin/a" }).credential).toBe("narrow");
     expect(decideEgress(eff, { method: "GET", url: "https://x.example.com/v1/other" }).credential).toBe("mid");

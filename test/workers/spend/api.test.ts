@@ -28,7 +28,9 @@ describe("done when: an agent with a $1 daily limit", () => {
     for (let i = 0; i < 4; i++) {
       const r = await reserveSpend(env, agent, TEST_MODEL, QUARTER, key("dollar"));
       expect(r).toMatchObject({ reservedMicros: 250_000, state: "open" });
-      expect(await settleSpend(env, agent, r.reservationId, { inputTokens: 0, outputTokens: 250_000, cachedTokens: 0 })).toEqual({ chargedMicros: 250_000 });
+      expect(await settleSpend(env, agent, r.reservationId, { inputTokens: 0, outputTokens: 250_000, cachedTokens: 0 })).toEqual({
+        chargedMicros: 250_000,
+      });
     }
     const refused = await refusal(reserveSpend(env, agent, TEST_MODEL, { inputTokens: 10, maxOutputTokens: 10 }, key("dollar")));
     expect(refused.code).toBe("spend_limit");
@@ -45,7 +47,11 @@ describe("done when: an agent with a $1 daily limit", () => {
     const live = await call(`/api/v1/orgs/${org.orgId}/usage/limits`, { token: org.apiKey });
     expect(live.json.items).toEqual([expect.objectContaining({ id: limitId, spentMicros: 1_000_000, reservedMicros: 0 })]);
 
-    const raised = await call(`/api/v1/orgs/${org.orgId}/limits/${limitId}`, { method: "PATCH", token: org.apiKey, body: { limitMicros: 2_000_000 } });
+    const raised = await call(`/api/v1/orgs/${org.orgId}/limits/${limitId}`, {
+      method: "PATCH",
+      token: org.apiKey,
+      body: { limitMicros: 2_000_000 },
+    });
     expect(raised.status).toBe(200);
     expect((await reserveSpend(env, agent, TEST_MODEL, QUARTER, key("dollar"))).state).toBe("open");
 
@@ -66,7 +72,9 @@ describe("done when: an agent with a $1 daily limit", () => {
     const agent = org.agents[0]!;
     const limitId = await setLimit(org, { scope: "team", scopeId: org.teamId, period: "month", limitMicros: 10_000_000 });
     await reserveSpend(env, agent, TEST_MODEL, QUARTER, key());
-    expect((await call(`/api/v1/orgs/${org.orgId}/limits/${limitId}`, { method: "PATCH", token: org.apiKey, body: { limitMicros: 300_000 } })).status).toBe(200);
+    expect(
+      (await call(`/api/v1/orgs/${org.orgId}/limits/${limitId}`, { method: "PATCH", token: org.apiKey, body: { limitMicros: 300_000 } })).status,
+    ).toBe(200);
     expect((await refusal(reserveSpend(env, org.agents[1]!, TEST_MODEL, QUARTER, key()))).code).toBe("spend_limit");
   });
 });
@@ -83,8 +91,15 @@ describe("alerts", () => {
     await org.stub.flush();
     const audit = await call(`/api/v1/orgs/${org.orgId}/audit?action=spend.threshold&limit=50`, { token: org.apiKey });
     expect(audit.status).toBe(200);
-    const thresholds = audit.json.items.map((e: { details: { threshold: number }; resource: { id: string } }) => [e.resource.id, e.details.threshold]);
-    expect(thresholds).toEqual([[limitId, 50], [limitId, 80], [limitId, 100]]);
+    const thresholds = audit.json.items.map((e: { details: { threshold: number }; resource: { id: string } }) => [
+      e.resource.id,
+      e.details.threshold,
+    ]);
+    expect(thresholds).toEqual([
+      [limitId, 50],
+      [limitId, 80],
+      [limitId, 100],
+    ]);
   });
 });
 
@@ -93,7 +108,17 @@ describe("client fails closed", () => {
 
   it("refuses with 503 when the spend DO cannot be reached", async () => {
     // Fault injection: a binding whose every call fails, as when the DO is overloaded or gone.
-    const broken = { ...env, ORG_SPEND: { idFromName: () => { throw new Error("overloaded"); }, get: () => { throw new Error("overloaded"); } } };
+    const broken = {
+      ...env,
+      ORG_SPEND: {
+        idFromName: () => {
+          throw new Error("overloaded");
+        },
+        get: () => {
+          throw new Error("overloaded");
+        },
+      },
+    };
     const error = await refusal(reserveSpend(broken as unknown as Env, agent, TEST_MODEL, QUARTER, key()));
     expect(error.code).toBe("unavailable");
     expect(error.status).toBe(503);
@@ -127,8 +152,14 @@ describe("prices API", () => {
     const org = await spendOrg("prices");
     const base = `/api/v1/orgs/${org.orgId}/prices`;
     const id = await setPrice(org, "gpt-4o", 2_000_000, 9_000_000);
-    expect((await call(base, { method: "POST", token: org.apiKey, body: { model: "gpt-4o", inputMicrosPerMTok: 1, outputMicrosPerMTok: 1 } })).status).toBe(409);
-    expect((await call(`${base}/${id}`, { token: org.apiKey })).json).toMatchObject({ model: "gpt-4o", inputMicrosPerMTok: 2_000_000, cachedMicrosPerMTok: null });
+    expect(
+      (await call(base, { method: "POST", token: org.apiKey, body: { model: "gpt-4o", inputMicrosPerMTok: 1, outputMicrosPerMTok: 1 } })).status,
+    ).toBe(409);
+    expect((await call(`${base}/${id}`, { token: org.apiKey })).json).toMatchObject({
+      model: "gpt-4o",
+      inputMicrosPerMTok: 2_000_000,
+      cachedMicrosPerMTok: null,
+    });
     const patched = await call(`${base}/${id}`, { method: "PATCH", token: org.apiKey, body: { cachedMicrosPerMTok: 1_000_000 } });
     expect(patched.json).toMatchObject({ inputMicrosPerMTok: 2_000_000, cachedMicrosPerMTok: 1_000_000 });
     const list = await call(base, { token: org.apiKey });
@@ -141,7 +172,12 @@ describe("prices API", () => {
     const d = await reserveSpend(env, org.agents[0]!, "gpt-4o", { inputTokens: 1_000_000, maxOutputTokens: 0 }, key());
     expect(d.reservedMicros).toBe(2_500_000);
     const defaults = await call(`${base}/defaults`, { token: org.apiKey });
-    expect(defaults.json.items).toContainEqual({ model: "gpt-4o-mini", inputMicrosPerMTok: 150_000, outputMicrosPerMTok: 600_000, cachedMicrosPerMTok: 75_000 });
+    expect(defaults.json.items).toContainEqual({
+      model: "gpt-4o-mini",
+      inputMicrosPerMTok: 150_000,
+      outputMicrosPerMTok: 600_000,
+      cachedMicrosPerMTok: 75_000,
+    });
   });
 
   it("refuses negative, fractional, absurd and malformed prices, saving nothing", async () => {
@@ -213,7 +249,15 @@ describe("limits API", () => {
     const org = await spendOrg("member-limits");
     const member = await seedMember(org, "member");
     expect((await call(`/api/v1/orgs/${org.orgId}/limits`, { token: member.apiKey })).status).toBe(200);
-    expect((await call(`/api/v1/orgs/${org.orgId}/limits`, { method: "POST", token: member.apiKey, body: { scope: "org", period: "day", limitMicros: 0 } })).status).toBe(403);
+    expect(
+      (
+        await call(`/api/v1/orgs/${org.orgId}/limits`, {
+          method: "POST",
+          token: member.apiKey,
+          body: { scope: "org", period: "day", limitMicros: 0 },
+        })
+      ).status,
+    ).toBe(403);
     expect((await call(`/api/v1/orgs/${org.orgId}/usage`, { token: member.apiKey })).status).toBe(403);
     expect((await call(`/api/v1/orgs/${org.orgId}/limits`, { token: org.apiKey })).json.items).toEqual([]);
   });

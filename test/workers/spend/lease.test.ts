@@ -21,7 +21,13 @@ function context() {
   };
 }
 
-const auditOf = (orgId: string) => ({ orgId, actor: { type: "agent" as const, id: "agt_test" }, action: "llm.request", resource: { type: "model" }, result: "success" as const });
+const auditOf = (orgId: string) => ({
+  orgId,
+  actor: { type: "agent" as const, id: "agt_test" },
+  action: "llm.request",
+  resource: { type: "model" },
+  result: "success" as const,
+});
 
 describe("OrgSpend leases", () => {
   it("grants several calls' worth when there is room, a share of what is left near a limit, one call at the edge, and refuses past it", async () => {
@@ -30,7 +36,11 @@ describe("OrgSpend leases", () => {
     await setLimit(org, { scope: "agent", scopeId: agent.id, period: "day", limitMicros: 100_000 });
     const lease = (tokens: number) => org.stub.reserve({ ...reserveReq(agent, tokens), leaseCalls: 16 });
     // 16 calls of 1,000 would be 16,000: more than 1/8 of the 100,000 left, so the grant is 12,500.
-    expect(await lease(1_000)).toMatchObject({ ok: true, reservedMicros: 12_500, price: { inputMicrosPerMTok: 1_000_000, outputMicrosPerMTok: 1_000_000 } });
+    expect(await lease(1_000)).toMatchObject({
+      ok: true,
+      reservedMicros: 12_500,
+      price: { inputMicrosPerMTok: 1_000_000, outputMicrosPerMTok: 1_000_000 },
+    });
     expect(await lease(100)).toMatchObject({ ok: true, reservedMicros: 1_600 });
     // 85,900 left: a call of 80,000 fits but its share (10,737) is smaller, so it gets exactly its call.
     expect(await lease(80_000)).toMatchObject({ ok: true, reservedMicros: 80_000 });
@@ -100,7 +110,11 @@ describe("lease charges in one batch", () => {
     const expected = { spentMicros: 100 + 200 + 300 + 400 + 1_000 + 50, reservedMicros: 10_000 - 1_000 };
     expect((await org.stub.limitStatus())[0]).toMatchObject(expected);
     const stored = await runInDurableObject(org.stub, (_i, state) => ({
-      leases: state.storage.sql.exec<{ id: string; reserved: number; charged: number; state: string }>("SELECT id, reserved, charged, state FROM reservations ORDER BY reserved").toArray(),
+      leases: state.storage.sql
+        .exec<{ id: string; reserved: number; charged: number; state: string }>(
+          "SELECT id, reserved, charged, state FROM reservations ORDER BY reserved",
+        )
+        .toArray(),
       calls: state.storage.sql.exec<{ n: number; total: number }>("SELECT count(*) AS n, sum(charged) AS total FROM lease_calls").one(),
       orgDay: state.storage.sql.exec<{ spent: number }>("SELECT spent FROM counters WHERE scope = 'org' AND length(win) = 10").one().spent,
     }));
@@ -112,7 +126,9 @@ describe("lease charges in one batch", () => {
     expect(stored.orgDay).toBe(2_050);
     // One ledger row per call reaches D1.
     await org.stub.flush();
-    const sent = await env.DB.prepare("SELECT count(*) AS n, sum(cost_micros) AS total FROM spend_usage WHERE org_id = ?").bind(org.orgId).first<{ n: number; total: number }>();
+    const sent = await env.DB.prepare("SELECT count(*) AS n, sum(cost_micros) AS total FROM spend_usage WHERE org_id = ?")
+      .bind(org.orgId)
+      .first<{ n: number; total: number }>();
     expect(sent).toEqual({ n: 6, total: 2_050 });
   });
 });

@@ -175,7 +175,9 @@ describe("OrgSpend lifecycle", () => {
     await org.stub.flush();
     // Audit events reach D1 in batches from the org's AuditLog; flush it before reading D1.
     await auditStub(org.orgId).flush();
-    const audit = await env.DB.prepare("SELECT resource_id AS id, result FROM audit_events WHERE org_id = ? AND action = 'spend.overrun'").bind(org.orgId).all();
+    const audit = await env.DB.prepare("SELECT resource_id AS id, result FROM audit_events WHERE org_id = ? AND action = 'spend.overrun'")
+      .bind(org.orgId)
+      .all();
     expect(audit.results).toEqual([{ id: r.reservationId, result: "error" }]);
   });
 
@@ -209,10 +211,15 @@ describe("OrgSpend lifecycle", () => {
     const again = await org.stub.reserve(req);
     expect(again).toMatchObject({ ok: true, reservationId: first.reservationId, state: "open", reservedMicros: 1_000 });
     const rows = await runInDurableObject(org.stub, (_i, state) =>
-      state.storage.sql.exec<{ id: string; state: string }>("SELECT id, state FROM reservations WHERE agent_id = ? AND idem_key = ?", agent.id, req.idempotencyKey).toArray(),
+      state.storage.sql
+        .exec<{ id: string; state: string }>("SELECT id, state FROM reservations WHERE agent_id = ? AND idem_key = ?", agent.id, req.idempotencyKey)
+        .toArray(),
     );
     expect(rows).toEqual([{ id: first.reservationId, state: "open" }]);
-    expect(await org.stub.settle(first.reservationId, { inputTokens: 0, outputTokens: 300, cachedTokens: 0 })).toMatchObject({ ok: true, chargedMicros: 300 });
+    expect(await org.stub.settle(first.reservationId, { inputTokens: 0, outputTokens: 300, cachedTokens: 0 })).toMatchObject({
+      ok: true,
+      chargedMicros: 300,
+    });
   });
 });
 
@@ -227,7 +234,10 @@ describe("OrgSpend usage ledger", () => {
       await org.stub.settle(r.reservationId, { inputTokens: 0, outputTokens: 10 + i, cachedTokens: 0 });
       ids.push(r.reservationId);
     }
-    const rows = () => env.DB.prepare("SELECT count(*) AS n, sum(cost_micros) AS cost FROM spend_usage WHERE org_id = ?").bind(org.orgId).first<{ n: number; cost: number }>();
+    const rows = () =>
+      env.DB.prepare("SELECT count(*) AS n, sum(cost_micros) AS cost FROM spend_usage WHERE org_id = ?")
+        .bind(org.orgId)
+        .first<{ n: number; cost: number }>();
     // The settle answered without writing D1; the alarm (batched, off the call's path) writes the rows.
     await runDurableObjectAlarm(org.stub);
     expect(await rows()).toEqual({ n: 12, cost: 12 * 10 + 66 });
@@ -281,14 +291,22 @@ describe("OrgSpend isolation and pricing", () => {
     const org = await spendOrg("unpriced");
     const req = { ...reserveReq(org.agents[0]!, 10), model: "mystery-model-9" };
     expect(await org.stub.reserve(req)).toEqual({ ok: false, reason: "unpriced_model", model: "mystery-model-9" });
-    const fallback = await call(`/api/v1/orgs/${org.orgId}/prices`, { method: "POST", token: org.apiKey, body: { model: "*", inputMicrosPerMTok: 2_000_000, outputMicrosPerMTok: 2_000_000 } });
+    const fallback = await call(`/api/v1/orgs/${org.orgId}/prices`, {
+      method: "POST",
+      token: org.apiKey,
+      body: { model: "*", inputMicrosPerMTok: 2_000_000, outputMicrosPerMTok: 2_000_000 },
+    });
     expect(fallback.status).toBe(201);
     expect(await org.stub.reserve(req)).toMatchObject({ ok: true, reservedMicros: 20 });
   });
 
   it("prices dated snapshots of known models by their family default", async () => {
     const org = await spendOrg("default-price");
-    const r = await org.stub.reserve({ ...reserveReq(org.agents[0]!, 0), model: "gpt-4o-mini-2024-07-18", estimate: { inputTokens: 1_000_000, maxOutputTokens: 1_000_000 } });
+    const r = await org.stub.reserve({
+      ...reserveReq(org.agents[0]!, 0),
+      model: "gpt-4o-mini-2024-07-18",
+      estimate: { inputTokens: 1_000_000, maxOutputTokens: 1_000_000 },
+    });
     expect(r).toMatchObject({ ok: true, reservedMicros: 150_000 + 600_000 });
     expect(TEST_MODEL).toBe("test-model");
   });
@@ -309,7 +327,10 @@ describe("OrgSpend isolation and pricing", () => {
     }
     expect(await org.stub.settle("rsv_00000000000000000000000000", null)).toEqual({ ok: false, reason: "unknown_reservation" });
     expect(await org.stub.settle("nope", null)).toEqual({ ok: false, reason: "invalid_request" });
-    expect(await org.stub.settle("rsv_00000000000000000000000000", { inputTokens: -5, outputTokens: 0, cachedTokens: 0 })).toEqual({ ok: false, reason: "invalid_request" });
+    expect(await org.stub.settle("rsv_00000000000000000000000000", { inputTokens: -5, outputTokens: 0, cachedTokens: 0 })).toEqual({
+      ok: false,
+      reason: "invalid_request",
+    });
     expect(await org.stub.limitStatus()).toEqual([]);
   });
 });
@@ -325,7 +346,9 @@ describe("OrgSpend stop events", () => {
     expect((await org.stub.reserve(reserveReq(agent, 1))).ok).toBe(false);
     expect((await org.stub.reserve(reserveReq(agent, 1))).ok).toBe(false);
     const events = await org.stub.drainStopEvents();
-    expect(events).toEqual([expect.objectContaining({ agentId: agent.id, teamId: org.teamId, scope: "agent", scopeId: agent.id, limitId, period: "day" })]);
+    expect(events).toEqual([
+      expect.objectContaining({ agentId: agent.id, teamId: org.teamId, scope: "agent", scopeId: agent.id, limitId, period: "day" }),
+    ]);
     expect(await org.stub.drainStopEvents()).toEqual([]);
   });
 });

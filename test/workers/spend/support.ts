@@ -19,7 +19,11 @@ export async function spendOrg(label = "spend", agentCount = 2): Promise<SpendOr
   expect(team.status).toBe(201);
   const agents = [];
   for (let i = 0; i < agentCount; i++) {
-    const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: `${label}-agent-${i}`, teamId: team.json.id } });
+    const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, {
+      method: "POST",
+      token: org.apiKey,
+      body: { name: `${label}-agent-${i}`, teamId: team.json.id },
+    });
     expect(agent.status).toBe(201);
     agents.push({ id: agent.json.id as string, orgId: org.orgId, teamId: team.json.id as string });
   }
@@ -47,5 +51,12 @@ let keys = 0;
 export const key = (label = "k") => `${label}-${Date.now()}-${keys++}`;
 
 export function reserveReq(agent: { id: string; orgId: string; teamId: string | null }, tokens: number, idempotencyKey = key()) {
-  return { orgId: agent.orgId, idempotencyKey, agentId: agent.id, teamId: agent.teamId, model: TEST_MODEL, estimate: { inputTokens: 0, maxOutputTokens: tokens } };
+  return {
+    orgId: agent.orgId,
+    idempotencyKey,
+    agentId: agent.id,
+    teamId: agent.teamId,
+    model: TEST_MODEL,
+    estimate: { inputTokens: 0, maxOutputTokens: tokens },
+  };
 }

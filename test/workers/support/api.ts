@@ -27,7 +27,7 @@ export async function call(path: string, options: CallOptions = {}) {
   }
   const response = await exports.default.fetch(new Request(BASE + path, { method: options.method ?? "GET", headers, body }));
   const text = await response.text();
-  let json: unknown = undefined;
+  let json: unknown;
   try {
     json = text ? JSON.parse(text) : undefined;
   } catch {

@@ -9,19 +9,42 @@ export async function toolFixtures(org: SeededOrg, label: string, agentId: strin
   const tool = await call(`/api/v1/orgs/${org.orgId}/tools`, {
     method: "POST",
     token: t,
-    body: { name: `${label}-tool`, description: `${label} tool`, inputSchema: { type: "object" }, method: "GET", url: `https://${label}.example.com/items` },
+    body: {
+      name: `${label}-tool`,
+      description: `${label} tool`,
+      inputSchema: { type: "object" },
+      method: "GET",
+      url: `https://${label}.example.com/items`,
+    },
   });
   if (tool.status !== 201) throw new Error(`tool fixture: ${tool.status} ${tool.text}`);
-  const grant = await call(`/api/v1/orgs/${org.orgId}/tools/${tool.json.id}/grants`, { method: "POST", token: t, body: { scope: "agent", id: agentId } });
+  const grant = await call(`/api/v1/orgs/${org.orgId}/tools/${tool.json.id}/grants`, {
+    method: "POST",
+    token: t,
+    body: { scope: "agent", id: agentId },
+  });
   const guide = await call(`/api/v1/orgs/${org.orgId}/guides`, { method: "POST", token: t, body: { content: `${label} org guide` } });
   // Approvals and threads are created by agents at run time; the fixtures write them directly.
   const store = new ToolStore(makeDb(env.DB), org.orgId);
-  const approval = await store.insertApproval({ agentId, kind: "tool", subject: `${label}-tool`, details: null, expiresAt: Date.now() + 3_600_000, traceId: null });
+  const approval = await store.insertApproval({
+    agentId,
+    kind: "tool",
+    subject: `${label}-tool`,
+    details: null,
+    expiresAt: Date.now() + 3_600_000,
+    traceId: null,
+  });
   const thread = await store.createThread(agentId, org.ownerId, `${label} thread`);
   for (const r of [grant, guide]) if (r.status !== 201) throw new Error(`fixture: ${r.status} ${r.text}`);
   if (!approval) throw new Error("approval fixture");
   return {
-    ids: { toolId: tool.json.id as string, grantId: grant.json.id as string, guideId: guide.json.id as string, approvalId: approval.id, threadId: thread.id },
+    ids: {
+      toolId: tool.json.id as string,
+      grantId: grant.json.id as string,
+      guideId: guide.json.id as string,
+      approvalId: approval.id,
+      threadId: thread.id,
+    },
     names: [`${label}-tool`, `${label} org guide`, `${label} thread`],
   };
 }

@@ -15,7 +15,9 @@ async function agentAt(autonomy: number, name: string) {
   expect(res.status, res.text).toBe(201);
   const id = res.json.id as string;
   for (const toolId of [createToolId]) {
-    expect((await call(`/api/v1/orgs/${org.orgId}/tools/${toolId}/grants`, { method: "POST", token: org.apiKey, body: { scope: "agent", id } })).status).toBe(201);
+    expect(
+      (await call(`/api/v1/orgs/${org.orgId}/tools/${toolId}/grants`, { method: "POST", token: org.apiKey, body: { scope: "agent", id } })).status,
+    ).toBe(201);
   }
   return { id, token: res.json.token as string };
 }
@@ -23,7 +25,15 @@ async function agentAt(autonomy: number, name: string) {
 async function attachToAgent(agentId: string, policy: Record<string, unknown>) {
   const created = await call(`/api/v1/orgs/${org.orgId}/policies`, { method: "POST", token: org.apiKey, body: policy });
   expect(created.status, created.text).toBe(201);
-  expect((await call(`/api/v1/orgs/${org.orgId}/policies/${created.json.id}/attach`, { method: "POST", token: org.apiKey, body: { scope: "agent", id: agentId } })).status).toBe(201);
+  expect(
+    (
+      await call(`/api/v1/orgs/${org.orgId}/policies/${created.json.id}/attach`, {
+        method: "POST",
+        token: org.apiKey,
+        body: { scope: "agent", id: agentId },
+      })
+    ).status,
+  ).toBe(201);
 }
 
 const posts = async (path: string) => (await targetRequests()).filter((r) => r.method === "POST" && r.path === path).length;
@@ -33,7 +43,13 @@ beforeAll(async () => {
   const tool = await call(`/api/v1/orgs/${org.orgId}/tools`, {
     method: "POST",
     token: org.apiKey,
-    body: { name: "create_ticket", description: "Open a ticket", inputSchema: { type: "object", properties: { title: { type: "string" } }, required: ["title"] }, method: "POST", url: `${env.TEST_TARGET_URL}/tickets/{title}` },
+    body: {
+      name: "create_ticket",
+      description: "Open a ticket",
+      inputSchema: { type: "object", properties: { title: { type: "string" } }, required: ["title"] },
+      method: "POST",
+      url: `${env.TEST_TARGET_URL}/tickets/{title}`,
+    },
   });
   expect(tool.status, tool.text).toBe(201);
   expect(tool.json.mutating).toBe(true);
@@ -42,10 +58,18 @@ beforeAll(async () => {
   await call(`/api/v1/orgs/${org.orgId}/policies`, {
     method: "POST",
     token: org.apiKey,
-    body: { name: "target", egress: [{ host: "127.0.0.1", ports: [port] }, { host: "127.0.0.1", paths: ["/forbidden/**"], deny: true }] },
+    body: {
+      name: "target",
+      egress: [
+        { host: "127.0.0.1", ports: [port] },
+        { host: "127.0.0.1", paths: ["/forbidden/**"], deny: true },
+      ],
+    },
   }).then(async (p) => {
     expect(p.status, p.text).toBe(201);
-    expect((await call(`/api/v1/orgs/${org.orgId}/policies/${p.json.id}/attach`, { method: "POST", token: org.apiKey, body: { scope: "org" } })).status).toBe(201);
+    expect(
+      (await call(`/api/v1/orgs/${org.orgId}/policies/${p.json.id}/attach`, { method: "POST", token: org.apiKey, body: { scope: "org" } })).status,
+    ).toBe(201);
   });
 });
 
@@ -79,7 +103,10 @@ describe("autonomy level 1", () => {
     const before = await posts("/tickets/deny-me");
     const pending = toolCall(agent.token, "create_ticket", { title: "deny-me" });
     const approval = await pendingApproval(org, agent.id);
-    expect((await call(`/api/v1/orgs/${org.orgId}/approvals/${approval.id}/deny`, { method: "POST", token: org.apiKey, body: { reason: "not today" } })).status).toBe(200);
+    expect(
+      (await call(`/api/v1/orgs/${org.orgId}/approvals/${approval.id}/deny`, { method: "POST", token: org.apiKey, body: { reason: "not today" } }))
+        .status,
+    ).toBe(200);
     const res = await pending;
     expect(res.json.error.code).toBe(-32011);
     expect(res.json.error.message).toContain("denied");
@@ -121,7 +148,9 @@ describe("autonomy level 1", () => {
 
     const again = call(`/egress/${env.TEST_TARGET_URL}/write-egress`, { method: "POST", token: agent.token, body: { x: 2 } });
     const second = await pendingApproval(org, agent.id);
-    expect((await call(`/api/v1/orgs/${org.orgId}/approvals/${second.id}/approve`, { method: "POST", token: org.apiKey, body: {} })).status).toBe(200);
+    expect((await call(`/api/v1/orgs/${org.orgId}/approvals/${second.id}/approve`, { method: "POST", token: org.apiKey, body: {} })).status).toBe(
+      200,
+    );
     expect((await again).status).toBe(200);
     expect(await posts("/write-egress")).toBe(before + 1);
   });
@@ -131,9 +160,29 @@ describe("approvers", () => {
   it("lets a team admin see and decide the approvals of their team's agents only", async () => {
     const lead = await seedMember(org, "member");
     const team = await call(`/api/v1/orgs/${org.orgId}/teams`, { method: "POST", token: org.apiKey, body: { name: "support" } });
-    expect((await call(`/api/v1/orgs/${org.orgId}/teams/${team.json.id}/members`, { method: "POST", token: org.apiKey, body: { userId: lead.userId, role: "admin" } })).status).toBe(201);
-    const teamAgent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: "team-bot", autonomy: 1, teamId: team.json.id } });
-    expect((await call(`/api/v1/orgs/${org.orgId}/tools/${createToolId}/grants`, { method: "POST", token: org.apiKey, body: { scope: "agent", id: teamAgent.json.id } })).status).toBe(201);
+    expect(
+      (
+        await call(`/api/v1/orgs/${org.orgId}/teams/${team.json.id}/members`, {
+          method: "POST",
+          token: org.apiKey,
+          body: { userId: lead.userId, role: "admin" },
+        })
+      ).status,
+    ).toBe(201);
+    const teamAgent = await call(`/api/v1/orgs/${org.orgId}/agents`, {
+      method: "POST",
+      token: org.apiKey,
+      body: { name: "team-bot", autonomy: 1, teamId: team.json.id },
+    });
+    expect(
+      (
+        await call(`/api/v1/orgs/${org.orgId}/tools/${createToolId}/grants`, {
+          method: "POST",
+          token: org.apiKey,
+          body: { scope: "agent", id: teamAgent.json.id },
+        })
+      ).status,
+    ).toBe(201);
     const outsider = await agentAt(1, "outside-team");
     const mine = toolCall(teamAgent.json.token, "create_ticket", { title: "team" });
     const theirs = toolCall(outsider.token, "create_ticket", { title: "outside" });
@@ -189,9 +238,13 @@ describe("autonomy level 5 and hard boundaries", () => {
     const pending = toolCall(agent.token, "create_ticket", { title: "member" });
     const approval = await pendingApproval(org, agent.id);
     expect((await call(`/api/v1/orgs/${org.orgId}/approvals`, { token: member.apiKey })).status).toBe(403);
-    expect((await call(`/api/v1/orgs/${org.orgId}/approvals/${approval.id}/approve`, { method: "POST", token: member.apiKey, body: {} })).status).toBe(403);
+    expect(
+      (await call(`/api/v1/orgs/${org.orgId}/approvals/${approval.id}/approve`, { method: "POST", token: member.apiKey, body: {} })).status,
+    ).toBe(403);
     // The agent itself cannot approve its own call.
-    expect((await call(`/api/v1/orgs/${org.orgId}/approvals/${approval.id}/approve`, { method: "POST", token: agent.token, body: {} })).status).toBe(403);
+    expect((await call(`/api/v1/orgs/${org.orgId}/approvals/${approval.id}/approve`, { method: "POST", token: agent.token, body: {} })).status).toBe(
+      403,
+    );
     await call(`/api/v1/orgs/${org.orgId}/approvals/${approval.id}/deny`, { method: "POST", token: org.apiKey, body: {} });
     expect((await pending).json.error.code).toBe(-32011);
   });

@@ -22,7 +22,15 @@ async function agent(name: string, autonomy = 3) {
 async function attach(agentId: string, body: Record<string, unknown>) {
   const p = await call(`/api/v1/orgs/${org.orgId}/policies`, { method: "POST", token: org.apiKey, body });
   expect(p.status, p.text).toBe(201);
-  expect((await call(`/api/v1/orgs/${org.orgId}/policies/${p.json.id}/attach`, { method: "POST", token: org.apiKey, body: { scope: "agent", id: agentId } })).status).toBe(201);
+  expect(
+    (
+      await call(`/api/v1/orgs/${org.orgId}/policies/${p.json.id}/attach`, {
+        method: "POST",
+        token: org.apiKey,
+        body: { scope: "agent", id: agentId },
+      })
+    ).status,
+  ).toBe(201);
 }
 
 beforeAll(async () => {
@@ -35,21 +43,54 @@ beforeAll(async () => {
     autonomyGate: { allowSubagents: true },
   });
   for (const name of ["lookup", "other_lookup"]) {
-    const tool = await call(`/api/v1/orgs/${org.orgId}/tools`, { method: "POST", token: org.apiKey, body: { name, inputSchema: { type: "object" }, method: "GET", url: `${env.TEST_TARGET_URL}/${name}` } });
+    const tool = await call(`/api/v1/orgs/${org.orgId}/tools`, {
+      method: "POST",
+      token: org.apiKey,
+      body: { name, inputSchema: { type: "object" }, method: "GET", url: `${env.TEST_TARGET_URL}/${name}` },
+    });
     expect(tool.status).toBe(201);
-    if (name === "lookup") expect((await call(`/api/v1/orgs/${org.orgId}/tools/${tool.json.id}/grants`, { method: "POST", token: org.apiKey, body: { scope: "agent", id: parent.id } })).status).toBe(201);
+    if (name === "lookup")
+      expect(
+        (
+          await call(`/api/v1/orgs/${org.orgId}/tools/${tool.json.id}/grants`, {
+            method: "POST",
+            token: org.apiKey,
+            body: { scope: "agent", id: parent.id },
+          })
+        ).status,
+      ).toBe(201);
   }
 });
 
 describe("Agent Guide", () => {
   it("is written by users, versioned, and refused to agents on every write path", async () => {
-    const created = await call(`/api/v1/orgs/${org.orgId}/guides`, { method: "POST", token: org.apiKey, body: { content: "Be polite. Never delete data." } });
+    const created = await call(`/api/v1/orgs/${org.orgId}/guides`, {
+      method: "POST",
+      token: org.apiKey,
+      body: { content: "Be polite. Never delete data." },
+    });
     expect(created.status).toBe(201);
-    const own = await call(`/api/v1/orgs/${org.orgId}/guides`, { method: "POST", token: org.apiKey, body: { agentId: parent.id, content: "You triage tickets." } });
+    const own = await call(`/api/v1/orgs/${org.orgId}/guides`, {
+      method: "POST",
+      token: org.apiKey,
+      body: { agentId: parent.id, content: "You triage tickets." },
+    });
     expect(own.status).toBe(201);
-    const v2 = await call(`/api/v1/orgs/${org.orgId}/guides/${own.json.id}`, { method: "PATCH", token: org.apiKey, body: { content: "You triage tickets, politely.", expectedVersion: 1 } });
+    const v2 = await call(`/api/v1/orgs/${org.orgId}/guides/${own.json.id}`, {
+      method: "PATCH",
+      token: org.apiKey,
+      body: { content: "You triage tickets, politely.", expectedVersion: 1 },
+    });
     expect(v2.json.version).toBe(2);
-    expect((await call(`/api/v1/orgs/${org.orgId}/guides/${own.json.id}`, { method: "PATCH", token: org.apiKey, body: { content: "stale", expectedVersion: 1 } })).status).toBe(409);
+    expect(
+      (
+        await call(`/api/v1/orgs/${org.orgId}/guides/${own.json.id}`, {
+          method: "PATCH",
+          token: org.apiKey,
+          body: { content: "stale", expectedVersion: 1 },
+        })
+      ).status,
+    ).toBe(409);
     const versions = await call(`/api/v1/orgs/${org.orgId}/guides/${own.json.id}/versions`, { token: org.apiKey });
     expect(versions.json.items.map((v: { version: number }) => v.version)).toEqual([2, 1]);
 
@@ -68,8 +109,12 @@ describe("Agent Guide", () => {
       expectErrorShape(res);
     }
     const member = await seedMember(org, "member");
-    expect((await call(`/api/v1/orgs/${org.orgId}/guides/${created.json.id}`, { method: "PATCH", token: member.apiKey, body: { content: "x" } })).status).toBe(403);
-    expect((await call(`/api/v1/orgs/${org.orgId}/guides/${created.json.id}`, { token: org.apiKey })).json.content).toBe("Be polite. Never delete data.");
+    expect(
+      (await call(`/api/v1/orgs/${org.orgId}/guides/${created.json.id}`, { method: "PATCH", token: member.apiKey, body: { content: "x" } })).status,
+    ).toBe(403);
+    expect((await call(`/api/v1/orgs/${org.orgId}/guides/${created.json.id}`, { token: org.apiKey })).json.content).toBe(
+      "Be polite. Never delete data.",
+    );
   });
 
   it("builds the system prompt prefix from the org guide, the agent guide and the autonomy level", async () => {
@@ -91,7 +136,9 @@ describe("subagents", () => {
 
   it("are created by an allowed agent, never above it, and cannot create subagents", async () => {
     expect((await call("/agent/v1/subagents", { method: "POST", token: parent.token, body: { name: "too-bold", autonomy: 4 } })).status).toBe(403);
-    expect((await call("/agent/v1/subagents", { method: "POST", token: parent.token, body: { name: "greedy", tools: ["other_lookup"] } })).status).toBe(403);
+    expect(
+      (await call("/agent/v1/subagents", { method: "POST", token: parent.token, body: { name: "greedy", tools: ["other_lookup"] } })).status,
+    ).toBe(403);
     const res = await call("/agent/v1/subagents", { method: "POST", token: parent.token, body: { name: "helper", autonomy: 2, tools: ["lookup"] } });
     expect(res.status, res.text).toBe(201);
     expect(res.json.parentAgentId).toBe(parent.id);
@@ -113,7 +160,12 @@ describe("subagents", () => {
     const wider = await call(`/egress/${env.TEST_TARGET_URL}/elsewhere`, { token: child.token });
     expect(wider.status).toBe(403);
     expect(wider.json.error.message).toContain("subagent");
-    const tools = await call("/mcp", { method: "POST", token: child.token, rawBody: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }), headers: { "content-type": "application/json", accept: "application/json, text/event-stream" } });
+    const tools = await call("/mcp", {
+      method: "POST",
+      token: child.token,
+      rawBody: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+      headers: { "content-type": "application/json", accept: "application/json, text/event-stream" },
+    });
     expect(tools.json.result.tools.map((t: { name: string }) => t.name)).toEqual(["lookup"]);
   });
 
@@ -150,11 +202,17 @@ describe("memory and threads", () => {
     const member = await seedMember(org, "member");
     const thread = await call("/agent/v1/threads", { method: "POST", token: parent.token, body: { userId: member.userId, title: "help" } });
     expect(thread.status, thread.text).toBe(201);
-    expect((await call(`/agent/v1/threads/${thread.json.id}/messages`, { method: "POST", token: parent.token, body: { role: "user", content: "hello" } })).status).toBe(201);
+    expect(
+      (await call(`/agent/v1/threads/${thread.json.id}/messages`, { method: "POST", token: parent.token, body: { role: "user", content: "hello" } }))
+        .status,
+    ).toBe(201);
     // Another agent cannot read or write it, even knowing its id.
     expect((await call(`/agent/v1/threads/${thread.json.id}`, { token: other.token })).status).toBe(404);
     expect((await call(`/agent/v1/threads/${thread.json.id}/messages`, { token: other.token })).status).toBe(404);
-    expect((await call(`/agent/v1/threads/${thread.json.id}/messages`, { method: "POST", token: other.token, body: { role: "assistant", content: "hi" } })).status).toBe(404);
+    expect(
+      (await call(`/agent/v1/threads/${thread.json.id}/messages`, { method: "POST", token: other.token, body: { role: "assistant", content: "hi" } }))
+        .status,
+    ).toBe(404);
     expect((await call("/agent/v1/threads", { token: other.token })).json.items).toEqual([]);
     // Users outside the org are not valid thread partners.
     const stranger = await seedOrg("stranger");

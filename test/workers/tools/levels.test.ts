@@ -5,7 +5,14 @@ import { type GateSubject, approvalReason, autonomyInstructions, effectiveLevel,
 import { computeEffectivePolicy } from "../../../workers/policy/effective.js";
 
 const policyWith = (...gates: Array<Record<string, unknown>>) =>
-  computeEffectivePolicy(gates.map((g, i) => ({ id: `pol_${i}`, version: 1, scope: "org" as const, doc: PolicyDocumentSchema.parse({ name: `p${i}`, egress: [], autonomyGate: g }) })));
+  computeEffectivePolicy(
+    gates.map((g, i) => ({
+      id: `pol_${i}`,
+      version: 1,
+      scope: "org" as const,
+      doc: PolicyDocumentSchema.parse({ name: `p${i}`, egress: [], autonomyGate: g }),
+    })),
+  );
 
 const readTool: GateSubject = { kind: "tool", tool: "read", mutating: false, method: "GET" };
 const writeTool: GateSubject = { kind: "tool", tool: "write", mutating: true, method: "POST" };
@@ -15,7 +22,8 @@ const egress = (method: string, host = "api.example.com"): GateSubject => ({ kin
 describe("autonomy levels", () => {
   it("follows the documented table", () => {
     const none = gateSettings(computeEffectivePolicy([]));
-    const waits = (level: number) => [readTool, writeTool, deleteTool, egress("GET"), egress("POST"), egress("DELETE")].map((s) => approvalReason(level, s, none) !== null);
+    const waits = (level: number) =>
+      [readTool, writeTool, deleteTool, egress("GET"), egress("POST"), egress("DELETE")].map((s) => approvalReason(level, s, none) !== null);
     expect(waits(1)).toEqual([true, true, true, false, true, true]);
     expect(waits(2)).toEqual([false, true, true, false, true, true]);
     expect(waits(3)).toEqual([false, true, true, false, false, true]);
@@ -32,7 +40,9 @@ describe("autonomy levels", () => {
   });
 
   it("combines policies strictly: lowest maxLevel, shortest timeout, subagents only if none forbids", () => {
-    const s = gateSettings(policyWith({ maxLevel: 4, timeoutSeconds: 60, allowSubagents: true }, { maxLevel: 2, timeoutSeconds: 300, allowSubagents: false }));
+    const s = gateSettings(
+      policyWith({ maxLevel: 4, timeoutSeconds: 60, allowSubagents: true }, { maxLevel: 2, timeoutSeconds: 300, allowSubagents: false }),
+    );
     expect(effectiveLevel(5, s)).toBe(2);
     expect(effectiveLevel(1, s)).toBe(1);
     expect(s.timeoutMs).toBe(60_000);

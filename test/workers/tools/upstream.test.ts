@@ -15,8 +15,20 @@ const listNames = async (token: string) =>
 
 beforeAll(async () => {
   org = await seedOrg("upstream");
-  expect((await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: org.apiKey, body: { name: "docs-mcp", secret: UPSTREAM_SECRET, inject: { type: "bearer" } } })).status).toBe(201);
-  const server = await call(`/api/v1/orgs/${org.orgId}/tools`, { method: "POST", token: org.apiKey, body: { name: "docs", mcpUrl: env.TEST_MCP_UPSTREAM_URL, credential: "docs-mcp" } });
+  expect(
+    (
+      await call(`/api/v1/orgs/${org.orgId}/credentials`, {
+        method: "POST",
+        token: org.apiKey,
+        body: { name: "docs-mcp", secret: UPSTREAM_SECRET, inject: { type: "bearer" } },
+      })
+    ).status,
+  ).toBe(201);
+  const server = await call(`/api/v1/orgs/${org.orgId}/tools`, {
+    method: "POST",
+    token: org.apiKey,
+    body: { name: "docs", mcpUrl: env.TEST_MCP_UPSTREAM_URL, credential: "docs-mcp" },
+  });
   expect(server.status, server.text).toBe(201);
   serverId = server.json.id;
   const created = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: "reader", autonomy: 3 } });
@@ -27,18 +39,26 @@ describe("upstream MCP servers", () => {
   it("imports the server's tools unapproved, and shows only approved, granted ones", async () => {
     const imported = await call(`/api/v1/orgs/${org.orgId}/tools/${serverId}/import`, { method: "POST", token: org.apiKey });
     expect(imported.status, imported.text).toBe(200);
-    const byName: Record<string, Record<string, any>> = Object.fromEntries((imported.json.items as Array<Record<string, any>>).map((t) => [t.name, t]));
+    const byName: Record<string, Record<string, any>> = Object.fromEntries(
+      (imported.json.items as Array<Record<string, any>>).map((t) => [t.name, t]),
+    );
     expect(Object.keys(byName).sort()).toEqual(["docs.delete_repo", "docs.search"]);
     expect(byName["docs.search"]?.approved).toBe(false);
     expect(byName["docs.search"]?.mutating).toBe(false);
     expect(byName["docs.delete_repo"]?.mutating).toBe(true);
     for (const t of Object.values(byName)) {
-      expect((await call(`/api/v1/orgs/${org.orgId}/tools/${t.id}/grants`, { method: "POST", token: org.apiKey, body: { scope: "agent", id: agent.id } })).status).toBe(201);
+      expect(
+        (await call(`/api/v1/orgs/${org.orgId}/tools/${t.id}/grants`, { method: "POST", token: org.apiKey, body: { scope: "agent", id: agent.id } }))
+          .status,
+      ).toBe(201);
     }
     // Granted but not approved: invisible and uncallable.
     expect(await listNames(agent.token)).toEqual([]);
     expect((await toolCall(agent.token, "docs.search", { q: "x" })).json.error.code).toBe(-32602);
-    expect((await call(`/api/v1/orgs/${org.orgId}/tools/${byName["docs.search"]?.id}`, { method: "PATCH", token: org.apiKey, body: { approved: true } })).status).toBe(200);
+    expect(
+      (await call(`/api/v1/orgs/${org.orgId}/tools/${byName["docs.search"]?.id}`, { method: "PATCH", token: org.apiKey, body: { approved: true } }))
+        .status,
+    ).toBe(200);
     expect(await listNames(agent.token)).toEqual(["docs.search"]);
   });
 
@@ -63,7 +83,9 @@ describe("upstream MCP servers", () => {
   it("gates a mutating upstream tool at the default level", async () => {
     const tools = (await call(`/api/v1/orgs/${org.orgId}/tools?limit=200`, { token: org.apiKey })).json.items as Array<{ id: string; name: string }>;
     const del = tools.find((t) => t.name === "docs.delete_repo");
-    expect((await call(`/api/v1/orgs/${org.orgId}/tools/${del?.id}`, { method: "PATCH", token: org.apiKey, body: { approved: true } })).status).toBe(200);
+    expect((await call(`/api/v1/orgs/${org.orgId}/tools/${del?.id}`, { method: "PATCH", token: org.apiKey, body: { approved: true } })).status).toBe(
+      200,
+    );
     const pending = toolCall(agent.token, "docs.delete_repo", { repo: "acme/site" });
     const approval = await pendingApproval(org, agent.id);
     expect(approval.subject).toBe("docs.delete_repo");

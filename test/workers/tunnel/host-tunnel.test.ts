@@ -2,17 +2,10 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import {
-  EdgeToHostFrame,
-  INITIAL_WINDOW,
-  MAX_FRAME_BYTES,
-  decodeData,
-  encodeData,
-  type EdgeToHostFrame as Frame,
-} from "../../../schema/tunnel.js";
+import { EdgeToHostFrame, INITIAL_WINDOW, MAX_FRAME_BYTES, decodeData, encodeData, type EdgeToHostFrame as Frame } from "../../../schema/tunnel.js";
 import type { ForwardOptions, ForwardRequest } from "../../../workers/tunnel/edge-mux.js";
 import { connectHostTunnel } from "../../../workers/tunnel/connect.js";
-import { HOST_ID_HEADER, HostTunnel, ORG_ID_HEADER, POOL_HEADER } from "../../../workers/tunnel/host-tunnel.js";
+import { HOST_ID_HEADER, type HostTunnel, ORG_ID_HEADER, POOL_HEADER } from "../../../workers/tunnel/host-tunnel.js";
 
 type Msg = { kind: "text"; frame: Frame } | { kind: "data"; id: number; payload: Uint8Array };
 
@@ -58,9 +51,10 @@ class FakeHost {
   }
 
   frame<T extends Frame["t"]>(t: T, pred: (f: Extract<Frame, { t: T }>) => boolean = () => true) {
-    return this.take((m): m is { kind: "text"; frame: Extract<Frame, { t: T }> } => m.kind === "text" && m.frame.t === t && pred(m.frame as Extract<Frame, { t: T }>)).then(
-      (m) => m.frame,
-    );
+    return this.take(
+      (m): m is { kind: "text"; frame: Extract<Frame, { t: T }> } =>
+        m.kind === "text" && m.frame.t === t && pred(m.frame as Extract<Frame, { t: T }>),
+    ).then((m) => m.frame);
   }
 
   data(id: number) {
@@ -98,8 +92,7 @@ type Stub = DurableObjectStub<HostTunnel>;
  * Calls that are expected to fail run on the instance: a rejecting DO RPC leaks an unhandled
  * rejection in the vitest plugin (cloudflare/workers-sdk#14736). Happy paths use real RPC.
  */
-const direct = (stub: Stub, req: ForwardRequest, opts?: ForwardOptions) =>
-  runInDurableObject(stub, (t: HostTunnel) => t.forward(req, opts));
+const direct = (stub: Stub, req: ForwardRequest, opts?: ForwardOptions) => runInDurableObject(stub, (t: HostTunnel) => t.forward(req, opts));
 
 const enc = (s: string) => new TextEncoder().encode(s);
 

@@ -68,7 +68,7 @@ describe("encrypt / decrypt", () => {
     ["short iv", (r) => ({ ...r, iv: btoa("short") }), aad],
     ["row copied to another org", (r) => r, { orgId: "org_b", credentialId: "cred_1" }],
     ["row copied to another credential", (r) => r, { orgId: "org_a", credentialId: "cred_2" }],
-    ["ambiguous id split", (r) => r, { orgId: "org_a\",\"cred", credentialId: "1" }],
+    ["ambiguous id split", (r) => r, { orgId: 'org_a","cred', credentialId: "1" }],
     ["version relabelled", (r) => ({ ...r, keyVersion: "v1" }), aad],
   ])("fails on %s without leaking the secret", async (_label, mutate, useAad) => {
     const keyring = await loadKeyring(`${KEY_V2},${KEY_V1}`);
@@ -90,7 +90,11 @@ describe("rotation", () => {
     const before = await loadKeyring(`${KEY_V2},${KEY_V1}`);
     const rows = [
       { id: "cred_1", aad, record: await encryptSecret(before, SECRET, aad) },
-      { id: "cred_2", aad: { orgId: "org_a", credentialId: "cred_2" }, record: await encryptSecret(before, "other", { orgId: "org_a", credentialId: "cred_2" }) },
+      {
+        id: "cred_2",
+        aad: { orgId: "org_a", credentialId: "cred_2" },
+        record: await encryptSecret(before, "other", { orgId: "org_a", credentialId: "cred_2" }),
+      },
     ];
     const after = await loadKeyring(`${KEY_V3},${KEY_V2},${KEY_V1}`);
     expect(needsReencrypt(after, rows[0]!.record)).toBe(true);
@@ -98,11 +102,19 @@ describe("rotation", () => {
     expect(await decryptSecret(after, rows[0]!.record, aad)).toBe(SECRET);
 
     const rotated = await rotateRecords(after, rows);
-    expect(rotated.map((r) => [r.id, r.rotated.keyVersion])).toEqual([["cred_1", "v3"], ["cred_2", "v3"]]);
+    expect(rotated.map((r) => [r.id, r.rotated.keyVersion])).toEqual([
+      ["cred_1", "v3"],
+      ["cred_2", "v3"],
+    ]);
     expect(await decryptSecret(after, rotated[0]!.rotated, aad)).toBe(SECRET);
     expect(needsReencrypt(after, rotated[0]!.rotated)).toBe(false);
     // Second pass has nothing to do.
-    expect(await rotateRecords(after, rotated.map((r) => ({ ...r, record: r.rotated })))).toEqual([]);
+    expect(
+      await rotateRecords(
+        after,
+        rotated.map((r) => ({ ...r, record: r.rotated })),
+      ),
+    ).toEqual([]);
     expect(await reencryptRecord(after, rotated[0]!.rotated, aad)).toBeNull();
 
     // Once every row is on v3, the old keys can be removed.

@@ -7,7 +7,40 @@ import type { RawFinding } from "../types.js";
 const EMAIL_AT = /[\p{L}\p{N}._%+'-]{1,64}@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+(\p{L}{2,24})(?![\p{L}\p{N}-]|\.[\p{L}\p{N}])/uy;
 const LOCAL_CHAR = /[\p{L}\p{N}._%+'-]/u;
 // File extensions that look like TLDs in names such as icon@2x.png or pkg@scope.js.
-const FILE_TLDS = new Set(["png", "jpg", "jpeg", "gif", "svg", "webp", "ico", "js", "mjs", "cjs", "ts", "tsx", "jsx", "css", "json", "lock", "yaml", "yml", "md", "txt", "py", "rb", "java", "kt", "rs", "exe", "dll", "so", "tgz", "gz", "zip", "pdf"]);
+const FILE_TLDS = new Set([
+  "png",
+  "jpg",
+  "jpeg",
+  "gif",
+  "svg",
+  "webp",
+  "ico",
+  "js",
+  "mjs",
+  "cjs",
+  "ts",
+  "tsx",
+  "jsx",
+  "css",
+  "json",
+  "lock",
+  "yaml",
+  "yml",
+  "md",
+  "txt",
+  "py",
+  "rb",
+  "java",
+  "kt",
+  "rs",
+  "exe",
+  "dll",
+  "so",
+  "tgz",
+  "gz",
+  "zip",
+  "pdf",
+]);
 
 export function detectEmails(text: string, out: RawFinding[]): void {
   let from = 0;
@@ -31,8 +64,9 @@ export function detectEmails(text: string, out: RawFinding[]): void {
 }
 
 // Candidate: optional +CC or 00CC, optional (area), then digit groups joined by one separator.
-const PHONE = /(?<![\p{L}\p{N}_+\-./:#@$])(?:(?:\+|00)\d{1,3}[ .\-]?)?(?:\(\d{1,5}\)[ .\-]?)?\d{1,15}(?:[ .\-]\d{1,15}){0,7}(?![\p{L}\p{N}_]|[.\-/:,]\p{N})/gu;
-const DATE_LIKE = /^(?:\d{4}[.\-]\d{1,2}[.\-]\d{1,2}|\d{1,2}[.\-]\d{1,2}[.\-]\d{2,4})$/;
+const PHONE =
+  /(?<![\p{L}\p{N}_+\-./:#@$])(?:(?:\+|00)\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,15}(?:[ .-]\d{1,15}){0,7}(?![\p{L}\p{N}_]|[.\-/:,]\p{N})/gu;
+const DATE_LIKE = /^(?:\d{4}[.-]\d{1,2}[.-]\d{1,2}|\d{1,2}[.-]\d{1,2}[.-]\d{2,4})$/;
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 const CONTEXT = /(?:phone|tel|telephone|mobile|cell|call|fax|whatsapp|sms|text me|ring|contact|dial|number)[^\n]{0,24}$/i;
 

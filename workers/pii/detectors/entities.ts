@@ -4,18 +4,17 @@ import nlp from "compromise/two";
 import { z } from "zod";
 import type { PiiCategory, RawFinding } from "../types.js";
 
-const Matches = z.array(
-  z.object({ text: z.string(), offset: z.object({ start: z.number().int(), length: z.number().int() }) }),
-);
+const Matches = z.array(z.object({ text: z.string(), offset: z.object({ start: z.number().int(), length: z.number().int() }) }));
 
 const CAPITALISED = /\p{Lu}\p{Ll}/u;
 // Capitalised only because they open a sentence; a piece whose sole capital is one of these
 // holds no name and skips the (costly) tagger.
 const STARTERS = new Set(
-  ("the a an this that these those it its if when while we i you he she they our your my their there here what which who " +
+  (
+    "the a an this that these those it its if when while we i you he she they our your my their there here what which who " +
     "how why where then so but and or for to in on at by from with as is are was were be do does did can could should would " +
-    "will please also however note use set run add make let see check update install return get yes no ok thanks hi hello")
-    .split(" "),
+    "will please also however note use set run add make let see check update install return get yes no ok thanks hi hello"
+  ).split(" "),
 );
 
 const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
@@ -150,7 +149,8 @@ function remember(key: string, spans: PieceSpans) {
 export function detectEntities(text: string, out: RawFinding[], options: EntityOptions): number {
   if (options.categories.size === 0 || !CAPITALISED.test(text)) return 0;
   // The scope and categories are hashed once; each piece continues from there.
-  const prefix = options.cacheScope === undefined ? null : hashFeed(hashFeed(hashStart(), options.cacheScope), [...options.categories].sort().join(","));
+  const prefix =
+    options.cacheScope === undefined ? null : hashFeed(hashFeed(hashStart(), options.cacheScope), [...options.categories].sort().join(","));
   let used = 0;
   // Candidate pieces not in the cache are batched into one tagger call per ~BATCH chars: the
   // per-call cost of the library dominates for short sentences. `at` maps batch offsets back.
@@ -159,12 +159,21 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
   const run = () => {
     if (!batch) return;
     const found: RawFinding[] = [];
-    tag(batch, at.map((a) => [a.batchStart, a.textStart]), text, found, options.categories);
+    tag(
+      batch,
+      at.map((a) => [a.batchStart, a.textStart]),
+      text,
+      found,
+      options.categories,
+    );
     out.push(...found);
     for (const piece of at) {
       if (piece.key === null) continue;
       const inside = found.filter((f) => f.start >= piece.textStart && f.end <= piece.textStart + piece.length);
-      remember(piece.key, inside.map((f) => ({ category: f.category, start: f.start - piece.textStart, end: f.end - piece.textStart })));
+      remember(
+        piece.key,
+        inside.map((f) => ({ category: f.category, start: f.start - piece.textStart, end: f.end - piece.textStart })),
+      );
     }
     batch = "";
     at = [];
@@ -175,7 +184,8 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
     const key = prefix === null ? null : hashKey(hashFeed(prefix, piece), piece.length);
     const hit = key === null ? undefined : entityCache.get(key);
     if (hit) {
-      for (const { category, start, end } of hit) out.push({ category, start: s + start, end: s + end, detector: "ner", key: piece.slice(start, end).toLowerCase() });
+      for (const { category, start, end } of hit)
+        out.push({ category, start: s + start, end: s + end, detector: "ner", key: piece.slice(start, end).toLowerCase() });
       continue;
     }
     used += piece.length;
@@ -191,13 +201,7 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
 
 const BATCH = 8000;
 
-function tag(
-  batch: string,
-  at: ReadonlyArray<[number, number]>,
-  text: string,
-  out: RawFinding[],
-  categories: ReadonlySet<PiiCategory>,
-): void {
+function tag(batch: string, at: ReadonlyArray<[number, number]>, text: string, out: RawFinding[], categories: ReadonlySet<PiiCategory>): void {
   const doc = nlp(batch);
   const groups: Array<[PiiCategory, unknown]> = [];
   if (categories.has("person")) groups.push(["person", doc.match("#Person+").json({ offset: true })]);

@@ -4,7 +4,7 @@ import { isValidIBAN } from "ibantools";
 import type { RawFinding } from "../types.js";
 
 // Digit groups joined by at most one space or dash; 12-19 digits are checked below.
-const CARD = /(?<![\p{L}\p{N}_\-.])\d{2,19}(?:[ \-]\d{1,19}){0,6}(?![\p{L}\p{N}_]|[\-.]\d)/gu;
+const CARD = /(?<![\p{L}\p{N}_\-.])\d{2,19}(?:[ -]\d{1,19}){0,6}(?![\p{L}\p{N}_]|[-.]\d)/gu;
 
 export function luhn(digits: string): boolean {
   let sum = 0;
@@ -40,7 +40,7 @@ export function detectCards(text: string, out: RawFinding[]): void {
   CARD.lastIndex = 0;
   for (let m = CARD.exec(text); m; m = CARD.exec(text)) {
     const raw = m[0];
-    const groups = raw.split(/[ \-]/);
+    const groups = raw.split(/[ -]/);
     const total = groups.reduce((n, g) => n + g.length, 0);
     if (total < 12) continue;
     // The run may hold neighbours ("card 4111 1111 1111 1111 exp 2027"); try group windows.
@@ -73,12 +73,12 @@ export function detectCards(text: string, out: RawFinding[]): void {
 }
 
 // Two letters, two check digits, then 11-30 alphanumerics, optionally in groups of four.
-const IBAN = /(?<![\p{L}\p{N}_])[A-Z]{2}\d{2}(?:[ \-]?[A-Z0-9]{4}){2,7}(?:[ \-]?[A-Z0-9]{1,4})?(?![\p{L}\p{N}_])/gu;
+const IBAN = /(?<![\p{L}\p{N}_])[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,4})?(?![\p{L}\p{N}_])/gu;
 
 export function detectIbans(text: string, out: RawFinding[]): void {
   IBAN.lastIndex = 0;
   for (let m = IBAN.exec(text); m; m = IBAN.exec(text)) {
-    const compact = m[0].replace(/[ \-]/g, "");
+    const compact = m[0].replace(/[ -]/g, "");
     if (!isValidIBAN(compact)) continue;
     out.push({ category: "iban", start: m.index, end: m.index + m[0].length, detector: "iban", key: compact });
   }

@@ -6,18 +6,30 @@ import type { RawFinding } from "../types.js";
  * it is a fast substring search; the shapes (look-behinds, long classes) run only where it occurs.
  */
 const SHAPES: ReadonlyArray<readonly [string, RegExp, RegExp]> = [
-  ["pem_private_key", /PRIVATE KEY/, /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s:,\-]*)/g],
-  ["aws_access_key", /A(?:KIA|SIA|BIA|CCA|GPA|IDA|IPA|NPA|NVA|PKA|ROA|SCA)/, /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA)[A-Z2-7]{16}(?![A-Za-z0-9])/g],
+  [
+    "pem_private_key",
+    /PRIVATE KEY/,
+    /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s:,-]*)/g,
+  ],
+  [
+    "aws_access_key",
+    /A(?:KIA|SIA|BIA|CCA|GPA|IDA|IPA|NPA|NVA|PKA|ROA|SCA)/,
+    /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA)[A-Z2-7]{16}(?![A-Za-z0-9])/g,
+  ],
   // The value is capture group 1; the key name before it stays visible.
   ["aws_secret_key", /aws_?secret/i, /aws_?secret_?(?:access_?)?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi],
   ["github_token", /gh[pousr]_|github_pat_/, /(?<![A-Za-z0-9_])(?:gh[pousr]_[A-Za-z0-9]{36,255}|github_pat_[A-Za-z0-9_]{22,255})/g],
-  ["gitlab_token", /gl(?:pat|dt|rt|ptt|cbt|soat|ft|imt|agent)-/, /(?<![A-Za-z0-9_])gl(?:pat|dt|rt|ptt|cbt|soat|ft|imt|agent)-[A-Za-z0-9_\-]{20,}/g],
-  ["slack_token", /xox[abeoprs]-|hooks\.slack\.com/, /(?<![A-Za-z0-9_])xox[abeoprs]-[A-Za-z0-9\-]{10,}|https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9]+\/B[A-Za-z0-9]+\/[A-Za-z0-9]+/g],
+  ["gitlab_token", /gl(?:pat|dt|rt|ptt|cbt|soat|ft|imt|agent)-/, /(?<![A-Za-z0-9_])gl(?:pat|dt|rt|ptt|cbt|soat|ft|imt|agent)-[A-Za-z0-9_-]{20,}/g],
+  [
+    "slack_token",
+    /xox[abeoprs]-|hooks\.slack\.com/,
+    /(?<![A-Za-z0-9_])xox[abeoprs]-[A-Za-z0-9-]{10,}|https:\/\/hooks\.slack\.com\/services\/T[A-Za-z0-9]+\/B[A-Za-z0-9]+\/[A-Za-z0-9]+/g,
+  ],
   ["stripe_key", /_(?:live|test)_|whsec_/, /(?<![A-Za-z0-9_])(?:sk|rk|pk)_(?:live|test)_[A-Za-z0-9]{16,}|(?<![A-Za-z0-9_])whsec_[A-Za-z0-9]{24,}/g],
-  ["anthropic_key", /sk-ant-/, /(?<![A-Za-z0-9_])sk-ant-[a-z0-9]{2,12}-[A-Za-z0-9_\-]{40,}/g],
-  ["openai_key", /sk-/, /(?<![A-Za-z0-9_\-])sk-(?!ant-)(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_\-]{20,}/g],
-  ["google_api_key", /AIza|GOCSPX-|ya29\./, /(?<![A-Za-z0-9_])(?:AIza[0-9A-Za-z_\-]{35}|GOCSPX-[A-Za-z0-9_\-]{28}|ya29\.[0-9A-Za-z_\-]{20,})/g],
-  ["jwt", /eyJ/, /(?<![A-Za-z0-9_\-])eyJ[A-Za-z0-9_\-]{5,}\.eyJ[A-Za-z0-9_\-]{5,}\.[A-Za-z0-9_\-]{10,}/g],
+  ["anthropic_key", /sk-ant-/, /(?<![A-Za-z0-9_])sk-ant-[a-z0-9]{2,12}-[A-Za-z0-9_-]{40,}/g],
+  ["openai_key", /sk-/, /(?<![A-Za-z0-9_-])sk-(?!ant-)(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}/g],
+  ["google_api_key", /AIza|GOCSPX-|ya29\./, /(?<![A-Za-z0-9_])(?:AIza[0-9A-Za-z_-]{35}|GOCSPX-[A-Za-z0-9_-]{28}|ya29\.[0-9A-Za-z_-]{20,})/g],
+  ["jwt", /eyJ/, /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}/g],
 ];
 
 // Any hint at all (case-insensitive, so a superset): most texts hold none, and one search
@@ -27,7 +39,7 @@ const ANY_HINT = new RegExp(SHAPES.map(([, hint]) => hint.source).join("|"), "i"
 // Whole runs of token characters, 20 or more. The look-behind changes no match (the leftmost
 // match of a long enough run starts at its first character) but fails at once inside a run,
 // where the bare class would try each position again (twice as slow on prose).
-const TOKEN = /(?<![A-Za-z0-9+/=_\-])[A-Za-z0-9+/=_\-]{20,}/g;
+const TOKEN = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{20,}/g;
 const TOKEN_MAX = 1024;
 
 export function shannonEntropy(s: string): number {

@@ -2,11 +2,13 @@
 import { checkVAT, countries } from "jsvat";
 import type { RawFinding } from "../types.js";
 
-const US_ID = /(?<![\p{L}\p{N}_\-./])(\d{3})([ \-]?)(\d{2})\2(\d{4})(?![\p{L}\p{N}_]|[\-./]\d)/gu;
-const EIN = /(?<![\p{L}\p{N}_\-./])(\d{2})-(\d{7})(?![\p{L}\p{N}_]|[\-./]\d)/gu;
+const US_ID = /(?<![\p{L}\p{N}_\-./])(\d{3})([ -]?)(\d{2})\2(\d{4})(?![\p{L}\p{N}_]|[-./]\d)/gu;
+const EIN = /(?<![\p{L}\p{N}_\-./])(\d{2})-(\d{7})(?![\p{L}\p{N}_]|[-./]\d)/gu;
 const US_CONTEXT = /(?:ssn|social security|itin|taxpayer|tax id|tin|ein|employer id)[^\n]{0,24}$/i;
 const EIN_PREFIXES = new Set(
-  "01 02 03 04 05 06 10 11 12 13 14 15 16 20 21 22 23 24 25 26 27 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 50 51 52 53 54 55 56 57 58 59 60 61 62 63 64 65 66 67 68 71 72 73 74 75 76 77 80 81 82 83 84 85 86 87 88 90 91 92 93 94 95 98 99".split(" "),
+  "01 02 03 04 05 06 10 11 12 13 14 15 16 20 21 22 23 24 25 26 27 30 31 32 33 34 35 36 37 38 39 40 41 42 43 44 45 46 47 48 50 51 52 53 54 55 56 57 58 59 60 61 62 63 64 65 66 67 68 71 72 73 74 75 76 77 80 81 82 83 84 85 86 87 88 90 91 92 93 94 95 98 99".split(
+    " ",
+  ),
 );
 // Numbers the SSA published or that circulated in advertising; never issued to anyone real.
 const SSN_NEVER = new Set(["078051120", "219099999", "123456789"]);
@@ -55,13 +57,14 @@ export function detectNino(text: string, out: RawFinding[]): void {
 }
 
 // EU member-state prefixes (EL is Greece's VAT prefix); the body is checked by jsvat.
-const VAT = /(?<![\p{L}\p{N}_])(AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK) ?([0-9A-Z]{8,13}|\d{3}[ .]\d{3}[ .]\d{3}(?:[ .]\d{2,3})?|U\d{8})(?![\p{L}\p{N}_])/gu;
+const VAT =
+  /(?<![\p{L}\p{N}_])(AT|BE|BG|CY|CZ|DE|DK|EE|EL|ES|FI|FR|HR|HU|IE|IT|LT|LU|LV|MT|NL|PL|PT|RO|SE|SI|SK) ?([0-9A-Z]{8,13}|\d{3}[ .]\d{3}[ .]\d{3}(?:[ .]\d{2,3})?|U\d{8})(?![\p{L}\p{N}_])/gu;
 const VAT_COUNTRIES = countries.filter((c) => c.name !== "Brazil" && c.name !== "Russian Federation");
 
 export function detectVat(text: string, out: RawFinding[]): void {
   VAT.lastIndex = 0;
   for (let m = VAT.exec(text); m; m = VAT.exec(text)) {
-    const body = (m[2] ?? "").replace(/[ .\-]/g, "");
+    const body = (m[2] ?? "").replace(/[ .-]/g, "");
     const key = `${m[1]}${body}`;
     const res = checkVAT(key, VAT_COUNTRIES);
     if (!res.isValid) continue;

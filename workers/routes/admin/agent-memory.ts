@@ -12,7 +12,14 @@ import { adminRouter, errors, itemParams, json, security } from "./kit.js";
 
 export const agentMemoryRoutes = adminRouter();
 
-export const memoryView = (m: MemoryRow) => ({ id: m.id, agentId: m.agentId, key: m.key, value: m.value, createdAt: iso(m.createdAt), updatedAt: iso(m.updatedAt) });
+export const memoryView = (m: MemoryRow) => ({
+  id: m.id,
+  agentId: m.agentId,
+  key: m.key,
+  value: m.value,
+  createdAt: iso(m.createdAt),
+  updatedAt: iso(m.updatedAt),
+});
 export const threadView = (t: ThreadRow) => ({ id: t.id, agentId: t.agentId, userId: t.userId, title: t.title, createdAt: iso(t.createdAt) });
 export const messageView = (m: MessageRow) => ({ id: m.id, threadId: m.threadId, role: m.role, content: m.content, createdAt: iso(m.createdAt) });
 

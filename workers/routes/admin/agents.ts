@@ -56,8 +56,14 @@ agentRoutes.openapi(
     const access = await orgAccess(c, c.req.valid("param").orgId);
     const q = c.req.valid("query");
     const rows = await access.data.listAgents(q, decodeCursor(q.cursor), await visibility(access));
-    const prefixes = await access.data.activeTokenPrefixes("agent", rows.map((a) => a.id));
-    return c.json(toPage(rows, q.limit, (a) => agentView(a, prefixes.get(a.id) ?? null)), 200);
+    const prefixes = await access.data.activeTokenPrefixes(
+      "agent",
+      rows.map((a) => a.id),
+    );
+    return c.json(
+      toPage(rows, q.limit, (a) => agentView(a, prefixes.get(a.id) ?? null)),
+      200,
+    );
   },
 );
 

@@ -64,7 +64,10 @@ approvalRoutes.openapi(
     const q = c.req.valid("query");
     const now = Date.now();
     const rows = await new ToolStore(makeDb(c.env.DB), access.orgId).listApprovals(q, decodeCursor(q.cursor), q.status, scope, now);
-    return c.json(toPage(rows, q.limit, (r) => approvalView(r, now)), 200);
+    return c.json(
+      toPage(rows, q.limit, (r) => approvalView(r, now)),
+      200,
+    );
   },
 );
 
@@ -80,7 +83,13 @@ async function loadApproval(c: Parameters<typeof orgAccess>[0], orgId: string, r
 }
 
 approvalRoutes.openapi(
-  createRoute({ method: "get", path: "/orgs/{orgId}/approvals/{approvalId}", security, request: { params: approvalParams }, responses: { 200: json(ApprovalSchema, "the approval"), ...errors } }),
+  createRoute({
+    method: "get",
+    path: "/orgs/{orgId}/approvals/{approvalId}",
+    security,
+    request: { params: approvalParams },
+    responses: { 200: json(ApprovalSchema, "the approval"), ...errors },
+  }),
   async (c) => {
     const { orgId, approvalId } = c.req.valid("param");
     const { row } = await loadApproval(c, orgId, approvalId);
@@ -107,7 +116,13 @@ for (const decision of ["approve", "deny"] as const) {
       const decided = await store.decideApproval(row.id, status, access.userId, c.req.valid("json").reason ?? null);
       if (!decided) throw new AppError("conflict", "the approval was already decided or has expired");
       await notifyDecision(c.env, row.id, status);
-      await auditAdmin(c, access, `approval.${decision}`, { type: "approval", id: row.id }, { agentId: row.agentId, kind: row.kind, subject: row.subject });
+      await auditAdmin(
+        c,
+        access,
+        `approval.${decision}`,
+        { type: "approval", id: row.id },
+        { agentId: row.agentId, kind: row.kind, subject: row.subject },
+      );
       return c.json(approvalView(decided), 200);
     },
   );

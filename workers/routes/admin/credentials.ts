@@ -204,7 +204,7 @@ async function providerView(s: PolicyStore, row: ProviderRow) {
   };
 }
 
-async function credentialNamed(access: OrgAccess, s: PolicyStore, name: string) {
+async function credentialNamed(_access: OrgAccess, s: PolicyStore, name: string) {
   const cred = await s.credentialByName(name);
   if (!cred) throw new AppError("validation_failed", "credential: no credential of this org has that name");
   return cred;
@@ -242,7 +242,13 @@ credentialRoutes.openapi(
     const input = c.req.valid("json");
     const cred = await credentialNamed(access, s, input.credential);
     const row = await s
-      .insertProvider({ name: input.name, kind: input.kind, baseUrl: input.baseUrl.replace(/\/+$/, ""), credentialId: cred.id, models: input.models ? JSON.stringify(input.models) : null })
+      .insertProvider({
+        name: input.name,
+        kind: input.kind,
+        baseUrl: input.baseUrl.replace(/\/+$/, ""),
+        credentialId: cred.id,
+        models: input.models ? JSON.stringify(input.models) : null,
+      })
       .catch((e) => conflictOnUnique(e, "a provider with this name exists"));
     forgetProviders(access.orgId);
     await auditAdmin(c, access, "provider.create", { type: "provider", id: row.id }, { kind: input.kind });

@@ -39,7 +39,13 @@ async function setup(c: Parameters<typeof orgAccess>[0], orgId: string) {
 }
 
 guideRoutes.openapi(
-  createRoute({ method: "get", path: "/orgs/{orgId}/guides", security, request: { params: orgParams, query: PageQuerySchema }, responses: { 200: json(page(GuideSchema), "guides"), ...errors } }),
+  createRoute({
+    method: "get",
+    path: "/orgs/{orgId}/guides",
+    security,
+    request: { params: orgParams, query: PageQuerySchema },
+    responses: { 200: json(page(GuideSchema), "guides"), ...errors },
+  }),
   async (c) => {
     const { store } = await setup(c, c.req.valid("param").orgId);
     const q = c.req.valid("query");
@@ -61,7 +67,10 @@ guideRoutes.openapi(
     const input = c.req.valid("json");
     const target = input.agentId ? (await visibleAgent(access, input.agentId)).id : ORG_GUIDE;
     await requireGuideWriter(access, target);
-    const row = assertFound(await store.createGuide(target, input.content, access.userId).catch((e) => conflictOnUnique(e, "this guide exists; PATCH it")), "guide");
+    const row = assertFound(
+      await store.createGuide(target, input.content, access.userId).catch((e) => conflictOnUnique(e, "this guide exists; PATCH it")),
+      "guide",
+    );
     await auditAdmin(c, access, "guide.create", { type: "guide", id: row.id }, { agentId: input.agentId ?? null, version: 1 });
     return c.json(guideView(row), 201);
   },
@@ -71,7 +80,13 @@ const guideParams = itemParams("guideId");
 const loadGuide = async (store: ToolStore, raw: string) => assertFound(await store.guide(pathId(ID_PREFIX.guide, raw, "guide")), "guide");
 
 guideRoutes.openapi(
-  createRoute({ method: "get", path: "/orgs/{orgId}/guides/{guideId}", security, request: { params: guideParams }, responses: { 200: json(GuideSchema, "the guide"), ...errors } }),
+  createRoute({
+    method: "get",
+    path: "/orgs/{orgId}/guides/{guideId}",
+    security,
+    request: { params: guideParams },
+    responses: { 200: json(GuideSchema, "the guide"), ...errors },
+  }),
   async (c) => {
     const { orgId, guideId } = c.req.valid("param");
     const { store } = await setup(c, orgId);
@@ -103,7 +118,13 @@ guideRoutes.openapi(
 );
 
 guideRoutes.openapi(
-  createRoute({ method: "delete", path: "/orgs/{orgId}/guides/{guideId}", security, request: { params: guideParams }, responses: { 204: noContent, ...errors } }),
+  createRoute({
+    method: "delete",
+    path: "/orgs/{orgId}/guides/{guideId}",
+    security,
+    request: { params: guideParams },
+    responses: { 204: noContent, ...errors },
+  }),
   async (c) => {
     const { orgId, guideId } = c.req.valid("param");
     const { access, store } = await setup(c, orgId);

@@ -16,7 +16,7 @@ import { assertFound, orgAccess, pathId, requireRole } from "../../authz/org-acc
 import { iso, isoOrNull, makeDb } from "../../data/db.js";
 import { type HostRow, HostStore } from "../../data/host-store.js";
 import { decodeCursor, toPage } from "../../data/pagination.js";
-import { AppError, unauthorized } from "../../errors.js";
+import { unauthorized } from "../../errors.js";
 import { bearer } from "../../identity/authenticate.js";
 import { sha256Hex } from "../../identity/crypto.js";
 import { forgetTokens, lookupToken, mintToken } from "../../identity/tokens.js";
@@ -76,7 +76,11 @@ hostRoutes.openapi(
     const access = await orgAccess(c, c.req.valid("param").orgId);
     const q = c.req.valid("query");
     const rows = await new HostStore(makeDb(c.env.DB), access.orgId).listHosts(q, decodeCursor(q.cursor));
-    const paged = toPage(rows.map((r) => ({ ...r, id: r.host.id })), q.limit, (r) => r);
+    const paged = toPage(
+      rows.map((r) => ({ ...r, id: r.host.id })),
+      q.limit,
+      (r) => r,
+    );
     return c.json({ items: await Promise.all(paged.items.map((r) => hostView(c.env, r.host, r.pool))), nextCursor: paged.nextCursor }, 200);
   },
 );
@@ -97,7 +101,14 @@ hostRoutes.openapi(
       rows.map(async (r) => {
         const members = await store.activeHosts(r.pool.id);
         const live = await Promise.all(members.map((h) => hostLiveStatus(c.env, h.id)));
-        return { id: r.pool.id, orgId: r.pool.orgId, name: r.pool.name, hosts: Number(r.hosts), connected: live.filter((s) => s?.connected).length, createdAt: iso(r.pool.createdAt) };
+        return {
+          id: r.pool.id,
+          orgId: r.pool.orgId,
+          name: r.pool.name,
+          hosts: Number(r.hosts),
+          connected: live.filter((s) => s?.connected).length,
+          createdAt: iso(r.pool.createdAt),
+        };
       }),
     );
     return c.json({ items, nextCursor: null }, 200);
@@ -139,7 +150,11 @@ hostRoutes.openapi(
     const row = assertFound(await store.host(pathId(ID_PREFIX.host, hostId, "host")), "host");
     forgetTokens(await store.revokeHost(row.host.id));
     // Close the live tunnel too: a revoked host keeps no open session.
-    c.executionCtx.waitUntil(tunnelOf(c.env, row.host.id).disconnect("host revoked").catch(() => undefined));
+    c.executionCtx.waitUntil(
+      tunnelOf(c.env, row.host.id)
+        .disconnect("host revoked")
+        .catch(() => undefined),
+    );
     await auditAdmin(c, access, "host.revoke", { type: "host", id: row.host.id });
     return c.body(null, 204);
   },
@@ -178,4 +193,3 @@ hostRoutes.openapi(
     return c.json({ hostId, orgId: record.orgId, pool: pool.name, credential: credential.token }, 201);
   },
 );
-

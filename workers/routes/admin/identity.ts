@@ -1,13 +1,7 @@
 // Bootstrap, login, logout and "who am I": the routes that establish an identity.
 import { createRoute } from "@hono/zod-openapi";
 import { deleteCookie, setCookie } from "hono/cookie";
-import {
-  BootstrapRequestSchema,
-  BootstrapResponseSchema,
-  LoginRequestSchema,
-  LoginResponseSchema,
-  MeSchema,
-} from "../../../schema/api.js";
+import { BootstrapRequestSchema, BootstrapResponseSchema, LoginRequestSchema, LoginResponseSchema, MeSchema } from "../../../schema/api.js";
 import { recordAudit } from "../../audit/audit.js";
 import { iso, makeDb } from "../../data/db.js";
 import { orgData } from "../../data/org-data.js";
@@ -74,7 +68,7 @@ identityRoutes.openapi(
     const user = await new PlatformData(makeDb(c.env.DB)).userByEmail(email);
     // Verify against a dummy hash for unknown users so timing does not reveal who exists.
     const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
-    if (!user || !user.passwordHash || !ok) {
+    if (!user?.passwordHash || !ok) {
       await attempt.failed();
       throw unauthorized("invalid email or password");
     }
@@ -120,12 +114,7 @@ identityRoutes.openapi(
     const platform = new PlatformData(makeDb(c.env.DB));
     const user = await platform.user(principal.userId);
     if (!user) throw unauthorized();
-    const orgs = (await platform.orgsOfUser(user.id)).filter(
-      (o) => principal.via !== "api_key" || o.id === principal.orgId,
-    );
-    return c.json(
-      { user: { id: user.id, email: user.email }, orgs: orgs.map((o) => ({ ...o, createdAt: iso(o.createdAt) })) },
-      200,
-    );
+    const orgs = (await platform.orgsOfUser(user.id)).filter((o) => principal.via !== "api_key" || o.id === principal.orgId);
+    return c.json({ user: { id: user.id, email: user.email }, orgs: orgs.map((o) => ({ ...o, createdAt: iso(o.createdAt) })) }, 200);
   },
 );

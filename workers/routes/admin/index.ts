@@ -27,7 +27,23 @@ export function adminApi() {
   api.route("/", identityRoutes);
   api.use("/orgs", requireUser);
   api.use("/orgs/*", requireUser);
-  for (const routes of [orgRoutes, teamRoutes, agentRoutes, apiKeyRoutes, credentialRoutes, policyRoutes, hostRoutes, sandboxRoutes, toolRoutes, approvalRoutes, guideRoutes, agentMemoryRoutes, spendRoutes, auditRoutes]) api.route("/", routes);
+  for (const routes of [
+    orgRoutes,
+    teamRoutes,
+    agentRoutes,
+    apiKeyRoutes,
+    credentialRoutes,
+    policyRoutes,
+    hostRoutes,
+    sandboxRoutes,
+    toolRoutes,
+    approvalRoutes,
+    guideRoutes,
+    agentMemoryRoutes,
+    spendRoutes,
+    auditRoutes,
+  ])
+    api.route("/", routes);
 
   api.openAPIRegistry.registerComponent("securitySchemes", "bearer", {
     type: "http",

@@ -44,5 +44,4 @@ export const noContent = { description: "done" } as const;
 export const security: Array<Record<string, string[]>> = [{ bearer: [] }, { session: [] }];
 
 export const orgParams = z.object({ orgId: z.string() });
-export const itemParams = <K extends string>(name: K) =>
-  orgParams.extend({ [name]: z.string() } as Record<K, z.ZodString>);
+export const itemParams = <K extends string>(name: K) => orgParams.extend({ [name]: z.string() } as Record<K, z.ZodString>);

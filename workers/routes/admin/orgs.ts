@@ -34,9 +34,7 @@ orgRoutes.openapi(
   async (c) => {
     const principal = c.get("user");
     const rows = await new PlatformData(makeDb(c.env.DB)).orgsOfUser(principal.userId);
-    const items = rows
-      .filter((o) => principal.via !== "api_key" || o.id === principal.orgId)
-      .map((o) => ({ ...o, createdAt: iso(o.createdAt) }));
+    const items = rows.filter((o) => principal.via !== "api_key" || o.id === principal.orgId).map((o) => ({ ...o, createdAt: iso(o.createdAt) }));
     return c.json({ items, nextCursor: null }, 200);
   },
 );
@@ -124,7 +122,10 @@ orgRoutes.openapi(
     const access = await orgAccess(c, c.req.valid("param").orgId);
     const q = c.req.valid("query");
     const rows = await access.data.listMembers(q, decodeCursor(q.cursor));
-    return c.json(toPage(rows, q.limit, (m) => ({ ...m, createdAt: iso(m.createdAt) })), 200);
+    return c.json(
+      toPage(rows, q.limit, (m) => ({ ...m, createdAt: iso(m.createdAt) })),
+      200,
+    );
   },
 );
 

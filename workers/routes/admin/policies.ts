@@ -141,7 +141,9 @@ policyRoutes.openapi(
     // Re-validate the whole document: a patch must not produce a document create would refuse.
     const doc = PolicyDocumentSchema.parse(merged);
     await assertCredentialsExist(s, doc);
-    const row = await s.update(current.id, current.version, doc.name, stored(doc), access.userId).catch((e) => conflictOnUnique(e, "a policy with this name exists"));
+    const row = await s
+      .update(current.id, current.version, doc.name, stored(doc), access.userId)
+      .catch((e) => conflictOnUnique(e, "a policy with this name exists"));
     if (!row) throw conflict("the policy changed meanwhile; retry");
     invalidatePolicies(access.orgId);
     await auditAdmin(c, access, "policy.update", { type: "policy", id: current.id }, { version: row.version, fields: Object.keys(patch) });
@@ -169,7 +171,12 @@ policyRoutes.openapi(
   },
 );
 
-const VersionSchema = z.object({ version: z.number().int(), createdBy: z.string(), createdAt: z.string(), document: z.record(z.string(), z.unknown()) });
+const VersionSchema = z.object({
+  version: z.number().int(),
+  createdBy: z.string(),
+  createdAt: z.string(),
+  document: z.record(z.string(), z.unknown()),
+});
 
 policyRoutes.openapi(
   createRoute({
@@ -317,16 +324,18 @@ policyRoutes.openapi(
     const input = c.req.valid("json");
     await assertCredentialsExist(s, input.draft);
     if (input.policyId) assertFound(await s.get(input.policyId), "policy");
-    const others = input.agentId
-      ? await attachedPolicies(c.env, await visibleAgent(access, input.agentId), input.policyId)
-      : [];
+    const others = input.agentId ? await attachedPolicies(c.env, await visibleAgent(access, input.agentId), input.policyId) : [];
     const effective = computeEffectivePolicy([...others, { id: input.policyId ?? "draft", version: 0, scope: "agent", doc: input.draft }]);
     return c.json({ decision: decideEgress(effective, input.request), effective }, 200);
   },
 );
 
 // ── per-org PII lists ──────────────────────────────────────────────────────
-const PiiListsView = z.object({ allow: z.array(z.string()), deny: z.array(z.object({ term: z.string(), category: z.string() })), updatedAt: z.string().nullable() });
+const PiiListsView = z.object({
+  allow: z.array(z.string()),
+  deny: z.array(z.object({ term: z.string(), category: z.string() })),
+  updatedAt: z.string().nullable(),
+});
 
 policyRoutes.openapi(
   createRoute({
@@ -341,7 +350,13 @@ policyRoutes.openapi(
     const { store: s } = await policyStore(c, c.req.valid("param").orgId);
     const row = await s.piiLists();
     return c.json(
-      row ? { allow: JSON.parse(row.allow) as string[], deny: JSON.parse(row.deny) as Array<{ term: string; category: string }>, updatedAt: iso(row.updatedAt) } : { allow: [], deny: [], updatedAt: null },
+      row
+        ? {
+            allow: JSON.parse(row.allow) as string[],
+            deny: JSON.parse(row.deny) as Array<{ term: string; category: string }>,
+            updatedAt: iso(row.updatedAt),
+          }
+        : { allow: [], deny: [], updatedAt: null },
       200,
     );
   },

@@ -53,7 +53,14 @@ sandboxRoutes.openapi(
     if (agent.status !== "active") throw new AppError("bad_request", "the agent is revoked");
     const store = new HostStore(makeDb(c.env.DB), access.orgId);
     const host = await connectedHostOf(c.env, access.orgId, input.pool);
-    const row = await store.insertSandbox({ agentId: agent.id, hostId: host.id, poolId: host.poolId, command: JSON.stringify(input.command), state: "pending", createdBy: access.userId });
+    const row = await store.insertSandbox({
+      agentId: agent.id,
+      hostId: host.id,
+      poolId: host.poolId,
+      command: JSON.stringify(input.command),
+      state: "pending",
+      createdBy: access.userId,
+    });
     // A token of the agent's own, for this sandbox only: revoked when the sandbox ends.
     const token = await mintToken("agent");
     await access.data.insertToken("agent", agent.id, { sha256: token.sha256, prefix: token.prefix, name: sandboxTokenName(row.id) });
@@ -83,7 +90,10 @@ sandboxRoutes.openapi(
             },
           }
         : {}),
-    }).catch((error: unknown) => ({ ok: false as const, error: { code: "unavailable", message: error instanceof Error ? error.message : "host unreachable" } }));
+    }).catch((error: unknown) => ({
+      ok: false as const,
+      error: { code: "unavailable", message: error instanceof Error ? error.message : "host unreachable" },
+    }));
     if (!ack.ok) {
       forgetTokens(await access.data.revokeNamedTokens("agent", agent.id, sandboxTokenName(row.id)));
       await store.updateSandbox(row.id, { state: "failed", reason: ack.error?.message ?? "the host refused to start the sandbox" });
@@ -117,7 +127,7 @@ sandboxRoutes.openapi(
 
 const sandboxParams = itemParams("sandboxId");
 
-async function sandboxOf(access: OrgAccess, store: HostStore, raw: string) {
+async function sandboxOf(_access: OrgAccess, store: HostStore, raw: string) {
   return assertFound(await store.sandbox(pathId(ID_PREFIX.sandbox, raw, "sandbox")), "sandbox");
 }
 
@@ -157,10 +167,19 @@ sandboxRoutes.openapi(
     await requireTeamAdmin(access, agent.teamId);
     const input = c.req.valid("json");
     if (sandbox.hostId && ["pending", "starting", "running"].includes(sandbox.state)) {
-      await sendCommand(c.env, sandbox.hostId, input.force ? { op: "sandbox.kill", sandboxId: sandbox.id } : { op: "sandbox.stop", sandboxId: sandbox.id, graceMs: input.graceSeconds * 1000 }).catch(() => undefined);
+      await sendCommand(
+        c.env,
+        sandbox.hostId,
+        input.force
+          ? { op: "sandbox.kill", sandboxId: sandbox.id }
+          : { op: "sandbox.stop", sandboxId: sandbox.id, graceMs: input.graceSeconds * 1000 },
+      ).catch(() => undefined);
     }
     forgetTokens(await access.data.revokeNamedTokens("agent", agent.id, sandboxTokenName(sandbox.id)));
-    const updated = assertFound(await store.updateSandbox(sandbox.id, { state: "stopped", reason: input.force ? "killed by a user" : "stopped by a user" }), "sandbox");
+    const updated = assertFound(
+      await store.updateSandbox(sandbox.id, { state: "stopped", reason: input.force ? "killed by a user" : "stopped by a user" }),
+      "sandbox",
+    );
     await auditAdmin(c, access, input.force ? "sandbox.kill" : "sandbox.stop", { type: "sandbox", id: sandbox.id }, { agentId: agent.id });
     return c.json(await view(store, updated), 200);
   },

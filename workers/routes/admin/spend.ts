@@ -59,7 +59,7 @@ spendRoutes.openapi(
   createRoute({
     method: "get",
     path: "/orgs/{orgId}/prices",
-    summary: "The org's price overrides (model \"*\" is the fallback for models without a price)",
+    summary: 'The org\'s price overrides (model "*" is the fallback for models without a price)',
     security,
     request: { params: orgParams, query: PageQuerySchema },
     responses: { 200: json(page(PriceSchema), "prices"), ...errors },
@@ -207,12 +207,18 @@ spendRoutes.openapi(
         thresholds: JSON.stringify(input.thresholds ?? DEFAULT_THRESHOLDS),
       })
       .catch((e) => conflictOnUnique(e, "this scope already has a limit for this period; update it instead"));
-    await auditAdmin(c, access, "limit.create", { type: "limit", id: limit.id }, {
-      scope: limit.scope,
-      scopeId: limit.scopeId,
-      period: limit.period,
-      limitMicros: limit.limitMicros,
-    });
+    await auditAdmin(
+      c,
+      access,
+      "limit.create",
+      { type: "limit", id: limit.id },
+      {
+        scope: limit.scope,
+        scopeId: limit.scopeId,
+        period: limit.period,
+        limitMicros: limit.limitMicros,
+      },
+    );
     await pushSpendConfig(c.env, access.orgId);
     return c.json(limitView(limit), 201);
   },
@@ -255,11 +261,17 @@ spendRoutes.openapi(
       ...(input.thresholds !== undefined ? { thresholds: JSON.stringify(input.thresholds) } : {}),
     };
     const updated = Object.keys(changes).length ? assertFound(await data.updateLimit(id, changes), "limit") : current;
-    await auditAdmin(c, access, "limit.update", { type: "limit", id }, {
-      fields: Object.keys(changes),
-      fromMicros: current.limitMicros,
-      toMicros: updated.limitMicros,
-    });
+    await auditAdmin(
+      c,
+      access,
+      "limit.update",
+      { type: "limit", id },
+      {
+        fields: Object.keys(changes),
+        fromMicros: current.limitMicros,
+        toMicros: updated.limitMicros,
+      },
+    );
     await pushSpendConfig(c.env, access.orgId);
     return c.json(limitView(updated), 200);
   },
@@ -342,7 +354,15 @@ spendRoutes.openapi(
     request: { params: orgParams },
     responses: {
       200: json(
-        z.object({ items: z.array(LimitSchema.omit({ orgId: true, createdAt: true }).extend({ window: z.string(), spentMicros: z.number().int(), reservedMicros: z.number().int() })) }),
+        z.object({
+          items: z.array(
+            LimitSchema.omit({ orgId: true, createdAt: true }).extend({
+              window: z.string(),
+              spentMicros: z.number().int(),
+              reservedMicros: z.number().int(),
+            }),
+          ),
+        }),
         "limit status",
       ),
       ...errors,

@@ -86,7 +86,9 @@ teamRoutes.openapi(
     await requireTeamAdmin(access, id);
     const patch = c.req.valid("json");
     const team = assertFound(
-      patch.name ? await access.data.updateTeam(id, patch).catch((e) => conflictOnUnique(e, "a team with this name exists")) : await access.data.team(id),
+      patch.name
+        ? await access.data.updateTeam(id, patch).catch((e) => conflictOnUnique(e, "a team with this name exists"))
+        : await access.data.team(id),
       "team",
     );
     await auditAdmin(c, access, "team.update", { type: "team", id });

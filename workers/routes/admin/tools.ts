@@ -56,11 +56,20 @@ async function credentialId(policies: PolicyStore, name: string | undefined | nu
 
 function checkSchema(schema: Record<string, unknown>) {
   const problem = schemaProblem(schema);
-  if (problem) throw new AppError("validation_failed", "inputSchema: not a usable JSON Schema", { details: { issues: [{ path: "inputSchema", message: "cannot be compiled" }] } });
+  if (problem)
+    throw new AppError("validation_failed", "inputSchema: not a usable JSON Schema", {
+      details: { issues: [{ path: "inputSchema", message: "cannot be compiled" }] },
+    });
 }
 
 toolRoutes.openapi(
-  createRoute({ method: "get", path: "/orgs/{orgId}/tools", security, request: { params: orgParams, query: PageQuerySchema }, responses: { 200: json(page(ToolSchema), "tools"), ...errors } }),
+  createRoute({
+    method: "get",
+    path: "/orgs/{orgId}/tools",
+    security,
+    request: { params: orgParams, query: PageQuerySchema },
+    responses: { 200: json(page(ToolSchema), "tools"), ...errors },
+  }),
   async (c) => {
     const { tools, policies } = await stores(c, c.req.valid("param").orgId);
     const q = c.req.valid("query");
@@ -108,7 +117,13 @@ const toolParams = itemParams("toolId");
 const found = async (s: ToolStore, raw: string) => assertFound(await s.tool(pathId(ID_PREFIX.tool, raw, "tool")), "tool");
 
 toolRoutes.openapi(
-  createRoute({ method: "get", path: "/orgs/{orgId}/tools/{toolId}", security, request: { params: toolParams }, responses: { 200: json(ToolSchema, "the tool"), ...errors } }),
+  createRoute({
+    method: "get",
+    path: "/orgs/{orgId}/tools/{toolId}",
+    security,
+    request: { params: toolParams },
+    responses: { 200: json(ToolSchema, "the tool"), ...errors },
+  }),
   async (c) => {
     const { orgId, toolId } = c.req.valid("param");
     const { tools, policies } = await stores(c, orgId);
@@ -132,7 +147,8 @@ toolRoutes.openapi(
     const current = await found(tools, toolId);
     const input = c.req.valid("json");
     if (input.inputSchema) checkSchema(input.inputSchema);
-    if (current.kind === "mcp_tool" && input.inputSchema) throw new AppError("validation_failed", "inputSchema: an imported tool's schema comes from its server");
+    if (current.kind === "mcp_tool" && input.inputSchema)
+      throw new AppError("validation_failed", "inputSchema: an imported tool's schema comes from its server");
     const patch = {
       ...(input.description !== undefined ? { description: input.description } : {}),
       ...(input.inputSchema ? { inputSchema: JSON.stringify(input.inputSchema) } : {}),
@@ -141,13 +157,25 @@ toolRoutes.openapi(
       ...(input.approved !== undefined ? { approved: input.approved } : {}),
     };
     const row = Object.keys(patch).length ? assertFound(await tools.updateTool(current.id, patch), "tool") : current;
-    await auditAdmin(c, access, input.approved === true ? "tool.approve" : "tool.update", { type: "tool", id: current.id }, { fields: Object.keys(input) });
+    await auditAdmin(
+      c,
+      access,
+      input.approved === true ? "tool.approve" : "tool.update",
+      { type: "tool", id: current.id },
+      { fields: Object.keys(input) },
+    );
     return c.json(await view(policies, row), 200);
   },
 );
 
 toolRoutes.openapi(
-  createRoute({ method: "delete", path: "/orgs/{orgId}/tools/{toolId}", security, request: { params: toolParams }, responses: { 204: noContent, ...errors } }),
+  createRoute({
+    method: "delete",
+    path: "/orgs/{orgId}/tools/{toolId}",
+    security,
+    request: { params: toolParams },
+    responses: { 204: noContent, ...errors },
+  }),
   async (c) => {
     const { orgId, toolId } = c.req.valid("param");
     const { access, tools } = await stores(c, orgId);
@@ -184,12 +212,19 @@ toolRoutes.openapi(
 async function assertGrantTarget(access: OrgAccess, scope: "team" | "project" | "agent", id: string) {
   const prefix = scope === "team" ? ID_PREFIX.team : scope === "project" ? ID_PREFIX.project : ID_PREFIX.agent;
   const checked = pathId(prefix, id, scope);
-  const row = scope === "team" ? await access.data.team(checked) : scope === "project" ? await access.data.project(checked) : await access.data.agent(checked);
+  const row =
+    scope === "team" ? await access.data.team(checked) : scope === "project" ? await access.data.project(checked) : await access.data.agent(checked);
   assertFound(row, scope);
 }
 
 toolRoutes.openapi(
-  createRoute({ method: "get", path: "/orgs/{orgId}/tools/{toolId}/grants", security, request: { params: toolParams }, responses: { 200: json(z.object({ items: z.array(ToolGrantSchema) }), "grants"), ...errors } }),
+  createRoute({
+    method: "get",
+    path: "/orgs/{orgId}/tools/{toolId}/grants",
+    security,
+    request: { params: toolParams },
+    responses: { 200: json(z.object({ items: z.array(ToolGrantSchema) }), "grants"), ...errors },
+  }),
   async (c) => {
     const { orgId, toolId } = c.req.valid("param");
     const { tools } = await stores(c, orgId);

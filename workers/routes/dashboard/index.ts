@@ -38,7 +38,7 @@ function serveFile(c: Context<AppEnv>, path: string, cacheControl: string) {
   headers.set("etag", file.etag);
   headers.set("cache-control", cacheControl);
   const conditional = c.req.header("if-none-match");
-  if (conditional && conditional.split(",").some((tag) => tag.trim().replace(/^W\//, "") === file.etag)) return new Response(null, { status: 304, headers });
+  if (conditional?.split(",").some((tag) => tag.trim().replace(/^W\//, "") === file.etag)) return new Response(null, { status: 304, headers });
   return new Response(file.body, { status: 200, headers });
 }
 

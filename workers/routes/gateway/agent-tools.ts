@@ -46,7 +46,14 @@ function query<T extends z.ZodType>(c: Context<AppEnv>, schema: T): z.output<T> 
   return parsed.data;
 }
 
-function audit(c: Context<AppEnv>, action: string, resource: { type: string; id?: string | null }, result: "success" | "denied", reason?: string, details?: Record<string, unknown>) {
+function audit(
+  c: Context<AppEnv>,
+  action: string,
+  resource: { type: string; id?: string | null },
+  result: "success" | "denied",
+  reason?: string,
+  details?: Record<string, unknown>,
+) {
   const { agent } = c.get("agent");
   return recordAudit(c.env, {
     orgId: agent.orgId,
@@ -104,7 +111,18 @@ export function agentToolRoutes() {
       invalidatePolicies(agent.orgId);
     }
     await audit(c, "subagent.create", { type: "agent", id: created.id }, "success", undefined, { autonomy, tools: body.tools?.length ?? null });
-    return c.json({ id: created.id, name: created.name, parentAgentId: agent.id, autonomy, teamId: created.teamId, projectId: created.projectId, token: token.token }, 201);
+    return c.json(
+      {
+        id: created.id,
+        name: created.name,
+        parentAgentId: agent.id,
+        autonomy,
+        teamId: created.teamId,
+        projectId: created.projectId,
+        token: token.token,
+      },
+      201,
+    );
   });
 
   r.get("/subagents", async (c) => {
@@ -161,7 +179,8 @@ export function agentToolRoutes() {
   r.get("/threads", async (c) => {
     const { userId, ...rest } = c.req.query();
     const q = PageQuerySchema.safeParse(rest);
-    if (!q.success || (userId !== undefined && !idOf(ID_PREFIX.user).safeParse(userId).success)) throw new AppError("validation_failed", "invalid query");
+    if (!q.success || (userId !== undefined && !idOf(ID_PREFIX.user).safeParse(userId).success))
+      throw new AppError("validation_failed", "invalid query");
     return c.json(toPage(await store(c).listThreads(c.get("agent").agentId, q.data, decodeCursor(q.data.cursor), userId), q.data.limit, threadView));
   });
   const ownThread = async (c: Context<AppEnv>) => {

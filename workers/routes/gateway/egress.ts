@@ -65,17 +65,26 @@ function auditDecision(c: Context<AppEnv>, decision: EgressDecision, hop: number
   const { agent } = c.get("agent");
   const rule = decision.rule;
   // Batched with the isolate's other hot-path events (IsolateBatcher), off the response path.
-  void recordAudit(c.env, {
-    orgId: agent.orgId,
-    actor: { type: "agent", id: agent.id },
-    action: "egress.request",
-    resource: { type: "egress", id: decision.target?.host ?? null },
-    result: decision.allowed ? "allowed" : "denied",
-    reason: rule ? `policy:${rule.policyId}@v${rule.policyVersion}#${rule.index}` : decision.reason,
-    traceId: c.get("traceId"),
-    // The target path but never the query: an injected query credential lives there.
-    details: { ...(decision.target ?? {}), hop, ...(status !== undefined ? { status } : {}), ...(decision.credential ? { credential: decision.credential } : {}) },
-  }, c.executionCtx);
+  void recordAudit(
+    c.env,
+    {
+      orgId: agent.orgId,
+      actor: { type: "agent", id: agent.id },
+      action: "egress.request",
+      resource: { type: "egress", id: decision.target?.host ?? null },
+      result: decision.allowed ? "allowed" : "denied",
+      reason: rule ? `policy:${rule.policyId}@v${rule.policyVersion}#${rule.index}` : decision.reason,
+      traceId: c.get("traceId"),
+      // The target path but never the query: an injected query credential lives there.
+      details: {
+        ...(decision.target ?? {}),
+        hop,
+        ...(status !== undefined ? { status } : {}),
+        ...(decision.credential ? { credential: decision.credential } : {}),
+      },
+    },
+    c.executionCtx,
+  );
 }
 
 async function fetchUpstream(url: URL, init: RequestInit): Promise<Response> {
@@ -90,10 +99,21 @@ async function fetchUpstream(url: URL, init: RequestInit): Promise<Response> {
 }
 
 /** Egress through a connected host of the pool named by the rule (`pool:<name>`). */
-async function forwardThroughPool(env: Env, orgId: string, route: string, url: URL, method: string, headers: Headers, body: Uint8Array | undefined): Promise<Response> {
+async function forwardThroughPool(
+  env: Env,
+  orgId: string,
+  route: string,
+  url: URL,
+  method: string,
+  headers: Headers,
+  body: Uint8Array | undefined,
+): Promise<Response> {
   const host = await connectedHostOf(env, orgId, route.slice("pool:".length));
   try {
-    return await tunnelOf(env, host.id).forward({ method, url: url.href, headers: [...headers], body: body ?? null }, { headTimeoutMs: UPSTREAM_TIMEOUT_MS });
+    return await tunnelOf(env, host.id).forward(
+      { method, url: url.href, headers: [...headers], body: body ?? null },
+      { headTimeoutMs: UPSTREAM_TIMEOUT_MS },
+    );
   } catch (error) {
     const code = (error as { code?: unknown }).code;
     if (code === "upstream_timeout") throw new AppError("upstream_timeout", "the host's target did not answer in time");

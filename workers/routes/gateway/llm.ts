@@ -92,7 +92,8 @@ export function llmGateway() {
     if (typeof body !== "object" || body === null || Array.isArray(body)) throw new AppError("bad_request", "request body must be a JSON object");
     const model = (body as Record<string, unknown>).model;
     if (typeof model !== "string" || model.length === 0 || model.length > 200) throw new AppError("bad_request", "model: required string");
-    if (policy.models !== null && !policy.models.includes(model)) throw new AppError("policy_denied", `model ${JSON.stringify(model)} is not allowed by policy`);
+    if (policy.models !== null && !policy.models.includes(model))
+      throw new AppError("policy_denied", `model ${JSON.stringify(model)} is not allowed by policy`);
     const provider = pickProvider(providers, model);
     if (!provider) throw new AppError("not_found", `model ${JSON.stringify(model)} is not available`);
 
@@ -129,13 +130,24 @@ function checkProviderDestination(env: Env, baseUrl: string) {
   checkedBases.add(key);
 }
 
-async function forward(c: Context<AppEnv>, call: LlmCall, kind: ProviderKind, endpoint: LlmEndpoint, provider: ProviderRow, path: string): Promise<Response> {
+async function forward(
+  c: Context<AppEnv>,
+  call: LlmCall,
+  kind: ProviderKind,
+  endpoint: LlmEndpoint,
+  provider: ProviderRow,
+  path: string,
+): Promise<Response> {
   checkProviderDestination(c.env, provider.baseUrl);
   const credential = (await credentialRowsOf(c.env, provider.orgId)).find((r) => r.id === provider.credentialId);
   if (!credential) throw new AppError("upstream_error", "the provider's credential is missing");
   const apiKey = (await openCredentialCached(c.env, credential)).secret;
   const abort = new AbortController();
-  const upstreamRequest = buildUpstreamRequest(c.req.raw, { kind, baseUrl: provider.baseUrl, apiKey }, { path, body: call.upstreamBody, search: new URL(c.req.url).search, signal: abort.signal });
+  const upstreamRequest = buildUpstreamRequest(
+    c.req.raw,
+    { kind, baseUrl: provider.baseUrl, apiKey },
+    { path, body: call.upstreamBody, search: new URL(c.req.url).search, signal: abort.signal },
+  );
   // One deadline for the headers and, unless streamed, the body.
   const deadline = new UpstreamDeadline(UPSTREAM_TIMEOUT_MS, abort);
   try {
@@ -145,7 +157,15 @@ async function forward(c: Context<AppEnv>, call: LlmCall, kind: ProviderKind, en
   }
 }
 
-async function exchange(c: Context<AppEnv>, call: LlmCall, kind: ProviderKind, endpoint: LlmEndpoint, apiKey: string, response: Response, deadline: UpstreamDeadline): Promise<Response> {
+async function exchange(
+  c: Context<AppEnv>,
+  call: LlmCall,
+  kind: ProviderKind,
+  endpoint: LlmEndpoint,
+  apiKey: string,
+  response: Response,
+  deadline: UpstreamDeadline,
+): Promise<Response> {
   if (!response.ok) {
     deadline.clear();
     const mapped = await mapUpstreamError(kind, response, [apiKey]);
@@ -155,7 +175,11 @@ async function exchange(c: Context<AppEnv>, call: LlmCall, kind: ProviderKind, e
   const streamEndpoint = endpoint === "models" ? null : endpoint;
   if (streamEndpoint && (response.headers.get("content-type") ?? "").includes("text/event-stream") && response.body) {
     deadline.clear();
-    const { body, result } = restoreSseStream(response.body, { endpoint: streamEndpoint, restorers: call.restorers, idleTimeoutMs: STREAM_IDLE_TIMEOUT_MS });
+    const { body, result } = restoreSseStream(response.body, {
+      endpoint: streamEndpoint,
+      restorers: call.restorers,
+      idleTimeoutMs: STREAM_IDLE_TIMEOUT_MS,
+    });
     c.executionCtx.waitUntil(result.then((r) => call.finish(r.usage, { streamed: true, outcome: r.outcome })));
     return new Response(body, { status: 200, headers: sseHeaders() });
   }
@@ -164,4 +188,3 @@ async function exchange(c: Context<AppEnv>, call: LlmCall, kind: ProviderKind, e
   await call.finish(restored.usage, { streamed: false, outcome: "completed" });
   return new Response(restored.text, { status: response.status, headers: { "content-type": "application/json" } });
 }
-
