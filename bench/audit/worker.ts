@@ -2,7 +2,7 @@
 // at which AuditLog objects move buffered events into D1. Driven by scripts/bench-audit.mjs.
 import { AuditLog } from "../../workers/audit/audit-log.js";
 import { type AuditEvent, auditLog, recordAudit } from "../../workers/audit/audit.js";
-import { newId } from "../../workers/identity/crypto.js";
+import { newId } from "../../workers/ids.js";
 
 export { AuditLog };
 

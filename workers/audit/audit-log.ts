@@ -4,9 +4,9 @@
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 import { AuditRecordSchema } from "../../schema/api.js";
-import { AUDIT_INSERT_BATCH, type AuditRow, auditData } from "../data/audit-data.js";
+import { AUDIT_INSERT_BATCH, type AuditRow, AuditData } from "../data/audit-data.js";
 import { makeDb } from "../data/db.js";
-import { newId } from "../identity/crypto.js";
+import { newId } from "../ids.js";
 import { type ChainBreak, ChainWalker, GENESIS_HASH, eventHash } from "./chain.js";
 
 /** Events wait this long for company before the first flush, so bursts go to D1 together. */
@@ -216,7 +216,7 @@ export class AuditLog extends DurableObject<Env> {
     const flushedHead = { seq: s.flushedSeq, hash: s.flushedHash };
     const walker = new ChainWalker(checkpoint.seq + 1, checkpoint.hash);
     if (s.orgId !== null) {
-      const store = auditData(makeDb(this.env.DB), s.orgId);
+      const store = new AuditData(makeDb(this.env.DB), s.orgId);
       // A row at or below the checkpoint means retention's delete was undone or a row was forged.
       const [stale] = checkpoint.seq > 0 ? await store.list({ throughSeq: checkpoint.seq }, 1) : [];
       if (stale) walker.broken = { seq: stale.seq, id: stale.id, problem: "unexpected" };
@@ -281,7 +281,7 @@ export class AuditLog extends DurableObject<Env> {
     let flushed = 0;
     const orgId = this.#state.orgId;
     if (orgId === null) return { flushed, pending: 0, failed: false };
-    const store = auditData(makeDb(this.env.DB), orgId);
+    const store = new AuditData(makeDb(this.env.DB), orgId);
     for (;;) {
       const rows = this.#sql
         .exec(`SELECT ${PENDING_COLUMNS.join(", ")} FROM pending ORDER BY seq LIMIT ?`, AUDIT_INSERT_BATCH)
@@ -322,7 +322,7 @@ export class AuditLog extends DurableObject<Env> {
   async #purge(): Promise<void> {
     const s = this.#state;
     if (s.retentionDays === null || s.orgId === null) return;
-    const store = auditData(makeDb(this.env.DB), s.orgId);
+    const store = new AuditData(makeDb(this.env.DB), s.orgId);
     const through = Math.min(s.flushedSeq, (await store.lastSeqBefore(Date.now() - s.retentionDays * DAY_MS)) ?? 0);
     this.#save({ lastPurge: Date.now() });
     if (through <= s.checkpointSeq) return;
@@ -361,7 +361,7 @@ export class AuditLog extends DurableObject<Env> {
   }
 }
 
-async function orgGone(store: ReturnType<typeof auditData>): Promise<boolean> {
+async function orgGone(store: AuditData): Promise<boolean> {
   try {
     return !(await store.orgExists());
   } catch {

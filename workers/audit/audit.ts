@@ -1,7 +1,7 @@
 // The audit module's entry point: recordAudit(env, event). Events go to the org's AuditLog
 // Durable Object, which orders, hash-chains and stores them durably before D1 ever sees them.
 import { type ACTOR_TYPES, AUDIT_LIMITS, type AUDIT_RESULTS, type AuditRecord } from "../../schema/api.js";
-import { ID_PATTERN } from "../identity/crypto.js";
+import { ID_PATTERN } from "../ids.js";
 import { IsolateBatcher, type WaitUntil } from "../http/isolate-batch.js";
 import { safeDetails, safeText, wellFormed } from "./safe.js";
 

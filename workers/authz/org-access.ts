@@ -3,7 +3,7 @@
 import type { Context } from "hono";
 import { ID_PREFIX, idOf } from "../../schema/api.js";
 import { makeDb } from "../data/db.js";
-import { type OrgData, type Role, orgData } from "../data/org-data.js";
+import { OrgData, type Role } from "../data/org-data.js";
 import { AppError, forbidden, notFound } from "../errors.js";
 import type { AppEnv, UserPrincipal } from "../http/context.js";
 
@@ -24,7 +24,7 @@ export async function orgAccess(c: Context<AppEnv>, orgId: string): Promise<OrgA
   const principal = c.get("user");
   if (!orgIdSchema.safeParse(orgId).success) throw notFound("org");
   if (principal.via === "api_key" && principal.orgId !== orgId) throw notFound("org");
-  const data = orgData(makeDb(c.env.DB), orgId);
+  const data = new OrgData(makeDb(c.env.DB), orgId);
   const membership = await data.membership(principal.userId);
   if (!membership) throw notFound("org");
   return { data, orgId, userId: principal.userId, role: membership.role, principal };

@@ -1,9 +1,9 @@
 // D1 access to one org's audit trail: batch inserts from the org's AuditLog, filtered reads in
 // seq order, chain walks for verify/export, and the retention delete. Every query is org-scoped.
-import { and, asc, eq, gt, gte, lte, max, sql, type SQL } from "drizzle-orm";
+import { asc, eq, gt, gte, lte, max, sql, type SQL } from "drizzle-orm";
 import { AppError } from "../errors.js";
-import { ID_PATTERN } from "../identity/crypto.js";
-import { type Db, tables } from "./db.js";
+import { tables } from "./db.js";
+import { OrgScoped } from "./org-scoped.js";
 
 const { auditEvents, orgs } = tables;
 
@@ -32,19 +32,9 @@ export const AUDIT_INSERT_BATCH = 100;
  */
 const AUDIT_ROWS_PER_STATEMENT = 50;
 
-export function auditData(db: Db, orgId: string): AuditData {
-  if (!ID_PATTERN.test(orgId)) throw new AppError("internal", "org-scoped access without a valid org id");
-  return new AuditData(db, orgId);
-}
-
-export class AuditData {
-  constructor(
-    private readonly db: Db,
-    readonly orgId: string,
-  ) {}
-
-  private scope(...conds: Array<SQL | undefined>): SQL {
-    return and(eq(auditEvents.orgId, this.orgId), ...conds) as SQL;
+export class AuditData extends OrgScoped {
+  private events(...conds: Array<SQL | undefined>): SQL {
+    return this.scope(auditEvents, ...conds);
   }
 
   async orgExists(): Promise<boolean> {
@@ -72,7 +62,7 @@ export class AuditData {
     return this.db
       .select()
       .from(auditEvents)
-      .where(this.scope(...conditions(filter)))
+      .where(this.events(...conditions(filter)))
       .orderBy(asc(auditEvents.seq))
       .limit(limit)
       .all();
@@ -94,7 +84,7 @@ export class AuditData {
     return this.db
       .select()
       .from(auditEvents)
-      .where(this.scope(eq(auditEvents.seq, seq)))
+      .where(this.events(eq(auditEvents.seq, seq)))
       .get();
   }
 
@@ -103,13 +93,13 @@ export class AuditData {
     const row = await this.db
       .select({ seq: max(auditEvents.seq) })
       .from(auditEvents)
-      .where(this.scope(lte(auditEvents.ts, cutoffMs - 1)))
+      .where(this.events(lte(auditEvents.ts, cutoffMs - 1)))
       .get();
     return row?.seq ?? null;
   }
 
   async deleteThrough(seq: number): Promise<void> {
-    await this.db.delete(auditEvents).where(this.scope(lte(auditEvents.seq, seq)));
+    await this.db.delete(auditEvents).where(this.events(lte(auditEvents.seq, seq)));
   }
 }
 

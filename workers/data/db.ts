@@ -1,5 +1,5 @@
 // Drizzle over D1. Only workers/data imports the tables: everything else goes through
-// platformData (tables without an org) or orgData(orgId) (every org-scoped table).
+// PlatformData (tables without an org) or an org-scoped store built with its org id (OrgScoped).
 import { drizzle } from "drizzle-orm/d1";
 import * as tables from "../../schema/tables.js";
 

@@ -1,8 +1,8 @@
 // Org-scoped storage of host pools, hosts and sandboxes.
 import { asc, eq, gt, inArray, isNull, sql } from "drizzle-orm";
-import { newId } from "../identity/crypto.js";
+import { newId } from "../ids.js";
 import { tables } from "./db.js";
-import { OrgScoped } from "./org-data.js";
+import { OrgScoped } from "./org-scoped.js";
 import type { PageRequest } from "./pagination.js";
 
 const { hostPools, hosts, sandboxes, tokens } = tables;

@@ -1,9 +1,9 @@
-// The only way to reach org-scoped tables: orgData(db, orgId) binds every query to one org,
-// so a handler cannot read or write another org's rows by passing a foreign id.
-import { and, asc, eq, gt, inArray, isNull, or, sql, type SQL } from "drizzle-orm";
+// Org-scoped access to the org itself, members, teams, projects, agents and tokens; every query is bound to one org.
+import { asc, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
 import { AppError } from "../errors.js";
-import { ID_PATTERN, newId } from "../identity/crypto.js";
-import { type Db, tables } from "./db.js";
+import { newId } from "../ids.js";
+import { tables } from "./db.js";
+import { OrgScoped } from "./org-scoped.js";
 import type { PageRequest } from "./pagination.js";
 
 const { teams, teamMemberships, projects, agents, tokens, memberships, users, orgs } = tables;
@@ -17,27 +17,6 @@ export type TokenKind = TokenRow["kind"];
 
 /** Fetches one extra row so the caller can tell whether there is a next page. */
 const take = (page: PageRequest) => page.limit + 1;
-
-export function orgData(db: Db, orgId: string): OrgData {
-  return new OrgData(db, orgId);
-}
-
-/**
- * Base of every org-scoped store: it cannot be built without a valid org id, and its
- * `scope()` starts every predicate with org_id = that org.
- */
-export abstract class OrgScoped {
-  constructor(
-    protected readonly db: Db,
-    readonly orgId: string,
-  ) {
-    if (!ID_PATTERN.test(orgId)) throw new AppError("internal", "org-scoped access without a valid org id");
-  }
-
-  protected scope<T extends { orgId: Parameters<typeof eq>[0] }>(table: T, ...conds: Array<SQL | undefined>): SQL {
-    return and(eq(table.orgId, this.orgId), ...conds) as SQL;
-  }
-}
 
 export class OrgData extends OrgScoped {
   org() {

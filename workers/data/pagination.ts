@@ -1,6 +1,7 @@
 // Opaque cursors for id-ordered collections (ids are time-ordered, see identity/crypto newId).
 import { AppError } from "../errors.js";
-import { ID_PATTERN, bytesToBase64url, base64ToBytes } from "../identity/crypto.js";
+import { bytesToBase64url, base64ToBytes } from "../identity/crypto.js";
+import { ID_PATTERN } from "../ids.js";
 
 export interface PageRequest {
   cursor?: string | undefined;

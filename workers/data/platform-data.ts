@@ -1,6 +1,6 @@
 // Tables that are not org-scoped (users, orgs, sessions) and the global token-hash lookup.
 import { and, asc, eq, isNull, sql } from "drizzle-orm";
-import { newId } from "../identity/crypto.js";
+import { newId } from "../ids.js";
 import { type Db, tables } from "./db.js";
 
 const { users, orgs, memberships, sessions, tokens } = tables;

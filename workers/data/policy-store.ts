@@ -1,8 +1,8 @@
 // Org-scoped storage of policies (with versions and attachments), vault credentials and LLM providers.
 import { and, asc, desc, eq, gt, inArray, or, type SQL } from "drizzle-orm";
-import { newId } from "../identity/crypto.js";
+import { newId } from "../ids.js";
 import { tables } from "./db.js";
-import { OrgScoped } from "./org-data.js";
+import { OrgScoped } from "./org-scoped.js";
 import type { PageRequest } from "./pagination.js";
 
 const { policies, policyVersions, policyAttachments, credentials, providers, piiLists } = tables;

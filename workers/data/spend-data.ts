@@ -1,8 +1,8 @@
 // Org-scoped access to the spend tables (prices, limits, usage ledger); every query is bound to one org.
-import { and, asc, eq, gt, gte, lte, sql, type SQL } from "drizzle-orm";
-import { AppError } from "../errors.js";
-import { ID_PATTERN, newId } from "../identity/crypto.js";
-import { type Db, tables } from "./db.js";
+import { asc, eq, gt, gte, lte, sql } from "drizzle-orm";
+import { newId } from "../ids.js";
+import { tables } from "./db.js";
+import { OrgScoped } from "./org-scoped.js";
 import type { PageRequest } from "./pagination.js";
 
 const { spendPrices, spendLimits, spendUsage } = tables;
@@ -11,23 +11,9 @@ export type PriceRow = typeof spendPrices.$inferSelect;
 export type LimitRow = typeof spendLimits.$inferSelect;
 export type UsageInsert = Omit<typeof spendUsage.$inferInsert, "orgId">;
 
-export function spendData(db: Db, orgId: string): SpendData {
-  if (!ID_PATTERN.test(orgId)) throw new AppError("internal", "org-scoped access without a valid org id");
-  return new SpendData(db, orgId);
-}
-
 const USAGE_ROWS_PER_STATEMENT = 200;
 
-export class SpendData {
-  constructor(
-    private readonly db: Db,
-    readonly orgId: string,
-  ) {}
-
-  private scope<T extends { orgId: Parameters<typeof eq>[0] }>(table: T, ...conds: Array<SQL | undefined>): SQL {
-    return and(eq(table.orgId, this.orgId), ...conds) as SQL;
-  }
-
+export class SpendData extends OrgScoped {
   // ── prices ───────────────────────────────────────────────────────────────
   listPrices(page: PageRequest, after?: string) {
     return this.db

@@ -1,8 +1,8 @@
 // Org-scoped storage of the tool registry and grants, approvals, Agent Guides, agent memory and threads.
 import { and, asc, desc, eq, gt, inArray, lte, or, type SQL } from "drizzle-orm";
-import { newId } from "../identity/crypto.js";
+import { newId } from "../ids.js";
 import { tables } from "./db.js";
-import { OrgScoped } from "./org-data.js";
+import { OrgScoped } from "./org-scoped.js";
 import type { PageRequest } from "./pagination.js";
 
 const { tools, toolGrants, approvals, guides, guideVersions, memoryEntries, threads, threadMessages, memberships } = tables;

@@ -3,7 +3,7 @@
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { makeDb } from "../data/db.js";
-import { type AgentRow, orgData } from "../data/org-data.js";
+import { type AgentRow, OrgData } from "../data/org-data.js";
 import { AppError, unauthorized } from "../errors.js";
 import type { AppEnv } from "../http/context.js";
 import { CSRF_HEADER, SESSION_COOKIE, csrfValid, verifySession } from "./sessions.js";
@@ -82,7 +82,7 @@ export async function loadAgent(db: D1Database, orgId: string, agentId: string):
   const now = Date.now();
   const hit = agentCache.get(agentId);
   if (hit && hit.expires > now) return hit.row;
-  const row = await orgData(makeDb(db), orgId).agent(agentId);
+  const row = await new OrgData(makeDb(db), orgId).agent(agentId);
   if (agentCache.size > 10_000) agentCache.clear();
   agentCache.set(agentId, { row, expires: now + TOKEN_CACHE_TTL_MS });
   return row;

@@ -1,4 +1,4 @@
-// Small WebCrypto helpers shared by identity, vault and audit: hashing, random ids and tokens,
+// Small WebCrypto helpers shared by identity, vault and audit: hashing, random bytes and tokens,
 // constant-time comparison, base64url.
 const encoder = new TextEncoder();
 
@@ -42,23 +42,3 @@ export function timingSafeEqual(a: string, b: string): boolean {
   }
   return crypto.subtle.timingSafeEqual(ab, bb);
 }
-
-const CROCKFORD = "0123456789abcdefghjkmnpqrstvwxyz";
-
-/**
- * Time-ordered ids ("agt_01jd…"): 10 chars of millisecond time then 16 random chars, so ids
- * sort by creation and serve directly as pagination cursors.
- */
-export function newId(prefix: string, now = Date.now()): string {
-  let time = "";
-  let t = now;
-  for (let i = 0; i < 10; i++) {
-    time = CROCKFORD[t % 32] + time;
-    t = Math.floor(t / 32);
-  }
-  let rand = "";
-  for (const b of randomBytes(16)) rand += CROCKFORD[b % 32];
-  return `${prefix}_${time}${rand}`;
-}
-
-export const ID_PATTERN = /^[a-z]{2,5}_[0-9a-hjkmnp-tv-z]{26}$/;

@@ -4,7 +4,7 @@ import type { SandboxStatus, TunnelCommand } from "../../schema/tunnel.js";
 import { recordAudit } from "../audit/audit.js";
 import { makeDb } from "../data/db.js";
 import { type HostRow, HostStore } from "../data/host-store.js";
-import { orgData } from "../data/org-data.js";
+import { OrgData } from "../data/org-data.js";
 import { AppError } from "../errors.js";
 import { forgetTokens } from "../identity/tokens.js";
 
@@ -52,7 +52,7 @@ export async function recordSandboxStatus(env: Env, orgId: string, hostId: strin
   await store.updateSandbox(sandbox.id, { state, exitCode: status.exitCode ?? null, reason: status.reason ?? null }, from);
   if (state === "running" || state === "starting") return;
   // The sandbox's own session token ends with it.
-  forgetTokens(await orgData(makeDb(env.DB), orgId).revokeNamedTokens("agent", sandbox.agentId, `sandbox:${sandbox.id}`));
+  forgetTokens(await new OrgData(makeDb(env.DB), orgId).revokeNamedTokens("agent", sandbox.agentId, `sandbox:${sandbox.id}`));
   await recordAudit(env, {
     orgId,
     actor: { type: "host", id: hostId },
@@ -111,7 +111,7 @@ export async function hostLiveStatus(env: Env, hostId: string) {
 export async function stopSandboxesOverLimit(env: Env, orgId: string) {
   const events = await env.ORG_SPEND.get(env.ORG_SPEND.idFromName(orgId)).drainStopEvents(100);
   if (events.length === 0) return;
-  const data = orgData(makeDb(env.DB), orgId);
+  const data = new OrgData(makeDb(env.DB), orgId);
   const agentIds = new Set<string>();
   for (const e of events) {
     if (e.scope === "agent") agentIds.add(e.agentId);

@@ -10,7 +10,7 @@
 import type { AuditEvent } from "../audit/audit.js";
 import type { SpendEstimate, SpendPrice, SpendUsage } from "../../schema/spend.js";
 import type { WaitUntil } from "../http/isolate-batch.js";
-import { newId } from "../identity/crypto.js";
+import { newId } from "../ids.js";
 import { estimateMicros, usageMicros } from "./pricing.js";
 import { type Reservation, type SpendAgent, queueSettle, releaseSpend, reserveSpend } from "./client.js";
 

@@ -13,10 +13,10 @@ import {
   SettleItemSchema,
   type SpendUsage,
 } from "../../schema/spend.js";
-import { ID_PATTERN, newId } from "../identity/crypto.js";
+import { ID_PATTERN, newId } from "../ids.js";
 import { type AuditEvent, recordAuditMany } from "../audit/audit.js";
 import { makeDb } from "../data/db.js";
-import { spendData } from "../data/spend-data.js";
+import { SpendData } from "../data/spend-data.js";
 import { type Price, estimateMicros, priceFor, usageMicros, windowsAt } from "./pricing.js";
 
 /** A reservation neither settled nor released by then is released by the alarm. */
@@ -408,7 +408,7 @@ export class OrgSpend extends DurableObject<Env> {
   async #load(): Promise<Config> {
     const orgId = this.#boundOrg;
     if (!orgId) throw new Error("OrgSpend has no org id");
-    const data = spendData(makeDb(this.env.DB), orgId);
+    const data = new SpendData(makeDb(this.env.DB), orgId);
     const [prices, limits] = await Promise.all([data.allPrices(), data.allLimits()]);
     return {
       loadedAt: Date.now(),
@@ -912,7 +912,7 @@ export class OrgSpend extends DurableObject<Env> {
         }>("SELECT * FROM ledger_outbox ORDER BY id LIMIT ?", FLUSH_BATCH)
         .toArray();
       if (rows.length === 0) break;
-      await spendData(makeDb(this.env.DB), orgId).insertUsage(
+      await new SpendData(makeDb(this.env.DB), orgId).insertUsage(
         rows.map((r) => ({
           id: r.id,
           agentId: r.agent_id,

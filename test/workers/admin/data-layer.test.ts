@@ -1,9 +1,9 @@
 // Architecture guard: only workers/data may import the tables, so org-scoped rows are reachable
-// only through orgData(orgId). Also checks the layer refuses to start without an org id.
+// only through new OrgData(orgId). Also checks the layer refuses to start without an org id.
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
 import { makeDb } from "../../../workers/data/db.js";
-import { orgData } from "../../../workers/data/org-data.js";
+import { OrgData } from "../../../workers/data/org-data.js";
 
 const sources = import.meta.glob("../../../workers/**/*.ts", { query: "?raw", import: "default", eager: true }) as Record<string, string>;
 
@@ -18,6 +18,6 @@ it("keeps table access inside workers/data", () => {
 
 it("refuses an org-scoped accessor without a valid org id", () => {
   const db = makeDb(env.DB);
-  expect(() => orgData(db, "")).toThrow();
-  expect(() => orgData(db, "' OR 1=1 --")).toThrow();
+  expect(() => new OrgData(db, "")).toThrow();
+  expect(() => new OrgData(db, "' OR 1=1 --")).toThrow();
 });

@@ -4,7 +4,7 @@ import { runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { AppError } from "../../../workers/errors.js";
-import { newId } from "../../../workers/identity/crypto.js";
+import { newId } from "../../../workers/ids.js";
 import { flushQueuedSettles } from "../../../workers/spend/client.js";
 import { type CallHold, LEASE_CALLS, LEASE_DRAW_MS, holdForCall, releaseCall, settleCall } from "../../../workers/spend/credit.js";
 import { TEST_MODEL, reserveReq, setLimit, spendOrg } from "./support.js";

@@ -1,7 +1,7 @@
 // Test helpers: call the Worker like a client would, and seed orgs without the one-time bootstrap.
 import { exports } from "cloudflare:workers";
 import { makeDb } from "../../../workers/data/db.js";
-import { orgData } from "../../../workers/data/org-data.js";
+import { OrgData } from "../../../workers/data/org-data.js";
 import { PlatformData } from "../../../workers/data/platform-data.js";
 import { hashPassword } from "../../../workers/identity/passwords.js";
 import { mintToken } from "../../../workers/identity/tokens.js";
@@ -55,7 +55,7 @@ export async function seedOrg(label = "org"): Promise<SeededOrg> {
   const user = await platform.insertUser(email, await hashPassword(password));
   const org = await platform.createOrg(unique(label), user.id);
   const key = await mintToken("admin");
-  await orgData(makeDb(env.DB), org.id).insertToken("admin", user.id, { ...key, name: "seed" });
+  await new OrgData(makeDb(env.DB), org.id).insertToken("admin", user.id, { ...key, name: "seed" });
   return { orgId: org.id, ownerId: user.id, email, password, apiKey: key.token };
 }
 

@@ -3,7 +3,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { makeDb } from "../../../workers/data/db.js";
-import { orgData } from "../../../workers/data/org-data.js";
+import { OrgData } from "../../../workers/data/org-data.js";
 import { guidePromptFor } from "../../../workers/tools/guide.js";
 import { type SeededOrg, call, expectErrorShape, seedMember, seedOrg } from "../support/api.js";
 import { auditOf, toolCall } from "../support/tools.js";
@@ -118,13 +118,13 @@ describe("Agent Guide", () => {
   });
 
   it("builds the system prompt prefix from the org guide, the agent guide and the autonomy level", async () => {
-    const row = await orgData(makeDb(env.DB), org.orgId).agent(parent.id);
+    const row = await new OrgData(makeDb(env.DB), org.orgId).agent(parent.id);
     const prompt = await guidePromptFor(env, row!);
     expect(prompt).toContain("Be polite. Never delete data.");
     expect(prompt).toContain("You triage tickets, politely.");
     expect(prompt).toContain("Autonomy level: 3 of 5");
     expect(prompt!.indexOf("Be polite")).toBeLessThan(prompt!.indexOf("You triage"));
-    const otherRow = await orgData(makeDb(env.DB), org.orgId).agent(other.id);
+    const otherRow = await new OrgData(makeDb(env.DB), org.orgId).agent(other.id);
     expect(await guidePromptFor(env, otherRow!)).not.toContain("You triage");
     const viaGateway = await call("/agent/v1/guide", { token: parent.token });
     expect(viaGateway.json.prompt).toBe(prompt);

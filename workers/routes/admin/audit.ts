@@ -13,7 +13,7 @@ import {
 import { auditLog, flushQueuedAudit } from "../../audit/audit.js";
 import { auditPage, decodeSeqCursor, exportStream, rowFilter } from "../../audit/query.js";
 import { orgAccess, requireRole } from "../../authz/org-access.js";
-import { auditData } from "../../data/audit-data.js";
+import { AuditData } from "../../data/audit-data.js";
 import { makeDb } from "../../data/db.js";
 import { adminRouter, body, errors, json, orgParams, security } from "./kit.js";
 import { auditAdmin } from "./views.js";
@@ -51,7 +51,7 @@ auditRoutes.openapi(
     const q = c.req.valid("query");
     const filter = { ...rowFilter(q), afterSeq: decodeSeqCursor(q.cursor) };
     const pending = await flushForRead(c.env, access.orgId);
-    const rows = await auditData(makeDb(c.env.DB), access.orgId).list(filter, q.limit + 1);
+    const rows = await new AuditData(makeDb(c.env.DB), access.orgId).list(filter, q.limit + 1);
     return c.json(auditPage(rows, q.limit), 200, pendingHeader(pending));
   },
 );
@@ -76,7 +76,7 @@ auditRoutes.openapi(
     const q = c.req.valid("query");
     const filter = rowFilter(q);
     const pending = await flushForRead(c.env, access.orgId);
-    const stream = exportStream(auditData(makeDb(c.env.DB), access.orgId), filter, q.format);
+    const stream = exportStream(new AuditData(makeDb(c.env.DB), access.orgId), filter, q.format);
     return c.body(stream, 200, {
       "content-type": q.format === "csv" ? "text/csv; charset=utf-8" : "application/x-ndjson; charset=utf-8",
       "content-disposition": `attachment; filename="audit-${access.orgId}.${q.format === "csv" ? "csv" : "ndjson"}"`,

@@ -16,7 +16,7 @@ import { decodeCursor, toPage } from "../../data/pagination.js";
 import { type CredentialRow, PolicyStore, type ProviderRow } from "../../data/policy-store.js";
 import { ToolStore } from "../../data/tool-store.js";
 import { AppError, conflict } from "../../errors.js";
-import { newId } from "../../identity/crypto.js";
+import { newId } from "../../ids.js";
 import { parseStoredDoc } from "../../policy/service.js";
 import { forgetCredentials, injectOf, openCredential, sealSecret } from "../../vault/credentials.js";
 import { loadKeyring } from "../../vault/keyring.js";

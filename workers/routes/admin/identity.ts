@@ -4,7 +4,7 @@ import { deleteCookie, setCookie } from "hono/cookie";
 import { BootstrapRequestSchema, BootstrapResponseSchema, LoginRequestSchema, LoginResponseSchema, MeSchema } from "../../../schema/api.js";
 import { recordAudit } from "../../audit/audit.js";
 import { iso, makeDb } from "../../data/db.js";
-import { orgData } from "../../data/org-data.js";
+import { OrgData } from "../../data/org-data.js";
 import { PlatformData } from "../../data/platform-data.js";
 import { AppError, conflict, unauthorized } from "../../errors.js";
 import { bearer, requireUser } from "../../identity/authenticate.js";
@@ -35,7 +35,7 @@ identityRoutes.openapi(
     try {
       const org = await platform.createOrg(input.orgName, userId);
       const key = await mintToken("admin");
-      await orgData(makeDb(c.env.DB), org.id).insertToken("admin", userId, { ...key, name: "bootstrap" });
+      await new OrgData(makeDb(c.env.DB), org.id).insertToken("admin", userId, { ...key, name: "bootstrap" });
       await recordAudit(c.env, {
         orgId: org.id,
         actor: { type: "user", id: userId },

@@ -18,7 +18,7 @@ import {
 import { type OrgAccess, assertFound, conflictOnUnique, orgAccess, pathId, requireRole } from "../../authz/org-access.js";
 import { iso, makeDb } from "../../data/db.js";
 import { decodeCursor, toPage } from "../../data/pagination.js";
-import { type LimitRow, type PriceRow, spendData } from "../../data/spend-data.js";
+import { type LimitRow, type PriceRow, SpendData } from "../../data/spend-data.js";
 import { AppError } from "../../errors.js";
 import type { AppEnv } from "../../http/context.js";
 import { flushQueuedSettles, flushSpendLedger, pushSpendConfig, spendStatus } from "../../spend/client.js";
@@ -52,7 +52,7 @@ const limitView = (l: LimitRow) => ({
   createdAt: iso(l.createdAt),
 });
 
-const spend = (c: Context<AppEnv>, access: OrgAccess) => spendData(makeDb(c.env.DB), access.orgId);
+const spend = (c: Context<AppEnv>, access: OrgAccess) => new SpendData(makeDb(c.env.DB), access.orgId);
 
 // ── prices ─────────────────────────────────────────────────────────────────
 spendRoutes.openapi(

@@ -9,7 +9,7 @@ import { MemoryKeySchema, MemoryWriteSchema, MessageCreateSchema, SubagentCreate
 import { recordAudit } from "../../audit/audit.js";
 import { gateSettings } from "../../autonomy/levels.js";
 import { makeDb } from "../../data/db.js";
-import { orgData } from "../../data/org-data.js";
+import { OrgData } from "../../data/org-data.js";
 import { decodeCursor, toPage } from "../../data/pagination.js";
 import { PolicyStore } from "../../data/policy-store.js";
 import { ToolStore } from "../../data/tool-store.js";
@@ -98,7 +98,7 @@ export function agentToolRoutes() {
       }
     }
     const token = await mintToken("agent");
-    const created = await orgData(makeDb(c.env.DB), agent.orgId).createAgentWithToken(
+    const created = await new OrgData(makeDb(c.env.DB), agent.orgId).createAgentWithToken(
       { name: body.name, teamId: agent.teamId, projectId: agent.projectId, parentAgentId: agent.id, autonomy, createdBy: agent.id },
       token,
     );
@@ -127,7 +127,7 @@ export function agentToolRoutes() {
 
   r.get("/subagents", async (c) => {
     const { agent } = c.get("agent");
-    const rows = await orgData(makeDb(c.env.DB), agent.orgId).subagents(agent.id);
+    const rows = await new OrgData(makeDb(c.env.DB), agent.orgId).subagents(agent.id);
     return c.json({ items: rows.map((a) => ({ id: a.id, name: a.name, autonomy: a.autonomy, status: a.status })), nextCursor: null });
   });
 
