@@ -312,6 +312,7 @@ export const SandboxCreateSchema = z.strictObject({
     })
     .optional(),
 });
+export type SandboxCreate = z.output<typeof SandboxCreateSchema>;
 export const SandboxSchema = z.object({
   id: z.string(),
   orgId: z.string(),

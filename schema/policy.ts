@@ -137,10 +137,15 @@ export const EgressRuleSchema = z
     /** Allowed ports; absent means any port of the host (the contract names hosts only). */
     ports: z.array(z.number().int().min(1).max(65535)).min(1).max(16).optional(),
     credential: CredentialRefSchema.optional(),
+    /** The credential is sent over https only (and, without `ports`, to port 443 only) unless this opts into plain http. */
+    credentialOverHttp: z.boolean().optional(),
     route: RouteSchema.optional(),
     deny: z.boolean().optional(),
   })
   .superRefine((rule, ctx) => {
+    if (rule.credentialOverHttp !== undefined && rule.credential === undefined) {
+      ctx.addIssue({ code: "custom", message: "credentialOverHttp needs a credential" });
+    }
     if (rule.deny === true && (rule.credential !== undefined || rule.route !== undefined)) {
       ctx.addIssue({ code: "custom", message: "a deny rule cannot carry a credential or a route" });
     }
@@ -177,6 +182,8 @@ export const AutonomyGateSchema = z.strictObject({
   allowSubagents: z.boolean().optional(),
   /** Highest autonomy level the policy lets an agent act at (the lower of this and the agent's own). */
   maxLevel: z.number().int().min(1).max(5).optional(),
+  /** Most live subagents one agent under this policy may have at once (default 16; the lowest of all policies applies). */
+  maxSubagents: z.number().int().min(0).max(1000).optional(),
 });
 
 export const PolicyDocumentSchema = z.strictObject({
@@ -225,9 +232,9 @@ export const EgressProbeSchema = z.strictObject({
 /** Evaluate a request against a draft before saving it, optionally in an agent's context. */
 export const PolicyDryRunSchema = z.strictObject({
   draft: PolicyDocumentSchema,
-  /** The saved policy the draft would replace (its current version is left out of the evaluation). */
+  /** The saved policy the draft would replace wherever it is attached (without it, the draft counts as attached to the agent). */
   policyId: policyId.optional(),
-  /** Evaluate with the agent's other attached policies too; the draft counts as attached to the agent. */
+  /** Evaluate in this agent's context: its (and its parent's) attached policies with the draft in place. */
   agentId: z
     .string()
     .regex(/^agt_[0-9a-hjkmnp-tv-z]{26}$/, "must be an agt_ id")

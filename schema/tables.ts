@@ -366,8 +366,14 @@ export const tools = sqliteTable(
     mutating: integer("mutating", { mode: "boolean" }).notNull().default(true),
     /** For mcp_tool: the mcp_server it was imported from. */
     serverId: text("server_id"),
+    /** The credential may be sent over plain http (otherwise https only). */
+    credentialOverHttp: integer("credential_over_http", { mode: "boolean" }).notNull().default(false),
     /** Imported tools start unapproved; http tools are approved when an admin creates them. */
     approved: integer("approved", { mode: "boolean" }).notNull().default(true),
+    /** For mcp_tool: SHA-256 of the upstream definition (name, description, inputSchema, annotations) pinned at approval. */
+    definitionHash: text("definition_hash"),
+    /** Set when the upstream's definition no longer matches the pinned one: unusable until approved again. */
+    quarantinedAt: integer("quarantined_at"),
     createdBy: text("created_by").notNull(),
     createdAt: createdAt(),
     updatedAt: integer("updated_at").notNull(),

@@ -29,6 +29,8 @@ export const HttpToolCreateSchema = z.strictObject({
   /** `{param}` placeholders are filled from the arguments (URL-encoded); the rest go in the query (GET/HEAD) or a JSON body. */
   url: absoluteUrl,
   credential: CredentialRefSchema.optional(),
+  /** Send the credential over plain http too (default: https only). */
+  credentialOverHttp: z.boolean().optional(),
   /** Unset means mutating unless the method is GET or HEAD. */
   mutating: z.boolean().optional(),
 });
@@ -38,6 +40,7 @@ export const McpServerCreateSchema = z.strictObject({
   description: z.string().max(4000).default(""),
   mcpUrl: absoluteUrl.refine((u) => !u.includes("{"), "no placeholders in an MCP server URL"),
   credential: CredentialRefSchema.optional(),
+  credentialOverHttp: z.boolean().optional(),
 });
 
 export const ToolCreateSchema = z.union([HttpToolCreateSchema, McpServerCreateSchema]);
@@ -46,8 +49,9 @@ export const ToolUpdateSchema = z.strictObject({
   description: z.string().max(4000).optional(),
   inputSchema: InputSchemaSchema.optional(),
   credential: CredentialRefSchema.nullable().optional(),
+  credentialOverHttp: z.boolean().optional(),
   mutating: z.boolean().optional(),
-  /** Imported MCP tools are usable only once approved. */
+  /** Imported MCP tools are usable only once approved (approving pins the definition as it is now). */
   approved: z.boolean().optional(),
 });
 
@@ -61,9 +65,12 @@ export const ToolSchema = z.object({
   method: z.string().nullable(),
   url: z.string().nullable(),
   credential: z.string().nullable(),
+  credentialOverHttp: z.boolean(),
   mutating: z.boolean(),
   serverId: z.string().nullable(),
   approved: z.boolean(),
+  /** When the upstream MCP server changed this tool's definition after approval (null otherwise). */
+  quarantinedAt: z.string().nullable(),
   createdAt: z.string(),
   updatedAt: z.string(),
 });

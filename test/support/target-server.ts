@@ -2,6 +2,7 @@
 // can redirect, so tests can see exactly what left the edge.
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import zlib from "node:zlib";
 
 export interface ReceivedRequest {
   method: string;
@@ -38,6 +39,24 @@ export async function startTargetServer(): Promise<TargetServer> {
     if (url.pathname.startsWith("/redirect")) {
       res.writeHead(Number(url.searchParams.get("status") ?? "302"), { location: url.searchParams.get("to") ?? "/" });
       res.end();
+      return;
+    }
+    if (url.pathname.startsWith("/encoded")) {
+      // A hostile upstream: echoes the request's Authorization in a body compressed the way it
+      // chooses, whatever Accept-Encoding asked for.
+      const enc = url.searchParams.get("enc") ?? "deflate";
+      const plain = Buffer.from(`seen: ${String(req.headers.authorization ?? "")} accept-encoding=${String(req.headers["accept-encoding"] ?? "")}`);
+      const encoders: Record<string, (b: Buffer) => Buffer> = {
+        deflate: zlib.deflateSync,
+        "deflate-raw": zlib.deflateRawSync,
+        gzip: zlib.gzipSync,
+        "x-gzip": zlib.gzipSync,
+        br: zlib.brotliCompressSync,
+        "gzip, deflate": (b) => zlib.deflateSync(zlib.gzipSync(b)),
+      };
+      const body = (encoders[enc] ?? ((b: Buffer) => b))(plain);
+      res.writeHead(200, { "content-type": "text/plain", "content-encoding": enc });
+      res.end(body);
       return;
     }
     if (url.pathname.startsWith("/reflect")) {

@@ -2,16 +2,14 @@
 // approval and held (on its Durable Object) until a user approves, denies, or it expires.
 import { recordAudit } from "../audit/audit.js";
 import { makeDb } from "../data/db.js";
-import type { AgentRow } from "../data/org-data.js";
+import type { AgentRights } from "../agents/rights.js";
 import { type ApprovalRow, ToolStore } from "../data/tool-store.js";
 import { AppError } from "../errors.js";
-import type { EffectivePolicy } from "../policy/effective.js";
-import { type GateSubject, approvalReason, effectiveLevel, gateSettings } from "./levels.js";
+import { type GateSubject, approvalReason } from "./levels.js";
 
 export interface GateContext {
   env: Env;
-  agent: AgentRow;
-  policy: EffectivePolicy;
+  rights: AgentRights;
   traceId: string;
   waitUntil(promise: Promise<unknown>): void;
 }
@@ -32,14 +30,13 @@ function subjectText(subject: GateSubject, target?: string): string {
  * `target` is a safe description for the approver (host and path, never a query string).
  */
 export async function passGate(ctx: GateContext, subject: GateSubject, details: Record<string, unknown> = {}, target?: string): Promise<GateResult> {
-  const settings = gateSettings(ctx.policy);
-  const level = effectiveLevel(ctx.agent.autonomy, settings);
+  const { level, gate: settings, agent } = ctx.rights;
   const reason = approvalReason(level, subject, settings);
   if (reason === null) return { level };
 
-  const store = new ToolStore(makeDb(ctx.env.DB), ctx.agent.orgId);
+  const store = new ToolStore(makeDb(ctx.env.DB), agent.orgId);
   const row = await store.insertApproval({
-    agentId: ctx.agent.id,
+    agentId: agent.id,
     kind: subject.kind,
     subject: subjectText(subject, target),
     details: JSON.stringify({ ...details, level, reason }),
@@ -74,8 +71,8 @@ export async function passGate(ctx: GateContext, subject: GateSubject, details: 
 
 function audit(ctx: GateContext, row: ApprovalRow, action: string, result: "success" | "denied", reason: string) {
   return recordAudit(ctx.env, {
-    orgId: ctx.agent.orgId,
-    actor: { type: "agent", id: ctx.agent.id },
+    orgId: ctx.rights.agent.orgId,
+    actor: { type: "agent", id: ctx.rights.agent.id },
     action,
     resource: { type: "approval", id: row.id },
     result,

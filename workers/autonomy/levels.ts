@@ -32,7 +32,10 @@ export interface GateSettings {
   timeoutMs: number;
   allowSubagents: boolean;
   maxLevel: number;
+  maxSubagents: number;
 }
+
+export const DEFAULT_MAX_SUBAGENTS = 16;
 
 /**
  * Merges the autonomyGate sections of an agent's policies, strictest wins: approval lists are
@@ -48,6 +51,7 @@ export function gateSettings(policy: EffectivePolicy): GateSettings {
     timeoutMs: DEFAULT_APPROVAL_TIMEOUT_MS,
     allowSubagents: false,
     maxLevel: 5,
+    maxSubagents: DEFAULT_MAX_SUBAGENTS,
   };
   let forbidSubagents = false;
   for (const { gate } of policy.autonomyGates) {
@@ -63,6 +67,7 @@ export function gateSettings(policy: EffectivePolicy): GateSettings {
     for (const h of g.approve?.hosts ?? []) settings.approveHosts.add(h);
     if (g.timeoutSeconds !== undefined) settings.timeoutMs = Math.min(settings.timeoutMs, g.timeoutSeconds * 1000);
     if (g.maxLevel !== undefined) settings.maxLevel = Math.min(settings.maxLevel, g.maxLevel);
+    if (g.maxSubagents !== undefined) settings.maxSubagents = Math.min(settings.maxSubagents, g.maxSubagents);
     if (g.allowSubagents === true) settings.allowSubagents = true;
     if (g.allowSubagents === false) forbidSubagents = true;
   }

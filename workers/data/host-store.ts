@@ -5,7 +5,7 @@ import { tables } from "./db.js";
 import { OrgScoped } from "./org-scoped.js";
 import type { PageRequest } from "./pagination.js";
 
-const { hostPools, hosts, sandboxes, tokens } = tables;
+const { hostPools, hosts, sandboxes, tokens, agents } = tables;
 
 export type HostPoolRow = typeof hostPools.$inferSelect;
 export type HostRow = typeof hosts.$inferSelect;
@@ -118,11 +118,15 @@ export class HostStore extends OrgScoped {
   }
 
   // ── sandboxes ────────────────────────────────────────────────────────────
-  listSandboxes(page: PageRequest, after?: string, agentId?: string) {
+  /** With `visibleTo`, only sandboxes of the agents a member sees (of their teams, or created by them). */
+  listSandboxes(page: PageRequest, after?: string, agentId?: string, visibleTo?: { userId: string; teamIds: string[] }) {
+    const visible = visibleTo
+      ? sql`${sandboxes.agentId} IN (SELECT id FROM ${agents} WHERE org_id = ${this.orgId} AND (created_by = ${visibleTo.userId} OR team_id IN ${visibleTo.teamIds.length ? visibleTo.teamIds : [""]}))`
+      : undefined;
     return this.db
       .select()
       .from(sandboxes)
-      .where(this.scope(sandboxes, after ? gt(sandboxes.id, after) : undefined, agentId ? eq(sandboxes.agentId, agentId) : undefined))
+      .where(this.scope(sandboxes, after ? gt(sandboxes.id, after) : undefined, agentId ? eq(sandboxes.agentId, agentId) : undefined, visible))
       .orderBy(asc(sandboxes.id))
       .limit(page.limit + 1)
       .all();

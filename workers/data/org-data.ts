@@ -277,6 +277,57 @@ export class OrgData extends OrgScoped {
     return row;
   }
 
+  /** Subagents of the parent that can still act: active, with a live token. Binds (org, parent). */
+  private static readonly LIVE_SUBAGENTS = `(SELECT count(*) FROM agents a WHERE a.org_id = ?1 AND a.parent_agent_id = ?2 AND a.status = 'active'
+    AND EXISTS (SELECT 1 FROM tokens t WHERE t.org_id = a.org_id AND t.kind = 'agent' AND t.subject_id = a.id AND t.revoked_at IS NULL))`;
+
+  async liveSubagents(parentId: string): Promise<number> {
+    const row = await this.db.$client.prepare(`SELECT ${OrgData.LIVE_SUBAGENTS} AS n`).bind(this.orgId, parentId).first<{ n: number }>();
+    return row?.n ?? 0;
+  }
+
+  /**
+   * Creates a subagent and its first token in one transaction, only while the parent has fewer
+   * than `maxLive` live subagents (checked inside the transaction, so concurrent creates cannot
+   * pass the bound). Undefined when the parent is at its limit.
+   */
+  async createSubagentWithToken(
+    values: Omit<typeof agents.$inferInsert, "id" | "orgId" | "parentAgentId"> & { parentAgentId: string },
+    token: { sha256: string; prefix: string },
+    maxLive: number,
+  ): Promise<AgentRow | undefined> {
+    const id = newId("agt");
+    const now = Date.now();
+    const d1 = this.db.$client;
+    // Raw statements: drizzle's batch takes only its query builders, and the bound needs INSERT … SELECT … WHERE.
+    await d1.batch([
+      d1
+        .prepare(
+          `INSERT INTO agents (id, org_id, name, team_id, project_id, parent_agent_id, created_by, autonomy, status, created_at)
+           SELECT ?3, ?1, ?4, ?5, ?6, ?2, ?7, ?8, 'active', ?9 WHERE ${OrgData.LIVE_SUBAGENTS} < ?10`,
+        )
+        .bind(
+          this.orgId,
+          values.parentAgentId,
+          id,
+          values.name,
+          values.teamId ?? null,
+          values.projectId ?? null,
+          values.createdBy,
+          values.autonomy ?? 3,
+          now,
+          maxLive,
+        ),
+      d1
+        .prepare(
+          `INSERT INTO tokens (id, org_id, kind, subject_id, sha256, prefix, created_at)
+           SELECT ?2, ?1, 'agent', ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM agents WHERE org_id = ?1 AND id = ?3)`,
+        )
+        .bind(this.orgId, newId("tok"), id, token.sha256, token.prefix, now),
+    ]);
+    return this.agent(id);
+  }
+
   updateAgent(id: string, patch: Partial<Pick<AgentRow, "name" | "teamId" | "projectId" | "autonomy" | "status">>) {
     return this.db
       .update(agents)

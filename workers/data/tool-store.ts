@@ -1,11 +1,11 @@
 // Org-scoped storage of the tool registry and grants, approvals, Agent Guides, agent memory and threads.
-import { and, asc, desc, eq, gt, inArray, lte, or, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, lte, or, sql, type SQL } from "drizzle-orm";
 import { newId } from "../ids.js";
 import { tables } from "./db.js";
 import { OrgScoped } from "./org-scoped.js";
 import type { PageRequest } from "./pagination.js";
 
-const { tools, toolGrants, approvals, guides, guideVersions, memoryEntries, threads, threadMessages, memberships } = tables;
+const { tools, toolGrants, approvals, guides, guideVersions, memoryEntries, threads, threadMessages, memberships, projects, agents } = tables;
 
 export type ToolRow = typeof tools.$inferSelect;
 export type ToolGrantRow = typeof toolGrants.$inferSelect;
@@ -63,7 +63,15 @@ export class ToolStore extends OrgScoped {
       .get();
   }
 
-  updateTool(id: string, patch: Partial<Pick<ToolRow, "description" | "inputSchema" | "credentialId" | "mutating" | "approved">>) {
+  updateTool(
+    id: string,
+    patch: Partial<
+      Pick<
+        ToolRow,
+        "description" | "inputSchema" | "credentialId" | "credentialOverHttp" | "mutating" | "approved" | "definitionHash" | "quarantinedAt"
+      >
+    >,
+  ) {
     return this.db
       .update(tools)
       .set({ ...patch, updatedAt: Date.now() })
@@ -88,11 +96,28 @@ export class ToolStore extends OrgScoped {
   }
 
   // ── grants ───────────────────────────────────────────────────────────────
-  grants(toolId: string) {
+  /**
+   * The tool's grants; with `visibleTo`, only grants to those teams, to projects of those teams,
+   * and to agents the member sees (of those teams, or created by them).
+   */
+  grants(toolId: string, visibleTo?: { userId: string; teamIds: string[] }) {
+    const visible = visibleTo
+      ? or(
+          and(eq(toolGrants.scope, "team"), visibleTo.teamIds.length ? inArray(toolGrants.scopeId, visibleTo.teamIds) : sql`0`),
+          and(
+            eq(toolGrants.scope, "project"),
+            sql`${toolGrants.scopeId} IN (SELECT id FROM ${projects} WHERE org_id = ${this.orgId} AND team_id IN ${visibleTo.teamIds.length ? visibleTo.teamIds : [""]})`,
+          ),
+          and(
+            eq(toolGrants.scope, "agent"),
+            sql`${toolGrants.scopeId} IN (SELECT id FROM ${agents} WHERE org_id = ${this.orgId} AND (created_by = ${visibleTo.userId} OR team_id IN ${visibleTo.teamIds.length ? visibleTo.teamIds : [""]}))`,
+          ),
+        )
+      : undefined;
     return this.db
       .select()
       .from(toolGrants)
-      .where(this.scope(toolGrants, eq(toolGrants.toolId, toolId)))
+      .where(this.scope(toolGrants, eq(toolGrants.toolId, toolId), visible))
       .orderBy(asc(toolGrants.id))
       .all();
   }

@@ -14,6 +14,14 @@ export function secretForms(secret: string): Uint8Array[] {
   return [...forms].filter((f) => f.length >= 4).map((f) => encoder.encode(f));
 }
 
+/** Replaces every form of the secrets (raw, URL-encoded, basic-auth base64) in a text. */
+export function scrubText(text: string, secrets: readonly string[]): string {
+  let out = text;
+  const decoder = new TextDecoder();
+  for (const form of secrets.flatMap(secretForms)) out = out.split(decoder.decode(form)).join("[REDACTED]");
+  return out;
+}
+
 function indexOf(hay: Uint8Array, needle: Uint8Array, from: number): number {
   const first = needle[0];
   outer: for (let i = hay.indexOf(first ?? 0, from); i !== -1 && i <= hay.length - needle.length; i = hay.indexOf(first ?? 0, i + 1)) {

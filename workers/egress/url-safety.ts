@@ -229,7 +229,7 @@ export function checkDestination(url: URL, options: { allowPrivate: boolean }): 
   if (url.username !== "" || url.password !== "") return { ok: false, class: "invalid" };
   const cls = classifyHost(url.hostname);
   if (cls === "public") return { ok: true, class: "public" };
-  const neverAllowed: DestinationClass[] = ["metadata", "multicast", "broadcast", "invalid"];
+  const neverAllowed: DestinationClass[] = ["metadata", "multicast", "broadcast", "unspecified", "invalid"];
   if (options.allowPrivate && !neverAllowed.includes(cls)) return { ok: true, class: "private_allowed" };
   return { ok: false, class: cls };
 }

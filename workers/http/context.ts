@@ -1,4 +1,5 @@
 // The Hono environment shared by every route group: bindings plus per-request variables.
+import type { AgentRights } from "../agents/rights.js";
 import type { AgentRow } from "../data/org-data.js";
 
 export type UserPrincipal =
@@ -21,5 +22,7 @@ export interface AppEnv {
     traceId: string;
     user: UserPrincipal;
     agent: AgentPrincipal;
+    /** The calling agent's rights (its parent chain merged), set with `agent` by requireAgent. */
+    rights: AgentRights;
   };
 }

@@ -2,12 +2,12 @@
 // pal_admin_ key) and agents (pal_agent_ token as Bearer or x-api-key).
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
-import { makeDb } from "../data/db.js";
-import { type AgentRow, OrgData } from "../data/org-data.js";
+import { loadAgent } from "../agents/rows.js";
+import { rightsOf } from "../agents/service.js";
 import { AppError, unauthorized } from "../errors.js";
 import type { AppEnv } from "../http/context.js";
 import { CSRF_HEADER, SESSION_COOKIE, csrfValid, verifySession } from "./sessions.js";
-import { TOKEN_CACHE_TTL_MS, lookupToken, tokenKindOf } from "./tokens.js";
+import { lookupToken, tokenKindOf } from "./tokens.js";
 
 const SAFE_METHODS = new Set(["GET", "HEAD", "OPTIONS"]);
 
@@ -70,31 +70,17 @@ export function agentTokenFrom(c: Context): string | undefined {
   return candidates.find((v) => tokenKindOf(v) === "agent") ?? candidates[0];
 }
 
-/** Agent rows ride along with the token cache window (same bound on staleness). */
-const agentCache = new Map<string, { row: AgentRow | undefined; expires: number }>();
-
-export function forgetAgents(ids: Iterable<string>) {
-  for (const id of ids) agentCache.delete(id);
-}
-
-/** An agent row through the same short-lived cache the token lookup uses (revocation bound included). */
-export async function loadAgent(db: D1Database, orgId: string, agentId: string): Promise<AgentRow | undefined> {
-  const now = Date.now();
-  const hit = agentCache.get(agentId);
-  if (hit && hit.expires > now) return hit.row;
-  const row = await new OrgData(makeDb(db), orgId).agent(agentId);
-  if (agentCache.size > 10_000) agentCache.clear();
-  agentCache.set(agentId, { row, expires: now + TOKEN_CACHE_TTL_MS });
-  return row;
-}
-
 export const requireAgent: MiddlewareHandler<AppEnv> = async (c, next) => {
   const raw = agentTokenFrom(c);
   if (!raw) throw unauthorized("missing agent token");
   const record = await lookupToken(c.env.DB, raw, "agent");
   if (!record) throw unauthorized("invalid or revoked agent token");
   const agent = await loadAgent(c.env.DB, record.orgId, record.subjectId);
-  if (agent?.status !== "active") throw unauthorized("invalid or revoked agent token");
+  if (!agent) throw unauthorized("invalid or revoked agent token");
+  // The rights of the whole parent chain: a subagent of a revoked parent is refused too.
+  const rights = await rightsOf(c.env, agent);
+  if (!rights.ok) throw unauthorized("invalid or revoked agent token");
   c.set("agent", { kind: "agent", agentId: agent.id, orgId: agent.orgId, tokenId: record.id, agent });
+  c.set("rights", rights.rights);
   return next();
 };

@@ -1,6 +1,7 @@
 // One LLM call's policy work around the wire layer: mask PII in the request (fail-closed),
 // add the Agent Guide, reserve spend, then settle or release and audit exactly once.
 import { type AuditEvent, recordAudit } from "../audit/audit.js";
+import type { AgentRights } from "../agents/rights.js";
 import type { AgentRow } from "../data/org-data.js";
 import { AppError } from "../errors.js";
 import type { EffectivePolicy } from "../policy/effective.js";
@@ -14,6 +15,8 @@ import { estimateMaxOutputTokens, estimatePromptTokens } from "./estimate.js";
 import { identityRestorer, isObject, type LlmEndpoint, type ProviderKind, type RestorerFactory, type Usage } from "./index.js";
 
 export interface LlmCallInput {
+  /** The caller's rights; `agent` and `policy` below are its agent and merged policy. */
+  rights: AgentRights;
   agent: AgentRow;
   kind: ProviderKind;
   endpoint: Exclude<LlmEndpoint, "models">;
@@ -58,7 +61,7 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
     recordAudit(env, auditEvent(result, details, reason), ctx);
 
   // The Agent Guide and autonomy instructions lead the system prompt; they are checked like the rest.
-  const [guide, lists] = await Promise.all([cachedGuide(env, input.agent), piiListsOf(env, input.agent.orgId)]);
+  const [guide, lists] = await Promise.all([cachedGuide(env, input.rights), piiListsOf(env, input.agent.orgId)]);
   const piiPolicy = piiPolicyOf(input.policy);
   const maskerOptions = { entityCacheScope: input.agent.orgId };
   // A guide with nothing to mask under this policy (known from an earlier call of this isolate)
@@ -160,11 +163,12 @@ interface GuideEntry {
 const guideCache = new Map<string, GuideEntry>();
 
 /** Guides change rarely; an isolate reuses one for a few seconds like the other gateway inputs. */
-async function cachedGuide(env: Env, agent: AgentRow): Promise<GuideEntry> {
+async function cachedGuide(env: Env, rights: AgentRights): Promise<GuideEntry> {
+  const { agent } = rights;
   const now = Date.now();
   const hit = guideCache.get(agent.id);
   if (hit && hit.expires > now) return hit;
-  const entry: GuideEntry = { text: await guidePromptFor(env, agent), expires: now + 4_000 };
+  const entry: GuideEntry = { text: await guidePromptFor(env, rights), expires: now + 4_000 };
   if (guideCache.size > 5_000) guideCache.clear();
   guideCache.set(agent.id, entry);
   return entry;

@@ -1,5 +1,6 @@
 // Building the provider request from the agent's, fetching it with a deadline, and turning
 // upstream failures into errors in the provider's own format without leaking the provider key.
+import { scrubText } from "../egress/scrub.js";
 import { AppError } from "../errors.js";
 import type { ProviderKind } from "./types.js";
 
@@ -64,16 +65,6 @@ export function buildUpstreamRequest(agent: Request, target: UpstreamTarget, opt
     redirect: "manual",
     ...(options.signal ? { signal: options.signal } : {}),
   });
-}
-
-/** Replaces every occurrence of the secrets (raw and URL-encoded) in an upstream text. */
-export function scrubText(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const secret of secrets) {
-    if (secret.length < 4) continue;
-    for (const form of new Set([secret, encodeURIComponent(secret)])) out = out.split(form).join("[REDACTED]");
-  }
-  return out;
 }
 
 /**

@@ -118,10 +118,10 @@ export function mcpGateway() {
       }
     }
 
-    const { agent } = c.get("agent");
-    const ctx: CallContext = { env: c.env, agent, traceId: c.get("traceId"), waitUntil: (p) => c.executionCtx.waitUntil(p) };
+    const rights = c.get("rights");
+    const ctx: CallContext = { env: c.env, rights, traceId: c.get("traceId"), waitUntil: (p) => c.executionCtx.waitUntil(p) };
     // MCP clients show server instructions to their model: the Agent Guide goes there too.
-    const instructions = [...methods.values()].includes("initialize") ? ((await guidePromptFor(c.env, agent)) ?? undefined) : undefined;
+    const instructions = [...methods.values()].includes("initialize") ? ((await guidePromptFor(c.env, rights)) ?? undefined) : undefined;
     const server = buildServer(ctx, instructions);
     const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true });
     await server.connect(transport);

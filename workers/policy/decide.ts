@@ -3,7 +3,7 @@ import { canonicalHost, normalizeMethod } from "../../schema/policy.js";
 import type { EffectivePolicy, EffectiveRule, RuleRef } from "./effective.js";
 import { canonicalPath, globSpecificity, hostMatches, pathMatches } from "./match.js";
 
-export type EgressReason = "allowed_by_rule" | "denied_by_rule" | "no_matching_rule" | "invalid_request";
+export type EgressReason = "allowed_by_rule" | "denied_by_rule" | "no_matching_rule" | "invalid_request" | "agent_inactive" | "credential_transport";
 export type Mismatch = "method" | "path" | "port";
 
 export interface EgressTarget {
@@ -63,6 +63,19 @@ export function normalizeEgressTarget(
   if (!path.ok) return { ok: false, reason: path.reason };
   const port = url.port === "" ? DEFAULT_PORTS[scheme] : Number(url.port);
   return { ok: true, target: { method, scheme, host, port, path: path.path }, segments: path.segments };
+}
+
+/**
+ * Where a rule's credential may go: over https only unless the rule opts into http, and to the
+ * scheme's own port unless the rule lists ports (the request's port then matched one of them).
+ */
+function credentialTransportProblem(rule: EffectiveRule, target: EgressTarget): string | null {
+  if (target.scheme === "http" && rule.credentialOverHttp !== true)
+    return "its credential is sent over https only (the rule may set credentialOverHttp)";
+  if (rule.ports === null && target.port !== DEFAULT_PORTS[target.scheme]) {
+    return `its credential is sent to port ${DEFAULT_PORTS[target.scheme]} only (the rule may list other ports)`;
+  }
+  return null;
 }
 
 function methodOk(rule: EffectiveRule, method: string): boolean {
@@ -141,6 +154,16 @@ export function decideEgress(effective: EffectivePolicy, request: EgressRequest)
 
   if (best !== null) {
     const { rule } = best;
+    const transport = rule.credential !== undefined ? credentialTransportProblem(rule, target) : null;
+    if (transport !== null) {
+      return {
+        allowed: false,
+        reason: "credential_transport",
+        explanation: `Denied: ${what} matches ${refName(rule)}, but ${transport}.`,
+        rule: ref(rule),
+        target,
+      };
+    }
     return {
       allowed: true,
       reason: "allowed_by_rule",

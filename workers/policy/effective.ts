@@ -17,6 +17,7 @@ export const EffectiveRuleSchema = RuleRefSchema.extend({
   paths: z.array(z.string()).nullable(),
   ports: z.array(z.number().int()).nullable(),
   credential: z.string().optional(),
+  credentialOverHttp: z.boolean().optional(),
   route: z.string().optional(),
 });
 export type EffectiveRule = z.infer<typeof EffectiveRuleSchema>;
@@ -86,6 +87,7 @@ export function computeEffectivePolicy(docs: readonly AttachedPolicy[]): Effecti
         paths: rule.paths ?? null,
         ports: rule.ports ?? null,
         ...(rule.credential !== undefined ? { credential: rule.credential } : {}),
+        ...(rule.credentialOverHttp === true ? { credentialOverHttp: true } : {}),
         ...(rule.route !== undefined ? { route: rule.route } : {}),
       };
       (rule.deny === true ? deny : allow).push(effective);

@@ -12,10 +12,23 @@ export function hostMatches(pattern: string, host: string): boolean {
 export type CanonicalPath = { ok: true; segments: string[]; path: string } | { ok: false; reason: string };
 
 /**
+ * One decoded segment as common servers read it: Tomcat, Jetty and Spring drop `;params`
+ * (also when the `;` was encoded), IIS drops trailing dots and spaces. Rules match this form,
+ * so `/admin;x/users`, `/admin%3Bx/users`, `/admin./users` and `/admin%20/users` are all
+ * `/admin/users`; the request itself goes upstream as the agent wrote it.
+ */
+function serverReading(decoded: string): string {
+  const semicolon = decoded.indexOf(";");
+  const withoutParams = semicolon === -1 ? decoded : decoded.slice(0, semicolon);
+  return withoutParams.replace(/[. ]+$/, "");
+}
+
+/**
  * Turns a URL pathname already normalised by the WHATWG parser (dot segments and `%2e`
- * resolved, `\` turned into `/`) into decoded segments, refusing what an upstream server
- * could read differently from us: encoded slashes or backslashes, double encoding, invalid
- * UTF-8, control characters, leftover dot segments (also `..;`), and empty interior segments.
+ * resolved, `\` turned into `/`) into decoded segments as servers read them, refusing what an
+ * upstream could read differently from us: encoded slashes or backslashes, double encoding,
+ * invalid UTF-8, control characters, dot segments hidden behind parameters (`..;`), and interior
+ * segments that are or become empty (`//`, `/;x/`, `/./`).
  */
 export function canonicalPath(pathname: string): CanonicalPath {
   if (!pathname.startsWith("/")) return { ok: false, reason: "path must be absolute" };
@@ -23,7 +36,8 @@ export function canonicalPath(pathname: string): CanonicalPath {
   const segments: string[] = [];
   for (let i = 0; i < raw.length; i++) {
     const encoded = raw[i] ?? "";
-    if (encoded === "" && i !== raw.length - 1) return { ok: false, reason: "path has an empty segment ('//')" };
+    const last = i === raw.length - 1;
+    if (encoded === "" && !last) return { ok: false, reason: "path has an empty segment ('//')" };
     if (/%(2f|5c)/i.test(encoded)) return { ok: false, reason: "path has an encoded '/' or '\\'" };
     let decoded: string;
     try {
@@ -35,10 +49,15 @@ export function canonicalPath(pathname: string): CanonicalPath {
     if (/[\u0000-\u001f\u007f\\/]/.test(decoded)) return { ok: false, reason: "path has control characters or '\\'" };
     const beforeParams = decoded.split(";", 1)[0];
     if (beforeParams === "." || beforeParams === "..") return { ok: false, reason: "path has a '.' or '..' segment" };
-    segments.push(decoded);
+    const read = serverReading(decoded);
+    if (read === "" && encoded !== "" && !last) return { ok: false, reason: "path has a segment servers read as empty" };
+    segments.push(read);
   }
   return { ok: true, segments, path: `/${segments.join("/")}` };
 }
+
+/** Case- and width-insensitive form for deny rules: `/ADMIN` and full-width `/ａｄｍｉｎ` are `/admin`. */
+export const foldSegment = (segment: string) => segment.normalize("NFKC").toLowerCase();
 
 /**
  * Matches decoded path segments against a glob (validated by the policy schema): `*` is one
@@ -47,7 +66,7 @@ export function canonicalPath(pathname: string): CanonicalPath {
  */
 export function pathMatches(glob: string, segments: readonly string[], caseInsensitive = false): boolean {
   const parts = glob.slice(1).split("/");
-  const fold = (s: string) => (caseInsensitive ? s.toLowerCase() : s);
+  const fold = (s: string) => (caseInsensitive ? foldSegment(s) : s);
   // reach[j] is true when the first i segments can be matched by the first j parts.
   let reach: boolean[] = new Array<boolean>(parts.length + 1).fill(false);
   reach[0] = true;

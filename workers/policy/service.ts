@@ -22,7 +22,7 @@ export function parseStoredDoc(row: PolicyRow): PolicyDocument {
   return parsed.data;
 }
 
-/** The scopes an agent's policies attach at; a subagent also inherits its parent's agent-level policies. */
+/** The scopes an agent's own policies attach at (a subagent is also held to its parent's: workers/agents). */
 export function scopesOf(agent: Pick<AgentRow, "orgId" | "id" | "teamId" | "projectId" | "parentAgentId">) {
   const targets: Array<{ scope: PolicyScope; id: string }> = [
     { scope: "org", id: agent.orgId },
@@ -33,11 +33,9 @@ export function scopesOf(agent: Pick<AgentRow, "orgId" | "id" | "teamId" | "proj
   return targets;
 }
 
-export async function attachedPolicies(env: Env, agent: AgentRow, exceptPolicyId?: string): Promise<AttachedPolicy[]> {
+export async function attachedPolicies(env: Env, agent: AgentRow): Promise<AttachedPolicy[]> {
   const rows = await new PolicyStore(makeDb(env.DB), agent.orgId).attachedTo(scopesOf(agent));
-  return rows
-    .filter((r) => r.policy.id !== exceptPolicyId)
-    .map((r) => ({ id: r.policy.id, version: r.policy.version, scope: r.scope, doc: { ...parseStoredDoc(r.policy), name: r.policy.name } }));
+  return rows.map((r) => ({ id: r.policy.id, version: r.policy.version, scope: r.scope, doc: { ...parseStoredDoc(r.policy), name: r.policy.name } }));
 }
 
 export async function effectivePolicyFor(env: Env, agent: AgentRow): Promise<EffectivePolicy> {

@@ -1,12 +1,14 @@
 // The edge side of managed sandboxes: choosing a connected host of a pool, sending commands
 // through its tunnel, recording status reports, and ending an agent's sandboxes on revocation.
+import type { SandboxCreate } from "../../schema/api.js";
 import type { SandboxStatus, TunnelCommand } from "../../schema/tunnel.js";
+import { rightsOf } from "../agents/service.js";
 import { recordAudit } from "../audit/audit.js";
 import { makeDb } from "../data/db.js";
-import { type HostRow, HostStore } from "../data/host-store.js";
-import { OrgData } from "../data/org-data.js";
+import { type HostRow, HostStore, type SandboxRow } from "../data/host-store.js";
+import { type AgentRow, OrgData } from "../data/org-data.js";
 import { AppError } from "../errors.js";
-import { forgetTokens } from "../identity/tokens.js";
+import { forgetTokens, mintToken } from "../identity/tokens.js";
 
 export function tunnelOf(env: Env, hostId: string) {
   return env.HOST_TUNNEL.get(env.HOST_TUNNEL.idFromName(hostId));
@@ -40,6 +42,86 @@ export async function sendCommand(env: Env, hostId: string, cmd: TunnelCommand) 
   }
 }
 
+/** The session token a sandbox runs with is named after it, so its end can revoke it alone. */
+export const sandboxTokenName = (sandboxId: string) => `sandbox:${sandboxId}`;
+
+/**
+ * What the agent's process sees: the caller's variables, then the platform's, which win — the
+ * edge's endpoints and the session token as the SDKs' API keys and base URLs.
+ */
+function sandboxEnv(input: SandboxCreate, agent: AgentRow, edgeOrigin: string, token: string): Record<string, string> {
+  return {
+    ...(input.env ?? {}),
+    PALISADE_EDGE_URL: edgeOrigin,
+    PALISADE_AGENT_ID: agent.id,
+    OPENAI_BASE_URL: `${edgeOrigin}/llm/openai/v1`,
+    ANTHROPIC_BASE_URL: `${edgeOrigin}/llm/anthropic`,
+    OPENAI_API_KEY: token,
+    ANTHROPIC_API_KEY: token,
+  };
+}
+
+function sandboxLimits(limits: SandboxCreate["limits"]) {
+  if (!limits) return {};
+  return {
+    limits: {
+      ...(limits.memoryMiB ? { memoryBytes: limits.memoryMiB * 1024 * 1024 } : {}),
+      ...(limits.cpuMillis ? { cpuMillis: limits.cpuMillis } : {}),
+      ...(limits.pids ? { pids: limits.pids } : {}),
+    },
+  };
+}
+
+export type SandboxStart = { ok: true; row: SandboxRow; hostId: string } | { ok: false; row: SandboxRow; hostId: string; error: string };
+
+/**
+ * Starts the agent's command on a connected host of the pool, with a session token of its own
+ * (revoked when the sandbox ends). The agent and its whole parent chain must be active. A host
+ * that refuses leaves the row `failed` and the token revoked.
+ */
+export async function startSandbox(
+  env: Env,
+  start: { agent: AgentRow; edgeOrigin: string; createdBy: string; input: SandboxCreate },
+): Promise<SandboxStart> {
+  const { agent, input } = start;
+  if (!(await rightsOf(env, agent)).ok) throw new AppError("conflict", "the agent (or its parent) is not active");
+  const store = new HostStore(makeDb(env.DB), agent.orgId);
+  const data = new OrgData(makeDb(env.DB), agent.orgId);
+  const host = await connectedHostOf(env, agent.orgId, input.pool);
+  const row = await store.insertSandbox({
+    agentId: agent.id,
+    hostId: host.id,
+    poolId: host.poolId,
+    command: JSON.stringify(input.command),
+    state: "pending",
+    createdBy: start.createdBy,
+  });
+  const token = await mintToken("agent");
+  await data.insertToken("agent", agent.id, { sha256: token.sha256, prefix: token.prefix, name: sandboxTokenName(row.id) });
+  const ack = await sendCommand(env, host.id, {
+    op: "sandbox.start",
+    sandboxId: row.id,
+    agentId: agent.id,
+    command: input.command,
+    env: sandboxEnv(input, agent, start.edgeOrigin, token.token),
+    agentToken: token.token,
+    idleTimeoutMs: input.idleTimeoutMinutes * 60_000,
+    ...sandboxLimits(input.limits),
+  }).catch((error: unknown) => ({
+    ok: false as const,
+    error: { code: "unavailable", message: error instanceof Error ? error.message : "host unreachable" },
+  }));
+  if (!ack.ok) {
+    forgetTokens(await data.revokeNamedTokens("agent", agent.id, sandboxTokenName(row.id)));
+    const error = ack.error?.message ?? "the host refused to start the sandbox";
+    const failed = await store.updateSandbox(row.id, { state: "failed", reason: error });
+    return { ok: false, row: failed ?? row, hostId: host.id, error };
+  }
+  // The host may already have reported "running" before its ack arrived; never step back.
+  await store.updateSandbox(row.id, { state: "starting" }, ["pending"]);
+  return { ok: true, row: (await store.sandbox(row.id)) ?? row, hostId: host.id };
+}
+
 /** Called by the host's tunnel object for every status report: D1 row and audit event. */
 export async function recordSandboxStatus(env: Env, orgId: string, hostId: string, status: SandboxStatus) {
   const store = new HostStore(makeDb(env.DB), orgId);
@@ -52,7 +134,7 @@ export async function recordSandboxStatus(env: Env, orgId: string, hostId: strin
   await store.updateSandbox(sandbox.id, { state, exitCode: status.exitCode ?? null, reason: status.reason ?? null }, from);
   if (state === "running" || state === "starting") return;
   // The sandbox's own session token ends with it.
-  forgetTokens(await new OrgData(makeDb(env.DB), orgId).revokeNamedTokens("agent", sandbox.agentId, `sandbox:${sandbox.id}`));
+  forgetTokens(await new OrgData(makeDb(env.DB), orgId).revokeNamedTokens("agent", sandbox.agentId, sandboxTokenName(sandbox.id)));
   await recordAudit(env, {
     orgId,
     actor: { type: "host", id: hostId },

@@ -1,20 +1,19 @@
 // One tool call by an agent, from name to result: visibility, argument checks, policy, the
 // autonomy gate, execution (HTTP or upstream MCP) and audit. Transport-neutral: /mcp wraps it.
+import { type AgentRights, decideEgressFor } from "../agents/rights.js";
 import { recordAudit } from "../audit/audit.js";
 import { passGate } from "../autonomy/gate.js";
-import type { AgentRow } from "../data/org-data.js";
 import type { ToolRow } from "../data/tool-store.js";
+import { refusesTool, ruleRef } from "../egress/pipeline.js";
 import { AppError } from "../errors.js";
-import type { EffectivePolicy } from "../policy/effective.js";
-import { effectivePolicyFor } from "../policy/service.js";
-import { decideEgressFor, usableTools } from "./access.js";
+import { usableTools } from "./access.js";
 import { checkArguments } from "./arguments.js";
 import { buildToolRequest, executeHttpTool } from "./execute.js";
 import { callUpstreamTool } from "./upstream.js";
 
 export interface CallContext {
   env: Env;
-  agent: AgentRow;
+  rights: AgentRights;
   traceId: string;
   waitUntil(promise: Promise<unknown>): void;
 }
@@ -50,8 +49,8 @@ function audit(
   details: Record<string, unknown> = {},
 ) {
   return recordAudit(ctx.env, {
-    orgId: ctx.agent.orgId,
-    actor: { type: "agent", id: ctx.agent.id },
+    orgId: ctx.rights.agent.orgId,
+    actor: { type: "agent", id: ctx.rights.agent.id },
     action: "tool.call",
     resource: { type: "tool", id: tool?.id ?? null },
     result,
@@ -62,13 +61,12 @@ function audit(
 }
 
 export async function listToolsFor(ctx: CallContext): Promise<ToolRow[]> {
-  return usableTools(ctx.env, ctx.agent, await effectivePolicyFor(ctx.env, ctx.agent));
+  return usableTools(ctx.env, ctx.rights);
 }
 
 export async function callTool(ctx: CallContext, name: string, args: Record<string, unknown>): Promise<ToolResult> {
-  const policy: EffectivePolicy = await effectivePolicyFor(ctx.env, ctx.agent);
   // Ungranted and nonexistent tools get the same answer, so names cannot be probed.
-  const tool = (await usableTools(ctx.env, ctx.agent, policy)).find((t) => t.name === name) ?? null;
+  const tool = (await usableTools(ctx.env, ctx.rights)).find((t) => t.name === name) ?? null;
   if (!tool) {
     await audit(ctx, null, name, "denied", "not_granted");
     throw new ToolCallRefused("unknown_tool", `unknown tool: ${safeName(name)}`);
@@ -95,21 +93,15 @@ export async function callTool(ctx: CallContext, name: string, args: Record<stri
   const targetUrl = request?.url ?? (tool.url ? new URL(tool.url) : null);
   // A tool never reaches what the agent's policy explicitly denies (deny rules hold for tools too).
   if (targetUrl) {
-    const decision = await decideEgressFor(ctx.env, ctx.agent, policy, { method: request?.method ?? "POST", url: targetUrl });
-    if (decision.reason === "denied_by_rule" || decision.reason === "invalid_request") {
-      await audit(
-        ctx,
-        tool,
-        name,
-        "denied",
-        decision.rule ? `policy:${decision.rule.policyId}@v${decision.rule.policyVersion}#${decision.rule.index}` : decision.reason,
-      );
+    const decision = decideEgressFor(ctx.rights, { method: request?.method ?? "POST", url: targetUrl });
+    if (refusesTool(decision)) {
+      await audit(ctx, tool, name, "denied", ruleRef(decision) ?? decision.reason);
       throw new ToolCallRefused("policy_denied", "policy denies this tool's destination");
     }
   }
 
   const gate = await passGate(
-    { env: ctx.env, agent: ctx.agent, policy, traceId: ctx.traceId, waitUntil: ctx.waitUntil },
+    ctx,
     { kind: "tool", tool: tool.name, mutating: tool.mutating, method: tool.method },
     { toolId: tool.id, arguments: Object.keys(args).slice(0, 50) },
   ).catch(async (error: unknown) => {
@@ -120,7 +112,7 @@ export async function callTool(ctx: CallContext, name: string, args: Record<stri
   const via = gate.approvalId ? { approvalId: gate.approvalId } : {};
   try {
     if (tool.kind === "http" && request) {
-      const response = await executeHttpTool(ctx.env, tool, request);
+      const response = await executeHttpTool(ctx, tool, request);
       const isError = response.status >= 400;
       await audit(ctx, tool, name, isError ? "error" : "success", `level:${gate.level}`, { status: response.status, ...via });
       return { text: response.text + (response.truncated ? "\n[truncated]" : ""), isError, status: response.status };

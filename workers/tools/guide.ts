@@ -1,10 +1,9 @@
 // The Agent Guide: the org's and the agent's operating manual plus the autonomy instructions,
 // which the LLM proxy puts at the top of the system prompt.
-import { effectiveLevel, autonomyInstructions, gateSettings } from "../autonomy/levels.js";
+import type { AgentRights } from "../agents/rights.js";
+import { autonomyInstructions } from "../autonomy/levels.js";
 import { makeDb } from "../data/db.js";
-import type { AgentRow } from "../data/org-data.js";
 import { ToolStore } from "../data/tool-store.js";
-import { effectivePolicyFor } from "../policy/service.js";
 
 /** The target key of the org-wide guide (agent guides use the agent id). */
 export const ORG_GUIDE = "org";
@@ -13,7 +12,8 @@ export const ORG_GUIDE = "org";
  * Org guide, then the parent's guide for a subagent, then the agent's own, then what its
  * autonomy level means. Null only for an agent that is not active.
  */
-export async function guidePromptFor(env: Env, agent: AgentRow): Promise<string | null> {
+export async function guidePromptFor(env: Env, rights: AgentRights): Promise<string | null> {
+  const { agent } = rights;
   if (agent.status !== "active") return null;
   const targets = [ORG_GUIDE, ...(agent.parentAgentId ? [agent.parentAgentId] : []), agent.id];
   const rows = await new ToolStore(makeDb(env.DB), agent.orgId).guidesFor(targets);
@@ -25,7 +25,6 @@ export async function guidePromptFor(env: Env, agent: AgentRow): Promise<string 
   if (parent?.trim()) sections.push(`# Guide of your parent agent\n${parent.trim()}`);
   const own = byTarget.get(agent.id);
   if (own?.trim()) sections.push(`# Your guide\n${own.trim()}`);
-  const level = effectiveLevel(agent.autonomy, gateSettings(await effectivePolicyFor(env, agent)));
-  sections.push(`# Autonomy\n${autonomyInstructions(level)}`);
+  sections.push(`# Autonomy\n${autonomyInstructions(rights.level)}`);
   return sections.join("\n\n");
 }

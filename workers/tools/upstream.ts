@@ -3,12 +3,14 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { z } from "zod";
+import { recordAudit } from "../audit/audit.js";
 import { makeDb } from "../data/db.js";
 import { PolicyStore } from "../data/policy-store.js";
 import { type ToolRow, ToolStore } from "../data/tool-store.js";
 import { AppError } from "../errors.js";
+import { sha256Hex } from "../identity/crypto.js";
 import { assertPublicDestination, sameOrigin } from "../egress/url-safety.js";
-import { scrubText } from "./execute.js";
+import { scrubText } from "../egress/scrub.js";
 import { openCredential } from "../vault/credentials.js";
 import { injectCredential, stripClientAuth } from "../vault/inject.js";
 
@@ -26,6 +28,9 @@ async function upstreamFetch(env: Env, server: ToolRow): Promise<{ fetch: typeof
   const bound: typeof fetch = async (input, init) => {
     const url = new URL(input instanceof Request ? input.url : String(input));
     if (!sameOrigin(url, base)) throw new AppError("policy_denied", "the MCP server tried to send the client elsewhere");
+    if (credential && url.protocol === "http:" && !server.credentialOverHttp) {
+      throw new AppError("policy_denied", "the MCP server's credential is sent over https only (the server may set credentialOverHttp)");
+    }
     assertPublicDestination(url, { allowPrivate: env.ALLOW_PRIVATE_UPSTREAMS === "true" });
     let target = { headers: stripClientAuth(new Headers(init?.headers)), url };
     if (credential) target = injectCredential(target, credential.inject, credential.secret);
@@ -51,9 +56,76 @@ async function connectWithSecrets(env: Env, server: ToolRow): Promise<{ client: 
   return { client, secrets: bound.secrets };
 }
 
+/** What an upstream tool is, as far as approving it goes: the fields its approval pins. */
+interface ToolDefinition {
+  name: string;
+  description: string;
+  /** Canonical JSON (keys sorted) of the input schema. */
+  inputSchema: string;
+  mutating: boolean;
+}
+
+/** JSON with object keys sorted at every depth, so equal schemas hash equal whatever order a server sends. */
+function canonicalJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value !== null && typeof value === "object") {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${canonicalJson(v)}`).join(",")}}`;
+  }
+  return JSON.stringify(value) ?? "null";
+}
+
+const UpstreamTool = z.object({
+  name: z.string(),
+  description: z.string().optional(),
+  inputSchema: z.unknown(),
+  annotations: z.object({ readOnlyHint: z.boolean().optional() }).loose().optional(),
+});
+
+function definitionOf(tool: z.infer<typeof UpstreamTool>): ToolDefinition {
+  return {
+    name: tool.name,
+    description: (tool.description ?? "").slice(0, 4000),
+    inputSchema: canonicalJson(tool.inputSchema ?? {}),
+    mutating: tool.annotations?.readOnlyHint !== true,
+  };
+}
+
+/** The definition an imported row holds (what an admin saw and approved). */
+function definitionOfRow(row: ToolRow, server: Pick<ToolRow, "name">): ToolDefinition {
+  return {
+    name: row.name.slice(server.name.length + 1),
+    description: row.description,
+    inputSchema: canonicalJson(JSON.parse(row.inputSchema ?? "{}")),
+    mutating: row.mutating,
+  };
+}
+
+const hashDefinition = (d: ToolDefinition) => sha256Hex(canonicalJson(d));
+
+/** The pin an approval stores for an imported tool: the hash of the definition it was approved with. */
+export async function pinOf(row: ToolRow, server: Pick<ToolRow, "name">): Promise<string> {
+  return hashDefinition(definitionOfRow(row, server));
+}
+
+/** Marks the tool unusable until an admin approves it again, and says so in the audit trail. */
+async function quarantine(env: Env, tool: ToolRow, why: "definition_changed" | "missing_upstream") {
+  await new ToolStore(makeDb(env.DB), tool.orgId).updateTool(tool.id, { approved: false, quarantinedAt: Date.now() });
+  await recordAudit(env, {
+    orgId: tool.orgId,
+    actor: { type: "system", id: "palisade" },
+    action: "tool.quarantine",
+    resource: { type: "tool", id: tool.id },
+    result: "denied",
+    reason: why,
+    details: { tool: tool.name },
+  });
+}
+
 /**
  * Imports (or refreshes) the server's tools as `<server>.<tool>` entries, unapproved until an
- * admin approves each one. Returns the imported rows.
+ * admin approves each one. An approved tool whose definition changed upstream is quarantined:
+ * its new definition is stored for review and it stays unusable until approved again.
  */
 export async function importUpstreamTools(env: Env, server: ToolRow, userId: string): Promise<ToolRow[]> {
   const client = await connect(env, server);
@@ -61,34 +133,42 @@ export async function importUpstreamTools(env: Env, server: ToolRow, userId: str
     const listed = await client.listTools();
     const store = new ToolStore(makeDb(env.DB), server.orgId);
     const out: ToolRow[] = [];
-    for (const t of listed.tools.slice(0, 200)) {
-      const name = `${server.name}.${t.name}`.slice(0, 64);
+    for (const raw of listed.tools.slice(0, 200)) {
+      const parsed = UpstreamTool.safeParse(raw);
+      if (!parsed.success) continue;
+      const definition = definitionOf(parsed.data);
+      const name = `${server.name}.${definition.name}`.slice(0, 64);
       if (!/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/.test(name)) continue;
       const existing = await store.toolByName(name);
-      const schema = JSON.stringify(t.inputSchema);
+      const fields = {
+        description: definition.description,
+        inputSchema: JSON.stringify(parsed.data.inputSchema ?? {}),
+        mutating: definition.mutating,
+      };
       if (existing) {
         if (existing.serverId !== server.id) continue;
-        // A changed schema needs a fresh approval: the tool may now do something else.
-        const changed = existing.inputSchema !== schema;
-        const row = await store.updateTool(existing.id, {
-          description: (t.description ?? "").slice(0, 4000),
-          inputSchema: schema,
-          ...(changed ? { approved: false } : {}),
-        });
-        if (row) out.push(row);
+        const unchanged = existing.definitionHash !== null && existing.definitionHash === (await hashDefinition(definition));
+        if (unchanged) {
+          out.push(existing);
+          continue;
+        }
+        const row = await store.updateTool(existing.id, { ...fields, approved: false });
+        if (existing.approved) await quarantine(env, existing, "definition_changed");
+        if (row) out.push((await store.tool(row.id)) ?? row);
         continue;
       }
       const row = await store.insertTool({
         kind: "mcp_tool",
         name,
-        description: (t.description ?? "").slice(0, 4000),
-        inputSchema: schema,
+        ...fields,
         method: null,
         url: server.url,
         credentialId: server.credentialId,
-        mutating: t.annotations?.readOnlyHint !== true,
+        credentialOverHttp: server.credentialOverHttp,
         serverId: server.id,
         approved: false,
+        definitionHash: null,
+        quarantinedAt: null,
         createdBy: userId,
       });
       out.push(row);
@@ -101,7 +181,11 @@ export async function importUpstreamTools(env: Env, server: ToolRow, userId: str
 
 const TextContent = z.object({ type: z.literal("text"), text: z.string() });
 
-/** Forwards a call of an imported tool to its upstream server. */
+/**
+ * Forwards a call of an imported tool to its upstream server, after checking that the server
+ * still describes the tool exactly as it was approved; a tool that changed is quarantined and
+ * the call refused.
+ */
 export async function callUpstreamTool(env: Env, tool: ToolRow, args: Record<string, unknown>): Promise<{ text: string; isError: boolean }> {
   if (tool.kind !== "mcp_tool" || !tool.serverId) throw new AppError("internal", "not an upstream tool");
   const server = await new ToolStore(makeDb(env.DB), tool.orgId).tool(tool.serverId);
@@ -109,6 +193,15 @@ export async function callUpstreamTool(env: Env, tool: ToolRow, args: Record<str
   const { client, secrets } = await connectWithSecrets(env, server);
   try {
     const upstreamName = tool.name.slice(server.name.length + 1);
+    const listed = (await client.listTools()).tools.map((t) => UpstreamTool.safeParse(t)).find((t) => t.success && t.data.name === upstreamName);
+    const current = listed?.success ? await hashDefinition(definitionOf(listed.data)) : null;
+    if (current === null || current !== tool.definitionHash) {
+      await quarantine(env, tool, current === null ? "missing_upstream" : "definition_changed");
+      throw new AppError(
+        "policy_denied",
+        "the MCP server changed this tool since it was approved; it is quarantined until an admin approves it again",
+      );
+    }
     const result = await client.callTool({ name: upstreamName, arguments: args });
     const parts = z.array(z.unknown()).safeParse(result.content);
     const text = (parts.success ? parts.data : [])

@@ -106,7 +106,8 @@ resourcePage({
   id: "tools",
   title: "Tools",
   noun: "tool",
-  intro: "HTTP tools and upstream MCP servers agents call through the gateway. Imported MCP tools work only once approved.",
+  intro:
+    "HTTP tools and upstream MCP servers agents call through the gateway. Imported MCP tools work only once approved; one whose server changes its definition is quarantined until approved again.",
   collection: "/tools",
   item: "ToolSchema",
   columns: [
@@ -114,7 +115,11 @@ resourcePage({
     { label: "Kind", value: (t) => badge(t.kind === "mcp_server" ? "MCP server" : t.kind === "mcp_tool" ? "MCP tool" : "HTTP") },
     { label: "Call", value: (t) => (t.url ? code(`${t.method ?? ""} ${t.url}`.trim()) : "—") },
     { label: "Mutating", value: (t) => (t.mutating ? "yes" : "no") },
-    { label: "Approved", value: (t) => (t.approved ? badge("approved", "ok") : badge("not approved", "bad")) },
+    {
+      label: "Approved",
+      value: (t) =>
+        t.approved ? badge("approved", "ok") : t.quarantinedAt ? badge("quarantined: upstream changed it", "bad") : badge("not approved", "bad"),
+    },
   ],
   empty: "Add an HTTP tool (a URL with {placeholders}) or an MCP server, then grant it to agents.",
   create: {
@@ -139,7 +144,7 @@ resourcePage({
   update: { schema: "ToolUpdateSchema", minRole: "admin", fields: () => ({ inputSchema: { help: "JSON Schema of the arguments." } }) },
   actions: [
     {
-      label: () => "Approve",
+      label: (t) => (t.quarantinedAt ? "Review and approve again" : "Approve"),
       minRole: "admin",
       visible: (t) => !t.approved,
       run: async (ctx, t) => void (await patch(ctx.orgPath(`/tools/${t.id}`), { approved: true })),

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../../sandbox-host/src/cli/main.js";
 import { BwrapDriver } from "../../../sandbox-host/src/sandbox/bwrap.js";
 import { AGENT_ID, AGENT_TOKEN, API_KEY, ENROLL_TOKEN, type FakeEdge, HOST_CREDENTIAL, ORG_ID, startEdge } from "./fake-edge.js";
+import { missing } from "../../support/capabilities.js";
 
 const availability = await new BwrapDriver().available();
 const hasCurl = (() => {
@@ -132,7 +133,7 @@ describe("palisade host enroll", () => {
   });
 });
 
-describe.skipIf(!availability.ok)("palisade host run (a real daemon process)", { timeout: 30_000 }, () => {
+describe.skipIf(missing("bubblewrap", availability))("palisade host run (a real daemon process)", { timeout: 30_000 }, () => {
   let child: ChildProcess | undefined;
   afterAll(() => {
     if (child?.pid && child.exitCode === null) child.kill("SIGKILL");
@@ -191,7 +192,7 @@ describe.skipIf(!availability.ok)("palisade host run (a real daemon process)", {
   });
 });
 
-describe.skipIf(!availability.ok)("palisade sandbox run --edge (governed by an agent's policy)", { timeout: 30_000 }, () => {
+describe.skipIf(missing("bubblewrap", availability))("palisade sandbox run --edge (governed by an agent's policy)", { timeout: 30_000 }, () => {
   it("refuses a token the edge does not accept, with exit code 2", async () => {
     const r = await cli(["sandbox", "run", "--edge", edge.url, "--agent-token", "pal_agent_revokedrevoked", "--", "/bin/true"]);
     expect(r).toMatchObject({ code: 2, stderr: expect.stringMatching(/refused the agent token/) });

@@ -8,6 +8,7 @@ import { type HostDaemon, startHostDaemon } from "../../../sandbox-host/src/daem
 import { writeHostState } from "../../../sandbox-host/src/daemon/state.js";
 import { BwrapDriver } from "../../../sandbox-host/src/sandbox/bwrap.js";
 import { AGENT_ID, AGENT_TOKEN, type FakeEdge, HOST_CREDENTIAL, ORG_ID, startEdge } from "./fake-edge.js";
+import { missing } from "../../support/capabilities.js";
 
 const availability = await new BwrapDriver().available();
 const hasCurl = (() => {
@@ -32,7 +33,7 @@ const startCmd = (command: string[], over: Partial<SandboxStartCommand> = {}): S
   ...over,
 });
 
-describe.skipIf(!availability.ok)("host daemon", { timeout: 30_000 }, () => {
+describe.skipIf(missing("bubblewrap", availability))("host daemon", { timeout: 30_000 }, () => {
   let edge: FakeEdge;
   let stateDir: string;
   let daemon: HostDaemon;
@@ -178,20 +179,23 @@ describe.skipIf(!availability.ok)("host daemon", { timeout: 30_000 }, () => {
     expect(edge.egress).toContainEqual({ target: "http://denied.test/", method: "GET", agentAuth: true });
   });
 
-  it.skipIf(!hasCurl)("terminates HTTPS inside with the host CA the sandbox trusts, and reaches the edge's own API directly", async () => {
-    const cmd = startCmd([
-      "/bin/sh",
-      "-c",
-      `curl -sS https://allowed.test/secure; echo; curl -sS -o /dev/null -w '%{http_code}\\n' https://denied.test/; curl -sS ${edge.url}/agent/v1/me`,
-    ]);
-    await run(cmd);
-    const end = await exited(cmd.sandboxId);
-    expect(end.exitCode).toBe(0);
-    expect(end.output).toContain('{"reached":"https://allowed.test/secure"}');
-    expect(end.output).toMatch(/^403$/m);
-    expect(end.output).toContain(AGENT_ID);
-    expect(edge.direct).toContainEqual({ target: "/agent/v1/me", method: "GET", agentAuth: true });
-  });
+  it.skipIf(missing("curl", { ok: hasCurl }))(
+    "terminates HTTPS inside with the host CA the sandbox trusts, and reaches the edge's own API directly",
+    async () => {
+      const cmd = startCmd([
+        "/bin/sh",
+        "-c",
+        `curl -sS https://allowed.test/secure; echo; curl -sS -o /dev/null -w '%{http_code}\\n' https://denied.test/; curl -sS ${edge.url}/agent/v1/me`,
+      ]);
+      await run(cmd);
+      const end = await exited(cmd.sandboxId);
+      expect(end.exitCode).toBe(0);
+      expect(end.output).toContain('{"reached":"https://allowed.test/secure"}');
+      expect(end.output).toMatch(/^403$/m);
+      expect(end.output).toContain(AGENT_ID);
+      expect(edge.direct).toContainEqual({ target: "/agent/v1/me", method: "GET", agentAuth: true });
+    },
+  );
 
   it("keeps statuses while the tunnel is down and delivers them, in order, after the reconnect", async () => {
     const cmd = startCmd(["/bin/sh", "-c", "sleep 0.3; echo done-offline"]);

@@ -226,7 +226,7 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await dialog().getByLabel("Name").fill("scout-helper");
     await dialog().getByLabel("Autonomy").fill("5");
     await dialog().getByRole("button", { name: "Create subagent" }).click();
-    await expect.poll(() => dialog().getByRole("alert").textContent()).toBe("autonomy: cannot exceed the parent's");
+    await expect.poll(() => dialog().getByRole("alert").textContent()).toBe("a subagent's autonomy cannot exceed its parent's");
     await dialog().getByLabel("Autonomy").fill("1");
     await dialog().getByRole("button", { name: "Create subagent" }).click();
     const sub = await takeToken(/Token for scout-helper/);

@@ -11,13 +11,13 @@ import { BwrapDriver } from "../../../sandbox-host/src/sandbox/bwrap.js";
 import { detectCgroups } from "../../../sandbox-host/src/sandbox/cgroups.js";
 import { SandboxStartError } from "../../../sandbox-host/src/sandbox/types.js";
 import { perl, runIn, sh, specFor, workspaces } from "./helpers.js";
+import { missing } from "../../support/capabilities.js";
 
 const driver = new BwrapDriver();
 const availability = await driver.available();
-if (!availability.ok) console.warn(`bwrap sandbox tests skipped: ${availability.reason}`);
 const isX64 = process.arch === "x64";
 
-describe.skipIf(!availability.ok)("bwrap driver", { timeout: 60_000 }, () => {
+describe.skipIf(missing("bubblewrap", availability))("bwrap driver", { timeout: 60_000 }, () => {
   let ws: Awaited<ReturnType<typeof workspaces>>;
   let a: string;
   let b: string;

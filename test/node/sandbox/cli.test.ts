@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sandboxRun } from "../../../sandbox-host/src/cli/sandbox-run.js";
 import { BwrapDriver } from "../../../sandbox-host/src/sandbox/bwrap.js";
 import { workspaces } from "./helpers.js";
+import { missing } from "../../support/capabilities.js";
 
 const availability = await new BwrapDriver().available();
 
@@ -26,7 +27,7 @@ describe("palisade sandbox run: arguments", () => {
   });
 });
 
-describe.skipIf(!availability.ok)("palisade sandbox run", { timeout: 30_000 }, () => {
+describe.skipIf(missing("bubblewrap", availability))("palisade sandbox run", { timeout: 30_000 }, () => {
   let ws: Awaited<ReturnType<typeof workspaces>>;
   beforeAll(async () => {
     ws = await workspaces();

@@ -6,10 +6,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { OciDriver, ociConfig } from "../../../sandbox-host/src/sandbox/oci.js";
 import { DENIED_SYSCALLS } from "../../../sandbox-host/src/sandbox/seccomp.js";
 import { perl, sh, specFor, workspaces } from "./helpers.js";
+import { missing } from "../../support/capabilities.js";
 
 const driver = new OciDriver();
 const availability = await driver.available();
-if (!availability.ok) console.warn(`oci sandbox tests skipped: ${availability.reason}`);
 
 describe("OCI config generation", () => {
   it("asks for every namespace, no capabilities, no_new_privs, a read-only root, seccomp and limits", () => {
@@ -34,7 +34,7 @@ describe("OCI config generation", () => {
   });
 });
 
-describe.skipIf(!availability.ok)(`oci driver (${driver.runtime ?? "none"})`, { timeout: 60_000 }, () => {
+describe.skipIf(missing("an OCI runtime (crun or runc)", availability))(`oci driver (${driver.runtime ?? "none"})`, { timeout: 60_000 }, () => {
   let ws: Awaited<ReturnType<typeof workspaces>>;
   let a: string;
   let b: string;

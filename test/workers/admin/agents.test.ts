@@ -58,7 +58,7 @@ describe("agents and agent tokens", () => {
       token: org.apiKey,
       body: { name: "c", parentAgentId: parent.json.id, autonomy: 4 },
     });
-    expect(tooMuch.status).toBe(400);
+    expect(tooMuch.status).toBe(403);
     const child = await call(`/api/v1/orgs/${org.orgId}/agents`, {
       method: "POST",
       token: org.apiKey,
@@ -69,7 +69,7 @@ describe("agents and agent tokens", () => {
       token: org.apiKey,
       body: { name: "g", parentAgentId: child.json.id, autonomy: 1 },
     });
-    expect(grandchild.status).toBe(400);
+    expect(grandchild.status).toBe(403);
     expect(grandchild.json.error.message).toMatch(/subagent/);
   });
 

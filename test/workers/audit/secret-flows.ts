@@ -107,8 +107,8 @@ export const secretFlows: SecretFlow[] = [
         body: {
           name: "scan-egress",
           egress: [
-            { host: "127.0.0.1", ports: [port], paths: ["/reflect"], credential: "scan-bearer" },
-            { host: "127.0.0.1", ports: [port], paths: ["/search"], credential: "scan-query" },
+            { host: "127.0.0.1", ports: [port], paths: ["/reflect"], credential: "scan-bearer", credentialOverHttp: true },
+            { host: "127.0.0.1", ports: [port], paths: ["/search"], credential: "scan-query", credentialOverHttp: true },
           ],
         },
       });

@@ -44,9 +44,16 @@ beforeAll(async () => {
     body: {
       name: "github-readonly",
       egress: [
-        { host: "127.0.0.1", ports: [port], methods: ["GET"], paths: ["/repos/acme/**", "/reflect", "/redirect"], credential: "gh" },
-        { host: "127.0.0.1", ports: [port], methods: ["GET"], paths: ["/search"], credential: "qk" },
-        { host: "localhost", ports: [port], methods: ["GET"], paths: ["/repos/**"], credential: "gh" },
+        {
+          host: "127.0.0.1",
+          ports: [port],
+          methods: ["GET"],
+          paths: ["/repos/acme/**", "/reflect", "/redirect"],
+          credential: "gh",
+          credentialOverHttp: true,
+        },
+        { host: "127.0.0.1", ports: [port], methods: ["GET"], paths: ["/search"], credential: "qk", credentialOverHttp: true },
+        { host: "localhost", ports: [port], methods: ["GET"], paths: ["/repos/**"], credential: "gh", credentialOverHttp: true },
         { host: "169.254.169.254", methods: ["GET"] },
         { host: "127.0.0.1", paths: ["/repos/acme/secret/**"], deny: true },
       ],

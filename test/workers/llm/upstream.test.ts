@@ -1,6 +1,7 @@
 // Provider request building, error mapping, usage extraction, JSON restoration and cost
 // estimates, inside workerd.
 import { describe, expect, it } from "vitest";
+import { scrubText } from "../../../workers/egress/scrub.js";
 import { AppError } from "../../../workers/errors.js";
 import {
   DEFAULT_MAX_OUTPUT_TOKENS,
@@ -14,7 +15,6 @@ import {
   mapUpstreamError,
   readTextWithin,
   restoreJsonText,
-  scrubText,
   UpstreamDeadline,
   upstreamUrl,
 } from "../../../workers/llm/index.js";

@@ -57,6 +57,7 @@ beforeAll(async () => {
     method: "GET",
     url: `${env.TEST_TARGET_URL}/items/{id}`,
     credential: "items-key",
+    credentialOverHttp: true,
   });
   const create = await mk({
     name: "create_item",

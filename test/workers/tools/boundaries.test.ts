@@ -2,6 +2,7 @@
 // parent, or read another agent's memory and threads. Plus the guide prompt the LLM proxy uses.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { rightsOf } from "../../../workers/agents/service.js";
 import { makeDb } from "../../../workers/data/db.js";
 import { OrgData } from "../../../workers/data/org-data.js";
 import { guidePromptFor } from "../../../workers/tools/guide.js";
@@ -118,14 +119,17 @@ describe("Agent Guide", () => {
   });
 
   it("builds the system prompt prefix from the org guide, the agent guide and the autonomy level", async () => {
-    const row = await new OrgData(makeDb(env.DB), org.orgId).agent(parent.id);
-    const prompt = await guidePromptFor(env, row!);
+    const rightsOfAgent = async (id: string) => {
+      const result = await rightsOf(env, (await new OrgData(makeDb(env.DB), org.orgId).agent(id))!);
+      if (!result.ok) throw new Error(result.reason);
+      return result.rights;
+    };
+    const prompt = await guidePromptFor(env, await rightsOfAgent(parent.id));
     expect(prompt).toContain("Be polite. Never delete data.");
     expect(prompt).toContain("You triage tickets, politely.");
     expect(prompt).toContain("Autonomy level: 3 of 5");
     expect(prompt!.indexOf("Be polite")).toBeLessThan(prompt!.indexOf("You triage"));
-    const otherRow = await new OrgData(makeDb(env.DB), org.orgId).agent(other.id);
-    expect(await guidePromptFor(env, otherRow!)).not.toContain("You triage");
+    expect(await guidePromptFor(env, await rightsOfAgent(other.id))).not.toContain("You triage");
     const viaGateway = await call("/agent/v1/guide", { token: parent.token });
     expect(viaGateway.json.prompt).toBe(prompt);
   });

@@ -27,7 +27,7 @@ beforeAll(async () => {
   const server = await call(`/api/v1/orgs/${org.orgId}/tools`, {
     method: "POST",
     token: org.apiKey,
-    body: { name: "docs", mcpUrl: env.TEST_MCP_UPSTREAM_URL, credential: "docs-mcp" },
+    body: { name: "docs", mcpUrl: env.TEST_MCP_UPSTREAM_URL, credential: "docs-mcp", credentialOverHttp: true },
   });
   expect(server.status, server.text).toBe(201);
   serverId = server.json.id;

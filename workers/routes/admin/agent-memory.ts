@@ -7,7 +7,7 @@ import { assertFound, hasRole, orgAccess, pathId } from "../../authz/org-access.
 import { iso, makeDb } from "../../data/db.js";
 import { decodeCursor, toPage } from "../../data/pagination.js";
 import { type MemoryRow, type MessageRow, type ThreadRow, ToolStore } from "../../data/tool-store.js";
-import { visibleAgent } from "./agents.js";
+import { visibleAgent } from "../../agents/lifecycle.js";
 import { adminRouter, errors, itemParams, json, security } from "./kit.js";
 
 export const agentMemoryRoutes = adminRouter();

@@ -10,7 +10,7 @@ import { type GuideRow, ToolStore } from "../../data/tool-store.js";
 import { AppError } from "../../errors.js";
 import { ORG_GUIDE } from "../../tools/guide.js";
 import { adminRouter, body, errors, itemParams, json, noContent, orgParams, security } from "./kit.js";
-import { visibleAgent } from "./agents.js";
+import { visibleAgent } from "../../agents/lifecycle.js";
 import { auditAdmin } from "./views.js";
 
 export const guideRoutes = adminRouter();

@@ -19,10 +19,11 @@ import { iso, makeDb } from "../../data/db.js";
 import { decodeCursor, toPage } from "../../data/pagination.js";
 import { PolicyStore, type PolicyRow } from "../../data/policy-store.js";
 import { AppError, conflict } from "../../errors.js";
-import { decideEgress } from "../../policy/decide.js";
 import { EffectivePolicySchema, computeEffectivePolicy } from "../../policy/effective.js";
-import { attachedPolicies, effectivePolicyFor, invalidatePolicies, parseStoredDoc } from "../../policy/service.js";
-import { visibleAgent } from "./agents.js";
+import { invalidatePolicies, parseStoredDoc } from "../../policy/service.js";
+import { visibleAgent } from "../../agents/lifecycle.js";
+import { type RightsResult, decideForResult, draftOnly, rightsOf, rightsWithDraft } from "../../agents/service.js";
+import { parseEgressTarget } from "../../egress/url-safety.js";
 import { adminRouter, body, errors, itemParams, json, noContent, orgParams, security } from "./kit.js";
 import { auditAdmin } from "./views.js";
 
@@ -275,20 +276,45 @@ const DecisionSchema = z.object({
 });
 const agentParams = itemParams("agentId");
 
+const AgentEffectivePolicySchema = EffectivePolicySchema.extend({
+  /** The level the agent acts at now (the lowest of its chain, capped by every gate). */
+  level: z.number().int(),
+  /** For a subagent, what its parent's own policies allow: each call must pass both. */
+  parents: z.array(z.object({ agentId: z.string(), egress: EffectivePolicySchema.shape.egress })),
+});
+
+/** The rights module's refusal of an inactive agent, as an error the API can answer. */
+function activeRights(result: RightsResult) {
+  if (!result.ok) throw new AppError("conflict", `cannot evaluate: ${result.reason}`);
+  return result.rights;
+}
+
+/** Parses the probe's URL exactly as the gateway parses an /egress target; unparseable means invalid. */
+function decideProbe(result: RightsResult, probe: { method: string; url: string }) {
+  let url: URL;
+  try {
+    url = parseEgressTarget(probe.url);
+  } catch (error) {
+    return { allowed: false, reason: "invalid_request", explanation: `Refused: ${error instanceof AppError ? error.message : "invalid target"}.` };
+  }
+  return decideForResult(result, { method: probe.method, url });
+}
+
 policyRoutes.openapi(
   createRoute({
     method: "get",
     path: "/orgs/{orgId}/agents/{agentId}/effective-policy",
-    summary: "The merged policy that governs the agent",
+    summary: "The merged policy that governs the agent (for a subagent, with its parent's)",
     security,
     request: { params: agentParams },
-    responses: { 200: json(EffectivePolicySchema, "effective policy"), ...errors },
+    responses: { 200: json(AgentEffectivePolicySchema, "effective policy"), ...errors },
   }),
   async (c) => {
     const { orgId, agentId } = c.req.valid("param");
     const access = await orgAccess(c, orgId);
-    const agent = await visibleAgent(access, agentId);
-    return c.json(computeEffectivePolicy(await attachedPolicies(c.env, agent)), 200);
+    const rights = activeRights(await rightsOf(c.env, await visibleAgent(access, agentId)));
+    const parents = rights.chain.slice(1).map((link) => ({ agentId: link.agent.id, egress: link.policy.egress }));
+    return c.json({ ...rights.policy, level: rights.level, parents }, 200);
   },
 );
 
@@ -296,7 +322,7 @@ policyRoutes.openapi(
   createRoute({
     method: "post",
     path: "/orgs/{orgId}/agents/{agentId}/explain",
-    summary: "Why would this request of the agent be allowed or denied?",
+    summary: "Why would this request of the agent be allowed or denied? (the gateway's own decision)",
     security,
     request: { params: agentParams, ...body(EgressProbeSchema) },
     responses: { 200: json(DecisionSchema, "the decision and its reason"), ...errors },
@@ -305,8 +331,7 @@ policyRoutes.openapi(
     const { orgId, agentId } = c.req.valid("param");
     const access = await orgAccess(c, orgId);
     const agent = await visibleAgent(access, agentId);
-    const probe = c.req.valid("json");
-    return c.json(decideEgress(await effectivePolicyFor(c.env, agent), probe), 200);
+    return c.json(decideProbe(await rightsOf(c.env, agent), c.req.valid("json")), 200);
   },
 );
 
@@ -324,9 +349,13 @@ policyRoutes.openapi(
     const input = c.req.valid("json");
     await assertCredentialsExist(s, input.draft);
     if (input.policyId) assertFound(await s.get(input.policyId), "policy");
-    const others = input.agentId ? await attachedPolicies(c.env, await visibleAgent(access, input.agentId), input.policyId) : [];
-    const effective = computeEffectivePolicy([...others, { id: input.policyId ?? "draft", version: 0, scope: "agent", doc: input.draft }]);
-    return c.json({ decision: decideEgress(effective, input.request), effective }, 200);
+    const draft = { doc: input.draft, policyId: input.policyId };
+    // Without an agent, the draft alone; with one, the agent's whole chain with the draft in place.
+    const result: RightsResult = input.agentId
+      ? await rightsWithDraft(c.env, await visibleAgent(access, input.agentId), draft)
+      : { ok: true, rights: draftOnly(draft) };
+    const effective = result.ok ? (result.rights.chain[0]?.policy ?? result.rights.policy) : computeEffectivePolicy([]);
+    return c.json({ decision: decideProbe(result, input.request), effective }, 200);
   },
 );
 

@@ -2,14 +2,14 @@
 import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { ID_PREFIX, SandboxCreateSchema, SandboxListQuerySchema, SandboxSchema, page } from "../../../schema/api.js";
-import { type OrgAccess, assertFound, orgAccess, pathId, requireTeamAdmin } from "../../authz/org-access.js";
+import { type OrgAccess, assertFound, orgAccess, pathId } from "../../authz/org-access.js";
 import { iso, makeDb } from "../../data/db.js";
 import { HostStore, type SandboxRow } from "../../data/host-store.js";
 import { decodeCursor, toPage } from "../../data/pagination.js";
-import { AppError } from "../../errors.js";
-import { forgetTokens, mintToken } from "../../identity/tokens.js";
-import { connectedHostOf, sendCommand } from "../../sandboxes/service.js";
-import { visibleAgent } from "./agents.js";
+import { memberScope, requireAgentAdmin, visibleAgent } from "../../agents/lifecycle.js";
+import { AppError, notFound } from "../../errors.js";
+import { forgetTokens } from "../../identity/tokens.js";
+import { sandboxTokenName, sendCommand, startSandbox } from "../../sandboxes/service.js";
 import { adminRouter, body, errors, itemParams, json, orgParams, security } from "./kit.js";
 import { auditAdmin } from "./views.js";
 
@@ -33,9 +33,6 @@ async function view(store: HostStore, row: SandboxRow) {
   };
 }
 
-/** The session token a sandbox runs with is named after it, so its end can revoke it alone. */
-export const sandboxTokenName = (sandboxId: string) => `sandbox:${sandboxId}`;
-
 sandboxRoutes.openapi(
   createRoute({
     method: "post",
@@ -49,62 +46,12 @@ sandboxRoutes.openapi(
     const access = await orgAccess(c, c.req.valid("param").orgId);
     const input = c.req.valid("json");
     const agent = await visibleAgent(access, input.agentId);
-    await requireTeamAdmin(access, agent.teamId);
-    if (agent.status !== "active") throw new AppError("bad_request", "the agent is revoked");
-    const store = new HostStore(makeDb(c.env.DB), access.orgId);
-    const host = await connectedHostOf(c.env, access.orgId, input.pool);
-    const row = await store.insertSandbox({
-      agentId: agent.id,
-      hostId: host.id,
-      poolId: host.poolId,
-      command: JSON.stringify(input.command),
-      state: "pending",
-      createdBy: access.userId,
-    });
-    // A token of the agent's own, for this sandbox only: revoked when the sandbox ends.
-    const token = await mintToken("agent");
-    await access.data.insertToken("agent", agent.id, { sha256: token.sha256, prefix: token.prefix, name: sandboxTokenName(row.id) });
-    const edge = new URL(c.req.url).origin;
-    const ack = await sendCommand(c.env, host.id, {
-      op: "sandbox.start",
-      sandboxId: row.id,
-      agentId: agent.id,
-      command: input.command,
-      env: {
-        ...(input.env ?? {}),
-        PALISADE_EDGE_URL: edge,
-        PALISADE_AGENT_ID: agent.id,
-        OPENAI_BASE_URL: `${edge}/llm/openai/v1`,
-        ANTHROPIC_BASE_URL: `${edge}/llm/anthropic`,
-        OPENAI_API_KEY: token.token,
-        ANTHROPIC_API_KEY: token.token,
-      },
-      agentToken: token.token,
-      idleTimeoutMs: input.idleTimeoutMinutes * 60_000,
-      ...(input.limits
-        ? {
-            limits: {
-              ...(input.limits.memoryMiB ? { memoryBytes: input.limits.memoryMiB * 1024 * 1024 } : {}),
-              ...(input.limits.cpuMillis ? { cpuMillis: input.limits.cpuMillis } : {}),
-              ...(input.limits.pids ? { pids: input.limits.pids } : {}),
-            },
-          }
-        : {}),
-    }).catch((error: unknown) => ({
-      ok: false as const,
-      error: { code: "unavailable", message: error instanceof Error ? error.message : "host unreachable" },
-    }));
-    if (!ack.ok) {
-      forgetTokens(await access.data.revokeNamedTokens("agent", agent.id, sandboxTokenName(row.id)));
-      await store.updateSandbox(row.id, { state: "failed", reason: ack.error?.message ?? "the host refused to start the sandbox" });
-      await auditAdmin(c, access, "sandbox.start", { type: "sandbox", id: row.id }, { agentId: agent.id, hostId: host.id, ok: false });
-      throw new AppError("unavailable", `the host could not start the sandbox: ${ack.error?.message ?? "refused"}`);
-    }
-    // The host may already have reported "running" before its ack arrived; never step back.
-    await store.updateSandbox(row.id, { state: "starting" }, ["pending"]);
-    const started = assertFound(await store.sandbox(row.id), "sandbox");
-    await auditAdmin(c, access, "sandbox.start", { type: "sandbox", id: row.id }, { agentId: agent.id, hostId: host.id, command: input.command });
-    return c.json(await view(store, started), 201);
+    await requireAgentAdmin(access, agent);
+    const started = await startSandbox(c.env, { agent, edgeOrigin: new URL(c.req.url).origin, createdBy: access.userId, input });
+    const details = started.ok ? { command: input.command } : { ok: false };
+    await auditAdmin(c, access, "sandbox.start", { type: "sandbox", id: started.row.id }, { agentId: agent.id, hostId: started.hostId, ...details });
+    if (!started.ok) throw new AppError("unavailable", `the host could not start the sandbox: ${started.error}`);
+    return c.json(await view(new HostStore(makeDb(c.env.DB), access.orgId), started.row), 201);
   },
 );
 
@@ -120,15 +67,20 @@ sandboxRoutes.openapi(
     const access = await orgAccess(c, c.req.valid("param").orgId);
     const q = c.req.valid("query");
     const store = new HostStore(makeDb(c.env.DB), access.orgId);
-    const paged = toPage(await store.listSandboxes(q, decodeCursor(q.cursor), q.agentId), q.limit, (r) => r);
+    const paged = toPage(await store.listSandboxes(q, decodeCursor(q.cursor), q.agentId, await memberScope(access)), q.limit, (r) => r);
     return c.json({ items: await Promise.all(paged.items.map((r) => view(store, r))), nextCursor: paged.nextCursor }, 200);
   },
 );
 
 const sandboxParams = itemParams("sandboxId");
 
-async function sandboxOf(_access: OrgAccess, store: HostStore, raw: string) {
-  return assertFound(await store.sandbox(pathId(ID_PREFIX.sandbox, raw, "sandbox")), "sandbox");
+/** The sandbox if the caller sees its agent; otherwise 404, as if it did not exist. */
+async function sandboxOf(access: OrgAccess, store: HostStore, raw: string) {
+  const sandbox = assertFound(await store.sandbox(pathId(ID_PREFIX.sandbox, raw, "sandbox")), "sandbox");
+  await visibleAgent(access, sandbox.agentId).catch(() => {
+    throw notFound("sandbox");
+  });
+  return sandbox;
 }
 
 sandboxRoutes.openapi(
@@ -163,8 +115,8 @@ sandboxRoutes.openapi(
     const access = await orgAccess(c, orgId);
     const store = new HostStore(makeDb(c.env.DB), access.orgId);
     const sandbox = await sandboxOf(access, store, sandboxId);
-    const agent = assertFound(await access.data.agent(sandbox.agentId), "agent");
-    await requireTeamAdmin(access, agent.teamId);
+    const agent = await visibleAgent(access, sandbox.agentId);
+    await requireAgentAdmin(access, agent);
     const input = c.req.valid("json");
     if (sandbox.hostId && ["pending", "starting", "running"].includes(sandbox.state)) {
       await sendCommand(

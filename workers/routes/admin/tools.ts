@@ -3,14 +3,15 @@ import { createRoute } from "@hono/zod-openapi";
 import { z } from "zod";
 import { ID_PREFIX, PageQuerySchema, page } from "../../../schema/api.js";
 import { ToolCreateSchema, ToolGrantCreateSchema, ToolGrantSchema, ToolSchema, ToolUpdateSchema } from "../../../schema/tools.js";
+import { memberScope } from "../../agents/lifecycle.js";
 import { type OrgAccess, assertFound, conflictOnUnique, orgAccess, pathId, requireRole } from "../../authz/org-access.js";
-import { iso, makeDb } from "../../data/db.js";
+import { iso, isoOrNull, makeDb } from "../../data/db.js";
 import { decodeCursor, toPage } from "../../data/pagination.js";
 import { PolicyStore } from "../../data/policy-store.js";
 import { type ToolGrantRow, type ToolRow, ToolStore } from "../../data/tool-store.js";
 import { AppError } from "../../errors.js";
 import { schemaProblem } from "../../tools/arguments.js";
-import { importUpstreamTools } from "../../tools/upstream.js";
+import { importUpstreamTools, pinOf } from "../../tools/upstream.js";
 import { adminRouter, body, errors, itemParams, json, noContent, orgParams, security } from "./kit.js";
 import { auditAdmin } from "./views.js";
 
@@ -27,9 +28,11 @@ function toolView(row: ToolRow, credentialName: string | null) {
     method: row.method,
     url: row.url,
     credential: credentialName,
+    credentialOverHttp: row.credentialOverHttp,
     mutating: row.mutating,
     serverId: row.serverId,
     approved: row.approved,
+    quarantinedAt: isoOrNull(row.quarantinedAt),
     createdAt: iso(row.createdAt),
     updatedAt: iso(row.updatedAt),
   };
@@ -92,7 +95,17 @@ toolRoutes.openapi(
     requireRole(access, "admin");
     const input = c.req.valid("json");
     const cred = await credentialId(policies, input.credential);
-    const common = { name: input.name, description: input.description, credentialId: cred, serverId: null, approved: true, createdBy: access.userId };
+    const common = {
+      name: input.name,
+      description: input.description,
+      credentialId: cred,
+      credentialOverHttp: input.credentialOverHttp ?? false,
+      serverId: null,
+      approved: true,
+      definitionHash: null,
+      quarantinedAt: null,
+      createdBy: access.userId,
+    };
     let values: Omit<ToolRow, "id" | "orgId" | "createdAt" | "updatedAt">;
     if ("mcpUrl" in input) {
       values = { ...common, kind: "mcp_server", inputSchema: null, method: null, url: input.mcpUrl, mutating: true };
@@ -147,14 +160,21 @@ toolRoutes.openapi(
     const current = await found(tools, toolId);
     const input = c.req.valid("json");
     if (input.inputSchema) checkSchema(input.inputSchema);
-    if (current.kind === "mcp_tool" && input.inputSchema)
-      throw new AppError("validation_failed", "inputSchema: an imported tool's schema comes from its server");
+    if (current.kind === "mcp_tool" && (input.inputSchema || input.description !== undefined))
+      throw new AppError("validation_failed", "an imported tool's description and schema come from its server");
+    // Approving an imported tool pins the definition it has now; a later change upstream quarantines it.
+    const pin =
+      current.kind === "mcp_tool" && input.approved === true
+        ? await pinOf(current, assertFound(await tools.tool(current.serverId ?? ""), "server"))
+        : undefined;
     const patch = {
       ...(input.description !== undefined ? { description: input.description } : {}),
       ...(input.inputSchema ? { inputSchema: JSON.stringify(input.inputSchema) } : {}),
       ...(input.credential !== undefined ? { credentialId: await credentialId(policies, input.credential) } : {}),
       ...(input.mutating !== undefined ? { mutating: input.mutating } : {}),
+      ...(input.credentialOverHttp !== undefined ? { credentialOverHttp: input.credentialOverHttp } : {}),
       ...(input.approved !== undefined ? { approved: input.approved } : {}),
+      ...(pin !== undefined ? { definitionHash: pin, quarantinedAt: null } : {}),
     };
     const row = Object.keys(patch).length ? assertFound(await tools.updateTool(current.id, patch), "tool") : current;
     await auditAdmin(
@@ -227,9 +247,9 @@ toolRoutes.openapi(
   }),
   async (c) => {
     const { orgId, toolId } = c.req.valid("param");
-    const { tools } = await stores(c, orgId);
+    const { access, tools } = await stores(c, orgId);
     const tool = await found(tools, toolId);
-    return c.json({ items: (await tools.grants(tool.id)).map(grantView) }, 200);
+    return c.json({ items: (await tools.grants(tool.id, await memberScope(access))).map(grantView) }, 200);
   },
 );
 

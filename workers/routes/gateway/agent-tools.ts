@@ -4,21 +4,16 @@ import type { Context } from "hono";
 import { Hono } from "hono";
 import type { z } from "zod";
 import { ID_PREFIX, idOf, PageQuerySchema } from "../../../schema/api.js";
-import { PolicyDocumentSchema } from "../../../schema/policy.js";
 import { MemoryKeySchema, MemoryWriteSchema, MessageCreateSchema, SubagentCreateSchema, ThreadCreateSchema } from "../../../schema/tools.js";
+import { createSubagent, endOwnSubagent } from "../../agents/lifecycle.js";
 import { recordAudit } from "../../audit/audit.js";
-import { gateSettings } from "../../autonomy/levels.js";
 import { makeDb } from "../../data/db.js";
 import { OrgData } from "../../data/org-data.js";
 import { decodeCursor, toPage } from "../../data/pagination.js";
-import { PolicyStore } from "../../data/policy-store.js";
 import { ToolStore } from "../../data/tool-store.js";
 import { AppError, notFound } from "../../errors.js";
 import type { AppEnv } from "../../http/context.js";
 import { readLimited } from "../../http/middleware.js";
-import { mintToken } from "../../identity/tokens.js";
-import { effectivePolicyFor, invalidatePolicies } from "../../policy/service.js";
-import { usableTools } from "../../tools/access.js";
 import { guidePromptFor } from "../../tools/guide.js";
 import { memoryView, messageView, threadView } from "../admin/agent-memory.js";
 
@@ -74,51 +69,28 @@ export function agentToolRoutes() {
 
   // ── subagents ────────────────────────────────────────────────────────────
   r.post("/subagents", async (c) => {
-    const { agent } = c.get("agent");
     const body = await input(c, SubagentCreateSchema);
-    if (agent.parentAgentId) {
-      await audit(c, "subagent.create", { type: "agent", id: null }, "denied", "flat_hierarchy");
-      throw new AppError("forbidden", "a subagent cannot create subagents");
+    let created: Awaited<ReturnType<typeof createSubagent>>;
+    try {
+      created = await createSubagent(c.env, c.get("rights"), body);
+    } catch (error) {
+      if (error instanceof AppError)
+        await audit(c, "subagent.create", { type: "agent", id: null }, "denied", String(error.details?.reason ?? error.code));
+      throw error;
     }
-    const policy = await effectivePolicyFor(c.env, agent);
-    if (!gateSettings(policy).allowSubagents) {
-      await audit(c, "subagent.create", { type: "agent", id: null }, "denied", "policy:allowSubagents");
-      throw new AppError("policy_denied", "your policy does not allow creating subagents");
-    }
-    const autonomy = body.autonomy ?? agent.autonomy;
-    if (autonomy > agent.autonomy) {
-      await audit(c, "subagent.create", { type: "agent", id: null }, "denied", "autonomy_above_parent");
-      throw new AppError("forbidden", "a subagent's autonomy cannot exceed its parent's");
-    }
-    if (body.tools) {
-      const mine = new Set((await usableTools(c.env, agent, policy)).map((t) => t.name));
-      if (body.tools.some((t) => !mine.has(t))) {
-        await audit(c, "subagent.create", { type: "agent", id: null }, "denied", "tools_above_parent");
-        throw new AppError("forbidden", "a subagent can only be given tools its parent may use");
-      }
-    }
-    const token = await mintToken("agent");
-    const created = await new OrgData(makeDb(c.env.DB), agent.orgId).createAgentWithToken(
-      { name: body.name, teamId: agent.teamId, projectId: agent.projectId, parentAgentId: agent.id, autonomy, createdBy: agent.id },
-      token,
-    );
-    if (body.tools) {
-      // The subagent's own narrowing: a tools list attached to it alone (its scope is also intersected with the parent's at every call).
-      const doc = PolicyDocumentSchema.parse({ name: `subagent-${created.id}`, egress: [], tools: body.tools });
-      const policies = new PolicyStore(makeDb(c.env.DB), agent.orgId);
-      const row = await policies.create(doc.name, JSON.stringify(doc), agent.id);
-      if (row) await policies.attach(row.id, "agent", created.id);
-      invalidatePolicies(agent.orgId);
-    }
-    await audit(c, "subagent.create", { type: "agent", id: created.id }, "success", undefined, { autonomy, tools: body.tools?.length ?? null });
+    const { agent: sub, token } = created;
+    await audit(c, "subagent.create", { type: "agent", id: sub.id }, "success", undefined, {
+      autonomy: sub.autonomy,
+      tools: body.tools?.length ?? null,
+    });
     return c.json(
       {
-        id: created.id,
-        name: created.name,
-        parentAgentId: agent.id,
-        autonomy,
-        teamId: created.teamId,
-        projectId: created.projectId,
+        id: sub.id,
+        name: sub.name,
+        parentAgentId: sub.parentAgentId,
+        autonomy: sub.autonomy,
+        teamId: sub.teamId,
+        projectId: sub.projectId,
         token: token.token,
       },
       201,
@@ -131,8 +103,17 @@ export function agentToolRoutes() {
     return c.json({ items: rows.map((a) => ({ id: a.id, name: a.name, autonomy: a.autonomy, status: a.status })), nextCursor: null });
   });
 
+  /** The parent ends one of its subagents: its tokens stop working and its sandboxes are killed. */
+  r.delete("/subagents/:subagentId", async (c) => {
+    const raw = c.req.param("subagentId");
+    if (!idOf(ID_PREFIX.agent).safeParse(raw).success) throw notFound("subagent");
+    const sub = await endOwnSubagent(c.env, c.get("rights"), raw, (p) => c.executionCtx.waitUntil(p));
+    await audit(c, "subagent.end", { type: "agent", id: sub.id }, "success");
+    return c.body(null, 204);
+  });
+
   // ── guide: read only ─────────────────────────────────────────────────────
-  r.get("/guide", async (c) => c.json({ prompt: await guidePromptFor(c.env, c.get("agent").agent) }));
+  r.get("/guide", async (c) => c.json({ prompt: await guidePromptFor(c.env, c.get("rights")) }));
   r.on(["POST", "PUT", "PATCH", "DELETE"], ["/guide", "/guides", "/guides/*"], async (c) => {
     await audit(c, "guide.write", { type: "guide", id: null }, "denied", "agents_cannot_edit_guides");
     throw new AppError("forbidden", "agents cannot edit Agent Guides");

@@ -26,7 +26,7 @@ import {
 } from "../../llm/index.js";
 import { type LlmCall, prepareLlmCall } from "../../llm/call.js";
 import { allowedModels, modelsOf, pickProvider, providersOf, upstreamModels } from "../../llm/providers.js";
-import { effectivePolicyFor } from "../../policy/service.js";
+import { allowsModel } from "../../agents/rights.js";
 import { credentialRowsOf, openCredentialCached } from "../../vault/credentials.js";
 
 /** Prompts are documents, not uploads: 4 MB is far above any model's context window in text. */
@@ -61,8 +61,8 @@ export function llmGateway() {
     const path = c.req.path.slice(`/llm/${kind}`.length);
     const endpoint = endpointOf(kind, path);
     if (!endpoint) throw new AppError("not_found", "no such model endpoint");
-    const { agent } = c.get("agent");
-    const policy = await effectivePolicyFor(c.env, agent);
+    const rights = c.get("rights");
+    const { agent, policy } = rights;
     const providers = (await providersOf(c.env, agent.orgId)).filter((p) => p.kind === kind);
 
     if (endpoint === "models") {
@@ -77,7 +77,7 @@ export function llmGateway() {
         }),
       );
       const listed = allowedModels(providers, policy.models);
-      const fromUpstream = asked.flat().filter((m) => policy.models === null || policy.models.includes(m));
+      const fromUpstream = asked.flat().filter((m) => allowsModel(rights, m));
       return modelsResponse(kind, [...new Set([...listed, ...fromUpstream])].sort());
     }
     if (c.req.method !== "POST") throw new AppError("method_not_allowed", "use POST");
@@ -92,12 +92,12 @@ export function llmGateway() {
     if (typeof body !== "object" || body === null || Array.isArray(body)) throw new AppError("bad_request", "request body must be a JSON object");
     const model = (body as Record<string, unknown>).model;
     if (typeof model !== "string" || model.length === 0 || model.length > 200) throw new AppError("bad_request", "model: required string");
-    if (policy.models !== null && !policy.models.includes(model))
-      throw new AppError("policy_denied", `model ${JSON.stringify(model)} is not allowed by policy`);
+    if (!allowsModel(rights, model)) throw new AppError("policy_denied", `model ${JSON.stringify(model)} is not allowed by policy`);
     const provider = pickProvider(providers, model);
     if (!provider) throw new AppError("not_found", `model ${JSON.stringify(model)} is not available`);
 
     const call = await prepareLlmCall(c.env, {
+      rights,
       agent,
       kind,
       endpoint,

@@ -1,0 +1,265 @@
+// Who may create, move and end agents, and what goes with each change: a subagent is created
+// only under a parent the caller may administer, lives in its parent's team and project, never
+// above its parent's autonomy or past its live-subagent limit; ending an agent's token ends its
+// subagents' tokens and their sandboxes.
+import { PolicyDocumentSchema } from "../../schema/policy.js";
+import { type OrgAccess, assertFound, hasRole, requireTeamAdmin } from "../authz/org-access.js";
+import { makeDb } from "../data/db.js";
+import { type AgentRow, OrgData } from "../data/org-data.js";
+import { PolicyStore } from "../data/policy-store.js";
+import { AppError, forbidden, notFound } from "../errors.js";
+import { type MintedToken, forgetTokens, mintToken } from "../identity/tokens.js";
+import { invalidatePolicies } from "../policy/service.js";
+import { killSandboxesOf } from "../sandboxes/service.js";
+import { usableTools } from "../tools/access.js";
+import type { AgentRights } from "./rights.js";
+import { forgetAgents } from "./rows.js";
+import { rightsOf } from "./service.js";
+
+export interface Created {
+  agent: AgentRow;
+  token: MintedToken;
+}
+
+// ── who sees and administers which agent ─────────────────────────────────────
+
+/** A plain member sees the agents of their teams and the ones they created; admins see all (undefined). */
+export async function memberScope(access: OrgAccess): Promise<{ userId: string; teamIds: string[] } | undefined> {
+  if (hasRole(access, "admin")) return undefined;
+  const teams = await access.data.teamsOfUser(access.userId);
+  return { userId: access.userId, teamIds: teams.map((t) => t.teamId) };
+}
+
+/** The agent if the caller may see it; otherwise 404, as if it did not exist. */
+export async function visibleAgent(access: OrgAccess, agentId: string): Promise<AgentRow> {
+  const agent = assertFound(await access.data.agent(agentId), "agent");
+  const scope = await memberScope(access);
+  if (scope && agent.createdBy !== scope.userId && !(agent.teamId && scope.teamIds.includes(agent.teamId))) throw notFound("agent");
+  return agent;
+}
+
+/** Org admins administer every agent; team admins the agents of their teams. */
+export const requireAgentAdmin = (access: OrgAccess, agent: Pick<AgentRow, "teamId">) => requireTeamAdmin(access, agent.teamId);
+
+/**
+ * Where an agent may be placed by this caller: the project (if any) must exist and belong to
+ * the agent's team (an agent without a team takes its project's), and the caller must
+ * administer that team (no team: org admins only).
+ */
+async function placement(
+  access: OrgAccess,
+  teamId: string | null,
+  projectId: string | null,
+): Promise<{ teamId: string | null; projectId: string | null }> {
+  if (teamId) assertFound(await access.data.team(teamId), "team");
+  if (projectId) {
+    const project = assertFound(await access.data.project(projectId), "project");
+    if (project.teamId && teamId && project.teamId !== teamId) throw forbidden("the project belongs to another team");
+    teamId ??= project.teamId;
+  }
+  await requireTeamAdmin(access, teamId);
+  return { teamId, projectId };
+}
+
+// ── subagent rules shared by the admin API and the agent API ────────────────
+
+function assertCanParent(parent: AgentRow, autonomy: number) {
+  if (parent.parentAgentId) throw forbidden("a subagent cannot have subagents");
+  if (parent.status !== "active") throw new AppError("conflict", "the parent agent is not active");
+  if (autonomy > parent.autonomy) throw forbidden("a subagent's autonomy cannot exceed its parent's");
+}
+
+/** Inserts the subagent in its parent's team and project, refusing (409) past the parent's live-subagent limit. */
+async function insertSubagent(env: Env, data: OrgData, parent: AgentRow, name: string, autonomy: number, createdBy: string): Promise<Created> {
+  const parentRights = await rightsOf(env, parent);
+  if (!parentRights.ok) throw new AppError("conflict", "the parent agent is not active");
+  const limit = parentRights.rights.gate.maxSubagents;
+  const token = await mintToken("agent");
+  const agent = await data.createSubagentWithToken(
+    { name, teamId: parent.teamId, projectId: parent.projectId, parentAgentId: parent.id, autonomy, createdBy },
+    token,
+    limit,
+  );
+  if (!agent) throw new AppError("conflict", `the parent agent already has ${limit} live subagents (its policy's limit)`, { details: { limit } });
+  return { agent, token };
+}
+
+// ── operations ──────────────────────────────────────────────────────────────
+
+export interface AgentCreate {
+  name: string;
+  teamId?: string | undefined;
+  projectId?: string | undefined;
+  autonomy: number;
+  parentAgentId?: string | undefined;
+}
+
+/** An admin creates an agent, or a subagent under a parent they administer (placed with its parent). */
+export async function createAgent(env: Env, access: OrgAccess, input: AgentCreate): Promise<Created> {
+  if (input.parentAgentId) {
+    const parent = await visibleAgent(access, input.parentAgentId);
+    await requireAgentAdmin(access, parent);
+    if (input.teamId !== undefined && input.teamId !== parent.teamId) throw forbidden("a subagent lives in its parent's team");
+    if (input.projectId !== undefined && input.projectId !== parent.projectId) throw forbidden("a subagent lives in its parent's project");
+    assertCanParent(parent, input.autonomy);
+    return insertSubagent(env, access.data, parent, input.name, input.autonomy, access.userId);
+  }
+  const where = await placement(access, input.teamId ?? null, input.projectId ?? null);
+  const token = await mintToken("agent");
+  const agent = await access.data.createAgentWithToken(
+    { name: input.name, ...where, parentAgentId: null, autonomy: input.autonomy, createdBy: access.userId },
+    token,
+  );
+  return { agent, token };
+}
+
+export interface SubagentCreate {
+  name: string;
+  autonomy?: number | undefined;
+  tools?: string[] | undefined;
+}
+
+export type SubagentRefusal = "flat_hierarchy" | "policy:allowSubagents" | "autonomy_above_parent" | "tools_above_parent";
+
+/** Why an agent may not create this subagent, or null. */
+export async function subagentRefusal(env: Env, rights: AgentRights, input: SubagentCreate): Promise<SubagentRefusal | null> {
+  if (rights.chain.length > 1) return "flat_hierarchy";
+  if (!rights.gate.allowSubagents) return "policy:allowSubagents";
+  if ((input.autonomy ?? rights.agent.autonomy) > rights.agent.autonomy) return "autonomy_above_parent";
+  if (input.tools) {
+    const mine = new Set((await usableTools(env, rights)).map((t) => t.name));
+    if (input.tools.some((t) => !mine.has(t))) return "tools_above_parent";
+  }
+  return null;
+}
+
+const REFUSAL_MESSAGE: Record<SubagentRefusal, string> = {
+  flat_hierarchy: "a subagent cannot create subagents",
+  "policy:allowSubagents": "your policy does not allow creating subagents",
+  autonomy_above_parent: "a subagent's autonomy cannot exceed its parent's",
+  tools_above_parent: "a subagent can only be given tools its parent may use",
+};
+
+/** An agent mints a subagent of its own through the agent API (after `subagentRefusal` said null). */
+export async function createSubagent(env: Env, rights: AgentRights, input: SubagentCreate): Promise<Created> {
+  const refusal = await subagentRefusal(env, rights, input);
+  if (refusal)
+    throw new AppError(refusal === "policy:allowSubagents" ? "policy_denied" : "forbidden", REFUSAL_MESSAGE[refusal], {
+      details: { reason: refusal },
+    });
+  const parent = rights.agent;
+  const data = new OrgData(makeDb(env.DB), parent.orgId);
+  const autonomy = input.autonomy ?? parent.autonomy;
+  assertCanParent(parent, autonomy);
+  const created = await insertSubagent(env, data, parent, input.name, autonomy, parent.id);
+  if (input.tools) {
+    // The subagent's own narrowing: a tools list attached to it alone (its parent's still applies at every call).
+    const doc = PolicyDocumentSchema.parse({ name: `subagent-${created.agent.id}`, egress: [], tools: input.tools });
+    const policies = new PolicyStore(makeDb(env.DB), parent.orgId);
+    const row = await policies.create(doc.name, JSON.stringify(doc), parent.id);
+    if (row) await policies.attach(row.id, "agent", created.agent.id);
+    invalidatePolicies(parent.orgId);
+  }
+  return created;
+}
+
+export interface AgentPatch {
+  name?: string | undefined;
+  teamId?: string | null | undefined;
+  projectId?: string | null | undefined;
+  autonomy?: number | undefined;
+}
+
+/**
+ * Changes an agent. Moving it needs the right to administer where it goes; a subagent cannot be
+ * moved (it lives with its parent) nor raised above its parent; moving a parent takes its
+ * subagents along. Lowering a parent's autonomy lowers its subagents' level at the next call.
+ */
+export async function updateAgent(access: OrgAccess, agent: AgentRow, patch: AgentPatch): Promise<AgentRow> {
+  await requireAgentAdmin(access, agent);
+  const moving =
+    (patch.teamId !== undefined && patch.teamId !== agent.teamId) || (patch.projectId !== undefined && patch.projectId !== agent.projectId);
+  const changes: Partial<Pick<AgentRow, "name" | "teamId" | "projectId" | "autonomy">> = {};
+  if (patch.name !== undefined) changes.name = patch.name;
+  if (patch.autonomy !== undefined) changes.autonomy = patch.autonomy;
+  if (agent.parentAgentId) {
+    if (moving) throw forbidden("a subagent lives in its parent's team and project; move the parent instead");
+    const parent = await access.data.agent(agent.parentAgentId);
+    if (parent && patch.autonomy !== undefined && patch.autonomy > parent.autonomy)
+      throw forbidden("a subagent's autonomy cannot exceed its parent's");
+  } else if (moving) {
+    // The result must be a placement the caller may make: a kept project must belong to the new team.
+    const teamId = patch.teamId !== undefined ? patch.teamId : agent.teamId;
+    const projectId = patch.projectId !== undefined ? patch.projectId : agent.projectId;
+    Object.assign(changes, await placement(access, teamId, projectId));
+  }
+  const updated = Object.keys(changes).length ? await access.data.updateAgent(agent.id, changes) : agent;
+  const subagents = await access.data.subagents(agent.id);
+  if (moving && !agent.parentAgentId) {
+    for (const sub of subagents) await access.data.updateAgent(sub.id, { teamId: changes.teamId ?? null, projectId: changes.projectId ?? null });
+  }
+  if (changes.autonomy !== undefined && !agent.parentAgentId) {
+    // Stored levels follow too, so a later listing never shows a subagent above its parent.
+    for (const sub of subagents) if (sub.autonomy > changes.autonomy) await access.data.updateAgent(sub.id, { autonomy: changes.autonomy });
+  }
+  forgetAgents([agent.id, ...subagents.map((s) => s.id)]);
+  invalidatePolicies(access.orgId);
+  return assertFound(updated, "agent");
+}
+
+/** Revokes every token of the agents and ends their sandboxes (the caller decides what else goes). */
+async function withdraw(env: Env, data: OrgData, agentIds: string[], why: string, waitUntil: (p: Promise<unknown>) => void) {
+  forgetTokens(await data.revokeTokens("agent", agentIds));
+  forgetAgents(agentIds);
+  waitUntil(killSandboxesOf(env, data.orgId, agentIds, why));
+}
+
+/** New token for the agent (shown once); the old one, and every subagent's token, stop working. */
+export async function rotateToken(
+  env: Env,
+  access: OrgAccess,
+  agent: AgentRow,
+  waitUntil: (p: Promise<unknown>) => void,
+): Promise<{ token: MintedToken; subagents: number }> {
+  await requireAgentAdmin(access, agent);
+  const token = await mintToken("agent");
+  forgetTokens(await access.data.replaceToken("agent", agent.id, token));
+  const subagents = (await access.data.subagents(agent.id)).map((a) => a.id);
+  if (subagents.length) await withdraw(env, access.data, subagents, "parent token rotated", waitUntil);
+  forgetAgents([agent.id]);
+  return { token, subagents: subagents.length };
+}
+
+/** Revokes the agent's tokens and its subagents' and ends their sandboxes. */
+export async function revokeToken(
+  env: Env,
+  access: OrgAccess,
+  agent: AgentRow,
+  waitUntil: (p: Promise<unknown>) => void,
+): Promise<{ subagents: number }> {
+  await requireAgentAdmin(access, agent);
+  const subagents = (await access.data.subagents(agent.id)).map((a) => a.id);
+  await withdraw(env, access.data, [agent.id, ...subagents], "token revoked", waitUntil);
+  return { subagents: subagents.length };
+}
+
+/** Deletes the agent and its subagents; their sandboxes end first (the rows go with the agents). */
+export async function deleteAgent(env: Env, access: OrgAccess, agent: AgentRow): Promise<{ subagents: number }> {
+  await requireAgentAdmin(access, agent);
+  const subjects = [agent.id, ...(await access.data.subagents(agent.id)).map((a) => a.id)];
+  const hashes = (await Promise.all(subjects.map((s) => access.data.activeTokens("agent", s)))).flat().map((t) => t.sha256);
+  await killSandboxesOf(env, access.orgId, subjects, "agent deleted");
+  await access.data.deleteAgent(agent.id);
+  forgetTokens(hashes);
+  forgetAgents(subjects);
+  return { subagents: subjects.length - 1 };
+}
+
+/** A parent agent ends one of its own subagents (its tokens and sandboxes); anything else is not found. */
+export async function endOwnSubagent(env: Env, rights: AgentRights, subagentId: string, waitUntil: (p: Promise<unknown>) => void) {
+  const data = new OrgData(makeDb(env.DB), rights.agent.orgId);
+  const sub = await data.agent(subagentId);
+  if (!sub || sub.parentAgentId !== rights.agent.id) throw notFound("subagent");
+  await withdraw(env, data, [sub.id], "ended by its parent", waitUntil);
+  return sub;
+}

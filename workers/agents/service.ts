@@ -1,0 +1,93 @@
+// Loads an agent's rights: the agent and its ancestors (cached rows) with their effective
+// policies (cached per agent), merged by rights.ts. Also the dry-run variant, where a draft
+// policy document stands in for a saved one wherever that one is attached along the chain.
+import type { PolicyDocument } from "../../schema/policy.js";
+import type { AgentRow } from "../data/org-data.js";
+import type { EgressDecision, EgressRequest } from "../policy/decide.js";
+import { type AttachedPolicy, computeEffectivePolicy } from "../policy/effective.js";
+import { attachedPolicies, effectivePolicyFor } from "../policy/service.js";
+import { type AgentRights, type RightsLink, decideEgressFor, mergeRights } from "./rights.js";
+import { loadAgent } from "./rows.js";
+
+/** Longer chains cannot be created (flat hierarchy); the bound only guards against a corrupt cycle. */
+const MAX_CHAIN = 4;
+
+export type Chain = { ok: true; agents: AgentRow[] } | { ok: false; reason: string };
+
+/** The agent and its ancestors, or why the agent may not act (it, or an ancestor, is not active). */
+export async function chainOf(env: Env, agent: AgentRow): Promise<Chain> {
+  if (agent.status !== "active") return { ok: false, reason: "the agent is not active" };
+  const agents = [agent];
+  let current = agent;
+  while (current.parentAgentId) {
+    if (agents.length >= MAX_CHAIN) return { ok: false, reason: "the agent's parent chain is too long" };
+    const parent = await loadAgent(env.DB, agent.orgId, current.parentAgentId);
+    if (parent?.status !== "active") return { ok: false, reason: "the agent's parent is not active" };
+    agents.push(parent);
+    current = parent;
+  }
+  return { ok: true, agents };
+}
+
+export type RightsResult = { ok: true; rights: AgentRights } | { ok: false; reason: string };
+
+/** The rights the agent acts with now. */
+export async function rightsOf(env: Env, agent: AgentRow): Promise<RightsResult> {
+  const chain = await chainOf(env, agent);
+  if (!chain.ok) return chain;
+  const links: RightsLink[] = await Promise.all(chain.agents.map(async (a) => ({ agent: a, policy: await effectivePolicyFor(env, a) })));
+  return { ok: true, rights: mergeRights(links) };
+}
+
+/** A draft policy evaluated in place of a saved one (policyId), or attached to the agent itself when new. */
+export interface PolicyDraft {
+  doc: PolicyDocument;
+  policyId?: string | undefined;
+}
+
+/**
+ * The rights the agent would act with if `draft` were saved: an edit of a saved policy
+ * (`policyId`) replaces its document at every scope it is attached to along the chain, so rule
+ * scopes and tie-breaks stay what the gateway would see (a policy attached nowhere along the
+ * chain changes nothing for this agent); a new draft is evaluated as attached to the agent itself.
+ */
+export async function rightsWithDraft(env: Env, agent: AgentRow, draft: PolicyDraft): Promise<RightsResult> {
+  const chain = await chainOf(env, agent);
+  if (!chain.ok) return chain;
+  const attached = await Promise.all(chain.agents.map((a) => attachedPolicies(env, a)));
+  const replaced = draft.policyId !== undefined;
+  const links: RightsLink[] = chain.agents.map((a, i) => {
+    const own = attached[i] ?? [];
+    let docs: AttachedPolicy[];
+    if (replaced) docs = own.map((p) => (p.id === draft.policyId ? { ...p, doc: draft.doc } : p));
+    else docs = i === 0 ? [...own, { id: draft.policyId ?? "draft", version: 0, scope: "agent", doc: draft.doc }] : own;
+    return { agent: a, policy: computeEffectivePolicy(docs) };
+  });
+  return { ok: true, rights: mergeRights(links) };
+}
+
+/** A draft evaluated on its own, as if it were the only policy of an agent without a parent. */
+export function draftOnly(draft: PolicyDraft): AgentRights {
+  const policy = computeEffectivePolicy([{ id: draft.policyId ?? "draft", version: 0, scope: "agent", doc: draft.doc }]);
+  return mergeRights([{ agent: DRAFT_AGENT, policy }]);
+}
+
+/** Stands in for "an agent" when a draft is evaluated without one: top-level, default autonomy. */
+const DRAFT_AGENT: AgentRow = {
+  id: "draft",
+  orgId: "draft",
+  name: "draft",
+  teamId: null,
+  projectId: null,
+  parentAgentId: null,
+  createdBy: "draft",
+  autonomy: 3,
+  status: "active",
+  createdAt: 0,
+};
+
+/** The egress decision for an agent whose chain may be inactive (explain, dry-run): inactive means denied. */
+export function decideForResult(result: RightsResult, request: EgressRequest): EgressDecision {
+  if (!result.ok) return { allowed: false, reason: "agent_inactive", explanation: `Denied: ${result.reason}.` };
+  return decideEgressFor(result.rights, request);
+}

@@ -1,0 +1,286 @@
+// The one outbound executor: every HTTP request an agent makes, through /egress/* or an HTTP
+// tool, crosses this pipeline hop by hop — the agent's egress decision (its whole chain), the
+// destination check, the autonomy gate, credentials stripped then injected server-side, the
+// upstream fetch (direct or through a host pool), and the credential scrubbed from the answer.
+import type { AgentRights } from "../agents/rights.js";
+import { decideEgressFor } from "../agents/rights.js";
+import { recordAudit } from "../audit/audit.js";
+import { passGate } from "../autonomy/gate.js";
+import type { CredentialRow } from "../data/policy-store.js";
+import type { ToolRow } from "../data/tool-store.js";
+import { AppError } from "../errors.js";
+import type { EgressDecision } from "../policy/decide.js";
+import { connectedHostOf, tunnelOf } from "../sandboxes/service.js";
+import { credentialRowsOf, injectOf, openCredentialCached } from "../vault/credentials.js";
+import { credentialHeaderName, injectCredential, stripClientAuth } from "../vault/inject.js";
+import { scrubHeaders, scrubSecretsStream, secretForms } from "./scrub.js";
+import { assertPublicDestination, resolveRedirect, sameOrigin } from "./url-safety.js";
+
+const MAX_REDIRECTS = 5;
+export const RULE_HEADER = "x-palisade-egress-rule";
+const UPSTREAM_TIMEOUT_MS = 30_000;
+
+/** Request headers never forwarded: hop-by-hop, routing, encodings, and what only the edge may set. */
+const DROP_REQUEST = new Set([
+  "host",
+  "connection",
+  "keep-alive",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+  "content-length",
+  "accept-encoding",
+  "x-forwarded-for",
+  "x-forwarded-host",
+  "x-forwarded-proto",
+  "x-real-ip",
+  "forwarded",
+  "x-api-key",
+]);
+const DROP_RESPONSE = new Set(["connection", "keep-alive", "transfer-encoding", "upgrade", "proxy-authenticate", "trailer", "te", "content-length"]);
+
+/**
+ * The encodings the gateway asks upstreams for, whatever the agent asked: workerd's fetch decodes
+ * both before the body reaches the scrubber. A host relays bytes as they came, so routed hops ask
+ * for none. An answer in any other encoding cannot be scanned for an injected secret and is
+ * refused when one was injected.
+ */
+const DIRECT_ACCEPT_ENCODING = "gzip, br";
+const RELAYED_ACCEPT_ENCODING = "identity";
+const DECODED_BY_FETCH = new Set(["gzip", "br"]);
+
+export interface OutboundContext {
+  env: Env;
+  rights: AgentRights;
+  traceId: string;
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+export interface OutboundRequest {
+  method: string;
+  url: URL;
+  /** The client's headers (egress) or the tool's; hop-by-hop and credential headers are dropped here. */
+  headers: Headers;
+  body: Uint8Array | string | null;
+}
+
+/**
+ * egress: an allow rule is required at every hop, the rule's credential is injected, each hop
+ * passes the autonomy gate, redirects are followed (each hop decided again).
+ * tool: the tool's grant authorises its URL (explicit deny rules still refuse it), the tool's
+ * own credential is injected, the gate already ran for the tool call, redirects are returned.
+ */
+export type OutboundMode = { kind: "egress" } | { kind: "tool"; tool: ToolRow };
+
+export function forwardableHeaders(incoming: Headers): Headers {
+  const out = new Headers();
+  incoming.forEach((value, name) => {
+    const n = name.toLowerCase();
+    if (DROP_REQUEST.has(n) || n.startsWith("cf-") || n.startsWith("x-palisade-")) return;
+    out.set(name, value);
+  });
+  return out;
+}
+
+/** Header names the org's credentials are injected into: a client value for any of them is dropped. */
+function credentialHeaders(rows: CredentialRow[]): string[] {
+  return rows.flatMap((row) => {
+    const header = credentialHeaderName(injectOf(row));
+    return header ? [header] : [];
+  });
+}
+
+function auditHop(ctx: OutboundContext, decision: EgressDecision, hop: number, outcome: { status?: number; error?: string } = {}) {
+  const { agent } = ctx.rights;
+  void recordAudit(
+    ctx.env,
+    {
+      orgId: agent.orgId,
+      actor: { type: "agent", id: agent.id },
+      action: "egress.request",
+      resource: { type: "egress", id: decision.target?.host ?? null },
+      result: !decision.allowed ? "denied" : outcome.error ? "error" : "allowed",
+      reason: ruleRef(decision) ?? decision.reason,
+      traceId: ctx.traceId,
+      // The target path but never the query: an injected query credential lives there.
+      details: {
+        ...(decision.target ?? {}),
+        hop,
+        ...(outcome.status !== undefined ? { status: outcome.status } : {}),
+        ...(outcome.error ? { error: outcome.error } : {}),
+        ...(decision.credential ? { credential: decision.credential } : {}),
+      },
+    },
+    { waitUntil: ctx.waitUntil },
+  );
+}
+
+async function fetchDirect(url: URL, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, { ...init, redirect: "manual", signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS) });
+  } catch (error) {
+    if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
+      throw new AppError("upstream_timeout", "the upstream did not answer in time");
+    }
+    throw new AppError("upstream_error", "the upstream could not be reached", { cause: error });
+  }
+}
+
+/** Through a connected host of the pool named by the rule (`pool:<name>`), inside the customer's network. */
+async function fetchThroughPool(env: Env, orgId: string, route: string, url: URL, method: string, headers: Headers, body: OutboundRequest["body"]) {
+  const host = await connectedHostOf(env, orgId, route.slice("pool:".length));
+  const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+  try {
+    return await tunnelOf(env, host.id).forward(
+      { method, url: url.href, headers: [...headers], body: bytes },
+      { headTimeoutMs: UPSTREAM_TIMEOUT_MS },
+    );
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === "upstream_timeout") throw new AppError("upstream_timeout", "the host's target did not answer in time");
+    if (code === "unavailable") throw new AppError("unavailable", `no sandbox host of ${route} is connected`);
+    throw new AppError("upstream_error", "the request through the sandbox host failed", { cause: error });
+  }
+}
+
+const isRedirect = (status: number) => status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
+
+/** The rule that decided, as audit reasons and the answer's header name it. */
+export const ruleRef = (decision: EgressDecision) =>
+  decision.rule ? `policy:${decision.rule.policyId}@v${decision.rule.policyVersion}#${decision.rule.index}` : undefined;
+
+/** A granted tool's destination is refused only by an explicit deny rule, an ambiguous URL or an inactive agent. */
+export const refusesTool = (decision: EgressDecision) =>
+  decision.reason === "denied_by_rule" || decision.reason === "invalid_request" || decision.reason === "agent_inactive";
+
+/** The hop's decision under the mode: egress needs an allow rule; a granted tool only a lack of explicit denial. */
+function authorise(mode: OutboundMode, decision: EgressDecision): void {
+  const refused = mode.kind === "egress" ? !decision.allowed : refusesTool(decision);
+  if (refused) {
+    const message = mode.kind === "egress" ? decision.explanation : "policy denies this tool's destination";
+    const rule = ruleRef(decision);
+    throw new AppError("policy_denied", message, { details: { reason: decision.reason, ...(rule && mode.kind === "egress" ? { rule } : {}) } });
+  }
+}
+
+/** Sends the request through every check; the answer's body is scrubbed of what was injected. */
+export async function sendOutbound(ctx: OutboundContext, request: OutboundRequest, mode: OutboundMode): Promise<Response> {
+  const { env, rights } = ctx;
+  const orgId = rights.agent.orgId;
+  const credentials = await credentialRowsOf(env, orgId);
+  const baseHeaders = stripClientAuth(forwardableHeaders(request.headers), credentialHeaders(credentials));
+  const first = request.url;
+  let { url, method, body } = request;
+  const secrets: string[] = [];
+
+  for (let hop = 0; ; hop++) {
+    const decision = decideEgressFor(rights, { method, url });
+    try {
+      authorise(mode, decision);
+    } catch (error) {
+      if (mode.kind === "egress") auditHop(ctx, decision, hop);
+      throw error;
+    }
+    const route = mode.kind === "egress" ? decision.route : undefined;
+    // A routed hop goes into the customer's network, where private addresses are expected;
+    // metadata, multicast and broadcast destinations are refused on every hop.
+    assertPublicDestination(url, { allowPrivate: route !== undefined || env.ALLOW_PRIVATE_UPSTREAMS === "true" });
+
+    // Autonomy gate after policy: it can hold an allowed request for a human, never allow a denied one.
+    if (mode.kind === "egress" && decision.target) {
+      const target = decision.target;
+      await passGate(
+        ctx,
+        { kind: "egress", method, host: target.host },
+        { hop, scheme: target.scheme, port: target.port },
+        `${target.host}${target.path}`,
+      ).catch((error: unknown) => {
+        if (error instanceof AppError) auditHop(ctx, { ...decision, allowed: false, explanation: error.message }, hop);
+        throw error;
+      });
+    }
+
+    let outbound = { headers: new Headers(baseHeaders), url };
+    outbound.headers.set("accept-encoding", route ? RELAYED_ACCEPT_ENCODING : DIRECT_ACCEPT_ENCODING);
+    // A credential goes only to the origin the agent (or the tool) named, never across a redirect elsewhere.
+    const credentialName = mode.kind === "egress" ? decision.credential : undefined;
+    const credentialRow =
+      mode.kind === "tool"
+        ? mode.tool.credentialId
+          ? (credentials.find((r) => r.id === mode.tool.credentialId) ?? null)
+          : undefined
+        : credentialName !== undefined
+          ? (credentials.find((r) => r.name === credentialName) ?? null)
+          : undefined;
+    if (credentialRow !== undefined && sameOrigin(first, url)) {
+      if (credentialRow === null) {
+        if (mode.kind === "egress") auditHop(ctx, { ...decision, allowed: false, explanation: "the rule's credential no longer exists" }, hop);
+        throw new AppError(
+          "policy_denied",
+          mode.kind === "egress" ? "the credential named by the matching rule does not exist" : "the tool's credential no longer exists",
+        );
+      }
+      if (mode.kind === "tool" && url.protocol === "http:" && !mode.tool.credentialOverHttp) {
+        throw new AppError("policy_denied", "the tool's credential is sent over https only (the tool may set credentialOverHttp)");
+      }
+      const opened = await openCredentialCached(env, credentialRow);
+      secrets.push(opened.secret);
+      outbound = injectCredential(outbound, opened.inject, opened.secret);
+    }
+
+    let response: Response;
+    try {
+      response = route
+        ? await fetchThroughPool(env, orgId, route, outbound.url, method, outbound.headers, body)
+        : await fetchDirect(outbound.url, { method, headers: outbound.headers, body });
+    } catch (error) {
+      if (mode.kind === "egress") auditHop(ctx, decision, hop, { error: error instanceof AppError ? error.code : "internal" });
+      throw error;
+    }
+    if (mode.kind === "egress") auditHop(ctx, decision, hop, { status: response.status });
+    const location = response.headers.get("location");
+    if (mode.kind === "egress" && isRedirect(response.status) && location) {
+      await response.body?.cancel();
+      if (hop >= MAX_REDIRECTS) throw new AppError("upstream_error", "too many redirects");
+      url = resolveRedirect(url, location);
+      if (response.status === 303 || ((response.status === 301 || response.status === 302) && method === "POST")) {
+        method = "GET";
+        body = null;
+      }
+      continue;
+    }
+    const answer = scrubbedAnswer(response, secrets, route !== undefined);
+    // Which rule let the request through (the same reference explain and the audit trail give).
+    const rule = ruleRef(decision);
+    if (mode.kind === "egress" && rule) answer.headers.set(RULE_HEADER, rule);
+    return answer;
+  }
+}
+
+/**
+ * The upstream's answer for the agent, with every form of the injected secrets replaced in
+ * headers and body. A body the gateway cannot decode (an encoding fetch does not undo, or any
+ * encoding on an answer relayed by a host) is refused when a secret was injected.
+ */
+function scrubbedAnswer(upstream: Response, secrets: string[], relayed: boolean): Response {
+  const headers = new Headers();
+  upstream.headers.forEach((value, name) => {
+    if (!DROP_RESPONSE.has(name.toLowerCase())) headers.append(name, value);
+  });
+  if (secrets.length === 0) return new Response(upstream.body, { status: upstream.status, headers });
+  const encodings = (upstream.headers.get("content-encoding") ?? "")
+    .split(",")
+    .map((e) => e.trim().toLowerCase())
+    .filter((e) => e !== "" && e !== "identity");
+  if (encodings.some((e) => relayed || !DECODED_BY_FETCH.has(e))) {
+    void upstream.body?.cancel();
+    throw new AppError("upstream_error", "the upstream answered in an encoding the gateway cannot scan for credentials");
+  }
+  const needles = secrets.flatMap(secretForms);
+  const body = upstream.body ? upstream.body.pipeThrough(scrubSecretsStream(needles)) : null;
+  // The scrubbed length may differ from the upstream's.
+  headers.delete("content-length");
+  return new Response(body, { status: upstream.status, headers: scrubHeaders(headers, secrets) });
+}
