@@ -6,8 +6,11 @@ import { execFileSync } from "node:child_process";
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { Miniflare, convertV4MiniflareOptions } from "miniflare";
+import { Miniflare, type V4MiniflareOptions, type V4WorkerOptions, convertV4MiniflareOptions } from "miniflare";
 import { unstable_getMiniflareWorkerOptions } from "wrangler";
+
+/** The option shape wrangler produces and Miniflare 5's converter accepts. */
+type V4Options = V4MiniflareOptions;
 
 const root = path.resolve(import.meta.dirname, "../..");
 
@@ -44,7 +47,7 @@ export interface EdgeOptions {
   inspectorPort?: number;
   via?: "entry" | "direct";
   /** More Workers in the same workerd (Miniflare v4 worker options), such as a benchmark's driver bound to the edge's classes. */
-  extraWorkers?: Array<Record<string, unknown>>;
+  extraWorkers?: V4WorkerOptions[];
 }
 
 export async function startEdge(
@@ -95,7 +98,7 @@ export async function startEdge(
         },
         ...(options.extraWorkers ?? []),
       ],
-    } as Parameters<typeof convertV4MiniflareOptions>[0]),
+    } satisfies V4Options),
   );
   const ready = (await mf.ready).toString().replace(/\/$/, "");
   const url = via === "entry" ? ready : (await mf.unsafeGetDirectURL("palisade")).toString().replace(/\/$/, "");

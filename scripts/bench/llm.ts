@@ -116,7 +116,7 @@ async function measure(v: Variant, iterations: number, durationSec: number) {
   const firstBytes: number[] = [];
   const latency = await sequential(
     async () => {
-      const key = v.idempotencyKeys ? { "idempotency-key": `seq-key-${Date.now()}-${n++}` } : {};
+      const key: Record<string, string> = v.idempotencyKeys ? { "idempotency-key": `seq-key-${Date.now()}-${n++}` } : {};
       const t0 = performance.now();
       const r = await fetch(v.url, {
         method: "POST",

@@ -9,38 +9,7 @@
 // - unbatched: a reservation per call and one awaited settle call each.
 import { flushQueuedSettles, orgSpendStub, queueSettle, reserveSpend, settleSpend, type SpendAgent } from "../../workers/spend/client.js";
 import { LEASE_DRAW_MS, holdForCall, settleCall } from "../../workers/spend/credit.js";
-
-export interface SpendDriverRun {
-  orgId: string;
-  teamId: string;
-  agentIds: string[];
-  model: string;
-  pairs: number;
-  concurrency: number;
-  latencySamples: number;
-  timeCapMs: number;
-}
-
-export interface SpendPhase {
-  pairs: number;
-  elapsedMs: number;
-  pairsPerSecond: number;
-}
-
-export interface SpendDriverResult {
-  warmupPairs: number;
-  leased: SpendPhase;
-  batched: SpendPhase;
-  unbatched: SpendPhase;
-  /**
-   * What a call waits for: the reserve round trip (the settle is off its path). workerd's clock
-   * moves in whole milliseconds, so the percentiles are coarse; `meanMs` is the whole sequential
-   * run's time over its samples, which is exact.
-   */
-  latency: { samples: number; meanMs: number; p50Ms: number; p95Ms: number; p99Ms: number; maxMs: number };
-  /** Mean round trip of a read-only RPC to the same object: the transport floor. */
-  baselineRpcMeanMs: number;
-}
+import type { SpendDriverResult, SpendDriverRun, SpendPhase } from "./spend-types.js";
 
 type DriverEnv = Pick<Env, "ORG_SPEND" | "AUDIT_LOG">;
 

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { build } from "esbuild";
-import type { SpendDriverResult, SpendDriverRun } from "./spend-driver.js";
+import type { SpendDriverResult, SpendDriverRun } from "./spend-types.js";
 import { api, benchOrg, startEdge } from "./edge.js";
 import { workerdCpu } from "./workerd-cpu.js";
 

@@ -38,10 +38,10 @@ export interface Throughput {
 
 let freshCounter = 0;
 function freshBody(body: string) {
-  return (request: { body?: string | Buffer }) => ({ ...request, body: body.replace("[<id>]", `ac-${Date.now()}-${freshCounter++}`) });
+  return (request: autocannon.Request): autocannon.Request => ({ ...request, body: body.replace("[<id>]", `ac-${Date.now()}-${freshCounter++}`) });
 }
 
-function withIdempotencyKey(request: { headers?: Record<string, string> }) {
+function withIdempotencyKey(request: autocannon.Request): autocannon.Request {
   return { ...request, headers: { ...request.headers, "idempotency-key": `ac-key-${Date.now()}-${freshCounter++}` } };
 }
 
