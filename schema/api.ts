@@ -77,7 +77,26 @@ export const SessionClaimsSchema = z.object({
 // ── orgs, members ───────────────────────────────────────────────────────────
 export const OrgCreateSchema = z.strictObject({ name });
 export const OrgUpdateSchema = z.strictObject({ name: name.optional() });
-export const OrgSchema = z.object({ id: z.string(), name: z.string(), role: RoleSchema, createdAt: timestamp });
+export const OrgSchema = z.object({
+  id: z.string(),
+  name: z.string(),
+  role: RoleSchema,
+  /** Set while the org-wide switch is on: no agent of the org may act. */
+  suspendedAt: timestamp.nullable().optional(),
+  suspendReason: z.string().nullable().optional(),
+  createdAt: timestamp,
+});
+
+/** Suspending an agent or an org: why (shown in the dashboard and the audit trail). */
+export const SuspendSchema = z.strictObject({ reason: z.string().trim().min(1).max(500) });
+export const SuspensionSchema = z.object({
+  suspended: z.boolean(),
+  /** Agents affected (with subagents, or the whole org). */
+  agents: z.number().int(),
+  /** Calls in flight that were ended, and held approvals that were denied (on suspension). */
+  calls: z.number().int().optional(),
+  approvals: z.number().int().optional(),
+});
 
 export const MeSchema = z.object({
   user: z.object({ id: z.string(), email: z.string() }),
@@ -136,6 +155,9 @@ export const AgentSchema = z.object({
   createdBy: z.string(),
   autonomy: AutonomySchema,
   status: z.enum(["active", "revoked"]),
+  /** Set while the agent is suspended (it and its subagents may not act). */
+  suspendedAt: timestamp.nullable(),
+  suspendReason: z.string().nullable(),
   tokenPrefix: z.string().nullable().describe("non-secret prefix of the active token"),
   createdAt: timestamp,
 });

@@ -8,6 +8,9 @@ const createdAt = () => integer("created_at").notNull().default(sql`(unixepoch('
 export const orgs = sqliteTable("orgs", {
   id: text("id").primaryKey(),
   name: text("name").notNull(),
+  /** The org-wide switch (incident response): while set, no agent of the org may act. */
+  suspendedAt: integer("suspended_at"),
+  suspendReason: text("suspend_reason"),
   createdAt: createdAt(),
 });
 
@@ -101,6 +104,9 @@ export const agents = sqliteTable(
     status: text("status", { enum: ["active", "revoked"] })
       .notNull()
       .default("active"),
+    /** While set, the agent (and every subagent under it) may not act; its calls in flight were ended. */
+    suspendedAt: integer("suspended_at"),
+    suspendReason: text("suspend_reason"),
     createdAt: createdAt(),
   },
   (t) => [index("agents_org").on(t.orgId, t.id), index("agents_parent").on(t.orgId, t.parentAgentId)],

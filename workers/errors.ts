@@ -12,6 +12,7 @@ export const ERROR_STATUS = {
   policy_denied: 403,
   approval_denied: 403,
   approval_expired: 403,
+  agent_suspended: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,

@@ -3,18 +3,21 @@
 // above its parent's autonomy or past its live-subagent limit; ending an agent's token ends its
 // subagents' tokens and their sandboxes.
 import { PolicyDocumentSchema } from "../../schema/policy.js";
-import { type OrgAccess, assertFound, hasRole, requireTeamAdmin } from "../authz/org-access.js";
+import { type OrgAccess, assertFound, hasRole, requireRole, requireTeamAdmin } from "../authz/org-access.js";
+import { notifyDecision } from "../autonomy/gate.js";
 import { makeDb } from "../data/db.js";
 import { type AgentRow, OrgData } from "../data/org-data.js";
 import { PolicyStore } from "../data/policy-store.js";
+import { ToolStore } from "../data/tool-store.js";
 import { AppError, forbidden, notFound } from "../errors.js";
 import { type MintedToken, forgetTokens, mintToken } from "../identity/tokens.js";
 import { invalidatePolicies } from "../policy/service.js";
 import { killSandboxesOf } from "../sandboxes/service.js";
 import { usableTools } from "../tools/access.js";
 import type { AgentRights } from "./rights.js";
-import { forgetAgents } from "./rows.js";
+import { forgetAgents, forgetOrgState, orgSuspended } from "./rows.js";
 import { rightsOf } from "./service.js";
+import { resumeCalls, withdrawCalls } from "./withdrawal.js";
 
 export interface Created {
   agent: AgentRow;
@@ -207,14 +210,18 @@ export async function updateAgent(access: OrgAccess, agent: AgentRow, patch: Age
   return assertFound(updated, "agent");
 }
 
-/** Revokes every token of the agents and ends their sandboxes (the caller decides what else goes). */
+/** Revokes every token of the agents, ends their calls in flight and their sandboxes. */
 async function withdraw(env: Env, data: OrgData, agentIds: string[], why: string, waitUntil: (p: Promise<unknown>) => void) {
   forgetTokens(await data.revokeTokens("agent", agentIds));
   forgetAgents(agentIds);
+  await withdrawCalls(env, agentIds, { reason: "token_revoked" });
   waitUntil(killSandboxesOf(env, data.orgId, agentIds, why));
 }
 
-/** New token for the agent (shown once); the old one, and every subagent's token, stop working. */
+/**
+ * New token for the agent (shown once); the old one stops working and the calls it has in
+ * flight end; every subagent's token is revoked too.
+ */
 export async function rotateToken(
   env: Env,
   access: OrgAccess,
@@ -223,7 +230,9 @@ export async function rotateToken(
 ): Promise<{ token: MintedToken; subagents: number }> {
   await requireAgentAdmin(access, agent);
   const token = await mintToken("agent");
+  const previous = (await access.data.activeTokens("agent", agent.id)).filter((t) => !t.name?.startsWith("sandbox:")).map((t) => t.id);
   forgetTokens(await access.data.replaceToken("agent", agent.id, token));
+  await withdrawCalls(env, [agent.id], { reason: "token_revoked", tokenIds: previous });
   const subagents = (await access.data.subagents(agent.id)).map((a) => a.id);
   if (subagents.length) await withdraw(env, access.data, subagents, "parent token rotated", waitUntil);
   forgetAgents([agent.id]);
@@ -253,6 +262,63 @@ export async function deleteAgent(env: Env, access: OrgAccess, agent: AgentRow):
   forgetTokens(hashes);
   forgetAgents(subjects);
   return { subagents: subjects.length - 1 };
+}
+
+// ── suspension ──────────────────────────────────────────────────────────────
+
+/** Ends what the agents have in flight: calls (aborted at once), held approvals (denied), sandboxes (killed). */
+async function stopRunningWork(env: Env, orgId: string, agentIds: string[], why: string, waitUntil: (p: Promise<unknown>) => void, wholeOrg = false) {
+  const calls = await withdrawCalls(env, agentIds, { reason: "agent_suspended" });
+  const approvals = new ToolStore(makeDb(env.DB), orgId);
+  const denied = await approvals.denyPendingApprovals(wholeOrg ? "all" : agentIds, why);
+  await Promise.all(denied.map((a) => notifyDecision(env, a.id, "denied")));
+  waitUntil(killSandboxesOf(env, orgId, agentIds, why));
+  return { calls, approvals: denied.length };
+}
+
+/**
+ * Suspends the agent: it and every subagent under it get 403 agent_suspended on every new
+ * call, and what they have in flight ends within a second (streams close with a terminal event,
+ * upstream fetches are cancelled, held approvals are denied, sandboxes are killed).
+ */
+export async function suspendAgent(env: Env, access: OrgAccess, agent: AgentRow, reason: string, waitUntil: (p: Promise<unknown>) => void) {
+  await requireAgentAdmin(access, agent);
+  await access.data.updateAgent(agent.id, { suspendedAt: Date.now(), suspendReason: reason });
+  const ids = [agent.id, ...(await access.data.subagents(agent.id)).map((a) => a.id)];
+  forgetAgents(ids);
+  return { agents: ids.length, ...(await stopRunningWork(env, access.orgId, ids, `suspended: ${reason}`, waitUntil)) };
+}
+
+/** Lets the agent (and its subagents, unless suspended themselves) act again. */
+export async function resumeAgent(env: Env, access: OrgAccess, agent: AgentRow) {
+  await requireAgentAdmin(access, agent);
+  await access.data.updateAgent(agent.id, { suspendedAt: null, suspendReason: null });
+  const subagents = await access.data.subagents(agent.id);
+  const ids = [agent.id, ...subagents.filter((s) => s.suspendedAt === null).map((s) => s.id)];
+  forgetAgents([agent.id, ...subagents.map((s) => s.id)]);
+  if (!(await orgSuspended(env.DB, access.orgId))) await resumeCalls(env, ids);
+  return { agents: ids.length };
+}
+
+/** The org-wide switch (owners only): every agent of the org stops at once. */
+export async function suspendOrg(env: Env, access: OrgAccess, reason: string, waitUntil: (p: Promise<unknown>) => void) {
+  requireRole(access, "owner");
+  await access.data.setOrgSuspension({ suspendedAt: Date.now(), suspendReason: reason });
+  forgetOrgState(access.orgId);
+  const ids = (await access.data.agentsIn(null)).map((a) => a.id);
+  return { agents: ids.length, ...(await stopRunningWork(env, access.orgId, ids, `org suspended: ${reason}`, waitUntil, true)) };
+}
+
+/** Lifts the org-wide switch; agents suspended on their own (or under a suspended parent) stay stopped. */
+export async function resumeOrg(env: Env, access: OrgAccess) {
+  requireRole(access, "owner");
+  await access.data.setOrgSuspension({ suspendedAt: null, suspendReason: null });
+  forgetOrgState(access.orgId);
+  const all = await access.data.agentsWithSuspension();
+  const suspended = new Set(all.filter((a) => a.suspendedAt !== null).map((a) => a.id));
+  const ids = all.filter((a) => !suspended.has(a.id) && !(a.parentAgentId && suspended.has(a.parentAgentId))).map((a) => a.id);
+  await resumeCalls(env, ids);
+  return { agents: ids.length };
 }
 
 /** A parent agent ends one of its own subagents (its tokens and sandboxes); anything else is not found. */

@@ -11,6 +11,23 @@ export function forgetAgents(ids: Iterable<string>) {
   for (const id of ids) agentCache.delete(id);
 }
 
+/** Whether the org-wide switch is on, through the same cache. */
+const orgCache = new Map<string, { suspended: boolean; expires: number }>();
+
+export function forgetOrgState(orgId: string) {
+  orgCache.delete(orgId);
+}
+
+export async function orgSuspended(db: D1Database, orgId: string): Promise<boolean> {
+  const now = Date.now();
+  const hit = orgCache.get(orgId);
+  if (hit && hit.expires > now) return hit.suspended;
+  const suspended = (await new OrgData(makeDb(db), orgId).org())?.suspendedAt != null;
+  if (orgCache.size > 10_000) orgCache.clear();
+  orgCache.set(orgId, { suspended, expires: now + TOKEN_CACHE_TTL_MS });
+  return suspended;
+}
+
 export async function loadAgent(db: D1Database, orgId: string, agentId: string): Promise<AgentRow | undefined> {
   const now = Date.now();
   const hit = agentCache.get(agentId);

@@ -7,29 +7,34 @@ import type { EgressDecision, EgressRequest } from "../policy/decide.js";
 import { type AttachedPolicy, computeEffectivePolicy } from "../policy/effective.js";
 import { attachedPolicies, effectivePolicyFor } from "../policy/service.js";
 import { type AgentRights, type RightsLink, decideEgressFor, mergeRights } from "./rights.js";
-import { loadAgent } from "./rows.js";
+import { loadAgent, orgSuspended } from "./rows.js";
 
 /** Longer chains cannot be created (flat hierarchy); the bound only guards against a corrupt cycle. */
 const MAX_CHAIN = 4;
 
-export type Chain = { ok: true; agents: AgentRow[] } | { ok: false; reason: string };
+/** Why an agent may not act: it or an ancestor is gone or revoked, or it, an ancestor or its org is suspended. */
+export type Refusal = { ok: false; code: "inactive" | "suspended"; reason: string };
+export type Chain = { ok: true; agents: AgentRow[] } | Refusal;
 
-/** The agent and its ancestors, or why the agent may not act (it, or an ancestor, is not active). */
+/** The agent and its ancestors, or why the agent may not act. */
 export async function chainOf(env: Env, agent: AgentRow): Promise<Chain> {
-  if (agent.status !== "active") return { ok: false, reason: "the agent is not active" };
+  if (agent.status !== "active") return { ok: false, code: "inactive", reason: "the agent is not active" };
   const agents = [agent];
   let current = agent;
   while (current.parentAgentId) {
-    if (agents.length >= MAX_CHAIN) return { ok: false, reason: "the agent's parent chain is too long" };
+    if (agents.length >= MAX_CHAIN) return { ok: false, code: "inactive", reason: "the agent's parent chain is too long" };
     const parent = await loadAgent(env.DB, agent.orgId, current.parentAgentId);
-    if (parent?.status !== "active") return { ok: false, reason: "the agent's parent is not active" };
+    if (parent?.status !== "active") return { ok: false, code: "inactive", reason: "the agent's parent is not active" };
     agents.push(parent);
     current = parent;
   }
+  const suspended = agents.find((a) => a.suspendedAt !== null);
+  if (suspended) return { ok: false, code: "suspended", reason: suspended === agent ? "the agent is suspended" : "the agent's parent is suspended" };
+  if (await orgSuspended(env.DB, agent.orgId)) return { ok: false, code: "suspended", reason: "every agent of the org is suspended" };
   return { ok: true, agents };
 }
 
-export type RightsResult = { ok: true; rights: AgentRights } | { ok: false; reason: string };
+export type RightsResult = { ok: true; rights: AgentRights } | Refusal;
 
 /** The rights the agent acts with now. */
 export async function rightsOf(env: Env, agent: AgentRow): Promise<RightsResult> {
@@ -83,11 +88,14 @@ const DRAFT_AGENT: AgentRow = {
   createdBy: "draft",
   autonomy: 3,
   status: "active",
+  suspendedAt: null,
+  suspendReason: null,
   createdAt: 0,
 };
 
 /** The egress decision for an agent whose chain may be inactive (explain, dry-run): inactive means denied. */
 export function decideForResult(result: RightsResult, request: EgressRequest): EgressDecision {
-  if (!result.ok) return { allowed: false, reason: "agent_inactive", explanation: `Denied: ${result.reason}.` };
+  if (!result.ok)
+    return { allowed: false, reason: result.code === "suspended" ? "agent_suspended" : "agent_inactive", explanation: `Denied: ${result.reason}.` };
   return decideEgressFor(result.rights, request);
 }

@@ -8,6 +8,7 @@ import type { PageRequest } from "./pagination.js";
 
 const { teams, teamMemberships, projects, agents, tokens, memberships, users, orgs } = tables;
 
+export type OrgRow = typeof orgs.$inferSelect;
 export type TeamRow = typeof teams.$inferSelect;
 export type ProjectRow = typeof projects.$inferSelect;
 export type AgentRow = typeof agents.$inferSelect;
@@ -21,6 +22,19 @@ const take = (page: PageRequest) => page.limit + 1;
 export class OrgData extends OrgScoped {
   org() {
     return this.db.select().from(orgs).where(eq(orgs.id, this.orgId)).get();
+  }
+
+  setOrgSuspension(state: { suspendedAt: number | null; suspendReason: string | null }) {
+    return this.db.update(orgs).set(state).where(eq(orgs.id, this.orgId)).returning().get();
+  }
+
+  /** Every agent with what decides whether it may act again after an org-wide suspension. */
+  agentsWithSuspension() {
+    return this.db
+      .select({ id: agents.id, parentAgentId: agents.parentAgentId, suspendedAt: agents.suspendedAt })
+      .from(agents)
+      .where(this.scope(agents))
+      .all();
   }
 
   async renameOrg(name: string) {
@@ -328,7 +342,7 @@ export class OrgData extends OrgScoped {
     return this.agent(id);
   }
 
-  updateAgent(id: string, patch: Partial<Pick<AgentRow, "name" | "teamId" | "projectId" | "autonomy" | "status">>) {
+  updateAgent(id: string, patch: Partial<Pick<AgentRow, "name" | "teamId" | "projectId" | "autonomy" | "status" | "suspendedAt" | "suspendReason">>) {
     return this.db
       .update(agents)
       .set(patch)

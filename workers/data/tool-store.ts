@@ -203,6 +203,22 @@ export class ToolStore extends OrgScoped {
       .get();
   }
 
+  /** Denies every pending approval of the agents, or of the whole org (their calls are being stopped); returns the rows denied. */
+  async denyPendingApprovals(agentIds: string[] | "all", reason: string, now = Date.now()): Promise<ApprovalRow[]> {
+    const deny = (which?: SQL) =>
+      this.db
+        .update(approvals)
+        .set({ status: "denied", decidedAt: now, reason })
+        .where(this.scope(approvals, which, eq(approvals.status, "pending")))
+        .returning()
+        .all();
+    if (agentIds === "all") return deny();
+    const denied: ApprovalRow[] = [];
+    // D1 binds at most 100 parameters per statement.
+    for (let i = 0; i < agentIds.length; i += 90) denied.push(...(await deny(inArray(approvals.agentId, agentIds.slice(i, i + 90)))));
+    return denied;
+  }
+
   /** Marks a pending approval expired once its time is up; undefined if it was decided first. */
   expireApproval(id: string, now = Date.now()) {
     return this.db

@@ -5,6 +5,7 @@
 import type { AgentRights } from "../agents/rights.js";
 import { decideEgressFor } from "../agents/rights.js";
 import { recordAudit } from "../audit/audit.js";
+import { type CallWatch, watchCall, withdrawalOf } from "../agents/withdrawal.js";
 import { passGate } from "../autonomy/gate.js";
 import type { CredentialRow } from "../data/policy-store.js";
 import type { ToolRow } from "../data/tool-store.js";
@@ -54,6 +55,8 @@ const DECODED_BY_FETCH = new Set(["gzip", "br"]);
 export interface OutboundContext {
   env: Env;
   rights: AgentRights;
+  /** The token the call was made with: revoking it ends the call. */
+  tokenId: string;
   traceId: string;
   waitUntil(promise: Promise<unknown>): void;
 }
@@ -117,10 +120,12 @@ function auditHop(ctx: OutboundContext, decision: EgressDecision, hop: number, o
   );
 }
 
-async function fetchDirect(url: URL, init: RequestInit): Promise<Response> {
+async function fetchDirect(url: URL, init: RequestInit, withdrawn: AbortSignal): Promise<Response> {
   try {
-    return await fetch(url, { ...init, redirect: "manual", signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS) });
+    return await fetch(url, { ...init, redirect: "manual", signal: AbortSignal.any([AbortSignal.timeout(UPSTREAM_TIMEOUT_MS), withdrawn]) });
   } catch (error) {
+    const withdrawal = withdrawalOf(withdrawn);
+    if (withdrawal) throw withdrawal;
     if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
       throw new AppError("upstream_timeout", "the upstream did not answer in time");
     }
@@ -128,16 +133,30 @@ async function fetchDirect(url: URL, init: RequestInit): Promise<Response> {
   }
 }
 
-/** Through a connected host of the pool named by the rule (`pool:<name>`), inside the customer's network. */
-async function fetchThroughPool(env: Env, orgId: string, route: string, url: URL, method: string, headers: Headers, body: OutboundRequest["body"]) {
+/**
+ * Through a connected host of the pool named by the rule (`pool:<name>`), inside the customer's
+ * network. A withdrawal answers the agent at once; the host's own request runs to its timeout.
+ */
+async function fetchThroughPool(
+  env: Env,
+  orgId: string,
+  route: string,
+  url: URL,
+  method: string,
+  headers: Headers,
+  body: OutboundRequest["body"],
+  withdrawn: AbortSignal,
+) {
   const host = await connectedHostOf(env, orgId, route.slice("pool:".length));
   const bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
+  const abandoned = new Promise<never>((_, reject) => withdrawn.addEventListener("abort", () => reject(withdrawalOf(withdrawn)), { once: true }));
   try {
-    return await tunnelOf(env, host.id).forward(
-      { method, url: url.href, headers: [...headers], body: bytes },
-      { headTimeoutMs: UPSTREAM_TIMEOUT_MS },
-    );
+    return await Promise.race([
+      tunnelOf(env, host.id).forward({ method, url: url.href, headers: [...headers], body: bytes }, { headTimeoutMs: UPSTREAM_TIMEOUT_MS }),
+      abandoned,
+    ]);
   } catch (error) {
+    if (error instanceof AppError) throw error;
     const code = (error as { code?: unknown }).code;
     if (code === "upstream_timeout") throw new AppError("upstream_timeout", "the host's target did not answer in time");
     if (code === "unavailable") throw new AppError("unavailable", `no sandbox host of ${route} is connected`);
@@ -153,7 +172,10 @@ export const ruleRef = (decision: EgressDecision) =>
 
 /** A granted tool's destination is refused only by an explicit deny rule, an ambiguous URL or an inactive agent. */
 export const refusesTool = (decision: EgressDecision) =>
-  decision.reason === "denied_by_rule" || decision.reason === "invalid_request" || decision.reason === "agent_inactive";
+  decision.reason === "denied_by_rule" ||
+  decision.reason === "invalid_request" ||
+  decision.reason === "agent_inactive" ||
+  decision.reason === "agent_suspended";
 
 /** The hop's decision under the mode: egress needs an allow rule; a granted tool only a lack of explicit denial. */
 function authorise(mode: OutboundMode, decision: EgressDecision): void {
@@ -165,8 +187,46 @@ function authorise(mode: OutboundMode, decision: EgressDecision): void {
   }
 }
 
-/** Sends the request through every check; the answer's body is scrubbed of what was injected. */
+/**
+ * Sends the request through every check; the answer's body is scrubbed of what was injected.
+ * The call is watched from its start to the end of its body: a withdrawal of the agent
+ * (suspension, revoked token) cancels the upstream fetch and answers with its error, or cuts a
+ * body in flight.
+ */
 export async function sendOutbound(ctx: OutboundContext, request: OutboundRequest, mode: OutboundMode): Promise<Response> {
+  const watch = watchCall(ctx.env, ctx.rights.agent.id, ctx.tokenId);
+  try {
+    return endsWithBody(await sendHops(ctx, request, mode, watch.signal), watch);
+  } catch (error) {
+    watch.end();
+    throw withdrawalOf(watch.signal) ?? error;
+  }
+}
+
+/** Stops watching when the answer's body is done (read to its end) or cancelled by the agent. */
+function endsWithBody(response: Response, watch: CallWatch): Response {
+  if (!response.body) {
+    watch.end();
+    return response;
+  }
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      const { done, value } = await reader.read();
+      if (done) {
+        watch.end();
+        controller.close();
+      } else controller.enqueue(value);
+    },
+    cancel(reason) {
+      watch.end();
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, response);
+}
+
+async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: OutboundMode, withdrawn: AbortSignal): Promise<Response> {
   const { env, rights } = ctx;
   const orgId = rights.agent.orgId;
   const credentials = await credentialRowsOf(env, orgId);
@@ -233,8 +293,8 @@ export async function sendOutbound(ctx: OutboundContext, request: OutboundReques
     let response: Response;
     try {
       response = route
-        ? await fetchThroughPool(env, orgId, route, outbound.url, method, outbound.headers, body)
-        : await fetchDirect(outbound.url, { method, headers: outbound.headers, body });
+        ? await fetchThroughPool(env, orgId, route, outbound.url, method, outbound.headers, body, withdrawn)
+        : await fetchDirect(outbound.url, { method, headers: outbound.headers, body }, withdrawn);
     } catch (error) {
       if (mode.kind === "egress") auditHop(ctx, decision, hop, { error: error instanceof AppError ? error.code : "internal" });
       throw error;

@@ -79,8 +79,22 @@ export const requireAgent: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (!agent) throw unauthorized("invalid or revoked agent token");
   // The rights of the whole parent chain: a subagent of a revoked parent is refused too.
   const rights = await rightsOf(c.env, agent);
-  if (!rights.ok) throw unauthorized("invalid or revoked agent token");
+  if (!rights.ok) {
+    if (rights.code === "suspended") throw new AppError("agent_suspended", `${rights.reason}; new calls are refused until it is resumed`);
+    throw unauthorized("invalid or revoked agent token");
+  }
   c.set("agent", { kind: "agent", agentId: agent.id, orgId: agent.orgId, tokenId: record.id, agent });
   c.set("rights", rights.rights);
   return next();
 };
+
+/** What a gateway operation needs of the request: the agent's rights, the token it used, the trace, and waitUntil. */
+export function agentCallContext(c: Context<AppEnv>) {
+  return {
+    env: c.env,
+    rights: c.get("rights"),
+    tokenId: c.get("agent").tokenId,
+    traceId: c.get("traceId"),
+    waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p),
+  };
+}

@@ -11,7 +11,7 @@ import { recordAudit } from "../audit/audit.js";
 import { AppError } from "../errors.js";
 import type { AppEnv } from "../http/context.js";
 import { readLimitedBytes } from "../http/middleware.js";
-import { requireAgent } from "../identity/authenticate.js";
+import { agentCallContext, requireAgent } from "../identity/authenticate.js";
 import { type CallContext, ToolCallRefused, callTool, listToolsFor, safeName } from "../tools/call.js";
 import { guidePromptFor } from "../tools/guide.js";
 
@@ -119,7 +119,7 @@ export function mcpGateway() {
     }
 
     const rights = c.get("rights");
-    const ctx: CallContext = { env: c.env, rights, traceId: c.get("traceId"), waitUntil: (p) => c.executionCtx.waitUntil(p) };
+    const ctx: CallContext = agentCallContext(c);
     // MCP clients show server instructions to their model: the Agent Guide goes there too.
     const instructions = [...methods.values()].includes("initialize") ? ((await guidePromptFor(c.env, rights)) ?? undefined) : undefined;
     const server = buildServer(ctx, instructions);

@@ -3,7 +3,14 @@ import { canonicalHost, normalizeMethod } from "../../schema/policy.js";
 import type { EffectivePolicy, EffectiveRule, RuleRef } from "./effective.js";
 import { canonicalPath, globSpecificity, hostMatches, pathMatches } from "./match.js";
 
-export type EgressReason = "allowed_by_rule" | "denied_by_rule" | "no_matching_rule" | "invalid_request" | "agent_inactive" | "credential_transport";
+export type EgressReason =
+  | "allowed_by_rule"
+  | "denied_by_rule"
+  | "no_matching_rule"
+  | "invalid_request"
+  | "agent_inactive"
+  | "agent_suspended"
+  | "credential_transport";
 export type Mismatch = "method" | "path" | "port";
 
 export interface EgressTarget {

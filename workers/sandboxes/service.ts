@@ -157,7 +157,9 @@ export async function recordSandboxStatus(env: Env, orgId: string, hostId: strin
 export async function killSandboxesOf(env: Env, orgId: string, agentIds: string[], why: string) {
   if (agentIds.length === 0) return 0;
   const store = new HostStore(makeDb(env.DB), orgId);
-  const live = await store.liveSandboxesOfAgents(agentIds);
+  const live: SandboxRow[] = [];
+  // D1 binds at most 100 parameters per statement.
+  for (let i = 0; i < agentIds.length; i += 90) live.push(...(await store.liveSandboxesOfAgents(agentIds.slice(i, i + 90))));
   await Promise.all(
     live.map(async (s) => {
       if (s.hostId)

@@ -5,6 +5,7 @@ import { recordAudit } from "../audit/audit.js";
 import { passGate } from "../autonomy/gate.js";
 import type { ToolRow } from "../data/tool-store.js";
 import { refusesTool, ruleRef } from "../egress/pipeline.js";
+import { watchCall } from "../agents/withdrawal.js";
 import { AppError } from "../errors.js";
 import { usableTools } from "./access.js";
 import { checkArguments } from "./arguments.js";
@@ -14,6 +15,8 @@ import { callUpstreamTool } from "./upstream.js";
 export interface CallContext {
   env: Env;
   rights: AgentRights;
+  /** The token the call was made with: revoking it ends the call. */
+  tokenId: string;
   traceId: string;
   waitUntil(promise: Promise<unknown>): void;
 }
@@ -117,7 +120,9 @@ export async function callTool(ctx: CallContext, name: string, args: Record<stri
       await audit(ctx, tool, name, isError ? "error" : "success", `level:${gate.level}`, { status: response.status, ...via });
       return { text: response.text + (response.truncated ? "\n[truncated]" : ""), isError, status: response.status };
     }
-    const result = await callUpstreamTool(ctx.env, tool, args);
+    // Watched like an egress call: a withdrawal of the agent cancels the upstream call.
+    const watch = watchCall(ctx.env, ctx.rights.agent.id, ctx.tokenId);
+    const result = await callUpstreamTool(ctx.env, tool, args, watch.signal).finally(() => watch.end());
     await audit(ctx, tool, name, result.isError ? "error" : "success", `level:${gate.level}`, via);
     return result;
   } catch (error) {

@@ -3,6 +3,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { z } from "zod";
+import { withdrawalOf } from "../agents/withdrawal.js";
 import { recordAudit } from "../audit/audit.js";
 import { makeDb } from "../data/db.js";
 import { PolicyStore } from "../data/policy-store.js";
@@ -186,7 +187,12 @@ const TextContent = z.object({ type: z.literal("text"), text: z.string() });
  * still describes the tool exactly as it was approved; a tool that changed is quarantined and
  * the call refused.
  */
-export async function callUpstreamTool(env: Env, tool: ToolRow, args: Record<string, unknown>): Promise<{ text: string; isError: boolean }> {
+export async function callUpstreamTool(
+  env: Env,
+  tool: ToolRow,
+  args: Record<string, unknown>,
+  withdrawn?: AbortSignal,
+): Promise<{ text: string; isError: boolean }> {
   if (tool.kind !== "mcp_tool" || !tool.serverId) throw new AppError("internal", "not an upstream tool");
   const server = await new ToolStore(makeDb(env.DB), tool.orgId).tool(tool.serverId);
   if (server?.kind !== "mcp_server") throw new AppError("unavailable", "the tool's MCP server is no longer registered");
@@ -202,7 +208,7 @@ export async function callUpstreamTool(env: Env, tool: ToolRow, args: Record<str
         "the MCP server changed this tool since it was approved; it is quarantined until an admin approves it again",
       );
     }
-    const result = await client.callTool({ name: upstreamName, arguments: args });
+    const result = await client.callTool({ name: upstreamName, arguments: args }, undefined, withdrawn ? { signal: withdrawn } : undefined);
     const parts = z.array(z.unknown()).safeParse(result.content);
     const text = (parts.success ? parts.data : [])
       .map((p) => {
@@ -212,6 +218,8 @@ export async function callUpstreamTool(env: Env, tool: ToolRow, args: Record<str
       .join("\n");
     return { text: scrubText(text, secrets), isError: result.isError === true };
   } catch (error) {
+    const withdrawal = withdrawalOf(withdrawn);
+    if (withdrawal) throw withdrawal;
     if (error instanceof AppError) throw error;
     throw new AppError("upstream_error", "the MCP server failed the call", { cause: error });
   } finally {

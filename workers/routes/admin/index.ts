@@ -12,6 +12,7 @@ import { orgRoutes } from "./orgs.js";
 import { policyRoutes } from "./policies.js";
 import { sandboxRoutes } from "./sandboxes.js";
 import { spendRoutes } from "./spend.js";
+import { suspensionRoutes } from "./suspension.js";
 import { teamRoutes } from "./teams.js";
 import { agentMemoryRoutes } from "./agent-memory.js";
 import { approvalRoutes } from "./approvals.js";
@@ -31,6 +32,7 @@ export function adminApi() {
     orgRoutes,
     teamRoutes,
     agentRoutes,
+    suspensionRoutes,
     apiKeyRoutes,
     credentialRoutes,
     policyRoutes,

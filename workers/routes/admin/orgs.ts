@@ -19,7 +19,7 @@ import { AppError, conflict, forbidden } from "../../errors.js";
 import { hashPassword } from "../../identity/passwords.js";
 import { forgetTokens } from "../../identity/tokens.js";
 import { adminRouter, body, errors, itemParams, json, noContent, orgParams, security } from "./kit.js";
-import { auditAdmin } from "./views.js";
+import { auditAdmin, orgView } from "./views.js";
 
 export const orgRoutes = adminRouter();
 
@@ -69,7 +69,7 @@ orgRoutes.openapi(
   async (c) => {
     const access = await orgAccess(c, c.req.valid("param").orgId);
     const org = assertFound(await access.data.org(), "org");
-    return c.json({ id: org.id, name: org.name, role: access.role, createdAt: iso(org.createdAt) }, 200);
+    return c.json({ ...orgView(org), role: access.role }, 200);
   },
 );
 
@@ -88,7 +88,7 @@ orgRoutes.openapi(
     const org = name ? await access.data.renameOrg(name) : await access.data.org();
     const found = assertFound(org, "org");
     await auditAdmin(c, access, "org.update", { type: "org", id: access.orgId });
-    return c.json({ id: found.id, name: found.name, role: access.role, createdAt: iso(found.createdAt) }, 200);
+    return c.json({ ...orgView(found), role: access.role }, 200);
   },
 );
 

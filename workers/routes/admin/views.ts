@@ -2,9 +2,17 @@
 import type { Context } from "hono";
 import { recordAudit } from "../../audit/audit.js";
 import { iso, isoOrNull } from "../../data/db.js";
-import type { AgentRow, ProjectRow, TeamRow, TokenRow } from "../../data/org-data.js";
+import type { AgentRow, OrgRow, ProjectRow, TeamRow, TokenRow } from "../../data/org-data.js";
 import type { OrgAccess } from "../../authz/org-access.js";
 import type { AppEnv } from "../../http/context.js";
+
+export const orgView = (o: OrgRow) => ({
+  id: o.id,
+  name: o.name,
+  suspendedAt: isoOrNull(o.suspendedAt),
+  suspendReason: o.suspendReason,
+  createdAt: iso(o.createdAt),
+});
 
 export const teamView = (t: TeamRow) => ({ id: t.id, orgId: t.orgId, name: t.name, createdAt: iso(t.createdAt) });
 
@@ -26,6 +34,8 @@ export const agentView = (a: AgentRow, tokenPrefix: string | null = null) => ({
   createdBy: a.createdBy,
   autonomy: a.autonomy,
   status: a.status,
+  suspendedAt: isoOrNull(a.suspendedAt),
+  suspendReason: a.suspendReason,
   tokenPrefix,
   createdAt: iso(a.createdAt),
 });

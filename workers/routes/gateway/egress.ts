@@ -5,7 +5,7 @@ import { sendOutbound } from "../../egress/pipeline.js";
 import { parseEgressTarget } from "../../egress/url-safety.js";
 import type { AppEnv } from "../../http/context.js";
 import { readLimitedBytes } from "../../http/middleware.js";
-import { requireAgent } from "../../identity/authenticate.js";
+import { agentCallContext, requireAgent } from "../../identity/authenticate.js";
 
 export const EGRESS_BODY_LIMIT = 10 * 1024 * 1024;
 const PREFIX = "/egress/";
@@ -18,7 +18,7 @@ export function egressGateway() {
     const url = parseEgressTarget(outer.pathname.slice(outer.pathname.indexOf(PREFIX) + PREFIX.length) + outer.search);
     const method = c.req.method.toUpperCase();
     const body = method === "GET" || method === "HEAD" ? null : await readLimitedBytes(c.req.raw, EGRESS_BODY_LIMIT);
-    const ctx = { env: c.env, rights: c.get("rights"), traceId: c.get("traceId"), waitUntil: (p: Promise<unknown>) => c.executionCtx.waitUntil(p) };
+    const ctx = agentCallContext(c);
     return sendOutbound(ctx, { method, url, headers: c.req.raw.headers, body }, { kind: "egress" });
   });
   return egress;
