@@ -219,6 +219,29 @@ export const EdgeToHostFrame = z.discriminatedUnion("t", [
 ]);
 export type EdgeToHostFrame = z.infer<typeof EdgeToHostFrame>;
 
+/** The first problems of a refused command, by field and rule: never a value (the env may hold secrets). */
+export function commandProblem(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  const parts = issues.slice(0, 3).map((i) => `${i.path.map(String).join(".") || "command"}: ${i.message}`);
+  return `invalid command: ${parts.join("; ")}`.slice(0, 512);
+}
+
+/**
+ * For a `cmd` frame whose command is invalid: its id and why, so the host can refuse that one
+ * command with a `cmd.ack` instead of leaving the edge waiting. Undefined for anything else.
+ */
+export function refusedCommand(text: string): { id: string; message: string } | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const head = z.object({ t: z.literal("cmd"), id: Token, cmd: z.unknown() }).safeParse(raw);
+  if (!head.success) return undefined;
+  const cmd = TunnelCommand.safeParse(head.data.cmd);
+  return { id: head.data.id, message: cmd.success ? "invalid command frame" : commandProblem(cmd.error.issues) };
+}
+
 export type ParsedText<F> = { ok: true; frame: F } | { ok: false; code: TunnelErrorCode; message: string };
 
 /** Parses one text message against a frame union; never throws. */

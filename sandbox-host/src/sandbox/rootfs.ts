@@ -66,6 +66,8 @@ export function sandboxEnv(spec: SandboxSpec): Record<string, string> {
 
 /** Where the proxy socket appears inside, and the loopback port bridged to it. */
 export const PROXY_SOCKET_INSIDE = "/run/palisade/proxy.sock";
+/** Where the host's CA certificate appears inside (read-only), whatever the host path. */
+export const CA_CERT_INSIDE = "/run/palisade/ca-cert.pem";
 export const PROXY_BRIDGE_PORT = 3128;
 export const SOCAT = "/usr/bin/socat";
 
