@@ -13,6 +13,7 @@ import {
   rootEntries,
   SOCAT,
   sandboxEnv,
+  tmpSizeBytes,
   withProxyBridge,
   writeAtomic,
   writeIdentityFiles,
@@ -189,9 +190,8 @@ export class BwrapDriver implements SandboxDriver {
       "/proc",
       "--dev",
       "/dev",
-      // tmpfs pages count against the memory cgroup anyway; the size makes a full /tmp say ENOSPC.
       "--size",
-      String(spec.limits.memoryBytes),
+      String(tmpSizeBytes(spec.limits)),
       "--tmpfs",
       "/tmp",
       ...(fds.workspace === undefined ? ["--dir", "/workspace"] : ["--bind-fd", String(fds.workspace), "/workspace"]),

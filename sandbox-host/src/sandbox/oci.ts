@@ -9,7 +9,17 @@ import { detectCgroups, unifiedMountBesideV1 } from "./cgroups.js";
 import { openProxySocket, openReadOnlyFile, openWorkspace } from "./host-paths.js";
 import { HostIds, PROBE_AGENT, type SandboxIds } from "./ids.js";
 import { launch } from "./process.js";
-import { CA_CERT_INSIDE, ETC_PIECES, PROXY_SOCKET_INSIDE, rootEntries, SOCAT, sandboxEnv, withProxyBridge, writeIdentityFiles } from "./rootfs.js";
+import {
+  CA_CERT_INSIDE,
+  ETC_PIECES,
+  PROXY_SOCKET_INSIDE,
+  rootEntries,
+  SOCAT,
+  sandboxEnv,
+  tmpSizeBytes,
+  withProxyBridge,
+  writeIdentityFiles,
+} from "./rootfs.js";
 import { ociSeccomp, type OciSeccomp } from "./seccomp.js";
 import { SandboxStartError, sandboxSpecSchema, type DriverAvailability, type SandboxDriver, type SandboxHandle, type SandboxSpec } from "./types.js";
 
@@ -92,7 +102,7 @@ export function ociConfig(
       destination: "/tmp",
       type: "tmpfs",
       source: "tmpfs",
-      options: ["nosuid", "nodev", "mode=1777", `size=${spec.limits.memoryBytes}`],
+      options: ["nosuid", "nodev", "mode=1777", `size=${tmpSizeBytes(spec.limits)}`],
     },
     { destination: "/usr", type: "bind", source: "/usr", options: ro },
   ];

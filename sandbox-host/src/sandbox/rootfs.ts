@@ -64,6 +64,14 @@ export function sandboxEnv(spec: SandboxSpec): Record<string, string> {
   return env;
 }
 
+/**
+ * Size of the sandbox's private /tmp: half its memory limit. tmpfs pages count against the memory
+ * cgroup, so a full /tmp answers ENOSPC while the command still has memory to handle it.
+ */
+export function tmpSizeBytes(limits: SandboxSpec["limits"]): number {
+  return Math.floor(limits.memoryBytes / 2);
+}
+
 /** Where the proxy socket appears inside, and the loopback port bridged to it. */
 export const PROXY_SOCKET_INSIDE = "/run/palisade/proxy.sock";
 /** Where the host's CA certificate appears inside (read-only), whatever the host path. */

@@ -20,10 +20,15 @@ export interface TestHost {
 
 let seq = 0;
 
-/** `stateDirParent`: where the state dir goes (below /tmp is the layout that used to copy the CA into workspaces). */
-export async function startTestHost(driver: SandboxDriver, stateDirParent = "/var/tmp", env: Record<string, string> = {}): Promise<TestHost> {
+export interface TestHostOptions {
+  /** Where the state dir goes (below /tmp is the layout that used to copy the CA into workspaces). */
+  stateDirParent?: string;
+  workspaceQuotaBytes?: number;
+}
+
+export async function startTestHost(driver: SandboxDriver, opts: TestHostOptions = {}): Promise<TestHost> {
   const edge = await startEdge();
-  const stateDir = await mkdtemp(path.join(stateDirParent, "palisade-escape-host-"));
+  const stateDir = await mkdtemp(path.join(opts.stateDirParent ?? "/var/tmp", "palisade-escape-host-"));
   await chmod(stateDir, 0o711);
   await writeHostState(stateDir, {
     edgeUrl: edge.url,
@@ -34,17 +39,13 @@ export async function startTestHost(driver: SandboxDriver, stateDirParent = "/va
     credential: HOST_CREDENTIAL,
     enrolledAt: new Date().toISOString(),
   });
-  const saved = Object.fromEntries(Object.keys(env).map((k) => [k, process.env[k]]));
-  Object.assign(process.env, env);
-  let daemon: HostDaemon;
-  try {
-    daemon = await startHostDaemon({ stateDir, driverInstance: driver, log: () => undefined, backoff: { baseMs: 50, maxMs: 200 } });
-  } finally {
-    for (const [k, v] of Object.entries(saved)) {
-      if (v === undefined) delete process.env[k];
-      else process.env[k] = v;
-    }
-  }
+  const daemon = await startHostDaemon({
+    stateDir,
+    driverInstance: driver,
+    log: () => undefined,
+    backoff: { baseMs: 50, maxMs: 200 },
+    ...(opts.workspaceQuotaBytes === undefined ? {} : { workspaceQuotaBytes: opts.workspaceQuotaBytes }),
+  });
   await edge.mux();
   const command = (agentId: string, cmd: string[], over: Partial<SandboxStartCommand>): SandboxStartCommand => ({
     op: "sandbox.start",

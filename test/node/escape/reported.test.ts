@@ -115,7 +115,7 @@ for (const { variant, ok } of variants) {
       const nextAgent = () => `agt_planter${++agents}`;
       beforeAll(async () => {
         // A state dir below /tmp is the layout in which the daemon used to copy its CA into the workspace.
-        host = await startTestHost(variant.create(), "/tmp");
+        host = await startTestHost(variant.create(), { stateDirParent: "/tmp" });
         victimDir = await mkdtemp("/var/tmp/palisade-victim-");
         await chmod(victimDir, 0o755);
       });
