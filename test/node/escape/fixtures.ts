@@ -48,15 +48,16 @@ export async function startHostFixtures(): Promise<HostFixtures> {
   });
   await new Promise<void>((r) => tcp.listen(0, "0.0.0.0", r));
   const tcpPort = (tcp.address() as net.AddressInfo).port;
-  let tcp6: net.Server | null = net.createServer((s) => {
+  const tcp6Server = net.createServer((s) => {
     hits.tcp++;
     s.end("hello\n");
   });
+  // A host without IPv6 has no ::1 to listen on; the IPv6 attack then aims at the IPv4 port.
   const tcp6Port = await new Promise<number | null>((resolve) => {
-    tcp6?.once("error", () => resolve(null));
-    tcp6?.listen(0, "::1", () => resolve((tcp6?.address() as net.AddressInfo).port));
+    tcp6Server.once("error", () => resolve(null));
+    tcp6Server.listen(0, "::1", () => resolve((tcp6Server.address() as net.AddressInfo).port));
   });
-  if (tcp6Port === null) tcp6 = null;
+  const tcp6 = tcp6Port === null ? null : tcp6Server;
 
   const udp = dgram.createSocket("udp4");
   udp.on("message", () => hits.udp++);
