@@ -13,6 +13,7 @@ import { proxyEnv, type SandboxProxy, startSandboxProxy } from "../proxy/proxy.j
 import { HostIds } from "../sandbox/ids.js";
 import { createDriver, DRIVER_NAMES } from "../sandbox/index.js";
 import { CA_CERT_INSIDE, PROXY_BRIDGE_PORT } from "../sandbox/rootfs.js";
+import { sizeSchema } from "./options.js";
 import { SandboxStartError, type SandboxSpec } from "../sandbox/types.js";
 
 export const SANDBOX_RUN_USAGE = `usage: palisade sandbox run [options] -- <command> [args…]
@@ -29,15 +30,6 @@ export const SANDBOX_RUN_USAGE = `usage: palisade sandbox run [options] -- <comm
                           egress goes through the edge's /egress, SDKs through its /llm routes
   --agent-token TOKEN     the agent's token (or $PALISADE_AGENT_TOKEN)
   --state-dir DIR         where the host's egress CA lives (default as for \`palisade host\`)`;
-
-const sizeSchema = z
-  .string()
-  .regex(/^\d+(\.\d+)?[kmg]?$/i, "size like 512m or 2g")
-  .transform((s) => {
-    const unit = s.slice(-1).toLowerCase();
-    const mult = unit === "k" ? 1024 : unit === "m" ? 1024 ** 2 : unit === "g" ? 1024 ** 3 : 1;
-    return Math.floor(Number.parseFloat(s) * mult);
-  });
 
 const optionsSchema = z.object({
   driver: z.enum(DRIVER_NAMES).default("bwrap"),
