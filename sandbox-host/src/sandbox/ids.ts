@@ -7,12 +7,13 @@
 // root inside). So a process that escapes one sandbox has no id that opens another agent's
 // workspace or any other sandbox's socket.
 //
-// With a directory the assignments are files created with O_EXCL, so the daemon and a
-// `palisade sandbox run` on the same host never hand out the same id: agents/<agentId> holds the
-// agent's uid, uids/<uid> claims it, slots/<n> holds the pid of the process that leased slot n (a
-// slot whose process is gone is taken over). Without a directory they live in this process only.
+// With a directory the assignments are symlinks whose target is the value, so one symlink() creates
+// a whole record or fails with EEXIST, and the daemon and a `palisade sandbox run` on the same host
+// never hand out the same id: agents/<agentId> -> the agent's uid, uids/<uid> -> the agent it is
+// claimed for, slots/<n> -> the pid of the process that leased slot n (a slot whose process is gone
+// is taken over). Without a directory they live in this process only.
 import { readFileSync } from "node:fs";
-import { link, mkdir, readdir, readFile, unlink, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readlink, symlink, unlink } from "node:fs/promises";
 import path from "node:path";
 
 export interface IdRange {
@@ -185,23 +186,19 @@ export class HostIds {
   }
 }
 
-/** Creates `file` with `content` unless it exists; link() makes it appear whole, never half-written. */
+/** Creates the record `file` -> `content` unless it exists; false when another process got there first. */
 async function createExclusive(file: string, content: string): Promise<boolean> {
-  const tmp = `${file}.${process.pid}.${Math.random().toString(36).slice(2)}.tmp`;
-  await writeFile(tmp, content, { mode: 0o600, flag: "wx" });
   try {
-    await link(tmp, file);
+    await symlink(content, file);
     return true;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
     throw e;
-  } finally {
-    await unlink(tmp).catch(() => undefined);
   }
 }
 
 async function readId(file: string): Promise<number | undefined> {
-  const text = await readFile(file, "utf8").catch(() => undefined);
+  const text = await readlink(file).catch(() => undefined);
   const n = Number(text);
   return text !== undefined && text !== "" && Number.isSafeInteger(n) ? n : undefined;
 }
