@@ -29,7 +29,7 @@ export const SANDBOX_RUN_USAGE = `usage: palisade sandbox run [options] -- <comm
   --edge URL              govern the command by an agent's policy at this edge (with --agent-token):
                           egress goes through the edge's /egress, SDKs through its /llm routes
   --agent-token TOKEN     the agent's token (or $PALISADE_AGENT_TOKEN)
-  --state-dir DIR         where the host's egress CA lives (default as for \`palisade host\`)`;
+  --state-dir DIR         the host's state: egress CA and sandbox ids (default as for \`palisade host\`)`;
 
 const optionsSchema = z.object({
   driver: z.enum(DRIVER_NAMES).default("bwrap"),

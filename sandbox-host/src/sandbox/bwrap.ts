@@ -1,4 +1,5 @@
 // The default sandbox driver: bubblewrap namespaces + seccomp + cgroups, launched as an unprivileged host user.
+import { existsSync } from "node:fs";
 import { type FileHandle, open, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -9,6 +10,7 @@ import { launch } from "./process.js";
 import {
   CA_CERT_INSIDE,
   ETC_PIECES,
+  MASKED_PROC_FILES,
   PROXY_SOCKET_INSIDE,
   rootEntries,
   SOCAT,
@@ -79,6 +81,8 @@ export class BwrapDriver implements SandboxDriver {
   readonly #sandboxUid: number;
   readonly #stateDir: string;
   readonly #extraReadOnly: string[];
+  /** MASKED_PROC_FILES this kernel has (bwrap cannot create a missing one inside /proc). */
+  readonly #procMasks = MASKED_PROC_FILES.filter((f) => existsSync(f));
   #prepared: Promise<{ layout: CgroupLayout; seccompPath: string; rootArgs: string[] }> | undefined;
 
   constructor(opts: BwrapDriverOptions = {}) {
@@ -188,6 +192,8 @@ export class BwrapDriver implements SandboxDriver {
       ...rootArgs,
       "--proc",
       "/proc",
+      // The same /proc files the OCI runtimes mask (maskedPaths): /dev/null over each this kernel has.
+      ...this.#procMasks.flatMap((f) => ["--ro-bind", "/dev/null", f]),
       "--dev",
       "/dev",
       "--size",

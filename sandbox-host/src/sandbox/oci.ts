@@ -12,6 +12,7 @@ import { launch } from "./process.js";
 import {
   CA_CERT_INSIDE,
   ETC_PIECES,
+  MASKED_PROC_FILES,
   PROXY_SOCKET_INSIDE,
   rootEntries,
   SOCAT,
@@ -150,19 +151,7 @@ export function ociConfig(
       },
       cgroupsPath: opts.cgroupsPath,
       seccomp: ociSeccomp(),
-      maskedPaths: [
-        "/proc/acpi",
-        "/proc/asound",
-        "/proc/kcore",
-        "/proc/keys",
-        "/proc/latency_stats",
-        "/proc/timer_list",
-        "/proc/timer_stats",
-        "/proc/sched_debug",
-        "/proc/scsi",
-        "/sys/firmware",
-        "/proc/kallsyms",
-      ],
+      maskedPaths: [...MASKED_PROC_FILES, "/proc/acpi", "/proc/asound", "/proc/scsi", "/sys/firmware"],
       readonlyPaths: ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
     },
   };

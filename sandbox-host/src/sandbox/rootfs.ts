@@ -17,6 +17,17 @@ export const ETC_PIECES = [
   "mime.types",
 ];
 
+/** /proc files that show the host's kernel (memory, symbols, keys, timers): every driver hides them. */
+export const MASKED_PROC_FILES = [
+  "/proc/kcore",
+  "/proc/kallsyms",
+  "/proc/keys",
+  "/proc/latency_stats",
+  "/proc/timer_list",
+  "/proc/timer_stats",
+  "/proc/sched_debug",
+];
+
 export type RootEntry = { path: string; symlink: string } | { path: string; dir: true };
 
 /** Top-level dirs of a (possibly merged-/usr) host root: symlinks are recreated, real dirs bound read-only. */

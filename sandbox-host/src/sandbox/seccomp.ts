@@ -62,6 +62,14 @@ export const DENIED_SYSCALLS: readonly string[] = [
   "fanotify_init",
   "lookup_dcookie",
   "uselib",
+  // the kernel log, other processes' pages, obsolete interfaces
+  "syslog",
+  "move_pages",
+  "migrate_pages",
+  "vhangup",
+  "nfsservctl",
+  "sysfs",
+  "ustat",
 ];
 // adjtimex and personality stay allowed: programs call them to read the clock status or query the
 // persona; without capabilities the clock cannot change, and a persona affects only the caller.

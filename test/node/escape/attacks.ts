@@ -65,6 +65,7 @@ const NR = (
       chroot: 161,
       mknodat: 259,
       socket: 41,
+      syslog: 103,
     },
     arm64: {
       ptrace: 117,
@@ -88,6 +89,7 @@ const NR = (
       chroot: 51,
       mknodat: 33,
       socket: 198,
+      syslog: 116,
     },
   } as const
 )[process.arch as "x64" | "arm64"];
@@ -498,6 +500,22 @@ export const ATTACKS: Attack[] = [
       const f = fields(r.output);
       for (const k of ["mknod-block", "mknod-char", "mknod-workspace"]) expect(f.get(k), `${k}: ${r.output}`).toBe(EPERM);
       for (const d of devices) expect(f.get(`open-${d}`), `${d}: ${r.output}`).toMatch(/^\d+$/);
+    },
+  },
+  {
+    name: "the kernel log, kernel symbol addresses and keys",
+    async run({ perl }) {
+      const r = await perl(
+        `${sys("syslog", `sc(${NR.syslog}, 3, "x" x 4096, 4096)`)}
+        print "kmsg ", (-e "/dev/kmsg" ? "present" : "absent"), "\n";
+        my $addr = 0; if (open(my $k, "<", "/proc/kallsyms")) { while (<$k>) { $addr++ if /^0*[1-9a-f][0-9a-f]* / } } print "kallsyms-addresses $addr\n";
+        my $keys = 0; if (open(my $k, "<", "/proc/keys")) { $keys++ while <$k> } print "keys $keys\n";`,
+      );
+      const f = fields(r.output);
+      expect(f.get("syslog"), r.output).toBe(EPERM);
+      expect(f.get("kmsg")).toBe("absent");
+      expect(f.get("kallsyms-addresses")).toBe("0");
+      expect(f.get("keys")).toBe("0");
     },
   },
   {

@@ -19,8 +19,10 @@ beforeAll(async () => {
 afterAll(async () => {
   await fx?.close();
   const drivers = variants.map(({ variant, ok }) => `${variant.name}${ok ? "" : " (unavailable)"}`).join(", ");
+  // Tests left out by a name filter (-t) count as not run.
+  const notRun = ATTACKS.length * variants.length - tally.held - tally.escaped - tally.skipped;
   console.log(
-    `escape suite: ${ATTACKS.length} attacks × ${variants.length} drivers [${drivers}]: ${tally.held} held, ${tally.escaped} escaped, ${tally.skipped} skipped`,
+    `escape suite: ${ATTACKS.length} attacks × ${variants.length} drivers [${drivers}]: ${tally.held} held, ${tally.escaped} escaped, ${tally.skipped} skipped${notRun ? `, ${notRun} not run` : ""}`,
   );
 });
 
