@@ -10,6 +10,8 @@ import { prepareRuntime, readHostState } from "./state.js";
 import { DEFAULT_WORKSPACE_QUOTA_BYTES, Workspaces } from "./workspaces.js";
 
 export const DAEMON_VERSION = "palisade-host/0.1.0";
+/** Sandbox id slots the daemon keeps claimed ahead, so a start never waits on the disk for them. */
+const ID_PREFETCH = 4;
 /** Undelivered statuses kept while the link is down; the oldest go first beyond this. */
 const MAX_PENDING_STATUSES = 10_000;
 
@@ -80,12 +82,13 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
   const isRoot = process.getuid?.() === 0;
   const driverName = opts.driverInstance?.name ?? opts.driver ?? "bwrap";
   let driver = opts.driverInstance;
+  let ids: HostIds | undefined;
   if (!driver) {
     const range = opts.idRange;
     const problem = range ? idRangeProblem(range) : undefined;
     if (problem) throw new DaemonStartError(problem);
     // Kept in the state dir, so a `palisade sandbox run` on this host never gets the same ids.
-    const ids = new HostIds({ ...(range ? { range } : {}), dir: path.join(opts.stateDir, "ids") });
+    ids = new HostIds({ ...(range ? { range } : {}), dir: path.join(opts.stateDir, "ids"), prefetch: ID_PREFETCH });
     driver = createDriver(opts.driver ?? "bwrap", { bwrap: { ids }, oci: { ids } });
   }
   const avail = await driver.available();
@@ -147,6 +150,7 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
         log("host.stopping", { sandboxes: manager.size });
         await manager.stopAll();
         await workspaces.unmountAll();
+        await ids?.close();
         outbox.flush();
         await c.stop();
         log("host.stopped", {});

@@ -72,12 +72,18 @@ export class HostIds {
   readonly #held = new Set<number>();
   #nextSlot = 0;
   #ready: Promise<void> | undefined;
+  /** Slots claimed ahead (directory mode), so a start takes one without waiting on the disk. */
+  readonly #spare: number[] = [];
+  readonly #prefetch: number;
+  #refilling: Promise<void> | undefined;
 
-  constructor(opts: { range?: IdRange; dir?: string } = {}) {
+  /** `prefetch`: slots to keep claimed ahead in the directory (a long-running daemon; 0 for a one-off run). */
+  constructor(opts: { range?: IdRange; dir?: string; prefetch?: number } = {}) {
     this.#range = opts.range ?? DEFAULT_ID_RANGE;
     const problem = idRangeProblem(this.#range, { passwd: "/nonexistent", group: "/nonexistent" });
     if (problem) throw new Error(problem);
     this.#dir = opts.dir;
+    this.#prefetch = opts.dir ? (opts.prefetch ?? 0) : 0;
   }
 
   get range(): IdRange {
@@ -145,7 +151,8 @@ export class HostIds {
   /** The ids of one new sandbox of the agent; release() them when it has ended. */
   async lease(agentId: string): Promise<SandboxIds> {
     const uid = await this.agentUid(agentId);
-    const slot = await this.#takeSlot();
+    const slot = this.#spare.pop() ?? (await this.#takeSlot());
+    this.#refill();
     const base = this.#range.first + this.#agentCount + 2 * slot;
     let released = false;
     return {
@@ -159,6 +166,27 @@ export class HostIds {
         if (this.#dir) await unlink(path.join(this.#dir, "slots", String(slot))).catch(() => undefined);
       },
     };
+  }
+
+  #refill(): void {
+    if (this.#refilling || this.#spare.length >= this.#prefetch) return;
+    this.#refilling = (async () => {
+      while (this.#spare.length < this.#prefetch) this.#spare.push(await this.#takeSlot());
+    })()
+      // A full range is reported by the lease that needs a slot, not here.
+      .catch(() => undefined)
+      .finally(() => {
+        this.#refilling = undefined;
+      });
+  }
+
+  /** Gives back the slots claimed ahead (the daemon is stopping). */
+  async close(): Promise<void> {
+    await this.#refilling;
+    for (const slot of this.#spare.splice(0)) {
+      this.#held.delete(slot);
+      if (this.#dir) await unlink(path.join(this.#dir, "slots", String(slot))).catch(() => undefined);
+    }
   }
 
   async #takeSlot(): Promise<number> {

@@ -65,6 +65,22 @@ describe("host ids", () => {
     expect(await readdir(path.join(shared, "slots"))).toEqual([]);
   });
 
+  it("keeps a few slots claimed ahead for the next starts, and gives them back on close", async () => {
+    const d = path.join(dir, "prefetch");
+    const ids = new HostIds({ range, dir: d, prefetch: 2 });
+    const first = await ids.lease("agt_p");
+    // The refill runs after the lease: wait until the slot files of the lease and two spares exist.
+    for (let i = 0; i < 100 && (await readdir(path.join(d, "slots"))).length < 3; i++) await new Promise((r) => setTimeout(r, 10));
+    expect(await readdir(path.join(d, "slots"))).toHaveLength(3);
+    // Another process on the same directory never gets a slot held ahead.
+    const other = await new HostIds({ range, dir: d }).lease("agt_q");
+    const second = await ids.lease("agt_p");
+    expect(new Set([first.gid, second.gid, other.gid]).size).toBe(3);
+    for (const l of [first, second, other]) await l.release();
+    await ids.close();
+    expect(await readdir(path.join(d, "slots"))).toEqual([]);
+  });
+
   it("takes over a slot whose process is gone", async () => {
     const d = path.join(dir, "stale");
     const ids = new HostIds({ range, dir: d });
