@@ -93,14 +93,14 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
   }
   const avail = await driver.available();
   if (!avail.ok) throw new DaemonStartError(`the ${driverName} sandbox driver is unavailable: ${avail.reason ?? "unknown reason"}`);
-  const missing = isRoot ? Workspaces.missingTools() : undefined;
-  if (missing) throw new DaemonStartError(missing);
   const workspaces = new Workspaces({
     dir: rt.workspaces,
     imagesDir: rt.workspaceImages,
     // Loop mounts need root; a daemon run as a user (development) keeps plain directories.
     quotaBytes: isRoot ? (opts.workspaceQuotaBytes ?? DEFAULT_WORKSPACE_QUOTA_BYTES) : null,
   });
+  const unusable = await workspaces.probe();
+  if (unusable) throw new DaemonStartError(unusable);
   let client: TunnelClient | undefined;
   const outbox = new StatusOutbox((s) => client?.sendStatus(s) ?? false);
   const manager = new SandboxManager({

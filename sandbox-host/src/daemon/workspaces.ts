@@ -8,7 +8,7 @@
 // from it at a host file. The image is sparse: it takes only what the agent wrote.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { lstat, mkdir, open, rmdir, stat, unlink } from "node:fs/promises";
+import { lstat, mkdir, open, rm, rmdir, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { SandboxStartError } from "../sandbox/types.js";
@@ -52,6 +52,31 @@ export class Workspaces {
   static missingTools(): string | undefined {
     const missing = [MOUNT, UMOUNT, MKFS].filter((t) => !existsSync(t));
     return missing.length ? `workspace quotas need ${missing.join(", ")} (apt-get install mount e2fsprogs)` : undefined;
+  }
+
+  /**
+   * A real round trip (image, mkfs, loop mount, unmount), so a host that cannot mount loop devices
+   * (e.g. a container without /dev/loop-control) says so when the daemon starts. Undefined when fine.
+   */
+  async probe(): Promise<string | undefined> {
+    if (this.#o.quotaBytes === null) return undefined;
+    const missing = Workspaces.missingTools();
+    if (missing) return missing;
+    const image = path.join(this.#o.imagesDir, `.probe-${process.pid}.ext4`);
+    const dir = path.join(this.#o.imagesDir, `.probe-${process.pid}`);
+    try {
+      await rm(image, { force: true });
+      await this.#createImage(image, 16 << 20);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await this.#mount(image, dir);
+      await run(UMOUNT, ["--", dir], { env: TOOL_ENV });
+      return undefined;
+    } catch (e) {
+      return `workspace quotas need loop-mounted images, which failed here: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`;
+    } finally {
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      await rm(image, { force: true }).catch(() => undefined);
+    }
   }
 
   /** The agent's workspace directory, created and mounted on first use. */

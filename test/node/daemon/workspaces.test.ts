@@ -72,6 +72,17 @@ describe.skipIf(missing !== undefined)("workspaces with a quota", () => {
     expect(await mounted(dir)).toBe(false);
   });
 
+  it("probes the whole round trip (image, mkfs, mount) and leaves nothing behind", async () => {
+    const ws = new Workspaces(opts);
+    expect(await ws.probe()).toBeUndefined();
+    expect((await readdir(opts.imagesDir)).filter((f) => f.startsWith(".probe"))).toEqual([]);
+    // Images in a place that cannot hold them: the probe says so instead of a later sandbox start.
+    const file = path.join(base, "not-a-dir");
+    await writeFile(file, "x");
+    const broken = new Workspaces({ ...opts, imagesDir: path.join(file, "images") });
+    expect(await broken.probe()).toMatch(/loop-mounted images/);
+  });
+
   it("refuses an agent id that is not a plain directory name", async () => {
     const ws = new Workspaces(opts);
     for (const bad of ["../etc", "a/b", ".", "..", "", "x".repeat(65)]) await expect(ws.prepare(bad)).rejects.toThrow(SandboxStartError);
