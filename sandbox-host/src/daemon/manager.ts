@@ -88,7 +88,7 @@ interface Running {
   ended: Promise<void>;
 }
 
-export class CommandError extends Error {
+class CommandError extends Error {
   constructor(
     readonly code: string,
     message: string,
