@@ -1,6 +1,7 @@
 // Request and response schemas of the public admin API, shared by the Worker, the dashboard
 // and the tests. Objects are strict: unknown fields are refused.
 import { z } from "zod";
+import { SandboxArg, sandboxEnv } from "./sandbox.js";
 
 export const ROLES = ["owner", "admin", "member"] as const;
 export const RoleSchema = z.enum(ROLES);
@@ -297,23 +298,12 @@ export const HostPoolSchema = z.object({
 });
 
 // ── managed sandboxes ───────────────────────────────────────────────────────
-const ENV_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 export const SandboxCreateSchema = z.strictObject({
   agentId: idOf(ID_PREFIX.agent),
   pool: z.string().regex(POOL_NAME, "pool: lowercase letters, digits, '_' and '-'"),
-  command: z
-    .array(
-      z
-        .string()
-        .min(1)
-        .max(16 * 1024),
-    )
-    .min(1)
-    .max(256),
-  env: z
-    .record(z.string().regex(ENV_NAME, "env names are shell identifiers"), z.string().max(32 * 1024))
-    .refine((e) => Object.keys(e).length <= 64, "at most 64 variables")
-    .optional(),
+  command: z.array(SandboxArg.min(1)).min(1).max(256),
+  /** Loader variables (LD_*, MALLOC_*, GCONV_PATH…) and NUL bytes are refused (schema/sandbox.ts). */
+  env: sandboxEnv(64).optional(),
   /** Idle timeout in minutes (default 30). */
   idleTimeoutMinutes: z
     .number()

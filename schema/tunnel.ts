@@ -10,6 +10,7 @@
 // in flight than granted. Overrun, unknown or out-of-order frames are answered with `error`
 // (connection-level) or `reset` (that stream only); other streams keep going.
 import { z } from "zod";
+import { SandboxArg, sandboxEnv } from "./sandbox.js";
 
 export const PROTOCOL_VERSION = 1;
 /** Largest WebSocket message either side accepts (text or binary). */
@@ -111,28 +112,29 @@ export const ErrorFrame = z.strictObject({
   message: z.string().max(512),
 });
 
+/** Sandbox and agent ids name directories, cgroups and containers on the host: one plain path segment. */
 const SandboxId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
-const EnvMap = z.record(
-  z
-    .string()
-    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
-    .max(128),
-  z.string().max(32 * 1024),
-);
+const AgentId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "agent id: letters, digits, '_' and '-'");
 
+/**
+ * Everything in here is untrusted input to the host, which checks it again (SandboxManager.start):
+ * ids are path segments, argv and env carry no NUL byte and no loader variable, sizes are bounded.
+ */
 export const SandboxStartCommand = z.strictObject({
   op: z.literal("sandbox.start"),
   sandboxId: SandboxId,
-  agentId: z.string().min(1).max(64),
+  agentId: AgentId,
   /** argv; the first element is the program. */
-  command: z
-    .array(z.string().max(16 * 1024))
+  command: z.array(SandboxArg).min(1).max(1024),
+  env: sandboxEnv(256),
+  /** The agent token the sandbox uses for /llm and /egress; it goes into HTTP headers, so header-safe characters only. Never logged. */
+  agentToken: z
+    .string()
     .min(1)
-    .max(1024),
-  env: EnvMap,
-  /** The agent token the sandbox uses for /llm and /egress; never logged. */
-  agentToken: z.string().min(1).max(512),
-  cwd: z.string().max(1024).optional(),
+    .max(512)
+    .regex(/^[A-Za-z0-9_.~+/=-]+$/, "token characters"),
+  /** Working directory inside the sandbox, relative to /workspace. */
+  cwd: SandboxArg.max(1024).optional(),
   idleTimeoutMs: z
     .number()
     .int()
@@ -216,6 +218,29 @@ export const EdgeToHostFrame = z.discriminatedUnion("t", [
   CommandFrame,
 ]);
 export type EdgeToHostFrame = z.infer<typeof EdgeToHostFrame>;
+
+/** The first problems of a refused command, by field and rule: never a value (the env may hold secrets). */
+export function commandProblem(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  const parts = issues.slice(0, 3).map((i) => `${i.path.map(String).join(".") || "command"}: ${i.message}`);
+  return `invalid command: ${parts.join("; ")}`.slice(0, 512);
+}
+
+/**
+ * For a `cmd` frame whose command is invalid: its id and why, so the host can refuse that one
+ * command with a `cmd.ack` instead of leaving the edge waiting. Undefined for anything else.
+ */
+export function refusedCommand(text: string): { id: string; message: string } | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const head = z.object({ t: z.literal("cmd"), id: Token, cmd: z.unknown() }).safeParse(raw);
+  if (!head.success) return undefined;
+  const cmd = TunnelCommand.safeParse(head.data.cmd);
+  return { id: head.data.id, message: cmd.success ? "invalid command frame" : commandProblem(cmd.error.issues) };
+}
 
 export type ParsedText<F> = { ok: true; frame: F } | { ok: false; code: TunnelErrorCode; message: string };
 

@@ -1,10 +1,13 @@
-// Benchmark: sandbox start to the command's first instruction, Palisade's bwrap driver vs bare bwrap.
+// Benchmark: sandbox start to the command's first instruction, Palisade's bwrap driver vs bare bwrap,
+// interleaved in one run. The driver gets its host ids as the daemon does (files in a state dir), and
+// what those ids cost by themselves (lease and release of a sandbox's uid/gid) is measured apart.
 // Usage: npx tsx scripts/bench-sandbox.ts [runs]   → bench/sandbox-results.json
 import { spawn } from "node:child_process";
 import { chmod, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { BwrapDriver } from "../sandbox-host/src/sandbox/bwrap.js";
+import { HostIds } from "../sandbox-host/src/sandbox/ids.js";
 import { OciDriver } from "../sandbox-host/src/sandbox/oci.js";
 import type { SandboxDriver, SandboxSpec } from "../sandbox-host/src/sandbox/types.js";
 
@@ -62,11 +65,13 @@ function bareBwrap(): Promise<number> {
 }
 
 async function main() {
-  const driver = new BwrapDriver();
-  const avail = await driver.available();
-  if (!avail.ok) throw new Error(`bwrap driver unavailable: ${avail.reason}`);
   const base = await mkdtemp(path.join(os.tmpdir(), "palisade-bench-"));
   await chmod(base, 0o711);
+  // As the daemon keeps them: files in its state dir, a few slots claimed ahead.
+  const ids = new HostIds({ dir: path.join(base, "ids"), prefetch: 4 });
+  const driver = new BwrapDriver({ ids });
+  const avail = await driver.available();
+  if (!avail.ok) throw new Error(`bwrap driver unavailable: ${avail.reason}`);
   const ws = path.join(base, "ws");
   await mkdir(ws);
   const firstByte: number[] = [];
@@ -100,8 +105,19 @@ async function main() {
     endToEnd.push(r.total);
     bare.push(await bareBwrap());
   }
+  // The per-sandbox ids alone: what a start pays for its own uid and gid. The release (a slot file
+  // removed) happens when the sandbox has ended; the next start finds a slot claimed ahead meanwhile.
+  const idLease: number[] = [];
+  for (let i = 0; i < Math.max(runs, 200); i++) {
+    const t0 = performance.now();
+    const lease = await ids.lease("bench");
+    idLease.push(performance.now() - t0);
+    await lease.release();
+    await new Promise((r) => setTimeout(r, 5));
+  }
+  await ids.close();
   // The OCI driver for comparison (a runtime process plus a bundle per sandbox), fewer runs.
-  const oci = new OciDriver();
+  const oci = new OciDriver({ ids });
   const ociAvail = await oci.available();
   const ociFirst: number[] = [];
   if (ociAvail.ok) for (let i = 0; i < Math.ceil(runs / 4); i++) ociFirst.push((await one(i, oci)).first);
@@ -116,6 +132,8 @@ async function main() {
     driver: { name: "bwrap", ...driverStats },
     driverIncludingCleanup: summary(endToEnd),
     bareBwrap: bareStats,
+    // Only as root: otherwise the driver runs sandboxes as the invoking user and takes no ids.
+    idLease: process.getuid?.() === 0 ? summary(idLease) : { skipped: "not root" },
     oci: ociAvail.ok ? { runtime: oci.runtime, runs: ociFirst.length, ...summary(ociFirst) } : { skipped: ociAvail.reason },
     overheadP50: Math.round((driverStats.p50 - bareStats.p50) * 100) / 100,
     targetP50: 50,

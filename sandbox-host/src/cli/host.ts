@@ -6,12 +6,15 @@ import { DAEMON_VERSION, DaemonStartError, startHostDaemon } from "../daemon/hos
 import { EnrollError, defaultStateDir, enroll, hostStateExists, StateError, writeHostState } from "../daemon/state.js";
 import { DRIVER_NAMES } from "../sandbox/index.js";
 import type { Io } from "./io.js";
+import { idRangeSchema, sizeSchema } from "./options.js";
 
 export const HOST_USAGE = `usage:
   palisade host enroll --edge URL --token pal_host_… [--name NAME] [--state-dir DIR] [--force]
       (the token may come from $PALISADE_HOST_TOKEN instead, to keep it off the command line)
-  palisade host run [--state-dir DIR] [--driver bwrap|oci]
-The state dir defaults to $PALISADE_HOST_STATE, else ~/.palisade (/var/lib/palisade for root).`;
+  palisade host run [--state-dir DIR] [--driver bwrap|oci] [--id-range FIRST:COUNT] [--workspace-quota SIZE]
+The state dir defaults to $PALISADE_HOST_STATE, else ~/.palisade (/var/lib/palisade for root).
+--id-range: host uids/gids for sandboxes (default 1000000:65536; no host user or group may be in it).
+--workspace-quota: disk quota of each new agent workspace (default 1g).`;
 
 const usage = (io: Io, why: string) => {
   io.stderr.write(`palisade: ${why}\n${HOST_USAGE}\n`);
@@ -76,17 +79,31 @@ export async function hostEnroll(argv: string[], io: Io): Promise<number> {
 export async function hostRun(argv: string[], io: Io, signals: NodeJS.EventEmitter = process): Promise<number> {
   let values;
   try {
-    ({ values } = parseArgs({ args: argv, options: { "state-dir": { type: "string" }, driver: { type: "string" } } }));
+    ({ values } = parseArgs({
+      args: argv,
+      options: { "state-dir": { type: "string" }, driver: { type: "string" }, "id-range": { type: "string" }, "workspace-quota": { type: "string" } },
+    }));
   } catch (e) {
     return usage(io, e instanceof Error ? e.message : String(e));
   }
   const driver = z.enum(DRIVER_NAMES).default("bwrap").safeParse(values.driver);
   if (!driver.success) return usage(io, `--driver must be one of ${DRIVER_NAMES.join(", ")}`);
+  const idRange = idRangeSchema.optional().safeParse(values["id-range"]);
+  if (!idRange.success) return usage(io, `--id-range: ${idRange.error.issues[0]?.message ?? "invalid"}`);
+  const quota = sizeSchema.optional().safeParse(values["workspace-quota"]);
+  if (!quota.success || (quota.data !== undefined && quota.data < 16 << 20))
+    return usage(io, "--workspace-quota must be a size of at least 16m, e.g. 1g");
   const log = (event: string, fields?: Record<string, string | number | boolean | undefined>) =>
     io.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`);
   let daemon;
   try {
-    daemon = await startHostDaemon({ stateDir: values["state-dir"] ?? defaultStateDir(io.env ?? process.env), driver: driver.data, log });
+    daemon = await startHostDaemon({
+      stateDir: values["state-dir"] ?? defaultStateDir(io.env ?? process.env),
+      driver: driver.data,
+      log,
+      ...(idRange.data ? { idRange: idRange.data } : {}),
+      ...(quota.data === undefined ? {} : { workspaceQuotaBytes: quota.data }),
+    });
   } catch (e) {
     if (e instanceof StateError || e instanceof DaemonStartError) {
       io.stderr.write(`palisade: ${e.message}\n`);

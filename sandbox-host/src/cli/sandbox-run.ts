@@ -1,16 +1,19 @@
 // `palisade sandbox run [options] -- <cmd…>`: one command in a local sandbox, its exit code passed back.
-import { chown, mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdtemp, rm } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { constants } from "node:os";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { agentEnv, caBindable, copyCaToWorkspace, sandboxHostOwner } from "../daemon/manager.js";
+import { envNameProblem } from "../../../schema/sandbox.js";
+import { agentEnv } from "../daemon/manager.js";
 import { defaultStateDir, prepareRuntime } from "../daemon/state.js";
 import { proxyEnv, type SandboxProxy, startSandboxProxy } from "../proxy/proxy.js";
+import { HostIds } from "../sandbox/ids.js";
 import { createDriver, DRIVER_NAMES } from "../sandbox/index.js";
-import { PROXY_BRIDGE_PORT } from "../sandbox/rootfs.js";
+import { CA_CERT_INSIDE, PROXY_BRIDGE_PORT } from "../sandbox/rootfs.js";
+import { sizeSchema } from "./options.js";
 import { SandboxStartError, type SandboxSpec } from "../sandbox/types.js";
 
 export const SANDBOX_RUN_USAGE = `usage: palisade sandbox run [options] -- <command> [args…]
@@ -26,16 +29,7 @@ export const SANDBOX_RUN_USAGE = `usage: palisade sandbox run [options] -- <comm
   --edge URL              govern the command by an agent's policy at this edge (with --agent-token):
                           egress goes through the edge's /egress, SDKs through its /llm routes
   --agent-token TOKEN     the agent's token (or $PALISADE_AGENT_TOKEN)
-  --state-dir DIR         where the host's egress CA lives (default as for \`palisade host\`)`;
-
-const sizeSchema = z
-  .string()
-  .regex(/^\d+(\.\d+)?[kmg]?$/i, "size like 512m or 2g")
-  .transform((s) => {
-    const unit = s.slice(-1).toLowerCase();
-    const mult = unit === "k" ? 1024 : unit === "m" ? 1024 ** 2 : unit === "g" ? 1024 ** 3 : 1;
-    return Math.floor(Number.parseFloat(s) * mult);
-  });
+  --state-dir DIR         the host's state: egress CA and sandbox ids (default as for \`palisade host\`)`;
 
 const optionsSchema = z.object({
   driver: z.enum(DRIVER_NAMES).default("bwrap"),
@@ -44,7 +38,17 @@ const optionsSchema = z.object({
   cpus: z.coerce.number().positive().default(1),
   pids: z.coerce.number().int().positive().default(256),
   timeout: z.coerce.number().positive().optional(),
-  env: z.array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*=/, "KEY=VALUE")).default([]),
+  env: z
+    .array(
+      z
+        .string()
+        .regex(/^[A-Za-z_][A-Za-z0-9_]*=/, "KEY=VALUE")
+        .superRefine((kv, ctx) => {
+          const problem = envNameProblem(kv.slice(0, kv.indexOf("=")));
+          if (problem) ctx.addIssue({ code: "custom", message: `${kv.slice(0, kv.indexOf("="))} ${problem}` });
+        }),
+    )
+    .default([]),
   "proxy-socket": z.string().optional(),
   "agent-id": z.string().default("local"),
   edge: z
@@ -140,9 +144,11 @@ export async function sandboxRun(
     }
     governed = { edge, token, agentId: check.agent.id };
   }
-  const rt = governed ? await prepareRuntime(o["state-dir"] ?? defaultStateDir(io.env ?? process.env)) : undefined;
-  const bindCa = rt !== undefined && caBindable(o.driver, rt.trustCert);
-  const driver = createDriver(o.driver, rt && bindCa ? { bwrap: { extraReadOnly: [rt.trustCert] } } : {});
+  const stateDir = o["state-dir"] ?? defaultStateDir(io.env ?? process.env);
+  const rt = governed ? await prepareRuntime(stateDir) : undefined;
+  // As root, ids come from the state dir the daemon uses, so a local run never shares one with its sandboxes.
+  const ids = process.getuid?.() === 0 ? new HostIds({ dir: path.join(stateDir, "ids") }) : undefined;
+  const driver = createDriver(o.driver, ids ? { bwrap: { ids }, oci: { ids } } : {});
   const avail = await driver.available();
   if (!avail.ok) {
     io.stderr.write(`palisade: the ${o.driver} sandbox is unavailable: ${avail.reason}\n`);
@@ -156,10 +162,10 @@ export async function sandboxRun(
     let env = Object.fromEntries(o.env.map((kv) => [kv.slice(0, kv.indexOf("=")), kv.slice(kv.indexOf("=") + 1)]));
     let proxySocket = o["proxy-socket"] ? path.resolve(o["proxy-socket"]) : undefined;
     if (governed && rt) {
-      // One proxy for this sandbox, on a socket in a dir only the sandbox's host uid may enter.
+      // One proxy for this sandbox; its dir is traversable (bwrap binds the socket as the sandbox's uid),
+      // and the driver gives the socket itself to the sandbox's own gid.
       proxyDir = await mkdtemp(path.join(os.tmpdir(), "palisade-proxy-"));
-      const owner = sandboxHostOwner(o.driver);
-      if (process.getuid?.() === 0) await chown(proxyDir, owner.uid, owner.gid);
+      await chmod(proxyDir, 0o711);
       proxySocket = path.join(proxyDir, "proxy.sock");
       proxy = await startSandboxProxy({
         edgeUrl: governed.edge,
@@ -168,8 +174,7 @@ export async function sandboxRun(
         listen: { socketPath: proxySocket },
         log: () => undefined,
       });
-      const caPath = bindCa ? rt.trustCert : await copyCaToWorkspace(workspaceDir, rt.ca.certPem);
-      env = { ...agentEnv(governed.edge, governed.token), ...env, ...proxyEnv(`http://127.0.0.1:${PROXY_BRIDGE_PORT}`, caPath) };
+      env = { ...agentEnv(governed.edge, governed.token), ...env, ...proxyEnv(`http://127.0.0.1:${PROXY_BRIDGE_PORT}`, CA_CERT_INSIDE) };
     }
     const spec: SandboxSpec = {
       id: `run-${process.pid}-${Date.now()}`,
@@ -178,7 +183,7 @@ export async function sandboxRun(
       env,
       workspaceDir,
       limits: { memoryBytes: o.memory, cpuQuota: o.cpus, pids: o.pids },
-      network: proxySocket ? { proxySocket } : {},
+      network: { ...(proxySocket ? { proxySocket } : {}), ...(governed && rt ? { caCertFile: rt.trustCert } : {}) },
       ...(o.timeout === undefined ? {} : { timeoutMs: Math.round(o.timeout * 1000) }),
     };
     const h = await driver.start(spec);

@@ -1,12 +1,17 @@
 // `palisade host run`: the daemon. Tunnel to the edge, sandbox manager, status delivery across reconnects.
-import { createDriver, type DriverName } from "../sandbox/index.js";
-import type { SandboxDriver } from "../sandbox/types.js";
-import { TunnelClient } from "../tunnel/client.js";
+import path from "node:path";
 import type { SandboxStatus } from "../../../schema/tunnel.js";
-import { caBindable, type DaemonLog, SandboxManager, sandboxHostOwner } from "./manager.js";
+import { HostIds, type IdRange, idRangeProblem } from "../sandbox/ids.js";
+import { createDriver, type DriverName } from "../sandbox/index.js";
+import type { SandboxDriver, SandboxLimits } from "../sandbox/types.js";
+import { TunnelClient } from "../tunnel/client.js";
+import { type DaemonLog, SandboxManager } from "./manager.js";
 import { prepareRuntime, readHostState } from "./state.js";
+import { DEFAULT_WORKSPACE_QUOTA_BYTES, Workspaces } from "./workspaces.js";
 
 export const DAEMON_VERSION = "palisade-host/0.1.0";
+/** Sandbox id slots the daemon keeps claimed ahead, so a start never waits on the disk for them. */
+const ID_PREFETCH = 4;
 /** Undelivered statuses kept while the link is down; the oldest go first beyond this. */
 const MAX_PENDING_STATUSES = 10_000;
 
@@ -42,8 +47,14 @@ export class StatusOutbox {
 export interface HostDaemonOptions {
   stateDir: string;
   driver?: DriverName;
-  /** A ready driver instead of `driver` (tests, other drivers). */
+  /** A ready driver instead of `driver` (tests, other drivers); it brings its own host ids. */
   driverInstance?: SandboxDriver;
+  /** Host uids and gids for sandboxes (default DEFAULT_ID_RANGE); must hold no host account's id. */
+  idRange?: IdRange;
+  /** Disk quota of each new agent workspace (default 1 GiB). */
+  workspaceQuotaBytes?: number;
+  /** Limits a command may not exceed (default: the host's memory and cores, 65,536 pids). */
+  maxLimits?: SandboxLimits;
   log?: DaemonLog;
   defaultIdleTimeoutMs?: number;
   heartbeatMs?: number;
@@ -68,27 +79,40 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
     opts.log ?? ((event, fields) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`));
   const state = await readHostState(opts.stateDir);
   const rt = await prepareRuntime(opts.stateDir);
+  const isRoot = process.getuid?.() === 0;
   const driverName = opts.driverInstance?.name ?? opts.driver ?? "bwrap";
-  const bindCa = caBindable(driverName, rt.trustCert);
-  const driver =
-    opts.driverInstance ??
-    createDriver(opts.driver ?? "bwrap", { bwrap: { runAs: sandboxHostOwner("bwrap"), extraReadOnly: bindCa ? [rt.trustCert] : [] } });
+  let driver = opts.driverInstance;
+  let ids: HostIds | undefined;
+  if (!driver) {
+    const range = opts.idRange;
+    const problem = range ? idRangeProblem(range) : undefined;
+    if (problem) throw new DaemonStartError(problem);
+    // Kept in the state dir, so a `palisade sandbox run` on this host never gets the same ids.
+    ids = new HostIds({ ...(range ? { range } : {}), dir: path.join(opts.stateDir, "ids"), prefetch: ID_PREFETCH });
+    driver = createDriver(opts.driver ?? "bwrap", { bwrap: { ids }, oci: { ids } });
+  }
   const avail = await driver.available();
   if (!avail.ok) throw new DaemonStartError(`the ${driverName} sandbox driver is unavailable: ${avail.reason ?? "unknown reason"}`);
+  const workspaces = new Workspaces({
+    dir: rt.workspaces,
+    imagesDir: rt.workspaceImages,
+    // Loop mounts need root; a daemon run as a user (development) keeps plain directories.
+    quotaBytes: isRoot ? (opts.workspaceQuotaBytes ?? DEFAULT_WORKSPACE_QUOTA_BYTES) : null,
+  });
+  const unusable = await workspaces.probe();
+  if (unusable) throw new DaemonStartError(unusable);
   let client: TunnelClient | undefined;
   const outbox = new StatusOutbox((s) => client?.sendStatus(s) ?? false);
   const manager = new SandboxManager({
     edgeUrl: state.edgeUrl,
     driver,
     ca: rt.ca,
-    // bwrap binds the trust file at the same path; otherwise each workspace gets a copy.
-    caPathInside: rt.trustCert,
-    caInWorkspace: !bindCa,
-    workspacesDir: rt.workspaces,
+    caCertFile: rt.trustCert,
+    workspaces,
     sandboxesDir: rt.sandboxes,
-    sandboxOwner: sandboxHostOwner(driverName),
     report: (s) => outbox.push(s),
     log,
+    ...(opts.maxLimits ? { maxLimits: opts.maxLimits } : {}),
     ...(opts.defaultIdleTimeoutMs === undefined ? {} : { defaultIdleTimeoutMs: opts.defaultIdleTimeoutMs }),
   });
   client = new TunnelClient({
@@ -108,7 +132,13 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
   c.on("disconnected", (code: number) => log("host.disconnected", { code }));
   c.on("refused", (status: number) => log("host.refused", { status }));
   c.start();
-  log("host.started", { host: state.hostId, pool: state.pool, driver: driverName, edge: new URL(state.edgeUrl).origin });
+  log("host.started", {
+    host: state.hostId,
+    pool: state.pool,
+    driver: driverName,
+    edge: new URL(state.edgeUrl).origin,
+    workspaceQuotaBytes: workspaces.quotaBytes ?? "none",
+  });
   let stopping: Promise<void> | undefined;
   return {
     hostId: state.hostId,
@@ -119,6 +149,8 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
       (stopping ??= (async () => {
         log("host.stopping", { sandboxes: manager.size });
         await manager.stopAll();
+        await workspaces.unmountAll();
+        await ids?.close();
         outbox.flush();
         await c.stop();
         log("host.stopped", {});

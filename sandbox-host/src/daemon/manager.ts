@@ -1,13 +1,14 @@
 // Runs the edge's sandbox commands: per-sandbox dir and proxy, the driver, output tail, idle timeout, stop/kill, statuses.
-import { chown, mkdir, rm, writeFile } from "node:fs/promises";
-import { constants } from "node:os";
+import { mkdir, rm } from "node:fs/promises";
+import os, { constants } from "node:os";
 import path from "node:path";
-import type { SandboxStartCommand, SandboxStatus } from "../../../schema/tunnel.js";
+import { commandProblem, SandboxStartCommand, type SandboxStatus } from "../../../schema/tunnel.js";
 import type { HostCa } from "../proxy/ca.js";
 import { proxyEnv, type SandboxProxy, startSandboxProxy } from "../proxy/proxy.js";
-import { PROXY_BRIDGE_PORT } from "../sandbox/rootfs.js";
+import { CA_CERT_INSIDE, PROXY_BRIDGE_PORT } from "../sandbox/rootfs.js";
 import { type SandboxDriver, type SandboxExit, type SandboxHandle, type SandboxLimits, SandboxStartError } from "../sandbox/types.js";
 import type { CommandHandler } from "../tunnel/client.js";
+import type { Workspaces } from "./workspaces.js";
 
 /** How long an exit report waits for the command's output pipes to drain. */
 const OUTPUT_DRAIN_MS = 2_000;
@@ -18,25 +19,24 @@ export const OUTPUT_TAIL_CHARS = 4096;
 export const DEFAULT_IDLE_TIMEOUT_MS = 30 * 60_000;
 export const DEFAULT_STOP_GRACE_MS = 5_000;
 export const DEFAULT_LIMITS: SandboxLimits = { memoryBytes: 512 * 1024 * 1024, cpuQuota: 1, pids: 256 };
-/** Agent ids name workspace directories, so they must be a plain path segment. */
-const AGENT_DIR = /^[A-Za-z0-9_-]{1,64}$/;
+/** The most one sandbox may ask of this host: its memory, its cores, and the drivers' pids ceiling. */
+export const hostMaxLimits = (): SandboxLimits => ({ memoryBytes: os.totalmem(), cpuQuota: os.availableParallelism(), pids: 65_536 });
 
 export interface SandboxManagerOptions {
   edgeUrl: string;
   driver: SandboxDriver;
   ca: HostCa;
-  /** Path of the CA certificate as seen inside the sandbox (the driver binds it read-only). */
-  caPathInside: string;
-  /** For drivers that bind nothing extra: copy the CA certificate into the workspace instead. */
-  caInWorkspace?: boolean;
-  workspacesDir: string;
+  /** Host path of the CA certificate the sandboxes trust; drivers bind it read-only at CA_CERT_INSIDE. */
+  caCertFile: string;
+  /** The agents' workspaces (mounted with their quota). */
+  workspaces: Workspaces;
   sandboxesDir: string;
-  /** Host uid/gid the sandbox runs as; the per-sandbox dir is handed to it so it can reach its socket (root only). */
-  sandboxOwner?: { uid: number; gid: number };
   /** Every status change, in order; the caller delivers it (and keeps it while the link is down). */
   report: (status: SandboxStatus) => void;
   log?: DaemonLog;
   defaultLimits?: SandboxLimits;
+  /** Limits a command may not exceed (default: hostMaxLimits()). */
+  maxLimits?: SandboxLimits;
   defaultIdleTimeoutMs?: number;
 }
 
@@ -50,29 +50,6 @@ export function agentEnv(edgeUrl: string, agentToken: string): Record<string, st
     ANTHROPIC_API_KEY: agentToken,
     PALISADE_EDGE: edge,
   };
-}
-
-/**
- * Host uid/gid a sandbox of this driver runs as: bwrap drops to nobody (its default runAs), oci maps
- * uid 1000 inside to hostIdBase (1,000,000) + 1000. Its per-sandbox dir is handed to that uid.
- */
-export function sandboxHostOwner(driverName: string): { uid: number; gid: number } {
-  return driverName === "oci" ? { uid: 1_001_000, gid: 1_001_000 } : { uid: 65534, gid: 65534 };
-}
-
-/** Paths bwrap mounts over inside a sandbox: a read-only bind of a host file below them would be hidden. */
-const SHADOWED_INSIDE = ["/tmp/", "/dev/", "/proc/", "/workspace/", "/run/palisade/"];
-
-/** Whether the host's CA certificate can be bound at its own path inside a sandbox of this driver. */
-export function caBindable(driverName: string, certPath: string): boolean {
-  return driverName === "bwrap" && !SHADOWED_INSIDE.some((p) => certPath.startsWith(p));
-}
-
-/** Writes the CA certificate to <workspace>/.palisade/ca-cert.pem; returns its path inside the sandbox. */
-export async function copyCaToWorkspace(workspace: string, certPem: string): Promise<string> {
-  await mkdir(path.join(workspace, ".palisade"), { recursive: true });
-  await writeFile(path.join(workspace, ".palisade", "ca-cert.pem"), certPem, { mode: 0o644 });
-  return "/workspace/.palisade/ca-cert.pem";
 }
 
 /** Keeps the last `max` characters of a stream of chunks (bytes decoded once at the end). */
@@ -145,7 +122,11 @@ export class SandboxManager implements CommandHandler {
     this.#o.report({ ...s, at: Date.now() });
   }
 
-  async start(cmd: SandboxStartCommand): Promise<void> {
+  async start(input: SandboxStartCommand): Promise<void> {
+    // The edge is untrusted input too: the command is checked again here, whoever passed it on.
+    const parsed = SandboxStartCommand.safeParse(input);
+    if (!parsed.success) throw new CommandError("bad_command", commandProblem(parsed.error.issues));
+    const cmd = parsed.data;
     const id = cmd.sandboxId;
     if (this.#live.has(id) || this.#starting.has(id)) throw new CommandError("sandbox_exists", "a sandbox with this id is already running");
     if (this.#closing) throw new CommandError("host_stopping", "this host is shutting down");
@@ -156,15 +137,13 @@ export class SandboxManager implements CommandHandler {
     let proxy: SandboxProxy | undefined;
     const dir = path.join(this.#o.sandboxesDir, id);
     try {
-      if (!AGENT_DIR.test(cmd.agentId)) throw new SandboxStartError("agent id is not a valid directory name");
       if (cmd.driver && cmd.driver !== this.#o.driver.name)
         throw new SandboxStartError(`driver ${cmd.driver} is not available on this host (it runs ${this.#o.driver.name})`);
-      const workspace = path.join(this.#o.workspacesDir, cmd.agentId);
-      await mkdir(workspace, { recursive: true, mode: 0o700 });
-      const caPath = this.#o.caInWorkspace ? await copyCaToWorkspace(workspace, this.#o.ca.certPem) : this.#o.caPathInside;
+      const limits = this.#limits(cmd.limits);
+      const workspace = await this.#o.workspaces.prepare(cmd.agentId);
+      // Root's, traversable so bwrap can bind the socket; the driver gives the socket itself to the sandbox's own gid.
       await rm(dir, { recursive: true, force: true });
-      await mkdir(dir, { mode: 0o700 });
-      if (this.#o.sandboxOwner && process.getuid?.() === 0) await chown(dir, this.#o.sandboxOwner.uid, this.#o.sandboxOwner.gid);
+      await mkdir(dir, { mode: 0o711 });
       const socketPath = path.join(dir, "proxy.sock");
       let touch = () => undefined as undefined;
       proxy = await startSandboxProxy({
@@ -175,8 +154,6 @@ export class SandboxManager implements CommandHandler {
         log: (event, fields) => this.#log(event, { sandbox: id, ...fields }),
         onRequest: () => touch(),
       });
-      const l = cmd.limits ?? {};
-      const d = this.#o.defaultLimits ?? DEFAULT_LIMITS;
       const command = cmd.cwd ? ["/bin/sh", "-c", 'cd -- "$0" && exec "$@"', cmd.cwd, ...cmd.command] : cmd.command;
       const handle = await this.#o.driver.start({
         id,
@@ -185,15 +162,11 @@ export class SandboxManager implements CommandHandler {
         env: {
           ...agentEnv(this.#o.edgeUrl, cmd.agentToken),
           ...cmd.env,
-          ...proxyEnv(`http://127.0.0.1:${PROXY_BRIDGE_PORT}`, caPath),
+          ...proxyEnv(`http://127.0.0.1:${PROXY_BRIDGE_PORT}`, CA_CERT_INSIDE),
         },
         workspaceDir: workspace,
-        limits: {
-          memoryBytes: l.memoryBytes ?? d.memoryBytes,
-          cpuQuota: l.cpuMillis === undefined ? d.cpuQuota : l.cpuMillis / 1000,
-          pids: l.pids ?? d.pids,
-        },
-        network: { proxySocket: socketPath },
+        limits,
+        network: { proxySocket: socketPath, caCertFile: this.#o.caCertFile },
       });
       const tail = new OutputTail();
       const run: Running = {
@@ -260,6 +233,21 @@ export class SandboxManager implements CommandHandler {
       this.#log("sandbox.failed", { sandbox: id, reason });
       throw new CommandError("start_failed", reason);
     }
+  }
+
+  /** The command's limits over the host's defaults; more than the host allows is refused, not cut down. */
+  #limits(l: SandboxStartCommand["limits"] = {}): SandboxLimits {
+    const d = this.#o.defaultLimits ?? DEFAULT_LIMITS;
+    const max = this.#o.maxLimits ?? hostMaxLimits();
+    const limits = {
+      memoryBytes: l.memoryBytes ?? d.memoryBytes,
+      cpuQuota: l.cpuMillis === undefined ? d.cpuQuota : l.cpuMillis / 1000,
+      pids: l.pids ?? d.pids,
+    };
+    if (limits.memoryBytes > max.memoryBytes) throw new SandboxStartError(`memory limit above this host's maximum (${max.memoryBytes} bytes)`);
+    if (limits.cpuQuota > max.cpuQuota) throw new SandboxStartError(`cpu limit above this host's maximum (${max.cpuQuota * 1000} millis)`);
+    if (limits.pids > max.pids) throw new SandboxStartError(`pids limit above this host's maximum (${max.pids})`);
+    return limits;
   }
 
   async #ended(run: Running, exit: SandboxExit | null, tail: OutputTail, startedAt: number, err?: unknown): Promise<void> {

@@ -1,12 +1,16 @@
 // The host's state directory: enrollment (host.json, 0600), the egress CA, workspaces and per-sandbox dirs.
 //
-// Layout (root is 0711 so the unprivileged sandbox uid can traverse to its own workspace,
-// never list it):
-//   host.json                 edge URL, host id, org, pool and the pal_hostkey_ credential (0600)
-//   ca/                       the per-host MITM CA (key 0600, dir 0700)
-//   trust/ca-cert.pem         public copy of the CA certificate, bound read-only into sandboxes
-//   workspaces/<agentId>/     one writable workspace per agent, bound at /workspace
-//   sandboxes/<sandboxId>/    per-sandbox dir (0700, owned by the sandbox's host uid): proxy.sock
+// Layout. bwrap sets a sandbox up as the sandbox's own host uid and resolves the paths it binds
+// as that uid, so the directories on the way are traversable (0711) but never listable or
+// writable; what is at their end is each sandbox's own (workspace root: the agent's uid, 0700;
+// proxy socket: root:<the sandbox's gid>, 0660).
+//   host.json                   edge URL, host id, org, pool and the pal_hostkey_ credential (0600)
+//   ca/                         the per-host MITM CA (key 0600, dir 0700)
+//   trust/ca-cert.pem           public copy of the CA certificate, bound read-only into sandboxes
+//   workspaces/<agentId>/       one writable workspace per agent (its image mounted here), bound at /workspace
+//   workspace-images/<id>.ext4  the workspaces' filesystem images (their disk quota)
+//   sandboxes/<sandboxId>/      per-sandbox dir: proxy.sock (root:<the sandbox's gid> 0660)
+//   ids/                        host uids of agents and leased sandbox slots (sandbox/ids.ts)
 import { chmod, copyFile, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
@@ -27,7 +31,7 @@ export const HostStateSchema = z.object({
 });
 export type HostState = z.infer<typeof HostStateSchema>;
 
-/** `--state-dir`, else PALISADE_HOST_STATE, else ~/.palisade (root: /var/lib/palisade, since /root is not traversable by the sandbox uid). */
+/** `--state-dir`, else PALISADE_HOST_STATE, else ~/.palisade (root: /var/lib/palisade). */
 export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
   if (env.PALISADE_HOST_STATE) return path.resolve(env.PALISADE_HOST_STATE);
   return process.getuid?.() === 0 ? "/var/lib/palisade" : path.join(os.homedir(), ".palisade");
@@ -120,6 +124,7 @@ export interface RuntimeDirs {
   /** Public CA certificate, same path inside bwrap sandboxes (bound read-only). */
   trustCert: string;
   workspaces: string;
+  workspaceImages: string;
   sandboxes: string;
 }
 
@@ -134,10 +139,15 @@ export async function prepareRuntime(dir: string): Promise<RuntimeDirs> {
   await chmod(`${trustCert}.tmp`, 0o644);
   await rename(`${trustCert}.tmp`, trustCert);
   const workspaces = path.join(dir, "workspaces");
+  const workspaceImages = path.join(dir, "workspace-images");
   const sandboxes = path.join(dir, "sandboxes");
-  for (const d of [workspaces, sandboxes]) {
-    await mkdir(d, { recursive: true, mode: 0o711 });
-    await chmod(d, 0o711);
+  for (const [d, mode] of [
+    [workspaces, 0o711],
+    [sandboxes, 0o711],
+    [workspaceImages, 0o700],
+  ] as const) {
+    await mkdir(d, { recursive: true, mode });
+    await chmod(d, mode);
   }
-  return { ca, trustCert, workspaces, sandboxes };
+  return { ca, trustCert, workspaces, workspaceImages, sandboxes };
 }

@@ -1,12 +1,12 @@
 // Per-sandbox egress proxy: plain HTTP (absolute-form) and CONNECT (TLS terminated with the host CA), all sent to the edge's /egress.
 //
 // Placement: the sandbox's network namespace has no route out, so the proxy listens on a Unix
-// socket on the host, in a per-sandbox directory (0700, owned by the daemon) that the driver
-// bind-mounts into the sandbox (e.g. bwrap --bind <dir> /run/palisade). Inside, a tiny
-// forwarder (forwarder.ts) listens on the sandbox's own 127.0.0.1:3128 and pipes each
-// connection to that socket; HTTP_PROXY/HTTPS_PROXY=http://127.0.0.1:3128. Nothing else of
-// the host's network is reachable, and the proxy knows which sandbox (agent token) it serves
-// because there is one proxy per sandbox. Tests may listen on 127.0.0.1:0 instead.
+// socket on the host, in a per-sandbox directory (0700, root's) that the driver binds into the
+// sandbox at /run/palisade/proxy.sock, giving the socket to that sandbox's own host gid. Inside, a
+// bridge listens on the sandbox's own 127.0.0.1:3128 and pipes each connection to that socket;
+// HTTP_PROXY/HTTPS_PROXY=http://127.0.0.1:3128. Nothing else of the host's network is reachable,
+// and the proxy knows which sandbox (agent token) it serves because there is one proxy per
+// sandbox. Tests may listen on 127.0.0.1:0 instead.
 import { chmod, rm } from "node:fs/promises";
 import http from "node:http";
 import https from "node:https";
@@ -153,8 +153,8 @@ export async function startSandboxProxy(opts: SandboxProxyOptions): Promise<Sand
       server.once("error", reject);
       server.listen(socketPath, () => resolve());
     });
-    // The sandbox user (another uid in its user namespace) must connect; the parent dir guards access.
-    await chmod(socketPath, 0o666);
+    // Owner only until the driver hands it to the one sandbox that may connect (root:<its gid> 0660).
+    await chmod(socketPath, 0o600);
   } else {
     const { host, port } = opts.listen;
     await new Promise<void>((resolve, reject) => {

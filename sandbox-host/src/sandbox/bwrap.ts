@@ -1,17 +1,32 @@
 // The default sandbox driver: bubblewrap namespaces + seccomp + cgroups, launched as an unprivileged host user.
-import { chown, open, stat } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { type FileHandle, open, stat } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { detectCgroups, SandboxCgroup, type CgroupLayout } from "./cgroups.js";
+import { openProxySocket, openReadOnlyFile, openWorkspace } from "./host-paths.js";
+import { HostIds, PROBE_AGENT } from "./ids.js";
 import { launch } from "./process.js";
-import { ETC_PIECES, PROXY_SOCKET_INSIDE, rootEntries, sandboxEnv, SOCAT, withProxyBridge, writeAtomic, writeIdentityFiles } from "./rootfs.js";
+import {
+  CA_CERT_INSIDE,
+  ETC_PIECES,
+  MASKED_PROC_FILES,
+  PROXY_SOCKET_INSIDE,
+  rootEntries,
+  SOCAT,
+  sandboxEnv,
+  tmpSizeBytes,
+  withProxyBridge,
+  writeAtomic,
+  writeIdentityFiles,
+} from "./rootfs.js";
 import { seccompBpf } from "./seccomp.js";
 import { SandboxStartError, sandboxSpecSchema, type DriverAvailability, type SandboxDriver, type SandboxHandle, type SandboxSpec } from "./types.js";
 
 export interface BwrapDriverOptions {
   bwrapPath?: string;
-  /** Host uid/gid the sandbox maps to when the daemon runs as root (default nobody, 65534). */
-  runAs?: { uid: number; gid: number };
+  /** Host ids per agent and per sandbox (root only); by default a range kept in this process. */
+  ids?: HostIds;
   /** uid/gid of the command inside the sandbox. */
   sandboxUid?: number;
   /** Directory for the synthetic /etc/passwd, /etc/group and the compiled seccomp program. */
@@ -20,43 +35,59 @@ export interface BwrapDriverOptions {
   extraReadOnly?: string[];
 }
 
-// The launcher, run by perl (perl-base is in every Debian system) with a fixed environment, so no
-// variable of the spec can steer it while it is still root (as BASH_ENV or PERL5OPT would):
-// 1. reads the sandbox's environment from fd 4, so it never appears on a command line;
-// 2. joins every cgroup.procs given, so the sandbox is limited from its first instruction;
-// 3. closes every descriptor above 3 (the seccomp program), so nothing the daemon inherited
-//    without close-on-exec reaches the sandbox;
-// 4. drops to the unprivileged host uid/gid with no supplementary groups, then execs bwrap.
+// The launcher, run by perl (perl-base is in every Debian system) with a fixed environment, so
+// nothing of the spec can steer it while it is still root (as BASH_ENV or PERL5OPT would):
+// 1. joins every cgroup.procs given, so the sandbox is limited from its first instruction;
+// 2. closes every descriptor above the ones bwrap needs (3 = seccomp program, 4 = bwrap's --args
+//    with the command's environment, then the workspace, proxy socket and CA descriptors), so
+//    nothing the daemon inherited without close-on-exec reaches the sandbox;
+// 3. drops to the sandbox's host uid/gid with no supplementary groups;
+// 4. execs bwrap with an empty environment. The command's environment reaches bwrap only as
+//    --clearenv/--setenv options on fd 4, which bwrap applies to the command it starts: the
+//    dynamic loader never sees it in a process outside the sandbox.
 // Exit 125 marks a launcher failure.
 const LAUNCHER = `
-my ($n, $uid, $gid, $setgroups, @a) = @ARGV;
+my ($keep, $n, $uid, $gid, $setgroups, @a) = @ARGV;
 my @procs = splice(@a, 0, $n);
-open(my $e, "<&=", 4) or exit 125; my $blob = do { local $/; <$e> }; close($e);
-%ENV = map { my ($k, $v) = split /=/, $_, 2; ($k, $v) } grep { length } split /\\0/, $blob;
 for my $f (@procs) { open(my $h, ">", $f) or exit 125; print $h "$$\\n"; close($h) or exit 125 }
 opendir(my $d, "/proc/self/fd") or exit 125;
-my @fds = grep { /^\\d+$/ && $_ > 3 } readdir($d);
+my @fds = grep { /^\\d+$/ && $_ > $keep } readdir($d);
 closedir($d);
 for my $fd (@fds) { my $h; close($h) if open($h, "<&=", $fd) or open($h, ">&=", $fd) }
 if ($uid ne "-") { syscall($setgroups, 0, 0) == 0 or exit 125; $( = $gid; $) = $gid; $< = $> = $uid; exit 125 if $< != $uid || $> != $uid || $( != $gid || $) != $gid }
+%ENV = ();
 exec { $a[0] } @a or exit 127;
 `;
 export const PERL = "/usr/bin/perl";
 /** setgroups(2) numbers: perl has no builtin that empties the group list. */
 const SETGROUPS_NR: Partial<Record<NodeJS.Architecture, number>> = { x64: 116, arm64: 159 };
+/** Descriptors bwrap reads, in the order launch() places them from fd 3 on. */
+const SECCOMP_FD = 3;
+const ARGS_FD = 4;
+
+/** bwrap options that set the command's whole environment, NUL-separated for `--args`. */
+export function envArgs(env: Record<string, string>): Buffer {
+  const parts = ["--clearenv"];
+  for (const [k, v] of Object.entries(env)) parts.push("--setenv", k, v);
+  // A NUL inside a piece would become an option of bwrap's own; the spec schema already refuses them.
+  if (parts.some((p) => p.includes("\0"))) throw new SandboxStartError("environment contains a NUL byte");
+  return Buffer.from(`${parts.join("\0")}\0`);
+}
 
 export class BwrapDriver implements SandboxDriver {
   readonly name = "bwrap";
   readonly #bwrap: string;
-  readonly #runAs: { uid: number; gid: number };
+  readonly #ids: HostIds;
   readonly #sandboxUid: number;
   readonly #stateDir: string;
   readonly #extraReadOnly: string[];
+  /** MASKED_PROC_FILES this kernel has (bwrap cannot create a missing one inside /proc). */
+  readonly #procMasks = MASKED_PROC_FILES.filter((f) => existsSync(f));
   #prepared: Promise<{ layout: CgroupLayout; seccompPath: string; rootArgs: string[] }> | undefined;
 
   constructor(opts: BwrapDriverOptions = {}) {
     this.#bwrap = opts.bwrapPath ?? "/usr/bin/bwrap";
-    this.#runAs = opts.runAs ?? { uid: 65534, gid: 65534 };
+    this.#ids = opts.ids ?? new HostIds();
     this.#sandboxUid = opts.sandboxUid ?? 1000;
     this.#stateDir = opts.stateDir ?? path.join(os.tmpdir(), `palisade-sandbox-${process.getuid?.() ?? 0}`);
     this.#extraReadOnly = opts.extraReadOnly ?? [];
@@ -69,10 +100,10 @@ export class BwrapDriver implements SandboxDriver {
   async available(): Promise<DriverAvailability> {
     try {
       await this.#prepare();
-      // A real round trip: namespaces, cgroups and the seccomp program must all work here.
+      // A real round trip: namespaces, cgroups, the uid drop and the seccomp program must all work here.
       const h = await this.#spawn({
         id: `probe-${process.pid}-${Date.now()}`,
-        agentId: "probe",
+        agentId: PROBE_AGENT,
         command: ["/bin/true"],
         env: {},
         workspaceDir: "",
@@ -95,17 +126,8 @@ export class BwrapDriver implements SandboxDriver {
     if (!parsed.success)
       throw new SandboxStartError(`invalid sandbox spec: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
     const spec = parsed.data;
-    const ws = await stat(spec.workspaceDir).catch(() => undefined);
-    if (!ws?.isDirectory()) throw new SandboxStartError("workspace directory does not exist");
-    if (this.#isRoot) await chown(spec.workspaceDir, this.#runAs.uid, this.#runAs.gid);
-    if (spec.network.proxySocket) {
-      const sock = await stat(spec.network.proxySocket).catch(() => undefined);
-      if (!sock?.isSocket()) throw new SandboxStartError("proxy socket does not exist");
-      if (!(await stat(SOCAT).catch(() => undefined))) throw new SandboxStartError(`proxy bridge needs ${SOCAT} (apt-get install socat)`);
-      // Connecting needs write access: the sandbox's host user gets it, other host users do not;
-      // other sandboxes share that uid but never see this socket (it is not in their mounts).
-      if (this.#isRoot) await chown(spec.network.proxySocket, this.#runAs.uid, this.#runAs.gid);
-    }
+    if (spec.network.proxySocket && !(await stat(SOCAT).catch(() => undefined)))
+      throw new SandboxStartError(`proxy bridge needs ${SOCAT} (apt-get install socat)`);
     return this.#spawn(spec);
   }
 
@@ -142,12 +164,21 @@ export class BwrapDriver implements SandboxDriver {
     return args;
   }
 
-  /** bwrap arguments for one sandbox; the seccomp program arrives on fd 3. */
-  bwrapArgs(spec: Pick<SandboxSpec, "command" | "workspaceDir" | "network">, rootArgs: string[]): string[] {
-    const socket = spec.network.proxySocket;
+  /**
+   * bwrap arguments for one sandbox. The seccomp program arrives on fd 3, the environment options
+   * on fd 4; the workspace, proxy socket and CA certificate are bound from the descriptors in `fds`.
+   */
+  bwrapArgs(
+    spec: Pick<SandboxSpec, "command" | "limits">,
+    rootArgs: string[],
+    fds: { workspace?: number; proxySocket?: number; caCert?: number },
+  ): string[] {
     const u = String(this.#sandboxUid);
     return [
-      "--unshare-all", // user, ipc, pid, net, uts, cgroup (if supported); no --share-net
+      "--unshare-all", // ipc, pid, net, uts, cgroup; no --share-net
+      "--unshare-user",
+      // A nested user namespace limited to itself: no further ones inside (seccomp refuses them too).
+      "--disable-userns",
       "--die-with-parent",
       "--new-session",
       "--uid",
@@ -161,20 +192,27 @@ export class BwrapDriver implements SandboxDriver {
       ...rootArgs,
       "--proc",
       "/proc",
+      // The same /proc files the OCI runtimes mask (maskedPaths): /dev/null over each this kernel has.
+      ...this.#procMasks.flatMap((f) => ["--ro-bind", "/dev/null", f]),
       "--dev",
       "/dev",
+      "--size",
+      String(tmpSizeBytes(spec.limits)),
       "--tmpfs",
       "/tmp",
-      ...(spec.workspaceDir ? ["--bind", spec.workspaceDir, "/workspace"] : ["--dir", "/workspace"]),
+      ...(fds.workspace === undefined ? ["--dir", "/workspace"] : ["--bind-fd", String(fds.workspace), "/workspace"]),
       "--chdir",
       "/workspace",
-      ...(socket ? ["--ro-bind", socket, PROXY_SOCKET_INSIDE] : []),
+      ...(fds.proxySocket === undefined ? [] : ["--ro-bind-fd", String(fds.proxySocket), PROXY_SOCKET_INSIDE]),
+      ...(fds.caCert === undefined ? [] : ["--ro-bind-fd", String(fds.caCert), CA_CERT_INSIDE]),
       "--remount-ro",
       "/",
       "--seccomp",
-      "3",
+      String(SECCOMP_FD),
+      "--args",
+      String(ARGS_FD),
       "--",
-      ...(socket ? withProxyBridge(spec.command) : spec.command),
+      ...(fds.proxySocket === undefined ? spec.command : withProxyBridge(spec.command)),
     ];
   }
 
@@ -182,41 +220,61 @@ export class BwrapDriver implements SandboxDriver {
     const { layout, seccompPath, rootArgs } = await this.#prepare().catch((e: unknown) => {
       throw new SandboxStartError(e instanceof Error ? e.message : String(e));
     });
-    const cgroup = await SandboxCgroup.create(layout, spec.id, spec.limits).catch((e: unknown) => {
-      throw new SandboxStartError(`cgroup setup failed: ${e instanceof Error ? e.message : String(e)}`);
-    });
-    const seccompFd = await open(seccompPath, "r");
+    const ids = this.#isRoot ? await this.#ids.lease(spec.agentId).catch(idsError) : undefined;
+    const opened: FileHandle[] = [];
+    let cgroup: SandboxCgroup | undefined;
     try {
-      const [uid, gid] = this.#isRoot ? [String(this.#runAs.uid), String(this.#runAs.gid)] : ["-", "-"];
+      const seccomp = await open(seccompPath, "r");
+      opened.push(seccomp);
+      const extraFds: (number | { data: Buffer })[] = [seccomp.fd, { data: envArgs(sandboxEnv(spec)) }];
+      /** Next descriptor number in the launcher: extraFds land on 3, 4, 5… in order. */
+      const add = (fh: FileHandle) => {
+        opened.push(fh);
+        extraFds.push(fh.fd);
+        return 2 + extraFds.length;
+      };
+      const fds: { workspace?: number; proxySocket?: number; caCert?: number } = {};
+      if (spec.workspaceDir) fds.workspace = add(await openWorkspace(spec.workspaceDir, ids?.uid));
+      if (spec.network.proxySocket) fds.proxySocket = add(await openProxySocket(spec.network.proxySocket, ids?.gid));
+      if (spec.network.caCertFile) fds.caCert = add(await openReadOnlyFile(spec.network.caCertFile, "CA certificate"));
+      cgroup = await SandboxCgroup.create(layout, spec.id, spec.limits).catch((e: unknown) => {
+        throw new SandboxStartError(`cgroup setup failed: ${e instanceof Error ? e.message : String(e)}`);
+      });
       const files = cgroup.procsFiles;
-      const env = Object.entries(sandboxEnv(spec))
-        .map(([k, v]) => `${k}=${v}\0`)
-        .join("");
-      return await launch({
+      const handle = await launch({
         id: spec.id,
         file: PERL,
         args: [
           "-e",
           LAUNCHER,
+          String(2 + extraFds.length),
           String(files.length),
-          uid,
-          gid,
+          ids ? String(ids.uid) : "-",
+          ids ? String(ids.gid) : "-",
           String(SETGROUPS_NR[process.arch] ?? -1),
           ...files,
           this.#bwrap,
-          ...this.bwrapArgs(spec, rootArgs),
+          ...this.bwrapArgs(spec, rootArgs, fds),
         ],
         env: { PATH: "/usr/bin:/bin" },
-        extraFds: [seccompFd.fd, { data: Buffer.from(env) }],
+        extraFds,
         cgroup,
         spareOnSoftSignal: ["bwrap"],
+        ...(ids ? { cleanup: () => ids.release() } : {}),
         ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }),
       });
+      return handle;
     } catch (e) {
-      await cgroup.destroy();
+      await cgroup?.destroy();
+      await ids?.release();
       throw e;
     } finally {
-      await seccompFd.close();
+      // The launcher holds its own copies from here on.
+      await Promise.all(opened.map((fh) => fh.close().catch(() => undefined)));
     }
   }
+}
+
+function idsError(e: unknown): never {
+  throw new SandboxStartError(`no host ids for the sandbox: ${e instanceof Error ? e.message : String(e)}`);
 }

@@ -97,6 +97,15 @@ export async function cgroupLayoutFrom(
   return { memory, cpu, pids };
 }
 
+/**
+ * On a hybrid host whose memory, cpu and pids controllers all sit on v1, the mount point of the
+ * unified (v2) tree; undefined elsewhere. crun refuses such a host unless that tree is out of its sight.
+ */
+export async function unifiedMountBesideV1(layout: CgroupLayout): Promise<string | undefined> {
+  if (CONTROLLERS.some((c) => layout[c].version !== 1)) return undefined;
+  return parseMountinfo(await readFile("/proc/self/mountinfo", "utf8")).find((m) => m.fsType === "cgroup2")?.mountPoint;
+}
+
 async function exists(p: string): Promise<boolean> {
   return access(p, constants.F_OK).then(
     () => true,

@@ -1,31 +1,47 @@
 // The second driver: an OCI runtime (crun or runc) running a generated bundle with the same policy as bwrap.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { chown, mkdir, readFile, rm, stat, symlink, writeFile } from "node:fs/promises";
+import { chown, type FileHandle, mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
+import { detectCgroups, unifiedMountBesideV1 } from "./cgroups.js";
+import { openProxySocket, openReadOnlyFile, openWorkspace } from "./host-paths.js";
+import { HostIds, PROBE_AGENT, type SandboxIds } from "./ids.js";
 import { launch } from "./process.js";
-import { ETC_PIECES, PROXY_SOCKET_INSIDE, rootEntries, sandboxEnv, SOCAT, withProxyBridge, writeIdentityFiles } from "./rootfs.js";
+import {
+  CA_CERT_INSIDE,
+  ETC_PIECES,
+  MASKED_PROC_FILES,
+  PROXY_SOCKET_INSIDE,
+  rootEntries,
+  SOCAT,
+  sandboxEnv,
+  tmpSizeBytes,
+  withProxyBridge,
+  writeIdentityFiles,
+} from "./rootfs.js";
 import { ociSeccomp, type OciSeccomp } from "./seccomp.js";
 import { SandboxStartError, sandboxSpecSchema, type DriverAvailability, type SandboxDriver, type SandboxHandle, type SandboxSpec } from "./types.js";
 
 const run = promisify(execFile);
 
 export interface OciDriverOptions {
-  /** Path to crun or runc; the first one found is used by default. */
+  /** Path to crun or runc; the first one that runs a container here is used by default. */
   runtimePath?: string;
   /** Bundles (config.json + empty rootfs) and identity files live here; root-only. */
   stateDir?: string;
-  /** Container uids/gids 0..65535 map to hostIdBase.. on the host, like a subuid range. */
-  hostIdBase?: number;
+  /** Host ids per agent and per sandbox; by default a range kept in this process. */
+  ids?: HostIds;
+  /** uid/gid of the command inside the container. */
   sandboxUid?: number;
   /** Parent cgroup (relative to each hierarchy's root) under which the runtime creates `<id>`. */
   cgroupParent?: string;
 }
 
-const ID_RANGE = 65_536;
 const CFS_PERIOD_US = 100_000;
+/** The runtimes' own environment: nothing of the daemon's or the spec's. */
+const RUNTIME_ENV = { PATH: "/usr/bin:/bin:/usr/sbin:/sbin" };
 
 interface Mount {
   destination: string;
@@ -69,17 +85,26 @@ export interface OciConfig {
 
 const ro = ["rbind", "ro", "nosuid", "nodev"];
 
-/** Builds config.json for one sandbox: every namespace, no capabilities, read-only root, seccomp, limits. */
+/**
+ * Builds config.json for one sandbox: every namespace, no capabilities, read-only root, seccomp,
+ * limits. Only two ids exist inside: container root (the runtime sets the container up as it) and
+ * the command's uid/gid, which map to the agent's host uid and the sandbox's own host gid.
+ */
 export function ociConfig(
   spec: SandboxSpec,
-  opts: { sandboxUid: number; hostIdBase: number; passwd: string; group: string; cgroupsPath: string },
+  opts: { sandboxUid: number; ids: Pick<SandboxIds, "uid" | "gid" | "rootId">; passwd: string; group: string; cgroupsPath: string },
 ): OciConfig {
   const mounts: Mount[] = [
     { destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"] },
     { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"] },
     { destination: "/dev/pts", type: "devpts", source: "devpts", options: ["nosuid", "noexec", "newinstance", "ptmxmode=0666", "mode=0620"] },
     { destination: "/dev/shm", type: "tmpfs", source: "shm", options: ["nosuid", "noexec", "nodev", "mode=1777", "size=65536k"] },
-    { destination: "/tmp", type: "tmpfs", source: "tmpfs", options: ["nosuid", "nodev", "mode=1777"] },
+    {
+      destination: "/tmp",
+      type: "tmpfs",
+      source: "tmpfs",
+      options: ["nosuid", "nodev", "mode=1777", `size=${tmpSizeBytes(spec.limits)}`],
+    },
     { destination: "/usr", type: "bind", source: "/usr", options: ro },
   ];
   for (const e of rootEntries()) if (!("symlink" in e)) mounts.push({ destination: e.path, type: "bind", source: e.path, options: ro });
@@ -92,8 +117,12 @@ export function ociConfig(
   mounts.push({ destination: "/workspace", type: "bind", source: spec.workspaceDir, options: ["rbind", "rw", "nosuid", "nodev"] });
   const socket = spec.network.proxySocket;
   if (socket) mounts.push({ destination: PROXY_SOCKET_INSIDE, type: "bind", source: socket, options: ro });
+  if (spec.network.caCertFile) mounts.push({ destination: CA_CERT_INSIDE, type: "bind", source: spec.network.caCertFile, options: ro });
   const noCaps = { bounding: [], effective: [], inheritable: [], permitted: [], ambient: [] };
-  const ids = [{ containerID: 0, hostID: opts.hostIdBase, size: ID_RANGE }];
+  const map = (own: number) => [
+    { containerID: 0, hostID: opts.ids.rootId, size: 1 },
+    { containerID: opts.sandboxUid, hostID: own, size: 1 },
+  ];
   return {
     ociVersion: "1.0.2",
     process: {
@@ -112,8 +141,8 @@ export function ociConfig(
     linux: {
       // A network namespace without a path is a new, empty one: loopback only.
       namespaces: ["pid", "network", "ipc", "uts", "mount", "user", "cgroup"].map((type) => ({ type })),
-      uidMappings: ids,
-      gidMappings: ids,
+      uidMappings: map(opts.ids.uid),
+      gidMappings: map(opts.ids.gid),
       resources: {
         memory: { limit: spec.limits.memoryBytes, swap: spec.limits.memoryBytes },
         cpu: { quota: Math.max(1000, Math.round(spec.limits.cpuQuota * CFS_PERIOD_US)), period: CFS_PERIOD_US },
@@ -122,19 +151,7 @@ export function ociConfig(
       },
       cgroupsPath: opts.cgroupsPath,
       seccomp: ociSeccomp(),
-      maskedPaths: [
-        "/proc/acpi",
-        "/proc/asound",
-        "/proc/kcore",
-        "/proc/keys",
-        "/proc/latency_stats",
-        "/proc/timer_list",
-        "/proc/timer_stats",
-        "/proc/sched_debug",
-        "/proc/scsi",
-        "/sys/firmware",
-        "/proc/kallsyms",
-      ],
+      maskedPaths: [...MASKED_PROC_FILES, "/proc/acpi", "/proc/asound", "/proc/scsi", "/sys/firmware"],
       readonlyPaths: ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
     },
   };
@@ -144,23 +161,26 @@ export class OciDriver implements SandboxDriver {
   readonly name = "oci";
   readonly #candidates: string[];
   #runtime: string | undefined;
+  /** Argv that starts the runtime: crun on a hybrid host runs where the unified tree is out of sight. */
+  #runtimeArgv: string[] = [];
   #probed: Promise<DriverAvailability> | undefined;
   readonly #stateDir: string;
-  readonly #hostIdBase: number;
+  readonly #ids: HostIds;
   readonly #sandboxUid: number;
   readonly #cgroupParent: string;
 
   constructor(opts: OciDriverOptions = {}) {
-    this.#candidates = opts.runtimePath ? [opts.runtimePath] : ["/usr/bin/crun", "/usr/bin/runc"].filter((p) => existsSync(p));
+    this.#candidates = opts.runtimePath ? [opts.runtimePath] : ["/usr/bin/crun", "/usr/bin/runc", "/usr/sbin/runc"].filter((p) => existsSync(p));
     this.#stateDir = opts.stateDir ?? path.join(os.tmpdir(), `palisade-oci-${process.getuid?.() ?? 0}`);
-    this.#hostIdBase = opts.hostIdBase ?? 1_000_000;
+    this.#ids = opts.ids ?? new HostIds();
     this.#sandboxUid = opts.sandboxUid ?? 1000;
     this.#cgroupParent = opts.cgroupParent ?? "/palisade";
   }
 
   /**
-   * Picks the first runtime that really runs a container here: crun refuses the hybrid cgroup
-   * layout when the v2 tree holds any controller, while runc uses the v1 controllers there.
+   * Picks the first runtime that really runs a container here. crun refuses the hybrid cgroup
+   * layout outright, so on a hybrid host whose controllers all live on v1 it runs in a mount
+   * namespace of its own without the unified tree; runc uses the v1 controllers as they are.
    */
   available(): Promise<DriverAvailability> {
     this.#probed ??= this.#probe();
@@ -172,13 +192,30 @@ export class OciDriver implements SandboxDriver {
     if (process.getuid?.() !== 0) return { ok: false, reason: "the oci driver needs the daemon to run as root (it maps a private uid range)" };
     const reasons: string[] = [];
     const ws = path.join(this.#stateDir, "probe-workspace");
-    await mkdir(ws, { recursive: true });
+    await mkdir(ws, { recursive: true, mode: 0o700 });
+    const unified = await detectCgroups().then(unifiedMountBesideV1, () => undefined);
     for (const runtime of this.#candidates) {
       this.#runtime = runtime;
+      this.#runtimeArgv =
+        path.basename(runtime) === "crun" && unified
+          ? [
+              "/usr/bin/unshare",
+              "--mount",
+              "--propagation",
+              "slave",
+              "--",
+              "/bin/sh",
+              "-c",
+              'umount -l -- "$1" && shift && exec "$@"',
+              "crun",
+              unified,
+              runtime,
+            ]
+          : [runtime];
       try {
         const h = await this.start({
           id: `probe-${process.pid}-${path.basename(runtime)}`,
-          agentId: "probe",
+          agentId: PROBE_AGENT,
           command: ["/bin/true"],
           env: {},
           workspaceDir: ws,
@@ -204,6 +241,12 @@ export class OciDriver implements SandboxDriver {
     return this.#runtime;
   }
 
+  /** Runs a runtime subcommand (kill, delete) with the runtime's fixed environment. */
+  #runtimeCommand(args: string[]): Promise<unknown> {
+    const [file, ...pre] = this.#runtimeArgv;
+    return run(file ?? "", [...pre, ...args], { env: RUNTIME_ENV });
+  }
+
   async start(input: SandboxSpec): Promise<SandboxHandle> {
     const parsed = sandboxSpecSchema.safeParse(input);
     if (!parsed.success)
@@ -214,46 +257,48 @@ export class OciDriver implements SandboxDriver {
       if (!avail.ok) throw new SandboxStartError(avail.reason ?? "no usable OCI runtime");
     }
     const runtime = this.#runtime;
-    if (!runtime) throw new SandboxStartError("no usable OCI runtime");
-    const ws = await stat(spec.workspaceDir).catch(() => undefined);
-    if (!ws?.isDirectory()) throw new SandboxStartError("workspace directory does not exist");
-    const hostUid = this.#hostIdBase + this.#sandboxUid;
-    await chown(spec.workspaceDir, hostUid, hostUid);
-    if (spec.network.proxySocket) {
-      const sock = await stat(spec.network.proxySocket).catch(() => undefined);
-      if (!sock?.isSocket()) throw new SandboxStartError("proxy socket does not exist");
-      if (!existsSync(SOCAT)) throw new SandboxStartError(`proxy bridge needs ${SOCAT} (apt-get install socat)`);
-      await chown(spec.network.proxySocket, hostUid, hostUid);
-    }
+    const [file, ...pre] = this.#runtimeArgv;
+    if (!runtime || !file) throw new SandboxStartError("no usable OCI runtime");
+    if (spec.network.proxySocket && !existsSync(SOCAT)) throw new SandboxStartError(`proxy bridge needs ${SOCAT} (apt-get install socat)`);
 
+    const ids = await this.#ids.lease(spec.agentId).catch((e: unknown) => {
+      throw new SandboxStartError(`no host ids for the sandbox: ${e instanceof Error ? e.message : String(e)}`);
+    });
     const bundle = path.join(this.#stateDir, spec.id);
     const cgroupsPath = path.posix.join(this.#cgroupParent, spec.id);
     // runc can keep the finished container (and its cgroup) until `delete`, so its OOM counter can
     // still be read; crun has no such option, and then oomKilled stays false.
     const keep = path.basename(runtime) === "runc";
     const cleanup = async () => {
-      await run(runtime, ["delete", "--force", spec.id]).catch(() => undefined);
+      await this.#runtimeCommand(["delete", "--force", spec.id]).catch(() => undefined);
       await rm(bundle, { recursive: true, force: true });
+      await ids.release();
     };
+    const opened: FileHandle[] = [];
     try {
+      // Owner and mode are set through descriptors opened without following links; the runtime
+      // (root) then binds these paths, which sit in root-only directories.
+      opened.push(await openWorkspace(spec.workspaceDir, ids.uid));
+      if (spec.network.proxySocket) opened.push(await openProxySocket(spec.network.proxySocket, ids.gid));
+      if (spec.network.caCertFile) opened.push(await openReadOnlyFile(spec.network.caCertFile, "CA certificate"));
       await mkdir(this.#stateDir, { recursive: true, mode: 0o711 });
       const ident = await writeIdentityFiles(path.join(this.#stateDir, "etc"), this.#sandboxUid);
       const rootfs = path.join(bundle, "rootfs");
       await mkdir(rootfs, { recursive: true, mode: 0o755 });
       for (const e of rootEntries()) if ("symlink" in e) await symlink(e.symlink, path.join(rootfs, e.path));
-      // The runtime creates mount points as the container's root, which is hostIdBase on the host.
-      await chown(rootfs, this.#hostIdBase, this.#hostIdBase);
-      const config = ociConfig(spec, { sandboxUid: this.#sandboxUid, hostIdBase: this.#hostIdBase, ...ident, cgroupsPath });
+      // The runtime creates mount points as container root, which is this sandbox's rootId on the host.
+      await chown(rootfs, ids.rootId, ids.rootId);
+      const config = ociConfig(spec, { sandboxUid: this.#sandboxUid, ids, ...ident, cgroupsPath });
       // config.json holds the environment (which may carry the agent token): root-only, removed after.
       await writeFile(path.join(bundle, "config.json"), JSON.stringify(config), { mode: 0o600 });
       return await launch({
         id: spec.id,
-        file: runtime,
-        args: ["run", ...(keep ? ["--keep"] : []), "--bundle", bundle, spec.id],
-        env: { PATH: "/usr/bin:/bin" },
+        file,
+        args: [...pre, "run", ...(keep ? ["--keep"] : []), "--bundle", bundle, spec.id],
+        env: RUNTIME_ENV,
         ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }),
         killAll: (signal) => {
-          execFile(runtime, ["kill", "--all", spec.id, signal.replace(/^SIG/, "")], () => undefined);
+          void this.#runtimeCommand(["kill", "--all", spec.id, signal.replace(/^SIG/, "")]).catch(() => undefined);
         },
         oomKilled: () => (keep ? oomKilled(cgroupsPath) : Promise.resolve(false)),
         cleanup,
@@ -261,6 +306,8 @@ export class OciDriver implements SandboxDriver {
     } catch (e) {
       await cleanup();
       throw e;
+    } finally {
+      await Promise.all(opened.map((fh) => fh.close().catch(() => undefined)));
     }
   }
 }

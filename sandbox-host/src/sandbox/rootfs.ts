@@ -17,6 +17,17 @@ export const ETC_PIECES = [
   "mime.types",
 ];
 
+/** /proc files that show the host's kernel (memory, symbols, keys, timers): every driver hides them. */
+export const MASKED_PROC_FILES = [
+  "/proc/kcore",
+  "/proc/kallsyms",
+  "/proc/keys",
+  "/proc/latency_stats",
+  "/proc/timer_list",
+  "/proc/timer_stats",
+  "/proc/sched_debug",
+];
+
 export type RootEntry = { path: string; symlink: string } | { path: string; dir: true };
 
 /** Top-level dirs of a (possibly merged-/usr) host root: symlinks are recreated, real dirs bound read-only. */
@@ -64,8 +75,18 @@ export function sandboxEnv(spec: SandboxSpec): Record<string, string> {
   return env;
 }
 
+/**
+ * Size of the sandbox's private /tmp: half its memory limit. tmpfs pages count against the memory
+ * cgroup, so a full /tmp answers ENOSPC while the command still has memory to handle it.
+ */
+export function tmpSizeBytes(limits: SandboxSpec["limits"]): number {
+  return Math.floor(limits.memoryBytes / 2);
+}
+
 /** Where the proxy socket appears inside, and the loopback port bridged to it. */
 export const PROXY_SOCKET_INSIDE = "/run/palisade/proxy.sock";
+/** Where the host's CA certificate appears inside (read-only), whatever the host path. */
+export const CA_CERT_INSIDE = "/run/palisade/ca-cert.pem";
 export const PROXY_BRIDGE_PORT = 3128;
 export const SOCAT = "/usr/bin/socat";
 

@@ -3,6 +3,8 @@ import { execFile } from "node:child_process";
 
 const EPERM = 1;
 const ENOSYS = 38;
+const EPROTONOSUPPORT = 93;
+const EAFNOSUPPORT = 97;
 
 /** Syscalls a sandboxed agent never needs and that widen the kernel attack surface. */
 export const DENIED_SYSCALLS: readonly string[] = [
@@ -60,6 +62,14 @@ export const DENIED_SYSCALLS: readonly string[] = [
   "fanotify_init",
   "lookup_dcookie",
   "uselib",
+  // the kernel log, other processes' pages, obsolete interfaces
+  "syslog",
+  "move_pages",
+  "migrate_pages",
+  "vhangup",
+  "nfsservctl",
+  "sysfs",
+  "ustat",
 ];
 // adjtimex and personality stay allowed: programs call them to read the clock status or query the
 // persona; without capabilities the clock cannot change, and a persona affects only the caller.
@@ -76,18 +86,111 @@ export const CLONE_NAMESPACE_FLAGS: Readonly<Record<string, number>> = {
   CLONE_NEWNET: 0x40000000,
 };
 
+/**
+ * Socket address families a sandbox may use. The network namespace isolates these: AF_UNIX (the
+ * proxy bridge; its abstract names are per namespace), AF_INET and AF_INET6 (only lo exists), and
+ * AF_NETLINK for NETLINK_ROUTE only (libc asks it for the interface list, which shows lo). Every
+ * other family is refused, above all those no network namespace confines: AF_VSOCK reaches the
+ * hypervisor of a VM host, AF_BLUETOOTH, AF_CAN, AF_QIPCRTR… devices of the host, AF_ALG its kernel
+ * crypto, and rarely used families are where kernel bugs hide (their modules load on first use).
+ */
+export const ALLOWED_SOCKET_FAMILIES: Readonly<Record<string, number>> = { AF_UNIX: 1, AF_INET: 2, AF_INET6: 10, AF_NETLINK: 16 };
+
+/** Linux's address families (include/linux/socket.h, AF_MAX 46 in 6.x), named for reports and tests. */
+export const LINUX_SOCKET_FAMILIES: Readonly<Record<number, string>> = {
+  0: "AF_UNSPEC",
+  1: "AF_UNIX",
+  2: "AF_INET",
+  3: "AF_AX25",
+  4: "AF_IPX",
+  5: "AF_APPLETALK",
+  6: "AF_NETROM",
+  7: "AF_BRIDGE",
+  8: "AF_ATMPVC",
+  9: "AF_X25",
+  10: "AF_INET6",
+  11: "AF_ROSE",
+  12: "AF_DECnet",
+  13: "AF_NETBEUI",
+  14: "AF_SECURITY",
+  15: "AF_KEY",
+  16: "AF_NETLINK",
+  17: "AF_PACKET",
+  18: "AF_ASH",
+  19: "AF_ECONET",
+  20: "AF_ATMSVC",
+  21: "AF_RDS",
+  22: "AF_SNA",
+  23: "AF_IRDA",
+  24: "AF_PPPOX",
+  25: "AF_WANPIPE",
+  26: "AF_LLC",
+  27: "AF_IB",
+  28: "AF_MPLS",
+  29: "AF_CAN",
+  30: "AF_TIPC",
+  31: "AF_BLUETOOTH",
+  32: "AF_IUCV",
+  33: "AF_RXRPC",
+  34: "AF_ISDN",
+  35: "AF_PHONET",
+  36: "AF_IEEE802154",
+  37: "AF_CAIF",
+  38: "AF_ALG",
+  39: "AF_NFC",
+  40: "AF_VSOCK",
+  41: "AF_KCM",
+  42: "AF_QIPCRTR",
+  43: "AF_SMC",
+  44: "AF_XDP",
+  45: "AF_MCTP",
+};
+
+/**
+ * Families below this are refused one by one unless allowed; the kernel refuses everything at or
+ * above its AF_MAX itself. Kept well above today's 46 so a newer kernel's families are covered
+ * (the test compares it with the running kernel's).
+ */
+export const SOCKET_FAMILY_BOUND = 64;
+/** NETLINK_ROUTE, the one netlink protocol allowed. */
+const NETLINK_ROUTE = 0;
+/** socket(2)'s domain is an int: only its low 32 bits count, so the filter compares only those (high bits cannot hide a family). */
+const INT_MASK = 0xffffffff;
+
+interface ArgCheck {
+  index: number;
+  /** MASKED_EQ: (arg & mask) == value; NE: arg != value. */
+  op: "MASKED_EQ" | "NE";
+  mask?: number;
+  value: number;
+}
+
 interface Rule {
   syscall: string;
   errno: number;
-  /** Refuse only when (arg0 & mask) == mask. */
-  arg0Mask?: number;
+  /** Refuse only when every check holds (no checks: always). */
+  args?: ArgCheck[];
 }
 
 function rules(): Rule[] {
   const out: Rule[] = DENIED_SYSCALLS.map((syscall) => ({ syscall, errno: EPERM }));
-  for (const flag of Object.values(CLONE_NAMESPACE_FLAGS)) out.push({ syscall: "clone", errno: EPERM, arg0Mask: flag });
+  for (const flag of Object.values(CLONE_NAMESPACE_FLAGS))
+    out.push({ syscall: "clone", errno: EPERM, args: [{ index: 0, op: "MASKED_EQ", mask: flag, value: flag }] });
   // clone3 passes its flags in memory that seccomp cannot read; ENOSYS makes libc fall back to clone.
   out.push({ syscall: "clone3", errno: ENOSYS });
+  const allowed = new Set(Object.values(ALLOWED_SOCKET_FAMILIES));
+  for (let family = 0; family < SOCKET_FAMILY_BOUND; family++) {
+    if (allowed.has(family)) continue;
+    out.push({ syscall: "socket", errno: EAFNOSUPPORT, args: [{ index: 0, op: "MASKED_EQ", mask: INT_MASK, value: family }] });
+  }
+  out.push({
+    syscall: "socket",
+    errno: EPROTONOSUPPORT,
+    args: [
+      { index: 0, op: "MASKED_EQ", mask: INT_MASK, value: ALLOWED_SOCKET_FAMILIES.AF_NETLINK ?? 16 },
+      { index: 2, op: "NE", value: NETLINK_ROUTE },
+    ],
+  });
   return out;
 }
 
@@ -97,12 +200,13 @@ function rules(): Rule[] {
 const COMPILER = `
 import json, sys, seccomp
 f = seccomp.SyscallFilter(defaction=seccomp.ALLOW)
+def arg(a):
+    if a["op"] == "MASKED_EQ":
+        return seccomp.Arg(a["index"], seccomp.MASKED_EQ, a["mask"], a["value"])
+    return seccomp.Arg(a["index"], seccomp.NE, a["value"])
 for r in json.load(sys.stdin):
     try:
-        if "arg0Mask" in r:
-            f.add_rule(seccomp.ERRNO(r["errno"]), r["syscall"], seccomp.Arg(0, seccomp.MASKED_EQ, r["arg0Mask"], r["arg0Mask"]))
-        else:
-            f.add_rule(seccomp.ERRNO(r["errno"]), r["syscall"])
+        f.add_rule(seccomp.ERRNO(r["errno"]), r["syscall"], *[arg(a) for a in r.get("args", [])])
     except (RuntimeError, ValueError) as e:
         print("skip " + r["syscall"] + ": " + str(e), file=sys.stderr)
 f.export_bpf(sys.stdout)
@@ -149,7 +253,7 @@ export interface OciSeccomp {
     names: string[];
     action: "SCMP_ACT_ERRNO";
     errnoRet: number;
-    args?: { index: number; value: number; valueTwo: number; op: "SCMP_CMP_MASKED_EQ" }[];
+    args?: { index: number; value: number; valueTwo?: number; op: "SCMP_CMP_MASKED_EQ" | "SCMP_CMP_NE" }[];
   }[];
 }
 
@@ -165,7 +269,16 @@ export function ociSeccomp(arch: NodeJS.Architecture = process.arch): OciSeccomp
       names: [r.syscall],
       action: "SCMP_ACT_ERRNO",
       errnoRet: r.errno,
-      ...(r.arg0Mask === undefined ? {} : { args: [{ index: 0, value: r.arg0Mask, valueTwo: r.arg0Mask, op: "SCMP_CMP_MASKED_EQ" as const }] }),
+      ...(r.args
+        ? {
+            args: r.args.map((a) =>
+              // The runtime spec's MASKED_EQ: (arg & value) == valueTwo.
+              a.op === "MASKED_EQ"
+                ? { index: a.index, value: a.mask ?? 0, valueTwo: a.value, op: "SCMP_CMP_MASKED_EQ" as const }
+                : { index: a.index, value: a.value, op: "SCMP_CMP_NE" as const },
+            ),
+          }
+        : {}),
     })),
   };
 }

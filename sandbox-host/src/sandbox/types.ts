@@ -12,28 +12,36 @@ export const sandboxLimitsSchema = z.object({
   pids: z.number().int().min(4).max(65_536),
 });
 
+const noNul = (v: string) => !v.includes("\0");
+
 export const sandboxSpecSchema = z.object({
   /** Unique per sandbox; used for cgroup and container names, so kept to a safe alphabet. */
   id: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/),
-  agentId: z.string().min(1).max(128),
-  command: z.array(z.string()).min(1),
-  /** The whole environment of the command: nothing of the host's environment is inherited. */
-  env: z.record(
-    z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/),
-    z.string().refine((v) => !v.includes("\0"), "no NUL bytes"),
-  ),
-  /** Host directory bound read-write at /workspace; must exist and belong to this agent only. */
+  /** The agent the sandbox runs for: its host uid (ids.ts) is keyed by it. */
+  agentId: z.string().regex(/^[A-Za-z0-9_.-]{1,128}$/),
+  command: z.array(z.string().refine(noNul, "no NUL bytes")).min(1),
+  /**
+   * The whole environment of the command, handed over inside the sandbox only: no process outside
+   * (launcher, bwrap, runtime) ever has it, so nothing here can steer one.
+   */
+  env: z.record(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/), z.string().refine(noNul, "no NUL bytes")),
+  /**
+   * Host directory bound read-write at /workspace; must exist and belong to this agent only. The
+   * driver opens it without following a link, then gives it to the agent's host uid (mode 0700).
+   */
   workspaceDir: z.string().startsWith("/"),
   limits: sandboxLimitsSchema,
   network: z.object({
     /** HTTP(S) proxy URL as seen from inside the sandbox; set as HTTP_PROXY/HTTPS_PROXY. */
-    proxyUrl: z.string().url().optional(),
+    proxyUrl: z.string().url().refine(noNul).optional(),
     /**
      * Host path of this sandbox's proxy as a unix socket. The sandbox's network namespace has no
      * route out, so the socket is bound in and bridged to 127.0.0.1:3128 inside, and proxyUrl
-     * defaults to that address.
+     * defaults to that address. The driver makes it root:<the sandbox's own gid> 0660.
      */
     proxySocket: z.string().startsWith("/").optional(),
+    /** Host path of the CA certificate the sandbox trusts, bound read-only at CA_CERT_INSIDE. */
+    caCertFile: z.string().startsWith("/").optional(),
   }),
   timeoutMs: z.number().int().positive().optional(),
 });

@@ -19,6 +19,7 @@ import {
   encodeData,
   encodeText,
   parseTextFrame,
+  refusedCommand,
 } from "../../../schema/tunnel.js";
 
 /** What the sandbox manager implements; the tunnel only transports the commands. */
@@ -200,8 +201,16 @@ export class TunnelClient extends EventEmitter {
   #onMessage(data: WebSocket.RawData, isBinary: boolean): void {
     const buf = Buffer.isBuffer(data) ? data : Array.isArray(data) ? Buffer.concat(data) : Buffer.from(data);
     if (!isBinary) {
-      const parsed = parseTextFrame(EdgeToHostFrame, buf.toString("utf8"));
-      if (!parsed.ok) return this.#refuse(parsed.code, parsed.message);
+      const text = buf.toString("utf8");
+      const parsed = parseTextFrame(EdgeToHostFrame, text);
+      if (!parsed.ok) {
+        // A command that fails validation is refused by itself, so the edge learns why at once.
+        const refused = this.#ready && parsed.code === "bad_frame" ? refusedCommand(text) : undefined;
+        if (!refused) return this.#refuse(parsed.code, parsed.message);
+        this.#log("tunnel.command_refused", { code: "bad_command" });
+        this.#send(encodeText({ t: "cmd.ack", id: refused.id, ok: false, error: { code: "bad_command", message: refused.message } }));
+        return;
+      }
       return this.#onFrame(parsed.frame);
     }
     const d = decodeData(buf);

@@ -69,6 +69,14 @@ describe("palisade: usage", () => {
     expect(await cli(["host", "enroll", "--edge", "ftp://x", "--token", ENROLL_TOKEN])).toMatchObject({ code: 2 });
     expect(await cli(["host", "run", "--driver", "qemu"])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--driver/) });
     expect(await cli(["host", "run", "--bogus"])).toMatchObject({ code: 2 });
+    // Sandbox ids must stay clear of the host's own users; a quota needs a size.
+    expect(await cli(["host", "run", "--id-range", "1000:4096"])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--id-range: .*65536/) });
+    expect(await cli(["host", "run", "--id-range", "lots"])).toMatchObject({ code: 2, stderr: expect.stringMatching(/FIRST:COUNT/) });
+    expect(await cli(["host", "run", "--workspace-quota", "1k"])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--workspace-quota/) });
+    expect(await cli(["sandbox", "run", "--env", "LD_PRELOAD=/tmp/x.so", "--", "/bin/true"])).toMatchObject({
+      code: 2,
+      stderr: expect.stringMatching(/LD_PRELOAD is a loader variable/),
+    });
     expect(await cli(["sandbox", "run", "--edge", edge.url, "--", "/bin/true"])).toMatchObject({
       code: 2,
       stderr: expect.stringMatching(/--agent-token/),
@@ -81,7 +89,8 @@ describe("palisade: usage", () => {
     expect(await cli(["agents", "delete"], env)).toMatchObject({ code: 2, stderr: expect.stringMatching(/unknown command/) });
   });
 
-  it("the installed launcher runs the TypeScript CLI with tsx and passes the exit code back", () => {
+  // Two node processes that each load tsx: seconds apiece on a busy machine.
+  it("the installed launcher runs the TypeScript CLI with tsx and passes the exit code back", { timeout: 60_000 }, () => {
     const r = (() => {
       try {
         return { code: 0, out: execFileSync(process.execPath, [BIN, "help"], { encoding: "utf8", timeout: 20_000 }) };

@@ -134,10 +134,13 @@ describe.skipIf(missing("bubblewrap", availability))("host daemon", { timeout: 3
   });
 
   it("reports why a sandbox could not start, and refuses unknown ids and duplicates", async () => {
+    // A command that fails validation is refused by itself, saying which field broke which rule.
     const bad = startCmd(["/bin/true"], { agentId: "../escape" });
-    const ack = await run(bad);
-    expect(ack.ok).toBe(false);
-    expect(await exited(bad.sandboxId)).toMatchObject({ state: "failed", reason: expect.stringMatching(/agent id/) });
+    expect(await run(bad)).toMatchObject({ ok: false, error: { code: "bad_command", message: expect.stringMatching(/agentId: agent id/) } });
+    expect(edge.statuses.some((s) => s.sandboxId === bad.sandboxId)).toBe(false);
+    const big = startCmd(["/bin/true"], { limits: { memoryBytes: 2 ** 50 } });
+    expect(await run(big)).toMatchObject({ ok: false, error: { code: "start_failed", message: expect.stringMatching(/memory limit above/) } });
+    expect(await exited(big.sandboxId)).toMatchObject({ state: "failed", reason: expect.stringMatching(/memory limit above/) });
 
     const missing = startCmd(["/nonexistent/program"]);
     await run(missing);

@@ -8,6 +8,9 @@ import { missing } from "../../support/capabilities.js";
 
 const availability = await new BwrapDriver().available();
 
+let stateDir: string | undefined;
+
+/** Runs `palisade sandbox run` with the host state (ids) in a directory of the test's own. */
 async function cli(args: string[]) {
   const stdout = new PassThrough();
   const stderr = new PassThrough();
@@ -15,7 +18,7 @@ async function cli(args: string[]) {
   const err: Buffer[] = [];
   stdout.on("data", (b: Buffer) => out.push(b));
   stderr.on("data", (b: Buffer) => err.push(b));
-  const code = await sandboxRun(args, { stdout, stderr });
+  const code = await sandboxRun(args, { stdout, stderr, env: stateDir ? { PALISADE_HOST_STATE: stateDir } : {} });
   return { code, stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString() };
 }
 
@@ -31,6 +34,7 @@ describe.skipIf(missing("bubblewrap", availability))("palisade sandbox run", { t
   let ws: Awaited<ReturnType<typeof workspaces>>;
   beforeAll(async () => {
     ws = await workspaces();
+    stateDir = await ws.make("state");
   });
   afterAll(() => ws.remove());
 

@@ -14,13 +14,22 @@ const availability = await driver.available();
 describe("OCI config generation", () => {
   it("asks for every namespace, no capabilities, no_new_privs, a read-only root, seccomp and limits", () => {
     const spec = specFor("/srv/ws/a", ["/bin/true"], { env: { A: "1" }, limits: { memoryBytes: 64 << 20, cpuQuota: 0.25, pids: 20 } });
-    const c = ociConfig(spec, { sandboxUid: 1000, hostIdBase: 1_000_000, passwd: "/p", group: "/g", cgroupsPath: "/palisade/x" });
+    const ids = { uid: 1_000_007, gid: 1_032_768, rootId: 1_032_769 };
+    const c = ociConfig(spec, { sandboxUid: 1000, ids, passwd: "/p", group: "/g", cgroupsPath: "/palisade/x" });
     expect(c.linux.namespaces.map((n) => n.type).sort()).toEqual(["cgroup", "ipc", "mount", "network", "pid", "user", "uts"]);
     expect(Object.values(c.process.capabilities).every((l) => l.length === 0)).toBe(true);
     expect(c.process.noNewPrivileges).toBe(true);
     expect(c.process.user).toEqual({ uid: 1000, gid: 1000, additionalGids: [] });
     expect(c.root.readonly).toBe(true);
-    expect(c.linux.uidMappings).toEqual([{ containerID: 0, hostID: 1_000_000, size: 65_536 }]);
+    // Two ids inside: container root, and the command's, which is the agent's uid and the sandbox's own gid.
+    expect(c.linux.uidMappings).toEqual([
+      { containerID: 0, hostID: ids.rootId, size: 1 },
+      { containerID: 1000, hostID: ids.uid, size: 1 },
+    ]);
+    expect(c.linux.gidMappings).toEqual([
+      { containerID: 0, hostID: ids.rootId, size: 1 },
+      { containerID: 1000, hostID: ids.gid, size: 1 },
+    ]);
     expect(c.linux.resources).toMatchObject({ memory: { limit: 64 << 20 }, cpu: { quota: 25_000, period: 100_000 }, pids: { limit: 20 } });
     const denied = new Set(c.linux.seccomp.syscalls.flatMap((s) => s.names));
     for (const name of ["mount", "ptrace", "unshare", "setns", "bpf", "keyctl", "kexec_load", "clone", "clone3"])

@@ -182,7 +182,7 @@ describe("TunnelClient", () => {
 
   it("refuses malformed and unknown frames and keeps serving", async () => {
     const target = await startTarget();
-    const { edge } = await setup({ mux: false });
+    const { edge, handler } = await setup({ mux: false });
     const { ws } = await edge.nextConnection();
     const frames: Frame[] = [];
     let wake: () => void = () => {};
@@ -206,8 +206,26 @@ describe("TunnelClient", () => {
     ws.send(encodeText({ t: "hello.ack", v: 1, hostId: "h", heartbeatMs: 60_000 }));
     ws.send("{oops");
     expect((await take("error")).code).toBe("bad_frame");
+    // A command that fails validation is refused by itself, with why, and never reaches the handler.
     ws.send(JSON.stringify({ t: "cmd", id: "c1", cmd: { op: "sandbox.selfdestruct", sandboxId: "a" } }));
-    expect((await take("error")).code).toBe("bad_frame");
+    expect(await take("cmd.ack")).toMatchObject({ id: "c1", ok: false, error: { code: "bad_command" } });
+    const hostile = {
+      op: "sandbox.start",
+      sandboxId: "s1",
+      agentId: "agt_1",
+      command: ["/bin/true"],
+      env: { LD_PRELOAD: "/workspace/x.so" },
+      agentToken: "pal_agent_x",
+    };
+    ws.send(JSON.stringify({ t: "cmd", id: "c2", cmd: hostile }));
+    const refused = await take("cmd.ack");
+    expect(refused).toMatchObject({
+      id: "c2",
+      ok: false,
+      error: { code: "bad_command", message: expect.stringMatching(/env\.LD_PRELOAD: is a loader variable/) },
+    });
+    expect(refused.error?.message).not.toContain("/workspace/x.so");
+    expect(handler.calls).toEqual([]);
     ws.send(Buffer.from([7, 0, 0]));
     expect((await take("error")).code).toBe("bad_frame");
     ws.send(JSON.stringify({ t: "ping", pad: "x".repeat(MAX_FRAME_BYTES + 10) }));

@@ -1,0 +1,158 @@
+// Per-agent workspaces with a disk quota: each one is an ext4 filesystem in a sparse image file,
+// loop-mounted (nosuid, nodev) at workspaces/<agentId> while the daemon runs.
+//
+// Why a loop image: it is a hard limit the kernel enforces whatever uid writes (ENOSPC at the
+// quota), it needs nothing from the host's own filesystem (no prjquota mount option, any
+// filesystem under the state dir), it keeps the workspace across daemon restarts (tmpfs would not,
+// and would spend memory), and a workspace is a filesystem of its own, so no hard link can point
+// from it at a host file. The image is sparse: it takes only what the agent wrote.
+import { execFile } from "node:child_process";
+import { existsSync } from "node:fs";
+import { lstat, mkdir, open, rm, rmdir, stat, unlink } from "node:fs/promises";
+import path from "node:path";
+import { promisify } from "node:util";
+import { SandboxStartError } from "../sandbox/types.js";
+
+const run = promisify(execFile);
+/** Host tools (util-linux `mount`, e2fsprogs), run with a fixed environment. */
+const TOOL_ENV = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" };
+const MOUNT = "/usr/bin/mount";
+const UMOUNT = "/usr/bin/umount";
+const MKFS = "/usr/sbin/mkfs.ext4";
+const FSCK = "/usr/sbin/e2fsck";
+
+/** Agent ids name workspace directories and images, so they must be a plain path segment. */
+export const AGENT_DIR = /^[A-Za-z0-9_-]{1,64}$/;
+export const DEFAULT_WORKSPACE_QUOTA_BYTES = 1024 ** 3;
+
+export interface WorkspacesOptions {
+  /** Where workspaces are mounted, one directory per agent (root-only). */
+  dir: string;
+  /** Where the image files live (root-only). */
+  imagesDir: string;
+  /** Size of each new workspace; null keeps plain directories without a quota (a daemon that is not root). */
+  quotaBytes: number | null;
+}
+
+export class Workspaces {
+  readonly #o: WorkspacesOptions;
+  /** One preparation at a time per agent: two sandboxes starting together mount once. */
+  readonly #pending = new Map<string, Promise<string>>();
+  readonly #mounted = new Set<string>();
+
+  constructor(opts: WorkspacesOptions) {
+    this.#o = opts;
+  }
+
+  get quotaBytes(): number | null {
+    return this.#o.quotaBytes;
+  }
+
+  /** What the host lacks for quotas, or undefined. */
+  static missingTools(): string | undefined {
+    const missing = [MOUNT, UMOUNT, MKFS].filter((t) => !existsSync(t));
+    return missing.length ? `workspace quotas need ${missing.join(", ")} (apt-get install mount e2fsprogs)` : undefined;
+  }
+
+  /**
+   * A real round trip (image, mkfs, loop mount, unmount), so a host that cannot mount loop devices
+   * (e.g. a container without /dev/loop-control) says so when the daemon starts. Undefined when fine.
+   */
+  async probe(): Promise<string | undefined> {
+    if (this.#o.quotaBytes === null) return undefined;
+    const missing = Workspaces.missingTools();
+    if (missing) return missing;
+    const image = path.join(this.#o.imagesDir, `.probe-${process.pid}.ext4`);
+    const dir = path.join(this.#o.imagesDir, `.probe-${process.pid}`);
+    try {
+      await rm(image, { force: true });
+      await this.#createImage(image, 16 << 20);
+      await mkdir(dir, { recursive: true, mode: 0o700 });
+      await this.#mount(image, dir);
+      await run(UMOUNT, ["--", dir], { env: TOOL_ENV });
+      return undefined;
+    } catch (e) {
+      return `workspace quotas need loop-mounted images, which failed here: ${e instanceof Error ? e.message.split("\n")[0] : String(e)}`;
+    } finally {
+      await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      await rm(image, { force: true }).catch(() => undefined);
+    }
+  }
+
+  /** The agent's workspace directory, created and mounted on first use. */
+  prepare(agentId: string): Promise<string> {
+    if (!AGENT_DIR.test(agentId)) return Promise.reject(new SandboxStartError("agent id is not a valid directory name"));
+    let p = this.#pending.get(agentId);
+    if (!p) {
+      p = this.#prepare(agentId).finally(() => this.#pending.delete(agentId));
+      this.#pending.set(agentId, p);
+    }
+    return p;
+  }
+
+  async #prepare(agentId: string): Promise<string> {
+    const dir = path.join(this.#o.dir, agentId);
+    await mkdir(dir, { mode: 0o700 }).catch((e: NodeJS.ErrnoException) => {
+      if (e.code !== "EEXIST") throw e;
+    });
+    // The parent is root's alone, so this is only ever a directory the daemon made; checked anyway.
+    if (!(await lstat(dir)).isDirectory()) throw new SandboxStartError("workspace is not a directory");
+    if (this.#o.quotaBytes === null) return dir;
+    if (await this.#isMountPoint(dir)) {
+      // Mounted by an earlier run of the daemon that did not stop cleanly: this run owns it now.
+      this.#mounted.add(dir);
+      return dir;
+    }
+    const image = path.join(this.#o.imagesDir, `${agentId}.ext4`);
+    if (!existsSync(image)) await this.#createImage(image, this.#o.quotaBytes);
+    try {
+      await this.#mount(image, dir);
+    } catch {
+      // A daemon that died mid-write can leave the filesystem unclean: repair once, then retry.
+      await run(FSCK, ["-p", "-f", image], { env: TOOL_ENV }).catch(() => undefined);
+      await this.#mount(image, dir).catch((e: unknown) => {
+        throw new SandboxStartError(`workspace could not be mounted (${e instanceof Error ? e.message.split("\n")[0] : "error"})`);
+      });
+    }
+    this.#mounted.add(dir);
+    // mkfs leaves an empty lost+found; the agent's workspace starts empty.
+    await rmdir(path.join(dir, "lost+found")).catch(() => undefined);
+    return dir;
+  }
+
+  async #isMountPoint(dir: string): Promise<boolean> {
+    const [self, parent] = await Promise.all([stat(dir), stat(path.dirname(dir))]);
+    return self.dev !== parent.dev;
+  }
+
+  async #createImage(image: string, bytes: number): Promise<void> {
+    await mkdir(this.#o.imagesDir, { recursive: true, mode: 0o700 });
+    const fh = await open(image, "wx", 0o600);
+    try {
+      await fh.truncate(bytes);
+    } finally {
+      await fh.close();
+    }
+    try {
+      await run(MKFS, ["-q", "-F", "-m", "0", "-L", "palisade-ws", "-E", "root_owner=0:0,lazy_itable_init=1,lazy_journal_init=1", image], {
+        env: TOOL_ENV,
+      });
+    } catch (e) {
+      await unlink(image).catch(() => undefined);
+      throw new SandboxStartError(`workspace image could not be created (${e instanceof Error ? e.message.split("\n")[0] : "error"})`);
+    }
+  }
+
+  async #mount(image: string, dir: string): Promise<void> {
+    await run(MOUNT, ["-t", "ext4", "-o", "loop,nosuid,nodev,noatime", "--", image, dir], { env: TOOL_ENV });
+  }
+
+  /** Unmounts every workspace this process mounted (the host is stopping; its sandboxes are gone). */
+  async unmountAll(): Promise<void> {
+    for (const dir of this.#mounted) {
+      // A lazy unmount when something still holds it: the loop device goes once it is let go.
+      await run(UMOUNT, ["--", dir], { env: TOOL_ENV }).catch(() => run(UMOUNT, ["-l", "--", dir], { env: TOOL_ENV }).catch(() => undefined));
+      this.#mounted.delete(dir);
+    }
+  }
+}

@@ -1,0 +1,71 @@
+// The host files a sandbox gets (workspace, proxy socket, CA certificate): opened once by the daemon
+// without following a link, checked for their type, and handed to the sandbox's own host ids.
+//
+// The workspace is the agent's to write, so any name the daemon resolved below it could be a link
+// the agent planted; the daemon never resolves one. It opens the workspace itself (the mount root of
+// the agent's filesystem, in a root-only directory) with O_NOFOLLOW and changes owner and mode
+// through that descriptor, and bwrap binds the descriptors rather than paths.
+import { constants } from "node:fs";
+import { chmod, chown, type FileHandle, open } from "node:fs/promises";
+import { SandboxStartError } from "./types.js";
+
+/** O_PATH: a descriptor that names a file without opening it (the generic Linux value, as on x86_64 and arm64). */
+const O_PATH = 0o10000000;
+
+/** A descriptor's own path: chown and chmod through it act on that inode, whatever the name points at now. */
+const viaFd = (fh: FileHandle) => `/proc/self/fd/${fh.fd}`;
+
+async function openNoFollow(file: string, flags: number, what: string): Promise<FileHandle> {
+  try {
+    // libuv adds O_CLOEXEC itself: the descriptor reaches a child only where it is passed on purpose.
+    return await open(file, flags | constants.O_NOFOLLOW);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ELOOP" || code === "ENOTDIR") throw new SandboxStartError(`${what} is not a plain ${what === "workspace" ? "directory" : "file"}`);
+    if (code === "ENOENT") throw new SandboxStartError(`${what} does not exist`);
+    throw new SandboxStartError(`${what} cannot be opened (${code ?? "error"})`);
+  }
+}
+
+async function closeOnError<T>(fh: FileHandle, fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (e) {
+    await fh.close().catch(() => undefined);
+    throw e;
+  }
+}
+
+/** The workspace directory, given to the agent's uid with mode 0700 when `ownerUid` is set (root only). */
+export async function openWorkspace(dir: string, ownerUid?: number): Promise<FileHandle> {
+  const fh = await openNoFollow(dir, constants.O_RDONLY | constants.O_DIRECTORY, "workspace");
+  return closeOnError(fh, async () => {
+    if (ownerUid !== undefined) {
+      await fh.chown(ownerUid, 0);
+      await fh.chmod(0o700);
+    }
+    return fh;
+  });
+}
+
+/** The proxy socket, made root:<gid> 0660 when `gid` is set (root only): no other sandbox may connect. */
+export async function openProxySocket(file: string, gid?: number): Promise<FileHandle> {
+  const fh = await openNoFollow(file, O_PATH, "proxy socket");
+  return closeOnError(fh, async () => {
+    if (!(await fh.stat()).isSocket()) throw new SandboxStartError("proxy socket is not a socket");
+    if (gid !== undefined) {
+      await chown(viaFd(fh), 0, gid);
+      await chmod(viaFd(fh), 0o660);
+    }
+    return fh;
+  });
+}
+
+/** A regular file bound read-only (the CA certificate). */
+export async function openReadOnlyFile(file: string, what: string): Promise<FileHandle> {
+  const fh = await openNoFollow(file, O_PATH, what);
+  return closeOnError(fh, async () => {
+    if (!(await fh.stat()).isFile()) throw new SandboxStartError(`${what} is not a regular file`);
+    return fh;
+  });
+}

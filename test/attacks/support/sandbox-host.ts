@@ -1,0 +1,51 @@
+// A sandbox host for attack tests: enrolled through the API, connected to the real /tunnel route,
+// recording every command the edge sends it and acknowledging each one.
+import { exports } from "cloudflare:workers";
+import { expect } from "vitest";
+import { EdgeToHostFrame, PROTOCOL_VERSION, type TunnelCommand } from "../../../schema/tunnel.js";
+import { BASE, call, type SeededOrg, unique } from "../../workers/support/api.js";
+
+export interface ConnectedHost {
+  pool: string;
+  /** Every command the edge sent, in order. */
+  commands: TunnelCommand[];
+  close(): void;
+}
+
+/** Enrolls a host in a new pool of the org and connects it; it answers every command with ok. */
+export async function connectHost(org: SeededOrg): Promise<ConnectedHost> {
+  const pool = unique("pool").toLowerCase();
+  const enrollment = await call(`/api/v1/orgs/${org.orgId}/hosts`, { method: "POST", token: org.apiKey, body: { pool } });
+  expect(enrollment.status, enrollment.text).toBe(201);
+  const enrolled = await call("/api/v1/hosts/enroll", { method: "POST", token: enrollment.json.enrollmentToken, body: { name: pool } });
+  expect(enrolled.status, enrolled.text).toBe(201);
+  const res = await exports.default.fetch(
+    new Request(`${BASE}/tunnel`, { headers: { upgrade: "websocket", authorization: `Bearer ${enrolled.json.credential}` } }),
+  );
+  expect(res.status).toBe(101);
+  const ws = res.webSocket;
+  if (!ws) throw new Error("no websocket");
+  ws.accept();
+  const commands: TunnelCommand[] = [];
+  const ready = new Promise<void>((resolve) => {
+    ws.addEventListener("message", (ev) => {
+      if (typeof ev.data !== "string") return;
+      const frame = EdgeToHostFrame.parse(JSON.parse(ev.data));
+      if (frame.t === "hello.ack") resolve();
+      if (frame.t === "cmd") {
+        commands.push(frame.cmd);
+        ws.send(JSON.stringify({ t: "cmd.ack", id: frame.id, ok: true }));
+      }
+    });
+  });
+  ws.send(JSON.stringify({ t: "hello", v: PROTOCOL_VERSION }));
+  await ready;
+  return { pool, commands, close: () => ws.close(1000, "done") };
+}
+
+/** An agent of the org, created through the API. */
+export async function createAgent(org: SeededOrg): Promise<string> {
+  const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: unique("agent") } });
+  expect(agent.status, agent.text).toBe(201);
+  return agent.json.id as string;
+}
