@@ -177,7 +177,7 @@ export function summaryMarkdown(r: Record<string, unknown>): string {
       `${fmt(num(r, "sandbox.driver.p50"))} / ${fmt(num(r, "sandbox.driver.p95"))} vs ${fmt(num(r, "sandbox.bareBwrap.p50"))} / ${fmt(num(r, "sandbox.bareBwrap.p95"))}`,
       "p50 < 50 ms (issue 6)",
     ]);
-    if (r.sandbox.idLease?.p50 !== undefined)
+    if (num(r, "sandbox.idLease.p50") !== undefined)
       rows.push([
         "sandbox host ids (uid/gid lease + release) p50 / p95 (ms)",
         `${fmt(num(r, "sandbox.idLease.p50"))} / ${fmt(num(r, "sandbox.idLease.p95"))}`,
