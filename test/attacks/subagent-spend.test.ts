@@ -87,7 +87,11 @@ describe("attack: subagents spending past their parent's agent limit", () => {
     const childLimit = await agentLimit(org, kids[0]!.id, 11_000);
     const mark = marker("sub-own");
     const answers = await Promise.all(Array.from({ length: 8 }, () => llmCall(kids[0]!.token, LLM_PATHS.chat, costly(mark))));
-    expect(answers.filter((a) => a.status === 200)).toHaveLength(2);
+    const ok = answers.filter((a) => a.status === 200).length;
+    // Each call costs a little over 5,000 µ$ (its body carries the Agent Guide too): one or two fit.
+    expect(ok).toBeGreaterThan(0);
+    expect(ok).toBeLessThan(3);
+    expect(await providerCalls(mark)).toBe(ok);
     expect((await limitLive(org, childLimit)).spentMicros).toBeLessThanOrEqual(11_000);
   });
 });

@@ -10,8 +10,11 @@ import { piiListsOf } from "../pii/lists.js";
 import { guidePromptFor } from "../tools/guide.js";
 import { stopSandboxesOverLimit } from "../sandboxes/service.js";
 import { type CallHold, holdForCall, releaseCall, settleCall } from "../spend/credit.js";
-import { estimateMaxOutputTokens, estimatePromptTokens } from "./estimate.js";
+import { requestFingerprint } from "../spend/fingerprint.js";
+import { modelLimitsFor } from "../spend/pricing.js";
+import { requestShape, spendEstimate, utf8Length } from "./estimate.js";
 import { identityRestorer, isObject, type LlmEndpoint, type ProviderKind, type RestorerFactory, type Usage } from "./index.js";
+import { withStreamUsage } from "./upstream.js";
 
 export interface LlmCallInput {
   agent: AgentRow;
@@ -57,6 +60,17 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
   const audit = (result: "success" | "error", details: Record<string, unknown>, reason?: string) =>
     recordAudit(env, auditEvent(result, details, reason), ctx);
 
+  // What the call can cost beyond its bytes; a call whose cost cannot be bounded is refused
+  // before anything else is done for it.
+  let shape: ReturnType<typeof requestShape>;
+  try {
+    shape = requestShape(input.endpoint, input.body);
+  } catch (error) {
+    done = true;
+    if (error instanceof AppError) await audit("error", { spend: error.details }, "spend_unbounded");
+    throw error;
+  }
+
   // The Agent Guide and autonomy instructions lead the system prompt; they are checked like the rest.
   const [guide, lists] = await Promise.all([cachedGuide(env, input.agent), piiListsOf(env, input.agent.orgId)]);
   const piiPolicy = piiPolicyOf(input.policy);
@@ -100,20 +114,19 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
           rawJsonSafe: Object.values(pii.mapping).every((original) => !JSON_ESCAPED.test(original)),
         })
       : identityRestorer;
-  const upstreamBody = JSON.stringify(body);
+  const upstreamBody = JSON.stringify(isObject(body) ? withStreamUsage(input.endpoint, body) : body);
 
-  // Spend: hold an upper bound (whole prompt + max output) before the provider sees anything,
-  // from the isolate's lease on the org's budget or, with an idempotency key, at the org's DO.
+  // Spend: hold an upper bound (every byte a token, images, tools, the whole output budget, per
+  // choice) before the provider sees anything, from the isolate's lease on the org's budget or,
+  // with an idempotency key, at the org's DO, where the key buys at most one provider call.
   let hold: CallHold;
   try {
-    hold = await holdForCall(
-      env,
-      input.agent,
-      input.model,
-      { inputTokens: estimatePromptTokens(upstreamBody), maxOutputTokens: estimateMaxOutputTokens(input.kind, body) },
-      input.idempotencyKey,
-      ctx,
-    );
+    const estimate = spendEstimate(shape, utf8Length(upstreamBody), modelLimitsFor(input.model));
+    const idempotency =
+      input.idempotencyKey === null
+        ? null
+        : { key: input.idempotencyKey, fingerprint: await requestFingerprint(input.kind, input.endpoint, input.body) };
+    hold = await holdForCall(env, input.agent, input.model, estimate, idempotency, ctx);
   } catch (error) {
     done = true;
     const code = error instanceof AppError ? error.code : "internal";
