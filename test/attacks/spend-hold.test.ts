@@ -161,6 +161,33 @@ describe("attack: a burst of calls the old hold under-counted settles above the 
   });
 });
 
+describe("attack: cache writes billed above the input price", () => {
+  it("Anthropic prompt caching is charged as billed (writes at up to twice the input price) and stays under the limit", async () => {
+    const agent = await newAgent(org);
+    const limitMicros = 40_000;
+    const limitId = await agentLimit(org, agent.id, limitMicros);
+    const mark = marker("cache");
+    const body = {
+      model: "fake-max-usage",
+      max_tokens: 100,
+      system: [{ type: "text", text: `${mark} ${"policy text ".repeat(300)}`, cache_control: { type: "ephemeral", ttl: "1h" } }],
+      messages: [{ role: "user", content: mark }],
+    };
+    const answers = await Promise.all(Array.from({ length: 12 }, () => llmCall(agent.token, LLM_PATHS.messages, body)));
+    const ok = answers.filter((a) => a.status === 200);
+    expect(ok.length).toBeGreaterThan(0);
+    expect(ok.length + answers.filter((a) => a.status === 429).length).toBe(answers.length);
+    // What the provider billed, in input-price tokens: reads and plain input once, 1-hour writes twice.
+    const billed = ok.reduce((sum, a) => {
+      const u = a.json.usage;
+      return sum + u.input_tokens + u.cache_read_input_tokens + 2 * u.cache_creation_input_tokens + u.output_tokens;
+    }, 0);
+    expect(ok[0]!.json.usage.cache_creation_input_tokens).toBeGreaterThan(0);
+    expect((await costByAgent(org)).get(agent.id)).toBe(billed);
+    expect((await limitLive(org, limitId)).spentMicros).toBeLessThanOrEqual(limitMicros);
+  });
+});
+
 describe("attack: calls whose cost cannot be bounded before they are made", () => {
   const refusals: Array<[string, keyof typeof LLM_PATHS, (m: string) => Record<string, unknown>]> = [
     ["stored context by previous_response_id", "responses", (m) => ({ model: "fake-model", input: m, previous_response_id: "resp_123" })],

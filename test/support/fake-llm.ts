@@ -326,10 +326,13 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     const id = `msg_fake${++counter}`;
     const system = typeof body.system === "string" ? body.system : textOf(body.system);
     const max = fault === "max-usage" ? maxUsageOf(body, text, ["max_tokens"]) : null;
+    // With cache breakpoints, `max-usage` writes the whole prompt to the 1-hour cache (twice the input price).
+    const cacheAll = max !== null && text.includes('"cache_control"');
     const usageIn = {
-      input_tokens: max?.input ?? tokens(system + body.messages.map((m) => textOf(m.content)).join("\n")),
-      cache_creation_input_tokens: 0,
+      input_tokens: cacheAll ? 0 : (max?.input ?? tokens(system + body.messages.map((m) => textOf(m.content)).join("\n"))),
+      cache_creation_input_tokens: cacheAll ? max.input : 0,
       cache_read_input_tokens: 0,
+      ...(cacheAll ? { cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: max.input } } : {}),
     };
     const outTokens = max?.output ?? tokens(reply);
     const base = { id, type: "message", role: "assistant", model: body.model, stop_sequence: null };

@@ -17,6 +17,11 @@ export interface RequestShape {
   images: number;
   /** The hidden prompt providers add for tool definitions. */
   toolPromptTokens: number;
+  /**
+   * What an input token can cost, in input prices: 2 when the request marks Anthropic cache
+   * breakpoints (a cache write costs up to twice the input price), else 1.
+   */
+  inputPriceFactor: number;
 }
 
 /** The model-dependent bounds a shape is completed with (workers/spend/pricing.ts). */
@@ -113,12 +118,19 @@ export function requestShape(endpoint: CallEndpoint, body: Record<string, unknow
   const prediction = body.prediction == null ? 0 : utf8Length(JSON.stringify(body.prediction));
 
   const content = endpoint === "chat" ? [body.messages] : endpoint === "responses" ? [body.input] : [body.messages, body.system];
+  const walked = walkContent(content);
+  const cacheWrites =
+    endpoint === "messages" &&
+    (walked.cacheControl ||
+      body.cache_control != null ||
+      (Array.isArray(body.tools) && body.tools.some((t) => isObject(t) && t.cache_control != null)));
   return {
     choices,
     maxOutputTokens,
     extraOutputTokens: prediction,
-    images: countImages(content),
+    images: walked.images,
     toolPromptTokens: toolPromptTokens(endpoint, body),
+    inputPriceFactor: cacheWrites ? 2 : 1,
   };
 }
 
@@ -145,12 +157,13 @@ function toolPromptTokens(endpoint: CallEndpoint, body: Record<string, unknown>)
 }
 
 /**
- * Counts image parts and refuses unbounded ones, walking the conversation without recursion
- * (a deeply nested body must not overflow the stack). The arbitrary JSON a model gave a tool
- * (`tool_use.input`) is not content and is skipped.
+ * Counts image parts and cache breakpoints and refuses unbounded parts, walking the conversation
+ * without recursion (a deeply nested body must not overflow the stack). The arbitrary JSON a
+ * model gave a tool (`tool_use.input`) is not content and is skipped.
  */
-function countImages(roots: unknown[]): number {
+function walkContent(roots: unknown[]): { images: number; cacheControl: boolean } {
   let images = 0;
+  let cacheControl = false;
   const stack = [...roots];
   while (stack.length > 0) {
     const value = stack.pop();
@@ -169,26 +182,28 @@ function countImages(roots: unknown[]): number {
     }
     // A chat message may replay an earlier audio answer by id, billed as audio input.
     if (isObject(value.audio) && typeof value.role === "string") throw refuse("audio input is billed at audio rates", "audio");
+    if (value.cache_control != null) cacheControl = true;
     for (const [key, child] of Object.entries(value)) {
       if (key === "input" && (type === "tool_use" || type === "server_tool_use")) continue;
       if (typeof child === "object" && child !== null) stack.push(child);
     }
   }
-  return images;
+  return { images, cacheControl };
 }
 
 /**
  * The hold's token counts: every UTF-8 byte of the body the provider receives is at most one
  * token (tokenizers never put less than a byte in a token; JSON syntax more than covers the
- * per-message overhead), plus the images and the tool prompt; the output budget is the request's
- * limit or the model's maximum; all of it once per choice. Refused (400) past MAX_BOUND_TOKENS.
+ * per-message overhead), plus the images and the tool prompt, times the input price factor
+ * (cache writes); the output budget is the request's limit or the model's maximum; all of it
+ * once per choice. Refused (400) past MAX_BOUND_TOKENS.
  */
 export function spendEstimate(
   shape: RequestShape,
   upstreamBytes: number,
   limits: OutputAndImageLimits,
 ): { inputTokens: number; maxOutputTokens: number } {
-  const input = (upstreamBytes + shape.images * limits.imageTokens + shape.toolPromptTokens) * shape.choices;
+  const input = (upstreamBytes + shape.images * limits.imageTokens + shape.toolPromptTokens) * shape.inputPriceFactor * shape.choices;
   const output = ((shape.maxOutputTokens ?? limits.maxOutputTokens) + shape.extraOutputTokens) * shape.choices;
   if (input > MAX_BOUND_TOKENS || output > MAX_BOUND_TOKENS)
     throw new AppError("bad_request", `the request could use more than ${MAX_BOUND_TOKENS} tokens; lower n, its output limit or its size`);

@@ -3,7 +3,7 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { restoreResponseItem, restoreResponseObject } from "./json.js";
 import { isObject, restoreWhole, type LlmEndpoint, type RestorerFactory, type TextRestorer, type Usage } from "./types.js";
-import { chatUsageOf, mergeAnthropicUsage, responsesUsageOf } from "./usage.js";
+import { type AnthropicCounts, anthropicUsageOf, chatUsageOf, mergeAnthropicCounts, responsesUsageOf } from "./usage.js";
 
 export type StreamEndpoint = Exclude<LlmEndpoint, "models">;
 
@@ -57,6 +57,8 @@ export class SseRewriter {
   #changed = false;
   /** Fields of the last chat chunk, reused for synthesized chunks. */
   #chatBase: Record<string, unknown> = {};
+  /** Anthropic's usage as reported so far (its events each carry part of it). */
+  #anthropic: AnthropicCounts | null = null;
 
   constructor(endpoint: StreamEndpoint, restorers: RestorerFactory) {
     this.endpoint = endpoint;
@@ -256,11 +258,16 @@ export class SseRewriter {
     }
   }
 
+  #anthropicUsage(value: unknown): void {
+    this.#anthropic = mergeAnthropicCounts(this.#anthropic, value);
+    if (this.#anthropic) this.usage = anthropicUsageOf(this.#anthropic);
+  }
+
   #messages(data: Record<string, unknown>): void {
     const key = String(typeof data.index === "number" ? data.index : 0);
     switch (data.type) {
       case "message_start":
-        if (isObject(data.message)) this.usage = mergeAnthropicUsage(this.usage, data.message.usage);
+        if (isObject(data.message)) this.#anthropicUsage(data.message.usage);
         break;
       case "content_block_start":
         if (
@@ -284,7 +291,7 @@ export class SseRewriter {
         this.#flushKey(`${key}${JSON_KEY}`, null);
         break;
       case "message_delta":
-        this.usage = mergeAnthropicUsage(this.usage, data.usage);
+        this.#anthropicUsage(data.usage);
         break;
       case "message_stop":
         this.#flushOpen();

@@ -19,7 +19,8 @@ it("refuses calls once the agent's daily limit is spent, and resumes when it is 
     body: { name: "p", kind: "openai", baseUrl: `${env.TEST_FAKE_LLM_URL}/v1`, credential: "k" },
   });
   // The fallback price ("*") applies to models without a built-in price: $10 per million tokens,
-  // so a call of ~100 prompt tokens + 64 max output holds ~$0.0016.
+  // so a call holds ~$0.007 (every byte of its body, Agent Guide included, and 64 max output) and
+  // is charged far less (the fake bills a quarter token per character).
   await call(`/api/v1/orgs/${org.orgId}/prices`, {
     method: "POST",
     token: t,
@@ -29,7 +30,7 @@ it("refuses calls once the agent's daily limit is spent, and resumes when it is 
   const limit = await call(`/api/v1/orgs/${org.orgId}/limits`, {
     method: "POST",
     token: t,
-    body: { scope: "agent", scopeId: agent.json.id, period: "day", limitMicros: 5_000 },
+    body: { scope: "agent", scopeId: agent.json.id, period: "day", limitMicros: 20_000 },
   });
   expect(limit.status, limit.text).toBe(201);
 
@@ -41,7 +42,7 @@ it("refuses calls once the agent's daily limit is spent, and resumes when it is 
     });
   let ok = 0;
   let refused: Awaited<ReturnType<typeof ask>> | undefined;
-  for (let i = 0; i < 20 && !refused; i++) {
+  for (let i = 0; i < 40 && !refused; i++) {
     const res = await ask();
     if (res.status === 200) ok++;
     else refused = res;

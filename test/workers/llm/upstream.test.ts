@@ -10,7 +10,9 @@ import {
   spendEstimate,
   TOOL_PROMPT_TOKENS,
   utf8Length,
+  anthropicUsageOf,
   extractUsage,
+  mergeAnthropicCounts,
   fetchUpstream,
   llmErrorResponse,
   mapUpstreamError,
@@ -189,7 +191,8 @@ describe("usage and JSON restoration", () => {
       usage: { input_tokens: 8, output_tokens: 5, cache_read_input_tokens: 2 },
     };
     const r = restoreJsonText("messages", JSON.stringify(body), restorers);
-    expect(r.usage).toEqual({ inputTokens: 8, outputTokens: 5, cachedTokens: 2 });
+    // Anthropic's input_tokens excludes cache reads: the prompt is both.
+    expect(r.usage).toEqual({ inputTokens: 10, outputTokens: 5, cachedTokens: 2 });
     expect(r.text).toContain("hi eve@example.net");
     expect(JSON.parse(r.text).content[1].input).toEqual({ q: "eve@example.net", nested: ["eve@example.net"] });
   });
@@ -244,6 +247,26 @@ describe("usage and JSON restoration", () => {
     expect(JSON.parse(restoreJsonText("chat", escaped, raw).text).choices[0].message.content).toBe("Mail Eve Adams at eve@example.net");
     const plain = JSON.stringify({ choices: [{ index: 0, message: { role: "assistant", content: "nothing to restore" } }] });
     expect(restoreJsonText("chat", plain, raw).text).toBe(plain);
+  });
+
+  it("counts Anthropic cache reads as cached input and cache writes at 1.25× (5 min) or 2× (1 h, or unknown) the input price", () => {
+    const usage = {
+      input_tokens: 10,
+      output_tokens: 7,
+      cache_read_input_tokens: 100,
+      cache_creation_input_tokens: 300,
+      cache_creation: { ephemeral_5m_input_tokens: 100, ephemeral_1h_input_tokens: 200 },
+    };
+    expect(extractUsage("messages", { usage })).toEqual({ inputTokens: 10 + 100 + 125 + 400, outputTokens: 7, cachedTokens: 100 });
+    expect(extractUsage("messages", { usage: { input_tokens: 1, output_tokens: 1, cache_creation_input_tokens: 9 } })).toEqual({
+      inputTokens: 1 + 18,
+      outputTokens: 1,
+      cachedTokens: 0,
+    });
+    // Streamed: message_start has the input side, message_delta the output; a later event keeps what it does not repeat.
+    let counts = mergeAnthropicCounts(null, { input_tokens: 5, cache_creation_input_tokens: 4, cache_creation: { ephemeral_5m_input_tokens: 4 } });
+    counts = mergeAnthropicCounts(counts, { output_tokens: 30 });
+    expect(counts && anthropicUsageOf(counts)).toEqual({ inputTokens: 5 + 5, outputTokens: 30, cachedTokens: 0 });
   });
 
   it("reports no usage when absent and refuses garbage as upstream_error", () => {
