@@ -154,6 +154,13 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
     async fail(error) {
       if (done) return;
       done = true;
+      // A provider that did not answer in time had the request and may bill it: the call is
+      // charged its hold, as a stream that timed out is, and its idempotency key is spent.
+      // Any other failure happened before the provider billed anything: the hold is given back.
+      if (error.code === "upstream_timeout") {
+        settleCall(env, hold, null, auditEvent("error", { error: error.code, usage: null, pii: piiAudit }, error.code), ctx);
+        return;
+      }
       await releaseCall(env, input.agent, hold, ctx);
       await audit("error", { error: error.code, pii: piiAudit }, error.code);
     },

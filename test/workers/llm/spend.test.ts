@@ -1,7 +1,13 @@
 // Spend enforcement on real LLM calls: a small daily limit is reached, calls get 429
-// spend_limit, usage is visible, and raising the limit lets the agent continue at once.
+// spend_limit, usage is visible, and raising the limit lets the agent continue at once; a call
+// whose provider timed out is charged, one that failed otherwise is released.
 import { env } from "cloudflare:workers";
 import { expect, it } from "vitest";
+import { makeDb } from "../../../workers/data/db.js";
+import { orgData } from "../../../workers/data/org-data.js";
+import { AppError } from "../../../workers/errors.js";
+import { prepareLlmCall } from "../../../workers/llm/call.js";
+import { effectivePolicyFor } from "../../../workers/policy/service.js";
 import { FAKE_LLM_KEY } from "../../support/secrets.js";
 import { call, seedOrg } from "../support/api.js";
 
@@ -58,4 +64,44 @@ it("refuses calls once the agent's daily limit is spent, and resumes when it is 
   const raised = await call(`/api/v1/orgs/${org.orgId}/limits/${limit.json.id}`, { method: "PATCH", token: t, body: { limitMicros: 1_000_000 } });
   expect(raised.status, raised.text).toBe(200);
   expect((await ask()).status).toBe(200);
+});
+
+it("charges a call whose provider timed out its whole hold and spends its Idempotency-Key; any other failure releases it", async () => {
+  const org = await seedOrg("spend-timeout");
+  const t = org.apiKey;
+  await call(`/api/v1/orgs/${org.orgId}/prices`, { method: "POST", token: t, body: { model: "*", inputMicrosPerMTok: 1_000_000, outputMicrosPerMTok: 1_000_000 } });
+  const created = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: t, body: { name: "slow" } });
+  const agent = await orgData(makeDb(env.DB), org.orgId).agent(created.json.id);
+  if (!agent) throw new Error("agent not found");
+  const limit = await call(`/api/v1/orgs/${org.orgId}/limits`, { method: "POST", token: t, body: { scope: "org", period: "total", limitMicros: 1_000_000_000 } });
+  const prepare = async (key: string) =>
+    prepareLlmCall(env, {
+      agent,
+      kind: "openai",
+      endpoint: "chat",
+      model: "m",
+      body: { model: "m", max_tokens: 1_000, messages: [{ role: "user", content: "hi" }] },
+      policy: await effectivePolicyFor(env, agent),
+      traceId: "trace",
+      idempotencyKey: key,
+      waitUntil: () => {},
+    });
+  const live = async () => {
+    const res = await call(`/api/v1/orgs/${org.orgId}/usage/limits`, { token: t });
+    return (res.json.items as Array<{ id: string; spentMicros: number; reservedMicros: number }>).find((l) => l.id === limit.json.id);
+  };
+
+  const released = await prepare("k-error");
+  await released.fail(new AppError("upstream_error", "could not reach the model provider"));
+  expect(await live()).toMatchObject({ spentMicros: 0, reservedMicros: 0 });
+  // Released: the same key may try again.
+  await (await prepare("k-error")).fail(new AppError("upstream_error", "again"));
+
+  const timedOut = await prepare("k-timeout");
+  await timedOut.fail(new AppError("upstream_timeout", "the model provider did not answer in time"));
+  const after = await live();
+  // The whole hold: every byte of the body and the 1,000-token output budget.
+  expect(after?.spentMicros).toBeGreaterThan(1_000);
+  expect(after?.reservedMicros).toBe(0);
+  await expect(prepare("k-timeout")).rejects.toMatchObject({ code: "conflict" });
 });
