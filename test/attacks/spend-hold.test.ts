@@ -318,7 +318,13 @@ describe("usage always arrives", () => {
     expect(streamed.status).toBe(200);
     const seen = (await (await fetch(`${env.TEST_FAKE_LLM_URL}/__requests?contains=${mark}`)).json()) as Array<{ body: string }>;
     expect(JSON.parse(seen[1]!.body).stream_options).toEqual({ include_usage: true });
+    // The agent gets the stream it asked for: without the usage chunk it did not ask for.
+    expect(streamed.text).toContain("[DONE]");
+    expect(streamed.text).not.toContain('"usage"');
     // Both calls settled on the provider's usage (1 µ$ a token), far below the 5,000-token hold.
     expect((await costByAgent(org)).get(agent.id)).toBe(2 * billed);
+    // An agent that asks for usage gets it.
+    const asked = await llmCall(agent.token, LLM_PATHS.chat, { ...body, stream: true, stream_options: { include_usage: true } });
+    expect(asked.text).toContain('"usage"');
   });
 });

@@ -34,6 +34,8 @@ export interface LlmCall {
   upstreamBody: string;
   /** Restores placeholders in the response text, per choice/block. */
   restorers: RestorerFactory;
+  /** The proxy asked for stream usage the agent did not ask for (its usage chunk is not passed on). */
+  streamUsageAdded: boolean;
   finish(usage: Usage | null, info: { streamed: boolean; outcome: string }): Promise<void>;
   fail(error: AppError): Promise<void>;
 }
@@ -114,7 +116,8 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
           rawJsonSafe: Object.values(pii.mapping).every((original) => !JSON_ESCAPED.test(original)),
         })
       : identityRestorer;
-  const upstreamBody = JSON.stringify(isObject(body) ? withStreamUsage(input.endpoint, body) : body);
+  const reported = isObject(body) ? withStreamUsage(input.endpoint, body) : body;
+  const upstreamBody = JSON.stringify(reported);
 
   // Spend: hold an upper bound (every byte a token, images, tools, the whole output budget, per
   // choice) before the provider sees anything, from the isolate's lease on the org's budget or,
@@ -142,6 +145,7 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
   return {
     upstreamBody,
     restorers,
+    streamUsageAdded: reported !== body,
     async finish(usage, info) {
       if (done) return;
       done = true;

@@ -60,9 +60,13 @@ export class SseRewriter {
   /** Anthropic's usage as reported so far (its events each carry part of it). */
   #anthropic: AnthropicCounts | null = null;
 
-  constructor(endpoint: StreamEndpoint, restorers: RestorerFactory) {
+  /** The agent did not ask for usage (the proxy did): the usage-only chat chunk is not passed on. */
+  readonly #hideUsageChunk: boolean;
+
+  constructor(endpoint: StreamEndpoint, restorers: RestorerFactory, options: { hideUsageChunk?: boolean } = {}) {
     this.endpoint = endpoint;
     this.#factory = restorers;
+    this.#hideUsageChunk = options.hideUsageChunk === true;
   }
 
   feed(text: string): string {
@@ -170,8 +174,10 @@ export class SseRewriter {
       return;
     }
     this.#changed = false;
-    if (this.endpoint === "chat") this.#chat(data);
-    else if (this.endpoint === "responses") this.#responses(data);
+    if (this.endpoint === "chat") {
+      this.#chat(data);
+      if (this.#hideUsageChunk && data.usage != null && Array.isArray(data.choices) && data.choices.length === 0) return;
+    } else if (this.endpoint === "responses") this.#responses(data);
     else this.#messages(data);
     // Most events carry no placeholder: they go out as the provider wrote them (multi-line data
     // is still re-framed as one line), not re-serialised.
@@ -308,6 +314,8 @@ export interface RestoreStreamOptions {
   restorers: RestorerFactory;
   /** Longest silence tolerated from the provider mid-stream (default 60 s). */
   idleTimeoutMs?: number;
+  /** The proxy asked for chat usage the agent did not ask for: its chunk is read, not passed on. */
+  hideUsageChunk?: boolean;
 }
 
 const IDLE = Symbol("idle");
@@ -324,7 +332,7 @@ export function restoreSseStream(
   const reader = upstream.getReader();
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
-  const rewriter = new SseRewriter(options.endpoint, options.restorers);
+  const rewriter = new SseRewriter(options.endpoint, options.restorers, { hideUsageChunk: options.hideUsageChunk === true });
   const idleMs = options.idleTimeoutMs ?? 60_000;
   let settle: (r: StreamResult) => void = () => {};
   const result = new Promise<StreamResult>((resolve) => {

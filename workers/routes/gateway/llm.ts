@@ -179,6 +179,7 @@ async function exchange(
       endpoint: streamEndpoint,
       restorers: call.restorers,
       idleTimeoutMs: STREAM_IDLE_TIMEOUT_MS,
+      hideUsageChunk: call.streamUsageAdded,
     });
     c.executionCtx.waitUntil(result.then((r) => call.finish(r.usage, { streamed: true, outcome: r.outcome })));
     return new Response(body, { status: 200, headers: sseHeaders() });
