@@ -6,6 +6,7 @@ import type { ReserveResult } from "../../../schema/spend.js";
 import { call } from "../support/api.js";
 import { type SpendAgent, TEST_MODEL, key, reserveReq, setLimit, spendOrg } from "./support.js";
 import { auditStub } from "../audit/support.js";
+import { OrgSpend } from "../../../workers/spend/org-spend.js";
 
 const okIds = (results: ReserveResult[]) => results.flatMap((r) => (r.ok ? [r.reservationId] : []));
 
@@ -309,6 +310,29 @@ describe("OrgSpend idempotency", () => {
       ok: true,
       chargedMicros: 40,
     });
+  });
+});
+
+describe("OrgSpend storage", () => {
+  it("adds the columns an older object's tables lack, keeping their rows", async () => {
+    const org = await spendOrg("migrate");
+    const r = await org.stub.reserve(reserveReq(org.agents[0]!, 100));
+    if (!r.ok) throw new Error("reserve refused");
+    const columns = await runInDurableObject(org.stub, (_instance, state) => {
+      const names = () =>
+        state.storage.sql
+          .exec<{ name: string }>("PRAGMA table_info(reservations)")
+          .toArray()
+          .map((c) => c.name);
+      state.storage.sql.exec("ALTER TABLE reservations DROP COLUMN fingerprint");
+      state.storage.sql.exec("ALTER TABLE reservations DROP COLUMN parent_agent_id");
+      const before = names();
+      new OrgSpend(state, env);
+      return { before, after: names(), rows: state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM reservations").one().n };
+    });
+    expect(columns.before).not.toContain("fingerprint");
+    expect(columns.after).toEqual(expect.arrayContaining(["fingerprint", "parent_agent_id"]));
+    expect(columns.rows).toBe(1);
   });
 });
 
