@@ -69,11 +69,19 @@ it("refuses calls once the agent's daily limit is spent, and resumes when it is 
 it("charges a call whose provider timed out its whole hold and spends its Idempotency-Key; any other failure releases it", async () => {
   const org = await seedOrg("spend-timeout");
   const t = org.apiKey;
-  await call(`/api/v1/orgs/${org.orgId}/prices`, { method: "POST", token: t, body: { model: "*", inputMicrosPerMTok: 1_000_000, outputMicrosPerMTok: 1_000_000 } });
+  await call(`/api/v1/orgs/${org.orgId}/prices`, {
+    method: "POST",
+    token: t,
+    body: { model: "*", inputMicrosPerMTok: 1_000_000, outputMicrosPerMTok: 1_000_000 },
+  });
   const created = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: t, body: { name: "slow" } });
   const agent = await orgData(makeDb(env.DB), org.orgId).agent(created.json.id);
   if (!agent) throw new Error("agent not found");
-  const limit = await call(`/api/v1/orgs/${org.orgId}/limits`, { method: "POST", token: t, body: { scope: "org", period: "total", limitMicros: 1_000_000_000 } });
+  const limit = await call(`/api/v1/orgs/${org.orgId}/limits`, {
+    method: "POST",
+    token: t,
+    body: { scope: "org", period: "total", limitMicros: 1_000_000_000 },
+  });
   const prepare = async (key: string) =>
     prepareLlmCall(env, {
       agent,
