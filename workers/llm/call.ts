@@ -139,7 +139,7 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
   }
   if (hold.kind === "reservation" && hold.reservation.state === "settled") {
     done = true;
-    throw new AppError("conflict", "this request was already completed (idempotency key reused)");
+    throw new AppError("conflict", "the request with this Idempotency-Key already reached the provider and was charged; use a new key to call again");
   }
 
   return {
