@@ -1,8 +1,11 @@
 // Attack class: one Idempotency-Key buying many provider calls. A key whose call is open answers
 // 409 in_progress, a key reused with another request 422, a completed key 409; only a key whose
 // call failed before the provider billed it may be tried again. Keys are per agent.
+import Anthropic from "@anthropic-ai/sdk";
+import { exports } from "cloudflare:workers";
+import OpenAI from "openai";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type SeededOrg, call } from "../workers/support/api.js";
+import { BASE, type SeededOrg, call } from "../workers/support/api.js";
 import { LLM_PATHS, errorCode, limitLive, llmCall, llmOrg, marker, newAgent, providerCalls } from "./support.js";
 
 let org: SeededOrg;
@@ -83,6 +86,43 @@ describe("attack: concurrent calls sharing one Idempotency-Key", () => {
     );
     expect(answers.filter((a) => a.status === 200)).toHaveLength(1);
     for (const a of answers.filter((x) => x.status !== 200)) expect([409, 422]).toContain(a.status);
+    expect(await providerCalls(text)).toBe(1);
+  });
+});
+
+describe("attack: the official SDKs, which retry 409s, sharing one Idempotency-Key", () => {
+  const workerFetch = (input: RequestInfo | URL, init?: RequestInit) => exports.default.fetch(new Request(input, init));
+
+  it("ten concurrent OpenAI SDK calls with one key and retries on: one answer, nine 409s, one provider call", async () => {
+    const text = marker("idem-sdk-openai");
+    const client = new OpenAI({ apiKey: agent.token, baseURL: `${BASE}/llm/openai/v1`, fetch: workerFetch, maxRetries: 2 });
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, () =>
+        client.chat.completions.create(
+          { model: "fake-slow", max_tokens: 16, messages: [{ role: "user", content: text }] },
+          { headers: { "Idempotency-Key": `key-${text}` } },
+        ),
+      ),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    for (const r of results) if (r.status === "rejected") expect(r.reason).toMatchObject({ status: 409 });
+    expect(await providerCalls(text)).toBe(1);
+  });
+
+  it("ten concurrent Anthropic SDK streams with one key: one stream, nine 409s, one provider call", async () => {
+    const text = marker("idem-sdk-anthropic");
+    const client = new Anthropic({ apiKey: agent.token, baseURL: `${BASE}/llm/anthropic`, fetch: workerFetch, maxRetries: 2 });
+    const results = await Promise.allSettled(
+      Array.from({ length: 10 }, async () => {
+        const stream = client.messages.stream(
+          { model: "fake-slow", max_tokens: 16, messages: [{ role: "user", content: text }] },
+          { headers: { "Idempotency-Key": `key-${text}` } },
+        );
+        return stream.finalMessage();
+      }),
+    );
+    expect(results.filter((r) => r.status === "fulfilled")).toHaveLength(1);
+    for (const r of results) if (r.status === "rejected") expect(r.reason).toMatchObject({ status: 409 });
     expect(await providerCalls(text)).toBe(1);
   });
 });
