@@ -188,7 +188,7 @@ const LEDGER_COLUMNS = [
 type LedgerRow = [string, string, string | null, string, string, number, number, number, number, string, number];
 const LEASE_CALL_COLUMNS = ["id", "lease_id", "charged", "basis", "at"] as const;
 
-/** A reservation a reserve batch stores; `replaces`: a released or expired one of the same key (same id) gives way. */
+/** A reservation a reserve batch stores; `replaces`: a released one of the same key (same id) gives way. */
 interface NewReservation {
   row: ReservationRow;
   replaces: boolean;
@@ -559,7 +559,7 @@ export class OrgSpend extends DurableObject<Env> {
     this.#insertRows("INSERT OR IGNORE INTO ledger_outbox", LEDGER_COLUMNS, p.ledger);
   }
 
-  /** Stores a new reservation; one that `replaces` a released or expired one of the same key takes its place (same id). */
+  /** Stores a new reservation; one that `replaces` a released one of the same key takes its place (same id). */
   #insertReservation({ row, replaces }: NewReservation, now: number): number {
     return this.#sql.exec(
       `INSERT ${replaces ? "OR REPLACE " : ""}INTO reservations (id, idem_key, agent_id, team_id, parent_agent_id, fingerprint, model, reserved,
@@ -662,7 +662,7 @@ export class OrgSpend extends DurableObject<Env> {
     // so leases of many isolates fit under a limit and near it each shrinks to one call.
     const held = req.leaseCalls ? Math.max(amount, Math.min(amount * req.leaseCalls, Math.floor(headroom / LEASE_HEADROOM_SHARE))) : amount;
     const row: ReservationRow = {
-      // A released or expired key is reserved again under its first id.
+      // A released key is reserved again under its first id.
       id: earlier?.id ?? newId("rsv"),
       idem_key: req.idempotencyKey,
       ...who,
