@@ -116,6 +116,16 @@ export const ReserveRequestSchema = z.strictObject({
   idempotencyKey: z.string().min(1).max(200),
   agentId: idOf(ID_PREFIX.agent),
   teamId: idOf(ID_PREFIX.team).nullable(),
+  /** A subagent's parent: the call also counts against the parent's agent limits. */
+  parentAgentId: idOf(ID_PREFIX.agent).nullable().optional(),
+  /**
+   * SHA-256 hex of the request the idempotency key stands for; the same key with another
+   * fingerprint is refused (`key_reused`).
+   */
+  fingerprint: z
+    .string()
+    .regex(/^[0-9a-f]{64}$/)
+    .optional(),
   model: ModelNameSchema.refine((m) => m !== FALLBACK_MODEL, { message: "not a model" }),
   estimate: SpendEstimateSchema,
   /**
@@ -151,6 +161,14 @@ export type ReserveRequest = z.infer<typeof ReserveRequestSchema>;
 export type ReserveResult =
   /** state "settled": this idempotency key was already charged; the caller must not bill it again. */
   | { ok: true; reservationId: string; reservedMicros: number; state: "open" | "settled"; price?: SpendPrice }
+  /**
+   * The key's call is still open (`in_progress`), ended without settling or releasing within the
+   * reservation's lifetime so its outcome is unknown (`expired`), or stood for another request
+   * (`key_reused`). Nothing was reserved; the caller must not call the provider.
+   */
+  | { ok: false; reason: "in_progress" }
+  | { ok: false; reason: "expired" }
+  | { ok: false; reason: "key_reused" }
   | { ok: false; reason: "limit"; scope: LimitScope; scopeId: string | null; period: LimitPeriod; limitMicros: number; spentMicros: number }
   | { ok: false; reason: "unpriced_model"; model: string }
   /** The payload failed validation (a caller bug); nothing was reserved. */

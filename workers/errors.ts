@@ -16,9 +16,13 @@ export const ERROR_STATUS = {
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,
+  /** An Idempotency-Key whose call is still running; retry later. */
+  in_progress: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   pii_blocked: 422,
+  /** An Idempotency-Key sent again with a different request. */
+  idempotency_key_reused: 422,
   spend_limit: 429,
   rate_limited: 429,
   internal: 500,

@@ -4,8 +4,22 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { AddressInfo, Socket } from "node:net";
 import { z } from "zod";
 
-/** Fault modes, chosen by the model name (`fake-<mode>`) or the `x-fake-fault` header. */
-export const FAKE_FAULTS = ["hang", "slow", "error500", "garbage", "cut", "no-usage"] as const;
+/**
+ * Fault modes, chosen by the model name (`fake-<mode>`) or the `x-fake-fault` header. `max-usage`
+ * answers normally but reports the most a real provider could bill for the request (see maxUsageOf).
+ */
+export const FAKE_FAULTS = ["hang", "slow", "error500", "garbage", "cut", "no-usage", "max-usage"] as const;
+
+/** A body containing `fake-fail-once:<id>` fails with 500 the first time that id is seen, then succeeds. */
+const FAIL_ONCE = /fake-fail-once:([A-Za-z0-9_-]{1,64})/;
+
+/**
+ * What the `max-usage` mode bills, from published provider figures: every UTF-8 byte of the body
+ * a token, the largest per-image count of a listed model (gpt-4o-mini, high detail: 2,833 + 8 ×
+ * 5,667), a tool-use system prompt, and the whole output budget for each of `n` choices (with no
+ * budget set, the largest output a current model allows).
+ */
+export const MAX_USAGE = { imageTokens: 48_169, toolPromptTokens: 500, defaultOutputTokens: 131_072 } as const;
 export type FakeFault = (typeof FAKE_FAULTS)[number];
 
 export interface FakeLlmOptions {
@@ -66,6 +80,26 @@ const messagesBody = z
 
 const tokens = (text: string) => Math.max(1, Math.ceil(text.length / 4));
 
+const IMAGE_TYPES = new Set(["image_url", "input_image", "image"]);
+
+function countImages(value: unknown): number {
+  if (Array.isArray(value)) return value.reduce<number>((n, v) => n + countImages(v), 0);
+  if (typeof value !== "object" || value === null) return 0;
+  const own = IMAGE_TYPES.has(String((value as Record<string, unknown>).type)) ? 1 : 0;
+  return own + Object.values(value).reduce<number>((n, v) => n + countImages(v), 0);
+}
+
+const positive = (v: unknown) => (typeof v === "number" && Number.isInteger(v) && v > 0 ? v : 0);
+
+/** The most a provider could bill for this request (the `max-usage` mode): see MAX_USAGE. */
+function maxUsageOf(raw: Record<string, unknown>, text: string, outputFields: string[]): { input: number; output: number } {
+  const tools = Array.isArray(raw.tools) && raw.tools.length > 0 ? MAX_USAGE.toolPromptTokens : 0;
+  const input = Buffer.byteLength(text) + countImages(raw) * MAX_USAGE.imageTokens + tools;
+  const budget = Math.max(0, ...outputFields.map((f) => positive(raw[f])));
+  const choices = Math.max(1, positive(raw.n), positive(raw.best_of));
+  return { input, output: (budget || MAX_USAGE.defaultOutputTokens) * choices };
+}
+
 function textOf(c: z.infer<typeof content> | null): string {
   if (c == null) return "";
   if (typeof c === "string") return c;
@@ -106,6 +140,7 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
   const sockets = new Set<Socket>();
   const chunkSize = options.chunkSize ?? 3;
   const slowMs = options.slowMs ?? 1500;
+  const failedOnce = new Set<string>();
   let counter = 0;
 
   const send = (res: ServerResponse, status: number, body: string, type = "application/json") => {
@@ -148,16 +183,18 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     return options.apiKey === undefined || given === options.apiKey;
   };
 
-  const chat = async (res: ServerResponse, raw: unknown, fault: FakeFault | null) => {
+  const chat = async (res: ServerResponse, raw: unknown, fault: FakeFault | null, text: string) => {
     const body = chatBody.parse(raw);
     const reply = lastUserText(body.messages) || "ok";
     const id = `chatcmpl-fake${++counter}`;
     const created = Math.floor(Date.now() / 1000);
-    const promptTokens = tokens(body.messages.map((m) => textOf(m.content)).join("\n"));
+    const max = fault === "max-usage" ? maxUsageOf(body, text, ["max_tokens", "max_completion_tokens"]) : null;
+    const promptTokens = max?.input ?? tokens(body.messages.map((m) => textOf(m.content)).join("\n"));
+    const completionTokens = max?.output ?? tokens(reply);
     const usage = {
       prompt_tokens: promptTokens,
-      completion_tokens: tokens(reply),
-      total_tokens: promptTokens + tokens(reply),
+      completion_tokens: completionTokens,
+      total_tokens: promptTokens + completionTokens,
       prompt_tokens_details: { cached_tokens: 0 },
     };
     const forceTool = body.tools?.length && body.tool_choice !== undefined && body.tool_choice !== "none" && body.tool_choice !== "auto";
@@ -211,20 +248,22 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     await stream(res, events, fault);
   };
 
-  const responses = async (res: ServerResponse, raw: unknown, fault: FakeFault | null) => {
+  const responses = async (res: ServerResponse, raw: unknown, fault: FakeFault | null, text: string) => {
     const body = responsesBody.parse(raw);
     const input = body.input;
     const reply =
       (typeof input === "string" ? input : textOf([...input].reverse().find((i) => (i.role ?? "user") === "user")?.content ?? "")) || "ok";
     const id = `resp_fake${++counter}`;
     const itemId = `msg_fake${counter}`;
-    const inputTokens = tokens(JSON.stringify(input) + (body.instructions ?? ""));
+    const max = fault === "max-usage" ? maxUsageOf(body, text, ["max_output_tokens"]) : null;
+    const inputTokens = max?.input ?? tokens(JSON.stringify(input) + (body.instructions ?? ""));
+    const outputTokens = max?.output ?? tokens(reply);
     const usage = {
       input_tokens: inputTokens,
       input_tokens_details: { cached_tokens: 0 },
-      output_tokens: tokens(reply),
+      output_tokens: outputTokens,
       output_tokens_details: { reasoning_tokens: 0 },
-      total_tokens: inputTokens + tokens(reply),
+      total_tokens: inputTokens + outputTokens,
     };
     const response = (status: string, text: string | null, withUsage: boolean) => ({
       id,
@@ -281,17 +320,21 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     await stream(res, events, fault);
   };
 
-  const messages = async (res: ServerResponse, raw: unknown, fault: FakeFault | null) => {
+  const messages = async (res: ServerResponse, raw: unknown, fault: FakeFault | null, text: string) => {
     const body = messagesBody.parse(raw);
     const reply = lastUserText(body.messages) || "ok";
     const id = `msg_fake${++counter}`;
     const system = typeof body.system === "string" ? body.system : textOf(body.system);
+    const max = fault === "max-usage" ? maxUsageOf(body, text, ["max_tokens"]) : null;
+    // With cache breakpoints, `max-usage` writes the whole prompt to the 1-hour cache (twice the input price).
+    const cacheAll = max !== null && text.includes('"cache_control"');
     const usageIn = {
-      input_tokens: tokens(system + body.messages.map((m) => textOf(m.content)).join("\n")),
-      cache_creation_input_tokens: 0,
+      input_tokens: cacheAll ? 0 : (max?.input ?? tokens(system + body.messages.map((m) => textOf(m.content)).join("\n"))),
+      cache_creation_input_tokens: cacheAll ? max.input : 0,
       cache_read_input_tokens: 0,
+      ...(cacheAll ? { cache_creation: { ephemeral_5m_input_tokens: 0, ephemeral_1h_input_tokens: max.input } } : {}),
     };
-    const outTokens = tokens(reply);
+    const outTokens = max?.output ?? tokens(reply);
     const base = { id, type: "message", role: "assistant", model: body.model, stop_sequence: null };
     if (!body.stream) {
       const usage = fault === "no-usage" ? undefined : { ...usageIn, output_tokens: outTokens };
@@ -316,8 +359,11 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     const text = await readBody(req);
     const url = new URL(req.url ?? "/", "http://fake.local");
     // Tests running inside workerd cannot see this process's memory; they read the log here.
+    // `?contains=<text>` picks the requests whose body holds the text (a test's own marker).
     if (url.pathname === "/__requests") {
-      send(res, 200, JSON.stringify(requests.slice(-Number(url.searchParams.get("last") ?? "20"))));
+      const contains = url.searchParams.get("contains");
+      const picked = contains === null ? requests : requests.filter((r) => r.body.includes(contains));
+      send(res, 200, JSON.stringify(picked.slice(-Number(url.searchParams.get("last") ?? "20"))));
       return;
     }
     requests.push({ method: req.method ?? "GET", path: url.pathname + url.search, headers: req.headers, body: text });
@@ -361,13 +407,16 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
       const fault = faultOf(req, model.success ? model.data.model : undefined);
       if (fault === "hang") return; // never answers; close() destroys the socket
       if (fault === "slow") await sleep(slowMs);
-      if (fault === "error500")
+      const failOnce = FAIL_ONCE.exec(text)?.[1];
+      const firstFailure = failOnce !== undefined && !failedOnce.has(failOnce);
+      if (failOnce !== undefined) failedOnce.add(failOnce);
+      if (fault === "error500" || firstFailure)
         return send(res, 500, errorJson(kind, 500, kind === "anthropic" ? "api_error" : "server_error", "the fake provider failed on purpose"));
       const streaming = z.object({ stream: z.literal(true) }).safeParse(raw).success;
       if (fault === "garbage" && !streaming) return send(res, 200, "<html>502 Bad Gateway</html>{not json", "application/json");
-      if (route === "POST /v1/chat/completions") await chat(res, raw, fault);
-      else if (route === "POST /v1/responses") await responses(res, raw, fault);
-      else await messages(res, raw, fault);
+      if (route === "POST /v1/chat/completions") await chat(res, raw, fault, text);
+      else if (route === "POST /v1/responses") await responses(res, raw, fault, text);
+      else await messages(res, raw, fault, text);
       if (fault === "cut" && !streaming) res.socket?.destroy();
     } catch (err) {
       if (err instanceof z.ZodError)

@@ -2,7 +2,6 @@
 // add the Agent Guide, reserve spend, then settle or release and audit exactly once.
 import { type AuditEvent, recordAudit } from "../audit/audit.js";
 import type { AgentRights } from "../agents/rights.js";
-import type { AgentRow } from "../data/org-data.js";
 import { AppError } from "../errors.js";
 import type { EffectivePolicy } from "../policy/effective.js";
 import { type PiiLists, PiiPolicySchema, type PiiPolicy } from "../../schema/pii.js";
@@ -11,18 +10,19 @@ import { piiListsOf } from "../pii/lists.js";
 import { guidePromptFor } from "../tools/guide.js";
 import { stopSandboxesOverLimit } from "../sandboxes/service.js";
 import { type CallHold, holdForCall, releaseCall, settleCall } from "../spend/credit.js";
-import { estimateMaxOutputTokens, estimatePromptTokens } from "./estimate.js";
+import { requestFingerprint } from "../spend/fingerprint.js";
+import { modelLimitsFor } from "../spend/pricing.js";
+import { requestShape, spendEstimate, utf8Length } from "./estimate.js";
 import { identityRestorer, isObject, type LlmEndpoint, type ProviderKind, type RestorerFactory, type Usage } from "./index.js";
+import { withStreamUsage } from "./upstream.js";
 
 export interface LlmCallInput {
-  /** The caller's rights; `agent` and `policy` below are its agent and merged policy. */
+  /** The caller's rights: its agent, and the policy merged along its parent chain. */
   rights: AgentRights;
-  agent: AgentRow;
   kind: ProviderKind;
   endpoint: Exclude<LlmEndpoint, "models">;
   model: string;
   body: Record<string, unknown>;
-  policy: EffectivePolicy;
   traceId: string;
   idempotencyKey: string | null;
   /** Lets work outlive the response (stopping sandboxes when a limit is reached). */
@@ -34,6 +34,8 @@ export interface LlmCall {
   upstreamBody: string;
   /** Restores placeholders in the response text, per choice/block. */
   restorers: RestorerFactory;
+  /** The proxy asked for stream usage the agent did not ask for (its usage chunk is not passed on). */
+  streamUsageAdded: boolean;
   finish(usage: Usage | null, info: { streamed: boolean; outcome: string }): Promise<void>;
   fail(error: AppError): Promise<void>;
 }
@@ -48,8 +50,8 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
   let done = false;
   const ctx = { waitUntil: input.waitUntil };
   const auditEvent = (result: "success" | "error", details: Record<string, unknown>, reason?: string): AuditEvent => ({
-    orgId: input.agent.orgId,
-    actor: { type: "agent", id: input.agent.id },
+    orgId: input.rights.agent.orgId,
+    actor: { type: "agent", id: input.rights.agent.id },
     action: "llm.request",
     resource: { type: "model", id: input.model },
     result,
@@ -60,10 +62,21 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
   const audit = (result: "success" | "error", details: Record<string, unknown>, reason?: string) =>
     recordAudit(env, auditEvent(result, details, reason), ctx);
 
+  // What the call can cost beyond its bytes; a call whose cost cannot be bounded is refused
+  // before anything else is done for it.
+  let shape: ReturnType<typeof requestShape>;
+  try {
+    shape = requestShape(input.endpoint, input.body);
+  } catch (error) {
+    done = true;
+    if (error instanceof AppError) await audit("error", { spend: error.details }, "spend_unbounded");
+    throw error;
+  }
+
   // The Agent Guide and autonomy instructions lead the system prompt; they are checked like the rest.
-  const [guide, lists] = await Promise.all([cachedGuide(env, input.rights), piiListsOf(env, input.agent.orgId)]);
-  const piiPolicy = piiPolicyOf(input.policy);
-  const maskerOptions = { entityCacheScope: input.agent.orgId };
+  const [guide, lists] = await Promise.all([cachedGuide(env, input.rights), piiListsOf(env, input.rights.agent.orgId)]);
+  const piiPolicy = piiPolicyOf(input.rights.policy);
+  const maskerOptions = { entityCacheScope: input.rights.agent.orgId };
   // A guide with nothing to mask under this policy (known from an earlier call of this isolate)
   // joins the body after masking, so the same text is not scanned on every call.
   const guideClean = guide.text !== null && guideIsClean(guide, piiPolicy, lists, maskerOptions);
@@ -103,35 +116,36 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
           rawJsonSafe: Object.values(pii.mapping).every((original) => !JSON_ESCAPED.test(original)),
         })
       : identityRestorer;
-  const upstreamBody = JSON.stringify(body);
+  const reported = isObject(body) ? withStreamUsage(input.endpoint, body) : body;
+  const upstreamBody = JSON.stringify(reported);
 
-  // Spend: hold an upper bound (whole prompt + max output) before the provider sees anything,
-  // from the isolate's lease on the org's budget or, with an idempotency key, at the org's DO.
+  // Spend: hold an upper bound (every byte a token, images, tools, the whole output budget, per
+  // choice) before the provider sees anything, from the isolate's lease on the org's budget or,
+  // with an idempotency key, at the org's DO, where the key buys at most one provider call.
   let hold: CallHold;
   try {
-    hold = await holdForCall(
-      env,
-      input.agent,
-      input.model,
-      { inputTokens: estimatePromptTokens(upstreamBody), maxOutputTokens: estimateMaxOutputTokens(input.kind, body) },
-      input.idempotencyKey,
-      ctx,
-    );
+    const estimate = spendEstimate(shape, utf8Length(upstreamBody), modelLimitsFor(input.model));
+    const idempotency =
+      input.idempotencyKey === null
+        ? null
+        : { key: input.idempotencyKey, fingerprint: await requestFingerprint(input.kind, input.endpoint, input.body) };
+    hold = await holdForCall(env, input.rights.agent, input.model, estimate, idempotency, ctx);
   } catch (error) {
     done = true;
     const code = error instanceof AppError ? error.code : "internal";
     await audit("error", { pii: piiAudit, spend: error instanceof AppError ? error.details : undefined }, code);
-    if (code === "spend_limit") input.waitUntil(stopSandboxesOverLimit(env, input.agent.orgId));
+    if (code === "spend_limit") input.waitUntil(stopSandboxesOverLimit(env, input.rights.agent.orgId));
     throw error;
   }
   if (hold.kind === "reservation" && hold.reservation.state === "settled") {
     done = true;
-    throw new AppError("conflict", "this request was already completed (idempotency key reused)");
+    throw new AppError("conflict", "the request with this Idempotency-Key already reached the provider and was charged; use a new key to call again");
   }
 
   return {
     upstreamBody,
     restorers,
+    streamUsageAdded: reported !== body,
     async finish(usage, info) {
       if (done) return;
       done = true;
@@ -144,7 +158,14 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
     async fail(error) {
       if (done) return;
       done = true;
-      await releaseCall(env, input.agent, hold, ctx);
+      // A provider that did not answer in time had the request and may bill it: the call is
+      // charged its hold, as a stream that timed out is, and its idempotency key is spent.
+      // Any other failure happened before the provider billed anything: the hold is given back.
+      if (error.code === "upstream_timeout") {
+        settleCall(env, hold, null, auditEvent("error", { error: error.code, usage: null, pii: piiAudit }, error.code), ctx);
+        return;
+      }
+      await releaseCall(env, input.rights.agent, hold, ctx);
       await audit("error", { error: error.code, pii: piiAudit }, error.code);
     },
   };

@@ -3,7 +3,7 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { restoreResponseItem, restoreResponseObject } from "./json.js";
 import { isObject, restoreWhole, type LlmEndpoint, type RestorerFactory, type TextRestorer, type Usage } from "./types.js";
-import { chatUsageOf, mergeAnthropicUsage, responsesUsageOf } from "./usage.js";
+import { type AnthropicCounts, anthropicUsageOf, chatUsageOf, mergeAnthropicCounts, responsesUsageOf } from "./usage.js";
 
 export type StreamEndpoint = Exclude<LlmEndpoint, "models">;
 
@@ -57,10 +57,16 @@ export class SseRewriter {
   #changed = false;
   /** Fields of the last chat chunk, reused for synthesized chunks. */
   #chatBase: Record<string, unknown> = {};
+  /** Anthropic's usage as reported so far (its events each carry part of it). */
+  #anthropic: AnthropicCounts | null = null;
 
-  constructor(endpoint: StreamEndpoint, restorers: RestorerFactory) {
+  /** The agent did not ask for usage (the proxy did): the usage-only chat chunk is not passed on. */
+  readonly #hideUsageChunk: boolean;
+
+  constructor(endpoint: StreamEndpoint, restorers: RestorerFactory, options: { hideUsageChunk?: boolean } = {}) {
     this.endpoint = endpoint;
     this.#factory = restorers;
+    this.#hideUsageChunk = options.hideUsageChunk === true;
   }
 
   feed(text: string): string {
@@ -168,8 +174,10 @@ export class SseRewriter {
       return;
     }
     this.#changed = false;
-    if (this.endpoint === "chat") this.#chat(data);
-    else if (this.endpoint === "responses") this.#responses(data);
+    if (this.endpoint === "chat") {
+      this.#chat(data);
+      if (this.#hideUsageChunk && data.usage != null && Array.isArray(data.choices) && data.choices.length === 0) return;
+    } else if (this.endpoint === "responses") this.#responses(data);
     else this.#messages(data);
     // Most events carry no placeholder: they go out as the provider wrote them (multi-line data
     // is still re-framed as one line), not re-serialised.
@@ -256,11 +264,16 @@ export class SseRewriter {
     }
   }
 
+  #anthropicUsage(value: unknown): void {
+    this.#anthropic = mergeAnthropicCounts(this.#anthropic, value);
+    if (this.#anthropic) this.usage = anthropicUsageOf(this.#anthropic);
+  }
+
   #messages(data: Record<string, unknown>): void {
     const key = String(typeof data.index === "number" ? data.index : 0);
     switch (data.type) {
       case "message_start":
-        if (isObject(data.message)) this.usage = mergeAnthropicUsage(this.usage, data.message.usage);
+        if (isObject(data.message)) this.#anthropicUsage(data.message.usage);
         break;
       case "content_block_start":
         if (
@@ -284,7 +297,7 @@ export class SseRewriter {
         this.#flushKey(`${key}${JSON_KEY}`, null);
         break;
       case "message_delta":
-        this.usage = mergeAnthropicUsage(this.usage, data.usage);
+        this.#anthropicUsage(data.usage);
         break;
       case "message_stop":
         this.#flushOpen();
@@ -301,6 +314,8 @@ export interface RestoreStreamOptions {
   restorers: RestorerFactory;
   /** Longest silence tolerated from the provider mid-stream (default 60 s). */
   idleTimeoutMs?: number;
+  /** The proxy asked for chat usage the agent did not ask for: its chunk is read, not passed on. */
+  hideUsageChunk?: boolean;
 }
 
 const IDLE = Symbol("idle");
@@ -317,7 +332,7 @@ export function restoreSseStream(
   const reader = upstream.getReader();
   const decoder = new TextDecoder();
   const encoder = new TextEncoder();
-  const rewriter = new SseRewriter(options.endpoint, options.restorers);
+  const rewriter = new SseRewriter(options.endpoint, options.restorers, { hideUsageChunk: options.hideUsageChunk === true });
   const idleMs = options.idleTimeoutMs ?? 60_000;
   let settle: (r: StreamResult) => void = () => {};
   const result = new Promise<StreamResult>((resolve) => {

@@ -2,7 +2,7 @@
 // upstream failures into errors in the provider's own format without leaking the provider key.
 import { scrubText } from "../egress/scrub.js";
 import { AppError } from "../errors.js";
-import type { ProviderKind } from "./types.js";
+import { type LlmEndpoint, type ProviderKind, isObject } from "./types.js";
 
 export interface UpstreamTarget {
   kind: ProviderKind;
@@ -65,6 +65,18 @@ export function buildUpstreamRequest(agent: Request, target: UpstreamTarget, opt
     redirect: "manual",
     ...(options.signal ? { signal: options.signal } : {}),
   });
+}
+
+/**
+ * The body with usage reporting on: an OpenAI chat stream reports usage only when asked
+ * (`stream_options.include_usage`), and a call without usage is charged its whole hold, so the
+ * proxy always asks. Other endpoints report usage in every answer.
+ */
+export function withStreamUsage<T extends Record<string, unknown>>(endpoint: LlmEndpoint, body: T): T {
+  if (endpoint !== "chat" || body.stream !== true) return body;
+  const options = isObject(body.stream_options) ? body.stream_options : {};
+  if (options.include_usage === true) return body;
+  return { ...body, stream_options: { ...options, include_usage: true } };
 }
 
 /**
@@ -172,14 +184,20 @@ export function providerErrorBody(kind: ProviderKind, code: string, message: str
   return { error: { message, type, code, param: null } };
 }
 
-/** Renders an AppError in the provider's format, so SDKs surface it as their own API error. */
+/**
+ * Renders an AppError in the provider's format, so SDKs surface it as their own API error. The
+ * official SDKs retry 409s and honour `retry-after` and `x-should-retry`: a key still in
+ * progress is worth retrying shortly; a key already used never is.
+ */
 export function llmErrorResponse(kind: ProviderKind, error: AppError): Response {
   const type = kind === "anthropic" ? anthropicErrorType(error.status) : error.code;
-  return Response.json(providerErrorBody(kind, error.code, error.message, type), { status: error.status });
+  const headers: Record<string, string> =
+    error.code === "in_progress" ? { "retry-after": "1" } : error.code === "conflict" ? { "x-should-retry": "false" } : {};
+  return Response.json(providerErrorBody(kind, error.code, error.message, type), { status: error.status, headers });
 }
 
 function anthropicErrorType(status: number): string {
-  if (status === 400 || status === 422) return "invalid_request_error";
+  if (status === 400 || status === 409 || status === 422) return "invalid_request_error";
   if (status === 401) return "authentication_error";
   if (status === 403) return "permission_error";
   if (status === 404) return "not_found_error";

@@ -26,7 +26,24 @@ const anthropicUsage = z.object({
   input_tokens: count.nullish(),
   output_tokens: count.nullish(),
   cache_read_input_tokens: count.nullish(),
+  cache_creation_input_tokens: count.nullish(),
+  cache_creation: z
+    .object({ ephemeral_5m_input_tokens: count.default(0), ephemeral_1h_input_tokens: count.default(0) })
+    .nullish()
+    .catch(null),
 });
+
+/**
+ * Anthropic's counts as reported: `input_tokens` excludes cache reads and cache writes, which are
+ * billed apart (reads at the cached price, writes above the input price).
+ */
+export interface AnthropicCounts {
+  input: number;
+  output: number;
+  cacheRead: number;
+  /** Cache writes by lifetime; `unknown` when only the total was reported. */
+  cacheWrite: { fiveMinutes: number; oneHour: number; unknown: number };
+}
 
 export const ZERO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, cachedTokens: 0 };
 
@@ -50,17 +67,42 @@ export function responsesUsageOf(value: unknown): Usage | null {
 
 /**
  * Merges an Anthropic `usage` object into what is known so far: message_start carries the input
- * side, message_delta the (cumulative) output; a field missing from a later event keeps its value.
+ * side, message_delta the (cumulative) output and, in recent versions, the input side again; a
+ * field missing from a later event keeps its value.
  */
-export function mergeAnthropicUsage(prev: Usage | null, value: unknown): Usage | null {
+export function mergeAnthropicCounts(prev: AnthropicCounts | null, value: unknown): AnthropicCounts | null {
   const u = anthropicUsage.safeParse(value);
   if (!u.success) return prev;
-  const base = prev ?? ZERO_USAGE;
+  const base = prev ?? { input: 0, output: 0, cacheRead: 0, cacheWrite: { fiveMinutes: 0, oneHour: 0, unknown: 0 } };
+  const total = u.data.cache_creation_input_tokens;
+  const split = u.data.cache_creation;
+  const cacheWrite =
+    split != null
+      ? {
+          fiveMinutes: split.ephemeral_5m_input_tokens,
+          oneHour: split.ephemeral_1h_input_tokens,
+          unknown: Math.max(0, (total ?? 0) - split.ephemeral_5m_input_tokens - split.ephemeral_1h_input_tokens),
+        }
+      : total != null
+        ? { fiveMinutes: 0, oneHour: 0, unknown: total }
+        : base.cacheWrite;
   return {
-    inputTokens: u.data.input_tokens ?? base.inputTokens,
-    outputTokens: u.data.output_tokens ?? base.outputTokens,
-    cachedTokens: u.data.cache_read_input_tokens ?? base.cachedTokens,
+    input: u.data.input_tokens ?? base.input,
+    output: u.data.output_tokens ?? base.output,
+    cacheRead: u.data.cache_read_input_tokens ?? base.cacheRead,
+    cacheWrite,
   };
+}
+
+/**
+ * Anthropic's counts in the spend ledger's terms: cache reads are input at the cached price;
+ * cache writes cost 1.25× the input price (5-minute lifetime) or 2× (1 hour), so they count as
+ * that many uncached input tokens (2× when the lifetime was not reported), rounded up.
+ */
+export function anthropicUsageOf(c: AnthropicCounts): Usage {
+  const w = c.cacheWrite;
+  const writes = Math.ceil((w.fiveMinutes * 5) / 4) + 2 * (w.oneHour + w.unknown);
+  return { inputTokens: c.input + c.cacheRead + writes, outputTokens: c.output, cachedTokens: c.cacheRead };
 }
 
 const withUsage = z.object({ usage: z.unknown() });
@@ -72,6 +114,9 @@ export function extractUsage(endpoint: LlmEndpoint, body: unknown): Usage | null
   const usage = parsed.data.usage;
   if (endpoint === "chat") return chatUsageOf(usage);
   if (endpoint === "responses") return responsesUsageOf(usage);
-  if (endpoint === "messages") return mergeAnthropicUsage(null, usage);
+  if (endpoint === "messages") {
+    const counts = mergeAnthropicCounts(null, usage);
+    return counts && anthropicUsageOf(counts);
+  }
   return null;
 }

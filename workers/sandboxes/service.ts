@@ -190,7 +190,8 @@ export async function hostLiveStatus(env: Env, hostId: string) {
 
 /**
  * Drains the org's spend stop events (a limit was reached) and kills the live sandboxes of the
- * agents under that limit: the agent itself, every agent of the team, or the whole org.
+ * agents under that limit: the limited agent and its subagents (whose spend counts against it),
+ * every agent of the team, or the whole org.
  */
 export async function stopSandboxesOverLimit(env: Env, orgId: string) {
   const events = await env.ORG_SPEND.get(env.ORG_SPEND.idFromName(orgId)).drainStopEvents(100);
@@ -198,8 +199,12 @@ export async function stopSandboxesOverLimit(env: Env, orgId: string) {
   const data = new OrgData(makeDb(env.DB), orgId);
   const agentIds = new Set<string>();
   for (const e of events) {
-    if (e.scope === "agent") agentIds.add(e.agentId);
-    else {
+    if (e.scope === "agent") {
+      const limited = e.scopeId ?? e.agentId;
+      agentIds.add(e.agentId);
+      agentIds.add(limited);
+      for (const sub of await data.subagents(limited)) agentIds.add(sub.id);
+    } else {
       const all = await data.agentsIn(e.scope === "team" ? e.scopeId : null);
       for (const a of all) agentIds.add(a.id);
     }

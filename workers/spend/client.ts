@@ -13,11 +13,12 @@ import { type AuditEvent, recordAudit } from "../audit/audit.js";
 import { AppError } from "../errors.js";
 import { IsolateBatcher, type WaitUntil } from "../http/isolate-batch.js";
 
-/** The agent a call is made for: an AgentRow fits. */
+/** The agent a call is made for: an AgentRow fits. A subagent's call also counts against its parent's agent limits. */
 export interface SpendAgent {
   id: string;
   orgId: string;
   teamId: string | null;
+  parentAgentId?: string | null;
 }
 
 export interface Reservation {
@@ -55,8 +56,10 @@ async function guarded<T>(what: string, run: () => Promise<T>, timeoutMs = SPEND
 
 /**
  * Holds the call's upper-bound cost before it goes to the provider. Throws 429 `spend_limit` when a
- * limit of the org, team or agent would be passed, 400 for a model without a price, 503 when the
- * org's spend DO cannot answer. The same idempotencyKey never reserves (or charges) twice.
+ * limit of the org, team, agent or its parent would be passed, 400 for a model without a price,
+ * 503 when the org's spend DO cannot answer. The same idempotencyKey never reserves (or charges)
+ * twice: 409 `in_progress` while its call is open, 409 `conflict` once it expired unsettled, 422
+ * `idempotency_key_reused` with another fingerprint; a settled key returns state "settled".
  */
 export async function reserveSpend(
   env: Env,
@@ -64,15 +67,17 @@ export async function reserveSpend(
   model: string,
   estimate: SpendEstimate,
   idempotencyKey: string,
-  options: { timeoutMs?: number; leaseCalls?: number } = {},
+  options: { timeoutMs?: number; leaseCalls?: number; fingerprint?: string } = {},
 ): Promise<Reservation> {
   const request = ReserveRequestSchema.safeParse({
     orgId: agent.orgId,
     idempotencyKey,
     agentId: agent.id,
     teamId: agent.teamId,
+    parentAgentId: agent.parentAgentId ?? null,
     model,
     estimate,
+    ...(options.fingerprint ? { fingerprint: options.fingerprint } : {}),
     ...(options.leaseCalls ? { leaseCalls: options.leaseCalls } : {}),
   });
   if (!request.success)
@@ -89,6 +94,12 @@ export async function reserveSpend(
       ...(result.price ? { price: result.price } : {}),
     };
   if (result.reason === "invalid_request") throw new AppError("bad_request", "invalid spend reservation");
+  if (result.reason === "in_progress")
+    throw new AppError("in_progress", "a request with this Idempotency-Key is still in progress; retry once it has finished");
+  if (result.reason === "key_reused")
+    throw new AppError("idempotency_key_reused", "this Idempotency-Key was already used for a different request; use a new key");
+  if (result.reason === "expired")
+    throw new AppError("conflict", "the request with this Idempotency-Key ended without a result and may have reached the provider; use a new key");
   if (result.reason === "unpriced_model") throw new AppError("bad_request", "this model has no price configured; ask an admin to add one");
   throw new AppError("spend_limit", `${result.scope} spend limit (${result.period}) reached`, {
     details: { scope: result.scope, period: result.period, limitMicros: result.limitMicros, spentMicros: result.spentMicros },

@@ -40,21 +40,29 @@ export type CallHold =
   | { kind: "reservation"; orgId: string; reservation: Reservation }
   | { kind: "draw"; credit: Credit; callId: string; heldMicros: number };
 
+/** An Idempotency-Key and the fingerprint of the request it stands for (workers/spend/fingerprint.ts). */
+export interface IdempotentCall {
+  key: string;
+  fingerprint: string;
+}
+
 /**
  * Holds a call's upper-bound cost: from the agent's current lease for the model when it has
  * room, else with a new lease (or, with an idempotency key, a reservation of its own). Throws
- * like reserveSpend: 429 spend_limit, 400 unpriced model, 503 when the DO cannot answer.
+ * like reserveSpend: 429 spend_limit, 400 unpriced model, 503 when the DO cannot answer, and for
+ * a key already in use 409 / 422.
  */
 export async function holdForCall(
   env: Env,
   agent: SpendAgent,
   model: string,
   estimate: SpendEstimate,
-  idempotencyKey: string | null,
+  idempotency: IdempotentCall | null,
   ctx: WaitUntil,
 ): Promise<CallHold> {
-  if (idempotencyKey !== null) {
-    return { kind: "reservation", orgId: agent.orgId, reservation: await reserveSpend(env, agent, model, estimate, idempotencyKey) };
+  if (idempotency !== null) {
+    const reservation = await reserveSpend(env, agent, model, estimate, idempotency.key, { fingerprint: idempotency.fingerprint });
+    return { kind: "reservation", orgId: agent.orgId, reservation };
   }
   const key = `${agent.orgId}\u0000${agent.id}\u0000${model}`;
   const now = Date.now();

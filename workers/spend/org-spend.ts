@@ -60,6 +60,10 @@ type ReservationRow = {
   idem_key: string;
   agent_id: string;
   team_id: string | null;
+  /** A subagent's parent, whose agent limits and counters the reservation also counts under. */
+  parent_agent_id: string | null;
+  /** SHA-256 of the request an idempotency key stands for (null for leases). */
+  fingerprint: string | null;
   model: string;
   reserved: number;
   charged: number | null;
@@ -76,7 +80,8 @@ type ReservationRow = {
 const SCHEMA = `
 CREATE TABLE IF NOT EXISTS meta (k TEXT PRIMARY KEY, v TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS reservations (
-  id TEXT PRIMARY KEY, idem_key TEXT NOT NULL, agent_id TEXT NOT NULL, team_id TEXT, model TEXT NOT NULL,
+  id TEXT PRIMARY KEY, idem_key TEXT NOT NULL, agent_id TEXT NOT NULL, team_id TEXT, parent_agent_id TEXT, fingerprint TEXT,
+  model TEXT NOT NULL,
   reserved INTEGER NOT NULL, charged INTEGER, basis TEXT, state TEXT NOT NULL, day TEXT NOT NULL, month TEXT NOT NULL,
   price_in INTEGER NOT NULL, price_out INTEGER NOT NULL, price_cached INTEGER,
   input_tokens INTEGER, output_tokens INTEGER, cached_tokens INTEGER,
@@ -111,18 +116,45 @@ const QueuedAuditSchema = z.object({
 });
 type QueuedAudit = z.infer<typeof QueuedAuditSchema>;
 
-/** Counter keys an agent's call counts under: the org, its team (if any) and itself. */
-function scopesOf(agentId: string, teamId: string | null): Array<[LimitScope, string]> {
+/** Columns added to a table after it was first created (CREATE TABLE IF NOT EXISTS leaves an older one as it was). */
+const ADDED_COLUMNS: Record<string, Record<string, string>> = { reservations: { parent_agent_id: "TEXT", fingerprint: "TEXT" } };
+
+function addMissingColumns(sql: SqlStorage) {
+  for (const [table, columns] of Object.entries(ADDED_COLUMNS)) {
+    const have = new Set(
+      sql
+        .exec<{ name: string }>(`PRAGMA table_info(${table})`)
+        .toArray()
+        .map((c) => c.name),
+    );
+    for (const [name, type] of Object.entries(columns)) if (!have.has(name)) sql.exec(`ALTER TABLE ${table} ADD COLUMN ${name} ${type}`);
+  }
+}
+
+/** Who a call is made for, as the limits see it. */
+interface Spender {
+  agent_id: string;
+  team_id: string | null;
+  parent_agent_id: string | null;
+}
+
+/**
+ * Counter keys a call counts under: the org, its team (if any), the agent and, for a subagent,
+ * its parent (so a parent's counters include what its subagents spent).
+ */
+function scopesOf(who: Spender): Array<[LimitScope, string]> {
   const scopes: Array<[LimitScope, string]> = [["org", ""]];
-  if (teamId) scopes.push(["team", teamId]);
-  scopes.push(["agent", agentId]);
+  if (who.team_id) scopes.push(["team", who.team_id]);
+  scopes.push(["agent", who.agent_id]);
+  if (who.parent_agent_id && who.parent_agent_id !== who.agent_id) scopes.push(["agent", who.parent_agent_id]);
   return scopes;
 }
 
-function appliesTo(limit: LimitConfig, agentId: string, teamId: string | null): boolean {
+/** Whether a limit holds a call: the org's, its team's, its own agent limits and its parent's. */
+function appliesTo(limit: LimitConfig, who: Spender): boolean {
   if (limit.scope === "org") return true;
-  if (limit.scope === "team") return teamId !== null && limit.scopeId === teamId;
-  return limit.scopeId === agentId;
+  if (limit.scope === "team") return who.team_id !== null && limit.scopeId === who.team_id;
+  return limit.scopeId === who.agent_id || (who.parent_agent_id !== null && limit.scopeId === who.parent_agent_id);
 }
 
 const keyOf = (agentId: string, idempotencyKey: string) => `${agentId}\u0000${idempotencyKey}`;
@@ -156,7 +188,7 @@ const LEDGER_COLUMNS = [
 type LedgerRow = [string, string, string | null, string, string, number, number, number, number, string, number];
 const LEASE_CALL_COLUMNS = ["id", "lease_id", "charged", "basis", "at"] as const;
 
-/** A reservation a reserve batch stores; `replaces`: a released or expired one of the same key (same id) gives way. */
+/** A reservation a reserve batch stores; `replaces`: a released one of the same key (same id) gives way. */
 interface NewReservation {
   row: ReservationRow;
   replaces: boolean;
@@ -201,6 +233,7 @@ export class OrgSpend extends DurableObject<Env> {
     super(ctx, env);
     this.#sql = ctx.storage.sql;
     this.#sql.exec(SCHEMA);
+    addMissingColumns(this.#sql);
     const name = ctx.id.name;
     if (name && ID_PATTERN.test(name)) this.#sql.exec("INSERT OR IGNORE INTO meta (k, v) VALUES ('org_id', ?)", name);
     this.#boundOrg = this.#sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'org_id'").toArray()[0]?.v ?? null;
@@ -450,16 +483,16 @@ export class OrgSpend extends DurableObject<Env> {
     return spent;
   }
 
-  /** Counter keys a call counts under: its org, team and agent, each for its day, month and total. */
-  #keysOf(agentId: string, teamId: string | null, win: { day: string; month: string }): string[] {
+  /** Counter keys a reservation counts under: its org, team, agent and parent, each for its day, month and total. */
+  #keysOf(row: ReservationRow): string[] {
     const keys: string[] = [];
-    for (const [scope, scopeId] of scopesOf(agentId, teamId)) for (const w of [win.day, win.month, "total"]) keys.push(counterKey(scope, scopeId, w));
+    for (const [scope, scopeId] of scopesOf(row)) for (const w of [row.day, row.month, "total"]) keys.push(counterKey(scope, scopeId, w));
     return keys;
   }
 
-  /** One upsert for the 6 or 9 counters a charge counts in, then the same in memory. */
+  /** One upsert for the 6 to 12 counters a charge counts in, then the same in memory. */
   #addSpent(row: ReservationRow, amount: number) {
-    const keys = this.#keysOf(row.agent_id, row.team_id, row);
+    const keys = this.#keysOf(row);
     // Read before the write: a key not cached yet would otherwise be read back with the amount in it.
     const before = keys.map((key) => this.#spentOf(key));
     keys.forEach((key, i) => {
@@ -526,15 +559,17 @@ export class OrgSpend extends DurableObject<Env> {
     this.#insertRows("INSERT OR IGNORE INTO ledger_outbox", LEDGER_COLUMNS, p.ledger);
   }
 
-  /** Stores a new reservation; one that `replaces` a released or expired one of the same key takes its place (same id). */
+  /** Stores a new reservation; one that `replaces` a released one of the same key takes its place (same id). */
   #insertReservation({ row, replaces }: NewReservation, now: number): number {
     return this.#sql.exec(
-      `INSERT ${replaces ? "OR REPLACE " : ""}INTO reservations (id, idem_key, agent_id, team_id, model, reserved, state, day, month, price_in, price_out,
-        price_cached, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT ${replaces ? "OR REPLACE " : ""}INTO reservations (id, idem_key, agent_id, team_id, parent_agent_id, fingerprint, model, reserved,
+        state, day, month, price_in, price_out, price_cached, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?, ?, ?)`,
       row.id,
       row.idem_key,
       row.agent_id,
       row.team_id,
+      row.parent_agent_id,
+      row.fingerprint,
       row.model,
       row.reserved,
       row.day,
@@ -551,13 +586,13 @@ export class OrgSpend extends DurableObject<Env> {
   #hold(row: ReservationRow) {
     this.#open.set(row.id, row);
     this.#openByKey.set(keyOf(row.agent_id, row.idem_key), row.id);
-    for (const key of this.#keysOf(row.agent_id, row.team_id, row)) this.#reservedSums.set(key, (this.#reservedSums.get(key) ?? 0) + row.reserved);
+    for (const key of this.#keysOf(row)) this.#reservedSums.set(key, (this.#reservedSums.get(key) ?? 0) + row.reserved);
   }
 
   #unhold(row: ReservationRow) {
     if (!this.#open.delete(row.id)) return;
     this.#openByKey.delete(keyOf(row.agent_id, row.idem_key));
-    for (const key of this.#keysOf(row.agent_id, row.team_id, row)) {
+    for (const key of this.#keysOf(row)) {
       const left = (this.#reservedSums.get(key) ?? 0) - row.reserved;
       if (left > 0) this.#reservedSums.set(key, left);
       else this.#reservedSums.delete(key);
@@ -583,11 +618,18 @@ export class OrgSpend extends DurableObject<Env> {
     if (!parsed.success) return { ok: false, reason: "invalid_request" };
     const req = parsed.data;
     if (!this.#bind(req.orgId)) return { ok: false, reason: "invalid_request" };
+    // An idempotency key buys one provider call: while its call is open, and once it settled or
+    // expired, the key answers without reserving; only a released key (the call failed before
+    // the provider billed it) is reserved again. Another request under the key is refused.
+    const fingerprint = req.fingerprint ?? null;
     const openId = this.#openByKey.get(keyOf(req.agentId, req.idempotencyKey));
     const open = openId ? this.#open.get(openId) : undefined;
-    if (open) return { ok: true, reservationId: open.id, reservedMicros: open.reserved, state: "open" };
+    if (open) return { ok: false, reason: open.fingerprint === fingerprint ? "in_progress" : "key_reused" };
     const earlier = this.#reservationByKey(req.agentId, req.idempotencyKey);
+    if (earlier && earlier.fingerprint !== fingerprint) return { ok: false, reason: "key_reused" };
     if (earlier?.state === "settled") return { ok: true, reservationId: earlier.id, reservedMicros: earlier.reserved, state: "settled" };
+    if (earlier?.state === "expired") return { ok: false, reason: "expired" };
+    const who: Spender = { agent_id: req.agentId, team_id: req.teamId, parent_agent_id: req.parentAgentId ?? null };
     const price = priceFor(req.model, config.prices);
     if (!price) return { ok: false, reason: "unpriced_model", model: req.model };
     // Never zero, so a zero limit blocks even calls priced at nothing.
@@ -596,7 +638,7 @@ export class OrgSpend extends DurableObject<Env> {
 
     let headroom = Number.POSITIVE_INFINITY;
     for (const limit of config.limits) {
-      if (!appliesTo(limit, req.agentId, req.teamId)) continue;
+      if (!appliesTo(limit, who)) continue;
       const window = windowOf(limit.period, win);
       const key = counterKey(limit.scope, limit.scopeId ?? "", window);
       const spent = this.#spentOf(key);
@@ -620,11 +662,11 @@ export class OrgSpend extends DurableObject<Env> {
     // so leases of many isolates fit under a limit and near it each shrinks to one call.
     const held = req.leaseCalls ? Math.max(amount, Math.min(amount * req.leaseCalls, Math.floor(headroom / LEASE_HEADROOM_SHARE))) : amount;
     const row: ReservationRow = {
-      // A released or expired key is reserved again under its first id.
+      // A released key is reserved again under its first id.
       id: earlier?.id ?? newId("rsv"),
       idem_key: req.idempotencyKey,
-      agent_id: req.agentId,
-      team_id: req.teamId,
+      ...who,
+      fingerprint,
       model: req.model,
       reserved: held,
       charged: null,
@@ -782,7 +824,7 @@ export class OrgSpend extends DurableObject<Env> {
   #shrinkHold(row: ReservationRow, by: number) {
     if (by <= 0) return;
     row.reserved -= by;
-    for (const key of this.#keysOf(row.agent_id, row.team_id, row)) {
+    for (const key of this.#keysOf(row)) {
       const left = (this.#reservedSums.get(key) ?? 0) - by;
       if (left > 0) this.#reservedSums.set(key, left);
       else this.#reservedSums.delete(key);
@@ -834,7 +876,7 @@ export class OrgSpend extends DurableObject<Env> {
 
   #checkThresholds(config: Config, row: ReservationRow, now: number) {
     for (const limit of config.limits) {
-      if (!appliesTo(limit, row.agent_id, row.team_id)) continue;
+      if (!appliesTo(limit, row)) continue;
       const win = windowOf(limit.period, row);
       const spent = this.#spentOf(counterKey(limit.scope, limit.scopeId ?? "", win));
       for (const threshold of limit.thresholds) {

@@ -41,6 +41,52 @@ export const DEFAULT_PRICES: Readonly<Record<string, Price>> = {
   "claude-opus-4-5": p(5_000_000, 25_000_000, 500_000),
 };
 
+/** What a model can bill beyond the request's bytes: its largest output, and the most one image costs. */
+export interface ModelLimits {
+  maxOutputTokens: number;
+  imageTokens: number;
+}
+
+const limits = (maxOutputTokens: number, imageTokens: number): ModelLimits => ({ maxOutputTokens, imageTokens });
+
+/**
+ * For a model not listed: the largest output a current model allows (128 Ki tokens), and the
+ * largest per-image count of the listed ones (gpt-4o-mini). Both are upper bounds, not typical.
+ */
+export const DEFAULT_MODEL_LIMITS: ModelLimits = limits(131_072, 50_000);
+
+/**
+ * Largest output and per-image tokens, from the providers' model and vision pages (November
+ * 2025). Tile models at high detail bill at most 8 tiles: 85 + 8 × 170 = 1,445 (o-series less);
+ * gpt-4o-mini 2,833 + 8 × 5,667 = 48,169; patch models 1,536 patches × their multiplier
+ * (4.1-mini 1.62, 4.1-nano 2.46, o4-mini 1.72); Claude scales an image to about 1,600 tokens
+ * (2,000 here, with margin). Anthropic requires max_tokens, so its maxima only bound a call the
+ * provider would refuse anyway.
+ */
+const MODEL_LIMITS: Readonly<Record<string, ModelLimits>> = {
+  "gpt-4o": limits(16_384, 1_445),
+  "gpt-4o-mini": limits(16_384, 48_169),
+  "gpt-4.1": limits(32_768, 1_445),
+  "gpt-4.1-mini": limits(32_768, 2_489),
+  "gpt-4.1-nano": limits(32_768, 3_779),
+  o1: limits(100_000, 1_445),
+  o3: limits(100_000, 1_445),
+  "o3-mini": limits(100_000, 1_445),
+  "o4-mini": limits(100_000, 2_642),
+  "claude-3-haiku": limits(4_096, 2_000),
+  "claude-3-5-haiku": limits(8_192, 2_000),
+  "claude-haiku-4-5": limits(64_000, 2_000),
+  "claude-3-5-sonnet": limits(8_192, 2_000),
+  // 128k with the output-128k beta header.
+  "claude-3-7-sonnet": limits(128_000, 2_000),
+  "claude-sonnet-4": limits(64_000, 2_000),
+  "claude-sonnet-4-5": limits(64_000, 2_000),
+  "claude-3-opus": limits(4_096, 2_000),
+  "claude-opus-4": limits(32_000, 2_000),
+  "claude-opus-4-1": limits(32_000, 2_000),
+  "claude-opus-4-5": limits(64_000, 2_000),
+};
+
 /** Providers answer with dated snapshots ("gpt-4o-2024-08-06", "claude-sonnet-4-20250514", "…-latest"). */
 const SNAPSHOT_SUFFIX = /-(\d{4}-\d{2}-\d{2}|\d{8}|latest)$/;
 
@@ -55,6 +101,11 @@ export function baseModel(model: string): string {
 export function priceFor(model: string, overrides: ReadonlyMap<string, Price>): Price | null {
   const base = baseModel(model);
   return overrides.get(model) ?? overrides.get(base) ?? DEFAULT_PRICES[model] ?? DEFAULT_PRICES[base] ?? overrides.get(FALLBACK_MODEL) ?? null;
+}
+
+/** A model's limits (exact name, then without its snapshot suffix), else the conservative default. */
+export function modelLimitsFor(model: string): ModelLimits {
+  return MODEL_LIMITS[model] ?? MODEL_LIMITS[baseModel(model)] ?? DEFAULT_MODEL_LIMITS;
 }
 
 const MILLION = 1_000_000n;

@@ -8,8 +8,9 @@ import {
   type Usage,
   buildUpstreamRequest,
   endpointOf,
-  estimateMaxOutputTokens,
-  estimatePromptTokens,
+  requestShape,
+  spendEstimate,
+  utf8Length,
   fetchUpstream,
   llmErrorResponse,
   mapUpstreamError,
@@ -68,7 +69,14 @@ export async function startMiniProxy(options: MiniProxyOptions): Promise<MiniPro
     let body: string | null = agent.method === "GET" ? null : await agent.text();
     if (body !== null) for (const [value, ph] of Object.entries(options.mask)) body = body.split(value).join(ph);
     const parsed: unknown = body ? JSON.parse(body) : null;
-    const estimate = { promptTokens: estimatePromptTokens(body ?? ""), maxOutputTokens: estimateMaxOutputTokens(kind, parsed) };
+    const bound =
+      endpoint !== "models" && typeof parsed === "object" && parsed !== null
+        ? spendEstimate(requestShape(endpoint, parsed as Record<string, unknown>), utf8Length(body ?? ""), {
+            maxOutputTokens: 131_072,
+            imageTokens: 50_000,
+          })
+        : { inputTokens: 0, maxOutputTokens: 0 };
+    const estimate = { promptTokens: bound.inputTokens, maxOutputTokens: bound.maxOutputTokens };
     let settle: (s: Settlement["result"]) => void = () => {};
     settlements.push(new Promise<Settlement["result"]>((r) => (settle = r)).then((result) => ({ kind, estimate, result })));
     const target = { kind, baseUrl: options.upstreamUrl, apiKey: options.providerKey };

@@ -175,7 +175,7 @@ describe("Anthropic message streams", () => {
     ]);
     const texts = evs.filter((e) => e.event === "content_block_delta").map((e) => JSON.parse(e.data).delta.text);
     expect(texts).toEqual(["to ", "bob@example.org and ", "<unfinished"]);
-    expect(result).toEqual({ usage: { inputTokens: 20, outputTokens: 9, cachedTokens: 5 }, completed: true, outcome: "completed" });
+    expect(result).toEqual({ usage: { inputTokens: 25, outputTokens: 9, cachedTokens: 5 }, completed: true, outcome: "completed" });
   });
 
   it("ends a cut stream with an Anthropic error event and partial usage", async () => {
@@ -184,7 +184,7 @@ describe("Anthropic message streams", () => {
     expect(last?.event).toBe("error");
     expect(JSON.parse(last?.data ?? "")).toMatchObject({ type: "error", error: { type: "api_error" } });
     expect(out).toContain('"text":"<unfinished"');
-    expect(result).toMatchObject({ completed: false, outcome: "cut", usage: { inputTokens: 20, outputTokens: 1 } });
+    expect(result).toMatchObject({ completed: false, outcome: "cut", usage: { inputTokens: 25, outputTokens: 1 } });
   });
 });
 

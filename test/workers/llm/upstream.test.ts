@@ -4,12 +4,16 @@ import { describe, expect, it } from "vitest";
 import { scrubText } from "../../../workers/egress/scrub.js";
 import { AppError } from "../../../workers/errors.js";
 import {
-  DEFAULT_MAX_OUTPUT_TOKENS,
   buildUpstreamRequest,
   endpointOf,
-  estimateMaxOutputTokens,
-  estimatePromptTokens,
+  PROVIDER_TOOL_TOKENS,
+  requestShape,
+  spendEstimate,
+  TOOL_PROMPT_TOKENS,
+  utf8Length,
+  anthropicUsageOf,
   extractUsage,
+  mergeAnthropicCounts,
   fetchUpstream,
   llmErrorResponse,
   mapUpstreamError,
@@ -187,7 +191,8 @@ describe("usage and JSON restoration", () => {
       usage: { input_tokens: 8, output_tokens: 5, cache_read_input_tokens: 2 },
     };
     const r = restoreJsonText("messages", JSON.stringify(body), restorers);
-    expect(r.usage).toEqual({ inputTokens: 8, outputTokens: 5, cachedTokens: 2 });
+    // Anthropic's input_tokens excludes cache reads: the prompt is both.
+    expect(r.usage).toEqual({ inputTokens: 10, outputTokens: 5, cachedTokens: 2 });
     expect(r.text).toContain("hi eve@example.net");
     expect(JSON.parse(r.text).content[1].input).toEqual({ q: "eve@example.net", nested: ["eve@example.net"] });
   });
@@ -244,6 +249,26 @@ describe("usage and JSON restoration", () => {
     expect(restoreJsonText("chat", plain, raw).text).toBe(plain);
   });
 
+  it("counts Anthropic cache reads as cached input and cache writes at 1.25× (5 min) or 2× (1 h, or unknown) the input price", () => {
+    const usage = {
+      input_tokens: 10,
+      output_tokens: 7,
+      cache_read_input_tokens: 100,
+      cache_creation_input_tokens: 300,
+      cache_creation: { ephemeral_5m_input_tokens: 100, ephemeral_1h_input_tokens: 200 },
+    };
+    expect(extractUsage("messages", { usage })).toEqual({ inputTokens: 10 + 100 + 125 + 400, outputTokens: 7, cachedTokens: 100 });
+    expect(extractUsage("messages", { usage: { input_tokens: 1, output_tokens: 1, cache_creation_input_tokens: 9 } })).toEqual({
+      inputTokens: 1 + 18,
+      outputTokens: 1,
+      cachedTokens: 0,
+    });
+    // Streamed: message_start has the input side, message_delta the output; a later event keeps what it does not repeat.
+    let counts = mergeAnthropicCounts(null, { input_tokens: 5, cache_creation_input_tokens: 4, cache_creation: { ephemeral_5m_input_tokens: 4 } });
+    counts = mergeAnthropicCounts(counts, { output_tokens: 30 });
+    expect(counts && anthropicUsageOf(counts)).toEqual({ inputTokens: 5 + 5, outputTokens: 30, cachedTokens: 0 });
+  });
+
   it("reports no usage when absent and refuses garbage as upstream_error", () => {
     expect(extractUsage("chat", { choices: [] })).toBeNull();
     expect(() => restoreJsonText("chat", "<html>oops", restorers)).toThrow(AppError);
@@ -251,17 +276,98 @@ describe("usage and JSON restoration", () => {
 });
 
 describe("estimates", () => {
-  it("counts the prompt at four characters per token, rounded up", () => {
-    expect(estimatePromptTokens("abcde")).toBe(2);
-    const body = { messages: [{ role: "user", content: "x".repeat(400) }] };
-    expect(estimatePromptTokens(body)).toBe(Math.ceil(JSON.stringify(body).length / 4));
+  const limits = { maxOutputTokens: 131_072, imageTokens: 50_000 };
+  const shape = (endpoint: "chat" | "responses" | "messages", body: Record<string, unknown>) => requestShape(endpoint, body);
+
+  it("counts every UTF-8 byte of the body as a token (CJK is three bytes a character)", () => {
+    const chat = shape("chat", { messages: [{ role: "user", content: "漢字" }], max_tokens: 10 });
+    expect(utf8Length("漢字")).toBe(6);
+    expect(spendEstimate(chat, 100, limits)).toEqual({ inputTokens: 100, maxOutputTokens: 10 });
   });
 
-  it("takes the request's output limit, else the kind's default", () => {
-    expect(estimateMaxOutputTokens("openai", { max_completion_tokens: 50, max_tokens: 900 })).toBe(50);
-    expect(estimateMaxOutputTokens("openai", { max_tokens: 900 })).toBe(900);
-    expect(estimateMaxOutputTokens("openai", { max_output_tokens: 77 })).toBe(77);
-    expect(estimateMaxOutputTokens("anthropic", { max_tokens: "lots" })).toBe(DEFAULT_MAX_OUTPUT_TOKENS.anthropic);
-    expect(estimateMaxOutputTokens("openai", null)).toBe(DEFAULT_MAX_OUTPUT_TOKENS.openai);
+  it("reads the output limit each endpoint honours, the larger when two are given, else the model's maximum", () => {
+    expect(shape("chat", { max_completion_tokens: 50, max_tokens: 900 }).maxOutputTokens).toBe(900);
+    expect(shape("chat", { max_output_tokens: 77 }).maxOutputTokens).toBeNull();
+    expect(shape("responses", { max_tokens: 10 }).maxOutputTokens).toBeNull();
+    expect(shape("responses", { max_output_tokens: 77 }).maxOutputTokens).toBe(77);
+    expect(shape("messages", { max_tokens: 64, max_completion_tokens: 5 }).maxOutputTokens).toBe(64);
+    expect(shape("chat", { max_tokens: null }).maxOutputTokens).toBeNull();
+    expect(spendEstimate(shape("chat", {}), 10, limits).maxOutputTokens).toBe(131_072);
+    for (const bad of ["lots", "100", 0, -1, 1.5, 1e9]) expect(() => shape("messages", { max_tokens: bad })).toThrow(AppError);
+  });
+
+  it("multiplies the whole call by n or best_of, adds images, tool prompts and predictions", () => {
+    const s = shape("chat", {
+      n: 3,
+      max_tokens: 10,
+      prediction: { type: "content", content: "abc" },
+      tools: [{ type: "function", function: { name: "f" } }],
+      messages: [
+        {
+          role: "user",
+          content: [
+            { type: "image_url", image_url: { url: "https://x/y.png" } },
+            { type: "image_url", image_url: { url: "z" } },
+          ],
+        },
+      ],
+    });
+    expect(s).toMatchObject({ choices: 3, images: 2, toolPromptTokens: TOOL_PROMPT_TOKENS });
+    const prediction = utf8Length(JSON.stringify({ type: "content", content: "abc" }));
+    expect(spendEstimate(s, 100, limits)).toEqual({
+      inputTokens: (100 + 2 * 50_000 + TOOL_PROMPT_TOKENS) * 3,
+      maxOutputTokens: (10 + prediction) * 3,
+    });
+    expect(shape("chat", { best_of: 5 }).choices).toBe(5);
+    expect(() => shape("chat", { n: "4" })).toThrow(AppError);
+    expect(() => shape("chat", { n: 500 })).toThrow(AppError);
+  });
+
+  it("refuses what it cannot bound: stored context, per-use tools, files, audio, premium tiers", () => {
+    const refused: Array<["chat" | "responses" | "messages", Record<string, unknown>]> = [
+      ["responses", { previous_response_id: "resp_1" }],
+      ["responses", { conversation: { id: "conv_1" } }],
+      ["responses", { prompt: { id: "pmpt_1" } }],
+      ["responses", { input: [{ type: "item_reference", id: "msg_1" }] }],
+      ["responses", { tools: [{ type: "file_search" }] }],
+      ["chat", { tools: [{ type: "web_search_preview" }] }],
+      ["chat", { tools: "nope" }],
+      ["chat", { web_search_options: {} }],
+      ["chat", { modalities: ["text", "audio"] }],
+      ["chat", { messages: [{ role: "assistant", audio: { id: "audio_1" } }] }],
+      ["chat", { messages: [{ role: "user", content: [{ type: "file", file: { file_data: "x" } }] }] }],
+      ["messages", { messages: [{ role: "user", content: [{ type: "document", source: { type: "url", url: "https://x/a.pdf" } }] }] }],
+      ["messages", { system: [{ type: "document", source: { type: "file", file_id: "f" } }] }],
+      ["messages", { tools: [{ type: "code_execution_20250522", name: "c" }] }],
+      ["messages", { mcp_servers: [] }],
+      ["chat", { service_tier: "priority" }],
+    ];
+    for (const [endpoint, body] of refused) expect(() => shape(endpoint, body), JSON.stringify(body)).toThrow(AppError);
+  });
+
+  it("accepts what it can bound: function tools, Anthropic client tools, text documents, null fields", () => {
+    const s = shape("messages", {
+      previous_response_id: null,
+      service_tier: "auto",
+      tools: [
+        { name: "f", input_schema: {} },
+        { type: "custom", name: "g" },
+        { type: "bash_20250124", name: "bash" },
+      ],
+      messages: [
+        { role: "user", content: [{ type: "document", source: { type: "text", media_type: "text/plain", data: "hi" } }] },
+        // A tool's input is the model's arbitrary JSON, not content.
+        { role: "assistant", content: [{ type: "tool_use", id: "t", name: "f", input: { type: "file" } }] },
+      ],
+    });
+    expect(s.toolPromptTokens).toBe(TOOL_PROMPT_TOKENS + PROVIDER_TOOL_TOKENS);
+    expect(shape("responses", { tools: [{ type: "function", name: "f" }], input: "x" }).images).toBe(0);
+  });
+
+  it("walks deeply nested content without recursion, and refuses a worst case past the token ceiling", () => {
+    let deep: unknown = { type: "image_url" };
+    for (let i = 0; i < 100_000; i++) deep = [deep];
+    expect(shape("chat", { messages: deep }).images).toBe(1);
+    expect(() => spendEstimate(shape("chat", { n: 128, max_tokens: 1_000_000 }), 10, limits)).toThrow(AppError);
   });
 });

@@ -4,8 +4,9 @@ import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import type { ReserveResult } from "../../../schema/spend.js";
 import { call } from "../support/api.js";
-import { TEST_MODEL, key, reserveReq, setLimit, spendOrg } from "./support.js";
+import { type SpendAgent, TEST_MODEL, key, reserveReq, setLimit, spendOrg } from "./support.js";
 import { auditStub } from "../audit/support.js";
+import { OrgSpend } from "../../../workers/spend/org-spend.js";
 
 const okIds = (results: ReserveResult[]) => results.flatMap((r) => (r.ok ? [r.reservationId] : []));
 
@@ -16,10 +17,9 @@ describe("OrgSpend.reserveMany", () => {
     await setLimit(org, { scope: "agent", scopeId: agent.id, period: "day", limitMicros: 2_500 });
     const repeated = reserveReq(agent, 1_000);
     const results = await org.stub.reserveMany([repeated, { ...repeated }, reserveReq(agent, 1_000), { nonsense: true }, reserveReq(agent, 1_000)]);
-    expect(results.map((r) => (r.ok ? "ok" : r.reason))).toEqual(["ok", "ok", "ok", "invalid_request", "limit"]);
-    // The same idempotency key twice in one batch is one reservation.
-    const [a, b, c] = results;
-    expect(a!.ok && b!.ok && a!.reservationId === b!.reservationId).toBe(true);
+    // The same idempotency key twice in one batch is one reservation; the second is told it is in progress.
+    expect(results.map((r) => (r.ok ? "ok" : r.reason))).toEqual(["ok", "in_progress", "ok", "invalid_request", "limit"]);
+    const [a, , c] = results;
     expect(c!.ok && a!.ok && c!.reservationId !== a!.reservationId).toBe(true);
     const [status] = await org.stub.limitStatus();
     expect(status).toMatchObject({ reservedMicros: 2_000, spentMicros: 0 });
@@ -249,28 +249,110 @@ describe("OrgSpend usage ledger", () => {
 });
 
 describe("OrgSpend idempotency", () => {
-  it("never reserves or charges a retried key twice", async () => {
+  const FP_A = "a".repeat(64);
+  const FP_B = "b".repeat(64);
+
+  it("buys one call per key: in progress while open, settled once charged, another agent's key is its own", async () => {
     const org = await spendOrg("idem");
     const agent = org.agents[0]!;
     await setLimit(org, { scope: "agent", scopeId: agent.id, period: "day", limitMicros: 1_000_000 });
     const k = key("retry");
-    const [a, b] = await Promise.all([org.stub.reserve(reserveReq(agent, 2_000, k)), org.stub.reserve(reserveReq(agent, 2_000, k))]);
-    if (!a.ok || !b.ok) throw new Error("reserve refused");
-    expect(b.reservationId).toBe(a.reservationId);
+    const req = { ...reserveReq(agent, 2_000, k), fingerprint: FP_A };
+    const [a, b] = await Promise.all([org.stub.reserve(req), org.stub.reserve(req)]);
+    if (!a.ok) throw new Error("reserve refused");
+    expect(b).toEqual({ ok: false, reason: "in_progress" });
     expect((await org.stub.limitStatus())[0]).toMatchObject({ reservedMicros: 2_000 });
 
     const usage = { inputTokens: 0, outputTokens: 1_500, cachedTokens: 0 };
     const [s1, s2] = await Promise.all([org.stub.settle(a.reservationId, usage), org.stub.settle(a.reservationId, usage)]);
     expect(s1).toEqual(s2);
     // A retry of the whole call after settlement is told it was charged, and nothing more is held.
-    const again = await org.stub.reserve(reserveReq(agent, 2_000, k));
+    const again = await org.stub.reserve(req);
     expect(again).toMatchObject({ ok: true, reservationId: a.reservationId, state: "settled" });
     expect((await org.stub.limitStatus())[0]).toMatchObject({ spentMicros: 1_500, reservedMicros: 0 });
 
     // Another agent using the same key gets its own reservation, never the first agent's.
-    const other = await org.stub.reserve(reserveReq(org.agents[1]!, 2_000, k));
+    const other = await org.stub.reserve({ ...reserveReq(org.agents[1]!, 2_000, k), fingerprint: FP_B });
     expect(other).toMatchObject({ ok: true, state: "open" });
     if (other.ok) expect(other.reservationId).not.toBe(a.reservationId);
+  });
+
+  it("refuses a key reused for another request, open, settled or released", async () => {
+    const org = await spendOrg("idem-fp");
+    const agent = org.agents[0]!;
+    const k = key("fp");
+    const first = await org.stub.reserve({ ...reserveReq(agent, 100, k), fingerprint: FP_A });
+    if (!first.ok) throw new Error("reserve refused");
+    const other = { ...reserveReq(agent, 100, k), fingerprint: FP_B };
+    expect(await org.stub.reserve(other)).toEqual({ ok: false, reason: "key_reused" });
+    await org.stub.release(first.reservationId);
+    expect(await org.stub.reserve(other)).toEqual({ ok: false, reason: "key_reused" });
+    // The same request may be tried again once released, under the key's first id.
+    const retry = await org.stub.reserve({ ...reserveReq(agent, 100, k), fingerprint: FP_A });
+    expect(retry).toMatchObject({ ok: true, reservationId: first.reservationId, state: "open" });
+    await org.stub.settle(first.reservationId, null);
+    expect(await org.stub.reserve(other)).toEqual({ ok: false, reason: "key_reused" });
+  });
+
+  it("never reserves a key again once its reservation expired unsettled (its call may have reached the provider)", async () => {
+    const org = await spendOrg("idem-exp");
+    const agent = org.agents[0]!;
+    const req = { ...reserveReq(agent, 100), fingerprint: FP_A };
+    const r = await org.stub.reserve(req);
+    if (!r.ok) throw new Error("reserve refused");
+    await runInDurableObject(org.stub, (_instance, state) => {
+      state.storage.sql.exec("UPDATE reservations SET expires_at = 0 WHERE id = ?", r.reservationId);
+    });
+    await runDurableObjectAlarm(org.stub);
+    expect(await org.stub.reserve(req)).toEqual({ ok: false, reason: "expired" });
+    // A late settle still records what the provider billed.
+    expect(await org.stub.settle(r.reservationId, { inputTokens: 0, outputTokens: 40, cachedTokens: 0 })).toMatchObject({
+      ok: true,
+      chargedMicros: 40,
+    });
+  });
+});
+
+describe("OrgSpend storage", () => {
+  it("adds the columns an older object's tables lack, keeping their rows", async () => {
+    const org = await spendOrg("migrate");
+    const r = await org.stub.reserve(reserveReq(org.agents[0]!, 100));
+    if (!r.ok) throw new Error("reserve refused");
+    const columns = await runInDurableObject(org.stub, (_instance, state) => {
+      const names = () =>
+        state.storage.sql
+          .exec<{ name: string }>("PRAGMA table_info(reservations)")
+          .toArray()
+          .map((c) => c.name);
+      state.storage.sql.exec("ALTER TABLE reservations DROP COLUMN fingerprint");
+      state.storage.sql.exec("ALTER TABLE reservations DROP COLUMN parent_agent_id");
+      const before = names();
+      new OrgSpend(state, env);
+      return { before, after: names(), rows: state.storage.sql.exec<{ n: number }>("SELECT count(*) AS n FROM reservations").one().n };
+    });
+    expect(columns.before).not.toContain("fingerprint");
+    expect(columns.after).toEqual(expect.arrayContaining(["fingerprint", "parent_agent_id"]));
+    expect(columns.rows).toBe(1);
+  });
+});
+
+describe("OrgSpend subagents", () => {
+  it("holds and charges a subagent's calls against its parent's agent limits; the parent's counters include them", async () => {
+    const org = await spendOrg("sub", 3);
+    const [parent, child, stranger] = org.agents as [SpendAgent, SpendAgent, SpendAgent];
+    await setLimit(org, { scope: "agent", scopeId: parent.id, period: "day", limitMicros: 3_000 });
+    const asChild = (tokens: number) => ({ ...reserveReq(child, tokens), parentAgentId: parent.id });
+    const a = await org.stub.reserve(asChild(2_000));
+    if (!a.ok) throw new Error("reserve refused");
+    // The parent's own call and the child's next one share the parent's room.
+    expect(await org.stub.reserve(reserveReq(parent, 1_500))).toMatchObject({ ok: false, reason: "limit", scope: "agent" });
+    expect(await org.stub.reserve(asChild(1_500))).toMatchObject({ ok: false, reason: "limit", scope: "agent" });
+    // An agent that is not its child is not held by the parent's limit.
+    expect((await org.stub.reserve(reserveReq(stranger, 5_000))).ok).toBe(true);
+    await org.stub.settle(a.reservationId, { inputTokens: 0, outputTokens: 1_200, cachedTokens: 0 });
+    expect(await org.stub.limitStatus()).toEqual([expect.objectContaining({ scopeId: parent.id, spentMicros: 1_200, reservedMicros: 0 })]);
+    expect((await org.stub.reserve(reserveReq(parent, 1_800))).ok).toBe(true);
+    expect(await org.stub.reserve(asChild(1))).toMatchObject({ ok: false, reason: "limit" });
   });
 });
 

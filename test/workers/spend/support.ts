@@ -7,9 +7,15 @@ import { type SeededOrg, call, seedOrg } from "../support/api.js";
 /** 1 µ$ per token in and out, so an estimate of N tokens reserves N micro-dollars. */
 export const TEST_MODEL = "test-model";
 
+export interface SpendAgent {
+  id: string;
+  orgId: string;
+  teamId: string | null;
+}
+
 export interface SpendOrg extends SeededOrg {
   teamId: string;
-  agents: Array<{ id: string; orgId: string; teamId: string | null }>;
+  agents: SpendAgent[];
   stub: ReturnType<typeof orgSpendStub>;
 }
 

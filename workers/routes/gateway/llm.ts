@@ -98,12 +98,10 @@ export function llmGateway() {
 
     const call = await prepareLlmCall(c.env, {
       rights,
-      agent,
       kind,
       endpoint,
       model,
       body: body as Record<string, unknown>,
-      policy,
       traceId: c.get("traceId"),
       idempotencyKey: c.req.header("idempotency-key") ?? null,
       waitUntil: (p) => c.executionCtx.waitUntil(p),
@@ -179,6 +177,7 @@ async function exchange(
       endpoint: streamEndpoint,
       restorers: call.restorers,
       idleTimeoutMs: STREAM_IDLE_TIMEOUT_MS,
+      hideUsageChunk: call.streamUsageAdded,
     });
     c.executionCtx.waitUntil(result.then((r) => call.finish(r.usage, { streamed: true, outcome: r.outcome })));
     return new Response(body, { status: 200, headers: sseHeaders() });
