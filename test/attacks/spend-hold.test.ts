@@ -77,6 +77,19 @@ describe("attack: a burst of calls the old hold under-counted settles above the 
     expect(r.ok).toBeGreaterThan(0);
   });
 
+  it("50 concurrent streams against a limit worth about 10 of them never settle above it", async () => {
+    const one = { model: "fake-max-usage", stream: true, max_tokens: 200, messages: [{ role: "user", content: "stream me" }] };
+    // 1 µ$ per token: each stream holds its prompt bytes plus 200 output tokens, about 400 µ$.
+    const { ok, refused } = await burst({
+      path: LLM_PATHS.chat,
+      body: (m) => ({ ...one, messages: [{ role: "user", content: `${m} stream me` }] }),
+      count: 50,
+      limitMicros: 10 * 400,
+    });
+    expect(ok).toBeGreaterThan(0);
+    expect(refused).toBeGreaterThan(0);
+  });
+
   it("n choices multiply the output", async () => {
     const r = await burst({ path: LLM_PATHS.chat, body: (m) => chat(m, { max_tokens: 200, n: 16 }), count: 30, limitMicros: 40_000 });
     expect(r.ok).toBeGreaterThan(0);

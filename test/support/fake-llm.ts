@@ -8,7 +8,10 @@ import { z } from "zod";
  * Fault modes, chosen by the model name (`fake-<mode>`) or the `x-fake-fault` header. `max-usage`
  * answers normally but reports the most a real provider could bill for the request (see maxUsageOf).
  */
-export const FAKE_FAULTS = ["hang", "slow", "error500", "garbage", "cut", "no-usage", "max-usage"] as const;
+export const FAKE_FAULTS = ["hang", "slow", "trickle", "error500", "garbage", "cut", "no-usage", "max-usage"] as const;
+
+/** Pause between stream events in the `trickle` mode: a slow provider whose stream lasts seconds. */
+export const TRICKLE_MS = 100;
 
 /** A body containing `fake-fail-once:<id>` fails with 500 the first time that id is seen, then succeeds. */
 const FAIL_ONCE = /fake-fail-once:([A-Za-z0-9_-]{1,64})/;
@@ -38,6 +41,8 @@ export interface FakeLlmRequest {
   path: string;
   headers: Record<string, string | string[] | undefined>;
   body: string;
+  /** The client went away before the answer was complete. */
+  closedEarly?: boolean;
 }
 
 export interface FakeLlm {
@@ -168,9 +173,11 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
         res.socket?.destroy();
         return;
       }
+      if (res.destroyed) return;
       res.write(`${e.event ? `event: ${e.event}\n` : ""}data: ${e.data}\n\n`);
       // Yield so events leave in separate TCP writes, as a real provider's would.
-      await new Promise<void>((r) => setImmediate(r));
+      if (fault === "trickle") await sleep(TRICKLE_MS);
+      else await new Promise<void>((r) => setImmediate(r));
     }
     res.end();
   };
@@ -366,7 +373,12 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
       send(res, 200, JSON.stringify(picked.slice(-Number(url.searchParams.get("last") ?? "20"))));
       return;
     }
-    requests.push({ method: req.method ?? "GET", path: url.pathname + url.search, headers: req.headers, body: text });
+    const entry: FakeLlmRequest = { method: req.method ?? "GET", path: url.pathname + url.search, headers: req.headers, body: text };
+    requests.push(entry);
+    // A client that hangs up before the answer is complete (a cancelled upstream request) is recorded.
+    res.on("close", () => {
+      if (!res.writableEnded) entry.closedEarly = true;
+    });
     const route = `${req.method} ${url.pathname.replace(/\/+$/, "")}`;
     const kind: Kind = route === "POST /v1/messages" ? "anthropic" : "openai";
     try {

@@ -26,6 +26,8 @@ async function readBody(req: IncomingMessage): Promise<string> {
 
 export async function startTargetServer(): Promise<TargetServer> {
   const requests: ReceivedRequest[] = [];
+  /** Tags of /slow requests whose client went away before the answer. */
+  const aborted: string[] = [];
   const server: Server = createServer(async (req, res) => {
     const body = await readBody(req);
     const url = new URL(req.url ?? "/", "http://target.local");
@@ -39,6 +41,26 @@ export async function startTargetServer(): Promise<TargetServer> {
     if (url.pathname.startsWith("/redirect")) {
       res.writeHead(Number(url.searchParams.get("status") ?? "302"), { location: url.searchParams.get("to") ?? "/" });
       res.end();
+      return;
+    }
+    if (url.pathname === "/__aborted") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(aborted));
+      return;
+    }
+    if (url.pathname.startsWith("/slow")) {
+      // Answers after `ms`; a client that goes away first is recorded (by the request's `tag`).
+      const tag = url.searchParams.get("tag") ?? "";
+      const timer = setTimeout(() => {
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.end("slow answer");
+      }, Number(url.searchParams.get("ms") ?? "5000"));
+      res.on("close", () => {
+        if (!res.writableEnded) {
+          clearTimeout(timer);
+          aborted.push(tag);
+        }
+      });
       return;
     }
     if (url.pathname.startsWith("/encoded")) {

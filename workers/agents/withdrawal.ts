@@ -6,6 +6,7 @@
 // (calls shorter than that are over before a withdrawal could matter), and it is one pending
 // RPC per call, never a round trip per chunk. See README.md in this folder.
 import { AppError } from "../errors.js";
+import { killSandboxesOf } from "../sandboxes/service.js";
 import type { WithdrawReason } from "./agent-watch.js";
 
 /** A call still running after this long starts watching; a withdrawal reaches it within about this plus one round trip. */
@@ -71,6 +72,16 @@ export async function withdrawCalls(env: Env, agentIds: string[], what: { reason
     ),
   );
   return woken.reduce((a, b) => a + b, 0);
+}
+
+/**
+ * A spend limit the agents' calls count against was passed (it was lowered below what is spent
+ * and held): their calls in flight end with 429 spend_limit and their sandboxes are killed.
+ * Later calls are refused by the limit itself.
+ */
+export async function cutOverLimit(env: Env, orgId: string, agentIds: string[], waitUntil: (p: Promise<unknown>) => void) {
+  await withdrawCalls(env, agentIds, { reason: "spend_limit" });
+  waitUntil(killSandboxesOf(env, orgId, agentIds, "spend limit reached"));
 }
 
 /** Lets the agents' new calls run again after a suspension. */

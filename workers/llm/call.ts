@@ -36,8 +36,18 @@ export interface LlmCall {
   restorers: RestorerFactory;
   /** The proxy asked for stream usage the agent did not ask for (its usage chunk is not passed on). */
   streamUsageAdded: boolean;
-  finish(usage: Usage | null, info: { streamed: boolean; outcome: string }): Promise<void>;
+  /**
+   * Settles the call. `error`: the platform ended it (a suspension, a revoked token, a reached
+   * limit), recorded as the audit event's reason.
+   */
+  finish(usage: Usage | null, info: { streamed: boolean; outcome: string; error?: AppError | null }): Promise<void>;
   fail(error: AppError): Promise<void>;
+  /**
+   * What a stream ended early (the agent went away, or the platform ended it) is charged:
+   * the provider's usage where it reported some, else the prompt's bound, and at least one
+   * output token per byte of text sent — what was produced, not the whole hold.
+   */
+  producedUsage(reported: Usage | null, producedBytes: number): Usage;
 }
 
 /** The effective policy's PII section in the engine's shape; none attached = the engine's defaults. */
@@ -123,12 +133,14 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
   // choice) before the provider sees anything, from the isolate's lease on the org's budget or,
   // with an idempotency key, at the org's DO, where the key buys at most one provider call.
   let hold: CallHold;
+  let promptTokensBound = 0;
   try {
     const estimate = spendEstimate(shape, utf8Length(upstreamBody), modelLimitsFor(input.model));
     const idempotency =
       input.idempotencyKey === null
         ? null
         : { key: input.idempotencyKey, fingerprint: await requestFingerprint(input.kind, input.endpoint, input.body) };
+    promptTokensBound = estimate.inputTokens;
     hold = await holdForCall(env, input.rights.agent, input.model, estimate, idempotency, ctx);
   } catch (error) {
     done = true;
@@ -153,7 +165,15 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
       // event, which carries its charge) leave after the answer, batched with other calls'.
       // Token counts under plain keys: the audit cleaner redacts keys that name tokens.
       const tokens = usage ? { input: usage.inputTokens, output: usage.outputTokens, cached: usage.cachedTokens } : null;
-      settleCall(env, hold, usage, auditEvent("success", { usage: tokens, streamed: info.streamed, outcome: info.outcome, pii: piiAudit }), ctx);
+      const details = { usage: tokens, streamed: info.streamed, outcome: info.outcome, pii: piiAudit };
+      settleCall(env, hold, usage, info.error ? auditEvent("error", details, info.error.code) : auditEvent("success", details), ctx);
+    },
+    producedUsage(reported, producedBytes) {
+      return {
+        inputTokens: reported && reported.inputTokens > 0 ? reported.inputTokens : promptTokensBound,
+        outputTokens: Math.max(reported?.outputTokens ?? 0, producedBytes),
+        cachedTokens: reported?.cachedTokens ?? 0,
+      };
     },
     async fail(error) {
       if (done) return;
@@ -161,7 +181,7 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
       // A provider that did not answer in time had the request and may bill it: the call is
       // charged its hold, as a stream that timed out is, and its idempotency key is spent.
       // Any other failure happened before the provider billed anything: the hold is given back.
-      if (error.code === "upstream_timeout") {
+      if (error.code === "upstream_timeout" || WITHDRAWN_AFTER_SENDING.has(error.code)) {
         settleCall(env, hold, null, auditEvent("error", { error: error.code, usage: null, pii: piiAudit }, error.code), ctx);
         return;
       }
@@ -170,6 +190,9 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
     },
   };
 }
+
+/** A call the platform ended (workers/agents/withdrawal.ts) after the provider had it: charged like a timeout. */
+const WITHDRAWN_AFTER_SENDING = new Set(["agent_suspended", "unauthorized", "spend_limit"]);
 
 /** Characters JSON.stringify escapes inside a string. */
 const JSON_ESCAPED = /["\\\u0000-\u001f]/;

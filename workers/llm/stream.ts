@@ -1,6 +1,7 @@
 // Streaming answers: re-frames the provider's SSE event by event, restores assistant text
 // through per-block restorers, captures usage and turns a cut upstream into a clean end.
 import { createParser, type EventSourceMessage } from "eventsource-parser";
+import { utf8Length } from "./estimate.js";
 import { restoreResponseItem, restoreResponseObject } from "./json.js";
 import { isObject, restoreWhole, type LlmEndpoint, type RestorerFactory, type TextRestorer, type Usage } from "./types.js";
 import { type AnthropicCounts, anthropicUsageOf, chatUsageOf, mergeAnthropicCounts, responsesUsageOf } from "./usage.js";
@@ -10,14 +11,36 @@ export type StreamEndpoint = Exclude<LlmEndpoint, "models">;
 /** Ends the key of a restorer whose text is JSON (tool-call arguments): originals go in escaped. */
 const JSON_KEY = "|json";
 
-/** How a stream ended: `completed` saw the provider's terminal event; the rest did not. */
-export type StreamOutcome = "completed" | "cut" | "timeout" | "invalid" | "cancelled";
+/**
+ * How a stream ended: `completed` saw the provider's terminal event; the rest did not
+ * (`cancelled`: the agent went away; `withdrawn`: the platform ended it, e.g. a suspension).
+ */
+export type StreamOutcome = "completed" | "cut" | "timeout" | "invalid" | "cancelled" | "withdrawn";
 
 export interface StreamResult {
   usage: Usage | null;
   completed: boolean;
   outcome: StreamOutcome;
+  /** UTF-8 bytes of the text and tool arguments the agent was sent: a bound on the output tokens produced. */
+  producedBytes: number;
 }
+
+/** An error the stream ends with, in the shape of the platform's errors. */
+export interface StreamError {
+  code: string;
+  message: string;
+  status: number;
+}
+
+/** Anthropic's error types by HTTP status, as its SDK maps them. */
+const ANTHROPIC_ERROR_TYPES: Record<number, string> = {
+  400: "invalid_request_error",
+  401: "authentication_error",
+  403: "permission_error",
+  404: "not_found_error",
+  429: "rate_limit_error",
+  504: "timeout_error",
+};
 
 /** One SSE event, framed: optional `event:` line, one `data:` line per data line, blank line. */
 export function formatSseEvent(data: string, event?: string, id?: string): string {
@@ -28,9 +51,9 @@ export function formatSseEvent(data: string, event?: string, id?: string): strin
 }
 
 /** The error event a provider would send, so SDKs raise it as an API error. */
-export function streamErrorEvent(endpoint: StreamEndpoint, code: "upstream_error" | "upstream_timeout", message: string): string {
+export function streamErrorEvent(endpoint: StreamEndpoint, { code, message, status }: StreamError): string {
   if (endpoint === "messages") {
-    const type = code === "upstream_timeout" ? "timeout_error" : "api_error";
+    const type = ANTHROPIC_ERROR_TYPES[status] ?? "api_error";
     return formatSseEvent(JSON.stringify({ type: "error", error: { type, code, message } }), "error");
   }
   const error = { message, type: code, code, param: null };
@@ -49,6 +72,8 @@ export class SseRewriter {
   completed = false;
   /** An event's data was not the JSON it must be; the stream cannot be trusted past it. */
   invalid = false;
+  /** UTF-8 bytes of text and tool arguments passed to the agent (each token is at least one byte). */
+  producedBytes = 0;
   readonly #factory: RestorerFactory;
   readonly #open = new Map<string, TextRestorer>();
   readonly #parser = createParser({ onEvent: (e) => this.#onEvent(e), onComment: (c) => this.#emit(`:${c}\n\n`) });
@@ -187,6 +212,7 @@ export class SseRewriter {
 
   /** Restores a text through the block's restorer, noting whether the event changed. */
   #push(key: string, text: string): string {
+    this.producedBytes += utf8Length(text);
     const out = this.#restorer(key).push(text);
     if (out !== text) this.#changed = true;
     return out;
@@ -316,9 +342,15 @@ export interface RestoreStreamOptions {
   idleTimeoutMs?: number;
   /** The proxy asked for chat usage the agent did not ask for: its chunk is read, not passed on. */
   hideUsageChunk?: boolean;
+  /**
+   * Aborted when the platform ends the call (its reason, a StreamError, is what the agent is
+   * told): the upstream is cancelled and the stream ends with that error event at once.
+   */
+  withdrawn?: AbortSignal;
 }
 
 const IDLE = Symbol("idle");
+const WITHDRAWN = Symbol("withdrawn");
 
 /**
  * Wraps the provider's SSE body into the agent's. Pull-based, so the agent's pace drives the
@@ -339,24 +371,37 @@ export function restoreSseStream(
     settle = resolve;
   });
   let finished = false;
+  let withdrawal: StreamError | null = null;
+  options.withdrawn?.addEventListener(
+    "abort",
+    () => {
+      withdrawal = errorOf(options.withdrawn?.reason);
+      // Ends a pending read at once; a later read finds the reader cancelled.
+      reader.cancel(WITHDRAWN).catch(() => {});
+    },
+    { once: true },
+  );
 
   const finish = (controller: ReadableStreamDefaultController<Uint8Array>, tail: string, outcome: StreamOutcome) => {
     finished = true;
     clearTimeout(watchdog);
     let out = tail + rewriter.flushAll();
-    if (outcome !== "completed") {
-      const code = outcome === "timeout" ? "upstream_timeout" : "upstream_error";
+    if (outcome === "withdrawn" && withdrawal) out += streamErrorEvent(options.endpoint, withdrawal);
+    else if (outcome !== "completed") {
       const message =
         outcome === "timeout"
           ? "the model provider stopped sending"
           : outcome === "invalid"
             ? "the model provider sent a malformed stream"
             : "the model provider's stream was cut";
-      out += streamErrorEvent(options.endpoint, code, message);
+      out += streamErrorEvent(
+        options.endpoint,
+        outcome === "timeout" ? { code: "upstream_timeout", message, status: 504 } : { code: "upstream_error", message, status: 502 },
+      );
     }
     if (out) controller.enqueue(encoder.encode(out));
     controller.close();
-    settle({ usage: rewriter.usage, completed: outcome === "completed", outcome });
+    settle({ usage: rewriter.usage, completed: outcome === "completed", outcome, producedBytes: rewriter.producedBytes });
   };
 
   // One watchdog per stream rather than a timer per read (a stream has hundreds of reads): it
@@ -377,6 +422,7 @@ export function restoreSseStream(
   const read = async (): Promise<ReadableStreamReadResult<Uint8Array>> => {
     const chunk = await reader.read();
     lastActivity = Date.now();
+    if (withdrawal) throw WITHDRAWN;
     if (idled) throw IDLE;
     return chunk;
   };
@@ -390,7 +436,7 @@ export function restoreSseStream(
             chunk = await read();
           } catch (err) {
             reader.cancel().catch(() => {});
-            finish(controller, "", rewriter.completed ? "completed" : err === IDLE ? "timeout" : "cut");
+            finish(controller, "", err === WITHDRAWN ? "withdrawn" : rewriter.completed ? "completed" : err === IDLE ? "timeout" : "cut");
             return;
           }
           if (chunk.done) {
@@ -414,13 +460,29 @@ export function restoreSseStream(
       cancel(reason) {
         clearTimeout(watchdog);
         reader.cancel(reason).catch(() => {});
-        if (!finished) settle({ usage: rewriter.usage, completed: rewriter.completed, outcome: rewriter.completed ? "completed" : "cancelled" });
+        if (!finished)
+          settle({
+            usage: rewriter.usage,
+            completed: rewriter.completed,
+            outcome: rewriter.completed ? "completed" : "cancelled",
+            producedBytes: rewriter.producedBytes,
+          });
         finished = true;
       },
     },
     { highWaterMark: 0 },
   );
   return { body, result };
+}
+
+/** A withdrawal's reason as a stream error (an AppError carries code, message and status). */
+function errorOf(reason: unknown): StreamError {
+  if (reason !== null && typeof reason === "object" && "code" in reason && "message" in reason && "status" in reason) {
+    const r = reason as { code: unknown; message: unknown; status: unknown };
+    if (typeof r.code === "string" && typeof r.message === "string" && typeof r.status === "number")
+      return { code: r.code, message: r.message, status: r.status };
+  }
+  return { code: "upstream_error", message: "the call was ended", status: 502 };
 }
 
 /** Response headers for a restored stream. */

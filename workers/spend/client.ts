@@ -218,10 +218,12 @@ export async function releaseSpend(
 /**
  * Makes the org's DO re-read limits and prices from D1 now, so a change is enforced from the
  * moment the admin API answers. On failure the change is saved but the caller gets 503; the DO
- * re-reads on its own within a minute.
+ * re-reads on its own within a minute. Returns the agents whose calls in flight now hold more
+ * than a (lowered) limit allows.
  */
-export async function pushSpendConfig(env: Env, orgId: string): Promise<void> {
-  await guarded("reloadConfig", () => orgSpendStub(env, orgId).reloadConfig(orgId));
+export async function pushSpendConfig(env: Env, orgId: string): Promise<string[]> {
+  const { overLimitAgents } = await guarded("reloadConfig", () => orgSpendStub(env, orgId).reloadConfig(orgId));
+  return overLimitAgents;
 }
 
 /** Live spend against each limit, for the admin API and dashboard. */

@@ -328,11 +328,29 @@ export class OrgSpend extends DurableObject<Env> {
     return { released: true };
   }
 
-  /** Re-reads limits and prices from D1 now; the admin API calls this after every change. */
-  async reloadConfig(orgId: unknown): Promise<void> {
+  /**
+   * Re-reads limits and prices from D1 now; the admin API calls this after every change.
+   * Returns the agents whose calls in flight now hold more than a limit allows (a limit was
+   * lowered below what is spent and held): their running work is to be cut.
+   */
+  async reloadConfig(orgId: unknown): Promise<{ overLimitAgents: string[] }> {
     const id = OrgIdSchema.safeParse(orgId);
     if (!id.success || !this.#bind(id.data)) throw new Error("reloadConfig for another org");
-    await this.#startLoad();
+    const config = await this.#startLoad();
+    return { overLimitAgents: this.#agentsOverLimit(config) };
+  }
+
+  /** Agents holding open reservations under a limit whose spent plus held amount passes it. */
+  #agentsOverLimit(config: Config): string[] {
+    const agents = new Set<string>();
+    for (const limit of config.limits) {
+      for (const row of this.#open.values()) {
+        if (!appliesTo(limit, row) || agents.has(row.agent_id)) continue;
+        const key = counterKey(limit.scope, limit.scopeId ?? "", windowOf(limit.period, row));
+        if (this.#spentOf(key) + (this.#reservedSums.get(key) ?? 0) > limit.limitMicros) agents.add(row.agent_id);
+      }
+    }
+    return [...agents];
   }
 
   /** Stop requests for the sandbox tunnel: removed as they are handed out. */

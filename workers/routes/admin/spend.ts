@@ -21,10 +21,17 @@ import { decodeCursor, toPage } from "../../data/pagination.js";
 import { type LimitRow, type PriceRow, SpendData } from "../../data/spend-data.js";
 import { AppError } from "../../errors.js";
 import type { AppEnv } from "../../http/context.js";
+import { cutOverLimit } from "../../agents/withdrawal.js";
 import { flushQueuedSettles, flushSpendLedger, pushSpendConfig, spendStatus } from "../../spend/client.js";
 import { DEFAULT_PRICES } from "../../spend/pricing.js";
 import { adminRouter, body, errors, itemParams, json, noContent, orgParams, security } from "./kit.js";
 import { auditAdmin } from "./views.js";
+
+/** Pushes a price or limit change to the org's spend object; calls in flight past a lowered limit end at once. */
+async function applySpendConfig(c: Context<AppEnv>, orgId: string) {
+  const over = await pushSpendConfig(c.env, orgId);
+  if (over.length) await cutOverLimit(c.env, orgId, over, (p) => c.executionCtx.waitUntil(p));
+}
 
 export const spendRoutes = adminRouter();
 const priceParams = itemParams("priceId");
@@ -103,7 +110,7 @@ spendRoutes.openapi(
       .createPrice({ ...input, cachedMicrosPerMTok: input.cachedMicrosPerMTok ?? null })
       .catch((e) => conflictOnUnique(e, "this model already has a price; update it instead"));
     await auditAdmin(c, access, "price.create", { type: "price", id: price.id }, { model: price.model });
-    await pushSpendConfig(c.env, access.orgId);
+    await applySpendConfig(c, access.orgId);
     return c.json(priceView(price), 201);
   },
 );
@@ -141,7 +148,7 @@ spendRoutes.openapi(
     const changes = Object.fromEntries(Object.entries(c.req.valid("json")).filter(([, v]) => v !== undefined));
     const updated = Object.keys(changes).length ? assertFound(await data.updatePrice(id, changes), "price") : current;
     await auditAdmin(c, access, "price.update", { type: "price", id }, { model: updated.model, fields: Object.keys(changes) });
-    await pushSpendConfig(c.env, access.orgId);
+    await applySpendConfig(c, access.orgId);
     return c.json(priceView(updated), 200);
   },
 );
@@ -161,7 +168,7 @@ spendRoutes.openapi(
     const id = pathId(ID_PREFIX.price, priceId, "price");
     const deleted = assertFound(await spend(c, access).deletePrice(id), "price");
     await auditAdmin(c, access, "price.delete", { type: "price", id }, { model: deleted.model });
-    await pushSpendConfig(c.env, access.orgId);
+    await applySpendConfig(c, access.orgId);
     return c.body(null, 204);
   },
 );
@@ -219,7 +226,7 @@ spendRoutes.openapi(
         limitMicros: limit.limitMicros,
       },
     );
-    await pushSpendConfig(c.env, access.orgId);
+    await applySpendConfig(c, access.orgId);
     return c.json(limitView(limit), 201);
   },
 );
@@ -272,7 +279,7 @@ spendRoutes.openapi(
         toMicros: updated.limitMicros,
       },
     );
-    await pushSpendConfig(c.env, access.orgId);
+    await applySpendConfig(c, access.orgId);
     return c.json(limitView(updated), 200);
   },
 );
@@ -292,7 +299,7 @@ spendRoutes.openapi(
     const id = pathId(ID_PREFIX.limit, limitId, "limit");
     const deleted = assertFound(await spend(c, access).deleteLimit(id), "limit");
     await auditAdmin(c, access, "limit.delete", { type: "limit", id }, { scope: deleted.scope, scopeId: deleted.scopeId, period: deleted.period });
-    await pushSpendConfig(c.env, access.orgId);
+    await applySpendConfig(c, access.orgId);
     return c.body(null, 204);
   },
 );

@@ -27,6 +27,7 @@ import {
 import { type LlmCall, prepareLlmCall } from "../../llm/call.js";
 import { allowedModels, modelsOf, pickProvider, providersOf, upstreamModels } from "../../llm/providers.js";
 import { allowsModel } from "../../agents/rights.js";
+import { type CallWatch, watchCall, withdrawalOf } from "../../agents/withdrawal.js";
 import { credentialRowsOf, openCredentialCached } from "../../vault/credentials.js";
 
 /** Prompts are documents, not uploads: 4 MB is far above any model's context window in text. */
@@ -148,10 +149,22 @@ async function forward(
   );
   // One deadline for the headers and, unless streamed, the body.
   const deadline = new UpstreamDeadline(UPSTREAM_TIMEOUT_MS, abort);
+  // A withdrawal of the agent (suspension, revoked token) cancels the provider request at once.
+  const watch = watchCall(c.env, c.get("agent").agentId, c.get("agent").tokenId);
+  const cancel = () => abort.abort();
+  watch.signal.addEventListener("abort", cancel, { once: true });
+  let streaming = false;
   try {
-    return await exchange(c, call, kind, endpoint, apiKey, await fetchUpstream(upstreamRequest, { deadline, abort }), deadline);
+    const response = await exchange(c, call, kind, endpoint, apiKey, await fetchUpstream(upstreamRequest, { deadline, abort }), deadline, watch);
+    streaming = response.headers.get("content-type")?.startsWith("text/event-stream") === true;
+    return response;
+  } catch (error) {
+    throw withdrawalOf(watch.signal) ?? error;
   } finally {
     deadline.clear();
+    // A stream keeps its watch until it ends; it stops cancelling the request and ends its own body.
+    watch.signal.removeEventListener("abort", cancel);
+    if (!streaming) watch.end();
   }
 }
 
@@ -163,6 +176,7 @@ async function exchange(
   apiKey: string,
   response: Response,
   deadline: UpstreamDeadline,
+  watch: CallWatch,
 ): Promise<Response> {
   if (!response.ok) {
     deadline.clear();
@@ -178,8 +192,17 @@ async function exchange(
       restorers: call.restorers,
       idleTimeoutMs: STREAM_IDLE_TIMEOUT_MS,
       hideUsageChunk: call.streamUsageAdded,
+      withdrawn: watch.signal,
     });
-    c.executionCtx.waitUntil(result.then((r) => call.finish(r.usage, { streamed: true, outcome: r.outcome })));
+    c.executionCtx.waitUntil(
+      result.then((r) => {
+        watch.end();
+        // A stream ended early is charged what it produced; a stream the provider finished (or cut) on its usage or hold.
+        const early = r.outcome === "cancelled" || r.outcome === "withdrawn";
+        const usage = early ? call.producedUsage(r.usage, r.producedBytes) : r.usage;
+        return call.finish(usage, { streamed: true, outcome: r.outcome, error: r.outcome === "withdrawn" ? withdrawalOf(watch.signal) : null });
+      }),
+    );
     return new Response(body, { status: 200, headers: sseHeaders() });
   }
   const textBody = await readTextWithin(response, deadline);
