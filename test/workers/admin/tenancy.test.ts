@@ -96,6 +96,8 @@ function sampleBody(method: string, path: string, ids: Record<string, string>): 
   if (path.endsWith("/hosts")) return { pool: "probe-pool" };
   if (path.endsWith("/sandboxes")) return { agentId: ids.agentId, pool: "alpha-pool", command: ["true"] };
   if (path.endsWith("/stop")) return { force: true };
+  if (path.endsWith("/suspend")) return { reason: "probe" };
+  if (path.endsWith("/resume")) return undefined;
   if (path.endsWith("/pii-lists")) return { allow: ["S3"], deny: [] };
   if (path.endsWith("/credentials")) return { name: "probe-cred", secret: "probe-secret", inject: { type: "bearer" } };
   if (path.endsWith("/credentials/{credentialId}")) return { secret: "new-probe-secret" };

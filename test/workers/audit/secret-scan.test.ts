@@ -41,7 +41,7 @@ describe("secret scan of the audit trail", () => {
       }
       for (const shape of FORBIDDEN_SHAPES) expect(shape.test(text), `${event.action} matches ${shape}`).toBe(false);
     }
-  });
+  }, 60_000);
 
   it("keeps the safe parts of a careless caller's details", async () => {
     const org = await seedOrg("careless");
