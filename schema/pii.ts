@@ -1,11 +1,25 @@
 // PII categories, the policy `pii` block and per-org lists (shared by API, dashboard and engine), and the finding shape.
 import { z } from "zod";
 
-export const PII_CATEGORIES = ["email", "phone", "credit_card", "tax_id", "iban", "secret", "person", "organization", "location"] as const;
+export const PII_CATEGORIES = [
+  "email",
+  "phone",
+  "credit_card",
+  "tax_id",
+  "iban",
+  "secret",
+  "ip_address",
+  "date_of_birth",
+  "address",
+  "person",
+  "organization",
+  "location",
+] as const;
 
 export type PiiCategory = (typeof PII_CATEGORIES)[number];
 
-export const ENTITY_CATEGORIES: readonly PiiCategory[] = ["person", "organization", "location"];
+/** Categories the entity tagger finds (address also has pattern detectors: PO boxes). */
+export const ENTITY_CATEGORIES: readonly PiiCategory[] = ["person", "organization", "location", "address"];
 
 export const PiiActionSchema = z.enum(["mask", "redact", "block", "allow"]);
 export type PiiAction = z.infer<typeof PiiActionSchema>;
@@ -19,11 +33,19 @@ export const PiiPolicySchema = z
     tax_id: PiiActionSchema.optional(),
     iban: PiiActionSchema.optional(),
     secret: PiiActionSchema.optional(),
+    ip_address: PiiActionSchema.optional(),
+    date_of_birth: PiiActionSchema.optional(),
+    address: PiiActionSchema.optional(),
     person: PiiActionSchema.optional(),
     organization: PiiActionSchema.optional(),
     location: PiiActionSchema.optional(),
     restore: z.boolean().optional(),
     failMode: z.enum(["closed", "open"]).optional(),
+    /** ISO 3166 regions whose national phone formats are tried first (a broad default list follows). */
+    phoneRegions: z
+      .array(z.string().regex(/^[A-Z]{2}$/, "a two-letter region code such as FR"))
+      .max(50)
+      .optional(),
   })
   .strict();
 export type PiiPolicy = z.infer<typeof PiiPolicySchema>;

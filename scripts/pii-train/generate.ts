@@ -351,8 +351,8 @@ export class Generator {
   example(templates: readonly string[], clean: readonly string[]): Example {
     const r = this.rng.next();
     let ex: Example;
-    if (r < 0.22) ex = this.fill(this.rng.pick(clean));
-    else if (r < 0.35) ex = this.clause();
+    if (r < 0.3) ex = this.fill(this.rng.pick(clean));
+    else if (r < 0.42) ex = this.clause();
     else ex = this.fill(this.rng.pick(templates));
     if (this.rng.chance(0.15)) ex = join(ex, this.rng.chance(0.5) ? this.fill(this.rng.pick(clean)) : this.fill(this.rng.pick(templates)), this.rng.chance(0.7) ? " " : "\n");
     const v = this.rng.next();

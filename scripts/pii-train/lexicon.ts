@@ -139,6 +139,9 @@ export const COMMON_WORDS = uniq(
   ].filter((w) => /^[a-z][a-z'-]*$/.test(w)),
 );
 
+/** A large English word list (an-array-of-english-words, MIT), words of up to 14 letters. */
+export const DICTIONARY = (require("an-array-of-english-words") as string[]).filter((w) => w.length <= 14);
+
 /** Gazetteer: lower-cased single words and their flags, for the tagger's features. */
 export function buildGazetteer(): Map<number, number> {
   const flags = new Map<number, number>();
@@ -172,5 +175,6 @@ export function buildGazetteer(): Map<number, number> {
   for (const n of NATIONALITIES) add(n, Gaz.nationality, true);
   for (const n of PARTICLES) add(n, Gaz.particle, true);
   for (const n of TECH_TERMS) add(n, Gaz.techTerm, true);
+  for (const n of DICTIONARY) add(n, Gaz.dictionary, true);
   return flags;
 }

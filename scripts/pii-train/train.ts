@@ -6,7 +6,7 @@ import { ByteWriter, toBase64 } from "../../workers/pii/tagger/codec.js";
 import { BUCKET_BITS, Gaz, MAX_STATIC, O, TAG_COUNT, TAGS, allowed, dynamicFeatures, flagsOf, staticFeatures } from "../../workers/pii/tagger/features.js";
 import { pieces } from "../../workers/pii/tagger/pieces.js";
 import { Gazetteer, Tagger } from "../../workers/pii/tagger/tagger.js";
-import { tokenize } from "../../workers/pii/tagger/tokens.js";
+import { Shape, tokenize } from "../../workers/pii/tagger/tokens.js";
 import { type Example, devSet, trainingSet } from "./generate.js";
 import { LOCALES, buildGazetteer, fakerOf } from "./lexicon.js";
 import { predict, scoreExamples } from "./score.js";
@@ -90,13 +90,15 @@ function trainPiece(piece: Piece): number {
   const tokens = tokenize(piece.text);
   if (flags.length < tokens.count) flags = new Int32Array(tokens.count * 2);
   flagsOf(tokens, gazetteer, flags);
-  for (let i = 0; i < tokens.count; i++) if ((piece.gold[i] ?? 0) !== O && chance(0.3)) flags[i] = (flags[i] ?? 0) & ~NAME_FLAGS;
+  // Only for capitalised tokens: a lower-case word must show gazetteer evidence to be a name.
+  for (let i = 0; i < tokens.count; i++)
+    if ((piece.gold[i] ?? 0) !== O && tokens.shape[i] !== Shape.Lower && chance(0.3)) flags[i] = (flags[i] ?? 0) & ~NAME_FLAGS;
   let prev = O;
   let prev2 = O;
   let errors = 0;
   for (let i = 0; i < tokens.count; i++) {
     const gold = piece.gold[i] ?? 0;
-    const dropWord = gold !== O && chance(0.15);
+    const dropWord = gold !== O && tokens.shape[i] !== Shape.Lower && chance(0.15);
     let k = staticFeatures(piece.text, tokens, flags, i, features, dropWord);
     k = dynamicFeatures(tokens, i, prev, prev2, features, k);
     scores.fill(0);
@@ -106,8 +108,9 @@ function trainPiece(piece: Piece): number {
     }
     let best = O;
     let bestScore = -Infinity;
+    const punct = tokens.shape[i] === Shape.Punct;
     for (let t = 0; t < TAG_COUNT; t++) {
-      if ((scores[t] ?? 0) > bestScore && allowed(prev, t)) {
+      if ((scores[t] ?? 0) > bestScore && allowed(prev, t) && !(punct && (t & 1) === 1)) {
         best = t;
         bestScore = scores[t] ?? 0;
       }

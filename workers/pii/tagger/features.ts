@@ -23,8 +23,10 @@ export const Gaz = {
   particle: 1 << 11,
   region: 1 << 12,
   techTerm: 1 << 13,
+  /** In a large English dictionary (which also holds many names: "anna", "paris"). */
+  dictionary: 1 << 14,
 } as const;
-export const GAZ_BITS = 14;
+export const GAZ_BITS = 15;
 
 /** Looks up the gazetteer flags of a word hash (see Gazetteer in gazetteer.ts). */
 export interface FlagLookup {

@@ -3,7 +3,7 @@
 // which `npm run pii:train` writes.
 import { ByteReader } from "./codec.js";
 import { BUCKET_BITS, MAX_STATIC, O, TAG_COUNT, allowed, dynamicFeatures, type FlagLookup, flagsOf, staticFeatures } from "./features.js";
-import { tokenize } from "./tokens.js";
+import { Shape, tokenize } from "./tokens.js";
 
 export type EntityKind = "person" | "organization" | "location" | "address";
 const KIND_OF_TAG: ReadonlyArray<EntityKind | null> = [null, "person", "person", "organization", "organization", "location", "location", "address", "address"];
@@ -122,9 +122,11 @@ export class Tagger {
       }
       let best = O;
       let bestScore = -Infinity;
+      // Punctuation continues an entity ("S.p.A.", "Gibson-Buckridge") but never starts one.
+      const punct = tokens.shape[i] === Shape.Punct;
       for (let tag = 0; tag < TAG_COUNT; tag++) {
         const s = scores[tag] ?? 0;
-        if (s > bestScore && allowed(prev, tag)) {
+        if (s > bestScore && allowed(prev, tag) && !(punct && (tag & 1) === 1)) {
           best = tag;
           bestScore = s;
         }

@@ -2,28 +2,21 @@
 // training script so both see exactly the same features.
 
 /** Word shape classes (one small int per token). */
-export const enum Shape {
-  Lower = 0,
-  Capitalised = 1,
-  AllCaps = 2,
-  SingleCap = 3,
-  MixedCase = 4,
-  Digits = 5,
-  AlphaNum = 6,
-  Punct = 7,
+export const Shape = {
+  Lower: 0,
+  Capitalised: 1,
+  AllCaps: 2,
+  SingleCap: 3,
+  MixedCase: 4,
+  Digits: 5,
+  AlphaNum: 6,
+  Punct: 7,
   /** Letters of a script without case (Han, kana, Arabic, Hebrew, Thai, Devanagari…). */
-  Uncased = 8,
-}
+  Uncased: 8,
+} as const;
 
 /** Script of a letter run; words switch token when the script changes (Han vs kana). */
-const enum Script {
-  None = 0,
-  Latin = 1,
-  Han = 2,
-  Kana = 3,
-  Hangul = 4,
-  Other = 5,
-}
+const Script = { None: 0, Latin: 1, Han: 2, Kana: 3, Hangul: 4, Other: 5 } as const;
 
 const CASED = 8;
 const SCRIPT_MASK = 7;
@@ -57,7 +50,7 @@ function classOf(c: number): number {
   if (known !== 0) return known;
   const ch = String.fromCharCode(c);
   let cls = 4;
-  let script: Script = Script.None;
+  let script: number = Script.None;
   if (/\s/.test(ch)) cls = 1;
   else if (c >= 0xd800 && c <= 0xdfff) cls = 2; // astral letters (rare): treated as letters of another script
   else if (LETTER_OR_MARK.test(ch)) cls = 2;
@@ -243,7 +236,7 @@ export function tokenize(text: string): Tokens {
         else if (m === 5) t.suf5[n] = s;
       }
     }
-    let shape: Shape;
+    let shape: number;
     if (digits === k) shape = Shape.Digits;
     else if (digits > 0) shape = Shape.AlphaNum;
     else if (uncased > 0 && uppers === 0) shape = Shape.Uncased;
