@@ -6,7 +6,7 @@ import { LOCALES, fakerOf } from "./lexicon.js";
 import { predict, scoreExamples } from "./score.js";
 
 const SEED = 0x19a1;
-LOCALES.forEach((l, i) => fakerOf(l).seed(SEED * 104729 + i));
+for (const [i, l] of LOCALES.entries()) fakerOf(l).seed(SEED * 104729 + i);
 const dev = devSet(SEED + 1, 3000);
 const model = tagger();
 for (const [name, set] of [

@@ -66,9 +66,51 @@ const PARTICLE_LOCALES = new Set(["nl", "nl_BE", "de", "de_AT", "de_CH", "fr", "
 const ENGLISH = ["en", "en_US", "en_GB", "en_CA", "en_AU", "en_IE", "en_IN", "en_NG", "en_ZA", "en_GH"];
 
 const SENTENCE_WORDS = {
-  subjects: ["The manager", "Our team", "The company", "A spokesman", "The customer", "My colleague", "The board", "The police", "Investors", "The court"],
-  verbs: ["met", "called", "visited", "thanked", "hired", "interviewed", "praised", "criticised", "sued", "paid", "emailed", "invited", "replaced", "joined", "left", "advised", "beat", "signed with"],
-  tails: ["on Monday", "last week", "yesterday", "in the morning", "after the meeting", "for the second time", "again", "in private", "without notice", "this year", "during the talks"],
+  subjects: [
+    "The manager",
+    "Our team",
+    "The company",
+    "A spokesman",
+    "The customer",
+    "My colleague",
+    "The board",
+    "The police",
+    "Investors",
+    "The court",
+  ],
+  verbs: [
+    "met",
+    "called",
+    "visited",
+    "thanked",
+    "hired",
+    "interviewed",
+    "praised",
+    "criticised",
+    "sued",
+    "paid",
+    "emailed",
+    "invited",
+    "replaced",
+    "joined",
+    "left",
+    "advised",
+    "beat",
+    "signed with",
+  ],
+  tails: [
+    "on Monday",
+    "last week",
+    "yesterday",
+    "in the morning",
+    "after the meeting",
+    "for the second time",
+    "again",
+    "in private",
+    "without notice",
+    "this year",
+    "during the talks",
+  ],
   preps: ["in", "at", "near", "from", "outside", "across"],
 };
 
@@ -92,7 +134,8 @@ export class Generator {
     const own = LAST_NAMES.get(locale) ?? [];
     if (own.length === 0 || (ENGLISH.includes(locale) && this.rng.chance(0.3))) return this.rng.pick(KNOWN_LAST.length ? KNOWN_LAST : ["Smith"]);
     let last = this.rng.pick(own);
-    if (PARTICLE_LOCALES.has(locale) && this.rng.chance(0.12)) last = `${this.rng.pick(["van", "van der", "de", "von", "di", "da", "de la", "dos", "del"])} ${last}`;
+    if (PARTICLE_LOCALES.has(locale) && this.rng.chance(0.12))
+      last = `${this.rng.pick(["van", "van der", "de", "von", "di", "da", "de la", "dos", "del"])} ${last}`;
     if ((locale === "es" || locale === "es_MX" || locale.startsWith("pt")) && this.rng.chance(0.3)) last = `${last} ${this.rng.pick(own)}`;
     return last;
   }
@@ -141,8 +184,14 @@ export class Generator {
       () => `${this.rng.pick(["FC", "Real", "Sporting", "Olympique", "AC", "Dynamo"])} ${city}`,
       () => `${city} ${this.rng.pick(["United", "City", "Rovers", "Athletic", "FC", "Wanderers"])}`,
       () => `${this.acronym()} ${this.rng.pick(["Group", "Inc", "Ltd", "Holdings", "Bank", "GmbH", "AG", "SA"])}`,
-      () => `${this.faker("en").word.adjective().replace(/^./, (c) => c.toUpperCase())} ${this.faker("en").word.noun().replace(/^./, (c) => c.toUpperCase())} ${word}`,
-      () => `${this.rng.pick(NATIONALITIES.length ? NATIONALITIES : ["National"])} ${this.rng.pick(["Airlines", "Bank", "Railways", "Telecom", "Post", "Broadcasting Corporation"])}`,
+      () =>
+        `${this.faker("en")
+          .word.adjective()
+          .replace(/^./, (c) => c.toUpperCase())} ${this.faker("en")
+          .word.noun()
+          .replace(/^./, (c) => c.toUpperCase())} ${word}`,
+      () =>
+        `${this.rng.pick(NATIONALITIES.length ? NATIONALITIES : ["National"])} ${this.rng.pick(["Airlines", "Bank", "Railways", "Telecom", "Post", "Broadcasting Corporation"])}`,
       () => `Ministry of ${this.rng.pick(["Finance", "Defence", "Health", "Education", "Foreign Affairs", "Justice", "Transport"])}`,
       () => this.acronym(),
     ];
@@ -192,7 +241,8 @@ export class Generator {
     } catch {
       street = this.faker("en").location.streetAddress();
     }
-    if (r < 0.08) return `${this.rng.pick(["P.O. Box", "PO Box", "Postfach", "BP", "Apartado"])} ${this.rng.int(1, 9999)}${this.rng.chance(0.5) ? `, ${this.city()}` : ""}`;
+    if (r < 0.08)
+      return `${this.rng.pick(["P.O. Box", "PO Box", "Postfach", "BP", "Apartado"])} ${this.rng.int(1, 9999)}${this.rng.chance(0.5) ? `, ${this.city()}` : ""}`;
     if (r < 0.4) return street;
     let zip: string;
     let city: string;
@@ -241,7 +291,13 @@ export class Generator {
       case "NUM":
         return String(this.rng.chance(0.7) ? this.rng.int(1, 99) : this.rng.int(100, 99999));
       case "MONEY":
-        return this.rng.pick([`$${this.rng.int(1, 999)}`, `€${this.rng.int(1, 999)}`, `${this.rng.int(1, 999)} million dollars`, `£${this.rng.int(1, 99)}.${this.rng.int(10, 99)}`, `${this.rng.int(1, 99)} billion euros`]);
+        return this.rng.pick([
+          `$${this.rng.int(1, 999)}`,
+          `€${this.rng.int(1, 999)}`,
+          `${this.rng.int(1, 999)} million dollars`,
+          `£${this.rng.int(1, 99)}.${this.rng.int(10, 99)}`,
+          `${this.rng.int(1, 99)} billion euros`,
+        ]);
       case "URL":
         return safe(() => f.internet.url(), "https://example.com");
       case "IP":
@@ -298,7 +354,12 @@ export class Generator {
 
   /** Fills a template; entity slots become labelled spans. */
   fill(template: string): Example {
-    if (template === "{UPPER_HEADLINE}") return upper(this.fill(this.rng.pick(["{ORG} BEATS {ORG} IN {CITY}", "{PER} WINS IN {CITY}", "{LAST} SAYS {ORG} TALKS FAIL", "{COUNTRY} AND {COUNTRY} SIGN DEAL"])));
+    if (template === "{UPPER_HEADLINE}")
+      return upper(
+        this.fill(
+          this.rng.pick(["{ORG} BEATS {ORG} IN {CITY}", "{PER} WINS IN {CITY}", "{LAST} SAYS {ORG} TALKS FAIL", "{COUNTRY} AND {COUNTRY} SIGN DEAL"]),
+        ),
+      );
     let text = "";
     const spans: Span[] = [];
     let at = 0;
@@ -354,7 +415,8 @@ export class Generator {
     if (r < 0.3) ex = this.fill(this.rng.pick(clean));
     else if (r < 0.42) ex = this.clause();
     else ex = this.fill(this.rng.pick(templates));
-    if (this.rng.chance(0.15)) ex = join(ex, this.rng.chance(0.5) ? this.fill(this.rng.pick(clean)) : this.fill(this.rng.pick(templates)), this.rng.chance(0.7) ? " " : "\n");
+    if (this.rng.chance(0.15))
+      ex = join(ex, this.rng.chance(0.5) ? this.fill(this.rng.pick(clean)) : this.fill(this.rng.pick(templates)), this.rng.chance(0.7) ? " " : "\n");
     const v = this.rng.next();
     if (v < 0.06) ex = lower(ex);
     else if (v < 0.1) ex = upper(ex);

@@ -43,7 +43,9 @@ export function scoreExamples(tagger: Tagger, examples: readonly Example[]) {
       }
     }
     if (misses.length < 40 && ex.spans.some((s) => found.every((f) => f.end <= s.start || f.start >= s.end)))
-      misses.push(`${ex.text.slice(0, 140).replace(/\n/g, "⏎")}  || gold: ${ex.spans.map((s) => ex.text.slice(s.start, s.end)).join(" | ")} || found: ${found.map((f) => `${ex.text.slice(f.start, f.end)}/${f.kind}`).join(" | ")}`);
+      misses.push(
+        `${ex.text.slice(0, 140).replace(/\n/g, "⏎")}  || gold: ${ex.spans.map((s) => ex.text.slice(s.start, s.end)).join(" | ")} || found: ${found.map((f) => `${ex.text.slice(f.start, f.end)}/${f.kind}`).join(" | ")}`,
+      );
   }
   const precision = tp + fp === 0 ? 1 : tp / (tp + fp);
   const recall = tp + fn === 0 ? 1 : tp / (tp + fn);

@@ -3,7 +3,18 @@
 // workers/pii/tagger/model-data.ts. Deterministic: the same seeds give the same file.
 import { writeFileSync } from "node:fs";
 import { ByteWriter, toBase64 } from "../../workers/pii/tagger/codec.js";
-import { BUCKET_BITS, Gaz, MAX_STATIC, O, TAG_COUNT, TAGS, allowed, dynamicFeatures, flagsOf, staticFeatures } from "../../workers/pii/tagger/features.js";
+import {
+  BUCKET_BITS,
+  Gaz,
+  MAX_STATIC,
+  O,
+  TAG_COUNT,
+  TAGS,
+  allowed,
+  dynamicFeatures,
+  flagsOf,
+  staticFeatures,
+} from "../../workers/pii/tagger/features.js";
 import { pieces } from "../../workers/pii/tagger/pieces.js";
 import { Gazetteer, Tagger } from "../../workers/pii/tagger/tagger.js";
 import { Shape, tokenize } from "../../workers/pii/tagger/tokens.js";
@@ -16,15 +27,17 @@ const EXAMPLES = Number(process.env.PII_TRAIN_EXAMPLES ?? 120_000);
 const SEED = 0x19a1;
 const out = new URL("../../workers/pii/tagger/model-data.ts", import.meta.url);
 
-LOCALES.forEach((l, i) => fakerOf(l).seed(SEED * 7919 + i));
+for (const [i, l] of LOCALES.entries()) fakerOf(l).seed(SEED * 7919 + i);
 const t0 = performance.now();
 const gazetteerEntries = [...buildGazetteer()].sort((a, b) => (a[0] >>> 0) - (b[0] >>> 0));
 const gazetteer = new Gazetteer(gazetteerEntries);
 console.log(`gazetteer: ${gazetteerEntries.length} words (${Math.round(performance.now() - t0)} ms)`);
 const train = trainingSet(SEED, EXAMPLES);
-LOCALES.forEach((l, i) => fakerOf(l).seed(SEED * 104729 + i));
+for (const [i, l] of LOCALES.entries()) fakerOf(l).seed(SEED * 104729 + i);
 const dev = devSet(SEED + 1, 3000);
-console.log(`examples: ${train.length} training, ${dev.templated.length + dev.natural.length + dev.clean.length} dev (${Math.round(performance.now() - t0)} ms)`);
+console.log(
+  `examples: ${train.length} training, ${dev.templated.length + dev.natural.length + dev.clean.length} dev (${Math.round(performance.now() - t0)} ms)`,
+);
 
 const KIND_TAG: Record<string, number> = { person: 1, organization: 3, location: 5, address: 7 };
 /** Names and places in the gazetteer: hidden at random in training so the context learns to carry unknown names. */
@@ -199,7 +212,8 @@ console.log(`dev clean: ${clean.alteredTexts} of ${dev.clean.length} texts alter
 if (process.env.PII_TRAIN_VERBOSE)
   for (const ex of dev.clean) {
     const found = predict(tagger, ex.text);
-    if (found.length) console.log(`  altered: ${ex.text.slice(0, 120)} || ${found.map((f) => `${ex.text.slice(f.start, f.end)}/${f.kind}`).join(" | ")}`);
+    if (found.length)
+      console.log(`  altered: ${ex.text.slice(0, 120)} || ${found.map((f) => `${ex.text.slice(f.start, f.end)}/${f.kind}`).join(" | ")}`);
   }
 if (process.env.PII_TRAIN_DRY !== "1") {
   writeFileSync(

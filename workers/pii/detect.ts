@@ -4,7 +4,7 @@ import type { CountryCode } from "libphonenumber-js/max";
 import { detectPoBoxes } from "./detectors/address.js";
 import { DEFAULT_PHONE_REGIONS, detectEmails, detectPhones } from "./detectors/contact.js";
 import { detectBirthDates } from "./detectors/dates.js";
-import { EntityBudgetExceeded, detectEntities } from "./detectors/entities.js";
+import { EntityBudgetExceeded, detectEntities, plausible } from "./detectors/entities.js";
 import { detectCards, detectIbans } from "./detectors/financial.js";
 import { detectIps } from "./detectors/network.js";
 import { detectSecrets } from "./detectors/secrets.js";
@@ -130,6 +130,13 @@ function resolveOverlaps(found: RawFinding[], text: string): RawFinding[] {
 
 const WORDLIKE = /[\p{L}\p{N}]/u;
 
+/** What is left of an entity around a structured value still reads as that entity. */
+function remainderHolds(value: string, f: RawFinding): boolean {
+  const kind = f.category;
+  if (!WORDLIKE.test(value)) return false;
+  return kind === "person" || kind === "organization" || kind === "location" || kind === "address" ? plausible(value.trim(), kind) : true;
+}
+
 function pickInCluster(cluster: RawFinding[], text: string): RawFinding[] {
   const ranked = cluster.sort((a, b) => priorityOf(b) - priorityOf(a) || b.end - b.start - (a.end - a.start) || a.start - b.start);
   const chosen: RawFinding[] = [];
@@ -141,10 +148,10 @@ function pickInCluster(cluster: RawFinding[], text: string): RawFinding[] {
       // parts: every character of it stays covered by one finding or the other.
       let start = f.start;
       for (const c of overlapping.sort((a, b) => a.start - b.start)) {
-        if (c.start - start >= 2 && WORDLIKE.test(text.slice(start, c.start))) chosen.push({ ...f, start, end: c.start, key: undefined });
+        if (c.start - start >= 2 && remainderHolds(text.slice(start, c.start), f)) chosen.push({ ...f, start, end: c.start, key: undefined });
         start = Math.max(start, c.end);
       }
-      if (f.end - start >= 2 && WORDLIKE.test(text.slice(start, f.end))) chosen.push({ ...f, start, end: f.end, key: undefined });
+      if (f.end - start >= 2 && remainderHolds(text.slice(start, f.end), f)) chosen.push({ ...f, start, end: f.end, key: undefined });
     }
   }
   return chosen.sort((a, b) => a.start - b.start);
@@ -166,9 +173,7 @@ export class PiiDetector {
     this.options = options;
     this.categories = new Set(options.categories ?? PII_CATEGORIES);
     this.#lists = compileLists(options.lists);
-    this.#phoneRegions = options.phoneRegions?.length
-      ? [...new Set([...options.phoneRegions, ...DEFAULT_PHONE_REGIONS])]
-      : DEFAULT_PHONE_REGIONS;
+    this.#phoneRegions = options.phoneRegions?.length ? [...new Set([...options.phoneRegions, ...DEFAULT_PHONE_REGIONS])] : DEFAULT_PHONE_REGIONS;
     this.#entropyThreshold = options.entropyThreshold ?? 4.0;
     this.#entityCategories = new Set(ENTITY_CATEGORIES.filter((c) => this.categories.has(c)));
   }

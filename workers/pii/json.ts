@@ -6,6 +6,31 @@ import type { Masker } from "./masker.js";
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
+/**
+ * Fields whose string value is protocol vocabulary ("user", "text", "gpt-4o"): scanned one by one
+ * like identifiers, outside the sequence of content strings, so they do not stand between two
+ * parts of a message that are scanned as one text.
+ */
+const VOCABULARY_KEYS = new Set([
+  "model",
+  "role",
+  "type",
+  "object",
+  "status",
+  "finish_reason",
+  "stop_reason",
+  "media_type",
+  "mime_type",
+  "detail",
+  "format",
+  "encoding_format",
+  "reasoning_effort",
+  "service_tier",
+  "truncation",
+  "tool_choice",
+  "anthropic-version",
+]);
+
 /** Fields that carry ids; exempt only when the value has the shape of a provider-issued id. */
 const ID_KEYS = new Set(["id", "tool_call_id", "tool_use_id", "call_id", "previous_response_id", "file_id", "item_id", "response_id"]);
 
@@ -18,27 +43,26 @@ const PROVIDER_ID = /^[a-z]{2,12}[_-](?=[A-Za-z0-9]*[A-Za-z])(?=[A-Za-z0-9]*\d)[
 
 /** Opaque values providers issue and expect back unchanged (thinking signatures, encrypted reasoning). */
 const OPAQUE_KEYS = new Set(["signature", "encrypted_content"]);
-/** Base64 without spaces, as providers issue and encode binary; 32+ characters. */
-const BASE64_BLOB = /^[A-Za-z0-9+/_-]{32,}={0,2}$/;
-/** Inline binary is at least this long; a shorter "data" string is read as text. */
-const BINARY_MIN = 1024;
+/** Base64 without spaces holding a letter, as providers issue and clients encode binary; 16+ characters. */
+const BASE64_BLOB = /^(?=[A-Za-z0-9+/_-]*[A-Za-z])[A-Za-z0-9+/_-]{16,}={0,2}$/;
 
 /** Objects whose `name` is a tool or function name (scanned as an identifier so tool calls still resolve). */
 const TOOL_TYPES = new Set(["function", "tool_use", "server_tool_use", "function_call", "custom", "mcp_call", "tool"]);
 
 /**
- * Inline binary (images, audio, documents) in base64: not text, and it would read as a secret.
- * Only a long strict-base64 value counts; anything else in these fields is scanned as text.
+ * Inline binary (images, audio, documents) in base64: the provider decodes it, so its characters
+ * never reach the model as text, and it would read as a secret. Only strict base64 counts;
+ * anything else in these fields ("data" beside a "format", say) is scanned as text.
  */
 function isBinaryPayload(key: string, parent: { [key: string]: JsonValue }): boolean {
   const v = parent[key];
   if (typeof v !== "string") return false;
   if (key === "data" && (parent.type === "base64" || parent.type === "redacted_thinking" || "format" in parent || "media_type" in parent)) {
-    return v.length >= BINARY_MIN && BASE64_BLOB.test(v);
+    return BASE64_BLOB.test(v);
   }
   if ((key === "url" || key === "image_url" || key === "file_data") && v.startsWith("data:")) {
     const comma = v.indexOf(",");
-    return comma > 0 && v.slice(0, comma).endsWith(";base64") && v.length - comma > BINARY_MIN && BASE64_BLOB.test(v.slice(comma + 1));
+    return comma > 0 && v.slice(0, comma).endsWith(";base64") && BASE64_BLOB.test(v.slice(comma + 1));
   }
   return false;
 }
@@ -78,7 +102,7 @@ function transform(value: JsonValue, visit: Visit, frame: Frame): JsonValue {
     // Every key is scanned, tool-schema property names included.
     const newKey = visit(k, true);
     if (isExempt(k, value)) out[newKey] = v;
-    else if (k === "name" && toolLike && typeof v === "string") out[newKey] = visit(v, true);
+    else if (typeof v === "string" && (VOCABULARY_KEYS.has(k) || ID_KEYS.has(k) || (k === "name" && toolLike))) out[newKey] = visit(v, true);
     else out[newKey] = transform(v, visit, childFrame);
   }
   return out;

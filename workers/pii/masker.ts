@@ -179,8 +179,8 @@ export class Masker {
             const end = from + Math.min(length, f.end - at);
             return { i, start, end };
           });
-          // A value one text already explains on its own is not a split value.
-          if (pieces.some((p) => (spans[p.i] ?? []).some((s) => !s.continuation && s.start < p.end && s.end > p.start))) continue;
+          // A value one text already explains on its own (a finding there covers its piece) is not a split value.
+          if (pieces.some((p) => (spans[p.i] ?? []).some((s) => !s.continuation && s.start <= p.start && s.end >= p.end))) continue;
           const value = window.slice(f.start, f.end);
           const base = { category: f.category, key: f.key, value };
           pieces.forEach((p, n) => {

@@ -14,7 +14,7 @@ const corpus = readFileSync(new URL("../../pii/corpus/corpus.jsonl", import.meta
   .filter((l) => l.trim())
   .map((l) => Line.parse(JSON.parse(l)));
 
-const STRUCTURED: PiiCategory[] = ["email", "phone", "credit_card", "tax_id", "iban", "secret"];
+const STRUCTURED: PiiCategory[] = ["email", "phone", "credit_card", "tax_id", "iban", "secret", "ip_address", "date_of_birth"];
 
 describe("labelled corpus", () => {
   const detector = new PiiDetector({ categories: STRUCTURED });

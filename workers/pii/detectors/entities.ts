@@ -4,7 +4,9 @@
 import { fromBase64 } from "../tagger/codec.js";
 import { MODEL_DATA } from "../tagger/model-data.js";
 import { pieces } from "../tagger/pieces.js";
+import { Gaz } from "../tagger/features.js";
 import { type EntityKind, Tagger } from "../tagger/tagger.js";
+import { Shape, tokenize } from "../tagger/tokens.js";
 import type { PiiCategory, RawFinding } from "../types.js";
 
 const LETTER = /\p{L}/u;
@@ -96,15 +98,53 @@ function clean(piece: string, start: number, end: number): [number, number] | nu
   return [start, end];
 }
 
-/** Entity spans of one piece, cleaned, offsets relative to the piece. */
+const NAME_FLAGS = Gaz.first | Gaz.last | Gaz.city | Gaz.country | Gaz.region | Gaz.orgName;
+
+/**
+ * Whether a tagged span has the evidence its kind needs. Written in lower case it must hold a
+ * known name (a first or last name, a place, a known organisation; a street word for an
+ * address): "found", "retry" or "card" in a sentence are words, "jean dupont" is a name. An
+ * address holds a number or a street word.
+ */
+export function plausible(value: string, kind: EntityKind): boolean {
+  const t = tokenize(value);
+  const gazetteer = tagger().gazetteer;
+  let cased = false;
+  let name = false;
+  let street = false;
+  let org = false;
+  let digit = false;
+  let technical = false;
+  for (let i = 0; i < t.count; i++) {
+    const shape = t.shape[i];
+    if (shape === Shape.Punct) continue;
+    const flags = gazetteer.flags(t.word[i] ?? 0);
+    if (shape !== Shape.Lower && shape !== Shape.Digits && shape !== Shape.AlphaNum) cased = true;
+    if (shape === Shape.Digits || shape === Shape.AlphaNum) digit = true;
+    if (flags & NAME_FLAGS) name = true;
+    if (flags & Gaz.street) street = true;
+    if (flags & (Gaz.orgWord | Gaz.orgName)) org = true;
+    if (flags & Gaz.techTerm && shape !== Shape.Lower) technical = true;
+  }
+  if (kind === "address") return street || (digit && cased);
+  if (technical && t.count === 1) return false;
+  if (cased) return true;
+  return kind === "organization" ? org : name;
+}
+
+/** Entity spans of one piece, cleaned and checked, offsets relative to the piece. */
 function tagPiece(piece: string): PieceSpans {
   const out: Array<{ kind: EntityKind; start: number; end: number }> = [];
   for (const s of tagger().tag(piece)) {
     const span = clean(piece, s.start, s.end);
-    if (span) out.push({ kind: s.kind, start: span[0], end: span[1] });
+    if (span && plausible(piece.slice(span[0], span[1]), s.kind)) out.push({ kind: s.kind, start: span[0], end: span[1] });
   }
   return out;
 }
+
+/** Letters with case (an upper-case one) or letters of a script without case. */
+const NAME_LIKE = /[\p{Lu}\p{Lt}\p{Lo}]/u;
+const SPACE = /\s/;
 
 /**
  * Appends entity findings of the wanted categories; returns the characters handed to the tagger.
@@ -116,7 +156,8 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
   let used = 0;
   for (const [s, e] of pieces(text)) {
     const piece = text.slice(s, e);
-    if (!LETTER.test(piece)) continue;
+    // One lower-case token ("gpt-4o", "image/png", "claude-sonnet-4") is an identifier, not a name.
+    if (!LETTER.test(piece) || (!SPACE.test(piece.trim()) && !NAME_LIKE.test(piece))) continue;
     const key = prefix === null ? null : hashKey(hashFeed(prefix, piece), piece.length);
     let spans = key === null ? undefined : entityCache.get(key);
     if (!spans) {

@@ -7,6 +7,8 @@ import type { RawFinding } from "../types.js";
 // "4 1 1 1 …"); 12-19 digits are checked below. Unicode digits and dashes are ASCII by now (normalize.ts).
 const CARD = /(?<![\p{L}\p{N}_\-.])\d{1,19}(?:[ .\-_/]{1,2}\d{1,19}){0,22}(?![\p{L}\p{N}_]|[-.]\d)/gu;
 
+const IBAN_HEAD = /[A-Z]{2}\d{2}[ -]?$/;
+
 export function luhn(digits: string): boolean {
   let sum = 0;
   let double = false;
@@ -68,7 +70,12 @@ export function detectCards(text: string, out: RawFinding[]): void {
         digits += groups[j];
         // A window inside a longer run needs 15+ digits, so a stray tail is not taken for a card.
         const whole = i === 0 && j === groups.length - 1;
-        if ((whole || digits.length >= 15) && isCard(digits)) {
+        // Digits after an IBAN's country and check digits ("DE89 3704 …") belong to the IBAN.
+        if (
+          (whole || digits.length >= 15) &&
+          isCard(digits) &&
+          !IBAN_HEAD.test(text.slice(Math.max(0, m.index + (offsets[i] ?? 0) - 6), m.index + (offsets[i] ?? 0)))
+        ) {
           const start = m.index + (offsets[i] ?? 0);
           const end = m.index + (offsets[j] ?? 0) + (groups[j]?.length ?? 0);
           out.push({ category: "credit_card", start, end, detector: "card", key: digits });

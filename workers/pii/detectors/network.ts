@@ -2,8 +2,10 @@
 import ipaddr from "ipaddr.js";
 import type { RawFinding } from "../types.js";
 
-const IPV4 = /(?<![\p{L}\p{N}_.]|\d\.)(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?:\/\d{1,2})?(?![\p{L}\p{N}_]|\.\d)/gu;
-const IPV6 = /(?<![\p{L}\p{N}_:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|(?:\d{1,3}\.){3}\d{1,3})(?:%[\w.]+)?(?:\/\d{1,3})?(?![\p{L}\p{N}_:])/gu;
+const IPV4 =
+  /(?<![\p{L}\p{N}_.]|\d\.)(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?:\/\d{1,2})?(?![\p{L}\p{N}_]|\.\d)/gu;
+const IPV6 =
+  /(?<![\p{L}\p{N}_:.])(?:[0-9A-Fa-f]{0,4}:){2,7}(?:[0-9A-Fa-f]{0,4}|(?:\d{1,3}\.){3}\d{1,3})(?:%[\w.]+)?(?:\/\d{1,3})?(?![\p{L}\p{N}_:])/gu;
 /** "version 1.2.3.4", "v10.0.0.1": software versions, not addresses. */
 const VERSION_BEFORE = /(?:\bv|version|release|ver\.?)\s*$/i;
 
@@ -24,7 +26,13 @@ export function detectIps(text: string, out: RawFinding[]): void {
       const bare = value.replace(/%[\w.]+/, "").replace(/\/\d{1,3}$/, "");
       if (!ipaddr.IPv6.isValid(bare)) continue;
       if (bare === "::" || /^::?$/.test(bare)) continue;
-      out.push({ category: "ip_address", start: m.index, end: m.index + value.length, detector: "ipv6", key: ipaddr.IPv6.parse(bare).toNormalizedString() });
+      out.push({
+        category: "ip_address",
+        start: m.index,
+        end: m.index + value.length,
+        detector: "ipv6",
+        key: ipaddr.IPv6.parse(bare).toNormalizedString(),
+      });
     }
   }
 }

@@ -6,7 +6,17 @@ import { BUCKET_BITS, MAX_STATIC, O, TAG_COUNT, allowed, dynamicFeatures, type F
 import { Shape, tokenize } from "./tokens.js";
 
 export type EntityKind = "person" | "organization" | "location" | "address";
-const KIND_OF_TAG: ReadonlyArray<EntityKind | null> = [null, "person", "person", "organization", "organization", "location", "location", "address", "address"];
+const KIND_OF_TAG: ReadonlyArray<EntityKind | null> = [
+  null,
+  "person",
+  "person",
+  "organization",
+  "organization",
+  "location",
+  "location",
+  "address",
+  "address",
+];
 
 export interface TaggedSpan {
   kind: EntityKind;

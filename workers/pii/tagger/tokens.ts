@@ -52,7 +52,8 @@ function classOf(c: number): number {
   let cls = 4;
   let script: number = Script.None;
   if (/\s/.test(ch)) cls = 1;
-  else if (c >= 0xd800 && c <= 0xdfff) cls = 2; // astral letters (rare): treated as letters of another script
+  else if (c >= 0xd800 && c <= 0xdfff)
+    cls = 2; // astral letters (rare): treated as letters of another script
   else if (LETTER_OR_MARK.test(ch)) cls = 2;
   else if (DIGIT.test(ch)) cls = 3;
   if (cls === 2) {
