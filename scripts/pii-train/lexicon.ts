@@ -142,6 +142,8 @@ export const COMMON_WORDS = uniq(
 /** A large English word list (an-array-of-english-words, MIT), words of up to 14 letters. */
 export const DICTIONARY = (require("an-array-of-english-words") as string[]).filter((w) => w.length <= 14);
 
+const COMMON_SET = new Set(COMMON_WORDS);
+
 /** Gazetteer: lower-cased single words and their flags, for the tagger's features. */
 export function buildGazetteer(): Map<number, number> {
   const flags = new Map<number, number>();
@@ -153,6 +155,8 @@ export function buildGazetteer(): Map<number, number> {
     for (let i = 0; i < tokens.count; i++) {
       const word = lower.slice(tokens.starts[i], tokens.ends[i]);
       if (word.length < 2 && flag !== Gaz.title) continue;
+      // In a name of several words, everyday words ("new" of New York, "united", "of") say nothing.
+      if (tokens.count > 1 && COMMON_SET.has(word)) continue;
       const h = wordHash(word);
       flags.set(h, (flags.get(h) ?? 0) | flag);
     }

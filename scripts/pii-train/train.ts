@@ -13,6 +13,7 @@ import {
   allowed,
   dynamicFeatures,
   flagsOf,
+  plainlyOutside,
   staticFeatures,
 } from "../../workers/pii/tagger/features.js";
 import { pieces } from "../../workers/pii/tagger/pieces.js";
@@ -111,6 +112,12 @@ function trainPiece(piece: Piece): number {
   let errors = 0;
   for (let i = 0; i < tokens.count; i++) {
     const gold = piece.gold[i] ?? 0;
+    if (plainlyOutside(tokens, flags, i, prev)) {
+      clock++;
+      prev2 = prev;
+      prev = O;
+      continue;
+    }
     const dropWord = gold !== O && tokens.shape[i] !== Shape.Lower && chance(0.15);
     let k = staticFeatures(piece.text, tokens, flags, i, features, dropWord);
     k = dynamicFeatures(tokens, i, prev, prev2, features, k);

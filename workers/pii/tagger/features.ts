@@ -147,6 +147,20 @@ export function dynamicFeatures(t: Tokens, i: number, prevTag: number, prev2Tag:
   return n;
 }
 
+/** Flags that let a lower-case word open an entity: names, places, organisations, streets, name particles. */
+const OPENERS = Gaz.first | Gaz.last | Gaz.city | Gaz.country | Gaz.region | Gaz.orgName | Gaz.orgWord | Gaz.street | Gaz.particle;
+
+/**
+ * Token i is outside any entity without scoring it: a lower-case word that no gazetteer knows as
+ * part of a name, or punctuation, right after a token outside any entity. Most tokens of prose
+ * and code are, and they cost nothing; the tagger and its training both apply this.
+ */
+export function plainlyOutside(t: Tokens, flags: Int32Array, i: number, prevTag: number): boolean {
+  if (prevTag !== O) return false;
+  const shape = t.shape[i];
+  return shape === Shape.Punct || (shape === Shape.Lower && ((flags[i] ?? 0) & OPENERS) === 0);
+}
+
 /** Whether tag `tag` may follow `prev` (an I- tag continues its own entity only). */
 export function allowed(prev: number, tag: number): boolean {
   if (tag === O || (tag & 1) === 1) return true;
