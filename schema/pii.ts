@@ -50,6 +50,42 @@ export const PiiPolicySchema = z
   .strict();
 export type PiiPolicy = z.infer<typeof PiiPolicySchema>;
 
+/**
+ * The other exits data leaves by: egress request bodies and query strings (`egress`), tool-call
+ * arguments (`toolArguments`), and what MCP and HTTP tools return (`toolResults`).
+ */
+export const PII_EXITS = ["egress", "toolArguments", "toolResults"] as const;
+export type PiiExit = (typeof PII_EXITS)[number];
+
+/** On an exit the value cannot be masked and restored: it is either refused or let through (and audited). */
+export const PiiExitActionSchema = z.enum(["block", "allow"]);
+export type PiiExitAction = z.infer<typeof PiiExitActionSchema>;
+
+/**
+ * One exit's rules: an action per category (categories not named get `default`, itself "allow"
+ * unless set), whether the categories found are audited (default true), and what happens when
+ * the scan cannot complete (default "closed" when anything is blocked, else "open").
+ */
+export const PiiExitRuleSchema = z
+  .object({
+    ...Object.fromEntries(PII_CATEGORIES.map((c) => [c, PiiExitActionSchema.optional()])),
+    default: PiiExitActionSchema.optional(),
+    audit: z.boolean().optional(),
+    failMode: z.enum(["closed", "open"]).optional(),
+  })
+  .strict();
+export type PiiExitRule = { [C in PiiCategory]?: PiiExitAction } & { default?: PiiExitAction; audit?: boolean; failMode?: "closed" | "open" };
+
+/** The `piiExits` section of a policy: rules per exit; an exit not named is allowed and audited. */
+export const PiiExitsSchema = z
+  .object({
+    egress: PiiExitRuleSchema.optional(),
+    toolArguments: PiiExitRuleSchema.optional(),
+    toolResults: PiiExitRuleSchema.optional(),
+  })
+  .strict();
+export type PiiExits = { [E in PiiExit]?: PiiExitRule };
+
 /** Default action for a category the policy does not mention. */
 export const DEFAULT_ACTION: PiiAction = "mask";
 

@@ -154,11 +154,10 @@ function deepEqual(a: JsonValue, b: JsonValue): boolean {
 }
 
 /**
- * Returns a copy of `value` with PII masked in every content string and key. All strings are
- * masked together, in document order, so values split across neighbouring messages are found.
- * Throws PiiBudgetError when detection cannot complete.
+ * Every string of `value` the masker sees, in document order: content values, and identifiers
+ * (keys, tool names, protocol vocabulary and ids) that are scanned one by one.
  */
-export function maskJsonStrings(value: JsonValue, masker: Masker): JsonValue {
+export function jsonStrings(value: JsonValue): { values: string[]; identifiers: string[] } {
   const values: string[] = [];
   const identifiers: string[] = [];
   transform(
@@ -169,6 +168,16 @@ export function maskJsonStrings(value: JsonValue, masker: Masker): JsonValue {
     },
     { inTools: false },
   );
+  return { values, identifiers };
+}
+
+/**
+ * Returns a copy of `value` with PII masked in every content string and key. All strings are
+ * masked together, in document order, so values split across neighbouring messages are found.
+ * Throws PiiBudgetError when detection cannot complete.
+ */
+export function maskJsonStrings(value: JsonValue, masker: Masker): JsonValue {
+  const { values, identifiers } = jsonStrings(value);
   // Values are scanned as one sequence (seams included); keys and tool names each on their own.
   const maskedValues = masker.maskTexts(values);
   const maskedIdentifiers = identifiers.map((k) => masker.maskIdentifier(k));

@@ -121,7 +121,10 @@ export function plausible(value: string, kind: EntityKind): boolean {
     const flags = gazetteer.flags(t.word[i] ?? 0);
     if (shape !== Shape.Lower && shape !== Shape.Digits && shape !== Shape.AlphaNum) cased = true;
     if (shape === Shape.Digits || shape === Shape.AlphaNum) digit = true;
-    if (flags & NAME_FLAGS) name = true;
+    // In lower case an everyday word ("will", "grace") is read as the word, not the name, and so
+    // is a dictionary word standing alone ("ping").
+    const everyday = Gaz.common | (t.count === 1 ? Gaz.dictionary : 0);
+    if (flags & NAME_FLAGS && (shape !== Shape.Lower || !(flags & everyday))) name = true;
     if (flags & Gaz.street) street = true;
     if (flags & (Gaz.orgWord | Gaz.orgName)) org = true;
     if (flags & Gaz.techTerm && shape !== Shape.Lower) technical = true;
