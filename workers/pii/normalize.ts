@@ -46,10 +46,12 @@ const NAMED: Record<string, string> = {
 
 export interface NormalizedText {
   text: string;
-  /** Original start of normalised unit i; undefined when the text is unchanged. */
-  starts: Int32Array | undefined;
-  /** Original end (exclusive) of the cluster normalised unit i came from. */
-  ends: Int32Array | undefined;
+  /**
+   * How normalised offsets map back, undefined when the text is unchanged: segments of four
+   * numbers (normalised start, original start, original end, 1 when copied unit for unit or 0
+   * when every unit stands for the whole original range).
+   */
+  segments: Int32Array | undefined;
 }
 
 /** Zero code point of the run of ten decimal digits a code point belongs to, by code point. */
@@ -81,47 +83,47 @@ function fold(s: string): string {
 
 class Builder {
   readonly parts: string[] = [];
-  starts: Int32Array;
-  ends: Int32Array;
+  segments = new Int32Array(256);
+  count = 0;
   n = 0;
 
-  constructor(size: number) {
-    this.starts = new Int32Array(size + 64);
-    this.ends = new Int32Array(size + 64);
+  #push(norm: number, from: number, to: number, copied: number): void {
+    if (this.count * 4 + 4 > this.segments.length) {
+      const next = new Int32Array(this.segments.length * 2);
+      next.set(this.segments);
+      this.segments = next;
+    }
+    const at = this.count * 4;
+    this.segments[at] = norm;
+    this.segments[at + 1] = from;
+    this.segments[at + 2] = to;
+    this.segments[at + 3] = copied;
+    this.count++;
   }
 
-  #ensure(extra: number): void {
-    if (this.n + extra <= this.starts.length) return;
-    const cap = Math.max(this.starts.length * 2, this.n + extra);
-    const s = new Int32Array(cap);
-    s.set(this.starts);
-    this.starts = s;
-    const e = new Int32Array(cap);
-    e.set(this.ends);
-    this.ends = e;
-  }
-
-  /** Original text copied as is, unit by unit. */
+  /** Original text copied as is. */
   copy(original: string, from: number, to: number): void {
     if (to <= from) return;
-    this.#ensure(to - from);
     this.parts.push(original.slice(from, to));
-    for (let k = from; k < to; k++) {
-      this.starts[this.n] = k;
-      this.ends[this.n] = k + 1;
-      this.n++;
-    }
+    const last = (this.count - 1) * 4;
+    // Extends the previous copied segment when the two touch on both sides.
+    const seg = this.segments;
+    const touching = this.count > 0 && seg[last + 3] === 1 && seg[last + 2] === from && (seg[last] ?? 0) + (from - (seg[last + 1] ?? 0)) === this.n;
+    if (touching) seg[last + 2] = to;
+    else this.#push(this.n, from, to, 1);
+    this.n += to - from;
   }
 
   /** `out` stands for original [from, to). */
   emit(out: string, from: number, to: number): void {
-    this.#ensure(out.length);
+    if (out.length === 0) return;
     this.parts.push(out);
-    for (let k = 0; k < out.length; k++) {
-      this.starts[this.n] = from;
-      this.ends[this.n] = to;
-      this.n++;
-    }
+    this.#push(this.n, from, to, 0);
+    this.n += out.length;
+  }
+
+  result(): NormalizedText {
+    return { text: this.parts.join(""), segments: this.segments.subarray(0, this.count * 4) };
   }
 }
 
@@ -141,24 +143,25 @@ const ESCAPE_LEFT = /%[0-9A-Fa-f]{2}|&(?:#\d{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z]
  */
 export function normalize(original: string): NormalizedText {
   let norm = normalizeOnce(original);
-  for (let round = 1; round < 3 && norm.starts && ESCAPE_LEFT.test(norm.text); round++) {
+  for (let round = 1; round < 3 && norm.segments && ESCAPE_LEFT.test(norm.text); round++) {
     const again = normalizeOnce(norm.text);
-    if (!again.starts || !again.ends || !norm.ends) break;
-    const starts = new Int32Array(again.starts.length);
-    const ends = new Int32Array(again.ends.length);
-    for (let k = 0; k < starts.length; k++) {
-      starts[k] = norm.starts[again.starts[k] ?? 0] ?? original.length;
-      ends[k] = norm.ends[(again.ends[k] ?? 1) - 1] ?? original.length;
+    if (!again.segments) break;
+    // Rare: one segment per unit of the second round, each mapped through the first.
+    const segments = new Int32Array(again.text.length * 4);
+    for (let k = 0; k < again.text.length; k++) {
+      const [s1, e1] = toOriginal(again, k, k + 1, norm.text.length);
+      const [s0, e0] = toOriginal(norm, s1, Math.max(s1 + 1, e1), original.length);
+      segments.set([k, s0, e0, 0], k * 4);
     }
-    norm = { text: again.text, starts, ends };
+    norm = { text: again.text, segments };
   }
   return norm;
 }
 
 function normalizeOnce(original: string): NormalizedText {
   NEEDS_WORK.lastIndex = 0;
-  if (!NEEDS_WORK.test(original)) return { text: original, starts: undefined, ends: undefined };
-  const b = new Builder(original.length);
+  if (!NEEDS_WORK.test(original)) return { text: original, segments: undefined };
+  const b = new Builder();
   let i = 0;
   const len = original.length;
   while (i < len) {
@@ -204,7 +207,7 @@ function normalizeOnce(original: string): NormalizedText {
     b.emit(fold(cluster.normalize("NFKC")), i, j);
     i = j;
   }
-  return { text: b.parts.join(""), starts: b.starts.subarray(0, b.n), ends: b.ends.subarray(0, b.n) };
+  return b.result();
 }
 
 /** Decodes a run of %XX escapes from `at`: ASCII bytes one by one, other bytes as UTF-8 groups. */
@@ -240,10 +243,26 @@ function decodePercentRun(original: string, at: number, b: Builder): number {
   return i;
 }
 
+/** Index (in fours) of the segment holding normalised unit `unit`. */
+function segmentOf(segments: Int32Array, unit: number): number {
+  let lo = 0;
+  let hi = segments.length / 4 - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((segments[mid * 4] ?? 0) <= unit) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo * 4;
+}
+
 /** Maps a normalised span [start, end) back to the original text. */
 export function toOriginal(norm: NormalizedText, start: number, end: number, originalLength: number): [number, number] {
-  if (!norm.starts || !norm.ends) return [start, end];
-  const s = start < norm.starts.length ? (norm.starts[start] ?? originalLength) : originalLength;
-  const e = end > 0 ? (norm.ends[end - 1] ?? originalLength) : 0;
-  return [s, Math.max(s, e)];
+  const segments = norm.segments;
+  if (!segments) return [start, end];
+  if (segments.length === 0 || end <= start) return [originalLength, originalLength];
+  const a = segmentOf(segments, start);
+  const s = segments[a + 3] === 1 ? (segments[a + 1] ?? 0) + (start - (segments[a] ?? 0)) : (segments[a + 1] ?? 0);
+  const b = segmentOf(segments, end - 1);
+  const e = segments[b + 3] === 1 ? (segments[b + 1] ?? 0) + (end - 1 - (segments[b] ?? 0)) + 1 : (segments[b + 2] ?? 0);
+  return [Math.min(s, originalLength), Math.min(Math.max(s, e), originalLength)];
 }

@@ -196,6 +196,17 @@ function coveredBy(found: readonly RawFinding[], length: number): Uint8Array | u
 const parsedPhones = new Map<string, string | null>();
 const PARSED_PHONES_MAX = 5_000;
 
+/** The memo's key of a region list, built once per list (a detector keeps its list). */
+const regionKeys = new WeakMap<readonly CountryCode[], string>();
+function regionsKey(regions: readonly CountryCode[]): string {
+  let key = regionKeys.get(regions);
+  if (key === undefined) {
+    key = regions.join(",");
+    regionKeys.set(regions, key);
+  }
+  return key;
+}
+
 /** Lengths of the digit groups of a written number ("(415) 555-2671" -> "3,3,4"). */
 function groupsOf(written: string): string {
   return (written.match(/\d+/g) ?? []).map((g) => g.length).join(",");
@@ -208,7 +219,7 @@ function groupsOf(written: string): string {
  * in Australia): a digit string valid somewhere but written like a date, an id or an SSN is not taken.
  */
 function phoneKey(candidate: string, digits: string, regions: readonly CountryCode[], context: boolean): string | null {
-  const memo = `${context ? 1 : 0}${regions.join(",")}\u0000${candidate}`;
+  const memo = `${context ? 1 : 0}${regionsKey(regions)}\u0000${candidate}`;
   const known = parsedPhones.get(memo);
   if (known !== undefined) return known;
   let key: string | null = null;

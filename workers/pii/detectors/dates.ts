@@ -18,13 +18,30 @@ const BIRTH =
   /(?:born|birth|birthday|b\.|dob|d\.o\.b\.?|geboren|geb\.|geburtsdatum|geburtstag|né|née|naissance|nacido|nacida|nacimiento|nato|nata|nascita|nascido|nascida|nascimento|geboortedatum|urodzon[ya]|data urodzenia|narozen[aá]?|datum narození|született|születési|syntynyt|syntymäaika|född|födelsedatum|fødselsdato|født|doğum|родился|родилась|дата рождения)/iu;
 const BIRTH_AFTER = /^\s*\(?(?:dob|d\.o\.b\.?|date of birth|born)\b/i;
 
+const BIRTH_ALL = new RegExp(BIRTH.source, "giu");
+/** Characters around a birth word searched for its date: before ("12/03/1990 (DOB)") and after ("born on …"). */
+const BEFORE = 40;
+const AFTER = 64;
+
+/** Dates near a birth word: the words are searched first (rare), the dates only around them. */
 export function detectBirthDates(text: string, out: RawFinding[]): void {
   if (!/\d/.test(text)) return;
-  BOUNDED.lastIndex = 0;
-  for (let m = BOUNDED.exec(text); m; m = BOUNDED.exec(text)) {
-    const before = text.slice(Math.max(0, m.index - 48), m.index);
-    const after = text.slice(m.index + m[0].length, m.index + m[0].length + 24);
-    if (!BIRTH.test(before) && !BIRTH_AFTER.test(after)) continue;
-    out.push({ category: "date_of_birth", start: m.index, end: m.index + m[0].length, detector: "birth_date", key: m[0].toLowerCase() });
+  BIRTH_ALL.lastIndex = 0;
+  let covered = 0;
+  for (let k = BIRTH_ALL.exec(text); k; k = BIRTH_ALL.exec(text)) {
+    const from = Math.max(k.index - BEFORE, covered);
+    const to = Math.min(text.length, k.index + k[0].length + AFTER);
+    if (to <= from) continue;
+    const window = text.slice(from, to);
+    BOUNDED.lastIndex = 0;
+    for (let m = BOUNDED.exec(window); m; m = BOUNDED.exec(window)) {
+      const start = from + m.index;
+      const end = start + m[0].length;
+      const before = text.slice(Math.max(0, start - 48), start);
+      const after = text.slice(end, end + 24);
+      if (!BIRTH.test(before) && !BIRTH_AFTER.test(after)) continue;
+      out.push({ category: "date_of_birth", start, end, detector: "birth_date", key: m[0].toLowerCase() });
+    }
+    covered = to;
   }
 }
