@@ -68,13 +68,24 @@ export type PiiExitAction = z.infer<typeof PiiExitActionSchema>;
  */
 export const PiiExitRuleSchema = z
   .object({
-    ...Object.fromEntries(PII_CATEGORIES.map((c) => [c, PiiExitActionSchema.optional()])),
+    email: PiiExitActionSchema.optional(),
+    phone: PiiExitActionSchema.optional(),
+    credit_card: PiiExitActionSchema.optional(),
+    tax_id: PiiExitActionSchema.optional(),
+    iban: PiiExitActionSchema.optional(),
+    secret: PiiExitActionSchema.optional(),
+    ip_address: PiiExitActionSchema.optional(),
+    date_of_birth: PiiExitActionSchema.optional(),
+    address: PiiExitActionSchema.optional(),
+    person: PiiExitActionSchema.optional(),
+    organization: PiiExitActionSchema.optional(),
+    location: PiiExitActionSchema.optional(),
     default: PiiExitActionSchema.optional(),
     audit: z.boolean().optional(),
     failMode: z.enum(["closed", "open"]).optional(),
   })
   .strict();
-export type PiiExitRule = { [C in PiiCategory]?: PiiExitAction } & { default?: PiiExitAction; audit?: boolean; failMode?: "closed" | "open" };
+export type PiiExitRule = z.infer<typeof PiiExitRuleSchema>;
 
 /** The `piiExits` section of a policy: rules per exit; an exit not named is allowed and audited. */
 export const PiiExitsSchema = z
@@ -84,7 +95,7 @@ export const PiiExitsSchema = z
     toolResults: PiiExitRuleSchema.optional(),
   })
   .strict();
-export type PiiExits = { [E in PiiExit]?: PiiExitRule };
+export type PiiExits = z.infer<typeof PiiExitsSchema>;
 
 /** Default action for a category the policy does not mention. */
 export const DEFAULT_ACTION: PiiAction = "mask";

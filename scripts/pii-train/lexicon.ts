@@ -122,7 +122,8 @@ export const TECH_TERMS = uniq(
     "Docker Kubernetes Helm Terraform Ansible Jenkins Git Postgres PostgreSQL MySQL SQLite MongoDB Redis Kafka RabbitMQ Elasticsearch Nginx Apache Prometheus Grafana Datadog Sentry Webpack Vite Babel " +
     "ESLint Prettier Jest Vitest Mocha Cypress Playwright Selenium Excel Word PowerPoint Outlook Teams Zoom Jira Confluence Notion Trello Figma Photoshop API APIs SDK CLI UI UX URL URI HTTP HTTPS TCP UDP DNS " +
     "TLS SSL SSH REST gRPC OAuth JWT SAML SSO LDAP CPU GPU RAM SSD HDD OS VM PR CI CD QA ETA FAQ PDF PNG JPEG GIF SVG WASM Lambda EC2 S3 RDS ECS EKS GKE AKS VPC IAM KMS CDN Wi-Fi Bluetooth USB " +
-    "TODO FIXME NOTE WARNING ERROR INFO DEBUG TRACE OK ID UUID AI ML LLM GPT NLP"
+    "TODO FIXME NOTE WARNING ERROR INFO DEBUG TRACE OK ID UUID AI ML LLM GPT NLP Bearer Authorization Token Key Secret Header Cookie Host Accept Content-Type " +
+    "Request Response Status Payload Endpoint Webhook Cron Regex Unicode ASCII UTF-8 Base64 Boolean String Integer Float Array Object Null True False Promise Async"
   ).split(" "),
 );
 

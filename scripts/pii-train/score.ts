@@ -1,14 +1,20 @@
 // Character-level scores of the tagger on labelled examples: precision, recall and F2 over
 // entity characters (any kind counts as masked), recall per kind, and texts altered.
+import { tagPiece } from "../../workers/pii/detectors/entities.js";
 import { pieces } from "../../workers/pii/tagger/pieces.js";
 import type { EntityKind, Tagger } from "../../workers/pii/tagger/tagger.js";
 import type { Example } from "./generate.js";
 
 const KINDS: EntityKind[] = ["person", "organization", "location", "address"];
 
+/**
+ * Entity spans of `text` as the Worker finds them: the given tagger's tags, then the checks of
+ * detectors/entities.ts (which use the committed tagger's gazetteer, the same word lists).
+ */
 export function predict(tagger: Tagger, text: string): Array<{ start: number; end: number; kind: EntityKind }> {
   const out: Array<{ start: number; end: number; kind: EntityKind }> = [];
-  for (const [s, e] of pieces(text)) for (const sp of tagger.tag(text.slice(s, e))) out.push({ kind: sp.kind, start: s + sp.start, end: s + sp.end });
+  for (const [s, e] of pieces(text))
+    for (const sp of tagPiece(text.slice(s, e), tagger)) out.push({ kind: sp.kind, start: s + sp.start, end: s + sp.end });
   return out;
 }
 

@@ -92,12 +92,20 @@ function clean(piece: string, start: number, end: number): [number, number] | nu
     }
     end--;
   }
+  // "the", "our", "a" open a phrase, not a name ("The Salvation Army" keeps its capital: only lower case or the first word of a sentence is dropped when a capital follows).
+  const lead = LEADING.exec(piece.slice(start, end));
+  if (lead) start += lead[0].length;
   if (end - start < 2) return null;
   const value = piece.slice(start, end);
+  if (DETERMINER.test(value)) return null;
   if (!LETTER.test(value) || (TECHNICAL.test(value) && HAS_DIGIT.test(value))) return null;
   return [start, end];
 }
 
+const TICKET_AFTER = /^-\d/;
+const DETERMINER = /^(?:the|a|an|our|my|your|their|his|her|its|this|that|these|those)$/i;
+const LEADING =
+  /^(?:the|a|an|our|my|your|their|his|her|its|this|that|these|those|The|A|An|Our|My|Your|Their|His|Her|Its|This|That|These|Those)\s+(?=\p{Lu})/u;
 const NAME_FLAGS = Gaz.first | Gaz.last | Gaz.city | Gaz.country | Gaz.region | Gaz.orgName;
 
 /**
@@ -129,17 +137,21 @@ export function plausible(value: string, kind: EntityKind): boolean {
     if (flags & (Gaz.orgWord | Gaz.orgName)) org = true;
     if (flags & Gaz.techTerm && shape !== Shape.Lower) technical = true;
   }
+  // One camel-case or identifier-like token ("apiKey", "getUserById") is code, not a name.
+  if (t.count === 1 && /^\p{Ll}+\p{Lu}/u.test(value)) return false;
   if (kind === "address") return street || (digit && cased);
   if (technical && t.count === 1) return false;
   if (cased) return true;
   return kind === "organization" ? org : name;
 }
 
-/** Entity spans of one piece, cleaned and checked, offsets relative to the piece. */
-function tagPiece(piece: string): PieceSpans {
+/** Entity spans of one piece (a sentence or line), cleaned and checked, offsets relative to the piece. */
+export function tagPiece(piece: string, model: Tagger = tagger()): PieceSpans {
   const out: Array<{ kind: EntityKind; start: number; end: number }> = [];
-  for (const s of tagger().tag(piece)) {
+  for (const s of model.tag(piece)) {
     const span = clean(piece, s.start, s.end);
+    // An upper-case word before "-123" is a ticket or part number prefix ("PROJ-12345").
+    if (span && TICKET_AFTER.test(piece.slice(span[1], span[1] + 2))) continue;
     if (span && plausible(piece.slice(span[0], span[1]), s.kind)) out.push({ kind: s.kind, start: span[0], end: span[1] });
   }
   return out;

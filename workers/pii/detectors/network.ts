@@ -10,7 +10,7 @@ function isV6Char(c: number): boolean {
 }
 const WORD_AROUND = /[\p{L}\p{N}_]/u;
 /** "version 1.2.3.4", "v10.0.0.1": software versions, not addresses. */
-const VERSION_BEFORE = /(?:\bv|version|release|ver\.?)\s*$/i;
+const VERSION_BEFORE = /\b(?:v|version|release|ver\.?)\s*$/i;
 
 export function detectIps(text: string, out: RawFinding[]): void {
   if (text.indexOf(".") >= 0) {
