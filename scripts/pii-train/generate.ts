@@ -18,6 +18,7 @@ import {
   ORG_WORDS,
   PARTICLES,
   STATES,
+  STREET_WORDS,
   TECH_TERMS,
   TITLES,
   TIME_WORDS,
@@ -114,6 +115,79 @@ const SENTENCE_WORDS = {
   preps: ["in", "at", "near", "from", "outside", "across"],
 };
 
+const NOT_HEADING = new Set(
+  [...ORG_WORDS, ...STREET_WORDS, "bank", "cross", "central", "national", "international", "united", "royal", "federal", "general"].map((w) =>
+    w.toLowerCase(),
+  ),
+);
+
+/** Everyday words that are also given names, written where they mean the word. */
+const NAME_LIKE_WORDS = [
+  "Grace",
+  "Faith",
+  "Hope",
+  "Joy",
+  "Rose",
+  "Will",
+  "Mark",
+  "Bill",
+  "Grant",
+  "Chase",
+  "June",
+  "May",
+  "April",
+  "Summer",
+  "Sterling",
+  "Jack",
+  "Price",
+  "Page",
+  "Lane",
+  "Amber",
+  "Ruby",
+  "Crystal",
+  "Dawn",
+  "Iris",
+  "Ivy",
+  "Pearl",
+  "Sky",
+  "Storm",
+  "Hunter",
+  "Miles",
+  "Art",
+  "Sandy",
+  "Frank",
+  "Pat",
+  "Sue",
+  "Rob",
+  "Don",
+  "Gene",
+  "Drew",
+  "Guy",
+  "Max",
+  "Ray",
+  "Cliff",
+  "Brook",
+  "Autumn",
+  "Holly",
+];
+const CLAUSES = [
+  "periods apply to late payments",
+  "is running low this quarter",
+  "petals were on the floor",
+  "the task as done",
+  "the client for the overtime",
+  "access to the shared folder",
+  "was a quiet month",
+  "prices went up again",
+  "up the car before changing the tyre",
+  "the unpaid invoices",
+  "you join the call",
+  "in the process keeps growing",
+  "is due next week",
+  "fell against the dollar",
+  "the number of open tickets",
+];
+
 export class Generator {
   constructor(
     readonly rng: Rng,
@@ -196,6 +270,22 @@ export class Generator {
       () => this.acronym(),
     ];
     return this.rng.pick(shapes)();
+  }
+
+  /** A Title Case phrase of everyday words ("Quarterly Sales Review", "Forgot Password"): a heading, not a name. */
+  heading(): string {
+    const f = this.faker("en");
+    // Words that name organisations, streets or places stay out: a heading holds none of them.
+    const word = () => {
+      for (;;) {
+        const w = this.rng.pick([() => f.word.noun(), () => f.word.adjective(), () => f.word.verb(), () => f.commerce.department()])();
+        if (!NOT_HEADING.has(w.toLowerCase())) return w;
+      }
+    };
+    const n = this.rng.int(1, 4);
+    const words = Array.from({ length: n }, word);
+    if (n > 2 && this.rng.chance(0.3)) words.splice(1, 0, this.rng.pick(["of", "and", "for", "to", "in"]));
+    return words.map((w) => (["of", "and", "for", "to", "in"].includes(w) ? w : w.replace(/^./, (c) => c.toUpperCase()))).join(" ");
   }
 
   acronym(): string {
@@ -324,6 +414,14 @@ export class Generator {
         return this.rng.pick(TIME_WORDS.slice(7, 19));
       case "WORD":
         return safe(() => this.faker("en").word.noun(), "item");
+      case "HEADING":
+        return this.heading();
+      case "NAMEWORD":
+        return this.rng.pick(NAME_LIKE_WORDS);
+      case "CLAUSE":
+        return this.rng.pick(CLAUSES);
+      case "LEVEL":
+        return this.rng.pick(["INFO", "WARN", "ERROR", "DEBUG", "TRACE", "FATAL"]);
       default:
         return slot;
     }

@@ -123,7 +123,9 @@ export const TECH_TERMS = uniq(
     "ESLint Prettier Jest Vitest Mocha Cypress Playwright Selenium Excel Word PowerPoint Outlook Teams Zoom Jira Confluence Notion Trello Figma Photoshop API APIs SDK CLI UI UX URL URI HTTP HTTPS TCP UDP DNS " +
     "TLS SSL SSH REST gRPC OAuth JWT SAML SSO LDAP CPU GPU RAM SSD HDD OS VM PR CI CD QA ETA FAQ PDF PNG JPEG GIF SVG WASM Lambda EC2 S3 RDS ECS EKS GKE AKS VPC IAM KMS CDN Wi-Fi Bluetooth USB " +
     "TODO FIXME NOTE WARNING ERROR INFO DEBUG TRACE OK ID UUID AI ML LLM GPT NLP Bearer Authorization Token Key Secret Header Cookie Host Accept Content-Type " +
-    "Request Response Status Payload Endpoint Webhook Cron Regex Unicode ASCII UTF-8 Base64 Boolean String Integer Float Array Object Null True False Promise Async"
+    "Request Response Status Payload Endpoint Webhook Cron Regex Unicode ASCII UTF-8 Base64 Boolean String Integer Float Array Object Null True False Promise Async " +
+    "Cassandra Julia Ada Pascal Fortran COBOL Lisp Scheme Prolog Dart Flutter Storybook Nginx Caddy Traefik Envoy Istio Consul Vault Nomad Packer Vagrant Airflow Spark Hadoop Hive Flink Snowflake BigQuery Redshift " +
+    "Tableau Looker Metabase Superset Jupyter NumPy Pandas PyTorch TensorFlow Keras Xcode VSCode IntelliJ Eclipse Vim Emacs GitHub GitLab Bitbucket Actions Copilot Gradle Maven npm Yarn pnpm Homebrew Ctrl Shift Alt Cmd Enter Esc Tab"
   ).split(" "),
 );
 

@@ -103,6 +103,7 @@ function clean(piece: string, start: number, end: number): [number, number] | nu
 }
 
 const TICKET_AFTER = /^-\d/;
+const LOWER_WORD = /^\p{Ll}[\p{Ll}'’-]*$/u;
 const DETERMINER = /^(?:the|a|an|our|my|your|their|his|her|its|this|that|these|those)$/i;
 const LEADING =
   /^(?:the|a|an|our|my|your|their|his|her|its|this|that|these|those|The|A|An|Our|My|Your|Their|His|Her|Its|This|That|These|Those)\s+(?=\p{Lu})/u;
@@ -123,6 +124,7 @@ export function plausible(value: string, kind: EntityKind): boolean {
   let org = false;
   let digit = false;
   let technical = false;
+  let nationality = false;
   for (let i = 0; i < t.count; i++) {
     const shape = t.shape[i];
     if (shape === Shape.Punct) continue;
@@ -136,22 +138,44 @@ export function plausible(value: string, kind: EntityKind): boolean {
     if (flags & Gaz.street) street = true;
     if (flags & (Gaz.orgWord | Gaz.orgName)) org = true;
     if (flags & Gaz.techTerm && shape !== Shape.Lower) technical = true;
+    if (flags & Gaz.nationality) nationality = true;
   }
   // One camel-case or identifier-like token ("apiKey", "getUserById") is code, not a name.
   if (t.count === 1 && /^\p{Ll}+\p{Lu}/u.test(value)) return false;
   if (kind === "address") return street || (digit && cased);
-  if (technical && t.count === 1) return false;
+  if ((technical || nationality) && t.count === 1) return false;
   if (cased) return true;
   return kind === "organization" ? org : name;
+}
+
+function isEverydayWord(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  return t.count === 1 && (model.gazetteer.flags(t.word[0] ?? 0) & Gaz.common) !== 0;
+}
+
+/** A name, organisation or place ends on a capitalised or uncased word: trailing lower-case words ("Java service", "Zambian partners") are the sentence's. */
+function trimLowerTail(piece: string, start: number, end: number): number {
+  for (;;) {
+    const space = piece.lastIndexOf(" ", end - 1);
+    if (space <= start) return end;
+    const last = piece.slice(space + 1, end);
+    // Only behind a capitalised or uncased word: "jean dupont" stays whole.
+    if (!LOWER_WORD.test(last) || !NAME_LIKE.test(piece.slice(start, space))) return end;
+    end = space;
+    while (end > start && piece[end - 1] === " ") end--;
+  }
 }
 
 /** Entity spans of one piece (a sentence or line), cleaned and checked, offsets relative to the piece. */
 export function tagPiece(piece: string, model: Tagger = tagger()): PieceSpans {
   const out: Array<{ kind: EntityKind; start: number; end: number }> = [];
   for (const s of model.tag(piece)) {
-    const span = clean(piece, s.start, s.end);
+    let span = clean(piece, s.start, s.end);
+    if (span && s.kind !== "address") span = clean(piece, span[0], trimLowerTail(piece, span[0], span[1]));
     // An upper-case word before "-123" is a ticket or part number prefix ("PROJ-12345").
     if (span && TICKET_AFTER.test(piece.slice(span[1], span[1] + 2))) continue;
+    // An everyday word before a colon is a field label ("Location:", "Company:"), a name there a speaker ("Anna:").
+    if (span && piece[span[1]] === ":" && isEverydayWord(piece.slice(span[0], span[1]), model)) continue;
     if (span && plausible(piece.slice(span[0], span[1]), s.kind)) out.push({ kind: s.kind, start: span[0], end: span[1] });
   }
   return out;
