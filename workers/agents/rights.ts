@@ -6,6 +6,7 @@ import { type GateSettings, effectiveLevel, gateSettings } from "../autonomy/lev
 import type { AgentRow } from "../data/org-data.js";
 import { type EgressDecision, type EgressRequest, decideEgress } from "../policy/decide.js";
 import type { EffectivePii, EffectivePolicy } from "../policy/effective.js";
+import { mergePiiExits } from "../pii/outbound.js";
 
 /** One agent of the chain with its own effective policy (what is attached to it, its team, project and org). */
 export interface RightsLink {
@@ -68,6 +69,7 @@ export function mergeRights(chain: readonly RightsLink[]): AgentRights {
       sources: [...policy.sources, ...up.sources],
       egress: policy.egress,
       pii: stricterPii(policy.pii, up.pii),
+      piiExits: mergePiiExits([policy.piiExits ?? undefined, up.piiExits ?? undefined]),
       models: intersect(policy.models, up.models),
       tools: intersect(policy.tools, up.tools),
       autonomyGates: [...policy.autonomyGates, ...up.autonomyGates],

@@ -9,7 +9,20 @@ import { type Out, isRecord, jsonSchema, validate } from "../schemas.js";
 import { badge, code, confirmDialog, emptyState, errorBox, messageOf, openDialog, pageHeader, parsePage, table, toast, when } from "../ui.js";
 
 type Policy = Out<"PolicyViewSchema">;
-const CATEGORIES = ["email", "phone", "credit_card", "tax_id", "iban", "secret", "person", "organization", "location"];
+const CATEGORIES = [
+  "email",
+  "phone",
+  "credit_card",
+  "tax_id",
+  "iban",
+  "secret",
+  "ip_address",
+  "date_of_birth",
+  "address",
+  "person",
+  "organization",
+  "location",
+];
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 const SCOPES = ["org", "team", "project", "agent"] as const;
 
