@@ -40,7 +40,9 @@ export const CITY_NAMES = new Map(LOCALES.map((l) => [l, uniq(raw(l, "location",
 export const STATES = new Map(LOCALES.map((l) => [l, uniq([...raw(l, "location", "state"), ...raw(l, "location", "county")])]));
 export const STREET_SUFFIXES = uniq(LOCALES.flatMap((l) => raw(l, "location", "street_suffix")));
 
-const lexicon = nlp.world().model.one.lexicon as Record<string, string | string[]>;
+/** compromise's built-in lexicon (word → tag or tags); its world object is typed as a plain object. */
+const world = nlp.world() as { model: { one: { lexicon: Record<string, string | string[]> } } };
+const lexicon = world.model.one.lexicon;
 const tagged = (tag: string) =>
   Object.entries(lexicon)
     .filter(([, t]) => (Array.isArray(t) ? t.includes(tag) : t === tag))
