@@ -99,3 +99,20 @@ describe("redteam: the autonomy gate and the method a server reads", () => {
     ).toEqual({ ranWithoutApproval: false, overrideSent: null });
   });
 });
+
+describe("redteam: full-width dots under the gateway's own NFKC reading", () => {
+  // The gateway folds full-width letters (NFKC) because servers do; under the same reading
+  // `．．` is `..`, so /public/．．/admin/x is /admin/x — yet no dot-segment check sees it.
+  it("refuses /public/．．/admin/x under a /admin/** deny rule", async () => {
+    const agent2 = await createAgent(org, { name: "rt-fullwidth", autonomy: 5 });
+    await attachPolicy(
+      org,
+      { name: "fw", egress: [{ host: "127.0.0.1", ports: [port] }, { host: "127.0.0.1", paths: ["/admin/**"], deny: true }] },
+      { scope: "agent", id: agent2.id },
+    );
+    expect((await call(`/egress/${env.TEST_TARGET_URL}/%EF%BD%81dmin/x`, { token: agent2.token })).status).toBe(403);
+    const marker = `m${Math.random().toString(36).slice(2)}`;
+    const res = await call(`/egress/${env.TEST_TARGET_URL}/public/%EF%BC%8E%EF%BC%8E/admin/x?${marker}`, { token: agent2.token });
+    expect(await reached(marker), `status ${res.status}`).toBe(false);
+  });
+});

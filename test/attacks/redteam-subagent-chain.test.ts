@@ -107,3 +107,21 @@ describe("redteam: subagents minted while the parent's token is being rotated", 
     expect(alive, `${alive.length} of ${minted} subagents minted with the old token still work after the rotation returned`).toEqual([]);
   }, 60_000);
 });
+
+describe("redteam: the live-subagent limit under concurrent creates", () => {
+  it("never passes maxSubagents, whichever API and however many creates race", async () => {
+    const org = await seedOrg("rt-limit-race");
+    const parent = await createAgent(org, { name: "rt-parent", autonomy: 3 });
+    await attachPolicy(org, { name: "allow-3", autonomyGate: { allowSubagents: true, maxSubagents: 3 } }, { scope: "agent", id: parent.id });
+    const viaAgent = Array.from({ length: 8 }, (_, i) =>
+      call("/agent/v1/subagents", { method: "POST", token: parent.token, body: { name: `a-${i}` } }),
+    );
+    const viaAdmin = Array.from({ length: 4 }, (_, i) =>
+      call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: `b-${i}`, parentAgentId: parent.id } }),
+    );
+    const results = await Promise.all([...viaAgent, ...viaAdmin]);
+    const created = results.filter((r) => r.status === 201).length;
+    expect(created).toBe(3);
+    expect(results.filter((r) => r.status !== 201).every((r) => r.status === 409)).toBe(true);
+  }, 60_000);
+});
