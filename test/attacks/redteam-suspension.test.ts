@@ -118,3 +118,39 @@ describe("redteam: calls in flight when the agent is suspended", () => {
     }
   });
 });
+
+describe("redteam: a token revoked in a call's first 200 ms (before it starts watching)", () => {
+  for (const how of ["revoke the agent", "revoke the parent", "rotate the parent"] as const) {
+    it(`ends the call in flight when the admin does: ${how}`, async () => {
+      const { org, agent } = await setup(`rt-early-${how.replaceAll(" ", "-")}`);
+      const child = await mintSubagent(agent.token, { autonomy: 5 });
+      const caller = how === "revoke the agent" ? agent : child;
+      // Warm the caller's caches so the call is upstream quickly.
+      expect((await call("/agent/v1/me", { token: caller.token })).status).toBe(200);
+      const pending = call(`/egress/${env.TEST_TARGET_URL}/rt-wait?ms=3500`, { token: caller.token });
+      await sleep(20);
+      const res0 = await call(`/api/v1/orgs/${org.orgId}/agents/${agent.id}/token`, {
+        method: how === "rotate the parent" ? "POST" : "DELETE",
+        token: org.apiKey,
+      });
+      const withdrawnAt = Date.now();
+      expect([201, 204]).toContain(res0.status);
+      expect((await call("/agent/v1/me", { token: caller.token })).status).toBe(401);
+      const res = await pending;
+      expect({ status: res.status, within1500ms: Date.now() - withdrawnAt < 1500 }, res.text.slice(0, 100)).toEqual({ status: 401, within1500ms: true });
+    });
+  }
+});
+
+describe("redteam control: the same revocation after the call started watching", () => {
+  it("ends the call in flight when the parent is revoked 500 ms in", async () => {
+    const { org, agent } = await setup("rt-late-revoke");
+    const child = await mintSubagent(agent.token, { autonomy: 5 });
+    const pending = call(`/egress/${env.TEST_TARGET_URL}/rt-wait?ms=3500`, { token: child.token });
+    await sleep(500);
+    expect((await call(`/api/v1/orgs/${org.orgId}/agents/${agent.id}/token`, { method: "DELETE", token: org.apiKey })).status).toBe(204);
+    const withdrawnAt = Date.now();
+    const res = await pending;
+    expect({ status: res.status, within1500ms: Date.now() - withdrawnAt < 1500 }).toEqual({ status: 401, within1500ms: true });
+  });
+});
