@@ -94,9 +94,10 @@ describe("redteam: the autonomy gate and the method a server reads", () => {
       new Promise<null>((r) => setTimeout(() => r(null), 1500)),
     ]);
     const seen = (await targetRequests(300)).find((r) => r.path.includes(marker));
-    expect(
-      { ranWithoutApproval: res !== null && res.status === 200, overrideSent: seen?.headers["x-http-method-override"] ?? null },
-    ).toEqual({ ranWithoutApproval: false, overrideSent: null });
+    expect({ ranWithoutApproval: res !== null && res.status === 200, overrideSent: seen?.headers["x-http-method-override"] ?? null }).toEqual({
+      ranWithoutApproval: false,
+      overrideSent: null,
+    });
   });
 });
 
@@ -107,7 +108,13 @@ describe("redteam: full-width dots under the gateway's own NFKC reading", () => 
     const agent2 = await createAgent(org, { name: "rt-fullwidth", autonomy: 5 });
     await attachPolicy(
       org,
-      { name: "fw", egress: [{ host: "127.0.0.1", ports: [port] }, { host: "127.0.0.1", paths: ["/admin/**"], deny: true }] },
+      {
+        name: "fw",
+        egress: [
+          { host: "127.0.0.1", ports: [port] },
+          { host: "127.0.0.1", paths: ["/admin/**"], deny: true },
+        ],
+      },
       { scope: "agent", id: agent2.id },
     );
     expect((await call(`/egress/${env.TEST_TARGET_URL}/%EF%BD%81dmin/x`, { token: agent2.token })).status).toBe(403);

@@ -29,10 +29,14 @@ beforeAll(async () => {
     url: `${env.TEST_TARGET_URL}/rt-payroll`,
   });
   await create(org, `tools/${tool.id}/grants`, { scope: "project", id: orgProject });
-  await attachPolicy(org, { name: "finance-egress", egress: [{ host: "127.0.0.1", ports: [port], paths: ["/rt-finance/**"] }] }, {
-    scope: "project",
-    id: orgProject,
-  });
+  await attachPolicy(
+    org,
+    { name: "finance-egress", egress: [{ host: "127.0.0.1", ports: [port], paths: ["/rt-finance/**"] }] },
+    {
+      scope: "project",
+      id: orgProject,
+    },
+  );
   adminX = await seedMember(org, "member");
   await create(org, `teams/${teamX}/members`, { userId: adminX.userId, role: "admin" });
 });
@@ -66,9 +70,6 @@ describe("redteam: a team admin and a project no team owns", () => {
     const called = await toolCall(own.token, toolName, { marker });
     const egress = await call(`/egress/${env.TEST_TARGET_URL}/rt-finance/ledger?${marker}`, { token: own.token });
     const reached = (await targetRequests(200)).filter((r) => r.path.includes(marker)).map((r) => r.path);
-    expect(
-      { patch: res.status, reached },
-      `tool call: ${called.text.slice(0, 160)} | egress: ${egress.status}`,
-    ).toEqual({ patch: 403, reached: [] });
+    expect({ patch: res.status, reached }, `tool call: ${called.text.slice(0, 160)} | egress: ${egress.status}`).toEqual({ patch: 403, reached: [] });
   });
 });

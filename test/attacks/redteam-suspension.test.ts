@@ -33,7 +33,10 @@ describe("redteam: calls in flight when the agent is suspended", () => {
     const suspendedAt = await suspend(org, agent.id);
     const res = await pending;
     const endedAfter = Date.now() - suspendedAt;
-    expect({ status: res.status, endedWithin1500ms: endedAfter < 1500 }, `answer after ${Date.now() - started} ms: ${res.text.slice(0, 120)}`).toEqual({
+    expect(
+      { status: res.status, endedWithin1500ms: endedAfter < 1500 },
+      `answer after ${Date.now() - started} ms: ${res.text.slice(0, 120)}`,
+    ).toEqual({
       status: 403,
       endedWithin1500ms: true,
     });
@@ -137,7 +140,10 @@ describe("redteam: a token revoked in a call's first 200 ms (before it starts wa
       expect([201, 204]).toContain(res0.status);
       expect((await call("/agent/v1/me", { token: caller.token })).status).toBe(401);
       const res = await pending;
-      expect({ status: res.status, within1500ms: Date.now() - withdrawnAt < 1500 }, res.text.slice(0, 100)).toEqual({ status: 401, within1500ms: true });
+      expect({ status: res.status, within1500ms: Date.now() - withdrawnAt < 1500 }, res.text.slice(0, 100)).toEqual({
+        status: 401,
+        within1500ms: true,
+      });
     });
   }
 });
@@ -152,5 +158,17 @@ describe("redteam control: the same revocation after the call started watching",
     const withdrawnAt = Date.now();
     const res = await pending;
     expect({ status: res.status, within1500ms: Date.now() - withdrawnAt < 1500 }).toEqual({ status: 401, within1500ms: true });
+  });
+});
+
+describe("redteam: a suspension in a call's first 200 ms", () => {
+  it("still ends the call (the suspension is remembered for late watchers)", async () => {
+    const { org, agent } = await setup("rt-early-suspend");
+    expect((await call("/agent/v1/me", { token: agent.token })).status).toBe(200);
+    const pending = call(`/egress/${env.TEST_TARGET_URL}/rt-wait?ms=3500`, { token: agent.token });
+    await sleep(20);
+    const suspendedAt = await suspend(org, agent.id);
+    const res = await pending;
+    expect({ status: res.status, fast: Date.now() - suspendedAt < 1500 }).toEqual({ status: 403, fast: true });
   });
 });
