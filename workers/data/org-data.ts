@@ -387,16 +387,24 @@ export class OrgData extends OrgScoped {
     return prefixes;
   }
 
-  /** Revokes every live token of the subjects; returns the revoked hashes (for cache eviction). */
-  async revokeTokens(kind: TokenKind, subjectIds: string[]): Promise<string[]> {
+  /** Revokes every live token of the subjects; returns the revoked tokens' ids and hashes (for cache eviction). */
+  async revokeTokens(kind: TokenKind, subjectIds: string[]): Promise<Array<{ id: string; sha256: string }>> {
     if (subjectIds.length === 0) return [];
-    const rows = await this.db
+    return this.db
       .update(tokens)
       .set({ revokedAt: Date.now() })
       .where(this.scope(tokens, eq(tokens.kind, kind), inArray(tokens.subjectId, subjectIds), isNull(tokens.revokedAt)))
-      .returning({ sha256: tokens.sha256 })
+      .returning({ id: tokens.id, sha256: tokens.sha256 })
       .all();
-    return rows.map((r) => r.sha256);
+  }
+
+  /** Marks agents revoked (no live token) or active again (a new token was issued). */
+  async setAgentStatus(agentIds: string[], status: AgentRow["status"]) {
+    if (agentIds.length === 0) return;
+    await this.db
+      .update(agents)
+      .set({ status })
+      .where(this.scope(agents, inArray(agents.id, agentIds)));
   }
 
   /**

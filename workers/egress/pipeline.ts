@@ -50,6 +50,7 @@ const DROP_RESPONSE = new Set(["connection", "keep-alive", "transfer-encoding", 
  */
 const DIRECT_ACCEPT_ENCODING = "gzip, br";
 const RELAYED_ACCEPT_ENCODING = "identity";
+/** Exactly the Content-Encoding values workerd's fetch decodes (one coding, lower case). */
 const DECODED_BY_FETCH = new Set(["gzip", "br"]);
 
 export interface OutboundContext {
@@ -170,6 +171,24 @@ const isRedirect = (status: number) => status === 301 || status === 302 || statu
 export const ruleRef = (decision: EgressDecision) =>
   decision.rule ? `policy:${decision.rule.policyId}@v${decision.rule.policyVersion}#${decision.rule.index}` : undefined;
 
+const OVERRIDE_HEADERS = ["x-http-method-override", "x-http-method", "x-method-override"];
+const FORM_TYPE = /^application\/x-www-form-urlencoded/i;
+
+/**
+ * The method an upstream framework may act on instead of the request's own: an override header
+ * (Express, ASP.NET, Google APIs), or `_method` in the query or a form body (Rails, Laravel,
+ * Symfony). Null when there is none.
+ */
+export function methodOverrideOf(headers: Headers, url: URL, body: OutboundRequest["body"]): string | null {
+  const named = [...OVERRIDE_HEADERS.map((h) => headers.get(h)), url.searchParams.get("_method")];
+  if (body !== null && FORM_TYPE.test(headers.get("content-type") ?? "")) {
+    const text = typeof body === "string" ? body : new TextDecoder().decode(body);
+    named.push(new URLSearchParams(text).get("_method"));
+  }
+  const found = named.find((m): m is string => typeof m === "string" && m.trim() !== "");
+  return found === undefined ? null : found.trim().toUpperCase();
+}
+
 /** A granted tool's destination is refused only by an explicit deny rule, an ambiguous URL or an inactive agent. */
 export const refusesTool = (decision: EgressDecision) =>
   decision.reason === "denied_by_rule" ||
@@ -236,11 +255,15 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
   const secrets: string[] = [];
 
   for (let hop = 0; ; hop++) {
+    // A method the upstream may act on instead (X-HTTP-Method-Override, `_method`) must be allowed too.
+    const override = methodOverrideOf(request.headers, url, hop === 0 ? body : null);
     const decision = decideEgressFor(rights, { method, url });
+    const overridden = override !== null && override !== method ? decideEgressFor(rights, { method: override, url }) : null;
     try {
       authorise(mode, decision);
+      if (overridden) authorise(mode, overridden);
     } catch (error) {
-      if (mode.kind === "egress") auditHop(ctx, decision, hop);
+      if (mode.kind === "egress") auditHop(ctx, overridden && !overridden.allowed ? overridden : decision, hop);
       throw error;
     }
     const route = mode.kind === "egress" ? decision.route : undefined;
@@ -253,7 +276,7 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
       const target = decision.target;
       await passGate(
         ctx,
-        { kind: "egress", method, host: target.host },
+        { kind: "egress", method: override ?? method, host: target.host },
         { hop, scheme: target.scheme, port: target.port },
         `${target.host}${target.path}`,
       ).catch((error: unknown) => {
@@ -288,6 +311,9 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
       const opened = await openCredentialCached(env, credentialRow);
       secrets.push(opened.secret);
       outbound = injectCredential(outbound, opened.inject, opened.secret);
+      // Ranges would let an echoing upstream hand the secret back in pieces too short to recognise.
+      outbound.headers.delete("range");
+      outbound.headers.delete("if-range");
     }
 
     let response: Response;
@@ -330,13 +356,17 @@ function scrubbedAnswer(upstream: Response, secrets: string[], relayed: boolean)
     if (!DROP_RESPONSE.has(name.toLowerCase())) headers.append(name, value);
   });
   if (secrets.length === 0) return new Response(upstream.body, { status: upstream.status, headers });
-  const encodings = (upstream.headers.get("content-encoding") ?? "")
-    .split(",")
-    .map((e) => e.trim().toLowerCase())
-    .filter((e) => e !== "" && e !== "identity");
-  if (encodings.some((e) => relayed || !DECODED_BY_FETCH.has(e))) {
+  // Only a body fetch has decoded can be scanned: one coding it decodes, spelled as it expects
+  // ("GZIP", "gzip, gzip" or two headers are passed through encoded), never on a relayed hop.
+  const declared = upstream.headers.get("content-encoding");
+  const scannable = declared === null || declared === "identity" || (!relayed && DECODED_BY_FETCH.has(declared));
+  // A piece of a resource (206) can hold a piece of the secret no scan would recognise.
+  if (!scannable || upstream.status === 206) {
     void upstream.body?.cancel();
-    throw new AppError("upstream_error", "the upstream answered in an encoding the gateway cannot scan for credentials");
+    throw new AppError(
+      "upstream_error",
+      "the upstream answered in a form the gateway cannot scan for credentials (an encoding it does not decode, or a partial body)",
+    );
   }
   const needles = secrets.flatMap(secretForms);
   const body = upstream.body ? upstream.body.pipeThrough(scrubSecretsStream(needles)) : null;
