@@ -168,11 +168,18 @@ export const auditEvents = sqliteTable(
     result: text("result", { enum: ["allowed", "denied", "success", "error"] }).notNull(),
     reason: text("reason"),
     traceId: text("trace_id"),
+    /** The caller's own trace id (x-palisade-trace-id), validated; never the platform's trace id. */
+    clientTraceId: text("client_trace_id"),
     details: text("details"),
     prevHash: text("prev_hash").notNull(),
     hash: text("hash").notNull(),
   },
-  (t) => [uniqueIndex("audit_org_seq").on(t.orgId, t.seq), index("audit_org_ts").on(t.orgId, t.ts), index("audit_org_trace").on(t.orgId, t.traceId)],
+  (t) => [
+    uniqueIndex("audit_org_seq").on(t.orgId, t.seq),
+    index("audit_org_ts").on(t.orgId, t.ts),
+    index("audit_org_trace").on(t.orgId, t.traceId),
+    index("audit_org_client_trace").on(t.orgId, t.clientTraceId),
+  ],
 );
 
 /** Policy documents; `doc` holds the validated, normalised JSON. Every change bumps version. */

@@ -5,6 +5,7 @@ export { AuditLog } from "./audit/audit-log.js";
 export { HostTunnel } from "./tunnel/host-tunnel.js";
 export { ApprovalWaiter } from "./autonomy/approval-waiter.js";
 export { OrgSpend } from "./spend/org-spend.js";
+export { LoginGuard } from "./identity/login-guard.js";
 
 const app = buildApp();
 

@@ -92,7 +92,7 @@ describe("attack: password guessing", () => {
     // That address is locked out even for a right password; another address is not.
     expect((await login(org.email, org.password, address)).status).toBe(429);
     expect((await login(org.email, org.password, freshAddress())).status).toBe(200);
-  });
+  }, 60_000);
 
   it("attack: keep guessing slowly after the lock ends; each new failure locks for longer", async () => {
     const org = await seedOrg("guess-backoff");
