@@ -95,11 +95,15 @@ export function toRecord(event: AuditEvent): AuditRecord {
     resource: { type: cut(event.resource.type, AUDIT_LIMITS.type), id: resourceId ? cut(resourceId, AUDIT_LIMITS.id) : null },
     result: event.result,
     reason: safeText(event.reason, AUDIT_LIMITS.reason),
-    traceId: safeText(event.traceId ?? trace?.traceId, AUDIT_LIMITS.traceId),
+    traceId: traceIdOf(event.traceId ?? trace?.traceId),
     clientTraceId: trace?.clientTraceId ?? null,
     details: safeDetails(event.details),
   };
 }
+
+/** Trace ids are the platform's (UUIDs) or test labels: id characters only, else none. */
+const TRACE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const traceIdOf = (value: string | undefined) => (value !== undefined && TRACE_ID.test(value) ? value : null);
 
 async function append(env: Env, orgId: string, records: AuditRecord[]): Promise<void> {
   for (let attempt = 1; ; attempt++) {

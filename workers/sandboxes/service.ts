@@ -2,6 +2,7 @@
 // through its tunnel, recording status reports, and ending an agent's sandboxes on revocation.
 import type { SandboxStatus, TunnelCommand } from "../../schema/tunnel.js";
 import { recordAudit } from "../audit/audit.js";
+import { textTail } from "../audit/safe.js";
 import { makeDb } from "../data/db.js";
 import { type HostRow, HostStore } from "../data/host-store.js";
 import { orgData } from "../data/org-data.js";
@@ -65,8 +66,8 @@ export async function recordSandboxStatus(env: Env, orgId: string, hostId: strin
       command: JSON.parse(sandbox.command) as unknown,
       ...(status.exitCode !== undefined ? { exitCode: status.exitCode } : {}),
       ...(status.durationMs !== undefined ? { durationMs: status.durationMs } : {}),
-      // The end of the output says most about how a command ended.
-      ...(status.output !== undefined ? { output: status.output.slice(-1000) } : {}),
+      // The end of the output says most about how a command ended (masked like all free text).
+      ...(status.output !== undefined ? { output: textTail(status.output, 1000) } : {}),
     },
   });
 }
