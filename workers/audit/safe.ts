@@ -34,7 +34,7 @@ const CREDENTIAL_SPANS = CREDENTIAL_SHAPES.map((re) => new RegExp(re.source, `${
 const MASKED_VALUE = [/\*{3,}/, /•{2,}/, /\[(EMAIL|PHONE|NAME|SSN|IBAN|CARD|IP|ADDRESS|PERSON|PII)[_A-Z]*(_\d+)?\]/i, /x{4,}\d{2,}/i];
 
 /** Names that label a secret in free text ("DB_PASSWORD=…", "accessToken: …", "X-Api-Key: …"). */
-const SECRET_NAME = String.raw`(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credentials?|authorization|auth|cookie|session(?:[-_]?id)?|signature)`;
+const SECRET_NAME = "(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credentials?|authorization|auth|cookie|session(?:[-_]?id)?|signature)";
 /**
  * A labelled secret: the name (whole, or the last part of a longer key: "DB_PASSWORD",
  * "accessToken", "--api-key"), ":" or "=", and the value (quoted, or up to a delimiter), with an
@@ -47,7 +47,7 @@ const LABELLED_SECRET = new RegExp(
 /** A password in a URL's user info ("postgres://app:pw@db") or a curl-style "-u user:password". */
 const USERINFO_PASSWORD = /(\/\/[^\s/:@]*:)([^\s/@]+)(?=@)|((?:^|\s)(?:-u|--user)\s+[^\s:]+:)(\S+)/g;
 /** An argv flag whose next element is its secret value ("--token", "s3cr3t"). */
-const SECRET_FLAG = new RegExp(String.raw`^--?[A-Za-z0-9_.-]*${SECRET_NAME}$`, "i");
+const SECRET_FLAG = new RegExp(`^--?[A-Za-z0-9_.-]*${SECRET_NAME}$`, "i");
 /** An argv flag whose next element is "user:password" (curl, wget, httpie). */
 const USER_FLAG = /^(-u|--user|--auth)$/;
 const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
