@@ -332,11 +332,13 @@ export const sandboxes = sqliteTable(
     state: text("state", { enum: ["pending", "starting", "running", "exited", "failed", "stopped"] }).notNull(),
     exitCode: integer("exit_code"),
     reason: text("reason"),
+    /** No output and no request for this long and the host stops it; its session token lapses with it. */
+    idleTimeoutMs: integer("idle_timeout_ms").notNull().default(1_800_000),
     createdBy: text("created_by").notNull(),
     createdAt: createdAt(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("sandboxes_agent").on(t.orgId, t.agentId)],
+  (t) => [index("sandboxes_agent").on(t.orgId, t.agentId), index("sandboxes_host").on(t.orgId, t.hostId, t.state)],
 );
 
 /** Per-org PII allow list (never PII) and deny list (always PII of a category), as JSON. */

@@ -34,7 +34,8 @@ const CREDENTIAL_SPANS = CREDENTIAL_SHAPES.map((re) => new RegExp(re.source, `${
 const MASKED_VALUE = [/\*{3,}/, /•{2,}/, /\[(EMAIL|PHONE|NAME|SSN|IBAN|CARD|IP|ADDRESS|PERSON|PII)[_A-Z]*(_\d+)?\]/i, /x{4,}\d{2,}/i];
 
 /** Names that label a secret in free text ("DB_PASSWORD=…", "accessToken: …", "X-Api-Key: …"). */
-const SECRET_NAME = "(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credentials?|authorization|auth|cookie|session(?:[-_]?id)?|signature)";
+const SECRET_NAME =
+  "(?:pass(?:word|wd|phrase)?|pwd|secret|token|api[-_]?key|access[-_]?key|private[-_]?key|credentials?|authorization|auth|cookie|session(?:[-_]?id)?|signature)";
 /**
  * A labelled secret: the name (whole, or the last part of a longer key: "DB_PASSWORD",
  * "accessToken", "--api-key"), ":" or "=", and the value (quoted, or up to a delimiter), with an

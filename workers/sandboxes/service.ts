@@ -7,7 +7,7 @@ import { makeDb } from "../data/db.js";
 import { type HostRow, HostStore } from "../data/host-store.js";
 import { orgData } from "../data/org-data.js";
 import { AppError } from "../errors.js";
-import { forgetTokens } from "../identity/tokens.js";
+import { endSandboxSession, renewSandboxSessions } from "./sessions.js";
 
 export function tunnelOf(env: Env, hostId: string) {
   return env.HOST_TUNNEL.get(env.HOST_TUNNEL.idFromName(hostId));
@@ -51,9 +51,12 @@ export async function recordSandboxStatus(env: Env, orgId: string, hostId: strin
   const from: Array<typeof sandbox.state> =
     state === "running" || state === "starting" ? ["pending", "starting"] : ["pending", "starting", "running", "stopped"];
   await store.updateSandbox(sandbox.id, { state, exitCode: status.exitCode ?? null, reason: status.reason ?? null }, from);
-  if (state === "running" || state === "starting") return;
-  // The sandbox's own session token ends with it.
-  forgetTokens(await orgData(makeDb(env.DB), orgId).revokeNamedTokens("agent", sandbox.agentId, `sandbox:${sandbox.id}`));
+  // Its host reports it alive: its session lasts another idle timeout. Once it ended, so does the session.
+  if (state === "running" || state === "starting") {
+    await renewSandboxSessions(env, orgId, hostId, sandbox.id);
+    return;
+  }
+  await endSandboxSession(orgData(makeDb(env.DB), orgId), sandbox);
   await recordAudit(env, {
     orgId,
     actor: { type: "host", id: hostId },
@@ -72,10 +75,11 @@ export async function recordSandboxStatus(env: Env, orgId: string, hostId: strin
   });
 }
 
-/** Kills every live sandbox of the agents (revocation, spend limit); best effort per host. */
+/** Kills every live sandbox of the agents (revocation, spend limit) and ends their sessions; best effort per host. */
 export async function killSandboxesOf(env: Env, orgId: string, agentIds: string[], why: string) {
   if (agentIds.length === 0) return 0;
   const store = new HostStore(makeDb(env.DB), orgId);
+  const data = orgData(makeDb(env.DB), orgId);
   const live = await store.liveSandboxesOfAgents(agentIds);
   await Promise.all(
     live.map(async (s) => {
@@ -84,6 +88,7 @@ export async function killSandboxesOf(env: Env, orgId: string, agentIds: string[
           .command({ op: "sandbox.kill", sandboxId: s.id })
           .catch(() => undefined);
       await store.updateSandbox(s.id, { state: "stopped", reason: why });
+      await endSandboxSession(data, s);
       await recordAudit(env, {
         orgId,
         actor: { type: "system", id: "palisade" },
@@ -92,6 +97,29 @@ export async function killSandboxesOf(env: Env, orgId: string, agentIds: string[
         result: "success",
         reason: why,
         details: { agentId: s.agentId },
+      });
+    }),
+  );
+  return live.length;
+}
+
+/** A host was revoked: the sessions of the sandboxes it ran end, and the edge records them as stopped. */
+export async function endSandboxesOnHost(env: Env, orgId: string, hostId: string, why: string) {
+  const store = new HostStore(makeDb(env.DB), orgId);
+  const data = orgData(makeDb(env.DB), orgId);
+  const live = await store.liveSandboxesOnHost(hostId);
+  await Promise.all(
+    live.map(async (s) => {
+      await endSandboxSession(data, s);
+      await store.updateSandbox(s.id, { state: "stopped", reason: why });
+      await recordAudit(env, {
+        orgId,
+        actor: { type: "system", id: "palisade" },
+        action: "sandbox.kill",
+        resource: { type: "sandbox", id: s.id },
+        result: "success",
+        reason: why,
+        details: { agentId: s.agentId, hostId },
       });
     }),
   );

@@ -16,6 +16,7 @@ import { decodeCursor, toPage } from "../../data/pagination.js";
 import { AppError, notFound } from "../../errors.js";
 import { forgetAgents } from "../../identity/authenticate.js";
 import { killSandboxesOf } from "../../sandboxes/service.js";
+import { endSandboxSessionsOf } from "../../sandboxes/sessions.js";
 import { forgetTokens, mintToken } from "../../identity/tokens.js";
 import { adminRouter, body, errors, itemParams, json, noContent, orgParams, security } from "./kit.js";
 import { agentView, auditAdmin } from "./views.js";
@@ -203,6 +204,10 @@ agentRoutes.openapi(
     await requireTeamAdmin(access, agent.teamId);
     const token = await mintToken("agent");
     forgetTokens(await access.data.replaceToken("agent", agent.id, token));
+    // Sandbox sessions (its own and its subagents') end with the old token; the sandboxes too.
+    const family = [agent.id, ...(await access.data.subagents(agent.id)).map((a) => a.id)];
+    await endSandboxSessionsOf(c.env, access.orgId, family);
+    c.executionCtx.waitUntil(killSandboxesOf(c.env, access.orgId, family, "token rotated"));
     await auditAdmin(c, access, "agent.token.rotate", { type: "agent", id: agent.id });
     return c.json({ token: token.token, prefix: token.prefix }, 201);
   },

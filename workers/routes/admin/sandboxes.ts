@@ -7,8 +7,8 @@ import { iso, makeDb } from "../../data/db.js";
 import { HostStore, type SandboxRow } from "../../data/host-store.js";
 import { decodeCursor, toPage } from "../../data/pagination.js";
 import { AppError } from "../../errors.js";
-import { forgetTokens, mintToken } from "../../identity/tokens.js";
 import { connectedHostOf, sendCommand } from "../../sandboxes/service.js";
+import { endSandboxSession, openSandboxSession } from "../../sandboxes/sessions.js";
 import { visibleAgent } from "./agents.js";
 import { adminRouter, body, errors, itemParams, json, orgParams, security } from "./kit.js";
 import { auditAdmin } from "./views.js";
@@ -33,9 +33,6 @@ async function view(store: HostStore, row: SandboxRow) {
   };
 }
 
-/** The session token a sandbox runs with is named after it, so its end can revoke it alone. */
-export const sandboxTokenName = (sandboxId: string) => `sandbox:${sandboxId}`;
-
 sandboxRoutes.openapi(
   createRoute({
     method: "post",
@@ -59,11 +56,11 @@ sandboxRoutes.openapi(
       poolId: host.poolId,
       command: JSON.stringify(input.command),
       state: "pending",
+      idleTimeoutMs: input.idleTimeoutMinutes * 60_000,
       createdBy: access.userId,
     });
-    // A token of the agent's own, for this sandbox only: revoked when the sandbox ends.
-    const token = await mintToken("agent");
-    await access.data.insertToken("agent", agent.id, { sha256: token.sha256, prefix: token.prefix, name: sandboxTokenName(row.id) });
+    // A token of the agent's own, for this sandbox only (workers/sandboxes/sessions.ts).
+    const sessionToken = await openSandboxSession(access.data, row);
     const edge = new URL(c.req.url).origin;
     const ack = await sendCommand(c.env, host.id, {
       op: "sandbox.start",
@@ -76,10 +73,10 @@ sandboxRoutes.openapi(
         PALISADE_AGENT_ID: agent.id,
         OPENAI_BASE_URL: `${edge}/llm/openai/v1`,
         ANTHROPIC_BASE_URL: `${edge}/llm/anthropic`,
-        OPENAI_API_KEY: token.token,
-        ANTHROPIC_API_KEY: token.token,
+        OPENAI_API_KEY: sessionToken,
+        ANTHROPIC_API_KEY: sessionToken,
       },
-      agentToken: token.token,
+      agentToken: sessionToken,
       idleTimeoutMs: input.idleTimeoutMinutes * 60_000,
       ...(input.limits
         ? {
@@ -95,7 +92,7 @@ sandboxRoutes.openapi(
       error: { code: "unavailable", message: error instanceof Error ? error.message : "host unreachable" },
     }));
     if (!ack.ok) {
-      forgetTokens(await access.data.revokeNamedTokens("agent", agent.id, sandboxTokenName(row.id)));
+      await endSandboxSession(access.data, row);
       await store.updateSandbox(row.id, { state: "failed", reason: ack.error?.message ?? "the host refused to start the sandbox" });
       await auditAdmin(c, access, "sandbox.start", { type: "sandbox", id: row.id }, { agentId: agent.id, hostId: host.id, ok: false });
       throw new AppError("unavailable", `the host could not start the sandbox: ${ack.error?.message ?? "refused"}`);
@@ -175,7 +172,7 @@ sandboxRoutes.openapi(
           : { op: "sandbox.stop", sandboxId: sandbox.id, graceMs: input.graceSeconds * 1000 },
       ).catch(() => undefined);
     }
-    forgetTokens(await access.data.revokeNamedTokens("agent", agent.id, sandboxTokenName(sandbox.id)));
+    await endSandboxSession(access.data, sandbox);
     const updated = assertFound(
       await store.updateSandbox(sandbox.id, { state: "stopped", reason: input.force ? "killed by a user" : "stopped by a user" }),
       "sandbox",
