@@ -41,6 +41,7 @@ export const ID_PREFIX = {
   price: "prc",
   limit: "lim",
   reservation: "rsv",
+  invitation: "inv",
 } as const;
 
 const name = z.string().trim().min(1).max(120);
@@ -84,6 +85,10 @@ export const MeSchema = z.object({
   orgs: z.array(OrgSchema),
 });
 
+/**
+ * Adds a member by invitation: the answer is an invitation whether or not the e-mail has an
+ * account. `password` is the first password of the account if accepting the invitation creates it.
+ */
 export const MemberAddSchema = z.strictObject({ email, role: RoleSchema, password: password.optional() });
 export const MemberUpdateSchema = z.strictObject({ role: RoleSchema });
 export const MemberSchema = z.object({
@@ -92,6 +97,28 @@ export const MemberSchema = z.object({
   role: RoleSchema,
   createdAt: timestamp,
 });
+
+export const INVITATION_STATUSES = ["pending", "accepted", "revoked", "expired"] as const;
+export const InvitationSchema = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  email: z.string(),
+  role: RoleSchema,
+  status: z.enum(INVITATION_STATUSES),
+  invitedBy: z.string().describe("user id"),
+  expiresAt: timestamp,
+  acceptedAt: timestamp.nullable(),
+  createdAt: timestamp,
+});
+export const InvitationCreatedSchema = InvitationSchema.extend({
+  token: z.string().describe("pal_invite_…, shown once: the invitee accepts with it"),
+});
+export const InvitationAcceptSchema = z.strictObject({
+  token: z.string().min(1).max(200),
+  /** Only when no account exists: the new account's password (else the one the inviting admin set). */
+  password: password.optional(),
+});
+export const InvitationAcceptedSchema = z.object({ orgId: z.string(), userId: z.string(), email: z.string(), role: RoleSchema });
 
 // ── teams, projects ─────────────────────────────────────────────────────────
 export const TeamCreateSchema = z.strictObject({ name });

@@ -130,6 +130,33 @@ export const tokens = sqliteTable(
   (t) => [uniqueIndex("tokens_sha256").on(t.sha256), index("tokens_subject").on(t.orgId, t.kind, t.subjectId)],
 );
 
+/**
+ * Invitations to join an org: nobody becomes a member without accepting one, signed in as the
+ * invited account or creating it. The token is shown once and stored as SHA-256 only.
+ */
+export const invitations = sqliteTable(
+  "invitations",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    /** Normalised (trimmed, lower-case). */
+    email: text("email").notNull(),
+    role: text("role", { enum: ["owner", "admin", "member"] }).notNull(),
+    tokenSha256: text("token_sha256").notNull(),
+    /** Set when the inviting admin chose the first password of an account the acceptance creates. */
+    passwordHash: text("password_hash"),
+    invitedBy: text("invited_by").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    acceptedAt: integer("accepted_at"),
+    acceptedBy: text("accepted_by"),
+    revokedAt: integer("revoked_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("invitations_token").on(t.tokenSha256), index("invitations_org_email").on(t.orgId, t.email)],
+);
+
 /** Dashboard/API sessions: the JWT's jti is stored hashed so logout can revoke it. */
 export const sessions = sqliteTable(
   "sessions",

@@ -64,6 +64,16 @@ export class OrgData extends OrgScoped {
       .get();
   }
 
+  /** The membership of the account with this e-mail, if it is a member of this org. */
+  memberByEmail(email: string) {
+    return this.db
+      .select({ userId: memberships.userId, role: memberships.role })
+      .from(memberships)
+      .innerJoin(users, eq(users.id, memberships.userId))
+      .where(this.scope(memberships, eq(users.email, email)))
+      .get();
+  }
+
   listMembers(page: PageRequest, after?: string) {
     return this.db
       .select({ id: users.id, email: users.email, role: memberships.role, createdAt: memberships.createdAt })
