@@ -15,4 +15,8 @@ CREATE TABLE `invitations` (
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `invitations_token` ON `invitations` (`token_sha256`);--> statement-breakpoint
-CREATE INDEX `invitations_org_email` ON `invitations` (`org_id`,`email`);
+CREATE INDEX `invitations_org_email` ON `invitations` (`org_id`,`email`);--> statement-breakpoint
+ALTER TABLE `audit_events` ADD `client_trace_id` text;--> statement-breakpoint
+CREATE INDEX `audit_org_client_trace` ON `audit_events` (`org_id`,`client_trace_id`);--> statement-breakpoint
+ALTER TABLE `sandboxes` ADD `idle_timeout_ms` integer DEFAULT 1800000 NOT NULL;--> statement-breakpoint
+CREATE INDEX `sandboxes_host` ON `sandboxes` (`org_id`,`host_id`,`state`);
