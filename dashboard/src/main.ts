@@ -5,6 +5,7 @@ import "./pages/index.js";
 import { ApiError, get, post, whenSessionLost } from "./api.js";
 import { clear, h } from "./dom.js";
 import { schemaForm } from "./forms.js";
+import { acceptInvitationForm } from "./invitations.js";
 import { type Ctx, type Me, type Org, allPages, atLeast, href } from "./registry.js";
 import { errorBox, parseOne } from "./ui.js";
 
@@ -43,6 +44,7 @@ function showLogin(message?: string) {
         h("h1", {}, "Sign in"),
         message ? h("p", { class: "alert", role: "alert" }, message) : null,
         form,
+        acceptInvitationForm(false, async () => showLogin("Your account was created and you joined the organization. Sign in.")),
       ),
     ),
   );
@@ -139,7 +141,11 @@ async function render() {
           "div",
           { class: "login-card" },
           h("h1", {}, "No organization"),
-          h("p", {}, "You are not a member of any organization yet. Ask an admin to add you."),
+          h("p", {}, "You are not a member of any organization yet. Ask an admin to invite you, then accept here."),
+          acceptInvitationForm(true, async () => {
+            await loadMe();
+            await render();
+          }),
           h("button", { type: "button", onclick: logout }, "Sign out"),
         ),
       ),

@@ -94,8 +94,8 @@ export async function startTargetServer(): Promise<TargetServer> {
         deflate: zlib.deflateSync,
         none: (b) => b,
       };
-      let body = plain;
-      for (const layer of (url.searchParams.get("layers") ?? "").split(",").filter(Boolean)) body = (layers[layer] ?? layers.none)(body);
+      let body: Buffer = plain;
+      for (const layer of (url.searchParams.get("layers") ?? "").split(",").filter(Boolean)) body = (layers[layer] ?? ((b: Buffer) => b))(body);
       const headers: Array<[string, string]> = [["content-type", "text/plain"]];
       for (const ce of url.searchParams.getAll("ce")) headers.push(["content-encoding", ce]);
       res.writeHead(200, headers.flat());

@@ -18,6 +18,7 @@ import type { AgentRights } from "./rights.js";
 import { forgetAgents, forgetOrgState, orgSuspended } from "./rows.js";
 import { rightsOf } from "./service.js";
 import { resumeCalls, withdrawCalls } from "./withdrawal.js";
+import { endSandboxSessionsOf } from "../sandboxes/sessions.js";
 
 export interface Created {
   agent: AgentRow;
@@ -242,6 +243,9 @@ export async function rotateToken(
   forgetTokens(await access.data.replaceToken("agent", agent.id, token));
   if (agent.status !== "active") await access.data.setAgentStatus([agent.id], "active");
   await withdrawCalls(env, [agent.id], { reason: "token_revoked", tokenIds: previous });
+  // Its sandboxes ran with sessions of the old credentials: they end too.
+  await endSandboxSessionsOf(env, access.orgId, [agent.id]);
+  waitUntil(killSandboxesOf(env, access.orgId, [agent.id], "token rotated"));
   const subagents = (await access.data.subagents(agent.id)).map((a) => a.id);
   if (subagents.length) await withdraw(env, access.data, subagents, "parent token rotated", waitUntil);
   forgetAgents([agent.id]);

@@ -35,6 +35,11 @@ export class PlatformData {
       .get();
   }
 
+  /** Inserts the user unless the e-mail already has an account (then undefined). */
+  insertUserIfAbsent(email: string, passwordHash: string, id = newId("usr")) {
+    return this.db.insert(users).values({ id, email, passwordHash }).onConflictDoNothing().returning().get();
+  }
+
   async deleteUser(id: string) {
     await this.db.delete(users).where(eq(users.id, id));
   }

@@ -1,7 +1,8 @@
-// Organizations: switch between the ones you belong to, create one, rename the current one.
+// Organizations: switch between the ones you belong to, create one, rename the current one, accept an invitation.
 import { get, patch, post } from "../api.js";
 import { h } from "../dom.js";
 import { schemaForm } from "../forms.js";
+import { acceptInvitationForm } from "../invitations.js";
 import { registerPage } from "../registry.js";
 import { badge, pageHeader, parseOne, parsePage, table, toast, when } from "../ui.js";
 
@@ -47,6 +48,10 @@ registerPage({
       );
     }
     root.append(
+      acceptInvitationForm(true, async () => {
+        toast("Invitation accepted.");
+        await ctx.reload();
+      }),
       h(
         "details",
         { class: "create" },

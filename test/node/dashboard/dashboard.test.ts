@@ -45,9 +45,9 @@ async function open(section: string) {
 
 async function signIn(who: { email: string; password: string }) {
   await page.getByLabel("Email").fill(who.email);
-  await page.getByLabel("Password").fill(who.password);
+  await page.getByLabel("Password", { exact: true }).fill(who.password);
   // Keyboard submit, as a keyboard user would.
-  await page.getByLabel("Password").press("Enter");
+  await page.getByLabel("Password", { exact: true }).press("Enter");
   await page.getByRole("button", { name: "Sign out" }).waitFor();
 }
 
@@ -120,11 +120,11 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await shot("login");
 
     await page.getByLabel("Email").fill(admin.email);
-    await page.getByLabel("Password").fill("not-the-password");
+    await page.getByLabel("Password", { exact: true }).fill("not-the-password");
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect.poll(() => page.getByRole("alert").textContent()).toBe("invalid email or password");
 
-    await page.getByLabel("Password").fill("");
+    await page.getByLabel("Password", { exact: true }).fill("");
     await signIn(admin);
     await page.getByRole("heading", { name: "E2E Org" }).waitFor();
     await expect.poll(() => page.locator(".card").count()).toBeGreaterThanOrEqual(4);
@@ -132,13 +132,35 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await shot("overview");
   });
 
-  it("adds a member, creates a team with them in it and a project", async () => {
+  it("invites a member who accepts, creates a team with them in it and a project", async () => {
     await open("Members");
-    await page.getByText("New member").click();
+    await page.locator("details.create > summary", { hasText: "Invite member" }).click();
     await page.getByLabel("Email").fill(member.email);
     await page.getByLabel("Role").selectOption("member");
     await page.getByLabel("Password").fill(member.password);
-    await page.getByRole("button", { name: "Create member" }).click();
+    await page.getByRole("button", { name: "Invite member" }).click();
+    await expect.poll(() => dialog().getByRole("heading").textContent()).toBe(`Invitation for ${member.email}`);
+    const invitation = await dialog().getByLabel("Secret value").inputValue();
+    expect(invitation).toMatch(/^pal_invite_/);
+    await dialog().getByRole("button", { name: "Done, I saved it" }).click();
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Invitations");
+    await row(member.email).getByText("pending").waitFor();
+    await shot("invitations");
+
+    // The invitee, in a browser of their own, accepts on the sign-in page: no account yet, so
+    // accepting creates it with the password the admin set.
+    const inviteeBrowser = await launchBrowser();
+    try {
+      const invitee = inviteeBrowser.context.pages()[0] ?? (await inviteeBrowser.context.newPage());
+      await invitee.goto(edge.url);
+      await invitee.getByText("Accept an invitation").click();
+      await invitee.getByLabel("Invitation token").fill(invitation);
+      await invitee.getByRole("button", { name: "Accept invitation" }).click();
+      await invitee.getByText("Your account was created and you joined the organization. Sign in.").waitFor();
+    } finally {
+      await inviteeBrowser.close();
+    }
+    await open("Members");
     await row(member.email).waitFor();
     await shot("members");
 

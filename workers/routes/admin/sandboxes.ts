@@ -8,8 +8,8 @@ import { HostStore, type SandboxRow } from "../../data/host-store.js";
 import { decodeCursor, toPage } from "../../data/pagination.js";
 import { memberScope, requireAgentAdmin, visibleAgent } from "../../agents/lifecycle.js";
 import { AppError, notFound } from "../../errors.js";
-import { forgetTokens } from "../../identity/tokens.js";
-import { sandboxTokenName, sendCommand, startSandbox } from "../../sandboxes/service.js";
+import { sendCommand, startSandbox } from "../../sandboxes/service.js";
+import { endSandboxSession } from "../../sandboxes/sessions.js";
 import { adminRouter, body, errors, itemParams, json, orgParams, security } from "./kit.js";
 import { auditAdmin } from "./views.js";
 
@@ -127,7 +127,7 @@ sandboxRoutes.openapi(
           : { op: "sandbox.stop", sandboxId: sandbox.id, graceMs: input.graceSeconds * 1000 },
       ).catch(() => undefined);
     }
-    forgetTokens(await access.data.revokeNamedTokens("agent", agent.id, sandboxTokenName(sandbox.id)));
+    await endSandboxSession(access.data, sandbox);
     const updated = assertFound(
       await store.updateSandbox(sandbox.id, { state: "stopped", reason: input.force ? "killed by a user" : "stopped by a user" }),
       "sandbox",
