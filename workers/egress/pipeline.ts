@@ -15,6 +15,7 @@ import { connectedHostOf, tunnelOf } from "../sandboxes/service.js";
 import { credentialRowsOf, injectOf, openCredentialCached } from "../vault/credentials.js";
 import { credentialHeaderName, injectCredential, stripClientAuth } from "../vault/inject.js";
 import { scrubHeaders, scrubSecretsStream, secretForms } from "./scrub.js";
+import { type ExitAudit, checkExit } from "../pii/exit-check.js";
 import { assertPublicDestination, resolveRedirect, sameOrigin } from "./url-safety.js";
 
 const MAX_REDIRECTS = 5;
@@ -96,7 +97,7 @@ function credentialHeaders(rows: CredentialRow[]): string[] {
   });
 }
 
-function auditHop(ctx: OutboundContext, decision: EgressDecision, hop: number, outcome: { status?: number; error?: string } = {}) {
+function auditHop(ctx: OutboundContext, decision: EgressDecision, hop: number, outcome: { status?: number; error?: string; pii?: ExitAudit } = {}) {
   const { agent } = ctx.rights;
   void recordAudit(
     ctx.env,
@@ -114,6 +115,7 @@ function auditHop(ctx: OutboundContext, decision: EgressDecision, hop: number, o
         hop,
         ...(outcome.status !== undefined ? { status: outcome.status } : {}),
         ...(outcome.error ? { error: outcome.error } : {}),
+        ...(outcome.pii ? { pii: outcome.pii } : {}),
         ...(decision.credential ? { credential: decision.credential } : {}),
       },
     },
@@ -253,6 +255,7 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
   const first = request.url;
   let { url, method, body } = request;
   const secrets: string[] = [];
+  let pii: ExitAudit = null;
 
   for (let hop = 0; ; hop++) {
     // A method the upstream may act on instead (X-HTTP-Method-Override, `_method`) must be allowed too.
@@ -265,6 +268,16 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
     } catch (error) {
       if (mode.kind === "egress") auditHop(ctx, overridden && !overridden.allowed ? overridden : decision, hop);
       throw error;
+    }
+    // What the agent sends (its body and query) is checked for personal data once, on the first
+    // hop, under the policy's rules for the egress exit; a redirect's URL is the upstream's.
+    if (mode.kind === "egress" && hop === 0) {
+      try {
+        pii = await checkExit(env, rights, { exit: "egress", contentType: request.headers.get("content-type"), body, query: url.search });
+      } catch (error) {
+        if (error instanceof AppError) auditHop(ctx, { ...decision, allowed: false, explanation: error.message }, hop, { error: error.code });
+        throw error;
+      }
     }
     const route = mode.kind === "egress" ? decision.route : undefined;
     // A routed hop goes into the customer's network, where private addresses are expected;
@@ -325,7 +338,7 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
       if (mode.kind === "egress") auditHop(ctx, decision, hop, { error: error instanceof AppError ? error.code : "internal" });
       throw error;
     }
-    if (mode.kind === "egress") auditHop(ctx, decision, hop, { status: response.status });
+    if (mode.kind === "egress") auditHop(ctx, decision, hop, { status: response.status, ...(hop === 0 && pii ? { pii } : {}) });
     const location = response.headers.get("location");
     if (mode.kind === "egress" && isRedirect(response.status) && location) {
       await response.body?.cancel();
