@@ -59,7 +59,7 @@ describe("scanOutbound", () => {
   it("scans tool-call arguments with the proxy's normalisation (encoded and Unicode-digit values)", () => {
     const rules = { toolArguments: { credit_card: "block" as const, email: "block" as const } };
     expect(scanOutbound(rules, { exit: "toolArguments", json: { n: "٤١١١ ١١١١ ١١١١ ١١١١" } }).blockedCategories).toEqual(["credit_card"]);
-    expect(scanOutbound(rules, { exit: "toolArguments", json: { [`jane&#64;example.com`]: 1 } }).blockedCategories).toEqual(["email"]);
+    expect(scanOutbound(rules, { exit: "toolArguments", json: { "jane&#64;example.com": 1 } }).blockedCategories).toEqual(["email"]);
     expect(scanOutbound(rules, { exit: "toolArguments", json: { parts: ["4111 1111", " 1111", " 1111"] } }).blockedCategories).toEqual([
       "credit_card",
     ]);
