@@ -3,14 +3,23 @@
 // is suspended, its token withdrawn, or a spend limit it counts against is reached.
 //
 // The watch costs the hot path nothing: it starts only once a call has run for WATCH_AFTER_MS
-// (calls shorter than that are over before a withdrawal could matter), and it is one pending
-// RPC per call, never a round trip per chunk. See README.md in this folder.
+// (the Worker var of that name, default 200 ms; calls shorter than that are over before a
+// withdrawal could matter), and it is one pending RPC per call, never a round trip per chunk.
+// See README.md in this folder.
 import { AppError } from "../errors.js";
 import { killSandboxesOf } from "../sandboxes/service.js";
 import type { WithdrawReason } from "./agent-watch.js";
 
 /** A call still running after this long starts watching; a withdrawal reaches it within about this plus one round trip. */
 export const WATCH_AFTER_MS = 200;
+
+/** The deployment's `WATCH_AFTER_MS` var (a whole number of ms, 0 = watch from the start), else the default. */
+export function watchAfterMs(env: Pick<Env, "WATCH_AFTER_MS">): number {
+  const raw = env.WATCH_AFTER_MS;
+  if (raw === undefined || raw.trim() === "") return WATCH_AFTER_MS;
+  const ms = Number(raw);
+  return Number.isInteger(ms) && ms >= 0 && ms <= 60_000 ? ms : WATCH_AFTER_MS;
+}
 
 export interface CallWatch {
   /** Aborted, with the AppError to answer, when the call must end. */
@@ -32,8 +41,8 @@ export function withdrawnError(reason: WithdrawReason): AppError {
 
 const watchOf = (env: Env, agentId: string) => env.AGENT_WATCH.get(env.AGENT_WATCH.idFromName(agentId));
 
-/** Starts watching a call of `agentId` made with `tokenId`; `startAfterMs: 0` watches from the start. */
-export function watchCall(env: Env, agentId: string, tokenId: string, options: { startAfterMs?: number } = {}): CallWatch {
+/** Starts watching a call of `agentId` made with `tokenId` once it has run `watchAfterMs(env)`. */
+export function watchCall(env: Env, agentId: string, tokenId: string): CallWatch {
   const controller = new AbortController();
   let ended = false;
   const loop = async () => {
@@ -52,7 +61,7 @@ export function watchCall(env: Env, agentId: string, tokenId: string, options: {
       }
     }
   };
-  const timer = setTimeout(() => void loop(), options.startAfterMs ?? WATCH_AFTER_MS);
+  const timer = setTimeout(() => void loop(), watchAfterMs(env));
   return {
     signal: controller.signal,
     end() {

@@ -4,6 +4,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type SeededOrg, call, seedMember, seedOrg } from "../support/api.js";
+import { WATCH_AFTER_MS, watchAfterMs } from "../../../workers/agents/withdrawal.js";
 import { ALLOW_SUBAGENTS, attachPolicy, createAgent, mintSubagent } from "../support/fixtures.js";
 import { auditOf, pendingApproval } from "../support/tools.js";
 
@@ -137,5 +138,15 @@ describe("the org-wide switch", () => {
     expect((await call(`/api/v1/orgs/${own.orgId}/resume`, { method: "POST", token: own.apiKey })).status).toBe(200);
     expect((await call(`/egress/${env.TEST_TARGET_URL}/x`, { token: a.token })).status).toBe(200);
     expect((await call(`/egress/${env.TEST_TARGET_URL}/x`, { token: b.token })).status).toBe(403);
+  });
+});
+
+describe("when a call starts watching (the WATCH_AFTER_MS var)", () => {
+  it("is the deployment's whole number of milliseconds, 0 from the start, and the default for anything else", () => {
+    expect(env.WATCH_AFTER_MS).toBe(String(WATCH_AFTER_MS));
+    expect(watchAfterMs(env)).toBe(200);
+    expect(watchAfterMs({ WATCH_AFTER_MS: "0" })).toBe(0);
+    expect(watchAfterMs({ WATCH_AFTER_MS: " 750 " })).toBe(750);
+    for (const bad of ["", "abc", "-5", "1.5", "1e9", "Infinity"]) expect(watchAfterMs({ WATCH_AFTER_MS: bad }), bad).toBe(WATCH_AFTER_MS);
   });
 });
