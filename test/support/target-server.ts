@@ -51,10 +51,13 @@ export async function startTargetServer(): Promise<TargetServer> {
     if (url.pathname.startsWith("/slow")) {
       // Answers after `ms`; a client that goes away first is recorded (by the request's `tag`).
       const tag = url.searchParams.get("tag") ?? "";
-      const timer = setTimeout(() => {
-        res.writeHead(200, { "content-type": "text/plain" });
-        res.end("slow answer");
-      }, Number(url.searchParams.get("ms") ?? "5000"));
+      const timer = setTimeout(
+        () => {
+          res.writeHead(200, { "content-type": "text/plain" });
+          res.end("slow answer");
+        },
+        Number(url.searchParams.get("ms") ?? "5000"),
+      );
       res.on("close", () => {
         if (!res.writableEnded) {
           clearTimeout(timer);

@@ -99,6 +99,26 @@ describe("suspending an agent", () => {
     const bad = await call(`/api/v1/orgs/${org.orgId}/agents/${agent.id}/suspend`, { method: "POST", token: org.apiKey, body: {} });
     expect(bad.status).toBe(400);
   });
+
+  it("lets an admin of the agent's team suspend and resume it, and /me names the teams the caller administers", async () => {
+    const team = await call(`/api/v1/orgs/${org.orgId}/teams`, { method: "POST", token: org.apiKey, body: { name: "ops-team" } });
+    const agent = await createAgent(org, { name: "team-run", teamId: team.json.id, autonomy: 5 });
+    const lead = await seedMember(org, "member");
+    const added = await call(`/api/v1/orgs/${org.orgId}/teams/${team.json.id}/members`, {
+      method: "POST",
+      token: org.apiKey,
+      body: { userId: lead.userId, role: "admin" },
+    });
+    expect(added.status, added.text).toBe(201);
+    const me = await call("/api/v1/me", { token: lead.session });
+    expect(me.json.orgs).toEqual([expect.objectContaining({ id: org.orgId, role: "member", adminTeamIds: [team.json.id] })]);
+    const path = `/api/v1/orgs/${org.orgId}/agents/${agent.id}`;
+    const off = await call(`${path}/suspend`, { method: "POST", token: lead.apiKey, body: { reason: "team lead stops it" } });
+    expect(off.status, off.text).toBe(200);
+    expect((await call(path, { token: lead.apiKey })).json).toMatchObject({ suspendReason: "team lead stops it" });
+    expect((await call(`${path}/resume`, { method: "POST", token: lead.apiKey })).status).toBe(200);
+    expect((await call(path, { token: lead.apiKey })).json).toMatchObject({ suspendedAt: null, suspendReason: null });
+  });
 });
 
 describe("revoking or rotating a token", () => {
@@ -135,6 +155,9 @@ describe("the org-wide switch", () => {
     expect((await inFlight).json.error.code).toBe("agent_suspended");
     expect((await call(`/egress/${env.TEST_TARGET_URL}/x`, { token: a.token })).status).toBe(403);
     expect((await call(`/api/v1/orgs/${own.orgId}`, { token: own.apiKey })).json.suspendedAt).toBeTruthy();
+    // The dashboard reads the switch from /me and the org list.
+    expect((await call("/api/v1/me", { token: own.apiKey })).json.orgs[0]).toMatchObject({ suspendReason: "incident" });
+    expect((await call("/api/v1/orgs", { token: own.apiKey })).json.items[0].suspendedAt).toBeTruthy();
     expect((await call(`/api/v1/orgs/${own.orgId}/resume`, { method: "POST", token: own.apiKey })).status).toBe(200);
     expect((await call(`/egress/${env.TEST_TARGET_URL}/x`, { token: a.token })).status).toBe(200);
     expect((await call(`/egress/${env.TEST_TARGET_URL}/x`, { token: b.token })).status).toBe(403);
