@@ -41,14 +41,19 @@ export function withdrawnError(reason: WithdrawReason): AppError {
 
 const watchOf = (env: Env, agentId: string) => env.AGENT_WATCH.get(env.AGENT_WATCH.idFromName(agentId));
 
-/** Starts watching a call of `agentId` made with `tokenId` once it has run `watchAfterMs(env)`. */
-export function watchCall(env: Env, agentId: string, tokenId: string): CallWatch {
+/**
+ * Starts watching a call of `agentId` made with `tokenId` once it has run `watchAfterMs(env)`.
+ * `end()` releases the wait at the agent's object (through `waitUntil`, off the answer's path).
+ */
+export function watchCall(env: Env, agentId: string, tokenId: string, waitUntil: (p: Promise<unknown>) => void): CallWatch {
   const controller = new AbortController();
+  const callId = crypto.randomUUID();
   let ended = false;
+  let stub: ReturnType<typeof watchOf> | null = null;
   const loop = async () => {
-    const stub = watchOf(env, agentId);
+    stub = watchOf(env, agentId);
     while (!ended) {
-      const outcome = await stub.wait(tokenId).catch(() => null);
+      const outcome = await stub.wait(tokenId, callId).catch(() => null);
       if (ended) return;
       // An unreachable watch object is retried after a pause rather than failing the call.
       if (outcome === null) {
@@ -65,8 +70,11 @@ export function watchCall(env: Env, agentId: string, tokenId: string): CallWatch
   return {
     signal: controller.signal,
     end() {
+      if (ended) return;
       ended = true;
       clearTimeout(timer);
+      // Only a call that started waiting has something to release (the same stub keeps the order).
+      if (stub && !controller.signal.aborted) waitUntil(stub.release(callId).catch(() => {}));
     },
   };
 }

@@ -121,7 +121,7 @@ export async function callTool(ctx: CallContext, name: string, args: Record<stri
       return { text: response.text + (response.truncated ? "\n[truncated]" : ""), isError, status: response.status };
     }
     // Watched like an egress call: a withdrawal of the agent cancels the upstream call.
-    const watch = watchCall(ctx.env, ctx.rights.agent.id, ctx.tokenId);
+    const watch = watchCall(ctx.env, ctx.rights.agent.id, ctx.tokenId, (p) => ctx.waitUntil(p));
     const result = await callUpstreamTool(ctx.env, tool, args, watch.signal).finally(() => watch.end());
     await audit(ctx, tool, name, result.isError ? "error" : "success", `level:${gate.level}`, via);
     return result;

@@ -59,6 +59,22 @@ describe("suspending an agent", () => {
     expect((await auditOf(org, "agent.suspend")).some((e) => e.resource?.id === agent.id)).toBe(true);
   });
 
+  it("counts only the calls still in flight: a watched call that has finished is no longer waiting", async () => {
+    const agent = await egressAgent("finished-calls");
+    // Long enough to be watched (over 200 ms), then over before the suspension.
+    for (let i = 0; i < 3; i++) expect((await slow(agent.token, `done-${i}`, 400)).status).toBe(200);
+    const tag = `live-${Math.random().toString(36).slice(2)}`;
+    const inFlight = slow(agent.token, tag);
+    await new Promise((r) => setTimeout(r, 600));
+    const suspended = await call(`/api/v1/orgs/${org.orgId}/agents/${agent.id}/suspend`, {
+      method: "POST",
+      token: org.apiKey,
+      body: { reason: "count check" },
+    });
+    expect(suspended.json).toMatchObject({ suspended: true, agents: 1, calls: 1 });
+    expect((await inFlight).status).toBe(403);
+  });
+
   it("refuses new calls of the agent and its subagents (403 agent_suspended) until resumed", async () => {
     const agent = await egressAgent("refused");
     const child = await mintSubagent(agent.token);
