@@ -86,6 +86,8 @@ export const OrgSchema = z.object({
   /** Set while the org-wide switch is on: no agent of the org may act. */
   suspendedAt: timestamp.nullable().optional(),
   suspendReason: z.string().nullable().optional(),
+  /** In /me: the teams of this org the caller administers (team admins manage those teams' agents). */
+  adminTeamIds: z.array(z.string()).optional(),
   createdAt: timestamp,
 });
 

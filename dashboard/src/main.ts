@@ -7,6 +7,7 @@ import { clear, h } from "./dom.js";
 import { schemaForm } from "./forms.js";
 import { acceptInvitationForm } from "./invitations.js";
 import { type Ctx, type Me, type Org, allPages, atLeast, href } from "./registry.js";
+import { incidentBanner } from "./suspension.js";
 import { errorBox, parseOne } from "./ui.js";
 
 const app = document.getElementById("app") ?? document.body;
@@ -118,6 +119,8 @@ function shell(current: Org, orgs: Org[], pageId: string, ctx: Ctx): { main: HTM
         h("button", { type: "button", class: "secondary", onclick: logout }, "Sign out"),
       ),
     ),
+    // While the org-wide switch is on, every page says so (and owners can lift it from there).
+    incidentBanner(ctx),
     h("div", { class: "layout" }, nav, main),
   );
   return { main };

@@ -3,7 +3,7 @@ import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { newId } from "../ids.js";
 import { type Db, tables } from "./db.js";
 
-const { users, orgs, memberships, sessions, tokens } = tables;
+const { users, orgs, memberships, teamMemberships, sessions, tokens } = tables;
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -58,11 +58,27 @@ export class PlatformData {
 
   orgsOfUser(userId: string) {
     return this.db
-      .select({ id: orgs.id, name: orgs.name, role: memberships.role, createdAt: orgs.createdAt })
+      .select({
+        id: orgs.id,
+        name: orgs.name,
+        role: memberships.role,
+        suspendedAt: orgs.suspendedAt,
+        suspendReason: orgs.suspendReason,
+        createdAt: orgs.createdAt,
+      })
       .from(memberships)
       .innerJoin(orgs, eq(orgs.id, memberships.orgId))
       .where(eq(memberships.userId, userId))
       .orderBy(asc(orgs.id))
+      .all();
+  }
+
+  /** The teams, in every org, of which the user is a team admin. */
+  adminTeamsOfUser(userId: string) {
+    return this.db
+      .select({ orgId: teamMemberships.orgId, teamId: teamMemberships.teamId })
+      .from(teamMemberships)
+      .where(and(eq(teamMemberships.userId, userId), eq(teamMemberships.role, "admin")))
       .all();
   }
 

@@ -215,7 +215,7 @@ function authorise(mode: OutboundMode, decision: EgressDecision): void {
  * body in flight.
  */
 export async function sendOutbound(ctx: OutboundContext, request: OutboundRequest, mode: OutboundMode): Promise<Response> {
-  const watch = watchCall(ctx.env, ctx.rights.agent.id, ctx.tokenId);
+  const watch = watchCall(ctx.env, ctx.rights.agent.id, ctx.tokenId, (p) => ctx.waitUntil(p));
   try {
     return endsWithBody(await sendHops(ctx, request, mode, watch.signal), watch);
   } catch (error) {

@@ -130,7 +130,7 @@ export async function callTool(ctx: CallContext, name: string, args: Record<stri
       result = { text: response.text + (response.truncated ? "\n[truncated]" : ""), isError: response.status >= 400, status: response.status };
     } else {
       // Watched like an egress call: a withdrawal of the agent cancels the upstream call.
-      const watch = watchCall(ctx.env, ctx.rights.agent.id, ctx.tokenId);
+      const watch = watchCall(ctx.env, ctx.rights.agent.id, ctx.tokenId, (p) => ctx.waitUntil(p));
       result = await callUpstreamTool(ctx.env, tool, args, watch.signal).finally(() => watch.end());
     }
     // What comes back goes to the agent (and its model): checked under the toolResults rules.

@@ -10,7 +10,7 @@ import {
   MeSchema,
 } from "../../../schema/api.js";
 import { recordAudit } from "../../audit/audit.js";
-import { iso, makeDb } from "../../data/db.js";
+import { iso, isoOrNull, makeDb } from "../../data/db.js";
 import { OrgData } from "../../data/org-data.js";
 import { PlatformData } from "../../data/platform-data.js";
 import { AppError, conflict, unauthorized } from "../../errors.js";
@@ -111,7 +111,15 @@ identityRoutes.openapi(
     const platform = new PlatformData(makeDb(c.env.DB));
     const user = await platform.user(principal.userId);
     if (!user) throw unauthorized();
-    const orgs = (await platform.orgsOfUser(user.id)).filter((o) => principal.via !== "api_key" || o.id === principal.orgId);
-    return c.json({ user: { id: user.id, email: user.email }, orgs: orgs.map((o) => ({ ...o, createdAt: iso(o.createdAt) })) }, 200);
+    const [memberOf, adminTeams] = await Promise.all([platform.orgsOfUser(user.id), platform.adminTeamsOfUser(user.id)]);
+    const orgs = memberOf
+      .filter((o) => principal.via !== "api_key" || o.id === principal.orgId)
+      .map((o) => ({
+        ...o,
+        suspendedAt: isoOrNull(o.suspendedAt),
+        adminTeamIds: adminTeams.filter((t) => t.orgId === o.id).map((t) => t.teamId),
+        createdAt: iso(o.createdAt),
+      }));
+    return c.json({ user: { id: user.id, email: user.email }, orgs }, 200);
   },
 );

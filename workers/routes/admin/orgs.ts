@@ -13,7 +13,7 @@ import {
   page,
 } from "../../../schema/api.js";
 import { assertFound, orgAccess, pathId, requireRole } from "../../authz/org-access.js";
-import { iso, makeDb } from "../../data/db.js";
+import { iso, isoOrNull, makeDb } from "../../data/db.js";
 import { decodeCursor, toPage } from "../../data/pagination.js";
 import { PlatformData } from "../../data/platform-data.js";
 import { conflict, forbidden } from "../../errors.js";
@@ -35,7 +35,9 @@ orgRoutes.openapi(
   async (c) => {
     const principal = c.get("user");
     const rows = await new PlatformData(makeDb(c.env.DB)).orgsOfUser(principal.userId);
-    const items = rows.filter((o) => principal.via !== "api_key" || o.id === principal.orgId).map((o) => ({ ...o, createdAt: iso(o.createdAt) }));
+    const items = rows
+      .filter((o) => principal.via !== "api_key" || o.id === principal.orgId)
+      .map((o) => ({ ...o, suspendedAt: isoOrNull(o.suspendedAt), createdAt: iso(o.createdAt) }));
     return c.json({ items, nextCursor: null }, 200);
   },
 );
