@@ -285,6 +285,30 @@ export const AuditRetentionStatusSchema = z.object({
   checkpoint: chainPoint,
 });
 
+/** PUT …/audit/sink: where the org's events are pushed (NDJSON, signed; see docs/audit.md). */
+export const AuditSinkSchema = z.strictObject({
+  url: z.string().max(2048).describe("https URL of the receiver (a SIEM's HTTP collector)"),
+  fromSeq: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe("deliver events after this seq; default 0 (every stored event), or the acknowledged seq when the URL is unchanged"),
+});
+export const AuditSinkStatusSchema = z.object({
+  url: z.string().nullable(),
+  ackedSeq: z.number().int().describe("the receiver acknowledged every event up to here"),
+  headSeq: z.number().int(),
+  failures: z.number().int().describe("failed attempts in a row"),
+  lastError: z.string().nullable(),
+  lastDeliveryAt: z.number().int().nullable(),
+  nextAttemptAt: z.number().int().nullable(),
+});
+/** The PUT answer: the signing secret is shown this once. */
+export const AuditSinkCreatedSchema = AuditSinkStatusSchema.extend({
+  secret: z.string().describe("HMAC-SHA256 key of the x-palisade-signature header; shown once"),
+});
+
 // ── sandbox hosts ───────────────────────────────────────────────────────────
 export const POOL_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export const HostEnrollmentCreateSchema = z.strictObject({

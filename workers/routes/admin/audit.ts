@@ -1,5 +1,5 @@
 // The audit trail of an org (admins): list with filters, streamed export, chain verification
-// and retention. Reads first ask the org's AuditLog to flush, so recent events show at once.
+// retention and the sink (a webhook the org's events are pushed to). Reads first ask the org's AuditLog to flush, so recent events show at once.
 import { createRoute, z } from "@hono/zod-openapi";
 import {
   AuditEventSchema,
@@ -7,11 +7,15 @@ import {
   AuditQuerySchema,
   AuditRetentionSchema,
   AuditRetentionStatusSchema,
+  AuditSinkCreatedSchema,
+  AuditSinkSchema,
+  AuditSinkStatusSchema,
   AuditVerifySchema,
   page,
 } from "../../../schema/api.js";
 import { auditLog, flushQueuedAudit } from "../../audit/audit.js";
 import { auditPage, decodeSeqCursor, exportStream, rowFilter } from "../../audit/query.js";
+import { assertSinkUrl, newSinkSecret, sealSinkSecret } from "../../audit/sink.js";
 import { orgAccess, requireRole } from "../../authz/org-access.js";
 import { AuditData } from "../../data/audit-data.js";
 import { makeDb } from "../../data/db.js";
@@ -132,6 +136,63 @@ auditRoutes.openapi(
     const { days } = c.req.valid("json");
     const status = await auditLog(c.env, access.orgId).setRetention(days);
     await auditAdmin(c, access, "audit.retention.set", { type: "org", id: access.orgId }, { days });
+    return c.json(status, 200);
+  },
+);
+
+auditRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/orgs/{orgId}/audit/sink",
+    security,
+    request: { params: orgParams },
+    responses: { 200: json(AuditSinkStatusSchema, "the sink and how far its receiver has acknowledged events"), ...errors },
+  }),
+  async (c) => {
+    const access = await orgAccess(c, c.req.valid("param").orgId);
+    requireRole(access, "admin");
+    return c.json(await auditLog(c.env, access.orgId).getSink(), 200);
+  },
+);
+
+auditRoutes.openapi(
+  createRoute({
+    method: "put",
+    path: "/orgs/{orgId}/audit/sink",
+    security,
+    request: { params: orgParams, ...body(AuditSinkSchema) },
+    responses: { 200: json(AuditSinkCreatedSchema, "set; delivery starts at once; the secret is shown this once"), ...errors },
+  }),
+  async (c) => {
+    const access = await orgAccess(c, c.req.valid("param").orgId);
+    // Sending the whole trail elsewhere is an owner's decision, as deleting it is.
+    requireRole(access, "owner");
+    const input = c.req.valid("json");
+    const url = assertSinkUrl(input.url, c.env.ALLOW_PRIVATE_UPSTREAMS === "true").toString();
+    const log = auditLog(c.env, access.orgId);
+    const current = await log.getSink();
+    const fromSeq = input.fromSeq ?? (current.url === url ? current.ackedSeq : 0);
+    const secret = newSinkSecret();
+    const sealed = await sealSinkSecret(c.env, access.orgId, secret);
+    const status = await log.setSink(access.orgId, { url, secret: sealed, fromSeq });
+    await auditAdmin(c, access, "audit.sink.set", { type: "org", id: access.orgId }, { host: new URL(url).host, fromSeq });
+    return c.json({ ...status, secret }, 200);
+  },
+);
+
+auditRoutes.openapi(
+  createRoute({
+    method: "delete",
+    path: "/orgs/{orgId}/audit/sink",
+    security,
+    request: { params: orgParams },
+    responses: { 200: json(AuditSinkStatusSchema, "removed; nothing more is sent"), ...errors },
+  }),
+  async (c) => {
+    const access = await orgAccess(c, c.req.valid("param").orgId);
+    requireRole(access, "owner");
+    const status = await auditLog(c.env, access.orgId).deleteSink();
+    await auditAdmin(c, access, "audit.sink.delete", { type: "org", id: access.orgId });
     return c.json(status, 200);
   },
 );
