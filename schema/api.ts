@@ -309,6 +309,26 @@ export const AuditSinkCreatedSchema = AuditSinkStatusSchema.extend({
   secret: z.string().describe("HMAC-SHA256 key of the x-palisade-signature header; shown once"),
 });
 
+/** A signed checkpoint of the org's audit chain (docs/audit.md, "Signed checkpoints"). */
+export const AuditCheckpointSchema = z.object({
+  seq: z.number().int(),
+  hash: z.string(),
+  signedAt: z.number().int().describe("epoch ms"),
+  kid: z.string().describe("thumbprint of the signing key (GET /api/v1/audit/checkpoint-keys)"),
+});
+export const AuditCheckpointSignedSchema = AuditCheckpointSchema.extend({
+  jws: z.string().describe("compact JWS (EdDSA) over {v, orgId, seq, hash, signedAt}"),
+});
+export const AuditCheckpointQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  beforeSeq: z.coerce.number().int().min(1).optional(),
+});
+export const AuditCheckpointParamsSchema = z.object({
+  orgId: z.string(),
+  which: z.union([z.literal("latest"), z.coerce.number().int().min(1)]),
+});
+export const JwksSchema = z.object({ keys: z.array(z.record(z.string(), z.unknown())) });
+
 // ── sandbox hosts ───────────────────────────────────────────────────────────
 export const POOL_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export const HostEnrollmentCreateSchema = z.strictObject({

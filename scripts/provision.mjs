@@ -1,7 +1,7 @@
 #!/usr/bin/env node
-// `npm run provision`: creates the Cloudflare resources the Worker binds (the D1 database and the
-// KV namespace) in the logged-in account, or finds them when they exist, and writes their ids into
-// wrangler.toml in place of the placeholders. Safe to run again: existing resources are reused and
+// `npm run provision`: creates the Cloudflare resources the Worker binds (the D1 database, the KV
+// namespace and the R2 bucket of audit checkpoints) in the logged-in account, or finds them when
+// they exist, and writes the D1 and KV ids into wrangler.toml in place of the placeholders. Safe to run again: existing resources are reused and
 // a wrangler.toml that already holds real ids is left as it is.
 // WRANGLER_BIN may name another wrangler CLI (the tests use a local stand-in; nothing else reaches
 // Cloudflare from here).
@@ -52,6 +52,14 @@ function kvId(title) {
   return { id: idFromCreateOutput(wrangler(["kv", "namespace", "create", title]), "id"), created: true };
 }
 
+/** Creates the R2 bucket unless the account has it (`r2 bucket list` prints "name: …" lines). */
+function r2Bucket(name) {
+  const names = [...wrangler(["r2", "bucket", "list"]).matchAll(/^name:\s*(\S+)/gm)].map((m) => m[1]);
+  if (names.includes(name)) return { created: false };
+  wrangler(["r2", "bucket", "create", name]);
+  return { created: true };
+}
+
 /** Replaces the placeholder value of `key` in the TOML section that starts at `header`. */
 export function replaceInSection(toml, header, key, placeholder, value) {
   const at = toml.indexOf(header);
@@ -82,6 +90,10 @@ function main() {
     ({ toml } = replaceInSection(toml, "[[kv_namespaces]]", "id", PLACEHOLDER_KV, kv.id));
     steps.push(`KV ${title}: ${kv.created ? "created" : "found"} ${kv.id}`);
   } else steps.push("KV: wrangler.toml already names a namespace");
+
+  for (const [, bucket] of toml.matchAll(/bucket_name\s*=\s*"([^"]+)"/g)) {
+    steps.push(`R2 ${bucket}: ${r2Bucket(bucket).created ? "created" : "found"}`);
+  }
 
   writeFileSync(configPath, toml);
   for (const s of steps) console.log(s);

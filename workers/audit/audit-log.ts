@@ -239,6 +239,12 @@ export class AuditLog extends DurableObject<Env> {
     await this.#schedule(this.#state.lastPurge + PURGE_EVERY_MS);
   }
 
+  /** The last event stored in D1 (after a flush): what a signed checkpoint covers. */
+  async flushedHead(): Promise<ChainPoint> {
+    await this.flush();
+    return { seq: this.#state.flushedSeq, hash: this.#state.flushedHash };
+  }
+
   getSink(): SinkStatus {
     const s = this.#state;
     return {

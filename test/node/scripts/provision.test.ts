@@ -32,11 +32,14 @@ else if (cmd.startsWith("kv namespace create")) {
   console.log('🌀 Creating namespace with title "' + ns.title + '"\n✨ Success!');
   console.log("To access your new KV Namespace in your Worker, add the following snippet to your configuration file:");
   console.log('[[kv_namespaces]]\nbinding = "palisade_CACHE"\nid = "' + ns.id + '"');
-} else { console.error("unexpected: " + args.join(" ")); process.exit(2); }
+} else if (cmd === "r2 bucket list") console.log("Listing buckets...\n" + account.r2.map((b) => "name:           " + b + "\ncreation_date:  2026-01-01T00:00:00.000Z").join("\n\n"));
+else if (cmd === "r2 bucket create") { account.r2.push(args[3]); console.log("Creating bucket '" + args[3] + "'...\n✅ Created bucket '" + args[3] + "' with default storage class of Standard."); }
+else { console.error("unexpected: " + args.join(" ")); process.exit(2); }
 save();
 `;
 
-function setup(account: { d1: unknown[]; kv: unknown[]; failOn?: string }) {
+function setup(input: { d1: unknown[]; kv: unknown[]; r2?: string[]; failOn?: string }) {
+  const account = { r2: [], ...input };
   const dir = mkdtempSync(path.join(tmpdir(), "palisade-provision-"));
   const config = path.join(dir, "wrangler.toml");
   copyFileSync(path.join(root, "wrangler.toml"), config);
@@ -52,7 +55,8 @@ function setup(account: { d1: unknown[]; kv: unknown[]; failOn?: string }) {
         PALISADE_WRANGLER_CONFIG: config,
       },
     });
-  const state = () => JSON.parse(readFileSync(path.join(dir, "account.json"), "utf8")) as { calls: string[]; d1: unknown[]; kv: unknown[] };
+  const state = () =>
+    JSON.parse(readFileSync(path.join(dir, "account.json"), "utf8")) as { calls: string[]; d1: unknown[]; kv: unknown[]; r2: string[] };
   return { config, run, state };
 }
 
@@ -71,13 +75,24 @@ describe("npm run provision", () => {
     const second = run();
     expect(second.status, second.stderr).toBe(0);
     expect(readFileSync(config, "utf8")).toBe(toml);
-    expect(state().calls).toEqual(["d1 list --json", "d1 create palisade", "kv namespace list", "kv namespace create palisade-CACHE"]);
+    expect(first.stdout).toContain("R2 palisade-audit-checkpoints: created");
+    expect(second.stdout).toContain("R2 palisade-audit-checkpoints: found");
+    expect(state().calls).toEqual([
+      "d1 list --json",
+      "d1 create palisade",
+      "kv namespace list",
+      "kv namespace create palisade-CACHE",
+      "r2 bucket list",
+      "r2 bucket create palisade-audit-checkpoints",
+      "r2 bucket list",
+    ]);
   });
 
   it("reuses resources that already exist in the account", () => {
     const { config, run, state } = setup({
       d1: [{ uuid: "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee", name: "palisade" }],
       kv: [{ id: "ffffffffffffffffffffffffffffffff", title: "palisade-CACHE" }],
+      r2: ["palisade-audit-checkpoints"],
     });
     const r = run();
     expect(r.status, r.stderr).toBe(0);
