@@ -285,6 +285,50 @@ export const AuditRetentionStatusSchema = z.object({
   checkpoint: chainPoint,
 });
 
+/** PUT …/audit/sink: where the org's events are pushed (NDJSON, signed; see docs/audit.md). */
+export const AuditSinkSchema = z.strictObject({
+  url: z.string().max(2048).describe("https URL of the receiver (a SIEM's HTTP collector)"),
+  fromSeq: z
+    .number()
+    .int()
+    .min(0)
+    .optional()
+    .describe("deliver events after this seq; default 0 (every stored event), or the acknowledged seq when the URL is unchanged"),
+});
+export const AuditSinkStatusSchema = z.object({
+  url: z.string().nullable(),
+  ackedSeq: z.number().int().describe("the receiver acknowledged every event up to here"),
+  headSeq: z.number().int(),
+  failures: z.number().int().describe("failed attempts in a row"),
+  lastError: z.string().nullable(),
+  lastDeliveryAt: z.number().int().nullable(),
+  nextAttemptAt: z.number().int().nullable(),
+});
+/** The PUT answer: the signing secret is shown this once. */
+export const AuditSinkCreatedSchema = AuditSinkStatusSchema.extend({
+  secret: z.string().describe("HMAC-SHA256 key of the x-palisade-signature header; shown once"),
+});
+
+/** A signed checkpoint of the org's audit chain (docs/audit.md, "Signed checkpoints"). */
+export const AuditCheckpointSchema = z.object({
+  seq: z.number().int(),
+  hash: z.string(),
+  signedAt: z.number().int().describe("epoch ms"),
+  kid: z.string().describe("thumbprint of the signing key (GET /api/v1/audit/checkpoint-keys)"),
+});
+export const AuditCheckpointSignedSchema = AuditCheckpointSchema.extend({
+  jws: z.string().describe("compact JWS (EdDSA) over {v, orgId, seq, hash, signedAt}"),
+});
+export const AuditCheckpointQuerySchema = z.strictObject({
+  limit: z.coerce.number().int().min(1).max(200).default(50),
+  beforeSeq: z.coerce.number().int().min(1).optional(),
+});
+export const AuditCheckpointParamsSchema = z.object({
+  orgId: z.string(),
+  which: z.union([z.literal("latest"), z.coerce.number().int().min(1)]),
+});
+export const JwksSchema = z.object({ keys: z.array(z.record(z.string(), z.unknown())) });
+
 // ── sandbox hosts ───────────────────────────────────────────────────────────
 export const POOL_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export const HostEnrollmentCreateSchema = z.strictObject({

@@ -4,7 +4,7 @@
 // provider and a demo internal service, seeds a demo org, admin, agent, provider and policy,
 // enrolls and runs a sandbox host, and prints the URL and credentials.
 import { spawn, spawnSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { generateKeyPairSync, randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -24,15 +24,20 @@ const internalPort = Number(process.env.DEMO_SERVICE_PORT ?? 8789);
 const FAKE_LLM_KEY = "sk-local-fake-provider-key";
 const children = [];
 
+/** Local secrets in .dev.vars: created on the first start; a secret added since is appended. */
 function ensureDevVars() {
   const file = path.join(root, ".dev.vars");
-  if (existsSync(file)) return readVars(file);
-  const vars = {
-    BOOTSTRAP_TOKEN: `boot_${randomBytes(24).toString("base64url")}`,
-    SESSION_SIGNING_KEY: randomBytes(32).toString("base64"),
-    VAULT_KEYS: `v1:${randomBytes(32).toString("base64")}`,
-    ALLOW_PRIVATE_UPSTREAMS: "true",
+  const fresh = {
+    BOOTSTRAP_TOKEN: () => `boot_${randomBytes(24).toString("base64url")}`,
+    SESSION_SIGNING_KEY: () => randomBytes(32).toString("base64"),
+    VAULT_KEYS: () => `v1:${randomBytes(32).toString("base64")}`,
+    AUDIT_CHECKPOINT_KEY: () => JSON.stringify(generateKeyPairSync("ed25519").privateKey.export({ format: "jwk" })),
+    ALLOW_PRIVATE_UPSTREAMS: () => "true",
   };
+  const vars = existsSync(file) ? readVars(file) : {};
+  const missing = Object.keys(fresh).filter((k) => !(k in vars));
+  if (missing.length === 0) return vars;
+  for (const k of missing) vars[k] = fresh[k]();
   writeFileSync(
     file,
     `${Object.entries(vars)

@@ -1,5 +1,6 @@
 // Worker entry: builds the app once and exports the fetch handler and Durable Object classes.
 import { buildApp } from "./app.js";
+import { checkpointAllOrgs } from "./audit/checkpoints.js";
 
 export { AuditLog } from "./audit/audit-log.js";
 export { HostTunnel } from "./tunnel/host-tunnel.js";
@@ -12,4 +13,8 @@ const app = buildApp();
 
 export default {
   fetch: app.fetch,
+  // The cron of wrangler.toml: signed audit checkpoints for every org whose chain moved.
+  async scheduled(_controller, env, ctx) {
+    ctx.waitUntil(checkpointAllOrgs(env).then((r) => r.failed > 0 && console.error("audit checkpoints failed", r)));
+  },
 } satisfies ExportedHandler<Env>;

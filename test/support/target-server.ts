@@ -28,6 +28,8 @@ export async function startTargetServer(): Promise<TargetServer> {
   const requests: ReceivedRequest[] = [];
   /** Tags of /slow requests whose client went away before the answer. */
   const aborted: string[] = [];
+  /** Requests seen per /sink/<tag>. */
+  const sinkCalls = new Map<string, number>();
   const server: Server = createServer(async (req, res) => {
     const body = await readBody(req);
     const url = new URL(req.url ?? "/", "http://target.local");
@@ -40,6 +42,16 @@ export async function startTargetServer(): Promise<TargetServer> {
     }
     if (url.pathname.startsWith("/redirect")) {
       res.writeHead(Number(url.searchParams.get("status") ?? "302"), { location: url.searchParams.get("to") ?? "/" });
+      res.end();
+      return;
+    }
+    if (url.pathname.startsWith("/sink/")) {
+      // A webhook receiver (audit sink tests): the first `fail` requests of a tag answer 503.
+      const tag = url.pathname.slice("/sink/".length);
+      const seen = (sinkCalls.get(tag) ?? 0) + 1;
+      sinkCalls.set(tag, seen);
+      const fail = seen <= Number(url.searchParams.get("fail") ?? "0");
+      res.writeHead(fail ? 503 : 204);
       res.end();
       return;
     }

@@ -7,7 +7,9 @@ import { AuditRecordSchema } from "../../schema/api.js";
 import { AUDIT_INSERT_BATCH, type AuditRow, AuditData } from "../data/audit-data.js";
 import { makeDb } from "../data/db.js";
 import { newId } from "../ids.js";
+import { type VaultRecord, VaultRecordSchema } from "../vault/vault.js";
 import { type ChainBreak, ChainWalker, GENESIS_HASH, eventHash } from "./chain.js";
+import { SINK_BATCH, SINK_BATCHES_PER_RUN, deliverBatch, openSinkSecret, sinkBackoffMs } from "./sink.js";
 
 /** Events wait this long for company before the first flush, so bursts go to D1 together. */
 const FLUSH_DELAY_MS = 250;
@@ -39,6 +41,17 @@ export interface VerifyResult {
   firstBroken: ChainBreak | null;
 }
 
+/** Where the org's events are pushed and how far the receiver has acknowledged them. */
+export interface SinkStatus {
+  url: string | null;
+  ackedSeq: number;
+  headSeq: number;
+  failures: number;
+  lastError: string | null;
+  lastDeliveryAt: number | null;
+  nextAttemptAt: number | null;
+}
+
 export interface RetentionStatus {
   days: number | null;
   checkpoint: ChainPoint;
@@ -56,6 +69,13 @@ interface State {
   retentionDays: number | null;
   failures: number;
   lastPurge: number;
+  sinkUrl: string | null;
+  sinkSecret: VaultRecord | null;
+  sinkAckedSeq: number;
+  sinkFailures: number;
+  sinkLastError: string | null;
+  sinkLastDeliveryAt: number | null;
+  sinkNextAttemptAt: number | null;
 }
 
 /** What one appendMany call may carry (the isolate batches stay well under it). */
@@ -89,6 +109,7 @@ export class AuditLog extends DurableObject<Env> {
   #outageUntil = 0;
   #lastFlushFailed = false;
   #clockSkewMs = 0;
+  #delivering: Promise<void> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -204,6 +225,10 @@ export class AuditLog extends DurableObject<Env> {
   override async alarm(): Promise<void> {
     this.#alarmAt = null;
     const result = await this.flush();
+    // The sink sends only what D1 holds, so it runs after the flush, and on its own schedule.
+    await this.deliverSink();
+    const sinkAt = this.#sinkDueAt();
+    if (sinkAt !== null) await this.#schedule(sinkAt);
     if (result.pending > 0) {
       const backoff = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(this.#state.failures, 10));
       await this.#schedule(Date.now() + backoff);
@@ -212,6 +237,96 @@ export class AuditLog extends DurableObject<Env> {
     if (this.#state.retentionDays === null) return;
     if (Date.now() - this.#state.lastPurge >= PURGE_EVERY_MS) await this.#purge();
     await this.#schedule(this.#state.lastPurge + PURGE_EVERY_MS);
+  }
+
+  /** The last event stored in D1 (after a flush): what a signed checkpoint covers. */
+  async flushedHead(): Promise<ChainPoint> {
+    await this.flush();
+    return { seq: this.#state.flushedSeq, hash: this.#state.flushedHash };
+  }
+
+  getSink(): SinkStatus {
+    const s = this.#state;
+    return {
+      url: s.sinkUrl,
+      ackedSeq: s.sinkAckedSeq,
+      headSeq: s.headSeq,
+      failures: s.sinkFailures,
+      lastError: s.sinkLastError,
+      lastDeliveryAt: s.sinkLastDeliveryAt,
+      nextAttemptAt: s.sinkNextAttemptAt,
+    };
+  }
+
+  /**
+   * Sets (or replaces) the sink: the URL was checked by the caller and the secret sealed by the
+   * vault. Delivery starts after `fromSeq` (events at or below it are taken as acknowledged).
+   */
+  async setSink(orgId: string, input: { url: string; secret: unknown; fromSeq: number }): Promise<SinkStatus> {
+    const secret = VaultRecordSchema.parse(input.secret);
+    if (this.#state.orgId === null) this.#save({ orgId });
+    else if (this.#state.orgId !== orgId) throw new Error("audit log of another org");
+    this.#save({
+      sinkUrl: input.url,
+      sinkSecret: secret,
+      sinkAckedSeq: Math.min(input.fromSeq, this.#state.headSeq),
+      sinkFailures: 0,
+      sinkLastError: null,
+      sinkNextAttemptAt: null,
+    });
+    await this.#schedule(Date.now());
+    return this.getSink();
+  }
+
+  deleteSink(): SinkStatus {
+    this.#save({ sinkUrl: null, sinkSecret: null, sinkFailures: 0, sinkLastError: null, sinkNextAttemptAt: null });
+    return this.getSink();
+  }
+
+  /**
+   * Sends what the receiver has not acknowledged, in seq order, batch by batch; a failed batch
+   * stops the run and is sent again after a backoff. One run at a time.
+   */
+  async deliverSink(): Promise<SinkStatus> {
+    this.#delivering ??= this.#deliverSink().finally(() => {
+      this.#delivering = null;
+    });
+    await this.#delivering;
+    return this.getSink();
+  }
+
+  async #deliverSink(): Promise<void> {
+    const s = this.#state;
+    if (s.sinkUrl === null || s.sinkSecret === null || s.orgId === null) return;
+    if (s.sinkNextAttemptAt !== null && s.sinkNextAttemptAt > Date.now()) return;
+    const { sinkUrl: url, orgId } = s;
+    const secret = await openSinkSecret(this.env, orgId, s.sinkSecret);
+    const store = new AuditData(makeDb(this.env.DB), orgId);
+    const allowPrivate = this.env.ALLOW_PRIVATE_UPSTREAMS === "true";
+    for (let batch = 0; batch < SINK_BATCHES_PER_RUN; batch++) {
+      const acked = this.#state.sinkAckedSeq;
+      if (acked >= this.#state.flushedSeq) return;
+      const rows = await store.list({ afterSeq: acked, throughSeq: this.#state.flushedSeq }, SINK_BATCH);
+      const last = rows.at(-1);
+      if (!last) return;
+      const result = await deliverBatch(url, secret, orgId, rows, allowPrivate);
+      // The sink was replaced or removed while the batch was on its way: its answer is not ours.
+      if (this.#state.sinkUrl !== url) return;
+      if (!result.ok) {
+        const failures = this.#state.sinkFailures + 1;
+        this.#save({ sinkFailures: failures, sinkLastError: result.error, sinkNextAttemptAt: Date.now() + sinkBackoffMs(failures) });
+        return;
+      }
+      this.#save({ sinkAckedSeq: last.seq, sinkFailures: 0, sinkLastError: null, sinkLastDeliveryAt: Date.now(), sinkNextAttemptAt: null });
+    }
+  }
+
+  /** When the sink next needs a run: after its backoff, or now while events wait for it. */
+  #sinkDueAt(): number | null {
+    const s = this.#state;
+    if (s.sinkUrl === null) return null;
+    if (s.sinkNextAttemptAt !== null) return s.sinkNextAttemptAt;
+    return s.sinkAckedSeq < s.flushedSeq ? Date.now() : null;
   }
 
   /** Flushes, then walks D1 from the checkpoint to the last flushed event. */
@@ -387,6 +502,13 @@ const DEFAULT_STATE: State = {
   retentionDays: null,
   failures: 0,
   lastPurge: 0,
+  sinkUrl: null,
+  sinkSecret: null,
+  sinkAckedSeq: 0,
+  sinkFailures: 0,
+  sinkLastError: null,
+  sinkLastDeliveryAt: null,
+  sinkNextAttemptAt: null,
 };
 
 function loadState(sql: SqlStorage): State {
@@ -394,11 +516,20 @@ function loadState(sql: SqlStorage): State {
   for (const row of sql.exec("SELECT k, v FROM state").toArray()) {
     const k = String(row.k);
     const v: unknown = JSON.parse(String(row.v));
-    if (k === "orgId" && (typeof v === "string" || v === null)) state.orgId = v;
+    if ((k === "orgId" || k === "sinkUrl" || k === "sinkLastError") && (typeof v === "string" || v === null)) state[k] = v;
+    else if ((k === "sinkLastDeliveryAt" || k === "sinkNextAttemptAt") && (typeof v === "number" || v === null)) state[k] = v;
+    else if (k === "sinkSecret") state.sinkSecret = v === null ? null : VaultRecordSchema.parse(v);
     else if (k === "retentionDays" && (typeof v === "number" || v === null)) state.retentionDays = v;
     else if ((k === "headHash" || k === "flushedHash" || k === "checkpointHash") && typeof v === "string") state[k] = v;
     else if (
-      (k === "headSeq" || k === "headTs" || k === "flushedSeq" || k === "checkpointSeq" || k === "failures" || k === "lastPurge") &&
+      (k === "headSeq" ||
+        k === "headTs" ||
+        k === "flushedSeq" ||
+        k === "checkpointSeq" ||
+        k === "failures" ||
+        k === "lastPurge" ||
+        k === "sinkAckedSeq" ||
+        k === "sinkFailures") &&
       typeof v === "number"
     )
       state[k] = v;

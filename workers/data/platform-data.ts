@@ -1,5 +1,5 @@
 // Tables that are not org-scoped (users, orgs, sessions) and the global token-hash lookup.
-import { and, asc, eq, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
 import { newId } from "../ids.js";
 import { type Db, tables } from "./db.js";
 
@@ -9,6 +9,17 @@ export type UserRow = typeof users.$inferSelect;
 
 export class PlatformData {
   constructor(private readonly db: Db) {}
+
+  /** Org ids in id order, after `afterId` (system jobs that visit every org, a page at a time). */
+  async orgIdsPage(afterId: string | undefined, limit: number): Promise<string[]> {
+    const rows = await this.db
+      .select({ id: orgs.id })
+      .from(orgs)
+      .where(afterId === undefined ? undefined : gt(orgs.id, afterId))
+      .orderBy(asc(orgs.id))
+      .limit(limit);
+    return rows.map((r) => r.id);
+  }
 
   userByEmail(email: string) {
     return this.db.select().from(users).where(eq(users.email, email)).get();

@@ -1,18 +1,29 @@
 // The audit trail of an org (admins): list with filters, streamed export, chain verification
-// and retention. Reads first ask the org's AuditLog to flush, so recent events show at once.
+// retention and the sink (a webhook the org's events are pushed to). Reads first ask the org's AuditLog to flush, so recent events show at once.
 import { createRoute, z } from "@hono/zod-openapi";
 import {
+  AuditCheckpointParamsSchema,
+  AuditCheckpointQuerySchema,
+  AuditCheckpointSchema,
+  AuditCheckpointSignedSchema,
   AuditEventSchema,
   AuditExportQuerySchema,
   AuditQuerySchema,
   AuditRetentionSchema,
   AuditRetentionStatusSchema,
+  AuditSinkCreatedSchema,
+  AuditSinkSchema,
+  AuditSinkStatusSchema,
   AuditVerifySchema,
+  JwksSchema,
   page,
 } from "../../../schema/api.js";
 import { auditLog, flushQueuedAudit } from "../../audit/audit.js";
+import { checkpointJwks, listCheckpoints, readCheckpoint, writeCheckpoint } from "../../audit/checkpoints.js";
 import { auditPage, decodeSeqCursor, exportStream, rowFilter } from "../../audit/query.js";
+import { assertSinkUrl, newSinkSecret, sealSinkSecret } from "../../audit/sink.js";
 import { orgAccess, requireRole } from "../../authz/org-access.js";
+import { AppError } from "../../errors.js";
 import { AuditData } from "../../data/audit-data.js";
 import { makeDb } from "../../data/db.js";
 import { adminRouter, body, errors, json, orgParams, security } from "./kit.js";
@@ -133,5 +144,128 @@ auditRoutes.openapi(
     const status = await auditLog(c.env, access.orgId).setRetention(days);
     await auditAdmin(c, access, "audit.retention.set", { type: "org", id: access.orgId }, { days });
     return c.json(status, 200);
+  },
+);
+
+auditRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/orgs/{orgId}/audit/sink",
+    security,
+    request: { params: orgParams },
+    responses: { 200: json(AuditSinkStatusSchema, "the sink and how far its receiver has acknowledged events"), ...errors },
+  }),
+  async (c) => {
+    const access = await orgAccess(c, c.req.valid("param").orgId);
+    requireRole(access, "admin");
+    return c.json(await auditLog(c.env, access.orgId).getSink(), 200);
+  },
+);
+
+auditRoutes.openapi(
+  createRoute({
+    method: "put",
+    path: "/orgs/{orgId}/audit/sink",
+    security,
+    request: { params: orgParams, ...body(AuditSinkSchema) },
+    responses: { 200: json(AuditSinkCreatedSchema, "set; delivery starts at once; the secret is shown this once"), ...errors },
+  }),
+  async (c) => {
+    const access = await orgAccess(c, c.req.valid("param").orgId);
+    // Sending the whole trail elsewhere is an owner's decision, as deleting it is.
+    requireRole(access, "owner");
+    const input = c.req.valid("json");
+    const url = assertSinkUrl(input.url, c.env.ALLOW_PRIVATE_UPSTREAMS === "true").toString();
+    const log = auditLog(c.env, access.orgId);
+    const current = await log.getSink();
+    const fromSeq = input.fromSeq ?? (current.url === url ? current.ackedSeq : 0);
+    const secret = newSinkSecret();
+    const sealed = await sealSinkSecret(c.env, access.orgId, secret);
+    const status = await log.setSink(access.orgId, { url, secret: sealed, fromSeq });
+    await auditAdmin(c, access, "audit.sink.set", { type: "org", id: access.orgId }, { host: new URL(url).host, fromSeq });
+    return c.json({ ...status, secret }, 200);
+  },
+);
+
+auditRoutes.openapi(
+  createRoute({
+    method: "delete",
+    path: "/orgs/{orgId}/audit/sink",
+    security,
+    request: { params: orgParams },
+    responses: { 200: json(AuditSinkStatusSchema, "removed; nothing more is sent"), ...errors },
+  }),
+  async (c) => {
+    const access = await orgAccess(c, c.req.valid("param").orgId);
+    requireRole(access, "owner");
+    const status = await auditLog(c.env, access.orgId).deleteSink();
+    await auditAdmin(c, access, "audit.sink.delete", { type: "org", id: access.orgId });
+    return c.json(status, 200);
+  },
+);
+
+auditRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/audit/checkpoint-keys",
+    summary: "Public keys that sign audit checkpoints (JWKS); no credentials needed",
+    responses: { 200: json(JwksSchema, "JWKS"), ...errors },
+  }),
+  async (c) => c.json(await checkpointJwks(c.env), 200, { "cache-control": "public, max-age=300" }),
+);
+
+auditRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/orgs/{orgId}/audit/checkpoints",
+    security,
+    request: { params: orgParams, query: AuditCheckpointQuerySchema },
+    responses: { 200: json(z.object({ items: z.array(AuditCheckpointSchema) }), "newest first"), ...errors },
+  }),
+  async (c) => {
+    const access = await orgAccess(c, c.req.valid("param").orgId);
+    requireRole(access, "admin");
+    const { limit, beforeSeq } = c.req.valid("query");
+    return c.json({ items: await listCheckpoints(c.env, access.orgId, limit, beforeSeq) }, 200);
+  },
+);
+
+auditRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/orgs/{orgId}/audit/checkpoints/{which}",
+    security,
+    request: { params: AuditCheckpointParamsSchema },
+    responses: { 200: json(AuditCheckpointSignedSchema, "the checkpoint and its JWS ('latest' or a seq)"), ...errors },
+  }),
+  async (c) => {
+    const { orgId, which } = c.req.valid("param");
+    const access = await orgAccess(c, orgId);
+    requireRole(access, "admin");
+    const checkpoint = await readCheckpoint(c.env, access.orgId, which);
+    if (!checkpoint) throw new AppError("not_found", "no such checkpoint");
+    return c.json(checkpoint, 200);
+  },
+);
+
+auditRoutes.openapi(
+  createRoute({
+    method: "post",
+    path: "/orgs/{orgId}/audit/checkpoints",
+    security,
+    request: { params: orgParams },
+    responses: {
+      200: json(AuditCheckpointSignedSchema, "the latest checkpoint already covers the chain's head"),
+      201: json(AuditCheckpointSignedSchema, "signed and stored now"),
+      ...errors,
+    },
+  }),
+  async (c) => {
+    const access = await orgAccess(c, c.req.valid("param").orgId);
+    requireRole(access, "admin");
+    const { checkpoint, written } = await writeCheckpoint(c.env, access.orgId);
+    if (!checkpoint) throw new AppError("conflict", "the org has no audit events to sign yet");
+    if (written) await auditAdmin(c, access, "audit.checkpoint.write", { type: "org", id: access.orgId }, { seq: checkpoint.seq });
+    return c.json(checkpoint, written ? 201 : 200);
   },
 );
