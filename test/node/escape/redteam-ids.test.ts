@@ -108,3 +108,47 @@ for (const { variant, ok } of variants) {
     });
   });
 }
+
+// The range check (idRangeProblem: "no host user or group may be in it") runs only for an
+// --id-range given on the command line: host.ts calls it `range ? idRangeProblem(range) : undefined`,
+// and HostIds checks the default against /nonexistent. So a host whose accounts sit in
+// 1000000–1065535 (directory-service uids, or the subuid ranges useradd hands out from the 14th
+// user on with Debian's login.defs: 100000 + 65536·13 = 951968…) starts, and gives those very
+// uids to agents: that host user then owns the agent's workspace and its processes.
+describe.skipIf(!isRoot || !variants.find((v) => v.variant.name === "bwrap")?.ok)("red team: the default id range is never checked against host accounts", { timeout: 120_000 }, () => {
+  it("a daemon started without --id-range on a host with users at uid 1000000+ refuses to start, or never hands their uids to agents", async () => {
+    const { mkdtemp, writeFile, rm } = await import("node:fs/promises");
+    const dir = await mkdtemp("/var/tmp/r17-accounts-");
+    try {
+      const users = [0, 1, 2, 3].map((i) => `svc${i}:x:${1_000_000 + i}:${1_000_000 + i}::/nonexistent:/usr/sbin/nologin\n`).join("");
+      const groups = [0, 1, 2, 3].map((i) => `svc${i}:x:${1_000_000 + i}:\n`).join("");
+      await writeFile(path.join(dir, "passwd"), (await readFile("/etc/passwd", "utf8")) + users);
+      await writeFile(path.join(dir, "group"), (await readFile("/etc/group", "utf8")) + groups);
+      const child = path.join(import.meta.dirname, "redteam-default-range.child.ts");
+      const tsx = path.join(import.meta.dirname, "../../../node_modules/.bin/tsx");
+      const { stdout } = await exec(
+        "/usr/bin/unshare",
+        [
+          "--mount",
+          "--propagation",
+          "private",
+          "--",
+          "/bin/sh",
+          "-c",
+          `mount --bind "$1" /etc/passwd && mount --bind "$2" /etc/group && exec "$3" "$4"`,
+          "sh",
+          path.join(dir, "passwd"),
+          path.join(dir, "group"),
+          tsx,
+          child,
+        ],
+        { env: { PATH: "/usr/local/bin:/usr/bin:/bin", HOME: "/root" }, timeout: 90_000 },
+      );
+      const out = JSON.parse(stdout.trim().split("\n").pop() ?? "{}") as { started: boolean; agentUid?: number; error?: string };
+      const hostAccounts = [1_000_000, 1_000_001, 1_000_002, 1_000_003];
+      if (out.started) expect(hostAccounts, `agt_a runs as host uid ${out.agentUid}, which /etc/passwd gives to a host account`).not.toContain(out.agentUid);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
