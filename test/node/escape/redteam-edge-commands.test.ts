@@ -27,7 +27,19 @@ const base = (): SandboxStartCommand => ({
 
 /** name, and what it changes in an otherwise valid command. */
 const HOSTILE: [string, (c: Record<string, unknown>) => void][] = [
-  ...["LD_PRELOAD", "ld_preload", "Ld_Audit", "LD_", "GLIBC_TUNABLES", "MALLOC_CHECK_", "malloc_perturb_", "GCONV_PATH", "LOCPATH", "HOSTALIASES", "NLSPATH"].map(
+  ...[
+    "LD_PRELOAD",
+    "ld_preload",
+    "Ld_Audit",
+    "LD_",
+    "GLIBC_TUNABLES",
+    "MALLOC_CHECK_",
+    "malloc_perturb_",
+    "GCONV_PATH",
+    "LOCPATH",
+    "HOSTALIASES",
+    "NLSPATH",
+  ].map(
     (k) => [`env ${k}`, (c: Record<string, unknown>) => (c.env = { [k]: "/workspace/evil.so" })] as [string, (c: Record<string, unknown>) => void],
   ),
   ["env value with NUL (a bwrap option smuggled through --args)", (c) => (c.env = { A: "x\0--bind\0/\0/host" })],
