@@ -148,7 +148,7 @@ export async function sandboxRun(
   const rt = governed ? await prepareRuntime(stateDir) : undefined;
   // As root, ids come from the state dir the daemon uses, so a local run never shares one with its sandboxes.
   const ids = process.getuid?.() === 0 ? new HostIds({ dir: path.join(stateDir, "ids") }) : undefined;
-  const driver = createDriver(o.driver, ids ? { bwrap: { ids }, oci: { ids } } : {});
+  const driver = createDriver(o.driver, ids ? { bwrap: { ids }, oci: { ids, stateDir: path.join(stateDir, "oci") } } : {});
   const avail = await driver.available();
   if (!avail.ok) {
     io.stderr.write(`palisade: the ${o.driver} sandbox is unavailable: ${avail.reason}\n`);

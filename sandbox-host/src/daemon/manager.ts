@@ -1,5 +1,5 @@
 // Runs the edge's sandbox commands: per-sandbox dir and proxy, the driver, output tail, idle timeout, stop/kill, statuses.
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import os, { constants } from "node:os";
 import path from "node:path";
 import { commandProblem, SandboxStartCommand, type SandboxStatus } from "../../../schema/tunnel.js";
@@ -38,6 +38,32 @@ export interface SandboxManagerOptions {
   /** Limits a command may not exceed (default: hostMaxLimits()). */
   maxLimits?: SandboxLimits;
   defaultIdleTimeoutMs?: number;
+}
+
+/** The sandbox id a per-sandbox dir is named after (schema/tunnel.ts's rule). */
+const SANDBOX_DIR = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Ends the sandboxes an earlier run of the daemon left behind. A sandbox's dir under `sandboxesDir`
+ * exists from before its driver starts it until it has ended, so one found when the daemon starts
+ * belongs to a run that died with it still running (killed, crashed). Each is ended through the
+ * driver (`reap`: its processes, cgroups, container), its dir removed, and `exited` reported with the
+ * reason, so the edge stops counting it. Returns the ids reaped.
+ */
+export async function reapLeftoverSandboxes(opts: {
+  sandboxesDir: string;
+  driver: SandboxDriver;
+  report: (status: SandboxStatus) => void;
+  log?: DaemonLog;
+}): Promise<string[]> {
+  const ids = (await readdir(opts.sandboxesDir).catch(() => [])).filter((id) => SANDBOX_DIR.test(id));
+  for (const id of ids) {
+    await opts.driver.reap?.(id);
+    await rm(path.join(opts.sandboxesDir, id), { recursive: true, force: true });
+    opts.log?.("sandbox.reaped", { sandbox: id });
+    opts.report({ sandboxId: id, state: "exited", reason: "host restarted", at: Date.now() });
+  }
+  return ids;
 }
 
 /** The LLM base URLs and keys an agent's SDKs need to go through the edge with its token. */

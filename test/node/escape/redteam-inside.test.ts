@@ -93,12 +93,14 @@ for (const { variant, ok } of variants) {
 
     it("/proc/<pid>/mem of the other processes in sight (the proxy bridge, pid 1) can be neither read nor written", async () => {
       // Reads the first readable mapping of every other process through /proc/<pid>/mem, and writes one byte back.
+      // A process whose maps cannot be read (a non-dumpable one) is tried all the same, at the usual
+      // load address of a non-PIE program.
       const r = await host.run(AGENT, [
         "/usr/bin/perl",
         "-e",
         `opendir(my $d, "/proc"); for my $p (grep { /^\\d+$/ && $_ != $$ } readdir($d)) {
-             open(my $m, "<", "/proc/$p/maps") or next; my ($lo) = map { /^([0-9a-f]+)-[0-9a-f]+ r/ ? hex($1) : () } <$m>; next unless defined $lo;
-             open(my $c, "<", "/proc/$p/comm"); my $comm = <$c>; chomp $comm;
+             open(my $c, "<", "/proc/$p/comm") or next; my $comm = <$c>; chomp $comm;
+             my $lo = 0x400000; if (open(my $m, "<", "/proc/$p/maps")) { ($lo) = map { /^([0-9a-f]+)-[0-9a-f]+ r/ ? hex($1) : () } <$m>; next unless defined $lo }
              if (open(my $mem, "+<", "/proc/$p/mem")) { sysseek($mem, $lo, 0); my $n = sysread($mem, my $buf, 16); my $w = defined($n) && $n > 0 ? (sysseek($mem, $lo, 0) && syswrite($mem, $buf, 1)) : 0; print "mem-$comm read=", ($n // -1), " write=", ($w // 0), "\\n" } else { print "mem-$comm refused $!\\n" } }`,
       ]);
       const lines = (r.output ?? "").split("\n").filter((l) => l.startsWith("mem-"));
