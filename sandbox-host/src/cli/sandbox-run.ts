@@ -6,7 +6,7 @@ import { constants } from "node:os";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { envNameProblem } from "../../../schema/sandbox.js";
+import { envNameProblem, reservedAgentIdProblem } from "../../../schema/sandbox.js";
 import { agentEnv } from "../daemon/manager.js";
 import { defaultStateDir, prepareRuntime } from "../daemon/state.js";
 import { proxyEnv, type SandboxProxy, startSandboxProxy } from "../proxy/proxy.js";
@@ -50,7 +50,13 @@ const optionsSchema = z.object({
     )
     .default([]),
   "proxy-socket": z.string().optional(),
-  "agent-id": z.string().default("local"),
+  "agent-id": z
+    .string()
+    .default("local")
+    .superRefine((id, ctx) => {
+      const problem = reservedAgentIdProblem(id);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }),
   edge: z
     .string()
     .url()

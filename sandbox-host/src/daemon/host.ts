@@ -53,6 +53,8 @@ export interface HostDaemonOptions {
   idRange?: IdRange;
   /** Disk quota of each new agent workspace (default 1 GiB). */
   workspaceQuotaBytes?: number;
+  /** Most agent workspaces mounted at once (default 256); idle ones are unmounted to make room. */
+  maxWorkspaces?: number;
   /** Limits a command may not exceed (default: the host's memory and cores, 65,536 pids). */
   maxLimits?: SandboxLimits;
   log?: DaemonLog;
@@ -110,6 +112,7 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
     imagesDir: rt.workspaceImages,
     // Loop mounts need root; a daemon run as a user (development) keeps plain directories.
     quotaBytes: isRoot ? (opts.workspaceQuotaBytes ?? DEFAULT_WORKSPACE_QUOTA_BYTES) : null,
+    ...(opts.maxWorkspaces === undefined ? {} : { maxMounted: opts.maxWorkspaces }),
   });
   const unusable = await workspaces.probe();
   if (unusable) throw new DaemonStartError(unusable);

@@ -105,6 +105,7 @@ export class OutputTail {
 
 interface Running {
   id: string;
+  agentId: string;
   handle: SandboxHandle;
   proxy: SandboxProxy;
   dir: string;
@@ -161,12 +162,14 @@ export class SandboxManager implements CommandHandler {
     this.#report({ sandboxId: id, state: "starting" });
     this.#log("sandbox.starting", { sandbox: id, agent: cmd.agentId });
     let proxy: SandboxProxy | undefined;
+    let workspaceHeld = false;
     const dir = path.join(this.#o.sandboxesDir, id);
     try {
       if (cmd.driver && cmd.driver !== this.#o.driver.name)
         throw new SandboxStartError(`driver ${cmd.driver} is not available on this host (it runs ${this.#o.driver.name})`);
       const limits = this.#limits(cmd.limits);
       const workspace = await this.#o.workspaces.prepare(cmd.agentId);
+      workspaceHeld = true;
       // Root's, traversable so bwrap can bind the socket; the driver gives the socket itself to the sandbox's own gid.
       await rm(dir, { recursive: true, force: true });
       await mkdir(dir, { mode: 0o711 });
@@ -197,6 +200,7 @@ export class SandboxManager implements CommandHandler {
       const tail = new OutputTail();
       const run: Running = {
         id,
+        agentId: cmd.agentId,
         handle,
         proxy,
         dir,
@@ -253,6 +257,7 @@ export class SandboxManager implements CommandHandler {
       this.#starting.delete(id);
       await proxy?.close().catch(() => undefined);
       await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      if (workspaceHeld) this.#o.workspaces.release(cmd.agentId);
       // Driver errors say why without secrets; anything else is reported generically.
       const reason = (e instanceof SandboxStartError ? e.message : `sandbox setup failed (${e instanceof Error ? e.name : "error"})`).slice(0, 512);
       this.#report({ sandboxId: id, state: "failed", reason, durationMs: Date.now() - startedAt });
@@ -281,6 +286,7 @@ export class SandboxManager implements CommandHandler {
     this.#live.delete(run.id);
     await run.proxy.close().catch(() => undefined);
     await rm(run.dir, { recursive: true, force: true }).catch(() => undefined);
+    this.#o.workspaces.release(run.agentId);
     const durationMs = Math.max(0, Math.round(exit?.durationMs ?? Date.now() - startedAt));
     const output = tail.text();
     if (!exit) {

@@ -23,6 +23,7 @@
 import { readFileSync } from "node:fs";
 import { readdir, readFile, readlink, symlink, unlink } from "node:fs/promises";
 import path from "node:path";
+import { HOST_AGENT_PREFIX } from "../../../schema/sandbox.js";
 import { ensurePrivateDir } from "./state-dirs.js";
 
 export interface IdRange {
@@ -112,8 +113,8 @@ export function idRangeProblem(range: IdRange, files: HostIdFiles = HOST_ID_FILE
 }
 
 /**
- * The ids in `range` that some process holds as a real, effective, saved or filesystem uid or gid,
- * or a supplementary group: read from /proc/<pid>/status of every process in sight.
+ * The ids in `range` that some live process holds as a real, effective, saved or filesystem uid or
+ * gid, or a supplementary group: read from /proc/<pid>/status of every process in sight.
  */
 export async function idsInUse(range: IdRange, proc = "/proc"): Promise<Set<number>> {
   const inUse = new Set<number>();
@@ -121,8 +122,10 @@ export async function idsInUse(range: IdRange, proc = "/proc"): Promise<Set<numb
   const pids = (await readdir(proc)).filter((e) => /^\d+$/.test(e));
   await Promise.all(
     pids.map(async (pid) => {
-      // A process that is gone meanwhile holds nothing.
+      // A process that is gone meanwhile holds nothing, and neither does a zombie: it has released
+      // its memory and descriptors and runs no more code, whoever reaps it and whenever.
       const status = await readFile(path.join(proc, pid, "status"), "utf8").catch(() => "");
+      if (/^State:\s+[ZX]/m.test(status)) return;
       for (const m of status.matchAll(/^(?:Uid|Gid|Groups):(.*)$/gm)) {
         for (const v of (m[1] ?? "").trim().split(/\s+/)) {
           const id = Number(v);
@@ -136,8 +139,8 @@ export async function idsInUse(range: IdRange, proc = "/proc"): Promise<Set<numb
 
 const AGENT_KEY = /^[A-Za-z0-9_.-]{1,128}$/;
 
-/** The agent a driver's own availability probe runs as. */
-export const PROBE_AGENT = "palisade-probe";
+/** The agent a driver's own availability probe runs as; no real agent may have its id (schema/sandbox.ts). */
+export const PROBE_AGENT = `${HOST_AGENT_PREFIX}probe`;
 
 export class HostIds {
   readonly #range: IdRange;
