@@ -8,7 +8,7 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { envNameProblem, reservedAgentIdProblem } from "../../../schema/sandbox.js";
 import { agentEnv } from "../daemon/manager.js";
-import { defaultStateDir, prepareRuntime } from "../daemon/state.js";
+import { defaultStateDir, prepareRuntime, type RuntimeDirs, StateError } from "../daemon/state.js";
 import { proxyEnv, type SandboxProxy, startSandboxProxy } from "../proxy/proxy.js";
 import { HostIds } from "../sandbox/ids.js";
 import { createDriver, DRIVER_NAMES } from "../sandbox/index.js";
@@ -151,7 +151,14 @@ export async function sandboxRun(
     governed = { edge, token, agentId: check.agent.id };
   }
   const stateDir = o["state-dir"] ?? defaultStateDir(io.env ?? process.env);
-  const rt = governed ? await prepareRuntime(stateDir) : undefined;
+  let rt: RuntimeDirs | undefined;
+  try {
+    rt = governed ? await prepareRuntime(stateDir) : undefined;
+  } catch (e) {
+    if (!(e instanceof StateError)) throw e;
+    io.stderr.write(`palisade: ${e.message}\n`);
+    return 1;
+  }
   // As root, ids come from the state dir the daemon uses, so a local run never shares one with its sandboxes.
   const ids = process.getuid?.() === 0 ? new HostIds({ dir: path.join(stateDir, "ids") }) : undefined;
   const driver = createDriver(o.driver, ids ? { bwrap: { ids }, oci: { ids, stateDir: path.join(stateDir, "oci") } } : {});

@@ -116,6 +116,7 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
   });
   const unusable = await workspaces.probe();
   if (unusable) throw new DaemonStartError(unusable);
+  await workspaces.unmountLeftovers();
   const manager = new SandboxManager({
     edgeUrl: state.edgeUrl,
     driver,

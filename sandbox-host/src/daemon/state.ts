@@ -44,9 +44,14 @@ export class StateError extends Error {
  * Makes the state dir (0711) or refuses it (StateError) when it, or a directory above it, is not
  * this user's (root's) alone to change: the daemon follows every name below it as root.
  */
-export async function ensureStateDir(dir: string): Promise<void> {
+export function ensureStateDir(dir: string): Promise<void> {
+  return privateStateDir(path.resolve(dir), 0o711);
+}
+
+/** ensurePrivateDir for the state dir and its parts, refused as a StateError the commands report. */
+async function privateStateDir(dir: string, mode: number): Promise<void> {
   try {
-    await ensurePrivateDir(path.resolve(dir), 0o711);
+    await ensurePrivateDir(dir, mode);
   } catch (e) {
     if (e instanceof PrivateDirError) throw new StateError(`the state dir cannot be used: ${e.message}`);
     throw e;
@@ -142,7 +147,7 @@ export async function prepareRuntime(dir: string): Promise<RuntimeDirs> {
   await ensureStateDir(dir);
   const ca = await loadOrCreateCa(path.join(dir, "ca"));
   const trust = path.join(dir, "trust");
-  await ensurePrivateDir(trust, 0o755);
+  await privateStateDir(trust, 0o755);
   const trustCert = path.join(trust, "ca-cert.pem");
   await copyFile(ca.certPath, `${trustCert}.tmp`);
   await chmod(`${trustCert}.tmp`, 0o644);
@@ -155,6 +160,6 @@ export async function prepareRuntime(dir: string): Promise<RuntimeDirs> {
     [sandboxes, 0o711],
     [workspaceImages, 0o700],
   ] as const)
-    await ensurePrivateDir(d, mode);
+    await privateStateDir(d, mode);
   return { ca, trustCert, workspaces, workspaceImages, sandboxes, oci: path.join(dir, "oci") };
 }

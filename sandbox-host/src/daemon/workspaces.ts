@@ -11,7 +11,7 @@
 // from it at a host file. The image is sparse: it takes only what the agent wrote.
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
-import { lstat, mkdir, open, rm, rmdir, stat, unlink } from "node:fs/promises";
+import { lstat, mkdir, open, readdir, rm, rmdir, stat, unlink } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { SandboxStartError } from "../sandbox/types.js";
@@ -240,6 +240,20 @@ export class Workspaces {
 
   async #mount(image: string, dir: string): Promise<void> {
     await run(MOUNT, ["-t", "ext4", "-o", "loop,nosuid,nodev,noatime", "--", image, dir], { env: TOOL_ENV });
+  }
+
+  /**
+   * Unmounts the workspaces an earlier run of the daemon left mounted (it was killed; its sandboxes
+   * have been reaped), so they count against nothing and hold no loop device. One still in use
+   * stays mounted and is taken over by its agent's next sandbox.
+   */
+  async unmountLeftovers(): Promise<void> {
+    if (this.#o.quotaBytes === null) return;
+    for (const agentId of await readdir(this.#o.dir).catch(() => [])) {
+      if (!AGENT_DIR.test(agentId) || this.#mounted.has(agentId)) continue;
+      const dir = path.join(this.#o.dir, agentId);
+      if (await this.#isMountPoint(dir).catch(() => false)) await run(UMOUNT, ["--", dir], { env: TOOL_ENV }).catch(() => undefined);
+    }
   }
 
   /** Unmounts every workspace this process mounted (the host is stopping; its sandboxes are gone). */

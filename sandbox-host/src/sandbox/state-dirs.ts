@@ -81,7 +81,10 @@ export async function ensurePrivateDir(dir: string, mode: number): Promise<void>
   while (existing !== "/" && !(await lstat(existing).catch(() => undefined))) existing = path.dirname(existing);
   const parentProblem = await privateDirProblem(existing, true);
   if (parentProblem) throw new PrivateDirError(`${dir} is not private: ${parentProblem}`);
-  await mkdir(dir, { recursive: true, mode });
+  await mkdir(dir, { recursive: true, mode }).catch((e: NodeJS.ErrnoException) => {
+    // EEXIST: a file, FIFO or dangling link has the name; the open below says the same for a live link.
+    throw new PrivateDirError(`${dir} cannot be made (${e.code ?? "error"})`);
+  });
   const fh = await open(dir, constants.O_RDONLY | constants.O_DIRECTORY | constants.O_NOFOLLOW).catch((e: NodeJS.ErrnoException) => {
     throw new PrivateDirError(`${dir} is not a plain directory (${e.code ?? "error"})`);
   });
