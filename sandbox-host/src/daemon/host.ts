@@ -2,7 +2,7 @@
 import path from "node:path";
 import type { SandboxStatus } from "../../../schema/tunnel.js";
 import { HostIds, type IdRange, rangeShapeProblem } from "../sandbox/ids.js";
-import { createDriver, type DriverName } from "../sandbox/index.js";
+import { createDriver, DRIVER_NAMES, type DriverName } from "../sandbox/index.js";
 import type { SandboxDriver, SandboxLimits } from "../sandbox/types.js";
 import { TunnelClient } from "../tunnel/client.js";
 import { type DaemonLog, reapLeftoverSandboxes, SandboxManager } from "./manager.js";
@@ -100,11 +100,14 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
     });
     driver = createDriver(opts.driver ?? "bwrap", { bwrap: { ids }, oci: { ids, stateDir: rt.oci } });
   }
+  // Every kind of driver reaps: the run that left sandboxes behind may have used another --driver.
+  const driverOpts = { bwrap: {}, oci: { stateDir: rt.oci } };
+  const reapers = [driver, ...(opts.driverInstance ? [] : DRIVER_NAMES.filter((n) => n !== driverName).map((n) => createDriver(n, driverOpts)))];
   let client: TunnelClient | undefined;
   const outbox = new StatusOutbox((s) => client?.sendStatus(s) ?? false);
   // What a previous run left (a daemon killed with its sandboxes running) ends before any id is
   // handed out again; the edge learns each one is over once the link is up.
-  await reapLeftoverSandboxes({ sandboxesDir: rt.sandboxes, driver, report: (s) => outbox.push(s), log });
+  await reapLeftoverSandboxes({ sandboxesDir: rt.sandboxes, drivers: reapers, report: (s) => outbox.push(s), log });
   const avail = await driver.available();
   if (!avail.ok) throw new DaemonStartError(`the ${driverName} sandbox driver is unavailable: ${avail.reason ?? "unknown reason"}`);
   const workspaces = new Workspaces({

@@ -46,24 +46,32 @@ const SANDBOX_DIR = /^[A-Za-z0-9_-]{1,64}$/;
 /**
  * Ends the sandboxes an earlier run of the daemon left behind. A sandbox's dir under `sandboxesDir`
  * exists from before its driver starts it until it has ended, so one found when the daemon starts
- * belongs to a run that died with it still running (killed, crashed). Each is ended through the
- * driver (`reap`: its processes, cgroups, container), its dir removed, and `exited` reported with the
- * reason, so the edge stops counting it. Returns the ids reaped.
+ * belongs to a run that died with it still running (killed, crashed). Each is ended through every
+ * driver in `drivers` (`reap`: its processes, cgroups, container; the earlier run may have used
+ * another driver), its dir removed, and `exited` reported with the reason, so the edge stops counting
+ * it. One that cannot be ended keeps its dir (the next start tries again) and is not reported; its
+ * ids stay out of use while its processes hold them (sandbox/ids.ts). Returns the ids reaped.
  */
 export async function reapLeftoverSandboxes(opts: {
   sandboxesDir: string;
-  driver: SandboxDriver;
+  drivers: SandboxDriver[];
   report: (status: SandboxStatus) => void;
   log?: DaemonLog;
 }): Promise<string[]> {
-  const ids = (await readdir(opts.sandboxesDir).catch(() => [])).filter((id) => SANDBOX_DIR.test(id));
-  for (const id of ids) {
-    await opts.driver.reap?.(id);
+  const reaped: string[] = [];
+  for (const id of (await readdir(opts.sandboxesDir).catch(() => [])).filter((id) => SANDBOX_DIR.test(id))) {
+    try {
+      for (const driver of opts.drivers) await driver.reap?.(id);
+    } catch (e) {
+      opts.log?.("sandbox.reap_failed", { sandbox: id, error: e instanceof Error ? e.message.slice(0, 200) : "error" });
+      continue;
+    }
     await rm(path.join(opts.sandboxesDir, id), { recursive: true, force: true });
     opts.log?.("sandbox.reaped", { sandbox: id });
     opts.report({ sandboxId: id, state: "exited", reason: "host restarted", at: Date.now() });
+    reaped.push(id);
   }
-  return ids;
+  return reaped;
 }
 
 /** The LLM base URLs and keys an agent's SDKs need to go through the edge with its token. */
