@@ -112,6 +112,9 @@ export function idRangeProblem(range: IdRange, files: HostIdFiles = HOST_ID_FILE
   return undefined;
 }
 
+/** The State line of a zombie or a dead task in /proc/<pid>/status. */
+const ENDED = /^State:\s+[ZX]/m;
+
 /**
  * The ids in `range` that some live process holds as a real, effective, saved or filesystem uid or
  * gid, or a supplementary group: read from /proc/<pid>/status of every process in sight.
@@ -119,18 +122,26 @@ export function idRangeProblem(range: IdRange, files: HostIdFiles = HOST_ID_FILE
 export async function idsInUse(range: IdRange, proc = "/proc"): Promise<Set<number>> {
   const inUse = new Set<number>();
   const end = range.first + range.count;
+  const add = (status: string) => {
+    for (const m of status.matchAll(/^(?:Uid|Gid|Groups):(.*)$/gm)) {
+      for (const v of (m[1] ?? "").trim().split(/\s+/)) {
+        const id = Number(v);
+        if (v !== "" && id >= range.first && id < end) inUse.add(id);
+      }
+    }
+  };
   const pids = (await readdir(proc)).filter((e) => /^\d+$/.test(e));
   await Promise.all(
     pids.map(async (pid) => {
-      // A process that is gone meanwhile holds nothing, and neither does a zombie: it has released
-      // its memory and descriptors and runs no more code, whoever reaps it and whenever.
+      // A process that is gone meanwhile holds nothing.
       const status = await readFile(path.join(proc, pid, "status"), "utf8").catch(() => "");
-      if (/^State:\s+[ZX]/m.test(status)) return;
-      for (const m of status.matchAll(/^(?:Uid|Gid|Groups):(.*)$/gm)) {
-        for (const v of (m[1] ?? "").trim().split(/\s+/)) {
-          const id = Number(v);
-          if (v !== "" && id >= range.first && id < end) inUse.add(id);
-        }
+      if (!ENDED.test(status)) return add(status);
+      // A zombie runs no code and holds no descriptor, unless only its leader thread has exited
+      // (exit(2) rather than exit_group): the other threads, listed in task/, run on with its ids.
+      const tids = await readdir(path.join(proc, pid, "task")).catch(() => []);
+      for (const tid of tids.filter((t) => t !== pid)) {
+        const task = await readFile(path.join(proc, pid, "task", tid, "status"), "utf8").catch(() => "");
+        if (!ENDED.test(task)) add(task);
       }
     }),
   );

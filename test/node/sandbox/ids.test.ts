@@ -1,6 +1,6 @@
 // Host ids for sandboxes: a uid per agent, a gid (and OCI root id) per sandbox, never shared between processes.
 import { spawn } from "node:child_process";
-import { mkdtemp, readdir, rm, symlink, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -123,6 +123,33 @@ describe("host ids", () => {
     const c = await ids.lease("agt_c");
     expect(c.gid).toBe(a.gid);
     for (const l of [b, c]) await l.release();
+  });
+
+  it.skipIf(noRoot)("counts a process whose leader thread has exited (a zombie leader) while another of its threads runs on", async () => {
+    const small = { first: 3_400_000, count: 8 };
+    const gid = small.first + small.count / 2;
+    // The leader ends with exit(2) (its thread only): /proc/<pid> then says zombie while a thread
+    // holding the gid keeps running, a way for an escaped process to look gone.
+    const script =
+      "import ctypes, threading, time, sys\n" +
+      "threading.Thread(target=lambda: time.sleep(60)).start()\n" +
+      "sys.stdout.write('ready\\n'); sys.stdout.flush()\n" +
+      "ctypes.CDLL(None).syscall(60 if __import__('platform').machine() == 'x86_64' else 93, 0)\n";
+    const escaped = spawn(
+      "/usr/bin/setpriv",
+      [`--reuid=${small.first}`, `--regid=${gid}`, "--clear-groups", "--", "/usr/bin/python3", "-c", script],
+      {
+        stdio: ["ignore", "pipe", "ignore"],
+      },
+    );
+    try {
+      await new Promise((r) => escaped.stdout.once("data", r));
+      await until(async () => /State:\s+Z/.test(await readFile(`/proc/${escaped.pid}/status`, "utf8").catch(() => "")));
+      expect(await readFile(`/proc/${escaped.pid}/status`, "utf8")).toMatch(/State:\s+Z/);
+      expect(await idsInUse(small)).toContain(gid);
+    } finally {
+      escaped.kill("SIGKILL");
+    }
   });
 
   it.skipIf(noRoot)("never takes over a dead process's slot whose ids a live process still holds", async () => {
