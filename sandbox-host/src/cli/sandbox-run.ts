@@ -10,6 +10,7 @@ import { envNameProblem, reservedAgentIdProblem } from "../../../schema/sandbox.
 import { agentEnv } from "../daemon/manager.js";
 import { defaultStateDir, prepareRuntime, type RuntimeDirs, StateError } from "../daemon/state.js";
 import { proxyEnv, type SandboxProxy, startSandboxProxy } from "../proxy/proxy.js";
+import { removeAgentTree } from "../sandbox/host-paths.js";
 import { HostIds } from "../sandbox/ids.js";
 import { createDriver, DRIVER_NAMES } from "../sandbox/index.js";
 import { CA_CERT_INSIDE, PROXY_BRIDGE_PORT } from "../sandbox/rootfs.js";
@@ -219,7 +220,8 @@ export async function sandboxRun(
   } finally {
     await proxy?.close();
     if (proxyDir) await rm(proxyDir, { recursive: true, force: true });
-    if (tempWs) await rm(tempWs, { recursive: true, force: true });
+    // Deleted as the agent's uid: the tree is the agent's, and root never walks it.
+    if (tempWs) await removeAgentTree(tempWs);
   }
 }
 
