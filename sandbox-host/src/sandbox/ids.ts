@@ -164,6 +164,9 @@ export class HostIds {
   readonly #held = new Set<number>();
   /** Slots released by this process whose ids some process may still hold (their record is kept). */
   readonly #quarantined = new Set<number>();
+  /** The /proc scan in flight, and the one that starts when it is done (#freshScan). */
+  #runningScan: Promise<Set<number>> | undefined;
+  #queuedScan: Promise<Set<number>> | undefined;
   #nextSlot = 0;
   #ready: Promise<void> | undefined;
   /** Slots claimed ahead (directory mode), so a start takes one without waiting on the disk. */
@@ -282,10 +285,36 @@ export class HostIds {
     return { gid, rootId: gid + 1 };
   }
 
+  /**
+   * A scan of /proc that starts after this call, shared: sandboxes ending together (a host stopping
+   * hundreds) cost one scan in flight and one queued behind it, not one each. A scan already running
+   * may have read a process's status before the caller's sandbox ended, so callers wait for the next.
+   */
+  #freshScan(): Promise<Set<number>> {
+    if (this.#queuedScan) return this.#queuedScan;
+    const start = () => {
+      const scan = idsInUse(this.#range).finally(() => {
+        if (this.#runningScan === scan) this.#runningScan = undefined;
+      });
+      this.#runningScan = scan;
+      return scan;
+    };
+    const running = this.#runningScan;
+    if (!running) return start();
+    const queued = running
+      .catch(() => undefined)
+      .then(() => {
+        this.#queuedScan = undefined;
+        return start();
+      });
+    this.#queuedScan = queued;
+    return queued;
+  }
+
   /** Frees every quarantined slot whose ids no process holds (one scan of /proc for all of them). */
   async #endQuarantine(): Promise<void> {
     if (this.#quarantined.size === 0) return;
-    const inUse = await idsInUse(this.#range);
+    const inUse = await this.#freshScan();
     for (const slot of [...this.#quarantined]) {
       const { gid, rootId } = this.#slotIds(slot);
       if (inUse.has(gid) || inUse.has(rootId)) continue;
@@ -349,7 +378,7 @@ export class HostIds {
         } else {
           const owner = await readId(file);
           if (owner === undefined || owner === process.pid || alive(owner)) continue;
-          inUse ??= await idsInUse(this.#range);
+          inUse ??= await this.#freshScan();
           const { gid, rootId } = this.#slotIds(slot);
           if (inUse.has(gid) || inUse.has(rootId)) continue;
           // The process that held it is gone and nothing holds its ids: the slot is free again.

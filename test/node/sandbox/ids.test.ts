@@ -125,6 +125,20 @@ describe("host ids", () => {
     for (const l of [b, c]) await l.release();
   });
 
+  it("frees every slot of sandboxes that end together (their /proc scans shared), and only those", async () => {
+    const small = { first: 3_500_000, count: 16 };
+    const ids = new HostIds({ range: small });
+    const leases = await Promise.all(["a", "b", "c", "d"].map((a) => ids.lease(`agt_${a}`)));
+    const gids = leases.map((l) => l.gid).sort();
+    expect(new Set(gids).size).toBe(4);
+    await Promise.all(leases.map((l) => l.release()));
+    // The range has four slots: all four are free again, each once.
+    const again = await Promise.all(["e", "f", "g", "h"].map((a) => ids.lease(`agt_${a}`)));
+    expect(again.map((l) => l.gid).sort()).toEqual(gids);
+    await expect(ids.lease("agt_a")).rejects.toThrow(/no free sandbox slot/);
+    await Promise.all(again.map((l) => l.release()));
+  });
+
   it.skipIf(noRoot)("counts a process whose leader thread has exited (a zombie leader) while another of its threads runs on", async () => {
     const small = { first: 3_400_000, count: 8 };
     const gid = small.first + small.count / 2;
