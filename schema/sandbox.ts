@@ -64,3 +64,15 @@ export const sandboxEnv = (maxEntries: number) =>
       if (problem) ctx.addIssue({ code: "custom", path: [name], message: problem });
     }
   });
+
+/**
+ * Agent ids the sandbox host keeps for its own sandboxes (its drivers' probes run as
+ * `palisade-probe`): an agent with such an id would share their host uid, so none is accepted from
+ * the edge or the command line.
+ */
+export const HOST_AGENT_PREFIX = "palisade-";
+
+/** Why `agentId` cannot name an agent's sandbox on a host, or undefined. */
+export function reservedAgentIdProblem(agentId: string): string | undefined {
+  return agentId.toLowerCase().startsWith(HOST_AGENT_PREFIX) ? `agent ids starting with ${HOST_AGENT_PREFIX} are the host's own` : undefined;
+}

@@ -10,7 +10,7 @@
 // in flight than granted. Overrun, unknown or out-of-order frames are answered with `error`
 // (connection-level) or `reset` (that stream only); other streams keep going.
 import { z } from "zod";
-import { SandboxArg, sandboxEnv } from "./sandbox.js";
+import { reservedAgentIdProblem, SandboxArg, sandboxEnv } from "./sandbox.js";
 
 export const PROTOCOL_VERSION = 1;
 /** Largest WebSocket message either side accepts (text or binary). */
@@ -114,7 +114,13 @@ export const ErrorFrame = z.strictObject({
 
 /** Sandbox and agent ids name directories, cgroups and containers on the host: one plain path segment. */
 const SandboxId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/);
-const AgentId = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/, "agent id: letters, digits, '_' and '-'");
+const AgentId = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{1,64}$/, "agent id: letters, digits, '_' and '-'")
+  .superRefine((id, ctx) => {
+    const problem = reservedAgentIdProblem(id);
+    if (problem) ctx.addIssue({ code: "custom", message: problem });
+  });
 
 /**
  * Everything in here is untrusted input to the host, which checks it again (SandboxManager.start):

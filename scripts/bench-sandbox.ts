@@ -117,7 +117,7 @@ async function main() {
   }
   await ids.close();
   // The OCI driver for comparison (a runtime process plus a bundle per sandbox), fewer runs.
-  const oci = new OciDriver({ ids });
+  const oci = new OciDriver({ ids, stateDir: path.join(base, "oci") });
   const ociAvail = await oci.available();
   const ociFirst: number[] = [];
   if (ociAvail.ok) for (let i = 0; i < Math.ceil(runs / 4); i++) ociFirst.push((await one(i, oci)).first);

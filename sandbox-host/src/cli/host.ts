@@ -6,15 +6,16 @@ import { DAEMON_VERSION, DaemonStartError, startHostDaemon } from "../daemon/hos
 import { EnrollError, defaultStateDir, enroll, hostStateExists, StateError, writeHostState } from "../daemon/state.js";
 import { DRIVER_NAMES } from "../sandbox/index.js";
 import type { Io } from "./io.js";
-import { idRangeSchema, sizeSchema } from "./options.js";
+import { idRangeSchema, maxWorkspacesSchema, sizeSchema } from "./options.js";
 
 export const HOST_USAGE = `usage:
   palisade host enroll --edge URL --token pal_host_… [--name NAME] [--state-dir DIR] [--force]
       (the token may come from $PALISADE_HOST_TOKEN instead, to keep it off the command line)
-  palisade host run [--state-dir DIR] [--driver bwrap|oci] [--id-range FIRST:COUNT] [--workspace-quota SIZE]
+  palisade host run [--state-dir DIR] [--driver bwrap|oci] [--id-range FIRST:COUNT] [--workspace-quota SIZE] [--max-workspaces N]
 The state dir defaults to $PALISADE_HOST_STATE, else ~/.palisade (/var/lib/palisade for root).
---id-range: host uids/gids for sandboxes (default 1000000:65536; no host user or group may be in it).
---workspace-quota: disk quota of each new agent workspace (default 1g).`;
+--id-range: host uids/gids for sandboxes (default 1000000:65536; no host user, group or subordinate id may be in it).
+--workspace-quota: disk quota of each new agent workspace (default 1g).
+--max-workspaces: most agent workspaces mounted at once (default 256; idle ones are unmounted to make room).`;
 
 const usage = (io: Io, why: string) => {
   io.stderr.write(`palisade: ${why}\n${HOST_USAGE}\n`);
@@ -81,7 +82,13 @@ export async function hostRun(argv: string[], io: Io, signals: NodeJS.EventEmitt
   try {
     ({ values } = parseArgs({
       args: argv,
-      options: { "state-dir": { type: "string" }, driver: { type: "string" }, "id-range": { type: "string" }, "workspace-quota": { type: "string" } },
+      options: {
+        "state-dir": { type: "string" },
+        driver: { type: "string" },
+        "id-range": { type: "string" },
+        "workspace-quota": { type: "string" },
+        "max-workspaces": { type: "string" },
+      },
     }));
   } catch (e) {
     return usage(io, e instanceof Error ? e.message : String(e));
@@ -93,6 +100,8 @@ export async function hostRun(argv: string[], io: Io, signals: NodeJS.EventEmitt
   const quota = sizeSchema.optional().safeParse(values["workspace-quota"]);
   if (!quota.success || (quota.data !== undefined && quota.data < 16 << 20))
     return usage(io, "--workspace-quota must be a size of at least 16m, e.g. 1g");
+  const maxWorkspaces = maxWorkspacesSchema.optional().safeParse(values["max-workspaces"]);
+  if (!maxWorkspaces.success) return usage(io, "--max-workspaces must be a whole number from 1 to 65536");
   const log = (event: string, fields?: Record<string, string | number | boolean | undefined>) =>
     io.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`);
   let daemon;
@@ -103,6 +112,7 @@ export async function hostRun(argv: string[], io: Io, signals: NodeJS.EventEmitt
       log,
       ...(idRange.data ? { idRange: idRange.data } : {}),
       ...(quota.data === undefined ? {} : { workspaceQuotaBytes: quota.data }),
+      ...(maxWorkspaces.data === undefined ? {} : { maxWorkspaces: maxWorkspaces.data }),
     });
   } catch (e) {
     if (e instanceof StateError || e instanceof DaemonStartError) {

@@ -11,7 +11,7 @@ export const sizeSchema = z
     return Math.floor(Number.parseFloat(s) * mult);
   });
 
-/** FIRST:COUNT of host ids for sandboxes; refused when it overlaps the host's own users or groups. */
+/** FIRST:COUNT of host ids for sandboxes; refused when it overlaps the host's users, groups or subordinate ids. */
 export const idRangeSchema = z
   .string()
   .regex(/^\d+:\d+$/, "FIRST:COUNT, e.g. 1000000:65536")
@@ -23,3 +23,10 @@ export const idRangeSchema = z
     const problem = idRangeProblem(range);
     if (problem) ctx.addIssue({ code: "custom", message: problem });
   });
+
+/** `--max-workspaces`: how many agent workspaces may be mounted at once. */
+export const maxWorkspacesSchema = z
+  .string()
+  .regex(/^\d{1,5}$/, "a whole number")
+  .transform(Number)
+  .pipe(z.number().int().min(1).max(65_536));

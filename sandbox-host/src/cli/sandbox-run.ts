@@ -6,10 +6,11 @@ import { constants } from "node:os";
 import { pathToFileURL } from "node:url";
 import { parseArgs } from "node:util";
 import { z } from "zod";
-import { envNameProblem } from "../../../schema/sandbox.js";
+import { envNameProblem, reservedAgentIdProblem } from "../../../schema/sandbox.js";
 import { agentEnv } from "../daemon/manager.js";
-import { defaultStateDir, prepareRuntime } from "../daemon/state.js";
+import { defaultStateDir, prepareRuntime, type RuntimeDirs, StateError } from "../daemon/state.js";
 import { proxyEnv, type SandboxProxy, startSandboxProxy } from "../proxy/proxy.js";
+import { removeAgentTree } from "../sandbox/host-paths.js";
 import { HostIds } from "../sandbox/ids.js";
 import { createDriver, DRIVER_NAMES } from "../sandbox/index.js";
 import { CA_CERT_INSIDE, PROXY_BRIDGE_PORT } from "../sandbox/rootfs.js";
@@ -50,7 +51,13 @@ const optionsSchema = z.object({
     )
     .default([]),
   "proxy-socket": z.string().optional(),
-  "agent-id": z.string().default("local"),
+  "agent-id": z
+    .string()
+    .default("local")
+    .superRefine((id, ctx) => {
+      const problem = reservedAgentIdProblem(id);
+      if (problem) ctx.addIssue({ code: "custom", message: problem });
+    }),
   edge: z
     .string()
     .url()
@@ -145,10 +152,17 @@ export async function sandboxRun(
     governed = { edge, token, agentId: check.agent.id };
   }
   const stateDir = o["state-dir"] ?? defaultStateDir(io.env ?? process.env);
-  const rt = governed ? await prepareRuntime(stateDir) : undefined;
+  let rt: RuntimeDirs | undefined;
+  try {
+    rt = governed ? await prepareRuntime(stateDir) : undefined;
+  } catch (e) {
+    if (!(e instanceof StateError)) throw e;
+    io.stderr.write(`palisade: ${e.message}\n`);
+    return 1;
+  }
   // As root, ids come from the state dir the daemon uses, so a local run never shares one with its sandboxes.
   const ids = process.getuid?.() === 0 ? new HostIds({ dir: path.join(stateDir, "ids") }) : undefined;
-  const driver = createDriver(o.driver, ids ? { bwrap: { ids }, oci: { ids } } : {});
+  const driver = createDriver(o.driver, ids ? { bwrap: { ids }, oci: { ids, stateDir: path.join(stateDir, "oci") } } : {});
   const avail = await driver.available();
   if (!avail.ok) {
     io.stderr.write(`palisade: the ${o.driver} sandbox is unavailable: ${avail.reason}\n`);
@@ -206,7 +220,8 @@ export async function sandboxRun(
   } finally {
     await proxy?.close();
     if (proxyDir) await rm(proxyDir, { recursive: true, force: true });
-    if (tempWs) await rm(tempWs, { recursive: true, force: true });
+    // Deleted as the agent's uid: the tree is the agent's, and root never walks it.
+    if (tempWs) await removeAgentTree(tempWs);
   }
 }
 

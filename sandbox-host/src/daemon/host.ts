@@ -1,12 +1,12 @@
 // `palisade host run`: the daemon. Tunnel to the edge, sandbox manager, status delivery across reconnects.
 import path from "node:path";
 import type { SandboxStatus } from "../../../schema/tunnel.js";
-import { HostIds, type IdRange, idRangeProblem } from "../sandbox/ids.js";
-import { createDriver, type DriverName } from "../sandbox/index.js";
+import { HostIds, type IdRange, rangeShapeProblem } from "../sandbox/ids.js";
+import { createDriver, DRIVER_NAMES, type DriverName } from "../sandbox/index.js";
 import type { SandboxDriver, SandboxLimits } from "../sandbox/types.js";
 import { TunnelClient } from "../tunnel/client.js";
-import { type DaemonLog, SandboxManager } from "./manager.js";
-import { prepareRuntime, readHostState } from "./state.js";
+import { type DaemonLog, reapLeftoverSandboxes, SandboxManager } from "./manager.js";
+import { ensureStateDir, prepareRuntime, readHostState } from "./state.js";
 import { DEFAULT_WORKSPACE_QUOTA_BYTES, Workspaces } from "./workspaces.js";
 
 export const DAEMON_VERSION = "palisade-host/0.1.0";
@@ -53,6 +53,8 @@ export interface HostDaemonOptions {
   idRange?: IdRange;
   /** Disk quota of each new agent workspace (default 1 GiB). */
   workspaceQuotaBytes?: number;
+  /** Most agent workspaces mounted at once (default 256); idle ones are unmounted to make room. */
+  maxWorkspaces?: number;
   /** Limits a command may not exceed (default: the host's memory and cores, 65,536 pids). */
   maxLimits?: SandboxLimits;
   log?: DaemonLog;
@@ -77,6 +79,8 @@ export class DaemonStartError extends Error {
 export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaemon> {
   const log: DaemonLog =
     opts.log ?? ((event, fields) => process.stdout.write(`${JSON.stringify({ time: new Date().toISOString(), event, ...fields })}\n`));
+  // Before anything in it is read or written: the state dir must be root's alone to change.
+  await ensureStateDir(opts.stateDir);
   const state = await readHostState(opts.stateDir);
   const rt = await prepareRuntime(opts.stateDir);
   const isRoot = process.getuid?.() === 0;
@@ -85,12 +89,25 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
   let ids: HostIds | undefined;
   if (!driver) {
     const range = opts.idRange;
-    const problem = range ? idRangeProblem(range) : undefined;
-    if (problem) throw new DaemonStartError(problem);
+    const shape = range ? rangeShapeProblem(range) : undefined;
+    if (shape) throw new DaemonStartError(shape);
     // Kept in the state dir, so a `palisade sandbox run` on this host never gets the same ids.
     ids = new HostIds({ ...(range ? { range } : {}), dir: path.join(opts.stateDir, "ids"), prefetch: ID_PREFETCH });
-    driver = createDriver(opts.driver ?? "bwrap", { bwrap: { ids }, oci: { ids } });
+    // The range, given or the default, against the host's users, groups and subordinate ids.
+    const idsReady = ids;
+    await idsReady.verify().catch((e: unknown) => {
+      throw new DaemonStartError(`sandbox host ids: ${e instanceof Error ? e.message : String(e)}`);
+    });
+    driver = createDriver(opts.driver ?? "bwrap", { bwrap: { ids }, oci: { ids, stateDir: rt.oci } });
   }
+  // Every kind of driver reaps: the run that left sandboxes behind may have used another --driver.
+  const driverOpts = { bwrap: {}, oci: { stateDir: rt.oci } };
+  const reapers = [driver, ...(opts.driverInstance ? [] : DRIVER_NAMES.filter((n) => n !== driverName).map((n) => createDriver(n, driverOpts)))];
+  let client: TunnelClient | undefined;
+  const outbox = new StatusOutbox((s) => client?.sendStatus(s) ?? false);
+  // What a previous run left (a daemon killed with its sandboxes running) ends before any id is
+  // handed out again; the edge learns each one is over once the link is up.
+  await reapLeftoverSandboxes({ sandboxesDir: rt.sandboxes, drivers: reapers, report: (s) => outbox.push(s), log });
   const avail = await driver.available();
   if (!avail.ok) throw new DaemonStartError(`the ${driverName} sandbox driver is unavailable: ${avail.reason ?? "unknown reason"}`);
   const workspaces = new Workspaces({
@@ -98,11 +115,11 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
     imagesDir: rt.workspaceImages,
     // Loop mounts need root; a daemon run as a user (development) keeps plain directories.
     quotaBytes: isRoot ? (opts.workspaceQuotaBytes ?? DEFAULT_WORKSPACE_QUOTA_BYTES) : null,
+    ...(opts.maxWorkspaces === undefined ? {} : { maxMounted: opts.maxWorkspaces }),
   });
   const unusable = await workspaces.probe();
   if (unusable) throw new DaemonStartError(unusable);
-  let client: TunnelClient | undefined;
-  const outbox = new StatusOutbox((s) => client?.sendStatus(s) ?? false);
+  await workspaces.unmountLeftovers();
   const manager = new SandboxManager({
     edgeUrl: state.edgeUrl,
     driver,

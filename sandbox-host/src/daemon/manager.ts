@@ -1,5 +1,5 @@
 // Runs the edge's sandbox commands: per-sandbox dir and proxy, the driver, output tail, idle timeout, stop/kill, statuses.
-import { mkdir, rm } from "node:fs/promises";
+import { mkdir, readdir, rm } from "node:fs/promises";
 import os, { constants } from "node:os";
 import path from "node:path";
 import { commandProblem, SandboxStartCommand, type SandboxStatus } from "../../../schema/tunnel.js";
@@ -38,6 +38,40 @@ export interface SandboxManagerOptions {
   /** Limits a command may not exceed (default: hostMaxLimits()). */
   maxLimits?: SandboxLimits;
   defaultIdleTimeoutMs?: number;
+}
+
+/** The sandbox id a per-sandbox dir is named after (schema/tunnel.ts's rule). */
+const SANDBOX_DIR = /^[A-Za-z0-9_-]{1,64}$/;
+
+/**
+ * Ends the sandboxes an earlier run of the daemon left behind. A sandbox's dir under `sandboxesDir`
+ * exists from before its driver starts it until it has ended, so one found when the daemon starts
+ * belongs to a run that died with it still running (killed, crashed). Each is ended through every
+ * driver in `drivers` (`reap`: its processes, cgroups, container; the earlier run may have used
+ * another driver), its dir removed, and `exited` reported with the reason, so the edge stops counting
+ * it. One that cannot be ended keeps its dir (the next start tries again) and is not reported; its
+ * ids stay out of use while its processes hold them (sandbox/ids.ts). Returns the ids reaped.
+ */
+export async function reapLeftoverSandboxes(opts: {
+  sandboxesDir: string;
+  drivers: SandboxDriver[];
+  report: (status: SandboxStatus) => void;
+  log?: DaemonLog;
+}): Promise<string[]> {
+  const reaped: string[] = [];
+  for (const id of (await readdir(opts.sandboxesDir).catch(() => [])).filter((id) => SANDBOX_DIR.test(id))) {
+    try {
+      for (const driver of opts.drivers) await driver.reap?.(id);
+    } catch (e) {
+      opts.log?.("sandbox.reap_failed", { sandbox: id, error: e instanceof Error ? e.message.slice(0, 200) : "error" });
+      continue;
+    }
+    await rm(path.join(opts.sandboxesDir, id), { recursive: true, force: true });
+    opts.log?.("sandbox.reaped", { sandbox: id });
+    opts.report({ sandboxId: id, state: "exited", reason: "host restarted", at: Date.now() });
+    reaped.push(id);
+  }
+  return reaped;
 }
 
 /** The LLM base URLs and keys an agent's SDKs need to go through the edge with its token. */
@@ -79,6 +113,7 @@ export class OutputTail {
 
 interface Running {
   id: string;
+  agentId: string;
   handle: SandboxHandle;
   proxy: SandboxProxy;
   dir: string;
@@ -135,12 +170,14 @@ export class SandboxManager implements CommandHandler {
     this.#report({ sandboxId: id, state: "starting" });
     this.#log("sandbox.starting", { sandbox: id, agent: cmd.agentId });
     let proxy: SandboxProxy | undefined;
+    let workspaceHeld = false;
     const dir = path.join(this.#o.sandboxesDir, id);
     try {
       if (cmd.driver && cmd.driver !== this.#o.driver.name)
         throw new SandboxStartError(`driver ${cmd.driver} is not available on this host (it runs ${this.#o.driver.name})`);
       const limits = this.#limits(cmd.limits);
       const workspace = await this.#o.workspaces.prepare(cmd.agentId);
+      workspaceHeld = true;
       // Root's, traversable so bwrap can bind the socket; the driver gives the socket itself to the sandbox's own gid.
       await rm(dir, { recursive: true, force: true });
       await mkdir(dir, { mode: 0o711 });
@@ -171,6 +208,7 @@ export class SandboxManager implements CommandHandler {
       const tail = new OutputTail();
       const run: Running = {
         id,
+        agentId: cmd.agentId,
         handle,
         proxy,
         dir,
@@ -227,6 +265,7 @@ export class SandboxManager implements CommandHandler {
       this.#starting.delete(id);
       await proxy?.close().catch(() => undefined);
       await rm(dir, { recursive: true, force: true }).catch(() => undefined);
+      if (workspaceHeld) this.#o.workspaces.release(cmd.agentId);
       // Driver errors say why without secrets; anything else is reported generically.
       const reason = (e instanceof SandboxStartError ? e.message : `sandbox setup failed (${e instanceof Error ? e.name : "error"})`).slice(0, 512);
       this.#report({ sandboxId: id, state: "failed", reason, durationMs: Date.now() - startedAt });
@@ -255,6 +294,7 @@ export class SandboxManager implements CommandHandler {
     this.#live.delete(run.id);
     await run.proxy.close().catch(() => undefined);
     await rm(run.dir, { recursive: true, force: true }).catch(() => undefined);
+    this.#o.workspaces.release(run.agentId);
     const durationMs = Math.max(0, Math.round(exit?.durationMs ?? Date.now() - startedAt));
     const output = tail.text();
     if (!exit) {

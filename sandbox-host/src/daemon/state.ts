@@ -11,12 +11,14 @@
 //   workspace-images/<id>.ext4  the workspaces' filesystem images (their disk quota)
 //   sandboxes/<sandboxId>/      per-sandbox dir: proxy.sock (root:<the sandbox's gid> 0660)
 //   ids/                        host uids of agents and leased sandbox slots (sandbox/ids.ts)
-import { chmod, copyFile, mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
-import os from "node:os";
+//   oci/                        the OCI driver's bundles, identity files and runtime roots (sandbox/oci.ts)
+// The state dir and everything above it must be root's alone to change (sandbox/state-dirs.ts).
+import { chmod, copyFile, readFile, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { z } from "zod";
 import { HostEnrolledSchema } from "../../../schema/api.js";
 import { type HostCa, loadOrCreateCa } from "../proxy/ca.js";
+import { ensurePrivateDir, PrivateDirError } from "../sandbox/state-dirs.js";
 
 export const HOST_FILE = "host.json";
 
@@ -31,19 +33,29 @@ export const HostStateSchema = z.object({
 });
 export type HostState = z.infer<typeof HostStateSchema>;
 
-/** `--state-dir`, else PALISADE_HOST_STATE, else ~/.palisade (root: /var/lib/palisade). */
-export function defaultStateDir(env: NodeJS.ProcessEnv = process.env): string {
-  if (env.PALISADE_HOST_STATE) return path.resolve(env.PALISADE_HOST_STATE);
-  return process.getuid?.() === 0 ? "/var/lib/palisade" : path.join(os.homedir(), ".palisade");
-}
+/** `--state-dir`, else this. */
+export { defaultStateDir } from "../sandbox/state-dirs.js";
 
 export class StateError extends Error {
   override readonly name = "StateError";
 }
 
-export async function ensureStateDir(dir: string): Promise<void> {
-  await mkdir(dir, { recursive: true, mode: 0o711 });
-  await chmod(dir, 0o711);
+/**
+ * Makes the state dir (0711) or refuses it (StateError) when it, or a directory above it, is not
+ * this user's (root's) alone to change: the daemon follows every name below it as root.
+ */
+export function ensureStateDir(dir: string): Promise<void> {
+  return privateStateDir(path.resolve(dir), 0o711);
+}
+
+/** ensurePrivateDir for the state dir and its parts, refused as a StateError the commands report. */
+async function privateStateDir(dir: string, mode: number): Promise<void> {
+  try {
+    await ensurePrivateDir(dir, mode);
+  } catch (e) {
+    if (e instanceof PrivateDirError) throw new StateError(`the state dir cannot be used: ${e.message}`);
+    throw e;
+  }
 }
 
 export async function readHostState(dir: string): Promise<HostState> {
@@ -126,6 +138,8 @@ export interface RuntimeDirs {
   workspaces: string;
   workspaceImages: string;
   sandboxes: string;
+  /** The OCI driver's bundles and runtime state (sandbox/oci.ts). */
+  oci: string;
 }
 
 /** Creates (or reuses) the CA and the runtime directories under the state dir. */
@@ -133,7 +147,7 @@ export async function prepareRuntime(dir: string): Promise<RuntimeDirs> {
   await ensureStateDir(dir);
   const ca = await loadOrCreateCa(path.join(dir, "ca"));
   const trust = path.join(dir, "trust");
-  await mkdir(trust, { recursive: true, mode: 0o755 });
+  await privateStateDir(trust, 0o755);
   const trustCert = path.join(trust, "ca-cert.pem");
   await copyFile(ca.certPath, `${trustCert}.tmp`);
   await chmod(`${trustCert}.tmp`, 0o644);
@@ -145,9 +159,7 @@ export async function prepareRuntime(dir: string): Promise<RuntimeDirs> {
     [workspaces, 0o711],
     [sandboxes, 0o711],
     [workspaceImages, 0o700],
-  ] as const) {
-    await mkdir(d, { recursive: true, mode });
-    await chmod(d, mode);
-  }
-  return { ca, trustCert, workspaces, workspaceImages, sandboxes };
+  ] as const)
+    await privateStateDir(d, mode);
+  return { ca, trustCert, workspaces, workspaceImages, sandboxes, oci: path.join(dir, "oci") };
 }

@@ -1,8 +1,6 @@
 // The default sandbox driver: bubblewrap namespaces + seccomp + cgroups, launched as an unprivileged host user.
 import { existsSync } from "node:fs";
-import { type FileHandle, open, stat } from "node:fs/promises";
-import os from "node:os";
-import path from "node:path";
+import { type FileHandle, stat } from "node:fs/promises";
 import { detectCgroups, SandboxCgroup, type CgroupLayout } from "./cgroups.js";
 import { openProxySocket, openReadOnlyFile, openWorkspace } from "./host-paths.js";
 import { HostIds, PROBE_AGENT } from "./ids.js";
@@ -10,15 +8,15 @@ import { launch } from "./process.js";
 import {
   CA_CERT_INSIDE,
   ETC_PIECES,
+  identityFiles,
+  INIT_NAMES,
   MASKED_PROC_FILES,
+  PERL,
   PROXY_SOCKET_INSIDE,
   rootEntries,
-  SOCAT,
   sandboxEnv,
   tmpSizeBytes,
-  withProxyBridge,
-  writeAtomic,
-  writeIdentityFiles,
+  withInit,
 } from "./rootfs.js";
 import { seccompBpf } from "./seccomp.js";
 import { SandboxStartError, sandboxSpecSchema, type DriverAvailability, type SandboxDriver, type SandboxHandle, type SandboxSpec } from "./types.js";
@@ -29,8 +27,6 @@ export interface BwrapDriverOptions {
   ids?: HostIds;
   /** uid/gid of the command inside the sandbox. */
   sandboxUid?: number;
-  /** Directory for the synthetic /etc/passwd, /etc/group and the compiled seccomp program. */
-  stateDir?: string;
   /** Host paths bound read-only at the same place (e.g. /opt/node); they must exist. */
   extraReadOnly?: string[];
 }
@@ -39,8 +35,9 @@ export interface BwrapDriverOptions {
 // nothing of the spec can steer it while it is still root (as BASH_ENV or PERL5OPT would):
 // 1. joins every cgroup.procs given, so the sandbox is limited from its first instruction;
 // 2. closes every descriptor above the ones bwrap needs (3 = seccomp program, 4 = bwrap's --args
-//    with the command's environment, then the workspace, proxy socket and CA descriptors), so
-//    nothing the daemon inherited without close-on-exec reaches the sandbox;
+//    with the command's environment, 5 and 6 = /etc/passwd and /etc/group, then the workspace,
+//    proxy socket and CA descriptors), so nothing the daemon inherited without close-on-exec
+//    reaches the sandbox;
 // 3. drops to the sandbox's host uid/gid with no supplementary groups;
 // 4. execs bwrap with an empty environment. The command's environment reaches bwrap only as
 //    --clearenv/--setenv options on fd 4, which bwrap applies to the command it starts: the
@@ -58,12 +55,16 @@ if ($uid ne "-") { syscall($setgroups, 0, 0) == 0 or exit 125; $( = $gid; $) = $
 %ENV = ();
 exec { $a[0] } @a or exit 127;
 `;
-export const PERL = "/usr/bin/perl";
 /** setgroups(2) numbers: perl has no builtin that empties the group list. */
 const SETGROUPS_NR: Partial<Record<NodeJS.Architecture, number>> = { x64: 116, arm64: 159 };
-/** Descriptors bwrap reads, in the order launch() places them from fd 3 on. */
+/**
+ * Descriptors bwrap reads, in the order launch() places them from fd 3 on. All four are pipes the
+ * daemon fills from memory: the driver keeps no file on disk that anyone could swap or redirect.
+ */
 const SECCOMP_FD = 3;
 const ARGS_FD = 4;
+const PASSWD_FD = 5;
+const GROUP_FD = 6;
 
 /** bwrap options that set the command's whole environment, NUL-separated for `--args`. */
 export function envArgs(env: Record<string, string>): Buffer {
@@ -79,17 +80,15 @@ export class BwrapDriver implements SandboxDriver {
   readonly #bwrap: string;
   readonly #ids: HostIds;
   readonly #sandboxUid: number;
-  readonly #stateDir: string;
   readonly #extraReadOnly: string[];
   /** MASKED_PROC_FILES this kernel has (bwrap cannot create a missing one inside /proc). */
   readonly #procMasks = MASKED_PROC_FILES.filter((f) => existsSync(f));
-  #prepared: Promise<{ layout: CgroupLayout; seccompPath: string; rootArgs: string[] }> | undefined;
+  #prepared: Promise<{ layout: CgroupLayout; seccomp: Buffer; rootArgs: string[] }> | undefined;
 
   constructor(opts: BwrapDriverOptions = {}) {
     this.#bwrap = opts.bwrapPath ?? "/usr/bin/bwrap";
     this.#ids = opts.ids ?? new HostIds();
     this.#sandboxUid = opts.sandboxUid ?? 1000;
-    this.#stateDir = opts.stateDir ?? path.join(os.tmpdir(), `palisade-sandbox-${process.getuid?.() ?? 0}`);
     this.#extraReadOnly = opts.extraReadOnly ?? [];
   }
 
@@ -125,10 +124,17 @@ export class BwrapDriver implements SandboxDriver {
     const parsed = sandboxSpecSchema.safeParse(input);
     if (!parsed.success)
       throw new SandboxStartError(`invalid sandbox spec: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
-    const spec = parsed.data;
-    if (spec.network.proxySocket && !(await stat(SOCAT).catch(() => undefined)))
-      throw new SandboxStartError(`proxy bridge needs ${SOCAT} (apt-get install socat)`);
-    return this.#spawn(spec);
+    return this.#spawn(parsed.data);
+  }
+
+  /**
+   * Ends what an earlier process left of sandbox `id`. bwrap and the init die with the daemon
+   * (`--die-with-parent`), but a process of the sandbox that survived them stays in its cgroups:
+   * everything there is killed and the cgroups removed.
+   */
+  async reap(id: string): Promise<void> {
+    if (!sandboxSpecSchema.shape.id.safeParse(id).success) return;
+    await SandboxCgroup.of(await detectCgroups(), id).destroy();
   }
 
   /** Everything that is the same for every sandbox, done once. */
@@ -139,10 +145,7 @@ export class BwrapDriver implements SandboxDriver {
       if (!(await stat(PERL).catch(() => undefined))) throw new Error(`perl not found at ${PERL}`);
       if (this.#isRoot && SETGROUPS_NR[process.arch] === undefined) throw new Error(`no setgroups syscall number for ${process.arch}`);
       const layout = await detectCgroups();
-      await writeIdentityFiles(this.#stateDir, this.#sandboxUid);
-      const seccompPath = path.join(this.#stateDir, "seccomp.bpf");
-      await writeAtomic(seccompPath, await seccompBpf(), 0o600);
-      return { layout, seccompPath, rootArgs: this.#rootArgs() };
+      return { layout, seccomp: await seccompBpf(), rootArgs: this.#rootArgs() };
     })();
     this.#prepared.catch(() => {
       this.#prepared = undefined;
@@ -158,15 +161,16 @@ export class BwrapDriver implements SandboxDriver {
       else args.push("--ro-bind", e.path, e.path);
     }
     for (const e of ETC_PIECES) args.push("--ro-bind-try", `/etc/${e}`, `/etc/${e}`);
-    args.push("--ro-bind", path.join(this.#stateDir, "passwd"), "/etc/passwd");
-    args.push("--ro-bind", path.join(this.#stateDir, "group"), "/etc/group");
+    args.push("--ro-bind-data", String(PASSWD_FD), "/etc/passwd", "--ro-bind-data", String(GROUP_FD), "/etc/group");
     for (const p of this.#extraReadOnly) args.push("--ro-bind", p, p);
     return args;
   }
 
   /**
    * bwrap arguments for one sandbox. The seccomp program arrives on fd 3, the environment options
-   * on fd 4; the workspace, proxy socket and CA certificate are bound from the descriptors in `fds`.
+   * on fd 4, the identity files on 5 and 6; the workspace, proxy socket and CA certificate are
+   * bound from the descriptors in `fds`. The command runs under the sandbox's own init (rootfs.ts),
+   * which is pid 1 (`--as-pid-1`: no bwrap process the command could read or write is in sight).
    */
   bwrapArgs(
     spec: Pick<SandboxSpec, "command" | "limits">,
@@ -179,6 +183,7 @@ export class BwrapDriver implements SandboxDriver {
       "--unshare-user",
       // A nested user namespace limited to itself: no further ones inside (seccomp refuses them too).
       "--disable-userns",
+      "--as-pid-1",
       "--die-with-parent",
       "--new-session",
       "--uid",
@@ -212,21 +217,25 @@ export class BwrapDriver implements SandboxDriver {
       "--args",
       String(ARGS_FD),
       "--",
-      ...(fds.proxySocket === undefined ? spec.command : withProxyBridge(spec.command)),
+      ...withInit(spec.command, fds.proxySocket !== undefined),
     ];
   }
 
   async #spawn(spec: SandboxSpec): Promise<SandboxHandle> {
-    const { layout, seccompPath, rootArgs } = await this.#prepare().catch((e: unknown) => {
+    const { layout, seccomp, rootArgs } = await this.#prepare().catch((e: unknown) => {
       throw new SandboxStartError(e instanceof Error ? e.message : String(e));
     });
     const ids = this.#isRoot ? await this.#ids.lease(spec.agentId).catch(idsError) : undefined;
     const opened: FileHandle[] = [];
     let cgroup: SandboxCgroup | undefined;
     try {
-      const seccomp = await open(seccompPath, "r");
-      opened.push(seccomp);
-      const extraFds: (number | { data: Buffer })[] = [seccomp.fd, { data: envArgs(sandboxEnv(spec)) }];
+      const ident = identityFiles(this.#sandboxUid);
+      const extraFds: (number | { data: Buffer })[] = [
+        { data: seccomp },
+        { data: envArgs(sandboxEnv(spec)) },
+        { data: Buffer.from(ident.passwd) },
+        { data: Buffer.from(ident.group) },
+      ];
       /** Next descriptor number in the launcher: extraFds land on 3, 4, 5… in order. */
       const add = (fh: FileHandle) => {
         opened.push(fh);
@@ -259,7 +268,7 @@ export class BwrapDriver implements SandboxDriver {
         env: { PATH: "/usr/bin:/bin" },
         extraFds,
         cgroup,
-        spareOnSoftSignal: ["bwrap"],
+        spareOnSoftSignal: ["bwrap", ...INIT_NAMES],
         ...(ids ? { cleanup: () => ids.release() } : {}),
         ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }),
       });

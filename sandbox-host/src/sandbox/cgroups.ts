@@ -148,6 +148,11 @@ export class SandboxCgroup {
     this.#dirs = dirs;
   }
 
+  /** The cgroups of sandbox `id` as create() names them, whether or not they exist (to destroy() leftovers). */
+  static of(layout: CgroupLayout, id: string): SandboxCgroup {
+    return new SandboxCgroup(new Map(CONTROLLERS.map((c) => [c, path.join(layout[c].ownDir, PARENT, id)])));
+  }
+
   static async create(layout: CgroupLayout, id: string, limits: SandboxLimits): Promise<SandboxCgroup> {
     const v2 = CONTROLLERS.filter((c) => layout[c].version === 2);
     let v2Parent: string | undefined;

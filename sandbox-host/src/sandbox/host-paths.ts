@@ -5,9 +5,13 @@
 // the agent planted; the daemon never resolves one. It opens the workspace itself (the mount root of
 // the agent's filesystem, in a root-only directory) with O_NOFOLLOW and changes owner and mode
 // through that descriptor, and bwrap binds the descriptors rather than paths.
+import { execFile } from "node:child_process";
 import { constants } from "node:fs";
-import { chmod, chown, type FileHandle, open } from "node:fs/promises";
+import { chmod, chown, type FileHandle, lstat, open, rm } from "node:fs/promises";
+import { promisify } from "node:util";
 import { SandboxStartError } from "./types.js";
+
+const run = promisify(execFile);
 
 /** O_PATH: a descriptor that names a file without opening it (the generic Linux value, as on x86_64 and arm64). */
 const O_PATH = 0o10000000;
@@ -68,4 +72,20 @@ export async function openReadOnlyFile(file: string, what: string): Promise<File
     if (!(await fh.stat()).isFile()) throw new SandboxStartError(`${what} is not a regular file`);
     return fh;
   });
+}
+
+/**
+ * Deletes a workspace the daemon made for one run (`palisade sandbox run` without `--workspace`).
+ * Its tree is the agent's to write, and a recursive delete as root resolves names in it: a
+ * directory swapped for a link mid-walk would have root delete what the link points at. So a tree
+ * owned by another uid is deleted as that uid (setpriv, no groups), which can delete nothing the
+ * agent could not. What it cannot delete (a directory the agent made unreadable to itself) stays.
+ */
+export async function removeAgentTree(dir: string): Promise<void> {
+  const st = await lstat(dir).catch(() => undefined);
+  if (!st?.isDirectory()) return;
+  if (process.geteuid?.() !== 0 || st.uid === 0) return rm(dir, { recursive: true, force: true });
+  await run("/usr/bin/setpriv", [`--reuid=${st.uid}`, `--regid=${st.uid}`, "--clear-groups", "--", "/bin/rm", "-rf", "--", dir], {
+    env: { PATH: "/usr/bin:/bin" },
+  }).catch(() => undefined);
 }

@@ -10,11 +10,21 @@
 // With a directory the assignments are symlinks whose target is the value, so one symlink() creates
 // a whole record or fails with EEXIST, and the daemon and a `palisade sandbox run` on the same host
 // never hand out the same id: agents/<agentId> -> the agent's uid, uids/<uid> -> the agent it is
-// claimed for, slots/<n> -> the pid of the process that leased slot n (a slot whose process is gone
-// is taken over). Without a directory they live in this process only.
+// claimed for, slots/<n> -> the pid of the process that leased slot n. Without a directory they
+// live in this process only.
+//
+// A slot's ids go to another sandbox only once no process holds them. A process that escaped its
+// sandbox keeps the sandbox's gid after the sandbox has ended (and an OCI container can outlive a
+// daemon that was killed); handed to a new sandbox, that gid would open the new sandbox's proxy
+// socket. So a released slot is quarantined until a scan of /proc finds no process with its gid or
+// root id (real, effective, saved, filesystem or supplementary), and a slot whose process is gone is
+// taken over only after the same scan, and only when no slot without a record is left, so the ids of
+// a sandbox that just ended come round as late as possible.
 import { readFileSync } from "node:fs";
-import { mkdir, readdir, readlink, symlink, unlink } from "node:fs/promises";
+import { readdir, readFile, readlink, symlink, unlink } from "node:fs/promises";
 import path from "node:path";
+import { HOST_AGENT_PREFIX } from "../../../schema/sandbox.js";
+import { ensurePrivateDir } from "./state-dirs.js";
 
 export interface IdRange {
   first: number;
@@ -31,45 +41,132 @@ export interface SandboxIds {
   gid: number;
   /** Host uid and gid that container root maps to (OCI runtimes only). */
   rootId: number;
-  /** Gives the slot back; later sandboxes may get its ids. */
+  /**
+   * Gives the slot back once the sandbox has ended (its cgroup emptied): later sandboxes get its
+   * ids when no process holds them any more.
+   */
   release(): Promise<void>;
 }
 
-/** Why `range` cannot be used, or undefined. Ids of host accounts and groups must stay outside it. */
-export function idRangeProblem(range: IdRange, files = { passwd: "/etc/passwd", group: "/etc/group" }): string | undefined {
-  const { first, count } = range;
+/** The host's account databases; every id they name must stay outside the sandbox range. */
+export interface HostIdFiles {
+  passwd?: string;
+  group?: string;
+  /** Subordinate ids (`name:first:count`), which their owner can map into a user namespace of its own. */
+  subuid?: string;
+  subgid?: string;
+}
+
+export const HOST_ID_FILES: Required<HostIdFiles> = {
+  passwd: "/etc/passwd",
+  group: "/etc/group",
+  subuid: "/etc/subuid",
+  subgid: "/etc/subgid",
+};
+
+/** Why `range` is malformed, or undefined (the part of idRangeProblem that reads no file). */
+export function rangeShapeProblem({ first, count }: IdRange): string | undefined {
   if (!Number.isSafeInteger(first) || !Number.isSafeInteger(count)) return "the id range must be integers";
   if (first < 65_536) return "the id range must start at 65536 or above (below are the host's own users)";
   if (count < 4 || count % 2 !== 0) return "the id range needs an even count of at least 4";
   if (first + count > 4_294_967_294) return "the id range ends beyond the largest uid";
-  for (const file of [files.passwd, files.group]) {
-    let text = "";
+  return undefined;
+}
+
+/**
+ * Why `range` cannot be used, or undefined: malformed, or overlapping an id the host gives to one of
+ * its users or groups (passwd uid and gid, group gid) or a subordinate range (subuid, subgid), whose
+ * owner could otherwise own an agent's workspace or enter a sandbox's ids.
+ */
+export function idRangeProblem(range: IdRange, files: HostIdFiles = HOST_ID_FILES): string | undefined {
+  const shape = rangeShapeProblem(range);
+  if (shape) return shape;
+  const end = range.first + range.count;
+  const overlaps = (lo: number, n: number) => Number.isSafeInteger(lo) && Number.isSafeInteger(n) && n > 0 && lo < end && lo + n > range.first;
+  const read = (file: string | undefined) => {
     try {
-      text = readFileSync(file, "utf8");
+      return file ? readFileSync(file, "utf8").split("\n") : [];
     } catch {
-      continue;
+      return [];
     }
-    for (const line of text.split("\n")) {
-      const id = Number(line.split(":")[2]);
-      if (Number.isInteger(id) && id >= first && id < first + count) return `${file} has id ${id}, inside the sandbox id range`;
+  };
+  for (const [file, fields] of [
+    [files.passwd, [2, 3]],
+    [files.group, [2]],
+  ] as const) {
+    for (const line of read(file)) {
+      const parts = line.split(":");
+      for (const f of fields) {
+        const id = parts[f] === "" ? Number.NaN : Number(parts[f]);
+        if (overlaps(id, 1)) return `${file} has id ${id}, inside the sandbox id range`;
+      }
+    }
+  }
+  for (const file of [files.subuid, files.subgid]) {
+    for (const line of read(file)) {
+      const [, lo, n] = line.split(":");
+      if (lo && n && overlaps(Number(lo), Number(n)))
+        return `${file} gives ids ${lo}-${Number(lo) + Number(n) - 1}, overlapping the sandbox id range`;
     }
   }
   return undefined;
 }
 
+/** The State line of a zombie or a dead task in /proc/<pid>/status. */
+const ENDED = /^State:\s+[ZX]/m;
+
+/**
+ * The ids in `range` that some live process holds as a real, effective, saved or filesystem uid or
+ * gid, or a supplementary group: read from /proc/<pid>/status of every process in sight.
+ */
+export async function idsInUse(range: IdRange, proc = "/proc"): Promise<Set<number>> {
+  const inUse = new Set<number>();
+  const end = range.first + range.count;
+  const add = (status: string) => {
+    for (const m of status.matchAll(/^(?:Uid|Gid|Groups):(.*)$/gm)) {
+      for (const v of (m[1] ?? "").trim().split(/\s+/)) {
+        const id = Number(v);
+        if (v !== "" && id >= range.first && id < end) inUse.add(id);
+      }
+    }
+  };
+  const pids = (await readdir(proc)).filter((e) => /^\d+$/.test(e));
+  await Promise.all(
+    pids.map(async (pid) => {
+      // A process that is gone meanwhile holds nothing.
+      const status = await readFile(path.join(proc, pid, "status"), "utf8").catch(() => "");
+      if (!ENDED.test(status)) return add(status);
+      // A zombie runs no code and holds no descriptor, unless only its leader thread has exited
+      // (exit(2) rather than exit_group): the other threads, listed in task/, run on with its ids.
+      const tids = await readdir(path.join(proc, pid, "task")).catch(() => []);
+      for (const tid of tids.filter((t) => t !== pid)) {
+        const task = await readFile(path.join(proc, pid, "task", tid, "status"), "utf8").catch(() => "");
+        if (!ENDED.test(task)) add(task);
+      }
+    }),
+  );
+  return inUse;
+}
+
 const AGENT_KEY = /^[A-Za-z0-9_.-]{1,128}$/;
 
-/** The agent a driver's own availability probe runs as. */
-export const PROBE_AGENT = "palisade-probe";
+/** The agent a driver's own availability probe runs as; no real agent may have its id (schema/sandbox.ts). */
+export const PROBE_AGENT = `${HOST_AGENT_PREFIX}probe`;
 
 export class HostIds {
   readonly #range: IdRange;
   readonly #dir: string | undefined;
+  readonly #hostFiles: HostIdFiles;
   readonly #agents = new Map<string, Promise<number>>();
   /** Agent uids of this process when there is no directory. */
   readonly #memoryUids = new Map<string, number>();
   /** Slots this process holds (the only record without a directory). */
   readonly #held = new Set<number>();
+  /** Slots released by this process whose ids some process may still hold (their record is kept). */
+  readonly #quarantined = new Set<number>();
+  /** The /proc scan in flight, and the one that starts when it is done (#freshScan). */
+  #runningScan: Promise<Set<number>> | undefined;
+  #queuedScan: Promise<Set<number>> | undefined;
   #nextSlot = 0;
   #ready: Promise<void> | undefined;
   /** Slots claimed ahead (directory mode), so a start takes one without waiting on the disk. */
@@ -77,13 +174,18 @@ export class HostIds {
   readonly #prefetch: number;
   #refilling: Promise<void> | undefined;
 
-  /** `prefetch`: slots to keep claimed ahead in the directory (a long-running daemon; 0 for a one-off run). */
-  constructor(opts: { range?: IdRange; dir?: string; prefetch?: number } = {}) {
+  /**
+   * `prefetch`: slots to keep claimed ahead in the directory (a long-running daemon; 0 for a one-off
+   * run). `hostFiles`: the account databases the range is checked against (idRangeProblem) before
+   * the first id is handed out.
+   */
+  constructor(opts: { range?: IdRange; dir?: string; prefetch?: number; hostFiles?: HostIdFiles } = {}) {
     this.#range = opts.range ?? DEFAULT_ID_RANGE;
-    const problem = idRangeProblem(this.#range, { passwd: "/nonexistent", group: "/nonexistent" });
+    const problem = rangeShapeProblem(this.#range);
     if (problem) throw new Error(problem);
     this.#dir = opts.dir;
     this.#prefetch = opts.dir ? (opts.prefetch ?? 0) : 0;
+    this.#hostFiles = opts.hostFiles ?? HOST_ID_FILES;
   }
 
   get range(): IdRange {
@@ -98,13 +200,21 @@ export class HostIds {
     return Math.floor(this.#range.count / 4);
   }
 
-  #mkdirs(): Promise<void> {
-    const dir = this.#dir;
-    if (!dir) return Promise.resolve();
+  /**
+   * Checks the range against the host's accounts and makes the directory, once, before any id is
+   * handed out; rejects with the reason when the range or the directory cannot be used.
+   */
+  verify(): Promise<void> {
     this.#ready ??= (async () => {
-      for (const d of [dir, path.join(dir, "agents"), path.join(dir, "uids"), path.join(dir, "slots")])
-        await mkdir(d, { recursive: true, mode: 0o700 });
+      const problem = idRangeProblem(this.#range, this.#hostFiles);
+      if (problem) throw new Error(problem);
+      const dir = this.#dir;
+      if (!dir) return;
+      for (const d of [dir, path.join(dir, "agents"), path.join(dir, "uids"), path.join(dir, "slots")]) await ensurePrivateDir(d, 0o700);
     })();
+    this.#ready.catch(() => {
+      this.#ready = undefined;
+    });
     return this.#ready;
   }
 
@@ -125,10 +235,11 @@ export class HostIds {
     if (!dir) {
       const uid = this.#range.first + this.#memoryUids.size;
       if (this.#memoryUids.size >= this.#agentCount) throw new Error("no free agent uid left in the id range");
+      await this.verify();
       this.#memoryUids.set(agentId, uid);
       return uid;
     }
-    await this.#mkdirs();
+    await this.verify();
     const agentFile = path.join(dir, "agents", agentId);
     const known = await readId(agentFile);
     if (known !== undefined) return known;
@@ -153,19 +264,64 @@ export class HostIds {
     const uid = await this.agentUid(agentId);
     const slot = this.#spare.pop() ?? (await this.#takeSlot());
     this.#refill();
-    const base = this.#range.first + this.#agentCount + 2 * slot;
+    const { gid, rootId } = this.#slotIds(slot);
     let released = false;
     return {
       uid,
-      gid: base,
-      rootId: base + 1,
+      gid,
+      rootId,
       release: async () => {
         if (released) return;
         released = true;
         this.#held.delete(slot);
-        if (this.#dir) await unlink(path.join(this.#dir, "slots", String(slot))).catch(() => undefined);
+        this.#quarantined.add(slot);
+        await this.#endQuarantine();
       },
     };
+  }
+
+  #slotIds(slot: number): { gid: number; rootId: number } {
+    const gid = this.#range.first + this.#agentCount + 2 * slot;
+    return { gid, rootId: gid + 1 };
+  }
+
+  /**
+   * A scan of /proc that starts after this call, shared: sandboxes ending together (a host stopping
+   * hundreds) cost one scan in flight and one queued behind it, not one each. A scan already running
+   * may have read a process's status before the caller's sandbox ended, so callers wait for the next.
+   */
+  #freshScan(): Promise<Set<number>> {
+    if (this.#queuedScan) return this.#queuedScan;
+    const start = () => {
+      const scan = idsInUse(this.#range).finally(() => {
+        if (this.#runningScan === scan) this.#runningScan = undefined;
+      });
+      this.#runningScan = scan;
+      return scan;
+    };
+    const running = this.#runningScan;
+    if (!running) return start();
+    const queued = running
+      .catch(() => undefined)
+      .then(() => {
+        this.#queuedScan = undefined;
+        return start();
+      });
+    this.#queuedScan = queued;
+    return queued;
+  }
+
+  /** Frees every quarantined slot whose ids no process holds (one scan of /proc for all of them). */
+  async #endQuarantine(): Promise<void> {
+    if (this.#quarantined.size === 0) return;
+    const inUse = await this.#freshScan();
+    for (const slot of [...this.#quarantined]) {
+      const { gid, rootId } = this.#slotIds(slot);
+      if (inUse.has(gid) || inUse.has(rootId)) continue;
+      // Whoever deletes it from the set frees it: two scans never free one slot twice.
+      if (!this.#quarantined.delete(slot)) continue;
+      if (this.#dir) await unlink(path.join(this.#dir, "slots", String(slot))).catch(() => undefined);
+    }
   }
 
   #refill(): void {
@@ -180,7 +336,10 @@ export class HostIds {
       });
   }
 
-  /** Gives back the slots claimed ahead (the daemon is stopping). */
+  /**
+   * Gives back the slots claimed ahead (the daemon is stopping). Quarantined slots keep their
+   * record: once this process is gone, whoever takes one over scans for holders first.
+   */
   async close(): Promise<void> {
     await this.#refilling;
     for (const slot of this.#spare.splice(0)) {
@@ -189,28 +348,51 @@ export class HostIds {
     }
   }
 
+  /**
+   * A free slot, in this order: one with no record (round robin from the last one taken); one
+   * whose process is gone and whose ids nobody holds; one of this process's quarantine that has
+   * cleared meanwhile.
+   */
   async #takeSlot(): Promise<number> {
-    await this.#mkdirs();
-    const n = this.#slotCount;
-    for (let tries = 0; tries < n; tries++) {
-      const slot = (this.#nextSlot + tries) % n;
-      if (this.#held.has(slot)) continue;
-      if (this.#dir && !(await this.#claimSlotFile(slot))) continue;
-      this.#held.add(slot);
-      this.#nextSlot = (slot + 1) % n;
-      return slot;
+    await this.verify();
+    const slot = (await this.#findSlot(false)) ?? (await this.#findSlot(true));
+    if (slot !== undefined) return slot;
+    if (this.#quarantined.size > 0) {
+      await this.#endQuarantine();
+      const again = await this.#findSlot(false);
+      if (again !== undefined) return again;
     }
     throw new Error("no free sandbox slot left in the id range");
   }
 
-  async #claimSlotFile(slot: number): Promise<boolean> {
-    const file = path.join(this.#dir ?? "", "slots", String(slot));
-    if (await createExclusive(file, String(process.pid))) return true;
-    const owner = await readId(file);
-    if (owner === undefined || owner === process.pid || alive(owner)) return false;
-    // The process that held it is gone (a crash): the slot is free again.
-    await unlink(file).catch(() => undefined);
-    return createExclusive(file, String(process.pid));
+  async #findSlot(takeOver: boolean): Promise<number | undefined> {
+    const n = this.#slotCount;
+    let inUse: Set<number> | undefined;
+    for (let tries = 0; tries < n; tries++) {
+      const slot = (this.#nextSlot + tries) % n;
+      if (this.#held.has(slot) || this.#quarantined.has(slot)) continue;
+      if (this.#dir) {
+        const file = path.join(this.#dir, "slots", String(slot));
+        if (!takeOver) {
+          if (!(await createExclusive(file, String(process.pid)))) continue;
+        } else {
+          const owner = await readId(file);
+          if (owner === undefined || owner === process.pid || alive(owner)) continue;
+          inUse ??= await this.#freshScan();
+          const { gid, rootId } = this.#slotIds(slot);
+          if (inUse.has(gid) || inUse.has(rootId)) continue;
+          // The process that held it is gone and nothing holds its ids: the slot is free again.
+          await unlink(file).catch(() => undefined);
+          if (!(await createExclusive(file, String(process.pid)))) continue;
+        }
+      } else if (takeOver) {
+        return undefined;
+      }
+      this.#held.add(slot);
+      this.#nextSlot = (slot + 1) % n;
+      return slot;
+    }
+    return undefined;
   }
 }
 

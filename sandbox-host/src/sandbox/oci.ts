@@ -2,7 +2,6 @@
 import { execFile } from "node:child_process";
 import { existsSync } from "node:fs";
 import { chown, type FileHandle, mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
-import os from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { detectCgroups, unifiedMountBesideV1 } from "./cgroups.js";
@@ -15,13 +14,13 @@ import {
   MASKED_PROC_FILES,
   PROXY_SOCKET_INSIDE,
   rootEntries,
-  SOCAT,
   sandboxEnv,
   tmpSizeBytes,
-  withProxyBridge,
+  withInit,
   writeIdentityFiles,
 } from "./rootfs.js";
 import { ociSeccomp, type OciSeccomp } from "./seccomp.js";
+import { defaultStateDir, ensurePrivateDir } from "./state-dirs.js";
 import { SandboxStartError, sandboxSpecSchema, type DriverAvailability, type SandboxDriver, type SandboxHandle, type SandboxSpec } from "./types.js";
 
 const run = promisify(execFile);
@@ -29,7 +28,11 @@ const run = promisify(execFile);
 export interface OciDriverOptions {
   /** Path to crun or runc; the first one that runs a container here is used by default. */
   runtimePath?: string;
-  /** Bundles (config.json + empty rootfs) and identity files live here; root-only. */
+  /**
+   * Bundles (config.json + empty rootfs), identity files and the runtimes' own state live here
+   * (default `<host state dir>/oci`). Made root's and private, and refused when another user could
+   * change it or a directory above it.
+   */
   stateDir?: string;
   /** Host ids per agent and per sandbox; by default a range kept in this process. */
   ids?: HostIds;
@@ -128,7 +131,8 @@ export function ociConfig(
     process: {
       terminal: false,
       user: { uid: opts.sandboxUid, gid: opts.sandboxUid, additionalGids: [] },
-      args: socket ? withProxyBridge(spec.command) : spec.command,
+      // pid 1 is the sandbox's init (rootfs.ts), which the command can neither read nor write.
+      args: withInit(spec.command, socket !== undefined),
       env: Object.entries(sandboxEnv(spec)).map(([k, v]) => `${k}=${v}`),
       cwd: "/workspace",
       capabilities: noCaps,
@@ -169,9 +173,11 @@ export class OciDriver implements SandboxDriver {
   readonly #sandboxUid: number;
   readonly #cgroupParent: string;
 
+  #ready: Promise<void> | undefined;
+
   constructor(opts: OciDriverOptions = {}) {
     this.#candidates = opts.runtimePath ? [opts.runtimePath] : ["/usr/bin/crun", "/usr/bin/runc", "/usr/sbin/runc"].filter((p) => existsSync(p));
-    this.#stateDir = opts.stateDir ?? path.join(os.tmpdir(), `palisade-oci-${process.getuid?.() ?? 0}`);
+    this.#stateDir = path.resolve(opts.stateDir ?? path.join(defaultStateDir(), "oci"));
     this.#ids = opts.ids ?? new HostIds();
     this.#sandboxUid = opts.sandboxUid ?? 1000;
     this.#cgroupParent = opts.cgroupParent ?? "/palisade";
@@ -187,31 +193,58 @@ export class OciDriver implements SandboxDriver {
     return this.#probed;
   }
 
+  /**
+   * The state dir and its parts, made once: `bundles/<id>/`, `etc/` (identity files), `runtime/<name>/`
+   * (each runtime's `--root`, so its `list` and `delete` see only this driver's containers) and
+   * `probe-workspace/`. Traversable (0711) because container root, a host id of the sandbox's own,
+   * resolves the rootfs and the bind sources; nothing in it is listable or writable by another user.
+   */
+  #prepareState(): Promise<void> {
+    this.#ready ??= (async () => {
+      await ensurePrivateDir(this.#stateDir, 0o711);
+      for (const d of ["bundles", "etc", "runtime"]) await mkdir(path.join(this.#stateDir, d), { recursive: true, mode: 0o711 });
+    })();
+    this.#ready.catch(() => {
+      this.#ready = undefined;
+    });
+    return this.#ready;
+  }
+
+  /** Argv that starts `runtime` with this driver's own state root. */
+  #argvFor(runtime: string, unified: string | undefined): string[] {
+    const root = ["--root", path.join(this.#stateDir, "runtime", path.basename(runtime))];
+    if (path.basename(runtime) !== "crun" || !unified) return [runtime, ...root];
+    return [
+      "/usr/bin/unshare",
+      "--mount",
+      "--propagation",
+      "slave",
+      "--",
+      "/bin/sh",
+      "-c",
+      'umount -l -- "$1" && shift && exec "$@"',
+      "crun",
+      unified,
+      runtime,
+      ...root,
+    ];
+  }
+
   async #probe(): Promise<DriverAvailability> {
     if (this.#candidates.length === 0) return { ok: false, reason: "no OCI runtime found (apt-get install crun or runc)" };
     if (process.getuid?.() !== 0) return { ok: false, reason: "the oci driver needs the daemon to run as root (it maps a private uid range)" };
+    try {
+      await this.#prepareState();
+    } catch (e) {
+      return { ok: false, reason: `the oci driver's state dir cannot be used: ${e instanceof Error ? e.message : String(e)}` };
+    }
     const reasons: string[] = [];
     const ws = path.join(this.#stateDir, "probe-workspace");
     await mkdir(ws, { recursive: true, mode: 0o700 });
     const unified = await detectCgroups().then(unifiedMountBesideV1, () => undefined);
     for (const runtime of this.#candidates) {
       this.#runtime = runtime;
-      this.#runtimeArgv =
-        path.basename(runtime) === "crun" && unified
-          ? [
-              "/usr/bin/unshare",
-              "--mount",
-              "--propagation",
-              "slave",
-              "--",
-              "/bin/sh",
-              "-c",
-              'umount -l -- "$1" && shift && exec "$@"',
-              "crun",
-              unified,
-              runtime,
-            ]
-          : [runtime];
+      this.#runtimeArgv = this.#argvFor(runtime, unified);
       try {
         const h = await this.start({
           id: `probe-${process.pid}-${path.basename(runtime)}`,
@@ -241,6 +274,23 @@ export class OciDriver implements SandboxDriver {
     return this.#runtime;
   }
 
+  /**
+   * Ends what an earlier process left of sandbox `id` (a daemon killed before its sandboxes
+   * ended): the container with every process in it, and its bundle. A container lives in a cgroup
+   * of its own, outside the daemon's, so it outlives the daemon and nothing else would end it.
+   * Every runtime's root is tried, in case the previous run used another one.
+   */
+  async reap(id: string): Promise<void> {
+    if (!sandboxSpecSchema.shape.id.safeParse(id).success) return;
+    const unified = await detectCgroups().then(unifiedMountBesideV1, () => undefined);
+    for (const runtime of this.#candidates) {
+      if (!existsSync(path.join(this.#stateDir, "runtime", path.basename(runtime)))) continue;
+      const [file, ...pre] = this.#argvFor(runtime, unified);
+      await run(file ?? runtime, [...pre, "delete", "--force", id], { env: RUNTIME_ENV }).catch(() => undefined);
+    }
+    await rm(path.join(this.#stateDir, "bundles", id), { recursive: true, force: true });
+  }
+
   /** Runs a runtime subcommand (kill, delete) with the runtime's fixed environment. */
   #runtimeCommand(args: string[]): Promise<unknown> {
     const [file, ...pre] = this.#runtimeArgv;
@@ -259,12 +309,14 @@ export class OciDriver implements SandboxDriver {
     const runtime = this.#runtime;
     const [file, ...pre] = this.#runtimeArgv;
     if (!runtime || !file) throw new SandboxStartError("no usable OCI runtime");
-    if (spec.network.proxySocket && !existsSync(SOCAT)) throw new SandboxStartError(`proxy bridge needs ${SOCAT} (apt-get install socat)`);
+    await this.#prepareState().catch((e: unknown) => {
+      throw new SandboxStartError(`the oci driver's state dir cannot be used: ${e instanceof Error ? e.message : String(e)}`);
+    });
 
     const ids = await this.#ids.lease(spec.agentId).catch((e: unknown) => {
       throw new SandboxStartError(`no host ids for the sandbox: ${e instanceof Error ? e.message : String(e)}`);
     });
-    const bundle = path.join(this.#stateDir, spec.id);
+    const bundle = path.join(this.#stateDir, "bundles", spec.id);
     const cgroupsPath = path.posix.join(this.#cgroupParent, spec.id);
     // runc can keep the finished container (and its cgroup) until `delete`, so its OOM counter can
     // still be read; crun has no such option, and then oomKilled stays false.
@@ -281,16 +333,18 @@ export class OciDriver implements SandboxDriver {
       opened.push(await openWorkspace(spec.workspaceDir, ids.uid));
       if (spec.network.proxySocket) opened.push(await openProxySocket(spec.network.proxySocket, ids.gid));
       if (spec.network.caCertFile) opened.push(await openReadOnlyFile(spec.network.caCertFile, "CA certificate"));
-      await mkdir(this.#stateDir, { recursive: true, mode: 0o711 });
       const ident = await writeIdentityFiles(path.join(this.#stateDir, "etc"), this.#sandboxUid);
+      // A bundle is made new, in a directory only root can write: never one that was there before.
+      await rm(bundle, { recursive: true, force: true });
+      await mkdir(bundle, { mode: 0o711 });
       const rootfs = path.join(bundle, "rootfs");
-      await mkdir(rootfs, { recursive: true, mode: 0o755 });
+      await mkdir(rootfs, { mode: 0o755 });
       for (const e of rootEntries()) if ("symlink" in e) await symlink(e.symlink, path.join(rootfs, e.path));
       // The runtime creates mount points as container root, which is this sandbox's rootId on the host.
       await chown(rootfs, ids.rootId, ids.rootId);
       const config = ociConfig(spec, { sandboxUid: this.#sandboxUid, ids, ...ident, cgroupsPath });
       // config.json holds the environment (which may carry the agent token): root-only, removed after.
-      await writeFile(path.join(bundle, "config.json"), JSON.stringify(config), { mode: 0o600 });
+      await writeFile(path.join(bundle, "config.json"), JSON.stringify(config), { mode: 0o600, flag: "wx" });
       return await launch({
         id: spec.id,
         file,

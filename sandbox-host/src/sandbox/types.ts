@@ -83,6 +83,11 @@ export interface SandboxDriver {
   readonly name: string;
   available(): Promise<DriverAvailability>;
   start(spec: SandboxSpec): Promise<SandboxHandle>;
+  /**
+   * Ends whatever is left of sandbox `id` started by an earlier process of this host that died
+   * before it ended (its processes, cgroups, container and files); nothing when there is nothing.
+   */
+  reap?(id: string): Promise<void>;
 }
 
 /** A sandbox that could not start; the message says why and carries no secret. */

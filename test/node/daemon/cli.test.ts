@@ -73,10 +73,21 @@ describe("palisade: usage", () => {
     expect(await cli(["host", "run", "--id-range", "1000:4096"])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--id-range: .*65536/) });
     expect(await cli(["host", "run", "--id-range", "lots"])).toMatchObject({ code: 2, stderr: expect.stringMatching(/FIRST:COUNT/) });
     expect(await cli(["host", "run", "--workspace-quota", "1k"])).toMatchObject({ code: 2, stderr: expect.stringMatching(/--workspace-quota/) });
+    for (const bad of ["0", "65537", "2.5", "many"])
+      expect(await cli(["host", "run", "--max-workspaces", bad])).toMatchObject({
+        code: 2,
+        stderr: expect.stringMatching(/--max-workspaces must be/),
+      });
     expect(await cli(["sandbox", "run", "--env", "LD_PRELOAD=/tmp/x.so", "--", "/bin/true"])).toMatchObject({
       code: 2,
       stderr: expect.stringMatching(/LD_PRELOAD is a loader variable/),
     });
+    // The drivers' probe runs as agent palisade-probe: no sandbox may share its uid.
+    for (const id of ["palisade-probe", "Palisade-Probe", "palisade-x"])
+      expect(await cli(["sandbox", "run", "--agent-id", id, "--", "/bin/true"])).toMatchObject({
+        code: 2,
+        stderr: expect.stringMatching(/--agent-id: agent ids starting with palisade- are the host's own/),
+      });
     expect(await cli(["sandbox", "run", "--edge", edge.url, "--", "/bin/true"])).toMatchObject({
       code: 2,
       stderr: expect.stringMatching(/--agent-token/),

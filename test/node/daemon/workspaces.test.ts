@@ -32,6 +32,10 @@ describe.skipIf(missing !== undefined)("workspaces with a quota", () => {
   });
 
   const mounted = async (dir: string) => (await stat(dir)).dev !== (await stat(path.dirname(dir))).dev;
+  const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+  const until = async (probe: () => Promise<boolean>) => {
+    for (let i = 0; i < 200 && !(await probe()); i++) await sleep(20);
+  };
 
   it("mounts a filesystem of the quota's size per agent, once, however many sandboxes start together", async () => {
     const ws = new Workspaces(opts);
@@ -87,6 +91,51 @@ describe.skipIf(missing !== undefined)("workspaces with a quota", () => {
     const ws = new Workspaces(opts);
     for (const bad of ["../etc", "a/b", ".", "..", "", "x".repeat(65)]) await expect(ws.prepare(bad)).rejects.toThrow(SandboxStartError);
     expect(await readdir(opts.imagesDir)).not.toContain("...ext4");
+  });
+
+  it("unmounts a workspace once no sandbox has used it for idleUnmountMs, never while one holds it", async () => {
+    const ws = new Workspaces({ ...opts, idleUnmountMs: 50 });
+    const dir = await ws.prepare("agt_idle");
+    await ws.prepare("agt_idle");
+    await writeFile(path.join(dir, "kept.txt"), "x");
+    // One of two sandboxes is done: the other still holds the workspace.
+    ws.release("agt_idle");
+    await sleep(200);
+    expect(await mounted(dir)).toBe(true);
+    ws.release("agt_idle");
+    await until(async () => ws.mounted === 0);
+    expect(await mounted(dir)).toBe(false);
+    // The next sandbox of the agent mounts it again, with what it held.
+    expect(await readFile(path.join(await ws.prepare("agt_idle"), "kept.txt"), "utf8")).toBe("x");
+    await ws.unmountAll();
+  });
+
+  it("keeps at most maxMounted workspaces mounted: the longest idle goes first, and a start finding all in use is refused", async () => {
+    const ws = new Workspaces({ ...opts, maxMounted: 2 });
+    const [a, b] = [await ws.prepare("agt_cap_a"), await ws.prepare("agt_cap_b")];
+    ws.release("agt_cap_b");
+    await sleep(5);
+    ws.release("agt_cap_a");
+    // b has been idle longest: it makes room for c, a stays.
+    const c = await ws.prepare("agt_cap_c");
+    expect([await mounted(a), await mounted(b), await mounted(c)]).toEqual([true, false, true]);
+    // a is idle again only after taking it back; with a and c in use nothing can go.
+    await ws.prepare("agt_cap_a");
+    await expect(ws.prepare("agt_cap_d")).rejects.toThrow(/2 agent workspaces mounted, all in use/);
+    expect(ws.mounted).toBe(2);
+    expect(existsSync(path.join(opts.imagesDir, "agt_cap_d.ext4"))).toBe(false);
+    ws.release("agt_cap_c");
+    expect(await mounted(await ws.prepare("agt_cap_d"))).toBe(true);
+    expect(await mounted(c)).toBe(false);
+    await ws.unmountAll();
+  });
+
+  it("counts mounts under way against maxMounted: two agents starting at once on the last place get one mount", async () => {
+    const ws = new Workspaces({ ...opts, maxMounted: 1 });
+    const results = await Promise.allSettled([ws.prepare("agt_race_a"), ws.prepare("agt_race_b")]);
+    expect(results.map((r) => r.status).sort()).toEqual(["fulfilled", "rejected"]);
+    expect(ws.mounted).toBe(1);
+    await ws.unmountAll();
   });
 
   it("keeps plain directories without a quota when asked to (a daemon that is not root)", async () => {

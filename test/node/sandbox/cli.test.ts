@@ -1,4 +1,6 @@
 // `palisade sandbox run`: one command in a real sandbox, its output and exit code passed back.
+import { chmod, readdir, readFile, writeFile } from "node:fs/promises";
+import path from "node:path";
 import { PassThrough } from "node:stream";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sandboxRun } from "../../../sandbox-host/src/cli/sandbox-run.js";
@@ -59,6 +61,28 @@ describe.skipIf(missing("bubblewrap", availability))("palisade sandbox run", { t
     const r = await cli(["--timeout", "0.5", "--", "/bin/sleep", "30"]);
     expect(r.code).toBe(137);
     expect(r.stderr).toMatch(/time limit/);
+  });
+
+  it("deletes its temporary workspace as the agent's uid, with everything the agent wrote, and nothing a link in it points at", async () => {
+    const tmp = await ws.make("tmp");
+    await chmod(tmp, 0o1777);
+    const victim = await ws.make("victim");
+    await writeFile(path.join(victim, "keep"), "x");
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    try {
+      const r = await cli([
+        "--",
+        "/bin/sh",
+        "-c",
+        `mkdir -p a/b/c && echo x > a/b/c/f && chmod 700 a/b && ln -s ${victim} link && ln -s ${victim}/keep a/file-link`,
+      ]);
+      expect(r).toMatchObject({ code: 0 });
+    } finally {
+      process.env.TMPDIR = saved;
+    }
+    expect(await readdir(tmp)).toEqual([]);
+    expect(await readFile(path.join(victim, "keep"), "utf8")).toBe("x");
   });
 
   it("reports a workspace that does not exist", async () => {
