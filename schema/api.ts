@@ -329,6 +329,20 @@ export const AuditCheckpointParamsSchema = z.object({
 });
 export const JwksSchema = z.object({ keys: z.array(z.record(z.string(), z.unknown())) });
 
+/** PUT …/notifications: the Slack-compatible incoming webhook that hears about held calls, spend and suspensions. */
+export const NotificationsSchema = z.strictObject({
+  webhookUrl: z.string().max(2048).describe('https URL of a Slack-compatible incoming webhook (it receives {"text": …})'),
+});
+export const NotificationsStatusSchema = z.object({
+  webhookHost: z.string().nullable().describe("host of the webhook; the URL itself is a credential and never shown"),
+  notifiedSeq: z.number().int().describe("audit events up to here were considered"),
+  headSeq: z.number().int(),
+  failures: z.number().int(),
+  lastError: z.string().nullable(),
+  lastSentAt: z.number().int().nullable(),
+  nextAttemptAt: z.number().int().nullable(),
+});
+
 // ── sandbox hosts ───────────────────────────────────────────────────────────
 export const POOL_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export const HostEnrollmentCreateSchema = z.strictObject({

@@ -9,6 +9,7 @@ import { makeDb } from "../data/db.js";
 import { newId } from "../ids.js";
 import { type VaultRecord, VaultRecordSchema } from "../vault/vault.js";
 import { type ChainBreak, ChainWalker, GENESIS_HASH, eventHash } from "./chain.js";
+import { NOTIFY_POSTS_PER_RUN, NOTIFY_SCAN_BATCH, notificationText, openWebhookUrl, postNotification } from "./notify.js";
 import { SINK_BATCH, SINK_BATCHES_PER_RUN, deliverBatch, openSinkSecret, sinkBackoffMs } from "./sink.js";
 
 /** Events wait this long for company before the first flush, so bursts go to D1 together. */
@@ -52,6 +53,17 @@ export interface SinkStatus {
   nextAttemptAt: number | null;
 }
 
+/** The org's notification webhook (its URL is a credential: only its host is shown). */
+export interface NotifyStatus {
+  webhookHost: string | null;
+  notifiedSeq: number;
+  headSeq: number;
+  failures: number;
+  lastError: string | null;
+  lastSentAt: number | null;
+  nextAttemptAt: number | null;
+}
+
 export interface RetentionStatus {
   days: number | null;
   checkpoint: ChainPoint;
@@ -76,6 +88,13 @@ interface State {
   sinkLastError: string | null;
   sinkLastDeliveryAt: number | null;
   sinkNextAttemptAt: number | null;
+  notifyUrl: VaultRecord | null;
+  notifyHost: string | null;
+  notifySeq: number;
+  notifyFailures: number;
+  notifyLastError: string | null;
+  notifyLastSentAt: number | null;
+  notifyNextAttemptAt: number | null;
 }
 
 /** What one appendMany call may carry (the isolate batches stay well under it). */
@@ -110,6 +129,7 @@ export class AuditLog extends DurableObject<Env> {
   #lastFlushFailed = false;
   #clockSkewMs = 0;
   #delivering: Promise<void> | null = null;
+  #notifying: Promise<void> | null = null;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -227,8 +247,8 @@ export class AuditLog extends DurableObject<Env> {
     const result = await this.flush();
     // The sink sends only what D1 holds, so it runs after the flush, and on its own schedule.
     await this.deliverSink();
-    const sinkAt = this.#sinkDueAt();
-    if (sinkAt !== null) await this.#schedule(sinkAt);
+    await this.deliverNotifications();
+    for (const at of [this.#sinkDueAt(), this.#notifyDueAt()]) if (at !== null) await this.#schedule(at);
     if (result.pending > 0) {
       const backoff = Math.min(RETRY_MAX_MS, RETRY_BASE_MS * 2 ** Math.min(this.#state.failures, 10));
       await this.#schedule(Date.now() + backoff);
@@ -319,6 +339,94 @@ export class AuditLog extends DurableObject<Env> {
       }
       this.#save({ sinkAckedSeq: last.seq, sinkFailures: 0, sinkLastError: null, sinkLastDeliveryAt: Date.now(), sinkNextAttemptAt: null });
     }
+  }
+
+  getNotifications(): NotifyStatus {
+    const s = this.#state;
+    return {
+      webhookHost: s.notifyHost,
+      notifiedSeq: s.notifySeq,
+      headSeq: s.headSeq,
+      failures: s.notifyFailures,
+      lastError: s.notifyLastError,
+      lastSentAt: s.notifyLastSentAt,
+      nextAttemptAt: s.notifyNextAttemptAt,
+    };
+  }
+
+  /** Sets the webhook (sealed by the caller); events from now on notify, not the history. */
+  async setNotifications(orgId: string, input: { sealedUrl: unknown; host: string }): Promise<NotifyStatus> {
+    const sealed = VaultRecordSchema.parse(input.sealedUrl);
+    if (this.#state.orgId === null) this.#save({ orgId });
+    else if (this.#state.orgId !== orgId) throw new Error("audit log of another org");
+    this.#save({
+      notifyUrl: sealed,
+      notifyHost: input.host,
+      notifySeq: this.#state.headSeq,
+      notifyFailures: 0,
+      notifyLastError: null,
+      notifyNextAttemptAt: null,
+    });
+    return this.getNotifications();
+  }
+
+  deleteNotifications(): NotifyStatus {
+    this.#save({ notifyUrl: null, notifyHost: null, notifyFailures: 0, notifyLastError: null, notifyNextAttemptAt: null });
+    return this.getNotifications();
+  }
+
+  /** Posts the notifying events not yet sent, in seq order; a failure stops the run until its backoff. */
+  async deliverNotifications(): Promise<NotifyStatus> {
+    this.#notifying ??= this.#deliverNotifications().finally(() => {
+      this.#notifying = null;
+    });
+    await this.#notifying;
+    return this.getNotifications();
+  }
+
+  async #deliverNotifications(): Promise<void> {
+    const s = this.#state;
+    if (s.notifyUrl === null || s.orgId === null) return;
+    if (s.notifyNextAttemptAt !== null && s.notifyNextAttemptAt > Date.now()) return;
+    const sealed = s.notifyUrl;
+    const url = await openWebhookUrl(this.env, s.orgId, sealed);
+    const store = new AuditData(makeDb(this.env.DB), s.orgId);
+    const allowPrivate = this.env.ALLOW_PRIVATE_UPSTREAMS === "true";
+    let posts = 0;
+    while (this.#state.notifySeq < this.#state.flushedSeq) {
+      const rows = await store.list({ afterSeq: this.#state.notifySeq, throughSeq: this.#state.flushedSeq }, NOTIFY_SCAN_BATCH);
+      if (rows.length === 0) return;
+      // Events that do not notify only move the position: stored once per batch or before a post.
+      let passed: number | null = null;
+      for (const row of rows) {
+        const message = notificationText(row);
+        if (message === null) {
+          passed = row.seq;
+          continue;
+        }
+        if (passed !== null) this.#save({ notifySeq: passed });
+        passed = null;
+        if (posts === NOTIFY_POSTS_PER_RUN) return;
+        posts++;
+        const result = await postNotification(url, message, allowPrivate);
+        // The webhook was replaced or removed meanwhile: its answer is not ours.
+        if (this.#state.notifyUrl !== sealed) return;
+        if (!result.ok) {
+          const failures = this.#state.notifyFailures + 1;
+          this.#save({ notifyFailures: failures, notifyLastError: result.error, notifyNextAttemptAt: Date.now() + sinkBackoffMs(failures) });
+          return;
+        }
+        this.#save({ notifySeq: row.seq, notifyFailures: 0, notifyLastError: null, notifyLastSentAt: Date.now(), notifyNextAttemptAt: null });
+      }
+      if (passed !== null) this.#save({ notifySeq: passed });
+    }
+  }
+
+  #notifyDueAt(): number | null {
+    const s = this.#state;
+    if (s.notifyUrl === null) return null;
+    if (s.notifyNextAttemptAt !== null) return s.notifyNextAttemptAt;
+    return s.notifySeq < s.flushedSeq ? Date.now() : null;
   }
 
   /** When the sink next needs a run: after its backoff, or now while events wait for it. */
@@ -509,6 +617,13 @@ const DEFAULT_STATE: State = {
   sinkLastError: null,
   sinkLastDeliveryAt: null,
   sinkNextAttemptAt: null,
+  notifyUrl: null,
+  notifyHost: null,
+  notifySeq: 0,
+  notifyFailures: 0,
+  notifyLastError: null,
+  notifyLastSentAt: null,
+  notifyNextAttemptAt: null,
 };
 
 function loadState(sql: SqlStorage): State {
@@ -516,9 +631,17 @@ function loadState(sql: SqlStorage): State {
   for (const row of sql.exec("SELECT k, v FROM state").toArray()) {
     const k = String(row.k);
     const v: unknown = JSON.parse(String(row.v));
-    if ((k === "orgId" || k === "sinkUrl" || k === "sinkLastError") && (typeof v === "string" || v === null)) state[k] = v;
-    else if ((k === "sinkLastDeliveryAt" || k === "sinkNextAttemptAt") && (typeof v === "number" || v === null)) state[k] = v;
-    else if (k === "sinkSecret") state.sinkSecret = v === null ? null : VaultRecordSchema.parse(v);
+    if (
+      (k === "orgId" || k === "sinkUrl" || k === "sinkLastError" || k === "notifyHost" || k === "notifyLastError") &&
+      (typeof v === "string" || v === null)
+    )
+      state[k] = v;
+    else if (
+      (k === "sinkLastDeliveryAt" || k === "sinkNextAttemptAt" || k === "notifyLastSentAt" || k === "notifyNextAttemptAt") &&
+      (typeof v === "number" || v === null)
+    )
+      state[k] = v;
+    else if (k === "sinkSecret" || k === "notifyUrl") state[k] = v === null ? null : VaultRecordSchema.parse(v);
     else if (k === "retentionDays" && (typeof v === "number" || v === null)) state.retentionDays = v;
     else if ((k === "headHash" || k === "flushedHash" || k === "checkpointHash") && typeof v === "string") state[k] = v;
     else if (
@@ -529,7 +652,9 @@ function loadState(sql: SqlStorage): State {
         k === "failures" ||
         k === "lastPurge" ||
         k === "sinkAckedSeq" ||
-        k === "sinkFailures") &&
+        k === "sinkFailures" ||
+        k === "notifySeq" ||
+        k === "notifyFailures") &&
       typeof v === "number"
     )
       state[k] = v;

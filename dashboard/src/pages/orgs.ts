@@ -1,6 +1,7 @@
 // Organizations: switch between the ones you belong to, create one, rename the current one, accept an
-// invitation, and the incident switch (owners) that stops every agent of the current one at once.
-import { get, patch, post } from "../api.js";
+// invitation, the notification webhook (admins), and the incident switch (owners) that stops every
+// agent of the current one at once.
+import { del, get, patch, post, request } from "../api.js";
 import { h } from "../dom.js";
 import { schemaForm } from "../forms.js";
 import { acceptInvitationForm } from "../invitations.js";
@@ -33,6 +34,7 @@ registerPage({
       ),
     );
     root.append(incidentSwitch(ctx));
+    if (ctx.can("admin")) root.append(await notifications(ctx));
     if (ctx.can("admin")) {
       root.append(
         h(
@@ -74,6 +76,61 @@ registerPage({
     return root;
   },
 });
+
+/** The org's Slack-compatible webhook: held calls, spend thresholds and limits, suspensions. */
+async function notifications(ctx: Ctx) {
+  const status = parseOne("NotificationsStatusSchema", await get(ctx.orgPath("/notifications")));
+  const state = status.webhookHost
+    ? h(
+        "p",
+        {},
+        "Posting to ",
+        h("code", {}, status.webhookHost),
+        status.lastError
+          ? h("span", { class: "badge bad" }, ` failing: ${status.lastError}`)
+          : status.lastSentAt
+            ? ` — last sent ${new Date(status.lastSentAt).toLocaleString()}`
+            : "",
+      )
+    : h("p", { class: "hint" }, "No webhook: held calls wait until someone opens Approvals.");
+  let lastValue: { webhookUrl: string } | null = null;
+  const form = schemaForm("NotificationsSchema", {
+    submitLabel: "Save webhook",
+    onSubmit: async (value) => {
+      lastValue = value;
+      await request("PUT", ctx.orgPath("/notifications"), value);
+      toast("Notifications on: calls waiting for approval, spend thresholds and suspensions are posted.");
+      await ctx.reload();
+    },
+  });
+  const test = h("button", { type: "button", class: "secondary small" }, "Send a test message");
+  test.addEventListener("click", async () => {
+    const input = form.querySelector<HTMLInputElement>("input[name=webhookUrl]");
+    const webhookUrl = input?.value || lastValue?.webhookUrl;
+    if (!webhookUrl) return toast("Enter the webhook URL first.");
+    try {
+      await post(ctx.orgPath("/notifications/test"), { webhookUrl });
+      toast("Test message delivered.");
+    } catch (error) {
+      toast(error instanceof Error ? error.message : String(error));
+    }
+  });
+  const remove = h("button", { type: "button", class: "secondary small danger" }, "Remove webhook");
+  remove.addEventListener("click", async () => {
+    await del(ctx.orgPath("/notifications"));
+    toast("Notifications off.");
+    await ctx.reload();
+  });
+  return h(
+    "details",
+    { class: "create" },
+    h("summary", {}, "Notifications (Slack-compatible webhook)"),
+    state,
+    form,
+    test,
+    ...(status.webhookHost ? [remove] : []),
+  );
+}
 
 /** The current org's incident switch: its state for everyone, the switch itself for owners. */
 function incidentSwitch(ctx: Ctx) {

@@ -8,6 +8,7 @@ import { credentialRoutes } from "./credentials.js";
 import { hostRoutes } from "./hosts.js";
 import { identityRoutes } from "./identity.js";
 import { invitationRoutes } from "./invitations.js";
+import { notificationRoutes } from "./notifications.js";
 import { adminRouter } from "./kit.js";
 import { orgRoutes } from "./orgs.js";
 import { policyRoutes } from "./policies.js";
@@ -47,6 +48,7 @@ export function adminApi() {
     agentMemoryRoutes,
     spendRoutes,
     auditRoutes,
+    notificationRoutes,
   ])
     api.route("/", routes);
 
