@@ -73,6 +73,7 @@ async function fixture(label: string): Promise<OrgFixture> {
       priceId: price.json.id,
       limitId: limit.json.id,
       invitationId: invitation.json.id,
+      which: "latest",
       ...tools.ids,
     },
     names: [
@@ -123,6 +124,9 @@ function sampleBody(method: string, path: string, ids: Record<string, string>): 
     };
   if (path.endsWith("/explain")) return { method: "GET", url: "https://alpha.example.com/" };
   if (path.endsWith("/audit/retention")) return { days: 30 };
+  if (path.endsWith("/audit/sink")) return { url: "https://siem.example.com/in" };
+  if (path.endsWith("/audit/checkpoints")) return undefined;
+  if (path.endsWith("/notifications") || path.endsWith("/notifications/test")) return { webhookUrl: "https://hooks.example.com/in" };
   if (path.endsWith("/agents")) return { name: "probe-agent" };
   if (path.endsWith("/tools")) return { name: "probe-tool", inputSchema: { type: "object" }, method: "GET", url: "https://x.example.com/a" };
   if (path.endsWith("/tools/{toolId}")) return { description: "changed" };
