@@ -10,7 +10,15 @@ import { startTestHost, type TestHost } from "./host-daemon.js";
 
 const QUOTA_BYTES = 64 << 20;
 const variants = await probeVariants();
-const tally = { held: 0, escaped: 0, skipped: 0 };
+const tally = { held: 0, escaped: 0, skipped: 0, notStarted: 0 };
+
+/** An attack whose sandbox never started proves nothing either way: it fails as such, not as an escape. */
+class SandboxNotStarted extends Error {}
+async function ran<T extends { state: string; output?: string | undefined; ack: unknown }>(result: Promise<T>): Promise<T> {
+  const r = await result;
+  if (r.state === "failed" && r.output === undefined) throw new SandboxNotStarted(`the attack's sandbox did not start: ${JSON.stringify(r.ack)}`);
+  return r;
+}
 let fx: HostFixtures;
 
 beforeAll(async () => {
@@ -20,9 +28,9 @@ afterAll(async () => {
   await fx?.close();
   const drivers = variants.map(({ variant, ok }) => `${variant.name}${ok ? "" : " (unavailable)"}`).join(", ");
   // Tests left out by a name filter (-t) count as not run.
-  const notRun = ATTACKS.length * variants.length - tally.held - tally.escaped - tally.skipped;
+  const notRun = ATTACKS.length * variants.length - tally.held - tally.escaped - tally.skipped - tally.notStarted;
   console.log(
-    `escape suite: ${ATTACKS.length} attacks × ${variants.length} drivers [${drivers}]: ${tally.held} held, ${tally.escaped} escaped, ${tally.skipped} skipped${notRun ? `, ${notRun} not run` : ""}`,
+    `escape suite: ${ATTACKS.length} attacks × ${variants.length} drivers [${drivers}]: ${tally.held} held, ${tally.escaped} escaped, ${tally.skipped} skipped${tally.notStarted ? `, ${tally.notStarted} whose sandbox did not start` : ""}${notRun ? `, ${notRun} not run` : ""}`,
   );
 });
 
@@ -41,8 +49,8 @@ for (const { variant, ok, reason } of variants) {
           host,
           fx,
           quotaBytes: QUOTA_BYTES,
-          perl: (script, over) => host.run(ATTACKER, ["/usr/bin/perl", "-e", PERL_PRELUDE + script], over),
-          sh: (script, over) => host.run(ATTACKER, ["/bin/sh", "-c", script], over),
+          perl: (script, over) => ran(host.run(ATTACKER, ["/usr/bin/perl", "-e", PERL_PRELUDE + script], over)),
+          sh: (script, over) => ran(host.run(ATTACKER, ["/bin/sh", "-c", script], over)),
         };
       });
       afterAll(() => host?.stop());
@@ -53,7 +61,8 @@ for (const { variant, ok, reason } of variants) {
             await attack.run(ctx);
             tally.held++;
           } catch (e) {
-            tally.escaped++;
+            if (e instanceof SandboxNotStarted) tally.notStarted++;
+            else tally.escaped++;
             throw e;
           }
         });
