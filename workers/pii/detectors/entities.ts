@@ -92,6 +92,8 @@ function clean(piece: string, start: number, end: number): [number, number] | nu
     }
     end--;
   }
+  // The possessive is the sentence's ("Anneke's runbook").
+  if (end - start > 3 && POSSESSIVE.test(piece.slice(end - 2, end))) end -= 2;
   // "the", "our", "a" open a phrase, not a name ("The Salvation Army" keeps its capital: only lower case or the first word of a sentence is dropped when a capital follows).
   const lead = LEADING.exec(piece.slice(start, end));
   if (lead) start += lead[0].length;
@@ -103,6 +105,7 @@ function clean(piece: string, start: number, end: number): [number, number] | nu
 }
 
 const TICKET_AFTER = /^-\d/;
+const POSSESSIVE = /^['’]s$/;
 const LOWER_WORD = /^\p{Ll}[\p{Ll}'’-]*$/u;
 const DETERMINER = /^(?:the|a|an|our|my|your|their|his|her|its|this|that|these|those)$/i;
 const LEADING =
@@ -166,19 +169,202 @@ function trimLowerTail(piece: string, start: number, end: number): number {
   }
 }
 
-/** Entity spans of one piece (a sentence or line), cleaned and checked, offsets relative to the piece. */
-export function tagPiece(piece: string, model: Tagger = tagger()): PieceSpans {
-  const out: Array<{ kind: EntityKind; start: number; end: number }> = [];
-  for (const s of model.tag(piece)) {
+/**
+ * How sure the tagger must be (its lead of the entity tag over "outside", in weight units, at the
+ * span's least sure word) for a span with evidence beyond its context (a known name or place
+ * written with a capital, an organisation word, a title before it), one without, and one without
+ * that opens a sentence. Chosen on the dev set with `scripts/pii-train/sweep.ts` (docs/pii.md).
+ */
+export const CONFIDENCE = { backed: 0, bare: 0, opening: 200 };
+
+const TITLE_BEFORE =
+  /(?:^|[\s(,;:])(?:mr|mrs|ms|miss|mx|dr|prof|sir|dame|herr|frau|hr|fr|m|mme|mlle|sr|sra|srta|dña|dott|dott\.ssa|ing|avv|sig|sig\.ra|pan|pani|dhr|mevr|mag|rev|fr|sister|brother|father|aunt|uncle|pak|bu|dona|don|sheikh|capt|col|gen|lt|sgt|insp|det|judge|justice|senator|president|minister|mayor)\.?\s+$/i;
+const ADDRESS_MARK =
+  /\d{4,6}|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[〒丁番号区市県都道府町村]|[로길동호]|\b(?:ул|д|кв|пр|пер|box|postfach|apartado|bp|cs|skr|flat|unit|apt|suite)\b/iu;
+const STREET_SUFFIX =
+  /(?:stra(?:ß|ss)e|str\.?|weg|allee|gasse|platz|ring|damm|ufer|laan|straat|gracht|plein|steeg|kade|dijk|gatan|vägen|gata|gränd|vej|gade|veien|vei|gata|katu|tie|polku|kuja|utca|útja|út|tér|ulica|ul\.?|ulice|třída|náměstí|cesta|iela|gatvė|tänav|sokak|sokağı|caddesi|cad\.?|bulvarı|mahallesi|mah\.?|odos|οδός)$/iu;
+
+/** Whether a tagged address looks like one: a street word, a postcode or number of a postal form, or an address mark of its script. */
+export function addressShaped(value: string, model: Tagger): boolean {
+  if (ADDRESS_MARK.test(value)) return true;
+  const t = tokenize(value);
+  for (let i = 0; i < t.count; i++) {
+    if (t.shape[i] === Shape.Punct) continue;
+    if (model.gazetteer.flags(t.word[i] ?? 0) & Gaz.street) return true;
+    if (STREET_SUFFIX.test(value.slice(t.starts[i], t.ends[i]))) return true;
+  }
+  return false;
+}
+
+/** Two humps of camel case ("HighErrorRate"), or one not after a name prefix ("WebAssembly", not "MacLeod", "DeShawn"). */
+const CODE_CASE =
+  /^\p{Lu}?\p{Ll}+(?:\p{Lu}+\p{Ll}*){2,}$|^(?!(?:Mc|Mac|Fitz|De|Di|Da|Du|La|Le|Van|Von|Al|El|Ben|Abu|Bin|St|San)\p{Lu})\p{Lu}\p{Ll}+\p{Lu}+\p{Ll}*$|^\p{Lu}{1,2}\p{Lu}\p{Ll}+$/u;
+/** An acronym (up to four capitals, a plural "GPUs" too). */
+const ACRONYM = /^\p{Lu}{2,4}s?$/u;
+/** A capitalised function word inside a span: Title Case text is a heading ("Terms And Conditions Of Sale"). */
+const HEADING_WORD =
+  /\s(?:And|Of|The|For|To|In|On|At|By|With|Or|Your|Our|My|Now|Not|Non|Is|Are|Be|A|An|Und|Der|Die|Das|Et|Le|Les|Des|Du|Y|Del|Los|Las|Il|Di|Per|En|Het|Van)\s/u;
+
+/**
+ * Shapes that are never a name: an identifier in code case, an unknown acronym standing alone, a
+ * month or weekday standing alone, a heading in Title Case.
+ */
+function notAName(value: string, model: Tagger): boolean {
+  if (HEADING_WORD.test(value)) return true;
+  const t = tokenize(value);
+  if (t.count !== 1) return false;
+  if (CODE_CASE.test(value)) return true;
+  const flags = model.gazetteer.flags(t.word[0] ?? 0);
+  // A known organisation's acronym ("NATO", "BBC") stays.
+  if (ACRONYM.test(value)) return (flags & NAME_FLAGS) === 0;
+  return (flags & Gaz.time) !== 0;
+}
+
+/** The kind its words suggest: a person when one is a given or family name, an organisation for an organisation word, else a place. */
+function kindByWords(value: string, model: Tagger): EntityKind {
+  const t = tokenize(value);
+  let kind: EntityKind = "location";
+  for (let i = 0; i < t.count; i++) {
+    const flags = model.gazetteer.flags(t.word[i] ?? 0);
+    if (flags & (Gaz.first | Gaz.last)) return "person";
+    if (flags & (Gaz.orgWord | Gaz.orgName)) kind = "organization";
+  }
+  return kind;
+}
+
+/** A known name or place written with a capital (or in a script without case), or an organisation word: evidence beyond the context. */
+function backed(value: string, kind: EntityKind, model: Tagger): boolean {
+  const t = tokenize(value);
+  for (let i = 0; i < t.count; i++) {
+    const shape = t.shape[i];
+    if (shape === Shape.Punct || shape === Shape.Lower) continue;
+    const flags = model.gazetteer.flags(t.word[i] ?? 0);
+    if (flags & NAME_FLAGS) return true;
+    if (kind === "organization" && flags & Gaz.orgWord) return true;
+  }
+  return false;
+}
+
+export interface Candidate {
+  kind: EntityKind;
+  start: number;
+  end: number;
+  /** The tagger's smallest lead of the entity tag over "outside" among the span's words. */
+  margin: number;
+  /** Evidence beyond the context: a known name or place written with a capital, an organisation word, a title before a person. */
+  backed: boolean;
+  /** Every word of the span is an everyday word of some language (a dictionary or frequent word) that no name list holds. */
+  wordy: boolean;
+  /** The span opens its sentence or line (where any word is capitalised). */
+  opening: boolean;
+  /** A colon follows: a field label ("Geburtsdatum:", "Payee:") or a speaker. */
+  label: boolean;
+}
+
+const OPENING = /(?:^|[.!?:;•*>#|\n-])[\s"'“„«([]*$/u;
+const LABEL_AFTER = /^\s?[:：]/;
+const KNOWN_WORD = Gaz.dictionary | Gaz.frequent | Gaz.common;
+
+/** Every word of the value is an everyday word of some language and none is a known name, place or organisation. */
+function wordy(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  for (let i = 0; i < t.count; i++) {
+    if (t.shape[i] === Shape.Punct) continue;
+    const flags = model.gazetteer.flags(t.word[i] ?? 0);
+    if (!(flags & KNOWN_WORD) || flags & NAME_FLAGS) return false;
+  }
+  return true;
+}
+
+/** Entity spans of one piece (a sentence or line), cleaned and checked, with the tagger's confidence; offsets relative to the piece. */
+export function candidates(piece: string, model: Tagger = tagger()): Candidate[] {
+  const out: Candidate[] = [];
+  for (const tagged of model.tag(piece)) {
+    let s = tagged;
+    if (s.kind === "address" && !addressShaped(piece.slice(s.start, s.end), model)) {
+      // An "address" with no street word, postcode or address mark: numbers and codes are not
+      // one; words are a name or place the tagger gave the wrong kind ("Maureen Ashdown-Pryce").
+      if (HAS_DIGIT.test(piece.slice(s.start, s.end))) continue;
+      s = { ...s, kind: kindByWords(piece.slice(s.start, s.end), model) };
+    }
     let span = clean(piece, s.start, s.end);
     if (span && s.kind !== "address") span = clean(piece, span[0], trimLowerTail(piece, span[0], span[1]));
+    if (!span) continue;
+    const value = piece.slice(span[0], span[1]);
     // An upper-case word before "-123" is a ticket or part number prefix ("PROJ-12345").
-    if (span && TICKET_AFTER.test(piece.slice(span[1], span[1] + 2))) continue;
+    if (TICKET_AFTER.test(piece.slice(span[1], span[1] + 2))) continue;
     // An everyday word before a colon is a field label ("Location:", "Company:"), a name there a speaker ("Anna:").
-    if (span && piece[span[1]] === ":" && isEverydayWord(piece.slice(span[0], span[1]), model)) continue;
-    if (span && plausible(piece.slice(span[0], span[1]), s.kind)) out.push({ kind: s.kind, start: span[0], end: span[1] });
+    if (piece[span[1]] === ":" && isEverydayWord(value, model)) continue;
+    if (!plausible(value, s.kind) || notAName(value, model)) continue;
+    const titled = s.kind === "person" && TITLE_BEFORE.test(piece.slice(Math.max(0, span[0] - 12), span[0]));
+    out.push({
+      kind: s.kind,
+      start: span[0],
+      end: span[1],
+      margin: s.margin,
+      backed: titled || backed(value, s.kind, model),
+      wordy: !titled && wordy(value, model),
+      opening: OPENING.test(piece.slice(0, span[0])),
+      label: LABEL_AFTER.test(piece.slice(span[1], span[1] + 2)),
+    });
   }
+  addKnownNames(piece, model, out);
   return out;
+}
+
+const GIVEN_OR_FAMILY = Gaz.first | Gaz.last;
+/** Words that also mean something else in some language, or name a place, a month, a nationality or a product. */
+const NOT_ONLY_A_NAME = Gaz.common | Gaz.dictionary | Gaz.techTerm | Gaz.time | Gaz.nationality | Gaz.country | Gaz.orgWord | Gaz.street | Gaz.title;
+
+/**
+ * Capitalised words that name people and mean nothing else ("Gareth", "Henrik", "Nkurunziza"),
+ * where the tagger left them outside: a run of them (with initials and name particles) is a
+ * person. The tagger's own spans win.
+ */
+function addKnownNames(piece: string, model: Tagger, out: Candidate[]): void {
+  const t = tokenize(piece);
+  for (let i = 0; i < t.count; i++) {
+    const shape = t.shape[i];
+    if (shape !== Shape.Capitalised && shape !== Shape.AllCaps) continue;
+    const flags = model.gazetteer.flags(t.word[i] ?? 0);
+    if (!(flags & GIVEN_OR_FAMILY) || flags & NOT_ONLY_A_NAME) continue;
+    const length = (t.ends[i] ?? 0) - (t.starts[i] ?? 0);
+    // Short upper-case words are acronyms ("IBAN", "IVA"), not names.
+    if (length < 3 || (shape === Shape.AllCaps && length < 5)) continue;
+    const start = t.starts[i] ?? 0;
+    let end = t.ends[i] ?? 0;
+    // A following capitalised word joins the name ("Gareth Pryce").
+    while (
+      i + 1 < t.count &&
+      (t.shape[i + 1] === Shape.Capitalised || t.shape[i + 1] === Shape.AllCaps) &&
+      piece.slice(end, t.starts[i + 1]) === " "
+    ) {
+      const next = model.gazetteer.flags(t.word[i + 1] ?? 0);
+      if (next & NOT_ONLY_A_NAME && !(next & GIVEN_OR_FAMILY)) break;
+      i++;
+      end = t.ends[i] ?? 0;
+    }
+    if (out.some((c) => c.start < end && start < c.end)) continue;
+    out.push({ kind: "person", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false });
+  }
+}
+
+/**
+ * Entity spans of one piece the tagger is sure enough of, offsets relative to the piece. A span
+ * with evidence beyond its context (`backed`) is kept; one without is kept when the tagger leads
+ * "outside" by the margin its place needs (more where a sentence opens, since every word is
+ * capitalised there), unless it is an everyday word of some language or a field label.
+ */
+export function tagPiece(piece: string, model: Tagger = tagger(), confidence = CONFIDENCE): PieceSpans {
+  const out: Array<{ kind: EntityKind; start: number; end: number }> = [];
+  for (const c of candidates(piece, model)) if (confident(c, confidence)) out.push({ kind: c.kind, start: c.start, end: c.end });
+  return out;
+}
+
+export function confident(c: Candidate, confidence = CONFIDENCE): boolean {
+  if (c.backed) return c.margin >= confidence.backed;
+  if (c.wordy || c.label) return false;
+  return c.margin >= (c.opening ? confidence.opening : confidence.bare);
 }
 
 /** Letters with case (an upper-case one) or letters of a script without case. */

@@ -33,6 +33,8 @@ export interface TaggedSpan {
   kind: EntityKind;
   start: number;
   end: number;
+  /** The smallest lead of the chosen tag over "outside" among the span's words, in weight units. */
+  margin: number;
 }
 
 /** Word hash -> flags, open addressing over a power-of-two table (hash 0 stands for an empty slot). */
@@ -190,11 +192,15 @@ export class Tagger {
       const kind = KIND_OF_TAG[best] ?? null;
       const start = tokens.starts[i] ?? 0;
       const end = tokens.ends[i] ?? 0;
+      const margin = bestScore - s0;
       if (kind === null) open = null;
       else if ((best & 1) === 1 || open === null) {
-        open = { kind, start, end };
+        open = { kind, start, end, margin };
         spans.push(open);
-      } else open.end = end;
+      } else {
+        open.end = end;
+        if (!punct && margin < open.margin) open.margin = margin;
+      }
       prev2 = prev;
       prev = best;
     }
