@@ -133,3 +133,51 @@ describe("entities and lists", () => {
     expect(found("ghp_abcdefghijklmnopqrstuvwxyz0123456789")).toEqual([["secret", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"]]);
   });
 });
+
+describe("national ids", () => {
+  // Published sample numbers of each scheme (tax offices', registries' and their libraries' examples).
+  it.each<[string, string, string]>([
+    ["Steuer-ID 86095742719", "86095742719", "de_steuer_id"],
+    ["NIR 2 55 08 14 168 025 38", "2 55 08 14 168 025 38", "fr_nir"],
+    ["codice fiscale RSSMRA85T10A562S", "RSSMRA85T10A562S", "it_codice_fiscale"],
+    ["DNI 12345678Z", "12345678Z", "es_dni"],
+    ["NIE X-1234567-L", "X-1234567-L", "es_dni"],
+    ["BSN 1112.22.333", "1112.22.333", "nl_bsn"],
+    ["numéro national 93.05.18-223.61", "93.05.18-223.61", "be_national_number"],
+    ["PESEL 44051401359", "44051401359", "pl_pesel"],
+    ["personnummer 811228-9874", "811228-9874", "se_personnummer"],
+    ["HETU 131052-308T", "131052-308T", "fi_hetu"],
+    ["CPF 529.982.247-25", "529.982.247-25", "br_cpf"],
+    ["CNPJ 11.222.333/0001-81", "11.222.333/0001-81", "br_cnpj"],
+    ["PAN ABCPE1234F", "ABCPE1234F", "in_pan"],
+    ["Aadhaar 4991 1866 5246", "4991 1866 5246", "in_aadhaar"],
+    ["My Number 1234 5678 9018", "1234 5678 9018", "jp_my_number"],
+    ["주민등록번호 900101-1234567", "900101-1234567", "kr_rrn"],
+    ["身份证11010519491231002X", "11010519491231002X", "cn_resident_id"],
+    ["CURP SABC560626MDFLRN01", "SABC560626MDFLRN01", "mx_curp"],
+    ["AHV 756.1234.5678.97", "756.1234.5678.97", "ch_ahv"],
+    ["TC Kimlik 10000000146", "10000000146", "tr_kimlik"],
+    ["CNP 1800101221144", "1800101221144", "ro_cnp"],
+    ["RUT 12.345.678-5", "12.345.678-5", "cl_rut"],
+    ["NHS number 943 476 5919", "943 476 5919", "uk_nhs"],
+    ["PPSN 1234567T", "1234567T", "ie_ppsn"],
+    ["ΑΦΜ 090000045", "090000045", "gr_afm"],
+    ["СНИЛС 112-233-445 95", "112-233-445 95", "ru_snils"],
+  ])("%s", (text, value, detector) => {
+    const findings = detectPii(text, structuredOnly);
+    expect(findings.map((f) => [f.category, text.slice(f.start, f.end)])).toEqual([["tax_id", value]]);
+    expect(findings[0]?.detector).toBe(detector);
+  });
+
+  it.each([
+    // The check fails.
+    "Steuer-ID 86095742718, DNI 12345678A, PESEL 44051401358, CPF 529.982.247-26, codice fiscale RSSMRA85T10A562T",
+    "HETU 131052-308U, 身份证11010519491231002Y, AHV 756.1234.5678.98",
+    // Valid under a weak check but with no id word before it: an order, a ticket, a quantity.
+    "Order 111222333 shipped; ticket 1234 5678 9018 closed; ref 86095742719",
+    // A date that does not exist inside a dated scheme.
+    "PESEL 44133101359 and 主民 900231-1234567",
+  ])("%s", (text) => {
+    expect(found(text)).toEqual([]);
+  });
+});
