@@ -229,6 +229,7 @@ export class PiiDetector {
         categories: this.#entityCategories,
         maxChars: budget.entityCharsLeft,
         ...(this.options.entityCacheScope !== undefined ? { cacheScope: this.options.entityCacheScope } : {}),
+        structured: raw,
       });
       budget.takeEntityChars(used);
       budget.checkTime();

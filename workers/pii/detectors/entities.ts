@@ -30,6 +30,8 @@ export interface EntityOptions {
   maxChars: number;
   /** Reuse results for pieces seen before under this scope (see DetectOptions.entityCacheScope). */
   cacheScope?: string;
+  /** Values the pattern detectors found (a card, a phone): an address is never grown over one. */
+  structured?: ReadonlyArray<{ start: number; end: number }>;
 }
 
 /**
@@ -379,6 +381,7 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
   if (options.categories.size === 0 || !LETTER.test(text)) return 0;
   const prefix = options.cacheScope === undefined ? null : hashFeed(hashStart(), options.cacheScope);
   let used = 0;
+  const found: Array<{ kind: EntityKind; start: number; end: number }> = [];
   for (const [s, e] of pieces(text)) {
     const piece = text.slice(s, e);
     // One lower-case token ("gpt-4o", "image/png", "claude-sonnet-4") is an identifier, not a name.
@@ -391,10 +394,105 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
       spans = tagPiece(piece);
       if (key !== null) remember(key, spans);
     }
-    for (const { kind, start, end } of spans) {
-      if (!options.categories.has(kind)) continue;
-      out.push({ category: kind, start: s + start, end: s + end, detector: "ner", key: piece.slice(start, end).toLowerCase() });
-    }
+    for (const { kind, start, end } of spans) found.push({ kind, start: s + start, end: s + end });
+  }
+  for (const { kind, start, end } of mergeAddresses(text, found, tagger(), options.structured ?? [])) {
+    if (!options.categories.has(kind)) continue;
+    out.push({ category: kind, start, end, detector: "ner", key: text.slice(start, end).toLowerCase() });
   }
   return used;
+}
+
+/** What may stand between the parts of one address: numbers and postcodes, unit and street words, separators. */
+const ADDRESS_GAP_WORD =
+  /^(?:\p{N}[\p{N}\p{L}]*|\p{Lu}{1,3}\p{N}[\p{N}\p{Lu}]*|\p{Lu}{1,3}|[#/,;()\-'’]|apt|app|appt|flat|unit|suite|ste|bus|box|bte|piso|depto|dpto|ap|apto|bl|bloc|sc|esc|et|etg|étage|bât|bat|pta|puerta|of|om|int|lok|m|no|nr|nº|n°|n|núm|num|daire|kat|d|kv|кв|д|стр|корп|floor|fl|stock|og|eg|dg|th|tv|mf|st|av|avda|c|cp|cep|cedex|bp|cs|postfach|apartado|of|sector|sektor|district|col|mz|lt|rt|rw|gate|blk|lot|km|ruta|via|rue|calle|rua|ul|os|al|pl|ulica|utca|tér|út|caddesi|cad|sk|sok|mah|mahallesi|bulvarı|bul|blvd|ave|rd|road|street|st|lane|ln|drive|dr|court|ct|way|the|de|del|de la|des|du|da|do|dos|das|di|della|van|der|den|am|an|im|zum|zur|of)$/iu;
+const ADDRESS_GAP_MAX = 48;
+/** A postcode of a common form or a house number: what makes words an address and not a list of places. */
+const ADDRESS_NUMBER = /\p{N}/u;
+
+/**
+ * Joins neighbouring entity spans with the numbers, postcodes and unit words between and around
+ * them into one address when the whole reads as one (a street word, postcode or address mark and a
+ * number): the tagger often splits "27 rue Paul Bert, 69003 Lyon" into a name and a place, or
+ * leaves the house number and postcode outside.
+ */
+export function mergeAddresses(
+  text: string,
+  spans: ReadonlyArray<{ kind: EntityKind; start: number; end: number }>,
+  model: Tagger,
+  structured: ReadonlyArray<{ start: number; end: number }> = [],
+): Array<{ kind: EntityKind; start: number; end: number }> {
+  if (spans.length === 0) return [];
+  const taken = (from: number, to: number) => structured.some((f) => f.start < to && from < f.end);
+  const sorted = [...spans].sort((a, b) => a.start - b.start);
+  const result: Array<{ kind: EntityKind; start: number; end: number }> = [];
+  let i = 0;
+  while (i < sorted.length) {
+    const first = sorted[i] as { kind: EntityKind; start: number; end: number };
+    let start = first.start;
+    let end = first.end;
+    let j = i + 1;
+    // Grow over following spans while only address filler stands between.
+    while (j < sorted.length) {
+      const next = sorted[j] as { start: number; end: number };
+      if (next.start - end > ADDRESS_GAP_MAX || !isAddressGap(text.slice(end, next.start), model) || taken(end, next.start)) break;
+      end = next.end;
+      j++;
+    }
+    let grownStart = growLeft(text, start, model);
+    let grownEnd = growRight(text, end, model);
+    if (taken(grownStart, start)) grownStart = start;
+    if (taken(end, grownEnd)) grownEnd = end;
+    const whole = text.slice(grownStart, grownEnd);
+    const wasAddress = sorted.slice(i, j).some((x) => x.kind === "address");
+    if ((j > i + 1 || wasAddress || grownStart < start || grownEnd > end) && ADDRESS_NUMBER.test(whole) && addressShaped(whole, model)) {
+      start = grownStart;
+      end = grownEnd;
+      result.push({ kind: "address", start, end });
+    } else for (let k = i; k < j; k++) result.push(sorted[k] as { kind: EntityKind; start: number; end: number });
+    i = j;
+  }
+  return result;
+}
+
+/** Whether every word of `gap` is address filler (at most one line break). */
+function isAddressGap(gap: string, model: Tagger): boolean {
+  if (gap.split("\n").length > 2) return false;
+  const words = gap.split(/[\s]+/).filter(Boolean);
+  for (const w of words) {
+    // A label ("Adresse:", "Tel.:") starts another field.
+    if (w.endsWith(":")) return false;
+    const bare = w.replace(/^[,;(]+|[,;).]+$/g, "");
+    if (bare === "" || ADDRESS_GAP_WORD.test(bare)) continue;
+    const t = tokenize(bare.toLowerCase());
+    if (t.count === 1 && model.gazetteer.flags(t.word[0] ?? 0) & Gaz.street) continue;
+    return false;
+  }
+  return true;
+}
+
+/** Extends an address start over a house number, unit or street word before it on the same line. */
+function growLeft(text: string, start: number, model: Tagger): number {
+  for (;;) {
+    const lineStart = text.lastIndexOf("\n", start - 1) + 1;
+    const before = text.slice(Math.max(lineStart, start - 24), start);
+    const m = /(\S+)(\s*)$/u.exec(before);
+    if (!m || (m[2] === "" && start > lineStart && !/[,(]/.test(m[1] ?? ""))) return start;
+    const word = m[1] ?? "";
+    if (!isAddressGap(word, model) || /^\p{Lu}{1,3}$/u.test(word.replace(/[,;:(]+$/, ""))) return start;
+    // A label ends the address ("Adresse:", "Tel."): stop at a colon.
+    if (word.endsWith(":")) return start;
+    start -= m[0].length;
+  }
+}
+
+/** Extends an address end over a postcode, number, state code or unit after it on the same line. */
+function growRight(text: string, end: number, model: Tagger): number {
+  for (;;) {
+    const m = /^([\s,]*)([^\s,]+)/u.exec(text.slice(end, end + 24));
+    if (!m || (m[1] ?? "").includes("\n")) return end;
+    const word = (m[2] ?? "").replace(/[;:).]+$/, "");
+    if (word === "" || !isAddressGap(word, model) || !/\p{N}|^\p{Lu}{1,3}$/u.test(word)) return end;
+    end += (m[1] ?? "").length + word.length;
+  }
 }
