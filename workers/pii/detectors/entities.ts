@@ -234,6 +234,17 @@ function kindByWords(value: string, model: Tagger): EntityKind {
   return kind;
 }
 
+/** Whether a word of the value is a street word or ends like a street name. */
+function streetWorded(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  for (let i = 0; i < t.count; i++) {
+    if (t.shape[i] === Shape.Punct) continue;
+    if (model.gazetteer.flags(t.word[i] ?? 0) & Gaz.street) return true;
+    if (STREET_SUFFIX.test(value.slice(t.starts[i], t.ends[i]))) return true;
+  }
+  return false;
+}
+
 /** A known name or place written with a capital (or in a script without case), or an organisation word: evidence beyond the context. */
 function backed(value: string, kind: EntityKind, model: Tagger): boolean {
   const t = tokenize(value);
@@ -396,11 +407,32 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
     }
     for (const { kind, start, end } of spans) found.push({ kind, start: s + start, end: s + end });
   }
+  if (options.categories.has("address")) addressLines(text, found, tagger());
   for (const { kind, start, end } of mergeAddresses(text, found, tagger(), options.structured ?? [])) {
     if (!options.categories.has(kind)) continue;
     out.push({ category: kind, start, end, detector: "ner", key: text.slice(start, end).toLowerCase() });
   }
   return used;
+}
+
+/**
+ * "<street> <number>, <postcode> <city>" on one line, the form most of Europe writes ("Obchodná
+ * 18, 811 06 Bratislava", "Laugavegur 58, 101 Reykjavík"): words, a house number, a postcode of
+ * three to five digits (grouped or with a country letter) and a capitalised place.
+ */
+const ADDRESS_LINE =
+  /(?<![\p{L}\p{N}])((?:\p{Lu}[\p{L}'’.-]*\s){0,3}\p{L}[\p{L}'’.-]+\.?\s\d{1,5}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?)*(?:,\s*[^\n,:]{1,24}?)?,\s*(?:[A-Z]{1,2}-)?\d{2,5}(?:[ -]\d{2,3})?\s+)(\p{Lu}[\p{L}'’-]+(?:[ -]\p{Lu}[\p{L}'’-]+)?)/gu;
+
+/** Appends the address lines whose city is a known place or whose street reads as one (a street word, a postal mark). */
+function addressLines(text: string, found: Array<{ kind: EntityKind; start: number; end: number }>, model: Tagger): void {
+  if (!/\d[^\n]{0,40},\s*\S{0,3}\d/.test(text)) return;
+  ADDRESS_LINE.lastIndex = 0;
+  for (let m = ADDRESS_LINE.exec(text); m; m = ADDRESS_LINE.exec(text)) {
+    const city = tokenize((m[2] ?? "").toLowerCase());
+    const known = city.count > 0 && (model.gazetteer.flags(city.word[0] ?? 0) & (Gaz.city | Gaz.region | Gaz.country)) !== 0;
+    const street = (m[1] ?? "").replace(/\s\d[\s\S]*$/, "");
+    if (known || addressShaped(street, model)) found.push({ kind: "address", start: m.index, end: m.index + m[0].length });
+  }
 }
 
 /** What may stand between the parts of one address: numbers and postcodes, unit and street words, separators. */
@@ -445,7 +477,11 @@ export function mergeAddresses(
     if (taken(end, grownEnd)) grownEnd = end;
     const whole = text.slice(grownStart, grownEnd);
     const wasAddress = sorted.slice(i, j).some((x) => x.kind === "address");
-    if ((j > i + 1 || wasAddress || grownStart < start || grownEnd > end) && ADDRESS_NUMBER.test(whole) && addressShaped(whole, model)) {
+    // Grown around one place or name, it needs a street word of its own ("27 rue Paul Bert"), not
+    // just digits ("Chapter 3, 1998 Edition").
+    const joined = j > i + 1 || wasAddress;
+    const grown = grownStart < start || grownEnd > end;
+    if ((joined || (grown && streetWorded(whole, model))) && ADDRESS_NUMBER.test(whole) && addressShaped(whole, model)) {
       start = grownStart;
       end = grownEnd;
       result.push({ kind: "address", start, end });
