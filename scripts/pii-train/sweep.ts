@@ -39,6 +39,10 @@ for (const [name, clean] of [
     prepared.push({ row, clean, patterns, cands });
   }
 
+const SHAPES = {
+  ...(process.env.SHAPE ? { shape: Number(process.env.SHAPE) } : {}),
+  ...(process.env.OSHAPE ? { openingShape: Number(process.env.OSHAPE) } : {}),
+};
 function evaluate(bare: number, backedMin: number, opening: number, show?: string) {
   let tp = 0;
   let fp = 0;
@@ -47,7 +51,7 @@ function evaluate(bare: number, backedMin: number, opening: number, show?: strin
   let personHit = 0;
   let altered = 0;
   for (const p of prepared) {
-    const kept = p.cands.filter((c) => confident(c, { backed: backedMin, bare, opening }));
+    const kept = p.cands.filter((c) => confident(c, { ...CONFIDENCE, ...SHAPES, backed: backedMin, bare, opening }));
     if (p.clean && (kept.length || p.patterns.length)) {
       altered++;
       if (show === "fp")

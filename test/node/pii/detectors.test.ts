@@ -107,6 +107,48 @@ describe("entities and lists", () => {
     ]);
   });
 
+  const entitiesOnly = { categories: ["person", "organization", "location", "address"] as PiiCategory[] };
+
+  it.each([
+    "Versandkosten",
+    "Kaufvertrag",
+    "Spedizione",
+    "Toimituskulut",
+    "Doprava zdarma",
+    "Доставка",
+    "Das Passwort",
+    "Geburtsdatum: 1 Mai",
+    "Payee: see below",
+  ])("a lone word of a language, an article before one, or a field label is not a name: %s", (text) => {
+    expect(found(text, entitiesOnly)).toEqual([]);
+  });
+
+  it.each([
+    ["Nkemelu reported the outage.", "Nkemelu"],
+    ["Thanks, Oyelaran!", "Oyelaran"],
+    ["Ask Szczepaniak about it.", "Szczepaniak"],
+    ["Ingeborg will call.", "Ingeborg"],
+    ["Sickness absence: Gareth off since Monday", "Gareth"],
+  ])("a name nobody listed or the tagger doubted is still a name: %s", (text, name) => {
+    expect(found(text, entitiesOnly).map(([, v]) => v)).toContain(name);
+  });
+
+  it.each([
+    ["Adresa: Obchodná 18, 811 06 Bratislava", "Obchodná 18, 811 06 Bratislava"],
+    ["Ship to: 27 rue Paul Bert, 69003 Lyon", "27 rue Paul Bert, 69003 Lyon"],
+    ["住所：〒530-0001 大阪府大阪市北区梅田3丁目1-3", "〒530-0001 大阪府大阪市北区梅田3丁目1-3"],
+    ["주소: 서울특별시 강남구 테헤란로 152, 12층", "서울특별시 강남구 테헤란로 152, 12층"],
+  ])("an address is one span: %s", (text, address) => {
+    expect(found(text, entitiesOnly)).toContainEqual(["address", address]);
+  });
+
+  it("an address never grows over a value another detector found, nor over a year", () => {
+    const text = "Card 4111 1111 1111 1111, Helen Marsh. See Chapter 3, 1998 Edition.";
+    const f = found(text, { categories: ["credit_card", "person", "organization", "location", "address"] as PiiCategory[] });
+    expect(f).toContainEqual(["credit_card", "4111 1111 1111 1111"]);
+    expect(f.filter(([c]) => c === "address")).toEqual([]);
+  });
+
   it("allow list drops a value, deny list forces one", () => {
     const text = "ping ops@example.com about Project Nightjar";
     expect(found(text)).toEqual([["email", "ops@example.com"]]);

@@ -3,6 +3,7 @@
 // cached per org and sentence.
 import { fromBase64 } from "../tagger/codec.js";
 import { MODEL_DATA } from "../tagger/model-data.js";
+import { nameLikeness } from "../tagger/name-shape.js";
 import { pieces } from "../tagger/pieces.js";
 import { Gaz } from "../tagger/features.js";
 import { type EntityKind, Tagger } from "../tagger/tagger.js";
@@ -107,6 +108,7 @@ function clean(piece: string, start: number, end: number): [number, number] | nu
 }
 
 const TICKET_AFTER = /^-\d/;
+const ARTICLE = /^(?:Der|Die|Das|Dem|Den|Des|Ein|Eine|Einen|Le|La|Les|Un|Une|El|Los|Las|Il|Lo|Gli|Het|Een)\s+(?=\p{Lu})/u;
 const POSSESSIVE = /^['’]s$/;
 const LOWER_WORD = /^\p{Ll}[\p{Ll}'’-]*$/u;
 const DETERMINER = /^(?:the|a|an|our|my|your|their|his|her|its|this|that|these|those)$/i;
@@ -177,18 +179,25 @@ function trimLowerTail(piece: string, start: number, end: number): number {
  * written with a capital, an organisation word, a title before it), one without, and one without
  * that opens a sentence. Chosen on the dev set with `scripts/pii-train/sweep.ts` (docs/pii.md).
  */
-export const CONFIDENCE = { backed: 0, bare: 0, opening: 200 };
+export const CONFIDENCE = { backed: 0, bare: 0, opening: 200, shape: -1, openingShape: 0 };
 
 const TITLE_BEFORE =
   /(?:^|[\s(,;:])(?:mr|mrs|ms|miss|mx|dr|prof|sir|dame|herr|frau|hr|fr|m|mme|mlle|sr|sra|srta|dña|dott|dott\.ssa|ing|avv|sig|sig\.ra|pan|pani|dhr|mevr|mag|rev|fr|sister|brother|father|aunt|uncle|pak|bu|dona|don|sheikh|capt|col|gen|lt|sgt|insp|det|judge|justice|senator|president|minister|mayor)\.?\s+$/i;
 const ADDRESS_MARK =
-  /\d{4,6}|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[〒丁番号区市県都道府町村]|[로길동호]|\b(?:ул|д|кв|пр|пер|box|postfach|apartado|bp|cs|skr|flat|unit|apt|suite)\b/iu;
+  /[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[〒丁番号区市県都道府町村]|[로길동호]|\b(?:ул|д|кв|пр|пер|box|postfach|apartado|bp|cs|skr|flat|unit|apt|suite)\b/iu;
 const STREET_SUFFIX =
   /(?:stra(?:ß|ss)e|str\.?|weg|allee|gasse|platz|ring|damm|ufer|laan|straat|gracht|plein|steeg|kade|dijk|gatan|vägen|gata|gränd|vej|gade|veien|vei|gata|katu|tie|polku|kuja|utca|útja|út|tér|ulica|ul\.?|ulice|třída|náměstí|cesta|iela|gatvė|tänav|sokak|sokağı|caddesi|cad\.?|bulvarı|mahallesi|mah\.?|odos|οδός)$/iu;
 
 /** Whether a tagged address looks like one: a street word, a postcode or number of a postal form, or an address mark of its script. */
 export function addressShaped(value: string, model: Tagger): boolean {
   if (ADDRESS_MARK.test(value)) return true;
+  POSTCODE_CITY.lastIndex = 0;
+  for (let m = POSTCODE_CITY.exec(value); m; m = POSTCODE_CITY.exec(value)) {
+    const next = m[2];
+    // A postcode before a place or a postal letter code ("2060 Antwerpen", "1016 GC", not "1998
+    // Edition"), or closing the address ("Bengaluru 560038"; a year does not).
+    if (next === undefined ? !YEAR.test(m[1] ?? "") : /^\p{Lu}{1,4}$/u.test(next) || placeLike(next, model)) return true;
+  }
   const t = tokenize(value);
   for (let i = 0; i < t.count; i++) {
     if (t.shape[i] === Shape.Punct) continue;
@@ -196,6 +205,16 @@ export function addressShaped(value: string, model: Tagger): boolean {
     if (STREET_SUFFIX.test(value.slice(t.starts[i], t.ends[i]))) return true;
   }
   return false;
+}
+
+const YEAR = /^(?:19|20)\d\d$/;
+const POSTCODE_CITY = /(?<!\d)(\d{4,6})(?!\d)(?:[\s,]+(\p{L}[\p{L}'’-]*))?/gu;
+
+/** A word that names a place, or one no word list knows (a place nobody listed): not an everyday word. */
+function placeLike(word: string, model: Tagger): boolean {
+  const t = tokenize(word.toLowerCase());
+  const flags = model.gazetteer.flags(t.word[0] ?? 0);
+  return (flags & (Gaz.city | Gaz.region | Gaz.country)) !== 0 || (flags & KNOWN_WORD) === 0;
 }
 
 /** Two humps of camel case ("HighErrorRate"), or one not after a name prefix ("WebAssembly", not "MacLeod", "DeShawn"). */
@@ -219,6 +238,8 @@ function notAName(value: string, model: Tagger): boolean {
   const flags = model.gazetteer.flags(t.word[0] ?? 0);
   // A known organisation's acronym ("NATO", "BBC") stays.
   if (ACRONYM.test(value)) return (flags & NAME_FLAGS) === 0;
+  // An organisation word alone ("Group", "Kunde") is a common noun.
+  if (flags & Gaz.orgWord && !(flags & NAME_FLAGS)) return true;
   return (flags & Gaz.time) !== 0;
 }
 
@@ -272,6 +293,8 @@ export interface Candidate {
   opening: boolean;
   /** A colon follows: a field label ("Geburtsdatum:", "Payee:") or a speaker. */
   label: boolean;
+  /** For one word without other evidence: how much it looks like a name rather than a word (name-shape.ts); else 0. */
+  nameShape: number;
 }
 
 const OPENING = /(?:^|[.!?:;•*>#|\n-])[\s"'“„«([]*$/u;
@@ -303,6 +326,10 @@ export function candidates(piece: string, model: Tagger = tagger()): Candidate[]
     let span = clean(piece, s.start, s.end);
     if (span && s.kind !== "address") span = clean(piece, span[0], trimLowerTail(piece, span[0], span[1]));
     if (!span) continue;
+    // An article of another language opens a phrase ("Der Kunde", "Das Passwort") unless the rest
+    // is a known name ("Los Angeles", "De Luca").
+    const article = ARTICLE.exec(piece.slice(span[0], span[1]));
+    if (article && !backed(piece.slice(span[0] + article[0].length, span[1]), s.kind, model)) span = [span[0] + article[0].length, span[1]];
     const value = piece.slice(span[0], span[1]);
     // An upper-case word before "-123" is a ticket or part number prefix ("PROJ-12345").
     if (TICKET_AFTER.test(piece.slice(span[1], span[1] + 2))) continue;
@@ -310,15 +337,17 @@ export function candidates(piece: string, model: Tagger = tagger()): Candidate[]
     if (piece[span[1]] === ":" && isEverydayWord(value, model)) continue;
     if (!plausible(value, s.kind) || notAName(value, model)) continue;
     const titled = s.kind === "person" && TITLE_BEFORE.test(piece.slice(Math.max(0, span[0] - 12), span[0]));
+    const isBacked = titled || backed(value, s.kind, model);
     out.push({
       kind: s.kind,
       start: span[0],
       end: span[1],
       margin: s.margin,
-      backed: titled || backed(value, s.kind, model),
+      backed: isBacked,
       wordy: !titled && wordy(value, model),
       opening: OPENING.test(piece.slice(0, span[0])),
       label: LABEL_AFTER.test(piece.slice(span[1], span[1] + 2)),
+      nameShape: isBacked || SPACE.test(value) ? 0 : nameLikeness(value),
     });
   }
   addKnownNames(piece, model, out);
@@ -377,6 +406,8 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
 export function confident(c: Candidate, confidence = CONFIDENCE): boolean {
   if (c.backed) return c.margin >= confidence.backed;
   if (c.wordy || c.label) return false;
+  // One word no list knows must also look like a name, more so where a sentence opens.
+  if (c.nameShape < (c.opening ? confidence.openingShape : confidence.shape)) return false;
   return c.margin >= (c.opening ? confidence.opening : confidence.bare);
 }
 
