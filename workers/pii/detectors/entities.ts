@@ -375,19 +375,24 @@ function addKnownNames(piece: string, model: Tagger, out: Candidate[]): void {
     if (length < 3 || (shape === Shape.AllCaps && length < 5)) continue;
     const start = t.starts[i] ?? 0;
     let end = t.ends[i] ?? 0;
-    // A following capitalised word joins the name ("Gareth Pryce").
-    while (
-      i + 1 < t.count &&
-      (t.shape[i + 1] === Shape.Capitalised || t.shape[i + 1] === Shape.AllCaps) &&
-      piece.slice(end, t.starts[i + 1]) === " "
-    ) {
-      const next = model.gazetteer.flags(t.word[i + 1] ?? 0);
+    let words = 1;
+    // A following capitalised word joins the name ("Gareth Pryce"), and an initial before one ("KIMBERLY A HOLLOWAY").
+    for (;;) {
+      let k = i + 1;
+      if (k < t.count && t.shape[k] === Shape.SingleCap && piece.slice(end, t.starts[k]) === " ") k++;
+      if (k >= t.count || (t.shape[k] !== Shape.Capitalised && t.shape[k] !== Shape.AllCaps)) break;
+      if (!/^\.?\s$/.test(piece.slice(t.ends[k - 1] ?? 0, t.starts[k]))) break;
+      const next = model.gazetteer.flags(t.word[k] ?? 0);
       if (next & NOT_ONLY_A_NAME && !(next & GIVEN_OR_FAMILY)) break;
-      i++;
+      i = k;
       end = t.ends[i] ?? 0;
+      words++;
     }
-    if (out.some((c) => c.start < end && start < c.end)) continue;
-    out.push({ kind: "person", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false });
+    const overlapping = out.filter((c) => c.start < end && start < c.end);
+    // A whole name of several words replaces the pieces the tagger found inside it.
+    if (overlapping.length && (words < 2 || overlapping.some((c) => c.start < start || c.end > end))) continue;
+    for (const c of overlapping) out.splice(out.indexOf(c), 1);
+    out.push({ kind: "person", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
   }
 }
 
@@ -497,7 +502,9 @@ export function mergeAddresses(
     let j = i + 1;
     // Grow over following spans while only address filler stands between.
     while (j < sorted.length) {
-      const next = sorted[j] as { start: number; end: number };
+      const next = sorted[j] as { kind: EntityKind; start: number; end: number };
+      // A person before an address is the addressee ("Aiden Whitecloud, PO Box 219"), not part of it.
+      if (sorted[j - 1]?.kind === "person" && j - 1 === i && !/\d/.test(text.slice(growLeft(text, first.start, model), first.start))) break;
       if (next.start - end > ADDRESS_GAP_MAX || !isAddressGap(text.slice(end, next.start), model) || taken(end, next.start)) break;
       end = next.end;
       j++;
