@@ -134,6 +134,16 @@ describe("entities and lists", () => {
   });
 
   it.each([
+    ["姓名：李小龙\n地址：北京", "李小龙"],
+    ["성명: 홍길동", "홍길동"],
+    ["Karteninhaber: Petra Vogelsang", "Petra Vogelsang"],
+    ["Titular: Montserrat Puig i Ferrer", "Montserrat Puig i Ferrer"],
+    ["Full name: JOHN Q PUBLIC", "JOHN Q PUBLIC"],
+  ])("the value of a name field is one person: %s", (text, name) => {
+    expect(found(text, entitiesOnly)).toContainEqual(["person", name]);
+  });
+
+  it.each([
     ["Adresa: Obchodná 18, 811 06 Bratislava", "Obchodná 18, 811 06 Bratislava"],
     ["Ship to: 27 rue Paul Bert, 69003 Lyon", "27 rue Paul Bert, 69003 Lyon"],
     ["住所：〒530-0001 大阪府大阪市北区梅田3丁目1-3", "〒530-0001 大阪府大阪市北区梅田3丁目1-3"],

@@ -351,7 +351,96 @@ export function candidates(piece: string, model: Tagger = tagger()): Candidate[]
     });
   }
   addKnownNames(piece, model, out);
+  addLabelledNames(piece, out);
   return out;
+}
+
+/** Field labels whose value is a person's name, in the languages of forms, cards and transfers. */
+const NAME_LABEL = new RegExp(
+  `(?:^|[\\n·|;•]\\s*|\\s[—–-]\\s)(?:${[
+    "name",
+    "full name",
+    "nom",
+    "nom complet",
+    "naam",
+    "nome",
+    "nome completo",
+    "nombre",
+    "nombre completo",
+    "imię i nazwisko",
+    "jméno",
+    "név",
+    "nimi",
+    "namn",
+    "navn",
+    "nafn",
+    "ad soyad",
+    "имя",
+    "фио",
+    "ім'я",
+    "όνομα",
+    "ονοματεπώνυμο",
+    "שם",
+    "الاسم",
+    "姓名",
+    "氏名",
+    "名前",
+    "성명",
+    "이름",
+    "ชื่อ",
+    "नाम",
+    "cardholder",
+    "card holder",
+    "account holder",
+    "holder",
+    "titular",
+    "inhaber",
+    "inhaberin",
+    "kontoinhaber",
+    "karteninhaber",
+    "intestatario",
+    "beneficiary",
+    "beneficiario",
+    "bénéficiaire",
+    "begünstigter",
+    "payee",
+    "recipient",
+    "destinataire",
+    "empfänger",
+    "户名",
+    "持卡人",
+    "收件人",
+    "受取人",
+    "예금주",
+    "المستفيد",
+    "держатель",
+    "отримувач",
+    "получатель",
+  ].join("|")})\\s*[:：]\\s*`,
+  "giu",
+);
+/** The value: up to five words, each capitalised, upper case or of a script without case, or a name particle. */
+const LABELLED_NAME =
+  /^(?:(?:\p{Lu}[\p{L}\p{M}'’.-]*|[\p{Lo}\p{M}]+|(?:van|von|de|der|den|da|das|do|dos|di|del|della|la|le|du|bin|binti|al|el|i|y|e|ter|ten)|[\p{Lu}]\.)(?:[ \u3000]|$)){1,5}/u;
+
+/** The value of a name field ("Name: Jane Doe", "姓名：王丽华", "Karteninhaber: M. Weber") is a person. */
+function addLabelledNames(piece: string, out: Candidate[]): void {
+  NAME_LABEL.lastIndex = 0;
+  for (let m = NAME_LABEL.exec(piece); m; m = NAME_LABEL.exec(piece)) {
+    const at = m.index + m[0].length;
+    const rest = piece.slice(at, at + 80).split(/[\n·|;,，、—–(（]/)[0] ?? "";
+    const name = LABELLED_NAME.exec(`${rest.trimEnd()}`);
+    if (!name || /\d/.test(name[0])) continue;
+    const value = name[0].trimEnd();
+    if (value.length < 2 || !NAME_LIKE.test(value)) continue;
+    const start = at;
+    const end = at + value.length;
+    for (let k = out.length - 1; k >= 0; k--) {
+      const c = out[k] as Candidate;
+      if (c.start < end && start < c.end) out.splice(k, 1);
+    }
+    out.push({ kind: "person", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+  }
 }
 
 const GIVEN_OR_FAMILY = Gaz.first | Gaz.last;
