@@ -108,6 +108,7 @@ function clean(piece: string, start: number, end: number): [number, number] | nu
 }
 
 const TICKET_AFTER = /^-\d/;
+const FIELD_SEPARATOR = /\s[-·|—–•]\s/u;
 const ARTICLE = /^(?:Der|Die|Das|Dem|Den|Des|Ein|Eine|Einen|Le|La|Les|Un|Une|El|Los|Las|Il|Lo|Gli|Het|Een)\s+(?=\p{Lu})/u;
 const POSSESSIVE = /^['’]s$/;
 const LOWER_WORD = /^\p{Ll}[\p{Ll}'’-]*$/u;
@@ -196,7 +197,8 @@ export function addressShaped(value: string, model: Tagger): boolean {
     const next = m[2];
     // A postcode before a place or a postal letter code ("2060 Antwerpen", "1016 GC", not "1998
     // Edition"), or closing the address ("Bengaluru 560038"; a year does not).
-    if (next === undefined ? !YEAR.test(m[1] ?? "") : /^\p{Lu}{1,4}$/u.test(next) || placeLike(next, model)) return true;
+    const closing = m.index + m[0].length >= value.trimEnd().length;
+    if (next === undefined ? closing && !YEAR.test(m[1] ?? "") : /^\p{Lu}{1,4}$/u.test(next) || placeLike(next, model)) return true;
   }
   const t = tokenize(value);
   for (let i = 0; i < t.count; i++) {
@@ -336,6 +338,8 @@ export function candidates(piece: string, model: Tagger = tagger()): Candidate[]
     // An everyday word before a colon is a field label ("Location:", "Company:"), a name there a speaker ("Anna:").
     if (piece[span[1]] === ":" && isEverydayWord(value, model)) continue;
     if (!plausible(value, s.kind) || notAName(value, model)) continue;
+    // Fields of a line ("Head Of Marketing — Full Time"), never one name.
+    if (s.kind !== "address" && FIELD_SEPARATOR.test(value)) continue;
     const titled = s.kind === "person" && TITLE_BEFORE.test(piece.slice(Math.max(0, span[0] - 12), span[0]));
     const isBacked = titled || backed(value, s.kind, model);
     out.push({
