@@ -139,6 +139,18 @@ describe("entities and lists", () => {
   });
 
   it.each([
+    ["The Federal Aviation Administration opened an inquiry.", "Federal Aviation Administration"],
+    ["He moved to Kestrel Freight in March.", "Kestrel Freight"],
+    ["Donations went to the Bank of Tuvalu Foundation.", "Bank of Tuvalu Foundation"],
+  ])("capitalised words ending with an institution's head word are an organisation: %s", (text, org) => {
+    expect(found(text, entitiesOnly)).toContainEqual(["organization", org]);
+  });
+
+  it("a ticket number is no company suffix", () => {
+    expect(found("Ticket INC0048213 resolved; see Ticket INC-2231.", entitiesOnly)).toEqual([]);
+  });
+
+  it.each([
     ["姓名：李小龙\n地址：北京", "李小龙"],
     ["성명: 홍길동", "홍길동"],
     ["Karteninhaber: Petra Vogelsang", "Petra Vogelsang"],

@@ -356,7 +356,59 @@ export function candidates(piece: string, model: Tagger = tagger()): Candidate[]
   }
   addKnownNames(piece, model, out);
   addLabelledNames(piece, out);
+  addInstitutions(piece, out);
   return out;
+}
+
+/** Last words of an institution's or company's name. */
+const INSTITUTION_HEAD = new Set(
+  (
+    "agency administration authority organization organisation programme police museum hospital university college institute foundation " +
+    "association federation society trust bank army cross commission ministry union council corporation company group holdings airlines airways " +
+    "railway railways rail analytics health freight logistics clinic practice partners lettings electrical distribution laboratories labs " +
+    "inc ltd llc plc gmbh ag sa sas sarl spa srl bv nv ab oy kft corp co"
+  ).split(" "),
+);
+const ABBREVIATED_SUFFIX = new Set("inc ltd co corp plc".split(" "));
+/** Lower-case words inside a name ("Bank of England", "Save the Children"). */
+const NAME_CONNECTOR = new Set("of for the and & de du des der für van di del la y".split(" "));
+
+/**
+ * Two to six capitalised words ending with an institution's or company's head word ("Federal
+ * Aviation Administration", "Kestrel Freight", "Northern Lights Dental Corp.") name an
+ * organisation, where the tagger saw none.
+ */
+function addInstitutions(piece: string, out: Candidate[]): void {
+  const words = [...piece.matchAll(/[\p{L}&][\p{L}\p{M}'’&.-]*/gu)];
+  let runStart = -1;
+  for (let i = 0; i <= words.length; i++) {
+    const w = words[i];
+    const text = w?.[0] ?? "";
+    const contiguous = w !== undefined && i > 0 && /^\s+$/.test(piece.slice((words[i - 1]?.index ?? 0) + (words[i - 1]?.[0].length ?? 0), w.index));
+    const capital = /^\p{Lu}/u.test(text);
+    if (runStart >= 0 && w !== undefined && contiguous && (capital || NAME_CONNECTOR.has(text))) continue;
+    // The run [runStart, i) ends here: trim connectors at its end, then look at its last word.
+    if (runStart >= 0) {
+      let last = i - 1;
+      while (last > runStart && NAME_CONNECTOR.has(words[last]?.[0] ?? "")) last--;
+      const head = (words[last]?.[0] ?? "").replace(/\.$/, "").toLowerCase();
+      const lastWord = words[last]?.[0] ?? "";
+      // The dot of "Corp." belongs to the name, a sentence's full stop does not.
+      const end = (words[last]?.index ?? 0) + lastWord.length - (lastWord.endsWith(".") && !ABBREVIATED_SUFFIX.has(head) ? 1 : 0);
+      // "INC-0012345" and "INC0048213" are ticket numbers, not a company suffix.
+      const glued = /^[\p{N}_]|^-\d/u.test(piece.slice(end, end + 2));
+      if (last > runStart && last - runStart < 6 && INSTITUTION_HEAD.has(head) && !glued) {
+        const start = words[runStart]?.index ?? 0;
+        // It replaces what the tagger found over it ("Kestrel Freight in March" as a place).
+        for (let k = out.length - 1; k >= 0; k--) {
+          const c = out[k] as Candidate;
+          if (c.start < end && start < c.end) out.splice(k, 1);
+        }
+        out.push({ kind: "organization", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+      }
+    }
+    runStart = w !== undefined && capital && !/^(?:The|A|An)$/.test(text) ? i : -1;
+  }
 }
 
 /** Field labels whose value is a person's name, in the languages of forms, cards and transfers. */
