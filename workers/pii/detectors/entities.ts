@@ -245,6 +245,14 @@ function notAName(value: string, model: Tagger): boolean {
   return (flags & Gaz.time) !== 0;
 }
 
+/** One word that is both an English word and a known name or place. */
+function everydayName(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  if (t.count !== 1) return false;
+  const flags = model.gazetteer.flags(t.word[0] ?? 0);
+  return (flags & (Gaz.dictionary | Gaz.common)) !== 0 && (flags & NAME_FLAGS) !== 0;
+}
+
 /** The kind its words suggest: a person when one is a given or family name, an organisation for an organisation word, else a place. */
 function kindByWords(value: string, model: Tagger): EntityKind {
   const t = tokenize(value);
@@ -341,7 +349,9 @@ export function candidates(piece: string, model: Tagger = tagger()): Candidate[]
     // Fields of a line ("Head Of Marketing — Full Time"), never one name.
     if (s.kind !== "address" && FIELD_SEPARATOR.test(value)) continue;
     const titled = s.kind === "person" && TITLE_BEFORE.test(piece.slice(Math.max(0, span[0] - 12), span[0]));
-    const isBacked = titled || backed(value, s.kind, model);
+    // A lone everyday word that is also a given name ("Joy", "Violet") opening a sentence is read as the word.
+    const opening = OPENING.test(piece.slice(0, span[0]));
+    const isBacked = titled || (backed(value, s.kind, model) && !(opening && everydayName(value, model)));
     out.push({
       kind: s.kind,
       start: span[0],
@@ -349,7 +359,7 @@ export function candidates(piece: string, model: Tagger = tagger()): Candidate[]
       margin: s.margin,
       backed: isBacked,
       wordy: !titled && wordy(value, model),
-      opening: OPENING.test(piece.slice(0, span[0])),
+      opening,
       label: LABEL_AFTER.test(piece.slice(span[1], span[1] + 2)),
       nameShape: isBacked || SPACE.test(value) ? 0 : nameLikeness(value),
     });
