@@ -366,7 +366,7 @@ export function candidates(piece: string, model: Tagger = tagger()): Candidate[]
   }
   addKnownNames(piece, model, out);
   addLabelledNames(piece, out);
-  addInstitutions(piece, out);
+  addInstitutions(piece, model, out);
   return out;
 }
 
@@ -388,7 +388,7 @@ const NAME_CONNECTOR = new Set("of for the and & de du des der für van di del l
  * Aviation Administration", "Kestrel Freight", "Northern Lights Dental Corp.") name an
  * organisation, where the tagger saw none.
  */
-function addInstitutions(piece: string, out: Candidate[]): void {
+function addInstitutions(piece: string, model: Tagger, out: Candidate[]): void {
   const words = [...piece.matchAll(/[\p{L}&][\p{L}\p{M}'’&.-]*/gu)];
   let runStart = -1;
   for (let i = 0; i <= words.length; i++) {
@@ -407,8 +407,16 @@ function addInstitutions(piece: string, out: Candidate[]): void {
       const end = (words[last]?.index ?? 0) + lastWord.length - (lastWord.endsWith(".") && !ABBREVIATED_SUFFIX.has(head) ? 1 : 0);
       // "INC-0012345" and "INC0048213" are ticket numbers, not a company suffix.
       const glued = /^[\p{N}_]|^-\d/u.test(piece.slice(end, end + 2));
-      if (last > runStart && last - runStart < 6 && INSTITUTION_HEAD.has(head) && !glued) {
-        const start = words[runStart]?.index ?? 0;
+      // A person before "of" or "at" is the org's member ("John Smith of Globex Corporation").
+      let first = runStart;
+      for (let k = runStart + 1; k < last; k++) {
+        const word = words[k]?.[0] ?? "";
+        if (!NAME_CONNECTOR.has(word) || k === runStart) continue;
+        const before = words.slice(first, k).some((x) => model.gazetteer.flags(tokenize(x[0].toLowerCase()).word[0] ?? 0) & Gaz.first);
+        if (before) first = k + 1;
+      }
+      if (last > first && last - first < 6 && INSTITUTION_HEAD.has(head) && !glued) {
+        const start = words[first]?.index ?? 0;
         // It replaces what the tagger found over it ("Kestrel Freight in March" as a place).
         for (let k = out.length - 1; k >= 0; k--) {
           const c = out[k] as Candidate;
