@@ -379,6 +379,7 @@ const INSTITUTION_HEAD = new Set(
     "inc ltd llc plc gmbh ag sa sas sarl spa srl bv nv ab oy kft corp co"
   ).split(" "),
 );
+const INSTITUTION_HINT = new RegExp(`(?<![\\p{L}])(?:${[...INSTITUTION_HEAD].join("|")})(?![\\p{L}])`, "iu");
 const ABBREVIATED_SUFFIX = new Set("inc ltd co corp plc".split(" "));
 /** Lower-case words inside a name ("Bank of England", "Save the Children"). */
 const NAME_CONNECTOR = new Set("of for the and & de du des der für van di del la y".split(" "));
@@ -389,6 +390,8 @@ const NAME_CONNECTOR = new Set("of for the and & de du des der für van di del l
  * organisation, where the tagger saw none.
  */
 function addInstitutions(piece: string, model: Tagger, out: Candidate[]): void {
+  // Most pieces hold no head word: a single regex test keeps them off the word walk.
+  if (!INSTITUTION_HINT.test(piece)) return;
   const words = [...piece.matchAll(/[\p{L}&][\p{L}\p{M}'’&.-]*/gu)];
   let runStart = -1;
   for (let i = 0; i <= words.length; i++) {
