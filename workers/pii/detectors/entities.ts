@@ -325,7 +325,10 @@ function wordy(value: string, model: Tagger): boolean {
 /** Entity spans of one piece (a sentence or line), cleaned and checked, with the tagger's confidence; offsets relative to the piece. */
 export function candidates(piece: string, model: Tagger = tagger()): Candidate[] {
   const out: Candidate[] = [];
-  for (const tagged of model.tag(piece)) {
+  const taggedSpans = model.tag(piece);
+  // Read while the tokeniser still holds this piece's tokens (the checks below tokenise values).
+  const names = knownNameRuns(piece, model);
+  for (const tagged of taggedSpans) {
     let s = tagged;
     if (s.kind === "address" && !addressShaped(piece.slice(s.start, s.end), model)) {
       // An "address" with no street word, postcode or address mark: numbers and codes are not
@@ -364,7 +367,7 @@ export function candidates(piece: string, model: Tagger = tagger()): Candidate[]
       nameShape: isBacked || SPACE.test(value) ? 0 : nameLikeness(value),
     });
   }
-  addKnownNames(piece, model, out);
+  addKnownNames(names, out);
   addLabelledNames(piece, out);
   addInstitutions(piece, model, out);
   return out;
@@ -502,6 +505,8 @@ const LABELLED_NAME =
 
 /** The value of a name field ("Name: Jane Doe", "姓名：王丽华", "Karteninhaber: M. Weber") is a person. */
 function addLabelledNames(piece: string, out: Candidate[]): void {
+  // Every label ends with a colon: pieces without one are skipped with a single scan.
+  if (!piece.includes(":") && !piece.includes("：")) return;
   NAME_LABEL.lastIndex = 0;
   for (let m = NAME_LABEL.exec(piece); m; m = NAME_LABEL.exec(piece)) {
     const at = m.index + m[0].length;
@@ -524,12 +529,9 @@ const GIVEN_OR_FAMILY = Gaz.first | Gaz.last;
 /** Words that also mean something else in some language, or name a place, a month, a nationality or a product. */
 const NOT_ONLY_A_NAME = Gaz.common | Gaz.dictionary | Gaz.techTerm | Gaz.time | Gaz.nationality | Gaz.country | Gaz.orgWord | Gaz.street | Gaz.title;
 
-/**
- * Capitalised words that name people and mean nothing else ("Gareth", "Henrik", "Nkurunziza"),
- * where the tagger left them outside: a run of them (with initials and name particles) is a
- * person. The tagger's own spans win.
- */
-function addKnownNames(piece: string, model: Tagger, out: Candidate[]): void {
+/** Runs of capitalised given and family names that mean nothing else, with initials between (see addKnownNames). */
+function knownNameRuns(piece: string, model: Tagger): Array<{ start: number; end: number; words: number }> {
+  const runs: Array<{ start: number; end: number; words: number }> = [];
   const t = tokenize(piece);
   for (let i = 0; i < t.count; i++) {
     const shape = t.shape[i];
@@ -554,8 +556,20 @@ function addKnownNames(piece: string, model: Tagger, out: Candidate[]): void {
       end = t.ends[i] ?? 0;
       words++;
     }
+    runs.push({ start, end, words });
+  }
+  return runs;
+}
+
+/**
+ * Capitalised words that name people and mean nothing else ("Gareth", "Henrik", "Nkurunziza"),
+ * where the tagger left them outside: a run of them (with initials and name particles) is a
+ * person. The tagger's own spans win over one word; a whole name of several words replaces the
+ * pieces the tagger found inside it.
+ */
+function addKnownNames(runs: ReadonlyArray<{ start: number; end: number; words: number }>, out: Candidate[]): void {
+  for (const { start, end, words } of runs) {
     const overlapping = out.filter((c) => c.start < end && start < c.end);
-    // A whole name of several words replaces the pieces the tagger found inside it.
     if (overlapping.length && (words < 2 || overlapping.some((c) => c.start < start || c.end > end))) continue;
     for (const c of overlapping) out.splice(out.indexOf(c), 1);
     out.push({ kind: "person", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
