@@ -1,7 +1,9 @@
 // Sweeps the entity confidence thresholds (CONFIDENCE in workers/pii/detectors/entities.ts) on a
-// labelled set in the format of /work/notes/pii-heldout: for each pair (bare, backed), the overall
+// labelled set in the format of /work/notes/pii-heldout: for each pair of margins (bare, opening), the overall
 // character-level F2 with the pattern detectors, person recall and clean texts altered.
-// `npx tsx scripts/pii-train/sweep.ts [folder]`; SHOW=fp|miss prints the errors at CONFIDENCE.
+// `npx tsx scripts/pii-train/sweep.ts [folder]`; GRID=a,b,… the margins tried, SHAPE/OSHAPE the name-shape
+// thresholds; SHOW=fp|fpent|miss prints the errors at CONFIDENCE (LABEL= the category of misses);
+// DUMP=file writes every candidate with its features and gold labels as JSON.
 import { readFileSync } from "node:fs";
 import { CONFIDENCE, type Candidate, candidates, confident } from "../../workers/pii/detectors/entities.js";
 import { PiiDetector } from "../../workers/pii/index.js";
