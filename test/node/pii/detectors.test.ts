@@ -71,6 +71,10 @@ describe("hard negatives", () => {
     "VAT DE136695977 is not valid",
     "timestamp 1700000000000 and epoch 1700000000",
     "We use S3, EKS and C4 instances in us-east-1",
+    // A document's number is no phone, and "tel" inside a word is no phone word.
+    "Order number: 1000482273 · Items: 3",
+    "Rechnungsnummer 4500123987 vom Mai",
+    "Uw bestelling 2024-3381 is onderweg.",
   ])("%s", (text) => {
     expect(found(text)).toEqual([]);
   });
@@ -107,6 +111,71 @@ describe("entities and lists", () => {
     ]);
   });
 
+  const entitiesOnly = { categories: ["person", "organization", "location", "address"] as PiiCategory[] };
+
+  it.each([
+    "Head Of Marketing — Full Time — Competitive Salary",
+    "Versandkosten",
+    "Kaufvertrag",
+    "Spedizione",
+    "Toimituskulut",
+    "Doprava zdarma",
+    "Доставка",
+    "Das Passwort",
+    "Geburtsdatum: 1 Mai",
+    "Payee: see below",
+  ])("a lone word of a language, an article before one, or a field label is not a name: %s", (text) => {
+    expect(found(text, entitiesOnly)).toEqual([]);
+  });
+
+  it.each([
+    ["Nkemelu reported the outage.", "Nkemelu"],
+    ["Thanks, Oyelaran!", "Oyelaran"],
+    ["Ask Szczepaniak about it.", "Szczepaniak"],
+    ["Ingeborg will call.", "Ingeborg"],
+    ["Sickness absence: Gareth off since Monday", "Gareth"],
+  ])("a name nobody listed or the tagger doubted is still a name: %s", (text, name) => {
+    expect(found(text, entitiesOnly).map(([, v]) => v)).toContain(name);
+  });
+
+  it.each([
+    ["The Federal Aviation Administration opened an inquiry.", "Federal Aviation Administration"],
+    ["He moved to Kestrel Freight in March.", "Kestrel Freight"],
+    ["Donations went to the Bank of Tuvalu Foundation.", "Bank of Tuvalu Foundation"],
+  ])("capitalised words ending with an institution's head word are an organisation: %s", (text, org) => {
+    expect(found(text, entitiesOnly)).toContainEqual(["organization", org]);
+  });
+
+  it("a ticket number is no company suffix", () => {
+    expect(found("Ticket INC0048213 resolved; see Ticket INC-2231.", entitiesOnly)).toEqual([]);
+  });
+
+  it.each([
+    ["姓名：李小龙\n地址：北京", "李小龙"],
+    ["성명: 홍길동", "홍길동"],
+    ["Karteninhaber: Petra Vogelsang", "Petra Vogelsang"],
+    ["Titular: Montserrat Puig i Ferrer", "Montserrat Puig i Ferrer"],
+    ["Full name: JOHN Q PUBLIC", "JOHN Q PUBLIC"],
+  ])("the value of a name field is one person: %s", (text, name) => {
+    expect(found(text, entitiesOnly)).toContainEqual(["person", name]);
+  });
+
+  it.each([
+    ["Adresa: Obchodná 18, 811 06 Bratislava", "Obchodná 18, 811 06 Bratislava"],
+    ["Ship to: 27 rue Paul Bert, 69003 Lyon", "27 rue Paul Bert, 69003 Lyon"],
+    ["住所：〒530-0001 大阪府大阪市北区梅田3丁目1-3", "〒530-0001 大阪府大阪市北区梅田3丁目1-3"],
+    ["주소: 서울특별시 강남구 테헤란로 152, 12층", "서울특별시 강남구 테헤란로 152, 12층"],
+  ])("an address is one span: %s", (text, address) => {
+    expect(found(text, entitiesOnly)).toContainEqual(["address", address]);
+  });
+
+  it("an address never grows over a value another detector found, nor over a year", () => {
+    const text = "Card 4111 1111 1111 1111, Helen Marsh. See Chapter 3, 1998 Edition.";
+    const f = found(text, { categories: ["credit_card", "person", "organization", "location", "address"] as PiiCategory[] });
+    expect(f).toContainEqual(["credit_card", "4111 1111 1111 1111"]);
+    expect(f.filter(([c]) => c === "address")).toEqual([]);
+  });
+
   it("allow list drops a value, deny list forces one", () => {
     const text = "ping ops@example.com about Project Nightjar";
     expect(found(text)).toEqual([["email", "ops@example.com"]]);
@@ -131,5 +200,53 @@ describe("entities and lists", () => {
     // Not plain words: the full detectors run.
     expect(found("a@b.co")).toEqual([["email", "a@b.co"]]);
     expect(found("ghp_abcdefghijklmnopqrstuvwxyz0123456789")).toEqual([["secret", "ghp_abcdefghijklmnopqrstuvwxyz0123456789"]]);
+  });
+});
+
+describe("national ids", () => {
+  // Published sample numbers of each scheme (tax offices', registries' and their libraries' examples).
+  it.each<[string, string, string]>([
+    ["Steuer-ID 86095742719", "86095742719", "de_steuer_id"],
+    ["NIR 2 55 08 14 168 025 38", "2 55 08 14 168 025 38", "fr_nir"],
+    ["codice fiscale RSSMRA85T10A562S", "RSSMRA85T10A562S", "it_codice_fiscale"],
+    ["DNI 12345678Z", "12345678Z", "es_dni"],
+    ["NIE X-1234567-L", "X-1234567-L", "es_dni"],
+    ["BSN 1112.22.333", "1112.22.333", "nl_bsn"],
+    ["numéro national 93.05.18-223.61", "93.05.18-223.61", "be_national_number"],
+    ["PESEL 44051401359", "44051401359", "pl_pesel"],
+    ["personnummer 811228-9874", "811228-9874", "se_personnummer"],
+    ["HETU 131052-308T", "131052-308T", "fi_hetu"],
+    ["CPF 529.982.247-25", "529.982.247-25", "br_cpf"],
+    ["CNPJ 11.222.333/0001-81", "11.222.333/0001-81", "br_cnpj"],
+    ["PAN ABCPE1234F", "ABCPE1234F", "in_pan"],
+    ["Aadhaar 4991 1866 5246", "4991 1866 5246", "in_aadhaar"],
+    ["My Number 1234 5678 9018", "1234 5678 9018", "jp_my_number"],
+    ["주민등록번호 900101-1234567", "900101-1234567", "kr_rrn"],
+    ["身份证11010519491231002X", "11010519491231002X", "cn_resident_id"],
+    ["CURP SABC560626MDFLRN01", "SABC560626MDFLRN01", "mx_curp"],
+    ["AHV 756.1234.5678.97", "756.1234.5678.97", "ch_ahv"],
+    ["TC Kimlik 10000000146", "10000000146", "tr_kimlik"],
+    ["CNP 1800101221144", "1800101221144", "ro_cnp"],
+    ["RUT 12.345.678-5", "12.345.678-5", "cl_rut"],
+    ["NHS number 943 476 5919", "943 476 5919", "uk_nhs"],
+    ["PPSN 1234567T", "1234567T", "ie_ppsn"],
+    ["ΑΦΜ 090000045", "090000045", "gr_afm"],
+    ["СНИЛС 112-233-445 95", "112-233-445 95", "ru_snils"],
+  ])("%s", (text, value, detector) => {
+    const findings = detectPii(text, structuredOnly);
+    expect(findings.map((f) => [f.category, text.slice(f.start, f.end)])).toEqual([["tax_id", value]]);
+    expect(findings[0]?.detector).toBe(detector);
+  });
+
+  it.each([
+    // The check fails.
+    "Steuer-ID 86095742718, DNI 12345678A, PESEL 44051401358, CPF 529.982.247-26, codice fiscale RSSMRA85T10A562T",
+    "HETU 131052-308U, 身份证11010519491231002Y, AHV 756.1234.5678.98",
+    // Valid under a weak check but with no id word before it: an order, a ticket, a quantity.
+    "Order 111222333 shipped; ticket 1234 5678 9018 closed; ref 86095742719",
+    // A date that does not exist inside a dated scheme.
+    "PESEL 44133101359 and 主民 900231-1234567",
+  ])("%s", (text) => {
+    expect(found(text)).toEqual([]);
   });
 });

@@ -71,8 +71,12 @@ const PHONE =
   /(?:(?<=\/)(?=\+)|(?<![\p{L}\p{N}_+\-./:#@$]))(?:(?:\+|00)\d{1,3}[ .-]?(?:\(0\)[ .-]?)?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,15}(?:(?:[ .-]|\/ ?)\d{1,15}){0,7}(?![\p{L}\p{N}_]|[.\-/:,]\p{N})/gu;
 const DATE_LIKE = /^(?:\d{4}[.-]\d{1,2}[.-]\d{1,2}|\d{1,2}[.-]\d{1,2}[.-]\d{2,4})$/;
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+// Whole words only ("bestelling" holds no "tel").
 const CONTEXT =
-  /(?:phone|reach me|tel|telephone|mobile|cell|call|fax|whatsapp|sms|text me|ring|contact|dial|number|téléphone|portable|joindre|appeler|telefon|handy|anrufen|rufnummer|teléfono|telefono|móvil|celular|cellulare|llamar|chiamare|telefoon|bellen|mobiel|telemóvel|telefone|numer|číslo|puhelin|nummer|号码|電話)[^\n]{0,24}$/i;
+  /(?<!\p{L})(?:phone|reach me|tel|durchwahl|festnetz|mobil|gsm|direct line|extension|ext|telephone|mobile|cell|call|fax|whatsapp|sms|text me|ring|contact|dial|number|téléphone|portable|joindre|appeler|telefon|handy|anrufen|rufnummer|teléfono|telefono|móvil|celular|cellulare|llamar|chiamare|telefoon|bellen|mobiel|telemóvel|telefone|numer|číslo|puhelin|nummer|号码|電話)[^\n]{0,24}$/iu;
+/** "Order number:", "Rechnungsnummer": the number of a document, not a phone. */
+const DOCUMENT_NUMBER =
+  /(?:order|invoice|tracking|account|customer|reference|ref|ticket|case|serial|part|item|sku|policy|booking|confirmation|transaction|bestell|rechnungs|kunden|auftrags|vertrags|commande|facture|dossier|pedido|factura|ordine|fattura|bestelling|factuur|zamówienia|faktury|objednávky)\s*(?:number|no\.?|nr\.?|nummer|numer|número|numero|numéro|číslo|#)?\s*[:#]?\s*$/iu;
 
 /** Regions tried, in order, for numbers written without +CC: the common national formats of the world's large and European markets. */
 export const DEFAULT_PHONE_REGIONS: readonly CountryCode[] = [
@@ -257,7 +261,8 @@ export function detectPhones(text: string, out: RawFinding[], options: PhoneOpti
     if (DATE_LIKE.test(raw) || IPV4.test(raw)) continue;
     const international = raw.startsWith("+") || raw.startsWith("00");
     const separated = /[ .\-()/]/.test(raw);
-    const context = CONTEXT.test(text.slice(Math.max(0, m.index - 40), m.index));
+    const before = text.slice(Math.max(0, m.index - 40), m.index);
+    const context = CONTEXT.test(before) && !DOCUMENT_NUMBER.test(before);
     // A bare run of digits is usually an id, order number or timestamp, and short national
     // numbers ("5555 5555") are valid somewhere for most digit groups: only a nearby word such
     // as "phone" or "call" makes those a phone number.

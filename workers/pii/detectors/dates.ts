@@ -1,46 +1,58 @@
-// Dates of birth: a date (numeric or with a month name, in several languages) near a word that
-// says it is a birth date ("born", "DOB", "date of birth", "geboren", "né le", "nacido"…).
+// Dates of birth: a date (numeric, with a month name in any language, or in CJK year-month-day
+// form) near a word that says it is a birth date ("born", "DOB", "geboren", "né le", "生年月日"…).
 import type { RawFinding } from "../types.js";
 
-const MONTHS =
-  "jan(?:uary|uar|vier|eiro)?|feb(?:ruary|ruar)?|fév(?:rier)?|febbraio|fevereiro|febrero|mar(?:ch|s|zo|ço)?|märz|maart|apr(?:il|ile)?|avr(?:il)?|abr(?:il)?|may|mai|mayo|maggio|mei|maio|jun(?:e|i|io|ho)?|juin|giugno|juni|jul(?:y|i|io|ho)?|juil(?:let)?|luglio|aug(?:ust|ustus)?|août|ago(?:sto)?|sep(?:t|tember|tiembre|tembre)?|set(?:embro|tembre)?|oct(?:ober|obre|ubre)?|okt(?:ober)?|ott(?:obre)?|out(?:ubro)?|nov(?:ember|embre|iembre|embro)?|dec(?:ember)?|dez(?:ember|embro)?|déc(?:embre)?|dic(?:iembre|embre)?|gennaio|enero|januari|februari|augustus|oktober|december|januar|dezember|lipca|stycznia";
+// A month written as a word: any word of letters, since the date must stand next to a birth word
+// anyway (month names and their inflections in 30 languages: "marca", "április", "марта", "Μαρτίου").
+const MONTH_WORD = String.raw`\p{L}{3,12}\.?`;
+const SEP = String.raw`\s?[-./]\s?`;
 const DATE = new RegExp(
   [
-    String.raw`\d{4}[-./]\d{1,2}[-./]\d{1,2}`,
-    String.raw`\d{1,2}[-./]\d{1,2}[-./](?:\d{4}|\d{2})`,
-    String.raw`\d{1,2}(?:st|nd|rd|th|er|\.)?\s+(?:of\s+|de\s+)?(?:${MONTHS})\.?,?\s+(?:de\s+)?\d{4}`,
-    String.raw`(?:${MONTHS})\.?\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}`,
+    String.raw`\d{4}${SEP}\d{1,2}${SEP}\d{1,2}\.?`,
+    String.raw`\d{1,2}${SEP}\d{1,2}${SEP}(?:\d{4}|\d{2})`,
+    // 1987年3月3日, 昭和62年3月3日, 1987년 3월 3일
+    String.raw`(?:明治|大正|昭和|平成|令和)?\d{1,4}\s?[年년]\s?\d{1,2}\s?[月월]\s?\d{1,2}\s?[日일]?`,
+    String.raw`\d{1,2}(?:st|nd|rd|th|er|\.)?\s+(?:of\s+|de\s+)?${MONTH_WORD},?\s+(?:de\s+)?\d{4}`,
+    String.raw`${MONTH_WORD}\s+\d{1,2}(?:st|nd|rd|th)?,?\s+\d{4}`,
+    // 1987. március 3.
+    String.raw`\d{4}\.?\s+${MONTH_WORD}\s+\d{1,2}\.?`,
   ].join("|"),
   "giu",
 );
-const BOUNDED = new RegExp(String.raw`(?<![\p{L}\p{N}])(?:${DATE.source})(?![\p{L}\p{N}])`, "giu");
+const BOUNDED = new RegExp(String.raw`(?<![\p{L}\p{N}])(?:${DATE.source})(?!\p{N})`, "giu");
 const BIRTH =
-  /(?:born|birth|birthday|b\.|dob|d\.o\.b\.?|geboren|geb\.|geburtsdatum|geburtstag|né|née|naissance|nacido|nacida|nacimiento|nato|nata|nascita|nascido|nascida|nascimento|geboortedatum|urodzon[ya]|data urodzenia|narozen[aá]?|datum narození|született|születési|syntynyt|syntymäaika|född|födelsedatum|fødselsdato|født|doğum|родился|родилась|дата рождения)/iu;
-const BIRTH_AFTER = /^\s*\(?(?:dob|d\.o\.b\.?|date of birth|born)\b/i;
+  /(?:born|birth|birthday|b\.|dob|d\.o\.b\.?|geboren|geb\.|geburtsdatum|geburtstag|né|née|naissance|nacido|nacida|nacimiento|f\. nac|nato|nata|nascita|nascido|nascida|nascimento|geboortedatum|urodzon[ya]|urodzenia|ur\.|narozen[aáý]?|narození|született|születési|syntynyt|syntymäaika|född|födelsedatum|fødselsdato|født|fødd|doğum|d\. tarihi|родился|родилась|рождения|г\.\s?р\.|γεν\.|γέννησης|γεννήθηκε|născut[ăa]?|nașterii|naşterii|rođen[ai]?|rojstva|narodenia|sünniaeg|dzimšanas|gimimo|生年月日|出生|生まれ|생년월일|출생|تاريخ الميلاد|مواليد|ولد|תאריך לידה|נולד|נולדה|जन्म|tanggal lahir|lahir|ngày sinh|sinh ngày|วันเกิด)/iu;
+const BIRTH_AFTER = /^\s*\(?(?:dob|d\.o\.b\.?|date of birth|born|b\.|geb\.|г\.\s?р\.|生まれ|生|출생|r\.\s?narození)/i;
 
 const BIRTH_ALL = new RegExp(BIRTH.source, "giu");
-/** Characters around a birth word searched for its date: before ("12/03/1990 (DOB)") and after ("born on …"). */
-const BEFORE = 40;
-const AFTER = 64;
+/** A date before its birth word ("12/03/1990 (DOB)", "14.11.1971 г.р.") ends this close to it. */
+const BEFORE = 24;
+/** The first date after a birth word starts this close to its end ("born on …", "Date of birth (DD/MM/YYYY): …"). */
+const AFTER = 40;
+const LONGEST_DATE = 24;
 
-/** Dates near a birth word: the words are searched first (rare), the dates only around them. */
+/** Dates next to a birth word: the words are searched first (rare), the dates only around them. */
 export function detectBirthDates(text: string, out: RawFinding[]): void {
   if (!/\d/.test(text)) return;
   BIRTH_ALL.lastIndex = 0;
   let covered = 0;
   for (let k = BIRTH_ALL.exec(text); k; k = BIRTH_ALL.exec(text)) {
-    const from = Math.max(k.index - BEFORE, covered);
-    const to = Math.min(text.length, k.index + k[0].length + AFTER);
+    const wordEnd = k.index + k[0].length;
+    const from = Math.max(k.index - BEFORE - LONGEST_DATE, covered);
+    const to = Math.min(text.length, wordEnd + AFTER + LONGEST_DATE);
     if (to <= from) continue;
     const window = text.slice(from, to);
     BOUNDED.lastIndex = 0;
     for (let m = BOUNDED.exec(window); m; m = BOUNDED.exec(window)) {
       const start = from + m.index;
       const end = start + m[0].length;
-      const before = text.slice(Math.max(0, start - 48), start);
-      const after = text.slice(end, end + 24);
-      if (!BIRTH.test(before) && !BIRTH_AFTER.test(after)) continue;
+      if (end <= k.index) {
+        // Before the word: only when the birth word follows the date ("(DOB)", "г.р.", "生まれ").
+        if (k.index - end > BEFORE || !BIRTH_AFTER.test(text.slice(end, end + 24))) continue;
+      } else if (start < wordEnd || start - wordEnd > AFTER) continue;
       out.push({ category: "date_of_birth", start, end, detector: "birth_date", key: m[0].toLowerCase() });
+      // After the word only its first date is the birth date ("born 2 May 1990, hired 2024-01-02").
+      if (start >= wordEnd) break;
     }
     covered = to;
   }

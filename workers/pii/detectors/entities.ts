@@ -3,6 +3,7 @@
 // cached per org and sentence.
 import { fromBase64 } from "../tagger/codec.js";
 import { MODEL_DATA } from "../tagger/model-data.js";
+import { nameLikeness } from "../tagger/name-shape.js";
 import { pieces } from "../tagger/pieces.js";
 import { Gaz } from "../tagger/features.js";
 import { type EntityKind, Tagger } from "../tagger/tagger.js";
@@ -30,6 +31,8 @@ export interface EntityOptions {
   maxChars: number;
   /** Reuse results for pieces seen before under this scope (see DetectOptions.entityCacheScope). */
   cacheScope?: string;
+  /** Values the pattern detectors found (a card, a phone): an address is never grown over one. */
+  structured?: ReadonlyArray<{ start: number; end: number }>;
 }
 
 /**
@@ -92,6 +95,8 @@ function clean(piece: string, start: number, end: number): [number, number] | nu
     }
     end--;
   }
+  // The possessive is the sentence's ("Anneke's runbook").
+  if (end - start > 3 && POSSESSIVE.test(piece.slice(end - 2, end))) end -= 2;
   // "the", "our", "a" open a phrase, not a name ("The Salvation Army" keeps its capital: only lower case or the first word of a sentence is dropped when a capital follows).
   const lead = LEADING.exec(piece.slice(start, end));
   if (lead) start += lead[0].length;
@@ -103,6 +108,9 @@ function clean(piece: string, start: number, end: number): [number, number] | nu
 }
 
 const TICKET_AFTER = /^-\d/;
+const FIELD_SEPARATOR = /\s[-·|—–•]\s/u;
+const ARTICLE = /^(?:Der|Die|Das|Dem|Den|Des|Ein|Eine|Einen|Le|La|Les|Un|Une|El|Los|Las|Il|Lo|Gli|Het|Een)\s+(?=\p{Lu})/u;
+const POSSESSIVE = /^['’]s$/;
 const LOWER_WORD = /^\p{Ll}[\p{Ll}'’-]*$/u;
 const DETERMINER = /^(?:the|a|an|our|my|your|their|his|her|its|this|that|these|those)$/i;
 const LEADING =
@@ -166,19 +174,426 @@ function trimLowerTail(piece: string, start: number, end: number): number {
   }
 }
 
-/** Entity spans of one piece (a sentence or line), cleaned and checked, offsets relative to the piece. */
-export function tagPiece(piece: string, model: Tagger = tagger()): PieceSpans {
-  const out: Array<{ kind: EntityKind; start: number; end: number }> = [];
-  for (const s of model.tag(piece)) {
+/**
+ * How sure the tagger must be (its lead of the entity tag over "outside", in weight units, at the
+ * span's least sure word) for a span with evidence beyond its context (a known name or place
+ * written with a capital, an organisation word, a title before it), one without, and one without
+ * that opens a sentence. Chosen on the dev set with `scripts/pii-train/sweep.ts` (docs/pii.md).
+ */
+export const CONFIDENCE = { backed: 0, bare: 0, opening: 200, shape: -1, openingShape: 0 };
+
+const TITLE_BEFORE =
+  /(?:^|[\s(,;:])(?:mr|mrs|ms|miss|mx|dr|prof|sir|dame|herr|frau|hr|fr|m|mme|mlle|sr|sra|srta|dña|dott|dott\.ssa|ing|avv|sig|sig\.ra|pan|pani|dhr|mevr|mag|rev|fr|sister|brother|father|aunt|uncle|pak|bu|dona|don|sheikh|capt|col|gen|lt|sgt|insp|det|judge|justice|senator|president|minister|mayor)\.?\s+$/i;
+const ADDRESS_MARK =
+  /[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[〒丁番号区市県都道府町村]|[로길동호]|\b(?:ул|д|кв|пр|пер|box|postfach|apartado|bp|cs|skr|flat|unit|apt|suite)\b/iu;
+const STREET_SUFFIX =
+  /(?:stra(?:ß|ss)e|str\.?|weg|allee|gasse|platz|ring|damm|ufer|laan|straat|gracht|plein|steeg|kade|dijk|gatan|vägen|gata|gränd|vej|gade|veien|vei|gata|katu|tie|polku|kuja|utca|útja|út|tér|ulica|ul\.?|ulice|třída|náměstí|cesta|iela|gatvė|tänav|sokak|sokağı|caddesi|cad\.?|bulvarı|mahallesi|mah\.?|odos|οδός)$/iu;
+
+/** Whether a tagged address looks like one: a street word, a postcode or number of a postal form, or an address mark of its script. */
+export function addressShaped(value: string, model: Tagger): boolean {
+  if (ADDRESS_MARK.test(value)) return true;
+  POSTCODE_CITY.lastIndex = 0;
+  for (let m = POSTCODE_CITY.exec(value); m; m = POSTCODE_CITY.exec(value)) {
+    const next = m[2];
+    // A postcode before a place or a postal letter code ("2060 Antwerpen", "1016 GC", not "1998
+    // Edition"), or closing the address ("Bengaluru 560038"; a year does not).
+    const closing = m.index + m[0].length >= value.trimEnd().length;
+    if (next === undefined ? closing && !YEAR.test(m[1] ?? "") : /^\p{Lu}{1,4}$/u.test(next) || placeLike(next, model)) return true;
+  }
+  const t = tokenize(value);
+  for (let i = 0; i < t.count; i++) {
+    if (t.shape[i] === Shape.Punct) continue;
+    if (model.gazetteer.flags(t.word[i] ?? 0) & Gaz.street) return true;
+    if (STREET_SUFFIX.test(value.slice(t.starts[i], t.ends[i]))) return true;
+  }
+  return false;
+}
+
+const YEAR = /^(?:19|20)\d\d$/;
+const POSTCODE_CITY = /(?<!\d)(\d{4,6})(?!\d)(?:[\s,]+(\p{L}[\p{L}'’-]*))?/gu;
+
+/** A word that names a place, or one no word list knows (a place nobody listed): not an everyday word. */
+function placeLike(word: string, model: Tagger): boolean {
+  const t = tokenize(word.toLowerCase());
+  const flags = model.gazetteer.flags(t.word[0] ?? 0);
+  return (flags & (Gaz.city | Gaz.region | Gaz.country)) !== 0 || (flags & KNOWN_WORD) === 0;
+}
+
+/** Two humps of camel case ("HighErrorRate"), or one not after a name prefix ("WebAssembly", not "MacLeod", "DeShawn"). */
+const CODE_CASE =
+  /^\p{Lu}?\p{Ll}+(?:\p{Lu}+\p{Ll}*){2,}$|^(?!(?:Mc|Mac|Fitz|De|Di|Da|Du|La|Le|Van|Von|Al|El|Ben|Abu|Bin|St|San)\p{Lu})\p{Lu}\p{Ll}+\p{Lu}+\p{Ll}*$|^\p{Lu}{1,2}\p{Lu}\p{Ll}+$/u;
+/** An acronym (up to four capitals, a plural "GPUs" too). */
+const ACRONYM = /^\p{Lu}{2,4}s?$/u;
+/** A capitalised function word inside a span: Title Case text is a heading ("Terms And Conditions Of Sale"). */
+const HEADING_WORD =
+  /\s(?:And|Of|The|For|To|In|On|At|By|With|Or|Your|Our|My|Now|Not|Non|Is|Are|Be|A|An|Und|Der|Die|Das|Et|Le|Les|Des|Du|Y|Del|Los|Las|Il|Di|Per|En|Het|Van)\s/u;
+
+/**
+ * Shapes that are never a name: an identifier in code case, an unknown acronym standing alone, a
+ * month or weekday standing alone, a heading in Title Case.
+ */
+function notAName(value: string, model: Tagger): boolean {
+  if (HEADING_WORD.test(value)) return true;
+  const t = tokenize(value);
+  if (t.count !== 1) return false;
+  if (CODE_CASE.test(value)) return true;
+  const flags = model.gazetteer.flags(t.word[0] ?? 0);
+  // A known organisation's acronym ("NATO", "BBC") stays.
+  if (ACRONYM.test(value)) return (flags & NAME_FLAGS) === 0;
+  // An organisation word alone ("Group", "Kunde") is a common noun.
+  if (flags & Gaz.orgWord && !(flags & NAME_FLAGS)) return true;
+  return (flags & Gaz.time) !== 0;
+}
+
+/** One word that is both an English word and a known name or place. */
+function everydayName(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  if (t.count !== 1) return false;
+  const flags = model.gazetteer.flags(t.word[0] ?? 0);
+  return (flags & (Gaz.dictionary | Gaz.common)) !== 0 && (flags & NAME_FLAGS) !== 0;
+}
+
+/** The kind its words suggest: a person when one is a given or family name, an organisation for an organisation word, else a place. */
+function kindByWords(value: string, model: Tagger): EntityKind {
+  const t = tokenize(value);
+  let kind: EntityKind = "location";
+  for (let i = 0; i < t.count; i++) {
+    const flags = model.gazetteer.flags(t.word[i] ?? 0);
+    if (flags & (Gaz.first | Gaz.last)) return "person";
+    if (flags & (Gaz.orgWord | Gaz.orgName)) kind = "organization";
+  }
+  return kind;
+}
+
+/** Whether a word of the value is a street word or ends like a street name. */
+function streetWorded(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  for (let i = 0; i < t.count; i++) {
+    if (t.shape[i] === Shape.Punct) continue;
+    if (model.gazetteer.flags(t.word[i] ?? 0) & Gaz.street) return true;
+    if (STREET_SUFFIX.test(value.slice(t.starts[i], t.ends[i]))) return true;
+  }
+  return false;
+}
+
+/** A known name or place written with a capital (or in a script without case), or an organisation word: evidence beyond the context. */
+function backed(value: string, kind: EntityKind, model: Tagger): boolean {
+  const t = tokenize(value);
+  for (let i = 0; i < t.count; i++) {
+    const shape = t.shape[i];
+    if (shape === Shape.Punct || shape === Shape.Lower) continue;
+    const flags = model.gazetteer.flags(t.word[i] ?? 0);
+    if (flags & NAME_FLAGS) return true;
+    if (kind === "organization" && flags & Gaz.orgWord) return true;
+  }
+  return false;
+}
+
+export interface Candidate {
+  kind: EntityKind;
+  start: number;
+  end: number;
+  /** The tagger's smallest lead of the entity tag over "outside" among the span's words. */
+  margin: number;
+  /** Evidence beyond the context: a known name or place written with a capital, an organisation word, a title before a person. */
+  backed: boolean;
+  /** Every word of the span is an everyday word of some language (a dictionary or frequent word) that no name list holds. */
+  wordy: boolean;
+  /** The span opens its sentence or line (where any word is capitalised). */
+  opening: boolean;
+  /** A colon follows: a field label ("Geburtsdatum:", "Payee:") or a speaker. */
+  label: boolean;
+  /** For one word without other evidence: how much it looks like a name rather than a word (name-shape.ts); else 0. */
+  nameShape: number;
+}
+
+const OPENING = /(?:^|[.!?:;•*>#|\n-])[\s"'“„«([]*$/u;
+const LABEL_AFTER = /^\s?[:：]/;
+const KNOWN_WORD = Gaz.dictionary | Gaz.frequent | Gaz.common;
+
+/** Every word of the value is an everyday word of some language and none is a known name, place or organisation. */
+function wordy(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  for (let i = 0; i < t.count; i++) {
+    if (t.shape[i] === Shape.Punct) continue;
+    const flags = model.gazetteer.flags(t.word[i] ?? 0);
+    if (!(flags & KNOWN_WORD) || flags & NAME_FLAGS) return false;
+  }
+  return true;
+}
+
+/** Entity spans of one piece (a sentence or line), cleaned and checked, with the tagger's confidence; offsets relative to the piece. */
+export function candidates(piece: string, model: Tagger = tagger()): Candidate[] {
+  const out: Candidate[] = [];
+  const taggedSpans = model.tag(piece);
+  // Read while the tokeniser still holds this piece's tokens (the checks below tokenise values).
+  const names = knownNameRuns(piece, model);
+  for (const tagged of taggedSpans) {
+    let s = tagged;
+    if (s.kind === "address" && !addressShaped(piece.slice(s.start, s.end), model)) {
+      // An "address" with no street word, postcode or address mark: numbers and codes are not
+      // one; words are a name or place the tagger gave the wrong kind ("Maureen Ashdown-Pryce").
+      if (HAS_DIGIT.test(piece.slice(s.start, s.end))) continue;
+      s = { ...s, kind: kindByWords(piece.slice(s.start, s.end), model) };
+    }
     let span = clean(piece, s.start, s.end);
     if (span && s.kind !== "address") span = clean(piece, span[0], trimLowerTail(piece, span[0], span[1]));
+    if (!span) continue;
+    // An article of another language opens a phrase ("Der Kunde", "Das Passwort") unless the rest
+    // is a known name ("Los Angeles", "De Luca").
+    const article = ARTICLE.exec(piece.slice(span[0], span[1]));
+    if (article && !backed(piece.slice(span[0] + article[0].length, span[1]), s.kind, model)) span = [span[0] + article[0].length, span[1]];
+    const value = piece.slice(span[0], span[1]);
     // An upper-case word before "-123" is a ticket or part number prefix ("PROJ-12345").
-    if (span && TICKET_AFTER.test(piece.slice(span[1], span[1] + 2))) continue;
+    if (TICKET_AFTER.test(piece.slice(span[1], span[1] + 2))) continue;
     // An everyday word before a colon is a field label ("Location:", "Company:"), a name there a speaker ("Anna:").
-    if (span && piece[span[1]] === ":" && isEverydayWord(piece.slice(span[0], span[1]), model)) continue;
-    if (span && plausible(piece.slice(span[0], span[1]), s.kind)) out.push({ kind: s.kind, start: span[0], end: span[1] });
+    if (piece[span[1]] === ":" && isEverydayWord(value, model)) continue;
+    if (!plausible(value, s.kind) || notAName(value, model)) continue;
+    // Fields of a line ("Head Of Marketing — Full Time"), never one name.
+    if (s.kind !== "address" && FIELD_SEPARATOR.test(value)) continue;
+    const titled = s.kind === "person" && TITLE_BEFORE.test(piece.slice(Math.max(0, span[0] - 12), span[0]));
+    // A lone everyday word that is also a given name ("Joy", "Violet") opening a sentence is read as the word.
+    const opening = OPENING.test(piece.slice(0, span[0]));
+    const isBacked = titled || (backed(value, s.kind, model) && !(opening && everydayName(value, model)));
+    out.push({
+      kind: s.kind,
+      start: span[0],
+      end: span[1],
+      margin: s.margin,
+      backed: isBacked,
+      wordy: !titled && wordy(value, model),
+      opening,
+      label: LABEL_AFTER.test(piece.slice(span[1], span[1] + 2)),
+      nameShape: isBacked || SPACE.test(value) ? 0 : nameLikeness(value),
+    });
   }
+  addKnownNames(names, out);
+  addLabelledNames(piece, out);
+  addInstitutions(piece, model, out);
   return out;
+}
+
+/** Last words of an institution's or company's name. */
+const INSTITUTION_HEAD = new Set(
+  (
+    "agency administration authority organization organisation programme police museum hospital university college institute foundation " +
+    "association federation society trust bank army cross commission ministry union council corporation company group holdings airlines airways " +
+    "railway railways rail analytics health freight logistics clinic practice partners lettings electrical distribution laboratories labs " +
+    "inc ltd llc plc gmbh ag sa sas sarl spa srl bv nv ab oy kft corp co"
+  ).split(" "),
+);
+const INSTITUTION_HINT = new RegExp(`(?<![\\p{L}])(?:${[...INSTITUTION_HEAD].join("|")})(?![\\p{L}])`, "iu");
+const ABBREVIATED_SUFFIX = new Set("inc ltd co corp plc".split(" "));
+/** Lower-case words inside a name ("Bank of England", "Save the Children"). */
+const NAME_CONNECTOR = new Set("of for the and & de du des der für van di del la y".split(" "));
+
+/**
+ * Two to six capitalised words ending with an institution's or company's head word ("Federal
+ * Aviation Administration", "Kestrel Freight", "Northern Lights Dental Corp.") name an
+ * organisation, where the tagger saw none.
+ */
+function addInstitutions(piece: string, model: Tagger, out: Candidate[]): void {
+  // Most pieces hold no head word: a single regex test keeps them off the word walk.
+  if (!INSTITUTION_HINT.test(piece)) return;
+  const words = [...piece.matchAll(/[\p{L}&][\p{L}\p{M}'’&.-]*/gu)];
+  let runStart = -1;
+  for (let i = 0; i <= words.length; i++) {
+    const w = words[i];
+    const text = w?.[0] ?? "";
+    const contiguous = w !== undefined && i > 0 && /^\s+$/.test(piece.slice((words[i - 1]?.index ?? 0) + (words[i - 1]?.[0].length ?? 0), w.index));
+    const capital = /^\p{Lu}/u.test(text);
+    if (runStart >= 0 && w !== undefined && contiguous && (capital || NAME_CONNECTOR.has(text))) continue;
+    // The run [runStart, i) ends here: trim connectors at its end, then look at its last word.
+    if (runStart >= 0) {
+      let last = i - 1;
+      while (last > runStart && NAME_CONNECTOR.has(words[last]?.[0] ?? "")) last--;
+      const head = (words[last]?.[0] ?? "").replace(/\.$/, "").toLowerCase();
+      const lastWord = words[last]?.[0] ?? "";
+      // The dot of "Corp." belongs to the name, a sentence's full stop does not.
+      const end = (words[last]?.index ?? 0) + lastWord.length - (lastWord.endsWith(".") && !ABBREVIATED_SUFFIX.has(head) ? 1 : 0);
+      // "INC-0012345" and "INC0048213" are ticket numbers, not a company suffix.
+      const glued = /^[\p{N}_]|^-\d/u.test(piece.slice(end, end + 2));
+      // A person before "of" or "at" is the org's member ("John Smith of Globex Corporation").
+      let first = runStart;
+      for (let k = runStart + 1; k < last; k++) {
+        const word = words[k]?.[0] ?? "";
+        if (!NAME_CONNECTOR.has(word) || k === runStart) continue;
+        const before = words.slice(first, k).some((x) => model.gazetteer.flags(tokenize(x[0].toLowerCase()).word[0] ?? 0) & Gaz.first);
+        if (before) first = k + 1;
+      }
+      if (last > first && last - first < 6 && INSTITUTION_HEAD.has(head) && !glued) {
+        const start = words[first]?.index ?? 0;
+        // It replaces what the tagger found over it ("Kestrel Freight in March" as a place).
+        for (let k = out.length - 1; k >= 0; k--) {
+          const c = out[k] as Candidate;
+          if (c.start < end && start < c.end) out.splice(k, 1);
+        }
+        out.push({ kind: "organization", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+      }
+    }
+    runStart = w !== undefined && capital && !/^(?:The|A|An)$/.test(text) ? i : -1;
+  }
+}
+
+/** Field labels whose value is a person's name, in the languages of forms, cards and transfers. */
+const NAME_LABEL = new RegExp(
+  `(?:^|[\\n·|;•]\\s*|\\s[—–-]\\s)(?:${[
+    "name",
+    "full name",
+    "nom",
+    "nom complet",
+    "naam",
+    "nome",
+    "nome completo",
+    "nombre",
+    "nombre completo",
+    "imię i nazwisko",
+    "jméno",
+    "név",
+    "nimi",
+    "namn",
+    "navn",
+    "nafn",
+    "ad soyad",
+    "имя",
+    "фио",
+    "ім'я",
+    "όνομα",
+    "ονοματεπώνυμο",
+    "שם",
+    "الاسم",
+    "姓名",
+    "氏名",
+    "名前",
+    "성명",
+    "이름",
+    "ชื่อ",
+    "नाम",
+    "cardholder",
+    "card holder",
+    "account holder",
+    "holder",
+    "titular",
+    "inhaber",
+    "inhaberin",
+    "kontoinhaber",
+    "karteninhaber",
+    "intestatario",
+    "beneficiary",
+    "beneficiario",
+    "bénéficiaire",
+    "begünstigter",
+    "payee",
+    "recipient",
+    "destinataire",
+    "empfänger",
+    "户名",
+    "持卡人",
+    "收件人",
+    "受取人",
+    "예금주",
+    "المستفيد",
+    "держатель",
+    "отримувач",
+    "получатель",
+  ].join("|")})\\s*[:：]\\s*`,
+  "giu",
+);
+/** The value: up to five words, each capitalised, upper case or of a script without case, or a name particle. */
+const LABELLED_NAME =
+  /^(?:(?:\p{Lu}[\p{L}\p{M}'’.-]*|[\p{Lo}\p{M}]+|(?:van|von|de|der|den|da|das|do|dos|di|del|della|la|le|du|bin|binti|al|el|i|y|e|ter|ten)|[\p{Lu}]\.)(?:[ \u3000]|$)){1,5}/u;
+
+/** The value of a name field ("Name: Jane Doe", "姓名：王丽华", "Karteninhaber: M. Weber") is a person. */
+function addLabelledNames(piece: string, out: Candidate[]): void {
+  // Every label ends with a colon: pieces without one are skipped with a single scan.
+  if (!piece.includes(":") && !piece.includes("：")) return;
+  NAME_LABEL.lastIndex = 0;
+  for (let m = NAME_LABEL.exec(piece); m; m = NAME_LABEL.exec(piece)) {
+    const at = m.index + m[0].length;
+    const rest = piece.slice(at, at + 80).split(/[\n·|;,，、—–(（]/)[0] ?? "";
+    const name = LABELLED_NAME.exec(`${rest.trimEnd()}`);
+    if (!name || /\d/.test(name[0])) continue;
+    const value = name[0].trimEnd();
+    if (value.length < 2 || !NAME_LIKE.test(value)) continue;
+    const start = at;
+    const end = at + value.length;
+    for (let k = out.length - 1; k >= 0; k--) {
+      const c = out[k] as Candidate;
+      if (c.start < end && start < c.end) out.splice(k, 1);
+    }
+    out.push({ kind: "person", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+  }
+}
+
+const GIVEN_OR_FAMILY = Gaz.first | Gaz.last;
+/** Words that also mean something else in some language, or name a place, a month, a nationality or a product. */
+const NOT_ONLY_A_NAME = Gaz.common | Gaz.dictionary | Gaz.techTerm | Gaz.time | Gaz.nationality | Gaz.country | Gaz.orgWord | Gaz.street | Gaz.title;
+
+/** Runs of capitalised given and family names that mean nothing else, with initials between (see addKnownNames). */
+function knownNameRuns(piece: string, model: Tagger): Array<{ start: number; end: number; words: number }> {
+  const runs: Array<{ start: number; end: number; words: number }> = [];
+  const t = tokenize(piece);
+  for (let i = 0; i < t.count; i++) {
+    const shape = t.shape[i];
+    if (shape !== Shape.Capitalised && shape !== Shape.AllCaps) continue;
+    const flags = model.gazetteer.flags(t.word[i] ?? 0);
+    if (!(flags & GIVEN_OR_FAMILY) || flags & NOT_ONLY_A_NAME) continue;
+    const length = (t.ends[i] ?? 0) - (t.starts[i] ?? 0);
+    // Short upper-case words are acronyms ("IBAN", "IVA"), not names.
+    if (length < 3 || (shape === Shape.AllCaps && length < 5)) continue;
+    const start = t.starts[i] ?? 0;
+    let end = t.ends[i] ?? 0;
+    let words = 1;
+    // A following capitalised word joins the name ("Gareth Pryce"), and an initial before one ("KIMBERLY A HOLLOWAY").
+    for (;;) {
+      let k = i + 1;
+      if (k < t.count && t.shape[k] === Shape.SingleCap && piece.slice(end, t.starts[k]) === " ") k++;
+      if (k >= t.count || (t.shape[k] !== Shape.Capitalised && t.shape[k] !== Shape.AllCaps)) break;
+      if (!/^\.?\s$/.test(piece.slice(t.ends[k - 1] ?? 0, t.starts[k]))) break;
+      const next = model.gazetteer.flags(t.word[k] ?? 0);
+      if (next & NOT_ONLY_A_NAME && !(next & GIVEN_OR_FAMILY)) break;
+      i = k;
+      end = t.ends[i] ?? 0;
+      words++;
+    }
+    runs.push({ start, end, words });
+  }
+  return runs;
+}
+
+/**
+ * Capitalised words that name people and mean nothing else ("Gareth", "Henrik", "Nkurunziza"),
+ * where the tagger left them outside: a run of them (with initials and name particles) is a
+ * person. The tagger's own spans win over one word; a whole name of several words replaces the
+ * pieces the tagger found inside it.
+ */
+function addKnownNames(runs: ReadonlyArray<{ start: number; end: number; words: number }>, out: Candidate[]): void {
+  for (const { start, end, words } of runs) {
+    const overlapping = out.filter((c) => c.start < end && start < c.end);
+    if (overlapping.length && (words < 2 || overlapping.some((c) => c.start < start || c.end > end))) continue;
+    for (const c of overlapping) out.splice(out.indexOf(c), 1);
+    out.push({ kind: "person", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+  }
+}
+
+/**
+ * Entity spans of one piece the tagger is sure enough of, offsets relative to the piece. A span
+ * with evidence beyond its context (`backed`) is kept; one without is kept when the tagger leads
+ * "outside" by the margin its place needs (more where a sentence opens, since every word is
+ * capitalised there), unless it is an everyday word of some language or a field label.
+ */
+export function tagPiece(piece: string, model: Tagger = tagger(), confidence = CONFIDENCE): PieceSpans {
+  const out: Array<{ kind: EntityKind; start: number; end: number }> = [];
+  for (const c of candidates(piece, model)) if (confident(c, confidence)) out.push({ kind: c.kind, start: c.start, end: c.end });
+  return out;
+}
+
+export function confident(c: Candidate, confidence = CONFIDENCE): boolean {
+  if (c.backed) return c.margin >= confidence.backed;
+  if (c.wordy || c.label) return false;
+  // One word no list knows must also look like a name, more so where a sentence opens.
+  if (c.nameShape < (c.opening ? confidence.openingShape : confidence.shape)) return false;
+  return c.margin >= (c.opening ? confidence.opening : confidence.bare);
 }
 
 /** Letters with case (an upper-case one) or letters of a script without case. */
@@ -193,6 +608,7 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
   if (options.categories.size === 0 || !LETTER.test(text)) return 0;
   const prefix = options.cacheScope === undefined ? null : hashFeed(hashStart(), options.cacheScope);
   let used = 0;
+  const found: Array<{ kind: EntityKind; start: number; end: number }> = [];
   for (const [s, e] of pieces(text)) {
     const piece = text.slice(s, e);
     // One lower-case token ("gpt-4o", "image/png", "claude-sonnet-4") is an identifier, not a name.
@@ -205,10 +621,132 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
       spans = tagPiece(piece);
       if (key !== null) remember(key, spans);
     }
-    for (const { kind, start, end } of spans) {
-      if (!options.categories.has(kind)) continue;
-      out.push({ category: kind, start: s + start, end: s + end, detector: "ner", key: piece.slice(start, end).toLowerCase() });
-    }
+    for (const { kind, start, end } of spans) found.push({ kind, start: s + start, end: s + end });
+  }
+  if (options.categories.has("address")) addressLines(text, found, tagger());
+  for (const { kind, start, end } of mergeAddresses(text, found, tagger(), options.structured ?? [])) {
+    if (!options.categories.has(kind)) continue;
+    out.push({ category: kind, start, end, detector: "ner", key: text.slice(start, end).toLowerCase() });
   }
   return used;
+}
+
+/**
+ * "<street> <number>, <postcode> <city>" on one line, the form most of Europe writes ("Obchodná
+ * 18, 811 06 Bratislava", "Laugavegur 58, 101 Reykjavík"): words, a house number, a postcode of
+ * three to five digits (grouped or with a country letter) and a capitalised place.
+ */
+const ADDRESS_LINE =
+  /(?<![\p{L}\p{N}])((?:\p{Lu}[\p{L}'’.-]*\s){0,3}\p{L}[\p{L}'’.-]+\.?\s\d{1,5}[A-Za-z]?(?:[/-]\d{1,4}[A-Za-z]?)*(?:,\s*[^\n,:]{1,24}?)?,\s*(?:[A-Z]{1,2}-)?\d{2,5}(?:[ -]\d{2,3})?\s+)(\p{Lu}[\p{L}'’-]+(?:[ -]\p{Lu}[\p{L}'’-]+)?)/gu;
+
+/** Appends the address lines whose city is a known place or whose street reads as one (a street word, a postal mark). */
+function addressLines(text: string, found: Array<{ kind: EntityKind; start: number; end: number }>, model: Tagger): void {
+  if (!/\d[^\n]{0,40},\s*\S{0,3}\d/.test(text)) return;
+  ADDRESS_LINE.lastIndex = 0;
+  for (let m = ADDRESS_LINE.exec(text); m; m = ADDRESS_LINE.exec(text)) {
+    const city = tokenize((m[2] ?? "").toLowerCase());
+    const known = city.count > 0 && (model.gazetteer.flags(city.word[0] ?? 0) & (Gaz.city | Gaz.region | Gaz.country)) !== 0;
+    const street = (m[1] ?? "").replace(/\s\d[\s\S]*$/, "");
+    if (known || addressShaped(street, model)) found.push({ kind: "address", start: m.index, end: m.index + m[0].length });
+  }
+}
+
+/** What may stand between the parts of one address: numbers and postcodes, unit and street words, separators. */
+const ADDRESS_GAP_WORD =
+  /^(?:\p{N}[\p{N}\p{L}]*|\p{Lu}{1,3}\p{N}[\p{N}\p{Lu}]*|\p{Lu}{1,3}|[#/,;()\-'’]|apt|app|appt|flat|unit|suite|ste|bus|box|bte|piso|depto|dpto|ap|apto|bl|bloc|sc|esc|et|etg|étage|bât|bat|pta|puerta|of|om|int|lok|m|no|nr|nº|n°|n|núm|num|daire|kat|d|kv|кв|д|стр|корп|floor|fl|stock|og|eg|dg|th|tv|mf|st|av|avda|c|cp|cep|cedex|bp|cs|postfach|apartado|of|sector|sektor|district|col|mz|lt|rt|rw|gate|blk|lot|km|ruta|via|rue|calle|rua|ul|os|al|pl|ulica|utca|tér|út|caddesi|cad|sk|sok|mah|mahallesi|bulvarı|bul|blvd|ave|rd|road|street|st|lane|ln|drive|dr|court|ct|way|the|de|del|de la|des|du|da|do|dos|das|di|della|van|der|den|am|an|im|zum|zur|of)$/iu;
+const ADDRESS_GAP_MAX = 48;
+/** A postcode of a common form or a house number: what makes words an address and not a list of places. */
+const ADDRESS_NUMBER = /\p{N}/u;
+
+/**
+ * Joins neighbouring entity spans with the numbers, postcodes and unit words between and around
+ * them into one address when the whole reads as one (a street word, postcode or address mark and a
+ * number): the tagger often splits "27 rue Paul Bert, 69003 Lyon" into a name and a place, or
+ * leaves the house number and postcode outside.
+ */
+export function mergeAddresses(
+  text: string,
+  spans: ReadonlyArray<{ kind: EntityKind; start: number; end: number }>,
+  model: Tagger,
+  structured: ReadonlyArray<{ start: number; end: number }> = [],
+): Array<{ kind: EntityKind; start: number; end: number }> {
+  if (spans.length === 0) return [];
+  const taken = (from: number, to: number) => structured.some((f) => f.start < to && from < f.end);
+  const sorted = [...spans].sort((a, b) => a.start - b.start);
+  const result: Array<{ kind: EntityKind; start: number; end: number }> = [];
+  let i = 0;
+  while (i < sorted.length) {
+    const first = sorted[i] as { kind: EntityKind; start: number; end: number };
+    let start = first.start;
+    let end = first.end;
+    let j = i + 1;
+    // Grow over following spans while only address filler stands between.
+    while (j < sorted.length) {
+      const next = sorted[j] as { kind: EntityKind; start: number; end: number };
+      // A person before an address is the addressee ("Aiden Whitecloud, PO Box 219"), not part of it.
+      if (sorted[j - 1]?.kind === "person" && j - 1 === i && !/\d/.test(text.slice(growLeft(text, first.start, model), first.start))) break;
+      if (next.start - end > ADDRESS_GAP_MAX || !isAddressGap(text.slice(end, next.start), model) || taken(end, next.start)) break;
+      end = next.end;
+      j++;
+    }
+    let grownStart = growLeft(text, start, model);
+    let grownEnd = growRight(text, end, model);
+    if (taken(grownStart, start)) grownStart = start;
+    if (taken(end, grownEnd)) grownEnd = end;
+    const whole = text.slice(grownStart, grownEnd);
+    const wasAddress = sorted.slice(i, j).some((x) => x.kind === "address");
+    // Grown around one place or name, it needs a street word of its own ("27 rue Paul Bert"), not
+    // just digits ("Chapter 3, 1998 Edition").
+    const joined = j > i + 1 || wasAddress;
+    const grown = grownStart < start || grownEnd > end;
+    if ((joined || (grown && streetWorded(whole, model))) && ADDRESS_NUMBER.test(whole) && addressShaped(whole, model)) {
+      start = grownStart;
+      end = grownEnd;
+      result.push({ kind: "address", start, end });
+    } else for (let k = i; k < j; k++) result.push(sorted[k] as { kind: EntityKind; start: number; end: number });
+    i = j;
+  }
+  return result;
+}
+
+/** Whether every word of `gap` is address filler (at most one line break). */
+function isAddressGap(gap: string, model: Tagger): boolean {
+  if (gap.split("\n").length > 2) return false;
+  const words = gap.split(/[\s]+/).filter(Boolean);
+  for (const w of words) {
+    // A label ("Adresse:", "Tel.:") starts another field.
+    if (w.endsWith(":")) return false;
+    const bare = w.replace(/^[,;(]+|[,;).]+$/g, "");
+    if (bare === "" || ADDRESS_GAP_WORD.test(bare)) continue;
+    const t = tokenize(bare.toLowerCase());
+    if (t.count === 1 && model.gazetteer.flags(t.word[0] ?? 0) & Gaz.street) continue;
+    return false;
+  }
+  return true;
+}
+
+/** Extends an address start over a house number, unit or street word before it on the same line. */
+function growLeft(text: string, start: number, model: Tagger): number {
+  for (;;) {
+    const lineStart = text.lastIndexOf("\n", start - 1) + 1;
+    const before = text.slice(Math.max(lineStart, start - 24), start);
+    const m = /(\S+)(\s*)$/u.exec(before);
+    if (!m || (m[2] === "" && start > lineStart && !/[,(]/.test(m[1] ?? ""))) return start;
+    const word = m[1] ?? "";
+    if (!isAddressGap(word, model) || /^\p{Lu}{1,3}$/u.test(word.replace(/[,;:(]+$/, ""))) return start;
+    // A label ends the address ("Adresse:", "Tel."): stop at a colon.
+    if (word.endsWith(":")) return start;
+    start -= m[0].length;
+  }
+}
+
+/** Extends an address end over a postcode, number, state code or unit after it on the same line. */
+function growRight(text: string, end: number, model: Tagger): number {
+  for (;;) {
+    const m = /^([\s,]*)([^\s,]+)/u.exec(text.slice(end, end + 24));
+    if (!m || (m[1] ?? "").includes("\n")) return end;
+    const word = (m[2] ?? "").replace(/[;:).]+$/, "");
+    if (word === "" || !isAddressGap(word, model) || !/\p{N}|^\p{Lu}{1,3}$/u.test(word)) return end;
+    end += (m[1] ?? "").length + word.length;
+  }
 }

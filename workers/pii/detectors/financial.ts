@@ -1,6 +1,7 @@
-// Payment card numbers (Luhn + issuer ranges from credit-card-type) and IBANs (ibantools mod-97).
+// Payment card numbers (Luhn + issuer ranges from credit-card-type) and IBANs (country length from
+// ibantools, ISO 13616 mod-97).
 import creditCardType from "credit-card-type";
-import { isValidIBAN } from "ibantools";
+import { getCountrySpecifications } from "ibantools";
 import type { RawFinding } from "../types.js";
 
 // Digit groups joined by one or two separators (space, dot, dash, underscore, slash: "4111.1111…",
@@ -92,11 +93,38 @@ export function detectCards(text: string, out: RawFinding[]): void {
 // Two letters, two check digits, then 11-30 alphanumerics, optionally in groups of four.
 const IBAN = /(?<![\p{L}\p{N}_])[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,4})?(?![\p{L}\p{N}_])/gu;
 
+let ibanLengths: Map<string, number> | null = null;
+
+/** ISO 7064 mod 97-10 over the IBAN moved to end with its country and check digits, letters as 10-35. */
+function mod97(iban: string): number {
+  const moved = iban.slice(4) + iban.slice(0, 4);
+  let rest = 0;
+  for (let i = 0; i < moved.length; i++) {
+    const c = moved.charCodeAt(i);
+    const value = c <= 57 ? c - 48 : c - 55;
+    rest = (value > 9 ? rest * 100 + value : rest * 10 + value) % 97;
+  }
+  return rest;
+}
+
+/**
+ * The length of the IBAN's country and the ISO 13616 check digits. National checks inside the BBAN
+ * (French RIB key, Spanish and Italian control digits…) are not applied: an IBAN with a wrong
+ * national key is still someone's account number written down.
+ */
+export function isIban(compact: string): boolean {
+  if (!ibanLengths) {
+    ibanLengths = new Map();
+    for (const [code, spec] of Object.entries(getCountrySpecifications())) if (spec.chars) ibanLengths.set(code, spec.chars);
+  }
+  return ibanLengths.get(compact.slice(0, 2)) === compact.length && mod97(compact) === 1;
+}
+
 export function detectIbans(text: string, out: RawFinding[]): void {
   IBAN.lastIndex = 0;
   for (let m = IBAN.exec(text); m; m = IBAN.exec(text)) {
     const compact = m[0].replace(/[ -]/g, "");
-    if (!isValidIBAN(compact)) continue;
+    if (!isIban(compact)) continue;
     out.push({ category: "iban", start: m.index, end: m.index + m[0].length, detector: "iban", key: compact });
   }
 }

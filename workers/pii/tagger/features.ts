@@ -25,8 +25,10 @@ export const Gaz = {
   techTerm: 1 << 13,
   /** In a large English dictionary (which also holds many names: "anna", "paris"). */
   dictionary: 1 << 14,
+  /** Among the 10,000 most frequent words of one of 40+ languages (names included: "anna", "paris"). */
+  frequent: 1 << 15,
 } as const;
-export const GAZ_BITS = 15;
+export const GAZ_BITS = 16;
 
 /** Looks up the gazetteer flags of a word hash (see Gazetteer in gazetteer.ts). */
 export interface FlagLookup {

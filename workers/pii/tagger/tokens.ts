@@ -99,6 +99,8 @@ const FNV = 0x811c9dc5 | 0;
 const FNV_PRIME = 16777619;
 
 let scratch: Tokens | null = null;
+/** The text whose tokens `scratch` holds. */
+let lastText: string | null = null;
 
 function allocate(n: number): Tokens {
   return {
@@ -130,6 +132,9 @@ export function wordHash(lowerText: string): number {
  * The returned arrays are reused by the next call.
  */
 export function tokenize(text: string): Tokens {
+  // The same text again right after (the entity checks re-read the piece the tagger just read):
+  // the scratch still holds its tokens.
+  if (text === lastText && scratch) return scratch;
   tables();
   const lower = lowers as Uint16Array;
   const script = scripts as Uint8Array;
@@ -250,6 +255,7 @@ export function tokenize(text: string): Tokens {
     n++;
   }
   t.count = n;
+  lastText = text;
   return t;
 }
 
