@@ -35,6 +35,25 @@ describe("redteam 16s: a lowered limit and calls already drawing on a lease", ()
     }).toEqual({ statuses: Array(10).fill(429), providerCalls: 0, spentOverLimitBy: 0 });
   });
 
+  it("a stream started right after the limit was lowered is neither refused nor cut (the spend_limit withdrawal is not remembered)", async () => {
+    const org = await llmOrg("rt16s-lower-stream");
+    const agent = await newAgent(org);
+    const limitId = await agentLimit(org, agent.id, 50_000_000);
+    const warm = await llmCall(agent.token, LLM_PATHS.chat, chatBody(marker("warm"), { model: "rt-model", max_tokens: 2000 }));
+    expect(warm.status, warm.text).toBe(200);
+    const lowered = await call(`/api/v1/orgs/${org.orgId}/limits/${limitId}`, { method: "PATCH", token: org.apiKey, body: { limitMicros: 1 } });
+    expect(lowered.status, lowered.text).toBe(200);
+    const started = Date.now();
+    // The same model (so the same lease); ~90 characters echoed 3 at a time, 100 ms apart: about 3 s.
+    const answer = await llmCall(agent.token, LLM_PATHS.chat, chatBody(`fake-fault:trickle ${"y".repeat(72)}`, { model: "rt-model", stream: true, max_tokens: 64 }));
+    const ranMs = Date.now() - started;
+    expect({
+      status: answer.status,
+      ranToTheEnd: answer.text.includes("[DONE]") && !answer.text.includes("spend_limit"),
+      ranMoreThan1500ms: ranMs > 1500,
+    }).toEqual({ status: 429, ranToTheEnd: false, ranMoreThan1500ms: false });
+  });
+
   it("lowering the parent's limit below what is held ends its subagent's stream in flight", async () => {
     const org = await llmOrg("rt16s-sub-cut");
     const parent = await newAgent(org, { autonomy: 5 });
