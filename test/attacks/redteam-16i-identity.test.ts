@@ -142,3 +142,34 @@ describe("redteam 16i: client trace id in the audit trail", () => {
     expect({ wholeTokenStored: stored.includes(value) }).toEqual({ wholeTokenStored: false });
   });
 });
+
+describe("redteam 16i: free text in the audit trail", () => {
+  it("an outsider's failed login files its own client trace id (a card number) in the victim org's trail", async () => {
+    const org = await seedOrg("rt16i-trace-login");
+    const value = "5555555555554444";
+    const res = await call("/api/v1/login", {
+      method: "POST",
+      body: { email: org.email, password: "not-the-password" },
+      headers: { "cf-connecting-ip": "192.0.2.200", "x-palisade-trace-id": value },
+    });
+    expect(res.status).toBe(401);
+    await sleep(300);
+    const all = await call(`/api/v1/orgs/${org.orgId}/audit?action=user.login&limit=50`, { token: org.apiKey });
+    expect(all.status, all.text).toBe(200);
+    expect({ stored: all.text.includes(value) }).toEqual({ stored: false });
+  });
+
+  it("a suspension reason with personal data in other spellings is masked in the audit trail", async () => {
+    const org = await llmOrg("rt16i-reason");
+    const agent = await newAgent(org);
+    const secrets = ["4111.1111.1111.1111", "GB82 WEST 1234 5698 7654 32", "４１１１１１１１１１１１１１１１"];
+    const reason = `incident: ${secrets.join(" ; ")}`;
+    const res = await call(`/api/v1/orgs/${org.orgId}/agents/${agent.id}/suspend`, { method: "POST", token: org.apiKey, body: { reason } });
+    expect(res.status, res.text).toBe(200);
+    await sleep(300);
+    const all = await call(`/api/v1/orgs/${org.orgId}/audit?action=agent.suspend&limit=50`, { token: org.apiKey });
+    expect(all.status, all.text).toBe(200);
+    const kept = secrets.filter((s) => all.text.includes(s));
+    expect(kept).toEqual([]);
+  });
+});
