@@ -40,7 +40,10 @@ describe("redteam 16i: a credential minted with a sandbox session outlives the s
       const stash = minted.json.token as string;
 
       if (end === "exit report") host.report(sandbox.sandboxId, "exited", { exitCode: 0, durationMs: 5 });
-      else expect((await call(`/api/v1/orgs/${org.orgId}/sandboxes/${sandbox.sandboxId}/stop`, { method: "POST", token: org.apiKey, body: {} })).status).toBe(200);
+      else
+        expect(
+          (await call(`/api/v1/orgs/${org.orgId}/sandboxes/${sandbox.sandboxId}/stop`, { method: "POST", token: org.apiKey, body: {} })).status,
+        ).toBe(200);
       await waitFor(async () => (await me(sandbox.token)).status === 401, "the session token to end");
 
       // Outside, later: the stashed subagent token still acts for the agent.

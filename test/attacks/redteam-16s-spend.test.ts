@@ -45,7 +45,11 @@ describe("redteam 16s: a lowered limit and calls already drawing on a lease", ()
     expect(lowered.status, lowered.text).toBe(200);
     const started = Date.now();
     // The same model (so the same lease); ~90 characters echoed 3 at a time, 100 ms apart: about 3 s.
-    const answer = await llmCall(agent.token, LLM_PATHS.chat, chatBody(`fake-fault:trickle ${"y".repeat(72)}`, { model: "rt-model", stream: true, max_tokens: 64 }));
+    const answer = await llmCall(
+      agent.token,
+      LLM_PATHS.chat,
+      chatBody(`fake-fault:trickle ${"y".repeat(72)}`, { model: "rt-model", stream: true, max_tokens: 64 }),
+    );
     const ranMs = Date.now() - started;
     expect({
       status: answer.status,

@@ -42,7 +42,10 @@ describe("redteam 18: a held approval outlives the token that asked for it", () 
       void pending.then(() => (settled = true));
       const approval = await pendingApproval(org, agent.id);
 
-      const res = await call(`/api/v1/orgs/${org.orgId}/agents/${agent.id}/token`, { method: how === "revoke" ? "DELETE" : "POST", token: org.apiKey });
+      const res = await call(`/api/v1/orgs/${org.orgId}/agents/${agent.id}/token`, {
+        method: how === "revoke" ? "DELETE" : "POST",
+        token: org.apiKey,
+      });
       expect([200, 201, 204]).toContain(res.status);
       await sleep(1200);
       const afterSecond = { callEnded: settled, approval: await approvalStatus(org, approval.id) };
@@ -89,7 +92,11 @@ describe("redteam 18: a held approval outlives the token that asked for it", () 
     const title = `held-suspend-${crypto.randomUUID().slice(0, 8)}`;
     const pending = toolCall(agent.token, "create_ticket", { title });
     const approval = await pendingApproval(org, agent.id);
-    const res = await call(`/api/v1/orgs/${org.orgId}/agents/${agent.id}/suspend`, { method: "POST", token: org.apiKey, body: { reason: "incident" } });
+    const res = await call(`/api/v1/orgs/${org.orgId}/agents/${agent.id}/suspend`, {
+      method: "POST",
+      token: org.apiKey,
+      body: { reason: "incident" },
+    });
     expect(res.status, res.text).toBe(200);
     const decided = await call(`/api/v1/orgs/${org.orgId}/approvals/${approval.id}/approve`, { method: "POST", token: org.apiKey, body: {} });
     await pending;
@@ -134,7 +141,9 @@ describe("redteam 18: a suspended agent coming back through another door", () =>
   it("rotating a suspended agent's token does not lift the suspension", async () => {
     const org = await fakeProviderOrg("rt18-rotate-susp");
     const agent = await createAgent(org, { name: "a", autonomy: 5 });
-    expect((await call(`/api/v1/orgs/${org.orgId}/agents/${agent.id}/suspend`, { method: "POST", token: org.apiKey, body: { reason: "r" } })).status).toBe(200);
+    expect(
+      (await call(`/api/v1/orgs/${org.orgId}/agents/${agent.id}/suspend`, { method: "POST", token: org.apiKey, body: { reason: "r" } })).status,
+    ).toBe(200);
     const rotated = await call(`/api/v1/orgs/${org.orgId}/agents/${agent.id}/token`, { method: "POST", token: org.apiKey });
     expect([200, 201]).toContain(rotated.status);
     const res = await chat(rotated.json.token, "fake-model", "hello");
@@ -146,14 +155,16 @@ describe("redteam 18: a suspended agent coming back through another door", () =>
     const parent = await createAgent(org, { name: "p", autonomy: 5 });
     await attachPolicy(org, ALLOW_SUBAGENTS, { scope: "agent", id: parent.id });
     const sub = await mintSubagent(parent.token);
-    expect((await call(`/api/v1/orgs/${org.orgId}/agents/${parent.id}/suspend`, { method: "POST", token: org.apiKey, body: { reason: "r" } })).status).toBe(200);
+    expect(
+      (await call(`/api/v1/orgs/${org.orgId}/agents/${parent.id}/suspend`, { method: "POST", token: org.apiKey, body: { reason: "r" } })).status,
+    ).toBe(200);
     const resumed = await call(`/api/v1/orgs/${org.orgId}/agents/${sub.id}/resume`, { method: "POST", token: org.apiKey, body: {} });
     expect(resumed.status, resumed.text).toBe(200);
     const res = await chat(sub.token, "fake-model", "hello");
     expect(res.status, res.text).toBe(403);
   });
 
-  it("with the org switch on, an agent created afterwards, a rotated token and a sandbox start are all refused", async () => {
+  it("with the org switch on, an agent created afterwards, its rotated token and its egress are all refused", async () => {
     const org = await fakeProviderOrg("rt18-org-new");
     expect((await call(`/api/v1/orgs/${org.orgId}/suspend`, { method: "POST", token: org.apiKey, body: { reason: "incident" } })).status).toBe(200);
     const fresh = await createAgent(org, { name: "after-switch", autonomy: 5 });
@@ -167,7 +178,9 @@ describe("redteam 18: a suspended agent coming back through another door", () =>
   it("a resume of the org does not resume an agent suspended on its own (new calls stay refused)", async () => {
     const org = await fakeProviderOrg("rt18-org-resume");
     const agent = await createAgent(org, { name: "a", autonomy: 5 });
-    expect((await call(`/api/v1/orgs/${org.orgId}/agents/${agent.id}/suspend`, { method: "POST", token: org.apiKey, body: { reason: "own" } })).status).toBe(200);
+    expect(
+      (await call(`/api/v1/orgs/${org.orgId}/agents/${agent.id}/suspend`, { method: "POST", token: org.apiKey, body: { reason: "own" } })).status,
+    ).toBe(200);
     expect((await call(`/api/v1/orgs/${org.orgId}/suspend`, { method: "POST", token: org.apiKey, body: { reason: "org" } })).status).toBe(200);
     expect((await call(`/api/v1/orgs/${org.orgId}/resume`, { method: "POST", token: org.apiKey, body: {} })).status).toBe(200);
     const res = await chat(agent.token, "fake-model", "hello");
