@@ -6,9 +6,14 @@
 // (the Worker var of that name, default 200 ms; calls shorter than that are over before a
 // withdrawal could matter), and it is one pending RPC per call, never a round trip per chunk.
 // See README.md in this folder.
+import { notifyDecision } from "../autonomy/approval-waiter.js";
+import { makeDb } from "../data/db.js";
+import { OrgData } from "../data/org-data.js";
+import { ToolStore } from "../data/tool-store.js";
 import { AppError } from "../errors.js";
 import { killSandboxesOf } from "../sandboxes/service.js";
 import type { WithdrawReason } from "./agent-watch.js";
+import { chainOf } from "./service.js";
 
 /** A call still running after this long starts watching; a withdrawal reaches it within about this plus one round trip. */
 export const WATCH_AFTER_MS = 200;
@@ -109,4 +114,57 @@ export async function resumeCalls(env: Env, agentIds: string[]): Promise<void> {
 /** The AppError carried by an aborted signal, if the abort was a withdrawal. */
 export function withdrawalOf(signal: AbortSignal | undefined): AppError | null {
   return signal?.aborted && signal.reason instanceof AppError ? signal.reason : null;
+}
+
+/**
+ * Denies the held approvals of the agents, of calls made with the given tokens, of the given
+ * approvals, or of the whole org, and wakes their waiting calls. A decision made first wins: a
+ * later approve answers 409. Returns how many were denied.
+ */
+export async function denyHeldApprovals(
+  env: Env,
+  orgId: string,
+  which: Parameters<ToolStore["denyPendingApprovals"]>[0],
+  why: string,
+): Promise<number> {
+  const denied = await new ToolStore(makeDb(env.DB), orgId).denyPendingApprovals(which, why);
+  await Promise.all(denied.map((a) => notifyDecision(env, a.id, "denied").catch(() => undefined)));
+  return denied.length;
+}
+
+/**
+ * Whether a call made with this token may still act now, read from D1 (no cache): the token is
+ * live and the agent's, and the agent, its parent and its org may act. Null if so, else the
+ * error to answer. Run after anything that made a call wait (an approval) and right before it
+ * executes, so a withdrawal during the wait is never outrun.
+ */
+export async function withdrawnSince(env: Env, orgId: string, agentId: string, tokenId: string): Promise<AppError | null> {
+  const data = new OrgData(makeDb(env.DB), orgId);
+  const [token, agent] = await Promise.all([data.token("agent", tokenId), data.agent(agentId)]);
+  const live = token && token.subjectId === agentId && token.revokedAt === null && (token.expiresAt === null || token.expiresAt > Date.now());
+  if (!live || !agent) return withdrawnError("token_revoked");
+  const chain = await chainOf(env, agent, { fresh: true });
+  if (!chain.ok) return withdrawnError(chain.code === "suspended" ? "agent_suspended" : "token_revoked");
+  return null;
+}
+
+/** Resolves with `work`, or rejects with the withdrawal's error as soon as `signal` is aborted. */
+export function unlessWithdrawn<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  const withdrawn = () => withdrawalOf(signal) ?? new AppError("unauthorized", "the call was withdrawn");
+  if (signal.aborted) return Promise.reject(withdrawn());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(withdrawn());
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
 }

@@ -423,17 +423,18 @@ export class OrgData extends OrgScoped {
   /**
    * Revokes the subject's live tokens and inserts a new one atomically (rotation). Its sandbox
    * session tokens ("sandbox:…") go too: a session never outlives the credential it came from.
+   * Returns the revoked tokens' ids and hashes.
    */
   async replaceToken(kind: TokenKind, subjectId: string, token: { sha256: string; prefix: string; name?: string | null }) {
-    const live = await this.activeTokens(kind, subjectId);
-    await this.db.batch([
+    const [revoked] = await this.db.batch([
       this.db
         .update(tokens)
         .set({ revokedAt: Date.now() })
-        .where(this.scope(tokens, eq(tokens.kind, kind), eq(tokens.subjectId, subjectId), isNull(tokens.revokedAt))),
+        .where(this.scope(tokens, eq(tokens.kind, kind), eq(tokens.subjectId, subjectId), isNull(tokens.revokedAt)))
+        .returning({ id: tokens.id, sha256: tokens.sha256 }),
       this.db.insert(tokens).values({ id: newId("tok"), orgId: this.orgId, kind, subjectId, ...token }),
     ]);
-    return live.map((t) => t.sha256);
+    return revoked;
   }
 
   /** Revokes the live sandbox session tokens of these agents; returns their hashes (for cache eviction). */
