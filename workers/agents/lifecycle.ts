@@ -15,6 +15,7 @@ import { usableTools } from "../tools/access.js";
 import type { AgentRights } from "./rights.js";
 import { forgetAgents, forgetOrgState, orgSuspended } from "./rows.js";
 import { rightsOf } from "./service.js";
+import { sessionOfToken } from "../sandboxes/sessions.js";
 import { denyHeldApprovals, resumeCalls, withdrawCalls } from "./withdrawal.js";
 
 export interface Created {
@@ -73,14 +74,22 @@ function assertCanParent(parent: AgentRow, autonomy: number) {
 }
 
 /** Inserts the subagent in its parent's team and project, refusing (409) past the parent's live-subagent limit. */
-async function insertSubagent(env: Env, data: OrgData, parent: AgentRow, name: string, autonomy: number, createdBy: string): Promise<Created> {
+async function insertSubagent(
+  env: Env,
+  data: OrgData,
+  parent: AgentRow,
+  name: string,
+  autonomy: number,
+  createdBy: string,
+  session: { name: string; expiresAt: number | null } | null = null,
+): Promise<Created> {
   const parentRights = await rightsOf(env, parent);
   if (!parentRights.ok) throw new AppError("conflict", "the parent agent is not active");
   const limit = parentRights.rights.gate.maxSubagents;
   const token = await mintToken("agent");
   const agent = await data.createSubagentWithToken(
     { name, teamId: parent.teamId, projectId: parent.projectId, parentAgentId: parent.id, autonomy, createdBy },
-    token,
+    session ? { ...token, ...session } : token,
     limit,
   );
   if (!agent) throw new AppError("conflict", `the parent agent already has ${limit} live subagents (its policy's limit)`, { details: { limit } });
@@ -143,8 +152,12 @@ const REFUSAL_MESSAGE: Record<SubagentRefusal, string> = {
   tools_above_parent: "a subagent can only be given tools its parent may use",
 };
 
-/** An agent mints a subagent of its own through the agent API (after `subagentRefusal` said null). */
-export async function createSubagent(env: Env, rights: AgentRights, input: SubagentCreate): Promise<Created> {
+/**
+ * An agent mints a subagent of its own through the agent API (after `subagentRefusal` said null),
+ * with the token `tokenId`. Minted with a sandbox session token, the subagent's token belongs to
+ * that session: it lapses, is renewed and ends with the sandbox, and the subagent with it.
+ */
+export async function createSubagent(env: Env, rights: AgentRights, input: SubagentCreate, tokenId: string): Promise<Created> {
   const refusal = await subagentRefusal(env, rights, input);
   if (refusal)
     throw new AppError(refusal === "policy:allowSubagents" ? "policy_denied" : "forbidden", REFUSAL_MESSAGE[refusal], {
@@ -154,7 +167,7 @@ export async function createSubagent(env: Env, rights: AgentRights, input: Subag
   const data = new OrgData(makeDb(env.DB), parent.orgId);
   const autonomy = input.autonomy ?? parent.autonomy;
   assertCanParent(parent, autonomy);
-  const created = await insertSubagent(env, data, parent, input.name, autonomy, parent.id);
+  const created = await insertSubagent(env, data, parent, input.name, autonomy, parent.id, await sessionOfToken(data, tokenId));
   if (input.tools) {
     // The subagent's own narrowing: a tools list attached to it alone (its parent's still applies at every call).
     const doc = PolicyDocumentSchema.parse({ name: `subagent-${created.agent.id}`, egress: [], tools: input.tools });

@@ -13,6 +13,7 @@ import { ToolStore } from "../data/tool-store.js";
 import { AppError } from "../errors.js";
 import { killSandboxesOf } from "../sandboxes/service.js";
 import type { WithdrawReason } from "./agent-watch.js";
+import { forgetAgents } from "./rows.js";
 import { chainOf } from "./service.js";
 
 /** A call still running after this long starts watching; a withdrawal reaches it within about this plus one round trip. */
@@ -167,4 +168,29 @@ export function unlessWithdrawn<T>(work: Promise<T>, signal: AbortSignal | undef
       },
     );
   });
+}
+
+/**
+ * A sandbox session ended and these tokens of it were revoked: their calls in flight and held
+ * approvals end, and the subagents minted with the session (their only token was bound to it)
+ * stop as revoked agents do, their own sandboxes included.
+ */
+export async function endSessionWork(
+  env: Env,
+  orgId: string,
+  sessionAgentId: string,
+  revoked: Array<{ id: string; subjectId: string }>,
+  why: string,
+): Promise<void> {
+  if (revoked.length === 0) return;
+  const tokenIds = revoked.map((t) => t.id);
+  const agentIds = [...new Set(revoked.map((t) => t.subjectId))];
+  const minted = agentIds.filter((id) => id !== sessionAgentId);
+  if (minted.length) {
+    await new OrgData(makeDb(env.DB), orgId).setAgentStatus(minted, "revoked");
+    forgetAgents(minted);
+  }
+  await withdrawCalls(env, agentIds, { reason: "token_revoked", tokenIds });
+  await denyHeldApprovals(env, orgId, { tokenIds }, why);
+  if (minted.length) await killSandboxesOf(env, orgId, minted, why);
 }
