@@ -2,7 +2,7 @@
 // suspend and resume, and agents that come back to life through another door.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { type SeededOrg, call, seedMember, seedOrg } from "../workers/support/api.js";
+import { type SeededOrg, call, seedMember } from "../workers/support/api.js";
 import { ALLOW_SUBAGENTS, attachPolicy, chat, create, createAgent, fakeProviderOrg, mintSubagent } from "../workers/support/fixtures.js";
 import { pendingApproval, targetRequests, toolCall } from "../workers/support/tools.js";
 

@@ -50,8 +50,16 @@ const watchOf = (env: Env, agentId: string) => env.AGENT_WATCH.get(env.AGENT_WAT
 /**
  * Starts watching a call of `agentId` made with `tokenId` once it has run `watchAfterMs(env)`.
  * `end()` releases the wait at the agent's object (through `waitUntil`, off the answer's path).
+ * `leaseTakenAt`: an LLM call drawn from the isolate's spend lease says when that lease was
+ * granted, so a spend cut made after it ends the call (the lease predates the lowered limit).
  */
-export function watchCall(env: Env, agentId: string, tokenId: string, waitUntil: (p: Promise<unknown>) => void): CallWatch {
+export function watchCall(
+  env: Env,
+  agentId: string,
+  tokenId: string,
+  waitUntil: (p: Promise<unknown>) => void,
+  leaseTakenAt: number | null = null,
+): CallWatch {
   const controller = new AbortController();
   const callId = crypto.randomUUID();
   let ended = false;
@@ -59,7 +67,7 @@ export function watchCall(env: Env, agentId: string, tokenId: string, waitUntil:
   const loop = async () => {
     stub = watchOf(env, agentId);
     while (!ended) {
-      const outcome = await stub.wait(tokenId, callId).catch(() => null);
+      const outcome = await stub.wait(tokenId, callId, leaseTakenAt).catch(() => null);
       if (ended) return;
       // An unreachable watch object is retried after a pause rather than failing the call.
       if (outcome === null) {
@@ -100,7 +108,8 @@ export async function withdrawCalls(env: Env, agentIds: string[], what: { reason
 /**
  * A spend limit the agents' calls count against was passed (it was lowered below what is spent
  * and held): their calls in flight end with 429 spend_limit and their sandboxes are killed.
- * Later calls are refused by the limit itself.
+ * Later calls are refused by the limit itself, and those an isolate still draws from a lease
+ * granted before the cut end as soon as they start watching (AgentWatch remembers the cut).
  */
 export async function cutOverLimit(env: Env, orgId: string, agentIds: string[], waitUntil: (p: Promise<unknown>) => void) {
   await withdrawCalls(env, agentIds, { reason: "spend_limit" });
