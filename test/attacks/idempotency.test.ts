@@ -190,6 +190,19 @@ describe("attack: retries of a key after a failure", () => {
     expect((await limitLive(org, orgLimit)).reservedMicros).toBe(0);
   });
 
+  for (const endpoint of ["responses", "messages"] as const)
+    for (const stream of [false, true])
+      it(`a key whose ${endpoint}${stream ? " stream" : ""} call reached the provider and failed buys no second provider call`, async () => {
+        const text = marker(`idem-spent-${endpoint}`);
+        const key = `key-${text}`;
+        const content = `${text} fake-fail-once:${text.slice(-36)}`;
+        const body = { ...bodies[endpoint](content, stream ? { stream: true } : {}), model: "fake-model" };
+        const failed = await llmCall(agent.token, LLM_PATHS[endpoint], body, { "idempotency-key": key });
+        expect(failed.status).toBe(502);
+        const retried = await llmCall(agent.token, LLM_PATHS[endpoint], body, { "idempotency-key": key });
+        expect({ retried: retried.status, providerCalls: await providerCalls(text) }).toEqual({ retried: 409, providerCalls: 1 });
+      });
+
   it("keys are per agent: another agent's identical key is its own call, and cannot block or replay the first", async () => {
     const text = marker("idem-agents");
     const key = `key-${text}`;
