@@ -168,6 +168,8 @@ export type ReserveResult =
    */
   | { ok: false; reason: "in_progress" }
   | { ok: false; reason: "expired" }
+  /** The key's call reached the provider and failed: the key bought its one provider call. */
+  | { ok: false; reason: "spent" }
   | { ok: false; reason: "key_reused" }
   | { ok: false; reason: "limit"; scope: LimitScope; scopeId: string | null; period: LimitPeriod; limitMicros: number; spentMicros: number }
   | { ok: false; reason: "unpriced_model"; model: string }

@@ -465,6 +465,8 @@ export const approvals = sqliteTable(
     decidedBy: text("decided_by"),
     decidedAt: integer("decided_at"),
     traceId: text("trace_id"),
+    /** The agent token the held call was made with: withdrawing that token denies the approval. */
+    tokenId: text("token_id"),
     createdAt: createdAt(),
   },
   (t) => [index("approvals_org_status").on(t.orgId, t.status, t.id)],

@@ -174,21 +174,34 @@ describe("attack: one Idempotency-Key reused for a different request", () => {
 });
 
 describe("attack: retries of a key after a failure", () => {
-  it("a key whose call failed at the provider may be retried once more, and then is spent", async () => {
+  it("a key whose call reached the provider and failed (500) is spent: retries answer 409, never a second provider call", async () => {
     const text = marker("idem-retry");
     const key = `key-${text}`;
-    // The fake fails the first request carrying this marker with a 500, then answers.
+    // The fake fails the first request carrying this marker with a 500, then would answer.
     const body = { model: "fake-model", max_tokens: 16, messages: [{ role: "user", content: `${text} fake-fail-once:${text.slice(-36)}` }] };
     const failed = await llmCall(agent.token, LLM_PATHS.chat, body, { "idempotency-key": key });
     expect(failed.status).toBe(502);
-    const retried = await llmCall(agent.token, LLM_PATHS.chat, body, { "idempotency-key": key });
-    expect(retried.status, retried.text).toBe(200);
     const again = await Promise.all([1, 2, 3].map(() => llmCall(agent.token, LLM_PATHS.chat, body, { "idempotency-key": key })));
     expect(again.map((a) => a.status)).toEqual([409, 409, 409]);
-    expect(await providerCalls(text)).toBe(2);
-    // Nothing stays held for the key once it is done.
+    expect(again[0]?.json?.error?.code).toBe("conflict");
+    expect(again[0]?.json?.error?.message).toContain("reached the provider");
+    expect(await providerCalls(text)).toBe(1);
+    // Nothing stays held (or charged) for the key once it is done.
     expect((await limitLive(org, orgLimit)).reservedMicros).toBe(0);
   });
+
+  for (const endpoint of ["responses", "messages"] as const)
+    for (const stream of [false, true])
+      it(`a key whose ${endpoint}${stream ? " stream" : ""} call reached the provider and failed buys no second provider call`, async () => {
+        const text = marker(`idem-spent-${endpoint}`);
+        const key = `key-${text}`;
+        const content = `${text} fake-fail-once:${text.slice(-36)}`;
+        const body = { ...bodies[endpoint](content, stream ? { stream: true } : {}), model: "fake-model" };
+        const failed = await llmCall(agent.token, LLM_PATHS[endpoint], body, { "idempotency-key": key });
+        expect(failed.status).toBe(502);
+        const retried = await llmCall(agent.token, LLM_PATHS[endpoint], body, { "idempotency-key": key });
+        expect({ retried: retried.status, providerCalls: await providerCalls(text) }).toEqual({ retried: 409, providerCalls: 1 });
+      });
 
   it("keys are per agent: another agent's identical key is its own call, and cannot block or replay the first", async () => {
     const text = marker("idem-agents");

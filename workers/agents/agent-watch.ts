@@ -11,6 +11,11 @@ export type WithdrawReason = "agent_suspended" | "token_revoked" | "spend_limit"
 export const WATCH_WINDOW_MS = 60_000;
 /** Withdrawn token ids are remembered this long, so a watch that starts late still sees them. */
 const TOKEN_MEMORY_MS = 10 * 60_000;
+/**
+ * A spend cut is remembered this long for calls drawn from a lease taken before it (an isolate
+ * draws on a lease for 1 s, and its calls start watching 200 ms in).
+ */
+const SPEND_CUT_MEMORY_MS = 60_000;
 
 interface Waiter {
   tokenId: string;
@@ -22,6 +27,8 @@ export class AgentWatch extends DurableObject<Env> {
   #waiters = new Map<string, Waiter>();
   #suspended: boolean | undefined;
   #revoked = new Map<string, number>();
+  /** When a spend limit was last cut below what the agent spent and held. */
+  #spendCutAt = 0;
 
   async #isSuspended(): Promise<boolean> {
     this.#suspended ??= (await this.ctx.storage.get<boolean>("suspended")) === true;
@@ -36,10 +43,16 @@ export class AgentWatch extends DurableObject<Env> {
     return false;
   }
 
-  /** Resolves when the agent is suspended or this token withdrawn (at once if it already is), else when released or after the window. */
-  async wait(tokenId: string, callId: string, windowMs = WATCH_WINDOW_MS): Promise<WatchOutcome> {
+  /**
+   * Resolves when the agent is suspended or this token withdrawn (at once if it already is), else
+   * when released or after the window. `leaseTakenAt`: the call draws on a spend lease granted
+   * then; a spend cut after that moment ends it at once, since the lease predates the lowered limit.
+   */
+  async wait(tokenId: string, callId: string, leaseTakenAt: number | null = null, windowMs = WATCH_WINDOW_MS): Promise<WatchOutcome> {
     if (await this.#isSuspended()) return { withdrawn: true, reason: "agent_suspended" };
     if (this.#tokenWithdrawn(tokenId)) return { withdrawn: true, reason: "token_revoked" };
+    if (leaseTakenAt !== null && leaseTakenAt <= this.#spendCutAt && Date.now() - this.#spendCutAt < SPEND_CUT_MEMORY_MS)
+      return { withdrawn: true, reason: "spend_limit" };
     return new Promise<WatchOutcome>((resolve) => {
       const waiter: Waiter = {
         tokenId,
@@ -70,6 +83,7 @@ export class AgentWatch extends DurableObject<Env> {
       this.#suspended = true;
       await this.ctx.storage.put("suspended", true);
     }
+    if (what.reason === "spend_limit") this.#spendCutAt = Date.now();
     const tokens = what.tokenIds ? new Set(what.tokenIds) : null;
     if (tokens) for (const id of tokens) this.#revoked.set(id, Date.now() + TOKEN_MEMORY_MS);
     let woken = 0;

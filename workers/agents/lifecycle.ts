@@ -4,11 +4,9 @@
 // subagents' tokens and their sandboxes.
 import { PolicyDocumentSchema } from "../../schema/policy.js";
 import { type OrgAccess, assertFound, hasRole, requireRole, requireTeamAdmin } from "../authz/org-access.js";
-import { notifyDecision } from "../autonomy/gate.js";
 import { makeDb } from "../data/db.js";
 import { type AgentRow, OrgData } from "../data/org-data.js";
 import { PolicyStore } from "../data/policy-store.js";
-import { ToolStore } from "../data/tool-store.js";
 import { AppError, forbidden, notFound } from "../errors.js";
 import { type MintedToken, forgetTokens, mintToken } from "../identity/tokens.js";
 import { invalidatePolicies } from "../policy/service.js";
@@ -17,8 +15,8 @@ import { usableTools } from "../tools/access.js";
 import type { AgentRights } from "./rights.js";
 import { forgetAgents, forgetOrgState, orgSuspended } from "./rows.js";
 import { rightsOf } from "./service.js";
-import { resumeCalls, withdrawCalls } from "./withdrawal.js";
-import { endSandboxSessionsOf } from "../sandboxes/sessions.js";
+import { sessionOfToken } from "../sandboxes/sessions.js";
+import { denyHeldApprovals, resumeCalls, withdrawCalls } from "./withdrawal.js";
 
 export interface Created {
   agent: AgentRow;
@@ -76,14 +74,22 @@ function assertCanParent(parent: AgentRow, autonomy: number) {
 }
 
 /** Inserts the subagent in its parent's team and project, refusing (409) past the parent's live-subagent limit. */
-async function insertSubagent(env: Env, data: OrgData, parent: AgentRow, name: string, autonomy: number, createdBy: string): Promise<Created> {
+async function insertSubagent(
+  env: Env,
+  data: OrgData,
+  parent: AgentRow,
+  name: string,
+  autonomy: number,
+  createdBy: string,
+  session: { name: string; expiresAt: number | null } | null = null,
+): Promise<Created> {
   const parentRights = await rightsOf(env, parent);
   if (!parentRights.ok) throw new AppError("conflict", "the parent agent is not active");
   const limit = parentRights.rights.gate.maxSubagents;
   const token = await mintToken("agent");
   const agent = await data.createSubagentWithToken(
     { name, teamId: parent.teamId, projectId: parent.projectId, parentAgentId: parent.id, autonomy, createdBy },
-    token,
+    session ? { ...token, ...session } : token,
     limit,
   );
   if (!agent) throw new AppError("conflict", `the parent agent already has ${limit} live subagents (its policy's limit)`, { details: { limit } });
@@ -146,8 +152,12 @@ const REFUSAL_MESSAGE: Record<SubagentRefusal, string> = {
   tools_above_parent: "a subagent can only be given tools its parent may use",
 };
 
-/** An agent mints a subagent of its own through the agent API (after `subagentRefusal` said null). */
-export async function createSubagent(env: Env, rights: AgentRights, input: SubagentCreate): Promise<Created> {
+/**
+ * An agent mints a subagent of its own through the agent API (after `subagentRefusal` said null),
+ * with the token `tokenId`. Minted with a sandbox session token, the subagent's token belongs to
+ * that session: it lapses, is renewed and ends with the sandbox, and the subagent with it.
+ */
+export async function createSubagent(env: Env, rights: AgentRights, input: SubagentCreate, tokenId: string): Promise<Created> {
   const refusal = await subagentRefusal(env, rights, input);
   if (refusal)
     throw new AppError(refusal === "policy:allowSubagents" ? "policy_denied" : "forbidden", REFUSAL_MESSAGE[refusal], {
@@ -157,7 +167,7 @@ export async function createSubagent(env: Env, rights: AgentRights, input: Subag
   const data = new OrgData(makeDb(env.DB), parent.orgId);
   const autonomy = input.autonomy ?? parent.autonomy;
   assertCanParent(parent, autonomy);
-  const created = await insertSubagent(env, data, parent, input.name, autonomy, parent.id);
+  const created = await insertSubagent(env, data, parent, input.name, autonomy, parent.id, await sessionOfToken(data, tokenId));
   if (input.tools) {
     // The subagent's own narrowing: a tools list attached to it alone (its parent's still applies at every call).
     const doc = PolicyDocumentSchema.parse({ name: `subagent-${created.agent.id}`, egress: [], tools: input.tools });
@@ -214,17 +224,37 @@ export async function updateAgent(access: OrgAccess, agent: AgentRow, patch: Age
 }
 
 /**
- * Revokes every token of the agents (they are `revoked` until a new token is issued), ends their
- * calls in flight — also those that start watching later, since the revoked token ids are
- * remembered — and their sandboxes.
+ * Ends what withdrawn tokens of the agents have running, as a suspension does: their calls in
+ * flight (also those that start watching later, since the token ids are remembered), the calls
+ * they hold for approval (denied: a later approve answers 409) and the agents' sandboxes.
  */
+async function endWorkOfTokens(
+  env: Env,
+  orgId: string,
+  agentIds: string[],
+  tokenIds: string[],
+  why: string,
+  waitUntil: (p: Promise<unknown>) => void,
+) {
+  await withdrawCalls(env, agentIds, { reason: "token_revoked", tokenIds });
+  if (tokenIds.length) await denyHeldApprovals(env, orgId, { tokenIds }, why);
+  waitUntil(killSandboxesOf(env, orgId, agentIds, why));
+}
+
+/** Revokes every token of the agents (they are `revoked` until a new token is issued) and ends their work. */
 async function withdraw(env: Env, data: OrgData, agentIds: string[], why: string, waitUntil: (p: Promise<unknown>) => void) {
   const revoked = await data.revokeTokens("agent", agentIds);
   await data.setAgentStatus(agentIds, "revoked");
   forgetTokens(revoked.map((t) => t.sha256));
   forgetAgents(agentIds);
-  await withdrawCalls(env, agentIds, { reason: "token_revoked", tokenIds: revoked.map((t) => t.id) });
-  waitUntil(killSandboxesOf(env, data.orgId, agentIds, why));
+  await endWorkOfTokens(
+    env,
+    data.orgId,
+    agentIds,
+    revoked.map((t) => t.id),
+    why,
+    waitUntil,
+  );
 }
 
 /**
@@ -239,13 +269,19 @@ export async function rotateToken(
 ): Promise<{ token: MintedToken; subagents: number }> {
   await requireAgentAdmin(access, agent);
   const token = await mintToken("agent");
-  const previous = (await access.data.activeTokens("agent", agent.id)).filter((t) => !t.name?.startsWith("sandbox:")).map((t) => t.id);
-  forgetTokens(await access.data.replaceToken("agent", agent.id, token));
+  // Every live token of the agent goes, its sandbox sessions included (they came from the old credentials).
+  const previous = await access.data.replaceToken("agent", agent.id, token);
+  forgetTokens(previous.map((t) => t.sha256));
   if (agent.status !== "active") await access.data.setAgentStatus([agent.id], "active");
-  await withdrawCalls(env, [agent.id], { reason: "token_revoked", tokenIds: previous });
-  // Its sandboxes ran with sessions of the old credentials: they end too.
-  await endSandboxSessionsOf(env, access.orgId, [agent.id]);
-  waitUntil(killSandboxesOf(env, access.orgId, [agent.id], "token rotated"));
+  forgetAgents([agent.id]);
+  await endWorkOfTokens(
+    env,
+    access.orgId,
+    [agent.id],
+    previous.map((t) => t.id),
+    "token rotated",
+    waitUntil,
+  );
   const subagents = (await access.data.subagents(agent.id)).map((a) => a.id);
   if (subagents.length) await withdraw(env, access.data, subagents, "parent token rotated", waitUntil);
   forgetAgents([agent.id]);
@@ -282,11 +318,9 @@ export async function deleteAgent(env: Env, access: OrgAccess, agent: AgentRow):
 /** Ends what the agents have in flight: calls (aborted at once), held approvals (denied), sandboxes (killed). */
 async function stopRunningWork(env: Env, orgId: string, agentIds: string[], why: string, waitUntil: (p: Promise<unknown>) => void, wholeOrg = false) {
   const calls = await withdrawCalls(env, agentIds, { reason: "agent_suspended" });
-  const approvals = new ToolStore(makeDb(env.DB), orgId);
-  const denied = await approvals.denyPendingApprovals(wholeOrg ? "all" : agentIds, why);
-  await Promise.all(denied.map((a) => notifyDecision(env, a.id, "denied")));
+  const approvals = await denyHeldApprovals(env, orgId, wholeOrg ? "all" : { agentIds }, why);
   waitUntil(killSandboxesOf(env, orgId, agentIds, why));
-  return { calls, approvals: denied.length };
+  return { calls, approvals };
 }
 
 /**

@@ -2,7 +2,8 @@
 // policies (cached per agent), merged by rights.ts. Also the dry-run variant, where a draft
 // policy document stands in for a saved one wherever that one is attached along the chain.
 import type { PolicyDocument } from "../../schema/policy.js";
-import type { AgentRow } from "../data/org-data.js";
+import { makeDb } from "../data/db.js";
+import { type AgentRow, OrgData } from "../data/org-data.js";
 import type { EgressDecision, EgressRequest } from "../policy/decide.js";
 import { type AttachedPolicy, computeEffectivePolicy } from "../policy/effective.js";
 import { attachedPolicies, effectivePolicyFor } from "../policy/service.js";
@@ -16,21 +17,27 @@ const MAX_CHAIN = 4;
 export type Refusal = { ok: false; code: "inactive" | "suspended"; reason: string };
 export type Chain = { ok: true; agents: AgentRow[] } | Refusal;
 
-/** The agent and its ancestors, or why the agent may not act. */
-export async function chainOf(env: Env, agent: AgentRow): Promise<Chain> {
+/**
+ * The agent and its ancestors, or why the agent may not act. `fresh` reads the ancestors and the
+ * org switch from D1 instead of this isolate's short-lived caches (for a decision that must not
+ * act on a row read before a withdrawal).
+ */
+export async function chainOf(env: Env, agent: AgentRow, options: { fresh?: boolean } = {}): Promise<Chain> {
   if (agent.status !== "active") return { ok: false, code: "inactive", reason: "the agent is not active" };
+  const data = options.fresh ? new OrgData(makeDb(env.DB), agent.orgId) : null;
   const agents = [agent];
   let current = agent;
   while (current.parentAgentId) {
     if (agents.length >= MAX_CHAIN) return { ok: false, code: "inactive", reason: "the agent's parent chain is too long" };
-    const parent = await loadAgent(env.DB, agent.orgId, current.parentAgentId);
+    const parent = data ? await data.agent(current.parentAgentId) : await loadAgent(env.DB, agent.orgId, current.parentAgentId);
     if (parent?.status !== "active") return { ok: false, code: "inactive", reason: "the agent's parent is not active" };
     agents.push(parent);
     current = parent;
   }
   const suspended = agents.find((a) => a.suspendedAt !== null);
   if (suspended) return { ok: false, code: "suspended", reason: suspended === agent ? "the agent is suspended" : "the agent's parent is suspended" };
-  if (await orgSuspended(env.DB, agent.orgId)) return { ok: false, code: "suspended", reason: "every agent of the org is suspended" };
+  const orgOff = data ? (await data.org())?.suspendedAt != null : await orgSuspended(env.DB, agent.orgId);
+  if (orgOff) return { ok: false, code: "suspended", reason: "every agent of the org is suspended" };
   return { ok: true, agents };
 }
 

@@ -6,9 +6,15 @@
 // (the Worker var of that name, default 200 ms; calls shorter than that are over before a
 // withdrawal could matter), and it is one pending RPC per call, never a round trip per chunk.
 // See README.md in this folder.
+import { notifyDecision } from "../autonomy/approval-waiter.js";
+import { makeDb } from "../data/db.js";
+import { OrgData } from "../data/org-data.js";
+import { ToolStore } from "../data/tool-store.js";
 import { AppError } from "../errors.js";
 import { killSandboxesOf } from "../sandboxes/service.js";
 import type { WithdrawReason } from "./agent-watch.js";
+import { forgetAgents } from "./rows.js";
+import { chainOf } from "./service.js";
 
 /** A call still running after this long starts watching; a withdrawal reaches it within about this plus one round trip. */
 export const WATCH_AFTER_MS = 200;
@@ -44,8 +50,16 @@ const watchOf = (env: Env, agentId: string) => env.AGENT_WATCH.get(env.AGENT_WAT
 /**
  * Starts watching a call of `agentId` made with `tokenId` once it has run `watchAfterMs(env)`.
  * `end()` releases the wait at the agent's object (through `waitUntil`, off the answer's path).
+ * `leaseTakenAt`: an LLM call drawn from the isolate's spend lease says when that lease was
+ * granted, so a spend cut made after it ends the call (the lease predates the lowered limit).
  */
-export function watchCall(env: Env, agentId: string, tokenId: string, waitUntil: (p: Promise<unknown>) => void): CallWatch {
+export function watchCall(
+  env: Env,
+  agentId: string,
+  tokenId: string,
+  waitUntil: (p: Promise<unknown>) => void,
+  leaseTakenAt: number | null = null,
+): CallWatch {
   const controller = new AbortController();
   const callId = crypto.randomUUID();
   let ended = false;
@@ -53,7 +67,7 @@ export function watchCall(env: Env, agentId: string, tokenId: string, waitUntil:
   const loop = async () => {
     stub = watchOf(env, agentId);
     while (!ended) {
-      const outcome = await stub.wait(tokenId, callId).catch(() => null);
+      const outcome = await stub.wait(tokenId, callId, leaseTakenAt).catch(() => null);
       if (ended) return;
       // An unreachable watch object is retried after a pause rather than failing the call.
       if (outcome === null) {
@@ -94,7 +108,8 @@ export async function withdrawCalls(env: Env, agentIds: string[], what: { reason
 /**
  * A spend limit the agents' calls count against was passed (it was lowered below what is spent
  * and held): their calls in flight end with 429 spend_limit and their sandboxes are killed.
- * Later calls are refused by the limit itself.
+ * Later calls are refused by the limit itself, and those an isolate still draws from a lease
+ * granted before the cut end as soon as they start watching (AgentWatch remembers the cut).
  */
 export async function cutOverLimit(env: Env, orgId: string, agentIds: string[], waitUntil: (p: Promise<unknown>) => void) {
   await withdrawCalls(env, agentIds, { reason: "spend_limit" });
@@ -109,4 +124,82 @@ export async function resumeCalls(env: Env, agentIds: string[]): Promise<void> {
 /** The AppError carried by an aborted signal, if the abort was a withdrawal. */
 export function withdrawalOf(signal: AbortSignal | undefined): AppError | null {
   return signal?.aborted && signal.reason instanceof AppError ? signal.reason : null;
+}
+
+/**
+ * Denies the held approvals of the agents, of calls made with the given tokens, of the given
+ * approvals, or of the whole org, and wakes their waiting calls. A decision made first wins: a
+ * later approve answers 409. Returns how many were denied.
+ */
+export async function denyHeldApprovals(
+  env: Env,
+  orgId: string,
+  which: Parameters<ToolStore["denyPendingApprovals"]>[0],
+  why: string,
+): Promise<number> {
+  const denied = await new ToolStore(makeDb(env.DB), orgId).denyPendingApprovals(which, why);
+  await Promise.all(denied.map((a) => notifyDecision(env, a.id, "denied").catch(() => undefined)));
+  return denied.length;
+}
+
+/**
+ * Whether a call made with this token may still act now, read from D1 (no cache): the token is
+ * live and the agent's, and the agent, its parent and its org may act. Null if so, else the
+ * error to answer. Run after anything that made a call wait (an approval) and right before it
+ * executes, so a withdrawal during the wait is never outrun.
+ */
+export async function withdrawnSince(env: Env, orgId: string, agentId: string, tokenId: string): Promise<AppError | null> {
+  const data = new OrgData(makeDb(env.DB), orgId);
+  const [token, agent] = await Promise.all([data.token("agent", tokenId), data.agent(agentId)]);
+  const live = token && token.subjectId === agentId && token.revokedAt === null && (token.expiresAt === null || token.expiresAt > Date.now());
+  if (!live || !agent) return withdrawnError("token_revoked");
+  const chain = await chainOf(env, agent, { fresh: true });
+  if (!chain.ok) return withdrawnError(chain.code === "suspended" ? "agent_suspended" : "token_revoked");
+  return null;
+}
+
+/** Resolves with `work`, or rejects with the withdrawal's error as soon as `signal` is aborted. */
+export function unlessWithdrawn<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return work;
+  const withdrawn = () => withdrawalOf(signal) ?? new AppError("unauthorized", "the call was withdrawn");
+  if (signal.aborted) return Promise.reject(withdrawn());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(withdrawn());
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (value) => {
+        signal.removeEventListener("abort", onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener("abort", onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+/**
+ * A sandbox session ended and these tokens of it were revoked: their calls in flight and held
+ * approvals end, and the subagents minted with the session (their only token was bound to it)
+ * stop as revoked agents do, their own sandboxes included.
+ */
+export async function endSessionWork(
+  env: Env,
+  orgId: string,
+  sessionAgentId: string,
+  revoked: Array<{ id: string; subjectId: string }>,
+  why: string,
+): Promise<void> {
+  if (revoked.length === 0) return;
+  const tokenIds = revoked.map((t) => t.id);
+  const agentIds = [...new Set(revoked.map((t) => t.subjectId))];
+  const minted = agentIds.filter((id) => id !== sessionAgentId);
+  if (minted.length) {
+    await new OrgData(makeDb(env.DB), orgId).setAgentStatus(minted, "revoked");
+    forgetAgents(minted);
+  }
+  await withdrawCalls(env, agentIds, { reason: "token_revoked", tokenIds });
+  await denyHeldApprovals(env, orgId, { tokenIds }, why);
+  if (minted.length) await killSandboxesOf(env, orgId, minted, why);
 }

@@ -41,3 +41,8 @@ export class ApprovalWaiter extends DurableObject<Env> {
     await this.ctx.storage.deleteAll();
   }
 }
+
+/** Wakes the held call after a decision (D1 already updated). */
+export async function notifyDecision(env: Env, approvalId: string, decision: Decision) {
+  await env.APPROVALS.get(env.APPROVALS.idFromName(approvalId)).decide(decision);
+}

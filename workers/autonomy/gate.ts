@@ -3,14 +3,20 @@
 import { recordAudit } from "../audit/audit.js";
 import { makeDb } from "../data/db.js";
 import type { AgentRights } from "../agents/rights.js";
+import { denyHeldApprovals, unlessWithdrawn, withdrawalOf, withdrawnSince } from "../agents/withdrawal.js";
 import { type ApprovalRow, ToolStore } from "../data/tool-store.js";
 import { AppError } from "../errors.js";
+import { notifyDecision } from "./approval-waiter.js";
 import { type GateSubject, approvalReason } from "./levels.js";
 
 export interface GateContext {
   env: Env;
   rights: AgentRights;
+  /** The token the call was made with: withdrawing it denies the call's approval. */
+  tokenId: string;
   traceId: string;
+  /** The call's watch (workers/agents/withdrawal.ts): a withdrawal ends the wait at once. */
+  withdrawn?: AbortSignal | undefined;
   waitUntil(promise: Promise<unknown>): void;
 }
 
@@ -42,18 +48,43 @@ export async function passGate(ctx: GateContext, subject: GateSubject, details: 
     details: JSON.stringify({ ...details, level, reason }),
     expiresAt: Date.now() + settings.timeoutMs,
     traceId: ctx.traceId,
+    tokenId: ctx.tokenId,
   });
   if (!row) throw new AppError("internal", "approval insert returned nothing");
   await audit(ctx, row, "approval.request", "success", reason);
 
   const stub = ctx.env.APPROVALS.get(ctx.env.APPROVALS.idFromName(row.id));
-  const outcome = await stub.wait(row.expiresAt - Date.now());
+  let outcome: Awaited<ReturnType<typeof stub.wait>>;
+  try {
+    outcome = await unlessWithdrawn(stub.wait(row.expiresAt - Date.now()), ctx.withdrawn);
+  } catch (error) {
+    // The call was withdrawn while it waited: its approval is denied (unless decided first) and the call ends.
+    const withdrawal = withdrawalOf(ctx.withdrawn);
+    if (!withdrawal) throw error;
+    await denyHeldApprovals(ctx.env, agent.orgId, { ids: [row.id] }, `withdrawn: ${withdrawal.code}`);
+    await audit(ctx, row, "approval.refused_call", "denied", `withdrawn:${withdrawal.code}`);
+    throw withdrawal;
+  }
   // D1 is the source of truth: a decision racing the timeout is settled by the conditional update.
   let final: ApprovalRow | undefined = outcome === "timeout" ? await store.expireApproval(row.id) : undefined;
   final ??= await store.approval(row.id);
   const status = final?.status ?? "expired";
-  if (status === "approved") return { level, approvalId: row.id };
+  if (status === "approved") {
+    // The wait may have outlived the call's right to act: checked again, from D1, right before it runs.
+    const withdrawn = await withdrawnSince(ctx.env, agent.orgId, agent.id, ctx.tokenId);
+    if (withdrawn) {
+      await audit(ctx, row, "approval.refused_call", "denied", `withdrawn:${withdrawn.code}`);
+      throw withdrawn;
+    }
+    return { level, approvalId: row.id };
+  }
   if (status === "denied") {
+    // Denied by the platform (no person decided): the withdrawal that caused it is the answer.
+    const withdrawn = withdrawalOf(ctx.withdrawn) ?? (final?.decidedBy ? null : await withdrawnSince(ctx.env, agent.orgId, agent.id, ctx.tokenId));
+    if (withdrawn) {
+      await audit(ctx, row, "approval.refused_call", "denied", `withdrawn:${withdrawn.code}`);
+      throw withdrawn;
+    }
     await audit(ctx, row, "approval.refused_call", "denied", "approval:denied");
     throw new AppError("approval_denied", `a person denied this call (approval ${row.id})`, { details: { approvalId: row.id } });
   }
@@ -82,7 +113,28 @@ function audit(ctx: GateContext, row: ApprovalRow, action: string, result: "succ
   });
 }
 
-/** Wakes the held call after a user decided (D1 already updated). */
-export async function notifyDecision(env: Env, approvalId: string, decision: "approved" | "denied") {
-  await env.APPROVALS.get(env.APPROVALS.idFromName(approvalId)).decide(decision);
+/**
+ * A person's decision on a held call: recorded if the approval is still pending and unexpired
+ * (the first decision wins; undefined otherwise), then the call is woken. An approval whose call
+ * may no longer act (its token was withdrawn, its agent suspended) is denied instead, and the
+ * approver gets undefined too: there is nothing left to approve.
+ */
+export async function decideHeldCall(
+  env: Env,
+  store: ToolStore,
+  row: ApprovalRow,
+  decision: "approved" | "denied",
+  userId: string,
+  reason: string | null,
+): Promise<ApprovalRow | undefined> {
+  if (decision === "approved" && row.tokenId) {
+    const withdrawn = await withdrawnSince(env, row.orgId, row.agentId, row.tokenId);
+    if (withdrawn) {
+      await denyHeldApprovals(env, row.orgId, { ids: [row.id] }, `withdrawn: ${withdrawn.code}`);
+      return undefined;
+    }
+  }
+  const decided = await store.decideApproval(row.id, decision, userId, reason);
+  if (decided) await notifyDecision(env, row.id, decision);
+  return decided;
 }

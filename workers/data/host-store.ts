@@ -168,7 +168,7 @@ export class HostStore extends OrgScoped {
           this.scope(
             tokens,
             eq(tokens.kind, "agent"),
-            eq(tokens.subjectId, s.agentId),
+            // The sandbox agent's session and the tokens of subagents minted with it.
             eq(tokens.name, `${SANDBOX_TOKEN_PREFIX}${s.id}`),
             isNull(tokens.revokedAt),
             or(isNull(tokens.expiresAt), gt(tokens.expiresAt, now)),

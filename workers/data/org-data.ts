@@ -1,5 +1,5 @@
 // Org-scoped access to the org itself, members, teams, projects, agents and tokens; every query is bound to one org.
-import { asc, eq, gt, inArray, isNull, like, or } from "drizzle-orm";
+import { asc, eq, gt, inArray, isNull, or } from "drizzle-orm";
 import { AppError } from "../errors.js";
 import { newId } from "../ids.js";
 import { tables } from "./db.js";
@@ -320,7 +320,7 @@ export class OrgData extends OrgScoped {
    */
   async createSubagentWithToken(
     values: Omit<typeof agents.$inferInsert, "id" | "orgId" | "parentAgentId"> & { parentAgentId: string },
-    token: { sha256: string; prefix: string },
+    token: { sha256: string; prefix: string; name?: string | null; expiresAt?: number | null },
     maxLive: number,
   ): Promise<AgentRow | undefined> {
     const id = newId("agt");
@@ -347,10 +347,10 @@ export class OrgData extends OrgScoped {
         ),
       d1
         .prepare(
-          `INSERT INTO tokens (id, org_id, kind, subject_id, sha256, prefix, created_at)
-           SELECT ?2, ?1, 'agent', ?3, ?4, ?5, ?6 WHERE EXISTS (SELECT 1 FROM agents WHERE org_id = ?1 AND id = ?3)`,
+          `INSERT INTO tokens (id, org_id, kind, subject_id, sha256, prefix, name, expires_at, created_at)
+           SELECT ?2, ?1, 'agent', ?3, ?4, ?5, ?7, ?8, ?6 WHERE EXISTS (SELECT 1 FROM agents WHERE org_id = ?1 AND id = ?3)`,
         )
-        .bind(this.orgId, newId("tok"), id, token.sha256, token.prefix, now),
+        .bind(this.orgId, newId("tok"), id, token.sha256, token.prefix, now, token.name ?? null, token.expiresAt ?? null),
     ]);
     return this.agent(id);
   }
@@ -423,37 +423,18 @@ export class OrgData extends OrgScoped {
   /**
    * Revokes the subject's live tokens and inserts a new one atomically (rotation). Its sandbox
    * session tokens ("sandbox:…") go too: a session never outlives the credential it came from.
+   * Returns the revoked tokens' ids and hashes.
    */
   async replaceToken(kind: TokenKind, subjectId: string, token: { sha256: string; prefix: string; name?: string | null }) {
-    const live = await this.activeTokens(kind, subjectId);
-    await this.db.batch([
+    const [revoked] = await this.db.batch([
       this.db
         .update(tokens)
         .set({ revokedAt: Date.now() })
-        .where(this.scope(tokens, eq(tokens.kind, kind), eq(tokens.subjectId, subjectId), isNull(tokens.revokedAt))),
+        .where(this.scope(tokens, eq(tokens.kind, kind), eq(tokens.subjectId, subjectId), isNull(tokens.revokedAt)))
+        .returning({ id: tokens.id, sha256: tokens.sha256 }),
       this.db.insert(tokens).values({ id: newId("tok"), orgId: this.orgId, kind, subjectId, ...token }),
     ]);
-    return live.map((t) => t.sha256);
-  }
-
-  /** Revokes the live sandbox session tokens of these agents; returns their hashes (for cache eviction). */
-  async revokeSandboxTokens(agentIds: string[]): Promise<string[]> {
-    if (agentIds.length === 0) return [];
-    const rows = await this.db
-      .update(tokens)
-      .set({ revokedAt: Date.now() })
-      .where(
-        this.scope(
-          tokens,
-          eq(tokens.kind, "agent"),
-          inArray(tokens.subjectId, agentIds),
-          like(tokens.name, `${SANDBOX_TOKEN_PREFIX}%`),
-          isNull(tokens.revokedAt),
-        ),
-      )
-      .returning({ sha256: tokens.sha256 })
-      .all();
-    return rows.map((r) => r.sha256);
+    return revoked;
   }
 
   insertToken(kind: TokenKind, subjectId: string, token: { sha256: string; prefix: string; name?: string | null; expiresAt?: number | null }) {
@@ -476,15 +457,17 @@ export class OrgData extends OrgScoped {
       .all();
   }
 
-  /** Revokes the live tokens of a subject that carry this name (e.g. one sandbox session). */
-  async revokeNamedTokens(kind: TokenKind, subjectId: string, name: string): Promise<string[]> {
-    const rows = await this.db
+  /**
+   * Revokes the live agent tokens that carry this name, whatever their subject (a sandbox's
+   * session: its agent's token and those of subagents minted with it); returns what was revoked.
+   */
+  async revokeNamedTokens(name: string): Promise<Array<{ id: string; sha256: string; subjectId: string }>> {
+    return this.db
       .update(tokens)
       .set({ revokedAt: Date.now() })
-      .where(this.scope(tokens, eq(tokens.kind, kind), eq(tokens.subjectId, subjectId), eq(tokens.name, name), isNull(tokens.revokedAt)))
-      .returning({ sha256: tokens.sha256 })
+      .where(this.scope(tokens, eq(tokens.kind, "agent"), eq(tokens.name, name), isNull(tokens.revokedAt)))
+      .returning({ id: tokens.id, sha256: tokens.sha256, subjectId: tokens.subjectId })
       .all();
-    return rows.map((r) => r.sha256);
   }
 
   token(kind: TokenKind, id: string) {

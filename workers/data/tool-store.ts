@@ -151,7 +151,7 @@ export class ToolStore extends OrgScoped {
   }
 
   // ── approvals ────────────────────────────────────────────────────────────
-  insertApproval(values: Pick<ApprovalRow, "agentId" | "kind" | "subject" | "details" | "expiresAt" | "traceId">) {
+  insertApproval(values: Pick<ApprovalRow, "agentId" | "kind" | "subject" | "details" | "expiresAt" | "traceId"> & { tokenId?: string | null }) {
     return this.db
       .insert(approvals)
       .values({ ...values, id: newId("apr"), orgId: this.orgId, status: "pending" })
@@ -203,19 +203,32 @@ export class ToolStore extends OrgScoped {
       .get();
   }
 
-  /** Denies every pending approval of the agents, or of the whole org (their calls are being stopped); returns the rows denied. */
-  async denyPendingApprovals(agentIds: string[] | "all", reason: string, now = Date.now()): Promise<ApprovalRow[]> {
-    const deny = (which?: SQL) =>
+  /**
+   * Denies the pending approvals of the agents, of calls made with the given tokens, or of the
+   * whole org (their calls are being stopped); returns the rows denied. A decision made first wins.
+   */
+  async denyPendingApprovals(
+    which: { agentIds: string[] } | { tokenIds: string[] } | { ids: string[] } | "all",
+    reason: string,
+    now = Date.now(),
+  ): Promise<ApprovalRow[]> {
+    const deny = (where?: SQL) =>
       this.db
         .update(approvals)
         .set({ status: "denied", decidedAt: now, reason })
-        .where(this.scope(approvals, which, eq(approvals.status, "pending")))
+        .where(this.scope(approvals, where, eq(approvals.status, "pending")))
         .returning()
         .all();
-    if (agentIds === "all") return deny();
+    if (which === "all") return deny();
+    const [column, values] =
+      "agentIds" in which
+        ? [approvals.agentId, which.agentIds]
+        : "tokenIds" in which
+          ? [approvals.tokenId, which.tokenIds]
+          : [approvals.id, which.ids];
     const denied: ApprovalRow[] = [];
     // D1 binds at most 100 parameters per statement.
-    for (let i = 0; i < agentIds.length; i += 90) denied.push(...(await deny(inArray(approvals.agentId, agentIds.slice(i, i + 90)))));
+    for (let i = 0; i < values.length; i += 90) denied.push(...(await deny(inArray(column, values.slice(i, i + 90)))));
     return denied;
   }
 

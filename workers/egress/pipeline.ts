@@ -214,8 +214,9 @@ function authorise(mode: OutboundMode, decision: EgressDecision): void {
  * (suspension, revoked token) cancels the upstream fetch and answers with its error, or cuts a
  * body in flight.
  */
-export async function sendOutbound(ctx: OutboundContext, request: OutboundRequest, mode: OutboundMode): Promise<Response> {
-  const watch = watchCall(ctx.env, ctx.rights.agent.id, ctx.tokenId, (p) => ctx.waitUntil(p));
+export async function sendOutbound(ctx: OutboundContext, request: OutboundRequest, mode: OutboundMode, callWatch?: CallWatch): Promise<Response> {
+  // A tool call passes the watch it started before its approval; egress starts its own here.
+  const watch = callWatch ?? watchCall(ctx.env, ctx.rights.agent.id, ctx.tokenId, (p) => ctx.waitUntil(p));
   try {
     return endsWithBody(await sendHops(ctx, request, mode, watch.signal), watch);
   } catch (error) {
@@ -288,7 +289,7 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
     if (mode.kind === "egress" && decision.target) {
       const target = decision.target;
       await passGate(
-        ctx,
+        { ...ctx, withdrawn },
         { kind: "egress", method: override ?? method, host: target.host },
         { hop, scheme: target.scheme, port: target.port },
         `${target.host}${target.path}`,

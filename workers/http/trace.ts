@@ -1,11 +1,13 @@
 // The trace of the request being served. The platform always mints its own trace id; a caller's
 // x-palisade-trace-id is kept only as the separate, labelled client trace id (when well-formed),
-// so no caller can file its events under someone else's trace. Audit events recorded while a
-// request is served carry both without each call site passing them.
+// so no caller can file its events under someone else's trace, and only when it is clean (a
+// header value is free text: a card number or a token in it is dropped, never stored). Audit
+// events recorded while a request is served carry both without each call site passing them.
 import { AsyncLocalStorage } from "node:async_hooks";
+import { cleanClientTraceId } from "../audit/safe.js";
 
 export const TRACE_HEADER = "x-palisade-trace-id";
-/** What a client may send as its own trace id; anything else is not recorded. */
+/** What a client may send as its own trace id; anything else (or anything cleanClientTraceId drops) is not recorded. */
 export const CLIENT_TRACE_PATTERN = /^[A-Za-z0-9._-]{8,64}$/;
 
 export interface RequestTrace {
@@ -19,7 +21,13 @@ const storage = new AsyncLocalStorage<RequestTrace>();
 
 export function newTrace(clientHeader: string | null | undefined): RequestTrace {
   const given = clientHeader?.trim();
-  return { traceId: crypto.randomUUID(), clientTraceId: given && CLIENT_TRACE_PATTERN.test(given) ? given : null };
+  return { traceId: crypto.randomUUID(), clientTraceId: given && CLIENT_TRACE_PATTERN.test(given) ? cleanClientTraceId(given) : null };
+}
+
+/** The same trace without the caller's own id: for events an unauthenticated caller causes in an org it proved nothing about. */
+export function withoutClientTrace<T>(fn: () => T): T {
+  const trace = storage.getStore();
+  return trace ? storage.run({ ...trace, clientTraceId: null }, fn) : fn();
 }
 
 /** Runs `fn` (the rest of the request) with `trace` as the current trace. */

@@ -6,6 +6,7 @@ import { makeDb } from "../data/db.js";
 import { PlatformData } from "../data/platform-data.js";
 import { unauthorized } from "../errors.js";
 import type { WaitUntil } from "../http/isolate-batch.js";
+import { withoutClientTrace } from "../http/trace.js";
 import { countLoginAttempt, normalizeEmail } from "./login-throttle.js";
 import { DUMMY_PASSWORD_HASH, verifyPassword } from "./passwords.js";
 import { type IssuedSession, issueSession } from "./sessions.js";
@@ -23,7 +24,9 @@ export async function passwordLogin(env: Env, ctx: WaitUntil, input: PasswordLog
   const passwordOk = await verifyPassword(input.password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
   const succeeded = user !== undefined && user.passwordHash !== null && passwordOk;
   await attempt.settle(succeeded);
-  ctx.waitUntil(auditLogin(env, user?.id ?? null, succeeded, attempt.lockedAccountForMs));
+  // A failed login is anyone's: its caller's own trace id stays out of the account's orgs' trails.
+  const audit = () => auditLogin(env, user?.id ?? null, succeeded, attempt.lockedAccountForMs);
+  ctx.waitUntil(succeeded ? audit() : withoutClientTrace(audit));
   if (!user || !succeeded) throw unauthorized("invalid email or password");
   return issueSession(env, user.id);
 }

@@ -9,7 +9,7 @@ import { PiiBudgetError, createMasker, maskJsonStrings, restorerFactory, type Js
 import { piiListsOf } from "../pii/lists.js";
 import { guidePromptFor } from "../tools/guide.js";
 import { stopSandboxesOverLimit } from "../sandboxes/service.js";
-import { type CallHold, holdForCall, releaseCall, settleCall } from "../spend/credit.js";
+import { type CallHold, holdForCall, leaseTakenAt, releaseCall, retireLeasesOf, settleCall } from "../spend/credit.js";
 import { requestFingerprint } from "../spend/fingerprint.js";
 import { modelLimitsFor } from "../spend/pricing.js";
 import { requestShape, spendEstimate, utf8Length } from "./estimate.js";
@@ -36,11 +36,15 @@ export interface LlmCall {
   restorers: RestorerFactory;
   /** The proxy asked for stream usage the agent did not ask for (its usage chunk is not passed on). */
   streamUsageAdded: boolean;
+  /** When the spend lease this call draws on was granted (null: a reservation of its own); the call's watch needs it. */
+  leaseTakenAt: number | null;
   /**
    * Settles the call. `error`: the platform ended it (a suspension, a revoked token, a reached
    * limit), recorded as the audit event's reason.
    */
   finish(usage: Usage | null, info: { streamed: boolean; outcome: string; error?: AppError | null }): Promise<void>;
+  /** The request is being handed to the provider: from here a failure spends the call's idempotency key. */
+  sending(): void;
   fail(error: AppError): Promise<void>;
   /**
    * What a stream ended early (the agent went away, or the platform ended it) is charged:
@@ -59,6 +63,7 @@ function piiPolicyOf(policy: EffectivePolicy): PiiPolicy {
 
 export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<LlmCall> {
   let done = false;
+  let sent = false;
   const ctx = { waitUntil: input.waitUntil };
   const auditEvent = (result: "success" | "error", details: Record<string, unknown>, reason?: string): AuditEvent => ({
     orgId: input.rights.agent.orgId,
@@ -159,9 +164,15 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
     upstreamBody,
     restorers,
     streamUsageAdded: reported !== body,
+    leaseTakenAt: leaseTakenAt(hold),
+    sending() {
+      sent = true;
+    },
     async finish(usage, info) {
       if (done) return;
       done = true;
+      // A lease of this isolate that a spend cut reached is not drawn on again.
+      if (info.error?.code === "spend_limit") retireLeasesOf(env, input.rights.agent.orgId, ctx);
       // No usage from the provider settles on the hold, never on zero. The settle (and the audit
       // event, which carries its charge) leave after the answer, batched with other calls'.
       // Token counts under plain keys: the audit cleaner redacts keys that name tokens.
@@ -181,12 +192,14 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
       done = true;
       // A provider that did not answer in time had the request and may bill it: the call is
       // charged its hold, as a stream that timed out is, and its idempotency key is spent.
-      // Any other failure happened before the provider billed anything: the hold is given back.
+      // Any other failure happened before the provider billed anything: the hold is given back,
+      // and once the request was sent its idempotency key stays used (one key, one provider call).
+      if (error.code === "spend_limit") retireLeasesOf(env, input.rights.agent.orgId, ctx);
       if (error.code === "upstream_timeout" || WITHDRAWN_AFTER_SENDING.has(error.code)) {
         settleCall(env, hold, null, auditEvent("error", { error: error.code, usage: null, pii: piiAudit }, error.code), ctx);
         return;
       }
-      await releaseCall(env, input.rights.agent, hold, ctx);
+      await releaseCall(env, input.rights.agent, hold, ctx, sent);
       await audit("error", { error: error.code, pii: piiAudit }, error.code);
     },
   };

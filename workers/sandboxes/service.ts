@@ -111,7 +111,7 @@ export async function startSandbox(
     error: { code: "unavailable", message: error instanceof Error ? error.message : "host unreachable" },
   }));
   if (!ack.ok) {
-    await endSandboxSession(data, row);
+    await endSandboxSession(env, data.orgId, row);
     const error = ack.error?.message ?? "the host refused to start the sandbox";
     const failed = await store.updateSandbox(row.id, { state: "failed", reason: error });
     return { ok: false, row: failed ?? row, hostId: host.id, error };
@@ -136,7 +136,7 @@ export async function recordSandboxStatus(env: Env, orgId: string, hostId: strin
     await renewSandboxSessions(env, orgId, hostId, sandbox.id);
     return;
   }
-  await endSandboxSession(new OrgData(makeDb(env.DB), orgId), sandbox);
+  await endSandboxSession(env, orgId, sandbox);
   await recordAudit(env, {
     orgId,
     actor: { type: "host", id: hostId },
@@ -159,7 +159,6 @@ export async function recordSandboxStatus(env: Env, orgId: string, hostId: strin
 export async function killSandboxesOf(env: Env, orgId: string, agentIds: string[], why: string) {
   if (agentIds.length === 0) return 0;
   const store = new HostStore(makeDb(env.DB), orgId);
-  const data = new OrgData(makeDb(env.DB), orgId);
   const live: SandboxRow[] = [];
   // D1 binds at most 100 parameters per statement.
   for (let i = 0; i < agentIds.length; i += 90) live.push(...(await store.liveSandboxesOfAgents(agentIds.slice(i, i + 90))));
@@ -170,7 +169,7 @@ export async function killSandboxesOf(env: Env, orgId: string, agentIds: string[
           .command({ op: "sandbox.kill", sandboxId: s.id })
           .catch(() => undefined);
       await store.updateSandbox(s.id, { state: "stopped", reason: why });
-      await endSandboxSession(data, s);
+      await endSandboxSession(env, orgId, s);
       await recordAudit(env, {
         orgId,
         actor: { type: "system", id: "palisade" },
@@ -188,11 +187,10 @@ export async function killSandboxesOf(env: Env, orgId: string, agentIds: string[
 /** A host was revoked: the sessions of the sandboxes it ran end, and the edge records them as stopped. */
 export async function endSandboxesOnHost(env: Env, orgId: string, hostId: string, why: string) {
   const store = new HostStore(makeDb(env.DB), orgId);
-  const data = new OrgData(makeDb(env.DB), orgId);
   const live = await store.liveSandboxesOnHost(hostId);
   await Promise.all(
     live.map(async (s) => {
-      await endSandboxSession(data, s);
+      await endSandboxSession(env, orgId, s);
       await store.updateSandbox(s.id, { state: "stopped", reason: why });
       await recordAudit(env, {
         orgId,

@@ -2,10 +2,13 @@
 // "sandbox:<id>", and lives only as long as the sandbox may: it expires with the sandbox's idle
 // timeout unless the host keeps renewing it (its heartbeats and status reports through the
 // tunnel), it is revoked when the sandbox ends, and it is revoked with the agent's credentials
-// (rotation or revocation of the agent or of its parent) or its host's.
+// (rotation or revocation of the agent or of its parent) or its host's. A subagent the agent
+// mints with the session token gets a token of the same session, so nothing minted inside a
+// sandbox outlives it.
 import { makeDb } from "../data/db.js";
 import { HostStore, type SandboxRow } from "../data/host-store.js";
 import { OrgData, SANDBOX_TOKEN_PREFIX } from "../data/org-data.js";
+import { endSessionWork } from "../agents/withdrawal.js";
 import { forgetTokens, mintToken } from "../identity/tokens.js";
 
 /** How often a connected host's tunnel renews its sandboxes' sessions (at most). */
@@ -37,12 +40,21 @@ export async function renewSandboxSessions(env: Env, orgId: string, hostId: stri
   return new HostStore(makeDb(env.DB), orgId).renewSandboxTokens(hostId, (s) => sessionExpiry(now, s.idleTimeoutMs), now, sandboxId);
 }
 
-/** Ends one sandbox's session (the sandbox ended or was stopped). */
-export async function endSandboxSession(data: OrgData, sandbox: Pick<SandboxRow, "id" | "agentId">): Promise<void> {
-  forgetTokens(await data.revokeNamedTokens("agent", sandbox.agentId, sandboxTokenName(sandbox.id)));
+/**
+ * The session a token belongs to, if it is a sandbox session token: a subagent minted with it
+ * gets a token bound to the same session (same name and expiry, renewed and ended with it).
+ */
+export async function sessionOfToken(data: OrgData, tokenId: string): Promise<{ name: string; expiresAt: number | null } | null> {
+  const token = await data.token("agent", tokenId);
+  return token?.name?.startsWith(SANDBOX_TOKEN_PREFIX) ? { name: token.name, expiresAt: token.expiresAt } : null;
 }
 
-/** Ends every sandbox session of these agents (their credentials changed). */
-export async function endSandboxSessionsOf(env: Env, orgId: string, agentIds: string[]): Promise<void> {
-  forgetTokens(await new OrgData(makeDb(env.DB), orgId).revokeSandboxTokens(agentIds));
+/**
+ * Ends one sandbox's session (the sandbox ended or was stopped): its token and the tokens of
+ * subagents minted with it are revoked, and what they have running ends (workers/agents/withdrawal.ts).
+ */
+export async function endSandboxSession(env: Env, orgId: string, sandbox: Pick<SandboxRow, "id" | "agentId">): Promise<void> {
+  const revoked = await new OrgData(makeDb(env.DB), orgId).revokeNamedTokens(sandboxTokenName(sandbox.id));
+  forgetTokens(revoked.map((t) => t.sha256));
+  await endSessionWork(env, orgId, sandbox.agentId, revoked, `sandbox ${sandbox.id} ended`);
 }

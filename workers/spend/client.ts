@@ -58,8 +58,9 @@ async function guarded<T>(what: string, run: () => Promise<T>, timeoutMs = SPEND
  * Holds the call's upper-bound cost before it goes to the provider. Throws 429 `spend_limit` when a
  * limit of the org, team, agent or its parent would be passed, 400 for a model without a price,
  * 503 when the org's spend DO cannot answer. The same idempotencyKey never reserves (or charges)
- * twice: 409 `in_progress` while its call is open, 409 `conflict` once it expired unsettled, 422
- * `idempotency_key_reused` with another fingerprint; a settled key returns state "settled".
+ * twice: 409 `in_progress` while its call is open, 409 `conflict` once it expired unsettled or
+ * reached the provider and failed, 422 `idempotency_key_reused` with another fingerprint; a
+ * settled key returns state "settled".
  */
 export async function reserveSpend(
   env: Env,
@@ -100,6 +101,14 @@ export async function reserveSpend(
     throw new AppError("idempotency_key_reused", "this Idempotency-Key was already used for a different request; use a new key");
   if (result.reason === "expired")
     throw new AppError("conflict", "the request with this Idempotency-Key ended without a result and may have reached the provider; use a new key");
+  if (result.reason === "spent")
+    throw new AppError(
+      "conflict",
+      "the request with this Idempotency-Key reached the provider and failed; a key buys one provider call: use a new key",
+      {
+        details: { reason: "idempotency_key_spent" },
+      },
+    );
   if (result.reason === "unpriced_model") throw new AppError("bad_request", "this model has no price configured; ask an admin to add one");
   throw new AppError("spend_limit", `${result.scope} spend limit (${result.period}) reached`, {
     details: { scope: result.scope, period: result.period, limitMicros: result.limitMicros, spentMicros: result.spentMicros },
@@ -201,16 +210,19 @@ export async function flushQueuedSettles(orgId: string): Promise<void> {
   await settleBatches.flush(orgId);
 }
 
-/** Gives the hold back when the call failed before the provider billed anything. Idempotent. */
+/**
+ * Gives the hold back when the call failed before the provider billed anything. Idempotent.
+ * `keySpent`: the call reached the provider, so its idempotency key is used up all the same.
+ */
 export async function releaseSpend(
   env: Env,
   agent: Pick<SpendAgent, "orgId">,
   reservationId: string,
-  options: { timeoutMs?: number } = {},
+  options: { timeoutMs?: number; keySpent?: boolean } = {},
 ): Promise<void> {
   const id = ReservationIdSchema.parse(reservationId);
-  // If this fails the alarm releases the hold at expiry; the caller's error is already on its way.
-  await guarded("release", () => orgSpendStub(env, agent.orgId).release(id), options.timeoutMs).catch((error: unknown) => {
+  // If this fails the alarm releases the hold at expiry (the key then answers "expired", never a second call).
+  await guarded("release", () => orgSpendStub(env, agent.orgId).release(id, options.keySpent === true), options.timeoutMs).catch((error: unknown) => {
     console.error("spend release failed; expiry will release it", { error: String(error) });
   });
 }

@@ -23,6 +23,8 @@ interface Credit {
   key: string;
   orgId: string;
   leaseId: string;
+  /** When the DO granted the lease: a spend cut after this ends the calls drawn from it. */
+  takenAt: number;
   price: SpendPrice;
   /** Part of the lease no call holds, as this isolate counts it. */
   leftMicros: number;
@@ -82,6 +84,7 @@ export async function holdForCall(
     key,
     orgId: agent.orgId,
     leaseId: lease.reservationId,
+    takenAt: now,
     price: lease.price,
     leftMicros: lease.reservedMicros - held,
     drawUntil: Date.now() + LEASE_DRAW_MS,
@@ -115,9 +118,12 @@ export function settleCall(env: Env, hold: CallHold, usage: SpendUsage | null, a
   endDraw(env, hold, hold.heldMicros - charged, ctx);
 }
 
-/** The call failed before the provider billed anything: its hold is given back. */
-export async function releaseCall(env: Env, agent: SpendAgent, hold: CallHold, ctx: WaitUntil): Promise<void> {
-  if (hold.kind === "reservation") return releaseSpend(env, agent, hold.reservation.reservationId);
+/**
+ * The call failed before the provider billed anything: its hold is given back. `reachedProvider`:
+ * the provider had the request (it answered with an error), so an idempotency key stays used.
+ */
+export async function releaseCall(env: Env, agent: SpendAgent, hold: CallHold, ctx: WaitUntil, reachedProvider = false): Promise<void> {
+  if (hold.kind === "reservation") return releaseSpend(env, agent, hold.reservation.reservationId, { keySpent: reachedProvider });
   endDraw(env, hold, hold.heldMicros, ctx);
 }
 
@@ -126,6 +132,18 @@ function endDraw(env: Env, hold: Extract<CallHold, { kind: "draw" }>, returnedMi
   credit.open--;
   if (credit.retired) closeIfDone(env, credit, ctx);
   else credit.leftMicros += returnedMicros;
+}
+
+/** When the lease a call draws on was granted; null for a call with its own reservation. */
+export const leaseTakenAt = (hold: CallHold): number | null => (hold.kind === "draw" ? hold.credit.takenAt : null);
+
+/**
+ * No new call of this isolate draws on the org's leases any more: each goes to the DO, which
+ * applies the org's limits as they are now. Called when a limit or price of the org changes, and
+ * when a call drawn from a lease was cut by a spend limit.
+ */
+export function retireLeasesOf(env: Env, orgId: string, ctx: WaitUntil): void {
+  for (const credit of [...credits.values()]) if (credit.orgId === orgId) retire(env, credit, ctx);
 }
 
 /** No new calls draw from this lease; it is closed as soon as its last call is done. */

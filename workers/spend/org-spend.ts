@@ -53,7 +53,8 @@ export interface LimitStatus extends LimitConfig {
   reservedMicros: number;
 }
 
-type ReservationState = "open" | "settled" | "released" | "expired";
+/** "spent": an idempotency key's call reached the provider and failed; nothing charged, the key is used up. */
+type ReservationState = "open" | "settled" | "released" | "expired" | "spent";
 
 type ReservationRow = {
   id: string;
@@ -319,12 +320,16 @@ export class OrgSpend extends DurableObject<Env> {
     return results;
   }
 
-  /** Gives the hold back (the call failed before the provider billed anything). Idempotent. */
-  async release(reservationId: unknown): Promise<{ released: boolean }> {
+  /**
+   * Gives the hold back (the call failed before the provider billed anything). Idempotent.
+   * `keySpent`: the call had reached the provider, so its idempotency key stays used (a retry
+   * answers `spent`, never a second provider call).
+   */
+  async release(reservationId: unknown, keySpent?: unknown): Promise<{ released: boolean }> {
     const id = ReservationIdSchema.safeParse(reservationId);
     const row = id.success ? this.#open.get(id.data) : undefined;
     if (!row) return { released: false };
-    this.#close(row, "released", Date.now());
+    this.#close(row, keySpent === true ? "spent" : "released", Date.now());
     return { released: true };
   }
 
@@ -636,9 +641,10 @@ export class OrgSpend extends DurableObject<Env> {
     if (!parsed.success) return { ok: false, reason: "invalid_request" };
     const req = parsed.data;
     if (!this.#bind(req.orgId)) return { ok: false, reason: "invalid_request" };
-    // An idempotency key buys one provider call: while its call is open, and once it settled or
-    // expired, the key answers without reserving; only a released key (the call failed before
-    // the provider billed it) is reserved again. Another request under the key is refused.
+    // An idempotency key buys one provider call: while its call is open, and once it settled,
+    // expired or reached the provider and failed (spent), the key answers without reserving; only
+    // a released key (the call never reached the provider) is reserved again. Another request
+    // under the key is refused.
     const fingerprint = req.fingerprint ?? null;
     const openId = this.#openByKey.get(keyOf(req.agentId, req.idempotencyKey));
     const open = openId ? this.#open.get(openId) : undefined;
@@ -647,6 +653,7 @@ export class OrgSpend extends DurableObject<Env> {
     if (earlier && earlier.fingerprint !== fingerprint) return { ok: false, reason: "key_reused" };
     if (earlier?.state === "settled") return { ok: true, reservationId: earlier.id, reservedMicros: earlier.reserved, state: "settled" };
     if (earlier?.state === "expired") return { ok: false, reason: "expired" };
+    if (earlier?.state === "spent") return { ok: false, reason: "spent" };
     const who: Spender = { agent_id: req.agentId, team_id: req.teamId, parent_agent_id: req.parentAgentId ?? null };
     const price = priceFor(req.model, config.prices);
     if (!price) return { ok: false, reason: "unpriced_model", model: req.model };
@@ -849,7 +856,7 @@ export class OrgSpend extends DurableObject<Env> {
     }
   }
 
-  #close(row: ReservationRow, state: "released" | "expired", now: number) {
+  #close(row: ReservationRow, state: "released" | "expired" | "spent", now: number) {
     this.#sql.exec("UPDATE reservations SET state = ?, closed_at = ? WHERE id = ? AND state = 'open'", state, now, row.id);
     this.#unhold(row);
   }

@@ -5,12 +5,12 @@ import { recordAudit } from "../audit/audit.js";
 import { passGate } from "../autonomy/gate.js";
 import type { ToolRow } from "../data/tool-store.js";
 import { refusesTool, ruleRef } from "../egress/pipeline.js";
-import { watchCall } from "../agents/withdrawal.js";
+import { type CallWatch, watchCall } from "../agents/withdrawal.js";
 import { AppError } from "../errors.js";
 import { type ExitAudit, checkExit } from "../pii/exit-check.js";
 import { usableTools } from "./access.js";
 import { checkArguments } from "./arguments.js";
-import { buildToolRequest, executeHttpTool } from "./execute.js";
+import { type ToolRequest, buildToolRequest, executeHttpTool } from "./execute.js";
 import { callUpstreamTool } from "./upstream.js";
 
 export interface CallContext {
@@ -94,7 +94,7 @@ export async function callTool(ctx: CallContext, name: string, args: Record<stri
     throw error;
   }
 
-  let request: ReturnType<typeof buildToolRequest> | null = null;
+  let request: ToolRequest | null = null;
   if (tool.kind === "http") {
     try {
       request = buildToolRequest(tool, args);
@@ -113,8 +113,27 @@ export async function callTool(ctx: CallContext, name: string, args: Record<stri
     }
   }
 
+  // Watched from here to its result, the wait for an approval included: a withdrawal of the
+  // agent or its token ends the wait (denying the approval) or cancels the upstream call.
+  const watch = watchCall(ctx.env, ctx.rights.agent.id, ctx.tokenId, (p) => ctx.waitUntil(p));
+  try {
+    return await gateAndExecute(ctx, tool, name, args, request, argsPii, watch);
+  } finally {
+    watch.end();
+  }
+}
+
+async function gateAndExecute(
+  ctx: CallContext,
+  tool: ToolRow,
+  name: string,
+  args: Record<string, unknown>,
+  request: ToolRequest | null,
+  argsPii: ExitAudit,
+  watch: CallWatch,
+): Promise<ToolResult> {
   const gate = await passGate(
-    ctx,
+    { ...ctx, withdrawn: watch.signal },
     { kind: "tool", tool: tool.name, mutating: tool.mutating, method: tool.method },
     { toolId: tool.id, arguments: Object.keys(args).slice(0, 50) },
   ).catch(async (error: unknown) => {
@@ -126,12 +145,10 @@ export async function callTool(ctx: CallContext, name: string, args: Record<stri
   try {
     let result: ToolResult;
     if (tool.kind === "http" && request) {
-      const response = await executeHttpTool(ctx, tool, request);
+      const response = await executeHttpTool(ctx, tool, request, watch);
       result = { text: response.text + (response.truncated ? "\n[truncated]" : ""), isError: response.status >= 400, status: response.status };
     } else {
-      // Watched like an egress call: a withdrawal of the agent cancels the upstream call.
-      const watch = watchCall(ctx.env, ctx.rights.agent.id, ctx.tokenId, (p) => ctx.waitUntil(p));
-      result = await callUpstreamTool(ctx.env, tool, args, watch.signal).finally(() => watch.end());
+      result = await callUpstreamTool(ctx.env, tool, args, watch.signal);
     }
     // What comes back goes to the agent (and its model): checked under the toolResults rules.
     const resultPii = await checkExit(ctx.env, ctx.rights, { exit: "toolResults", body: result.text });

@@ -1,6 +1,7 @@
 // Runs an HTTP tool: the URL built from the tool's template, then the one outbound pipeline
 // (workers/egress/pipeline.ts) with the tool's credential, and a bounded, scrubbed text result.
 import type { ToolRow } from "../data/tool-store.js";
+import type { CallWatch } from "../agents/withdrawal.js";
 import { type OutboundContext, sendOutbound } from "../egress/pipeline.js";
 import { AppError } from "../errors.js";
 import { readsAsStep } from "../policy/match.js";
@@ -68,10 +69,10 @@ export interface ToolResponse {
 }
 
 /** Sends the tool's request through the outbound pipeline; redirects are returned as they are. */
-export async function executeHttpTool(ctx: OutboundContext, tool: ToolRow, request: ToolRequest): Promise<ToolResponse> {
+export async function executeHttpTool(ctx: OutboundContext, tool: ToolRow, request: ToolRequest, watch?: CallWatch): Promise<ToolResponse> {
   const headers = new Headers({ accept: "application/json, text/plain;q=0.9, */*;q=0.5" });
   if (request.body !== null) headers.set("content-type", "application/json");
-  const response = await sendOutbound(ctx, { method: request.method, url: request.url, headers, body: request.body }, { kind: "tool", tool });
+  const response = await sendOutbound(ctx, { method: request.method, url: request.url, headers, body: request.body }, { kind: "tool", tool }, watch);
   const read = await readCapped(response, MAX_RESULT_BYTES);
   return { status: response.status, text: read.text, truncated: read.truncated };
 }

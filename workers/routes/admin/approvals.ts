@@ -9,7 +9,7 @@ import { iso, isoOrNull, makeDb } from "../../data/db.js";
 import { decodeCursor, toPage } from "../../data/pagination.js";
 import { type ApprovalRow, ToolStore } from "../../data/tool-store.js";
 import { AppError } from "../../errors.js";
-import { notifyDecision } from "../../autonomy/gate.js";
+import { decideHeldCall } from "../../autonomy/gate.js";
 import { adminRouter, body, errors, itemParams, json, orgParams, security } from "./kit.js";
 import { auditAdmin } from "./views.js";
 
@@ -113,9 +113,8 @@ for (const decision of ["approve", "deny"] as const) {
       const agent = await access.data.agent(row.agentId);
       await requireTeamAdmin(access, agent?.teamId);
       const status = decision === "approve" ? "approved" : "denied";
-      const decided = await store.decideApproval(row.id, status, access.userId, c.req.valid("json").reason ?? null);
-      if (!decided) throw new AppError("conflict", "the approval was already decided or has expired");
-      await notifyDecision(c.env, row.id, status);
+      const decided = await decideHeldCall(c.env, store, row, status, access.userId, c.req.valid("json").reason ?? null);
+      if (!decided) throw new AppError("conflict", "the approval was already decided, has expired, or its call may no longer act");
       await auditAdmin(
         c,
         access,

@@ -127,7 +127,7 @@ sandboxRoutes.openapi(
           : { op: "sandbox.stop", sandboxId: sandbox.id, graceMs: input.graceSeconds * 1000 },
       ).catch(() => undefined);
     }
-    await endSandboxSession(access.data, sandbox);
+    await endSandboxSession(c.env, access.orgId, sandbox);
     const updated = assertFound(
       await store.updateSandbox(sandbox.id, { state: "stopped", reason: input.force ? "killed by a user" : "stopped by a user" }),
       "sandbox",

@@ -23,12 +23,18 @@ import { AppError } from "../../errors.js";
 import type { AppEnv } from "../../http/context.js";
 import { cutOverLimit } from "../../agents/withdrawal.js";
 import { flushQueuedSettles, flushSpendLedger, pushSpendConfig, spendStatus } from "../../spend/client.js";
+import { retireLeasesOf } from "../../spend/credit.js";
 import { DEFAULT_PRICES } from "../../spend/pricing.js";
 import { adminRouter, body, errors, itemParams, json, noContent, orgParams, security } from "./kit.js";
 import { auditAdmin } from "./views.js";
 
-/** Pushes a price or limit change to the org's spend object; calls in flight past a lowered limit end at once. */
+/**
+ * Pushes a price or limit change to the org's spend object; this isolate's leases of the org stop
+ * being drawn on (new calls go to the DO, under the new limits), and calls in flight past a
+ * lowered limit end at once, with those other isolates draw from leases taken before the change.
+ */
 async function applySpendConfig(c: Context<AppEnv>, orgId: string) {
+  retireLeasesOf(c.env, orgId, c.executionCtx);
   const over = await pushSpendConfig(c.env, orgId);
   if (over.length) await cutOverLimit(c.env, orgId, over, (p) => c.executionCtx.waitUntil(p));
 }

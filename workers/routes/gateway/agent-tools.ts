@@ -72,7 +72,7 @@ export function agentToolRoutes() {
     const body = await input(c, SubagentCreateSchema);
     let created: Awaited<ReturnType<typeof createSubagent>>;
     try {
-      created = await createSubagent(c.env, c.get("rights"), body);
+      created = await createSubagent(c.env, c.get("rights"), body, c.get("agent").tokenId);
     } catch (error) {
       if (error instanceof AppError)
         await audit(c, "subagent.create", { type: "agent", id: null }, "denied", String(error.details?.reason ?? error.code));

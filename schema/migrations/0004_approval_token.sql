@@ -1,0 +1,1 @@
+ALTER TABLE `approvals` ADD `token_id` text;
