@@ -236,8 +236,10 @@ async function endWorkOfTokens(
   why: string,
   waitUntil: (p: Promise<unknown>) => void,
 ) {
-  await withdrawCalls(env, agentIds, { reason: "token_revoked", tokenIds });
+  // Held approvals first, so they are denied with the person's reason before the calls' own
+  // watches deny them as withdrawn (the first decision wins).
   if (tokenIds.length) await denyHeldApprovals(env, orgId, { tokenIds }, why);
+  await withdrawCalls(env, agentIds, { reason: "token_revoked", tokenIds });
   waitUntil(killSandboxesOf(env, orgId, agentIds, why));
 }
 
@@ -317,8 +319,9 @@ export async function deleteAgent(env: Env, access: OrgAccess, agent: AgentRow):
 
 /** Ends what the agents have in flight: calls (aborted at once), held approvals (denied), sandboxes (killed). */
 async function stopRunningWork(env: Env, orgId: string, agentIds: string[], why: string, waitUntil: (p: Promise<unknown>) => void, wholeOrg = false) {
-  const calls = await withdrawCalls(env, agentIds, { reason: "agent_suspended" });
+  // Held approvals first: denied with the person's reason before the calls' watches deny them as withdrawn.
   const approvals = await denyHeldApprovals(env, orgId, wholeOrg ? "all" : { agentIds }, why);
+  const calls = await withdrawCalls(env, agentIds, { reason: "agent_suspended" });
   waitUntil(killSandboxesOf(env, orgId, agentIds, why));
   return { calls, approvals };
 }
