@@ -184,8 +184,13 @@ const TOOLS: Array<[string, string, string[]]> = [
   ["listing", "npm", ["ls", "--depth=1"]],
   ["listing", "df", ["-h"]],
   ["listing", "find", ["scripts", "workers", "-name", "*.ts", "-size", "+2k"]],
-  ["git-log", "git", ["log", "--stat", "--date=iso", "--format=commit %H%nDate:   %ad%n%n    %s%n", "-n", "120"]],
-  ["git-log", "git", ["log", "--oneline", "-n", "400"]],
+  // History of the parts that do not discuss PII (the PII commits quote example names).
+  [
+    "git-log",
+    "git",
+    ["log", "--stat", "--date=iso", "--format=commit %H%nDate:   %ad%n%n    %s%n", "-n", "120", "--", "sandbox-host", "dashboard", "schema"],
+  ],
+  ["git-log", "git", ["log", "--oneline", "-n", "400", "--", "sandbox-host", "dashboard", "schema", "workers/routes"]],
   ["git-diff", "git", ["show", "--format=%H%n%s", "HEAD~3", "--", "workers/pii"]],
   [
     "stack-trace",

@@ -10,7 +10,7 @@ type Span = { kind: EntityKind; start: number; end: number };
 
 // A line of a log, trace or tool output: a timestamp, a level or a stack frame opens it.
 const LOG_OPENING =
-  /^(?:\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\[?\d\d:\d\d:\d\d|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d|[IWEF]\d{4} \d\d:|\[?(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR!?|FATAL|CRITICAL)\b|at [\w$.<>[\]]+ \(|at (?:async )?[\w$./:<>]+:\d+|File "[^"]+", line \d+|#\d+ 0x[\da-f]+|\d+\s+\S+\s+0x[\da-f]{6,}|(?:npm|yarn|pnpm) (?:ERR|WARN)|[+-]{3} [ab/]|@@ |diff --git|index [\da-f]{7}|\$ |[✓✔✗×❯➜→] |={3,}|-{3,}|\*{3,})/;
+  /^(?:[0-9a-f]{7,40} |\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\[?\d\d:\d\d:\d\d|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d|[IWEF]\d{4} \d\d:|\[?(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR!?|FATAL|CRITICAL)\b|at [\w$.<>[\]]+ \(|at (?:async )?[\w$./:<>]+:\d+|File "[^"]+", line \d+|#\d+ 0x[\da-f]+|\d+\s+\S+\s+0x[\da-f]{6,}|(?:npm|yarn|pnpm) (?:ERR|WARN)|[+-]{3} [ab/]|@@ |diff --git|index [\da-f]{7}|\$ |[✓✔✗×❯➜→] |={3,}|-{3,}|\*{3,})/;
 // Characters that seldom stand in prose: brackets, operators, sigils.
 const CODE_CHARS = /[{}[\]<>=$\\`_^~]/g;
 // A key and its value in code or configuration: a quoted or identifier-shaped key ("name":, max_size =, spring.jpa:).
@@ -28,7 +28,13 @@ export function technicalLine(line: string): boolean {
   const t = line.trim();
   if (t.length === 0) return false;
   if (LOG_OPENING.test(t) || CODE_KEY.test(line) || FLAG_LINE.test(line) || COLUMNS.test(line) || CODE_ENDING.test(line)) return true;
-  if (/\b0x[\da-fA-F]{2,}\b|(?:\b\d[\d.]*,\s*){3}/.test(t)) return true;
+  if (
+    /\b0x[\da-fA-F]{2,}\b|(?:\b\d[\d.]*,\s*){3}|\S\s[=|]\s|\S {2,}[\d.,]+\s?[A-Za-z%]{0,3}\s*$|\s->\s|=>|::|(?:^|\s)--?[A-Za-z][\w-]*(?=[\s=]|$)/.test(
+      t,
+    )
+  )
+    return true;
+  if (/^(?:from\s+[\w.]+\s+import|import\s+[\w.{*])/.test(t)) return true;
   if (CODE_KEYWORD.test(line) && /[(){}=;<>]/.test(t)) return true;
   if (/^(?:\/\/|\/\*|#!|<!--)/.test(t) || /^\s+\*[\s/]/.test(line) || /^\|.*\|\s*$/.test(t)) return true;
   const code = t.match(CODE_CHARS)?.length ?? 0;
@@ -74,8 +80,8 @@ function lineOf(starts: number[], pos: number): number {
 const GLUE_BEFORE = /[A-Za-z0-9_$\\%`]$|[A-Za-z0-9_$][./:#]$|(?:^|[\s`'"(])--?$/;
 const GLUE_AFTER = /^[A-Za-z0-9_$@\\(<[`=]|^[./][A-Za-z0-9_]|^:[0-9/]|^::/;
 // Inside a name, place or organisation: never brackets, operators or sigils.
-const CODE_INSIDE = /[{}[\]<>;=$\\`|_*@%^~]|::|\w\(|[a-z]{2}\.[A-Za-z]{2}|\s-[A-Za-z]\b/;
-const CODE_INSIDE_ADDRESS = /[{}[\]<>;=$\\`|_*@%^~]/;
+const CODE_INSIDE = /[{}[\]<>;=$\\`|_*@%^~]|::|\w\(|[a-z]{2}\.[A-Za-z]{2}|\s-[A-Za-z]\b|\b(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z\d]{6,}\b/;
+const CODE_INSIDE_ADDRESS = /[{}[\]<>;=$\\`|_*@%^~+]|\b(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z\d]{8,}\b/;
 
 /** A span that is part of an identifier, path, URL or expression ("github.com", "GIT_DIR", "RegExp(e"). */
 export function inIdentifier(text: string, start: number, end: number, kind: EntityKind): boolean {
@@ -134,6 +140,8 @@ function proseEvidence(text: string, span: Span, model: Tagger): boolean {
   if (strongEvidence(text, span, span.start, model)) return true;
   const t = tokenize(text.slice(span.start, span.end));
   let first = true;
+  let words = 0;
+  let named = false;
   for (let i = 0; i < t.count; i++) {
     const shape = t.shape[i];
     if (shape === Shape.Punct || shape === Shape.SingleCap) continue;
@@ -142,8 +150,11 @@ function proseEvidence(text: string, span: Span, model: Tagger): boolean {
     const flags = model.gazetteer.flags(t.word[i] ?? 0);
     if (first && flags & EVERYDAY && !(flags & PLACES_AND_NAMES)) return false;
     first = false;
+    words++;
+    if (flags & PLACES_AND_NAMES) named = true;
   }
-  return !first;
+  // One word must be a name or place some list knows ("Guillaume", "Vladivostok"; not "Liberapay").
+  return words > 1 || named;
 }
 
 const CODE_CASE = /\p{Ll}\p{Lu}|\d/u;
