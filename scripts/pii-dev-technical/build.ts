@@ -70,6 +70,7 @@ const PERSONAL = [
   /github\.com\/(?!(?:[\w-]+\/[\w.-]+\/(?:issues|pull|commit|compare|blob|tree|releases)))[\w-]+\/?[\s)"'\]]/, // a user page
   /\b\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}\b(?!\.\d)/, // an IPv4 address (a version has no fourth dot group this short… kept out either way)
   /-----BEGIN [A-Z ]*PRIVATE KEY/,
+  /\p{Lu}\p{Ll}+ \p{Lu}\p{Ll}+\s*[[(<]?https?:/u, // a name before a home page
   /\b(?:by|por|von|par|di|thx|cc)\s+\p{Lu}\p{Ll}+\s+\p{Lu}\p{Ll}+/u, // "made by Jane Doe"
 ];
 const personal = (text: string): boolean => PERSONAL.some((re) => re.test(text));

@@ -113,9 +113,11 @@ export function detectSecrets(text: string, out: RawFinding[], options: SecretOp
  * A token that is a name in code or a path, not a key: snake_case words with at most a number
  * ("A_bigint_literal_cannot_be_used_1539", "test_calls_TaggedEC2Object_with_args"), or a path
  * whose segments are words or hex digests ("com/org/repo/commit/3a60b7b…"): no piece of it is
- * random on its own.
+ * random on its own; a UUID.
  */
 function identifierShaped(token: string): boolean {
+  // A UUID (random or a documentation placeholder such as "…-6e8eEXAMPLE") names a record; it opens nothing.
+  if (/^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-z]{8,14}$/i.test(token)) return true;
   const words = token.split("_");
   if (words.length >= 3 && words.every((w) => /^[A-Za-z][a-z]*(?:[A-Z0-9][a-z0-9]*)*$|^\d+$/.test(w))) return true;
   const segments = token.split(/[/.]/);

@@ -29,9 +29,7 @@ export function technicalLine(line: string): boolean {
   if (t.length === 0) return false;
   if (LOG_OPENING.test(t) || CODE_KEY.test(line) || FLAG_LINE.test(line) || COLUMNS.test(line) || CODE_ENDING.test(line)) return true;
   if (
-    /\b0x[\da-fA-F]{2,}\b|(?:\b\d[\d.]*,\s*){3}|\S\s[=|]\s|\S {2,}[\d.,]+\s?[A-Za-z%]{0,3}\s*$|\s->\s|=>|::|(?:^|\s)--?[A-Za-z][\w-]*(?=[\s=]|$)/.test(
-      t,
-    )
+    /\b0x[\da-fA-F]{2,}\b|(?:\b\d[\d.]*,\s*){3}|\S\s=\s|\S {2,}[\d.,]+\s?[A-Za-z%]{0,3}\s*$|\s->\s|=>|::|(?:^|\s)--?[A-Za-z][\w-]*(?=[\s=]|$)/.test(t)
   )
     return true;
   if (/^(?:from\s+[\w.]+\s+import|import\s+[\w.{*])/.test(t)) return true;
@@ -81,13 +79,16 @@ const GLUE_BEFORE = /[A-Za-z0-9_$\\%`]$|[A-Za-z0-9_$][./:#]$|(?:^|[\s`'"(])--?$/
 const GLUE_AFTER = /^[A-Za-z0-9_$@\\(<[`=]|^[./][A-Za-z0-9_]|^:[0-9/]|^::/;
 // Inside a name, place or organisation: never brackets, operators or sigils.
 const CODE_INSIDE = /[{}[\]<>;=$\\`|_*@%^~]|::|\w\(|[a-z]{2}\.[A-Za-z]{2}|\s-[A-Za-z]\b|\b(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z\d]{6,}\b/;
-const CODE_INSIDE_ADDRESS = /[{}[\]<>;=$\\`|_*@%^~+]|\b(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z\d]{8,}\b/;
+const CODE_INSIDE_ADDRESS = /[{}[\]<>;=$\\`|_*@%^~]|\b(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z\d]{8,}\b/;
 
 /** A span that is part of an identifier, path, URL or expression ("github.com", "GIT_DIR", "RegExp(e"). */
 export function inIdentifier(text: string, start: number, end: number, kind: EntityKind): boolean {
   const value = text.slice(start, end);
   if ((kind === "address" ? CODE_INSIDE_ADDRESS : CODE_INSIDE).test(value)) return true;
-  return GLUE_BEFORE.test(text.slice(Math.max(0, start - 2), start)) || GLUE_AFTER.test(text.slice(end, end + 2));
+  // A possessive's apostrophe ends the name ("Olga's"); a dot after a number is an ordinal ("2.º").
+  const last = text.slice(start, end).replace(/['’]$/, "");
+  const after = text.slice(start + last.length, start + last.length + 2);
+  return GLUE_BEFORE.test(text.slice(Math.max(0, start - 2), start)) || (GLUE_AFTER.test(after) && !(/\d$/.test(last) && after.startsWith(".")));
 }
 
 // A field that holds a person, organisation or place in code, configuration or a log line
@@ -118,8 +119,10 @@ function strongEvidence(text: string, span: Span, lineStart: number, model: Tagg
   // A name field before it, holding something other than an everyday or technical word ("name: CI", "name: Install deps").
   const before = text.slice(Math.max(lineStart, span.start - 48), span.start);
   if ((span.kind === "person" ? PERSON_FIELD : PLACE_ORG_FIELD).test(before)) {
+    // Several words pass when one is a known name ("Bui Thanh Long").
+    const named = words.length > 1 && words.some((i) => flags(i) & NAMES);
     return (
-      words.every((i) => !(flags(i) & (Gaz.dictionary | Gaz.techTerm)) || flags(i) & Gaz.first) &&
+      (named || words.every((i) => !(flags(i) & (Gaz.dictionary | Gaz.techTerm)) || flags(i) & Gaz.first)) &&
       !(words.length === 1 && t.shape[words[0] ?? 0] === Shape.AllCaps && value.length <= 4)
     );
   }
@@ -127,7 +130,7 @@ function strongEvidence(text: string, span: Span, lineStart: number, model: Tagg
   if (span.kind !== "person" || words.length < 2) return false;
   // A full name: capitalised words, a known given name first, then names or words no list knows that look like names.
   for (const i of words) if (t.shape[i] !== Shape.Capitalised && t.shape[i] !== Shape.AllCaps) return false;
-  if (!(flags(words[0] ?? 0) & Gaz.first) || flags(words[0] ?? 0) & EVERYDAY) return false;
+  if (!(flags(words[0] ?? 0) & Gaz.first) || flags(words[0] ?? 0) & Gaz.techTerm) return false;
   return words.slice(1).every((i) => flags(i) & NAMES || (!(flags(i) & EVERYDAY) && nameLikeness(value.slice(t.starts[i], t.ends[i])) >= 0));
 }
 
@@ -157,6 +160,7 @@ function proseEvidence(text: string, span: Span, model: Tagger): boolean {
   return words > 1 || named;
 }
 
+const HEADING = /^\s*#{2,}\s/;
 const CODE_CASE = /\p{Ll}\p{Lu}|\d/u;
 const PLACES_AND_NAMES = Gaz.first | Gaz.last | Gaz.city | Gaz.country | Gaz.region | Gaz.orgName;
 const EVERYDAY = Gaz.techTerm | Gaz.dictionary | Gaz.common;
@@ -170,7 +174,7 @@ const ADDRESS_WORDS =
 
 /** Whether `at` lies in the comment part of the line starting at `lineStart`. */
 function inComment(text: string, lineStart: number, at: number): boolean {
-  const m = COMMENT.exec(text.slice(lineStart, at));
+  const m = COMMENT.exec(text.slice(lineStart, at + 1));
   return m !== null;
 }
 
@@ -187,7 +191,9 @@ export function gateTechnical(text: string, spans: ReadonlyArray<Span>, model: T
     map ??= lineMap(text);
     const line = lineOf(map.starts, span.start);
     const lineStart = map.starts[line] ?? 0;
-    if (map.document || (map.technical[line] && !inComment(text, lineStart, span.start))) {
+    // A heading of a technical text ("## Max per-connection headers", "### Command-line Options") is read as a technical line.
+    const heading = HEADING.test(text.slice(lineStart, span.start));
+    if (map.document || heading || (map.technical[line] && !inComment(text, lineStart, span.start))) {
       if (!strongEvidence(text, span, lineStart, model)) continue;
     } else if ((map.technical[line] || map.mixed) && !proseEvidence(text, span, model)) continue;
     kept.push(span);
