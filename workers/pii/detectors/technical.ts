@@ -10,7 +10,7 @@ type Span = { kind: EntityKind; start: number; end: number };
 
 // A line of a log, trace or tool output: a timestamp, a level or a stack frame opens it.
 const LOG_OPENING =
-  /^(?:[0-9a-f]{7,40} |\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\[?\d\d:\d\d:\d\d|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d|[IWEF]\d{4} \d\d:|\[?(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR!?|FATAL|CRITICAL)\b|at [\w$.<>[\]]+ \(|at (?:async )?[\w$./:<>]+:\d+|File "[^"]+", line \d+|#\d+ 0x[\da-f]+|\d+\s+\S+\s+0x[\da-f]{6,}|(?:npm|yarn|pnpm) (?:ERR|WARN)|[+-]{3} [ab/]|@@ |diff --git|index [\da-f]{7}|\$ |[✓✔✗×❯➜→] |={3,}|-{3,}|\*{3,})/;
+  /^(?:[0-9a-f]{7,40} |\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\[?\d\d:\d\d:\d\d|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d|[IWEF]\d{4} \d\d:|\[?(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR!?|FATAL|CRITICAL)\b|at [\w$.<>[\]/]+ ?\(|at (?:async )?[\w$./:<>]+:\d+|File "[^"]+", line \d+|#\d+ 0x[\da-f]+|\d+\s+\S+\s+0x[\da-f]{6,}|(?:npm|yarn|pnpm) (?:ERR|WARN)|[+-]{3} [ab/]|@@ |diff --git|index [\da-f]{7}|\$ |[✓✔✗×❯➜→] |={3,}|-{3,}|\*{3,})/;
 // Characters that seldom stand in prose: brackets, operators, sigils.
 const CODE_CHARS = /[{}[\]<>=$\\`_^~]/g;
 // A key and its value in code or configuration: a quoted or identifier-shaped key ("name":, max_size =, spring.jpa:).
