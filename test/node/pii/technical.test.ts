@@ -14,6 +14,8 @@ describe("identifiers are never entities", () => {
     ["export type Update = MySqlUpdateBase<TTable, TQueryResult, TPreparedQueryHKT>;"],
     ["Build with `-Dsysvinit-path=` and `-Dsysvrcnd-path=`; `Accept-Ranges` and `Cache-Control` are sent."],
     ["from boto.ec2.elb.attributes import LbAttributes\nfrom cachetools import TTLCache"],
+    ["see src/Users/Jordan/Config.ts and ~/Projects/Madison/app.py"],
+    ["4785-b760-b3be1003287b stream me"],
     ["c1e118d Spend: OrgSpend DO, pricing, client helpers\nb84d426 Audit: AuditLog Durable Object per org\nd25059e Gateway hot path"],
   ])("%s", (text) => expect(found(text)).toEqual([]));
 });
