@@ -95,12 +95,12 @@ export function inIdentifier(text: string, start: number, end: number, kind: Ent
 // ("author": "…", customer_name=…, city: …), right before the value.
 const FIELD_END = "s?[\"'`\\]]?\\s*[:=]\\s*[=>]?\\s*[\"'`[(]?\\s*$";
 const PERSON_FIELD = new RegExp(
-  String.raw`(?:name|author|owner|maintainer|contact|customer|client|user|employee|patient|person|recipient|sender|assignee|reporter|holder|beneficiary|signer|signed|manager|from|to|cc|reply-to|nom|nombre|nome|naam|vorname|nachname)` +
+  "(?:name|author|owner|maintainer|contact|customer|client|user|employee|patient|person|recipient|sender|assignee|reporter|holder|beneficiary|signer|signed|manager|from|to|cc|reply-to|nom|nombre|nome|naam|vorname|nachname)" +
     FIELD_END,
   "iu",
 );
 const PLACE_ORG_FIELD = new RegExp(
-  String.raw`(?:company|employer|organi[sz]ation|org|vendor|supplier|bank|school|city|town|country|region|state|province|address|street|location|place|residence|birthplace|firma|ort|stadt|ville|ciudad|cidade|adresse|direcci[oó]n|endere[cç]o)` +
+  "(?:company|employer|organi[sz]ation|org|vendor|supplier|bank|school|city|town|country|region|state|province|address|street|location|place|residence|birthplace|firma|ort|stadt|ville|ciudad|cidade|adresse|direcci[oó]n|endere[cç]o)" +
     FIELD_END,
   "iu",
 );
