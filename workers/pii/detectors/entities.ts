@@ -9,6 +9,7 @@ import { Gaz } from "../tagger/features.js";
 import { type EntityKind, Tagger } from "../tagger/tagger.js";
 import { Shape, tokenize } from "../tagger/tokens.js";
 import type { PiiCategory, RawFinding } from "../types.js";
+import { gateTechnical } from "./technical.js";
 
 const LETTER = /\p{L}/u;
 // Short technical tokens with a digit (S3, EC2, K8S, G7) are never names.
@@ -624,7 +625,7 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
     for (const { kind, start, end } of spans) found.push({ kind, start: s + start, end: s + end });
   }
   if (options.categories.has("address")) addressLines(text, found, tagger());
-  for (const { kind, start, end } of mergeAddresses(text, found, tagger(), options.structured ?? [])) {
+  for (const { kind, start, end } of gateTechnical(text, mergeAddresses(text, found, tagger(), options.structured ?? []), tagger())) {
     if (!options.categories.has(kind)) continue;
     out.push({ category: kind, start, end, detector: "ner", key: text.slice(start, end).toLowerCase() });
   }

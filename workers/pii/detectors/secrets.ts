@@ -99,8 +99,51 @@ export function detectSecrets(text: string, out: RawFinding[], options: SecretOp
     }
   }
   TOKEN.lastIndex = 0;
+  let publicBlocks: Array<[number, number]> | null = null;
   for (let m = TOKEN.exec(text); m; m = TOKEN.exec(text)) {
-    if (m[0].length > TOKEN_MAX || !looksRandom(m[0], options.entropyThreshold)) continue;
+    if (m[0].length > TOKEN_MAX || !looksRandom(m[0], options.entropyThreshold) || identifierShaped(m[0])) continue;
+    publicBlocks ??= publicMaterial(text);
+    const at = m.index;
+    if (publicBlocks.some(([s, e]) => s <= at && at < e)) continue;
     out.push({ category: "secret", start: m.index, end: m.index + m[0].length, detector: "high_entropy", key: m[0] });
   }
+}
+
+/**
+ * A token that is a name in code or a path, not a key: snake_case words with at most a number
+ * ("A_bigint_literal_cannot_be_used_1539", "test_calls_TaggedEC2Object_with_args"), or a path
+ * whose segments are words or hex digests ("com/org/repo/commit/3a60b7b…"): no piece of it is
+ * random on its own; a UUID.
+ */
+function identifierShaped(token: string): boolean {
+  // A UUID (random or a documentation placeholder such as "…-6e8eEXAMPLE") names a record; it opens nothing.
+  if (/^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-z]{8,14}$/i.test(token)) return true;
+  const words = token.split("_");
+  if (words.length >= 3 && words.every((w) => /^[A-Za-z][a-z]*(?:[A-Z0-9][a-z0-9]*)*$|^\d+$/.test(w))) return true;
+  const segments = token.split(/[/.]/);
+  return segments.length >= 3 && segments.every((seg) => seg.length < 20 || /^[\da-f]+$/.test(seg) || !looksRandom(seg, 0));
+}
+
+const PEM_BLOCK = /-----BEGIN ([A-Z0-9 ]+)-----[\s\S]*?(?:-----END \1-----|$)/g;
+// A block of base64 lines of full width opening with a DER sequence ("MII…"): a certificate or public key written without its header.
+const DER_BLOCK = /(?:^|\n)[\t "']*MII[A-Za-z0-9+/]{57,}[\t "']*(?:\n[\t "']*[A-Za-z0-9+/]{60,}={0,2}[\t "'\\]*){2,}/g;
+
+/**
+ * Where certificates and public keys stand (PEM blocks that are not private keys, headerless DER
+ * blocks outside one): public material, not a secret.
+ */
+function publicMaterial(text: string): Array<[number, number]> {
+  if (!text.includes("-----BEGIN") && !text.includes("MII")) return [];
+  const blocks: Array<[number, number]> = [];
+  const privateBlocks: Array<[number, number]> = [];
+  PEM_BLOCK.lastIndex = 0;
+  for (let m = PEM_BLOCK.exec(text); m; m = PEM_BLOCK.exec(text)) {
+    (/PRIVATE|SECRET/.test(m[1] ?? "") ? privateBlocks : blocks).push([m.index, m.index + m[0].length]);
+  }
+  DER_BLOCK.lastIndex = 0;
+  for (let m = DER_BLOCK.exec(text); m; m = DER_BLOCK.exec(text)) {
+    const at = m.index;
+    if (!privateBlocks.some(([s, e]) => s <= at && at < e)) blocks.push([m.index, m.index + m[0].length]);
+  }
+  return blocks;
 }

@@ -1,0 +1,202 @@
+// The structural gate on entity spans: code, configuration, logs, CLI output and tables are full
+// of capitalised identifiers and words the tagger takes for names, and hold names only in a few
+// places (a name field, a full known name). Identifiers are never entities anywhere.
+import { Gaz } from "../tagger/features.js";
+import type { EntityKind, Tagger } from "../tagger/tagger.js";
+import { nameLikeness } from "../tagger/name-shape.js";
+import { Shape, tokenize } from "../tagger/tokens.js";
+
+type Span = { kind: EntityKind; start: number; end: number };
+
+// A line of a log, trace or tool output: a timestamp, a level or a stack frame opens it.
+const LOG_OPENING =
+  /^(?:[0-9a-f]{7,40} |\[?\d{4}-\d\d-\d\d[T ]\d\d:\d\d|\[?\d\d:\d\d:\d\d|[A-Z][a-z]{2} [ \d]\d \d\d:\d\d|[IWEF]\d{4} \d\d:|\[?(?:TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR!?|FATAL|CRITICAL)\b|at [\w$.<>[\]/]+ ?\(|at (?:async )?[\w$./:<>]+:\d+|File "[^"]+", line \d+|#\d+ 0x[\da-f]+|\d+\s+\S+\s+0x[\da-f]{6,}|(?:npm|yarn|pnpm) (?:ERR|WARN)|[+-]{3} [ab/]|@@ |diff --git|index [\da-f]{7}|\$ |[✓✔✗×❯➜→] |={3,}|-{3,}|\*{3,})/;
+// Characters that seldom stand in prose: brackets, operators, sigils.
+const CODE_CHARS = /[{}[\]<>=$\\`_^~]/g;
+// A key and its value in code or configuration: a quoted or identifier-shaped key ("name":, max_size =, spring.jpa:).
+const CODE_KEY =
+  /^\s*(?:["'][^"'\s]{1,60}["']\s*[:=]|[\w-]*\w[_.]\w[\w.-]*\s*[:=]|\w+\s*=(?!=)|[a-z][\w-]*:\s*(?:$|["'[{|>\d-]|true\b|false\b|null\b|~))/;
+// A line of a help text or listing: columns kept apart by runs of spaces, or an indented flag.
+const COLUMNS = /\S(?: {2,}|\t)\S.*\S(?: {2,}|\t)\S/;
+const FLAG_LINE = /^\s*-{1,2}[\w[]/;
+const CODE_ENDING = /[{;[(]\s*$|["'\])}],\s*$|^\s*[}\])]/;
+const CODE_KEYWORD =
+  /^\s*(?:import|export|from|const|let|var|function|def|class|return|if|elif|else|for|while|switch|case|try|catch|except|raise|throw|public|private|protected|static|final|async|await|fn|pub|use|impl|struct|enum|interface|type|package|module|namespace|include|require|#include|#define|#if|#endif|SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|FROM|WHERE|JOIN|RUN|COPY|ENV|FROM|CMD|EXPOSE|WORKDIR|ARG|LABEL|echo|export|set|fi|done|then|local|sudo|npm|npx|git|cd|mkdir|rm|cp|mv|curl)\b/;
+
+/** Whether a line reads as code, configuration, log or tool output rather than prose. */
+export function technicalLine(line: string): boolean {
+  const t = line.trim();
+  if (t.length === 0) return false;
+  if (LOG_OPENING.test(t) || CODE_KEY.test(line) || FLAG_LINE.test(line) || COLUMNS.test(line) || CODE_ENDING.test(line)) return true;
+  if (
+    /\b0x[\da-fA-F]{2,}\b|(?:\b\d[\d.]*,\s*){3}|\S\s=\s|\S {2,}[\d.,]+\s?[A-Za-z%]{0,3}\s*$|\s->\s|=>|::|(?:^|\s)--?[A-Za-z][\w-]*(?=[\s=]|$)/.test(t)
+  )
+    return true;
+  if (/^(?:from\s+[\w.]+\s+import|import\s+[\w.{*])/.test(t)) return true;
+  if (CODE_KEYWORD.test(line) && /[(){}=;<>]/.test(t)) return true;
+  if (/^(?:\/\/|\/\*|#!|<!--)/.test(t) || /^\s+\*[\s/]/.test(line) || /^\|.*\|\s*$/.test(t)) return true;
+  const code = t.match(CODE_CHARS)?.length ?? 0;
+  return code >= 3 || (code >= 2 && code / t.length > 0.04) || /:\/\/|(?:^|\s)\.{0,2}\/[a-z_][\w.-]*\/[\w.-]|[a-z]\w*\/\w+\.[a-z]{1,4}\b/i.test(t);
+}
+
+/** Where each line starts and whether it is technical; a text mostly made of such lines is technical throughout, one with a quarter of them is mixed. */
+function lineMap(text: string): { starts: number[]; technical: boolean[]; document: boolean; mixed: boolean } {
+  const starts: number[] = [];
+  const technical: boolean[] = [];
+  let at = 0;
+  let lines = 0;
+  let count = 0;
+  while (at <= text.length) {
+    const nl = text.indexOf("\n", at);
+    const end = nl === -1 ? text.length : nl;
+    const line = text.slice(at, end);
+    const tech = technicalLine(line);
+    starts.push(at);
+    technical.push(tech);
+    if (line.trim()) {
+      lines++;
+      if (tech) count++;
+    }
+    if (nl === -1) break;
+    at = nl + 1;
+  }
+  return { starts, technical, document: lines >= 4 && count / lines >= 0.6, mixed: lines >= 2 && count / lines >= 0.25 };
+}
+
+function lineOf(starts: number[], pos: number): number {
+  let lo = 0;
+  let hi = starts.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if ((starts[mid] ?? 0) <= pos) lo = mid;
+    else hi = mid - 1;
+  }
+  return lo;
+}
+
+// Characters that glue a word into an identifier, a path, a URL or a member access.
+const GLUE_BEFORE = /[A-Za-z0-9_$\\%`]$|[A-Za-z0-9_$][./:#]$|(?:^|[\s`'"(])--?$/;
+const GLUE_AFTER = /^[A-Za-z0-9_$@\\(<[`=]|^[./][A-Za-z0-9_]|^:[0-9/]|^::/;
+// Inside a name, place or organisation: never brackets, operators or sigils.
+const CODE_INSIDE = /[{}[\]<>;=$\\`|_*@%^~]|::|\w\(|[a-z]{2}\.[A-Za-z]{2}|\s-[A-Za-z]\b|\b(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z\d]{6,}\b/;
+const CODE_INSIDE_ADDRESS = /[{}[\]<>;=$\\`|_*@%^~]|\b(?=[A-Za-z]*\d)(?=\d*[A-Za-z])[A-Za-z\d]{8,}\b/;
+
+/** A span that is part of an identifier, path, URL or expression ("github.com", "GIT_DIR", "RegExp(e"). */
+export function inIdentifier(text: string, start: number, end: number, kind: EntityKind): boolean {
+  const value = text.slice(start, end);
+  if ((kind === "address" ? CODE_INSIDE_ADDRESS : CODE_INSIDE).test(value)) return true;
+  // A possessive's apostrophe ends the name ("Olga's"); a dot after a number is an ordinal ("2.º").
+  const last = text.slice(start, end).replace(/['’]$/, "");
+  const after = text.slice(start + last.length, start + last.length + 2);
+  return GLUE_BEFORE.test(text.slice(Math.max(0, start - 2), start)) || (GLUE_AFTER.test(after) && !(/\d$/.test(last) && after.startsWith(".")));
+}
+
+// A field that holds a person, organisation or place in code, configuration or a log line
+// ("author": "…", customer_name=…, city: …), right before the value.
+const FIELD_END = "s?[\"'`\\]]?\\s*[:=]\\s*[=>]?\\s*[\"'`[(]?\\s*$";
+const PERSON_FIELD = new RegExp(
+  "(?:name|author|owner|maintainer|contact|customer|client|user|employee|patient|person|recipient|sender|assignee|reporter|holder|beneficiary|signer|signed|manager|from|to|cc|reply-to|nom|nombre|nome|naam|vorname|nachname)" +
+    FIELD_END,
+  "iu",
+);
+const PLACE_ORG_FIELD = new RegExp(
+  "(?:company|employer|organi[sz]ation|org|vendor|supplier|bank|school|city|town|country|region|state|province|address|street|location|place|residence|birthplace|firma|ort|stadt|ville|ciudad|cidade|adresse|direcci[oó]n|endere[cç]o)" +
+    FIELD_END,
+  "iu",
+);
+
+/**
+ * Strong evidence for a span in technical text: a name field just before it, or (for a person)
+ * two or more capitalised words opening with a known given name and ending with a known family
+ * name, none of them an everyday or technical word.
+ */
+function strongEvidence(text: string, span: Span, lineStart: number, model: Tagger): boolean {
+  const value = text.slice(span.start, span.end);
+  const t = tokenize(value);
+  const flags = (i: number) => model.gazetteer.flags(t.word[i] ?? 0);
+  const words: number[] = [];
+  for (let i = 0; i < t.count; i++) if (t.shape[i] !== Shape.Punct && t.shape[i] !== Shape.SingleCap) words.push(i);
+  // A name field before it, holding something other than an everyday or technical word ("name: CI", "name: Install deps").
+  const before = text.slice(Math.max(lineStart, span.start - 48), span.start);
+  if ((span.kind === "person" ? PERSON_FIELD : PLACE_ORG_FIELD).test(before)) {
+    // Several words pass when one is a known name ("Bui Thanh Long").
+    const named = words.length > 1 && words.some((i) => flags(i) & NAMES);
+    return (
+      (named || words.every((i) => !(flags(i) & (Gaz.dictionary | Gaz.techTerm)) || flags(i) & Gaz.first)) &&
+      !(words.length === 1 && t.shape[words[0] ?? 0] === Shape.AllCaps && value.length <= 4)
+    );
+  }
+  if (span.kind === "address") return /\d/.test(value) && ADDRESS_WORDS.test(value);
+  if (span.kind !== "person" || words.length < 2) return false;
+  // A full name: capitalised words, a known given name first, then names or words no list knows that look like names.
+  for (const i of words) if (t.shape[i] !== Shape.Capitalised && t.shape[i] !== Shape.AllCaps) return false;
+  if (!(flags(words[0] ?? 0) & Gaz.first) || flags(words[0] ?? 0) & Gaz.techTerm) return false;
+  return words.slice(1).every((i) => flags(i) & NAMES || (!(flags(i) & EVERYDAY) && nameLikeness(value.slice(t.starts[i], t.ends[i])) >= 0));
+}
+
+/**
+ * What a span needs in the prose parts of technical text (comments, lines between code): capitalised
+ * words, none of them an acronym, code-cased or holding a digit, the first one not an everyday word
+ * alone ("Added XOR", "Raise HashMismatch", "la gramatica" are not names).
+ */
+function proseEvidence(text: string, span: Span, model: Tagger): boolean {
+  if (strongEvidence(text, span, span.start, model)) return true;
+  const t = tokenize(text.slice(span.start, span.end));
+  let first = true;
+  let words = 0;
+  let named = false;
+  for (let i = 0; i < t.count; i++) {
+    const shape = t.shape[i];
+    if (shape === Shape.Punct || shape === Shape.SingleCap) continue;
+    const word = text.slice(span.start + (t.starts[i] ?? 0), span.start + (t.ends[i] ?? 0));
+    if (shape !== Shape.Capitalised || CODE_CASE.test(word)) return false;
+    const flags = model.gazetteer.flags(t.word[i] ?? 0);
+    if (first && flags & EVERYDAY && !(flags & PLACES_AND_NAMES)) return false;
+    first = false;
+    words++;
+    if (flags & PLACES_AND_NAMES) named = true;
+  }
+  // One word must be a name or place some list knows ("Guillaume", "Vladivostok"; not "Liberapay").
+  return words > 1 || named;
+}
+
+const HEADING = /^\s*#{2,}\s/;
+const CODE_CASE = /\p{Ll}\p{Lu}|\d/u;
+const PLACES_AND_NAMES = Gaz.first | Gaz.last | Gaz.city | Gaz.country | Gaz.region | Gaz.orgName;
+const EVERYDAY = Gaz.techTerm | Gaz.dictionary | Gaz.common;
+const NAMES = Gaz.first | Gaz.last;
+// A comment opens here: what follows is prose written by a person, read as such unless the whole text is code.
+const COMMENT = /(?:^|\s)(?:\/\/|#|\/\*|\*|<!--|--)\s?(?=\S)/;
+
+// Street, unit and postal words of the common languages: an address in a log line has one.
+const ADDRESS_WORDS =
+  /\b(?:unit|street|st|road|rd|avenue|ave|lane|drive|blvd|boulevard|way|court|place|suite|apt|floor|po box|rue|avenue|chemin|calle|avenida|rua|via|piazza|stra(?:ß|ss)e|str|weg|platz|straat|laan|gatan|vej|ulica|ul)\b/iu;
+
+/** Whether `at` lies in the comment part of the line starting at `lineStart`. */
+function inComment(text: string, lineStart: number, at: number): boolean {
+  const m = COMMENT.exec(text.slice(lineStart, at + 1));
+  return m !== null;
+}
+
+/**
+ * Drops the entity spans that sit in an identifier anywhere, and those in technical lines (or a
+ * mostly technical text) that have no strong evidence.
+ */
+export function gateTechnical(text: string, spans: ReadonlyArray<Span>, model: Tagger): Span[] {
+  if (spans.length === 0) return [];
+  let map: ReturnType<typeof lineMap> | null = null;
+  const kept: Span[] = [];
+  for (const span of spans) {
+    if (inIdentifier(text, span.start, span.end, span.kind)) continue;
+    map ??= lineMap(text);
+    const line = lineOf(map.starts, span.start);
+    const lineStart = map.starts[line] ?? 0;
+    // A heading of a technical text ("## Max per-connection headers", "### Command-line Options") is read as a technical line.
+    const heading = HEADING.test(text.slice(lineStart, span.start));
+    if (map.document || heading || (map.technical[line] && !inComment(text, lineStart, span.start))) {
+      if (!strongEvidence(text, span, lineStart, model)) continue;
+    } else if ((map.technical[line] || map.mixed) && !proseEvidence(text, span, model)) continue;
+    kept.push(span);
+  }
+  return kept;
+}
