@@ -229,7 +229,7 @@ let bytes = 0;
 const kept = rows.filter((r) => (bytes += r.text.length) <= MAX_BYTES);
 const dev = kept.filter((r) => fnv(r.id) % 2 === 0);
 const heldBack = kept.filter((r) => fnv(r.id) % 2 === 1);
-const jsonl = (rs: Row[]) => rs.map((r) => JSON.stringify(r)).join("\n") + "\n";
+const jsonl = (rs: Row[]) => `${rs.map((r) => JSON.stringify(r)).join("\n")}\n`;
 writeFileSync(join(here, "dev.jsonl"), jsonl(dev));
 writeFileSync(join(here, "heldback.jsonl"), jsonl(heldBack));
 const byKind = new Map<string, number>();
