@@ -77,9 +77,11 @@ describe("attack: a subagent token minted with a sandbox session outlives the sa
     const [session] = await data.activeTokens("agent", agent.id).then((t) => t.filter((x) => x.name === `sandbox:${sandbox.sandboxId}`));
     const [minted] = await data.activeTokens("agent", stashId);
     expect({ name: minted?.name, expiresAt: minted?.expiresAt }).toEqual({ name: session?.name, expiresAt: session?.expiresAt });
-    // The host stopped renewing and the session's time ran out: both lapse together.
+    // The host stopped renewing and the session's time ran out a minute ago: both lapse together.
+    // (A minute, not a millisecond: a heartbeat renewal already under way read its clock before
+    // this write, and may still extend a session that was live at that instant.)
     await env.DB.prepare("UPDATE tokens SET expires_at = ? WHERE org_id = ? AND name = ?")
-      .bind(Date.now() - 1, org.orgId, `sandbox:${sandbox.sandboxId}`)
+      .bind(Date.now() - 60_000, org.orgId, `sandbox:${sandbox.sandboxId}`)
       .run();
     await new Promise((r) => setTimeout(r, 4_100)); // the token cache's bound (TOKEN_CACHE_TTL_MS)
     expect([(await me(sandbox.token)).status, (await me(stash)).status]).toEqual([401, 401]);
