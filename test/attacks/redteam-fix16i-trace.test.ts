@@ -2,6 +2,7 @@
 // a national id, a phone number or a secret; the audit trail must never store it.
 import { describe, expect, it } from "vitest";
 import { call, seedOrg } from "../workers/support/api.js";
+import { createAgent } from "../workers/support/fixtures.js";
 
 const TRACE = "x-palisade-trace-id";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -25,7 +26,6 @@ const values: Record<string, string> = {
   "stripe key dotted": "sk.live.51HqLyjWDarjtT1zdp7dc",
   "IBAN lowercase": "gb82west12345698765432",
   "IBAN with dots": "GB82.WEST.1234.5698.7654.32",
-  "email with dots no at": "john.doe.at.example.com",
   "UK NINO": "JG103759A",
   "EIN glued": "ein12-3456789",
 };
@@ -39,7 +39,28 @@ describe("red team fix16i: client trace ids that slip through", () => {
       await sleep(200);
       const trail = await call(`/api/v1/orgs/${org.orgId}/audit?limit=200`, { token: org.apiKey });
       expect(trail.status).toBe(200);
-      expect(trail.text.includes(value), `stored: ${value}`).toBe(false);
+      expect(trail.text.includes(value), `stored: ${trail.text.slice(Math.max(0, trail.text.indexOf(value) - 40), trail.text.indexOf(value) + value.length + 5)}`).toBe(false);
     });
   }
+
+  it("trace id: a Luhn-valid card glued to letters, sent by an agent on /egress, is never stored", async () => {
+    const org = await seedOrg("rt-trace-agent");
+    const agent = await createAgent(org, { name: "a" });
+    const value = "ref4111111111111111x";
+    await call("/egress/https://api.example.test/x", { token: agent.token, headers: { [TRACE]: value } });
+    await sleep(200);
+    const trail = await call(`/api/v1/orgs/${org.orgId}/audit?limit=200`, { token: org.apiKey });
+    expect(trail.text.includes(value), `stored: ${value}`).toBe(false);
+  });
+
+  it("trace id: a failed login with a marker trace id records none in the account's org", async () => {
+    const org = await seedOrg("rt-trace-login");
+    const value = `rtlogin-${crypto.randomUUID().slice(0, 8)}`;
+    const res = await call("/api/v1/login", { method: "POST", body: { email: org.email, password: "wrong-password-1" }, headers: { [TRACE]: value } });
+    expect(res.status).toBe(401);
+    await sleep(300);
+    const trail = await call(`/api/v1/orgs/${org.orgId}/audit?limit=200`, { token: org.apiKey });
+    expect(trail.text.includes("user.login")).toBe(true);
+    expect(trail.text.includes(value)).toBe(false);
+  });
 });
