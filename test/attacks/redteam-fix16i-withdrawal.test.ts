@@ -53,6 +53,31 @@ describe("red team fix16i: approved calls re-checked only for token and chain", 
     });
   });
 
+  it("egress POST held for approval; the admin narrows the policy to GET only; a late approve still POSTs", async () => {
+    const { org, policyId } = await heldOrg("rt-held-policy-narrow");
+    const agent = await createAgent(org, { name: "a", autonomy: 1 });
+    const path = `/tickets/narrow-${crypto.randomUUID().slice(0, 8)}`;
+    const pending = call(`/egress/${env.TEST_TARGET_URL}${path}`, { method: "POST", token: agent.token, body: { a: 1 } });
+    const approval = await pendingApproval(org, agent.id);
+    const patch = await call(`/api/v1/orgs/${org.orgId}/policies/${policyId}`, {
+      method: "PATCH",
+      token: org.apiKey,
+      body: { egress: [{ host: "127.0.0.1", ports: [port], methods: ["GET"] }] },
+    });
+    expect(patch.status, patch.text).toBe(200);
+    await sleep(300);
+    const fresh = await call(`/egress/${env.TEST_TARGET_URL}/tickets/fresh2`, { method: "POST", token: agent.token, body: {} });
+    const late = await approve(org, approval.id);
+    const answer = await pending;
+    await sleep(200);
+    expect({ freshStatus: fresh.status, lateApprove: late.status, answerOk: answer.status < 300, posts: await posts(path) }).toEqual({
+      freshStatus: 403,
+      lateApprove: 409,
+      answerOk: false,
+      posts: 0,
+    });
+  });
+
   it("MCP tool call held for approval; the admin deletes the tool; a late approve runs it anyway", async () => {
     const { org, toolId } = await heldOrg("rt-held-tool-del");
     const agent = await createAgent(org, { name: "a", autonomy: 1 });
