@@ -46,7 +46,21 @@ describe("red team fix16i: session-minted subagents", () => {
     await sleep(500);
     const alive: number[] = [];
     for (const m of done) if (m.status === 201 && (await me(m.json.token)).status === 200) alive.push(1);
-    expect({ minted: done.filter((d) => d.status === 201).length > 0 || true, alive: alive.length }).toEqual({ minted: true, alive: 0 });
+    console.log("race: minted", done.filter((d) => d.status === 201).length, "of", done.length);
+    expect({ alive: alive.length }).toEqual({ alive: 0 });
+  });
+
+  it("mints sent right after the sandbox's exit report (auth cache still warm): none outlives the session", async () => {
+    const { host, sandbox } = await boxed("rt-sess-after");
+    expect((await me(sandbox.token)).status).toBe(200);
+    host.report(sandbox.sandboxId, "exited", { exitCode: 0, durationMs: 5 });
+    const done = await Promise.all(Array.from({ length: 6 }, (_, i) => call("/agent/v1/subagents", { method: "POST", token: sandbox.token, body: { name: `q${i}` } })));
+    for (let i = 0; i < 100 && (await me(sandbox.token)).status !== 401; i++) await sleep(20);
+    await sleep(500);
+    let alive = 0;
+    for (const m of done) if (m.status === 201 && (await me(m.json.token)).status === 200) alive++;
+    console.log("after-exit: minted", done.filter((d) => d.status === 201).length);
+    expect({ alive }).toEqual({ alive: 0 });
   });
 
   it("the host is revoked: the session-minted subagent's token stops", async () => {
