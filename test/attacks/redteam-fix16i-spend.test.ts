@@ -3,6 +3,7 @@
 // and the next call must be refused.
 import { describe, expect, it } from "vitest";
 import { call } from "../workers/support/api.js";
+import { ALLOW_SUBAGENTS, attachPolicy, mintSubagent } from "../workers/support/fixtures.js";
 import { LLM_PATHS, llmCall, llmOrg, marker, newAgent } from "./support.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -35,3 +36,28 @@ for (const scope of ["team", "org"] as const) {
     });
   });
 }
+
+describe("red team fix16i: the parent's agent limit lowered under its subagent's stream", () => {
+  it("the parent's limit is cut below what its subagent spent and holds: the subagent's stream ends and its next call is refused", async () => {
+    const org = await llmOrg("rt-spend-parent");
+    const parent = await newAgent(org);
+    await attachPolicy(org, ALLOW_SUBAGENTS, { scope: "agent", id: parent.id });
+    const sub = await mintSubagent(parent.token);
+    const limit = await call(`/api/v1/orgs/${org.orgId}/limits`, {
+      method: "POST",
+      token: org.apiKey,
+      body: { scope: "agent", scopeId: parent.id, period: "total", limitMicros: 10_000_000 },
+    });
+    expect(limit.status, limit.text).toBe(201);
+    expect((await llmCall(sub.token, LLM_PATHS.chat, { model: "gpt-4o-mini", max_tokens: 8, messages: [{ role: "user", content: "hi" }] })).status).toBe(200);
+    const started = Date.now();
+    const streaming = llmCall(sub.token, LLM_PATHS.chat, body(marker("sub")));
+    await sleep(400);
+    const patch = await call(`/api/v1/orgs/${org.orgId}/limits/${limit.json.id}`, { method: "PATCH", token: org.apiKey, body: { limitMicros: 1 } });
+    expect(patch.status, patch.text).toBe(200);
+    const answer = await streaming;
+    const tookMs = Date.now() - started;
+    const next = await llmCall(sub.token, LLM_PATHS.chat, { model: "gpt-4o-mini", max_tokens: 8, messages: [{ role: "user", content: "again" }] });
+    expect({ cut: answer.text.includes("spend_limit"), quick: tookMs < 3000, next: next.status }).toEqual({ cut: true, quick: true, next: 429 });
+  });
+});
