@@ -1,5 +1,5 @@
 // Org-scoped access to the org itself, members, teams, projects, agents and tokens; every query is bound to one org.
-import { asc, eq, gt, inArray, isNull, or } from "drizzle-orm";
+import { asc, eq, gt, inArray, isNull, like, ne, or } from "drizzle-orm";
 import { AppError } from "../errors.js";
 import { newId } from "../ids.js";
 import { tables } from "./db.js";
@@ -425,7 +425,7 @@ export class OrgData extends OrgScoped {
    * session tokens ("sandbox:…") go too: a session never outlives the credential it came from.
    * Returns the revoked tokens' ids and hashes.
    */
-  async replaceToken(kind: TokenKind, subjectId: string, token: { sha256: string; prefix: string; name?: string | null }) {
+  async replaceToken(kind: TokenKind, subjectId: string, token: { sha256: string; prefix: string; name?: string | null; expiresAt?: number | null }) {
     const [revoked] = await this.db.batch([
       this.db
         .update(tokens)
@@ -435,6 +435,37 @@ export class OrgData extends OrgScoped {
       this.db.insert(tokens).values({ id: newId("tok"), orgId: this.orgId, kind, subjectId, ...token }),
     ]);
     return revoked;
+  }
+
+  /** The sandbox session name the agent's tokens were minted under (a session-minted subagent), or null. */
+  async sessionNameOfAgent(agentId: string): Promise<string | null> {
+    const row = await this.db
+      .select({ name: tokens.name })
+      .from(tokens)
+      .where(this.scope(tokens, eq(tokens.kind, "agent"), eq(tokens.subjectId, agentId), like(tokens.name, `${SANDBOX_TOKEN_PREFIX}%`)))
+      .limit(1)
+      .get();
+    return row?.name ?? null;
+  }
+
+  /** A live token of another subject under this session name (the sandbox's own session token), or undefined once the session ended. */
+  liveSessionToken(name: string, exceptSubjectId: string) {
+    const now = Date.now();
+    return this.db
+      .select({ id: tokens.id, expiresAt: tokens.expiresAt })
+      .from(tokens)
+      .where(
+        this.scope(
+          tokens,
+          eq(tokens.kind, "agent"),
+          eq(tokens.name, name),
+          ne(tokens.subjectId, exceptSubjectId),
+          isNull(tokens.revokedAt),
+          or(isNull(tokens.expiresAt), gt(tokens.expiresAt, now)),
+        ),
+      )
+      .limit(1)
+      .get();
   }
 
   insertToken(kind: TokenKind, subjectId: string, token: { sha256: string; prefix: string; name?: string | null; expiresAt?: number | null }) {
