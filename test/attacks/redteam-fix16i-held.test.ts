@@ -9,9 +9,14 @@ import { pendingApproval, targetRequests } from "../workers/support/tools.js";
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const port = Number(new URL(env.TEST_TARGET_URL).port);
 const posts = async (path: string) => (await targetRequests(2000)).filter((r) => r.method === "POST" && r.path === path).length;
-const approve = (org: SeededOrg, id: string) => call(`/api/v1/orgs/${org.orgId}/approvals/${id}/approve`, { method: "POST", token: org.apiKey, body: {} });
+const approve = (org: SeededOrg, id: string) =>
+  call(`/api/v1/orgs/${org.orgId}/approvals/${id}/approve`, { method: "POST", token: org.apiKey, body: {} });
 async function admin(org: SeededOrg, path: string) {
-  const res = await call(`/api/v1/orgs/${org.orgId}${path}`, { method: "POST", token: org.apiKey, body: path.endsWith("/suspend") ? { reason: "incident" } : {} });
+  const res = await call(`/api/v1/orgs/${org.orgId}${path}`, {
+    method: "POST",
+    token: org.apiKey,
+    body: path.endsWith("/suspend") ? { reason: "incident" } : {},
+  });
   expect(res.status, `${path}: ${res.text}`).toBeLessThan(300);
   return res;
 }
@@ -49,7 +54,12 @@ describe("red team fix16i: withdrawal orderings around a held call", () => {
     const late = await approve(h.org, h.approval.id);
     const answer = await h.pending;
     await sleep(200);
-    expect({ status, late: late.status, answer: answer.status < 300, posts: await posts(h.path) }).toEqual({ status: "denied", late: 409, answer: false, posts: 0 });
+    expect({ status, late: late.status, answer: answer.status < 300, posts: await posts(h.path) }).toEqual({
+      status: "denied",
+      late: 409,
+      answer: false,
+      posts: 0,
+    });
   });
 
   it("rotate twice, then approve with the newest token live: the held POST does not run", async () => {

@@ -22,7 +22,11 @@ describe("red team fix16i: idempotency keys after the provider had the call", ()
     const body = chat(`${m} fake-fail-once:${m.slice(-20)}`);
     const first = await llmCall(agent.token, LLM_PATHS.chat, body, { "idempotency-key": m });
     const retry = await llmCall(agent.token, LLM_PATHS.chat, body, { "idempotency-key": m });
-    expect({ first: first.status, retry: retry.status, providerCalls: await providerCalls(m) }).toEqual({ first: first.status >= 500 ? first.status : -1, retry: 409, providerCalls: 1 });
+    expect({ first: first.status, retry: retry.status, providerCalls: await providerCalls(m) }).toEqual({
+      first: first.status >= 500 ? first.status : -1,
+      retry: 409,
+      providerCalls: 1,
+    });
   });
 
   it("a stream the provider cuts halfway; the retry under the same key is refused", async () => {
@@ -96,7 +100,17 @@ describe("red team fix16i: idempotency keys after the provider had the call", ()
     const m = marker("idemep");
     const a = await llmCall(agent.token, LLM_PATHS.chat, chat(m), { "idempotency-key": m });
     const b = await llmCall(agent.token, LLM_PATHS.responses, { model: "gpt-4o-mini", max_output_tokens: 32, input: m }, { "idempotency-key": m });
-    const c = await llmCall(agent.token, LLM_PATHS.messages, { model: "claude-3-5-haiku-latest", max_tokens: 32, messages: [{ role: "user", content: m }] }, { "idempotency-key": m });
-    expect({ a: a.status, b: b.status >= 400, c: c.status >= 400, providerCalls: await providerCalls(m) }).toEqual({ a: 200, b: true, c: true, providerCalls: 1 });
+    const c = await llmCall(
+      agent.token,
+      LLM_PATHS.messages,
+      { model: "claude-3-5-haiku-latest", max_tokens: 32, messages: [{ role: "user", content: m }] },
+      { "idempotency-key": m },
+    );
+    expect({ a: a.status, b: b.status >= 400, c: c.status >= 400, providerCalls: await providerCalls(m) }).toEqual({
+      a: 200,
+      b: true,
+      c: true,
+      providerCalls: 1,
+    });
   });
 });

@@ -54,7 +54,9 @@ describe("red team fix16i: session-minted subagents", () => {
     const { host, sandbox } = await boxed("rt-sess-after");
     expect((await me(sandbox.token)).status).toBe(200);
     host.report(sandbox.sandboxId, "exited", { exitCode: 0, durationMs: 5 });
-    const done = await Promise.all(Array.from({ length: 6 }, (_, i) => call("/agent/v1/subagents", { method: "POST", token: sandbox.token, body: { name: `q${i}` } })));
+    const done = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => call("/agent/v1/subagents", { method: "POST", token: sandbox.token, body: { name: `q${i}` } })),
+    );
     for (let i = 0; i < 100 && (await me(sandbox.token)).status !== 401; i++) await sleep(20);
     await sleep(500);
     let alive = 0;

@@ -7,7 +7,12 @@ import { ALLOW_SUBAGENTS, attachPolicy, mintSubagent } from "../workers/support/
 import { LLM_PATHS, llmCall, llmOrg, marker, newAgent } from "./support.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const body = (text: string) => ({ model: "gpt-4o-mini", max_tokens: 400, stream: true, messages: [{ role: "user", content: `${text} fake-fault:trickle ${"x".repeat(200)}` }] });
+const body = (text: string) => ({
+  model: "gpt-4o-mini",
+  max_tokens: 400,
+  stream: true,
+  messages: [{ role: "user", content: `${text} fake-fault:trickle ${"x".repeat(200)}` }],
+});
 
 for (const scope of ["team", "org"] as const) {
   describe(`red team fix16i: ${scope} limit lowered under a streaming call`, () => {
@@ -22,7 +27,9 @@ for (const scope of ["team", "org"] as const) {
       });
       expect(limit.status, limit.text).toBe(201);
       // Warm a lease with a short call.
-      expect((await llmCall(agent.token, LLM_PATHS.chat, { model: "gpt-4o-mini", max_tokens: 8, messages: [{ role: "user", content: "hi" }] })).status).toBe(200);
+      expect(
+        (await llmCall(agent.token, LLM_PATHS.chat, { model: "gpt-4o-mini", max_tokens: 8, messages: [{ role: "user", content: "hi" }] })).status,
+      ).toBe(200);
       const m = marker("spend");
       const started = Date.now();
       const streaming = llmCall(agent.token, LLM_PATHS.chat, body(m));
@@ -31,7 +38,11 @@ for (const scope of ["team", "org"] as const) {
       expect(patch.status, patch.text).toBe(200);
       const answer = await streaming;
       const tookMs = Date.now() - started;
-      const next = await llmCall(agent.token, LLM_PATHS.chat, { model: "gpt-4o-mini", max_tokens: 8, messages: [{ role: "user", content: "again" }] });
+      const next = await llmCall(agent.token, LLM_PATHS.chat, {
+        model: "gpt-4o-mini",
+        max_tokens: 8,
+        messages: [{ role: "user", content: "again" }],
+      });
       expect({ cut: answer.text.includes("spend_limit"), quick: tookMs < 3000, next: next.status }).toEqual({ cut: true, quick: true, next: 429 });
     });
   });
@@ -49,7 +60,9 @@ describe("red team fix16i: the parent's agent limit lowered under its subagent's
       body: { scope: "agent", scopeId: parent.id, period: "total", limitMicros: 10_000_000 },
     });
     expect(limit.status, limit.text).toBe(201);
-    expect((await llmCall(sub.token, LLM_PATHS.chat, { model: "gpt-4o-mini", max_tokens: 8, messages: [{ role: "user", content: "hi" }] })).status).toBe(200);
+    expect(
+      (await llmCall(sub.token, LLM_PATHS.chat, { model: "gpt-4o-mini", max_tokens: 8, messages: [{ role: "user", content: "hi" }] })).status,
+    ).toBe(200);
     const started = Date.now();
     const streaming = llmCall(sub.token, LLM_PATHS.chat, body(marker("sub")));
     await sleep(400);

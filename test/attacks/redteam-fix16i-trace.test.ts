@@ -34,12 +34,20 @@ describe("red team fix16i: client trace ids that slip through", () => {
   for (const [label, value] of Object.entries(values)) {
     it(`trace id: ${label} (${value}) is never stored in the audit trail`, async () => {
       const org = await seedOrg(`rt-trace-${label.replace(/\W+/g, "-")}`);
-      const res = await call(`/api/v1/orgs/${org.orgId}/teams`, { method: "POST", token: org.apiKey, body: { name: "t" }, headers: { [TRACE]: value } });
+      const res = await call(`/api/v1/orgs/${org.orgId}/teams`, {
+        method: "POST",
+        token: org.apiKey,
+        body: { name: "t" },
+        headers: { [TRACE]: value },
+      });
       expect(res.status, res.text).toBe(201);
       await sleep(200);
       const trail = await call(`/api/v1/orgs/${org.orgId}/audit?limit=200`, { token: org.apiKey });
       expect(trail.status).toBe(200);
-      expect(trail.text.includes(value), `stored: ${trail.text.slice(Math.max(0, trail.text.indexOf(value) - 40), trail.text.indexOf(value) + value.length + 5)}`).toBe(false);
+      expect(
+        trail.text.includes(value),
+        `stored: ${trail.text.slice(Math.max(0, trail.text.indexOf(value) - 40), trail.text.indexOf(value) + value.length + 5)}`,
+      ).toBe(false);
     });
   }
 
@@ -56,7 +64,11 @@ describe("red team fix16i: client trace ids that slip through", () => {
   it("trace id: a failed login with a marker trace id records none in the account's org", async () => {
     const org = await seedOrg("rt-trace-login");
     const value = `rtlogin-${crypto.randomUUID().slice(0, 8)}`;
-    const res = await call("/api/v1/login", { method: "POST", body: { email: org.email, password: "wrong-password-1" }, headers: { [TRACE]: value } });
+    const res = await call("/api/v1/login", {
+      method: "POST",
+      body: { email: org.email, password: "wrong-password-1" },
+      headers: { [TRACE]: value },
+    });
     expect(res.status).toBe(401);
     await sleep(300);
     const trail = await call(`/api/v1/orgs/${org.orgId}/audit?limit=200`, { token: org.apiKey });

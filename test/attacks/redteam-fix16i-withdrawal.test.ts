@@ -28,7 +28,8 @@ async function heldOrg(label: string) {
   const policyId = await attachPolicy(org, { name: "target", egress: [{ host: "127.0.0.1", ports: [port] }] }, { scope: "org" });
   return { org, toolId: tool.id as string, policyId };
 }
-const approve = (org: SeededOrg, id: string) => call(`/api/v1/orgs/${org.orgId}/approvals/${id}/approve`, { method: "POST", token: org.apiKey, body: {} });
+const approve = (org: SeededOrg, id: string) =>
+  call(`/api/v1/orgs/${org.orgId}/approvals/${id}/approve`, { method: "POST", token: org.apiKey, body: {} });
 
 describe("red team fix16i: approved calls re-checked only for token and chain", () => {
   it("egress POST held for approval; the admin deletes the only egress policy; a late approve lets it reach the target", async () => {
@@ -106,7 +107,10 @@ describe("red team fix16i: approved calls re-checked only for token and chain", 
       const path = `/tickets/race-${crypto.randomUUID().slice(0, 8)}`;
       const pending = call(`/egress/${env.TEST_TARGET_URL}${path}`, { method: "POST", token: agent.token, body: { a: 1 } });
       const approval = await pendingApproval(org, agent.id);
-      await Promise.all([approve(org, approval.id), call(`/api/v1/orgs/${org.orgId}/agents/${agent.id}/token`, { method: "DELETE", token: org.apiKey })]);
+      await Promise.all([
+        approve(org, approval.id),
+        call(`/api/v1/orgs/${org.orgId}/agents/${agent.id}/token`, { method: "DELETE", token: org.apiKey }),
+      ]);
       await pending;
       await sleep(100);
       reached += await posts(path);
@@ -124,7 +128,11 @@ describe("red team fix16i: approved calls re-checked only for token and chain", 
     await approve(org, approval.id);
     const answer = await pending;
     await sleep(200);
-    expect({ suspend: s.status < 300, answerOk: answer.status < 300, posts: await posts(path) }).toEqual({ suspend: true, answerOk: false, posts: 0 });
+    expect({ suspend: s.status < 300, answerOk: answer.status < 300, posts: await posts(path) }).toEqual({
+      suspend: true,
+      answerOk: false,
+      posts: 0,
+    });
   });
 });
 
