@@ -1,5 +1,5 @@
 // Org-scoped access to the org itself, members, teams, projects, agents and tokens; every query is bound to one org.
-import { asc, eq, gt, inArray, isNull, like, ne, or } from "drizzle-orm";
+import { asc, eq, gt, inArray, isNull, ne, or } from "drizzle-orm";
 import { AppError } from "../errors.js";
 import { newId } from "../ids.js";
 import { tables } from "./db.js";
@@ -437,15 +437,19 @@ export class OrgData extends OrgScoped {
     return revoked;
   }
 
-  /** The sandbox session name the agent's tokens were minted under (a session-minted subagent), or null. */
+  /**
+   * The sandbox session the agent was minted in (a subagent created with a session token: its
+   * first token is that session's), or null; an agent that merely runs sandboxes has a plain first token.
+   */
   async sessionNameOfAgent(agentId: string): Promise<string | null> {
-    const row = await this.db
+    const first = await this.db
       .select({ name: tokens.name })
       .from(tokens)
-      .where(this.scope(tokens, eq(tokens.kind, "agent"), eq(tokens.subjectId, agentId), like(tokens.name, `${SANDBOX_TOKEN_PREFIX}%`)))
+      .where(this.scope(tokens, eq(tokens.kind, "agent"), eq(tokens.subjectId, agentId)))
+      .orderBy(asc(tokens.createdAt), asc(tokens.id))
       .limit(1)
       .get();
-    return row?.name ?? null;
+    return first?.name?.startsWith(SANDBOX_TOKEN_PREFIX) ? first.name : null;
   }
 
   /** A live token of another subject under this session name (the sandbox's own session token), or undefined once the session ended. */
