@@ -244,7 +244,12 @@ export const AuditEventSchema = z.object({
   result: z.enum(AUDIT_RESULTS),
   reason: z.string().nullable(),
   traceId: z.string().nullable().describe("the platform's trace id of the request that recorded the event"),
-  clientTraceId: z.string().nullable().describe("the caller's own x-palisade-trace-id, if it sent a well-formed one; never used as traceId"),
+  clientTraceId: z
+    .string()
+    .nullable()
+    .describe(
+      "the caller's own x-palisade-trace-id, if it sent a well-formed one: as sent when it is a UUID, a W3C trace/span id or a short label, else `h:` and 16 hex digits of a keyed hash; never used as traceId",
+    ),
   details: z.record(z.string(), z.unknown()).nullable(),
   prevHash: z.string().describe("hash of the previous event of the org (or of the retention checkpoint)"),
   hash: z.string().describe("SHA-256 hex over the canonical form, see docs/audit.md"),

@@ -172,3 +172,14 @@ export const MessageSchema = z.object({
   content: z.string(),
   createdAt: z.string(),
 });
+
+/**
+ * What a held call will do once approved, kept in its approval's details so the call can be decided
+ * again (fresh rights) when approved and right before it runs. The URL has no query string:
+ * egress decisions never read it.
+ */
+export const HeldCallSchema = z.discriminatedUnion("kind", [
+  z.object({ kind: z.literal("egress"), method: z.string().max(32), override: z.string().max(32).nullable(), url: z.string().url().max(4096) }),
+  z.object({ kind: z.literal("tool"), toolId: z.string().max(64), method: z.string().max(32), url: z.string().url().max(4096).nullable() }),
+]);
+export type HeldCall = z.infer<typeof HeldCallSchema>;

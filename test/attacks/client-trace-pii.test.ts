@@ -55,4 +55,44 @@ describe("attack: PII and secrets in the client trace id", () => {
       expect(found.json.items.length, id).toBeGreaterThan(0);
     }
   });
+
+  it("attack: numbers and keys glued to letters are stored only as a keyed hash, still found by filtering on the value sent", async () => {
+    const org = await seedOrg("trace-pii-hashed");
+    const glued = ["ref4111111111111111x", "call14155550123", "gb82west12345698765432", "c2stbGl2ZS1hYmNk.ZWZnaGlqa2xtbm9w"];
+    for (const id of glued) {
+      const res = await call(`/api/v1/orgs/${org.orgId}/teams`, {
+        method: "POST",
+        token: org.apiKey,
+        body: { name: `t-${id}` },
+        headers: { [TRACE]: id },
+      });
+      expect(res.status).toBe(201);
+    }
+    await sleep(300);
+    for (const id of glued) {
+      const found = await call(`/api/v1/orgs/${org.orgId}/audit?clientTraceId=${id}`, { token: org.apiKey });
+      expect(found.status, found.text).toBe(200);
+      const stored = (found.json.items as Array<{ clientTraceId: string }>).map((e) => e.clientTraceId);
+      expect(stored.length, id).toBeGreaterThan(0);
+      for (const value of stored) expect(value, id).toMatch(/^h:[0-9a-f]{16}$/);
+      // The stored form filters too, so a reader can follow it without the original value.
+      const again = await call(`/api/v1/orgs/${org.orgId}/audit?clientTraceId=${stored[0]}`, { token: org.apiKey });
+      expect(again.json.items.length).toBe(stored.length);
+    }
+    expect((await trail(org)).includes("4111111111111111")).toBe(false);
+  });
+
+  it("control: a short label with few digits is kept verbatim", async () => {
+    const org = await seedOrg("trace-pii-label");
+    const res = await call(`/api/v1/orgs/${org.orgId}/teams`, {
+      method: "POST",
+      token: org.apiKey,
+      body: { name: "t" },
+      headers: { [TRACE]: "deploy-canary.eu-2" },
+    });
+    expect(res.status).toBe(201);
+    await sleep(300);
+    const found = await call(`/api/v1/orgs/${org.orgId}/audit?clientTraceId=deploy-canary.eu-2`, { token: org.apiKey });
+    expect((found.json.items as Array<{ clientTraceId: string }>).map((e) => e.clientTraceId)).toContain("deploy-canary.eu-2");
+  });
 });

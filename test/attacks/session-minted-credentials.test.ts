@@ -86,4 +86,32 @@ describe("attack: a subagent token minted with a sandbox session outlives the sa
     await new Promise((r) => setTimeout(r, 4_100)); // the token cache's bound (TOKEN_CACHE_TTL_MS)
     expect([(await me(sandbox.token)).status, (await me(stash)).status]).toEqual([401, 401]);
   });
+
+  it("attack: an admin rotates the session-minted subagent's token while the sandbox runs; the new token keeps the session and dies with the sandbox", async () => {
+    const { org, host, sandbox, stash, stashId, agent } = await stashFromSandbox("minted-rotate");
+    const rotated = await call(`/api/v1/orgs/${org.orgId}/agents/${stashId}/token`, { method: "POST", token: org.apiKey });
+    expect(rotated.status, rotated.text).toBe(201);
+    const data = new OrgData(makeDb(env.DB), org.orgId);
+    const [session] = (await data.activeTokens("agent", agent.id)).filter((x) => x.name === `sandbox:${sandbox.sandboxId}`);
+    const [bound] = await data.activeTokens("agent", stashId);
+    expect({ name: bound?.name, expiresAt: bound?.expiresAt }).toEqual({ name: session?.name, expiresAt: session?.expiresAt });
+    expect([(await me(stash)).status, (await me(rotated.json.token)).status]).toEqual([401, 200]);
+    host.report(sandbox.sandboxId, "exited", { exitCode: 0, durationMs: 5 });
+    await until(async () => (await me(sandbox.token)).status === 401, "the session to end");
+    expect((await me(rotated.json.token)).status).toBe(401);
+  });
+
+  it("attack: after its sandbox ended, rotating (or revoking then rotating) the session-minted subagent is refused with 409 and it stays dead", async () => {
+    const { org, host, sandbox, stash, stashId } = await stashFromSandbox("minted-revive");
+    host.report(sandbox.sandboxId, "exited", { exitCode: 0, durationMs: 5 });
+    await until(async () => (await me(stash)).status === 401, "the session to end");
+    for (const before of [null, "DELETE"] as const) {
+      if (before) await call(`/api/v1/orgs/${org.orgId}/agents/${stashId}/token`, { method: before, token: org.apiKey });
+      const rotated = await call(`/api/v1/orgs/${org.orgId}/agents/${stashId}/token`, { method: "POST", token: org.apiKey });
+      expect(rotated.status, rotated.text).toBe(409);
+      expect(rotated.json.error.message).toMatch(/sandbox session that has ended/);
+    }
+    const agentView = await call(`/api/v1/orgs/${org.orgId}/agents/${stashId}`, { token: org.apiKey });
+    expect(agentView.json.status).toBe("revoked");
+  });
 });

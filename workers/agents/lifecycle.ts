@@ -15,7 +15,7 @@ import { usableTools } from "../tools/access.js";
 import type { AgentRights } from "./rights.js";
 import { forgetAgents, forgetOrgState, orgSuspended } from "./rows.js";
 import { rightsOf } from "./service.js";
-import { sessionOfToken } from "../sandboxes/sessions.js";
+import { sessionBindingOf, sessionOfToken } from "../sandboxes/sessions.js";
 import { denyHeldApprovals, resumeCalls, withdrawCalls } from "./withdrawal.js";
 
 export interface Created {
@@ -259,9 +259,13 @@ async function withdraw(env: Env, data: OrgData, agentIds: string[], why: string
   );
 }
 
+const sessionEnded = () =>
+  new AppError("conflict", "this subagent was minted inside a sandbox session that has ended, so it cannot get a new token; create a new subagent");
+
 /**
  * New token for the agent (shown once); the old one stops working and the calls it has in
- * flight end; every subagent's token is revoked too.
+ * flight end; every subagent's token is revoked too. A session-minted subagent's new token stays
+ * bound to its sandbox session (name and expiry); once that session ended the answer is 409.
  */
 export async function rotateToken(
   env: Env,
@@ -270,10 +274,19 @@ export async function rotateToken(
   waitUntil: (p: Promise<unknown>) => void,
 ): Promise<{ token: MintedToken; subagents: number }> {
   await requireAgentAdmin(access, agent);
+  // A subagent minted inside a sandbox session lives only as long as that session: its new token
+  // keeps the binding, and once the session is over it cannot be given one.
+  const binding = await sessionBindingOf(access.data, agent.id);
+  if (binding === "ended") throw sessionEnded();
   const token = await mintToken("agent");
   // Every live token of the agent goes, its sandbox sessions included (they came from the old credentials).
-  const previous = await access.data.replaceToken("agent", agent.id, token);
+  const previous = await access.data.replaceToken("agent", agent.id, binding ? { ...token, ...binding } : token);
   forgetTokens(previous.map((t) => t.sha256));
+  if (binding && !(await access.data.liveSessionToken(binding.name, agent.id))) {
+    // The session ended while the token was minted: the new token ends with it.
+    forgetTokens((await access.data.revokeNamedTokens(binding.name)).map((t) => t.sha256));
+    throw sessionEnded();
+  }
   if (agent.status !== "active") await access.data.setAgentStatus([agent.id], "active");
   forgetAgents([agent.id]);
   await endWorkOfTokens(

@@ -43,11 +43,12 @@ export async function chainOf(env: Env, agent: AgentRow, options: { fresh?: bool
 
 export type RightsResult = { ok: true; rights: AgentRights } | Refusal;
 
-/** The rights the agent acts with now. */
-export async function rightsOf(env: Env, agent: AgentRow): Promise<RightsResult> {
-  const chain = await chainOf(env, agent);
+/** The rights the agent acts with now; `fresh` reads chain and policies from D1, past every cache. */
+export async function rightsOf(env: Env, agent: AgentRow, options: { fresh?: boolean } = {}): Promise<RightsResult> {
+  const chain = await chainOf(env, agent, options);
   if (!chain.ok) return chain;
-  const links: RightsLink[] = await Promise.all(chain.agents.map(async (a) => ({ agent: a, policy: await effectivePolicyFor(env, a) })));
+  const policyOf = async (a: AgentRow) => (options.fresh ? computeEffectivePolicy(await attachedPolicies(env, a)) : effectivePolicyFor(env, a));
+  const links: RightsLink[] = await Promise.all(chain.agents.map(async (a) => ({ agent: a, policy: await policyOf(a) })));
   return { ok: true, rights: mergeRights(links) };
 }
 

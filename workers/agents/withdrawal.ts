@@ -14,7 +14,11 @@ import { AppError } from "../errors.js";
 import { killSandboxesOf } from "../sandboxes/service.js";
 import type { WithdrawReason } from "./agent-watch.js";
 import { forgetAgents } from "./rows.js";
-import { chainOf } from "./service.js";
+import { chainOf, rightsOf } from "./service.js";
+import { decideEgressFor } from "./rights.js";
+import { egressRefusal } from "../egress/authorise.js";
+import { usableTools } from "../tools/access.js";
+import type { HeldCall } from "../../schema/tools.js";
 
 /** A call still running after this long starts watching; a withdrawal reaches it within about this plus one round trip. */
 export const WATCH_AFTER_MS = 200;
@@ -156,6 +160,33 @@ export async function withdrawnSince(env: Env, orgId: string, agentId: string, t
   const chain = await chainOf(env, agent, { fresh: true });
   if (!chain.ok) return withdrawnError(chain.code === "suspended" ? "agent_suspended" : "token_revoked");
   return null;
+}
+
+/**
+ * Whether a held call may still run now, decided fresh (D1, no cache) by the same checks its entry
+ * point ran: the token and chain (withdrawnSince), then the agent's rights recomputed — egress
+ * needs an allow rule for the method (and any override); a tool must still exist, be granted and
+ * allowed along the chain, with its destination not denied. Null if it may, else the error to
+ * answer. Run when a person approves it and again right before it executes.
+ */
+export async function heldCallRefusal(env: Env, orgId: string, agentId: string, tokenId: string, call: HeldCall): Promise<AppError | null> {
+  const withdrawn = await withdrawnSince(env, orgId, agentId, tokenId);
+  if (withdrawn) return withdrawn;
+  const agent = await new OrgData(makeDb(env.DB), orgId).agent(agentId);
+  if (!agent) return withdrawnError("token_revoked");
+  const result = await rightsOf(env, agent, { fresh: true });
+  if (!result.ok) return withdrawnError(result.code === "suspended" ? "agent_suspended" : "token_revoked");
+  const url = new URL(call.url ?? "https://invalid.invalid/");
+  if (call.kind === "egress") {
+    for (const method of call.override && call.override !== call.method ? [call.method, call.override] : [call.method]) {
+      const refusal = egressRefusal("egress", decideEgressFor(result.rights, { method, url }));
+      if (refusal) return refusal;
+    }
+    return null;
+  }
+  const tool = (await usableTools(env, result.rights)).find((t) => t.id === call.toolId);
+  if (!tool) return new AppError("not_found", "the tool was removed or is no longer granted to this agent");
+  return call.url === null ? null : egressRefusal("tool", decideEgressFor(result.rights, { method: call.method, url }));
 }
 
 /** Resolves with `work`, or rejects with the withdrawal's error as soon as `signal` is aborted. */

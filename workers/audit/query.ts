@@ -4,13 +4,14 @@ import type { z } from "zod";
 import type { AuditFilterSchema } from "../../schema/api.js";
 import type { AuditData, AuditRow, AuditRowFilter } from "../data/audit-data.js";
 import { iso } from "../data/db.js";
+import { clientTraceIdFilter } from "./client-trace.js";
 import { AppError } from "../errors.js";
 import { base64ToBytes, bytesToBase64url } from "../identity/crypto.js";
 
 type AuditFilterQuery = z.infer<typeof AuditFilterSchema>;
 
-/** Converts validated query filters; an inverted time range is a 400. */
-export function rowFilter(q: AuditFilterQuery): AuditRowFilter {
+/** Converts validated query filters (a client trace id as stored: hashed unless verbatim); an inverted time range is a 400. */
+export async function rowFilter(env: Pick<Env, "SESSION_SIGNING_KEY">, q: AuditFilterQuery): Promise<AuditRowFilter> {
   const fromMs = q.from ? Date.parse(q.from) : undefined;
   const toMs = q.to ? Date.parse(q.to) : undefined;
   if (fromMs !== undefined && toMs !== undefined && fromMs > toMs) throw new AppError("bad_request", "from must not be after to");
@@ -22,7 +23,7 @@ export function rowFilter(q: AuditFilterQuery): AuditRowFilter {
     resourceId: q.resourceId,
     result: q.result,
     traceId: q.traceId,
-    clientTraceId: q.clientTraceId,
+    clientTraceId: q.clientTraceId === undefined ? undefined : await clientTraceIdFilter(env, q.clientTraceId),
     fromMs,
     toMs,
   };

@@ -196,27 +196,25 @@ export function safeDetails(details: Record<string, unknown> | undefined): strin
   });
 }
 
-/**
- * Three or more groups of digits joined by separators ("078-05-1120", "4111.1111.1111.1111",
- * "415-555-0123"): the written form of a national id, card, phone or account number, whether or
- * not a detector would take it for a valid one. A trace id has no business carrying one.
- */
-const DIGIT_GROUPS = /\d+(?:[-._]\d+){2,}/g;
-const digitCount = (text: string) => text.replace(/\D/g, "").length;
-/** Such a number, or a value that is nothing but nine or more digits (a bare phone, SSN or account number). */
-const formattedNumber = (value: string) =>
-  (/^[\d._-]+$/.test(value) && digitCount(value) >= 9) || [...value.matchAll(DIGIT_GROUPS)].some((m) => digitCount(m[0]) >= 9);
 /** A UUID, or a W3C trace or span id (32 or 16 hex digits), with a letter in it: an id by its shape. */
 const ID_SHAPE = /^(?=.*[a-f])(?:[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}|[0-9a-f]{32}|[0-9a-f]{16})$/i;
+/** At most this many digits in a short label: fewer than any card, phone, national id or account number. */
+const LABEL_MAX_DIGITS = 6;
+const digitCount = (text: string) => text.replace(/\D/g, "").length;
+/** A run between separators that looks like key material: long, or mixing letters and digits at length. */
+const secretLikeRun = (run: string) => run.length >= 16 || (run.length >= 10 && /\d/.test(run) && /[a-z]/i.test(run));
 
 /**
- * A caller's own trace id as the audit may keep it: the value when it is clean (nothing the
- * free-text cleaner would mask, and no formatted number unless the whole value is a UUID or a W3C
- * trace id), else null. An id is a filter key, so a masked remainder is of no use: it is dropped whole.
+ * Whether a caller's trace id (already within CLIENT_TRACE_PATTERN) may be kept as sent: it has a
+ * standard id shape (a UUID, a W3C trace or span id) or is a short label (few digits, no run that
+ * looks like a key), and the free-text cleaner finds nothing in it. Anything else is kept only as
+ * a keyed hash (workers/audit/client-trace.ts): whatever a value glues, splits or encodes, only a
+ * value with none of a number's digits or a key's length survives verbatim.
  */
-export function cleanClientTraceId(value: string): string | null {
-  if (maskFreeText(value, value.length) !== value) return null;
-  return ID_SHAPE.test(value) || !formattedNumber(value) ? value : null;
+export function keepsClientTraceIdVerbatim(value: string): boolean {
+  if (maskFreeText(value, value.length) !== value) return false;
+  if (ID_SHAPE.test(value)) return true;
+  return digitCount(value) <= LABEL_MAX_DIGITS && !value.split(/[._-]/).some(secretLikeRun);
 }
 
 /** Free-text fields (reason): masked like details' strings, cut to `max`. */

@@ -3,7 +3,8 @@
 import { recordAudit } from "../audit/audit.js";
 import { makeDb } from "../data/db.js";
 import type { AgentRights } from "../agents/rights.js";
-import { denyHeldApprovals, unlessWithdrawn, withdrawalOf, withdrawnSince } from "../agents/withdrawal.js";
+import { HeldCallSchema, type HeldCall } from "../../schema/tools.js";
+import { denyHeldApprovals, heldCallRefusal, unlessWithdrawn, withdrawalOf, withdrawnSince } from "../agents/withdrawal.js";
 import { type ApprovalRow, ToolStore } from "../data/tool-store.js";
 import { AppError } from "../errors.js";
 import { notifyDecision } from "./approval-waiter.js";
@@ -33,9 +34,16 @@ function subjectText(subject: GateSubject, target?: string): string {
 /**
  * Lets the call through at once, or holds it until decided. Throws approval_denied or
  * approval_expired; never runs for a call that policy already refused (callers check policy first).
- * `target` is a safe description for the approver (host and path, never a query string).
+ * `call` is what will run: an approved call is decided again from it (heldCallRefusal) when approved
+ * and before it runs. `target` is a safe description for the approver (host and path, never a query string).
  */
-export async function passGate(ctx: GateContext, subject: GateSubject, details: Record<string, unknown> = {}, target?: string): Promise<GateResult> {
+export async function passGate(
+  ctx: GateContext,
+  subject: GateSubject,
+  call: HeldCall,
+  details: Record<string, unknown> = {},
+  target?: string,
+): Promise<GateResult> {
   const { level, gate: settings, agent } = ctx.rights;
   const reason = approvalReason(level, subject, settings);
   if (reason === null) return { level };
@@ -45,7 +53,7 @@ export async function passGate(ctx: GateContext, subject: GateSubject, details: 
     agentId: agent.id,
     kind: subject.kind,
     subject: subjectText(subject, target),
-    details: JSON.stringify({ ...details, level, reason }),
+    details: JSON.stringify({ ...details, level, reason, call }),
     expiresAt: Date.now() + settings.timeoutMs,
     traceId: ctx.traceId,
     tokenId: ctx.tokenId,
@@ -70,17 +78,19 @@ export async function passGate(ctx: GateContext, subject: GateSubject, details: 
   final ??= await store.approval(row.id);
   const status = final?.status ?? "expired";
   if (status === "approved") {
-    // The wait may have outlived the call's right to act: checked again, from D1, right before it runs.
-    const withdrawn = await withdrawnSince(ctx.env, agent.orgId, agent.id, ctx.tokenId);
-    if (withdrawn) {
-      await audit(ctx, row, "approval.refused_call", "denied", `withdrawn:${withdrawn.code}`);
-      throw withdrawn;
+    // The wait may have outlived the call's right to act (token, chain, policy, tool grant):
+    // decided again, from D1, right before it runs.
+    const refusal = await heldCallRefusal(ctx.env, agent.orgId, agent.id, ctx.tokenId, call);
+    if (refusal) {
+      await audit(ctx, row, "approval.refused_call", "denied", `withdrawn:${refusal.code}`);
+      throw refusal;
     }
     return { level, approvalId: row.id };
   }
   if (status === "denied") {
     // Denied by the platform (no person decided): the withdrawal that caused it is the answer.
-    const withdrawn = withdrawalOf(ctx.withdrawn) ?? (final?.decidedBy ? null : await withdrawnSince(ctx.env, agent.orgId, agent.id, ctx.tokenId));
+    const withdrawn =
+      withdrawalOf(ctx.withdrawn) ?? (final?.decidedBy ? null : await heldCallRefusal(ctx.env, agent.orgId, agent.id, ctx.tokenId, call));
     if (withdrawn) {
       await audit(ctx, row, "approval.refused_call", "denied", `withdrawn:${withdrawn.code}`);
       throw withdrawn;
@@ -116,8 +126,9 @@ function audit(ctx: GateContext, row: ApprovalRow, action: string, result: "succ
 /**
  * A person's decision on a held call: recorded if the approval is still pending and unexpired
  * (the first decision wins; undefined otherwise), then the call is woken. An approval whose call
- * may no longer act (its token was withdrawn, its agent suspended) is denied instead, and the
- * approver gets undefined too: there is nothing left to approve.
+ * may no longer run (its token was withdrawn, its agent suspended, its policy, tool or grant
+ * changed: heldCallRefusal) is denied instead, and the approver gets undefined too: there is
+ * nothing left to approve.
  */
 export async function decideHeldCall(
   env: Env,
@@ -128,13 +139,27 @@ export async function decideHeldCall(
   reason: string | null,
 ): Promise<ApprovalRow | undefined> {
   if (decision === "approved" && row.tokenId) {
-    const withdrawn = await withdrawnSince(env, row.orgId, row.agentId, row.tokenId);
-    if (withdrawn) {
-      await denyHeldApprovals(env, row.orgId, { ids: [row.id] }, `withdrawn: ${withdrawn.code}`);
+    const call = heldCallOf(row);
+    const refusal = call
+      ? await heldCallRefusal(env, row.orgId, row.agentId, row.tokenId, call)
+      : await withdrawnSince(env, row.orgId, row.agentId, row.tokenId);
+    if (refusal) {
+      await denyHeldApprovals(env, row.orgId, { ids: [row.id] }, `no longer allowed: ${refusal.code}`);
       return undefined;
     }
   }
   const decided = await store.decideApproval(row.id, decision, userId, reason);
   if (decided) await notifyDecision(env, row.id, decision);
   return decided;
+}
+
+/** The held call stored with an approval, if it has one (approvals recorded before it was kept have none). */
+function heldCallOf(row: ApprovalRow): HeldCall | null {
+  if (!row.details) return null;
+  try {
+    const parsed = HeldCallSchema.safeParse((JSON.parse(row.details) as { call?: unknown }).call);
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
 }

@@ -1,5 +1,5 @@
 // Org-scoped access to the org itself, members, teams, projects, agents and tokens; every query is bound to one org.
-import { asc, eq, gt, inArray, isNull, or } from "drizzle-orm";
+import { asc, eq, gt, inArray, isNull, ne, or } from "drizzle-orm";
 import { AppError } from "../errors.js";
 import { newId } from "../ids.js";
 import { tables } from "./db.js";
@@ -425,7 +425,7 @@ export class OrgData extends OrgScoped {
    * session tokens ("sandbox:…") go too: a session never outlives the credential it came from.
    * Returns the revoked tokens' ids and hashes.
    */
-  async replaceToken(kind: TokenKind, subjectId: string, token: { sha256: string; prefix: string; name?: string | null }) {
+  async replaceToken(kind: TokenKind, subjectId: string, token: { sha256: string; prefix: string; name?: string | null; expiresAt?: number | null }) {
     const [revoked] = await this.db.batch([
       this.db
         .update(tokens)
@@ -435,6 +435,41 @@ export class OrgData extends OrgScoped {
       this.db.insert(tokens).values({ id: newId("tok"), orgId: this.orgId, kind, subjectId, ...token }),
     ]);
     return revoked;
+  }
+
+  /**
+   * The sandbox session the agent was minted in (a subagent created with a session token: its
+   * first token is that session's), or null; an agent that merely runs sandboxes has a plain first token.
+   */
+  async sessionNameOfAgent(agentId: string): Promise<string | null> {
+    const first = await this.db
+      .select({ name: tokens.name })
+      .from(tokens)
+      .where(this.scope(tokens, eq(tokens.kind, "agent"), eq(tokens.subjectId, agentId)))
+      .orderBy(asc(tokens.createdAt), asc(tokens.id))
+      .limit(1)
+      .get();
+    return first?.name?.startsWith(SANDBOX_TOKEN_PREFIX) ? first.name : null;
+  }
+
+  /** A live token of another subject under this session name (the sandbox's own session token), or undefined once the session ended. */
+  liveSessionToken(name: string, exceptSubjectId: string) {
+    const now = Date.now();
+    return this.db
+      .select({ id: tokens.id, expiresAt: tokens.expiresAt })
+      .from(tokens)
+      .where(
+        this.scope(
+          tokens,
+          eq(tokens.kind, "agent"),
+          eq(tokens.name, name),
+          ne(tokens.subjectId, exceptSubjectId),
+          isNull(tokens.revokedAt),
+          or(isNull(tokens.expiresAt), gt(tokens.expiresAt, now)),
+        ),
+      )
+      .limit(1)
+      .get();
   }
 
   insertToken(kind: TokenKind, subjectId: string, token: { sha256: string; prefix: string; name?: string | null; expiresAt?: number | null }) {

@@ -7,6 +7,7 @@ import { decideEgressFor } from "../agents/rights.js";
 import { recordAudit } from "../audit/audit.js";
 import { type CallWatch, watchCall, withdrawalOf } from "../agents/withdrawal.js";
 import { passGate } from "../autonomy/gate.js";
+import { egressRefusal, ruleRef } from "./authorise.js";
 import type { CredentialRow } from "../data/policy-store.js";
 import type { ToolRow } from "../data/tool-store.js";
 import { AppError } from "../errors.js";
@@ -169,10 +170,6 @@ async function fetchThroughPool(
 
 const isRedirect = (status: number) => status === 301 || status === 302 || status === 303 || status === 307 || status === 308;
 
-/** The rule that decided, as audit reasons and the answer's header name it. */
-export const ruleRef = (decision: EgressDecision) =>
-  decision.rule ? `policy:${decision.rule.policyId}@v${decision.rule.policyVersion}#${decision.rule.index}` : undefined;
-
 const OVERRIDE_HEADERS = ["x-http-method-override", "x-http-method", "x-method-override"];
 const FORM_TYPE = /^application\/x-www-form-urlencoded/i;
 
@@ -191,21 +188,10 @@ export function methodOverrideOf(headers: Headers, url: URL, body: OutboundReque
   return found === undefined ? null : found.trim().toUpperCase();
 }
 
-/** A granted tool's destination is refused only by an explicit deny rule, an ambiguous URL or an inactive agent. */
-export const refusesTool = (decision: EgressDecision) =>
-  decision.reason === "denied_by_rule" ||
-  decision.reason === "invalid_request" ||
-  decision.reason === "agent_inactive" ||
-  decision.reason === "agent_suspended";
-
 /** The hop's decision under the mode: egress needs an allow rule; a granted tool only a lack of explicit denial. */
 function authorise(mode: OutboundMode, decision: EgressDecision): void {
-  const refused = mode.kind === "egress" ? !decision.allowed : refusesTool(decision);
-  if (refused) {
-    const message = mode.kind === "egress" ? decision.explanation : "policy denies this tool's destination";
-    const rule = ruleRef(decision);
-    throw new AppError("policy_denied", message, { details: { reason: decision.reason, ...(rule && mode.kind === "egress" ? { rule } : {}) } });
-  }
+  const refusal = egressRefusal(mode.kind, decision);
+  if (refusal) throw refusal;
 }
 
 /**
@@ -291,6 +277,7 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
       await passGate(
         { ...ctx, withdrawn },
         { kind: "egress", method: override ?? method, host: target.host },
+        { kind: "egress", method, override, url: `${url.origin}${url.pathname}` },
         { hop, scheme: target.scheme, port: target.port },
         `${target.host}${target.path}`,
       ).catch((error: unknown) => {

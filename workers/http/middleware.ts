@@ -9,7 +9,7 @@ import { TRACE_HEADER, newTrace, withTrace } from "./trace.js";
  * the audit events of one request; a caller's header value is kept only as its client trace id.
  */
 export const traceId: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const trace = newTrace(c.req.header(TRACE_HEADER));
+  const trace = await newTrace(c.env, c.req.header(TRACE_HEADER));
   c.set("traceId", trace.traceId);
   await withTrace(trace, next);
   if (isUpgrade(c.res)) return;

@@ -1,27 +1,25 @@
 // The trace of the request being served. The platform always mints its own trace id; a caller's
 // x-palisade-trace-id is kept only as the separate, labelled client trace id (when well-formed),
-// so no caller can file its events under someone else's trace, and only when it is clean (a
-// header value is free text: a card number or a token in it is dropped, never stored). Audit
+// so no caller can file its events under someone else's trace; a value without a standard id
+// shape is kept only as a keyed hash (workers/audit/client-trace.ts), so a card number or a token
+// in it is never stored. Audit
 // events recorded while a request is served carry both without each call site passing them.
 import { AsyncLocalStorage } from "node:async_hooks";
-import { cleanClientTraceId } from "../audit/safe.js";
+import { clientTraceIdOf } from "../audit/client-trace.js";
 
 export const TRACE_HEADER = "x-palisade-trace-id";
-/** What a client may send as its own trace id; anything else (or anything cleanClientTraceId drops) is not recorded. */
-export const CLIENT_TRACE_PATTERN = /^[A-Za-z0-9._-]{8,64}$/;
 
 export interface RequestTrace {
   /** Minted by the platform for this request. */
   traceId: string;
-  /** The caller's own x-palisade-trace-id, validated; never used as the trace id. */
+  /** The caller's own x-palisade-trace-id, validated (verbatim or hashed); never used as the trace id. */
   clientTraceId: string | null;
 }
 
 const storage = new AsyncLocalStorage<RequestTrace>();
 
-export function newTrace(clientHeader: string | null | undefined): RequestTrace {
-  const given = clientHeader?.trim();
-  return { traceId: crypto.randomUUID(), clientTraceId: given && CLIENT_TRACE_PATTERN.test(given) ? cleanClientTraceId(given) : null };
+export async function newTrace(env: Pick<Env, "SESSION_SIGNING_KEY">, clientHeader: string | null | undefined): Promise<RequestTrace> {
+  return { traceId: crypto.randomUUID(), clientTraceId: await clientTraceIdOf(env, clientHeader) };
 }
 
 /** The same trace without the caller's own id: for events an unauthenticated caller causes in an org it proved nothing about. */

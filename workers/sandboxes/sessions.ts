@@ -3,8 +3,8 @@
 // timeout unless the host keeps renewing it (its heartbeats and status reports through the
 // tunnel), it is revoked when the sandbox ends, and it is revoked with the agent's credentials
 // (rotation or revocation of the agent or of its parent) or its host's. A subagent the agent
-// mints with the session token gets a token of the same session, so nothing minted inside a
-// sandbox outlives it.
+// mints with the session token gets a token of the same session (kept when an admin rotates it;
+// refused once the session ended), so nothing minted inside a sandbox outlives it.
 import { makeDb } from "../data/db.js";
 import { HostStore, type SandboxRow } from "../data/host-store.js";
 import { OrgData, SANDBOX_TOKEN_PREFIX } from "../data/org-data.js";
@@ -47,6 +47,18 @@ export async function renewSandboxSessions(env: Env, orgId: string, hostId: stri
 export async function sessionOfToken(data: OrgData, tokenId: string): Promise<{ name: string; expiresAt: number | null } | null> {
   const token = await data.token("agent", tokenId);
   return token?.name?.startsWith(SANDBOX_TOKEN_PREFIX) ? { name: token.name, expiresAt: token.expiresAt } : null;
+}
+
+/**
+ * The session a new token of this agent must stay bound to: null for an agent not minted inside
+ * a sandbox session; that session's name and current expiry while it lives; "ended" once the
+ * sandbox's own session token is revoked or lapsed (nothing may bring the subagent back).
+ */
+export async function sessionBindingOf(data: OrgData, agentId: string): Promise<{ name: string; expiresAt: number | null } | "ended" | null> {
+  const name = await data.sessionNameOfAgent(agentId);
+  if (name === null) return null;
+  const live = await data.liveSessionToken(name, agentId);
+  return live ? { name, expiresAt: live.expiresAt } : "ended";
 }
 
 /**

@@ -4,7 +4,7 @@ import { type AgentRights, decideEgressFor } from "../agents/rights.js";
 import { recordAudit } from "../audit/audit.js";
 import { passGate } from "../autonomy/gate.js";
 import type { ToolRow } from "../data/tool-store.js";
-import { refusesTool, ruleRef } from "../egress/pipeline.js";
+import { refusesTool, ruleRef } from "../egress/authorise.js";
 import { type CallWatch, watchCall } from "../agents/withdrawal.js";
 import { AppError } from "../errors.js";
 import { type ExitAudit, checkExit } from "../pii/exit-check.js";
@@ -123,6 +123,9 @@ export async function callTool(ctx: CallContext, name: string, args: Record<stri
   }
 }
 
+/** A tool's destination as its held call keeps it: no query string (decisions never read it). */
+const heldUrlOf = (url: URL | null) => (url ? `${url.origin}${url.pathname}` : null);
+
 async function gateAndExecute(
   ctx: CallContext,
   tool: ToolRow,
@@ -135,6 +138,7 @@ async function gateAndExecute(
   const gate = await passGate(
     { ...ctx, withdrawn: watch.signal },
     { kind: "tool", tool: tool.name, mutating: tool.mutating, method: tool.method },
+    { kind: "tool", toolId: tool.id, method: request?.method ?? "POST", url: heldUrlOf(request?.url ?? (tool.url ? new URL(tool.url) : null)) },
     { toolId: tool.id, arguments: Object.keys(args).slice(0, 50) },
   ).catch(async (error: unknown) => {
     if (error instanceof AppError) await audit(ctx, tool, name, "denied", error.code);

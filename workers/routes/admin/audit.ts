@@ -60,7 +60,7 @@ auditRoutes.openapi(
     const access = await orgAccess(c, c.req.valid("param").orgId);
     requireRole(access, "admin");
     const q = c.req.valid("query");
-    const filter = { ...rowFilter(q), afterSeq: decodeSeqCursor(q.cursor) };
+    const filter = { ...(await rowFilter(c.env, q)), afterSeq: decodeSeqCursor(q.cursor) };
     const pending = await flushForRead(c.env, access.orgId);
     const rows = await new AuditData(makeDb(c.env.DB), access.orgId).list(filter, q.limit + 1);
     return c.json(auditPage(rows, q.limit), 200, pendingHeader(pending));
@@ -85,7 +85,7 @@ auditRoutes.openapi(
     const access = await orgAccess(c, c.req.valid("param").orgId);
     requireRole(access, "admin");
     const q = c.req.valid("query");
-    const filter = rowFilter(q);
+    const filter = await rowFilter(c.env, q);
     const pending = await flushForRead(c.env, access.orgId);
     const stream = exportStream(new AuditData(makeDb(c.env.DB), access.orgId), filter, q.format);
     return c.body(stream, 200, {
