@@ -3,8 +3,7 @@
 // incoming webhook as `{"text": …}`. Driven by the org's AuditLog alarm from the stored trail,
 // like the sink (sink.ts): at least once, in order, resumable, retried with backoff.
 import type { AuditRow } from "../data/audit-data.js";
-import { checkDestination } from "../egress/url-safety.js";
-import { AppError } from "../errors.js";
+import { type PushResult, assertPushUrl, push } from "./push.js";
 import { loadKeyring } from "../vault/keyring.js";
 import { type VaultRecord, decryptSecret, encryptSecret } from "../vault/vault.js";
 
@@ -21,18 +20,7 @@ export const NOTIFY_POSTS_PER_RUN = 20;
 const vaultAad = (orgId: string) => ({ orgId, credentialId: "notify-webhook" });
 
 export function assertWebhookUrl(raw: string, allowPrivate: boolean): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new AppError("validation_failed", "webhookUrl: not an absolute URL");
-  }
-  if (url.protocol !== "https:" && !(allowPrivate && url.protocol === "http:")) {
-    throw new AppError("validation_failed", "webhookUrl: the webhook must use https");
-  }
-  const check = checkDestination(url, { allowPrivate });
-  if (!check.ok) throw new AppError("validation_failed", `webhookUrl: refused destination (${check.class.replaceAll("_", " ")})`);
-  return url;
+  return assertPushUrl(raw, allowPrivate, "webhookUrl", "the webhook");
 }
 
 export async function sealWebhookUrl(env: Env, orgId: string, url: string): Promise<VaultRecord> {
@@ -75,28 +63,12 @@ export function notificationText(row: AuditRow): string | null {
   }
 }
 
-export type PostResult = { ok: true } | { ok: false; error: string };
-
 /** POSTs one message; any 2xx counts as delivered. */
-export async function postNotification(url: string, message: string, allowPrivate: boolean): Promise<PostResult> {
-  try {
-    assertWebhookUrl(url, allowPrivate);
-  } catch (error) {
-    return { ok: false, error: error instanceof AppError ? error.message : "url refused" };
-  }
-  try {
-    const response = await fetch(url, {
-      method: "POST",
-      headers: { "content-type": "application/json", "user-agent": "palisade-notify/1" },
-      body: JSON.stringify({ text: message }),
-      redirect: "manual",
-      signal: AbortSignal.timeout(NOTIFY_TIMEOUT_MS),
-    });
-    await response.body?.cancel();
-    if (response.status >= 200 && response.status < 300) return { ok: true };
-    return { ok: false, error: `webhook answered ${response.status}` };
-  } catch (error) {
-    const name = error instanceof Error ? error.name : "";
-    return { ok: false, error: name === "TimeoutError" ? `no answer within ${NOTIFY_TIMEOUT_MS / 1000} s` : "webhook unreachable" };
-  }
+export function postNotification(url: string, message: string, allowPrivate: boolean): Promise<PushResult> {
+  const headers = { "content-type": "application/json", "user-agent": "palisade-notify/1" };
+  return push(
+    { url, allowPrivate, field: "webhookUrl", what: "the webhook", who: "webhook", timeoutMs: NOTIFY_TIMEOUT_MS },
+    headers,
+    JSON.stringify({ text: message }),
+  );
 }

@@ -2,9 +2,8 @@
 // NDJSON in chain order, each batch signed with HMAC-SHA256 under the org's sink secret. The
 // org's AuditLog object drives delivery from its alarm (audit-log.ts): at least once, resumable
 // from the last acknowledged seq, retried with exponential backoff.
-import { AppError } from "../errors.js";
 import { bytesToBase64url, bytesToHex, randomBytes } from "../identity/crypto.js";
-import { checkDestination } from "../egress/url-safety.js";
+import { type PushResult, assertPushUrl, push } from "./push.js";
 import type { AuditRow } from "../data/audit-data.js";
 import { exportLine } from "./query.js";
 import { decryptSecret, encryptSecret, type VaultRecord } from "../vault/vault.js";
@@ -22,23 +21,9 @@ export const SINK_BATCHES_PER_RUN = 10;
 /** The vault binds the sealed secret to the org and to this purpose. */
 const vaultAad = (orgId: string) => ({ orgId, credentialId: "audit-sink" });
 
-/**
- * Refuses URLs a webhook may not use: not https (http only where private upstreams are allowed,
- * i.e. local development), user info, private, loopback, metadata and other non-public hosts.
- */
+/** The sink's URL rule (push.ts): https, public, no user info. */
 export function assertSinkUrl(raw: string, allowPrivate: boolean): URL {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new AppError("validation_failed", "url: not an absolute URL");
-  }
-  if (url.protocol !== "https:" && !(allowPrivate && url.protocol === "http:")) {
-    throw new AppError("validation_failed", "url: the audit sink must use https");
-  }
-  const check = checkDestination(url, { allowPrivate });
-  if (!check.ok) throw new AppError("validation_failed", `url: refused destination (${check.class.replaceAll("_", " ")})`);
-  return url;
+  return assertPushUrl(raw, allowPrivate, "url", "the audit sink");
 }
 
 export function newSinkSecret(): string {
@@ -63,19 +48,11 @@ export async function signatureHeader(secret: string, body: string, unixSeconds:
   return `t=${unixSeconds},v1=${bytesToHex(new Uint8Array(mac))}`;
 }
 
-export type DeliveryResult = { ok: true } | { ok: false; error: string };
-
 /** POSTs one batch (the export's NDJSON lines, in seq order); any 2xx acknowledges all of it. */
-export async function deliverBatch(url: string, secret: string, orgId: string, rows: AuditRow[], allowPrivate: boolean): Promise<DeliveryResult> {
+export async function deliverBatch(url: string, secret: string, orgId: string, rows: AuditRow[], allowPrivate: boolean): Promise<PushResult> {
   const first = rows[0];
   const last = rows.at(-1);
   if (!first || !last) return { ok: true };
-  // Checked again at send time: the rules may have changed since the sink was set.
-  try {
-    assertSinkUrl(url, allowPrivate);
-  } catch (error) {
-    return { ok: false, error: error instanceof AppError ? error.message : "url refused" };
-  }
   const body = rows.map((row) => exportLine("ndjson", row)).join("");
   const headers = {
     "content-type": "application/x-ndjson",
@@ -84,16 +61,7 @@ export async function deliverBatch(url: string, secret: string, orgId: string, r
     "x-palisade-org": orgId,
     "x-palisade-seq-range": `${first.seq}-${last.seq}`,
   };
-  try {
-    // Redirects are not followed: a 3xx could point the trail anywhere.
-    const response = await fetch(url, { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.timeout(SINK_TIMEOUT_MS) });
-    await response.body?.cancel();
-    if (response.status >= 200 && response.status < 300) return { ok: true };
-    return { ok: false, error: `receiver answered ${response.status}` };
-  } catch (error) {
-    const name = error instanceof Error ? error.name : "";
-    return { ok: false, error: name === "TimeoutError" ? `no answer within ${SINK_TIMEOUT_MS / 1000} s` : "receiver unreachable" };
-  }
+  return push({ url, allowPrivate, field: "url", what: "the audit sink", who: "receiver", timeoutMs: SINK_TIMEOUT_MS }, headers, body);
 }
 
 export function sinkBackoffMs(failures: number): number {
