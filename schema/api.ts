@@ -253,6 +253,8 @@ export const AuditEventSchema = z.object({
   details: z.record(z.string(), z.unknown()).nullable(),
   prevHash: z.string().describe("hash of the previous event of the org (or of the retention checkpoint)"),
   hash: z.string().describe("SHA-256 hex over the canonical form, see docs/audit.md"),
+  actorName: z.string().nullable().optional().describe("the actor's current name (an agent's or host's name, a member's email), in lists"),
+  resourceName: z.string().nullable().optional().describe("the resource's current name, in lists"),
 });
 
 export const AuditFilterSchema = z.strictObject({
@@ -266,8 +268,12 @@ export const AuditFilterSchema = z.strictObject({
   clientTraceId: z.string().min(1).max(AUDIT_LIMITS.clientTraceId).optional(),
   from: z.iso.datetime({ offset: true }).optional().describe("inclusive"),
   to: z.iso.datetime({ offset: true }).optional().describe("inclusive"),
+  q: z.string().trim().min(1).max(200).optional().describe("text found (case-insensitive) in the action, ids, reason or details"),
 });
-export const AuditQuerySchema = AuditFilterSchema.extend(PageQuerySchema.shape);
+export const AuditQuerySchema = AuditFilterSchema.extend(PageQuerySchema.shape).extend({
+  order: z.enum(["asc", "desc"]).default("asc").describe("asc: oldest first (the cursor continues after); desc: newest first"),
+  afterSeq: z.coerce.number().int().min(0).optional().describe("only events after this seq (a live tail polls with the last seq it has)"),
+});
 export const AUDIT_EXPORT_FORMATS = ["ndjson", "csv"] as const;
 export const AuditExportQuerySchema = AuditFilterSchema.extend({ format: z.enum(AUDIT_EXPORT_FORMATS).default("ndjson") });
 

@@ -212,6 +212,8 @@ export const auditEvents = sqliteTable(
     index("audit_org_ts").on(t.orgId, t.ts),
     index("audit_org_trace").on(t.orgId, t.traceId),
     index("audit_org_client_trace").on(t.orgId, t.clientTraceId),
+    // The console's aggregates: agent calls over a time range, covering action, result and reason.
+    index("audit_org_actor_ts").on(t.orgId, t.actorType, t.ts, t.action, t.result, t.reason),
   ],
 );
 

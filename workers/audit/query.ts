@@ -26,6 +26,7 @@ export async function rowFilter(env: Pick<Env, "SESSION_SIGNING_KEY">, q: AuditF
     clientTraceId: q.clientTraceId === undefined ? undefined : await clientTraceIdFilter(env, q.clientTraceId),
     fromMs,
     toMs,
+    text: q.q,
   };
 }
 
@@ -78,11 +79,17 @@ export const auditEventView = (e: AuditRow) => ({
   hash: e.hash,
 });
 
-export function auditPage(rows: AuditRow[], limit: number) {
+/** Current names of ids (agents, members, teams, …) joined into list views; unknown ids map to nothing. */
+export type NameOf = (id: string | null) => string | null;
+
+export function auditPage(rows: AuditRow[], limit: number, nameOf: NameOf = () => null) {
   const more = rows.length > limit;
   const items = more ? rows.slice(0, limit) : rows;
   const last = items.at(-1);
-  return { items: items.map(auditEventView), nextCursor: more && last ? encodeSeqCursor(last.seq) : null };
+  return {
+    items: items.map((row) => ({ ...auditEventView(row), actorName: nameOf(row.actorId), resourceName: nameOf(row.resourceId) })),
+    nextCursor: more && last ? encodeSeqCursor(last.seq) : null,
+  };
 }
 
 /** Column order of CSV exports; also the field order of NDJSON lines (the stored form). */

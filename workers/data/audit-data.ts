@@ -1,6 +1,6 @@
 // D1 access to one org's audit trail: batch inserts from the org's AuditLog, filtered reads in
 // seq order, chain walks for verify/export, and the retention delete. Every query is org-scoped.
-import { asc, eq, gt, gte, lte, max, sql, type SQL } from "drizzle-orm";
+import { asc, desc, eq, gt, gte, inArray, lt, lte, max, sql, type SQL } from "drizzle-orm";
 import { AppError } from "../errors.js";
 import { tables } from "./db.js";
 import { OrgScoped } from "./org-scoped.js";
@@ -11,6 +11,7 @@ export type AuditRow = typeof auditEvents.$inferSelect;
 
 export interface AuditRowFilter {
   afterSeq?: number | undefined;
+  beforeSeq?: number | undefined;
   throughSeq?: number | undefined;
   actorType?: AuditRow["actorType"] | undefined;
   actorId?: string | undefined;
@@ -22,6 +23,8 @@ export interface AuditRowFilter {
   clientTraceId?: string | undefined;
   fromMs?: number | undefined;
   toMs?: number | undefined;
+  /** Case-insensitive text in the action, actor and resource ids, reason or stored details. */
+  text?: string | undefined;
 }
 
 /** Rows the AuditLog hands D1 per flush batch (one transaction). */
@@ -59,12 +62,12 @@ export class AuditData extends OrgScoped {
     }
   }
 
-  list(filter: AuditRowFilter, limit: number): Promise<AuditRow[]> {
+  list(filter: AuditRowFilter, limit: number, order: "asc" | "desc" = "asc"): Promise<AuditRow[]> {
     return this.db
       .select()
       .from(auditEvents)
       .where(this.events(...conditions(filter)))
-      .orderBy(asc(auditEvents.seq))
+      .orderBy(order === "asc" ? asc(auditEvents.seq) : desc(auditEvents.seq))
       .limit(limit)
       .all();
   }
@@ -79,6 +82,24 @@ export class AuditData extends OrgScoped {
       if (!last || rows.length < pageSize) return;
       afterSeq = last.seq;
     }
+  }
+
+  /** The latest events of these actions by these agents, newest first. */
+  recentOf(agentIds: string[], actions: readonly string[], limit: number): Promise<AuditRow[]> {
+    if (agentIds.length === 0) return Promise.resolve([]);
+    return this.db
+      .select()
+      .from(auditEvents)
+      .where(
+        this.events(
+          eq(auditEvents.actorType, "agent"),
+          inArray(auditEvents.action, [...actions]),
+          sql`${auditEvents.actorId} IN (SELECT value FROM json_each(${JSON.stringify(agentIds)}))`,
+        ),
+      )
+      .orderBy(desc(auditEvents.seq))
+      .limit(limit)
+      .all();
   }
 
   bySeq(seq: number): Promise<AuditRow | undefined> {
@@ -107,6 +128,7 @@ export class AuditData extends OrgScoped {
 function conditions(f: AuditRowFilter): Array<SQL | undefined> {
   return [
     f.afterSeq !== undefined ? gt(auditEvents.seq, f.afterSeq) : undefined,
+    f.beforeSeq !== undefined ? lt(auditEvents.seq, f.beforeSeq) : undefined,
     f.throughSeq !== undefined ? lte(auditEvents.seq, f.throughSeq) : undefined,
     f.actorType ? eq(auditEvents.actorType, f.actorType) : undefined,
     f.actorId ? eq(auditEvents.actorId, f.actorId) : undefined,
@@ -118,5 +140,21 @@ function conditions(f: AuditRowFilter): Array<SQL | undefined> {
     f.clientTraceId ? eq(auditEvents.clientTraceId, f.clientTraceId) : undefined,
     f.fromMs !== undefined ? gte(auditEvents.ts, f.fromMs) : undefined,
     f.toMs !== undefined ? lte(auditEvents.ts, f.toMs) : undefined,
+    f.text ? textCondition(f.text) : undefined,
   ];
+}
+
+/** instr() rather than LIKE, so % and _ in the searched text are plain characters. */
+function textCondition(text: string): SQL {
+  const needle = text.toLowerCase();
+  const columns = [
+    auditEvents.action,
+    auditEvents.actorId,
+    auditEvents.resourceType,
+    auditEvents.resourceId,
+    auditEvents.reason,
+    auditEvents.details,
+  ];
+  const found = columns.map((column) => sql`instr(lower(coalesce(${column}, '')), ${needle}) > 0`);
+  return sql`(${sql.join(found, sql` OR `)})`;
 }

@@ -274,6 +274,15 @@ export class OrgData extends OrgScoped {
       .all();
   }
 
+  /** Every agent of the org with what decides which policies reach it (scopes and parent). */
+  agentScopes() {
+    return this.db
+      .select({ id: agents.id, teamId: agents.teamId, projectId: agents.projectId, parentAgentId: agents.parentAgentId })
+      .from(agents)
+      .where(this.scope(agents))
+      .all();
+  }
+
   subagents(parentId: string) {
     return this.db
       .select()

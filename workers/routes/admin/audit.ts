@@ -26,6 +26,7 @@ import { orgAccess, requireRole } from "../../authz/org-access.js";
 import { AppError } from "../../errors.js";
 import { AuditData } from "../../data/audit-data.js";
 import { makeDb } from "../../data/db.js";
+import { NameData } from "../../data/name-data.js";
 import { adminRouter, body, errors, json, orgParams, security } from "./kit.js";
 import { auditAdmin } from "./views.js";
 
@@ -54,16 +55,31 @@ auditRoutes.openapi(
     path: "/orgs/{orgId}/audit",
     security,
     request: { params: orgParams, query: AuditQuerySchema },
-    responses: { 200: json(page(AuditEventSchema), "events in seq order (oldest first)"), ...errors },
+    responses: {
+      200: json(page(AuditEventSchema), "events in seq order (oldest first, or newest first with order=desc), with current names"),
+      ...errors,
+    },
   }),
   async (c) => {
     const access = await orgAccess(c, c.req.valid("param").orgId);
     requireRole(access, "admin");
     const q = c.req.valid("query");
-    const filter = { ...(await rowFilter(c.env, q)), afterSeq: decodeSeqCursor(q.cursor) };
+    // The cursor continues in the page's order: after its seq oldest first, before it newest first.
+    const cursorSeq = decodeSeqCursor(q.cursor);
+    const filter = {
+      ...(await rowFilter(c.env, q)),
+      afterSeq: q.order === "asc" ? Math.max(cursorSeq ?? 0, q.afterSeq ?? 0) || undefined : q.afterSeq,
+      beforeSeq: q.order === "desc" ? cursorSeq : undefined,
+    };
     const pending = await flushForRead(c.env, access.orgId);
-    const rows = await new AuditData(makeDb(c.env.DB), access.orgId).list(filter, q.limit + 1);
-    return c.json(auditPage(rows, q.limit), 200, pendingHeader(pending));
+    const db = makeDb(c.env.DB);
+    const rows = await new AuditData(db, access.orgId).list(filter, q.limit + 1, q.order);
+    const names = await new NameData(db, access.orgId).names(rows.flatMap((r) => [r.actorId, r.resourceId]));
+    return c.json(
+      auditPage(rows, q.limit, (id) => (id === null ? null : (names.get(id) ?? null))),
+      200,
+      pendingHeader(pending),
+    );
   },
 );
 

@@ -4,6 +4,7 @@ import { jsonBody } from "../../http/middleware.js";
 import { agentRoutes } from "./agents.js";
 import { apiKeyRoutes } from "./api-keys.js";
 import { auditRoutes } from "./audit.js";
+import { consoleRoutes } from "./console.js";
 import { credentialRoutes } from "./credentials.js";
 import { hostRoutes } from "./hosts.js";
 import { identityRoutes } from "./identity.js";
@@ -49,6 +50,7 @@ export function adminApi() {
     spendRoutes,
     auditRoutes,
     notificationRoutes,
+    consoleRoutes,
   ])
     api.route("/", routes);
 

@@ -1,0 +1,1 @@
+CREATE INDEX `audit_org_actor_ts` ON `audit_events` (`org_id`,`actor_type`,`ts`,`action`,`result`,`reason`);
