@@ -122,6 +122,7 @@ function sampleBody(method: string, path: string, ids: Record<string, string>): 
       agentId: ids.agentId,
       request: { method: "GET", url: "https://x.example.com/" },
     };
+  if (path.endsWith("/policies/replay")) return { draft: { name: "d", egress: [] }, policyId: ids.policyId };
   if (path.endsWith("/explain")) return { method: "GET", url: "https://alpha.example.com/" };
   if (path.endsWith("/audit/retention")) return { days: 30 };
   if (path.endsWith("/audit/sink")) return { url: "https://siem.example.com/in" };
