@@ -75,7 +75,7 @@ function shell(current: Org, orgs: Org[], pageId: string, ctx: Ctx): { main: HTM
       "ul",
       {},
       allPages()
-        .filter((p) => !p.minRole || ctx.can(p.minRole))
+        .filter((p) => !p.hidden && (!p.minRole || ctx.can(p.minRole)))
         .map((p) => h("li", {}, h("a", { href: href(current.id, p.id), "aria-current": p.id === pageId ? "page" : undefined }, p.title))),
     ),
   );

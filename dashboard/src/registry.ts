@@ -29,6 +29,8 @@ export interface Page {
   title: string;
   /** Hidden from navigation and refused by the router below this role (the API refuses too). */
   minRole?: Role;
+  /** Reached by links only (e.g. one agent's page), not listed in the navigation. */
+  hidden?: boolean;
   render: (ctx: Ctx) => Promise<Node>;
 }
 

@@ -3,6 +3,7 @@
 // resource pages are one resourcePage({...}) call.
 import { del, get, patch, post, qs } from "./api.js";
 import { h } from "./dom.js";
+import { forgetNames, idRef, setRefName } from "./refs.js";
 import { type FieldOptions, schemaForm } from "./forms.js";
 import { type Ctx, type Role, registerCard, registerPage } from "./registry.js";
 import { type In, type Out, type SchemaName, conforms } from "./schemas.js";
@@ -76,7 +77,7 @@ export function choices<N extends SchemaName>(
 const listCache = new Map<string, { at: number; byId: Promise<Map<string, unknown>> }>();
 
 /** One item of a collection of the current org by id, from a list fetched at most once per few seconds (its first 200 items). */
-export async function cachedItem<N extends SchemaName>(ctx: Ctx, collection: string, item: N, id: string): Promise<Out<N> | undefined> {
+function cachedMap(ctx: Ctx, collection: string, item: SchemaName): Promise<Map<string, unknown>> {
   const key = `${ctx.orgPath(collection)} ${item}`;
   let hit = listCache.get(key);
   if (!hit || Date.now() - hit.at > 5_000) {
@@ -86,27 +87,39 @@ export async function cachedItem<N extends SchemaName>(ctx: Ctx, collection: str
     hit = { at: Date.now(), byId };
     listCache.set(key, hit);
   }
-  const raw = (await hit.byId).get(id);
+  return hit.byId;
+}
+
+export async function cachedItem<N extends SchemaName>(ctx: Ctx, collection: string, item: N, id: string): Promise<Out<N> | undefined> {
+  const raw = (await cachedMap(ctx, collection, item)).get(id);
   return raw !== undefined && conforms(item, "output", raw) ? raw : undefined;
+}
+
+/** The first 200 items of a collection of the current org, from the same cache as cachedItem. */
+export async function cachedList<N extends SchemaName>(ctx: Ctx, collection: string, item: N): Promise<Out<N>[]> {
+  const out: Out<N>[] = [];
+  for (const raw of (await cachedMap(ctx, collection, item)).values()) if (conforms(item, "output", raw)) out.push(raw);
+  return out;
 }
 
 /** Forgets the cached lists (after a change, so reference cells show it). */
 export function forgetCachedLists() {
   listCache.clear();
+  forgetNames();
 }
 
 /** A cell showing the name of a referenced item (e.g. a team id as its name), looked up once per few seconds. */
 export function refName<N extends SchemaName>(ctx: Ctx, collection: string, item: N, label: (x: Out<N>) => string) {
   return (id: string | null): Node | string => {
     if (!id) return "—";
-    const span = h("span", { title: id }, id);
+    const ref = idRef(id);
     cachedItem(ctx, collection, item, id).then(
       (found) => {
-        if (found) span.textContent = label(found);
+        if (found) setRefName(ref, label(found));
       },
       () => {},
     );
-    return span;
+    return ref;
   };
 }
 

@@ -3,6 +3,7 @@
 // what it sends and what it receives against the same contract the Worker enforces.
 import type { z } from "zod";
 import type * as Api from "../../schema/api.js";
+import type * as Console from "../../schema/console.js";
 import type * as Credentials from "../../schema/credentials.js";
 import type * as Pii from "../../schema/pii.js";
 import type * as Policy from "../../schema/policy.js";
@@ -12,7 +13,7 @@ import type * as Tunnel from "../../schema/tunnel.js";
 import docs from "virtual:schemas";
 
 // Every contract file of schema/ (the build bakes in all of them; add a new file here too).
-type Exports = typeof Api & typeof Credentials & typeof Pii & typeof Policy & typeof Spend & typeof Tools & typeof Tunnel;
+type Exports = typeof Api & typeof Console & typeof Credentials & typeof Pii & typeof Policy & typeof Spend & typeof Tools & typeof Tunnel;
 /** Names of the zod schemas exported by schema/ (e.g. "TeamCreateSchema"). */
 export type SchemaName = { [K in keyof Exports]: Exports[K] extends z.ZodType ? K : never }[keyof Exports];
 export type Out<N extends SchemaName> = z.output<Exports[N]>;

@@ -5,6 +5,7 @@ import { post } from "./api.js";
 import { h } from "./dom.js";
 import { schemaForm } from "./forms.js";
 import type { Ctx } from "./registry.js";
+import { idRef, setRefName } from "./refs.js";
 import { act, cachedItem, forgetCachedLists } from "./resource.js";
 import type { Out } from "./schemas.js";
 import { badge, confirmDialog, messageOf, openDialog, parseOne, toast } from "./ui.js";
@@ -57,14 +58,14 @@ export function agentStatus(ctx: Ctx, agent: Agent): Node {
 export function agentRef(ctx: Ctx) {
   return (id: string | null): Node | string => {
     if (!id) return "—";
-    const name = h("span", { title: id }, id);
-    const cell = h("span", { class: "agent-ref" }, name);
+    const cell = idRef(id);
+    cell.classList.add("agent-ref");
     void cachedItem(ctx, "/agents", "AgentSchema", id)
       .then(async (agent) => {
         if (!agent) return;
-        name.textContent = agent.name;
+        setRefName(cell, agent.name);
         const stop = await stopOfAgent(ctx, agent);
-        if (stop) cell.append(" ", stopBadge(stop));
+        if (stop) cell.querySelector(".copy-id")?.before(" ", stopBadge(stop));
       })
       .catch(() => {});
     return cell;

@@ -3,7 +3,7 @@
 import { del, get, post, qs } from "../api.js";
 import { h } from "../dom.js";
 import { act, choices, formDialog, refName, resourcePage } from "../resource.js";
-import { type Ctx, registerCard } from "../registry.js";
+import { type Ctx, href, registerCard } from "../registry.js";
 import {
   type Agent,
   agentChoiceLabel,
@@ -102,7 +102,7 @@ resourcePage({
   collection: "/agents",
   item: "AgentSchema",
   columns: (ctx) => [
-    { label: "Name", value: (a) => a.name },
+    { label: "Name", value: (a) => h("a", { href: href(ctx.org.id, "agent", { id: a.id }) }, a.name) },
     { label: "Status", value: (a) => agentStatus(ctx, a) },
     { label: "Autonomy", value: (a) => String(a.autonomy) },
     { label: "Team", value: (a) => refName(ctx, "/teams", "TeamSchema", (t) => t.name)(a.teamId) },

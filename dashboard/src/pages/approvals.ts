@@ -4,6 +4,7 @@ import { get, post, qs } from "../api.js";
 import { h, uid } from "../dom.js";
 import { type Ctx, registerCard, registerPage } from "../registry.js";
 import { type Out, isRecord } from "../schemas.js";
+import { nameOf } from "../refs.js";
 import { agentRef } from "../suspension.js";
 import { badge, code, emptyState, errorBox, messageOf, openDialog, pageHeader, parsePage, table, toast, when } from "../ui.js";
 
@@ -106,6 +107,7 @@ registerPage({
                 { label: "Agent", value: (a) => agentName(a.agentId) },
                 { label: "Reason", value: (a) => a.reason ?? "—" },
                 { label: "Decided", value: (a) => when(a.decidedAt) },
+                { label: "By", value: (a) => (a.decidedBy ? nameOf(ctx)(a.decidedBy) : "—") },
               ],
               done,
             ),

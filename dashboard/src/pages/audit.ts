@@ -1,12 +1,22 @@
-// Audit trail: filters generated from AuditQuerySchema, cursor pagination (next, previous, first).
+// Audit trail, newest first: filters (actor, action, outcome, time range, text) kept in the
+// address so a reload or a shared link shows the same view, pages by seq (the API's cursor), and
+// a live tail on the first page that polls for events after the newest seq shown (paused while
+// the tab is hidden, stopped when the page is left). Names come joined in the API's answer.
 import { get, qs } from "../api.js";
 import { h } from "../dom.js";
-import { schemaForm } from "../forms.js";
+import { type Option, schemaForm } from "../forms.js";
+import { idRef } from "../refs.js";
 import { type Ctx, registerCard, registerPage } from "../registry.js";
+import { cachedList } from "../resource.js";
+import type { Out } from "../schemas.js";
 import { agentRef } from "../suspension.js";
 import { badge, code, emptyState, errorBox, pageHeader, parseOne, parsePage, table, when } from "../ui.js";
 
-const FILTER_KEYS = ["actorType", "actorId", "action", "resourceType", "resourceId", "result", "from", "to", "limit"] as const;
+type AuditEvent = Out<"AuditEventSchema">;
+
+const FILTER_KEYS = ["actorType", "actorId", "action", "resourceType", "resourceId", "result", "from", "to", "q", "traceId", "limit"] as const;
+/** How often the live tail asks for newer events. */
+const TAIL_MS = 3_000;
 
 /** Export links (the current filters, no page size) and the hash-chain check. */
 function tools(ctx: Ctx, filters: Record<string, string>) {
@@ -54,6 +64,95 @@ function tools(ctx: Ctx, filters: Record<string, string>) {
   );
 }
 
+/** Actors to pick by name: the org's agents and members (two lists, fetched together and cached). */
+async function actorOptions(ctx: Ctx): Promise<Option[]> {
+  const [agents, members] = await Promise.all([
+    cachedList(ctx, "/agents", "AgentSchema").catch(() => []),
+    cachedList(ctx, "/members", "MemberSchema").catch(() => []),
+  ]);
+  return [...agents.map((a) => ({ value: a.id, label: `agent ${a.name}` })), ...members.map((m) => ({ value: m.id, label: `member ${m.email}` }))];
+}
+
+function columns(ctx: Ctx) {
+  const agent = agentRef(ctx);
+  const ref = (type: string, id: string | null, name: string | null | undefined) => {
+    if (!id) return type;
+    if (type === "agent") return h("span", {}, "agent ", agent(id));
+    return h("span", {}, `${type} `, idRef(id, name ?? null));
+  };
+  return [
+    { label: "Time", value: (e: AuditEvent) => when(e.ts) },
+    { label: "Actor", value: (e: AuditEvent) => ref(e.actor.type, e.actor.id, e.actorName) },
+    { label: "Action", value: (e: AuditEvent) => code(e.action) },
+    { label: "Resource", value: (e: AuditEvent) => ref(e.resource.type, e.resource.id, e.resourceName) },
+    { label: "Result", value: (e: AuditEvent) => badge(e.result, e.result === "denied" || e.result === "error" ? "bad" : "ok") },
+    { label: "Reason", value: (e: AuditEvent) => e.reason ?? "—" },
+    {
+      label: "Details",
+      value: (e: AuditEvent) => (e.details ? h("details", {}, h("summary", {}, "show"), h("pre", {}, JSON.stringify(e.details, null, 2))) : "—"),
+    },
+  ];
+}
+
+/**
+ * Polls for events newer than the newest shown and puts them on top. Runs only while the
+ * table is in the document and the tab is visible; a switch lets the reader pause it.
+ */
+function liveTail(ctx: Ctx, filters: Record<string, string>, tbody: HTMLElement, newest: number, render: (e: AuditEvent) => HTMLElement) {
+  const status = h("span", { class: "hint", role: "status", "aria-live": "polite" }, "Live: watching for new events.");
+  const toggle = h("input", { type: "checkbox", id: "audit-live", checked: true });
+  let last = newest;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let busy = false;
+  const { limit: _limit, ...rest } = filters;
+  const schedule = () => {
+    clearTimeout(timer);
+    if (toggle.checked && !document.hidden && tbody.isConnected) timer = setTimeout(poll, TAIL_MS);
+  };
+  const poll = async () => {
+    if (!tbody.isConnected) return stop();
+    if (busy || !toggle.checked || document.hidden) return schedule();
+    busy = true;
+    try {
+      const page = parsePage("AuditEventSchema", await get(`${ctx.orgPath("/audit")}${qs({ ...rest, afterSeq: last, limit: 100 })}`));
+      // Oldest first from the API; each goes on top, so the newest ends first.
+      for (const e of page.items) {
+        tbody.prepend(render(e));
+        last = Math.max(last, e.seq);
+      }
+      status.textContent = page.items.length
+        ? `Live: ${page.items.length} new event${page.items.length === 1 ? "" : "s"} at ${new Date().toLocaleTimeString()}.`
+        : `Live: up to date at ${new Date().toLocaleTimeString()}.`;
+    } catch {
+      status.textContent = "Live: the last check failed; retrying.";
+    } finally {
+      busy = false;
+      schedule();
+    }
+  };
+  const onVisibility = () => {
+    if (!tbody.isConnected) return stop();
+    if (document.hidden) {
+      clearTimeout(timer);
+      status.textContent = "Live: paused while the tab is hidden.";
+    } else void poll();
+  };
+  const stop = () => {
+    clearTimeout(timer);
+    document.removeEventListener("visibilitychange", onVisibility);
+    window.removeEventListener("hashchange", stop);
+  };
+  toggle.addEventListener("change", () => {
+    status.textContent = toggle.checked ? "Live: watching for new events." : "Live: paused.";
+    if (toggle.checked) void poll();
+    else clearTimeout(timer);
+  });
+  document.addEventListener("visibilitychange", onVisibility);
+  window.addEventListener("hashchange", stop);
+  schedule();
+  return h("p", { class: "row live-tail" }, toggle, h("label", { for: "audit-live" }, "Live tail"), " ", status);
+}
+
 registerPage({
   id: "audit",
   title: "Audit",
@@ -73,10 +172,23 @@ registerPage({
       submitLabel: "Apply filters",
       className: "filters",
       initial,
-      fields: { cursor: { hidden: true }, limit: { label: "Per page" }, from: { label: "From" }, to: { label: "To" } },
+      fields: {
+        cursor: { hidden: true },
+        order: { hidden: true },
+        afterSeq: { hidden: true },
+        clientTraceId: { hidden: true },
+        actorId: { label: "Actor", options: () => actorOptions(ctx) },
+        actorType: { label: "Actor type" },
+        result: { label: "Outcome" },
+        q: { label: "Text", help: "found in the action, ids, reason or details" },
+        limit: { label: "Per page" },
+        from: { label: "From" },
+        to: { label: "To" },
+      },
       onSubmit: async (value) => {
         const q: Record<string, string> = {};
-        for (const [k, v] of Object.entries(value)) if (k !== "cursor" && v !== undefined && v !== null && v !== "") q[k] = String(v);
+        for (const [k, v] of Object.entries(value))
+          if (!["cursor", "order", "afterSeq"].includes(k) && v !== undefined && v !== null && v !== "") q[k] = String(v);
         ctx.go("audit", q);
       },
     });
@@ -86,43 +198,26 @@ registerPage({
     const root = h(
       "section",
       { class: "page" },
-      pageHeader("Audit", "Every admin change and every agent decision, oldest first. Details never contain secrets."),
+      pageHeader(
+        "Audit",
+        "Every admin change and every agent decision, newest first. Filters stay in the address, so a link shows the same view. Details never contain secrets.",
+      ),
       h("details", { class: "create", open: true }, h("summary", {}, "Filters"), form),
       tools(ctx, filters),
     );
-    // Agents show by name, with their suspended state.
-    const agent = agentRef(ctx);
     try {
-      const page = parsePage("AuditEventSchema", await get(`${ctx.orgPath("/audit")}${qs({ ...filters, cursor })}`));
+      const page = parsePage("AuditEventSchema", await get(`${ctx.orgPath("/audit")}${qs({ ...filters, order: "desc", cursor })}`));
+      const cols = columns(ctx);
+      const rendered = table("Audit events", cols, page.items);
+      const tbody = rendered.querySelector("tbody");
+      // The tail runs on the first page only: later pages are history.
+      if (!cursor && tbody) {
+        const row = (e: AuditEvent) => table("", cols, [e]).querySelector<HTMLElement>("tbody tr") ?? h("tr");
+        root.append(liveTail(ctx, filters, tbody, page.items[0]?.seq ?? 0, row));
+      }
       if (page.items.length === 0) root.append(emptyState("No events match.", "Change or clear the filters."));
-      else
-        root.append(
-          table(
-            "Audit events",
-            [
-              { label: "Time", value: (e) => when(e.ts) },
-              {
-                label: "Actor",
-                value: (e) => (e.actor.type === "agent" ? h("span", {}, "agent ", agent(e.actor.id)) : `${e.actor.type} ${e.actor.id}`),
-              },
-              { label: "Action", value: (e) => code(e.action) },
-              {
-                label: "Resource",
-                value: (e) =>
-                  e.resource.type === "agent" && e.resource.id
-                    ? h("span", {}, "agent ", agent(e.resource.id))
-                    : `${e.resource.type}${e.resource.id ? ` ${e.resource.id}` : ""}`,
-              },
-              { label: "Result", value: (e) => badge(e.result, e.result === "denied" || e.result === "error" ? "bad" : "ok") },
-              { label: "Reason", value: (e) => e.reason ?? "—" },
-              {
-                label: "Details",
-                value: (e) => (e.details ? h("details", {}, h("summary", {}, "show"), h("pre", {}, JSON.stringify(e.details, null, 2))) : "—"),
-              },
-            ],
-            page.items,
-          ),
-        );
+      // The table stays (empty) on the first page so the live tail has a place for new events.
+      if (page.items.length > 0 || !cursor) root.append(rendered);
       const nav = h("nav", { class: "pager", "aria-label": "Audit pages" });
       if (cursor) {
         const previous = trail.slice(0, -1);

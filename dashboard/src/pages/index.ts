@@ -1,6 +1,7 @@
 // Registers every page, in navigation order. A new resource page is one import here.
 import "./overview.js";
 import "./agents.js";
+import "./agent.js";
 import "./teams.js";
 import "./projects.js";
 import "./members.js";

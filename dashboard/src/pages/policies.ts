@@ -6,8 +6,23 @@ import { type Ctx, registerPage } from "../registry.js";
 import { act, choices } from "../resource.js";
 import { scopePicker } from "../scope-picker.js";
 import { type Out, isRecord, jsonSchema, validate } from "../schemas.js";
+import { idRef, nameOf } from "../refs.js";
 import { agentChoiceLabel } from "../suspension.js";
-import { badge, code, confirmDialog, emptyState, errorBox, messageOf, openDialog, pageHeader, parsePage, table, toast, when } from "../ui.js";
+import {
+  badge,
+  code,
+  confirmDialog,
+  emptyState,
+  errorBox,
+  messageOf,
+  openDialog,
+  pageHeader,
+  parseOne,
+  parsePage,
+  table,
+  toast,
+  when,
+} from "../ui.js";
 
 type Policy = Out<"PolicyViewSchema">;
 const CATEGORIES = [
@@ -248,6 +263,8 @@ async function policyEditor(ctx: Ctx, policy?: Policy) {
         ),
         h("h3", {}, "Test this draft"),
         testBox(ctx, doc, policy?.id),
+        h("h3", {}, "Preview on recent requests"),
+        replayBox(ctx, doc, policy?.id),
         alert,
         h(
           "div",
@@ -260,8 +277,78 @@ async function policyEditor(ctx: Ctx, policy?: Policy) {
   });
 }
 
+/**
+ * "Preview on recent requests": the latest audited requests of the agents the policy reaches
+ * (or, for a new policy, of the agent chosen) decided again with the draft (policies/replay),
+ * before anything is saved: how many it would deny, and which.
+ */
+function replayBox(ctx: Ctx, draft: () => Record<string, unknown>, policyId?: string) {
+  const agent = policyId ? null : select("Agent to replay for", [["", "Choose…"]]);
+  if (agent)
+    void choices(ctx, "/agents", "AgentSchema", agentChoiceLabel)().then(
+      (o) => agent.el.append(...o.map((x) => h("option", { value: x.value }, x.label))),
+      () => {},
+    );
+  const last = input("Requests to replay", "200", { type: "number" });
+  const out = h("div", { "aria-live": "polite", class: "replay" });
+  const run = async (event: Event) => {
+    event.preventDefault();
+    out.replaceChildren(h("p", { class: "hint" }, "Replaying…"));
+    try {
+      const limit = Number(last.el.value || "200");
+      const r = parseOne(
+        "PolicyReplayResultSchema",
+        await post(ctx.orgPath("/policies/replay"), {
+          draft: draft(),
+          limit,
+          ...(policyId ? { policyId } : {}),
+          ...(agent?.el.value ? { agentId: agent.el.value } : {}),
+        }),
+      );
+      const denied = r.items.filter((i) => !i.draft.allowed);
+      out.replaceChildren(
+        h(
+          "p",
+          { class: "replay-summary", role: "status" },
+          badge(r.newlyDenied ? `${r.newlyDenied} newly denied` : "no new denials", r.newlyDenied ? "bad" : "ok"),
+          ` This change would have denied ${r.deniedByDraft} of the last ${r.replayed} requests`,
+          r.agents ? ` of ${r.agents} agent${r.agents === 1 ? "" : "s"}` : "",
+          r.newlyAllowed ? `, and allowed ${r.newlyAllowed} that were denied.` : ".",
+        ),
+        denied.length
+          ? table(
+              "Requests the draft would deny",
+              [
+                { label: "Time", value: (i: (typeof denied)[number]) => when(i.ts) },
+                { label: "Agent", value: (i) => idRef(i.agentId, i.agentName) },
+                { label: "Request", value: (i) => code(i.subject) },
+                { label: "Then", value: (i) => badge(i.recorded, i.recorded === "denied" ? "bad" : "ok") },
+                { label: "Why now", value: (i) => h("span", { title: i.draft.explanation }, i.draft.reason.replaceAll("_", " ")) },
+              ],
+              denied,
+            )
+          : h("p", { class: "hint" }, "None of them would be denied."),
+      );
+    } catch (error) {
+      out.replaceChildren(errorBox(error));
+    }
+  };
+  return h(
+    "form",
+    { class: "test-box", novalidate: true, onsubmit: run },
+    h(
+      "p",
+      { class: "hint" },
+      "Decides the latest audited requests again with this draft, through the gateway's own decision, without saving anything.",
+    ),
+    h("div", { class: "filters" }, agent?.node ?? null, last.node),
+    h("div", { class: "form-actions" }, h("button", { type: "submit", class: "secondary" }, "Preview on recent requests")),
+    out,
+  );
+}
+
 /** The decision of the API, with its explanation: why a request would be allowed or denied. */
-function decisionView(data: unknown) {
+export function decisionView(data: unknown) {
   const d = isRecord(data) && isRecord(data.decision) ? data.decision : data;
   if (!isRecord(d) || typeof d.allowed !== "boolean") throw new Error("the server answered with an unexpected shape");
   return h(
@@ -335,7 +422,7 @@ function attachDialog(ctx: Ctx, policy: Policy) {
             "Attachments",
             [
               { label: "Scope", value: (a: Policy["attachments"][number]) => badge(a.scope) },
-              { label: "Target", value: (a) => a.id },
+              { label: "Target", value: (a) => nameOf(ctx)(a.id) },
             ],
             policy.attachments,
             (a) => [
@@ -379,7 +466,7 @@ async function versionsDialog(ctx: Ctx, policy: Policy) {
       "Versions",
       [
         { label: "Version", value: (v: Record<string, unknown>) => String(v.version) },
-        { label: "By", value: (v) => str(v.createdBy) },
+        { label: "By", value: (v) => nameOf(ctx)(str(v.createdBy)) },
         { label: "Saved", value: (v) => when(str(v.createdAt) || null) },
         { label: "Document", value: (v) => h("details", {}, h("summary", {}, "show"), h("pre", {}, JSON.stringify(v.document, null, 2))) },
       ],

@@ -2,11 +2,19 @@
 // recent audited requests through a draft policy. Operations live in workers/console and
 // workers/agents/replay.ts; these routes parse, authorise, call and serialise.
 import { createRoute } from "@hono/zod-openapi";
-import { PolicyReplayResultSchema, PolicyReplaySchema, StatsQuerySchema, StatsSchema } from "../../../schema/console.js";
+import {
+  NamesQuerySchema,
+  NamesSchema,
+  PolicyReplayResultSchema,
+  PolicyReplaySchema,
+  StatsQuerySchema,
+  StatsSchema,
+} from "../../../schema/console.js";
 import { replayPolicy } from "../../agents/replay.js";
 import { assertFound, orgAccess, requireRole } from "../../authz/org-access.js";
 import { orgStats } from "../../console/stats.js";
 import { makeDb } from "../../data/db.js";
+import { NameData } from "../../data/name-data.js";
 import { PolicyStore } from "../../data/policy-store.js";
 import { adminRouter, body, errors, json, orgParams, security } from "./kit.js";
 
@@ -44,5 +52,23 @@ consoleRoutes.openapi(
     const input = c.req.valid("json");
     if (input.policyId) assertFound(await new PolicyStore(makeDb(c.env.DB), access.orgId).get(input.policyId), "policy");
     return c.json(await replayPolicy(c.env, access.orgId, input), 200);
+  },
+);
+
+consoleRoutes.openapi(
+  createRoute({
+    method: "get",
+    path: "/orgs/{orgId}/names",
+    summary: "Current names of up to 100 ids of the org (admins): agents, teams, projects, policies, tools, members…",
+    security,
+    request: { params: orgParams, query: NamesQuerySchema },
+    responses: { 200: json(NamesSchema, "names by id"), ...errors },
+  }),
+  async (c) => {
+    const access = await orgAccess(c, c.req.valid("param").orgId);
+    // Names span every team of the org (members' emails too): admins only, as the audit trail is.
+    requireRole(access, "admin");
+    const names = await new NameData(makeDb(c.env.DB), access.orgId).names(c.req.valid("query").ids.split(","));
+    return c.json({ names: Object.fromEntries(names) }, 200);
   },
 );
