@@ -105,9 +105,10 @@ function liveTail(ctx: Ctx, filters: Record<string, string>, tbody: HTMLElement,
   let timer: ReturnType<typeof setTimeout> | undefined;
   let busy = false;
   const { limit: _limit, ...rest } = filters;
+  // The table joins the document after this returns, so only a poll checks that it is still there.
   const schedule = () => {
     clearTimeout(timer);
-    if (toggle.checked && !document.hidden && tbody.isConnected) timer = setTimeout(poll, TAIL_MS);
+    if (toggle.checked && !document.hidden) timer = setTimeout(poll, TAIL_MS);
   };
   const poll = async () => {
     if (!tbody.isConnected) return stop();
