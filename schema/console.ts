@@ -91,6 +91,10 @@ export const PolicyReplayResultSchema = z.object({
 /** GET …/names?ids=a,b: current names of ids of the org (admins), for views that hold only ids. */
 const ID = "[a-z]{2,5}_[0-9a-hjkmnp-tv-z]{26}";
 export const NamesQuerySchema = z.strictObject({
-  ids: z.string().regex(new RegExp(`^${ID}(,${ID}){0,99}$`), "must be 1 to 100 ids separated by commas"),
+  ids: z
+    .string()
+    .regex(new RegExp(`^${ID}(,${ID}){0,99}$`), "must be 1 to 100 ids separated by commas")
+    .optional()
+    .describe("without ids, nothing is resolved"),
 });
 export const NamesSchema = z.object({ names: z.record(z.string(), z.string()).describe("id to name; ids without a name in the org are left out") });

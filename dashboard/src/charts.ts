@@ -1,11 +1,20 @@
-// Charts of the console, drawn by uPlot (about 20 KB gzip, canvas, no dependencies, CSP-safe: it
-// sets styles through the CSSOM and never writes HTML). Each chart is a <figure> with a caption
-// and its numbers in a table under "Show the numbers", so the data is readable without the
-// canvas (screen readers, keyboard, copy).
-import uPlot from "uplot";
-import "uplot/dist/uPlot.min.css";
+// Charts of the console, drawn by uPlot (a small, maintained canvas chart library without
+// dependencies, about 22 KB gzip, loaded on demand as its own chunk so the first load stays small;
+// CSP-safe: it sets styles through the CSSOM and never writes HTML; its CSS is in the app's). Each
+// chart is a <figure> with a caption and its numbers in a table under "Show the numbers", so the
+// data is readable without the canvas (screen readers, keyboard, copy).
+import type uPlot from "uplot";
 import { h } from "./dom.js";
 import { table } from "./ui.js";
+
+export type Charts = typeof uPlot;
+let loading: Promise<Charts> | undefined;
+
+/** The chart library, fetched once; start it alongside the data so neither waits for the other. */
+export function loadCharts(): Promise<Charts> {
+  loading ??= import("uplot").then((m) => m.default);
+  return loading;
+}
 
 const COLORS = ["#2563eb", "#dc2626", "#d97706", "#059669", "#7c3aed", "#db2777"];
 
@@ -29,7 +38,7 @@ export interface TimeSeries {
 }
 
 /** Lines over time (x: ISO bucket starts), e.g. calls and denials per hour. */
-export function timeChart(id: string, caption: string, starts: string[], series: TimeSeries[], bucketLabel: (iso: string) => string) {
+export function timeChart(uPlot: Charts, id: string, caption: string, starts: string[], series: TimeSeries[], bucketLabel: (iso: string) => string) {
   const el = h("div", { class: "chart-canvas" });
   const xs = starts.map((s) => Date.parse(s) / 1000);
   new uPlot(
@@ -70,6 +79,7 @@ export interface Bar {
 
 /** Bars by category (reason, PII category, agent, model); `format` renders values (e.g. dollars). */
 export function barChart(
+  uPlot: Charts,
   id: string,
   caption: string,
   bars: Bar[],

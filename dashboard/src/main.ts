@@ -1,6 +1,8 @@
 // Dashboard entry: login, the shell (org switcher, navigation from the page registry, logout)
 // and a hash router (#/<orgId>/<pageId>?query). All data comes from the admin API.
 import "./styles.css";
+// The chart library's styles travel with the app's; its code loads on demand (charts.ts).
+import "uplot/dist/uPlot.min.css";
 import "./pages/index.js";
 import { ApiError, get, post, whenSessionLost } from "./api.js";
 import { clear, h } from "./dom.js";

@@ -4,7 +4,7 @@
 // waiting, so a held call does not wait for someone to open the approvals page. Cards, stats and
 // approvals load in parallel.
 import { get, qs } from "../api.js";
-import { barChart, timeChart } from "../charts.js";
+import { type Charts, barChart, loadCharts, timeChart } from "../charts.js";
 import { h } from "../dom.js";
 import { type Ctx, allCards, href, registerPage } from "../registry.js";
 import type { Out } from "../schemas.js";
@@ -56,7 +56,7 @@ function figures(ctx: Ctx, s: Stats) {
   );
 }
 
-function charts(s: Stats) {
+function charts(uPlot: Charts, s: Stats) {
   const hourly = s.window === "24h";
   const bucketLabel = (iso: string) =>
     hourly
@@ -73,6 +73,7 @@ function charts(s: Stats) {
     "div",
     { class: "charts" },
     timeChart(
+      uPlot,
       "chart-calls",
       `Calls and refusals per ${hourly ? "hour" : "day"}`,
       s.buckets.map((b) => b.start),
@@ -84,6 +85,7 @@ function charts(s: Stats) {
     ),
     s.denialsByReason.length
       ? barChart(
+          uPlot,
           "chart-denials",
           "Refusals by reason",
           s.denialsByReason.map((d) => ({ label: d.reason.replaceAll("_", " "), value: d.count })),
@@ -92,6 +94,7 @@ function charts(s: Stats) {
       : none("refusals"),
     s.piiByCategory.length
       ? barChart(
+          uPlot,
           "chart-pii",
           "Personal data found, by category",
           s.piiByCategory.map((p) => ({ label: p.category.replaceAll("_", " "), value: p.count })),
@@ -99,7 +102,7 @@ function charts(s: Stats) {
         )
       : none("personal data found"),
     spendAgents.length
-      ? barChart("chart-spend-agents", "Spend by agent (dot: the agent's own limit)", spendAgents, {
+      ? barChart(uPlot, "chart-spend-agents", "Spend by agent (dot: the agent's own limit)", spendAgents, {
           format: dollars,
           valueLabel: "Spent",
           againstLabel: "Limit",
@@ -107,6 +110,7 @@ function charts(s: Stats) {
       : none("spend by agents"),
     s.spendByModel.length
       ? barChart(
+          uPlot,
           "chart-spend-models",
           "Spend by model",
           s.spendByModel.map((m) => ({ label: m.model, value: m.costMicros })),
@@ -114,7 +118,11 @@ function charts(s: Stats) {
         )
       : none("spend by model"),
     limits.length
-      ? barChart("chart-limits", "Spend against limits (current period)", limits, { format: dollars, valueLabel: "Spent", againstLabel: "Limit" })
+      ? barChart(uPlot, "chart-limits", "Spend against limits (current period)", limits, {
+          format: dollars,
+          valueLabel: "Spent",
+          againstLabel: "Limit",
+        })
       : null,
   );
 }
@@ -150,13 +158,15 @@ async function consoleSection(ctx: Ctx): Promise<Node> {
     windowSwitch(ctx, window),
   );
   const [stats, approvals] = await Promise.allSettled([
-    get(ctx.orgPath(`/stats${qs({ window })}`)).then((d) => parseOne("StatsSchema", d)),
+    Promise.all([get(ctx.orgPath(`/stats${qs({ window })}`)).then((d) => parseOne("StatsSchema", d)), loadCharts()]),
     get(`${ctx.orgPath("/approvals")}${qs({ status: "pending", limit: 10 })}`).then((d) => parsePage("ApprovalSchema", d)),
   ]);
   if (approvals.status === "fulfilled") section.append(waitingApprovals(ctx, approvals.value.items, approvals.value.nextCursor !== null));
   else section.append(errorBox(approvals.reason));
-  if (stats.status === "fulfilled") section.append(figures(ctx, stats.value), charts(stats.value));
-  else section.append(errorBox(stats.reason));
+  if (stats.status === "fulfilled") {
+    const [s, uPlot] = stats.value;
+    section.append(figures(ctx, s), charts(uPlot, s));
+  } else section.append(errorBox(stats.reason));
   return section;
 }
 

@@ -29,6 +29,10 @@ describe("dashboard build", { timeout: 60_000 }, () => {
     const text = js.toString("utf8");
     // First-load budget: the whole app (forms, validator, every page) in well under 40 KB gzip.
     expect(gzipSync(js, { level: 9 }).byteLength).toBeLessThan(40 * 1024);
+    // The chart library is a chunk of its own, fetched only when a chart is drawn.
+    const chunks = Object.keys(first.files).filter((f) => f.endsWith(".js") && f !== first.js);
+    expect(chunks).toEqual([expect.stringMatching(/^assets\/uPlot\.esm-[A-Z0-9]+\.js$/)]);
+    expect(text).toContain(chunks[0]?.replace("assets/", ""));
     for (const sink of [/\beval\(/, /new Function\(/, /\.innerHTML\s*=/, /\.outerHTML\s*=/, /insertAdjacentHTML/, /document\.write\(/])
       expect(text, String(sink)).not.toMatch(sink);
     // The JSON Schemas of the shared zod schemas are in the bundle (forms come from them).

@@ -237,3 +237,23 @@ describe("GET …/audit names and order", () => {
     expect(tail.json.items.every((e: { seq: number }) => e.seq > seqs[0])).toBe(true);
   });
 });
+
+describe("GET …/names", () => {
+  it("names the org's ids in one call, for admins only, and nothing of another org", async () => {
+    const ids = [agentA, agentB, org.ownerId, other.ownerId].join(",");
+    const res = await call(`/api/v1/orgs/${org.orgId}/names?ids=${ids}`, { token: org.apiKey });
+    expect(res.status).toBe(200);
+    expect(res.json.names).toEqual({ [agentA]: "stats-alpha", [agentB]: "stats-beta", [org.ownerId]: org.email });
+    expect((await call(`/api/v1/orgs/${org.orgId}/names`, { token: org.apiKey })).json.names).toEqual({});
+    const foreign = await call(`/api/v1/orgs/${other.orgId}/names?ids=${ids}`, { token: other.apiKey });
+    expect(foreign.json.names).toEqual({ [other.ownerId]: other.email });
+    expect((await call(`/api/v1/orgs/${org.orgId}/names?ids=${ids}`, { token: other.apiKey })).status).toBe(404);
+    const member = await seedMember(org, "member");
+    expect((await call(`/api/v1/orgs/${org.orgId}/names?ids=${agentA}`, { token: member.apiKey })).status).toBe(403);
+    for (const bad of ["x", `${agentA},`, `${agentA};drop`, Array.from({ length: 101 }, () => agentA).join(",")]) {
+      const r = await call(`/api/v1/orgs/${org.orgId}/names?ids=${encodeURIComponent(bad)}`, { token: org.apiKey });
+      expect(r.status, bad.slice(0, 40)).toBe(400);
+      expectErrorShape(r);
+    }
+  });
+});

@@ -68,7 +68,7 @@ consoleRoutes.openapi(
     const access = await orgAccess(c, c.req.valid("param").orgId);
     // Names span every team of the org (members' emails too): admins only, as the audit trail is.
     requireRole(access, "admin");
-    const names = await new NameData(makeDb(c.env.DB), access.orgId).names(c.req.valid("query").ids.split(","));
+    const names = await new NameData(makeDb(c.env.DB), access.orgId).names(c.req.valid("query").ids?.split(",") ?? []);
     return c.json({ names: Object.fromEntries(names) }, 200);
   },
 );
