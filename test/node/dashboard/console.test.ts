@@ -126,7 +126,7 @@ describe("security console in a real browser", { timeout: 120_000 }, () => {
       )
       .toBe(1);
     expect(await page.getByRole("heading", { name: /^Approvals waiting \(1\)$/ }).count()).toBe(1);
-    expect(await page.locator(".waiting td[data-label=Agent] .ref-name").textContent()).toBe("crawler-bot");
+    await expect.poll(() => page.locator(".waiting td[data-label=Agent] .ref-name").textContent()).toBe("crawler-bot");
 
     const calls = page.locator("figure#chart-calls");
     await calls.locator("canvas").waitFor();
