@@ -2,7 +2,7 @@
 // and resume, its effective rights with an explain box (the gateway's own decision), its recent
 // activity from the audit trail (admins), its subagents and its sandboxes. Everything loads in
 // parallel once the agent is known.
-import { get, post, qs } from "../api.js";
+import { del, get, post, qs } from "../api.js";
 import { h, uid } from "../dom.js";
 import { type Ctx, href, registerPage } from "../registry.js";
 import { idRef, nameOf } from "../refs.js";
@@ -169,6 +169,21 @@ registerPage({
           ),
         );
     }
+    if (ctx.can("admin") && agent.tokenPrefix !== null)
+      actions.push(
+        h(
+          "button",
+          {
+            type: "button",
+            class: "danger secondary",
+            onclick: async () => {
+              const question = `Revoke the token of ${agent.name} (and of its subagents)? They are refused from now on until you rotate.`;
+              if (await confirmDialog(question, "Revoke token")) await act(ctx, async () => void (await del(`${agentPath}/token`)), "Token revoked.");
+            },
+          },
+          "Revoke token",
+        ),
+      );
     const row = (label: string, value: Node | string) => [h("dt", {}, label), h("dd", {}, value)];
     const subagentsOf = (all: Agent[]) => {
       const subs = all.filter((a) => a.parentAgentId === agent.id);

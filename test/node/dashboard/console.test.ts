@@ -242,6 +242,7 @@ describe("security console in a real browser", { timeout: 120_000 }, () => {
     await page.getByText("No subagents.").waitFor();
     await page.getByText("No sandboxes.").waitFor();
     expect(await page.getByRole("button", { name: "Suspend" }).count()).toBe(1);
+    expect(await page.getByRole("button", { name: "Revoke token" }).count()).toBe(1);
     await shot("console-agent");
   });
 
