@@ -9,6 +9,7 @@ import { hostRoutes } from "./hosts.js";
 import { identityRoutes } from "./identity.js";
 import { invitationRoutes } from "./invitations.js";
 import { notificationRoutes } from "./notifications.js";
+import { telemetryRoutes } from "./telemetry.js";
 import { adminRouter } from "./kit.js";
 import { orgRoutes } from "./orgs.js";
 import { policyRoutes } from "./policies.js";
@@ -49,6 +50,7 @@ export function adminApi() {
     spendRoutes,
     auditRoutes,
     notificationRoutes,
+    telemetryRoutes,
   ])
     api.route("/", routes);
 
