@@ -5,7 +5,7 @@ import { push } from "../audit/push.js";
 import { makeDb } from "../data/db.js";
 import { TelemetryStore } from "../data/telemetry-store.js";
 import { type TelemetryConfig, openHeaders } from "./config.js";
-import { otlpBody } from "./otlp.js";
+import { type Redact, otlpBody } from "./otlp.js";
 import type { FinishedSpan } from "./span.js";
 
 export const EXPORT_ATTEMPTS = 3;
@@ -29,6 +29,25 @@ export function retryAfterMs(value: string | null | undefined, now = Date.now())
 const backoffMs = (attempt: number) => BACKOFF_BASE_MS * 2 ** (attempt - 1) * (1 + Math.random() / 2);
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/**
+ * Removes the export's own header values (and a bearer token alone) from span text, as written and
+ * JSON-escaped (content attributes hold JSON): a collector key never travels in the spans, even
+ * when a prompt carries it.
+ */
+export function redactor(values: string[]): Redact {
+  const needles = new Set<string>();
+  for (const value of values) {
+    for (const form of [value, value.replace(/^(bearer|basic|token)\s+/i, "")]) {
+      if (form.length < 8) continue;
+      needles.add(form);
+      needles.add(JSON.stringify(form).slice(1, -1));
+    }
+  }
+  const list = [...needles].sort((a, b) => b.length - a.length);
+  if (list.length === 0) return (text) => text;
+  return (text) => list.reduce((out, needle) => out.replaceAll(needle, "[REDACTED]"), text);
+}
+
 export async function exportSpans(env: Env, config: TelemetryConfig, spans: FinishedSpan[]): Promise<void> {
   if (spans.length === 0) return;
   const drop = (error: string) => {
@@ -44,7 +63,7 @@ export async function exportSpans(env: Env, config: TelemetryConfig, spans: Fini
   } catch {
     return drop("the export headers could not be opened");
   }
-  const body = otlpBody({ ...RESOURCE, "palisade.org.id": config.orgId }, spans);
+  const body = otlpBody({ ...RESOURCE, "palisade.org.id": config.orgId }, spans, redactor(Object.values(headers)));
   const target = {
     url: config.endpoint,
     allowPrivate: env.ALLOW_PRIVATE_UPSTREAMS === "true",

@@ -16,20 +16,23 @@ type AnyValue =
   | { boolValue: boolean }
   | { arrayValue: { values: AnyValue[] } };
 
-function anyValue(value: AttributeValue): AnyValue {
-  if (typeof value === "string") return { stringValue: value };
+/** Rewrites a string attribute before it leaves (the exporter removes its own header values). */
+export type Redact = (text: string) => string;
+
+function anyValue(value: AttributeValue, redact: Redact): AnyValue {
+  if (typeof value === "string") return { stringValue: redact(value) };
   if (typeof value === "boolean") return { boolValue: value };
   if (typeof value === "number") return Number.isSafeInteger(value) ? { intValue: String(value) } : { doubleValue: value };
-  return { arrayValue: { values: value.map((v) => ({ stringValue: v })) } };
+  return { arrayValue: { values: value.map((v) => ({ stringValue: redact(v) })) } };
 }
 
-export function otlpAttributes(attributes: Record<string, AttributeValue>) {
-  return Object.entries(attributes).map(([key, value]) => ({ key, value: anyValue(value) }));
+export function otlpAttributes(attributes: Record<string, AttributeValue>, redact: Redact = (t) => t) {
+  return Object.entries(attributes).map(([key, value]) => ({ key, value: anyValue(value, redact) }));
 }
 
 const nanos = (ms: number) => `${Math.round(ms)}000000`;
 
-export function otlpBody(resource: Record<string, AttributeValue>, spans: FinishedSpan[]): string {
+export function otlpBody(resource: Record<string, AttributeValue>, spans: FinishedSpan[], redact: Redact = (t) => t): string {
   return JSON.stringify({
     resourceSpans: [
       {
@@ -45,7 +48,7 @@ export function otlpBody(resource: Record<string, AttributeValue>, spans: Finish
               kind: span.kind,
               startTimeUnixNano: nanos(span.startMs),
               endTimeUnixNano: nanos(span.endMs),
-              attributes: otlpAttributes(resolvedAttributes(span)),
+              attributes: otlpAttributes(resolvedAttributes(span), redact),
               status: span.error === null ? { code: STATUS_UNSET } : { code: STATUS_ERROR, message: span.error },
             })),
           },
