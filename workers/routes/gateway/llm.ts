@@ -62,9 +62,13 @@ export function llmGateway() {
   llm.onError((error, c) => llmErrorResponse(kindOf(c), toAppError(error)));
   llm.notFound((c) => llmErrorResponse(kindOf(c), new AppError("not_found", "no such model endpoint")));
   llm.use("*", requireAgent);
+  // Known endpoints by path, anything else as one route (a path is the agent's to choose).
   llm.use(
     "*",
-    traced((c) => c.req.path),
+    traced((c) => {
+      const kind = kindOf(c);
+      return endpointOf(kind, c.req.path.slice(`/llm/${kind}`.length)) ? c.req.path : `/llm/${kind}/*`;
+    }),
   );
 
   llm.all("/:kind{openai|anthropic}/*", async (c) => {
