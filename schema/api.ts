@@ -354,6 +354,39 @@ export const NotificationsStatusSchema = z.object({
   nextAttemptAt: z.number().int().nullable(),
 });
 
+/** OpenTelemetry export (README "OpenTelemetry"): traces of LLM, egress and tool calls over OTLP/HTTP JSON. */
+export const TELEMETRY_MAX_HEADERS = 16;
+export const TelemetrySchema = z.strictObject({
+  endpoint: z
+    .string()
+    .max(2048)
+    .describe("https URL of the collector's OTLP/HTTP traces endpoint; a URL without a path gets /v1/traces; no query (credentials go in headers)"),
+  headers: z
+    .record(
+      z.string().regex(/^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,100}$/, "a header name (letters, digits and !#$%&'*+.^_`|~-)"),
+      z
+        .string()
+        .min(1)
+        .max(4096)
+        .regex(/^[\t\x20-\x7e]*$/, "printable ASCII"),
+    )
+    .refine((h) => Object.keys(h).length <= TELEMETRY_MAX_HEADERS, `at most ${TELEMETRY_MAX_HEADERS} headers`)
+    .optional()
+    .describe("sent with every export (an API key, for example); kept in the vault, never shown again"),
+  includeContent: z.boolean().default(false).describe("export prompt and completion text, PII-masked; off by default"),
+  sampleRatio: z.number().min(0).max(1).default(1).describe("share of calls traced, decided at the edge whatever the caller's traceparent says"),
+});
+export const TelemetryStatusSchema = z.object({
+  configured: z.boolean(),
+  endpoint: z.string().nullable(),
+  headerNames: z.array(z.string()).describe("names only: the values are never shown"),
+  includeContent: z.boolean(),
+  sampleRatio: z.number(),
+  droppedSpans: z.number().int().describe("spans given up on after the retries"),
+  lastError: z.string().nullable(),
+  updatedAt: z.number().int().nullable(),
+});
+
 // ── sandbox hosts ───────────────────────────────────────────────────────────
 export const POOL_NAME = /^[a-z0-9][a-z0-9_-]{0,62}$/;
 export const HostEnrollmentCreateSchema = z.strictObject({

@@ -1,7 +1,7 @@
 // D1 tables (drizzle). Every org-scoped table carries org_id with a foreign key to orgs;
 // the data-access layer in workers/data refuses to query those tables without an org id.
 import { sql } from "drizzle-orm";
-import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, real, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 const createdAt = () => integer("created_at").notNull().default(sql`(unixepoch('subsec') * 1000)`);
 
@@ -627,3 +627,24 @@ export const spendUsage = sqliteTable(
   },
   (t) => [index("spend_usage_org_day").on(t.orgId, t.day)],
 );
+
+/**
+ * Per-org OpenTelemetry export (workers/telemetry): the OTLP/HTTP traces URL, its headers sealed
+ * in the vault as one JSON object (they carry the collector's API key), and what is exported.
+ */
+export const telemetryConfigs = sqliteTable("telemetry_configs", {
+  orgId: text("org_id")
+    .primaryKey()
+    .references(() => orgs.id, { onDelete: "cascade" }),
+  endpoint: text("endpoint").notNull(),
+  headersCiphertext: text("headers_ciphertext"),
+  headersIv: text("headers_iv"),
+  headersKeyVersion: text("headers_key_version"),
+  /** Header names only, as JSON: what GET shows. */
+  headerNames: text("header_names").notNull(),
+  includeContent: integer("include_content", { mode: "boolean" }).notNull(),
+  sampleRatio: real("sample_ratio").notNull(),
+  droppedSpans: integer("dropped_spans").notNull().default(0),
+  lastError: text("last_error"),
+  updatedAt: integer("updated_at").notNull(),
+});

@@ -2,6 +2,7 @@
 // Palisade's proxy (PII masking off and on, spend enforcement on) and the Portkey gateway.
 import { spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createServer as createHttpServer } from "node:http";
 import { createServer } from "node:net";
 import path from "node:path";
 import { startFakeLlm } from "../../test/support/fake-llm.js";
@@ -104,6 +105,25 @@ interface Variant {
   fresh?: boolean;
   /** An Idempotency-Key per call, as the official SDKs send on every POST. */
   idempotencyKeys?: boolean;
+}
+
+/** A local OTLP/HTTP receiver that answers 200 and counts the spans it got. */
+async function startOtlpReceiver(): Promise<{ url: string; spans(): number; close(): Promise<void> }> {
+  let spans = 0;
+  const server = createHttpServer((req, res) => {
+    let body = "";
+    req.on("data", (c: Buffer) => {
+      body += c.toString("utf8");
+    });
+    req.on("end", () => {
+      spans += (body.match(/"spanId"/g) ?? []).length;
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end("{}");
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  return { url: `http://127.0.0.1:${port}`, spans: () => spans, close: () => new Promise((resolve) => server.close(() => resolve())) };
 }
 
 async function measure(v: Variant, iterations: number, durationSec: number) {
@@ -286,6 +306,30 @@ export async function benchLlm(edge: Edge, options: { iterations: number; durati
           if (r.firstByte && direct.firstByte) r.addedFirstByteP50Ms = Math.round((r.firstByte.p50 - direct.firstByte.p50) * 1000) / 1000;
         }
       }
+    }
+    // OpenTelemetry export on (issue 22): the PII-on calls again with the org's traces sent to a
+    // local OTLP receiver; measured after the variants above, which ran with no telemetry configured.
+    const receiver = await startOtlpReceiver();
+    try {
+      await api(edge, "PUT", `/api/v1/orgs/${org}/telemetry`, key, { endpoint: `${receiver.url}/v1/traces` });
+      for (const stream of [false, true]) {
+        const v: Variant = {
+          name: `palisade pii on otel${stream ? " stream" : ""}`,
+          url: palisade,
+          headers: { authorization: `Bearer ${masked.token}` },
+          stream,
+          pii: true,
+        };
+        console.log(`  llm: ${v.name}`);
+        const r = await measure(v, options.iterations, options.durationSec);
+        const d = results[`direct${stream ? " stream" : ""}`];
+        results[v.name] = { ...r, ...(d && "latency" in d ? { addedP50Ms: Math.round((r.latency.p50 - d.latency.p50) * 1000) / 1000 } : {}) };
+      }
+      await workerdQuiet();
+      console.log(`  llm: otel receiver got ${receiver.spans()} spans`);
+    } finally {
+      await api(edge, "DELETE", `/api/v1/orgs/${org}/telemetry`, key);
+      await receiver.close();
     }
     // Prompt sizes (issue 4): sequential added latency for 1 KB, 16 KB and 256 KB prompts of corpus
     // text, non-streaming. "patterns" masks every structured category and leaves entities to the

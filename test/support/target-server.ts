@@ -55,6 +55,28 @@ export async function startTargetServer(): Promise<TargetServer> {
       res.end();
       return;
     }
+    if (url.pathname.startsWith("/otlp/")) {
+      // An OTLP/HTTP traces receiver (telemetry tests): /otlp/<tag>[/fail-<n>|/redirect]/v1/traces answers
+      // 503 with Retry-After: 0 to the first n requests of a tag, then 200 with an empty partial success.
+      const [, , tag = "", mode = ""] = url.pathname.split("/");
+      const seen = (sinkCalls.get(`otlp:${tag}`) ?? 0) + 1;
+      sinkCalls.set(`otlp:${tag}`, seen);
+      const fail = /^fail-\d+$/.test(mode) && seen <= Number(mode.slice("fail-".length));
+      if (fail) {
+        res.writeHead(503, { "retry-after": "0" });
+        res.end();
+        return;
+      }
+      if (mode === "redirect") {
+        // A hostile collector: sends the exporter to another receiver (which must never hear from it).
+        res.writeHead(307, { location: `/otlp/${tag}-followed/v1/traces` });
+        res.end();
+        return;
+      }
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end("{}");
+      return;
+    }
     if (url.pathname === "/__aborted") {
       res.writeHead(200, { "content-type": "application/json" });
       res.end(JSON.stringify(aborted));

@@ -22,7 +22,8 @@ export function assertPushUrl(raw: string, allowPrivate: boolean, field: string,
   return url;
 }
 
-export type PushResult = { ok: true } | { ok: false; error: string };
+/** A failure says whether the receiver answered (its status and Retry-After) or the URL was refused. */
+export type PushResult = { ok: true } | { ok: false; error: string; status?: number; retryAfter?: string | null; refused?: true };
 
 /**
  * POSTs once, redirects not followed (a 3xx could point the trail anywhere); any 2xx is success.
@@ -36,13 +37,18 @@ export async function push(
   try {
     assertPushUrl(target.url, target.allowPrivate, target.field, target.what);
   } catch (error) {
-    return { ok: false, error: error instanceof AppError ? error.message : "url refused" };
+    return { ok: false, error: error instanceof AppError ? error.message : "url refused", refused: true };
   }
   try {
     const response = await fetch(target.url, { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.timeout(target.timeoutMs) });
     await response.body?.cancel();
     if (response.status >= 200 && response.status < 300) return { ok: true };
-    return { ok: false, error: `${target.who} answered ${response.status}` };
+    return {
+      ok: false,
+      error: `${target.who} answered ${response.status}`,
+      status: response.status,
+      retryAfter: response.headers.get("retry-after"),
+    };
   } catch (error) {
     const name = error instanceof Error ? error.name : "";
     return { ok: false, error: name === "TimeoutError" ? `no answer within ${target.timeoutMs / 1000} s` : `${target.who} unreachable` };

@@ -18,6 +18,9 @@ import { credentialHeaderName, injectCredential, stripClientAuth } from "../vaul
 import { scrubHeaders, scrubSecretsStream, secretForms } from "./scrub.js";
 import { type ExitAudit, checkExit } from "../pii/exit-check.js";
 import { assertPublicDestination, resolveRedirect, sameOrigin } from "./url-safety.js";
+import { exitPiiAttributes, httpClientAttributes } from "../telemetry/genai.js";
+import { SpanKind, activeSpan, withSpan } from "../telemetry/span.js";
+import { TRACEPARENT_HEADER } from "../telemetry/traceparent.js";
 
 const MAX_REDIRECTS = 5;
 export const RULE_HEADER = "x-palisade-egress-rule";
@@ -201,14 +204,16 @@ function authorise(mode: OutboundMode, decision: EgressDecision): void {
  * body in flight.
  */
 export async function sendOutbound(ctx: OutboundContext, request: OutboundRequest, mode: OutboundMode, callWatch?: CallWatch): Promise<Response> {
-  // A tool call passes the watch it started before its approval; egress starts its own here.
-  const watch = callWatch ?? watchCall(ctx.env, ctx.rights.agent.id, ctx.tokenId, (p) => ctx.waitUntil(p));
-  try {
-    return endsWithBody(await sendHops(ctx, request, mode, watch.signal), watch);
-  } catch (error) {
-    watch.end();
-    throw withdrawalOf(watch.signal) ?? error;
-  }
+  return withSpan(request.method, SpanKind.client, httpClientAttributes(request.method, request.url, mode.kind), async () => {
+    // A tool call passes the watch it started before its approval; egress starts its own here.
+    const watch = callWatch ?? watchCall(ctx.env, ctx.rights.agent.id, ctx.tokenId, (p) => ctx.waitUntil(p));
+    try {
+      return endsWithBody(await sendHops(ctx, request, mode, watch.signal), watch);
+    } catch (error) {
+      watch.end();
+      throw withdrawalOf(watch.signal) ?? error;
+    }
+  });
 }
 
 /** Stops watching when the answer's body is done (read to its end) or cancelled by the agent. */
@@ -239,6 +244,9 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
   const orgId = rights.agent.orgId;
   const credentials = await credentialRowsOf(env, orgId);
   const baseHeaders = stripClientAuth(forwardableHeaders(request.headers), credentialHeaders(credentials));
+  // The upstream's work continues this call's span when it is traced (the caller's own traceparent otherwise passes as it came).
+  const span = activeSpan();
+  if (span.traceparent) baseHeaders.set(TRACEPARENT_HEADER, span.traceparent);
   const first = request.url;
   let { url, method, body } = request;
   const secrets: string[] = [];
@@ -256,6 +264,11 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
       if (mode.kind === "egress") auditHop(ctx, overridden && !overridden.allowed ? overridden : decision, hop);
       throw error;
     }
+    span.set({
+      "palisade.decision": "allowed",
+      "palisade.egress.rule": ruleRef(decision),
+      ...(hop > 0 ? httpClientAttributes(method, url, mode.kind) : {}),
+    });
     // What the agent sends (its body and query) is checked for personal data once, on the first
     // hop, under the policy's rules for the egress exit; a redirect's URL is the upstream's.
     if (mode.kind === "egress" && hop === 0) {
@@ -327,6 +340,12 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
       throw error;
     }
     if (mode.kind === "egress") auditHop(ctx, decision, hop, { status: response.status, ...(hop === 0 && pii ? { pii } : {}) });
+    span.set({
+      "http.response.status_code": response.status,
+      "http.request.resend_count": hop > 0 ? hop : undefined,
+      ...(hop === 0 ? exitPiiAttributes(pii) : {}),
+    });
+    if (response.status >= 400) span.fail(String(response.status));
     const location = response.headers.get("location");
     if (mode.kind === "egress" && isRedirect(response.status) && location) {
       await response.body?.cancel();

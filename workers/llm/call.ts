@@ -15,6 +15,8 @@ import { modelLimitsFor } from "../spend/pricing.js";
 import { requestShape, spendEstimate, utf8Length } from "./estimate.js";
 import { identityRestorer, isObject, type LlmEndpoint, type ProviderKind, type RestorerFactory, type Usage } from "./index.js";
 import { withStreamUsage } from "./upstream.js";
+import { piiAttributes } from "../telemetry/genai.js";
+import { activeSpan } from "../telemetry/span.js";
 
 export interface LlmCallInput {
   /** The caller's rights: its agent, and the policy merged along its parent chain. */
@@ -62,6 +64,8 @@ function piiPolicyOf(policy: EffectivePolicy): PiiPolicy {
 }
 
 export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<LlmCall> {
+  // The call's trace span (a no-op when the org exports no traces).
+  const span = activeSpan();
   let done = false;
   let sent = false;
   const ctx = { waitUntil: input.waitUntil };
@@ -106,6 +110,7 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
     piiFailure = error.reason;
   }
   const pii = masker.result();
+  span.set(piiAttributes(pii.counts));
   if (pii.blockedCategories.length > 0) {
     done = true;
     await audit("error", { pii: { counts: pii.counts, blocked: pii.blockedCategories } }, "pii_blocked");
@@ -160,6 +165,7 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
     throw new AppError("conflict", "the request with this Idempotency-Key already reached the provider and was charged; use a new key to call again");
   }
 
+  span.set({ "palisade.decision": "allowed", ...(piiFailure ? { "palisade.pii.failed_open": piiFailure } : {}) });
   return {
     upstreamBody,
     restorers,
@@ -178,7 +184,8 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
       // Token counts under plain keys: the audit cleaner redacts keys that name tokens.
       const tokens = usage ? { input: usage.inputTokens, output: usage.outputTokens, cached: usage.cachedTokens } : null;
       const details = { usage: tokens, streamed: info.streamed, outcome: info.outcome, pii: piiAudit };
-      settleCall(env, hold, usage, info.error ? auditEvent("error", details, info.error.code) : auditEvent("success", details), ctx);
+      const charged = settleCall(env, hold, usage, info.error ? auditEvent("error", details, info.error.code) : auditEvent("success", details), ctx);
+      span.set({ "palisade.cost.micros": charged });
     },
     producedUsage(reported, producedBytes) {
       return {
@@ -196,7 +203,8 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
       // and once the request was sent its idempotency key stays used (one key, one provider call).
       if (error.code === "spend_limit") retireLeasesOf(env, input.rights.agent.orgId, ctx);
       if (error.code === "upstream_timeout" || WITHDRAWN_AFTER_SENDING.has(error.code)) {
-        settleCall(env, hold, null, auditEvent("error", { error: error.code, usage: null, pii: piiAudit }, error.code), ctx);
+        const charged = settleCall(env, hold, null, auditEvent("error", { error: error.code, usage: null, pii: piiAudit }, error.code), ctx);
+        span.set({ "palisade.cost.micros": charged });
         return;
       }
       await releaseCall(env, input.rights.agent, hold, ctx, sent);

@@ -5,6 +5,7 @@ import { utf8Length } from "./estimate.js";
 import { restoreResponseItem, restoreResponseObject } from "./json.js";
 import { isObject, restoreWhole, type LlmEndpoint, type RestorerFactory, type TextRestorer, type Usage } from "./types.js";
 import { type AnthropicCounts, anthropicUsageOf, chatUsageOf, mergeAnthropicCounts, responsesUsageOf } from "./usage.js";
+import { type ResponseMeta, emptyResponseMeta, noteResponse } from "./response-meta.js";
 
 export type StreamEndpoint = Exclude<LlmEndpoint, "models">;
 
@@ -23,6 +24,8 @@ export interface StreamResult {
   outcome: StreamOutcome;
   /** UTF-8 bytes of the text and tool arguments the agent was sent: a bound on the output tokens produced. */
   producedBytes: number;
+  /** What the events said of the response (id, model, finish reasons), for the call's span. */
+  meta: ResponseMeta;
 }
 
 /** An error the stream ends with, in the shape of the platform's errors. */
@@ -74,6 +77,7 @@ export class SseRewriter {
   invalid = false;
   /** UTF-8 bytes of text and tool arguments passed to the agent (each token is at least one byte). */
   producedBytes = 0;
+  readonly meta = emptyResponseMeta();
   readonly #factory: RestorerFactory;
   readonly #open = new Map<string, TextRestorer>();
   readonly #parser = createParser({ onEvent: (e) => this.#onEvent(e), onComment: (c) => this.#emit(`:${c}\n\n`) });
@@ -198,6 +202,7 @@ export class SseRewriter {
       this.invalid = true;
       return;
     }
+    noteResponse(this.meta, data);
     this.#changed = false;
     if (this.endpoint === "chat") {
       this.#chat(data);
@@ -401,7 +406,7 @@ export function restoreSseStream(
     }
     if (out) controller.enqueue(encoder.encode(out));
     controller.close();
-    settle({ usage: rewriter.usage, completed: outcome === "completed", outcome, producedBytes: rewriter.producedBytes });
+    settle({ usage: rewriter.usage, completed: outcome === "completed", outcome, producedBytes: rewriter.producedBytes, meta: rewriter.meta });
   };
 
   // One watchdog per stream rather than a timer per read (a stream has hundreds of reads): it
@@ -473,6 +478,7 @@ export function restoreSseStream(
             completed: rewriter.completed,
             outcome: rewriter.completed ? "completed" : "cancelled",
             producedBytes: rewriter.producedBytes,
+            meta: rewriter.meta,
           });
         finished = true;
       },

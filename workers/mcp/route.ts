@@ -14,6 +14,7 @@ import { readLimitedBytes } from "../http/middleware.js";
 import { agentCallContext, requireAgent } from "../identity/authenticate.js";
 import { type CallContext, ToolCallRefused, callTool, listToolsFor, safeName } from "../tools/call.js";
 import { guidePromptFor } from "../tools/guide.js";
+import { traced } from "../telemetry/middleware.js";
 
 export const MCP_BODY_LIMIT = 128 * 1024;
 
@@ -91,6 +92,10 @@ const CallParams = z.object({ name: z.string(), arguments: z.record(z.string(), 
 export function mcpGateway() {
   const mcp = new Hono<AppEnv>();
   mcp.use("*", requireAgent);
+  mcp.use(
+    "*",
+    traced(() => "/mcp"),
+  );
   mcp.post("/", async (c) => {
     let bytes: Uint8Array;
     try {

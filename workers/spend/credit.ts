@@ -100,11 +100,15 @@ export async function holdForCall(
   return { kind: "draw", credit, callId: newId("rsv"), heldMicros: held };
 }
 
-/** The call finished: its charge (usage, or its whole hold when the provider reported none) is settled. */
-export function settleCall(env: Env, hold: CallHold, usage: SpendUsage | null, audit: AuditEvent, ctx: WaitUntil): void {
+/**
+ * The call finished: its charge (usage, or its whole hold when the provider reported none) is
+ * settled. Returns the charge when this isolate knows the price (a draw on its lease), else null
+ * (a reservation is priced at the org's DO).
+ */
+export function settleCall(env: Env, hold: CallHold, usage: SpendUsage | null, audit: AuditEvent, ctx: WaitUntil): number | null {
   if (hold.kind === "reservation") {
     queueSettle(env, hold.orgId, { reservationId: hold.reservation.reservationId, usage, audit }, ctx);
-    return;
+    return null;
   }
   const { credit } = hold;
   const charging = queueSettle(
@@ -116,6 +120,7 @@ export function settleCall(env: Env, hold: CallHold, usage: SpendUsage | null, a
   // What the call held and did not use goes back to the lease (an overrun takes from it).
   const charged = charging ? usageMicros(credit.price, charging) : hold.heldMicros;
   endDraw(env, hold, hold.heldMicros - charged, ctx);
+  return charged;
 }
 
 /**

@@ -12,6 +12,8 @@ import { usableTools } from "./access.js";
 import { checkArguments } from "./arguments.js";
 import { type ToolRequest, buildToolRequest, executeHttpTool } from "./execute.js";
 import { callUpstreamTool } from "./upstream.js";
+import { exitPiiAttributes } from "../telemetry/genai.js";
+import { SpanKind, activeSpan, withSpan } from "../telemetry/span.js";
 
 export interface CallContext {
   env: Env;
@@ -69,12 +71,22 @@ export async function listToolsFor(ctx: CallContext): Promise<ToolRow[]> {
 }
 
 export async function callTool(ctx: CallContext, name: string, args: Record<string, unknown>): Promise<ToolResult> {
+  const attributes = { "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": safeName(name), "palisade.agent.id": ctx.rights.agent.id };
+  return withSpan(`execute_tool ${safeName(name)}`, SpanKind.internal, attributes, async (span) => {
+    const result = await runTool(ctx, name, args);
+    if (result.isError) span.fail(result.status !== undefined ? String(result.status) : "tool_error");
+    return result;
+  });
+}
+
+async function runTool(ctx: CallContext, name: string, args: Record<string, unknown>): Promise<ToolResult> {
   // Ungranted and nonexistent tools get the same answer, so names cannot be probed.
   const tool = (await usableTools(ctx.env, ctx.rights)).find((t) => t.name === name) ?? null;
   if (!tool) {
     await audit(ctx, null, name, "denied", "not_granted");
     throw new ToolCallRefused("unknown_tool", `unknown tool: ${safeName(name)}`);
   }
+  activeSpan().set({ "gen_ai.tool.type": tool.kind === "http" ? "function" : "extension", "palisade.tool.id": tool.id });
   const argCheck = checkArguments(tool.inputSchema, args);
   if (!argCheck.ok) {
     await audit(ctx, tool, name, "denied", argCheck.reason, { issues: argCheck.issues });
@@ -145,6 +157,7 @@ async function gateAndExecute(
     throw error;
   });
 
+  activeSpan().set({ "palisade.decision": "allowed", "palisade.autonomy.level": gate.level, ...exitPiiAttributes(argsPii) });
   const via = { ...(gate.approvalId ? { approvalId: gate.approvalId } : {}), ...(argsPii ? { pii: { arguments: argsPii } } : {}) };
   try {
     let result: ToolResult;

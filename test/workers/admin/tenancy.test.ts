@@ -128,6 +128,7 @@ function sampleBody(method: string, path: string, ids: Record<string, string>): 
   if (path.endsWith("/audit/sink")) return { url: "https://siem.example.com/in" };
   if (path.endsWith("/audit/checkpoints")) return undefined;
   if (path.endsWith("/notifications") || path.endsWith("/notifications/test")) return { webhookUrl: "https://hooks.example.com/in" };
+  if (path.endsWith("/telemetry")) return { endpoint: "https://otel.example.com/v1/traces", headers: { "x-api-key": "probe-otlp-key" } };
   if (path.endsWith("/agents")) return { name: "probe-agent" };
   if (path.endsWith("/tools")) return { name: "probe-tool", inputSchema: { type: "object" }, method: "GET", url: "https://x.example.com/a" };
   if (path.endsWith("/tools/{toolId}")) return { description: "changed" };

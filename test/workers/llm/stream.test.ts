@@ -86,6 +86,7 @@ describe("OpenAI chat streams", () => {
         completed: true,
         outcome: "completed",
         producedBytes: 37,
+        meta: { id: "c1", model: "m", finishReasons: ["stop"] },
       });
     }
   });
@@ -188,6 +189,7 @@ describe("Anthropic message streams", () => {
       completed: true,
       outcome: "completed",
       producedBytes: 28,
+      meta: { id: "m", model: null, finishReasons: ["end_turn"] },
     });
   });
 
@@ -227,7 +229,13 @@ describe("OpenAI responses streams", () => {
       .join("");
     expect(deltas).toBe("hi bob@example.org");
     expect(out).not.toContain("EMAIL_1");
-    expect(result).toEqual({ usage: { inputTokens: 4, outputTokens: 3, cachedTokens: 1 }, completed: true, outcome: "completed", producedBytes: 12 });
+    expect(result).toEqual({
+      usage: { inputTokens: 4, outputTokens: 3, cachedTokens: 1 },
+      completed: true,
+      outcome: "completed",
+      producedBytes: 12,
+      meta: { id: "r", model: null, finishReasons: [] },
+    });
   });
 });
 

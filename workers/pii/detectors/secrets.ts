@@ -29,6 +29,8 @@ const SHAPES: ReadonlyArray<readonly [string, RegExp, RegExp]> = [
   ["anthropic_key", /sk-ant-/, /(?<![A-Za-z0-9_])sk-ant-[a-z0-9]{2,12}-[A-Za-z0-9_-]{40,}/g],
   ["openai_key", /sk-/, /(?<![A-Za-z0-9_-])sk-(?!ant-)(?:proj-|svcacct-|admin-|None-)?[A-Za-z0-9_-]{20,}/g],
   ["google_api_key", /AIza|GOCSPX-|ya29\./, /(?<![A-Za-z0-9_])(?:AIza[0-9A-Za-z_-]{35}|GOCSPX-[A-Za-z0-9_-]{28}|ya29\.[0-9A-Za-z_-]{20,})/g],
+  // Palisade's own bearer tokens (workers/identity/tokens.ts): 43 base64url characters after the prefix.
+  ["palisade_token", /pal_(?:agent|admin|host|hostkey)_/, /(?<![A-Za-z0-9_])pal_(?:agent|admin|host|hostkey)_[A-Za-z0-9_-]{43}(?![A-Za-z0-9_-])/g],
   ["jwt", /eyJ/, /(?<![A-Za-z0-9_-])eyJ[A-Za-z0-9_-]{5,}\.eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{10,}/g],
 ];
 

@@ -10,6 +10,7 @@ import { hostRoutes } from "./hosts.js";
 import { identityRoutes } from "./identity.js";
 import { invitationRoutes } from "./invitations.js";
 import { notificationRoutes } from "./notifications.js";
+import { telemetryRoutes } from "./telemetry.js";
 import { adminRouter } from "./kit.js";
 import { orgRoutes } from "./orgs.js";
 import { policyRoutes } from "./policies.js";
@@ -51,6 +52,7 @@ export function adminApi() {
     auditRoutes,
     notificationRoutes,
     consoleRoutes,
+    telemetryRoutes,
   ])
     api.route("/", routes);
 

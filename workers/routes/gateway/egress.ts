@@ -6,6 +6,7 @@ import { parseEgressTarget } from "../../egress/url-safety.js";
 import type { AppEnv } from "../../http/context.js";
 import { readLimitedBytes } from "../../http/middleware.js";
 import { agentCallContext, requireAgent } from "../../identity/authenticate.js";
+import { traced } from "../../telemetry/middleware.js";
 
 export const EGRESS_BODY_LIMIT = 10 * 1024 * 1024;
 const PREFIX = "/egress/";
@@ -13,6 +14,11 @@ const PREFIX = "/egress/";
 export function egressGateway() {
   const egress = new Hono<AppEnv>();
   egress.use("*", requireAgent);
+  // The route, never the target: its query can hold a credential.
+  egress.use(
+    "*",
+    traced(() => "/egress/*"),
+  );
   egress.all("/*", async (c) => {
     const outer = new URL(c.req.url);
     const url = parseEgressTarget(outer.pathname.slice(outer.pathname.indexOf(PREFIX) + PREFIX.length) + outer.search);

@@ -23,12 +23,18 @@ import {
   toUpstreamAppError,
   type LlmEndpoint,
   type ProviderKind,
+  type Usage,
 } from "../../llm/index.js";
 import { type LlmCall, prepareLlmCall } from "../../llm/call.js";
 import { allowedModels, modelsOf, pickProvider, providersOf, upstreamModels } from "../../llm/providers.js";
 import { allowsModel } from "../../agents/rights.js";
 import { type CallWatch, watchCall, withdrawalOf } from "../../agents/withdrawal.js";
 import { credentialRowsOf, openCredentialCached } from "../../vault/credentials.js";
+import { emptyResponseMeta, noteResponse } from "../../llm/response-meta.js";
+import { inputContent, outputContent, requestAttributes, responseAttributes, serverAttributes } from "../../telemetry/genai.js";
+import { traced } from "../../telemetry/middleware.js";
+import { SpanKind, type TraceSpan, withSpan } from "../../telemetry/span.js";
+import { TRACEPARENT_HEADER } from "../../telemetry/traceparent.js";
 
 /** Prompts are documents, not uploads: 4 MB is far above any model's context window in text. */
 export const LLM_BODY_LIMIT = 4 * 1024 * 1024;
@@ -56,6 +62,14 @@ export function llmGateway() {
   llm.onError((error, c) => llmErrorResponse(kindOf(c), toAppError(error)));
   llm.notFound((c) => llmErrorResponse(kindOf(c), new AppError("not_found", "no such model endpoint")));
   llm.use("*", requireAgent);
+  // Known endpoints by path, anything else as one route (a path is the agent's to choose).
+  llm.use(
+    "*",
+    traced((c) => {
+      const kind = kindOf(c);
+      return endpointOf(kind, c.req.path.slice(`/llm/${kind}`.length)) ? c.req.path : `/llm/${kind}/*`;
+    }),
+  );
 
   llm.all("/:kind{openai|anthropic}/*", async (c) => {
     const kind = c.req.param("kind") as ProviderKind;
@@ -93,28 +107,64 @@ export function llmGateway() {
     if (typeof body !== "object" || body === null || Array.isArray(body)) throw new AppError("bad_request", "request body must be a JSON object");
     const model = (body as Record<string, unknown>).model;
     if (typeof model !== "string" || model.length === 0 || model.length > 200) throw new AppError("bad_request", "model: required string");
-    if (!allowsModel(rights, model)) throw new AppError("policy_denied", `model ${JSON.stringify(model)} is not allowed by policy`);
-    const provider = pickProvider(providers, model);
-    if (!provider) throw new AppError("not_found", `model ${JSON.stringify(model)} is not available`);
-
-    const call = await prepareLlmCall(c.env, {
-      rights,
-      kind,
-      endpoint,
-      model,
-      body: body as Record<string, unknown>,
-      traceId: c.get("traceId"),
-      idempotencyKey: c.req.header("idempotency-key") ?? null,
-      waitUntil: (p) => c.executionCtx.waitUntil(p),
-    });
-    try {
-      return await forward(c, call, kind, endpoint, provider, path);
-    } catch (error) {
-      await call.fail(toUpstreamAppError(error));
-      throw error;
-    }
+    return withSpan(`chat ${model}`, SpanKind.client, requestAttributes(kind, model, body as Record<string, unknown>), (span) =>
+      callModel(c, span, kind, endpoint, model, body as Record<string, unknown>, providers, path),
+    );
   });
   return llm;
+}
+
+/** One model call inside its GenAI span: policy, the prepared (masked, held) call, the provider. */
+async function callModel(
+  c: Context<AppEnv>,
+  span: TraceSpan,
+  kind: ProviderKind,
+  endpoint: Exclude<LlmEndpoint, "models">,
+  model: string,
+  body: Record<string, unknown>,
+  providers: ProviderRow[],
+  path: string,
+): Promise<Response> {
+  const rights = c.get("rights");
+  if (!allowsModel(rights, model)) throw new AppError("policy_denied", `model ${JSON.stringify(model)} is not allowed by policy`);
+  const provider = pickProvider(providers, model);
+  if (!provider) throw new AppError("not_found", `model ${JSON.stringify(model)} is not available`);
+  span.set(serverAttributes(provider.baseUrl));
+
+  const call = await prepareLlmCall(c.env, {
+    rights,
+    kind,
+    endpoint,
+    model,
+    body,
+    traceId: c.get("traceId"),
+    idempotencyKey: c.req.header("idempotency-key") ?? null,
+    waitUntil: (p) => c.executionCtx.waitUntil(p),
+  });
+  if (span.includeContent) {
+    const sent = call.upstreamBody;
+    span.defer(() => inputContent(sent));
+  }
+  try {
+    return await forward(c, call, kind, endpoint, provider, path, span);
+  } catch (error) {
+    await call.fail(toUpstreamAppError(error));
+    throw error;
+  }
+}
+
+/** The span's response attributes from the provider's (masked) answer; its text only when the org opted in, masked again. */
+function describeAnswer(span: TraceSpan, textBody: string, usage: Usage | null) {
+  let parsed: unknown = null;
+  try {
+    parsed = JSON.parse(textBody);
+  } catch {
+    // restoreJsonText already refused an answer that is not JSON.
+  }
+  const meta = emptyResponseMeta();
+  noteResponse(meta, parsed);
+  span.set(responseAttributes(meta, usage));
+  if (span.includeContent) span.defer(() => outputContent(parsed));
 }
 
 /** Provider base URLs that passed the destination check (a pure function of the URL and the setting). */
@@ -136,6 +186,7 @@ async function forward(
   endpoint: LlmEndpoint,
   provider: ProviderRow,
   path: string,
+  span: TraceSpan,
 ): Promise<Response> {
   checkProviderDestination(c.env, provider.baseUrl);
   const credential = (await credentialRowsOf(c.env, provider.orgId)).find((r) => r.id === provider.credentialId);
@@ -147,6 +198,8 @@ async function forward(
     { kind, baseUrl: provider.baseUrl, apiKey },
     { path, body: call.upstreamBody, search: new URL(c.req.url).search, signal: abort.signal },
   );
+  // The provider's work continues the call's span (only when the call is traced).
+  if (span.traceparent) upstreamRequest.headers.set(TRACEPARENT_HEADER, span.traceparent);
   // One deadline for the headers and, unless streamed, the body.
   const deadline = new UpstreamDeadline(UPSTREAM_TIMEOUT_MS, abort);
   // A withdrawal of the agent (suspension, revoked token) cancels the provider request at once.
@@ -156,7 +209,17 @@ async function forward(
   let streaming = false;
   call.sending();
   try {
-    const response = await exchange(c, call, kind, endpoint, apiKey, await fetchUpstream(upstreamRequest, { deadline, abort }), deadline, watch);
+    const response = await exchange(
+      c,
+      call,
+      kind,
+      endpoint,
+      apiKey,
+      await fetchUpstream(upstreamRequest, { deadline, abort }),
+      deadline,
+      watch,
+      span,
+    );
     streaming = response.headers.get("content-type")?.startsWith("text/event-stream") === true;
     return response;
   } catch (error) {
@@ -178,11 +241,15 @@ async function exchange(
   response: Response,
   deadline: UpstreamDeadline,
   watch: CallWatch,
+  span: TraceSpan,
 ): Promise<Response> {
   if (!response.ok) {
     deadline.clear();
     const mapped = await mapUpstreamError(kind, response, [apiKey]);
-    await call.fail(new AppError(mapped.status >= 500 ? "upstream_error" : "bad_request", `provider answered ${response.status}`));
+    const code = mapped.status >= 500 ? "upstream_error" : "bad_request";
+    span.set({ "palisade.upstream.status_code": response.status });
+    span.fail(code);
+    await call.fail(new AppError(code, `provider answered ${response.status}`));
     return mapped;
   }
   const streamEndpoint = endpoint === "models" ? null : endpoint;
@@ -195,19 +262,28 @@ async function exchange(
       hideUsageChunk: call.streamUsageAdded,
       withdrawn: watch.signal,
     });
+    span.keepOpen();
     c.executionCtx.waitUntil(
-      result.then((r) => {
+      result.then(async (r) => {
         watch.end();
         // A stream ended early is charged what it produced; a stream the provider finished (or cut) on its usage or hold.
         const early = r.outcome === "cancelled" || r.outcome === "withdrawn";
         const usage = early ? call.producedUsage(r.usage, r.producedBytes) : r.usage;
-        return call.finish(usage, { streamed: true, outcome: r.outcome, error: r.outcome === "withdrawn" ? withdrawalOf(watch.signal) : null });
+        try {
+          await call.finish(usage, { streamed: true, outcome: r.outcome, error: r.outcome === "withdrawn" ? withdrawalOf(watch.signal) : null });
+        } finally {
+          span.set({ ...responseAttributes(r.meta, r.usage), "palisade.llm.outcome": r.outcome });
+          if (r.outcome !== "completed")
+            span.fail(r.outcome === "withdrawn" ? (withdrawalOf(watch.signal)?.code ?? "withdrawn") : `stream_${r.outcome}`);
+          span.end();
+        }
       }),
     );
     return new Response(body, { status: 200, headers: sseHeaders() });
   }
   const textBody = await readTextWithin(response, deadline);
   const restored = restoreJsonText(endpoint, textBody, call.restorers);
+  if (span.recording) describeAnswer(span, textBody, restored.usage);
   await call.finish(restored.usage, { streamed: false, outcome: "completed" });
   return new Response(restored.text, { status: response.status, headers: { "content-type": "application/json" } });
 }
