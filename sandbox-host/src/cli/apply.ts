@@ -107,14 +107,19 @@ function referenceProblems(ctx: Ctx, docs: Doc[]): Problem[] {
   const incoming = (kind: string) => new Set(docs.filter((d) => d.kind.kind === kind).map((d) => d.name));
   const teams = incoming("Team");
   const tools = incoming("Tool");
+  const agents = incoming("Agent");
   const known = (scope: string, name: string) =>
     scope === "team"
       ? ctx.refs.ids.team.has(name) || teams.has(name)
       : scope === "project"
         ? ctx.refs.ids.project.has(name)
-        : ctx.refs.ids.agent.has(name);
+        : ctx.refs.ids.agent.has(name) || agents.has(name);
   for (const doc of docs) {
     const refs: [string, string][] = [];
+    if (doc.kind.kind === "Agent") {
+      if (typeof doc.spec.team === "string") refs.push(["team", doc.spec.team]);
+      if (typeof doc.spec.project === "string") refs.push(["project", doc.spec.project]);
+    }
     if (doc.kind.kind === "Limit") {
       if (typeof doc.spec.team === "string") refs.push(["team", doc.spec.team]);
       if (typeof doc.spec.agent === "string") refs.push(["agent", doc.spec.agent]);
@@ -135,11 +140,11 @@ function referenceProblems(ctx: Ctx, docs: Doc[]): Problem[] {
 
 /**
  * Creates and updates in dependency order (teams and credentials before what names them), then
- * deletes in the reverse order; secret writes and credential deletes last of all.
+ * deletes in the reverse order; secret writes and deletes that cannot be undone last of all.
  */
 function ordered(changes: Change[]): Change[] {
   const rank = (c: Change) => {
-    if (c.action === "delete") return 2000 + (c.kind.kind === "Credential" ? 500 : 0) - c.kind.order;
+    if (c.action === "delete") return 2000 + (c.kind.finalDelete ? 500 : 0) - c.kind.order;
     return (c.secret !== undefined && c.action === "update" ? 1000 : 0) + c.kind.order;
   };
   return changes

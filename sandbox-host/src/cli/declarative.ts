@@ -10,9 +10,9 @@ import { Api, CliError, table } from "./client.js";
 import { connect, writeConfig } from "./config.js";
 import { loadDocuments } from "./documents.js";
 import { type Io, readAll } from "./io.js";
-import { API_VERSION, KINDS, type KindDef, type Live, Refs, kindByWord, listAgents } from "./kinds.js";
+import { API_VERSION, KINDS, type KindDef, type Live, Refs, kindByWord } from "./kinds.js";
 
-const KIND_WORDS = `${KINDS.map((k) => k.plural).join(", ")}, agents`;
+const KIND_WORDS = KINDS.map((k) => k.plural).join(", ");
 
 export const DECLARATIVE_USAGE = `usage (policies as code; see README "Policies as code"):
   palisade login --edge URL [--org ORG] (--api-key-stdin | --email EMAIL [--password-stdin])
@@ -48,8 +48,8 @@ function format(raw: unknown, fallback: Format, allowed: readonly Format[] = ["t
 }
 
 /** A live object as a document `apply` accepts unchanged. */
-function documentOf(kind: KindDef | "Agent", live: Live) {
-  return { apiVersion: API_VERSION, kind: kind === "Agent" ? "Agent" : kind.kind, metadata: { name: live.name }, spec: live.spec };
+function documentOf(kind: KindDef, live: Live) {
+  return { apiVersion: API_VERSION, kind: kind.kind, metadata: { name: live.name }, spec: live.spec };
 }
 
 const yamlStream = (docs: unknown[]) => docs.map((d) => `---\n${stringify(d, { lineWidth: 0 })}`).join("");
@@ -108,21 +108,20 @@ export async function login(argv: string[], io: Io): Promise<number> {
 }
 
 // ── get / describe ──────────────────────────────────────────────────────────
-async function resolveKind(word: string | undefined): Promise<KindDef | "Agent"> {
+function resolveKind(word: string | undefined): KindDef {
   if (word === undefined) throw new CliError(2, `name a kind: ${KIND_WORDS}`);
-  if (["agents", "agent"].includes(word.toLowerCase())) return "Agent";
   const kind = kindByWord(word);
   if (!kind) throw new CliError(2, `unknown kind ${word} (one of ${KIND_WORDS})`);
   return kind;
 }
 
 async function liveObjects(io: Io, kindWord: string | undefined, name: string | undefined) {
-  const kind = await resolveKind(kindWord);
+  const kind = resolveKind(kindWord);
   const ctx = await connect(io.env ?? process.env);
   const refs = await Refs.load(ctx.api, ctx.org);
-  const all = kind === "Agent" ? await listAgents({ ...ctx, refs }) : await kind.list({ ...ctx, refs });
+  const all = await kind.list({ ...ctx, refs });
   const items = name === undefined ? all : all.filter((l) => l.name === name || l.id === name);
-  if (name !== undefined && items.length === 0) throw new CliError(1, `${kind === "Agent" ? "agent" : kind.kind.toLowerCase()}/${name} not found`);
+  if (name !== undefined && items.length === 0) throw new CliError(1, `${kind.kind.toLowerCase()}/${name} not found`);
   return { kind, items };
 }
 
@@ -135,13 +134,6 @@ export async function get(argv: string[], io: Io): Promise<number> {
   const docs = items.map((l) => documentOf(kind, l));
   if (fmt === "yaml") io.stdout.write(yamlStream(docs));
   else if (fmt === "json") io.stdout.write(`${JSON.stringify(name === undefined ? docs : docs[0], null, 2)}\n`);
-  else if (kind === "Agent")
-    io.stdout.write(
-      table(
-        ["NAME", "TEAM", "AUTONOMY", "STATUS", "ID"],
-        items.map((l) => [l.name, (l.spec.team as string | undefined) ?? null, Number(l.spec.autonomy), String(l.status.status), l.id]),
-      ),
-    );
   else if (items.length === 0) io.stdout.write(`no ${kind.plural}\n`);
   else io.stdout.write(table(kind.columns.headers, items.map(kind.columns.row)));
   return 0;

@@ -7,7 +7,7 @@ import { type Document, LineCounter, isMap, isScalar, isSeq, parseAllDocuments }
 import { z } from "zod";
 import { detectSecrets } from "../../../workers/pii/detectors/secrets.js";
 import type { RawFinding } from "../../../workers/pii/types.js";
-import { API_VERSION, KINDS, type KindDef } from "./kinds.js";
+import { API_VERSION, KINDS, type KindDef, kindByWord } from "./kinds.js";
 
 export interface Doc {
   kind: KindDef;
@@ -119,11 +119,13 @@ function checkDocument(value: unknown, at: (segments: readonly Segment[]) => str
   const problems: Problem[] = [];
   const envelope = EnvelopeSchema.safeParse(value);
   if (!envelope.success) return { problems: envelope.error.issues.map((issue) => ({ at: at(segmentsOf(issue)), reason: issueMessage(issue) })) };
-  const kind = KINDS.find((k) => k.kind === envelope.data.kind);
+  const kind = kindByWord(envelope.data.kind);
   if (!kind)
     return { problems: [{ at: at(["kind"]), reason: `unknown kind ${envelope.data.kind} (one of ${KINDS.map((k) => k.kind).join(", ")})` }] };
-  const secrets = secretProblems(envelope.data.spec);
-  if (secrets.length > 0) return { problems: secrets.map((s) => ({ at: at(["spec", ...s.path]), reason: s.reason })) };
+  const secrets = (["metadata", "spec", "status"] as const).flatMap((field) =>
+    secretProblems(envelope.data[field]).map((s) => ({ at: at([field, ...s.path]), reason: s.reason })),
+  );
+  if (secrets.length > 0) return { problems: secrets };
   const name = (kind.nameSchema ?? NAME).safeParse(envelope.data.metadata.name);
   if (!name.success) problems.push({ at: at(["metadata", "name"]), reason: `metadata.name: ${name.error.issues[0]?.message ?? "invalid"}` });
   const spec = kind.spec.safeParse(envelope.data.spec ?? {});

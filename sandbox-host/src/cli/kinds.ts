@@ -2,7 +2,7 @@
 // schemas in schema/), how live objects read back as specs, and the API calls that create, update
 // and delete them, each returning the call that undoes it (apply rolls back with those).
 import { z } from "zod";
-import { AgentSchema, ProjectSchema, TeamSchema } from "../../../schema/api.js";
+import { AgentCreateSchema, AgentCreatedSchema, AgentSchema, ProjectSchema, TeamSchema } from "../../../schema/api.js";
 import { CredentialCreateSchema, CredentialSchema, InjectSpecSchema, ProviderCreateSchema, ProviderSchema } from "../../../schema/credentials.js";
 import { POLICY_SCOPES, PolicyDocumentSchema, PolicyViewSchema } from "../../../schema/policy.js";
 import {
@@ -103,6 +103,8 @@ export interface KindDef {
   /** Why an update is impossible (e.g. a provider's kind), or null. */
   immutable?(live: Live, spec: Record<string, unknown>): string | null;
   remove(ctx: Ctx, live: Live): Promise<Undo>;
+  /** Deleting one cannot be undone (a secret, an agent's identity): such deletes run last. */
+  finalDelete?: true;
   columns: { headers: string[]; row(live: Live): (string | number | boolean | null)[] };
 }
 
@@ -223,6 +225,7 @@ const credential: KindDef = {
     };
   },
   remove: credentialCrud.remove,
+  finalDelete: true,
   columns: {
     headers: ["NAME", "INJECT", "KEY VERSION", "ID"],
     row: (l) => [l.name, InjectSpecSchema.parse(l.spec.inject).type, String(l.status.keyVersion), l.id],
@@ -643,26 +646,80 @@ const policy: KindDef = {
   },
 };
 
-/** Every kind apply manages, in creation order. */
-export const KINDS: KindDef[] = [team, credential, provider, price, tool, grant, limit, policy].sort((a, b) => a.order - b.order);
+// ── agents (top-level ones: subagents are made by their parents at run time) ─
+const AgentSpecSchema = z.strictObject({
+  team: z.string().min(1).max(120).optional(),
+  project: z.string().min(1).max(120).optional(),
+  autonomy: AgentCreateSchema.shape.autonomy,
+});
+const agentBody = (ctx: Ctx, spec: Record<string, unknown>) => ({
+  teamId: typeof spec.team === "string" ? ctx.refs.id("team", spec.team) : null,
+  projectId: typeof spec.project === "string" ? ctx.refs.id("project", spec.project) : null,
+  autonomy: spec.autonomy,
+});
+const agent: KindDef = {
+  kind: "Agent",
+  plural: "agents",
+  aliases: ["agent"],
+  order: 1,
+  spec: AgentSpecSchema,
+  nameSchema: AgentCreateSchema.shape.name,
+  key: (name) => name,
+  comparable: (spec) => plain({ autonomy: 3, ...spec }),
+  async list(ctx) {
+    const agents = await ctx.api.list(`${orgPath(ctx.org)}/agents`, AgentSchema);
+    return agents
+      .filter((a) => a.parentAgentId === null)
+      .map((a) => ({
+        id: a.id,
+        name: a.name,
+        spec: present({
+          team: a.teamId ? ctx.refs.name("team", a.teamId) : undefined,
+          project: a.projectId ? ctx.refs.name("project", a.projectId) : undefined,
+          autonomy: a.autonomy,
+        }),
+        status: { id: a.id, status: a.status, suspendedAt: a.suspendedAt, tokenPrefix: a.tokenPrefix, createdAt: a.createdAt },
+      }));
+  },
+  async create(ctx, name, spec) {
+    const { teamId, projectId, autonomy } = agentBody(ctx, spec);
+    // The token the API mints here is dropped unseen: apply output goes to CI logs. Issue one
+    // with `POST …/agents/:id/token` when the agent is deployed.
+    const a = await ctx.api.call("POST", `${orgPath(ctx.org)}/agents`, AgentCreatedSchema, {
+      name,
+      ...(teamId ? { teamId } : {}),
+      ...(projectId ? { projectId } : {}),
+      ...(autonomy === undefined ? {} : { autonomy }),
+    });
+    ctx.refs.ids.agent.set(name, a.id);
+    return async () => {
+      await ctx.api.call("DELETE", itemPath(ctx, "agents", a.id), anything);
+    };
+  },
+  async update(ctx, live, spec) {
+    const path = itemPath(ctx, "agents", live.id);
+    await ctx.api.call("PATCH", path, anything, agentBody(ctx, { autonomy: 3, ...spec }));
+    return async () => {
+      await ctx.api.call("PATCH", path, anything, agentBody(ctx, live.spec));
+    };
+  },
+  async remove(ctx, live) {
+    // A deleted agent's tokens and subagents are gone for good (finalDelete).
+    await ctx.api.call("DELETE", itemPath(ctx, "agents", live.id), anything);
+    return null;
+  },
+  finalDelete: true,
+  columns: {
+    headers: ["NAME", "TEAM", "AUTONOMY", "STATUS", "ID"],
+    row: (l) => [l.name, (l.spec.team as string | undefined) ?? null, Number(l.spec.autonomy), String(l.status.status), l.id],
+  },
+};
 
+/** Every kind apply manages, in creation order. */
+export const KINDS: KindDef[] = [team, credential, agent, provider, price, tool, grant, limit, policy].sort((a, b) => a.order - b.order);
+
+/** The kind a document or a `get` argument names: its kind, plural or alias, in any case. */
 export function kindByWord(word: string): KindDef | undefined {
   const w = word.toLowerCase();
   return KINDS.find((k) => k.plural === w || k.aliases.includes(w) || k.kind.toLowerCase() === w);
-}
-
-/** Agents are read-only here (creating one mints a token, which belongs in `palisade agents create`). */
-export async function listAgents(ctx: Ctx): Promise<Live[]> {
-  const agents = await ctx.api.list(`${orgPath(ctx.org)}/agents`, AgentSchema);
-  return agents.map((a) => ({
-    id: a.id,
-    name: a.name,
-    spec: present({
-      team: a.teamId ? ctx.refs.name("team", a.teamId) : undefined,
-      project: a.projectId ? ctx.refs.name("project", a.projectId) : undefined,
-      parent: a.parentAgentId ? ctx.refs.name("agent", a.parentAgentId) : undefined,
-      autonomy: a.autonomy,
-    }),
-    status: { id: a.id, status: a.status, suspendedAt: a.suspendedAt, tokenPrefix: a.tokenPrefix, createdAt: a.createdAt },
-  }));
 }

@@ -2,15 +2,19 @@
 // directory twice (the second run sends no write), dry-run diffs, prune, get -o yaml round trip,
 // bad documents refused with file:line and nothing applied, rollback, explain and audit tail -f.
 // A counting proxy sits between the CLI and the edge, so "no writes" is observed on the wire.
+import { execFile } from "node:child_process";
 import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { type Server, createServer } from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { PassThrough, Readable } from "node:stream";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main } from "../../../sandbox-host/src/cli/main.js";
 import { type Edge, api, startEdge } from "../dashboard/edge.js";
 
+const root = path.resolve(import.meta.dirname, "../../..");
+const run = promisify(execFile);
 let edge: Edge;
 let proxy: Server;
 let proxyUrl: string;
@@ -74,6 +78,11 @@ spec:
   inject: {type: bearer}
   valueFrom: {stdin: true}
 `;
+const AGENTS = `apiVersion: palisade.dev/v1
+kind: Agent
+metadata: {name: ci-bot}
+spec: {team: platform, autonomy: 2}
+`;
 const SPEND = `apiVersion: palisade.dev/v1
 kind: Provider
 metadata: {name: openai}
@@ -93,6 +102,11 @@ apiVersion: palisade.dev/v1
 kind: Limit
 metadata: {name: org-daily}
 spec: {scope: org, period: day, limitMicros: 10000000, thresholds: [80, 100]}
+---
+apiVersion: palisade.dev/v1
+kind: Limit
+metadata: {name: ci-bot-daily}
+spec: {scope: agent, agent: ci-bot, period: day, limitMicros: 1000000}
 `;
 const TOOLS = `{"apiVersion": "palisade.dev/v1", "kind": "Tool", "metadata": {"name": "create-issue"},
  "spec": {"description": "Open a GitHub issue", "method": "POST", "url": "https://api.github.com/repos/{repo}/issues",
@@ -121,6 +135,7 @@ spec:
 const DOCS = {
   "10-teams.yaml": TEAMS,
   "20-secrets.yaml": SECRETS,
+  "25-agents.yaml": AGENTS,
   "30-spend.yml": SPEND,
   "40-tools.json": TOOLS,
   "50-grants.yaml": GRANTS,
@@ -208,6 +223,8 @@ describe("palisade apply", () => {
       "grant/create-issue.team.platform created",
       "limit/team.platform.month created",
       "limit/org.day created",
+      "agent/ci-bot created",
+      "limit/agent.ci-bot.day created",
       "policy/github-read created",
     ])
       expect(first.stdout).toContain(line);
@@ -216,8 +233,16 @@ describe("palisade apply", () => {
     expect(policy).toMatchObject({ name: "github-read", egress: [{ host: "api.github.com", methods: ["GET"] }] });
     expect(policy?.attachments).toHaveLength(2);
 
+    // The second run is the installed command in its own process, as CI would run it.
     writes = 0;
-    const second = await cli(["apply", "-f", dir], { env: applyEnv });
+    const second = await run(process.execPath, [path.join(root, "sandbox-host/bin/palisade.mjs"), "apply", "-f", dir], {
+      env: { PATH: process.env.PATH ?? "", HOME: home, XDG_CONFIG_HOME: path.join(home, "config"), ...applyEnv },
+      cwd: root,
+      timeout: 60_000,
+    }).then(
+      (r) => ({ code: 0, ...r }),
+      (e: { code: number; stdout: string; stderr: string }) => e,
+    );
     expect(second.stderr).toBe("");
     expect(second.code).toBe(0);
     expect(second.stdout).not.toMatch(/created|configured|deleted/);
@@ -253,7 +278,7 @@ describe("palisade apply", () => {
 
   it("round trip: get -o yaml of every kind applies unchanged", async () => {
     const parts: string[] = [];
-    for (const kind of ["teams", "credentials", "providers", "prices", "tools", "grants", "limits", "policies"]) {
+    for (const kind of ["teams", "agents", "credentials", "providers", "prices", "tools", "grants", "limits", "policies"]) {
       const r = await cli(["get", kind, "-o", "yaml"]);
       expect(r.code).toBe(0);
       parts.push(r.stdout);
@@ -320,6 +345,7 @@ describe("palisade apply", () => {
         `apiVersion: palisade.dev/v1\nkind: Tool\nmetadata: {name: t}\nspec:\n  method: GET\n  url: https://x.example/\n  inputSchema: {type: object}\n  description: |\n    -----BEGIN PRIVATE KEY-----\n    MIIEvQIBADANBgkqhkiG9w0BAQEFAASCBKcwggSjAgEAAoIBAQC7\n    -----END PRIVATE KEY-----\n`,
         /x\.yaml:8: .*looks like a secret/,
       ],
+      ["secret as a name", `apiVersion: palisade.dev/v1\nkind: Team\nmetadata:\n  name: ${SECRET}\n`, /x\.yaml:4: .*looks like a secret/],
       ["bad YAML", "apiVersion: palisade.dev/v1\nkind: Team\nmetadata: {name: [unclosed\n", /x\.yaml:\d+: /],
       ["wrong apiVersion", "apiVersion: v9\nkind: Team\nmetadata: {name: t}\n", /x\.yaml:1: apiVersion: must be palisade\.dev\/v1/],
       ["bad value", POLICIES.replace("host: API.GitHub.com", "host: '*.com'"), /x\.yaml:6: spec\.egress\.0\.host: wildcard over a public suffix/],
