@@ -293,6 +293,16 @@ describe("palisade apply", () => {
     expect(r.stdout).not.toMatch(/created|configured|deleted/);
     expect(writes).toBe(0);
 
+    // describe adds a status block (ids, versions, token prefixes): apply ignores it.
+    const described = await cli(["describe", "agents"]);
+    expect(described.stdout).toContain("status:");
+    await writeFile(path.join(home, "described.yaml"), described.stdout);
+    const again = await cli(["apply", "-f", path.join(home, "described.yaml")]);
+    expect(again.stderr).toBe("");
+    expect(again.stdout.trim()).toBe("agent/ci-bot unchanged");
+    expect(writes).toBe(0);
+    expect(await cli(["get", "widgets"])).toMatchObject({ code: 2, stderr: expect.stringContaining("unknown kind widgets") });
+
     const json = await cli(["get", "policies", "-o", "json"]);
     await writeFile(path.join(home, "exported.json"), json.stdout);
     expect((await cli(["apply", "-f", path.join(home, "exported.json")])).stdout.trim()).toBe("policy/github-read unchanged");
