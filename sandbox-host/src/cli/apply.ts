@@ -20,6 +20,8 @@ export interface Change {
   live?: Live;
   /** The secret to write (credential creates, and updates under --rotate-secrets). */
   secret?: string;
+  /** In a dry run: where the secret would be read from. */
+  secretFrom?: string;
   /** `delete -f` of an object that does not exist. */
   missing?: true;
 }
@@ -28,6 +30,7 @@ export interface PlanOptions {
   mode: "apply" | "delete";
   prune: boolean;
   rotateSecrets: boolean;
+  dryRun: boolean;
   env: NodeJS.ProcessEnv;
   /** Reads standard input once, for the one credential whose secret comes from stdin. */
   readStdin: () => Promise<string>;
@@ -66,7 +69,11 @@ export async function plan(ctx: Ctx, docs: Doc[], options: PlanOptions): Promise
     const writesSecret = doc.kind.kind === "Credential" && (current === undefined || options.rotateSecrets);
     const action: Action = current === undefined ? "create" : same && !writesSecret ? "unchanged" : "update";
     const change: Change = { action, kind: doc.kind, name: doc.key, doc, ...(current ? { live: current } : {}) };
-    if (writesSecret) {
+    if (writesSecret && options.dryRun) {
+      // A plan needs no secret (CI plans run without them); it says where the value will come from.
+      const from = ValueFromSchema.parse(doc.spec.valueFrom);
+      change.secretFrom = "env" in from ? `$${from.env}${options.env[from.env] ? "" : ", not set"}` : "stdin";
+    } else if (writesSecret) {
       const from = ValueFromSchema.parse(doc.spec.valueFrom);
       let raw: string | undefined;
       if ("env" in from) {
@@ -173,12 +180,13 @@ export function renderPlan(changes: Change[]): string {
   for (const c of changes) {
     if (c.action === "unchanged") continue;
     if (c.action === "create") {
-      out.push(`+ ${label(c.kind, c.name)} (create)`);
+      out.push(`+ ${label(c.kind, c.name)} (create${c.secretFrom ? `, secret from ${c.secretFrom}` : ""})`);
       out.push(indent(yamlOf(plain(c.doc?.spec)), "  + "));
     } else if (c.action === "delete") {
       out.push(`- ${label(c.kind, c.name)} (delete)`);
     } else {
-      out.push(`~ ${label(c.kind, c.name)} (update${c.secret !== undefined ? ", secret rewritten" : ""})`);
+      const rewrite = c.secret !== undefined || c.secretFrom !== undefined;
+      out.push(`~ ${label(c.kind, c.name)} (update${rewrite ? `, secret rewritten${c.secretFrom ? ` from ${c.secretFrom}` : ""}` : ""})`);
       for (const part of diffLines(yamlOf(c.kind.comparable(c.live?.spec ?? {})), yamlOf(c.kind.comparable(c.doc?.spec ?? {})))) {
         const mark = part.added ? "  + " : part.removed ? "  - " : null;
         if (mark) out.push(indent(part.value, mark));

@@ -15,7 +15,7 @@ import { API_VERSION, KINDS, type KindDef, type Live, Refs, kindByWord } from ".
 const KIND_WORDS = KINDS.map((k) => k.plural).join(", ");
 
 export const DECLARATIVE_USAGE = `usage (policies as code; see README "Policies as code"):
-  palisade login --edge URL [--org ORG] (--api-key-stdin | --email EMAIL [--password-stdin])
+  palisade login --edge URL [--org ORG] (--api-key-stdin | --email EMAIL --password-stdin)
       stores the edge and an admin API key (or a session) in $XDG_CONFIG_HOME/palisade/config.json (0600);
       the key or password comes from stdin, or PALISADE_API_KEY / PALISADE_PASSWORD
   palisade get <kind> [name] [-o table|json|yaml]      kinds: ${KIND_WORDS}
@@ -55,6 +55,8 @@ function documentOf(kind: KindDef, live: Live) {
 const yamlStream = (docs: unknown[]) => docs.map((d) => `---\n${stringify(d, { lineWidth: 0 })}`).join("");
 
 // ── login ───────────────────────────────────────────────────────────────────
+// Accepted like `docker login -p`, for scripts that cannot pipe; said out loud because argv is public.
+const ARGV_SECRET_WARNING = "a secret on the command line is visible to other users of this machine and in shell history; prefer stdin";
 export async function login(argv: string[], io: Io): Promise<number> {
   const env = io.env ?? process.env;
   const { values, positionals } = parsing(() =>
@@ -69,6 +71,8 @@ export async function login(argv: string[], io: Io): Promise<number> {
         email: { type: "string" },
         "api-key-stdin": { type: "boolean" },
         "password-stdin": { type: "boolean" },
+        "api-key": { type: "string" },
+        password: { type: "string" },
       },
     }),
   );
@@ -82,7 +86,8 @@ export async function login(argv: string[], io: Io): Promise<number> {
   let expiresAt: string | undefined;
   if (values.email !== undefined) {
     if (values["api-key-stdin"]) throw new CliError(2, "--email and --api-key-stdin exclude each other");
-    const password = values["password-stdin"] ? (await readAll(io.stdin)).replace(/\r?\n$/, "") : env.PALISADE_PASSWORD;
+    if (values.password !== undefined) io.stderr.write(`palisade: warning: ${ARGV_SECRET_WARNING} (--password-stdin)\n`);
+    const password = values["password-stdin"] ? (await readAll(io.stdin)).replace(/\r?\n$/, "") : (values.password ?? env.PALISADE_PASSWORD);
     if (!password) throw new CliError(2, "give the password on stdin with --password-stdin, or in PALISADE_PASSWORD");
     const session = await new Api(base, "")
       .call("POST", "/api/v1/login", LoginResponseSchema, { email: values.email, password })
@@ -93,7 +98,8 @@ export async function login(argv: string[], io: Io): Promise<number> {
     kind = "session";
     expiresAt = session.expiresAt;
   } else {
-    const key = values["api-key-stdin"] ? (await readAll(io.stdin)).trim() : env.PALISADE_API_KEY;
+    if (values["api-key"] !== undefined) io.stderr.write(`palisade: warning: ${ARGV_SECRET_WARNING} (--api-key-stdin)\n`);
+    const key = values["api-key-stdin"] ? (await readAll(io.stdin)).trim() : (values["api-key"] ?? env.PALISADE_API_KEY);
     if (!key) throw new CliError(2, "give an admin API key on stdin with --api-key-stdin (or PALISADE_API_KEY), or --email for a session");
     if (!/^pal_admin_[A-Za-z0-9_-]+$/.test(key)) throw new CliError(2, "that is not an admin API key (pal_admin_…)");
     token = key;
@@ -185,6 +191,7 @@ export async function applyCommand(mode: "apply" | "delete", argv: string[], io:
     mode,
     prune: values.prune === true,
     rotateSecrets: values["rotate-secrets"] === true,
+    dryRun: values["dry-run"] === true,
     env,
     readStdin: () => readAll(io.stdin),
   });

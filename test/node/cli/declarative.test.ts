@@ -3,7 +3,7 @@
 // bad documents refused with file:line and nothing applied, rollback, explain and audit tail -f.
 // A counting proxy sits between the CLI and the edge, so "no writes" is observed on the wire.
 import { execFile } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { type Server, createServer } from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -197,6 +197,12 @@ describe("palisade login", () => {
     expect(wrong.code).toBe(1);
     expect(wrong.stderr).not.toContain("wrong-password-1234");
 
+    // A config from an older, looser setup is replaced by a 0600 file and the directory tightened.
+    await writeFile(file, "{}", { mode: 0o644 });
+    await chmod(path.dirname(file), 0o755);
+    const onArgv = await cli(["login", "--edge", proxyUrl, "--api-key", apiKey]);
+    expect(onArgv).toMatchObject({ code: 0, stderr: expect.stringContaining("visible to other users") });
+    expect(onArgv.stderr).not.toContain(apiKey);
     const r = await cli(["login", "--edge", proxyUrl, "--api-key-stdin"], { stdin: `${apiKey}\n` });
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
@@ -376,6 +382,8 @@ describe("palisade apply", () => {
     const missingEnv = await cli(["apply", "-f", path.join(dir, "20-secrets.yaml")], {});
     expect(missingEnv.code).toBe(0); // both exist already: the secret is not needed
     await files(bad, { "s.yaml": SECRETS.replace("name: github", "name: gitlab") });
+    const plan = await cli(["apply", "-f", bad, "--dry-run"]);
+    expect(plan.stdout).toContain("+ credential/gitlab (create, secret from $GITHUB_TOKEN, not set)");
     const noSecret = await cli(["apply", "-f", bad]);
     expect(noSecret.stderr).toMatch(/s\.yaml:1: credential\/gitlab: environment variable GITHUB_TOKEN is not set/);
   });
