@@ -611,7 +611,8 @@ const policy: KindDef = {
     const path = itemPath(ctx, "policies", live.id);
     const from = sortedAttachments(live.spec.attachments);
     const to = sortedAttachments(spec.attachments);
-    await ctx.api.call("PATCH", path, anything, policyBody(spec));
+    // expectedVersion: a change made by someone else since the plan was read fails (409) instead of being overwritten.
+    await ctx.api.call("PATCH", path, anything, { ...policyBody(spec), expectedVersion: Number(live.status.version) });
     const undo = async () => {
       await ctx.api.call("PATCH", path, anything, policyBody(live.spec));
     };

@@ -19,6 +19,8 @@ let edge: Edge;
 let proxy: Server;
 let proxyUrl: string;
 let writes = 0;
+/** Runs before the proxy forwards a request: a test's way to act between apply's plan and its writes. */
+let beforeForward: ((method: string, url: string) => Promise<void>) | undefined;
 let orgId: string;
 let apiKey: string;
 let home: string;
@@ -150,6 +152,7 @@ beforeAll(async () => {
   // Counts every request that is not a read; forwards everything to the edge unchanged.
   proxy = createServer(async (req, res) => {
     if (req.method !== "GET" && req.method !== "HEAD") writes++;
+    await beforeForward?.(req.method ?? "GET", req.url ?? "/");
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
     const headers = new Headers();
@@ -405,6 +408,31 @@ describe("palisade apply", () => {
     expect(r.stderr).toContain("price/rollback-model rolled back");
     expect((await cli(["get", "teams"])).stdout).not.toContain("temporary");
     expect((await cli(["get", "prices"])).stdout).not.toContain("rollback-model");
+  });
+
+  it("does not overwrite a policy someone changed after the plan was read, and rolls back", async () => {
+    const race = path.join(home, "race");
+    await files(race, {
+      "a.yaml": "apiVersion: palisade.dev/v1\nkind: Team\nmetadata: {name: racing}\n",
+      "b.yaml": POLICIES.replace("methods: [get]", "methods: [get, head]"),
+    });
+    const policies = await api(edge, "GET", `/api/v1/orgs/${orgId}/policies`, apiKey);
+    const id = (policies.json as { items: { id: string; name: string }[] }).items.find((p) => p.name === "github-read")?.id;
+    beforeForward = async (method, url) => {
+      if (method !== "PATCH" || !url.includes("/policies/")) return;
+      beforeForward = undefined;
+      // Someone else's edit lands between the plan and the write.
+      await api(edge, "PATCH", `/api/v1/orgs/${orgId}/policies/${id}`, apiKey, { models: ["gpt-4o"] });
+    };
+    const r = await cli(["apply", "-f", race]);
+    beforeForward = undefined;
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/policy\/github-read: PATCH .* failed: conflict/);
+    expect(r.stderr).toContain("team/racing rolled back");
+    const after = await api(edge, "GET", `/api/v1/orgs/${orgId}/policies/${id}`, apiKey);
+    expect(after.json).toMatchObject({ models: ["gpt-4o"], egress: [{ methods: ["GET"] }] });
+    expect((await cli(["get", "teams"])).stdout).not.toContain("racing");
+    await api(edge, "PATCH", `/api/v1/orgs/${orgId}/policies/${id}`, apiKey, { models: null });
   });
 
   it("delete -f removes the objects the documents name", async () => {
