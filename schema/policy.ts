@@ -245,6 +245,18 @@ export const PolicyDryRunSchema = z.strictObject({
   request: EgressProbeSchema,
 });
 
+/** The answer of explain and dry-run: the gateway's own decision on one request, and why. */
+export const EgressDecisionSchema = z.object({
+  allowed: z.boolean(),
+  reason: z.string(),
+  explanation: z.string(),
+  rule: z.record(z.string(), z.unknown()).optional(),
+  credential: z.string().optional(),
+  route: z.string().optional(),
+  target: z.record(z.string(), z.unknown()).optional(),
+  nearMisses: z.array(z.record(z.string(), z.unknown())).optional(),
+});
+
 export const PolicyViewSchema = z.object({
   id: z.string(),
   orgId: z.string(),

@@ -6,6 +6,7 @@ import { ID_PREFIX, PageQuerySchema, page } from "../../../schema/api.js";
 import { PiiListsSchema } from "../../../schema/pii.js";
 import { forgetPiiLists } from "../../pii/lists.js";
 import {
+  EgressDecisionSchema,
   EgressProbeSchema,
   PolicyAttachSchema,
   PolicyDocumentSchema,
@@ -264,16 +265,6 @@ policyRoutes.openapi(
 );
 
 // ── effective policy, explanations and dry runs ────────────────────────────
-const DecisionSchema = z.object({
-  allowed: z.boolean(),
-  reason: z.string(),
-  explanation: z.string(),
-  rule: z.record(z.string(), z.unknown()).optional(),
-  credential: z.string().optional(),
-  route: z.string().optional(),
-  target: z.record(z.string(), z.unknown()).optional(),
-  nearMisses: z.array(z.record(z.string(), z.unknown())).optional(),
-});
 const agentParams = itemParams("agentId");
 
 const AgentEffectivePolicySchema = EffectivePolicySchema.extend({
@@ -325,7 +316,7 @@ policyRoutes.openapi(
     summary: "Why would this request of the agent be allowed or denied? (the gateway's own decision)",
     security,
     request: { params: agentParams, ...body(EgressProbeSchema) },
-    responses: { 200: json(DecisionSchema, "the decision and its reason"), ...errors },
+    responses: { 200: json(EgressDecisionSchema, "the decision and its reason"), ...errors },
   }),
   async (c) => {
     const { orgId, agentId } = c.req.valid("param");
@@ -342,7 +333,7 @@ policyRoutes.openapi(
     summary: "Evaluate a request against a draft policy, explained, without saving anything",
     security,
     request: { params: orgParams, ...body(PolicyDryRunSchema) },
-    responses: { 200: json(z.object({ decision: DecisionSchema, effective: EffectivePolicySchema }), "evaluation"), ...errors },
+    responses: { 200: json(z.object({ decision: EgressDecisionSchema, effective: EffectivePolicySchema }), "evaluation"), ...errors },
   }),
   async (c) => {
     const { access, store: s } = await policyStore(c, c.req.valid("param").orgId);
