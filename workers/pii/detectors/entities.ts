@@ -9,6 +9,7 @@ import { Gaz } from "../tagger/features.js";
 import { type EntityKind, Tagger } from "../tagger/tagger.js";
 import { Shape, tokenize } from "../tagger/tokens.js";
 import type { PiiCategory, RawFinding } from "../types.js";
+import { addCjkNames, addCuedNames, completePersons } from "./names.js";
 import { gateTechnical } from "./technical.js";
 
 const LETTER = /\p{L}/u;
@@ -586,7 +587,22 @@ function addKnownNames(runs: ReadonlyArray<{ start: number; end: number; words: 
 export function tagPiece(piece: string, model: Tagger = tagger(), confidence = CONFIDENCE): PieceSpans {
   const out: Array<{ kind: EntityKind; start: number; end: number }> = [];
   for (const c of candidates(piece, model)) if (confident(c, confidence)) out.push({ kind: c.kind, start: c.start, end: c.end });
-  return out;
+  completePersons(piece, out, model);
+  addCuedNames(piece, out, model);
+  addCjkNames(piece, out, model);
+  return withoutOverlaps(out);
+}
+
+/** Spans in order, where two overlap the longer kept (a person on a tie). */
+function withoutOverlaps(spans: Array<{ kind: EntityKind; start: number; end: number }>): PieceSpans {
+  const sorted = [...spans].sort((a, b) => a.start - b.start || b.end - a.end);
+  const kept: Array<{ kind: EntityKind; start: number; end: number }> = [];
+  for (const s of sorted) {
+    const last = kept[kept.length - 1];
+    if (!last || s.start >= last.end) kept.push(s);
+    else if (s.end - s.start > last.end - last.start || (s.end - s.start === last.end - last.start && s.kind === "person")) kept[kept.length - 1] = s;
+  }
+  return kept;
 }
 
 export function confident(c: Candidate, confidence = CONFIDENCE): boolean {
