@@ -307,10 +307,34 @@ export interface Candidate {
   label: boolean;
   /** For one word without other evidence: how much it looks like a name rather than a word (name-shape.ts); else 0. */
   nameShape: number;
+  /** The piece is German (or another language that capitalises every noun): a capital says nothing there. */
+  nounCase?: boolean;
+  /** One word that some language's word lists hold ("Joy", "Ajoutez", "Feliz"). */
+  everyday?: boolean;
+}
+
+/** Two function words of German (none shared with English, Dutch, the Nordic languages or Romance ones): a text where every noun has a capital. */
+const NOUN_CASE =
+  /(?<![\p{L}])(?:und|dem|für|ist|nicht|eine?|einen|zum|zur|auf|bei|dazu|wir|ihre?|vom|wird|werden|oder|sehr|vielen|bitte|uhr|sind|auch|noch|wurde|können|haben|nach|über|unter|aus|gibt)(?![\p{L}])[\s\S]*?(?<![\p{L}])(?:und|dem|für|ist|nicht|eine?|einen|zum|zur|auf|bei|dazu|wir|ihre?|vom|wird|werden|oder|sehr|vielen|bitte|uhr|sind|auch|noch|wurde|können|haben|nach|über|unter|aus|gibt)(?![\p{L}])/u;
+
+/**
+ * One word of the value is a given name, family name or place and no everyday word of any list, or
+ * one no English list holds that looks like a name (the frequent-word lists hold names too: "lucas").
+ */
+function onlyAName(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  for (let i = 0; i < t.count; i++) {
+    const flags = model.gazetteer.flags(t.word[i] ?? 0);
+    if (!(flags & NAME_FLAGS)) continue;
+    if (!(flags & KNOWN_WORD)) return true;
+    if (!(flags & (Gaz.common | Gaz.dictionary)) && nameLikeness(value.slice(t.starts[i], t.ends[i])) >= 0) return true;
+  }
+  return false;
 }
 
 const OPENING = /(?:^|[.!?:;•*>#|\n-])[\s"'“„«([]*$/u;
 const LABEL_AFTER = /^\s?[:：]/;
+const POSSESSIVE_AFTER = /^['’]s\b/;
 const KNOWN_WORD = Gaz.dictionary | Gaz.frequent | Gaz.common;
 
 /** Every word of the value is an everyday word of some language and none is a known name, place or organisation. */
@@ -330,6 +354,8 @@ export function candidates(piece: string, model: Tagger = tagger()): Candidate[]
   const taggedSpans = model.tag(piece);
   // Read while the tokeniser still holds this piece's tokens (the checks below tokenise values).
   const names = knownNameRuns(piece, model);
+  // Only pieces with a span pay for the test.
+  const nounCase = taggedSpans.length > 0 && NOUN_CASE.test(piece);
   for (const tagged of taggedSpans) {
     let s = tagged;
     if (s.kind === "address" && !addressShaped(piece.slice(s.start, s.end), model)) {
@@ -356,15 +382,24 @@ export function candidates(piece: string, model: Tagger = tagger()): Candidate[]
     const titled = s.kind === "person" && TITLE_BEFORE.test(piece.slice(Math.max(0, span[0] - 12), span[0]));
     // A lone everyday word that is also a given name ("Joy", "Violet") opening a sentence is read as the word.
     const opening = OPENING.test(piece.slice(0, span[0]));
+    const isWordy = !titled && wordy(value, model);
+    // An organisation word among everyday words is a phrase ("Location Services", "Customer Support").
     const isBacked = titled || (backed(value, s.kind, model) && !(opening && everydayName(value, model)));
+    // Written in lower case, a name needs a word that is only a name ("jean dupont"; not "emerald green", "domenica").
+    if (!NAME_LIKE.test(value) && !onlyAName(value, model)) continue;
     out.push({
       kind: s.kind,
       start: span[0],
       end: span[1],
       margin: s.margin,
       backed: isBacked,
-      wordy: !titled && wordy(value, model),
+      wordy: isWordy,
       opening,
+      nounCase,
+      everyday:
+        !SPACE.test(value) &&
+        !POSSESSIVE_AFTER.test(piece.slice(span[1], span[1] + 3)) &&
+        (model.gazetteer.flags(tokenize(value).word[0] ?? 0) & KNOWN_WORD) !== 0,
       label: LABEL_AFTER.test(piece.slice(span[1], span[1] + 2)),
       nameShape: isBacked || SPACE.test(value) ? 0 : nameLikeness(value),
     });
@@ -607,7 +642,9 @@ function withoutOverlaps(spans: Array<{ kind: EntityKind; start: number; end: nu
 
 export function confident(c: Candidate, confidence = CONFIDENCE): boolean {
   if (c.backed) return c.margin >= confidence.backed;
-  if (c.wordy || c.label) return false;
+  if (c.wordy || c.label || c.nounCase) return false;
+  // Opening a sentence, where every word has a capital, a word of some language is that word.
+  if (c.opening && c.everyday) return false;
   // One word no list knows must also look like a name, more so where a sentence opens.
   if (c.nameShape < (c.opening ? confidence.openingShape : confidence.shape)) return false;
   return c.margin >= (c.opening ? confidence.opening : confidence.bare);

@@ -151,9 +151,11 @@ export function addCuedNames(piece: string, spans: NameSpan[], model: Tagger): v
     const before = piece.slice(Math.max(0, start - 24), start);
     const after = piece.slice(end, end + 12);
     let cued = CUE_BEFORE.test(before);
+    let speaker = false;
     if (!cued && !lower) {
       // A speaker: a name opening a line before a colon.
-      cued = /^\s*$/.test(before.slice(before.lastIndexOf("\n") + 1)) && start === piece.length - piece.trimStart().length && /^:\s\S/.test(after);
+      speaker = /^\s*$/.test(before.slice(before.lastIndexOf("\n") + 1)) && start === piece.length - piece.trimStart().length && /^:\s\S/.test(after);
+      cued = speaker;
       // Beside a person: "Hattie and Will", "Will and Hattie".
       cued ||= persons.some(
         (p) => (p.end <= start && CONJUNCTION.test(piece.slice(p.end, start))) || (p.start >= end && CONJUNCTION.test(piece.slice(end, p.start))),
@@ -162,7 +164,7 @@ export function addCuedNames(piece: string, spans: NameSpan[], model: Tagger): v
     if (lower) cued ||= LOWER_CUE_AFTER.test(after);
     if (!cued || !cuedName(word, model, lower)) continue;
     // A word opening a line before a colon is a field label unless it is a known given name ("Lea: great", not "Kontoinhaber:").
-    if (/^:/.test(after) && !(flagsOf(word, model) & Gaz.first)) continue;
+    if (speaker && !(flagsOf(word, model) & Gaz.first)) continue;
     spans.push({ kind: "person", start, end });
   }
 }
