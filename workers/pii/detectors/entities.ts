@@ -752,6 +752,12 @@ export function mergeAddresses(
     // Grown around one place or name, it needs a street word of its own ("27 rue Paul Bert"), not
     // just digits ("Chapter 3, 1998 Edition").
     const joined = j > i + 1 || wasAddress;
+    // A name alone is never grown into an address ("RAYMOND OKAFOR, 1208 W 35TH ST": the addressee, then the street).
+    if (j === i + 1 && first.kind === "person") {
+      result.push(first);
+      i = j;
+      continue;
+    }
     const grown = grownStart < start || grownEnd > end;
     if ((joined || (grown && streetWorded(whole, model))) && ADDRESS_NUMBER.test(whole) && addressShaped(whole, model)) {
       start = grownStart;

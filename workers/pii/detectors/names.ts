@@ -103,10 +103,12 @@ function trimRoleWords(piece: string, span: NameSpan, model: Tagger): void {
     if (!m) return;
     const parts = (m[1] ?? "").split(/[-'’]/).filter(Boolean);
     // "Co-founder", "Vice-President": the last part says what it is.
-    const head = flagsOf(parts[parts.length - 1] ?? "", model);
+    const last = parts[parts.length - 1] ?? "";
+    const head = flagsOf(last, model);
+    // An English word ("Analyst", "Co-founder"), unless only the large dictionary holds it and it looks like a name ("Rosaria").
     const role =
       parts.length > 0 &&
-      head & (Gaz.common | Gaz.dictionary) &&
+      (head & Gaz.common || (head & Gaz.dictionary && nameLikeness(last) < 0.5)) &&
       parts.every((p) => !(flagsOf(p, model) & (NAMES | Gaz.title)) || (parts.length > 1 && p.length <= 3));
     if (!role) return;
     span.start += m[0].length;
