@@ -230,12 +230,16 @@ const ACRONYM = /^\p{Lu}{2,4}s?$/u;
 const HEADING_WORD =
   /\s(?:And|Of|The|For|To|In|On|At|By|With|Or|Your|Our|My|Now|Not|Non|Is|Are|Be|A|An|Und|Der|Die|Das|Et|Le|Les|Des|Du|Y|Del|Los|Las|Il|Di|Per|En|Het|Van)\s/u;
 
+/** A seasonal greeting or holiday ("Merry Christmas", "Feliz Navidad", "Buona Pasqua", "Joyeux Noël"), in the languages of the dev sets and their neighbours. */
+const GREETING =
+  /^(?:Merry|Happy|Season'?s|Feliz|Felices|Próspero|Buon|Buona|Buone|Joyeux|Joyeuses|Bonne|Bonnes|Frohe|Frohes|Fröhliche|Gesegnete|Vrolijk|Vrolijke|Gelukkig|God|Glædelig|Hyvää|Boldog|Wesołych|Veselé|Feliz|Feliç|Mutlu|Christmas|Xmas|Easter|New Year|Navidad|Natale|Noël|Pâques|Pasqua|Pascua|Weihnachten|Ostern|Kerstmis|Pasen|Jul|Capodanno|Año Nuevo|Ano Novo|Nouvel An|Neujahr|Hanukkah|Diwali|Ramadan|Eid|Thanksgiving|Halloween)(?=\s|$|\p{P})/u;
+
 /**
  * Shapes that are never a name: an identifier in code case, an unknown acronym standing alone, a
  * month or weekday standing alone, a heading in Title Case.
  */
 function notAName(value: string, model: Tagger): boolean {
-  if (HEADING_WORD.test(value)) return true;
+  if (HEADING_WORD.test(value) || GREETING.test(value)) return true;
   const t = tokenize(value);
   if (t.count !== 1) return false;
   if (CODE_CASE.test(value)) return true;

@@ -118,15 +118,18 @@ function trimRoleWords(piece: string, span: NameSpan, model: Tagger): void {
 /** Words after which a capitalised word (or a known given name in lower case) is someone addressed or spoken of. */
 const CUE_BEFORE =
   /(?:^|[\s,(])(?:hey|hi|hiya|hello|dear|thanks|thank you|cheers|ask|asked|tell|told|call|message|text|ping|cc|met|with|invite|hallo|liebe|lieber|moin|servus|bonjour|salut|coucou|merci|hola|oye|gracias|ciao|grazie|oi|olá|obrigad[oa]|hej|tack|moi|kiitos|szia|ahoj|cześć|hoi|dag|привет|спасибо)[,!]?\s+$/iu;
+/** A greeting right before: a given name after it is one even when it is also an English word ("hey gemma"). */
+const GREETING_BEFORE =
+  /(?:^|[\s,(])(?:hey|hi|hiya|hello|dear|thanks|cheers|hallo|bonjour|salut|hola|oye|ciao|oi|olá|hej|hoi|moi|szia|ahoj|cześć)[,!]?\s+$/iu;
 /** Words after which a lower-case given name is someone spoken of ("what kevin posted", "kevin said"). */
 const LOWER_CUE_AFTER = /^(?:['’]s\b|,?\s(?:said|says|posted|wrote|finished|blocked|is|was|will|wants|thinks|dice|porta|sagt|dit|and|und|et|y|e)\b)/u;
 const CONJUNCTION = /^\s(?:and|&|und|et|y|e|i|och|og|en|és|ja|a|и|та)\s$/u;
 
 /** A single capitalised given name at a cue. */
-function cuedName(word: string, model: Tagger, lower: boolean): boolean {
+function cuedName(word: string, model: Tagger, lower: boolean, greeted: boolean): boolean {
   const flags = flagsOf(word, model);
   if (flags & NEVER_IN_NAME) return false;
-  if (lower) return (flags & Gaz.first) !== 0 && !(flags & Gaz.dictionary) && word.length >= 3;
+  if (lower) return (flags & Gaz.first) !== 0 && (greeted || !(flags & Gaz.dictionary)) && word.length >= 3;
   if (flags & NAMES) return true;
   return !(flags & KNOWN_WORD) && nameLikeness(word) >= -1;
 }
@@ -164,7 +167,7 @@ export function addCuedNames(piece: string, spans: NameSpan[], model: Tagger): v
       );
     }
     if (lower) cued ||= LOWER_CUE_AFTER.test(after);
-    if (!cued || !cuedName(word, model, lower)) continue;
+    if (!cued || !cuedName(word, model, lower, GREETING_BEFORE.test(before))) continue;
     // A word opening a line before a colon is a field label unless it is a known given name ("Lea: great", not "Kontoinhaber:").
     if (speaker && !(flagsOf(word, model) & Gaz.first)) continue;
     spans.push({ kind: "person", start, end });
