@@ -9,7 +9,7 @@ import { Gaz } from "../tagger/features.js";
 import { type EntityKind, Tagger } from "../tagger/tagger.js";
 import { Shape, tokenize } from "../tagger/tokens.js";
 import type { PiiCategory, RawFinding } from "../types.js";
-import { addCjkNames, addCuedNames, completePersons } from "./names.js";
+import { addCjkNames, addCuedNames, completePersons, readCues } from "./names.js";
 import { gateTechnical } from "./technical.js";
 
 const LETTER = /\p{L}/u;
@@ -353,13 +353,13 @@ function wordy(value: string, model: Tagger): boolean {
 }
 
 /** Entity spans of one piece (a sentence or line), cleaned and checked, with the tagger's confidence; offsets relative to the piece. */
-export function candidates(piece: string, model: Tagger = tagger()): Candidate[] {
+export function candidates(piece: string, model: Tagger = tagger(), germanText?: boolean): Candidate[] {
   const out: Candidate[] = [];
   const taggedSpans = model.tag(piece);
   // Read while the tokeniser still holds this piece's tokens (the checks below tokenise values).
   const names = knownNameRuns(piece, model);
   // Only pieces with a span pay for the test.
-  const nounCase = taggedSpans.length > 0 && NOUN_CASE.test(piece);
+  const nounCase = taggedSpans.length > 0 && (germanText ?? NOUN_CASE.test(piece));
   for (const tagged of taggedSpans) {
     let s = tagged;
     if (s.kind === "address" && !addressShaped(piece.slice(s.start, s.end), model)) {
@@ -625,9 +625,11 @@ function addKnownNames(runs: ReadonlyArray<{ start: number; end: number; words: 
  */
 export function tagPiece(piece: string, model: Tagger = tagger(), confidence = CONFIDENCE): PieceSpans {
   const out: Array<{ kind: EntityKind; start: number; end: number }> = [];
-  for (const c of candidates(piece, model)) if (confident(c, confidence)) out.push({ kind: c.kind, start: c.start, end: c.end });
+  // Read before the tagger runs: it tokenises the same text, so the tokens are made once.
+  const cues = readCues(piece, tokenize(piece));
+  for (const c of candidates(piece, model, cues.german >= 2)) if (confident(c, confidence)) out.push({ kind: c.kind, start: c.start, end: c.end });
   completePersons(piece, out, model);
-  addCuedNames(piece, out, model);
+  addCuedNames(piece, out, model, cues);
   addCjkNames(piece, out, model);
   return withoutOverlaps(out);
 }

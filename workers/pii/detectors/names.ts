@@ -6,7 +6,7 @@
 import { Gaz } from "../tagger/features.js";
 import { nameLikeness } from "../tagger/name-shape.js";
 import type { EntityKind, Tagger } from "../tagger/tagger.js";
-import { lowerLikeTokens, wordHash } from "../tagger/tokens.js";
+import { Shape, type Tokens, lowerLikeTokens, wordHash } from "../tagger/tokens.js";
 
 export type NameSpan = { kind: EntityKind; start: number; end: number };
 
@@ -115,17 +115,60 @@ function trimRoleWords(piece: string, span: NameSpan, model: Tagger): void {
   }
 }
 
-/** Words after which a capitalised word (or a known given name in lower case) is someone addressed or spoken of. */
-const CUE_BEFORE =
-  /(?:^|[\s,(])(?:hey|hi|hiya|hello|dear|thanks|thank you|cheers|ask|asked|tell|told|call|message|text|ping|cc|met|with|invite|hallo|liebe|lieber|moin|servus|bonjour|salut|coucou|merci|hola|oye|gracias|ciao|grazie|oi|olá|obrigad[oa]|hej|tack|moi|kiitos|szia|ahoj|cześć|hoi|dag|привет|спасибо)[,!]?\s+$/iu;
-/** A greeting right before: a given name after it is one even when it is also an English word ("hey gemma"). */
-const GREETING_BEFORE =
-  /(?:^|[\s,(])(?:hey|hi|hiya|hello|dear|thanks|cheers|hallo|bonjour|salut|hola|oye|ciao|oi|olá|hej|hoi|moi|szia|ahoj|cześć)[,!]?\s+$/iu;
-/** Words after which a lower-case given name is someone spoken of ("what kevin posted", "kevin said"). */
-const LOWER_CUE_AFTER = /^(?:['’]s\b|,?\s(?:said|says|posted|wrote|finished|blocked|is|was|will|wants|thinks|dice|porta|sagt|dit|and|und|et|y|e)\b)/u;
-const CONJUNCTION = /^\s(?:and|&|und|et|y|e|i|och|og|en|és|ja|a|и|та)\s$/u;
+const CUE_WORDS =
+  "hey hi hiya hello dear thanks cheers ask asked tell told call message text ping cc met with invite hallo liebe lieber moin servus bonjour salut coucou merci hola oye gracias ciao grazie oi olá obrigado obrigada hej tack moi kiitos szia ahoj cześć hoi dag привет спасибо";
+const GREETING_WORDS = "hey hi hiya hello dear thanks cheers hallo bonjour salut hola oye ciao oi olá hej hoi moi szia ahoj cześć";
+/** Verbs of chat (and "and") after a lower-case given name ("kevin posted", "marta said", "ellie and josh"). */
+const CHAT_VERBS = "said says posted wrote finished blocked is was will wants thinks dice porta sagt dit and und et y e";
+/** Function words of German (none shared with English, Dutch, the Nordic or Romance languages): two of them make a text where every noun has a capital. */
+const GERMAN_WORDS =
+  "und dem für ist nicht ein eine einen zum zur auf bei dazu wir ihr ihre vom wird werden oder sehr vielen bitte uhr sind auch noch wurde können haben nach über unter aus gibt";
+const hashes = (words: string) => new Set(words.split(" ").map((w) => wordHash(lowerLikeTokens(w))));
+let cueHashes: { cue: Set<number>; greeting: Set<number>; verb: Set<number>; german: Set<number> } | null = null;
 
-/** A single capitalised given name at a cue. */
+export interface PieceCues {
+  /** Words at a cue: after a greeting or a verb of addressing someone, a chat speaker, a lower-case word before a possessive or a chat verb. */
+  words: Array<{ start: number; end: number; greeted: boolean; speaker: boolean }>;
+  /** German function words in the piece. */
+  german: number;
+}
+
+/**
+ * The cues of one piece, read from its tokens (word hashes compared with small sets, no regular
+ * expression over the text): the tagger has just tokenised the piece, so this costs one pass.
+ */
+export function readCues(piece: string, t: Tokens): PieceCues {
+  cueHashes ??= { cue: hashes(CUE_WORDS), greeting: hashes(GREETING_WORDS), verb: hashes(CHAT_VERBS), german: hashes(GERMAN_WORDS) };
+  const { cue, greeting, verb, german } = cueHashes;
+  const out: PieceCues = { words: [], german: 0 };
+  for (let i = 0; i < t.count; i++) {
+    const shape = t.shape[i];
+    const word = t.word[i] ?? 0;
+    if (german.has(word)) out.german++;
+    if (shape !== Shape.Capitalised && shape !== Shape.Lower) continue;
+    const start = t.starts[i] ?? 0;
+    let end = t.ends[i] ?? 0;
+    // The tokeniser keeps a possessive in the word ("marta's").
+    const possessive = end - start > 3 && piece.charCodeAt(end - 1) === 115 && /['’]/.test(piece[end - 2] ?? "");
+    if (possessive) end -= 2;
+    // The word before, over one comma or exclamation mark ("Hey, Ben").
+    let k = i - 1;
+    if (k >= 0 && t.shape[k] === Shape.Punct && /[,!]/.test(piece[t.starts[k] ?? 0] ?? "")) k--;
+    const cued = k >= 0 && (t.shape[k] === Shape.Lower || t.shape[k] === Shape.Capitalised) && cue.has(t.word[k] ?? 0);
+    const speaker =
+      i === 0 && shape === Shape.Capitalised && piece[t.ends[0] ?? 0] === ":" && /^:\s\S/.test(piece.slice(t.ends[0] ?? 0, (t.ends[0] ?? 0) + 3));
+    const chat =
+      shape === Shape.Lower &&
+      (possessive || (i + 1 < t.count && verb.has(t.word[i + 1] ?? 0) && /^,?\s$/.test(piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0))));
+    if (cued || speaker || chat) out.words.push({ start, end, greeted: cued && greeting.has(t.word[k] ?? 0), speaker });
+  }
+  return out;
+}
+
+const AND_THEN_WORD = /^\s(?:and|&|und|et|y|e|i|och|og|en|és|ja|a|и|та)\s(\p{Lu}[\p{L}\p{M}'’-]*)/u;
+const WORD_THEN_AND = /(?:^|\s)(\p{Lu}[\p{L}\p{M}'’-]*)\s(?:and|&|und|et|y|e|i|och|og|en|és|ja|a|и|та)\s$/u;
+
+/** A single given name at a cue: capitalised, a known name or a word no list holds; in lower case, a known given name. */
 function cuedName(word: string, model: Tagger, lower: boolean, greeted: boolean): boolean {
   const flags = flagsOf(word, model);
   if (flags & NEVER_IN_NAME) return false;
@@ -134,40 +177,35 @@ function cuedName(word: string, model: Tagger, lower: boolean, greeted: boolean)
   return !(flags & KNOWN_WORD) && nameLikeness(word) >= -1;
 }
 
-const WORD = /[\p{L}\p{M}][\p{L}\p{M}'’-]*/gu;
-
 /**
- * Given names the tagger left alone where the words around them say a person is meant: after a
- * greeting or a verb of talking to someone ("Hey Ben", "Message Ollie", "ask mo"), beside another
- * person ("Hattie and Will"), as a chat speaker ("Lea: great"), and lower-case given names with a
- * possessive or a verb of chat ("marta's review", "deepak finished").
+ * Given names the tagger left alone where the words around them say a person is meant (the cues
+ * of readCues): after a greeting or a verb of talking to someone ("Hey Ben", "Message Ollie", "ask
+ * mo"), as a chat speaker ("Lea: great"), lower-case given names with a possessive or a verb of
+ * chat ("marta's review", "deepak finished"), and beside another person ("Hattie and Will").
  */
-export function addCuedNames(piece: string, spans: NameSpan[], model: Tagger): void {
-  const taken = (s: number, e: number) => spans.some((x) => x.start < e && s < x.end);
-  const persons = spans.filter((x) => x.kind === "person");
-  WORD.lastIndex = 0;
-  for (let m = WORD.exec(piece); m; m = WORD.exec(piece)) {
-    const word = m[0].replace(/['’]s$/, "");
-    const start = m.index;
+export function addCuedNames(piece: string, spans: NameSpan[], model: Tagger, cues: PieceCues): void {
+  const found = [...cues.words];
+  for (const p of spans) {
+    if (p.kind !== "person") continue;
+    const after = AND_THEN_WORD.exec(piece.slice(p.end, p.end + 48));
+    if (after) {
+      const start = p.end + after[0].length - (after[1] ?? "").length;
+      found.push({ start, end: start + (after[1] ?? "").length, greeted: false, speaker: false });
+    }
+    const from = Math.max(0, p.start - 48);
+    const before = WORD_THEN_AND.exec(piece.slice(from, p.start));
+    if (before) {
+      const start = from + before.index + before[0].indexOf(before[1] ?? "");
+      found.push({ start, end: start + (before[1] ?? "").length, greeted: false, speaker: false });
+    }
+  }
+  for (const { start, end: rawEnd, greeted, speaker } of found) {
+    const word = piece.slice(start, rawEnd).replace(/['’]s$/, "");
     const end = start + word.length;
     const kind = caseOf(word);
-    if ((kind !== "capitalised" && kind !== "lower") || taken(start, end)) continue;
-    const lower = kind === "lower";
-    const before = piece.slice(Math.max(0, start - 24), start);
-    const after = piece.slice(end, end + 12);
-    let cued = CUE_BEFORE.test(before);
-    let speaker = false;
-    if (!cued && !lower) {
-      // A speaker: a name opening a line before a colon.
-      speaker = /^\s*$/.test(before.slice(before.lastIndexOf("\n") + 1)) && start === piece.length - piece.trimStart().length && /^:\s\S/.test(after);
-      cued = speaker;
-      // Beside a person: "Hattie and Will", "Will and Hattie".
-      cued ||= persons.some(
-        (p) => (p.end <= start && CONJUNCTION.test(piece.slice(p.end, start))) || (p.start >= end && CONJUNCTION.test(piece.slice(end, p.start))),
-      );
-    }
-    if (lower) cued ||= LOWER_CUE_AFTER.test(after);
-    if (!cued || !cuedName(word, model, lower, GREETING_BEFORE.test(before))) continue;
+    if (kind !== "capitalised" && kind !== "lower") continue;
+    if (spans.some((x) => x.start < end && start < x.end)) continue;
+    if (!cuedName(word, model, kind === "lower", greeted)) continue;
     // A word opening a line before a colon is a field label unless it is a known given name ("Lea: great", not "Kontoinhaber:").
     if (speaker && !(flagsOf(word, model) & Gaz.first)) continue;
     spans.push({ kind: "person", start, end });
