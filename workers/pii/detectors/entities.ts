@@ -234,6 +234,10 @@ const HEADING_WORD =
 const GREETING =
   /^(?:Merry|Happy|Season'?s|Feliz|Felices|Próspero|Buon|Buona|Buone|Joyeux|Joyeuses|Bonne|Bonnes|Frohe|Frohes|Fröhliche|Gesegnete|Vrolijk|Vrolijke|Gelukkig|God|Glædelig|Hyvää|Boldog|Wesołych|Veselé|Feliz|Feliç|Mutlu|Christmas|Xmas|Easter|New Year|Navidad|Natale|Noël|Pâques|Pasqua|Pascua|Weihnachten|Ostern|Kerstmis|Pasen|Jul|Capodanno|Año Nuevo|Ano Novo|Nouvel An|Neujahr|Hanukkah|Diwali|Ramadan|Eid|Thanksgiving|Halloween)(?=\s|$|\p{P})/u;
 
+/** A greeting word right before a span: the span is the holiday ("Buona Pasqua", "Happy Diwali"). */
+const GREETING_BEFORE =
+  /(?:^|\s)(?:Merry|Happy|Feliz|Felices|Buon|Buona|Buone|Joyeux|Joyeuses|Bonne|Bonnes|Frohe|Frohes|Fröhliche|Vrolijk|Vrolijke|Gelukkig|God|Glædelig|Hyvää|Boldog|Wesołych|Veselé|Mutlu)\s$/u;
+
 /**
  * Shapes that are never a name: an identifier in code case, an unknown acronym standing alone, a
  * month or weekday standing alone, a heading in Title Case.
@@ -380,7 +384,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     if (TICKET_AFTER.test(piece.slice(span[1], span[1] + 2))) continue;
     // An everyday word before a colon is a field label ("Location:", "Company:"), a name there a speaker ("Anna:").
     if (piece[span[1]] === ":" && isEverydayWord(value, model)) continue;
-    if (!plausible(value, s.kind) || notAName(value, model)) continue;
+    if (!plausible(value, s.kind) || notAName(value, model) || GREETING_BEFORE.test(piece.slice(Math.max(0, span[0] - 12), span[0]))) continue;
     // Fields of a line ("Head Of Marketing — Full Time"), never one name.
     if (s.kind !== "address" && FIELD_SEPARATOR.test(value)) continue;
     const titled = s.kind === "person" && TITLE_BEFORE.test(piece.slice(Math.max(0, span[0] - 12), span[0]));
@@ -408,7 +412,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       nameShape: isBacked || SPACE.test(value) ? 0 : nameLikeness(value),
     });
   }
-  addKnownNames(names, out);
+  addKnownNames(piece, names, out);
   addLabelledNames(piece, out);
   addInstitutions(piece, model, out);
   return out;
@@ -580,8 +584,9 @@ function knownNameRuns(piece: string, model: Tagger): Array<{ start: number; end
     const flags = model.gazetteer.flags(t.word[i] ?? 0);
     if (!(flags & GIVEN_OR_FAMILY) || flags & NOT_ONLY_A_NAME) continue;
     const length = (t.ends[i] ?? 0) - (t.starts[i] ?? 0);
-    // Short upper-case words are acronyms ("IBAN", "IVA"), not names.
-    if (length < 3 || (shape === Shape.AllCaps && length < 5)) continue;
+    // Short upper-case words are acronyms ("IBAN", "IVA") unless a name follows ("OLEG BARANOV").
+    const short = shape === Shape.AllCaps && length < 5;
+    if (length < 3) continue;
     const start = t.starts[i] ?? 0;
     let end = t.ends[i] ?? 0;
     let words = 1;
@@ -597,7 +602,7 @@ function knownNameRuns(piece: string, model: Tagger): Array<{ start: number; end
       end = t.ends[i] ?? 0;
       words++;
     }
-    runs.push({ start, end, words });
+    if (!short || words > 1) runs.push({ start, end, words });
   }
   return runs;
 }
@@ -608,8 +613,17 @@ function knownNameRuns(piece: string, model: Tagger): Array<{ start: number; end
  * person. The tagger's own spans win over one word; a whole name of several words replaces the
  * pieces the tagger found inside it.
  */
-function addKnownNames(runs: ReadonlyArray<{ start: number; end: number; words: number }>, out: Candidate[]): void {
+function addKnownNames(piece: string, runs: ReadonlyArray<{ start: number; end: number; words: number }>, out: Candidate[]): void {
   for (const { start, end, words } of runs) {
+    // A name of several words opening a span of another kind ("Priya Raghunathan of Bellhaven
+    // Securities" read as one organisation) takes its words; what follows "of" keeps its kind.
+    for (let k = out.length - 1; k >= 0; k--) {
+      const c = out[k] as Candidate;
+      if (words < 2 || c.kind === "person" || c.start < start || c.start >= end || c.end <= end) continue;
+      const connector = /^[\s,]*(?:(?:of|at|from|for|de|du|von|bei|di|da)\s+)?/u.exec(piece.slice(end, c.end))?.[0] ?? "";
+      if (/^\p{Lu}/u.test(piece.slice(end + connector.length, c.end))) out[k] = { ...c, start: end + connector.length };
+      else out.splice(k, 1);
+    }
     const overlapping = out.filter((c) => c.start < end && start < c.end);
     if (overlapping.length && (words < 2 || overlapping.some((c) => c.start < start || c.end > end))) continue;
     for (const c of overlapping) out.splice(out.indexOf(c), 1);
@@ -631,8 +645,17 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   completePersons(piece, out, model);
   addCuedNames(piece, out, model, cues);
   addCjkNames(piece, out, model);
-  return withoutOverlaps(out);
+  // A holiday after a greeting word ("Buona Pasqua") whatever rule found it; a comma never stands in a CJK name ("安全,高效").
+  return withoutOverlaps(
+    out.filter(
+      (s) =>
+        !GREETING_BEFORE.test(piece.slice(Math.max(0, s.start - 12), s.start)) &&
+        !(s.kind === "person" && CJK_LIST.test(piece.slice(s.start, s.end))),
+    ),
+  );
 }
+
+const CJK_LIST = /[\p{sc=Han}\p{sc=Hangul}\p{sc=Hiragana}\p{sc=Katakana}]\s?[,，、]/u;
 
 /** Spans in order, where two overlap the longer kept (a person on a tie). */
 function withoutOverlaps(spans: Array<{ kind: EntityKind; start: number; end: number }>): PieceSpans {

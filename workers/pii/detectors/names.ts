@@ -110,7 +110,13 @@ function trimRoleWords(piece: string, span: NameSpan, model: Tagger): void {
       parts.length > 0 &&
       (head & Gaz.common || (head & Gaz.dictionary && nameLikeness(last) < 0.5)) &&
       parts.every((p) => !(flagsOf(p, model) & (NAMES | Gaz.title)) || (parts.length > 1 && p.length <= 3));
-    if (!role) return;
+    // A word no name list holds before a known given name is a role ("Bürgermeisterin Annelie Brückner").
+    const nextWord = /^[\p{L}\p{M}'’-]+/u.exec(piece.slice(span.start + m[0].length, span.end))?.[0] ?? "";
+    const beforeGiven =
+      !(flagsOf(m[1] ?? "", model) & (NAMES | Gaz.title | Gaz.particle)) &&
+      flagsOf(nextWord, model) & Gaz.first &&
+      /\s/.test(piece.slice(span.start + m[0].length, span.end));
+    if (!role && !beforeGiven) return;
     span.start += m[0].length;
   }
 }
@@ -122,7 +128,7 @@ const GREETING_WORDS = "hey hi hiya hello dear thanks cheers hallo bonjour salut
 const CHAT_VERBS = "said says posted wrote finished blocked is was will wants thinks dice porta sagt dit and und et y e";
 /** Function words of German (none shared with English, Dutch, the Nordic or Romance languages): two of them make a text where every noun has a capital. */
 const GERMAN_WORDS =
-  "und dem für ist nicht ein eine einen zum zur auf bei dazu wir ihr ihre vom wird werden oder sehr vielen bitte uhr sind auch noch wurde können haben nach über unter aus gibt";
+  "und dem für ist nicht ein eine einen einer eines zum zur auf bei dazu wir ihr ihre vom wird werden wurde wurden oder sehr vielen bitte uhr sind auch noch können kann muss soll haben nach über unter aus gibt sich dass heute gestern jetzt neue neuen neuer";
 const hashes = (words: string) => new Set(words.split(" ").map((w) => wordHash(lowerLikeTokens(w))));
 let cueHashes: { cue: Set<number>; greeting: Set<number>; verb: Set<number>; german: Set<number> } | null = null;
 
@@ -248,8 +254,11 @@ const KOREAN_NAME = new RegExp(
 /** A Japanese name: a family name some list knows, a space, a given name; or any two or three Han before an honorific. */
 const JAPANESE_HONORIFIC = /^[ \u3000]?(?:様|さま|さん|氏|先生|君|くん|ちゃん|殿|教授|社長|部長|課長)/u;
 const JAPANESE_HONORIFIC_END = /(?:様|さま|さん|氏|先生|君|くん|ちゃん|殿)$/u;
-const JAPANESE_NAME =
-  /(?<![\p{sc=Han}])(\p{sc=Han}{1,3})(?:([ \u3000])([\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]{1,3}))?(?![\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}])/gu;
+const HONORIFICS = "様|さま|さん|氏|先生|君|くん|ちゃん|殿";
+const JAPANESE_NAME = new RegExp(
+  `(?<![\\p{sc=Han}])(\\p{sc=Han}{1,3})(?:([ \\u3000])((?:(?!${HONORIFICS})[\\p{sc=Han}\\p{sc=Hiragana}\\p{sc=Katakana}]){1,3}))?(?=[ \\u3000]?(?:${HONORIFICS})|[^\\p{sc=Han}\\p{sc=Hiragana}\\p{sc=Katakana}]|$)`,
+  "gu",
+);
 const JAPANESE_BEFORE_HONORIFIC = /(?<![\p{sc=Han}])(\p{sc=Han}{2,4})(?=[ \u3000]?(?:様|さま|さん|氏|先生|君|くん|ちゃん|殿))/gu;
 const CJK = /[\p{sc=Han}\p{sc=Hangul}]/u;
 const KANA = /[\p{sc=Hiragana}\p{sc=Katakana}]/u;
@@ -257,7 +266,11 @@ const KANA = /[\p{sc=Hiragana}\p{sc=Katakana}]/u;
 /** Names in Chinese, Japanese and Korean text (see the regular expressions above); offsets in `piece`. */
 export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): void {
   if (!CJK.test(piece)) return;
+  const added: Array<[number, number]> = [];
   const add = (start: number, end: number) => {
+    // A name this rule found over it (with its given name) stays; the tagger's spans over kana give way.
+    if (added.some(([s, e]) => s <= start && e >= end)) return;
+    added.push([start, end]);
     for (let k = spans.length - 1; k >= 0; k--) {
       const c = spans[k] as NameSpan;
       if (c.start < end && start < c.end) {
@@ -283,17 +296,14 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
     }
   }
   if (!KANA.test(piece)) {
-    // A name needs a role word or title beside it, or "和"/"、" joining it to such a name; a short
-    // one opening the piece before a comma is someone addressed ("王伟，明天…").
+    // A name needs a role word or title beside it, or "和"/"、" joining it to such a name (two
+    // characters between commas are as often a word: "方法，安全，高效").
     const found: Array<[number, number, boolean]> = [];
     CHINESE_NAME.lastIndex = 0;
     for (let m = CHINESE_NAME.exec(piece); m; m = CHINESE_NAME.exec(piece)) {
       const start = m.index;
       const end = start + (m[1] ?? "").length;
-      const cued =
-        CHINESE_CUE_BEFORE.test(piece.slice(Math.max(0, start - 4), start)) ||
-        CHINESE_CUE_AFTER.test(piece.slice(end, end + 3)) ||
-        (start === 0 && end - start === 2 && /^[，,]/u.test(piece.slice(end)));
+      const cued = CHINESE_CUE_BEFORE.test(piece.slice(Math.max(0, start - 4), start)) || CHINESE_CUE_AFTER.test(piece.slice(end, end + 3));
       found.push([start, end, cued]);
     }
     CHINESE_FAMILY_TITLE.lastIndex = 0;
