@@ -640,7 +640,7 @@ function addKnownNames(piece: string, runs: ReadonlyArray<{ start: number; end: 
 export function tagPiece(piece: string, model: Tagger = tagger(), confidence = CONFIDENCE): PieceSpans {
   const out: Array<{ kind: EntityKind; start: number; end: number }> = [];
   // Read before the tagger runs: it tokenises the same text, so the tokens are made once.
-  const cues = readCues(piece, tokenize(piece));
+  const cues = readCues(piece, tokenize(piece), model);
   for (const c of candidates(piece, model, cues.german >= 2)) if (confident(c, confidence)) out.push({ kind: c.kind, start: c.start, end: c.end });
   completePersons(piece, out, model);
   addCuedNames(piece, out, model, cues);

@@ -143,7 +143,7 @@ export interface PieceCues {
  * The cues of one piece, read from its tokens (word hashes compared with small sets, no regular
  * expression over the text): the tagger has just tokenised the piece, so this costs one pass.
  */
-export function readCues(piece: string, t: Tokens): PieceCues {
+export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
   cueHashes ??= { cue: hashes(CUE_WORDS), greeting: hashes(GREETING_WORDS), verb: hashes(CHAT_VERBS), german: hashes(GERMAN_WORDS) };
   const { cue, greeting, verb, german } = cueHashes;
   const out: PieceCues = { words: [], german: 0 };
@@ -166,7 +166,11 @@ export function readCues(piece: string, t: Tokens): PieceCues {
     const chat =
       shape === Shape.Lower &&
       (possessive || (i + 1 < t.count && verb.has(t.word[i + 1] ?? 0) && /^,?\s$/.test(piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0))));
-    if (cued || speaker || chat) out.words.push({ start, end, greeted: cued && greeting.has(t.word[k] ?? 0), speaker });
+    if (!(cued || speaker || chat)) continue;
+    // A lower-case word counts only as a known given name: most words before "and" or after "with" are not.
+    if (shape === Shape.Lower && !(model.gazetteer.flags(possessive ? wordHash(lowerLikeTokens(piece.slice(start, end))) : word) & Gaz.first))
+      continue;
+    out.words.push({ start, end, greeted: cued && greeting.has(t.word[k] ?? 0), speaker });
   }
   return out;
 }
