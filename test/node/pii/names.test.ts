@@ -82,3 +82,16 @@ describe("clean text that looks like names", () => {
     expect(people("Die Bürgermeisterin Annelie Brückner kündigte am Dienstag einen neuen Radweg an.")).toEqual(["Annelie Brückner"]);
   });
 });
+
+describe("a phone number glued to its label", () => {
+  it.each([
+    ["電話：090-1234-5678", "090-1234-5678"],
+    ["Tel:0412 345 678", "0412 345 678"],
+  ])("%s", (text, number) => {
+    expect(detectPii(text, { categories: ["phone"] }).map((f) => text.slice(f.start, f.end))).toEqual([number]);
+  });
+
+  it.each(["localhost:8080", "port:5432 is open", "build:20261203"])("not a port or a build number: %s", (text) => {
+    expect(detectPii(text, { categories: ["phone"] })).toEqual([]);
+  });
+});
