@@ -64,7 +64,7 @@ for (const half of ["dev", "check"] as const) {
   mkdirSync(join(here, half), { recursive: true });
   for (const kind of ["templated", "natural", "clean"]) {
     const rows = out[half][kind] ?? [];
-    writeFileSync(join(here, half, `${kind}.jsonl`), rows.map((r) => JSON.stringify(r)).join("\n") + "\n");
+    writeFileSync(join(here, half, `${kind}.jsonl`), `${rows.map((r) => JSON.stringify(r)).join("\n")}\n`);
     console.log(`${half}/${kind}.jsonl: ${rows.length} texts`);
   }
 }
