@@ -9,6 +9,7 @@ import { Gaz } from "../tagger/features.js";
 import { type EntityKind, Tagger } from "../tagger/tagger.js";
 import { Shape, tokenize } from "../tagger/tokens.js";
 import type { PiiCategory, RawFinding } from "../types.js";
+import { addCjkNames, addCuedNames, completePersons, readCues } from "./names.js";
 import { gateTechnical } from "./technical.js";
 
 const LETTER = /\p{L}/u;
@@ -229,12 +230,20 @@ const ACRONYM = /^\p{Lu}{2,4}s?$/u;
 const HEADING_WORD =
   /\s(?:And|Of|The|For|To|In|On|At|By|With|Or|Your|Our|My|Now|Not|Non|Is|Are|Be|A|An|Und|Der|Die|Das|Et|Le|Les|Des|Du|Y|Del|Los|Las|Il|Di|Per|En|Het|Van)\s/u;
 
+/** A seasonal greeting or holiday ("Merry Christmas", "Feliz Navidad", "Buona Pasqua", "Joyeux Noël"), in the languages of the dev sets and their neighbours. */
+const GREETING =
+  /^(?:Merry|Happy|Season'?s|Feliz|Felices|Próspero|Buon|Buona|Buone|Joyeux|Joyeuses|Bonne|Bonnes|Frohe|Frohes|Fröhliche|Gesegnete|Vrolijk|Vrolijke|Gelukkig|God|Glædelig|Hyvää|Boldog|Wesołych|Veselé|Feliz|Feliç|Mutlu|Christmas|Xmas|Easter|New Year|Navidad|Natale|Noël|Pâques|Pasqua|Pascua|Weihnachten|Ostern|Kerstmis|Pasen|Jul|Capodanno|Año Nuevo|Ano Novo|Nouvel An|Neujahr|Hanukkah|Diwali|Ramadan|Eid|Thanksgiving|Halloween)(?=\s|$|\p{P})/u;
+
+/** A greeting word right before a span: the span is the holiday ("Buona Pasqua", "Happy Diwali"). */
+const GREETING_BEFORE =
+  /(?:^|\s)(?:Merry|Happy|Feliz|Felices|Buon|Buona|Buone|Joyeux|Joyeuses|Bonne|Bonnes|Frohe|Frohes|Fröhliche|Vrolijk|Vrolijke|Gelukkig|God|Glædelig|Hyvää|Boldog|Wesołych|Veselé|Mutlu)\s$/u;
+
 /**
  * Shapes that are never a name: an identifier in code case, an unknown acronym standing alone, a
  * month or weekday standing alone, a heading in Title Case.
  */
 function notAName(value: string, model: Tagger): boolean {
-  if (HEADING_WORD.test(value)) return true;
+  if (HEADING_WORD.test(value) || GREETING.test(value)) return true;
   const t = tokenize(value);
   if (t.count !== 1) return false;
   if (CODE_CASE.test(value)) return true;
@@ -306,10 +315,34 @@ export interface Candidate {
   label: boolean;
   /** For one word without other evidence: how much it looks like a name rather than a word (name-shape.ts); else 0. */
   nameShape: number;
+  /** The piece is German (or another language that capitalises every noun): a capital says nothing there. */
+  nounCase?: boolean;
+  /** One word that some language's word lists hold ("Joy", "Ajoutez", "Feliz"). */
+  everyday?: boolean;
+}
+
+/** Two function words of German (none shared with English, Dutch, the Nordic languages or Romance ones): a text where every noun has a capital. */
+const NOUN_CASE =
+  /(?<![\p{L}])(?:und|dem|für|ist|nicht|eine?|einen|zum|zur|auf|bei|dazu|wir|ihre?|vom|wird|werden|oder|sehr|vielen|bitte|uhr|sind|auch|noch|wurde|können|haben|nach|über|unter|aus|gibt)(?![\p{L}])[\s\S]*?(?<![\p{L}])(?:und|dem|für|ist|nicht|eine?|einen|zum|zur|auf|bei|dazu|wir|ihre?|vom|wird|werden|oder|sehr|vielen|bitte|uhr|sind|auch|noch|wurde|können|haben|nach|über|unter|aus|gibt)(?![\p{L}])/u;
+
+/**
+ * One word of the value is a given name, family name or place and no everyday word of any list, or
+ * one no English list holds that looks like a name (the frequent-word lists hold names too: "lucas").
+ */
+function onlyAName(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  for (let i = 0; i < t.count; i++) {
+    const flags = model.gazetteer.flags(t.word[i] ?? 0);
+    if (!(flags & NAME_FLAGS)) continue;
+    if (!(flags & KNOWN_WORD)) return true;
+    if (!(flags & (Gaz.common | Gaz.dictionary)) && nameLikeness(value.slice(t.starts[i], t.ends[i])) >= 0) return true;
+  }
+  return false;
 }
 
 const OPENING = /(?:^|[.!?:;•*>#|\n-])[\s"'“„«([]*$/u;
 const LABEL_AFTER = /^\s?[:：]/;
+const POSSESSIVE_AFTER = /^['’]s\b/;
 const KNOWN_WORD = Gaz.dictionary | Gaz.frequent | Gaz.common;
 
 /** Every word of the value is an everyday word of some language and none is a known name, place or organisation. */
@@ -324,11 +357,13 @@ function wordy(value: string, model: Tagger): boolean {
 }
 
 /** Entity spans of one piece (a sentence or line), cleaned and checked, with the tagger's confidence; offsets relative to the piece. */
-export function candidates(piece: string, model: Tagger = tagger()): Candidate[] {
+export function candidates(piece: string, model: Tagger = tagger(), germanText?: boolean): Candidate[] {
   const out: Candidate[] = [];
   const taggedSpans = model.tag(piece);
   // Read while the tokeniser still holds this piece's tokens (the checks below tokenise values).
   const names = knownNameRuns(piece, model);
+  // Only pieces with a span pay for the test.
+  const nounCase = taggedSpans.length > 0 && (germanText ?? NOUN_CASE.test(piece));
   for (const tagged of taggedSpans) {
     let s = tagged;
     if (s.kind === "address" && !addressShaped(piece.slice(s.start, s.end), model)) {
@@ -349,26 +384,35 @@ export function candidates(piece: string, model: Tagger = tagger()): Candidate[]
     if (TICKET_AFTER.test(piece.slice(span[1], span[1] + 2))) continue;
     // An everyday word before a colon is a field label ("Location:", "Company:"), a name there a speaker ("Anna:").
     if (piece[span[1]] === ":" && isEverydayWord(value, model)) continue;
-    if (!plausible(value, s.kind) || notAName(value, model)) continue;
+    if (!plausible(value, s.kind) || notAName(value, model) || GREETING_BEFORE.test(piece.slice(Math.max(0, span[0] - 12), span[0]))) continue;
     // Fields of a line ("Head Of Marketing — Full Time"), never one name.
     if (s.kind !== "address" && FIELD_SEPARATOR.test(value)) continue;
     const titled = s.kind === "person" && TITLE_BEFORE.test(piece.slice(Math.max(0, span[0] - 12), span[0]));
     // A lone everyday word that is also a given name ("Joy", "Violet") opening a sentence is read as the word.
     const opening = OPENING.test(piece.slice(0, span[0]));
+    const isWordy = !titled && wordy(value, model);
+    // An organisation word among everyday words is a phrase ("Location Services", "Customer Support").
     const isBacked = titled || (backed(value, s.kind, model) && !(opening && everydayName(value, model)));
+    // Written in lower case, a name needs a word that is only a name ("jean dupont"; not "emerald green", "domenica").
+    if (!NAME_LIKE.test(value) && !onlyAName(value, model)) continue;
     out.push({
       kind: s.kind,
       start: span[0],
       end: span[1],
       margin: s.margin,
       backed: isBacked,
-      wordy: !titled && wordy(value, model),
+      wordy: isWordy,
       opening,
+      nounCase,
+      everyday:
+        !SPACE.test(value) &&
+        !POSSESSIVE_AFTER.test(piece.slice(span[1], span[1] + 3)) &&
+        (model.gazetteer.flags(tokenize(value).word[0] ?? 0) & KNOWN_WORD) !== 0,
       label: LABEL_AFTER.test(piece.slice(span[1], span[1] + 2)),
       nameShape: isBacked || SPACE.test(value) ? 0 : nameLikeness(value),
     });
   }
-  addKnownNames(names, out);
+  addKnownNames(piece, names, out);
   addLabelledNames(piece, out);
   addInstitutions(piece, model, out);
   return out;
@@ -540,8 +584,9 @@ function knownNameRuns(piece: string, model: Tagger): Array<{ start: number; end
     const flags = model.gazetteer.flags(t.word[i] ?? 0);
     if (!(flags & GIVEN_OR_FAMILY) || flags & NOT_ONLY_A_NAME) continue;
     const length = (t.ends[i] ?? 0) - (t.starts[i] ?? 0);
-    // Short upper-case words are acronyms ("IBAN", "IVA"), not names.
-    if (length < 3 || (shape === Shape.AllCaps && length < 5)) continue;
+    // Short upper-case words are acronyms ("IBAN", "IVA") unless a name follows ("OLEG BARANOV").
+    const short = shape === Shape.AllCaps && length < 5;
+    if (length < 3) continue;
     const start = t.starts[i] ?? 0;
     let end = t.ends[i] ?? 0;
     let words = 1;
@@ -557,7 +602,7 @@ function knownNameRuns(piece: string, model: Tagger): Array<{ start: number; end
       end = t.ends[i] ?? 0;
       words++;
     }
-    runs.push({ start, end, words });
+    if (!short || words > 1) runs.push({ start, end, words });
   }
   return runs;
 }
@@ -568,8 +613,17 @@ function knownNameRuns(piece: string, model: Tagger): Array<{ start: number; end
  * person. The tagger's own spans win over one word; a whole name of several words replaces the
  * pieces the tagger found inside it.
  */
-function addKnownNames(runs: ReadonlyArray<{ start: number; end: number; words: number }>, out: Candidate[]): void {
+function addKnownNames(piece: string, runs: ReadonlyArray<{ start: number; end: number; words: number }>, out: Candidate[]): void {
   for (const { start, end, words } of runs) {
+    // A name of several words opening a span of another kind ("Priya Raghunathan of Bellhaven
+    // Securities" read as one organisation) takes its words; what follows "of" keeps its kind.
+    for (let k = out.length - 1; k >= 0; k--) {
+      const c = out[k] as Candidate;
+      if (words < 2 || c.kind === "person" || c.start < start || c.start >= end || c.end <= end) continue;
+      const connector = /^[\s,]*(?:(?:of|at|from|for|de|du|von|bei|di|da)\s+)?/u.exec(piece.slice(end, c.end))?.[0] ?? "";
+      if (/^\p{Lu}/u.test(piece.slice(end + connector.length, c.end))) out[k] = { ...c, start: end + connector.length };
+      else out.splice(k, 1);
+    }
     const overlapping = out.filter((c) => c.start < end && start < c.end);
     if (overlapping.length && (words < 2 || overlapping.some((c) => c.start < start || c.end > end))) continue;
     for (const c of overlapping) out.splice(out.indexOf(c), 1);
@@ -585,13 +639,41 @@ function addKnownNames(runs: ReadonlyArray<{ start: number; end: number; words: 
  */
 export function tagPiece(piece: string, model: Tagger = tagger(), confidence = CONFIDENCE): PieceSpans {
   const out: Array<{ kind: EntityKind; start: number; end: number }> = [];
-  for (const c of candidates(piece, model)) if (confident(c, confidence)) out.push({ kind: c.kind, start: c.start, end: c.end });
-  return out;
+  // Read before the tagger runs: it tokenises the same text, so the tokens are made once.
+  const cues = readCues(piece, tokenize(piece), model);
+  for (const c of candidates(piece, model, cues.german >= 2)) if (confident(c, confidence)) out.push({ kind: c.kind, start: c.start, end: c.end });
+  completePersons(piece, out, model);
+  addCuedNames(piece, out, model, cues);
+  addCjkNames(piece, out, model);
+  // A holiday after a greeting word ("Buona Pasqua") whatever rule found it; a comma never stands in a CJK name ("安全,高效").
+  return withoutOverlaps(
+    out.filter(
+      (s) =>
+        !GREETING_BEFORE.test(piece.slice(Math.max(0, s.start - 12), s.start)) &&
+        !(s.kind === "person" && CJK_LIST.test(piece.slice(s.start, s.end))),
+    ),
+  );
+}
+
+const CJK_LIST = /[\p{sc=Han}\p{sc=Hangul}\p{sc=Hiragana}\p{sc=Katakana}]\s?[,，、]/u;
+
+/** Spans in order, where two overlap the longer kept (a person on a tie). */
+function withoutOverlaps(spans: Array<{ kind: EntityKind; start: number; end: number }>): PieceSpans {
+  const sorted = [...spans].sort((a, b) => a.start - b.start || b.end - a.end);
+  const kept: Array<{ kind: EntityKind; start: number; end: number }> = [];
+  for (const s of sorted) {
+    const last = kept[kept.length - 1];
+    if (!last || s.start >= last.end) kept.push(s);
+    else if (s.end - s.start > last.end - last.start || (s.end - s.start === last.end - last.start && s.kind === "person")) kept[kept.length - 1] = s;
+  }
+  return kept;
 }
 
 export function confident(c: Candidate, confidence = CONFIDENCE): boolean {
   if (c.backed) return c.margin >= confidence.backed;
-  if (c.wordy || c.label) return false;
+  if (c.wordy || c.label || c.nounCase) return false;
+  // Opening a sentence, where every word has a capital, a word of some language is that word.
+  if (c.opening && c.everyday) return false;
   // One word no list knows must also look like a name, more so where a sentence opens.
   if (c.nameShape < (c.opening ? confidence.openingShape : confidence.shape)) return false;
   return c.margin >= (c.opening ? confidence.opening : confidence.bare);
@@ -699,6 +781,12 @@ export function mergeAddresses(
     // Grown around one place or name, it needs a street word of its own ("27 rue Paul Bert"), not
     // just digits ("Chapter 3, 1998 Edition").
     const joined = j > i + 1 || wasAddress;
+    // A name alone is never grown into an address ("RAYMOND OKAFOR, 1208 W 35TH ST": the addressee, then the street).
+    if (j === i + 1 && first.kind === "person") {
+      result.push(first);
+      i = j;
+      continue;
+    }
     const grown = grownStart < start || grownEnd > end;
     if ((joined || (grown && streetWorded(whole, model))) && ADDRESS_NUMBER.test(whole) && addressShaped(whole, model)) {
       start = grownStart;

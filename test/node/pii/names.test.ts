@@ -1,0 +1,97 @@
+// The rules that complete the tagger's people (detectors/names.ts) and the checks that keep
+// greetings, German nouns and lower-case words out, through the public detectPii entry.
+import { describe, expect, it } from "vitest";
+import { detectPii, type PiiCategory } from "../../../workers/pii/index.js";
+
+const entities = { categories: ["person", "organization", "location", "address"] as PiiCategory[] };
+const people = (text: string) =>
+  detectPii(text, entities)
+    .filter((f) => f.category === "person")
+    .map((f) => text.slice(f.start, f.end));
+const anything = (text: string) => detectPii(text, entities).map((f) => `${f.category}:${text.slice(f.start, f.end)}`);
+
+describe("the rest of a name the tagger started", () => {
+  it.each([
+    ["Analyst Meenakshi Raghavendran of Carroway Securities said the deal was priced well.", "Meenakshi Raghavendran"],
+    ["The motion was seconded by Ferdinand de Valcourt, a councillor since 2019.", "Ferdinand de Valcourt"],
+    ["The claim was filed by Marcus Whitcombe Jr., a roofer from Dayton.", "Marcus Whitcombe Jr."],
+    ["Карта Мир 2200 7014 8823 6156, держатель OLEG BARANOV", "OLEG BARANOV"],
+  ])("%s", (text, name) => {
+    expect(people(text).join(" | ")).toContain(name);
+  });
+
+  it("keeps a name that opens a shipping line apart from the street after it", () => {
+    const text = "SHIP TO: BRENDA KOWALSKI, 1208 W 35TH ST, AUSTIN TX 78701";
+    expect(people(text)).toEqual(["BRENDA KOWALSKI"]);
+    expect(anything(text).some((f) => f.startsWith("address:") && f.includes("35TH ST"))).toBe(true);
+  });
+});
+
+describe("a given name at a cue", () => {
+  it.each([
+    ["hey gemma, are we still on for lunch?", "gemma"],
+    ["The parcel is at the back door. Message Ollie.", "Ollie"],
+    ["Hey Ben — the electrician said he can come on Friday.", "Ben"],
+    ["still waiting on marta's review before we merge", "marta"],
+    ["lol kevin posted the photos already", "kevin"],
+  ])("%s", (text, name) => {
+    expect(people(text)).toContain(name);
+  });
+
+  it("a field label before a colon is not a speaker", () => {
+    for (const text of ["Kontoinhaber: siehe unten", "Henkilötunnus: ei tiedossa", "Számlaszám: nincs megadva"]) expect(people(text)).toEqual([]);
+  });
+});
+
+describe("names in Chinese, Japanese and Korean text", () => {
+  it.each([
+    ["深圳市星海科技有限公司总经理陈志明表示，公司将扩大生产。", ["陈志明"]],
+    ["请通知李娜和张强，明天开会。", ["李娜", "张强"]],
+    ["代表取締役の高橋 健一氏が記者会見で説明した。", ["高橋 健一"]],
+    ["お届け先：森本 拓也様", ["森本 拓也"]],
+    ["한빛전자 이상훈 대표는 새 공장을 짓겠다고 밝혔다.", ["이상훈"]],
+  ])("%s", (text, names) => {
+    expect(people(text)).toEqual(expect.arrayContaining(names));
+  });
+
+  it.each([
+    "高质量，低价格。",
+    "方法，安全，高效。",
+    "安全设置和隐私",
+    "月曜日から金曜日まで営業しています。",
+    "고객님, 주문이 접수되었습니다.",
+    "请输入您的密码。",
+  ])("leaves text without a name alone: %s", (text) => {
+    expect(people(text)).toEqual([]);
+  });
+});
+
+describe("clean text that looks like names", () => {
+  it.each([
+    "Merry Christmas and a Happy New Year from all of us.",
+    "Feliz Navidad y próspero Año Nuevo.",
+    "Buona Pasqua a tutti voi.",
+    "Neue Funktion: Dunkelmodus für die Einstellungen und die Suche.",
+    "Rührei mit Schnittlauch, dazu Bauernbrot und Butter.",
+    "Ruby red, emerald green and sapphire blue are the accent colours.",
+  ])("%s", (text) => {
+    expect(anything(text)).toEqual([]);
+  });
+
+  it("German text still gives a known name", () => {
+    expect(people("Die Bürgermeisterin Annelie Brückner kündigte am Dienstag einen neuen Radweg an.")).toEqual(["Annelie Brückner"]);
+  });
+});
+
+describe("a phone number glued to its label", () => {
+  it.each([
+    ["電話：090-1234-5678", "090-1234-5678"],
+    ["Tel:0412 345 678", "0412 345 678"],
+  ])("%s", (text, number) => {
+    expect(detectPii(text, { categories: ["phone"] }).map((f) => text.slice(f.start, f.end))).toEqual([number]);
+  });
+
+  it.each(["localhost:8080", "port:5432 is open", "build:20261203"])("not a port or a build number: %s", (text) => {
+    expect(detectPii(text, { categories: ["phone"] })).toEqual([]);
+  });
+});

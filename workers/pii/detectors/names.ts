@@ -1,0 +1,328 @@
+// Rules that complete the tagger's people where it stops short or stays silent: the rest of a
+// name after the part it found ("Priya Raghunathan", "Thibault de Montclar", "IGOR FEDOROV",
+// "سامي الحربي"), a given name at a cue (a greeting, "and" beside another person, a speaker, a
+// possessive in chat), and names of Chinese, Japanese and Korean text by their honorifics and role
+// words (the tagger reads a run of Han or Hangul as one token, so it cannot find them itself).
+import { Gaz } from "../tagger/features.js";
+import { nameLikeness } from "../tagger/name-shape.js";
+import type { EntityKind, Tagger } from "../tagger/tagger.js";
+import { Shape, type Tokens, lowerLikeTokens, wordHash } from "../tagger/tokens.js";
+
+export type NameSpan = { kind: EntityKind; start: number; end: number };
+
+/** Gazetteer flags of a word (and of it without its combining marks: "أيضاً" is listed as "أيضا"). */
+function flagsOf(word: string, model: Tagger): number {
+  const lower = lowerLikeTokens(word);
+  const flags = model.gazetteer.flags(wordHash(lower));
+  const bare = lower.replace(/\p{M}/gu, "");
+  return bare === lower ? flags : flags | model.gazetteer.flags(wordHash(bare));
+}
+
+const NAMES = Gaz.first | Gaz.last;
+/** Words that are never the next part of a name: everyday English, technical, time, organisation, street, title and nationality words. */
+const NEVER_IN_NAME = Gaz.common | Gaz.techTerm | Gaz.time | Gaz.orgWord | Gaz.street | Gaz.title | Gaz.nationality | Gaz.country;
+const KNOWN_WORD = Gaz.dictionary | Gaz.frequent | Gaz.common;
+const PLACES = Gaz.city | Gaz.region | Gaz.country;
+
+type WordCase = "capitalised" | "upper" | "uncased" | "lower" | "other";
+function caseOf(word: string): WordCase {
+  if (/^\p{Lu}[\p{Ll}\p{M}]/u.test(word) && !/\p{Ll}\p{Lu}/u.test(word.replace(/^(?:Mc|Mac|O['’]|D['’])/, ""))) return "capitalised";
+  if (/^\p{Lu}[\p{Lu}\p{M}'’-]+$/u.test(word)) return "upper";
+  if (/^\p{Lo}/u.test(word)) return "uncased";
+  if (/^\p{Ll}/u.test(word)) return "lower";
+  return "other";
+}
+
+/**
+ * Whether `word` can continue a name written in `wanted` case: a known given or family name that
+ * is not also an everyday word, or a word no list knows that does not look like a word of prose.
+ */
+function nameContinuation(word: string, wanted: WordCase, model: Tagger): boolean {
+  if (caseOf(word) !== wanted || word.length < 2) return false;
+  const flags = flagsOf(word, model);
+  if (flags & NEVER_IN_NAME) return false;
+  if (flags & NAMES) return true;
+  if (flags & KNOWN_WORD) return false;
+  // Scripts without case have no capital to go by: an unknown word right after a name is its next part.
+  return wanted === "uncased" || nameLikeness(word) > -1.5;
+}
+
+/** Particles inside a name ("de", "van 't", "von und zu", "bin", "das"). */
+const PARTICLES = /^(?:(?:van|von|de|der|den|da|das|do|dos|di|del|della|du|la|le|ter|ten|zu|und zu|bin|binti|ibn|bint|al|el|'t|’t|ben|abu|y)\s)+/u;
+const SUFFIX = /^,?\s(?:Jr|Sr|II|III|IV|Jnr|Snr)\.?(?![\p{L}\p{N}])/u;
+const NEXT_WORD = /^([ \u3000])([\p{L}\p{M}][\p{L}\p{M}'’-]*)/u;
+const HYPHEN_PART = /^-(\p{Lu}[\p{L}\p{M}'’]+)/u;
+const PREVIOUS_WORD = /(?:^|[\s("'“„«])([\p{L}\p{M}][\p{L}\p{M}'’-]*) $/u;
+
+/** The last word of a span. */
+function lastWord(value: string): string {
+  const m = /[\p{L}\p{M}'’-]+\.?$/u.exec(value);
+  return m?.[0] ?? "";
+}
+
+/**
+ * Grows each person span over the rest of its name: a hyphenated part, particles and a further
+ * name word in the same case (up to three words), a generational suffix, and a known given name
+ * right before it. Leading role words the tagger took in ("Co-founder Inês") are dropped.
+ */
+export function completePersons(piece: string, spans: NameSpan[], model: Tagger): void {
+  for (const span of spans) {
+    if (span.kind !== "person") continue;
+    trimRoleWords(piece, span, model);
+    const wanted = caseOf(lastWord(piece.slice(span.start, span.end)));
+    if (wanted === "other" || wanted === "lower") continue;
+    for (let added = 0; added < 3; added++) {
+      const rest = piece.slice(span.end, span.end + 64);
+      const hyphen = HYPHEN_PART.exec(rest);
+      if (hyphen && nameContinuation(hyphen[1] ?? "", "capitalised", model)) {
+        span.end += hyphen[0].length;
+        continue;
+      }
+      const particles = wanted === "capitalised" ? (PARTICLES.exec(rest.slice(1))?.[0] ?? "") : "";
+      const next = NEXT_WORD.exec(particles ? ` ${rest.slice(1 + particles.length)}` : rest);
+      if (!next || !nameContinuation(next[2] ?? "", wanted, model)) break;
+      // After a particle a place is where the person is from ("Pieter van der Veen van Zwolle").
+      if (particles && flagsOf(next[2] ?? "", model) & PLACES && !(flagsOf(next[2] ?? "", model) & NAMES)) break;
+      span.end += particles.length + next[0].length;
+    }
+    const suffix = SUFFIX.exec(piece.slice(span.end, span.end + 6));
+    if (suffix) span.end += suffix[0].length;
+    const before = PREVIOUS_WORD.exec(piece.slice(Math.max(0, span.start - 40), span.start));
+    const previous = before?.[1] ?? "";
+    if (previous && caseOf(previous) === wanted && wanted !== "uncased") {
+      const flags = flagsOf(previous, model);
+      if (flags & Gaz.first && !(flags & NEVER_IN_NAME)) span.start -= previous.length + 1;
+    }
+  }
+}
+
+/** Drops words opening a person span of several that are role or everyday words, not names ("Co-founder Inês", "Analyst Priya"). */
+function trimRoleWords(piece: string, span: NameSpan, model: Tagger): void {
+  for (;;) {
+    const m = /^([\p{L}\p{M}'’-]+)\s+(?=\S)/u.exec(piece.slice(span.start, span.end));
+    if (!m) return;
+    const parts = (m[1] ?? "").split(/[-'’]/).filter(Boolean);
+    // "Co-founder", "Vice-President": the last part says what it is.
+    const last = parts[parts.length - 1] ?? "";
+    const head = flagsOf(last, model);
+    // An English word ("Analyst", "Co-founder"), unless only the large dictionary holds it and it looks like a name ("Rosaria").
+    const role =
+      parts.length > 0 &&
+      (head & Gaz.common || (head & Gaz.dictionary && nameLikeness(last) < 0.5)) &&
+      parts.every((p) => !(flagsOf(p, model) & (NAMES | Gaz.title)) || (parts.length > 1 && p.length <= 3));
+    // A word no name list holds before a known given name is a role ("Bürgermeisterin Annelie Brückner").
+    const nextWord = /^[\p{L}\p{M}'’-]+/u.exec(piece.slice(span.start + m[0].length, span.end))?.[0] ?? "";
+    const beforeGiven =
+      !(flagsOf(m[1] ?? "", model) & (NAMES | Gaz.title | Gaz.particle)) &&
+      flagsOf(nextWord, model) & Gaz.first &&
+      /\s/.test(piece.slice(span.start + m[0].length, span.end));
+    if (!role && !beforeGiven) return;
+    span.start += m[0].length;
+  }
+}
+
+const CUE_WORDS =
+  "hey hi hiya hello dear thanks cheers ask asked tell told call message text ping cc met with invite hallo liebe lieber moin servus bonjour salut coucou merci hola oye gracias ciao grazie oi olá obrigado obrigada hej tack moi kiitos szia ahoj cześć hoi dag привет спасибо";
+const GREETING_WORDS = "hey hi hiya hello dear thanks cheers hallo bonjour salut hola oye ciao oi olá hej hoi moi szia ahoj cześć";
+/** Verbs of chat (and "and") after a lower-case given name ("kevin posted", "marta said", "ellie and josh"). */
+const CHAT_VERBS = "said says posted wrote finished blocked is was will wants thinks dice porta sagt dit and und et y e";
+/** Function words of German (none shared with English, Dutch, the Nordic or Romance languages): two of them make a text where every noun has a capital. */
+const GERMAN_WORDS =
+  "und dem für ist nicht ein eine einen einer eines zum zur auf bei dazu wir ihr ihre vom wird werden wurde wurden oder sehr vielen bitte uhr sind auch noch können kann muss soll haben nach über unter aus gibt sich dass heute gestern jetzt neue neuen neuer";
+const hashes = (words: string) => new Set(words.split(" ").map((w) => wordHash(lowerLikeTokens(w))));
+let cueHashes: { cue: Set<number>; greeting: Set<number>; verb: Set<number>; german: Set<number> } | null = null;
+
+export interface PieceCues {
+  /** Words at a cue: after a greeting or a verb of addressing someone, a chat speaker, a lower-case word before a possessive or a chat verb. */
+  words: Array<{ start: number; end: number; greeted: boolean; speaker: boolean }>;
+  /** German function words in the piece. */
+  german: number;
+}
+
+/**
+ * The cues of one piece, read from its tokens (word hashes compared with small sets, no regular
+ * expression over the text): the tagger has just tokenised the piece, so this costs one pass.
+ */
+export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
+  cueHashes ??= { cue: hashes(CUE_WORDS), greeting: hashes(GREETING_WORDS), verb: hashes(CHAT_VERBS), german: hashes(GERMAN_WORDS) };
+  const { cue, greeting, verb, german } = cueHashes;
+  const out: PieceCues = { words: [], german: 0 };
+  for (let i = 0; i < t.count; i++) {
+    const shape = t.shape[i];
+    const word = t.word[i] ?? 0;
+    if (german.has(word)) out.german++;
+    if (shape !== Shape.Capitalised && shape !== Shape.Lower) continue;
+    const start = t.starts[i] ?? 0;
+    let end = t.ends[i] ?? 0;
+    // The tokeniser keeps a possessive in the word ("marta's").
+    const possessive = end - start > 3 && piece.charCodeAt(end - 1) === 115 && /['’]/.test(piece[end - 2] ?? "");
+    if (possessive) end -= 2;
+    // The word before, over one comma or exclamation mark ("Hey, Ben").
+    let k = i - 1;
+    if (k >= 0 && t.shape[k] === Shape.Punct && /[,!]/.test(piece[t.starts[k] ?? 0] ?? "")) k--;
+    const cued = k >= 0 && (t.shape[k] === Shape.Lower || t.shape[k] === Shape.Capitalised) && cue.has(t.word[k] ?? 0);
+    const speaker =
+      i === 0 && shape === Shape.Capitalised && piece[t.ends[0] ?? 0] === ":" && /^:\s\S/.test(piece.slice(t.ends[0] ?? 0, (t.ends[0] ?? 0) + 3));
+    const chat =
+      shape === Shape.Lower &&
+      (possessive || (i + 1 < t.count && verb.has(t.word[i + 1] ?? 0) && /^,?\s$/.test(piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0))));
+    if (!(cued || speaker || chat)) continue;
+    // A lower-case word counts only as a known given name: most words before "and" or after "with" are not.
+    if (shape === Shape.Lower && !(model.gazetteer.flags(possessive ? wordHash(lowerLikeTokens(piece.slice(start, end))) : word) & Gaz.first))
+      continue;
+    out.words.push({ start, end, greeted: cued && greeting.has(t.word[k] ?? 0), speaker });
+  }
+  return out;
+}
+
+const AND_THEN_WORD = /^\s(?:and|&|und|et|y|e|i|och|og|en|és|ja|a|и|та)\s(\p{Lu}[\p{L}\p{M}'’-]*)/u;
+const WORD_THEN_AND = /(?:^|\s)(\p{Lu}[\p{L}\p{M}'’-]*)\s(?:and|&|und|et|y|e|i|och|og|en|és|ja|a|и|та)\s$/u;
+
+/** A single given name at a cue: capitalised, a known name or a word no list holds; in lower case, a known given name. */
+function cuedName(word: string, model: Tagger, lower: boolean, greeted: boolean): boolean {
+  const flags = flagsOf(word, model);
+  if (flags & NEVER_IN_NAME) return false;
+  if (lower) return (flags & Gaz.first) !== 0 && (greeted || !(flags & Gaz.dictionary)) && word.length >= 3;
+  if (flags & NAMES) return true;
+  return !(flags & KNOWN_WORD) && nameLikeness(word) >= -1;
+}
+
+/**
+ * Given names the tagger left alone where the words around them say a person is meant (the cues
+ * of readCues): after a greeting or a verb of talking to someone ("Hey Ben", "Message Ollie", "ask
+ * mo"), as a chat speaker ("Lea: great"), lower-case given names with a possessive or a verb of
+ * chat ("marta's review", "deepak finished"), and beside another person ("Hattie and Will").
+ */
+export function addCuedNames(piece: string, spans: NameSpan[], model: Tagger, cues: PieceCues): void {
+  const found = [...cues.words];
+  for (const p of spans) {
+    if (p.kind !== "person") continue;
+    const after = AND_THEN_WORD.exec(piece.slice(p.end, p.end + 48));
+    if (after) {
+      const start = p.end + after[0].length - (after[1] ?? "").length;
+      found.push({ start, end: start + (after[1] ?? "").length, greeted: false, speaker: false });
+    }
+    const from = Math.max(0, p.start - 48);
+    const before = WORD_THEN_AND.exec(piece.slice(from, p.start));
+    if (before) {
+      const start = from + before.index + before[0].indexOf(before[1] ?? "");
+      found.push({ start, end: start + (before[1] ?? "").length, greeted: false, speaker: false });
+    }
+  }
+  for (const { start, end: rawEnd, greeted, speaker } of found) {
+    const word = piece.slice(start, rawEnd).replace(/['’]s$/, "");
+    const end = start + word.length;
+    const kind = caseOf(word);
+    if (kind !== "capitalised" && kind !== "lower") continue;
+    if (spans.some((x) => x.start < end && start < x.end)) continue;
+    if (!cuedName(word, model, kind === "lower", greeted)) continue;
+    // A word opening a line before a colon is a field label unless it is a known given name ("Lea: great", not "Kontoinhaber:").
+    if (speaker && !(flagsOf(word, model) & Gaz.first)) continue;
+    spans.push({ kind: "person", start, end });
+  }
+}
+
+/** The most common Chinese family names (single and double). */
+const CHINESE_SURNAMES =
+  "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘蔡蒋余杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范廖石贾韦夏付邹熊孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万钱严覃武戴莫孔汤向常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝陳張劉楊黃趙吳許韓馮鄧蕭董葉魏蘇呂盧鍾譚陸範廖賈韋鄒熊邱薛閆雷龍賀郝顧龔萬錢嚴湯莊聶歐詹關蘭焦紀畢單塗駱藍遊靳鮑饒穆農簡車項連蘆麥婁竇戚岑宮費衛臧閔鄔邊卞姬師欒隋鄺";
+const CHINESE_DOUBLE_SURNAMES = "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|夏侯|令狐|歐陽|司馬|諸葛";
+/** Role words before a Chinese name ("总经理", "联系") and titles or verbs after it ("先生", "表示"): the cues that make it one. */
+const CHINESE_ROLE_BEFORE =
+  "总经理|經理|经理|董事长|董事長|总裁|總裁|主任|院长|院長|校长|校長|教授|医生|醫生|记者|記者|患者|病人|联系|聯繫|联系人|通知|请|請|叫|找|给|給|持卡人|户名|戶名|收件人|姓名|负责人|負責人";
+/** Titles after a family name alone ("黄老师", "王总"). */
+const CHINESE_TITLE = "老师|老師|先生|女士|小姐|教授|医生|醫生|博士|经理|經理|总|總|律师|律師|主任|师傅|師傅";
+const CHINESE_ROLE_AFTER =
+  "先生|女士|小姐|老师|老師|教授|医生|醫生|博士|经理|經理|总|總|同学|同學|律师|律師|记者|記者|主任|院长|院長|局长|局長|部长|部長|书记|書記|董事长|董事長|师傅|師傅|表示|说|說|指出|称|稱|认为|認為|介绍|介紹|打进|打進|攻入";
+/** What may stand beside a name without saying it is one: punctuation, "and", a space, the piece's ends. */
+const CHINESE_PLAIN_BEFORE = "和|与|與|及|、|：|:|，|,|\\s|^";
+const CHINESE_PLAIN_AFTER = "和|与|與|及|、|等|在|，|,|。|：|:|\\s|$";
+const CHINESE_NAME = new RegExp(
+  `(?<=${CHINESE_ROLE_BEFORE}|${CHINESE_PLAIN_BEFORE})((?:${CHINESE_DOUBLE_SURNAMES}|[${CHINESE_SURNAMES}])(?!${CHINESE_TITLE})[\\p{sc=Han}]{1,2}?)(?=${CHINESE_ROLE_AFTER}|${CHINESE_PLAIN_AFTER})`,
+  "gu",
+);
+const CHINESE_FAMILY_TITLE = new RegExp(
+  `(?<=${CHINESE_ROLE_BEFORE}|${CHINESE_PLAIN_BEFORE})((?:${CHINESE_DOUBLE_SURNAMES}|[${CHINESE_SURNAMES}]))(?=${CHINESE_TITLE})`,
+  "gu",
+);
+const CHINESE_CUE_BEFORE = new RegExp(`(?:${CHINESE_ROLE_BEFORE})$`, "u");
+const CHINESE_CUE_AFTER = new RegExp(`^(?:${CHINESE_ROLE_AFTER})`, "u");
+const CHINESE_JOINED = /^(?:和|与|與|及|、)$/u;
+/** Korean family names and the titles, honorifics and particles after a name. */
+const KOREAN_SURNAMES =
+  "김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진나지엄채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용";
+// Three syllables (the last not an honorific: "고객님" is "customer") before a title or honorific, or closing a field.
+const KOREAN_NAME = new RegExp(
+  `(?<![\\p{sc=Hangul}])([${KOREAN_SURNAMES}][\\p{sc=Hangul}](?![님씨])[\\p{sc=Hangul}])(?=\\s?(?:님|씨|교수|대표|과장|부장|사장|팀장|대리|선생|의원|장관|기자|선수|감독|회장|이사|원장|박사|변호사)|\\s*$|\\s*[·|—])`,
+  "gu",
+);
+/** A Japanese name: a family name some list knows, a space, a given name; or any two or three Han before an honorific. */
+const JAPANESE_HONORIFIC = /^[ \u3000]?(?:様|さま|さん|氏|先生|君|くん|ちゃん|殿|教授|社長|部長|課長)/u;
+const JAPANESE_HONORIFIC_END = /(?:様|さま|さん|氏|先生|君|くん|ちゃん|殿)$/u;
+const HONORIFICS = "様|さま|さん|氏|先生|君|くん|ちゃん|殿";
+const JAPANESE_NAME = new RegExp(
+  `(?<![\\p{sc=Han}])(\\p{sc=Han}{1,3})(?:([ \\u3000])((?:(?!${HONORIFICS})[\\p{sc=Han}\\p{sc=Hiragana}\\p{sc=Katakana}]){1,3}))?(?=[ \\u3000]?(?:${HONORIFICS})|[^\\p{sc=Han}\\p{sc=Hiragana}\\p{sc=Katakana}]|$)`,
+  "gu",
+);
+const JAPANESE_BEFORE_HONORIFIC = /(?<![\p{sc=Han}])(\p{sc=Han}{2,4})(?=[ \u3000]?(?:様|さま|さん|氏|先生|君|くん|ちゃん|殿))/gu;
+const CJK = /[\p{sc=Han}\p{sc=Hangul}]/u;
+const KANA = /[\p{sc=Hiragana}\p{sc=Katakana}]/u;
+
+/** Names in Chinese, Japanese and Korean text (see the regular expressions above); offsets in `piece`. */
+export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): void {
+  if (!CJK.test(piece)) return;
+  const added: Array<[number, number]> = [];
+  const add = (start: number, end: number) => {
+    // A name this rule found over it (with its given name) stays; the tagger's spans over kana give way.
+    if (added.some(([s, e]) => s <= start && e >= end)) return;
+    added.push([start, end]);
+    for (let k = spans.length - 1; k >= 0; k--) {
+      const c = spans[k] as NameSpan;
+      if (c.start < end && start < c.end) {
+        // A longer span of another kind around it (an address) keeps it.
+        if (c.kind !== "person" && c.start <= start && c.end >= end) return;
+        spans.splice(k, 1);
+      }
+    }
+    spans.push({ kind: "person", start, end });
+  };
+  if (KANA.test(piece) || /[\p{sc=Han}][ \u3000][\p{sc=Han}]/u.test(piece)) {
+    JAPANESE_NAME.lastIndex = 0;
+    for (let m = JAPANESE_NAME.exec(piece); m; m = JAPANESE_NAME.exec(piece)) {
+      const family = m[1] ?? "";
+      const known = (flagsOf(family, model) & NAMES) !== 0;
+      const whole = m[0].replace(JAPANESE_HONORIFIC_END, "");
+      const honorific = JAPANESE_HONORIFIC.test(piece.slice(m.index + whole.length));
+      if ((m[2] && known) || (honorific && (known || m[2]))) add(m.index, m.index + whole.length);
+    }
+    JAPANESE_BEFORE_HONORIFIC.lastIndex = 0;
+    for (let m = JAPANESE_BEFORE_HONORIFIC.exec(piece); m; m = JAPANESE_BEFORE_HONORIFIC.exec(piece)) {
+      if (flagsOf((m[1] ?? "").slice(0, 2), model) & NAMES) add(m.index, m.index + (m[1] ?? "").length);
+    }
+  }
+  if (!KANA.test(piece)) {
+    // A name needs a role word or title beside it, or "和"/"、" joining it to such a name (two
+    // characters between commas are as often a word: "方法，安全，高效").
+    const found: Array<[number, number, boolean]> = [];
+    CHINESE_NAME.lastIndex = 0;
+    for (let m = CHINESE_NAME.exec(piece); m; m = CHINESE_NAME.exec(piece)) {
+      const start = m.index;
+      const end = start + (m[1] ?? "").length;
+      const cued = CHINESE_CUE_BEFORE.test(piece.slice(Math.max(0, start - 4), start)) || CHINESE_CUE_AFTER.test(piece.slice(end, end + 3));
+      found.push([start, end, cued]);
+    }
+    CHINESE_FAMILY_TITLE.lastIndex = 0;
+    for (let m = CHINESE_FAMILY_TITLE.exec(piece); m; m = CHINESE_FAMILY_TITLE.exec(piece))
+      found.push([m.index, m.index + (m[1] ?? "").length, true]);
+    found.sort((a, b) => a[0] - b[0]);
+    for (const [i, [start, end, cued]] of found.entries()) {
+      const previous = found[i - 1];
+      const next = found[i + 1];
+      const joined =
+        (previous?.[2] === true && CHINESE_JOINED.test(piece.slice(previous[1], start))) ||
+        (next?.[2] === true && CHINESE_JOINED.test(piece.slice(end, next[0])));
+      if (cued || joined) add(start, end);
+    }
+  }
+  KOREAN_NAME.lastIndex = 0;
+  for (let m = KOREAN_NAME.exec(piece); m; m = KOREAN_NAME.exec(piece)) add(m.index, m.index + (m[1] ?? "").length);
+}
