@@ -135,7 +135,7 @@ export async function applyLayer(
   const createdHere = new Set<string>();
   let refused: unknown;
   extract.on("entry", (header, stream, next) => {
-    applyEntry(root, header, stream, budget, createdHere).then(
+    applyEntry(root, header, stream as unknown as Readable, budget, createdHere).then(
       () => next(),
       (e: unknown) => {
         refused = e;
@@ -144,9 +144,11 @@ export async function applyLayer(
       },
     );
   });
-  const stages: NodeJS.ReadWriteStream[] = [meter(() => undefined, blobHash), ...(gzip ? [createGunzip()] : []), meter(() => undefined, diffHash)];
+  const stored = meter(() => undefined, blobHash);
+  const unpacked = meter(() => undefined, diffHash);
   try {
-    await pipeline(createReadStream(file), ...stages, extract);
+    if (gzip) await pipeline(createReadStream(file), stored, createGunzip(), unpacked, extract);
+    else await pipeline(createReadStream(file), stored, unpacked, extract);
   } catch (e) {
     if (refused instanceof ImageError) throw refused;
     if (e instanceof ImageError) throw e;
@@ -157,7 +159,7 @@ export async function applyLayer(
   return { diffId: `sha256:${diffHash.digest("hex")}`, blobDigest: `sha256:${blobHash.digest("hex")}` };
 }
 
-async function applyEntry(root: string, header: tar.Headers, stream: Readable, budget: ImportBudget, createdHere: Set<string>): Promise<void> {
+async function applyEntry(root: string, header: tar.Header, stream: Readable, budget: ImportBudget, createdHere: Set<string>): Promise<void> {
   if (++budget.entries > budget.limits.maxEntries) throw new ImageError(`the image has more than ${budget.limits.maxEntries} entries`);
   const parts = entryParts(header.name);
   if (parts.length === 0) {

@@ -361,7 +361,8 @@ export class ImageStore {
       );
     });
     try {
-      await pipeline(createReadStream(file), ...(gzip ? [createGunzip()] : []), extract);
+      if (gzip) await pipeline(createReadStream(file), createGunzip(), extract);
+      else await pipeline(createReadStream(file), extract);
     } catch (e) {
       if (refused instanceof ImageError) throw refused;
       throw new ImageError(`the archive is not a valid tar (${(e as Error).message})`);

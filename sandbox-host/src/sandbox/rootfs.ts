@@ -66,6 +66,8 @@ export function sandboxEnv(spec: SandboxSpec): Record<string, string> {
     HOME: "/workspace",
     TMPDIR: "/tmp",
     LANG: "C.UTF-8",
+    // An image's own variables (its PATH above all) come under the spec's.
+    ...Object.fromEntries((spec.image?.env ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)])),
     ...spec.env,
   };
   const proxy = spec.network.proxyUrl ?? (spec.network.proxySocket ? `http://127.0.0.1:${PROXY_BRIDGE_PORT}` : undefined);
