@@ -18,7 +18,7 @@ export type TarEntry =
 export async function tarOf(entries: TarEntry[]): Promise<Buffer> {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
-  pack.on("data", (c: Buffer) => chunks.push(c));
+  pack.on("data", (c: unknown) => chunks.push(c as Buffer));
   const done = new Promise<void>((resolve, reject) => {
     pack.on("end", resolve);
     pack.on("error", reject);
@@ -31,7 +31,7 @@ export async function tarOf(entries: TarEntry[]): Promise<Buffer> {
       pack.entry({ name: e.name, type: "directory", mode: e.mode ?? 0o755 });
     } else if (e.type === "symlink" || e.type === "link") {
       pack.entry({ name: e.name, type: e.type, linkname: e.linkname });
-    } else {
+    } else if (e.type === "character-device" || e.type === "block-device" || e.type === "fifo") {
       pack.entry({ name: e.name, type: e.type, devmajor: e.devmajor ?? 1, devminor: e.devminor ?? 3, mode: 0o666 });
     }
   }

@@ -1,8 +1,11 @@
 // `palisade host run`: the daemon. Tunnel to the edge, sandbox manager, status delivery across reconnects.
+import { watch } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { ImageStore } from "../images/store.js";
 import type { SandboxStatus } from "../../../schema/tunnel.js";
 import { HostIds, type IdRange, idRangeProblem } from "../sandbox/ids.js";
-import { createDriver, type DriverName } from "../sandbox/index.js";
+import { createDriver, DRIVER_NAMES, type DriverName } from "../sandbox/index.js";
 import type { SandboxDriver, SandboxLimits } from "../sandbox/types.js";
 import { TunnelClient } from "../tunnel/client.js";
 import { type DaemonLog, SandboxManager } from "./manager.js";
@@ -46,9 +49,16 @@ export class StatusOutbox {
 
 export interface HostDaemonOptions {
   stateDir: string;
+  /** Drivers to run: each must be available. Default: every driver that is available here (bwrap at least). */
+  drivers?: DriverName[];
+  /** One driver (the `--driver` flag); same as `drivers: [driver]`. */
   driver?: DriverName;
-  /** A ready driver instead of `driver` (tests, other drivers); it brings its own host ids. */
+  /** Ready drivers instead (tests); they bring their own host ids. */
+  driverInstances?: SandboxDriver[];
+  /** One ready driver (tests). */
   driverInstance?: SandboxDriver;
+  /** Host-wide assets (guest helper, guest kernel); default defaultAssetsDir(). */
+  assetsDir?: string;
   /** Host uids and gids for sandboxes (default DEFAULT_ID_RANGE); must hold no host account's id. */
   idRange?: IdRange;
   /** Disk quota of each new agent workspace (default 1 GiB). */
@@ -80,19 +90,39 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
   const state = await readHostState(opts.stateDir);
   const rt = await prepareRuntime(opts.stateDir);
   const isRoot = process.getuid?.() === 0;
-  const driverName = opts.driverInstance?.name ?? opts.driver ?? "bwrap";
-  let driver = opts.driverInstance;
+  let drivers = opts.driverInstances ?? (opts.driverInstance ? [opts.driverInstance] : undefined);
   let ids: HostIds | undefined;
-  if (!driver) {
+  const images = new ImageStore(path.join(opts.stateDir, "images"));
+  if (!drivers) {
     const range = opts.idRange;
     const problem = range ? idRangeProblem(range) : undefined;
     if (problem) throw new DaemonStartError(problem);
     // Kept in the state dir, so a `palisade sandbox run` on this host never gets the same ids.
     ids = new HostIds({ ...(range ? { range } : {}), dir: path.join(opts.stateDir, "ids"), prefetch: ID_PREFETCH });
-    driver = createDriver(opts.driver ?? "bwrap", { bwrap: { ids }, oci: { ids } });
+    const names = opts.drivers ?? (opts.driver ? [opts.driver] : undefined);
+    const driverOpts = {
+      bwrap: { ids },
+      oci: { ids, ...(opts.assetsDir ? { assetsDir: opts.assetsDir } : {}) },
+      gvisor: { ids, stateDir: path.join(opts.stateDir, "gvisor"), ...(opts.assetsDir ? { assetsDir: opts.assetsDir } : {}) },
+      microvm: { ids, ...(opts.assetsDir ? { assetsDir: opts.assetsDir } : {}) },
+    };
+    const candidates = (names ?? [...DRIVER_NAMES]).map((n) => createDriver(n, driverOpts));
+    // Probed together: a microvm probe boots a VM, which takes seconds.
+    const probes = await Promise.all(candidates.map(async (d) => ({ d, avail: await d.available() })));
+    drivers = [];
+    for (const { d, avail } of probes) {
+      if (avail.ok) drivers.push(d);
+      else if (names) throw new DaemonStartError(`the ${d.name} sandbox driver is unavailable: ${avail.reason ?? "unknown reason"}`);
+      else log("host.driver_unavailable", { driver: d.name, reason: avail.reason?.slice(0, 300) });
+    }
+    if (drivers.length === 0) throw new DaemonStartError("no sandbox driver is available on this host (apt-get install bubblewrap)");
+  } else {
+    for (const d of drivers) {
+      const avail = await d.available();
+      if (!avail.ok) throw new DaemonStartError(`the ${d.name} sandbox driver is unavailable: ${avail.reason ?? "unknown reason"}`);
+    }
   }
-  const avail = await driver.available();
-  if (!avail.ok) throw new DaemonStartError(`the ${driverName} sandbox driver is unavailable: ${avail.reason ?? "unknown reason"}`);
+  const driverNames = drivers.map((d) => d.name).join(",");
   const workspaces = new Workspaces({
     dir: rt.workspaces,
     imagesDir: rt.workspaceImages,
@@ -105,7 +135,8 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
   const outbox = new StatusOutbox((s) => client?.sendStatus(s) ?? false);
   const manager = new SandboxManager({
     edgeUrl: state.edgeUrl,
-    driver,
+    drivers,
+    images,
     ca: rt.ca,
     caCertFile: rt.trustCert,
     workspaces,
@@ -116,6 +147,7 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
     ...(opts.defaultIdleTimeoutMs === undefined ? {} : { defaultIdleTimeoutMs: opts.defaultIdleTimeoutMs }),
   });
   client = new TunnelClient({
+    capabilities: await manager.capabilities(),
     edgeUrl: state.edgeUrl,
     credential: state.credential,
     handler: manager,
@@ -132,10 +164,18 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
   c.on("disconnected", (code: number) => log("host.disconnected", { code }));
   c.on("refused", (status: number) => log("host.refused", { status }));
   c.start();
+  // An image imported while the daemon runs (palisade host image import) is advertised at once.
+  await mkdir(path.join(images.dir, "records"), { recursive: true, mode: 0o700 });
+  let refresh: NodeJS.Timeout | undefined;
+  const watcher = watch(path.join(images.dir, "records"), () => {
+    clearTimeout(refresh);
+    refresh = setTimeout(() => void manager.capabilities().then((caps) => c.setCapabilities(caps), () => undefined), 200);
+  });
+  watcher.on("error", () => undefined);
   log("host.started", {
     host: state.hostId,
     pool: state.pool,
-    driver: driverName,
+    drivers: driverNames,
     edge: new URL(state.edgeUrl).origin,
     workspaceQuotaBytes: workspaces.quotaBytes ?? "none",
   });
@@ -148,6 +188,8 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
     stop: () =>
       (stopping ??= (async () => {
         log("host.stopping", { sandboxes: manager.size });
+        watcher.close();
+        clearTimeout(refresh);
         await manager.stopAll();
         await workspaces.unmountAll();
         await ids?.close();
