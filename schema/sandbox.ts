@@ -93,7 +93,7 @@ export const IMAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$/;
 export const ImageRefSchema = z
   .string()
   .max(255)
-  .refine((s) => /^sha256:[0-9a-f]{64}$/.test(s) || (IMAGE_NAME.test(s) && !s.includes("..") && !s.startsWith("sha256:")), {
+  .refine((s) => /^sha256:[0-9a-f]{64}$/.test(s) || (IMAGE_NAME.test(s) && !s.includes("..") && !/^[A-Za-z0-9+._-]+:[0-9a-fA-F]{32,}$/.test(s)), {
     message: "image: a sha256:<64 hex> digest or an image name (letters, digits, . _ / : @ -)",
   });
 

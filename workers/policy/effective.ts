@@ -1,5 +1,6 @@
 // The effective policy of an agent: every policy attached to its org, team, project and itself, merged into one JSON value (cacheable in KV).
 import { z } from "zod";
+import { IsolationLevelSchema, type IsolationLevel, stricterIsolation } from "../../schema/sandbox.js";
 import { PII_ACTIONS, POLICY_SCOPES, type PiiAction, type PolicyDocument, type PolicyScope } from "../../schema/policy.js";
 
 export const RuleRefSchema = z.object({
@@ -42,6 +43,8 @@ export const EffectivePolicySchema = z.object({
   /** Same rule as models. */
   tools: z.array(z.string()).nullable(),
   autonomyGates: z.array(z.object({ policyId: z.string(), gate: z.record(z.string(), z.unknown()) })),
+  /** The weakest isolation a sandbox may have: the strictest any attached policy requires (null: none). */
+  minIsolation: IsolationLevelSchema.nullable(),
 });
 export type EffectivePolicy = z.infer<typeof EffectivePolicySchema>;
 
@@ -74,6 +77,7 @@ export function computeEffectivePolicy(docs: readonly AttachedPolicy[]): Effecti
   let models: Set<string> | null = null;
   let tools: Set<string> | null = null;
   const autonomyGates: EffectivePolicy["autonomyGates"] = [];
+  let minIsolation: IsolationLevel | null = null;
 
   for (const { id, version, scope, doc } of ordered) {
     doc.egress.forEach((rule, index) => {
@@ -116,6 +120,7 @@ export function computeEffectivePolicy(docs: readonly AttachedPolicy[]): Effecti
       for (const t of doc.tools) tools.add(t);
     }
     if (doc.autonomyGate !== undefined) autonomyGates.push({ policyId: id, gate: doc.autonomyGate });
+    minIsolation = stricterIsolation(minIsolation, doc.sandbox?.minIsolation ?? null);
   }
 
   if (pii !== null) pii.restore = restoreVotes.length > 0 && restoreVotes.every(Boolean);
@@ -127,5 +132,6 @@ export function computeEffectivePolicy(docs: readonly AttachedPolicy[]): Effecti
     models: models === null ? null : [...models].sort(),
     tools: tools === null ? null : [...tools].sort(),
     autonomyGates,
+    minIsolation,
   };
 }

@@ -238,7 +238,7 @@ export class EdgeMux {
         if (!c) return this.#refuse("unknown_stream", "ack for an unknown command");
         clearTimeout(c.timer);
         this.#commands.delete(f.id);
-        c.resolve(f.error ? { ok: f.ok, error: f.error } : { ok: f.ok });
+        c.resolve({ ok: f.ok, ...(f.error ? { error: f.error } : {}), ...(f.runtime ? { runtime: f.runtime } : {}) });
         return;
       }
       case "error": {
