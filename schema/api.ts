@@ -42,6 +42,7 @@ export const ID_PREFIX = {
   price: "prc",
   limit: "lim",
   reservation: "rsv",
+  invitation: "inv",
 } as const;
 
 const name = z.string().trim().min(1).max(120);
@@ -85,6 +86,8 @@ export const OrgSchema = z.object({
   /** Set while the org-wide switch is on: no agent of the org may act. */
   suspendedAt: timestamp.nullable().optional(),
   suspendReason: z.string().nullable().optional(),
+  /** In /me: the teams of this org the caller administers (team admins manage those teams' agents). */
+  adminTeamIds: z.array(z.string()).optional(),
   createdAt: timestamp,
 });
 
@@ -104,6 +107,10 @@ export const MeSchema = z.object({
   orgs: z.array(OrgSchema),
 });
 
+/**
+ * Adds a member by invitation: the answer is an invitation whether or not the e-mail has an
+ * account. `password` is the first password of the account if accepting the invitation creates it.
+ */
 export const MemberAddSchema = z.strictObject({ email, role: RoleSchema, password: password.optional() });
 export const MemberUpdateSchema = z.strictObject({ role: RoleSchema });
 export const MemberSchema = z.object({
@@ -112,6 +119,28 @@ export const MemberSchema = z.object({
   role: RoleSchema,
   createdAt: timestamp,
 });
+
+export const INVITATION_STATUSES = ["pending", "accepted", "revoked", "expired"] as const;
+export const InvitationSchema = z.object({
+  id: z.string(),
+  orgId: z.string(),
+  email: z.string(),
+  role: RoleSchema,
+  status: z.enum(INVITATION_STATUSES),
+  invitedBy: z.string().describe("user id"),
+  expiresAt: timestamp,
+  acceptedAt: timestamp.nullable(),
+  createdAt: timestamp,
+});
+export const InvitationCreatedSchema = InvitationSchema.extend({
+  token: z.string().describe("pal_invite_…, shown once: the invitee accepts with it"),
+});
+export const InvitationAcceptSchema = z.strictObject({
+  token: z.string().min(1).max(200),
+  /** Only when no account exists: the new account's password (else the one the inviting admin set). */
+  password: password.optional(),
+});
+export const InvitationAcceptedSchema = z.object({ orgId: z.string(), userId: z.string(), email: z.string(), role: RoleSchema });
 
 // ── teams, projects ─────────────────────────────────────────────────────────
 export const TeamCreateSchema = z.strictObject({ name });
@@ -183,7 +212,7 @@ export const AUDIT_RESULTS = ["allowed", "denied", "success", "error"] as const;
 export const ACTOR_TYPES = ["user", "agent", "host", "system"] as const;
 
 /** Limits on recorded fields: audit rows stay small and a caller cannot smuggle bulk data in. */
-export const AUDIT_LIMITS = { id: 128, action: 100, type: 64, reason: 200, traceId: 128, detailsJson: 4096 } as const;
+export const AUDIT_LIMITS = { id: 128, action: 100, type: 64, reason: 200, traceId: 128, clientTraceId: 64, detailsJson: 4096 } as const;
 
 /** One event as handed to the org's AuditLog Durable Object (validated again at the RPC boundary). */
 export const AuditRecordSchema = z.strictObject({
@@ -194,6 +223,11 @@ export const AuditRecordSchema = z.strictObject({
   result: z.enum(AUDIT_RESULTS),
   reason: z.string().max(AUDIT_LIMITS.reason).nullable(),
   traceId: z.string().max(AUDIT_LIMITS.traceId).nullable(),
+  /**
+   * The caller's own x-palisade-trace-id (validated), kept apart from the platform's trace id.
+   * Absent means none, so records sent by a Worker version without it still append.
+   */
+  clientTraceId: z.string().max(AUDIT_LIMITS.clientTraceId).nullable().default(null),
   /** Canonical JSON (sorted keys) of the safe details, or null. */
   details: z.string().max(AUDIT_LIMITS.detailsJson).nullable(),
 });
@@ -209,7 +243,8 @@ export const AuditEventSchema = z.object({
   resource: z.object({ type: z.string(), id: z.string().nullable() }),
   result: z.enum(AUDIT_RESULTS),
   reason: z.string().nullable(),
-  traceId: z.string().nullable(),
+  traceId: z.string().nullable().describe("the platform's trace id of the request that recorded the event"),
+  clientTraceId: z.string().nullable().describe("the caller's own x-palisade-trace-id, if it sent a well-formed one; never used as traceId"),
   details: z.record(z.string(), z.unknown()).nullable(),
   prevHash: z.string().describe("hash of the previous event of the org (or of the retention checkpoint)"),
   hash: z.string().describe("SHA-256 hex over the canonical form, see docs/audit.md"),
@@ -223,6 +258,7 @@ export const AuditFilterSchema = z.strictObject({
   resourceId: z.string().min(1).max(AUDIT_LIMITS.id).optional(),
   result: z.enum(AUDIT_RESULTS).optional(),
   traceId: z.string().min(1).max(AUDIT_LIMITS.traceId).optional(),
+  clientTraceId: z.string().min(1).max(AUDIT_LIMITS.clientTraceId).optional(),
   from: z.iso.datetime({ offset: true }).optional().describe("inclusive"),
   to: z.iso.datetime({ offset: true }).optional().describe("inclusive"),
 });

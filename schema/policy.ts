@@ -1,7 +1,7 @@
 // Zod schemas of a policy document (egress rules, PII, models, tools, autonomy gate), shared by the API, dashboard and tests.
 import { getPublicSuffix } from "tldts";
 import { z } from "zod";
-import { PiiPolicySchema } from "./pii.js";
+import { PiiExitsSchema, PiiPolicySchema } from "./pii.js";
 import { IsolationLevelSchema } from "./sandbox.js";
 
 const MAX_HOST_LENGTH = 253;
@@ -197,6 +197,8 @@ export const PolicyDocumentSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),
   egress: z.array(EgressRuleSchema).max(500),
   pii: PiiSectionSchema.optional(),
+  /** PII rules for the exits other than the LLM proxy (egress, tool arguments, tool results). */
+  piiExits: PiiExitsSchema.optional(),
   models: z.array(z.string().min(1).max(200).regex(/^\S+$/, "model names have no spaces")).max(200).optional(),
   tools: z.array(z.string().min(1).max(128)).max(500).optional(),
   autonomyGate: AutonomyGateSchema.optional(),
@@ -220,6 +222,7 @@ export const PolicyUpdateSchema = z.strictObject({
   name: z.string().trim().min(1).max(200).optional(),
   egress: z.array(EgressRuleSchema).max(500).optional(),
   pii: PiiSectionSchema.nullable().optional(),
+  piiExits: PiiExitsSchema.nullable().optional(),
   models: z.array(z.string().min(1).max(200).regex(/^\S+$/)).max(200).nullable().optional(),
   tools: z.array(z.string().min(1).max(128)).max(500).nullable().optional(),
   autonomyGate: AutonomyGateSchema.nullable().optional(),
@@ -258,6 +261,7 @@ export const PolicyViewSchema = z.object({
   name: z.string(),
   egress: z.array(z.record(z.string(), z.unknown())),
   pii: z.record(z.string(), z.unknown()).optional(),
+  piiExits: z.record(z.string(), z.unknown()).optional(),
   models: z.array(z.string()).optional(),
   tools: z.array(z.string()).optional(),
   autonomyGate: z.record(z.string(), z.unknown()).optional(),

@@ -136,6 +136,33 @@ export const tokens = sqliteTable(
   (t) => [uniqueIndex("tokens_sha256").on(t.sha256), index("tokens_subject").on(t.orgId, t.kind, t.subjectId)],
 );
 
+/**
+ * Invitations to join an org: nobody becomes a member without accepting one, signed in as the
+ * invited account or creating it. The token is shown once and stored as SHA-256 only.
+ */
+export const invitations = sqliteTable(
+  "invitations",
+  {
+    id: text("id").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    /** Normalised (trimmed, lower-case). */
+    email: text("email").notNull(),
+    role: text("role", { enum: ["owner", "admin", "member"] }).notNull(),
+    tokenSha256: text("token_sha256").notNull(),
+    /** Set when the inviting admin chose the first password of an account the acceptance creates. */
+    passwordHash: text("password_hash"),
+    invitedBy: text("invited_by").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    acceptedAt: integer("accepted_at"),
+    acceptedBy: text("accepted_by"),
+    revokedAt: integer("revoked_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [uniqueIndex("invitations_token").on(t.tokenSha256), index("invitations_org_email").on(t.orgId, t.email)],
+);
+
 /** Dashboard/API sessions: the JWT's jti is stored hashed so logout can revoke it. */
 export const sessions = sqliteTable(
   "sessions",
@@ -174,11 +201,18 @@ export const auditEvents = sqliteTable(
     result: text("result", { enum: ["allowed", "denied", "success", "error"] }).notNull(),
     reason: text("reason"),
     traceId: text("trace_id"),
+    /** The caller's own trace id (x-palisade-trace-id), validated; never the platform's trace id. */
+    clientTraceId: text("client_trace_id"),
     details: text("details"),
     prevHash: text("prev_hash").notNull(),
     hash: text("hash").notNull(),
   },
-  (t) => [uniqueIndex("audit_org_seq").on(t.orgId, t.seq), index("audit_org_ts").on(t.orgId, t.ts), index("audit_org_trace").on(t.orgId, t.traceId)],
+  (t) => [
+    uniqueIndex("audit_org_seq").on(t.orgId, t.seq),
+    index("audit_org_ts").on(t.orgId, t.ts),
+    index("audit_org_trace").on(t.orgId, t.traceId),
+    index("audit_org_client_trace").on(t.orgId, t.clientTraceId),
+  ],
 );
 
 /** Policy documents; `doc` holds the validated, normalised JSON. Every change bumps version. */
@@ -343,11 +377,13 @@ export const sandboxes = sqliteTable(
     state: text("state", { enum: ["pending", "starting", "running", "exited", "failed", "stopped"] }).notNull(),
     exitCode: integer("exit_code"),
     reason: text("reason"),
+    /** No output and no request for this long and the host stops it; its session token lapses with it. */
+    idleTimeoutMs: integer("idle_timeout_ms").notNull().default(1_800_000),
     createdBy: text("created_by").notNull(),
     createdAt: createdAt(),
     updatedAt: integer("updated_at").notNull(),
   },
-  (t) => [index("sandboxes_agent").on(t.orgId, t.agentId)],
+  (t) => [index("sandboxes_agent").on(t.orgId, t.agentId), index("sandboxes_host").on(t.orgId, t.hostId, t.state)],
 );
 
 /** Per-org PII allow list (never PII) and deny list (always PII of a category), as JSON. */

@@ -1,11 +1,16 @@
-// PII benchmark: precision/recall per category on the labelled corpus, throughput of the
-// pattern detectors and of the full pipeline, heap growth while masking a 1 MB prompt.
-// Writes bench/pii-results.json.
+// PII benchmark: precision/recall per category on the labelled corpus, the entity tagger's
+// character-level scores on its dev set, throughput of the pattern detectors, of entity
+// detection on text never seen before and of the full pipeline, heap growth while masking a
+// 1 MB prompt. Writes bench/pii-results.json.
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import { z } from "zod";
 import { PII_CATEGORIES, PiiDetector, createMasker, maskJsonStrings, type JsonValue, type PiiCategory } from "../workers/pii/index.js";
+import { tagger } from "../workers/pii/detectors/entities.js";
+import { devSet } from "./pii-train/generate.js";
+import { LOCALES, fakerOf } from "./pii-train/lexicon.js";
+import { scoreExamples } from "./pii-train/score.js";
 
 const root = new URL("../", import.meta.url);
 const Line = z.object({
@@ -16,6 +21,8 @@ const corpus = readFileSync(new URL("test/pii/corpus/corpus.jsonl", root), "utf8
   .split("\n")
   .filter((l) => l.trim())
   .map((l) => Line.parse(JSON.parse(l)));
+
+const ENTITIES: PiiCategory[] = ["person", "organization", "location", "address"];
 
 // --- precision / recall: a finding matches a label of the same category when they overlap.
 const tally = new Map<PiiCategory, { tp: number; fp: number; fn: number }>(PII_CATEGORIES.map((c) => [c, { tp: 0, fp: 0, fn: 0 }]));
@@ -30,15 +37,14 @@ for (const line of corpus) {
     if (line.spans.some((s) => s.category === f.category && overlaps(s, f))) t.tp++;
     else {
       t.fp++;
-      if (!["person", "organization", "location"].includes(f.category))
-        misses.push(`FP ${f.category} (${f.detector}) in line ${corpus.indexOf(line) + 1}`);
+      if (!ENTITIES.includes(f.category)) misses.push(`FP ${f.category} (${f.detector}) in line ${corpus.indexOf(line) + 1}`);
     }
   }
   for (const s of line.spans) {
     if (!found.some((f) => f.category === s.category && overlaps(s, f))) {
       const t = tally.get(s.category);
       if (t) t.fn++;
-      if (!["person", "organization", "location"].includes(s.category)) misses.push(`FN ${s.category} in line ${corpus.indexOf(line) + 1}`);
+      if (!ENTITIES.includes(s.category)) misses.push(`FN ${s.category} in line ${corpus.indexOf(line) + 1}`);
     }
   }
 }
@@ -61,7 +67,7 @@ function buildText(bytes: number): string {
   }
   return parts.join("\n").slice(0, bytes);
 }
-const STRUCTURED: PiiCategory[] = ["email", "phone", "credit_card", "tax_id", "iban", "secret"];
+const STRUCTURED: PiiCategory[] = ["email", "phone", "credit_card", "tax_id", "iban", "secret", "ip_address", "date_of_birth"];
 /** MB/s over wall time and over process CPU time (the latter is steadier on a shared machine). */
 function mbPerSecond(bytes: number, run: () => void, rounds: number): { wall: number; cpu: number } {
   run(); // warm-up: let the regexes and the JIT tier up
@@ -104,6 +110,51 @@ const promptMb = buildPrompt(4 * 1024 * 1024);
 const patternDense = mbPerSecond(denseMb.length, () => void patterns.detect(denseMb, patterns.newBudget()), 2);
 const patternMBps = mbPerSecond(promptMb.length, () => void patterns.detect(promptMb, patterns.newBudget()), 3);
 
+// Entity detection on text never seen before: every line carries a new reference, so no cache helps.
+let freshRun = 0;
+function freshPrompt(bytes: number): string {
+  const base = buildPrompt(bytes);
+  freshRun++;
+  let n = 0;
+  return base.replace(/\n/g, () => ` ref ${freshRun.toString(36)}x${(n++).toString(36)}\n`);
+}
+const entityDetector = new PiiDetector({ categories: ENTITIES, maxChars: 64 * 1024 * 1024, maxEntityChars: 64 * 1024 * 1024, timeBudgetMs: 600_000 });
+const freshTexts = [freshPrompt(2 * 1024 * 1024), freshPrompt(2 * 1024 * 1024), freshPrompt(2 * 1024 * 1024), freshPrompt(2 * 1024 * 1024)];
+let freshIndex = 0;
+const entitiesNew = mbPerSecond(
+  freshTexts[0]?.length ?? 0,
+  () => void entityDetector.detect(freshTexts[freshIndex++ % freshTexts.length] ?? "", entityDetector.newBudget()),
+  2,
+);
+// A 16 KB never-seen prompt through the whole masker (patterns and entities), per call.
+const sixteen = Array.from({ length: 60 }, () => freshPrompt(16 * 1024));
+const perCall: number[] = [];
+for (const text of sixteen) {
+  const t0 = performance.now();
+  maskJsonStrings({ model: "m", messages: [{ role: "user", content: text }] }, createMasker({}));
+  perCall.push(performance.now() - t0);
+}
+perCall.sort((a, b) => a - b);
+const fresh16KbP50Ms = round(perCall[Math.floor(perCall.length / 2)] ?? 0);
+
+// The tagger on its dev set (held-out templates, hand-labelled sentences, clean texts; scripts/pii-train).
+for (const [i, l] of LOCALES.entries()) fakerOf(l).seed(0x19a1 * 104729 + i);
+const dev = devSet(0x19a1 + 1, 3000);
+const model = tagger();
+const devScores = Object.fromEntries(
+  (
+    [
+      ["templated", dev.templated],
+      ["natural", dev.natural],
+    ] as const
+  ).map(([name, set]) => {
+    const s = scoreExamples(model, set);
+    return [name, { precision: round(s.precision), recall: round(s.recall), f2: round(s.f2), kinds: s.kinds }];
+  }),
+);
+const devClean = scoreExamples(model, dev.clean);
+const tagger_ = { dev: devScores, cleanTextsAltered: `${devClean.alteredTexts}/${dev.clean.length}` };
+
 const pipelineSizes: Record<string, { wall: number; cpu: number }> = {};
 for (const kb of [1, 16, 256]) {
   const text = buildPrompt(kb * 1024);
@@ -142,7 +193,14 @@ void masked;
 const results = {
   corpusLines: corpus.length,
   quality,
-  throughputMBps: { patternDetectorsPrompt: patternMBps, patternDetectorsDenseCorpus: patternDense, fullPipelineWithEntities: pipelineSizes },
+  tagger: tagger_,
+  throughputMBps: {
+    patternDetectorsPrompt: patternMBps,
+    patternDetectorsDenseCorpus: patternDense,
+    entitiesNeverSeen: entitiesNew,
+    fullPipelineWithEntities: pipelineSizes,
+  },
+  maskNeverSeen16KbP50Ms: fresh16KbP50Ms,
   mask1MB: { ms: round(maskMs), heapDeltaMB: round(afterNoGc / 1024 / 1024), retainedMB: round(retained / 1024 / 1024) },
   misses: misses.slice(0, 50),
 };
@@ -153,6 +211,11 @@ for (const [c, q] of Object.entries(quality))
   console.log(`${c.padEnd(15)} ${q.precision.toFixed(3).padStart(9)}  ${q.recall.toFixed(3).padStart(6)}  ${String(q.support).padStart(7)}`);
 console.log(
   `pattern detectors (MB/s wall/cpu): prompt-like mix ${patternMBps.wall}/${patternMBps.cpu}, dense corpus ${patternDense.wall}/${patternDense.cpu}`,
+);
+console.log(`entity detection on never-seen text (MB/s wall/cpu): ${entitiesNew.wall}/${entitiesNew.cpu}`);
+console.log(`mask a never-seen 16 KB prompt, entities on: p50 ${fresh16KbP50Ms} ms`);
+console.log(
+  `tagger dev set: ${JSON.stringify(devScores.templated?.f2)} F2 templated, ${JSON.stringify(devScores.natural?.f2)} F2 natural, clean texts altered ${tagger_.cleanTextsAltered}`,
 );
 console.log(
   `full pipeline, mask + entities (MB/s wall/cpu): ${Object.entries(pipelineSizes)

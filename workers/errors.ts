@@ -44,11 +44,14 @@ export interface ErrorBody {
 export class AppError extends Error {
   readonly code: ErrorCode;
   readonly details: Record<string, unknown> | undefined;
+  /** Response headers that go with the error (e.g. Retry-After on 429). */
+  readonly headers: Record<string, string> | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { details?: Record<string, unknown>; cause?: unknown }) {
+  constructor(code: ErrorCode, message: string, options?: { details?: Record<string, unknown>; cause?: unknown; headers?: Record<string, string> }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.details = options?.details;
+    this.headers = options?.headers;
   }
 
   get status(): ContentfulStatusCode {
@@ -68,5 +71,7 @@ export const badRequest = (message: string, details?: Record<string, unknown>) =
 export const conflict = (message: string) => new AppError("conflict", message);
 
 export function errorResponse(error: AppError, headers?: HeadersInit): Response {
-  return Response.json(error.toBody(), { status: error.status, headers });
+  const all = new Headers(error.headers);
+  for (const [k, v] of new Headers(headers)) all.set(k, v);
+  return Response.json(error.toBody(), { status: error.status, headers: all });
 }

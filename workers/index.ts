@@ -6,6 +6,7 @@ export { HostTunnel } from "./tunnel/host-tunnel.js";
 export { ApprovalWaiter } from "./autonomy/approval-waiter.js";
 export { OrgSpend } from "./spend/org-spend.js";
 export { AgentWatch } from "./agents/agent-watch.js";
+export { LoginGuard } from "./identity/login-guard.js";
 
 const app = buildApp();
 

@@ -1,7 +1,7 @@
 // Benchmark Worker for the audit trail: times actions with and without auditing, and the rate
 // at which AuditLog objects move buffered events into D1. Driven by scripts/bench-audit.mjs.
 import { AuditLog } from "../../workers/audit/audit-log.js";
-import { type AuditEvent, auditLog, recordAudit } from "../../workers/audit/audit.js";
+import { type AuditEvent, auditLog, recordAudit, toRecord } from "../../workers/audit/audit.js";
 import { newId } from "../../workers/ids.js";
 
 export { AuditLog };
@@ -99,6 +99,27 @@ const toWire = (orgId: string, i: number) => {
   };
 };
 
+/** A sandbox's output tail as hosts report it: build chatter with contact data and a secret in it. */
+const OUTPUT_TAIL = Array.from(
+  { length: 12 },
+  (_, i) => `step ${i}/12 ok in ${i}.2s; notify ops-${i}@example.com or +1 415 555 01${10 + i}; DEBUG token=abc${i}def`,
+).join("\n");
+
+/**
+ * CPU of shaping and cleaning events (toRecord), n times; the driver times the request from
+ * outside, since timers inside workerd do not advance while code runs.
+ */
+function clean(kind: "hot" | "output", n: number) {
+  const orgId = "org_01jd0000000000000000000000";
+  let bytes = 0;
+  for (let i = 0; i < n; i++) {
+    const e = event(orgId, i);
+    const record = toRecord(kind === "hot" ? e : { ...e, action: "sandbox.exited", details: { exitCode: 1, output: `${OUTPUT_TAIL} ${i}` } });
+    bytes += record.details?.length ?? 0;
+  }
+  return { kind, n, bytes };
+}
+
 const int = (v: string | null, fallback: number, max: number) => Math.min(max, Math.max(1, Number.parseInt(v ?? "", 10) || fallback));
 
 export default {
@@ -108,6 +129,11 @@ export default {
       const mode = url.searchParams.get("mode");
       if (mode !== "none" && mode !== "rpc" && mode !== "await" && mode !== "waitUntil") return new Response("mode?", { status: 400 });
       return Response.json(await latency(env, ctx, mode, int(url.searchParams.get("n"), 200, 5_000)));
+    }
+    if (url.pathname === "/clean") {
+      const kind = url.searchParams.get("kind");
+      if (kind !== "hot" && kind !== "output") return new Response("kind?", { status: 400 });
+      return Response.json(clean(kind, Number.parseInt(url.searchParams.get("n") ?? "0", 10) || 0));
     }
     if (url.pathname === "/throughput") {
       const q = url.searchParams;

@@ -24,6 +24,8 @@ function csrfToken(): string | undefined {
 }
 
 let onSessionLost: () => void = () => {};
+/** Calls whose 401 is their answer (wrong password, invalid invitation), not a lost session. */
+const ANSWERS_401 = new Set(["/login", "/invitations/accept"]);
 export function whenSessionLost(handler: () => void) {
   onSessionLost = handler;
 }
@@ -53,7 +55,7 @@ export async function request(method: string, path: string, body?: unknown): Pro
     const error = isRecord(data) && isRecord(data.error) ? data.error : {};
     const message = typeof error.message === "string" ? error.message : `request failed (${res.status})`;
     const code = typeof error.code === "string" ? error.code : "error";
-    if (res.status === 401 && path !== "/login") onSessionLost();
+    if (res.status === 401 && !ANSWERS_401.has(path)) onSessionLost();
     throw new ApiError(res.status, code, message);
   }
   return data;

@@ -5,7 +5,9 @@ import "./pages/index.js";
 import { ApiError, get, post, whenSessionLost } from "./api.js";
 import { clear, h } from "./dom.js";
 import { schemaForm } from "./forms.js";
+import { acceptInvitationForm } from "./invitations.js";
 import { type Ctx, type Me, type Org, allPages, atLeast, href } from "./registry.js";
+import { incidentBanner } from "./suspension.js";
 import { errorBox, parseOne } from "./ui.js";
 
 const app = document.getElementById("app") ?? document.body;
@@ -43,6 +45,7 @@ function showLogin(message?: string) {
         h("h1", {}, "Sign in"),
         message ? h("p", { class: "alert", role: "alert" }, message) : null,
         form,
+        acceptInvitationForm(false, async () => showLogin("Your account was created and you joined the organization. Sign in.")),
       ),
     ),
   );
@@ -116,6 +119,8 @@ function shell(current: Org, orgs: Org[], pageId: string, ctx: Ctx): { main: HTM
         h("button", { type: "button", class: "secondary", onclick: logout }, "Sign out"),
       ),
     ),
+    // While the org-wide switch is on, every page says so (and owners can lift it from there).
+    incidentBanner(ctx),
     h("div", { class: "layout" }, nav, main),
   );
   return { main };
@@ -139,7 +144,11 @@ async function render() {
           "div",
           { class: "login-card" },
           h("h1", {}, "No organization"),
-          h("p", {}, "You are not a member of any organization yet. Ask an admin to add you."),
+          h("p", {}, "You are not a member of any organization yet. Ask an admin to invite you, then accept here."),
+          acceptInvitationForm(true, async () => {
+            await loadMe();
+            await render();
+          }),
           h("button", { type: "button", onclick: logout }, "Sign out"),
         ),
       ),

@@ -5,7 +5,7 @@ import { del, get, patch, post, qs } from "./api.js";
 import { h } from "./dom.js";
 import { type FieldOptions, schemaForm } from "./forms.js";
 import { type Ctx, type Role, registerCard, registerPage } from "./registry.js";
-import type { In, Out, SchemaName } from "./schemas.js";
+import { type In, type Out, type SchemaName, conforms } from "./schemas.js";
 import { type Column, confirmDialog, emptyState, errorBox, openDialog, pageHeader, parsePage, table, toast } from "./ui.js";
 
 type Fields = (ctx: Ctx) => Partial<Record<string, FieldOptions>>;
@@ -72,24 +72,37 @@ export function choices<N extends SchemaName>(
   };
 }
 
-const nameCache = new Map<string, { at: number; names: Promise<Map<string, string>> }>();
+/** Collections listed for reference cells (names, states), by org path and item schema; dropped after any change. */
+const listCache = new Map<string, { at: number; byId: Promise<Map<string, unknown>> }>();
+
+/** One item of a collection of the current org by id, from a list fetched at most once per few seconds (its first 200 items). */
+export async function cachedItem<N extends SchemaName>(ctx: Ctx, collection: string, item: N, id: string): Promise<Out<N> | undefined> {
+  const key = `${ctx.orgPath(collection)} ${item}`;
+  let hit = listCache.get(key);
+  if (!hit || Date.now() - hit.at > 5_000) {
+    const byId = get(ctx.orgPath(`${collection}${qs({ limit: 200 })}`)).then(
+      (data) => new Map<string, unknown>(parsePage(item, data).items.map((x) => [itemId(x), x])),
+    );
+    hit = { at: Date.now(), byId };
+    listCache.set(key, hit);
+  }
+  const raw = (await hit.byId).get(id);
+  return raw !== undefined && conforms(item, "output", raw) ? raw : undefined;
+}
+
+/** Forgets the cached lists (after a change, so reference cells show it). */
+export function forgetCachedLists() {
+  listCache.clear();
+}
 
 /** A cell showing the name of a referenced item (e.g. a team id as its name), looked up once per few seconds. */
 export function refName<N extends SchemaName>(ctx: Ctx, collection: string, item: N, label: (x: Out<N>) => string) {
   return (id: string | null): Node | string => {
     if (!id) return "—";
-    const key = ctx.orgPath(collection);
-    let hit = nameCache.get(key);
-    if (!hit || Date.now() - hit.at > 5_000) {
-      const names = choices(ctx, collection, item, label)().then((list) => new Map(list.map((o) => [o.value, o.label])));
-      hit = { at: Date.now(), names };
-      nameCache.set(key, hit);
-    }
     const span = h("span", { title: id }, id);
-    hit.names.then(
-      (m) => {
-        const name = m.get(id);
-        if (name) span.textContent = name;
+    cachedItem(ctx, collection, item, id).then(
+      (found) => {
+        if (found) span.textContent = label(found);
       },
       () => {},
     );
@@ -101,7 +114,7 @@ export function refName<N extends SchemaName>(ctx: Ctx, collection: string, item
 export async function act(ctx: Ctx, work: () => Promise<void>, success?: string) {
   try {
     await work();
-    nameCache.clear();
+    forgetCachedLists();
     if (success) toast(success);
     ctx.refresh();
   } catch (error) {
@@ -154,7 +167,7 @@ export function resourcePage<I extends SchemaName, C extends SchemaName, U exten
           className: "stack inline-form",
           onSubmit: async (value) => {
             const created = await post(path(ctx), value);
-            nameCache.clear();
+            forgetCachedLists();
             if (!create.label) toast(`${def.noun.charAt(0).toUpperCase()}${def.noun.slice(1)} created.`);
             if (create.done) await create.done(ctx, created);
             ctx.refresh();
@@ -184,7 +197,7 @@ export function resourcePage<I extends SchemaName, C extends SchemaName, U exten
                     toRecord(item),
                     async (value) => {
                       await patch(path(ctx, item), value);
-                      nameCache.clear();
+                      forgetCachedLists();
                       toast("Saved.");
                       ctx.refresh();
                     },

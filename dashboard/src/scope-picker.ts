@@ -3,6 +3,7 @@
 import { h, uid } from "./dom.js";
 import type { Ctx } from "./registry.js";
 import { choices } from "./resource.js";
+import { agentChoiceLabel } from "./suspension.js";
 
 export type Scope = "org" | "team" | "project" | "agent";
 
@@ -27,7 +28,7 @@ export function scopePicker(ctx: Ctx, scopes: readonly Scope[], labels = { scope
         : s === "project"
           ? choices(ctx, "/projects", "ProjectSchema", (x) => x.name)
           : s === "agent"
-            ? choices(ctx, "/agents", "AgentSchema", (x) => x.name)
+            ? choices(ctx, "/agents", "AgentSchema", agentChoiceLabel)
             : undefined;
     if (list) target.append(...(await list().catch(() => [])).map((o) => h("option", { value: o.value }, o.label)));
     target.removeAttribute("aria-busy");

@@ -8,6 +8,7 @@ import { startEdge } from "./edge.js";
 import { benchEgress } from "./egress.js";
 import { benchLlm } from "./llm.js";
 import { summaryMarkdown } from "./summary.js";
+import { benchWithdrawal } from "./withdrawal.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
 const quick = process.argv.includes("--quick");
@@ -53,6 +54,23 @@ if (wanted("llm")) {
     results.llm = await benchLlm(edge, { iterations: quick ? 200 : 1000, durationSec, throughputRounds: quick ? 1 : 3 });
   } finally {
     await edge.close();
+  }
+}
+
+if (wanted("withdrawal")) {
+  // Starts its own edges: one for the streams it suspends, two (default and immediate watch) for the hot-path cost.
+  console.log("withdrawal (time to silence, cost of the watch) …");
+  try {
+    results.withdrawal = await benchWithdrawal({
+      streams: 50,
+      silenceRounds: quick ? 1 : 3,
+      iterations: quick ? 300 : 1500,
+      costRounds: quick ? 2 : 5,
+    });
+  } catch (error) {
+    const reason = error instanceof Error ? error.message : String(error);
+    console.error(`  withdrawal failed: ${reason}`);
+    results.withdrawal = { error: reason };
   }
 }
 

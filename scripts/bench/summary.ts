@@ -99,6 +99,21 @@ export function summaryMarkdown(r: Record<string, unknown>): string {
     }
   }
 
+  if (r.withdrawal && !("error" in (r.withdrawal as object))) {
+    const t = "withdrawal.timeToSilence";
+    const c = "withdrawal.watchCost.latency";
+    out.push("## Stopping work already running (issue 18)", "");
+    out.push("| figure | measured | target |", "|---|---|---|");
+    out.push(
+      `| time to silence: suspend call's answer → last byte of each live stream, p50 / p99 (ms; ${fmt(num(r, `${t}.streams`), 0)} streams × ${fmt(num(r, `${t}.rounds`), 0)} rounds) | ${fmt(num(r, `${t}.fromSuspendAnswerMs.p50`))} / ${fmt(num(r, `${t}.fromSuspendAnswerMs.p99`))} | p99 ≤ 1,000 ms |`,
+      `| same, from the suspend call's request, p50 / p99 (ms); the suspend call itself, p50 (ms) | ${fmt(num(r, `${t}.fromSuspendRequestMs.p50`))} / ${fmt(num(r, `${t}.fromSuspendRequestMs.p99`))}; ${fmt(num(r, `${t}.suspendCallMs.p50`))} | — |`,
+      `| streams not silenced within 20 s / without the agent_suspended terminal event / upstream requests cancelled | ${fmt(num(r, `${t}.notSilenced`), 0)} / ${fmt(num(r, `${t}.withoutTerminalEvent`), 0)} / ${fmt(num(r, `${t}.upstreamCancelled`), 0)} of ${fmt(num(r, `${t}.upstreamTotal`), 0)} | 0 / 0 / all |`,
+      `| non-streaming call, added p50: watch after 200 ms (default) / watch from the start (ms) | ${fmt(num(r, `${c}.watch after 200 ms (default).addedP50Ms`))} / ${fmt(num(r, `${c}.watch from the start.addedP50Ms`))} (direct ${fmt(num(r, `${c}.direct.p50`))} p50) | — |`,
+      `| hot-path cost of a watch held from the start, added p50 (ms) | ${fmt(num(r, "withdrawal.watchCost.watchAddedP50Ms"))} | default path: no Durable Object call under 200 ms |`,
+      "",
+    );
+  }
+
   const rows: [string, string, string][] = [];
   if (r.egress) {
     rows.push(["egress added p50 / p99 (ms)", `${fmt(num(r, "egress.addedP50Ms"))} / ${fmt(num(r, "egress.addedP99Ms"))}`, "p50 < 2 ms (issue 3)"]);

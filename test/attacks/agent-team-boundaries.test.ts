@@ -137,6 +137,7 @@ describe("plain members see only their teams' sandboxes and grants", () => {
         poolId: pool.id,
         command: JSON.stringify(["echo", `secret-of-${agentId}`]),
         state: "running",
+        idleTimeoutMs: 1_800_000,
         createdBy: org.ownerId,
       });
     }

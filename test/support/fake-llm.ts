@@ -5,7 +5,9 @@ import type { AddressInfo, Socket } from "node:net";
 import { z } from "zod";
 
 /**
- * Fault modes, chosen by the model name (`fake-<mode>`) or the `x-fake-fault` header. `max-usage`
+ * Fault modes, chosen by the model name (`fake-<mode>`), the `x-fake-fault` header, or a
+ * `fake-fault:<mode>` marker in the body (for a client behind a policy that allows one model
+ * and forwards no custom header). `max-usage`
  * answers normally but reports the most a real provider could bill for the request (see maxUsageOf).
  */
 export const FAKE_FAULTS = ["hang", "slow", "trickle", "error500", "garbage", "cut", "no-usage", "max-usage"] as const;
@@ -153,9 +155,10 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     res.end(body);
   };
 
-  const faultOf = (req: IncomingMessage, model: string | undefined): FakeFault | null => {
+  const faultOf = (req: IncomingMessage, model: string | undefined, text: string): FakeFault | null => {
     const header = req.headers["x-fake-fault"];
-    const name = typeof header === "string" ? header : model?.startsWith("fake-") ? model.slice(5) : "";
+    const name =
+      typeof header === "string" ? header : model?.startsWith("fake-") ? model.slice(5) : (/fake-fault:([a-z0-9-]{1,32})/.exec(text)?.[1] ?? "");
     return FAKE_FAULTS.find((f) => f === name) ?? null;
   };
 
@@ -416,7 +419,7 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
         return send(res, 400, errorJson(kind, 400, "invalid_request_error", "body is not valid JSON"));
       }
       const model = z.object({ model: z.string() }).safeParse(raw);
-      const fault = faultOf(req, model.success ? model.data.model : undefined);
+      const fault = faultOf(req, model.success ? model.data.model : undefined, text);
       if (fault === "hang") return; // never answers; close() destroys the socket
       if (fault === "slow") await sleep(slowMs);
       const failOnce = FAIL_ONCE.exec(text)?.[1];

@@ -84,6 +84,67 @@ export async function startTargetServer(): Promise<TargetServer> {
       res.end(body);
       return;
     }
+    if (url.pathname.startsWith("/rt-raw")) {
+      // Red-team endpoint: echoes Authorization and the raw query, compressed by the listed layers
+      // (applied in order) and labelled with every content-encoding value given (one header each).
+      const plain = Buffer.from(`seen: ${String(req.headers.authorization ?? "")} query=${url.search}`);
+      const layers: Record<string, (b: Buffer) => Buffer> = {
+        gzip: zlib.gzipSync,
+        br: zlib.brotliCompressSync,
+        deflate: zlib.deflateSync,
+        none: (b) => b,
+      };
+      let body: Buffer = plain;
+      for (const layer of (url.searchParams.get("layers") ?? "").split(",").filter(Boolean)) body = (layers[layer] ?? ((b: Buffer) => b))(body);
+      const headers: Array<[string, string]> = [["content-type", "text/plain"]];
+      for (const ce of url.searchParams.getAll("ce")) headers.push(["content-encoding", ce]);
+      res.writeHead(200, headers.flat());
+      res.end(body);
+      return;
+    }
+    if (url.pathname.startsWith("/rt-range")) {
+      // Red-team endpoint: the echo of Authorization as a resource that honours Range (as static
+      // servers, object stores and request-bin style services do).
+      const full = Buffer.from(`seen: ${String(req.headers.authorization ?? "")}`);
+      const range = /^bytes=(\d+)-(\d+)$/.exec(String(req.headers.range ?? ""));
+      if (range) {
+        const start = Number(range[1]);
+        const end = Math.min(Number(range[2]), full.length - 1);
+        res.writeHead(206, { "content-type": "text/plain", "content-range": `bytes ${start}-${end}/${full.length}` });
+        res.end(full.subarray(start, end + 1));
+        return;
+      }
+      res.writeHead(200, { "content-type": "text/plain" });
+      res.end(full);
+      return;
+    }
+    if (url.pathname.startsWith("/rt-drip")) {
+      // Red-team endpoint: headers at once, then one chunk every `every` ms for `count` chunks.
+      const every = Number(url.searchParams.get("every") ?? "200");
+      const count = Number(url.searchParams.get("count") ?? "20");
+      res.writeHead(200, { "content-type": "text/plain" });
+      let sent = 0;
+      const timer = setInterval(() => {
+        if (res.destroyed || sent >= count) {
+          clearInterval(timer);
+          if (!res.destroyed) res.end("END\n");
+          return;
+        }
+        res.write(`chunk ${sent++}\n`);
+      }, every);
+      res.on("close", () => clearInterval(timer));
+      return;
+    }
+    if (url.pathname.startsWith("/rt-wait")) {
+      // Red-team endpoint: answers after `ms` milliseconds.
+      const ms = Number(url.searchParams.get("ms") ?? "2000");
+      setTimeout(() => {
+        if (res.destroyed) return;
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.end("late answer");
+      }, ms);
+      return;
+    }
     if (url.pathname.startsWith("/reflect")) {
       // Reflects the Authorization header in a header and in the body, like a debug endpoint.
       res.writeHead(200, { "content-type": "text/plain", "x-seen-auth": String(req.headers.authorization ?? "") });

@@ -1,6 +1,7 @@
 // Durable Object, one per agent: the place where calls in flight learn, within a round trip,
 // that their agent was suspended or their token withdrawn. Each watched call waits here (a
-// pending RPC, like an approval); a withdrawal wakes the matching waiters at once.
+// pending RPC, like an approval) until it is over (release) or withdrawn; a withdrawal wakes the
+// matching waiters at once.
 import { DurableObject } from "cloudflare:workers";
 
 export type WatchOutcome = { withdrawn: false } | { withdrawn: true; reason: WithdrawReason };
@@ -17,7 +18,8 @@ interface Waiter {
 }
 
 export class AgentWatch extends DurableObject<Env> {
-  #waiters = new Set<Waiter>();
+  /** By call id: a caller that goes away does not end its pending RPC here, so each call releases its own. */
+  #waiters = new Map<string, Waiter>();
   #suspended: boolean | undefined;
   #revoked = new Map<string, number>();
 
@@ -34,8 +36,8 @@ export class AgentWatch extends DurableObject<Env> {
     return false;
   }
 
-  /** Resolves when the agent is suspended or this token withdrawn (at once if it already is), else after the window. */
-  async wait(tokenId: string, windowMs = WATCH_WINDOW_MS): Promise<WatchOutcome> {
+  /** Resolves when the agent is suspended or this token withdrawn (at once if it already is), else when released or after the window. */
+  async wait(tokenId: string, callId: string, windowMs = WATCH_WINDOW_MS): Promise<WatchOutcome> {
     if (await this.#isSuspended()) return { withdrawn: true, reason: "agent_suspended" };
     if (this.#tokenWithdrawn(tokenId)) return { withdrawn: true, reason: "token_revoked" };
     return new Promise<WatchOutcome>((resolve) => {
@@ -43,13 +45,19 @@ export class AgentWatch extends DurableObject<Env> {
         tokenId,
         wake: (outcome) => {
           clearTimeout(timer);
-          this.#waiters.delete(waiter);
+          if (this.#waiters.get(callId) === waiter) this.#waiters.delete(callId);
           resolve(outcome);
         },
       };
       const timer = setTimeout(() => waiter.wake({ withdrawn: false }), Math.min(Math.max(0, windowMs), WATCH_WINDOW_MS));
-      this.#waiters.add(waiter);
+      this.#waiters.get(callId)?.wake({ withdrawn: false });
+      this.#waiters.set(callId, waiter);
     });
+  }
+
+  /** The call is over: it stops waiting, so it is neither kept for the window nor counted by a withdrawal. */
+  async release(callId: string): Promise<void> {
+    this.#waiters.get(callId)?.wake({ withdrawn: false });
   }
 
   /**
@@ -65,7 +73,7 @@ export class AgentWatch extends DurableObject<Env> {
     const tokens = what.tokenIds ? new Set(what.tokenIds) : null;
     if (tokens) for (const id of tokens) this.#revoked.set(id, Date.now() + TOKEN_MEMORY_MS);
     let woken = 0;
-    for (const waiter of [...this.#waiters]) {
+    for (const waiter of [...this.#waiters.values()]) {
       if (tokens && !tokens.has(waiter.tokenId)) continue;
       waiter.wake({ withdrawn: true, reason: what.reason });
       woken++;

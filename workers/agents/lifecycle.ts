@@ -18,6 +18,7 @@ import type { AgentRights } from "./rights.js";
 import { forgetAgents, forgetOrgState, orgSuspended } from "./rows.js";
 import { rightsOf } from "./service.js";
 import { resumeCalls, withdrawCalls } from "./withdrawal.js";
+import { endSandboxSessionsOf } from "../sandboxes/sessions.js";
 
 export interface Created {
   agent: AgentRow;
@@ -46,8 +47,8 @@ export const requireAgentAdmin = (access: OrgAccess, agent: Pick<AgentRow, "team
 
 /**
  * Where an agent may be placed by this caller: the project (if any) must exist and belong to
- * the agent's team (an agent without a team takes its project's), and the caller must
- * administer that team (no team: org admins only).
+ * the agent's team (an agent without a team takes its project's; a project without a team is
+ * for org admins only), and the caller must administer that team (no team: org admins only).
  */
 async function placement(
   access: OrgAccess,
@@ -58,6 +59,8 @@ async function placement(
   if (projectId) {
     const project = assertFound(await access.data.project(projectId), "project");
     if (project.teamId && teamId && project.teamId !== teamId) throw forbidden("the project belongs to another team");
+    // An org-level project (no team) carries the org's grants and policies: org admins place agents there.
+    if (!project.teamId) requireRole(access, "admin");
     teamId ??= project.teamId;
   }
   await requireTeamAdmin(access, teamId);
@@ -210,11 +213,17 @@ export async function updateAgent(access: OrgAccess, agent: AgentRow, patch: Age
   return assertFound(updated, "agent");
 }
 
-/** Revokes every token of the agents, ends their calls in flight and their sandboxes. */
+/**
+ * Revokes every token of the agents (they are `revoked` until a new token is issued), ends their
+ * calls in flight — also those that start watching later, since the revoked token ids are
+ * remembered — and their sandboxes.
+ */
 async function withdraw(env: Env, data: OrgData, agentIds: string[], why: string, waitUntil: (p: Promise<unknown>) => void) {
-  forgetTokens(await data.revokeTokens("agent", agentIds));
+  const revoked = await data.revokeTokens("agent", agentIds);
+  await data.setAgentStatus(agentIds, "revoked");
+  forgetTokens(revoked.map((t) => t.sha256));
   forgetAgents(agentIds);
-  await withdrawCalls(env, agentIds, { reason: "token_revoked" });
+  await withdrawCalls(env, agentIds, { reason: "token_revoked", tokenIds: revoked.map((t) => t.id) });
   waitUntil(killSandboxesOf(env, data.orgId, agentIds, why));
 }
 
@@ -232,7 +241,11 @@ export async function rotateToken(
   const token = await mintToken("agent");
   const previous = (await access.data.activeTokens("agent", agent.id)).filter((t) => !t.name?.startsWith("sandbox:")).map((t) => t.id);
   forgetTokens(await access.data.replaceToken("agent", agent.id, token));
+  if (agent.status !== "active") await access.data.setAgentStatus([agent.id], "active");
   await withdrawCalls(env, [agent.id], { reason: "token_revoked", tokenIds: previous });
+  // Its sandboxes ran with sessions of the old credentials: they end too.
+  await endSandboxSessionsOf(env, access.orgId, [agent.id]);
+  waitUntil(killSandboxesOf(env, access.orgId, [agent.id], "token rotated"));
   const subagents = (await access.data.subagents(agent.id)).map((a) => a.id);
   if (subagents.length) await withdraw(env, access.data, subagents, "parent token rotated", waitUntil);
   forgetAgents([agent.id]);

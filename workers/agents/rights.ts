@@ -7,6 +7,7 @@ import { type GateSettings, effectiveLevel, gateSettings } from "../autonomy/lev
 import type { AgentRow } from "../data/org-data.js";
 import { type EgressDecision, type EgressRequest, decideEgress } from "../policy/decide.js";
 import type { EffectivePii, EffectivePolicy } from "../policy/effective.js";
+import { mergePiiExits } from "../pii/outbound.js";
 
 /** One agent of the chain with its own effective policy (what is attached to it, its team, project and org). */
 export interface RightsLink {
@@ -69,6 +70,7 @@ export function mergeRights(chain: readonly RightsLink[]): AgentRights {
       sources: [...policy.sources, ...up.sources],
       egress: policy.egress,
       pii: stricterPii(policy.pii, up.pii),
+      piiExits: mergePiiExits([policy.piiExits ?? undefined, up.piiExits ?? undefined]),
       models: intersect(policy.models, up.models),
       tools: intersect(policy.tools, up.tools),
       autonomyGates: [...policy.autonomyGates, ...up.autonomyGates],
@@ -86,20 +88,35 @@ export function mergeRights(chain: readonly RightsLink[]): AgentRights {
 const refName = (decision: EgressDecision) =>
   decision.rule ? `policy ${decision.rule.policyId} v${decision.rule.policyVersion} (${decision.rule.scope}) rule #${decision.rule.index}` : "";
 
+/** How strongly a denial refuses: an explicit deny or an ambiguous request outranks "no rule allows it". */
+const DENIAL_RANK: Partial<Record<EgressDecision["reason"], number>> = {
+  invalid_request: 4,
+  denied_by_rule: 3,
+  credential_transport: 2,
+  no_matching_rule: 1,
+};
+
 /**
- * One egress request against the chain: every link must allow it and a deny anywhere wins. The
- * rule, credential and route that apply are those of the top of the chain (the parent's
- * decision), so a subagent never injects a credential its parent would not.
+ * One egress request against the chain: every link must allow it and a deny anywhere wins (of
+ * several denials, the strongest: an explicit deny rule of the parent is reported even when the
+ * subagent itself had no matching rule, so a granted tool is refused for it too). The rule,
+ * credential and route that apply are those of the top of the chain (the parent's decision), so
+ * a subagent never injects a credential its parent would not.
  */
 export function decideEgressFor(rights: { chain: readonly Pick<RightsLink, "policy">[] }, request: EgressRequest): EgressDecision {
   const decisions = rights.chain.map((link) => decideEgress(link.policy, request));
   const first = decisions[0];
   if (first === undefined) throw new Error("a rights chain needs at least the agent itself");
   if (decisions.length === 1) return first;
-  const deniedAt = decisions.findIndex((d) => !d.allowed);
-  if (deniedAt === 0) return first;
-  if (deniedAt > 0) {
-    const denied = decisions[deniedAt] as EgressDecision;
+  const rank = (d: EgressDecision) => (d.allowed ? 0 : (DENIAL_RANK[d.reason] ?? 1));
+  // The strongest denial along the chain; of equals, the one nearest the agent.
+  let strongest = -1;
+  decisions.forEach((d, i) => {
+    if (rank(d) > 0 && (strongest === -1 || rank(d) > rank(decisions[strongest] as EgressDecision))) strongest = i;
+  });
+  if (strongest === 0) return first;
+  if (strongest > 0) {
+    const denied = decisions[strongest] as EgressDecision;
     return { ...denied, explanation: `Denied: a subagent cannot reach what its parent cannot. ${denied.explanation}` };
   }
   const top = decisions[decisions.length - 1] as EgressDecision;

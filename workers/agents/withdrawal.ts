@@ -3,14 +3,23 @@
 // is suspended, its token withdrawn, or a spend limit it counts against is reached.
 //
 // The watch costs the hot path nothing: it starts only once a call has run for WATCH_AFTER_MS
-// (calls shorter than that are over before a withdrawal could matter), and it is one pending
-// RPC per call, never a round trip per chunk. See README.md in this folder.
+// (the Worker var of that name, default 200 ms; calls shorter than that are over before a
+// withdrawal could matter), and it is one pending RPC per call, never a round trip per chunk.
+// See README.md in this folder.
 import { AppError } from "../errors.js";
 import { killSandboxesOf } from "../sandboxes/service.js";
 import type { WithdrawReason } from "./agent-watch.js";
 
 /** A call still running after this long starts watching; a withdrawal reaches it within about this plus one round trip. */
 export const WATCH_AFTER_MS = 200;
+
+/** The deployment's `WATCH_AFTER_MS` var (a whole number of ms, 0 = watch from the start), else the default. */
+export function watchAfterMs(env: Pick<Env, "WATCH_AFTER_MS">): number {
+  const raw = env.WATCH_AFTER_MS;
+  if (raw === undefined || raw.trim() === "") return WATCH_AFTER_MS;
+  const ms = Number(raw);
+  return Number.isInteger(ms) && ms >= 0 && ms <= 60_000 ? ms : WATCH_AFTER_MS;
+}
 
 export interface CallWatch {
   /** Aborted, with the AppError to answer, when the call must end. */
@@ -32,14 +41,19 @@ export function withdrawnError(reason: WithdrawReason): AppError {
 
 const watchOf = (env: Env, agentId: string) => env.AGENT_WATCH.get(env.AGENT_WATCH.idFromName(agentId));
 
-/** Starts watching a call of `agentId` made with `tokenId`; `startAfterMs: 0` watches from the start. */
-export function watchCall(env: Env, agentId: string, tokenId: string, options: { startAfterMs?: number } = {}): CallWatch {
+/**
+ * Starts watching a call of `agentId` made with `tokenId` once it has run `watchAfterMs(env)`.
+ * `end()` releases the wait at the agent's object (through `waitUntil`, off the answer's path).
+ */
+export function watchCall(env: Env, agentId: string, tokenId: string, waitUntil: (p: Promise<unknown>) => void): CallWatch {
   const controller = new AbortController();
+  const callId = crypto.randomUUID();
   let ended = false;
+  let stub: ReturnType<typeof watchOf> | null = null;
   const loop = async () => {
-    const stub = watchOf(env, agentId);
+    stub = watchOf(env, agentId);
     while (!ended) {
-      const outcome = await stub.wait(tokenId).catch(() => null);
+      const outcome = await stub.wait(tokenId, callId).catch(() => null);
       if (ended) return;
       // An unreachable watch object is retried after a pause rather than failing the call.
       if (outcome === null) {
@@ -52,12 +66,15 @@ export function watchCall(env: Env, agentId: string, tokenId: string, options: {
       }
     }
   };
-  const timer = setTimeout(() => void loop(), options.startAfterMs ?? WATCH_AFTER_MS);
+  const timer = setTimeout(() => void loop(), watchAfterMs(env));
   return {
     signal: controller.signal,
     end() {
+      if (ended) return;
       ended = true;
       clearTimeout(timer);
+      // Only a call that started waiting has something to release (the same stub keeps the order).
+      if (stub && !controller.signal.aborted) waitUntil(stub.release(callId).catch(() => {}));
     },
   };
 }

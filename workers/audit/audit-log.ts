@@ -73,6 +73,7 @@ const PENDING_COLUMNS = [
   "result",
   "reason",
   "trace_id",
+  "client_trace_id",
   "details",
   "prev_hash",
   "hash",
@@ -95,7 +96,10 @@ export class AuditLog extends DurableObject<Env> {
     this.#sql.exec(`CREATE TABLE IF NOT EXISTS pending (
       seq INTEGER PRIMARY KEY, id TEXT NOT NULL, ts INTEGER NOT NULL, actor_type TEXT NOT NULL,
       actor_id TEXT NOT NULL, action TEXT NOT NULL, resource_type TEXT NOT NULL, resource_id TEXT,
-      result TEXT NOT NULL, reason TEXT, trace_id TEXT, details TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)`);
+      result TEXT NOT NULL, reason TEXT, trace_id TEXT, client_trace_id TEXT, details TEXT, prev_hash TEXT NOT NULL, hash TEXT NOT NULL)`);
+    // Buffers created before client trace ids existed get the column (empty for their events).
+    const columns = this.#sql.exec("SELECT name FROM pragma_table_info('pending')").toArray();
+    if (!columns.some((c) => c.name === "client_trace_id")) this.#sql.exec("ALTER TABLE pending ADD COLUMN client_trace_id TEXT");
     this.#sql.exec(`CREATE TABLE IF NOT EXISTS state (k TEXT PRIMARY KEY, v TEXT NOT NULL)`);
     this.#state = loadState(this.#sql);
     void ctx.blockConcurrencyWhile(async () => {
@@ -140,6 +144,7 @@ export class AuditLog extends DurableObject<Env> {
           result: record.result,
           reason: record.reason,
           traceId: record.traceId,
+          clientTraceId: record.clientTraceId,
           details: record.details,
           prevHash: headHash,
         };
@@ -157,6 +162,7 @@ export class AuditLog extends DurableObject<Env> {
           fields.result,
           fields.reason,
           fields.traceId,
+          fields.clientTraceId,
           fields.details,
           fields.prevHash,
           hash,
@@ -429,6 +435,7 @@ function toRow(orgId: string, r: Record<string, SqlStorageValue>): AuditRow {
     result,
     reason: strOrNull(r.reason),
     traceId: strOrNull(r.trace_id),
+    clientTraceId: strOrNull(r.client_trace_id),
     details: strOrNull(r.details),
     prevHash: str(r.prev_hash),
     hash: str(r.hash),

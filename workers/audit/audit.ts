@@ -3,6 +3,7 @@
 import { type ACTOR_TYPES, AUDIT_LIMITS, type AUDIT_RESULTS, type AuditRecord } from "../../schema/api.js";
 import { ID_PATTERN } from "../ids.js";
 import { IsolateBatcher, type WaitUntil } from "../http/isolate-batch.js";
+import { currentTrace } from "../http/trace.js";
 import { safeDetails, safeText, wellFormed } from "./safe.js";
 
 export interface AuditEvent {
@@ -13,6 +14,7 @@ export interface AuditEvent {
   result: (typeof AUDIT_RESULTS)[number];
   /** The deciding rule or reason, e.g. "policy:pol_…#2" or "role:member". */
   reason?: string;
+  /** The platform's trace id; by default that of the request being served (http/trace.ts). */
   traceId?: string;
   /** Safe details only: ids, counts, categories. Never secrets, tokens or PII values. */
   details?: Record<string, unknown>;
@@ -78,10 +80,14 @@ export async function flushQueuedAudit(orgId: string): Promise<void> {
   await batches.flush(orgId);
 }
 
-/** Shapes and cleans an event into the record the AuditLog accepts. */
+/**
+ * Shapes and cleans an event into the record the AuditLog accepts. The client trace id always
+ * comes from the request being served (validated there), never from the caller of this function.
+ */
 export function toRecord(event: AuditEvent): AuditRecord {
   const cut = (value: string, max: number) => wellFormed(value.slice(0, max));
   const resourceId = event.resource.id;
+  const trace = currentTrace();
   return {
     orgId: event.orgId,
     actor: { type: event.actor.type, id: cut(event.actor.id, AUDIT_LIMITS.id) },
@@ -89,10 +95,15 @@ export function toRecord(event: AuditEvent): AuditRecord {
     resource: { type: cut(event.resource.type, AUDIT_LIMITS.type), id: resourceId ? cut(resourceId, AUDIT_LIMITS.id) : null },
     result: event.result,
     reason: safeText(event.reason, AUDIT_LIMITS.reason),
-    traceId: safeText(event.traceId, AUDIT_LIMITS.traceId),
+    traceId: traceIdOf(event.traceId ?? trace?.traceId),
+    clientTraceId: trace?.clientTraceId ?? null,
     details: safeDetails(event.details),
   };
 }
+
+/** Trace ids are the platform's (UUIDs) or test labels: id characters only, else none. */
+const TRACE_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+const traceIdOf = (value: string | undefined) => (value !== undefined && TRACE_ID.test(value) ? value : null);
 
 async function append(env: Env, orgId: string, records: AuditRecord[]): Promise<void> {
   for (let attempt = 1; ; attempt++) {

@@ -5,6 +5,8 @@ import { createHash } from "node:crypto";
 /** prev_hash of an org's first event. */
 export const GENESIS_HASH = "0".repeat(64);
 export const CANONICAL_VERSION = "palisade-audit-v1";
+/** The form of events that carry a client trace id: v1 with clientTraceId after traceId. */
+export const CANONICAL_VERSION_CLIENT_TRACE = "palisade-audit-v2";
 
 /** The fields the hash covers, exactly as stored in D1 (details is its stored JSON text). */
 export interface ChainedFields {
@@ -20,12 +22,38 @@ export interface ChainedFields {
   result: string;
   reason: string | null;
   traceId: string | null;
+  clientTraceId: string | null;
   details: string | null;
   prevHash: string;
 }
 
-/** JSON text of a fixed-order array: unambiguous, and reproducible with any JSON library. */
+/**
+ * JSON text of a fixed-order array: unambiguous, and reproducible with any JSON library. An event
+ * without a client trace id keeps the v1 form (so chains written before it verify unchanged); one
+ * with it uses v2. The row itself says which form applies, and either edit (adding or dropping the
+ * client trace id) changes the hash.
+ */
 export function canonicalForm(e: ChainedFields): string {
+  if (e.clientTraceId !== null) {
+    return JSON.stringify([
+      CANONICAL_VERSION_CLIENT_TRACE,
+      e.seq,
+      e.id,
+      e.orgId,
+      e.ts,
+      e.actorType,
+      e.actorId,
+      e.action,
+      e.resourceType,
+      e.resourceId,
+      e.result,
+      e.reason,
+      e.traceId,
+      e.clientTraceId,
+      e.details,
+      e.prevHash,
+    ]);
+  }
   return JSON.stringify([
     CANONICAL_VERSION,
     e.seq,

@@ -19,6 +19,7 @@ export interface AuditRowFilter {
   resourceId?: string | undefined;
   result?: AuditRow["result"] | undefined;
   traceId?: string | undefined;
+  clientTraceId?: string | undefined;
   fromMs?: number | undefined;
   toMs?: number | undefined;
 }
@@ -49,10 +50,10 @@ export class AuditData extends OrgScoped {
     for (let i = 0; i < rows.length; i += AUDIT_ROWS_PER_STATEMENT) {
       const chunk = JSON.stringify(rows.slice(i, i + AUDIT_ROWS_PER_STATEMENT));
       await this.db.run(sql`INSERT INTO audit_events (id, org_id, seq, ts, actor_type, actor_id, action, resource_type, resource_id,
-          result, reason, trace_id, details, prev_hash, hash)
+          result, reason, trace_id, client_trace_id, details, prev_hash, hash)
         SELECT value ->> '$.id', ${this.orgId}, value ->> '$.seq', value ->> '$.ts', value ->> '$.actorType', value ->> '$.actorId',
           value ->> '$.action', value ->> '$.resourceType', value ->> '$.resourceId', value ->> '$.result', value ->> '$.reason',
-          value ->> '$.traceId', value ->> '$.details', value ->> '$.prevHash', value ->> '$.hash'
+          value ->> '$.traceId', value ->> '$.clientTraceId', value ->> '$.details', value ->> '$.prevHash', value ->> '$.hash'
         FROM json_each(${chunk}) WHERE true
         ON CONFLICT DO NOTHING`);
     }
@@ -114,6 +115,7 @@ function conditions(f: AuditRowFilter): Array<SQL | undefined> {
     f.resourceId ? eq(auditEvents.resourceId, f.resourceId) : undefined,
     f.result ? eq(auditEvents.result, f.result) : undefined,
     f.traceId ? eq(auditEvents.traceId, f.traceId) : undefined,
+    f.clientTraceId ? eq(auditEvents.clientTraceId, f.clientTraceId) : undefined,
     f.fromMs !== undefined ? gte(auditEvents.ts, f.fromMs) : undefined,
     f.toMs !== undefined ? lte(auditEvents.ts, f.toMs) : undefined,
   ];

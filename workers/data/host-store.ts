@@ -1,7 +1,8 @@
 // Org-scoped storage of host pools, hosts and sandboxes.
-import { asc, eq, gt, inArray, isNull, sql } from "drizzle-orm";
+import { asc, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
 import { newId } from "../ids.js";
 import { tables } from "./db.js";
+import { SANDBOX_TOKEN_PREFIX } from "./org-data.js";
 import { OrgScoped } from "./org-scoped.js";
 import type { PageRequest } from "./pagination.js";
 
@@ -10,6 +11,9 @@ const { hostPools, hosts, sandboxes, tokens, agents } = tables;
 export type HostPoolRow = typeof hostPools.$inferSelect;
 export type HostRow = typeof hosts.$inferSelect;
 export type SandboxRow = typeof sandboxes.$inferSelect;
+
+/** States in which a sandbox may still be running on its host. */
+const LIVE_STATES: SandboxRow["state"][] = ["pending", "starting", "running"];
 
 export class HostStore extends OrgScoped {
   pool(id: string) {
@@ -140,11 +144,47 @@ export class HostStore extends OrgScoped {
       .get();
   }
 
+  /** Sandboxes the host still runs, as far as the edge knows. */
+  liveSandboxesOnHost(hostId: string) {
+    return this.db
+      .select()
+      .from(sandboxes)
+      .where(this.scope(sandboxes, eq(sandboxes.hostId, hostId), inArray(sandboxes.state, LIVE_STATES)))
+      .all();
+  }
+
+  /**
+   * Pushes the session-token expiry of the host's live sandboxes (or of one of them) to `until`
+   * of each: a token never gets shorter, and one that already lapsed stays lapsed.
+   */
+  async renewSandboxTokens(hostId: string, expiryOf: (sandbox: SandboxRow) => number, now: number, sandboxId?: string): Promise<number> {
+    const live = (await this.liveSandboxesOnHost(hostId)).filter((s) => sandboxId === undefined || s.id === sandboxId);
+    const [first, ...rest] = live.map((s) => {
+      const until = expiryOf(s);
+      return this.db
+        .update(tokens)
+        .set({ expiresAt: sql`max(coalesce(${tokens.expiresAt}, 0), ${until})` })
+        .where(
+          this.scope(
+            tokens,
+            eq(tokens.kind, "agent"),
+            eq(tokens.subjectId, s.agentId),
+            eq(tokens.name, `${SANDBOX_TOKEN_PREFIX}${s.id}`),
+            isNull(tokens.revokedAt),
+            or(isNull(tokens.expiresAt), gt(tokens.expiresAt, now)),
+          ),
+        );
+    });
+    if (!first) return 0;
+    await this.db.batch([first, ...rest]);
+    return live.length;
+  }
+
   liveSandboxesOfAgents(agentIds: string[]) {
     return this.db
       .select()
       .from(sandboxes)
-      .where(this.scope(sandboxes, sql`${sandboxes.agentId} in ${agentIds}`, sql`${sandboxes.state} in ('pending','starting','running')`))
+      .where(this.scope(sandboxes, inArray(sandboxes.agentId, agentIds), inArray(sandboxes.state, LIVE_STATES)))
       .all();
   }
 
@@ -158,7 +198,10 @@ export class HostStore extends OrgScoped {
   }
 
   insertSandbox(
-    values: Omit<SandboxRow, "id" | "orgId" | "createdAt" | "updatedAt" | "exitCode" | "reason" | "imageDigest" | "driver" | "accelerator" | "isolation" | "image"> &
+    values: Omit<
+      SandboxRow,
+      "id" | "orgId" | "createdAt" | "updatedAt" | "exitCode" | "reason" | "imageDigest" | "driver" | "accelerator" | "isolation" | "image"
+    > &
       Partial<Pick<SandboxRow, "isolation" | "image">>,
   ) {
     return this.db

@@ -1,5 +1,5 @@
 // Org-scoped access to the org itself, members, teams, projects, agents and tokens; every query is bound to one org.
-import { asc, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
+import { asc, eq, gt, inArray, isNull, like, or } from "drizzle-orm";
 import { AppError } from "../errors.js";
 import { newId } from "../ids.js";
 import { tables } from "./db.js";
@@ -15,6 +15,9 @@ export type AgentRow = typeof agents.$inferSelect;
 export type TokenRow = typeof tokens.$inferSelect;
 export type Role = (typeof memberships.$inferSelect)["role"];
 export type TokenKind = TokenRow["kind"];
+
+/** Names of sandbox session tokens: this prefix and the sandbox id. */
+export const SANDBOX_TOKEN_PREFIX = "sandbox:";
 
 /** Fetches one extra row so the caller can tell whether there is a next page. */
 const take = (page: PageRequest) => page.limit + 1;
@@ -51,6 +54,16 @@ export class OrgData extends OrgScoped {
       .select()
       .from(memberships)
       .where(this.scope(memberships, eq(memberships.userId, userId)))
+      .get();
+  }
+
+  /** The membership of the account with this e-mail, if it is a member of this org. */
+  memberByEmail(email: string) {
+    return this.db
+      .select({ userId: memberships.userId, role: memberships.role })
+      .from(memberships)
+      .innerJoin(users, eq(users.id, memberships.userId))
+      .where(this.scope(memberships, eq(users.email, email)))
       .get();
   }
 
@@ -387,33 +400,60 @@ export class OrgData extends OrgScoped {
     return prefixes;
   }
 
-  /** Revokes every live token of the subjects; returns the revoked hashes (for cache eviction). */
-  async revokeTokens(kind: TokenKind, subjectIds: string[]): Promise<string[]> {
+  /** Revokes every live token of the subjects; returns the revoked tokens' ids and hashes (for cache eviction). */
+  async revokeTokens(kind: TokenKind, subjectIds: string[]): Promise<Array<{ id: string; sha256: string }>> {
     if (subjectIds.length === 0) return [];
-    const rows = await this.db
+    return this.db
       .update(tokens)
       .set({ revokedAt: Date.now() })
       .where(this.scope(tokens, eq(tokens.kind, kind), inArray(tokens.subjectId, subjectIds), isNull(tokens.revokedAt)))
-      .returning({ sha256: tokens.sha256 })
+      .returning({ id: tokens.id, sha256: tokens.sha256 })
       .all();
-    return rows.map((r) => r.sha256);
+  }
+
+  /** Marks agents revoked (no live token) or active again (a new token was issued). */
+  async setAgentStatus(agentIds: string[], status: AgentRow["status"]) {
+    if (agentIds.length === 0) return;
+    await this.db
+      .update(agents)
+      .set({ status })
+      .where(this.scope(agents, inArray(agents.id, agentIds)));
   }
 
   /**
-   * Revokes the subject's live tokens and inserts a new one atomically (rotation). Sandbox
-   * session tokens (named "sandbox:…") are left alone: they end with their sandbox.
+   * Revokes the subject's live tokens and inserts a new one atomically (rotation). Its sandbox
+   * session tokens ("sandbox:…") go too: a session never outlives the credential it came from.
    */
   async replaceToken(kind: TokenKind, subjectId: string, token: { sha256: string; prefix: string; name?: string | null }) {
-    const notSandbox = or(isNull(tokens.name), sql`${tokens.name} NOT LIKE 'sandbox:%'`);
-    const live = (await this.activeTokens(kind, subjectId)).filter((t) => !t.name?.startsWith("sandbox:"));
+    const live = await this.activeTokens(kind, subjectId);
     await this.db.batch([
       this.db
         .update(tokens)
         .set({ revokedAt: Date.now() })
-        .where(this.scope(tokens, eq(tokens.kind, kind), eq(tokens.subjectId, subjectId), isNull(tokens.revokedAt), notSandbox)),
+        .where(this.scope(tokens, eq(tokens.kind, kind), eq(tokens.subjectId, subjectId), isNull(tokens.revokedAt))),
       this.db.insert(tokens).values({ id: newId("tok"), orgId: this.orgId, kind, subjectId, ...token }),
     ]);
     return live.map((t) => t.sha256);
+  }
+
+  /** Revokes the live sandbox session tokens of these agents; returns their hashes (for cache eviction). */
+  async revokeSandboxTokens(agentIds: string[]): Promise<string[]> {
+    if (agentIds.length === 0) return [];
+    const rows = await this.db
+      .update(tokens)
+      .set({ revokedAt: Date.now() })
+      .where(
+        this.scope(
+          tokens,
+          eq(tokens.kind, "agent"),
+          inArray(tokens.subjectId, agentIds),
+          like(tokens.name, `${SANDBOX_TOKEN_PREFIX}%`),
+          isNull(tokens.revokedAt),
+        ),
+      )
+      .returning({ sha256: tokens.sha256 })
+      .all();
+    return rows.map((r) => r.sha256);
   }
 
   insertToken(kind: TokenKind, subjectId: string, token: { sha256: string; prefix: string; name?: string | null; expiresAt?: number | null }) {

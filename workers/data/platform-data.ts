@@ -3,7 +3,7 @@ import { and, asc, eq, isNull, sql } from "drizzle-orm";
 import { newId } from "../ids.js";
 import { type Db, tables } from "./db.js";
 
-const { users, orgs, memberships, sessions, tokens } = tables;
+const { users, orgs, memberships, teamMemberships, sessions, tokens } = tables;
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -35,6 +35,11 @@ export class PlatformData {
       .get();
   }
 
+  /** Inserts the user unless the e-mail already has an account (then undefined). */
+  insertUserIfAbsent(email: string, passwordHash: string, id = newId("usr")) {
+    return this.db.insert(users).values({ id, email, passwordHash }).onConflictDoNothing().returning().get();
+  }
+
   async deleteUser(id: string) {
     await this.db.delete(users).where(eq(users.id, id));
   }
@@ -53,11 +58,27 @@ export class PlatformData {
 
   orgsOfUser(userId: string) {
     return this.db
-      .select({ id: orgs.id, name: orgs.name, role: memberships.role, createdAt: orgs.createdAt })
+      .select({
+        id: orgs.id,
+        name: orgs.name,
+        role: memberships.role,
+        suspendedAt: orgs.suspendedAt,
+        suspendReason: orgs.suspendReason,
+        createdAt: orgs.createdAt,
+      })
       .from(memberships)
       .innerJoin(orgs, eq(orgs.id, memberships.orgId))
       .where(eq(memberships.userId, userId))
       .orderBy(asc(orgs.id))
+      .all();
+  }
+
+  /** The teams, in every org, of which the user is a team admin. */
+  adminTeamsOfUser(userId: string) {
+    return this.db
+      .select({ orgId: teamMemberships.orgId, teamId: teamMemberships.teamId })
+      .from(teamMemberships)
+      .where(and(eq(teamMemberships.userId, userId), eq(teamMemberships.role, "admin")))
       .all();
   }
 

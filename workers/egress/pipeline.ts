@@ -15,6 +15,7 @@ import { connectedHostOf, tunnelOf } from "../sandboxes/service.js";
 import { credentialRowsOf, injectOf, openCredentialCached } from "../vault/credentials.js";
 import { credentialHeaderName, injectCredential, stripClientAuth } from "../vault/inject.js";
 import { scrubHeaders, scrubSecretsStream, secretForms } from "./scrub.js";
+import { type ExitAudit, checkExit } from "../pii/exit-check.js";
 import { assertPublicDestination, resolveRedirect, sameOrigin } from "./url-safety.js";
 
 const MAX_REDIRECTS = 5;
@@ -50,6 +51,7 @@ const DROP_RESPONSE = new Set(["connection", "keep-alive", "transfer-encoding", 
  */
 const DIRECT_ACCEPT_ENCODING = "gzip, br";
 const RELAYED_ACCEPT_ENCODING = "identity";
+/** Exactly the Content-Encoding values workerd's fetch decodes (one coding, lower case). */
 const DECODED_BY_FETCH = new Set(["gzip", "br"]);
 
 export interface OutboundContext {
@@ -95,7 +97,7 @@ function credentialHeaders(rows: CredentialRow[]): string[] {
   });
 }
 
-function auditHop(ctx: OutboundContext, decision: EgressDecision, hop: number, outcome: { status?: number; error?: string } = {}) {
+function auditHop(ctx: OutboundContext, decision: EgressDecision, hop: number, outcome: { status?: number; error?: string; pii?: ExitAudit } = {}) {
   const { agent } = ctx.rights;
   void recordAudit(
     ctx.env,
@@ -113,6 +115,7 @@ function auditHop(ctx: OutboundContext, decision: EgressDecision, hop: number, o
         hop,
         ...(outcome.status !== undefined ? { status: outcome.status } : {}),
         ...(outcome.error ? { error: outcome.error } : {}),
+        ...(outcome.pii ? { pii: outcome.pii } : {}),
         ...(decision.credential ? { credential: decision.credential } : {}),
       },
     },
@@ -170,6 +173,24 @@ const isRedirect = (status: number) => status === 301 || status === 302 || statu
 export const ruleRef = (decision: EgressDecision) =>
   decision.rule ? `policy:${decision.rule.policyId}@v${decision.rule.policyVersion}#${decision.rule.index}` : undefined;
 
+const OVERRIDE_HEADERS = ["x-http-method-override", "x-http-method", "x-method-override"];
+const FORM_TYPE = /^application\/x-www-form-urlencoded/i;
+
+/**
+ * The method an upstream framework may act on instead of the request's own: an override header
+ * (Express, ASP.NET, Google APIs), or `_method` in the query or a form body (Rails, Laravel,
+ * Symfony). Null when there is none.
+ */
+export function methodOverrideOf(headers: Headers, url: URL, body: OutboundRequest["body"]): string | null {
+  const named = [...OVERRIDE_HEADERS.map((h) => headers.get(h)), url.searchParams.get("_method")];
+  if (body !== null && FORM_TYPE.test(headers.get("content-type") ?? "")) {
+    const text = typeof body === "string" ? body : new TextDecoder().decode(body);
+    named.push(new URLSearchParams(text).get("_method"));
+  }
+  const found = named.find((m): m is string => typeof m === "string" && m.trim() !== "");
+  return found === undefined ? null : found.trim().toUpperCase();
+}
+
 /** A granted tool's destination is refused only by an explicit deny rule, an ambiguous URL or an inactive agent. */
 export const refusesTool = (decision: EgressDecision) =>
   decision.reason === "denied_by_rule" ||
@@ -194,7 +215,7 @@ function authorise(mode: OutboundMode, decision: EgressDecision): void {
  * body in flight.
  */
 export async function sendOutbound(ctx: OutboundContext, request: OutboundRequest, mode: OutboundMode): Promise<Response> {
-  const watch = watchCall(ctx.env, ctx.rights.agent.id, ctx.tokenId);
+  const watch = watchCall(ctx.env, ctx.rights.agent.id, ctx.tokenId, (p) => ctx.waitUntil(p));
   try {
     return endsWithBody(await sendHops(ctx, request, mode, watch.signal), watch);
   } catch (error) {
@@ -234,14 +255,29 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
   const first = request.url;
   let { url, method, body } = request;
   const secrets: string[] = [];
+  let pii: ExitAudit = null;
 
   for (let hop = 0; ; hop++) {
+    // A method the upstream may act on instead (X-HTTP-Method-Override, `_method`) must be allowed too.
+    const override = methodOverrideOf(request.headers, url, hop === 0 ? body : null);
     const decision = decideEgressFor(rights, { method, url });
+    const overridden = override !== null && override !== method ? decideEgressFor(rights, { method: override, url }) : null;
     try {
       authorise(mode, decision);
+      if (overridden) authorise(mode, overridden);
     } catch (error) {
-      if (mode.kind === "egress") auditHop(ctx, decision, hop);
+      if (mode.kind === "egress") auditHop(ctx, overridden && !overridden.allowed ? overridden : decision, hop);
       throw error;
+    }
+    // What the agent sends (its body and query) is checked for personal data once, on the first
+    // hop, under the policy's rules for the egress exit; a redirect's URL is the upstream's.
+    if (mode.kind === "egress" && hop === 0) {
+      try {
+        pii = await checkExit(env, rights, { exit: "egress", contentType: request.headers.get("content-type"), body, query: url.search });
+      } catch (error) {
+        if (error instanceof AppError) auditHop(ctx, { ...decision, allowed: false, explanation: error.message }, hop, { error: error.code });
+        throw error;
+      }
     }
     const route = mode.kind === "egress" ? decision.route : undefined;
     // A routed hop goes into the customer's network, where private addresses are expected;
@@ -253,7 +289,7 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
       const target = decision.target;
       await passGate(
         ctx,
-        { kind: "egress", method, host: target.host },
+        { kind: "egress", method: override ?? method, host: target.host },
         { hop, scheme: target.scheme, port: target.port },
         `${target.host}${target.path}`,
       ).catch((error: unknown) => {
@@ -288,6 +324,9 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
       const opened = await openCredentialCached(env, credentialRow);
       secrets.push(opened.secret);
       outbound = injectCredential(outbound, opened.inject, opened.secret);
+      // Ranges would let an echoing upstream hand the secret back in pieces too short to recognise.
+      outbound.headers.delete("range");
+      outbound.headers.delete("if-range");
     }
 
     let response: Response;
@@ -299,7 +338,7 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
       if (mode.kind === "egress") auditHop(ctx, decision, hop, { error: error instanceof AppError ? error.code : "internal" });
       throw error;
     }
-    if (mode.kind === "egress") auditHop(ctx, decision, hop, { status: response.status });
+    if (mode.kind === "egress") auditHop(ctx, decision, hop, { status: response.status, ...(hop === 0 && pii ? { pii } : {}) });
     const location = response.headers.get("location");
     if (mode.kind === "egress" && isRedirect(response.status) && location) {
       await response.body?.cancel();
@@ -330,13 +369,17 @@ function scrubbedAnswer(upstream: Response, secrets: string[], relayed: boolean)
     if (!DROP_RESPONSE.has(name.toLowerCase())) headers.append(name, value);
   });
   if (secrets.length === 0) return new Response(upstream.body, { status: upstream.status, headers });
-  const encodings = (upstream.headers.get("content-encoding") ?? "")
-    .split(",")
-    .map((e) => e.trim().toLowerCase())
-    .filter((e) => e !== "" && e !== "identity");
-  if (encodings.some((e) => relayed || !DECODED_BY_FETCH.has(e))) {
+  // Only a body fetch has decoded can be scanned: one coding it decodes, spelled as it expects
+  // ("GZIP", "gzip, gzip" or two headers are passed through encoded), never on a relayed hop.
+  const declared = upstream.headers.get("content-encoding");
+  const scannable = declared === null || declared === "identity" || (!relayed && DECODED_BY_FETCH.has(declared));
+  // A piece of a resource (206) can hold a piece of the secret no scan would recognise.
+  if (!scannable || upstream.status === 206) {
     void upstream.body?.cancel();
-    throw new AppError("upstream_error", "the upstream answered in an encoding the gateway cannot scan for credentials");
+    throw new AppError(
+      "upstream_error",
+      "the upstream answered in a form the gateway cannot scan for credentials (an encoding it does not decode, or a partial body)",
+    );
   }
   const needles = secrets.flatMap(secretForms);
   const body = upstream.body ? upstream.body.pipeThrough(scrubSecretsStream(needles)) : null;

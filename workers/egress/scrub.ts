@@ -3,14 +3,25 @@
 const encoder = new TextEncoder();
 export const SCRUBBED = encoder.encode("[REDACTED]");
 
-/** The byte forms a secret may take in a response: raw, and as sent for basic auth or a query. */
+/**
+ * The byte forms a secret may take in a response: raw; percent-encoded as a URL component, a
+ * URL and a form field (`+` for space, `~!'()*` escaped); base64 and base64url (as sent for
+ * basic auth, or re-encoded by an echoing server); and JSON-escaped.
+ */
 export function secretForms(secret: string): Uint8Array[] {
-  const forms = new Set([secret, encodeURIComponent(secret)]);
-  if (secret.includes(":")) {
-    let binary = "";
-    for (const b of encoder.encode(secret)) binary += String.fromCharCode(b);
-    forms.add(btoa(binary));
-  }
+  let binary = "";
+  for (const b of encoder.encode(secret)) binary += String.fromCharCode(b);
+  const base64 = btoa(binary);
+  const forms = new Set([
+    secret,
+    encodeURIComponent(secret),
+    encodeURI(secret),
+    new URLSearchParams({ v: secret }).toString().slice(2),
+    base64,
+    base64.replace(/=+$/, ""),
+    base64.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, ""),
+    JSON.stringify(secret).slice(1, -1),
+  ]);
   return [...forms].filter((f) => f.length >= 4).map((f) => encoder.encode(f));
 }
 

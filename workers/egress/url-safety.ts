@@ -86,8 +86,19 @@ export type DestinationClass =
 
 export type DestinationCheck = { ok: true; class: "public" | "private_allowed" } | { ok: false; class: Exclude<DestinationClass, "public"> };
 
-/** Cloud metadata endpoints; refused even when private destinations are allowed. */
-const METADATA_IPS = new Set(["169.254.169.254", "169.254.170.2", "100.100.100.200", "192.0.0.192", "fd00:ec2::254"]);
+/**
+ * Cloud metadata and credential endpoints; refused even when private destinations are allowed.
+ * Whole ranges where providers put them (AWS IMDS, ECS and EKS Pod Identity in 169.254.169/24
+ * and 169.254.170/24, Tencent in 169.254.0/24, AWS IPv6 fd00:ec2::/64), plus single addresses
+ * (Alibaba, Oracle's 192.0.0.192, Azure's WireServer).
+ */
+const METADATA_IPS = new Set(["100.100.100.200", "192.0.0.192", "168.63.129.16"]);
+const METADATA_RANGES = ["169.254.169.0/24", "169.254.170.0/24", "169.254.0.0/24", "fd00:ec2::/64"].map((cidr) => ipaddr.parseCIDR(cidr));
+
+function isMetadataIp(address: ipaddr.IPv4 | ipaddr.IPv6): boolean {
+  if (METADATA_IPS.has(address instanceof ipaddr.IPv6 ? address.toRFC5952String() : address.toString())) return true;
+  return METADATA_RANGES.some(([range, bits]) => address.kind() === range.kind() && address.match(range, bits));
+}
 const METADATA_NAMES = new Set([
   "metadata",
   "metadata.google.internal",
@@ -97,6 +108,8 @@ const METADATA_NAMES = new Set([
   "instance-data",
   "instance-data.ec2.internal",
   "metadata.oraclecloud.com",
+  "metadata.tencentyun.com",
+  "metadata.packet.net",
 ]);
 
 /** Suffixes that name the local machine or a private network, never the public internet. */
@@ -150,7 +163,7 @@ function embeddedIPv4(address: ipaddr.IPv6): ipaddr.IPv4 | null {
 
 function classifyIp(address: Ip): Exclude<DestinationClass, "local_name" | "rebinding_name" | "invalid"> {
   if (address instanceof ipaddr.IPv6) {
-    if (METADATA_IPS.has(address.toRFC5952String())) return "metadata";
+    if (isMetadataIp(address)) return "metadata";
     // A translated or tunnelled address is only as public as the IPv4 it carries.
     const inner = embeddedIPv4(address);
     if (inner !== null) return classifyIp(inner);
@@ -171,7 +184,7 @@ function classifyIp(address: Ip): Exclude<DestinationClass, "local_name" | "rebi
         return "reserved";
     }
   }
-  if (METADATA_IPS.has(address.toString())) return "metadata";
+  if (isMetadataIp(address)) return "metadata";
   switch (address.range()) {
     case "unicast":
       return "public";

@@ -33,5 +33,5 @@ export function handleError(error: unknown, c: Context): Response {
   if (appError.code === "internal") {
     console.error("unhandled error", { path: new URL(c.req.url).pathname, error: String(error), stack: (error as Error)?.stack });
   }
-  return c.json(appError.toBody(), appError.status);
+  return c.json(appError.toBody(), appError.status, appError.headers);
 }

@@ -1,20 +1,20 @@
-// Cross-cutting middleware: trace ids, secure response headers and JSON body intake limits.
+// Cross-cutting middleware: trace ids (see trace.ts), secure response headers and JSON body intake limits.
 import type { MiddlewareHandler } from "hono";
 import { AppError } from "../errors.js";
 import type { AppEnv } from "./context.js";
+import { TRACE_HEADER, newTrace, withTrace } from "./trace.js";
 
-export const TRACE_HEADER = "x-palisade-trace-id";
-const TRACE_PATTERN = /^[A-Za-z0-9._-]{8,64}$/;
-
-/** Every response carries a trace id that joins the audit events of one task. */
+/**
+ * Every request gets a trace id of the platform's own (answered in x-palisade-trace-id) that joins
+ * the audit events of one request; a caller's header value is kept only as its client trace id.
+ */
 export const traceId: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const given = c.req.header(TRACE_HEADER);
-  const id = given && TRACE_PATTERN.test(given) ? given : crypto.randomUUID();
-  c.set("traceId", id);
-  await next();
+  const trace = newTrace(c.req.header(TRACE_HEADER));
+  c.set("traceId", trace.traceId);
+  await withTrace(trace, next);
   if (isUpgrade(c.res)) return;
   ensureMutable(c);
-  c.res.headers.set(TRACE_HEADER, id);
+  c.res.headers.set(TRACE_HEADER, trace.traceId);
 };
 
 /** A WebSocket upgrade (101) carries its socket; its headers are not ours to touch. */

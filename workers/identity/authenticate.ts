@@ -5,7 +5,7 @@ import { getCookie } from "hono/cookie";
 import { loadAgent } from "../agents/rows.js";
 import { rightsOf } from "../agents/service.js";
 import { AppError, unauthorized } from "../errors.js";
-import type { AppEnv } from "../http/context.js";
+import type { AppEnv, UserPrincipal } from "../http/context.js";
 import { CSRF_HEADER, SESSION_COOKIE, csrfValid, verifySession } from "./sessions.js";
 import { lookupToken, tokenKindOf } from "./tokens.js";
 
@@ -20,14 +20,19 @@ export function bearer(c: Context): string | undefined {
 
 /** Admin API identity; agents are refused here (403) whatever their token says. */
 export const requireUser: MiddlewareHandler<AppEnv> = async (c, next) => {
+  c.set("user", await authenticateUser(c));
+  return next();
+};
+
+/** The user behind the request's credentials (bearer or session cookie); 401/403 if they do not hold. */
+export async function authenticateUser(c: Context<AppEnv>): Promise<UserPrincipal> {
   const raw = bearer(c);
   if (raw) {
     const kind = tokenKindOf(raw);
     if (kind === "admin") {
       const record = await lookupToken(c.env.DB, raw, "admin");
       if (!record) throw unauthorized();
-      c.set("user", { kind: "user", userId: record.subjectId, via: "api_key", orgId: record.orgId, tokenId: record.id });
-      return next();
+      return { kind: "user", userId: record.subjectId, via: "api_key", orgId: record.orgId, tokenId: record.id };
     }
     if (kind === "agent") {
       if (await lookupToken(c.env.DB, raw, "agent")) throw new AppError("forbidden", "agent tokens cannot use the admin API");
@@ -36,8 +41,7 @@ export const requireUser: MiddlewareHandler<AppEnv> = async (c, next) => {
     if (kind) throw unauthorized();
     const session = await verifySession(c.env, raw);
     if (!session) throw unauthorized("invalid or expired session");
-    c.set("user", { kind: "user", userId: session.userId, via: "session", jti: session.jti, cookie: false });
-    return next();
+    return { kind: "user", userId: session.userId, via: "session", jti: session.jti, cookie: false };
   }
 
   const cookie = getCookie(c, SESSION_COOKIE);
@@ -45,11 +49,16 @@ export const requireUser: MiddlewareHandler<AppEnv> = async (c, next) => {
     const session = await verifySession(c.env, cookie);
     if (!session) throw unauthorized("invalid or expired session");
     if (!SAFE_METHODS.has(c.req.method)) await assertCsrf(c, session.jti);
-    c.set("user", { kind: "user", userId: session.userId, via: "session", jti: session.jti, cookie: true });
-    return next();
+    return { kind: "user", userId: session.userId, via: "session", jti: session.jti, cookie: true };
   }
   throw unauthorized();
-};
+}
+
+/** For routes open to everyone that act differently for a signed-in user: undefined without credentials. */
+export async function userIfPresent(c: Context<AppEnv>): Promise<UserPrincipal | undefined> {
+  if (!bearer(c) && !getCookie(c, SESSION_COOKIE)) return undefined;
+  return authenticateUser(c);
+}
 
 /** Cookie sessions must prove same-origin intent on writes: matching Origin and CSRF token. */
 async function assertCsrf(c: Context<AppEnv>, jti: string) {

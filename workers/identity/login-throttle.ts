@@ -1,58 +1,69 @@
-// Password guessing is throttled: failed logins are counted per account (and per client address
-// where the edge knows it) in KV for 15 minutes; past the limit, login answers 429 without
-// looking at the password. KV is eventually consistent between locations, so guesses spread over
-// many locations get somewhat further: this slows an attacker down, it is not a lock-out.
-// Counters are keyed by SHA-256, so KV holds no email or address in the clear.
+// Password guessing is throttled by counting every login attempt, before its password is
+// checked, in two LoginGuard Durable Objects: one for the account (SHA-256 of the normalised
+// e-mail, whether or not such an account exists) and one for the client address
+// (cf-connecting-ip). Each counts atomically, so a burst of parallel guesses gets exactly as many
+// checks as a sequential one. Over the limit, login answers 429 with Retry-After without looking
+// at the password.
+import { AppError } from "../errors.js";
 import { sha256Hex } from "./crypto.js";
+import { type AttemptVerdict, FREE_ATTEMPTS, type LoginCounterKind } from "./login-guard.js";
 
-/** Failed attempts per account per window, then 429 until the window ends. */
-export const LOGIN_FAILURES_PER_ACCOUNT = 10;
-/** Failed attempts per client address per window (the cf-connecting-ip header). */
-export const LOGIN_FAILURES_PER_ADDRESS = 50;
-export const LOGIN_WINDOW_SECONDS = 15 * 60;
-/** KV's shortest expiry. */
-const KV_MIN_TTL_SECONDS = 60;
+/** Password checks an account gets before it locks (then one per lock, each lock twice as long). */
+export const LOGIN_FAILURES_PER_ACCOUNT = FREE_ATTEMPTS.account;
+/** Password checks one client address gets, across all accounts, before it locks. */
+export const LOGIN_FAILURES_PER_ADDRESS = FREE_ATTEMPTS.address;
 
-interface Failures {
-  count: number;
-  /** Unix seconds when the window that began with the first failure ends. */
-  until: number;
+/** The one spelling of an e-mail the counters and the users table agree on. */
+export const normalizeEmail = (email: string) => email.trim().normalize("NFC").toLowerCase();
+
+interface Counter {
+  kind: LoginCounterKind;
+  stub: DurableObjectStub<import("./login-guard.js").LoginGuard>;
 }
 
-async function read(env: Env, key: string): Promise<Failures | null> {
-  const value = await env.CACHE.get<Failures>(key, "json");
-  if (!value || typeof value.count !== "number" || typeof value.until !== "number") return null;
-  return value.until > Date.now() / 1000 ? value : null;
+async function countersFor(env: Env, email: string, address: string | null): Promise<Counter[]> {
+  const named = async (kind: LoginCounterKind, value: string): Promise<Counter> => ({
+    kind,
+    stub: env.LOGIN_GUARD.get(env.LOGIN_GUARD.idFromName(`${kind}:${await sha256Hex(value)}`)),
+  });
+  const counters = [named("account", normalizeEmail(email))];
+  if (address) counters.push(named("address", address.trim().toLowerCase()));
+  return Promise.all(counters);
 }
 
-export interface LoginAttempt {
-  /** This account or address used up its failed attempts for now. */
-  throttled: boolean;
-  /** Counts the attempt as failed, for the account and the address. */
-  failed(): Promise<void>;
-  /** A successful login starts the account's count again (the address keeps its count). */
-  succeeded(): Promise<void>;
+export interface CountedAttempt {
+  /** This attempt started a lock of the account (one audit event per lock, not per refusal). */
+  lockedAccountForMs: number | null;
+  /** Reports the outcome once the password was checked. */
+  settle(succeeded: boolean): Promise<void>;
 }
 
-/** Reads the counters of one login attempt once (KV keys are hashed once, read once). */
-export async function loginAttempt(env: Env, email: string, address: string | null): Promise<LoginAttempt> {
-  const counters = [{ key: `login-fail:account:${await sha256Hex(email.trim().toLowerCase())}`, limit: LOGIN_FAILURES_PER_ACCOUNT }];
-  if (address) counters.push({ key: `login-fail:address:${await sha256Hex(address)}`, limit: LOGIN_FAILURES_PER_ADDRESS });
-  const current = await Promise.all(counters.map((c) => read(env, c.key)));
+/**
+ * Counts one attempt, or throws 429 (with Retry-After) when the account or the address is
+ * locked. Fails closed: if a counter cannot be reached, nobody's password is checked.
+ */
+export async function countLoginAttempt(env: Env, email: string, address: string | null): Promise<CountedAttempt> {
+  const counters = await countersFor(env, email, address);
+  let verdicts: AttemptVerdict[];
+  try {
+    verdicts = await Promise.all(counters.map((c) => c.stub.attempt(c.kind)));
+  } catch (error) {
+    throw new AppError("unavailable", "login is unavailable right now; try again shortly", { cause: error });
+  }
+  const release = (c: Counter, succeeded: boolean) => c.stub.release(c.kind, succeeded);
+  const refused = verdicts.flatMap((v) => (v.allowed ? [] : [v.retryAfterMs]));
+  if (refused.length > 0) {
+    // The counters that did count it get the attempt back: no password was checked.
+    await Promise.all(counters.filter((_, i) => verdicts[i]?.allowed).map((c) => release(c, false))).catch(() => undefined);
+    const seconds = Math.max(1, Math.ceil(Math.max(...refused) / 1000));
+    throw new AppError("rate_limited", "too many login attempts; try again later", { headers: { "retry-after": String(seconds) } });
+  }
+  const account = verdicts[0];
   return {
-    throttled: counters.some((c, i) => (current[i]?.count ?? 0) >= c.limit),
-    async failed() {
-      const now = Math.floor(Date.now() / 1000);
-      await Promise.all(
-        counters.map((c, i) => {
-          const was = current[i];
-          const next: Failures = was ? { count: was.count + 1, until: was.until } : { count: 1, until: now + LOGIN_WINDOW_SECONDS };
-          return env.CACHE.put(c.key, JSON.stringify(next), { expirationTtl: Math.max(KV_MIN_TTL_SECONDS, next.until - now) });
-        }),
-      );
-    },
-    async succeeded() {
-      if (current[0]) await env.CACHE.delete(counters[0]!.key);
+    lockedAccountForMs: account?.allowed && account.locked ? account.lockMs : null,
+    async settle(succeeded) {
+      // A failure stays counted; a success resets the account and refunds the address.
+      if (succeeded) await Promise.all(counters.map((c) => release(c, true)));
     },
   };
 }

@@ -53,7 +53,8 @@ export interface LlmCall {
 /** The effective policy's PII section in the engine's shape; none attached = the engine's defaults. */
 function piiPolicyOf(policy: EffectivePolicy): PiiPolicy {
   if (!policy.pii) return {};
-  return PiiPolicySchema.parse({ ...policy.pii.categories, restore: policy.pii.restore, failMode: policy.pii.failMode });
+  const { categories, restore, failMode, phoneRegions } = policy.pii;
+  return PiiPolicySchema.parse({ ...categories, restore, failMode, ...(phoneRegions?.length ? { phoneRegions: phoneRegions.slice(0, 50) } : {}) });
 }
 
 export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<LlmCall> {

@@ -419,8 +419,15 @@ export function restoreSseStream(
     }, ms);
   };
   watch(idleMs);
+  // Cancelling the reader ends a pending read: a JavaScript stream resolves it as done, a body
+  // from the network (workerd's own stream) rejects it; either way the cause is the flag set.
   const read = async (): Promise<ReadableStreamReadResult<Uint8Array>> => {
-    const chunk = await reader.read();
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch (error) {
+      throw withdrawal ? WITHDRAWN : idled ? IDLE : error;
+    }
     lastActivity = Date.now();
     if (withdrawal) throw WITHDRAWN;
     if (idled) throw IDLE;

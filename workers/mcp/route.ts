@@ -18,7 +18,13 @@ import { guidePromptFor } from "../tools/guide.js";
 export const MCP_BODY_LIMIT = 128 * 1024;
 
 /** Application error codes (JSON-RPC reserves -32000..-32099 for implementations). */
-export const MCP_ERRORS = { policy_denied: -32010, approval_denied: -32011, approval_expired: -32012, upstream: -32013 } as const;
+export const MCP_ERRORS = {
+  policy_denied: -32010,
+  approval_denied: -32011,
+  approval_expired: -32012,
+  upstream: -32013,
+  pii_blocked: -32014,
+} as const;
 
 const SERVER_INFO = { name: "palisade", version: "1.0.0" };
 
@@ -54,7 +60,7 @@ function buildServer(ctx: CallContext, instructions: string | undefined): Server
       }
       if (error instanceof AppError) {
         const code =
-          error.code === "approval_denied" || error.code === "approval_expired" || error.code === "policy_denied"
+          error.code === "approval_denied" || error.code === "approval_expired" || error.code === "policy_denied" || error.code === "pii_blocked"
             ? MCP_ERRORS[error.code]
             : MCP_ERRORS.upstream;
         throw new McpError(code, error.message, { code: error.code, ...(error.details ?? {}) });

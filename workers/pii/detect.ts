@@ -1,9 +1,12 @@
 // Runs every detector over the normalised text, applies allow/deny lists, resolves overlaps
 // and maps the spans back to the original text.
 import type { CountryCode } from "libphonenumber-js/max";
-import { detectEmails, detectPhones } from "./detectors/contact.js";
-import { EntityBudgetExceeded, detectEntities } from "./detectors/entities.js";
+import { detectPoBoxes } from "./detectors/address.js";
+import { DEFAULT_PHONE_REGIONS, detectEmails, detectPhones } from "./detectors/contact.js";
+import { detectBirthDates } from "./detectors/dates.js";
+import { EntityBudgetExceeded, detectEntities, plausible } from "./detectors/entities.js";
 import { detectCards, detectIbans } from "./detectors/financial.js";
+import { detectIps } from "./detectors/network.js";
 import { detectSecrets } from "./detectors/secrets.js";
 import { detectNino, detectUsIds, detectVat } from "./detectors/taxid.js";
 import { PiiBudgetError } from "./errors.js";
@@ -14,13 +17,13 @@ export interface DetectOptions {
   /** Categories to look for; all by default. */
   categories?: Iterable<PiiCategory>;
   lists?: PiiLists;
-  /** Regions tried for phone numbers written without +CC; default US and GB. */
+  /** Regions tried first for phone numbers written without +CC; a broad default list follows them. */
   phoneRegions?: readonly CountryCode[];
   /** Bits per character a generic token needs to count as a secret; default 4.0. */
   entropyThreshold?: number;
   /** Most characters scanned per request (all texts together); default 4 MiB. */
   maxChars?: number;
-  /** Most characters handed to the NLP library per request (sentences found in the entity cache do not count); default 128 KiB. */
+  /** Most characters handed to the entity tagger per request (sentences found in the entity cache do not count); default 1 MiB. */
   maxEntityChars?: number;
   /** Wall-clock budget per request in ms; default 2000. In workerd the clock only moves on I/O, so there the size limits are what bound the work. */
   timeBudgetMs?: number;
@@ -104,7 +107,7 @@ function compileListsNow(lists: PiiLists): CompiledLists {
 }
 
 /** Keeps the highest-priority (then longest, then earliest) findings that do not overlap. */
-function resolveOverlaps(found: RawFinding[]): RawFinding[] {
+function resolveOverlaps(found: RawFinding[], text: string): RawFinding[] {
   const byStart = [...found].sort((a, b) => a.start - b.start || b.end - a.end);
   const kept: RawFinding[] = [];
   // Sweep clusters of mutually overlapping findings; most clusters hold a single finding.
@@ -119,20 +122,43 @@ function resolveOverlaps(found: RawFinding[]): RawFinding[] {
       j++;
     }
     if (j === i + 1) kept.push(first);
-    else kept.push(...pickInCluster(byStart.slice(i, j)));
+    else kept.push(...pickInCluster(byStart.slice(i, j), text));
     i = j;
   }
   return kept;
 }
 
-function pickInCluster(cluster: RawFinding[]): RawFinding[] {
+const WORDLIKE = /[\p{L}\p{N}]/u;
+
+/** What is left of an entity around a structured value still reads as that entity. */
+function remainderHolds(value: string, f: RawFinding): boolean {
+  const kind = f.category;
+  if (!WORDLIKE.test(value)) return false;
+  return kind === "person" || kind === "organization" || kind === "location" || kind === "address" ? plausible(value.trim(), kind) : true;
+}
+
+function pickInCluster(cluster: RawFinding[], text: string): RawFinding[] {
   const ranked = cluster.sort((a, b) => priorityOf(b) - priorityOf(a) || b.end - b.start - (a.end - a.start) || a.start - b.start);
   const chosen: RawFinding[] = [];
-  for (const f of ranked) if (!chosen.some((c) => c.start < f.end && f.start < c.end)) chosen.push(f);
+  for (const f of ranked) {
+    const overlapping = chosen.filter((c) => c.start < f.end && f.start < c.end);
+    if (overlapping.length === 0) chosen.push(f);
+    else if (f.detector === "ner") {
+      // An entity around a structured value ("12 Main St, … 62704" around a phone) keeps its other
+      // parts: every character of it stays covered by one finding or the other.
+      let start = f.start;
+      for (const c of overlapping.sort((a, b) => a.start - b.start)) {
+        if (c.start - start >= 2 && remainderHolds(text.slice(start, c.start), f)) chosen.push({ ...f, start, end: c.start, key: undefined });
+        start = Math.max(start, c.end);
+      }
+      if (f.end - start >= 2 && remainderHolds(text.slice(start, f.end), f)) chosen.push({ ...f, start, end: f.end, key: undefined });
+    }
+  }
   return chosen.sort((a, b) => a.start - b.start);
 }
 
-const PLAIN_WORD = /^[A-Za-z_]*$/;
+/** A lower-case identifier ("messages", "tool_choice"): no pattern fits it and the tagger would find no name in it. */
+const PLAIN_WORD = /^[a-z_][a-z0-9_]*$/;
 
 /** A detector configured once (per org policy) and reused for every text of a request. */
 export class PiiDetector {
@@ -147,7 +173,7 @@ export class PiiDetector {
     this.options = options;
     this.categories = new Set(options.categories ?? PII_CATEGORIES);
     this.#lists = compileLists(options.lists);
-    this.#phoneRegions = options.phoneRegions ?? ["US", "GB"];
+    this.#phoneRegions = options.phoneRegions?.length ? [...new Set([...options.phoneRegions, ...DEFAULT_PHONE_REGIONS])] : DEFAULT_PHONE_REGIONS;
     this.#entropyThreshold = options.entropyThreshold ?? 4.0;
     this.#entityCategories = new Set(ENTITY_CATEGORIES.filter((c) => this.categories.has(c)));
   }
@@ -155,7 +181,7 @@ export class PiiDetector {
   newBudget(): DetectionBudget {
     return new DetectionBudget(
       this.options.maxChars ?? 4 * 1024 * 1024,
-      this.options.maxEntityChars ?? 128 * 1024,
+      this.options.maxEntityChars ?? 1024 * 1024,
       this.options.timeBudgetMs ?? 2000,
     );
   }
@@ -173,9 +199,9 @@ export class PiiDetector {
   }
 
   #detect(original: string, budget: DetectionBudget, entities: boolean): PiiFinding[] {
-    // A short single word of letters (a JSON key such as "messages") can hold no pattern (each
-    // needs a digit, an @, a dash run or 20+ characters) and no entity (those need two words):
-    // only the deny list can apply. Keys are masked one by one, so this is most calls.
+    // A short lower-case identifier (a JSON key such as "messages") can hold no pattern (each
+    // needs an @, a digit run with context, a capital or 20+ characters) and no name: only the
+    // deny list can apply. Keys are masked one by one, so this is most calls.
     if (original.length < 20 && PLAIN_WORD.test(original)) return this.#denied(original);
     const norm = normalize(original);
     const text = norm.text;
@@ -190,6 +216,9 @@ export class PiiDetector {
       detectNino(text, raw);
       detectVat(text, raw);
     }
+    if (c.has("ip_address")) detectIps(text, raw);
+    if (c.has("date_of_birth")) detectBirthDates(text, raw);
+    if (c.has("address")) detectPoBoxes(text, raw);
     if (c.has("phone")) detectPhones(text, raw, { regions: this.#phoneRegions });
     budget.checkTime();
     if (entities && this.#entityCategories.size > 0) {
@@ -203,7 +232,7 @@ export class PiiDetector {
     }
     this.#pushDenied(text, raw);
     const lists = this.#lists;
-    const kept = resolveOverlaps(lists.allow.size ? raw.filter((f) => !lists.allow.has(text.slice(f.start, f.end).toLowerCase())) : raw);
+    const kept = resolveOverlaps(lists.allow.size ? raw.filter((f) => !lists.allow.has(text.slice(f.start, f.end).toLowerCase())) : raw, text);
     return kept.map((f) => {
       const [start, end] = toOriginal(norm, f.start, f.end, original.length);
       return { category: f.category, start, end, detector: f.detector, key: f.key ?? text.slice(f.start, f.end) };

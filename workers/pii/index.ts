@@ -14,7 +14,8 @@ export {
 } from "./types.js";
 export { detectPii, PiiDetector, type DetectOptions } from "./detect.js";
 export { Masker, createMasker, PLACEHOLDER_LABELS, type MaskResult, type MaskerOptions } from "./masker.js";
-export { maskJsonStrings, type JsonValue } from "./json.js";
+export { maskJsonStrings, jsonStrings, type JsonValue } from "./json.js";
+export { scanOutbound, mergePiiExits, type OutboundData, type OutboundVerdict } from "./outbound.js";
 export { createRestorer, restorerFactory, restoreText, type Restorer, type RestorerOptions } from "./restore.js";
 export { PiiBudgetError, type PiiBudgetReason } from "./errors.js";
 export { normalize } from "./normalize.js";

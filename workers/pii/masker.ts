@@ -1,5 +1,6 @@
 // Per-request masker: turns findings into stable placeholders, redactions or a block verdict,
 // and keeps the counts and the placeholder->original mapping for the response.
+import { isSupportedCountry } from "libphonenumber-js/max";
 import { type DetectOptions, type DetectionBudget, PiiDetector } from "./detect.js";
 import { PII_CATEGORIES, actionFor, type PiiAction, type PiiCategory, type PiiLists, type PiiPolicy } from "./types.js";
 
@@ -10,6 +11,9 @@ export const PLACEHOLDER_LABELS: Record<PiiCategory, string> = {
   tax_id: "TAX_ID",
   iban: "IBAN",
   secret: "SECRET",
+  ip_address: "IP",
+  date_of_birth: "DOB",
+  address: "ADDRESS",
   person: "PERSON",
   organization: "ORG",
   location: "LOCATION",
@@ -54,7 +58,8 @@ export class Masker {
   constructor(policy: PiiPolicy = {}, lists?: PiiLists, options: MaskerOptions = {}) {
     this.policy = policy;
     const categories = PII_CATEGORIES.filter((c) => actionFor(policy, c) !== "allow");
-    this.detector = new PiiDetector({ ...options, categories, ...(lists ? { lists } : {}) });
+    const phoneRegions = [...(policy.phoneRegions ?? []).filter(isSupportedCountry), ...(options.phoneRegions ?? [])];
+    this.detector = new PiiDetector({ ...options, categories, ...(lists ? { lists } : {}), ...(phoneRegions.length ? { phoneRegions } : {}) });
     this.#budget = this.detector.newBudget();
   }
 
@@ -76,13 +81,30 @@ export class Masker {
   }
 
   /**
+   * Masks a key or a tool name: every pattern, and names only when it holds a space (an
+   * identifier such as "firstName" or "get_weather" names no one).
+   */
+  maskIdentifier(text: string): string {
+    if (text.length < 3) return text;
+    const spans = this.detector.detect(text, this.#budget, { entities: /\s/.test(text) }).map((f) => ({
+      start: f.start,
+      end: f.end,
+      category: f.category,
+      key: f.key,
+      value: text.slice(f.start, f.end),
+      continuation: false,
+    }));
+    return this.#apply(text, spans);
+  }
+
+  /**
    * Masks a sequence of texts that a reader sees one after the other (message contents,
    * string fields in document order). A value split across two neighbours is found by
    * scanning the seam between them as well.
    */
   maskTexts(texts: readonly string[]): string[] {
     const spans = texts.map((t) => this.#spansOf(t));
-    for (let i = 0; i + 1 < texts.length; i++) this.#seam(texts, spans, i);
+    this.#seams(texts, spans);
     return texts.map((t, i) => this.#apply(t, spans[i] ?? []));
   }
 
@@ -110,27 +132,63 @@ export class Masker {
     return [...spans];
   }
 
-  #seam(texts: readonly string[], spans: Span[][], i: number): void {
-    const a = texts[i] ?? "";
-    const b = texts[i + 1] ?? "";
-    if (a.length === 0 || b.length === 0) return;
-    const tail = a.slice(-SEAM_WINDOW);
-    const head = b.slice(0, SEAM_WINDOW);
-    for (const joiner of [" ", ""]) {
-      const joined = tail + joiner + head;
-      const seamAt = tail.length;
-      for (const f of this.detector.detect(joined, this.#budget, { entities: false })) {
-        if (f.start >= seamAt || f.end <= seamAt + joiner.length) continue;
-        const aStart = a.length - tail.length + f.start;
-        const bEnd = f.end - seamAt - joiner.length;
-        // A value one side already explains on its own is not a split value.
-        const overlapsOwn = (list: Span[] | undefined, start: number, end: number) =>
-          (list ?? []).some((s) => !s.continuation && s.start < end && s.end > start);
-        if (overlapsOwn(spans[i], aStart, a.length) || overlapsOwn(spans[i + 1], 0, bEnd)) continue;
-        const value = joined.slice(f.start, f.end);
-        const base = { category: f.category, key: f.key, value };
-        replaceOverlapping(spans, i, { ...base, start: aStart, end: a.length, continuation: false });
-        replaceOverlapping(spans, i + 1, { ...base, start: 0, end: bEnd, continuation: true });
+  /**
+   * Values split across neighbouring texts: around each seam, the last SEAM_WINDOW characters
+   * before it and the first SEAM_WINDOW after it (over as many short texts as it takes) are
+   * joined and scanned, with a space and with nothing between the texts. A value found across a
+   * seam is masked in the first text it starts in and removed from the others.
+   */
+  #seams(texts: readonly string[], spans: Span[][]): void {
+    const parts = texts.map((t, i) => ({ i, t })).filter((p) => p.t.length > 0);
+    for (let k = 0; k + 1 < parts.length; k++) {
+      for (const joiner of [" ", ""]) {
+        // Segments of the window: [text index, start in text, start in window, length].
+        const segments: Array<[number, number, number, number]> = [];
+        const left: Array<[number, number, number]> = [];
+        let need = SEAM_WINDOW;
+        for (let a = k; a >= 0 && need > 0; a--) {
+          const p = parts[a];
+          if (!p) break;
+          const take = Math.min(need, p.t.length);
+          left.unshift([p.i, p.t.length - take, take]);
+          need -= take;
+        }
+        need = SEAM_WINDOW;
+        const right: Array<[number, number, number]> = [];
+        for (let b = k + 1; b < parts.length && need > 0; b++) {
+          const p = parts[b];
+          if (!p) break;
+          const take = Math.min(need, p.t.length);
+          right.push([p.i, 0, take]);
+          need -= take;
+        }
+        let window = "";
+        for (const [i, from, length] of [...left, ...right]) {
+          if (window.length > 0) window += joiner;
+          segments.push([i, from, window.length, length]);
+          window += (texts[i] ?? "").slice(from, from + length);
+        }
+        // The seam this window is about: between the last left segment and the first right one.
+        const seamAt = (segments[left.length - 1]?.[2] ?? 0) + (segments[left.length - 1]?.[3] ?? 0);
+        for (const f of this.detector.detect(window, this.#budget, { entities: false })) {
+          if (f.start >= seamAt || f.end <= seamAt + joiner.length) continue;
+          const covered = segments.filter(([, , at, length]) => f.start < at + length && f.end > at);
+          if (covered.length < 2) continue;
+          const pieces = covered.map(([i, from, at, length]) => {
+            const start = from + Math.max(0, f.start - at);
+            const end = from + Math.min(length, f.end - at);
+            return { i, start, end };
+          });
+          // A value one text already explains on its own (a finding there covers its piece) is not a split value.
+          if (pieces.some((p) => (spans[p.i] ?? []).some((s) => !s.continuation && s.start <= p.start && s.end >= p.end))) continue;
+          const value = window.slice(f.start, f.end);
+          const base = { category: f.category, key: f.key, value };
+          pieces.forEach((p, n) => {
+            // The first piece runs to the end of its text so the placeholder replaces all of it there.
+            const end = n === 0 ? (texts[p.i] ?? "").length : p.end;
+            replaceOverlapping(spans, p.i, { ...base, start: p.start, end, continuation: n > 0 });
+          });
+        }
       }
     }
   }

@@ -127,8 +127,10 @@ export function decideEgress(effective: EffectivePolicy, request: EgressRequest)
   const { target, segments } = normalized;
   const what = `${target.method} ${target.scheme}://${target.host}${target.port === DEFAULT_PORTS[target.scheme] ? "" : `:${target.port}`}${target.path}`;
 
+  // Servers route `/admin/` to `/admin`'s handler: deny rules ignore one trailing slash.
+  const denySegments = segments.length > 1 && segments.at(-1) === "" ? segments.slice(0, -1) : segments;
   const denying = effective.egress.deny.find(
-    (rule) => hostMatches(rule.host, target.host) && methodOk(rule, target.method) && pathOk(rule, segments, true),
+    (rule) => hostMatches(rule.host, target.host) && methodOk(rule, target.method) && pathOk(rule, denySegments, true),
   );
   if (denying !== undefined) {
     return {

@@ -1,7 +1,9 @@
 // The effective policy of an agent: every policy attached to its org, team, project and itself, merged into one JSON value (cacheable in KV).
 import { z } from "zod";
-import { IsolationLevelSchema, type IsolationLevel, stricterIsolation } from "../../schema/sandbox.js";
+import { PiiExitsSchema } from "../../schema/pii.js";
+import { type IsolationLevel, IsolationLevelSchema, stricterIsolation } from "../../schema/sandbox.js";
 import { PII_ACTIONS, POLICY_SCOPES, type PiiAction, type PolicyDocument, type PolicyScope } from "../../schema/policy.js";
+import { mergePiiExits } from "../pii/outbound.js";
 
 export const RuleRefSchema = z.object({
   policyId: z.string(),
@@ -30,6 +32,8 @@ export const EffectivePiiSchema = z.object({
   restore: z.boolean(),
   /** "open" only when every policy with a PII section says "open"; closed is the default. */
   failMode: z.enum(["closed", "open"]),
+  /** Regions whose national phone formats are tried first: every policy's, in order. */
+  phoneRegions: z.array(z.string()).optional(),
 });
 export type EffectivePii = z.infer<typeof EffectivePiiSchema>;
 
@@ -38,6 +42,8 @@ export const EffectivePolicySchema = z.object({
   egress: z.object({ allow: z.array(EffectiveRuleSchema), deny: z.array(EffectiveRuleSchema) }),
   /** Null when no attached policy has a PII section (the PII module applies its default). */
   pii: EffectivePiiSchema.nullable(),
+  /** PII rules of the other exits, strictest per category (workers/pii/outbound.ts); null when no policy has any. */
+  piiExits: PiiExitsSchema.nullable().default(null),
   /** Null means unrestricted: no attached policy lists models. Otherwise the union of the lists. */
   models: z.array(z.string()).nullable(),
   /** Same rule as models. */
@@ -100,7 +106,7 @@ export function computeEffectivePolicy(docs: readonly AttachedPolicy[]): Effecti
     if (doc.pii !== undefined) {
       const merged: EffectivePii = pii ?? { categories: {}, restore: false, failMode: "open" };
       for (const [key, value] of Object.entries(doc.pii)) {
-        if (key === "restore" || key === "failMode") continue;
+        if (key === "restore" || key === "failMode" || key === "phoneRegions") continue;
         if (!isPiiAction(value)) continue;
         const current = merged.categories[key];
         if (current === undefined || PII_RANK[value] > PII_RANK[current]) merged.categories[key] = value;
@@ -108,6 +114,7 @@ export function computeEffectivePolicy(docs: readonly AttachedPolicy[]): Effecti
       // A PII section without an explicit "open" counts as closed, the platform default.
       if (doc.pii.failMode !== "open") merged.failMode = "closed";
       if (typeof doc.pii.restore === "boolean") restoreVotes = [...restoreVotes, doc.pii.restore];
+      if (doc.pii.phoneRegions?.length) merged.phoneRegions = [...new Set([...(merged.phoneRegions ?? []), ...doc.pii.phoneRegions])];
       pii = merged;
     }
 
@@ -129,6 +136,7 @@ export function computeEffectivePolicy(docs: readonly AttachedPolicy[]): Effecti
     sources: ordered.map(({ id, version, scope, doc }) => ({ id, version, scope, name: doc.name })),
     egress: { allow, deny },
     pii,
+    piiExits: mergePiiExits(ordered.map(({ doc }) => doc.piiExits)),
     models: models === null ? null : [...models].sort(),
     tools: tools === null ? null : [...tools].sort(),
     autonomyGates,

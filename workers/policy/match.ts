@@ -20,7 +20,13 @@ export type CanonicalPath = { ok: true; segments: string[]; path: string } | { o
 function serverReading(decoded: string): string {
   const semicolon = decoded.indexOf(";");
   const withoutParams = semicolon === -1 ? decoded : decoded.slice(0, semicolon);
-  return withoutParams.replace(/[. ]+$/, "");
+  return withoutParams.replace(/[.\p{White_Space}]+$/u, "");
+}
+
+/** Whether a path segment is one servers read as empty, `.` or `..` (`.. `, `...`, `．．`, `..;x`). */
+export function readsAsStep(segment: string): boolean {
+  const read = serverReading(segment.normalize("NFKC"));
+  return read === "" || read === "." || read === "..";
 }
 
 /**
@@ -47,7 +53,8 @@ export function canonicalPath(pathname: string): CanonicalPath {
     }
     if (/%[0-9a-f]{2}/i.test(decoded)) return { ok: false, reason: "path is percent-encoded twice" };
     if (/[\u0000-\u001f\u007f\\/]/.test(decoded)) return { ok: false, reason: "path has control characters or '\\'" };
-    const beforeParams = decoded.split(";", 1)[0];
+    const beforeParams = (decoded.split(";", 1)[0] ?? "").normalize("NFKC");
+    // Also full-width dots (`．．`), which servers that normalise Unicode read as `..`.
     if (beforeParams === "." || beforeParams === "..") return { ok: false, reason: "path has a '.' or '..' segment" };
     const read = serverReading(decoded);
     if (read === "" && encoded !== "" && !last) return { ok: false, reason: "path has a segment servers read as empty" };
@@ -56,8 +63,12 @@ export function canonicalPath(pathname: string): CanonicalPath {
   return { ok: true, segments, path: `/${segments.join("/")}` };
 }
 
-/** Case- and width-insensitive form for deny rules: `/ADMIN` and full-width `/ａｄｍｉｎ` are `/admin`. */
-export const foldSegment = (segment: string) => segment.normalize("NFKC").toLowerCase();
+/**
+ * The form deny rules compare: case, width and accents folded the way servers may fold them
+ * (`/ADMIN`, full-width `/ａｄｍｉｎ`, Java's `İ`/`ı` → `i`, `/ádmin`), so a deny rule
+ * matches every spelling some server could route to the same handler.
+ */
+export const foldSegment = (segment: string) => segment.normalize("NFKD").replace(/\p{M}/gu, "").toLowerCase().replaceAll("ı", "i").normalize("NFKC");
 
 /**
  * Matches decoded path segments against a glob (validated by the policy schema): `*` is one

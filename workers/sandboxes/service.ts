@@ -6,11 +6,12 @@ import type { AgentRights } from "../agents/rights.js";
 import type { SandboxStatus, TunnelCommand } from "../../schema/tunnel.js";
 import { rightsOf } from "../agents/service.js";
 import { recordAudit } from "../audit/audit.js";
+import { textTail } from "../audit/safe.js";
 import { makeDb } from "../data/db.js";
 import { type HostRow, HostStore, type SandboxRow } from "../data/host-store.js";
 import { type AgentRow, OrgData } from "../data/org-data.js";
 import { AppError } from "../errors.js";
-import { forgetTokens, mintToken } from "../identity/tokens.js";
+import { endSandboxSession, openSandboxSession, renewSandboxSessions } from "./sessions.js";
 
 export function tunnelOf(env: Env, hostId: string) {
   return env.HOST_TUNNEL.get(env.HOST_TUNNEL.idFromName(hostId));
@@ -39,7 +40,12 @@ export async function recordHostCapabilities(env: Env, orgId: string, hostId: st
  * through each host's tunnel; random among the live ones. A host that never advertised its
  * drivers (an older daemon) runs container sandboxes without an image only.
  */
-export async function connectedHostOf(env: Env, orgId: string, poolName: string, need: { isolation: IsolationLevel; image?: string | undefined } = { isolation: "container" }): Promise<HostRow> {
+export async function connectedHostOf(
+  env: Env,
+  orgId: string,
+  poolName: string,
+  need: { isolation: IsolationLevel; image?: string | undefined } = { isolation: "container" },
+): Promise<HostRow> {
   const store = new HostStore(makeDb(env.DB), orgId);
   const pool = await store.poolByName(poolName);
   if (!pool) throw new AppError("unavailable", `no sandbox host of pool:${poolName} is connected`);
@@ -74,9 +80,6 @@ export async function sendCommand(env: Env, hostId: string, cmd: TunnelCommand) 
     throw new AppError("unavailable", "the sandbox host could not be reached", { cause: error });
   }
 }
-
-/** The session token a sandbox runs with is named after it, so its end can revoke it alone. */
-export const sandboxTokenName = (sandboxId: string) => `sandbox:${sandboxId}`;
 
 /**
  * What the agent's process sees: the caller's variables, then the platform's, which win — the
@@ -114,7 +117,10 @@ export function sandboxIsolation(rights: AgentRights, input: Pick<SandboxCreate,
   const isolation = input.isolation ?? required ?? "container";
   if (required && isolationRank(isolation) < isolationRank(required)) {
     const source = rights.policy.sources.length ? " (the agent's policies)" : "";
-    throw new AppError("policy_denied", `sandboxes of this agent need isolation ${required} or stronger${source}; the request asked for ${isolation}`);
+    throw new AppError(
+      "policy_denied",
+      `sandboxes of this agent need isolation ${required} or stronger${source}; the request asked for ${isolation}`,
+    );
   }
   if (isolation === "vm" && input.image === undefined) throw new AppError("validation_failed", "a vm sandbox runs an image: name one with image");
   return isolation;
@@ -157,17 +163,18 @@ export async function startSandbox(
     isolation,
     image: input.image ?? null,
     state: "pending",
+    idleTimeoutMs: input.idleTimeoutMinutes * 60_000,
     createdBy: start.createdBy,
   });
-  const token = await mintToken("agent");
-  await data.insertToken("agent", agent.id, { sha256: token.sha256, prefix: token.prefix, name: sandboxTokenName(row.id) });
+  // A token of the agent's own, for this sandbox only (workers/sandboxes/sessions.ts).
+  const token = await openSandboxSession(data, row);
   const ack = await sendCommand(env, host.id, {
     op: "sandbox.start",
     sandboxId: row.id,
     agentId: agent.id,
     command: input.command,
-    env: sandboxEnv(input, agent, start.edgeOrigin, token.token),
-    agentToken: token.token,
+    env: sandboxEnv(input, agent, start.edgeOrigin, token),
+    agentToken: token,
     idleTimeoutMs: input.idleTimeoutMinutes * 60_000,
     isolation,
     ...(input.image ? { image: input.image } : {}),
@@ -177,7 +184,7 @@ export async function startSandbox(
     error: { code: "unavailable", message: error instanceof Error ? error.message : "host unreachable" },
   }));
   if (!ack.ok) {
-    forgetTokens(await data.revokeNamedTokens("agent", agent.id, sandboxTokenName(row.id)));
+    await endSandboxSession(data, row);
     const error = ack.error?.message ?? "the host refused to start the sandbox";
     const failed = await store.updateSandbox(row.id, { state: "failed", reason: error });
     return { ok: false, row: failed ?? row, hostId: host.id, error };
@@ -186,7 +193,7 @@ export async function startSandbox(
   const runtime = ack.runtime;
   if (runtime && isolationRank(runtime.isolation) < isolationRank(isolation)) {
     await sendCommand(env, host.id, { op: "sandbox.kill", sandboxId: row.id }).catch(() => undefined);
-    forgetTokens(await data.revokeNamedTokens("agent", agent.id, sandboxTokenName(row.id)));
+    await endSandboxSession(data, row);
     const error = `the host ran the sandbox at isolation ${runtime.isolation}, below ${isolation}`;
     const failed = await store.updateSandbox(row.id, { state: "failed", reason: error });
     return { ok: false, row: failed ?? row, hostId: host.id, error };
@@ -210,10 +217,17 @@ export async function recordSandboxStatus(env: Env, orgId: string, hostId: strin
   const runtime = status.runtime
     ? { driver: status.runtime.driver, imageDigest: status.runtime.imageDigest ?? null, accelerator: status.runtime.accelerator ?? null }
     : {};
-  const updated = await store.updateSandbox(sandbox.id, { state, exitCode: status.exitCode ?? null, reason: status.reason ?? null, ...runtime }, from);
-  if (state === "running" || state === "starting") return;
-  // The sandbox's own session token ends with it.
-  forgetTokens(await new OrgData(makeDb(env.DB), orgId).revokeNamedTokens("agent", sandbox.agentId, sandboxTokenName(sandbox.id)));
+  const updated = await store.updateSandbox(
+    sandbox.id,
+    { state, exitCode: status.exitCode ?? null, reason: status.reason ?? null, ...runtime },
+    from,
+  );
+  // Its host reports it alive: its session lasts another idle timeout. Once it ended, so does the session.
+  if (state === "running" || state === "starting") {
+    await renewSandboxSessions(env, orgId, hostId, sandbox.id);
+    return;
+  }
+  await endSandboxSession(new OrgData(makeDb(env.DB), orgId), sandbox);
   await recordAudit(env, {
     orgId,
     actor: { type: "host", id: hostId },
@@ -227,16 +241,17 @@ export async function recordSandboxStatus(env: Env, orgId: string, hostId: strin
       ...runtimeDetails(updated ?? sandbox),
       ...(status.exitCode !== undefined ? { exitCode: status.exitCode } : {}),
       ...(status.durationMs !== undefined ? { durationMs: status.durationMs } : {}),
-      // The end of the output says most about how a command ended.
-      ...(status.output !== undefined ? { output: status.output.slice(-1000) } : {}),
+      // The end of the output says most about how a command ended (masked like all free text).
+      ...(status.output !== undefined ? { output: textTail(status.output, 1000) } : {}),
     },
   });
 }
 
-/** Kills every live sandbox of the agents (revocation, spend limit); best effort per host. */
+/** Kills every live sandbox of the agents (revocation, spend limit) and ends their sessions; best effort per host. */
 export async function killSandboxesOf(env: Env, orgId: string, agentIds: string[], why: string) {
   if (agentIds.length === 0) return 0;
   const store = new HostStore(makeDb(env.DB), orgId);
+  const data = new OrgData(makeDb(env.DB), orgId);
   const live: SandboxRow[] = [];
   // D1 binds at most 100 parameters per statement.
   for (let i = 0; i < agentIds.length; i += 90) live.push(...(await store.liveSandboxesOfAgents(agentIds.slice(i, i + 90))));
@@ -247,6 +262,7 @@ export async function killSandboxesOf(env: Env, orgId: string, agentIds: string[
           .command({ op: "sandbox.kill", sandboxId: s.id })
           .catch(() => undefined);
       await store.updateSandbox(s.id, { state: "stopped", reason: why });
+      await endSandboxSession(data, s);
       await recordAudit(env, {
         orgId,
         actor: { type: "system", id: "palisade" },
@@ -255,6 +271,29 @@ export async function killSandboxesOf(env: Env, orgId: string, agentIds: string[
         result: "success",
         reason: why,
         details: { agentId: s.agentId, ...runtimeDetails(s) },
+      });
+    }),
+  );
+  return live.length;
+}
+
+/** A host was revoked: the sessions of the sandboxes it ran end, and the edge records them as stopped. */
+export async function endSandboxesOnHost(env: Env, orgId: string, hostId: string, why: string) {
+  const store = new HostStore(makeDb(env.DB), orgId);
+  const data = new OrgData(makeDb(env.DB), orgId);
+  const live = await store.liveSandboxesOnHost(hostId);
+  await Promise.all(
+    live.map(async (s) => {
+      await endSandboxSession(data, s);
+      await store.updateSandbox(s.id, { state: "stopped", reason: why });
+      await recordAudit(env, {
+        orgId,
+        actor: { type: "system", id: "palisade" },
+        action: "sandbox.kill",
+        resource: { type: "sandbox", id: s.id },
+        result: "success",
+        reason: why,
+        details: { agentId: s.agentId, hostId },
       });
     }),
   );

@@ -7,6 +7,7 @@ import type { ToolRow } from "../data/tool-store.js";
 import { refusesTool, ruleRef } from "../egress/pipeline.js";
 import { watchCall } from "../agents/withdrawal.js";
 import { AppError } from "../errors.js";
+import { type ExitAudit, checkExit } from "../pii/exit-check.js";
 import { usableTools } from "./access.js";
 import { checkArguments } from "./arguments.js";
 import { buildToolRequest, executeHttpTool } from "./execute.js";
@@ -84,6 +85,15 @@ export async function callTool(ctx: CallContext, name: string, args: Record<stri
     );
   }
 
+  // Arguments leave by this tool: checked for personal data under the policy's toolArguments rules.
+  let argsPii: ExitAudit;
+  try {
+    argsPii = await checkExit(ctx.env, ctx.rights, { exit: "toolArguments", json: args });
+  } catch (error) {
+    if (error instanceof AppError) await audit(ctx, tool, name, "denied", error.code, { ...error.details });
+    throw error;
+  }
+
   let request: ReturnType<typeof buildToolRequest> | null = null;
   if (tool.kind === "http") {
     try {
@@ -112,21 +122,31 @@ export async function callTool(ctx: CallContext, name: string, args: Record<stri
     throw error;
   });
 
-  const via = gate.approvalId ? { approvalId: gate.approvalId } : {};
+  const via = { ...(gate.approvalId ? { approvalId: gate.approvalId } : {}), ...(argsPii ? { pii: { arguments: argsPii } } : {}) };
   try {
+    let result: ToolResult;
     if (tool.kind === "http" && request) {
       const response = await executeHttpTool(ctx, tool, request);
-      const isError = response.status >= 400;
-      await audit(ctx, tool, name, isError ? "error" : "success", `level:${gate.level}`, { status: response.status, ...via });
-      return { text: response.text + (response.truncated ? "\n[truncated]" : ""), isError, status: response.status };
+      result = { text: response.text + (response.truncated ? "\n[truncated]" : ""), isError: response.status >= 400, status: response.status };
+    } else {
+      // Watched like an egress call: a withdrawal of the agent cancels the upstream call.
+      const watch = watchCall(ctx.env, ctx.rights.agent.id, ctx.tokenId, (p) => ctx.waitUntil(p));
+      result = await callUpstreamTool(ctx.env, tool, args, watch.signal).finally(() => watch.end());
     }
-    // Watched like an egress call: a withdrawal of the agent cancels the upstream call.
-    const watch = watchCall(ctx.env, ctx.rights.agent.id, ctx.tokenId);
-    const result = await callUpstreamTool(ctx.env, tool, args, watch.signal).finally(() => watch.end());
-    await audit(ctx, tool, name, result.isError ? "error" : "success", `level:${gate.level}`, via);
+    // What comes back goes to the agent (and its model): checked under the toolResults rules.
+    const resultPii = await checkExit(ctx.env, ctx.rights, { exit: "toolResults", body: result.text });
+    const details = {
+      ...(result.status !== undefined ? { status: result.status } : {}),
+      ...via,
+      ...(resultPii ? { pii: { ...via.pii, result: resultPii } } : {}),
+    };
+    await audit(ctx, tool, name, result.isError ? "error" : "success", `level:${gate.level}`, details);
     return result;
   } catch (error) {
-    await audit(ctx, tool, name, "error", error instanceof AppError ? error.code : "internal", via);
+    await audit(ctx, tool, name, "error", error instanceof AppError ? error.code : "internal", {
+      ...via,
+      ...(error instanceof AppError ? error.details : {}),
+    });
     throw error;
   }
 }

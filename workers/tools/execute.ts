@@ -3,6 +3,7 @@
 import type { ToolRow } from "../data/tool-store.js";
 import { type OutboundContext, sendOutbound } from "../egress/pipeline.js";
 import { AppError } from "../errors.js";
+import { readsAsStep } from "../policy/match.js";
 
 /** Tool results go into a model's context: anything longer is cut. */
 export const MAX_RESULT_BYTES = 256 * 1024;
@@ -17,9 +18,6 @@ const PLACEHOLDER = /\{([A-Za-z_][A-Za-z0-9_]*)\}/g;
 
 const scalar = (value: unknown) => (typeof value === "string" ? value : JSON.stringify(value));
 
-/** Values the URL parser would resolve as a path step ('%2e' in a value is encoded again, so only literal dots). */
-const DOT_SEGMENT = /^\.{1,2}$/;
-
 /** The template's literal text before its first placeholder, as the URL parser writes it (null when that is no URL). */
 function literalPrefix(template: string): string | null {
   const literal = template.split("{", 1)[0] ?? "";
@@ -32,20 +30,23 @@ function literalPrefix(template: string): string | null {
 
 /**
  * Fills `{name}` placeholders (URL-encoded, so an argument cannot add path segments); other
- * arguments go to the query or a JSON body. Empty values and dot segments are refused, and the
- * filled URL must keep the template's origin and its literal text before the first placeholder.
+ * arguments go to the query or a JSON body. In the path, values servers read as empty, `.` or
+ * `..` are refused, and the filled URL must keep the template's literal text before its first
+ * placeholder.
  */
 export function buildToolRequest(tool: Pick<ToolRow, "method" | "url">, args: Record<string, unknown>): ToolRequest {
   const method = tool.method ?? "GET";
   const template = tool.url ?? "";
   const used = new Set<string>();
-  const filled = template.replace(PLACEHOLDER, (_, name: string) => {
+  const queryStart = template.search(/[?#]/);
+  const filled = template.replace(PLACEHOLDER, (_, name: string, offset: number) => {
     used.add(name);
     const value = args[name];
     if (value === undefined || value === null) throw new AppError("validation_failed", `argument ${name} is required by the tool's URL`);
     const text = scalar(value);
-    if (text.length === 0) throw new AppError("validation_failed", `argument ${name} must not be empty`);
-    if (DOT_SEGMENT.test(text)) throw new AppError("validation_failed", `argument ${name} must not be '.' or '..'`);
+    // In the path, also values servers read as a step or as nothing (`.. `, `...`, full-width dots).
+    const inPath = queryStart === -1 || offset < queryStart;
+    if (inPath && readsAsStep(text)) throw new AppError("validation_failed", `argument ${name} must not be empty, '.' or '..'`);
     return encodeURIComponent(text);
   });
   const url = new URL(filled);

@@ -10,6 +10,7 @@ import { AppError, errorResponse } from "../errors.js";
 import { HEARTBEAT_PING, HEARTBEAT_PONG, SandboxStatus, TunnelCommand, type CommandAck } from "../../schema/tunnel.js";
 import { DEFAULT_HEARTBEAT_MS, EdgeMux, type ForwardOptions, type ForwardRequest } from "./edge-mux.js";
 import { recordHostCapabilities, recordSandboxStatus } from "../sandboxes/service.js";
+import { SESSION_RENEW_EVERY_MS, renewSandboxSessions } from "../sandboxes/sessions.js";
 
 export const HOST_ID_HEADER = "X-Palisade-Host-Id";
 export const ORG_ID_HEADER = "X-Palisade-Org-Id";
@@ -45,6 +46,8 @@ export class HostTunnel extends DurableObject<Env> {
   /** Live multiplexers; rebuilt lazily after hibernation (no stream outlives an eviction). */
   readonly #muxes = new Map<WebSocket, EdgeMux>();
   #heartbeatMs = DEFAULT_HEARTBEAT_MS;
+  /** When this object last renewed its host's sandbox sessions (0 after a wake-up: renew at once). */
+  #lastRenewal = 0;
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -93,18 +96,29 @@ export class HostTunnel extends DurableObject<Env> {
     await this.ctx.storage.put("disconnectedAt", Date.now());
   }
 
-  /** Closes a socket whose host stopped sending heartbeats (a dead link the TCP side has not noticed). */
+  /**
+   * Closes a socket whose host stopped sending heartbeats (a dead link the TCP side has not
+   * noticed); while the host is alive, renews its sandboxes' session tokens.
+   */
   override async alarm(): Promise<void> {
     const sockets = this.ctx.getWebSockets();
     if (sockets.length === 0) return;
     const now = Date.now();
+    let alive: WebSocket | undefined;
     for (const ws of sockets) {
       if (now - (await this.#lastHeartbeat(ws)) > this.#heartbeatMs * MISSED_HEARTBEATS) {
         this.#dropSocket(ws, "heartbeat timeout");
         safeClose(ws, 4002, "heartbeat timeout");
-      }
+      } else alive ??= ws;
     }
-    if (this.ctx.getWebSockets().length > 0) await this.ctx.storage.setAlarm(now + this.#heartbeatMs);
+    if (!alive) return;
+    await this.ctx.storage.setAlarm(now + this.#heartbeatMs);
+    // The host is alive (heartbeats within the window): its sandboxes' sessions last on.
+    if (now - this.#lastRenewal >= SESSION_RENEW_EVERY_MS && this.#muxFor(alive).ready) {
+      this.#lastRenewal = now;
+      const att = Attachment.parse(alive.deserializeAttachment());
+      await renewSandboxSessions(this.env, att.orgId, att.hostId).catch((e) => console.error("sandbox sessions not renewed", String(e)));
+    }
   }
 
   /** Connection state and last heartbeat, for the hosts API. */
@@ -183,7 +197,9 @@ export class HostTunnel extends DurableObject<Env> {
         onCapabilities: (capabilities) => {
           void this.ctx.storage.put("capabilities", capabilities);
           this.ctx.waitUntil(
-            recordHostCapabilities(this.env, att.orgId, att.hostId, capabilities).catch((e) => console.error("host capabilities not recorded", String(e))),
+            recordHostCapabilities(this.env, att.orgId, att.hostId, capabilities).catch((e) =>
+              console.error("host capabilities not recorded", String(e)),
+            ),
           );
         },
         onStatus: (status) => {

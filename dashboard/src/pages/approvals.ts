@@ -3,8 +3,8 @@
 import { get, post, qs } from "../api.js";
 import { h, uid } from "../dom.js";
 import { type Ctx, registerCard, registerPage } from "../registry.js";
-import { refName } from "../resource.js";
 import { type Out, isRecord } from "../schemas.js";
+import { agentRef } from "../suspension.js";
 import { badge, code, emptyState, errorBox, messageOf, openDialog, pageHeader, parsePage, table, toast, when } from "../ui.js";
 
 type Approval = Out<"ApprovalSchema">;
@@ -58,7 +58,7 @@ registerPage({
       { class: "page" },
       pageHeader("Approvals", "Calls the autonomy gate holds for a human decision. Undecided calls expire and are refused."),
     );
-    const agentName = refName(ctx, "/agents", "AgentSchema", (x) => x.name);
+    const agentName = agentRef(ctx);
     try {
       const [waiting, history] = await Promise.all([
         get(`${ctx.orgPath("/approvals")}${qs({ status: "pending", limit: 200 })}`).then((d) => parsePage("ApprovalSchema", d).items),

@@ -3,6 +3,7 @@ import { get, qs } from "../api.js";
 import { h } from "../dom.js";
 import { schemaForm } from "../forms.js";
 import { type Ctx, registerCard, registerPage } from "../registry.js";
+import { agentRef } from "../suspension.js";
 import { badge, code, emptyState, errorBox, pageHeader, parseOne, parsePage, table, when } from "../ui.js";
 
 const FILTER_KEYS = ["actorType", "actorId", "action", "resourceType", "resourceId", "result", "from", "to", "limit"] as const;
@@ -89,6 +90,8 @@ registerPage({
       h("details", { class: "create", open: true }, h("summary", {}, "Filters"), form),
       tools(ctx, filters),
     );
+    // Agents show by name, with their suspended state.
+    const agent = agentRef(ctx);
     try {
       const page = parsePage("AuditEventSchema", await get(`${ctx.orgPath("/audit")}${qs({ ...filters, cursor })}`));
       if (page.items.length === 0) root.append(emptyState("No events match.", "Change or clear the filters."));
@@ -98,9 +101,18 @@ registerPage({
             "Audit events",
             [
               { label: "Time", value: (e) => when(e.ts) },
-              { label: "Actor", value: (e) => `${e.actor.type} ${e.actor.id}` },
+              {
+                label: "Actor",
+                value: (e) => (e.actor.type === "agent" ? h("span", {}, "agent ", agent(e.actor.id)) : `${e.actor.type} ${e.actor.id}`),
+              },
               { label: "Action", value: (e) => code(e.action) },
-              { label: "Resource", value: (e) => `${e.resource.type}${e.resource.id ? ` ${e.resource.id}` : ""}` },
+              {
+                label: "Resource",
+                value: (e) =>
+                  e.resource.type === "agent" && e.resource.id
+                    ? h("span", {}, "agent ", agent(e.resource.id))
+                    : `${e.resource.type}${e.resource.id ? ` ${e.resource.id}` : ""}`,
+              },
               { label: "Result", value: (e) => badge(e.result, e.result === "denied" || e.result === "error" ? "bad" : "ok") },
               { label: "Reason", value: (e) => e.reason ?? "—" },
               {

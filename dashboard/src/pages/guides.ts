@@ -1,8 +1,9 @@
 // Agent Guides: the org guide and per-agent guides agents read at start; every save is a version.
 import { get } from "../api.js";
 import { h } from "../dom.js";
-import { choices, refName, resourcePage } from "../resource.js";
+import { choices, resourcePage } from "../resource.js";
 import { isRecord } from "../schemas.js";
+import { agentChoiceLabel, agentRef } from "../suspension.js";
 import { openDialog, table, when } from "../ui.js";
 
 resourcePage({
@@ -14,7 +15,7 @@ resourcePage({
   item: "GuideSchema",
   nameOf: (g) => (g.agentId ? `for ${g.agentId}` : "of the org"),
   columns: (ctx) => [
-    { label: "For", value: (g) => (g.agentId ? refName(ctx, "/agents", "AgentSchema", (a) => a.name)(g.agentId) : "the whole org") },
+    { label: "For", value: (g) => (g.agentId ? agentRef(ctx)(g.agentId) : "the whole org") },
     { label: "Version", value: (g) => String(g.version) },
     {
       label: "Content",
@@ -27,7 +28,7 @@ resourcePage({
     schema: "GuideCreateSchema",
     minRole: "admin",
     fields: (ctx) => ({
-      agentId: { label: "Agent", help: "Leave empty for the org guide.", options: choices(ctx, "/agents", "AgentSchema", (a) => a.name) },
+      agentId: { label: "Agent", help: "Leave empty for the org guide.", options: choices(ctx, "/agents", "AgentSchema", agentChoiceLabel) },
       content: { input: "textarea" },
     }),
   },

@@ -4,6 +4,7 @@ import "./agents.js";
 import "./teams.js";
 import "./projects.js";
 import "./members.js";
+import "./invitations.js";
 import "./policies.js";
 import "./approvals.js";
 import "./spend.js";

@@ -1,8 +1,11 @@
-// Organizations: switch between the ones you belong to, create one, rename the current one.
+// Organizations: switch between the ones you belong to, create one, rename the current one, accept an
+// invitation, and the incident switch (owners) that stops every agent of the current one at once.
 import { get, patch, post } from "../api.js";
 import { h } from "../dom.js";
 import { schemaForm } from "../forms.js";
-import { registerPage } from "../registry.js";
+import { acceptInvitationForm } from "../invitations.js";
+import { type Ctx, registerPage } from "../registry.js";
+import { resumeOrg, suspendOrg } from "../suspension.js";
 import { badge, pageHeader, parseOne, parsePage, table, toast, when } from "../ui.js";
 
 registerPage({
@@ -19,6 +22,7 @@ registerPage({
         [
           { label: "Name", value: (o) => o.name },
           { label: "Your role", value: (o) => badge(o.role, o.role === "member" ? "" : "strong") },
+          { label: "Agents", value: (o) => (o.suspendedAt ? badge("all suspended (incident switch)", "bad") : "may act") },
           { label: "Created", value: (o) => when(o.createdAt) },
         ],
         orgs,
@@ -28,6 +32,7 @@ registerPage({
             : [h("a", { class: "button secondary small", href: `#/${o.id}/overview` }, "Open")],
       ),
     );
+    root.append(incidentSwitch(ctx));
     if (ctx.can("admin")) {
       root.append(
         h(
@@ -47,6 +52,10 @@ registerPage({
       );
     }
     root.append(
+      acceptInvitationForm(true, async () => {
+        toast("Invitation accepted.");
+        await ctx.reload();
+      }),
       h(
         "details",
         { class: "create" },
@@ -65,3 +74,30 @@ registerPage({
     return root;
   },
 });
+
+/** The current org's incident switch: its state for everyone, the switch itself for owners. */
+function incidentSwitch(ctx: Ctx) {
+  const on = ctx.org.suspendedAt;
+  const box = h(
+    "section",
+    { class: on ? "incident-switch on" : "incident-switch", "aria-labelledby": "incident-switch-title" },
+    h("h2", { id: "incident-switch-title" }, "Incident switch"),
+    on
+      ? h(
+          "p",
+          {},
+          badge("on", "bad"),
+          ` Every agent of ${ctx.org.name} is suspended since ${new Date(on).toLocaleString()}. Reason: ${ctx.org.suspendReason ?? "—"}`,
+        )
+      : h(
+          "p",
+          {},
+          badge("off", "ok"),
+          " For an incident: suspends every agent of this organization at once and ends everything they have running within a second.",
+        ),
+  );
+  if (!ctx.can("owner")) box.append(h("p", { class: "hint" }, "Only owners can use the switch."));
+  else if (on) box.append(h("button", { type: "button", onclick: () => void resumeOrg(ctx) }, "Resume all agents"));
+  else box.append(h("button", { type: "button", class: "danger", onclick: () => void suspendOrg(ctx) }, "Suspend every agent…"));
+  return box;
+}

@@ -6,10 +6,24 @@ import { type Ctx, registerPage } from "../registry.js";
 import { act, choices } from "../resource.js";
 import { scopePicker } from "../scope-picker.js";
 import { type Out, isRecord, jsonSchema, validate } from "../schemas.js";
+import { agentChoiceLabel } from "../suspension.js";
 import { badge, code, confirmDialog, emptyState, errorBox, messageOf, openDialog, pageHeader, parsePage, table, toast, when } from "../ui.js";
 
 type Policy = Out<"PolicyViewSchema">;
-const CATEGORIES = ["email", "phone", "credit_card", "tax_id", "iban", "secret", "person", "organization", "location"];
+const CATEGORIES = [
+  "email",
+  "phone",
+  "credit_card",
+  "tax_id",
+  "iban",
+  "secret",
+  "ip_address",
+  "date_of_birth",
+  "address",
+  "person",
+  "organization",
+  "location",
+];
 const METHODS = ["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS"];
 const SCOPES = ["org", "team", "project", "agent"] as const;
 
@@ -272,7 +286,7 @@ function testBox(ctx: Ctx, draft?: () => Record<string, unknown>, policyId?: str
   );
   const url = input("URL", "", { placeholder: "https://api.example.com/v1/items", type: "url" });
   const agent = select(draft ? "In the context of agent (optional)" : "Agent", [["", draft ? "— draft alone —" : "Choose…"]]);
-  void choices(ctx, "/agents", "AgentSchema", (a) => a.name)().then(
+  void choices(ctx, "/agents", "AgentSchema", agentChoiceLabel)().then(
     (o) => agent.el.append(...o.map((x) => h("option", { value: x.value }, x.label))),
     () => {},
   );

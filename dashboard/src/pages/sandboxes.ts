@@ -1,7 +1,8 @@
 // Sandboxes: what runs on the sandbox hosts for agents, with status and stop / kill; start one
 // for an agent on a host pool.
 import { post } from "../api.js";
-import { choices, refName, resourcePage } from "../resource.js";
+import { choices, resourcePage } from "../resource.js";
+import { agentChoiceLabel, agentRef } from "../suspension.js";
 import { badge, code, when } from "../ui.js";
 
 const LIVE = ["pending", "starting", "running"];
@@ -16,7 +17,7 @@ resourcePage({
   nameOf: (s) => s.id,
   columns: (ctx) => [
     { label: "Sandbox", value: (s) => code(s.id) },
-    { label: "Agent", value: (s) => refName(ctx, "/agents", "AgentSchema", (a) => a.name)(s.agentId) },
+    { label: "Agent", value: (s) => agentRef(ctx)(s.agentId) },
     { label: "Pool", value: (s) => code(s.pool) },
     { label: "Status", value: (s) => badge(s.state, s.state === "running" ? "ok" : s.state === "failed" ? "bad" : "") },
     { label: "Command", value: (s) => code(s.command.join(" ")) },
@@ -29,7 +30,7 @@ resourcePage({
     minRole: "admin",
     label: "Start a sandbox",
     fields: (ctx) => ({
-      agentId: { label: "Agent", options: choices(ctx, "/agents", "AgentSchema", (a) => a.name) },
+      agentId: { label: "Agent", options: choices(ctx, "/agents", "AgentSchema", agentChoiceLabel) },
       command: { help: 'JSON list, e.g. ["python3", "agent.py"]' },
       env: { help: 'JSON object of variables, e.g. {"MODE": "test"}' },
     }),

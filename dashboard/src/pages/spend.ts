@@ -7,6 +7,7 @@ import { type Ctx, registerCard, registerPage } from "../registry.js";
 import { act, formDialog, refName } from "../resource.js";
 import { scopePicker } from "../scope-picker.js";
 import { type Out, isRecord, jsonSchema, validate } from "../schemas.js";
+import { agentRef } from "../suspension.js";
 import { badge, confirmDialog, emptyState, errorBox, messageOf, openDialog, pageHeader, parseOne, parsePage, table, toast } from "../ui.js";
 
 const MICROS = 1_000_000;
@@ -125,7 +126,7 @@ async function usageSection(ctx: Ctx) {
   try {
     const u = await usage(ctx, from, to);
     const byDay = new Map(u.byDay.map((d) => [d.day, d.costMicros]));
-    const agentName = refName(ctx, "/agents", "AgentSchema", (a) => a.name);
+    const agentName = agentRef(ctx);
     if (u.total.calls === 0) {
       box.append(emptyState("No LLM calls in this range.", "Spend appears here once agents call models through the gateway."));
       return box;
@@ -236,7 +237,7 @@ async function limitsSection(ctx: Ctx) {
         if (isRecord(s) && typeof s.id === "string" && typeof s.spentMicros === "number" && typeof s.reservedMicros === "number")
           live.set(s.id, { spent: s.spentMicros, reserved: s.reservedMicros, window: String(s.window) });
     const items = parsePage("LimitSchema", limits).items;
-    const agentName = refName(ctx, "/agents", "AgentSchema", (a) => a.name);
+    const agentName = agentRef(ctx);
     const teamName = refName(ctx, "/teams", "TeamSchema", (t) => t.name);
     if (items.length === 0) box.append(emptyState("No limits yet.", "Set a daily or monthly budget for the org, a team or an agent."));
     else

@@ -7,6 +7,7 @@ import { type Ctx, registerPage } from "../registry.js";
 import { act, choices, refName, resourcePage } from "../resource.js";
 import { scopePicker } from "../scope-picker.js";
 import { type Out, isRecord } from "../schemas.js";
+import { agentRef } from "../suspension.js";
 import { badge, code, confirmDialog, emptyState, errorBox, messageOf, openDialog, pageHeader, parsePage, table, toast } from "../ui.js";
 
 type Tool = Out<"ToolSchema">;
@@ -30,7 +31,7 @@ function grants(ctx: Ctx, tool: Tool) {
                     label: "To",
                     value: (g) =>
                       (g.scope === "agent"
-                        ? refName(ctx, "/agents", "AgentSchema", (a) => a.name)
+                        ? agentRef(ctx)
                         : g.scope === "team"
                           ? refName(ctx, "/teams", "TeamSchema", (t) => t.name)
                           : refName(ctx, "/projects", "ProjectSchema", (p) => p.name))(String(g.scopeId)),

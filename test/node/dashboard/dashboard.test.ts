@@ -2,11 +2,13 @@
 // in, creates a team, a project and an agent (token shown once and copied), rotates and revokes
 // the token, changes autonomy, adds a subagent, writes a policy with egress rules and tests a
 // request, sets a spend limit, approves a held egress call, filters, exports and verifies the
-// audit; a plain member then sees no admin actions and the server refuses them anyway.
-// Screenshots go to test/artifacts/.
+// audit, suspends an agent (its live SDK stream and held call end) and resumes it, and throws
+// the org-wide incident switch; a plain member then sees no admin actions and the server refuses
+// them anyway, and a team admin may suspend their team's agents. Screenshots go to test/artifacts/.
 import { mkdirSync } from "node:fs";
 import { type Server, createServer } from "node:http";
 import path from "node:path";
+import OpenAI from "openai";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { type FakeLlm, startFakeLlm } from "../../support/fake-llm.js";
@@ -20,6 +22,8 @@ let edge: Edge;
 let browser: Browser;
 let page: Page;
 let orgId = "";
+/** The owner's admin API key from bootstrap (setup the browser does not show). */
+let adminKey = "";
 const problems: string[] = [];
 /** A local upstream the policy allows; it counts the requests it gets, by method and path. */
 let target: Server;
@@ -45,9 +49,9 @@ async function open(section: string) {
 
 async function signIn(who: { email: string; password: string }) {
   await page.getByLabel("Email").fill(who.email);
-  await page.getByLabel("Password").fill(who.password);
+  await page.getByLabel("Password", { exact: true }).fill(who.password);
   // Keyboard submit, as a keyboard user would.
-  await page.getByLabel("Password").press("Enter");
+  await page.getByLabel("Password", { exact: true }).press("Enter");
   await page.getByRole("button", { name: "Sign out" }).waitFor();
 }
 
@@ -85,8 +89,9 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     edge = await startEdge({ allowPrivateUpstreams: true });
     const boot = await api(edge, "POST", "/api/v1/bootstrap", edge.bootstrapToken, { orgName: "E2E Org", ...admin });
     expect(boot.status).toBe(201);
-    const body = boot.json as { orgId: string };
+    const body = boot.json as { orgId: string; apiKey: string };
     orgId = body.orgId;
+    adminKey = body.apiKey;
 
     browser = await launchBrowser();
     await browser.context.grantPermissions(["clipboard-read", "clipboard-write"], { origin: edge.url });
@@ -120,11 +125,11 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await shot("login");
 
     await page.getByLabel("Email").fill(admin.email);
-    await page.getByLabel("Password").fill("not-the-password");
+    await page.getByLabel("Password", { exact: true }).fill("not-the-password");
     await page.getByRole("button", { name: "Sign in" }).click();
     await expect.poll(() => page.getByRole("alert").textContent()).toBe("invalid email or password");
 
-    await page.getByLabel("Password").fill("");
+    await page.getByLabel("Password", { exact: true }).fill("");
     await signIn(admin);
     await page.getByRole("heading", { name: "E2E Org" }).waitFor();
     await expect.poll(() => page.locator(".card").count()).toBeGreaterThanOrEqual(4);
@@ -132,13 +137,35 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await shot("overview");
   });
 
-  it("adds a member, creates a team with them in it and a project", async () => {
+  it("invites a member who accepts, creates a team with them in it and a project", async () => {
     await open("Members");
-    await page.getByText("New member").click();
+    await page.locator("details.create > summary", { hasText: "Invite member" }).click();
     await page.getByLabel("Email").fill(member.email);
     await page.getByLabel("Role").selectOption("member");
     await page.getByLabel("Password").fill(member.password);
-    await page.getByRole("button", { name: "Create member" }).click();
+    await page.getByRole("button", { name: "Invite member" }).click();
+    await expect.poll(() => dialog().getByRole("heading").textContent()).toBe(`Invitation for ${member.email}`);
+    const invitation = await dialog().getByLabel("Secret value").inputValue();
+    expect(invitation).toMatch(/^pal_invite_/);
+    await dialog().getByRole("button", { name: "Done, I saved it" }).click();
+    await expect.poll(() => page.getByRole("heading", { level: 1 }).textContent()).toBe("Invitations");
+    await row(member.email).getByText("pending").waitFor();
+    await shot("invitations");
+
+    // The invitee, in a browser of their own, accepts on the sign-in page: no account yet, so
+    // accepting creates it with the password the admin set.
+    const inviteeBrowser = await launchBrowser();
+    try {
+      const invitee = inviteeBrowser.context.pages()[0] ?? (await inviteeBrowser.context.newPage());
+      await invitee.goto(edge.url);
+      await invitee.getByText("Accept an invitation").click();
+      await invitee.getByLabel("Invitation token").fill(invitation);
+      await invitee.getByRole("button", { name: "Accept invitation" }).click();
+      await invitee.getByText("Your account was created and you joined the organization. Sign in.").waitFor();
+    } finally {
+      await inviteeBrowser.close();
+    }
+    await open("Members");
     await row(member.email).waitFor();
     await shot("members");
 
@@ -511,6 +538,126 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
     await shot("audit-verified");
   });
 
+  it("suspends an agent from its row: its live SDK stream and held call end, the state shows everywhere, then resumes it", async () => {
+    // A budget the long stream's hold fits in (a cent per token is the price set above).
+    const limits = await api(edge, "GET", `/api/v1/orgs/${orgId}/limits`, adminKey);
+    const limitId = (limits.json as { items: Array<{ id: string }> }).items[0]?.id;
+    expect((await api(edge, "PATCH", `/api/v1/orgs/${orgId}/limits/${limitId}`, adminKey, { limitMicros: 10_000_000_000 })).status).toBe(200);
+
+    // The subagent's work in flight: a POST held for approval, and a model stream the provider trickles.
+    const held = fetch(`${edge.url}/egress/${targetUrl}/held-write`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${carefulToken}` },
+      signal: AbortSignal.timeout(60_000),
+    });
+    const openai = new OpenAI({ apiKey: carefulToken, baseURL: `${edge.url}/llm/openai/v1`, maxRetries: 0, timeout: 60_000 });
+    const stream = await openai.chat.completions.create({
+      model: "e2e-model",
+      stream: true,
+      max_tokens: 2_000,
+      messages: [{ role: "user", content: `fake-fault:trickle ${"a slow answer that takes many seconds ".repeat(12)}` }],
+    });
+    let chunks = 0;
+    const running = (async () => {
+      try {
+        for await (const _ of stream) chunks++;
+        return null;
+      } catch (error) {
+        return error;
+      }
+    })();
+    await expect.poll(() => chunks, { timeout: 20_000 }).toBeGreaterThan(2);
+    const pending = async () =>
+      ((await api(edge, "GET", `/api/v1/orgs/${orgId}/approvals?status=pending`, adminKey)).json as { items: unknown[] }).items.length;
+    await expect.poll(pending).toBe(1);
+
+    await open("Agents");
+    await row("scout").getByRole("button", { name: "Suspend" }).click();
+    await dialog().getByLabel("Reason").fill("e2e incident drill");
+    await dialog().getByRole("button", { name: "Continue" }).click();
+    await expect.poll(() => dialog().locator(".confirm-step").textContent()).toContain("Suspend scout and its subagents now");
+    await shot("agent-suspend-confirm");
+    await dialog().getByRole("button", { name: "Suspend now" }).click();
+    await dialog().waitFor({ state: "detached" });
+
+    // What was running has ended, as the SDK and the agent see it.
+    const raised = await running;
+    expect(raised, "the SDK raises the end of the stream").toBeInstanceOf(OpenAI.APIError);
+    expect(String((raised as Error).message)).toMatch(/suspended/);
+    const heldAnswer = await held;
+    expect(heldAnswer.status).toBe(403);
+    expect(((await heldAnswer.json()) as { error: { code: string } }).error.code).toBe("agent_suspended");
+    expect(hits.get("POST /held-write") ?? 0).toBe(0);
+    expect(await agentMe(carefulToken)).toBe(403);
+
+    await expect.poll(() => row("scout").locator("td[data-label=Status]").textContent()).toContain("suspended");
+    await expect.poll(() => row("scout-helper").locator("td[data-label=Status]").textContent()).toContain("suspended (parent)");
+    expect(await row("scout").getByRole("button", { name: "Resume" }).count()).toBe(1);
+    expect(await row("scout").getByRole("button", { name: "Suspend" }).count()).toBe(0);
+    await shot("agents-suspended");
+
+    await row("scout-helper").getByRole("button", { name: "Details" }).click();
+    await expect.poll(() => dialog().locator(".agent-state").textContent()).toContain("Its parent agent is suspended");
+    expect(await dialog().locator(".agent-state").textContent()).toContain("e2e incident drill");
+    await shot("agent-details-suspended");
+    await dialog().getByRole("button", { name: "Close" }).click();
+    await dialog().waitFor({ state: "detached" });
+
+    // Everywhere the agent appears: approvals (its held call, denied) and the audit trail.
+    await open("Approvals");
+    const denied = page.getByRole("row").filter({ hasText: "/held-write" });
+    await expect.poll(() => denied.locator("td[data-label=Status]").textContent()).toBe("denied");
+    expect(await denied.locator("td[data-label=Reason]").textContent()).toContain("e2e incident drill");
+    await expect.poll(() => denied.locator("td[data-label=Agent]").textContent()).toBe("scout-helper suspended (parent)");
+    await shot("approvals-suspended");
+    await open("Audit");
+    await page.getByLabel("Action").fill("agent.suspend");
+    await page.getByRole("button", { name: "Apply filters" }).click();
+    await expect.poll(() => page.locator("td[data-label=Resource]").allTextContents()).toEqual(["agent scout suspended"]);
+    await shot("audit-suspended");
+
+    await open("Agents");
+    await row("scout").getByRole("button", { name: "Resume" }).click();
+    await dialog().getByRole("button", { name: "Resume" }).click();
+    await dialog().waitFor({ state: "detached" });
+    await expect.poll(() => row("scout").locator("td[data-label=Status]").textContent()).not.toContain("suspended");
+    await expect.poll(() => row("scout-helper").locator("td[data-label=Status]").textContent()).toBe("active");
+    expect(await agentMe(carefulToken)).toBe(200);
+  });
+
+  it("throws the org-wide incident switch (owners): a banner on every page, every agent suspended, then lifts it", async () => {
+    await open("Organizations");
+    await expect.poll(() => page.locator(".incident-switch .badge").textContent()).toBe("off");
+    await page.getByRole("button", { name: "Suspend every agent…" }).click();
+    // The reason is required (the shared schema, checked before anything is sent).
+    await dialog().getByRole("button", { name: "Continue" }).click();
+    await expect.poll(() => dialog().locator(".field-error").first().textContent()).toBe("required");
+    await dialog().getByLabel("Reason").fill("credential leak drill");
+    await dialog().getByRole("button", { name: "Continue" }).click();
+    await dialog().getByRole("button", { name: "Stop all agents" }).click();
+    await dialog().waitFor({ state: "detached" });
+    const banner = page.locator(".incident");
+    await expect.poll(() => banner.textContent()).toContain("Incident switch on");
+    expect(await banner.textContent()).toContain("credential leak drill");
+    await expect.poll(() => page.locator(".incident-switch .badge").textContent()).toBe("on");
+    expect(await agentMe(carefulToken)).toBe(403);
+    await shot("incident-switch-on");
+
+    await open("Agents");
+    await banner.waitFor();
+    await expect
+      .poll(() => page.locator("td[data-label=Status]").allTextContents())
+      .toEqual(["active suspended (org switch)", "active suspended (org switch)"]);
+    await shot("agents-incident");
+
+    await banner.getByRole("button", { name: "Resume all agents" }).click();
+    await dialog().getByRole("button", { name: "Resume all agents" }).click();
+    await dialog().waitFor({ state: "detached" });
+    await banner.waitFor({ state: "detached" });
+    await expect.poll(() => page.locator("td[data-label=Status]").allTextContents()).toEqual(["active", "active"]);
+    expect(await agentMe(carefulToken)).toBe(200);
+  });
+
   it("writes the org's Agent Guide, adds an HTTP tool granted to an agent, and shows the MCP servers and sandboxes pages", async () => {
     await open("Agent Guides");
     await page.getByText("No agent guides yet.").waitFor();
@@ -621,7 +768,7 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
       await open(section);
       await row(item).first().waitFor();
       expect(await page.locator("details.create").count(), section).toBe(0);
-      for (const name of ["Edit", "Delete", "Remove", "Rotate token", "Revoke token", "Add subagent", "Revoke"]) {
+      for (const name of ["Edit", "Delete", "Remove", "Rotate token", "Revoke token", "Add subagent", "Revoke", "Suspend", "Resume"]) {
         expect(await page.getByRole("button", { name, exact: true }).count(), `${section}: ${name}`).toBe(0);
       }
     }
@@ -669,6 +816,36 @@ describe("dashboard in a real browser", { timeout: 120_000 }, () => {
       expect(r.status).toBe(403);
       expect(r.body.error.code).toBe("forbidden");
     }
+
+    // The incident switch is the owners': a member sees its state only.
+    await open("Organizations");
+    await page.getByText("Only owners can use the switch.").waitFor();
+    expect(await page.getByRole("button", { name: "Suspend every agent…" }).count()).toBe(0);
+  });
+
+  it("lets an admin of the agent's team suspend and resume it", async () => {
+    const teams = (await api(edge, "GET", `/api/v1/orgs/${orgId}/teams`, adminKey)).json as { items: Array<{ id: string; name: string }> };
+    const research = teams.items.find((t) => t.name === "research");
+    const members = (await api(edge, "GET", `/api/v1/orgs/${orgId}/members`, adminKey)).json as { items: Array<{ id: string; email: string }> };
+    const userId = members.items.find((m) => m.email === member.email)?.id;
+    const promoted = await api(edge, "POST", `/api/v1/orgs/${orgId}/teams/${research?.id}/members`, adminKey, { userId, role: "admin" });
+    expect(promoted.status).toBe(201);
+    // The dashboard reads the caller's team roles at sign-in (/me).
+    await page.reload();
+    await open("Agents");
+    await row("scout").getByRole("button", { name: "Suspend" }).click();
+    await dialog().getByLabel("Reason").fill("team lead pause");
+    await dialog().getByRole("button", { name: "Continue" }).click();
+    await dialog().getByRole("button", { name: "Suspend now" }).click();
+    await dialog().waitFor({ state: "detached" });
+    await expect.poll(() => row("scout").locator("td[data-label=Status]").textContent()).toContain("suspended");
+    // Team admin rights are not org admin rights: the token actions stay hidden.
+    expect(await row("scout").getByRole("button", { name: "Rotate token" }).count()).toBe(0);
+    await shot("team-admin-suspended");
+    await row("scout").getByRole("button", { name: "Resume" }).click();
+    await dialog().getByRole("button", { name: "Resume" }).click();
+    await dialog().waitFor({ state: "detached" });
+    await expect.poll(() => row("scout").locator("td[data-label=Status]").textContent()).toBe("active");
   });
 
   it("saw no CSP violation, script error or unexpected console error", () => {

@@ -196,7 +196,7 @@ describe("budget", () => {
     expect(err).toBeInstanceOf(PiiBudgetError);
     expect(err instanceof PiiBudgetError && err.reason).toBe("entity_size");
     expect(err instanceof Error && err.message).not.toContain("Alice");
-    const open = createMasker({ person: "allow", organization: "allow", location: "allow", failMode: "open" }, undefined, {
+    const open = createMasker({ person: "allow", organization: "allow", location: "allow", address: "allow", failMode: "open" }, undefined, {
       maxEntityChars: 500,
     });
     expect(open.maskText(prose)).toBe(prose);

@@ -110,6 +110,13 @@ gen.push(() => {
     `+44 7${pick(["911", "700", "400", "557"])} ${int(100000, 999999)}`,
     `+49 30 ${int(2, 9)}${digits(7)}`,
     `+33 1 ${int(40, 49)} ${int(10, 99)} ${int(10, 99)} ${int(10, 99)}`,
+    `06 ${int(10, 99)} ${int(10, 99)} ${int(10, 99)} ${int(10, 99)}`,
+    `02 ${int(200, 799)} ${int(10, 99)} ${int(10, 99)}`,
+    `(11) 9${int(1000, 9999)}-${digits(4)}`,
+    `(02) 9${digits(3)} ${digits(4)}`,
+    `04${int(10, 99)} ${digits(3)} ${digits(3)}`,
+    `030 ${int(2, 9)}${digits(7)}`,
+    `+49 (0)30 ${int(2, 9)}${digits(6)}`,
   ]);
   return line(pick(phoneT), v, "phone");
 });
@@ -193,6 +200,35 @@ gen.push(() => {
   if (kind === 10) return line("key file:\n{}\n", value, "secret");
   return line(pick(secretT), value, "secret");
 });
+
+const ipT = ["server at {} is down", "login from {} blocked", "ssh admin@host then ping {}", "client_ip={}"];
+gen.push(() =>
+  line(
+    pick(ipT),
+    rand() < 0.7
+      ? `${int(11, 223)}.${int(0, 255)}.${int(0, 255)}.${int(1, 254)}`
+      : `2001:db8:${fromAlphabet("0123456789abcdef", 4)}::${fromAlphabet("0123456789abcdef", 3)}`,
+    "ip_address",
+  ),
+);
+const dobT = ["Date of birth: {}", "born on {} in a small town", "DOB {}", "geboren am {}", "né le {}", "patient (DOB {}) was seen"];
+gen.push(() => {
+  const y = int(1930, 2010);
+  const v = pick([
+    `${int(1, 28)}/${int(1, 12)}/${y}`,
+    `${y}-0${int(1, 9)}-${int(10, 28)}`,
+    `${int(1, 28)} ${pick(["March", "June", "October", "mars", "Juni"])} ${y}`,
+    `${int(1, 28)}.${int(1, 12)}.${y}`,
+  ]);
+  return line(pick(dobT), v, "date_of_birth");
+});
+gen.push(() =>
+  line(
+    pick(["Send it to {}.", "Mail: {}", "our postal address is {}"]),
+    `${pick(["P.O. Box", "PO Box", "Postfach", "Apartado"])} ${int(1, 9999)}`,
+    "address",
+  ),
+);
 
 const lines: CorpusLine[] = [];
 for (let i = 0; i < 40; i++) for (const g of gen) lines.push(g());

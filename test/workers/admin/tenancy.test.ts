@@ -47,7 +47,13 @@ async function fixture(label: string): Promise<OrgFixture> {
     token: t,
     body: { scope: "agent", scopeId: agent.json.id, period: "day", limitMicros: 1_000 },
   });
-  for (const r of [team, project, agent, key, credential, policy, provider, enrollment, host, price, limit]) expect(r.status, r.text).toBe(201);
+  const invitation = await call(`/api/v1/orgs/${org.orgId}/members`, {
+    method: "POST",
+    token: t,
+    body: { email: `${label}-invitee@example.test`, role: "member" },
+  });
+  for (const r of [team, project, agent, key, credential, policy, provider, enrollment, host, price, limit, invitation])
+    expect(r.status, r.text).toBe(201);
   const tools = await toolFixtures(org, label, agent.json.id);
   return {
     ...org,
@@ -66,6 +72,7 @@ async function fixture(label: string): Promise<OrgFixture> {
       sandboxId: "sbx_00000000000000000000000000",
       priceId: price.json.id,
       limitId: limit.json.id,
+      invitationId: invitation.json.id,
       ...tools.ids,
     },
     names: [
@@ -81,6 +88,7 @@ async function fixture(label: string): Promise<OrgFixture> {
       `${label}-pool`,
       `${label}-host`,
       `${label}-model`,
+      `${label}-invitee@example.test`,
       org.email,
     ],
   };

@@ -4,6 +4,7 @@
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type SeededOrg, call, seedMember, seedOrg } from "../support/api.js";
+import { WATCH_AFTER_MS, watchAfterMs } from "../../../workers/agents/withdrawal.js";
 import { ALLOW_SUBAGENTS, attachPolicy, createAgent, mintSubagent } from "../support/fixtures.js";
 import { auditOf, pendingApproval } from "../support/tools.js";
 
@@ -58,6 +59,22 @@ describe("suspending an agent", () => {
     expect((await auditOf(org, "agent.suspend")).some((e) => e.resource?.id === agent.id)).toBe(true);
   });
 
+  it("counts only the calls still in flight: a watched call that has finished is no longer waiting", async () => {
+    const agent = await egressAgent("finished-calls");
+    // Long enough to be watched (over 200 ms), then over before the suspension.
+    for (let i = 0; i < 3; i++) expect((await slow(agent.token, `done-${i}`, 400)).status).toBe(200);
+    const tag = `live-${Math.random().toString(36).slice(2)}`;
+    const inFlight = slow(agent.token, tag);
+    await new Promise((r) => setTimeout(r, 600));
+    const suspended = await call(`/api/v1/orgs/${org.orgId}/agents/${agent.id}/suspend`, {
+      method: "POST",
+      token: org.apiKey,
+      body: { reason: "count check" },
+    });
+    expect(suspended.json).toMatchObject({ suspended: true, agents: 1, calls: 1 });
+    expect((await inFlight).status).toBe(403);
+  });
+
   it("refuses new calls of the agent and its subagents (403 agent_suspended) until resumed", async () => {
     const agent = await egressAgent("refused");
     const child = await mintSubagent(agent.token);
@@ -98,6 +115,26 @@ describe("suspending an agent", () => {
     const bad = await call(`/api/v1/orgs/${org.orgId}/agents/${agent.id}/suspend`, { method: "POST", token: org.apiKey, body: {} });
     expect(bad.status).toBe(400);
   });
+
+  it("lets an admin of the agent's team suspend and resume it, and /me names the teams the caller administers", async () => {
+    const team = await call(`/api/v1/orgs/${org.orgId}/teams`, { method: "POST", token: org.apiKey, body: { name: "ops-team" } });
+    const agent = await createAgent(org, { name: "team-run", teamId: team.json.id, autonomy: 5 });
+    const lead = await seedMember(org, "member");
+    const added = await call(`/api/v1/orgs/${org.orgId}/teams/${team.json.id}/members`, {
+      method: "POST",
+      token: org.apiKey,
+      body: { userId: lead.userId, role: "admin" },
+    });
+    expect(added.status, added.text).toBe(201);
+    const me = await call("/api/v1/me", { token: lead.session });
+    expect(me.json.orgs).toEqual([expect.objectContaining({ id: org.orgId, role: "member", adminTeamIds: [team.json.id] })]);
+    const path = `/api/v1/orgs/${org.orgId}/agents/${agent.id}`;
+    const off = await call(`${path}/suspend`, { method: "POST", token: lead.apiKey, body: { reason: "team lead stops it" } });
+    expect(off.status, off.text).toBe(200);
+    expect((await call(path, { token: lead.apiKey })).json).toMatchObject({ suspendReason: "team lead stops it" });
+    expect((await call(`${path}/resume`, { method: "POST", token: lead.apiKey })).status).toBe(200);
+    expect((await call(path, { token: lead.apiKey })).json).toMatchObject({ suspendedAt: null, suspendReason: null });
+  });
 });
 
 describe("revoking or rotating a token", () => {
@@ -134,8 +171,21 @@ describe("the org-wide switch", () => {
     expect((await inFlight).json.error.code).toBe("agent_suspended");
     expect((await call(`/egress/${env.TEST_TARGET_URL}/x`, { token: a.token })).status).toBe(403);
     expect((await call(`/api/v1/orgs/${own.orgId}`, { token: own.apiKey })).json.suspendedAt).toBeTruthy();
+    // The dashboard reads the switch from /me and the org list.
+    expect((await call("/api/v1/me", { token: own.apiKey })).json.orgs[0]).toMatchObject({ suspendReason: "incident" });
+    expect((await call("/api/v1/orgs", { token: own.apiKey })).json.items[0].suspendedAt).toBeTruthy();
     expect((await call(`/api/v1/orgs/${own.orgId}/resume`, { method: "POST", token: own.apiKey })).status).toBe(200);
     expect((await call(`/egress/${env.TEST_TARGET_URL}/x`, { token: a.token })).status).toBe(200);
     expect((await call(`/egress/${env.TEST_TARGET_URL}/x`, { token: b.token })).status).toBe(403);
+  });
+});
+
+describe("when a call starts watching (the WATCH_AFTER_MS var)", () => {
+  it("is the deployment's whole number of milliseconds, 0 from the start, and the default for anything else", () => {
+    expect(env.WATCH_AFTER_MS).toBe(String(WATCH_AFTER_MS));
+    expect(watchAfterMs(env)).toBe(200);
+    expect(watchAfterMs({ WATCH_AFTER_MS: "0" })).toBe(0);
+    expect(watchAfterMs({ WATCH_AFTER_MS: " 750 " })).toBe(750);
+    for (const bad of ["", "abc", "-5", "1.5", "1e9", "Infinity"]) expect(watchAfterMs({ WATCH_AFTER_MS: bad }), bad).toBe(WATCH_AFTER_MS);
   });
 });

@@ -57,7 +57,8 @@ describe("audit during a D1 outage", () => {
     expect(updates).toHaveLength(ACTIONS);
     // Each client's actions appear in the order they happened; seq is gapless and linked.
     for (let l = 0; l < LANES; l++) {
-      const seen = updates.map((r) => r.trace_id).filter((t) => t?.startsWith(`outage-${l}-`));
+      // Each action sent its own x-palisade-trace-id, which the trail keeps as the client's trace id.
+      const seen = updates.map((r) => r.client_trace_id).filter((t) => t?.startsWith(`outage-${l}-`));
       expect(seen).toEqual(Array.from({ length: ACTIONS / LANES }, (_, i) => trace(l, i)));
     }
     rows.forEach((r, i) => {

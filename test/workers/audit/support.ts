@@ -16,6 +16,7 @@ export interface StoredEvent {
   result: string;
   reason: string | null;
   trace_id: string | null;
+  client_trace_id: string | null;
   details: string | null;
   prev_hash: string;
   hash: string;

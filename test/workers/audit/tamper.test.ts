@@ -50,6 +50,26 @@ describe("verify detects tampering", () => {
     expect((await verify()).firstBroken).toMatchObject({ seq: 3, problem: "hash_mismatch" });
   });
 
+  it("flags a client trace id added to, changed in or dropped from an event", async () => {
+    const withClientTrace = await call("/egress/https://api.example.test/x", {
+      token: (await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: "traced" } })).json.token,
+      headers: { "x-palisade-trace-id": "client-trace-tamper" },
+    });
+    expect(withClientTrace.status).toBe(403);
+    await auditStub(org.orgId).flush();
+    expect(await verify()).toMatchObject({ ok: true });
+    const rows = await storedEvents(org.orgId);
+    const traced = rows.find((r) => r.client_trace_id === "client-trace-tamper");
+    expect(traced).toBeDefined();
+    await update("UPDATE audit_events SET client_trace_id = 'client-trace-other' WHERE id = ?", traced?.id);
+    expect((await verify()).firstBroken).toMatchObject({ seq: traced?.seq, problem: "hash_mismatch" });
+    await update("UPDATE audit_events SET client_trace_id = NULL WHERE id = ?", traced?.id);
+    expect((await verify()).firstBroken).toMatchObject({ seq: traced?.seq, problem: "hash_mismatch" });
+    await update("UPDATE audit_events SET client_trace_id = 'client-trace-tamper' WHERE id = ?", traced?.id);
+    await update("UPDATE audit_events SET client_trace_id = 'planted-trace-id' WHERE id = ?", rows[1]?.id);
+    expect((await verify()).firstBroken).toMatchObject({ seq: 2, problem: "hash_mismatch" });
+  });
+
   it("flags a deleted event as missing at its seq", async () => {
     const target = (await storedEvents(org.orgId))[4];
     await update("DELETE FROM audit_events WHERE id = ?", target?.id);

@@ -23,12 +23,19 @@ it("stores only hashes of tokens and passwords", async () => {
   const login = await call("/api/v1/login", { method: "POST", body: { email: org.email, password: org.password } });
   secrets.push(login.json.token, login.json.csrfToken);
   const memberPassword = "member-password-plain";
-  await call(`/api/v1/orgs/${org.orgId}/members`, {
+  const invited = await call(`/api/v1/orgs/${org.orgId}/members`, {
     method: "POST",
     token: org.apiKey,
     body: { email: "m@example.test", role: "member", password: memberPassword },
   });
-  secrets.push(memberPassword);
+  expect(invited.status).toBe(201);
+  const pending = await call(`/api/v1/orgs/${org.orgId}/members`, {
+    method: "POST",
+    token: org.apiKey,
+    body: { email: "pending@example.test", role: "member", password: "pending-password-plain" },
+  });
+  expect((await call("/api/v1/invitations/accept", { method: "POST", body: { token: invited.json.token } })).status).toBe(201);
+  secrets.push(memberPassword, "pending-password-plain", invited.json.token, pending.json.token);
   const key = await call(`/api/v1/orgs/${org.orgId}/api-keys`, { method: "POST", token: org.apiKey, body: { name: "k" } });
   secrets.push(key.json.key);
   const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: "a" } });

@@ -1,10 +1,13 @@
 // The SSE rewriting runs inside workerd: framing, restoration of placeholders split across
 // events, per-choice and per-block restorers, usage capture, and cut, idle and cancelled streams.
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { type StreamEndpoint, type StreamResult, SseRewriter, restoreSseStream } from "../../../workers/llm/index.js";
 import type { RestorerFactory } from "../../../workers/llm/types.js";
 import { createRestorer } from "../../../workers/pii/index.js";
 import { placeholderRestorer } from "../../support/llm-restorer.js";
+import { FAKE_LLM_KEY } from "../../support/secrets.js";
+import { AppError } from "../../../workers/errors.js";
 
 const restorers = placeholderRestorer({ "<EMAIL_1>": "bob@example.org", "<CARD_1>": "4242424242424242" });
 const enc = new TextEncoder();
@@ -78,7 +81,12 @@ describe("OpenAI chat streams", () => {
       const { out, result } = await run("chat", source, size);
       expect(chatText(out)).toBe("Mail bob@example.org now and 4242424242424242 a < b");
       expect(out).not.toContain("EMAIL");
-      expect(result).toEqual({ usage: { inputTokens: 11, outputTokens: 7, cachedTokens: 3 }, completed: true, outcome: "completed" });
+      expect(result).toEqual({
+        usage: { inputTokens: 11, outputTokens: 7, cachedTokens: 3 },
+        completed: true,
+        outcome: "completed",
+        producedBytes: 37,
+      });
     }
   });
 
@@ -175,7 +183,12 @@ describe("Anthropic message streams", () => {
     ]);
     const texts = evs.filter((e) => e.event === "content_block_delta").map((e) => JSON.parse(e.data).delta.text);
     expect(texts).toEqual(["to ", "bob@example.org and ", "<unfinished"]);
-    expect(result).toEqual({ usage: { inputTokens: 25, outputTokens: 9, cachedTokens: 5 }, completed: true, outcome: "completed" });
+    expect(result).toEqual({
+      usage: { inputTokens: 25, outputTokens: 9, cachedTokens: 5 },
+      completed: true,
+      outcome: "completed",
+      producedBytes: 28,
+    });
   });
 
   it("ends a cut stream with an Anthropic error event and partial usage", async () => {
@@ -214,7 +227,7 @@ describe("OpenAI responses streams", () => {
       .join("");
     expect(deltas).toBe("hi bob@example.org");
     expect(out).not.toContain("EMAIL_1");
-    expect(result).toEqual({ usage: { inputTokens: 4, outputTokens: 3, cachedTokens: 1 }, completed: true, outcome: "completed" });
+    expect(result).toEqual({ usage: { inputTokens: 4, outputTokens: 3, cachedTokens: 1 }, completed: true, outcome: "completed", producedBytes: 12 });
   });
 });
 
@@ -303,5 +316,44 @@ describe("tool-call arguments in streams", () => {
     expect(JSON.parse(joined)).toEqual(expected);
     expect(JSON.parse(parsed.find((e) => e.type === "response.function_call_arguments.done").arguments)).toEqual(expected);
     expect(JSON.parse(parsed.find((e) => e.type === "response.completed").response.output[0].arguments)).toEqual(expected);
+  });
+});
+
+// A provider's body from the network is workerd's own stream, whose pending read rejects when
+// the stream is cancelled (a JavaScript ReadableStream resolves it as done instead).
+describe("a provider stream from the network", () => {
+  async function trickle(): Promise<ReadableStream<Uint8Array>> {
+    const res = await fetch(`${env.TEST_FAKE_LLM_URL}/v1/chat/completions`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${FAKE_LLM_KEY}`, "content-type": "application/json" },
+      body: JSON.stringify({ model: "fake-trickle", stream: true, messages: [{ role: "user", content: "a slow answer ".repeat(40) }] }),
+    });
+    expect(res.status).toBe(200);
+    if (!res.body) throw new Error("no body");
+    return res.body;
+  }
+
+  it("ends with the withdrawal's own error event when the call is withdrawn during a pending read", async () => {
+    const withdrawn = new AbortController();
+    const { body, result } = restoreSseStream(await trickle(), { endpoint: "chat", restorers, withdrawn: withdrawn.signal });
+    const reader = body.getReader();
+    await reader.read();
+    // The next upstream event is 100 ms away: this read is pending on the provider when the call is withdrawn.
+    const pending = reader.read();
+    await new Promise((r) => setTimeout(r, 20));
+    withdrawn.abort(new AppError("agent_suspended", "the agent was suspended; its calls in flight were ended"));
+    let out = "";
+    const dec = new TextDecoder();
+    for (let next = await pending; !next.done; next = await reader.read()) out += dec.decode(next.value, { stream: true });
+    expect(out).toContain('"code":"agent_suspended"');
+    expect(out).not.toContain("upstream_error");
+    expect((await result).outcome).toBe("withdrawn");
+  });
+
+  it("ends with upstream_timeout when the provider goes quiet during a pending read", async () => {
+    const { body, result } = restoreSseStream(await trickle(), { endpoint: "chat", restorers, idleTimeoutMs: 30 });
+    const out = await new Response(body).text();
+    expect(out).toContain('"code":"upstream_timeout"');
+    expect((await result).outcome).toBe("timeout");
   });
 });

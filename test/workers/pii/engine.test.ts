@@ -1,4 +1,4 @@
-// The PII engine, compromise included, loads and runs inside workerd.
+// The PII engine, the entity tagger and its weights included, loads and runs inside workerd.
 import { describe, expect, it } from "vitest";
 import { createMasker, createRestorer, detectPii, maskJsonStrings, type JsonValue } from "../../../workers/pii/index.js";
 
@@ -11,6 +11,14 @@ describe("PII engine in workerd", () => {
     expect([...categories].sort()).toEqual(
       ["credit_card", "email", "iban", "location", "organization", "person", "phone", "secret", "tax_id"].sort(),
     );
+  });
+
+  it("finds the categories added for issue 19 and reads encoded and Unicode-digit values", () => {
+    const text =
+      "Born 12/03/1985, Zsófia Kovács lives at Hauptstraße 12, 10115 Berlin; server 192.168.10.24; " +
+      "mail zsofia%40example.com; card ٤١١١ ١١١١ ١١١١ ١١١١.";
+    const categories = new Set(detectPii(text).map((f) => f.category));
+    for (const c of ["date_of_birth", "person", "address", "ip_address", "email", "credit_card"]) expect(categories).toContain(c);
   });
 
   it("masks a request body and restores a streamed answer", () => {

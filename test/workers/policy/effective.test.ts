@@ -79,6 +79,17 @@ describe("computeEffectivePolicy", () => {
     expect(computeEffectivePolicy([attach("org", { pii: { email: "mask" } })]).pii?.restore).toBe(false);
   });
 
+  it("merges phone regions and the piiExits rules strictest-wins", () => {
+    const eff = computeEffectivePolicy([
+      attach("org", { pii: { phoneRegions: ["FR"] }, piiExits: { egress: { email: "allow" } } }),
+      attach("agent", { pii: { phoneRegions: ["BE", "FR"] }, piiExits: { egress: { email: "block" }, toolResults: { audit: false } } }),
+    ]);
+    expect(eff.pii?.phoneRegions).toEqual(["FR", "BE"]);
+    expect(eff.piiExits).toEqual({ egress: { email: "block" }, toolResults: { audit: false } });
+    expect(computeEffectivePolicy([attach("org", {})]).piiExits).toBeNull();
+    expect(EffectivePolicySchema.parse(JSON.parse(JSON.stringify(eff)))).toEqual(eff);
+  });
+
   it("unions model and tool lists; null only when none lists any", () => {
     const eff = computeEffectivePolicy([
       attach("org", { models: ["gpt-4o", "claude-sonnet"] }),

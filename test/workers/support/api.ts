@@ -63,11 +63,14 @@ export async function seedOrg(label = "org"): Promise<SeededOrg> {
 export async function seedMember(org: SeededOrg, role: "owner" | "admin" | "member") {
   const email = `${unique(role)}@example.test`;
   const password = `pw-${unique("secret")}-Zz9!`;
-  const added = await call(`/api/v1/orgs/${org.orgId}/members`, { method: "POST", token: org.apiKey, body: { email, role, password } });
-  if (added.status !== 201) throw new Error(`seedMember failed: ${added.status} ${added.text}`);
+  const invited = await call(`/api/v1/orgs/${org.orgId}/members`, { method: "POST", token: org.apiKey, body: { email, role, password } });
+  if (invited.status !== 201) throw new Error(`seedMember invite failed: ${invited.status} ${invited.text}`);
+  // The invitee accepts; no account has this e-mail, so accepting creates it with the password set above.
+  const added = await call("/api/v1/invitations/accept", { method: "POST", body: { token: invited.json.token } });
+  if (added.status !== 201) throw new Error(`seedMember accept failed: ${added.status} ${added.text}`);
   const login = await call("/api/v1/login", { method: "POST", body: { email, password } });
   const key = await call(`/api/v1/orgs/${org.orgId}/api-keys`, { method: "POST", token: login.json.token, body: { name: "k" } });
-  return { userId: added.json.id as string, email, password, apiKey: key.json.key as string, session: login.json.token as string };
+  return { userId: added.json.userId as string, email, password, apiKey: key.json.key as string, session: login.json.token as string };
 }
 
 export function expectErrorShape(res: { json: any; status: number }) {

@@ -63,22 +63,121 @@ export function detectEmails(text: string, out: RawFinding[]): void {
   }
 }
 
-// Candidate: optional +CC or 00CC, optional (area), then digit groups joined by one separator.
+// Candidate: optional +CC or 00CC (with a "(0)" trunk digit), optional (area), then digit groups
+// joined by one separator (space, dot, dash, slash).
 const PHONE =
-  /(?<![\p{L}\p{N}_+\-./:#@$])(?:(?:\+|00)\d{1,3}[ .-]?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,15}(?:[ .-]\d{1,15}){0,7}(?![\p{L}\p{N}_]|[.\-/:,]\p{N})/gu;
+  /(?<![\p{L}\p{N}_+\-./:#@$])(?:(?:\+|00)\d{1,3}[ .-]?(?:\(0\)[ .-]?)?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,15}(?:(?:[ .-]|\/ ?)\d{1,15}){0,7}(?![\p{L}\p{N}_]|[.\-/:,]\p{N})/gu;
 const DATE_LIKE = /^(?:\d{4}[.-]\d{1,2}[.-]\d{1,2}|\d{1,2}[.-]\d{1,2}[.-]\d{2,4})$/;
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
-const CONTEXT = /(?:phone|tel|telephone|mobile|cell|call|fax|whatsapp|sms|text me|ring|contact|dial|number)[^\n]{0,24}$/i;
+const CONTEXT =
+  /(?:phone|reach me|tel|telephone|mobile|cell|call|fax|whatsapp|sms|text me|ring|contact|dial|number|téléphone|portable|joindre|appeler|telefon|handy|anrufen|rufnummer|teléfono|telefono|móvil|celular|cellulare|llamar|chiamare|telefoon|bellen|mobiel|telemóvel|telefone|numer|číslo|puhelin|nummer|号码|電話)[^\n]{0,24}$/i;
+
+/** Regions tried, in order, for numbers written without +CC: the common national formats of the world's large and European markets. */
+export const DEFAULT_PHONE_REGIONS: readonly CountryCode[] = [
+  "US",
+  "GB",
+  "FR",
+  "DE",
+  "ES",
+  "IT",
+  "NL",
+  "BE",
+  "CH",
+  "AT",
+  "PT",
+  "IE",
+  "BR",
+  "AU",
+  "CA",
+  "IN",
+  "MX",
+  "SE",
+  "NO",
+  "DK",
+  "FI",
+  "PL",
+  "CZ",
+  "SK",
+  "HU",
+  "RO",
+  "GR",
+  "TR",
+  "JP",
+  "KR",
+  "CN",
+  "SG",
+  "NZ",
+  "ZA",
+  "AR",
+  "CL",
+  "CO",
+  "PE",
+  "RU",
+  "UA",
+  "IL",
+  "AE",
+  "SA",
+  "EG",
+  "NG",
+  "KE",
+  "PH",
+  "ID",
+  "MY",
+  "TH",
+  "VN",
+  "HR",
+  "SI",
+  "RS",
+  "BG",
+  "LT",
+  "LV",
+  "EE",
+  "LU",
+  "IS",
+];
 
 export interface PhoneOptions {
   /** Regions tried for numbers written without an international prefix. */
   regions: readonly CountryCode[];
 }
 
-/** Cheap length test before the (costly) parse, for the regions most often configured. */
+/** Regions whose national numbers are written without a leading trunk 0. */
+const NO_TRUNK_ZERO = new Set<string>([
+  "US",
+  "CA",
+  "IT",
+  "ES",
+  "PT",
+  "DK",
+  "NO",
+  "GR",
+  "LU",
+  "IS",
+  "SG",
+  "MX",
+  "CZ",
+  "SK",
+  "PL",
+  "SA",
+  "CN",
+  "CL",
+  "AR",
+  "CO",
+  "PE",
+  "EE",
+  "LV",
+  "MY",
+  "RU",
+  "IN",
+]);
+
+/** Cheap test before the (costly) parse: lengths and trunk prefixes of the region's national format. */
 function plausibleNational(region: CountryCode, digits: string): boolean {
   if (region === "US" || region === "CA") return digits.length === 10 || (digits.length === 11 && digits[0] === "1");
   if (region === "GB") return digits[0] === "0" && (digits.length === 10 || digits.length === 11);
+  if (region === "FR" || region === "BE" || region === "NL" || region === "CH" || region === "AU")
+    return digits[0] === "0" && digits.length >= 9 && digits.length <= 10;
+  if (digits[0] === "0" && NO_TRUNK_ZERO.has(region) && region !== "IT") return false;
   return digits.length >= 6 && digits.length <= 13;
 }
 
@@ -97,8 +196,30 @@ function coveredBy(found: readonly RawFinding[], length: number): Uint8Array | u
 const parsedPhones = new Map<string, string | null>();
 const PARSED_PHONES_MAX = 5_000;
 
-function phoneKey(candidate: string, digits: string, regions: readonly CountryCode[]): string | null {
-  const memo = `${regions.join(",")}\u0000${candidate}`;
+/** The memo's key of a region list, built once per list (a detector keeps its list). */
+const regionKeys = new WeakMap<readonly CountryCode[], string>();
+function regionsKey(regions: readonly CountryCode[]): string {
+  let key = regionKeys.get(regions);
+  if (key === undefined) {
+    key = regions.join(",");
+    regionKeys.set(regions, key);
+  }
+  return key;
+}
+
+/** Lengths of the digit groups of a written number ("(415) 555-2671" -> "3,3,4"). */
+function groupsOf(written: string): string {
+  return (written.match(/\d+/g) ?? []).map((g) => g.length).join(",");
+}
+
+/**
+ * E.164 of a candidate, or null. With a leading + any possible number counts. Without one, the
+ * candidate must be valid in one of `regions` and, unless a word such as "phone" stands near it
+ * (`context`), written in that region's own grouping ("01 23 45 67 89" in France, "(02) 9876 5432"
+ * in Australia): a digit string valid somewhere but written like a date, an id or an SSN is not taken.
+ */
+function phoneKey(candidate: string, digits: string, regions: readonly CountryCode[], context: boolean): string | null {
+  const memo = `${context ? 1 : 0}${regionsKey(regions)}\u0000${candidate}`;
   const known = parsedPhones.get(memo);
   if (known !== undefined) return known;
   let key: string | null = null;
@@ -108,13 +229,14 @@ function phoneKey(candidate: string, digits: string, regions: readonly CountryCo
     const p = parsePhoneNumberFromString(candidate);
     if (p?.isPossible()) key = p.number;
   } else {
+    const written = groupsOf(candidate);
     for (const region of regions) {
       if (!plausibleNational(region, digits)) continue;
       const p = parsePhoneNumberFromString(candidate, region);
-      if (p?.isValid()) {
-        key = p.number;
-        break;
-      }
+      if (!p?.isValid()) continue;
+      if (!context && groupsOf(p.formatNational()) !== written) continue;
+      key = p.number;
+      break;
     }
   }
   if (parsedPhones.size >= PARSED_PHONES_MAX) parsedPhones.clear();
@@ -132,14 +254,17 @@ export function detectPhones(text: string, out: RawFinding[], options: PhoneOpti
     if (digits.length < 7 || digits.length > 15) continue;
     if (DATE_LIKE.test(raw) || IPV4.test(raw)) continue;
     const international = raw.startsWith("+") || raw.startsWith("00");
-    const separated = /[ .\-()]/.test(raw);
-    // A bare run of digits is usually an id, order number or timestamp; only a nearby word
-    // such as "phone" or "call" makes it a phone number.
-    if (!international && !separated && !CONTEXT.test(text.slice(Math.max(0, m.index - 40), m.index))) continue;
+    const separated = /[ .\-()/]/.test(raw);
+    const context = CONTEXT.test(text.slice(Math.max(0, m.index - 40), m.index));
+    // A bare run of digits is usually an id, order number or timestamp, and short national
+    // numbers ("5555 5555") are valid somewhere for most digit groups: only a nearby word such
+    // as "phone" or "call" makes those a phone number.
+    if (!international && (!separated || digits.length < 9) && !context) continue;
     // Version-like dotted groups (1.2.3.4567) without a leading +.
     if (!international && /^\d{1,2}\.\d{1,3}\.\d/.test(raw)) continue;
-    const candidate = raw.startsWith("00") ? `+${raw.slice(2)}` : raw;
-    const key = phoneKey(candidate, digits, options.regions);
+    // "+49 (0)30 …": the trunk digit in brackets is written for callers inside the country only.
+    const candidate = (raw.startsWith("00") ? `+${raw.slice(2)}` : raw).replace("(0)", "");
+    const key = phoneKey(candidate, digits, options.regions, context);
     if (key === null) continue;
     out.push({ category: "phone", start: m.index, end: m.index + raw.length, detector: "phone", key });
   }

@@ -1,110 +1,48 @@
-// Named entities (person, organization, location) with compromise, run only on prose-like
-// pieces that contain a capitalised word, within a character budget.
-import nlp from "compromise/two";
-import { z } from "zod";
+// Named entities (person, organisation, location, street address) with the trained tagger of
+// workers/pii/tagger, one sentence or line at a time, within a character budget, with results
+// cached per org and sentence.
+import { fromBase64 } from "../tagger/codec.js";
+import { MODEL_DATA } from "../tagger/model-data.js";
+import { pieces } from "../tagger/pieces.js";
+import { Gaz } from "../tagger/features.js";
+import { type EntityKind, Tagger } from "../tagger/tagger.js";
+import { Shape, tokenize } from "../tagger/tokens.js";
 import type { PiiCategory, RawFinding } from "../types.js";
 
-const Matches = z.array(z.object({ text: z.string(), offset: z.object({ start: z.number().int(), length: z.number().int() }) }));
-
-const CAPITALISED = /\p{Lu}\p{Ll}/u;
-// Capitalised only because they open a sentence; a piece whose sole capital is one of these
-// holds no name and skips the (costly) tagger.
-const STARTERS = new Set(
-  (
-    "the a an this that these those it its if when while we i you he she they our your my their there here what which who " +
-    "how why where then so but and or for to in on at by from with as is are was were be do does did can could should would " +
-    "will please also however note use set run add make let see check update install return get yes no ok thanks hi hello"
-  ).split(" "),
-);
-
-const LETTER_OR_DIGIT = /[\p{L}\p{N}]/u;
-
-/** A capitalised run of word characters; checked to start a word before it counts. */
-const CAPITAL_WORD = /\p{Lu}[\p{L}\p{N}'’-]*/gu;
-
-/** Word characters (letters, digits, ' ’ -), by code for ASCII (this runs around every capital). */
-function isWordChar(text: string, i: number): boolean {
-  const ch = text.charCodeAt(i);
-  if (ch < 128) return (ch >= 48 && ch <= 57) || (ch >= 65 && ch <= 90) || (ch >= 97 && ch <= 122) || ch === 39 || ch === 45;
-  return ch === 0x2019 || LETTER_OR_DIGIT.test(text[i] ?? "");
-}
-
-/** The word at `i` opens a sentence: nothing before it in the piece, or . ! ? or a line break within the four characters after the previous word. */
-function opensSentence(piece: string, i: number): boolean {
-  let j = i - 1;
-  while (j >= 0 && !isWordChar(piece, j)) j--;
-  if (j < 0) return true;
-  for (let k = j + 1, end = Math.min(i, j + 5); k < end; k++) {
-    const ch = piece.charCodeAt(k);
-    if (ch === 46 || ch === 33 || ch === 63 || ch === 10) return true;
-  }
-  return false;
-}
-
-/**
- * True when some capitalised word is not just a common sentence opener. Only the capitals are
- * visited (most words are lower case), each checked to start a word.
- */
-export function mayHoldEntity(piece: string): boolean {
-  if (!CAPITALISED.test(piece)) return false;
-  CAPITAL_WORD.lastIndex = 0;
-  for (let m = CAPITAL_WORD.exec(piece); m; m = CAPITAL_WORD.exec(piece)) {
-    // A capital inside a word ("iPhone") starts no word.
-    if (m.index > 0 && isWordChar(piece, m.index - 1)) continue;
-    if (!STARTERS.has(m[0].toLowerCase()) || !opensSentence(piece, m.index)) return true;
-  }
-  return false;
-}
-const PIECE_MAX = 2000;
-// Short technical tokens (S3, EC2, C4, K8S) are never names.
+const LETTER = /\p{L}/u;
+// Short technical tokens with a digit (S3, EC2, K8S, G7) are never names.
 const TECHNICAL = /^[A-Z0-9]{1,5}$/;
+const HAS_DIGIT = /\d/;
+const WORD_END = /[\p{L}\p{N}]/u;
 
 export class EntityBudgetExceeded extends Error {}
 
-/**
- * Splits text into sentences and lines (each at most PIECE_MAX chars): the unit that is checked
- * for candidates, cached, and batched for the tagger.
- */
-function* pieces(text: string): Generator<[number, number]> {
-  const re = /[^\n.!?]*(?:[.!?]+(?=\s|$)|\n|$)/g;
-  let previous = 0;
-  for (let m = re.exec(text); m && m[0].length > 0; m = re.exec(text)) {
-    // From where the last piece ended: a dot inside a word (an email, "v1.2") makes the regex
-    // skip ahead, and the skipped text belongs to this piece.
-    let start = previous;
-    const end = m.index + m[0].length;
-    previous = end;
-    while (end - start > PIECE_MAX) {
-      // A single overlong sentence: cut at the last space before the limit.
-      const cut = text.lastIndexOf(" ", start + PIECE_MAX);
-      const at = cut > start ? cut : start + PIECE_MAX;
-      yield [start, at];
-      start = at;
-    }
-    if (end > start) yield [start, end];
-  }
+let model: Tagger | null = null;
+/** The tagger, decoded on first use (about 1 MB of weights and gazetteer). */
+export function tagger(): Tagger {
+  model ??= Tagger.decode(fromBase64(MODEL_DATA));
+  return model;
 }
 
 export interface EntityOptions {
   categories: ReadonlySet<PiiCategory>;
-  /** Most characters handed to the NLP library per call; beyond it EntityBudgetExceeded. */
+  /** Most characters handed to the tagger per call; beyond it EntityBudgetExceeded. */
   maxChars: number;
   /** Reuse results for pieces seen before under this scope (see DetectOptions.entityCacheScope). */
   cacheScope?: string;
 }
 
 /**
- * Results per (scope, categories, piece), holding offsets only: no text or value is kept past the
+ * Results per (scope, piece), holding kinds and offsets only: no text or value is kept past the
  * request, and one org's entries are never another's. Per piece (sentence or line), because a chat
- * resends its history every turn: only the new sentences of a request are tagged. Pieces are
- * tagged apart from each other (one per paragraph of a batch), so a hit is what a new run would find.
+ * resends its history every turn: only the new sentences of a request are tagged.
  *
  * The key is a 64-bit hash with seeds drawn at random per isolate, not a cryptographic digest: it
- * runs over every candidate sentence of every request (SHA-256 was the largest cost of a cached
- * request), and a collision could at worst hide a name, which the sender can already do by
- * writing it in lower case; unknown seeds keep it from being steered at another org's entries.
+ * runs over every sentence of every request (SHA-256 was the largest cost of a cached request),
+ * and a collision could at worst hide a name; unknown seeds keep it from being steered at another
+ * org's entries.
  */
-type PieceSpans = Array<{ category: PiiCategory; start: number; end: number }>;
+type PieceSpans = ReadonlyArray<{ kind: EntityKind; start: number; end: number }>;
 const entityCache = new Map<string, PieceSpans>();
 const ENTITY_CACHE_MAX = 20_000;
 
@@ -113,7 +51,7 @@ let seeds: Uint32Array | null = null;
 function hashStart(): [number, number] {
   // Drawn on first use: Workers allow random values only while handling a request.
   seeds ??= crypto.getRandomValues(new Uint32Array(2));
-  return [seeds[0]!, seeds[1]!];
+  return [seeds[0] ?? 0, seeds[1] ?? 0];
 }
 function hashFeed(state: [number, number], text: string): [number, number] {
   let [h1, h2] = state;
@@ -142,89 +80,135 @@ function remember(key: string, spans: PieceSpans) {
   entityCache.set(key, spans);
 }
 
-/**
- * Appends entity findings; returns the characters handed to the tagger. Pieces found in the
- * cache cost nothing and do not count: the budget bounds the tagger's CPU time.
- */
-export function detectEntities(text: string, out: RawFinding[], options: EntityOptions): number {
-  if (options.categories.size === 0 || !CAPITALISED.test(text)) return 0;
-  // The scope and categories are hashed once; each piece continues from there.
-  const prefix =
-    options.cacheScope === undefined ? null : hashFeed(hashFeed(hashStart(), options.cacheScope), [...options.categories].sort().join(","));
-  let used = 0;
-  // Candidate pieces not in the cache are batched into one tagger call per ~BATCH chars: the
-  // per-call cost of the library dominates for short sentences. `at` maps batch offsets back.
-  let batch = "";
-  let at: Array<{ batchStart: number; textStart: number; length: number; key: string | null }> = [];
-  const run = () => {
-    if (!batch) return;
-    const found: RawFinding[] = [];
-    tag(
-      batch,
-      at.map((a) => [a.batchStart, a.textStart]),
-      text,
-      found,
-      options.categories,
-    );
-    out.push(...found);
-    for (const piece of at) {
-      if (piece.key === null) continue;
-      const inside = found.filter((f) => f.start >= piece.textStart && f.end <= piece.textStart + piece.length);
-      remember(
-        piece.key,
-        inside.map((f) => ({ category: f.category, start: f.start - piece.textStart, end: f.end - piece.textStart })),
-      );
+/** A tagged span cleaned up: outer punctuation trimmed (a final dot kept after a short abbreviation). */
+function clean(piece: string, start: number, end: number): [number, number] | null {
+  while (start < end && !WORD_END.test(piece[start] ?? "")) start++;
+  while (end > start && !WORD_END.test(piece[end - 1] ?? "")) {
+    // "Inc.", "Co.", "S.A.": the dot belongs to the name.
+    if (piece[end - 1] === "." && end - start > 2) {
+      let w = end - 1;
+      while (w > start && /\p{L}/u.test(piece[w - 1] ?? "")) w--;
+      if (end - 1 - w >= 1 && end - 1 - w <= 3 && w > start) break;
     }
-    batch = "";
-    at = [];
-  };
-  for (const [s, e] of pieces(text)) {
-    const piece = text.slice(s, e);
-    if (!piece.includes(" ") || !mayHoldEntity(piece)) continue;
-    const key = prefix === null ? null : hashKey(hashFeed(prefix, piece), piece.length);
-    const hit = key === null ? undefined : entityCache.get(key);
-    if (hit) {
-      for (const { category, start, end } of hit)
-        out.push({ category, start: s + start, end: s + end, detector: "ner", key: piece.slice(start, end).toLowerCase() });
-      continue;
-    }
-    used += piece.length;
-    if (used > options.maxChars) throw new EntityBudgetExceeded();
-    if (batch.length + piece.length > BATCH) run();
-    if (batch) batch += "\n\n";
-    at.push({ batchStart: batch.length, textStart: s, length: piece.length, key });
-    batch += piece;
+    end--;
   }
-  run();
-  return used;
+  // "the", "our", "a" open a phrase, not a name ("The Salvation Army" keeps its capital: only lower case or the first word of a sentence is dropped when a capital follows).
+  const lead = LEADING.exec(piece.slice(start, end));
+  if (lead) start += lead[0].length;
+  if (end - start < 2) return null;
+  const value = piece.slice(start, end);
+  if (DETERMINER.test(value)) return null;
+  if (!LETTER.test(value) || (TECHNICAL.test(value) && HAS_DIGIT.test(value))) return null;
+  return [start, end];
 }
 
-const BATCH = 8000;
+const TICKET_AFTER = /^-\d/;
+const LOWER_WORD = /^\p{Ll}[\p{Ll}'’-]*$/u;
+const DETERMINER = /^(?:the|a|an|our|my|your|their|his|her|its|this|that|these|those)$/i;
+const LEADING =
+  /^(?:the|a|an|our|my|your|their|his|her|its|this|that|these|those|The|A|An|Our|My|Your|Their|His|Her|Its|This|That|These|Those)\s+(?=\p{Lu})/u;
+const NAME_FLAGS = Gaz.first | Gaz.last | Gaz.city | Gaz.country | Gaz.region | Gaz.orgName;
 
-function tag(batch: string, at: ReadonlyArray<[number, number]>, text: string, out: RawFinding[], categories: ReadonlySet<PiiCategory>): void {
-  const doc = nlp(batch);
-  const groups: Array<[PiiCategory, unknown]> = [];
-  if (categories.has("person")) groups.push(["person", doc.match("#Person+").json({ offset: true })]);
-  if (categories.has("organization")) groups.push(["organization", doc.match("#Organization+").json({ offset: true })]);
-  if (categories.has("location")) groups.push(["location", doc.match("#Place+").json({ offset: true })]);
-  for (const [category, raw] of groups) {
-    const parsed = Matches.safeParse(raw);
-    if (!parsed.success) continue;
-    for (const match of parsed.data) {
-      let start = match.offset.start;
-      let end = start + match.offset.length;
-      // compromise includes trailing punctuation ("Microsoft."); keep letters and digits only.
-      while (end > start && !/[\p{L}\p{N}]/u.test(batch[end - 1] ?? "")) end--;
-      while (start < end && !/[\p{L}\p{N}]/u.test(batch[start] ?? "")) start++;
-      const value = batch.slice(start, end);
-      if (value.length < 2 || TECHNICAL.test(value) || !/\p{Lu}/u.test(value) || value.includes("\n\n")) continue;
-      // Find the piece the match lies in.
-      let k = at.length - 1;
-      while (k > 0 && (at[k]?.[0] ?? 0) > start) k--;
-      const [batchStart, textStart] = at[k] ?? [0, 0];
-      const s = textStart + (start - batchStart);
-      if (text.slice(s, s + value.length) !== value) continue;
-      out.push({ category, start: s, end: s + value.length, detector: "ner", key: value.toLowerCase() });
+/**
+ * Whether a tagged span has the evidence its kind needs. Written in lower case it must hold a
+ * known name (a first or last name, a place, a known organisation; a street word for an
+ * address): "found", "retry" or "card" in a sentence are words, "jean dupont" is a name. An
+ * address holds a number or a street word.
+ */
+export function plausible(value: string, kind: EntityKind): boolean {
+  const t = tokenize(value);
+  const gazetteer = tagger().gazetteer;
+  let cased = false;
+  let name = false;
+  let street = false;
+  let org = false;
+  let digit = false;
+  let technical = false;
+  let nationality = false;
+  for (let i = 0; i < t.count; i++) {
+    const shape = t.shape[i];
+    if (shape === Shape.Punct) continue;
+    const flags = gazetteer.flags(t.word[i] ?? 0);
+    if (shape !== Shape.Lower && shape !== Shape.Digits && shape !== Shape.AlphaNum) cased = true;
+    if (shape === Shape.Digits || shape === Shape.AlphaNum) digit = true;
+    // In lower case an everyday word ("will", "grace") is read as the word, not the name, and so
+    // is a dictionary word standing alone ("ping").
+    const everyday = Gaz.common | (t.count === 1 ? Gaz.dictionary : 0);
+    if (flags & NAME_FLAGS && (shape !== Shape.Lower || !(flags & everyday))) name = true;
+    if (flags & Gaz.street) street = true;
+    if (flags & (Gaz.orgWord | Gaz.orgName)) org = true;
+    if (flags & Gaz.techTerm && shape !== Shape.Lower) technical = true;
+    if (flags & Gaz.nationality) nationality = true;
+  }
+  // One camel-case or identifier-like token ("apiKey", "getUserById") is code, not a name.
+  if (t.count === 1 && /^\p{Ll}+\p{Lu}/u.test(value)) return false;
+  if (kind === "address") return street || (digit && cased);
+  if ((technical || nationality) && t.count === 1) return false;
+  if (cased) return true;
+  return kind === "organization" ? org : name;
+}
+
+function isEverydayWord(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  return t.count === 1 && (model.gazetteer.flags(t.word[0] ?? 0) & Gaz.common) !== 0;
+}
+
+/** A name, organisation or place ends on a capitalised or uncased word: trailing lower-case words ("Java service", "Zambian partners") are the sentence's. */
+function trimLowerTail(piece: string, start: number, end: number): number {
+  for (;;) {
+    const space = piece.lastIndexOf(" ", end - 1);
+    if (space <= start) return end;
+    const last = piece.slice(space + 1, end);
+    // Only behind a capitalised or uncased word: "jean dupont" stays whole.
+    if (!LOWER_WORD.test(last) || !NAME_LIKE.test(piece.slice(start, space))) return end;
+    end = space;
+    while (end > start && piece[end - 1] === " ") end--;
+  }
+}
+
+/** Entity spans of one piece (a sentence or line), cleaned and checked, offsets relative to the piece. */
+export function tagPiece(piece: string, model: Tagger = tagger()): PieceSpans {
+  const out: Array<{ kind: EntityKind; start: number; end: number }> = [];
+  for (const s of model.tag(piece)) {
+    let span = clean(piece, s.start, s.end);
+    if (span && s.kind !== "address") span = clean(piece, span[0], trimLowerTail(piece, span[0], span[1]));
+    // An upper-case word before "-123" is a ticket or part number prefix ("PROJ-12345").
+    if (span && TICKET_AFTER.test(piece.slice(span[1], span[1] + 2))) continue;
+    // An everyday word before a colon is a field label ("Location:", "Company:"), a name there a speaker ("Anna:").
+    if (span && piece[span[1]] === ":" && isEverydayWord(piece.slice(span[0], span[1]), model)) continue;
+    if (span && plausible(piece.slice(span[0], span[1]), s.kind)) out.push({ kind: s.kind, start: span[0], end: span[1] });
+  }
+  return out;
+}
+
+/** Letters with case (an upper-case one) or letters of a script without case. */
+const NAME_LIKE = /[\p{Lu}\p{Lt}\p{Lo}]/u;
+const SPACE = /\s/;
+
+/**
+ * Appends entity findings of the wanted categories; returns the characters handed to the tagger.
+ * Pieces found in the cache cost nothing and do not count: the budget bounds the tagger's CPU time.
+ */
+export function detectEntities(text: string, out: RawFinding[], options: EntityOptions): number {
+  if (options.categories.size === 0 || !LETTER.test(text)) return 0;
+  const prefix = options.cacheScope === undefined ? null : hashFeed(hashStart(), options.cacheScope);
+  let used = 0;
+  for (const [s, e] of pieces(text)) {
+    const piece = text.slice(s, e);
+    // One lower-case token ("gpt-4o", "image/png", "claude-sonnet-4") is an identifier, not a name.
+    if (!LETTER.test(piece) || (!SPACE.test(piece.trim()) && !NAME_LIKE.test(piece))) continue;
+    const key = prefix === null ? null : hashKey(hashFeed(prefix, piece), piece.length);
+    let spans = key === null ? undefined : entityCache.get(key);
+    if (!spans) {
+      used += piece.length;
+      if (used > options.maxChars) throw new EntityBudgetExceeded();
+      spans = tagPiece(piece);
+      if (key !== null) remember(key, spans);
+    }
+    for (const { kind, start, end } of spans) {
+      if (!options.categories.has(kind)) continue;
+      out.push({ category: kind, start: s + start, end: s + end, detector: "ner", key: piece.slice(start, end).toLowerCase() });
     }
   }
+  return used;
 }

@@ -3,8 +3,11 @@ import creditCardType from "credit-card-type";
 import { isValidIBAN } from "ibantools";
 import type { RawFinding } from "../types.js";
 
-// Digit groups joined by at most one space or dash; 12-19 digits are checked below.
-const CARD = /(?<![\p{L}\p{N}_\-.])\d{2,19}(?:[ -]\d{1,19}){0,6}(?![\p{L}\p{N}_]|[-.]\d)/gu;
+// Digit groups joined by one or two separators (space, dot, dash, underscore, slash: "4111.1111…",
+// "4 1 1 1 …"); 12-19 digits are checked below. Unicode digits and dashes are ASCII by now (normalize.ts).
+const CARD = /(?<![\p{L}\p{N}_\-.])\d{1,19}(?:[ .\-_/]{1,2}\d{1,19}){0,22}(?![\p{L}\p{N}_]|[-.]\d)/gu;
+
+const IBAN_HEAD = /[A-Z]{2}\d{2}[ -]?$/;
 
 export function luhn(digits: string): boolean {
   let sum = 0;
@@ -24,12 +27,21 @@ export function luhn(digits: string): boolean {
 // Issuer lookups depend only on the leading digits and the length; cache them (bounded).
 const issuerCache = new Map<string, boolean>();
 
+/**
+ * 12-19 digits passing Luhn, in an issuer range credit-card-type knows at that length, or any
+ * 13-19 digit number of a payment industry (first digit 2-6; 1 for 15-digit UATP), which covers
+ * older and smaller issuers' ranges.
+ */
 function isCard(digits: string): boolean {
   if (digits.length < 12 || digits.length > 19 || !luhn(digits)) return false;
   const id = `${digits.slice(0, 6)}:${digits.length}`;
   let known = issuerCache.get(id);
   if (known === undefined) {
-    known = creditCardType(digits).some((t) => t.lengths.includes(digits.length));
+    const first = digits.charCodeAt(0) - 48;
+    known =
+      (digits.length >= 13 && first >= 2 && first <= 6) ||
+      (digits.length === 15 && first === 1) ||
+      creditCardType(digits).some((t) => t.lengths.includes(digits.length));
     if (issuerCache.size > 20_000) issuerCache.clear();
     issuerCache.set(id, known);
   }
@@ -40,16 +52,16 @@ export function detectCards(text: string, out: RawFinding[]): void {
   CARD.lastIndex = 0;
   for (let m = CARD.exec(text); m; m = CARD.exec(text)) {
     const raw = m[0];
-    const groups = raw.split(/[ -]/);
+    const groups: string[] = [];
+    const offsets: number[] = [];
+    const digitRun = /\d+/g;
+    for (let g = digitRun.exec(raw); g; g = digitRun.exec(raw)) {
+      groups.push(g[0]);
+      offsets.push(g.index);
+    }
     const total = groups.reduce((n, g) => n + g.length, 0);
     if (total < 12) continue;
     // The run may hold neighbours ("card 4111 1111 1111 1111 exp 2027"); try group windows.
-    const offsets: number[] = [];
-    let pos = 0;
-    for (const g of groups) {
-      offsets.push(pos);
-      pos += g.length + 1;
-    }
     let i = 0;
     while (i < groups.length) {
       let found = false;
@@ -58,7 +70,12 @@ export function detectCards(text: string, out: RawFinding[]): void {
         digits += groups[j];
         // A window inside a longer run needs 15+ digits, so a stray tail is not taken for a card.
         const whole = i === 0 && j === groups.length - 1;
-        if ((whole || digits.length >= 15) && isCard(digits)) {
+        // Digits after an IBAN's country and check digits ("DE89 3704 …") belong to the IBAN.
+        if (
+          (whole || digits.length >= 15) &&
+          isCard(digits) &&
+          !IBAN_HEAD.test(text.slice(Math.max(0, m.index + (offsets[i] ?? 0) - 6), m.index + (offsets[i] ?? 0)))
+        ) {
           const start = m.index + (offsets[i] ?? 0);
           const end = m.index + (offsets[j] ?? 0) + (groups[j]?.length ?? 0);
           out.push({ category: "credit_card", start, end, detector: "card", key: digits });

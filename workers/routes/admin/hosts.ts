@@ -23,7 +23,7 @@ import { forgetTokens, lookupToken, mintToken } from "../../identity/tokens.js";
 import { adminRouter, body, errors, itemParams, json, noContent, orgParams, security } from "./kit.js";
 import { auditAdmin } from "./views.js";
 import { ISOLATION_LEVELS } from "../../../schema/sandbox.js";
-import { capabilitiesOf, hostLiveStatus, tunnelOf } from "../../sandboxes/service.js";
+import { capabilitiesOf, endSandboxesOnHost, hostLiveStatus, tunnelOf } from "../../sandboxes/service.js";
 
 export const hostRoutes = adminRouter();
 
@@ -153,6 +153,7 @@ hostRoutes.openapi(
     const store = new HostStore(makeDb(c.env.DB), access.orgId);
     const row = assertFound(await store.host(pathId(ID_PREFIX.host, hostId, "host")), "host");
     forgetTokens(await store.revokeHost(row.host.id));
+    await endSandboxesOnHost(c.env, access.orgId, row.host.id, "host revoked");
     // Close the live tunnel too: a revoked host keeps no open session.
     c.executionCtx.waitUntil(
       tunnelOf(c.env, row.host.id)

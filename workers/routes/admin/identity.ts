@@ -1,17 +1,24 @@
 // Bootstrap, login, logout and "who am I": the routes that establish an identity.
 import { createRoute } from "@hono/zod-openapi";
 import { deleteCookie, setCookie } from "hono/cookie";
-import { BootstrapRequestSchema, BootstrapResponseSchema, LoginRequestSchema, LoginResponseSchema, MeSchema } from "../../../schema/api.js";
+import {
+  ErrorSchema,
+  BootstrapRequestSchema,
+  BootstrapResponseSchema,
+  LoginRequestSchema,
+  LoginResponseSchema,
+  MeSchema,
+} from "../../../schema/api.js";
 import { recordAudit } from "../../audit/audit.js";
-import { iso, makeDb } from "../../data/db.js";
+import { iso, isoOrNull, makeDb } from "../../data/db.js";
 import { OrgData } from "../../data/org-data.js";
 import { PlatformData } from "../../data/platform-data.js";
 import { AppError, conflict, unauthorized } from "../../errors.js";
 import { bearer, requireUser } from "../../identity/authenticate.js";
 import { timingSafeEqual } from "../../identity/crypto.js";
-import { loginAttempt } from "../../identity/login-throttle.js";
-import { DUMMY_PASSWORD_HASH, hashPassword, verifyPassword } from "../../identity/passwords.js";
-import { CSRF_COOKIE, SESSION_COOKIE, issueSession, revokeSession } from "../../identity/sessions.js";
+import { passwordLogin } from "../../identity/login.js";
+import { hashPassword } from "../../identity/passwords.js";
+import { CSRF_COOKIE, SESSION_COOKIE, revokeSession } from "../../identity/sessions.js";
 import { mintToken } from "../../identity/tokens.js";
 import { adminRouter, body, errors, json, noContent, security } from "./kit.js";
 
@@ -59,21 +66,11 @@ identityRoutes.openapi(
     path: "/login",
     summary: "Exchange email and password for a session token (also set as a cookie)",
     request: body(LoginRequestSchema),
-    responses: { 200: json(LoginResponseSchema, "session"), ...errors },
+    responses: { 200: json(LoginResponseSchema, "session"), ...errors, 429: json(ErrorSchema, "too many attempts; see Retry-After") },
   }),
   async (c) => {
     const { email, password } = c.req.valid("json");
-    const attempt = await loginAttempt(c.env, email, c.req.header("cf-connecting-ip") ?? null);
-    if (attempt.throttled) throw new AppError("rate_limited", "too many failed logins; try again later");
-    const user = await new PlatformData(makeDb(c.env.DB)).userByEmail(email);
-    // Verify against a dummy hash for unknown users so timing does not reveal who exists.
-    const ok = await verifyPassword(password, user?.passwordHash ?? DUMMY_PASSWORD_HASH);
-    if (!user?.passwordHash || !ok) {
-      await attempt.failed();
-      throw unauthorized("invalid email or password");
-    }
-    await attempt.succeeded();
-    const session = await issueSession(c.env, user.id);
+    const session = await passwordLogin(c.env, c.executionCtx, { email, password, address: c.req.header("cf-connecting-ip") ?? null });
     const maxAge = Math.floor((session.expiresAt - Date.now()) / 1000);
     setCookie(c, SESSION_COOKIE, session.token, { path: "/", httpOnly: true, secure: true, sameSite: "Strict", maxAge });
     setCookie(c, CSRF_COOKIE, session.csrfToken, { path: "/", httpOnly: false, secure: true, sameSite: "Strict", maxAge });
@@ -114,7 +111,15 @@ identityRoutes.openapi(
     const platform = new PlatformData(makeDb(c.env.DB));
     const user = await platform.user(principal.userId);
     if (!user) throw unauthorized();
-    const orgs = (await platform.orgsOfUser(user.id)).filter((o) => principal.via !== "api_key" || o.id === principal.orgId);
-    return c.json({ user: { id: user.id, email: user.email }, orgs: orgs.map((o) => ({ ...o, createdAt: iso(o.createdAt) })) }, 200);
+    const [memberOf, adminTeams] = await Promise.all([platform.orgsOfUser(user.id), platform.adminTeamsOfUser(user.id)]);
+    const orgs = memberOf
+      .filter((o) => principal.via !== "api_key" || o.id === principal.orgId)
+      .map((o) => ({
+        ...o,
+        suspendedAt: isoOrNull(o.suspendedAt),
+        adminTeamIds: adminTeams.filter((t) => t.orgId === o.id).map((t) => t.teamId),
+        createdAt: iso(o.createdAt),
+      }));
+    return c.json({ user: { id: user.id, email: user.email }, orgs }, 200);
   },
 );

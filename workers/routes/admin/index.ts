@@ -7,6 +7,7 @@ import { auditRoutes } from "./audit.js";
 import { credentialRoutes } from "./credentials.js";
 import { hostRoutes } from "./hosts.js";
 import { identityRoutes } from "./identity.js";
+import { invitationRoutes } from "./invitations.js";
 import { adminRouter } from "./kit.js";
 import { orgRoutes } from "./orgs.js";
 import { policyRoutes } from "./policies.js";
@@ -30,6 +31,8 @@ export function adminApi() {
   api.use("/orgs/*", requireUser);
   for (const routes of [
     orgRoutes,
+    // Also POST /invitations/accept, outside /orgs: open to everyone, a signed-in user optional.
+    invitationRoutes,
     teamRoutes,
     agentRoutes,
     suspensionRoutes,

@@ -2,6 +2,7 @@
 import { createRoute } from "@hono/zod-openapi";
 import {
   ID_PREFIX,
+  InvitationCreatedSchema,
   MemberAddSchema,
   MemberSchema,
   MemberUpdateSchema,
@@ -12,14 +13,14 @@ import {
   page,
 } from "../../../schema/api.js";
 import { assertFound, orgAccess, pathId, requireRole } from "../../authz/org-access.js";
-import { iso, makeDb } from "../../data/db.js";
+import { iso, isoOrNull, makeDb } from "../../data/db.js";
 import { decodeCursor, toPage } from "../../data/pagination.js";
 import { PlatformData } from "../../data/platform-data.js";
-import { AppError, conflict, forbidden } from "../../errors.js";
-import { hashPassword } from "../../identity/passwords.js";
+import { conflict, forbidden } from "../../errors.js";
+import { inviteMember } from "../../identity/invitations.js";
 import { forgetTokens } from "../../identity/tokens.js";
 import { adminRouter, body, errors, itemParams, json, noContent, orgParams, security } from "./kit.js";
-import { auditAdmin, orgView } from "./views.js";
+import { auditAdmin, invitationView, orgView } from "./views.js";
 
 export const orgRoutes = adminRouter();
 
@@ -34,7 +35,9 @@ orgRoutes.openapi(
   async (c) => {
     const principal = c.get("user");
     const rows = await new PlatformData(makeDb(c.env.DB)).orgsOfUser(principal.userId);
-    const items = rows.filter((o) => principal.via !== "api_key" || o.id === principal.orgId).map((o) => ({ ...o, createdAt: iso(o.createdAt) }));
+    const items = rows
+      .filter((o) => principal.via !== "api_key" || o.id === principal.orgId)
+      .map((o) => ({ ...o, suspendedAt: isoOrNull(o.suspendedAt), createdAt: iso(o.createdAt) }));
     return c.json({ items, nextCursor: null }, 200);
   },
 );
@@ -133,29 +136,22 @@ orgRoutes.openapi(
   createRoute({
     method: "post",
     path: "/orgs/{orgId}/members",
-    summary: "Add a user to the org (created if new, with the given password)",
+    summary: "Invite someone by e-mail: the same answer whether or not the e-mail has an account",
+    description:
+      "Nobody joins without accepting: the answer is an invitation with a one-time token (shown once, valid 7 days) that the " +
+      "invitee accepts at POST /invitations/accept, signed in as the invited account, or creating the account when none " +
+      "exists (with `password` here, or the invitee's own).",
     security,
     request: { params: orgParams, ...body(MemberAddSchema) },
-    responses: { 201: json(MemberSchema, "added"), ...errors, 409: errors[400] },
+    responses: { 201: json(InvitationCreatedSchema, "invited"), ...errors, 409: errors[400] },
   }),
   async (c) => {
     const access = await orgAccess(c, c.req.valid("param").orgId);
     requireRole(access, "admin");
     const input = c.req.valid("json");
     if (input.role === "owner") requireRole(access, "owner");
-    const platform = new PlatformData(makeDb(c.env.DB));
-    let user = await platform.userByEmail(input.email);
-    if (!user) {
-      if (!input.password) throw new AppError("validation_failed", "password: required for a new user");
-      user = await platform.insertUser(input.email, await hashPassword(input.password));
-    } else if (input.password) {
-      // Never let an org admin reset the password of an existing (possibly foreign) account.
-      throw new AppError("validation_failed", "password: only accepted when the user is new");
-    }
-    const added = await access.data.addMember(user.id, input.role);
-    if (!added) throw conflict("already a member");
-    await auditAdmin(c, access, "member.add", { type: "user", id: user.id }, { role: input.role });
-    return c.json({ id: user.id, email: user.email, role: added.role, createdAt: iso(added.createdAt) }, 201);
+    const { row, token } = await inviteMember(c.env, access, input);
+    return c.json({ ...invitationView(row), token }, 201);
   },
 );
 

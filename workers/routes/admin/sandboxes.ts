@@ -8,8 +8,8 @@ import { HostStore, type SandboxRow } from "../../data/host-store.js";
 import { decodeCursor, toPage } from "../../data/pagination.js";
 import { memberScope, requireAgentAdmin, visibleAgent } from "../../agents/lifecycle.js";
 import { AppError, notFound } from "../../errors.js";
-import { forgetTokens } from "../../identity/tokens.js";
-import { runtimeDetails, sandboxTokenName, sendCommand, startSandbox } from "../../sandboxes/service.js";
+import { runtimeDetails, sendCommand, startSandbox } from "../../sandboxes/service.js";
+import { endSandboxSession } from "../../sandboxes/sessions.js";
 import { adminRouter, body, errors, itemParams, json, orgParams, security } from "./kit.js";
 import { auditAdmin } from "./views.js";
 
@@ -132,12 +132,18 @@ sandboxRoutes.openapi(
           : { op: "sandbox.stop", sandboxId: sandbox.id, graceMs: input.graceSeconds * 1000 },
       ).catch(() => undefined);
     }
-    forgetTokens(await access.data.revokeNamedTokens("agent", agent.id, sandboxTokenName(sandbox.id)));
+    await endSandboxSession(access.data, sandbox);
     const updated = assertFound(
       await store.updateSandbox(sandbox.id, { state: "stopped", reason: input.force ? "killed by a user" : "stopped by a user" }),
       "sandbox",
     );
-    await auditAdmin(c, access, input.force ? "sandbox.kill" : "sandbox.stop", { type: "sandbox", id: sandbox.id }, { agentId: agent.id, ...runtimeDetails(sandbox) });
+    await auditAdmin(
+      c,
+      access,
+      input.force ? "sandbox.kill" : "sandbox.stop",
+      { type: "sandbox", id: sandbox.id },
+      { agentId: agent.id, ...runtimeDetails(sandbox) },
+    );
     return c.json(await view(store, updated), 200);
   },
 );

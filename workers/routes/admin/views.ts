@@ -2,7 +2,9 @@
 import type { Context } from "hono";
 import { recordAudit } from "../../audit/audit.js";
 import { iso, isoOrNull } from "../../data/db.js";
+import type { InvitationRow } from "../../data/invitation-store.js";
 import type { AgentRow, OrgRow, ProjectRow, TeamRow, TokenRow } from "../../data/org-data.js";
+import { invitationStatus } from "../../identity/invitations.js";
 import type { OrgAccess } from "../../authz/org-access.js";
 import type { AppEnv } from "../../http/context.js";
 
@@ -48,6 +50,19 @@ export const apiKeyView = (t: TokenRow) => ({
   createdAt: iso(t.createdAt),
   lastUsedAt: isoOrNull(t.lastUsedAt),
   revokedAt: isoOrNull(t.revokedAt),
+});
+
+/** An invitation as admins see it: never its token or the password set for the account. */
+export const invitationView = (i: InvitationRow) => ({
+  id: i.id,
+  orgId: i.orgId,
+  email: i.email,
+  role: i.role,
+  status: invitationStatus(i),
+  invitedBy: i.invitedBy,
+  expiresAt: iso(i.expiresAt),
+  acceptedAt: isoOrNull(i.acceptedAt),
+  createdAt: iso(i.createdAt),
 });
 
 /** Records a successful admin mutation by the calling user. */

@@ -150,7 +150,7 @@ async function forward(
   // One deadline for the headers and, unless streamed, the body.
   const deadline = new UpstreamDeadline(UPSTREAM_TIMEOUT_MS, abort);
   // A withdrawal of the agent (suspension, revoked token) cancels the provider request at once.
-  const watch = watchCall(c.env, c.get("agent").agentId, c.get("agent").tokenId);
+  const watch = watchCall(c.env, c.get("agent").agentId, c.get("agent").tokenId, (p) => c.executionCtx.waitUntil(p));
   const cancel = () => abort.abort();
   watch.signal.addEventListener("abort", cancel, { once: true });
   let streaming = false;

@@ -1,0 +1,46 @@
+// IP addresses: IPv4 dotted quads (each octet 0-255) and IPv6 (validated by ipaddr.js).
+import ipaddr from "ipaddr.js";
+import type { RawFinding } from "../types.js";
+
+const IPV4 =
+  /(?<![\p{L}\p{N}_.]|\d\.)(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?:\/\d{1,2})?(?![\p{L}\p{N}_]|\.\d)/gu;
+/** Characters an IPv6 candidate is made of (hex, ":", "." of an embedded IPv4); "%zone" and "/prefix" follow. */
+function isV6Char(c: number): boolean {
+  return (c >= 48 && c <= 58) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 46;
+}
+const WORD_AROUND = /[\p{L}\p{N}_]/u;
+/** "version 1.2.3.4", "v10.0.0.1": software versions, not addresses. */
+const VERSION_BEFORE = /\b(?:v|version|release|ver\.?)\s*$/i;
+
+export function detectIps(text: string, out: RawFinding[]): void {
+  if (text.indexOf(".") >= 0) {
+    IPV4.lastIndex = 0;
+    for (let m = IPV4.exec(text); m; m = IPV4.exec(text)) {
+      if (VERSION_BEFORE.test(text.slice(Math.max(0, m.index - 10), m.index))) continue;
+      out.push({ category: "ip_address", start: m.index, end: m.index + m[0].length, detector: "ipv4", key: m[0] });
+    }
+  }
+  // IPv6: grown from each ":" over hex digits, colons and dots (a regex tried at every position
+  // of the text costs more than the rest of the detectors).
+  let next = 0;
+  for (let colon = text.indexOf(":"); colon >= 0; colon = text.indexOf(":", Math.max(colon + 1, next))) {
+    let start = colon;
+    while (start > 0 && isV6Char(text.charCodeAt(start - 1))) start--;
+    let end = colon + 1;
+    while (end < text.length && isV6Char(text.charCodeAt(end))) end++;
+    next = end;
+    if (end - start < 3 || (start > 0 && WORD_AROUND.test(text[start - 1] ?? ""))) continue;
+    let stop = end;
+    const zone = /^%[\w.]+/.exec(text.slice(end, end + 16));
+    if (zone) stop += zone[0].length;
+    const prefix = /^\/\d{1,3}/.exec(text.slice(stop, stop + 4));
+    if (prefix) stop += prefix[0].length;
+    if (stop < text.length && WORD_AROUND.test(text[stop] ?? "")) continue;
+    const value = text.slice(start, stop);
+    // Clock times and ratios ("12:30:45") have no "::" and fewer than eight groups; never addresses.
+    if (!value.includes("::") && value.split(":").length < 8) continue;
+    const bare = value.replace(/%[\w.]+/, "").replace(/\/\d{1,3}$/, "");
+    if (bare === "::" || !ipaddr.IPv6.isValid(bare)) continue;
+    out.push({ category: "ip_address", start, end: stop, detector: "ipv6", key: ipaddr.IPv6.parse(bare).toNormalizedString() });
+  }
+}
