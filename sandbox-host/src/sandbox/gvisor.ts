@@ -37,7 +37,7 @@ export interface GvisorDriverOptions {
 const RUNTIME_ENV = { PATH: "/usr/bin:/bin:/usr/sbin:/sbin" };
 /** What the Sentry and the Gofer need beside the agent's own memory and processes. */
 const SENTRY_MEMORY_BYTES = 96 << 20;
-const SENTRY_PIDS = 96;
+const SENTRY_PIDS = 512;
 /** Names the runsc processes carry (comm): a soft signal goes through `runsc kill`, never to them. */
 const RUNSC_PROCESSES = ["runsc", "runsc-sandbox", "runsc-gofer", "exe"];
 

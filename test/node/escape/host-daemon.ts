@@ -55,6 +55,8 @@ export async function startTestHost(driver: SandboxDriver, opts: TestHostOptions
     env: {},
     agentToken: AGENT_TOKEN,
     limits: { memoryBytes: 256 << 20, pids: 128 },
+    // The edge names the level; the one this host's driver gives.
+    isolation: driver.isolation,
     ...over,
   });
   const start = async (agentId: string, cmd: string[], over: Partial<SandboxStartCommand> = {}) => {
