@@ -437,7 +437,9 @@ static void exec_command(void) {
 static void reaper(int out, int err, int status_fd, int exec_fd) {
   if (write(open("/sys/fs/cgroup/agent/cgroup.procs", O_WRONLY | O_CLOEXEC), "0", 1) < 0) _exit(120);
   if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) < 0) _exit(121);
-  if (chdir("/newroot") < 0 || syscall(SYS_pivot_root, ".", ".") < 0 || umount2(".", MNT_DETACH) < 0 || chdir("/") < 0) _exit(122);
+  // The initramfs is the root mount, which pivot_root cannot leave: the new root moves over it
+  // (as switch_root does). The command has no capability to chroot back out.
+  if (chdir("/newroot") < 0 || mount("/newroot", "/", NULL, MS_MOVE, NULL) < 0 || chroot(".") < 0 || chdir("/") < 0) _exit(122);
   if (mount("proc", "/proc", "proc", MS_NOSUID | MS_NODEV | MS_NOEXEC, NULL) < 0) _exit(123);
   for (const char **m = masked_proc; *m; m++) if (access(*m, F_OK) == 0) mount("/dev/null", *m, NULL, MS_BIND, NULL);
   mount("/proc/sys", "/proc/sys", NULL, MS_BIND | MS_REC, NULL);
@@ -628,7 +630,15 @@ static int init_main(void) {
       else if (got == 0 || (errno != EAGAIN && errno != EINTR)) { close(out_fd[ch]); out_fd[ch] = -1; }
     }
     if (!status_known && (pfd[4].revents & (POLLIN | POLLHUP))) {
-      if (read(status[0], &wait_status, sizeof wait_status) != sizeof wait_status) wait_status = 0x7f00 | 0;  // reaper died
+      if (read(status[0], &wait_status, sizeof wait_status) != sizeof wait_status) {
+        // The reaper died before the command's status: say where it stopped (its exit code).
+        int rs = 0;
+        waitpid(r, &rs, 0);
+        char msg[64];
+        int n = snprintf(msg, sizeof msg, "the guest could not start the command (step %d)", WIFEXITED(rs) ? WEXITSTATUS(rs) : -1);
+        send_frame(F_ERROR, 0, msg, (uint32_t)n);
+        power_off();
+      }
       status_known = 1;
     }
     // Proxy connections from the command.
