@@ -192,6 +192,8 @@ export class MicrovmDriver implements SandboxDriver {
     if (!assets) throw new SandboxStartError("the microvm driver was not probed");
     const memMiB = Math.ceil((vm.memoryBytes + GUEST_OVERHEAD_BYTES) / MiB);
     const args = [
+      // Named by the sandbox id, so an operator (and a test) finds the VMM of a sandbox.
+      ...["-name", `palisade-${vm.id}`],
       ...["-M", "microvm", "-nodefaults", "-no-user-config", "-display", "none", "-serial", "none", "-monitor", "none", "-nic", "none", "-no-reboot"],
       ...["-sandbox", "on,obsolete=deny,elevateprivileges=deny,spawn=deny,resourcecontrol=deny"],
       ...(vm.accel === "kvm" ? ["-accel", "kvm", "-cpu", "host"] : ["-accel", `tcg,tb-size=${TCG_TB_MIB}`, "-cpu", TCG_CPU]),

@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { GvisorDriver } from "../../../sandbox-host/src/sandbox/gvisor.js";
+import { MicrovmDriver } from "../../../sandbox-host/src/sandbox/microvm.js";
 import type { SandboxDriver } from "../../../sandbox-host/src/sandbox/types.js";
 import { missing } from "../../support/capabilities.js";
 import { busyboxLayer, busyboxStatic, writeOciLayout } from "../../support/images.js";
@@ -25,7 +26,10 @@ interface Level {
   driver: string;
   probe: () => SandboxDriver;
 }
-const LEVELS: Level[] = [{ isolation: "gvisor", driver: "gvisor", probe: () => new GvisorDriver() }];
+const LEVELS: Level[] = [
+  { isolation: "gvisor", driver: "gvisor", probe: () => new GvisorDriver() },
+  { isolation: "vm", driver: "microvm", probe: () => new MicrovmDriver() },
+];
 const available = new Map<string, { ok: boolean; reason?: string }>();
 for (const l of LEVELS)
   available.set(l.driver, isRoot && busyboxStatic() ? await l.probe().available() : { ok: false, reason: "needs root and busybox-static" });
@@ -138,6 +142,9 @@ describe.skipIf(missing("root", { ok: isRoot }) || missing("busybox-static", { o
           });
           expect(started.status, JSON.stringify(started.json)).toBe(201);
           expect(started.json).toMatchObject({ isolation: level.isolation, imageDigest: digest, driver: level.driver });
+          // A VM names its accelerator (kvm, or tcg: emulated and far slower); other levels have none.
+          if (level.isolation === "vm") expect(["kvm", "tcg"]).toContain((started.json as { accelerator: string }).accelerator);
+          else expect((started.json as { accelerator: string | null }).accelerator).toBeNull();
           const sandboxId = (started.json as { id: string }).id;
           const done = await until(
             "the sandbox to exit",
@@ -154,6 +161,7 @@ describe.skipIf(missing("root", { ok: isRoot }) || missing("busybox-static", { o
             return (a.json as { items: Array<{ details: Record<string, string> }> }).items[0];
           });
           expect(audit.details).toMatchObject({ isolation: level.isolation, imageDigest: digest, driver: level.driver });
+          if (level.isolation === "vm") expect(audit.details.accelerator).toMatch(/^(kvm|tcg)$/);
           const output = audit.details.output ?? "";
           const kernel = /^kernel (.*)$/m.exec(output)?.[1];
           expect(kernel, output).toBeDefined();
