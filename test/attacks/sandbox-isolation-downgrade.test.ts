@@ -29,7 +29,8 @@ let agentId: string;
 const api = (path: string, method = "GET", body?: unknown) =>
   call(`/api/v1/orgs/${org.orgId}${path}`, { method, token: org.apiKey, ...(body === undefined ? {} : { body }) });
 const start = (body: Record<string, unknown>, pool = host.pool) => api("/sandboxes", "POST", { agentId, pool, command: ["/bin/true"], ...body });
-const lastStart = (h: ConnectedHost) => h.commands.filter((c): c is Extract<TunnelCommand, { op: "sandbox.start" }> => c.op === "sandbox.start").at(-1);
+const lastStart = (h: ConnectedHost) =>
+  h.commands.filter((c): c is Extract<TunnelCommand, { op: "sandbox.start" }> => c.op === "sandbox.start").at(-1);
 
 async function requirePolicy(scope: "org" | "team" | "project" | "agent", id: string | undefined, minIsolation: string) {
   const policy = await api("/policies", "POST", { name: unique("iso"), egress: [], sandbox: { minIsolation } });
@@ -59,7 +60,12 @@ afterAll(() => {
 function honest(cmd: Extract<TunnelCommand, { op: "sandbox.start" }>) {
   const isolation = cmd.isolation ?? "container";
   const driver = isolation === "vm" ? "microvm" : isolation === "gvisor" ? "gvisor" : cmd.image ? "oci" : "bwrap";
-  return { driver, isolation, ...(cmd.image ? { imageDigest: DIGEST } : {}), ...(isolation === "vm" ? { accelerator: "tcg" as const } : {}) } as const;
+  return {
+    driver,
+    isolation,
+    ...(cmd.image ? { imageDigest: DIGEST } : {}),
+    ...(isolation === "vm" ? { accelerator: "tcg" as const } : {}),
+  } as const;
 }
 
 describe("asking for weaker isolation than the policy requires", () => {
@@ -69,7 +75,11 @@ describe("asking for weaker isolation than the policy requires", () => {
     expect(lastStart(host)).toMatchObject({ isolation: "gvisor", image: "agent-image:1" });
     expect(res.json).toMatchObject({ isolation: "gvisor", image: "agent-image:1", imageDigest: DIGEST, driver: "gvisor" });
     const audit = await api(`/audit?action=sandbox.start&resourceId=${res.json.id}`);
-    expect(audit.json.items[0]?.details, JSON.stringify(audit.json.items[0])).toMatchObject({ isolation: "gvisor", imageDigest: DIGEST, driver: "gvisor" });
+    expect(audit.json.items[0]?.details, JSON.stringify(audit.json.items[0])).toMatchObject({
+      isolation: "gvisor",
+      imageDigest: DIGEST,
+      driver: "gvisor",
+    });
   });
 
   it("a request for container isolation is refused with 403 and the reason, and nothing reaches a host", async () => {
@@ -107,7 +117,13 @@ describe("asking for weaker isolation than the policy requires", () => {
     const sub = await api("/agents", "POST", { name: unique("sub"), parentAgentId: parent.json.id });
     expect(sub.status, sub.text).toBe(201);
     for (const isolation of ["container", "gvisor"]) {
-      const res = await api("/sandboxes", "POST", { agentId: sub.json.id, pool: host.pool, command: ["/bin/true"], isolation, image: "agent-image:1" });
+      const res = await api("/sandboxes", "POST", {
+        agentId: sub.json.id,
+        pool: host.pool,
+        command: ["/bin/true"],
+        isolation,
+        image: "agent-image:1",
+      });
       expect(res.status, res.text).toBe(403);
       expect(res.json.error.message).toMatch(/vm or stronger/);
     }
@@ -159,5 +175,23 @@ describe("asking for weaker isolation than the policy requires", () => {
     const list = await api(`/sandboxes?agentId=${agentId}`);
     const failed = list.json.items.find((s: { pool: string; state: string }) => s.pool === liar.pool);
     expect(failed?.state).toBe("failed");
+  });
+
+  it("a host that later reports running it at less than asked is not believed either: the sandbox is killed and fails", async () => {
+    const res = await start({ image: "agent-image:1" });
+    expect(res.status, res.text).toBe(201);
+    const sandboxId = res.json.id as string;
+    const before = host.commands.length;
+    host.sendStatus({ sandboxId, state: "running", runtime: { driver: "oci", isolation: "container", imageDigest: DIGEST } });
+    let sandbox: { state: string; reason: string | null } | undefined;
+    for (let i = 0; i < 100 && sandbox?.state !== "failed"; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      sandbox = (await api(`/sandboxes/${sandboxId}`)).json;
+    }
+    expect(sandbox?.state).toBe("failed");
+    expect(sandbox?.reason).toMatch(/isolation container, below gvisor/);
+    expect(host.commands.slice(before)).toContainEqual({ op: "sandbox.kill", sandboxId });
+    const audit = await api(`/audit?action=sandbox.failed&resourceId=${sandboxId}`);
+    expect(audit.json.items[0]?.details).toMatchObject({ isolation: "gvisor", reportedIsolation: "container" });
   });
 });

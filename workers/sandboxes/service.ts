@@ -192,11 +192,8 @@ export async function startSandbox(
   // What the host runs it on: the edge asked for a level, the host must not give less.
   const runtime = ack.runtime;
   if (runtime && isolationRank(runtime.isolation) < isolationRank(isolation)) {
-    await sendCommand(env, host.id, { op: "sandbox.kill", sandboxId: row.id }).catch(() => undefined);
-    await endSandboxSession(data, row);
-    const error = `the host ran the sandbox at isolation ${runtime.isolation}, below ${isolation}`;
-    const failed = await store.updateSandbox(row.id, { state: "failed", reason: error });
-    return { ok: false, row: failed ?? row, hostId: host.id, error };
+    const failed = await endWeakerSandbox(env, row, runtime.isolation);
+    return { ok: false, row: failed.row, hostId: host.id, error: failed.reason };
   }
   if (runtime)
     await store.updateSandbox(row.id, { driver: runtime.driver, imageDigest: runtime.imageDigest ?? null, accelerator: runtime.accelerator ?? null });
@@ -205,11 +202,47 @@ export async function startSandbox(
   return { ok: true, row: (await store.sandbox(row.id)) ?? row, hostId: host.id };
 }
 
+/**
+ * Ends a sandbox its host runs at a weaker isolation level than the edge asked (in its ack or a
+ * later status report): killed, its session ended, the row failed with the reason.
+ */
+async function endWeakerSandbox(env: Env, row: SandboxRow, reported: IsolationLevel): Promise<{ row: SandboxRow; reason: string }> {
+  if (row.hostId) await sendCommand(env, row.hostId, { op: "sandbox.kill", sandboxId: row.id }).catch(() => undefined);
+  await endSandboxSession(new OrgData(makeDb(env.DB), row.orgId), row);
+  const reason = `the host ran the sandbox at isolation ${reported}, below ${row.isolation}`;
+  const failed = await new HostStore(makeDb(env.DB), row.orgId).updateSandbox(row.id, { state: "failed", reason }, [
+    "pending",
+    "starting",
+    "running",
+    "stopped",
+  ]);
+  return { row: failed ?? row, reason };
+}
+
 /** Called by the host's tunnel object for every status report: D1 row and audit event. */
 export async function recordSandboxStatus(env: Env, orgId: string, hostId: string, status: SandboxStatus) {
   const store = new HostStore(makeDb(env.DB), orgId);
   const sandbox = await store.sandbox(status.sandboxId);
   if (!sandbox || sandbox.hostId !== hostId) return;
+  // A report of a weaker runtime than asked is not believed either: the sandbox ends.
+  if (status.runtime && isolationRank(status.runtime.isolation) < isolationRank(sandbox.isolation)) {
+    const { reason } = await endWeakerSandbox(env, sandbox, status.runtime.isolation);
+    await recordAudit(env, {
+      orgId,
+      actor: { type: "host", id: hostId },
+      action: "sandbox.failed",
+      resource: { type: "sandbox", id: sandbox.id },
+      result: "error",
+      reason,
+      details: {
+        agentId: sandbox.agentId,
+        ...runtimeDetails(sandbox),
+        reportedIsolation: status.runtime.isolation,
+        reportedDriver: status.runtime.driver,
+      },
+    });
+    return;
+  }
   const state = status.state;
   // Reports may arrive out of order with the edge's own updates: an ended sandbox stays ended.
   const from: Array<typeof sandbox.state> =

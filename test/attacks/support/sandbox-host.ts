@@ -3,13 +3,15 @@
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
 import type { HostCapabilities, SandboxRuntime } from "../../../schema/sandbox.js";
-import { EdgeToHostFrame, PROTOCOL_VERSION, type TunnelCommand } from "../../../schema/tunnel.js";
+import { EdgeToHostFrame, PROTOCOL_VERSION, type SandboxStatus, type TunnelCommand } from "../../../schema/tunnel.js";
 import { BASE, call, type SeededOrg, unique } from "../../workers/support/api.js";
 
 export interface ConnectedHost {
   pool: string;
   /** Every command the edge sent, in order. */
   commands: TunnelCommand[];
+  /** Sends a status report as the host. */
+  sendStatus(status: Omit<SandboxStatus, "at">): void;
   close(): void;
 }
 
@@ -57,7 +59,12 @@ export async function connectHost(org: SeededOrg, behaviour: HostBehaviour = {})
       await new Promise((r) => setTimeout(r, 20));
     }
   }
-  return { pool, commands, close: () => ws.close(1000, "done") };
+  return {
+    pool,
+    commands,
+    sendStatus: (status) => ws.send(JSON.stringify({ t: "sandbox.status", ...status, at: Date.now() })),
+    close: () => ws.close(1000, "done"),
+  };
 }
 
 /** An agent of the org, created through the API. */
