@@ -238,8 +238,9 @@ export class MicrovmDriver implements SandboxDriver {
       throw new SandboxStartError(`invalid sandbox spec: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
     const spec = parsed.data;
     if (!spec.image?.disk) throw new SandboxStartError("a microvm runs an image (its root disk): none was given");
+    const avail = await this.available();
     const accel = this.#accelerator;
-    if (!accel) throw new SandboxStartError("the microvm driver is not available (probe it first)");
+    if (!avail.ok || !accel) throw new SandboxStartError(`the microvm driver is not available: ${avail.reason ?? "unknown reason"}`);
     const env = sandboxEnv(spec);
     if (spec.command.length > GUEST_MAX_ARGS) throw new SandboxStartError(`a microvm command has at most ${GUEST_MAX_ARGS} arguments`);
     if (Object.keys(env).length > GUEST_MAX_ENV) throw new SandboxStartError(`a microvm command has at most ${GUEST_MAX_ENV} environment variables`);

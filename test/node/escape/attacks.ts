@@ -33,6 +33,8 @@ export interface AttackContext {
 
 export interface Attack {
   name: string;
+  /** Drivers it applies to (all when absent). */
+  only?: string[];
   run(ctx: AttackContext): Promise<void>;
 }
 
@@ -455,6 +457,7 @@ export const ATTACKS: Attack[] = [
       // Each setuid binary is started with stdin held open, and its ids read while it waits for input.
       const r = await perl(
         `print "nnp ", sc(${NR.prctl}, 39, 0, 0, 0, 0), "\\n"; print "self ", join(",", $<, $>, $<, $>), "\\n";
+        print "su-present ", (-f "/usr/bin/su" ? 1 : 0), " setuid ", (-u "/usr/bin/su" ? 1 : 0), "\n";
         my @bins = grep { -f $_ && -u $_ } map { glob("$_/*") } qw(/usr/bin /usr/sbin /usr/lib/openssh /usr/lib/dbus-1.0 /usr/lib/polkit-1);
         for my $b (@bins) {
           pipe(my $r, my $w) or die;
@@ -477,10 +480,17 @@ export const ATTACKS: Attack[] = [
       expect(f.get("nnp")).toBe("1");
       const bins = [...f].filter(([k]) => k.startsWith("bin-"));
       const observed = bins.filter(([, v]) => v !== "gone");
+      const self = f.get("self");
+      if (driver === "microvm") {
+        // An image keeps no setuid bit (the store drops them, and the guest mounts it nosuid).
+        expect(f.get("su-present"), r.output).toMatch(/setuid 0$/);
+        expect(bins).toEqual([]);
+        expect(self).not.toMatch(/^0,/);
+        return;
+      }
       expect(bins.length, r.output).toBeGreaterThan(0);
       expect(observed.length, `no setuid binary could be observed: ${r.output}`).toBeGreaterThan(0);
       // No elevation: each runs with the command's own ids (1000 inside a container; gVisor's uid 0, which is the agent's host uid).
-      const self = f.get("self");
       expect(self, r.output).toBe(driver === "gvisor" ? "0,0,0,0" : "1000,1000,1000,1000");
       for (const [k, v] of observed) expect(v, k).toBe(self);
     },
@@ -580,7 +590,13 @@ export const ATTACKS: Attack[] = [
             ),
           "the victim's file",
         );
-        const find = (marker: string, sandboxId: string) => (driver === "gvisor" ? hostProcesses(sandboxId, "runsc[-a-z]*") : hostProcesses(marker));
+        // Under gVisor and in a VM the command is no host process: runsc's or the VMM's (named by the sandbox id) is.
+        const find = (marker: string, sandboxId: string) =>
+          driver === "gvisor"
+            ? hostProcesses(sandboxId, "runsc[-a-z]*")
+            : driver === "microvm"
+              ? hostProcesses(`palisade-${sandboxId}`, "qemu-system-x86")
+              : hostProcesses(marker);
         const [v] = await until(
           async () => ((await find(`victim-${tag}`, victim.sandboxId)).length ? find(`victim-${tag}`, victim.sandboxId) : undefined),
           "the victim",
@@ -595,7 +611,8 @@ export const ATTACKS: Attack[] = [
         expect(a.uid).not.toBe(v.uid);
         expect(a.gid).not.toBe(v.gid);
         expect((await stat(victimWs)).uid).toBe(v.uid);
-        expect((await stat(victimSocket)).gid).toBe(v.gid);
+        // A VMM never connects to a proxy socket (the daemon joins the guest's connections to it): it stays root's.
+        expect((await stat(victimSocket)).gid).toBe(driver === "microvm" ? 0 : v.gid);
 
         // From inside, none of the victim's host paths exist.
         const inside = await perl(
@@ -610,7 +627,7 @@ export const ATTACKS: Attack[] = [
           }).then((o) => o.stdout);
         const connect = (p: string) =>
           `use Socket; socket(my $s, AF_UNIX, SOCK_STREAM, 0) or die; print connect($s, pack_sockaddr_un("${p}")) ? "connected" : "refused $!", "\\n";`;
-        expect(await asAttacker(connect(ownSocket))).toBe("connected\n");
+        expect(await asAttacker(connect(ownSocket))).toMatch(driver === "microvm" ? /^refused Permission denied/ : /^connected$/m);
         expect(await asAttacker(connect(victimSocket))).toMatch(/^refused Permission denied/);
         expect(
           await asAttacker(
@@ -720,6 +737,30 @@ export const ATTACKS: Attack[] = [
       expect(Number(f.get("wall")), r.output).toBeGreaterThanOrEqual(1);
       // Unthrottled, two busy processes would take about 4 s of CPU; the quota allows about 0.4 s.
       expect(Number(f.get("cpu")), r.output).toBeLessThan(1);
+    },
+  },
+  {
+    name: "a VM's devices: no network device, no channel but the proxy's, no host path beyond the workspace",
+    only: ["microvm"],
+    async run({ sh, fx, host }) {
+      const r = await sh(
+        `echo "net $(tail -n +3 /proc/net/dev | cut -d: -f1 | tr -d ' ' | tr '\\n' ' ')"
+        echo "sys $(ls /sys 2>/dev/null | wc -l)"
+        echo "virtio $(grep -o 'virtio[0-9]*' /proc/interrupts | sort -u | wc -l)"
+        echo "vsock $(ls /dev/vsock /dev/vhost-vsock 2>/dev/null | wc -l)"
+        echo "mounts $(cut -d' ' -f2,3 /proc/mounts | grep -v -e ' proc$' -e ' tmpfs$' -e ' devpts$' -e ' sysfs$' -e ' cgroup2$' | sort | tr '\\n' ',')"
+        ln -s ${fx.markerPath} /workspace/marker-link 2>/dev/null; cat /workspace/marker-link 2>&1 | head -1; rm -f /workspace/marker-link
+        ls ${host.stateDir} 2>&1 | head -1`,
+      );
+      const f = fields(r.output);
+      // Only loopback; no sysfs in sight; three virtio devices: the image's disk, the channel's serial device, the workspace's 9p.
+      expect(f.get("net"), r.output).toBe("lo");
+      expect(f.get("sys"), r.output).toBe("0");
+      expect(f.get("virtio"), r.output).toBe("3");
+      expect(f.get("vsock"), r.output).toBe("0");
+      expect(f.get("mounts"), r.output).toBe("/ ext4,/workspace 9p,");
+      // A link in the workspace resolves inside the guest, never on the host.
+      expect(r.output).not.toContain(fx.secret);
     },
   },
 ];
