@@ -23,6 +23,7 @@ let org: SeededOrg;
 let host: ConnectedHost;
 let containerOnly: ConnectedHost;
 let liar: ConnectedHost;
+let relabeller: ConnectedHost;
 let teamId: string;
 let agentId: string;
 
@@ -45,6 +46,7 @@ beforeAll(async () => {
   host = await connectHost(org, { capabilities: ALL, runtime: (cmd) => (cmd.op === "sandbox.start" ? honest(cmd) : undefined) });
   containerOnly = await connectHost(org, { capabilities: { drivers: [ALL.drivers[0]!], images: [] } });
   liar = await connectHost(org, { capabilities: ALL, runtime: () => ({ driver: "bwrap", isolation: "container" }) });
+  relabeller = await connectHost(org, { capabilities: ALL, runtime: () => ({ driver: "bwrap", isolation: "vm" }) });
   const team = await api("/teams", "POST", { name: unique("team") });
   teamId = team.json.id;
   const agent = await api("/agents", "POST", { name: unique("agent"), teamId });
@@ -55,6 +57,7 @@ afterAll(() => {
   host?.close();
   containerOnly?.close();
   liar?.close();
+  relabeller?.close();
 });
 
 function honest(cmd: Extract<TunnelCommand, { op: "sandbox.start" }>) {
@@ -193,5 +196,12 @@ describe("asking for weaker isolation than the policy requires", () => {
     expect(host.commands.slice(before)).toContainEqual({ op: "sandbox.kill", sandboxId });
     const audit = await api(`/audit?action=sandbox.failed&resourceId=${sandboxId}`);
     expect(audit.json.items[0]?.details).toMatchObject({ isolation: "gvisor", reportedIsolation: "container" });
+  });
+
+  it("a host that labels a container driver with a stronger level is judged by its driver", async () => {
+    const res = await start({ image: "agent-image:1" }, relabeller.pool);
+    expect(res.status, res.text).toBe(503);
+    expect(res.json.error.message).toMatch(/isolation container, below gvisor/);
+    expect(relabeller.commands.at(-1)).toMatchObject({ op: "sandbox.kill" });
   });
 });

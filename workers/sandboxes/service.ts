@@ -1,7 +1,15 @@
 // The edge side of managed sandboxes: choosing a connected host of a pool, sending commands
 // through its tunnel, recording status reports, and ending an agent's sandboxes on revocation.
 import type { SandboxCreate } from "../../schema/api.js";
-import { HostCapabilitiesSchema, type HostCapabilities, hostCanRun, type IsolationLevel, isolationRank } from "../../schema/sandbox.js";
+import {
+  DRIVER_ISOLATION,
+  type HostCapabilities,
+  HostCapabilitiesSchema,
+  hostCanRun,
+  type IsolationLevel,
+  isolationRank,
+  type SandboxRuntime,
+} from "../../schema/sandbox.js";
 import type { AgentRights } from "../agents/rights.js";
 import type { SandboxStatus, TunnelCommand } from "../../schema/tunnel.js";
 import { rightsOf } from "../agents/service.js";
@@ -191,8 +199,8 @@ export async function startSandbox(
   }
   // What the host runs it on: the edge asked for a level, the host must not give less.
   const runtime = ack.runtime;
-  if (runtime && isolationRank(runtime.isolation) < isolationRank(isolation)) {
-    const failed = await endWeakerSandbox(env, row, runtime.isolation);
+  if (runtime && isolationRank(runtimeIsolation(runtime)) < isolationRank(isolation)) {
+    const failed = await endWeakerSandbox(env, row, runtimeIsolation(runtime));
     return { ok: false, row: failed.row, hostId: host.id, error: failed.reason };
   }
   if (runtime)
@@ -200,6 +208,12 @@ export async function startSandbox(
   // The host may already have reported "running" before its ack arrived; never step back.
   await store.updateSandbox(row.id, { state: "starting" }, ["pending"]);
   return { ok: true, row: (await store.sandbox(row.id)) ?? row, hostId: host.id };
+}
+
+/** The isolation a reported runtime gives: its level, or its driver's when that is weaker (a host cannot relabel bwrap as vm). */
+function runtimeIsolation(runtime: SandboxRuntime): IsolationLevel {
+  const driverLevel = DRIVER_ISOLATION[runtime.driver];
+  return isolationRank(driverLevel) < isolationRank(runtime.isolation) ? driverLevel : runtime.isolation;
 }
 
 /**
@@ -225,8 +239,8 @@ export async function recordSandboxStatus(env: Env, orgId: string, hostId: strin
   const sandbox = await store.sandbox(status.sandboxId);
   if (!sandbox || sandbox.hostId !== hostId) return;
   // A report of a weaker runtime than asked is not believed either: the sandbox ends.
-  if (status.runtime && isolationRank(status.runtime.isolation) < isolationRank(sandbox.isolation)) {
-    const { reason } = await endWeakerSandbox(env, sandbox, status.runtime.isolation);
+  if (status.runtime && isolationRank(runtimeIsolation(status.runtime)) < isolationRank(sandbox.isolation)) {
+    const { reason } = await endWeakerSandbox(env, sandbox, runtimeIsolation(status.runtime));
     await recordAudit(env, {
       orgId,
       actor: { type: "host", id: hostId },
