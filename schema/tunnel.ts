@@ -10,7 +10,15 @@
 // in flight than granted. Overrun, unknown or out-of-order frames are answered with `error`
 // (connection-level) or `reset` (that stream only); other streams keep going.
 import { z } from "zod";
-import { HostCapabilitiesSchema, ImageRefSchema, IsolationLevelSchema, SANDBOX_DRIVERS, SandboxArg, SandboxRuntimeSchema, sandboxEnv } from "./sandbox.js";
+import {
+  HostCapabilitiesSchema,
+  ImageRefSchema,
+  IsolationLevelSchema,
+  SANDBOX_DRIVERS,
+  SandboxArg,
+  SandboxRuntimeSchema,
+  sandboxEnv,
+} from "./sandbox.js";
 
 export const PROTOCOL_VERSION = 1;
 /** Largest WebSocket message either side accepts (text or binary). */

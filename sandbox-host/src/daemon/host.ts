@@ -169,7 +169,14 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
   let refresh: NodeJS.Timeout | undefined;
   const watcher = watch(path.join(images.dir, "records"), () => {
     clearTimeout(refresh);
-    refresh = setTimeout(() => void manager.capabilities().then((caps) => c.setCapabilities(caps), () => undefined), 200);
+    refresh = setTimeout(
+      () =>
+        void manager.capabilities().then(
+          (caps) => c.setCapabilities(caps),
+          () => undefined,
+        ),
+      200,
+    );
   });
   watcher.on("error", () => undefined);
   log("host.started", {

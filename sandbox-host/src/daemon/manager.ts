@@ -138,8 +138,15 @@ export class SandboxManager implements CommandHandler {
   async capabilities(): Promise<HostCapabilities> {
     const images = (await this.#o.images?.list().catch(() => [])) ?? [];
     return {
-      drivers: this.#o.drivers.map((d) => ({ name: d.name, isolation: d.isolation, images: d.runsImages, ...(d.accelerator ? { accelerator: d.accelerator } : {}) })),
-      images: images.slice(0, 512).map((i) => ({ digest: i.digest, ...(i.manifestDigest ? { manifestDigest: i.manifestDigest } : {}), names: i.names.slice(0, 32) })),
+      drivers: this.#o.drivers.map((d) => ({
+        name: d.name,
+        isolation: d.isolation,
+        images: d.runsImages,
+        ...(d.accelerator ? { accelerator: d.accelerator } : {}),
+      })),
+      images: images
+        .slice(0, 512)
+        .map((i) => ({ digest: i.digest, ...(i.manifestDigest ? { manifestDigest: i.manifestDigest } : {}), names: i.names.slice(0, 32) })),
     };
   }
 
@@ -149,7 +156,9 @@ export class SandboxManager implements CommandHandler {
    */
   #driverFor(cmd: SandboxStartCommand): SandboxDriver {
     const isolation = cmd.isolation ?? (cmd.driver ? DRIVER_ISOLATION[cmd.driver] : "container");
-    const fits = this.#o.drivers.filter((d) => d.isolation === isolation && (cmd.image === undefined || d.runsImages) && (!cmd.driver || d.name === cmd.driver));
+    const fits = this.#o.drivers.filter(
+      (d) => d.isolation === isolation && (cmd.image === undefined || d.runsImages) && (!cmd.driver || d.name === cmd.driver),
+    );
     const pick = cmd.image === undefined ? (fits.find((d) => d.name === "bwrap") ?? fits[0]) : fits[0];
     if (!pick) {
       const offered = this.#o.drivers.map((d) => `${d.name} (${d.isolation})`).join(", ");
@@ -274,7 +283,13 @@ export class SandboxManager implements CommandHandler {
       this.#live.set(id, run);
       this.#starting.delete(id);
       this.#report({ sandboxId: id, state: "running", runtime });
-      this.#log("sandbox.running", { sandbox: id, pid: handle.pid, driver: runtime.driver, image: runtime.imageDigest, accelerator: runtime.accelerator });
+      this.#log("sandbox.running", {
+        sandbox: id,
+        pid: handle.pid,
+        driver: runtime.driver,
+        image: runtime.imageDigest,
+        accelerator: runtime.accelerator,
+      });
       return runtime;
     } catch (e) {
       this.#starting.delete(id);

@@ -25,7 +25,8 @@ import type { HostCapabilities, SandboxRuntime } from "../../../schema/sandbox.j
 
 /** What the sandbox manager implements; the tunnel only transports the commands. */
 export interface CommandHandler {
-  /** Starts the sandbox; resolves with what it runs on (for the ack). */
+  /** Starts the sandbox; resolves with what it runs on (for the ack), if the handler knows. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: handlers that know nothing of runtimes return Promise<void>
   start(cmd: SandboxStartCommand): Promise<SandboxRuntime | void>;
   stop(sandboxId: string, graceMs?: number): Promise<void>;
   kill(sandboxId: string): Promise<void>;
@@ -156,7 +157,14 @@ export class TunnelClient extends EventEmitter {
     ws.on("open", () => {
       this.#lastPongAt = Date.now();
       const capabilities = this.#capabilities;
-      this.#send(encodeText({ t: "hello", v: PROTOCOL_VERSION, ...(this.#opts.agent ? { agent: this.#opts.agent } : {}), ...(capabilities ? { capabilities } : {}) }));
+      this.#send(
+        encodeText({
+          t: "hello",
+          v: PROTOCOL_VERSION,
+          ...(this.#opts.agent ? { agent: this.#opts.agent } : {}),
+          ...(capabilities ? { capabilities } : {}),
+        }),
+      );
       this.#startHeartbeat();
       this.emit("open");
     });
@@ -289,8 +297,8 @@ export class TunnelClient extends EventEmitter {
 
   async #runCommand(id: string, cmd: TunnelCommand): Promise<void> {
     try {
-      let runtime: SandboxRuntime | void = undefined;
-      if (cmd.op === "sandbox.start") runtime = await this.#opts.handler.start(cmd);
+      let runtime: SandboxRuntime | undefined;
+      if (cmd.op === "sandbox.start") runtime = (await this.#opts.handler.start(cmd)) ?? undefined;
       else if (cmd.op === "sandbox.stop") await this.#opts.handler.stop(cmd.sandboxId, cmd.graceMs);
       else await this.#opts.handler.kill(cmd.sandboxId);
       this.#send(encodeText({ t: "cmd.ack", id, ok: true, ...(runtime ? { runtime } : {}) }));

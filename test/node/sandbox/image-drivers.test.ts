@@ -113,7 +113,7 @@ for (const driver of drivers) {
       });
 
       it("ends at the memory limit", async () => {
-        const r = await run(driver, ["/bin/sh", "-c", "x=$(head -c 150000000 /dev/zero | tr '\\0' a); echo survived ${#x}"], {
+        const r = await run(driver, ["/bin/sh", "-c", "x=$(head -c 150000000 /dev/zero | tr '\\0' a); echo survived; echo \"$x\" | wc -c"], {
           limits: { memoryBytes: 64 << 20, cpuQuota: 1, pids: 64 },
           network: {},
         });
