@@ -381,9 +381,10 @@ class GuestChannel {
         void vm.wait().finally(() => reject(new SandboxStartError(why.slice(0, 400))));
       };
       const timer = setTimeout(() => fail(`the microvm guest did not start the command within ${bootTimeoutMs} ms`), bootTimeoutMs);
-      void vm.wait().then(() => {
+      void vm.wait().then((ended) => {
         const vmmError = Buffer.concat(vmm).toString().trim().split("\n").at(-1);
-        fail(this.#failure ?? `the microvm ended before the command started${vmmError ? ` (${vmmError.slice(0, 200)})` : ""}`);
+        if (ended.timedOut) fail("the sandbox's timeout ended the microvm before its guest started the command");
+        else fail(this.#failure ?? `the microvm ended before the command started${vmmError ? ` (${vmmError.slice(0, 200)})` : ""}`);
       });
       vm.stdout.on("data", (chunk: Buffer) => {
         let frames;

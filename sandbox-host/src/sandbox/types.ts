@@ -1,4 +1,4 @@
-// The sandbox driver contract: what every isolation backend (bwrap, oci, later microvm) takes and returns.
+// The sandbox driver contract: what every isolation backend (bwrap, oci, gvisor, microvm) takes and returns.
 import type { Readable } from "node:stream";
 import { z } from "zod";
 import type { IsolationLevel, SandboxDriverName } from "../../../schema/sandbox.js";
