@@ -17,6 +17,7 @@ import {
   encodeText,
   parseTextFrame,
 } from "../../schema/tunnel.js";
+import type { HostCapabilities } from "../../schema/sandbox.js";
 
 /** The part of a WebSocket the mux needs. */
 export interface TunnelSocket {
@@ -49,6 +50,8 @@ export interface EdgeMuxOptions {
   ready?: boolean;
   onReady?: () => void;
   onStatus?: (status: SandboxStatus) => void;
+  /** The host's drivers and images, from hello and from later `capabilities` frames. */
+  onCapabilities?: (capabilities: HostCapabilities) => void;
   onHeartbeat?: () => void;
   log?: (event: string, fields: Record<string, string | number | boolean | undefined>) => void;
 }
@@ -210,6 +213,7 @@ export class EdgeMux {
         }),
       );
       this.#opts.onReady?.();
+      if (f.capabilities) this.#opts.onCapabilities?.(f.capabilities);
       return;
     }
     if (!this.#ready) return this.#refuse("not_ready", "frame before hello");
@@ -221,6 +225,9 @@ export class EdgeMux {
       case "pong":
         this.#opts.onHeartbeat?.();
         return;
+      case "capabilities":
+        this.#opts.onCapabilities?.(f.capabilities);
+        return;
       case "sandbox.status": {
         const { t: _t, ...status } = f;
         this.#opts.onStatus?.(status);
@@ -231,7 +238,7 @@ export class EdgeMux {
         if (!c) return this.#refuse("unknown_stream", "ack for an unknown command");
         clearTimeout(c.timer);
         this.#commands.delete(f.id);
-        c.resolve(f.error ? { ok: f.ok, error: f.error } : { ok: f.ok });
+        c.resolve({ ok: f.ok, ...(f.error ? { error: f.error } : {}), ...(f.runtime ? { runtime: f.runtime } : {}) });
         return;
       }
       case "error": {

@@ -191,7 +191,8 @@ describe.skipIf(missing("bubblewrap", availability))("palisade host run (a real 
       env: {},
       agentToken: AGENT_TOKEN,
     });
-    expect(ack).toEqual({ ok: true });
+    // Without --driver the daemon runs every available driver; a container sandbox without an image is bwrap's.
+    expect(ack).toEqual({ ok: true, runtime: { driver: "bwrap", isolation: "container" } });
     expect(await edge.waitStatus((s) => s.sandboxId === `${id}-a` && s.state === "exited")).toMatchObject({ exitCode: 4, output: "from-daemon\n" });
 
     await mux.command({
