@@ -59,6 +59,11 @@ export interface EdgeMuxOptions {
 const DEFAULT_HEAD_TIMEOUT_MS = 30_000;
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 15_000;
+/**
+ * A vm sandbox is acked once its guest booted and started the command: under TCG that takes seconds
+ * to tens of seconds on a loaded host, up to the microvm driver's own boot limit (60 s).
+ */
+const VM_START_TIMEOUT_MS = 90_000;
 export const DEFAULT_HEARTBEAT_MS = 15_000;
 /** Credit is returned once this much was consumed, to keep credit frames few. */
 const CREDIT_BATCH = INITIAL_WINDOW / 4;
@@ -192,10 +197,13 @@ export class EdgeMux {
     if (!this.ready) return Promise.reject(new AppError("unavailable", "host tunnel is not connected"));
     const id = crypto.randomUUID();
     return new Promise<CommandAck>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#commands.delete(id);
-        reject(toError("timeout", `no ack for ${cmd.op}`));
-      }, this.#opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => {
+          this.#commands.delete(id);
+          reject(toError("timeout", `no ack for ${cmd.op}`));
+        },
+        this.#opts.commandTimeoutMs ?? (cmd.op === "sandbox.start" && cmd.isolation === "vm" ? VM_START_TIMEOUT_MS : DEFAULT_COMMAND_TIMEOUT_MS),
+      );
       this.#commands.set(id, { resolve, reject, timer });
       this.#send(encodeText({ t: "cmd", id, cmd }));
     });

@@ -5,7 +5,7 @@ import { startHostDaemon } from "../../../sandbox-host/src/daemon/host.js";
 import { writeHostState } from "../../../sandbox-host/src/daemon/state.js";
 import { AGENT_TOKEN, HOST_CREDENTIAL, ORG_ID, startEdge } from "./fake-edge.js";
 
-const [stateDir, driver, sandboxId] = process.argv.slice(2) as [string, "bwrap" | "oci", string];
+const [stateDir, driver, sandboxId] = process.argv.slice(2) as [string, "bwrap" | "oci" | "gvisor", string];
 const edge = await startEdge();
 await writeHostState(stateDir, {
   edgeUrl: edge.url,

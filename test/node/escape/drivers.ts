@@ -63,6 +63,11 @@ export const ATTACK_TOOLS = [
 
 export const inCi = process.env.CI === "true";
 
+/** What startTestHost needs to run a variant's commands: the tools image for drivers that run images only. */
+export async function hostOptionsFor(variant: DriverVariant): Promise<{ imageLayer?: Buffer }> {
+  return variant.needsImage ? { imageLayer: await hostToolsLayer(ATTACK_TOOLS, PERL_MODULE_DIRS) } : {};
+}
+
 /** Probes each variant once; the result says whether its tests run. */
 export async function probeVariants(): Promise<{ variant: DriverVariant; ok: boolean; reason?: string }[]> {
   const out = [];
