@@ -25,6 +25,8 @@ const ack = await (await edge.mux()).command({
   env: {},
   agentToken: AGENT_TOKEN,
   limits: { memoryBytes: 64 << 20, pids: 16 },
+  // The edge names the level; gvisor gives only its own.
+  ...(driver === "gvisor" ? { isolation: "gvisor" as const } : {}),
 });
 await edge.waitStatus((s) => s.sandboxId === sandboxId && s.state === "running");
 process.stdout.write(`${JSON.stringify({ ack })}\n`);
