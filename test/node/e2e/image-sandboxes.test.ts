@@ -53,7 +53,8 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-const orgApi = (method: string, p: string, body?: unknown) => api(edge, method, `/api/v1/orgs/${orgId}${p}`, key, body);
+// A vm sandbox's start answers once its guest booted: seconds to tens of seconds under TCG on a loaded host.
+const orgApi = (method: string, p: string, body?: unknown) => api(edge, method, `/api/v1/orgs/${orgId}${p}`, key, body, 90_000);
 
 describe.skipIf(missing("root", { ok: isRoot }) || missing("busybox-static", { ok: busyboxStatic() }) || drivers.length === 0)(
   "image sandboxes against the real edge",
