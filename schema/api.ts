@@ -1,7 +1,7 @@
 // Request and response schemas of the public admin API, shared by the Worker, the dashboard
 // and the tests. Objects are strict: unknown fields are refused.
 import { z } from "zod";
-import { SandboxArg, sandboxEnv } from "./sandbox.js";
+import { HostDriverSchema, ImageRefSchema, IsolationLevelSchema, SandboxArg, sandboxEnv } from "./sandbox.js";
 
 export const ROLES = ["owner", "admin", "member"] as const;
 export const RoleSchema = z.enum(ROLES);
@@ -424,6 +424,9 @@ export const HostSchema = z.object({
   connected: z.boolean(),
   version: z.string().nullable(),
   lastHeartbeatAt: timestamp.nullable(),
+  /** What the host advertised when it last connected: its drivers and how many images it holds. */
+  drivers: z.array(HostDriverSchema),
+  images: z.number().int(),
   createdAt: timestamp,
 });
 export const HostPoolSchema = z.object({
@@ -432,6 +435,8 @@ export const HostPoolSchema = z.object({
   name: z.string(),
   hosts: z.number().int(),
   connected: z.number().int(),
+  /** Isolation levels some active host of the pool offers (container, gvisor, vm). */
+  isolation: z.array(IsolationLevelSchema),
   createdAt: timestamp,
 });
 
@@ -442,6 +447,13 @@ export const SandboxCreateSchema = z.strictObject({
   command: z.array(SandboxArg.min(1)).min(1).max(256),
   /** Loader variables (LD_*, MALLOC_*, GCONV_PATH…) and NUL bytes are refused (schema/sandbox.ts). */
   env: sandboxEnv(64).optional(),
+  /** An image imported on the pool's hosts (`palisade host image import`): a sha256 digest or a name. */
+  image: ImageRefSchema.optional(),
+  /**
+   * container (default), gvisor or vm. Absent: the strictest level the agent's policies require.
+   * Asking for less than a policy requires is refused (403), never raised silently.
+   */
+  isolation: IsolationLevelSchema.optional(),
   /** Idle timeout in minutes (default 30). */
   idleTimeoutMinutes: z
     .number()
@@ -470,6 +482,12 @@ export const SandboxSchema = z.object({
   hostId: z.string().nullable(),
   pool: z.string(),
   command: z.array(z.string()),
+  isolation: IsolationLevelSchema,
+  image: z.string().nullable(),
+  /** Reported by the host: the image's digest, the driver, and for a vm kvm or tcg (emulated, far slower). */
+  imageDigest: z.string().nullable(),
+  driver: z.string().nullable(),
+  accelerator: z.string().nullable(),
   state: z.enum(["pending", "starting", "running", "exited", "failed", "stopped"]),
   exitCode: z.number().int().nullable(),
   reason: z.string().nullable(),

@@ -2,6 +2,7 @@
 import { getPublicSuffix } from "tldts";
 import { z } from "zod";
 import { PiiExitsSchema, PiiPolicySchema } from "./pii.js";
+import { IsolationLevelSchema } from "./sandbox.js";
 
 const MAX_HOST_LENGTH = 253;
 const MAX_PATH_PATTERN_LENGTH = 1024;
@@ -186,6 +187,12 @@ export const AutonomyGateSchema = z.strictObject({
   maxSubagents: z.number().int().min(0).max(1000).optional(),
 });
 
+/** Sandbox rules: the weakest isolation a sandbox of an agent under this policy may have. */
+export const SandboxPolicySchema = z.strictObject({
+  /** container < gvisor < vm; the strictest of all attached policies (and of a subagent's parent) applies. */
+  minIsolation: IsolationLevelSchema.optional(),
+});
+
 export const PolicyDocumentSchema = z.strictObject({
   name: z.string().trim().min(1).max(200),
   egress: z.array(EgressRuleSchema).max(500),
@@ -195,6 +202,7 @@ export const PolicyDocumentSchema = z.strictObject({
   models: z.array(z.string().min(1).max(200).regex(/^\S+$/, "model names have no spaces")).max(200).optional(),
   tools: z.array(z.string().min(1).max(128)).max(500).optional(),
   autonomyGate: AutonomyGateSchema.optional(),
+  sandbox: SandboxPolicySchema.optional(),
 });
 
 /** What callers send (before normalisation). */
@@ -218,6 +226,7 @@ export const PolicyUpdateSchema = z.strictObject({
   models: z.array(z.string().min(1).max(200).regex(/^\S+$/)).max(200).nullable().optional(),
   tools: z.array(z.string().min(1).max(128)).max(500).nullable().optional(),
   autonomyGate: AutonomyGateSchema.nullable().optional(),
+  sandbox: SandboxPolicySchema.nullable().optional(),
   expectedVersion: z.number().int().min(1).optional(),
 });
 
@@ -268,6 +277,7 @@ export const PolicyViewSchema = z.object({
   models: z.array(z.string()).optional(),
   tools: z.array(z.string()).optional(),
   autonomyGate: z.record(z.string(), z.unknown()).optional(),
+  sandbox: z.object({ minIsolation: IsolationLevelSchema.optional() }).optional(),
   attachments: z.array(z.object({ scope: z.enum(POLICY_SCOPES), id: z.string() })),
   createdAt: z.string(),
   updatedAt: z.string(),

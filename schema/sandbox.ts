@@ -76,3 +76,93 @@ export const HOST_AGENT_PREFIX = "palisade-";
 export function reservedAgentIdProblem(agentId: string): string | undefined {
   return agentId.toLowerCase().startsWith(HOST_AGENT_PREFIX) ? `agent ids starting with ${HOST_AGENT_PREFIX} are the host's own` : undefined;
 }
+
+// ── isolation and images ──────────────────────────────────────────────────────
+
+/**
+ * How strongly a sandbox is separated from the host, weakest first: `container` shares the host's
+ * kernel (bwrap, or an OCI runtime for images), `gvisor` runs the agent on gVisor's application
+ * kernel, `vm` in a virtual machine with its own kernel. A policy may require a minimum.
+ */
+export const ISOLATION_LEVELS = ["container", "gvisor", "vm"] as const;
+export type IsolationLevel = (typeof ISOLATION_LEVELS)[number];
+export const IsolationLevelSchema = z.enum(ISOLATION_LEVELS);
+
+/** Position of a level on the scale (container 0 < gvisor 1 < vm 2). */
+export const isolationRank = (level: IsolationLevel): number => ISOLATION_LEVELS.indexOf(level);
+
+/** The stricter of two levels (null: no requirement). */
+export function stricterIsolation(a: IsolationLevel | null, b: IsolationLevel | null): IsolationLevel | null {
+  if (a === null) return b;
+  if (b === null) return a;
+  return isolationRank(a) >= isolationRank(b) ? a : b;
+}
+
+/** An image name as imported on a host (`busybox:latest`, `registry.example/team/agent:1.2`). */
+export const IMAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$/;
+
+/** An image a sandbox runs: a sha256 digest (config or manifest) or a name imported on the pool's hosts. */
+export const ImageRefSchema = z
+  .string()
+  .max(255)
+  .refine((s) => /^sha256:[0-9a-f]{64}$/.test(s) || (IMAGE_NAME.test(s) && !s.includes("..") && !/^[A-Za-z0-9+._-]+:[0-9a-fA-F]{32,}$/.test(s)), {
+    message: "image: a sha256:<64 hex> digest or an image name (letters, digits, . _ / : @ -)",
+  });
+
+/** The host's drivers, and the isolation level each gives. */
+export const SANDBOX_DRIVERS = ["bwrap", "oci", "gvisor", "microvm"] as const;
+export type SandboxDriverName = (typeof SANDBOX_DRIVERS)[number];
+export const DRIVER_ISOLATION: Record<SandboxDriverName, IsolationLevel> = { bwrap: "container", oci: "container", gvisor: "gvisor", microvm: "vm" };
+
+/** How a virtual machine's CPU runs: hardware virtualisation, or emulated by qemu's TCG (far slower). */
+export const ACCELERATORS = ["kvm", "tcg"] as const;
+
+/** What a started sandbox really runs on: reported by the host, kept by the edge, put in audit events. */
+export const SandboxRuntimeSchema = z.strictObject({
+  driver: z.enum(SANDBOX_DRIVERS),
+  isolation: IsolationLevelSchema,
+  /** The image's config digest, when the sandbox runs an image. */
+  imageDigest: z
+    .string()
+    .regex(/^sha256:[0-9a-f]{64}$/)
+    .optional(),
+  /** microvm only: kvm or tcg. */
+  accelerator: z.enum(ACCELERATORS).optional(),
+});
+export type SandboxRuntime = z.infer<typeof SandboxRuntimeSchema>;
+
+/** One driver a host offers, as it advertises it to the edge. */
+export const HostDriverSchema = z.strictObject({
+  name: z.enum(SANDBOX_DRIVERS),
+  isolation: IsolationLevelSchema,
+  accelerator: z.enum(ACCELERATORS).optional(),
+  /** Whether it runs images (oci, gvisor, microvm) or only the host's own /usr (bwrap). */
+  images: z.boolean(),
+});
+export type HostDriver = z.infer<typeof HostDriverSchema>;
+
+/** What a host can run: its drivers and the images imported on it (digests and names, bounded). */
+export const HostCapabilitiesSchema = z.strictObject({
+  drivers: z.array(HostDriverSchema).max(8),
+  images: z
+    .array(
+      z.strictObject({
+        digest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+        manifestDigest: z
+          .string()
+          .regex(/^sha256:[0-9a-f]{64}$/)
+          .optional(),
+        names: z.array(z.string().max(255)).max(32),
+      }),
+    )
+    .max(512),
+});
+export type HostCapabilities = z.infer<typeof HostCapabilitiesSchema>;
+
+/** Whether a host with these capabilities can run a sandbox at `isolation`, of `image` when given. */
+export function hostCanRun(caps: HostCapabilities, isolation: IsolationLevel, image: string | undefined): boolean {
+  const driver = caps.drivers.some((d) => d.isolation === isolation && (image === undefined || d.images));
+  if (!driver || image === undefined) return driver;
+  const tagged = /:[^/]*$/.test(image) || image.startsWith("sha256:") ? [image] : [image, `${image}:latest`];
+  return caps.images.some((i) => i.digest === image || i.manifestDigest === image || i.names.some((n) => tagged.includes(n)));
+}

@@ -343,6 +343,8 @@ export const hosts = sqliteTable(
       .notNull()
       .default("active"),
     version: text("version"),
+    /** JSON HostCapabilities (schema/sandbox.ts): drivers and images the host advertised when it last connected. */
+    capabilities: text("capabilities"),
     createdAt: createdAt(),
   },
   (t) => [index("hosts_pool").on(t.orgId, t.poolId)],
@@ -364,6 +366,16 @@ export const sandboxes = sqliteTable(
       .notNull()
       .references(() => hostPools.id, { onDelete: "cascade" }),
     command: text("command").notNull(),
+    /** The isolation level the edge asked for (container, gvisor, vm). */
+    isolation: text("isolation", { enum: ["container", "gvisor", "vm"] })
+      .notNull()
+      .default("container"),
+    /** The image reference of the request (digest or name), if any. */
+    image: text("image"),
+    /** What the host reports the sandbox runs on: the image's digest, the driver, the VM accelerator. */
+    imageDigest: text("image_digest"),
+    driver: text("driver"),
+    accelerator: text("accelerator"),
     state: text("state", { enum: ["pending", "starting", "running", "exited", "failed", "stopped"] }).notNull(),
     exitCode: integer("exit_code"),
     reason: text("reason"),

@@ -10,7 +10,16 @@
 // in flight than granted. Overrun, unknown or out-of-order frames are answered with `error`
 // (connection-level) or `reset` (that stream only); other streams keep going.
 import { z } from "zod";
-import { reservedAgentIdProblem, SandboxArg, sandboxEnv } from "./sandbox.js";
+import {
+  HostCapabilitiesSchema,
+  ImageRefSchema,
+  IsolationLevelSchema,
+  reservedAgentIdProblem,
+  SANDBOX_DRIVERS,
+  SandboxArg,
+  SandboxRuntimeSchema,
+  sandboxEnv,
+} from "./sandbox.js";
 
 export const PROTOCOL_VERSION = 1;
 /** Largest WebSocket message either side accepts (text or binary). */
@@ -56,7 +65,11 @@ export const HelloFrame = z.strictObject({
   t: z.literal("hello"),
   v: z.literal(PROTOCOL_VERSION),
   agent: z.string().max(128).optional(), // daemon version string, for status only
+  /** The drivers this host runs and the images imported on it (the edge picks hosts by them). */
+  capabilities: HostCapabilitiesSchema.optional(),
 });
+/** host -> edge: the host's capabilities changed (an image was imported or removed). */
+export const CapabilitiesFrame = z.strictObject({ t: z.literal("capabilities"), capabilities: HostCapabilitiesSchema });
 /** edge -> host, answer to hello. */
 export const HelloAckFrame = z.strictObject({
   t: z.literal("hello.ack"),
@@ -158,7 +171,11 @@ export const SandboxStartCommand = z.strictObject({
       pids: z.number().int().min(8).max(1_000_000).optional(),
     })
     .optional(),
-  driver: z.enum(["bwrap", "oci", "microvm"]).optional(),
+  driver: z.enum(SANDBOX_DRIVERS).optional(),
+  /** The isolation the edge decided (policy included); the host runs it or refuses, never less. */
+  isolation: IsolationLevelSchema.optional(),
+  /** An image imported on this host (digest or name); bwrap cannot run one. */
+  image: ImageRefSchema.optional(),
 });
 export const SandboxStopCommand = z.strictObject({
   op: z.literal("sandbox.stop"),
@@ -175,6 +192,8 @@ export type SandboxStartCommand = z.infer<typeof SandboxStartCommand>;
 export const CommandFrame = z.strictObject({ t: z.literal("cmd"), id: Token, cmd: TunnelCommand });
 export const CommandAck = z.strictObject({
   ok: z.boolean(),
+  /** sandbox.start: what the sandbox really runs on. */
+  runtime: SandboxRuntimeSchema.optional(),
   error: z.strictObject({ code: z.string().max(64), message: z.string().max(512) }).optional(),
 });
 export type CommandAck = z.infer<typeof CommandAck>;
@@ -192,6 +211,8 @@ export const SandboxStatus = z.strictObject({
   output: z.string().max(4096).optional(),
   /** ms since epoch on the host's clock. */
   at: z.number().int().min(0),
+  /** With `running`: what the sandbox runs on (driver, isolation, image digest, accelerator). */
+  runtime: SandboxRuntimeSchema.optional(),
 });
 export type SandboxStatus = z.infer<typeof SandboxStatus>;
 /** host -> edge: a sandbox changed state. Not acknowledged. */
@@ -200,6 +221,7 @@ export const StatusFrame = z.strictObject({ t: z.literal("sandbox.status"), ...S
 /** Every frame the edge may receive from a host. */
 export const HostToEdgeFrame = z.discriminatedUnion("t", [
   HelloFrame,
+  CapabilitiesFrame,
   PingFrame,
   PongFrame,
   ResponseHeadFrame,

@@ -2,6 +2,7 @@
 // ancestor up its parent chain. The gateway (/llm, /egress, /mcp, tools), sandboxes, explain and
 // dry-run all decide through this module, so they cannot disagree.
 import type { PiiAction } from "../../schema/policy.js";
+import { stricterIsolation } from "../../schema/sandbox.js";
 import { type GateSettings, effectiveLevel, gateSettings } from "../autonomy/levels.js";
 import type { AgentRow } from "../data/org-data.js";
 import { type EgressDecision, type EgressRequest, decideEgress } from "../policy/decide.js";
@@ -73,6 +74,8 @@ export function mergeRights(chain: readonly RightsLink[]): AgentRights {
       models: intersect(policy.models, up.models),
       tools: intersect(policy.tools, up.tools),
       autonomyGates: [...policy.autonomyGates, ...up.autonomyGates],
+      // A subagent's sandboxes are at least as isolated as its parent's must be.
+      minIsolation: stricterIsolation(policy.minIsolation, up.minIsolation),
     };
   }
   const gate = gateSettings(policy);

@@ -52,6 +52,12 @@ const SECRET_FLAG = new RegExp(`^--?[A-Za-z0-9_.-]*${SECRET_NAME}$`, "i");
 /** An argv flag whose next element is "user:password" (curl, wget, httpie). */
 const USER_FLAG = /^(-u|--user|--auth)$/;
 const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
+/**
+ * A content digest under a key that names one ("imageDigest"): it names public content (an image
+ * the host imported), so it is kept whole although it has the shape of a long opaque string.
+ */
+const DIGEST_KEY = /[dD]igest$/;
+const CONTENT_DIGEST = /^sha256:[0-9a-f]{64}$/;
 
 /** Structured categories only: named entities would blur actions and ids, and cost far more. */
 const AUDIT_PII_CATEGORIES: readonly PiiCategory[] = ["email", "phone", "credit_card", "iban", "tax_id", "secret"];
@@ -176,7 +182,8 @@ function clean(value: unknown, depth: number): unknown {
       if (v === undefined) continue;
       // Ids ("tokenId", "sessionId") name a record, not its secret.
       const sensitive = SENSITIVE_KEY.test(key) && !/Ids?$/.test(key);
-      out[wellFormed(key.slice(0, 64))] = sensitive ? REDACTED : clean(v, depth + 1);
+      const digest = DIGEST_KEY.test(key) && typeof v === "string" && CONTENT_DIGEST.test(v);
+      out[wellFormed(key.slice(0, 64))] = sensitive ? REDACTED : digest ? v : clean(v, depth + 1);
     }
     return out;
   }

@@ -188,7 +188,22 @@ export class HostStore extends OrgScoped {
       .all();
   }
 
-  insertSandbox(values: Omit<SandboxRow, "id" | "orgId" | "createdAt" | "updatedAt" | "exitCode" | "reason">) {
+  /** Stores what a host advertised (its drivers and images). */
+  setHostCapabilities(hostId: string, capabilities: string) {
+    return this.db
+      .update(hosts)
+      .set({ capabilities })
+      .where(this.scope(hosts, eq(hosts.id, hostId)))
+      .run();
+  }
+
+  insertSandbox(
+    values: Omit<
+      SandboxRow,
+      "id" | "orgId" | "createdAt" | "updatedAt" | "exitCode" | "reason" | "imageDigest" | "driver" | "accelerator" | "isolation" | "image"
+    > &
+      Partial<Pick<SandboxRow, "isolation" | "image">>,
+  ) {
     return this.db
       .insert(sandboxes)
       .values({ ...values, id: newId("sbx"), orgId: this.orgId, updatedAt: Date.now() })
@@ -197,7 +212,11 @@ export class HostStore extends OrgScoped {
   }
 
   /** Updates a sandbox; with `onlyFrom`, only while it is still in one of those states. */
-  updateSandbox(id: string, patch: Partial<Pick<SandboxRow, "state" | "exitCode" | "reason" | "hostId">>, onlyFrom?: SandboxRow["state"][]) {
+  updateSandbox(
+    id: string,
+    patch: Partial<Pick<SandboxRow, "state" | "exitCode" | "reason" | "hostId" | "imageDigest" | "driver" | "accelerator">>,
+    onlyFrom?: SandboxRow["state"][],
+  ) {
     return this.db
       .update(sandboxes)
       .set({ ...patch, updatedAt: Date.now() })

@@ -1,6 +1,7 @@
 // The effective policy of an agent: every policy attached to its org, team, project and itself, merged into one JSON value (cacheable in KV).
 import { z } from "zod";
 import { PiiExitsSchema } from "../../schema/pii.js";
+import { type IsolationLevel, IsolationLevelSchema, stricterIsolation } from "../../schema/sandbox.js";
 import { PII_ACTIONS, POLICY_SCOPES, type PiiAction, type PolicyDocument, type PolicyScope } from "../../schema/policy.js";
 import { mergePiiExits } from "../pii/outbound.js";
 
@@ -48,6 +49,8 @@ export const EffectivePolicySchema = z.object({
   /** Same rule as models. */
   tools: z.array(z.string()).nullable(),
   autonomyGates: z.array(z.object({ policyId: z.string(), gate: z.record(z.string(), z.unknown()) })),
+  /** The weakest isolation a sandbox may have: the strictest any attached policy requires (null: none). */
+  minIsolation: IsolationLevelSchema.nullable(),
 });
 export type EffectivePolicy = z.infer<typeof EffectivePolicySchema>;
 
@@ -80,6 +83,7 @@ export function computeEffectivePolicy(docs: readonly AttachedPolicy[]): Effecti
   let models: Set<string> | null = null;
   let tools: Set<string> | null = null;
   const autonomyGates: EffectivePolicy["autonomyGates"] = [];
+  let minIsolation: IsolationLevel | null = null;
 
   for (const { id, version, scope, doc } of ordered) {
     doc.egress.forEach((rule, index) => {
@@ -123,6 +127,7 @@ export function computeEffectivePolicy(docs: readonly AttachedPolicy[]): Effecti
       for (const t of doc.tools) tools.add(t);
     }
     if (doc.autonomyGate !== undefined) autonomyGates.push({ policyId: id, gate: doc.autonomyGate });
+    minIsolation = stricterIsolation(minIsolation, doc.sandbox?.minIsolation ?? null);
   }
 
   if (pii !== null) pii.restore = restoreVotes.length > 0 && restoreVotes.every(Boolean);
@@ -135,5 +140,6 @@ export function computeEffectivePolicy(docs: readonly AttachedPolicy[]): Effecti
     models: models === null ? null : [...models].sort(),
     tools: tools === null ? null : [...tools].sort(),
     autonomyGates,
+    minIsolation,
   };
 }

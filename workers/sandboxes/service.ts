@@ -1,6 +1,16 @@
 // The edge side of managed sandboxes: choosing a connected host of a pool, sending commands
 // through its tunnel, recording status reports, and ending an agent's sandboxes on revocation.
 import type { SandboxCreate } from "../../schema/api.js";
+import {
+  DRIVER_ISOLATION,
+  type HostCapabilities,
+  HostCapabilitiesSchema,
+  hostCanRun,
+  type IsolationLevel,
+  isolationRank,
+  type SandboxRuntime,
+} from "../../schema/sandbox.js";
+import type { AgentRights } from "../agents/rights.js";
 import type { SandboxStatus, TunnelCommand } from "../../schema/tunnel.js";
 import { rightsOf } from "../agents/service.js";
 import { recordAudit } from "../audit/audit.js";
@@ -15,8 +25,35 @@ export function tunnelOf(env: Env, hostId: string) {
   return env.HOST_TUNNEL.get(env.HOST_TUNNEL.idFromName(hostId));
 }
 
-/** A connected host of the pool, asked through each host's tunnel; random among the live ones. */
-export async function connectedHostOf(env: Env, orgId: string, poolName: string): Promise<HostRow> {
+/** What a host advertised (drivers, images), or undefined before its first hello with them. */
+export function capabilitiesOf(host: Pick<HostRow, "capabilities">): HostCapabilities | undefined {
+  if (!host.capabilities) return undefined;
+  let raw: unknown;
+  try {
+    raw = JSON.parse(host.capabilities);
+  } catch {
+    return undefined;
+  }
+  const parsed = HostCapabilitiesSchema.safeParse(raw);
+  return parsed.success ? parsed.data : undefined;
+}
+
+/** Stores what a host advertised; called by its tunnel object on hello and on every change. */
+export async function recordHostCapabilities(env: Env, orgId: string, hostId: string, capabilities: HostCapabilities) {
+  await new HostStore(makeDb(env.DB), orgId).setHostCapabilities(hostId, JSON.stringify(capabilities));
+}
+
+/**
+ * A connected host of the pool that can run the sandbox (its isolation level, its image), asked
+ * through each host's tunnel; random among the live ones. A host that never advertised its
+ * drivers (an older daemon) runs container sandboxes without an image only.
+ */
+export async function connectedHostOf(
+  env: Env,
+  orgId: string,
+  poolName: string,
+  need: { isolation: IsolationLevel; image?: string | undefined } = { isolation: "container" },
+): Promise<HostRow> {
   const store = new HostStore(makeDb(env.DB), orgId);
   const pool = await store.poolByName(poolName);
   if (!pool) throw new AppError("unavailable", `no sandbox host of pool:${poolName} is connected`);
@@ -30,8 +67,17 @@ export async function connectedHostOf(env: Env, orgId: string, poolName: string)
       if (status?.connected) live.push(h);
     }),
   );
-  const host = live[Math.floor(Math.random() * live.length)];
-  if (!host) throw new AppError("unavailable", `no sandbox host of pool:${poolName} is connected`);
+  if (live.length === 0) throw new AppError("unavailable", `no sandbox host of pool:${poolName} is connected`);
+  const able = live.filter((h) => {
+    const caps = capabilitiesOf(h);
+    if (!caps) return need.isolation === "container" && need.image === undefined;
+    return hostCanRun(caps, need.isolation, need.image);
+  });
+  const host = able[Math.floor(Math.random() * able.length)];
+  if (!host) {
+    const what = `isolation ${need.isolation}${need.image ? ` with image ${need.image}` : ""}`;
+    throw new AppError("conflict", `no connected host of pool:${poolName} can run ${what}`);
+  }
   return host;
 }
 
@@ -70,6 +116,35 @@ function sandboxLimits(limits: SandboxCreate["limits"]) {
   };
 }
 
+/**
+ * The isolation a sandbox gets: what the request asks, else the strictest the agent's policies
+ * (and its parent's) require, else container. Less than required is refused, never raised silently.
+ */
+export function sandboxIsolation(rights: AgentRights, input: Pick<SandboxCreate, "isolation" | "image">): IsolationLevel {
+  const required = rights.policy.minIsolation;
+  const isolation = input.isolation ?? required ?? "container";
+  if (required && isolationRank(isolation) < isolationRank(required)) {
+    const source = rights.policy.sources.length ? " (the agent's policies)" : "";
+    throw new AppError(
+      "policy_denied",
+      `sandboxes of this agent need isolation ${required} or stronger${source}; the request asked for ${isolation}`,
+    );
+  }
+  if (isolation === "vm" && input.image === undefined) throw new AppError("validation_failed", "a vm sandbox runs an image: name one with image");
+  return isolation;
+}
+
+/** What a sandbox runs on, for audit events. */
+export function runtimeDetails(row: Pick<SandboxRow, "isolation" | "image" | "imageDigest" | "driver" | "accelerator">) {
+  return {
+    isolation: row.isolation,
+    ...(row.image ? { image: row.image } : {}),
+    ...(row.imageDigest ? { imageDigest: row.imageDigest } : {}),
+    ...(row.driver ? { driver: row.driver } : {}),
+    ...(row.accelerator ? { accelerator: row.accelerator } : {}),
+  };
+}
+
 export type SandboxStart = { ok: true; row: SandboxRow; hostId: string } | { ok: false; row: SandboxRow; hostId: string; error: string };
 
 /**
@@ -82,15 +157,19 @@ export async function startSandbox(
   start: { agent: AgentRow; edgeOrigin: string; createdBy: string; input: SandboxCreate },
 ): Promise<SandboxStart> {
   const { agent, input } = start;
-  if (!(await rightsOf(env, agent)).ok) throw new AppError("conflict", "the agent (or its parent) is not active");
+  const rights = await rightsOf(env, agent);
+  if (!rights.ok) throw new AppError("conflict", "the agent (or its parent) is not active");
+  const isolation = sandboxIsolation(rights.rights, input);
   const store = new HostStore(makeDb(env.DB), agent.orgId);
   const data = new OrgData(makeDb(env.DB), agent.orgId);
-  const host = await connectedHostOf(env, agent.orgId, input.pool);
+  const host = await connectedHostOf(env, agent.orgId, input.pool, { isolation, image: input.image });
   const row = await store.insertSandbox({
     agentId: agent.id,
     hostId: host.id,
     poolId: host.poolId,
     command: JSON.stringify(input.command),
+    isolation,
+    image: input.image ?? null,
     state: "pending",
     idleTimeoutMs: input.idleTimeoutMinutes * 60_000,
     createdBy: start.createdBy,
@@ -105,6 +184,8 @@ export async function startSandbox(
     env: sandboxEnv(input, agent, start.edgeOrigin, token),
     agentToken: token,
     idleTimeoutMs: input.idleTimeoutMinutes * 60_000,
+    isolation,
+    ...(input.image ? { image: input.image } : {}),
     ...sandboxLimits(input.limits),
   }).catch((error: unknown) => ({
     ok: false as const,
@@ -116,9 +197,40 @@ export async function startSandbox(
     const failed = await store.updateSandbox(row.id, { state: "failed", reason: error });
     return { ok: false, row: failed ?? row, hostId: host.id, error };
   }
+  // What the host runs it on: the edge asked for a level, the host must not give less.
+  const runtime = ack.runtime;
+  if (runtime && isolationRank(runtimeIsolation(runtime)) < isolationRank(isolation)) {
+    const failed = await endWeakerSandbox(env, row, runtimeIsolation(runtime));
+    return { ok: false, row: failed.row, hostId: host.id, error: failed.reason };
+  }
+  if (runtime)
+    await store.updateSandbox(row.id, { driver: runtime.driver, imageDigest: runtime.imageDigest ?? null, accelerator: runtime.accelerator ?? null });
   // The host may already have reported "running" before its ack arrived; never step back.
   await store.updateSandbox(row.id, { state: "starting" }, ["pending"]);
   return { ok: true, row: (await store.sandbox(row.id)) ?? row, hostId: host.id };
+}
+
+/** The isolation a reported runtime gives: its level, or its driver's when that is weaker (a host cannot relabel bwrap as vm). */
+function runtimeIsolation(runtime: SandboxRuntime): IsolationLevel {
+  const driverLevel = DRIVER_ISOLATION[runtime.driver];
+  return isolationRank(driverLevel) < isolationRank(runtime.isolation) ? driverLevel : runtime.isolation;
+}
+
+/**
+ * Ends a sandbox its host runs at a weaker isolation level than the edge asked (in its ack or a
+ * later status report): killed, its session ended, the row failed with the reason.
+ */
+async function endWeakerSandbox(env: Env, row: SandboxRow, reported: IsolationLevel): Promise<{ row: SandboxRow; reason: string }> {
+  if (row.hostId) await sendCommand(env, row.hostId, { op: "sandbox.kill", sandboxId: row.id }).catch(() => undefined);
+  await endSandboxSession(env, row.orgId, row);
+  const reason = `the host ran the sandbox at isolation ${reported}, below ${row.isolation}`;
+  const failed = await new HostStore(makeDb(env.DB), row.orgId).updateSandbox(row.id, { state: "failed", reason }, [
+    "pending",
+    "starting",
+    "running",
+    "stopped",
+  ]);
+  return { row: failed ?? row, reason };
 }
 
 /** Called by the host's tunnel object for every status report: D1 row and audit event. */
@@ -126,11 +238,37 @@ export async function recordSandboxStatus(env: Env, orgId: string, hostId: strin
   const store = new HostStore(makeDb(env.DB), orgId);
   const sandbox = await store.sandbox(status.sandboxId);
   if (!sandbox || sandbox.hostId !== hostId) return;
+  // A report of a weaker runtime than asked is not believed either: the sandbox ends.
+  if (status.runtime && isolationRank(runtimeIsolation(status.runtime)) < isolationRank(sandbox.isolation)) {
+    const { reason } = await endWeakerSandbox(env, sandbox, runtimeIsolation(status.runtime));
+    await recordAudit(env, {
+      orgId,
+      actor: { type: "host", id: hostId },
+      action: "sandbox.failed",
+      resource: { type: "sandbox", id: sandbox.id },
+      result: "error",
+      reason,
+      details: {
+        agentId: sandbox.agentId,
+        ...runtimeDetails(sandbox),
+        reportedIsolation: status.runtime.isolation,
+        reportedDriver: status.runtime.driver,
+      },
+    });
+    return;
+  }
   const state = status.state;
   // Reports may arrive out of order with the edge's own updates: an ended sandbox stays ended.
   const from: Array<typeof sandbox.state> =
     state === "running" || state === "starting" ? ["pending", "starting"] : ["pending", "starting", "running", "stopped"];
-  await store.updateSandbox(sandbox.id, { state, exitCode: status.exitCode ?? null, reason: status.reason ?? null }, from);
+  const runtime = status.runtime
+    ? { driver: status.runtime.driver, imageDigest: status.runtime.imageDigest ?? null, accelerator: status.runtime.accelerator ?? null }
+    : {};
+  const updated = await store.updateSandbox(
+    sandbox.id,
+    { state, exitCode: status.exitCode ?? null, reason: status.reason ?? null, ...runtime },
+    from,
+  );
   // Its host reports it alive: its session lasts another idle timeout. Once it ended, so does the session.
   if (state === "running" || state === "starting") {
     await renewSandboxSessions(env, orgId, hostId, sandbox.id);
@@ -147,6 +285,7 @@ export async function recordSandboxStatus(env: Env, orgId: string, hostId: strin
     details: {
       agentId: sandbox.agentId,
       command: JSON.parse(sandbox.command) as unknown,
+      ...runtimeDetails(updated ?? sandbox),
       ...(status.exitCode !== undefined ? { exitCode: status.exitCode } : {}),
       ...(status.durationMs !== undefined ? { durationMs: status.durationMs } : {}),
       // The end of the output says most about how a command ended (masked like all free text).
@@ -177,7 +316,7 @@ export async function killSandboxesOf(env: Env, orgId: string, agentIds: string[
         resource: { type: "sandbox", id: s.id },
         result: "success",
         reason: why,
-        details: { agentId: s.agentId },
+        details: { agentId: s.agentId, ...runtimeDetails(s) },
       });
     }),
   );

@@ -17,6 +17,7 @@ import {
   encodeText,
   parseTextFrame,
 } from "../../schema/tunnel.js";
+import type { HostCapabilities } from "../../schema/sandbox.js";
 
 /** The part of a WebSocket the mux needs. */
 export interface TunnelSocket {
@@ -49,6 +50,8 @@ export interface EdgeMuxOptions {
   ready?: boolean;
   onReady?: () => void;
   onStatus?: (status: SandboxStatus) => void;
+  /** The host's drivers and images, from hello and from later `capabilities` frames. */
+  onCapabilities?: (capabilities: HostCapabilities) => void;
   onHeartbeat?: () => void;
   log?: (event: string, fields: Record<string, string | number | boolean | undefined>) => void;
 }
@@ -56,6 +59,11 @@ export interface EdgeMuxOptions {
 const DEFAULT_HEAD_TIMEOUT_MS = 30_000;
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 15_000;
+/**
+ * A vm sandbox is acked once its guest booted and started the command: under TCG that takes seconds
+ * to tens of seconds on a loaded host, up to the microvm driver's own boot limit (60 s).
+ */
+const VM_START_TIMEOUT_MS = 90_000;
 export const DEFAULT_HEARTBEAT_MS = 15_000;
 /** Credit is returned once this much was consumed, to keep credit frames few. */
 const CREDIT_BATCH = INITIAL_WINDOW / 4;
@@ -189,10 +197,13 @@ export class EdgeMux {
     if (!this.ready) return Promise.reject(new AppError("unavailable", "host tunnel is not connected"));
     const id = crypto.randomUUID();
     return new Promise<CommandAck>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.#commands.delete(id);
-        reject(toError("timeout", `no ack for ${cmd.op}`));
-      }, this.#opts.commandTimeoutMs ?? DEFAULT_COMMAND_TIMEOUT_MS);
+      const timer = setTimeout(
+        () => {
+          this.#commands.delete(id);
+          reject(toError("timeout", `no ack for ${cmd.op}`));
+        },
+        this.#opts.commandTimeoutMs ?? (cmd.op === "sandbox.start" && cmd.isolation === "vm" ? VM_START_TIMEOUT_MS : DEFAULT_COMMAND_TIMEOUT_MS),
+      );
       this.#commands.set(id, { resolve, reject, timer });
       this.#send(encodeText({ t: "cmd", id, cmd }));
     });
@@ -210,6 +221,7 @@ export class EdgeMux {
         }),
       );
       this.#opts.onReady?.();
+      if (f.capabilities) this.#opts.onCapabilities?.(f.capabilities);
       return;
     }
     if (!this.#ready) return this.#refuse("not_ready", "frame before hello");
@@ -221,6 +233,9 @@ export class EdgeMux {
       case "pong":
         this.#opts.onHeartbeat?.();
         return;
+      case "capabilities":
+        this.#opts.onCapabilities?.(f.capabilities);
+        return;
       case "sandbox.status": {
         const { t: _t, ...status } = f;
         this.#opts.onStatus?.(status);
@@ -231,7 +246,7 @@ export class EdgeMux {
         if (!c) return this.#refuse("unknown_stream", "ack for an unknown command");
         clearTimeout(c.timer);
         this.#commands.delete(f.id);
-        c.resolve(f.error ? { ok: f.ok, error: f.error } : { ok: f.ok });
+        c.resolve({ ok: f.ok, ...(f.error ? { error: f.error } : {}), ...(f.runtime ? { runtime: f.runtime } : {}) });
         return;
       }
       case "error": {

@@ -9,7 +9,7 @@ import { z } from "zod";
 import { AppError, errorResponse } from "../errors.js";
 import { HEARTBEAT_PING, HEARTBEAT_PONG, SandboxStatus, TunnelCommand, type CommandAck } from "../../schema/tunnel.js";
 import { DEFAULT_HEARTBEAT_MS, EdgeMux, type ForwardOptions, type ForwardRequest } from "./edge-mux.js";
-import { recordSandboxStatus } from "../sandboxes/service.js";
+import { recordHostCapabilities, recordSandboxStatus } from "../sandboxes/service.js";
 import { SESSION_RENEW_EVERY_MS, renewSandboxSessions } from "../sandboxes/sessions.js";
 
 export const HOST_ID_HEADER = "X-Palisade-Host-Id";
@@ -194,6 +194,14 @@ export class HostTunnel extends DurableObject<Env> {
         ready: att.ready,
         onReady: () => ws.serializeAttachment({ ...att, ready: true } satisfies Attachment),
         onHeartbeat: () => void this.ctx.storage.put("lastHeartbeatAt", Date.now()),
+        onCapabilities: (capabilities) => {
+          void this.ctx.storage.put("capabilities", capabilities);
+          this.ctx.waitUntil(
+            recordHostCapabilities(this.env, att.orgId, att.hostId, capabilities).catch((e) =>
+              console.error("host capabilities not recorded", String(e)),
+            ),
+          );
+        },
         onStatus: (status) => {
           void this.ctx.storage.put(`sandbox:${status.sandboxId}`, status);
           // The edge's record of the sandbox (D1) and the audit follow every report.

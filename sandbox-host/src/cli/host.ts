@@ -1,9 +1,12 @@
 // `palisade host enroll` and `palisade host run`.
 import os from "node:os";
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { z } from "zod";
 import { DAEMON_VERSION, DaemonStartError, startHostDaemon } from "../daemon/host.js";
 import { EnrollError, defaultStateDir, enroll, hostStateExists, StateError, writeHostState } from "../daemon/state.js";
+import { ImageRefSchema } from "../../../schema/sandbox.js";
+import { ImageError, ImageStore } from "../images/store.js";
 import { DRIVER_NAMES } from "../sandbox/index.js";
 import type { Io } from "./io.js";
 import { idRangeSchema, maxWorkspacesSchema, sizeSchema } from "./options.js";
@@ -11,11 +14,15 @@ import { idRangeSchema, maxWorkspacesSchema, sizeSchema } from "./options.js";
 export const HOST_USAGE = `usage:
   palisade host enroll --edge URL --token pal_host_… [--name NAME] [--state-dir DIR] [--force]
       (the token may come from $PALISADE_HOST_TOKEN instead, to keep it off the command line)
-  palisade host run [--state-dir DIR] [--driver bwrap|oci] [--id-range FIRST:COUNT] [--workspace-quota SIZE] [--max-workspaces N]
+  palisade host run [--state-dir DIR] [--driver NAME[,NAME…]] [--id-range FIRST:COUNT] [--workspace-quota SIZE] [--max-workspaces N]
+  palisade host image import PATH [--name NAME…] [--state-dir DIR]
+  palisade host image list|remove REF [--state-dir DIR]
 The state dir defaults to $PALISADE_HOST_STATE, else ~/.palisade (/var/lib/palisade for root).
 --id-range: host uids/gids for sandboxes (default 1000000:65536; no host user, group or subordinate id may be in it).
+--driver: ${DRIVER_NAMES.join(", ")}; default every one available here (each is probed at start).
 --workspace-quota: disk quota of each new agent workspace (default 1g).
---max-workspaces: most agent workspaces mounted at once (default 256; idle ones are unmounted to make room).`;
+--max-workspaces: most agent workspaces mounted at once (default 256; idle ones are unmounted to make room).
+image import: an OCI image layout (directory or tar) or a \`docker save\` archive; no registry is contacted.`;
 
 const usage = (io: Io, why: string) => {
   io.stderr.write(`palisade: ${why}\n${HOST_USAGE}\n`);
@@ -93,8 +100,8 @@ export async function hostRun(argv: string[], io: Io, signals: NodeJS.EventEmitt
   } catch (e) {
     return usage(io, e instanceof Error ? e.message : String(e));
   }
-  const driver = z.enum(DRIVER_NAMES).default("bwrap").safeParse(values.driver);
-  if (!driver.success) return usage(io, `--driver must be one of ${DRIVER_NAMES.join(", ")}`);
+  const drivers = z.array(z.enum(DRIVER_NAMES)).min(1).optional().safeParse(values.driver?.split(","));
+  if (!drivers.success) return usage(io, `--driver must be one or more of ${DRIVER_NAMES.join(", ")} (comma-separated)`);
   const idRange = idRangeSchema.optional().safeParse(values["id-range"]);
   if (!idRange.success) return usage(io, `--id-range: ${idRange.error.issues[0]?.message ?? "invalid"}`);
   const quota = sizeSchema.optional().safeParse(values["workspace-quota"]);
@@ -108,7 +115,7 @@ export async function hostRun(argv: string[], io: Io, signals: NodeJS.EventEmitt
   try {
     daemon = await startHostDaemon({
       stateDir: values["state-dir"] ?? defaultStateDir(io.env ?? process.env),
-      driver: driver.data,
+      ...(drivers.data ? { drivers: drivers.data } : {}),
       log,
       ...(idRange.data ? { idRange: idRange.data } : {}),
       ...(quota.data === undefined ? {} : { workspaceQuotaBytes: quota.data }),
@@ -132,3 +139,50 @@ export async function hostRun(argv: string[], io: Io, signals: NodeJS.EventEmitt
   });
   return 0;
 }
+
+/** `palisade host image import|list|remove`: the host's image store (in the state dir), which the daemon advertises. */
+export async function hostImage(argv: string[], io: Io): Promise<number> {
+  const [sub, ...rest] = argv;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: { "state-dir": { type: "string" }, name: { type: "string", multiple: true } },
+    });
+  } catch (e) {
+    return usage(io, e instanceof Error ? e.message : String(e));
+  }
+  const { values, positionals } = parsed;
+  const store = new ImageStore(path.join(values["state-dir"] ?? defaultStateDir(io.env ?? process.env), "images"));
+  try {
+    if (sub === "list" && positionals.length === 0) {
+      for (const image of await store.list()) io.stdout.write(`${image.digest}\t${image.names.join(",")}\t${image.sizeBytes}\n`);
+      return 0;
+    }
+    const [ref] = positionals;
+    if (positionals.length !== 1 || ref === undefined) return usage(io, `host image ${sub ?? ""}: one path or reference expected`);
+    if (sub === "import") {
+      const names = ImageNames.safeParse(values.name ?? []);
+      if (!names.success) return usage(io, "--name must be an image name such as agent:1 (letters, digits, . _ / : @ -)");
+      const record = await store.import(path.resolve(ref), { names: names.data });
+      io.stdout.write(`${JSON.stringify({ digest: record.digest, names: record.names, sizeBytes: record.sizeBytes })}\n`);
+      return 0;
+    }
+    if (sub === "remove") {
+      if (await store.remove(ref)) return 0;
+      io.stderr.write(`palisade: no image ${JSON.stringify(ref)} on this host\n`);
+      return 1;
+    }
+    return usage(io, `unknown host image command: ${sub ?? "(none)"}`);
+  } catch (e) {
+    // Refusals say what was wrong with the archive; nothing of it was kept.
+    if (e instanceof ImageError) {
+      io.stderr.write(`palisade: image refused: ${e.message}\n`);
+      return 1;
+    }
+    throw e;
+  }
+}
+
+const ImageNames = z.array(ImageRefSchema.refine((r) => !r.startsWith("sha256:"), "a name, not a digest"));

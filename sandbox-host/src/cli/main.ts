@@ -3,7 +3,7 @@ import { ADMIN_USAGE, admin } from "./admin.js";
 import { AUDIT_USAGE, auditVerify } from "./audit-verify.js";
 import { CliError } from "./client.js";
 import { DECLARATIVE_USAGE, applyCommand, auditTail, describe, explain, get, login } from "./declarative.js";
-import { HOST_USAGE, hostEnroll, hostRun } from "./host.js";
+import { HOST_USAGE, hostEnroll, hostImage, hostRun } from "./host.js";
 import type { Io } from "./io.js";
 import { SANDBOX_RUN_USAGE, sandboxRun } from "./sandbox-run.js";
 
@@ -38,6 +38,7 @@ export async function main(argv: string[], io: Io = process): Promise<number> {
   }
   if (cmd === "host" && sub === "enroll") return hostEnroll(rest, io);
   if (cmd === "host" && sub === "run") return hostRun(rest, io);
+  if (cmd === "host" && sub === "image") return hostImage(rest, io);
   if (cmd === "sandbox" && sub === "run") return sandboxRun(rest, io);
   if (cmd === "audit" && sub === "verify") return auditVerify(rest, io);
   const args = sub === undefined ? rest : [sub, ...rest];

@@ -18,7 +18,7 @@ import { sizeSchema } from "./options.js";
 import { SandboxStartError, type SandboxSpec } from "../sandbox/types.js";
 
 export const SANDBOX_RUN_USAGE = `usage: palisade sandbox run [options] -- <command> [args…]
-  --driver bwrap|oci      sandbox driver (default bwrap)
+  --driver NAME           sandbox driver: bwrap (default), oci, gvisor (microvm runs images: start it through a host)
   --workspace DIR         host directory bound at /workspace (default: a fresh temporary one)
   --memory SIZE           memory limit, e.g. 512m, 2g (default 512m)
   --cpus N                CPU quota in cores, e.g. 0.5 (default 1)
@@ -162,7 +162,18 @@ export async function sandboxRun(
   }
   // As root, ids come from the state dir the daemon uses, so a local run never shares one with its sandboxes.
   const ids = process.getuid?.() === 0 ? new HostIds({ dir: path.join(stateDir, "ids") }) : undefined;
-  const driver = createDriver(o.driver, ids ? { bwrap: { ids }, oci: { ids, stateDir: path.join(stateDir, "oci") } } : {});
+  // Every driver gets the host's ids (never an in-process range a daemon on this host could also hand out) and its state dir.
+  const driver = createDriver(
+    o.driver,
+    ids
+      ? {
+          bwrap: { ids },
+          oci: { ids, stateDir: path.join(stateDir, "oci") },
+          gvisor: { ids, stateDir: path.join(stateDir, "gvisor") },
+          microvm: { ids },
+        }
+      : {},
+  );
   const avail = await driver.available();
   if (!avail.ok) {
     io.stderr.write(`palisade: the ${o.driver} sandbox is unavailable: ${avail.reason}\n`);

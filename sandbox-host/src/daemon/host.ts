@@ -1,5 +1,8 @@
 // `palisade host run`: the daemon. Tunnel to the edge, sandbox manager, status delivery across reconnects.
+import { watch } from "node:fs";
+import { mkdir } from "node:fs/promises";
 import path from "node:path";
+import { ImageStore } from "../images/store.js";
 import type { SandboxStatus } from "../../../schema/tunnel.js";
 import { HostIds, type IdRange, rangeShapeProblem } from "../sandbox/ids.js";
 import { createDriver, DRIVER_NAMES, type DriverName } from "../sandbox/index.js";
@@ -46,9 +49,16 @@ export class StatusOutbox {
 
 export interface HostDaemonOptions {
   stateDir: string;
+  /** Drivers to run: each must be available. Default: every driver that is available here (bwrap at least). */
+  drivers?: DriverName[];
+  /** One driver (the `--driver` flag); same as `drivers: [driver]`. */
   driver?: DriverName;
-  /** A ready driver instead of `driver` (tests, other drivers); it brings its own host ids. */
+  /** Ready drivers instead (tests); they bring their own host ids. */
+  driverInstances?: SandboxDriver[];
+  /** One ready driver (tests). */
   driverInstance?: SandboxDriver;
+  /** Host-wide assets (guest helper, guest kernel); default defaultAssetsDir(). */
+  assetsDir?: string;
   /** Host uids and gids for sandboxes (default DEFAULT_ID_RANGE); must hold no host account's id. */
   idRange?: IdRange;
   /** Disk quota of each new agent workspace (default 1 GiB). */
@@ -84,10 +94,14 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
   const state = await readHostState(opts.stateDir);
   const rt = await prepareRuntime(opts.stateDir);
   const isRoot = process.getuid?.() === 0;
-  const driverName = opts.driverInstance?.name ?? opts.driver ?? "bwrap";
-  let driver = opts.driverInstance;
+  let drivers = opts.driverInstances ?? (opts.driverInstance ? [opts.driverInstance] : undefined);
   let ids: HostIds | undefined;
-  if (!driver) {
+  const images = new ImageStore(rt.images);
+  const assets = opts.assetsDir ? { assetsDir: opts.assetsDir } : {};
+  /** Drivers to probe, when the daemon makes its own; `names` when they were asked for by name. */
+  let candidates: SandboxDriver[] = [];
+  const names = opts.drivers ?? (opts.driver ? [opts.driver] : undefined);
+  if (!drivers) {
     const range = opts.idRange;
     const shape = range ? rangeShapeProblem(range) : undefined;
     if (shape) throw new DaemonStartError(shape);
@@ -98,18 +112,43 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
     await idsReady.verify().catch((e: unknown) => {
       throw new DaemonStartError(`sandbox host ids: ${e instanceof Error ? e.message : String(e)}`);
     });
-    driver = createDriver(opts.driver ?? "bwrap", { bwrap: { ids }, oci: { ids, stateDir: rt.oci } });
+    const driverOpts = {
+      bwrap: { ids },
+      oci: { ids, stateDir: rt.oci, ...assets },
+      gvisor: { ids, stateDir: rt.gvisor, ...assets },
+      microvm: { ids, ...assets },
+    };
+    candidates = (names ?? [...DRIVER_NAMES]).map((n) => createDriver(n, driverOpts));
   }
-  // Every kind of driver reaps: the run that left sandboxes behind may have used another --driver.
-  const driverOpts = { bwrap: {}, oci: { stateDir: rt.oci } };
-  const reapers = [driver, ...(opts.driverInstance ? [] : DRIVER_NAMES.filter((n) => n !== driverName).map((n) => createDriver(n, driverOpts)))];
+  // Every kind of driver reaps: the run that left sandboxes behind may have used other drivers.
+  const reapOpts = { bwrap: {}, oci: { stateDir: rt.oci, ...assets }, gvisor: { stateDir: rt.gvisor, ...assets }, microvm: assets };
+  const reapers = drivers ?? [
+    ...candidates,
+    ...DRIVER_NAMES.filter((n) => !candidates.some((d) => d.name === n)).map((n) => createDriver(n, reapOpts)),
+  ];
   let client: TunnelClient | undefined;
   const outbox = new StatusOutbox((s) => client?.sendStatus(s) ?? false);
   // What a previous run left (a daemon killed with its sandboxes running) ends before any id is
-  // handed out again; the edge learns each one is over once the link is up.
+  // handed out again (a driver's probe leases ids too); the edge learns each one is over once the
+  // link is up.
   await reapLeftoverSandboxes({ sandboxesDir: rt.sandboxes, drivers: reapers, report: (s) => outbox.push(s), log });
-  const avail = await driver.available();
-  if (!avail.ok) throw new DaemonStartError(`the ${driverName} sandbox driver is unavailable: ${avail.reason ?? "unknown reason"}`);
+  if (!drivers) {
+    // Probed together: a microvm probe boots a VM, which takes seconds.
+    const probes = await Promise.all(candidates.map(async (d) => ({ d, avail: await d.available() })));
+    drivers = [];
+    for (const { d, avail } of probes) {
+      if (avail.ok) drivers.push(d);
+      else if (names) throw new DaemonStartError(`the ${d.name} sandbox driver is unavailable: ${avail.reason ?? "unknown reason"}`);
+      else log("host.driver_unavailable", { driver: d.name, reason: avail.reason?.slice(0, 300) });
+    }
+    if (drivers.length === 0) throw new DaemonStartError("no sandbox driver is available on this host (apt-get install bubblewrap)");
+  } else {
+    for (const d of drivers) {
+      const avail = await d.available();
+      if (!avail.ok) throw new DaemonStartError(`the ${d.name} sandbox driver is unavailable: ${avail.reason ?? "unknown reason"}`);
+    }
+  }
+  const driverNames = drivers.map((d) => d.name).join(",");
   const workspaces = new Workspaces({
     dir: rt.workspaces,
     imagesDir: rt.workspaceImages,
@@ -122,7 +161,8 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
   await workspaces.unmountLeftovers();
   const manager = new SandboxManager({
     edgeUrl: state.edgeUrl,
-    driver,
+    drivers,
+    images,
     ca: rt.ca,
     caCertFile: rt.trustCert,
     workspaces,
@@ -133,6 +173,7 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
     ...(opts.defaultIdleTimeoutMs === undefined ? {} : { defaultIdleTimeoutMs: opts.defaultIdleTimeoutMs }),
   });
   client = new TunnelClient({
+    capabilities: await manager.capabilities(),
     edgeUrl: state.edgeUrl,
     credential: state.credential,
     handler: manager,
@@ -149,10 +190,25 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
   c.on("disconnected", (code: number) => log("host.disconnected", { code }));
   c.on("refused", (status: number) => log("host.refused", { status }));
   c.start();
+  // An image imported while the daemon runs (palisade host image import) is advertised at once.
+  await mkdir(path.join(images.dir, "records"), { recursive: true, mode: 0o700 });
+  let refresh: NodeJS.Timeout | undefined;
+  const watcher = watch(path.join(images.dir, "records"), () => {
+    clearTimeout(refresh);
+    refresh = setTimeout(
+      () =>
+        void manager.capabilities().then(
+          (caps) => c.setCapabilities(caps),
+          () => undefined,
+        ),
+      200,
+    );
+  });
+  watcher.on("error", () => undefined);
   log("host.started", {
     host: state.hostId,
     pool: state.pool,
-    driver: driverName,
+    drivers: driverNames,
     edge: new URL(state.edgeUrl).origin,
     workspaceQuotaBytes: workspaces.quotaBytes ?? "none",
   });
@@ -165,6 +221,8 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
     stop: () =>
       (stopping ??= (async () => {
         log("host.stopping", { sandboxes: manager.size });
+        watcher.close();
+        clearTimeout(refresh);
         await manager.stopAll();
         await workspaces.unmountAll();
         await ids?.close();

@@ -6,7 +6,16 @@ import { commandProblem, SandboxStartCommand, type SandboxStatus } from "../../.
 import type { HostCa } from "../proxy/ca.js";
 import { proxyEnv, type SandboxProxy, startSandboxProxy } from "../proxy/proxy.js";
 import { CA_CERT_INSIDE, PROXY_BRIDGE_PORT } from "../sandbox/rootfs.js";
-import { type SandboxDriver, type SandboxExit, type SandboxHandle, type SandboxLimits, SandboxStartError } from "../sandbox/types.js";
+import {
+  type SandboxDriver,
+  type SandboxExit,
+  type SandboxHandle,
+  type SandboxLimits,
+  type SandboxSpec,
+  SandboxStartError,
+} from "../sandbox/types.js";
+import { DRIVER_ISOLATION, type HostCapabilities, type SandboxRuntime } from "../../../schema/sandbox.js";
+import { ImageError, type ImageStore } from "../images/store.js";
 import type { CommandHandler } from "../tunnel/client.js";
 import type { Workspaces } from "./workspaces.js";
 
@@ -24,7 +33,10 @@ export const hostMaxLimits = (): SandboxLimits => ({ memoryBytes: os.totalmem(),
 
 export interface SandboxManagerOptions {
   edgeUrl: string;
-  driver: SandboxDriver;
+  /** The drivers this host runs (at least one); a command names an isolation level and maybe an image. */
+  drivers: SandboxDriver[];
+  /** Images imported on this host (oci, gvisor and microvm run them). */
+  images?: ImageStore;
   ca: HostCa;
   /** Host path of the CA certificate the sandboxes trust; drivers bind it read-only at CA_CERT_INSIDE. */
   caCertFile: string;
@@ -157,7 +169,42 @@ export class SandboxManager implements CommandHandler {
     this.#o.report({ ...s, at: Date.now() });
   }
 
-  async start(input: SandboxStartCommand): Promise<void> {
+  /** What this host can run, as it advertises it to the edge. */
+  async capabilities(): Promise<HostCapabilities> {
+    const images = (await this.#o.images?.list().catch(() => [])) ?? [];
+    return {
+      drivers: this.#o.drivers.map((d) => ({
+        name: d.name,
+        isolation: d.isolation,
+        images: d.runsImages,
+        ...(d.accelerator ? { accelerator: d.accelerator } : {}),
+      })),
+      images: images
+        .slice(0, 512)
+        .map((i) => ({ digest: i.digest, ...(i.manifestDigest ? { manifestDigest: i.manifestDigest } : {}), names: i.names.slice(0, 32) })),
+    };
+  }
+
+  /**
+   * The driver for a command: the one it names, else one of its isolation level (container by
+   * default) that can run its image (bwrap first for host-/usr sandboxes). Never a weaker level.
+   */
+  #driverFor(cmd: SandboxStartCommand): SandboxDriver {
+    const isolation = cmd.isolation ?? (cmd.driver ? DRIVER_ISOLATION[cmd.driver] : "container");
+    const fits = this.#o.drivers.filter(
+      (d) => d.isolation === isolation && (cmd.image === undefined || d.runsImages) && (!cmd.driver || d.name === cmd.driver),
+    );
+    const pick = cmd.image === undefined ? (fits.find((d) => d.name === "bwrap") ?? fits[0]) : fits[0];
+    if (!pick) {
+      const offered = this.#o.drivers.map((d) => `${d.name} (${d.isolation})`).join(", ");
+      const what = cmd.driver ? `driver ${cmd.driver}` : `isolation ${isolation}${cmd.image ? " with an image" : ""}`;
+      throw new SandboxStartError(`this host cannot run ${what}; it runs ${offered}`);
+    }
+    if (isolation === "vm" && cmd.image === undefined) throw new SandboxStartError("a vm sandbox runs an image: name one with image");
+    return pick;
+  }
+
+  async start(input: SandboxStartCommand): Promise<SandboxRuntime> {
     // The edge is untrusted input too: the command is checked again here, whoever passed it on.
     const parsed = SandboxStartCommand.safeParse(input);
     if (!parsed.success) throw new CommandError("bad_command", commandProblem(parsed.error.issues));
@@ -171,10 +218,23 @@ export class SandboxManager implements CommandHandler {
     this.#log("sandbox.starting", { sandbox: id, agent: cmd.agentId });
     let proxy: SandboxProxy | undefined;
     let workspaceHeld = false;
+    let runtime: SandboxRuntime | undefined;
     const dir = path.join(this.#o.sandboxesDir, id);
     try {
-      if (cmd.driver && cmd.driver !== this.#o.driver.name)
-        throw new SandboxStartError(`driver ${cmd.driver} is not available on this host (it runs ${this.#o.driver.name})`);
+      const driver = this.#driverFor(cmd);
+      let image: SandboxSpec["image"];
+      if (cmd.image !== undefined) {
+        const resolved = await this.#o.images?.resolve(cmd.image);
+        if (!resolved) throw new SandboxStartError(`image ${cmd.image} is not imported on this host (palisade host image import)`);
+        const disk = driver.isolation === "vm" ? await this.#o.images?.vmDisk(resolved) : undefined;
+        image = { digest: resolved.record.digest, rootfsDir: resolved.rootfsDir, env: resolved.record.env, ...(disk ? { disk } : {}) };
+      }
+      runtime = {
+        driver: driver.name,
+        isolation: driver.isolation,
+        ...(image ? { imageDigest: image.digest } : {}),
+        ...(driver.accelerator ? { accelerator: driver.accelerator } : {}),
+      };
       const limits = this.#limits(cmd.limits);
       const workspace = await this.#o.workspaces.prepare(cmd.agentId);
       workspaceHeld = true;
@@ -192,7 +252,7 @@ export class SandboxManager implements CommandHandler {
         onRequest: () => touch(),
       });
       const command = cmd.cwd ? ["/bin/sh", "-c", 'cd -- "$0" && exec "$@"', cmd.cwd, ...cmd.command] : cmd.command;
-      const handle = await this.#o.driver.start({
+      const handle = await driver.start({
         id,
         agentId: cmd.agentId,
         command,
@@ -204,6 +264,7 @@ export class SandboxManager implements CommandHandler {
         workspaceDir: workspace,
         limits,
         network: { proxySocket: socketPath, caCertFile: this.#o.caCertFile },
+        ...(image ? { image } : {}),
       });
       const tail = new OutputTail();
       const run: Running = {
@@ -259,15 +320,24 @@ export class SandboxManager implements CommandHandler {
       );
       this.#live.set(id, run);
       this.#starting.delete(id);
-      this.#report({ sandboxId: id, state: "running" });
-      this.#log("sandbox.running", { sandbox: id, pid: handle.pid });
+      this.#report({ sandboxId: id, state: "running", runtime });
+      this.#log("sandbox.running", {
+        sandbox: id,
+        pid: handle.pid,
+        driver: runtime.driver,
+        image: runtime.imageDigest,
+        accelerator: runtime.accelerator,
+      });
+      return runtime;
     } catch (e) {
       this.#starting.delete(id);
       await proxy?.close().catch(() => undefined);
       await rm(dir, { recursive: true, force: true }).catch(() => undefined);
       if (workspaceHeld) this.#o.workspaces.release(cmd.agentId);
       // Driver errors say why without secrets; anything else is reported generically.
-      const reason = (e instanceof SandboxStartError ? e.message : `sandbox setup failed (${e instanceof Error ? e.name : "error"})`).slice(0, 512);
+      const reason = (
+        e instanceof SandboxStartError || e instanceof ImageError ? e.message : `sandbox setup failed (${e instanceof Error ? e.name : "error"})`
+      ).slice(0, 512);
       this.#report({ sandboxId: id, state: "failed", reason, durationMs: Date.now() - startedAt });
       this.#log("sandbox.failed", { sandbox: id, reason });
       throw new CommandError("start_failed", reason);

@@ -12,6 +12,8 @@
 //   sandboxes/<sandboxId>/      per-sandbox dir: proxy.sock (root:<the sandbox's gid> 0660)
 //   ids/                        host uids of agents and leased sandbox slots (sandbox/ids.ts)
 //   oci/                        the OCI driver's bundles, identity files and runtime roots (sandbox/oci.ts)
+//   gvisor/                     the gVisor driver's bundles (each its sandbox's uid's) and identity files (sandbox/gvisor.ts)
+//   images/                     imported images: unpacked roots, records, names, VM disks (images/store.ts)
 // The state dir and everything above it must be root's alone to change (sandbox/state-dirs.ts).
 import { chmod, copyFile, readFile, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -140,6 +142,10 @@ export interface RuntimeDirs {
   sandboxes: string;
   /** The OCI driver's bundles and runtime state (sandbox/oci.ts). */
   oci: string;
+  /** The gVisor driver's bundles (sandbox/gvisor.ts). */
+  gvisor: string;
+  /** The image store (images/store.ts). */
+  images: string;
 }
 
 /** Creates (or reuses) the CA and the runtime directories under the state dir. */
@@ -161,5 +167,14 @@ export async function prepareRuntime(dir: string): Promise<RuntimeDirs> {
     [workspaceImages, 0o700],
   ] as const)
     await privateStateDir(d, mode);
-  return { ca, trustCert, workspaces, workspaceImages, sandboxes, oci: path.join(dir, "oci") };
+  return {
+    ca,
+    trustCert,
+    workspaces,
+    workspaceImages,
+    sandboxes,
+    oci: path.join(dir, "oci"),
+    gvisor: path.join(dir, "gvisor"),
+    images: path.join(dir, "images"),
+  };
 }

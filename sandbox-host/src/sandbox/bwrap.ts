@@ -4,6 +4,7 @@ import { type FileHandle, stat } from "node:fs/promises";
 import { detectCgroups, SandboxCgroup, type CgroupLayout } from "./cgroups.js";
 import { openProxySocket, openReadOnlyFile, openWorkspace } from "./host-paths.js";
 import { HostIds, PROBE_AGENT } from "./ids.js";
+import { launcherArgs, PERL, SETGROUPS_NR } from "./launcher.js";
 import { launch } from "./process.js";
 import {
   CA_CERT_INSIDE,
@@ -11,7 +12,6 @@ import {
   identityFiles,
   INIT_NAMES,
   MASKED_PROC_FILES,
-  PERL,
   PROXY_SOCKET_INSIDE,
   rootEntries,
   sandboxEnv,
@@ -31,32 +31,6 @@ export interface BwrapDriverOptions {
   extraReadOnly?: string[];
 }
 
-// The launcher, run by perl (perl-base is in every Debian system) with a fixed environment, so
-// nothing of the spec can steer it while it is still root (as BASH_ENV or PERL5OPT would):
-// 1. joins every cgroup.procs given, so the sandbox is limited from its first instruction;
-// 2. closes every descriptor above the ones bwrap needs (3 = seccomp program, 4 = bwrap's --args
-//    with the command's environment, 5 and 6 = /etc/passwd and /etc/group, then the workspace,
-//    proxy socket and CA descriptors), so nothing the daemon inherited without close-on-exec
-//    reaches the sandbox;
-// 3. drops to the sandbox's host uid/gid with no supplementary groups;
-// 4. execs bwrap with an empty environment. The command's environment reaches bwrap only as
-//    --clearenv/--setenv options on fd 4, which bwrap applies to the command it starts: the
-//    dynamic loader never sees it in a process outside the sandbox.
-// Exit 125 marks a launcher failure.
-const LAUNCHER = `
-my ($keep, $n, $uid, $gid, $setgroups, @a) = @ARGV;
-my @procs = splice(@a, 0, $n);
-for my $f (@procs) { open(my $h, ">", $f) or exit 125; print $h "$$\\n"; close($h) or exit 125 }
-opendir(my $d, "/proc/self/fd") or exit 125;
-my @fds = grep { /^\\d+$/ && $_ > $keep } readdir($d);
-closedir($d);
-for my $fd (@fds) { my $h; close($h) if open($h, "<&=", $fd) or open($h, ">&=", $fd) }
-if ($uid ne "-") { syscall($setgroups, 0, 0) == 0 or exit 125; $( = $gid; $) = $gid; $< = $> = $uid; exit 125 if $< != $uid || $> != $uid || $( != $gid || $) != $gid }
-%ENV = ();
-exec { $a[0] } @a or exit 127;
-`;
-/** setgroups(2) numbers: perl has no builtin that empties the group list. */
-const SETGROUPS_NR: Partial<Record<NodeJS.Architecture, number>> = { x64: 116, arm64: 159 };
 /**
  * Descriptors bwrap reads, in the order launch() places them from fd 3 on. All four are pipes the
  * daemon fills from memory: the driver keeps no file on disk that anyone could swap or redirect.
@@ -77,6 +51,8 @@ export function envArgs(env: Record<string, string>): Buffer {
 
 export class BwrapDriver implements SandboxDriver {
   readonly name = "bwrap";
+  readonly isolation = "container";
+  readonly runsImages = false;
   readonly #bwrap: string;
   readonly #ids: HostIds;
   readonly #sandboxUid: number;
@@ -253,18 +229,7 @@ export class BwrapDriver implements SandboxDriver {
       const handle = await launch({
         id: spec.id,
         file: PERL,
-        args: [
-          "-e",
-          LAUNCHER,
-          String(2 + extraFds.length),
-          String(files.length),
-          ids ? String(ids.uid) : "-",
-          ids ? String(ids.gid) : "-",
-          String(SETGROUPS_NR[process.arch] ?? -1),
-          ...files,
-          this.#bwrap,
-          ...this.bwrapArgs(spec, rootArgs, fds),
-        ],
+        args: launcherArgs({ keepFds: 2 + extraFds.length, cgroupProcs: files, ids, argv: [this.#bwrap, ...this.bwrapArgs(spec, rootArgs, fds)] }),
         env: { PATH: "/usr/bin:/bin" },
         extraFds,
         cgroup,

@@ -4,6 +4,7 @@ import { existsSync } from "node:fs";
 import { chown, type FileHandle, mkdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
+import { defaultAssetsDir, guestHelper } from "./assets.js";
 import { detectCgroups, unifiedMountBesideV1 } from "./cgroups.js";
 import { openProxySocket, openReadOnlyFile, openWorkspace } from "./host-paths.js";
 import { HostIds, PROBE_AGENT, type SandboxIds } from "./ids.js";
@@ -12,6 +13,7 @@ import {
   CA_CERT_INSIDE,
   ETC_PIECES,
   MASKED_PROC_FILES,
+  PROXY_BRIDGE_PORT,
   PROXY_SOCKET_INSIDE,
   rootEntries,
   sandboxEnv,
@@ -40,6 +42,8 @@ export interface OciDriverOptions {
   sandboxUid?: number;
   /** Parent cgroup (relative to each hierarchy's root) under which the runtime creates `<id>`. */
   cgroupParent?: string;
+  /** Host-wide assets (the guest helper image sandboxes bridge their proxy with); default defaultAssetsDir(). */
+  assetsDir?: string;
 }
 
 const CFS_PERIOD_US = 100_000;
@@ -73,13 +77,13 @@ export interface OciConfig {
     namespaces: { type: string }[];
     uidMappings: { containerID: number; hostID: number; size: number }[];
     gidMappings: { containerID: number; hostID: number; size: number }[];
-    resources: {
+    resources?: {
       memory: { limit: number; swap: number };
       cpu: { quota: number; period: number };
       pids: { limit: number };
       devices: { allow: boolean; access: string }[];
     };
-    cgroupsPath: string;
+    cgroupsPath?: string;
     seccomp: OciSeccomp;
     maskedPaths: string[];
     readonlyPaths: string[];
@@ -88,15 +92,36 @@ export interface OciConfig {
 
 const ro = ["rbind", "ro", "nosuid", "nodev"];
 
+/** Where the static guest helper (the proxy bridge of image sandboxes) appears inside. */
+export const BRIDGE_INSIDE = "/run/palisade/bridge";
+
+/** The command an image sandbox runs: the static bridge listens on 127.0.0.1:3128 inside, then execs the command. */
+export function withStaticBridge(command: string[]): string[] {
+  return [BRIDGE_INSIDE, "bridge", String(PROXY_BRIDGE_PORT), PROXY_SOCKET_INSIDE, "--", ...command];
+}
+
+export interface ContainerConfigOptions {
+  /** uid/gid of the command inside. */
+  user: { uid: number; gid: number };
+  /** Map container root and the command's ids to these host ids (runc, crun); without, no user namespace (runsc rootless). */
+  ids?: Pick<SandboxIds, "uid" | "gid" | "rootId">;
+  passwd: string;
+  group: string;
+  /** The runtime's cgroup and resources (runc, crun); without, the caller's own cgroup applies (runsc). */
+  cgroupsPath?: string;
+  /** Host path of the static guest helper, bound at BRIDGE_INSIDE (image sandboxes with a proxy). */
+  bridge?: string;
+  /** Bundle-relative or absolute root; default "rootfs" (host mode) or the image's root. */
+  rootPath?: string;
+}
+
 /**
  * Builds config.json for one sandbox: every namespace, no capabilities, read-only root, seccomp,
- * limits. Only two ids exist inside: container root (the runtime sets the container up as it) and
- * the command's uid/gid, which map to the agent's host uid and the sandbox's own host gid.
+ * limits. With an image the root is the image's (prepared by the image store, read-only) and
+ * nothing of the host's /usr is bound; without, the root is empty and the host's /usr, /lib* and a
+ * few /etc files are bound read-only.
  */
-export function ociConfig(
-  spec: SandboxSpec,
-  opts: { sandboxUid: number; ids: Pick<SandboxIds, "uid" | "gid" | "rootId">; passwd: string; group: string; cgroupsPath: string },
-): OciConfig {
+export function ociConfig(spec: SandboxSpec, opts: ContainerConfigOptions): OciConfig {
   const mounts: Mount[] = [
     { destination: "/proc", type: "proc", source: "proc", options: ["nosuid", "noexec", "nodev"] },
     { destination: "/dev", type: "tmpfs", source: "tmpfs", options: ["nosuid", "strictatime", "mode=755", "size=65536k"] },
@@ -108,12 +133,14 @@ export function ociConfig(
       source: "tmpfs",
       options: ["nosuid", "nodev", "mode=1777", `size=${tmpSizeBytes(spec.limits)}`],
     },
-    { destination: "/usr", type: "bind", source: "/usr", options: ro },
   ];
-  for (const e of rootEntries()) if (!("symlink" in e)) mounts.push({ destination: e.path, type: "bind", source: e.path, options: ro });
-  for (const piece of ETC_PIECES) {
-    const p = `/etc/${piece}`;
-    if (existsSync(p)) mounts.push({ destination: p, type: "bind", source: p, options: ro });
+  if (!spec.image) {
+    mounts.push({ destination: "/usr", type: "bind", source: "/usr", options: ro });
+    for (const e of rootEntries()) if (!("symlink" in e)) mounts.push({ destination: e.path, type: "bind", source: e.path, options: ro });
+    for (const piece of ETC_PIECES) {
+      const p = `/etc/${piece}`;
+      if (existsSync(p)) mounts.push({ destination: p, type: "bind", source: p, options: ro });
+    }
   }
   mounts.push({ destination: "/etc/passwd", type: "bind", source: opts.passwd, options: ro });
   mounts.push({ destination: "/etc/group", type: "bind", source: opts.group, options: ro });
@@ -121,39 +148,53 @@ export function ociConfig(
   const socket = spec.network.proxySocket;
   if (socket) mounts.push({ destination: PROXY_SOCKET_INSIDE, type: "bind", source: socket, options: ro });
   if (spec.network.caCertFile) mounts.push({ destination: CA_CERT_INSIDE, type: "bind", source: spec.network.caCertFile, options: ro });
+  const useBridge = spec.image !== undefined && socket !== undefined;
+  if (useBridge) {
+    if (!opts.bridge) throw new SandboxStartError("an image sandbox with a proxy needs the guest helper");
+    mounts.push({ destination: BRIDGE_INSIDE, type: "bind", source: opts.bridge, options: ro });
+  }
   const noCaps = { bounding: [], effective: [], inheritable: [], permitted: [], ambient: [] };
-  const map = (own: number) => [
-    { containerID: 0, hostID: opts.ids.rootId, size: 1 },
-    { containerID: opts.sandboxUid, hostID: own, size: 1 },
-  ];
+  const ids = opts.ids;
+  const map = (own: number) =>
+    ids
+      ? [
+          { containerID: 0, hostID: ids.rootId, size: 1 },
+          { containerID: opts.user.uid, hostID: own, size: 1 },
+        ]
+      : [];
   return {
     ociVersion: "1.0.2",
     process: {
       terminal: false,
-      user: { uid: opts.sandboxUid, gid: opts.sandboxUid, additionalGids: [] },
-      // pid 1 is the sandbox's init (rootfs.ts), which the command can neither read nor write.
-      args: withInit(spec.command, socket !== undefined),
+      user: { uid: opts.user.uid, gid: opts.user.gid, additionalGids: [] },
+      // pid 1 is the sandbox's init (rootfs.ts), which the command can neither read nor write. An
+      // image has no perl: there the static guest helper bridges the proxy (made non-dumpable too).
+      args: spec.image ? (useBridge ? withStaticBridge(spec.command) : spec.command) : withInit(spec.command, socket !== undefined),
       env: Object.entries(sandboxEnv(spec)).map(([k, v]) => `${k}=${v}`),
       cwd: "/workspace",
       capabilities: noCaps,
       noNewPrivileges: true,
       rlimits: [{ type: "RLIMIT_NOFILE", hard: 4096, soft: 4096 }],
     },
-    root: { path: "rootfs", readonly: true },
+    root: { path: opts.rootPath ?? spec.image?.rootfsDir ?? "rootfs", readonly: true },
     hostname: "sandbox",
     mounts,
     linux: {
       // A network namespace without a path is a new, empty one: loopback only.
-      namespaces: ["pid", "network", "ipc", "uts", "mount", "user", "cgroup"].map((type) => ({ type })),
-      uidMappings: map(opts.ids.uid),
-      gidMappings: map(opts.ids.gid),
-      resources: {
-        memory: { limit: spec.limits.memoryBytes, swap: spec.limits.memoryBytes },
-        cpu: { quota: Math.max(1000, Math.round(spec.limits.cpuQuota * CFS_PERIOD_US)), period: CFS_PERIOD_US },
-        pids: { limit: spec.limits.pids },
-        devices: [{ allow: false, access: "rwm" }],
-      },
-      cgroupsPath: opts.cgroupsPath,
+      namespaces: ["pid", "network", "ipc", "uts", "mount", ...(ids ? ["user", "cgroup"] : [])].map((type) => ({ type })),
+      uidMappings: ids ? map(ids.uid) : [],
+      gidMappings: ids ? map(ids.gid) : [],
+      ...(opts.cgroupsPath
+        ? {
+            resources: {
+              memory: { limit: spec.limits.memoryBytes, swap: spec.limits.memoryBytes },
+              cpu: { quota: Math.max(1000, Math.round(spec.limits.cpuQuota * CFS_PERIOD_US)), period: CFS_PERIOD_US },
+              pids: { limit: spec.limits.pids },
+              devices: [{ allow: false, access: "rwm" }],
+            },
+            cgroupsPath: opts.cgroupsPath,
+          }
+        : {}),
       seccomp: ociSeccomp(),
       maskedPaths: [...MASKED_PROC_FILES, "/proc/acpi", "/proc/asound", "/proc/scsi", "/sys/firmware"],
       readonlyPaths: ["/proc/bus", "/proc/fs", "/proc/irq", "/proc/sys", "/proc/sysrq-trigger"],
@@ -163,6 +204,9 @@ export function ociConfig(
 
 export class OciDriver implements SandboxDriver {
   readonly name = "oci";
+  readonly isolation = "container";
+  readonly runsImages = true;
+  readonly #assetsDir: string;
   readonly #candidates: string[];
   #runtime: string | undefined;
   /** Argv that starts the runtime: crun on a hybrid host runs where the unified tree is out of sight. */
@@ -181,6 +225,7 @@ export class OciDriver implements SandboxDriver {
     this.#ids = opts.ids ?? new HostIds();
     this.#sandboxUid = opts.sandboxUid ?? 1000;
     this.#cgroupParent = opts.cgroupParent ?? "/palisade";
+    this.#assetsDir = opts.assetsDir ?? defaultAssetsDir();
   }
 
   /**
@@ -337,12 +382,21 @@ export class OciDriver implements SandboxDriver {
       // A bundle is made new, in a directory only root can write: never one that was there before.
       await rm(bundle, { recursive: true, force: true });
       await mkdir(bundle, { mode: 0o711 });
-      const rootfs = path.join(bundle, "rootfs");
-      await mkdir(rootfs, { mode: 0o755 });
-      for (const e of rootEntries()) if ("symlink" in e) await symlink(e.symlink, path.join(rootfs, e.path));
-      // The runtime creates mount points as container root, which is this sandbox's rootId on the host.
-      await chown(rootfs, ids.rootId, ids.rootId);
-      const config = ociConfig(spec, { sandboxUid: this.#sandboxUid, ids, ...ident, cgroupsPath });
+      if (!spec.image) {
+        const rootfs = path.join(bundle, "rootfs");
+        await mkdir(rootfs, { mode: 0o755 });
+        for (const e of rootEntries()) if ("symlink" in e) await symlink(e.symlink, path.join(rootfs, e.path));
+        // The runtime creates mount points as container root, which is this sandbox's rootId on the host.
+        await chown(rootfs, ids.rootId, ids.rootId);
+      }
+      const bridge = spec.image && spec.network.proxySocket ? await guestHelper(this.#assetsDir).catch(assetError) : undefined;
+      const config = ociConfig(spec, {
+        user: { uid: this.#sandboxUid, gid: this.#sandboxUid },
+        ids,
+        ...ident,
+        cgroupsPath,
+        ...(bridge ? { bridge } : {}),
+      });
       // config.json holds the environment (which may carry the agent token): root-only, removed after.
       await writeFile(path.join(bundle, "config.json"), JSON.stringify(config), { mode: 0o600, flag: "wx" });
       return await launch({
@@ -374,4 +428,8 @@ async function oomKilled(cgroupsPath: string): Promise<boolean> {
     if (m) return Number(m[1]) > 0;
   }
   return false;
+}
+
+function assetError(e: unknown): never {
+  throw new SandboxStartError(e instanceof Error ? e.message : String(e));
 }

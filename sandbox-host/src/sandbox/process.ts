@@ -1,5 +1,6 @@
 // Turns a launched sandbox process into a SandboxHandle: exit, timeout, kill and cleanup in one place.
 import { spawn } from "node:child_process";
+import type { Writable } from "node:stream";
 import type { SandboxCgroup } from "./cgroups.js";
 import { SandboxStartError, type SandboxExit, type SandboxHandle } from "./types.js";
 
@@ -24,14 +25,21 @@ export interface LaunchOptions {
   spareOnSoftSignal?: string[];
   /** OOM verdict when the runtime, not `cgroup`, owns the cgroup; asked before cleanup. */
   oomKilled?: () => Promise<boolean>;
+  /** A soft signal goes through killAll only (its processes are the runtime's, e.g. gVisor's Sentry). */
+  softSignalsThroughKillAll?: boolean;
+  /** Pipe the child's stdin (the microvm's channel) instead of /dev/null. */
+  stdin?: "pipe";
 }
+
+/** A launched sandbox, with the launcher's stdin when it was asked for. */
+export type LaunchedSandbox = SandboxHandle & { stdin: Writable | null };
 
 const KILL_GRACE_MS = 3_000;
 
-export async function launch(opts: LaunchOptions): Promise<SandboxHandle> {
+export async function launch(opts: LaunchOptions): Promise<LaunchedSandbox> {
   const child = spawn(opts.file, opts.args, {
     env: opts.env,
-    stdio: ["ignore", "pipe", "pipe", ...(opts.extraFds ?? []).map((f) => (typeof f === "number" ? f : "pipe"))],
+    stdio: [opts.stdin ?? "ignore", "pipe", "pipe", ...(opts.extraFds ?? []).map((f) => (typeof f === "number" ? f : "pipe"))],
     cwd: "/",
   });
   await new Promise<void>((resolve, reject) => {
@@ -60,6 +68,13 @@ export async function launch(opts: LaunchOptions): Promise<SandboxHandle> {
   const kill = (signal: NodeJS.Signals = "SIGKILL", graceMs = KILL_GRACE_MS) => {
     if (!alive()) return;
     const soft = signal !== "SIGKILL";
+    if (soft && opts.softSignalsThroughKillAll && opts.killAll) {
+      opts.killAll(signal);
+      setTimeout(() => {
+        if (alive()) kill("SIGKILL");
+      }, graceMs).unref();
+      return;
+    }
     if (opts.killAll) opts.killAll(signal);
     else if (!(soft && spare)) child.kill(signal);
     void opts.cgroup?.signalAll(signal, soft ? spare : undefined).then(
@@ -110,6 +125,7 @@ export async function launch(opts: LaunchOptions): Promise<SandboxHandle> {
     pid,
     stdout,
     stderr,
+    stdin: child.stdin,
     wait: () => exited,
     kill,
   };

@@ -2,6 +2,7 @@
 import { lstatSync, readlinkSync } from "node:fs";
 import { mkdir, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
+import { PERL } from "./launcher.js";
 import type { SandboxSpec } from "./types.js";
 
 /** /etc entries a typical command needs; the rest of the host's /etc stays out. */
@@ -75,6 +76,8 @@ export function sandboxEnv(spec: SandboxSpec): Record<string, string> {
     HOME: "/workspace",
     TMPDIR: "/tmp",
     LANG: "C.UTF-8",
+    // An image's own variables (its PATH above all) come under the spec's.
+    ...Object.fromEntries((spec.image?.env ?? []).map((e) => [e.slice(0, e.indexOf("=")), e.slice(e.indexOf("=") + 1)])),
     ...spec.env,
   };
   const proxy = spec.network.proxyUrl ?? (spec.network.proxySocket ? `http://127.0.0.1:${PROXY_BRIDGE_PORT}` : undefined);
@@ -97,7 +100,6 @@ export const PROXY_SOCKET_INSIDE = "/run/palisade/proxy.sock";
 /** Where the host's CA certificate appears inside (read-only), whatever the host path. */
 export const CA_CERT_INSIDE = "/run/palisade/ca-cert.pem";
 export const PROXY_BRIDGE_PORT = 3128;
-export const PERL = "/usr/bin/perl";
 /** Process names of the sandbox's own machinery (the init and the proxy bridge), spared by a soft stop. */
 export const INIT_NAMES = ["palisade-init", "palisade-bridge"];
 /** prctl(2) and execve(2) numbers: perl has no builtin for the first, and see INIT for the second. */

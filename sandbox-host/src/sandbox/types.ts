@@ -1,6 +1,7 @@
-// The sandbox driver contract: what every isolation backend (bwrap, oci, later microvm) takes and returns.
+// The sandbox driver contract: what every isolation backend (bwrap, oci, gvisor, microvm) takes and returns.
 import type { Readable } from "node:stream";
 import { z } from "zod";
+import type { IsolationLevel, SandboxDriverName } from "../../../schema/sandbox.js";
 
 export const sandboxLimitsSchema = z.object({
   memoryBytes: z
@@ -44,6 +45,19 @@ export const sandboxSpecSchema = z.object({
     caCertFile: z.string().startsWith("/").optional(),
   }),
   timeoutMs: z.number().int().positive().optional(),
+  /**
+   * The image the sandbox runs (oci, gvisor, microvm): its unpacked root (read-only, prepared by the
+   * image store), its environment (under the spec's own) and, for microvm, its root as a disk image.
+   * Without it, container drivers show the host's own /usr read-only.
+   */
+  image: z
+    .object({
+      digest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
+      rootfsDir: z.string().startsWith("/"),
+      env: z.array(z.string().refine(noNul, "no NUL bytes")).max(1000),
+      disk: z.string().startsWith("/").optional(),
+    })
+    .optional(),
 });
 
 export type SandboxLimits = z.infer<typeof sandboxLimitsSchema>;
@@ -80,7 +94,13 @@ export interface DriverAvailability {
 }
 
 export interface SandboxDriver {
-  readonly name: string;
+  readonly name: SandboxDriverName;
+  /** How strongly its sandboxes are separated from the host. */
+  readonly isolation: IsolationLevel;
+  /** Whether it runs images (spec.image); bwrap shows the host's /usr only. */
+  readonly runsImages: boolean;
+  /** microvm: how the guest's CPU runs, known once available() resolved. */
+  readonly accelerator?: "kvm" | "tcg" | undefined;
   available(): Promise<DriverAvailability>;
   start(spec: SandboxSpec): Promise<SandboxHandle>;
   /**

@@ -21,10 +21,13 @@ import {
   parseTextFrame,
   refusedCommand,
 } from "../../../schema/tunnel.js";
+import type { HostCapabilities, SandboxRuntime } from "../../../schema/sandbox.js";
 
 /** What the sandbox manager implements; the tunnel only transports the commands. */
 export interface CommandHandler {
-  start(cmd: SandboxStartCommand): Promise<void>;
+  /** Starts the sandbox; resolves with what it runs on (for the ack), if the handler knows. */
+  // biome-ignore lint/suspicious/noConfusingVoidType: handlers that know nothing of runtimes return Promise<void>
+  start(cmd: SandboxStartCommand): Promise<SandboxRuntime | void>;
   stop(sandboxId: string, graceMs?: number): Promise<void>;
   kill(sandboxId: string): Promise<void>;
 }
@@ -48,6 +51,8 @@ export interface TunnelClientOptions {
   allowTarget?: (url: URL) => boolean;
   agent?: string;
   log?: TunnelLog;
+  /** What this host can run, sent with hello on every connection (setCapabilities() updates it). */
+  capabilities?: HostCapabilities;
 }
 
 /** Headers that describe one hop and must not cross the tunnel. */
@@ -69,6 +74,7 @@ interface HostStream {
 }
 
 export class TunnelClient extends EventEmitter {
+  #capabilities: HostCapabilities | undefined;
   readonly #opts: TunnelClientOptions;
   readonly #log: TunnelLog;
   readonly #streams = new Map<number, HostStream>();
@@ -86,6 +92,7 @@ export class TunnelClient extends EventEmitter {
   constructor(opts: TunnelClientOptions) {
     super();
     this.#opts = opts;
+    this.#capabilities = opts.capabilities;
     this.#log = opts.log ?? ((event, fields) => console.warn(JSON.stringify({ event, ...fields })));
     this.#heartbeatMs = opts.heartbeatMs ?? 15_000;
   }
@@ -97,6 +104,12 @@ export class TunnelClient extends EventEmitter {
 
   get inflight(): number {
     return this.#streams.size;
+  }
+
+  /** Replaces what the host advertises; sent at once when the link is up, else with the next hello. */
+  setCapabilities(capabilities: HostCapabilities): void {
+    this.#capabilities = capabilities;
+    if (this.#ready) this.#send(encodeText({ t: "capabilities", capabilities }));
   }
 
   start(): void {
@@ -143,7 +156,15 @@ export class TunnelClient extends EventEmitter {
     this.#ws = ws;
     ws.on("open", () => {
       this.#lastPongAt = Date.now();
-      this.#send(encodeText({ t: "hello", v: PROTOCOL_VERSION, ...(this.#opts.agent ? { agent: this.#opts.agent } : {}) }));
+      const capabilities = this.#capabilities;
+      this.#send(
+        encodeText({
+          t: "hello",
+          v: PROTOCOL_VERSION,
+          ...(this.#opts.agent ? { agent: this.#opts.agent } : {}),
+          ...(capabilities ? { capabilities } : {}),
+        }),
+      );
       this.#startHeartbeat();
       this.emit("open");
     });
@@ -276,10 +297,11 @@ export class TunnelClient extends EventEmitter {
 
   async #runCommand(id: string, cmd: TunnelCommand): Promise<void> {
     try {
-      if (cmd.op === "sandbox.start") await this.#opts.handler.start(cmd);
+      let runtime: SandboxRuntime | undefined;
+      if (cmd.op === "sandbox.start") runtime = (await this.#opts.handler.start(cmd)) ?? undefined;
       else if (cmd.op === "sandbox.stop") await this.#opts.handler.stop(cmd.sandboxId, cmd.graceMs);
       else await this.#opts.handler.kill(cmd.sandboxId);
-      this.#send(encodeText({ t: "cmd.ack", id, ok: true }));
+      this.#send(encodeText({ t: "cmd.ack", id, ok: true, ...(runtime ? { runtime } : {}) }));
     } catch (e) {
       const message = (e instanceof Error ? e.message : "command failed").slice(0, 512);
       const code = (e instanceof Error && "code" in e && typeof e.code === "string" ? e.code : "command_failed").slice(0, 64);

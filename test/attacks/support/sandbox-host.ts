@@ -2,18 +2,28 @@
 // recording every command the edge sends it and acknowledging each one.
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import { EdgeToHostFrame, PROTOCOL_VERSION, type TunnelCommand } from "../../../schema/tunnel.js";
+import type { HostCapabilities, SandboxRuntime } from "../../../schema/sandbox.js";
+import { EdgeToHostFrame, PROTOCOL_VERSION, type SandboxStatus, type TunnelCommand } from "../../../schema/tunnel.js";
 import { BASE, call, type SeededOrg, unique } from "../../workers/support/api.js";
 
 export interface ConnectedHost {
   pool: string;
   /** Every command the edge sent, in order. */
   commands: TunnelCommand[];
+  /** Sends a status report as the host. */
+  sendStatus(status: Omit<SandboxStatus, "at">): void;
   close(): void;
 }
 
+export interface HostBehaviour {
+  /** What the host advertises with hello (drivers and images). */
+  capabilities?: HostCapabilities;
+  /** What it says a started sandbox runs on (a lying host reports less than it was asked). */
+  runtime?: (cmd: TunnelCommand) => SandboxRuntime | undefined;
+}
+
 /** Enrolls a host in a new pool of the org and connects it; it answers every command with ok. */
-export async function connectHost(org: SeededOrg): Promise<ConnectedHost> {
+export async function connectHost(org: SeededOrg, behaviour: HostBehaviour = {}): Promise<ConnectedHost> {
   const pool = unique("pool").toLowerCase();
   const enrollment = await call(`/api/v1/orgs/${org.orgId}/hosts`, { method: "POST", token: org.apiKey, body: { pool } });
   expect(enrollment.status, enrollment.text).toBe(201);
@@ -34,13 +44,27 @@ export async function connectHost(org: SeededOrg): Promise<ConnectedHost> {
       if (frame.t === "hello.ack") resolve();
       if (frame.t === "cmd") {
         commands.push(frame.cmd);
-        ws.send(JSON.stringify({ t: "cmd.ack", id: frame.id, ok: true }));
+        const runtime = behaviour.runtime?.(frame.cmd);
+        ws.send(JSON.stringify({ t: "cmd.ack", id: frame.id, ok: true, ...(runtime ? { runtime } : {}) }));
       }
     });
   });
-  ws.send(JSON.stringify({ t: "hello", v: PROTOCOL_VERSION }));
+  ws.send(JSON.stringify({ t: "hello", v: PROTOCOL_VERSION, ...(behaviour.capabilities ? { capabilities: behaviour.capabilities } : {}) }));
   await ready;
-  return { pool, commands, close: () => ws.close(1000, "done") };
+  if (behaviour.capabilities) {
+    // The tunnel object stores them in D1 in the background: wait until the hosts API shows them.
+    for (let i = 0; i < 100; i++) {
+      const hosts = await call(`/api/v1/orgs/${org.orgId}/hosts`, { token: org.apiKey });
+      if (hosts.json.items.some((h: { name: string; drivers: unknown[] }) => h.name === pool && h.drivers.length > 0)) break;
+      await new Promise((r) => setTimeout(r, 20));
+    }
+  }
+  return {
+    pool,
+    commands,
+    sendStatus: (status) => ws.send(JSON.stringify({ t: "sandbox.status", ...status, at: Date.now() })),
+    close: () => ws.close(1000, "done"),
+  };
 }
 
 /** An agent of the org, created through the API. */

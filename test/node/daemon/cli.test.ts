@@ -153,7 +153,9 @@ describe("palisade host enroll", () => {
   });
 });
 
-describe.skipIf(missing("bubblewrap", availability))("palisade host run (a real daemon process)", { timeout: 30_000 }, () => {
+// Without --driver the daemon probes every driver before it connects; the microvm probe boots a
+// guest, which takes 5-25 s under TCG on a loaded host.
+describe.skipIf(missing("bubblewrap", availability))("palisade host run (a real daemon process)", { timeout: 90_000 }, () => {
   let child: ChildProcess | undefined;
   afterAll(() => {
     if (child?.pid && child.exitCode === null) child.kill("SIGKILL");
@@ -191,7 +193,8 @@ describe.skipIf(missing("bubblewrap", availability))("palisade host run (a real 
       env: {},
       agentToken: AGENT_TOKEN,
     });
-    expect(ack).toEqual({ ok: true });
+    // Without --driver the daemon runs every available driver; a container sandbox without an image is bwrap's.
+    expect(ack).toEqual({ ok: true, runtime: { driver: "bwrap", isolation: "container" } });
     expect(await edge.waitStatus((s) => s.sandboxId === `${id}-a` && s.state === "exited")).toMatchObject({ exitCode: 4, output: "from-daemon\n" });
 
     await mux.command({

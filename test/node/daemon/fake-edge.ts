@@ -145,6 +145,8 @@ export async function startEdge(): Promise<FakeEdge> {
                 pool: "default",
                 status: "active",
                 connected: true,
+                drivers: [{ name: "bwrap", isolation: "container", images: false }],
+                images: 0,
                 version: "palisade-host/0.1.0",
                 lastHeartbeatAt: created,
                 createdAt: created,

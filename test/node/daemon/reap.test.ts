@@ -20,8 +20,10 @@ describe("reaping what a killed daemon left", () => {
     for (const d of ["sbx_a", "sbx_b", "not.an.id"]) await mkdir(path.join(sandboxes, d), { recursive: true });
     const statuses: SandboxStatus[] = [];
     const seen: string[] = [];
-    const recording = (name: string): SandboxDriver => ({
+    const recording = (name: SandboxDriver["name"]): SandboxDriver => ({
       name,
+      isolation: "container",
+      runsImages: false,
       available: () => Promise.resolve({ ok: true }),
       start: () => Promise.reject(new Error("not used")),
       reap: (id) => {
@@ -31,11 +33,11 @@ describe("reaping what a killed daemon left", () => {
     });
     const reaped = await reapLeftoverSandboxes({
       sandboxesDir: sandboxes,
-      drivers: [recording("one"), recording("two")],
+      drivers: [recording("bwrap"), recording("oci")],
       report: (s) => statuses.push(s),
     });
     expect(reaped.sort()).toEqual(["sbx_a", "sbx_b"]);
-    expect(seen.sort()).toEqual(["one:sbx_a", "one:sbx_b", "two:sbx_a", "two:sbx_b"]);
+    expect(seen.sort()).toEqual(["bwrap:sbx_a", "bwrap:sbx_b", "oci:sbx_a", "oci:sbx_b"]);
     expect(statuses.map((s) => [s.sandboxId, s.state, s.state === "exited" ? s.reason : undefined]).sort()).toEqual([
       ["sbx_a", "exited", "host restarted"],
       ["sbx_b", "exited", "host restarted"],
@@ -49,7 +51,9 @@ describe("reaping what a killed daemon left", () => {
     const statuses: SandboxStatus[] = [];
     const logged: string[] = [];
     const failing: SandboxDriver = {
-      name: "failing",
+      name: "bwrap",
+      isolation: "container",
+      runsImages: false,
       available: () => Promise.resolve({ ok: true }),
       start: () => Promise.reject(new Error("not used")),
       reap: () => Promise.reject(new Error("cgroup busy")),

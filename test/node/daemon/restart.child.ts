@@ -5,7 +5,7 @@ import { startHostDaemon } from "../../../sandbox-host/src/daemon/host.js";
 import { writeHostState } from "../../../sandbox-host/src/daemon/state.js";
 import { AGENT_TOKEN, HOST_CREDENTIAL, ORG_ID, startEdge } from "./fake-edge.js";
 
-const [stateDir, driver, sandboxId] = process.argv.slice(2) as [string, "bwrap" | "oci", string];
+const [stateDir, driver, sandboxId] = process.argv.slice(2) as [string, "bwrap" | "oci" | "gvisor", string];
 const edge = await startEdge();
 await writeHostState(stateDir, {
   edgeUrl: edge.url,
@@ -25,6 +25,8 @@ const ack = await (await edge.mux()).command({
   env: {},
   agentToken: AGENT_TOKEN,
   limits: { memoryBytes: 64 << 20, pids: 16 },
+  // The edge names the level; gvisor gives only its own.
+  ...(driver === "gvisor" ? { isolation: "gvisor" as const } : {}),
 });
 await edge.waitStatus((s) => s.sandboxId === sandboxId && s.state === "running");
 process.stdout.write(`${JSON.stringify({ ack })}\n`);

@@ -16,12 +16,19 @@ const exec = promisify(execFile);
 const variants = await probeVariants();
 const isRoot = process.getuid?.() === 0;
 
-/** Pids of host processes running `sleep 311` (the sandboxed command of restart.child.ts). */
-async function sleepers(): Promise<number[]> {
+/**
+ * Pids of the host processes of sandbox `id`, which run as an agent uid of the default range: the
+ * command `sleep 311` of restart.child.ts (bwrap, oci), or runsc, its Sentry and Gofer, named with the
+ * sandbox id in their argv (gvisor, where the command runs inside gVisor's kernel).
+ */
+async function sleepers(id: string): Promise<number[]> {
   const pids: number[] = [];
   for (const e of await readdir("/proc")) {
     if (!/^\d+$/.test(e)) continue;
-    if ((await readFile(`/proc/${e}/cmdline`, "utf8").catch(() => "")) === "/bin/sleep\x00311\x00") pids.push(Number(e));
+    const uid = Number(/^Uid:\s+(\d+)/m.exec(await readFile(`/proc/${e}/status`, "utf8").catch(() => ""))?.[1]);
+    if (!(uid >= 1_000_000 && uid < 1_065_536)) continue;
+    const cmdline = await readFile(`/proc/${e}/cmdline`, "utf8").catch(() => "");
+    if (cmdline === "/bin/sleep\x00311\x00" || cmdline.includes(id)) pids.push(Number(e));
   }
   return pids;
 }
@@ -40,12 +47,15 @@ for (const v of variants) requireInCi(v.variant.name, v.ok, v.reason);
 const bwrapOk = usable("bwrap")?.ok === true;
 // The oci driver picks its runtime itself; reaping goes through the driver, whichever runtime it is.
 const ociOk = usable("oci-runc")?.ok === true || usable("oci-crun")?.ok === true;
-const ok = { bwrap: bwrapOk, oci: ociOk };
+const ok = { bwrap: bwrapOk, oci: ociOk, gvisor: usable("gvisor")?.ok === true };
+type Driver = keyof typeof ok;
 /** The killed run's driver, then the next run's (a host may change --driver between runs). */
-const CASES: ["bwrap" | "oci", "bwrap" | "oci"][] = [
+const CASES: [Driver, Driver][] = [
   ["bwrap", "bwrap"],
   ["oci", "oci"],
   ["oci", "bwrap"],
+  // runsc, its Sentry and Gofer outlive a killed daemon like an OCI container; they run in the sandbox's cgroups.
+  ["gvisor", "bwrap"],
 ];
 
 for (const [driver, nextDriver] of CASES) {
@@ -72,7 +82,7 @@ for (const [driver, nextDriver] of CASES) {
           child.once("exit", () => reject(new Error(`daemon child exited early: ${line}`)));
         });
         expect(JSON.parse(line)).toMatchObject({ ack: { ok: true } });
-        await until(async () => ((await sleepers()).length > 0 ? true : undefined));
+        await until(async () => ((await sleepers(leftId)).length > 0 ? true : undefined));
         process.kill(-(child.pid ?? 0), "SIGKILL");
         await until(async () => (existsSync(`/proc/${child.pid}`) ? undefined : true));
         expect(existsSync(path.join(stateDir, "sandboxes", leftId))).toBe(true);
@@ -96,9 +106,10 @@ for (const [driver, nextDriver] of CASES) {
         });
         try {
           // Gone by the time the daemon is up, whatever the driver (an OCI container outlives its daemon).
-          expect(await sleepers()).toEqual([]);
+          expect(await sleepers(leftId)).toEqual([]);
           expect(existsSync(path.join(stateDir, "sandboxes", leftId))).toBe(false);
           expect(existsSync(path.join(stateDir, "oci", "bundles", leftId))).toBe(false);
+          expect(existsSync(path.join(stateDir, "gvisor", "bundles", leftId))).toBe(false);
           // No record of the container is left with its runtime either (`delete --force` in the driver's root).
           for (const rt of ["/usr/bin/crun", "/usr/sbin/runc", "/usr/bin/runc"].filter((p) => existsSync(p))) {
             const root = path.join(stateDir, "oci", "runtime", path.basename(rt));
@@ -113,7 +124,7 @@ for (const [driver, nextDriver] of CASES) {
         } finally {
           await daemon.stop();
           await edge.close();
-          for (const pid of await sleepers()) process.kill(pid, "SIGKILL");
+          for (const pid of await sleepers(leftId)) process.kill(pid, "SIGKILL");
           for (const rt of ["/usr/bin/crun", "/usr/sbin/runc", "/usr/bin/runc"]) {
             await exec(rt, ["--root", path.join(stateDir, "oci", "runtime", path.basename(rt)), "delete", "--force", leftId]).catch(() => undefined);
           }

@@ -106,12 +106,12 @@ export async function startEdge(options: { allowPrivateUpstreams?: boolean } = {
 }
 
 /** Calls the admin API directly (seeding and server-side checks). */
-export async function api(edge: Edge, method: string, p: string, token: string, body?: unknown) {
+export async function api(edge: Edge, method: string, p: string, token: string, body?: unknown, timeoutMs = 10_000) {
   const res = await fetch(edge.url + p, {
     method,
     headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
     body: body === undefined ? null : JSON.stringify(body),
-    signal: AbortSignal.timeout(10_000),
+    signal: AbortSignal.timeout(timeoutMs),
   });
   const text = await res.text();
   let json: unknown;

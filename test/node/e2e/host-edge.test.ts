@@ -63,7 +63,7 @@ describe.skipIf(missing("bubblewrap", bwrap) || missing("curl", { ok: hasCurl })
       );
       expect(enrolled.status, enrolled.stderr).toBe(0);
       expect(statSync(path.join(stateDir, "host.json")).mode & 0o777).toBe(0o600);
-      daemon = spawn(process.execPath, [palisade, "host", "run", "--state-dir", stateDir], { stdio: "ignore" });
+      daemon = spawn(process.execPath, [palisade, "host", "run", "--state-dir", stateDir, "--driver", "bwrap"], { stdio: "ignore" });
       await until("the host to connect", async () => {
         const hosts = await api(edge, "GET", `/api/v1/orgs/${orgId}/hosts`, key);
         return (hosts.json as { items: Array<{ connected: boolean }> }).items.some((h) => h.connected) ? true : undefined;

@@ -1,10 +1,11 @@
 // The sandbox escape suite: every attack of attacks.ts inside real sandboxes of a real host daemon,
-// against every driver (bwrap, OCI with runc, OCI with crun). Each test is one attack and passes
-// when the attack fails. The suite ends with one line counting what held, what escaped and what
-// was skipped; in CI (CI=true) a driver that is missing fails the suite instead of skipping.
+// against every driver (bwrap, OCI with runc and with crun, gVisor, microvm). Each test is one
+// attack and passes when the attack fails. The suite ends with one line counting what held, what
+// escaped and what was skipped; in CI (CI=true) a driver that is missing fails the suite instead of skipping.
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { ATTACKER, ATTACKS, type AttackContext, PERL_PRELUDE } from "./attacks.js";
-import { probeVariants, requireInCi } from "./drivers.js";
+import { hostToolsLayer } from "../../support/images.js";
+import { ATTACK_TOOLS, attacksOf, PERL_MODULE_DIRS, probeVariants, requireInCi } from "./drivers.js";
 import { type HostFixtures, startHostFixtures } from "./fixtures.js";
 import { startTestHost, type TestHost } from "./host-daemon.js";
 
@@ -28,22 +29,27 @@ afterAll(async () => {
   await fx?.close();
   const drivers = variants.map(({ variant, ok }) => `${variant.name}${ok ? "" : " (unavailable)"}`).join(", ");
   // Tests left out by a name filter (-t) count as not run.
-  const notRun = ATTACKS.length * variants.length - tally.held - tally.escaped - tally.skipped - tally.notStarted;
+  const total = variants.reduce((n, { variant }) => n + attacksOf(variant, ATTACKS).length, 0);
+  const notRun = total - tally.held - tally.escaped - tally.skipped - tally.notStarted;
   console.log(
-    `escape suite: ${ATTACKS.length} attacks × ${variants.length} drivers [${drivers}]: ${tally.held} held, ${tally.escaped} escaped, ${tally.skipped} skipped${tally.notStarted ? `, ${tally.notStarted} whose sandbox did not start` : ""}${notRun ? `, ${notRun} not run` : ""}`,
+    `escape suite: ${total} attack runs (${ATTACKS.length} attacks) × ${variants.length} drivers [${drivers}]: ${tally.held} held, ${tally.escaped} escaped, ${tally.skipped} skipped${tally.notStarted ? `, ${tally.notStarted} whose sandbox did not start` : ""}${notRun ? `, ${notRun} not run` : ""}`,
   );
 });
 
 for (const { variant, ok, reason } of variants) {
   describe(`escape attempts (${variant.name})`, { timeout: 120_000 }, () => {
     requireInCi(variant.name, ok, reason);
-    if (!ok) tally.skipped += ATTACKS.length;
+    const attacks = attacksOf(variant, ATTACKS);
+    if (!ok) tally.skipped += attacks.length;
 
     describe.skipIf(!ok)("inside a sandbox of the host daemon", () => {
       let host: TestHost;
       let ctx: AttackContext;
       beforeAll(async () => {
-        host = await startTestHost(variant.create(), { workspaceQuotaBytes: QUOTA_BYTES });
+        host = await startTestHost(variant.create(), {
+          workspaceQuotaBytes: QUOTA_BYTES,
+          ...(variant.needsImage ? { imageLayer: await hostToolsLayer(ATTACK_TOOLS, PERL_MODULE_DIRS) } : {}),
+        });
         ctx = {
           driver: variant.name,
           host,
@@ -55,7 +61,7 @@ for (const { variant, ok, reason } of variants) {
       });
       afterAll(() => host?.stop());
 
-      for (const attack of ATTACKS) {
+      for (const attack of attacks) {
         it(`attack: ${attack.name}`, async () => {
           try {
             await attack.run(ctx);

@@ -4,7 +4,9 @@ import path from "node:path";
 import type { SandboxStartCommand, SandboxStatus } from "../../../schema/tunnel.js";
 import { type HostDaemon, startHostDaemon } from "../../../sandbox-host/src/daemon/host.js";
 import { writeHostState } from "../../../sandbox-host/src/daemon/state.js";
+import { ImageStore } from "../../../sandbox-host/src/images/store.js";
 import type { SandboxDriver } from "../../../sandbox-host/src/sandbox/types.js";
+import { writeOciLayout } from "../../support/images.js";
 import { AGENT_TOKEN, type FakeEdge, HOST_CREDENTIAL, ORG_ID, startEdge } from "../daemon/fake-edge.js";
 
 export interface TestHost {
@@ -24,6 +26,8 @@ export interface TestHostOptions {
   /** Where the state dir goes (below /tmp is the layout that used to copy the CA into workspaces). */
   stateDirParent?: string;
   workspaceQuotaBytes?: number;
+  /** An image layer (tar) imported on the host as `escape-tools:1`, which every command then runs (microvm). */
+  imageLayer?: Buffer;
 }
 
 export async function startTestHost(driver: SandboxDriver, opts: TestHostOptions = {}): Promise<TestHost> {
@@ -47,6 +51,13 @@ export async function startTestHost(driver: SandboxDriver, opts: TestHostOptions
     ...(opts.workspaceQuotaBytes === undefined ? {} : { workspaceQuotaBytes: opts.workspaceQuotaBytes }),
   });
   await edge.mux();
+  let image: string | undefined;
+  if (opts.imageLayer) {
+    const layout = path.join(stateDir, "tools-layout");
+    await writeOciLayout(layout, [opts.imageLayer], { name: "escape-tools:1", env: ["PATH=/usr/bin:/bin:/usr/sbin:/sbin", "PERL_BADLANG=0"] });
+    await new ImageStore(path.join(stateDir, "images")).import(layout, { names: ["escape-tools:1"] });
+    image = "escape-tools:1";
+  }
   const command = (agentId: string, cmd: string[], over: Partial<SandboxStartCommand>): SandboxStartCommand => ({
     op: "sandbox.start",
     sandboxId: `esc${process.pid}-${++seq}`,
@@ -55,6 +66,9 @@ export async function startTestHost(driver: SandboxDriver, opts: TestHostOptions
     env: {},
     agentToken: AGENT_TOKEN,
     limits: { memoryBytes: 256 << 20, pids: 128 },
+    // The edge names the level; the one this host's driver gives.
+    isolation: driver.isolation,
+    ...(image ? { image } : {}),
     ...over,
   });
   const start = async (agentId: string, cmd: string[], over: Partial<SandboxStartCommand> = {}) => {

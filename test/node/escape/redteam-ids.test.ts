@@ -9,19 +9,36 @@
 // sandbox starts; with a small --id-range (accepted from count 4) after a few.
 //
 // The escaped process is modelled as the escape suite does: a host process with the attacker
-// sandbox's host uid and gid (setpriv), outside every namespace.
+// sandbox's host uid and gid (setpriv), outside every namespace. The sandbox's host ids are read
+// from a host process running as its agent's uid: the command itself (bwrap, oci), gVisor's runsc,
+// Sentry and Gofer (the command runs inside gVisor's kernel), or the VMM (microvm).
 import { execFile, spawn } from "node:child_process";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { describe, expect, it } from "vitest";
 import { HostIds } from "../../../sandbox-host/src/sandbox/ids.js";
-import { probeVariants } from "./drivers.js";
+import { hostOptionsFor, probeVariants } from "./drivers.js";
 import { startTestHost } from "./host-daemon.js";
 
 const exec = promisify(execFile);
 const variants = await probeVariants();
 const isRoot = process.getuid?.() === 0;
+
+/** The agent uids of the range the test configures (3000000:8: uids 3000000-3000003, then 2 slots of 2 ids). */
+const AGENT_UIDS = { first: 3_000_000, end: 3_000_004 };
+
+/** uid and gid of a host process running as one of the range's agent uids (other than `notUid`). */
+async function sandboxProcess(notUid?: number): Promise<{ pid: number; uid: number; gid: number } | undefined> {
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const status = await readFile(`/proc/${entry}/status`, "utf8").catch(() => "");
+    const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
+    if (uid >= AGENT_UIDS.first && uid < AGENT_UIDS.end && uid !== notUid && !/^State:\s+Z/m.test(status))
+      return { pid: Number(entry), uid, gid: Number(/^Gid:\s+(\d+)/m.exec(status)?.[1]) };
+  }
+  return undefined;
+}
 
 async function until<T>(probe: () => Promise<T | undefined>): Promise<T> {
   for (let i = 0; i < 200; i++) {
@@ -40,22 +57,13 @@ for (const { variant, ok } of variants) {
       it("an escaped process of an ended sandbox connects to the proxy socket of a later sandbox of another agent", async () => {
         // A configured range the daemon accepts (--id-range 3000000:8): 4 agent uids, 2 sandbox slots.
         const ids = new HostIds({ range: { first: 3_000_000, count: 8 } });
-        const host = await startTestHost(variant.create({ ids }), { workspaceQuotaBytes: 32 << 20 });
+        const host = await startTestHost(variant.create({ ids }), { workspaceQuotaBytes: 32 << 20, ...(await hostOptionsFor(variant)) });
         const tag = `r17ids${process.pid}${Date.now()}`;
         let escaped: ReturnType<typeof spawn> | undefined;
         try {
           const attacker = await host.start("agt_attacker", ["/bin/sleep", "60"]);
-          expect(attacker.ack).toEqual({ ok: true });
-          const a = await until(async () => {
-            for (const entry of await readdir("/proc")) {
-              if (!/^\d+$/.test(entry)) continue;
-              const status = await readFile(`/proc/${entry}/status`, "utf8").catch(() => "");
-              const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
-              if (/^Name:\s+sleep$/m.test(status) && uid >= 3_000_000 && uid < 3_000_008)
-                return { pid: Number(entry), uid, gid: Number(/^Gid:\s+(\d+)/m.exec(status)?.[1]) };
-            }
-            return undefined;
-          });
+          expect(attacker.ack).toMatchObject({ ok: true });
+          const a = await until(() => sandboxProcess());
           // The escape: a process outside the sandbox with the sandbox's host ids, which outlives it.
           escaped = spawn(
             "/usr/bin/setpriv",
@@ -70,19 +78,10 @@ for (const { variant, ok } of variants) {
           expect(await host.run("agt_other", ["/bin/true"])).toMatchObject({ state: "exited" });
           // The victim, another agent, starts and gets the freed slot.
           const victim = await host.start("agt_victim", ["/bin/sleep", "60"]);
-          expect(victim.ack).toEqual({ ok: true });
+          expect(victim.ack).toMatchObject({ ok: true });
           try {
             const socket = path.join(host.stateDir, "sandboxes", victim.sandboxId, "proxy.sock");
-            const v = await until(async () => {
-              for (const entry of await readdir("/proc")) {
-                if (!/^\d+$/.test(entry)) continue;
-                const status = await readFile(`/proc/${entry}/status`, "utf8").catch(() => "");
-                const uid = Number(/^Uid:\s+(\d+)/m.exec(status)?.[1]);
-                if (/^Name:\s+sleep$/m.test(status) && uid >= 3_000_000 && uid < 3_000_008 && uid !== a.uid)
-                  return { pid: Number(entry), uid, gid: Number(/^Gid:\s+(\d+)/m.exec(status)?.[1]) };
-              }
-              return undefined;
-            });
+            const v = await until(() => sandboxProcess(a.uid));
             expect(v.uid).not.toBe(a.uid);
             // What the escaped process can do with the ids it kept.
             const out = await exec(

@@ -13,7 +13,7 @@ import { chmod, chown, copyFile, mkdtemp, rm, stat } from "node:fs/promises";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { probeVariants } from "./drivers.js";
+import { hostOptionsFor, probeVariants } from "./drivers.js";
 import { startTestHost, type TestHost } from "./host-daemon.js";
 
 const exec = promisify(execFile);
@@ -40,7 +40,7 @@ for (const { variant, ok } of variants) {
     let host: TestHost;
     const sh = (script: string) => host.run(AGENT, ["/bin/sh", "-c", script], { limits: { memoryBytes: 128 << 20, pids: 32 } });
     beforeAll(async () => {
-      host = await startTestHost(variant.create(), { workspaceQuotaBytes: 32 << 20 });
+      host = await startTestHost(variant.create(), { workspaceQuotaBytes: 32 << 20, ...(await hostOptionsFor(variant)) });
       // The workspace exists once a sandbox of the agent ran; the probe goes in as the agent's own file.
       await sh("true");
       const ws = path.join(host.stateDir, "workspaces", AGENT);
@@ -104,7 +104,8 @@ for (const { variant, ok } of variants) {
              if (open(my $mem, "+<", "/proc/$p/mem")) { sysseek($mem, $lo, 0); my $n = sysread($mem, my $buf, 16); my $w = defined($n) && $n > 0 ? (sysseek($mem, $lo, 0) && syswrite($mem, $buf, 1)) : 0; print "mem-$comm read=", ($n // -1), " write=", ($w // 0), "\\n" } else { print "mem-$comm refused $!\\n" } }`,
       ]);
       const lines = (r.output ?? "").split("\n").filter((l) => l.startsWith("mem-"));
-      expect(lines.length, r.output).toBeGreaterThan(0);
+      // A microvm guest runs the command as pid 1 of a pid namespace of its own: nothing else is in sight.
+      if (variant.name !== "microvm") expect(lines.length, r.output).toBeGreaterThan(0);
       for (const l of lines) expect(l, r.output).toMatch(/refused|read=-1|read=0/);
     });
   });

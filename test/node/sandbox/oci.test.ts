@@ -15,7 +15,7 @@ describe("OCI config generation", () => {
   it("asks for every namespace, no capabilities, no_new_privs, a read-only root, seccomp and limits", () => {
     const spec = specFor("/srv/ws/a", ["/bin/true"], { env: { A: "1" }, limits: { memoryBytes: 64 << 20, cpuQuota: 0.25, pids: 20 } });
     const ids = { uid: 1_000_007, gid: 1_032_768, rootId: 1_032_769 };
-    const c = ociConfig(spec, { sandboxUid: 1000, ids, passwd: "/p", group: "/g", cgroupsPath: "/palisade/x" });
+    const c = ociConfig(spec, { user: { uid: 1000, gid: 1000 }, ids, passwd: "/p", group: "/g", cgroupsPath: "/palisade/x" });
     expect(c.linux.namespaces.map((n) => n.type).sort()).toEqual(["cgroup", "ipc", "mount", "network", "pid", "user", "uts"]);
     expect(Object.values(c.process.capabilities).every((l) => l.length === 0)).toBe(true);
     expect(c.process.noNewPrivileges).toBe(true);

@@ -57,6 +57,15 @@ describe("safe audit details", () => {
       expect(unsafeString(v), v).toBe(false);
   });
 
+  it("keeps a content digest whole under a digest key only, and only in its exact shape", () => {
+    const digest = `sha256:${"ab".repeat(32)}`;
+    expect(parse({ imageDigest: digest })).toEqual({ imageDigest: digest });
+    // The same shape elsewhere, or another value under the key, is treated like any long opaque string.
+    expect(parse({ image: digest })).toEqual({ image: `sha256:${REDACTED}` });
+    expect(parse({ imageDigest: `${digest} pal_agent_abcdefghijklmnop` })).not.toHaveProperty("imageDigest", `${digest} pal_agent_abcdefghijklmnop`);
+    expect(parse({ imageDigest: "a".repeat(64) })).toEqual({ imageDigest: REDACTED });
+  });
+
   it("bounds depth, size and odd types, and writes canonical JSON", () => {
     expect(parse({ a: { b: { c: { d: 1 } } } })).toEqual({ a: { b: { c: REDACTED } } });
     expect(parse({ n: Number.NaN, f: () => 1 })).toEqual({ f: REDACTED, n: null });

@@ -22,7 +22,8 @@ import { sha256Hex } from "../../identity/crypto.js";
 import { forgetTokens, lookupToken, mintToken } from "../../identity/tokens.js";
 import { adminRouter, body, errors, itemParams, json, noContent, orgParams, security } from "./kit.js";
 import { auditAdmin } from "./views.js";
-import { endSandboxesOnHost, hostLiveStatus, tunnelOf } from "../../sandboxes/service.js";
+import { ISOLATION_LEVELS } from "../../../schema/sandbox.js";
+import { capabilitiesOf, endSandboxesOnHost, hostLiveStatus, tunnelOf } from "../../sandboxes/service.js";
 
 export const hostRoutes = adminRouter();
 
@@ -38,6 +39,8 @@ export async function hostView(env: Env, host: HostRow, pool: string) {
     connected: live?.connected ?? false,
     version: host.version,
     lastHeartbeatAt: isoOrNull(live?.lastHeartbeatAt ?? null),
+    drivers: capabilitiesOf(host)?.drivers ?? [],
+    images: capabilitiesOf(host)?.images.length ?? 0,
     createdAt: iso(host.createdAt),
   };
 }
@@ -107,6 +110,7 @@ hostRoutes.openapi(
           name: r.pool.name,
           hosts: Number(r.hosts),
           connected: live.filter((s) => s?.connected).length,
+          isolation: ISOLATION_LEVELS.filter((level) => members.some((h) => capabilitiesOf(h)?.drivers.some((d) => d.isolation === level))),
           createdAt: iso(r.pool.createdAt),
         };
       }),

@@ -8,7 +8,7 @@ import { HostStore, type SandboxRow } from "../../data/host-store.js";
 import { decodeCursor, toPage } from "../../data/pagination.js";
 import { memberScope, requireAgentAdmin, visibleAgent } from "../../agents/lifecycle.js";
 import { AppError, notFound } from "../../errors.js";
-import { sendCommand, startSandbox } from "../../sandboxes/service.js";
+import { runtimeDetails, sendCommand, startSandbox } from "../../sandboxes/service.js";
 import { endSandboxSession } from "../../sandboxes/sessions.js";
 import { adminRouter, body, errors, itemParams, json, orgParams, security } from "./kit.js";
 import { auditAdmin } from "./views.js";
@@ -24,6 +24,11 @@ async function view(store: HostStore, row: SandboxRow) {
     hostId: row.hostId,
     pool: pool?.name ?? row.poolId,
     command: JSON.parse(row.command) as string[],
+    isolation: row.isolation,
+    image: row.image,
+    imageDigest: row.imageDigest,
+    driver: row.driver,
+    accelerator: row.accelerator,
     state: row.state,
     exitCode: row.exitCode,
     reason: row.reason,
@@ -48,7 +53,7 @@ sandboxRoutes.openapi(
     const agent = await visibleAgent(access, input.agentId);
     await requireAgentAdmin(access, agent);
     const started = await startSandbox(c.env, { agent, edgeOrigin: new URL(c.req.url).origin, createdBy: access.userId, input });
-    const details = started.ok ? { command: input.command } : { ok: false };
+    const details = started.ok ? { command: input.command, ...runtimeDetails(started.row) } : { ok: false, isolation: started.row.isolation };
     await auditAdmin(c, access, "sandbox.start", { type: "sandbox", id: started.row.id }, { agentId: agent.id, hostId: started.hostId, ...details });
     if (!started.ok) throw new AppError("unavailable", `the host could not start the sandbox: ${started.error}`);
     return c.json(await view(new HostStore(makeDb(c.env.DB), access.orgId), started.row), 201);
@@ -132,7 +137,13 @@ sandboxRoutes.openapi(
       await store.updateSandbox(sandbox.id, { state: "stopped", reason: input.force ? "killed by a user" : "stopped by a user" }),
       "sandbox",
     );
-    await auditAdmin(c, access, input.force ? "sandbox.kill" : "sandbox.stop", { type: "sandbox", id: sandbox.id }, { agentId: agent.id });
+    await auditAdmin(
+      c,
+      access,
+      input.force ? "sandbox.kill" : "sandbox.stop",
+      { type: "sandbox", id: sandbox.id },
+      { agentId: agent.id, ...runtimeDetails(sandbox) },
+    );
     return c.json(await view(store, updated), 200);
   },
 );

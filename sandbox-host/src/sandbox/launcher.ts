@@ -1,0 +1,51 @@
+// The root launcher every driver that runs as the sandbox's host ids starts first (bwrap, gVisor's
+// runsc, the microvm's jailed VMM).
+//
+// The launcher, run by perl (perl-base is in every Debian system) with a fixed environment, so
+// nothing of the spec can steer it while it is still root (as BASH_ENV or PERL5OPT would):
+// 1. joins every cgroup.procs given, so the sandbox is limited from its first instruction;
+// 2. closes every descriptor above the ones its program needs (`keepFds`; for bwrap 3 = seccomp
+//    program, 4 = bwrap's --args with the command's environment, 5 and 6 = /etc/passwd and
+//    /etc/group, then the workspace, proxy socket and CA descriptors; for qemu the root disk and the
+//    workspace), so nothing the daemon inherited without close-on-exec reaches the sandbox;
+// 3. drops to the sandbox's host uid/gid with no supplementary groups;
+// 4. execs its program (bwrap, runsc, qemu) with an empty environment. The command's environment
+//    reaches bwrap only as --clearenv/--setenv options on fd 4, runsc only in the bundle's
+//    config.json and qemu's guest only over its channel: the dynamic loader never sees it in a
+//    process outside the sandbox.
+// Exit 125 marks a launcher failure.
+export const LAUNCHER = `
+my ($keep, $n, $uid, $gid, $setgroups, @a) = @ARGV;
+my @procs = splice(@a, 0, $n);
+for my $f (@procs) { open(my $h, ">", $f) or exit 125; print $h "$$\\n"; close($h) or exit 125 }
+opendir(my $d, "/proc/self/fd") or exit 125;
+my @fds = grep { /^\\d+$/ && $_ > $keep } readdir($d);
+closedir($d);
+for my $fd (@fds) { my $h; close($h) if open($h, "<&=", $fd) or open($h, ">&=", $fd) }
+if ($uid ne "-") { syscall($setgroups, 0, 0) == 0 or exit 125; $( = $gid; $) = $gid; $< = $> = $uid; exit 125 if $< != $uid || $> != $uid || $( != $gid || $) != $gid }
+%ENV = ();
+exec { $a[0] } @a or exit 127;
+`;
+export const PERL = "/usr/bin/perl";
+/** setgroups(2) numbers: perl has no builtin that empties the group list. */
+export const SETGROUPS_NR: Partial<Record<NodeJS.Architecture, number>> = { x64: 116, arm64: 159 };
+
+/** The launcher's argv (after PERL): join the cgroups, keep fds up to `keepFds`, drop to `ids`, exec `argv`. */
+export function launcherArgs(opts: {
+  keepFds: number;
+  cgroupProcs: string[];
+  ids?: { uid: number; gid: number } | undefined;
+  argv: string[];
+}): string[] {
+  return [
+    "-e",
+    LAUNCHER,
+    String(opts.keepFds),
+    String(opts.cgroupProcs.length),
+    opts.ids ? String(opts.ids.uid) : "-",
+    opts.ids ? String(opts.ids.gid) : "-",
+    String(SETGROUPS_NR[process.arch] ?? -1),
+    ...opts.cgroupProcs,
+    ...opts.argv,
+  ];
+}
