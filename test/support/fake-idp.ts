@@ -64,6 +64,16 @@ export async function startFakeIdp() {
         id_token_signing_alg_values_supported: ["RS256"],
       });
     }
+    // A provider that offers only the `plain` PKCE method (a downgrade Palisade must refuse).
+    if (url.pathname === "/plain-only/.well-known/openid-configuration") {
+      return send(200, {
+        issuer: `${base}/plain-only`,
+        authorization_endpoint: `${base}/auth`,
+        token_endpoint: `${base}/token`,
+        jwks_uri: `${base}/jwks`,
+        code_challenge_methods_supported: ["plain"],
+      });
+    }
     if (url.pathname === "/jwks") return send(200, { keys: [publicJwk] });
     if (url.pathname !== "/token" || req.method !== "POST") return send(404, { error: "not_found" });
     const form = new URLSearchParams(await readBody(req));

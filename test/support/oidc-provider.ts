@@ -12,7 +12,7 @@ export interface RunningProvider {
 }
 
 export function claimsOfLogin(login: string) {
-  const [local = "", domain = ""] = login.split("@");
+  const [local = ""] = login.split("@");
   const [, ...groups] = local.split("+");
   return { sub: login, email: login, email_verified: true, name: local, groups };
 }

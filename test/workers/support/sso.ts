@@ -196,3 +196,19 @@ export async function totp(secretBase32: string, atMs = Date.now(), stepOffset =
   const binary = (((mac[offset] ?? 0) & 0x7f) << 24) | ((mac[offset + 1] ?? 0) << 16) | ((mac[offset + 2] ?? 0) << 8) | (mac[offset + 3] ?? 0);
   return String(binary % 1_000_000).padStart(6, "0");
 }
+
+/** Enrols an authenticator for a signed-in session; returns its secret and recovery codes. */
+export async function enrolMfa(session: string) {
+  const started = await call("/api/v1/me/mfa", { method: "POST", token: session });
+  if (started.status !== 200) throw new Error(`mfa start: ${started.status} ${started.text}`);
+  const secret = started.json.secret as string;
+  const confirmed = await call("/api/v1/me/mfa/confirm", { method: "POST", token: session, body: { code: await totp(secret) } });
+  if (confirmed.status !== 200) throw new Error(`mfa confirm: ${confirmed.status} ${confirmed.text}`);
+  return { secret, otpauthUri: started.json.otpauthUri as string, recoveryCodes: confirmed.json.recoveryCodes as string[] };
+}
+
+/** Waits for the next 30 s TOTP step (a code of the current step was used already). */
+export async function nextStep(): Promise<void> {
+  const ms = 30_000 - (Date.now() % 30_000) + 50;
+  await new Promise((r) => setTimeout(r, ms));
+}
