@@ -19,20 +19,27 @@ export const GroupMappingSchema = z
   .strictObject({ group: z.string().min(1).max(256), role: SsoRoleSchema.optional(), teamId: idOf(ID_PREFIX.team).optional() })
   .refine((m) => m.role !== undefined || m.teamId !== undefined, { message: "a mapping needs a role, a teamId or both" });
 
-export const SsoConfigSchema = z.strictObject({
-  /** Shown as "Sign in with <displayName>". */
-  displayName: z.string().trim().min(1).max(60),
-  /** The provider's issuer identifier, exactly as its discovery document and ID tokens name it. */
-  issuer: z.string().trim().max(2048).pipe(z.url()),
-  clientId: z.string().trim().min(1).max(256),
-  /** Name of an org credential holding the client secret (the vault keeps it; it is never returned). */
-  clientSecretCredential: credentialName,
-  /** E-mail domains this provider signs people in for; each domain belongs to one org. */
-  allowedDomains: z.array(domain).min(1).max(50),
-  groupMappings: z.array(GroupMappingSchema).max(200).default([]),
-  /** Role of a just-in-time user no group gives a role. */
-  defaultRole: SsoRoleSchema.default("member"),
-});
+export const SsoConfigSchema = z
+  .strictObject({
+    /** Shown as "Sign in with <displayName>". */
+    displayName: z.string().trim().min(1).max(60),
+    /** The provider's issuer identifier, exactly as its discovery document and ID tokens name it. */
+    issuer: z.string().trim().max(2048).pipe(z.url()),
+    clientId: z.string().trim().min(1).max(256),
+    /** Name of an org credential holding the client secret (the vault keeps it; it is never returned). */
+    clientSecretCredential: credentialName.optional(),
+    /** The client secret itself, written into the vault (as `clientSecretCredential`, or "sso-client-secret"); never returned. */
+    clientSecret: z.string().min(1).max(4096).optional(),
+    /** E-mail domains this provider signs people in for; each domain belongs to one org. */
+    allowedDomains: z.array(domain).min(1).max(50),
+    groupMappings: z.array(GroupMappingSchema).max(200).default([]),
+    /** Role of a just-in-time user no group gives a role. */
+    defaultRole: SsoRoleSchema.default("member"),
+  })
+  .refine((c) => c.clientSecret !== undefined || c.clientSecretCredential !== undefined, {
+    message: "give clientSecret or clientSecretCredential",
+    path: ["clientSecret"],
+  });
 
 export const SsoConfigResponseSchema = z.object({
   orgId: z.string(),

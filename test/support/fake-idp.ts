@@ -22,8 +22,11 @@ export const ID_TOKEN_FAULTS = [
   "no_nonce",
   "unverified_email",
   "extra_aud_no_azp",
+  "no_email",
 ] as const;
-export type IdTokenFault = (typeof ID_TOKEN_FAULTS)[number];
+/** Not faults: variants a real provider sends that must be accepted. */
+export const ID_TOKEN_VARIANTS = ["email_verified_absent", "upn_only"] as const;
+export type IdTokenFault = (typeof ID_TOKEN_FAULTS)[number] | (typeof ID_TOKEN_VARIANTS)[number];
 
 export interface FakeCode {
   fault: IdTokenFault;
@@ -98,8 +101,9 @@ export async function startFakeIdp() {
   async function idTokenFor(c: FakeCode): Promise<string> {
     const now = Math.floor(Date.now() / 1000);
     const payload: Record<string, unknown> = {
-      email: c.email,
-      email_verified: c.fault !== "unverified_email",
+      ...(c.fault === "no_email" || c.fault === "upn_only" ? {} : { email: c.email }),
+      ...(c.fault === "upn_only" ? { preferred_username: c.email } : {}),
+      ...(c.fault === "email_verified_absent" || c.fault === "upn_only" ? {} : { email_verified: c.fault !== "unverified_email" }),
       groups: c.groups ?? [],
       ...(c.fault === "no_nonce" ? {} : { nonce: c.fault === "wrong_nonce" ? `${c.nonce}x` : c.nonce }),
     };

@@ -101,3 +101,13 @@ export async function orgOfDomain(db: Db, domain: string): Promise<string | unde
     .get();
   return row?.orgId;
 }
+
+/** The org holding a domain claim, whether or not its provider is still configured. */
+export async function orgOfDomainClaim(db: Db, domain: string): Promise<string | undefined> {
+  const row = await db
+    .select({ orgId: identityProviderDomains.orgId })
+    .from(identityProviderDomains)
+    .where(eq(identityProviderDomains.domain, domain))
+    .get();
+  return row?.orgId;
+}

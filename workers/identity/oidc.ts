@@ -27,8 +27,10 @@ const TokenResponseSchema = z.object({ id_token: z.string().min(1), token_type: 
 
 export const IdTokenClaimsSchema = z.object({
   sub: z.string().min(1).max(255),
-  email: z.email().max(320),
-  email_verified: z.literal(true, { message: "e-mail not verified by the provider" }),
+  email: z.email().max(320).optional(),
+  /** Refused when false; some providers (Entra ID) send none and vouch for their own domains. */
+  email_verified: z.boolean().optional(),
+  preferred_username: z.string().max(320).optional(),
   nonce: z.string(),
   azp: z.string().optional(),
   aud: z.union([z.string(), z.array(z.string())]),
@@ -182,10 +184,18 @@ export async function verifyIdToken(
   }
   const claims = IdTokenClaimsSchema.safeParse(payload);
   if (!claims.success) throw ssoFailed("ID token claims", claims.error.issues[0]?.message);
+  if (claims.data.email_verified === false) throw ssoFailed("e-mail not verified by the provider");
   if (!timingSafeEqual(claims.data.nonce, input.nonce)) throw ssoFailed("ID token nonce mismatch");
   // OIDC Core §3.1.3.7: with several audiences the token must be issued to us (azp).
   const audiences = Array.isArray(claims.data.aud) ? claims.data.aud : [claims.data.aud];
   if (audiences.length > 1 && claims.data.azp !== input.clientId) throw ssoFailed("ID token azp is not this client");
   if (claims.data.azp !== undefined && claims.data.azp !== input.clientId) throw ssoFailed("ID token azp is not this client");
   return claims.data;
+}
+
+/** The person's e-mail: `email`, else an e-mail-shaped `preferred_username` (Entra ID's UPN). */
+export function emailOf(claims: IdTokenClaims): string | null {
+  if (claims.email) return claims.email;
+  const upn = claims.preferred_username;
+  return upn && z.email().safeParse(upn).success ? upn : null;
 }

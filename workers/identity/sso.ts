@@ -10,13 +10,14 @@ import { LoginData } from "../data/login-data.js";
 import { OrgData, type Role } from "../data/org-data.js";
 import { PlatformData } from "../data/platform-data.js";
 import { PolicyStore } from "../data/policy-store.js";
-import { type IdentityProviderRow, SsoStore, orgOfDomain } from "../data/sso-store.js";
+import { type IdentityProviderRow, SsoStore, orgOfDomain, orgOfDomainClaim } from "../data/sso-store.js";
 import { AppError, badRequest, forbidden, notFound } from "../errors.js";
-import { openCredential } from "../vault/credentials.js";
+import { newId } from "../ids.js";
+import { forgetCredentials, openCredential, sealSecret } from "../vault/credentials.js";
 import { sha256Hex, timingSafeEqual } from "./crypto.js";
 import { auditLogin } from "./login.js";
 import { normalizeEmail } from "./login-throttle.js";
-import { authorizationRequest, discover, type IdTokenClaims, redeemCode, ssoFailed } from "./oidc.js";
+import { authorizationRequest, discover, emailOf, type IdTokenClaims, redeemCode, ssoFailed } from "./oidc.js";
 import { type IssuedSession, issueSession } from "./sessions.js";
 
 export const SSO_CALLBACK_PATH = "/api/v1/sso/callback";
@@ -40,33 +41,54 @@ export function mappingsOf(row: IdentityProviderRow): GroupMapping[] {
  */
 export async function putSsoConfig(env: Env, orgId: string, config: SsoConfig): Promise<void> {
   const db = makeDb(env.DB);
-  if (!(await new PolicyStore(db, orgId).credentialByName(config.clientSecretCredential))) {
+  const credentials = new PolicyStore(db, orgId);
+  const secretName = config.clientSecretCredential ?? DEFAULT_SECRET_CREDENTIAL;
+  const existingSecret = await credentials.credentialByName(secretName);
+  if (!existingSecret && config.clientSecret === undefined) {
     throw badRequest("clientSecretCredential: no credential of this org has that name", { field: "clientSecretCredential" });
   }
   const org = new OrgData(db, orgId);
   for (const teamId of new Set(config.groupMappings.flatMap((m) => (m.teamId ? [m.teamId] : [])))) {
     if (!(await org.team(teamId))) throw badRequest("groupMappings: a teamId is not a team of this org", { field: "groupMappings" });
   }
-  await discover(config.issuer, allowPrivate(env));
   const domains = [...new Set(config.allowedDomains)];
+  for (const domain of domains) {
+    const holder = await orgOfDomainClaim(db, domain);
+    if (holder !== undefined && holder !== orgId) throw new AppError("conflict", "an allowed domain is already claimed by another organization");
+  }
+  await discover(config.issuer, allowPrivate(env));
+  // Everything is checked: only now is anything written.
+  if (config.clientSecret !== undefined) await storeClientSecret(env, credentials, secretName, existingSecret?.id, config.clientSecret);
   try {
     await new SsoStore(db, orgId).putProvider(
       {
         displayName: config.displayName,
         issuer: config.issuer,
         clientId: config.clientId,
-        clientSecretCredential: config.clientSecretCredential,
+        clientSecretCredential: secretName,
         groupMappings: JSON.stringify(config.groupMappings),
         defaultRole: config.defaultRole,
       },
       domains,
     );
   } catch (error) {
+    // A domain claimed by another org in the meantime (primary key): the batch changed nothing.
     if (/UNIQUE|PRIMARY KEY|constraint/i.test(`${String(error)} ${String((error as Error).cause ?? "")}`)) {
       throw new AppError("conflict", "an allowed domain is already claimed by another organization");
     }
     throw error;
   }
+}
+
+/** The credential a client secret given inline is kept in, unless the config names one. */
+export const DEFAULT_SECRET_CREDENTIAL = "sso-client-secret";
+
+async function storeClientSecret(env: Env, store: PolicyStore, name: string, existingId: string | undefined, secret: string) {
+  const id = existingId ?? newId("cred");
+  const sealed = await sealSecret(env, store.orgId, id, secret);
+  if (existingId) await store.updateCredential(id, sealed);
+  else await store.insertCredential({ id, name, inject: JSON.stringify({ type: "bearer" }), ...sealed });
+  forgetCredentials(store.orgId);
 }
 
 export interface StartedSsoLogin {
@@ -169,7 +191,12 @@ export async function completeSsoLogin(env: Env, ctx: { waitUntil(p: Promise<unk
     audit("denied", "sso_token_refused");
     throw error;
   }
-  const email = normalizeEmail(claims.email);
+  const claimed = emailOf(claims);
+  if (!claimed) {
+    audit("denied", "sso_no_email");
+    throw ssoFailed("ID token carries no e-mail");
+  }
+  const email = normalizeEmail(claimed);
   if (!(await store.domains()).includes(domainOf(email))) {
     audit("denied", "sso_domain_not_allowed");
     throw forbidden("your e-mail domain is not allowed to sign in to this organization");

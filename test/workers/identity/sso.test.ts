@@ -3,7 +3,9 @@
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
 import { auditEventsOf, call, seedOrg, unique } from "../support/api.js";
-import { configureSso, ssoLogin, startRaw, uniqueDomain } from "../support/sso.js";
+import { ID_TOKEN_VARIANTS } from "../../support/fake-idp.js";
+import { OIDC_CLIENT } from "../../support/secrets.js";
+import { callback, configureSso, fakeCallbackUrl, fakeCode, sessionOf, ssoLogin, startLogin, startRaw, uniqueDomain } from "../support/sso.js";
 
 describe("SSO with a real OpenID provider", () => {
   it("signs a new person in through login and consent pages, provisioning them just in time", async () => {
@@ -79,5 +81,58 @@ describe("SSO with a real OpenID provider", () => {
     expect((await call("/api/v1/logout", { method: "POST", token: session })).status).toBe(204);
     expect((await call("/api/v1/me", { token: session })).status).toBe(401);
     expect((await auditEventsOf(org, "user.logout")).length).toBe(1);
+  });
+});
+
+describe("SSO configuration and provider variants", () => {
+  it("takes the client secret inline (kept in the vault, never returned) and accepts Entra-style tokens", async () => {
+    const org = await seedOrg("sso");
+    const domain = uniqueDomain();
+    const put = await call(`/api/v1/orgs/${org.orgId}/sso`, {
+      method: "PUT",
+      token: org.apiKey,
+      body: {
+        displayName: "Entra",
+        issuer: env.TEST_FAKE_IDP_URL,
+        clientId: OIDC_CLIENT.clientId,
+        clientSecret: OIDC_CLIENT.clientSecret,
+        allowedDomains: [domain],
+      },
+    });
+    expect(put.status).toBe(200);
+    expect(put.json.clientSecretCredential).toBe("sso-client-secret");
+    expect(put.json.redirectUri).toBe("https://palisade.test/api/v1/sso/callback");
+    expect(put.text).not.toContain(OIDC_CLIENT.clientSecret);
+    expect((await auditEventsOf(org, "sso.configure")).length).toBe(1);
+    for (const fault of ID_TOKEN_VARIANTS) {
+      const started = await startLogin(`org=${org.orgId}`);
+      const res = await callback(fakeCallbackUrl(started, fakeCode(started, { fault, email: `${fault}@${domain}` })), started.ssoCookie);
+      expect(res.status, fault).toBe(200);
+      expect((await call("/api/v1/me", { token: sessionOf(res) })).json.user.email).toBe(`${fault}@${domain}`);
+    }
+  });
+
+  it("refuses bad configuration with 400 and changes nothing", async () => {
+    const org = await seedOrg("sso");
+    const base = { displayName: "X", issuer: env.TEST_OIDC_PROVIDER_URL, clientId: "c", clientSecret: "s", allowedDomains: [uniqueDomain()] };
+    const bad = [
+      { ...base, issuer: "not a url" },
+      { ...base, issuer: "http://169.254.169.254/latest" },
+      { ...base, issuer: `${env.TEST_OIDC_PROVIDER_URL}/elsewhere` },
+      { ...base, allowedDomains: [] },
+      { ...base, allowedDomains: ["not a domain"] },
+      { ...base, clientSecret: undefined },
+      { ...base, groupMappings: [{ group: "g" }] },
+      { ...base, groupMappings: [{ group: "g", role: "owner" }] },
+      { ...base, groupMappings: [{ group: "g", teamId: "team_00000000000000000000000000" }] },
+      { ...base, unknownField: 1 },
+    ];
+    for (const body of bad) {
+      const res = await call(`/api/v1/orgs/${org.orgId}/sso`, { method: "PUT", token: org.apiKey, body });
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect(res.text).not.toContain('"s"');
+    }
+    expect((await call(`/api/v1/orgs/${org.orgId}/sso`, { token: org.apiKey })).status).toBe(404);
+    expect((await call(`/api/v1/orgs/${org.orgId}/credentials`, { token: org.apiKey })).json.items).toEqual([]);
   });
 });
