@@ -20,13 +20,7 @@ export function ssoSignIn(): HTMLElement {
             sso: { displayName: string; startUrl: string } | null;
           };
           if (found.sso) {
-            result.append(
-              h(
-                "a",
-                { class: "button primary", href: `/api/v1${found.sso.startUrl.replace(/^\/api\/v1/, "")}` },
-                `Sign in with ${found.sso.displayName}`,
-              ),
-            );
+            result.append(h("a", { class: "button primary", href: found.sso.startUrl }, `Sign in with ${found.sso.displayName}`));
           } else result.append(h("p", { class: "muted" }, "No single sign-on is set up for this domain; sign in with your password."));
         } catch (error) {
           result.append(errorBox(error));
