@@ -30,6 +30,8 @@ export default defineConfig(async () => {
                   TEST_TARGET_URL: inject("targetUrl"),
                   TEST_FAKE_LLM_URL: inject("fakeLlmUrl"),
                   TEST_MCP_UPSTREAM_URL: inject("mcpUpstreamUrl"),
+                  TEST_OIDC_PROVIDER_URL: inject("oidcProviderUrl"),
+                  TEST_FAKE_IDP_URL: inject("fakeIdpUrl"),
                 },
               },
             })),

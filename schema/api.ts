@@ -74,6 +74,8 @@ export const SessionClaimsSchema = z.object({
   jti: z.string().min(16),
   iat: z.number().int(),
   exp: z.number().int(),
+  /** How the holder signed in; sessions minted before this claim existed count as password only. */
+  amr: z.array(z.enum(["pwd", "otp", "sso"])).default(["pwd"]),
 });
 
 // ── orgs, members ───────────────────────────────────────────────────────────

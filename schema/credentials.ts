@@ -38,7 +38,7 @@ export const InjectSpecSchema = z.discriminatedUnion("type", [
 ]);
 export type InjectSpec = z.infer<typeof InjectSpecSchema>;
 
-const credentialName = z
+export const credentialName = z
   .string()
   .trim()
   .min(1)

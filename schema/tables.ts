@@ -660,3 +660,112 @@ export const telemetryConfigs = sqliteTable("telemetry_configs", {
   lastError: text("last_error"),
   updatedAt: integer("updated_at").notNull(),
 });
+// ── single sign-on and MFA (workers/identity/README.md) ─────────────────────
+
+/** An org's OpenID Connect provider (one per org). The client secret is a credential of the org, named here. */
+export const identityProviders = sqliteTable("identity_providers", {
+  orgId: text("org_id")
+    .primaryKey()
+    .references(() => orgs.id, { onDelete: "cascade" }),
+  /** Shown on the sign-in button: "Sign in with <displayName>". */
+  displayName: text("display_name").notNull(),
+  issuer: text("issuer").notNull(),
+  clientId: text("client_id").notNull(),
+  /** Name of the org credential (vault) holding the client secret. */
+  clientSecretCredential: text("client_secret_credential").notNull(),
+  /** JSON array of {group, role?, teamId?}: IdP groups to org roles and team membership. */
+  groupMappings: text("group_mappings").notNull(),
+  /** Role a just-in-time user gets when no group maps to one. */
+  defaultRole: text("default_role", { enum: ["admin", "member"] }).notNull(),
+  updatedAt: integer("updated_at").notNull(),
+  createdAt: createdAt(),
+});
+
+/** E-mail domains an org's provider may sign people in for; a domain belongs to one org only (sign-in finds the org by it). */
+export const identityProviderDomains = sqliteTable(
+  "identity_provider_domains",
+  {
+    domain: text("domain").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+  },
+  (t) => [index("identity_provider_domains_org").on(t.orgId)],
+);
+
+/** Per-org sign-in rules: SSO and MFA requirements, and the owner who may still use a password. */
+export const orgLoginPolicies = sqliteTable("org_login_policies", {
+  orgId: text("org_id")
+    .primaryKey()
+    .references(() => orgs.id, { onDelete: "cascade" }),
+  requireSso: integer("require_sso", { mode: "boolean" }).notNull().default(false),
+  requireMfa: integer("require_mfa", { mode: "boolean" }).notNull().default(false),
+  breakGlassUserId: text("break_glass_user_id").references(() => users.id, { onDelete: "set null" }),
+  updatedAt: integer("updated_at").notNull(),
+});
+
+/** A person's identity at an org's provider (the ID token's `sub`) linked to their Palisade user. */
+export const userIdpLinks = sqliteTable(
+  "user_idp_links",
+  {
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    subject: text("subject").notNull(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.subject] }), index("user_idp_links_user").on(t.userId)],
+);
+
+/**
+ * A started SSO login, keyed by the SHA-256 of its `state`; used once (used_at set atomically)
+ * and only before expires_at. The PKCE verifier lives in the browser's cookie; only its hash is here.
+ */
+export const ssoLogins = sqliteTable(
+  "sso_logins",
+  {
+    stateSha256: text("state_sha256").primaryKey(),
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    nonce: text("nonce").notNull(),
+    verifierSha256: text("verifier_sha256").notNull(),
+    redirectUri: text("redirect_uri").notNull(),
+    expiresAt: integer("expires_at").notNull(),
+    usedAt: integer("used_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [index("sso_logins_expiry").on(t.expiresAt)],
+);
+
+/** A user's TOTP factor: the secret sealed by the vault; enabled once a first code confirmed it. */
+export const userMfa = sqliteTable("user_mfa", {
+  userId: text("user_id")
+    .primaryKey()
+    .references(() => users.id, { onDelete: "cascade" }),
+  ciphertext: text("ciphertext").notNull(),
+  iv: text("iv").notNull(),
+  keyVersion: text("key_version").notNull(),
+  enabledAt: integer("enabled_at"),
+  /** The last accepted 30 s time step: a code of that step or earlier is refused (no replay). */
+  lastStep: integer("last_step").notNull().default(0),
+  createdAt: createdAt(),
+});
+
+/** Single-use recovery codes, stored as SHA-256 hex only. */
+export const mfaRecoveryCodes = sqliteTable(
+  "mfa_recovery_codes",
+  {
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    codeSha256: text("code_sha256").notNull(),
+    usedAt: integer("used_at"),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.userId, t.codeSha256] })],
+);

@@ -8,5 +8,9 @@ declare namespace Cloudflare {
     TEST_FAKE_LLM_URL: string;
     /** URL of the upstream MCP server fixture (test/support/mcp-upstream.ts). */
     TEST_MCP_UPSTREAM_URL: string;
+    /** Issuer URL of the real OpenID provider (oidc-provider) started for the SSO tests. */
+    TEST_OIDC_PROVIDER_URL: string;
+    /** Issuer URL of the misbehaving jose-signed provider (test/support/fake-idp.ts). */
+    TEST_FAKE_IDP_URL: string;
   }
 }

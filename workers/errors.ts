@@ -13,6 +13,10 @@ export const ERROR_STATUS = {
   approval_denied: 403,
   approval_expired: 403,
   agent_suspended: 403,
+  /** The org signs its members in through its identity provider only. */
+  sso_required: 403,
+  /** The org requires a second factor this session did not present. */
+  mfa_required: 403,
   not_found: 404,
   method_not_allowed: 405,
   conflict: 409,

@@ -25,7 +25,7 @@ function csrfToken(): string | undefined {
 
 let onSessionLost: () => void = () => {};
 /** Calls whose 401 is their answer (wrong password, invalid invitation), not a lost session. */
-const ANSWERS_401 = new Set(["/login", "/invitations/accept"]);
+const ANSWERS_401 = new Set(["/login", "/login/mfa", "/login/mfa/enroll", "/invitations/accept"]);
 export function whenSessionLost(handler: () => void) {
   onSessionLost = handler;
 }

@@ -9,8 +9,9 @@ import { clear, h } from "./dom.js";
 import { schemaForm } from "./forms.js";
 import { acceptInvitationForm } from "./invitations.js";
 import { type Ctx, type Me, type Org, allPages, atLeast, href } from "./registry.js";
+import { type MfaChallenge, isMfaChallenge, mfaStep, ssoSignIn } from "./sso.js";
 import { incidentBanner } from "./suspension.js";
-import { errorBox, parseOne } from "./ui.js";
+import { errorBox, parseOne, secretDialog } from "./ui.js";
 
 const app = document.getElementById("app") ?? document.body;
 let me: Me | undefined;
@@ -29,7 +30,8 @@ function showLogin(message?: string) {
     submitLabel: "Sign in",
     fields: { password: { input: "password" } },
     onSubmit: async (value) => {
-      await post("/login", value);
+      const answer = await post("/login", value);
+      if (isMfaChallenge(answer)) return showMfaStep(answer);
       await start();
     },
   });
@@ -47,11 +49,36 @@ function showLogin(message?: string) {
         h("h1", {}, "Sign in"),
         message ? h("p", { class: "alert", role: "alert" }, message) : null,
         form,
+        ssoSignIn(),
         acceptInvitationForm(false, async () => showLogin("Your account was created and you joined the organization. Sign in.")),
       ),
     ),
   );
   form.querySelector("input")?.focus();
+}
+
+function showMfaStep(challenge: MfaChallenge) {
+  clear(
+    app,
+    h(
+      "main",
+      { class: "login" },
+      h(
+        "div",
+        { class: "login-card" },
+        h("p", { class: "brand" }, "Palisade"),
+        mfaStep(challenge, async (recoveryCodes) => {
+          if (recoveryCodes)
+            await secretDialog(
+              "Recovery codes",
+              recoveryCodes.join("\n"),
+              "Each code signs you in once if you lose your authenticator. They are shown only now.",
+            );
+          await start();
+        }),
+      ),
+    ),
+  );
 }
 
 async function logout() {

@@ -8,12 +8,21 @@ import type * as Credentials from "../../schema/credentials.js";
 import type * as Pii from "../../schema/pii.js";
 import type * as Policy from "../../schema/policy.js";
 import type * as Spend from "../../schema/spend.js";
+import type * as Sso from "../../schema/sso.js";
 import type * as Tools from "../../schema/tools.js";
 import type * as Tunnel from "../../schema/tunnel.js";
 import docs from "virtual:schemas";
 
 // Every contract file of schema/ (the build bakes in all of them; add a new file here too).
-type Exports = typeof Api & typeof Console & typeof Credentials & typeof Pii & typeof Policy & typeof Spend & typeof Tools & typeof Tunnel;
+type Exports = typeof Api &
+  typeof Console &
+  typeof Credentials &
+  typeof Pii &
+  typeof Policy &
+  typeof Spend &
+  typeof Sso &
+  typeof Tools &
+  typeof Tunnel;
 /** Names of the zod schemas exported by schema/ (e.g. "TeamCreateSchema"). */
 export type SchemaName = { [K in keyof Exports]: Exports[K] extends z.ZodType ? K : never }[keyof Exports];
 export type Out<N extends SchemaName> = z.output<Exports[N]>;

@@ -10,3 +10,10 @@ export const testSecrets = {
 
 /** The provider key the local fake LLM expects; tests store it as a vault credential. */
 export const FAKE_LLM_KEY = "sk-fake-provider-key-0123456789";
+
+/** The OpenID client Palisade is registered as at the local providers (test/support/oidc-provider.ts, fake-idp.ts). */
+export const OIDC_CLIENT = {
+  clientId: "palisade-test",
+  clientSecret: "oidc-client-secret-0123456789abcdef",
+  redirectUri: "https://palisade.test/api/v1/sso/callback",
+} as const;

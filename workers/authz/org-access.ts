@@ -6,6 +6,7 @@ import { makeDb } from "../data/db.js";
 import { OrgData, type Role } from "../data/org-data.js";
 import { AppError, forbidden, notFound } from "../errors.js";
 import type { AppEnv, UserPrincipal } from "../http/context.js";
+import { assertSessionMeetsOrgRules } from "../identity/login-policy.js";
 
 const RANK: Record<Role, number> = { member: 1, admin: 2, owner: 3 };
 
@@ -27,6 +28,7 @@ export async function orgAccess(c: Context<AppEnv>, orgId: string): Promise<OrgA
   const data = new OrgData(makeDb(c.env.DB), orgId);
   const membership = await data.membership(principal.userId);
   if (!membership) throw notFound("org");
+  await assertSessionMeetsOrgRules(c.env, orgId, principal);
   return { data, orgId, userId: principal.userId, role: membership.role, principal };
 }
 

@@ -1,9 +1,10 @@
 // The Hono environment shared by every route group: bindings plus per-request variables.
 import type { AgentRights } from "../agents/rights.js";
 import type { AgentRow } from "../data/org-data.js";
+import type { AuthMethod } from "../identity/sessions.js";
 
 export type UserPrincipal =
-  | { kind: "user"; userId: string; via: "session"; jti: string; cookie: boolean }
+  | { kind: "user"; userId: string; via: "session"; jti: string; cookie: boolean; amr: AuthMethod[] }
   | { kind: "user"; userId: string; via: "api_key"; orgId: string; tokenId: string };
 
 export interface AgentPrincipal {

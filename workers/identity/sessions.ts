@@ -42,13 +42,19 @@ export interface IssuedSession {
   csrfToken: string;
 }
 
-export async function issueSession(env: Env, userId: string): Promise<IssuedSession> {
+/**
+ * How the session's holder proved who they are (RFC 8176 values): "pwd", "otp" (TOTP or a
+ * recovery code as second factor), "sso" (the org's OpenID provider). Org rules read it.
+ */
+export type AuthMethod = "pwd" | "otp" | "sso";
+
+export async function issueSession(env: Env, userId: string, amr: AuthMethod[]): Promise<IssuedSession> {
   const ttl = Number(env.SESSION_TTL_SECONDS) || 3600;
   const jti = bytesToBase64url(randomBytes(24));
   const now = Math.floor(Date.now() / 1000);
   const expiresAt = (now + ttl) * 1000;
   const { sign } = await keys(env.SESSION_SIGNING_KEY);
-  const token = await new SignJWT({})
+  const token = await new SignJWT({ amr })
     .setProtectedHeader({ alg: "HS256", typ: SESSION_TYP })
     .setIssuer(SESSION_ISSUER)
     .setAudience(SESSION_AUDIENCE)
@@ -65,6 +71,7 @@ export interface VerifiedSession {
   userId: string;
   jti: string;
   expiresAt: number;
+  amr: AuthMethod[];
 }
 
 const REVOCATION_TTL_MS = 4_000;
@@ -88,7 +95,7 @@ export async function verifySession(env: Env, token: string): Promise<VerifiedSe
   }
   const claims = SessionClaimsSchema.safeParse(payload);
   if (!claims.success) return null;
-  const { sub, jti, exp } = claims.data;
+  const { sub, jti, exp, amr } = claims.data;
 
   const jtiHash = await sha256Hex(jti);
   const now = Date.now();
@@ -100,7 +107,7 @@ export async function verifySession(env: Env, token: string): Promise<VerifiedSe
     live = !!row && row.revokedAt === null && row.userId === sub && row.expiresAt > now;
     revocationCache.set(jtiHash, { live, expires: now + REVOCATION_TTL_MS });
   }
-  return live ? { userId: sub, jti, expiresAt: exp * 1000 } : null;
+  return live ? { userId: sub, jti, expiresAt: exp * 1000, amr } : null;
 }
 
 export async function revokeSession(env: Env, jti: string) {
@@ -117,4 +124,43 @@ export async function csrfTokenFor(env: Env, jti: string): Promise<string> {
 export async function csrfValid(env: Env, jti: string, presented: string | undefined): Promise<boolean> {
   if (!presented) return false;
   return timingSafeEqual(await csrfTokenFor(env, jti), presented);
+}
+
+/** The JOSE `typ` of an MFA challenge: proof of a checked password, good only for the second step. */
+export const MFA_CHALLENGE_TYP = "pal-mfa-challenge+jwt";
+const MFA_CHALLENGE_AUDIENCE = "palisade:mfa-challenge";
+export const MFA_CHALLENGE_TTL_SECONDS = 300;
+
+/** A short-lived token saying "this user's password was right"; it never opens the API. */
+export async function issueMfaChallenge(env: Env, userId: string): Promise<{ token: string; expiresAt: number }> {
+  const now = Math.floor(Date.now() / 1000);
+  const { sign } = await keys(env.SESSION_SIGNING_KEY);
+  const token = await new SignJWT({})
+    .setProtectedHeader({ alg: "HS256", typ: MFA_CHALLENGE_TYP })
+    .setIssuer(SESSION_ISSUER)
+    .setAudience(MFA_CHALLENGE_AUDIENCE)
+    .setSubject(userId)
+    .setJti(bytesToBase64url(randomBytes(16)))
+    .setIssuedAt(now)
+    .setExpirationTime(now + MFA_CHALLENGE_TTL_SECONDS)
+    .sign(sign);
+  return { token, expiresAt: (now + MFA_CHALLENGE_TTL_SECONDS) * 1000 };
+}
+
+/** The user id of a valid, unexpired MFA challenge, or null. */
+export async function verifyMfaChallenge(env: Env, token: string): Promise<string | null> {
+  const { sign } = await keys(env.SESSION_SIGNING_KEY);
+  try {
+    const { payload } = await jwtVerify(token, sign, {
+      algorithms: ["HS256"],
+      issuer: SESSION_ISSUER,
+      audience: MFA_CHALLENGE_AUDIENCE,
+      typ: MFA_CHALLENGE_TYP,
+      requiredClaims: ["sub", "exp"],
+    });
+    return typeof payload.sub === "string" ? payload.sub : null;
+  } catch (error) {
+    if (error instanceof joseErrors.JOSEError || error instanceof TypeError) return null;
+    throw error;
+  }
 }

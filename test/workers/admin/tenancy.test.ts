@@ -125,6 +125,15 @@ function sampleBody(method: string, path: string, ids: Record<string, string>): 
   if (path.endsWith("/policies/replay")) return { draft: { name: "d", egress: [] }, policyId: ids.policyId };
   if (path.endsWith("/explain")) return { method: "GET", url: "https://alpha.example.com/" };
   if (path.endsWith("/audit/retention")) return { days: 30 };
+  if (path.endsWith("/sso"))
+    return {
+      displayName: "Probe",
+      issuer: "https://idp.example.com",
+      clientId: "c",
+      clientSecretCredential: "alpha-cred",
+      allowedDomains: ["probe.example"],
+    };
+  if (path.endsWith("/login-policy")) return { requireMfa: false };
   if (path.endsWith("/audit/sink")) return { url: "https://siem.example.com/in" };
   if (path.endsWith("/audit/checkpoints")) return undefined;
   if (path.endsWith("/notifications") || path.endsWith("/notifications/test")) return { webhookUrl: "https://hooks.example.com/in" };

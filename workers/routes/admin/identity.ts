@@ -1,5 +1,6 @@
 // Bootstrap, login, logout and "who am I": the routes that establish an identity.
-import { createRoute } from "@hono/zod-openapi";
+import { createRoute, z } from "@hono/zod-openapi";
+import type { Context } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import {
   ErrorSchema,
@@ -9,6 +10,9 @@ import {
   LoginResponseSchema,
   MeSchema,
 } from "../../../schema/api.js";
+import { MfaChallengeResponseSchema } from "../../../schema/sso.js";
+import type { AppEnv } from "../../http/context.js";
+import { auditLogout } from "../../identity/sso.js";
 import { recordAudit } from "../../audit/audit.js";
 import { iso, isoOrNull, makeDb } from "../../data/db.js";
 import { OrgData } from "../../data/org-data.js";
@@ -18,7 +22,7 @@ import { bearer, requireUser } from "../../identity/authenticate.js";
 import { timingSafeEqual } from "../../identity/crypto.js";
 import { passwordLogin } from "../../identity/login.js";
 import { hashPassword } from "../../identity/passwords.js";
-import { CSRF_COOKIE, SESSION_COOKIE, revokeSession } from "../../identity/sessions.js";
+import { CSRF_COOKIE, type IssuedSession, SESSION_COOKIE, revokeSession } from "../../identity/sessions.js";
 import { mintToken } from "../../identity/tokens.js";
 import { adminRouter, body, errors, json, noContent, security } from "./kit.js";
 
@@ -64,19 +68,34 @@ identityRoutes.openapi(
   createRoute({
     method: "post",
     path: "/login",
-    summary: "Exchange email and password for a session token (also set as a cookie)",
+    summary: "Exchange email and password for a session token (also set as a cookie), or an MFA challenge",
     request: body(LoginRequestSchema),
-    responses: { 200: json(LoginResponseSchema, "session"), ...errors, 429: json(ErrorSchema, "too many attempts; see Retry-After") },
+    responses: {
+      200: json(
+        z.union([LoginResponseSchema, MfaChallengeResponseSchema]),
+        "session, or an MFA challenge when a second factor is enrolled or required",
+      ),
+      ...errors,
+      429: json(ErrorSchema, "too many attempts; see Retry-After"),
+    },
   }),
   async (c) => {
     const { email, password } = c.req.valid("json");
-    const session = await passwordLogin(c.env, c.executionCtx, { email, password, address: c.req.header("cf-connecting-ip") ?? null });
-    const maxAge = Math.floor((session.expiresAt - Date.now()) / 1000);
-    setCookie(c, SESSION_COOKIE, session.token, { path: "/", httpOnly: true, secure: true, sameSite: "Strict", maxAge });
-    setCookie(c, CSRF_COOKIE, session.csrfToken, { path: "/", httpOnly: false, secure: true, sameSite: "Strict", maxAge });
-    return c.json({ token: session.token, expiresAt: iso(session.expiresAt), csrfToken: session.csrfToken }, 200);
+    const outcome = await passwordLogin(c.env, c.executionCtx, { email, password, address: c.req.header("cf-connecting-ip") ?? null });
+    if (outcome.kind === "mfa") {
+      return c.json({ mfaRequired: true as const, mfaToken: outcome.challenge, expiresAt: iso(outcome.expiresAt), enrol: outcome.enrol }, 200);
+    }
+    return c.json(sessionAnswer(c, outcome.session), 200);
   },
 );
+
+/** Sets the session and CSRF cookies and returns the login answer. */
+export function sessionAnswer(c: Context<AppEnv>, session: IssuedSession) {
+  const maxAge = Math.floor((session.expiresAt - Date.now()) / 1000);
+  setCookie(c, SESSION_COOKIE, session.token, { path: "/", httpOnly: true, secure: true, sameSite: "Strict", maxAge });
+  setCookie(c, CSRF_COOKIE, session.csrfToken, { path: "/", httpOnly: false, secure: true, sameSite: "Strict", maxAge });
+  return { token: session.token, expiresAt: iso(session.expiresAt), csrfToken: session.csrfToken };
+}
 
 identityRoutes.use("/logout", requireUser);
 identityRoutes.openapi(
@@ -91,6 +110,7 @@ identityRoutes.openapi(
     const user = c.get("user");
     if (user.via !== "session") throw new AppError("bad_request", "logout ends a session; revoke API keys instead");
     await revokeSession(c.env, user.jti);
+    c.executionCtx.waitUntil(auditLogout(c.env, user.userId));
     deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
     deleteCookie(c, CSRF_COOKIE, { path: "/", secure: true });
     return c.body(null, 204);

@@ -16,6 +16,7 @@ import { orgRoutes } from "./orgs.js";
 import { policyRoutes } from "./policies.js";
 import { sandboxRoutes } from "./sandboxes.js";
 import { spendRoutes } from "./spend.js";
+import { ssoOrgRoutes, ssoRoutes } from "./sso.js";
 import { suspensionRoutes } from "./suspension.js";
 import { teamRoutes } from "./teams.js";
 import { agentMemoryRoutes } from "./agent-memory.js";
@@ -30,6 +31,8 @@ export function adminApi() {
   const api = adminRouter();
   api.use("*", jsonBody(ADMIN_BODY_LIMIT));
   api.route("/", identityRoutes);
+  // Single sign-on, the MFA step of a login, the caller's authenticator, org SSO settings.
+  api.route("/", ssoRoutes);
   api.use("/orgs", requireUser);
   api.use("/orgs/*", requireUser);
   for (const routes of [
@@ -53,6 +56,7 @@ export function adminApi() {
     notificationRoutes,
     consoleRoutes,
     telemetryRoutes,
+    ssoOrgRoutes,
   ])
     api.route("/", routes);
 
