@@ -20,6 +20,7 @@ import { agentMemoryRoutes } from "./agent-memory.js";
 import { approvalRoutes } from "./approvals.js";
 import { guideRoutes } from "./guides.js";
 import { toolRoutes } from "./tools.js";
+import { scimOAuthRoutes } from "./scim-oauth.js";
 
 /** Admin API bodies are small documents; anything larger is refused with 413. */
 export const ADMIN_BODY_LIMIT = 64 * 1024;
@@ -49,6 +50,7 @@ export function adminApi() {
     spendRoutes,
     auditRoutes,
     notificationRoutes,
+    scimOAuthRoutes,
   ])
     api.route("/", routes);
 
