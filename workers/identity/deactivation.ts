@@ -21,6 +21,6 @@ export async function withdrawMember(env: Env, orgId: string, userId: string, ac
     resource: { type: "user", id: userId },
     result: "success",
     reason,
-    details: { sessions, adminKeys: keys.length, oauthGrants: grants },
+    details: { signedOut: sessions, adminKeys: keys.length, oauthGrants: grants },
   });
 }
