@@ -117,3 +117,93 @@ export async function connectThroughOAuth(session: string, agentId: string, prov
   await client.connect(oauthTransport(provider));
   return { client, provider, redirect: new URL(location) };
 }
+
+const b64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+
+/** A PKCE verifier and its S256 challenge. */
+export async function pkce() {
+  const verifier = b64url(crypto.getRandomValues(new Uint8Array(32)));
+  const challenge = b64url(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier))));
+  return { verifier, challenge };
+}
+
+/** Dynamic client registration (RFC 7591) as a public client. */
+export async function registerClient(redirectUris = [REDIRECT_URI]): Promise<string> {
+  const res = await call("/oauth/register", {
+    method: "POST",
+    body: { client_name: "raw client", redirect_uris: redirectUris, token_endpoint_auth_method: "none", grant_types: ["authorization_code", "refresh_token"] },
+  });
+  if (res.status !== 201) throw new Error(`registration: ${res.status} ${res.text}`);
+  return res.json.client_id as string;
+}
+
+export function authorizeUrl(params: Record<string, string | undefined>): string {
+  const url = new URL(`${BASE}/oauth/authorize`);
+  for (const [k, v] of Object.entries(params)) if (v !== undefined) url.searchParams.set(k, v);
+  return url.toString();
+}
+
+/** Authorization code flow by hand: returns the code (or the refusal) for a consent as `agentId`. */
+export async function authorizeByHand(session: string, agentId: string, overrides: Record<string, string | undefined> = {}) {
+  const clientId = overrides.client_id ?? (await registerClient());
+  const { verifier, challenge } = await pkce();
+  const url = authorizeUrl({
+    response_type: "code",
+    client_id: clientId,
+    redirect_uri: REDIRECT_URI,
+    code_challenge: challenge,
+    code_challenge_method: "S256",
+    state: "st-1",
+    scope: "mcp",
+    resource: `${BASE}/mcp`,
+    ...overrides,
+  });
+  const page = await openConsent(url, session);
+  if (!page.handle) return { clientId, verifier, page, code: undefined, response: undefined };
+  const response = await submitConsent(page, session, { action: "approve", agent: agentId });
+  const location = response.headers.get("location");
+  const code = location ? (new URL(location).searchParams.get("code") ?? undefined) : undefined;
+  return { clientId, verifier, page, code, response };
+}
+
+/** POST /oauth/token, form-encoded, as a public client. */
+export async function tokenRequest(params: Record<string, string>) {
+  const response = await workerFetch(`${BASE}/oauth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/x-www-form-urlencoded" },
+    body: new URLSearchParams(params).toString(),
+  });
+  const text = await response.text();
+  let json: any;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    json = undefined;
+  }
+  return { status: response.status, json, text };
+}
+
+/** The whole flow by hand, returning the access and refresh tokens. */
+export async function oauthTokens(session: string, agentId: string) {
+  const auth = await authorizeByHand(session, agentId);
+  if (!auth.code) throw new Error(`no code: ${auth.page.status} ${auth.page.html.slice(0, 300)}`);
+  const token = await tokenRequest({
+    grant_type: "authorization_code",
+    code: auth.code,
+    redirect_uri: REDIRECT_URI,
+    client_id: auth.clientId,
+    code_verifier: auth.verifier,
+    resource: `${BASE}/mcp`,
+  });
+  if (token.status !== 200) throw new Error(`token: ${token.status} ${token.text}`);
+  return { access: token.json.access_token as string, refresh: token.json.refresh_token as string, clientId: auth.clientId };
+}
+
+/** tools/list at /mcp with a bearer token. */
+export function listWith(token: string, origin = BASE) {
+  return workerFetch(`${origin}/mcp`, {
+    method: "POST",
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json", accept: "application/json, text/event-stream" },
+    body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+  });
+}
