@@ -96,7 +96,9 @@ export const ScimGroupWriteSchema = z.strictObject({
   externalId: text(254).min(1).nullable().optional(),
   displayName: text(120).min(1),
   members: z
-    .array(z.strictObject({ value: z.string().max(80), display: text(254).optional(), type: text(40).optional(), $ref: z.string().max(500).optional() }))
+    .array(
+      z.strictObject({ value: z.string().max(80), display: text(254).optional(), type: text(40).optional(), $ref: z.string().max(500).optional() }),
+    )
     .max(1000)
     .optional(),
   meta: Meta,

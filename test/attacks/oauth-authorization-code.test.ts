@@ -30,10 +30,16 @@ beforeAll(async () => {
   const team = (await call(`/api/v1/orgs/${org.orgId}/teams`, { method: "POST", token: org.apiKey, body: { name: "mine" } })).json.id;
   const elsewhere = (await call(`/api/v1/orgs/${org.orgId}/teams`, { method: "POST", token: org.apiKey, body: { name: "theirs" } })).json.id;
   teamAgent = (await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: "mine", teamId: team } })).json.id;
-  otherTeamAgent = (await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: "theirs", teamId: elsewhere } })).json.id;
+  otherTeamAgent = (
+    await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: "theirs", teamId: elsewhere } })
+  ).json.id;
   foreignAgent = (await call(`/api/v1/orgs/${other.orgId}/agents`, { method: "POST", token: other.apiKey, body: { name: "foreign" } })).json.id;
   member = await seedMember(org, "member");
-  await call(`/api/v1/orgs/${org.orgId}/teams/${team}/members`, { method: "POST", token: org.apiKey, body: { userId: member.userId, role: "member" } });
+  await call(`/api/v1/orgs/${org.orgId}/teams/${team}/members`, {
+    method: "POST",
+    token: org.apiKey,
+    body: { userId: member.userId, role: "member" },
+  });
   memberSession = await sessionOf(member.email, member.password);
 });
 
@@ -68,7 +74,13 @@ describe("redirect URI mismatch", () => {
 describe("code replay", () => {
   it("a code works once; the replay gets invalid_grant", async () => {
     const auth = await authorizeByHand(memberSession, teamAgent);
-    const params = { grant_type: "authorization_code", code: auth.code ?? "", redirect_uri: REDIRECT_URI, client_id: auth.clientId, code_verifier: auth.verifier };
+    const params = {
+      grant_type: "authorization_code",
+      code: auth.code ?? "",
+      redirect_uri: REDIRECT_URI,
+      client_id: auth.clientId,
+      code_verifier: auth.verifier,
+    };
     const first = await tokenRequest(params);
     expect(first.status, first.text).toBe(200);
     const replay = await tokenRequest(params);
@@ -79,7 +91,13 @@ describe("code replay", () => {
   it("a code issued to one client cannot be redeemed by another", async () => {
     const auth = await authorizeByHand(memberSession, teamAgent);
     const thief = await registerClient();
-    const res = await tokenRequest({ grant_type: "authorization_code", code: auth.code ?? "", redirect_uri: REDIRECT_URI, client_id: thief, code_verifier: auth.verifier });
+    const res = await tokenRequest({
+      grant_type: "authorization_code",
+      code: auth.code ?? "",
+      redirect_uri: REDIRECT_URI,
+      client_id: thief,
+      code_verifier: auth.verifier,
+    });
     expect(res.status).toBeGreaterThanOrEqual(400);
     expect(res.json.error).toMatch(/invalid_grant|invalid_client/);
   });
@@ -104,7 +122,12 @@ describe("PKCE missing, plain or wrong", () => {
     ["no verifier", undefined],
   ])("the token request with %s gets no token", async (_label, verifier) => {
     const auth = await authorizeByHand(memberSession, teamAgent);
-    const params: Record<string, string> = { grant_type: "authorization_code", code: auth.code ?? "", redirect_uri: REDIRECT_URI, client_id: auth.clientId };
+    const params: Record<string, string> = {
+      grant_type: "authorization_code",
+      code: auth.code ?? "",
+      redirect_uri: REDIRECT_URI,
+      client_id: auth.clientId,
+    };
     if (verifier) params.code_verifier = verifier;
     const res = await tokenRequest(params);
     expect(res.status).toBe(400);
@@ -129,7 +152,14 @@ describe("consent for an agent the person may not use", () => {
     const clientId = await registerClient();
     const { challenge } = await pkce();
     const page = await openConsent(
-      authorizeUrl({ response_type: "code", client_id: clientId, redirect_uri: REDIRECT_URI, code_challenge: challenge, code_challenge_method: "S256", state: "s" }),
+      authorizeUrl({
+        response_type: "code",
+        client_id: clientId,
+        redirect_uri: REDIRECT_URI,
+        code_challenge: challenge,
+        code_challenge_method: "S256",
+        state: "s",
+      }),
       memberSession,
     );
     expect(page.html).toContain(teamAgent);
@@ -140,7 +170,14 @@ describe("consent for an agent the person may not use", () => {
   it("a consent form posted without the browser's binding cookie, or twice, issues no code", async () => {
     const clientId = await registerClient();
     const { challenge } = await pkce();
-    const url = authorizeUrl({ response_type: "code", client_id: clientId, redirect_uri: REDIRECT_URI, code_challenge: challenge, code_challenge_method: "S256", state: "s" });
+    const url = authorizeUrl({
+      response_type: "code",
+      client_id: clientId,
+      redirect_uri: REDIRECT_URI,
+      code_challenge: challenge,
+      code_challenge_method: "S256",
+      state: "s",
+    });
     const page = await openConsent(url, memberSession);
     const unbound = await submitConsent({ ...page, cookies: [] }, memberSession, { action: "approve", agent: teamAgent });
     expect(unbound.headers.get("location")).toBeNull();
@@ -154,7 +191,14 @@ describe("consent for an agent the person may not use", () => {
     const clientId = await registerClient();
     const { challenge } = await pkce();
     const page = await openConsent(
-      authorizeUrl({ response_type: "code", client_id: clientId, redirect_uri: REDIRECT_URI, code_challenge: challenge, code_challenge_method: "S256", state: "s" }),
+      authorizeUrl({
+        response_type: "code",
+        client_id: clientId,
+        redirect_uri: REDIRECT_URI,
+        code_challenge: challenge,
+        code_challenge_method: "S256",
+        state: "s",
+      }),
       memberSession,
     );
     const { exports } = await import("cloudflare:workers");

@@ -83,13 +83,20 @@ describe("a token used as another agent than consented", () => {
       method: "POST",
       token: org.apiKey,
       body: { name: "other_only", description: "x", inputSchema: { type: "object" }, method: "GET", url: "https://example.com/x" },
-    }).then((t) => call(`/api/v1/orgs/${org.orgId}/tools/${t.json.id}/grants`, { method: "POST", token: org.apiKey, body: { scope: "agent", id: otherAgent.id } }));
+    }).then((t) =>
+      call(`/api/v1/orgs/${org.orgId}/tools/${t.json.id}/grants`, { method: "POST", token: org.apiKey, body: { scope: "agent", id: otherAgent.id } }),
+    );
     const { access } = await oauthTokens(m.browser, consented.id);
-    for (const headers of [{ "x-palisade-agent": otherAgent.id }, { "x-agent-id": otherAgent.id }]) {
+    for (const headers of [{ "x-palisade-agent": otherAgent.id }, { "x-agent-id": otherAgent.id }] as Array<Record<string, string>>) {
       const res = await exports.default.fetch(
         new Request(`${BASE}/mcp?agent=${otherAgent.id}`, {
           method: "POST",
-          headers: { authorization: `Bearer ${access}`, "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
+          headers: {
+            authorization: `Bearer ${access}`,
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+            ...headers,
+          },
           body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
         }),
       );
@@ -103,7 +110,12 @@ describe("a token used as another agent than consented", () => {
     const m = await teamMember();
     const agent = await teamAgent("refresh");
     const { refresh, clientId } = await oauthTokens(m.browser, agent.id);
-    const moved = await tokenRequest({ grant_type: "refresh_token", refresh_token: refresh, client_id: clientId, resource: "https://attacker.example/mcp" });
+    const moved = await tokenRequest({
+      grant_type: "refresh_token",
+      refresh_token: refresh,
+      client_id: clientId,
+      resource: "https://attacker.example/mcp",
+    });
     expect(moved.status).toBe(400);
     const fine = await tokenRequest({ grant_type: "refresh_token", refresh_token: refresh, client_id: clientId });
     expect(fine.status, fine.text).toBe(200);
@@ -118,7 +130,8 @@ describe("a token after revocation", () => {
     const { access, refresh, clientId } = await oauthTokens(m.browser, agent.id);
     expect((await listWith(access)).status).toBe(200);
     const grants = await call(`/api/v1/orgs/${org.orgId}/oauth/grants`, { token: m.apiKey });
-    for (const g of grants.json.items) expect((await call(`/api/v1/orgs/${org.orgId}/oauth/grants/${g.id}`, { method: "DELETE", token: m.apiKey })).status).toBe(204);
+    for (const g of grants.json.items)
+      expect((await call(`/api/v1/orgs/${org.orgId}/oauth/grants/${g.id}`, { method: "DELETE", token: m.apiKey })).status).toBe(204);
     expect((await listWith(access)).status).toBe(401);
     expect((await tokenRequest({ grant_type: "refresh_token", refresh_token: refresh, client_id: clientId })).status).toBe(400);
   });
@@ -130,7 +143,8 @@ describe("a token after revocation", () => {
     const { access } = await oauthTokens(m.browser, agent.id);
     const mine = (await call(`/api/v1/orgs/${org.orgId}/oauth/grants`, { token: m.apiKey })).json.items as Array<{ id: string }>;
     expect((await call(`/api/v1/orgs/${org.orgId}/oauth/grants`, { token: other.apiKey })).json.items).toEqual([]);
-    for (const g of mine) expect((await call(`/api/v1/orgs/${org.orgId}/oauth/grants/${g.id}`, { method: "DELETE", token: other.apiKey })).status).toBe(404);
+    for (const g of mine)
+      expect((await call(`/api/v1/orgs/${org.orgId}/oauth/grants/${g.id}`, { method: "DELETE", token: other.apiKey })).status).toBe(404);
     expect((await listWith(access)).status).toBe(200);
   });
 
@@ -151,7 +165,9 @@ describe("a token after revocation", () => {
     const m = await teamMember();
     const a = await teamAgent("susp-agent");
     const { access } = await oauthTokens(m.browser, a.id);
-    expect((await call(`/api/v1/orgs/${org.orgId}/agents/${a.id}/suspend`, { method: "POST", token: org.apiKey, body: { reason: "incident" } })).status).toBe(200);
+    expect(
+      (await call(`/api/v1/orgs/${org.orgId}/agents/${a.id}/suspend`, { method: "POST", token: org.apiKey, body: { reason: "incident" } })).status,
+    ).toBe(200);
     expect((await listWith(access)).status).toBe(403);
   });
 

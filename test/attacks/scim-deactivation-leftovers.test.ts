@@ -15,7 +15,10 @@ let agentId: string;
 async function provisioned() {
   const body = oktaUser(`${unique("held")}@example.test`);
   const id = (await scim(token, "/Users", "POST", body)).json.id as string;
-  const group = await scim(token, `/Groups/${teamId}`, "PATCH", { schemas: [PATCH], Operations: [{ op: "add", path: "members", value: [{ value: id }] }] });
+  const group = await scim(token, `/Groups/${teamId}`, "PATCH", {
+    schemas: [PATCH],
+    Operations: [{ op: "add", path: "members", value: [{ value: id }] }],
+  });
   expect(group.status, group.text).toBe(200);
   const session = await sessionOf(body.userName, body.password);
   const key = (await call(`/api/v1/orgs/${org.orgId}/api-keys`, { method: "POST", token: session, body: { name: "k" } })).json.key as string;
@@ -45,14 +48,19 @@ beforeAll(async () => {
 describe("deactivation not ending sessions, keys or OAuth grants", () => {
   it("Entra's PATCH active \"False\" ends the session, the key and the MCP client's tokens", async () => {
     const held = await provisioned();
-    const res = await scim(token, `/Users/${held.id}`, "PATCH", { schemas: [PATCH], Operations: [{ op: "Replace", path: "active", value: "False" }] });
+    const res = await scim(token, `/Users/${held.id}`, "PATCH", {
+      schemas: [PATCH],
+      Operations: [{ op: "Replace", path: "active", value: "False" }],
+    });
     expect(res.status).toBe(200);
     await assertAllEnded(held);
   });
 
   it("Okta's pathless replace {active: false} ends them too", async () => {
     const held = await provisioned();
-    expect((await scim(token, `/Users/${held.id}`, "PATCH", { schemas: [PATCH], Operations: [{ op: "replace", value: { active: false } }] })).status).toBe(200);
+    expect(
+      (await scim(token, `/Users/${held.id}`, "PATCH", { schemas: [PATCH], Operations: [{ op: "replace", value: { active: false } }] })).status,
+    ).toBe(200);
     await assertAllEnded(held);
   });
 
@@ -83,7 +91,10 @@ describe("deactivation not ending sessions, keys or OAuth grants", () => {
   it("reactivation does not bring back what deactivation ended", async () => {
     const held = await provisioned();
     await scim(token, `/Users/${held.id}`, "PATCH", { schemas: [PATCH], Operations: [{ op: "Replace", path: "active", value: false }] });
-    expect((await scim(token, `/Users/${held.id}`, "PATCH", { schemas: [PATCH], Operations: [{ op: "Replace", path: "active", value: true }] })).json.active).toBe(true);
+    expect(
+      (await scim(token, `/Users/${held.id}`, "PATCH", { schemas: [PATCH], Operations: [{ op: "Replace", path: "active", value: true }] })).json
+        .active,
+    ).toBe(true);
     await assertAllEnded(held);
     // A new sign-in works again.
     const fresh = await sessionOf(held.body.userName, held.body.password);

@@ -45,8 +45,14 @@ describe("SCIM injection of unknown attributes", () => {
     ["a path to an unknown attribute", patch({ op: "add", path: "isAdmin", value: true })],
     ["a pathless value with an unknown key", patch({ op: "replace", value: { displayName: "Changed", isAdmin: true } })],
     ["a sub-attribute path that is unknown", patch({ op: "Replace", path: "name.clearance", value: "top" })],
-    ["an extension path to an unknown attribute", patch({ op: "Add", path: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:clearance", value: "top" })],
-    ["a good operation followed by a bad one", patch({ op: "replace", path: "displayName", value: "Changed" }, { op: "add", path: "superuser", value: true })],
+    [
+      "an extension path to an unknown attribute",
+      patch({ op: "Add", path: "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User:clearance", value: "top" }),
+    ],
+    [
+      "a good operation followed by a bad one",
+      patch({ op: "replace", path: "displayName", value: "Changed" }, { op: "add", path: "superuser", value: true }),
+    ],
   ])("PATCH with %s is refused with nothing changed", async (_label, body) => {
     const res = await scim(token, `/Users/${userId}`, "PATCH", body);
     expect(res.status).toBe(400);

@@ -18,7 +18,13 @@ beforeAll(async () => {
   tokenA = await scimTokenFor(a);
   tokenB = await scimTokenFor(b);
   userB = (await scim(tokenB, "/Users", "POST", oktaUser(`${unique("b-user")}@example.test`))).json.id;
-  groupB = (await scim(tokenB, "/Groups", "POST", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: unique("b-group"), members: [{ value: userB }] })).json.id;
+  groupB = (
+    await scim(tokenB, "/Groups", "POST", {
+      schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+      displayName: unique("b-group"),
+      members: [{ value: userB }],
+    })
+  ).json.id;
 });
 
 describe("SCIM token of another org", () => {
@@ -44,7 +50,11 @@ describe("SCIM token of another org", () => {
   });
 
   it("cannot put another org's user into its own group", async () => {
-    const res = await scim(tokenA, "/Groups", "POST", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: unique("grab"), members: [{ value: userB }] });
+    const res = await scim(tokenA, "/Groups", "POST", {
+      schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+      displayName: unique("grab"),
+      members: [{ value: userB }],
+    });
     expect(res.status).toBe(400);
     expect(res.json.scimType).toBe("invalidValue");
   });

@@ -49,7 +49,8 @@ export async function agentsUsableBy(env: Env, userId: string): Promise<UsableAg
     let after: string | undefined;
     for (;;) {
       const page = await data.listAgents({ limit: 200 }, after);
-      for (const agent of page) if (mayUseAgent(person, agent)) out.push({ orgId: org.id, orgName: org.name, agentId: agent.id, agentName: agent.name });
+      for (const agent of page)
+        if (mayUseAgent(person, agent)) out.push({ orgId: org.id, orgName: org.name, agentId: agent.id, agentName: agent.name });
       if (page.length < 200) break;
       after = page[page.length - 1]?.id;
     }

@@ -21,7 +21,7 @@ import { AUTHORIZE_PATH, MCP_SCOPE, issuerOrigin, oauthApi } from "./server.js";
 /** Own pages, no script at all: forms post to this origin only, and nobody may frame them. */
 const PAGE_CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
 
-const escape = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (ch) => `&#${ch.charCodeAt(0)};`);
 
 function page(title: string, body: string, status = 200, headers?: Headers): Response {
   const all = new Headers(headers);
@@ -30,11 +30,11 @@ function page(title: string, body: string, status = 200, headers?: Headers): Res
   all.set("x-frame-options", "DENY");
   all.set("cache-control", "no-store");
   all.set("referrer-policy", "no-referrer");
-  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escape(title)} · Palisade</title></head><body style="font-family:sans-serif;max-width:36rem;margin:3rem auto"><h1>${escape(title)}</h1>${body}</body></html>`;
+  const html = `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)} · Palisade</title></head><body style="font-family:sans-serif;max-width:36rem;margin:3rem auto"><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
   return new Response(html, { status, headers: all });
 }
 
-const errorPage = (status: number, message: string) => page("Cannot connect this client", `<p>${escape(message)}</p>`, status);
+const errorPage = (status: number, message: string) => page("Cannot connect this client", `<p>${escapeHtml(message)}</p>`, status);
 
 /** The signed-in person from the dashboard session cookie, or null. */
 async function signedIn(c: Context<AppEnv>): Promise<string | null> {
@@ -57,9 +57,9 @@ async function parseRequest(c: Context<AppEnv>): Promise<AuthRequest | Response>
 function signInPage(returnTo: string, problem?: string) {
   return page(
     "Sign in to Palisade",
-    `${problem ? `<p role="alert">${escape(problem)}</p>` : ""}<p>An MCP client asks to act for you. Sign in first.</p>
+    `${problem ? `<p role="alert">${escapeHtml(problem)}</p>` : ""}<p>An MCP client asks to act for you. Sign in first.</p>
 <form method="post" action="${AUTHORIZE_PATH}/sign-in">
-<input type="hidden" name="return" value="${escape(returnTo)}">
+<input type="hidden" name="return" value="${escapeHtml(returnTo)}">
 <p><label>E-mail <input name="email" type="email" autocomplete="username" required></label></p>
 <p><label>Password <input name="password" type="password" autocomplete="current-password" required></label></p>
 <p><button type="submit">Sign in</button></p></form>`,
@@ -99,12 +99,12 @@ export function authorizeRoutes() {
     const consent = await api.describeConsent(parsed);
     const { handle, headers } = await api.beginConsent(parsed);
     const options = agents
-      .map((a) => `<option value="${escape(a.agentId)}">${escape(a.agentName)} (${escape(a.orgName)})</option>`)
+      .map((a) => `<option value="${escapeHtml(a.agentId)}">${escapeHtml(a.agentName)} (${escapeHtml(a.orgName)})</option>`)
       .join("");
-    const body = `<p><strong>${escape(consent.clientName)}</strong> wants to use Palisade's tools on your behalf, as one of your agents.</p>
-<p>It will receive its access at <strong>${escape(consent.redirectHost)}</strong>.${consent.redirectIsLoopback ? " That is a program on this computer: any local program could be listening, whatever name the client gives." : ""}</p>
+    const body = `<p><strong>${escapeHtml(consent.clientName)}</strong> wants to use Palisade's tools on your behalf, as one of your agents.</p>
+<p>It will receive its access at <strong>${escapeHtml(consent.redirectHost)}</strong>.${consent.redirectIsLoopback ? " That is a program on this computer: any local program could be listening, whatever name the client gives." : ""}</p>
 <form method="post" action="${AUTHORIZE_PATH}">
-<input type="hidden" name="handle" value="${escape(handle)}">
+<input type="hidden" name="handle" value="${escapeHtml(handle)}">
 ${agents.length ? `<p><label>Act as <select name="agent" required>${options}</select></label></p><p><button type="submit" name="action" value="approve">Allow</button> ` : "<p>You may not use any agent. Ask an admin to add you to an agent's team.</p><p>"}<button type="submit" name="action" value="deny">Deny</button></p>
 </form>`;
     return page("Connect an MCP client", body, 200, headers);

@@ -21,9 +21,19 @@ export function serviceProviderConfig(baseUrl: string) {
 
 export function resourceTypes(baseUrl: string) {
   const types = [
-    { id: "User", name: "User", endpoint: "/Users", schema: SCIM_USER_SCHEMA, schemaExtensions: [{ schema: SCIM_ENTERPRISE_USER_SCHEMA, required: false }] },
+    {
+      id: "User",
+      name: "User",
+      endpoint: "/Users",
+      schema: SCIM_USER_SCHEMA,
+      schemaExtensions: [{ schema: SCIM_ENTERPRISE_USER_SCHEMA, required: false }],
+    },
     { id: "Group", name: "Group", endpoint: "/Groups", schema: SCIM_GROUP_SCHEMA },
-  ].map((t) => ({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"], ...t, meta: { resourceType: "ResourceType", location: `${baseUrl}/ResourceTypes/${t.id}` } }));
+  ].map((t) => ({
+    schemas: ["urn:ietf:params:scim:schemas:core:2.0:ResourceType"],
+    ...t,
+    meta: { resourceType: "ResourceType", location: `${baseUrl}/ResourceTypes/${t.id}` },
+  }));
   return { schemas: [SCIM_LIST_SCHEMA], totalResults: types.length, startIndex: 1, itemsPerPage: types.length, Resources: types };
 }
 
@@ -51,7 +61,10 @@ export function schemas(baseUrl: string) {
         attr("displayName", "string"),
         attr("active", "boolean"),
         attr("password", "string", { mutability: "writeOnly", returned: "never" }),
-        attr("emails", "complex", { multiValued: true, subAttributes: [attr("value", "string"), attr("type", "string"), attr("primary", "boolean")] }),
+        attr("emails", "complex", {
+          multiValued: true,
+          subAttributes: [attr("value", "string"), attr("type", "string"), attr("primary", "boolean")],
+        }),
       ],
     },
     {
@@ -60,9 +73,16 @@ export function schemas(baseUrl: string) {
       attributes: [
         attr("displayName", "string", { required: true, uniqueness: "server" }),
         attr("externalId", "string", { caseExact: true }),
-        attr("members", "complex", { multiValued: true, subAttributes: [attr("value", "string", { mutability: "immutable" }), attr("display", "string")] }),
+        attr("members", "complex", {
+          multiValued: true,
+          subAttributes: [attr("value", "string", { mutability: "immutable" }), attr("display", "string")],
+        }),
       ],
     },
-  ].map((s) => ({ schemas: ["urn:ietf:params:scim:schemas:core:2.0:Schema"], ...s, meta: { resourceType: "Schema", location: `${baseUrl}/Schemas/${s.id}` } }));
+  ].map((s) => ({
+    schemas: ["urn:ietf:params:scim:schemas:core:2.0:Schema"],
+    ...s,
+    meta: { resourceType: "Schema", location: `${baseUrl}/Schemas/${s.id}` },
+  }));
   return { schemas: [SCIM_LIST_SCHEMA], totalResults: list.length, startIndex: 1, itemsPerPage: list.length, Resources: list };
 }

@@ -28,7 +28,12 @@ export function scimErrorResponse(error: unknown): Response {
     console.error("scim: unhandled error", { error: String(error), stack: (error as Error)?.stack });
     scim = new ScimError(500, "internal error");
   }
-  const body = { schemas: [SCIM_ERROR_SCHEMA], status: String(scim.status), ...(scim.scimType ? { scimType: scim.scimType } : {}), detail: scim.message };
+  const body = {
+    schemas: [SCIM_ERROR_SCHEMA],
+    status: String(scim.status),
+    ...(scim.scimType ? { scimType: scim.scimType } : {}),
+    detail: scim.message,
+  };
   const headers = new Headers({ "content-type": "application/scim+json" });
   if (scim.status === 401) headers.set("www-authenticate", 'Bearer realm="scim"');
   return new Response(JSON.stringify(body), { status: scim.status, headers });

@@ -19,7 +19,12 @@ function groupResource(ctx: ScimContext, row: ScimGroupRow, members: Array<{ use
     ...(row.externalId ? { externalId: row.externalId } : {}),
     displayName: row.name,
     members: members.map((m) => ({ value: m.userId, display: m.email, $ref: `${ctx.baseUrl}/Users/${m.userId}` })),
-    meta: { resourceType: "Group", created: iso(row.createdAt), lastModified: iso(row.updatedAt ?? row.createdAt), location: `${ctx.baseUrl}/Groups/${row.teamId}` },
+    meta: {
+      resourceType: "Group",
+      created: iso(row.createdAt),
+      lastModified: iso(row.updatedAt ?? row.createdAt),
+      location: `${ctx.baseUrl}/Groups/${row.teamId}`,
+    },
   };
 }
 
@@ -87,7 +92,10 @@ export async function getGroup(ctx: ScimContext, id: string) {
   return resourceOf(ctx, await groupOrThrow(ctx, id));
 }
 
-export async function listGroups(ctx: ScimContext, query: { filter?: string | undefined; startIndex?: number | undefined; count?: number | undefined }) {
+export async function listGroups(
+  ctx: ScimContext,
+  query: { filter?: string | undefined; startIndex?: number | undefined; count?: number | undefined },
+) {
   const filter = parseEqFilter(query.filter, { displayname: "displayName", externalid: "externalId" });
   const page = paging(query.startIndex, query.count, MAX_PAGE);
   const { rows, total } = await store(ctx).listGroups(filter ? { [filter.attribute]: filter.value } : {}, page.offset, page.count);

@@ -17,7 +17,7 @@ export const SCIM_BODY_LIMIT = 256 * 1024;
 
 type ScimEnv = AppEnv & { Variables: { scim: ScimContext } };
 
-const scimJson = (c: Context, body: unknown, status: 200 | 201 = 200) =>
+const scimJson = (body: unknown, status: 200 | 201 = 200) =>
   new Response(JSON.stringify(body), { status, headers: { "content-type": "application/scim+json" } });
 
 async function readBody(c: Context): Promise<unknown> {
@@ -59,26 +59,26 @@ export function scimRoutes() {
     return next();
   });
 
-  scim.get("/ServiceProviderConfig", (c) => scimJson(c, serviceProviderConfig(c.get("scim").baseUrl)));
-  scim.get("/ResourceTypes", (c) => scimJson(c, resourceTypes(c.get("scim").baseUrl)));
-  scim.get("/Schemas", (c) => scimJson(c, schemas(c.get("scim").baseUrl)));
+  scim.get("/ServiceProviderConfig", (c) => scimJson(serviceProviderConfig(c.get("scim").baseUrl)));
+  scim.get("/ResourceTypes", (c) => scimJson(resourceTypes(c.get("scim").baseUrl)));
+  scim.get("/Schemas", (c) => scimJson(schemas(c.get("scim").baseUrl)));
 
   const query = (c: Context) => ScimListQuerySchema.parse(c.req.query());
-  scim.get("/Users", async (c) => scimJson(c, await listUsers(c.get("scim"), query(c))));
-  scim.post("/Users", async (c) => scimJson(c, await createUser(c.get("scim"), await readBody(c)), 201));
-  scim.get("/Users/:id", async (c) => scimJson(c, await getUser(c.get("scim"), c.req.param("id"))));
-  scim.put("/Users/:id", async (c) => scimJson(c, await replaceUser(c.get("scim"), c.req.param("id"), await readBody(c))));
-  scim.patch("/Users/:id", async (c) => scimJson(c, await patchUser(c.get("scim"), c.req.param("id"), parsePatch(await readBody(c)))));
+  scim.get("/Users", async (c) => scimJson(await listUsers(c.get("scim"), query(c))));
+  scim.post("/Users", async (c) => scimJson(await createUser(c.get("scim"), await readBody(c)), 201));
+  scim.get("/Users/:id", async (c) => scimJson(await getUser(c.get("scim"), c.req.param("id"))));
+  scim.put("/Users/:id", async (c) => scimJson(await replaceUser(c.get("scim"), c.req.param("id"), await readBody(c))));
+  scim.patch("/Users/:id", async (c) => scimJson(await patchUser(c.get("scim"), c.req.param("id"), parsePatch(await readBody(c)))));
   scim.delete("/Users/:id", async (c) => {
     await deleteUser(c.get("scim"), c.req.param("id"));
     return c.body(null, 204);
   });
 
-  scim.get("/Groups", async (c) => scimJson(c, await listGroups(c.get("scim"), query(c))));
-  scim.post("/Groups", async (c) => scimJson(c, await createGroup(c.get("scim"), await readBody(c)), 201));
-  scim.get("/Groups/:id", async (c) => scimJson(c, await getGroup(c.get("scim"), c.req.param("id"))));
-  scim.put("/Groups/:id", async (c) => scimJson(c, await replaceGroup(c.get("scim"), c.req.param("id"), await readBody(c))));
-  scim.patch("/Groups/:id", async (c) => scimJson(c, await patchGroup(c.get("scim"), c.req.param("id"), parsePatch(await readBody(c)))));
+  scim.get("/Groups", async (c) => scimJson(await listGroups(c.get("scim"), query(c))));
+  scim.post("/Groups", async (c) => scimJson(await createGroup(c.get("scim"), await readBody(c)), 201));
+  scim.get("/Groups/:id", async (c) => scimJson(await getGroup(c.get("scim"), c.req.param("id"))));
+  scim.put("/Groups/:id", async (c) => scimJson(await replaceGroup(c.get("scim"), c.req.param("id"), await readBody(c))));
+  scim.patch("/Groups/:id", async (c) => scimJson(await patchGroup(c.get("scim"), c.req.param("id"), parsePatch(await readBody(c)))));
   scim.delete("/Groups/:id", async (c) => {
     await deleteGroup(c.get("scim"), c.req.param("id"));
     return c.body(null, 204);

@@ -64,7 +64,8 @@ export function parseUser(body: unknown): ScimUserWrite {
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
     const at = issue?.path.join(".") || "body";
-    if (issue?.code === "unrecognized_keys") throw invalidSyntax(`unknown attribute: ${issue.keys.map((k) => [at === "body" ? "" : `${at}.`, k].join("")).join(", ")}`);
+    if (issue?.code === "unrecognized_keys")
+      throw invalidSyntax(`unknown attribute: ${issue.keys.map((k) => [at === "body" ? "" : `${at}.`, k].join("")).join(", ")}`);
     if (at === "roles" || at === "groups") throw new ScimError(400, issue?.message ?? "read-only attribute", "mutability");
     throw invalidValue(`invalid value for ${at}`);
   }
@@ -128,7 +129,10 @@ export async function getUser(ctx: ScimContext, id: string) {
   return userResource(ctx, await memberOrThrow(ctx, id));
 }
 
-export async function listUsers(ctx: ScimContext, query: { filter?: string | undefined; startIndex?: number | undefined; count?: number | undefined }) {
+export async function listUsers(
+  ctx: ScimContext,
+  query: { filter?: string | undefined; startIndex?: number | undefined; count?: number | undefined },
+) {
   const filter = parseEqFilter(query.filter, { username: "userName", externalid: "externalId", "emails.value": "userName" });
   const page = paging(query.startIndex, query.count, MAX_PAGE);
   const { rows, total } = await store(ctx).listMembers(
@@ -165,7 +169,8 @@ async function writeUser(ctx: ScimContext, row: ScimMemberRow, input: ScimUserWr
   let newEmail: string | undefined;
   if (email !== row.email) {
     // The e-mail is the account's sign-in name: an org may rename only an account that is its alone.
-    if ((await scim.orgCountOfUser(row.userId)) > 1) throw new ScimError(400, "userName of an account shared with another org cannot change", "mutability");
+    if ((await scim.orgCountOfUser(row.userId)) > 1)
+      throw new ScimError(400, "userName of an account shared with another org cannot change", "mutability");
     if (await new PlatformData(makeDb(ctx.env.DB)).userByEmail(email)) throw new ScimError(409, "a user with this userName exists", "uniqueness");
     newEmail = email;
   }
@@ -224,8 +229,11 @@ export async function patchUser(ctx: ScimContext, id: string, patch: ScimPatch) 
   const patched = applyPatch(writableForm(row), patch, USER_TARGET);
   // The work e-mail is the userName: Entra ID changes it through emails[type eq "work"].value.
   const emails = Array.isArray(patched.emails) ? patched.emails : [];
-  const work = emails.find((e) => typeof e === "object" && e !== null && (e as { type?: unknown }).type === "work") as { value?: unknown } | undefined;
-  if (work && typeof work.value === "string" && normalizeEmail(work.value) !== row.email && patched.userName === row.email) patched.userName = work.value;
+  const work = emails.find((e) => typeof e === "object" && e !== null && (e as { type?: unknown }).type === "work") as
+    | { value?: unknown }
+    | undefined;
+  if (work && typeof work.value === "string" && normalizeEmail(work.value) !== row.email && patched.userName === row.email)
+    patched.userName = work.value;
   if (patched[SCIM_ENTERPRISE_USER_SCHEMA] === undefined) delete patched[SCIM_ENTERPRISE_USER_SCHEMA];
   return writeUser(ctx, row, parseUser(patched), "scim.user.patch");
 }

@@ -6,7 +6,7 @@ import { auditEventsOf, call, seedOrg, unique } from "../support/api.js";
 import { ENTERPRISE, ERROR, GROUP, PATCH, USER, entraUser, oktaUser, scim, scimTokenFor } from "../support/scim.js";
 
 describe("SCIM Users in Entra ID's shapes", () => {
-  it("creates, finds by userName and externalId, patches with Operations, and deactivates with active \"False\"", async () => {
+  it('creates, finds by userName and externalId, patches with Operations, and deactivates with active "False"', async () => {
     const org = await seedOrg("entra");
     const token = await scimTokenFor(org);
     const email = `${unique("dana")}@example.test`;
@@ -20,7 +20,13 @@ describe("SCIM Users in Entra ID's shapes", () => {
     const created = await scim(token, "/Users", "POST", body);
     expect(created.status, created.text).toBe(201);
     expect(created.headers.get("content-type")).toContain("application/scim+json");
-    expect(created.json).toMatchObject({ schemas: [USER], userName: email, externalId: body.externalId, active: true, name: { givenName: "Dana", familyName: "Ruiz" } });
+    expect(created.json).toMatchObject({
+      schemas: [USER],
+      userName: email,
+      externalId: body.externalId,
+      active: true,
+      name: { givenName: "Dana", familyName: "Ruiz" },
+    });
     expect(created.json).not.toHaveProperty("password");
     const id = created.json.id as string;
 
@@ -80,7 +86,12 @@ describe("SCIM Users in Okta's shapes", () => {
     // The identity provider's password works for a new account.
     expect((await call("/api/v1/login", { method: "POST", body: { email, password: body.password } })).status).toBe(200);
 
-    const put = await scim(token, `/Users/${id}`, "PUT", { ...body, id, name: { givenName: "Samuel", familyName: "Lee" }, displayName: "Samuel Lee" });
+    const put = await scim(token, `/Users/${id}`, "PUT", {
+      ...body,
+      id,
+      name: { givenName: "Samuel", familyName: "Lee" },
+      displayName: "Samuel Lee",
+    });
     expect(put.status, put.text).toBe(200);
     expect(put.json).toMatchObject({ displayName: "Samuel Lee", name: { givenName: "Samuel" } });
 
@@ -113,34 +124,54 @@ describe("SCIM Groups ↔ teams", () => {
     const b = (await scim(token, "/Users", "POST", entraUser(`${unique("b")}@example.test`))).json.id as string;
     const c = (await scim(token, "/Users", "POST", entraUser(`${unique("c")}@example.test`))).json.id as string;
 
-    const created = await scim(token, "/Groups", "POST", { schemas: [GROUP], displayName: unique("Engineering"), externalId: "grp-1", members: [{ value: a }] });
+    const created = await scim(token, "/Groups", "POST", {
+      schemas: [GROUP],
+      displayName: unique("Engineering"),
+      externalId: "grp-1",
+      members: [{ value: a }],
+    });
     expect(created.status, created.text).toBe(201);
     const gid = created.json.id as string;
     expect(gid).toMatch(/^team_/);
 
     // The group is the team: its members are the team's.
-    const teamMembers = async () =>
-      ((await call(`/api/v1/orgs/${org.orgId}/teams/${gid}/members`, { token: org.apiKey })).json as { items?: unknown[] } & Array<{ userId: string }>);
     const ids = async () => {
-      const res = await teamMembers();
-      const list = Array.isArray(res) ? res : ((res.items ?? []) as Array<{ userId: string }>);
-      return list.map((m) => m.userId).sort();
+      const res = await call(`/api/v1/orgs/${org.orgId}/teams/${gid}/members`, { token: org.apiKey });
+      return (res.json.items as Array<{ userId: string }>).map((m) => m.userId).sort();
     };
     expect(await ids()).toEqual([a]);
 
     // Entra: Add members with a path; Okta: add members with a path.
-    expect((await scim(token, `/Groups/${gid}`, "PATCH", { schemas: [PATCH], Operations: [{ op: "Add", path: "members", value: [{ value: b }] }] })).status).toBe(200);
-    expect((await scim(token, `/Groups/${gid}`, "PATCH", { schemas: [PATCH], Operations: [{ op: "add", path: "members", value: [{ value: c, display: "c" }] }] })).status).toBe(200);
+    expect(
+      (await scim(token, `/Groups/${gid}`, "PATCH", { schemas: [PATCH], Operations: [{ op: "Add", path: "members", value: [{ value: b }] }] }))
+        .status,
+    ).toBe(200);
+    expect(
+      (
+        await scim(token, `/Groups/${gid}`, "PATCH", {
+          schemas: [PATCH],
+          Operations: [{ op: "add", path: "members", value: [{ value: c, display: "c" }] }],
+        })
+      ).status,
+    ).toBe(200);
     expect(await ids()).toEqual([a, b, c].sort());
 
     // Okta: remove with a filtered path; Entra: remove with a value list.
-    expect((await scim(token, `/Groups/${gid}`, "PATCH", { schemas: [PATCH], Operations: [{ op: "remove", path: `members[value eq "${a}"]` }] })).status).toBe(200);
-    expect((await scim(token, `/Groups/${gid}`, "PATCH", { schemas: [PATCH], Operations: [{ op: "Remove", path: "members", value: [{ value: b }] }] })).status).toBe(200);
+    expect(
+      (await scim(token, `/Groups/${gid}`, "PATCH", { schemas: [PATCH], Operations: [{ op: "remove", path: `members[value eq "${a}"]` }] })).status,
+    ).toBe(200);
+    expect(
+      (await scim(token, `/Groups/${gid}`, "PATCH", { schemas: [PATCH], Operations: [{ op: "Remove", path: "members", value: [{ value: b }] }] }))
+        .status,
+    ).toBe(200);
     expect(await ids()).toEqual([c]);
 
     // Okta renames with a pathless replace carrying the id.
     const name = unique("Platform");
-    const renamed = await scim(token, `/Groups/${gid}`, "PATCH", { schemas: [PATCH], Operations: [{ op: "replace", value: { id: gid, displayName: name } }] });
+    const renamed = await scim(token, `/Groups/${gid}`, "PATCH", {
+      schemas: [PATCH],
+      Operations: [{ op: "replace", value: { id: gid, displayName: name } }],
+    });
     expect(renamed.status, renamed.text).toBe(200);
     expect(renamed.json).toMatchObject({ displayName: name, members: [{ value: c }] });
 

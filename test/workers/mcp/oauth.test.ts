@@ -23,7 +23,13 @@ async function tool(name: string, grantTo: { scope: "agent" | "team" | "project"
   const res = await call(`/api/v1/orgs/${org.orgId}/tools`, {
     method: "POST",
     token: org.apiKey,
-    body: { name, description: name, inputSchema: { type: "object", properties: { id: { type: "string" } } }, method: "GET", url: `${env.TEST_TARGET_URL}/items/{id}` },
+    body: {
+      name,
+      description: name,
+      inputSchema: { type: "object", properties: { id: { type: "string" } } },
+      method: "GET",
+      url: `${env.TEST_TARGET_URL}/items/{id}`,
+    },
   });
   expect(res.status, res.text).toBe(201);
   if (grantTo) {
@@ -35,10 +41,22 @@ async function tool(name: string, grantTo: { scope: "agent" | "team" | "project"
 beforeAll(async () => {
   org = await seedOrg("oauth");
   teamId = (await call(`/api/v1/orgs/${org.orgId}/teams`, { method: "POST", token: org.apiKey, body: { name: "desk" } })).json.id;
-  const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: "desk-agent", teamId, autonomy: 5 } });
+  const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, {
+    method: "POST",
+    token: org.apiKey,
+    body: { name: "desk-agent", teamId, autonomy: 5 },
+  });
   agentId = agent.json.id;
   member = await seedMember(org, "member");
-  expect((await call(`/api/v1/orgs/${org.orgId}/teams/${teamId}/members`, { method: "POST", token: org.apiKey, body: { userId: member.userId, role: "member" } })).status).toBe(201);
+  expect(
+    (
+      await call(`/api/v1/orgs/${org.orgId}/teams/${teamId}/members`, {
+        method: "POST",
+        token: org.apiKey,
+        body: { userId: member.userId, role: "member" },
+      })
+    ).status,
+  ).toBe(201);
   // The agent's grants: to itself, to its team, and to a project of no team (which the member, not an org admin, does not see).
   const ledger = (await call(`/api/v1/orgs/${org.orgId}/projects`, { method: "POST", token: org.apiKey, body: { name: "ledger" } })).json.id;
   const moved = await call(`/api/v1/orgs/${org.orgId}/agents/${agentId}`, { method: "PATCH", token: org.apiKey, body: { projectId: ledger } });

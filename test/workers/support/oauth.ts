@@ -118,7 +118,11 @@ export async function connectThroughOAuth(session: string, agentId: string, prov
   return { client, provider, redirect: new URL(location) };
 }
 
-const b64url = (bytes: Uint8Array) => btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+const b64url = (bytes: Uint8Array) =>
+  btoa(String.fromCharCode(...bytes))
+    .replace(/\+/g, "-")
+    .replace(/\//g, "_")
+    .replace(/=+$/, "");
 
 /** A PKCE verifier and its S256 challenge. */
 export async function pkce() {
@@ -131,7 +135,12 @@ export async function pkce() {
 export async function registerClient(redirectUris = [REDIRECT_URI]): Promise<string> {
   const res = await call("/oauth/register", {
     method: "POST",
-    body: { client_name: "raw client", redirect_uris: redirectUris, token_endpoint_auth_method: "none", grant_types: ["authorization_code", "refresh_token"] },
+    body: {
+      client_name: "raw client",
+      redirect_uris: redirectUris,
+      token_endpoint_auth_method: "none",
+      grant_types: ["authorization_code", "refresh_token"],
+    },
   });
   if (res.status !== 201) throw new Error(`registration: ${res.status} ${res.text}`);
   return res.json.client_id as string;

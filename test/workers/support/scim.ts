@@ -38,7 +38,18 @@ export function entraUser(email: string, externalId = crypto.randomUUID()) {
     meta: { resourceType: "User" },
     name: { formatted: "Dana Ruiz", familyName: "Ruiz", givenName: "Dana" },
     phoneNumbers: [{ type: "work", value: "+1 555 0100" }],
-    addresses: [{ type: "work", formatted: "1 Main St", streetAddress: "1 Main St", locality: "Springfield", region: "IL", postalCode: "62701", country: "US", primary: false }],
+    addresses: [
+      {
+        type: "work",
+        formatted: "1 Main St",
+        streetAddress: "1 Main St",
+        locality: "Springfield",
+        region: "IL",
+        postalCode: "62701",
+        country: "US",
+        primary: false,
+      },
+    ],
     roles: [],
     [ENTERPRISE]: { employeeNumber: "1234", department: "R&D", manager: { value: "mgr-1" } },
   };
@@ -59,4 +70,3 @@ export function oktaUser(email: string, externalId = `00u${unique("okta").replac
     active: true,
   };
 }
-
