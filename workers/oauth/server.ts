@@ -25,7 +25,7 @@ const MAX_SERVERS = 16;
 
 /** The origin tokens are issued for: the configured public origin, or the one the request came to. */
 export function issuerOrigin(env: Env, requestUrl: string): string {
-  const configured = (env as { PUBLIC_ORIGIN?: string }).PUBLIC_ORIGIN;
+  const configured = env.PUBLIC_ORIGIN;
   return configured ? new URL(configured).origin : new URL(requestUrl).origin;
 }
 
@@ -61,7 +61,7 @@ export function oauthApi(env: Env, origin: string): OAuthHelpers {
  * list and revoke them: the configured origin's, else one already built, else a placeholder.
  */
 function storageApi(env: Env): OAuthHelpers {
-  const configured = (env as { PUBLIC_ORIGIN?: string }).PUBLIC_ORIGIN;
+  const configured = env.PUBLIC_ORIGIN;
   const origin = configured ? new URL(configured).origin : (servers.keys().next().value ?? "https://localhost");
   return oauthApi(env, origin);
 }
