@@ -11,6 +11,8 @@ import { z } from "zod";
 import { loadAgent } from "../agents/rows.js";
 import { agentsUsableBy, mayUseAgent, personInOrg } from "../agents/usable-by.js";
 import { recordAudit } from "../audit/audit.js";
+import { makeDb } from "../data/db.js";
+import { PlatformData } from "../data/platform-data.js";
 import { AppError } from "../errors.js";
 import type { AppEnv } from "../http/context.js";
 import { passwordLogin } from "../identity/login.js";
@@ -199,11 +201,11 @@ async function agentFor(env: Env, userId: string, agentId: string): Promise<{ or
 
 /** A refused choice is recorded in every org of the person (the agent named may be of none of them). */
 async function auditConsentRefused(env: Env, userId: string) {
-  const orgs = new Set((await agentsUsableBy(env, userId)).map((a) => a.orgId));
+  const orgs = await new PlatformData(makeDb(env.DB)).orgsOfUser(userId);
   await Promise.all(
-    [...orgs].map((orgId) =>
+    orgs.map((org) =>
       recordAudit(env, {
-        orgId,
+        orgId: org.id,
         actor: { type: "user", id: userId },
         action: "oauth.grant.create",
         resource: { type: "agent", id: null },
