@@ -182,5 +182,7 @@ describe("a token after revocation", () => {
     const second = await oauthTokens(n.browser, a.id);
     expect((await call(`/api/v1/orgs/${org.orgId}/members/${n.userId}`, { method: "DELETE", token: org.apiKey })).status).toBe(204);
     expect((await listWith(second.access)).status).toBe(401);
+    // Leaving the org revokes the grant itself: the refresh token is dead too.
+    expect((await tokenRequest({ grant_type: "refresh_token", refresh_token: second.refresh, client_id: second.clientId })).status).toBe(400);
   });
 });

@@ -100,6 +100,7 @@ export class OrgData extends OrgScoped {
         .update(tokens)
         .set({ revokedAt: Date.now() })
         .where(this.scope(tokens, eq(tokens.kind, "admin"), eq(tokens.subjectId, userId), isNull(tokens.revokedAt))),
+      this.db.delete(scimUsers).where(this.scope(scimUsers, eq(scimUsers.userId, userId))),
       this.db.delete(memberships).where(this.scope(memberships, eq(memberships.userId, userId))),
     ]);
   }
