@@ -123,7 +123,7 @@ export const tokens = sqliteTable(
     orgId: text("org_id")
       .notNull()
       .references(() => orgs.id, { onDelete: "cascade" }),
-    kind: text("kind", { enum: ["agent", "admin", "host_enrollment", "host"] }).notNull(),
+    kind: text("kind", { enum: ["agent", "admin", "host_enrollment", "host", "scim"] }).notNull(),
     subjectId: text("subject_id").notNull(),
     name: text("name"),
     sha256: text("sha256").notNull(),
@@ -768,4 +768,46 @@ export const mfaRecoveryCodes = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.codeSha256] })],
+);
+
+/**
+ * SCIM 2.0 state of an org's member (RFC 7643 User): the identity provider's externalId, names,
+ * and whether the account is active in this org. A deactivated member keeps the membership (SCIM
+ * still reads it) but every access to the org is refused (workers/authz/org-access.ts).
+ */
+export const scimUsers = sqliteTable(
+  "scim_users",
+  {
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    externalId: text("external_id"),
+    givenName: text("given_name"),
+    familyName: text("family_name"),
+    displayName: text("display_name"),
+    deactivatedAt: integer("deactivated_at"),
+    updatedAt: integer("updated_at").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.userId] }), uniqueIndex("scim_users_org_external").on(t.orgId, t.externalId)],
+);
+
+/** SCIM 2.0 Group ↔ team: the identity provider's externalId of a team it manages. */
+export const scimGroups = sqliteTable(
+  "scim_groups",
+  {
+    orgId: text("org_id")
+      .notNull()
+      .references(() => orgs.id, { onDelete: "cascade" }),
+    teamId: text("team_id")
+      .notNull()
+      .references(() => teams.id, { onDelete: "cascade" }),
+    externalId: text("external_id"),
+    updatedAt: integer("updated_at").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [primaryKey({ columns: [t.orgId, t.teamId] }), uniqueIndex("scim_groups_org_external").on(t.orgId, t.externalId)],
 );

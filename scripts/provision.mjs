@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // `npm run provision`: creates the Cloudflare resources the Worker binds (the D1 database, the KV
-// namespace and the R2 bucket of audit checkpoints) in the logged-in account, or finds them when
+// namespaces and the R2 bucket of audit checkpoints) in the logged-in account, or finds them when
 // they exist, and writes the D1 and KV ids into wrangler.toml in place of the placeholders. Safe to run again: existing resources are reused and
 // a wrangler.toml that already holds real ids is left as it is.
 // WRANGLER_BIN may name another wrangler CLI (the tests use a local stand-in; nothing else reaches
@@ -16,6 +16,7 @@ const wranglerBin = process.env.WRANGLER_BIN ?? path.join(root, "scripts/wrangle
 
 export const PLACEHOLDER_D1 = "00000000-0000-4000-8000-000000000000";
 export const PLACEHOLDER_KV = "00000000000000000000000000000000";
+export const PLACEHOLDER_OAUTH_KV = "00000000000000000000000000000001";
 
 function wrangler(args) {
   const r = spawnSync(process.execPath, [wranglerBin, ...args], { cwd: root, encoding: "utf8", env: { ...process.env, CI: "true" } });
@@ -90,6 +91,14 @@ function main() {
     ({ toml } = replaceInSection(toml, "[[kv_namespaces]]", "id", PLACEHOLDER_KV, kv.id));
     steps.push(`KV ${title}: ${kv.created ? "created" : "found"} ${kv.id}`);
   } else steps.push("KV: wrangler.toml already names a namespace");
+
+  // The OAuth provider's namespace (clients, grants, tokens of desktop MCP clients).
+  if (toml.includes(`id = "${PLACEHOLDER_OAUTH_KV}"`)) {
+    const title = `${workerName}-OAUTH_KV`;
+    const kv = kvId(title);
+    ({ toml } = replaceInSection(toml, 'binding = "OAUTH_KV"', "id", PLACEHOLDER_OAUTH_KV, kv.id));
+    steps.push(`KV ${title}: ${kv.created ? "created" : "found"} ${kv.id}`);
+  }
 
   for (const [, bucket] of toml.matchAll(/bucket_name\s*=\s*"([^"]+)"/g)) {
     steps.push(`R2 ${bucket}: ${r2Bucket(bucket).created ? "created" : "found"}`);

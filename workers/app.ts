@@ -11,6 +11,8 @@ import { agentGateway } from "./routes/gateway/index.js";
 import { llmGateway } from "./routes/gateway/llm.js";
 import { tunnelRoute } from "./routes/tunnel.js";
 import { mcpGateway } from "./mcp/route.js";
+import { oauthRoutes } from "./oauth/routes.js";
+import { scimRoutes } from "./scim/route.js";
 
 export function buildApp() {
   const app = new Hono<AppEnv>();
@@ -25,6 +27,8 @@ export function buildApp() {
   app.route("/llm", llmGateway());
   app.route("/tunnel", tunnelRoute());
   app.route("/mcp", mcpGateway());
+  app.route("/scim/v2", scimRoutes());
+  app.route("/", oauthRoutes());
   app.get("/healthz", (c) => c.json({ ok: true }));
   app.route("/", dashboardRoutes());
   return app;

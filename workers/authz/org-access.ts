@@ -27,7 +27,8 @@ export async function orgAccess(c: Context<AppEnv>, orgId: string): Promise<OrgA
   if (principal.via === "api_key" && principal.orgId !== orgId) throw notFound("org");
   const data = new OrgData(makeDb(c.env.DB), orgId);
   const membership = await data.membership(principal.userId);
-  if (!membership) throw notFound("org");
+  // A member SCIM deactivated is, for this org, as if they had never been one.
+  if (!membership || membership.deactivatedAt !== null) throw notFound("org");
   await assertSessionMeetsOrgRules(c.env, orgId, principal);
   return { data, orgId, userId: principal.userId, role: membership.role, principal };
 }

@@ -1,12 +1,12 @@
 // Org-scoped access to the org itself, members, teams, projects, agents and tokens; every query is bound to one org.
-import { asc, eq, gt, inArray, isNull, ne, or } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, gt, inArray, isNull, ne, or } from "drizzle-orm";
 import { AppError } from "../errors.js";
 import { newId } from "../ids.js";
 import { tables } from "./db.js";
 import { OrgScoped } from "./org-scoped.js";
 import type { PageRequest } from "./pagination.js";
 
-const { teams, teamMemberships, projects, agents, tokens, memberships, users, orgs } = tables;
+const { teams, teamMemberships, projects, agents, tokens, memberships, users, orgs, scimUsers } = tables;
 
 export type OrgRow = typeof orgs.$inferSelect;
 export type TeamRow = typeof teams.$inferSelect;
@@ -49,10 +49,12 @@ export class OrgData extends OrgScoped {
   }
 
   // ── members ──────────────────────────────────────────────────────────────
+  /** The member's role, and when SCIM deactivated them in this org (null while active). */
   membership(userId: string) {
     return this.db
-      .select()
+      .select({ ...getTableColumns(memberships), deactivatedAt: scimUsers.deactivatedAt })
       .from(memberships)
+      .leftJoin(scimUsers, and(eq(scimUsers.orgId, memberships.orgId), eq(scimUsers.userId, memberships.userId)))
       .where(this.scope(memberships, eq(memberships.userId, userId)))
       .get();
   }
@@ -98,6 +100,7 @@ export class OrgData extends OrgScoped {
         .update(tokens)
         .set({ revokedAt: Date.now() })
         .where(this.scope(tokens, eq(tokens.kind, "admin"), eq(tokens.subjectId, userId), isNull(tokens.revokedAt))),
+      this.db.delete(scimUsers).where(this.scope(scimUsers, eq(scimUsers.userId, userId))),
       this.db.delete(memberships).where(this.scope(memberships, eq(memberships.userId, userId))),
     ]);
   }
@@ -207,6 +210,17 @@ export class OrgData extends OrgScoped {
       .orderBy(asc(projects.id))
       .limit(take(page))
       .all();
+  }
+
+  /** Ids of the projects of these teams. */
+  async projectIdsOfTeams(teamIds: string[]): Promise<string[]> {
+    if (teamIds.length === 0) return [];
+    const rows = await this.db
+      .select({ id: projects.id })
+      .from(projects)
+      .where(this.scope(projects, inArray(projects.teamId, teamIds)))
+      .all();
+    return rows.map((r) => r.id);
   }
 
   project(id: string) {

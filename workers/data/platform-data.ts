@@ -113,6 +113,19 @@ export class PlatformData {
       .where(and(eq(sessions.jtiSha256, jtiSha256), isNull(sessions.revokedAt)));
   }
 
+  /**
+   * Revokes every live session of the account (sessions are not bound to an org: one sign-in
+   * serves every org of the account). Returns the revoked sessions' jti hashes.
+   */
+  revokeSessionsOfUser(userId: string) {
+    return this.db
+      .update(sessions)
+      .set({ revokedAt: Date.now() })
+      .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), gt(sessions.expiresAt, Date.now())))
+      .returning({ jtiSha256: sessions.jtiSha256 })
+      .all();
+  }
+
   // ── tokens (lookup by hash is global: the hash identifies its org) ────────
   tokenByHash(sha256: string) {
     return this.db.select().from(tokens).where(eq(tokens.sha256, sha256)).get();

@@ -25,5 +25,7 @@ export interface AppEnv {
     agent: AgentPrincipal;
     /** The calling agent's rights (its parent chain merged), set with `agent` by requireAgent. */
     rights: AgentRights;
+    /** The person an agent acts for (OAuth from a desktop MCP client); unset for agent tokens. */
+    onBehalfOf: { userId: string; visibleToolIds: ReadonlySet<string> | null } | undefined;
   };
 }

@@ -79,6 +79,12 @@ export function agentTokenFrom(c: Context): string | undefined {
   return candidates.find((v) => tokenKindOf(v) === "agent") ?? candidates[0];
 }
 
+/** Whether the request presents a Palisade token (pal_…) rather than an OAuth access token or nothing. */
+export function carriesPalisadeToken(c: Context): boolean {
+  const raw = agentTokenFrom(c);
+  return raw !== undefined && tokenKindOf(raw) !== undefined;
+}
+
 export const requireAgent: MiddlewareHandler<AppEnv> = async (c, next) => {
   const raw = agentTokenFrom(c);
   if (!raw) throw unauthorized("missing agent token");

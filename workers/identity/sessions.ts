@@ -116,6 +116,14 @@ export async function revokeSession(env: Env, jti: string) {
   revocationCache.set(jtiHash, { live: false, expires: Date.now() + REVOCATION_TTL_MS });
 }
 
+/** Ends every session of the account at once (deactivation): D1 first, then this isolate's cache. */
+export async function revokeSessionsOfUser(env: Env, userId: string): Promise<number> {
+  const revoked = await new PlatformData(makeDb(env.DB)).revokeSessionsOfUser(userId);
+  const until = Date.now() + REVOCATION_TTL_MS;
+  for (const r of revoked) revocationCache.set(r.jtiSha256, { live: false, expires: until });
+  return revoked.length;
+}
+
 export async function csrfTokenFor(env: Env, jti: string): Promise<string> {
   const { csrf } = await keys(env.SESSION_SIGNING_KEY);
   return bytesToBase64url(new Uint8Array(await crypto.subtle.sign("HMAC", csrf, new TextEncoder().encode(jti))));

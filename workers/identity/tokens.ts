@@ -1,4 +1,4 @@
-// Bearer tokens ("pal_agent_…", "pal_admin_…", "pal_host_…", "pal_hostkey_…"): minted random, shown
+// Bearer tokens ("pal_agent_…", "pal_admin_…", "pal_host_…", "pal_hostkey_…", "pal_scim_…"): minted random, shown
 // once, stored as SHA-256 only, looked up through a short-lived per-isolate cache.
 import { PlatformData } from "../data/platform-data.js";
 import { makeDb } from "../data/db.js";
@@ -10,6 +10,7 @@ export const TOKEN_PREFIX: Record<TokenKind, string> = {
   admin: "pal_admin_",
   host_enrollment: "pal_host_",
   host: "pal_hostkey_",
+  scim: "pal_scim_",
 };
 
 export interface MintedToken {

@@ -11,7 +11,8 @@ import { recordAudit } from "../audit/audit.js";
 import { AppError } from "../errors.js";
 import type { AppEnv } from "../http/context.js";
 import { readLimitedBytes } from "../http/middleware.js";
-import { agentCallContext, requireAgent } from "../identity/authenticate.js";
+import { agentCallContext, carriesPalisadeToken, requireAgent } from "../identity/authenticate.js";
+import { serveOAuthMcp } from "../oauth/resource.js";
 import { type CallContext, ToolCallRefused, callTool, listToolsFor, safeName } from "../tools/call.js";
 import { guidePromptFor } from "../tools/guide.js";
 import { traced } from "../telemetry/middleware.js";
@@ -74,6 +75,7 @@ function buildServer(ctx: CallContext, instructions: string | undefined): Server
 
 function auditRequest(c: Context<AppEnv>, result: "denied" | "error", reason: string, details: Record<string, unknown> = {}) {
   const { agent } = c.get("agent");
+  const person = c.get("onBehalfOf");
   return recordAudit(c.env, {
     orgId: agent.orgId,
     actor: { type: "agent", id: agent.id },
@@ -82,7 +84,7 @@ function auditRequest(c: Context<AppEnv>, result: "denied" | "error", reason: st
     result,
     reason,
     traceId: c.get("traceId"),
-    details,
+    details: { ...details, ...(person ? { onBehalfOf: { type: "user", id: person.userId } } : {}) },
   });
 }
 
@@ -91,7 +93,16 @@ const CallParams = z.object({ name: z.string(), arguments: z.record(z.string(), 
 
 export function mcpGateway() {
   const mcp = new Hono<AppEnv>();
+  // A desktop client signed in through OAuth carries no pal_ token: the protected resource
+  // (workers/oauth/resource.ts) challenges or validates it, then serves the same routes.
+  mcp.all("*", async (c, next) => (carriesPalisadeToken(c) ? next() : serveOAuthMcp(c)));
   mcp.use("*", requireAgent);
+  mcpRoutes(mcp);
+  return mcp;
+}
+
+/** The MCP endpoint's routes, for whichever authentication put the agent (and person) in the context. */
+export function mcpRoutes(mcp: Hono<AppEnv>) {
   mcp.use(
     "*",
     traced(() => "/mcp"),
@@ -130,7 +141,8 @@ export function mcpGateway() {
     }
 
     const rights = c.get("rights");
-    const ctx: CallContext = agentCallContext(c);
+    const person = c.get("onBehalfOf");
+    const ctx: CallContext = { ...agentCallContext(c), onBehalfOf: person };
     // MCP clients show server instructions to their model: the Agent Guide goes there too.
     const instructions = [...methods.values()].includes("initialize") ? ((await guidePromptFor(c.env, rights)) ?? undefined) : undefined;
     const server = buildServer(ctx, instructions);
@@ -144,7 +156,6 @@ export function mcpGateway() {
   mcp.on(["GET", "DELETE"], "/", () =>
     rpcError(405, ErrorCode.ConnectionClosed, "Method not allowed: this server is stateless; POST JSON-RPC messages"),
   );
-  return mcp;
 }
 
 const ErrorReply = z.object({ id: z.union([z.string(), z.number(), z.null()]).optional(), error: z.object({ code: z.number() }) });

@@ -3,7 +3,8 @@
 // than its parent).
 import type { AgentRights } from "../agents/rights.js";
 import { makeDb } from "../data/db.js";
-import type { AgentRow } from "../data/org-data.js";
+import { type AgentRow, OrgData } from "../data/org-data.js";
+import { type PersonInOrg, isOrgAdmin } from "../agents/usable-by.js";
 import { type GrantScope, type ToolRow, ToolStore } from "../data/tool-store.js";
 import type { EffectivePolicy } from "../policy/effective.js";
 
@@ -36,4 +37,22 @@ export async function usableTools(env: Env, rights: Pick<AgentRights, "chain">):
     usable = usable.filter((t) => theirs.has(t.id));
   }
   return usable.sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/**
+ * The tools a person may see when an agent acts on their behalf (OAuth from a desktop MCP client):
+ * everything for org owners and admins (null: no restriction); for a member, the tools granted to
+ * a team they belong to, to a project of such a team, or to the agent they chose (which they may
+ * use). The agent's own usable tools are then narrowed to these.
+ */
+export async function toolsVisibleToPerson(env: Env, person: PersonInOrg, agent: AgentRow): Promise<Set<string> | null> {
+  if (isOrgAdmin(person)) return null;
+  const projectIds = await new OrgData(makeDb(env.DB), person.orgId).projectIdsOfTeams(person.teamIds);
+  const targets: Array<{ scope: GrantScope; id: string }> = [
+    { scope: "agent", id: agent.id },
+    ...person.teamIds.map((id) => ({ scope: "team" as const, id })),
+    ...projectIds.map((id) => ({ scope: "project" as const, id })),
+  ];
+  const rows = await new ToolStore(makeDb(env.DB), person.orgId).grantedTools(targets);
+  return new Set(rows.map((r) => r.tool.id));
 }

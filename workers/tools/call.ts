@@ -22,6 +22,18 @@ export interface CallContext {
   tokenId: string;
   traceId: string;
   waitUntil(promise: Promise<unknown>): void;
+  /**
+   * The person the agent acts for (OAuth from a desktop MCP client): audited as `onBehalfOf`, and
+   * the tools usable are narrowed to those the person may see (null: no narrowing).
+   */
+  onBehalfOf?: { userId: string; visibleToolIds: ReadonlySet<string> | null } | undefined;
+}
+
+/** The agent's usable tools, narrowed to what the person it acts for may see. */
+async function toolsOf(ctx: CallContext): Promise<ToolRow[]> {
+  const tools = await usableTools(ctx.env, ctx.rights);
+  const visible = ctx.onBehalfOf?.visibleToolIds;
+  return visible ? tools.filter((t) => visible.has(t.id)) : tools;
 }
 
 /** Why a call was refused before anything ran; the MCP layer maps these to JSON-RPC errors. */
@@ -62,12 +74,12 @@ function audit(
     result,
     reason,
     traceId: ctx.traceId,
-    details: { tool: safeName(name), ...details },
+    details: { tool: safeName(name), ...details, ...(ctx.onBehalfOf ? { onBehalfOf: { type: "user", id: ctx.onBehalfOf.userId } } : {}) },
   });
 }
 
 export async function listToolsFor(ctx: CallContext): Promise<ToolRow[]> {
-  return usableTools(ctx.env, ctx.rights);
+  return toolsOf(ctx);
 }
 
 export async function callTool(ctx: CallContext, name: string, args: Record<string, unknown>): Promise<ToolResult> {
@@ -81,7 +93,7 @@ export async function callTool(ctx: CallContext, name: string, args: Record<stri
 
 async function runTool(ctx: CallContext, name: string, args: Record<string, unknown>): Promise<ToolResult> {
   // Ungranted and nonexistent tools get the same answer, so names cannot be probed.
-  const tool = (await usableTools(ctx.env, ctx.rights)).find((t) => t.name === name) ?? null;
+  const tool = (await toolsOf(ctx)).find((t) => t.name === name) ?? null;
   if (!tool) {
     await audit(ctx, null, name, "denied", "not_granted");
     throw new ToolCallRefused("unknown_tool", `unknown tool: ${safeName(name)}`);

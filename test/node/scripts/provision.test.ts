@@ -82,6 +82,8 @@ describe("npm run provision", () => {
       "d1 create palisade",
       "kv namespace list",
       "kv namespace create palisade-CACHE",
+      "kv namespace list",
+      "kv namespace create palisade-OAUTH_KV",
       "r2 bucket list",
       "r2 bucket create palisade-audit-checkpoints",
       "r2 bucket list",
@@ -91,13 +93,17 @@ describe("npm run provision", () => {
   it("reuses resources that already exist in the account", () => {
     const { config, run, state } = setup({
       d1: [{ uuid: "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee", name: "palisade" }],
-      kv: [{ id: "ffffffffffffffffffffffffffffffff", title: "palisade-CACHE" }],
+      kv: [
+        { id: "ffffffffffffffffffffffffffffffff", title: "palisade-CACHE" },
+        { id: "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee", title: "palisade-OAUTH_KV" },
+      ],
       r2: ["palisade-audit-checkpoints"],
     });
     const r = run();
     expect(r.status, r.stderr).toBe(0);
     expect(r.stdout).toContain("found aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee");
     expect(readFileSync(config, "utf8")).toContain('id = "ffffffffffffffffffffffffffffffff"');
+    expect(readFileSync(config, "utf8")).toContain('id = "eeeeeeeeeeeeeeeeeeeeeeeeeeeeeeee"');
     expect(state().calls.some((c) => c.includes("create"))).toBe(false);
   });
 

@@ -23,6 +23,7 @@ import { agentMemoryRoutes } from "./agent-memory.js";
 import { approvalRoutes } from "./approvals.js";
 import { guideRoutes } from "./guides.js";
 import { toolRoutes } from "./tools.js";
+import { scimOAuthRoutes } from "./scim-oauth.js";
 
 /** Admin API bodies are small documents; anything larger is refused with 413. */
 export const ADMIN_BODY_LIMIT = 64 * 1024;
@@ -57,6 +58,7 @@ export function adminApi() {
     consoleRoutes,
     telemetryRoutes,
     ssoOrgRoutes,
+    scimOAuthRoutes,
   ])
     api.route("/", routes);
 

@@ -18,6 +18,7 @@ import { decodeCursor, toPage } from "../../data/pagination.js";
 import { PlatformData } from "../../data/platform-data.js";
 import { conflict, forbidden } from "../../errors.js";
 import { inviteMember } from "../../identity/invitations.js";
+import { revokeGrantsOf } from "../../oauth/server.js";
 import { forgetTokens } from "../../identity/tokens.js";
 import { adminRouter, body, errors, itemParams, json, noContent, orgParams, security } from "./kit.js";
 import { auditAdmin, invitationView, orgView } from "./views.js";
@@ -220,7 +221,9 @@ orgRoutes.openapi(
     const keys = await access.data.activeTokens("admin", userId);
     await access.data.removeMember(userId);
     forgetTokens(keys.map((k) => k.sha256));
-    await auditAdmin(c, access, "member.remove", { type: "user", id: userId });
+    // Their desktop MCP clients lose access too (the gateway also refuses non-members on every call).
+    const oauthGrants = await revokeGrantsOf(c.env, userId, { orgId });
+    await auditAdmin(c, access, "member.remove", { type: "user", id: userId }, oauthGrants ? { oauthGrants } : undefined);
     return c.body(null, 204);
   },
 );
