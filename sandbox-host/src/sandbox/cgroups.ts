@@ -1,4 +1,5 @@
-// Per-sandbox cgroups for memory, CPU and pids limits on cgroup v2, v1, or the hybrid of both.
+// Per-sandbox cgroups for memory, CPU and pids limits on cgroup v2, v1, or the hybrid of both, and
+// the sandbox's CPU usage as the host kernel counts it (cpu.stat on v2, the cpuacct hierarchy on v1).
 import { constants } from "node:fs";
 import { access, mkdir, readFile, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
@@ -15,7 +16,10 @@ export interface ControllerPlace {
   ownDir: string;
 }
 
-export type CgroupLayout = Record<Controller, ControllerPlace>;
+export type CgroupLayout = Record<Controller, ControllerPlace> & {
+  /** v1 only: the cpuacct hierarchy (its own mount or the cpu one), which counts the CPU the sandbox used. */
+  cpuacct?: ControllerPlace;
+};
 
 interface Mount {
   root: string;
@@ -85,6 +89,9 @@ export async function cgroupLayoutFrom(
     if (v2Dir && v2Controllers.has(c)) return { version: 2, ownDir: v2Dir };
     return undefined;
   };
+  const cpuacctMount = mounts.find((m) => m.fsType === "cgroup" && m.superOptions.includes("cpuacct"));
+  const cpuacctPath = v1Paths.get("cpuacct");
+  const cpuacct = cpuacctMount && cpuacctPath !== undefined ? { version: 1 as const, ownDir: dirIn(cpuacctMount, cpuacctPath) } : undefined;
   const memory = place("memory");
   const cpu = place("cpu");
   const pids = place("pids");
@@ -94,7 +101,7 @@ export async function cgroupLayoutFrom(
       .map(([k]) => k);
     throw new Error(`cgroup controllers unavailable: ${missing.join(", ")}`);
   }
-  return { memory, cpu, pids };
+  return { memory, cpu, pids, ...(cpu.version === 1 && cpuacct ? { cpuacct } : {}) };
 }
 
 /**
@@ -142,27 +149,30 @@ async function prepareV2Parent(ownDir: string, controllers: Controller[]): Promi
 
 /** The cgroup directories of one sandbox; processes join by writing their pid to `procsFiles`. */
 export class SandboxCgroup {
-  readonly #dirs: Map<Controller, string>;
+  readonly #dirs: Map<Controller | "cpuacct", string>;
 
-  private constructor(dirs: Map<Controller, string>) {
+  private constructor(dirs: Map<Controller | "cpuacct", string>) {
     this.#dirs = dirs;
   }
 
   /** The cgroups of sandbox `id` as create() names them, whether or not they exist (to destroy() leftovers). */
   static of(layout: CgroupLayout, id: string): SandboxCgroup {
-    return new SandboxCgroup(new Map(CONTROLLERS.map((c) => [c, path.join(layout[c].ownDir, PARENT, id)])));
+    const dirs = new Map<Controller | "cpuacct", string>(CONTROLLERS.map((c) => [c, path.join(layout[c].ownDir, PARENT, id)]));
+    if (layout.cpuacct) dirs.set("cpuacct", path.join(layout.cpuacct.ownDir, PARENT, id));
+    return new SandboxCgroup(dirs);
   }
 
   static async create(layout: CgroupLayout, id: string, limits: SandboxLimits): Promise<SandboxCgroup> {
     const v2 = CONTROLLERS.filter((c) => layout[c].version === 2);
     let v2Parent: string | undefined;
     if (v2.length > 0) v2Parent = await prepareV2Parent(layout[v2[0]!].ownDir, v2);
-    const dirs = new Map<Controller, string>();
+    const dirs = new Map<Controller | "cpuacct", string>();
     for (const c of CONTROLLERS) {
       const place = layout[c];
       const dir = place.version === 2 ? path.join(v2Parent!, id) : path.join(place.ownDir, PARENT, id);
       dirs.set(c, dir);
     }
+    if (layout.cpuacct) dirs.set("cpuacct", path.join(layout.cpuacct.ownDir, PARENT, id));
     const cg = new SandboxCgroup(dirs);
     try {
       for (const dir of new Set(dirs.values())) await mkdir(dir, { recursive: true });
@@ -197,7 +207,7 @@ export class SandboxCgroup {
     await writeFile(path.join(dir("pids"), "pids.max"), String(limits.pids));
   }
 
-  /** One cgroup.procs file per distinct directory (one on v2, one per controller on v1). */
+  /** One cgroup.procs file per distinct directory (one on v2, one per controller and cpuacct on v1). */
   get procsFiles(): string[] {
     return [...new Set(this.#dirs.values())].map((d) => path.join(d, "cgroup.procs"));
   }
@@ -226,6 +236,21 @@ export class SandboxCgroup {
       }
     }
     return n;
+  }
+
+  /**
+   * CPU time (µs) every process of the sandbox has used so far, as the host kernel counts it: what the
+   * CPU quota limits, whatever a guest kernel (gVisor's Sentry, a VM's) reports inside. Undefined
+   * when the cgroup is gone or the host does not count it (v1 without a cpuacct hierarchy).
+   */
+  async cpuUsageUs(): Promise<number | undefined> {
+    const acct = this.#dirs.get("cpuacct");
+    if (acct) {
+      const ns = Number((await readFile(path.join(acct, "cpuacct.usage"), "utf8").catch(() => "")).trim() || Number.NaN);
+      return Number.isFinite(ns) ? Math.round(ns / 1000) : undefined;
+    }
+    const m = /^usage_usec (\d+)$/m.exec(await readFile(path.join(this.#dirs.get("cpu")!, "cpu.stat"), "utf8").catch(() => ""));
+    return m ? Number(m[1]) : undefined;
   }
 
   /** Whether the kernel OOM-killed a process of this sandbox (v1 memory.oom_control, v2 memory.events). */

@@ -33,7 +33,7 @@ export interface DriverVariant {
  * drivers' runs test syscall by syscall.
  */
 const VM_ATTACKS =
-  /TCP to|UDP|AF_VSOCK|unix socket at a host path|DNS|every socket family|\/proc\/1\/root|device nodes|another agent's sandbox|daemon's credentials|setuid|disk fill|memory bomb|a VM's devices/;
+  /TCP to|UDP|AF_VSOCK|unix socket at a host path|DNS|every socket family|\/proc\/1\/root|device nodes|another agent's sandbox|daemon's credentials|setuid|disk fill|memory bomb|CPU time|a VM's devices/;
 
 const firstExisting = (...paths: string[]) => paths.find((p) => existsSync(p)) ?? paths[0]!;
 

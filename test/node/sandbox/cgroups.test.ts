@@ -24,6 +24,20 @@ describe("cgroup layout", () => {
     });
   });
 
+  it("adds the cpuacct hierarchy on v1, mounted alone or with cpu, to count the sandbox's CPU", async () => {
+    const alone = `${hybridMounts}\n33 31 0:30 / /sys/fs/cgroup/cpuacct rw,relatime - cgroup cgroup rw,cpuacct`;
+    expect((await cgroupLayoutFrom(alone, `${hybridSelf}\n2:cpuacct:/x`, async () => "")).cpuacct).toEqual({
+      version: 1,
+      ownDir: "/sys/fs/cgroup/cpuacct/x",
+    });
+    const together = hybridMounts.replace(
+      "/sys/fs/cgroup/cpu rw,relatime - cgroup cgroup rw,cpu",
+      "/sys/fs/cgroup/cpu,cpuacct rw,relatime - cgroup cgroup rw,cpu,cpuacct",
+    );
+    const layout = await cgroupLayoutFrom(together, hybridSelf.replace("1:cpu:/", "1:cpu,cpuacct:/"), async () => "");
+    expect(layout.cpuacct).toEqual(layout.cpu);
+  });
+
   it("uses the unified tree on pure v2 when it offers the controllers", async () => {
     const seen: string[] = [];
     const layout = await cgroupLayoutFrom(v2Mounts, "0::/system.slice/palisade.service\n", async (dir) => {
