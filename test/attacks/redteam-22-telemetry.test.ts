@@ -6,6 +6,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { type SeededOrg, call } from "../workers/support/api.js";
 import { attachPolicy, chat, create, createAgent, fakeProviderOrg } from "../workers/support/fixtures.js";
+import { toolCall } from "../workers/support/tools.js";
 import { configureTelemetry, exportsOf, receivedSpans } from "../workers/telemetry/support.js";
 
 const EMAIL = "victim.person@example.com";
@@ -112,5 +113,34 @@ describe("traceparent handling", () => {
     const everything = JSON.stringify(await exportsOf(tag));
     expect(everything).not.toContain("tgt_secret_rt22");
     expect(everything).not.toContain(agent.token);
+  });
+});
+
+describe("tool calls, includeContent off", () => {
+  it("a tool argument filled into the URL path (an e-mail) does not reach the collector via url.full", async () => {
+    const tool = await create(org, "tools", {
+      name: "rt22_customer",
+      description: "Look up a customer",
+      inputSchema: { type: "object", properties: { email: { type: "string" } }, required: ["email"] },
+      method: "GET",
+      url: `${env.TEST_TARGET_URL}/rt22/customers/{email}`,
+    });
+    await create(org, `tools/${tool.id}/grants`, { scope: "agent", id: agent.id });
+    const tag = await configureTelemetry(org);
+    const res = await toolCall(agent.token, "rt22_customer", { email: EMAIL });
+    expect(res.status, res.text).toBe(200);
+    await receivedSpans(tag, (s) => s.some((x) => x.kind === 3));
+    const everything = decodeURIComponent(JSON.stringify(await exportsOf(tag)));
+    expect(everything).not.toContain(EMAIL);
+  });
+
+  it("an unknown tool name chosen by the agent (carrying PII) is not exported in the span name", async () => {
+    const tag = await configureTelemetry(org);
+    const res = await toolCall(agent.token, `lookup ${EMAIL} ${CARD}`, {});
+    expect(res.status).toBe(200);
+    await receivedSpans(tag, (s) => s.some((x) => x.name.startsWith("execute_tool")));
+    const everything = JSON.stringify(await exportsOf(tag));
+    expect(everything).not.toContain(EMAIL);
+    expect(everything).not.toContain(CARD);
   });
 });
