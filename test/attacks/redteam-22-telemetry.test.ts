@@ -144,3 +144,28 @@ describe("tool calls, includeContent off", () => {
     expect(everything).not.toContain(CARD);
   });
 });
+
+describe("includeContent on: content masked completely", () => {
+  it("PII and tokens in a prompt split by JSON-escaped characters are still masked in gen_ai.input.messages", async () => {
+    const tag = await configureTelemetry(org, { includeContent: true });
+    const prompt = [
+      "card 4111\n1111\n1111\n1111 end",
+      "card2 5500\t0000\t0000\t0004 end",
+      'mail "jane.doe"@example.com and jane\u00a0doe@example.com',
+      `my token ${agent.token}`,
+      "ssn 123\n45\n6789",
+    ].join("\n");
+    const res = await chat(agent.token, "gpt-4o-mini", prompt);
+    expect(res.status, res.text).toBe(200);
+    const spans = await receivedSpans(tag, (s) => s.some((x) => x.attrs["gen_ai.input.messages"] !== undefined));
+    const input = String(spans.find((x) => x.attrs["gen_ai.input.messages"] !== undefined)?.attrs["gen_ai.input.messages"]);
+    const text = JSON.parse(input) as unknown;
+    const flat = JSON.stringify(text).replace(/\\[nt]/g, " ");
+    const saw = (await (await fetch(`${env.TEST_FAKE_LLM_URL}/__requests?last=1`)).json()) as Array<{ body: string }>;
+    const upstream = JSON.stringify(JSON.parse(saw[0]?.body ?? "{}").messages);
+    expect(flat, `provider got: ${upstream.slice(-400)}\ncollector got: ${flat.slice(-400)}`).not.toMatch(/4111 1111 1111 1111/);
+    expect(flat).not.toMatch(/5500 0000 0000 0004/);
+    expect(flat).not.toContain(agent.token);
+    expect(flat).not.toMatch(/123 45 6789/);
+  });
+});
