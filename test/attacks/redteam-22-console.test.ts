@@ -20,9 +20,14 @@ beforeAll(async () => {
   member = await seedMember(org, "member");
   leaver = await seedMember(org, "admin");
   agentId = (await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: "rt22c-bot" } })).json.id;
-  otherAgent = (await call(`/api/v1/orgs/${other.orgId}/agents`, { method: "POST", token: other.apiKey, body: { name: "other-secret-bot" } })).json.id;
+  otherAgent = (await call(`/api/v1/orgs/${other.orgId}/agents`, { method: "POST", token: other.apiKey, body: { name: "other-secret-bot" } })).json
+    .id;
   otherPolicy = (
-    await call(`/api/v1/orgs/${other.orgId}/policies`, { method: "POST", token: other.apiKey, body: { name: "other-pol", egress: [{ host: "other.example.com" }] } })
+    await call(`/api/v1/orgs/${other.orgId}/policies`, {
+      method: "POST",
+      token: other.apiKey,
+      body: { name: "other-pol", egress: [{ host: "other.example.com" }] },
+    })
   ).json.id;
   for (const [o, a, host] of [
     [org.orgId, agentId, "mine.example.com"],

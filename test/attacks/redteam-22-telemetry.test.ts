@@ -88,7 +88,10 @@ describe("traceparent handling", () => {
     expect(everything).not.toContain("xxxxxxxx");
     expect(everything).not.toContain("<script>");
     for (const s of spans) expect(s.traceId).toMatch(/^[0-9a-f]{32}$/);
-    const received = (await (await fetch(`${env.TEST_TARGET_URL}/__requests?last=50`)).json()) as Array<{ path: string; headers: Record<string, string> }>;
+    const received = (await (await fetch(`${env.TEST_TARGET_URL}/__requests?last=50`)).json()) as Array<{
+      path: string;
+      headers: Record<string, string>;
+    }>;
     for (const r of received.filter((x) => x.path.startsWith("/rt22/tp"))) {
       expect(r.headers.traceparent ?? "").toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-01$/);
     }
