@@ -204,16 +204,21 @@ function authorise(mode: OutboundMode, decision: EgressDecision): void {
  * body in flight.
  */
 export async function sendOutbound(ctx: OutboundContext, request: OutboundRequest, mode: OutboundMode, callWatch?: CallWatch): Promise<Response> {
-  return withSpan(request.method, SpanKind.client, httpClientAttributes(request.method, request.url, mode.kind), async () => {
-    // A tool call passes the watch it started before its approval; egress starts its own here.
-    const watch = callWatch ?? watchCall(ctx.env, ctx.rights.agent.id, ctx.tokenId, (p) => ctx.waitUntil(p));
-    try {
-      return endsWithBody(await sendHops(ctx, request, mode, watch.signal), watch);
-    } catch (error) {
-      watch.end();
-      throw withdrawalOf(watch.signal) ?? error;
-    }
-  });
+  return withSpan(
+    request.method,
+    SpanKind.client,
+    httpClientAttributes(request.method, request.url, mode.kind, mode.kind === "tool" ? mode.tool.url : null),
+    async () => {
+      // A tool call passes the watch it started before its approval; egress starts its own here.
+      const watch = callWatch ?? watchCall(ctx.env, ctx.rights.agent.id, ctx.tokenId, (p) => ctx.waitUntil(p));
+      try {
+        return endsWithBody(await sendHops(ctx, request, mode, watch.signal), watch);
+      } catch (error) {
+        watch.end();
+        throw withdrawalOf(watch.signal) ?? error;
+      }
+    },
+  );
 }
 
 /** Stops watching when the answer's body is done (read to its end) or cancelled by the agent. */

@@ -4,7 +4,9 @@
 import { PII_CATEGORIES, type PiiPolicy } from "../../schema/pii.js";
 import type { ResponseMeta } from "../llm/response-meta.js";
 import { type ProviderKind, type Usage, isObject } from "../llm/types.js";
+import { detectSecrets } from "../pii/detectors/secrets.js";
 import { PiiBudgetError, createMasker } from "../pii/index.js";
+import type { RawFinding } from "../pii/types.js";
 import type { Attributes } from "./span.js";
 
 /** Longest content attribute; longer text is cut (collectors commonly refuse large attributes). */
@@ -63,9 +65,30 @@ export function maskedContent(text: string): string | null {
   }
 }
 
+/**
+ * A message list masked string by string, on the decoded text: in JSON text a line break is the
+ * two characters `\n`, which would hide a card or SSN written across lines from the detectors.
+ */
+export function maskedJson(value: unknown): string | null {
+  const masker = createMasker(MASK_ALL);
+  const walk = (v: unknown): unknown => {
+    if (typeof v === "string") return masker.maskText(v);
+    if (Array.isArray(v)) return v.map(walk);
+    if (isObject(v)) return Object.fromEntries(Object.entries(v).map(([k, inner]) => [masker.maskText(k), walk(inner)]));
+    return v;
+  };
+  try {
+    const masked = JSON.stringify(walk(value));
+    return masked.length > CONTENT_LIMIT ? `${masked.slice(0, CONTENT_LIMIT)}…` : masked;
+  } catch (error) {
+    if (error instanceof PiiBudgetError) return null;
+    throw error;
+  }
+}
+
 function contentAttribute(key: string, value: unknown): Attributes {
   if (value === undefined || value === null) return {};
-  const masked = maskedContent(typeof value === "string" ? value : JSON.stringify(value));
+  const masked = typeof value === "string" ? maskedContent(value) : maskedJson(value);
   return masked === null ? { "palisade.content.omitted": "pii_check_failed" } : { [key]: masked };
 }
 
@@ -96,15 +119,61 @@ export function exitPiiAttributes(found: { categories: readonly string[]; counts
   return piiAttributes(Object.fromEntries(found.categories.map((c, i) => [c, found.counts[i] ?? 0])));
 }
 
+/** What an agent-chosen name becomes in a span: the name when it is known and plain, else "unknown". */
+export const UNKNOWN_NAME = "unknown";
+
 /**
- * HTTP client span attributes of an outbound call. url.full has no query and no fragment: an
- * injected query credential (or the agent's own) lives there.
+ * A model or tool name for a span name or attribute: only one the org knows (a model its policy
+ * allows, a tool in its catalog), identifier-shaped and unchanged by the PII masker; anything
+ * else is `unknown`, since the agent chose the text.
  */
-export function httpClientAttributes(method: string, url: URL, kind: "egress" | "tool"): Attributes {
+export function exportedName(name: string, known: boolean): string {
+  if (!known || !/^[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,127}$/.test(name)) return UNKNOWN_NAME;
+  return maskedContent(name) === name ? name : UNKNOWN_NAME;
+}
+
+/** What replaces a path segment that is not a plain identifier. */
+export const MASKED_SEGMENT = "{…}";
+const PLAIN_SEGMENT = /^(?:[A-Za-z][A-Za-z0-9_-]{0,31}|\{[A-Za-z_][A-Za-z0-9_]{0,63}\})$/;
+
+/**
+ * A URL path as exported: every segment that is not a short identifier (letters first; or a
+ * template's `{name}`) or that the secret detector flags becomes `{…}`, and the PII masker runs
+ * over what is left. Ids, e-mails, card numbers, tokens and free text in a path never leave.
+ */
+export function exportedPath(pathname: string): string {
+  const segments = pathname.split("/").map((raw) => {
+    if (raw === "") return raw;
+    let segment: string;
+    try {
+      segment = decodeURIComponent(raw);
+    } catch {
+      return MASKED_SEGMENT;
+    }
+    if (!PLAIN_SEGMENT.test(segment)) return MASKED_SEGMENT;
+    const findings: RawFinding[] = [];
+    detectSecrets(segment, findings, { entropyThreshold: 3.5 });
+    return findings.length > 0 ? MASKED_SEGMENT : segment;
+  });
+  return maskedContent(segments.join("/")) ?? "/{…}";
+}
+
+/**
+ * HTTP client span attributes of an outbound call. url.full is the origin and the exported path
+ * (`exportedPath`): no query, no fragment (an injected query credential or the agent's own lives
+ * there), and for a tool the admin's URL template rather than the URL its arguments filled.
+ */
+export function httpClientAttributes(method: string, url: URL, kind: "egress" | "tool", template?: string | null): Attributes {
   const port = url.port ? Number(url.port) : url.protocol === "https:" ? 443 : 80;
+  let shownPath = url.pathname;
+  if (template) {
+    // The template's path as written ({name} placeholders intact); new URL() would percent-encode the braces.
+    const match = /^[a-z][a-z0-9+.-]*:\/\/[^/?#]*([^?#]*)/i.exec(template);
+    shownPath = match?.[1] || "/";
+  }
   return {
     "http.request.method": method,
-    "url.full": `${url.origin}${url.pathname}`,
+    "url.full": `${url.origin}${exportedPath(shownPath)}`,
     "url.scheme": url.protocol.replace(/:$/, ""),
     "server.address": url.hostname,
     "server.port": port,

@@ -12,7 +12,7 @@ import { usableTools } from "./access.js";
 import { checkArguments } from "./arguments.js";
 import { type ToolRequest, buildToolRequest, executeHttpTool } from "./execute.js";
 import { callUpstreamTool } from "./upstream.js";
-import { exitPiiAttributes } from "../telemetry/genai.js";
+import { exitPiiAttributes, exportedName } from "../telemetry/genai.js";
 import { SpanKind, activeSpan, withSpan } from "../telemetry/span.js";
 
 export interface CallContext {
@@ -83,17 +83,19 @@ export async function listToolsFor(ctx: CallContext): Promise<ToolRow[]> {
 }
 
 export async function callTool(ctx: CallContext, name: string, args: Record<string, unknown>): Promise<ToolResult> {
-  const attributes = { "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": safeName(name), "palisade.agent.id": ctx.rights.agent.id };
-  return withSpan(`execute_tool ${safeName(name)}`, SpanKind.internal, attributes, async (span) => {
-    const result = await runTool(ctx, name, args);
+  const tool = (await toolsOf(ctx)).find((t) => t.name === name) ?? null;
+  // The agent chose the name: a span names only a tool the agent can call.
+  const shownName = exportedName(name, tool !== null);
+  const attributes = { "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": shownName, "palisade.agent.id": ctx.rights.agent.id };
+  return withSpan(`execute_tool ${shownName}`, SpanKind.internal, attributes, async (span) => {
+    const result = await runTool(ctx, tool, name, args);
     if (result.isError) span.fail(result.status !== undefined ? String(result.status) : "tool_error");
     return result;
   });
 }
 
-async function runTool(ctx: CallContext, name: string, args: Record<string, unknown>): Promise<ToolResult> {
+async function runTool(ctx: CallContext, tool: ToolRow | null, name: string, args: Record<string, unknown>): Promise<ToolResult> {
   // Ungranted and nonexistent tools get the same answer, so names cannot be probed.
-  const tool = (await toolsOf(ctx)).find((t) => t.name === name) ?? null;
   if (!tool) {
     await audit(ctx, null, name, "denied", "not_granted");
     throw new ToolCallRefused("unknown_tool", `unknown tool: ${safeName(name)}`);

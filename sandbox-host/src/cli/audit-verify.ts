@@ -41,7 +41,9 @@ class VerifyError extends Error {}
 
 async function readSource(source: string): Promise<string> {
   if (/^https?:\/\//.test(source)) {
-    const res = await fetch(source, { signal: AbortSignal.timeout(15_000) });
+    const res = await fetch(source, { redirect: "manual", signal: AbortSignal.timeout(15_000) });
+    if (res.type === "opaqueredirect" || (res.status >= 300 && res.status <= 399))
+      throw new VerifyError(`${source}: answered a redirect (HTTP ${res.status}); give the final URL`);
     if (!res.ok) throw new VerifyError(`${source}: answered ${res.status}`);
     return res.text();
   }

@@ -33,11 +33,14 @@ export class Api {
         method,
         headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { "content-type": "application/json" }) },
         ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+        // A redirect would carry the password or bearer credential to wherever it points.
+        redirect: "manual",
         signal: AbortSignal.timeout(30_000),
       });
     } catch (e) {
       throw new CliError(1, `cannot reach ${new URL(this.edge).origin}: ${e instanceof Error ? e.message : String(e)}`);
     }
+    refuseRedirect(res, `${method} ${path}`);
     const text = await res.text();
     let json: unknown;
     try {
@@ -73,6 +76,47 @@ export class Api {
     }
     return out;
   }
+}
+
+/**
+ * Fails on any 3xx: the CLI never follows a redirect, since the request it would repeat carries a
+ * password or a bearer credential. Names the target's origin so the admin can fix --edge.
+ */
+export function refuseRedirect(res: Response, what: string): void {
+  if (res.type !== "opaqueredirect" && (res.status < 300 || res.status > 399)) return;
+  const location = res.headers.get("location");
+  let target = "";
+  try {
+    target = location ? ` to ${new URL(location, res.url || undefined).origin}` : "";
+  } catch {
+    target = "";
+  }
+  throw new CliError(
+    1,
+    `${what}: the edge answered a redirect (HTTP ${res.status})${target}; palisade does not follow redirects, use the edge's final https URL`,
+  );
+}
+
+/** The host of an http URL that may be spoken to in plain text: this machine only. */
+export function isLoopbackHost(hostname: string): boolean {
+  const host = hostname.replace(/^\[|\]$/g, "").toLowerCase();
+  return host === "localhost" || host === "::1" || /^127(\.\d{1,3}){3}$/.test(host);
+}
+
+/**
+ * Refuses an http:// edge on another machine (the credential would cross the network in plain
+ * text) unless `insecureHttp` says so explicitly, and then warns.
+ */
+export function checkEdgeTransport(edge: string, insecureHttp: boolean, warn: (line: string) => void): void {
+  const url = new URL(edge);
+  if (url.protocol !== "http:" || isLoopbackHost(url.hostname)) return;
+  if (!insecureHttp) {
+    throw new CliError(
+      2,
+      `${url.origin} is plain http on a remote host: the credential would cross the network unencrypted; use https (or --insecure-http)`,
+    );
+  }
+  warn(`palisade: warning: ${url.origin} is plain http; the credential crosses the network unencrypted\n`);
 }
 
 /** The field names of a validation error (never the values), so a refused write says what to fix. */

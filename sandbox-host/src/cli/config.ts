@@ -7,7 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { z } from "zod";
 import { MeSchema } from "../../../schema/api.js";
-import { Api, CliError } from "./client.js";
+import { Api, CliError, checkEdgeTransport } from "./client.js";
 
 export const CliConfigSchema = z.strictObject({
   edge: z.url({ protocol: /^https?$/ }),
@@ -17,6 +17,8 @@ export const CliConfigSchema = z.strictObject({
   /** When a session token stops working (ISO time); absent for API keys. */
   expiresAt: z.string().optional(),
   org: z.string().min(1).max(64).optional(),
+  /** Set when login was told `--insecure-http` for a plain-http edge on another host. */
+  insecureHttp: z.literal(true).optional(),
 });
 export type CliConfig = z.infer<typeof CliConfigSchema>;
 
@@ -70,7 +72,8 @@ export async function readConfig(env: NodeJS.ProcessEnv): Promise<CliConfig | nu
 
 /**
  * The API and org the admin commands talk to: PALISADE_EDGE / PALISADE_API_KEY / PALISADE_ORG
- * when set (CI), else what `palisade login` stored; the org defaults to the caller's first.
+ * when set (CI), else what `palisade login` stored; the org defaults to the caller's first. A
+ * plain-http edge on another host needs `login --insecure-http` (or PALISADE_INSECURE_HTTP=1).
  */
 export async function connect(env: NodeJS.ProcessEnv): Promise<{ api: Api; org: string }> {
   const stored = await readConfig(env);
@@ -78,6 +81,8 @@ export async function connect(env: NodeJS.ProcessEnv): Promise<{ api: Api; org: 
   const token = env.PALISADE_API_KEY ?? (env.PALISADE_EDGE === undefined || env.PALISADE_EDGE === stored?.edge ? stored?.token : undefined);
   if (!edge || !/^https?:\/\//.test(edge)) throw new CliError(2, "not logged in: run palisade login (or set PALISADE_EDGE and PALISADE_API_KEY)");
   if (!token) throw new CliError(2, "no credential: run palisade login (or set PALISADE_API_KEY to an admin API key)");
+  const insecureHttp = env.PALISADE_EDGE === undefined ? stored?.insecureHttp === true : env.PALISADE_INSECURE_HTTP === "1";
+  checkEdgeTransport(edge, insecureHttp, (line) => process.stderr.write(line));
   if (env.PALISADE_API_KEY === undefined && stored?.expiresAt !== undefined && Date.parse(stored.expiresAt) <= Date.now()) {
     throw new CliError(1, "the stored session has expired; run palisade login");
   }

@@ -6,7 +6,7 @@ import { z } from "zod";
 import { AuditEventSchema, LoginResponseSchema, MeSchema } from "../../../schema/api.js";
 import { EgressDecisionSchema } from "../../../schema/policy.js";
 import { execute, label, plan, renderPlan, summary } from "./apply.js";
-import { Api, CliError, table } from "./client.js";
+import { Api, CliError, checkEdgeTransport, table } from "./client.js";
 import { connect, writeConfig } from "./config.js";
 import { loadDocuments } from "./documents.js";
 import { type Io, readAll } from "./io.js";
@@ -15,7 +15,7 @@ import { API_VERSION, KINDS, type KindDef, type Live, Refs, kindByWord } from ".
 const KIND_WORDS = KINDS.map((k) => k.plural).join(", ");
 
 export const DECLARATIVE_USAGE = `usage (policies as code; see README "Policies as code"):
-  palisade login --edge URL [--org ORG] (--api-key-stdin | --email EMAIL --password-stdin)
+  palisade login --edge URL [--org ORG] [--insecure-http] (--api-key-stdin | --email EMAIL --password-stdin)
       stores the edge and an admin API key (or a session) in $XDG_CONFIG_HOME/palisade/config.json (0600);
       the key or password comes from stdin, or PALISADE_API_KEY / PALISADE_PASSWORD
   palisade get <kind> [name] [-o table|json|yaml]      kinds: ${KIND_WORDS}
@@ -73,6 +73,7 @@ export async function login(argv: string[], io: Io): Promise<number> {
         "password-stdin": { type: "boolean" },
         "api-key": { type: "string" },
         password: { type: "string" },
+        "insecure-http": { type: "boolean" },
       },
     }),
   );
@@ -81,6 +82,8 @@ export async function login(argv: string[], io: Io): Promise<number> {
   const edge = z.url({ protocol: /^https?$/ }).safeParse(edgeRaw);
   if (!edge.success) throw new CliError(2, "--edge must be the edge's http(s) URL");
   const base = edge.data.replace(/\/+$/, "");
+  const insecureHttp = values["insecure-http"] === true;
+  checkEdgeTransport(base, insecureHttp, (line) => io.stderr.write(line));
   let token: string;
   let kind: "api-key" | "session";
   let expiresAt: string | undefined;
@@ -108,7 +111,14 @@ export async function login(argv: string[], io: Io): Promise<number> {
   const me = await new Api(base, token).call("GET", "/api/v1/me", MeSchema);
   const org = values.org === undefined ? me.orgs[0] : me.orgs.find((o) => o.id === values.org || o.name === values.org);
   if (!org) throw new CliError(1, values.org === undefined ? "this account belongs to no organization" : `you are not a member of ${values.org}`);
-  const file = await writeConfig(env, { edge: base, token, kind, org: org.id, ...(expiresAt ? { expiresAt } : {}) });
+  const file = await writeConfig(env, {
+    edge: base,
+    token,
+    kind,
+    org: org.id,
+    ...(expiresAt ? { expiresAt } : {}),
+    ...(insecureHttp && new URL(base).protocol === "http:" ? { insecureHttp: true as const } : {}),
+  });
   io.stdout.write(`logged in to ${base} as ${me.user.email}, org ${org.name} (${org.id}); saved to ${file}\n`);
   return 0;
 }

@@ -87,11 +87,40 @@ function* strings(value: unknown, at: Segment[] = []): Generator<[Segment[], str
     }
 }
 
+/** Query parameter names that carry a credential (api_key, access_token, X-Amz-Signature, sig, auth…). */
+const CREDENTIAL_PARAM =
+  /(^|[_.-])(key|apikey|token|secret|password|passwd|pwd|pass|sig|signature|auth|authorization|credentials?|session|jwt|bearer)$|token|secret|passw|api_?key|signature|credential/i;
+const QUERY_REASON = "a credential is never part of a URL in a file: store it as a Credential (valueFrom) and let the edge inject it";
+
+/** The reason a URL-looking string carries a credential in its user info or query, never quoting the value. */
+function urlSecretReason(value: string): string | undefined {
+  if (!/^[a-z][a-z0-9+.-]*:\/\//i.test(value)) return undefined;
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return undefined;
+  }
+  if (url.password !== "") return `the URL has a password in its user info; ${QUERY_REASON}`;
+  for (const [name, param] of url.searchParams) {
+    if (CREDENTIAL_PARAM.test(name)) return `the URL's query parameter ${JSON.stringify(name.slice(0, 40))} carries a credential; ${QUERY_REASON}`;
+    const findings: RawFinding[] = [];
+    detectSecrets(param, findings, { entropyThreshold: 3.5 });
+    if (findings[0]) return `a value in the URL's query looks like a secret (${findings[0].detector}); ${QUERY_REASON}`;
+  }
+  return undefined;
+}
+
 function secretProblems(spec: unknown): { path: Segment[]; reason: string }[] {
   const out: { path: Segment[]; reason: string }[] = [];
   for (const [at, value, key] of strings(spec)) {
     if (key !== undefined && SECRET_FIELDS.test(key)) {
       out.push({ path: at, reason: `${key}: ${SECRET_REASON}` });
+      continue;
+    }
+    const inUrl = urlSecretReason(value);
+    if (inUrl) {
+      out.push({ path: at, reason: `${at.join(".")}: ${inUrl}` });
       continue;
     }
     const findings: RawFinding[] = [];
@@ -165,7 +194,15 @@ export async function loadDocuments(targets: string[]): Promise<{ docs: Doc[]; p
         continue;
       }
       if (doc.contents === null) continue; // an empty document (a trailing `---`)
-      const value: unknown = doc.toJS({ maxAliasCount: 100 });
+      let value: unknown;
+      try {
+        value = doc.toJS({ maxAliasCount: 100 });
+      } catch (error) {
+        // yaml throws a ReferenceError past maxAliasCount (an alias bomb); anything else is a bug.
+        if (!(error instanceof ReferenceError)) throw error;
+        problems.push({ at: `${file}:${counter.linePos(doc.range[0]).line}`, reason: "too many YAML aliases" });
+        continue;
+      }
       // A JSON array (what `get -o json` prints for a list) holds one document per item.
       const items: [unknown, Segment[]][] = Array.isArray(value) ? value.map((v, i) => [v, [i]]) : [[value, []]];
       for (const [item, prefix] of items) {

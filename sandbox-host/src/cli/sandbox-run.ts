@@ -77,10 +77,20 @@ async function checkAgent(
 ): Promise<{ ok: true; agent: z.infer<typeof AgentMe> } | { ok: false; code: number; message: string }> {
   let res: Response;
   try {
-    res = await fetch(`${edge}/agent/v1/me`, { headers: { authorization: `Bearer ${token}` }, signal: AbortSignal.timeout(15_000) });
+    res = await fetch(`${edge}/agent/v1/me`, {
+      headers: { authorization: `Bearer ${token}` },
+      redirect: "manual",
+      signal: AbortSignal.timeout(15_000),
+    });
   } catch (e) {
     return { ok: false, code: 1, message: `cannot reach the edge at ${new URL(edge).origin}: ${e instanceof Error ? e.message : String(e)}` };
   }
+  if (res.type === "opaqueredirect" || (res.status >= 300 && res.status <= 399))
+    return {
+      ok: false,
+      code: 1,
+      message: `the edge answered a redirect (HTTP ${res.status}); palisade does not follow redirects with the agent token`,
+    };
   const text = await res.text();
   if (res.status === 401 || res.status === 403)
     return { ok: false, code: 2, message: "the edge refused the agent token (revoked, expired or wrong)" };

@@ -55,6 +55,32 @@ describe("positives", () => {
   });
 });
 
+describe("digit groups split by tabs and line breaks", () => {
+  it.each<[string, PiiCategory, string]>([
+    ["card 4111\n1111\n1111\n1111 end", "credit_card", "4111\n1111\n1111\n1111"],
+    ["card 5500\t0000\t0000\t0004 end", "credit_card", "5500\t0000\t0000\t0004"],
+    ["card 4111\r\n1111\r\n1111\r\n1111", "credit_card", "4111\r\n1111\r\n1111\r\n1111"],
+    ["card 4111 \n1111\n 1111\t\t1111.", "credit_card", "4111 \n1111\n 1111\t\t1111"],
+    ["amex 3782\n822463\n10005", "credit_card", "3782\n822463\n10005"],
+    ["ssn 536\n22\n1234", "tax_id", "536\n22\n1234"],
+    ["ssn 123\t45\t6789", "tax_id", "123\t45\t6789"],
+    ["ssn 123-45-6789", "tax_id", "123-45-6789"],
+  ])("%j", (text, category, value) => {
+    expect(found(text)).toContainEqual([category, value]);
+  });
+
+  it.each([
+    // Columns of a table: groups of four that fail Luhn, or are not a card's shape, stay numbers.
+    "totals\n1234\n5678\n9012\n3456",
+    "qty\t4111\t1111\t1111\t1112",
+    "rows 4111\n11111\n1111\n1111",
+    // Mixed separators are not one SSN.
+    "ids 536\n22-1234",
+  ])("%j", (text) => {
+    expect(found(text)).toEqual([]);
+  });
+});
+
 describe("hard negatives", () => {
   it.each([
     "version 1.2.3 and v10.4.12 released on 2024-01-15 or 15/01/2024 or 12.03.2024",

@@ -88,6 +88,26 @@ export function detectCards(text: string, out: RawFinding[]): void {
       if (!found) i++;
     }
   }
+  detectCardsAcrossLines(text, out);
+}
+
+// A card written in its printed groups across lines or tabs ("4111\n1111\n1111\n1111", the Amex
+// 4-6-5): only these shapes, so columns of numbers in a table are not read as one card. Runs split
+// by spaces alone are CARD's.
+const CARD_LINES =
+  /(?<![\p{L}\p{N}_\-.])(?:\d{4}(?:(?:\r\n|[ \t\n\r\f\v\u00a0]{1,2})\d{4}){3}(?:(?:\r\n|[ \t\n\r\f\v\u00a0]{1,2})\d{1,3})?|\d{4}(?:\r\n|[ \t\n\r\f\v\u00a0]{1,2})\d{6}(?:\r\n|[ \t\n\r\f\v\u00a0]{1,2})\d{4,5})(?![\p{L}\p{N}_]|[-.]\d)/gu;
+
+/** Cards in their printed groups split by tabs, newlines or other whitespace; the whole must pass isCard. */
+function detectCardsAcrossLines(text: string, out: RawFinding[]): void {
+  CARD_LINES.lastIndex = 0;
+  for (let m = CARD_LINES.exec(text); m; m = CARD_LINES.exec(text)) {
+    if (!/[\t\n\r\f\v\u00a0]/.test(m[0])) continue;
+    const start = m.index;
+    const end = start + m[0].length;
+    const digits = m[0].replace(/\D/g, "");
+    if (!isCard(digits) || out.some((f) => f.start < end && start < f.end)) continue;
+    out.push({ category: "credit_card", start, end, detector: "card", key: digits });
+  }
 }
 
 // Two letters, two check digits, then 11-30 alphanumerics, optionally in groups of four.

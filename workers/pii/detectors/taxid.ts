@@ -2,7 +2,8 @@
 import { checkVAT, countries } from "jsvat";
 import type { RawFinding } from "../types.js";
 
-const US_ID = /(?<![\p{L}\p{N}_\-./])(\d{3})([ -]?)(\d{2})\2(\d{4})(?![\p{L}\p{N}_]|[-./]\d)/gu;
+// 3-2-4 digits, the same separator twice: none, a space or dash, or one tab, newline or other whitespace.
+const US_ID = /(?<![\p{L}\p{N}_\-./])(\d{3})([ -]?|[\t\n\r\f\v\u00a0]|\r\n)(\d{2})\2(\d{4})(?![\p{L}\p{N}_]|[-./]\d)/gu;
 const EIN = /(?<![\p{L}\p{N}_\-./])(\d{2})-(\d{7})(?![\p{L}\p{N}_]|[-./]\d)/gu;
 const US_CONTEXT = /(?:ssn|social security|itin|taxpayer|tax id|tin|ein|employer id)[^\n]{0,24}$/i;
 const EIN_PREFIXES = new Set(
@@ -10,8 +11,10 @@ const EIN_PREFIXES = new Set(
     " ",
   ),
 );
-// Numbers the SSA published or that circulated in advertising; never issued to anyone real.
-const SSN_NEVER = new Set(["078051120", "219099999", "123456789"]);
+
+// Numbers the SSA published or that circulated in advertising; never issued to anyone real. The
+// sequence 123-45-6789 is not among them: it is what people type as a stand-in for their own.
+const SSN_NEVER = new Set(["078051120", "219099999"]);
 
 function itinGroup(g: number): boolean {
   return (g >= 50 && g <= 65) || (g >= 70 && g <= 88) || (g >= 90 && g <= 92) || (g >= 94 && g <= 99);

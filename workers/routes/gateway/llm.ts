@@ -31,7 +31,7 @@ import { allowsModel } from "../../agents/rights.js";
 import { type CallWatch, watchCall, withdrawalOf } from "../../agents/withdrawal.js";
 import { credentialRowsOf, openCredentialCached } from "../../vault/credentials.js";
 import { emptyResponseMeta, noteResponse } from "../../llm/response-meta.js";
-import { inputContent, outputContent, requestAttributes, responseAttributes, serverAttributes } from "../../telemetry/genai.js";
+import { exportedName, inputContent, outputContent, requestAttributes, responseAttributes, serverAttributes } from "../../telemetry/genai.js";
 import { traced } from "../../telemetry/middleware.js";
 import { SpanKind, type TraceSpan, withSpan } from "../../telemetry/span.js";
 import { TRACEPARENT_HEADER } from "../../telemetry/traceparent.js";
@@ -107,7 +107,9 @@ export function llmGateway() {
     if (typeof body !== "object" || body === null || Array.isArray(body)) throw new AppError("bad_request", "request body must be a JSON object");
     const model = (body as Record<string, unknown>).model;
     if (typeof model !== "string" || model.length === 0 || model.length > 200) throw new AppError("bad_request", "model: required string");
-    return withSpan(`chat ${model}`, SpanKind.client, requestAttributes(kind, model, body as Record<string, unknown>), (span) =>
+    // The span opens before the policy check; the model is named in it only when the policy allows it.
+    const shownModel = exportedName(model, allowsModel(c.get("rights"), model));
+    return withSpan(`chat ${shownModel}`, SpanKind.client, requestAttributes(kind, shownModel, body as Record<string, unknown>), (span) =>
       callModel(c, span, kind, endpoint, model, body as Record<string, unknown>, providers, path),
     );
   });
