@@ -1,0 +1,255 @@
+// Red team: SCIM used by one org against accounts that belong (or will belong) to other orgs.
+// Accounts are global (one e-mail, one password, sessions serving every org), while a SCIM token
+// is one org's. These attacks use only org A's own SCIM token and public endpoints.
+import { beforeAll, describe, expect, it } from "vitest";
+import { type SeededOrg, call, seedOrg, unique } from "../workers/support/api.js";
+import { entraUser, oktaUser, PATCH, scim, scimTokenFor } from "../workers/support/scim.js";
+
+let a: SeededOrg; // the attacker's org: its owner holds org A's SCIM token
+let b: SeededOrg; // the victim's org
+let tokenA: string;
+let tokenB: string;
+
+const ATTACKER_PW = "Attacker-Chosen-Pw-123!";
+const login = (email: string, password: string) => call("/api/v1/login", { method: "POST", body: { email, password } });
+
+beforeAll(async () => {
+  a = await seedOrg("red-scim-a");
+  b = await seedOrg("red-scim-b");
+  tokenA = await scimTokenFor(a);
+  tokenB = await scimTokenFor(b);
+});
+
+describe("pre-provisioning another org's future person (account pre-hijack)", () => {
+  it("org A squats victim@ with its own password; org B's IdP later provisions the same e-mail; A signs in to org B as the person", async () => {
+    const email = `${unique("newhire")}@example.test`;
+    // 1. Org A's SCIM creates the account first, with a password org A chose, then leaves no trace in A.
+    const squat = await scim(tokenA, "/Users", "POST", { ...oktaUser(email), password: ATTACKER_PW });
+    expect(squat.status, squat.text).toBe(201);
+    expect((await scim(tokenA, `/Users/${squat.json.id}`, "DELETE")).status).toBe(204);
+    // 2. Org B's identity provider (Entra sends no password) provisions its new hire.
+    const provisioned = await scim(tokenB, "/Users", "POST", entraUser(email));
+    expect(provisioned.status, provisioned.text).toBe(201);
+    // 3. Org A's owner signs in as the person with the password A chose and opens org B.
+    const session = await login(email, ATTACKER_PW);
+    // Expected: the account org B provisioned cannot be entered with a password another org set.
+    const inB = session.status === 200 ? (await call(`/api/v1/orgs/${b.orgId}/agents`, { token: session.json.token })).status : session.status;
+    expect({ login: session.status, orgBAgents: inB }, "org A's password opens org B as the provisioned person").toEqual({
+      login: 401,
+      orgBAgents: 401,
+    });
+  });
+
+  it("the same squat through a rename: A renames its own member to the future e-mail", async () => {
+    const email = `${unique("rename-newhire")}@example.test`;
+    const own = await scim(tokenA, "/Users", "POST", { ...oktaUser(`${unique("own")}@example.test`), password: ATTACKER_PW });
+    expect(own.status).toBe(201);
+    const renamed = await scim(tokenA, `/Users/${own.json.id}`, "PATCH", {
+      schemas: [PATCH],
+      Operations: [{ op: "replace", path: "userName", value: email }],
+    });
+    expect(renamed.status, renamed.text).toBe(200);
+    await scim(tokenA, `/Users/${own.json.id}`, "DELETE");
+    expect((await scim(tokenB, "/Users", "POST", entraUser(email))).status).toBe(201);
+    const session = await login(email, ATTACKER_PW);
+    expect(session.status, "org A's password opens the account org B provisioned").not.toBe(200);
+  });
+
+  it("a squatted e-mail cannot be claimed by the real person invited by org B (denial of onboarding)", async () => {
+    const email = `${unique("invitee")}@example.test`;
+    expect((await scim(tokenA, "/Users", "POST", { ...oktaUser(email), password: ATTACKER_PW })).status).toBe(201);
+    const invite = await call(`/api/v1/orgs/${b.orgId}/members`, { method: "POST", token: b.apiKey, body: { email, role: "member" } });
+    expect(invite.status, invite.text).toBe(201);
+    // The real person has the invitation link but not org A's password.
+    const accept = await call("/api/v1/invitations/accept", { method: "POST", body: { token: invite.json.token, password: "Real-Person-Pw-456!" } });
+    expect(accept.status, `the real person cannot join org B: ${accept.text}`).toBe(201);
+  });
+});
+
+describe("org A's SCIM reaching a person of org B", () => {
+  it("org A adds org B's owner to org A without any invitation (spec: members who already have an account are invited, not added)", async () => {
+    const victim = await seedOrg("red-scim-victim");
+    const res = await scim(tokenA, "/Users", "POST", oktaUser(victim.email));
+    // Expected: an existing account is not made a member of another org without its consent.
+    expect(res.status, `existing account added directly: ${res.text}`).not.toBe(201);
+  });
+
+  it("org A deactivating its 'member' signs org B's owner out of org B (sessions are global)", async () => {
+    const victim = await seedOrg("red-scim-signout");
+    const browser = await login(victim.email, victim.password);
+    expect(browser.status).toBe(200);
+    const session = browser.json.token as string;
+    expect((await call(`/api/v1/orgs/${victim.orgId}/agents`, { token: session })).status).toBe(200);
+
+    const added = await scim(tokenA, "/Users", "POST", oktaUser(victim.email));
+    if (added.status !== 201) return; // refused above: nothing more to try
+    for (let i = 0; i < 2; i++) {
+      const off = await scim(tokenA, `/Users/${added.json.id}`, "PATCH", {
+        schemas: [PATCH],
+        Operations: [{ op: "replace", path: "active", value: false }],
+      });
+      expect(off.status, off.text).toBe(200);
+      await scim(tokenA, `/Users/${added.json.id}`, "PATCH", { schemas: [PATCH], Operations: [{ op: "replace", path: "active", value: true }] });
+    }
+    // Expected: org A's decision about its own membership leaves the person's session in org B alone.
+    const after = await call(`/api/v1/orgs/${victim.orgId}/agents`, { token: session });
+    expect(after.status, "org B's owner was signed out by org A's SCIM").toBe(200);
+  });
+
+  it("org A's SCIM DELETE of the shared person also signs them out of org B", async () => {
+    const victim = await seedOrg("red-scim-signout2");
+    const session = (await login(victim.email, victim.password)).json.token as string;
+    const added = await scim(tokenA, "/Users", "POST", oktaUser(victim.email));
+    if (added.status !== 201) return;
+    expect((await scim(tokenA, `/Users/${added.json.id}`, "DELETE")).status).toBe(204);
+    expect((await call(`/api/v1/orgs/${victim.orgId}/agents`, { token: session })).status, "signed out of org B").toBe(200);
+  });
+
+  it("the account probe: org A learns whether an e-mail has an account anywhere on the platform", async () => {
+    const victim = await seedOrg("red-scim-probe");
+    const fresh = `${unique("nobody")}@example.test`;
+    const existing = await scim(tokenA, "/Users", "POST", { ...oktaUser(victim.email), password: ATTACKER_PW });
+    const created = await scim(tokenA, "/Users", "POST", { ...oktaUser(fresh), password: ATTACKER_PW });
+    expect(existing.status).toBe(201);
+    expect(created.status).toBe(201);
+    // The password A sent is taken for a new account and ignored for an existing one: a login tells them apart.
+    const probeExisting = (await login(victim.email, ATTACKER_PW)).status;
+    const probeFresh = (await login(fresh, ATTACKER_PW)).status;
+    expect(probeExisting, "existing vs new account distinguishable").toBe(probeFresh);
+  });
+});
+
+describe("SCIM surface (held expectations)", () => {
+  it("filter injection and odd filters are refused as invalidFilter, never as a 500", async () => {
+    for (const f of [
+      `userName eq "x" or "1" eq "1"`,
+      `userName eq "x\\" or userName ne \\""`,
+      `userName pr`,
+      `userName co "@"`,
+      `password eq "x"`,
+      `userName eq "${"a".repeat(5000)}"`,
+      `userName eq "\\u0000"`,
+    ]) {
+      const res = await scim(tokenA, `/Users?filter=${encodeURIComponent(f)}`);
+      expect(res.status, f).toBeLessThan(500);
+      if (res.status === 200) expect(res.json.totalResults, f).toBe(0);
+    }
+  });
+
+  it("paging with absurd numbers stays inside the org and never 500s", async () => {
+    for (const q of ["startIndex=-5&count=-1", "startIndex=999999999999&count=5", "count=100000", "startIndex=abc", "count=1e9"]) {
+      const res = await scim(tokenA, `/Users?${q}`);
+      expect(res.status, q).toBeLessThan(500);
+      for (const r of res.json?.Resources ?? []) expect(r.id).not.toBe(b.ownerId);
+    }
+  });
+
+  it("a huge body is refused with 413 and a deep PATCH is refused without a 500", async () => {
+    const big = { ...oktaUser(`${unique("big")}@example.test`), displayName: "x".repeat(300 * 1024) };
+    const res = await scim(tokenA, "/Users", "POST", big);
+    expect(res.status).toBe(413);
+    const own = (await scim(tokenA, "/Users", "POST", oktaUser(`${unique("deep")}@example.test`))).json.id;
+    const ops = Array.from({ length: 3000 }, (_, i) => ({ op: "add", path: "phoneNumbers", value: [{ value: `+1${i}`, type: "work" }] }));
+    const patch = await scim(tokenA, `/Users/${own}`, "PATCH", { schemas: [PATCH], Operations: ops });
+    expect(patch.status).toBeLessThan(500);
+  });
+
+  it("group PATCH cannot add another org's person or reach another org's team", async () => {
+    const team = (await call(`/api/v1/orgs/${b.orgId}/teams`, { method: "POST", token: b.apiKey, body: { name: unique("bteam") } })).json.id;
+    const g = await scim(tokenA, "/Groups", "POST", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: unique("ag") });
+    expect(g.status).toBe(201);
+    const add = await scim(tokenA, `/Groups/${g.json.id}`, "PATCH", {
+      schemas: [PATCH],
+      Operations: [{ op: "add", path: "members", value: [{ value: b.ownerId }] }],
+    });
+    expect(add.status).toBe(400);
+    const other = await scim(tokenA, `/Groups/${team}`, "PATCH", {
+      schemas: [PATCH],
+      Operations: [{ op: "replace", path: "displayName", value: "pwned" }],
+    });
+    expect(other.status).toBe(404);
+  });
+
+  it("PATCH cannot make a member admin or owner through roles, userType or an extension", async () => {
+    const own = (await scim(tokenA, "/Users", "POST", oktaUser(`${unique("esc")}@example.test`))).json.id;
+    for (const op of [
+      { op: "add", path: "roles", value: [{ value: "owner", primary: true }] },
+      { op: "replace", path: "userType", value: "owner" },
+      { op: "replace", value: { roles: [{ value: "admin" }] } },
+      { op: "add", path: 'roles[value eq "admin"].primary', value: true },
+      { op: "replace", path: "urn:ietf:params:scim:schemas:extension:palisade:2.0:User:role", value: "owner" },
+    ]) {
+      await scim(tokenA, `/Users/${own}`, "PATCH", { schemas: [PATCH], Operations: [op] });
+    }
+    const members = (await call(`/api/v1/orgs/${a.orgId}/members`, { token: a.apiKey })).json.items;
+    expect(members.find((m: { id: string }) => m.id === own)?.role).toBe("member");
+  });
+
+  it("a SCIM group named like an existing team is a SCIM error, not a 500", async () => {
+    const name = unique("dup-team");
+    expect((await call(`/api/v1/orgs/${a.orgId}/teams`, { method: "POST", token: a.apiKey, body: { name } })).status).toBe(201);
+    const res = await scim(tokenA, "/Groups", "POST", { schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"], displayName: name });
+    expect(res.status, res.text).toBeLessThan(500);
+  });
+
+  it("a person SCIM deactivated in org A no longer sees org A in /me or /orgs", async () => {
+    const email = `${unique("deact")}@example.test`;
+    const u = await scim(tokenA, "/Users", "POST", { ...oktaUser(email), password: ATTACKER_PW });
+    await scim(tokenA, `/Users/${u.json.id}`, "PATCH", { schemas: [PATCH], Operations: [{ op: "replace", path: "active", value: false }] });
+    const s = (await login(email, ATTACKER_PW)).json.token as string;
+    const me = await call("/api/v1/me", { token: s });
+    expect(
+      me.json.orgs.map((o: { id: string }) => o.id),
+      "deactivated org still listed with its role",
+    ).not.toContain(a.orgId);
+  });
+
+  it("a group of 150 people (an ordinary Entra/Okta group) provisions without a 500", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 150; i++) {
+      const u = await scim(tokenA, "/Users", "POST", oktaUser(`${unique("bulk")}@example.test`));
+      expect(u.status).toBe(201);
+      ids.push(u.json.id);
+    }
+    const g = await scim(tokenA, "/Groups", "POST", {
+      schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+      displayName: unique("big-group"),
+      members: ids.map((value) => ({ value })),
+    });
+    expect(g.status, g.text.slice(0, 300)).toBe(201);
+    const put = await scim(tokenA, `/Groups/${g.json.id}`, "PUT", {
+      schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+      displayName: g.json.displayName,
+      members: ids.slice(0, 140).map((value) => ({ value })),
+    });
+    expect(put.status, put.text.slice(0, 300)).toBe(200);
+  });
+
+  it("removing a leaver from a team of 101+ people through SCIM PATCH works (else the leaver keeps the team's agents)", async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 101; i++) ids.push((await scim(tokenA, "/Users", "POST", oktaUser(`${unique("team101")}@example.test`))).json.id);
+    const g = await scim(tokenA, "/Groups", "POST", {
+      schemas: ["urn:ietf:params:scim:schemas:core:2.0:Group"],
+      displayName: unique("grow-group"),
+      members: ids.slice(0, 90).map((value) => ({ value })),
+    });
+    expect(g.status).toBe(201);
+    // The team grows through the admin API (people added by hand), as teams do.
+    for (const userId of ids.slice(90)) {
+      const add = await call(`/api/v1/orgs/${a.orgId}/teams/${g.json.id}/members`, {
+        method: "POST",
+        token: a.apiKey,
+        body: { userId, role: "member" },
+      });
+      expect(add.status).toBe(201);
+    }
+    const leaver = ids[0] as string;
+    const res = await scim(tokenA, `/Groups/${g.json.id}`, "PATCH", {
+      schemas: [PATCH],
+      Operations: [{ op: "remove", path: `members[value eq "${leaver}"]` }],
+    });
+    expect(res.status, res.text.slice(0, 200)).toBe(200);
+    const members = (await scim(tokenA, `/Groups/${g.json.id}`)).json.members.map((m: { value: string }) => m.value);
+    expect(members, "the leaver is still in the team").not.toContain(leaver);
+  });
+});
