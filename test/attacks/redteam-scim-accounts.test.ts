@@ -2,7 +2,7 @@
 // Accounts are global (one e-mail, one password, sessions serving every org), while a SCIM token
 // is one org's. These attacks use only org A's own SCIM token and public endpoints.
 import { beforeAll, describe, expect, it } from "vitest";
-import { type SeededOrg, call, seedOrg, unique } from "../workers/support/api.js";
+import { type SeededOrg, call, seedMember, seedOrg, unique } from "../workers/support/api.js";
 import { entraUser, oktaUser, PATCH, scim, scimTokenFor } from "../workers/support/scim.js";
 
 let a: SeededOrg; // the attacker's org: its owner holds org A's SCIM token
@@ -251,5 +251,33 @@ describe("SCIM surface (held expectations)", () => {
     expect(res.status, res.text.slice(0, 200)).toBe(200);
     const members = (await scim(tokenA, `/Groups/${g.json.id}`)).json.members.map((m: { value: string }) => m.value);
     expect(members, "the leaver is still in the team").not.toContain(leaver);
+  });
+});
+
+describe("locking the org out through SCIM", () => {
+  it("with two owners, SCIM deactivates one, then the other: the org has no active owner left", async () => {
+    const org = await seedOrg("red-scim-lock");
+    const second = await seedMember(org, "owner");
+    const token = await scimTokenFor(org);
+    const off = (id: string) =>
+      scim(token, `/Users/${id}`, "PATCH", { schemas: [PATCH], Operations: [{ op: "replace", path: "active", value: false }] });
+    expect((await off(second.userId)).status).toBe(200);
+    const last = await off(org.ownerId);
+    // Expected: the last *active* owner cannot be deactivated (the deactivated one still counts as an owner).
+    expect(last.status, "the org's last active owner was deactivated").toBe(400);
+    const stillOwner = await call(`/api/v1/orgs/${org.orgId}/members`, { token: org.apiKey });
+    expect(stillOwner.status, "nobody can manage the org any more").toBe(200);
+  });
+
+  it("with two owners, SCIM deactivates one and deletes the other", async () => {
+    const org = await seedOrg("red-scim-lock2");
+    const second = await seedMember(org, "owner");
+    const token = await scimTokenFor(org);
+    expect(
+      (await scim(token, `/Users/${second.userId}`, "PATCH", { schemas: [PATCH], Operations: [{ op: "replace", path: "active", value: false }] }))
+        .status,
+    ).toBe(200);
+    const del = await scim(token, `/Users/${org.ownerId}`, "DELETE");
+    expect(del.status, "the last active owner was deleted").toBe(400);
   });
 });
