@@ -57,7 +57,10 @@ function invalidToken(c: Context<AppEnv>, description: string) {
 }
 
 const resourceServers = new Map<string, OAuthResourceServer<Env>>();
-const app = oauthMcpApp();
+// Built on first use: workers/mcp/route.ts imports this module, so building at load time would
+// depend on which of the two a bundle or a test happens to import first.
+let app: Hono<AppEnv> | undefined;
+const mcpApp = () => (app ??= oauthMcpApp());
 
 function resourceServer(origin: string): OAuthResourceServer<Env> {
   let server = resourceServers.get(origin);
@@ -67,7 +70,7 @@ function resourceServer(origin: string): OAuthResourceServer<Env> {
       resourceMetadata: { resource, authorization_servers: [origin], resource_name: "Palisade MCP gateway" },
       requiredScopes: [MCP_SCOPE],
       validateToken: (env) => (res, token) => authorizationServer(origin).validateToken(res, token, env),
-      handler: { fetch: (request, env, ctx) => app.fetch(request, env, ctx) },
+      handler: { fetch: (request, env, ctx) => mcpApp().fetch(request, env, ctx) },
     });
     if (resourceServers.size >= 16) resourceServers.delete(resourceServers.keys().next().value as string);
     resourceServers.set(origin, server);
