@@ -169,7 +169,7 @@ describe("authorize and sign-in pages", () => {
   });
 
   it("consent for another org's agent, a made-up id or a subagent gets no code", async () => {
-    for (const target of [otherAgentId, "agt_00000000000000000000000000", "../" + agentId]) {
+    for (const target of [otherAgentId, "agt_00000000000000000000000000", `../${agentId}`]) {
       const auth = await authorizeByHand(browser, target);
       expect(auth.code, target).toBeUndefined();
     }
@@ -243,5 +243,45 @@ describe("deactivation and refresh", () => {
       body: new URLSearchParams({ grant_type: "refresh_token", refresh_token: refresh, client_id: clientId, resource: `${BASE}/mcp` }).toString(),
     });
     expect(res.status).toBe(400);
+  });
+});
+
+describe("bounded registration and a checked return (variants)", () => {
+  it.each([
+    ["11 redirect URIs", { redirect_uris: Array.from({ length: 11 }, (_, i) => `http://127.0.0.1:${2000 + i}/cb`) }, 400],
+    ["a 201-character client_name", { client_name: "n".repeat(201) }, 400],
+    ["a 3000-character redirect URI", { redirect_uris: [`http://127.0.0.1:3000/${"p".repeat(3000)}`] }, 400],
+    ["a body over 16 KiB", { client_uri: `https://x.example/${"u".repeat(17 * 1024)}` }, 413],
+  ])("registration with %s is refused before the library stores it", async (_label, extra, status) => {
+    const res = await register([REDIRECT_URI], extra);
+    expect(res.status, res.text.slice(0, 200)).toBe(status);
+    expect(res.json?.error).toBe("invalid_client_metadata");
+  });
+
+  it("registration that is not JSON is a 400, and a normal one still registers", async () => {
+    const bad = await call("/oauth/register", { method: "POST", rawBody: "{not json", headers: { "content-type": "application/json" } });
+    expect(bad.status).toBe(400);
+    expect((await register([REDIRECT_URI])).status).toBe(201);
+  });
+
+  it.each([
+    "/oauth/authorize?x=1\r\nSet-Cookie: a=b",
+    "/oauth/authorize?x=1\tLocation",
+    "/oauth/authorize?x=\\attacker.example",
+    "/oauth/authorize?x=1#frag",
+    "//attacker.example/oauth/authorize?x=1",
+    "https://attacker.example/oauth/authorize?x=1",
+    "/oauth/authorize/../../evil?x=1",
+    "/oauth/authorize?x=1 2",
+  ])("a bad return %j is a 400 before any sign-in work (no cookie, no lockout counting)", async (ret) => {
+    const res = await workerFetch(`${BASE}/oauth/authorize/sign-in`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded", origin: BASE },
+      body: new URLSearchParams({ email: member.email, password: member.password, return: ret }).toString(),
+      redirect: "manual",
+    });
+    expect(res.status, ret).toBe(400);
+    expect(res.headers.get("location"), ret).toBeNull();
+    expect(res.headers.getSetCookie().length, ret).toBe(0);
   });
 });

@@ -24,12 +24,17 @@ describe("pre-provisioning another org's future person (account pre-hijack)", ()
   it("org A squats victim@ with its own password; org B's IdP later provisions the same e-mail; A signs in to org B as the person", async () => {
     const email = `${unique("newhire")}@example.test`;
     // 1. Org A's SCIM creates the account first, with a password org A chose, then leaves no trace in A.
+    // Fix: SCIM never sets a password (400 invalidValue); without one the squatted account has no credential.
     const squat = await scim(tokenA, "/Users", "POST", { ...oktaUser(email), password: ATTACKER_PW });
-    expect(squat.status, squat.text).toBe(201);
-    expect((await scim(tokenA, `/Users/${squat.json.id}`, "DELETE")).status).toBe(204);
-    // 2. Org B's identity provider (Entra sends no password) provisions its new hire.
+    expect(squat.status, squat.text).toBe(400);
+    expect(squat.json.scimType).toBe("invalidValue");
+    const bare = await scim(tokenA, "/Users", "POST", oktaUser(email));
+    expect(bare.status, bare.text).toBe(201);
+    expect((await scim(tokenA, `/Users/${bare.json.id}`, "DELETE")).status).toBe(204);
+    // 2. Org B's identity provider (Entra sends no password) provisions its new hire. Fix: an existing
+    // account that is not a member is never adopted by SCIM (409 uniqueness; org B invites it).
     const provisioned = await scim(tokenB, "/Users", "POST", entraUser(email));
-    expect(provisioned.status, provisioned.text).toBe(201);
+    expect(provisioned.status, provisioned.text).toBe(409);
     // 3. Org A's owner signs in as the person with the password A chose and opens org B.
     const session = await login(email, ATTACKER_PW);
     // Expected: the account org B provisioned cannot be entered with a password another org set.
@@ -42,7 +47,9 @@ describe("pre-provisioning another org's future person (account pre-hijack)", ()
 
   it("the same squat through a rename: A renames its own member to the future e-mail", async () => {
     const email = `${unique("rename-newhire")}@example.test`;
-    const own = await scim(tokenA, "/Users", "POST", { ...oktaUser(`${unique("own")}@example.test`), password: ATTACKER_PW });
+    // SCIM refuses passwords, so A's own member has none to carry over.
+    expect((await scim(tokenA, "/Users", "POST", { ...oktaUser(`${unique("own")}@example.test`), password: ATTACKER_PW })).status).toBe(400);
+    const own = await scim(tokenA, "/Users", "POST", oktaUser(`${unique("own")}@example.test`));
     expect(own.status).toBe(201);
     const renamed = await scim(tokenA, `/Users/${own.json.id}`, "PATCH", {
       schemas: [PATCH],
@@ -50,19 +57,37 @@ describe("pre-provisioning another org's future person (account pre-hijack)", ()
     });
     expect(renamed.status, renamed.text).toBe(200);
     await scim(tokenA, `/Users/${own.json.id}`, "DELETE");
-    expect((await scim(tokenB, "/Users", "POST", entraUser(email))).status).toBe(201);
+    // The renamed account exists and is not org B's: B's SCIM is told so (409) instead of adopting it.
+    expect((await scim(tokenB, "/Users", "POST", entraUser(email))).status).toBe(409);
     const session = await login(email, ATTACKER_PW);
     expect(session.status, "org A's password opens the account org B provisioned").not.toBe(200);
   });
 
   it("a squatted e-mail cannot be claimed by the real person invited by org B (denial of onboarding)", async () => {
     const email = `${unique("invitee")}@example.test`;
-    expect((await scim(tokenA, "/Users", "POST", { ...oktaUser(email), password: ATTACKER_PW })).status).toBe(201);
+    expect((await scim(tokenA, "/Users", "POST", { ...oktaUser(email), password: ATTACKER_PW })).status).toBe(400);
+    // The squat that remains: a password-less account A created and then deleted (it belongs to no org).
+    const squat = await scim(tokenA, "/Users", "POST", oktaUser(email));
+    expect(squat.status).toBe(201);
+    expect((await scim(tokenA, `/Users/${squat.json.id}`, "DELETE")).status).toBe(204);
     const invite = await call(`/api/v1/orgs/${b.orgId}/members`, { method: "POST", token: b.apiKey, body: { email, role: "member" } });
     expect(invite.status, invite.text).toBe(201);
     // The real person has the invitation link but not org A's password.
     const accept = await call("/api/v1/invitations/accept", { method: "POST", body: { token: invite.json.token, password: "Real-Person-Pw-456!" } });
-    expect(accept.status, `the real person cannot join org B: ${accept.text}`).toBe(201);
+    // 200, not 201: the account existed (the acceptance gave it its first password, it created none).
+    expect(accept.status, `the real person cannot join org B: ${accept.text}`).toBe(200);
+    expect((await login(email, "Real-Person-Pw-456!")).status).toBe(200);
+  });
+
+  it("an invitation link never sets the first password of a password-less account that is a member of another org", async () => {
+    const email = `${unique("kept-squat")}@example.test`;
+    expect((await scim(tokenA, "/Users", "POST", oktaUser(email))).status).toBe(201);
+    const invite = await call(`/api/v1/orgs/${b.orgId}/members`, { method: "POST", token: b.apiKey, body: { email, role: "member" } });
+    expect(invite.status, invite.text).toBe(201);
+    // Whoever holds the link (org B's admins see it too) must sign in as the account (org A's SSO) to accept.
+    const accept = await call("/api/v1/invitations/accept", { method: "POST", body: { token: invite.json.token, password: "Link-Holder-Pw-789!" } });
+    expect(accept.status, accept.text).toBe(401);
+    expect((await login(email, "Link-Holder-Pw-789!")).status).toBe(401);
   });
 });
 
@@ -110,8 +135,10 @@ describe("org A's SCIM reaching a person of org B", () => {
     const fresh = `${unique("nobody")}@example.test`;
     const existing = await scim(tokenA, "/Users", "POST", { ...oktaUser(victim.email), password: ATTACKER_PW });
     const created = await scim(tokenA, "/Users", "POST", { ...oktaUser(fresh), password: ATTACKER_PW });
-    expect(existing.status).toBe(201);
-    expect(created.status).toBe(201);
+    // Fix: a password is refused before any account is looked up, the same way for both.
+    expect(existing.status).toBe(400);
+    expect(created.status).toBe(400);
+    expect(existing.json).toEqual(created.json);
     // The password A sent is taken for a new account and ignored for an existing one: a login tells them apart.
     const probeExisting = (await login(victim.email, ATTACKER_PW)).status;
     const probeFresh = (await login(fresh, ATTACKER_PW)).status;
@@ -193,15 +220,23 @@ describe("SCIM surface (held expectations)", () => {
   });
 
   it("a person SCIM deactivated in org A no longer sees org A in /me or /orgs", async () => {
-    const email = `${unique("deact")}@example.test`;
-    const u = await scim(tokenA, "/Users", "POST", { ...oktaUser(email), password: ATTACKER_PW });
-    await scim(tokenA, `/Users/${u.json.id}`, "PATCH", { schemas: [PATCH], Operations: [{ op: "replace", path: "active", value: false }] });
-    const s = (await login(email, ATTACKER_PW)).json.token as string;
-    const me = await call("/api/v1/me", { token: s });
-    expect(
-      me.json.orgs.map((o: { id: string }) => o.id),
-      "deactivated org still listed with its role",
-    ).not.toContain(a.orgId);
+    // SCIM sets no passwords: the person is a member of A (with a password) and also of B.
+    const person = await seedMember(a, "member");
+    const inB = await call(`/api/v1/orgs/${b.orgId}/members`, { method: "POST", token: b.apiKey, body: { email: person.email, role: "member" } });
+    const s0 = (await login(person.email, person.password)).json.token as string;
+    expect([200, 201]).toContain((await call("/api/v1/invitations/accept", { method: "POST", token: s0, body: { token: inB.json.token } })).status);
+    const off = await scim(tokenA, `/Users/${person.userId}`, "PATCH", {
+      schemas: [PATCH],
+      Operations: [{ op: "replace", path: "active", value: false }],
+    });
+    expect(off.status, off.text).toBe(200);
+    const s = (await login(person.email, person.password)).json.token as string;
+    for (const path of ["/api/v1/me", "/api/v1/orgs"]) {
+      const res = await call(path, { token: s });
+      const ids = (path.endsWith("/me") ? res.json.orgs : res.json.items).map((o: { id: string }) => o.id);
+      expect(ids, `${path}: deactivated org still listed with its role`).not.toContain(a.orgId);
+      expect(ids, path).toContain(b.orgId);
+    }
   });
 
   it("a group of 150 people (an ordinary Entra/Okta group) provisions without a 500", async () => {
@@ -280,4 +315,36 @@ describe("locking the org out through SCIM", () => {
     const del = await scim(token, `/Users/${org.ownerId}`, "DELETE");
     expect(del.status, "the last active owner was deleted").toBe(400);
   });
+});
+
+describe("one org's SCIM ends only that org's access (a person legitimately in two orgs)", () => {
+  async function personInAandB() {
+    const person = await seedMember(b, "owner");
+    const invited = await call(`/api/v1/orgs/${a.orgId}/members`, { method: "POST", token: a.apiKey, body: { email: person.email, role: "member" } });
+    expect([200, 201]).toContain(
+      (await call("/api/v1/invitations/accept", { method: "POST", token: person.session, body: { token: invited.json.token } })).status,
+    );
+    const linked = await scim(tokenA, "/Users", "POST", oktaUser(person.email));
+    expect(linked.status, linked.text).toBe(201);
+    const session = (await login(person.email, person.password)).json.token as string;
+    expect((await call(`/api/v1/orgs/${a.orgId}/agents`, { token: session })).status).toBe(200);
+    return { ...person, session };
+  }
+
+  for (const how of ["deactivate", "delete"] as const) {
+    it(`org A's SCIM ${how} closes org A at once and leaves the person signed in to org B`, async () => {
+      const person = await personInAandB();
+      const res =
+        how === "delete"
+          ? await scim(tokenA, `/Users/${person.userId}`, "DELETE")
+          : await scim(tokenA, `/Users/${person.userId}`, "PATCH", {
+              schemas: [PATCH],
+              Operations: [{ op: "replace", path: "active", value: false }],
+            });
+      expect(res.status, res.text).toBeLessThan(300);
+      expect((await call(`/api/v1/orgs/${a.orgId}/agents`, { token: person.session })).status).toBe(404);
+      expect((await call(`/api/v1/orgs/${b.orgId}/agents`, { token: person.session })).status).toBe(200);
+      expect((await call(`/api/v1/orgs/${b.orgId}/agents`, { token: person.apiKey })).status).toBe(200);
+    });
+  }
 });
