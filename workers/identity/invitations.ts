@@ -1,7 +1,8 @@
 // Invitations: the only way into an org. Adding a member answers with an invitation whatever the
 // e-mail (its account is never looked up, so neither the answer nor its timing says whether one
 // exists); the invitee accepts with the token, signed in as the invited account, or, when no
-// account has that e-mail, by creating it. Tokens are shown once, stored as SHA-256, expire, and
+// account has that e-mail, by creating it (or by giving its first password to a password-less
+// account that belongs to no org). Tokens are shown once, stored as SHA-256, expire, and
 // a new invitation to the same e-mail revokes the earlier one.
 import { recordAudit } from "../audit/audit.js";
 import type { OrgAccess } from "../authz/org-access.js";
