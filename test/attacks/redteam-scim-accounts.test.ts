@@ -348,3 +348,19 @@ describe("one org's SCIM ends only that org's access (a person legitimately in t
     });
   }
 });
+
+describe("a SCIM-deactivated member is not a member for agents either", () => {
+  it("an agent cannot open a thread with a person SCIM deactivated (agent-tools isMember)", async () => {
+    const agentId = (await call(`/api/v1/orgs/${a.orgId}/agents`, { method: "POST", token: a.apiKey, body: { name: unique("threads") } })).json.id;
+    const agentToken = (await call(`/api/v1/orgs/${a.orgId}/agents/${agentId}/token`, { method: "POST", token: a.apiKey })).json.token as string;
+    const person = await seedMember(a, "member");
+    const open = () => call("/agent/v1/threads", { method: "POST", token: agentToken, body: { userId: person.userId, title: "help" } });
+    expect((await open()).status).toBe(201);
+    const off = await scim(tokenA, `/Users/${person.userId}`, "PATCH", {
+      schemas: [PATCH],
+      Operations: [{ op: "replace", path: "active", value: false }],
+    });
+    expect(off.status, off.text).toBe(200);
+    expect((await open()).status).toBe(404);
+  });
+});
