@@ -98,14 +98,30 @@ describe("role escalation through SCIM", () => {
 describe("taking over an account another org shares", () => {
   it("neither the e-mail nor the password of an account in another org can be changed", async () => {
     const other = await seedOrg("scim-shared");
-    // The other org's owner account is provisioned here too (the same person in two orgs).
-    const created = await scim(token, "/Users", "POST", { ...oktaUser(other.email), password: "attacker-chosen-Pw1" });
+    // Provisioning another org's account here is refused (409), with or without a password: SCIM
+    // never adds an existing account (it is invited) and never sets a password.
+    const withPassword = await scim(token, "/Users", "POST", { ...oktaUser(other.email), password: "attacker-chosen-Pw1" });
+    expect(withPassword.status, withPassword.text).toBe(400);
+    expect(withPassword.json.scimType).toBe("invalidValue");
+    const adopted = await scim(token, "/Users", "POST", oktaUser(other.email));
+    expect(adopted.status, adopted.text).toBe(409);
+    expect(adopted.json.scimType).toBe("uniqueness");
+    expect((await call("/api/v1/login", { method: "POST", body: { email: other.email, password: "attacker-chosen-Pw1" } })).status).toBe(401);
+    expect((await call("/api/v1/login", { method: "POST", body: { email: other.email, password: other.password } })).status).toBe(200);
+    // The same person joins this org by invitation (signed in), and SCIM then links them.
+    const invited = await call(`/api/v1/orgs/${org.orgId}/members`, {
+      method: "POST",
+      token: org.apiKey,
+      body: { email: other.email, role: "member" },
+    });
+    const session = (await call("/api/v1/login", { method: "POST", body: { email: other.email, password: other.password } })).json.token;
+    expect([200, 201]).toContain(
+      (await call("/api/v1/invitations/accept", { method: "POST", token: session, body: { token: invited.json.token } })).status,
+    );
+    const created = await scim(token, "/Users", "POST", oktaUser(other.email));
     expect(created.status, created.text).toBe(201);
     const id = created.json.id as string;
     expect(id).toBe(other.ownerId);
-    // The identity provider's password is not set on an account that existed already.
-    expect((await call("/api/v1/login", { method: "POST", body: { email: other.email, password: "attacker-chosen-Pw1" } })).status).toBe(401);
-    expect((await call("/api/v1/login", { method: "POST", body: { email: other.email, password: other.password } })).status).toBe(200);
     // Renaming the shared account (its sign-in name) is refused.
     const renamed = await scim(token, `/Users/${id}`, "PATCH", patch({ op: "replace", path: "userName", value: `${unique("hijack")}@example.test` }));
     expect(renamed.status).toBe(400);

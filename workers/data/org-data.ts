@@ -105,11 +105,13 @@ export class OrgData extends OrgScoped {
     ]);
   }
 
-  async countOwners() {
+  /** Owners SCIM has not deactivated: the ones who can still manage the org. */
+  async countActiveOwners() {
     const rows = await this.db
       .select({ userId: memberships.userId })
       .from(memberships)
-      .where(this.scope(memberships, eq(memberships.role, "owner")))
+      .leftJoin(scimUsers, and(eq(scimUsers.orgId, memberships.orgId), eq(scimUsers.userId, memberships.userId)))
+      .where(this.scope(memberships, eq(memberships.role, "owner"), isNull(scimUsers.deactivatedAt)))
       .all();
     return rows.length;
   }

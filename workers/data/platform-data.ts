@@ -3,7 +3,7 @@ import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
 import { newId } from "../ids.js";
 import { type Db, tables } from "./db.js";
 
-const { users, orgs, memberships, teamMemberships, sessions, tokens } = tables;
+const { users, orgs, memberships, teamMemberships, sessions, tokens, scimUsers } = tables;
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -51,6 +51,23 @@ export class PlatformData {
     return this.db.insert(users).values({ id, email, passwordHash }).onConflictDoNothing().returning().get();
   }
 
+  /** Every membership of the account, active or deactivated, in any org. */
+  async membershipCount(userId: string): Promise<number> {
+    const rows = await this.db.select({ orgId: memberships.orgId }).from(memberships).where(eq(memberships.userId, userId)).all();
+    return rows.length;
+  }
+
+  /** Sets the password of an account that has none; false if it has one (set meanwhile or before). */
+  async setFirstPassword(userId: string, passwordHash: string): Promise<boolean> {
+    const row = await this.db
+      .update(users)
+      .set({ passwordHash })
+      .where(and(eq(users.id, userId), isNull(users.passwordHash)))
+      .returning({ id: users.id })
+      .get();
+    return row !== undefined;
+  }
+
   async deleteUser(id: string) {
     await this.db.delete(users).where(eq(users.id, id));
   }
@@ -67,6 +84,7 @@ export class PlatformData {
     return org;
   }
 
+  /** The orgs where the account is an active member (an org where SCIM deactivated it is not one of them). */
   orgsOfUser(userId: string) {
     return this.db
       .select({
@@ -79,7 +97,8 @@ export class PlatformData {
       })
       .from(memberships)
       .innerJoin(orgs, eq(orgs.id, memberships.orgId))
-      .where(eq(memberships.userId, userId))
+      .leftJoin(scimUsers, and(eq(scimUsers.orgId, memberships.orgId), eq(scimUsers.userId, memberships.userId)))
+      .where(and(eq(memberships.userId, userId), isNull(scimUsers.deactivatedAt)))
       .orderBy(asc(orgs.id))
       .all();
   }

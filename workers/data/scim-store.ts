@@ -1,11 +1,20 @@
 // Org-scoped SCIM state: members with their externalId, names and active flag (scim_users), and
 // teams with the identity provider's externalId (scim_groups). Every query is bound to one org.
-import { and, asc, count, eq, inArray, isNull, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, eq, inArray, isNull, type SQL } from "drizzle-orm";
 import { newId } from "../ids.js";
 import { tables } from "./db.js";
 import { OrgScoped } from "./org-scoped.js";
 
 const { memberships, users, scimUsers, scimGroups, teams, teamMemberships, tokens } = tables;
+
+/** D1 binds at most 100 parameters per statement: lists of ids go in chunks that leave room for the scope. */
+export const IN_CHUNK = 90;
+
+export function chunks<T>(items: T[], size = IN_CHUNK): T[][] {
+  const out: T[][] = [];
+  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+  return out;
+}
 
 export interface ScimMemberRow {
   userId: string;
@@ -182,27 +191,31 @@ export class ScimStore extends OrgScoped {
   /** The members of each team, by team id. */
   async groupMembers(teamIds: string[]): Promise<Map<string, Array<{ userId: string; email: string }>>> {
     const byTeam = new Map<string, Array<{ userId: string; email: string }>>(teamIds.map((id) => [id, []]));
-    if (teamIds.length === 0) return byTeam;
-    const rows = await this.db
-      .select({ teamId: teamMemberships.teamId, userId: teamMemberships.userId, email: users.email })
-      .from(teamMemberships)
-      .innerJoin(users, eq(users.id, teamMemberships.userId))
-      .where(this.scope(teamMemberships, inArray(teamMemberships.teamId, teamIds)))
-      .orderBy(asc(teamMemberships.userId))
-      .all();
-    for (const r of rows) byTeam.get(r.teamId)?.push({ userId: r.userId, email: r.email });
+    for (const part of chunks(teamIds)) {
+      const rows = await this.db
+        .select({ teamId: teamMemberships.teamId, userId: teamMemberships.userId, email: users.email })
+        .from(teamMemberships)
+        .innerJoin(users, eq(users.id, teamMemberships.userId))
+        .where(this.scope(teamMemberships, inArray(teamMemberships.teamId, part)))
+        .orderBy(asc(teamMemberships.userId))
+        .all();
+      for (const r of rows) byTeam.get(r.teamId)?.push({ userId: r.userId, email: r.email });
+    }
     return byTeam;
   }
 
   /** Which of these ids are members of the org. */
   async memberIds(userIds: string[]): Promise<Set<string>> {
-    if (userIds.length === 0) return new Set();
-    const rows = await this.db
-      .select({ userId: memberships.userId })
-      .from(memberships)
-      .where(this.scope(memberships, inArray(memberships.userId, userIds)))
-      .all();
-    return new Set(rows.map((r) => r.userId));
+    const found = new Set<string>();
+    for (const part of chunks(userIds)) {
+      const rows = await this.db
+        .select({ userId: memberships.userId })
+        .from(memberships)
+        .where(this.scope(memberships, inArray(memberships.userId, part)))
+        .all();
+      for (const r of rows) found.add(r.userId);
+    }
+    return found;
   }
 
   /** Creates the team with its SCIM externalId and members (role member), atomically. */
@@ -219,11 +232,18 @@ export class ScimStore extends OrgScoped {
 
   /**
    * Writes the team's name, externalId and exact member set in one batch: members who stay keep
-   * their team role, new ones join as members, the others leave.
+   * their team role, new ones join as members, the others leave (deleted by id, in chunks, so a
+   * team of any size stays within D1's bound-parameter limit).
    */
   async writeGroup(teamId: string, name: string, externalId: string | null, memberIds: string[]) {
     const now = Date.now();
-    const keep = memberIds.length ? sql`${teamMemberships.userId} NOT IN ${memberIds}` : undefined;
+    const wanted = new Set(memberIds);
+    const current = await this.db
+      .select({ userId: teamMemberships.userId })
+      .from(teamMemberships)
+      .where(this.scope(teamMemberships, eq(teamMemberships.teamId, teamId)))
+      .all();
+    const leavers = current.map((r) => r.userId).filter((id) => !wanted.has(id));
     await this.db.batch([
       this.db
         .update(teams)
@@ -233,7 +253,9 @@ export class ScimStore extends OrgScoped {
         .insert(scimGroups)
         .values({ orgId: this.orgId, teamId, externalId, updatedAt: now })
         .onConflictDoUpdate({ target: [scimGroups.orgId, scimGroups.teamId], set: { externalId, updatedAt: now } }),
-      this.db.delete(teamMemberships).where(this.scope(teamMemberships, eq(teamMemberships.teamId, teamId), keep)),
+      ...chunks(leavers).map((part) =>
+        this.db.delete(teamMemberships).where(this.scope(teamMemberships, eq(teamMemberships.teamId, teamId), inArray(teamMemberships.userId, part))),
+      ),
       ...memberIds.map((userId) =>
         this.db.insert(teamMemberships).values({ orgId: this.orgId, teamId, userId, role: "member" }).onConflictDoNothing(),
       ),

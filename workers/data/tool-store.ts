@@ -1,11 +1,12 @@
 // Org-scoped storage of the tool registry and grants, approvals, Agent Guides, agent memory and threads.
-import { and, asc, desc, eq, gt, inArray, lte, or, sql, type SQL } from "drizzle-orm";
+import { and, asc, desc, eq, gt, inArray, isNull, lte, or, sql, type SQL } from "drizzle-orm";
 import { newId } from "../ids.js";
 import { tables } from "./db.js";
 import { OrgScoped } from "./org-scoped.js";
 import type { PageRequest } from "./pagination.js";
 
-const { tools, toolGrants, approvals, guides, guideVersions, memoryEntries, threads, threadMessages, memberships, projects, agents } = tables;
+const { tools, toolGrants, approvals, guides, guideVersions, memoryEntries, threads, threadMessages, memberships, projects, agents, scimUsers } =
+  tables;
 
 export type ToolRow = typeof tools.$inferSelect;
 export type ToolGrantRow = typeof toolGrants.$inferSelect;
@@ -363,11 +364,13 @@ export class ToolStore extends OrgScoped {
   }
 
   // ── threads (one agent and one user) ─────────────────────────────────────
+  /** An active member of the org (one SCIM deactivated is not). */
   isMember(userId: string) {
     return this.db
       .select({ userId: memberships.userId })
       .from(memberships)
-      .where(this.scope(memberships, eq(memberships.userId, userId)))
+      .leftJoin(scimUsers, and(eq(scimUsers.orgId, memberships.orgId), eq(scimUsers.userId, memberships.userId)))
+      .where(this.scope(memberships, eq(memberships.userId, userId), isNull(scimUsers.deactivatedAt)))
       .get();
   }
 

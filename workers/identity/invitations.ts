@@ -1,7 +1,8 @@
 // Invitations: the only way into an org. Adding a member answers with an invitation whatever the
 // e-mail (its account is never looked up, so neither the answer nor its timing says whether one
 // exists); the invitee accepts with the token, signed in as the invited account, or, when no
-// account has that e-mail, by creating it. Tokens are shown once, stored as SHA-256, expire, and
+// account has that e-mail, by creating it (or by giving its first password to a password-less
+// account that belongs to no org). Tokens are shown once, stored as SHA-256, expire, and
 // a new invitation to the same e-mail revokes the earlier one.
 import { recordAudit } from "../audit/audit.js";
 import type { OrgAccess } from "../authz/org-access.js";
@@ -87,7 +88,8 @@ const invalidInvitation = () => unauthorized("invalid, used or expired invitatio
 /**
  * Accepts an invitation. Signed in (a session, not an API key): the session's account must be the
  * invited one. Not signed in: only when no account has the invited e-mail, which the acceptance
- * then creates with `password` (or the one the inviting admin set).
+ * then creates with `password` (or the one the inviting admin set), or when the account has no
+ * password and no membership anywhere, which the acceptance then gives that password.
  */
 export async function acceptInvitation(env: Env, caller: UserPrincipal | undefined, input: { token: string; password?: string | undefined }) {
   if (!input.token.startsWith(INVITE_TOKEN_PREFIX)) throw invalidInvitation();
@@ -112,19 +114,35 @@ export async function acceptInvitation(env: Env, caller: UserPrincipal | undefin
     }
     accepted = { orgId: row.orgId, userId: user.id, email: row.email, role: row.role, created: false };
   } else {
-    if (await platform.userByEmail(row.email)) throw unauthorized("sign in as the invited account to accept this invitation");
     const passwordHash = input.password ? await hashPassword(input.password) : row.passwordHash;
-    if (!passwordHash) throw new AppError("validation_failed", "password: required to create the account");
-    const userId = newId("usr");
-    if (!(await store.claim(row.id, userId, now))) throw invalidInvitation();
-    const user = await platform.insertUserIfAbsent(row.email, passwordHash, userId);
-    if (!user) {
-      // The account was created meanwhile: it has to sign in to accept.
-      await store.unclaim(row.id, row.passwordHash);
-      throw unauthorized("sign in as the invited account to accept this invitation");
+    const existing = await platform.userByEmail(row.email);
+    if (existing) {
+      // An account without a password that belongs to no org (one an org's SCIM created and then
+      // deleted) is claimed like a new one: it holds nothing, and the link proves the e-mail. Any
+      // other existing account signs in to accept: the link never sets the credential of an
+      // account that other orgs' members use.
+      if (existing.passwordHash !== null || (await platform.membershipCount(existing.id)) > 0)
+        throw unauthorized("sign in as the invited account to accept this invitation");
+      if (!passwordHash) throw new AppError("validation_failed", "password: required to create the account");
+      if (!(await store.claim(row.id, existing.id, now))) throw invalidInvitation();
+      if (!(await platform.setFirstPassword(existing.id, passwordHash)) || !(await data.addMember(existing.id, row.role))) {
+        await store.unclaim(row.id, row.passwordHash);
+        throw unauthorized("sign in as the invited account to accept this invitation");
+      }
+      accepted = { orgId: row.orgId, userId: existing.id, email: row.email, role: row.role, created: false };
+    } else {
+      if (!passwordHash) throw new AppError("validation_failed", "password: required to create the account");
+      const userId = newId("usr");
+      if (!(await store.claim(row.id, userId, now))) throw invalidInvitation();
+      const user = await platform.insertUserIfAbsent(row.email, passwordHash, userId);
+      if (!user) {
+        // The account was created meanwhile: it has to sign in to accept.
+        await store.unclaim(row.id, row.passwordHash);
+        throw unauthorized("sign in as the invited account to accept this invitation");
+      }
+      await data.addMember(user.id, row.role);
+      accepted = { orgId: row.orgId, userId: user.id, email: row.email, role: row.role, created: true };
     }
-    await data.addMember(user.id, row.role);
-    accepted = { orgId: row.orgId, userId: user.id, email: row.email, role: row.role, created: true };
   }
   await recordAudit(env, {
     orgId: row.orgId,

@@ -72,8 +72,21 @@ function signInPage(returnTo: string, problem?: string) {
 const SignInForm = z.object({
   email: z.string().max(254),
   password: z.string().max(256),
-  return: z.string().max(8000).startsWith(`${AUTHORIZE_PATH}?`),
+  return: z.string().max(8000).refine(isAuthorizeReturn, "return must be this origin's authorize page"),
 });
+
+// The authorize query as this page serialised it: visible ASCII without a backslash or a fragment
+// (no control character or space), so the redirect header is always valid and stays on this page.
+const AUTHORIZE_QUERY = /^[!-~]*$/;
+const NOT_IN_RETURN = /[#\\]/;
+
+/** A same-origin path to the authorize page, checked before any sign-in work is done. */
+function isAuthorizeReturn(value: string): boolean {
+  if (!value.startsWith(`${AUTHORIZE_PATH}?`) || !AUTHORIZE_QUERY.test(value) || NOT_IN_RETURN.test(value)) return false;
+  const base = "https://origin.invalid";
+  const url = new URL(value, base);
+  return url.origin === base && url.pathname === AUTHORIZE_PATH;
+}
 const ConsentForm = z.object({
   handle: z.string().min(1).max(500),
   action: z.enum(["approve", "deny"]),

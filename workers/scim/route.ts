@@ -63,7 +63,12 @@ export function scimRoutes() {
   scim.get("/ResourceTypes", (c) => scimJson(resourceTypes(c.get("scim").baseUrl)));
   scim.get("/Schemas", (c) => scimJson(schemas(c.get("scim").baseUrl)));
 
-  const query = (c: Context) => ScimListQuerySchema.parse(c.req.query());
+  const query = (c: Context) => {
+    const parsed = ScimListQuerySchema.safeParse(c.req.query());
+    // startIndex and count fall back to defaults, so only the filter (too long) can be refused here.
+    if (!parsed.success) throw new ScimError(400, "filter must be at most 500 characters", "invalidFilter");
+    return parsed.data;
+  };
   scim.get("/Users", async (c) => scimJson(await listUsers(c.get("scim"), query(c))));
   scim.post("/Users", async (c) => scimJson(await createUser(c.get("scim"), await readBody(c)), 201));
   scim.get("/Users/:id", async (c) => scimJson(await getUser(c.get("scim"), c.req.param("id"))));

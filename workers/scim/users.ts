@@ -17,7 +17,6 @@ import { type ScimMemberRow, ScimStore } from "../data/scim-store.js";
 import { ID_PATTERN } from "../ids.js";
 import { withdrawMember } from "../identity/deactivation.js";
 import { normalizeEmail } from "../identity/login-throttle.js";
-import { hashPassword } from "../identity/passwords.js";
 import { ScimError, invalidSyntax, invalidValue, scimNotFound } from "./errors.js";
 import { paging, parseEqFilter } from "./filter.js";
 import { applyPatch } from "./patch.js";
@@ -58,8 +57,15 @@ export function userResource(ctx: ScimContext, row: ScimMemberRow) {
   };
 }
 
-/** Parses a User body strictly: an unknown attribute or a bad value is refused with nothing changed. */
+export const NO_PASSWORDS = "SCIM does not manage passwords; people sign in with SSO or set one through an invitation";
+
+/**
+ * Parses a User body strictly: an unknown attribute or a bad value is refused with nothing changed.
+ * A password is refused whatever its value: an org's provisioning client never chooses the
+ * credential of an account, which may be (or later become) a member of other orgs too.
+ */
 export function parseUser(body: unknown): ScimUserWrite {
+  if (typeof body === "object" && body !== null && Object.keys(body).some((k) => k.toLowerCase() === "password")) throw invalidValue(NO_PASSWORDS);
   const parsed = ScimUserWriteSchema.safeParse(body);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
@@ -94,6 +100,13 @@ function audit(ctx: ScimContext, action: string, userId: string, details: Record
   });
 }
 
+/**
+ * POST /Users. A new e-mail gets a new account (without a password) and joins as member. An
+ * account that is already a member of this org is linked (its SCIM fields are written): that is
+ * how an identity provider takes over existing members. An account that exists but is not a
+ * member is refused with 409: SCIM cannot add an existing account to the org (it would join
+ * without consenting, and the org could then end its sessions); the org invites it instead.
+ */
 export async function createUser(ctx: ScimContext, body: unknown) {
   const input = parseUser(body);
   const email = normalizeEmail(input.userName);
@@ -102,22 +115,26 @@ export async function createUser(ctx: ScimContext, body: unknown) {
     throw new ScimError(409, "a user with this externalId exists", "uniqueness");
   }
   const platform = new PlatformData(makeDb(ctx.env.DB));
-  let account = await platform.userByEmail(email);
-  if (account && (await scim.member(account.id))) throw new ScimError(409, "a user with this userName exists", "uniqueness");
-  // A new account may get its first password from the identity provider; an existing account
-  // (it may belong to other orgs) keeps its own.
-  if (!account) {
-    const passwordHash = input.password ? await hashPassword(input.password) : null;
-    account = await platform.insertUser(email, passwordHash).catch(() => platform.userByEmail(email));
-  }
-  if (!account) throw new ScimError(409, "a user with this userName exists", "uniqueness");
   const active = input.active ?? true;
+  const existing = await platform.userByEmail(email);
+  if (existing) {
+    const member = await scim.member(existing.id);
+    if (!member) throw new ScimError(409, ACCOUNT_EXISTS, "uniqueness");
+    if (member.externalId !== null || member.updatedAt !== null) throw new ScimError(409, "a user with this userName exists", "uniqueness");
+    return writeUser(ctx, member, input, "scim.user.link");
+  }
+  // A concurrent creation of the same e-mail makes this insert fail: that account is not ours.
+  const account = await platform.insertUser(email, null).catch(() => undefined);
+  if (!account) throw new ScimError(409, ACCOUNT_EXISTS, "uniqueness");
   await scim.addMember(account.id, fieldsOf(input), active ? null : Date.now());
   await audit(ctx, "scim.user.create", account.id, { active });
   const row = await scim.member(account.id);
   if (!row) throw scimNotFound("user");
   return userResource(ctx, row);
 }
+
+const ACCOUNT_EXISTS =
+  "an account with this userName exists and is not a member of this org: invite it (POST /api/v1/orgs/:orgId/members); SCIM links it once it has joined";
 
 async function memberOrThrow(ctx: ScimContext, id: string): Promise<ScimMemberRow> {
   const row = ID_PATTERN.test(id) ? await store(ctx).member(id) : undefined;
@@ -171,7 +188,7 @@ async function writeUser(ctx: ScimContext, row: ScimMemberRow, input: ScimUserWr
     // The e-mail is the account's sign-in name: an org may rename only an account that is its alone.
     if ((await scim.orgCountOfUser(row.userId)) > 1)
       throw new ScimError(400, "userName of an account shared with another org cannot change", "mutability");
-    if (await new PlatformData(makeDb(ctx.env.DB)).userByEmail(email)) throw new ScimError(409, "a user with this userName exists", "uniqueness");
+    if (await new PlatformData(makeDb(ctx.env.DB)).userByEmail(email)) throw new ScimError(409, "another account has this userName", "uniqueness");
     newEmail = email;
   }
   if (input.externalId && input.externalId !== row.externalId && (await scim.listMembers({ externalId: input.externalId }, 0, 1)).total > 0) {
@@ -188,8 +205,8 @@ async function writeUser(ctx: ScimContext, row: ScimMemberRow, input: ScimUserWr
 
 /** SCIM may not take the org's last owner away: the org would have nobody to manage it. */
 async function assertNotLastOwner(ctx: ScimContext, row: ScimMemberRow) {
-  if (row.role === "owner" && (await new OrgData(makeDb(ctx.env.DB), ctx.orgId).countOwners()) <= 1) {
-    throw new ScimError(400, "the org's last owner cannot be deactivated or deleted through SCIM", "mutability");
+  if (row.role === "owner" && row.deactivatedAt === null && (await new OrgData(makeDb(ctx.env.DB), ctx.orgId).countActiveOwners()) <= 1) {
+    throw new ScimError(400, "the org's last active owner cannot be deactivated or deleted through SCIM", "mutability");
   }
 }
 

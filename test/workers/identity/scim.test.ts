@@ -3,7 +3,7 @@
 // groups ↔ teams, deactivation ending a live session and an admin key, discovery and errors.
 import { describe, expect, it } from "vitest";
 import { auditEventsOf, call, seedOrg, unique } from "../support/api.js";
-import { ENTERPRISE, ERROR, GROUP, PATCH, USER, entraUser, oktaUser, scim, scimTokenFor } from "../support/scim.js";
+import { ENTERPRISE, ERROR, GROUP, PATCH, USER, entraUser, linkedMember, oktaUser, scim, scimTokenFor } from "../support/scim.js";
 
 describe("SCIM Users in Entra ID's shapes", () => {
   it('creates, finds by userName and externalId, patches with Operations, and deactivates with active "False"', async () => {
@@ -74,17 +74,28 @@ describe("SCIM Users in Entra ID's shapes", () => {
 });
 
 describe("SCIM Users in Okta's shapes", () => {
-  it("creates with a password, replaces with PUT, deactivates with a pathless replace, and deletes", async () => {
+  it("refuses a password, creates without one, replaces with PUT, deactivates with a pathless replace, and deletes", async () => {
     const org = await seedOrg("okta");
     const token = await scimTokenFor(org);
     const email = `${unique("sam")}@example.test`;
     const body = oktaUser(email);
+    // Okta with password sync on: refused before anything is written.
+    const withPassword = await scim(token, "/Users", "POST", { ...body, password: "1mz050nq-Okta-Pw" });
+    expect(withPassword.status).toBe(400);
+    expect(withPassword.json).toMatchObject({ schemas: [ERROR], status: "400", scimType: "invalidValue" });
+    expect(withPassword.json.detail).toContain("SCIM does not manage passwords");
     const created = await scim(token, "/Users", "POST", body);
     expect(created.status, created.text).toBe(201);
     const id = created.json.id as string;
 
-    // The identity provider's password works for a new account.
-    expect((await call("/api/v1/login", { method: "POST", body: { email, password: body.password } })).status).toBe(200);
+    // The account has no password: nothing signs it in but SSO or an invitation.
+    expect((await call("/api/v1/login", { method: "POST", body: { email, password: "1mz050nq-Okta-Pw" } })).status).toBe(401);
+    const patchPassword = await scim(token, `/Users/${id}`, "PATCH", {
+      schemas: [PATCH],
+      Operations: [{ op: "replace", path: "password", value: "1mz050nq-Okta-Pw2" }],
+    });
+    expect(patchPassword.status).toBe(400);
+    expect(patchPassword.json.scimType).toBe("invalidValue");
 
     const put = await scim(token, `/Users/${id}`, "PUT", {
       ...body,
@@ -187,10 +198,10 @@ describe("SCIM deactivation", () => {
   it("ends the person's live dashboard session and admin key at once", async () => {
     const org = await seedOrg("deact");
     const token = await scimTokenFor(org);
-    const body = oktaUser(`${unique("leaver")}@example.test`);
-    const id = (await scim(token, "/Users", "POST", body)).json.id as string;
+    const person = await linkedMember(org, token);
+    const id = person.id;
 
-    const login = await call("/api/v1/login", { method: "POST", body: { email: body.userName, password: body.password } });
+    const login = await call("/api/v1/login", { method: "POST", body: { email: person.email, password: person.password } });
     expect(login.status).toBe(200);
     const session = login.json.token as string;
     const key = await call(`/api/v1/orgs/${org.orgId}/api-keys`, { method: "POST", token: session, body: { name: "laptop" } });
@@ -205,11 +216,12 @@ describe("SCIM deactivation", () => {
     expect((await call("/api/v1/me", { token: session })).status).toBe(401);
     expect((await call(`/api/v1/orgs/${org.orgId}/teams`, { token: key.json.key })).status).toBe(401);
     // Signing in again opens nothing in this org.
-    const again = await call("/api/v1/login", { method: "POST", body: { email: body.userName, password: body.password } });
+    const again = await call("/api/v1/login", { method: "POST", body: { email: person.email, password: person.password } });
     expect((await call(`/api/v1/orgs/${org.orgId}/teams`, { token: again.json.token })).status).toBe(404);
 
     const revoked = await auditEventsOf(org, "user.access.revoke");
-    expect(revoked[0]).toMatchObject({ result: "success", details: { signedOut: 1, adminKeys: 1 } });
+    // linkedMember signed in once and made an admin key when it joined: one more of each.
+    expect(revoked[0]).toMatchObject({ result: "success", details: { signedOut: 2, adminKeys: 2 } });
   });
 });
 

@@ -1,7 +1,7 @@
 // SCIM from the tests' side: the org's token, requests as identity providers send them, and the
 // User bodies Microsoft Entra ID and Okta send on create (from their public provisioning docs).
 import { expect } from "vitest";
-import { type SeededOrg, call, unique } from "./api.js";
+import { type SeededOrg, call, seedMember, unique } from "./api.js";
 
 export const USER = "urn:ietf:params:scim:schemas:core:2.0:User";
 export const GROUP = "urn:ietf:params:scim:schemas:core:2.0:Group";
@@ -55,7 +55,7 @@ export function entraUser(email: string, externalId = crypto.randomUUID()) {
   };
 }
 
-/** The body Okta sends to create a user. */
+/** The body Okta sends to create a user (password sync off: Palisade's SCIM refuses passwords). */
 export function oktaUser(email: string, externalId = `00u${unique("okta").replace(/-/g, "")}`) {
   return {
     schemas: [USER],
@@ -66,7 +66,19 @@ export function oktaUser(email: string, externalId = `00u${unique("okta").replac
     locale: "en-US",
     externalId,
     groups: [],
-    password: "1mz050nq-Okta-Pw",
     active: true,
   };
+}
+
+/**
+ * A person who can sign in and whom the org's identity provider manages: invited into the org
+ * (with a password), then linked by SCIM's POST /Users, as an IdP takes over existing members.
+ */
+export async function linkedMember(org: SeededOrg, token: string) {
+  const member = await seedMember(org, "member");
+  const body = oktaUser(member.email);
+  const linked = await scim(token, "/Users", "POST", body);
+  expect(linked.status, linked.text).toBe(201);
+  expect(linked.json.id).toBe(member.userId);
+  return { id: member.userId, email: member.email, password: member.password, body };
 }

@@ -193,7 +193,7 @@ orgRoutes.openapi(
     const current = assertFound(await access.data.membership(userId), "member");
     // Only owners grant or take away ownership; the last owner cannot be demoted.
     if (role === "owner" || current.role === "owner") requireRole(access, "owner");
-    if (current.role === "owner" && role !== "owner" && (await access.data.countOwners()) <= 1) {
+    if (current.role === "owner" && role !== "owner" && (await access.data.countActiveOwners()) <= 1) {
       throw conflict("an org needs at least one owner");
     }
     const updated = assertFound(await access.data.setMemberRole(userId, role), "member");
@@ -217,7 +217,7 @@ orgRoutes.openapi(
     pathId(ID_PREFIX.user, userId, "member");
     const current = assertFound(await access.data.membership(userId), "member");
     if (userId !== access.userId) requireRole(access, current.role === "owner" ? "owner" : "admin");
-    if (current.role === "owner" && (await access.data.countOwners()) <= 1) throw conflict("an org needs at least one owner");
+    if (current.role === "owner" && (await access.data.countActiveOwners()) <= 1) throw conflict("an org needs at least one owner");
     const keys = await access.data.activeTokens("admin", userId);
     await access.data.removeMember(userId);
     forgetTokens(keys.map((k) => k.sha256));
