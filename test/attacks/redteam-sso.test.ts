@@ -240,3 +240,83 @@ describe("red team: MFA", () => {
     expect(enrol.status).toBe(409);
   });
 });
+
+describe("red team: owner-only SSO settings vs admins", () => {
+  it("an org admin (not owner) deletes the SSO client-secret credential: the owners' SSO, and with require-SSO every member, is locked out", async () => {
+    const domain = uniqueDomain("creddel");
+    const org = await seedOrg("creddel");
+    const put = await call(`/api/v1/orgs/${org.orgId}/sso`, {
+      method: "PUT",
+      token: org.apiKey,
+      body: { displayName: "IdP", issuer: env.TEST_FAKE_IDP_URL, clientId: OIDC_CLIENT.clientId, clientSecret: OIDC_CLIENT.clientSecret, allowedDomains: [domain] },
+    });
+    expect(put.status).toBe(200);
+    const admin = await seedMember(org, "admin");
+    expect((await call(`/api/v1/orgs/${org.orgId}/login-policy`, { method: "PATCH", token: org.apiKey, body: { requireSso: true } })).status).toBe(200);
+    // (The admin got its key before require-SSO; a key passes the org rules.)
+    const creds = await call(`/api/v1/orgs/${org.orgId}/credentials`, { token: admin.apiKey });
+    const secretCred = (creds.json.items as Array<{ id: string; name: string }>).find((c) => c.name === "sso-client-secret");
+    expect(secretCred).toBeDefined();
+    const del = await call(`/api/v1/orgs/${org.orgId}/credentials/${secretCred?.id}`, { method: "DELETE", token: admin.apiKey });
+    // Expected: 409, the credential is in use by the org's SSO (which only owners may change). Actual: deleted.
+    const login = await fakeSsoLogin(org.orgId, `ann@${domain}`);
+    expect({ deleteByAdmin: del.status, ssoLoginAfter: login.res.status }).toEqual({ deleteByAdmin: 409, ssoLoginAfter: 200 });
+  });
+});
+
+describe("red team: held checks", () => {
+  it("group mappings cannot grant owner, nor name another org's team", async () => {
+    const org = await seedOrg("gm");
+    const other = await seedOrg("gm");
+    const team = await call(`/api/v1/orgs/${other.orgId}/teams`, { method: "POST", token: other.apiKey, body: { name: unique("t") } });
+    const base = { displayName: "IdP", issuer: env.TEST_FAKE_IDP_URL, clientId: OIDC_CLIENT.clientId, clientSecret: OIDC_CLIENT.clientSecret, allowedDomains: [uniqueDomain("gm")] };
+    const owner = await call(`/api/v1/orgs/${org.orgId}/sso`, { method: "PUT", token: org.apiKey, body: { ...base, groupMappings: [{ group: "g", role: "owner" }] } });
+    expect(owner.status).toBe(400);
+    const defaultOwner = await call(`/api/v1/orgs/${org.orgId}/sso`, { method: "PUT", token: org.apiKey, body: { ...base, defaultRole: "owner" } });
+    expect(defaultOwner.status).toBe(400);
+    expect(team.status).toBe(201);
+    {
+      const foreign = await call(`/api/v1/orgs/${org.orgId}/sso`, { method: "PUT", token: org.apiKey, body: { ...base, groupMappings: [{ group: "g", teamId: team.json.id }] } });
+      expect(foreign.status).toBe(400);
+    }
+  });
+
+  it("a claimed domain cannot be re-claimed by case, trailing dot or a homoglyph", async () => {
+    const victim = await seedOrg("dom");
+    const evil = await seedOrg("dom");
+    const domain = uniqueDomain("claimed");
+    await configureSso(victim, { domains: [domain], issuer: env.TEST_FAKE_IDP_URL });
+    const base = { displayName: "IdP", issuer: env.TEST_FAKE_IDP_URL, clientId: OIDC_CLIENT.clientId, clientSecret: OIDC_CLIENT.clientSecret };
+    const put = (d: string) => call(`/api/v1/orgs/${evil.orgId}/sso`, { method: "PUT", token: evil.apiKey, body: { ...base, allowedDomains: [d] } });
+    expect((await put(domain.toUpperCase())).status).toBe(409);
+    expect((await put(` ${domain} `)).status).toBe(409);
+    expect((await put(`${domain}.`)).status).toBe(400);
+    expect((await put(domain.replace("c", "с"))).status).toBe(400); // Cyrillic es
+    // And an IdP e-mail in odd case for the claimed domain is not accepted through the evil org.
+    await configureSso(evil, { domains: [uniqueDomain("evil")], issuer: env.TEST_FAKE_IDP_URL });
+    const { res } = await fakeSsoLogin(evil.orgId, `Boss@${domain.toUpperCase()}`);
+    expect(res.status).toBe(403);
+  });
+
+  it("login, MFA and logout audit carry no password or e-mail, and logout ends the session", async () => {
+    const org = await seedOrg("aud");
+    await call("/api/v1/login", { method: "POST", body: { email: org.email, password: `${org.password}x` } });
+    const login = await call("/api/v1/login", { method: "POST", body: { email: org.email, password: org.password } });
+    expect(login.status).toBe(200);
+    const out = await call("/api/v1/logout", { method: "POST", token: login.json.token });
+    expect(out.status).toBe(204);
+    await new Promise((r) => setTimeout(r, 4_200)); // past the isolate's revocation cache
+    expect((await call("/api/v1/me", { token: login.json.token })).status).toBe(401);
+    let all = "";
+    for (let i = 0; i < 50; i++) {
+      const res = await call(`/api/v1/orgs/${org.orgId}/audit?limit=200`, { token: org.apiKey });
+      all = JSON.stringify(res.json);
+      if (all.includes("user.logout")) break;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(all).toContain("user.logout");
+    expect(all).toContain("invalid_password");
+    expect(all).not.toContain(org.password);
+    expect(all.toLowerCase()).not.toContain(org.email.toLowerCase());
+  });
+});
