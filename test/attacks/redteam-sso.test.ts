@@ -320,3 +320,47 @@ describe("red team: held checks", () => {
     expect(all.toLowerCase()).not.toContain(org.email.toLowerCase());
   });
 });
+
+describe("red team: ID-token identity claims", () => {
+  it("preferred_username (no email, no email_verified) links to the org owner's existing account", async () => {
+    const domain = uniqueDomain("upn");
+    const owner = await seedVictim(domain);
+    await configureSso(owner, { domains: [domain], issuer: env.TEST_FAKE_IDP_URL });
+    // An IdP user whose *username* (user-editable at many providers, e.g. Keycloak, and not an
+    // e-mail claim at all) reads like the owner's e-mail; the IdP vouches for no e-mail.
+    const started = await startLogin(`org=${owner.orgId}`);
+    const res = await callback(
+      fakeCallbackUrl(started, fakeCode(started, { fault: "upn_only", sub: unique("other-person"), email: owner.email })),
+      started.ssoCookie,
+    );
+    const session = sessionOf(res);
+    const me = session ? await call("/api/v1/me", { token: session }) : undefined;
+    // Expected (identity/README.md: "The claims must carry `email` with `email_verified: true`"):
+    // refused. Actual: a session of the owner's account.
+    expect({ status: res.status, signedInAs: me?.json?.user?.id }).toEqual({ status: 401, signedInAs: undefined });
+  });
+
+  it("an e-mail without email_verified links to an existing account (docs require email_verified: true)", async () => {
+    const domain = uniqueDomain("nov");
+    const owner = await seedVictim(domain);
+    await configureSso(owner, { domains: [domain], issuer: env.TEST_FAKE_IDP_URL });
+    const started = await startLogin(`org=${owner.orgId}`);
+    const res = await callback(
+      fakeCallbackUrl(started, fakeCode(started, { fault: "email_verified_absent", sub: unique("other-person"), email: owner.email })),
+      started.ssoCookie,
+    );
+    const session = sessionOf(res);
+    const me = session ? await call("/api/v1/me", { token: session }) : undefined;
+    expect({ status: res.status, signedInAs: me?.json?.user?.id }).toEqual({ status: 401, signedInAs: undefined });
+  });
+
+  it("email_verified: false is refused (held)", async () => {
+    const domain = uniqueDomain("unv");
+    const owner = await seedVictim(domain);
+    await configureSso(owner, { domains: [domain], issuer: env.TEST_FAKE_IDP_URL });
+    const started = await startLogin(`org=${owner.orgId}`);
+    const res = await callback(fakeCallbackUrl(started, fakeCode(started, { fault: "unverified_email", email: owner.email })), started.ssoCookie);
+    expect(res.status).toBe(401);
+    expect(sessionOf(res)).toBeUndefined();
+  });
+});
