@@ -26,10 +26,7 @@ async function seedVictim(domain: string): Promise<SeededOrg> {
 /** Signs in through `orgId`'s SSO with the misbehaving-but-valid provider asserting `email`. */
 async function fakeSsoLogin(orgId: string, email: string, sub?: string) {
   const started = await startLogin(`org=${orgId}`);
-  const res = await callback(
-    fakeCallbackUrl(started, fakeCode(started, { fault: "none", email, ...(sub ? { sub } : {}) })),
-    started.ssoCookie,
-  );
+  const res = await callback(fakeCallbackUrl(started, fakeCode(started, { fault: "none", email, ...(sub ? { sub } : {}) })), started.ssoCookie);
   return { res, session: sessionOf(res) };
 }
 
@@ -172,7 +169,11 @@ describe("red team: org sign-in rules", () => {
     const login = await call("/api/v1/login", { method: "POST", body: { email, password } });
     const key = await call(`/api/v1/orgs/${org.orgId}/api-keys`, { method: "POST", token: login.json.token, body: { name: "k" } });
     expect(key.status).toBe(201);
-    const rule = await call(`/api/v1/orgs/${org.orgId}/login-policy`, { method: "PATCH", token: org.apiKey, body: { requireSso: true, requireMfa: true } });
+    const rule = await call(`/api/v1/orgs/${org.orgId}/login-policy`, {
+      method: "PATCH",
+      token: org.apiKey,
+      body: { requireSso: true, requireMfa: true },
+    });
     expect(rule.status).toBe(200);
     // The session is refused now...
     expect((await call(`/api/v1/orgs/${org.orgId}/agents`, { token: login.json.token })).status).toBe(403);
@@ -248,11 +249,19 @@ describe("red team: owner-only SSO settings vs admins", () => {
     const put = await call(`/api/v1/orgs/${org.orgId}/sso`, {
       method: "PUT",
       token: org.apiKey,
-      body: { displayName: "IdP", issuer: env.TEST_FAKE_IDP_URL, clientId: OIDC_CLIENT.clientId, clientSecret: OIDC_CLIENT.clientSecret, allowedDomains: [domain] },
+      body: {
+        displayName: "IdP",
+        issuer: env.TEST_FAKE_IDP_URL,
+        clientId: OIDC_CLIENT.clientId,
+        clientSecret: OIDC_CLIENT.clientSecret,
+        allowedDomains: [domain],
+      },
     });
     expect(put.status).toBe(200);
     const admin = await seedMember(org, "admin");
-    expect((await call(`/api/v1/orgs/${org.orgId}/login-policy`, { method: "PATCH", token: org.apiKey, body: { requireSso: true } })).status).toBe(200);
+    expect((await call(`/api/v1/orgs/${org.orgId}/login-policy`, { method: "PATCH", token: org.apiKey, body: { requireSso: true } })).status).toBe(
+      200,
+    );
     // (The admin got its key before require-SSO; a key passes the org rules.)
     const creds = await call(`/api/v1/orgs/${org.orgId}/credentials`, { token: admin.apiKey });
     const secretCred = (creds.json.items as Array<{ id: string; name: string }>).find((c) => c.name === "sso-client-secret");
@@ -269,14 +278,28 @@ describe("red team: held checks", () => {
     const org = await seedOrg("gm");
     const other = await seedOrg("gm");
     const team = await call(`/api/v1/orgs/${other.orgId}/teams`, { method: "POST", token: other.apiKey, body: { name: unique("t") } });
-    const base = { displayName: "IdP", issuer: env.TEST_FAKE_IDP_URL, clientId: OIDC_CLIENT.clientId, clientSecret: OIDC_CLIENT.clientSecret, allowedDomains: [uniqueDomain("gm")] };
-    const owner = await call(`/api/v1/orgs/${org.orgId}/sso`, { method: "PUT", token: org.apiKey, body: { ...base, groupMappings: [{ group: "g", role: "owner" }] } });
+    const base = {
+      displayName: "IdP",
+      issuer: env.TEST_FAKE_IDP_URL,
+      clientId: OIDC_CLIENT.clientId,
+      clientSecret: OIDC_CLIENT.clientSecret,
+      allowedDomains: [uniqueDomain("gm")],
+    };
+    const owner = await call(`/api/v1/orgs/${org.orgId}/sso`, {
+      method: "PUT",
+      token: org.apiKey,
+      body: { ...base, groupMappings: [{ group: "g", role: "owner" }] },
+    });
     expect(owner.status).toBe(400);
     const defaultOwner = await call(`/api/v1/orgs/${org.orgId}/sso`, { method: "PUT", token: org.apiKey, body: { ...base, defaultRole: "owner" } });
     expect(defaultOwner.status).toBe(400);
     expect(team.status).toBe(201);
     {
-      const foreign = await call(`/api/v1/orgs/${org.orgId}/sso`, { method: "PUT", token: org.apiKey, body: { ...base, groupMappings: [{ group: "g", teamId: team.json.id }] } });
+      const foreign = await call(`/api/v1/orgs/${org.orgId}/sso`, {
+        method: "PUT",
+        token: org.apiKey,
+        body: { ...base, groupMappings: [{ group: "g", teamId: team.json.id }] },
+      });
       expect(foreign.status).toBe(400);
     }
   });
