@@ -60,6 +60,10 @@ const resourceServers = new Map<string, OAuthResourceServer<Env>>();
 // Built on first use: mcp/route.ts and this module import each other, so building it at load
 // could run before route.ts has finished loading.
 let app: ReturnType<typeof oauthMcpApp> | undefined;
+function mcpApp() {
+  if (!app) app = oauthMcpApp();
+  return app;
+}
 
 function resourceServer(origin: string): OAuthResourceServer<Env> {
   let server = resourceServers.get(origin);
@@ -69,7 +73,7 @@ function resourceServer(origin: string): OAuthResourceServer<Env> {
       resourceMetadata: { resource, authorization_servers: [origin], resource_name: "Palisade MCP gateway" },
       requiredScopes: [MCP_SCOPE],
       validateToken: (env) => (res, token) => authorizationServer(origin).validateToken(res, token, env),
-      handler: { fetch: (request, env, ctx) => (app ??= oauthMcpApp()).fetch(request, env, ctx) },
+      handler: { fetch: (request, env, ctx) => mcpApp().fetch(request, env, ctx) },
     });
     if (resourceServers.size >= 16) resourceServers.delete(resourceServers.keys().next().value as string);
     resourceServers.set(origin, server);
