@@ -62,8 +62,9 @@ describe("red team: SSO account takeover across orgs", () => {
     // Expected: refused — an existing account is not handed to an IdP of some other org on an
     // unproven domain claim. Actual: 200, a session of the victim's account, and an admin key
     // of the victim's org (owner role) that outlives the session.
+    // (Refused with the callback's generic 401, audited `sso_account_exists_elsewhere`.)
     expect({ status: res.status, signedInAs: me?.json?.user?.id, mintKeyInVictimOrg: minted?.status }).toEqual({
-      status: 403,
+      status: 401,
       signedInAs: undefined,
       mintKeyInVictimOrg: undefined,
     });

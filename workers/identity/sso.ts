@@ -17,7 +17,7 @@ import { forgetCredentials, openCredential, sealSecret } from "../vault/credenti
 import { sha256Hex, timingSafeEqual } from "./crypto.js";
 import { auditLogin } from "./login.js";
 import { normalizeEmail } from "./login-throttle.js";
-import { authorizationRequest, discover, emailOf, type IdTokenClaims, redeemCode, ssoFailed } from "./oidc.js";
+import { authorizationRequest, discover, type IdTokenClaims, redeemCode, ssoFailed, verifiedEmailOf } from "./oidc.js";
 import { type IssuedSession, issueSession } from "./sessions.js";
 
 export const SSO_CALLBACK_PATH = "/api/v1/sso/callback";
@@ -191,10 +191,10 @@ export async function completeSsoLogin(env: Env, ctx: { waitUntil(p: Promise<unk
     audit("denied", "sso_token_refused");
     throw error;
   }
-  const claimed = emailOf(claims);
+  const claimed = verifiedEmailOf(claims);
   if (!claimed) {
-    audit("denied", "sso_no_email");
-    throw ssoFailed("ID token carries no e-mail");
+    audit("denied", claims.email === undefined ? "sso_no_email" : "sso_email_not_verified");
+    throw ssoFailed("ID token carries no e-mail verified by the provider");
   }
   const email = normalizeEmail(claimed);
   if (!(await store.domains()).includes(domainOf(email))) {
@@ -202,10 +202,14 @@ export async function completeSsoLogin(env: Env, ctx: { waitUntil(p: Promise<unk
     throw forbidden("your e-mail domain is not allowed to sign in to this organization");
   }
   const userId = await provisionUser(env, store, provider, claims.sub, email, claims.groups ?? []);
+  if (userId === undefined) {
+    audit("denied", "sso_account_exists_elsewhere");
+    throw ssoFailed("an account with this e-mail exists and is not a member of this org");
+  }
   audit("success", "sso", userId);
   // Other orgs of the account see the login too (as password logins do).
   ctx.waitUntil(auditOtherOrgs(env, userId, pending.orgId));
-  return issueSession(env, userId, ["sso"]);
+  return issueSession(env, userId, ["sso"], pending.orgId);
 }
 
 async function auditOtherOrgs(env: Env, userId: string, exceptOrgId: string) {
@@ -240,9 +244,12 @@ export function roleFromGroups(mappings: GroupMapping[], groups: string[]): "adm
 }
 
 /**
- * The Palisade user of an IdP identity: the linked one, else the account with that e-mail (now
- * linked), else a new account without a password (just in time). Membership, role and teams then
- * follow the groups; an owner's role is never changed by the provider.
+ * The Palisade user of an IdP identity: the one linked to (org, sub); else the account with that
+ * e-mail only if it is already a member of this org (the org admitted it, so linking it to the
+ * org's provider is the org's own decision); else a new account without a password (just in time).
+ * An account with that e-mail outside the org is never handed to the org's provider: undefined
+ * (the person is invited, signs in with their own credentials and accepts; see README). Membership,
+ * role and teams then follow the groups; an owner's role is never changed by the provider.
  */
 async function provisionUser(
   env: Env,
@@ -251,7 +258,7 @@ async function provisionUser(
   subject: string,
   email: string,
   groups: string[],
-): Promise<string> {
+): Promise<string | undefined> {
   const db = makeDb(env.DB);
   const platform = new PlatformData(db);
   const org = new OrgData(db, store.orgId);
@@ -260,8 +267,11 @@ async function provisionUser(
   let userId = (await store.linkedUser(subject))?.userId;
   if (!userId) {
     const existing = await platform.userByEmail(email);
-    if (existing) userId = existing.id;
-    else {
+    if (existing) {
+      const membership = await org.membership(existing.id);
+      if (!membership || membership.deactivatedAt !== null) return undefined;
+      userId = existing.id;
+    } else {
       userId = (await platform.insertUser(email, null)).id;
       await recordAudit(env, {
         orgId: store.orgId,
