@@ -80,6 +80,14 @@ export async function putSsoConfig(env: Env, orgId: string, config: SsoConfig): 
   }
 }
 
+/**
+ * Whether the org's SSO configuration names this credential as its client secret: it cannot then
+ * be deleted or renamed (409), and only owners, who alone change SSO, may replace its secret.
+ */
+export async function isSsoClientSecret(env: Env, orgId: string, credentialName: string): Promise<boolean> {
+  return (await new SsoStore(makeDb(env.DB), orgId).provider())?.clientSecretCredential === credentialName;
+}
+
 /** The credential a client secret given inline is kept in, unless the config names one. */
 export const DEFAULT_SECRET_CREDENTIAL = "sso-client-secret";
 
