@@ -5,12 +5,12 @@
 import type { z } from "zod";
 import type { GroupMappingSchema, SsoConfigSchema } from "../../schema/sso.js";
 import { recordAudit } from "../audit/audit.js";
-import { makeDb } from "../data/db.js";
+import { type Db, makeDb } from "../data/db.js";
 import { LoginData } from "../data/login-data.js";
 import { OrgData, type Role } from "../data/org-data.js";
 import { PlatformData } from "../data/platform-data.js";
 import { PolicyStore } from "../data/policy-store.js";
-import { type IdentityProviderRow, SsoStore, orgOfDomain, orgOfDomainClaim } from "../data/sso-store.js";
+import { type IdentityProviderRow, SsoStore, orgOfDomain, overlappingDomainClaims } from "../data/sso-store.js";
 import { AppError, badRequest, forbidden, notFound } from "../errors.js";
 import { newId } from "../ids.js";
 import { forgetCredentials, openCredential, sealSecret } from "../vault/credentials.js";
@@ -52,10 +52,7 @@ export async function putSsoConfig(env: Env, orgId: string, config: SsoConfig): 
     if (!(await org.team(teamId))) throw badRequest("groupMappings: a teamId is not a team of this org", { field: "groupMappings" });
   }
   const domains = [...new Set(config.allowedDomains)];
-  for (const domain of domains) {
-    const holder = await orgOfDomainClaim(db, domain);
-    if (holder !== undefined && holder !== orgId) throw new AppError("conflict", "an allowed domain is already claimed by another organization");
-  }
+  const released = await claimsToTakeOver(db, orgId, domains);
   await discover(config.issuer, allowPrivate(env));
   // Everything is checked: only now is anything written.
   if (config.clientSecret !== undefined) await storeClientSecret(env, credentials, secretName, existingSecret?.id, config.clientSecret);
@@ -70,13 +67,25 @@ export async function putSsoConfig(env: Env, orgId: string, config: SsoConfig): 
         defaultRole: config.defaultRole,
       },
       domains,
+      released,
     );
   } catch (error) {
     // A domain claimed by another org in the meantime (primary key): the batch changed nothing.
     if (/UNIQUE|PRIMARY KEY|constraint/i.test(`${String(error)} ${String((error as Error).cause ?? "")}`)) {
-      throw new AppError("conflict", "an allowed domain is already claimed by another organization");
+      throw domainTaken();
     }
     throw error;
+  }
+  for (const { holder, domain } of released) {
+    await recordAudit(env, {
+      orgId: holder.orgId,
+      actor: { type: "system", id: "sso" },
+      action: "sso.domain_released",
+      resource: { type: "identity_provider", id: holder.orgId },
+      result: "success",
+      reason: "claimed_by_vouched_org",
+      details: { domain, claimedBy: orgId },
+    });
   }
 }
 
@@ -86,6 +95,31 @@ export async function putSsoConfig(env: Env, orgId: string, config: SsoConfig): 
  */
 export async function isSsoClientSecret(env: Env, orgId: string, credentialName: string): Promise<boolean> {
   return (await new SsoStore(makeDb(env.DB), orgId).provider())?.clientSecretCredential === credentialName;
+}
+
+const domainTaken = () => new AppError("conflict", "an allowed domain, or a parent or subdomain of it, is claimed by another organization");
+
+/**
+ * The claims of other orgs this org's domains take over, or 409. A domain is held by one org, and
+ * no other org may hold a parent or a subdomain of it. A claim proves nothing by itself, so a
+ * claim is "vouched" when an owner or admin of the holding org signs in with a password to an
+ * account on that very domain (`hasManagerOnDomain`). An unvouched claim of the same domain, or of
+ * a subdomain, gives way to an org vouched for the domain (the squatter loses it); otherwise the
+ * first claim stands (409).
+ */
+async function claimsToTakeOver(db: Db, orgId: string, domains: string[]): Promise<Array<{ holder: SsoStore; domain: string }>> {
+  const released: Array<{ holder: SsoStore; domain: string }> = [];
+  const self = new SsoStore(db, orgId);
+  for (const domain of domains) {
+    for (const claim of await overlappingDomainClaims(db, domain)) {
+      if (claim.orgId === orgId) continue;
+      const holder = new SsoStore(db, claim.orgId);
+      const sameOrSubdomain = claim.domain === domain || claim.domain.endsWith(`.${domain}`);
+      if (!sameOrSubdomain || (await holder.hasManagerOnDomain(claim.domain)) || !(await self.hasManagerOnDomain(domain))) throw domainTaken();
+      released.push({ holder, domain: claim.domain });
+    }
+  }
+  return released;
 }
 
 /** The credential a client secret given inline is kept in, unless the config names one. */
