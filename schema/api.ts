@@ -76,6 +76,8 @@ export const SessionClaimsSchema = z.object({
   exp: z.number().int(),
   /** How the holder signed in; sessions minted before this claim existed count as password only. */
   amr: z.array(z.enum(["pwd", "otp", "sso"])).default(["pwd"]),
+  /** With "sso": the org whose identity provider signed the holder in (its rules alone trust it). */
+  sso_org: z.string().min(1).max(64).optional(),
 });
 
 // ── orgs, members ───────────────────────────────────────────────────────────

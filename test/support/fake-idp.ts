@@ -24,7 +24,7 @@ export const ID_TOKEN_FAULTS = [
   "extra_aud_no_azp",
   "no_email",
 ] as const;
-/** Not faults: variants a real provider sends that must be accepted. */
+/** Variants some providers send (a UPN only, no email_verified): refused, there is no verified e-mail. */
 export const ID_TOKEN_VARIANTS = ["email_verified_absent", "upn_only"] as const;
 export type IdTokenFault = (typeof ID_TOKEN_FAULTS)[number] | (typeof ID_TOKEN_VARIANTS)[number];
 

@@ -29,7 +29,7 @@ export async function orgAccess(c: Context<AppEnv>, orgId: string): Promise<OrgA
   const membership = await data.membership(principal.userId);
   // A member SCIM deactivated is, for this org, as if they had never been one.
   if (!membership || membership.deactivatedAt !== null) throw notFound("org");
-  await assertSessionMeetsOrgRules(c.env, orgId, principal);
+  await assertSessionMeetsOrgRules(c.env, orgId, principal, membership.role);
   return { data, orgId, userId: principal.userId, role: membership.role, principal };
 }
 

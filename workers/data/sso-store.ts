@@ -1,10 +1,10 @@
 // An org's single sign-on settings: its OpenID provider, the e-mail domains it answers for, its
 // sign-in rules (require SSO / MFA, break-glass owner) and the links from IdP subjects to users.
-import { eq, inArray } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, isNull, like, or, sql } from "drizzle-orm";
 import { type Db, tables } from "./db.js";
 import { OrgScoped } from "./org-scoped.js";
 
-const { identityProviders, identityProviderDomains, orgLoginPolicies, userIdpLinks } = tables;
+const { identityProviders, identityProviderDomains, orgLoginPolicies, userIdpLinks, memberships, users, scimUsers } = tables;
 
 export type IdentityProviderRow = typeof identityProviders.$inferSelect;
 export type LoginPolicyRow = typeof orgLoginPolicies.$inferSelect;
@@ -33,10 +33,11 @@ export class SsoStore extends OrgScoped {
   }
 
   /**
-   * Replaces the provider and its domains in one batch. A domain another org holds makes the
-   * insert fail (primary key), and the batch leaves nothing changed.
+   * Replaces the provider and its domains in one batch, first removing `released` (claims other
+   * orgs lose to this one, each removed through its own org's store). A domain another org holds
+   * makes the insert fail (primary key), and the batch leaves nothing changed.
    */
-  async putProvider(values: IdentityProviderValues, domains: string[]) {
+  async putProvider(values: IdentityProviderValues, domains: string[], released: Array<{ holder: SsoStore; domain: string }> = []) {
     const now = Date.now();
     const row = { orgId: this.orgId, ...values, updatedAt: now };
     await this.db.batch([
@@ -44,9 +45,38 @@ export class SsoStore extends OrgScoped {
         .insert(identityProviders)
         .values(row)
         .onConflictDoUpdate({ target: identityProviders.orgId, set: { ...values, updatedAt: now } }),
+      ...released.map(({ holder, domain }) => holder.releaseDomain(domain)),
       this.db.delete(identityProviderDomains).where(this.scope(identityProviderDomains)),
       ...domains.map((domain) => this.db.insert(identityProviderDomains).values({ domain, orgId: this.orgId })),
     ]);
+  }
+
+  /** The statement removing this org's claim of a domain (run in another org's putProvider batch). */
+  releaseDomain(domain: string) {
+    return this.db.delete(identityProviderDomains).where(this.scope(identityProviderDomains, eq(identityProviderDomains.domain, domain)));
+  }
+
+  /**
+   * Whether an active owner or admin of the org signs in with a password to an account whose
+   * e-mail is on exactly this domain (accounts made just in time by SSO have no password).
+   */
+  async hasManagerOnDomain(domain: string): Promise<boolean> {
+    const row = await this.db
+      .select({ userId: memberships.userId })
+      .from(memberships)
+      .innerJoin(users, eq(users.id, memberships.userId))
+      .leftJoin(scimUsers, and(eq(scimUsers.orgId, memberships.orgId), eq(scimUsers.userId, memberships.userId)))
+      .where(
+        this.scope(
+          memberships,
+          inArray(memberships.role, ["owner", "admin"]),
+          isNull(scimUsers.deactivatedAt),
+          isNotNull(users.passwordHash),
+          sql`lower(${users.email}) like ${`%@${domain}`}`,
+        ),
+      )
+      .get();
+    return row !== undefined;
   }
 
   async deleteProvider() {
@@ -102,12 +132,19 @@ export async function orgOfDomain(db: Db, domain: string): Promise<string | unde
   return row?.orgId;
 }
 
-/** The org holding a domain claim, whether or not its provider is still configured. */
-export async function orgOfDomainClaim(db: Db, domain: string): Promise<string | undefined> {
-  const row = await db
-    .select({ orgId: identityProviderDomains.orgId })
+/**
+ * Claims overlapping a domain: the domain itself, a parent of it, or a subdomain of it (an org's
+ * provider answering for `example.com` and another's for `eu.example.com` would split one mail
+ * domain's people between two orgs).
+ */
+export async function overlappingDomainClaims(db: Db, domain: string): Promise<Array<{ domain: string; orgId: string }>> {
+  const labels = domain.split(".");
+  const parents = labels.slice(1, -1).map((_, i) => labels.slice(i + 1).join("."));
+  const rows = await db
+    .select({ domain: identityProviderDomains.domain, orgId: identityProviderDomains.orgId })
     .from(identityProviderDomains)
-    .where(eq(identityProviderDomains.domain, domain))
-    .get();
-  return row?.orgId;
+    .where(or(inArray(identityProviderDomains.domain, [domain, ...parents]), like(identityProviderDomains.domain, `%.${domain}`)))
+    .all();
+  // The schema allows no LIKE wildcard in a domain; checked again here all the same.
+  return rows.filter((r) => r.domain === domain || parents.includes(r.domain) || r.domain.endsWith(`.${domain}`));
 }

@@ -4,7 +4,7 @@ import type { AgentRow } from "../data/org-data.js";
 import type { AuthMethod } from "../identity/sessions.js";
 
 export type UserPrincipal =
-  | { kind: "user"; userId: string; via: "session"; jti: string; cookie: boolean; amr: AuthMethod[] }
+  | { kind: "user"; userId: string; via: "session"; jti: string; cookie: boolean; amr: AuthMethod[]; ssoOrgId: string | undefined }
   | { kind: "user"; userId: string; via: "api_key"; orgId: string; tokenId: string };
 
 export interface AgentPrincipal {

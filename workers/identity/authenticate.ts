@@ -41,7 +41,7 @@ export async function authenticateUser(c: Context<AppEnv>): Promise<UserPrincipa
     if (kind) throw unauthorized();
     const session = await verifySession(c.env, raw);
     if (!session) throw unauthorized("invalid or expired session");
-    return { kind: "user", userId: session.userId, via: "session", jti: session.jti, cookie: false, amr: session.amr };
+    return { kind: "user", userId: session.userId, via: "session", jti: session.jti, cookie: false, amr: session.amr, ssoOrgId: session.ssoOrgId };
   }
 
   const cookie = getCookie(c, SESSION_COOKIE);
@@ -49,7 +49,7 @@ export async function authenticateUser(c: Context<AppEnv>): Promise<UserPrincipa
     const session = await verifySession(c.env, cookie);
     if (!session) throw unauthorized("invalid or expired session");
     if (!SAFE_METHODS.has(c.req.method)) await assertCsrf(c, session.jti);
-    return { kind: "user", userId: session.userId, via: "session", jti: session.jti, cookie: true, amr: session.amr };
+    return { kind: "user", userId: session.userId, via: "session", jti: session.jti, cookie: true, amr: session.amr, ssoOrgId: session.ssoOrgId };
   }
   throw unauthorized();
 }

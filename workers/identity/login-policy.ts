@@ -1,11 +1,11 @@
 // Org sign-in rules, decided here for every entry point: a password login (which orgs forbid it),
 // and every admin request of a session (whether its way of signing in satisfies the org).
 import { makeDb } from "../data/db.js";
+import type { Role } from "../data/org-data.js";
 import { PlatformData } from "../data/platform-data.js";
 import { type LoginPolicyRow, SsoStore, loginPoliciesOf } from "../data/sso-store.js";
 import { AppError } from "../errors.js";
 import type { UserPrincipal } from "../http/context.js";
-import type { AuthMethod } from "./sessions.js";
 
 export const ssoRequired = () => new AppError("sso_required", 'this organization requires single sign-on; use "Sign in with" your identity provider');
 export const mfaRequired = () =>
@@ -13,7 +13,7 @@ export const mfaRequired = () =>
 
 /** What a correct password still needs before it becomes a session. */
 export interface PasswordRules {
-  /** Some org of the account requires SSO and the account is not its break-glass owner. */
+  /** Some org of the account requires SSO and the account is not its break-glass user while an owner. */
   ssoRequired: boolean;
   /** Some org of the account requires MFA. */
   mfaRequired: boolean;
@@ -27,9 +27,14 @@ export async function passwordRulesFor(env: Env, userId: string): Promise<Passwo
     orgs.map((o) => o.id),
   );
   return {
-    ssoRequired: policies.some((p) => p.requireSso && p.breakGlassUserId !== userId),
+    ssoRequired: policies.some((p) => p.requireSso && !isBreakGlass(p, userId, orgs.find((o) => o.id === p.orgId)?.role)),
     mfaRequired: policies.some((p) => p.requireMfa),
   };
+}
+
+/** Break-glass is an owner's right: a break-glass user demoted since no longer has it. */
+function isBreakGlass(policy: LoginPolicyRow, userId: string, currentRole: Role | undefined): boolean {
+  return policy.breakGlassUserId === userId && currentRole === "owner";
 }
 
 const POLICY_TTL_MS = 4_000;
@@ -52,14 +57,16 @@ export function forgetLoginPolicy(orgId: string) {
 
 /**
  * Refuses a session whose sign-in does not meet the org's rules (a session from before the rule,
- * or from another org's login): SSO required → an SSO session (or the break-glass owner's); MFA
- * required → a second factor or SSO. Admin API keys are minted from such sessions and pass.
+ * or from another org's login). An org trusts its own identity provider only: SSO required → an
+ * SSO session issued by this org's provider (or the break-glass user's, while an owner); MFA
+ * required → a second factor, or an SSO session of this org's provider. `role` is the caller's
+ * current role in the org. Admin API keys are not sessions and pass (see README).
  */
-export async function assertSessionMeetsOrgRules(env: Env, orgId: string, principal: UserPrincipal): Promise<void> {
+export async function assertSessionMeetsOrgRules(env: Env, orgId: string, principal: UserPrincipal, role: Role): Promise<void> {
   if (principal.via !== "session") return;
   const policy = await policyOf(env, orgId);
   if (!policy) return;
-  const has = (m: AuthMethod) => principal.amr.includes(m);
-  if (policy.requireSso && !has("sso") && policy.breakGlassUserId !== principal.userId) throw ssoRequired();
-  if (policy.requireMfa && !has("otp") && !has("sso")) throw mfaRequired();
+  const ssoOfThisOrg = principal.amr.includes("sso") && principal.ssoOrgId === orgId;
+  if (policy.requireSso && !ssoOfThisOrg && !isBreakGlass(policy, principal.userId, role)) throw ssoRequired();
+  if (policy.requireMfa && !principal.amr.includes("otp") && !ssoOfThisOrg) throw mfaRequired();
 }

@@ -27,10 +27,9 @@ const TokenResponseSchema = z.object({ id_token: z.string().min(1), token_type: 
 
 export const IdTokenClaimsSchema = z.object({
   sub: z.string().min(1).max(255),
+  /** Optional here so a token without it gets its own audited refusal; a login requires both. */
   email: z.email().max(320).optional(),
-  /** Refused when false; some providers (Entra ID) send none and vouch for their own domains. */
   email_verified: z.boolean().optional(),
-  preferred_username: z.string().max(320).optional(),
   nonce: z.string(),
   azp: z.string().optional(),
   aud: z.union([z.string(), z.array(z.string())]),
@@ -184,7 +183,6 @@ export async function verifyIdToken(
   }
   const claims = IdTokenClaimsSchema.safeParse(payload);
   if (!claims.success) throw ssoFailed("ID token claims", claims.error.issues[0]?.message);
-  if (claims.data.email_verified === false) throw ssoFailed("e-mail not verified by the provider");
   if (!timingSafeEqual(claims.data.nonce, input.nonce)) throw ssoFailed("ID token nonce mismatch");
   // OIDC Core §3.1.3.7: with several audiences the token must be issued to us (azp).
   const audiences = Array.isArray(claims.data.aud) ? claims.data.aud : [claims.data.aud];
@@ -193,9 +191,11 @@ export async function verifyIdToken(
   return claims.data;
 }
 
-/** The person's e-mail: `email`, else an e-mail-shaped `preferred_username` (Entra ID's UPN). */
-export function emailOf(claims: IdTokenClaims): string | null {
-  if (claims.email) return claims.email;
-  const upn = claims.preferred_username;
-  return upn && z.email().safeParse(upn).success ? upn : null;
+/**
+ * The person's e-mail: the `email` claim, and only when the provider vouches for it with
+ * `email_verified: true` (absent counts as unverified). Nothing else — `preferred_username` is a
+ * user name, often user-editable, never an e-mail address.
+ */
+export function verifiedEmailOf(claims: IdTokenClaims): string | null {
+  return claims.email !== undefined && claims.email_verified === true ? claims.email : null;
 }

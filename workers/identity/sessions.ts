@@ -48,13 +48,14 @@ export interface IssuedSession {
  */
 export type AuthMethod = "pwd" | "otp" | "sso";
 
-export async function issueSession(env: Env, userId: string, amr: AuthMethod[]): Promise<IssuedSession> {
+/** An SSO session names the org whose provider issued it: only that org's rules count it as SSO or MFA. */
+export async function issueSession(env: Env, userId: string, amr: AuthMethod[], ssoOrgId?: string): Promise<IssuedSession> {
   const ttl = Number(env.SESSION_TTL_SECONDS) || 3600;
   const jti = bytesToBase64url(randomBytes(24));
   const now = Math.floor(Date.now() / 1000);
   const expiresAt = (now + ttl) * 1000;
   const { sign } = await keys(env.SESSION_SIGNING_KEY);
-  const token = await new SignJWT({ amr })
+  const token = await new SignJWT(ssoOrgId === undefined ? { amr } : { amr, sso_org: ssoOrgId })
     .setProtectedHeader({ alg: "HS256", typ: SESSION_TYP })
     .setIssuer(SESSION_ISSUER)
     .setAudience(SESSION_AUDIENCE)
@@ -72,6 +73,8 @@ export interface VerifiedSession {
   jti: string;
   expiresAt: number;
   amr: AuthMethod[];
+  /** The org whose identity provider issued an SSO session. */
+  ssoOrgId: string | undefined;
 }
 
 const REVOCATION_TTL_MS = 4_000;
@@ -95,7 +98,7 @@ export async function verifySession(env: Env, token: string): Promise<VerifiedSe
   }
   const claims = SessionClaimsSchema.safeParse(payload);
   if (!claims.success) return null;
-  const { sub, jti, exp, amr } = claims.data;
+  const { sub, jti, exp, amr, sso_org: ssoOrgId } = claims.data;
 
   const jtiHash = await sha256Hex(jti);
   const now = Date.now();
@@ -107,7 +110,7 @@ export async function verifySession(env: Env, token: string): Promise<VerifiedSe
     live = !!row && row.revokedAt === null && row.userId === sub && row.expiresAt > now;
     revocationCache.set(jtiHash, { live, expires: now + REVOCATION_TTL_MS });
   }
-  return live ? { userId: sub, jti, expiresAt: exp * 1000, amr } : null;
+  return live ? { userId: sub, jti, expiresAt: exp * 1000, amr, ssoOrgId } : null;
 }
 
 export async function revokeSession(env: Env, jti: string) {

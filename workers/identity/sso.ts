@@ -5,19 +5,19 @@
 import type { z } from "zod";
 import type { GroupMappingSchema, SsoConfigSchema } from "../../schema/sso.js";
 import { recordAudit } from "../audit/audit.js";
-import { makeDb } from "../data/db.js";
+import { type Db, makeDb } from "../data/db.js";
 import { LoginData } from "../data/login-data.js";
 import { OrgData, type Role } from "../data/org-data.js";
 import { PlatformData } from "../data/platform-data.js";
 import { PolicyStore } from "../data/policy-store.js";
-import { type IdentityProviderRow, SsoStore, orgOfDomain, orgOfDomainClaim } from "../data/sso-store.js";
+import { type IdentityProviderRow, SsoStore, orgOfDomain, overlappingDomainClaims } from "../data/sso-store.js";
 import { AppError, badRequest, forbidden, notFound } from "../errors.js";
 import { newId } from "../ids.js";
 import { forgetCredentials, openCredential, sealSecret } from "../vault/credentials.js";
 import { sha256Hex, timingSafeEqual } from "./crypto.js";
 import { auditLogin } from "./login.js";
 import { normalizeEmail } from "./login-throttle.js";
-import { authorizationRequest, discover, emailOf, type IdTokenClaims, redeemCode, ssoFailed } from "./oidc.js";
+import { authorizationRequest, discover, type IdTokenClaims, redeemCode, ssoFailed, verifiedEmailOf } from "./oidc.js";
 import { type IssuedSession, issueSession } from "./sessions.js";
 
 export const SSO_CALLBACK_PATH = "/api/v1/sso/callback";
@@ -52,10 +52,7 @@ export async function putSsoConfig(env: Env, orgId: string, config: SsoConfig): 
     if (!(await org.team(teamId))) throw badRequest("groupMappings: a teamId is not a team of this org", { field: "groupMappings" });
   }
   const domains = [...new Set(config.allowedDomains)];
-  for (const domain of domains) {
-    const holder = await orgOfDomainClaim(db, domain);
-    if (holder !== undefined && holder !== orgId) throw new AppError("conflict", "an allowed domain is already claimed by another organization");
-  }
+  const released = await claimsToTakeOver(db, orgId, domains);
   await discover(config.issuer, allowPrivate(env));
   // Everything is checked: only now is anything written.
   if (config.clientSecret !== undefined) await storeClientSecret(env, credentials, secretName, existingSecret?.id, config.clientSecret);
@@ -70,14 +67,59 @@ export async function putSsoConfig(env: Env, orgId: string, config: SsoConfig): 
         defaultRole: config.defaultRole,
       },
       domains,
+      released,
     );
   } catch (error) {
     // A domain claimed by another org in the meantime (primary key): the batch changed nothing.
     if (/UNIQUE|PRIMARY KEY|constraint/i.test(`${String(error)} ${String((error as Error).cause ?? "")}`)) {
-      throw new AppError("conflict", "an allowed domain is already claimed by another organization");
+      throw domainTaken();
     }
     throw error;
   }
+  for (const { holder, domain } of released) {
+    await recordAudit(env, {
+      orgId: holder.orgId,
+      actor: { type: "system", id: "sso" },
+      action: "sso.domain_released",
+      resource: { type: "identity_provider", id: holder.orgId },
+      result: "success",
+      reason: "claimed_by_vouched_org",
+      details: { domain, claimedBy: orgId },
+    });
+  }
+}
+
+/**
+ * Whether the org's SSO configuration names this credential as its client secret: it cannot then
+ * be deleted or renamed (409), and only owners, who alone change SSO, may replace its secret.
+ */
+export async function isSsoClientSecret(env: Env, orgId: string, credentialName: string): Promise<boolean> {
+  return (await new SsoStore(makeDb(env.DB), orgId).provider())?.clientSecretCredential === credentialName;
+}
+
+const domainTaken = () => new AppError("conflict", "an allowed domain, or a parent or subdomain of it, is claimed by another organization");
+
+/**
+ * The claims of other orgs this org's domains take over, or 409. A domain is held by one org, and
+ * no other org may hold a parent or a subdomain of it. A claim proves nothing by itself, so a
+ * claim is "vouched" when an owner or admin of the holding org signs in with a password to an
+ * account on that very domain (`hasManagerOnDomain`). An unvouched claim of the same domain, or of
+ * a subdomain, gives way to an org vouched for the domain (the squatter loses it); otherwise the
+ * first claim stands (409).
+ */
+async function claimsToTakeOver(db: Db, orgId: string, domains: string[]): Promise<Array<{ holder: SsoStore; domain: string }>> {
+  const released: Array<{ holder: SsoStore; domain: string }> = [];
+  const self = new SsoStore(db, orgId);
+  for (const domain of domains) {
+    for (const claim of await overlappingDomainClaims(db, domain)) {
+      if (claim.orgId === orgId) continue;
+      const holder = new SsoStore(db, claim.orgId);
+      const sameOrSubdomain = claim.domain === domain || claim.domain.endsWith(`.${domain}`);
+      if (!sameOrSubdomain || (await holder.hasManagerOnDomain(claim.domain)) || !(await self.hasManagerOnDomain(domain))) throw domainTaken();
+      released.push({ holder, domain: claim.domain });
+    }
+  }
+  return released;
 }
 
 /** The credential a client secret given inline is kept in, unless the config names one. */
@@ -191,10 +233,10 @@ export async function completeSsoLogin(env: Env, ctx: { waitUntil(p: Promise<unk
     audit("denied", "sso_token_refused");
     throw error;
   }
-  const claimed = emailOf(claims);
+  const claimed = verifiedEmailOf(claims);
   if (!claimed) {
-    audit("denied", "sso_no_email");
-    throw ssoFailed("ID token carries no e-mail");
+    audit("denied", claims.email === undefined ? "sso_no_email" : "sso_email_not_verified");
+    throw ssoFailed("ID token carries no e-mail verified by the provider");
   }
   const email = normalizeEmail(claimed);
   if (!(await store.domains()).includes(domainOf(email))) {
@@ -202,10 +244,14 @@ export async function completeSsoLogin(env: Env, ctx: { waitUntil(p: Promise<unk
     throw forbidden("your e-mail domain is not allowed to sign in to this organization");
   }
   const userId = await provisionUser(env, store, provider, claims.sub, email, claims.groups ?? []);
+  if (userId === undefined) {
+    audit("denied", "sso_account_exists_elsewhere");
+    throw ssoFailed("an account with this e-mail exists and is not a member of this org");
+  }
   audit("success", "sso", userId);
   // Other orgs of the account see the login too (as password logins do).
   ctx.waitUntil(auditOtherOrgs(env, userId, pending.orgId));
-  return issueSession(env, userId, ["sso"]);
+  return issueSession(env, userId, ["sso"], pending.orgId);
 }
 
 async function auditOtherOrgs(env: Env, userId: string, exceptOrgId: string) {
@@ -240,9 +286,12 @@ export function roleFromGroups(mappings: GroupMapping[], groups: string[]): "adm
 }
 
 /**
- * The Palisade user of an IdP identity: the linked one, else the account with that e-mail (now
- * linked), else a new account without a password (just in time). Membership, role and teams then
- * follow the groups; an owner's role is never changed by the provider.
+ * The Palisade user of an IdP identity: the one linked to (org, sub); else the account with that
+ * e-mail only if it is already a member of this org (the org admitted it, so linking it to the
+ * org's provider is the org's own decision); else a new account without a password (just in time).
+ * An account with that e-mail outside the org is never handed to the org's provider: undefined
+ * (the person is invited, signs in with their own credentials and accepts; see README). Membership,
+ * role and teams then follow the groups; an owner's role is never changed by the provider.
  */
 async function provisionUser(
   env: Env,
@@ -251,7 +300,7 @@ async function provisionUser(
   subject: string,
   email: string,
   groups: string[],
-): Promise<string> {
+): Promise<string | undefined> {
   const db = makeDb(env.DB);
   const platform = new PlatformData(db);
   const org = new OrgData(db, store.orgId);
@@ -260,8 +309,11 @@ async function provisionUser(
   let userId = (await store.linkedUser(subject))?.userId;
   if (!userId) {
     const existing = await platform.userByEmail(email);
-    if (existing) userId = existing.id;
-    else {
+    if (existing) {
+      const membership = await org.membership(existing.id);
+      if (!membership || membership.deactivatedAt !== null) return undefined;
+      userId = existing.id;
+    } else {
       userId = (await platform.insertUser(email, null)).id;
       await recordAudit(env, {
         orgId: store.orgId,

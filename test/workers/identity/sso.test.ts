@@ -85,7 +85,7 @@ describe("SSO with a real OpenID provider", () => {
 });
 
 describe("SSO configuration and provider variants", () => {
-  it("takes the client secret inline (kept in the vault, never returned) and accepts Entra-style tokens", async () => {
+  it("takes the client secret inline (kept in the vault, never returned) and refuses tokens without a verified email claim", async () => {
     const org = await seedOrg("sso");
     const domain = uniqueDomain();
     const put = await call(`/api/v1/orgs/${org.orgId}/sso`, {
@@ -104,12 +104,17 @@ describe("SSO configuration and provider variants", () => {
     expect(put.json.redirectUri).toBe("https://palisade.test/api/v1/sso/callback");
     expect(put.text).not.toContain(OIDC_CLIENT.clientSecret);
     expect((await auditEventsOf(org, "sso.configure")).length).toBe(1);
+    // An ID token without `email` + `email_verified: true` (a UPN only, or no verification) is refused.
     for (const fault of ID_TOKEN_VARIANTS) {
       const started = await startLogin(`org=${org.orgId}`);
       const res = await callback(fakeCallbackUrl(started, fakeCode(started, { fault, email: `${fault}@${domain}` })), started.ssoCookie);
-      expect(res.status, fault).toBe(200);
-      expect((await call("/api/v1/me", { token: sessionOf(res) })).json.user.email).toBe(`${fault}@${domain}`);
+      expect(res.status, fault).toBe(401);
+      expect(sessionOf(res), fault).toBeUndefined();
     }
+    const started = await startLogin(`org=${org.orgId}`);
+    const res = await callback(fakeCallbackUrl(started, fakeCode(started, { fault: "none", email: `ann@${domain}` })), started.ssoCookie);
+    expect(res.status).toBe(200);
+    expect((await call("/api/v1/me", { token: sessionOf(res) })).json.user.email).toBe(`ann@${domain}`);
   });
 
   it("refuses bad configuration with 400 and changes nothing", async () => {

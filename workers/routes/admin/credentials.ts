@@ -24,6 +24,7 @@ import { needsReencrypt } from "../../vault/vault.js";
 import { forgetProviders } from "../../llm/providers.js";
 import { adminRouter, body, errors, itemParams, json, noContent, orgParams, security } from "./kit.js";
 import { auditAdmin } from "./views.js";
+import { isSsoClientSecret } from "../../identity/sso.js";
 
 export const credentialRoutes = adminRouter();
 
@@ -117,6 +118,10 @@ credentialRoutes.openapi(
     if (input.name && input.name !== current.name && (await policiesNaming(s, current.name)).length) {
       throw conflict("policies refer to this credential by name; update them first");
     }
+    if (await isSsoClientSecret(c.env, access.orgId, current.name)) {
+      if (input.name && input.name !== current.name) throw conflict("single sign-on refers to this credential by name; change it there first");
+      requireRole(access, "owner");
+    }
     const patch = {
       ...(input.name ? { name: input.name } : {}),
       ...(input.inject ? { inject: JSON.stringify(input.inject) } : {}),
@@ -154,6 +159,7 @@ credentialRoutes.openapi(
     if ((await policiesNaming(s, current.name)).length || (await s.providersUsingCredential(current.id)).length || tools.length) {
       throw conflict("the credential is in use by a policy, a provider or a tool");
     }
+    if (await isSsoClientSecret(c.env, access.orgId, current.name)) throw conflict("the credential is in use by the org's single sign-on");
     await s.removeCredential(current.id);
     forgetCredentials(access.orgId);
     await auditAdmin(c, access, "credential.delete", { type: "credential", id: current.id });
