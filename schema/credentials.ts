@@ -3,7 +3,7 @@ import { z } from "zod";
 
 const HEADER_TOKEN = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]{1,128}$/;
 // Headers that frame or route the request: a credential must never set them.
-const RESERVED_HEADERS = new Set([
+export const FRAMING_HEADERS: ReadonlySet<string> = new Set([
   "host",
   "content-length",
   "content-type",
@@ -20,7 +20,7 @@ const RESERVED_HEADERS = new Set([
 const HeaderNameSchema = z
   .string()
   .regex(HEADER_TOKEN, "header name must be an HTTP token")
-  .refine((n) => !RESERVED_HEADERS.has(n.toLowerCase()) && !n.toLowerCase().startsWith("cf-"), "this header cannot carry a credential");
+  .refine((n) => !FRAMING_HEADERS.has(n.toLowerCase()) && !n.toLowerCase().startsWith("cf-"), "this header cannot carry a credential");
 
 /** How a credential is sent upstream (the `inject` field of a credential). */
 export const InjectSpecSchema = z.discriminatedUnion("type", [

@@ -1,11 +1,11 @@
 // Org-scoped SCIM state: members with their externalId, names and active flag (scim_users), and
 // teams with the identity provider's externalId (scim_groups). Every query is bound to one org.
-import { and, asc, count, eq, inArray, isNull, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, inArray, type SQL } from "drizzle-orm";
 import { newId } from "../ids.js";
 import { tables } from "./db.js";
 import { OrgScoped } from "./org-scoped.js";
 
-const { memberships, users, scimUsers, scimGroups, teams, teamMemberships, tokens } = tables;
+const { memberships, users, scimUsers, scimGroups, teams, teamMemberships } = tables;
 
 /** D1 binds at most 100 parameters per statement: lists of ids go in chunks that leave room for the scope. */
 export const IN_CHUNK = 90;
@@ -126,32 +126,6 @@ export class ScimStore extends OrgScoped {
       .onConflictDoUpdate({ target: [scimUsers.orgId, scimUsers.userId], set: { ...fields, deactivatedAt, updatedAt: now } });
     if (email === undefined) await upsert;
     else await this.db.batch([this.db.update(users).set({ email }).where(eq(users.id, userId)), upsert]);
-  }
-
-  /**
-   * Ends what the member holds in this org: their admin keys here are revoked and their team
-   * memberships kept (SCIM reactivation restores access). Returns the revoked keys' hashes.
-   */
-  revokeAdminKeys(userId: string): Promise<Array<{ id: string; sha256: string }>> {
-    return this.db
-      .update(tokens)
-      .set({ revokedAt: Date.now() })
-      .where(this.scope(tokens, eq(tokens.kind, "admin"), eq(tokens.subjectId, userId), isNull(tokens.revokedAt)))
-      .returning({ id: tokens.id, sha256: tokens.sha256 })
-      .all();
-  }
-
-  /** Removes the member from the org: team memberships, admin keys and SCIM state go with it. */
-  async removeMember(userId: string) {
-    await this.db.batch([
-      this.db.delete(teamMemberships).where(this.scope(teamMemberships, eq(teamMemberships.userId, userId))),
-      this.db
-        .update(tokens)
-        .set({ revokedAt: Date.now() })
-        .where(this.scope(tokens, eq(tokens.kind, "admin"), eq(tokens.subjectId, userId), isNull(tokens.revokedAt))),
-      this.db.delete(scimUsers).where(this.scope(scimUsers, eq(scimUsers.userId, userId))),
-      this.db.delete(memberships).where(this.scope(memberships, eq(memberships.userId, userId))),
-    ]);
   }
 
   // ── groups (teams) ────────────────────────────────────────────────────────

@@ -205,9 +205,11 @@ function authorise(mode: OutboundMode, decision: EgressDecision): void {
  */
 export async function sendOutbound(ctx: OutboundContext, request: OutboundRequest, mode: OutboundMode, callWatch?: CallWatch): Promise<Response> {
   return withSpan(
-    request.method,
     SpanKind.client,
-    httpClientAttributes(request.method, request.url, mode.kind, mode.kind === "tool" ? mode.tool.url : null),
+    () => ({
+      name: request.method,
+      attributes: httpClientAttributes(request.method, request.url, mode.kind, mode.kind === "tool" ? mode.tool.url : null),
+    }),
     async () => {
       // A tool call passes the watch it started before its approval; egress starts its own here.
       const watch = callWatch ?? watchCall(ctx.env, ctx.rights.agent.id, ctx.tokenId, (p) => ctx.waitUntil(p));

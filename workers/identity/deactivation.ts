@@ -8,7 +8,7 @@
 import { recordAudit } from "../audit/audit.js";
 import { makeDb } from "../data/db.js";
 import { PlatformData } from "../data/platform-data.js";
-import { ScimStore } from "../data/scim-store.js";
+import { OrgData } from "../data/org-data.js";
 import { revokeGrantsOf } from "../oauth/server.js";
 import { revokeSessionsOfUser } from "./sessions.js";
 import { forgetTokens } from "./tokens.js";
@@ -16,7 +16,7 @@ import { forgetTokens } from "./tokens.js";
 export async function withdrawMember(env: Env, orgId: string, userId: string, actor: { type: "system" | "user"; id: string }, reason: string) {
   const elsewhere = (await new PlatformData(makeDb(env.DB)).orgsOfUser(userId)).some((o) => o.id !== orgId);
   const sessions = elsewhere ? 0 : await revokeSessionsOfUser(env, userId);
-  const keys = await new ScimStore(makeDb(env.DB), orgId).revokeAdminKeys(userId);
+  const keys = await new OrgData(makeDb(env.DB), orgId).revokeTokens("admin", [userId]);
   forgetTokens(keys.map((k) => k.sha256));
   const grants = await revokeGrantsOf(env, userId, { orgId });
   await recordAudit(env, {

@@ -260,6 +260,6 @@ export async function deleteUser(ctx: ScimContext, id: string) {
   const row = await memberOrThrow(ctx, id);
   await assertNotLastOwner(ctx, row);
   await withdrawMember(ctx.env, ctx.orgId, row.userId, { type: "system", id: ctx.tokenId }, "scim.user.delete");
-  await store(ctx).removeMember(row.userId);
+  await new OrgData(makeDb(ctx.env.DB), ctx.orgId).removeMember(row.userId);
   await audit(ctx, "scim.user.delete", row.userId);
 }

@@ -4,6 +4,7 @@
 import { assertPushUrl } from "../audit/push.js";
 import { makeDb } from "../data/db.js";
 import { type TelemetryConfigRow, TelemetryStore } from "../data/telemetry-store.js";
+import { FRAMING_HEADERS } from "../../schema/credentials.js";
 import { AppError } from "../errors.js";
 import { loadKeyring } from "../vault/keyring.js";
 import { type VaultRecord, decryptSecret, encryptSecret } from "../vault/vault.js";
@@ -12,20 +13,7 @@ export const TRACES_PATH = "/v1/traces";
 const CACHE_MS = 4_000;
 
 /** Headers the exporter sets itself or the transport owns. */
-const RESERVED_HEADERS = new Set([
-  "content-type",
-  "content-length",
-  "content-encoding",
-  "transfer-encoding",
-  "host",
-  "connection",
-  "keep-alive",
-  "upgrade",
-  "te",
-  "trailer",
-  "expect",
-  "user-agent",
-]);
+const RESERVED_HEADERS: ReadonlySet<string> = new Set([...FRAMING_HEADERS, "content-encoding", "user-agent"]);
 
 export interface TelemetryConfig {
   orgId: string;

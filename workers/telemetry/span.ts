@@ -177,13 +177,18 @@ export function reasonOf(error: unknown): string {
   return typeof refusal === "string" ? refusal : "internal";
 }
 
+/** A span's name and attributes, computed only when the span is recorded (they may run the PII masker). */
+export type SpanDescription = () => { name: string; attributes: Attributes };
+
 /**
  * Runs `fn` inside a child of the active span: failed with the reason code when it throws, ended
- * when it returns unless it kept the span open. Without an active span `fn` runs as it is.
+ * when it returns unless it kept the span open. Without an active span `fn` runs as it is, and
+ * `describe` is never called: an org without telemetry pays nothing per call.
  */
-export async function withSpan<T>(name: string, kind: SpanKindValue, attributes: Attributes, fn: (span: TraceSpan) => Promise<T>): Promise<T> {
+export async function withSpan<T>(kind: SpanKindValue, describe: SpanDescription, fn: (span: TraceSpan) => Promise<T>): Promise<T> {
   const parent = active.getStore();
   if (!parent) return fn(NOOP);
+  const { name, attributes } = describe();
   const span = parent.child(name, kind, attributes);
   if (!(span instanceof Span)) return fn(span);
   try {

@@ -85,9 +85,14 @@ export async function listToolsFor(ctx: CallContext): Promise<ToolRow[]> {
 export async function callTool(ctx: CallContext, name: string, args: Record<string, unknown>): Promise<ToolResult> {
   const tool = (await toolsOf(ctx)).find((t) => t.name === name) ?? null;
   // The agent chose the name: a span names only a tool the agent can call.
-  const shownName = exportedName(name, tool !== null);
-  const attributes = { "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": shownName, "palisade.agent.id": ctx.rights.agent.id };
-  return withSpan(`execute_tool ${shownName}`, SpanKind.internal, attributes, async (span) => {
+  const describe = () => {
+    const shownName = exportedName(name, tool !== null);
+    return {
+      name: `execute_tool ${shownName}`,
+      attributes: { "gen_ai.operation.name": "execute_tool", "gen_ai.tool.name": shownName, "palisade.agent.id": ctx.rights.agent.id },
+    };
+  };
+  return withSpan(SpanKind.internal, describe, async (span) => {
     const result = await runTool(ctx, tool, name, args);
     if (result.isError) span.fail(result.status !== undefined ? String(result.status) : "tool_error");
     return result;

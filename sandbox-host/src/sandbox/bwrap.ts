@@ -19,7 +19,16 @@ import {
   withInit,
 } from "./rootfs.js";
 import { seccompBpf } from "./seccomp.js";
-import { SandboxStartError, sandboxSpecSchema, type DriverAvailability, type SandboxDriver, type SandboxHandle, type SandboxSpec } from "./types.js";
+import {
+  idsError,
+  probeOutcome,
+  SandboxStartError,
+  sandboxSpecSchema,
+  type DriverAvailability,
+  type SandboxDriver,
+  type SandboxHandle,
+  type SandboxSpec,
+} from "./types.js";
 
 export interface BwrapDriverOptions {
   bwrapPath?: string;
@@ -85,11 +94,8 @@ export class BwrapDriver implements SandboxDriver {
         limits: { memoryBytes: 64 << 20, cpuQuota: 1, pids: 16 },
         network: {},
       });
-      const err: Buffer[] = [];
-      h.stderr.on("data", (b: Buffer) => err.push(b));
-      h.stdout.resume();
-      const exit = await h.wait();
-      if (exit.exitCode !== 0) return { ok: false, reason: `bwrap probe failed: ${Buffer.concat(err).toString().trim()}` };
+      const probe = await probeOutcome(h);
+      if (probe.exitCode !== 0) return { ok: false, reason: `bwrap probe failed: ${probe.stderr}` };
       return { ok: true };
     } catch (e) {
       return { ok: false, reason: e instanceof Error ? e.message : String(e) };
@@ -247,8 +253,4 @@ export class BwrapDriver implements SandboxDriver {
       await Promise.all(opened.map((fh) => fh.close().catch(() => undefined)));
     }
   }
-}
-
-function idsError(e: unknown): never {
-  throw new SandboxStartError(`no host ids for the sandbox: ${e instanceof Error ? e.message : String(e)}`);
 }

@@ -22,7 +22,16 @@ import { ociConfig } from "./oci.js";
 import { launch } from "./process.js";
 import { rootEntries, writeIdentityFiles } from "./rootfs.js";
 import { defaultStateDir, ensurePrivateDir } from "./state-dirs.js";
-import { type DriverAvailability, type SandboxDriver, type SandboxHandle, type SandboxSpec, SandboxStartError, sandboxSpecSchema } from "./types.js";
+import {
+  idsError,
+  probeOutcome,
+  type DriverAvailability,
+  type SandboxDriver,
+  type SandboxHandle,
+  type SandboxSpec,
+  SandboxStartError,
+  sandboxSpecSchema,
+} from "./types.js";
 
 export interface GvisorDriverOptions {
   runscPath?: string;
@@ -92,12 +101,9 @@ export class GvisorDriver implements SandboxDriver {
         network: {},
         timeoutMs: 30_000,
       });
-      const err: Buffer[] = [];
-      h.stderr.on("data", (b: Buffer) => err.push(b));
-      h.stdout.resume();
-      const exit = await h.wait();
-      if (exit.exitCode === 0) return { ok: true };
-      return { ok: false, reason: `runsc probe failed: ${Buffer.concat(err).toString().trim().slice(-300)}` };
+      const probe = await probeOutcome(h);
+      if (probe.exitCode === 0) return { ok: true };
+      return { ok: false, reason: `runsc probe failed: ${probe.stderr.slice(-300)}` };
     } catch (e) {
       return { ok: false, reason: e instanceof Error ? e.message : String(e) };
     }
@@ -147,9 +153,7 @@ export class GvisorDriver implements SandboxDriver {
       this.#layout = undefined;
       throw new SandboxStartError(e instanceof Error ? e.message : String(e));
     });
-    const ids = await this.#ids.lease(spec.agentId).catch((e: unknown) => {
-      throw new SandboxStartError(`no host ids for the sandbox: ${e instanceof Error ? e.message : String(e)}`);
-    });
+    const ids = await this.#ids.lease(spec.agentId).catch(idsError);
     const bundle = path.join(this.#stateDir, "bundles", spec.id);
     const root = path.join(bundle, "runsc");
     let cgroup: SandboxCgroup | undefined;

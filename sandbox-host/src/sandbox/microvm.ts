@@ -29,6 +29,7 @@ import { PROXY_BRIDGE_PORT, sandboxEnv, tmpSizeBytes } from "./rootfs.js";
 import { seccompBpf } from "./seccomp.js";
 import {
   type DriverAvailability,
+  idsError,
   type SandboxDriver,
   type SandboxExit,
   type SandboxHandle,
@@ -259,9 +260,7 @@ export class MicrovmDriver implements SandboxDriver {
       this.#layout = undefined;
       throw new SandboxStartError(e instanceof Error ? e.message : String(e));
     });
-    const ids = await this.#ids.lease(spec.agentId).catch((e: unknown) => {
-      throw new SandboxStartError(`no host ids for the sandbox: ${e instanceof Error ? e.message : String(e)}`);
-    });
+    const ids = await this.#ids.lease(spec.agentId).catch(idsError);
     const opened: FileHandle[] = [];
     let cgroup: SandboxCgroup | undefined;
     try {

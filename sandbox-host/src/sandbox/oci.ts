@@ -23,7 +23,16 @@ import {
 } from "./rootfs.js";
 import { ociSeccomp, type OciSeccomp } from "./seccomp.js";
 import { defaultStateDir, ensurePrivateDir } from "./state-dirs.js";
-import { SandboxStartError, sandboxSpecSchema, type DriverAvailability, type SandboxDriver, type SandboxHandle, type SandboxSpec } from "./types.js";
+import {
+  idsError,
+  probeOutcome,
+  SandboxStartError,
+  sandboxSpecSchema,
+  type DriverAvailability,
+  type SandboxDriver,
+  type SandboxHandle,
+  type SandboxSpec,
+} from "./types.js";
 
 const run = promisify(execFile);
 
@@ -301,12 +310,9 @@ export class OciDriver implements SandboxDriver {
           network: {},
           timeoutMs: 10_000,
         });
-        const err: Buffer[] = [];
-        h.stderr.on("data", (b: Buffer) => err.push(b));
-        h.stdout.resume();
-        const exit = await h.wait();
-        if (exit.exitCode === 0) return { ok: true };
-        reasons.push(`${path.basename(runtime)}: ${Buffer.concat(err).toString().trim().slice(0, 300)}`);
+        const probe = await probeOutcome(h);
+        if (probe.exitCode === 0) return { ok: true };
+        reasons.push(`${path.basename(runtime)}: ${probe.stderr.slice(0, 300)}`);
       } catch (e) {
         reasons.push(`${path.basename(runtime)}: ${e instanceof Error ? e.message : String(e)}`);
       }
@@ -358,9 +364,7 @@ export class OciDriver implements SandboxDriver {
       throw new SandboxStartError(`the oci driver's state dir cannot be used: ${e instanceof Error ? e.message : String(e)}`);
     });
 
-    const ids = await this.#ids.lease(spec.agentId).catch((e: unknown) => {
-      throw new SandboxStartError(`no host ids for the sandbox: ${e instanceof Error ? e.message : String(e)}`);
-    });
+    const ids = await this.#ids.lease(spec.agentId).catch(idsError);
     const bundle = path.join(this.#stateDir, "bundles", spec.id);
     const cgroupsPath = path.posix.join(this.#cgroupParent, spec.id);
     // runc can keep the finished container (and its cgroup) until `delete`, so its OOM counter can

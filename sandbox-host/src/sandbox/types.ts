@@ -114,3 +114,17 @@ export interface SandboxDriver {
 export class SandboxStartError extends Error {
   override readonly name = "SandboxStartError";
 }
+
+/** Rethrows a failed host-id lease as the start error every driver reports. */
+export function idsError(e: unknown): never {
+  throw new SandboxStartError(`no host ids for the sandbox: ${e instanceof Error ? e.message : String(e)}`);
+}
+
+/** Waits for a probe sandbox (a `/bin/true` round trip) and returns its exit code with its stderr. */
+export async function probeOutcome(h: SandboxHandle): Promise<{ exitCode: number | null; stderr: string }> {
+  const err: Buffer[] = [];
+  h.stderr.on("data", (b: Buffer) => err.push(b));
+  h.stdout.resume();
+  const exit = await h.wait();
+  return { exitCode: exit.exitCode, stderr: Buffer.concat(err).toString().trim() };
+}

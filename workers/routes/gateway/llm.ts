@@ -108,10 +108,11 @@ export function llmGateway() {
     const model = (body as Record<string, unknown>).model;
     if (typeof model !== "string" || model.length === 0 || model.length > 200) throw new AppError("bad_request", "model: required string");
     // The span opens before the policy check; the model is named in it only when the policy allows it.
-    const shownModel = exportedName(model, allowsModel(c.get("rights"), model));
-    return withSpan(`chat ${shownModel}`, SpanKind.client, requestAttributes(kind, shownModel, body as Record<string, unknown>), (span) =>
-      callModel(c, span, kind, endpoint, model, body as Record<string, unknown>, providers, path),
-    );
+    const describe = () => {
+      const shownModel = exportedName(model, allowsModel(c.get("rights"), model));
+      return { name: `chat ${shownModel}`, attributes: requestAttributes(kind, shownModel, body as Record<string, unknown>) };
+    };
+    return withSpan(SpanKind.client, describe, (span) => callModel(c, span, kind, endpoint, model, body as Record<string, unknown>, providers, path));
   });
   return llm;
 }
