@@ -277,6 +277,12 @@ export const AuditFilterSchema = z.strictObject({
 export const AuditQuerySchema = AuditFilterSchema.extend(PageQuerySchema.shape).extend({
   order: z.enum(["asc", "desc"]).default("asc").describe("asc: oldest first (the cursor continues after); desc: newest first"),
   afterSeq: z.coerce.number().int().min(0).optional().describe("only events after this seq (a live tail polls with the last seq it has)"),
+  names: z
+    .enum(["true", "false"])
+    .default("false")
+    .describe(
+      "true: join each id's current name (actorName, resourceName) for a console; names are user-chosen text and members' e-mails, so a plain read of the trail (exports, SIEM pulls) leaves them out",
+    ),
 });
 export const AUDIT_EXPORT_FORMATS = ["ndjson", "csv"] as const;
 export const AuditExportQuerySchema = AuditFilterSchema.extend({ format: z.enum(AUDIT_EXPORT_FORMATS).default("ndjson") });

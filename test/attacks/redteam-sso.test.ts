@@ -324,9 +324,7 @@ describe("red team: held checks", () => {
     expect(res.status).toBe(403);
   });
 
-  // OPEN (issue 21): the audit list names actors by e-mail for admins; whether that is a leak is
-  // undecided, so this check still fails and is tracked as an expected failure.
-  it.fails("login, MFA and logout audit carry no password or e-mail, and logout ends the session", async () => {
+  it("login, MFA and logout audit carry no password or e-mail, and logout ends the session", async () => {
     const org = await seedOrg("aud");
     await call("/api/v1/login", { method: "POST", body: { email: org.email, password: `${org.password}x` } });
     const login = await call("/api/v1/login", { method: "POST", body: { email: org.email, password: org.password } });

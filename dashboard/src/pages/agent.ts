@@ -131,7 +131,9 @@ registerPage({
       get(agentPath).then((d) => parseOne("AgentSchema", d)),
       get(`${agentPath}/effective-policy`),
       ctx.can("admin")
-        ? get(`${ctx.orgPath("/audit")}${qs({ actorId: id, order: "desc", limit: 20 })}`).then((d) => parsePage("AuditEventSchema", d).items)
+        ? get(`${ctx.orgPath("/audit")}${qs({ actorId: id, order: "desc", limit: 20, names: "true" })}`).then(
+            (d) => parsePage("AuditEventSchema", d).items,
+          )
         : Promise.resolve(null),
       get(ctx.orgPath(`/agents${qs({ limit: 200 })}`)).then((d) => parsePage("AgentSchema", d).items),
       get(`${ctx.orgPath("/sandboxes")}${qs({ agentId: id, limit: 50 })}`).then((d) => parsePage("SandboxSchema", d).items),

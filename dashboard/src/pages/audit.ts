@@ -115,7 +115,7 @@ function liveTail(ctx: Ctx, filters: Record<string, string>, tbody: HTMLElement,
     if (busy || !toggle.checked || document.hidden) return schedule();
     busy = true;
     try {
-      const page = parsePage("AuditEventSchema", await get(`${ctx.orgPath("/audit")}${qs({ ...rest, afterSeq: last, limit: 100 })}`));
+      const page = parsePage("AuditEventSchema", await get(`${ctx.orgPath("/audit")}${qs({ ...rest, afterSeq: last, limit: 100, names: "true" })}`));
       // Oldest first from the API; each goes on top, so the newest ends first.
       for (const e of page.items) {
         tbody.prepend(render(e));
@@ -207,7 +207,7 @@ registerPage({
       tools(ctx, filters),
     );
     try {
-      const page = parsePage("AuditEventSchema", await get(`${ctx.orgPath("/audit")}${qs({ ...filters, order: "desc", cursor })}`));
+      const page = parsePage("AuditEventSchema", await get(`${ctx.orgPath("/audit")}${qs({ ...filters, order: "desc", cursor, names: "true" })}`));
       const cols = columns(ctx);
       const rendered = table("Audit events", cols, page.items);
       const tbody = rendered.querySelector("tbody");

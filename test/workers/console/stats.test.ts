@@ -217,18 +217,21 @@ describe("GET …/stats", () => {
 
 describe("GET …/audit names and order", () => {
   it("lists newest first with actor and resource names joined, and finds text", async () => {
-    const res = await call(`/api/v1/orgs/${org.orgId}/audit?order=desc&limit=3&actorType=agent`, { token: org.apiKey });
+    const res = await call(`/api/v1/orgs/${org.orgId}/audit?order=desc&limit=3&actorType=agent&names=true`, { token: org.apiKey });
     expect(res.status).toBe(200);
     const seqs = res.json.items.map((e: { seq: number }) => e.seq);
     expect(seqs).toEqual([...seqs].sort((a: number, b: number) => b - a));
     expect(res.json.items[0]).toMatchObject({ actorName: expect.stringMatching(/^stats-(alpha|beta)$/) });
-    const next = await call(`/api/v1/orgs/${org.orgId}/audit?order=desc&limit=3&actorType=agent&cursor=${res.json.nextCursor}`, {
+    const next = await call(`/api/v1/orgs/${org.orgId}/audit?order=desc&limit=3&actorType=agent&names=true&cursor=${res.json.nextCursor}`, {
       token: org.apiKey,
     });
     expect(next.json.items[0].seq).toBeLessThan(seqs.at(-1));
-    const created = await call(`/api/v1/orgs/${org.orgId}/audit?action=agent.create&order=desc`, { token: org.apiKey });
+    const created = await call(`/api/v1/orgs/${org.orgId}/audit?action=agent.create&order=desc&names=true`, { token: org.apiKey });
     expect(created.json.items.map((e: { resourceName: string }) => e.resourceName).sort()).toEqual(["stats-alpha", "stats-beta"]);
     expect(created.json.items[0].actorName).toBe(org.email);
+    // Without asking, a read of the trail carries no names (user-chosen text, members' e-mails).
+    const plain = await call(`/api/v1/orgs/${org.orgId}/audit?action=agent.create&order=desc`, { token: org.apiKey });
+    for (const e of plain.json.items) expect([e.actorName, e.resourceName]).toEqual([null, null]);
     const found = await call(`/api/v1/orgs/${org.orgId}/audit?q=PII_BLOCKED`, { token: org.apiKey });
     expect(found.json.items.map((e: { reason: string }) => e.reason)).toEqual(["pii_blocked"]);
     // Wildcards are plain text.

@@ -74,9 +74,9 @@ auditRoutes.openapi(
     const pending = await flushForRead(c.env, access.orgId);
     const db = makeDb(c.env.DB);
     const rows = await new AuditData(db, access.orgId).list(filter, q.limit + 1, q.order);
-    const names = await new NameData(db, access.orgId).names(rows.flatMap((r) => [r.actorId, r.resourceId]));
+    const names = q.names === "true" ? await new NameData(db, access.orgId).names(rows.flatMap((r) => [r.actorId, r.resourceId])) : null;
     return c.json(
-      auditPage(rows, q.limit, (id) => (id === null ? null : (names.get(id) ?? null))),
+      auditPage(rows, q.limit, (id) => (id === null || names === null ? null : (names.get(id) ?? null))),
       200,
       pendingHeader(pending),
     );
