@@ -21,6 +21,7 @@ import { IMAGE_NAME } from "../../../schema/sandbox.js";
 import { ensurePrivateDir } from "../sandbox/state-dirs.js";
 import {
   applyLayer,
+  checkTreeLinks,
   DEFAULT_IMPORT_LIMITS,
   entryParts,
   ImageError,
@@ -269,6 +270,7 @@ export class ImageStore {
           if (got.diffId !== config.rootfs.diff_ids[i]) throw new ImageError(`layer ${i + 1} does not match the config's diff id`);
         }
         await prepareMountPoints(tree);
+        await checkTreeLinks(tree);
         await chmod(tree, 0o755);
         size = budget.bytes;
         await rename(tree, rootfs).catch(async (e: NodeJS.ErrnoException) => {
