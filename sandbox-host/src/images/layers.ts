@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { constants, createReadStream } from "node:fs";
 import { link, lstat, mkdir, open, readdir, readlink, rm, symlink, chmod } from "node:fs/promises";
 import path from "node:path";
-import { type Readable, Transform } from "node:stream";
+import { type Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
@@ -175,6 +175,35 @@ export async function applyLayer(
   compression: LayerCompression,
   budget: ImportBudget,
 ): Promise<{ diffId: string; blobDigest: string }> {
+  const extract = tar.extract();
+  const createdHere = new Set<string>();
+  const refusal: { error?: unknown } = {};
+  extract.on("entry", (header, stream, next) => {
+    applyEntry(root, header, stream as unknown as Readable, budget, createdHere).then(
+      () => next(),
+      (e: unknown) => {
+        refusal.error = e;
+        stream.resume();
+        extract.destroy(e as Error);
+      },
+    );
+  });
+  return digestLayer(file, compression, extract, refusal);
+}
+
+/** The digests of the layer stored in `file` (diff id and blob digest), read through without unpacking. */
+export function verifyLayer(file: string, compression: LayerCompression): Promise<{ diffId: string; blobDigest: string }> {
+  const discard = new Writable({ write: (_chunk, _enc, cb) => cb() });
+  return digestLayer(file, compression, discard, {});
+}
+
+/** Streams a stored layer through its decompression into `sink`, hashing it as stored and as a tar. */
+async function digestLayer(
+  file: string,
+  compression: LayerCompression,
+  sink: tar.Extract | Writable,
+  refusal: { error?: unknown },
+): Promise<{ diffId: string; blobDigest: string }> {
   let gzip = compression === "gzip";
   if (compression === "sniff") {
     // docker save writes plain tars; some tools gzip them: the magic number says which.
@@ -185,29 +214,16 @@ export async function applyLayer(
   }
   const blobHash = createHash("sha256");
   const diffHash = createHash("sha256");
-  const extract = tar.extract();
-  const createdHere = new Set<string>();
-  let refused: unknown;
-  extract.on("entry", (header, stream, next) => {
-    applyEntry(root, header, stream as unknown as Readable, budget, createdHere).then(
-      () => next(),
-      (e: unknown) => {
-        refused = e;
-        stream.resume();
-        extract.destroy(e as Error);
-      },
-    );
-  });
   const stored = meter(() => undefined, blobHash);
   const unpacked = meter(() => undefined, diffHash);
   try {
-    if (gzip) await pipeline(createReadStream(file), stored, createGunzip(), unpacked, extract);
-    else await pipeline(createReadStream(file), stored, unpacked, extract);
+    if (gzip) await pipeline(createReadStream(file), stored, createGunzip(), unpacked, sink);
+    else await pipeline(createReadStream(file), stored, unpacked, sink);
   } catch (e) {
-    if (refused instanceof ImageError) throw refused;
+    if (refusal.error instanceof ImageError) throw refusal.error;
     if (e instanceof ImageError) throw e;
     throw new ImageError(
-      `layer is not a valid ${gzip ? "gzip-compressed " : ""}tar (${(refused as Error | undefined)?.message ?? (e as Error).message})`,
+      `layer is not a valid ${gzip ? "gzip-compressed " : ""}tar (${(refusal.error as Error | undefined)?.message ?? (e as Error).message})`,
     );
   }
   return { diffId: `sha256:${diffHash.digest("hex")}`, blobDigest: `sha256:${blobHash.digest("hex")}` };

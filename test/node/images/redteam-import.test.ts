@@ -254,7 +254,11 @@ describe("store consistency across images", () => {
   });
   it("after a name moves, two records claim it and removing the old one unlinks the new one's name", async () => {
     const one = await store.import((await layout([[{ name: "v", data: "1" }]])).dir, { names: ["app:1"] });
-    const two = await store.import((await layout([[{ name: "v", data: "2" }]])).dir, { names: ["app:1"] });
+    const twoDir = (await layout([[{ name: "v", data: "2" }]])).dir;
+    // Moving a name takes --replace: without it the import is refused and the name stays.
+    await refused(store.import(twoDir, { names: ["app:1"] }), /already names image .*--replace/);
+    expect((await store.resolve("app:1"))?.record.digest).toBe(one.digest);
+    const two = await store.import(twoDir, { names: ["app:1"], replace: true });
     const claim = (await store.list()).filter((r) => r.names.includes("app:1")).map((r) => r.digest);
     expect(claim, "one record per name").toEqual([two.digest]);
     await store.remove(one.digest);
