@@ -345,6 +345,8 @@ export class ImageStore {
     let stored: StoredRecord;
     try {
       if (!(await lstat(rootfs).catch(() => undefined))) {
+        // Verified against a stored tree that a removal took away meanwhile: nothing was unpacked.
+        if (!(await lstat(c.tree).catch(() => undefined))) throw new ImageError("the image was removed during the import; import it again");
         await rename(c.tree, rootfs);
         placed.push(rootfs);
       }
