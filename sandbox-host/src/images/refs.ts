@@ -3,10 +3,11 @@
 // name names exactly one image and removing an image can never unlink a name another image holds.
 // Every change of a name is appended to the store's event log (the host's record of who re-pointed
 // what), and reported to the caller's log.
-import { appendFile, lstat, open, readFile, readlink, rename, rm, symlink, unlink } from "node:fs/promises";
+import { appendFile, lstat, open, readdir, readFile, readlink, rename, rm, symlink, unlink } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
+import { normaliseImageName } from "../../../schema/sandbox.js";
 import { ImageError } from "./layers.js";
 
 const HEX = /^[0-9a-f]{64}$/;
@@ -43,6 +44,45 @@ export async function readRefs(dir: string): Promise<Refs> {
   const r = RefsSchema.safeParse(value);
   if (!r.success) throw new ImageError(`the image store's index (${REFS_FILE}) is not valid`);
   return r.data;
+}
+
+/**
+ * Builds the index of a store made before it existed (names as `names/<name>` symlinks, manifest
+ * digests in the records), once, then removes `names/`. Of two old names that are one name now
+ * (`app` and `app:latest`), the one written with its tag wins.
+ */
+export async function migrateLegacyNames(dir: string): Promise<void> {
+  const legacy = path.join(dir, "names");
+  if (!(await lstat(legacy).catch(() => undefined))?.isDirectory()) return;
+  await withStoreLock(dir, async () => {
+    if (!(await lstat(legacy).catch(() => undefined))?.isDirectory()) return;
+    const refs = await readRefs(dir);
+    const entries: { name: string; tagged: boolean; hex: string }[] = [];
+    for (const entry of await readdir(legacy)) {
+      let raw: string;
+      try {
+        raw = decodeURIComponent(entry);
+      } catch {
+        continue;
+      }
+      const name = normaliseImageName(raw);
+      const hex = await readlink(path.join(legacy, entry)).catch(() => "");
+      if (name === undefined || !HEX.test(hex) || !(await lstat(path.join(dir, "records", `${hex}.json`)).catch(() => undefined))) continue;
+      entries.push({ name, tagged: raw.slice(raw.lastIndexOf("/") + 1).includes(":"), hex });
+    }
+    entries.sort((a, b) => Number(b.tagged) - Number(a.tagged));
+    for (const e of entries) if (!Object.hasOwn(refs.names, e.name)) refs.names[e.name] = e.hex;
+    for (const f of await readdir(path.join(dir, "records")).catch(() => [] as string[])) {
+      if (!/^[0-9a-f]{64}\.json$/.test(f)) continue;
+      const old = z
+        .object({ manifestDigest: z.string().regex(/^sha256:[0-9a-f]{64}$/) })
+        .safeParse(await readFile(path.join(dir, "records", f), "utf8").then(JSON.parse, () => null));
+      if (old.success) refs.manifests[old.data.manifestDigest.slice(7)] ??= f.slice(0, 64);
+    }
+    await writeRefs(dir, refs);
+    await rm(legacy, { recursive: true, force: true });
+    await recordEvent(dir, undefined, "image.names_migrated", { names: refs.names });
+  });
 }
 
 /** Replaces the index whole: a reader sees the old one or the new one, never a part. */

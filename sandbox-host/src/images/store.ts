@@ -35,7 +35,7 @@ import {
   prepareMountPoints,
   verifyLayer,
 } from "./layers.js";
-import { type ImageLog, type Refs, readRefs, recordEvent, withStoreLock, writeRefs } from "./refs.js";
+import { type ImageLog, migrateLegacyNames, type Refs, readRefs, recordEvent, withStoreLock, writeRefs } from "./refs.js";
 
 const run = promisify(execFile);
 
@@ -211,7 +211,7 @@ export class ImageStore {
   /** Every imported image. */
   async list(): Promise<ImageRecord[]> {
     const files = await readdir(path.join(this.dir, "records")).catch(() => [] as string[]);
-    const refs = await readRefs(this.dir);
+    const refs = await this.#refs();
     const out: ImageRecord[] = [];
     for (const f of files.filter((f) => /^[0-9a-f]{64}\.json$/.test(f)).sort()) {
       const stored = await this.#stored(f.slice(0, 64));
@@ -222,10 +222,16 @@ export class ImageStore {
 
   /** The image a reference names: `sha256:<hex>` (config or manifest digest) or a name (normalised: no tag means `:latest`). */
   async resolve(ref: string): Promise<ResolvedImage | undefined> {
-    const refs = await readRefs(this.dir);
+    const refs = await this.#refs();
     const hex = (await this.#configHex(ref)) ?? hexFor(ref, refs);
     const stored = hex === undefined ? undefined : await this.#stored(hex);
     return hex && stored ? { record: withRefs(stored, refs), rootfsDir: path.join(this.dir, "rootfs", hex) } : undefined;
+  }
+
+  /** The index, after a store made before it has been moved to it. */
+  async #refs(): Promise<Refs> {
+    await migrateLegacyNames(this.dir);
+    return readRefs(this.dir);
   }
 
   async #configHex(ref: string): Promise<string | undefined> {
@@ -257,6 +263,7 @@ export class ImageStore {
     // The operator's names, checked before anything is read or written.
     const given = [...new Set((opts.names ?? []).map((n) => imageName(n, "image name")))];
     await this.#ensure();
+    await migrateLegacyNames(this.dir);
     const staging = await mkdtemp(path.join(this.dir, "tmp", "import-"));
     try {
       const st = await stat(source).catch(() => undefined);
@@ -494,6 +501,7 @@ export class ImageStore {
 
   /** Removes one image: its names and manifest digests from the index, then its record, tree and disk. */
   async remove(ref: string): Promise<boolean> {
+    await migrateLegacyNames(this.dir);
     return withStoreLock(this.dir, async () => {
       const refs = await readRefs(this.dir);
       const hex = (await this.#configHex(ref)) ?? hexFor(ref, refs);

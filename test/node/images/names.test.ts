@@ -2,7 +2,7 @@
 // containerd name, docker RepoTags, untagged, other case, docker.io/ spelling), a name moved
 // without --replace, removal of an image whose name moved, racing imports, and names that break
 // the store half-way. Names live in one index (refs.json); changes are in events.log.
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, symlink, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -208,4 +208,35 @@ describe("names checked before anything is written", () => {
       expect((await store.import(l.dir, { names: ["sane:1"] })).names).toEqual(["sane:1"]);
     });
   }
+});
+
+describe("a store made before the index", () => {
+  it("moves its name links and manifest digests into refs.json once, the tagged name winning over an untagged one", async () => {
+    const { store } = newStore();
+    const a = await layoutOf("a");
+    const b = await layoutOf("b");
+    const recA = await store.import(a.dir);
+    const recB = await store.import(b.dir);
+    // The old layout: names/<URI-encoded name> -> <hex>, the manifest digest in the record.
+    await rm(path.join(store.dir, "refs.json"));
+    await mkdir(path.join(store.dir, "names"));
+    await symlink(recB.digest.slice(7), path.join(store.dir, "names", encodeURIComponent("app")));
+    await symlink(recA.digest.slice(7), path.join(store.dir, "names", encodeURIComponent("app:latest")));
+    await symlink(recB.digest.slice(7), path.join(store.dir, "names", encodeURIComponent("b:1")));
+    await symlink("../../etc", path.join(store.dir, "names", encodeURIComponent("evil:1")));
+    const recordA = path.join(store.dir, "records", `${recA.digest.slice(7)}.json`);
+    await writeFile(
+      recordA,
+      JSON.stringify({ ...JSON.parse(await readFile(recordA, "utf8")), names: ["app:latest"], manifestDigest: a.manifestDigest }),
+    );
+    expect(await who(store, "app")).toBe("a");
+    expect(await who(store, "b:1")).toBe("b");
+    expect(await store.resolve("evil:1")).toBeUndefined();
+    expect((await store.resolve(a.manifestDigest ?? ""))?.record.digest).toBe(recA.digest);
+    expect(await readdir(store.dir)).not.toContain("names");
+    expect(JSON.parse(await readFile(path.join(store.dir, "refs.json"), "utf8")).names).toEqual({
+      "app:latest": recA.digest.slice(7),
+      "b:1": recB.digest.slice(7),
+    });
+  });
 });
