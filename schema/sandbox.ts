@@ -101,6 +101,59 @@ export function stricterIsolation(a: IsolationLevel | null, b: IsolationLevel | 
 /** An image name as imported on a host (`busybox:latest`, `registry.example/team/agent:1.2`). */
 export const IMAGE_NAME = /^[A-Za-z0-9][A-Za-z0-9._/:@-]{0,254}$/;
 
+/** Longest image name (docker's limit), and longest path component or tag in one. */
+export const IMAGE_NAME_MAX = 255;
+const IMAGE_COMPONENT_MAX = 128;
+/** A repository path component (docker's grammar, lower case). */
+const REPO_COMPONENT = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*$/;
+/** A registry host, optionally with a port: only as the first of several components. */
+const REGISTRY = /^(?:localhost|[a-z0-9-]+(?:\.[a-z0-9-]+)+)(?::[0-9]{1,5})?$|^[a-z0-9-]+:[0-9]{1,5}$/;
+const TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
+
+/**
+ * The one form of an image name that is stored, advertised and compared: repository in lower case
+ * (docker's default registry `docker.io/` and its `library/` left out), always with a tag (`:latest` when
+ * none is given). Undefined when `name` is not an image name (length, characters, empty or
+ * overlong components, `..`, a digest `@…`). Every comparison of names goes through this, so
+ * `Corp/agent`, `docker.io/corp/agent` and `corp/agent:latest` are one name.
+ */
+export function normaliseImageName(name: string): string | undefined {
+  if (name.length === 0 || name.length > IMAGE_NAME_MAX || name.includes("@")) return undefined;
+  const slash = name.lastIndexOf("/");
+  const colon = name.lastIndexOf(":");
+  const tagged = colon > slash;
+  const tag = tagged ? name.slice(colon + 1) : "latest";
+  const repo = (tagged ? name.slice(0, colon) : name).toLowerCase();
+  if (!TAG.test(tag)) return undefined;
+  let parts = repo.split("/");
+  const [first, ...rest] = parts;
+  if ((first === "docker.io" || first === "index.docker.io") && rest.length > 0) parts = rest;
+  if (parts.length === 2 && parts[0] === "library") parts = parts.slice(1);
+  for (const [i, part] of parts.entries()) {
+    if (part.length > IMAGE_COMPONENT_MAX) return undefined;
+    if (!(REPO_COMPONENT.test(part) || (i === 0 && parts.length > 1 && REGISTRY.test(part)))) return undefined;
+  }
+  const out = `${parts.join("/")}:${tag}`;
+  return out.length > IMAGE_NAME_MAX ? undefined : out;
+}
+
+/** An image name as given (CLI, archive), normalised; refused with the rule it breaks. */
+export const ImageNameSchema = z
+  .string()
+  .max(IMAGE_NAME_MAX, `an image name is at most ${IMAGE_NAME_MAX} characters`)
+  .transform((name, ctx) => {
+    const normal = normaliseImageName(name);
+    if (normal === undefined) {
+      ctx.addIssue({
+        code: "custom",
+        message:
+          "an image name is [registry/]path[:tag]: lower-case letters, digits and . _ - in each /-separated part (at most 128 characters, none empty), a tag of letters, digits and . _ -, no digest",
+      });
+      return z.NEVER;
+    }
+    return normal;
+  });
+
 /** An image a sandbox runs: a sha256 digest (config or manifest) or a name imported on the pool's hosts. */
 export const ImageRefSchema = z
   .string()
@@ -163,6 +216,8 @@ export type HostCapabilities = z.infer<typeof HostCapabilitiesSchema>;
 export function hostCanRun(caps: HostCapabilities, isolation: IsolationLevel, image: string | undefined): boolean {
   const driver = caps.drivers.some((d) => d.isolation === isolation && (image === undefined || d.images));
   if (!driver || image === undefined) return driver;
-  const tagged = /:[^/]*$/.test(image) || image.startsWith("sha256:") ? [image] : [image, `${image}:latest`];
-  return caps.images.some((i) => i.digest === image || i.manifestDigest === image || i.names.some((n) => tagged.includes(n)));
+  const name = image.startsWith("sha256:") ? undefined : normaliseImageName(image);
+  return caps.images.some(
+    (i) => i.digest === image || i.manifestDigest === image || (name !== undefined && i.names.some((n) => normaliseImageName(n) === name)),
+  );
 }

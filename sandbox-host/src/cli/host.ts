@@ -5,7 +5,7 @@ import { parseArgs } from "node:util";
 import { z } from "zod";
 import { DAEMON_VERSION, DaemonStartError, startHostDaemon } from "../daemon/host.js";
 import { EnrollError, defaultStateDir, enroll, hostStateExists, StateError, writeHostState } from "../daemon/state.js";
-import { ImageRefSchema } from "../../../schema/sandbox.js";
+import { ImageNameSchema } from "../../../schema/sandbox.js";
 import { ImageError, ImageStore } from "../images/store.js";
 import { DRIVER_NAMES } from "../sandbox/index.js";
 import type { Io } from "./io.js";
@@ -15,14 +15,16 @@ export const HOST_USAGE = `usage:
   palisade host enroll --edge URL --token pal_host_… [--name NAME] [--state-dir DIR] [--force]
       (the token may come from $PALISADE_HOST_TOKEN instead, to keep it off the command line)
   palisade host run [--state-dir DIR] [--driver NAME[,NAME…]] [--id-range FIRST:COUNT] [--workspace-quota SIZE] [--max-workspaces N]
-  palisade host image import PATH [--name NAME…] [--state-dir DIR]
+  palisade host image import PATH [--name NAME…] [--replace] [--state-dir DIR]
   palisade host image list|remove REF [--state-dir DIR]
 The state dir defaults to $PALISADE_HOST_STATE, else ~/.palisade (/var/lib/palisade for root).
 --id-range: host uids/gids for sandboxes (default 1000000:65536; no host user, group or subordinate id may be in it).
 --driver: ${DRIVER_NAMES.join(", ")}; default every one available here (each is probed at start).
 --workspace-quota: disk quota of each new agent workspace (default 1g).
 --max-workspaces: most agent workspaces mounted at once (default 256; idle ones are unmounted to make room).
-image import: an OCI image layout (directory or tar) or a \`docker save\` archive; no registry is contacted.`;
+image import: an OCI image layout (directory or tar) or a \`docker save\` archive; no registry is contacted.
+  The image gets the --name(s) given; without one, the names the archive claims that no other image holds.
+  --replace moves a given name from the image that holds it (recorded in the store's events.log).`;
 
 const usage = (io: Io, why: string) => {
   io.stderr.write(`palisade: ${why}\n${HOST_USAGE}\n`);
@@ -148,13 +150,16 @@ export async function hostImage(argv: string[], io: Io): Promise<number> {
     parsed = parseArgs({
       args: rest,
       allowPositionals: true,
-      options: { "state-dir": { type: "string" }, name: { type: "string", multiple: true } },
+      options: { "state-dir": { type: "string" }, name: { type: "string", multiple: true }, replace: { type: "boolean" } },
     });
   } catch (e) {
     return usage(io, e instanceof Error ? e.message : String(e));
   }
   const { values, positionals } = parsed;
-  const store = new ImageStore(path.join(values["state-dir"] ?? defaultStateDir(io.env ?? process.env), "images"));
+  // Name changes are also in the store's events.log; here the operator sees them at once.
+  const store = new ImageStore(path.join(values["state-dir"] ?? defaultStateDir(io.env ?? process.env), "images"), {
+    log: (event, fields) => io.stderr.write(`${JSON.stringify({ event, ...fields })}\n`),
+  });
   try {
     if (sub === "list" && positionals.length === 0) {
       for (const image of await store.list()) io.stdout.write(`${image.digest}\t${image.names.join(",")}\t${image.sizeBytes}\n`);
@@ -164,8 +169,8 @@ export async function hostImage(argv: string[], io: Io): Promise<number> {
     if (positionals.length !== 1 || ref === undefined) return usage(io, `host image ${sub ?? ""}: one path or reference expected`);
     if (sub === "import") {
       const names = ImageNames.safeParse(values.name ?? []);
-      if (!names.success) return usage(io, "--name must be an image name such as agent:1 (letters, digits, . _ / : @ -)");
-      const record = await store.import(path.resolve(ref), { names: names.data });
+      if (!names.success) return usage(io, `--name must be an image name such as agent:1 (${names.error.issues[0]?.message ?? "invalid"})`);
+      const record = await store.import(path.resolve(ref), { names: names.data, replace: values.replace === true });
       io.stdout.write(`${JSON.stringify({ digest: record.digest, names: record.names, sizeBytes: record.sizeBytes })}\n`);
       return 0;
     }
@@ -185,4 +190,4 @@ export async function hostImage(argv: string[], io: Io): Promise<number> {
   }
 }
 
-const ImageNames = z.array(ImageRefSchema.refine((r) => !r.startsWith("sha256:"), "a name, not a digest"));
+const ImageNames = z.array(ImageNameSchema);

@@ -193,7 +193,7 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
   // An image imported while the daemon runs (palisade host image import) is advertised at once.
   await mkdir(path.join(images.dir, "records"), { recursive: true, mode: 0o700 });
   let refresh: NodeJS.Timeout | undefined;
-  const watcher = watch(path.join(images.dir, "records"), () => {
+  const onImagesChanged = () => {
     clearTimeout(refresh);
     refresh = setTimeout(
       () =>
@@ -203,8 +203,10 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
         ),
       200,
     );
-  });
-  watcher.on("error", () => undefined);
+  };
+  // Records change when an image comes or goes; the store's index (refs.json, in the store's dir) when a name does.
+  const watchers = [watch(path.join(images.dir, "records"), onImagesChanged), watch(images.dir, onImagesChanged)];
+  for (const w of watchers) w.on("error", () => undefined);
   log("host.started", {
     host: state.hostId,
     pool: state.pool,
@@ -221,7 +223,7 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
     stop: () =>
       (stopping ??= (async () => {
         log("host.stopping", { sandboxes: manager.size });
-        watcher.close();
+        for (const w of watchers) w.close();
         clearTimeout(refresh);
         await manager.stopAll();
         await workspaces.unmountAll();

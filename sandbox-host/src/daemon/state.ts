@@ -13,7 +13,7 @@
 //   ids/                        host uids of agents and leased sandbox slots (sandbox/ids.ts)
 //   oci/                        the OCI driver's bundles, identity files and runtime roots (sandbox/oci.ts)
 //   gvisor/                     the gVisor driver's bundles (each its sandbox's uid's) and identity files (sandbox/gvisor.ts)
-//   images/                     imported images: unpacked roots, records, names, VM disks (images/store.ts)
+//   images/                     imported images: unpacked roots, records, the names index, VM disks (images/store.ts)
 // The state dir and everything above it must be root's alone to change (sandbox/state-dirs.ts).
 import { chmod, copyFile, readFile, rename, stat, writeFile } from "node:fs/promises";
 import path from "node:path";

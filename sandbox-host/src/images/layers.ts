@@ -8,7 +8,7 @@ import { createHash } from "node:crypto";
 import { constants, createReadStream } from "node:fs";
 import { link, lstat, mkdir, open, readdir, readlink, rm, symlink, chmod } from "node:fs/promises";
 import path from "node:path";
-import { type Readable, Transform } from "node:stream";
+import { type Readable, Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
@@ -90,6 +90,60 @@ async function resolveDir(root: string, parts: string[]): Promise<string> {
   return path.join(root, ...current);
 }
 
+/**
+ * Why a symlink in the real directory `dir` (below `root`) with `linkTarget` resolves inside the
+ * root when followed on the host (undefined: it does): walked component by component from where the link really sits,
+ * following the links already in the tree (an absolute one re-roots, as a runtime does). A `..`
+ * above the root is an escape. Names not in the tree yet count as plain directories.
+ */
+async function linkProblem(root: string, dir: string, linkTarget: string): Promise<string | undefined> {
+  if (linkTarget.startsWith("/")) return undefined;
+  const stack = linkTarget.split("/").reverse();
+  let current = path
+    .relative(root, dir)
+    .split(path.sep)
+    .filter((p) => p !== "");
+  let hops = 0;
+  while (stack.length > 0) {
+    const part = stack.pop() as string;
+    if (part === "" || part === ".") continue;
+    if (part === "..") {
+      if (current.length === 0) return "points out of the image's root";
+      current = current.slice(0, -1);
+      continue;
+    }
+    const st = await lstat(path.join(root, ...current, part)).catch(() => undefined);
+    if (!st?.isSymbolicLink()) {
+      current.push(part);
+      continue;
+    }
+    if (++hops > MAX_LINK_HOPS) return "goes through too many symlinks";
+    const next = await readlink(path.join(root, ...current, part));
+    if (next.startsWith("/")) current = [];
+    stack.push(...next.split("/").reverse());
+  }
+  return undefined;
+}
+
+/**
+ * Refuses a finished tree with a relative symlink that leaves the root when followed on the host.
+ * Each link was checked as it was written, but a later entry can turn a name its target walks
+ * through into a link (`x/..` climbs further once `x` is a link), so the whole tree is walked again.
+ */
+export async function checkTreeLinks(root: string): Promise<void> {
+  const walk = async (dir: string): Promise<void> => {
+    for (const e of await readdir(dir, { withFileTypes: true })) {
+      const p = path.join(dir, e.name);
+      if (e.isDirectory()) await walk(p);
+      else if (e.isSymbolicLink()) {
+        const problem = await linkProblem(root, dir, await readlink(p));
+        if (problem) throw new ImageError(`symlink ${JSON.stringify(shorten(path.relative(root, p)))} ${problem}`);
+      }
+    }
+  };
+  await walk(root);
+}
+
 async function removeEntry(p: string): Promise<void> {
   await rm(p, { recursive: true, force: true });
 }
@@ -121,6 +175,35 @@ export async function applyLayer(
   compression: LayerCompression,
   budget: ImportBudget,
 ): Promise<{ diffId: string; blobDigest: string }> {
+  const extract = tar.extract();
+  const createdHere = new Set<string>();
+  const refusal: { error?: unknown } = {};
+  extract.on("entry", (header, stream, next) => {
+    applyEntry(root, header, stream as unknown as Readable, budget, createdHere).then(
+      () => next(),
+      (e: unknown) => {
+        refusal.error = e;
+        stream.resume();
+        extract.destroy(e as Error);
+      },
+    );
+  });
+  return digestLayer(file, compression, extract, refusal);
+}
+
+/** The digests of the layer stored in `file` (diff id and blob digest), read through without unpacking. */
+export function verifyLayer(file: string, compression: LayerCompression): Promise<{ diffId: string; blobDigest: string }> {
+  const discard = new Writable({ write: (_chunk, _enc, cb) => cb() });
+  return digestLayer(file, compression, discard, {});
+}
+
+/** Streams a stored layer through its decompression into `sink`, hashing it as stored and as a tar. */
+async function digestLayer(
+  file: string,
+  compression: LayerCompression,
+  sink: tar.Extract | Writable,
+  refusal: { error?: unknown },
+): Promise<{ diffId: string; blobDigest: string }> {
   let gzip = compression === "gzip";
   if (compression === "sniff") {
     // docker save writes plain tars; some tools gzip them: the magic number says which.
@@ -131,29 +214,16 @@ export async function applyLayer(
   }
   const blobHash = createHash("sha256");
   const diffHash = createHash("sha256");
-  const extract = tar.extract();
-  const createdHere = new Set<string>();
-  let refused: unknown;
-  extract.on("entry", (header, stream, next) => {
-    applyEntry(root, header, stream as unknown as Readable, budget, createdHere).then(
-      () => next(),
-      (e: unknown) => {
-        refused = e;
-        stream.resume();
-        extract.destroy(e as Error);
-      },
-    );
-  });
   const stored = meter(() => undefined, blobHash);
   const unpacked = meter(() => undefined, diffHash);
   try {
-    if (gzip) await pipeline(createReadStream(file), stored, createGunzip(), unpacked, extract);
-    else await pipeline(createReadStream(file), stored, unpacked, extract);
+    if (gzip) await pipeline(createReadStream(file), stored, createGunzip(), unpacked, sink);
+    else await pipeline(createReadStream(file), stored, unpacked, sink);
   } catch (e) {
-    if (refused instanceof ImageError) throw refused;
+    if (refusal.error instanceof ImageError) throw refusal.error;
     if (e instanceof ImageError) throw e;
     throw new ImageError(
-      `layer is not a valid ${gzip ? "gzip-compressed " : ""}tar (${(refused as Error | undefined)?.message ?? (e as Error).message})`,
+      `layer is not a valid ${gzip ? "gzip-compressed " : ""}tar (${(refusal.error as Error | undefined)?.message ?? (e as Error).message})`,
     );
   }
   return { diffId: `sha256:${diffHash.digest("hex")}`, blobDigest: `sha256:${blobHash.digest("hex")}` };
@@ -217,16 +287,8 @@ async function applyEntry(root: string, header: tar.Header, stream: Readable, bu
       stream.resume();
       const linkTarget = header.linkname ?? "";
       if (linkTarget === "" || linkTarget.includes("\0")) throw new ImageError(`symlink ${JSON.stringify(shorten(header.name))} has no target`);
-      if (!linkTarget.startsWith("/")) {
-        // A relative target may not climb above the root from where the link sits.
-        const depth = parts.length - 1;
-        let level = depth;
-        for (const p of linkTarget.split("/")) {
-          if (p === "..") level--;
-          else if (p !== "" && p !== ".") level++;
-          if (level < 0) throw new ImageError(`symlink ${JSON.stringify(shorten(header.name))} points out of the image's root`);
-        }
-      }
+      const problem = await linkProblem(root, dir, linkTarget);
+      if (problem) throw new ImageError(`symlink ${JSON.stringify(shorten(header.name))} ${problem}`);
       await removeEntry(target);
       await symlink(linkTarget, target);
       return;

@@ -3,24 +3,29 @@
 //
 // <dir>/                    0711 root's: traversable (the gVisor driver's runtime runs as the sandbox's ids)
 //   rootfs/<hex>/           the unpacked image, read-only for everyone but root; <hex> = the config's sha256
-//   records/<hex>.json      what the image is (names, env, working dir, platform, size)
-//   names/<name>            symlink -> <hex>  (names are URI-encoded into one path segment)
+//   records/<hex>.json      what the image is (env, working dir, platform, size): written once, never changed
+//   refs.json               the one index of names and manifest digests → <hex> (refs.ts)
+//   events.log              every name bound, moved or removed (JSON lines)
 //   disks/<hex>.ext4        the rootfs as a filesystem image, made on a microvm's first use
 //   tmp/                    0700: imports and disks being built, renamed into place when whole
+//
+// An image gets the names the operator gives (`--name`), or, given none, the names its archive
+// claims, each only while no other image holds it. Moving a name to another image takes `replace`.
 import { createHash } from "node:crypto";
 import { execFile } from "node:child_process";
 import { constants, createReadStream } from "node:fs";
-import { chmod, lstat, mkdir, mkdtemp, open, readdir, readFile, readlink, rename, rm, stat, symlink, unlink, writeFile } from "node:fs/promises";
+import { chmod, lstat, mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { pipeline } from "node:stream/promises";
 import { promisify } from "node:util";
 import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import { z } from "zod";
-import { IMAGE_NAME } from "../../../schema/sandbox.js";
+import { ImageNameSchema, normaliseImageName } from "../../../schema/sandbox.js";
 import { ensurePrivateDir } from "../sandbox/state-dirs.js";
 import {
   applyLayer,
+  checkTreeLinks,
   DEFAULT_IMPORT_LIMITS,
   entryParts,
   ImageError,
@@ -28,21 +33,19 @@ import {
   type ImportLimits,
   type LayerCompression,
   prepareMountPoints,
+  verifyLayer,
 } from "./layers.js";
+import { type ImageLog, migrateLegacyNames, type Refs, readRefs, recordEvent, withStoreLock, writeRefs } from "./refs.js";
 
 const run = promisify(execFile);
 
 export { ImageError, DEFAULT_IMPORT_LIMITS, type ImportLimits } from "./layers.js";
+export type { ImageLog } from "./refs.js";
 
-export const ImageRecordSchema = z.object({
+/** What an image is, as stored in records/<hex>.json: facts of its config, written once. */
+const StoredRecordSchema = z.object({
   /** sha256 of the image config (docker's image id): names the unpacked tree. */
   digest: z.string().regex(/^sha256:[0-9a-f]{64}$/),
-  /** sha256 of the OCI manifest, when the archive had one. */
-  manifestDigest: z
-    .string()
-    .regex(/^sha256:[0-9a-f]{64}$/)
-    .optional(),
-  names: z.array(z.string()),
   architecture: z.string(),
   os: z.string(),
   /** The image's environment (KEY=VALUE), under the sandbox's own. */
@@ -52,7 +55,22 @@ export const ImageRecordSchema = z.object({
   sizeBytes: z.number().int().nonnegative(),
   importedAt: z.string(),
 });
-export type ImageRecord = z.infer<typeof ImageRecordSchema>;
+type StoredRecord = z.infer<typeof StoredRecordSchema>;
+
+/** An image with the references the index gives it. */
+export interface ImageRecord extends StoredRecord {
+  /** A manifest it was imported from (the first), when an archive had one. */
+  manifestDigest?: string;
+  /** Its names, normalised (refs.json). */
+  names: string[];
+}
+
+export interface ImportOptions {
+  /** The names to give the image (the operator's); the archive's own names are then ignored. */
+  names?: string[];
+  /** Move a given name that another image holds to this one (audited in events.log). */
+  replace?: boolean;
+}
 
 export interface ResolvedImage {
   record: ImageRecord;
@@ -60,7 +78,6 @@ export interface ResolvedImage {
   rootfsDir: string;
 }
 
-const HEX = /^[0-9a-f]{64}$/;
 const JSON_LIMIT = 4 * 1024 * 1024;
 const GO_ARCH: Partial<Record<NodeJS.Architecture, string>> = { x64: "amd64", arm64: "arm64" };
 
@@ -171,10 +188,12 @@ const ARCHIVE_NAME =
 export class ImageStore {
   readonly dir: string;
   readonly #limits: ImportLimits;
+  readonly #log: ImageLog | undefined;
 
-  constructor(dir: string, opts: { limits?: Partial<ImportLimits> } = {}) {
+  constructor(dir: string, opts: { limits?: Partial<ImportLimits>; log?: ImageLog } = {}) {
     this.dir = dir;
     this.#limits = { ...DEFAULT_IMPORT_LIMITS, ...opts.limits };
+    this.#log = opts.log;
   }
 
   async #ensure(): Promise<void> {
@@ -183,7 +202,6 @@ export class ImageStore {
     for (const [d, mode] of [
       ["rootfs", 0o711],
       ["records", 0o700],
-      ["names", 0o700],
       ["disks", 0o711],
       ["tmp", 0o700],
     ] as const)
@@ -193,51 +211,59 @@ export class ImageStore {
   /** Every imported image. */
   async list(): Promise<ImageRecord[]> {
     const files = await readdir(path.join(this.dir, "records")).catch(() => [] as string[]);
+    const refs = await this.#refs();
     const out: ImageRecord[] = [];
     for (const f of files.filter((f) => /^[0-9a-f]{64}\.json$/.test(f)).sort()) {
-      const r = ImageRecordSchema.safeParse(JSON.parse(await readFile(path.join(this.dir, "records", f), "utf8").catch(() => "null")));
-      if (r.success) out.push(r.data);
+      const stored = await this.#stored(f.slice(0, 64));
+      if (stored) out.push(withRefs(stored, refs));
     }
     return out;
   }
 
-  /** The image a reference names: `sha256:<hex>` (config or manifest digest) or a name; a name without a tag also means `:latest`. */
+  /** The image a reference names: `sha256:<hex>` (config or manifest digest) or a name (normalised: no tag means `:latest`). */
   async resolve(ref: string): Promise<ResolvedImage | undefined> {
-    let hex: string | undefined;
-    const digest = /^sha256:([0-9a-f]{64})$/.exec(ref)?.[1];
-    if (digest) {
-      if (await this.#record(digest)) hex = digest;
-      else hex = (await this.list()).find((r) => r.manifestDigest === ref)?.digest.slice(7);
-    } else if (IMAGE_NAME.test(ref)) {
-      const candidates = [ref, ...(/:[^/]*$/.test(ref) ? [] : [`${ref}:latest`])];
-      for (const name of candidates) {
-        const target = await readlink(path.join(this.dir, "names", encodeURIComponent(name))).catch(() => undefined);
-        if (target && HEX.test(target)) {
-          hex = target;
-          break;
-        }
-      }
-    }
-    if (!hex) return undefined;
-    const record = await this.#record(hex);
-    return record ? { record, rootfsDir: path.join(this.dir, "rootfs", hex) } : undefined;
+    const refs = await this.#refs();
+    const hex = (await this.#configHex(ref)) ?? hexFor(ref, refs);
+    const stored = hex === undefined ? undefined : await this.#stored(hex);
+    return hex && stored ? { record: withRefs(stored, refs), rootfsDir: path.join(this.dir, "rootfs", hex) } : undefined;
   }
 
-  async #record(hex: string): Promise<ImageRecord | undefined> {
+  /** The index, after a store made before it has been moved to it. */
+  async #refs(): Promise<Refs> {
+    await migrateLegacyNames(this.dir);
+    return readRefs(this.dir);
+  }
+
+  async #configHex(ref: string): Promise<string | undefined> {
+    const hex = /^sha256:([0-9a-f]{64})$/.exec(ref)?.[1];
+    return hex && (await this.#stored(hex)) ? hex : undefined;
+  }
+
+  async #stored(hex: string): Promise<StoredRecord | undefined> {
+    if (!/^[0-9a-f]{64}$/.test(hex)) return undefined;
     const text = await readFile(path.join(this.dir, "records", `${hex}.json`), "utf8").catch(() => undefined);
-    const r = text === undefined ? undefined : ImageRecordSchema.safeParse(JSON.parse(text));
-    return r?.success ? r.data : undefined;
+    if (text === undefined) return undefined;
+    try {
+      const r = StoredRecordSchema.safeParse(JSON.parse(text));
+      return r.success ? r.data : undefined;
+    } catch {
+      return undefined;
+    }
   }
 
   /**
    * Imports an OCI image layout (a directory, or a tar of one) or a `docker save` archive (tar,
    * optionally gzip-compressed). Refuses archives with unknown media types, bad digests, paths out
-   * of the root, links out of the root, device files or sizes beyond the limits, with the reason;
-   * nothing is written outside the store, and nothing of a refused import stays in it.
+   * of the root, links out of the root, device files or sizes beyond the limits, with the reason.
+   * Every layer is verified against its digest and the config's diff ids, whatever is stored
+   * already. Everything is written under tmp/ and renamed into place at the end: nothing is written
+   * outside the store, and nothing of a refused import stays in it.
    */
-  async import(source: string, opts: { names?: string[] } = {}): Promise<ImageRecord> {
-    for (const n of opts.names ?? []) if (!IMAGE_NAME.test(n)) throw new ImageError(`image name ${JSON.stringify(n.slice(0, 80))} is not valid`);
+  async import(source: string, opts: ImportOptions = {}): Promise<ImageRecord> {
+    // The operator's names, checked before anything is read or written.
+    const given = [...new Set((opts.names ?? []).map((n) => imageName(n, "image name")))];
     await this.#ensure();
+    await migrateLegacyNames(this.dir);
     const staging = await mkdtemp(path.join(this.dir, "tmp", "import-"));
     try {
       const st = await stat(source).catch(() => undefined);
@@ -248,6 +274,8 @@ export class ImageStore {
         await this.#unpackArchive(source, layout);
       }
       const plan = await planImport(layout);
+      // Given no names, the archive's own: each must be a valid name (an import is refused rather than left half-named).
+      const wanted = given.length > 0 ? given : [...new Set(plan.names.map((n) => imageName(n, "the archive's image name")))];
       const configHex = await sha256File(plan.configFile);
       if (plan.configDigest && hexOf(plan.configDigest, "config") !== configHex) throw new ImageError("the image config does not match its digest");
       const config = parsed(ConfigSchema, await readJson(plan.configFile, "the image config"), "the image config");
@@ -257,58 +285,108 @@ export class ImageStore {
         throw new ImageError(`the image is for ${JSON.stringify(config.architecture.slice(0, 20))}, this host runs ${arch}`);
       if (config.rootfs.diff_ids.length !== plan.layers.length)
         throw new ImageError("the image config and manifest name different numbers of layers");
+      if (given.length > 0 && !opts.replace) this.#refuseTaken(await readRefs(this.dir), given, configHex);
       const rootfs = path.join(this.dir, "rootfs", configHex);
-      let size = 0;
-      if (!(await stat(rootfs).catch(() => undefined))) {
-        const tree = path.join(staging, "rootfs");
-        await mkdir(tree, { mode: 0o755 });
-        const budget: ImportBudget = { limits: this.#limits, bytes: 0, entries: 0 };
-        for (const [i, layer] of plan.layers.entries()) {
-          const got = await applyLayer(tree, layer.file, layer.compression, budget);
-          if (layer.digest && got.blobDigest !== layer.digest) throw new ImageError(`layer ${i + 1} does not match its digest`);
-          if (got.diffId !== config.rootfs.diff_ids[i]) throw new ImageError(`layer ${i + 1} does not match the config's diff id`);
-        }
-        await prepareMountPoints(tree);
-        await chmod(tree, 0o755);
-        size = budget.bytes;
-        await rename(tree, rootfs).catch(async (e: NodeJS.ErrnoException) => {
-          // Another import of the same image finished first: its tree is the same.
-          if (e.code !== "ENOTEMPTY" && e.code !== "EEXIST") throw e;
-        });
-      } else {
-        size = (await this.#record(configHex))?.sizeBytes ?? 0;
+      const stored = await stat(rootfs).catch(() => undefined);
+      const tree = path.join(staging, "rootfs");
+      const budget: ImportBudget = { limits: this.#limits, bytes: 0, entries: 0 };
+      if (!stored) await mkdir(tree, { mode: 0o755 });
+      for (const [i, layer] of plan.layers.entries()) {
+        // A stored tree is not proof of this archive's layers: they are read through and checked all the same.
+        const got = stored ? await verifyLayer(layer.file, layer.compression) : await applyLayer(tree, layer.file, layer.compression, budget);
+        if (layer.digest && got.blobDigest !== layer.digest) throw new ImageError(`layer ${i + 1} does not match its digest`);
+        if (got.diffId !== config.rootfs.diff_ids[i]) throw new ImageError(`layer ${i + 1} does not match the config's diff id`);
       }
-      const previous = await this.#record(configHex);
-      const names = [...new Set([...(previous?.names ?? []), ...plan.names, ...(opts.names ?? [])])].filter((n) => IMAGE_NAME.test(n));
-      const record: ImageRecord = {
+      if (!stored) {
+        await prepareMountPoints(tree);
+        await checkTreeLinks(tree);
+        await chmod(tree, 0o755);
+      }
+      const record: StoredRecord = {
         digest: `sha256:${configHex}`,
-        ...(plan.manifestDigest
-          ? { manifestDigest: plan.manifestDigest }
-          : previous?.manifestDigest
-            ? { manifestDigest: previous.manifestDigest }
-            : {}),
-        names,
         architecture: config.architecture,
         os: config.os,
         env: (config.config?.Env ?? []).filter((e) => /^[A-Za-z_][A-Za-z0-9_]*=/.test(e) && !e.includes("\0")),
         ...(config.config?.WorkingDir ? { workingDir: config.config.WorkingDir } : {}),
-        sizeBytes: size,
+        sizeBytes: budget.bytes,
         importedAt: new Date().toISOString(),
       };
-      const recordFile = path.join(this.dir, "records", `${configHex}.json`);
-      await writeFile(`${recordFile}.tmp`, JSON.stringify(record), { mode: 0o600 });
-      await rename(`${recordFile}.tmp`, recordFile);
-      for (const name of names) {
-        const link = path.join(this.dir, "names", encodeURIComponent(name));
-        const tmp = `${link}.${process.pid}.tmp`;
-        await rm(tmp, { force: true });
-        await symlink(configHex, tmp);
-        await rename(tmp, link);
-      }
-      return record;
+      return await withStoreLock(this.dir, () =>
+        this.#commit({ configHex, tree, record, wanted, operatorNamed: given.length > 0, replace: opts.replace === true, plan, staging }),
+      );
     } finally {
       await rm(staging, { recursive: true, force: true });
     }
+  }
+
+  /** Refuses names another image holds (the operator's, without `replace`). */
+  #refuseTaken(refs: Refs, names: string[], configHex: string): void {
+    for (const name of names) {
+      const holder = refs.names[name];
+      if (holder && holder !== configHex)
+        throw new ImageError(`the name ${name} already names image sha256:${holder}; import with --replace to move it to this image`);
+    }
+  }
+
+  /**
+   * Puts a verified import in place, under the store's lock: the tree (renamed from tmp/), the
+   * record (written once), then the index. A failure takes back what this import put in place.
+   */
+  async #commit(c: {
+    configHex: string;
+    tree: string;
+    record: StoredRecord;
+    wanted: string[];
+    operatorNamed: boolean;
+    replace: boolean;
+    plan: Plan;
+    staging: string;
+  }): Promise<ImageRecord> {
+    const refs = await readRefs(this.dir);
+    if (c.operatorNamed && !c.replace) this.#refuseTaken(refs, c.wanted, c.configHex);
+    const rootfs = path.join(this.dir, "rootfs", c.configHex);
+    const recordFile = path.join(this.dir, "records", `${c.configHex}.json`);
+    const placed: string[] = [];
+    const events: [string, Record<string, unknown>][] = [];
+    let next: Refs;
+    let stored: StoredRecord;
+    try {
+      if (!(await lstat(rootfs).catch(() => undefined))) {
+        // Verified against a stored tree that a removal took away meanwhile: nothing was unpacked.
+        if (!(await lstat(c.tree).catch(() => undefined))) throw new ImageError("the image was removed during the import; import it again");
+        await rename(c.tree, rootfs);
+        placed.push(rootfs);
+      }
+      const existing = await this.#stored(c.configHex);
+      stored = existing ?? c.record;
+      if (!existing) {
+        const tmp = path.join(c.staging, "record.json");
+        await writeFile(tmp, JSON.stringify(c.record), { mode: 0o600 });
+        await rename(tmp, recordFile);
+        placed.push(recordFile);
+      }
+      next = { names: { ...refs.names }, manifests: { ...refs.manifests } };
+      const image = `sha256:${c.configHex}`;
+      for (const name of c.wanted) {
+        const holder = next.names[name];
+        if (holder === c.configHex) continue;
+        if (holder && !c.operatorNamed) {
+          // The archive's own name is only taken while free: another image keeps it.
+          events.push(["image.name_kept", { name, image: `sha256:${holder}`, claimedBy: image }]);
+          continue;
+        }
+        next.names[name] = c.configHex;
+        events.push(holder ? ["image.name_moved", { name, from: `sha256:${holder}`, to: image }] : ["image.name_bound", { name, image }]);
+      }
+      if (c.plan.manifestDigest) next.manifests[hexOf(c.plan.manifestDigest, "manifest")] = c.configHex;
+      await writeRefs(this.dir, next);
+    } catch (e) {
+      for (const p of placed.reverse()) await rm(p, { recursive: true, force: true });
+      throw e;
+    }
+    // The import is in place: the log says what it changed.
+    for (const [event, fields] of events) await recordEvent(this.dir, this.#log, event, fields);
+    return withRefs(stored, next);
   }
 
   /** Unpacks the outer archive (a layout or a docker save) into `dest`: only the names such archives hold, files and directories only. */
@@ -421,17 +499,54 @@ export class ImageStore {
     return disk;
   }
 
-  /** Removes one image's record, names, tree and disk. */
+  /** Removes one image: its names and manifest digests from the index, then its record, tree and disk. */
   async remove(ref: string): Promise<boolean> {
-    const image = await this.resolve(ref);
-    if (!image) return false;
-    const hex = hexOf(image.record.digest, "image");
-    for (const name of image.record.names) await unlink(path.join(this.dir, "names", encodeURIComponent(name))).catch(() => undefined);
-    await rm(path.join(this.dir, "records", `${hex}.json`), { force: true });
-    await rm(path.join(this.dir, "disks", `${hex}.ext4`), { force: true });
-    await rm(image.rootfsDir, { recursive: true, force: true });
-    return true;
+    await migrateLegacyNames(this.dir);
+    return withStoreLock(this.dir, async () => {
+      const refs = await readRefs(this.dir);
+      const hex = (await this.#configHex(ref)) ?? hexFor(ref, refs);
+      if (!hex || !(await this.#stored(hex))) return false;
+      const next: Refs = {
+        names: Object.fromEntries(Object.entries(refs.names).filter(([, h]) => h !== hex)),
+        manifests: Object.fromEntries(Object.entries(refs.manifests).filter(([, h]) => h !== hex)),
+      };
+      await writeRefs(this.dir, next);
+      for (const [name, h] of Object.entries(refs.names))
+        if (h === hex) await recordEvent(this.dir, this.#log, "image.name_removed", { name, image: `sha256:${hex}` });
+      await rm(path.join(this.dir, "records", `${hex}.json`), { force: true });
+      await rm(path.join(this.dir, "disks", `${hex}.ext4`), { force: true });
+      await rm(path.join(this.dir, "rootfs", hex), { recursive: true, force: true });
+      return true;
+    });
   }
+}
+
+/** A name as stored and compared (schema's normaliseImageName), or an ImageError naming what was wrong. */
+function imageName(name: string, what: string): string {
+  const r = ImageNameSchema.safeParse(name);
+  if (!r.success) throw new ImageError(`${what} ${JSON.stringify(name.slice(0, 80))} is not valid: ${r.error.issues[0]?.message ?? "invalid"}`);
+  return r.data;
+}
+
+/** The config hex a name or a manifest digest names in the index. */
+function hexFor(ref: string, refs: Refs): string | undefined {
+  const digest = /^sha256:([0-9a-f]{64})$/.exec(ref)?.[1];
+  if (digest) return Object.hasOwn(refs.manifests, digest) ? refs.manifests[digest] : undefined;
+  const name = normaliseImageName(ref);
+  return name !== undefined && Object.hasOwn(refs.names, name) ? refs.names[name] : undefined;
+}
+
+function withRefs(stored: StoredRecord, refs: Refs): ImageRecord {
+  const hex = stored.digest.slice(7);
+  const manifest = Object.entries(refs.manifests).find(([, h]) => h === hex)?.[0];
+  return {
+    ...stored,
+    ...(manifest ? { manifestDigest: `sha256:${manifest}` } : {}),
+    names: Object.entries(refs.names)
+      .filter(([, h]) => h === hex)
+      .map(([n]) => n)
+      .sort(),
+  };
 }
 
 async function treeSize(dir: string): Promise<{ files: number; bytes: number }> {
@@ -468,12 +583,13 @@ async function planImport(layout: string): Promise<Plan> {
         (m) => MANIFEST_TYPES.has(m.mediaType ?? "") && (!m.platform || (m.platform.os === "linux" && m.platform.architecture === arch)),
       );
       const nested = manifests.find((m) => INDEX_TYPES.has(m.mediaType ?? ""));
-      for (const m of manifests) {
-        const n = m.annotations?.["io.containerd.image.name"] ?? m.annotations?.["org.opencontainers.image.ref.name"];
-        if (n && IMAGE_NAME.test(n)) names.push(n);
-      }
+      // The names the picked manifest (or the index entry leading to it) claims: never another entry's.
+      const claimed = (m: (typeof manifests)[number] | undefined) =>
+        m?.annotations?.["io.containerd.image.name"] ?? m?.annotations?.["org.opencontainers.image.ref.name"];
       const unknown = manifests.find((m) => !MANIFEST_TYPES.has(m.mediaType ?? "") && !INDEX_TYPES.has(m.mediaType ?? ""));
       if (pick) {
+        const name = claimed(pick);
+        if (name !== undefined) names.push(name);
         const manifestFile = await blob(pick.digest, "manifest");
         if ((await sha256File(manifestFile)) !== hexOf(pick.digest, "manifest")) throw new ImageError("the manifest does not match its digest");
         const manifest = parsed(ManifestSchema, await readJson(manifestFile, "the manifest"), "the manifest");
@@ -488,7 +604,8 @@ async function planImport(layout: string): Promise<Plan> {
         // Docker 25+ saves an OCI layout with a manifest.json beside it: its RepoTags name the image too.
         if (await has("manifest.json")) {
           const docker = DockerManifest.safeParse(await readJson(path.join(layout, "manifest.json"), "manifest.json").catch(() => null));
-          if (docker.success) for (const d of docker.data) names.push(...(d.RepoTags ?? []));
+          const configHex = hexOf(manifest.config.digest, "config");
+          if (docker.success) for (const d of docker.data) if (d.Config.endsWith(configHex)) names.push(...(d.RepoTags ?? []));
         }
         return {
           configFile: await blob(manifest.config.digest, "config"),
@@ -499,6 +616,8 @@ async function planImport(layout: string): Promise<Plan> {
         };
       }
       if (nested) {
+        const name = claimed(nested);
+        if (name !== undefined) names.push(name);
         const file = await blob(nested.digest, "index");
         if ((await sha256File(file)) !== hexOf(nested.digest, "index")) throw new ImageError("a nested index does not match its digest");
         manifests = parsed(IndexSchema, await readJson(file, "a nested index"), "a nested index").manifests;

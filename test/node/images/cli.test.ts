@@ -1,6 +1,6 @@
 // `palisade host image import|list|remove`: the store in the host's state dir, a docker save archive
 // and an OCI layout imported by path, and a bad archive refused with the reason and nothing kept.
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
@@ -67,9 +67,27 @@ describe("palisade host image", () => {
     expect(await readdir(path.dirname(base))).not.toContain("outside");
   });
 
+  it("moves a name another image holds only with --replace, saying so on stderr and in the store's events.log", async () => {
+    const first = path.join(base, "first");
+    const second = path.join(base, "second");
+    const one = await writeOciLayout(first, [await tarOf([{ name: "v", data: "1" }])]);
+    const two = await writeOciLayout(second, [await tarOf([{ name: "v", data: "2" }])]);
+    expect((await cli(["host", "image", "import", first, "--name", "Team/Agent", "--state-dir", stateDir])).code).toBe(0);
+    const refused = await cli(["host", "image", "import", second, "--name", "team/agent:latest", "--state-dir", stateDir]);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/image refused: the name team\/agent:latest already names image .*--replace/);
+    const moved = await cli(["host", "image", "import", second, "--name", "team/agent", "--replace", "--state-dir", stateDir]);
+    expect(moved.code, moved.stderr).toBe(0);
+    expect(JSON.parse(moved.stdout).names).toEqual(["team/agent:latest"]);
+    expect(JSON.parse(moved.stderr)).toEqual({ event: "image.name_moved", name: "team/agent:latest", from: one.digest, to: two.digest });
+    const log = await readFile(path.join(stateDir, "images", "events.log"), "utf8");
+    expect(log).toContain('"event":"image.name_moved"');
+  });
+
   it("refuses a bad name, a missing path and an unknown subcommand with usage errors", async () => {
     expect((await cli(["host", "image", "import", path.join(base, "nope.tar"), "--state-dir", stateDir])).stderr).toMatch(/does not exist/);
     expect((await cli(["host", "image", "import", base, "--name", "../x", "--state-dir", stateDir])).code).toBe(2);
+    expect((await cli(["host", "image", "import", base, "--name", `a${"/".repeat(254)}`, "--state-dir", stateDir])).code).toBe(2);
     expect((await cli(["host", "image", "frobnicate", "x"])).code).toBe(2);
   });
 });

@@ -1,6 +1,6 @@
 // Image import: OCI layouts and docker save archives into the content-addressed store, whiteouts
 // applied, and every kind of bad archive refused with its reason and nothing written outside the store.
-import { lstat, mkdir, mkdtemp, readdir, readFile, readlink, rm, stat, writeFile } from "node:fs/promises";
+import { lstat, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import os from "node:os";
 import path from "node:path";
 import { gzipSync } from "node:zlib";
@@ -213,14 +213,20 @@ describe("importing images", () => {
     await untouched(store);
   });
 
-  it("keeps names as links to digests and removes an image whole", async () => {
-    const { dir, digest } = await layoutOf([[{ name: "x", data: "x" }]], { name: "x:1" });
+  it("keeps names in one index of digests and removes an image whole", async () => {
+    const { dir, digest, manifestDigest } = await layoutOf([[{ name: "x", data: "x" }]], { name: "x:1" });
     const store = newStore();
+    // The operator's name is the one given; the archive's own (x:1) is then not used.
     await store.import(dir, { names: ["x:2"] });
-    expect(await readlink(path.join(store.dir, "names", encodeURIComponent("x:2")))).toBe(digest.slice(7));
+    expect(JSON.parse(await readFile(path.join(store.dir, "refs.json"), "utf8"))).toEqual({
+      names: { "x:2": digest.slice(7) },
+      manifests: { [(manifestDigest ?? "").slice(7)]: digest.slice(7) },
+    });
+    expect(await store.resolve("x:1")).toBeUndefined();
     await expect(store.import(dir, { names: ["bad name"] })).rejects.toThrow(/not valid/);
-    expect(await store.remove("x:1")).toBe(true);
+    expect(await store.remove("x:2")).toBe(true);
     expect(await store.resolve("x:2")).toBeUndefined();
+    expect(await store.resolve(manifestDigest ?? "")).toBeUndefined();
     expect(await readdir(path.join(store.dir, "rootfs"))).toEqual([]);
   });
 });
