@@ -43,6 +43,9 @@ export default defineConfig(async () => {
             hookTimeout: 60_000,
             globalSetup: ["test/support/global-setup.ts"],
             include: ["test/workers/**/*.test.ts", "test/attacks/**/*.test.ts"],
+            // One workerd per worker slot, reused from file to file: loading the Worker's modules into
+            // a fresh workerd cost ~6 s per file. Storage still starts empty for every file (setup.ts).
+            isolate: false,
             setupFiles: ["test/workers/setup.ts"],
           },
         },
