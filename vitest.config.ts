@@ -1,5 +1,6 @@
 // Test projects: "workers" runs inside workerd through @cloudflare/vitest-plugin; "node" runs
 // the sandbox host, scripts and pure modules that need Node APIs or real processes.
+import os from "node:os";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -16,6 +17,10 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "schema/migrations"));
   return {
     test: {
+      // Both projects share these slots. Vitest's default (cores - 1) runs everything one file at a
+      // time on a 2-core machine, while most node files wait on child processes (sandboxes, VM boots,
+      // Chromium) rather than use a core; VITEST_MAX_WORKERS or --maxWorkers override it.
+      maxWorkers: Math.max(2, os.availableParallelism()),
       projects: [
         {
           plugins: [
