@@ -1,5 +1,6 @@
 // Test projects: "workers" runs inside workerd through @cloudflare/vitest-plugin; "node" runs
 // the sandbox host, scripts and pure modules that need Node APIs or real processes.
+import os from "node:os";
 import path from "node:path";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-plugin";
 import { defineConfig } from "vitest/config";
@@ -16,6 +17,10 @@ export default defineConfig(async () => {
   const migrations = await readD1Migrations(path.join(import.meta.dirname, "schema/migrations"));
   return {
     test: {
+      // Both projects share these slots. Vitest's default (cores - 1) runs everything one file at a
+      // time on a 2-core machine, while most node files wait on child processes (sandboxes, VM boots,
+      // Chromium) rather than use a core; VITEST_MAX_WORKERS or --maxWorkers override it.
+      maxWorkers: Math.max(2, os.availableParallelism()),
       projects: [
         {
           plugins: [
@@ -43,6 +48,9 @@ export default defineConfig(async () => {
             hookTimeout: 60_000,
             globalSetup: ["test/support/global-setup.ts"],
             include: ["test/workers/**/*.test.ts", "test/attacks/**/*.test.ts"],
+            // One workerd per worker slot, reused from file to file: loading the Worker's modules into
+            // a fresh workerd cost ~6 s per file. Storage still starts empty for every file (setup.ts).
+            isolate: false,
             setupFiles: ["test/workers/setup.ts"],
           },
         },
