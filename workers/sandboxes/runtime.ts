@@ -1,0 +1,40 @@
+// Whether what a host says a sandbox runs on is what the edge asked for: one check for the start
+// ack and every later status report, so a host's word never lowers a sandbox's isolation.
+import { DRIVER_ISOLATION, type IsolationLevel, isolationRank, type SandboxRuntime } from "../../schema/sandbox.js";
+
+/** What the edge asked a host for: the level (policy included), the image's config digest, the limits it sent. */
+export interface AskedRuntime {
+  isolation: IsolationLevel;
+  /** null: no image (bwrap's host-/usr mode, or oci/gvisor without one). */
+  imageDigest: string | null;
+  limits?: { memoryBytes?: number; cpuMillis?: number; pids?: number };
+}
+
+/** The isolation a reported runtime gives: its level, or its driver's when that is weaker (a host cannot relabel bwrap as vm). */
+export function runtimeIsolation(runtime: SandboxRuntime): IsolationLevel {
+  const driverLevel = DRIVER_ISOLATION[runtime.driver];
+  return isolationRank(driverLevel) < isolationRank(runtime.isolation) ? driverLevel : runtime.isolation;
+}
+
+/**
+ * Why a reported runtime is not what was asked, or undefined when it is. A stronger level than asked
+ * is accepted; a weaker one, another image (or an image where none was asked, or none where one was),
+ * or a limit other than the one sent is not.
+ */
+export function runtimeMismatch(asked: AskedRuntime, reported: SandboxRuntime): string | undefined {
+  const level = runtimeIsolation(reported);
+  if (isolationRank(level) < isolationRank(asked.isolation)) return `the host ran the sandbox at isolation ${level}, below ${asked.isolation}`;
+  if (asked.imageDigest !== (reported.imageDigest ?? null)) {
+    if (!reported.imageDigest) return `the host did not say it runs image ${asked.imageDigest}`;
+    if (!asked.imageDigest) return `the host ran image ${reported.imageDigest} where none was asked`;
+    return `the host ran image ${reported.imageDigest}, not ${asked.imageDigest}`;
+  }
+  if (reported.limits && asked.limits) {
+    for (const key of ["memoryBytes", "cpuMillis", "pids"] as const) {
+      const want = asked.limits[key];
+      if (want !== undefined && reported.limits[key] !== want)
+        return `the host applied ${key} ${reported.limits[key] ?? "(none)"}, not the ${want} asked`;
+    }
+  }
+  return undefined;
+}
