@@ -11,7 +11,7 @@ import {
   type SandboxRuntime,
 } from "../../schema/sandbox.js";
 import type { AgentRights } from "../agents/rights.js";
-import { INVALID_ACK, SandboxStartAck, type SandboxStatus, type TunnelCommand } from "../../schema/tunnel.js";
+import type { SandboxStatus, TunnelCommand } from "../../schema/tunnel.js";
 import { rightsOf } from "../agents/service.js";
 import { recordAudit } from "../audit/audit.js";
 import { textTail } from "../audit/safe.js";
@@ -19,7 +19,7 @@ import { makeDb } from "../data/db.js";
 import { type HostRow, HostStore, type SandboxRow } from "../data/host-store.js";
 import { type AgentRow, OrgData } from "../data/org-data.js";
 import { AppError } from "../errors.js";
-import { type AskedRuntime, runtimeMismatch } from "./runtime.js";
+import { type AskedRuntime, judgeStartAck, NO_ACK, runtimeMismatch } from "./runtime.js";
 import { endSandboxSession, openSandboxSession, renewSandboxSessions } from "./sessions.js";
 
 export function tunnelOf(env: Env, hostId: string) {
@@ -160,8 +160,8 @@ function askedImageDigest(host: HostRow, image: string | undefined): string | nu
 /**
  * Starts the agent's command on a connected host of the pool, with a session token of its own
  * (revoked when the sandbox ends). The agent and its whole parent chain must be active. The host's
- * ack must say what it runs the sandbox on (SandboxStartAck) and match what was asked
- * (runtimeMismatch): otherwise, or when the host refuses, the row is `failed` and the token revoked.
+ * ack must say what it runs the sandbox on and match what was asked (judgeStartAck): otherwise, or
+ * when the host refuses, the row is `failed` and the token revoked.
  */
 export async function startSandbox(
   env: Env,
@@ -204,28 +204,20 @@ export async function startSandbox(
     ...limits,
   }).catch((error: unknown) => ({
     ok: false as const,
-    error: { code: "unavailable", message: error instanceof Error ? error.message : "host unreachable" },
+    error: { code: NO_ACK, message: error instanceof Error ? error.message : "host unreachable" },
   }));
-  const ack = SandboxStartAck.safeParse(sent);
-  if (ack.success && !ack.data.ok && ack.data.error.code !== INVALID_ACK && ack.data.error.code !== "unavailable") {
+  const verdict = judgeStartAck(sent, asked);
+  if (!verdict.started && verdict.refused) {
     // The host refused and started nothing (it reports `failed` itself).
     await endSandboxSession(env, data.orgId, row);
-    const error = ack.data.error.message || "the host refused to start the sandbox";
-    const failed = await store.updateSandbox(row.id, { state: "failed", reason: error });
-    return { ok: false, row: failed ?? row, hostId: host.id, error };
+    const failed = await store.updateSandbox(row.id, { state: "failed", reason: verdict.reason });
+    return { ok: false, row: failed ?? row, hostId: host.id, error: verdict.reason };
   }
-  const reason = !ack.success
-    ? "the host acknowledged the start without saying what it runs the sandbox on (driver, isolation, image)"
-    : ack.data.ok
-      ? runtimeMismatch(asked, ack.data.runtime)
-      : ack.data.error.message;
-  if (reason !== undefined) {
-    const reported = ack.success && ack.data.ok ? ack.data.runtime : undefined;
-    const failed = await endUntrustedSandbox(env, row, reason, reported);
-    return { ok: false, row: failed, hostId: host.id, error: reason };
+  if (!verdict.started) {
+    const failed = await endUntrustedSandbox(env, row, verdict.reason, verdict.reported);
+    return { ok: false, row: failed, hostId: host.id, error: verdict.reason };
   }
-  const runtime = ack.success && ack.data.ok ? ack.data.runtime : undefined;
-  if (runtime) await store.updateSandbox(row.id, { driver: runtime.driver, accelerator: runtime.accelerator ?? null });
+  await store.updateSandbox(row.id, { driver: verdict.runtime.driver, accelerator: verdict.runtime.accelerator ?? null });
   // The host may already have reported "running" before its ack arrived; never step back.
   await store.updateSandbox(row.id, { state: "starting" }, ["pending"]);
   return { ok: true, row: (await store.sandbox(row.id)) ?? row, hostId: host.id };
