@@ -170,18 +170,37 @@ export const DRIVER_ISOLATION: Record<SandboxDriverName, IsolationLevel> = { bwr
 /** How a virtual machine's CPU runs: hardware virtualisation, or emulated by qemu's TCG (far slower). */
 export const ACCELERATORS = ["kvm", "tcg"] as const;
 
-/** What a started sandbox really runs on: reported by the host, kept by the edge, put in audit events. */
-export const SandboxRuntimeSchema = z.strictObject({
-  driver: z.enum(SANDBOX_DRIVERS),
-  isolation: IsolationLevelSchema,
-  /** The image's config digest, when the sandbox runs an image. */
-  imageDigest: z
-    .string()
-    .regex(/^sha256:[0-9a-f]{64}$/)
-    .optional(),
-  /** microvm only: kvm or tcg. */
-  accelerator: z.enum(ACCELERATORS).optional(),
+/** The limits a host applied to a sandbox, echoed in its runtime so the edge can hold it to what it asked. */
+export const RuntimeLimitsSchema = z.strictObject({
+  memoryBytes: z.number().int().min(0).optional(),
+  cpuMillis: z.number().int().min(0).optional(),
+  pids: z.number().int().min(0).optional(),
 });
+
+/**
+ * What a started sandbox really runs on: reported by the host in its start ack (required there) and
+ * with `running`, kept by the edge, put in audit events. A VM names its accelerator, nothing else does.
+ */
+export const SandboxRuntimeSchema = z
+  .strictObject({
+    driver: z.enum(SANDBOX_DRIVERS),
+    isolation: IsolationLevelSchema,
+    /** The image's config digest, when the sandbox runs an image. */
+    imageDigest: z
+      .string()
+      .regex(/^sha256:[0-9a-f]{64}$/)
+      .optional(),
+    /** microvm only: kvm or tcg. */
+    accelerator: z.enum(ACCELERATORS).optional(),
+    /** The limits the host applied (memory, cpu in thousandths of a core, pids). */
+    limits: RuntimeLimitsSchema.optional(),
+  })
+  .superRefine((runtime, ctx) => {
+    if (runtime.driver === "microvm" && !runtime.accelerator)
+      ctx.addIssue({ code: "custom", path: ["accelerator"], message: "a microvm names its accelerator (kvm or tcg)" });
+    if (runtime.driver !== "microvm" && runtime.accelerator)
+      ctx.addIssue({ code: "custom", path: ["accelerator"], message: "only a microvm has an accelerator" });
+  });
 export type SandboxRuntime = z.infer<typeof SandboxRuntimeSchema>;
 
 /** One driver a host offers, as it advertises it to the edge. */
@@ -212,12 +231,20 @@ export const HostCapabilitiesSchema = z.strictObject({
 });
 export type HostCapabilities = z.infer<typeof HostCapabilitiesSchema>;
 
+/**
+ * The image `image` (a config or manifest digest, or a name; an untagged name means `:latest`)
+ * names among a host's imported images, or undefined.
+ */
+export function imageOnHost(caps: HostCapabilities, image: string): HostCapabilities["images"][number] | undefined {
+  const name = image.startsWith("sha256:") ? undefined : normaliseImageName(image);
+  return caps.images.find(
+    (i) => i.digest === image || i.manifestDigest === image || (name !== undefined && i.names.some((n) => normaliseImageName(n) === name)),
+  );
+}
+
 /** Whether a host with these capabilities can run a sandbox at `isolation`, of `image` when given. */
 export function hostCanRun(caps: HostCapabilities, isolation: IsolationLevel, image: string | undefined): boolean {
   const driver = caps.drivers.some((d) => d.isolation === isolation && (image === undefined || d.images));
   if (!driver || image === undefined) return driver;
-  const name = image.startsWith("sha256:") ? undefined : normaliseImageName(image);
-  return caps.images.some(
-    (i) => i.digest === image || i.manifestDigest === image || (name !== undefined && i.names.some((n) => normaliseImageName(n) === name)),
-  );
+  return imageOnHost(caps, image) !== undefined;
 }

@@ -190,14 +190,48 @@ export type SandboxStartCommand = z.infer<typeof SandboxStartCommand>;
 
 /** edge -> host: run a command; answered by exactly one `cmd.ack` with the same id. */
 export const CommandFrame = z.strictObject({ t: z.literal("cmd"), id: Token, cmd: TunnelCommand });
+const AckError = z.strictObject({ code: z.string().max(64), message: z.string().max(512) });
 export const CommandAck = z.strictObject({
   ok: z.boolean(),
-  /** sandbox.start: what the sandbox really runs on. */
+  /** sandbox.start: what the sandbox really runs on (required there, see SandboxStartAck). */
   runtime: SandboxRuntimeSchema.optional(),
-  error: z.strictObject({ code: z.string().max(64), message: z.string().max(512) }).optional(),
+  error: AckError.optional(),
 });
 export type CommandAck = z.infer<typeof CommandAck>;
 export const CommandAckFrame = z.strictObject({ t: z.literal("cmd.ack"), id: Token, ...CommandAck.shape });
+
+/**
+ * The ack of a sandbox.start as the edge accepts it: started, saying what it runs on (driver,
+ * isolation level, image digest, a VM's accelerator, the limits applied), or refused with why. A
+ * host that says `ok` without its runtime is not believed.
+ */
+export const SandboxStartAck = z.union([
+  z.strictObject({ ok: z.literal(true), runtime: SandboxRuntimeSchema }),
+  z.strictObject({ ok: z.literal(false), error: AckError }),
+]);
+export type SandboxStartAck = z.infer<typeof SandboxStartAck>;
+
+/** The code of a refusal the edge makes up for an ack whose fields are invalid (the host may have started something). */
+export const INVALID_ACK = "invalid_ack";
+
+/**
+ * For a `cmd.ack` frame whose fields are invalid (an unknown driver, a VM without accelerator): its
+ * id and why, so the edge fails that one command at once instead of waiting for its timeout.
+ */
+export function invalidAck(text: string): { id: string; message: string } | undefined {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+  const head = z.object({ t: z.literal("cmd.ack"), id: Token }).safeParse(raw);
+  if (!head.success) return undefined;
+  const ack = CommandAckFrame.safeParse(raw);
+  if (ack.success) return undefined;
+  const parts = ack.error.issues.slice(0, 3).map((i) => `${i.path.map(String).join(".") || "ack"}: ${i.message}`);
+  return { id: head.data.id, message: `invalid ack: ${parts.join("; ")}`.slice(0, 512) };
+}
 
 export const SANDBOX_STATES = ["starting", "running", "exited", "failed"] as const;
 export const SandboxStatus = z.strictObject({

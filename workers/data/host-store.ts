@@ -202,7 +202,7 @@ export class HostStore extends OrgScoped {
       SandboxRow,
       "id" | "orgId" | "createdAt" | "updatedAt" | "exitCode" | "reason" | "imageDigest" | "driver" | "accelerator" | "isolation" | "image"
     > &
-      Partial<Pick<SandboxRow, "isolation" | "image">>,
+      Partial<Pick<SandboxRow, "isolation" | "image" | "imageDigest">>,
   ) {
     return this.db
       .insert(sandboxes)

@@ -2,11 +2,11 @@
 // through its tunnel, recording status reports, and ending an agent's sandboxes on revocation.
 import type { SandboxCreate } from "../../schema/api.js";
 import {
-  DRIVER_ISOLATION,
   type HostCapabilities,
   HostCapabilitiesSchema,
   hostCanRun,
   type IsolationLevel,
+  imageOnHost,
   isolationRank,
   type SandboxRuntime,
 } from "../../schema/sandbox.js";
@@ -19,6 +19,7 @@ import { makeDb } from "../data/db.js";
 import { type HostRow, HostStore, type SandboxRow } from "../data/host-store.js";
 import { type AgentRow, OrgData } from "../data/org-data.js";
 import { AppError } from "../errors.js";
+import { type AskedRuntime, judgeStartAck, NO_ACK, runtimeMismatch } from "./runtime.js";
 import { endSandboxSession, openSandboxSession, renewSandboxSessions } from "./sessions.js";
 
 export function tunnelOf(env: Env, hostId: string) {
@@ -147,10 +148,20 @@ export function runtimeDetails(row: Pick<SandboxRow, "isolation" | "image" | "im
 
 export type SandboxStart = { ok: true; row: SandboxRow; hostId: string } | { ok: false; row: SandboxRow; hostId: string; error: string };
 
+/** The config digest the host must report for `image`: the one its advertised images give that reference. */
+function askedImageDigest(host: HostRow, image: string | undefined): string | null {
+  if (image === undefined) return null;
+  const caps = capabilitiesOf(host);
+  const entry = caps ? imageOnHost(caps, image) : undefined;
+  if (!entry) throw new AppError("conflict", `the chosen host no longer holds image ${image}`);
+  return entry.digest;
+}
+
 /**
  * Starts the agent's command on a connected host of the pool, with a session token of its own
- * (revoked when the sandbox ends). The agent and its whole parent chain must be active. A host
- * that refuses leaves the row `failed` and the token revoked.
+ * (revoked when the sandbox ends). The agent and its whole parent chain must be active. The host's
+ * ack must say what it runs the sandbox on and match what was asked (judgeStartAck): otherwise, or
+ * when the host refuses, the row is `failed` and the token revoked.
  */
 export async function startSandbox(
   env: Env,
@@ -163,6 +174,8 @@ export async function startSandbox(
   const store = new HostStore(makeDb(env.DB), agent.orgId);
   const data = new OrgData(makeDb(env.DB), agent.orgId);
   const host = await connectedHostOf(env, agent.orgId, input.pool, { isolation, image: input.image });
+  const limits = sandboxLimits(input.limits);
+  const asked: AskedRuntime = { isolation, imageDigest: askedImageDigest(host, input.image), ...limits };
   const row = await store.insertSandbox({
     agentId: agent.id,
     hostId: host.id,
@@ -170,13 +183,15 @@ export async function startSandbox(
     command: JSON.stringify(input.command),
     isolation,
     image: input.image ?? null,
+    // The digest asked for; the host must report this one (runtimeMismatch).
+    imageDigest: asked.imageDigest,
     state: "pending",
     idleTimeoutMs: input.idleTimeoutMinutes * 60_000,
     createdBy: start.createdBy,
   });
   // A token of the agent's own, for this sandbox only (workers/sandboxes/sessions.ts).
   const token = await openSandboxSession(data, row);
-  const ack = await sendCommand(env, host.id, {
+  const sent = await sendCommand(env, host.id, {
     op: "sandbox.start",
     sandboxId: row.id,
     agentId: agent.id,
@@ -186,84 +201,85 @@ export async function startSandbox(
     idleTimeoutMs: input.idleTimeoutMinutes * 60_000,
     isolation,
     ...(input.image ? { image: input.image } : {}),
-    ...sandboxLimits(input.limits),
+    ...limits,
   }).catch((error: unknown) => ({
     ok: false as const,
-    error: { code: "unavailable", message: error instanceof Error ? error.message : "host unreachable" },
+    error: { code: NO_ACK, message: error instanceof Error ? error.message : "host unreachable" },
   }));
-  if (!ack.ok) {
+  const verdict = judgeStartAck(sent, asked);
+  if (!verdict.started && verdict.refused) {
+    // The host refused and started nothing (it reports `failed` itself).
     await endSandboxSession(env, data.orgId, row);
-    const error = ack.error?.message ?? "the host refused to start the sandbox";
-    const failed = await store.updateSandbox(row.id, { state: "failed", reason: error });
-    return { ok: false, row: failed ?? row, hostId: host.id, error };
+    const failed = await store.updateSandbox(row.id, { state: "failed", reason: verdict.reason });
+    return { ok: false, row: failed ?? row, hostId: host.id, error: verdict.reason };
   }
-  // What the host runs it on: the edge asked for a level, the host must not give less.
-  const runtime = ack.runtime;
-  if (runtime && isolationRank(runtimeIsolation(runtime)) < isolationRank(isolation)) {
-    const failed = await endWeakerSandbox(env, row, runtimeIsolation(runtime));
-    return { ok: false, row: failed.row, hostId: host.id, error: failed.reason };
+  if (!verdict.started) {
+    const failed = await endUntrustedSandbox(env, row, verdict.reason, verdict.reported);
+    return { ok: false, row: failed, hostId: host.id, error: verdict.reason };
   }
-  if (runtime)
-    await store.updateSandbox(row.id, { driver: runtime.driver, imageDigest: runtime.imageDigest ?? null, accelerator: runtime.accelerator ?? null });
+  await store.updateSandbox(row.id, { driver: verdict.runtime.driver, accelerator: verdict.runtime.accelerator ?? null });
   // The host may already have reported "running" before its ack arrived; never step back.
   await store.updateSandbox(row.id, { state: "starting" }, ["pending"]);
   return { ok: true, row: (await store.sandbox(row.id)) ?? row, hostId: host.id };
 }
 
-/** The isolation a reported runtime gives: its level, or its driver's when that is weaker (a host cannot relabel bwrap as vm). */
-function runtimeIsolation(runtime: SandboxRuntime): IsolationLevel {
-  const driverLevel = DRIVER_ISOLATION[runtime.driver];
-  return isolationRank(driverLevel) < isolationRank(runtime.isolation) ? driverLevel : runtime.isolation;
-}
-
 /**
- * Ends a sandbox its host runs at a weaker isolation level than the edge asked (in its ack or a
- * later status report): killed, its session ended, the row failed with the reason.
+ * Ends a sandbox whose start the edge cannot trust (its ack or a later status report says it runs on
+ * less or other than asked, says nothing of it, or never came): the host is told to kill it, its
+ * session ends, the row is `failed` with the reason, and the audit trail says why.
  */
-async function endWeakerSandbox(env: Env, row: SandboxRow, reported: IsolationLevel): Promise<{ row: SandboxRow; reason: string }> {
+async function endUntrustedSandbox(env: Env, row: SandboxRow, reason: string, reported?: SandboxRuntime): Promise<SandboxRow> {
   if (row.hostId) await sendCommand(env, row.hostId, { op: "sandbox.kill", sandboxId: row.id }).catch(() => undefined);
   await endSandboxSession(env, row.orgId, row);
-  const reason = `the host ran the sandbox at isolation ${reported}, below ${row.isolation}`;
   const failed = await new HostStore(makeDb(env.DB), row.orgId).updateSandbox(row.id, { state: "failed", reason }, [
     "pending",
     "starting",
     "running",
     "stopped",
   ]);
-  return { row: failed ?? row, reason };
+  await recordAudit(env, {
+    orgId: row.orgId,
+    actor: { type: "system", id: "palisade" },
+    action: "sandbox.failed",
+    resource: { type: "sandbox", id: row.id },
+    result: "error",
+    reason,
+    details: {
+      agentId: row.agentId,
+      ...(row.hostId ? { hostId: row.hostId } : {}),
+      ...runtimeDetails(row),
+      ...(reported
+        ? {
+            reportedDriver: reported.driver,
+            reportedIsolation: reported.isolation,
+            ...(reported.imageDigest ? { reportedImageDigest: reported.imageDigest } : {}),
+            ...(reported.accelerator ? { reportedAccelerator: reported.accelerator } : {}),
+          }
+        : { reported: "nothing" }),
+    },
+  });
+  return failed ?? row;
 }
+
+const LIVE_STATES: ReadonlyArray<SandboxRow["state"]> = ["pending", "starting", "running"];
 
 /** Called by the host's tunnel object for every status report: D1 row and audit event. */
 export async function recordSandboxStatus(env: Env, orgId: string, hostId: string, status: SandboxStatus) {
   const store = new HostStore(makeDb(env.DB), orgId);
   const sandbox = await store.sandbox(status.sandboxId);
   if (!sandbox || sandbox.hostId !== hostId) return;
-  // A report of a weaker runtime than asked is not believed either: the sandbox ends.
-  if (status.runtime && isolationRank(runtimeIsolation(status.runtime)) < isolationRank(sandbox.isolation)) {
-    const { reason } = await endWeakerSandbox(env, sandbox, runtimeIsolation(status.runtime));
-    await recordAudit(env, {
-      orgId,
-      actor: { type: "host", id: hostId },
-      action: "sandbox.failed",
-      resource: { type: "sandbox", id: sandbox.id },
-      result: "error",
-      reason,
-      details: {
-        agentId: sandbox.agentId,
-        ...runtimeDetails(sandbox),
-        reportedIsolation: status.runtime.isolation,
-        reportedDriver: status.runtime.driver,
-      },
-    });
+  // A report of another runtime than asked is not believed either: the sandbox ends.
+  const mismatch = status.runtime ? runtimeMismatch({ isolation: sandbox.isolation, imageDigest: sandbox.imageDigest }, status.runtime) : undefined;
+  if (mismatch !== undefined) {
+    if (LIVE_STATES.includes(sandbox.state)) await endUntrustedSandbox(env, sandbox, mismatch, status.runtime);
     return;
   }
-  const state = status.state;
+  // `running` counts once the host said what it runs on (here or in its checked ack); until then it is still starting.
+  const state = status.state === "running" && !status.runtime && !sandbox.driver ? "starting" : status.state;
   // Reports may arrive out of order with the edge's own updates: an ended sandbox stays ended.
   const from: Array<typeof sandbox.state> =
     state === "running" || state === "starting" ? ["pending", "starting"] : ["pending", "starting", "running", "stopped"];
-  const runtime = status.runtime
-    ? { driver: status.runtime.driver, imageDigest: status.runtime.imageDigest ?? null, accelerator: status.runtime.accelerator ?? null }
-    : {};
+  const runtime = status.runtime ? { driver: status.runtime.driver, accelerator: status.runtime.accelerator ?? null } : {};
   const updated = await store.updateSandbox(
     sandbox.id,
     { state, exitCode: status.exitCode ?? null, reason: status.reason ?? null, ...runtime },

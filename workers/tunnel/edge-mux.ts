@@ -9,12 +9,14 @@ import {
   type TunnelErrorCode,
   HostToEdgeFrame as HostToEdgeFrameSchema,
   INITIAL_WINDOW,
+  INVALID_ACK,
   MAX_CHUNK_BYTES,
   MAX_FRAME_BYTES,
   PROTOCOL_VERSION,
   decodeData,
   encodeData,
   encodeText,
+  invalidAck,
   parseTextFrame,
 } from "../../schema/tunnel.js";
 import type { HostCapabilities } from "../../schema/sandbox.js";
@@ -60,10 +62,10 @@ const DEFAULT_HEAD_TIMEOUT_MS = 30_000;
 const DEFAULT_IDLE_TIMEOUT_MS = 60_000;
 const DEFAULT_COMMAND_TIMEOUT_MS = 15_000;
 /**
- * A vm sandbox is acked once its guest booted and started the command: under TCG that takes seconds
- * to tens of seconds on a loaded host, up to the microvm driver's own boot limit (60 s).
+ * A vm sandbox is acked once its VMM runs (its guest boots after, reported as `running`); the first
+ * start of an image also builds the image's root disk first (mkfs of the unpacked image).
  */
-const VM_START_TIMEOUT_MS = 90_000;
+const VM_START_TIMEOUT_MS = 30_000;
 export const DEFAULT_HEARTBEAT_MS = 15_000;
 /** Credit is returned once this much was consumed, to keep credit frames few. */
 const CREDIT_BATCH = INITIAL_WINDOW / 4;
@@ -122,7 +124,17 @@ export class EdgeMux {
     if (this.#closed) return;
     if (typeof message === "string") {
       const parsed = parseTextFrame(HostToEdgeFrameSchema, message);
-      if (!parsed.ok) return this.#refuse(parsed.code, parsed.message);
+      if (!parsed.ok) {
+        // An invalid ack still answers its command: that command fails now, not at its timeout.
+        const ack = this.#ready && parsed.code === "bad_frame" ? invalidAck(message) : undefined;
+        const pending = ack && this.#commands.get(ack.id);
+        if (ack && pending) {
+          clearTimeout(pending.timer);
+          this.#commands.delete(ack.id);
+          pending.resolve({ ok: false, error: { code: INVALID_ACK, message: ack.message } });
+        }
+        return this.#refuse(parsed.code, parsed.message);
+      }
       this.#onFrame(parsed.frame);
       return;
     }

@@ -148,6 +148,14 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
       if (!avail.ok) throw new DaemonStartError(`the ${d.name} sandbox driver is unavailable: ${avail.reason ?? "unknown reason"}`);
     }
   }
+  // A VM's accelerator is said once at start, with why KVM is not used: TCG is far slower.
+  for (const d of drivers)
+    if (d.accelerator)
+      log("host.driver_accelerator", {
+        driver: d.name,
+        accelerator: d.accelerator,
+        ...(d.kvmUnavailable ? { kvmUnavailable: d.kvmUnavailable.slice(0, 300) } : {}),
+      });
   const driverNames = drivers.map((d) => d.name).join(",");
   const workspaces = new Workspaces({
     dir: rt.workspaces,

@@ -150,6 +150,10 @@ export class SandboxManager implements CommandHandler {
   readonly #live = new Map<string, Running>();
   /** Ids being set up, so a second start of the same id is refused before it runs. */
   readonly #starting = new Set<string>();
+  /** VMs whose guest is booting (acknowledged, not yet running): stop and kill end them. */
+  readonly #booting = new Map<string, { kill: () => void; endReason?: string }>();
+  /** Starts in progress, so a shutdown waits for them. */
+  readonly #setups = new Set<Promise<SandboxRuntime>>();
   #closing = false;
 
   constructor(opts: SandboxManagerOptions) {
@@ -216,9 +220,24 @@ export class SandboxManager implements CommandHandler {
     const startedAt = Date.now();
     this.#report({ sandboxId: id, state: "starting" });
     this.#log("sandbox.starting", { sandbox: id, agent: cmd.agentId });
+    let ackAtLaunch: ((runtime: SandboxRuntime) => void) | undefined;
+    const launched = new Promise<SandboxRuntime>((resolve) => {
+      ackAtLaunch = resolve;
+    });
+    const started = this.#setUp(cmd, startedAt, (runtime) => ackAtLaunch?.(runtime));
+    this.#setups.add(started);
+    void started.catch(() => undefined).finally(() => this.#setups.delete(started));
+    // A VM is acknowledged once its VMM runs: its guest boots after (seconds under TCG) and `running`
+    // follows. Other drivers are acknowledged once the command runs. A failure after the ack is
+    // reported as a `failed` status.
+    return Promise.race([started, launched]);
+  }
+
+  /** Sets the sandbox up and starts it; `onLaunched` hears of a VM whose guest is booting. */
+  async #setUp(cmd: SandboxStartCommand, startedAt: number, onLaunched: (runtime: SandboxRuntime) => void): Promise<SandboxRuntime> {
+    const id = cmd.sandboxId;
     let proxy: SandboxProxy | undefined;
     let workspaceHeld = false;
-    let runtime: SandboxRuntime | undefined;
     const dir = path.join(this.#o.sandboxesDir, id);
     try {
       const driver = this.#driverFor(cmd);
@@ -229,13 +248,15 @@ export class SandboxManager implements CommandHandler {
         const disk = driver.isolation === "vm" ? await this.#o.images?.vmDisk(resolved) : undefined;
         image = { digest: resolved.record.digest, rootfsDir: resolved.rootfsDir, env: resolved.record.env, ...(disk ? { disk } : {}) };
       }
-      runtime = {
+      const limits = this.#limits(cmd.limits);
+      const runtime: SandboxRuntime = {
         driver: driver.name,
         isolation: driver.isolation,
         ...(image ? { imageDigest: image.digest } : {}),
         ...(driver.accelerator ? { accelerator: driver.accelerator } : {}),
+        // Echoed so the edge can check them against what it sent.
+        limits: { memoryBytes: limits.memoryBytes, cpuMillis: Math.round(limits.cpuQuota * 1000), pids: limits.pids },
       };
-      const limits = this.#limits(cmd.limits);
       const workspace = await this.#o.workspaces.prepare(cmd.agentId);
       workspaceHeld = true;
       // Root's, traversable so bwrap can bind the socket; the driver gives the socket itself to the sandbox's own gid.
@@ -252,20 +273,29 @@ export class SandboxManager implements CommandHandler {
         onRequest: () => touch(),
       });
       const command = cmd.cwd ? ["/bin/sh", "-c", 'cd -- "$0" && exec "$@"', cmd.cwd, ...cmd.command] : cmd.command;
-      const handle = await driver.start({
-        id,
-        agentId: cmd.agentId,
-        command,
-        env: {
-          ...agentEnv(this.#o.edgeUrl, cmd.agentToken),
-          ...cmd.env,
-          ...proxyEnv(`http://127.0.0.1:${PROXY_BRIDGE_PORT}`, CA_CERT_INSIDE),
+      const handle = await driver.start(
+        {
+          id,
+          agentId: cmd.agentId,
+          command,
+          env: {
+            ...agentEnv(this.#o.edgeUrl, cmd.agentToken),
+            ...cmd.env,
+            ...proxyEnv(`http://127.0.0.1:${PROXY_BRIDGE_PORT}`, CA_CERT_INSIDE),
+          },
+          workspaceDir: workspace,
+          limits,
+          network: { proxySocket: socketPath, caCertFile: this.#o.caCertFile },
+          ...(image ? { image } : {}),
         },
-        workspaceDir: workspace,
-        limits,
-        network: { proxySocket: socketPath, caCertFile: this.#o.caCertFile },
-        ...(image ? { image } : {}),
-      });
+        {
+          launched: (kill) => {
+            this.#booting.set(id, { kill });
+            onLaunched(runtime);
+          },
+        },
+      );
+      this.#booting.delete(id);
       const tail = new OutputTail();
       const run: Running = {
         id,
@@ -331,10 +361,24 @@ export class SandboxManager implements CommandHandler {
       return runtime;
     } catch (e) {
       this.#starting.delete(id);
+      const booting = this.#booting.get(id);
+      this.#booting.delete(id);
       await proxy?.close().catch(() => undefined);
       await rm(dir, { recursive: true, force: true }).catch(() => undefined);
       if (workspaceHeld) this.#o.workspaces.release(cmd.agentId);
       // Driver errors say why without secrets; anything else is reported generically.
+      if (booting?.endReason) {
+        // Stopped or killed while its VM booted: it ended as asked.
+        this.#report({
+          sandboxId: id,
+          state: "exited",
+          exitCode: 128 + constants.signals.SIGKILL,
+          reason: booting.endReason,
+          durationMs: Date.now() - startedAt,
+        });
+        this.#log("sandbox.exited", { sandbox: id, reason: booting.endReason });
+        throw new CommandError("start_failed", `ended while booting (${booting.endReason})`);
+      }
       const reason = (
         e instanceof SandboxStartError || e instanceof ImageError ? e.message : `sandbox setup failed (${e instanceof Error ? e.name : "error"})`
       ).slice(0, 512);
@@ -396,14 +440,26 @@ export class SandboxManager implements CommandHandler {
     return run;
   }
 
+  /** Ends a VM that is still booting (no command to signal yet); false when `sandboxId` is not one. */
+  #endBooting(sandboxId: string, reason: string): boolean {
+    const booting = this.#booting.get(sandboxId);
+    if (!booting) return false;
+    booting.endReason ??= reason;
+    this.#log("sandbox.kill", { sandbox: sandboxId, reason });
+    booting.kill();
+    return true;
+  }
+
   /** SIGTERM to every process of the sandbox, SIGKILL after graceMs; resolves once the signal is sent. */
   async stop(sandboxId: string, graceMs = DEFAULT_STOP_GRACE_MS): Promise<void> {
+    if (this.#endBooting(sandboxId, "stopped")) return;
     const run = this.#get(sandboxId);
     this.#log("sandbox.stop", { sandbox: sandboxId, graceMs });
     this.#terminate(run, "stopped", graceMs);
   }
 
   async kill(sandboxId: string): Promise<void> {
+    if (this.#endBooting(sandboxId, "killed")) return;
     const run = this.#get(sandboxId);
     this.#log("sandbox.kill", { sandbox: sandboxId });
     this.#terminate(run, "killed", 0);
@@ -417,6 +473,8 @@ export class SandboxManager implements CommandHandler {
   /** Stops every sandbox (host shutdown) and waits for all of them to end. */
   async stopAll(graceMs = DEFAULT_STOP_GRACE_MS): Promise<void> {
     this.#closing = true;
+    for (const id of [...this.#booting.keys()]) this.#endBooting(id, "host stopping");
+    await Promise.allSettled([...this.#setups]);
     const runs = [...this.#live.values()];
     for (const run of runs) this.#terminate(run, "host stopping", graceMs);
     await Promise.all(runs.map((r) => r.ended));

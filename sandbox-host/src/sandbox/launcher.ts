@@ -8,21 +8,23 @@
 //    program, 4 = bwrap's --args with the command's environment, 5 and 6 = /etc/passwd and
 //    /etc/group, then the workspace, proxy socket and CA descriptors; for qemu the root disk and the
 //    workspace), so nothing the daemon inherited without close-on-exec reaches the sandbox;
-// 3. drops to the sandbox's host uid/gid with no supplementary groups;
+// 3. drops to the sandbox's host uid/gid with no supplementary groups but the ones given (only the
+//    microvm's VMM gets one: /dev/kvm's group, where KVM works);
 // 4. execs its program (bwrap, runsc, qemu) with an empty environment. The command's environment
 //    reaches bwrap only as --clearenv/--setenv options on fd 4, runsc only in the bundle's
 //    config.json and qemu's guest only over its channel: the dynamic loader never sees it in a
 //    process outside the sandbox.
 // Exit 125 marks a launcher failure.
 export const LAUNCHER = `
-my ($keep, $n, $uid, $gid, $setgroups, @a) = @ARGV;
+my ($keep, $n, $uid, $gid, $setgroups, $groups, @a) = @ARGV;
+my @groups = $groups eq "-" ? () : split(/,/, $groups);
 my @procs = splice(@a, 0, $n);
 for my $f (@procs) { open(my $h, ">", $f) or exit 125; print $h "$$\\n"; close($h) or exit 125 }
 opendir(my $d, "/proc/self/fd") or exit 125;
 my @fds = grep { /^\\d+$/ && $_ > $keep } readdir($d);
 closedir($d);
 for my $fd (@fds) { my $h; close($h) if open($h, "<&=", $fd) or open($h, ">&=", $fd) }
-if ($uid ne "-") { syscall($setgroups, 0, 0) == 0 or exit 125; $( = $gid; $) = $gid; $< = $> = $uid; exit 125 if $< != $uid || $> != $uid || $( != $gid || $) != $gid }
+if ($uid ne "-") { syscall($setgroups, scalar(@groups), @groups ? pack("L*", @groups) : 0) == 0 or exit 125; $( = $gid; $) = $gid; $< = $> = $uid; exit 125 if $< != $uid || $> != $uid || $( != $gid || $) != $gid }
 %ENV = ();
 exec { $a[0] } @a or exit 127;
 `;
@@ -30,13 +32,18 @@ export const PERL = "/usr/bin/perl";
 /** setgroups(2) numbers: perl has no builtin that empties the group list. */
 export const SETGROUPS_NR: Partial<Record<NodeJS.Architecture, number>> = { x64: 116, arm64: 159 };
 
-/** The launcher's argv (after PERL): join the cgroups, keep fds up to `keepFds`, drop to `ids`, exec `argv`. */
+/**
+ * The launcher's argv (after PERL): join the cgroups, keep fds up to `keepFds`, drop to `ids` with
+ * `groups` as the only supplementary groups (none by default), exec `argv`.
+ */
 export function launcherArgs(opts: {
   keepFds: number;
   cgroupProcs: string[];
   ids?: { uid: number; gid: number } | undefined;
+  groups?: number[];
   argv: string[];
 }): string[] {
+  const groups = (opts.groups ?? []).filter((g) => Number.isInteger(g) && g > 0 && g < 0xffffffff);
   return [
     "-e",
     LAUNCHER,
@@ -45,6 +52,7 @@ export function launcherArgs(opts: {
     opts.ids ? String(opts.ids.uid) : "-",
     opts.ids ? String(opts.ids.gid) : "-",
     String(SETGROUPS_NR[process.arch] ?? -1),
+    groups.length ? groups.join(",") : "-",
     ...opts.cgroupProcs,
     ...opts.argv,
   ];

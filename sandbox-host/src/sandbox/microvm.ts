@@ -11,10 +11,12 @@
 // inside, so the command sees the same HTTP(S)_PROXY as in every other driver, and runs it as the
 // agent's host uid under the host's seccomp program and the sandbox's limits (a guest cgroup).
 //
-// KVM is used when the VMM, as a sandbox's ids, can open /dev/kvm and a guest boots on it within a
-// short probe; otherwise TCG (emulation, far slower), and `accelerator` says which.
+// KVM is used when the VMM, as a sandbox's ids plus /dev/kvm's group (the one supplementary group it
+// keeps), can open /dev/kvm and a guest boots on it within a short probe at host start (nested KVM
+// can hang: the probe gives up and kills it); otherwise TCG (emulation, far slower), and
+// `accelerator` says which, `kvmUnavailable` why.
 import { existsSync } from "node:fs";
-import { type FileHandle, open, readFile } from "node:fs/promises";
+import { type FileHandle, open, readFile, stat } from "node:fs/promises";
 import net from "node:net";
 import os from "node:os";
 import { PassThrough } from "node:stream";
@@ -35,6 +37,7 @@ import {
   type SandboxHandle,
   type SandboxSpec,
   SandboxStartError,
+  type StartHooks,
   sandboxSpecSchema,
 } from "./types.js";
 
@@ -71,6 +74,22 @@ async function tcgClockOptions(): Promise<string> {
   return Number.isFinite(mhz) && mhz > 0 ? `tsc_early_khz=${Math.round(mhz * 1000)} tsc=reliable` : "tsc=reliable";
 }
 const VMM_PIDS = 64;
+/** How long a probe waits for a killed VMM to be gone (one stuck in a hung KVM call may never be). */
+const PROBE_REAP_MS = 2_000;
+
+/**
+ * The supplementary groups the VMM needs to open /dev/kvm as a sandbox's ids (none when the device
+ * is open to all; its group when that group may read and write it), or why it cannot. Root's group
+ * is never handed out.
+ */
+export async function kvmAccess(device = "/dev/kvm"): Promise<{ groups: number[] } | { unusable: string }> {
+  const st = await stat(device).catch(() => undefined);
+  if (!st) return { unusable: `no ${device}` };
+  if (!st.isCharacterDevice()) return { unusable: `${device} is not a character device` };
+  if ((st.mode & 0o006) === 0o006) return { groups: [] };
+  if ((st.mode & 0o060) === 0o060 && st.gid !== 0) return { groups: [st.gid] };
+  return { unusable: `${device} (mode ${(st.mode & 0o777).toString(8)}, gid ${st.gid}) is not open to a sandbox's ids` };
+}
 /** The guest's init keeps at most this many arguments and variables. */
 const GUEST_MAX_ARGS = 1024;
 const GUEST_MAX_ENV = 290;
@@ -92,6 +111,8 @@ export class MicrovmDriver implements SandboxDriver {
   #probed: Promise<DriverAvailability> | undefined;
   #layout: Promise<CgroupLayout> | undefined;
   #assets: VmAssets | undefined;
+  /** The supplementary groups that open /dev/kvm (set when it is open to a sandbox's ids). */
+  #kvmGroups: number[] | undefined;
   /** Why KVM is not used, when it is not (for the daemon's log and the bench). */
   kvmUnavailable: string | undefined;
 
@@ -125,8 +146,11 @@ export class MicrovmDriver implements SandboxDriver {
     } catch (e) {
       return { ok: false, reason: e instanceof Error ? e.message : String(e) };
     }
-    const order: Accelerator[] = this.#want === "auto" ? (existsSync("/dev/kvm") ? ["kvm", "tcg"] : ["tcg"]) : [this.#want];
     const reasons: string[] = [];
+    const kvm = this.#want === "tcg" ? undefined : await kvmAccess();
+    if (kvm && "groups" in kvm) this.#kvmGroups = kvm.groups;
+    else if (kvm) reasons.push(`kvm: ${kvm.unusable}`);
+    const order: Accelerator[] = this.#want === "auto" ? (this.#kvmGroups ? ["kvm", "tcg"] : ["tcg"]) : [this.#want];
     for (const accel of order) {
       const why = await this.#bootProbe(accel, accel === "kvm" ? this.#kvmProbeMs : this.#bootTimeoutMs);
       if (why === undefined) {
@@ -136,7 +160,7 @@ export class MicrovmDriver implements SandboxDriver {
       }
       reasons.push(`${accel}: ${why}`);
     }
-    if (!existsSync("/dev/kvm")) this.kvmUnavailable = "no /dev/kvm";
+    if (reasons.some((r) => r.startsWith("kvm:"))) this.kvmUnavailable = reasons.filter((r) => r.startsWith("kvm:")).join("; ");
     return { ok: false, reason: `no microvm guest booted (${reasons.join("; ")})` };
   }
 
@@ -181,7 +205,7 @@ export class MicrovmDriver implements SandboxDriver {
       return e instanceof Error ? e.message : String(e);
     } finally {
       vm?.kill("SIGKILL");
-      await vm?.wait().catch(() => undefined);
+      await Promise.race([vm?.wait().catch(() => undefined), new Promise((r) => setTimeout(r, PROBE_REAP_MS).unref())]);
       await ids.release();
     }
   }
@@ -228,7 +252,14 @@ export class MicrovmDriver implements SandboxDriver {
     return launch({
       id: vm.id,
       file: PERL,
-      args: launcherArgs({ keepFds: 2 + vm.extraFds.length, cgroupProcs: vm.cgroup?.procsFiles ?? [], ids: vm.ids, argv: [this.#qemu, ...args] }),
+      args: launcherArgs({
+        keepFds: 2 + vm.extraFds.length,
+        cgroupProcs: vm.cgroup?.procsFiles ?? [],
+        ids: vm.ids,
+        // /dev/kvm's group, for a KVM guest only: a TCG VMM keeps no group at all.
+        ...(vm.accel === "kvm" && this.#kvmGroups ? { groups: this.#kvmGroups } : {}),
+        argv: [this.#qemu, ...args],
+      }),
       env: RUNTIME_ENV,
       extraFds: vm.extraFds,
       stdin: "pipe",
@@ -243,7 +274,7 @@ export class MicrovmDriver implements SandboxDriver {
     });
   }
 
-  async start(input: SandboxSpec): Promise<SandboxHandle> {
+  async start(input: SandboxSpec, hooks: StartHooks = {}): Promise<SandboxHandle> {
     const parsed = sandboxSpecSchema.safeParse(input);
     if (!parsed.success)
       throw new SandboxStartError(`invalid sandbox spec: ${parsed.error.issues.map((i) => `${i.path.join(".")}: ${i.message}`).join("; ")}`);
@@ -312,7 +343,9 @@ export class MicrovmDriver implements SandboxDriver {
         },
       });
       cgroup = undefined; // the launched VM owns it now
-      return await channel.attach(vm, this.#bootTimeoutMs);
+      const started = channel.attach(vm, this.#bootTimeoutMs);
+      hooks.launched?.(() => vm.kill("SIGKILL"));
+      return await started;
     } catch (e) {
       await cgroup?.destroy().catch(() => undefined);
       await ids.release().catch(() => undefined);

@@ -93,6 +93,15 @@ export interface DriverAvailability {
   reason?: string;
 }
 
+/** What a caller learns of a start before it resolves. */
+export interface StartHooks {
+  /**
+   * A VM: its VMM process runs and the guest boots (seconds under TCG). `kill` ends it while it
+   * boots; start() then rejects. Drivers that start in milliseconds do not call it.
+   */
+  launched?: (kill: () => void) => void;
+}
+
 export interface SandboxDriver {
   readonly name: SandboxDriverName;
   /** How strongly its sandboxes are separated from the host. */
@@ -101,8 +110,11 @@ export interface SandboxDriver {
   readonly runsImages: boolean;
   /** microvm: how the guest's CPU runs, known once available() resolved. */
   readonly accelerator?: "kvm" | "tcg" | undefined;
+  /** microvm: why KVM is not used (no /dev/kvm, not open to a sandbox's ids, a probe that hung), when it is not. */
+  readonly kvmUnavailable?: string | undefined;
   available(): Promise<DriverAvailability>;
-  start(spec: SandboxSpec): Promise<SandboxHandle>;
+  /** Resolves once the command runs inside (a VM: once its guest booted and started it). */
+  start(spec: SandboxSpec, hooks?: StartHooks): Promise<SandboxHandle>;
   /**
    * Ends whatever is left of sandbox `id` started by an earlier process of this host that died
    * before it ended (its processes, cgroups, container and files); nothing when there is nothing.

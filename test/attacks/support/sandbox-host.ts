@@ -2,9 +2,10 @@
 // recording every command the edge sends it and acknowledging each one.
 import { exports } from "cloudflare:workers";
 import { expect } from "vitest";
-import type { HostCapabilities, SandboxRuntime } from "../../../schema/sandbox.js";
+import { type HostCapabilities, imageOnHost, type SandboxRuntime } from "../../../schema/sandbox.js";
 import { EdgeToHostFrame, PROTOCOL_VERSION, type SandboxStatus, type TunnelCommand } from "../../../schema/tunnel.js";
 import { BASE, call, type SeededOrg, unique } from "../../workers/support/api.js";
+import { honestRuntime } from "../../workers/support/fake-host.js";
 
 export interface ConnectedHost {
   pool: string;
@@ -18,8 +19,14 @@ export interface ConnectedHost {
 export interface HostBehaviour {
   /** What the host advertises with hello (drivers and images). */
   capabilities?: HostCapabilities;
-  /** What it says a started sandbox runs on (a lying host reports less than it was asked). */
-  runtime?: (cmd: TunnelCommand) => SandboxRuntime | undefined;
+  /**
+   * What it says a started sandbox runs on; by default the truth, as the daemon reports it. A lying
+   * host reports less or other than it was asked, a broken one fields the schema refuses (hence the
+   * loose type).
+   */
+  runtime?: (cmd: TunnelCommand) => SandboxRuntime | Record<string, unknown> | undefined;
+  /** A status report it sends before its ack (a host that claims `running` first). */
+  statusBeforeAck?: (cmd: TunnelCommand) => Omit<SandboxStatus, "at"> | undefined;
 }
 
 /** Enrolls a host in a new pool of the org and connects it; it answers every command with ok. */
@@ -44,7 +51,17 @@ export async function connectHost(org: SeededOrg, behaviour: HostBehaviour = {})
       if (frame.t === "hello.ack") resolve();
       if (frame.t === "cmd") {
         commands.push(frame.cmd);
-        const runtime = behaviour.runtime?.(frame.cmd);
+        const early = behaviour.statusBeforeAck?.(frame.cmd);
+        if (early) ws.send(JSON.stringify({ t: "sandbox.status", ...early, at: Date.now() }));
+        // By default it answers as the daemon does: what the start runs on, the image asked included.
+        const runtime = behaviour.runtime
+          ? behaviour.runtime(frame.cmd)
+          : frame.cmd.op === "sandbox.start"
+            ? honestRuntime(
+                frame.cmd,
+                frame.cmd.image && behaviour.capabilities ? imageOnHost(behaviour.capabilities, frame.cmd.image)?.digest : undefined,
+              )
+            : undefined;
         ws.send(JSON.stringify({ t: "cmd.ack", id: frame.id, ok: true, ...(runtime ? { runtime } : {}) }));
       }
     });

@@ -194,7 +194,10 @@ describe.skipIf(missing("bubblewrap", availability))("palisade host run (a real 
       agentToken: AGENT_TOKEN,
     });
     // Without --driver the daemon runs every available driver; a container sandbox without an image is bwrap's.
-    expect(ack).toEqual({ ok: true, runtime: { driver: "bwrap", isolation: "container" } });
+    expect(ack).toEqual({
+      ok: true,
+      runtime: { driver: "bwrap", isolation: "container", limits: { memoryBytes: 512 << 20, cpuMillis: 1000, pids: 256 } },
+    });
     expect(await edge.waitStatus((s) => s.sandboxId === `${id}-a` && s.state === "exited")).toMatchObject({ exitCode: 4, output: "from-daemon\n" });
 
     await mux.command({

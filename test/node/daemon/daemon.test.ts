@@ -75,7 +75,10 @@ describe.skipIf(missing("bubblewrap", availability))("host daemon", { timeout: 3
   it("runs a command and reports starting, running, then exited with code, duration and output", async () => {
     const cmd = startCmd(["/bin/sh", "-c", 'echo "out $(id -u) $PWD"; echo err >&2; exit 7']);
     // The ack says what the sandbox runs on.
-    expect(await run(cmd)).toEqual({ ok: true, runtime: { driver: "bwrap", isolation: "container" } });
+    expect(await run(cmd)).toEqual({
+      ok: true,
+      runtime: { driver: "bwrap", isolation: "container", limits: { memoryBytes: 128 << 20, cpuMillis: 1000, pids: 64 } },
+    });
     const end = await exited(cmd.sandboxId);
     expect(end).toMatchObject({ state: "exited", exitCode: 7 });
     expect(end.output).toContain("out 1000 /workspace");

@@ -145,6 +145,8 @@ describe.skipIf(missing("root", { ok: isRoot }) || missing("busybox-static", { o
           expect(started.json).toMatchObject({ isolation: level.isolation, imageDigest: digest, driver: level.driver });
           // A VM names its accelerator (kvm, or tcg: emulated and far slower); other levels have none.
           if (level.isolation === "vm") expect(["kvm", "tcg"]).toContain((started.json as { accelerator: string }).accelerator);
+          // A VM's start returns once its VMM runs; `running` follows when the guest has booted.
+          if (level.isolation === "vm") expect((started.json as { state: string }).state).toBe("starting");
           else expect((started.json as { accelerator: string | null }).accelerator).toBeNull();
           const sandboxId = (started.json as { id: string }).id;
           const done = await until(

@@ -1,6 +1,7 @@
 // The microvm driver on a busybox image built here: a soft stop reaches the command inside the
 // guest, the memory limit is the guest's and is reported as an OOM kill, a timeout ends the VM,
-// and a spec without an image is refused. The channel's framing is checked on its own.
+// a start says when the VMM runs (before the guest booted) and can be killed then, and a spec
+// without an image is refused. The channel's framing is checked on its own.
 import { spawnSync } from "node:child_process";
 import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
 import path from "node:path";
@@ -139,6 +140,24 @@ describe.skipIf(missing("the microvm driver", avail))("microvm sandboxes", { tim
     const exit = await h.wait();
     expect(exit.timedOut).toBe(true);
     expect(exit.exitCode).toBeNull();
+  });
+
+  it("says when its VMM runs, before the guest started the command, and the kill it hands over ends the boot", async () => {
+    let launchedFirst: boolean | undefined;
+    let started = false;
+    const ok = driver.start(spec(["/bin/true"]), {
+      launched: () => {
+        launchedFirst = !started;
+      },
+    });
+    const h = await ok;
+    started = true;
+    expect(launchedFirst).toBe(true);
+    expect((await h.wait()).exitCode).toBe(0);
+    const booting = spec(["/bin/sleep", "600"]);
+    const killed = driver.start(booting, { launched: (kill) => kill() });
+    await expect(killed).rejects.toThrow(SandboxStartError);
+    expect(spawnSync("pgrep", ["-f", `palisade-${booting.id}`]).status).toBe(1);
   });
 
   it("refuses a spec without an image, saying why", async () => {

@@ -1,8 +1,16 @@
 // A sandbox host played by a test: enrolled through the admin API, connected to GET /tunnel through
 // the Worker's entry, answering commands and sending status reports as the real daemon would.
 import { exports } from "cloudflare:workers";
+import type { SandboxRuntime } from "../../../schema/sandbox.js";
 import { EdgeToHostFrame, type SandboxStartCommand, type SandboxStatus } from "../../../schema/tunnel.js";
 import { BASE, type SeededOrg, call } from "./api.js";
+
+/** What the real daemon would run a start on: the level's driver (bwrap without an image), the image asked, a VM's accelerator. */
+export function honestRuntime(cmd: SandboxStartCommand, imageDigest?: string): SandboxRuntime {
+  const isolation = cmd.isolation ?? "container";
+  const driver = isolation === "vm" ? "microvm" : isolation === "gvisor" ? "gvisor" : cmd.image ? "oci" : "bwrap";
+  return { driver, isolation, ...(imageDigest ? { imageDigest } : {}), ...(driver === "microvm" ? { accelerator: "tcg" as const } : {}) };
+}
 
 export class FakeHost {
   /** Every sandbox.start command received, in order (the agent token the edge handed over included). */
@@ -23,8 +31,11 @@ export class FakeHost {
       const f = parsed.data;
       if (f.t === "cmd") {
         this.commands.push({ op: f.cmd.op, sandboxId: f.cmd.sandboxId });
-        if (f.cmd.op === "sandbox.start") this.starts.push(f.cmd);
-        this.send({ t: "cmd.ack", id: f.id, ok: true });
+        if (f.cmd.op === "sandbox.start") {
+          this.starts.push(f.cmd);
+          // A start's ack says what the sandbox runs on, as the daemon's does (the edge refuses one that does not).
+          this.send({ t: "cmd.ack", id: f.id, ok: true, runtime: honestRuntime(f.cmd) });
+        } else this.send({ t: "cmd.ack", id: f.id, ok: true });
       }
       if (f.t === "ping") this.send({ t: "pong" });
       this.#wake();
