@@ -78,6 +78,40 @@ describe("clean text that looks like names", () => {
     expect(anything(text)).toEqual([]);
   });
 
+  it.each([
+    // compounds of everyday words
+    "Das Marketing-Team präsentiert die Zahlen am Montag.",
+    "Our Cloud-Based Backup plan covers every laptop.",
+    // contractions
+    "We'll send the invoice tomorrow; they're ready to pay.",
+    // a word and one capital letter
+    "Please use Entrance D and go to Hall C after lunch.",
+    // weekdays and months the time words miss
+    "営業時間は月曜日から土曜日までです。",
+    "A reunião foi movida para terça-feira à tarde.",
+    // a season before everyday words
+    "Summer Collection launches next week with twelve new styles.",
+    // a unit after a number
+    "The laptop ships with 32 GB RAM and a 1 TB SSD.",
+    // hiragana opening a span, Korean and Arabic sentences
+    "ご迷惑をおかけして申し訳ございません。",
+    "파일 크기는 10MB 이하여야 합니다.",
+    "سيتم تحديث التطبيق خلال يومين.",
+    // a list of nouns, and everyday words around a town that is an everyday word
+    "Tagesordnung: Haushaltsplanung, Personalbedarf und Ziele.",
+    "Accept Cookies / Manage Preferences",
+  ])("%s", (text) => {
+    expect(anything(text)).toEqual([]);
+  });
+
+  it("keeps the names beside those classes", () => {
+    expect(people("Malcolm X spoke in Harlem.")).toEqual(["Malcolm X"]);
+    expect(people("환자 김민준 님이 내원했습니다.")).toEqual(["김민준"]);
+    expect(people("The lease was signed by Anne-Marie Duval-Ferrand on Tuesday.")).toEqual(["Anne-Marie Duval-Ferrand"]);
+    // Romanised Korean given names are no compound of words ("jun", "woo" are words).
+    expect(anything("Min-jun and Ji-woo opened a bakery.")).toHaveLength(2);
+  });
+
   it("German text still gives a known name", () => {
     expect(people("Die Bürgermeisterin Annelie Brückner kündigte am Dienstag einen neuen Radweg an.")).toEqual(["Annelie Brückner"]);
   });
@@ -93,5 +127,28 @@ describe("a phone number glued to its label", () => {
 
   it.each(["localhost:8080", "port:5432 is open", "build:20261203"])("not a port or a build number: %s", (text) => {
     expect(detectPii(text, { categories: ["phone"] })).toEqual([]);
+  });
+});
+
+describe("other mentions of a person found in the same text", () => {
+  it.each([
+    [
+      "Councillor Ngozi Adebayo-Whitfield opened the session. Later, Adebayo-Whitfield said the budget would pass.",
+      ["Ngozi Adebayo-Whitfield", "Adebayo-Whitfield"],
+    ],
+    ["Inspector Radomir Kowalczyk led the raid. Kowalczyk told reporters it went well.", ["Radomir Kowalczyk", "Kowalczyk"]],
+    ["Signed by Dr. Lena Okafor. OKAFOR's notes are attached; Lena will call.", ["Lena Okafor", "OKAFOR", "Lena"]],
+  ])("%s", (text, names) => {
+    expect(people(text)).toEqual(names);
+  });
+
+  it("a surname found as an organisation is the person again", () => {
+    const text = "Dr. Lena Okafor joined. Okafor's team agreed.";
+    expect(people(text)).toEqual(["Lena Okafor", "Okafor"]);
+  });
+
+  it("does not match inside other words, addresses or identifiers", () => {
+    const text = "Mara Lindqvist wrote the report. See lindqvist@example.org and /srv/Lindqvist-archive.";
+    expect(people(text)).toEqual(["Mara Lindqvist"]);
   });
 });

@@ -9,7 +9,7 @@ import { Gaz } from "../tagger/features.js";
 import { type EntityKind, Tagger } from "../tagger/tagger.js";
 import { Shape, tokenize } from "../tagger/tokens.js";
 import type { PiiCategory, RawFinding } from "../types.js";
-import { addCjkNames, addCuedNames, completePersons, readCues } from "./names.js";
+import { KOREAN_SURNAMES, addCjkNames, addCuedNames, addOtherMentions, completePersons, readCues } from "./names.js";
 import { gateTechnical } from "./technical.js";
 
 const LETTER = /\p{L}/u;
@@ -345,15 +345,98 @@ const LABEL_AFTER = /^\s?[:：]/;
 const POSSESSIVE_AFTER = /^['’]s\b/;
 const KNOWN_WORD = Gaz.dictionary | Gaz.frequent | Gaz.common;
 
-/** Every word of the value is an everyday word of some language and none is a known name, place or organisation. */
+/** Every word of the value is an everyday word of some language (or a compound of them) and none is a known name, place or organisation. */
 function wordy(value: string, model: Tagger): boolean {
   const t = tokenize(value);
   for (let i = 0; i < t.count; i++) {
     if (t.shape[i] === Shape.Punct) continue;
     const flags = model.gazetteer.flags(t.word[i] ?? 0);
-    if (!(flags & KNOWN_WORD) || flags & NAME_FLAGS) return false;
+    if (flags & NAME_FLAGS) return false;
+    if (!(flags & KNOWN_WORD) && !wordCompound(value.slice(t.starts[i], t.ends[i]), model)) return false;
   }
   return true;
+}
+
+/** Every word an everyday word (or a compound of them); a known name among them only a place or organisation that is also an everyday English word. */
+function everydayPhrase(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  for (let i = 0; i < t.count; i++) {
+    if (t.shape[i] === Shape.Punct) continue;
+    const flags = model.gazetteer.flags(t.word[i] ?? 0);
+    if (flags & Gaz.orgWord || (flags & NAME_FLAGS && (!(flags & Gaz.common) || flags & (Gaz.first | Gaz.last)))) return false;
+    if (!(flags & KNOWN_WORD) && !wordCompound(value.slice(t.starts[i], t.ends[i]), model)) return false;
+  }
+  return true;
+}
+
+const HYPHENS = /[-‐‑]/u;
+/**
+ * A hyphenated word whose last part is an everyday word and no part a known name: a compound noun
+ * or adjective ("Support-Team", "Finanz-Team", "Property-Based", "Non-Essential"), where a
+ * double-barrelled name ends on a name ("Ashdown-Pryce", "Jean-Pierre", "Müller-Lüdenscheidt").
+ */
+function wordCompound(word: string, model: Tagger): boolean {
+  if (!HYPHENS.test(word)) return false;
+  const parts = word.split(HYPHENS);
+  // Romanised Korean and Chinese given names join short syllables ("Min-jun", "Ji-woo"): parts of three letters or more, the last of four.
+  if (parts.length < 2 || parts.some((p) => p.length < 3) || (parts[parts.length - 1]?.length ?? 0) < 4) return false;
+  for (const part of parts) if (flagsOfWord(part, model) & NAME_FLAGS) return false;
+  return (flagsOfWord(parts[parts.length - 1] ?? "", model) & KNOWN_WORD) !== 0;
+}
+
+function flagsOfWord(word: string, model: Tagger): number {
+  const t = tokenize(word);
+  return t.count === 1 ? model.gazetteer.flags(t.word[0] ?? 0) : 0;
+}
+
+/** A contraction ("You'll", "They're", "We've", "Don't"): a word of prose. */
+const CONTRACTION = /^\p{L}+['’](?:ll|re|ve|d|m)$|n['’]t$/iu;
+/** A weekday or month of languages the gazetteer's time words miss: Portuguese weekdays, CJK day and month names. */
+const CALENDAR_WORD =
+  /(?:^|[\s(])(?:segunda|terça|terca|quarta|quinta|sexta)-feira(?![\p{L}])|[月火水木金土日]曜日?|[월화수목금토일]요일|星期[一二三四五六日天]|礼拜[一二三四五六日天]|周[一二三四五六日]|(?:^|[^\d])\d{1,2}月/u;
+/** A season opening a phrase of everyday words: a term, a sale, a collection ("Spring Term", "Winter Sale"). */
+const SEASON =
+  /^(?:Spring|Summer|Autumn|Fall|Winter|Frühling|Frühjahr|Sommer|Herbst|Printemps|Été|Automne|Hiver|Primavera|Verano|Otoño|Invierno|Estate|Autunno|Inverno|Verão|Outono)\s/u;
+/** A unit after a number ("16 GB RAM", "3 kWh Battery"): a measure, not a name. */
+const UNIT_AFTER_NUMBER = /\d\s?$/;
+const UNIT = /^(?:[KMGTP]i?B|[KMG]Hz|kWh?|MW|mAh|Mbps|Gbps|kg|km|mg|ml|cm|mm|GW|TB|V|W|A)\b/u;
+/** Hiragana opening a span: a particle or an honorific prefix ("のメンテナンス", "ご不便"); Japanese names are written in kanji or katakana. */
+const HIRAGANA_OPENING = /^\p{sc=Hiragana}/u;
+/** An Arabic word with the definite article: a noun ("التوصيل", the delivery) when no list knows it as a name. */
+const ARABIC_ARTICLE = /^ال\p{sc=Arabic}{3,}$/u;
+const ARABIC_WORDS = /^[\p{sc=Arabic}\s]+$/u;
+const LETTERED = /^(\p{L}+)\s\p{Lu}$/u;
+const CAPITALISED = /^\p{Lu}/u;
+const HANGUL_WORD = /\p{sc=Hangul}/u;
+
+/** Shapes of everyday text a tagged span can take in any language (checked after the span is cleaned). */
+function phraseShaped(piece: string, start: number, value: string, kind: EntityKind, model: Tagger): boolean {
+  if (CONTRACTION.test(value) || CALENDAR_WORD.test(value) || HIRAGANA_OPENING.test(value)) return true;
+  if (SEASON.test(value)) {
+    const t = tokenize(value);
+    let everyday = true;
+    for (let i = 1; i < t.count; i++) if (t.shape[i] !== Shape.Punct && !(model.gazetteer.flags(t.word[i] ?? 0) & KNOWN_WORD)) everyday = false;
+    if (everyday) return true;
+  }
+  if (UNIT.test(value) && UNIT_AFTER_NUMBER.test(piece.slice(Math.max(0, start - 2), start))) return true;
+  // After a known given name it is the family name ("سامي الحربي").
+  if (kind === "person" && ARABIC_WORDS.test(value)) {
+    const words = value.split(/\s+/);
+    // Words with the article and no known name among them ("تحديث التطبيق", the app's update) are a noun phrase.
+    if (words.some((w) => ARABIC_ARTICLE.test(w)) && !words.some((w) => flagsOfWord(w, model) & NAME_FLAGS)) {
+      const before = /(\p{sc=Arabic}+)\s+$/u.exec(piece.slice(Math.max(0, start - 30), start));
+      if (!before || !(flagsOfWord(before[1] ?? "", model) & Gaz.first)) return true;
+    }
+  }
+  if (HANGUL_WORD.test(value)) {
+    // Korean text: a digit or three words are a sentence; a person is one word (with its particle) opening on a family name.
+    if (HAS_DIGIT.test(value)) return true;
+    if (kind === "person" && (value.trim().split(/\s+/).length >= 3 || !KOREAN_SURNAMES.includes(value[0] ?? ""))) return true;
+  }
+  // A word and one capital ("Hall C", "Room B", "Annex D"): a label; an initial closes a name only with its dot ("Ricardo M.").
+  const lettered = LETTERED.exec(value);
+  if (lettered && flagsOfWord(lettered[1] ?? "", model) & (Gaz.common | Gaz.dictionary)) return true;
+  return false;
 }
 
 /** Entity spans of one piece (a sentence or line), cleaned and checked, with the tagger's confidence; offsets relative to the piece. */
@@ -385,16 +468,22 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     // An everyday word before a colon is a field label ("Location:", "Company:"), a name there a speaker ("Anna:").
     if (piece[span[1]] === ":" && isEverydayWord(value, model)) continue;
     if (!plausible(value, s.kind) || notAName(value, model) || GREETING_BEFORE.test(piece.slice(Math.max(0, span[0] - 12), span[0]))) continue;
+    if (phraseShaped(piece, span[0], value, s.kind, model)) continue;
     // Fields of a line ("Head Of Marketing — Full Time"), never one name.
     if (s.kind !== "address" && FIELD_SEPARATOR.test(value)) continue;
     const titled = s.kind === "person" && TITLE_BEFORE.test(piece.slice(Math.max(0, span[0] - 12), span[0]));
     // A lone everyday word that is also a given name ("Joy", "Violet") opening a sentence is read as the word.
     const opening = OPENING.test(piece.slice(0, span[0]));
-    const isWordy = !titled && wordy(value, model);
+    // Several everyday words of which the only "name" is a place that is also an everyday English
+    // word ("Manage Preferences": Manage is a town) are a phrase, not a place.
+    const commonPhrase = !titled && SPACE.test(value) && everydayPhrase(value, model);
+    const isWordy = commonPhrase || (!titled && wordy(value, model));
     // An organisation word among everyday words is a phrase ("Location Services", "Customer Support").
-    const isBacked = titled || (backed(value, s.kind, model) && !(opening && everydayName(value, model)));
+    const isBacked = !commonPhrase && (titled || (backed(value, s.kind, model) && !(opening && everydayName(value, model))));
     // Written in lower case, a name needs a word that is only a name ("jean dupont"; not "emerald green", "domenica").
     if (!NAME_LIKE.test(value) && !onlyAName(value, model)) continue;
+    // A list ("Budgetplanung, Personalbedarf") is one person only as "Surname, Given" of known names.
+    if (s.kind === "person" && CAPITALISED.test(value) && value.includes(",") && !isBacked) continue;
     out.push({
       kind: s.kind,
       start: span[0],
@@ -650,11 +739,14 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
     out.filter(
       (s) =>
         !GREETING_BEFORE.test(piece.slice(Math.max(0, s.start - 12), s.start)) &&
+        !SINGLE_LETTER.test(piece.slice(s.start, s.end)) &&
         !(s.kind === "person" && CJK_LIST.test(piece.slice(s.start, s.end))),
     ),
   );
 }
 
+/** One letter alone ("Room B", "Annex C") is a label, never an entity; an initial counts only beside a name. */
+const SINGLE_LETTER = /^\p{Lu}\.?$/u;
 const CJK_LIST = /[\p{sc=Han}\p{sc=Hangul}\p{sc=Hiragana}\p{sc=Katakana}]\s?[,，、]/u;
 
 /** Spans in order, where two overlap the longer kept (a person on a tie). */
@@ -706,6 +798,7 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
     }
     for (const { kind, start, end } of spans) found.push({ kind, start: s + start, end: s + end });
   }
+  if (options.categories.has("person")) addOtherMentions(text, found, tagger());
   if (options.categories.has("address")) addressLines(text, found, tagger());
   for (const { kind, start, end } of gateTechnical(text, mergeAddresses(text, found, tagger(), options.structured ?? []), tagger())) {
     if (!options.categories.has(kind)) continue;

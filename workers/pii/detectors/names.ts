@@ -128,7 +128,7 @@ const GREETING_WORDS = "hey hi hiya hello dear thanks cheers hallo bonjour salut
 const CHAT_VERBS = "said says posted wrote finished blocked is was will wants thinks dice porta sagt dit and und et y e";
 /** Function words of German (none shared with English, Dutch, the Nordic or Romance languages): two of them make a text where every noun has a capital. */
 const GERMAN_WORDS =
-  "und dem für ist nicht ein eine einen einer eines zum zur auf bei dazu wir ihr ihre vom wird werden wurde wurden oder sehr vielen bitte uhr sind auch noch können kann muss soll haben nach über unter aus gibt sich dass heute gestern jetzt neue neuen neuer";
+  "und dem für ist nicht ein eine einen einer eines zum zur auf bei dazu wir ihr ihre vom wird werden wurde wurden oder sehr vielen bitte uhr sind auch noch können kann muss soll haben nach über unter aus gibt sich dass heute gestern jetzt neue neuen neuer mit vor aber wenn durch ohne seit wieder schon zwischen während bereits diese dieser dieses diesen erste ersten zweite letzte letzten keine keinen unsere unser unseren ich mich mir uns euch";
 const hashes = (words: string) => new Set(words.split(" ").map((w) => wordHash(lowerLikeTokens(w))));
 let cueHashes: { cue: Set<number>; greeting: Set<number>; verb: Set<number>; german: Set<number> } | null = null;
 
@@ -248,7 +248,7 @@ const CHINESE_CUE_BEFORE = new RegExp(`(?:${CHINESE_ROLE_BEFORE})$`, "u");
 const CHINESE_CUE_AFTER = new RegExp(`^(?:${CHINESE_ROLE_AFTER})`, "u");
 const CHINESE_JOINED = /^(?:和|与|與|及|、)$/u;
 /** Korean family names and the titles, honorifics and particles after a name. */
-const KOREAN_SURNAMES =
+export const KOREAN_SURNAMES =
   "김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진나지엄채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용";
 // Three syllables (the last not an honorific: "고객님" is "customer") before a title or honorific, or closing a field.
 const KOREAN_NAME = new RegExp(
@@ -325,4 +325,71 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
   }
   KOREAN_NAME.lastIndex = 0;
   for (let m = KOREAN_NAME.exec(piece); m; m = KOREAN_NAME.exec(piece)) add(m.index, m.index + (m[1] ?? "").length);
+}
+
+/** Words of a name that say nothing alone: everyday English, titles, particles, time, organisation and nationality words. */
+const NOT_ALONE = Gaz.common | Gaz.title | Gaz.particle | Gaz.time | Gaz.orgWord | Gaz.nationality | Gaz.techTerm | Gaz.street;
+const NAME_WORD = /[\p{L}\p{M}][\p{L}\p{M}'’-]*/gu;
+const UNCASED_SCRIPT = /^[\p{sc=Han}\p{sc=Hangul}\p{sc=Hiragana}\p{sc=Katakana}]/u;
+const REGEX_SPECIAL = /[.*+?^${}()|[\]\\]/g;
+
+/**
+ * Other mentions, in the same text, of the people already found: a surname or given name alone
+ * ("Okafor said", "Okafor's"), the name again in full, or in capitals ("OKAFOR"), wherever no
+ * other span stands. A word of the name counts when it is capitalised or uncased, three letters or
+ * more (two in Han or Hangul), and no everyday, title, particle or organisation word. CJK names
+ * match inside text (no spaces there); other scripts as whole words.
+ */
+export function addOtherMentions(text: string, spans: NameSpan[], model: Tagger): void {
+  const cased = new Set<string>();
+  const uncased = new Set<string>();
+  for (const s of spans) {
+    if (s.kind !== "person") continue;
+    for (const m of text.slice(s.start, s.end).matchAll(NAME_WORD)) {
+      const word = m[0].replace(/['’]s$/, "");
+      const wordCase = caseOf(word);
+      if (UNCASED_SCRIPT.test(word)) {
+        if (word.length >= 2) uncased.add(word);
+        continue;
+      }
+      if (word.length < 3 || (wordCase !== "capitalised" && wordCase !== "upper" && wordCase !== "uncased")) continue;
+      if (flagsOf(word, model) & NOT_ALONE) continue;
+      cased.add(word);
+      if (wordCase === "capitalised") cased.add(word.toUpperCase());
+    }
+  }
+  if (cased.size === 0 && uncased.size === 0) return;
+  const literal = (w: string) => w.replace(REGEX_SPECIAL, "\\$&");
+  const parts: string[] = [];
+  // Longest first, so a full form wins over a part of it.
+  if (cased.size > 0)
+    parts.push(
+      `(?<![\\p{L}\\p{M}\\p{N}_@.\\/-])(?:${[...cased]
+        .sort((a, b) => b.length - a.length)
+        .map(literal)
+        .join("|")})(?![\\p{L}\\p{M}\\p{N}_@-])`,
+    );
+  if (uncased.size > 0)
+    parts.push(
+      `(?:${[...uncased]
+        .sort((a, b) => b.length - a.length)
+        .map(literal)
+        .join("|")})`,
+    );
+  // A place or organisation span that is only a word of a person found here is that person again ("Okafor's team").
+  for (const s of spans) {
+    if (s.kind === "organization" || s.kind === "location") {
+      const value = text.slice(s.start, s.end).replace(/['’]s$/, "");
+      if (cased.has(value) || uncased.has(value)) s.kind = "person";
+    }
+  }
+  const taken = spans.map((s) => [s.start, s.end] as const);
+  const added: NameSpan[] = [];
+  for (const m of text.matchAll(new RegExp(parts.join("|"), "gu"))) {
+    const start = m.index ?? 0;
+    const end = start + m[0].length;
+    if (taken.some(([a, b]) => a < end && start < b)) continue;
+    added.push({ kind: "person", start, end });
+  }
+  spans.push(...added);
 }
