@@ -100,6 +100,12 @@ describe("clean text that looks like names", () => {
     // a list of nouns, and everyday words around a town that is an everyday word
     "Tagesordnung: Haushaltsplanung, Personalbedarf und Ziele.",
     "Accept Cookies / Manage Preferences",
+    // German nouns of abstract shape, an article before a common noun, colours, placeholder text, Vietnamese words
+    "Bitte lesen Sie die Datenschutzerklärung und die Nutzungsbedingungen.",
+    "Der Kunde wünscht eine Gutschrift über 20 Euro und bittet um Rückruf.",
+    "Available in Ocean blue and Slate grey.",
+    "Lorem ipsum dolor sit amet, sed do eiusmod tempor.",
+    "Thời tiết hôm nay đẹp.",
   ])("%s", (text) => {
     expect(anything(text)).toEqual([]);
   });
@@ -107,6 +113,7 @@ describe("clean text that looks like names", () => {
   it("keeps the names beside those classes", () => {
     expect(people("Malcolm X spoke in Harlem.")).toEqual(["Malcolm X"]);
     expect(people("환자 김민준 님이 내원했습니다.")).toEqual(["김민준"]);
+    expect(people("Wir haben mit Schneider gesprochen, er ist einverstanden.")).toEqual(["Schneider"]);
     expect(people("The lease was signed by Anne-Marie Duval-Ferrand on Tuesday.")).toEqual(["Anne-Marie Duval-Ferrand"]);
     // Romanised Korean given names are no compound of words ("jun", "woo" are words).
     expect(anything("Min-jun and Ji-woo opened a bakery.")).toHaveLength(2);

@@ -378,8 +378,8 @@ const HYPHENS = /[-‐‑]/u;
 function wordCompound(word: string, model: Tagger): boolean {
   if (!HYPHENS.test(word)) return false;
   const parts = word.split(HYPHENS);
-  // Romanised Korean and Chinese given names join short syllables ("Min-jun", "Ji-woo"): parts of three letters or more, the last of four.
-  if (parts.length < 2 || parts.some((p) => p.length < 3) || (parts[parts.length - 1]?.length ?? 0) < 4) return false;
+  // Romanised Korean and Chinese given names join short syllables ("Min-jun", "Ji-woo"): the last part has four letters or more.
+  if (parts.length < 2 || parts.some((p) => p.length === 0) || (parts[parts.length - 1]?.length ?? 0) < 4) return false;
   for (const part of parts) if (flagsOfWord(part, model) & NAME_FLAGS) return false;
   return (flagsOfWord(parts[parts.length - 1] ?? "", model) & KNOWN_WORD) !== 0;
 }
@@ -407,11 +407,50 @@ const ARABIC_ARTICLE = /^ال\p{sc=Arabic}{3,}$/u;
 const ARABIC_WORDS = /^[\p{sc=Arabic}\s]+$/u;
 const LETTERED = /^(\p{L}+)\s\p{Lu}$/u;
 const CAPITALISED = /^\p{Lu}/u;
+const COLOUR_AFTER =
+  /^\s(?:green|blue|red|grey|gray|beige|white|black|pink|purple|violet|yellow|orange|brown|gold|silver|teal|navy|cream|ivory)(?![\p{L}])/u;
+const PLACEHOLDER = /\blorem ipsum\b/i;
+/** One Vietnamese syllable (a letter only Vietnamese uses: ơ, ư, đ, or a tone mark under or over a vowel with a hook). */
+const VIETNAMESE_SYLLABLE = /^\p{L}*[ơưđƠƯĐạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]\p{L}*$/iu;
+/** One word, a known name that is also a frequent word of some language. */
+function frequentNameAlone(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  if (t.count !== 1) return false;
+  const flags = model.gazetteer.flags(t.word[0] ?? 0);
+  return (flags & NAME_FLAGS) !== 0 && (flags & Gaz.frequent) !== 0;
+}
+
+/** One Vietnamese syllable opening a sentence or in lower case is a word ("Thời gian"); a name alone there has a family name before it. */
+function vietnameseWord(piece: string, start: number, end: number): boolean {
+  const value = piece.slice(start, end);
+  return VIETNAMESE_SYLLABLE.test(value) && (!CAPITALISED.test(value) || OPENING.test(piece.slice(0, start)));
+}
+/** Endings of abstract and compound nouns in German (capitalised like names): "-ung", "-heit", "-keit", "-schaft", "-bericht", "-ität"… */
+const NOUN_ENDING = /(?:ung|ungen|heit|keit|schaft|schaften|bericht|ität|nisse|ismus|bedingungen|verzeichnis|erstattung)$/u;
+
+/** Every word a long noun of German shape or an everyday word, none a known name: "Quartalsbericht", "Allgemeine Geschäftsbedingungen". */
+function nounWords(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  let nouns = 0;
+  for (let i = 0; i < t.count; i++) {
+    if (t.shape[i] === Shape.Punct) continue;
+    const word = value.slice(t.starts[i], t.ends[i]);
+    const flags = model.gazetteer.flags(t.word[i] ?? 0);
+    if (flags & NAME_FLAGS) return false;
+    if (word.length >= 9 && NOUN_ENDING.test(word)) nouns++;
+    else if (!(flags & KNOWN_WORD) && !GERMAN_ADJECTIVE.test(word)) return false;
+  }
+  return nouns > 0;
+}
+const GERMAN_ADJECTIVE = /^\p{Lu}\p{Ll}{3,}(?:liche|lichen|ische|ischen|meine|meinen)$/u;
 const HANGUL_WORD = /\p{sc=Hangul}/u;
 
 /** Shapes of everyday text a tagged span can take in any language (checked after the span is cleaned). */
 function phraseShaped(piece: string, start: number, value: string, kind: EntityKind, model: Tagger): boolean {
   if (CONTRACTION.test(value) || CALENDAR_WORD.test(value) || HIRAGANA_OPENING.test(value)) return true;
+  // A colour ("Forest green", "Ruby red") or placeholder text ("Lorem ipsum").
+  if (COLOUR_AFTER.test(piece.slice(start + value.length, start + value.length + 12)) || PLACEHOLDER.test(piece)) return true;
+  if (nounWords(value, model)) return true;
   if (SEASON.test(value)) {
     const t = tokenize(value);
     let everyday = true;
@@ -462,6 +501,8 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     // is a known name ("Los Angeles", "De Luca").
     const article = ARTICLE.exec(piece.slice(span[0], span[1]));
     if (article && !backed(piece.slice(span[0] + article[0].length, span[1]), s.kind, model)) span = [span[0] + article[0].length, span[1]];
+    // An article before a common noun ("Der Kunde", "La Société") is a phrase.
+    else if (article && notAName(piece.slice(span[0] + article[0].length, span[1]), model)) continue;
     const value = piece.slice(span[0], span[1]);
     // An upper-case word before "-123" is a ticket or part number prefix ("PROJ-12345").
     if (TICKET_AFTER.test(piece.slice(span[1], span[1] + 2))) continue;
@@ -479,7 +520,9 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     const commonPhrase = !titled && SPACE.test(value) && everydayPhrase(value, model);
     const isWordy = commonPhrase || (!titled && wordy(value, model));
     // An organisation word among everyday words is a phrase ("Location Services", "Customer Support").
-    const isBacked = !commonPhrase && (titled || (backed(value, s.kind, model) && !(opening && everydayName(value, model))));
+    // In German text a frequent word that is also a surname ("Kunde") backs no organisation or place alone; a person stays ("mit Schneider").
+    const germanNoun = nounCase && s.kind !== "person" && frequentNameAlone(value.replace(ARTICLE, ""), model);
+    const isBacked = !commonPhrase && !germanNoun && (titled || (backed(value, s.kind, model) && !(opening && everydayName(value, model))));
     // Written in lower case, a name needs a word that is only a name ("jean dupont"; not "emerald green", "domenica").
     if (!NAME_LIKE.test(value) && !onlyAName(value, model)) continue;
     // A list ("Budgetplanung, Personalbedarf") is one person only as "Surname, Given" of known names.
@@ -740,6 +783,7 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
       (s) =>
         !GREETING_BEFORE.test(piece.slice(Math.max(0, s.start - 12), s.start)) &&
         !SINGLE_LETTER.test(piece.slice(s.start, s.end)) &&
+        !(s.kind === "person" && vietnameseWord(piece, s.start, s.end)) &&
         !(s.kind === "person" && CJK_LIST.test(piece.slice(s.start, s.end))),
     ),
   );
