@@ -16,6 +16,11 @@ describe("the rest of a name the tagger started", () => {
     ["The motion was seconded by Ferdinand de Valcourt, a councillor since 2019.", "Ferdinand de Valcourt"],
     ["The claim was filed by Marcus Whitcombe Jr., a roofer from Dayton.", "Marcus Whitcombe Jr."],
     ["Карта Мир 2200 7014 8823 6156, держатель OLEG BARANOV", "OLEG BARANOV"],
+    // a word the tagger read as a person beside a kept person, even an everyday word alone
+    ["Quick sync with Aidan Hollowell (Finance) about the renewal.", "Aidan Hollowell"],
+    // a preposition before a given name is not part of the name
+    ["Nous avons reçu la lettre de Mathilde Vergnaud hier soir.", "Mathilde Vergnaud"],
+    ["A carta de Rodrigo Albuquerque chegou ontem.", "Rodrigo Albuquerque"],
   ])("%s", (text, name) => {
     expect(people(text).join(" | ")).toContain(name);
   });

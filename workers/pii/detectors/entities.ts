@@ -112,6 +112,7 @@ function clean(piece: string, start: number, end: number): [number, number] | nu
 const TICKET_AFTER = /^-\d/;
 const FIELD_SEPARATOR = /\s[-·|—–•]\s/u;
 const ARTICLE = /^(?:Der|Die|Das|Dem|Den|Des|Ein|Eine|Einen|Le|La|Les|Un|Une|El|Los|Las|Il|Lo|Gli|Het|Een)\s+(?=\p{Lu})/u;
+const PREPOSITION_BEFORE_NAME = /^(?:de|da|di|du|do|dos|das|del|della|van|von)\s+(\p{Lu}[\p{Ll}\p{M}'’-]+)/u;
 const POSSESSIVE = /^['’]s$/;
 const LOWER_WORD = /^\p{Ll}[\p{Ll}'’-]*$/u;
 const DETERMINER = /^(?:the|a|an|our|my|your|their|his|her|its|this|that|these|those)$/i;
@@ -503,6 +504,12 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     if (article && !backed(piece.slice(span[0] + article[0].length, span[1]), s.kind, model)) span = [span[0] + article[0].length, span[1]];
     // An article before a common noun ("Der Kunde", "La Société") is a phrase.
     else if (article && notAName(piece.slice(span[0] + article[0].length, span[1]), model)) continue;
+    // A lower-case preposition before a given name ("de Gisèle Rambert", of Gisèle Rambert) is not part of the name: the person starts after it.
+    const preposition = PREPOSITION_BEFORE_NAME.exec(piece.slice(span[0], span[1]));
+    if (preposition && s.kind !== "address" && flagsOfWord(preposition[1] ?? "", model) & Gaz.first) {
+      span = [span[0] + preposition[0].length - (preposition[1]?.length ?? 0), span[1]];
+      s = { ...s, kind: "person" };
+    }
     const value = piece.slice(span[0], span[1]);
     // An upper-case word before "-123" is a ticket or part number prefix ("PROJ-12345").
     if (TICKET_AFTER.test(piece.slice(span[1], span[1] + 2))) continue;
@@ -773,7 +780,12 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   const out: Array<{ kind: EntityKind; start: number; end: number }> = [];
   // Read before the tagger runs: it tokenises the same text, so the tokens are made once.
   const cues = readCues(piece, tokenize(piece), model);
-  for (const c of candidates(piece, model, cues.german >= 2)) if (confident(c, confidence)) out.push({ kind: c.kind, start: c.start, end: c.end });
+  const rejected: Candidate[] = [];
+  for (const c of candidates(piece, model, cues.german >= 2)) {
+    if (confident(c, confidence)) out.push({ kind: c.kind, start: c.start, end: c.end });
+    else if (c.kind === "person") rejected.push(c);
+  }
+  joinNameParts(piece, out, rejected);
   completePersons(piece, out, model);
   addCuedNames(piece, out, model, cues);
   addCjkNames(piece, out, model);
@@ -787,6 +799,21 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
         !(s.kind === "person" && CJK_LIST.test(piece.slice(s.start, s.end))),
     ),
   );
+}
+
+/**
+ * A word the tagger also read as a person, right beside a person kept (one space between), is the
+ * rest of that name even when it is an everyday word alone ("Declan Furlong", "Yuki Ishikawa").
+ */
+function joinNameParts(piece: string, out: Array<{ kind: EntityKind; start: number; end: number }>, rejected: ReadonlyArray<Candidate>): void {
+  if (rejected.length === 0) return;
+  for (const span of out) {
+    if (span.kind !== "person") continue;
+    for (const r of rejected) {
+      if (r.end + 1 === span.start && piece[r.end] === " ") span.start = r.start;
+      else if (span.end + 1 === r.start && piece[span.end] === " ") span.end = r.end;
+    }
+  }
 }
 
 /** One letter alone ("Room B", "Annex C") is a label, never an entity; an initial counts only beside a name. */
