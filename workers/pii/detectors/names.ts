@@ -331,7 +331,9 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
 const NOT_ALONE = Gaz.common | Gaz.title | Gaz.particle | Gaz.time | Gaz.orgWord | Gaz.nationality | Gaz.techTerm | Gaz.street;
 const NAME_WORD = /[\p{L}\p{M}][\p{L}\p{M}'’-]*/gu;
 const UNCASED_SCRIPT = /^[\p{sc=Han}\p{sc=Hangul}\p{sc=Hiragana}\p{sc=Katakana}]/u;
-const REGEX_SPECIAL = /[.*+?^${}()|[\]\\]/g;
+const CAPITAL_WORD = /\p{Lu}[\p{L}\p{M}'’-]*/gu;
+const GLUED_BEFORE = /[\p{L}\p{M}\p{N}_@./\\-]/u;
+const GLUED_AFTER = /[\p{N}_@-]/u;
 
 /**
  * Other mentions, in the same text, of the people already found: a surname or given name alone
@@ -359,23 +361,6 @@ export function addOtherMentions(text: string, spans: NameSpan[], model: Tagger)
     }
   }
   if (cased.size === 0 && uncased.size === 0) return;
-  const literal = (w: string) => w.replace(REGEX_SPECIAL, "\\$&");
-  const parts: string[] = [];
-  // Longest first, so a full form wins over a part of it.
-  if (cased.size > 0)
-    parts.push(
-      `(?<![\\p{L}\\p{M}\\p{N}_@.\\/-])(?:${[...cased]
-        .sort((a, b) => b.length - a.length)
-        .map(literal)
-        .join("|")})(?![\\p{L}\\p{M}\\p{N}_@-])`,
-    );
-  if (uncased.size > 0)
-    parts.push(
-      `(?:${[...uncased]
-        .sort((a, b) => b.length - a.length)
-        .map(literal)
-        .join("|")})`,
-    );
   // A place or organisation span that is only a word of a person found here is that person again ("Okafor's team").
   for (const s of spans) {
     if (s.kind === "organization" || s.kind === "location") {
@@ -383,13 +368,29 @@ export function addOtherMentions(text: string, spans: NameSpan[], model: Tagger)
       if (cased.has(value) || uncased.has(value)) s.kind = "person";
     }
   }
-  const taken = spans.map((s) => [s.start, s.end] as const);
+  // One pass over the words and a set look-up (no alternation of names: a long text may hold hundreds).
+  const covered = new Uint8Array(text.length);
+  for (const s of spans) covered.fill(1, s.start, s.end);
   const added: NameSpan[] = [];
-  for (const m of text.matchAll(new RegExp(parts.join("|"), "gu"))) {
-    const start = m.index ?? 0;
-    const end = start + m[0].length;
-    if (taken.some(([a, b]) => a < end && start < b)) continue;
+  const add = (start: number, end: number) => {
+    for (let i = start; i < end; i++) if (covered[i]) return;
+    covered.fill(1, start, end);
     added.push({ kind: "person", start, end });
+  };
+  if (cased.size > 0) {
+    // Every word of `cased` opens on a capital: only such words are read.
+    for (const m of text.matchAll(CAPITAL_WORD)) {
+      const word = m[0].replace(/['’]s$|['’-]+$/, "");
+      if (!cased.has(word)) continue;
+      const start = m.index ?? 0;
+      const end = start + word.length;
+      // Not inside an address, a path or an identifier ("lindqvist@…", "/srv/Lindqvist-archive", "user_Okafor").
+      if (GLUED_BEFORE.test(text[start - 1] ?? "") || GLUED_AFTER.test(text[end] ?? "")) continue;
+      add(start, end);
+    }
   }
+  // Longest first, so a full CJK name wins over a part of it; no spaces there, so any occurrence counts.
+  for (const name of [...uncased].sort((a, b) => b.length - a.length))
+    for (let i = text.indexOf(name); i >= 0; i = text.indexOf(name, i + name.length)) add(i, i + name.length);
   spans.push(...added);
 }
