@@ -331,7 +331,7 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
 const NOT_ALONE = Gaz.common | Gaz.title | Gaz.particle | Gaz.time | Gaz.orgWord | Gaz.nationality | Gaz.techTerm | Gaz.street;
 const NAME_WORD = /[\p{L}\p{M}][\p{L}\p{M}'’-]*/gu;
 const UNCASED_SCRIPT = /^[\p{sc=Han}\p{sc=Hangul}\p{sc=Hiragana}\p{sc=Katakana}]/u;
-const CAPITAL_WORD = /\p{Lu}[\p{L}\p{M}'’-]*/gu;
+const CAPITAL_WORD = /[\p{Lu}\p{Lo}][\p{L}\p{M}'’-]*/gu;
 const GLUED_BEFORE = /[\p{L}\p{M}\p{N}_@./\\-]/u;
 const GLUED_AFTER = /[\p{N}_@-]/u;
 
@@ -378,7 +378,7 @@ export function addOtherMentions(text: string, spans: NameSpan[], model: Tagger)
     added.push({ kind: "person", start, end });
   };
   if (cased.size > 0) {
-    // Every word of `cased` opens on a capital: only such words are read.
+    // Every word of `cased` opens on a capital or a letter of a script without case: only such words are read.
     for (const m of text.matchAll(CAPITAL_WORD)) {
       const word = m[0].replace(/['’]s$|['’-]+$/, "");
       if (!cased.has(word)) continue;
