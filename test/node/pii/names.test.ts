@@ -55,6 +55,10 @@ describe("names in Chinese, Japanese and Korean text", () => {
     ["代表取締役の高橋 健一氏が記者会見で説明した。", ["高橋 健一"]],
     ["お届け先：森本 拓也様", ["森本 拓也"]],
     ["한빛전자 이상훈 대표는 새 공장을 짓겠다고 밝혔다.", ["이상훈"]],
+    // a weekday or "将" after a name cued by a role word before it; role words of news and minutes
+    ["星河科技有限公司董事长王志刚周三宣布，公司将在武汉设立工厂。", ["王志刚"]],
+    ["据报道，杭州市民郑国华将自家老宅改造成书店。", ["郑国华"]],
+    ["会议纪要：参会人员赵明、孙晓燕。", ["赵明"]],
   ])("%s", (text, names) => {
     expect(people(text)).toEqual(expect.arrayContaining(names));
   });
@@ -66,6 +70,8 @@ describe("names in Chinese, Japanese and Korean text", () => {
     "月曜日から金曜日まで営業しています。",
     "고객님, 주문이 접수되었습니다.",
     "请输入您的密码。",
+    "本周五发布新版本。",
+    "王国的历史很长，将来也会继续。",
   ])("leaves text without a name alone: %s", (text) => {
     expect(people(text)).toEqual([]);
   });

@@ -228,14 +228,15 @@ const CHINESE_SURNAMES =
 const CHINESE_DOUBLE_SURNAMES = "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|夏侯|令狐|歐陽|司馬|諸葛";
 /** Role words before a Chinese name ("总经理", "联系") and titles or verbs after it ("先生", "表示"): the cues that make it one. */
 const CHINESE_ROLE_BEFORE =
-  "总经理|經理|经理|董事长|董事長|总裁|總裁|主任|院长|院長|校长|校長|教授|医生|醫生|记者|記者|患者|病人|联系|聯繫|联系人|通知|请|請|叫|找|给|給|持卡人|户名|戶名|收件人|姓名|负责人|負責人";
+  "总经理|經理|经理|董事长|董事長|总裁|總裁|主任|院长|院長|校长|校長|教授|医生|醫生|记者|記者|患者|病人|联系|聯繫|联系人|通知|请|請|叫|找|给|給|持卡人|户名|戶名|收件人|姓名|负责人|負責人|参会人员|與會人員|与会人员|出席人员|成员|成員|市民|居民|村民|网友|網友|创始人|創始人|选手|選手|球员|球員|工程师|工程師|民警";
 /** Titles after a family name alone ("黄老师", "王总"). */
 const CHINESE_TITLE = "老师|老師|先生|女士|小姐|教授|医生|醫生|博士|经理|經理|总|總|律师|律師|主任|师傅|師傅";
 const CHINESE_ROLE_AFTER =
   "先生|女士|小姐|老师|老師|教授|医生|醫生|博士|经理|經理|总|總|同学|同學|律师|律師|记者|記者|主任|院长|院長|局长|局長|部长|部長|书记|書記|董事长|董事長|师傅|師傅|表示|说|說|指出|称|稱|认为|認為|介绍|介紹|打进|打進|攻入";
 /** What may stand beside a name without saying it is one: punctuation, "and", a space, the piece's ends. */
 const CHINESE_PLAIN_BEFORE = "和|与|與|及|、|：|:|，|,|\\s|^";
-const CHINESE_PLAIN_AFTER = "和|与|與|及|、|等|在|，|,|。|：|:|\\s|$";
+const CHINESE_PLAIN_AFTER =
+  "和|与|與|及|、|等|在|，|,|。|：|:|\\s|$|周[一二三四五六日]|週[一二三四五六日]|昨天|今天|明天|日前|近日|将|將|已|也|曾|于|於";
 const CHINESE_NAME = new RegExp(
   `(?<=${CHINESE_ROLE_BEFORE}|${CHINESE_PLAIN_BEFORE})((?:${CHINESE_DOUBLE_SURNAMES}|[${CHINESE_SURNAMES}])(?!${CHINESE_TITLE})[\\p{sc=Han}]{1,2}?)(?=${CHINESE_ROLE_AFTER}|${CHINESE_PLAIN_AFTER})`,
   "gu",
