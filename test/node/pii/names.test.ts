@@ -16,6 +16,11 @@ describe("the rest of a name the tagger started", () => {
     ["The motion was seconded by Ferdinand de Valcourt, a councillor since 2019.", "Ferdinand de Valcourt"],
     ["The claim was filed by Marcus Whitcombe Jr., a roofer from Dayton.", "Marcus Whitcombe Jr."],
     ["Карта Мир 2200 7014 8823 6156, держатель OLEG BARANOV", "OLEG BARANOV"],
+    // a word the tagger read as a person beside a kept person, even an everyday word alone
+    ["Quick sync with Aidan Hollowell (Finance) about the renewal.", "Aidan Hollowell"],
+    // a preposition before a given name is not part of the name
+    ["Nous avons reçu la lettre de Mathilde Vergnaud hier soir.", "Mathilde Vergnaud"],
+    ["A carta de Rodrigo Albuquerque chegou ontem.", "Rodrigo Albuquerque"],
   ])("%s", (text, name) => {
     expect(people(text).join(" | ")).toContain(name);
   });
@@ -50,6 +55,10 @@ describe("names in Chinese, Japanese and Korean text", () => {
     ["代表取締役の高橋 健一氏が記者会見で説明した。", ["高橋 健一"]],
     ["お届け先：森本 拓也様", ["森本 拓也"]],
     ["한빛전자 이상훈 대표는 새 공장을 짓겠다고 밝혔다.", ["이상훈"]],
+    // a weekday or "将" after a name cued by a role word before it; role words of news and minutes
+    ["星河科技有限公司董事长王志刚周三宣布，公司将在武汉设立工厂。", ["王志刚"]],
+    ["据报道，杭州市民郑国华将自家老宅改造成书店。", ["郑国华"]],
+    ["会议纪要：参会人员赵明、孙晓燕。", ["赵明"]],
   ])("%s", (text, names) => {
     expect(people(text)).toEqual(expect.arrayContaining(names));
   });
@@ -61,6 +70,8 @@ describe("names in Chinese, Japanese and Korean text", () => {
     "月曜日から金曜日まで営業しています。",
     "고객님, 주문이 접수되었습니다.",
     "请输入您的密码。",
+    "本周五发布新版本。",
+    "王国的历史很长，将来也会继续。",
   ])("leaves text without a name alone: %s", (text) => {
     expect(people(text)).toEqual([]);
   });
@@ -78,6 +89,47 @@ describe("clean text that looks like names", () => {
     expect(anything(text)).toEqual([]);
   });
 
+  it.each([
+    // compounds of everyday words
+    "Das Marketing-Team präsentiert die Zahlen am Montag.",
+    "Our Cloud-Based Backup plan covers every laptop.",
+    // contractions
+    "We'll send the invoice tomorrow; they're ready to pay.",
+    // a word and one capital letter
+    "Please use Entrance D and go to Hall C after lunch.",
+    // weekdays and months the time words miss
+    "営業時間は月曜日から土曜日までです。",
+    "A reunião foi movida para terça-feira à tarde.",
+    // a season before everyday words
+    "Summer Collection launches next week with twelve new styles.",
+    // a unit after a number
+    "The laptop ships with 32 GB RAM and a 1 TB SSD.",
+    // hiragana opening a span, Korean and Arabic sentences
+    "ご迷惑をおかけして申し訳ございません。",
+    "파일 크기는 10MB 이하여야 합니다.",
+    "سيتم تحديث التطبيق خلال يومين.",
+    // a list of nouns, and everyday words around a town that is an everyday word
+    "Tagesordnung: Haushaltsplanung, Personalbedarf und Ziele.",
+    "Accept Cookies / Manage Preferences",
+    // German nouns of abstract shape, an article before a common noun, colours, placeholder text, Vietnamese words
+    "Bitte lesen Sie die Datenschutzerklärung und die Nutzungsbedingungen.",
+    "Der Kunde wünscht eine Gutschrift über 20 Euro und bittet um Rückruf.",
+    "Available in Ocean blue and Slate grey.",
+    "Lorem ipsum dolor sit amet, sed do eiusmod tempor.",
+    "Thời tiết hôm nay đẹp.",
+  ])("%s", (text) => {
+    expect(anything(text)).toEqual([]);
+  });
+
+  it("keeps the names beside those classes", () => {
+    expect(people("Malcolm X spoke in Harlem.")).toEqual(["Malcolm X"]);
+    expect(people("환자 김민준 님이 내원했습니다.")).toEqual(["김민준"]);
+    expect(people("Wir haben mit Schneider gesprochen, er ist einverstanden.")).toEqual(["Schneider"]);
+    expect(people("The lease was signed by Anne-Marie Duval-Ferrand on Tuesday.")).toEqual(["Anne-Marie Duval-Ferrand"]);
+    // Romanised Korean given names are no compound of words ("jun", "woo" are words).
+    expect(anything("Min-jun and Ji-woo opened a bakery.")).toHaveLength(2);
+  });
+
   it("German text still gives a known name", () => {
     expect(people("Die Bürgermeisterin Annelie Brückner kündigte am Dienstag einen neuen Radweg an.")).toEqual(["Annelie Brückner"]);
   });
@@ -93,5 +145,28 @@ describe("a phone number glued to its label", () => {
 
   it.each(["localhost:8080", "port:5432 is open", "build:20261203"])("not a port or a build number: %s", (text) => {
     expect(detectPii(text, { categories: ["phone"] })).toEqual([]);
+  });
+});
+
+describe("other mentions of a person found in the same text", () => {
+  it.each([
+    [
+      "Councillor Ngozi Adebayo-Whitfield opened the session. Later, Adebayo-Whitfield said the budget would pass.",
+      ["Ngozi Adebayo-Whitfield", "Adebayo-Whitfield"],
+    ],
+    ["Inspector Radomir Kowalczyk led the raid. Kowalczyk told reporters it went well.", ["Radomir Kowalczyk", "Kowalczyk"]],
+    ["Signed by Dr. Lena Okafor. OKAFOR's notes are attached; Lena will call.", ["Lena Okafor", "OKAFOR", "Lena"]],
+  ])("%s", (text, names) => {
+    expect(people(text)).toEqual(names);
+  });
+
+  it("a surname found as an organisation is the person again", () => {
+    const text = "Dr. Lena Okafor joined. Okafor's team agreed.";
+    expect(people(text)).toEqual(["Lena Okafor", "Okafor"]);
+  });
+
+  it("does not match inside other words, addresses or identifiers", () => {
+    const text = "Mara Lindqvist wrote the report. See lindqvist@example.org and /srv/Lindqvist-archive.";
+    expect(people(text)).toEqual(["Mara Lindqvist"]);
   });
 });

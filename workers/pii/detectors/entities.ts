@@ -9,7 +9,7 @@ import { Gaz } from "../tagger/features.js";
 import { type EntityKind, Tagger } from "../tagger/tagger.js";
 import { Shape, tokenize } from "../tagger/tokens.js";
 import type { PiiCategory, RawFinding } from "../types.js";
-import { addCjkNames, addCuedNames, completePersons, readCues } from "./names.js";
+import { KOREAN_SURNAMES, addCjkNames, addCuedNames, addOtherMentions, completePersons, readCues } from "./names.js";
 import { gateTechnical } from "./technical.js";
 
 const LETTER = /\p{L}/u;
@@ -112,6 +112,7 @@ function clean(piece: string, start: number, end: number): [number, number] | nu
 const TICKET_AFTER = /^-\d/;
 const FIELD_SEPARATOR = /\s[-·|—–•]\s/u;
 const ARTICLE = /^(?:Der|Die|Das|Dem|Den|Des|Ein|Eine|Einen|Le|La|Les|Un|Une|El|Los|Las|Il|Lo|Gli|Het|Een)\s+(?=\p{Lu})/u;
+const PREPOSITION_BEFORE_NAME = /^(?:de|da|di|du|do|dos|das|del|della|van|von)\s+(\p{Lu}[\p{Ll}\p{M}'’-]+)/u;
 const POSSESSIVE = /^['’]s$/;
 const LOWER_WORD = /^\p{Ll}[\p{Ll}'’-]*$/u;
 const DETERMINER = /^(?:the|a|an|our|my|your|their|his|her|its|this|that|these|those)$/i;
@@ -345,15 +346,137 @@ const LABEL_AFTER = /^\s?[:：]/;
 const POSSESSIVE_AFTER = /^['’]s\b/;
 const KNOWN_WORD = Gaz.dictionary | Gaz.frequent | Gaz.common;
 
-/** Every word of the value is an everyday word of some language and none is a known name, place or organisation. */
+/** Every word of the value is an everyday word of some language (or a compound of them) and none is a known name, place or organisation. */
 function wordy(value: string, model: Tagger): boolean {
   const t = tokenize(value);
   for (let i = 0; i < t.count; i++) {
     if (t.shape[i] === Shape.Punct) continue;
     const flags = model.gazetteer.flags(t.word[i] ?? 0);
-    if (!(flags & KNOWN_WORD) || flags & NAME_FLAGS) return false;
+    if (flags & NAME_FLAGS) return false;
+    if (!(flags & KNOWN_WORD) && !wordCompound(value.slice(t.starts[i], t.ends[i]), model)) return false;
   }
   return true;
+}
+
+/** Every word an everyday word (or a compound of them); a known name among them only a place or organisation that is also an everyday English word. */
+function everydayPhrase(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  for (let i = 0; i < t.count; i++) {
+    if (t.shape[i] === Shape.Punct) continue;
+    const flags = model.gazetteer.flags(t.word[i] ?? 0);
+    if (flags & Gaz.orgWord || (flags & NAME_FLAGS && (!(flags & Gaz.common) || flags & (Gaz.first | Gaz.last)))) return false;
+    if (!(flags & KNOWN_WORD) && !wordCompound(value.slice(t.starts[i], t.ends[i]), model)) return false;
+  }
+  return true;
+}
+
+const HYPHENS = /[-‐‑]/u;
+/**
+ * A hyphenated word whose last part is an everyday word and no part a known name: a compound noun
+ * or adjective ("Support-Team", "Finanz-Team", "Property-Based", "Non-Essential"), where a
+ * double-barrelled name ends on a name ("Ashdown-Pryce", "Jean-Pierre", "Müller-Lüdenscheidt").
+ */
+function wordCompound(word: string, model: Tagger): boolean {
+  if (!HYPHENS.test(word)) return false;
+  const parts = word.split(HYPHENS);
+  // Romanised Korean and Chinese given names join short syllables ("Min-jun", "Ji-woo"): the last part has four letters or more.
+  if (parts.length < 2 || parts.some((p) => p.length === 0) || (parts[parts.length - 1]?.length ?? 0) < 4) return false;
+  for (const part of parts) if (flagsOfWord(part, model) & NAME_FLAGS) return false;
+  return (flagsOfWord(parts[parts.length - 1] ?? "", model) & KNOWN_WORD) !== 0;
+}
+
+function flagsOfWord(word: string, model: Tagger): number {
+  const t = tokenize(word);
+  return t.count === 1 ? model.gazetteer.flags(t.word[0] ?? 0) : 0;
+}
+
+/** A contraction ("You'll", "They're", "We've", "Don't"): a word of prose. */
+const CONTRACTION = /^\p{L}+['’](?:ll|re|ve|d|m)$|n['’]t$/iu;
+/** A weekday or month of languages the gazetteer's time words miss: Portuguese weekdays, CJK day and month names. */
+const CALENDAR_WORD =
+  /(?:^|[\s(])(?:segunda|terça|terca|quarta|quinta|sexta)-feira(?![\p{L}])|[月火水木金土日]曜日?|[월화수목금토일]요일|星期[一二三四五六日天]|礼拜[一二三四五六日天]|周[一二三四五六日]|(?:^|[^\d])\d{1,2}月/u;
+/** A season opening a phrase of everyday words: a term, a sale, a collection ("Spring Term", "Winter Sale"). */
+const SEASON =
+  /^(?:Spring|Summer|Autumn|Fall|Winter|Frühling|Frühjahr|Sommer|Herbst|Printemps|Été|Automne|Hiver|Primavera|Verano|Otoño|Invierno|Estate|Autunno|Inverno|Verão|Outono)\s/u;
+/** A unit after a number ("16 GB RAM", "3 kWh Battery"): a measure, not a name. */
+const UNIT_AFTER_NUMBER = /\d\s?$/;
+const UNIT = /^(?:[KMGTP]i?B|[KMG]Hz|kWh?|MW|mAh|Mbps|Gbps|kg|km|mg|ml|cm|mm|GW|TB|V|W|A)\b/u;
+/** Hiragana opening a span: a particle or an honorific prefix ("のメンテナンス", "ご不便"); Japanese names are written in kanji or katakana. */
+const HIRAGANA_OPENING = /^\p{sc=Hiragana}/u;
+/** An Arabic word with the definite article: a noun ("التوصيل", the delivery) when no list knows it as a name. */
+const ARABIC_ARTICLE = /^ال\p{sc=Arabic}{3,}$/u;
+const ARABIC_WORDS = /^[\p{sc=Arabic}\s]+$/u;
+const LETTERED = /^(\p{L}+)\s\p{Lu}$/u;
+const CAPITALISED = /^\p{Lu}/u;
+const COLOUR_AFTER =
+  /^\s(?:green|blue|red|grey|gray|beige|white|black|pink|purple|violet|yellow|orange|brown|gold|silver|teal|navy|cream|ivory)(?![\p{L}])/u;
+const PLACEHOLDER = /\blorem ipsum\b/i;
+/** One Vietnamese syllable (a letter only Vietnamese uses: ơ, ư, đ, or a tone mark under or over a vowel with a hook). */
+const VIETNAMESE_SYLLABLE = /^\p{L}*[ơưđƠƯĐạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]\p{L}*$/iu;
+/** One word, a known name that is also a frequent word of some language. */
+function frequentNameAlone(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  if (t.count !== 1) return false;
+  const flags = model.gazetteer.flags(t.word[0] ?? 0);
+  return (flags & NAME_FLAGS) !== 0 && (flags & Gaz.frequent) !== 0;
+}
+
+/** One Vietnamese syllable opening a sentence or in lower case is a word ("Thời gian"); a name alone there has a family name before it. */
+function vietnameseWord(piece: string, start: number, end: number): boolean {
+  const value = piece.slice(start, end);
+  return VIETNAMESE_SYLLABLE.test(value) && (!CAPITALISED.test(value) || OPENING.test(piece.slice(0, start)));
+}
+/** Endings of abstract and compound nouns in German (capitalised like names): "-ung", "-heit", "-keit", "-schaft", "-bericht", "-ität"… */
+const NOUN_ENDING = /(?:ung|ungen|heit|keit|schaft|schaften|bericht|ität|nisse|ismus|bedingungen|verzeichnis|erstattung)$/u;
+
+/** Every word a long noun of German shape or an everyday word, none a known name: "Quartalsbericht", "Allgemeine Geschäftsbedingungen". */
+function nounWords(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  let nouns = 0;
+  for (let i = 0; i < t.count; i++) {
+    if (t.shape[i] === Shape.Punct) continue;
+    const word = value.slice(t.starts[i], t.ends[i]);
+    const flags = model.gazetteer.flags(t.word[i] ?? 0);
+    if (flags & NAME_FLAGS) return false;
+    if (word.length >= 9 && NOUN_ENDING.test(word)) nouns++;
+    else if (!(flags & KNOWN_WORD) && !GERMAN_ADJECTIVE.test(word)) return false;
+  }
+  return nouns > 0;
+}
+const GERMAN_ADJECTIVE = /^\p{Lu}\p{Ll}{3,}(?:liche|lichen|ische|ischen|meine|meinen)$/u;
+const HANGUL_WORD = /\p{sc=Hangul}/u;
+
+/** Shapes of everyday text a tagged span can take in any language (checked after the span is cleaned). */
+function phraseShaped(piece: string, start: number, value: string, kind: EntityKind, model: Tagger): boolean {
+  if (CONTRACTION.test(value) || CALENDAR_WORD.test(value) || HIRAGANA_OPENING.test(value)) return true;
+  // A colour ("Forest green", "Ruby red") or placeholder text ("Lorem ipsum").
+  if (COLOUR_AFTER.test(piece.slice(start + value.length, start + value.length + 12)) || PLACEHOLDER.test(piece)) return true;
+  if (nounWords(value, model)) return true;
+  if (SEASON.test(value)) {
+    const t = tokenize(value);
+    let everyday = true;
+    for (let i = 1; i < t.count; i++) if (t.shape[i] !== Shape.Punct && !(model.gazetteer.flags(t.word[i] ?? 0) & KNOWN_WORD)) everyday = false;
+    if (everyday) return true;
+  }
+  if (UNIT.test(value) && UNIT_AFTER_NUMBER.test(piece.slice(Math.max(0, start - 2), start))) return true;
+  // After a known given name it is the family name ("سامي الحربي").
+  if (kind === "person" && ARABIC_WORDS.test(value)) {
+    const words = value.split(/\s+/);
+    // Words with the article and no known name among them ("تحديث التطبيق", the app's update) are a noun phrase.
+    if (words.some((w) => ARABIC_ARTICLE.test(w)) && !words.some((w) => flagsOfWord(w, model) & NAME_FLAGS)) {
+      const before = /(\p{sc=Arabic}+)\s+$/u.exec(piece.slice(Math.max(0, start - 30), start));
+      if (!before || !(flagsOfWord(before[1] ?? "", model) & Gaz.first)) return true;
+    }
+  }
+  if (HANGUL_WORD.test(value)) {
+    // Korean text: a digit or three words are a sentence; a person is one word (with its particle) opening on a family name.
+    if (HAS_DIGIT.test(value)) return true;
+    if (kind === "person" && (value.trim().split(/\s+/).length >= 3 || !KOREAN_SURNAMES.includes(value[0] ?? ""))) return true;
+  }
+  // A word and one capital ("Hall C", "Room B", "Annex D"): a label; an initial closes a name only with its dot ("Ricardo M.").
+  const lettered = LETTERED.exec(value);
+  if (lettered && flagsOfWord(lettered[1] ?? "", model) & (Gaz.common | Gaz.dictionary)) return true;
+  return false;
 }
 
 /** Entity spans of one piece (a sentence or line), cleaned and checked, with the tagger's confidence; offsets relative to the piece. */
@@ -379,22 +502,38 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     // is a known name ("Los Angeles", "De Luca").
     const article = ARTICLE.exec(piece.slice(span[0], span[1]));
     if (article && !backed(piece.slice(span[0] + article[0].length, span[1]), s.kind, model)) span = [span[0] + article[0].length, span[1]];
+    // An article before a common noun ("Der Kunde", "La Société") is a phrase.
+    else if (article && notAName(piece.slice(span[0] + article[0].length, span[1]), model)) continue;
+    // A lower-case preposition before a given name ("de Gisèle Rambert", of Gisèle Rambert) is not part of the name: the person starts after it.
+    const preposition = PREPOSITION_BEFORE_NAME.exec(piece.slice(span[0], span[1]));
+    if (preposition && s.kind !== "address" && flagsOfWord(preposition[1] ?? "", model) & Gaz.first) {
+      span = [span[0] + preposition[0].length - (preposition[1]?.length ?? 0), span[1]];
+      s = { ...s, kind: "person" };
+    }
     const value = piece.slice(span[0], span[1]);
     // An upper-case word before "-123" is a ticket or part number prefix ("PROJ-12345").
     if (TICKET_AFTER.test(piece.slice(span[1], span[1] + 2))) continue;
     // An everyday word before a colon is a field label ("Location:", "Company:"), a name there a speaker ("Anna:").
     if (piece[span[1]] === ":" && isEverydayWord(value, model)) continue;
     if (!plausible(value, s.kind) || notAName(value, model) || GREETING_BEFORE.test(piece.slice(Math.max(0, span[0] - 12), span[0]))) continue;
+    if (phraseShaped(piece, span[0], value, s.kind, model)) continue;
     // Fields of a line ("Head Of Marketing — Full Time"), never one name.
     if (s.kind !== "address" && FIELD_SEPARATOR.test(value)) continue;
     const titled = s.kind === "person" && TITLE_BEFORE.test(piece.slice(Math.max(0, span[0] - 12), span[0]));
     // A lone everyday word that is also a given name ("Joy", "Violet") opening a sentence is read as the word.
     const opening = OPENING.test(piece.slice(0, span[0]));
-    const isWordy = !titled && wordy(value, model);
+    // Several everyday words of which the only "name" is a place that is also an everyday English
+    // word ("Manage Preferences": Manage is a town) are a phrase, not a place.
+    const commonPhrase = !titled && SPACE.test(value) && everydayPhrase(value, model);
+    const isWordy = commonPhrase || (!titled && wordy(value, model));
     // An organisation word among everyday words is a phrase ("Location Services", "Customer Support").
-    const isBacked = titled || (backed(value, s.kind, model) && !(opening && everydayName(value, model)));
+    // In German text a frequent word that is also a surname ("Kunde") backs no organisation or place alone; a person stays ("mit Schneider").
+    const germanNoun = nounCase && s.kind !== "person" && frequentNameAlone(value.replace(ARTICLE, ""), model);
+    const isBacked = !commonPhrase && !germanNoun && (titled || (backed(value, s.kind, model) && !(opening && everydayName(value, model))));
     // Written in lower case, a name needs a word that is only a name ("jean dupont"; not "emerald green", "domenica").
     if (!NAME_LIKE.test(value) && !onlyAName(value, model)) continue;
+    // A list ("Budgetplanung, Personalbedarf") is one person only as "Surname, Given" of known names.
+    if (s.kind === "person" && CAPITALISED.test(value) && value.includes(",") && !isBacked) continue;
     out.push({
       kind: s.kind,
       start: span[0],
@@ -641,7 +780,12 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   const out: Array<{ kind: EntityKind; start: number; end: number }> = [];
   // Read before the tagger runs: it tokenises the same text, so the tokens are made once.
   const cues = readCues(piece, tokenize(piece), model);
-  for (const c of candidates(piece, model, cues.german >= 2)) if (confident(c, confidence)) out.push({ kind: c.kind, start: c.start, end: c.end });
+  const rejected: Candidate[] = [];
+  for (const c of candidates(piece, model, cues.german >= 2)) {
+    if (confident(c, confidence)) out.push({ kind: c.kind, start: c.start, end: c.end });
+    else if (c.kind === "person") rejected.push(c);
+  }
+  joinNameParts(piece, out, rejected);
   completePersons(piece, out, model);
   addCuedNames(piece, out, model, cues);
   addCjkNames(piece, out, model);
@@ -650,11 +794,30 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
     out.filter(
       (s) =>
         !GREETING_BEFORE.test(piece.slice(Math.max(0, s.start - 12), s.start)) &&
+        !SINGLE_LETTER.test(piece.slice(s.start, s.end)) &&
+        !(s.kind === "person" && vietnameseWord(piece, s.start, s.end)) &&
         !(s.kind === "person" && CJK_LIST.test(piece.slice(s.start, s.end))),
     ),
   );
 }
 
+/**
+ * A word the tagger also read as a person, right beside a person kept (one space between), is the
+ * rest of that name even when it is an everyday word alone ("Declan Furlong", "Yuki Ishikawa").
+ */
+function joinNameParts(piece: string, out: Array<{ kind: EntityKind; start: number; end: number }>, rejected: ReadonlyArray<Candidate>): void {
+  if (rejected.length === 0) return;
+  for (const span of out) {
+    if (span.kind !== "person") continue;
+    for (const r of rejected) {
+      if (r.end + 1 === span.start && piece[r.end] === " ") span.start = r.start;
+      else if (span.end + 1 === r.start && piece[span.end] === " ") span.end = r.end;
+    }
+  }
+}
+
+/** One letter alone ("Room B", "Annex C") is a label, never an entity; an initial counts only beside a name. */
+const SINGLE_LETTER = /^\p{Lu}\.?$/u;
 const CJK_LIST = /[\p{sc=Han}\p{sc=Hangul}\p{sc=Hiragana}\p{sc=Katakana}]\s?[,，、]/u;
 
 /** Spans in order, where two overlap the longer kept (a person on a tie). */
@@ -706,6 +869,7 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
     }
     for (const { kind, start, end } of spans) found.push({ kind, start: s + start, end: s + end });
   }
+  if (options.categories.has("person")) addOtherMentions(text, found, tagger());
   if (options.categories.has("address")) addressLines(text, found, tagger());
   for (const { kind, start, end } of gateTechnical(text, mergeAddresses(text, found, tagger(), options.structured ?? []), tagger())) {
     if (!options.categories.has(kind)) continue;

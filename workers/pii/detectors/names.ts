@@ -128,7 +128,7 @@ const GREETING_WORDS = "hey hi hiya hello dear thanks cheers hallo bonjour salut
 const CHAT_VERBS = "said says posted wrote finished blocked is was will wants thinks dice porta sagt dit and und et y e";
 /** Function words of German (none shared with English, Dutch, the Nordic or Romance languages): two of them make a text where every noun has a capital. */
 const GERMAN_WORDS =
-  "und dem für ist nicht ein eine einen einer eines zum zur auf bei dazu wir ihr ihre vom wird werden wurde wurden oder sehr vielen bitte uhr sind auch noch können kann muss soll haben nach über unter aus gibt sich dass heute gestern jetzt neue neuen neuer";
+  "und dem für ist nicht ein eine einen einer eines zum zur auf bei dazu wir ihr ihre vom wird werden wurde wurden oder sehr vielen bitte uhr sind auch noch können kann muss soll haben nach über unter aus gibt sich dass heute gestern jetzt neue neuen neuer mit vor aber wenn durch ohne seit wieder schon zwischen während bereits diese dieser dieses diesen erste ersten zweite letzte letzten keine keinen unsere unser unseren ich mich mir uns euch";
 const hashes = (words: string) => new Set(words.split(" ").map((w) => wordHash(lowerLikeTokens(w))));
 let cueHashes: { cue: Set<number>; greeting: Set<number>; verb: Set<number>; german: Set<number> } | null = null;
 
@@ -228,14 +228,15 @@ const CHINESE_SURNAMES =
 const CHINESE_DOUBLE_SURNAMES = "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|夏侯|令狐|歐陽|司馬|諸葛";
 /** Role words before a Chinese name ("总经理", "联系") and titles or verbs after it ("先生", "表示"): the cues that make it one. */
 const CHINESE_ROLE_BEFORE =
-  "总经理|經理|经理|董事长|董事長|总裁|總裁|主任|院长|院長|校长|校長|教授|医生|醫生|记者|記者|患者|病人|联系|聯繫|联系人|通知|请|請|叫|找|给|給|持卡人|户名|戶名|收件人|姓名|负责人|負責人";
+  "总经理|經理|经理|董事长|董事長|总裁|總裁|主任|院长|院長|校长|校長|教授|医生|醫生|记者|記者|患者|病人|联系|聯繫|联系人|通知|请|請|叫|找|给|給|持卡人|户名|戶名|收件人|姓名|负责人|負責人|参会人员|與會人員|与会人员|出席人员|成员|成員|市民|居民|村民|网友|網友|创始人|創始人|选手|選手|球员|球員|工程师|工程師|民警";
 /** Titles after a family name alone ("黄老师", "王总"). */
 const CHINESE_TITLE = "老师|老師|先生|女士|小姐|教授|医生|醫生|博士|经理|經理|总|總|律师|律師|主任|师傅|師傅";
 const CHINESE_ROLE_AFTER =
   "先生|女士|小姐|老师|老師|教授|医生|醫生|博士|经理|經理|总|總|同学|同學|律师|律師|记者|記者|主任|院长|院長|局长|局長|部长|部長|书记|書記|董事长|董事長|师傅|師傅|表示|说|說|指出|称|稱|认为|認為|介绍|介紹|打进|打進|攻入";
 /** What may stand beside a name without saying it is one: punctuation, "and", a space, the piece's ends. */
 const CHINESE_PLAIN_BEFORE = "和|与|與|及|、|：|:|，|,|\\s|^";
-const CHINESE_PLAIN_AFTER = "和|与|與|及|、|等|在|，|,|。|：|:|\\s|$";
+const CHINESE_PLAIN_AFTER =
+  "和|与|與|及|、|等|在|，|,|。|：|:|\\s|$|周[一二三四五六日]|週[一二三四五六日]|昨天|今天|明天|日前|近日|将|將|已|也|曾|于|於";
 const CHINESE_NAME = new RegExp(
   `(?<=${CHINESE_ROLE_BEFORE}|${CHINESE_PLAIN_BEFORE})((?:${CHINESE_DOUBLE_SURNAMES}|[${CHINESE_SURNAMES}])(?!${CHINESE_TITLE})[\\p{sc=Han}]{1,2}?)(?=${CHINESE_ROLE_AFTER}|${CHINESE_PLAIN_AFTER})`,
   "gu",
@@ -248,7 +249,7 @@ const CHINESE_CUE_BEFORE = new RegExp(`(?:${CHINESE_ROLE_BEFORE})$`, "u");
 const CHINESE_CUE_AFTER = new RegExp(`^(?:${CHINESE_ROLE_AFTER})`, "u");
 const CHINESE_JOINED = /^(?:和|与|與|及|、)$/u;
 /** Korean family names and the titles, honorifics and particles after a name. */
-const KOREAN_SURNAMES =
+export const KOREAN_SURNAMES =
   "김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진나지엄채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용";
 // Three syllables (the last not an honorific: "고객님" is "customer") before a title or honorific, or closing a field.
 const KOREAN_NAME = new RegExp(
@@ -325,4 +326,72 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
   }
   KOREAN_NAME.lastIndex = 0;
   for (let m = KOREAN_NAME.exec(piece); m; m = KOREAN_NAME.exec(piece)) add(m.index, m.index + (m[1] ?? "").length);
+}
+
+/** Words of a name that say nothing alone: everyday English, titles, particles, time, organisation and nationality words. */
+const NOT_ALONE = Gaz.common | Gaz.title | Gaz.particle | Gaz.time | Gaz.orgWord | Gaz.nationality | Gaz.techTerm | Gaz.street;
+const NAME_WORD = /[\p{L}\p{M}][\p{L}\p{M}'’-]*/gu;
+const UNCASED_SCRIPT = /^[\p{sc=Han}\p{sc=Hangul}\p{sc=Hiragana}\p{sc=Katakana}]/u;
+const CAPITAL_WORD = /[\p{Lu}\p{Lo}][\p{L}\p{M}'’-]*/gu;
+const GLUED_BEFORE = /[\p{L}\p{M}\p{N}_@./\\-]/u;
+const GLUED_AFTER = /[\p{N}_@-]/u;
+
+/**
+ * Other mentions, in the same text, of the people already found: a surname or given name alone
+ * ("Okafor said", "Okafor's"), the name again in full, or in capitals ("OKAFOR"), wherever no
+ * other span stands. A word of the name counts when it is capitalised or uncased, three letters or
+ * more (two in Han or Hangul), and no everyday, title, particle or organisation word. CJK names
+ * match inside text (no spaces there); other scripts as whole words.
+ */
+export function addOtherMentions(text: string, spans: NameSpan[], model: Tagger): void {
+  const cased = new Set<string>();
+  const uncased = new Set<string>();
+  for (const s of spans) {
+    if (s.kind !== "person") continue;
+    for (const m of text.slice(s.start, s.end).matchAll(NAME_WORD)) {
+      const word = m[0].replace(/['’]s$/, "");
+      const wordCase = caseOf(word);
+      if (UNCASED_SCRIPT.test(word)) {
+        if (word.length >= 2) uncased.add(word);
+        continue;
+      }
+      if (word.length < 3 || (wordCase !== "capitalised" && wordCase !== "upper" && wordCase !== "uncased")) continue;
+      if (flagsOf(word, model) & NOT_ALONE) continue;
+      cased.add(word);
+      if (wordCase === "capitalised") cased.add(word.toUpperCase());
+    }
+  }
+  if (cased.size === 0 && uncased.size === 0) return;
+  // A place or organisation span that is only a word of a person found here is that person again ("Okafor's team").
+  for (const s of spans) {
+    if (s.kind === "organization" || s.kind === "location") {
+      const value = text.slice(s.start, s.end).replace(/['’]s$/, "");
+      if (cased.has(value) || uncased.has(value)) s.kind = "person";
+    }
+  }
+  // One pass over the words and a set look-up (no alternation of names: a long text may hold hundreds).
+  const covered = new Uint8Array(text.length);
+  for (const s of spans) covered.fill(1, s.start, s.end);
+  const added: NameSpan[] = [];
+  const add = (start: number, end: number) => {
+    for (let i = start; i < end; i++) if (covered[i]) return;
+    covered.fill(1, start, end);
+    added.push({ kind: "person", start, end });
+  };
+  if (cased.size > 0) {
+    // Every word of `cased` opens on a capital or a letter of a script without case: only such words are read.
+    for (const m of text.matchAll(CAPITAL_WORD)) {
+      const word = m[0].replace(/['’]s$|['’-]+$/, "");
+      if (!cased.has(word)) continue;
+      const start = m.index ?? 0;
+      const end = start + word.length;
+      // Not inside an address, a path or an identifier ("lindqvist@…", "/srv/Lindqvist-archive", "user_Okafor").
+      if (GLUED_BEFORE.test(text[start - 1] ?? "") || GLUED_AFTER.test(text[end] ?? "")) continue;
+      add(start, end);
+    }
+  }
+  // Longest first, so a full CJK name wins over a part of it; no spaces there, so any occurrence counts.
+  for (const name of [...uncased].sort((a, b) => b.length - a.length))
+    for (let i = text.indexOf(name); i >= 0; i = text.indexOf(name, i + name.length)) add(i, i + name.length);
+  spans.push(...added);
 }
