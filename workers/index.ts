@@ -6,6 +6,7 @@ export { AuditLog } from "./audit/audit-log.js";
 export { HostTunnel } from "./tunnel/host-tunnel.js";
 export { ApprovalWaiter } from "./autonomy/approval-waiter.js";
 export { OrgSpend } from "./spend/org-spend.js";
+export { OrgSpendShard } from "./spend/org-spend-shard.js";
 export { AgentWatch } from "./agents/agent-watch.js";
 export { LoginGuard } from "./identity/login-guard.js";
 
