@@ -8,6 +8,7 @@ import {
   type ReserveResult,
   type SettleResult,
   type SpendPrice,
+  type SpendUsage,
   ReserveRequestSchema,
   SettleItemSchema,
 } from "../../schema/spend.js";
@@ -23,6 +24,20 @@ const CLOSED_RETENTION_MS = 48 * 3600_000;
 /** A call that finds its agent's lease being renewed waits for it this many times before asking for its own. */
 const LEASE_WAITS = 4;
 const SettleBatchSchema = z.array(z.unknown()).max(500);
+/**
+ * Settles arriving within this window (from any isolate) go to the org's OrgSpend in one call. An
+ * object shares one I/O context across its requests, so, unlike an isolate, it may batch them and
+ * answer each from the common reply.
+ */
+const FORWARD_WINDOW_MS = 5;
+const FORWARD_MAX = 500;
+
+type LeaseCallItem = { reservationId: string; usage: SpendUsage | null; call: { id: string; heldMicros: number } };
+interface Forwarding {
+  items: LeaseCallItem[];
+  resolve(results: SettleResult[]): void;
+  reject(error: unknown): void;
+}
 
 type KeyState = "open" | "settled" | "released" | "spent" | "expired";
 
@@ -86,6 +101,7 @@ export class OrgSpendShard extends DurableObject<Env> {
   #openByKey = new Map<string, KeyRow>();
   #openById = new Map<string, KeyRow>();
   #alarmAt: number | null = null;
+  #forwarding: Forwarding[] = [];
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -177,7 +193,7 @@ export class OrgSpendShard extends DurableObject<Env> {
       }
     }
     if (forward.length === 0) return results;
-    const charged = await orgSpendStub(this.env, this.#orgId ?? "").settleMany(
+    const charged = await this.#forward(
       forward.map(({ row, usage }) => ({ reservationId: row.lease_id, usage, call: { id: row.id, heldMicros: row.reserved } })),
     );
     const now = Date.now();
@@ -283,6 +299,43 @@ export class OrgSpendShard extends DurableObject<Env> {
     this.#ensureAlarm(row.expires_at);
     this.#closeDone();
     return { ok: true, reservationId: row.id, reservedMicros: amount, state: "open" };
+  }
+
+  /** Charges lease calls at the org together with the others of the window; rejects if the org cannot answer. */
+  #forward(items: LeaseCallItem[]): Promise<SettleResult[]> {
+    return new Promise((resolve, reject) => {
+      if (this.#forwarding.length === 0) setTimeout(() => void this.#sendForwarded(), FORWARD_WINDOW_MS);
+      this.#forwarding.push({ items, resolve, reject });
+    });
+  }
+
+  async #sendForwarded() {
+    const waiting = this.#forwarding.splice(0);
+    // Callers' batches whole, up to FORWARD_MAX items per org call.
+    const groups: Forwarding[][] = [];
+    let size = FORWARD_MAX;
+    for (const f of waiting) {
+      if (size + f.items.length > FORWARD_MAX) {
+        groups.push([]);
+        size = 0;
+      }
+      groups.at(-1)?.push(f);
+      size += f.items.length;
+    }
+    await Promise.all(
+      groups.map(async (group) => {
+        try {
+          const results = await orgSpendStub(this.env, this.#orgId ?? "").settleMany(group.flatMap((f) => f.items));
+          let at = 0;
+          for (const f of group) {
+            f.resolve(results.slice(at, at + f.items.length));
+            at += f.items.length;
+          }
+        } catch (error) {
+          for (const f of group) f.reject(error);
+        }
+      }),
+    );
   }
 
   #requestLease(req: ReserveRequest): Promise<ReserveResult> {
