@@ -12,7 +12,7 @@ import type { CapacityPoint, CapacitySweepResult, CapacitySweepRun } from "./spe
 
 const root = path.resolve(import.meta.dirname, "../..");
 const LEVELS = (process.env.CAPACITY_LEVELS ?? "1,2,4,8,16,32,64,128").split(",").map(Number);
-const PER_LEVEL = Number(process.env.CAPACITY_OPS ?? 1_500);
+const PER_LEVEL = Number(process.env.CAPACITY_OPS ?? 1_000);
 const SHARDS = 4;
 const AGENTS = 16;
 const MODEL = "bench-model";
@@ -70,7 +70,7 @@ try {
       model: MODEL,
       levels: LEVELS,
       pairsPerLevel: PER_LEVEL,
-      timeCapMs: 30_000,
+      timeCapMs: 8_000,
       shards: SHARDS,
     };
     const loadBefore = os.loadavg();
