@@ -133,7 +133,11 @@ export const ReserveRequestSchema = z.strictObject({
    * without asking again. The object grants less (down to this one call) near a limit.
    */
   leaseCalls: z.number().int().min(1).max(64).optional(),
+  /** The lease is for this spend shard of the org (workers/spend/shards.ts), told when limits change. */
+  shard: z.number().int().min(0).max(63).optional(),
 });
+/** Most spend shards an org may have. */
+export const MAX_SPEND_SHARDS = 64;
 export const ReservationIdSchema = idOf(ID_PREFIX.reservation);
 /** A model's price as the spend object applies it (returned with a lease, for the isolate's own arithmetic). */
 export interface SpendPrice {

@@ -9,9 +9,10 @@
 // - unbatched: a reservation per call and one awaited settle call each.
 import { flushQueuedSettles, orgSpendStub, queueSettle, reserveSpend, settleSpend, type SpendAgent } from "../../workers/spend/client.js";
 import { LEASE_DRAW_MS, holdForCall, settleCall } from "../../workers/spend/credit.js";
-import type { SpendDriverResult, SpendDriverRun, SpendPhase } from "./spend-types.js";
+import { recordAudit } from "../../workers/audit/audit.js";
+import type { CapacityPoint, CapacitySweepResult, CapacitySweepRun, SpendDriverResult, SpendDriverRun, SpendPhase } from "./spend-types.js";
 
-type DriverEnv = Pick<Env, "ORG_SPEND" | "AUDIT_LOG">;
+type DriverEnv = Pick<Env, "ORG_SPEND" | "AUDIT_LOG" | "ORG_SPEND_SHARD">;
 
 const WARMUP = 200;
 const USAGE = { inputTokens: 800, outputTokens: 200, cachedTokens: 100 };
@@ -119,9 +120,56 @@ async function run(env: Env, ctx: ExecutionContext, params: SpendDriverRun, pair
   };
 }
 
+/** Throughput and mean time per operation at each concurrency level: where the curve bends is the object's knee. */
+async function sweep(env: Env, params: CapacitySweepRun): Promise<CapacitySweepResult> {
+  const agents: SpendAgent[] = params.agentIds.map((id) => ({ id, orgId: params.orgId, teamId: params.teamId }));
+  const shardedEnv = { ...env, SPEND_SHARDS: `${params.orgId}=${params.shards}` };
+  const background: Array<Promise<unknown>> = [];
+  const waitUntil = { waitUntil: (p: Promise<unknown>) => void background.push(p) };
+  let keys = 0;
+  const audit = {
+    orgId: params.orgId,
+    actor: { type: "agent" as const, id: agents[0]!.id },
+    action: "llm.request",
+    resource: { type: "model", id: params.model },
+    result: "success" as const,
+  };
+  const keyed = (callEnv: Env) => async (i: number) => {
+    const key = `cap-${Date.now()}-${keys++}`;
+    const hold = await holdForCall(callEnv, agents[i % agents.length]!, params.model, ESTIMATE, { key, fingerprint: "0".repeat(64) }, waitUntil);
+    settleCall(callEnv, hold, USAGE, audit, waitUntil);
+  };
+  const level = async (concurrency: number, op: (i: number) => Promise<void>): Promise<CapacityPoint> => {
+    let next = 0;
+    const started = performance.now();
+    const deadline = Date.now() + params.timeCapMs;
+    await Promise.all(
+      Array.from({ length: concurrency }, async () => {
+        while (next < params.pairsPerLevel && Date.now() < deadline) await op(next++);
+      }),
+    );
+    const elapsedMs = performance.now() - started;
+    while (background.length) await Promise.all(background.splice(0));
+    const opsPerSecond = (next / elapsedMs) * 1000;
+    return { concurrency, ops: next, opsPerSecond: Math.round(opsPerSecond), meanMs: round((concurrency / opsPerSecond) * 1000) };
+  };
+  const curve = async (op: (i: number) => Promise<void>) => {
+    const points: CapacityPoint[] = [];
+    for (const concurrency of params.levels) points.push(await level(concurrency, op));
+    return points;
+  };
+  await level(8, keyed(env)); // warm-up: the objects started, the code paths compiled
+  return {
+    orgSpend: await curve(keyed(env)),
+    sharded: await curve(keyed(shardedEnv)),
+    auditLog: await curve(async () => recordAudit(env, audit)),
+  };
+}
+
 export default {
   async fetch(request: Request, env: DriverEnv, ctx: ExecutionContext): Promise<Response> {
     try {
+      if (new URL(request.url).pathname === "/sweep") return Response.json(await sweep(env as Env, (await request.json()) as CapacitySweepRun));
       const params = (await request.json()) as SpendDriverRun & { pairMicros: number };
       // The spend client takes the edge's Env; the driver has the two bindings it uses.
       return Response.json(await run(env as Env, ctx, params, params.pairMicros));

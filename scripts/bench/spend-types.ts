@@ -30,3 +30,34 @@ export interface SpendDriverResult {
   /** Mean round trip of a read-only RPC to the same object: the transport floor. */
   baselineRpcMeanMs: number;
 }
+
+/** The capacity sweep (`npm run bench:capacity`): the same org's objects at rising concurrency. */
+export interface CapacitySweepRun {
+  orgId: string;
+  teamId: string;
+  agentIds: string[];
+  model: string;
+  /** Concurrency levels, each run for `pairsPerLevel` operations (or `timeCapMs`). */
+  levels: number[];
+  pairsPerLevel: number;
+  timeCapMs: number;
+  /** Shards for the sharded variant of the keyed path. */
+  shards: number;
+}
+
+export interface CapacityPoint {
+  concurrency: number;
+  ops: number;
+  opsPerSecond: number;
+  /** Mean time one operation took: concurrency over throughput (Little's law). */
+  meanMs: number;
+}
+
+export interface CapacitySweepResult {
+  /** A keyed call's spend work at the org's one OrgSpend: reserve (one DO call) + batched settle. */
+  orgSpend: CapacityPoint[];
+  /** The same through `shards` OrgSpendShards drawing leases from the org's OrgSpend. */
+  sharded: CapacityPoint[];
+  /** One AuditLog append per event (one DO call each, as recordAudit without a batch). */
+  auditLog: CapacityPoint[];
+}

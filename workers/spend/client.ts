@@ -12,6 +12,8 @@ import {
 import { type AuditEvent, recordAudit } from "../audit/audit.js";
 import { AppError } from "../errors.js";
 import { IsolateBatcher, type WaitUntil } from "../http/isolate-batch.js";
+import { MAX_SPEND_SHARDS } from "../../schema/spend.js";
+import { orgSpendShardStub, parseShardName, shardName } from "./shards.js";
 
 /** The agent a call is made for: an AgentRow fits. A subagent's call also counts against its parent's agent limits. */
 export interface SpendAgent {
@@ -28,6 +30,8 @@ export interface Reservation {
   state: "open" | "settled";
   /** With a lease: the model's price, for the isolate's own arithmetic. */
   price?: SpendPrice;
+  /** The spend shard that holds it (workers/spend/shards.ts), or null: the org's OrgSpend. */
+  shard: number | null;
 }
 
 /** The DO answers in well under a millisecond; past this it is treated as unreachable. */
@@ -35,6 +39,11 @@ export const SPEND_TIMEOUT_MS = 2_000;
 
 export function orgSpendStub(env: Env, orgId: string) {
   return env.ORG_SPEND.get(env.ORG_SPEND.idFromName(orgId));
+}
+
+/** The object that holds a reservation: the org's OrgSpend, or one of its spend shards. */
+function holderStub(env: Env, orgId: string, shard: number | null) {
+  return shard === null ? orgSpendStub(env, orgId) : orgSpendShardStub(env, orgId, shard);
 }
 
 /** Runs one DO call; a throw, an overload or a timeout becomes 503 `unavailable`, never a pass. */
@@ -68,8 +77,9 @@ export async function reserveSpend(
   model: string,
   estimate: SpendEstimate,
   idempotencyKey: string,
-  options: { timeoutMs?: number; leaseCalls?: number; fingerprint?: string } = {},
+  options: { timeoutMs?: number; leaseCalls?: number; fingerprint?: string; shard?: number | null } = {},
 ): Promise<Reservation> {
+  const shard = options.shard ?? null;
   const request = ReserveRequestSchema.safeParse({
     orgId: agent.orgId,
     idempotencyKey,
@@ -86,12 +96,17 @@ export async function reserveSpend(
   // One DO call per reserve: batching reserves of concurrent requests would mean one request
   // waking another's promise, which Workers refuse ("Cannot perform I/O on behalf of a different
   // request"). Leases (credit.ts) are what spare most calls this round trip.
-  const result = await guarded<ReserveResult>("reserve", async () => await orgSpendStub(env, agent.orgId).reserve(request.data), options.timeoutMs);
+  const result = await guarded<ReserveResult>(
+    "reserve",
+    async () => await holderStub(env, agent.orgId, shard).reserve(request.data),
+    options.timeoutMs,
+  );
   if (result.ok)
     return {
       reservationId: result.reservationId,
       reservedMicros: result.reservedMicros,
       state: result.state,
+      shard,
       ...(result.price ? { price: result.price } : {}),
     };
   if (result.reason === "invalid_request") throw new AppError("bad_request", "invalid spend reservation");
@@ -159,16 +174,19 @@ export interface QueuedSettle {
 const settleBatches = new IsolateBatcher<{ env: Env; item: QueuedSettle }>({
   windowMs: SETTLE_BATCH_WINDOW_MS,
   maxItems: SETTLE_BATCH_MAX,
-  send: async (orgId, queued, ctx) => {
+  // Keyed by the holder: an org id (its OrgSpend) or a shard's name.
+  send: async (holder, queued, ctx) => {
     const env = queued[0]?.env;
     if (!env) return;
+    const shard = parseShardName(holder);
+    const orgId = shard?.orgId ?? holder;
     const payload = queued.map(({ item }) => ({
       reservationId: item.reservationId,
       usage: item.usage,
       ...(item.call ? { call: item.call } : {}),
       ...(item.close ? { close: item.close } : {}),
     }));
-    const run = () => guarded<SettleResult[]>("settleMany", async () => await orgSpendStub(env, orgId).settleMany(payload));
+    const run = () => guarded<SettleResult[]>("settleMany", async () => await holderStub(env, orgId, shard?.index ?? null).settleMany(payload));
     // Idempotent, so one retry; if both fail the reservations expire (released) and it is logged.
     const results = await run()
       .catch(run)
@@ -193,7 +211,7 @@ const settleBatches = new IsolateBatcher<{ env: Env; item: QueuedSettle }>({
  * follows within SETTLE_BATCH_WINDOW_MS together with the settles of other calls. Returns the
  * usage that will be charged (null: the whole hold).
  */
-export function queueSettle(env: Env, orgId: string, item: QueuedSettle, ctx: WaitUntil): SpendUsage | null {
+export function queueSettle(env: Env, orgId: string, item: QueuedSettle, ctx: WaitUntil, shard: number | null = null): SpendUsage | null {
   // Usage a provider reports out of any sane range counts as none: the call is charged its hold.
   // (The rest of the item is this isolate's own; OrgSpend validates the whole item on arrival.)
   let usage = item.usage;
@@ -201,13 +219,14 @@ export function queueSettle(env: Env, orgId: string, item: QueuedSettle, ctx: Wa
     console.error("provider usage out of range; charging the hold");
     usage = null;
   }
-  settleBatches.add(orgId, { env, item: { ...item, usage } }, ctx);
+  settleBatches.add(shard === null ? orgId : shardName(orgId, shard), { env, item: { ...item, usage } }, ctx);
   return usage;
 }
 
 /** Sends this isolate's queued settles of an org now (before a usage or limit read). */
 export async function flushQueuedSettles(orgId: string): Promise<void> {
-  await settleBatches.flush(orgId);
+  const holders = [orgId, ...Array.from({ length: MAX_SPEND_SHARDS }, (_, i) => shardName(orgId, i))];
+  await Promise.all(holders.map((holder) => settleBatches.flush(holder)));
 }
 
 /**
@@ -218,13 +237,15 @@ export async function releaseSpend(
   env: Env,
   agent: Pick<SpendAgent, "orgId">,
   reservationId: string,
-  options: { timeoutMs?: number; keySpent?: boolean } = {},
+  options: { timeoutMs?: number; keySpent?: boolean; shard?: number | null } = {},
 ): Promise<void> {
   const id = ReservationIdSchema.parse(reservationId);
   // If this fails the alarm releases the hold at expiry (the key then answers "expired", never a second call).
-  await guarded("release", () => orgSpendStub(env, agent.orgId).release(id, options.keySpent === true), options.timeoutMs).catch((error: unknown) => {
-    console.error("spend release failed; expiry will release it", { error: String(error) });
-  });
+  await guarded("release", () => holderStub(env, agent.orgId, options.shard ?? null).release(id, options.keySpent === true), options.timeoutMs).catch(
+    (error: unknown) => {
+      console.error("spend release failed; expiry will release it", { error: String(error) });
+    },
+  );
 }
 
 /**

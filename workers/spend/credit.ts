@@ -13,6 +13,7 @@ import type { WaitUntil } from "../http/isolate-batch.js";
 import { newId } from "../ids.js";
 import { estimateMicros, usageMicros } from "./pricing.js";
 import { type Reservation, type SpendAgent, queueSettle, releaseSpend, reserveSpend } from "./client.js";
+import { spendShardOf } from "./shards.js";
 
 /** A lease asks for this many calls of the first call's size (the DO may grant less). */
 export const LEASE_CALLS = 16;
@@ -63,7 +64,11 @@ export async function holdForCall(
   ctx: WaitUntil,
 ): Promise<CallHold> {
   if (idempotency !== null) {
-    const reservation = await reserveSpend(env, agent, model, estimate, idempotency.key, { fingerprint: idempotency.fingerprint });
+    // A sharded org's keyed calls go to their agent's shard (workers/spend/shards.ts); keys are per agent.
+    const reservation = await reserveSpend(env, agent, model, estimate, idempotency.key, {
+      fingerprint: idempotency.fingerprint,
+      shard: spendShardOf(env, agent),
+    });
     return { kind: "reservation", orgId: agent.orgId, reservation };
   }
   const key = `${agent.orgId}\u0000${agent.id}\u0000${model}`;
@@ -107,7 +112,7 @@ export async function holdForCall(
  */
 export function settleCall(env: Env, hold: CallHold, usage: SpendUsage | null, audit: AuditEvent, ctx: WaitUntil): number | null {
   if (hold.kind === "reservation") {
-    queueSettle(env, hold.orgId, { reservationId: hold.reservation.reservationId, usage, audit }, ctx);
+    queueSettle(env, hold.orgId, { reservationId: hold.reservation.reservationId, usage, audit }, ctx, hold.reservation.shard);
     return null;
   }
   const { credit } = hold;
@@ -128,7 +133,8 @@ export function settleCall(env: Env, hold: CallHold, usage: SpendUsage | null, a
  * the provider had the request (it answered with an error), so an idempotency key stays used.
  */
 export async function releaseCall(env: Env, agent: SpendAgent, hold: CallHold, ctx: WaitUntil, reachedProvider = false): Promise<void> {
-  if (hold.kind === "reservation") return releaseSpend(env, agent, hold.reservation.reservationId, { keySpent: reachedProvider });
+  if (hold.kind === "reservation")
+    return releaseSpend(env, agent, hold.reservation.reservationId, { keySpent: reachedProvider, shard: hold.reservation.shard });
   endDraw(env, hold, hold.heldMicros, ctx);
 }
 

@@ -18,6 +18,7 @@ import { type AuditEvent, recordAuditMany } from "../audit/audit.js";
 import { makeDb } from "../data/db.js";
 import { SpendData } from "../data/spend-data.js";
 import { type Price, estimateMicros, priceFor, usageMicros, windowsAt } from "./pricing.js";
+import { orgSpendShardStub } from "./shards.js";
 
 /** A reservation neither settled nor released by then is released by the alarm. */
 export const RESERVATION_TTL_MS = 10 * 60_000;
@@ -104,6 +105,8 @@ CREATE TABLE IF NOT EXISTS ledger_outbox (
 CREATE TABLE IF NOT EXISTS audit_outbox (seq INTEGER PRIMARY KEY AUTOINCREMENT, event TEXT NOT NULL);
 -- Calls charged against a lease, so a retried settle of one never charges it twice.
 CREATE TABLE IF NOT EXISTS lease_calls (id TEXT PRIMARY KEY, lease_id TEXT NOT NULL, charged INTEGER NOT NULL, basis TEXT NOT NULL, at INTEGER NOT NULL);
+-- Spend shards that took a lease here: told to stop drawing on their leases when limits or prices change.
+CREATE TABLE IF NOT EXISTS shards (idx INTEGER PRIMARY KEY);
 `;
 
 /** Audit events queued in DO storage, validated again when read back. */
@@ -229,6 +232,8 @@ export class OrgSpend extends DurableObject<Env> {
   #spent = new Map<string, number>();
   /** Inside settleMany: the batch's writes, summed and stored together before its transaction ends. */
   #pending: PendingWrites | null = null;
+  /** Indexes of the spend shards that drew leases here (workers/spend/org-spend-shard.ts). */
+  #shards = new Set<number>();
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env);
@@ -239,6 +244,7 @@ export class OrgSpend extends DurableObject<Env> {
     if (name && ID_PATTERN.test(name)) this.#sql.exec("INSERT OR IGNORE INTO meta (k, v) VALUES ('org_id', ?)", name);
     this.#boundOrg = this.#sql.exec<{ v: string }>("SELECT v FROM meta WHERE k = 'org_id'").toArray()[0]?.v ?? null;
     this.#loadOpen();
+    for (const { idx } of this.#sql.exec<{ idx: number }>("SELECT idx FROM shards").toArray()) this.#shards.add(idx);
     void ctx.blockConcurrencyWhile(async () => {
       this.#alarmAt = await ctx.storage.getAlarm();
     });
@@ -342,6 +348,16 @@ export class OrgSpend extends DurableObject<Env> {
     const id = OrgIdSchema.safeParse(orgId);
     if (!id.success || !this.#bind(id.data)) throw new Error("reloadConfig for another org");
     const config = await this.#startLoad();
+    // Shards stop drawing on leases granted under the old limits before the admin API answers.
+    await Promise.all(
+      [...this.#shards].map((index) =>
+        orgSpendShardStub(this.env, id.data, index)
+          .retireLeases()
+          .catch((error: unknown) =>
+            console.error("spend shard did not retire its leases; they end within their drawing time", { index, error: String(error) }),
+          ),
+      ),
+    );
     return { overLimitAgents: this.#agentsOverLimit(config) };
   }
 
@@ -641,6 +657,10 @@ export class OrgSpend extends DurableObject<Env> {
     if (!parsed.success) return { ok: false, reason: "invalid_request" };
     const req = parsed.data;
     if (!this.#bind(req.orgId)) return { ok: false, reason: "invalid_request" };
+    if (req.shard !== undefined && !this.#shards.has(req.shard)) {
+      this.#shards.add(req.shard);
+      this.#sql.exec("INSERT OR IGNORE INTO shards (idx) VALUES (?)", req.shard);
+    }
     // An idempotency key buys one provider call: while its call is open, and once it settled,
     // expired or reached the provider and failed (spent), the key answers without reserving; only
     // a released key (the call never reached the provider) is reserved again. Another request
