@@ -771,6 +771,24 @@ export const mfaRecoveryCodes = sqliteTable(
 );
 
 /**
+ * MFA challenges (the `mfaToken` of a password login) taken by a second-factor attempt, keyed by
+ * SHA-256 of the challenge's jti: a challenge yields one session. A row lives until the challenge
+ * expires (then the JWT is refused anyway, and expired rows are swept at each claim).
+ */
+export const mfaChallengesSpent = sqliteTable(
+  "mfa_challenges_spent",
+  {
+    jtiSha256: text("jti_sha256").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: integer("expires_at").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("mfa_challenges_spent_expiry").on(t.expiresAt)],
+);
+
+/**
  * SCIM 2.0 state of an org's member (RFC 7643 User): the identity provider's externalId, names,
  * and whether the account is active in this org. A deactivated member keeps the membership (SCIM
  * still reads it) but every access to the org is refused (workers/authz/org-access.ts).
