@@ -21,6 +21,11 @@ export const users = sqliteTable(
     email: text("email").notNull(),
     /** "pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>"; never the password itself. */
     passwordHash: text("password_hash"),
+    /**
+     * The password was chosen by an inviting admin, not by the person: nobody proved the address,
+     * so the next invitation accepted with the person's own password takes the account over.
+     */
+    passwordProvisional: integer("password_provisional", { mode: "boolean" }).notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("users_email_unique").on(t.email)],
