@@ -141,7 +141,10 @@ export const InvitationCreatedSchema = InvitationSchema.extend({
 });
 export const InvitationAcceptSchema = z.strictObject({
   token: z.string().min(1).max(200),
-  /** Only when no account exists: the new account's password (else the one the inviting admin set). */
+  /**
+   * Not signed in: the person's own password for a new account (else the one the inviting admin set,
+   * provisional), or for taking over an account nobody relies on (workers/identity/README.md).
+   */
   password: password.optional(),
 });
 export const InvitationAcceptedSchema = z.object({ orgId: z.string(), userId: z.string(), email: z.string(), role: RoleSchema });

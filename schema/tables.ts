@@ -21,6 +21,11 @@ export const users = sqliteTable(
     email: text("email").notNull(),
     /** "pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>"; never the password itself. */
     passwordHash: text("password_hash"),
+    /**
+     * The password was chosen by an inviting admin, not by the person: nobody proved the address,
+     * so the next invitation accepted with the person's own password takes the account over.
+     */
+    passwordProvisional: integer("password_provisional", { mode: "boolean" }).notNull().default(false),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("users_email_unique").on(t.email)],
@@ -768,6 +773,24 @@ export const mfaRecoveryCodes = sqliteTable(
     createdAt: createdAt(),
   },
   (t) => [primaryKey({ columns: [t.userId, t.codeSha256] })],
+);
+
+/**
+ * MFA challenges (the `mfaToken` of a password login) taken by a second-factor attempt, keyed by
+ * SHA-256 of the challenge's jti: a challenge yields one session. A row lives until the challenge
+ * expires (then the JWT is refused anyway, and expired rows are swept at each claim).
+ */
+export const mfaChallengesSpent = sqliteTable(
+  "mfa_challenges_spent",
+  {
+    jtiSha256: text("jti_sha256").primaryKey(),
+    userId: text("user_id")
+      .notNull()
+      .references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: integer("expires_at").notNull(),
+    createdAt: createdAt(),
+  },
+  (t) => [index("mfa_challenges_spent_expiry").on(t.expiresAt)],
 );
 
 /**

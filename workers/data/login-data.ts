@@ -1,10 +1,10 @@
 // Sign-in state that belongs to a person or a browser rather than to one org: started SSO logins
-// (found by their state before the org is known), TOTP factors and recovery codes.
+// (found by their state before the org is known), TOTP factors, recovery codes and spent MFA challenges.
 import { and, eq, gt, isNull, lt, sql } from "drizzle-orm";
 import type { VaultRecord } from "../vault/vault.js";
 import { type Db, tables } from "./db.js";
 
-const { ssoLogins, userMfa, mfaRecoveryCodes } = tables;
+const { ssoLogins, userMfa, mfaRecoveryCodes, mfaChallengesSpent } = tables;
 
 export type SsoLoginRow = typeof ssoLogins.$inferSelect;
 export type UserMfaRow = typeof userMfa.$inferSelect;
@@ -25,6 +25,36 @@ export class LoginData {
       .where(and(eq(ssoLogins.stateSha256, stateSha256), isNull(ssoLogins.usedAt), gt(ssoLogins.expiresAt, now)))
       .returning()
       .get();
+  }
+
+  /**
+   * Takes an MFA challenge for one second-factor attempt: true for the one caller that inserted its
+   * row (one statement, so two requests with one challenge cannot both get true).
+   */
+  async claimMfaChallenge(jtiSha256: string, userId: string, expiresAt: number): Promise<boolean> {
+    const [, inserted] = await this.db.batch([
+      this.db.delete(mfaChallengesSpent).where(lt(mfaChallengesSpent.expiresAt, Date.now())),
+      this.db
+        .insert(mfaChallengesSpent)
+        .values({ jtiSha256, userId, expiresAt })
+        .onConflictDoNothing()
+        .returning({ jtiSha256: mfaChallengesSpent.jtiSha256 }),
+    ]);
+    return inserted.length === 1;
+  }
+
+  /** Gives a challenge back after an attempt that did not produce a session (a mistyped code). */
+  async releaseMfaChallenge(jtiSha256: string) {
+    await this.db.delete(mfaChallengesSpent).where(eq(mfaChallengesSpent.jtiSha256, jtiSha256));
+  }
+
+  async mfaChallengeTaken(jtiSha256: string): Promise<boolean> {
+    const row = await this.db
+      .select({ jtiSha256: mfaChallengesSpent.jtiSha256 })
+      .from(mfaChallengesSpent)
+      .where(eq(mfaChallengesSpent.jtiSha256, jtiSha256))
+      .get();
+    return row !== undefined;
   }
 
   mfa(userId: string) {

@@ -3,7 +3,7 @@ import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
 import { newId } from "../ids.js";
 import { type Db, tables } from "./db.js";
 
-const { users, orgs, memberships, teamMemberships, sessions, tokens, scimUsers } = tables;
+const { users, orgs, memberships, teamMemberships, sessions, tokens, scimUsers, userMfa, mfaRecoveryCodes, userIdpLinks } = tables;
 
 export type UserRow = typeof users.$inferSelect;
 
@@ -47,8 +47,30 @@ export class PlatformData {
   }
 
   /** Inserts the user unless the e-mail already has an account (then undefined). */
-  insertUserIfAbsent(email: string, passwordHash: string, id = newId("usr")) {
-    return this.db.insert(users).values({ id, email, passwordHash }).onConflictDoNothing().returning().get();
+  insertUserIfAbsent(email: string, passwordHash: string, id = newId("usr"), passwordProvisional = false) {
+    return this.db.insert(users).values({ id, email, passwordHash, passwordProvisional }).onConflictDoNothing().returning().get();
+  }
+
+  /**
+   * Replaces the password of an account an invitation reclaims, only if it is still the one the
+   * caller read (compare-and-set: two reclaims at once cannot both win). The account's other
+   * sign-in state goes with it: TOTP factor, recovery codes, identity-provider links (sessions are
+   * revoked by the caller, which also evicts them from the isolate's cache).
+   */
+  async reclaimAccount(userId: string, expectedPasswordHash: string | null, passwordHash: string): Promise<boolean> {
+    const replaced = await this.db
+      .update(users)
+      .set({ passwordHash, passwordProvisional: false })
+      .where(and(eq(users.id, userId), expectedPasswordHash === null ? isNull(users.passwordHash) : eq(users.passwordHash, expectedPasswordHash)))
+      .returning({ id: users.id })
+      .get();
+    if (!replaced) return false;
+    await this.db.batch([
+      this.db.delete(userMfa).where(eq(userMfa.userId, userId)),
+      this.db.delete(mfaRecoveryCodes).where(eq(mfaRecoveryCodes.userId, userId)),
+      this.db.delete(userIdpLinks).where(eq(userIdpLinks.userId, userId)),
+    ]);
+    return true;
   }
 
   /** Every membership of the account, active or deactivated, in any org. */
@@ -58,10 +80,10 @@ export class PlatformData {
   }
 
   /** Sets the password of an account that has none; false if it has one (set meanwhile or before). */
-  async setFirstPassword(userId: string, passwordHash: string): Promise<boolean> {
+  async setFirstPassword(userId: string, passwordHash: string, passwordProvisional = false): Promise<boolean> {
     const row = await this.db
       .update(users)
-      .set({ passwordHash })
+      .set({ passwordHash, passwordProvisional })
       .where(and(eq(users.id, userId), isNull(users.passwordHash)))
       .returning({ id: users.id })
       .get();

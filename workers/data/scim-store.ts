@@ -1,6 +1,6 @@
 // Org-scoped SCIM state: members with their externalId, names and active flag (scim_users), and
 // teams with the identity provider's externalId (scim_groups). Every query is bound to one org.
-import { and, asc, count, eq, inArray, type SQL } from "drizzle-orm";
+import { and, asc, count, eq, inArray, isNull, ne, type SQL, sql } from "drizzle-orm";
 import { newId } from "../ids.js";
 import { tables } from "./db.js";
 import { OrgScoped } from "./org-scoped.js";
@@ -124,8 +124,32 @@ export class ScimStore extends OrgScoped {
       .insert(scimUsers)
       .values({ orgId: this.orgId, userId, ...fields, deactivatedAt, updatedAt: now })
       .onConflictDoUpdate({ target: [scimUsers.orgId, scimUsers.userId], set: { ...fields, deactivatedAt, updatedAt: now } });
-    if (email === undefined) await upsert;
-    else await this.db.batch([this.db.update(users).set({ email }).where(eq(users.id, userId)), upsert]);
+    if (email !== undefined && !(await this.renameAccount(userId, email))) return false;
+    await upsert;
+    return true;
+  }
+
+  /**
+   * Renames an account that holds no password and belongs to this org alone, in one conditional
+   * statement (a password or a second org arriving meanwhile makes it false); false on a taken e-mail.
+   */
+  private async renameAccount(userId: string, email: string): Promise<boolean> {
+    const otherOrgs = this.db
+      .select({ n: sql<number>`count(*)` })
+      .from(memberships)
+      .where(and(eq(memberships.userId, userId), ne(memberships.orgId, this.orgId)));
+    try {
+      const row = await this.db
+        .update(users)
+        .set({ email })
+        .where(and(eq(users.id, userId), isNull(users.passwordHash), sql`(${otherOrgs}) = 0`))
+        .returning({ id: users.id })
+        .get();
+      return row !== undefined;
+    } catch (error) {
+      if (String(error).includes("UNIQUE")) return false;
+      throw error;
+    }
   }
 
   // ── groups (teams) ────────────────────────────────────────────────────────

@@ -1,9 +1,10 @@
 // Invitations: the only way into an org. Adding a member answers with an invitation whatever the
 // e-mail (its account is never looked up, so neither the answer nor its timing says whether one
 // exists); the invitee accepts with the token, signed in as the invited account, or, when no
-// account has that e-mail, by creating it (or by giving its first password to a password-less
-// account that belongs to no org). Tokens are shown once, stored as SHA-256, expire, and
-// a new invitation to the same e-mail revokes the earlier one.
+// account has that e-mail, by creating it (or by taking over an account nobody relies on: no
+// password, an inviter-chosen one, or in no org; see README "Invitations and proof of an
+// address"). Tokens are shown once, stored as SHA-256, expire, and a new invitation to the same
+// e-mail revokes the earlier one.
 import { recordAudit } from "../audit/audit.js";
 import type { OrgAccess } from "../authz/org-access.js";
 import { makeDb } from "../data/db.js";
@@ -15,7 +16,9 @@ import type { UserPrincipal } from "../http/context.js";
 import { bytesToBase64url, randomBytes, sha256Hex } from "./crypto.js";
 import { newId } from "../ids.js";
 import { normalizeEmail } from "./login-throttle.js";
+import { withdrawMember } from "./deactivation.js";
 import { hashPassword } from "./passwords.js";
+import { revokeSessionsOfUser } from "./sessions.js";
 
 export const INVITE_TOKEN_PREFIX = "pal_invite_";
 export const INVITATION_TTL_MS = 7 * 86_400_000;
@@ -87,9 +90,10 @@ const invalidInvitation = () => unauthorized("invalid, used or expired invitatio
 
 /**
  * Accepts an invitation. Signed in (a session, not an API key): the session's account must be the
- * invited one. Not signed in: only when no account has the invited e-mail, which the acceptance
- * then creates with `password` (or the one the inviting admin set), or when the account has no
- * password and no membership anywhere, which the acceptance then gives that password.
+ * invited one. Not signed in: when no account has the invited e-mail, which the acceptance then
+ * creates with `password` (or the one the inviting admin set, marked provisional), or when nobody
+ * relies on the existing account's password (none, provisional, or the account is in no org),
+ * which the acceptance then replaces with the caller's own `password`, ending the old holder's access.
  */
 export async function acceptInvitation(env: Env, caller: UserPrincipal | undefined, input: { token: string; password?: string | undefined }) {
   if (!input.token.startsWith(INVITE_TOKEN_PREFIX)) throw invalidInvitation();
@@ -114,18 +118,32 @@ export async function acceptInvitation(env: Env, caller: UserPrincipal | undefin
     }
     accepted = { orgId: row.orgId, userId: user.id, email: row.email, role: row.role, created: false };
   } else {
+    // A password the inviting admin chose is provisional: nobody proved the address with it.
+    const provisional = !input.password && row.passwordHash !== null;
     const passwordHash = input.password ? await hashPassword(input.password) : row.passwordHash;
     const existing = await platform.userByEmail(row.email);
     if (existing) {
-      // An account without a password that belongs to no org (one an org's SCIM created and then
-      // deleted) is claimed like a new one: it holds nothing, and the link proves the e-mail. Any
-      // other existing account signs in to accept: the link never sets the credential of an
-      // account that other orgs' members use.
-      if (existing.passwordHash !== null || (await platform.membershipCount(existing.id)) > 0)
+      const orgsOfAccount = await platform.orgsOfUser(existing.id);
+      // An existing account is taken over by a link accepted without a session only when nobody
+      // relies on its password: it has none, or an inviter chose it, or the account is in no org.
+      // The taker must choose their own password (an inviter-chosen one would just move the squat).
+      // Any other account signs in to accept: the link never sets the credential of an account a
+      // person chose a password for and uses.
+      const reclaimable = existing.passwordHash === null ? orgsOfAccount.length === 0 : existing.passwordProvisional || orgsOfAccount.length === 0;
+      if (!reclaimable || (existing.passwordHash !== null && !input.password))
         throw unauthorized("sign in as the invited account to accept this invitation");
       if (!passwordHash) throw new AppError("validation_failed", "password: required to create the account");
       if (!(await store.claim(row.id, existing.id, now))) throw invalidInvitation();
-      if (!(await platform.setFirstPassword(existing.id, passwordHash)) || !(await data.addMember(existing.id, row.role))) {
+      const taken =
+        existing.passwordHash === null
+          ? await platform.setFirstPassword(existing.id, passwordHash, provisional)
+          : await platform.reclaimAccount(existing.id, existing.passwordHash, passwordHash);
+      if (!taken) {
+        await store.unclaim(row.id, row.passwordHash);
+        throw unauthorized("sign in as the invited account to accept this invitation");
+      }
+      if (existing.passwordHash !== null) await endEarlierHold(env, existing.id, orgsOfAccount, row.orgId);
+      if (!(await data.addMember(existing.id, row.role))) {
         await store.unclaim(row.id, row.passwordHash);
         throw unauthorized("sign in as the invited account to accept this invitation");
       }
@@ -134,7 +152,7 @@ export async function acceptInvitation(env: Env, caller: UserPrincipal | undefin
       if (!passwordHash) throw new AppError("validation_failed", "password: required to create the account");
       const userId = newId("usr");
       if (!(await store.claim(row.id, userId, now))) throw invalidInvitation();
-      const user = await platform.insertUserIfAbsent(row.email, passwordHash, userId);
+      const user = await platform.insertUserIfAbsent(row.email, passwordHash, userId, provisional);
       if (!user) {
         // The account was created meanwhile: it has to sign in to accept.
         await store.unclaim(row.id, row.passwordHash);
@@ -153,4 +171,30 @@ export async function acceptInvitation(env: Env, caller: UserPrincipal | undefin
     details: { role: accepted.role, accountCreated: accepted.created, invitedBy: row.invitedBy },
   });
   return accepted;
+}
+
+/**
+ * After an invitation reclaimed an account (its password was provisional, or it was in no org):
+ * whoever held the old password loses everything it opened. Sessions end, and every membership
+ * ends with its admin keys and OAuth grants, so the new holder inherits no org the old one was in;
+ * each of those orgs is told (`user.address_reclaimed`), as is the accepting org.
+ */
+async function endEarlierHold(env: Env, userId: string, orgsOfAccount: Array<{ id: string }>, acceptingOrgId: string) {
+  const signedOut = await revokeSessionsOfUser(env, userId);
+  const db = makeDb(env.DB);
+  for (const org of orgsOfAccount) {
+    await withdrawMember(env, org.id, userId, { type: "system", id: "invitations" }, "address_reclaimed");
+    await new OrgData(db, org.id).removeMember(userId);
+  }
+  for (const orgId of new Set([acceptingOrgId, ...orgsOfAccount.map((o) => o.id)])) {
+    await recordAudit(env, {
+      orgId,
+      actor: { type: "system", id: "invitations" },
+      action: "user.address_reclaimed",
+      resource: { type: "user", id: userId },
+      result: "success",
+      reason: orgId === acceptingOrgId ? "invitation_accepted_with_own_password" : "membership_ended",
+      details: { signedOut, membershipsEnded: orgsOfAccount.length },
+    });
+  }
 }

@@ -4,6 +4,7 @@
 // runs after the answer, so its work says nothing either.
 import { recordAudit } from "../audit/audit.js";
 import { makeDb } from "../data/db.js";
+import { LoginData } from "../data/login-data.js";
 import { PlatformData } from "../data/platform-data.js";
 import { AppError, unauthorized } from "../errors.js";
 import type { WaitUntil } from "../http/isolate-batch.js";
@@ -70,26 +71,41 @@ export async function secondFactorLogin(
   ctx: WaitUntil,
   input: SecondFactor,
 ): Promise<{ session: IssuedSession; recoveryCodes?: string[] }> {
-  const userId = await verifyMfaChallenge(env, input.challenge);
-  if (!userId) throw unauthorized("invalid or expired MFA challenge; sign in again");
+  const challenge = await verifyMfaChallenge(env, input.challenge);
+  if (!challenge) throw unauthorized("invalid or expired MFA challenge; sign in again");
+  const userId = challenge.userId;
+  // Counted first: an attempt with a challenge another attempt holds is a failed attempt too.
   const attempt = await countLoginAttempt(env, `mfa:${userId}`, input.address);
-  const factor = await mfaStatus(env, userId);
+  const challenges = new LoginData(makeDb(env.DB));
+  // The challenge is held for this attempt before any code is checked, so a second attempt with it
+  // (at the same time, or after this one produced a session) is refused without using a factor.
+  if (!(await challenges.claimMfaChallenge(challenge.jtiSha256, userId, challenge.expiresAt)))
+    throw unauthorized("invalid or expired MFA challenge; sign in again");
+  let ok = false;
   let method: "totp" | "recovery_code" | "totp_enrolment" = "totp";
   let recoveryCodes: string[] | undefined;
-  let ok = false;
-  if (input.recoveryCode !== undefined) {
-    method = "recovery_code";
-    ok = factor === "enabled" && (await useRecoveryCode(env, userId, input.recoveryCode));
-  } else if (input.code !== undefined) {
-    if (factor === "pending") {
-      method = "totp_enrolment";
-      recoveryCodes = (await confirmEnrolment(env, userId, input.code)) ?? undefined;
-      ok = recoveryCodes !== undefined;
-    } else ok = factor === "enabled" && (await checkTotp(env, userId, input.code));
+  let factor: Awaited<ReturnType<typeof mfaStatus>> = "none";
+  let lockedAccountForMs: number | null = null;
+  try {
+    factor = await mfaStatus(env, userId);
+    if (input.recoveryCode !== undefined) {
+      method = "recovery_code";
+      ok = factor === "enabled" && (await useRecoveryCode(env, userId, input.recoveryCode));
+    } else if (input.code !== undefined) {
+      if (factor === "pending") {
+        method = "totp_enrolment";
+        recoveryCodes = (await confirmEnrolment(env, userId, input.code)) ?? undefined;
+        ok = recoveryCodes !== undefined;
+      } else ok = factor === "enabled" && (await checkTotp(env, userId, input.code));
+    }
+    await attempt.settle(ok);
+    lockedAccountForMs = attempt.lockedAccountForMs;
+  } finally {
+    // Only an attempt that produces a session spends the challenge; a mistyped code may be retyped.
+    if (!ok) await challenges.releaseMfaChallenge(challenge.jtiSha256);
   }
-  await attempt.settle(ok);
   if (!ok) {
-    ctx.waitUntil(auditLogin(env, userId, "denied", `invalid_${method}`, attempt.lockedAccountForMs, "user.mfa_failed"));
+    ctx.waitUntil(auditLogin(env, userId, "denied", `invalid_${method}`, lockedAccountForMs, "user.mfa_failed"));
     if (factor === "none") throw new AppError("bad_request", "enrol an authenticator first (POST /api/v1/login/mfa/enroll)");
     throw unauthorized("invalid or already used code");
   }

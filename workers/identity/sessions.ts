@@ -3,6 +3,7 @@
 import { SignJWT, jwtVerify, errors as joseErrors } from "jose";
 import { SessionClaimsSchema } from "../../schema/api.js";
 import { makeDb } from "../data/db.js";
+import { LoginData } from "../data/login-data.js";
 import { PlatformData } from "../data/platform-data.js";
 import { base64ToBytes, bytesToBase64url, randomBytes, sha256Hex, timingSafeEqual } from "./crypto.js";
 
@@ -158,20 +159,34 @@ export async function issueMfaChallenge(env: Env, userId: string): Promise<{ tok
   return { token, expiresAt: (now + MFA_CHALLENGE_TTL_SECONDS) * 1000 };
 }
 
-/** The user id of a valid, unexpired MFA challenge, or null. */
-export async function verifyMfaChallenge(env: Env, token: string): Promise<string | null> {
+export interface MfaChallenge {
+  userId: string;
+  /** SHA-256 of the challenge's jti: the key it is spent under (workers/data/login-data.ts). */
+  jtiSha256: string;
+  expiresAt: number;
+}
+
+/**
+ * A valid, unexpired MFA challenge that no second-factor attempt holds or has spent, or null.
+ * Spending it is the caller's business (`LoginData.claimMfaChallenge`), so the check here is only
+ * an early refusal; the claim is what makes a challenge good for one session.
+ */
+export async function verifyMfaChallenge(env: Env, token: string): Promise<MfaChallenge | null> {
   const { sign } = await keys(env.SESSION_SIGNING_KEY);
+  let challenge: MfaChallenge;
   try {
     const { payload } = await jwtVerify(token, sign, {
       algorithms: ["HS256"],
       issuer: SESSION_ISSUER,
       audience: MFA_CHALLENGE_AUDIENCE,
       typ: MFA_CHALLENGE_TYP,
-      requiredClaims: ["sub", "exp"],
+      requiredClaims: ["sub", "exp", "jti"],
     });
-    return typeof payload.sub === "string" ? payload.sub : null;
+    if (typeof payload.sub !== "string" || typeof payload.jti !== "string" || typeof payload.exp !== "number") return null;
+    challenge = { userId: payload.sub, jtiSha256: await sha256Hex(payload.jti), expiresAt: payload.exp * 1000 };
   } catch (error) {
     if (error instanceof joseErrors.JOSEError || error instanceof TypeError) return null;
     throw error;
   }
+  return (await new LoginData(makeDb(env.DB)).mfaChallengeTaken(challenge.jtiSha256)) ? null : challenge;
 }

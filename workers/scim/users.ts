@@ -185,9 +185,13 @@ async function writeUser(ctx: ScimContext, row: ScimMemberRow, input: ScimUserWr
   const email = normalizeEmail(input.userName);
   let newEmail: string | undefined;
   if (email !== row.email) {
-    // The e-mail is the account's sign-in name: an org may rename only an account that is its alone.
+    // The e-mail is the account's sign-in name: an org may rename only an account that is its alone
+    // and holds no password (one its provider signs in). Moving a password to another address
+    // would bind that address to a credential nobody proved it for. The write re-checks both.
     if ((await scim.orgCountOfUser(row.userId)) > 1)
       throw new ScimError(400, "userName of an account shared with another org cannot change", "mutability");
+    if ((await new PlatformData(makeDb(ctx.env.DB)).user(row.userId))?.passwordHash != null)
+      throw new ScimError(400, "userName of an account that signs in with a password cannot change", "mutability");
     if (await new PlatformData(makeDb(ctx.env.DB)).userByEmail(email)) throw new ScimError(409, "another account has this userName", "uniqueness");
     newEmail = email;
   }
@@ -197,7 +201,8 @@ async function writeUser(ctx: ScimContext, row: ScimMemberRow, input: ScimUserWr
   const active = input.active ?? row.deactivatedAt === null;
   const wasActive = row.deactivatedAt === null;
   if (!active && wasActive) await assertNotLastOwner(ctx, row);
-  await scim.writeMember(row.userId, fieldsOf(input), active ? null : (row.deactivatedAt ?? Date.now()), newEmail);
+  if (!(await scim.writeMember(row.userId, fieldsOf(input), active ? null : (row.deactivatedAt ?? Date.now()), newEmail)))
+    throw new ScimError(409, "userName cannot change: taken, or the account signs in with a password or belongs to another org", "uniqueness");
   if (!active && wasActive) await withdrawMember(ctx.env, ctx.orgId, row.userId, { type: "system", id: ctx.tokenId }, "scim.user.deactivate");
   await audit(ctx, action, row.userId, { active, ...(active && !wasActive ? { reactivated: true } : {}) });
   return userResource(ctx, await memberOrThrow(ctx, row.userId));

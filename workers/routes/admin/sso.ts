@@ -150,8 +150,9 @@ ssoRoutes.openapi(
     responses: { 200: json(MfaEnrolmentSchema, "the secret and its otpauth:// URI"), ...errors },
   }),
   async (c) => {
-    const userId = await verifyMfaChallenge(c.env, c.req.valid("json").mfaToken);
-    if (!userId) throw unauthorized("invalid or expired MFA challenge; sign in again");
+    const challenge = await verifyMfaChallenge(c.env, c.req.valid("json").mfaToken);
+    if (!challenge) throw unauthorized("invalid or expired MFA challenge; sign in again");
+    const { userId } = challenge;
     const user = assertFound(await new PlatformData(makeDb(c.env.DB)).user(userId), "user");
     return c.json(await startEnrolment(c.env, userId, user.email), 200);
   },

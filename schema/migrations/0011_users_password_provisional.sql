@@ -1,0 +1,1 @@
+ALTER TABLE `users` ADD `password_provisional` integer DEFAULT false NOT NULL;
