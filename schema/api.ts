@@ -68,6 +68,9 @@ export const BootstrapResponseSchema = z.object({ orgId: z.string(), userId: z.s
 export const LoginRequestSchema = z.strictObject({ email, password: z.string().min(1).max(256) });
 export const LoginResponseSchema = z.object({ token: z.string(), expiresAt: timestamp, csrfToken: z.string() });
 
+/** How a person signed in (RFC 8176 values): password, a second factor (TOTP or recovery code), the org's SSO. */
+export const AuthMethodSchema = z.enum(["pwd", "otp", "sso"]);
+
 /** Claims of a session JWT, validated again after the signature check. */
 export const SessionClaimsSchema = z.object({
   sub: z.string(),
@@ -75,7 +78,7 @@ export const SessionClaimsSchema = z.object({
   iat: z.number().int(),
   exp: z.number().int(),
   /** How the holder signed in; sessions minted before this claim existed count as password only. */
-  amr: z.array(z.enum(["pwd", "otp", "sso"])).default(["pwd"]),
+  amr: z.array(AuthMethodSchema).default(["pwd"]),
   /** With "sso": the org whose identity provider signed the holder in (its rules alone trust it). */
   sso_org: z.string().min(1).max(64).optional(),
 });
@@ -211,6 +214,8 @@ export const ApiKeySchema = z.object({
   createdAt: timestamp,
   lastUsedAt: timestamp.nullable(),
   revokedAt: timestamp.nullable(),
+  /** How the session that minted the key signed in; null for keys minted before it was recorded (password only). */
+  signIn: z.object({ amr: z.array(AuthMethodSchema), ssoOrg: z.string().nullable() }).nullable(),
 });
 export const ApiKeyCreatedSchema = ApiKeySchema.extend({ key: z.string().describe("shown once") });
 

@@ -136,6 +136,16 @@ export const tokens = sqliteTable(
     expiresAt: integer("expires_at"),
     revokedAt: integer("revoked_at"),
     lastUsedAt: integer("last_used_at"),
+    /**
+     * Admin keys: how the session that minted the key signed in (JSON array of "pwd", "otp",
+     * "sso"); org rules judge the key by it on every use. NULL (keys minted before it was
+     * recorded) counts as password only.
+     */
+    signInAmr: text("sign_in_amr"),
+    /** Admin keys minted by an SSO session: the org whose identity provider signed the person in. */
+    signInSsoOrg: text("sign_in_sso_org"),
+    /** Admin keys: the org rule the key was last refused for, so the refusal is audited once per rule. */
+    refusedForRule: text("refused_for_rule"),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("tokens_sha256").on(t.sha256), index("tokens_subject").on(t.orgId, t.kind, t.subjectId)],

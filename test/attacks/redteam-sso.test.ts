@@ -159,9 +159,7 @@ describe("red team: org sign-in rules", () => {
     expect(login.json?.error?.code).toBe("sso_required");
   });
 
-  // OPEN (issue 21): keys do not record how their minting session signed in, so the rules cannot
-  // judge them yet; this attack still succeeds and is tracked as an expected failure until it is fixed.
-  it.fails("an admin key minted by a password-only session before require-SSO/MFA keeps working afterwards", async () => {
+  it("an admin key minted by a password-only session before require-SSO/MFA keeps working afterwards", async () => {
     const domain = uniqueDomain("keys");
     const org = await seedOrg("keys");
     await configureSso(org, { domains: [domain], issuer: env.TEST_FAKE_IDP_URL });
@@ -261,11 +259,16 @@ describe("red team: owner-only SSO settings vs admins", () => {
       },
     });
     expect(put.status).toBe(200);
-    const admin = await seedMember(org, "admin");
+    // An admin who signs in through the org's SSO, with a key minted by that session (it meets require-SSO).
+    const sso = await fakeSsoLogin(org.orgId, `admin-${unique("a")}@${domain}`);
+    const adminId = (await call("/api/v1/me", { token: sso.session })).json.user.id as string;
+    await call(`/api/v1/orgs/${org.orgId}/members/${adminId}`, { method: "PATCH", token: org.apiKey, body: { role: "admin" } });
+    const admin = {
+      apiKey: (await call(`/api/v1/orgs/${org.orgId}/api-keys`, { method: "POST", token: sso.session, body: { name: "k" } })).json.key,
+    };
     expect((await call(`/api/v1/orgs/${org.orgId}/login-policy`, { method: "PATCH", token: org.apiKey, body: { requireSso: true } })).status).toBe(
       200,
     );
-    // (The admin got its key before require-SSO; a key passes the org rules.)
     const creds = await call(`/api/v1/orgs/${org.orgId}/credentials`, { token: admin.apiKey });
     const secretCred = (creds.json.items as Array<{ id: string; name: string }>).find((c) => c.name === "sso-client-secret");
     expect(secretCred).toBeDefined();

@@ -6,7 +6,7 @@ import { makeDb } from "../data/db.js";
 import { OrgData, type Role } from "../data/org-data.js";
 import { AppError, forbidden, notFound } from "../errors.js";
 import type { AppEnv, UserPrincipal } from "../http/context.js";
-import { assertSessionMeetsOrgRules } from "../identity/login-policy.js";
+import { assertSignInMeetsOrgRules } from "../identity/login-policy.js";
 
 const RANK: Record<Role, number> = { member: 1, admin: 2, owner: 3 };
 
@@ -29,7 +29,7 @@ export async function orgAccess(c: Context<AppEnv>, orgId: string): Promise<OrgA
   const membership = await data.membership(principal.userId);
   // A member SCIM deactivated is, for this org, as if they had never been one.
   if (!membership || membership.deactivatedAt !== null) throw notFound("org");
-  await assertSessionMeetsOrgRules(c.env, orgId, principal, membership.role);
+  await assertSignInMeetsOrgRules(c.env, orgId, principal, membership.role);
   return { data, orgId, userId: principal.userId, role: membership.role, principal };
 }
 

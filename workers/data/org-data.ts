@@ -497,12 +497,30 @@ export class OrgData extends OrgScoped {
       .get();
   }
 
-  insertToken(kind: TokenKind, subjectId: string, token: { sha256: string; prefix: string; name?: string | null; expiresAt?: number | null }) {
+  /** `signIn` (admin keys): how the minting session signed in, which org rules judge the key by. */
+  insertToken(
+    kind: TokenKind,
+    subjectId: string,
+    token: { sha256: string; prefix: string; name?: string | null; expiresAt?: number | null },
+    signIn?: { amr: readonly string[]; ssoOrgId?: string | undefined },
+  ) {
+    const recorded = signIn ? { signInAmr: JSON.stringify(signIn.amr), signInSsoOrg: signIn.ssoOrgId ?? null } : {};
     return this.db
       .insert(tokens)
-      .values({ id: newId("tok"), orgId: this.orgId, kind, subjectId, ...token })
+      .values({ id: newId("tok"), orgId: this.orgId, kind, subjectId, ...token, ...recorded })
       .returning()
       .get();
+  }
+
+  /** Notes that a token was refused for `rule`; true only the first time for that rule (one audit event). */
+  async noteRefusedForRule(id: string, rule: string): Promise<boolean> {
+    const changed = await this.db
+      .update(tokens)
+      .set({ refusedForRule: rule })
+      .where(this.scope(tokens, eq(tokens.id, id), or(isNull(tokens.refusedForRule), ne(tokens.refusedForRule, rule))))
+      .returning({ id: tokens.id })
+      .all();
+    return changed.length > 0;
   }
 
   listTokens(kind: TokenKind, page: PageRequest, after?: string, subjectId?: string) {

@@ -5,7 +5,8 @@ import type { AuthMethod } from "../identity/sessions.js";
 
 export type UserPrincipal =
   | { kind: "user"; userId: string; via: "session"; jti: string; cookie: boolean; amr: AuthMethod[]; ssoOrgId: string | undefined }
-  | { kind: "user"; userId: string; via: "api_key"; orgId: string; tokenId: string };
+  /** `amr` and `ssoOrgId`: how the session that minted the key signed in. */
+  | { kind: "user"; userId: string; via: "api_key"; orgId: string; tokenId: string; amr: AuthMethod[]; ssoOrgId: string | undefined };
 
 export interface AgentPrincipal {
   kind: "agent";

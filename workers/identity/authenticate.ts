@@ -32,7 +32,7 @@ export async function authenticateUser(c: Context<AppEnv>): Promise<UserPrincipa
     if (kind === "admin") {
       const record = await lookupToken(c.env.DB, raw, "admin");
       if (!record) throw unauthorized();
-      return { kind: "user", userId: record.subjectId, via: "api_key", orgId: record.orgId, tokenId: record.id };
+      return { kind: "user", userId: record.subjectId, via: "api_key", orgId: record.orgId, tokenId: record.id, ...record.signIn };
     }
     if (kind === "agent") {
       if (await lookupToken(c.env.DB, raw, "agent")) throw new AppError("forbidden", "agent tokens cannot use the admin API");

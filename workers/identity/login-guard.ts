@@ -1,7 +1,8 @@
 // LoginGuard: one Durable Object per login counter (an account, keyed by the SHA-256 of its
 // normalised e-mail, or a client address, keyed by its SHA-256). Every attempt is counted here
 // before the password is checked; the object runs one call at a time, so parallel guesses are
-// counted one by one and none gets past a lock another has just set.
+// counted one by one and none gets past a lock another has just set. The same objects keep the
+// fixed-window rate limits of SSO and OAuth registration (`take`).
 import { DurableObject } from "cloudflare:workers";
 import { z } from "zod";
 
@@ -54,7 +55,48 @@ export function refundAttempt(state: CounterState, now: number, free: number): C
   return { attempts, lockedUntil: attempts < free ? 0 : s.lockedUntil, lastAttemptAt: s.lastAttemptAt };
 }
 
+/**
+ * Rate limits of unauthenticated flows that start work for anyone (no password to guess): a
+ * fixed window per counter. SSO starts per client address and per org (each writes a pending
+ * login and sends the browser to the org's provider), SSO callbacks per address, and OAuth client
+ * registrations per address.
+ */
+export const RATE_LIMITS = {
+  sso_start_address: { limit: 30, windowMs: 10 * 60_000 },
+  sso_start_org: { limit: 600, windowMs: 10 * 60_000 },
+  sso_callback_address: { limit: 30, windowMs: 10 * 60_000 },
+  oauth_register_address: { limit: 10, windowMs: 60 * 60_000 },
+} as const;
+export type RateLimitKind = keyof typeof RATE_LIMITS;
+const RateKindSchema = z.enum(Object.keys(RATE_LIMITS) as [RateLimitKind, ...RateLimitKind[]]);
+
+export interface WindowState {
+  count: number;
+  windowStart: number;
+}
+const WindowSchema = z.object({ count: z.number().int().min(0), windowStart: z.number() });
+
+export type RateVerdict = { allowed: true } | { allowed: false; retryAfterMs: number };
+
+/** Takes one from the window (a new window starts when the last one ended); refused when it is used up. */
+export function takeFromWindow(state: WindowState | undefined, now: number, limit: { limit: number; windowMs: number }) {
+  const s = state && now < state.windowStart + limit.windowMs ? state : { count: 0, windowStart: now };
+  if (s.count >= limit.limit) return { state: s, verdict: { allowed: false, retryAfterMs: s.windowStart + limit.windowMs - now } as RateVerdict };
+  return { state: { count: s.count + 1, windowStart: s.windowStart }, verdict: { allowed: true } as RateVerdict };
+}
+
 export class LoginGuard extends DurableObject<Env> {
+  /** Counts one request of a rate-limited flow in this counter's window. */
+  async take(kind: unknown): Promise<RateVerdict> {
+    const limit = RATE_LIMITS[RateKindSchema.parse(kind)];
+    const stored = WindowSchema.safeParse(this.ctx.storage.kv.get("window"));
+    const now = Date.now();
+    const { state, verdict } = takeFromWindow(stored.success ? stored.data : undefined, now, limit);
+    this.ctx.storage.kv.put("window", state);
+    await this.ctx.storage.setAlarm(Math.max(state.windowStart + limit.windowMs, this.#forgetAt()) + 1);
+    return verdict;
+  }
+
   /** Counts an attempt before its password is checked. */
   async attempt(kind: unknown): Promise<AttemptVerdict> {
     const free = FREE_ATTEMPTS[KindSchema.parse(kind)];
@@ -76,10 +118,19 @@ export class LoginGuard extends DurableObject<Env> {
 
   /** Forgets a counter once it has been quiet long enough, so idle objects hold nothing. */
   override async alarm(): Promise<void> {
-    const state = this.#load();
-    const forgetAt = Math.max(state.lastAttemptAt, state.lockedUntil) + QUIET_RESET_MS;
+    const window = WindowSchema.safeParse(this.ctx.storage.kv.get("window"));
+    // A window is kept until it ends (the longest window is the one that matters).
+    const windowEnd = window.success ? window.data.windowStart + Math.max(...Object.values(RATE_LIMITS).map((l) => l.windowMs)) : 0;
+    const forgetAt = Math.max(this.#forgetAt(), windowEnd);
     if (Date.now() > forgetAt) await this.ctx.storage.deleteAll();
     else await this.ctx.storage.setAlarm(forgetAt + 1);
+  }
+
+  /** When the login counter may be forgotten (0 when there is none). */
+  #forgetAt(): number {
+    if (this.ctx.storage.kv.get("state") === undefined) return 0;
+    const state = this.#load();
+    return Math.max(state.lastAttemptAt, state.lockedUntil) + QUIET_RESET_MS;
   }
 
   #load(): CounterState {

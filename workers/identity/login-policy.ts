@@ -1,11 +1,14 @@
 // Org sign-in rules, decided here for every entry point: a password login (which orgs forbid it),
-// and every admin request of a session (whether its way of signing in satisfies the org).
+// and every admin request of a session or admin key, and OAuth consent (whether the way the person
+// signed in satisfies the org).
 import { makeDb } from "../data/db.js";
-import type { Role } from "../data/org-data.js";
+import { OrgData, type Role } from "../data/org-data.js";
 import { PlatformData } from "../data/platform-data.js";
 import { type LoginPolicyRow, SsoStore, loginPoliciesOf } from "../data/sso-store.js";
+import { recordAudit } from "../audit/audit.js";
 import { AppError } from "../errors.js";
 import type { UserPrincipal } from "../http/context.js";
+import type { SignIn } from "./sessions.js";
 
 export const ssoRequired = () => new AppError("sso_required", 'this organization requires single sign-on; use "Sign in with" your identity provider');
 export const mfaRequired = () =>
@@ -55,18 +58,60 @@ export function forgetLoginPolicy(orgId: string) {
   policyCache.delete(orgId);
 }
 
+/** The org rule a sign-in does not meet, or undefined when it meets them all. */
+export type UnmetRule = "sso_required" | "mfa_required";
+
 /**
- * Refuses a session whose sign-in does not meet the org's rules (a session from before the rule,
- * or from another org's login). An org trusts its own identity provider only: SSO required → an
- * SSO session issued by this org's provider (or the break-glass user's, while an owner); MFA
- * required → a second factor, or an SSO session of this org's provider. `role` is the caller's
- * current role in the org. Admin API keys are not sessions and pass (see README).
+ * The one decision of whether a sign-in meets an org's rules, for sessions, admin API keys (judged
+ * by how the session that minted them signed in) and OAuth consent alike. An org trusts its own
+ * identity provider only: SSO required → an SSO sign-in at this org's provider (or the break-glass
+ * user, while an owner); MFA required → a second factor, or an SSO sign-in at this org's provider.
+ * `role` is the caller's current role in the org.
  */
-export async function assertSessionMeetsOrgRules(env: Env, orgId: string, principal: UserPrincipal, role: Role): Promise<void> {
-  if (principal.via !== "session") return;
+export async function unmetOrgRule(env: Env, orgId: string, who: SignIn & { userId: string }, role: Role): Promise<UnmetRule | undefined> {
   const policy = await policyOf(env, orgId);
-  if (!policy) return;
-  const ssoOfThisOrg = principal.amr.includes("sso") && principal.ssoOrgId === orgId;
-  if (policy.requireSso && !ssoOfThisOrg && !isBreakGlass(policy, principal.userId, role)) throw ssoRequired();
-  if (policy.requireMfa && !principal.amr.includes("otp") && !ssoOfThisOrg) throw mfaRequired();
+  if (!policy) return undefined;
+  const ssoOfThisOrg = who.amr.includes("sso") && who.ssoOrgId === orgId;
+  if (policy.requireSso && !ssoOfThisOrg && !isBreakGlass(policy, who.userId, role)) return "sso_required";
+  if (policy.requireMfa && !who.amr.includes("otp") && !ssoOfThisOrg) return "mfa_required";
+  return undefined;
+}
+
+/**
+ * Refuses a caller whose sign-in does not meet the org's rules as they are now: a session from
+ * before a rule or from another org's provider, or an admin key minted by such a session (a key
+ * without a record counts as password only). Switching a rule on needs no sweep: this runs on
+ * every request. A refused key is audited once per rule, not once per request.
+ */
+export async function assertSignInMeetsOrgRules(env: Env, orgId: string, principal: UserPrincipal, role: Role): Promise<void> {
+  const unmet = await unmetOrgRule(env, orgId, principal, role);
+  if (!unmet) return;
+  if (principal.via === "session") throw unmet === "sso_required" ? ssoRequired() : mfaRequired();
+  await auditKeyRefusal(env, orgId, principal.tokenId, principal.userId, unmet);
+  throw new AppError(unmet, KEY_REFUSED[unmet]);
+}
+
+const KEY_REFUSED: Record<UnmetRule, string> = {
+  sso_required: "this organization requires single sign-on and this API key was minted without it; sign in with SSO and mint a new key",
+  mfa_required:
+    "this organization requires multi-factor authentication and this API key was minted without it; sign in with a second factor and mint a new key",
+};
+
+// Refusals already audited by this isolate; the token row's `refused_for_rule` makes it once across isolates.
+const auditedRefusals = new Set<string>();
+
+async function auditKeyRefusal(env: Env, orgId: string, tokenId: string, userId: string, rule: UnmetRule): Promise<void> {
+  const seen = `${tokenId}:${rule}`;
+  if (auditedRefusals.has(seen)) return;
+  if (auditedRefusals.size > 10_000) auditedRefusals.clear();
+  auditedRefusals.add(seen);
+  if (!(await new OrgData(makeDb(env.DB), orgId).noteRefusedForRule(tokenId, rule))) return;
+  await recordAudit(env, {
+    orgId,
+    actor: { type: "user", id: userId },
+    action: "api_key.refused",
+    resource: { type: "api_key", id: tokenId },
+    result: "denied",
+    reason: rule,
+  });
 }

@@ -6,7 +6,7 @@
 // at the password.
 import { AppError } from "../errors.js";
 import { sha256Hex } from "./crypto.js";
-import { type AttemptVerdict, FREE_ATTEMPTS, type LoginCounterKind } from "./login-guard.js";
+import { type AttemptVerdict, FREE_ATTEMPTS, type LoginCounterKind, type RateLimitKind, type RateVerdict } from "./login-guard.js";
 
 /** Password checks an account gets before it locks (then one per lock, each lock twice as long). */
 export const LOGIN_FAILURES_PER_ACCOUNT = FREE_ATTEMPTS.account;
@@ -67,3 +67,27 @@ export async function countLoginAttempt(env: Env, email: string, address: string
     },
   };
 }
+
+/**
+ * Counts one request of a rate-limited flow (`RATE_LIMITS`) against each named counter — the
+ * client address, the org — or throws 429 with Retry-After when one is used up. Fails closed
+ * (503) when a counter cannot be reached.
+ */
+export async function throttle(env: Env, counters: Array<{ kind: RateLimitKind; value: string }>, what: string): Promise<void> {
+  let verdicts: RateVerdict[];
+  try {
+    verdicts = await Promise.all(
+      counters.map(async ({ kind, value }) => env.LOGIN_GUARD.get(env.LOGIN_GUARD.idFromName(`${kind}:${await sha256Hex(value)}`)).take(kind)),
+    );
+  } catch (error) {
+    throw new AppError("unavailable", `${what} is unavailable right now; try again shortly`, { cause: error });
+  }
+  const refused = verdicts.flatMap((v) => (v.allowed ? [] : [v.retryAfterMs]));
+  if (refused.length === 0) return;
+  const seconds = Math.max(1, Math.ceil(Math.max(...refused) / 1000));
+  throw new AppError("rate_limited", `too many ${what} requests; try again later`, { headers: { "retry-after": String(seconds) } });
+}
+
+/** The counter of a client address, when the edge saw one (cf-connecting-ip). */
+export const addressCounter = (kind: RateLimitKind, address: string | null | undefined) =>
+  address ? [{ kind, value: address.trim().toLowerCase() }] : [];

@@ -49,6 +49,13 @@ export interface IssuedSession {
  */
 export type AuthMethod = "pwd" | "otp" | "sso";
 
+/** How the holder of a credential signed in: a session's own claims, or those an admin key was minted with. */
+export interface SignIn {
+  amr: AuthMethod[];
+  /** With "sso": the org whose identity provider signed the person in. */
+  ssoOrgId: string | undefined;
+}
+
 /** An SSO session names the org whose provider issued it: only that org's rules count it as SSO or MFA. */
 export async function issueSession(env: Env, userId: string, amr: AuthMethod[], ssoOrgId?: string): Promise<IssuedSession> {
   const ttl = Number(env.SESSION_TTL_SECONDS) || 3600;

@@ -1,9 +1,12 @@
 // Bearer tokens ("pal_agent_…", "pal_admin_…", "pal_host_…", "pal_hostkey_…", "pal_scim_…"): minted random, shown
 // once, stored as SHA-256 only, looked up through a short-lived per-isolate cache.
+import { z } from "zod";
+import { AuthMethodSchema } from "../../schema/api.js";
 import { PlatformData } from "../data/platform-data.js";
 import { makeDb } from "../data/db.js";
 import type { TokenKind } from "../data/org-data.js";
 import { bytesToBase64url, randomBytes, sha256Hex } from "./crypto.js";
+import type { SignIn } from "./sessions.js";
 
 export const TOKEN_PREFIX: Record<TokenKind, string> = {
   agent: "pal_agent_",
@@ -36,6 +39,27 @@ export interface TokenRecord {
   kind: TokenKind;
   orgId: string;
   subjectId: string;
+  /** Admin keys: how the minting session signed in (password only when not recorded). */
+  signIn: SignIn;
+}
+
+const RecordedAmrSchema = z.array(AuthMethodSchema).min(1);
+
+/** The sign-in an admin key was minted with, as stored; null when not recorded or unreadable. */
+export function recordedAmr(stored: string | null): SignIn["amr"] | null {
+  if (stored === null) return null;
+  try {
+    const parsed = RecordedAmrSchema.safeParse(JSON.parse(stored));
+    return parsed.success ? parsed.data : null;
+  } catch {
+    return null;
+  }
+}
+
+/** A key without a readable record counts as minted by a password-only session: the weakest sign-in. */
+export function signInOfKey(row: { signInAmr: string | null; signInSsoOrg: string | null }): SignIn {
+  const amr = recordedAmr(row.signInAmr);
+  return amr ? { amr, ssoOrgId: row.signInSsoOrg ?? undefined } : { amr: ["pwd"], ssoOrgId: undefined };
 }
 
 /**
@@ -72,7 +96,9 @@ export async function lookupToken(db: D1Database, raw: string, expected: TokenKi
 
   const row = await new PlatformData(makeDb(db)).tokenByHash(hash);
   const live = row && row.revokedAt === null && (row.expiresAt === null || row.expiresAt > now) ? row : undefined;
-  const record: TokenRecord | null = live ? { id: live.id, kind: live.kind, orgId: live.orgId, subjectId: live.subjectId } : null;
+  const record: TokenRecord | null = live
+    ? { id: live.id, kind: live.kind, orgId: live.orgId, subjectId: live.subjectId, signIn: signInOfKey(live) }
+    : null;
   // Expiring tokens are not cached past their expiry.
   if (!live || live.expiresAt === null || live.expiresAt > now + TOKEN_CACHE_TTL_MS) remember(hash, record, now);
   return record?.kind === expected ? record : null;

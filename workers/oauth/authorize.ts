@@ -1,7 +1,8 @@
 // The authorize step of OAuth for desktop MCP clients: the person signs in (their dashboard
 // session, or the sign-in form here, then back), then chooses which agent the client acts as,
-// among the agents they may use (workers/agents/usable-by.ts). The grant binds person, org and
-// agent; the library (workers/oauth/server.ts) validates the client, redirect URI and PKCE, and
+// among the agents they may use (workers/agents/usable-by.ts) in orgs whose sign-in rules their
+// sign-in meets (workers/identity/login-policy.ts). The grant binds person, org, agent and how the
+// person signed in; the library (workers/oauth/server.ts) validates the client, redirect URI and PKCE, and
 // binds the consent form to this browser.
 import { AuthorizationError, type AuthRequest } from "@cloudflare/workers-oauth-provider";
 import type { Context } from "hono";
@@ -12,11 +13,13 @@ import { loadAgent } from "../agents/rows.js";
 import { agentsUsableBy, mayUseAgent, personInOrg } from "../agents/usable-by.js";
 import { recordAudit } from "../audit/audit.js";
 import { makeDb } from "../data/db.js";
+import type { Role } from "../data/org-data.js";
 import { PlatformData } from "../data/platform-data.js";
 import { AppError } from "../errors.js";
 import type { AppEnv } from "../http/context.js";
 import { passwordLogin } from "../identity/login.js";
-import { CSRF_COOKIE, SESSION_COOKIE, verifySession } from "../identity/sessions.js";
+import { type UnmetRule, unmetOrgRule } from "../identity/login-policy.js";
+import { CSRF_COOKIE, SESSION_COOKIE, type SignIn, verifySession } from "../identity/sessions.js";
 import { ID_PATTERN } from "../ids.js";
 import { AUTHORIZE_PATH, MCP_SCOPE, issuerOrigin, oauthApi } from "./server.js";
 
@@ -38,11 +41,40 @@ function page(title: string, body: string, status = 200, headers?: Headers): Res
 
 const errorPage = (status: number, message: string) => page("Cannot connect this client", `<p>${escapeHtml(message)}</p>`, status);
 
-/** The signed-in person from the dashboard session cookie, or null. */
-async function signedIn(c: Context<AppEnv>): Promise<string | null> {
+/** The signed-in person from the dashboard session cookie, and how they signed in; or null. */
+async function signedIn(c: Context<AppEnv>): Promise<(SignIn & { userId: string }) | null> {
   const cookie = getCookie(c, SESSION_COOKIE);
   if (!cookie) return null;
-  return (await verifySession(c.env, cookie))?.userId ?? null;
+  const session = await verifySession(c.env, cookie);
+  return session ? { userId: session.userId, amr: session.amr, ssoOrgId: session.ssoOrgId } : null;
+}
+
+/** Why a sign-in may not grant access to an org's agents, in words for the consent page. */
+const RULE_REFUSAL: Record<UnmetRule, string> = {
+  sso_required:
+    "requires single sign-on: sign in with your identity provider on the dashboard (this site's home page) in another tab, then reload this page",
+  mfa_required:
+    "requires multi-factor authentication: sign in with your authenticator on the dashboard (this site's home page) in another tab, then reload this page",
+};
+
+/**
+ * Splits the agents a person may use into those of orgs whose sign-in rules this sign-in meets
+ * (the same decision as every admin request: `unmetOrgRule`) and the orgs it does not.
+ */
+async function agentsUnderOrgRules(env: Env, who: SignIn & { userId: string }) {
+  const usable = await agentsUsableBy(env, who.userId);
+  const unmetByOrg = new Map<string, UnmetRule | undefined>();
+  for (const orgId of new Set(usable.map((a) => a.orgId))) {
+    const person = await personInOrg(env, orgId, who.userId);
+    unmetByOrg.set(orgId, person ? await unmetOrgRule(env, orgId, who, person.role) : "sso_required");
+  }
+  const allowed = usable.filter((a) => unmetByOrg.get(a.orgId) === undefined);
+  const blocked = new Map<string, { orgName: string; rule: UnmetRule }>();
+  for (const a of usable) {
+    const rule = unmetByOrg.get(a.orgId);
+    if (rule) blocked.set(a.orgId, { orgName: a.orgName, rule });
+  }
+  return { allowed, blocked: [...blocked.values()] };
 }
 
 async function parseRequest(c: Context<AppEnv>): Promise<AuthRequest | Response> {
@@ -110,12 +142,17 @@ export function authorizeRoutes() {
   routes.get("/", async (c) => {
     const parsed = await parseRequest(c);
     if (parsed instanceof Response) return parsed;
-    const userId = await signedIn(c);
+    const who = await signedIn(c);
     const url = new URL(c.req.url);
-    if (!userId) return signInPage(`${url.pathname}${url.search}`);
+    if (!who) return signInPage(`${url.pathname}${url.search}`);
 
     const api = oauthApi(c.env, issuerOrigin(c.env, c.req.url));
-    const agents = await agentsUsableBy(c.env, userId);
+    const { allowed: agents, blocked } = await agentsUnderOrgRules(c.env, who);
+    const blockedNote = blocked
+      .map(
+        (b) => `<p role="note">The agents of <strong>${escapeHtml(b.orgName)}</strong> are not offered: it ${escapeHtml(RULE_REFUSAL[b.rule])}.</p>`,
+      )
+      .join("");
     const consent = await api.describeConsent(parsed);
     const { handle, headers } = await api.beginConsent(parsed);
     const options = agents
@@ -123,7 +160,7 @@ export function authorizeRoutes() {
       .join("");
     const body = `<p><strong>${escapeHtml(consent.clientName)}</strong> wants to use Palisade's tools on your behalf, as one of your agents.</p>
 <p>It will receive its access at <strong>${escapeHtml(consent.redirectHost)}</strong>.${consent.redirectIsLoopback ? " That is a program on this computer: any local program could be listening, whatever name the client gives." : ""}</p>
-<form method="post" action="${AUTHORIZE_PATH}">
+${blockedNote}<form method="post" action="${AUTHORIZE_PATH}">
 <input type="hidden" name="handle" value="${escapeHtml(handle)}">
 ${agents.length ? `<p><label>Act as <select name="agent" required>${options}</select></label></p><p><button type="submit" name="action" value="approve">Allow</button> ` : "<p>You may not use any agent. Ask an admin to add you to an agent's team.</p><p>"}<button type="submit" name="action" value="deny">Deny</button></p>
 </form>`;
@@ -159,8 +196,9 @@ ${agents.length ? `<p><label>Act as <select name="agent" required>${options}</se
 
   routes.post("/", async (c) => {
     if (!sameOrigin(c)) return errorPage(403, "cross-origin request refused");
-    const userId = await signedIn(c);
-    if (!userId) return errorPage(401, "your session ended; start again from the client");
+    const who = await signedIn(c);
+    if (!who) return errorPage(401, "your session ended; start again from the client");
+    const userId = who.userId;
     const form = ConsentForm.safeParse(await c.req.parseBody());
     if (!form.success) return errorPage(400, "the consent form is incomplete");
     const api = oauthApi(c.env, issuerOrigin(c.env, c.req.url));
@@ -181,6 +219,20 @@ ${agents.length ? `<p><label>Act as <select name="agent" required>${options}</se
       await auditConsentRefused(c.env, userId);
       return errorPage(403, "you may not use this agent");
     }
+    // The org's sign-in rules, as for every admin request: checked before anything is granted.
+    const unmet = await unmetOrgRule(c.env, chosen.orgId, who, chosen.role);
+    if (unmet) {
+      await recordAudit(c.env, {
+        orgId: chosen.orgId,
+        actor: { type: "user", id: userId },
+        action: "oauth.grant.create",
+        resource: { type: "agent", id: chosen.agentId },
+        result: "denied",
+        reason: unmet,
+        traceId: c.get("traceId"),
+      });
+      return errorPage(403, `This organization ${RULE_REFUSAL[unmet]}. Nothing was granted.`);
+    }
     let approved: Awaited<ReturnType<typeof api.approveConsent>>;
     try {
       approved = await api.approveConsent(c.req.raw, form.data.handle, { scope: [MCP_SCOPE] });
@@ -193,7 +245,8 @@ ${agents.length ? `<p><label>Act as <select name="agent" required>${options}</se
       userId,
       metadata: { orgId: chosen.orgId, agentId: chosen.agentId },
       scope: [MCP_SCOPE],
-      props: { orgId: chosen.orgId, userId, agentId: chosen.agentId },
+      // The consenting sign-in goes with the grant: every call checks it against the org's rules.
+      props: { orgId: chosen.orgId, userId, agentId: chosen.agentId, amr: who.amr, ...(who.ssoOrgId ? { ssoOrg: who.ssoOrgId } : {}) },
     });
     await recordAudit(c.env, {
       orgId: chosen.orgId,
@@ -213,13 +266,13 @@ ${agents.length ? `<p><label>Act as <select name="agent" required>${options}</se
 }
 
 /** The agent and its org, if the person may use it (the same rule as every later call). */
-async function agentFor(env: Env, userId: string, agentId: string): Promise<{ orgId: string; agentId: string } | null> {
+async function agentFor(env: Env, userId: string, agentId: string): Promise<{ orgId: string; agentId: string; role: Role } | null> {
   const usable = await agentsUsableBy(env, userId);
   const listed = usable.find((a) => a.agentId === agentId);
   if (!listed) return null;
   const person = await personInOrg(env, listed.orgId, userId);
   const agent = await loadAgent(env.DB, listed.orgId, agentId);
-  return person && agent && mayUseAgent(person, agent) ? { orgId: listed.orgId, agentId } : null;
+  return person && agent && mayUseAgent(person, agent) ? { orgId: listed.orgId, agentId, role: person.role } : null;
 }
 
 /** A refused choice is recorded in every org of the person (the agent named may be of none of them). */

@@ -15,6 +15,7 @@ import { handleError } from "../http/errors.js";
 import { securityHeaders, traceId } from "../http/middleware.js";
 import { mcpRoutes } from "../mcp/route.js";
 import { toolsVisibleToPerson } from "../tools/access.js";
+import { unmetOrgRule } from "../identity/login-policy.js";
 import { GrantPropsSchema, MCP_PATH, MCP_SCOPE, authorizationServer, issuerOrigin } from "./server.js";
 
 const PRM_PATH = "/.well-known/oauth-protected-resource";
@@ -32,6 +33,14 @@ function oauthMcpApp() {
     const person = await personInOrg(c.env, orgId, userId);
     const agent = person ? await loadAgent(c.env.DB, orgId, agentId) : undefined;
     if (!person || !agent || !mayUseAgent(person, agent)) return invalidToken(c, "the grant's person or agent was revoked");
+    // The consenting sign-in against the org's rules as they are now (a grant from before a rule is refused).
+    const signIn = { userId, amr: props.data.amr ?? ["pwd" as const], ssoOrgId: props.data.ssoOrg };
+    const unmet = await unmetOrgRule(c.env, orgId, signIn, person.role);
+    if (unmet)
+      return invalidToken(
+        c,
+        `the organization requires ${unmet === "sso_required" ? "single sign-on" : "multi-factor authentication"}; connect again`,
+      );
     const rights = await rightsOf(c.env, agent);
     if (!rights.ok) {
       if (rights.code === "suspended") throw new AppError("agent_suspended", `${rights.reason}; new calls are refused until it is resumed`);

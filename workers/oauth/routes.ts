@@ -4,6 +4,7 @@ import { type Context, Hono } from "hono";
 import { CLIENT_REGISTRATION_BODY_LIMIT, ClientRegistrationBoundsSchema, MAX_REDIRECT_URIS } from "../../schema/oauth.js";
 import type { AppEnv } from "../http/context.js";
 import { readLimitedBytes } from "../http/middleware.js";
+import { addressCounter, throttle } from "../identity/login-throttle.js";
 import { authorizeRoutes } from "./authorize.js";
 import { serveResourceMetadata } from "./resource.js";
 import { AUTHORIZE_PATH, REGISTER_PATH, TOKEN_PATH, authorizationServer, issuerOrigin } from "./server.js";
@@ -22,6 +23,8 @@ export function oauthRoutes() {
   routes.all("/.well-known/oauth-authorization-server/*", library);
   routes.all(TOKEN_PATH, library);
   routes.post(REGISTER_PATH, async (c) => {
+    // Registration is anonymous, and each one is stored for 90 days: bounded per client address.
+    await throttle(c.env, addressCounter("oauth_register_address", c.req.header("cf-connecting-ip")), "client registration");
     const bytes = await readLimitedBytes(c.req.raw, CLIENT_REGISTRATION_BODY_LIMIT).catch(() => null);
     if (!bytes) return registrationRefused(c, 413, `client metadata exceeds ${CLIENT_REGISTRATION_BODY_LIMIT} bytes`);
     let metadata: unknown;

@@ -5,6 +5,7 @@
 // resource is `<origin>/mcp`. One server per origin, built once per isolate.
 import { OAuthAuthorizationServer, type OAuthHelpers } from "@cloudflare/workers-oauth-provider";
 import { z } from "zod";
+import { AuthMethodSchema } from "../../schema/api.js";
 
 /** The only scope: use the MCP gateway as the chosen agent, on the person's behalf. */
 export const MCP_SCOPE = "mcp";
@@ -13,8 +14,18 @@ export const TOKEN_PATH = "/oauth/token";
 export const REGISTER_PATH = "/oauth/register";
 export const MCP_PATH = "/mcp";
 
-/** What a grant binds, fixed at consent: the person, the org and the agent they chose. */
-export const GrantPropsSchema = z.strictObject({ orgId: z.string(), userId: z.string(), agentId: z.string() });
+/**
+ * What a grant binds, fixed at consent: the person, the org, the agent they chose, and how the
+ * person signed in to consent (`amr`, `ssoOrg`; absent in grants made before it was recorded,
+ * which count as password only), judged against the org's rules on every call.
+ */
+export const GrantPropsSchema = z.strictObject({
+  orgId: z.string(),
+  userId: z.string(),
+  agentId: z.string(),
+  amr: z.array(AuthMethodSchema).min(1).optional(),
+  ssoOrg: z.string().optional(),
+});
 export type GrantProps = z.infer<typeof GrantPropsSchema>;
 
 /** The metadata stored in clear beside a grant (props are encrypted): what revocation filters on. */

@@ -8,8 +8,11 @@ import {
   LOCK_MAX_MS,
   type LoginGuard,
   QUIET_RESET_MS,
+  RATE_LIMITS,
+  type WindowState,
   countAttempt,
   refundAttempt,
+  takeFromWindow,
 } from "../../../workers/identity/login-guard.js";
 
 const FRESH: CounterState = { attempts: 0, lockedUntil: 0, lastAttemptAt: 0 };
@@ -89,6 +92,39 @@ describe("LoginGuard object", () => {
     expect(await runDurableObjectAlarm(guard)).toBe(true);
     await runInDurableObject(guard, (_g: LoginGuard, state) => {
       expect(state.storage.kv.get("state")).toBeUndefined();
+    });
+  });
+});
+
+describe("rate-limit windows (take)", () => {
+  const limit = { limit: 3, windowMs: 60_000 };
+
+  it("allows `limit` per window, refuses with the time left, and starts a new window once it ended", () => {
+    let state: WindowState | undefined;
+    const verdicts = [];
+    for (let i = 0; i < 4; i++) {
+      const next = takeFromWindow(state, T0 + i * 1000, limit);
+      state = next.state;
+      verdicts.push(next.verdict);
+    }
+    expect(verdicts.map((v) => v.allowed)).toEqual([true, true, true, false]);
+    expect(verdicts[3]).toEqual({ allowed: false, retryAfterMs: 60_000 - 3000 });
+    expect(takeFromWindow(state, T0 + 60_000, limit)).toEqual({ state: { count: 1, windowStart: T0 + 60_000 }, verdict: { allowed: true } });
+  });
+
+  it("the object counts parallel takes one by one, refuses unknown kinds, and forgets its window after it ends", async () => {
+    const guard = env.LOGIN_GUARD.get(env.LOGIN_GUARD.idFromName(`test-window-${Date.now()}`));
+    const max = RATE_LIMITS.oauth_register_address.limit;
+    const verdicts = await Promise.all(Array.from({ length: max + 5 }, () => guard.take("oauth_register_address")));
+    expect(verdicts.filter((v) => v.allowed)).toHaveLength(max);
+    await runInDurableObject(guard, async (g: LoginGuard, state) => {
+      await expect(g.take("account")).rejects.toThrow();
+      state.storage.kv.put("window", { count: max, windowStart: Date.now() - 2 * 3_600_000 });
+      await state.storage.setAlarm(Date.now() + 3_600_000);
+    });
+    expect(await runDurableObjectAlarm(guard)).toBe(true);
+    await runInDurableObject(guard, (_g: LoginGuard, state) => {
+      expect(state.storage.kv.get("window")).toBeUndefined();
     });
   });
 });

@@ -47,7 +47,12 @@ export interface SeededOrg {
   apiKey: string;
 }
 
-/** Creates a user, an org they own and an admin key for it, straight through the data layer. */
+/**
+ * Creates a user, an org they own and an admin key for it, straight through the data layer. The
+ * key is recorded as minted by an SSO sign-in at the org's own provider (the strongest), so the
+ * fixture owner keeps administering an org whose rules a test switches on; tests of weaker keys
+ * mint their own through the API.
+ */
 export async function seedOrg(label = "org"): Promise<SeededOrg> {
   const email = `${unique(label)}@example.test`;
   const password = `pw-${unique("secret")}-Zz9!`;
@@ -55,7 +60,7 @@ export async function seedOrg(label = "org"): Promise<SeededOrg> {
   const user = await platform.insertUser(email, await hashPassword(password));
   const org = await platform.createOrg(unique(label), user.id);
   const key = await mintToken("admin");
-  await new OrgData(makeDb(env.DB), org.id).insertToken("admin", user.id, { ...key, name: "seed" });
+  await new OrgData(makeDb(env.DB), org.id).insertToken("admin", user.id, { ...key, name: "seed" }, { amr: ["sso"], ssoOrgId: org.id });
   return { orgId: org.id, ownerId: user.id, email, password, apiKey: key.token };
 }
 

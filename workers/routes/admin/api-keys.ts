@@ -1,4 +1,5 @@
-// Admin API keys (pal_admin_…): each belongs to one user in one org and acts with their role.
+// Admin API keys (pal_admin_…): each belongs to one user in one org, acts with their role, and is
+// judged by the org's sign-in rules as the session that minted it would be.
 import { createRoute } from "@hono/zod-openapi";
 import { ApiKeyCreateSchema, ApiKeyCreatedSchema, ApiKeySchema, ID_PREFIX, PageQuerySchema, page } from "../../../schema/api.js";
 import { assertFound, hasRole, orgAccess, pathId } from "../../authz/org-access.js";
@@ -39,7 +40,14 @@ apiKeyRoutes.openapi(
   async (c) => {
     const access = await orgAccess(c, c.req.valid("param").orgId);
     const key = await mintToken("admin");
-    const row = await access.data.insertToken("admin", access.userId, { sha256: key.sha256, prefix: key.prefix, name: c.req.valid("json").name });
+    // The key carries the caller's sign-in (a key minted by a key inherits it): org rules judge it by that.
+    const { amr, ssoOrgId } = access.principal;
+    const row = await access.data.insertToken(
+      "admin",
+      access.userId,
+      { sha256: key.sha256, prefix: key.prefix, name: c.req.valid("json").name },
+      { amr, ssoOrgId },
+    );
     await auditAdmin(c, access, "api_key.create", { type: "api_key", id: row.id });
     return c.json({ ...apiKeyView(row), key: key.token }, 201);
   },

@@ -46,7 +46,7 @@ identityRoutes.openapi(
     try {
       const org = await platform.createOrg(input.orgName, userId);
       const key = await mintToken("admin");
-      await new OrgData(makeDb(c.env.DB), org.id).insertToken("admin", userId, { ...key, name: "bootstrap" });
+      await new OrgData(makeDb(c.env.DB), org.id).insertToken("admin", userId, { ...key, name: "bootstrap" }, { amr: ["pwd"] });
       await recordAudit(c.env, {
         orgId: org.id,
         actor: { type: "user", id: userId },

@@ -7,7 +7,7 @@ import { iso, makeDb } from "../../data/db.js";
 import { LoginData } from "../../data/login-data.js";
 import { SsoStore } from "../../data/sso-store.js";
 import { AppError, badRequest, conflict, notFound, unauthorized } from "../../errors.js";
-import { LoginResponseSchema } from "../../../schema/api.js";
+import { ErrorSchema, LoginResponseSchema } from "../../../schema/api.js";
 import {
   LoginPolicySchema,
   LoginPolicyUpdateSchema,
@@ -29,6 +29,7 @@ import { requireUser } from "../../identity/authenticate.js";
 import { auditLogin, secondFactorLogin } from "../../identity/login.js";
 import { forgetLoginPolicy, passwordRulesFor } from "../../identity/login-policy.js";
 import { checkTotp, confirmEnrolment, mfaStatus, removeFactor, startEnrolment } from "../../identity/mfa.js";
+import { addressCounter, throttle } from "../../identity/login-throttle.js";
 import { verifyMfaChallenge } from "../../identity/sessions.js";
 import {
   SSO_COOKIE,
@@ -79,10 +80,13 @@ ssoRoutes.openapi(
     path: "/sso/start",
     summary: "Start signing in with the org's identity provider (redirects the browser there)",
     request: { query: SsoStartQuerySchema },
-    responses: { 302: redirect, ...errors },
+    responses: { 302: redirect, ...errors, 429: json(ErrorSchema, "too many sign-ins started; see Retry-After") },
   }),
   async (c) => {
+    const address = c.req.header("cf-connecting-ip");
+    await throttle(c.env, addressCounter("sso_start_address", address), "sign-in");
     const orgId = await ssoOrgFor(c.env, c.req.valid("query"));
+    await throttle(c.env, [{ kind: "sso_start_org", value: orgId }], "sign-in");
     const started = await startSsoLogin(c.env, orgId, origin(c.req.url));
     // Lax: the provider's redirect back is a cross-site top-level GET, which must carry it.
     setCookie(c, SSO_COOKIE, started.verifier, { path: "/", httpOnly: true, secure: true, sameSite: "Lax", maxAge: SSO_LOGIN_TTL_SECONDS });
@@ -97,9 +101,14 @@ ssoRoutes.openapi(
     path: "/sso/callback",
     summary: "The identity provider's redirect back: ends in a dashboard session",
     request: { query: SsoCallbackQuerySchema },
-    responses: { 200: { description: "signed in: session cookies set, the page moves on to the dashboard" }, ...errors },
+    responses: {
+      200: { description: "signed in: session cookies set, the page moves on to the dashboard" },
+      ...errors,
+      429: json(ErrorSchema, "too many sign-ins; see Retry-After"),
+    },
   }),
   async (c) => {
+    await throttle(c.env, addressCounter("sso_callback_address", c.req.header("cf-connecting-ip")), "sign-in");
     const query = c.req.valid("query");
     const verifier = getCookie(c, SSO_COOKIE);
     deleteCookie(c, SSO_COOKIE, { path: "/", secure: true });

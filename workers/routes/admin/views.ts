@@ -5,6 +5,7 @@ import { iso, isoOrNull } from "../../data/db.js";
 import type { InvitationRow } from "../../data/invitation-store.js";
 import type { AgentRow, OrgRow, ProjectRow, TeamRow, TokenRow } from "../../data/org-data.js";
 import { invitationStatus } from "../../identity/invitations.js";
+import { recordedAmr } from "../../identity/tokens.js";
 import type { OrgAccess } from "../../authz/org-access.js";
 import type { AppEnv } from "../../http/context.js";
 
@@ -50,7 +51,14 @@ export const apiKeyView = (t: TokenRow) => ({
   createdAt: iso(t.createdAt),
   lastUsedAt: isoOrNull(t.lastUsedAt),
   revokedAt: isoOrNull(t.revokedAt),
+  signIn: keySignInView(t),
 });
+
+/** How the key's minting session signed in; null for a key minted before that was recorded (password only). */
+function keySignInView(t: TokenRow) {
+  const amr = recordedAmr(t.signInAmr);
+  return amr ? { amr, ssoOrg: t.signInSsoOrg } : null;
+}
 
 /** An invitation as admins see it: never its token or the password set for the account. */
 export const invitationView = (i: InvitationRow) => ({
