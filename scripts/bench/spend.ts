@@ -4,12 +4,12 @@
 // bound to the edge's OrgSpend and AuditLog classes and calls them with the proxy's own spend
 // client; the org, its team, agents, price and limits are made through the admin API.
 // Writes bench/spend-results.json.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { build } from "esbuild";
 import type { SpendDriverResult, SpendDriverRun } from "./spend-types.js";
-import { api, benchOrg, startEdge } from "./edge.js";
+import { api, benchOrg } from "./edge.js";
+import { withSpendDriverEdge } from "./spend-edge.js";
 import { workerdCpu } from "./workerd-cpu.js";
 
 const root = path.resolve(import.meta.dirname, "../..");
@@ -26,114 +26,74 @@ const cpuMs = () => {
   return cpu === null ? null : cpu.userMs + cpu.sysMs;
 };
 
-const dir = mkdtempSync(path.join(os.tmpdir(), "palisade-spend-bench-"));
-try {
-  const driver = path.join(dir, "spend-driver.js");
-  await build({
-    entryPoints: [path.join(import.meta.dirname, "spend-driver.ts")],
-    outfile: driver,
-    bundle: true,
-    format: "esm",
-    platform: "neutral",
-    conditions: ["workerd", "worker", "browser"],
-    mainFields: ["module", "main"],
-    external: ["cloudflare:*", "node:*"],
-    logLevel: "silent",
+await withSpendDriverEdge(async (edge) => {
+  const { orgId, apiKey } = await benchOrg(edge);
+  const team = await api(edge, "POST", `/api/v1/orgs/${orgId}/teams`, apiKey, { name: "spend-bench" });
+  const agentIds: string[] = [];
+  for (let i = 0; i < AGENTS; i++)
+    agentIds.push((await api(edge, "POST", `/api/v1/orgs/${orgId}/agents`, apiKey, { name: `spend-bench-${i}`, teamId: team.id })).id);
+  await api(edge, "POST", `/api/v1/orgs/${orgId}/prices`, apiKey, {
+    model: MODEL,
+    inputMicrosPerMTok: 1_000_000,
+    outputMicrosPerMTok: 1_000_000,
+    cachedMicrosPerMTok: 500_000,
   });
-  const edge = await startEdge(
-    {},
-    {
-      extraWorkers: [
-        {
-          name: "spend-driver",
-          modules: true,
-          modulesRoot: dir,
-          scriptPath: driver,
-          compatibilityDate: "2026-10-01",
-          compatibilityFlags: ["nodejs_compat"],
-          // The edge's classes: the driver reaches the very objects the edge's LLM routes use.
-          durableObjects: {
-            ORG_SPEND: { className: "OrgSpend", scriptName: "palisade" },
-            AUDIT_LOG: { className: "AuditLog", scriptName: "palisade" },
-          },
-          unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
-        },
-      ],
-    },
-  );
-  try {
-    const { orgId, apiKey } = await benchOrg(edge);
-    const team = await api(edge, "POST", `/api/v1/orgs/${orgId}/teams`, apiKey, { name: "spend-bench" });
-    const agentIds: string[] = [];
-    for (let i = 0; i < AGENTS; i++)
-      agentIds.push((await api(edge, "POST", `/api/v1/orgs/${orgId}/agents`, apiKey, { name: `spend-bench-${i}`, teamId: team.id })).id);
-    await api(edge, "POST", `/api/v1/orgs/${orgId}/prices`, apiKey, {
-      model: MODEL,
-      inputMicrosPerMTok: 1_000_000,
-      outputMicrosPerMTok: 1_000_000,
-      cachedMicrosPerMTok: 500_000,
-    });
-    // Limits at every scope, far above what the run spends, so each check walks all three.
-    await api(edge, "POST", `/api/v1/orgs/${orgId}/limits`, apiKey, { scope: "org", period: "month", limitMicros: FAR });
-    await api(edge, "POST", `/api/v1/orgs/${orgId}/limits`, apiKey, { scope: "team", scopeId: team.id, period: "day", limitMicros: FAR });
-    for (const id of agentIds)
-      await api(edge, "POST", `/api/v1/orgs/${orgId}/limits`, apiKey, { scope: "agent", scopeId: id, period: "total", limitMicros: FAR });
+  // Limits at every scope, far above what the run spends, so each check walks all three.
+  await api(edge, "POST", `/api/v1/orgs/${orgId}/limits`, apiKey, { scope: "org", period: "month", limitMicros: FAR });
+  await api(edge, "POST", `/api/v1/orgs/${orgId}/limits`, apiKey, { scope: "team", scopeId: team.id, period: "day", limitMicros: FAR });
+  for (const id of agentIds)
+    await api(edge, "POST", `/api/v1/orgs/${orgId}/limits`, apiKey, { scope: "agent", scopeId: id, period: "total", limitMicros: FAR });
 
-    const run: SpendDriverRun & { pairMicros: number } = {
-      orgId,
-      teamId: team.id,
-      agentIds,
-      model: MODEL,
-      pairs: PAIRS,
-      concurrency: CONCURRENCY,
-      latencySamples: 1_000,
-      timeCapMs: 60_000,
-      pairMicros: PAIR_MICROS,
-    };
-    const cpuAtStart = cpuMs();
-    const res = await fetch(await edge.directUrl("spend-driver"), { method: "POST", body: JSON.stringify(run) });
-    const figures = (await res.json()) as SpendDriverResult & { error?: string };
-    if (!res.ok) throw new Error(`spend driver: ${figures.error ?? res.status}`);
-    const cpuEnd = cpuMs();
-    // Every pair of the run: warm-up, the three throughput phases and the latency samples.
-    const allPairs = figures.warmupPairs + figures.leased.pairs + figures.batched.pairs + figures.unbatched.pairs + figures.latency.samples;
-    const cpu =
-      cpuAtStart === null || cpuEnd === null
-        ? null
-        : {
-            workerdCpuMs: cpuEnd - cpuAtStart,
-            pairs: allPairs,
-            cpuMsPerPair: Math.round(((cpuEnd - cpuAtStart) / allPairs) * 1000) / 1000,
-            pairsPerCpuSecond: Math.round((allPairs / (cpuEnd - cpuAtStart)) * 1000),
-          };
-    const record = {
-      benchmark: "spend reserve+settle, one org",
-      measuredOn: "the deployed bundle on workerd (Miniflare's API), a driver Worker bound to its OrgSpend class, local DO storage on disk",
-      at: new Date().toISOString(),
-      node: process.version,
-      cpus: os.cpus().length,
-      storage: os.tmpdir(),
-      loadAverage1m: os.loadavg()[0],
-      concurrency: CONCURRENCY,
-      ...figures,
-      pairs: figures.batched.pairs,
-      pairsPerSecond: figures.batched.pairsPerSecond,
-      cpu,
-    };
-    const out = path.join(root, "bench", "spend-results.json");
-    mkdirSync(path.dirname(out), { recursive: true });
-    writeFileSync(out, `${JSON.stringify(record, null, 2)}\n`);
-    const l = figures.latency;
-    console.log(
-      `spend: ${figures.leased.pairsPerSecond} calls held and charged/s through leases, ${figures.batched.pairsPerSecond} reserve+settle pairs/s with batched settles, ` +
-        `${figures.unbatched.pairsPerSecond} with one settle call each (${PAIRS} pairs each, concurrency ${CONCURRENCY}); reserve round trip mean ${l.meanMs} ms, ` +
-        `p50 ${l.p50Ms} ms, p95 ${l.p95Ms} ms, p99 ${l.p99Ms} ms (bare RPC ${figures.baselineRpcMeanMs} ms)` +
-        (cpu ? `; workerd CPU ${cpu.cpuMsPerPair} ms/pair = ${cpu.pairsPerCpuSecond} pairs per CPU-second` : "") +
-        " → bench/spend-results.json",
-    );
-  } finally {
-    await edge.close();
-  }
-} finally {
-  rmSync(dir, { recursive: true, force: true });
-}
+  const run: SpendDriverRun & { pairMicros: number } = {
+    orgId,
+    teamId: team.id,
+    agentIds,
+    model: MODEL,
+    pairs: PAIRS,
+    concurrency: CONCURRENCY,
+    latencySamples: 1_000,
+    timeCapMs: 60_000,
+    pairMicros: PAIR_MICROS,
+  };
+  const cpuAtStart = cpuMs();
+  const res = await fetch(await edge.directUrl("spend-driver"), { method: "POST", body: JSON.stringify(run) });
+  const figures = (await res.json()) as SpendDriverResult & { error?: string };
+  if (!res.ok) throw new Error(`spend driver: ${figures.error ?? res.status}`);
+  const cpuEnd = cpuMs();
+  // Every pair of the run: warm-up, the three throughput phases and the latency samples.
+  const allPairs = figures.warmupPairs + figures.leased.pairs + figures.batched.pairs + figures.unbatched.pairs + figures.latency.samples;
+  const cpu =
+    cpuAtStart === null || cpuEnd === null
+      ? null
+      : {
+          workerdCpuMs: cpuEnd - cpuAtStart,
+          pairs: allPairs,
+          cpuMsPerPair: Math.round(((cpuEnd - cpuAtStart) / allPairs) * 1000) / 1000,
+          pairsPerCpuSecond: Math.round((allPairs / (cpuEnd - cpuAtStart)) * 1000),
+        };
+  const record = {
+    benchmark: "spend reserve+settle, one org",
+    measuredOn: "the deployed bundle on workerd (Miniflare's API), a driver Worker bound to its OrgSpend class, local DO storage on disk",
+    at: new Date().toISOString(),
+    node: process.version,
+    cpus: os.cpus().length,
+    storage: os.tmpdir(),
+    loadAverage1m: os.loadavg()[0],
+    concurrency: CONCURRENCY,
+    ...figures,
+    pairs: figures.batched.pairs,
+    pairsPerSecond: figures.batched.pairsPerSecond,
+    cpu,
+  };
+  const out = path.join(root, "bench", "spend-results.json");
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, `${JSON.stringify(record, null, 2)}\n`);
+  const l = figures.latency;
+  console.log(
+    `spend: ${figures.leased.pairsPerSecond} calls held and charged/s through leases, ${figures.batched.pairsPerSecond} reserve+settle pairs/s with batched settles, ` +
+      `${figures.unbatched.pairsPerSecond} with one settle call each (${PAIRS} pairs each, concurrency ${CONCURRENCY}); reserve round trip mean ${l.meanMs} ms, ` +
+      `p50 ${l.p50Ms} ms, p95 ${l.p95Ms} ms, p99 ${l.p99Ms} ms (bare RPC ${figures.baselineRpcMeanMs} ms)` +
+      (cpu ? `; workerd CPU ${cpu.cpuMsPerPair} ms/pair = ${cpu.pairsPerCpuSecond} pairs per CPU-second` : "") +
+      " → bench/spend-results.json",
+  );
+});
