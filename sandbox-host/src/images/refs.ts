@@ -9,6 +9,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { normaliseImageName } from "../../../schema/sandbox.js";
 import { ImageError } from "./layers.js";
+import { processAlive } from "../process-alive.js";
 
 const HEX = /^[0-9a-f]{64}$/;
 
@@ -122,7 +123,7 @@ export async function withStoreLock<T>(dir: string, fn: () => Promise<T>): Promi
       if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     }
     const holder = Number(await readlink(lock).catch(() => ""));
-    if (Number.isInteger(holder) && holder > 0 && !alive(holder)) {
+    if (Number.isInteger(holder) && holder > 0 && !processAlive(holder)) {
       await unlink(lock).catch(() => undefined);
       continue;
     }
@@ -133,14 +134,5 @@ export async function withStoreLock<T>(dir: string, fn: () => Promise<T>): Promi
     return await fn();
   } finally {
     if ((await lstat(lock).catch(() => undefined))?.isSymbolicLink()) await rm(lock, { force: true });
-  }
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
   }
 }

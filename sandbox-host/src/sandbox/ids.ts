@@ -25,6 +25,7 @@ import { readdir, readFile, readlink, symlink, unlink } from "node:fs/promises";
 import path from "node:path";
 import { HOST_AGENT_PREFIX } from "../../../schema/sandbox.js";
 import { ensurePrivateDir } from "./state-dirs.js";
+import { processAlive } from "../process-alive.js";
 
 export interface IdRange {
   first: number;
@@ -377,7 +378,7 @@ export class HostIds {
           if (!(await createExclusive(file, String(process.pid)))) continue;
         } else {
           const owner = await readId(file);
-          if (owner === undefined || owner === process.pid || alive(owner)) continue;
+          if (owner === undefined || owner === process.pid || processAlive(owner)) continue;
           inUse ??= await this.#freshScan();
           const { gid, rootId } = this.#slotIds(slot);
           if (inUse.has(gid) || inUse.has(rootId)) continue;
@@ -411,13 +412,4 @@ async function readId(file: string): Promise<number | undefined> {
   const text = await readlink(file).catch(() => undefined);
   const n = Number(text);
   return text !== undefined && text !== "" && Number.isSafeInteger(n) ? n : undefined;
-}
-
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (e) {
-    return (e as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
