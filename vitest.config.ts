@@ -51,12 +51,19 @@ export default defineConfig(async () => {
             // One workerd per worker slot, reused from file to file: loading the Worker's modules into
             // a fresh workerd cost ~6 s per file. Storage still starts empty for every file (setup.ts).
             isolate: false,
+            // One workers file at a time: the fake provider and the egress target are servers shared by
+            // every file, whose request logs tests read ("the last request"), so two workers files at once
+            // would read each other's traffic. Vitest runs projects with different slot counts as separate
+            // groups: the node files first (in parallel), then these.
+            maxWorkers: 1,
+            sequence: { groupOrder: 1 },
             setupFiles: ["test/workers/setup.ts"],
           },
         },
         {
           test: {
             name: "node",
+            sequence: { groupOrder: 0 },
             testTimeout: 30_000,
             hookTimeout: 60_000,
             environment: "node",
