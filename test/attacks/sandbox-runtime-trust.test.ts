@@ -1,9 +1,10 @@
 // Attack: a sandbox host is trusted on its word about what it runs. A host (compromised, buggy or
 // old) acknowledges a start without saying what it runs it on, names a driver or field the edge does
 // not know, runs another image than the digest asked for (or none, or one where none was asked),
-// applies other limits than sent, or claims `running` before its ack. Each start fails closed: 503
-// with the reason, the sandbox `failed` (never `running`), the host told to kill it, its session
-// token dead, and a `sandbox.failed` audit event saying why.
+// applies other limits than sent or says nothing of one, claims `running` before its ack, or later
+// reports a runtime other than the one accepted (accelerator, driver, level, limits). Each fails
+// closed: 503 with the reason (or `failed` right after), never `running`, the host told to kill it,
+// its session token dead, and a `sandbox.failed` audit event saying why with both runtimes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HostCapabilities } from "../../schema/sandbox.js";
 import type { SandboxStartCommand, TunnelCommand } from "../../schema/tunnel.js";

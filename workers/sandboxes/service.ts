@@ -162,8 +162,9 @@ function askedImageDigest(host: HostRow, image: string | undefined): string | nu
 /**
  * Starts the agent's command on a connected host of the pool, with a session token of its own
  * (revoked when the sandbox ends). The agent and its whole parent chain must be active. The host's
- * ack must say what it runs the sandbox on and match what was asked (judgeStartAck): otherwise, or
- * when the host refuses, the row is `failed` and the token revoked.
+ * ack must say what it runs the sandbox on and match what was asked (judgeStartAck) and any runtime
+ * an earlier report fixed (acceptRuntime): otherwise, or when the host refuses, the row is `failed`
+ * and the token revoked.
  */
 export async function startSandbox(
   env: Env,
