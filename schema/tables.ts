@@ -391,6 +391,10 @@ export const sandboxes = sqliteTable(
     imageDigest: text("image_digest"),
     driver: text("driver"),
     accelerator: text("accelerator"),
+    /** The limits the edge sent (JSON of RuntimeLimitsSchema), null when none: every report must echo them. */
+    askedLimits: text("asked_limits"),
+    /** The runtime the edge accepted (JSON of SandboxRuntimeSchema), set once: fixed for the sandbox's life. */
+    runtime: text("runtime"),
     state: text("state", { enum: ["pending", "starting", "running", "exited", "failed", "stopped"] }).notNull(),
     exitCode: integer("exit_code"),
     reason: text("reason"),

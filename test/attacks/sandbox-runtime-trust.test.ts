@@ -1,9 +1,10 @@
 // Attack: a sandbox host is trusted on its word about what it runs. A host (compromised, buggy or
 // old) acknowledges a start without saying what it runs it on, names a driver or field the edge does
 // not know, runs another image than the digest asked for (or none, or one where none was asked),
-// applies other limits than sent, or claims `running` before its ack. Each start fails closed: 503
-// with the reason, the sandbox `failed` (never `running`), the host told to kill it, its session
-// token dead, and a `sandbox.failed` audit event saying why.
+// applies other limits than sent or says nothing of one, claims `running` before its ack, or later
+// reports a runtime other than the one accepted (accelerator, driver, level, limits). Each fails
+// closed: 503 with the reason (or `failed` right after), never `running`, the host told to kill it,
+// its session token dead, and a `sandbox.failed` audit event saying why with both runtimes.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { HostCapabilities } from "../../schema/sandbox.js";
 import type { SandboxStartCommand, TunnelCommand } from "../../schema/tunnel.js";
@@ -232,5 +233,150 @@ describe("a vm start says which accelerator runs it", () => {
       (s) => s.json.state === "running",
     );
     expect(running.json).toMatchObject({ state: "running", accelerator: "tcg" });
+  });
+});
+
+describe("attack: a host says nothing of a limit it was sent", () => {
+  const limits = { memoryMiB: 256, cpuMillis: 500, pids: 64 };
+  const echoed = { memoryBytes: 256 * 1024 * 1024, cpuMillis: 500, pids: 64 };
+  for (const key of ["memoryBytes", "cpuMillis", "pids"] as const) {
+    it(`attack: an ack that leaves ${key} out of the limits it echoes`, async () => {
+      const host = await hostThat((c) => {
+        const { [key]: _dropped, ...rest } = echoed;
+        return { ...honest(c), limits: rest };
+      });
+      await expectFailedClosed(
+        await startOn(host, { isolation: "gvisor", image: "agent-image:1", limits }),
+        host,
+        new RegExp(`applied ${key} \\(none\\)`),
+      );
+    });
+  }
+
+  it("attack: a vm ack with no limits at all for a start that asked memory", async () => {
+    const host = await hostThat(honest);
+    await expectFailedClosed(
+      await startOn(host, { isolation: "vm", image: "agent-image:1", limits: { memoryMiB: 512 } }),
+      host,
+      /applied memoryBytes \(none\)/,
+    );
+  });
+
+  it("control: a host that echoes more limits than asked (its own defaults) is accepted", async () => {
+    const host = await hostThat((c) => ({ ...honest(c), limits: echoed }));
+    const res = await startOn(host, { isolation: "gvisor", image: "agent-image:1", limits: { pids: 64 } });
+    expect(res.status, res.text).toBe(201);
+  });
+});
+
+/** Starts a sandbox on an honest host (echoing `echo` as its limits) and returns its id once 201. */
+async function acceptedSandbox(body: Record<string, unknown>, echo?: Record<string, number>) {
+  const host = await hostThat((c) => ({ ...honest(c), ...(echo ? { limits: echo } : {}) }));
+  const res = await startOn(host, body);
+  expect(res.status, res.text).toBe(201);
+  return { host, id: res.json.id as string, start: host.commands.filter(isStart).at(-1) as Start };
+}
+
+/** A later report must have failed the sandbox closed: failed, killed, session dead, both runtimes audited, the row not rewritten. */
+async function expectReportFailed(host: ConnectedHost, id: string, start: Start, reason: RegExp) {
+  const sandbox = await waitUntil(
+    () => api(`/sandboxes/${id}`),
+    (s) => s.json.state === "failed",
+  );
+  expect(sandbox.json.state).toBe("failed");
+  expect(sandbox.json.reason).toMatch(reason);
+  expect(host.commands).toContainEqual({ op: "sandbox.kill", sandboxId: id });
+  expect((await call("/agent/v1/me", { token: start.agentToken })).status).toBe(401);
+  const audit = await api(`/audit?action=sandbox.failed&resourceId=${id}`);
+  expect(audit.json.items[0]?.reason).toMatch(reason);
+  return { sandbox: sandbox.json, details: audit.json.items[0]?.details };
+}
+
+describe("attack: a later report contradicts the limits asked", () => {
+  const limits = { memoryMiB: 256, cpuMillis: 500, pids: 64 };
+  const echoed = { memoryBytes: 256 * 1024 * 1024, cpuMillis: 500, pids: 64 };
+  const report = (id: string, state: "running" | "exited", reportedLimits?: Record<string, number>) => ({
+    sandboxId: id,
+    state,
+    ...(state === "exited" ? { exitCode: 0 } : {}),
+    runtime: { driver: "gvisor" as const, isolation: "gvisor" as const, imageDigest: DIGEST, ...(reportedLimits ? { limits: reportedLimits } : {}) },
+  });
+
+  it("attack: `running` after an honest ack, with the limits left out", async () => {
+    const { host, id, start } = await acceptedSandbox({ isolation: "gvisor", image: "agent-image:1", limits }, echoed);
+    host.sendStatus(report(id, "running"));
+    const { details } = await expectReportFailed(host, id, start, /applied memoryBytes \(none\)/);
+    expect(details).toMatchObject({ askedLimits: echoed, acceptedRuntime: { limits: echoed } });
+  });
+
+  it("attack: `running` after an honest ack, with one cpu thousandth more", async () => {
+    const { host, id, start } = await acceptedSandbox({ isolation: "gvisor", image: "agent-image:1", limits }, echoed);
+    host.sendStatus(report(id, "running", { ...echoed, cpuMillis: 501 }));
+    const { details } = await expectReportFailed(host, id, start, /applied cpuMillis 501, not the 500 asked/);
+    expect(details).toMatchObject({ reportedLimits: { cpuMillis: 501 } });
+  });
+
+  it("attack: an `exited` report carrying other limits is not believed either", async () => {
+    const { host, id, start } = await acceptedSandbox({ isolation: "gvisor", image: "agent-image:1", limits }, echoed);
+    host.sendStatus(report(id, "exited", { ...echoed, pids: 100_000 }));
+    await expectReportFailed(host, id, start, /applied pids 100000/);
+  });
+
+  it("attack: no limits asked, then a report with limits other than those accepted at the ack", async () => {
+    const { host, id, start } = await acceptedSandbox({ isolation: "gvisor", image: "agent-image:1" }, echoed);
+    host.sendStatus(report(id, "running", { ...echoed, memoryBytes: 8 << 30 }));
+    await expectReportFailed(host, id, start, /reported memoryBytes \d+ after it was accepted with 268435456/);
+  });
+});
+
+describe("attack: a later report rewrites the runtime accepted at the ack", () => {
+  it("attack: a tcg vm later claims kvm (a slow emulated VM passed off as a fast one)", async () => {
+    const { host, id, start } = await acceptedSandbox({ isolation: "vm", image: "agent-image:1" });
+    host.sendStatus({ sandboxId: id, state: "running", runtime: { driver: "microvm", isolation: "vm", imageDigest: DIGEST, accelerator: "kvm" } });
+    const { sandbox, details } = await expectReportFailed(host, id, start, /reported accelerator kvm after it was accepted with tcg/);
+    expect(sandbox).toMatchObject({ driver: "microvm", accelerator: "tcg" });
+    expect(details).toMatchObject({ accelerator: "tcg", reportedAccelerator: "kvm" });
+  });
+
+  it("attack: a gvisor sandbox later claims to be a kvm microvm (stronger, but not what was accepted)", async () => {
+    const { host, id, start } = await acceptedSandbox({ isolation: "gvisor", image: "agent-image:1" });
+    host.sendStatus({ sandboxId: id, state: "running", runtime: { driver: "microvm", isolation: "vm", imageDigest: DIGEST, accelerator: "kvm" } });
+    const { sandbox, details } = await expectReportFailed(host, id, start, /reported driver microvm after it was accepted with gvisor/);
+    expect(sandbox).toMatchObject({ driver: "gvisor", accelerator: null });
+    expect(details).toMatchObject({ driver: "gvisor", reportedDriver: "microvm" });
+  });
+
+  it("attack: an oci container sandbox later relabels itself gvisor (same driver, another level)", async () => {
+    const { host, id, start } = await acceptedSandbox({ isolation: "container", image: "agent-image:1" });
+    host.sendStatus({ sandboxId: id, state: "running", runtime: { driver: "oci", isolation: "gvisor", imageDigest: DIGEST } });
+    await expectReportFailed(host, id, start, /reported isolation gvisor after it was accepted with container/);
+  });
+
+  it("attack: `running` with kvm before an ack saying tcg: the host contradicted itself, the sandbox fails", async () => {
+    const host = await hostThat(honest, {
+      statusBeforeAck: (c) =>
+        isStart(c)
+          ? { sandboxId: c.sandboxId, state: "running", runtime: { driver: "microvm", isolation: "vm", imageDigest: DIGEST, accelerator: "kvm" } }
+          : undefined,
+    });
+    const res = await startOn(host, { isolation: "vm", image: "agent-image:1" });
+    const start = host.commands.filter(isStart).at(-1) as Start;
+    // Whichever of the report and the ack the edge took first, the other contradicts it.
+    const { sandbox } = await expectReportFailed(host, start.sandboxId, start, /reported accelerator (kvm|tcg) after it was accepted with (tcg|kvm)/);
+    expect(res.status === 503 || sandbox.state === "failed", res.text).toBe(true);
+  });
+
+  it("control: `running` before the ack with the same runtime as the ack: the sandbox runs", async () => {
+    const host = await hostThat(honest, {
+      statusBeforeAck: (c) => (isStart(c) ? { sandboxId: c.sandboxId, state: "running", runtime: honest(c) } : undefined),
+    });
+    const res = await startOn(host, { isolation: "vm", image: "agent-image:1" });
+    expect(res.status, res.text).toBe(201);
+    host.sendStatus({ sandboxId: res.json.id, state: "running", runtime: honest(host.commands.filter(isStart).at(-1) as Start) });
+    const running = await waitUntil(
+      () => api(`/sandboxes/${res.json.id}`),
+      (s) => s.json.state === "running",
+    );
+    expect(running.json).toMatchObject({ state: "running", driver: "microvm", accelerator: "tcg" });
   });
 });

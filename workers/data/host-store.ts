@@ -200,13 +200,38 @@ export class HostStore extends OrgScoped {
   insertSandbox(
     values: Omit<
       SandboxRow,
-      "id" | "orgId" | "createdAt" | "updatedAt" | "exitCode" | "reason" | "imageDigest" | "driver" | "accelerator" | "isolation" | "image"
+      | "id"
+      | "orgId"
+      | "createdAt"
+      | "updatedAt"
+      | "exitCode"
+      | "reason"
+      | "imageDigest"
+      | "driver"
+      | "accelerator"
+      | "isolation"
+      | "image"
+      | "askedLimits"
+      | "runtime"
     > &
-      Partial<Pick<SandboxRow, "isolation" | "image" | "imageDigest">>,
+      Partial<Pick<SandboxRow, "isolation" | "image" | "imageDigest" | "askedLimits">>,
   ) {
     return this.db
       .insert(sandboxes)
       .values({ ...values, id: newId("sbx"), orgId: this.orgId, updatedAt: Date.now() })
+      .returning()
+      .get();
+  }
+
+  /**
+   * Records the runtime the edge accepted for a sandbox (and its driver and accelerator), only if
+   * none was accepted yet: the row as updated, or undefined when another report or the ack came first.
+   */
+  acceptSandboxRuntime(id: string, accepted: { runtime: string; driver: string; accelerator: string | null }) {
+    return this.db
+      .update(sandboxes)
+      .set({ ...accepted, updatedAt: Date.now() })
+      .where(this.scope(sandboxes, eq(sandboxes.id, id), isNull(sandboxes.runtime)))
       .returning()
       .get();
   }

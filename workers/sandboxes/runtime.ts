@@ -17,12 +17,18 @@ export function runtimeIsolation(runtime: SandboxRuntime): IsolationLevel {
   return isolationRank(driverLevel) < isolationRank(runtime.isolation) ? driverLevel : runtime.isolation;
 }
 
+const LIMIT_KEYS = ["memoryBytes", "cpuMillis", "pids"] as const;
+
 /**
- * Why a reported runtime is not what was asked, or undefined when it is. A stronger level than asked
- * is accepted; a weaker one, another image (or an image where none was asked, or none where one was),
- * or a limit other than the one sent is not.
+ * Why a reported runtime is not what was asked (or, once the edge accepted one, not that one), or
+ * undefined when it is. The one decision for the start ack and every later status report:
+ * - against what was asked: a stronger level is accepted; a weaker one, another image (or an image
+ *   where none was asked, or none where one was), or any limit asked that is not echoed as sent
+ *   (left out included: a host that says nothing of a limit may apply none) is not;
+ * - against the runtime accepted earlier (ack or first report): any field that differs (driver,
+ *   level, image digest, accelerator, limits) is not, since the host lied in one of the two.
  */
-export function runtimeMismatch(asked: AskedRuntime, reported: SandboxRuntime): string | undefined {
+export function runtimeMismatch(asked: AskedRuntime, reported: SandboxRuntime, accepted?: SandboxRuntime): string | undefined {
   const level = runtimeIsolation(reported);
   if (isolationRank(level) < isolationRank(asked.isolation)) return `the host ran the sandbox at isolation ${level}, below ${asked.isolation}`;
   if (asked.imageDigest !== (reported.imageDigest ?? null)) {
@@ -30,13 +36,25 @@ export function runtimeMismatch(asked: AskedRuntime, reported: SandboxRuntime): 
     if (!asked.imageDigest) return `the host ran image ${reported.imageDigest} where none was asked`;
     return `the host ran image ${reported.imageDigest}, not ${asked.imageDigest}`;
   }
-  if (reported.limits && asked.limits) {
-    for (const key of ["memoryBytes", "cpuMillis", "pids"] as const) {
-      const want = asked.limits[key];
-      if (want !== undefined && reported.limits[key] !== want)
-        return `the host applied ${key} ${reported.limits[key] ?? "(none)"}, not the ${want} asked`;
-    }
+  for (const key of LIMIT_KEYS) {
+    const want = asked.limits?.[key];
+    if (want !== undefined && reported.limits?.[key] !== want)
+      return `the host applied ${key} ${reported.limits?.[key] ?? "(none)"}, not the ${want} asked`;
   }
+  return accepted ? runtimeChange(accepted, reported) : undefined;
+}
+
+/** The first field in which a later report differs from the runtime the edge accepted, as a reason. */
+function runtimeChange(accepted: SandboxRuntime, reported: SandboxRuntime): string | undefined {
+  const fields: Array<[string, unknown, unknown]> = [
+    ["driver", accepted.driver, reported.driver],
+    ["isolation", accepted.isolation, reported.isolation],
+    ["image", accepted.imageDigest, reported.imageDigest],
+    ["accelerator", accepted.accelerator, reported.accelerator],
+    ...LIMIT_KEYS.map((key): [string, unknown, unknown] => [key, accepted.limits?.[key], reported.limits?.[key]]),
+  ];
+  for (const [name, was, now] of fields)
+    if (was !== now) return `the host reported ${name} ${now ?? "(none)"} after it was accepted with ${was ?? "(none)"}`;
   return undefined;
 }
 

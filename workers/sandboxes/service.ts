@@ -8,7 +8,9 @@ import {
   type IsolationLevel,
   imageOnHost,
   isolationRank,
+  RuntimeLimitsSchema,
   type SandboxRuntime,
+  SandboxRuntimeSchema,
 } from "../../schema/sandbox.js";
 import type { AgentRights } from "../agents/rights.js";
 import type { SandboxStatus, TunnelCommand } from "../../schema/tunnel.js";
@@ -160,8 +162,9 @@ function askedImageDigest(host: HostRow, image: string | undefined): string | nu
 /**
  * Starts the agent's command on a connected host of the pool, with a session token of its own
  * (revoked when the sandbox ends). The agent and its whole parent chain must be active. The host's
- * ack must say what it runs the sandbox on and match what was asked (judgeStartAck): otherwise, or
- * when the host refuses, the row is `failed` and the token revoked.
+ * ack must say what it runs the sandbox on and match what was asked (judgeStartAck) and any runtime
+ * an earlier report fixed (acceptRuntime): otherwise, or when the host refuses, the row is `failed`
+ * and the token revoked.
  */
 export async function startSandbox(
   env: Env,
@@ -175,7 +178,7 @@ export async function startSandbox(
   const data = new OrgData(makeDb(env.DB), agent.orgId);
   const host = await connectedHostOf(env, agent.orgId, input.pool, { isolation, image: input.image });
   const limits = sandboxLimits(input.limits);
-  const asked: AskedRuntime = { isolation, imageDigest: askedImageDigest(host, input.image), ...limits };
+  const imageDigest = askedImageDigest(host, input.image);
   const row = await store.insertSandbox({
     agentId: agent.id,
     hostId: host.id,
@@ -183,8 +186,9 @@ export async function startSandbox(
     command: JSON.stringify(input.command),
     isolation,
     image: input.image ?? null,
-    // The digest asked for; the host must report this one (runtimeMismatch).
-    imageDigest: asked.imageDigest,
+    // What was asked, kept so the ack and every later report are held to it (runtimeMismatch).
+    imageDigest,
+    askedLimits: limits.limits ? JSON.stringify(limits.limits) : null,
     state: "pending",
     idleTimeoutMs: input.idleTimeoutMinutes * 60_000,
     createdBy: start.createdBy,
@@ -206,7 +210,7 @@ export async function startSandbox(
     ok: false as const,
     error: { code: NO_ACK, message: error instanceof Error ? error.message : "host unreachable" },
   }));
-  const verdict = judgeStartAck(sent, asked);
+  const verdict = judgeStartAck(sent, { isolation, imageDigest, ...limits });
   if (!verdict.started && verdict.refused) {
     // The host refused and started nothing (it reports `failed` itself).
     await endSandboxSession(env, data.orgId, row);
@@ -217,10 +221,77 @@ export async function startSandbox(
     const failed = await endUntrustedSandbox(env, row, verdict.reason, verdict.reported);
     return { ok: false, row: failed, hostId: host.id, error: verdict.reason };
   }
-  await store.updateSandbox(row.id, { driver: verdict.runtime.driver, accelerator: verdict.runtime.accelerator ?? null });
+  // A report that came before the ack may already have fixed the runtime: the ack must say the same.
+  const accepted = await acceptRuntime(store, row, verdict.runtime);
+  if (!accepted.ok) {
+    const failed = await endUntrustedSandbox(env, accepted.row, accepted.reason, verdict.runtime);
+    return { ok: false, row: failed, hostId: host.id, error: accepted.reason };
+  }
   // The host may already have reported "running" before its ack arrived; never step back.
   await store.updateSandbox(row.id, { state: "starting" }, ["pending"]);
   return { ok: true, row: (await store.sandbox(row.id)) ?? row, hostId: host.id };
+}
+
+const UNREADABLE_ASK = "the edge cannot read the limits it asked for this sandbox";
+const UNREADABLE_RUNTIME = "the edge cannot read the runtime it accepted for this sandbox";
+
+/** What the edge asked for a sandbox, from its row; undefined if the stored limits are unreadable (fails it closed). */
+function askedOf(row: Pick<SandboxRow, "isolation" | "imageDigest" | "askedLimits">): AskedRuntime | undefined {
+  const asked: AskedRuntime = { isolation: row.isolation, imageDigest: row.imageDigest };
+  if (row.askedLimits === null) return asked;
+  const limits = RuntimeLimitsSchema.safeParse(parseJson(row.askedLimits));
+  return limits.success ? { ...asked, limits: limits.data } : undefined;
+}
+
+function parseJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Holds a reported runtime (start ack or status report) to what was asked and to the runtime the edge
+ * accepted before (runtimeMismatch); the first one that passes is recorded and fixed for the
+ * sandbox's life (set once, whichever of the ack and an early `running` report lands first).
+ */
+async function acceptRuntime(
+  store: HostStore,
+  row: SandboxRow,
+  reported: SandboxRuntime,
+): Promise<{ ok: true; row: SandboxRow } | { ok: false; row: SandboxRow; reason: string }> {
+  for (let attempt = 0; attempt < 2; attempt++) {
+    const asked = askedOf(row);
+    if (!asked) return { ok: false, row, reason: UNREADABLE_ASK };
+    let accepted: SandboxRuntime | undefined;
+    if (row.runtime !== null) {
+      const parsed = SandboxRuntimeSchema.safeParse(parseJson(row.runtime));
+      if (!parsed.success) return { ok: false, row, reason: UNREADABLE_RUNTIME };
+      accepted = parsed.data;
+    } else if (row.driver !== null && (row.driver !== reported.driver || row.accelerator !== (reported.accelerator ?? null))) {
+      // A row from before runtimes were kept whole: its recorded driver and accelerator stand.
+      return {
+        ok: false,
+        row,
+        reason: `the host reported ${reported.driver}/${reported.accelerator ?? "-"} after it was accepted as ${row.driver}/${row.accelerator ?? "-"}`,
+      };
+    }
+    const mismatch = runtimeMismatch(asked, reported, accepted);
+    if (mismatch !== undefined) return { ok: false, row, reason: mismatch };
+    if (accepted || !LIVE_STATES.includes(row.state)) return { ok: true, row };
+    const fixed = await store.acceptSandboxRuntime(row.id, {
+      runtime: JSON.stringify(reported),
+      driver: reported.driver,
+      accelerator: reported.accelerator ?? null,
+    });
+    if (fixed) return { ok: true, row: fixed };
+    // Another report (or the ack) was accepted meanwhile: this one must match it.
+    const fresh = await store.sandbox(row.id);
+    if (!fresh) return { ok: false, row, reason: "the sandbox is gone" };
+    row = fresh;
+  }
+  return { ok: true, row };
 }
 
 /**
@@ -229,6 +300,8 @@ export async function startSandbox(
  * session ends, the row is `failed` with the reason, and the audit trail says why.
  */
 async function endUntrustedSandbox(env: Env, row: SandboxRow, reason: string, reported?: SandboxRuntime): Promise<SandboxRow> {
+  const asked = askedOf(row);
+  const accepted = row.runtime === null ? undefined : SandboxRuntimeSchema.safeParse(parseJson(row.runtime)).data;
   if (row.hostId) await sendCommand(env, row.hostId, { op: "sandbox.kill", sandboxId: row.id }).catch(() => undefined);
   await endSandboxSession(env, row.orgId, row);
   const failed = await new HostStore(makeDb(env.DB), row.orgId).updateSandbox(row.id, { state: "failed", reason }, [
@@ -248,12 +321,15 @@ async function endUntrustedSandbox(env: Env, row: SandboxRow, reason: string, re
       agentId: row.agentId,
       ...(row.hostId ? { hostId: row.hostId } : {}),
       ...runtimeDetails(row),
+      ...(asked?.limits ? { askedLimits: asked.limits } : {}),
+      ...(accepted ? { acceptedRuntime: accepted } : {}),
       ...(reported
         ? {
             reportedDriver: reported.driver,
             reportedIsolation: reported.isolation,
             ...(reported.imageDigest ? { reportedImageDigest: reported.imageDigest } : {}),
             ...(reported.accelerator ? { reportedAccelerator: reported.accelerator } : {}),
+            ...(reported.limits ? { reportedLimits: reported.limits } : {}),
           }
         : { reported: "nothing" }),
     },
@@ -266,25 +342,24 @@ const LIVE_STATES: ReadonlyArray<SandboxRow["state"]> = ["pending", "starting", 
 /** Called by the host's tunnel object for every status report: D1 row and audit event. */
 export async function recordSandboxStatus(env: Env, orgId: string, hostId: string, status: SandboxStatus) {
   const store = new HostStore(makeDb(env.DB), orgId);
-  const sandbox = await store.sandbox(status.sandboxId);
+  let sandbox = await store.sandbox(status.sandboxId);
   if (!sandbox || sandbox.hostId !== hostId) return;
-  // A report of another runtime than asked is not believed either: the sandbox ends.
-  const mismatch = status.runtime ? runtimeMismatch({ isolation: sandbox.isolation, imageDigest: sandbox.imageDigest }, status.runtime) : undefined;
-  if (mismatch !== undefined) {
-    if (LIVE_STATES.includes(sandbox.state)) await endUntrustedSandbox(env, sandbox, mismatch, status.runtime);
-    return;
+  // A report of another runtime than asked, or than the one accepted, is not believed: the sandbox
+  // ends, and the runtime recorded is never rewritten.
+  if (status.runtime) {
+    const accepted = await acceptRuntime(store, sandbox, status.runtime);
+    if (!accepted.ok) {
+      if (LIVE_STATES.includes(accepted.row.state)) await endUntrustedSandbox(env, accepted.row, accepted.reason, status.runtime);
+      return;
+    }
+    sandbox = accepted.row;
   }
   // `running` counts once the host said what it runs on (here or in its checked ack); until then it is still starting.
-  const state = status.state === "running" && !status.runtime && !sandbox.driver ? "starting" : status.state;
+  const state = status.state === "running" && sandbox.runtime === null ? "starting" : status.state;
   // Reports may arrive out of order with the edge's own updates: an ended sandbox stays ended.
   const from: Array<typeof sandbox.state> =
     state === "running" || state === "starting" ? ["pending", "starting"] : ["pending", "starting", "running", "stopped"];
-  const runtime = status.runtime ? { driver: status.runtime.driver, accelerator: status.runtime.accelerator ?? null } : {};
-  const updated = await store.updateSandbox(
-    sandbox.id,
-    { state, exitCode: status.exitCode ?? null, reason: status.reason ?? null, ...runtime },
-    from,
-  );
+  const updated = await store.updateSandbox(sandbox.id, { state, exitCode: status.exitCode ?? null, reason: status.reason ?? null }, from);
   // Its host reports it alive: its session lasts another idle timeout. Once it ended, so does the session.
   if (state === "running" || state === "starting") {
     await renewSandboxSessions(env, orgId, hostId, sandbox.id);
