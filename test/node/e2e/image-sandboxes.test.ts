@@ -53,7 +53,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-// A vm sandbox's start answers once its guest booted: seconds to tens of seconds under TCG on a loaded host.
+// API calls may wait on a loaded host (a VM image built on its first start); a hang guard, not a speed check.
 const orgApi = (method: string, p: string, body?: unknown) => api(edge, method, `/api/v1/orgs/${orgId}${p}`, key, body, 90_000);
 
 describe.skipIf(missing("root", { ok: isRoot }) || missing("busybox-static", { ok: busyboxStatic() }) || drivers.length === 0)(

@@ -145,8 +145,13 @@ async function hostProcesses(marker: string, name = "perl"): Promise<{ pid: numb
   return out;
 }
 
-async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
-  for (let i = 0; i < 200; i++) {
+/**
+ * Polls until `probe` answers. A hang guard, not a speed check: a microvm acknowledges its start when
+ * the VMM runs and boots the guest afterwards, which under TCG on a loaded machine takes tens of seconds.
+ */
+async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 90_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
     const v = await probe();
     if (v !== undefined) return v;
     await new Promise((r) => setTimeout(r, 50));
