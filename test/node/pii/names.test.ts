@@ -135,6 +135,39 @@ describe("clean text that looks like names", () => {
   });
 });
 
+describe("clean text classes: function words, numbers, codes, teams, town words", () => {
+  it.each([
+    // kanji words read as a person in Japanese text
+    "お知らせ：検索の高速化を行いました。",
+    // Hindi function words
+    "सूचना: बैठक 3 बजे होगी। कृपया समय पर आएं।",
+    // an ordinal, a heading level, agenda abbreviations with "&"
+    "Invoices are due on the 15th of each month.",
+    "Use H2 Section Heading for each part of the guide.",
+    "Agenda: roadmap, budget, R&D update and Q&A.",
+    // an internal team named with everyday words
+    "Could the Data Platform team review the migration before Friday?",
+    // a town's name that is an everyday English word, used as the word
+    "The Premium plan costs $20 a month and Enterprise is priced on request.",
+    "The Mobile app and the Reading list both need an update.",
+    // a weekday in lower case after an article, a place word in lower case
+    "Le mardi, le bureau ferme à midi.",
+    "Note di rilascio: nuova interfaccia e correzioni varie.",
+    // an article before a frequent word that is also a surname
+    "Ticket geschlossen: Der Kunde hatte das Passwort vergessen.",
+  ])("%s", (text) => {
+    expect(anything(text)).toEqual([]);
+  });
+
+  it("keeps the names and places beside those classes", () => {
+    expect(anything("She moved to Reading last year.")).toEqual(["location:Reading"]);
+    expect(people("お客様：高橋 さくら 様からのお問い合わせ。")).toEqual(["高橋 さくら"]);
+    expect(people("佐藤様から連絡がありました。")).toEqual(["佐藤"]);
+    expect(people("Priya Raman and the Data Platform team met on Monday.")).toEqual(["Priya Raman"]);
+    expect(people("मरीज़: सुनीता देवी, जन्म तिथि 05/08/1968").join(" ")).toContain("सुनीता देवी");
+  });
+});
+
 describe("a phone number glued to its label", () => {
   it.each([
     ["電話：090-1234-5678", "090-1234-5678"],
