@@ -356,3 +356,14 @@ describe("labelled ids", () => {
     expect(detectPii(text, { categories: ["tax_id"] })).toEqual([]);
   });
 });
+
+describe("phone numbers inside codes", () => {
+  it("digits that continue a code of letters and digits are no phone number", () => {
+    expect(found("Tracking number 1Z 4E5 82F 03 1234 5678 is for a returned pallet.")).toEqual([]);
+    expect(found("Parcel 1Z 999 AA1 01 2345 6784 arrived")).toEqual([]);
+  });
+  it("a phone number after its label still counts", () => {
+    expect(found("HP 0812-9876-5432")).toEqual([["phone", "0812-9876-5432"]]);
+    expect(found("Tel: 01 23 45 67 89")).toEqual([["phone", "01 23 45 67 89"]]);
+  });
+});

@@ -43,6 +43,11 @@ describe("a given name at a cue", () => {
     expect(people(text)).toContain(name);
   });
 
+  it("an everyday word before a colon and an article is a glossary entry, not a speaker", () => {
+    expect(anything("Glossary. Mark: a visible impression. Grant: a sum of money given for a purpose.")).toEqual([]);
+    expect(people("Mark: can you check the invoice?")).toEqual(["Mark"]);
+  });
+
   it("a field label before a colon is not a speaker", () => {
     for (const text of ["Kontoinhaber: siehe unten", "Henkilötunnus: ei tiedossa", "Számlaszám: nincs megadva"]) expect(people(text)).toEqual([]);
   });
@@ -154,6 +159,8 @@ describe("clean text classes: function words, numbers, codes, teams, town words"
     // place words in lower case outside a preposition of place
     "Note di rilascio 2.0: nuova dashboard, correzioni varie.",
     "Notas de la versión 4.2: nueva vista de informes y mejoras.",
+    // job titles of everyday words
+    "Open roles: Regional Sales Director, Staff Software Engineer, Clinical Nurse Specialist and Payroll Administrator.",
     // a German article before a frequent word that is also a surname
     "Ticket geschlossen: Der Kunde hatte das Passwort vergessen.",
   ])("%s", (text) => {

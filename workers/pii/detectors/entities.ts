@@ -494,6 +494,20 @@ const KANA_TEXT = /[\p{sc=Hiragana}\p{sc=Katakana}]/u;
 const JAPANESE_TITLE_AFTER = /^[ \u3000]?(?:様|さま|さん|氏|先生|君|くん|ちゃん|殿|教授|社長|部長|課長)/u;
 const JAPANESE_TITLE_END = /(?:様|氏|先生|君|殿|教授|社長|部長|課長|会長|取締役|監査役|選手|監督|議員|知事|市長)$/u;
 
+const JOB_TITLE_END =
+  /\s(?:Engineer|Developer|Designer|Director|Manager|Specialist|Administrator|Analyst|Officer|Consultant|Coordinator|Assistant|Architect|Scientist|Accountant|Representative|Technician|Supervisor|Nurse|Lead)s?$/u;
+
+/** Every word an everyday word of some list (or an organisation word) and none a given or family name. */
+function knownWords(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  for (let i = 0; i < t.count; i++) {
+    if (t.shape[i] === Shape.Punct) continue;
+    const flags = model.gazetteer.flags(t.word[i] ?? 0);
+    if (!(flags & (KNOWN_WORD | Gaz.orgWord)) || flags & (Gaz.first | Gaz.last)) return false;
+  }
+  return true;
+}
+
 /** Every word an everyday English word and none a given or family name ("Design Systems", "Mobile"). */
 function everydayWords(value: string, model: Tagger): boolean {
   const t = tokenize(value);
@@ -545,6 +559,8 @@ function everydayShape(piece: string, start: number, value: string, kind: Entity
   }
   if (ORDINAL.test(value) || LEVEL_CODE.test(value) || AMPERSAND_WORD.test(value)) return true;
   if (TEAM_AFTER.test(piece.slice(start + value.length, start + value.length + 14)) && everydayWords(value, model)) return true;
+  // A job title: everyday words ending on a role noun ("Staff Software Engineer", "Clinical Nurse Specialist").
+  if (JOB_TITLE_END.test(value) && knownWords(value, model)) return true;
   if (t.count === 1 && kind !== "organization") {
     const flags = model.gazetteer.flags(t.word[0] ?? 0);
     const townWord = flags & (Gaz.city | Gaz.region) && !(flags & (Gaz.first | Gaz.last | Gaz.country | Gaz.orgName)) && flags & Gaz.common;

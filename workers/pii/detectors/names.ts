@@ -193,6 +193,8 @@ function cuedName(word: string, model: Tagger, lower: boolean, greeted: boolean)
  * mo"), as a chat speaker ("Lea: great"), lower-case given names with a possessive or a verb of
  * chat ("marta's review", "deepak finished"), and beside another person ("Hattie and Will").
  */
+const DEFINITION_AFTER = /^\s?:\s*(?:a|an|the|to)\s+\p{Ll}/u;
+
 export function addCuedNames(piece: string, spans: NameSpan[], model: Tagger, cues: PieceCues): void {
   const found = [...cues.words];
   for (const p of spans) {
@@ -218,6 +220,9 @@ export function addCuedNames(piece: string, spans: NameSpan[], model: Tagger, cu
     if (!cuedName(word, model, kind === "lower", greeted)) continue;
     // A word opening a line before a colon is a field label unless it is a known given name ("Lea: great", not "Kontoinhaber:").
     if (speaker && !(flagsOf(word, model) & Gaz.first)) continue;
+    // An everyday word before a colon and an article is a glossary entry ("Mark: a visible
+    // impression", "Grant: to give"), not a speaker.
+    if (speaker && DEFINITION_AFTER.test(piece.slice(end, end + 12)) && flagsOf(word, model) & (Gaz.common | Gaz.dictionary)) continue;
     spans.push({ kind: "person", start, end });
   }
 }
