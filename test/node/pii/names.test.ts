@@ -140,6 +140,21 @@ describe("clean text that looks like names", () => {
   });
 });
 
+describe("CJK names in forms and in Latin-script text", () => {
+  it.each([
+    ["客户：王晓明，出生日期：1986年11月2日", "王晓明"],
+    ["Contact 李静 at 仁爱社区医院", "李静"],
+    ["Patient: 王晓明 出生日期：1986年11月2日", "王晓明"],
+    ["배송지: 테헤란로 152, 수령인 최동욱, 연락처 031-712-4400", "최동욱"],
+    ["KYC check: 박성민, 생년월일 1988년", "박성민"],
+  ])("%s", (text, name) => {
+    expect(people(text)).toContain(name);
+  });
+  it.each(["营业时间：周一至周五 9:00–18:00", "Use 한국어 for Korean.", "状态：正常，备注：无"])("not a name: %s", (text) => {
+    expect(people(text)).toEqual([]);
+  });
+});
+
 describe("clean text classes: function words, numbers, codes, teams, town words", () => {
   // Each of these alters the text without the class's rule.
   it.each([
