@@ -174,6 +174,12 @@ describe("clean text classes: function words, numbers, codes, teams, town words"
     // place words in lower case outside a preposition of place
     "Note di rilascio 2.0: nuova dashboard, correzioni varie.",
     "Notas de la versión 4.2: nueva vista de informes y mejoras.",
+    // a team's queue, a plan name after a comma in a price list
+    "Ticket #4412: login fails on Safari. Assigned to the Design Systems queue.",
+    "Price list: Basic 5.00, Pro 29.00, Enterprise on request.",
+    // a katakana loanword with a particle
+    "お知らせ：データベースへの接続が切れました。",
+    "リマインダー：会議は金曜日です。チケットの更新をお願いします。",
     // job titles of everyday words
     "Open roles: Regional Sales Director, Staff Software Engineer, Clinical Nurse Specialist and Payroll Administrator.",
     // a German article before a frequent word that is also a surname
@@ -184,6 +190,7 @@ describe("clean text classes: function words, numbers, codes, teams, town words"
 
   it("keeps the names and places beside those classes", () => {
     expect(anything("She moved to Reading last year.")).toEqual(["location:Reading"]);
+    expect(anything("Born 1945, Cork.")).toEqual(["location:Cork"]);
     expect(anything("He is now studying in lyon.")).toEqual(["location:lyon"]);
     expect(people("Lo Bianco promette autobus ogni mezz'ora.")).toEqual(["Lo Bianco"]);
     expect(people("お客様：高橋 さくら 様からのお問い合わせ。")).toEqual(["高橋 さくら"]);

@@ -484,12 +484,13 @@ const ORDINAL = /^\d+(?:st|nd|rd|th)$/u;
 const LEVEL_CODE = /^\p{Lu}{1,2}\d{1,2}(?![\p{L}\p{N}])/u;
 /** Business abbreviations written with "&" ("Q&A", "R&D", "P&L"): agenda words, not organisations. */
 const AMPERSAND_WORD = /^(?:Q&As?|R&D|M&A|P&L|B&B|T&Cs?|Ts&Cs|F&B|A&E|L&D|D&I|DE&I|G&A|SG&A|O&M|S&OP)$/u;
-/** A word after which a team is named ("the Design Systems team", "Billing squad"): an internal group, not an organisation. */
-const TEAM_AFTER = /^\s+(?:team|teams|squad|guild|tribe|chapter|pod|channel|rotation|on-call|workstream)(?![\p{L}])/u;
+/** A word after which a team or its queue is named ("the Design Systems team", "Billing squad", "the Payments queue"): an internal group, not an organisation. */
+const TEAM_AFTER = /^\s+(?:team|teams|squad|guild|tribe|chapter|pod|channel|queue|board|backlog|rotation|on-call|workstream)(?![\p{L}])/u;
 /** A preposition of place right before a word ("in Reading", "from Mobile"): a town that is also a word is read as the town. */
 const PLACE_PREPOSITION = /(?:^|[^\p{L}])(?:in|at|from|to|near|via|into|around|outside)\s+$/iu;
 
 const HAN_ONLY = /^\p{sc=Han}+$/u;
+const KATAKANA_WORD_PARTICLE = /^[\p{sc=Katakana}ー]{2,}[のへでとをがにはも]/u;
 const KANA_TEXT = /[\p{sc=Hiragana}\p{sc=Katakana}]/u;
 const JAPANESE_TITLE_AFTER = /^[ \u3000]?(?:様|さま|さん|氏|先生|君|くん|ちゃん|殿|教授|社長|部長|課長)/u;
 const JAPANESE_TITLE_END = /(?:様|氏|先生|君|殿|教授|社長|部長|課長|会長|取締役|監査役|選手|監督|議員|知事|市長)$/u;
@@ -535,6 +536,9 @@ function everydayShape(piece: string, start: number, value: string, kind: Entity
       .split(/\s+/);
     if (words.every((w) => HINDI_FUNCTION_WORDS.has(w))) return true;
   }
+  // A katakana loanword with a particle after it opens a clause ("データベースへの接続", "チケットの");
+  // Japanese names and places are kanji, and a katakana name stands alone before its particle.
+  if (KATAKANA_WORD_PARTICLE.test(value)) return true;
   if (kind === "address") return false;
   const t = tokenize(value);
   // A weekday or month in lower case is that word, whatever stands beside it ("Le samedi"; names are capitalised).
@@ -564,9 +568,11 @@ function everydayShape(piece: string, start: number, value: string, kind: Entity
   if (t.count === 1 && kind !== "organization") {
     const flags = model.gazetteer.flags(t.word[0] ?? 0);
     const townWord = flags & (Gaz.city | Gaz.region) && !(flags & (Gaz.first | Gaz.last | Gaz.country | Gaz.orgName)) && flags & Gaz.common;
-    // After a comma it may close an address or a place line ("…, Cork").
-    if (townWord && !PLACE_PREPOSITION.test(piece.slice(Math.max(0, start - 10), start)) && !/,\s*$/.test(piece.slice(Math.max(0, start - 3), start)))
-      return true;
+    // After a comma and before the end of a clause it may close an address or a place line ("…, Cork.").
+    const placeLine =
+      /,\s*$/.test(piece.slice(Math.max(0, start - 3), start)) &&
+      /^\s*(?:[.,;:)]|\d|$)/.test(piece.slice(start + value.length, start + value.length + 3));
+    if (townWord && !placeLine && !PLACE_PREPOSITION.test(piece.slice(Math.max(0, start - 10), start))) return true;
   }
   return false;
 }
@@ -933,7 +939,8 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
         !(s.kind === "person" && vietnameseWord(piece, s.start, s.end)) &&
         !(s.kind === "person" && CJK_LIST.test(piece.slice(s.start, s.end))) &&
         // Whatever rule grew it: a span across CJK sentence punctuation or holding a particle or a Hindi function word is a clause.
-        !(s.kind === "person" && articleBefore(piece, s.start) && articleNoun(piece.slice(s.start, s.end), model)),
+        !(s.kind === "person" && articleBefore(piece, s.start) && articleNoun(piece.slice(s.start, s.end), model)) &&
+        !KATAKANA_WORD_PARTICLE.test(piece.slice(s.start, s.end)),
     ),
   );
 }
