@@ -235,17 +235,47 @@ const TAIL = "(?:[ \\t\\n:：=#(–—.]|-(?=[ \\t]))*(?:(?:is|ist|est|é|es|:)[
 // Not the end of a longer word or of an identifier ("$UID 65534", "fooSSN").
 const BOUNDARY = "(?<![\\p{L}\\p{N}_$@./\\\\])";
 
-const WORD_LABEL = new RegExp(`${BOUNDARY}(?:${WORDS.join("|")})${NUMBER_WORD}${TAIL}`, "iu");
-// Capitals only, but the number word after them in any case ("NI number", "SSN No."): the number
-// word and what follows are cut off first, then the acronym must end what is left.
-const LABEL_SUFFIX = new RegExp(`${NUMBER_WORD}${TAIL}`, "iu");
-const ACRONYM_LABEL = new RegExp(`${BOUNDARY}(?:${ACRONYMS.join("|")})$`, "u");
+// Tried only where a word starts in the few words before the value (sticky), so a test costs a
+// handful of anchored attempts instead of one per character of the window.
+// Matched on the lower-cased text: a case-insensitive Unicode alternation is several times slower.
+const WORD_LABEL = new RegExp(`${BOUNDARY}(?:${WORDS.join("|")})${NUMBER_WORD}${TAIL}`, "uy");
+// Capitals only, but the number word after them in any case ("NI number", "SSN No."), spelled out
+// per letter so the acronyms keep their case.
+const NUMBER_WORD_ANY_CASE =
+  "(?:[ .-]*(?:[Nn][Oo]|[Nn][Rr]|[Nn][Uu][Mm][Bb][Ee][Rr]|[Nn][Uu][Mm][Mm][Ee][Rr]|[Nn][Uu][Mm]|[Nn][UuÚú][Mm][Ee][Rr][Oo]|[Nn][Uu][Mm][ÉéEe][Rr][Oo]|[Nn][°º]|[Nn]\\.[°º]|#))?\\.?";
+const TAIL_ANY_CASE = "(?:[ \\t\\n:：=#(–—.]|-(?=[ \\t]))*(?:(?:[Ii][Ss][Tt]?|[Ee][Ss][Tt]?|[ÉéEe]|:)[ \\t:]+)?$";
+const ACRONYM_LABEL = new RegExp(`${BOUNDARY}(?:${ACRONYMS.join("|")})${NUMBER_WORD_ANY_CASE}${TAIL_ANY_CASE}`, "uy");
 const UNSPACED_LABEL = new RegExp(`(?:${UNSPACED.join("|")})${NUMBER_WORD}${TAIL}`, "u");
+const NOT_LATIN = /[^\u0000-\u024f]/u;
+/** Words before the value that a label may open on ("numéro de sécurité sociale n° : "). */
+const LABEL_WORDS_MAX = 6;
+
+/** A letter, by code (ASCII letters, and anything past Latin-1's symbols: letters of other scripts). */
+function isLetter(c: number): boolean {
+  return (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c >= 0xc0;
+}
+
+/** Whether a label opens at one of the last words of `s` (`lower` is `s` in lower case, same length). */
+function labelAtWordStart(s: string, lower: string): boolean {
+  let words = 0;
+  for (let i = s.length - 1; i >= 0 && words < LABEL_WORDS_MAX; i--) {
+    if (!isLetter(s.charCodeAt(i)) || (i > 0 && isLetter(s.charCodeAt(i - 1)))) continue;
+    words++;
+    ACRONYM_LABEL.lastIndex = i;
+    if (ACRONYM_LABEL.test(s)) return true;
+    WORD_LABEL.lastIndex = i;
+    if (WORD_LABEL.test(lower)) return true;
+  }
+  return false;
+}
 
 /** Whether the text just before `at` ends with an id's label. */
 export function labelledBefore(text: string, at: number): boolean {
-  const before = text.slice(Math.max(0, at - 56), at);
-  return WORD_LABEL.test(before) || UNSPACED_LABEL.test(before) || ACRONYM_LABEL.test(before.replace(LABEL_SUFFIX, ""));
+  const before = text.slice(Math.max(0, at - 48), at);
+  if (NOT_LATIN.test(before) && UNSPACED_LABEL.test(before)) return true;
+  const lower = before.toLowerCase();
+  // Lower-casing keeps the offsets only when no character changes length ("İ" becomes two).
+  return labelAtWordStart(before, lower.length === before.length ? lower : before);
 }
 
 const LETTERS = /^[A-Z]+$/;
