@@ -367,3 +367,21 @@ describe("phone numbers inside codes", () => {
     expect(found("Tel: 01 23 45 67 89")).toEqual([["phone", "01 23 45 67 89"]]);
   });
 });
+
+describe("record ids, inline images and this machine's addresses", () => {
+  it.each([
+    // a ULID names a record like a UUID
+    "request_id=01JDQ3W4ZK8M2N7P5R6S9T0V1X level=info msg=done",
+    // base64 of a PNG inlined in a page
+    '<img src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAA4AAAAOCAMAAAAolt3jAAAA1VBMVEUAAABhlctjlstkl8tlmMtlmMxlmcxmmcxnmsxpnMxpnM1qnc1sn85voM91oM11oc1xotB2oc56pNF6pNJ2ptJ8">',
+    // loopback and "any" addresses
+    "wrk -t4 http://127.0.0.1:8787/healthz; listen 0.0.0.0:80",
+  ])("%s", (text) => {
+    expect(detectPii(text, { categories: ["secret", "ip_address"] })).toEqual([]);
+  });
+  it("keeps a random token and a network's address", () => {
+    expect(found("token aZ3kQ9vX2mL7pR4tY8wB1nC6")).toEqual([["secret", "aZ3kQ9vX2mL7pR4tY8wB1nC6"]]);
+    const text = "server 192.168.10.24";
+    expect(detectPii(text, { categories: ["ip_address"] }).map((f) => text.slice(f.start, f.end))).toEqual(["192.168.10.24"]);
+  });
+});
