@@ -43,6 +43,11 @@ describe("a given name at a cue", () => {
     expect(people(text)).toContain(name);
   });
 
+  it("an everyday word before a colon and an article is a glossary entry, not a speaker", () => {
+    expect(anything("Glossary. Mark: a visible impression. Grant: a sum of money given for a purpose.")).toEqual([]);
+    expect(people("Mark: can you check the invoice?")).toEqual(["Mark"]);
+  });
+
   it("a field label before a colon is not a speaker", () => {
     for (const text of ["Kontoinhaber: siehe unten", "Henkilötunnus: ei tiedossa", "Számlaszám: nincs megadva"]) expect(people(text)).toEqual([]);
   });
@@ -132,6 +137,66 @@ describe("clean text that looks like names", () => {
 
   it("German text still gives a known name", () => {
     expect(people("Die Bürgermeisterin Annelie Brückner kündigte am Dienstag einen neuen Radweg an.")).toEqual(["Annelie Brückner"]);
+  });
+});
+
+describe("CJK names in forms and in Latin-script text", () => {
+  it.each([
+    ["客户：王晓明，出生日期：1986年11月2日", "王晓明"],
+    ["Contact 李静 at 仁爱社区医院", "李静"],
+    ["Patient: 王晓明 出生日期：1986年11月2日", "王晓明"],
+    ["배송지: 테헤란로 152, 수령인 최동욱, 연락처 031-712-4400", "최동욱"],
+    ["KYC check: 박성민, 생년월일 1988년", "박성민"],
+  ])("%s", (text, name) => {
+    expect(people(text)).toContain(name);
+  });
+  it.each(["营业时间：周一至周五 9:00–18:00", "Use 한국어 for Korean.", "状态：正常，备注：无"])("not a name: %s", (text) => {
+    expect(people(text)).toEqual([]);
+  });
+});
+
+describe("clean text classes: function words, numbers, codes, teams, town words", () => {
+  // Each of these alters the text without the class's rule.
+  it.each([
+    // kanji words read as a person in Japanese text
+    "リリースノート：検索の高速化とバグ修正を含みます。",
+    // Hindi function words alone
+    "सूचना: बैठक 3 बजे होगी। कृपया समय पर आएं।",
+    // an English ordinal, a heading level, an agenda abbreviation with "&"
+    "Payroll: cut-off on the 20th, payment on the last working day.",
+    "Heading styles: H1 Page Title, H2 Section, H3 Subsection.",
+    "Agenda: product updates, hiring, Q&A.",
+    // an internal team named with everyday words
+    "Could the Mobile team take a look at the crash reports?",
+    "Could the Design Systems team take a look at the lint warnings?",
+    // a town's name that is an everyday English word, used as the word
+    'Plans: Starter at $10/month, Team at $25/month and Enterprise as "Contact us".',
+    // place words in lower case outside a preposition of place
+    "Note di rilascio 2.0: nuova dashboard, correzioni varie.",
+    "Notas de la versión 4.2: nueva vista de informes y mejoras.",
+    // a team's queue, a plan name after a comma in a price list
+    "Ticket #4412: login fails on Safari. Assigned to the Design Systems queue.",
+    "Price list: Basic 5.00, Pro 29.00, Enterprise on request.",
+    // a katakana loanword with a particle
+    "お知らせ：データベースへの接続が切れました。",
+    "リマインダー：会議は金曜日です。チケットの更新をお願いします。",
+    // job titles of everyday words
+    "Open roles: Regional Sales Director, Staff Software Engineer, Clinical Nurse Specialist and Payroll Administrator.",
+    // a German article before a frequent word that is also a surname
+    "Ticket geschlossen: Der Kunde hatte das Passwort vergessen.",
+  ])("%s", (text) => {
+    expect(anything(text)).toEqual([]);
+  });
+
+  it("keeps the names and places beside those classes", () => {
+    expect(anything("She moved to Reading last year.")).toEqual(["location:Reading"]);
+    expect(anything("Born 1945, Cork.")).toEqual(["location:Cork"]);
+    expect(anything("He is now studying in lyon.")).toEqual(["location:lyon"]);
+    expect(people("Lo Bianco promette autobus ogni mezz'ora.")).toEqual(["Lo Bianco"]);
+    expect(people("お客様：高橋 さくら 様からのお問い合わせ。")).toEqual(["高橋 さくら"]);
+    expect(people("佐藤様から連絡がありました。")).toEqual(["佐藤"]);
+    expect(people("Priya Raman and the Data Platform team met on Monday.")).toEqual(["Priya Raman"]);
+    expect(people("मरीज़: सुनीता देवी, जन्म तिथि 05/08/1968").join(" ")).toContain("सुनीता देवी");
   });
 });
 

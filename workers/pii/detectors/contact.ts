@@ -251,6 +251,9 @@ function phoneKey(candidate: string, digits: string, regions: readonly CountryCo
   return key;
 }
 
+/** A group of capitals and digits with both, right before (one space or dash between). */
+const MIXED_CODE_BEFORE = /(?:^|[\s:#])(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*\d)[A-Z0-9]{2,}[ -]$/;
+
 export function detectPhones(text: string, out: RawFinding[], options: PhoneOptions): void {
   const covered = coveredBy(out, text.length);
   PHONE.lastIndex = 0;
@@ -268,6 +271,9 @@ export function detectPhones(text: string, out: RawFinding[], options: PhoneOpti
     // numbers ("5555 5555") are valid somewhere for most digit groups: only a nearby word such
     // as "phone" or "call" makes those a phone number.
     if (!international && (!separated || digits.length < 9) && !context) continue;
+    // Digits that continue a code of letters and digits ("1Z 4E5 82F 03 1234 5678", a parcel's
+    // tracking number): the groups belong to the code, not to a phone number.
+    if (!international && MIXED_CODE_BEFORE.test(text.slice(Math.max(0, m.index - 12), m.index))) continue;
     // Version-like dotted groups (1.2.3.4567) without a leading +.
     if (!international && /^\d{1,2}\.\d{1,3}\.\d/.test(raw)) continue;
     // "+49 (0)30 …": the trunk digit in brackets is written for callers inside the country only.

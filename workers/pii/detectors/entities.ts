@@ -256,6 +256,14 @@ function notAName(value: string, model: Tagger): boolean {
   return (flags & Gaz.time) !== 0;
 }
 
+/** One frequent word of some language or a time word, not a given name ("Kunde", "samedi"). */
+function articleNoun(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  if (t.count !== 1) return false;
+  const flags = model.gazetteer.flags(t.word[0] ?? 0);
+  return (flags & (Gaz.frequent | Gaz.time)) !== 0 && !(flags & Gaz.first);
+}
+
 /** One word that is both an English word and a known name or place. */
 function everydayName(value: string, model: Tagger): boolean {
   const t = tokenize(value);
@@ -330,13 +338,17 @@ const NOUN_CASE =
  * One word of the value is a given name, family name or place and no everyday word of any list, or
  * one no English list holds that looks like a name (the frequent-word lists hold names too: "lucas").
  */
-function onlyAName(value: string, model: Tagger): boolean {
+function onlyAName(value: string, model: Tagger, afterPlaceWord = false): boolean {
   const t = tokenize(value);
   for (let i = 0; i < t.count; i++) {
     const flags = model.gazetteer.flags(t.word[i] ?? 0);
     if (!(flags & NAME_FLAGS)) continue;
     if (!(flags & KNOWN_WORD)) return true;
-    if (!(flags & (Gaz.common | Gaz.dictionary)) && nameLikeness(value.slice(t.starts[i], t.ends[i])) >= 0) return true;
+    // A frequent word of some language that looks like a name counts only as a given or family
+    // name ("lucas"), or as a place after a preposition of place ("in lyon"); elsewhere a place
+    // word in lower case is the word ("nuova", "nueva", "vista").
+    const wanted = afterPlaceWord ? Gaz.first | Gaz.last | Gaz.city | Gaz.region | Gaz.country : Gaz.first | Gaz.last;
+    if (!(flags & (Gaz.common | Gaz.dictionary)) && flags & wanted && nameLikeness(value.slice(t.starts[i], t.ends[i])) >= 0) return true;
   }
   return false;
 }
@@ -446,9 +458,129 @@ function nounWords(value: string, model: Tagger): boolean {
 const GERMAN_ADJECTIVE = /^\p{Lu}\p{Ll}{3,}(?:liche|lichen|ische|ischen|meine|meinen)$/u;
 const HANGUL_WORD = /\p{sc=Hangul}/u;
 
+/** Hindi function words and auxiliaries: a span of these alone is no name ("बजे होगी", "कृपया"); beside a name the tagger's span still holds the name. */
+const HINDI_FUNCTION_WORDS = new Set(
+  "है हैं था थी थे होगी होगा होंगे करें करे करना कृपया अपने अपना अपनी के की का में से को पर और बजे यह वह नहीं गया गई दिया लिए आएं जाएं दें लें रहे रही रहा सकते चाहिए".split(
+    " ",
+  ),
+);
+const DEVANAGARI = /\p{sc=Devanagari}/u;
+
+const DEVANAGARI_REST = /^(?:(?=\p{sc=Devanagari})[\p{L}\p{M}])*/u;
+/** An article right before a span: a person takes none ("Der Kunde hatte …", "le Client"). */
+const ARTICLE_BEFORE = /(?:^|[^\p{L}])(?:der|die|das|dem|den|des|ein|eine|einen|einem|le|la|les|un|une|el|los|las|il|lo|gli|het|een)\s+$/iu;
+/** A lower-case article right before `at`, or a capitalised German one. */
+function articleBefore(piece: string, at: number): boolean {
+  const m = ARTICLE_BEFORE.exec(piece.slice(Math.max(0, at - 8), at));
+  if (!m) return false;
+  const articleAt = at - m[0].length + (m[0].length - m[0].trimStart().length);
+  // Capitalised, only a German article: German writes nouns with a capital, Italian or Spanish a surname ("Lo Bianco").
+  return !CAPITALISED.test(piece.slice(articleAt, articleAt + 1)) || GERMAN_ARTICLE.test(piece.slice(articleAt, at));
+}
+const GERMAN_ARTICLE = /^(?:Der|Die|Das|Dem|Den|Des|Ein|Eine|Einen|Einem)\s/u;
+/** A number with an English ordinal ending ("20th"): a date or rank. */
+const ORDINAL = /^\d+(?:st|nd|rd|th)$/u;
+/** A letter-and-digit code opening the span: a heading level, quarter or priority ("H1 Page Title", "Q4 Plan", "P1"). */
+const LEVEL_CODE = /^\p{Lu}{1,2}\d{1,2}(?![\p{L}\p{N}])/u;
+/** Business abbreviations written with "&" ("Q&A", "R&D", "P&L"): agenda words, not organisations. */
+const AMPERSAND_WORD = /^(?:Q&As?|R&D|M&A|P&L|B&B|T&Cs?|Ts&Cs|F&B|A&E|L&D|D&I|DE&I|G&A|SG&A|O&M|S&OP)$/u;
+/** A word after which a team or its queue is named ("the Design Systems team", "Billing squad", "the Payments queue"): an internal group, not an organisation. */
+const TEAM_AFTER = /^\s+(?:team|teams|squad|guild|tribe|chapter|pod|channel|queue|board|backlog|rotation|on-call|workstream)(?![\p{L}])/u;
+/** A preposition of place right before a word ("in Reading", "from Mobile"): a town that is also a word is read as the town. */
+const PLACE_PREPOSITION = /(?:^|[^\p{L}])(?:in|at|from|to|near|via|into|around|outside)\s+$/iu;
+
+const HAN_ONLY = /^\p{sc=Han}+$/u;
+const KATAKANA_WORD_PARTICLE = /^[\p{sc=Katakana}ー]{2,}[のへでとをがにはも]/u;
+const KANA_TEXT = /[\p{sc=Hiragana}\p{sc=Katakana}]/u;
+const JAPANESE_TITLE_AFTER = /^[ \u3000]?(?:様|さま|さん|氏|先生|君|くん|ちゃん|殿|教授|社長|部長|課長)/u;
+const JAPANESE_TITLE_END = /(?:様|氏|先生|君|殿|教授|社長|部長|課長|会長|取締役|監査役|選手|監督|議員|知事|市長)$/u;
+
+const JOB_TITLE_END =
+  /\s(?:Engineer|Developer|Designer|Director|Manager|Specialist|Administrator|Analyst|Officer|Consultant|Coordinator|Assistant|Architect|Scientist|Accountant|Representative|Technician|Supervisor|Nurse|Lead)s?$/u;
+
+/** Every word an everyday word of some list (or an organisation word) and none a given or family name. */
+function knownWords(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  for (let i = 0; i < t.count; i++) {
+    if (t.shape[i] === Shape.Punct) continue;
+    const flags = model.gazetteer.flags(t.word[i] ?? 0);
+    if (!(flags & (KNOWN_WORD | Gaz.orgWord)) || flags & (Gaz.first | Gaz.last)) return false;
+  }
+  return true;
+}
+
+/** Every word an everyday English word and none a given or family name ("Design Systems", "Mobile"). */
+function everydayWords(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  let words = 0;
+  for (let i = 0; i < t.count; i++) {
+    if (t.shape[i] === Shape.Punct) continue;
+    const flags = model.gazetteer.flags(t.word[i] ?? 0);
+    if (!(flags & Gaz.common) || flags & (Gaz.first | Gaz.last)) return false;
+    words++;
+  }
+  return words > 0;
+}
+
+/**
+ * Everyday shapes the tagger reads as entities in clean text, by class: sentences of scripts
+ * without spaces, numbers, codes, agenda words, team names, and a town's name that is a common
+ * English word used as the word ("Enterprise as …", "PORT (default 8080)").
+ */
+function everydayShape(piece: string, start: number, value: string, kind: EntityKind, model: Tagger): boolean {
+  // The tokens end before a Devanagari vowel sign: read the whole last word ("कृपय" is "कृपया").
+  if (DEVANAGARI.test(value)) {
+    const words = piece
+      .slice(start, start + value.length)
+      .concat(DEVANAGARI_REST.exec(piece.slice(start + value.length))?.[0] ?? "")
+      .split(/\s+/);
+    if (words.every((w) => HINDI_FUNCTION_WORDS.has(w))) return true;
+  }
+  // A katakana loanword with a particle after it opens a clause ("データベースへの接続", "チケットの");
+  // Japanese names and places are kanji, and a katakana name stands alone before its particle.
+  if (KATAKANA_WORD_PARTICLE.test(value)) return true;
+  if (kind === "address") return false;
+  const t = tokenize(value);
+  // A weekday or month in lower case is that word, whatever stands beside it ("Le samedi"; names are capitalised).
+  for (let i = 0; i < t.count; i++) {
+    if (t.shape[i] === Shape.Lower && model.gazetteer.flags(t.word[i] ?? 0) & Gaz.time) return true;
+  }
+  // In Japanese text a person the tagger read in kanji alone needs a known family name or an
+  // honorific after it ("再試行", retry, and "高速化", speed-up, are words).
+  if (
+    kind === "person" &&
+    HAN_ONLY.test(value) &&
+    KANA_TEXT.test(piece) &&
+    !JAPANESE_TITLE_AFTER.test(piece.slice(start + value.length, start + value.length + 3)) &&
+    !JAPANESE_TITLE_END.test(value)
+  ) {
+    if (
+      !(flagsOfWord(value, model) & NAME_FLAGS) &&
+      !(flagsOfWord(value.slice(0, 2), model) & NAME_FLAGS) &&
+      !(flagsOfWord(value.slice(0, 1), model) & NAME_FLAGS)
+    )
+      return true;
+  }
+  if (ORDINAL.test(value) || LEVEL_CODE.test(value) || AMPERSAND_WORD.test(value)) return true;
+  if (TEAM_AFTER.test(piece.slice(start + value.length, start + value.length + 14)) && everydayWords(value, model)) return true;
+  // A job title: everyday words ending on a role noun ("Staff Software Engineer", "Clinical Nurse Specialist").
+  if (JOB_TITLE_END.test(value) && knownWords(value, model)) return true;
+  if (t.count === 1 && kind !== "organization") {
+    const flags = model.gazetteer.flags(t.word[0] ?? 0);
+    const townWord = flags & (Gaz.city | Gaz.region) && !(flags & (Gaz.first | Gaz.last | Gaz.country | Gaz.orgName)) && flags & Gaz.common;
+    // After a comma and before the end of a clause it may close an address or a place line ("…, Cork.").
+    const placeLine =
+      /,\s*$/.test(piece.slice(Math.max(0, start - 3), start)) &&
+      /^\s*(?:[.,;:)]|\d|$)/.test(piece.slice(start + value.length, start + value.length + 3));
+    if (townWord && !placeLine && !PLACE_PREPOSITION.test(piece.slice(Math.max(0, start - 10), start))) return true;
+  }
+  return false;
+}
+
 /** Shapes of everyday text a tagged span can take in any language (checked after the span is cleaned). */
 function phraseShaped(piece: string, start: number, value: string, kind: EntityKind, model: Tagger): boolean {
   if (CONTRACTION.test(value) || CALENDAR_WORD.test(value) || HIRAGANA_OPENING.test(value)) return true;
+  if (everydayShape(piece, start, value, kind, model)) return true;
   // A colour ("Forest green", "Ruby red") or placeholder text ("Lorem ipsum").
   if (COLOUR_AFTER.test(piece.slice(start + value.length, start + value.length + 12)) || PLACEHOLDER.test(piece)) return true;
   if (nounWords(value, model)) return true;
@@ -504,6 +636,15 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     if (article && !backed(piece.slice(span[0] + article[0].length, span[1]), s.kind, model)) span = [span[0] + article[0].length, span[1]];
     // An article before a common noun ("Der Kunde", "La Société") is a phrase.
     else if (article && notAName(piece.slice(span[0] + article[0].length, span[1]), model)) continue;
+    // A person takes no article: a German article before one frequent word is a noun phrase
+    // ("Der Kunde") even when the word is also a surname.
+    else if (
+      article &&
+      s.kind === "person" &&
+      GERMAN_ARTICLE.test(article[0]) &&
+      articleNoun(piece.slice(span[0] + article[0].length, span[1]), model)
+    )
+      continue;
     // A lower-case preposition before a given name ("de Gisèle Rambert", of Gisèle Rambert) is not part of the name: the person starts after it.
     const preposition = PREPOSITION_BEFORE_NAME.exec(piece.slice(span[0], span[1]));
     if (preposition && s.kind !== "address" && flagsOfWord(preposition[1] ?? "", model) & Gaz.first) {
@@ -531,7 +672,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     const germanNoun = nounCase && s.kind !== "person" && frequentNameAlone(value.replace(ARTICLE, ""), model);
     const isBacked = !commonPhrase && !germanNoun && (titled || (backed(value, s.kind, model) && !(opening && everydayName(value, model))));
     // Written in lower case, a name needs a word that is only a name ("jean dupont"; not "emerald green", "domenica").
-    if (!NAME_LIKE.test(value) && !onlyAName(value, model)) continue;
+    if (!NAME_LIKE.test(value) && !onlyAName(value, model, PLACE_PREPOSITION.test(piece.slice(Math.max(0, span[0] - 10), span[0])))) continue;
     // A list ("Budgetplanung, Personalbedarf") is one person only as "Surname, Given" of known names.
     if (s.kind === "person" && CAPITALISED.test(value) && value.includes(",") && !isBacked) continue;
     out.push({
@@ -796,7 +937,10 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
         !GREETING_BEFORE.test(piece.slice(Math.max(0, s.start - 12), s.start)) &&
         !SINGLE_LETTER.test(piece.slice(s.start, s.end)) &&
         !(s.kind === "person" && vietnameseWord(piece, s.start, s.end)) &&
-        !(s.kind === "person" && CJK_LIST.test(piece.slice(s.start, s.end))),
+        !(s.kind === "person" && CJK_LIST.test(piece.slice(s.start, s.end))) &&
+        // Whatever rule grew it: a span across CJK sentence punctuation or holding a particle or a Hindi function word is a clause.
+        !(s.kind === "person" && articleBefore(piece, s.start) && articleNoun(piece.slice(s.start, s.end), model)) &&
+        !KATAKANA_WORD_PARTICLE.test(piece.slice(s.start, s.end)),
     ),
   );
 }

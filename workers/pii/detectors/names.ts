@@ -193,6 +193,8 @@ function cuedName(word: string, model: Tagger, lower: boolean, greeted: boolean)
  * mo"), as a chat speaker ("Lea: great"), lower-case given names with a possessive or a verb of
  * chat ("marta's review", "deepak finished"), and beside another person ("Hattie and Will").
  */
+const DEFINITION_AFTER = /^\s?:\s*(?:a|an|the|to)\s+\p{Ll}/u;
+
 export function addCuedNames(piece: string, spans: NameSpan[], model: Tagger, cues: PieceCues): void {
   const found = [...cues.words];
   for (const p of spans) {
@@ -218,6 +220,9 @@ export function addCuedNames(piece: string, spans: NameSpan[], model: Tagger, cu
     if (!cuedName(word, model, kind === "lower", greeted)) continue;
     // A word opening a line before a colon is a field label unless it is a known given name ("Lea: great", not "Kontoinhaber:").
     if (speaker && !(flagsOf(word, model) & Gaz.first)) continue;
+    // An everyday word before a colon and an article is a glossary entry ("Mark: a visible
+    // impression", "Grant: to give"), not a speaker.
+    if (speaker && DEFINITION_AFTER.test(piece.slice(end, end + 12)) && flagsOf(word, model) & (Gaz.common | Gaz.dictionary)) continue;
     spans.push({ kind: "person", start, end });
   }
 }
@@ -256,6 +261,21 @@ const KOREAN_NAME = new RegExp(
   `(?<![\\p{sc=Hangul}])([${KOREAN_SURNAMES}][\\p{sc=Hangul}](?![님씨])[\\p{sc=Hangul}])(?=\\s?(?:님|씨|교수|대표|과장|부장|사장|팀장|대리|선생|의원|장관|기자|선수|감독|회장|이사|원장|박사|변호사)|\\s*$|\\s*[·|—])`,
   "gu",
 );
+/**
+ * A Korean three-syllable name opening on a family name after a role word of a form or a delivery
+ * ("수령인 최동욱", "고객: 이하은") followed by punctuation, a space or the end; or alone in Latin-script
+ * text before a comma or the end ("KYC check: 박성민, …"; "Use 한국어 for …" is a word).
+ */
+const KOREAN_CUED_NAME = new RegExp(
+  `(?:(?:수령인|받는\\s?분|고객|고객명|담당자|작성자|신청인|보호자|환자|성명|이름|예금주|회원|직원|학생|대표자)\\s?[:：]?\\s?([${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=[\\s,.;:/)]|$)|[A-Za-z][A-Za-z.]*[:,]?\\s([${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=[,;/)]|\\s*$))`,
+  "gu",
+);
+/** A numeral after the first character: a weekday or a count ("周一至周五", Monday to Friday), not a given name. */
+const NUMERAL_SECOND = /^.[一二三四五六七八九十日天]/u;
+/** A label of Chinese characters and a colon right before: a form's field. */
+const CJK_FIELD_BEFORE = /\p{sc=Han}{2,6}\s?[:：]\s?$/u;
+/** Latin letters before and no Chinese character: the name stands alone in Latin-script text. */
+const LATIN_BEFORE = /[A-Za-z][A-Za-z.]*[:,]?\s$/u;
 /** A Japanese name: a family name some list knows, a space, a given name; or any two or three Han before an honorific. */
 const JAPANESE_HONORIFIC = /^[ \u3000]?(?:様|さま|さん|氏|先生|君|くん|ちゃん|殿|教授|社長|部長|課長)/u;
 const JAPANESE_HONORIFIC_END = /(?:様|さま|さん|氏|先生|君|くん|ちゃん|殿)$/u;
@@ -308,7 +328,14 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
     for (let m = CHINESE_NAME.exec(piece); m; m = CHINESE_NAME.exec(piece)) {
       const start = m.index;
       const end = start + (m[1] ?? "").length;
-      const cued = CHINESE_CUE_BEFORE.test(piece.slice(Math.max(0, start - 4), start)) || CHINESE_CUE_AFTER.test(piece.slice(end, end + 3));
+      const before = piece.slice(Math.max(0, start - 12), start);
+      const cued =
+        CHINESE_CUE_BEFORE.test(piece.slice(Math.max(0, start - 4), start)) ||
+        CHINESE_CUE_AFTER.test(piece.slice(end, end + 3)) ||
+        // The value of a field ("客户：王晓明，"; NFKC turns "：" into ":"), three characters: two are as often a word.
+        (end - start === 3 && CJK_FIELD_BEFORE.test(before) && !NUMERAL_SECOND.test(piece.slice(start, end))) ||
+        // A Chinese name alone in Latin-script text ("Contact 李静 at …", "Patient: 王晓明").
+        LATIN_BEFORE.test(before);
       found.push([start, end, cued]);
     }
     CHINESE_FAMILY_TITLE.lastIndex = 0;
@@ -326,6 +353,12 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
   }
   KOREAN_NAME.lastIndex = 0;
   for (let m = KOREAN_NAME.exec(piece); m; m = KOREAN_NAME.exec(piece)) add(m.index, m.index + (m[1] ?? "").length);
+  KOREAN_CUED_NAME.lastIndex = 0;
+  for (let m = KOREAN_CUED_NAME.exec(piece); m; m = KOREAN_CUED_NAME.exec(piece)) {
+    const name = m[1] ?? m[2] ?? "";
+    const start = m.index + m[0].length - name.length;
+    add(start, start + name.length);
+  }
 }
 
 /** Words of a name that say nothing alone: everyday English, titles, particles, time, organisation and nationality words. */

@@ -8,6 +8,7 @@
 // a scheme with a distinctive layout or a strong check (a letter key, two check digits, a date and
 // a check) counts anywhere.
 import type { RawFinding } from "../types.js";
+import { labelledId } from "./id-labels.js";
 
 interface Scheme {
   /** Detector name in findings. */
@@ -427,6 +428,8 @@ const SCHEMES: readonly Scheme[] = [
   { name: "tr_kimlik", min: 11, re: re(g(11)), valid: turkishId, weak: true },
   { name: "ro_cnp", min: 13, re: re(g(13)), valid: romanianCnp, weak: false },
   { name: "za_id", min: 13, re: re(g(13)), valid: southAfricanId, weak: false },
+  // Swiss company id (UID/IDE/IDI): the "CHE" prefix and its dotted groups are layout enough.
+  { name: "ch_uid", min: 12, re: re("CHE[-. ]?\\d{3}\\.\\d{3}\\.\\d{3}"), valid: () => true, weak: false },
   { name: "cl_rut", min: 8, re: re("\\d{1,2}\\.\\d{3}\\.\\d{3}-[\\dK]"), valid: chileanRut, weak: false },
   { name: "ar_cuil", min: 11, re: re("\\d{2}-\\d{8}-\\d"), valid: argentineCuil, weak: false },
   { name: "pt_nif", min: 9, re: re(`${g(9)}`), valid: portugueseNif, weak: true },
@@ -448,7 +451,7 @@ const SCHEMES: readonly Scheme[] = [
 ];
 
 /** Detector names of the schemes (they win an overlap with a phone number: see detect.ts). */
-export const NATIONAL_ID_DETECTORS: ReadonlySet<string> = new Set(SCHEMES.map((s) => s.name));
+export const NATIONAL_ID_DETECTORS: ReadonlySet<string> = new Set([...SCHEMES.map((s) => s.name), "labelled_id"]);
 
 /**
  * Words that announce a personal id, in the languages of the schemes above (lower case; matched
@@ -567,7 +570,16 @@ export function detectNationalIds(text: string, out: RawFinding[]): void {
       else break;
     }
     // An ISO date or timestamp (log lines) holds no id.
-    if (digits >= 4 && alnum >= 7 && !ISO_DATE.test(text.slice(i, i + 10))) tryWindow(text, i, j, alnum, out);
+    if (digits >= 4 && alnum >= 6 && !ISO_DATE.test(text.slice(i, i + 10))) {
+      if (alnum >= 7) tryWindow(text, i, j, alnum, out);
+      if (digits >= 5) {
+        const labelled = labelledId(text, i, j);
+        if (labelled) {
+          const compact = text.slice(labelled.start, labelled.end).replace(/[^0-9A-Z]/g, "");
+          out.push({ category: "tax_id", start: labelled.start, end: labelled.end, detector: "labelled_id", key: compact });
+        }
+      }
+    }
     i = j + 1;
   }
 }

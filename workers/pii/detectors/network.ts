@@ -17,6 +17,8 @@ export function detectIps(text: string, out: RawFinding[]): void {
     IPV4.lastIndex = 0;
     for (let m = IPV4.exec(text); m; m = IPV4.exec(text)) {
       if (VERSION_BEFORE.test(text.slice(Math.max(0, m.index - 10), m.index))) continue;
+      // Loopback and "any" addresses name this machine, never a person's or a network's.
+      if (m[0].startsWith("127.") || m[0] === "0.0.0.0") continue;
       out.push({ category: "ip_address", start: m.index, end: m.index + m[0].length, detector: "ipv4", key: m[0] });
     }
   }

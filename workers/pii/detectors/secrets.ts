@@ -117,9 +117,16 @@ export function detectSecrets(text: string, out: RawFinding[], options: SecretOp
  * whose segments are words or hex digests ("com/org/repo/commit/3a60b7b…"): no piece of it is
  * random on its own; a UUID.
  */
+const ULID = /(?:^|^[a-z][a-z_]*[=:])[0-7][0-9A-HJKMNP-TV-Z]{25}$/;
+const IMAGE_BASE64 = /^(?:iVBORw0KGgo|\/9j\/|R0lGOD|UklGR)/;
+
 function identifierShaped(token: string): boolean {
   // A UUID (random or a documentation placeholder such as "…-6e8eEXAMPLE") names a record; it opens nothing.
   if (/^[\da-f]{8}-[\da-f]{4}-[\da-f]{4}-[\da-f]{4}-[\da-z]{8,14}$/i.test(token)) return true;
+  // A ULID (48-bit time, then Crockford base32; "request_id=01JDQ3W4ZK…") names a record the same way.
+  if (ULID.test(token)) return true;
+  // Base64 of an image (PNG, JPEG, GIF, WebP headers) inlined in a page: a picture, not a key.
+  if (IMAGE_BASE64.test(token)) return true;
   const words = token.split("_");
   if (words.length >= 3 && words.every((w) => /^[A-Za-z][a-z]*(?:[A-Z0-9][a-z0-9]*)*$|^\d+$/.test(w))) return true;
   const segments = token.split(/[/.]/);
