@@ -123,7 +123,9 @@ describe.skipIf(missing("bubblewrap", bwrap) || missing("curl", { ok: hasCurl })
     it("kills the agent's sandbox within seconds of revoking its token", async () => {
       const agent = await api(edge, "POST", `/api/v1/orgs/${orgId}/agents`, key, { name: "sleeper" });
       const agentId = (agent.json as { id: string }).id;
-      const started = await api(edge, "POST", `/api/v1/orgs/${orgId}/sandboxes`, key, { agentId, pool: "e2e", command: ["/bin/sleep", "600"] });
+      // A duration no other process on the machine sleeps, so pgrep finds only this sandbox's command.
+      const sleep = `600.${process.pid}${Date.now() % 1000}`;
+      const started = await api(edge, "POST", `/api/v1/orgs/${orgId}/sandboxes`, key, { agentId, pool: "e2e", command: ["/bin/sleep", sleep] });
       const sandboxId = (started.json as { id: string }).id;
       await until("the sandbox to run", async () => {
         const s = await api(edge, "GET", `/api/v1/orgs/${orgId}/sandboxes/${sandboxId}`, key);
@@ -140,7 +142,7 @@ describe.skipIf(missing("bubblewrap", bwrap) || missing("curl", { ok: hasCurl })
         10_000,
       );
       expect(["exited", "stopped"]).toContain(ended);
-      const ps = spawnSync("pgrep", ["-f", "sleep 600"], { encoding: "utf8" });
+      const ps = spawnSync("pgrep", ["-f", `sleep ${sleep}`], { encoding: "utf8" });
       expect(ps.stdout.trim()).toBe("");
     });
   },
