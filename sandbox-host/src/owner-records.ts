@@ -98,7 +98,11 @@ export async function readRecord(file: string): Promise<Holder | undefined> {
     if (e.code === "ENOENT") return undefined;
     throw e;
   });
-  if (target === undefined) return undefined;
+  return target === undefined ? undefined : holderOf(target);
+}
+
+/** The holder a target names (pid 0 when it names none in a form this module writes). */
+export function holderOf(target: string): Holder {
   const m = TARGET.exec(target);
   if (!m?.[1]) return { pid: 0, target };
   return { pid: Number(m[1]), ...(m[2] !== undefined ? { start: m[2] } : {}), target };
