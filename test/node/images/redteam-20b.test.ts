@@ -57,14 +57,16 @@ async function refused(p: Promise<unknown>, re?: RegExp) {
 async function paxTar(entries: { name: string; type?: "file" | "symlink"; data?: string; linkname?: string; pax: Record<string, string> }[]) {
   const pack = tar.pack();
   const chunks: Buffer[] = [];
-  pack.on("data", (c: Buffer) => chunks.push(c));
+  pack.on("data", (c: unknown) => {
+    if (Buffer.isBuffer(c)) chunks.push(c);
+  });
   const done = new Promise<void>((r) => pack.on("end", () => r()));
   for (const e of entries) {
     const data = Buffer.from(e.data ?? "");
     await new Promise<void>((r, j) =>
       pack.entry(
         { name: e.name, type: e.type ?? "file", size: e.type === "symlink" ? 0 : data.length, linkname: e.linkname, pax: e.pax, mode: 0o644 },
-        e.type === "symlink" ? undefined : data,
+        e.type === "symlink" ? Buffer.alloc(0) : data,
         (err) => (err ? j(err) : r()),
       ),
     );
@@ -112,19 +114,15 @@ describe("the store lock: stale-pid takeover", () => {
     expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled"]);
     expect(Object.keys(refs.names).sort(), "both names bound").toEqual(["a:1", "b:1"]);
   });
-  it(
-    "a lock naming a live unrelated process (pid reused) blocks imports, refused as busy after the wait (fail closed)",
-    async () => {
-      const first = await store.import((await layout([[{ name: "v", data: "0" }]])).dir, { names: ["first:1"] });
-      expect(first.names).toEqual(["first:1"]);
-      symlinkSync(String(process.ppid), path.join(storeDir, "refs.lock")); // alive, not an importer
-      const t = Date.now();
-      await refused(store.import((await layout([[{ name: "v", data: "1" }]])).dir, { names: ["second:1"] }), /busy/);
-      expect(Date.now() - t).toBeGreaterThan(25_000);
-      expect((await store.list()).map((r) => r.names)).toEqual([["first:1"]]);
-    },
-    60_000,
-  );
+  it("a lock naming a live unrelated process (pid reused) blocks imports, refused as busy after the wait (fail closed)", async () => {
+    const first = await store.import((await layout([[{ name: "v", data: "0" }]])).dir, { names: ["first:1"] });
+    expect(first.names).toEqual(["first:1"]);
+    symlinkSync(String(process.ppid), path.join(storeDir, "refs.lock")); // alive, not an importer
+    const t = Date.now();
+    await refused(store.import((await layout([[{ name: "v", data: "1" }]])).dir, { names: ["second:1"] }), /busy/);
+    expect(Date.now() - t).toBeGreaterThan(25_000);
+    expect((await store.list()).map((r) => r.names)).toEqual([["first:1"]]);
+  }, 60_000);
 });
 
 describe("names that normalise to one", () => {
@@ -151,7 +149,9 @@ describe("names that normalise to one", () => {
     const l = await layout([[{ name: "v", data: "evil" }]]);
     // Wrap the manifest in a nested index, the outer entry naming victim:1.
     const inner = JSON.parse(readFileSync(path.join(l.dir, "index.json"), "utf8"));
-    const innerBuf = Buffer.from(JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: inner.manifests }));
+    const innerBuf = Buffer.from(
+      JSON.stringify({ schemaVersion: 2, mediaType: "application/vnd.oci.image.index.v1+json", manifests: inner.manifests }),
+    );
     writeFileSync(path.join(l.dir, "blobs/sha256", sha(innerBuf)), innerBuf);
     writeFileSync(
       path.join(l.dir, "index.json"),
@@ -235,7 +235,13 @@ describe("tar header tricks in layers", () => {
   });
   it("a whiteout of refs.json / refs.lock inside a layer touches only the image", async () => {
     const first = await store.import((await layout([[{ name: "v", data: "0" }]])).dir, { names: ["keep:1"] });
-    const l = await layout([[{ name: ".wh.refs.json", data: "" }, { name: ".wh.refs.lock", data: "" }, { name: "x/.wh..wh..opq", data: "" }]]);
+    const l = await layout([
+      [
+        { name: ".wh.refs.json", data: "" },
+        { name: ".wh.refs.lock", data: "" },
+        { name: "x/.wh..wh..opq", data: "" },
+      ],
+    ]);
     await store.import(l.dir).catch(() => undefined);
     expect((await store.resolve("keep:1"))?.record.digest).toBe(first.digest);
   });
@@ -279,7 +285,10 @@ describe("re-import of a stored image and races", () => {
     writeFileSync(path.join(evil.dir, "blobs/sha256", sha(mb)), mb);
     writeFileSync(
       path.join(evil.dir, "index.json"),
-      JSON.stringify({ schemaVersion: 2, manifests: [{ mediaType: "application/vnd.oci.image.manifest.v1+json", digest: `sha256:${sha(mb)}`, size: mb.length }] }),
+      JSON.stringify({
+        schemaVersion: 2,
+        manifests: [{ mediaType: "application/vnd.oci.image.manifest.v1+json", digest: `sha256:${sha(mb)}`, size: mb.length }],
+      }),
     );
     await refused(store.import(evil.dir, { names: ["evil:1"] }), /diff id/);
     expect(await store.resolve(`sha256:${sha(mb)}`)).toBeUndefined();
@@ -294,7 +303,8 @@ describe("re-import of a stored image and races", () => {
       expect(existsSync(path.join(resolved.rootfsDir, "v"))).toBe(true);
     }
     const refs = await readRefs(storeDir);
-    for (const hex of Object.values(refs.names)) expect(existsSync(path.join(storeDir, "records", `${hex}.json`)), `name points at ${hex}`).toBe(true);
+    for (const hex of Object.values(refs.names))
+      expect(existsSync(path.join(storeDir, "records", `${hex}.json`)), `name points at ${hex}`).toBe(true);
   });
   it("two concurrent imports (same process) naming different images both keep their names", async () => {
     const [x, y] = await Promise.all([
@@ -308,7 +318,12 @@ describe("re-import of a stored image and races", () => {
 
 describe("a removal cut short", () => {
   it("a re-import after a removal died midway (record gone, tree half deleted) does not adopt the half tree", async () => {
-    const l = await layout([[{ name: "bin/agent", data: "agent" }, { name: "etc/agent.conf", data: "safe=1" }]]);
+    const l = await layout([
+      [
+        { name: "bin/agent", data: "agent" },
+        { name: "etc/agent.conf", data: "safe=1" },
+      ],
+    ]);
     const a = await store.import(l.dir, { names: ["app:1"] });
     const hex = a.digest.slice(7);
     // remove() drops the index entry and the record, then rm -rf's the tree: a crash (or kill) during
