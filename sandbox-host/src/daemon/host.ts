@@ -198,6 +198,8 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
   c.on("disconnected", (code: number) => log("host.disconnected", { code }));
   c.on("refused", (status: number) => log("host.refused", { status }));
   c.start();
+  // What a removal or an import cut short left goes first; a busy store is swept by its next import.
+  await images.open().catch((e: unknown) => log("images.sweep_failed", { error: e instanceof Error ? e.message : String(e) }));
   // An image imported while the daemon runs (palisade host image import) is advertised at once.
   await mkdir(path.join(images.dir, "records"), { recursive: true, mode: 0o700 });
   let refresh: NodeJS.Timeout | undefined;

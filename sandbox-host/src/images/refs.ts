@@ -3,13 +3,13 @@
 // name names exactly one image and removing an image can never unlink a name another image holds.
 // Every change of a name is appended to the store's event log (the host's record of who re-pointed
 // what), and reported to the caller's log.
-import { appendFile, lstat, open, readdir, readFile, readlink, rename, rm, symlink, unlink } from "node:fs/promises";
+import { appendFile, lstat, open, readdir, readFile, readlink, rename, rm } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { z } from "zod";
 import { normaliseImageName } from "../../../schema/sandbox.js";
 import { ImageError } from "./layers.js";
-import { processAlive } from "../process-alive.js";
+import { createRecord, heldByThisProcess, holderAlive, newHolderTarget, readRecord, releaseRecord, removeStaleRecord } from "../owner-records.js";
 
 const HEX = /^[0-9a-f]{64}$/;
 
@@ -108,31 +108,26 @@ export async function recordEvent(dir: string, log: ImageLog | undefined, event:
 }
 
 /**
- * Runs `fn` holding the store's lock: a symlink whose target is the holder's pid, made in one
- * symlink() (the same pattern as the host's id leases). A lock left by a process that is gone is
- * taken over.
+ * Runs `fn` holding the store's lock: a holder record (`../owner-records.ts`), made in one
+ * symlink() and released only by its holder. A lock whose holder is gone is taken over by one
+ * process alone; a lock naming a live process (or only a pid that is alive) is waited for, then
+ * refused as busy.
  */
 export async function withStoreLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
   const lock = path.join(dir, LOCK_FILE);
+  const mine = newHolderTarget();
   const deadline = Date.now() + LOCK_WAIT_MS;
   for (;;) {
-    try {
-      await symlink(String(process.pid), lock);
-      break;
-    } catch (e) {
-      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
-    }
-    const holder = Number(await readlink(lock).catch(() => ""));
-    if (Number.isInteger(holder) && holder > 0 && !processAlive(holder)) {
-      await unlink(lock).catch(() => undefined);
-      continue;
-    }
-    if (Date.now() > deadline) throw new ImageError(`the image store is busy (locked by process ${holder}, ${lock})`);
+    if (await createRecord(lock, mine)) break;
+    const holder = await readRecord(lock);
+    if (holder === undefined) continue;
+    if (!heldByThisProcess(holder) && !holderAlive(holder) && (await removeStaleRecord(lock, holder))) continue;
+    if (Date.now() > deadline) throw new ImageError(`the image store is busy (locked by process ${holder.pid || "?"}, ${lock})`);
     await sleep(20);
   }
   try {
     return await fn();
   } finally {
-    if ((await lstat(lock).catch(() => undefined))?.isSymbolicLink()) await rm(lock, { force: true });
+    await releaseRecord(lock, mine);
   }
 }

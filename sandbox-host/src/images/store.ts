@@ -7,11 +7,16 @@
 //   refs.json               the one index of names and manifest digests → <hex> (refs.ts)
 //   events.log              every name bound, moved or removed (JSON lines)
 //   disks/<hex>.ext4        the rootfs as a filesystem image, made on a microvm's first use
-//   tmp/                    0700: imports and disks being built, renamed into place when whole
+//   tmp/                    0700: imports and disks being built, renamed into place when whole;
+//                           trees and disks being removed, renamed here first
+//
+// A record is written only once its tree is whole in place, and removed before its tree: so a tree
+// without a record (a removal or an import cut short) is never used or adopted. It is renamed
+// aside and deleted when the store is opened, and replaced by a fresh unpack on import.
 //
 // An image gets the names the operator gives (`--name`), or, given none, the names its archive
 // claims, each only while no other image holds it. Moving a name to another image takes `replace`.
-import { createHash } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import { execFile } from "node:child_process";
 import { constants, createReadStream } from "node:fs";
 import { chmod, lstat, mkdir, mkdtemp, open, readdir, readFile, rename, rm, stat, symlink, writeFile } from "node:fs/promises";
@@ -22,6 +27,7 @@ import { createGunzip } from "node:zlib";
 import tar from "tar-stream";
 import { z } from "zod";
 import { ImageNameSchema, normaliseImageName } from "../../../schema/sandbox.js";
+import { heldByThisProcess, holderAlive, newHolderTarget, holderOf } from "../owner-records.js";
 import { ensurePrivateDir } from "../sandbox/state-dirs.js";
 import {
   applyLayer,
@@ -189,11 +195,17 @@ export class ImageStore {
   readonly dir: string;
   readonly #limits: ImportLimits;
   readonly #log: ImageLog | undefined;
+  #swept: Promise<void> | undefined;
 
   constructor(dir: string, opts: { limits?: Partial<ImportLimits>; log?: ImageLog } = {}) {
     this.dir = dir;
     this.#limits = { ...DEFAULT_IMPORT_LIMITS, ...opts.limits };
     this.#log = opts.log;
+  }
+
+  /** Makes the store's directories and removes what removals and imports cut short left (once per instance). */
+  open(): Promise<void> {
+    return this.#ensure();
   }
 
   async #ensure(): Promise<void> {
@@ -206,6 +218,42 @@ export class ImageStore {
       ["tmp", 0o700],
     ] as const)
       await mkdir(path.join(this.dir, d), { recursive: true, mode });
+    if (!this.#swept) {
+      this.#swept = withStoreLock(this.dir, () => this.#sweep());
+      this.#swept.catch(() => {
+        this.#swept = undefined;
+      });
+    }
+    await this.#swept;
+  }
+
+  /**
+   * Removes what removals and imports cut short left (under the store's lock): trees and disks
+   * without a record, trees already set aside, and tmp/ work of processes that are gone.
+   */
+  async #sweep(): Promise<void> {
+    for (const hex of await readdir(path.join(this.dir, "rootfs")))
+      if (!(await this.#stored(hex))) await this.#discard(path.join(this.dir, "rootfs", hex));
+    for (const f of await readdir(path.join(this.dir, "disks")))
+      if (!(await this.#stored(f.replace(/\.ext4$/, "")))) await rm(path.join(this.dir, "disks", f), { recursive: true, force: true });
+    for (const f of await readdir(path.join(this.dir, "tmp"))) {
+      const owner = /^(?:import|disk)-([0-9]+\.(?:[0-9]+|x)\.[0-9a-f]{16})-/.exec(f)?.[1];
+      const holder = owner === undefined ? undefined : holderOf(owner);
+      if (f.startsWith("removed-") || (holder && !heldByThisProcess(holder) && !holderAlive(holder)))
+        await rm(path.join(this.dir, "tmp", f), { recursive: true, force: true });
+    }
+  }
+
+  /** Takes `target` out of sight in one rename (into tmp/), then deletes it: a deletion cut short leaves nothing in place. */
+  async #discard(target: string): Promise<void> {
+    const aside = path.join(this.dir, "tmp", `removed-${randomBytes(8).toString("hex")}`);
+    try {
+      await rename(target, aside);
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code === "ENOENT") return;
+      throw e;
+    }
+    await rm(aside, { recursive: true, force: true });
   }
 
   /** Every imported image. */
@@ -264,7 +312,7 @@ export class ImageStore {
     const given = [...new Set((opts.names ?? []).map((n) => imageName(n, "image name")))];
     await this.#ensure();
     await migrateLegacyNames(this.dir);
-    const staging = await mkdtemp(path.join(this.dir, "tmp", "import-"));
+    const staging = await mkdtemp(path.join(this.dir, "tmp", `import-${newHolderTarget()}-`));
     try {
       const st = await stat(source).catch(() => undefined);
       if (!st) throw new ImageError("the image archive does not exist");
@@ -286,8 +334,8 @@ export class ImageStore {
       if (config.rootfs.diff_ids.length !== plan.layers.length)
         throw new ImageError("the image config and manifest name different numbers of layers");
       if (given.length > 0 && !opts.replace) this.#refuseTaken(await readRefs(this.dir), given, configHex);
-      const rootfs = path.join(this.dir, "rootfs", configHex);
-      const stored = await stat(rootfs).catch(() => undefined);
+      // Only a recorded image's tree is whole; anything else at its place is rebuilt (#commit).
+      const stored = (await this.#stored(configHex)) !== undefined;
       const tree = path.join(staging, "rootfs");
       const budget: ImportBudget = { limits: this.#limits, bytes: 0, entries: 0 };
       if (!stored) await mkdir(tree, { mode: 0o755 });
@@ -351,15 +399,15 @@ export class ImageStore {
     let next: Refs;
     let stored: StoredRecord;
     try {
-      if (!(await lstat(rootfs).catch(() => undefined))) {
-        // Verified against a stored tree that a removal took away meanwhile: nothing was unpacked.
-        if (!(await lstat(c.tree).catch(() => undefined))) throw new ImageError("the image was removed during the import; import it again");
-        await rename(c.tree, rootfs);
-        placed.push(rootfs);
-      }
       const existing = await this.#stored(c.configHex);
       stored = existing ?? c.record;
       if (!existing) {
+        // Verified against a stored tree that a removal took away meanwhile: nothing was unpacked.
+        if (!(await lstat(c.tree).catch(() => undefined))) throw new ImageError("the image was removed during the import; import it again");
+        // A tree without its record is what a removal or an import cut short left: never adopted.
+        await this.#discard(rootfs);
+        await rename(c.tree, rootfs);
+        placed.push(rootfs);
         const tmp = path.join(c.staging, "record.json");
         await writeFile(tmp, JSON.stringify(c.record), { mode: 0o600 });
         await rename(tmp, recordFile);
@@ -466,7 +514,7 @@ export class ImageStore {
     await this.#ensure();
     const { files, bytes } = await treeSize(image.rootfsDir);
     const sizeK = Math.ceil((bytes * 1.3 + files * 4096 + 32 * 1024 * 1024) / 1024);
-    const tmp = path.join(this.dir, "tmp", `${hex}.${process.pid}.${Date.now()}.ext4`);
+    const tmp = path.join(this.dir, "tmp", `disk-${newHolderTarget()}-${hex}.ext4`);
     try {
       await run(
         "/sbin/mkfs.ext4",
@@ -499,7 +547,10 @@ export class ImageStore {
     return disk;
   }
 
-  /** Removes one image: its names and manifest digests from the index, then its record, tree and disk. */
+  /**
+   * Removes one image: its names and manifest digests from the index, then its record, then its
+   * tree and disk (each renamed aside before it is deleted).
+   */
   async remove(ref: string): Promise<boolean> {
     await migrateLegacyNames(this.dir);
     return withStoreLock(this.dir, async () => {
@@ -514,8 +565,8 @@ export class ImageStore {
       for (const [name, h] of Object.entries(refs.names))
         if (h === hex) await recordEvent(this.dir, this.#log, "image.name_removed", { name, image: `sha256:${hex}` });
       await rm(path.join(this.dir, "records", `${hex}.json`), { force: true });
-      await rm(path.join(this.dir, "disks", `${hex}.ext4`), { force: true });
-      await rm(path.join(this.dir, "rootfs", hex), { recursive: true, force: true });
+      await this.#discard(path.join(this.dir, "disks", `${hex}.ext4`));
+      await this.#discard(path.join(this.dir, "rootfs", hex));
       return true;
     });
   }

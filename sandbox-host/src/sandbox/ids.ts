@@ -10,8 +10,9 @@
 // With a directory the assignments are symlinks whose target is the value, so one symlink() creates
 // a whole record or fails with EEXIST, and the daemon and a `palisade sandbox run` on the same host
 // never hand out the same id: agents/<agentId> -> the agent's uid, uids/<uid> -> the agent it is
-// claimed for, slots/<n> -> the pid of the process that leased slot n. Without a directory they
-// live in this process only.
+// claimed for, slots/<n> -> the process that leased slot n (a holder record of ../owner-records.ts:
+// pid, start time and a nonce; one process alone takes over a gone holder's). Without a directory
+// they live in this process only.
 //
 // A slot's ids go to another sandbox only once no process holds them. A process that escaped its
 // sandbox keeps the sandbox's gid after the sandbox has ended (and an OCI container can outlive a
@@ -21,11 +22,11 @@
 // taken over only after the same scan, and only when no slot without a record is left, so the ids of
 // a sandbox that just ended come round as late as possible.
 import { readFileSync } from "node:fs";
-import { readdir, readFile, readlink, symlink, unlink } from "node:fs/promises";
+import { readdir, readFile, readlink, unlink } from "node:fs/promises";
 import path from "node:path";
 import { HOST_AGENT_PREFIX } from "../../../schema/sandbox.js";
 import { ensurePrivateDir } from "./state-dirs.js";
-import { processAlive } from "../process-alive.js";
+import { createRecord, heldByThisProcess, holderAlive, newHolderTarget, readRecord, releaseRecord, removeStaleRecord } from "../owner-records.js";
 
 export interface IdRange {
   first: number;
@@ -163,6 +164,8 @@ export class HostIds {
   readonly #memoryUids = new Map<string, number>();
   /** Slots this process holds (the only record without a directory). */
   readonly #held = new Set<number>();
+  /** The target of this process's record of each slot it holds or quarantines (directory mode). */
+  readonly #records = new Map<number, string>();
   /** Slots released by this process whose ids some process may still hold (their record is kept). */
   readonly #quarantined = new Set<number>();
   /** The /proc scan in flight, and the one that starts when it is done (#freshScan). */
@@ -249,8 +252,8 @@ export class HostIds {
       const uid = this.#range.first + i;
       if (used.has(uid)) continue;
       const claim = path.join(dir, "uids", String(uid));
-      if (!(await createExclusive(claim, agentId))) continue;
-      if (await createExclusive(agentFile, String(uid))) return uid;
+      if (!(await createRecord(claim, agentId))) continue;
+      if (await createRecord(agentFile, String(uid))) return uid;
       // Another process assigned this agent meanwhile: its uid wins, this claim goes back.
       await unlink(claim).catch(() => undefined);
       const theirs = await readId(agentFile);
@@ -321,8 +324,15 @@ export class HostIds {
       if (inUse.has(gid) || inUse.has(rootId)) continue;
       // Whoever deletes it from the set frees it: two scans never free one slot twice.
       if (!this.#quarantined.delete(slot)) continue;
-      if (this.#dir) await unlink(path.join(this.#dir, "slots", String(slot))).catch(() => undefined);
+      await this.#dropRecord(slot);
     }
+  }
+
+  /** Removes this process's record of `slot` (and never a record another process made since). */
+  async #dropRecord(slot: number): Promise<void> {
+    const target = this.#records.get(slot);
+    this.#records.delete(slot);
+    if (this.#dir && target) await releaseRecord(path.join(this.#dir, "slots", String(slot)), target);
   }
 
   #refill(): void {
@@ -345,7 +355,7 @@ export class HostIds {
     await this.#refilling;
     for (const slot of this.#spare.splice(0)) {
       this.#held.delete(slot);
-      if (this.#dir) await unlink(path.join(this.#dir, "slots", String(slot))).catch(() => undefined);
+      await this.#dropRecord(slot);
     }
   }
 
@@ -374,18 +384,21 @@ export class HostIds {
       if (this.#held.has(slot) || this.#quarantined.has(slot)) continue;
       if (this.#dir) {
         const file = path.join(this.#dir, "slots", String(slot));
+        const mine = newHolderTarget();
         if (!takeOver) {
-          if (!(await createExclusive(file, String(process.pid)))) continue;
+          if (!(await createRecord(file, mine))) continue;
         } else {
-          const owner = await readId(file);
-          if (owner === undefined || owner === process.pid || processAlive(owner)) continue;
+          const owner = await readRecord(file);
+          if (owner === undefined || heldByThisProcess(owner) || holderAlive(owner)) continue;
           inUse ??= await this.#freshScan();
           const { gid, rootId } = this.#slotIds(slot);
           if (inUse.has(gid) || inUse.has(rootId)) continue;
-          // The process that held it is gone and nothing holds its ids: the slot is free again.
-          await unlink(file).catch(() => undefined);
-          if (!(await createExclusive(file, String(process.pid)))) continue;
+          // The process that held it is gone and nothing holds its ids: the slot is free again, to
+          // whoever makes the next record after the one takeover of the stale one.
+          if (!(await removeStaleRecord(file, owner))) continue;
+          if (!(await createRecord(file, mine))) continue;
         }
+        this.#records.set(slot, mine);
       } else if (takeOver) {
         return undefined;
       }
@@ -394,17 +407,6 @@ export class HostIds {
       return slot;
     }
     return undefined;
-  }
-}
-
-/** Creates the record `file` -> `content` unless it exists; false when another process got there first. */
-async function createExclusive(file: string, content: string): Promise<boolean> {
-  try {
-    await symlink(content, file);
-    return true;
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code === "EEXIST") return false;
-    throw e;
   }
 }
 

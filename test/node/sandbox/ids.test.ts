@@ -125,6 +125,31 @@ describe("host ids", () => {
     for (const l of [b, c]) await l.release();
   });
 
+  for (const [form, stale] of [
+    ["a dead pid only", () => "999999999"],
+    ["a dead pid with start time and nonce", () => "999999999.1.0123456789abcdef"],
+    ["a live pid reused by another process (other start time)", () => `${process.ppid}.1.0123456789abcdef`],
+  ] as const) {
+    it(`two processes taking over stale slots (${form}) at once never get the same slot`, async () => {
+      const d = path.join(dir, `race-${form.replace(/\W+/g, "-")}`);
+      const small = { first: 3_300_000, count: 12 };
+      const daemon = new HostIds({ range: small, dir: d });
+      const cli = new HostIds({ range: small, dir: d });
+      await daemon.agentUid("agt_x");
+      for (const slot of ["0", "1", "2"]) await symlink(stale(), path.join(d, "slots", slot));
+      const leases = await Promise.all(
+        [daemon.lease("agt_x"), cli.lease("agt_x"), daemon.lease("agt_x"), cli.lease("agt_x")].map((p) => p.catch(() => undefined)),
+      );
+      const got = leases.filter((l) => l !== undefined);
+      expect(got).toHaveLength(3);
+      expect(new Set(got.map((l) => l.gid)).size, "each slot to one holder").toBe(3);
+      // Each holder's record stays until it releases; a release never removes another's record.
+      expect((await readdir(path.join(d, "slots"))).sort()).toEqual(["0", "1", "2"]);
+      for (const l of got) await l.release();
+      expect(await readdir(path.join(d, "slots"))).toEqual([]);
+    });
+  }
+
   it("frees every slot of sandboxes that end together (their /proc scans shared), and only those", async () => {
     const small = { first: 3_500_000, count: 16 };
     const ids = new HostIds({ range: small });
