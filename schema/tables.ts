@@ -26,6 +26,11 @@ export const users = sqliteTable(
      * so the next invitation accepted with the person's own password takes the account over.
      */
     passwordProvisional: integer("password_provisional", { mode: "boolean" }).notNull().default(false),
+    /**
+     * Bumped when an invitation takes the account over: sessions and MFA challenges carry the
+     * value they were issued under, and one issued under an earlier value is refused.
+     */
+    credentialsEpoch: integer("credentials_epoch").notNull().default(0),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("users_email_unique").on(t.email)],
