@@ -22,10 +22,15 @@ export const users = sqliteTable(
     /** "pbkdf2-sha256$<iterations>$<salt b64>$<hash b64>"; never the password itself. */
     passwordHash: text("password_hash"),
     /**
-     * The password was chosen by an inviting admin, not by the person: nobody proved the address,
-     * so the next invitation accepted with the person's own password takes the account over.
+     * The password was chosen by an inviting admin, not by the person: nobody proved the address
+     * (shown to the org; an invitation takes over only an account in no org, whatever this says).
      */
     passwordProvisional: integer("password_provisional", { mode: "boolean" }).notNull().default(false),
+    /**
+     * Bumped when an invitation takes the account over: sessions and MFA challenges carry the
+     * value they were issued under, and one issued under an earlier value is refused.
+     */
+    credentialsEpoch: integer("credentials_epoch").notNull().default(0),
     createdAt: createdAt(),
   },
   (t) => [uniqueIndex("users_email_unique").on(t.email)],

@@ -40,7 +40,7 @@ describe("attack: squatting an address through an invitation", () => {
     expect((await login(hire, REAL_PASSWORD)).status).toBe(200);
   });
 
-  it("inviter-chosen password, the squatter kept as a member of A with an admin key and MFA: the real hire takes the address; A's hold ends", async () => {
+  it("inviter-chosen password, the squatter kept as a member of A: another org's invitation cannot take the account (an org that keeps a member holds its address); nothing changes", async () => {
     const a = await seedOrg("squat-a");
     const b = await seedOrg("squat-b");
     const hire = hireAddress();
@@ -50,18 +50,56 @@ describe("attack: squatting an address through an invitation", () => {
     const squatSession = (await login(hire, squatPw)).json.token as string;
     const key = await call(`/api/v1/orgs/${a.orgId}/api-keys`, { method: "POST", token: squatSession, body: { name: "k" } });
     expect(key.status, key.text).toBe(201);
-    expect((await call("/api/v1/me/mfa", { method: "POST", token: squatSession })).status).toBe(200);
     const joined = await accept(await invite(b, hire), REAL_PASSWORD);
-    expect(joined.status, joined.text).toBeLessThan(300);
-    expect((await login(hire, squatPw)).status).toBe(401);
-    expect((await call("/api/v1/me", { token: squatSession })).status).toBe(401);
-    expect((await call(`/api/v1/orgs/${a.orgId}/agents`, { token: key.json.key })).status).toBe(401);
-    // The real hire signs in with their own password (no authenticator the squatter enrolled) and is in B only.
-    const mine = await login(hire, REAL_PASSWORD);
-    expect(mine.status, mine.text).toBe(200);
-    expect(mine.json.mfaRequired).toBeUndefined();
-    expect((await call(`/api/v1/orgs/${b.orgId}/agents`, { token: mine.json.token })).status).toBe(200);
-    expect((await call(`/api/v1/orgs/${a.orgId}/agents`, { token: mine.json.token })).status).toBe(404);
+    expect(joined.status, joined.text).toBe(401);
+    expect((await login(hire, REAL_PASSWORD)).status).toBe(401);
+    expect((await login(hire, squatPw)).status).toBe(200);
+    expect((await call("/api/v1/me", { token: squatSession })).status).toBe(200);
+    expect((await call(`/api/v1/orgs/${a.orgId}/agents`, { token: key.json.key })).status).toBe(200);
+    // The invitation was not used up by the refusal: once A lets the member go, it takes the address.
+    expect((await call(`/api/v1/orgs/${a.orgId}/members/${took.json.userId}`, { method: "DELETE", token: a.apiKey })).status).toBeLessThan(300);
+  });
+
+  it("a member an org only deactivated (SCIM) or an owner of another org with a provisional password is in an org: neither is taken over", async () => {
+    const a = await seedOrg("squat-a");
+    const b = await seedOrg("squat-b");
+    const owner = hireAddress();
+    expect((await accept(await invite(a, owner, "Admin-Chosen-Owner-Pw-7!"))).status).toBe(201);
+    for (const pw of [REAL_PASSWORD, "Another-Own-Pw-7!"]) expect((await accept(await invite(b, owner), pw)).status).toBe(401);
+    expect((await login(owner, "Admin-Chosen-Owner-Pw-7!")).status).toBe(200);
+    const member = hireAddress();
+    expect((await accept(await invite(a, member), "Member-Own-Pw-8!")).status).toBe(201);
+    const token = await scimTokenFor(a);
+    const linked = await scim(token, "/Users", "POST", oktaUser(member));
+    expect(linked.status, linked.text).toBe(201);
+    const off = await scim(token, `/Users/${linked.json.id}`, "PATCH", {
+      schemas: [PATCH],
+      Operations: [{ op: "replace", value: { active: false } }],
+    });
+    expect(off.status, off.text).toBe(200);
+    expect((await accept(await invite(b, member), "Grab-Pw-8!")).status).toBe(401);
+    expect((await login(member, "Grab-Pw-8!")).status).toBe(401);
+  });
+
+  it("a takeover ends the old holder's MFA challenge and leaves no org-less moment: a second taker right after is refused", async () => {
+    const a = await seedOrg("squat-a");
+    const b = await seedOrg("squat-b");
+    const c = await seedOrg("squat-c");
+    const hire = hireAddress();
+    const squatPw = "Attacker-Chosen-Pw-9!";
+    const took = await accept(await invite(a, hire, squatPw));
+    expect(took.status, took.text).toBe(201);
+    // A requires MFA: the squatter's password yields a challenge (enrol pending) and keeps it.
+    expect((await call(`/api/v1/orgs/${a.orgId}/login-policy`, { method: "PATCH", token: a.apiKey, body: { requireMfa: true } })).status).toBe(200);
+    const challenge = (await login(hire, squatPw)).json.mfaToken as string;
+    expect(challenge).toBeTruthy();
+    expect((await call(`/api/v1/orgs/${a.orgId}/members/${took.json.userId}`, { method: "DELETE", token: a.apiKey })).status).toBeLessThan(300);
+    const [tb, tc] = [await invite(b, hire), await invite(c, hire)];
+    expect((await accept(tb, REAL_PASSWORD)).status).toBe(200);
+    expect((await accept(tc, "Second-Taker-Pw-9!")).status).toBe(401);
+    expect((await call("/api/v1/login/mfa/enroll", { method: "POST", body: { mfaToken: challenge } })).status).toBe(401);
+    expect((await call("/api/v1/login/mfa", { method: "POST", body: { mfaToken: challenge, code: "123456" } })).status).toBe(401);
+    expect((await login(hire, REAL_PASSWORD)).status).toBe(200);
   });
 
   it("the inviter accepts its own link with a password of its choosing, then removes the member: the address is free again", async () => {

@@ -1,10 +1,10 @@
 // Sign-in state that belongs to a person or a browser rather than to one org: started SSO logins
 // (found by their state before the org is known), TOTP factors, recovery codes and spent MFA challenges.
-import { and, eq, gt, isNull, lt, sql } from "drizzle-orm";
+import { and, eq, gt, isNull, lt, notExists, sql } from "drizzle-orm";
 import type { VaultRecord } from "../vault/vault.js";
 import { type Db, tables } from "./db.js";
 
-const { ssoLogins, userMfa, mfaRecoveryCodes, mfaChallengesSpent } = tables;
+const { users, ssoLogins, userMfa, mfaRecoveryCodes, mfaChallengesSpent } = tables;
 
 export type SsoLoginRow = typeof ssoLogins.$inferSelect;
 export type UserMfaRow = typeof userMfa.$inferSelect;
@@ -29,14 +29,26 @@ export class LoginData {
 
   /**
    * Takes an MFA challenge for one second-factor attempt: true for the one caller that inserted its
-   * row (one statement, so two requests with one challenge cannot both get true).
+   * row (one statement, so two requests with one challenge cannot both get true), and only while
+   * the account's credentials epoch is still the challenge's (a takeover since ends it).
    */
-  async claimMfaChallenge(jtiSha256: string, userId: string, expiresAt: number): Promise<boolean> {
+  async claimMfaChallenge(challenge: { jtiSha256: string; userId: string; expiresAt: number; credentialsEpoch: number }): Promise<boolean> {
+    const { jtiSha256, userId, expiresAt, credentialsEpoch } = challenge;
     const [, inserted] = await this.db.batch([
       this.db.delete(mfaChallengesSpent).where(lt(mfaChallengesSpent.expiresAt, Date.now())),
       this.db
         .insert(mfaChallengesSpent)
-        .values({ jtiSha256, userId, expiresAt })
+        .select(
+          this.db
+            .select({
+              jtiSha256: sql<string>`${jtiSha256}`.as("jti_sha256"),
+              userId: users.id,
+              expiresAt: sql<number>`${expiresAt}`.as("expires_at"),
+              createdAt: sql<number>`(unixepoch('subsec') * 1000)`.as("created_at"),
+            })
+            .from(users)
+            .where(and(eq(users.id, userId), eq(users.credentialsEpoch, credentialsEpoch))),
+        )
         .onConflictDoNothing()
         .returning({ jtiSha256: mfaChallengesSpent.jtiSha256 }),
     ]);
@@ -48,11 +60,18 @@ export class LoginData {
     await this.db.delete(mfaChallengesSpent).where(eq(mfaChallengesSpent.jtiSha256, jtiSha256));
   }
 
-  async mfaChallengeTaken(jtiSha256: string): Promise<boolean> {
+  /** The challenge is neither held nor spent, and its account's credentials epoch is still the challenge's. */
+  async mfaChallengeOpen(challenge: { jtiSha256: string; userId: string; credentialsEpoch: number }): Promise<boolean> {
     const row = await this.db
-      .select({ jtiSha256: mfaChallengesSpent.jtiSha256 })
-      .from(mfaChallengesSpent)
-      .where(eq(mfaChallengesSpent.jtiSha256, jtiSha256))
+      .select({ id: users.id })
+      .from(users)
+      .where(
+        and(
+          eq(users.id, challenge.userId),
+          eq(users.credentialsEpoch, challenge.credentialsEpoch),
+          notExists(this.db.select({ one: sql`1` }).from(mfaChallengesSpent).where(eq(mfaChallengesSpent.jtiSha256, challenge.jtiSha256))),
+        ),
+      )
       .get();
     return row !== undefined;
   }

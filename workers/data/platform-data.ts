@@ -1,5 +1,5 @@
 // Tables that are not org-scoped (users, orgs, sessions) and the global token-hash lookup.
-import { and, asc, eq, gt, isNull, sql } from "drizzle-orm";
+import { and, asc, eq, gt, isNull, notExists, sql } from "drizzle-orm";
 import { newId } from "../ids.js";
 import { type Db, tables } from "./db.js";
 
@@ -52,42 +52,75 @@ export class PlatformData {
   }
 
   /**
-   * Replaces the password of an account an invitation reclaims, only if it is still the one the
-   * caller read (compare-and-set: two reclaims at once cannot both win). The account's other
-   * sign-in state goes with it: TOTP factor, recovery codes, identity-provider links (sessions are
-   * revoked by the caller, which also evicts them from the isolate's cache).
+   * Takes over an account an invitation is accepted for: sets the taker's password and ends
+   * everything the earlier holder had, in one D1 batch (a transaction), so no moment exists where
+   * the new password works and anything of the old holder still does. The first statement is a
+   * compare-and-set on the account as the caller read it (password, credentials epoch) that also
+   * requires the account to be in no org: no membership in any state, no SCIM record (deactivated
+   * members keep both). Every later statement runs only if that one took effect; the epoch bump
+   * makes sessions and MFA challenges issued before it unusable (`insertSession`,
+   * `LoginData.claimMfaChallenge`). The last statement adds the taker's membership (`join`), so the
+   * account is never org-less after a takeover and a second taker's compare-and-set cannot match.
+   * Null when the account changed meanwhile or is in an org.
    */
-  async reclaimAccount(userId: string, expectedPasswordHash: string | null, passwordHash: string): Promise<boolean> {
-    const replaced = await this.db
-      .update(users)
-      .set({ passwordHash, passwordProvisional: false })
-      .where(and(eq(users.id, userId), expectedPasswordHash === null ? isNull(users.passwordHash) : eq(users.passwordHash, expectedPasswordHash)))
-      .returning({ id: users.id })
-      .get();
-    if (!replaced) return false;
-    await this.db.batch([
-      this.db.delete(userMfa).where(eq(userMfa.userId, userId)),
-      this.db.delete(mfaRecoveryCodes).where(eq(mfaRecoveryCodes.userId, userId)),
-      this.db.delete(userIdpLinks).where(eq(userIdpLinks.userId, userId)),
+  async takeOverAccount(
+    userId: string,
+    seen: { passwordHash: string | null; credentialsEpoch: number },
+    passwordHash: string,
+    join: { orgId: string; role: "owner" | "admin" | "member" },
+  ): Promise<{ endedSessionJtiHashes: string[]; endedKeyHashes: string[] } | null> {
+    const epoch = seen.credentialsEpoch + 1;
+    const now = Date.now();
+    const taken = sql`EXISTS (SELECT 1 FROM users WHERE id = ${userId} AND credentials_epoch = ${epoch} AND password_hash = ${passwordHash})`;
+    const [replaced, endedSessions, endedKeys] = await this.db.batch([
+      this.db
+        .update(users)
+        .set({ passwordHash, passwordProvisional: false, credentialsEpoch: epoch })
+        .where(
+          and(
+            eq(users.id, userId),
+            eq(users.credentialsEpoch, seen.credentialsEpoch),
+            seen.passwordHash === null ? isNull(users.passwordHash) : eq(users.passwordHash, seen.passwordHash),
+            notExists(this.db.select({ one: sql`1` }).from(memberships).where(eq(memberships.userId, userId))),
+            notExists(this.db.select({ one: sql`1` }).from(scimUsers).where(eq(scimUsers.userId, userId))),
+          ),
+        )
+        .returning({ id: users.id }),
+      this.db
+        .update(sessions)
+        .set({ revokedAt: now })
+        .where(and(eq(sessions.userId, userId), isNull(sessions.revokedAt), taken))
+        .returning({ jtiSha256: sessions.jtiSha256 }),
+      this.db
+        .update(tokens)
+        .set({ revokedAt: now })
+        .where(and(eq(tokens.kind, "admin"), eq(tokens.subjectId, userId), isNull(tokens.revokedAt), taken))
+        .returning({ sha256: tokens.sha256 }),
+      this.db.delete(memberships).where(and(eq(memberships.userId, userId), taken)),
+      this.db.delete(teamMemberships).where(and(eq(teamMemberships.userId, userId), taken)),
+      this.db.delete(userMfa).where(and(eq(userMfa.userId, userId), taken)),
+      this.db.delete(mfaRecoveryCodes).where(and(eq(mfaRecoveryCodes.userId, userId), taken)),
+      this.db.delete(userIdpLinks).where(and(eq(userIdpLinks.userId, userId), taken)),
+      this.db.insert(memberships).select(
+        this.db
+          .select({
+            orgId: sql<string>`${join.orgId}`.as("org_id"),
+            userId: users.id,
+            role: sql<typeof join.role>`${join.role}`.as("role"),
+            createdAt: sql<number>`(unixepoch('subsec') * 1000)`.as("created_at"),
+          })
+          .from(users)
+          .where(and(eq(users.id, userId), taken)),
+      ),
     ]);
-    return true;
+    if (replaced.length !== 1) return null;
+    return { endedSessionJtiHashes: endedSessions.map((r) => r.jtiSha256), endedKeyHashes: endedKeys.map((r) => r.sha256) };
   }
 
   /** Every membership of the account, active or deactivated, in any org. */
   async membershipCount(userId: string): Promise<number> {
     const rows = await this.db.select({ orgId: memberships.orgId }).from(memberships).where(eq(memberships.userId, userId)).all();
     return rows.length;
-  }
-
-  /** Sets the password of an account that has none; false if it has one (set meanwhile or before). */
-  async setFirstPassword(userId: string, passwordHash: string, passwordProvisional = false): Promise<boolean> {
-    const row = await this.db
-      .update(users)
-      .set({ passwordHash, passwordProvisional })
-      .where(and(eq(users.id, userId), isNull(users.passwordHash)))
-      .returning({ id: users.id })
-      .get();
-    return row !== undefined;
   }
 
   async deleteUser(id: string) {
@@ -135,12 +168,15 @@ export class PlatformData {
   }
 
   // ── sessions ─────────────────────────────────────────────────────────────
-  insertSession(userId: string, jtiSha256: string, expiresAt: number) {
-    return this.db
-      .insert(sessions)
-      .values({ id: newId("ses"), userId, jtiSha256, expiresAt })
-      .returning()
-      .get();
+  /**
+   * Stores a session, only while the account's credentials epoch is still the one its sign-in was
+   * checked under (a takeover in between leaves it unstored: false).
+   */
+  async insertSession(userId: string, jtiSha256: string, expiresAt: number, credentialsEpoch: number): Promise<boolean> {
+    const result = await this.db.run(
+      sql`INSERT INTO sessions (id, user_id, jti_sha256, expires_at) SELECT ${newId("ses")}, ${userId}, ${jtiSha256}, ${expiresAt} WHERE EXISTS (SELECT 1 FROM users WHERE id = ${userId} AND credentials_epoch = ${credentialsEpoch})`,
+    );
+    return result.meta.changes === 1;
   }
 
   sessionByJtiHash(jtiSha256: string) {

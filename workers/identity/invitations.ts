@@ -1,24 +1,24 @@
 // Invitations: the only way into an org. Adding a member answers with an invitation whatever the
 // e-mail (its account is never looked up, so neither the answer nor its timing says whether one
 // exists); the invitee accepts with the token, signed in as the invited account, or, when no
-// account has that e-mail, by creating it (or by taking over an account nobody relies on: no
-// password, an inviter-chosen one, or in no org; see README "Invitations and proof of an
-// address"). Tokens are shown once, stored as SHA-256, expire, and a new invitation to the same
+// account has that e-mail, by creating it (or by taking over an account that is in no org at
+// all, with the taker's own password; see README "Invitations and proof of an address"). Tokens are shown once, stored as SHA-256, expire, and a new invitation to the same
 // e-mail revokes the earlier one.
 import { recordAudit } from "../audit/audit.js";
 import type { OrgAccess } from "../authz/org-access.js";
 import { makeDb } from "../data/db.js";
 import { type InvitationRow, InvitationStore, invitationByTokenHash } from "../data/invitation-store.js";
 import { type Role, OrgData } from "../data/org-data.js";
-import { PlatformData } from "../data/platform-data.js";
+import { PlatformData, type UserRow } from "../data/platform-data.js";
 import { AppError, conflict, unauthorized } from "../errors.js";
 import type { UserPrincipal } from "../http/context.js";
 import { bytesToBase64url, randomBytes, sha256Hex } from "./crypto.js";
 import { newId } from "../ids.js";
 import { normalizeEmail } from "./login-throttle.js";
-import { withdrawMember } from "./deactivation.js";
+import { revokeGrantsOf } from "../oauth/server.js";
 import { hashPassword } from "./passwords.js";
-import { revokeSessionsOfUser } from "./sessions.js";
+import { forgetSessions } from "./sessions.js";
+import { forgetTokens } from "./tokens.js";
 
 export const INVITE_TOKEN_PREFIX = "pal_invite_";
 export const INVITATION_TTL_MS = 7 * 86_400_000;
@@ -91,9 +91,9 @@ const invalidInvitation = () => unauthorized("invalid, used or expired invitatio
 /**
  * Accepts an invitation. Signed in (a session, not an API key): the session's account must be the
  * invited one. Not signed in: when no account has the invited e-mail, which the acceptance then
- * creates with `password` (or the one the inviting admin set, marked provisional), or when nobody
- * relies on the existing account's password (none, provisional, or the account is in no org),
- * which the acceptance then replaces with the caller's own `password`, ending the old holder's access.
+ * creates with `password` (or the one the inviting admin set, marked provisional), or when the
+ * existing account is in no org at all, which the acceptance then takes over with the caller's own
+ * `password`, ending everything the earlier holder had (`takeOverAccount`).
  */
 export async function acceptInvitation(env: Env, caller: UserPrincipal | undefined, input: { token: string; password?: string | undefined }) {
   if (!input.token.startsWith(INVITE_TOKEN_PREFIX)) throw invalidInvitation();
@@ -123,27 +123,14 @@ export async function acceptInvitation(env: Env, caller: UserPrincipal | undefin
     const passwordHash = input.password ? await hashPassword(input.password) : row.passwordHash;
     const existing = await platform.userByEmail(row.email);
     if (existing) {
-      const orgsOfAccount = await platform.orgsOfUser(existing.id);
-      // An existing account is taken over by a link accepted without a session only when nobody
-      // relies on its password: it has none, or an inviter chose it, or the account is in no org.
-      // The taker must choose their own password (an inviter-chosen one would just move the squat).
-      // Any other account signs in to accept: the link never sets the credential of an account a
-      // person chose a password for and uses.
-      const reclaimable = existing.passwordHash === null ? orgsOfAccount.length === 0 : existing.passwordProvisional || orgsOfAccount.length === 0;
-      if (!reclaimable || (existing.passwordHash !== null && !input.password))
-        throw unauthorized("sign in as the invited account to accept this invitation");
-      if (!passwordHash) throw new AppError("validation_failed", "password: required to create the account");
+      // An existing account is taken over by a link accepted without a session only when it is in
+      // no org at all (no membership in any state, deactivated included): an org that keeps a
+      // member relies on that account, however its password was set. The taker must choose their
+      // own password (an inviter-chosen one would just move the squat). Any other account signs in
+      // to accept.
+      if (!input.password || !passwordHash) throw unauthorized("sign in as the invited account to accept this invitation");
       if (!(await store.claim(row.id, existing.id, now))) throw invalidInvitation();
-      const taken =
-        existing.passwordHash === null
-          ? await platform.setFirstPassword(existing.id, passwordHash, provisional)
-          : await platform.reclaimAccount(existing.id, existing.passwordHash, passwordHash);
-      if (!taken) {
-        await store.unclaim(row.id, row.passwordHash);
-        throw unauthorized("sign in as the invited account to accept this invitation");
-      }
-      if (existing.passwordHash !== null) await endEarlierHold(env, existing.id, orgsOfAccount, row.orgId);
-      if (!(await data.addMember(existing.id, row.role))) {
+      if (!(await takeOverAccount(env, existing, passwordHash, { orgId: row.orgId, role: row.role }))) {
         await store.unclaim(row.id, row.passwordHash);
         throw unauthorized("sign in as the invited account to accept this invitation");
       }
@@ -174,27 +161,33 @@ export async function acceptInvitation(env: Env, caller: UserPrincipal | undefin
 }
 
 /**
- * After an invitation reclaimed an account (its password was provisional, or it was in no org):
- * whoever held the old password loses everything it opened. Sessions end, and every membership
- * ends with its admin keys and OAuth grants, so the new holder inherits no org the old one was in;
- * each of those orgs is told (`user.address_reclaimed`), as is the accepting org.
+ * The one way an invitation takes over an existing account (with or without a password, made by
+ * hand or by SSO just-in-time provisioning): `PlatformData.takeOverAccount` sets the taker's
+ * password and ends in the same transaction whatever the earlier holder had (sessions, admin keys,
+ * TOTP factor and recovery codes, identity-provider links, MFA challenges through the credentials
+ * epoch) and adds the taker's membership, refusing an account that is in any org. Then this isolate forgets the ended sessions and
+ * keys, OAuth grants (kept outside D1) are revoked, and the accepting org is told
+ * (`user.address_reclaimed`). False when the account changed meanwhile or is in an org.
  */
-async function endEarlierHold(env: Env, userId: string, orgsOfAccount: Array<{ id: string }>, acceptingOrgId: string) {
-  const signedOut = await revokeSessionsOfUser(env, userId);
-  const db = makeDb(env.DB);
-  for (const org of orgsOfAccount) {
-    await withdrawMember(env, org.id, userId, { type: "system", id: "invitations" }, "address_reclaimed");
-    await new OrgData(db, org.id).removeMember(userId);
-  }
-  for (const orgId of new Set([acceptingOrgId, ...orgsOfAccount.map((o) => o.id)])) {
-    await recordAudit(env, {
-      orgId,
-      actor: { type: "system", id: "invitations" },
-      action: "user.address_reclaimed",
-      resource: { type: "user", id: userId },
-      result: "success",
-      reason: orgId === acceptingOrgId ? "invitation_accepted_with_own_password" : "membership_ended",
-      details: { signedOut, membershipsEnded: orgsOfAccount.length },
-    });
-  }
+async function takeOverAccount(env: Env, account: UserRow, passwordHash: string, join: { orgId: string; role: Role }): Promise<boolean> {
+  const ended = await new PlatformData(makeDb(env.DB)).takeOverAccount(account.id, account, passwordHash, join);
+  if (!ended) return false;
+  forgetSessions(ended.endedSessionJtiHashes);
+  forgetTokens(ended.endedKeyHashes);
+  const grants = await revokeGrantsOf(env, account.id);
+  await recordAudit(env, {
+    orgId: join.orgId,
+    actor: { type: "system", id: "invitations" },
+    action: "user.address_reclaimed",
+    resource: { type: "user", id: account.id },
+    result: "success",
+    reason: "invitation_accepted_with_own_password",
+    details: {
+      hadPassword: account.passwordHash !== null,
+      signedOut: ended.endedSessionJtiHashes.length,
+      adminKeys: ended.endedKeyHashes.length,
+      oauthGrants: grants,
+    },
+  });
+  return true;
 }

@@ -1,9 +1,10 @@
 // Password guessing is throttled by counting every login attempt, before its password is
 // checked, in two LoginGuard Durable Objects: one for the account (SHA-256 of the normalised
 // e-mail, whether or not such an account exists) and one for the client address
-// (cf-connecting-ip). Each counts atomically, so a burst of parallel guesses gets exactly as many
+// (cf-connecting-ip, keyed by `clientAddressKey`: an IPv6 /64 is one client). Each counts atomically, so a burst of parallel guesses gets exactly as many
 // checks as a sequential one. Over the limit, login answers 429 with Retry-After without looking
 // at the password.
+import ipaddr from "ipaddr.js";
 import { AppError } from "../errors.js";
 import { sha256Hex } from "./crypto.js";
 import { type AttemptVerdict, FREE_ATTEMPTS, type LoginCounterKind, type RateLimitKind, type RateVerdict } from "./login-guard.js";
@@ -21,14 +22,31 @@ interface Counter {
   stub: DurableObjectStub<import("./login-guard.js").LoginGuard>;
 }
 
+/** The bucket of requests whose client address the edge did not give (or gave unreadable). */
+export const UNKNOWN_CLIENT_ADDRESS = "unknown";
+
+/**
+ * The one key every per-address counter uses for a client address: IPv4 as is, IPv4-mapped IPv6
+ * as its IPv4, any other IPv6 as its /64 (what one host or subscriber is given, so rotating the
+ * interface id is the same client), and a missing or unreadable address as one shared "unknown"
+ * bucket rather than none. Parsing by ipaddr.js (already a dependency; it knows every IPv6 spelling).
+ */
+export function clientAddressKey(address: string | null | undefined): string {
+  const text = address?.trim() ?? "";
+  if (!ipaddr.isValid(text)) return UNKNOWN_CLIENT_ADDRESS;
+  let parsed = ipaddr.parse(text);
+  if (parsed.kind() === "ipv6" && (parsed as ipaddr.IPv6).isIPv4MappedAddress()) parsed = (parsed as ipaddr.IPv6).toIPv4Address();
+  if (parsed.kind() === "ipv4") return parsed.toString();
+  const parts = (parsed as ipaddr.IPv6).parts.slice(0, 4).map((p) => p.toString(16));
+  return `${parts.join(":")}::/64`;
+}
+
 async function countersFor(env: Env, email: string, address: string | null): Promise<Counter[]> {
   const named = async (kind: LoginCounterKind, value: string): Promise<Counter> => ({
     kind,
     stub: env.LOGIN_GUARD.get(env.LOGIN_GUARD.idFromName(`${kind}:${await sha256Hex(value)}`)),
   });
-  const counters = [named("account", normalizeEmail(email))];
-  if (address) counters.push(named("address", address.trim().toLowerCase()));
-  return Promise.all(counters);
+  return Promise.all([named("account", normalizeEmail(email)), named("address", clientAddressKey(address))]);
 }
 
 export interface CountedAttempt {
@@ -88,6 +106,5 @@ export async function throttle(env: Env, counters: Array<{ kind: RateLimitKind; 
   throw new AppError("rate_limited", `too many ${what} requests; try again later`, { headers: { "retry-after": String(seconds) } });
 }
 
-/** The counter of a client address, when the edge saw one (cf-connecting-ip). */
-export const addressCounter = (kind: RateLimitKind, address: string | null | undefined) =>
-  address ? [{ kind, value: address.trim().toLowerCase() }] : [];
+/** The counter of a client address (cf-connecting-ip, keyed by `clientAddressKey`). */
+export const addressCounter = (kind: RateLimitKind, address: string | null | undefined) => [{ kind, value: clientAddressKey(address) }];

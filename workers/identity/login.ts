@@ -46,12 +46,12 @@ export async function passwordLogin(env: Env, ctx: WaitUntil, input: PasswordLog
   }
   const factor = await mfaStatus(env, user.id);
   if (factor === "enabled" || rules.mfaRequired) {
-    const challenge = await issueMfaChallenge(env, user.id);
+    const challenge = await issueMfaChallenge(env, user.id, user.credentialsEpoch);
     ctx.waitUntil(auditLogin(env, user.id, "success", "password_mfa_pending", null, "user.login_password_checked"));
     return { kind: "mfa", challenge: challenge.token, expiresAt: challenge.expiresAt, enrol: factor !== "enabled" };
   }
   ctx.waitUntil(auditLogin(env, user.id, "success", "password", null));
-  return { kind: "session", session: await issueSession(env, user.id, ["pwd"]) };
+  return { kind: "session", session: await issueSession(env, user.id, ["pwd"], undefined, user.credentialsEpoch) };
 }
 
 export interface SecondFactor {
@@ -79,8 +79,7 @@ export async function secondFactorLogin(
   const challenges = new LoginData(makeDb(env.DB));
   // The challenge is held for this attempt before any code is checked, so a second attempt with it
   // (at the same time, or after this one produced a session) is refused without using a factor.
-  if (!(await challenges.claimMfaChallenge(challenge.jtiSha256, userId, challenge.expiresAt)))
-    throw unauthorized("invalid or expired MFA challenge; sign in again");
+  if (!(await challenges.claimMfaChallenge(challenge))) throw unauthorized("invalid or expired MFA challenge; sign in again");
   let ok = false;
   let method: "totp" | "recovery_code" | "totp_enrolment" = "totp";
   let recoveryCodes: string[] | undefined;
@@ -116,7 +115,7 @@ export async function secondFactorLogin(
       if (method === "recovery_code") await auditLogin(env, userId, "success", "recovery_code", null, "user.mfa_recovery_code_used");
     })(),
   );
-  const session = await issueSession(env, userId, ["pwd", "otp"]);
+  const session = await issueSession(env, userId, ["pwd", "otp"], undefined, challenge.credentialsEpoch);
   return recoveryCodes ? { session, recoveryCodes } : { session };
 }
 

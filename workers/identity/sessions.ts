@@ -5,6 +5,7 @@ import { SessionClaimsSchema } from "../../schema/api.js";
 import { makeDb } from "../data/db.js";
 import { LoginData } from "../data/login-data.js";
 import { PlatformData } from "../data/platform-data.js";
+import { unauthorized } from "../errors.js";
 import { base64ToBytes, bytesToBase64url, randomBytes, sha256Hex, timingSafeEqual } from "./crypto.js";
 
 export const SESSION_ISSUER = "palisade";
@@ -56,8 +57,19 @@ export interface SignIn {
   ssoOrgId: string | undefined;
 }
 
-/** An SSO session names the org whose provider issued it: only that org's rules count it as SSO or MFA. */
-export async function issueSession(env: Env, userId: string, amr: AuthMethod[], ssoOrgId?: string): Promise<IssuedSession> {
+/**
+ * An SSO session names the org whose provider issued it: only that org's rules count it as SSO or
+ * MFA. `credentialsEpoch` is the account's epoch read when the sign-in was checked: if an invitation
+ * took the account over since, no session is stored and the sign-in is refused (401). Without it,
+ * the current epoch is used (a caller that checked no credential of its own).
+ */
+export async function issueSession(
+  env: Env,
+  userId: string,
+  amr: AuthMethod[],
+  ssoOrgId?: string,
+  credentialsEpoch?: number,
+): Promise<IssuedSession> {
   const ttl = Number(env.SESSION_TTL_SECONDS) || 3600;
   const jti = bytesToBase64url(randomBytes(24));
   const now = Math.floor(Date.now() / 1000);
@@ -72,7 +84,10 @@ export async function issueSession(env: Env, userId: string, amr: AuthMethod[], 
     .setIssuedAt(now)
     .setExpirationTime(now + ttl)
     .sign(sign);
-  await new PlatformData(makeDb(env.DB)).insertSession(userId, await sha256Hex(jti), expiresAt);
+  const platform = new PlatformData(makeDb(env.DB));
+  const epoch = credentialsEpoch ?? (await platform.user(userId))?.credentialsEpoch;
+  if (epoch === undefined || !(await platform.insertSession(userId, await sha256Hex(jti), expiresAt, epoch)))
+    throw unauthorized("the account changed while signing in; sign in again");
   return { token, jti, expiresAt, csrfToken: await csrfTokenFor(env, jti) };
 }
 
@@ -127,6 +142,12 @@ export async function revokeSession(env: Env, jti: string) {
   revocationCache.set(jtiHash, { live: false, expires: Date.now() + REVOCATION_TTL_MS });
 }
 
+/** Marks sessions already revoked in D1 as dead in this isolate's cache. */
+export function forgetSessions(jtiHashes: Iterable<string>) {
+  const until = Date.now() + REVOCATION_TTL_MS;
+  for (const jtiHash of jtiHashes) revocationCache.set(jtiHash, { live: false, expires: until });
+}
+
 /** Ends every session of the account at once (deactivation): D1 first, then this isolate's cache. */
 export async function revokeSessionsOfUser(env: Env, userId: string): Promise<number> {
   const revoked = await new PlatformData(makeDb(env.DB)).revokeSessionsOfUser(userId);
@@ -150,11 +171,14 @@ export const MFA_CHALLENGE_TYP = "pal-mfa-challenge+jwt";
 const MFA_CHALLENGE_AUDIENCE = "palisade:mfa-challenge";
 export const MFA_CHALLENGE_TTL_SECONDS = 300;
 
-/** A short-lived token saying "this user's password was right"; it never opens the API. */
-export async function issueMfaChallenge(env: Env, userId: string): Promise<{ token: string; expiresAt: number }> {
+/**
+ * A short-lived token saying "this user's password was right"; it never opens the API. It carries
+ * the account's credentials epoch (`cep`) the password was checked under: a takeover ends it.
+ */
+export async function issueMfaChallenge(env: Env, userId: string, credentialsEpoch: number): Promise<{ token: string; expiresAt: number }> {
   const now = Math.floor(Date.now() / 1000);
   const { sign } = await keys(env.SESSION_SIGNING_KEY);
-  const token = await new SignJWT({})
+  const token = await new SignJWT({ cep: credentialsEpoch })
     .setProtectedHeader({ alg: "HS256", typ: MFA_CHALLENGE_TYP })
     .setIssuer(SESSION_ISSUER)
     .setAudience(MFA_CHALLENGE_AUDIENCE)
@@ -171,12 +195,15 @@ export interface MfaChallenge {
   /** SHA-256 of the challenge's jti: the key it is spent under (workers/data/login-data.ts). */
   jtiSha256: string;
   expiresAt: number;
+  /** The account's credentials epoch the password was checked under. */
+  credentialsEpoch: number;
 }
 
 /**
  * A valid, unexpired MFA challenge that no second-factor attempt holds or has spent, or null.
  * Spending it is the caller's business (`LoginData.claimMfaChallenge`), so the check here is only
- * an early refusal; the claim is what makes a challenge good for one session.
+ * an early refusal; the claim is what makes a challenge good for one session. A challenge issued
+ * before the account was taken over (an earlier credentials epoch) is null too.
  */
 export async function verifyMfaChallenge(env: Env, token: string): Promise<MfaChallenge | null> {
   const { sign } = await keys(env.SESSION_SIGNING_KEY);
@@ -187,13 +214,14 @@ export async function verifyMfaChallenge(env: Env, token: string): Promise<MfaCh
       issuer: SESSION_ISSUER,
       audience: MFA_CHALLENGE_AUDIENCE,
       typ: MFA_CHALLENGE_TYP,
-      requiredClaims: ["sub", "exp", "jti"],
+      requiredClaims: ["sub", "exp", "jti", "cep"],
     });
-    if (typeof payload.sub !== "string" || typeof payload.jti !== "string" || typeof payload.exp !== "number") return null;
-    challenge = { userId: payload.sub, jtiSha256: await sha256Hex(payload.jti), expiresAt: payload.exp * 1000 };
+    const { sub, jti, exp, cep } = payload;
+    if (typeof sub !== "string" || typeof jti !== "string" || typeof exp !== "number" || !Number.isSafeInteger(cep)) return null;
+    challenge = { userId: sub, jtiSha256: await sha256Hex(jti), expiresAt: exp * 1000, credentialsEpoch: cep as number };
   } catch (error) {
     if (error instanceof joseErrors.JOSEError || error instanceof TypeError) return null;
     throw error;
   }
-  return (await new LoginData(makeDb(env.DB)).mfaChallengeTaken(challenge.jtiSha256)) ? null : challenge;
+  return (await new LoginData(makeDb(env.DB)).mfaChallengeOpen(challenge)) ? challenge : null;
 }

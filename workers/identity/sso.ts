@@ -243,15 +243,16 @@ export async function completeSsoLogin(env: Env, ctx: { waitUntil(p: Promise<unk
     audit("denied", "sso_domain_not_allowed");
     throw forbidden("your e-mail domain is not allowed to sign in to this organization");
   }
-  const userId = await provisionUser(env, store, provider, claims.sub, email, claims.groups ?? []);
-  if (userId === undefined) {
+  const provisioned = await provisionUser(env, store, provider, claims.sub, email, claims.groups ?? []);
+  if (provisioned === undefined) {
     audit("denied", "sso_account_exists_elsewhere");
     throw ssoFailed("an account with this e-mail exists and is not a member of this org");
   }
+  const { userId, credentialsEpoch } = provisioned;
   audit("success", "sso", userId);
   // Other orgs of the account see the login too (as password logins do).
   ctx.waitUntil(auditOtherOrgs(env, userId, pending.orgId));
-  return issueSession(env, userId, ["sso"], pending.orgId);
+  return issueSession(env, userId, ["sso"], pending.orgId, credentialsEpoch);
 }
 
 async function auditOtherOrgs(env: Env, userId: string, exceptOrgId: string) {
@@ -300,7 +301,7 @@ async function provisionUser(
   subject: string,
   email: string,
   groups: string[],
-): Promise<string | undefined> {
+): Promise<{ userId: string; credentialsEpoch: number } | undefined> {
   const db = makeDb(env.DB);
   const platform = new PlatformData(db);
   const org = new OrgData(db, store.orgId);
@@ -326,6 +327,10 @@ async function provisionUser(
     }
     await store.link(subject, userId);
   }
+  // Read once the account is resolved: an invitation taking it over after this point (which ends
+  // the link) leaves the session unstored.
+  const account = await platform.user(userId);
+  if (!account) return undefined;
   const membership = await org.membership(userId);
   if (!membership) await org.addMember(userId, mappedRole ?? provider.defaultRole);
   else if (mappedRole && membership.role !== "owner" && membership.role !== mappedRole) {
@@ -345,7 +350,7 @@ async function provisionUser(
     if (!(await org.team(teamId))) continue;
     if (!(await org.teamRole(teamId, userId))) await org.setTeamMember(teamId, userId, "member");
   }
-  return userId;
+  return { userId, credentialsEpoch: account.credentialsEpoch };
 }
 
 export function domainOf(email: string): string {

@@ -77,8 +77,8 @@ function storageApi(env: Env): OAuthHelpers {
   return oauthApi(env, origin);
 }
 
-/** Revokes a person's grants in an org, optionally only those for one agent. Returns how many. */
-export async function revokeGrantsOf(env: Env, userId: string, filter: { orgId: string; agentId?: string }): Promise<number> {
+/** Revokes a person's grants in an org (every grant without one), optionally only those for one agent. Returns how many. */
+export async function revokeGrantsOf(env: Env, userId: string, filter: { orgId?: string; agentId?: string } = {}): Promise<number> {
   const api = storageApi(env);
   let cursor: string | undefined;
   let revoked = 0;
@@ -86,8 +86,8 @@ export async function revokeGrantsOf(env: Env, userId: string, filter: { orgId: 
     const page = await api.listUserGrants(userId, cursor ? { cursor, limit: 100 } : { limit: 100 });
     for (const grant of page.items) {
       const meta = GrantMetadataSchema.safeParse(grant.metadata);
-      if (!meta.success || meta.data.orgId !== filter.orgId) continue;
-      if (filter.agentId && meta.data.agentId !== filter.agentId) continue;
+      if (filter.orgId !== undefined && (!meta.success || meta.data.orgId !== filter.orgId)) continue;
+      if (filter.agentId && (!meta.success || meta.data.agentId !== filter.agentId)) continue;
       await api.revokeGrant(grant.id, userId);
       revoked++;
     }

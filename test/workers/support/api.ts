@@ -17,8 +17,23 @@ export interface CallOptions {
   headers?: Record<string, string>;
 }
 
+let clientAddresses = Math.floor(Math.random() * 60_000);
+/**
+ * The edge always names the client (cf-connecting-ip); a test request that does not name one gets
+ * an address of its own (TEST-NET 198.18.0.0/15), so per-address counters see distinct clients
+ * unless a test sets the header to count one client.
+ */
+export function withClientAddress(init: HeadersInit | undefined): Headers {
+  const headers = new Headers(init);
+  if (!headers.has("cf-connecting-ip")) {
+    const n = clientAddresses++ % 65_536;
+    headers.set("cf-connecting-ip", `198.${18 + (n >> 15)}.${(n >> 8) & 127}.${n & 255}`);
+  }
+  return headers;
+}
+
 export async function call(path: string, options: CallOptions = {}) {
-  const headers = new Headers(options.headers);
+  const headers = withClientAddress(options.headers);
   if (options.token) headers.set("authorization", `Bearer ${options.token}`);
   let body: BodyInit | undefined = options.rawBody;
   if (options.body !== undefined) {

@@ -6,7 +6,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from "@modelcontextprotocol/sdk/shared/auth.js";
 import { exports } from "cloudflare:workers";
-import { BASE, call } from "./api.js";
+import { BASE, call, withClientAddress } from "./api.js";
 
 export const REDIRECT_URI = "http://127.0.0.1:33418/callback";
 
@@ -54,7 +54,10 @@ export class MemoryOAuthProvider implements OAuthClientProvider {
   }
 }
 
-export const workerFetch = (input: string | URL | Request, init?: RequestInit) => exports.default.fetch(new Request(input, init));
+export const workerFetch = (input: string | URL | Request, init?: RequestInit) => {
+  const request = new Request(input, init);
+  return exports.default.fetch(new Request(request, { headers: withClientAddress(request.headers) }));
+};
 
 export function oauthTransport(provider: OAuthClientProvider) {
   return new StreamableHTTPClientTransport(new URL(`${BASE}/mcp`), { authProvider: provider, fetch: workerFetch });

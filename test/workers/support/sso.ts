@@ -3,7 +3,7 @@
 // consent forms), forge codes for the misbehaving provider, and compute real TOTP codes.
 import { env, exports } from "cloudflare:workers";
 import { OIDC_CLIENT } from "../../support/secrets.js";
-import { BASE, type SeededOrg, call, unique } from "./api.js";
+import { BASE, type SeededOrg, call, unique, withClientAddress } from "./api.js";
 
 export const SSO_COOKIE = "__Host-pal_sso";
 
@@ -125,7 +125,9 @@ export interface StartedLogin {
 
 /** GET /api/v1/sso/start without following its redirect (a service binding would follow it into the Worker). */
 export async function startRaw(query: string, headers: Record<string, string> = {}) {
-  const res = await exports.default.fetch(new Request(`${BASE}/api/v1/sso/start?${query}`, { redirect: "manual", headers }));
+  const res = await exports.default.fetch(
+    new Request(`${BASE}/api/v1/sso/start?${query}`, { redirect: "manual", headers: withClientAddress(headers) }),
+  );
   const text = await res.text();
   return { status: res.status, headers: res.headers, text, json: text.startsWith("{") ? JSON.parse(text) : undefined };
 }
