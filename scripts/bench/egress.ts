@@ -15,7 +15,8 @@ export async function benchEgress(edge: Edge, options: { iterations: number; dur
     });
     const policy = await api(edge, "POST", `/api/v1/orgs/${org}/policies`, boot.apiKey, {
       name: "bench",
-      egress: [{ host: "127.0.0.1", ports: [target.port], methods: ["GET"], paths: ["/repos/**"], credential: "tok" }],
+      // The target is local plain HTTP, so the rule allows its credential over http.
+      egress: [{ host: "127.0.0.1", ports: [target.port], methods: ["GET"], paths: ["/repos/**"], credential: "tok", credentialOverHttp: true }],
     });
     const agent = await api(edge, "POST", `/api/v1/orgs/${org}/agents`, boot.apiKey, { name: "bench-agent" });
     await api(edge, "POST", `/api/v1/orgs/${org}/policies/${policy.id}/attach`, boot.apiKey, { scope: "agent", id: agent.id });
@@ -29,7 +30,7 @@ export async function benchEgress(edge: Edge, options: { iterations: number; dur
     const edgeLatency = await sequential(
       async () => {
         const r = await fetch(viaEdge, { headers: auth });
-        if (r.status !== 200) throw new Error(`egress answered ${r.status}`);
+        if (r.status !== 200) throw new Error(`egress answered ${r.status}: ${(await r.text()).slice(0, 300)}`);
         await r.arrayBuffer();
       },
       { iterations: options.iterations },
