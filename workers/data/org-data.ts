@@ -1,5 +1,5 @@
 // Org-scoped access to the org itself, members, teams, projects, agents and tokens; every query is bound to one org.
-import { and, asc, eq, getTableColumns, gt, inArray, isNull, ne, or } from "drizzle-orm";
+import { and, asc, eq, getTableColumns, gt, inArray, isNull, ne, or, sql } from "drizzle-orm";
 import { AppError } from "../errors.js";
 import { newId } from "../ids.js";
 import { tables } from "./db.js";
@@ -82,6 +82,38 @@ export class OrgData extends OrgScoped {
 
   addMember(userId: string, role: Role) {
     return this.db.insert(memberships).values({ orgId: this.orgId, userId, role }).onConflictDoNothing().returning().get();
+  }
+
+  /**
+   * Adds the member only while the account's credentials epoch is still `epoch` (read when the
+   * sign-in was checked), in one statement: an invitation that took the account over in between
+   * bumped the epoch, and its new holder must not inherit a membership the old holder's sign-in
+   * earned. True when the account is a member at that epoch (added now or already).
+   */
+  async addMemberAtEpoch(userId: string, role: Role, epoch: number): Promise<boolean> {
+    const atEpoch = and(eq(users.id, userId), eq(users.credentialsEpoch, epoch));
+    const [, current] = await this.db.batch([
+      this.db
+        .insert(memberships)
+        .select(
+          this.db
+            .select({
+              orgId: sql<string>`${this.orgId}`.as("org_id"),
+              userId: users.id,
+              role: sql<Role>`${role}`.as("role"),
+              createdAt: sql<number>`(unixepoch('subsec') * 1000)`.as("created_at"),
+            })
+            .from(users)
+            .where(atEpoch),
+        )
+        .onConflictDoNothing(),
+      this.db
+        .select({ one: sql`1` })
+        .from(memberships)
+        .innerJoin(users, eq(users.id, memberships.userId))
+        .where(this.scope(memberships, and(eq(memberships.userId, userId), atEpoch))),
+    ]);
+    return current.length === 1;
   }
 
   setMemberRole(userId: string, role: Role) {

@@ -332,8 +332,9 @@ async function provisionUser(
   const account = await platform.user(userId);
   if (!account) return undefined;
   const membership = await org.membership(userId);
-  if (!membership) await org.addMember(userId, mappedRole ?? provider.defaultRole);
-  else if (mappedRole && membership.role !== "owner" && membership.role !== mappedRole) {
+  if (!membership) {
+    if (!(await org.addMemberAtEpoch(userId, mappedRole ?? provider.defaultRole, account.credentialsEpoch))) return undefined;
+  } else if (mappedRole && membership.role !== "owner" && membership.role !== mappedRole) {
     await org.setMemberRole(userId, mappedRole);
     await recordAudit(env, {
       orgId: store.orgId,
