@@ -48,7 +48,12 @@ export interface EntityOptions {
  * org's entries.
  */
 type PieceSpans = ReadonlyArray<{ kind: EntityKind; start: number; end: number }>;
-const entityCache = new Map<string, PieceSpans>();
+// Two generations instead of evicting the oldest key: deleting from the front of a Map leaves
+// holes that `keys().next()` walks past until the next rehash, which made every miss of a full
+// cache cost thousands of steps. A full young generation becomes the old one whole; a hit in the
+// old generation moves up. Between ENTITY_CACHE_MAX / 2 and ENTITY_CACHE_MAX entries are held.
+let youngCache = new Map<string, PieceSpans>();
+let oldCache = new Map<string, PieceSpans>();
 const ENTITY_CACHE_MAX = 20_000;
 
 /** Two 32-bit multiply-xor lanes over UTF-16 code units; state is [lane1, lane2]. */
@@ -78,11 +83,22 @@ function hashKey([h1, h2]: [number, number], length: number): string {
 }
 
 function remember(key: string, spans: PieceSpans) {
-  if (entityCache.size >= ENTITY_CACHE_MAX) {
-    const oldest = entityCache.keys().next().value;
-    if (oldest !== undefined) entityCache.delete(oldest);
+  if (youngCache.size >= ENTITY_CACHE_MAX / 2) {
+    oldCache = youngCache;
+    youngCache = new Map();
   }
-  entityCache.set(key, spans);
+  youngCache.set(key, spans);
+}
+
+function recall(key: string): PieceSpans | undefined {
+  const young = youngCache.get(key);
+  if (young !== undefined) return young;
+  const old = oldCache.get(key);
+  if (old !== undefined) {
+    oldCache.delete(key);
+    remember(key, old);
+  }
+  return old;
 }
 
 /** A tagged span cleaned up: outer punctuation trimmed (a final dot kept after a short abbreviation). */
@@ -1004,7 +1020,7 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
     // One lower-case token ("gpt-4o", "image/png", "claude-sonnet-4") is an identifier, not a name.
     if (!LETTER.test(piece) || (!SPACE.test(piece.trim()) && !NAME_LIKE.test(piece))) continue;
     const key = prefix === null ? null : hashKey(hashFeed(prefix, piece), piece.length);
-    let spans = key === null ? undefined : entityCache.get(key);
+    let spans = key === null ? undefined : recall(key);
     if (!spans) {
       used += piece.length;
       if (used > options.maxChars) throw new EntityBudgetExceeded();
