@@ -130,7 +130,8 @@ const entitiesNew = mbPerSecond(
 // proxy runs it: with the org's entity cache, already full (earlier traffic), so every new
 // sentence is also a cache insertion that pushes an old one out.
 const proxyOptions = { entityCacheScope: "org_bench_pii" };
-for (let i = 0; i < 200; i++) maskJsonStrings({ model: "m", messages: [{ role: "user", content: freshPrompt(16 * 1024) }] }, createMasker({}, undefined, proxyOptions));
+for (let i = 0; i < 200; i++)
+  maskJsonStrings({ model: "m", messages: [{ role: "user", content: freshPrompt(16 * 1024) }] }, createMasker({}, undefined, proxyOptions));
 const sixteen = Array.from({ length: 60 }, () => freshPrompt(16 * 1024));
 const perCall: number[] = [];
 for (const text of sixteen) {
