@@ -126,12 +126,17 @@ const entitiesNew = mbPerSecond(
   () => void entityDetector.detect(freshTexts[freshIndex++ % freshTexts.length] ?? "", entityDetector.newBudget()),
   2,
 );
-// A 16 KB never-seen prompt through the whole masker (patterns and entities), per call.
+// A 16 KB never-seen prompt through the whole masker (patterns and entities), per call, as the
+// proxy runs it: with the org's entity cache, already full (earlier traffic), so every new
+// sentence is also a cache insertion that pushes an old one out.
+const proxyOptions = { entityCacheScope: "org_bench_pii" };
+for (let i = 0; i < 200; i++)
+  maskJsonStrings({ model: "m", messages: [{ role: "user", content: freshPrompt(16 * 1024) }] }, createMasker({}, undefined, proxyOptions));
 const sixteen = Array.from({ length: 60 }, () => freshPrompt(16 * 1024));
 const perCall: number[] = [];
 for (const text of sixteen) {
   const t0 = performance.now();
-  maskJsonStrings({ model: "m", messages: [{ role: "user", content: text }] }, createMasker({}));
+  maskJsonStrings({ model: "m", messages: [{ role: "user", content: text }] }, createMasker({}, undefined, proxyOptions));
   perCall.push(performance.now() - t0);
 }
 perCall.sort((a, b) => a - b);

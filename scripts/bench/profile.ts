@@ -1,4 +1,5 @@
 // `npm run bench:profile -- llm|llm-stream|egress [seconds]` (PROMPT_BYTES=n, PII_PATTERNS_ONLY=1 for the LLM;
+// PROMPT_FRESH=1: every request a prompt never seen before, as the bench's "full new" rows;
 // CPU_ONLY=1: no profiler, workerd CPU per request in three rounds, for A/B comparisons): a CPU profile of the edge (Worker and its
 // Durable Objects share one isolate in workerd) under 16-connection load, through the V8
 // inspector. Writes bench/profile-<path>.cpuprofile (open it in Chrome DevTools) and prints
@@ -88,7 +89,8 @@ try {
     headers = { authorization: `Bearer ${agent.token}`, "content-type": "application/json" };
     body = JSON.stringify({
       model: "gpt-4o-mini",
-      max_tokens: 64,
+      // The fake provider echoes the prompt: with PROMPT_BYTES the answer is the whole prompt, as in the bench.
+      max_tokens: process.env.PROMPT_BYTES ? Math.ceil(Number(process.env.PROMPT_BYTES) / 4) + 64 : 64,
       ...(which === "llm-stream" ? { stream: true, stream_options: { include_usage: true } } : {}),
       messages: [
         {
@@ -100,12 +102,33 @@ try {
       ],
     });
   }
-  await load({ url, method: body ? "POST" : "GET", headers, body, durationSec: 2 });
+  // Never-seen prompts: autocannon sends one body, so a few sequential callers each build a new
+  // prompt (every sentence changed) per request instead.
+  const fresh = Boolean(process.env.PROMPT_FRESH && process.env.PROMPT_BYTES && body);
+  const drive = async (durationSec: number) => {
+    if (!fresh) return load({ url, method: body ? "POST" : "GET", headers, body, durationSec });
+    const bytes = Number(process.env.PROMPT_BYTES);
+    const until = performance.now() + durationSec * 1000;
+    let done = 0;
+    const caller = async () => {
+      while (performance.now() < until) {
+        const request = JSON.parse(body!) as { messages: Array<{ content: string }> };
+        request.messages[0]!.content = promptOf(bytes, true);
+        const r = await fetch(url, { method: "POST", headers, body: JSON.stringify(request) });
+        await r.arrayBuffer();
+        if (r.status !== 200) throw new Error(`answered ${r.status}`);
+        done++;
+      }
+    };
+    await Promise.all(Array.from({ length: 4 }, caller));
+    return { requestsPerSec: Math.round(done / durationSec), latencyP50: 0, latencyP99: 0, non2xx: 0, errors: 0 };
+  };
+  await drive(2);
   if (process.env.CPU_ONLY) {
     // No profiler attached: workerd CPU per request under the same load, for A/B comparisons.
     for (let round = 0; round < 3; round++) {
       const cpu0 = workerdCpu() ?? { userMs: 0, sysMs: 0 };
-      const result = await load({ url, method: body ? "POST" : "GET", headers, body, durationSec: seconds });
+      const result = await drive(seconds);
       const cpu1 = workerdCpu() ?? { userMs: 0, sysMs: 0 };
       const requests = result.requestsPerSec * seconds;
       const usPerRequest = ((cpu1.userMs - cpu0.userMs + cpu1.sysMs - cpu0.sysMs) * 1000) / requests;
@@ -120,7 +143,7 @@ try {
     await ins.send("Profiler.start");
     const cpu0 = workerdCpu() ?? { userMs: 0, sysMs: 0 };
     const t0 = performance.now();
-    const result = await load({ url, method: body ? "POST" : "GET", headers, body, durationSec: seconds });
+    const result = await drive(seconds);
     const wall = performance.now() - t0;
     const cpu1 = workerdCpu() ?? { userMs: 0, sysMs: 0 };
     console.log(

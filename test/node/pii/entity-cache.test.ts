@@ -42,4 +42,20 @@ describe("entity cache", () => {
     expect(onlyPlaces).toEqual(detectPii(text, { categories: ["location"] }));
     expect(onlyPlaces.every((f) => f.category === "location")).toBe(true);
   });
+
+  it("stays bounded, and keeps a sentence reused while more new sentences pass than it holds", () => {
+    const scope = "org_cache_e";
+    const kept = texts[0] ?? "";
+    const dropped = texts[1] ?? "";
+    detectPii(kept, { entityCacheScope: scope });
+    detectPii(dropped, { entityCacheScope: scope });
+    // 30,000 new sentences (the cache holds at most 20,000), the kept one reused between batches.
+    for (let batch = 0; batch < 100; batch++) {
+      const lines = Array.from({ length: 300 }, (_, i) => `Ticket note ${batch}x${i} about the failed deploy.`);
+      detectPii(lines.join("\n"), { entityCacheScope: scope });
+      detectPii(kept, { entityCacheScope: scope, maxEntityChars: 10 });
+    }
+    expect(detectPii(kept, { entityCacheScope: scope, maxEntityChars: 10 })).toEqual(detectPii(kept));
+    expect(() => detectPii(dropped, { entityCacheScope: scope, maxEntityChars: 10 })).toThrow(PiiBudgetError);
+  });
 });
