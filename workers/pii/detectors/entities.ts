@@ -201,19 +201,26 @@ export function addressShaped(value: string, model: Tagger): boolean {
     // A postcode before a place or a postal letter code ("2060 Antwerpen", "1016 GC", not "1998
     // Edition"), or closing the address ("Bengaluru 560038"; a year does not).
     const closing = m.index + m[0].length >= value.trimEnd().length;
-    if (next === undefined ? closing && !YEAR.test(m[1] ?? "") : /^\p{Lu}{1,4}$/u.test(next) || placeLike(next, model)) return true;
+    // A place is written with a capital in a cased script: a lower-case word after the number
+    // makes it a quantity or a code ("55102 approved").
+    const placeAfter = next !== undefined && !/^\p{Ll}/u.test(next) && placeLike(next, model);
+    if (next === undefined ? closing && !YEAR.test(m[1] ?? "") : /^\p{Lu}{1,4}$/u.test(next) || placeAfter) return true;
   }
   const t = tokenize(value);
   for (let i = 0; i < t.count; i++) {
     if (t.shape[i] === Shape.Punct) continue;
+    // A word glued to a number by a hyphen is a code's prefix ("PO-55102", "RD-2210"), not a street word.
+    if (CODE_PREFIX_AFTER.test(value.slice(t.ends[i], (t.ends[i] ?? 0) + 2))) continue;
     if (model.gazetteer.flags(t.word[i] ?? 0) & Gaz.street) return true;
     if (STREET_SUFFIX.test(value.slice(t.starts[i], t.ends[i]))) return true;
   }
   return false;
 }
 
+const CODE_PREFIX_AFTER = /^-\d/;
 const YEAR = /^(?:19|20)\d\d$/;
-const POSTCODE_CITY = /(?<!\d)(\d{4,6})(?!\d)(?:[\s,]+(\p{L}[\p{L}'’-]*))?/gu;
+// The digits of a decimal fraction ("0.0229", "3,1415") or of a version are not a postcode.
+const POSTCODE_CITY = /(?<![\d.,]|\p{L}-)(\d{4,6})(?![\d]|[.,]\d)(?:[\s,]+(\p{L}[\p{L}'’-]*))?/gu;
 
 /** A word that names a place, or one no word list knows (a place nobody listed): not an everyday word. */
 function placeLike(word: string, model: Tagger): boolean {
@@ -465,6 +472,8 @@ const HINDI_FUNCTION_WORDS = new Set(
   ),
 );
 const DEVANAGARI = /\p{sc=Devanagari}/u;
+/** Hindi times of day and relative days: morning, afternoon, evening, night, today, tomorrow, yesterday. */
+const HINDI_TIME_WORDS = new Set("सुबह दोपहर शाम रात आज कल परसों".split(" "));
 
 const DEVANAGARI_REST = /^(?:(?=\p{sc=Devanagari})[\p{L}\p{M}])*/u;
 /** An article right before a span: a person takes none ("Der Kunde hatte …", "le Client"). */
@@ -535,6 +544,10 @@ function everydayShape(piece: string, start: number, value: string, kind: Entity
       .concat(DEVANAGARI_REST.exec(piece.slice(start + value.length))?.[0] ?? "")
       .split(/\s+/);
     if (words.every((w) => HINDI_FUNCTION_WORDS.has(w))) return true;
+    // A name never opens on a function word: several words after one are a clause ("कृपया अपने टिकट अपडेट करें").
+    if (words.length >= 3 && HINDI_FUNCTION_WORDS.has(words[0] ?? "")) return true;
+    // A time of day alone ("शाम", evening) is that word.
+    if (words.length === 1 && HINDI_TIME_WORDS.has(words[0] ?? "")) return true;
   }
   // A katakana loanword with a particle after it opens a clause ("データベースへの接続", "チケットの");
   // Japanese names and places are kanji, and a katakana name stands alone before its particle.
@@ -577,9 +590,64 @@ function everydayShape(piece: string, start: number, value: string, kind: Entity
   return false;
 }
 
+/** A locale or language tag ("en-GB", "pt_BR", "zh-Hant"): a setting, not a person or place. */
+const LOCALE_TAG = /^[a-z]{2,3}[-_](?:[A-Z]{2}|[A-Z][a-z]{3}|\d{3})(?:[,/]\s*[a-z]{2,3}[-_](?:[A-Z]{2}|[A-Z][a-z]{3}|\d{3}))*$/u;
+/** A model or part code alone ("XR-220", "RTX 4090"): letters and digits of a product, not an organisation (one letter is a flat or block: "B-204"). */
+const PRODUCT_CODE = /^\p{Lu}{2,4}[- ]?\d{2,}[\p{L}\d-]*$/u;
+/** An amount with its currency ("400 Kč", "12 000 zł", "25 EUR"). */
+const CURRENCY_AMOUNT = /^\d[\d\s.,]*\s?(?:Kč|zł|Ft|kr|kn|lei|лв|руб|грн|₽|€|\$|£|¥|₹|₩|[A-Z]{3})$/u;
+/** Sentence punctuation of CJK and Arabic script: a span across it is a clause or a list, never one name. */
+const CLAUSE_PUNCTUATION = /[，。、！？；،؛]/u;
+/** A particle between kanji or katakana words ("削除で解決", "画面を開く"): a Japanese clause (が and の also join place names: "旭が丘"). */
+const JAPANESE_PARTICLE_INSIDE = /[\p{sc=Han}\p{sc=Katakana}ー][でを][\p{sc=Han}\p{sc=Katakana}]/u;
+/** A word naming a room or hall right before the span: what follows is the room's name ("Room Orion", "Salle Everest"). */
+const ROOM_BEFORE = /(?:^|[^\p{L}])(?:room|rooms|hall|salle|sala|raum|zaal|sal|huone|pokój)\s+$/iu;
+/** The same word opening the span ("Room Andromeda"). */
+const ROOM_OPENING = /^(?:Room|Salle|Sala|Raum|Zaal|Huone|Pokój)\s/u;
+/** An identifier in upper snake case ("LOG_LEVEL"): upper-case words beside one are keys of a configuration. */
+const SNAKE_KEY = /(?<![\p{L}\d])\p{Lu}+(?:_\p{Lu}+)+(?![\p{L}\d])/u;
+const ALL_CAPS_WORD = /^\p{Lu}{2,}$/u;
+const LIST_OF_WORDS = /^[^\s,]+(?:,\s*[^\s,]+){2,}$/u;
+
+/** Codes, settings, amounts and clauses the tagger reads as entities, by shape and what stands around them. */
+function codeOrClause(piece: string, start: number, value: string, kind: EntityKind, model: Tagger): boolean {
+  if (LOCALE_TAG.test(value) || CURRENCY_AMOUNT.test(value)) return true;
+  if (kind === "address") return false;
+  if (PRODUCT_CODE.test(value)) return true;
+  // Persons in a list are split by the rules after the tagger (CJK_LIST); a place or organisation is one name.
+  if (kind !== "person" && (CLAUSE_PUNCTUATION.test(value) || JAPANESE_PARTICLE_INSIDE.test(value))) return true;
+  if (ROOM_BEFORE.test(piece.slice(Math.max(0, start - 8), start)) || ROOM_OPENING.test(value)) return true;
+  if (ALL_CAPS_WORD.test(value) && SNAKE_KEY.test(piece)) return true;
+  // "Surname, Given" has one comma: three or more single words are a list ("TypeScript, Rust, Go";
+  // items of several words may be a place line the tagger gave the wrong kind, still masked).
+  if (kind === "person" && LIST_OF_WORDS.test(value)) return true;
+  // In Vietnamese text names are capitalised: a lower-case word there is a word ("sáng", morning).
+  if (!NAME_LIKE.test(value) && VIETNAMESE_TEXT.test(piece)) return true;
+  // Arabic words with the article and no known name among them ("الإصدار القادم", the next release) are a noun phrase.
+  // An organisation names its kind of institution ("نادي …", a club; "مستشفى …", a hospital).
+  if (kind !== "person" && ARABIC_WORDS.test(value) && /\s/.test(value.trim())) {
+    const words = value.trim().split(/\s+/);
+    const institution = kind === "organization" && words.some((w) => ARABIC_INSTITUTION.has(w.replace(/^[وبل]/u, "")) || ARABIC_INSTITUTION.has(w));
+    if (!institution && words.some((w) => ARABIC_ARTICLE.test(w)) && !words.some((w) => flagsOfWord(w, model) & NAME_FLAGS)) {
+      const before = /(\p{sc=Arabic}+)\s+$/u.exec(piece.slice(Math.max(0, start - 30), start));
+      if (!before || !(flagsOfWord(before[1] ?? "", model) & Gaz.first)) return true;
+    }
+  }
+  return false;
+}
+/** Arabic words for kinds of institution: hospital, club, company, university, ministry, bank, foundation, authority, group, bank, institute, school, association, union, centre, organisation, council, court, college, agency, office, party, team, fund, committee. */
+const ARABIC_INSTITUTION = new Set(
+  "مستشفى نادي شركة جامعة وزارة بنك مؤسسة هيئة مجموعة مصرف معهد مدرسة جمعية اتحاد مركز منظمة مجلس محكمة كلية وكالة مكتب حزب فريق صندوق لجنة".split(
+    " ",
+  ),
+);
+/** A letter only Vietnamese uses (ơ, ư, đ, or a tone mark under or over a vowel with a hook). */
+const VIETNAMESE_TEXT = /[ơưđƠƯĐạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]/u;
+
 /** Shapes of everyday text a tagged span can take in any language (checked after the span is cleaned). */
 function phraseShaped(piece: string, start: number, value: string, kind: EntityKind, model: Tagger): boolean {
   if (CONTRACTION.test(value) || CALENDAR_WORD.test(value) || HIRAGANA_OPENING.test(value)) return true;
+  if (codeOrClause(piece, start, value, kind, model)) return true;
   if (everydayShape(piece, start, value, kind, model)) return true;
   // A colour ("Forest green", "Ruby red") or placeholder text ("Lorem ipsum").
   if (COLOUR_AFTER.test(piece.slice(start + value.length, start + value.length + 12)) || PLACEHOLDER.test(piece)) return true;
@@ -936,6 +1004,7 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
       (s) =>
         !GREETING_BEFORE.test(piece.slice(Math.max(0, s.start - 12), s.start)) &&
         !SINGLE_LETTER.test(piece.slice(s.start, s.end)) &&
+        !(s.kind !== "address" && ROOM_BEFORE.test(piece.slice(Math.max(0, s.start - 8), s.start))) &&
         !(s.kind === "person" && vietnameseWord(piece, s.start, s.end)) &&
         !(s.kind === "person" && CJK_LIST.test(piece.slice(s.start, s.end))) &&
         // Whatever rule grew it: a span across CJK sentence punctuation or holding a particle or a Hindi function word is a clause.
