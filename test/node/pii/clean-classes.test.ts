@@ -78,3 +78,25 @@ describe("a birth word after the date, in languages that put it there", () => {
     expect(everything("Release 3.4.2021 was born from the old branch.").filter((f) => f.startsWith("date_of_birth"))).toEqual([]);
   });
 });
+
+describe("organisations without a legal suffix", () => {
+  it.each([
+    // the kind of institution first, in the languages that put it there
+    ["Il Tribunale di Lecce ha respinto il ricorso.", "Tribunale di Lecce"],
+    ["Dottorato all'Università di Trento nel 2019.", "Università di Trento"],
+    ["Directrice de l'Hôpital Saint-Roch à Nice.", "Hôpital Saint-Roch"],
+    ["Ich arbeite seit Mai bei der Kanzlei Oberhauser & Lind in Graz.", "Kanzlei Oberhauser & Lind"],
+    ["She now heads the Institute for Glacial Studies at Tromsø.", "Institute for Glacial Studies"],
+    ["Escuela Primaria Benito Juárez convoca a padres.", "Escuela Primaria Benito Juárez"],
+    // a business word last, after a name or a word no list knows
+    ["Payment went to Tulloch Marine Services on Friday.", "Tulloch Marine Services"],
+    ["She signed with Fjordlight Records last year.", "Fjordlight Records"],
+  ])("%s", (text, organisation) => {
+    expect(found(text, "organization")).toContain(organisation);
+  });
+
+  it("leaves everyday Title Case alone", () => {
+    expect(everything("Please contact Customer Services or the Design Systems team.")).toEqual([]);
+    expect(everything("Happy Bank Holiday! Office Hours resume on Tuesday.")).toEqual([]);
+  });
+});

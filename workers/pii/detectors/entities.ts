@@ -763,7 +763,81 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
   addKnownNames(piece, names, out);
   addLabelledNames(piece, out);
   addInstitutions(piece, model, out);
+  addLeadingInstitutions(piece, model, out);
   return out;
+}
+
+/**
+ * Words that open an institution's name in languages that put the kind first ("Università di
+ * Modena", "Tribunale di Bari", "Institute for Coastal Resilience", "Kanzlei Bleibtreu & Rauch").
+ */
+const LEADING_INSTITUTION = new Set(
+  (
+    "university università universidad université universität universidade uniwersytet univerzita universiteit " +
+    "hospital hôpital ospedale spital spitalul szpital szpitala szpitalu nemocnice kórház ziekenhuis krankenhaus klinikum " +
+    "tribunal tribunale tribunál sąd gericht landgericht amtsgericht " +
+    "institute institut instituto istituto instytut " +
+    "ministry ministère ministerio ministero ministerium ministerstwo ministério " +
+    "museum musée museo muzeum " +
+    "escola escuela école scuola szkoła colegio collège liceo lycée gymnasium " +
+    "association associazione asociación associação stowarzyszenie verein vereniging roeivereniging " +
+    "federation fédération federación federazione " +
+    "council conseil consejo consiglio conselho junta " +
+    "agency agence agencia agenzia agência " +
+    "foundation fondation fundación fondazione fundação fundacja stiftung stichting " +
+    "clinic clinique clínica clinica klinik klinika praxis tandartspraktijk huisartsenpraktijk " +
+    "society société sociedad società sociedade " +
+    "mutuelle cooperativa coopérative genossenschaft kanzlei cabinet studio bufete escritório " +
+    "banco banque banca bank bankhaus " +
+    "hurtownia padaria panadería boulangerie bäckerei apotheke farmacia pharmacie tessitura transports"
+  ).split(" "),
+);
+const LEADING_INSTITUTION_HINT = new RegExp(`(?<![\\p{L}])(?:${[...LEADING_INSTITUTION].join("|")})(?![\\p{L}])`, "iu");
+const ELIDED = /^\p{Ll}{1,5}['’](?=\p{Lu})/u;
+/** Lower-case words inside such a name ("of", "for", "di", "de la", "des", "für"). */
+const LEADING_CONNECTOR = new Set("of for the and & de du des der die für van di del della dei degli da do dos das la le les y e et".split(" "));
+
+/**
+ * An institution word with a capital, then capitalised words (with connectors between), at least
+ * one of them a name or place or a word no list knows: an organisation ("Università di Modena";
+ * not "Bank Holiday" or "Office Hours", whose words are all everyday words).
+ */
+function addLeadingInstitutions(piece: string, model: Tagger, out: Candidate[]): void {
+  if (!LEADING_INSTITUTION_HINT.test(piece)) return;
+  const words = [...piece.matchAll(/[\p{L}&][\p{L}\p{M}'’&.-]*/gu)];
+  for (let i = 0; i < words.length; i++) {
+    // An elided article or preposition is glued to the word ("all'Università", "l'Hôpital").
+    const elided = ELIDED.exec(words[i]?.[0] ?? "")?.[0] ?? "";
+    const head = (words[i]?.[0] ?? "").slice(elided.length);
+    if (!/^\p{Lu}/u.test(head) || !LEADING_INSTITUTION.has(head.toLowerCase())) continue;
+    let last = i;
+    // A connector right after the head ("Institute for …", "Tribunale di …") makes the name's shape.
+    let named = LEADING_CONNECTOR.has(words[i + 1]?.[0] ?? "") && (words[i + 1]?.[0] ?? "") !== "and" && (words[i + 1]?.[0] ?? "") !== "&";
+    for (let k = i + 1; k < words.length && k - i <= 7; k++) {
+      const w = words[k]?.[0] ?? "";
+      const prev = words[k - 1];
+      const gap = piece.slice((prev?.index ?? 0) + (prev?.[0].length ?? 0), words[k]?.index);
+      if (!/^\s+$/.test(gap)) break;
+      if (LEADING_CONNECTOR.has(w)) continue;
+      if (!/^\p{Lu}/u.test(w)) break;
+      last = k;
+      const flags = flagsOfWord(w.replace(/[.'’]+$/u, ""), model);
+      if (flags & NAME_FLAGS || !(flags & KNOWN_WORD)) named = true;
+    }
+    if (last === i || !named) continue;
+    const start = (words[i]?.index ?? 0) + elided.length;
+    const lastWord = words[last]?.[0] ?? "";
+    const end = (words[last]?.index ?? 0) + lastWord.length - (/[.]$/.test(lastWord) ? 1 : 0);
+    // It replaces what the tagger or the other rules found inside or across it.
+    for (let k = out.length - 1; k >= 0; k--) {
+      const c = out[k] as Candidate;
+      if (c.start < end && start < c.end) {
+        out.splice(k, 1);
+      }
+    }
+    out.push({ kind: "organization", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+    i = last;
+  }
 }
 
 /** Last words of an institution's or company's name. */
@@ -775,7 +849,20 @@ const INSTITUTION_HEAD = new Set(
     "inc ltd llc plc gmbh ag sa sas sarl spa srl bv nv ab oy kft corp co"
   ).split(" "),
 );
-const INSTITUTION_HINT = new RegExp(`(?<![\\p{L}])(?:${[...INSTITUTION_HEAD].join("|")})(?![\\p{L}])`, "iu");
+/**
+ * Last words of a business's name that are also everyday words ("Corrib Marine Services",
+ * "Glacier Records"): they name one only after a name, a place or a word no list knows (not
+ * "Customer Services", "Design Systems").
+ */
+const BUSINESS_HEAD = new Set(
+  (
+    "services solicitors collective growers studios studio records lines solar payments medical veterinary consortium guild scouts " +
+    "lab loans outfitters co-op hospice inspectorate lyceum ziekenhuis robotics aero linien irrigation knitwear marine fisheries " +
+    "housing energy capital ventures technologies motors media press publishing pharma foods farms dental consulting architects " +
+    "engineering construction shipping insurance realty properties brewery bakery dairy textiles clinic"
+  ).split(" "),
+);
+const INSTITUTION_HINT = new RegExp(`(?<![\\p{L}])(?:${[...INSTITUTION_HEAD, ...BUSINESS_HEAD].join("|")})(?![\\p{L}])`, "iu");
 const ABBREVIATED_SUFFIX = new Set("inc ltd co corp plc".split(" "));
 /** Lower-case words inside a name ("Bank of England", "Save the Children"). */
 const NAME_CONNECTOR = new Set("of for the and & de du des der für van di del la y".split(" "));
@@ -814,7 +901,14 @@ function addInstitutions(piece: string, model: Tagger, out: Candidate[]): void {
         const before = words.slice(first, k).some((x) => model.gazetteer.flags(tokenize(x[0].toLowerCase()).word[0] ?? 0) & Gaz.first);
         if (before) first = k + 1;
       }
-      if (last > first && last - first < 6 && INSTITUTION_HEAD.has(head) && !glued) {
+      const business =
+        !INSTITUTION_HEAD.has(head) &&
+        BUSINESS_HEAD.has(head) &&
+        words.slice(first, last).some((x) => {
+          const flags = flagsOfWord(x[0].replace(/[.'’]+$/u, ""), model);
+          return !NAME_CONNECTOR.has(x[0]) && (flags & NAME_FLAGS || !(flags & KNOWN_WORD));
+        });
+      if (last > first && last - first < 6 && (INSTITUTION_HEAD.has(head) || business) && !glued) {
         const start = words[first]?.index ?? 0;
         // It replaces what the tagger found over it ("Kestrel Freight in March" as a place).
         for (let k = out.length - 1; k >= 0; k--) {
