@@ -100,3 +100,27 @@ describe("organisations without a legal suffix", () => {
     expect(everything("Happy Bank Holiday! Office Hours resume on Tuesday.")).toEqual([]);
   });
 });
+
+describe("an address in its field or after 'resident at'", () => {
+  it.each([
+    ["Name: Tomasz Wrona Address: Flat 2, 18 Quarry Lane, Bradford BD7 1QX Phone: 07700 900123", "Flat 2, 18 Quarry Lane, Bradford BD7 1QX"],
+    ["Adres: ul. Ogrodowa 7/12 m. 3, 90-001 Łódź Telefon: 601 000 111", "ul. Ogrodowa 7/12 m. 3, 90-001 Łódź"],
+    ["Adresse : Bât. B, 12 rue des Tilleuls, 69003 Lyon Tél. : 04 78 00 00 00", "Bât. B, 12 rue des Tilleuls, 69003 Lyon"],
+    ["Cím: 9021 Győr, Baross Gábor út 14. II. em. 5. Telefon: 06 96 000 000", "9021 Győr, Baross Gábor út 14. II. em. 5"],
+    [
+      "Endereço: Rua do Carmo, 55, apto 12, Centro, Curitiba - PR, 80020-000 | Tel: (41) 3000-0000",
+      "Rua do Carmo, 55, apto 12, Centro, Curitiba - PR, 80020-000",
+    ],
+    ["주소: 광주광역시 북구 첨단과기로 123, 7동 301호 / 전화: 062-000-0000", "광주광역시 북구 첨단과기로 123, 7동 301호"],
+    ["The tenant, resident at 3 chemin des Vignes, 21000 Dijon.", "3 chemin des Vignes, 21000 Dijon"],
+  ])("%s", (text, address) => {
+    expect(everything(text)).toContain(`address:${address}`);
+  });
+
+  it("leaves network, email, key and wallet addresses and fields without a number alone", () => {
+    expect(everything("IP address: 10.0.0.1, MAC address: 00:1A:2B:3C:4D:5E").filter((f) => f.startsWith("address"))).toEqual([]);
+    expect(everything("Wallet Address: 0x71C7656EC7ab88b098defB751B7401B5f6d8976F").filter((f) => f.startsWith("address"))).toEqual([]);
+    expect(everything("Address: see the form below.")).toEqual([]);
+    expect(everything("Set the return address: 0x7ffe in the register.")).toEqual([]);
+  });
+});
