@@ -124,3 +124,22 @@ describe("an address in its field or after 'resident at'", () => {
     expect(everything("Set the return address: 0x7ffe in the register.")).toEqual([]);
   });
 });
+
+describe("the end of an address field", () => {
+  it("keeps a one-letter district and stops at the next label of two words", () => {
+    expect(everything("Navn: Ida Holm Adresse: Nørrebrogade 12, 2200 København N Telefon: 31 00 00 00")).toContain(
+      "address:Nørrebrogade 12, 2200 København N",
+    );
+    expect(everything("Address: 9 Kelvin Road, Glasgow G12 8QQ Date of birth: 4 June 1979")).toContain("address:9 Kelvin Road, Glasgow G12 8QQ");
+  });
+});
+
+describe("abbreviations and short number labels inside an address field", () => {
+  it.each([
+    ["Adres: Moda Cad. No: 41 D: 3, 34710 Kadıköy/İstanbul Telefon: 0216 000 00 00", "Moda Cad. No: 41 D: 3, 34710 Kadıköy/İstanbul"],
+    ["Alamat: Jl. Melati No. 9, RT 04/RW 02, Bandung 40115, HP 0812-0000-0000", "Jl. Melati No. 9, RT 04/RW 02, Bandung 40115"],
+    ["Endereço: Av. Sete Lagoas, 210, Centro, Belo Horizonte - MG. Please send the card.", "Av. Sete Lagoas, 210, Centro, Belo Horizonte - MG"],
+  ])("%s", (text, address) => {
+    expect(everything(text)).toContain(`address:${address}`);
+  });
+});

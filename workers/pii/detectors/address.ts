@@ -79,7 +79,9 @@ const ADDRESS_LABEL = new RegExp(
  * ("tel", "mobile", "phone", "email", "born" and their kin) or a sentence's full stop.
  */
 const ADDRESS_END =
-  /\n|\s[|·•/]\s|;|\s[—–]\s|[,\s]\s*(?:\p{L}+\s\p{Ll}{1,4}\s)?\p{L}[\p{L}.()-]{0,20}\s?[:：]|[,\s]\s*\(?(?:tel|tél|tlf|phone|mobile|mob|cell|fax|e-?mail|hp|born|dob|ph)\b|\.(?:\s*$|\s+(?=\p{Lu}\p{Ll}+[\s,]+\p{Ll}))|\.\s+(?=\+?\(?\d{2,4}\)?[\s-]\d{2,4}[\s-]\d)|\s(?=\+?\(?\d{2,4}\)?[\s-]?\d{3,4}[\s-]\d{2,4}(?:[\s-]\d{2,4})?(?:\s|$))(?<=\p{L}\s|\d\s)/iu;
+  /\n|\s[|·•/]\s|;|\s[—–]\s|[,\s]\s*(?:\p{L}+\s(?:of|de|da|do|di|du|des|del|der|van|von|la|le)\s)?\p{L}[\p{L}.()-]{2,20}\s?[:：]|[,\s]\s*\(?(?:tel|tél|tlf|phone|mobile|mob|cell|fax|e-?mail|hp|born|dob|ph|gp)\b|\.\s*$|\.\s+(?=\+?\(?\d{2,4}\)?[\s-]\d{2,4}[\s-]\d)|\s(?=\+?\(?\d{2,4}\)?[\s-]?\d{3,4}[\s-]\d{2,4}(?:[\s-]\d{2,4})?(?:\s|$))(?<=\p{L}\s|\d\s)/iu;
+/** A full stop before a new sentence ("… Rennes. Please call …"), not an abbreviation ("Av. Sete de Setembro", "Jl. Kebon Sirih"): case-sensitive. */
+const SENTENCE_END = /\.\s+(?=\p{Lu}\p{Ll}+,?\s+\p{Ll}{4,})/u;
 const ADDRESS_MAX = 120;
 
 /** The value after an address label, when it holds a number and a word: the postal address. */
@@ -94,12 +96,14 @@ function detectLabelledAddresses(text: string, out: RawFinding[]): void {
     if (plainSpace && !/^\p{Lu}/u.test(label) && !/^(?:resident|residing|lives|living|domicili|wohnhaft|residente|zamieszka)/iu.test(label)) continue;
     const rest = text.slice(start, start + ADDRESS_MAX);
     const stop = ADDRESS_END.exec(rest);
-    const value = (stop ? rest.slice(0, stop.index) : rest).replace(/[\s,.]+$/u, "");
+    const sentence = SENTENCE_END.exec(rest);
+    const cut = Math.min(stop?.index ?? rest.length, sentence?.index ?? rest.length);
+    const value = rest.slice(0, cut).replace(/[\s,.]+$/u, "");
     // A postal address has a house, box or postcode number and a word; a link or an email is no address.
     if (!/\d/.test(value) || !/\p{L}{3}/u.test(value) || /@|https?:|www\./iu.test(value) || value.length < 6) continue;
     // A hash, key or wallet ("0x3f5CE5FBFe…") is one long run of letters and digits.
     if (/[\p{L}\p{N}]{20,}/u.test(value)) continue;
-    if (!stop && rest.length === ADDRESS_MAX) continue;
+    if (cut === rest.length && rest.length === ADDRESS_MAX) continue;
     out.push({ category: "address", start, end: start + value.length, detector: "address_field", key: value.toLowerCase().replace(/\s+/g, " ") });
   }
 }
