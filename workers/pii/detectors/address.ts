@@ -25,9 +25,10 @@ const KOREAN_ADDRESS =
  * A field that holds a postal address, in the languages of forms and letters ("Address:",
  * "Endereço:", "Cím:", "주소:"), or the words that introduce one in a sentence ("resident at").
  * It opens a line or follows a field separator, so "IP address:" and "Email address:" are not it.
+ * At most a few spaces before it: an unbounded run there backtracks quadratically on long blanks.
  */
 const ADDRESS_LABEL = new RegExp(
-  `(?:(?:^|[\\n·|;•]|\\s[—–-]|[,.]|\\s)\\s*(?:${[
+  `(?:(?:(?:^|[\\n·|;•,.]|\\s[—–-])[^\\S\\n]{0,3}|(?<=\\S)\\s)(?:${[
     "address",
     "home address",
     "postal address",

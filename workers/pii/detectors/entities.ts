@@ -593,7 +593,7 @@ function everydayShape(piece: string, start: number, value: string, kind: Entity
 /** A locale or language tag ("en-GB", "pt_BR", "zh-Hant"): a setting, not a person or place. */
 const LOCALE_TAG = /^[a-z]{2,3}[-_](?:[A-Z]{2}|[A-Z][a-z]{3}|\d{3})(?:[,/]\s*[a-z]{2,3}[-_](?:[A-Z]{2}|[A-Z][a-z]{3}|\d{3}))*$/u;
 /** A model or part code alone ("XR-220", "RTX 4090"): letters and digits of a product, not an organisation (one letter is a flat or block: "B-204"). */
-const PRODUCT_CODE = /^\p{Lu}{2,4}[- ]?\d{2,}[\p{L}\d-]*$/u;
+const PRODUCT_CODE = /^\p{Lu}{2,4}[- ]?\d{2}[\p{L}\d-]*$/u;
 /** An amount with its currency ("400 Kč", "12 000 zł", "25 EUR"). */
 const CURRENCY_AMOUNT = /^\d[\d\s.,]*\s?(?:Kč|zł|Ft|kr|kn|lei|лв|руб|грн|₽|€|\$|£|¥|₹|₩|[A-Z]{3})$/u;
 /** Sentence punctuation of CJK and Arabic script: a span across it is a clause or a list, never one name. */
