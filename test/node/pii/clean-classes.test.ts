@@ -143,3 +143,13 @@ describe("abbreviations and short number labels inside an address field", () => 
     expect(everything(text)).toContain(`address:${address}`);
   });
 });
+
+describe("a participle opening a sentence", () => {
+  it.each(["Zablokowany rachunek wymaga kontaktu.", "Muokattu raportti lähetetty.", "Korjattiin virhe."])("%s", (text) => {
+    expect(everything(text)).toEqual([]);
+  });
+  it("keeps a given name opening a sentence", () => {
+    expect(found("Markus lähti kotiin.", "person")).toEqual(["Markus"]);
+    expect(found("Gerhard kommt morgen.", "person")).toEqual(["Gerhard"]);
+  });
+});

@@ -607,6 +607,8 @@ const ROOM_OPENING = /^(?:Room|Salle|Sala|Raum|Zaal|Huone|Pokój)\s/u;
 /** An identifier in upper snake case ("LOG_LEVEL"): upper-case words beside one are keys of a configuration. */
 const SNAKE_KEY = /(?<![\p{L}\d])\p{Lu}+(?:_\p{Lu}+)+(?![\p{L}\d])/u;
 const ALL_CAPS_WORD = /^\p{Lu}{2,}$/u;
+/** Endings of participles and verbal adjectives: Polish -owany/-owana/-owane, Finnish -ttu/-tty/-ttiin, German ge-…-t/-iert. */
+const PARTICIPLE = /^\p{Lu}\p{Ll}{3,}(?:owany|owana|owane|owani|ttu|tty|ttiin|iert)$|^Ge\p{Ll}{3,}t$/u;
 const LIST_OF_WORDS = /^[^\s,]+(?:,\s*[^\s,]+){2,}$/u;
 
 /** Codes, settings, amounts and clauses the tagger reads as entities, by shape and what stands around them. */
@@ -618,6 +620,9 @@ function codeOrClause(piece: string, start: number, value: string, kind: EntityK
   if (kind !== "person" && (CLAUSE_PUNCTUATION.test(value) || JAPANESE_PARTICLE_INSIDE.test(value))) return true;
   if (ROOM_BEFORE.test(piece.slice(Math.max(0, start - 8), start)) || ROOM_OPENING.test(value)) return true;
   if (ALL_CAPS_WORD.test(value) && SNAKE_KEY.test(piece)) return true;
+  // Opening a sentence, one word with the ending of a participle or verbal adjective ("Szacowany
+  // czas", "Korjattu virhe", "Aktualisiert am") is that word, unless a list knows it as a name.
+  if (PARTICIPLE.test(value) && OPENING.test(piece.slice(0, start)) && !(flagsOfWord(value, model) & NAME_FLAGS)) return true;
   // "Surname, Given" has one comma: three or more single words are a list ("TypeScript, Rust, Go";
   // items of several words may be a place line the tagger gave the wrong kind, still masked).
   if (kind === "person" && LIST_OF_WORDS.test(value)) return true;
