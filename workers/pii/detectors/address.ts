@@ -21,7 +21,96 @@ const CJK_ADDRESS = new RegExp(
 const KOREAN_ADDRESS =
   /[\p{Script=Hangul}]{2,8}(?:시|도)(?:\s[\p{Script=Hangul}\d]{1,10}(?:시|군|구|읍|면|동|로|길|가))*\s?[\p{Script=Hangul}\d]{0,10}(?:로|길|동)(?:\s?\d+(?:-\d+)?(?:번지|번길)?)(?:,?\s?\d+층)?(?:\s?\d+호)?(?:\s?\([\p{Script=Hangul}]+\))?/gu;
 
+/**
+ * A field that holds a postal address, in the languages of forms and letters ("Address:",
+ * "Endereço:", "Cím:", "주소:"), or the words that introduce one in a sentence ("resident at").
+ * It opens a line or follows a field separator, so "IP address:" and "Email address:" are not it.
+ * At most a few spaces before it: an unbounded run there backtracks quadratically on long blanks.
+ */
+const ADDRESS_LABEL = new RegExp(
+  `(?:(?:(?:^|[\\n·|;•,.]|\\s[—–-])[^\\S\\n]{0,3}|(?<=\\S)\\s)(?:${[
+    "address",
+    "home address",
+    "postal address",
+    "mailing address",
+    "billing address",
+    "shipping address",
+    "delivery address",
+    "registered address",
+    "adresse",
+    "adresse postale",
+    "anschrift",
+    "wohnadresse",
+    "lieferadresse",
+    "adres",
+    "adresa",
+    "adresă",
+    "endereço",
+    "morada",
+    "dirección",
+    "direccion",
+    "domicilio",
+    "indirizzo",
+    "cím",
+    "lakcím",
+    "szállítási cím",
+    "osoite",
+    "adress",
+    "postadresse",
+    "адрес",
+    "адреса",
+    "διεύθυνση",
+    "כתובת",
+    "العنوان",
+    "पता",
+    "địa chỉ",
+    "alamat",
+    "ที่อยู่",
+    "주소",
+    "住所",
+    "地址",
+    "收件地址",
+  ].join(
+    "|",
+  )})\\s*[:：]|(?:resident at|residing at|lives at|living at|domicilié à|domiciliée à|wohnhaft in|residente en|residente a|zamieszkał[ay]? (?:w|przy)))\\s*`,
+  "giu",
+);
+/**
+ * Where the address ends: a line break or field separator, the next "Label:", a contact word
+ * ("tel", "mobile", "phone", "email", "born" and their kin) or a sentence's full stop.
+ */
+const ADDRESS_END =
+  /\n|\s[|·•/]\s|;|\s[—–]\s|[,\s]\s*(?:\p{L}+\s(?:of|de|da|do|di|du|des|del|der|van|von|la|le)\s)?\p{L}[\p{L}.()-]{2,20}\s?[:：]|[,\s]\s*\(?(?:tel|tél|tlf|phone|mobile|mob|cell|fax|e-?mail|hp|born|dob|ph|gp)\b|\.\s*$|\.\s+(?=\+?\(?\d{2,4}\)?[\s-]\d{2,4}[\s-]\d)|\s(?=\+?\(?\d{2,4}\)?[\s-]?\d{3,4}[\s-]\d{2,4}(?:[\s-]\d{2,4})?(?:\s|$))(?<=\p{L}\s|\d\s)/iu;
+/** A full stop before a new sentence ("… Rennes. Please call …"), not an abbreviation ("Av. Sete de Setembro", "Jl. Kebon Sirih"): case-sensitive. */
+const SENTENCE_END = /\.\s+(?=\p{Lu}\p{Ll}+,?\s+\p{Ll}{4,})/u;
+const ADDRESS_MAX = 120;
+
+/** The value after an address label, when it holds a number and a word: the postal address. */
+function detectLabelledAddresses(text: string, out: RawFinding[]): void {
+  ADDRESS_LABEL.lastIndex = 0;
+  for (let m = ADDRESS_LABEL.exec(text); m; m = ADDRESS_LABEL.exec(text)) {
+    const start = m.index + m[0].length;
+    // After a plain space inside a line ("… Begum Address: …") only a capitalised label opens a
+    // field: "IP address:" and "email address:" do not.
+    const label = m[0].trimStart();
+    const plainSpace = /^\s/.test(m[0]) && m.index > 0 && /[\p{L}\p{N}]/u.test(text[m.index - 1] ?? "");
+    if (plainSpace && !/^\p{Lu}/u.test(label) && !/^(?:resident|residing|lives|living|domicili|wohnhaft|residente|zamieszka)/iu.test(label)) continue;
+    const rest = text.slice(start, start + ADDRESS_MAX);
+    const stop = ADDRESS_END.exec(rest);
+    const sentence = SENTENCE_END.exec(rest);
+    const cut = Math.min(stop?.index ?? rest.length, sentence?.index ?? rest.length);
+    const value = rest.slice(0, cut).replace(/[\s,.]+$/u, "");
+    // A postal address has a house, box or postcode number and a word; a link or an email is no address.
+    if (!/\d/.test(value) || !/\p{L}{3}/u.test(value) || /@|https?:|www\./iu.test(value) || value.length < 6) continue;
+    // A hash, key or wallet ("0x3f5CE5FBFe…") is one long run of letters and digits.
+    if (/[\p{L}\p{N}]{20,}/u.test(value)) continue;
+    if (cut === rest.length && rest.length === ADDRESS_MAX) continue;
+    out.push({ category: "address", start, end: start + value.length, detector: "address_field", key: value.toLowerCase().replace(/\s+/g, " ") });
+  }
+}
+
 export function detectPoBoxes(text: string, out: RawFinding[]): void {
+  if (LABEL_HINT.test(text)) detectLabelledAddresses(text, out);
   PO_BOX.lastIndex = 0;
   for (let m = PO_BOX.exec(text); m; m = PO_BOX.exec(text)) {
     out.push({ category: "address", start: m.index, end: m.index + m[0].length, detector: "po_box", key: m[0].toLowerCase().replace(/\s+/g, " ") });
@@ -34,4 +123,6 @@ export function detectPoBoxes(text: string, out: RawFinding[]): void {
   }
 }
 
+const LABEL_HINT =
+  /address|adres|anschrift|endere|morada|direcci|domicilio|indirizzo|cím|osoite|адрес|διεύθυνση|כתובת|العنوان|पता|địa chỉ|alamat|ที่อยู่|주소|住所|地址|resident|residing|lives at|living at|domicili|wohnhaft|zamieszka/iu;
 const UNCASED_HINT = /[\p{Script=Han}\p{Script=Hangul}〒]/u;

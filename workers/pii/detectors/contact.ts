@@ -251,6 +251,21 @@ function phoneKey(candidate: string, digits: string, regions: readonly CountryCo
   return key;
 }
 
+const digitShape = (written: string): string => written.replace(/\d/g, "0");
+const SENTENCE_BEFORE = /[^.!?\n]{0,120}$/u;
+const NUMBER_RUN = /\d[\d .\-/]*\d/g;
+
+/** Whether the sentence before holds a document number's label followed by a number of the same shape. */
+function sameShapeDocumentBefore(text: string, at: number, raw: string): boolean {
+  const sentence = SENTENCE_BEFORE.exec(text.slice(Math.max(0, at - 120), at))?.[0] ?? "";
+  const shape = digitShape(raw);
+  NUMBER_RUN.lastIndex = 0;
+  for (let m = NUMBER_RUN.exec(sentence); m; m = NUMBER_RUN.exec(sentence)) {
+    if (digitShape(m[0].trim()) === shape && DOCUMENT_NUMBER.test(sentence.slice(0, m.index))) return true;
+  }
+  return false;
+}
+
 /** A group of capitals and digits with both, right before (one space or dash between). */
 const MIXED_CODE_BEFORE = /(?:^|[\s:#])(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*\d)[A-Z0-9]{2,}[ -]$/;
 
@@ -274,6 +289,9 @@ export function detectPhones(text: string, out: RawFinding[], options: PhoneOpti
     // Digits that continue a code of letters and digits ("1Z 4E5 82F 03 1234 5678", a parcel's
     // tracking number): the groups belong to the code, not to a phone number.
     if (!international && MIXED_CODE_BEFORE.test(text.slice(Math.max(0, m.index - 12), m.index))) continue;
+    // A number shaped like a document number labelled earlier in the sentence ("Part number
+    // 7410-2283-01 replaces 7410-2283-00") is another of that document's numbers.
+    if (!international && sameShapeDocumentBefore(text, m.index, raw)) continue;
     // Version-like dotted groups (1.2.3.4567) without a leading +.
     if (!international && /^\d{1,2}\.\d{1,3}\.\d/.test(raw)) continue;
     // "+49 (0)30 …": the trunk digit in brackets is written for callers inside the country only.

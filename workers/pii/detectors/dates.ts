@@ -22,7 +22,10 @@ const DATE = new RegExp(
 const BOUNDED = new RegExp(String.raw`(?<![\p{L}\p{N}])(?:${DATE.source})(?!\p{N})`, "giu");
 const BIRTH =
   /(?:born|birth|birthday|b\.|dob|d\.o\.b\.?|geboren|geb\.|geburtsdatum|geburtstag|né|née|naissance|nacido|nacida|nacimiento|f\. nac|nato|nata|nascita|nascido|nascida|nascimento|geboortedatum|urodzon[ya]|urodzenia|ur\.|narozen[aáý]?|narození|született|születési|syntynyt|syntymäaika|född|födelsedatum|fødselsdato|født|fødd|doğum|d\. tarihi|родился|родилась|рождения|г\.\s?р\.|γεν\.|γέννησης|γεννήθηκε|născut[ăa]?|nașterii|naşterii|rođen[ai]?|rojstva|narodenia|sünniaeg|dzimšanas|gimimo|生年月日|出生|生まれ|생년월일|출생|تاريخ الميلاد|مواليد|ولد|תאריך לידה|נולד|נולדה|जन्म|tanggal lahir|lahir|ngày sinh|sinh ngày|วันเกิด)/iu;
-const BIRTH_AFTER = /^\s*\(?(?:dob|d\.o\.b\.?|date of birth|born|b\.|geb\.|г\.\s?р\.|生まれ|生|출생|r\.\s?narození)/i;
+// Languages that put the verb or participle after the date say "born" there too ("23 Nisan 1980
+// doğumlu", "1980. április 3-án született", "3.4.1980 syntynyt", "1980年生まれ").
+const BIRTH_AFTER =
+  /^(?:-?\p{L}{1,3})?\s*\(?(?:dob|d\.o\.b\.?|date of birth|born|b\.|geb\.|geboren|г\.\s?р\.|生まれ|生|출생|r\.\s?narození|doğumlu|doğdu|tarihinde doğdu|született|születésű|syntynyt|syntyneen|född|født|fødd|urodzon[ya]|narozen[aáý]?|rođen[ai]?|sündinud)/iu;
 
 const BIRTH_ALL = new RegExp(BIRTH.source, "giu");
 /** A date before its birth word ("12/03/1990 (DOB)", "14.11.1971 г.р.") ends this close to it. */

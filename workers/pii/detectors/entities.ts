@@ -222,19 +222,26 @@ export function addressShaped(value: string, model: Tagger): boolean {
     // A postcode before a place or a postal letter code ("2060 Antwerpen", "1016 GC", not "1998
     // Edition"), or closing the address ("Bengaluru 560038"; a year does not).
     const closing = m.index + m[0].length >= value.trimEnd().length;
-    if (next === undefined ? closing && !YEAR.test(m[1] ?? "") : /^\p{Lu}{1,4}$/u.test(next) || placeLike(next, model)) return true;
+    // A place is written with a capital in a cased script: a lower-case word after the number
+    // makes it a quantity or a code ("55102 approved").
+    const placeAfter = next !== undefined && !/^\p{Ll}/u.test(next) && placeLike(next, model);
+    if (next === undefined ? closing && !YEAR.test(m[1] ?? "") : /^\p{Lu}{1,4}$/u.test(next) || placeAfter) return true;
   }
   const t = tokenize(value);
   for (let i = 0; i < t.count; i++) {
     if (t.shape[i] === Shape.Punct) continue;
+    // A word glued to a number by a hyphen is a code's prefix ("PO-55102", "RD-2210"), not a street word.
+    if (CODE_PREFIX_AFTER.test(value.slice(t.ends[i], (t.ends[i] ?? 0) + 2))) continue;
     if (model.gazetteer.flags(t.word[i] ?? 0) & Gaz.street) return true;
     if (STREET_SUFFIX.test(value.slice(t.starts[i], t.ends[i]))) return true;
   }
   return false;
 }
 
+const CODE_PREFIX_AFTER = /^-\d/;
 const YEAR = /^(?:19|20)\d\d$/;
-const POSTCODE_CITY = /(?<!\d)(\d{4,6})(?!\d)(?:[\s,]+(\p{L}[\p{L}'’-]*))?/gu;
+// The digits of a decimal fraction ("0.0229", "3,1415") or of a version are not a postcode.
+const POSTCODE_CITY = /(?<![\d.,]|\p{L}-)(\d{4,6})(?![\d]|[.,]\d)(?:[\s,]+(\p{L}[\p{L}'’-]*))?/gu;
 
 /** A word that names a place, or one no word list knows (a place nobody listed): not an everyday word. */
 function placeLike(word: string, model: Tagger): boolean {
@@ -486,6 +493,8 @@ const HINDI_FUNCTION_WORDS = new Set(
   ),
 );
 const DEVANAGARI = /\p{sc=Devanagari}/u;
+/** Hindi times of day and relative days: morning, afternoon, evening, night, today, tomorrow, yesterday. */
+const HINDI_TIME_WORDS = new Set("सुबह दोपहर शाम रात आज कल परसों".split(" "));
 
 const DEVANAGARI_REST = /^(?:(?=\p{sc=Devanagari})[\p{L}\p{M}])*/u;
 /** An article right before a span: a person takes none ("Der Kunde hatte …", "le Client"). */
@@ -556,6 +565,10 @@ function everydayShape(piece: string, start: number, value: string, kind: Entity
       .concat(DEVANAGARI_REST.exec(piece.slice(start + value.length))?.[0] ?? "")
       .split(/\s+/);
     if (words.every((w) => HINDI_FUNCTION_WORDS.has(w))) return true;
+    // A name never opens on a function word: several words after one are a clause ("कृपया अपने टिकट अपडेट करें").
+    if (words.length >= 3 && HINDI_FUNCTION_WORDS.has(words[0] ?? "")) return true;
+    // A time of day alone ("शाम", evening) is that word.
+    if (words.length === 1 && HINDI_TIME_WORDS.has(words[0] ?? "")) return true;
   }
   // A katakana loanword with a particle after it opens a clause ("データベースへの接続", "チケットの");
   // Japanese names and places are kanji, and a katakana name stands alone before its particle.
@@ -598,9 +611,69 @@ function everydayShape(piece: string, start: number, value: string, kind: Entity
   return false;
 }
 
+/** A locale or language tag ("en-GB", "pt_BR", "zh-Hant"): a setting, not a person or place. */
+const LOCALE_TAG = /^[a-z]{2,3}[-_](?:[A-Z]{2}|[A-Z][a-z]{3}|\d{3})(?:[,/]\s*[a-z]{2,3}[-_](?:[A-Z]{2}|[A-Z][a-z]{3}|\d{3}))*$/u;
+/** A model or part code alone ("XR-220", "RTX 4090"): letters and digits of a product, not an organisation (one letter is a flat or block: "B-204"). */
+const PRODUCT_CODE = /^\p{Lu}{2,4}[- ]?\d{2}[\p{L}\d-]*$/u;
+/** An amount with its currency ("400 Kč", "12 000 zł", "25 EUR"). */
+const CURRENCY_AMOUNT = /^\d[\d\s.,]*\s?(?:Kč|zł|Ft|kr|kn|lei|лв|руб|грн|₽|€|\$|£|¥|₹|₩|[A-Z]{3})$/u;
+/** Sentence punctuation of CJK and Arabic script: a span across it is a clause or a list, never one name. */
+const CLAUSE_PUNCTUATION = /[，。、！？；،؛]/u;
+/** A particle between kanji or katakana words ("削除で解決", "画面を開く"): a Japanese clause (が and の also join place names: "旭が丘"). */
+const JAPANESE_PARTICLE_INSIDE = /[\p{sc=Han}\p{sc=Katakana}ー][でを][\p{sc=Han}\p{sc=Katakana}]/u;
+/** A word naming a room or hall right before the span: what follows is the room's name ("Room Orion", "Salle Everest"). */
+const ROOM_BEFORE = /(?:^|[^\p{L}])(?:room|rooms|hall|salle|sala|raum|zaal|sal|huone|pokój)\s+$/iu;
+/** The same word opening the span ("Room Andromeda"). */
+const ROOM_OPENING = /^(?:Room|Salle|Sala|Raum|Zaal|Huone|Pokój)\s/u;
+/** An identifier in upper snake case ("LOG_LEVEL"): upper-case words beside one are keys of a configuration. */
+const SNAKE_KEY = /(?<![\p{L}\d])\p{Lu}+(?:_\p{Lu}+)+(?![\p{L}\d])/u;
+const ALL_CAPS_WORD = /^\p{Lu}{2,}$/u;
+/** Endings of participles and verbal adjectives: Polish -owany/-owana/-owane, Finnish -ttu/-tty/-ttiin, German ge-…-t/-iert. */
+const PARTICIPLE = /^\p{Lu}\p{Ll}{3,}(?:owany|owana|owane|owani|ttu|tty|ttiin|iert)$|^Ge\p{Ll}{3,}t$/u;
+const LIST_OF_WORDS = /^[^\s,]+(?:,\s*[^\s,]+){2,}$/u;
+
+/** Codes, settings, amounts and clauses the tagger reads as entities, by shape and what stands around them. */
+function codeOrClause(piece: string, start: number, value: string, kind: EntityKind, model: Tagger): boolean {
+  if (LOCALE_TAG.test(value) || CURRENCY_AMOUNT.test(value)) return true;
+  if (kind === "address") return false;
+  if (PRODUCT_CODE.test(value)) return true;
+  // Persons in a list are split by the rules after the tagger (CJK_LIST); a place or organisation is one name.
+  if (kind !== "person" && (CLAUSE_PUNCTUATION.test(value) || JAPANESE_PARTICLE_INSIDE.test(value))) return true;
+  if (ROOM_BEFORE.test(piece.slice(Math.max(0, start - 8), start)) || ROOM_OPENING.test(value)) return true;
+  if (ALL_CAPS_WORD.test(value) && SNAKE_KEY.test(piece)) return true;
+  // Opening a sentence, one word with the ending of a participle or verbal adjective ("Szacowany
+  // czas", "Korjattu virhe", "Aktualisiert am") is that word, unless a list knows it as a name.
+  if (PARTICIPLE.test(value) && OPENING.test(piece.slice(0, start)) && !(flagsOfWord(value, model) & NAME_FLAGS)) return true;
+  // "Surname, Given" has one comma: three or more single words are a list ("TypeScript, Rust, Go";
+  // items of several words may be a place line the tagger gave the wrong kind, still masked).
+  if (kind === "person" && LIST_OF_WORDS.test(value)) return true;
+  // In Vietnamese text names are capitalised: a lower-case word there is a word ("sáng", morning).
+  if (!NAME_LIKE.test(value) && VIETNAMESE_TEXT.test(piece)) return true;
+  // Arabic words with the article and no known name among them ("الإصدار القادم", the next release) are a noun phrase.
+  // An organisation names its kind of institution ("نادي …", a club; "مستشفى …", a hospital).
+  if (kind !== "person" && ARABIC_WORDS.test(value) && /\s/.test(value.trim())) {
+    const words = value.trim().split(/\s+/);
+    const institution = kind === "organization" && words.some((w) => ARABIC_INSTITUTION.has(w.replace(/^[وبل]/u, "")) || ARABIC_INSTITUTION.has(w));
+    if (!institution && words.some((w) => ARABIC_ARTICLE.test(w)) && !words.some((w) => flagsOfWord(w, model) & NAME_FLAGS)) {
+      const before = /(\p{sc=Arabic}+)\s+$/u.exec(piece.slice(Math.max(0, start - 30), start));
+      if (!before || !(flagsOfWord(before[1] ?? "", model) & Gaz.first)) return true;
+    }
+  }
+  return false;
+}
+/** Arabic words for kinds of institution: hospital, club, company, university, ministry, bank, foundation, authority, group, bank, institute, school, association, union, centre, organisation, council, court, college, agency, office, party, team, fund, committee. */
+const ARABIC_INSTITUTION = new Set(
+  "مستشفى نادي شركة جامعة وزارة بنك مؤسسة هيئة مجموعة مصرف معهد مدرسة جمعية اتحاد مركز منظمة مجلس محكمة كلية وكالة مكتب حزب فريق صندوق لجنة".split(
+    " ",
+  ),
+);
+/** A letter only Vietnamese uses (ơ, ư, đ, or a tone mark under or over a vowel with a hook). */
+const VIETNAMESE_TEXT = /[ơưđƠƯĐạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]/u;
+
 /** Shapes of everyday text a tagged span can take in any language (checked after the span is cleaned). */
 function phraseShaped(piece: string, start: number, value: string, kind: EntityKind, model: Tagger): boolean {
   if (CONTRACTION.test(value) || CALENDAR_WORD.test(value) || HIRAGANA_OPENING.test(value)) return true;
+  if (codeOrClause(piece, start, value, kind, model)) return true;
   if (everydayShape(piece, start, value, kind, model)) return true;
   // A colour ("Forest green", "Ruby red") or placeholder text ("Lorem ipsum").
   if (COLOUR_AFTER.test(piece.slice(start + value.length, start + value.length + 12)) || PLACEHOLDER.test(piece)) return true;
@@ -716,7 +789,81 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
   addKnownNames(piece, names, out);
   addLabelledNames(piece, out);
   addInstitutions(piece, model, out);
+  addLeadingInstitutions(piece, model, out);
   return out;
+}
+
+/**
+ * Words that open an institution's name in languages that put the kind first ("Università di
+ * Modena", "Tribunale di Bari", "Institute for Coastal Resilience", "Kanzlei Bleibtreu & Rauch").
+ */
+const LEADING_INSTITUTION = new Set(
+  (
+    "university università universidad université universität universidade uniwersytet univerzita universiteit " +
+    "hospital hôpital ospedale spital spitalul szpital szpitala szpitalu nemocnice kórház ziekenhuis krankenhaus klinikum " +
+    "tribunal tribunale tribunál sąd gericht landgericht amtsgericht " +
+    "institute institut instituto istituto instytut " +
+    "ministry ministère ministerio ministero ministerium ministerstwo ministério " +
+    "museum musée museo muzeum " +
+    "escola escuela école scuola szkoła colegio collège liceo lycée gymnasium " +
+    "association associazione asociación associação stowarzyszenie verein vereniging roeivereniging " +
+    "federation fédération federación federazione " +
+    "council conseil consejo consiglio conselho junta " +
+    "agency agence agencia agenzia agência " +
+    "foundation fondation fundación fondazione fundação fundacja stiftung stichting " +
+    "clinic clinique clínica clinica klinik klinika praxis tandartspraktijk huisartsenpraktijk " +
+    "society société sociedad società sociedade " +
+    "mutuelle cooperativa coopérative genossenschaft kanzlei cabinet studio bufete escritório " +
+    "banco banque banca bank bankhaus " +
+    "hurtownia padaria panadería boulangerie bäckerei apotheke farmacia pharmacie tessitura transports"
+  ).split(" "),
+);
+const LEADING_INSTITUTION_HINT = new RegExp(`(?<![\\p{L}])(?:${[...LEADING_INSTITUTION].join("|")})(?![\\p{L}])`, "iu");
+const ELIDED = /^\p{Ll}{1,5}['’](?=\p{Lu})/u;
+/** Lower-case words inside such a name ("of", "for", "di", "de la", "des", "für"). */
+const LEADING_CONNECTOR = new Set("of for the and & de du des der die für van di del della dei degli da do dos das la le les y e et".split(" "));
+
+/**
+ * An institution word with a capital, then capitalised words (with connectors between), at least
+ * one of them a name or place or a word no list knows: an organisation ("Università di Modena";
+ * not "Bank Holiday" or "Office Hours", whose words are all everyday words).
+ */
+function addLeadingInstitutions(piece: string, model: Tagger, out: Candidate[]): void {
+  if (!LEADING_INSTITUTION_HINT.test(piece)) return;
+  const words = [...piece.matchAll(/[\p{L}&][\p{L}\p{M}'’&.-]*/gu)];
+  for (let i = 0; i < words.length; i++) {
+    // An elided article or preposition is glued to the word ("all'Università", "l'Hôpital").
+    const elided = ELIDED.exec(words[i]?.[0] ?? "")?.[0] ?? "";
+    const head = (words[i]?.[0] ?? "").slice(elided.length);
+    if (!/^\p{Lu}/u.test(head) || !LEADING_INSTITUTION.has(head.toLowerCase())) continue;
+    let last = i;
+    // A connector right after the head ("Institute for …", "Tribunale di …") makes the name's shape.
+    let named = LEADING_CONNECTOR.has(words[i + 1]?.[0] ?? "") && (words[i + 1]?.[0] ?? "") !== "and" && (words[i + 1]?.[0] ?? "") !== "&";
+    for (let k = i + 1; k < words.length && k - i <= 7; k++) {
+      const w = words[k]?.[0] ?? "";
+      const prev = words[k - 1];
+      const gap = piece.slice((prev?.index ?? 0) + (prev?.[0].length ?? 0), words[k]?.index);
+      if (!/^\s+$/.test(gap)) break;
+      if (LEADING_CONNECTOR.has(w)) continue;
+      if (!/^\p{Lu}/u.test(w)) break;
+      last = k;
+      const flags = flagsOfWord(w.replace(/[.'’]+$/u, ""), model);
+      if (flags & NAME_FLAGS || !(flags & KNOWN_WORD)) named = true;
+    }
+    if (last === i || !named) continue;
+    const start = (words[i]?.index ?? 0) + elided.length;
+    const lastWord = words[last]?.[0] ?? "";
+    const end = (words[last]?.index ?? 0) + lastWord.length - (/[.]$/.test(lastWord) ? 1 : 0);
+    // It replaces what the tagger or the other rules found inside or across it.
+    for (let k = out.length - 1; k >= 0; k--) {
+      const c = out[k] as Candidate;
+      if (c.start < end && start < c.end) {
+        out.splice(k, 1);
+      }
+    }
+    out.push({ kind: "organization", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+    i = last;
+  }
 }
 
 /** Last words of an institution's or company's name. */
@@ -728,7 +875,20 @@ const INSTITUTION_HEAD = new Set(
     "inc ltd llc plc gmbh ag sa sas sarl spa srl bv nv ab oy kft corp co"
   ).split(" "),
 );
-const INSTITUTION_HINT = new RegExp(`(?<![\\p{L}])(?:${[...INSTITUTION_HEAD].join("|")})(?![\\p{L}])`, "iu");
+/**
+ * Last words of a business's name that are also everyday words ("Corrib Marine Services",
+ * "Glacier Records"): they name one only after a name, a place or a word no list knows (not
+ * "Customer Services", "Design Systems").
+ */
+const BUSINESS_HEAD = new Set(
+  (
+    "services solicitors collective growers studios studio records lines solar payments medical veterinary consortium guild scouts " +
+    "lab loans outfitters co-op hospice inspectorate lyceum ziekenhuis robotics aero linien irrigation knitwear marine fisheries " +
+    "housing energy capital ventures technologies motors media press publishing pharma foods farms dental consulting architects " +
+    "engineering construction shipping insurance realty properties brewery bakery dairy textiles clinic"
+  ).split(" "),
+);
+const INSTITUTION_HINT = new RegExp(`(?<![\\p{L}])(?:${[...INSTITUTION_HEAD, ...BUSINESS_HEAD].join("|")})(?![\\p{L}])`, "iu");
 const ABBREVIATED_SUFFIX = new Set("inc ltd co corp plc".split(" "));
 /** Lower-case words inside a name ("Bank of England", "Save the Children"). */
 const NAME_CONNECTOR = new Set("of for the and & de du des der für van di del la y".split(" "));
@@ -767,7 +927,14 @@ function addInstitutions(piece: string, model: Tagger, out: Candidate[]): void {
         const before = words.slice(first, k).some((x) => model.gazetteer.flags(tokenize(x[0].toLowerCase()).word[0] ?? 0) & Gaz.first);
         if (before) first = k + 1;
       }
-      if (last > first && last - first < 6 && INSTITUTION_HEAD.has(head) && !glued) {
+      const business =
+        !INSTITUTION_HEAD.has(head) &&
+        BUSINESS_HEAD.has(head) &&
+        words.slice(first, last).some((x) => {
+          const flags = flagsOfWord(x[0].replace(/[.'’]+$/u, ""), model);
+          return !NAME_CONNECTOR.has(x[0]) && (flags & NAME_FLAGS || !(flags & KNOWN_WORD));
+        });
+      if (last > first && last - first < 6 && (INSTITUTION_HEAD.has(head) || business) && !glued) {
         const start = words[first]?.index ?? 0;
         // It replaces what the tagger found over it ("Kestrel Freight in March" as a place).
         for (let k = out.length - 1; k >= 0; k--) {
@@ -957,6 +1124,7 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
       (s) =>
         !GREETING_BEFORE.test(piece.slice(Math.max(0, s.start - 12), s.start)) &&
         !SINGLE_LETTER.test(piece.slice(s.start, s.end)) &&
+        !(s.kind !== "address" && ROOM_BEFORE.test(piece.slice(Math.max(0, s.start - 8), s.start))) &&
         !(s.kind === "person" && vietnameseWord(piece, s.start, s.end)) &&
         !(s.kind === "person" && CJK_LIST.test(piece.slice(s.start, s.end))) &&
         // Whatever rule grew it: a span across CJK sentence punctuation or holding a particle or a Hindi function word is a clause.
