@@ -9,6 +9,7 @@ import nlp from "compromise/two";
 import { countries as countryTable } from "countries-list";
 import i18nCountries from "i18n-iso-countries";
 import { Gaz } from "../../workers/pii/tagger/features.js";
+import { nameLikeness } from "../../workers/pii/tagger/name-shape.js";
 import { lowerLikeTokens, tokenize, wordHash } from "../../workers/pii/tagger/tokens.js";
 
 const require = createRequire(import.meta.url);
@@ -64,6 +65,28 @@ const tagged = (tag: string) =>
     .filter(([, t]) => (Array.isArray(t) ? t.includes(tag) : t === tag))
     .map(([w]) => w);
 const titleCase = (s: string) => s.replace(/(^|[\s-])(\p{L})/gu, (_m, a: string, b: string) => a + b.toUpperCase());
+
+/**
+ * Given names by language from gender-detection-from-name (MIT; national and census first-name
+ * lists of German, English, Spanish, French, Italian and Turkish), lower-cased as shipped.
+ */
+export const GIVEN_NAMES_BY_LANGUAGE = new Map(
+  ["de", "en", "es", "fr", "it", "tr"].map((language) => {
+    const source = readFileSync(require.resolve(`gender-detection-from-name/names/${language}.js`), "utf8");
+    return [language, uniq([...source.matchAll(/\['([^']+)',/g)].map((m) => titleCase(m[1] ?? "")))] as const;
+  }),
+);
+
+/**
+ * humannames (MIT): ~200k given names and surnames from censuses and social media, English and
+ * many others (Arabic, Indian, African, Asian names in Latin script), not told apart.
+ */
+const HUMAN_NAMES = uniq(
+  readFileSync(require.resolve("humannames/list.txt"), "utf8")
+    .split("\n")
+    .map((s) => s.trim())
+    .filter((s) => s.length >= 3 && /^\p{Lu}[\p{L}'-]+$/u.test(s)),
+);
 
 /** Real organisations, sports teams and places known to compromise (title-cased). */
 export const KNOWN_ORGS = uniq([...tagged("Organization"), ...tagged("SportsTeam")].map(titleCase));
@@ -172,6 +195,23 @@ const COMMON_SET = new Set(COMMON_WORDS);
  */
 export const FREQUENT_WORDS = new Map<string, string[]>(FREQUENT_LANGUAGES.map((language) => [language, frequentWords(language)]));
 
+/** Words some everyday list holds: a name from the large lists that is also one stays out (it would mark "Floor" or "Will"). */
+const EVERYDAY = new Set([
+  ...COMMON_WORDS,
+  ...DICTIONARY,
+  ...[...FREQUENT_WORDS.values()].flatMap((words) => words.slice(0, 20000).map((w) => w.toLocaleLowerCase())),
+]);
+const notEveryday = (name: string) => !EVERYDAY.has(name.toLocaleLowerCase());
+/** Given names of the per-language lists that no everyday word list holds. */
+export const EXTRA_FIRST = new Map([...GIVEN_NAMES_BY_LANGUAGE].map(([language, names]) => [language, names.filter(notEveryday)]));
+const EXTRA_FIRST_SET = new Set([...EXTRA_FIRST.values()].flat().map((n) => n.toLocaleLowerCase()));
+/**
+ * Names of humannames that are not given names of the lists above nor everyday words, read as
+ * surnames. Its social-media part holds words too (German nouns, jargon): a name must also look
+ * like one (name shape ≥ 0, the n-gram model trained just before on the other lists).
+ */
+export const EXTRA_LAST = HUMAN_NAMES.filter((n) => notEveryday(n) && !EXTRA_FIRST_SET.has(n.toLocaleLowerCase()) && nameLikeness(n) >= 0);
+
 /** Gazetteer: lower-cased single words and their flags, for the tagger's features. */
 export function buildGazetteer(): Map<number, number> {
   const flags = new Map<number, number>();
@@ -193,6 +233,8 @@ export function buildGazetteer(): Map<number, number> {
   for (const n of KNOWN_FIRST) add(n, Gaz.first);
   for (const names of LAST_NAMES.values()) for (const n of names) add(n, Gaz.last);
   for (const n of KNOWN_LAST) add(n, Gaz.last);
+  for (const names of EXTRA_FIRST.values()) for (const n of names) add(n, Gaz.first, true);
+  for (const n of EXTRA_LAST) add(n, Gaz.last, true);
   for (const names of CITY_NAMES.values()) for (const n of names) add(n, Gaz.city);
   for (const n of [...KNOWN_CITIES, ...WORLD_CITIES, ...CAPITALS]) add(n, Gaz.city);
   for (const n of COUNTRIES) add(n, Gaz.country);

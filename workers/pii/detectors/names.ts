@@ -161,8 +161,9 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     let k = i - 1;
     if (k >= 0 && t.shape[k] === Shape.Punct && /[,!]/.test(piece[t.starts[k] ?? 0] ?? "")) k--;
     const cued = k >= 0 && (t.shape[k] === Shape.Lower || t.shape[k] === Shape.Capitalised) && cue.has(t.word[k] ?? 0);
-    const speaker =
-      i === 0 && shape === Shape.Capitalised && piece[t.ends[0] ?? 0] === ":" && /^:\s\S/.test(piece.slice(t.ends[0] ?? 0, (t.ends[0] ?? 0) + 3));
+    // A chat speaker opens the piece or follows one label word and its colon ("chat: juho: …"), in either case.
+    const speakerAt = i === 0 || (i === 2 && t.shape[1] === Shape.Punct && piece[t.starts[1] ?? 0] === ":");
+    const speaker = speakerAt && piece[t.ends[i] ?? 0] === ":" && /^:\s\S/.test(piece.slice(t.ends[i] ?? 0, (t.ends[i] ?? 0) + 3));
     const chat =
       shape === Shape.Lower &&
       (possessive || (i + 1 < t.count && verb.has(t.word[i + 1] ?? 0) && /^,?\s$/.test(piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0))));
