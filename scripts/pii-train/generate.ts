@@ -15,6 +15,8 @@ import {
   KNOWN_FIRST,
   KNOWN_LAST,
   KNOWN_ORGS,
+  KOREAN_LATIN_FIRST,
+  KOREAN_LATIN_LAST,
   LAST_NAMES,
   LOCALES,
   NATIONALITIES,
@@ -242,6 +244,7 @@ export class Generator {
   }
 
   first(locale: string): string {
+    if (locale === "ko_Latn") return this.rng.pick(KOREAN_LATIN_FIRST);
     // The census given-name lists of a locale's language widen faker's few hundred names.
     const extra = EXTRA_FIRST.get(locale.slice(0, 2)) ?? [];
     if (extra.length > 0 && this.rng.chance(0.25)) return this.rng.pick(extra);
@@ -251,6 +254,7 @@ export class Generator {
   }
 
   last(locale: string): string {
+    if (locale === "ko_Latn") return this.rng.pick(KOREAN_LATIN_LAST);
     // English text names people of every origin: surnames from the large list of many cultures.
     if (ENGLISH.includes(locale) && this.rng.chance(0.2)) return this.rng.pick(EXTRA_LAST);
     const own = LAST_NAMES.get(locale) ?? [];
@@ -679,7 +683,7 @@ export class Generator {
     else if (r < 0.16) ex = this.foreign(true);
     else if (r < 0.3) ex = this.fill(this.rng.pick(clean));
     else if (r < 0.42) ex = this.clause();
-    else if (r < 0.52) ex = this.local(this.rng.chance(0.25));
+    else if (r < 0.52) ex = this.local(this.rng.chance(0.35));
     else ex = this.fill(this.rng.pick(templates));
     if (this.rng.chance(0.15))
       ex = join(ex, this.rng.chance(0.5) ? this.fill(this.rng.pick(clean)) : this.fill(this.rng.pick(templates)), this.rng.chance(0.7) ? " " : "\n");

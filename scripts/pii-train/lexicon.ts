@@ -88,6 +88,78 @@ const HUMAN_NAMES = uniq(
     .filter((s) => s.length >= 3 && /^\p{Lu}[\p{L}'-]+$/u.test(s)),
 );
 
+const HANGUL_INITIALS = ["g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t", "p", "h"];
+const HANGUL_VOWELS = ["a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we", "wi", "yu", "eu", "ui", "i"];
+const HANGUL_FINALS = [
+  "",
+  "k",
+  "k",
+  "k",
+  "n",
+  "n",
+  "n",
+  "t",
+  "l",
+  "k",
+  "m",
+  "l",
+  "l",
+  "l",
+  "p",
+  "l",
+  "m",
+  "p",
+  "p",
+  "t",
+  "t",
+  "ng",
+  "t",
+  "t",
+  "k",
+  "t",
+  "p",
+  "t",
+];
+/** Revised Romanization of one Hangul syllable (a name's syllables are written apart: Seo-yeon). */
+function romaniseSyllable(syllable: string): string {
+  const code = (syllable.codePointAt(0) ?? 0) - 0xac00;
+  if (code < 0 || code > 11171) return syllable;
+  const initial = Math.floor(code / 588);
+  const vowel = Math.floor((code % 588) / 28);
+  return (HANGUL_INITIALS[initial] ?? "") + (HANGUL_VOWELS[vowel] ?? "") + (HANGUL_FINALS[code % 28] ?? "");
+}
+/** The customary Latin spelling of the most frequent Korean family names, where it is not the Revised Romanization. */
+const KOREAN_FAMILY_SPELLING: Record<string, string> = {
+  이: "Lee",
+  박: "Park",
+  최: "Choi",
+  정: "Jung",
+  조: "Cho",
+  윤: "Yoon",
+  임: "Lim",
+  오: "Oh",
+  신: "Shin",
+  유: "Yoo",
+  노: "Noh",
+  안: "Ahn",
+  류: "Ryu",
+};
+const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+/**
+ * Korean names in Latin script, romanised from faker's ko names: given names as people write
+ * them (Seo-yeon, Seoyeon), family names with their customary spelling (Lee, Park).
+ */
+export const KOREAN_LATIN_FIRST = uniq(
+  FIRST_NAMES.get("ko")?.flatMap((name) => {
+    const parts = [...name].map(romaniseSyllable);
+    if (parts.length !== 2) return [capital(parts.join(""))];
+    return [`${capital(parts[0] ?? "")}-${parts[1]}`, capital(parts.join(""))];
+  }) ?? [],
+);
+export const KOREAN_LATIN_LAST = uniq(
+  LAST_NAMES.get("ko")?.map((name) => KOREAN_FAMILY_SPELLING[name] ?? capital([...name].map(romaniseSyllable).join(""))) ?? [],
+);
+
 /** Real organisations, sports teams and places known to compromise (title-cased). */
 export const KNOWN_ORGS = uniq([...tagged("Organization"), ...tagged("SportsTeam")].map(titleCase));
 export const KNOWN_CITIES = uniq(tagged("City").map(titleCase));
@@ -202,15 +274,27 @@ const EVERYDAY = new Set([
   ...[...FREQUENT_WORDS.values()].flatMap((words) => words.slice(0, 20000).map((w) => w.toLocaleLowerCase())),
 ]);
 const notEveryday = (name: string) => !EVERYDAY.has(name.toLocaleLowerCase());
-/** Given names of the per-language lists that no everyday word list holds. */
-export const EXTRA_FIRST = new Map([...GIVEN_NAMES_BY_LANGUAGE].map(([language, names]) => [language, names.filter(notEveryday)]));
+const givenNameLists = new Map<string, number>();
+for (const names of GIVEN_NAMES_BY_LANGUAGE.values()) for (const n of names) givenNameLists.set(n, (givenNameLists.get(n) ?? 0) + 1);
+/**
+ * Given names of the per-language lists that no everyday word list holds; a name of three letters
+ * or fewer only when two lists hold it (the census lists keep rare ones that read as acronyms: Eol).
+ */
+export const EXTRA_FIRST = new Map(
+  [...GIVEN_NAMES_BY_LANGUAGE].map(([language, names]) => [
+    language,
+    names.filter((n) => notEveryday(n) && (n.length >= 4 || (givenNameLists.get(n) ?? 0) >= 2)),
+  ]),
+);
 const EXTRA_FIRST_SET = new Set([...EXTRA_FIRST.values()].flat().map((n) => n.toLocaleLowerCase()));
 /**
  * Names of humannames that are not given names of the lists above nor everyday words, read as
  * surnames. Its social-media part holds words too (German nouns, jargon): a name must also look
- * like one (name shape ≥ 0, the n-gram model trained just before on the other lists).
+ * like one (four letters or more, name shape ≥ 0: the n-gram model trained just before on the other lists).
  */
-export const EXTRA_LAST = HUMAN_NAMES.filter((n) => notEveryday(n) && !EXTRA_FIRST_SET.has(n.toLocaleLowerCase()) && nameLikeness(n) >= 0);
+export const EXTRA_LAST = HUMAN_NAMES.filter(
+  (n) => notEveryday(n) && !EXTRA_FIRST_SET.has(n.toLocaleLowerCase()) && n.length >= 4 && nameLikeness(n) >= 0,
+);
 
 /** Gazetteer: lower-cased single words and their flags, for the tagger's features. */
 export function buildGazetteer(): Map<number, number> {
@@ -235,6 +319,8 @@ export function buildGazetteer(): Map<number, number> {
   for (const n of KNOWN_LAST) add(n, Gaz.last);
   for (const names of EXTRA_FIRST.values()) for (const n of names) add(n, Gaz.first, true);
   for (const n of EXTRA_LAST) add(n, Gaz.last, true);
+  for (const n of KOREAN_LATIN_FIRST.filter(notEveryday)) add(n, Gaz.first, true);
+  for (const n of KOREAN_LATIN_LAST.filter((n) => n.length >= 3 && notEveryday(n))) add(n, Gaz.last, true);
   for (const names of CITY_NAMES.values()) for (const n of names) add(n, Gaz.city);
   for (const n of [...KNOWN_CITIES, ...WORLD_CITIES, ...CAPITALS]) add(n, Gaz.city);
   for (const n of COUNTRIES) add(n, Gaz.country);

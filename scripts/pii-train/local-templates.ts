@@ -49,6 +49,7 @@ export const LOCAL_TRAIN: Readonly<Record<string, readonly string[]>> = {
     "Rozmawiałam wczoraj z {P1L} o budżecie.",
   ],
   tr: [
+    "{P1F} konuyu takip ediyor, yarın dönüş yapacak.",
     "{P1F} söyledi, {P2L} laptopu yarın getirecekmiş.",
     "Selam {P1F}, {P2F} toplantıya katılacak mı?",
     "{P1}, {ORG} yönetim kurulu başkanı oldu. {P1L}, yeni fabrikanın {CITY}da açılacağını söyledi.",
@@ -99,6 +100,7 @@ export const LOCAL_TRAIN: Readonly<Record<string, readonly string[]>> = {
   nb_NO: ["{P1F} sier at {P2L} kommer på torsdag.", "{P1f}: virker bygget? {P2f}: nei, {P3L} ser på det"],
   da: ["{P1F} siger, at {P2L} kommer torsdag."],
   de: [
+    "Ich habe das an {P1F} übergeben, sie meldet sich morgen.",
     "{P1f}: läuft der Build wieder? {P2f}: ja, danke {P1f}",
     "passt {P1f}, {P2L} schaut sich den Fehler morgen an.",
     "{P1} übernimmt die Leitung von {ORG}. {P1L} kündigte an, den Standort {CITY} auszubauen.",
@@ -106,6 +108,7 @@ export const LOCAL_TRAIN: Readonly<Record<string, readonly string[]>> = {
     "EMPFÄNGER: {P1U}, TEL. {PHONE}",
   ],
   fr: [
+    "Dossier confié à {P1F} ce matin.",
     "coucou {P1f}, tu as vu le ticket ? {P2f} revient mardi",
     "Autour de la table : {P1}, {P2} et {P3}. {P2L} a ouvert la séance.",
     "Mme {P1L} nous écrit que la livraison est incomplète.",
@@ -123,6 +126,7 @@ export const LOCAL_TRAIN: Readonly<Record<string, readonly string[]>> = {
     "{P1} assume a direção do {ORG}. {P1L} disse que a fábrica de {CITY} continua.",
   ],
   it: [
+    "Ticket passato a {P1F} per la verifica.",
     "{P1f}: il build va? {P2f}: non ancora, ci pensa {P3L}",
     "ok {P1f}, stasera scrivo a {P2f}",
     "Buongiorno {P1F}, hai sentito {P2L} per il preventivo?",
@@ -139,7 +143,18 @@ export const LOCAL_TRAIN: Readonly<Record<string, readonly string[]>> = {
     "{P1F}: сборка работает? {P2F}: нет, {P3L} чинит",
     "{P1} возглавил {ORG}. {P1L} пообещал открыть офис в {CITY}.",
   ],
+  ko_Latn: [
+    "Looping in {P1}, who leads the {CITY} office. {P1F}, meet {P2F} from {ORG}.",
+    "{P1F} will take the customer call; {P2F} is on leave.",
+    "Thanks {P1F}, the numbers look right.",
+    "{P1L} told reporters the plant in {CITY} would reopen. {P1L} did not give a date.",
+    "Reminder: {P1F}'s farewell dinner is on Thursday.",
+    "Ticket 4411: {P1} ({ORG}) cannot sign in. {P2F} is looking into it.",
+  ],
   en: [
+    "Action: {P1F} to update the forecast before Friday.",
+    "{P1F} will follow up with {ORG} tomorrow.",
+    "Next steps — {P1F}: draft the memo; {P2F}: book the room.",
     "Panel: {P1L}, {P2L} and {P3L}.",
     "{P1F} at {ORG} flagged the delay.",
     "{P1F} is on leave until Thursday.",
@@ -169,5 +184,7 @@ export const LOCAL_CLEAN: Readonly<Record<string, readonly string[]>> = {
   pt_BR: ["beleza, amanhã eu vejo", "Olá, a reunião foi confirmada."],
   it: ["ok, stasera scrivo al team", "il build va? non ancora"],
   nl: ["draait de build weer? nee, nog niet", "Hallo, kun jij vandaag mailen?"],
+  zh_CN: ["速度快，成本低，效果好。", "新版本，新功能，更稳定。", "操作简单，运行可靠，维护方便。", "少投入，多回报。", "好服务，好口碑，好价格。"],
+  ja: ["安心、安全、快適。", "低コスト、高品質、短納期。", "簡単な設定、速い動作。"],
   en: ["heads up the release moved to Friday", "Minutes: do we have sign-off? not yet.", "Reviewer: platform team. Approver: finance."],
 };

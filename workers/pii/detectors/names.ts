@@ -122,19 +122,25 @@ function trimRoleWords(piece: string, span: NameSpan, model: Tagger): void {
 }
 
 const CUE_WORDS =
-  "hey hi hiya hello dear thanks cheers ask asked tell told call message text ping cc met with invite hallo liebe lieber moin servus bonjour salut coucou merci hola oye gracias ciao grazie oi olá obrigado obrigada hej tack moi kiitos szia ahoj cześć hoi dag привет спасибо";
-const GREETING_WORDS = "hey hi hiya hello dear thanks cheers hallo bonjour salut hola oye ciao oi olá hej hoi moi szia ahoj cześć";
+  "hey hi hiya hello dear thanks cheers ask asked tell told call message text ping cc met with invite hallo liebe lieber moin servus bonjour salut coucou merci hola oye gracias ciao grazie oi olá obrigado obrigada hej tack moi kiitos szia ahoj cześć hoi dag привет спасибо sorry köszi köszönöm valeu danke dzięki díky takk tak bedankt grazie";
+/** Greetings and thanks: the word after them is the one spoken to, even when it is also a dictionary word ("tack hamza"). */
+const GREETING_WORDS =
+  "hey hi hiya hello dear thanks cheers sorry hallo danke bonjour salut merci hola oye gracias ciao grazie oi olá valeu obrigado obrigada hej tack takk tak hoi bedankt moi kiitos szia köszi köszönöm ahoj díky cześć dzięki спасибо привет";
 /** Verbs of chat (and "and") after a lower-case given name ("kevin posted", "marta said", "ellie and josh"). */
-const CHAT_VERBS = "said says posted wrote finished blocked is was will wants thinks dice porta sagt dit and und et y e";
+const CHAT_VERBS =
+  "said says posted wrote finished blocked is was will wants thinks has had moved asked needs did dice dijo porta sagt meint hat dit a est et und y e zegt vraagt heeft mówi powiedział říká řekl sanoo sanoi kysyy mondta azt dedi diz disse pediu sa säger sagde сказал говорит";
+/** Words that follow a greeting as a group, not a person ("Hallo Zusammen,", "Hola Equipo,"). */
+const GROUP_WORDS =
+  "all everyone everybody folks guys team there world zusammen alle allerseits leute kollegen team tous toutes monde équipe collègues todos todas equipo mundo amigos colegas tutti ragazzi mondo colleghi amici iedereen allemaal allen alla allihopa allihop alle sammen kaikki kaikille wszystkim wszyscy všem všichni mindenki herkese todos pessoal gente";
 /** Function words of German (none shared with English, Dutch, the Nordic or Romance languages): two of them make a text where every noun has a capital. */
 const GERMAN_WORDS =
   "und dem für ist nicht ein eine einen einer eines zum zur auf bei dazu wir ihr ihre vom wird werden wurde wurden oder sehr vielen bitte uhr sind auch noch können kann muss soll haben nach über unter aus gibt sich dass heute gestern jetzt neue neuen neuer mit vor aber wenn durch ohne seit wieder schon zwischen während bereits diese dieser dieses diesen erste ersten zweite letzte letzten keine keinen unsere unser unseren ich mich mir uns euch";
 const hashes = (words: string) => new Set(words.split(" ").map((w) => wordHash(lowerLikeTokens(w))));
-let cueHashes: { cue: Set<number>; greeting: Set<number>; verb: Set<number>; german: Set<number> } | null = null;
+let cueHashes: { cue: Set<number>; greeting: Set<number>; verb: Set<number>; german: Set<number>; group: Set<number> } | null = null;
 
 export interface PieceCues {
   /** Words at a cue: after a greeting or a verb of addressing someone, a chat speaker, a lower-case word before a possessive or a chat verb. */
-  words: Array<{ start: number; end: number; greeted: boolean; speaker: boolean }>;
+  words: Array<{ start: number; end: number; greeted: boolean; speaker: boolean; vocative?: boolean }>;
   /** German function words in the piece. */
   german: number;
 }
@@ -144,14 +150,20 @@ export interface PieceCues {
  * expression over the text): the tagger has just tokenised the piece, so this costs one pass.
  */
 export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
-  cueHashes ??= { cue: hashes(CUE_WORDS), greeting: hashes(GREETING_WORDS), verb: hashes(CHAT_VERBS), german: hashes(GERMAN_WORDS) };
-  const { cue, greeting, verb, german } = cueHashes;
+  cueHashes ??= {
+    cue: hashes(CUE_WORDS),
+    greeting: hashes(GREETING_WORDS),
+    verb: hashes(CHAT_VERBS),
+    german: hashes(GERMAN_WORDS),
+    group: hashes(GROUP_WORDS),
+  };
+  const { cue, greeting, verb, german, group } = cueHashes;
   const out: PieceCues = { words: [], german: 0 };
   for (let i = 0; i < t.count; i++) {
     const shape = t.shape[i];
     const word = t.word[i] ?? 0;
     if (german.has(word)) out.german++;
-    if (shape !== Shape.Capitalised && shape !== Shape.Lower) continue;
+    if (shape !== Shape.Capitalised && shape !== Shape.Lower && shape !== Shape.AllCaps) continue;
     const start = t.starts[i] ?? 0;
     let end = t.ends[i] ?? 0;
     // The tokeniser keeps a possessive in the word ("marta's").
@@ -161,9 +173,15 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     let k = i - 1;
     if (k >= 0 && t.shape[k] === Shape.Punct && /[,!]/.test(piece[t.starts[k] ?? 0] ?? "")) k--;
     const cued = k >= 0 && (t.shape[k] === Shape.Lower || t.shape[k] === Shape.Capitalised) && cue.has(t.word[k] ?? 0);
-    // A chat speaker opens the piece or follows one label word and its colon ("chat: juho: …"), in either case.
-    const speakerAt = i === 0 || (i === 2 && t.shape[1] === Shape.Punct && piece[t.starts[1] ?? 0] === ":");
+    // A chat speaker opens the piece or follows a label's colon or a sentence's end ("chat: juho: …", "ANNA: …"), in any case.
+    const speakerAt =
+      i === 0 ||
+      (t.shape[i - 1] === Shape.Punct && /[:?!.]/.test(piece[t.starts[i - 1] ?? 0] ?? "")) ||
+      // after a transcript's timestamp ("00:14:32 MARCUS:")
+      (t.shape[i - 1] === Shape.Digits && piece[(t.starts[i - 1] ?? 0) - 1] === ":");
     const speaker = speakerAt && piece[t.ends[i] ?? 0] === ":" && /^:\s\S/.test(piece.slice(t.ends[i] ?? 0, (t.ends[i] ?? 0) + 3));
+    // Capitals name a speaker only: "ERROR:" and "NOTE:" open log lines.
+    if (shape === Shape.AllCaps && !(speaker && model.gazetteer.flags(word) & Gaz.first && !(model.gazetteer.flags(word) & NEVER_IN_NAME))) continue;
     const chat =
       shape === Shape.Lower &&
       (possessive || (i + 1 < t.count && verb.has(t.word[i + 1] ?? 0) && /^,?\s$/.test(piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0))));
@@ -171,7 +189,10 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     // A lower-case word counts only as a known given name: most words before "and" or after "with" are not.
     if (shape === Shape.Lower && !(model.gazetteer.flags(possessive ? wordHash(lowerLikeTokens(piece.slice(start, end))) : word) & Gaz.first))
       continue;
-    out.words.push({ start, end, greeted: cued && greeting.has(t.word[k] ?? 0), speaker });
+    const greeted = cued && greeting.has(t.word[k] ?? 0);
+    // A capitalised word between a greeting and a comma is the one greeted ("Hola Nacho,", "Moi Riikka,"), unless a group.
+    const vocative = greeted && shape === Shape.Capitalised && piece[end] === "," && !group.has(word);
+    out.words.push({ start, end, greeted, speaker, vocative });
   }
   return out;
 }
@@ -180,9 +201,10 @@ const AND_THEN_WORD = /^\s(?:and|&|und|et|y|e|i|och|og|en|és|ja|a|и|та)\s(\p
 const WORD_THEN_AND = /(?:^|\s)(\p{Lu}[\p{L}\p{M}'’-]*)\s(?:and|&|und|et|y|e|i|och|og|en|és|ja|a|и|та)\s$/u;
 
 /** A single given name at a cue: capitalised, a known name or a word no list holds; in lower case, a known given name. */
-function cuedName(word: string, model: Tagger, lower: boolean, greeted: boolean): boolean {
+function cuedName(word: string, model: Tagger, lower: boolean, greeted: boolean, vocative = false): boolean {
   const flags = flagsOf(word, model);
   if (flags & NEVER_IN_NAME) return false;
+  if (vocative) return word.length >= 2;
   if (lower) return (flags & Gaz.first) !== 0 && (greeted || !(flags & Gaz.dictionary)) && word.length >= 3;
   if (flags & NAMES) return true;
   return !(flags & KNOWN_WORD) && nameLikeness(word) >= -1;
@@ -212,13 +234,13 @@ export function addCuedNames(piece: string, spans: NameSpan[], model: Tagger, cu
       found.push({ start, end: start + (before[1] ?? "").length, greeted: false, speaker: false });
     }
   }
-  for (const { start, end: rawEnd, greeted, speaker } of found) {
+  for (const { start, end: rawEnd, greeted, speaker, vocative } of found) {
     const word = piece.slice(start, rawEnd).replace(/['’]s$/, "");
     const end = start + word.length;
     const kind = caseOf(word);
-    if (kind !== "capitalised" && kind !== "lower") continue;
+    if (kind !== "capitalised" && kind !== "lower" && !(kind === "upper" && speaker)) continue;
     if (spans.some((x) => x.start < end && start < x.end)) continue;
-    if (!cuedName(word, model, kind === "lower", greeted)) continue;
+    if (!cuedName(word, model, kind === "lower", greeted, vocative)) continue;
     // A word opening a line before a colon is a field label unless it is a known given name ("Lea: great", not "Kontoinhaber:").
     if (speaker && !(flagsOf(word, model) & Gaz.first)) continue;
     // An everyday word before a colon and an article is a glossary entry ("Mark: a visible
