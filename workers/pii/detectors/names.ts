@@ -180,8 +180,9 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
       // after a transcript's timestamp ("00:14:32 MARCUS:")
       (t.shape[i - 1] === Shape.Digits && piece[(t.starts[i - 1] ?? 0) - 1] === ":");
     const speaker = speakerAt && piece[t.ends[i] ?? 0] === ":" && /^:\s\S/.test(piece.slice(t.ends[i] ?? 0, (t.ends[i] ?? 0) + 3));
-    // Capitals name a speaker only: "ERROR:" and "NOTE:" open log lines.
-    if (shape === Shape.AllCaps && !(speaker && model.gazetteer.flags(word) & Gaz.first && !(model.gazetteer.flags(word) & NEVER_IN_NAME))) continue;
+    // Capitals name a speaker only, and not where a line opens: "ERROR:", "NOTE:" and "IBAN:" open log lines and fields.
+    if (shape === Shape.AllCaps && !(speaker && i > 0 && model.gazetteer.flags(word) & Gaz.first && !(model.gazetteer.flags(word) & NEVER_IN_NAME)))
+      continue;
     const chat =
       shape === Shape.Lower &&
       (possessive || (i + 1 < t.count && verb.has(t.word[i + 1] ?? 0) && /^,?\s$/.test(piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0))));
