@@ -123,7 +123,7 @@ function trimRoleWords(piece: string, span: NameSpan, model: Tagger): void {
 
 const CUE_WORDS =
   "hey hi hiya hello dear thanks cheers ask asked tell told call message text ping cc met with invite hallo liebe lieber moin servus bonjour salut coucou merci hola oye gracias ciao grazie oi olá obrigado obrigada hej tack moi kiitos szia ahoj cześć hoi dag привет спасибо sorry köszi köszönöm valeu danke dzięki díky takk tak bedankt grazie";
-/** Greetings and thanks: the word after them is the one spoken to, even when it is also a dictionary word ("tack hamza"). */
+/** Greetings and thanks: the word after them is the one spoken to, even when it is also a dictionary word ("tack selma"). */
 const GREETING_WORDS =
   "hey hi hiya hello dear thanks cheers sorry hallo danke bonjour salut merci hola oye gracias ciao grazie oi olá valeu obrigado obrigada hej tack takk tak hoi bedankt moi kiitos szia köszi köszönöm ahoj díky cześć dzięki спасибо привет";
 /** Verbs of chat (and "and") after a lower-case given name ("kevin posted", "marta said", "ellie and josh"). */
@@ -173,11 +173,11 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     let k = i - 1;
     if (k >= 0 && t.shape[k] === Shape.Punct && /[,!]/.test(piece[t.starts[k] ?? 0] ?? "")) k--;
     const cued = k >= 0 && (t.shape[k] === Shape.Lower || t.shape[k] === Shape.Capitalised) && cue.has(t.word[k] ?? 0);
-    // A chat speaker opens the piece or follows a label's colon or a sentence's end ("chat: juho: …", "ANNA: …"), in any case.
+    // A chat speaker opens the piece or follows a label's colon or a sentence's end ("chat: oskari: …", "Notes: BRIGITTE: …"), in any case.
     const speakerAt =
       i === 0 ||
       (t.shape[i - 1] === Shape.Punct && /[:?!.]/.test(piece[t.starts[i - 1] ?? 0] ?? "")) ||
-      // after a transcript's timestamp ("00:14:32 MARCUS:")
+      // after a transcript's timestamp ("00:03:11 OSWALD:")
       (t.shape[i - 1] === Shape.Digits && piece[(t.starts[i - 1] ?? 0) - 1] === ":");
     const speaker = speakerAt && piece[t.ends[i] ?? 0] === ":" && /^:\s\S/.test(piece.slice(t.ends[i] ?? 0, (t.ends[i] ?? 0) + 3));
     // Capitals name a speaker only, and not where a line opens: "ERROR:", "NOTE:" and "IBAN:" open log lines and fields.
@@ -191,7 +191,7 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     if (shape === Shape.Lower && !(model.gazetteer.flags(possessive ? wordHash(lowerLikeTokens(piece.slice(start, end))) : word) & Gaz.first))
       continue;
     const greeted = cued && greeting.has(t.word[k] ?? 0);
-    // A capitalised word between a greeting and a comma is the one greeted ("Hola Nacho,", "Moi Riikka,"), unless a group.
+    // A capitalised word between a greeting and a comma is the one greeted ("Hola Rocío,", "Moi Kerttu,"), unless a group.
     const vocative = greeted && shape === Shape.Capitalised && piece[end] === "," && !group.has(word);
     out.words.push({ start, end, greeted, speaker, vocative });
   }
