@@ -257,6 +257,12 @@ describe("people named alone in natural text of many languages", () => {
     // Nigerian given names alone in English text
     ["Nigerian given names alone", "Emeka said Olabode will bring the samples.", ["Emeka", "Olabode"]],
     ["action item on a given name", "Action: Tobenna to send the revised budget.", ["Tobenna"]],
+    // Chinese familiar forms and court news, Korean given name before 씨 and family name before a title
+    ["Chinese familiar form of a family name before a verb", "老孙说明天把报价发过来。", ["老孙"]],
+    ["Chinese familiar form of a family name addressed", "老孙说明天把报价发过来。小赵，麻烦把文件发给我。", ["老孙", "小赵"]],
+    ["Chinese court news", "法院判处郑国华有期徒刑三年。", ["郑国华"]],
+    ["Korean given name before 씨", "수아 씨, 회의 자료 보내 주셨어요?", ["수아"]],
+    ["Korean family name alone before a title", "강 팀장님이 승인했습니다.", ["강"]],
   ])("%s", (_class, text, names) => {
     const found = people(text).join(" | ");
     for (const name of names) expect(found).toContain(name);
@@ -269,6 +275,11 @@ describe("people named alone in natural text of many languages", () => {
       "Hi Everyone, lunch is here.",
       "ERROR: disk full. WARN: retrying",
       "IBAN: DE21 4420 9458 7898 4677 89",
+      "我等了三个小时，老师说没问题。",
+      "小心，地滑。",
+      "我等了三个小时。小时候我住在上海。",
+      "이 대표 상품은 인기가 많다.",
+      "전 대표가 사임했다.",
     ])
       expect(anything(text)).toEqual([]);
   });

@@ -257,11 +257,11 @@ const CHINESE_SURNAMES =
 const CHINESE_DOUBLE_SURNAMES = "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|夏侯|令狐|歐陽|司馬|諸葛";
 /** Role words before a Chinese name ("总经理", "联系") and titles or verbs after it ("先生", "表示"): the cues that make it one. */
 const CHINESE_ROLE_BEFORE =
-  "总经理|經理|经理|董事长|董事長|总裁|總裁|主任|院长|院長|校长|校長|教授|医生|醫生|记者|記者|患者|病人|联系|聯繫|联系人|通知|请|請|叫|找|给|給|持卡人|户名|戶名|收件人|姓名|负责人|負責人|参会人员|與會人員|与会人员|出席人员|成员|成員|市民|居民|村民|网友|網友|创始人|創始人|选手|選手|球员|球員|工程师|工程師|民警";
+  "总经理|經理|经理|董事长|董事長|总裁|總裁|主任|院长|院長|校长|校長|教授|医生|醫生|记者|記者|患者|病人|联系|聯繫|联系人|通知|请|請|叫|找|给|給|持卡人|户名|戶名|收件人|姓名|负责人|負責人|参会人员|與會人員|与会人员|出席人员|成员|成員|市民|居民|村民|网友|網友|创始人|創始人|选手|選手|球员|球員|工程师|工程師|民警|律师|律師|被告人|被告|原告|法官|检察官|檢察官|嫌疑人|判处|判處";
 /** Titles after a family name alone ("黄老师", "王总"). */
 const CHINESE_TITLE = "老师|老師|先生|女士|小姐|教授|医生|醫生|博士|经理|經理|总|總|律师|律師|主任|师傅|師傅";
 const CHINESE_ROLE_AFTER =
-  "先生|女士|小姐|老师|老師|教授|医生|醫生|博士|经理|經理|总|總|同学|同學|律师|律師|记者|記者|主任|院长|院長|局长|局長|部长|部長|书记|書記|董事长|董事長|师傅|師傅|表示|说|說|指出|称|稱|认为|認為|介绍|介紹|打进|打進|攻入";
+  "先生|女士|小姐|老师|老師|教授|医生|醫生|博士|经理|經理|总|總|同学|同學|律师|律師|记者|記者|主任|院长|院長|局长|局長|部长|部長|书记|書記|董事长|董事長|师傅|師傅|表示|说|說|指出|称|稱|认为|認為|介绍|介紹|打进|打進|攻入|有期徒刑";
 /** What may stand beside a name without saying it is one: punctuation, "and", a space, the piece's ends. */
 const CHINESE_PLAIN_BEFORE = "和|与|與|及|、|：|:|，|,|\\s|^";
 const CHINESE_PLAIN_AFTER =
@@ -292,6 +292,22 @@ const KOREAN_NAME = new RegExp(
  */
 const KOREAN_CUED_NAME = new RegExp(
   `(?:(?:수령인|받는\\s?분|고객|고객명|담당자|작성자|신청인|보호자|환자|성명|이름|예금주|회원|직원|학생|대표자)\\s?[:：]?\\s?([${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=[\\s,.;:/)]|$)|[A-Za-z][A-Za-z.]*[:,]?\\s([${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=[,;/)]|\\s*$))`,
+  "gu",
+);
+/**
+ * The familiar forms of a family name, 老 or 小 before it ("老周说", "小王，"), where punctuation,
+ * the piece's start or a verb of speaking stands around; never a word that opens so (小时 an hour, 老师
+ * a teacher, 小心 careful, 小米 millet).
+ */
+const CHINESE_FAMILIAR = new RegExp(
+  `(?<=${CHINESE_PLAIN_BEFORE}|。|！|？|「|说|說|叫|找|问|問|给|給|跟)((?:老|小)(?![时時师師心学學米])[${CHINESE_SURNAMES}])(?=${CHINESE_PLAIN_AFTER}|说|說|刚|剛|要|让|讓|把|问|問)`,
+  "gu",
+);
+/** A Korean given name of two syllables before "씨" ("지은 씨,"). */
+const KOREAN_GIVEN_SSI = /(?<![\p{sc=Hangul}])([\p{sc=Hangul}]{2})(?=\s씨(?:[,.\s]|$|는|가|도|에게|한테))/gu;
+/** A family name alone before a title ("최 팀장님"); 이 (this), 전 (former), 현 (current), 구 (old) and 신 (new) read as words there. */
+const KOREAN_FAMILY_TITLE = new RegExp(
+  `(?<![\\p{sc=Hangul}])([${KOREAN_SURNAMES.replace(/[이전현구신]/gu, "")}])(?=\\s(?:대표|과장|부장|사장|팀장|대리|교수|의원|장관|기자|감독|회장|이사|원장|박사|변호사|실장|차장|주임))`,
   "gu",
 );
 /** A numeral after the first character: a weekday or a count ("周一至周五", Monday to Friday), not a given name. */
@@ -365,6 +381,8 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
     CHINESE_FAMILY_TITLE.lastIndex = 0;
     for (let m = CHINESE_FAMILY_TITLE.exec(piece); m; m = CHINESE_FAMILY_TITLE.exec(piece))
       found.push([m.index, m.index + (m[1] ?? "").length, true]);
+    CHINESE_FAMILIAR.lastIndex = 0;
+    for (let m = CHINESE_FAMILIAR.exec(piece); m; m = CHINESE_FAMILIAR.exec(piece)) found.push([m.index, m.index + (m[1] ?? "").length, true]);
     found.sort((a, b) => a[0] - b[0]);
     for (const [i, [start, end, cued]] of found.entries()) {
       const previous = found[i - 1];
@@ -377,6 +395,10 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
   }
   KOREAN_NAME.lastIndex = 0;
   for (let m = KOREAN_NAME.exec(piece); m; m = KOREAN_NAME.exec(piece)) add(m.index, m.index + (m[1] ?? "").length);
+  for (const pattern of [KOREAN_GIVEN_SSI, KOREAN_FAMILY_TITLE]) {
+    pattern.lastIndex = 0;
+    for (let m = pattern.exec(piece); m; m = pattern.exec(piece)) add(m.index, m.index + (m[1] ?? "").length);
+  }
   KOREAN_CUED_NAME.lastIndex = 0;
   for (let m = KOREAN_CUED_NAME.exec(piece); m; m = KOREAN_CUED_NAME.exec(piece)) {
     const name = m[1] ?? m[2] ?? "";
