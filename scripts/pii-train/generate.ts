@@ -7,12 +7,16 @@ import {
   CAPITALS,
   CITY_NAMES,
   COUNTRIES,
+  EXTRA_FIRST,
+  EXTRA_LAST,
   FIRST_NAMES,
   FREQUENT_WORDS,
   KNOWN_CITIES,
   KNOWN_FIRST,
   KNOWN_LAST,
   KNOWN_ORGS,
+  KOREAN_LATIN_FIRST,
+  KOREAN_LATIN_LAST,
   LAST_NAMES,
   LOCALES,
   NATIONALITIES,
@@ -26,6 +30,7 @@ import {
   WORLD_CITIES,
   fakerOf,
 } from "./lexicon.js";
+import { LOCAL_CLEAN, LOCAL_TRAIN } from "./local-templates.js";
 import { DEV, DEV_CLEAN, DEV_NATURAL, DEV_NATURAL_CLEAN, TRAIN, TRAIN_CLEAN } from "./templates.js";
 
 export interface Span {
@@ -239,12 +244,19 @@ export class Generator {
   }
 
   first(locale: string): string {
+    if (locale === "ko_Latn") return this.rng.pick(KOREAN_LATIN_FIRST);
+    // The census given-name lists of a locale's language widen faker's few hundred names.
+    const extra = EXTRA_FIRST.get(locale.slice(0, 2)) ?? [];
+    if (extra.length > 0 && this.rng.chance(0.25)) return this.rng.pick(extra);
     const own = FIRST_NAMES.get(locale) ?? [];
     if (own.length === 0 || (ENGLISH.includes(locale) && this.rng.chance(0.3))) return this.rng.pick(KNOWN_FIRST);
     return this.rng.pick(own);
   }
 
   last(locale: string): string {
+    if (locale === "ko_Latn") return this.rng.pick(KOREAN_LATIN_LAST);
+    // English text names people of every origin: surnames from the large list of many cultures.
+    if (ENGLISH.includes(locale) && this.rng.chance(0.2)) return this.rng.pick(EXTRA_LAST);
     const own = LAST_NAMES.get(locale) ?? [];
     if (own.length === 0 || (ENGLISH.includes(locale) && this.rng.chance(0.3))) return this.rng.pick(KNOWN_LAST.length ? KNOWN_LAST : ["Smith"]);
     let last = this.rng.pick(own);
@@ -606,6 +618,63 @@ export class Generator {
     return own.length ? this.rng.pick(own) : this.city();
   }
 
+  /** A sentence of LOCAL_TRAIN (or, `clean`, LOCAL_CLEAN) in one language, its people named from that language's locale. */
+  local(clean: boolean): Example {
+    const table = clean ? LOCAL_CLEAN : LOCAL_TRAIN;
+    const locale = this.rng.pick(Object.keys(table));
+    return this.fillLocal(locale, this.rng.pick(table[locale] ?? []));
+  }
+
+  /** Fills a LOCAL_TRAIN template: P1…P3 are people kept through the text (slots in local-templates.ts). */
+  fillLocal(locale: string, template: string): Example {
+    const people = new Map<string, { first: string; last: string }>();
+    const nameLocale = locale === "en" ? this.locale() : locale;
+    let text = "";
+    const spans: Span[] = [];
+    let at = 0;
+    for (const m of template.matchAll(/\{(P\d)([FLfU]?)(?::([^}]+))?\}|\{([A-Z_]+)\}/g)) {
+      text += template.slice(at, m.index);
+      at = (m.index ?? 0) + m[0].length;
+      const id = m[1];
+      if (!id) {
+        const slot = m[4] ?? "";
+        const entity = this.entity(slot);
+        if (entity) {
+          spans.push({ start: text.length, end: text.length + entity[0].length, kind: entity[1] });
+          text += entity[0];
+        } else text += this.filler(slot);
+        continue;
+      }
+      let person = people.get(id);
+      if (!person) {
+        person = { first: this.first(nameLocale).split(" ")[0] ?? "", last: this.last(nameLocale) };
+        people.set(id, person);
+      }
+      const form = m[2] ?? "";
+      const full = SURNAME_FIRST.has(nameLocale)
+        ? `${person.last}${NO_SPACE.has(nameLocale) ? "" : " "}${person.first}`
+        : `${person.first} ${person.last}`;
+      let value =
+        form === "F"
+          ? person.first
+          : form === "L"
+            ? person.last
+            : form === "f"
+              ? person.first.toLowerCase()
+              : form === "U"
+                ? full.toUpperCase()
+                : full;
+      const ending = m[3];
+      if (ending === "UP") value = value.toUpperCase();
+      else if (ending) value = inflect(locale, value, ending);
+      if (value.length === 0) continue;
+      spans.push({ start: text.length, end: text.length + value.length, kind: "person" });
+      text += value;
+    }
+    text += template.slice(at);
+    return { text, spans };
+  }
+
   /** One training example: a template, a clause or a clean text, sometimes several, with case and spacing variants. */
   example(templates: readonly string[], clean: readonly string[]): Example {
     const r = this.rng.next();
@@ -614,6 +683,7 @@ export class Generator {
     else if (r < 0.16) ex = this.foreign(true);
     else if (r < 0.3) ex = this.fill(this.rng.pick(clean));
     else if (r < 0.42) ex = this.clause();
+    else if (r < 0.52) ex = this.local(this.rng.chance(0.35));
     else ex = this.fill(this.rng.pick(templates));
     if (this.rng.chance(0.15))
       ex = join(ex, this.rng.chance(0.5) ? this.fill(this.rng.pick(clean)) : this.fill(this.rng.pick(templates)), this.rng.chance(0.7) ? " " : "\n");
@@ -624,6 +694,23 @@ export class Generator {
     if (this.rng.chance(0.12)) ex = spacedPunctuation(ex);
     return ex;
   }
+}
+
+const BACK_VOWELS = /[aouáóú]/;
+/**
+ * A case ending on a name: Finnish and Hungarian endings take the name's vowel harmony (front
+ * vowels turn a/o/u of the ending into ä/ö/y, or e for Hungarian), Finnish -nen names their -se- stem.
+ */
+function inflect(locale: string, name: string, ending: string): string {
+  const lower = name.toLowerCase();
+  const back = BACK_VOWELS.test(lower);
+  if (locale === "fi") {
+    const stem = lower.endsWith("nen") ? `${name.slice(0, -3)}se` : name;
+    const end = back ? ending : ending.replace(/a/g, "ä").replace(/o/g, "ö").replace(/u/g, "y");
+    return stem + end;
+  }
+  if (locale === "hu") return name + (back ? ending : ending.replace(/a/g, "e").replace(/á/g, "é").replace(/o/g, "ö"));
+  return name + ending;
 }
 
 function join(a: Example, b: Example, sep: string): Example {

@@ -9,6 +9,7 @@ import nlp from "compromise/two";
 import { countries as countryTable } from "countries-list";
 import i18nCountries from "i18n-iso-countries";
 import { Gaz } from "../../workers/pii/tagger/features.js";
+import { nameLikeness } from "../../workers/pii/tagger/name-shape.js";
 import { lowerLikeTokens, tokenize, wordHash } from "../../workers/pii/tagger/tokens.js";
 
 const require = createRequire(import.meta.url);
@@ -64,6 +65,100 @@ const tagged = (tag: string) =>
     .filter(([, t]) => (Array.isArray(t) ? t.includes(tag) : t === tag))
     .map(([w]) => w);
 const titleCase = (s: string) => s.replace(/(^|[\s-])(\p{L})/gu, (_m, a: string, b: string) => a + b.toUpperCase());
+
+/**
+ * Given names by language from gender-detection-from-name (MIT; national and census first-name
+ * lists of German, English, Spanish, French, Italian and Turkish), lower-cased as shipped.
+ */
+export const GIVEN_NAMES_BY_LANGUAGE = new Map(
+  ["de", "en", "es", "fr", "it", "tr"].map((language) => {
+    const source = readFileSync(require.resolve(`gender-detection-from-name/names/${language}.js`), "utf8");
+    return [language, uniq([...source.matchAll(/\['([^']+)',/g)].map((m) => titleCase(m[1] ?? "")))] as const;
+  }),
+);
+
+/**
+ * humannames (MIT): ~200k given names and surnames from censuses and social media, English and
+ * many others (Arabic, Indian, African, Asian names in Latin script), not told apart.
+ */
+const HUMAN_NAMES = uniq(
+  readFileSync(require.resolve("humannames/list.txt"), "utf8")
+    .split("\n")
+    .map((s) => s.trim())
+    .filter((s) => s.length >= 3 && /^\p{Lu}[\p{L}'-]+$/u.test(s)),
+);
+
+const HANGUL_INITIALS = ["g", "kk", "n", "d", "tt", "r", "m", "b", "pp", "s", "ss", "", "j", "jj", "ch", "k", "t", "p", "h"];
+const HANGUL_VOWELS = ["a", "ae", "ya", "yae", "eo", "e", "yeo", "ye", "o", "wa", "wae", "oe", "yo", "u", "wo", "we", "wi", "yu", "eu", "ui", "i"];
+const HANGUL_FINALS = [
+  "",
+  "k",
+  "k",
+  "k",
+  "n",
+  "n",
+  "n",
+  "t",
+  "l",
+  "k",
+  "m",
+  "l",
+  "l",
+  "l",
+  "p",
+  "l",
+  "m",
+  "p",
+  "p",
+  "t",
+  "t",
+  "ng",
+  "t",
+  "t",
+  "k",
+  "t",
+  "p",
+  "t",
+];
+/** Revised Romanization of one Hangul syllable (a name's syllables are written apart: Seo-yeon). */
+function romaniseSyllable(syllable: string): string {
+  const code = (syllable.codePointAt(0) ?? 0) - 0xac00;
+  if (code < 0 || code > 11171) return syllable;
+  const initial = Math.floor(code / 588);
+  const vowel = Math.floor((code % 588) / 28);
+  return (HANGUL_INITIALS[initial] ?? "") + (HANGUL_VOWELS[vowel] ?? "") + (HANGUL_FINALS[code % 28] ?? "");
+}
+/** The customary Latin spelling of the most frequent Korean family names, where it is not the Revised Romanization. */
+const KOREAN_FAMILY_SPELLING: Record<string, string> = {
+  이: "Lee",
+  박: "Park",
+  최: "Choi",
+  정: "Jung",
+  조: "Cho",
+  윤: "Yoon",
+  임: "Lim",
+  오: "Oh",
+  신: "Shin",
+  유: "Yoo",
+  노: "Noh",
+  안: "Ahn",
+  류: "Ryu",
+};
+const capital = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+/**
+ * Korean names in Latin script, romanised from faker's ko names: given names as people write
+ * them (Seo-yeon, Seoyeon), family names with their customary spelling (Lee, Park).
+ */
+export const KOREAN_LATIN_FIRST = uniq(
+  FIRST_NAMES.get("ko")?.flatMap((name) => {
+    const parts = [...name].map(romaniseSyllable);
+    if (parts.length !== 2) return [capital(parts.join(""))];
+    return [`${capital(parts[0] ?? "")}-${parts[1]}`, capital(parts.join(""))];
+  }) ?? [],
+);
+export const KOREAN_LATIN_LAST = uniq(
+  LAST_NAMES.get("ko")?.map((name) => KOREAN_FAMILY_SPELLING[name] ?? capital([...name].map(romaniseSyllable).join(""))) ?? [],
+);
 
 /** Real organisations, sports teams and places known to compromise (title-cased). */
 export const KNOWN_ORGS = uniq([...tagged("Organization"), ...tagged("SportsTeam")].map(titleCase));
@@ -172,6 +267,35 @@ const COMMON_SET = new Set(COMMON_WORDS);
  */
 export const FREQUENT_WORDS = new Map<string, string[]>(FREQUENT_LANGUAGES.map((language) => [language, frequentWords(language)]));
 
+/** Words some everyday list holds: a name from the large lists that is also one stays out (it would mark "Floor" or "Will"). */
+const EVERYDAY = new Set([
+  ...COMMON_WORDS,
+  ...DICTIONARY,
+  ...[...FREQUENT_WORDS.values()].flatMap((words) => words.slice(0, 20000).map((w) => w.toLocaleLowerCase())),
+]);
+const notEveryday = (name: string) => !EVERYDAY.has(name.toLocaleLowerCase());
+const givenNameLists = new Map<string, number>();
+for (const names of GIVEN_NAMES_BY_LANGUAGE.values()) for (const n of names) givenNameLists.set(n, (givenNameLists.get(n) ?? 0) + 1);
+/**
+ * Given names of the per-language lists that no everyday word list holds; a name of three letters
+ * or fewer only when two lists hold it (the census lists keep rare ones that read as acronyms: Eol).
+ */
+export const EXTRA_FIRST = new Map(
+  [...GIVEN_NAMES_BY_LANGUAGE].map(([language, names]) => [
+    language,
+    names.filter((n) => notEveryday(n) && (n.length >= 4 || (givenNameLists.get(n) ?? 0) >= 2)),
+  ]),
+);
+const EXTRA_FIRST_SET = new Set([...EXTRA_FIRST.values()].flat().map((n) => n.toLocaleLowerCase()));
+/**
+ * Names of humannames that are not given names of the lists above nor everyday words, read as
+ * surnames. Its social-media part holds words too (German nouns, jargon): a name must also look
+ * like one (four letters or more, name shape ≥ 0: the n-gram model trained just before on the other lists).
+ */
+export const EXTRA_LAST = HUMAN_NAMES.filter(
+  (n) => notEveryday(n) && !EXTRA_FIRST_SET.has(n.toLocaleLowerCase()) && n.length >= 4 && nameLikeness(n) >= 0,
+);
+
 /** Gazetteer: lower-cased single words and their flags, for the tagger's features. */
 export function buildGazetteer(): Map<number, number> {
   const flags = new Map<number, number>();
@@ -193,6 +317,10 @@ export function buildGazetteer(): Map<number, number> {
   for (const n of KNOWN_FIRST) add(n, Gaz.first);
   for (const names of LAST_NAMES.values()) for (const n of names) add(n, Gaz.last);
   for (const n of KNOWN_LAST) add(n, Gaz.last);
+  for (const names of EXTRA_FIRST.values()) for (const n of names) add(n, Gaz.first, true);
+  for (const n of EXTRA_LAST) add(n, Gaz.last, true);
+  for (const n of KOREAN_LATIN_FIRST.filter(notEveryday)) add(n, Gaz.first, true);
+  for (const n of KOREAN_LATIN_LAST.filter((n) => n.length >= 3 && notEveryday(n))) add(n, Gaz.last, true);
   for (const names of CITY_NAMES.values()) for (const n of names) add(n, Gaz.city);
   for (const n of [...KNOWN_CITIES, ...WORLD_CITIES, ...CAPITALS]) add(n, Gaz.city);
   for (const n of COUNTRIES) add(n, Gaz.country);

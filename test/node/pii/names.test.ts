@@ -235,3 +235,52 @@ describe("other mentions of a person found in the same text", () => {
     expect(people(text)).toEqual(["Mara Lindqvist"]);
   });
 });
+
+describe("people named alone in natural text of many languages", () => {
+  it.each([
+    // a given name after a greeting and before a comma, even one no list holds
+    ["Finnish chat, given name alone", "Moi Kerttu, ehditkö katsoa laskun?", ["Kerttu"]],
+    ["Italian greeting, a name no list holds", "Ciao Tancredi, hai letto la mail?", ["Tancredi"]],
+    ["Korean given name in Latin script", "Thanks Ji-woo, the numbers look right.", ["Ji-woo"]],
+    // lower-case chat speakers after a label, ALL-CAPS speakers after a transcript's timestamp
+    ["lower-case Finnish chat speakers", "slack: oskari: kuka ottaa tämän? aino: minä otan", ["oskari", "aino"]],
+    ["ALL-CAPS transcript speakers", "Call log 00:03:11 BRIGITTE: are the slides ready? 00:03:15 OSWALD: almost.", ["BRIGITTE", "OSWALD"]],
+    ["lower-case name after thanks", "kiitos hilma, toimii taas", ["hilma"]],
+    // surname alone on its second mention
+    [
+      "Turkish news, surname-only second mention",
+      "Ekonomist Levent Karagöz dün bir açıklama yaptı. Karagöz, faizlerin düşeceğini söyledi.",
+      ["Karagöz"],
+    ],
+    ["Finnish news, inflected name then surname", "Tapasin Kerttu Lehtisen eilen. Lehtinen lupasi lähettää tarjouksen.", ["Lehtinen"]],
+    ["Polish given name and surname alone", "Zdzisław powiedział, że Wróblewski przyjedzie jutro.", ["Zdzisław", "Wróblewski"]],
+    // Nigerian given names alone in English text
+    ["Nigerian given names alone", "Emeka said Olabode will bring the samples.", ["Emeka", "Olabode"]],
+    ["action item on a given name", "Action: Tobenna to send the revised budget.", ["Tobenna"]],
+    // Chinese familiar forms and court news, Korean given name before 씨 and family name before a title
+    ["Chinese familiar form of a family name before a verb", "老孙说明天把报价发过来。", ["老孙"]],
+    ["Chinese familiar form of a family name addressed", "老孙说明天把报价发过来。小赵，麻烦把文件发给我。", ["老孙", "小赵"]],
+    ["Chinese court news", "法院判处郑国华有期徒刑三年。", ["郑国华"]],
+    ["Korean given name before 씨", "수아 씨, 회의 자료 보내 주셨어요?", ["수아"]],
+    ["Korean family name alone before a title", "강 팀장님이 승인했습니다.", ["강"]],
+  ])("%s", (_class, text, names) => {
+    const found = people(text).join(" | ");
+    for (const name of names) expect(found).toContain(name);
+  });
+
+  it("a group greeted is no person, and log levels and field labels are no speakers", () => {
+    for (const text of [
+      "Hallo Zusammen, das Meeting fällt aus.",
+      "Hola Equipo, mañana no hay reunión.",
+      "Hi Everyone, lunch is here.",
+      "ERROR: disk full. WARN: retrying",
+      "IBAN: DE21 4420 9458 7898 4677 89",
+      "我等了三个小时，老师说没问题。",
+      "小心，地滑。",
+      "我等了三个小时。小时候我住在上海。",
+      "이 대표 상품은 인기가 많다.",
+      "전 대표가 사임했다.",
+    ])
+      expect(anything(text)).toEqual([]);
+  });
+});

@@ -122,19 +122,25 @@ function trimRoleWords(piece: string, span: NameSpan, model: Tagger): void {
 }
 
 const CUE_WORDS =
-  "hey hi hiya hello dear thanks cheers ask asked tell told call message text ping cc met with invite hallo liebe lieber moin servus bonjour salut coucou merci hola oye gracias ciao grazie oi olá obrigado obrigada hej tack moi kiitos szia ahoj cześć hoi dag привет спасибо";
-const GREETING_WORDS = "hey hi hiya hello dear thanks cheers hallo bonjour salut hola oye ciao oi olá hej hoi moi szia ahoj cześć";
+  "hey hi hiya hello dear thanks cheers ask asked tell told call message text ping cc met with invite hallo liebe lieber moin servus bonjour salut coucou merci hola oye gracias ciao grazie oi olá obrigado obrigada hej tack moi kiitos szia ahoj cześć hoi dag привет спасибо sorry köszi köszönöm valeu danke dzięki díky takk tak bedankt grazie";
+/** Greetings and thanks: the word after them is the one spoken to, even when it is also a dictionary word ("tack selma"). */
+const GREETING_WORDS =
+  "hey hi hiya hello dear thanks cheers sorry hallo danke bonjour salut merci hola oye gracias ciao grazie oi olá valeu obrigado obrigada hej tack takk tak hoi bedankt moi kiitos szia köszi köszönöm ahoj díky cześć dzięki спасибо привет";
 /** Verbs of chat (and "and") after a lower-case given name ("kevin posted", "marta said", "ellie and josh"). */
-const CHAT_VERBS = "said says posted wrote finished blocked is was will wants thinks dice porta sagt dit and und et y e";
+const CHAT_VERBS =
+  "said says posted wrote finished blocked is was will wants thinks has had moved asked needs did dice dijo porta sagt meint hat dit a est et und y e zegt vraagt heeft mówi powiedział říká řekl sanoo sanoi kysyy mondta azt dedi diz disse pediu sa säger sagde сказал говорит";
+/** Words that follow a greeting as a group, not a person ("Hallo Zusammen,", "Hola Equipo,"). */
+const GROUP_WORDS =
+  "all everyone everybody folks guys team there world zusammen alle allerseits leute kollegen team tous toutes monde équipe collègues todos todas equipo mundo amigos colegas tutti ragazzi mondo colleghi amici iedereen allemaal allen alla allihopa allihop alle sammen kaikki kaikille wszystkim wszyscy všem všichni mindenki herkese todos pessoal gente";
 /** Function words of German (none shared with English, Dutch, the Nordic or Romance languages): two of them make a text where every noun has a capital. */
 const GERMAN_WORDS =
   "und dem für ist nicht ein eine einen einer eines zum zur auf bei dazu wir ihr ihre vom wird werden wurde wurden oder sehr vielen bitte uhr sind auch noch können kann muss soll haben nach über unter aus gibt sich dass heute gestern jetzt neue neuen neuer mit vor aber wenn durch ohne seit wieder schon zwischen während bereits diese dieser dieses diesen erste ersten zweite letzte letzten keine keinen unsere unser unseren ich mich mir uns euch";
 const hashes = (words: string) => new Set(words.split(" ").map((w) => wordHash(lowerLikeTokens(w))));
-let cueHashes: { cue: Set<number>; greeting: Set<number>; verb: Set<number>; german: Set<number> } | null = null;
+let cueHashes: { cue: Set<number>; greeting: Set<number>; verb: Set<number>; german: Set<number>; group: Set<number> } | null = null;
 
 export interface PieceCues {
   /** Words at a cue: after a greeting or a verb of addressing someone, a chat speaker, a lower-case word before a possessive or a chat verb. */
-  words: Array<{ start: number; end: number; greeted: boolean; speaker: boolean }>;
+  words: Array<{ start: number; end: number; greeted: boolean; speaker: boolean; vocative?: boolean }>;
   /** German function words in the piece. */
   german: number;
 }
@@ -144,14 +150,20 @@ export interface PieceCues {
  * expression over the text): the tagger has just tokenised the piece, so this costs one pass.
  */
 export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
-  cueHashes ??= { cue: hashes(CUE_WORDS), greeting: hashes(GREETING_WORDS), verb: hashes(CHAT_VERBS), german: hashes(GERMAN_WORDS) };
-  const { cue, greeting, verb, german } = cueHashes;
+  cueHashes ??= {
+    cue: hashes(CUE_WORDS),
+    greeting: hashes(GREETING_WORDS),
+    verb: hashes(CHAT_VERBS),
+    german: hashes(GERMAN_WORDS),
+    group: hashes(GROUP_WORDS),
+  };
+  const { cue, greeting, verb, german, group } = cueHashes;
   const out: PieceCues = { words: [], german: 0 };
   for (let i = 0; i < t.count; i++) {
     const shape = t.shape[i];
     const word = t.word[i] ?? 0;
     if (german.has(word)) out.german++;
-    if (shape !== Shape.Capitalised && shape !== Shape.Lower) continue;
+    if (shape !== Shape.Capitalised && shape !== Shape.Lower && shape !== Shape.AllCaps) continue;
     const start = t.starts[i] ?? 0;
     let end = t.ends[i] ?? 0;
     // The tokeniser keeps a possessive in the word ("marta's").
@@ -161,8 +173,16 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     let k = i - 1;
     if (k >= 0 && t.shape[k] === Shape.Punct && /[,!]/.test(piece[t.starts[k] ?? 0] ?? "")) k--;
     const cued = k >= 0 && (t.shape[k] === Shape.Lower || t.shape[k] === Shape.Capitalised) && cue.has(t.word[k] ?? 0);
-    const speaker =
-      i === 0 && shape === Shape.Capitalised && piece[t.ends[0] ?? 0] === ":" && /^:\s\S/.test(piece.slice(t.ends[0] ?? 0, (t.ends[0] ?? 0) + 3));
+    // A chat speaker opens the piece or follows a label's colon or a sentence's end ("chat: oskari: …", "Notes: BRIGITTE: …"), in any case.
+    const speakerAt =
+      i === 0 ||
+      (t.shape[i - 1] === Shape.Punct && /[:?!.]/.test(piece[t.starts[i - 1] ?? 0] ?? "")) ||
+      // after a transcript's timestamp ("00:03:11 OSWALD:")
+      (t.shape[i - 1] === Shape.Digits && piece[(t.starts[i - 1] ?? 0) - 1] === ":");
+    const speaker = speakerAt && piece[t.ends[i] ?? 0] === ":" && /^:\s\S/.test(piece.slice(t.ends[i] ?? 0, (t.ends[i] ?? 0) + 3));
+    // Capitals name a speaker only, and not where a line opens: "ERROR:", "NOTE:" and "IBAN:" open log lines and fields.
+    if (shape === Shape.AllCaps && !(speaker && i > 0 && model.gazetteer.flags(word) & Gaz.first && !(model.gazetteer.flags(word) & NEVER_IN_NAME)))
+      continue;
     const chat =
       shape === Shape.Lower &&
       (possessive || (i + 1 < t.count && verb.has(t.word[i + 1] ?? 0) && /^,?\s$/.test(piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0))));
@@ -170,7 +190,10 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     // A lower-case word counts only as a known given name: most words before "and" or after "with" are not.
     if (shape === Shape.Lower && !(model.gazetteer.flags(possessive ? wordHash(lowerLikeTokens(piece.slice(start, end))) : word) & Gaz.first))
       continue;
-    out.words.push({ start, end, greeted: cued && greeting.has(t.word[k] ?? 0), speaker });
+    const greeted = cued && greeting.has(t.word[k] ?? 0);
+    // A capitalised word between a greeting and a comma is the one greeted ("Hola Rocío,", "Moi Kerttu,"), unless a group.
+    const vocative = greeted && shape === Shape.Capitalised && piece[end] === "," && !group.has(word);
+    out.words.push({ start, end, greeted, speaker, vocative });
   }
   return out;
 }
@@ -179,9 +202,10 @@ const AND_THEN_WORD = /^\s(?:and|&|und|et|y|e|i|och|og|en|és|ja|a|и|та)\s(\p
 const WORD_THEN_AND = /(?:^|\s)(\p{Lu}[\p{L}\p{M}'’-]*)\s(?:and|&|und|et|y|e|i|och|og|en|és|ja|a|и|та)\s$/u;
 
 /** A single given name at a cue: capitalised, a known name or a word no list holds; in lower case, a known given name. */
-function cuedName(word: string, model: Tagger, lower: boolean, greeted: boolean): boolean {
+function cuedName(word: string, model: Tagger, lower: boolean, greeted: boolean, vocative = false): boolean {
   const flags = flagsOf(word, model);
   if (flags & NEVER_IN_NAME) return false;
+  if (vocative) return word.length >= 2;
   if (lower) return (flags & Gaz.first) !== 0 && (greeted || !(flags & Gaz.dictionary)) && word.length >= 3;
   if (flags & NAMES) return true;
   return !(flags & KNOWN_WORD) && nameLikeness(word) >= -1;
@@ -211,13 +235,13 @@ export function addCuedNames(piece: string, spans: NameSpan[], model: Tagger, cu
       found.push({ start, end: start + (before[1] ?? "").length, greeted: false, speaker: false });
     }
   }
-  for (const { start, end: rawEnd, greeted, speaker } of found) {
+  for (const { start, end: rawEnd, greeted, speaker, vocative } of found) {
     const word = piece.slice(start, rawEnd).replace(/['’]s$/, "");
     const end = start + word.length;
     const kind = caseOf(word);
-    if (kind !== "capitalised" && kind !== "lower") continue;
+    if (kind !== "capitalised" && kind !== "lower" && !(kind === "upper" && speaker)) continue;
     if (spans.some((x) => x.start < end && start < x.end)) continue;
-    if (!cuedName(word, model, kind === "lower", greeted)) continue;
+    if (!cuedName(word, model, kind === "lower", greeted, vocative)) continue;
     // A word opening a line before a colon is a field label unless it is a known given name ("Lea: great", not "Kontoinhaber:").
     if (speaker && !(flagsOf(word, model) & Gaz.first)) continue;
     // An everyday word before a colon and an article is a glossary entry ("Mark: a visible
@@ -233,11 +257,11 @@ const CHINESE_SURNAMES =
 const CHINESE_DOUBLE_SURNAMES = "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|夏侯|令狐|歐陽|司馬|諸葛";
 /** Role words before a Chinese name ("总经理", "联系") and titles or verbs after it ("先生", "表示"): the cues that make it one. */
 const CHINESE_ROLE_BEFORE =
-  "总经理|經理|经理|董事长|董事長|总裁|總裁|主任|院长|院長|校长|校長|教授|医生|醫生|记者|記者|患者|病人|联系|聯繫|联系人|通知|请|請|叫|找|给|給|持卡人|户名|戶名|收件人|姓名|负责人|負責人|参会人员|與會人員|与会人员|出席人员|成员|成員|市民|居民|村民|网友|網友|创始人|創始人|选手|選手|球员|球員|工程师|工程師|民警";
+  "总经理|經理|经理|董事长|董事長|总裁|總裁|主任|院长|院長|校长|校長|教授|医生|醫生|记者|記者|患者|病人|联系|聯繫|联系人|通知|请|請|叫|找|给|給|持卡人|户名|戶名|收件人|姓名|负责人|負責人|参会人员|與會人員|与会人员|出席人员|成员|成員|市民|居民|村民|网友|網友|创始人|創始人|选手|選手|球员|球員|工程师|工程師|民警|律师|律師|被告人|被告|原告|法官|检察官|檢察官|嫌疑人|判处|判處";
 /** Titles after a family name alone ("黄老师", "王总"). */
 const CHINESE_TITLE = "老师|老師|先生|女士|小姐|教授|医生|醫生|博士|经理|經理|总|總|律师|律師|主任|师傅|師傅";
 const CHINESE_ROLE_AFTER =
-  "先生|女士|小姐|老师|老師|教授|医生|醫生|博士|经理|經理|总|總|同学|同學|律师|律師|记者|記者|主任|院长|院長|局长|局長|部长|部長|书记|書記|董事长|董事長|师傅|師傅|表示|说|說|指出|称|稱|认为|認為|介绍|介紹|打进|打進|攻入";
+  "先生|女士|小姐|老师|老師|教授|医生|醫生|博士|经理|經理|总|總|同学|同學|律师|律師|记者|記者|主任|院长|院長|局长|局長|部长|部長|书记|書記|董事长|董事長|师傅|師傅|表示|说|說|指出|称|稱|认为|認為|介绍|介紹|打进|打進|攻入|有期徒刑";
 /** What may stand beside a name without saying it is one: punctuation, "and", a space, the piece's ends. */
 const CHINESE_PLAIN_BEFORE = "和|与|與|及|、|：|:|，|,|\\s|^";
 const CHINESE_PLAIN_AFTER =
@@ -268,6 +292,22 @@ const KOREAN_NAME = new RegExp(
  */
 const KOREAN_CUED_NAME = new RegExp(
   `(?:(?:수령인|받는\\s?분|고객|고객명|담당자|작성자|신청인|보호자|환자|성명|이름|예금주|회원|직원|학생|대표자)\\s?[:：]?\\s?([${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=[\\s,.;:/)]|$)|[A-Za-z][A-Za-z.]*[:,]?\\s([${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=[,;/)]|\\s*$))`,
+  "gu",
+);
+/**
+ * The familiar forms of a family name, 老 or 小 before it ("老周说", "小王，"), where punctuation,
+ * the piece's start or a verb of speaking stands around; never a word that opens so (小时 an hour, 老师
+ * a teacher, 小心 careful, 小米 millet).
+ */
+const CHINESE_FAMILIAR = new RegExp(
+  `(?<=${CHINESE_PLAIN_BEFORE}|。|！|？|「|说|說|叫|找|问|問|给|給|跟)((?:老|小)(?![时時师師心学學米])[${CHINESE_SURNAMES}])(?=${CHINESE_PLAIN_AFTER}|说|說|刚|剛|要|让|讓|把|问|問)`,
+  "gu",
+);
+/** A Korean given name of two syllables before "씨" ("지은 씨,"). */
+const KOREAN_GIVEN_SSI = /(?<![\p{sc=Hangul}])([\p{sc=Hangul}]{2})(?=\s씨(?:[,.\s]|$|는|가|도|에게|한테))/gu;
+/** A family name alone before a title ("최 팀장님"); 이 (this), 전 (former), 현 (current), 구 (old) and 신 (new) read as words there. */
+const KOREAN_FAMILY_TITLE = new RegExp(
+  `(?<![\\p{sc=Hangul}])([${KOREAN_SURNAMES.replace(/[이전현구신]/gu, "")}])(?=\\s(?:대표|과장|부장|사장|팀장|대리|교수|의원|장관|기자|감독|회장|이사|원장|박사|변호사|실장|차장|주임))`,
   "gu",
 );
 /** A numeral after the first character: a weekday or a count ("周一至周五", Monday to Friday), not a given name. */
@@ -341,6 +381,8 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
     CHINESE_FAMILY_TITLE.lastIndex = 0;
     for (let m = CHINESE_FAMILY_TITLE.exec(piece); m; m = CHINESE_FAMILY_TITLE.exec(piece))
       found.push([m.index, m.index + (m[1] ?? "").length, true]);
+    CHINESE_FAMILIAR.lastIndex = 0;
+    for (let m = CHINESE_FAMILIAR.exec(piece); m; m = CHINESE_FAMILIAR.exec(piece)) found.push([m.index, m.index + (m[1] ?? "").length, true]);
     found.sort((a, b) => a[0] - b[0]);
     for (const [i, [start, end, cued]] of found.entries()) {
       const previous = found[i - 1];
@@ -353,6 +395,10 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
   }
   KOREAN_NAME.lastIndex = 0;
   for (let m = KOREAN_NAME.exec(piece); m; m = KOREAN_NAME.exec(piece)) add(m.index, m.index + (m[1] ?? "").length);
+  for (const pattern of [KOREAN_GIVEN_SSI, KOREAN_FAMILY_TITLE]) {
+    pattern.lastIndex = 0;
+    for (let m = pattern.exec(piece); m; m = pattern.exec(piece)) add(m.index, m.index + (m[1] ?? "").length);
+  }
   KOREAN_CUED_NAME.lastIndex = 0;
   for (let m = KOREAN_CUED_NAME.exec(piece); m; m = KOREAN_CUED_NAME.exec(piece)) {
     const name = m[1] ?? m[2] ?? "";
