@@ -1,5 +1,5 @@
 // `npm run bench:profile -- llm|llm-stream|egress [seconds]` (PROMPT_BYTES=n, PII_PATTERNS_ONLY=1 for the LLM;
-// CPU_ONLY=1: no profiler, workerd CPU per request in three rounds, for A/B comparisons): a CPU profile of the edge (Worker and its
+// IDEMPOTENCY_KEYS=1: every LLM call with its own Idempotency-Key; CPU_ONLY=1: no profiler, workerd CPU per request in three rounds, for A/B comparisons): a CPU profile of the edge (Worker and its
 // Durable Objects share one isolate in workerd) under 16-connection load, through the V8
 // inspector. Writes bench/profile-<path>.cpuprofile (open it in Chrome DevTools) and prints
 // the functions with the most self time. A tool for finding where the milliseconds go.
@@ -17,6 +17,7 @@ const root = path.resolve(import.meta.dirname, "../..");
 const which = process.argv[2] ?? "llm";
 const seconds = Number(process.argv[3] ?? 5);
 const INSPECTOR_PORT = 9231;
+const keyed = process.env.IDEMPOTENCY_KEYS === "1" && which !== "egress";
 
 interface ProfileNode {
   id: number;
@@ -64,7 +65,17 @@ try {
     await api(edge, "POST", `/api/v1/orgs/${org}/credentials`, key, { name: "tok", secret: "profile-secret-token", inject: { type: "bearer" } });
     const policy = await api(edge, "POST", `/api/v1/orgs/${org}/policies`, key, {
       name: "p",
-      egress: [{ host: "127.0.0.1", methods: ["GET"], paths: ["/repos/**"], credential: "tok" }],
+      // The target is local plain HTTP, so the rule allows its credential over http (as scripts/bench/egress.ts).
+      egress: [
+        {
+          host: "127.0.0.1",
+          ports: [Number(new URL(target.url).port)],
+          methods: ["GET"],
+          paths: ["/repos/**"],
+          credential: "tok",
+          credentialOverHttp: true,
+        },
+      ],
     });
     const agent = await api(edge, "POST", `/api/v1/orgs/${org}/agents`, key, { name: "a" });
     await api(edge, "POST", `/api/v1/orgs/${org}/policies/${policy.id}/attach`, key, { scope: "agent", id: agent.id });
@@ -100,17 +111,22 @@ try {
       ],
     });
   }
-  await load({ url, method: body ? "POST" : "GET", headers, body, durationSec: 2 });
+  // A profile of refusals would say nothing about the path: one call must succeed first.
+  const probeHeaders = keyed ? { ...headers, "idempotency-key": `profile-probe-${Date.now()}` } : headers;
+  const probe = await fetch(url, { method: body ? "POST" : "GET", headers: probeHeaders, ...(body ? { body } : {}) });
+  if (!probe.ok) throw new Error(`the profiled call answered ${probe.status}: ${(await probe.text()).slice(0, 300)}`);
+  await probe.arrayBuffer().catch(() => undefined);
+  await load({ url, method: body ? "POST" : "GET", headers, body, idempotencyKeys: keyed, durationSec: 2 });
   if (process.env.CPU_ONLY) {
     // No profiler attached: workerd CPU per request under the same load, for A/B comparisons.
     for (let round = 0; round < 3; round++) {
       const cpu0 = workerdCpu() ?? { userMs: 0, sysMs: 0 };
-      const result = await load({ url, method: body ? "POST" : "GET", headers, body, durationSec: seconds });
+      const result = await load({ url, method: body ? "POST" : "GET", headers, body, idempotencyKeys: keyed, durationSec: seconds });
       const cpu1 = workerdCpu() ?? { userMs: 0, sysMs: 0 };
       const requests = result.requestsPerSec * seconds;
       const usPerRequest = ((cpu1.userMs - cpu0.userMs + cpu1.sysMs - cpu0.sysMs) * 1000) / requests;
       console.log(
-        `${which}: ${result.requestsPerSec} req/s, workerd CPU ${usPerRequest.toFixed(0)} µs/request (user ${(((cpu1.userMs - cpu0.userMs) * 1000) / requests).toFixed(0)})`,
+        `${which}: ${result.requestsPerSec} req/s, workerd CPU ${usPerRequest.toFixed(0)} µs/request (user ${(((cpu1.userMs - cpu0.userMs) * 1000) / requests).toFixed(0)}), non-2xx ${result.non2xx}`,
       );
     }
   } else {
@@ -120,7 +136,7 @@ try {
     await ins.send("Profiler.start");
     const cpu0 = workerdCpu() ?? { userMs: 0, sysMs: 0 };
     const t0 = performance.now();
-    const result = await load({ url, method: body ? "POST" : "GET", headers, body, durationSec: seconds });
+    const result = await load({ url, method: body ? "POST" : "GET", headers, body, idempotencyKeys: keyed, durationSec: seconds });
     const wall = performance.now() - t0;
     const cpu1 = workerdCpu() ?? { userMs: 0, sysMs: 0 };
     console.log(
@@ -143,7 +159,7 @@ try {
       const name = `${f.functionName || "(anonymous)"} ${f.url.split("/").slice(-2).join("/")}:${f.lineNumber + 1}`;
       byFunction.set(name, (byFunction.get(name) ?? 0) + us);
     }
-    console.log(`${which}: ${result.requestsPerSec} req/s; ${(total / 1e6).toFixed(1)} s sampled; top self time:`);
+    console.log(`${which}: ${result.requestsPerSec} req/s, non-2xx ${result.non2xx}; ${(total / 1e6).toFixed(1)} s sampled; top self time:`);
     for (const [name, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 40)) {
       console.log(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${name}`);
     }
