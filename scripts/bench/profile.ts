@@ -1,6 +1,6 @@
 // `npm run bench:profile -- llm|llm-stream|egress [seconds]` (PROMPT_BYTES=n, PII_PATTERNS_ONLY=1 for the LLM;
 // PROMPT_FRESH=1: every request a prompt never seen before, as the bench's "full new" rows;
-// CPU_ONLY=1: no profiler, workerd CPU per request in three rounds, for A/B comparisons): a CPU profile of the edge (Worker and its
+// IDEMPOTENCY_KEYS=1: every LLM call with its own Idempotency-Key; CPU_ONLY=1: no profiler, workerd CPU per request in three rounds, for A/B comparisons): a CPU profile of the edge (Worker and its
 // Durable Objects share one isolate in workerd) under 16-connection load, through the V8
 // inspector. Writes bench/profile-<path>.cpuprofile (open it in Chrome DevTools) and prints
 // the functions with the most self time. A tool for finding where the milliseconds go.
@@ -18,6 +18,7 @@ const root = path.resolve(import.meta.dirname, "../..");
 const which = process.argv[2] ?? "llm";
 const seconds = Number(process.argv[3] ?? 5);
 const INSPECTOR_PORT = 9231;
+const keyed = process.env.IDEMPOTENCY_KEYS === "1" && which !== "egress";
 
 interface ProfileNode {
   id: number;
@@ -65,7 +66,17 @@ try {
     await api(edge, "POST", `/api/v1/orgs/${org}/credentials`, key, { name: "tok", secret: "profile-secret-token", inject: { type: "bearer" } });
     const policy = await api(edge, "POST", `/api/v1/orgs/${org}/policies`, key, {
       name: "p",
-      egress: [{ host: "127.0.0.1", methods: ["GET"], paths: ["/repos/**"], credential: "tok" }],
+      // The target is local plain HTTP, so the rule allows its credential over http (as scripts/bench/egress.ts).
+      egress: [
+        {
+          host: "127.0.0.1",
+          ports: [Number(new URL(target.url).port)],
+          methods: ["GET"],
+          paths: ["/repos/**"],
+          credential: "tok",
+          credentialOverHttp: true,
+        },
+      ],
     });
     const agent = await api(edge, "POST", `/api/v1/orgs/${org}/agents`, key, { name: "a" });
     await api(edge, "POST", `/api/v1/orgs/${org}/policies/${policy.id}/attach`, key, { scope: "agent", id: agent.id });
@@ -102,11 +113,16 @@ try {
       ],
     });
   }
+  // A profile of refusals would say nothing about the path: one call must succeed first.
+  const probeHeaders = keyed ? { ...headers, "idempotency-key": `profile-probe-${Date.now()}` } : headers;
+  const probe = await fetch(url, { method: body ? "POST" : "GET", headers: probeHeaders, ...(body ? { body } : {}) });
+  if (!probe.ok) throw new Error(`the profiled call answered ${probe.status}: ${(await probe.text()).slice(0, 300)}`);
+  await probe.arrayBuffer().catch(() => undefined);
   // Never-seen prompts: autocannon sends one body, so a few sequential callers each build a new
   // prompt (every sentence changed) per request instead.
   const fresh = Boolean(process.env.PROMPT_FRESH && process.env.PROMPT_BYTES && body);
   const drive = async (durationSec: number) => {
-    if (!fresh) return load({ url, method: body ? "POST" : "GET", headers, body, durationSec });
+    if (!fresh) return load({ url, method: body ? "POST" : "GET", headers, body, idempotencyKeys: keyed, durationSec });
     const bytes = Number(process.env.PROMPT_BYTES);
     const until = performance.now() + durationSec * 1000;
     let done = 0;
@@ -114,7 +130,8 @@ try {
       while (performance.now() < until) {
         const request = JSON.parse(body!) as { messages: Array<{ content: string }> };
         request.messages[0]!.content = promptOf(bytes, true);
-        const r = await fetch(url, { method: "POST", headers, body: JSON.stringify(request) });
+        const callHeaders = keyed ? { ...headers, "idempotency-key": crypto.randomUUID() } : headers;
+        const r = await fetch(url, { method: "POST", headers: callHeaders, body: JSON.stringify(request) });
         await r.arrayBuffer();
         if (r.status !== 200) throw new Error(`answered ${r.status}`);
         done++;
@@ -133,7 +150,7 @@ try {
       const requests = result.requestsPerSec * seconds;
       const usPerRequest = ((cpu1.userMs - cpu0.userMs + cpu1.sysMs - cpu0.sysMs) * 1000) / requests;
       console.log(
-        `${which}: ${result.requestsPerSec} req/s, workerd CPU ${usPerRequest.toFixed(0)} µs/request (user ${(((cpu1.userMs - cpu0.userMs) * 1000) / requests).toFixed(0)})`,
+        `${which}: ${result.requestsPerSec} req/s, workerd CPU ${usPerRequest.toFixed(0)} µs/request (user ${(((cpu1.userMs - cpu0.userMs) * 1000) / requests).toFixed(0)}), non-2xx ${result.non2xx}`,
       );
     }
   } else {
@@ -166,7 +183,7 @@ try {
       const name = `${f.functionName || "(anonymous)"} ${f.url.split("/").slice(-2).join("/")}:${f.lineNumber + 1}`;
       byFunction.set(name, (byFunction.get(name) ?? 0) + us);
     }
-    console.log(`${which}: ${result.requestsPerSec} req/s; ${(total / 1e6).toFixed(1)} s sampled; top self time:`);
+    console.log(`${which}: ${result.requestsPerSec} req/s, non-2xx ${result.non2xx}; ${(total / 1e6).toFixed(1)} s sampled; top self time:`);
     for (const [name, us] of [...byFunction].sort((a, b) => b[1] - a[1]).slice(0, 40)) {
       console.log(`${((us / total) * 100).toFixed(1).padStart(5)}%  ${name}`);
     }

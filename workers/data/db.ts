@@ -5,8 +5,18 @@ import * as tables from "../../schema/tables.js";
 
 export type Db = ReturnType<typeof makeDb>;
 
+/** One Drizzle instance per D1 binding: building it walks every table's relations, so it is built once per isolate, not per query. */
+const dbs = new WeakMap<D1Database, ReturnType<typeof build>>();
+
+const build = (d1: D1Database) => drizzle(d1, { schema: tables });
+
 export function makeDb(d1: D1Database) {
-  return drizzle(d1, { schema: tables });
+  let db = dbs.get(d1);
+  if (!db) {
+    db = build(d1);
+    dbs.set(d1, db);
+  }
+  return db;
 }
 
 export { tables };

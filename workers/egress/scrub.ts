@@ -9,6 +9,20 @@ export const SCRUBBED = encoder.encode("[REDACTED]");
  * basic auth, or re-encoded by an echoing server); and JSON-escaped.
  */
 export function secretForms(secret: string): Uint8Array[] {
+  const known = formsCache.get(secret);
+  if (known) return known;
+  const forms = computeSecretForms(secret);
+  // The isolate's opened credentials are cached already (vault/credentials.ts); this keeps their
+  // scrub forms beside them, bounded, instead of re-encoding each secret eight ways per request.
+  if (formsCache.size >= FORMS_CACHE_MAX) formsCache.clear();
+  formsCache.set(secret, forms);
+  return forms;
+}
+
+const FORMS_CACHE_MAX = 256;
+const formsCache = new Map<string, Uint8Array[]>();
+
+function computeSecretForms(secret: string): Uint8Array[] {
   let binary = "";
   for (const b of encoder.encode(secret)) binary += String.fromCharCode(b);
   const base64 = btoa(binary);
@@ -94,7 +108,8 @@ export function scrubSecretsStream(needles: Uint8Array[]): TransformStream<Uint8
 /** Header values that contain a secret are replaced outright. */
 export function scrubHeaders(headers: Headers, secrets: string[]): Headers {
   const out = new Headers();
-  const forms = secrets.flatMap((s) => secretForms(s).map((f) => new TextDecoder().decode(f)));
+  const decoder = new TextDecoder();
+  const forms = secrets.flatMap((s) => secretForms(s).map((f) => decoder.decode(f)));
   headers.forEach((value, name) => {
     out.append(name, forms.some((f) => value.includes(f)) ? "[REDACTED]" : value);
   });

@@ -16,9 +16,12 @@ export function base64ToBytes(b64: string): Uint8Array {
   return out;
 }
 
+/** Two hex digits per byte value, built once: token and audit hashes are hexed on every request. */
+const HEX_PAIRS = Array.from({ length: 256 }, (_, b) => b.toString(16).padStart(2, "0"));
+
 export function bytesToHex(bytes: Uint8Array): string {
   let hex = "";
-  for (const b of bytes) hex += b.toString(16).padStart(2, "0");
+  for (const b of bytes) hex += HEX_PAIRS[b];
   return hex;
 }
 

@@ -56,11 +56,32 @@ export interface LlmCall {
   producedUsage(reported: Usage | null, producedBytes: number): Usage;
 }
 
+/** The engine's PII policy and its text (the key under which a guide was found clean). */
+interface CompiledPii {
+  policy: PiiPolicy;
+  key: string;
+}
+
+const DEFAULT_PII: CompiledPii = { policy: {}, key: "{}" };
+
+/** Per effective policy object: an agent's cached policy (one per policy version) is parsed once, not per call. */
+const compiledPii = new WeakMap<EffectivePolicy, CompiledPii>();
+
 /** The effective policy's PII section in the engine's shape; none attached = the engine's defaults. */
-function piiPolicyOf(policy: EffectivePolicy): PiiPolicy {
-  if (!policy.pii) return {};
+function piiPolicyOf(policy: EffectivePolicy): CompiledPii {
+  if (!policy.pii) return DEFAULT_PII;
+  const hit = compiledPii.get(policy);
+  if (hit) return hit;
   const { categories, restore, failMode, phoneRegions } = policy.pii;
-  return PiiPolicySchema.parse({ ...categories, restore, failMode, ...(phoneRegions?.length ? { phoneRegions: phoneRegions.slice(0, 50) } : {}) });
+  const parsed = PiiPolicySchema.parse({
+    ...categories,
+    restore,
+    failMode,
+    ...(phoneRegions?.length ? { phoneRegions: phoneRegions.slice(0, 50) } : {}),
+  });
+  const compiled = { policy: parsed, key: JSON.stringify(parsed) };
+  compiledPii.set(policy, compiled);
+  return compiled;
 }
 
 export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<LlmCall> {
@@ -84,11 +105,11 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
 
   // The Agent Guide and autonomy instructions lead the system prompt; they are checked like the rest.
   const [guide, lists] = await Promise.all([cachedGuide(env, input.rights), piiListsOf(env, input.rights.agent.orgId)]);
-  const piiPolicy = piiPolicyOf(input.rights.policy);
+  const { policy: piiPolicy, key: piiPolicyKey } = piiPolicyOf(input.rights.policy);
   const maskerOptions = { entityCacheScope: input.rights.agent.orgId };
   // A guide with nothing to mask under this policy (known from an earlier call of this isolate)
   // joins the body after masking, so the same text is not scanned on every call.
-  const guideClean = guide.text !== null && guideIsClean(guide, piiPolicy, lists, maskerOptions);
+  const guideClean = guide.text !== null && guideIsClean(guide, piiPolicy, piiPolicyKey, lists, maskerOptions);
   const withGuide = guide.text && !guideClean ? withSystemPrompt(input.endpoint, input.body, guide.text) : input.body;
 
   // PII: every string (values, keys, tool arguments) masked before anything leaves the edge.
@@ -245,8 +266,7 @@ async function cachedGuide(env: Env, rights: AgentRights): Promise<GuideEntry> {
  * cached guide, policy and lists (the lists object is replaced whenever they are reloaded).
  * Anything found, or a check that fails, sends the guide through the masker with the body.
  */
-function guideIsClean(guide: GuideEntry, policy: PiiPolicy, lists: PiiLists, options: MaskerOptions): boolean {
-  const key = JSON.stringify(policy);
+function guideIsClean(guide: GuideEntry, policy: PiiPolicy, key: string, lists: PiiLists, options: MaskerOptions): boolean {
   if (guide.clean && guide.clean.policy === key && guide.clean.lists === lists) return true;
   if (guide.text === null) return false;
   try {

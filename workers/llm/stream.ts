@@ -424,31 +424,26 @@ export function restoreSseStream(
     }, ms);
   };
   watch(idleMs);
-  // Cancelling the reader ends a pending read: a JavaScript stream resolves it as done, a body
-  // from the network (workerd's own stream) rejects it; either way the cause is the flag set.
-  const read = async (): Promise<ReadableStreamReadResult<Uint8Array>> => {
-    let chunk: ReadableStreamReadResult<Uint8Array>;
-    try {
-      chunk = await reader.read();
-    } catch (error) {
-      throw withdrawal ? WITHDRAWN : idled ? IDLE : error;
-    }
-    lastActivity = Date.now();
-    if (withdrawal) throw WITHDRAWN;
-    if (idled) throw IDLE;
-    return chunk;
-  };
-
   const body = new ReadableStream<Uint8Array>(
     {
       async pull(controller) {
         for (;;) {
-          let chunk: ReadableStreamReadResult<Uint8Array>;
+          // Read in place (not through a helper of its own): one promise per upstream chunk.
+          // Cancelling the reader ends a pending read: a JavaScript stream resolves it as done, a
+          // body from the network (workerd's own stream) rejects it; either way the flag set says why.
+          let chunk: ReadableStreamReadResult<Uint8Array> | null = null;
+          let failure: unknown = null;
           try {
-            chunk = await read();
-          } catch (err) {
+            chunk = await reader.read();
+          } catch (error) {
+            failure = error;
+          }
+          lastActivity = Date.now();
+          if (withdrawal) failure = WITHDRAWN;
+          else if (idled) failure = IDLE;
+          if (failure !== null || chunk === null) {
             reader.cancel().catch(() => {});
-            finish(controller, "", err === WITHDRAWN ? "withdrawn" : rewriter.completed ? "completed" : err === IDLE ? "timeout" : "cut");
+            finish(controller, "", failure === WITHDRAWN ? "withdrawn" : rewriter.completed ? "completed" : failure === IDLE ? "timeout" : "cut");
             return;
           }
           if (chunk.done) {

@@ -47,8 +47,24 @@ export interface AnthropicCounts {
 
 export const ZERO_USAGE: Usage = { inputTokens: 0, outputTokens: 0, cachedTokens: 0 };
 
-/** Reads an OpenAI chat `usage` object; null when absent or not an object. */
+/** A count as the schemas accept it as is (a safe non-negative integer). */
+const isCount = (v: unknown): v is number => typeof v === "number" && Number.isSafeInteger(v) && v >= 0;
+
+/**
+ * Reads an OpenAI chat `usage` object; null when absent or not an object. The usual shape (plain
+ * counts) is read directly, with the result the schema gives; anything else goes through it.
+ */
 export function chatUsageOf(value: unknown): Usage | null {
+  if (typeof value === "object" && value !== null && !Array.isArray(value)) {
+    const { prompt_tokens: input, completion_tokens: output, prompt_tokens_details: details } = value as Record<string, unknown>;
+    if (isCount(input) && isCount(output)) {
+      if (details == null) return { inputTokens: input, outputTokens: output, cachedTokens: 0 };
+      if (typeof details === "object" && !Array.isArray(details)) {
+        const cached = (details as Record<string, unknown>).cached_tokens;
+        if (cached === undefined || isCount(cached)) return { inputTokens: input, outputTokens: output, cachedTokens: cached ?? 0 };
+      }
+    }
+  }
   const u = chatUsage.safeParse(value);
   if (!u.success) return null;
   return {
@@ -105,13 +121,12 @@ export function anthropicUsageOf(c: AnthropicCounts): Usage {
   return { inputTokens: c.input + c.cacheRead + writes, outputTokens: c.output, cachedTokens: c.cacheRead };
 }
 
-const withUsage = z.object({ usage: z.unknown() });
-
 /** Usage of a non-streaming response body, or null when the provider reported none. */
 export function extractUsage(endpoint: LlmEndpoint, body: unknown): Usage | null {
-  const parsed = withUsage.safeParse(body);
-  if (!parsed.success || parsed.data.usage == null) return null;
-  const usage = parsed.data.usage;
+  // Only the usage field is read (and validated below); the rest of the body is not walked.
+  if (typeof body !== "object" || body === null || Array.isArray(body)) return null;
+  const usage: unknown = (body as { usage?: unknown }).usage;
+  if (usage == null) return null;
   if (endpoint === "chat") return chatUsageOf(usage);
   if (endpoint === "responses") return responsesUsageOf(usage);
   if (endpoint === "messages") {

@@ -160,6 +160,50 @@ describe("upstream errors", () => {
 });
 
 describe("usage and JSON restoration", () => {
+  it("reads chat usage the same way for plain counts and for every odd shape the schema repairs", () => {
+    const cases: Array<[unknown, unknown]> = [
+      [
+        { prompt_tokens: 7, completion_tokens: 2 },
+        { inputTokens: 7, outputTokens: 2, cachedTokens: 0 },
+      ],
+      [
+        { prompt_tokens: 7, completion_tokens: 2, prompt_tokens_details: null },
+        { inputTokens: 7, outputTokens: 2, cachedTokens: 0 },
+      ],
+      [
+        { prompt_tokens: 7, completion_tokens: 2, prompt_tokens_details: {} },
+        { inputTokens: 7, outputTokens: 2, cachedTokens: 0 },
+      ],
+      [
+        { prompt_tokens: 7, completion_tokens: 2, prompt_tokens_details: { cached_tokens: 3 } },
+        { inputTokens: 7, outputTokens: 2, cachedTokens: 3 },
+      ],
+      // Out-of-range or malformed counts count as zero (the schema's catch), never as what was sent.
+      [
+        { prompt_tokens: 7, completion_tokens: 2, prompt_tokens_details: { cached_tokens: null } },
+        { inputTokens: 7, outputTokens: 2, cachedTokens: 0 },
+      ],
+      [
+        { prompt_tokens: 7.5, completion_tokens: -1 },
+        { inputTokens: 0, outputTokens: 0, cachedTokens: 0 },
+      ],
+      [
+        { prompt_tokens: "7", completion_tokens: 2 ** 60 },
+        { inputTokens: 0, outputTokens: 0, cachedTokens: 0 },
+      ],
+      [{ completion_tokens: 2 }, { inputTokens: 0, outputTokens: 2, cachedTokens: 0 }],
+      [
+        { prompt_tokens: 7, completion_tokens: 2, prompt_tokens_details: [1] },
+        { inputTokens: 7, outputTokens: 2, cachedTokens: 0 },
+      ],
+      [[1, 2], null],
+      [null, null],
+    ];
+    for (const [usage, expected] of cases) expect(extractUsage("chat", { id: "x", usage })).toEqual(expected);
+    expect(extractUsage("chat", [{ usage: { prompt_tokens: 1, completion_tokens: 1 } }])).toBeNull();
+    expect(extractUsage("chat", "usage")).toBeNull();
+  });
+
   const restorers = placeholderRestorer({ "<EMAIL_1>": "eve@example.net" });
 
   it("reads chat usage with cached tokens and restores message content", () => {
