@@ -1,12 +1,12 @@
 // Org-scoped access to the org itself, members, teams, projects, agents and tokens; every query is bound to one org.
-import { and, asc, eq, getTableColumns, gt, inArray, isNull, ne, or, sql } from "drizzle-orm";
+import { and, asc, eq, exists, getTableColumns, gt, inArray, isNull, ne, or, type SQL, sql } from "drizzle-orm";
 import { AppError } from "../errors.js";
 import { newId } from "../ids.js";
 import { tables } from "./db.js";
 import { OrgScoped } from "./org-scoped.js";
 import type { PageRequest } from "./pagination.js";
 
-const { teams, teamMemberships, projects, agents, tokens, memberships, users, orgs, scimUsers } = tables;
+const { teams, teamMemberships, projects, agents, tokens, memberships, users, orgs, scimUsers, sessions } = tables;
 
 export type OrgRow = typeof orgs.$inferSelect;
 export type TeamRow = typeof teams.$inferSelect;
@@ -90,8 +90,27 @@ export class OrgData extends OrgScoped {
    * bumped the epoch, and its new holder must not inherit a membership the old holder's sign-in
    * earned. True when the account is a member at that epoch (added now or already).
    */
-  async addMemberAtEpoch(userId: string, role: Role, epoch: number): Promise<boolean> {
-    const atEpoch = and(eq(users.id, userId), eq(users.credentialsEpoch, epoch));
+  addMemberAtEpoch(userId: string, role: Role, epoch: number): Promise<boolean> {
+    return this.#addMemberWhile(userId, role, eq(users.credentialsEpoch, epoch));
+  }
+
+  /**
+   * Adds the member only while the session (by its jti's hash) that asked is live, in one
+   * statement: a takeover revokes the old holder's sessions in the same transaction that moves the
+   * account, so a request authenticated just before it cannot add the new holder to an org.
+   */
+  addMemberWhileSessionLive(userId: string, role: Role, jtiSha256: string): Promise<boolean> {
+    const live = exists(
+      this.db
+        .select({ one: sql`1` })
+        .from(sessions)
+        .where(and(eq(sessions.jtiSha256, jtiSha256), eq(sessions.userId, users.id), isNull(sessions.revokedAt))),
+    );
+    return this.#addMemberWhile(userId, role, live);
+  }
+
+  async #addMemberWhile(userId: string, role: Role, condition: SQL | undefined): Promise<boolean> {
+    const holds = and(eq(users.id, userId), condition);
     const [, current] = await this.db.batch([
       this.db
         .insert(memberships)
@@ -104,14 +123,14 @@ export class OrgData extends OrgScoped {
               createdAt: sql<number>`(unixepoch('subsec') * 1000)`.as("created_at"),
             })
             .from(users)
-            .where(atEpoch),
+            .where(holds),
         )
         .onConflictDoNothing(),
       this.db
         .select({ one: sql`1` })
         .from(memberships)
         .innerJoin(users, eq(users.id, memberships.userId))
-        .where(this.scope(memberships, and(eq(memberships.userId, userId), atEpoch))),
+        .where(this.scope(memberships, and(eq(memberships.userId, userId), holds))),
     ]);
     return current.length === 1;
   }

@@ -112,9 +112,13 @@ export async function acceptInvitation(env: Env, caller: UserPrincipal | undefin
     if (!user || normalizeEmail(user.email) !== row.email) throw new AppError("forbidden", "this invitation is for another account");
     if (await data.membership(user.id)) throw conflict("already a member");
     if (!(await store.claim(row.id, user.id, now))) throw invalidInvitation();
-    if (!(await data.addMember(user.id, row.role))) {
+    // Added only while the caller's session is live: an invitation taking the account over after
+    // this request was authenticated revokes that session in the same transaction, so its new
+    // holder never joins through the old holder's acceptance.
+    if (!(await data.addMemberWhileSessionLive(user.id, row.role, await sha256Hex(caller.jti)))) {
       await store.unclaim(row.id, row.passwordHash);
-      throw conflict("already a member");
+      if (await data.membership(user.id)) throw conflict("already a member");
+      throw unauthorized("your session ended: sign in again to accept this invitation");
     }
     accepted = { orgId: row.orgId, userId: user.id, email: row.email, role: row.role, created: false };
   } else {

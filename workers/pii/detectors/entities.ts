@@ -446,6 +446,8 @@ const HIRAGANA_OPENING = /^\p{sc=Hiragana}/u;
 /** An Arabic word with the definite article: a noun ("التوصيل", the delivery) when no list knows it as a name. */
 const ARABIC_ARTICLE = /^ال\p{sc=Arabic}{3,}$/u;
 const ARABIC_WORDS = /^[\p{sc=Arabic}\s]+$/u;
+/** One Arabic word: "and"/"so" at most, the future particle س, a person prefix (ي ت ن أ), three letters or more. */
+const ARABIC_FUTURE_VERB = /^[وف]?س[يتنأ]\p{sc=Arabic}{3,}$/u;
 const LETTERED = /^(\p{L}+)\s\p{Lu}$/u;
 const CAPITALISED = /^\p{Lu}/u;
 const COLOUR_AFTER =
@@ -659,6 +661,9 @@ function codeOrClause(piece: string, start: number, value: string, kind: EntityK
       if (!before || !(flagsOfWord(before[1] ?? "", model) & Gaz.first)) return true;
     }
   }
+  // An Arabic word opening on the future particle and a verb's person prefix ("وستتوفر", and it
+  // will be available; "سيتم", it will be done) is a verb: no place or organisation is spelt so.
+  if (kind !== "person" && ARABIC_FUTURE_VERB.test(value.trim()) && !(flagsOfWord(value.trim(), model) & NAME_FLAGS)) return true;
   return false;
 }
 /** Arabic words for kinds of institution: hospital, club, company, university, ministry, bank, foundation, authority, group, bank, institute, school, association, union, centre, organisation, council, court, college, agency, office, party, team, fund, committee. */
