@@ -376,12 +376,14 @@ describe("record ids, inline images and this machine's addresses", () => {
     '<img src="data:image/png;base64,iVBORw0KGgoAAAANSUhEUgAAAA4AAAAOCAMAAAAolt3jAAAA1VBMVEUAAABhlctjlstkl8tlmMtlmMxlmcxmmcxnmsxpnMxpnM1qnc1sn85voM91oM11oc1xotB2oc56pNF6pNJ2ptJ8">',
     // loopback and "any" addresses
     "wrk -t4 http://127.0.0.1:8787/healthz; listen 0.0.0.0:80",
+    // four-part build and firmware numbers
+    "Nightly build 7.12.0.214 passed; firmware: 3.1.4.15 is rolling out, rev. 2.0.8.1 next",
   ])("%s", (text) => {
     expect(detectPii(text, { categories: ["secret", "ip_address"] })).toEqual([]);
   });
   it("keeps a random token and a network's address", () => {
     expect(found("token aZ3kQ9vX2mL7pR4tY8wB1nC6")).toEqual([["secret", "aZ3kQ9vX2mL7pR4tY8wB1nC6"]]);
-    const text = "server 192.168.10.24";
-    expect(detectPii(text, { categories: ["ip_address"] }).map((f) => text.slice(f.start, f.end))).toEqual(["192.168.10.24"]);
+    const text = "server 192.168.10.24, rebuilt from host 10.20.30.40";
+    expect(detectPii(text, { categories: ["ip_address"] }).map((f) => text.slice(f.start, f.end))).toEqual(["192.168.10.24", "10.20.30.40"]);
   });
 });

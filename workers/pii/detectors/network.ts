@@ -9,14 +9,14 @@ function isV6Char(c: number): boolean {
   return (c >= 48 && c <= 58) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 46;
 }
 const WORD_AROUND = /[\p{L}\p{N}_]/u;
-/** "version 1.2.3.4", "v10.0.0.1": software versions, not addresses. */
-const VERSION_BEFORE = /\b(?:v|version|release|ver\.?)\s*$/i;
+/** "version 1.2.3.4", "v10.0.0.1", "Build 10.4.2.118", "firmware 2.1.0.7": software versions, not addresses. */
+const VERSION_BEFORE = /\b(?:v|version|release|ver\.?|build|firmware|fw|rev\.?|revision|patch|hotfix|driver)\s*[:#]?\s*$/i;
 
 export function detectIps(text: string, out: RawFinding[]): void {
   if (text.indexOf(".") >= 0) {
     IPV4.lastIndex = 0;
     for (let m = IPV4.exec(text); m; m = IPV4.exec(text)) {
-      if (VERSION_BEFORE.test(text.slice(Math.max(0, m.index - 10), m.index))) continue;
+      if (VERSION_BEFORE.test(text.slice(Math.max(0, m.index - 14), m.index))) continue;
       // Loopback and "any" addresses name this machine, never a person's or a network's.
       if (m[0].startsWith("127.") || m[0] === "0.0.0.0") continue;
       out.push({ category: "ip_address", start: m.index, end: m.index + m[0].length, detector: "ipv4", key: m[0] });
