@@ -12,7 +12,7 @@ import {
   type PiiPolicy,
 } from "../../schema/pii.js";
 import { PiiBudgetError, type PiiBudgetReason } from "./errors.js";
-import { jsonStrings, type JsonValue } from "./json.js";
+import { rawJsonStrings } from "./raw-json.js";
 import { Masker, type MaskerOptions } from "./masker.js";
 
 export interface OutboundData {
@@ -20,10 +20,16 @@ export interface OutboundData {
   exit: PiiExit;
   /** Content-Type of `body`: JSON and form bodies are read field by field, text as text. */
   contentType?: string | null;
-  /** Request body or tool result; bytes are read as UTF-8 when they look like text. */
+  /** Request body or tool result, decoded of its content encoding; bytes are read as UTF-8, only their text runs when they hold control bytes. */
   body?: string | Uint8Array | null;
-  /** Query string (with or without "?") or a whole URL whose query is scanned. */
+  /** Query string (with or without "?"); ignored when `url` is given. */
   query?: string | null;
+  /** The request's URL: userinfo, host name, path segments and query are scanned. */
+  url?: URL | null;
+  /** Header fields the caller sets (names and values), without those the gateway controls. */
+  headers?: ReadonlyArray<readonly [string, string]>;
+  /** Set when the body could not be made readable (an encoding not decoded, too large decoded): the scan is incomplete. */
+  unreadable?: PiiBudgetReason;
   /** Already parsed JSON (tool-call arguments). */
   json?: unknown;
 }
@@ -62,66 +68,104 @@ function actionOf(rule: PiiExitRule | undefined, category: PiiCategory): PiiExit
   return rule?.[category] ?? rule?.default ?? "allow";
 }
 
-/** Bytes as text when they read as text (UTF-8 without NUL in the first KB); null for binary. */
-function asText(body: string | Uint8Array): string | null {
-  if (typeof body === "string") return body;
-  if (body.subarray(0, 1024).includes(0)) return null;
-  return new TextDecoder("utf-8").decode(body);
+/**
+ * Control characters and undecodable bytes: a body holding any is read as binary, and only its
+ * runs of text are scanned (like `strings`), so a NUL or a stray byte cannot hide the text around it.
+ */
+const NOT_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]+/g;
+
+/**
+ * The text runs of a body with control characters or bytes that are not UTF-8, in two readings:
+ * the runs apart (a separator between them) and joined (a value split by the bytes). Null for text.
+ */
+function textRuns(text: string): string[] | null {
+  NOT_TEXT.lastIndex = 0;
+  if (!NOT_TEXT.test(text)) return null;
+  return [text.replace(NOT_TEXT, " "), text.replace(NOT_TEXT, "")];
 }
 
-/** The strings of a body, by content type: JSON strings and keys, form fields, or the text itself. */
-function stringsOf(data: OutboundData): { values: string[]; identifiers: string[]; binary: boolean } {
-  const values: string[] = [];
-  const identifiers: string[] = [];
-  let binary = false;
-  if (data.json !== undefined) {
-    const found = jsonStrings(toJson(data.json));
-    values.push(...found.values);
-    identifiers.push(...found.identifiers);
+/** `%XX` sequences decoded as UTF-8 (malformed ones kept as they are); `plus` reads "+" as a space as forms do. */
+export function percentDecoded(s: string, plus = false): string {
+  const spaced = plus ? s.replaceAll("+", " ") : s;
+  if (!spaced.includes("%")) return spaced;
+  return spaced.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => {
+    const bytes = new Uint8Array(run.length / 3);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(run.slice(i * 3 + 1, i * 3 + 3), 16);
+    return new TextDecoder("utf-8").decode(bytes);
+  });
+}
+
+/**
+ * What a URL carries besides its origin's host: userinfo, the host name, each path segment
+ * (percent-decoded, and "+"-decoded as a form would read it) and the query's fields.
+ */
+function urlStrings(url: URL, values: string[], identifiers: string[]): void {
+  if (url.username) values.push(percentDecoded(url.username));
+  if (url.password) values.push(percentDecoded(url.password));
+  // An IP literal is the destination the policy allowed, not data.
+  if (!/^[\d.]+$|^\[/.test(url.hostname)) identifiers.push(url.hostname);
+  for (const segment of url.pathname.split("/")) {
+    if (!segment) continue;
+    const decoded = percentDecoded(segment);
+    values.push(decoded);
+    if (segment.includes("+")) values.push(percentDecoded(segment, true));
   }
-  if (data.query) {
-    const q = data.query.includes("?") ? data.query.slice(data.query.indexOf("?") + 1) : data.query;
-    for (const [k, v] of new URLSearchParams(q)) {
+  queryStrings(url.search, values, identifiers);
+}
+
+function queryStrings(query: string, values: string[], identifiers: string[]): void {
+  const q = query.includes("?") ? query.slice(query.indexOf("?") + 1) : query;
+  for (const [k, v] of new URLSearchParams(q)) {
+    identifiers.push(k);
+    values.push(v);
+  }
+}
+
+/**
+ * The strings of a body. Text runs only when it holds control characters or bytes that are not
+ * UTF-8; every string and number of the raw JSON when it lexes as JSON (whatever its declared
+ * type: duplicate keys and every key's value included); form fields; otherwise the text itself.
+ */
+function bodyStrings(body: string | Uint8Array, contentType: string | null | undefined, values: string[], identifiers: string[]): void {
+  const text = typeof body === "string" ? body : new TextDecoder("utf-8").decode(body);
+  const runs = textRuns(text);
+  if (runs) {
+    values.push(...runs);
+    return;
+  }
+  const json = rawJsonStrings(text);
+  if (json) {
+    values.push(...json.values);
+    identifiers.push(...json.identifiers);
+  } else if ((contentType ?? "").toLowerCase().includes("application/x-www-form-urlencoded")) {
+    for (const [k, v] of new URLSearchParams(text)) {
       identifiers.push(k);
       values.push(v);
     }
-  }
-  if (data.body !== undefined && data.body !== null) {
-    const text = asText(data.body);
-    const type = (data.contentType ?? "").toLowerCase();
-    if (text === null) binary = true;
-    else if (/\bjson\b|\+json/.test(type) || (!type && /^\s*[[{]/.test(text))) {
-      const parsed = parseJson(text);
-      if (parsed === undefined) values.push(text);
-      else {
-        const found = jsonStrings(parsed);
-        values.push(...found.values);
-        identifiers.push(...found.identifiers);
-      }
-    } else if (type.includes("application/x-www-form-urlencoded")) {
-      for (const [k, v] of new URLSearchParams(text)) {
-        identifiers.push(k);
-        values.push(v);
-      }
-    } else values.push(text);
-  }
-  return { values, identifiers, binary };
+  } else values.push(text);
 }
 
-function parseJson(text: string): JsonValue | undefined {
-  try {
-    return toJson(JSON.parse(text));
-  } catch {
-    return undefined;
+/** The strings of the data: body, URL (or query), headers, and parsed JSON. */
+function stringsOf(data: OutboundData): { values: string[]; identifiers: string[] } {
+  const values: string[] = [];
+  const identifiers: string[] = [];
+  // Tool arguments are read like a raw body: every string, key and number, no key exempt.
+  if (data.json !== undefined) {
+    const found = rawJsonStrings(JSON.stringify(data.json) ?? "");
+    if (found) {
+      values.push(...found.values);
+      identifiers.push(...found.identifiers);
+    } else if (data.json !== null) values.push(String(data.json));
   }
-}
-
-/** A JSON value from something JSON.parse or a caller produced: anything else becomes its string form. */
-function toJson(v: unknown): JsonValue {
-  if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return v;
-  if (Array.isArray(v)) return v.map(toJson);
-  if (typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toJson(x)]));
-  return String(v);
+  if (data.url) urlStrings(data.url, values, identifiers);
+  else if (data.query) queryStrings(data.query, values, identifiers);
+  for (const [name, value] of data.headers ?? []) {
+    identifiers.push(name);
+    values.push(value);
+    if (value.includes("%")) values.push(percentDecoded(value));
+  }
+  if (data.body !== undefined && data.body !== null) bodyStrings(data.body, data.contentType, values, identifiers);
+  return { values, identifiers };
 }
 
 /**
@@ -143,7 +187,7 @@ export function scanOutbound(
   const policy: PiiPolicy = Object.fromEntries(PII_CATEGORIES.map((c) => [c, actionOf(rule, c) === "block" ? "block" : "mask"]));
   const masker = new Masker(policy, options.lists, options.detect);
   const { values, identifiers } = stringsOf(data);
-  let failed: PiiBudgetReason | undefined;
+  let failed: PiiBudgetReason | undefined = data.unreadable;
   try {
     masker.maskTexts(values);
     for (const id of identifiers) masker.maskIdentifier(id);
