@@ -96,29 +96,38 @@ export function percentDecoded(s: string, plus = false): string {
 }
 
 /**
- * What a URL carries besides its origin's host: userinfo, the host name, each path segment
- * (percent-decoded, and "+"-decoded as a form would read it) and the query's fields.
+ * Strings to scan, in sequences: the strings of one sequence are scanned together in order (a
+ * value split between neighbours is found), different sequences apart (unrelated neighbours such
+ * as two headers are never read as one token). Identifiers (keys, names) are scanned one by one.
  */
-function urlStrings(url: URL, values: string[], identifiers: string[]): void {
-  if (url.username) values.push(percentDecoded(url.username));
-  if (url.password) values.push(percentDecoded(url.password));
-  // An IP literal is the destination the policy allowed, not data.
-  if (!/^[\d.]+$|^\[/.test(url.hostname)) identifiers.push(url.hostname);
-  for (const segment of url.pathname.split("/")) {
-    if (!segment) continue;
-    const decoded = percentDecoded(segment);
-    values.push(decoded);
-    if (segment.includes("+")) values.push(percentDecoded(segment, true));
-  }
-  queryStrings(url.search, values, identifiers);
+interface Collected {
+  sequences: string[][];
+  identifiers: string[];
 }
 
-function queryStrings(query: string, values: string[], identifiers: string[]): void {
+/**
+ * What a URL carries besides its origin's host: userinfo, the host name, the path segments
+ * (percent-decoded, and "+"-decoded as a form would read them) and the query's fields.
+ */
+function urlStrings(url: URL, into: Collected): void {
+  if (url.username) into.sequences.push([percentDecoded(url.username)]);
+  if (url.password) into.sequences.push([percentDecoded(url.password)]);
+  // An IP literal is the destination the policy allowed, not data.
+  if (!/^[\d.]+$|^\[/.test(url.hostname)) into.identifiers.push(url.hostname);
+  const segments = url.pathname.split("/").filter((s) => s !== "");
+  into.sequences.push(segments.map((s) => percentDecoded(s)));
+  if (url.pathname.includes("+")) into.sequences.push(segments.map((s) => percentDecoded(s, true)));
+  queryStrings(url.search, into);
+}
+
+function queryStrings(query: string, into: Collected): void {
   const q = query.includes("?") ? query.slice(query.indexOf("?") + 1) : query;
+  const values: string[] = [];
   for (const [k, v] of new URLSearchParams(q)) {
-    identifiers.push(k);
+    into.identifiers.push(k);
     values.push(v);
   }
+  into.sequences.push(values);
 }
 
 /**
@@ -126,46 +135,47 @@ function queryStrings(query: string, values: string[], identifiers: string[]): v
  * UTF-8; every string and number of the raw JSON when it lexes as JSON (whatever its declared
  * type: duplicate keys and every key's value included); form fields; otherwise the text itself.
  */
-function bodyStrings(body: string | Uint8Array, contentType: string | null | undefined, values: string[], identifiers: string[]): void {
+function bodyStrings(body: string | Uint8Array, contentType: string | null | undefined, into: Collected): void {
   const text = typeof body === "string" ? body : new TextDecoder("utf-8").decode(body);
   const runs = textRuns(text);
   if (runs) {
-    values.push(...runs);
+    for (const reading of runs) into.sequences.push([reading]);
     return;
   }
   const json = rawJsonStrings(text);
   if (json) {
-    values.push(...json.values);
-    identifiers.push(...json.identifiers);
+    into.sequences.push(json.values);
+    into.identifiers.push(...json.identifiers);
   } else if ((contentType ?? "").toLowerCase().includes("application/x-www-form-urlencoded")) {
+    const values: string[] = [];
     for (const [k, v] of new URLSearchParams(text)) {
-      identifiers.push(k);
+      into.identifiers.push(k);
       values.push(v);
     }
-  } else values.push(text);
+    into.sequences.push(values);
+  } else into.sequences.push([text]);
 }
 
-/** The strings of the data: body, URL (or query), headers, and parsed JSON. */
-function stringsOf(data: OutboundData): { values: string[]; identifiers: string[] } {
-  const values: string[] = [];
-  const identifiers: string[] = [];
+/** The strings of the data: parsed JSON, URL (or query), each header, and the body. */
+function stringsOf(data: OutboundData): Collected {
+  const into: Collected = { sequences: [], identifiers: [] };
   // Tool arguments are read like a raw body: every string, key and number, no key exempt.
   if (data.json !== undefined) {
     const found = rawJsonStrings(JSON.stringify(data.json) ?? "");
     if (found) {
-      values.push(...found.values);
-      identifiers.push(...found.identifiers);
-    } else if (data.json !== null) values.push(String(data.json));
+      into.sequences.push(found.values);
+      into.identifiers.push(...found.identifiers);
+    } else if (data.json !== null) into.sequences.push([String(data.json)]);
   }
-  if (data.url) urlStrings(data.url, values, identifiers);
-  else if (data.query) queryStrings(data.query, values, identifiers);
+  if (data.url) urlStrings(data.url, into);
+  else if (data.query) queryStrings(data.query, into);
   for (const [name, value] of data.headers ?? []) {
-    identifiers.push(name);
-    values.push(value);
-    if (value.includes("%")) values.push(percentDecoded(value));
+    into.identifiers.push(name);
+    into.sequences.push([value]);
+    if (value.includes("%")) into.sequences.push([percentDecoded(value)]);
   }
-  if (data.body !== undefined && data.body !== null) bodyStrings(data.body, data.contentType, values, identifiers);
-  return { values, identifiers };
+  if (data.body !== undefined && data.body !== null) bodyStrings(data.body, data.contentType, into);
+  return into;
 }
 
 /**
@@ -186,10 +196,10 @@ export function scanOutbound(
   // The masker counts what it finds; "block" categories are the ones the verdict refuses.
   const policy: PiiPolicy = Object.fromEntries(PII_CATEGORIES.map((c) => [c, actionOf(rule, c) === "block" ? "block" : "mask"]));
   const masker = new Masker(policy, options.lists, options.detect);
-  const { values, identifiers } = stringsOf(data);
+  const { sequences, identifiers } = stringsOf(data);
   let failed: PiiBudgetReason | undefined = data.unreadable;
   try {
-    masker.maskTexts(values);
+    for (const sequence of sequences) if (sequence.length > 0) masker.maskTexts(sequence);
     for (const id of identifiers) masker.maskIdentifier(id);
   } catch (error) {
     if (!(error instanceof PiiBudgetError)) throw error;
