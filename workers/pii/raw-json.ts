@@ -10,9 +10,9 @@ export interface RawJsonStrings {
 }
 
 const MAX_EMBEDDED_DEPTH = 4;
-const PUNCTUATION = new Set(["{", "}", "[", "]", ":", ","]);
-const LITERAL = /^(?:true|false|null)/;
-const NUMBER = /^-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?/;
+/** One JSON token at a time (sticky): structure and whitespace, a string, a number or a literal. */
+// The string alternative is the unrolled loop (no per-character alternation on long strings).
+const TOKEN = /[\s{}[\]:,]+|"([^"\\]*(?:\\[\s\S][^"\\]*)*)"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
 
 /** The strings of `text` when it lexes as JSON (objects or arrays at the top); null otherwise. */
 export function rawJsonStrings(text: string): RawJsonStrings | null {
@@ -24,63 +24,48 @@ export function rawJsonStrings(text: string): RawJsonStrings | null {
 
 /** Appends the tokens of `text` to `found`; false when `text` is not JSON at the lexical level. */
 function lex(text: string, found: RawJsonStrings, depth: number): boolean {
-  let i = 0;
-  while (i < text.length) {
-    const c = text.charAt(i);
-    if (c === " " || c === "\n" || c === "\r" || c === "\t" || PUNCTUATION.has(c)) {
-      i++;
-      continue;
-    }
-    if (c === '"') {
-      const end = stringEnd(text, i);
-      if (end < 0) return false;
-      let value: string;
-      try {
-        value = JSON.parse(text.slice(i, end + 1)) as string;
-      } catch {
-        return false;
-      }
-      i = end + 1;
-      let next = i;
-      while (next < text.length && /\s/.test(text.charAt(next))) next++;
-      if (text.charAt(next) === ":") found.identifiers.push(value);
+  const token = new RegExp(TOKEN.source, "y");
+  let pending: string | null = null;
+  const flush = (isKey: boolean) => {
+    if (pending === null) return;
+    if (isKey) found.identifiers.push(pending);
+    else addValue(pending, found, depth);
+    pending = null;
+  };
+  while (token.lastIndex < text.length) {
+    const m = token.exec(text);
+    if (!m) return false;
+    const first = m[0].charAt(0);
+    if (m[1] !== undefined) {
+      flush(false);
+      const raw = m[1];
+      if (!raw.includes("\\")) pending = raw;
       else {
-        found.values.push(value);
-        const inner = value.trimStart();
-        // JSON carried inside a string (tool arguments, a serialised payload) is read as well.
-        if (depth < MAX_EMBEDDED_DEPTH && (inner.startsWith("{") || inner.startsWith("["))) {
-          const nested: RawJsonStrings = { values: [], identifiers: [] };
-          if (lex(value, nested, depth + 1)) {
-            found.values.push(...nested.values);
-            found.identifiers.push(...nested.identifiers);
-          }
+        try {
+          pending = JSON.parse(m[0]) as string;
+        } catch {
+          return false;
         }
       }
-      continue;
-    }
-    const rest = text.slice(i, i + 400);
-    const number = NUMBER.exec(rest);
-    if (number) {
-      found.values.push(number[0]);
-      i += number[0].length;
-      continue;
-    }
-    const literal = LITERAL.exec(rest);
-    if (literal) {
-      i += literal[0].length;
-      continue;
-    }
-    return false;
+    } else if (first === "-" || (first >= "0" && first <= "9")) {
+      flush(false);
+      found.values.push(m[0]);
+    } else if (first === "t" || first === "f" || first === "n") flush(false);
+    else flush(m[0].includes(":"));
   }
+  flush(false);
   return true;
 }
 
-/** Index of the quote closing the string that opens at `start`; -1 when it never closes. */
-function stringEnd(text: string, start: number): number {
-  for (let i = start + 1; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 0x5c) i++;
-    else if (c === 0x22) return i;
+/** A string value, and the JSON it carries when it holds some (tool arguments, a serialised payload). */
+function addValue(value: string, found: RawJsonStrings, depth: number): void {
+  found.values.push(value);
+  const inner = value.trimStart();
+  if (depth < MAX_EMBEDDED_DEPTH && (inner.startsWith("{") || inner.startsWith("["))) {
+    const nested: RawJsonStrings = { values: [], identifiers: [] };
+    if (lex(value, nested, depth + 1)) {
+      found.values.push(...nested.values);
+      found.identifiers.push(...nested.identifiers);
+    }
   }
-  return -1;
 }
