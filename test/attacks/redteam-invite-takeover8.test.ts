@@ -42,9 +42,17 @@ describe("attack: takeover raced against the account joining another org", () =>
       expect((await call(`/api/v1/orgs/${c.orgId}/members/${userId}`, { method: "DELETE", token: c.apiKey })).status).toBeLessThan(300);
       const ta = await invite(a, email);
       const tb = await invite(b, email);
-      const [taker, holder] = await Promise.all([accept(ta, ATTACKER_PW), (i < 40 ? sleep(d) : ticks(d * 4)).then(() => accept(tb, undefined, session))]);
-      console.log(`RT8 d=${d} taker=${taker.status} holder=${holder.status} ${holder.json?.error?.message ?? ""} / ${taker.json?.error?.message ?? ""}`);
-      if (taker.status < 300 && holder.status < 300) console.log(`RT8 both accepted: member of B ${await isMember(b, userId)}, member of A ${await isMember(a, userId)}, taker's password ${(await login(email, ATTACKER_PW)).status}, holder's ${(await login(email, VICTIM_PW)).status}`);
+      const [taker, holder] = await Promise.all([
+        accept(ta, ATTACKER_PW),
+        (i < 40 ? sleep(d) : ticks(d * 4)).then(() => accept(tb, undefined, session)),
+      ]);
+      console.log(
+        `RT8 d=${d} taker=${taker.status} holder=${holder.status} ${holder.json?.error?.message ?? ""} / ${taker.json?.error?.message ?? ""}`,
+      );
+      if (taker.status < 300 && holder.status < 300)
+        console.log(
+          `RT8 both accepted: member of B ${await isMember(b, userId)}, member of A ${await isMember(a, userId)}, taker's password ${(await login(email, ATTACKER_PW)).status}, holder's ${(await login(email, VICTIM_PW)).status}`,
+        );
       if (taker.status < 300 && holder.status < 300 && (await isMember(b, userId)) && (await login(email, ATTACKER_PW)).status === 200) {
         wins.push(`delay ${d} ms: taker ${taker.status}, holder ${holder.status}; the taker's password opens ${userId}, a member of B and A`);
       }
@@ -64,7 +72,9 @@ describe("attack: takeover raced against the account joining another org", () =>
         sleep(Math.max(0, d)).then(() => accept(ta, ATTACKER_PW)),
         sleep(Math.max(0, -d)).then(() => accept(tb, VICTIM_PW)),
       ]);
-      console.log(`RT8b d=${d} taker=${taker.status} holder=${holder.status} ${holder.json?.error?.message ?? ""} / ${taker.json?.error?.message ?? ""}`);
+      console.log(
+        `RT8b d=${d} taker=${taker.status} holder=${holder.status} ${holder.json?.error?.message ?? ""} / ${taker.json?.error?.message ?? ""}`,
+      );
       if (taker.status < 300 && holder.status < 300) {
         const userId = (holder.json.userId ?? taker.json.userId) as string;
         if ((await isMember(b, userId)) && (await login(email, ATTACKER_PW)).status === 200)

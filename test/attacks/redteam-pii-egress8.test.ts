@@ -42,7 +42,11 @@ async function attempt(path: string, init: { method?: string; headers?: Record<s
 
 describe("HELD controls (the same values, written plainly, are refused)", () => {
   it("an IBAN in a JSON body is refused", async () => {
-    const { res, seen } = await attempt("/c", { method: "POST", headers: { "content-type": "application/json" }, rawBody: '{"iban":"DE89370400440532013000"}' });
+    const { res, seen } = await attempt("/c", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      rawBody: '{"iban":"DE89370400440532013000"}',
+    });
     expect(res.status, res.text).toBe(422);
     expect(seen.length).toBe(0);
   });
@@ -53,21 +57,25 @@ describe("HELD controls (the same values, written plainly, are refused)", () => 
     expect(seen.length).toBe(0);
   });
   it("a double-percent-encoded e-mail in a form body is refused", async () => {
-    const { res, seen } = await attempt("/c", { method: "POST", headers: { "content-type": "application/x-www-form-urlencoded" }, rawBody: "to=jane.roe%2540example.org" });
+    const { res, seen } = await attempt("/c", {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      rawBody: "to=jane.roe%2540example.org",
+    });
     expect(res.status, res.text).toBe(422);
     expect(seen.length).toBe(0);
   });
 });
 
 describe("HELD controls for the exempt shapes (the same strings in a text body are refused)", () => {
-  it.each([["a GitHub token", "ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"], ["an IBAN", "DE89370400440532013000"]])(
-    "%s",
-    async (_n, value) => {
-      const { res, seen } = await attempt("/ctl", { method: "POST", headers: { "content-type": "text/plain" }, rawBody: value });
-      expect(res.status, res.text).toBe(422);
-      expect(seen.length).toBe(0);
-    },
-  );
+  it.each([
+    ["a GitHub token", "ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8"],
+    ["an IBAN", "DE89370400440532013000"],
+  ])("%s", async (_n, value) => {
+    const { res, seen } = await attempt("/ctl", { method: "POST", headers: { "content-type": "text/plain" }, rawBody: value });
+    expect(res.status, res.text).toBe(422);
+    expect(seen.length).toBe(0);
+  });
 });
 
 describe("BROKEN? values the egress scan never reads", () => {
@@ -84,7 +92,10 @@ describe("BROKEN? values the egress scan never reads", () => {
   });
 
   it("attack: card number in a custom request header", async () => {
-    const { res, seen } = await attempt("/h", { method: "GET", headers: { "x-card-number": "4111 1111 1111 1111", "x-mail": "jane.roe@example.org" } });
+    const { res, seen } = await attempt("/h", {
+      method: "GET",
+      headers: { "x-card-number": "4111 1111 1111 1111", "x-mail": "jane.roe@example.org" },
+    });
     expect(res.status, `target saw headers ${JSON.stringify(seen.map((s) => s.headers["x-card-number"]))}`).toBe(422);
     expect(seen.length).toBe(0);
   });
@@ -104,7 +115,10 @@ describe("BROKEN? values the egress scan never reads", () => {
       headers: { "content-type": "application/json", "content-encoding": "gzip" },
       rawBody: gz,
     });
-    expect(res.status, `status ${res.status}, target saw ${seen.length} request(s), headers ${JSON.stringify(seen.map((s) => s.headers["content-encoding"]))}`).toBe(422);
+    expect(
+      res.status,
+      `status ${res.status}, target saw ${seen.length} request(s), headers ${JSON.stringify(seen.map((s) => s.headers["content-encoding"]))}`,
+    ).toBe(422);
     expect(seen.length).toBe(0);
   });
 
@@ -120,7 +134,11 @@ describe("BROKEN? values the egress scan never reads", () => {
 
   it("attack: a GitHub token as an 'id' value in a JSON body (exempt as a provider-issued id)", async () => {
     const token = "ghp_A1b2C3d4E5f6G7h8I9j0K1l2M3n4O5p6Q7r8";
-    const { res, seen } = await attempt("/id", { method: "POST", headers: { "content-type": "application/json" }, rawBody: JSON.stringify({ id: token }) });
+    const { res, seen } = await attempt("/id", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      rawBody: JSON.stringify({ id: token }),
+    });
     expect(res.status, `target saw body ${JSON.stringify(seen.map((s) => s.body))}`).toBe(422);
     expect(seen.length).toBe(0);
   });

@@ -18,7 +18,13 @@ beforeAll(async () => {
   agent = await createAgent(org, { name: "rt8-results", autonomy: 5 });
   await attachPolicy(org, { name: "rt8-results", egress: [], piiExits: { toolResults: { iban: "block" } } }, { scope: "agent", id: agent.id });
   postTool = `rt8post-${Math.random().toString(36).slice(2, 8)}`;
-  const tool = await create(org, "tools", { name: postTool, description: "d", inputSchema: { type: "object" }, method: "POST", url: `${env.TEST_TARGET_URL}/rt8-echo` });
+  const tool = await create(org, "tools", {
+    name: postTool,
+    description: "d",
+    inputSchema: { type: "object" },
+    method: "POST",
+    url: `${env.TEST_TARGET_URL}/rt8-echo`,
+  });
   await create(org, `tools/${tool.id}/grants`, { scope: "agent", id: agent.id });
 });
 

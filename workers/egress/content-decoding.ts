@@ -49,7 +49,7 @@ export async function decodedForScan(
 
 /** The decompressed bytes; "too_large" past `maxBytes` (reading stops there); null when the stream is corrupt. */
 async function decompress(bytes: Uint8Array, format: DecoderFormat, maxBytes: number): Promise<Uint8Array | "too_large" | null> {
-  const reader = new Blob([bytes]).stream().pipeThrough(new DecompressionStream(format)).getReader();
+  const reader = new Blob([onArrayBuffer(bytes)]).stream().pipeThrough(new DecompressionStream(format)).getReader();
   const chunks: Uint8Array[] = [];
   let total = 0;
   try {
@@ -73,4 +73,9 @@ async function decompress(bytes: Uint8Array, format: DecoderFormat, maxBytes: nu
     at += chunk.byteLength;
   }
   return out;
+}
+
+/** The same bytes typed as backed by an ArrayBuffer (what Blob takes); copied only when shared memory backs them. */
+function onArrayBuffer(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes.buffer instanceof ArrayBuffer ? new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength) : new Uint8Array(bytes);
 }

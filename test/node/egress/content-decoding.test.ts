@@ -7,7 +7,7 @@ import { decodedForScan } from "../../../workers/egress/content-decoding.js";
 const TEXT = "card 4111 1111 1111 1111";
 
 async function packed(bytes: Uint8Array, format: "gzip" | "deflate" | "deflate-raw"): Promise<Uint8Array> {
-  return new Uint8Array(await new Response(new Blob([bytes]).stream().pipeThrough(new CompressionStream(format))).arrayBuffer());
+  return new Uint8Array(await new Response(new Blob([new Uint8Array(bytes)]).stream().pipeThrough(new CompressionStream(format))).arrayBuffer());
 }
 const text = (r: Awaited<ReturnType<typeof decodedForScan>>) =>
   r.body === null ? null : typeof r.body === "string" ? r.body : new TextDecoder().decode(r.body);
