@@ -2,6 +2,7 @@
 // arguments, MCP/HTTP tool results. The same detectors as the proxy; the verdict is block or
 // allow (values cannot be masked and restored there), plus the categories to audit.
 import {
+  ENTITY_CATEGORIES,
   PII_CATEGORIES,
   type PiiCategory,
   type PiiExit,
@@ -69,19 +70,46 @@ function actionOf(rule: PiiExitRule | undefined, category: PiiCategory): PiiExit
 }
 
 /**
- * Control characters and undecodable bytes: a body holding any is read as binary, and only its
- * runs of text are scanned (like `strings`), so a NUL or a stray byte cannot hide the text around it.
+ * Control characters and undecodable bytes: a body holding any is not read as plain text, so a
+ * NUL or a stray byte cannot hide the text around it.
  */
 const NOT_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]+/g;
+/** Past this share of such characters a body is binary (an image, an archive, UTF-16), not text with stray bytes. */
+const BINARY_SHARE = 0.1;
+/** Shortest run of printable characters read in a binary body (`strings` reads 4; shorter than any value the patterns find but an e-mail, and far fewer chance runs in random bytes). */
+const MIN_RUN = 8;
 
 /**
- * The text runs of a body with control characters or bytes that are not UTF-8, in two readings:
- * the runs apart (a separator between them) and joined (a value split by the bytes). Null for text.
+ * The readings of a body with control characters or bytes that are not UTF-8; null for text.
+ * Text with a few stray bytes: the text with them as separators and without them (a value split
+ * by them). A binary body: its printable runs of 8+ characters in ASCII/UTF-8, UTF-16LE and
+ * UTF-16BE, one per line (like `strings`), so random bytes are not glued into false findings.
  */
-function textRuns(text: string): string[] | null {
+function textRuns(text: string, bytesOf: () => Uint8Array): { readings: string[]; binary: boolean } | null {
   NOT_TEXT.lastIndex = 0;
-  if (!NOT_TEXT.test(text)) return null;
-  return [text.replace(NOT_TEXT, " "), text.replace(NOT_TEXT, "")];
+  let hidden = 0;
+  for (let m = NOT_TEXT.exec(text); m; m = NOT_TEXT.exec(text)) hidden += m[0].length;
+  if (hidden === 0) return null;
+  if (hidden < text.length * BINARY_SHARE) return { readings: [text.replace(NOT_TEXT, " "), text.replace(NOT_TEXT, "")], binary: false };
+  const bytes = bytesOf();
+  return { readings: [printableRuns(bytes, 1, 0), printableRuns(bytes, 2, 0), printableRuns(bytes, 2, 1)], binary: true };
+}
+
+/** Runs of printable ASCII (tab included) read every `step` bytes from `offset`, the other bytes of each unit zero. */
+function printableRuns(bytes: Uint8Array, step: 1 | 2, offset: 0 | 1): string {
+  const runs: string[] = [];
+  let run = "";
+  for (let i = 0; i + step <= bytes.length; i += step) {
+    const b = bytes[i + offset] ?? 0;
+    const zeroPad = step === 1 || (bytes[i + 1 - offset] ?? 1) === 0;
+    if (zeroPad && ((b >= 0x20 && b < 0x7f) || b === 0x09)) run += String.fromCharCode(b);
+    else {
+      if (run.length >= MIN_RUN) runs.push(run);
+      run = "";
+    }
+  }
+  if (run.length >= MIN_RUN) runs.push(run);
+  return runs.join("\n");
 }
 
 /** `%XX` sequences decoded as UTF-8 (malformed ones kept as they are); `plus` reads "+" as a space as forms do. */
@@ -103,6 +131,8 @@ export function percentDecoded(s: string, plus = false): string {
 interface Collected {
   sequences: string[][];
   identifiers: string[];
+  /** Printable runs of a binary body: pattern detectors only (names in random bytes are noise). */
+  binaryRuns: string[];
 }
 
 /**
@@ -137,9 +167,10 @@ function queryStrings(query: string, into: Collected): void {
  */
 function bodyStrings(body: string | Uint8Array, contentType: string | null | undefined, into: Collected): void {
   const text = typeof body === "string" ? body : new TextDecoder("utf-8").decode(body);
-  const runs = textRuns(text);
+  const runs = textRuns(text, () => (typeof body === "string" ? new TextEncoder().encode(body) : body));
   if (runs) {
-    for (const reading of runs) into.sequences.push([reading]);
+    if (runs.binary) into.binaryRuns.push(...runs.readings);
+    else for (const reading of runs.readings) into.sequences.push([reading]);
     return;
   }
   const json = rawJsonStrings(text);
@@ -158,7 +189,7 @@ function bodyStrings(body: string | Uint8Array, contentType: string | null | und
 
 /** The strings of the data: parsed JSON, URL (or query), each header, and the body. */
 function stringsOf(data: OutboundData): Collected {
-  const into: Collected = { sequences: [], identifiers: [] };
+  const into: Collected = { sequences: [], identifiers: [], binaryRuns: [] };
   // Tool arguments are read like a raw body: every string, key and number, no key exempt.
   if (data.json !== undefined) {
     const found = rawJsonStrings(JSON.stringify(data.json) ?? "");
@@ -176,6 +207,16 @@ function stringsOf(data: OutboundData): Collected {
   }
   if (data.body !== undefined && data.body !== null) bodyStrings(data.body, data.contentType, into);
   return into;
+}
+
+/** What both maskers found: counts added, blocked categories united. */
+function merged(main: Masker, other: Masker | null): { counts: Partial<Record<PiiCategory, number>>; blockedCategories: PiiCategory[] } {
+  const a = main.result();
+  if (!other) return a;
+  const b = other.result();
+  const counts = { ...a.counts };
+  for (const c of Object.keys(b.counts) as PiiCategory[]) counts[c] = (counts[c] ?? 0) + (b.counts[c] ?? 0);
+  return { counts, blockedCategories: PII_CATEGORIES.filter((c) => a.blockedCategories.includes(c) || b.blockedCategories.includes(c)) };
 }
 
 /**
@@ -196,16 +237,22 @@ export function scanOutbound(
   // The masker counts what it finds; "block" categories are the ones the verdict refuses.
   const policy: PiiPolicy = Object.fromEntries(PII_CATEGORIES.map((c) => [c, actionOf(rule, c) === "block" ? "block" : "mask"]));
   const masker = new Masker(policy, options.lists, options.detect);
-  const { sequences, identifiers } = stringsOf(data);
+  const { sequences, identifiers, binaryRuns } = stringsOf(data);
+  // Binary runs get the pattern detectors only: the name tagger reads random letters as names.
+  const patternMasker =
+    binaryRuns.length > 0
+      ? new Masker({ ...policy, ...Object.fromEntries(ENTITY_CATEGORIES.map((c) => [c, "allow"])) }, options.lists, options.detect)
+      : null;
   let failed: PiiBudgetReason | undefined = data.unreadable;
   try {
     for (const sequence of sequences) if (sequence.length > 0) masker.maskTexts(sequence);
     for (const id of identifiers) masker.maskIdentifier(id);
+    for (const reading of binaryRuns) patternMasker?.maskTexts([reading]);
   } catch (error) {
     if (!(error instanceof PiiBudgetError)) throw error;
     failed = error.reason;
   }
-  const found = masker.result();
+  const found = merged(masker, patternMasker);
   const entries = Object.entries(found.counts).filter((e): e is [PiiCategory, number] => typeof e[1] === "number");
   const auditEntry =
     audit && (entries.length > 0 || failed)

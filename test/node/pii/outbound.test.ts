@@ -82,6 +82,17 @@ describe("scanOutbound", () => {
     expect(scanOutbound(rules, { exit: "egress", contentType: "application/octet-stream", body: utf16 }).action).toBe("block");
     const noText = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0, 0xff, 0x01, 0x9c, 0x10, 0x7f]);
     expect(scanOutbound(rules, { exit: "egress", contentType: "image/png", body: noText }).action).toBe("allow");
+    // A few stray bytes inside text: read with them as separators and without them.
+    const split = new Uint8Array([...new TextEncoder().encode("write to jane.doe@exa"), 0, ...new TextEncoder().encode("mple.com today please")]);
+    expect(scanOutbound(rules, { exit: "egress", contentType: "text/plain", body: split }).action).toBe("block");
+  });
+
+  it("binary runs get the pattern detectors only: names in chance letters do not block", () => {
+    // A deterministic "binary" body: capitalised words between control bytes, as random data holds.
+    const words = ["Xqvor Brendal", "Ttumi Okasaw", "Lorvan Qeddik"];
+    const bytes = new Uint8Array(words.flatMap((w) => [0, 1, 2, 0xff, ...new TextEncoder().encode(w), 0, 3, 0xfe]));
+    const verdict = scanOutbound({ egress: { default: "block" } }, { exit: "egress", contentType: "application/octet-stream", body: bytes });
+    expect(verdict.audit?.categories ?? []).not.toContain("person");
   });
 
   it("reads every string and number of raw JSON: duplicate keys, escapes, keys other exits exempt", () => {
