@@ -14,10 +14,10 @@ const MAX_EMBEDDED_DEPTH = 4;
 // The string alternative is the unrolled loop (no per-character alternation on long strings).
 const TOKEN = /[\s{}[\]:,]+|"([^"\\]*(?:\\[\s\S][^"\\]*)*)"|-?\d+(?:\.\d+)?(?:[eE][+-]?\d+)?|true|false|null/y;
 
-/** The strings of `text` when it lexes as JSON (objects or arrays at the top); null otherwise. */
+/** The strings of `text` when it lexes as JSON (an object, an array or a string at the top); null otherwise. */
 export function rawJsonStrings(text: string): RawJsonStrings | null {
   const t = text.trimStart();
-  if (!t.startsWith("{") && !t.startsWith("[")) return null;
+  if (!t.startsWith("{") && !t.startsWith("[") && !t.startsWith('"')) return null;
   const found: RawJsonStrings = { values: [], identifiers: [] };
   return lex(text, found, 0) ? found : null;
 }

@@ -17,6 +17,11 @@ describe("rawJsonStrings", () => {
     expect(found?.identifiers).toEqual(["args", "k"]);
   });
 
+  it("reads a JSON string at the top level, escapes decoded", () => {
+    expect(rawJsonStrings(' "a\\u0040b.org" ')?.values).toEqual(["a@b.org"]);
+    expect(rawJsonStrings('"Hello" she said')).toBeNull();
+  });
+
   it("is null for text that is not JSON at the lexical level", () => {
     for (const text of ["", "hello", "{ card 4111 }", '{"open', '{"a":1}x', "{'a':1}"]) expect(rawJsonStrings(text)).toBeNull();
   });
