@@ -16,6 +16,8 @@ import { connectedHostOf, tunnelOf } from "../sandboxes/service.js";
 import { credentialRowsOf, injectOf, openCredentialCached } from "../vault/credentials.js";
 import { credentialHeaderName, injectCredential, stripClientAuth } from "../vault/inject.js";
 import { scrubHeaders, scrubSecretsStream, secretForms } from "./scrub.js";
+import { decodedForScan } from "./content-decoding.js";
+import { tokenKindOf } from "../identity/tokens.js";
 import { type ExitAudit, checkExit } from "../pii/exit-check.js";
 import { assertPublicDestination, resolveRedirect, sameOrigin } from "./url-safety.js";
 import { exitPiiAttributes, httpClientAttributes } from "../telemetry/genai.js";
@@ -89,6 +91,23 @@ export function forwardableHeaders(incoming: Headers): Headers {
     const n = name.toLowerCase();
     if (DROP_REQUEST.has(n) || n.startsWith("cf-") || n.startsWith("x-palisade-")) return;
     out.set(name, value);
+  });
+  return out;
+}
+
+/**
+ * The header fields the agent itself sets, for the personal-data scan: all but those dropped
+ * before forwarding and the Palisade token it authenticates with. Authorization, Cookie and
+ * credential headers are scanned although they are replaced: they are the agent's data. The
+ * injected credential is added later and never scanned, so no finding can describe it.
+ */
+function agentHeaders(incoming: Headers): Array<[string, string]> {
+  const out: Array<[string, string]> = [];
+  incoming.forEach((value, name) => {
+    const n = name.toLowerCase();
+    if (DROP_REQUEST.has(n) || n.startsWith("cf-") || n.startsWith("x-palisade-")) return;
+    if (n === "authorization" && tokenKindOf(/^Bearer\s+(\S+)\s*$/i.exec(value)?.[1] ?? "") !== undefined) return;
+    out.push([n, value]);
   });
   return out;
 }
@@ -276,11 +295,18 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
       "palisade.egress.rule": ruleRef(decision),
       ...(hop > 0 ? httpClientAttributes(method, url, mode.kind) : {}),
     });
-    // What the agent sends (its body and query) is checked for personal data once, on the first
-    // hop, under the policy's rules for the egress exit; a redirect's URL is the upstream's.
+    // What the agent sends (its URL, headers and decoded body) is checked for personal data once,
+    // on the first hop, under the policy's rules for the egress exit; a redirect's URL is the upstream's.
     if (mode.kind === "egress" && hop === 0) {
       try {
-        pii = await checkExit(env, rights, { exit: "egress", contentType: request.headers.get("content-type"), body, query: url.search });
+        const decoded = await decodedForScan(body, request.headers.get("content-encoding"));
+        pii = await checkExit(env, rights, {
+          exit: "egress",
+          contentType: request.headers.get("content-type"),
+          url,
+          headers: agentHeaders(request.headers),
+          ...decoded,
+        });
       } catch (error) {
         if (error instanceof AppError) auditHop(ctx, { ...decision, allowed: false, explanation: error.message }, hop, { error: error.code });
         throw error;

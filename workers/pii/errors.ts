@@ -1,5 +1,7 @@
 // The one error the engine raises: detection could not finish within its budget or failed.
-export type PiiBudgetReason = "size" | "time" | "entity_size" | "detector_error";
+// Its reasons also name why a scan of an exit could not run at all.
+/** "encoding": a body in a content encoding the gateway does not decode (it cannot be read, so it is not scanned). */
+export type PiiBudgetReason = "size" | "time" | "entity_size" | "detector_error" | "encoding";
 
 /**
  * Detection did not complete, so the text cannot be trusted as masked. The caller refuses the

@@ -4,6 +4,7 @@
 import type { PiiCategory } from "../../schema/pii.js";
 import type { AgentRights } from "../agents/rights.js";
 import { AppError } from "../errors.js";
+import type { PiiBudgetReason } from "./errors.js";
 import { piiListsOf } from "./lists.js";
 import { type OutboundData, type OutboundVerdict, scanOutbound } from "./outbound.js";
 
@@ -16,14 +17,23 @@ export async function checkExit(env: Env, rights: Pick<AgentRights, "agent" | "p
     lists: await piiListsOf(env, rights.agent.orgId),
     detect: { entityCacheScope: rights.agent.orgId },
   });
-  if (verdict.action === "block") throw blockedError(data.exit, verdict.blockedCategories, verdict.failed !== undefined);
+  if (verdict.action === "block") throw blockedError(data.exit, verdict.blockedCategories, verdict.failed);
   return verdict.audit;
 }
 
-function blockedError(exit: OutboundData["exit"], categories: PiiCategory[], failed: boolean): AppError {
+/** Why a scan could not complete, in words the caller can act on. */
+const UNCHECKED: Record<PiiBudgetReason, string> = {
+  size: "is too large to check for personal data within the scan's size limit",
+  time: "could not be checked for personal data within the scan's time limit",
+  entity_size: "is too large to check for names within the scan's limit",
+  detector_error: "could not be checked for personal data",
+  encoding: "is in a content encoding the gateway cannot decode (gzip and deflate are read), so it could not be checked for personal data",
+};
+
+function blockedError(exit: OutboundData["exit"], categories: PiiCategory[], failed: PiiBudgetReason | undefined): AppError {
   const where = exit === "egress" ? "the request" : exit === "toolArguments" ? "the tool's arguments" : "the tool's result";
   if (categories.length === 0 && failed) {
-    return new AppError("pii_blocked", `${where} could not be checked for personal data and was refused (fail-closed)`, { details: { exit } });
+    return new AppError("pii_blocked", `${where} ${UNCHECKED[failed]} and was refused (fail-closed)`, { details: { exit, reason: failed } });
   }
   return new AppError("pii_blocked", `${where} contains personal data this policy blocks: ${categories.join(", ")}`, {
     details: { exit, categories },

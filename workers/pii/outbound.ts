@@ -2,6 +2,7 @@
 // arguments, MCP/HTTP tool results. The same detectors as the proxy; the verdict is block or
 // allow (values cannot be masked and restored there), plus the categories to audit.
 import {
+  ENTITY_CATEGORIES,
   PII_CATEGORIES,
   type PiiCategory,
   type PiiExit,
@@ -12,7 +13,7 @@ import {
   type PiiPolicy,
 } from "../../schema/pii.js";
 import { PiiBudgetError, type PiiBudgetReason } from "./errors.js";
-import { jsonStrings, type JsonValue } from "./json.js";
+import { rawJsonStrings } from "./raw-json.js";
 import { Masker, type MaskerOptions } from "./masker.js";
 
 export interface OutboundData {
@@ -20,10 +21,16 @@ export interface OutboundData {
   exit: PiiExit;
   /** Content-Type of `body`: JSON and form bodies are read field by field, text as text. */
   contentType?: string | null;
-  /** Request body or tool result; bytes are read as UTF-8 when they look like text. */
+  /** Request body or tool result, decoded of its content encoding; bytes are read as UTF-8, only their text runs when they hold control bytes. */
   body?: string | Uint8Array | null;
-  /** Query string (with or without "?") or a whole URL whose query is scanned. */
+  /** Query string (with or without "?"); ignored when `url` is given. */
   query?: string | null;
+  /** The request's URL: userinfo, host name, path segments and query are scanned. */
+  url?: URL | null;
+  /** Header fields the caller sets (names and values), without those the gateway controls. */
+  headers?: ReadonlyArray<readonly [string, string]>;
+  /** Set when the body could not be made readable (an encoding not decoded, too large decoded): the scan is incomplete. */
+  unreadable?: PiiBudgetReason;
   /** Already parsed JSON (tool-call arguments). */
   json?: unknown;
 }
@@ -62,66 +69,154 @@ function actionOf(rule: PiiExitRule | undefined, category: PiiCategory): PiiExit
   return rule?.[category] ?? rule?.default ?? "allow";
 }
 
-/** Bytes as text when they read as text (UTF-8 without NUL in the first KB); null for binary. */
-function asText(body: string | Uint8Array): string | null {
-  if (typeof body === "string") return body;
-  if (body.subarray(0, 1024).includes(0)) return null;
-  return new TextDecoder("utf-8").decode(body);
+/**
+ * Control characters and undecodable bytes: a body holding any is not read as plain text, so a
+ * NUL or a stray byte cannot hide the text around it.
+ */
+const NOT_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]+/g;
+/** Past this share of such characters a body is binary (an image, an archive, UTF-16), not text with stray bytes. */
+const BINARY_SHARE = 0.1;
+/** Shortest run of printable characters read in a binary body (`strings` reads 4; shorter than any value the patterns find but an e-mail, and far fewer chance runs in random bytes). */
+const MIN_RUN = 8;
+
+/**
+ * The readings of a body with control characters or bytes that are not UTF-8; null for text.
+ * Text with a few stray bytes: the text with them as separators and without them (a value split
+ * by them). A binary body: its printable runs of 8+ characters in ASCII/UTF-8, UTF-16LE and
+ * UTF-16BE, one per line (like `strings`), so random bytes are not glued into false findings.
+ */
+function textRuns(text: string, bytesOf: () => Uint8Array): { readings: string[]; binary: boolean } | null {
+  NOT_TEXT.lastIndex = 0;
+  let hidden = 0;
+  for (let m = NOT_TEXT.exec(text); m; m = NOT_TEXT.exec(text)) hidden += m[0].length;
+  if (hidden === 0) return null;
+  if (hidden < text.length * BINARY_SHARE) return { readings: [text.replace(NOT_TEXT, " "), text.replace(NOT_TEXT, "")], binary: false };
+  const bytes = bytesOf();
+  return { readings: [printableRuns(bytes, 1, 0), printableRuns(bytes, 2, 0), printableRuns(bytes, 2, 1)], binary: true };
 }
 
-/** The strings of a body, by content type: JSON strings and keys, form fields, or the text itself. */
-function stringsOf(data: OutboundData): { values: string[]; identifiers: string[]; binary: boolean } {
-  const values: string[] = [];
-  const identifiers: string[] = [];
-  let binary = false;
-  if (data.json !== undefined) {
-    const found = jsonStrings(toJson(data.json));
-    values.push(...found.values);
-    identifiers.push(...found.identifiers);
-  }
-  if (data.query) {
-    const q = data.query.includes("?") ? data.query.slice(data.query.indexOf("?") + 1) : data.query;
-    for (const [k, v] of new URLSearchParams(q)) {
-      identifiers.push(k);
-      values.push(v);
+/** Runs of printable ASCII (tab included) read every `step` bytes from `offset`, the other bytes of each unit zero. */
+function printableRuns(bytes: Uint8Array, step: 1 | 2, offset: 0 | 1): string {
+  const runs: string[] = [];
+  let run = "";
+  for (let i = 0; i + step <= bytes.length; i += step) {
+    const b = bytes[i + offset] ?? 0;
+    const zeroPad = step === 1 || (bytes[i + 1 - offset] ?? 1) === 0;
+    if (zeroPad && ((b >= 0x20 && b < 0x7f) || b === 0x09)) run += String.fromCharCode(b);
+    else {
+      if (run.length >= MIN_RUN) runs.push(run);
+      run = "";
     }
   }
-  if (data.body !== undefined && data.body !== null) {
-    const text = asText(data.body);
-    const type = (data.contentType ?? "").toLowerCase();
-    if (text === null) binary = true;
-    else if (/\bjson\b|\+json/.test(type) || (!type && /^\s*[[{]/.test(text))) {
-      const parsed = parseJson(text);
-      if (parsed === undefined) values.push(text);
-      else {
-        const found = jsonStrings(parsed);
-        values.push(...found.values);
-        identifiers.push(...found.identifiers);
-      }
-    } else if (type.includes("application/x-www-form-urlencoded")) {
-      for (const [k, v] of new URLSearchParams(text)) {
-        identifiers.push(k);
-        values.push(v);
-      }
-    } else values.push(text);
-  }
-  return { values, identifiers, binary };
+  if (run.length >= MIN_RUN) runs.push(run);
+  return runs.join("\n");
 }
 
-function parseJson(text: string): JsonValue | undefined {
-  try {
-    return toJson(JSON.parse(text));
-  } catch {
-    return undefined;
-  }
+/** `%XX` sequences decoded as UTF-8 (malformed ones kept as they are); `plus` reads "+" as a space as forms do. */
+export function percentDecoded(s: string, plus = false): string {
+  const spaced = plus ? s.replaceAll("+", " ") : s;
+  if (!spaced.includes("%")) return spaced;
+  return spaced.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) => {
+    const bytes = new Uint8Array(run.length / 3);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(run.slice(i * 3 + 1, i * 3 + 3), 16);
+    return new TextDecoder("utf-8").decode(bytes);
+  });
 }
 
-/** A JSON value from something JSON.parse or a caller produced: anything else becomes its string form. */
-function toJson(v: unknown): JsonValue {
-  if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return v;
-  if (Array.isArray(v)) return v.map(toJson);
-  if (typeof v === "object") return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, toJson(x)]));
-  return String(v);
+/**
+ * Strings to scan, in sequences: the strings of one sequence are scanned together in order (a
+ * value split between neighbours is found), different sequences apart (unrelated neighbours such
+ * as two headers are never read as one token). Identifiers (keys, names) are scanned one by one.
+ */
+interface Collected {
+  sequences: string[][];
+  identifiers: string[];
+  /** Printable runs of a binary body: pattern detectors only (names in random bytes are noise). */
+  binaryRuns: string[];
+}
+
+/**
+ * What a URL carries besides its origin's host: userinfo, the host name, the path segments
+ * (percent-decoded, and "+"-decoded as a form would read them) and the query's fields.
+ */
+function urlStrings(url: URL, into: Collected): void {
+  if (url.username) into.sequences.push([percentDecoded(url.username)]);
+  if (url.password) into.sequences.push([percentDecoded(url.password)]);
+  // An IP literal is the destination the policy allowed, not data.
+  if (!/^[\d.]+$|^\[/.test(url.hostname)) into.identifiers.push(url.hostname);
+  const segments = url.pathname.split("/").filter((s) => s !== "");
+  into.sequences.push(segments.map((s) => percentDecoded(s)));
+  if (url.pathname.includes("+")) into.sequences.push(segments.map((s) => percentDecoded(s, true)));
+  queryStrings(url.search, into);
+}
+
+function queryStrings(query: string, into: Collected): void {
+  const q = query.includes("?") ? query.slice(query.indexOf("?") + 1) : query;
+  const values: string[] = [];
+  for (const [k, v] of new URLSearchParams(q)) {
+    into.identifiers.push(k);
+    values.push(v);
+  }
+  into.sequences.push(values);
+}
+
+/**
+ * The strings of a body. Text runs only when it holds control characters or bytes that are not
+ * UTF-8; every string and number of the raw JSON when it lexes as JSON (whatever its declared
+ * type: duplicate keys and every key's value included); form fields; otherwise the text itself.
+ */
+function bodyStrings(body: string | Uint8Array, contentType: string | null | undefined, into: Collected): void {
+  const text = typeof body === "string" ? body : new TextDecoder("utf-8").decode(body);
+  const runs = textRuns(text, () => (typeof body === "string" ? new TextEncoder().encode(body) : body));
+  if (runs) {
+    if (runs.binary) into.binaryRuns.push(...runs.readings);
+    else for (const reading of runs.readings) into.sequences.push([reading]);
+    return;
+  }
+  const json = rawJsonStrings(text);
+  if (json) {
+    into.sequences.push(json.values);
+    into.identifiers.push(...json.identifiers);
+  } else if ((contentType ?? "").toLowerCase().includes("application/x-www-form-urlencoded")) {
+    const values: string[] = [];
+    for (const [k, v] of new URLSearchParams(text)) {
+      into.identifiers.push(k);
+      values.push(v);
+    }
+    into.sequences.push(values);
+  } else into.sequences.push([text]);
+}
+
+/** The strings of the data: parsed JSON, URL (or query), each header, and the body. */
+function stringsOf(data: OutboundData): Collected {
+  const into: Collected = { sequences: [], identifiers: [], binaryRuns: [] };
+  // Tool arguments are read like a raw body: every string, key and number, no key exempt.
+  if (data.json !== undefined) {
+    const found = rawJsonStrings(JSON.stringify(data.json) ?? "");
+    if (found) {
+      into.sequences.push(found.values);
+      into.identifiers.push(...found.identifiers);
+    } else if (data.json !== null) into.sequences.push([String(data.json)]);
+  }
+  if (data.url) urlStrings(data.url, into);
+  else if (data.query) queryStrings(data.query, into);
+  for (const [name, value] of data.headers ?? []) {
+    into.identifiers.push(name);
+    into.sequences.push([value]);
+    if (value.includes("%")) into.sequences.push([percentDecoded(value)]);
+  }
+  if (data.body !== undefined && data.body !== null) bodyStrings(data.body, data.contentType, into);
+  return into;
+}
+
+/** What both maskers found: counts added, blocked categories united. */
+function merged(main: Masker, other: Masker | null): { counts: Partial<Record<PiiCategory, number>>; blockedCategories: PiiCategory[] } {
+  const a = main.result();
+  if (!other) return a;
+  const b = other.result();
+  const counts = { ...a.counts };
+  for (const c of Object.keys(b.counts) as PiiCategory[]) counts[c] = (counts[c] ?? 0) + (b.counts[c] ?? 0);
+  return { counts, blockedCategories: PII_CATEGORIES.filter((c) => a.blockedCategories.includes(c) || b.blockedCategories.includes(c)) };
 }
 
 /**
@@ -142,16 +237,22 @@ export function scanOutbound(
   // The masker counts what it finds; "block" categories are the ones the verdict refuses.
   const policy: PiiPolicy = Object.fromEntries(PII_CATEGORIES.map((c) => [c, actionOf(rule, c) === "block" ? "block" : "mask"]));
   const masker = new Masker(policy, options.lists, options.detect);
-  const { values, identifiers } = stringsOf(data);
-  let failed: PiiBudgetReason | undefined;
+  const { sequences, identifiers, binaryRuns } = stringsOf(data);
+  // Binary runs get the pattern detectors only: the name tagger reads random letters as names.
+  const patternMasker =
+    binaryRuns.length > 0
+      ? new Masker({ ...policy, ...Object.fromEntries(ENTITY_CATEGORIES.map((c) => [c, "allow"])) }, options.lists, options.detect)
+      : null;
+  let failed: PiiBudgetReason | undefined = data.unreadable;
   try {
-    masker.maskTexts(values);
+    for (const sequence of sequences) if (sequence.length > 0) masker.maskTexts(sequence);
     for (const id of identifiers) masker.maskIdentifier(id);
+    for (const reading of binaryRuns) patternMasker?.maskTexts([reading]);
   } catch (error) {
     if (!(error instanceof PiiBudgetError)) throw error;
     failed = error.reason;
   }
-  const found = masker.result();
+  const found = merged(masker, patternMasker);
   const entries = Object.entries(found.counts).filter((e): e is [PiiCategory, number] => typeof e[1] === "number");
   const auditEntry =
     audit && (entries.length > 0 || failed)
