@@ -12,7 +12,7 @@ import {
   type PiiPolicy,
 } from "../../schema/pii.js";
 import { PiiBudgetError, type PiiBudgetReason } from "./errors.js";
-import { jsonStrings, type JsonValue } from "./json.js";
+import { type JsonStrings, type JsonValue, jsonStrings } from "./json.js";
 import { Masker, type MaskerOptions } from "./masker.js";
 
 export interface OutboundData {
@@ -70,21 +70,27 @@ function asText(body: string | Uint8Array): string | null {
 }
 
 /** The strings of a body, by content type: JSON strings and keys, form fields, or the text itself. */
-function stringsOf(data: OutboundData): { values: string[]; identifiers: string[]; binary: boolean } {
+function stringsOf(data: OutboundData): { values: string[]; identifiers: string[]; opaque: string[]; ordered: string[]; binary: boolean } {
   const values: string[] = [];
   const identifiers: string[] = [];
-  let binary = false;
-  if (data.json !== undefined) {
-    const found = jsonStrings(toJson(data.json));
+  const opaque: string[] = [];
+  const ordered: string[] = [];
+  const add = (found: JsonStrings) => {
     values.push(...found.values);
     identifiers.push(...found.identifiers);
-  }
+    opaque.push(...found.opaque);
+    ordered.push(...found.ordered);
+  };
+  const addPair = (k: string, v: string) => {
+    identifiers.push(k);
+    values.push(v);
+    ordered.push(k, v);
+  };
+  let binary = false;
+  if (data.json !== undefined) add(jsonStrings(toJson(data.json)));
   if (data.query) {
     const q = data.query.includes("?") ? data.query.slice(data.query.indexOf("?") + 1) : data.query;
-    for (const [k, v] of new URLSearchParams(q)) {
-      identifiers.push(k);
-      values.push(v);
-    }
+    for (const [k, v] of new URLSearchParams(q)) addPair(k, v);
   }
   if (data.body !== undefined && data.body !== null) {
     const text = asText(data.body);
@@ -92,20 +98,18 @@ function stringsOf(data: OutboundData): { values: string[]; identifiers: string[
     if (text === null) binary = true;
     else if (/\bjson\b|\+json/.test(type) || (!type && /^\s*[[{]/.test(text))) {
       const parsed = parseJson(text);
-      if (parsed === undefined) values.push(text);
-      else {
-        const found = jsonStrings(parsed);
-        values.push(...found.values);
-        identifiers.push(...found.identifiers);
-      }
+      if (parsed === undefined) {
+        values.push(text);
+        ordered.push(text);
+      } else add(jsonStrings(parsed));
     } else if (type.includes("application/x-www-form-urlencoded")) {
-      for (const [k, v] of new URLSearchParams(text)) {
-        identifiers.push(k);
-        values.push(v);
-      }
-    } else values.push(text);
+      for (const [k, v] of new URLSearchParams(text)) addPair(k, v);
+    } else {
+      values.push(text);
+      ordered.push(text);
+    }
   }
-  return { values, identifiers, binary };
+  return { values, identifiers, opaque, ordered, binary };
 }
 
 function parseJson(text: string): JsonValue | undefined {
@@ -142,11 +146,13 @@ export function scanOutbound(
   // The masker counts what it finds; "block" categories are the ones the verdict refuses.
   const policy: PiiPolicy = Object.fromEntries(PII_CATEGORIES.map((c) => [c, actionOf(rule, c) === "block" ? "block" : "mask"]));
   const masker = new Masker(policy, options.lists, options.detect);
-  const { values, identifiers } = stringsOf(data);
+  const { values, identifiers, opaque, ordered } = stringsOf(data);
   let failed: PiiBudgetReason | undefined;
   try {
     masker.maskTexts(values);
     for (const id of identifiers) masker.maskIdentifier(id);
+    for (const o of opaque) masker.maskOpaque(o);
+    masker.checkSplitValues(ordered);
   } catch (error) {
     if (!(error instanceof PiiBudgetError)) throw error;
     failed = error.reason;
