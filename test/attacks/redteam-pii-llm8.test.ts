@@ -24,12 +24,28 @@ beforeAll(async () => {
   };
   await post("credentials", { name: "fake-key", secret: FAKE_LLM_KEY, inject: { type: "bearer" } });
   await post("providers", { name: "openai-fake", kind: "openai", baseUrl: `${env.TEST_FAKE_LLM_URL}/v1`, credential: "fake-key" });
-  await post("providers", { name: "anthropic-fake", kind: "anthropic", baseUrl: env.TEST_FAKE_LLM_URL, credential: "fake-key", models: ["claude-test"] });
+  await post("providers", {
+    name: "anthropic-fake",
+    kind: "anthropic",
+    baseUrl: env.TEST_FAKE_LLM_URL,
+    credential: "fake-key",
+    models: ["claude-test"],
+  });
   await post("prices", { model: "*", inputMicrosPerMTok: 1_000_000, outputMicrosPerMTok: 2_000_000 });
   const policy = await post("policies", {
     name: "rt8 block",
     egress: [],
-    pii: { email: "block", phone: "block", credit_card: "block", iban: "block", secret: "block", person: "allow", organization: "allow", location: "allow", address: "allow" },
+    pii: {
+      email: "block",
+      phone: "block",
+      credit_card: "block",
+      iban: "block",
+      secret: "block",
+      person: "allow",
+      organization: "allow",
+      location: "allow",
+      address: "allow",
+    },
   });
   const attached = await call(`/api/v1/orgs/${org.orgId}/policies/${policy.id}/attach`, { method: "POST", token: t, body: { scope: "org" } });
   expect(attached.status, attached.text).toBe(201);
@@ -61,7 +77,10 @@ describe("HELD controls", () => {
     await expectRefused((m) => chat({ messages: [{ role: "user", content: `${m} ja\u00adne.roe\ufe6bexa\u200bmple.org` }] }), "example.org");
   });
   it("a card in an Anthropic system block is refused", async () => {
-    await expectRefused((m) => messages({ system: [{ type: "text", text: `${m} card 4111 1111 1111 1111` }], messages: [{ role: "user", content: "hi" }] }), "4111 1111");
+    await expectRefused(
+      (m) => messages({ system: [{ type: "text", text: `${m} card 4111 1111 1111 1111` }], messages: [{ role: "user", content: "hi" }] }),
+      "4111 1111",
+    );
   });
 });
 
@@ -105,7 +124,13 @@ describe("BROKEN? LLM proxy", () => {
         messages({
           messages: [
             { role: "user", content: `${m} hi` },
-            { role: "assistant", content: [{ type: "thinking", thinking: "ok", signature: "DE89370400440532013000" }, { type: "text", text: "ok" }] },
+            {
+              role: "assistant",
+              content: [
+                { type: "thinking", thinking: "ok", signature: "DE89370400440532013000" },
+                { type: "text", text: "ok" },
+              ],
+            },
             { role: "user", content: "go on" },
           ],
         }),
@@ -119,7 +144,12 @@ describe("BROKEN? LLM proxy", () => {
         chat({
           messages: [
             { role: "user", content: `${m} hi` },
-            { role: "assistant", tool_calls: [{ id: "call_x", type: "function", function: { name: "pay", arguments: JSON.stringify({ signature: "DE89370400440532013000" }) } }] },
+            {
+              role: "assistant",
+              tool_calls: [
+                { id: "call_x", type: "function", function: { name: "pay", arguments: JSON.stringify({ signature: "DE89370400440532013000" }) } },
+              ],
+            },
             { role: "tool", tool_call_id: "call_x", content: "ok" },
           ],
         }),
@@ -176,7 +206,10 @@ describe("BROKEN? LLM proxy", () => {
         chat({
           messages: [
             { role: "user", content: `${m} hi` },
-            { role: "assistant", tool_calls: [{ id: "call_y", type: "function", function: { name: "pay", arguments: '{"4111 1111":"1111 1111"}' } }] },
+            {
+              role: "assistant",
+              tool_calls: [{ id: "call_y", type: "function", function: { name: "pay", arguments: '{"4111 1111":"1111 1111"}' } }],
+            },
             { role: "tool", tool_call_id: "call_y", content: "ok" },
           ],
         }),

@@ -81,7 +81,6 @@ const MEDIA_MAGIC: ReadonlyArray<readonly number[]> = [
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$|^[A-Za-z0-9_-]*={0,2}$/;
 const utf8Strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 /** Control characters other than tab, line feed, form feed and carriage return: bytes, not text. */
-// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this looks for
 const CONTROL = /[\x00-\x08\x0B\x0E-\x1F\x7F]/;
 
 /** Bytes of strict base64 (standard or URL-safe alphabet, padding optional), or undefined. */
@@ -112,7 +111,10 @@ function asText(bytes: Uint8Array): string | undefined {
 function base64Kind(payload: string): ScanKind {
   const bytes = decodeBase64(payload);
   if (!bytes) return "content";
-  if (MEDIA_MAGIC.some((magic) => magic.every((b, i) => bytes[i] === b)) || (bytes[4] === 0x66 && bytes[5] === 0x74 && bytes[6] === 0x79 && bytes[7] === 0x70)) {
+  if (
+    MEDIA_MAGIC.some((magic) => magic.every((b, i) => bytes[i] === b)) ||
+    (bytes[4] === 0x66 && bytes[5] === 0x74 && bytes[6] === 0x79 && bytes[7] === 0x70)
+  ) {
     return "media"; // the last test: MP4 / MOV / M4A ("ftyp" at offset 4)
   }
   return asText(bytes) !== undefined ? "text64" : "opaque";
@@ -198,8 +200,7 @@ function transform(value: JsonValue, visit: Visit, frame: Frame): JsonValue {
       const raw = visit(v, "opaque");
       const decoded = transformText64(v, visit);
       out[newKey] = raw !== v ? raw : decoded;
-    }
-    else out[newKey] = visit(v, kind);
+    } else out[newKey] = visit(v, kind);
   }
   return out;
 }

@@ -37,6 +37,9 @@ const OPAQUE_MAX_CHARS = 32 * 1024 * 1024;
 /** Categories a value of which can be split across strings and still be read back whole. */
 const SPLIT_CATEGORIES: readonly PiiCategory[] = ["email", "phone", "credit_card", "iban", "secret", "tax_id"];
 
+const STRUCTURAL_WORD = /^[a-z_]+$/;
+const LETTER = /\p{L}/u;
+
 /** Characters of each neighbour joined when looking for a value split across two texts. */
 const SEAM_WINDOW = 96;
 
@@ -132,7 +135,8 @@ export class Masker {
     if (blocking.length === 0) return;
     const found = this.#acrossStrings(texts);
     if (blocking.includes("credit_card") && splitCardAcross(texts)) found.push("credit_card");
-    for (const c of found) {
+    // Each split category counts once: the two joins find the same value.
+    for (const c of new Set(found)) {
       if (!blocking.includes(c)) continue;
       this.#blocked.add(c);
       this.#counts[c] = (this.#counts[c] ?? 0) + 1;
@@ -140,12 +144,14 @@ export class Masker {
   }
 
   /**
-   * Categories of the values found in the concatenation of `texts` (joined with nothing, then
-   * with a space) that cross from one text into another and that no text explains on its own.
+   * Categories of the values found in the concatenation of `texts` that cross from one text into
+   * another and that no text explains on its own.
    */
   #acrossStrings(texts: readonly string[]): PiiCategory[] {
     const found: PiiCategory[] = [];
-    const parts = texts.filter((t) => t.length > 0);
+    // Keys and protocol words of lower-case letters alone ("type", "properties") cannot hold a
+    // piece of a card, IBAN or e-mail address; dropped, so the pieces around them meet.
+    const parts = texts.filter((t) => t.length > 0 && !STRUCTURAL_WORD.test(t));
     if (parts.length < 2) return found;
     const own = new Map<number, Span[]>();
     const ownSpans = (k: number) => {
@@ -157,11 +163,13 @@ export class Masker {
       }
       return list;
     };
-    for (const joiner of ["", " "]) {
+    // Joined with nothing ("jane.roe@exa" + "mple.org"), then with nothing except a space between
+    // two letters, so a value that ends a string is not run into the next word ("example.org" + "sent").
+    for (const spaced of [false, true]) {
       const starts: number[] = [];
       let joined = "";
       for (const t of parts) {
-        if (joined.length > 0) joined += joiner;
+        if (spaced && joined.length > 0 && LETTER.test(joined[joined.length - 1] ?? "") && LETTER.test(t[0] ?? "")) joined += " ";
         starts.push(joined.length);
         joined += t;
       }

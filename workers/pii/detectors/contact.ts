@@ -6,7 +6,8 @@ import type { RawFinding } from "../types.js";
 // each "@", which is much cheaper than trying the pattern at every position of the text.
 // The ideographic full stop (U+3002; the half-width U+FF61 is one after NFKC) separates domain
 // labels as well as "." does: clients and mail software read "example。org" as "example.org".
-const EMAIL_AT = /[\p{L}\p{N}._%+'-]{1,64}@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?[.\u3002])+(\p{L}{2,24})(?![\p{L}\p{N}-]|[.\u3002][\p{L}\p{N}])/uy;
+const EMAIL_AT =
+  /[\p{L}\p{N}._%+'-]{1,64}@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?[.\u3002])+(\p{L}{2,24})(?![\p{L}\p{N}-]|[.\u3002][\p{L}\p{N}])/uy;
 const LOCAL_CHAR = /[\p{L}\p{N}._%+'-]/u;
 // File extensions that look like TLDs in names such as icon@2x.png or pkg@scope.js.
 const FILE_TLDS = new Set([
@@ -58,7 +59,9 @@ const SPELLED_HINT = /[([{<]\s*(?:at|@)\s*[)\]}>]|\sdot\s/i;
 
 /** Prose around a bare "at … dot …" ("look at this dot com", "me at home dot com") is not an address. */
 const PROSE_WORDS = new Set(
-  "a an the this that these those it its me my you your us our we him her his them they home work here there least most first last all once one look be is".split(" "),
+  "a an the this that these those it its me my you your us our we him her his them they home work here there least most first last all once one look be is".split(
+    " ",
+  ),
 );
 
 function detectSpelledEmails(text: string, out: RawFinding[]): void {
