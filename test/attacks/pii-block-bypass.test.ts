@@ -274,3 +274,165 @@ describe("what stays exempt", () => {
     await expect(encoded).rejects.toMatchObject({ status: 422 });
   });
 });
+
+describe("exempt-field, Unicode-form, glued and split-value variants (issue 19)", () => {
+  const b64 = (text: string) => btoa(String.fromCharCode(...new TextEncoder().encode(text)));
+
+  it("attack: an IBAN as the encrypted_content of a Responses reasoning item", async () => {
+    await expectBlocked(
+      () =>
+        responses({
+          input: [
+            { type: "reasoning", id: "rs_0a1b2c3d4e5f6a7b8c9d0e1f", summary: [], encrypted_content: "DE89370400440532013000" },
+            { role: "user", content: "go on" },
+          ],
+        }),
+      "iban",
+      ["DE89370400440532013000"],
+    );
+  });
+
+  it("attack: an IBAN as the data of an OpenAI input_audio part (data beside format)", async () => {
+    await expectBlocked(() => chat(user([{ type: "input_audio", input_audio: { data: "GB82WEST12345698765432", format: "wav" } }])), "iban", [
+      "GB82WEST12345698765432",
+    ]);
+  });
+
+  it("attack: an e-mail as base64 text labelled application/pdf in an Anthropic document", async () => {
+    const data = b64("Send the invoice to jane.roe@example.org today.");
+    await expectBlocked(() => messages(user([{ type: "document", source: { type: "base64", media_type: "application/pdf", data } }])), "email", [
+      data,
+    ]);
+  });
+
+  it("attack: a card in a data:text/plain;base64 URL given as an image", async () => {
+    const url = `data:text/plain;base64,${b64("card 4111 1111 1111 1111")}`;
+    await expectBlocked(() => chat(user([{ type: "image_url", image_url: { url } }])), "credit_card", [url]);
+  });
+
+  it("attack: a phone number as an Anthropic redacted_thinking data blob and a card as tool_use_id", async () => {
+    await expectBlocked(
+      () =>
+        messages({
+          messages: [
+            { role: "user", content: "hi" },
+            { role: "assistant", content: [{ type: "redacted_thinking", data: "call +44 20 7946 0958" }] },
+            { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_4111111111111111", content: "ok" }] },
+          ],
+        }),
+      "phone",
+      ["7946 0958"],
+    );
+  });
+
+  it("attack: card digits as parenthesised, double-circled and dingbat sans-serif digits", async () => {
+    const forms = [
+      (d: number) => (d === 0 ? "\u24ea" : String.fromCodePoint(0x2473 + d)),
+      (d: number) => (d === 0 ? "\u24ff" : String.fromCodePoint(0x24f4 + d)),
+      (d: number) => (d === 0 ? "\u{1f10b}" : String.fromCodePoint(0x277f + d)),
+      (d: number) => String.fromCodePoint(0x1f101 + d),
+    ];
+    for (const form of forms) {
+      const card = "4111 1111 1111 1111".replace(/\d/g, (d) => form(Number(d)));
+      await expectBlocked(() => chat(user(`card ${card}`)), "credit_card", [card]);
+    }
+  });
+
+  it("attack: card digits each wrapped in an enclosing circle (U+20DD) or a grave accent (U+0300)", async () => {
+    for (const mark of ["\u20dd", "\u0300", "\ufe0e\u20e3"]) {
+      const card = "5500 0055 5555 5559".replace(/\d/g, (d) => `${d}${mark}`);
+      await expectBlocked(() => chat(user(`card ${card}`)), "credit_card", [card]);
+    }
+  });
+
+  it("attack: e-mails with a full-width or half-width full stop, bracketed [at]/{dot}, and a mark in the local part", async () => {
+    for (const email of [
+      "jane.roe@example\uff0eorg",
+      "jane.roe@example\uff61org",
+      "jane.roe [at] example [dot] org",
+      "jane.roe{at}example{dot}org",
+      "jane\u0332.roe@example.org",
+      "jane.roe AT example DOT org",
+    ]) {
+      await expectBlocked(() => chat(user(`mail ${email}`)), "email", [email]);
+    }
+  });
+
+  it("attack: cards glued to words on either side", async () => {
+    for (const glued of ["ref4111111111111111", "4111111111111111EOF", "acct_5500005555555559", "pay.with.4111-1111-1111-1111"]) {
+      await expectBlocked(() => chat(user(`use ${glued}`)), "credit_card", [glued]);
+    }
+  });
+
+  it("attack: a card one group per message, with long filler between the messages", async () => {
+    const filler = { role: "user", content: "Some unrelated words to push the parts apart from each other. ".repeat(4) };
+    const parts = ["4111", "1111", "1111", "1111"].flatMap((g) => [{ role: "user", content: `part: ${g}` }, filler]);
+    await expectBlocked(() => chat({ messages: parts }), "credit_card", []);
+  });
+
+  it("attack: an IBAN split between a tool-schema property name and its description", async () => {
+    await expectBlocked(
+      () =>
+        chat({
+          messages: [{ role: "user", content: "hi" }],
+          tools: [
+            {
+              type: "function",
+              function: {
+                name: "pay",
+                parameters: { type: "object", properties: { "DE89 3704 0044": { type: "string", description: "0532 0130 00" } } },
+              },
+            },
+          ],
+        }),
+      "iban",
+      ["0532 0130 00"],
+    );
+  });
+
+  it("attack: an e-mail split between a JSON key and its value in Anthropic tool_use input", async () => {
+    await expectBlocked(
+      () =>
+        messages({
+          messages: [
+            { role: "user", content: "hi" },
+            {
+              role: "assistant",
+              content: [{ type: "tool_use", id: "toolu_01AbCdEfGhIjKlMnOpQrStUv", name: "mail", input: { "jane.roe@": "example.org" } }],
+            },
+            { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_01AbCdEfGhIjKlMnOpQrStUv", content: "sent" }] },
+          ],
+        }),
+      "email",
+      ["jane.roe@"],
+    );
+  });
+
+  it("control: provider ids, a real thinking signature, a PNG and dates in several messages still pass", async () => {
+    const png = btoa(`\x89PNG\r\n\x1a\n${"\x00\x01\x02\x03".repeat(64)}`);
+    const res = await messages({
+      messages: [
+        { role: "user", content: "On 2024-01-05 we met; on 2025-03-07 again." },
+        {
+          role: "assistant",
+          content: [
+            {
+              type: "thinking",
+              thinking: "ok",
+              signature: "EqQBCgIYAhIMaB3dE5fG7hI9jK1lM3nO5pQ7rS9tU1vW3xY5zA7bC9dE1fG3hI5jK7lM9nO1pQ3rS5tU7vW9xY1zA3bC5dE7==",
+            },
+            { type: "tool_use", id: "toolu_01AbCdEfGhIjKlMnOpQrStUv", name: "look", input: { at: "2024-06-01", count: "12" } },
+          ],
+        },
+        {
+          role: "user",
+          content: [
+            { type: "tool_result", tool_use_id: "toolu_01AbCdEfGhIjKlMnOpQrStUv", content: "3 rows, updated 2024-06-02 10:15" },
+            { type: "image", source: { type: "base64", media_type: "image/png", data: png } },
+          ],
+        },
+      ],
+    });
+    expect(res.status, res.text).toBe(200);
+  });
+});

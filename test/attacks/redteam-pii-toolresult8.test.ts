@@ -43,4 +43,22 @@ describe("tool results", () => {
     const res = await toolCall(agent.token, postTool, { format: "iban", data: IBAN });
     expect(res.text, res.text.slice(0, 400)).not.toContain(IBAN);
   });
+
+  it("attack: an IBAN under an 'id', 'encrypted_content' or 'tool_call_id' key of the upstream's JSON answer", async () => {
+    for (const key of ["id", "encrypted_content", "tool_call_id"]) {
+      const res = await toolCall(agent.token, postTool, { [key]: IBAN });
+      expect(res.text, `${key}: ${res.text.slice(0, 400)}`).not.toContain(IBAN);
+    }
+  });
+
+  it("attack: an IBAN base64-encoded as 'data' beside a 'media_type' in the upstream's JSON answer", async () => {
+    const data = btoa(`account ${IBAN}`);
+    const res = await toolCall(agent.token, postTool, { media_type: "application/octet-stream", data });
+    expect(res.text, res.text.slice(0, 400)).not.toContain(data);
+  });
+
+  it("attack: an IBAN split between a key and its value of the upstream's JSON answer", async () => {
+    const res = await toolCall(agent.token, postTool, { "DE89 3704 0044": "0532 0130 00" });
+    expect(res.text, res.text.slice(0, 400)).not.toContain("0532 0130 00");
+  });
 });

@@ -161,6 +161,11 @@ function pickInCluster(cluster: RawFinding[], text: string): RawFinding[] {
 
 /** A lower-case identifier ("messages", "tool_choice"): no pattern fits it and the tagger would find no name in it. */
 const PLAIN_WORD = /^[a-z_][a-z0-9_]*$/;
+/** Enough digits for a card glued to the word ("x4111111111111111"). */
+const HAS_CARD_DIGITS = /(?:\d\D*){12}/;
+
+// biome-ignore lint/suspicious/noMisleadingCharacterClass: marks and invisible code points listed on purpose
+const TRAILING_DROPPED = /[\p{M}\p{Cf}\uFE00-\uFE0F]/u;
 
 /** A detector configured once (per org policy) and reused for every text of a request. */
 export class PiiDetector {
@@ -204,7 +209,7 @@ export class PiiDetector {
     // A short lower-case identifier (a JSON key such as "messages") can hold no pattern (each
     // needs an @, a digit run with context, a capital or 20+ characters) and no name: only the
     // deny list can apply. Keys are masked one by one, so this is most calls.
-    if (original.length < 20 && PLAIN_WORD.test(original)) return this.#denied(original);
+    if (original.length < 20 && PLAIN_WORD.test(original) && !HAS_CARD_DIGITS.test(original)) return this.#denied(original);
     const norm = normalize(original);
     const text = norm.text;
     const c = this.categories;
@@ -238,7 +243,10 @@ export class PiiDetector {
     const lists = this.#lists;
     const kept = resolveOverlaps(lists.allow.size ? raw.filter((f) => !lists.allow.has(text.slice(f.start, f.end).toLowerCase())) : raw, text);
     return kept.map((f) => {
-      const [start, end] = toOriginal(norm, f.start, f.end, original.length);
+      const [start, mappedEnd] = toOriginal(norm, f.start, f.end, original.length);
+      // Marks and invisible characters dropped after the value's last character go with it.
+      let end = mappedEnd;
+      if (norm.segments) while (end < original.length && TRAILING_DROPPED.test(original[end] ?? "")) end++;
       return { category: f.category, start, end, detector: f.detector, key: f.key ?? text.slice(f.start, f.end) };
     });
   }

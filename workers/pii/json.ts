@@ -1,7 +1,8 @@
 // Masks every string value and object key of an LLM request body (OpenAI chat/responses,
 // Anthropic messages), tool schemas, tool names and ids included, and JSON carried inside strings
-// such as tool-call arguments. Only provider-issued ids and blobs the proxy recognises, and long
-// base64 binary, pass unscanned.
+// such as tool-call arguments. Every string meets the pattern detectors; provider ids, signatures
+// and undecodable base64 skip only the entity tagger; base64 text is decoded and scanned; only
+// base64 whose bytes are image/audio/video/PDF media passes unscanned.
 import type { Masker } from "./masker.js";
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -31,55 +32,155 @@ const VOCABULARY_KEYS = new Set([
   "anthropic-version",
 ]);
 
-/** Fields that carry ids; exempt only when the value has the shape of a provider-issued id. */
+/** Fields that carry ids; exempt from the entity tagger only when the value has the shape of a provider-issued id. */
 const ID_KEYS = new Set(["id", "tool_call_id", "tool_use_id", "call_id", "previous_response_id", "file_id", "item_id", "response_id"]);
 
 /**
- * Ids OpenAI and Anthropic issue: a short lower-case prefix ("call_", "toolu_", "resp_", "msg_",
- * "fc_", "rs_", "chatcmpl-") and 16-64 random base62 or hex characters with letters and digits.
- * A value the proxy cannot recognise as one is scanned like any other string.
+ * Ids OpenAI and Anthropic issue: one of their prefixes ("call_", "toolu_", "resp_", "msg_",
+ * "fc_", "rs_", "chatcmpl-"…) and 16-64 random base62 characters with letters and digits. Such an
+ * id is still scanned by every pattern detector (a "ghp_…" token has the same shape); only the
+ * entity tagger skips it. Any other value is scanned like a key.
  */
-const PROVIDER_ID = /^[a-z]{2,12}[_-](?=[A-Za-z0-9]*[A-Za-z])(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{16,64}$/;
+const PROVIDER_ID =
+  /^(?:call|toolu|srvtoolu|msg|msgbatch|chatcmpl|resp|fc|rs|ctc|mcp|mcpr|mcpl|ig|ws|file|batch|run|step|asst|thread|cmpl|req|ci|tc|compact)[_-](?=[A-Za-z0-9]*[A-Za-z])(?=[A-Za-z0-9]*\d)[A-Za-z0-9]{16,64}$/;
 
 /** Opaque values providers issue and expect back unchanged (thinking signatures, encrypted reasoning). */
 const OPAQUE_KEYS = new Set(["signature", "encrypted_content"]);
-/** Base64 without spaces holding a letter, as providers issue and clients encode binary; 16+ characters. */
-const BASE64_BLOB = /^(?=[A-Za-z0-9+/_-]*[A-Za-z])[A-Za-z0-9+/_-]{16,}={0,2}$/;
 
 /** Objects whose `name` is a tool or function name (scanned as an identifier so tool calls still resolve). */
 const TOOL_TYPES = new Set(["function", "tool_use", "server_tool_use", "function_call", "custom", "mcp_call", "tool"]);
 
 /**
- * Inline binary (images, audio, documents) in base64: the provider decodes it, so its characters
- * never reach the model as text, and it would read as a secret. Only strict base64 counts;
- * anything else in these fields ("data" beside a "format", say) is scanned as text.
+ * How a string is scanned:
+ * - content: every detector, in the document-order sequence of content strings (seams included);
+ * - identifier: every detector on its own (names only when it holds a space);
+ * - opaque: every pattern detector on its own, no entity tagger and no generic high-entropy rule
+ *   (provider ids, signatures, base64 the proxy cannot read as text: random-looking by nature);
+ * - text64: base64 of UTF-8 text (a document a client encoded): decoded, scanned as content and
+ *   re-encoded when something in it is masked;
+ * - media: base64 whose bytes start with an image, audio, video or PDF signature: not scanned.
  */
-function isBinaryPayload(key: string, parent: { [key: string]: JsonValue }): boolean {
-  const v = parent[key];
-  if (typeof v !== "string") return false;
-  if (key === "data" && (parent.type === "base64" || parent.type === "redacted_thinking" || "format" in parent || "media_type" in parent)) {
-    return BASE64_BLOB.test(v);
+type ScanKind = "content" | "identifier" | "opaque" | "text64" | "media";
+
+/** Leading bytes of the binary formats providers accept inline. */
+const MEDIA_MAGIC: ReadonlyArray<readonly number[]> = [
+  [0x89, 0x50, 0x4e, 0x47], // PNG
+  [0xff, 0xd8, 0xff], // JPEG
+  [0x47, 0x49, 0x46, 0x38], // GIF
+  [0x52, 0x49, 0x46, 0x46], // RIFF: WebP, WAV
+  [0x25, 0x50, 0x44, 0x46], // %PDF
+  [0x49, 0x44, 0x33], // MP3 with ID3
+  [0xff, 0xfb],
+  [0xff, 0xf3],
+  [0xff, 0xf2], // MP3 frames
+  [0x4f, 0x67, 0x67, 0x53], // Ogg
+  [0x66, 0x4c, 0x61, 0x43], // FLAC
+  [0x1a, 0x45, 0xdf, 0xa3], // WebM / Matroska
+];
+
+const BASE64 = /^[A-Za-z0-9+/]*={0,2}$|^[A-Za-z0-9_-]*={0,2}$/;
+const utf8Strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
+/** Control characters other than tab, line feed, form feed and carriage return: bytes, not text. */
+const CONTROL = /[\x00-\x08\x0B\x0E-\x1F\x7F]/;
+
+/** Bytes of strict base64 (standard or URL-safe alphabet, padding optional), or undefined. */
+export function decodeBase64(s: string): Uint8Array | undefined {
+  if (s.length < 4 || s.length % 4 === 1 || !BASE64.test(s)) return undefined;
+  try {
+    const std = s.replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, "");
+    const bin = atob(std + "=".repeat((4 - (std.length % 4)) % 4));
+    const bytes = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+    return bytes;
+  } catch {
+    return undefined;
   }
-  if ((key === "url" || key === "image_url" || key === "file_data") && v.startsWith("data:")) {
-    const comma = v.indexOf(",");
-    return comma > 0 && v.slice(0, comma).endsWith(";base64") && BASE64_BLOB.test(v.slice(comma + 1));
-  }
-  return false;
 }
 
-/** Values sent through unscanned: recognised provider ids, provider-issued opaque blobs, inline binary. */
-function isExempt(key: string, parent: { [key: string]: JsonValue }): boolean {
+/** The UTF-8 text `bytes` hold, or undefined when they are not text. */
+function asText(bytes: Uint8Array): string | undefined {
+  try {
+    const text = utf8Strict.decode(bytes);
+    return CONTROL.test(text) ? undefined : text;
+  } catch {
+    return undefined;
+  }
+}
+
+/** How a base64-looking payload is scanned: media is skipped, text decoded, anything else scanned as opaque. */
+function base64Kind(payload: string): ScanKind {
+  const bytes = decodeBase64(payload);
+  if (!bytes) return "content";
+  if (
+    MEDIA_MAGIC.some((magic) => magic.every((b, i) => bytes[i] === b)) ||
+    (bytes[4] === 0x66 && bytes[5] === 0x74 && bytes[6] === 0x79 && bytes[7] === 0x70)
+  ) {
+    return "media"; // the last test: MP4 / MOV / M4A ("ftyp" at offset 4)
+  }
+  return asText(bytes) !== undefined ? "text64" : "opaque";
+}
+
+/**
+ * The UTF-8 text a base64 payload or `data:…;base64,` URL carries, or undefined (not base64, media,
+ * binary). The exits with no field context read every such value this way, whatever its key.
+ */
+export function base64TextOf(v: string): string | undefined {
+  const payload = dataUrlParts(v)?.payload ?? v;
+  if (payload.length < 8 || base64Kind(payload) !== "text64") return undefined;
+  return asText(decodeBase64(payload) ?? new Uint8Array());
+}
+
+/** The split of a `data:` URL into its header ("data:…;base64,") and its base64 payload. */
+function dataUrlParts(v: string): { head: string; payload: string } | undefined {
+  if (!v.startsWith("data:")) return undefined;
+  const comma = v.indexOf(",");
+  if (comma < 0 || !v.slice(0, comma).endsWith(";base64")) return undefined;
+  return { head: v.slice(0, comma + 1), payload: v.slice(comma + 1) };
+}
+
+/** How the string under `key` of `parent` is scanned, for the fields that are not plain content. */
+function scanKindOf(key: string, parent: { [key: string]: JsonValue }, toolLike: boolean): ScanKind {
   const v = parent[key];
-  if (typeof v !== "string") return false;
-  if (ID_KEYS.has(key)) return PROVIDER_ID.test(v);
-  if (OPAQUE_KEYS.has(key)) return BASE64_BLOB.test(v);
-  return isBinaryPayload(key, parent);
+  if (typeof v !== "string") return "content";
+  if (ID_KEYS.has(key)) return PROVIDER_ID.test(v) ? "opaque" : "identifier";
+  if (OPAQUE_KEYS.has(key)) return "opaque";
+  if (VOCABULARY_KEYS.has(key) || (key === "name" && toolLike)) return "identifier";
+  if (key === "data" && (parent.type === "base64" || parent.type === "redacted_thinking" || "format" in parent || "media_type" in parent)) {
+    if (parent.type === "redacted_thinking") return "opaque";
+    const mediaType = typeof parent.media_type === "string" ? parent.media_type : "";
+    // Plain-text sources (Anthropic's {type: "text", media_type: "text/plain", data}) are content.
+    if (parent.type === "text" || mediaType.startsWith("text/")) return "content";
+    return base64Kind(v);
+  }
+  if (key === "url" || key === "image_url" || key === "file_data") {
+    const parts = dataUrlParts(v);
+    if (parts) return base64Kind(parts.payload);
+  }
+  return "content";
+}
+
+function encodeBase64(text: string, like: string): string {
+  const bytes = new TextEncoder().encode(text);
+  let bin = "";
+  for (const b of bytes) bin += String.fromCharCode(b);
+  let out = btoa(bin);
+  if (/[-_]/.test(like)) out = out.replace(/\+/g, "-").replace(/\//g, "_");
+  if (!like.endsWith("=")) out = out.replace(/=+$/, "");
+  return out;
+}
+
+/** Decodes a text64 value (a bare payload or a data: URL), lets `visit` rewrite the text, re-encodes it if it changed. */
+function transformText64(v: string, visit: Visit): string {
+  const parts = dataUrlParts(v) ?? { head: "", payload: v };
+  const text = asText(decodeBase64(parts.payload) ?? new Uint8Array()) ?? "";
+  const masked = visit(text, "content");
+  return masked === text ? v : parts.head + encodeBase64(masked, parts.payload);
 }
 
 const MAX_EMBEDDED_JSON = 4 * 1024 * 1024;
 
-/** A content string (masked in document order, seams included) or an identifier (a key or a tool name, masked on its own). */
-type Visit = (s: string, identifier: boolean) => string;
+/** Sees each scanned string with how it is scanned and returns its replacement. */
+type Visit = (s: string, kind: "content" | "identifier" | "opaque") => string;
 
 interface Frame {
   /** Inside a tool/function definition or a tool choice. */
@@ -100,10 +201,16 @@ function transform(value: JsonValue, visit: Visit, frame: Frame): JsonValue {
   for (const [k, v] of Object.entries(value)) {
     const childFrame: Frame = { inTools: frame.inTools || k === "tools" || k === "functions" || k === "tool_choice" || k === "function" };
     // Every key is scanned, tool-schema property names included.
-    const newKey = visit(k, true);
-    if (isExempt(k, value)) out[newKey] = v;
-    else if (typeof v === "string" && (VOCABULARY_KEYS.has(k) || ID_KEYS.has(k) || (k === "name" && toolLike))) out[newKey] = visit(v, true);
-    else out[newKey] = transform(v, visit, childFrame);
+    const newKey = visit(k, "identifier");
+    const kind = scanKindOf(k, value, toolLike);
+    if (typeof v !== "string" || kind === "content") out[newKey] = transform(v, visit, childFrame);
+    else if (kind === "media") out[newKey] = v;
+    else if (kind === "text64") {
+      // The characters themselves are scanned too: a value can be an IBAN and valid base64 of text at once.
+      const raw = visit(v, "opaque");
+      const decoded = transformText64(v, visit);
+      out[newKey] = raw !== v ? raw : decoded;
+    } else out[newKey] = visit(v, kind);
   }
   return out;
 }
@@ -118,7 +225,7 @@ function transformString(s: string, visit: Visit): JsonValue {
       return deepEqual(parsed, inner) ? s : JSON.stringify(inner);
     }
   }
-  return visit(s, false);
+  return visit(s, "content");
 }
 
 function tryParse(s: string): JsonValue | undefined {
@@ -153,35 +260,51 @@ function deepEqual(a: JsonValue, b: JsonValue): boolean {
   return true;
 }
 
-/**
- * Every string of `value` the masker sees, in document order: content values, and identifiers
- * (keys, tool names, protocol vocabulary and ids) that are scanned one by one.
- */
-export function jsonStrings(value: JsonValue): { values: string[]; identifiers: string[] } {
-  const values: string[] = [];
-  const identifiers: string[] = [];
+/** Every string of `value` the masker sees, by how it is scanned, and all of them in document order. */
+export interface JsonStrings {
+  /** Content strings, in document order (scanned as one sequence). */
+  values: string[];
+  /** Keys, tool names, protocol vocabulary and unrecognised ids (scanned one by one). */
+  identifiers: string[];
+  /** Provider ids, signatures, undecodable base64 (pattern detectors only). */
+  opaque: string[];
+  /** Content and identifiers in document order, keys before their values: what split-value checks read. */
+  ordered: string[];
+}
+
+export function jsonStrings(value: JsonValue): JsonStrings {
+  const found: JsonStrings = { values: [], identifiers: [], opaque: [], ordered: [] };
   transform(
     value,
-    (s, identifier) => {
-      (identifier ? identifiers : values).push(s);
+    (s, kind) => {
+      (kind === "content" ? found.values : kind === "identifier" ? found.identifiers : found.opaque).push(s);
+      if (kind !== "opaque") found.ordered.push(s);
       return s;
     },
     { inTools: false },
   );
-  return { values, identifiers };
+  return found;
 }
 
 /**
  * Returns a copy of `value` with PII masked in every content string and key. All strings are
- * masked together, in document order, so values split across neighbouring messages are found.
- * Throws PiiBudgetError when detection cannot complete.
+ * masked together, in document order, so values split across neighbouring messages are found;
+ * under a `block` rule, values split anywhere across the request's strings are found too
+ * (Masker.checkSplitValues). Throws PiiBudgetError when detection cannot complete.
  */
 export function maskJsonStrings(value: JsonValue, masker: Masker): JsonValue {
-  const { values, identifiers } = jsonStrings(value);
+  const { values, identifiers, opaque, ordered } = jsonStrings(value);
   // Values are scanned as one sequence (seams included); keys and tool names each on their own.
   const maskedValues = masker.maskTexts(values);
   const maskedIdentifiers = identifiers.map((k) => masker.maskIdentifier(k));
+  const maskedOpaque = opaque.map((o) => masker.maskOpaque(o));
+  masker.checkSplitValues(ordered);
   let v = 0;
   let k = 0;
-  return transform(value, (_s, identifier) => (identifier ? maskedIdentifiers[k++] : maskedValues[v++]) ?? "", { inTools: false });
+  let o = 0;
+  return transform(
+    value,
+    (_s, kind) => (kind === "content" ? maskedValues[v++] : kind === "identifier" ? maskedIdentifiers[k++] : maskedOpaque[o++]) ?? "",
+    { inTools: false },
+  );
 }

@@ -1,7 +1,8 @@
 // Per-request masker: turns findings into stable placeholders, redactions or a block verdict,
 // and keeps the counts and the placeholder->original mapping for the response.
 import { isSupportedCountry } from "libphonenumber-js/max";
-import { type DetectOptions, type DetectionBudget, PiiDetector } from "./detect.js";
+import { type DetectOptions, DetectionBudget, PiiDetector } from "./detect.js";
+import { splitCardAcross } from "./detectors/financial.js";
 import { PII_CATEGORIES, actionFor, type PiiAction, type PiiCategory, type PiiLists, type PiiPolicy } from "./types.js";
 
 export const PLACEHOLDER_LABELS: Record<PiiCategory, string> = {
@@ -30,6 +31,15 @@ export interface MaskResult {
 
 export type MaskerOptions = Omit<DetectOptions, "categories" | "lists">;
 
+/** Most characters of opaque strings and split-value checks scanned per request (pattern detectors only). */
+const OPAQUE_MAX_CHARS = 32 * 1024 * 1024;
+
+/** Categories a value of which can be split across strings and still be read back whole. */
+const SPLIT_CATEGORIES: readonly PiiCategory[] = ["email", "phone", "credit_card", "iban", "secret", "tax_id"];
+
+const STRUCTURAL_WORD = /^[a-z_]+$/;
+const LETTER = /\p{L}/u;
+
 /** Characters of each neighbour joined when looking for a value split across two texts. */
 const SEAM_WINDOW = 96;
 
@@ -48,6 +58,7 @@ export class Masker {
   readonly policy: PiiPolicy;
   readonly detector: PiiDetector;
   readonly #budget: DetectionBudget;
+  readonly #opaqueBudget: DetectionBudget;
   readonly #placeholders = new Map<string, string>();
   readonly #next = new Map<PiiCategory, number>();
   readonly #mapping: Record<string, string> = {};
@@ -61,6 +72,7 @@ export class Masker {
     const phoneRegions = [...(policy.phoneRegions ?? []).filter(isSupportedCountry), ...(options.phoneRegions ?? [])];
     this.detector = new PiiDetector({ ...options, categories, ...(lists ? { lists } : {}), ...(phoneRegions.length ? { phoneRegions } : {}) });
     this.#budget = this.detector.newBudget();
+    this.#opaqueBudget = new DetectionBudget(OPAQUE_MAX_CHARS, 0, options.timeBudgetMs ?? 2000);
   }
 
   get failMode(): "closed" | "open" {
@@ -95,6 +107,105 @@ export class Masker {
       continuation: false,
     }));
     return this.#apply(text, spans);
+  }
+
+  /**
+   * Masks a string that is random by nature (a provider id, a thinking signature, base64 the
+   * proxy cannot read as text): every pattern detector, but no entity tagger and no generic
+   * high-entropy rule, which would take every such string for a secret. Opaque strings have
+   * their own size budget: they are often large and cost the pattern detectors little.
+   */
+  maskOpaque(text: string): string {
+    if (text.length < 3) return text;
+    const spans = this.detector
+      .detect(text, this.#opaqueBudget, { entities: false })
+      .filter((f) => f.detector !== "high_entropy")
+      .map((f) => ({ start: f.start, end: f.end, category: f.category, key: f.key, value: text.slice(f.start, f.end), continuation: false }));
+    return this.#apply(text, spans);
+  }
+
+  /**
+   * Under a `block` rule, finds values split anywhere across the strings of a request, keys
+   * included (`texts` in document order): the seam scan over every neighbouring pair, and the
+   * card scan over the request's digit runs (splitCardAcross). Only the verdict and the counts
+   * change; masking stays as maskTexts decided it.
+   */
+  checkSplitValues(texts: readonly string[]): void {
+    const blocking = SPLIT_CATEGORIES.filter((c) => this.detector.categories.has(c) && this.actionFor(c) === "block");
+    if (blocking.length === 0) return;
+    const found = this.#acrossStrings(texts);
+    if (blocking.includes("credit_card") && splitCardAcross(texts)) found.push("credit_card");
+    // Each split category counts once: the two joins find the same value.
+    for (const c of new Set(found)) {
+      if (!blocking.includes(c)) continue;
+      this.#blocked.add(c);
+      this.#counts[c] = (this.#counts[c] ?? 0) + 1;
+    }
+  }
+
+  /**
+   * Categories of the values found in the concatenation of `texts` that cross from one text into
+   * another and that no text explains on its own.
+   */
+  #acrossStrings(texts: readonly string[]): PiiCategory[] {
+    const found: PiiCategory[] = [];
+    // Keys and protocol words of lower-case letters alone ("type", "properties") cannot hold a
+    // piece of a card, IBAN or e-mail address; dropped, so the pieces around them meet.
+    const parts = texts.filter((t) => t.length > 0 && !STRUCTURAL_WORD.test(t));
+    if (parts.length < 2) return found;
+    const own = new Map<number, Span[]>();
+    const ownSpans = (k: number) => {
+      let list = own.get(k);
+      if (!list) {
+        const t = parts[k] ?? "";
+        list = this.#cache.get(t) ?? this.#patternSpans(t);
+        own.set(k, list);
+      }
+      return list;
+    };
+    // Joined with nothing ("jane.roe@exa" + "mple.org"), then with nothing except a space between
+    // two letters, so a value that ends a string is not run into the next word ("example.org" + "sent").
+    for (const spaced of [false, true]) {
+      const starts: number[] = [];
+      let joined = "";
+      for (const t of parts) {
+        if (spaced && joined.length > 0 && LETTER.test(joined[joined.length - 1] ?? "") && LETTER.test(t[0] ?? "")) joined += " ";
+        starts.push(joined.length);
+        joined += t;
+      }
+      const textAt = (offset: number) => {
+        let lo = 0;
+        let hi = starts.length - 1;
+        while (lo < hi) {
+          const mid = (lo + hi + 1) >> 1;
+          if ((starts[mid] ?? 0) <= offset) lo = mid;
+          else hi = mid - 1;
+        }
+        return lo;
+      };
+      for (const f of this.detector.detect(joined, this.#opaqueBudget, { entities: false })) {
+        if (!SPLIT_CATEGORIES.includes(f.category)) continue;
+        const first = textAt(f.start);
+        const last = textAt(f.end - 1);
+        if (first === last) continue;
+        // A piece some text already explains on its own (a whole e-mail at its end) is not a split value.
+        let explained = false;
+        for (let k = first; k <= last && !explained; k++) {
+          const from = Math.max(0, f.start - (starts[k] ?? 0));
+          const to = Math.min((parts[k] ?? "").length, f.end - (starts[k] ?? 0));
+          explained = ownSpans(k).some((s) => s.start <= from && s.end >= to && to > from);
+        }
+        if (!explained) found.push(f.category);
+      }
+    }
+    return found;
+  }
+
+  #patternSpans(text: string): Span[] {
+    if (text.length < 3) return [];
+    return this.detector
+      .detect(text, this.#opaqueBudget, { entities: false })
+      .map((f) => ({ start: f.start, end: f.end, category: f.category, key: f.key, value: text.slice(f.start, f.end), continuation: false }));
   }
 
   /**

@@ -67,6 +67,43 @@ function asciiDigit(cp: number): number {
   return 48 + ((cp - zero) % 10);
 }
 
+/**
+ * Digits NFKC leaves alone or wraps in punctuation: negative and double circled digits, dingbat
+ * circled digits, parenthesised and full-stop digits, digit-comma forms. Code point -> the digits it
+ * stands for, so "❹" and "⑷" read as "4".
+ */
+const DIGIT_FORMS = new Map<number, string>();
+const digitRange = (from: number, first: number, count: number) => {
+  for (let k = 0; k < count; k++) DIGIT_FORMS.set(from + k, String(first + k));
+};
+digitRange(0x2474, 1, 20); // ⑴..⒇
+digitRange(0x2488, 1, 20); // ⒈..⒛
+digitRange(0x24eb, 11, 10); // ⓫..⓴
+digitRange(0x24f5, 1, 10); // ⓵..⓾
+DIGIT_FORMS.set(0x24ff, "0"); // ⓿
+digitRange(0x2776, 1, 10); // ❶..❿
+digitRange(0x2780, 1, 10); // ➀..➉
+digitRange(0x278a, 1, 10); // ➊..➓
+DIGIT_FORMS.set(0x1f100, "0"); // 🄀
+digitRange(0x1f101, 0, 10); // 🄁..🄊
+DIGIT_FORMS.set(0x1f10b, "0");
+DIGIT_FORMS.set(0x1f10c, "0");
+DIGIT_FORMS.set(0x3007, "0"); // 〇
+
+const MARKS = /\p{M}+/gu;
+
+/**
+ * One cluster (a code point and the marks after it) as detectors see it: digit forms as ASCII
+ * digits, NFKC, then folded; marks that stay on an ASCII base after composition ("4\u0332", the
+ * keycap "4\u20e3") are dropped, since they only decorate the character under them.
+ */
+function foldCluster(cluster: string): string {
+  const digits = DIGIT_FORMS.get(cluster.codePointAt(0) ?? 0);
+  if (digits !== undefined) return digits;
+  const out = fold(cluster.normalize("NFKC"));
+  return out.length > 1 && out.charCodeAt(0) < 128 ? out.replace(MARKS, "") : out;
+}
+
 /** One character as detectors should see it: ASCII digit, '-', ' ', or itself. */
 function fold(s: string): string {
   let out = "";
@@ -193,7 +230,9 @@ function normalizeOnce(original: string): NormalizedText {
     const cp = original.codePointAt(i) ?? 0;
     let j = i + (cp > 0xffff ? 2 : 1);
     const first = original.slice(i, j);
-    if (INVISIBLE.test(first)) {
+    // A mark with no non-ASCII base before it decorates an ASCII character that was copied as
+    // is ("4\u0332", the keycap "4\ufe0f\u20e3"): dropped like an invisible character.
+    if (INVISIBLE.test(first) || COMBINING.test(first)) {
       i = j;
       continue;
     }
@@ -204,7 +243,7 @@ function normalizeOnce(original: string): NormalizedText {
       j += ch.length;
     }
     const cluster = original.slice(i, j).replace(INVISIBLE_ALL, "");
-    b.emit(fold(cluster.normalize("NFKC")), i, j);
+    b.emit(foldCluster(cluster), i, j);
     i = j;
   }
   return b.result();

@@ -133,6 +133,8 @@ interface Collected {
   identifiers: string[];
   /** Printable runs of a binary body: pattern detectors only (names in random bytes are noise). */
   binaryRuns: string[];
+  /** Every key and value in order, for the split-value check under `block` (a card cut across fields). */
+  ordered: string[];
 }
 
 /**
@@ -145,17 +147,24 @@ function urlStrings(url: URL, into: Collected): void {
   // An IP literal is the destination the policy allowed, not data.
   if (!/^[\d.]+$|^\[/.test(url.hostname)) into.identifiers.push(url.hostname);
   const segments = url.pathname.split("/").filter((s) => s !== "");
-  into.sequences.push(segments.map((s) => percentDecoded(s)));
+  const decoded = segments.map((s) => percentDecoded(s));
+  into.sequences.push(decoded);
+  into.ordered.push(...decoded);
   if (url.pathname.includes("+")) into.sequences.push(segments.map((s) => percentDecoded(s, true)));
   queryStrings(url.search, into);
 }
 
 function queryStrings(query: string, into: Collected): void {
-  const q = query.includes("?") ? query.slice(query.indexOf("?") + 1) : query;
+  formFields(query.includes("?") ? query.slice(query.indexOf("?") + 1) : query, into);
+}
+
+/** The fields of a query string or form body: names as identifiers, values read together in order. */
+function formFields(encoded: string, into: Collected): void {
   const values: string[] = [];
-  for (const [k, v] of new URLSearchParams(q)) {
+  for (const [k, v] of new URLSearchParams(encoded)) {
     into.identifiers.push(k);
     values.push(v);
+    into.ordered.push(k, v);
   }
   into.sequences.push(values);
 }
@@ -171,31 +180,32 @@ function bodyStrings(body: string | Uint8Array, contentType: string | null | und
   if (runs) {
     if (runs.binary) into.binaryRuns.push(...runs.readings);
     else for (const reading of runs.readings) into.sequences.push([reading]);
+    into.ordered.push(...runs.readings);
     return;
   }
   const json = rawJsonStrings(text);
   if (json) {
     into.sequences.push(json.values);
     into.identifiers.push(...json.identifiers);
+    into.ordered.push(...json.ordered);
   } else if ((contentType ?? "").toLowerCase().includes("application/x-www-form-urlencoded")) {
-    const values: string[] = [];
-    for (const [k, v] of new URLSearchParams(text)) {
-      into.identifiers.push(k);
-      values.push(v);
-    }
-    into.sequences.push(values);
-  } else into.sequences.push([text]);
+    formFields(text, into);
+  } else {
+    into.sequences.push([text]);
+    into.ordered.push(text);
+  }
 }
 
 /** The strings of the data: parsed JSON, URL (or query), each header, and the body. */
 function stringsOf(data: OutboundData): Collected {
-  const into: Collected = { sequences: [], identifiers: [], binaryRuns: [] };
+  const into: Collected = { sequences: [], identifiers: [], binaryRuns: [], ordered: [] };
   // Tool arguments are read like a raw body: every string, key and number, no key exempt.
   if (data.json !== undefined) {
     const found = rawJsonStrings(JSON.stringify(data.json) ?? "");
     if (found) {
       into.sequences.push(found.values);
       into.identifiers.push(...found.identifiers);
+      into.ordered.push(...found.ordered);
     } else if (data.json !== null) into.sequences.push([String(data.json)]);
   }
   if (data.url) urlStrings(data.url, into);
@@ -237,7 +247,7 @@ export function scanOutbound(
   // The masker counts what it finds; "block" categories are the ones the verdict refuses.
   const policy: PiiPolicy = Object.fromEntries(PII_CATEGORIES.map((c) => [c, actionOf(rule, c) === "block" ? "block" : "mask"]));
   const masker = new Masker(policy, options.lists, options.detect);
-  const { sequences, identifiers, binaryRuns } = stringsOf(data);
+  const { sequences, identifiers, binaryRuns, ordered } = stringsOf(data);
   // Binary runs get the pattern detectors only: the name tagger reads random letters as names.
   const patternMasker =
     binaryRuns.length > 0
@@ -247,6 +257,7 @@ export function scanOutbound(
   try {
     for (const sequence of sequences) if (sequence.length > 0) masker.maskTexts(sequence);
     for (const id of identifiers) masker.maskIdentifier(id);
+    masker.checkSplitValues(ordered);
     for (const reading of binaryRuns) patternMasker?.maskTexts([reading]);
   } catch (error) {
     if (!(error instanceof PiiBudgetError)) throw error;

@@ -8,7 +8,18 @@ describe("rawJsonStrings", () => {
     expect(rawJsonStrings('{"to":"a@b.org","to":"x","n":4111111111111111,"f":-1.5e3,"ok":true,"z":null}')).toEqual({
       values: ["a@b.org", "x", "4111111111111111", "-1.5e3"],
       identifiers: ["to", "to", "n", "f", "ok", "z"],
+      ordered: ["to", "a@b.org", "to", "x", "n", "4111111111111111", "f", "-1.5e3", "ok", "z"],
     });
+  });
+
+  it("reads the text a base64 value carries, bare or as a data: URL, but not media or binary", () => {
+    const text = btoa("call +44 20 7946 0958");
+    expect(rawJsonStrings(JSON.stringify({ d: text }))?.values).toEqual([text, "call +44 20 7946 0958"]);
+    const url = `data:text/plain;base64,${text}`;
+    expect(rawJsonStrings(JSON.stringify({ u: url }))?.values).toEqual([url, "call +44 20 7946 0958"]);
+    const png = btoa(String.fromCharCode(0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x61, 0x62));
+    expect(rawJsonStrings(JSON.stringify({ p: png }))?.values).toEqual([png]);
+    expect(rawJsonStrings(JSON.stringify({ w: "Password", b: btoa("\u0000\u0001\u00ff\u00fe") }))?.values).toHaveLength(2);
   });
 
   it("decodes escapes, and reads JSON carried inside a string", () => {

@@ -4,7 +4,10 @@ import type { RawFinding } from "../types.js";
 
 // Matched from the start of the local part (sticky); the start is found by walking back from
 // each "@", which is much cheaper than trying the pattern at every position of the text.
-const EMAIL_AT = /[\p{L}\p{N}._%+'-]{1,64}@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?\.)+(\p{L}{2,24})(?![\p{L}\p{N}-]|\.[\p{L}\p{N}])/uy;
+// The ideographic full stop (U+3002; the half-width U+FF61 is one after NFKC) separates domain
+// labels as well as "." does: clients and mail software read "example。org" as "example.org".
+const EMAIL_AT =
+  /[\p{L}\p{N}._%+'-]{1,64}@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?[.\u3002])+(\p{L}{2,24})(?![\p{L}\p{N}-]|[.\u3002][\p{L}\p{N}])/uy;
 const LOCAL_CHAR = /[\p{L}\p{N}._%+'-]/u;
 // File extensions that look like TLDs in names such as icon@2x.png or pkg@scope.js.
 const FILE_TLDS = new Set([
@@ -42,7 +45,44 @@ const FILE_TLDS = new Set([
   "pdf",
 ]);
 
+// E-mails spelled out to get past filters: "jane.roe (at) example (dot) org", "jane [at] example.org",
+// "jane at example dot org". The "at" is bracketed, or a bare word when the dots are spelled too.
+const SPELLED_AT = String.raw`\s*[([{<]\s*(?:at|@)\s*[)\]}>]\s*`;
+const SPELLED_DOT = String.raw`\s*[([{<]\s*(?:dot|\.)\s*[)\]}>]\s*|\s+dot\s+`;
+const LABEL = String.raw`[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?`;
+const LOCAL = String.raw`(?<![\p{L}\p{N}._%+'-])[\p{L}\p{N}][\p{L}\p{N}._%+'-]{0,63}`;
+const SPELLED_EMAIL = new RegExp(
+  String.raw`${LOCAL}(?:(?:${SPELLED_AT})(?:${LABEL}(?:${SPELLED_DOT}|[.\u3002]))+|\s+at\s+(?:${LABEL}(?:${SPELLED_DOT}))+)(\p{L}{2,24})(?![\p{L}\p{N}-])`,
+  "giu",
+);
+const SPELLED_HINT = /[([{<]\s*(?:at|@)\s*[)\]}>]|\sdot\s/i;
+
+/** Prose around a bare "at … dot …" ("look at this dot com", "me at home dot com") is not an address. */
+const PROSE_WORDS = new Set(
+  "a an the this that these those it its me my you your us our we him her his them they home work here there least most first last all once one look be is".split(
+    " ",
+  ),
+);
+
+function detectSpelledEmails(text: string, out: RawFinding[]): void {
+  if (!SPELLED_HINT.test(text)) return;
+  SPELLED_EMAIL.lastIndex = 0;
+  for (let m = SPELLED_EMAIL.exec(text); m; m = SPELLED_EMAIL.exec(text)) {
+    if (FILE_TLDS.has((m[1] ?? "").toLowerCase())) continue;
+    const bare = /^(\S+)\s+at\s+(\S+)/iu.exec(m[0]);
+    if (bare && (PROSE_WORDS.has((bare[1] ?? "").toLowerCase()) || PROSE_WORDS.has((bare[2] ?? "").toLowerCase()))) continue;
+    const key = m[0]
+      .replace(new RegExp(SPELLED_AT, "iu"), "@")
+      .replace(new RegExp(SPELLED_DOT, "giu"), ".")
+      .replace(/\s+at\s+/i, "@")
+      .replace(/\u3002/g, ".")
+      .toLowerCase();
+    out.push({ category: "email", start: m.index, end: m.index + m[0].length, detector: "email", key });
+  }
+}
+
 export function detectEmails(text: string, out: RawFinding[]): void {
+  detectSpelledEmails(text, out);
   let from = 0;
   for (let at = text.indexOf("@"); at >= 0; at = text.indexOf("@", Math.max(at + 1, from))) {
     let start = at;

@@ -6,7 +6,11 @@ import type { RawFinding } from "../types.js";
 
 // Digit groups joined by one or two separators (space, dot, dash, underscore, slash: "4111.1111…",
 // "4 1 1 1 …"); 12-19 digits are checked below. Unicode digits and dashes are ASCII by now (normalize.ts).
-const CARD = /(?<![\p{L}\p{N}_\-.])\d{1,19}(?:[ .\-_/]{1,2}\d{1,19}){0,22}(?![\p{L}\p{N}_]|[-.]\d)/gu;
+// A run may be glued to a word ("card-4111-…", "x4111…", "4111…EOF"): only a digit or a decimal
+// point ("0.4111…", a JSON float) before it, or a digit after it, ends the search; a glued run
+// must then hold a card that starts at its first digit (see detectCards).
+const CARD = /(?<!\p{N}|\p{N}[.,])\d{1,19}(?:[ .\-_/]{1,2}\d{1,19}){0,22}(?!\p{N}|[-.]\d)/gu;
+const WORD_BEFORE = /[\p{L}\p{N}_\-.]/u;
 
 const IBAN_HEAD = /[A-Z]{2}\d{2}[ -]?$/;
 
@@ -62,9 +66,10 @@ export function detectCards(text: string, out: RawFinding[]): void {
     }
     const total = groups.reduce((n, g) => n + g.length, 0);
     if (total < 12) continue;
+    const glued = m.index > 0 && WORD_BEFORE.test(text[m.index - 1] ?? "");
     // The run may hold neighbours ("card 4111 1111 1111 1111 exp 2027"); try group windows.
     let i = 0;
-    while (i < groups.length) {
+    while (i < groups.length && !(glued && i > 0)) {
       let found = false;
       let digits = "";
       for (let j = i; j < groups.length && digits.length < 19; j++) {
@@ -147,4 +152,30 @@ export function detectIbans(text: string, out: RawFinding[]): void {
     if (!isIban(compact)) continue;
     out.push({ category: "iban", start: m.index, end: m.index + m[0].length, detector: "iban", key: compact });
   }
+}
+
+// A run of digits that can be a piece of a card: one group, or groups of four ("4111 1111"), not
+// glued to a letter (ids, hashes) and not a date or phone layout (groups of 2, 3…).
+const PIECE = /(?<![\p{L}\p{N}_])(?:\d{1,19}|\d{4}(?:[ .\-_/]\d{4}){1,3}(?:[ .\-_/]\d{1,4})?)(?![\p{L}\p{N}_]|[ .\-_/]\d)/gu;
+
+/**
+ * A card split across several strings of one request, however far apart: the card-piece runs
+ * of all strings in document order, and any consecutive runs from two or more strings whose
+ * digits (13-19 of them) form a card (Luhn and issuer range).
+ */
+export function splitCardAcross(texts: readonly string[]): boolean {
+  const runs: Array<{ digits: string; text: number }> = [];
+  texts.forEach((t, i) => {
+    if (!/\d/.test(t)) return;
+    PIECE.lastIndex = 0;
+    for (let m = PIECE.exec(t); m; m = PIECE.exec(t)) runs.push({ digits: m[0].replace(/\D/g, ""), text: i });
+  });
+  for (let a = 0; a < runs.length; a++) {
+    let digits = "";
+    for (let b = a; b < runs.length && digits.length < 19; b++) {
+      digits += runs[b]?.digits ?? "";
+      if (b > a && runs[b]?.text !== runs[a]?.text && digits.length >= 13 && isCard(digits)) return true;
+    }
+  }
+  return false;
 }
