@@ -123,6 +123,29 @@ export async function startEdge(
   };
 }
 
+/**
+ * The runtime's floor for a proxy: a Worker in the same workerd that only forwards each request
+ * to the URL in its `x-relay-to` header and streams the answer back, with no parsing and no
+ * storage. Whatever Palisade does per call is on top of what this costs.
+ */
+export function relayWorker(): V4WorkerOptions {
+  return {
+    name: "relay",
+    modules: true,
+    unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+    compatibilityDate: "2026-10-01",
+    script: `export default {
+  async fetch(request) {
+    const to = request.headers.get("x-relay-to");
+    if (!to) return new Response("x-relay-to missing", { status: 400 });
+    const headers = new Headers(request.headers);
+    headers.delete("x-relay-to");
+    return fetch(to, { method: request.method, headers, body: request.body });
+  },
+};`,
+  };
+}
+
 /** JSON call helper for seeding through the public API. */
 export async function api<T = any>(edge: Edge, method: string, p: string, token: string, body?: unknown): Promise<T> {
   const res = await fetch(edge.url + p, {

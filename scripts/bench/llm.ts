@@ -168,7 +168,10 @@ async function measure(v: Variant, iterations: number, durationSec: number) {
   return { latency, throughput, ...(v.stream ? { firstByte: summarize(firstBytes.slice(-latency.n)) } : {}) };
 }
 
-export async function benchLlm(edge: Edge, options: { iterations: number; durationSec: number; throughputRounds: number }) {
+export async function benchLlm(
+  edge: Edge & { directUrl?(worker: string): Promise<string> },
+  options: { iterations: number; durationSec: number; throughputRounds: number },
+) {
   const fake = await startFakeLlm({ apiKey: FAKE_KEY });
   const portkey = await startPortkey();
   try {
@@ -200,11 +203,22 @@ export async function benchLlm(edge: Edge, options: { iterations: number; durati
     const palisade = `${edge.url}/llm/openai/v1/chat/completions`;
     const portkeyUrl = `${portkey.url}/v1/chat/completions`;
     const portkeyHeaders = { authorization: `Bearer ${FAKE_KEY}`, "x-portkey-provider": "openai", "x-portkey-custom-host": `${fake.url}/v1` };
+    // The same workerd forwarding without any work of its own (edge.ts relayWorker): the floor.
+    const relay = edge.directUrl ? await edge.directUrl("relay").catch(() => undefined) : undefined;
 
     const variants: Variant[] = [];
     for (const stream of [false, true]) {
       variants.push({ name: `direct${stream ? " stream" : ""}`, url: direct, headers: { authorization: `Bearer ${FAKE_KEY}` }, stream, pii: true });
       variants.push({ name: `portkey${stream ? " stream" : ""}`, url: portkeyUrl, headers: portkeyHeaders, stream, pii: true });
+      if (relay) {
+        variants.push({
+          name: `workerd relay${stream ? " stream" : ""}`,
+          url: `${relay}/v1/chat/completions`,
+          headers: { authorization: `Bearer ${FAKE_KEY}`, "x-relay-to": direct },
+          stream,
+          pii: true,
+        });
+      }
       variants.push({
         name: `palisade pii off${stream ? " stream" : ""}`,
         url: palisade,
@@ -265,7 +279,7 @@ export async function benchLlm(edge: Edge, options: { iterations: number; durati
     }
     // The machine drifts by more than the gap between the peers, so their throughput is also taken
     // in rounds that alternate them; the table's req/s is each one's median over all its loads.
-    const compared = variants.filter((v) => !v.stream && ["portkey", "palisade pii off", "palisade pii on"].includes(v.name));
+    const compared = variants.filter((v) => !v.stream && ["workerd relay", "portkey", "palisade pii off", "palisade pii on"].includes(v.name));
     for (let round = 0; round < options.throughputRounds; round++) {
       for (const v of compared) {
         const r = results[v.name];
@@ -294,6 +308,7 @@ export async function benchLlm(edge: Edge, options: { iterations: number; durati
       const d = results[`direct${stream}`];
       const base = d && "latency" in d ? d.latency.p50 : 0;
       for (const name of [
+        `workerd relay${stream}`,
         `portkey${stream}`,
         `palisade pii off${stream}`,
         `palisade pii on${stream}`,
