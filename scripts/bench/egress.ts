@@ -3,7 +3,10 @@ import { startTargetServer } from "../../test/support/target-server.js";
 import { api, benchOrg, type Edge } from "./edge.js";
 import { load, sequential } from "./stats.js";
 
-export async function benchEgress(edge: Edge, options: { iterations: number; durationSec: number }) {
+export async function benchEgress(
+  edge: Edge & { directUrl?(worker: string): Promise<string> },
+  options: { iterations: number; durationSec: number },
+) {
   const target = await startTargetServer();
   try {
     const boot = await benchOrg(edge);
@@ -27,6 +30,12 @@ export async function benchEgress(edge: Edge, options: { iterations: number; dur
     const trim = setInterval(() => target.requests.splice(0, target.requests.length), 1000);
 
     const directLatency = await sequential(async () => (await fetch(direct)).arrayBuffer(), { iterations: options.iterations });
+    // The same workerd forwarding without any work of its own (edge.ts relayWorker): the floor.
+    const relay = edge.directUrl ? await edge.directUrl("relay").catch(() => undefined) : undefined;
+    const relayHeaders = { "x-relay-to": direct };
+    const relayLatency = relay
+      ? await sequential(async () => (await fetch(`${relay}/`, { headers: relayHeaders })).arrayBuffer(), { iterations: options.iterations })
+      : undefined;
     const edgeLatency = await sequential(
       async () => {
         const r = await fetch(viaEdge, { headers: auth });
@@ -37,12 +46,16 @@ export async function benchEgress(edge: Edge, options: { iterations: number; dur
     );
     const directLoad = await load({ url: direct, durationSec: options.durationSec });
     const edgeLoad = await load({ url: viaEdge, headers: auth, durationSec: options.durationSec });
+    const relayLoad = relay ? await load({ url: `${relay}/`, headers: relayHeaders, durationSec: options.durationSec }) : undefined;
     clearInterval(trim);
     return {
       direct: { latency: directLatency, load: directLoad },
       palisade: { latency: edgeLatency, load: edgeLoad },
       addedP50Ms: Math.round((edgeLatency.p50 - directLatency.p50) * 1000) / 1000,
       addedP99Ms: Math.round((edgeLatency.p99 - directLatency.p99) * 1000) / 1000,
+      ...(relayLatency && relayLoad
+        ? { relay: { latency: relayLatency, load: relayLoad, addedP50Ms: Math.round((relayLatency.p50 - directLatency.p50) * 1000) / 1000 } }
+        : {}),
       target: "p50 overhead < 2 ms",
     };
   } finally {

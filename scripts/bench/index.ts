@@ -39,7 +39,7 @@ const results: Record<string, unknown> = {
 // Each on a fresh edge: a load phase leaves work behind (audit events still draining into D1)
 // that would otherwise run during the next benchmark.
 if (wanted("egress")) {
-  const edge = await startEdge();
+  const edge = await startEdge({}, { extraWorkers: [relayWorker()] });
   try {
     console.log("egress …");
     results.egress = await benchEgress(edge, { iterations, durationSec });

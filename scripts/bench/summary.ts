@@ -129,6 +129,13 @@ export function summaryMarkdown(r: Record<string, unknown>): string {
       `${fmt(num(r, "egress.direct.load.requestsPerSec"))} vs ${fmt(num(r, "egress.palisade.load.requestsPerSec"))}`,
       "—",
     ]);
+    if (num(r, "egress.relay.addedP50Ms") !== undefined) {
+      rows.push([
+        "egress floor: workerd relay (forwards only) added p50 (ms), req/s",
+        `${fmt(num(r, "egress.relay.addedP50Ms"))}, ${fmt(num(r, "egress.relay.load.requestsPerSec"))}`,
+        "the runtime's own cost",
+      ]);
+    }
   }
   if (r.pii) {
     const q = (r.pii as Record<string, unknown>).quality;
