@@ -284,3 +284,26 @@ describe("people named alone in natural text of many languages", () => {
       expect(anything(text)).toEqual([]);
   });
 });
+
+describe("the value of a name key in a record or log line", () => {
+  it.each([
+    ["key after another label", 'ticket: name: Mere Tawhirangi dob: "1971-03-02"', "Mere Tawhirangi"],
+    ["key in a sentence, an everyday first word", "Vertrag geändert von name: Ute Hartkamp (Tarif Pro)", "Ute Hartkamp"],
+    ["JSON first and last keys", '{"first": "Ilvane", "last": "Okoro-Tessmer", "plan": "pro"}', "Okoro-Tessmer"],
+    ["owner key, hyphenated capitals", "ALERT owner=JI-WOONG BAEK team=ledger", "JI-WOONG BAEK"],
+    ["holder key with SURNAME, GIVEN", 'declined card_last4=4242 holder="MACNEIL, TORCUIL"', "MACNEIL, TORCUIL"],
+    ["name key with SURNAME/GIVEN", "exp=0927 name=QUINTERO/ALBA", "QUINTERO/ALBA"],
+    ["cardholder before capitals", "Payment details: cardholder NAALU QIJUK, card ending 1881", "NAALU QIJUK"],
+  ])("%s", (_class, text, name) => {
+    expect(people(text).join(" | ")).toContain(name);
+  });
+
+  it("a product, a job step or a team under a name key is no person", () => {
+    for (const text of [
+      '{"name": "Standing Desk Frame", "qty": 2}',
+      "owner=Platform team, priority=high",
+      '{"name": "Release Notes", "type": "doc"}',
+    ])
+      expect(people(text)).toEqual([]);
+  });
+});

@@ -96,8 +96,12 @@ export function completePersons(piece: string, spans: NameSpan[], model: Tagger)
   }
 }
 
+const NAME_KEY_BEFORE = /(?:name|first|last|surname|holder|owner|assignee)["']?\s*[:=]\s*["']?$/iu;
+
 /** Drops words opening a person span of several that are role or everyday words, not names ("Co-founder Inês", "Analyst Priya"). */
 function trimRoleWords(piece: string, span: NameSpan, model: Tagger): void {
+  // The value of a name key ("name: Mere Takerei", "first": "Ute …") holds no role word.
+  if (NAME_KEY_BEFORE.test(piece.slice(Math.max(0, span.start - 24), span.start))) return;
   for (;;) {
     const m = /^([\p{L}\p{M}'’-]+)\s+(?=\S)/u.exec(piece.slice(span.start, span.end));
     if (!m) return;
