@@ -307,3 +307,32 @@ describe("the value of a name key in a record or log line", () => {
       expect(people(text)).toEqual([]);
   });
 });
+
+describe("names after a title, a role or a greeting in Japanese, Chinese, Korean, Arabic and Hindi", () => {
+  it.each([
+    [
+      "Japanese name before 被告 and 弁護士",
+      "地裁は、岡部隆被告に判決を言い渡した。弁護人の三浦葉弁護士は控訴を検討している。",
+      ["岡部隆", "三浦葉"],
+    ],
+    ["Japanese name before 教授 and 准教授", "京都の大学の山口剛教授と松本由香准教授が発表した。", ["山口剛", "松本由香"]],
+    ["Japanese family name before 部長", "山田部長、資料を共有します。", ["山田"]],
+    ["Chinese name after 的 before a title", "第三医院的何丽君主任介绍，新楼下月启用。", ["何丽君"]],
+    ["Chinese names after 会长 and 志愿者, joined by 、", "协会会长苏海明与志愿者罗子豪、孔晴在江边清理垃圾。", ["苏海明", "罗子豪", "孔晴"]],
+    ["Korean name after a player role, with a particle", "구단은 공격수 한도윤과 재계약했다.", ["한도윤"]],
+    ["Korean names before 연구원 and 교수", "대학교 임서준 교수와 배하늘 연구원은 갯벌을 분석했다.", ["임서준", "배하늘"]],
+    ["Korean family name alone before 씨", "민 씨의 변호인은 항소하겠다고 밝혔다.", ["민"]],
+    ["Arabic name after a title, up to a preposition", "يرجى التواصل مع الأستاذ كريم الزعبي بخصوص العقد", ["كريم الزعبي"]],
+    ["Arabic name with binder words after a form role", "العميل: خالد عبد الله المنصوري، هاتف", ["خالد عبد الله المنصوري"]],
+    ["Arabic name after a player role", "تعاقد النادي مع اللاعب سامر الدوسري لمدة موسمين.", ["سامر الدوسري"]],
+    ["Hindi name after डॉ. (no sentence break there)", "अस्पताल की डॉ. कविता श्रीवास्तव ने कहा कि वार्ड खुला है।", ["कविता श्रीवास्तव"]],
+    ["Hindi surname before जी", "कृपया त्रिवेदी जी को याद दिलाएँ।", ["त्रिवेदी"]],
+  ])("%s", (_class, text, names) => {
+    const found = people(text);
+    for (const name of names) expect(found).toContain(name);
+  });
+
+  it("a role noun, a thanks or a department is no person", () => {
+    for (const text of ["شكراً لكم على الاهتمام", "السيد الرئيس قال إن الاجتماع تأجل", "营业部长会议在周一。"]) expect(people(text)).toEqual([]);
+  });
+});

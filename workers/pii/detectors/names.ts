@@ -261,13 +261,13 @@ const CHINESE_SURNAMES =
 const CHINESE_DOUBLE_SURNAMES = "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|夏侯|令狐|歐陽|司馬|諸葛";
 /** Role words before a Chinese name ("总经理", "联系") and titles or verbs after it ("先生", "表示"): the cues that make it one. */
 const CHINESE_ROLE_BEFORE =
-  "总经理|經理|经理|董事长|董事長|总裁|總裁|主任|院长|院長|校长|校長|教授|医生|醫生|记者|記者|患者|病人|联系|聯繫|联系人|通知|请|請|叫|找|给|給|持卡人|户名|戶名|收件人|姓名|负责人|負責人|参会人员|與會人員|与会人员|出席人员|成员|成員|市民|居民|村民|网友|網友|创始人|創始人|选手|選手|球员|球員|工程师|工程師|民警|律师|律師|被告人|被告|原告|法官|检察官|檢察官|嫌疑人|判处|判處";
+  "总经理|經理|经理|董事长|董事長|总裁|總裁|主任|院长|院長|校长|校長|教授|医生|醫生|记者|記者|患者|病人|联系|聯繫|联系人|通知|请|請|叫|找|给|給|持卡人|户名|戶名|收件人|姓名|负责人|負責人|参会人员|與會人員|与会人员|出席人员|成员|成員|市民|居民|村民|网友|網友|创始人|創始人|选手|選手|球员|球員|工程师|工程師|民警|律师|律師|被告人|被告|原告|法官|检察官|檢察官|嫌疑人|判处|判處|会长|會長|志愿者|志願者|客户|客戶|申请人|申請人|队长|隊長|教练|教練";
 /** Titles after a family name alone ("黄老师", "王总"). */
 const CHINESE_TITLE = "老师|老師|先生|女士|小姐|教授|医生|醫生|博士|经理|經理|总|總|律师|律師|主任|师傅|師傅";
 const CHINESE_ROLE_AFTER =
-  "先生|女士|小姐|老师|老師|教授|医生|醫生|博士|经理|經理|总|總|同学|同學|律师|律師|记者|記者|主任|院长|院長|局长|局長|部长|部長|书记|書記|董事长|董事長|师傅|師傅|表示|说|說|指出|称|稱|认为|認為|介绍|介紹|打进|打進|攻入|有期徒刑";
+  "先生|女士|小姐|老师|老師|教授|医生|醫生|博士|经理|經理|总|總|同学|同學|律师|律師|记者|記者|主任|院长|院長|局长|局長|部长|部長|书记|書記|董事长|董事長|师傅|師傅|表示|说|說|指出|称|稱|认为|認為|介绍|介紹|打进|打進|攻入|有期徒刑|医师|醫師|研究员|研究員|教练|教練|会长|會長|反映|透露|强调|強調";
 /** What may stand beside a name without saying it is one: punctuation, "and", a space, the piece's ends. */
-const CHINESE_PLAIN_BEFORE = "和|与|與|及|、|：|:|，|,|\\s|^";
+const CHINESE_PLAIN_BEFORE = "和|与|與|及|、|：|:|，|,|的|\\s|^";
 const CHINESE_PLAIN_AFTER =
   "和|与|與|及|、|等|在|，|,|。|：|:|\\s|$|周[一二三四五六日]|週[一二三四五六日]|昨天|今天|明天|日前|近日|将|將|已|也|曾|于|於";
 const CHINESE_NAME = new RegExp(
@@ -286,7 +286,7 @@ export const KOREAN_SURNAMES =
   "김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진나지엄채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용";
 // Three syllables (the last not an honorific: "고객님" is "customer") before a title or honorific, or closing a field.
 const KOREAN_NAME = new RegExp(
-  `(?<![\\p{sc=Hangul}])([${KOREAN_SURNAMES}][\\p{sc=Hangul}](?![님씨])[\\p{sc=Hangul}])(?=\\s?(?:님|씨|교수|대표|과장|부장|사장|팀장|대리|선생|의원|장관|기자|선수|감독|회장|이사|원장|박사|변호사)|\\s*$|\\s*[·|—])`,
+  `(?<![\\p{sc=Hangul}])([${KOREAN_SURNAMES}][\\p{sc=Hangul}](?![님씨])[\\p{sc=Hangul}])(?=\\s?(?:님|씨|교수|대표|과장|부장|사장|팀장|대리|선생|의원|장관|기자|선수|감독|회장|이사|원장|박사|변호사|연구원|사무관|코치|교사|간호사|작가|위원장|위원|총장|소장|검사|판사|본부장|상무|전무)|\\s*$|\\s*[·|—])`,
   "gu",
 );
 /**
@@ -295,7 +295,7 @@ const KOREAN_NAME = new RegExp(
  * text before a comma or the end ("KYC check: 박성민, …"; "Use 한국어 for …" is a word).
  */
 const KOREAN_CUED_NAME = new RegExp(
-  `(?:(?:수령인|받는\\s?분|고객|고객명|담당자|작성자|신청인|보호자|환자|성명|이름|예금주|회원|직원|학생|대표자)\\s?[:：]?\\s?([${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=[\\s,.;:/)]|$)|[A-Za-z][A-Za-z.]*[:,]?\\s([${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=[,;/)]|\\s*$))`,
+  `(?:(?:수령인|받는\\s?분|고객|고객명|담당자|작성자|신청인|보호자|환자|성명|이름|예금주|회원|직원|학생|대표자|공격수|수비수|미드필더|골키퍼|투수|타자|선수)\\s?[:：]?\\s?([${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=(?:과|와|은|는|이|가|을|를|의|에게|도)?(?:[\\s,.;:/)]|$))|[A-Za-z][A-Za-z.]*[:,]?\\s([${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=[,;/)]|\\s*$))`,
   "gu",
 );
 /**
@@ -304,14 +304,14 @@ const KOREAN_CUED_NAME = new RegExp(
  * a teacher, 小心 careful, 小米 millet).
  */
 const CHINESE_FAMILIAR = new RegExp(
-  `(?<=${CHINESE_PLAIN_BEFORE}|。|！|？|「|说|說|叫|找|问|問|给|給|跟)((?:老|小)(?![时時师師心学學米])[${CHINESE_SURNAMES}])(?=${CHINESE_PLAIN_AFTER}|说|說|刚|剛|要|让|讓|把|问|問)`,
+  `(?<=${CHINESE_PLAIN_BEFORE}|。|！|？|「|—|说|說|叫|找|问|問|给|給|跟)((?:老|小)(?![时時师師心学學米])[${CHINESE_SURNAMES}])(?=${CHINESE_PLAIN_AFTER}|说|說|刚|剛|要|让|讓|把|问|問)`,
   "gu",
 );
 /** A Korean given name of two syllables before "씨" ("지은 씨,"). */
 const KOREAN_GIVEN_SSI = /(?<![\p{sc=Hangul}])([\p{sc=Hangul}]{2})(?=\s씨(?:[,.\s]|$|는|가|도|에게|한테))/gu;
 /** A family name alone before a title ("최 팀장님"); 이 (this), 전 (former), 현 (current), 구 (old) and 신 (new) read as words there. */
 const KOREAN_FAMILY_TITLE = new RegExp(
-  `(?<![\\p{sc=Hangul}])([${KOREAN_SURNAMES.replace(/[이전현구신]/gu, "")}])(?=\\s(?:대표|과장|부장|사장|팀장|대리|교수|의원|장관|기자|감독|회장|이사|원장|박사|변호사|실장|차장|주임))`,
+  `(?<![\\p{sc=Hangul}])([${KOREAN_SURNAMES.replace(/[이전현구신]/gu, "")}])(?=\\s(?:대표|과장|부장|사장|팀장|대리|교수|의원|장관|기자|감독|회장|이사|원장|박사|변호사|실장|차장|주임|씨))`,
   "gu",
 );
 /** A numeral after the first character: a weekday or a count ("周一至周五", Monday to Friday), not a given name. */
@@ -328,7 +328,10 @@ const JAPANESE_NAME = new RegExp(
   `(?<![\\p{sc=Han}])(\\p{sc=Han}{1,3})(?:([ \\u3000])((?:(?!${HONORIFICS})[\\p{sc=Han}\\p{sc=Hiragana}\\p{sc=Katakana}]){1,3}))?(?=[ \\u3000]?(?:${HONORIFICS})|[^\\p{sc=Han}\\p{sc=Hiragana}\\p{sc=Katakana}]|$)`,
   "gu",
 );
-const JAPANESE_BEFORE_HONORIFIC = /(?<![\p{sc=Han}])(\p{sc=Han}{2,4})(?=[ \u3000]?(?:様|さま|さん|氏|先生|君|くん|ちゃん|殿))/gu;
+/** Titles and roles written after a Japanese name ("木下被告", "池田弁護士", "村上教授", "渡辺部長"). */
+const JAPANESE_TITLES =
+  "様|さま|さん|氏|先生|君|くん|ちゃん|殿|准教授|教授|部長|課長|社長|会長|院長|所長|店長|被告|容疑者|弁護士|医師|看護師長|看護師|選手|監督|議員|記者|代表";
+const JAPANESE_BEFORE_HONORIFIC = new RegExp(`(?<![\\p{sc=Han}])(\\p{sc=Han}{2,4}?)(?=[ \\u3000]?(?:${JAPANESE_TITLES}))`, "gu");
 const CJK = /[\p{sc=Han}\p{sc=Hangul}]/u;
 const KANA = /[\p{sc=Hiragana}\p{sc=Katakana}]/u;
 
@@ -408,6 +411,84 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
     const name = m[1] ?? m[2] ?? "";
     const start = m.index + m[0].length - name.length;
     add(start, start + name.length);
+  }
+}
+
+/** Arabic words that put a person right after them: titles, roles of a form or of news, a greeting, "in the presence of". */
+const ARABIC_CUE =
+  "السيد|السيدة|الأستاذ|الأستاذة|الاستاذ|الاستاذة|الدكتور|الدكتورة|د\\.|المهندس|المهندسة|الشيخ|الشيخة|المحامي|المحامية|العميل|العميلة|المريض|المريضة|اللاعب|اللاعبة|المدرب|الطالب|الطالبة|الموظف|الموظفة|الزميل|الزميلة|الكاتب|الكاتبة|الفنان|الفنانة|بحضور|مرحبا|مرحباً|عزيزي|عزيزتي|شكرا|شكراً";
+/** Words that end an Arabic name: prepositions, conjunctions and verbs of saying. */
+const ARABIC_STOP = new Set(
+  "من في إلى الى على عن مع بخصوص حول قال قالت إن أن ان و أو ثم لدى عند لكم لك لكما لكن جزيلا جزيلاً جميعا جميعاً هو هي هم".split(" "),
+);
+/** Parts that bind the next word into an Arabic name ("بن", "بنت", "عبد", "أبو"). */
+const ARABIC_BINDER = /^(?:بن|بنت|ابن|عبد|أبو|ابو|آل)$/u;
+const ARABIC_CUED = new RegExp(`(?<![\\p{sc=Arabic}])(?:${ARABIC_CUE})[\\s:،]+(?=\\p{sc=Arabic})`, "gu");
+/** Devanagari titles and roles before a name, and honorifics after one ("शर्मा जी", "वर्मा साहब"). */
+const HINDI_CUED =
+  /(?<![\p{sc=Devanagari}])(?:डॉ\.|डॉक्टर|प्रोफेसर|प्रोफ़ेसर|प्रो\.|श्री|श्रीमती|सुश्री|अध्यक्ष|निदेशक|मंत्री|ग्राहक|मरीज़?|कप्तान|खिलाड़ी)[\s:]+(?=\p{sc=Devanagari})/gu;
+const HINDI_STOP = new Set("ने को का की के से में पर और या तथा भी जी साहब ने कहा है हैं था थी".split(" "));
+const HINDI_HONORIFIC = /(?<![\p{sc=Devanagari}\p{M}])([\p{sc=Devanagari}\p{M}]{2,})(?=\s(?:जी|साहब)(?![\p{sc=Devanagari}]))/gu;
+
+/** Up to `max` words of one script from `at`, stopping at punctuation, a stop word or the piece's end. */
+function scriptWords(piece: string, at: number, script: RegExp, stop: ReadonlySet<string>, max: number): Array<[number, number]> {
+  const words: Array<[number, number]> = [];
+  const word = new RegExp(`^${script.source}+`, "u");
+  let i = at;
+  while (words.length < max) {
+    const m = word.exec(piece.slice(i, i + 40));
+    if (!m || stop.has(m[0])) break;
+    words.push([i, i + m[0].length]);
+    i += m[0].length;
+    if (piece[i] !== " ") break;
+    i++;
+  }
+  return words;
+}
+
+/**
+ * Names of Arabic and Devanagari text after a title, a role or a greeting ("الأستاذ عمر الشامي",
+ * "اللاعب يوسف القحطاني", "डॉ. अनीता सक्सेना") and before a Hindi honorific ("शर्मा जी"). An Arabic
+ * name takes two words, more only where a binder ("بن", "عبد") or the article ties the next one in.
+ */
+export function addScriptCuedNames(piece: string, spans: NameSpan[]): void {
+  const add = (start: number, end: number, stop: ReadonlySet<string>) => {
+    if (end <= start) return;
+    const around = spans.find((x) => x.kind === "person" && x.start <= start && x.end >= end);
+    // A person found over it keeps its extent, but not over the function words after the name ("… ने कहा").
+    if (around) {
+      if (stop.has(/^\s(\S+)/u.exec(piece.slice(end, around.end))?.[1] ?? "")) around.end = end;
+      return;
+    }
+    for (let k = spans.length - 1; k >= 0; k--) {
+      const c = spans[k] as NameSpan;
+      if (c.start < end && start < c.end) spans.splice(k, 1);
+    }
+    spans.push({ kind: "person", start, end });
+  };
+  if (/\p{sc=Arabic}/u.test(piece)) {
+    ARABIC_CUED.lastIndex = 0;
+    for (let m = ARABIC_CUED.exec(piece); m; m = ARABIC_CUED.exec(piece)) {
+      const words = scriptWords(piece, m.index + m[0].length, /[\p{sc=Arabic}\p{M}]/u, ARABIC_STOP, 4);
+      // A given name opens it: a word with the article there is a role or a noun ("السيد الرئيس").
+      if (piece.startsWith("ال", words[0]?.[0] ?? 0)) continue;
+      let taken = Math.min(words.length, 2);
+      const text = (k: number) => piece.slice(words[k]?.[0], words[k]?.[1]);
+      while (taken < words.length && (ARABIC_BINDER.test(text(taken - 1)) || ARABIC_BINDER.test(text(taken - 2)) || text(taken).startsWith("ال")))
+        taken++;
+      if (taken > 0 && ARABIC_BINDER.test(text(taken - 1))) taken--;
+      if (taken > 0) add(words[0]?.[0] ?? 0, words[taken - 1]?.[1] ?? 0, ARABIC_STOP);
+    }
+  }
+  if (/\p{sc=Devanagari}/u.test(piece)) {
+    HINDI_CUED.lastIndex = 0;
+    for (let m = HINDI_CUED.exec(piece); m; m = HINDI_CUED.exec(piece)) {
+      const words = scriptWords(piece, m.index + m[0].length, /[\p{sc=Devanagari}\p{M}]/u, HINDI_STOP, 3);
+      if (words.length > 0) add(words[0]?.[0] ?? 0, words[words.length - 1]?.[1] ?? 0, HINDI_STOP);
+    }
+    HINDI_HONORIFIC.lastIndex = 0;
+    for (let m = HINDI_HONORIFIC.exec(piece); m; m = HINDI_HONORIFIC.exec(piece))
+      if (!HINDI_STOP.has(m[1] ?? "")) add(m.index, m.index + (m[1] ?? "").length, HINDI_STOP);
   }
 }
 
