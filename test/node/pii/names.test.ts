@@ -336,3 +336,23 @@ describe("names after a title, a role or a greeting in Japanese, Chinese, Korean
     for (const text of ["شكراً لكم على الاهتمام", "السيد الرئيس قال إن الاجتماع تأجل", "营业部长会议在周一。"]) expect(people(text)).toEqual([]);
   });
 });
+
+describe("lower-case chat speakers", () => {
+  it.each([
+    ["a name no list knows, then one after a question", "chat: vojta: kdo má klíče od skladu? bětka: Kubíček", ["vojta", "bětka"]],
+    ["a given name that is also a dictionary word", "chat: tuomo: kuka korjaa testit? emma: Salonen lupasi", ["emma"]],
+  ])("%s", (_class, text, names) => {
+    const found = people(text);
+    for (const name of names) expect(found).toContain(name);
+  });
+
+  it("services, hosts and keys before a colon are no speakers", () => {
+    for (const text of [
+      "webhook-dispatcher: deployed build 6.1.2 to staging",
+      "server: prod-1 user: deploy",
+      "floor: ik doe het morgen",
+      "status: done; owner: platform",
+    ])
+      expect(people(text)).toEqual([]);
+  });
+});

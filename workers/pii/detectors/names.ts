@@ -192,8 +192,9 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
       (possessive || (i + 1 < t.count && verb.has(t.word[i + 1] ?? 0) && /^,?\s$/.test(piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0))));
     if (!(cued || speaker || chat)) continue;
     // A lower-case word counts only as a known given name: most words before "and" or after "with" are not.
-    if (shape === Shape.Lower && !(model.gazetteer.flags(possessive ? wordHash(lowerLikeTokens(piece.slice(start, end))) : word) & Gaz.first))
-      continue;
+    // A chat speaker may also be a word no list knows that looks like a name ("honza:", "eszti:").
+    const lowerFlags = shape === Shape.Lower ? model.gazetteer.flags(possessive ? wordHash(lowerLikeTokens(piece.slice(start, end))) : word) : 0;
+    if (shape === Shape.Lower && !(lowerFlags & Gaz.first) && !(speaker && unknownNameShaped(piece.slice(start, end), lowerFlags))) continue;
     const greeted = cued && greeting.has(t.word[k] ?? 0);
     // A capitalised word between a greeting and a comma is the one greeted ("Hola Rocío,", "Moi Kerttu,"), unless a group.
     const vocative = greeted && shape === Shape.Capitalised && piece[end] === "," && !group.has(word);
@@ -205,11 +206,21 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
 const AND_THEN_WORD = /^\s(?:and|&|und|et|y|e|i|och|og|en|és|ja|a|и|та)\s(\p{Lu}[\p{L}\p{M}'’-]*)/u;
 const WORD_THEN_AND = /(?:^|\s)(\p{Lu}[\p{L}\p{M}'’-]*)\s(?:and|&|und|et|y|e|i|och|og|en|és|ja|a|и|та)\s$/u;
 
+/** A word no list knows, of 3-12 letters and nothing else ("webhook-dispatcher" is a service), that looks like a name rather than a word of some language. */
+function unknownNameShaped(word: string, flags: number): boolean {
+  return !(flags & (KNOWN_WORD | NEVER_IN_NAME | Gaz.city | Gaz.country | Gaz.region)) && /^\p{L}{3,12}$/u.test(word) && nameLikeness(word) >= 0.5;
+}
+
 /** A single given name at a cue: capitalised, a known name or a word no list holds; in lower case, a known given name. */
-function cuedName(word: string, model: Tagger, lower: boolean, greeted: boolean, vocative = false): boolean {
+function cuedName(word: string, model: Tagger, lower: boolean, greeted: boolean, vocative = false, speaker = false): boolean {
   const flags = flagsOf(word, model);
   if (flags & NEVER_IN_NAME) return false;
   if (vocative) return word.length >= 2;
+  // A chat speaker in lower case: a given name even if also a dictionary word ("emma:"), or a name-shaped unknown word.
+  if (lower && speaker)
+    return (
+      ((flags & Gaz.first) !== 0 && !(flags & Gaz.common) && (!(flags & Gaz.dictionary) || nameLikeness(word) >= 0)) || unknownNameShaped(word, flags)
+    );
   if (lower) return (flags & Gaz.first) !== 0 && (greeted || !(flags & Gaz.dictionary)) && word.length >= 3;
   if (flags & NAMES) return true;
   return !(flags & KNOWN_WORD) && nameLikeness(word) >= -1;
@@ -245,9 +256,10 @@ export function addCuedNames(piece: string, spans: NameSpan[], model: Tagger, cu
     const kind = caseOf(word);
     if (kind !== "capitalised" && kind !== "lower" && !(kind === "upper" && speaker)) continue;
     if (spans.some((x) => x.start < end && start < x.end)) continue;
-    if (!cuedName(word, model, kind === "lower", greeted, vocative)) continue;
-    // A word opening a line before a colon is a field label unless it is a known given name ("Lea: great", not "Kontoinhaber:").
-    if (speaker && !(flagsOf(word, model) & Gaz.first)) continue;
+    if (!cuedName(word, model, kind === "lower", greeted, vocative, speaker)) continue;
+    // A word opening a line before a colon is a field label unless it is a known given name ("Lea: great", not "Kontoinhaber:");
+    // in lower case a name-shaped word no list knows also speaks ("honza: kdo má klíče?").
+    if (speaker && !(flagsOf(word, model) & Gaz.first) && !(kind === "lower" && unknownNameShaped(word, flagsOf(word, model)))) continue;
     // An everyday word before a colon and an article is a glossary entry ("Mark: a visible
     // impression", "Grant: to give"), not a speaker.
     if (speaker && DEFINITION_AFTER.test(piece.slice(end, end + 12)) && flagsOf(word, model) & (Gaz.common | Gaz.dictionary)) continue;
