@@ -303,6 +303,8 @@ describe("the value of a name key in a record or log line", () => {
       '{"name": "Standing Desk Frame", "qty": 2}',
       "owner=Platform team, priority=high",
       '{"name": "Release Notes", "type": "doc"}',
+      "export const norway = { name: 'Norway', codes: ['NO'] };",
+      "interface ViewConfig<TName> {\n  name: TName;\n}",
     ])
       expect(people(text)).toEqual([]);
   });

@@ -1068,8 +1068,9 @@ function addKeyedNames(piece: string, model: Tagger, out: Candidate[]): void {
   NAME_KEY.lastIndex = 0;
   for (let m = NAME_KEY.exec(piece); m; m = NAME_KEY.exec(piece)) {
     const at = m.index + m[0].length;
-    const value = KEYED_VALUE.exec(piece.slice(at, at + 80))?.[0].replace(/[,/]$/, "");
-    if (!value || value.length < 2) continue;
+    const value = KEYED_VALUE.exec(piece.slice(at, at + 80))?.[0].replace(/[,/'’]+$/, "");
+    // A type or identifier in code ("name: TName;", "userId") is not a name.
+    if (!value || value.length < 2 || /\p{Ll}\p{Lu}|\p{Lu}\p{Lu}\p{Ll}/u.test(value) || piece[at + value.length] === ";") continue;
     const words = value.split(/[ \u3000,/]+/).filter((w) => w && !/^\p{Lu}\.$/u.test(w));
     let name = 0;
     let everyday = 0;
