@@ -358,3 +358,30 @@ describe("lower-case chat speakers", () => {
       expect(people(text)).toEqual([]);
   });
 });
+
+describe("mentions, name lists, a given name before an unknown surname, lower-case chat", () => {
+  it.each([
+    ["a chat mention", "Code review: @anneli this looks fine, can you add a test?", ["anneli"]],
+    [
+      "surnames in a capitalised list",
+      "Selection panel: O'Callaghan, Lindqvist, Baptiste. Shortlist due Friday.",
+      ["O'Callaghan", "Lindqvist", "Baptiste"],
+    ],
+    ["a known given name before a surname no list knows", "Carmen Ozollaga y Adolfo Urquiza presentaron su renuncia.", ["Carmen Ozollaga"]],
+    ["a given name in a chat line written all in lower case", "grazie bruna, domani sento matteo per il deploy", ["matteo"]],
+    ["a name-shaped word after a thanks", "köszi zsófi, megoldódott", ["zsófi"]],
+  ])("%s", (_class, text, names) => {
+    const found = people(text).join(" | ");
+    for (const name of names) expect(found).toContain(name);
+  });
+
+  it("doc tags, package scopes, colour lists and lower-case tool names are no people", () => {
+    for (const text of [
+      "npm i @types/node @here",
+      "Colours on offer: Crimson, Teal, Ochre.",
+      "run npm install then restart nginx and jest",
+      "thanks again for the help",
+    ])
+      expect(people(text)).toEqual([]);
+  });
+});

@@ -9,7 +9,17 @@ import { Gaz } from "../tagger/features.js";
 import { type EntityKind, Tagger } from "../tagger/tagger.js";
 import { Shape, tokenize } from "../tagger/tokens.js";
 import type { PiiCategory, RawFinding } from "../types.js";
-import { KOREAN_SURNAMES, addCjkNames, addCuedNames, addScriptCuedNames, addOtherMentions, completePersons, readCues } from "./names.js";
+import {
+  KOREAN_SURNAMES,
+  addCjkNames,
+  addCuedNames,
+  addGivenThenSurname,
+  addMentionsAndLists,
+  addScriptCuedNames,
+  addOtherMentions,
+  completePersons,
+  readCues,
+} from "./names.js";
 import { gateTechnical } from "./technical.js";
 
 const LETTER = /\p{L}/u;
@@ -1173,10 +1183,12 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
     else if (c.kind === "person") rejected.push(c);
   }
   joinNameParts(piece, out, rejected);
+  addGivenThenSurname(piece, out, model);
   completePersons(piece, out, model);
   addCuedNames(piece, out, model, cues);
   addCjkNames(piece, out, model);
   addScriptCuedNames(piece, out);
+  addMentionsAndLists(piece, out, model);
   // A holiday after a greeting word ("Buona Pasqua") whatever rule found it; a comma never stands in a CJK name ("安全,高效").
   return withoutOverlaps(
     out.filter(

@@ -163,6 +163,7 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
   };
   const { cue, greeting, verb, german, group } = cueHashes;
   const out: PieceCues = { words: [], german: 0 };
+  const uncapitalised = t.count >= 4 && !/\p{Lu}/u.test(piece);
   for (let i = 0; i < t.count; i++) {
     const shape = t.shape[i];
     const word = t.word[i] ?? 0;
@@ -187,15 +188,20 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     // Capitals name a speaker only, and not where a line opens: "ERROR:", "NOTE:" and "IBAN:" open log lines and fields.
     if (shape === Shape.AllCaps && !(speaker && i > 0 && model.gazetteer.flags(word) & Gaz.first && !(model.gazetteer.flags(word) & NEVER_IN_NAME)))
       continue;
+    const lowerFlags = shape === Shape.Lower ? model.gazetteer.flags(possessive ? wordHash(lowerLikeTokens(piece.slice(start, end))) : word) : 0;
     const chat =
       shape === Shape.Lower &&
-      (possessive || (i + 1 < t.count && verb.has(t.word[i + 1] ?? 0) && /^,?\s$/.test(piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0))));
+      (possessive ||
+        (i + 1 < t.count && verb.has(t.word[i + 1] ?? 0) && /^,?\s$/.test(piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0))) ||
+        // A chat line written all in lower case: a given name there that is no word of any list and looks like a name ("sento matteo").
+        (uncapitalised && lowerFlags & Gaz.first && !(lowerFlags & CHAT_NAME_NOT) && nameLikeness(piece.slice(start, end)) >= 0.5));
+    const greetedAt = cued && greeting.has(t.word[k] ?? 0);
     if (!(cued || speaker || chat)) continue;
     // A lower-case word counts only as a known given name: most words before "and" or after "with" are not.
     // A chat speaker may also be a word no list knows that looks like a name ("honza:", "eszti:").
-    const lowerFlags = shape === Shape.Lower ? model.gazetteer.flags(possessive ? wordHash(lowerLikeTokens(piece.slice(start, end))) : word) : 0;
-    if (shape === Shape.Lower && !(lowerFlags & Gaz.first) && !(speaker && unknownNameShaped(piece.slice(start, end), lowerFlags))) continue;
-    const greeted = cued && greeting.has(t.word[k] ?? 0);
+    if (shape === Shape.Lower && !(lowerFlags & Gaz.first) && !((speaker || greetedAt) && unknownNameShaped(piece.slice(start, end), lowerFlags)))
+      continue;
+    const greeted = greetedAt;
     // A capitalised word between a greeting and a comma is the one greeted ("Hola Rocío,", "Moi Kerttu,"), unless a group.
     const vocative = greeted && shape === Shape.Capitalised && piece[end] === "," && !group.has(word);
     out.words.push({ start, end, greeted, speaker, vocative });
@@ -205,6 +211,9 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
 
 const AND_THEN_WORD = /^\s(?:and|&|und|et|y|e|i|och|og|en|és|ja|a|и|та)\s(\p{Lu}[\p{L}\p{M}'’-]*)/u;
 const WORD_THEN_AND = /(?:^|\s)(\p{Lu}[\p{L}\p{M}'’-]*)\s(?:and|&|und|et|y|e|i|och|og|en|és|ja|a|и|та)\s$/u;
+
+/** What a lower-case given name in chat must not also be: a word of some list, a place, a title. */
+const CHAT_NAME_NOT = Gaz.common | Gaz.dictionary | NEVER_IN_NAME | PLACES;
 
 /** A word no list knows, of 3-12 letters and nothing else ("webhook-dispatcher" is a service), that looks like a name rather than a word of some language. */
 function unknownNameShaped(word: string, flags: number): boolean {
@@ -221,7 +230,8 @@ function cuedName(word: string, model: Tagger, lower: boolean, greeted: boolean,
     return (
       ((flags & Gaz.first) !== 0 && !(flags & Gaz.common) && (!(flags & Gaz.dictionary) || nameLikeness(word) >= 0)) || unknownNameShaped(word, flags)
     );
-  if (lower) return (flags & Gaz.first) !== 0 && (greeted || !(flags & Gaz.dictionary)) && word.length >= 3;
+  if (lower)
+    return ((flags & Gaz.first) !== 0 && (greeted || !(flags & Gaz.dictionary)) && word.length >= 3) || (greeted && unknownNameShaped(word, flags));
   if (flags & NAMES) return true;
   return !(flags & KNOWN_WORD) && nameLikeness(word) >= -1;
 }
@@ -423,6 +433,87 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
     const name = m[1] ?? m[2] ?? "";
     const start = m.index + m[0].length - name.length;
     add(start, start + name.length);
+  }
+}
+
+const GIVEN_THEN_WORD =
+  /(?<![\p{L}\p{M}'’.@_-])(\p{Lu}\p{Ll}[\p{L}\p{M}]*) (\p{Lu}[\p{L}\p{M}]*(?:['’-]\p{Lu}?[\p{L}\p{M}]+)?)(?![\p{L}\p{M}\p{N}_@-])/gu;
+/** What a given name must not also be to open a name alone: an everyday, technical, title, time or place word. */
+const NOT_GIVEN_ALONE = Gaz.common | Gaz.techTerm | Gaz.title | Gaz.orgWord | Gaz.street | Gaz.time | Gaz.nationality | Gaz.country | Gaz.region;
+
+/**
+ * A known given name followed by a capitalised word no list knows as anything but a surname is a
+ * person ("Ophelia Danquah", "Carmen Berrocal", "Joseph Camilleri"), even where the given name is
+ * also a dictionary word or a town: the surname no list holds is what the tagger could not place.
+ */
+export function addGivenThenSurname(piece: string, spans: NameSpan[], model: Tagger): void {
+  GIVEN_THEN_WORD.lastIndex = 0;
+  for (let m = GIVEN_THEN_WORD.exec(piece); m; m = GIVEN_THEN_WORD.exec(piece)) {
+    const given = m[1] ?? "";
+    const surname = m[2] ?? "";
+    GIVEN_THEN_WORD.lastIndex = m.index + given.length + 1;
+    const g = flagsOf(given, model);
+    if (!(g & Gaz.first) || g & NOT_GIVEN_ALONE || given.length < 3) continue;
+    const f = flagsOf(surname, model);
+    if (f & (Gaz.common | Gaz.dictionary | PLACES | NEVER_IN_NAME | Gaz.first) || surname.length < 3) continue;
+    if (!(f & Gaz.last) && (f & KNOWN_WORD || nameLikeness(surname) < -2.5)) continue;
+    const start = m.index;
+    const end = start + m[0].length;
+    if (spans.some((x) => x.start < end && start < x.end && (x.kind === "person" || x.start < start || x.end > end))) {
+      // Grows a person found on one of the two words over both.
+      for (const x of spans)
+        if (x.kind === "person" && x.start < end && start < x.end && x.start >= start && x.end <= end) [x.start, x.end] = [start, end];
+      continue;
+    }
+    spans.push({ kind: "person", start, end });
+  }
+}
+
+/** A chat mention ("@lena", "@tobias"): letters only, not an e-mail, a path, a package scope or a doc tag. */
+const MENTION = /(?<![\p{L}\p{N}_.@/])@(\p{L}{3,15})(?![\p{L}\p{N}_.@/:-])/gu;
+const DOC_TAGS = new Set(
+  "param params returns return throws throw type typedef example deprecated see since author version link property prop template callback override inheritdoc internal private public protected module namespace license file fileoverview todo here channel everyone all team".split(
+    " ",
+  ),
+);
+/** Three or more capitalised single words in a comma list ("Okonkwo, Lindahl, Baptiste"). */
+const CAPITALISED_LIST = /(?<![\p{L}\p{M}'’-])\p{Lu}[\p{L}\p{M}'’-]+(?:, (?:and |und |et |y |e |i )?\p{Lu}[\p{L}\p{M}'’-]+){2,}(?![\p{L}\p{M}])/gu;
+
+/**
+ * A chat mention of a given name or a name-shaped word ("@lena can you…"), and the words of a
+ * capitalised comma list when two of them are known names and none is a word, place or title of
+ * some list (a word no list knows counts as a name there) ("Committee: Okonkwo, Lindahl, Baptiste"): surnames listed, as in minutes and panels.
+ */
+export function addMentionsAndLists(piece: string, spans: NameSpan[], model: Tagger): void {
+  const add = (start: number, end: number) => {
+    if (spans.some((x) => x.start < end && start < x.end)) return;
+    spans.push({ kind: "person", start, end });
+  };
+  if (piece.includes("@")) {
+    MENTION.lastIndex = 0;
+    for (let m = MENTION.exec(piece); m; m = MENTION.exec(piece)) {
+      const word = m[1] ?? "";
+      if (DOC_TAGS.has(word.toLowerCase())) continue;
+      const flags = flagsOf(word, model);
+      if ((flags & Gaz.first && !(flags & (Gaz.common | NEVER_IN_NAME))) || unknownNameShaped(word, flags))
+        add(m.index + 1, m.index + 1 + word.length);
+    }
+  }
+  if (!piece.includes(", ")) return;
+  CAPITALISED_LIST.lastIndex = 0;
+  for (let m = CAPITALISED_LIST.exec(piece); m; m = CAPITALISED_LIST.exec(piece)) {
+    const words: Array<[number, number]> = [];
+    for (const w of m[0].matchAll(/\p{Lu}[\p{L}\p{M}'’-]+/gu)) words.push([m.index + (w.index ?? 0), m.index + (w.index ?? 0) + w[0].length]);
+    let known = 0;
+    let plain = true;
+    for (const [start, end] of words) {
+      const word = piece.slice(start, end);
+      const flags = flagsOf(word, model);
+      // A frequent word of some language may be a name too ("Baptiste"); an English or dictionary word may not.
+      if (flags & (Gaz.common | Gaz.dictionary | PLACES | NEVER_IN_NAME) || (flags & Gaz.frequent && !(flags & NAMES))) plain = false;
+      else if (flags & NAMES) known++;
+    }
+    if (plain && known >= 2) for (const [start, end] of words) add(start, end);
   }
 }
 
