@@ -370,6 +370,17 @@ describe("mentions, name lists, a given name before an unknown surname, lower-ca
     ["a known given name before a surname no list knows", "Carmen Ozollaga y Adolfo Urquiza presentaron su renuncia.", ["Carmen Ozollaga"]],
     ["a given name in a chat line written all in lower case", "grazie bruna, domani sento matteo per il deploy", ["matteo"]],
     ["a name-shaped word after a thanks", "köszi zsófi, megoldódott", ["zsófi"]],
+    ["a given name no list knows before a surname found", "aos cuidados de Sra. Rosângela Teixeira", ["Rosângela Teixeira"]],
+    [
+      "a Russian surname before a given name and patronymic",
+      "ФИО: Белозерцева Дарья Игоревна, дата рождения 02.03.1990",
+      ["Белозерцева Дарья Игоревна"],
+    ],
+    [
+      "a given name no list knows and particles before a surname found",
+      "Gerlinde van Oosterzee-Bakker, wethouder in Deventer, wil meer",
+      ["Gerlinde van Oosterzee-Bakker"],
+    ],
   ])("%s", (_class, text, names) => {
     const found = people(text).join(" | ");
     for (const name of names) expect(found).toContain(name);
@@ -383,5 +394,11 @@ describe("mentions, name lists, a given name before an unknown surname, lower-ca
       "thanks again for the help",
     ])
       expect(people(text)).toEqual([]);
+    // An everyday word of another language before a surname is not a given name.
+    for (const text of ["Laut Müller ist das gut."]) expect(people(text)).toEqual(["Müller"]);
+  });
+
+  it("keeps clean prose clean", () => {
+    for (const text of ["The mobile apps are built with Flutter and the desktop client uses Electron."]) expect(people(text)).toEqual([]);
   });
 });

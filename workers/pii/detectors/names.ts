@@ -92,8 +92,32 @@ export function completePersons(piece: string, spans: NameSpan[], model: Tagger)
     if (previous && caseOf(previous) === wanted && wanted !== "uncased") {
       const flags = flagsOf(previous, model);
       if (flags & Gaz.first && !(flags & NEVER_IN_NAME)) span.start -= previous.length + 1;
-    }
+      else if (wanted === "capitalised") growOverUnknownGiven(piece, span, model);
+    } else if (wanted === "capitalised") growOverUnknownGiven(piece, span, model);
   }
+}
+
+/** A capitalised word, then name particles ("van", "das", "'t"), right before a span. */
+const GIVEN_BEFORE =
+  /(?:^|[\s("'“„«:;,.])(\p{Lu}\p{Ll}[\p{L}\p{M}'’-]*)\s((?:(?:van|von|de|der|den|da|das|do|dos|di|del|della|du|la|le|ter|ten|'t|’t)\s)*)$/u;
+
+/**
+ * Grows a person leftwards over a given name no list knows ("Geertruida van Oosterzee-Bakker",
+ * "Rosângela Teixeira"): a capitalised word of name shape that is no word, place or title of any
+ * list, with the particles between, before a span that does not open on a known given name. A word
+ * any list knows stays out ("Laut Müller", "Yesterday Okafor").
+ */
+function growOverUnknownGiven(piece: string, span: NameSpan, model: Tagger): void {
+  // A Latin-script span of a given name and more has its given name: a capitalised word before it is
+  // a role ("Bürgermeisterin Annelie Brückner"); in Cyrillic, roles are written in lower case.
+  const value = piece.slice(span.start, span.end);
+  if (/^\p{sc=Latin}/u.test(value) && /\s/.test(value) && flagsOf(/^[\p{L}\p{M}'’-]+/u.exec(value)?.[0] ?? "", model) & Gaz.first) return;
+  const before = GIVEN_BEFORE.exec(piece.slice(Math.max(0, span.start - 48), span.start));
+  const word = before?.[1] ?? "";
+  if (!before || word.length < 3) return;
+  const flags = flagsOf(word, model);
+  if (flags & (KNOWN_WORD | NEVER_IN_NAME | PLACES | Gaz.particle) || nameLikeness(word) <= -1.5) return;
+  span.start -= word.length + 1 + (before[2] ?? "").length;
 }
 
 const NAME_KEY_BEFORE = /(?:name|first|last|surname|holder|owner|assignee)["']?\s*[:=]\s*["']?$/iu;
