@@ -371,6 +371,7 @@ describe("mentions, name lists, a given name before an unknown surname, lower-ca
     ["a given name in a chat line written all in lower case", "grazie bruna, domani sento matteo per il deploy", ["matteo"]],
     ["a name-shaped word after a thanks", "köszi zsófi, megoldódott", ["zsófi"]],
     ["a given name no list knows before a surname found", "aos cuidados de Sra. Rosângela Teixeira", ["Rosângela Teixeira"]],
+    ["a capitalised given name before a verb of report", "Exit interview notes: Rosalind cited the commute as the main reason.", ["Rosalind"]],
     [
       "a Russian surname before a given name and patronymic",
       "ФИО: Белозерцева Дарья Игоревна, дата рождения 02.03.1990",
@@ -399,6 +400,7 @@ describe("mentions, name lists, a given name before an unknown surname, lower-ca
   });
 
   it("keeps clean prose clean", () => {
-    for (const text of ["The mobile apps are built with Flutter and the desktop client uses Electron."]) expect(people(text)).toEqual([]);
+    for (const text of ["The mobile apps are built with Flutter and the desktop client uses Electron.", "Paris is lovely in spring."])
+      expect(people(text)).toEqual([]);
   });
 });

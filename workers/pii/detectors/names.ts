@@ -156,7 +156,7 @@ const GREETING_WORDS =
   "hey hi hiya hello dear thanks cheers sorry hallo danke bonjour salut merci hola oye gracias ciao grazie oi olá valeu obrigado obrigada hej tack takk tak hoi bedankt moi kiitos szia köszi köszönöm ahoj díky cześć dzięki спасибо привет";
 /** Verbs of chat (and "and") after a lower-case given name ("kevin posted", "marta said", "ellie and josh"). */
 const CHAT_VERBS =
-  "said says posted wrote finished blocked is was will wants thinks has had moved asked needs did dice dijo porta sagt meint hat dit a est et und y e zegt vraagt heeft mówi powiedział říká řekl sanoo sanoi kysyy mondta azt dedi diz disse pediu sa säger sagde сказал говорит";
+  "said says posted wrote finished blocked is was will wants thinks has had moved asked needs did cited confirmed reported approved signed joined owes dice dijo porta sagt meint hat dit a est et und y e zegt vraagt heeft mówi powiedział říká řekl sanoo sanoi kysyy mondta azt dedi diz disse pediu sa säger sagde сказал говорит";
 /** Words that follow a greeting as a group, not a person ("Hallo Zusammen,", "Hola Equipo,"). */
 const GROUP_WORDS =
   "all everyone everybody folks guys team there world zusammen alle allerseits leute kollegen team tous toutes monde équipe collègues todos todas equipo mundo amigos colegas tutti ragazzi mondo colleghi amici iedereen allemaal allen alla allihopa allihop alle sammen kaikki kaikille wszystkim wszyscy všem všichni mindenki herkese todos pessoal gente";
@@ -220,7 +220,15 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
         // A chat line written all in lower case: a given name there that is no word of any list and looks like a name ("sento matteo").
         (uncapitalised && lowerFlags & Gaz.first && !(lowerFlags & CHAT_NAME_NOT) && nameLikeness(piece.slice(start, end)) >= 0.5));
     const greetedAt = cued && greeting.has(t.word[k] ?? 0);
-    if (!(cued || speaker || chat)) continue;
+    // A capitalised given name before a verb of chat or report ("Marguerite cited", "Aslı dedi").
+    const capitalFlags = shape === Shape.Capitalised ? model.gazetteer.flags(word) : 0;
+    const reported =
+      capitalFlags & Gaz.first &&
+      !(capitalFlags & (Gaz.common | NEVER_IN_NAME | PLACES)) &&
+      i + 1 < t.count &&
+      verb.has(t.word[i + 1] ?? 0) &&
+      piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0) === " ";
+    if (!(cued || speaker || chat || reported)) continue;
     // A lower-case word counts only as a known given name: most words before "and" or after "with" are not.
     // A chat speaker may also be a word no list knows that looks like a name ("honza:", "eszti:").
     if (shape === Shape.Lower && !(lowerFlags & Gaz.first) && !((speaker || greetedAt) && unknownNameShaped(piece.slice(start, end), lowerFlags)))
