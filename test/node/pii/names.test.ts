@@ -371,6 +371,8 @@ describe("mentions, name lists, a given name before an unknown surname, lower-ca
     ["a given name in a chat line written all in lower case", "grazie bruna, domani sento matteo per il deploy", ["matteo"]],
     ["a name-shaped word after a thanks", "köszi zsófi, megoldódott", ["zsófi"]],
     ["a given name no list knows before a surname found", "aos cuidados de Sra. Rosângela Teixeira", ["Rosângela Teixeira"]],
+    ["a name signing a message after a dash", "Thanks for the quick fix on the invoice — Ciarán Ó Fearghail", ["Ciarán Ó Fearghail"]],
+    ["a Chinese name signing a line after a dash", "发票已经收到，谢谢 — 窦明轩", ["窦明轩"]],
     ["a capitalised given name before a verb of report", "Exit interview notes: Rosalind cited the commute as the main reason.", ["Rosalind"]],
     [
       "a Russian surname before a given name and patronymic",
@@ -400,7 +402,12 @@ describe("mentions, name lists, a given name before an unknown surname, lower-ca
   });
 
   it("keeps clean prose clean", () => {
-    for (const text of ["The mobile apps are built with Flutter and the desktop client uses Electron.", "Paris is lovely in spring."])
+    for (const text of [
+      "The mobile apps are built with Flutter and the desktop client uses Electron.",
+      "Paris is lovely in spring.",
+      "Step 1 - Install Node",
+      "Read more — Release Notes",
+    ])
       expect(people(text)).toEqual([]);
   });
 });

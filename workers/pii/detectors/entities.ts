@@ -16,6 +16,7 @@ import {
   addGivenThenSurname,
   addMentionsAndLists,
   addScriptCuedNames,
+  addSignatureName,
   addOtherMentions,
   completePersons,
   readCues,
@@ -1189,6 +1190,7 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   addCjkNames(piece, out, model);
   addScriptCuedNames(piece, out);
   addMentionsAndLists(piece, out, model);
+  addSignatureName(piece, out, model);
   // A holiday after a greeting word ("Buona Pasqua") whatever rule found it; a comma never stands in a CJK name ("安全,高效").
   return withoutOverlaps(
     out.filter(

@@ -501,6 +501,43 @@ export function addGivenThenSurname(piece: string, spans: NameSpan[], model: Tag
   }
 }
 
+/** Words after a dash that closes a line or comes before a phone number: a signature ("— Outi", "— Pádraig Ó Ceallaigh, +353…"). */
+const SIGNATURE =
+  /(?:^|\s)[—–-]\s(\p{Lu}[\p{L}\p{M}'’-]+(?:\s(?:(?:Ó|Ní|Mac|Mc|de|da|van|von|bin|al)\s)?\p{Lu}[\p{L}\p{M}'’-]+){0,2})\s*(?=$|,\s*\+?\d)/u;
+const CHINESE_SIGNATURE = new RegExp(`[—–-]\\s?((?:${CHINESE_DOUBLE_SURNAMES}|[${CHINESE_SURNAMES}])\\p{sc=Han}{1,2})\\s*$`, "u");
+
+/**
+ * The name signing a message or a record line after a dash: a known given name or name-shaped words
+ * no list knows as words or places; in Chinese, a family name and one or two characters.
+ */
+export function addSignatureName(piece: string, spans: NameSpan[], model: Tagger): void {
+  // The detection copy writes every dash as "-".
+  if (!/[—–-]/.test(piece)) return;
+  const chinese = CHINESE_SIGNATURE.exec(piece);
+  const latin = chinese ? null : SIGNATURE.exec(piece);
+  const name = chinese?.[1] ?? latin?.[1];
+  if (!name) return;
+  const start = (chinese ?? latin)?.index ?? 0;
+  const at = piece.indexOf(name, start);
+  if (latin) {
+    const words = name.split(" ").filter((w) => !/^(?:Ó|Ní|Mac|Mc|de|da|van|von|bin|al)$/.test(w));
+    const firstFlags = flagsOf(words[0] ?? "", model);
+    if (!(firstFlags & Gaz.first || unknownNameShaped(words[0] ?? "", firstFlags))) return;
+    for (const w of words) {
+      const f = flagsOf(w, model);
+      if (f & (NEVER_IN_NAME | PLACES) || (f & KNOWN_WORD && !(f & NAMES))) return;
+    }
+  }
+  const end = at + name.length;
+  // A place or organisation over the same words gives way (a signature names a person); one reaching beyond them (an address) stays.
+  if (spans.some((x) => x.start < end && at < x.end && (x.kind === "person" ? x.end - x.start >= end - at : x.start < at || x.end > end))) return;
+  for (let k = spans.length - 1; k >= 0; k--) {
+    const c = spans[k] as NameSpan;
+    if (c.start < end && at < c.end) spans.splice(k, 1);
+  }
+  spans.push({ kind: "person", start: at, end });
+}
+
 /** A chat mention ("@lena", "@tobias"): letters only, not an e-mail, a path, a package scope or a doc tag. */
 const MENTION = /(?<![\p{L}\p{N}_.@/])@(\p{L}{3,15})(?![\p{L}\p{N}_.@/:-])/gu;
 const DOC_TAGS = new Set(
