@@ -319,6 +319,7 @@ describe("names after a title, a role or a greeting in Japanese, Chinese, Korean
     ],
     ["Japanese name before 教授 and 准教授", "京都の大学の山口剛教授と松本由香准教授が発表した。", ["山口剛", "松本由香"]],
     ["Japanese family name before 部長", "山田部長、資料を共有します。", ["山田"]],
+    ["Japanese names in hiragana before さん", "いのうえさんとまつださん、会議は三時からです。", ["いのうえ", "まつだ"]],
     ["Chinese name after 的 before a title", "第三医院的何丽君主任介绍，新楼下月启用。", ["何丽君"]],
     ["Chinese names after 会长 and 志愿者, joined by 、", "协会会长苏海明与志愿者罗子豪、孔晴在江边清理垃圾。", ["苏海明", "罗子豪", "孔晴"]],
     ["Korean name after a player role, with a particle", "구단은 공격수 한도윤과 재계약했다.", ["한도윤"]],
@@ -335,7 +336,15 @@ describe("names after a title, a role or a greeting in Japanese, Chinese, Korean
   });
 
   it("a role noun, a thanks or a department is no person", () => {
-    for (const text of ["شكراً لكم على الاهتمام", "السيد الرئيس قال إن الاجتماع تأجل", "营业部长会议在周一。"]) expect(people(text)).toEqual([]);
+    for (const text of [
+      "شكراً لكم على الاهتمام",
+      "السيد الرئيس قال إن الاجتماع تأجل",
+      "营业部长会议在周一。",
+      "みなさん、おはようございます。",
+      "ちょっとさんぽに行きます。",
+      "おかあさんによろしく。",
+    ])
+      expect(people(text)).toEqual([]);
   });
 });
 

@@ -386,6 +386,11 @@ const JAPANESE_NAME = new RegExp(
 const JAPANESE_TITLES =
   "様|さま|さん|氏|先生|君|くん|ちゃん|殿|准教授|教授|部長|課長|社長|会長|院長|所長|店長|被告|容疑者|弁護士|医師|看護師長|看護師|選手|監督|議員|記者|代表";
 const JAPANESE_BEFORE_HONORIFIC = new RegExp(`(?<![\\p{sc=Han}])(\\p{sc=Han}{2,4}?)(?=[ \\u3000]?(?:${JAPANESE_TITLES}))`, "gu");
+/** A name written in hiragana before さん, くん or ちゃん ("たなかさん", "…さんとすずきさん"), as in chat and children's names. */
+const HIRAGANA_BEFORE_HONORIFIC =
+  /(?:(?<![\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Han}ー])|(?<=(?:さん|くん|ちゃん)と))(\p{sc=Hiragana}{2,5})(?=(?:さん|くん|ちゃん)(?:[とはがにのもへやを、。！？!?」,.\s]|$))/gu;
+/** Hiragana words before an honorific that are no name: polite お/ご words, everyone, family and baby words. */
+const HIRAGANA_NOT_NAME = /^(?:お|ご|みな|あか|ばあ|じい|にい|ねえ|かあ|とう|よめ|むこ|ぼっ|じょう)/u;
 const CJK = /[\p{sc=Han}\p{sc=Hangul}]/u;
 const KANA = /[\p{sc=Hiragana}\p{sc=Katakana}]/u;
 
@@ -420,6 +425,9 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
     for (let m = JAPANESE_BEFORE_HONORIFIC.exec(piece); m; m = JAPANESE_BEFORE_HONORIFIC.exec(piece)) {
       if (flagsOf((m[1] ?? "").slice(0, 2), model) & NAMES) add(m.index, m.index + (m[1] ?? "").length);
     }
+    HIRAGANA_BEFORE_HONORIFIC.lastIndex = 0;
+    for (let m = HIRAGANA_BEFORE_HONORIFIC.exec(piece); m; m = HIRAGANA_BEFORE_HONORIFIC.exec(piece))
+      if (!HIRAGANA_NOT_NAME.test(m[1] ?? "")) add(m.index, m.index + (m[1] ?? "").length);
   }
   if (!KANA.test(piece)) {
     // A name needs a role word or title beside it, or "和"/"、" joining it to such a name (two
