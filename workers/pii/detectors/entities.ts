@@ -1096,6 +1096,8 @@ function addKeyedNames(piece: string, model: Tagger, out: Candidate[]): void {
     }
     // One everyday word beside a name is a name's word ("Mere Takerei"); alone, or beside no name, it is not.
     if (refused || name === 0 || everyday > 1 || (everyday === 1 && words.length < 2)) continue;
+    // One cased word no name list holds is as often an identifier of code or configuration ("name: Kubelet").
+    if (words.length === 1 && !/^[\p{Lo}\p{M}]+$/u.test(words[0] ?? "") && !(flagsOfWord(words[0] ?? "", model) & GIVEN_OR_FAMILY)) continue;
     const start = at;
     const end = at + value.length;
     if (out.some((c) => c.kind === "person" && c.start <= start && c.end >= end)) continue;
