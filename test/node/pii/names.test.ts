@@ -284,3 +284,140 @@ describe("people named alone in natural text of many languages", () => {
       expect(anything(text)).toEqual([]);
   });
 });
+
+describe("the value of a name key in a record or log line", () => {
+  it.each([
+    ["key after another label", 'ticket: name: Mere Tawhirangi dob: "1971-03-02"', "Mere Tawhirangi"],
+    ["key in a sentence, an everyday first word", "Vertrag geändert von name: Ute Hartkamp (Tarif Pro)", "Ute Hartkamp"],
+    ["JSON first and last keys, known names", '{"first": "Anneli", "last": "Okafor", "plan": "pro"}', "Okafor"],
+    ["owner key, hyphenated capitals", "ALERT owner=JI-WOONG BAEK team=ledger", "JI-WOONG BAEK"],
+    ["holder key with SURNAME, GIVEN", 'declined card_last4=4242 holder="MACNEIL, TORCUIL"', "MACNEIL, TORCUIL"],
+    ["name key with SURNAME/GIVEN", "exp=0927 name=QUINTERO/ALBA", "QUINTERO/ALBA"],
+    ["cardholder before capitals", "Payment details: cardholder NAALU QIJUK, card ending 1881", "NAALU QIJUK"],
+  ])("%s", (_class, text, name) => {
+    expect(people(text).join(" | ")).toContain(name);
+  });
+
+  it("a product, a job step or a team under a name key is no person", () => {
+    for (const text of [
+      '{"name": "Standing Desk Frame", "qty": 2}',
+      "owner=Platform team, priority=high",
+      '{"name": "Release Notes", "type": "doc"}',
+      "export const norway = { name: 'Norway', codes: ['NO'] };",
+      "components:\n  - name: Kubelet\n    owner=Zorblax",
+      "interface ViewConfig<TName> {\n  name: TName;\n}",
+    ])
+      expect(people(text)).toEqual([]);
+  });
+});
+
+describe("names after a title, a role or a greeting in Japanese, Chinese, Korean, Arabic and Hindi", () => {
+  it.each([
+    [
+      "Japanese name before 被告 and 弁護士",
+      "地裁は、岡部隆被告に判決を言い渡した。弁護人の三浦葉弁護士は控訴を検討している。",
+      ["岡部隆", "三浦葉"],
+    ],
+    ["Japanese name before 教授 and 准教授", "京都の大学の山口剛教授と松本由香准教授が発表した。", ["山口剛", "松本由香"]],
+    ["Japanese family name before 部長", "山田部長、資料を共有します。", ["山田"]],
+    ["Japanese names in hiragana before さん", "いのうえさんとまつださん、会議は三時からです。", ["いのうえ", "まつだ"]],
+    ["Chinese name after 的 before a title", "第三医院的何丽君主任介绍，新楼下月启用。", ["何丽君"]],
+    ["Chinese names after 会长 and 志愿者, joined by 、", "协会会长苏海明与志愿者罗子豪、孔晴在江边清理垃圾。", ["苏海明", "罗子豪", "孔晴"]],
+    ["Korean name after a player role, with a particle", "구단은 공격수 한도윤과 재계약했다.", ["한도윤"]],
+    ["Korean names before 연구원 and 교수", "대학교 임서준 교수와 배하늘 연구원은 갯벌을 분석했다.", ["임서준", "배하늘"]],
+    ["Korean family name alone before 씨", "민 씨의 변호인은 항소하겠다고 밝혔다.", ["민"]],
+    ["Arabic name after a title, up to a preposition", "يرجى التواصل مع الأستاذ كريم الزعبي بخصوص العقد", ["كريم الزعبي"]],
+    ["Arabic name with binder words after a form role", "العميل: خالد عبد الله المنصوري، هاتف", ["خالد عبد الله المنصوري"]],
+    ["Arabic name after a player role", "تعاقد النادي مع اللاعب سامر الدوسري لمدة موسمين.", ["سامر الدوسري"]],
+    ["Hindi name after डॉ. (no sentence break there)", "अस्पताल की डॉ. कविता श्रीवास्तव ने कहा कि वार्ड खुला है।", ["कविता श्रीवास्तव"]],
+    ["Hindi surname before जी", "कृपया त्रिवेदी जी को याद दिलाएँ।", ["त्रिवेदी"]],
+  ])("%s", (_class, text, names) => {
+    const found = people(text);
+    for (const name of names) expect(found).toContain(name);
+  });
+
+  it("a role noun, a thanks or a department is no person", () => {
+    for (const text of [
+      "شكراً لكم على الاهتمام",
+      "السيد الرئيس قال إن الاجتماع تأجل",
+      "营业部长会议在周一。",
+      "みなさん、おはようございます。",
+      "ちょっとさんぽに行きます。",
+      "おかあさんによろしく。",
+    ])
+      expect(people(text)).toEqual([]);
+  });
+});
+
+describe("lower-case chat speakers", () => {
+  it.each([
+    ["a name no list knows, then one after a question", "chat: vojta: kdo má klíče od skladu? bětka: Kubíček", ["vojta", "bětka"]],
+    ["a given name that is also a dictionary word", "chat: tuomo: kuka korjaa testit? emma: Salonen lupasi", ["emma"]],
+  ])("%s", (_class, text, names) => {
+    const found = people(text);
+    for (const name of names) expect(found).toContain(name);
+  });
+
+  it("services, hosts and keys before a colon are no speakers", () => {
+    for (const text of [
+      "webhook-dispatcher: deployed build 6.1.2 to staging",
+      "server: prod-1 user: deploy",
+      "floor: ik doe het morgen",
+      "status: done; owner: platform",
+    ])
+      expect(people(text)).toEqual([]);
+  });
+});
+
+describe("mentions, name lists, a given name before an unknown surname, lower-case chat", () => {
+  it.each([
+    ["a chat mention", "Code review: @anneli this looks fine, can you add a test?", ["anneli"]],
+    [
+      "surnames in a capitalised list",
+      "Selection panel: O'Callaghan, Lindqvist, Baptiste. Shortlist due Friday.",
+      ["O'Callaghan", "Lindqvist", "Baptiste"],
+    ],
+    ["a known given name before a surname no list knows", "Carmen Ozollaga y Adolfo Urquiza presentaron su renuncia.", ["Carmen Ozollaga"]],
+    ["a given name in a chat line written all in lower case", "grazie bruna, domani sento matteo per il deploy", ["matteo"]],
+    ["a name-shaped word after a thanks", "köszi zsófi, megoldódott", ["zsófi"]],
+    ["a given name no list knows before a surname found", "aos cuidados de Sra. Rosângela Teixeira", ["Rosângela Teixeira"]],
+    ["a name signing a message after a dash", "Thanks for the quick fix on the invoice — Ciarán Ó Fearghail", ["Ciarán Ó Fearghail"]],
+    ["a Chinese name signing a line after a dash", "发票已经收到，谢谢 — 窦明轩", ["窦明轩"]],
+    ["a capitalised given name before a verb of report", "Exit interview notes: Rosalind cited the commute as the main reason.", ["Rosalind"]],
+    [
+      "a Russian surname before a given name and patronymic",
+      "ФИО: Белозерцева Дарья Игоревна, дата рождения 02.03.1990",
+      ["Белозерцева Дарья Игоревна"],
+    ],
+    [
+      "a given name no list knows and particles before a surname found",
+      "Gerlinde van Oosterzee-Bakker, wethouder in Deventer, wil meer",
+      ["Gerlinde van Oosterzee-Bakker"],
+    ],
+  ])("%s", (_class, text, names) => {
+    const found = people(text).join(" | ");
+    for (const name of names) expect(found).toContain(name);
+  });
+
+  it("doc tags, package scopes, colour lists and lower-case tool names are no people", () => {
+    for (const text of [
+      "npm i @types/node @here",
+      "Colours on offer: Crimson, Teal, Ochre.",
+      "run npm install then restart nginx and jest",
+      "thanks again for the help",
+    ])
+      expect(people(text)).toEqual([]);
+    // An everyday word of another language before a surname is not a given name.
+    for (const text of ["Laut Müller ist das gut."]) expect(people(text)).toEqual(["Müller"]);
+  });
+
+  it("keeps clean prose clean", () => {
+    for (const text of [
+      "The mobile apps are built with Flutter and the desktop client uses Electron.",
+      "Paris is lovely in spring.",
+      "Step 1 - Install Node",
+      "Read more — Release Notes",
+    ])
+      expect(people(text)).toEqual([]);
+  });
+});

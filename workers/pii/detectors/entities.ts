@@ -9,7 +9,18 @@ import { Gaz } from "../tagger/features.js";
 import { type EntityKind, Tagger } from "../tagger/tagger.js";
 import { Shape, tokenize } from "../tagger/tokens.js";
 import type { PiiCategory, RawFinding } from "../types.js";
-import { KOREAN_SURNAMES, addCjkNames, addCuedNames, addOtherMentions, completePersons, readCues } from "./names.js";
+import {
+  KOREAN_SURNAMES,
+  addCjkNames,
+  addCuedNames,
+  addGivenThenSurname,
+  addMentionsAndLists,
+  addScriptCuedNames,
+  addSignatureName,
+  addOtherMentions,
+  completePersons,
+  readCues,
+} from "./names.js";
 import { gateTechnical } from "./technical.js";
 
 const LETTER = /\p{L}/u;
@@ -793,6 +804,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
   }
   addKnownNames(piece, names, out);
   addLabelledNames(piece, out);
+  addKeyedNames(piece, model, out);
   addInstitutions(piece, model, out);
   addLeadingInstitutions(piece, model, out);
   return out;
@@ -1043,6 +1055,60 @@ function addLabelledNames(piece: string, out: Candidate[]): void {
   }
 }
 
+/**
+ * Keys of records, logs and JSON whose value is a person ("name": "…", last_name=…, owner=…,
+ * holder="…"), wherever they stand in a line; and "cardholder"/"account holder" before capitals.
+ */
+const NAME_KEY =
+  /(?<![\p{L}\p{N}_.-])(?:(?:full|display|first|last|given|family|middle|customer|contact|holder|card)[_ -]?name|name|first|last|firstname|lastname|surname|owner|assignee|holder|cardholder|card_holder|account_holder)["']?\s*[:=]\s*["']?|(?<![\p{L}])(?:cardholder|card holder|account holder)\s(?=\p{Lu})/giu;
+/** The value: words of capitals or of a script without case, name particles, and "SURNAME, GIVEN" or "SURNAME/GIVEN". */
+const KEYED_WORD = "(?:\\p{Lu}[\\p{L}\\p{M}'’-]*|[\\p{Lo}\\p{M}]+)";
+const KEYED_VALUE = new RegExp(
+  `^(?:${KEYED_WORD}(?:, |\\/)${KEYED_WORD}(?: ${KEYED_WORD})?(?![\\p{L}\\p{M}])|${KEYED_WORD}(?:[ \\u3000](?:(?:van|von|de|der|den|da|das|do|dos|di|del|della|la|le|du|bin|binti|al|el|ter|ten)\\s)?(?:${KEYED_WORD}|\\p{Lu}\\.)){0,4})`,
+  "u",
+);
+/** Words that keep a keyed value from being a person: a product, a job, a street, a place or anything everyday. */
+const NOT_IN_KEYED_NAME = Gaz.techTerm | Gaz.orgWord | Gaz.street | Gaz.title | Gaz.time | Gaz.nationality | Gaz.country;
+
+/**
+ * The value of a name key in a record or log line is a person when its words are names or words
+ * no list knows (`"name": "Standing Desk Frame"` and `name: build` are not): a key names the field,
+ * not the value, so the value must still look like a name.
+ */
+function addKeyedNames(piece: string, model: Tagger, out: Candidate[]): void {
+  NAME_KEY.lastIndex = 0;
+  for (let m = NAME_KEY.exec(piece); m; m = NAME_KEY.exec(piece)) {
+    const at = m.index + m[0].length;
+    const value = KEYED_VALUE.exec(piece.slice(at, at + 80))?.[0].replace(/[,/'’]+$/, "");
+    // A type or identifier in code ("name: TName;", "userId") is not a name.
+    if (!value || value.length < 2 || /\p{Ll}\p{Lu}|\p{Lu}\p{Lu}\p{Ll}/u.test(value) || piece[at + value.length] === ";") continue;
+    const words = value.split(/[ \u3000,/]+/).filter((w) => w && !/^\p{Lu}\.$/u.test(w));
+    let name = 0;
+    let everyday = 0;
+    let refused = false;
+    for (const word of words) {
+      if (/^\p{Ll}/u.test(word)) continue;
+      const flags = flagsOfWord(word, model);
+      if (flags & NOT_IN_KEYED_NAME) refused = true;
+      else if (flags & KNOWN_WORD && !(flags & Gaz.first)) everyday++;
+      // A word no list knows counts: the key already says a name stands here.
+      else if (flags & GIVEN_OR_FAMILY || !(flags & KNOWN_WORD) || nameLikeness(word) >= 0) name++;
+    }
+    // One everyday word beside a name is a name's word ("Mere Takerei"); alone, or beside no name, it is not.
+    if (refused || name === 0 || everyday > 1 || (everyday === 1 && words.length < 2)) continue;
+    // One cased word no name list holds is as often an identifier of code or configuration ("name: Kubelet").
+    if (words.length === 1 && !/^[\p{Lo}\p{M}]+$/u.test(words[0] ?? "") && !(flagsOfWord(words[0] ?? "", model) & GIVEN_OR_FAMILY)) continue;
+    const start = at;
+    const end = at + value.length;
+    if (out.some((c) => c.kind === "person" && c.start <= start && c.end >= end)) continue;
+    for (let k = out.length - 1; k >= 0; k--) {
+      const c = out[k] as Candidate;
+      if (c.start < end && start < c.end) out.splice(k, 1);
+    }
+    out.push({ kind: "person", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+  }
+}
+
 const GIVEN_OR_FAMILY = Gaz.first | Gaz.last;
 /** Words that also mean something else in some language, or name a place, a month, a nationality or a product. */
 const NOT_ONLY_A_NAME = Gaz.common | Gaz.dictionary | Gaz.techTerm | Gaz.time | Gaz.nationality | Gaz.country | Gaz.orgWord | Gaz.street | Gaz.title;
@@ -1120,9 +1186,13 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
     else if (c.kind === "person") rejected.push(c);
   }
   joinNameParts(piece, out, rejected);
+  addGivenThenSurname(piece, out, model);
   completePersons(piece, out, model);
   addCuedNames(piece, out, model, cues);
   addCjkNames(piece, out, model);
+  addScriptCuedNames(piece, out);
+  addMentionsAndLists(piece, out, model);
+  addSignatureName(piece, out, model);
   // A holiday after a greeting word ("Buona Pasqua") whatever rule found it; a comma never stands in a CJK name ("安全,高效").
   return withoutOverlaps(
     out.filter(

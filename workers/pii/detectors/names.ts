@@ -92,12 +92,40 @@ export function completePersons(piece: string, spans: NameSpan[], model: Tagger)
     if (previous && caseOf(previous) === wanted && wanted !== "uncased") {
       const flags = flagsOf(previous, model);
       if (flags & Gaz.first && !(flags & NEVER_IN_NAME)) span.start -= previous.length + 1;
-    }
+      else if (wanted === "capitalised") growOverUnknownGiven(piece, span, model);
+    } else if (wanted === "capitalised") growOverUnknownGiven(piece, span, model);
   }
 }
 
+/** A capitalised word, then name particles ("van", "das", "'t"), right before a span. */
+const GIVEN_BEFORE =
+  /(?:^|[\s("'“„«:;,.])(\p{Lu}\p{Ll}[\p{L}\p{M}'’-]*)\s((?:(?:van|von|de|der|den|da|das|do|dos|di|del|della|du|la|le|ter|ten|'t|’t)\s)*)$/u;
+
+/**
+ * Grows a person leftwards over a given name no list knows ("Geertruida van Oosterzee-Bakker",
+ * "Rosângela Teixeira"): a capitalised word of name shape that is no word, place or title of any
+ * list, with the particles between, before a span that does not open on a known given name. A word
+ * any list knows stays out ("Laut Müller", "Yesterday Okafor").
+ */
+function growOverUnknownGiven(piece: string, span: NameSpan, model: Tagger): void {
+  // A Latin-script span of a given name and more has its given name: a capitalised word before it is
+  // a role ("Bürgermeisterin Annelie Brückner"); in Cyrillic, roles are written in lower case.
+  const value = piece.slice(span.start, span.end);
+  if (/^\p{sc=Latin}/u.test(value) && /\s/.test(value) && flagsOf(/^[\p{L}\p{M}'’-]+/u.exec(value)?.[0] ?? "", model) & Gaz.first) return;
+  const before = GIVEN_BEFORE.exec(piece.slice(Math.max(0, span.start - 48), span.start));
+  const word = before?.[1] ?? "";
+  if (!before || word.length < 3) return;
+  const flags = flagsOf(word, model);
+  if (flags & (KNOWN_WORD | NEVER_IN_NAME | PLACES | Gaz.particle) || nameLikeness(word) <= -1.5) return;
+  span.start -= word.length + 1 + (before[2] ?? "").length;
+}
+
+const NAME_KEY_BEFORE = /(?:name|first|last|surname|holder|owner|assignee)["']?\s*[:=]\s*["']?$/iu;
+
 /** Drops words opening a person span of several that are role or everyday words, not names ("Co-founder Inês", "Analyst Priya"). */
 function trimRoleWords(piece: string, span: NameSpan, model: Tagger): void {
+  // The value of a name key ("name: Mere Takerei", "first": "Ute …") holds no role word.
+  if (NAME_KEY_BEFORE.test(piece.slice(Math.max(0, span.start - 24), span.start))) return;
   for (;;) {
     const m = /^([\p{L}\p{M}'’-]+)\s+(?=\S)/u.exec(piece.slice(span.start, span.end));
     if (!m) return;
@@ -128,7 +156,7 @@ const GREETING_WORDS =
   "hey hi hiya hello dear thanks cheers sorry hallo danke bonjour salut merci hola oye gracias ciao grazie oi olá valeu obrigado obrigada hej tack takk tak hoi bedankt moi kiitos szia köszi köszönöm ahoj díky cześć dzięki спасибо привет";
 /** Verbs of chat (and "and") after a lower-case given name ("kevin posted", "marta said", "ellie and josh"). */
 const CHAT_VERBS =
-  "said says posted wrote finished blocked is was will wants thinks has had moved asked needs did dice dijo porta sagt meint hat dit a est et und y e zegt vraagt heeft mówi powiedział říká řekl sanoo sanoi kysyy mondta azt dedi diz disse pediu sa säger sagde сказал говорит";
+  "said says posted wrote finished blocked is was will wants thinks has had moved asked needs did cited confirmed reported approved signed joined owes dice dijo porta sagt meint hat dit a est et und y e zegt vraagt heeft mówi powiedział říká řekl sanoo sanoi kysyy mondta azt dedi diz disse pediu sa säger sagde сказал говорит";
 /** Words that follow a greeting as a group, not a person ("Hallo Zusammen,", "Hola Equipo,"). */
 const GROUP_WORDS =
   "all everyone everybody folks guys team there world zusammen alle allerseits leute kollegen team tous toutes monde équipe collègues todos todas equipo mundo amigos colegas tutti ragazzi mondo colleghi amici iedereen allemaal allen alla allihopa allihop alle sammen kaikki kaikille wszystkim wszyscy všem všichni mindenki herkese todos pessoal gente";
@@ -159,6 +187,7 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
   };
   const { cue, greeting, verb, german, group } = cueHashes;
   const out: PieceCues = { words: [], german: 0 };
+  const uncapitalised = t.count >= 4 && !/\p{Lu}/u.test(piece);
   for (let i = 0; i < t.count; i++) {
     const shape = t.shape[i];
     const word = t.word[i] ?? 0;
@@ -183,14 +212,28 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     // Capitals name a speaker only, and not where a line opens: "ERROR:", "NOTE:" and "IBAN:" open log lines and fields.
     if (shape === Shape.AllCaps && !(speaker && i > 0 && model.gazetteer.flags(word) & Gaz.first && !(model.gazetteer.flags(word) & NEVER_IN_NAME)))
       continue;
+    const lowerFlags = shape === Shape.Lower ? model.gazetteer.flags(possessive ? wordHash(lowerLikeTokens(piece.slice(start, end))) : word) : 0;
     const chat =
       shape === Shape.Lower &&
-      (possessive || (i + 1 < t.count && verb.has(t.word[i + 1] ?? 0) && /^,?\s$/.test(piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0))));
-    if (!(cued || speaker || chat)) continue;
+      (possessive ||
+        (i + 1 < t.count && verb.has(t.word[i + 1] ?? 0) && /^,?\s$/.test(piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0))) ||
+        // A chat line written all in lower case: a given name there that is no word of any list and looks like a name ("sento matteo").
+        (uncapitalised && lowerFlags & Gaz.first && !(lowerFlags & CHAT_NAME_NOT) && nameLikeness(piece.slice(start, end)) >= 0.5));
+    const greetedAt = cued && greeting.has(t.word[k] ?? 0);
+    // A capitalised given name before a verb of chat or report ("Marguerite cited", "Aslı dedi").
+    const capitalFlags = shape === Shape.Capitalised ? model.gazetteer.flags(word) : 0;
+    const reported =
+      capitalFlags & Gaz.first &&
+      !(capitalFlags & (Gaz.common | NEVER_IN_NAME | PLACES)) &&
+      i + 1 < t.count &&
+      verb.has(t.word[i + 1] ?? 0) &&
+      piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0) === " ";
+    if (!(cued || speaker || chat || reported)) continue;
     // A lower-case word counts only as a known given name: most words before "and" or after "with" are not.
-    if (shape === Shape.Lower && !(model.gazetteer.flags(possessive ? wordHash(lowerLikeTokens(piece.slice(start, end))) : word) & Gaz.first))
+    // A chat speaker may also be a word no list knows that looks like a name ("honza:", "eszti:").
+    if (shape === Shape.Lower && !(lowerFlags & Gaz.first) && !((speaker || greetedAt) && unknownNameShaped(piece.slice(start, end), lowerFlags)))
       continue;
-    const greeted = cued && greeting.has(t.word[k] ?? 0);
+    const greeted = greetedAt;
     // A capitalised word between a greeting and a comma is the one greeted ("Hola Rocío,", "Moi Kerttu,"), unless a group.
     const vocative = greeted && shape === Shape.Capitalised && piece[end] === "," && !group.has(word);
     out.words.push({ start, end, greeted, speaker, vocative });
@@ -201,12 +244,26 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
 const AND_THEN_WORD = /^\s(?:and|&|und|et|y|e|i|och|og|en|és|ja|a|и|та)\s(\p{Lu}[\p{L}\p{M}'’-]*)/u;
 const WORD_THEN_AND = /(?:^|\s)(\p{Lu}[\p{L}\p{M}'’-]*)\s(?:and|&|und|et|y|e|i|och|og|en|és|ja|a|и|та)\s$/u;
 
+/** What a lower-case given name in chat must not also be: a word of some list, a place, a title. */
+const CHAT_NAME_NOT = Gaz.common | Gaz.dictionary | NEVER_IN_NAME | PLACES;
+
+/** A word no list knows, of 3-12 letters and nothing else ("webhook-dispatcher" is a service), that looks like a name rather than a word of some language. */
+function unknownNameShaped(word: string, flags: number): boolean {
+  return !(flags & (KNOWN_WORD | NEVER_IN_NAME | Gaz.city | Gaz.country | Gaz.region)) && /^\p{L}{3,12}$/u.test(word) && nameLikeness(word) >= 0.5;
+}
+
 /** A single given name at a cue: capitalised, a known name or a word no list holds; in lower case, a known given name. */
-function cuedName(word: string, model: Tagger, lower: boolean, greeted: boolean, vocative = false): boolean {
+function cuedName(word: string, model: Tagger, lower: boolean, greeted: boolean, vocative = false, speaker = false): boolean {
   const flags = flagsOf(word, model);
   if (flags & NEVER_IN_NAME) return false;
   if (vocative) return word.length >= 2;
-  if (lower) return (flags & Gaz.first) !== 0 && (greeted || !(flags & Gaz.dictionary)) && word.length >= 3;
+  // A chat speaker in lower case: a given name even if also a dictionary word ("emma:"), or a name-shaped unknown word.
+  if (lower && speaker)
+    return (
+      ((flags & Gaz.first) !== 0 && !(flags & Gaz.common) && (!(flags & Gaz.dictionary) || nameLikeness(word) >= 0)) || unknownNameShaped(word, flags)
+    );
+  if (lower)
+    return ((flags & Gaz.first) !== 0 && (greeted || !(flags & Gaz.dictionary)) && word.length >= 3) || (greeted && unknownNameShaped(word, flags));
   if (flags & NAMES) return true;
   return !(flags & KNOWN_WORD) && nameLikeness(word) >= -1;
 }
@@ -241,9 +298,10 @@ export function addCuedNames(piece: string, spans: NameSpan[], model: Tagger, cu
     const kind = caseOf(word);
     if (kind !== "capitalised" && kind !== "lower" && !(kind === "upper" && speaker)) continue;
     if (spans.some((x) => x.start < end && start < x.end)) continue;
-    if (!cuedName(word, model, kind === "lower", greeted, vocative)) continue;
-    // A word opening a line before a colon is a field label unless it is a known given name ("Lea: great", not "Kontoinhaber:").
-    if (speaker && !(flagsOf(word, model) & Gaz.first)) continue;
+    if (!cuedName(word, model, kind === "lower", greeted, vocative, speaker)) continue;
+    // A word opening a line before a colon is a field label unless it is a known given name ("Lea: great", not "Kontoinhaber:");
+    // in lower case a name-shaped word no list knows also speaks ("honza: kdo má klíče?").
+    if (speaker && !(flagsOf(word, model) & Gaz.first) && !(kind === "lower" && unknownNameShaped(word, flagsOf(word, model)))) continue;
     // An everyday word before a colon and an article is a glossary entry ("Mark: a visible
     // impression", "Grant: to give"), not a speaker.
     if (speaker && DEFINITION_AFTER.test(piece.slice(end, end + 12)) && flagsOf(word, model) & (Gaz.common | Gaz.dictionary)) continue;
@@ -257,13 +315,13 @@ const CHINESE_SURNAMES =
 const CHINESE_DOUBLE_SURNAMES = "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|夏侯|令狐|歐陽|司馬|諸葛";
 /** Role words before a Chinese name ("总经理", "联系") and titles or verbs after it ("先生", "表示"): the cues that make it one. */
 const CHINESE_ROLE_BEFORE =
-  "总经理|經理|经理|董事长|董事長|总裁|總裁|主任|院长|院長|校长|校長|教授|医生|醫生|记者|記者|患者|病人|联系|聯繫|联系人|通知|请|請|叫|找|给|給|持卡人|户名|戶名|收件人|姓名|负责人|負責人|参会人员|與會人員|与会人员|出席人员|成员|成員|市民|居民|村民|网友|網友|创始人|創始人|选手|選手|球员|球員|工程师|工程師|民警|律师|律師|被告人|被告|原告|法官|检察官|檢察官|嫌疑人|判处|判處";
+  "总经理|經理|经理|董事长|董事長|总裁|總裁|主任|院长|院長|校长|校長|教授|医生|醫生|记者|記者|患者|病人|联系|聯繫|联系人|通知|请|請|叫|找|给|給|持卡人|户名|戶名|收件人|姓名|负责人|負責人|参会人员|與會人員|与会人员|出席人员|成员|成員|市民|居民|村民|网友|網友|创始人|創始人|选手|選手|球员|球員|工程师|工程師|民警|律师|律師|被告人|被告|原告|法官|检察官|檢察官|嫌疑人|判处|判處|会长|會長|志愿者|志願者|客户|客戶|申请人|申請人|队长|隊長|教练|教練";
 /** Titles after a family name alone ("黄老师", "王总"). */
 const CHINESE_TITLE = "老师|老師|先生|女士|小姐|教授|医生|醫生|博士|经理|經理|总|總|律师|律師|主任|师傅|師傅";
 const CHINESE_ROLE_AFTER =
-  "先生|女士|小姐|老师|老師|教授|医生|醫生|博士|经理|經理|总|總|同学|同學|律师|律師|记者|記者|主任|院长|院長|局长|局長|部长|部長|书记|書記|董事长|董事長|师傅|師傅|表示|说|說|指出|称|稱|认为|認為|介绍|介紹|打进|打進|攻入|有期徒刑";
+  "先生|女士|小姐|老师|老師|教授|医生|醫生|博士|经理|經理|总|總|同学|同學|律师|律師|记者|記者|主任|院长|院長|局长|局長|部长|部長|书记|書記|董事长|董事長|师傅|師傅|表示|说|說|指出|称|稱|认为|認為|介绍|介紹|打进|打進|攻入|有期徒刑|医师|醫師|研究员|研究員|教练|教練|会长|會長|反映|透露|强调|強調";
 /** What may stand beside a name without saying it is one: punctuation, "and", a space, the piece's ends. */
-const CHINESE_PLAIN_BEFORE = "和|与|與|及|、|：|:|，|,|\\s|^";
+const CHINESE_PLAIN_BEFORE = "和|与|與|及|、|：|:|，|,|的|\\s|^";
 const CHINESE_PLAIN_AFTER =
   "和|与|與|及|、|等|在|，|,|。|：|:|\\s|$|周[一二三四五六日]|週[一二三四五六日]|昨天|今天|明天|日前|近日|将|將|已|也|曾|于|於";
 const CHINESE_NAME = new RegExp(
@@ -282,7 +340,7 @@ export const KOREAN_SURNAMES =
   "김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진나지엄채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용";
 // Three syllables (the last not an honorific: "고객님" is "customer") before a title or honorific, or closing a field.
 const KOREAN_NAME = new RegExp(
-  `(?<![\\p{sc=Hangul}])([${KOREAN_SURNAMES}][\\p{sc=Hangul}](?![님씨])[\\p{sc=Hangul}])(?=\\s?(?:님|씨|교수|대표|과장|부장|사장|팀장|대리|선생|의원|장관|기자|선수|감독|회장|이사|원장|박사|변호사)|\\s*$|\\s*[·|—])`,
+  `(?<![\\p{sc=Hangul}])([${KOREAN_SURNAMES}][\\p{sc=Hangul}](?![님씨])[\\p{sc=Hangul}])(?=\\s?(?:님|씨|교수|대표|과장|부장|사장|팀장|대리|선생|의원|장관|기자|선수|감독|회장|이사|원장|박사|변호사|연구원|사무관|코치|교사|간호사|작가|위원장|위원|총장|소장|검사|판사|본부장|상무|전무)|\\s*$|\\s*[·|—])`,
   "gu",
 );
 /**
@@ -291,7 +349,7 @@ const KOREAN_NAME = new RegExp(
  * text before a comma or the end ("KYC check: 박성민, …"; "Use 한국어 for …" is a word).
  */
 const KOREAN_CUED_NAME = new RegExp(
-  `(?:(?:수령인|받는\\s?분|고객|고객명|담당자|작성자|신청인|보호자|환자|성명|이름|예금주|회원|직원|학생|대표자)\\s?[:：]?\\s?([${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=[\\s,.;:/)]|$)|[A-Za-z][A-Za-z.]*[:,]?\\s([${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=[,;/)]|\\s*$))`,
+  `(?:(?:수령인|받는\\s?분|고객|고객명|담당자|작성자|신청인|보호자|환자|성명|이름|예금주|회원|직원|학생|대표자|공격수|수비수|미드필더|골키퍼|투수|타자|선수)\\s?[:：]?\\s?([${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=(?:과|와|은|는|이|가|을|를|의|에게|도)?(?:[\\s,.;:/)]|$))|[A-Za-z][A-Za-z.]*[:,]?\\s([${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=[,;/)]|\\s*$))`,
   "gu",
 );
 /**
@@ -300,14 +358,14 @@ const KOREAN_CUED_NAME = new RegExp(
  * a teacher, 小心 careful, 小米 millet).
  */
 const CHINESE_FAMILIAR = new RegExp(
-  `(?<=${CHINESE_PLAIN_BEFORE}|。|！|？|「|说|說|叫|找|问|問|给|給|跟)((?:老|小)(?![时時师師心学學米])[${CHINESE_SURNAMES}])(?=${CHINESE_PLAIN_AFTER}|说|說|刚|剛|要|让|讓|把|问|問)`,
+  `(?<=${CHINESE_PLAIN_BEFORE}|。|！|？|「|—|说|說|叫|找|问|問|给|給|跟)((?:老|小)(?![时時师師心学學米])[${CHINESE_SURNAMES}])(?=${CHINESE_PLAIN_AFTER}|说|說|刚|剛|要|让|讓|把|问|問)`,
   "gu",
 );
 /** A Korean given name of two syllables before "씨" ("지은 씨,"). */
 const KOREAN_GIVEN_SSI = /(?<![\p{sc=Hangul}])([\p{sc=Hangul}]{2})(?=\s씨(?:[,.\s]|$|는|가|도|에게|한테))/gu;
 /** A family name alone before a title ("최 팀장님"); 이 (this), 전 (former), 현 (current), 구 (old) and 신 (new) read as words there. */
 const KOREAN_FAMILY_TITLE = new RegExp(
-  `(?<![\\p{sc=Hangul}])([${KOREAN_SURNAMES.replace(/[이전현구신]/gu, "")}])(?=\\s(?:대표|과장|부장|사장|팀장|대리|교수|의원|장관|기자|감독|회장|이사|원장|박사|변호사|실장|차장|주임))`,
+  `(?<![\\p{sc=Hangul}])([${KOREAN_SURNAMES.replace(/[이전현구신]/gu, "")}])(?=\\s(?:대표|과장|부장|사장|팀장|대리|교수|의원|장관|기자|감독|회장|이사|원장|박사|변호사|실장|차장|주임|씨))`,
   "gu",
 );
 /** A numeral after the first character: a weekday or a count ("周一至周五", Monday to Friday), not a given name. */
@@ -324,7 +382,15 @@ const JAPANESE_NAME = new RegExp(
   `(?<![\\p{sc=Han}])(\\p{sc=Han}{1,3})(?:([ \\u3000])((?:(?!${HONORIFICS})[\\p{sc=Han}\\p{sc=Hiragana}\\p{sc=Katakana}]){1,3}))?(?=[ \\u3000]?(?:${HONORIFICS})|[^\\p{sc=Han}\\p{sc=Hiragana}\\p{sc=Katakana}]|$)`,
   "gu",
 );
-const JAPANESE_BEFORE_HONORIFIC = /(?<![\p{sc=Han}])(\p{sc=Han}{2,4})(?=[ \u3000]?(?:様|さま|さん|氏|先生|君|くん|ちゃん|殿))/gu;
+/** Titles and roles written after a Japanese name ("木下被告", "池田弁護士", "村上教授", "渡辺部長"). */
+const JAPANESE_TITLES =
+  "様|さま|さん|氏|先生|君|くん|ちゃん|殿|准教授|教授|部長|課長|社長|会長|院長|所長|店長|被告|容疑者|弁護士|医師|看護師長|看護師|選手|監督|議員|記者|代表";
+const JAPANESE_BEFORE_HONORIFIC = new RegExp(`(?<![\\p{sc=Han}])(\\p{sc=Han}{2,4}?)(?=[ \\u3000]?(?:${JAPANESE_TITLES}))`, "gu");
+/** A name written in hiragana before さん, くん or ちゃん ("たなかさん", "…さんとすずきさん"), as in chat and children's names. */
+const HIRAGANA_BEFORE_HONORIFIC =
+  /(?:(?<![\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Han}ー])|(?<=(?:さん|くん|ちゃん)と))(\p{sc=Hiragana}{2,5})(?=(?:さん|くん|ちゃん)(?:[とはがにのもへやを、。！？!?」,.\s]|$))/gu;
+/** Hiragana words before an honorific that are no name: polite お/ご words, everyone, family and baby words. */
+const HIRAGANA_NOT_NAME = /^(?:お|ご|みな|あか|ばあ|じい|にい|ねえ|かあ|とう|よめ|むこ|ぼっ|じょう)/u;
 const CJK = /[\p{sc=Han}\p{sc=Hangul}]/u;
 const KANA = /[\p{sc=Hiragana}\p{sc=Katakana}]/u;
 
@@ -359,6 +425,9 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
     for (let m = JAPANESE_BEFORE_HONORIFIC.exec(piece); m; m = JAPANESE_BEFORE_HONORIFIC.exec(piece)) {
       if (flagsOf((m[1] ?? "").slice(0, 2), model) & NAMES) add(m.index, m.index + (m[1] ?? "").length);
     }
+    HIRAGANA_BEFORE_HONORIFIC.lastIndex = 0;
+    for (let m = HIRAGANA_BEFORE_HONORIFIC.exec(piece); m; m = HIRAGANA_BEFORE_HONORIFIC.exec(piece))
+      if (!HIRAGANA_NOT_NAME.test(m[1] ?? "")) add(m.index, m.index + (m[1] ?? "").length);
   }
   if (!KANA.test(piece)) {
     // A name needs a role word or title beside it, or "和"/"、" joining it to such a name (two
@@ -404,6 +473,202 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
     const name = m[1] ?? m[2] ?? "";
     const start = m.index + m[0].length - name.length;
     add(start, start + name.length);
+  }
+}
+
+const GIVEN_THEN_WORD =
+  /(?<![\p{L}\p{M}'’.@_-])(\p{Lu}\p{Ll}[\p{L}\p{M}]*) (\p{Lu}[\p{L}\p{M}]*(?:['’-]\p{Lu}?[\p{L}\p{M}]+)?)(?![\p{L}\p{M}\p{N}_@-])/gu;
+/** What a given name must not also be to open a name alone: an everyday, technical, title, time or place word. */
+const NOT_GIVEN_ALONE = Gaz.common | Gaz.techTerm | Gaz.title | Gaz.orgWord | Gaz.street | Gaz.time | Gaz.nationality | Gaz.country | Gaz.region;
+
+/**
+ * A known given name followed by a capitalised word no list knows as anything but a surname is a
+ * person ("Ophelia Danquah", "Carmen Berrocal", "Joseph Camilleri"), even where the given name is
+ * also a dictionary word or a town: the surname no list holds is what the tagger could not place.
+ */
+export function addGivenThenSurname(piece: string, spans: NameSpan[], model: Tagger): void {
+  GIVEN_THEN_WORD.lastIndex = 0;
+  for (let m = GIVEN_THEN_WORD.exec(piece); m; m = GIVEN_THEN_WORD.exec(piece)) {
+    const given = m[1] ?? "";
+    const surname = m[2] ?? "";
+    GIVEN_THEN_WORD.lastIndex = m.index + given.length + 1;
+    const g = flagsOf(given, model);
+    if (!(g & Gaz.first) || g & NOT_GIVEN_ALONE || given.length < 3) continue;
+    const f = flagsOf(surname, model);
+    if (f & (Gaz.common | Gaz.dictionary | PLACES | NEVER_IN_NAME | Gaz.first) || surname.length < 3) continue;
+    if (!(f & Gaz.last) && (f & KNOWN_WORD || nameLikeness(surname) < -2.5)) continue;
+    const start = m.index;
+    const end = start + m[0].length;
+    if (spans.some((x) => x.start < end && start < x.end && (x.kind === "person" || x.start < start || x.end > end))) {
+      // Grows a person found on one of the two words over both.
+      for (const x of spans)
+        if (x.kind === "person" && x.start < end && start < x.end && x.start >= start && x.end <= end) [x.start, x.end] = [start, end];
+      continue;
+    }
+    spans.push({ kind: "person", start, end });
+  }
+}
+
+/** Words after a dash that closes a line or comes before a phone number: a signature ("— Outi", "— Pádraig Ó Ceallaigh, +353…"). */
+const SIGNATURE =
+  /(?:^|\s)[—–-]\s(\p{Lu}[\p{L}\p{M}'’-]+(?:\s(?:(?:Ó|Ní|Mac|Mc|de|da|van|von|bin|al)\s)?\p{Lu}[\p{L}\p{M}'’-]+){0,2})\s*(?=$|,\s*\+?\d)/u;
+const CHINESE_SIGNATURE = new RegExp(`[—–-]\\s?((?:${CHINESE_DOUBLE_SURNAMES}|[${CHINESE_SURNAMES}])\\p{sc=Han}{1,2})\\s*$`, "u");
+
+/**
+ * The name signing a message or a record line after a dash: a known given name or name-shaped words
+ * no list knows as words or places; in Chinese, a family name and one or two characters.
+ */
+export function addSignatureName(piece: string, spans: NameSpan[], model: Tagger): void {
+  // The detection copy writes every dash as "-".
+  if (!/[—–-]/.test(piece)) return;
+  const chinese = CHINESE_SIGNATURE.exec(piece);
+  const latin = chinese ? null : SIGNATURE.exec(piece);
+  const name = chinese?.[1] ?? latin?.[1];
+  if (!name) return;
+  const start = (chinese ?? latin)?.index ?? 0;
+  const at = piece.indexOf(name, start);
+  if (latin) {
+    const words = name.split(" ").filter((w) => !/^(?:Ó|Ní|Mac|Mc|de|da|van|von|bin|al)$/.test(w));
+    const firstFlags = flagsOf(words[0] ?? "", model);
+    if (!(firstFlags & Gaz.first || unknownNameShaped(words[0] ?? "", firstFlags))) return;
+    for (const w of words) {
+      const f = flagsOf(w, model);
+      if (f & (NEVER_IN_NAME | PLACES) || (f & KNOWN_WORD && !(f & NAMES))) return;
+    }
+  }
+  const end = at + name.length;
+  // A place or organisation over the same words gives way (a signature names a person); one reaching beyond them (an address) stays.
+  if (spans.some((x) => x.start < end && at < x.end && (x.kind === "person" ? x.end - x.start >= end - at : x.start < at || x.end > end))) return;
+  for (let k = spans.length - 1; k >= 0; k--) {
+    const c = spans[k] as NameSpan;
+    if (c.start < end && at < c.end) spans.splice(k, 1);
+  }
+  spans.push({ kind: "person", start: at, end });
+}
+
+/** A chat mention ("@lena", "@tobias"): letters only, not an e-mail, a path, a package scope or a doc tag. */
+const MENTION = /(?<![\p{L}\p{N}_.@/])@(\p{L}{3,15})(?![\p{L}\p{N}_.@/:-])/gu;
+const DOC_TAGS = new Set(
+  "param params returns return throws throw type typedef example deprecated see since author version link property prop template callback override inheritdoc internal private public protected module namespace license file fileoverview todo here channel everyone all team".split(
+    " ",
+  ),
+);
+/** Three or more capitalised single words in a comma list ("Okonkwo, Lindahl, Baptiste"). */
+const CAPITALISED_LIST = /(?<![\p{L}\p{M}'’-])\p{Lu}[\p{L}\p{M}'’-]+(?:, (?:and |und |et |y |e |i )?\p{Lu}[\p{L}\p{M}'’-]+){2,}(?![\p{L}\p{M}])/gu;
+
+/**
+ * A chat mention of a given name or a name-shaped word ("@lena can you…"), and the words of a
+ * capitalised comma list when two of them are known names and none is a word, place or title of
+ * some list (a word no list knows counts as a name there) ("Committee: Okonkwo, Lindahl, Baptiste"): surnames listed, as in minutes and panels.
+ */
+export function addMentionsAndLists(piece: string, spans: NameSpan[], model: Tagger): void {
+  const add = (start: number, end: number) => {
+    if (spans.some((x) => x.start < end && start < x.end)) return;
+    spans.push({ kind: "person", start, end });
+  };
+  if (piece.includes("@")) {
+    MENTION.lastIndex = 0;
+    for (let m = MENTION.exec(piece); m; m = MENTION.exec(piece)) {
+      const word = m[1] ?? "";
+      if (DOC_TAGS.has(word.toLowerCase())) continue;
+      const flags = flagsOf(word, model);
+      if ((flags & Gaz.first && !(flags & (Gaz.common | NEVER_IN_NAME))) || unknownNameShaped(word, flags))
+        add(m.index + 1, m.index + 1 + word.length);
+    }
+  }
+  if (!piece.includes(", ")) return;
+  CAPITALISED_LIST.lastIndex = 0;
+  for (let m = CAPITALISED_LIST.exec(piece); m; m = CAPITALISED_LIST.exec(piece)) {
+    const words: Array<[number, number]> = [];
+    for (const w of m[0].matchAll(/\p{Lu}[\p{L}\p{M}'’-]+/gu)) words.push([m.index + (w.index ?? 0), m.index + (w.index ?? 0) + w[0].length]);
+    let known = 0;
+    let plain = true;
+    for (const [start, end] of words) {
+      const word = piece.slice(start, end);
+      const flags = flagsOf(word, model);
+      // A frequent word of some language may be a name too ("Baptiste"); an English or dictionary word may not.
+      if (flags & (Gaz.common | Gaz.dictionary | PLACES | NEVER_IN_NAME) || (flags & Gaz.frequent && !(flags & NAMES))) plain = false;
+      else if (flags & NAMES) known++;
+    }
+    if (plain && known >= 2) for (const [start, end] of words) add(start, end);
+  }
+}
+
+/** Arabic words that put a person right after them: titles, roles of a form or of news, a greeting, "in the presence of". */
+const ARABIC_CUE =
+  "السيد|السيدة|الأستاذ|الأستاذة|الاستاذ|الاستاذة|الدكتور|الدكتورة|د\\.|المهندس|المهندسة|الشيخ|الشيخة|المحامي|المحامية|العميل|العميلة|المريض|المريضة|اللاعب|اللاعبة|المدرب|الطالب|الطالبة|الموظف|الموظفة|الزميل|الزميلة|الكاتب|الكاتبة|الفنان|الفنانة|بحضور|مرحبا|مرحباً|عزيزي|عزيزتي|شكرا|شكراً";
+/** Words that end an Arabic name: prepositions, conjunctions and verbs of saying. */
+const ARABIC_STOP = new Set(
+  "من في إلى الى على عن مع بخصوص حول قال قالت إن أن ان و أو ثم لدى عند لكم لك لكما لكن جزيلا جزيلاً جميعا جميعاً هو هي هم".split(" "),
+);
+/** Parts that bind the next word into an Arabic name ("بن", "بنت", "عبد", "أبو"). */
+const ARABIC_BINDER = /^(?:بن|بنت|ابن|عبد|أبو|ابو|آل)$/u;
+const ARABIC_CUED = new RegExp(`(?<![\\p{sc=Arabic}])(?:${ARABIC_CUE})[\\s:،]+(?=\\p{sc=Arabic})`, "gu");
+/** Devanagari titles and roles before a name, and honorifics after one ("शर्मा जी", "वर्मा साहब"). */
+const HINDI_CUED =
+  /(?<![\p{sc=Devanagari}])(?:डॉ\.|डॉक्टर|प्रोफेसर|प्रोफ़ेसर|प्रो\.|श्री|श्रीमती|सुश्री|अध्यक्ष|निदेशक|मंत्री|ग्राहक|मरीज़?|कप्तान|खिलाड़ी)[\s:]+(?=\p{sc=Devanagari})/gu;
+const HINDI_STOP = new Set("ने को का की के से में पर और या तथा भी जी साहब ने कहा है हैं था थी".split(" "));
+const HINDI_HONORIFIC = /(?<![\p{sc=Devanagari}\p{M}])([\p{sc=Devanagari}\p{M}]{2,})(?=\s(?:जी|साहब)(?![\p{sc=Devanagari}]))/gu;
+
+/** Up to `max` words of one script from `at`, stopping at punctuation, a stop word or the piece's end. */
+function scriptWords(piece: string, at: number, script: RegExp, stop: ReadonlySet<string>, max: number): Array<[number, number]> {
+  const words: Array<[number, number]> = [];
+  const word = new RegExp(`^${script.source}+`, "u");
+  let i = at;
+  while (words.length < max) {
+    const m = word.exec(piece.slice(i, i + 40));
+    if (!m || stop.has(m[0])) break;
+    words.push([i, i + m[0].length]);
+    i += m[0].length;
+    if (piece[i] !== " ") break;
+    i++;
+  }
+  return words;
+}
+
+/**
+ * Names of Arabic and Devanagari text after a title, a role or a greeting ("الأستاذ عمر الشامي",
+ * "اللاعب يوسف القحطاني", "डॉ. अनीता सक्सेना") and before a Hindi honorific ("शर्मा जी"). An Arabic
+ * name takes two words, more only where a binder ("بن", "عبد") or the article ties the next one in.
+ */
+export function addScriptCuedNames(piece: string, spans: NameSpan[]): void {
+  const add = (start: number, end: number, stop: ReadonlySet<string>) => {
+    if (end <= start) return;
+    const around = spans.find((x) => x.kind === "person" && x.start <= start && x.end >= end);
+    // A person found over it keeps its extent, but not over the function words after the name ("… ने कहा").
+    if (around) {
+      if (stop.has(/^\s(\S+)/u.exec(piece.slice(end, around.end))?.[1] ?? "")) around.end = end;
+      return;
+    }
+    for (let k = spans.length - 1; k >= 0; k--) {
+      const c = spans[k] as NameSpan;
+      if (c.start < end && start < c.end) spans.splice(k, 1);
+    }
+    spans.push({ kind: "person", start, end });
+  };
+  if (/\p{sc=Arabic}/u.test(piece)) {
+    ARABIC_CUED.lastIndex = 0;
+    for (let m = ARABIC_CUED.exec(piece); m; m = ARABIC_CUED.exec(piece)) {
+      const words = scriptWords(piece, m.index + m[0].length, /[\p{sc=Arabic}\p{M}]/u, ARABIC_STOP, 4);
+      // A given name opens it: a word with the article there is a role or a noun ("السيد الرئيس").
+      if (piece.startsWith("ال", words[0]?.[0] ?? 0)) continue;
+      let taken = Math.min(words.length, 2);
+      const text = (k: number) => piece.slice(words[k]?.[0], words[k]?.[1]);
+      while (taken < words.length && (ARABIC_BINDER.test(text(taken - 1)) || ARABIC_BINDER.test(text(taken - 2)) || text(taken).startsWith("ال")))
+        taken++;
+      if (taken > 0 && ARABIC_BINDER.test(text(taken - 1))) taken--;
+      if (taken > 0) add(words[0]?.[0] ?? 0, words[taken - 1]?.[1] ?? 0, ARABIC_STOP);
+    }
+  }
+  if (/\p{sc=Devanagari}/u.test(piece)) {
+    HINDI_CUED.lastIndex = 0;
+    for (let m = HINDI_CUED.exec(piece); m; m = HINDI_CUED.exec(piece)) {
+      const words = scriptWords(piece, m.index + m[0].length, /[\p{sc=Devanagari}\p{M}]/u, HINDI_STOP, 3);
+      if (words.length > 0) add(words[0]?.[0] ?? 0, words[words.length - 1]?.[1] ?? 0, HINDI_STOP);
+    }
+    HINDI_HONORIFIC.lastIndex = 0;
+    for (let m = HINDI_HONORIFIC.exec(piece); m; m = HINDI_HONORIFIC.exec(piece))
+      if (!HINDI_STOP.has(m[1] ?? "")) add(m.index, m.index + (m[1] ?? "").length, HINDI_STOP);
   }
 }
 

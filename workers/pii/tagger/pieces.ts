@@ -4,16 +4,16 @@
 export const PIECE_MAX = 2000;
 
 const BREAK = /[.!?]+(?=\s|$)|\n/g;
-/** Words whose final dot ends no sentence ("Dr. Smith", "P.O. Box", "Acme Inc. said"). */
+/** Words whose final dot ends no sentence ("Dr. Smith", "P.O. Box", "Acme Inc. said", Hindi "डॉ." doctor). */
 const ABBREVIATIONS = new Set(
-  "mr mrs ms dr prof sr jr st mt ft no nr vs etc inc ltd co corp dept gen col lt sgt capt rev hon fr sen rep gov pres jan feb mar apr jun jul aug sep sept oct nov dec str ave blvd rd sq apt bros mme mlle m sig sra srta dott ing mag dipl dhr mevr ph bsc msc mba".split(
+  "mr mrs ms dr prof sr jr st mt ft no nr vs etc inc ltd co corp dept gen col lt sgt capt rev hon fr sen rep gov pres jan feb mar apr jun jul aug sep sept oct nov dec str ave blvd rd sq apt bros mme mlle m sig sra srta dott ing mag dipl dhr mevr ph bsc msc mba डॉ प्रो श्री".split(
     " ",
   ),
 );
 
 function endsWithAbbreviation(text: string, dot: number): boolean {
   let i = dot;
-  while (i > 0 && /[\p{L}]/u.test(text[i - 1] ?? "")) i--;
+  while (i > 0 && /[\p{L}\p{M}]/u.test(text[i - 1] ?? "")) i--;
   const word = text.slice(i, dot);
   if (word.length === 1) return true; // an initial, "J. Smith", "P.O."
   return ABBREVIATIONS.has(word.toLowerCase());
