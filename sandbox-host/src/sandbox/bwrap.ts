@@ -1,11 +1,12 @@
 // The default sandbox driver: bubblewrap namespaces + seccomp + cgroups, launched as an unprivileged host user.
-import { existsSync } from "node:fs";
+import { constants, existsSync } from "node:fs";
 import { type FileHandle, stat } from "node:fs/promises";
 import { detectCgroups, SandboxCgroup, type CgroupLayout } from "./cgroups.js";
-import { openProxySocket, openReadOnlyFile, openWorkspace } from "./host-paths.js";
+import { O_PATH, openProxySocket, openReadOnlyFile, openWorkspace } from "./host-paths.js";
 import { HostIds, PROBE_AGENT } from "./ids.js";
-import { launcherArgs, PERL, SETGROUPS_NR } from "./launcher.js";
-import { launch } from "./process.js";
+import { PERL, parkedLauncherInput, SETGROUPS_NR, type TakenOverFd } from "./launcher.js";
+import { LauncherPool, type ParkedLauncher } from "./launcher-pool.js";
+import { attach } from "./process.js";
 import {
   CA_CERT_INSIDE,
   ETC_PIECES,
@@ -38,6 +39,8 @@ export interface BwrapDriverOptions {
   sandboxUid?: number;
   /** Host paths bound read-only at the same place (e.g. /opt/node); they must exist. */
   extraReadOnly?: string[];
+  /** Launchers kept started ahead, in cgroups of their own (launcher-pool.ts); default 2. */
+  prestart?: number;
 }
 
 /**
@@ -68,13 +71,15 @@ export class BwrapDriver implements SandboxDriver {
   readonly #extraReadOnly: string[];
   /** MASKED_PROC_FILES this kernel has (bwrap cannot create a missing one inside /proc). */
   readonly #procMasks = MASKED_PROC_FILES.filter((f) => existsSync(f));
-  #prepared: Promise<{ layout: CgroupLayout; seccomp: Buffer; rootArgs: string[] }> | undefined;
+  readonly #prestart: number;
+  #prepared: Promise<{ layout: CgroupLayout; seccomp: Buffer; rootArgs: string[]; pool: LauncherPool }> | undefined;
 
   constructor(opts: BwrapDriverOptions = {}) {
     this.#bwrap = opts.bwrapPath ?? "/usr/bin/bwrap";
     this.#ids = opts.ids ?? new HostIds();
     this.#sandboxUid = opts.sandboxUid ?? 1000;
     this.#extraReadOnly = opts.extraReadOnly ?? [];
+    this.#prestart = opts.prestart ?? 2;
   }
 
   get #isRoot(): boolean {
@@ -127,7 +132,10 @@ export class BwrapDriver implements SandboxDriver {
       if (!(await stat(PERL).catch(() => undefined))) throw new Error(`perl not found at ${PERL}`);
       if (this.#isRoot && SETGROUPS_NR[process.arch] === undefined) throw new Error(`no setgroups syscall number for ${process.arch}`);
       const layout = await detectCgroups();
-      return { layout, seccomp: await seccompBpf(), rootArgs: this.#rootArgs() };
+      await LauncherPool.reapStale(layout);
+      const pool = new LauncherPool(layout, { size: this.#prestart, pipes: GROUP_FD - SECCOMP_FD + 1 });
+      pool.fill();
+      return { layout, seccomp: await seccompBpf(), rootArgs: this.#rootArgs(), pool };
     })();
     this.#prepared.catch(() => {
       this.#prepared = undefined;
@@ -204,53 +212,66 @@ export class BwrapDriver implements SandboxDriver {
   }
 
   async #spawn(spec: SandboxSpec): Promise<SandboxHandle> {
-    const { layout, seccomp, rootArgs } = await this.#prepare().catch((e: unknown) => {
+    const { layout, seccomp, rootArgs, pool } = await this.#prepare().catch((e: unknown) => {
       throw new SandboxStartError(e instanceof Error ? e.message : String(e));
     });
     const ids = this.#isRoot ? await this.#ids.lease(spec.agentId).catch(idsError) : undefined;
     const opened: FileHandle[] = [];
+    const closeOpened = () => Promise.all(opened.map((fh) => fh.close().catch(() => undefined)));
+    let parked: ParkedLauncher | undefined;
     let cgroup: SandboxCgroup | undefined;
     try {
       const ident = identityFiles(this.#sandboxUid);
-      const extraFds: (number | { data: Buffer })[] = [
+      const pipes: { data: Buffer }[] = [
         { data: seccomp },
         { data: envArgs(sandboxEnv(spec)) },
         { data: Buffer.from(ident.passwd) },
         { data: Buffer.from(ident.group) },
       ];
-      /** Next descriptor number in the launcher: extraFds land on 3, 4, 5… in order. */
-      const add = (fh: FileHandle) => {
+      // The launcher opens these again from the daemon's descriptors, after the pipes (fd 7 on).
+      const takeOver: TakenOverFd[] = [];
+      const add = (fh: FileHandle, flags: number) => {
         opened.push(fh);
-        extraFds.push(fh.fd);
-        return 2 + extraFds.length;
+        takeOver.push({ fd: fh.fd, flags });
+        return 2 + pipes.length + takeOver.length;
       };
       const fds: { workspace?: number; proxySocket?: number; caCert?: number } = {};
-      if (spec.workspaceDir) fds.workspace = add(await openWorkspace(spec.workspaceDir, ids?.uid));
-      if (spec.network.proxySocket) fds.proxySocket = add(await openProxySocket(spec.network.proxySocket, ids?.gid));
-      if (spec.network.caCertFile) fds.caCert = add(await openReadOnlyFile(spec.network.caCertFile, "CA certificate"));
-      cgroup = await SandboxCgroup.create(layout, spec.id, spec.limits).catch((e: unknown) => {
-        throw new SandboxStartError(`cgroup setup failed: ${e instanceof Error ? e.message : String(e)}`);
-      });
-      const files = cgroup.procsFiles;
-      const handle = await launch({
+      if (spec.workspaceDir) fds.workspace = add(await openWorkspace(spec.workspaceDir, ids?.uid), constants.O_RDONLY | constants.O_DIRECTORY);
+      if (spec.network.proxySocket) fds.proxySocket = add(await openProxySocket(spec.network.proxySocket, ids?.gid), O_PATH);
+      if (spec.network.caCertFile) fds.caCert = add(await openReadOnlyFile(spec.network.caCertFile, "CA certificate"), constants.O_RDONLY);
+      for (let attempt = 1; ; attempt++) {
+        parked = await pool.take();
+        cgroup = await parked.cgroup.adopt(layout, spec.id, spec.limits).catch((e: unknown) => {
+          throw new SandboxStartError(`cgroup setup failed: ${e instanceof Error ? e.message : String(e)}`);
+        });
+        if (parked.child.exitCode === null && parked.child.signalCode === null) break;
+        // It ended while parked (killed from outside): its cgroups go and another one is taken.
+        await cgroup.destroy();
+        cgroup = undefined;
+        if (attempt === 3) throw new SandboxStartError("sandbox launchers end before their start");
+      }
+      const input = parkedLauncherInput({ keepFds: 2 + pipes.length, takeOver, ids, argv: [this.#bwrap, ...this.bwrapArgs(spec, rootArgs, fds)] });
+      const handle = attach(parked!.child, {
         id: spec.id,
         file: PERL,
-        args: launcherArgs({ keepFds: 2 + extraFds.length, cgroupProcs: files, ids, argv: [this.#bwrap, ...this.bwrapArgs(spec, rootArgs, fds)] }),
-        env: { PATH: "/usr/bin:/bin" },
-        extraFds,
+        args: [],
+        env: {},
+        extraFds: pipes,
         cgroup,
         spareOnSoftSignal: ["bwrap", ...INIT_NAMES],
         ...(ids ? { cleanup: () => ids.release() } : {}),
         ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }),
       });
+      // The launcher reopens the daemon's descriptors by their numbers: they stay open while it runs.
+      parked.child.once("exit", () => void closeOpened());
+      parked.child.stdin?.end(input);
       return handle;
     } catch (e) {
-      await cgroup?.destroy();
+      parked?.child.kill("SIGKILL");
+      await (cgroup ?? parked?.cgroup)?.destroy().catch(() => undefined);
       await ids?.release();
+      await closeOpened();
       throw e;
-    } finally {
-      // The launcher holds its own copies from here on.
-      await Promise.all(opened.map((fh) => fh.close().catch(() => undefined)));
     }
   }
 }

@@ -1,7 +1,7 @@
 // Per-sandbox cgroups for memory, CPU and pids limits on cgroup v2, v1, or the hybrid of both, and
 // the sandbox's CPU usage as the host kernel counts it (cpu.stat on v2, the cpuacct hierarchy on v1).
 import { constants } from "node:fs";
-import { access, mkdir, readFile, rmdir, writeFile } from "node:fs/promises";
+import { access, mkdir, readFile, rename, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { SandboxLimits } from "./types.js";
@@ -162,7 +162,8 @@ export class SandboxCgroup {
     return new SandboxCgroup(dirs);
   }
 
-  static async create(layout: CgroupLayout, id: string, limits: SandboxLimits): Promise<SandboxCgroup> {
+  /** Makes the cgroups of `id` with `limits`; without limits, ones to be given a sandbox later (adopt). */
+  static async create(layout: CgroupLayout, id: string, limits?: SandboxLimits): Promise<SandboxCgroup> {
     const v2 = CONTROLLERS.filter((c) => layout[c].version === 2);
     let v2Parent: string | undefined;
     if (v2.length > 0) v2Parent = await prepareV2Parent(layout[v2[0]!].ownDir, v2);
@@ -176,6 +177,34 @@ export class SandboxCgroup {
     const cg = new SandboxCgroup(dirs);
     try {
       for (const dir of new Set(dirs.values())) await mkdir(dir, { recursive: true });
+      if (limits) await cg.#apply(layout, limits);
+    } catch (err) {
+      await cg.destroy();
+      throw err;
+    }
+    return cg;
+  }
+
+  /**
+   * These cgroups (made ahead with no sandbox's name, see launcher-pool.ts) renamed to sandbox `id`'s
+   * and given its limits. A cgroup of `id` that still exists makes the rename fail (EEXIST): two
+   * sandboxes never share one. On failure the names are put back.
+   */
+  async adopt(layout: CgroupLayout, id: string, limits: SandboxLimits): Promise<SandboxCgroup> {
+    const moves = [...new Set(this.#dirs.values())].map((from) => ({ from, to: path.join(path.dirname(from), id) }));
+    const done: typeof moves = [];
+    try {
+      for (const m of moves) {
+        await rename(m.from, m.to);
+        done.push(m);
+      }
+    } catch (err) {
+      for (const m of done.reverse()) await rename(m.to, m.from).catch(() => undefined);
+      throw err;
+    }
+    const to = new Map(moves.map((m) => [m.from, m.to]));
+    const cg = new SandboxCgroup(new Map([...this.#dirs].map(([c, d]) => [c, to.get(d) ?? d])));
+    try {
       await cg.#apply(layout, limits);
     } catch (err) {
       await cg.destroy();
