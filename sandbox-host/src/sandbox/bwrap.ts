@@ -17,8 +17,11 @@ import {
   rootEntries,
   sandboxEnv,
   tmpSizeBytes,
+  withCompiledInit,
   withInit,
+  COMPILED_INIT_INSIDE,
 } from "./rootfs.js";
+import { defaultAssetsDir, guestHelper } from "./assets.js";
 import { seccompBpf } from "./seccomp.js";
 import {
   idsError,
@@ -41,6 +44,8 @@ export interface BwrapDriverOptions {
   extraReadOnly?: string[];
   /** Launchers kept started ahead, in cgroups of their own (launcher-pool.ts); default 2. */
   prestart?: number;
+  /** Where the compiled guest helper (the sandbox's init) is built; defaultAssetsDir() by default. */
+  assetsDir?: string;
 }
 
 /**
@@ -72,7 +77,8 @@ export class BwrapDriver implements SandboxDriver {
   /** MASKED_PROC_FILES this kernel has (bwrap cannot create a missing one inside /proc). */
   readonly #procMasks = MASKED_PROC_FILES.filter((f) => existsSync(f));
   readonly #prestart: number;
-  #prepared: Promise<{ layout: CgroupLayout; seccomp: Buffer; rootArgs: string[]; pool: LauncherPool }> | undefined;
+  readonly #assetsDir: string;
+  #prepared: Promise<{ layout: CgroupLayout; seccomp: Buffer; rootArgs: string[]; pool: LauncherPool; compiledInit: boolean }> | undefined;
 
   constructor(opts: BwrapDriverOptions = {}) {
     this.#bwrap = opts.bwrapPath ?? "/usr/bin/bwrap";
@@ -80,6 +86,7 @@ export class BwrapDriver implements SandboxDriver {
     this.#sandboxUid = opts.sandboxUid ?? 1000;
     this.#extraReadOnly = opts.extraReadOnly ?? [];
     this.#prestart = opts.prestart ?? 2;
+    this.#assetsDir = opts.assetsDir ?? defaultAssetsDir();
   }
 
   get #isRoot(): boolean {
@@ -135,7 +142,12 @@ export class BwrapDriver implements SandboxDriver {
       await LauncherPool.reapStale(layout);
       const pool = new LauncherPool(layout, { size: this.#prestart, pipes: GROUP_FD - SECCOMP_FD + 1 });
       pool.fill();
-      return { layout, seccomp: await seccompBpf(), rootArgs: this.#rootArgs(), pool };
+      // The compiled init where gcc can build the guest helper (once per source version, kept in the
+      // assets dir); otherwise the perl one, which does the same steps.
+      const helper = await guestHelper(this.#assetsDir).catch(() => undefined);
+      const rootArgs = this.#rootArgs();
+      if (helper) rootArgs.push("--ro-bind", helper, COMPILED_INIT_INSIDE);
+      return { layout, seccomp: await seccompBpf(), rootArgs, pool, compiledInit: helper !== undefined };
     })();
     this.#prepared.catch(() => {
       this.#prepared = undefined;
@@ -166,6 +178,7 @@ export class BwrapDriver implements SandboxDriver {
     spec: Pick<SandboxSpec, "command" | "limits">,
     rootArgs: string[],
     fds: { workspace?: number; proxySocket?: number; caCert?: number },
+    compiledInit = false,
   ): string[] {
     const u = String(this.#sandboxUid);
     return [
@@ -207,12 +220,12 @@ export class BwrapDriver implements SandboxDriver {
       "--args",
       String(ARGS_FD),
       "--",
-      ...withInit(spec.command, fds.proxySocket !== undefined),
+      ...(compiledInit ? withCompiledInit : withInit)(spec.command, fds.proxySocket !== undefined),
     ];
   }
 
   async #spawn(spec: SandboxSpec): Promise<SandboxHandle> {
-    const { layout, seccomp, rootArgs, pool } = await this.#prepare().catch((e: unknown) => {
+    const { layout, seccomp, rootArgs, pool, compiledInit } = await this.#prepare().catch((e: unknown) => {
       throw new SandboxStartError(e instanceof Error ? e.message : String(e));
     });
     const ids = this.#isRoot ? await this.#ids.lease(spec.agentId).catch(idsError) : undefined;
@@ -250,7 +263,12 @@ export class BwrapDriver implements SandboxDriver {
         cgroup = undefined;
         if (attempt === 3) throw new SandboxStartError("sandbox launchers end before their start");
       }
-      const input = parkedLauncherInput({ keepFds: 2 + pipes.length, takeOver, ids, argv: [this.#bwrap, ...this.bwrapArgs(spec, rootArgs, fds)] });
+      const input = parkedLauncherInput({
+        keepFds: 2 + pipes.length,
+        takeOver,
+        ids,
+        argv: [this.#bwrap, ...this.bwrapArgs(spec, rootArgs, fds, compiledInit)],
+      });
       const handle = attach(parked!.child, {
         id: spec.id,
         file: PERL,

@@ -34,6 +34,15 @@ function setRef(child: ChildProcess, ref: boolean): void {
   }
 }
 
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === "EPERM";
+  }
+}
+
 export class LauncherPool {
   readonly #layout: CgroupLayout;
   readonly #size: number;
@@ -51,13 +60,14 @@ export class LauncherPool {
 
   /**
    * Removes the pool cgroups a daemon that is gone left (its parked launchers exit when their stdin
-   * closes with the daemon). A cgroup still holding a process belongs to a live daemon and stays.
+   * closes with the daemon). Those of a live process (another daemon or host command beside this
+   * one, which may be about to move a launcher in) and those still holding a process stay.
    */
   static async reapStale(layout: CgroupLayout): Promise<void> {
     const names = await readdir(path.join(layout.pids.ownDir, "palisade")).catch(() => [] as string[]);
-    const ours = `${POOL_PREFIX}${process.pid}-`;
     for (const name of names) {
-      if (!name.startsWith(POOL_PREFIX) || name.startsWith(ours)) continue;
+      const owner = new RegExp(`^${POOL_PREFIX}(\\d+)-\\d+$`).exec(name)?.[1];
+      if (owner === undefined || processAlive(Number(owner))) continue;
       const cg = SandboxCgroup.of(layout, name);
       if ((await cg.pids()).length === 0) await cg.destroy().catch(() => undefined);
     }
