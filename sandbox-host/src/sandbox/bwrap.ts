@@ -231,8 +231,9 @@ export class BwrapDriver implements SandboxDriver {
     const ids = this.#isRoot ? await this.#ids.lease(spec.agentId).catch(idsError) : undefined;
     const opened: FileHandle[] = [];
     const closeOpened = () => Promise.all(opened.map((fh) => fh.close().catch(() => undefined)));
-    let parked: ParkedLauncher | undefined;
-    let cgroup: SandboxCgroup | undefined;
+    // A launcher and its cgroups are made ready while the host files are opened.
+    const launcher = this.#adoptLauncher(pool, layout, spec);
+    launcher.catch(() => undefined);
     try {
       const ident = identityFiles(this.#sandboxUid);
       const pipes: { data: Buffer }[] = [
@@ -252,24 +253,14 @@ export class BwrapDriver implements SandboxDriver {
       if (spec.workspaceDir) fds.workspace = add(await openWorkspace(spec.workspaceDir, ids?.uid), constants.O_RDONLY | constants.O_DIRECTORY);
       if (spec.network.proxySocket) fds.proxySocket = add(await openProxySocket(spec.network.proxySocket, ids?.gid), O_PATH);
       if (spec.network.caCertFile) fds.caCert = add(await openReadOnlyFile(spec.network.caCertFile, "CA certificate"), constants.O_RDONLY);
-      for (let attempt = 1; ; attempt++) {
-        parked = await pool.take();
-        cgroup = await parked.cgroup.adopt(layout, spec.id, spec.limits).catch((e: unknown) => {
-          throw new SandboxStartError(`cgroup setup failed: ${e instanceof Error ? e.message : String(e)}`);
-        });
-        if (parked.child.exitCode === null && parked.child.signalCode === null) break;
-        // It ended while parked (killed from outside): its cgroups go and another one is taken.
-        await cgroup.destroy();
-        cgroup = undefined;
-        if (attempt === 3) throw new SandboxStartError("sandbox launchers end before their start");
-      }
+      const { parked, cgroup } = await launcher;
       const input = parkedLauncherInput({
         keepFds: 2 + pipes.length,
         takeOver,
         ids,
         argv: [this.#bwrap, ...this.bwrapArgs(spec, rootArgs, fds, compiledInit)],
       });
-      const handle = attach(parked!.child, {
+      const handle = attach(parked.child, {
         id: spec.id,
         file: PERL,
         args: [],
@@ -285,11 +276,31 @@ export class BwrapDriver implements SandboxDriver {
       parked.child.stdin?.end(input);
       return handle;
     } catch (e) {
-      parked?.child.kill("SIGKILL");
-      await (cgroup ?? parked?.cgroup)?.destroy().catch(() => undefined);
+      const ready = await launcher.catch(() => undefined);
+      ready?.parked.child.kill("SIGKILL");
+      await ready?.cgroup.destroy().catch(() => undefined);
       await ids?.release();
       await closeOpened();
       throw e;
+    }
+  }
+
+  /**
+   * A parked launcher whose cgroups now bear the sandbox's name and limits. One that ended while
+   * parked (killed from outside) is dropped with its cgroups and another taken. On failure nothing
+   * of it is left.
+   */
+  async #adoptLauncher(pool: LauncherPool, layout: CgroupLayout, spec: SandboxSpec): Promise<{ parked: ParkedLauncher; cgroup: SandboxCgroup }> {
+    for (let attempt = 1; ; attempt++) {
+      const parked = await pool.take();
+      const cgroup = await parked.cgroup.adopt(layout, spec.id, spec.limits).catch(async (e: unknown) => {
+        parked.child.kill("SIGKILL");
+        await parked.cgroup.destroy().catch(() => undefined);
+        throw new SandboxStartError(`cgroup setup failed: ${e instanceof Error ? e.message : String(e)}`);
+      });
+      if (parked.child.exitCode === null && parked.child.signalCode === null) return { parked, cgroup };
+      await cgroup.destroy().catch(() => undefined);
+      if (attempt === 3) throw new SandboxStartError("sandbox launchers end before their start");
     }
   }
 }

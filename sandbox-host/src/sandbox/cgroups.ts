@@ -192,15 +192,11 @@ export class SandboxCgroup {
    */
   async adopt(layout: CgroupLayout, id: string, limits: SandboxLimits): Promise<SandboxCgroup> {
     const moves = [...new Set(this.#dirs.values())].map((from) => ({ from, to: path.join(path.dirname(from), id) }));
-    const done: typeof moves = [];
-    try {
-      for (const m of moves) {
-        await rename(m.from, m.to);
-        done.push(m);
-      }
-    } catch (err) {
-      for (const m of done.reverse()) await rename(m.to, m.from).catch(() => undefined);
-      throw err;
+    const renamed = await Promise.allSettled(moves.map((m) => rename(m.from, m.to)));
+    const failed = renamed.find((r) => r.status === "rejected");
+    if (failed) {
+      await Promise.all(moves.map((m, i) => (renamed[i]?.status === "fulfilled" ? rename(m.to, m.from).catch(() => undefined) : undefined)));
+      throw failed.reason;
     }
     const to = new Map(moves.map((m) => [m.from, m.to]));
     const cg = new SandboxCgroup(new Map([...this.#dirs].map(([c, d]) => [c, to.get(d) ?? d])));
@@ -217,23 +213,30 @@ export class SandboxCgroup {
     const dir = (c: Controller) => this.#dirs.get(c)!;
     const mem = String(limits.memoryBytes);
     const quota = Math.max(1000, Math.round(limits.cpuQuota * CFS_PERIOD_US));
-    if (layout.memory.version === 1) {
-      await writeFile(path.join(dir("memory"), "memory.limit_in_bytes"), mem);
-      // Without this a hog would spill into swap instead of being stopped.
-      const memsw = path.join(dir("memory"), "memory.memsw.limit_in_bytes");
-      if (await exists(memsw)) await writeFile(memsw, mem);
-    } else {
-      await writeFile(path.join(dir("memory"), "memory.max"), mem);
-      const swap = path.join(dir("memory"), "memory.swap.max");
-      if (await exists(swap)) await writeFile(swap, "0");
-    }
-    if (layout.cpu.version === 1) {
-      await writeFile(path.join(dir("cpu"), "cpu.cfs_period_us"), String(CFS_PERIOD_US));
-      await writeFile(path.join(dir("cpu"), "cpu.cfs_quota_us"), String(quota));
-    } else {
-      await writeFile(path.join(dir("cpu"), "cpu.max"), `${quota} ${CFS_PERIOD_US}`);
-    }
-    await writeFile(path.join(dir("pids"), "pids.max"), String(limits.pids));
+    // The three controllers are independent: their files are written side by side.
+    await Promise.all([
+      (async () => {
+        if (layout.memory.version === 1) {
+          await writeFile(path.join(dir("memory"), "memory.limit_in_bytes"), mem);
+          // Without this a hog would spill into swap instead of being stopped.
+          const memsw = path.join(dir("memory"), "memory.memsw.limit_in_bytes");
+          if (await exists(memsw)) await writeFile(memsw, mem);
+        } else {
+          await writeFile(path.join(dir("memory"), "memory.max"), mem);
+          const swap = path.join(dir("memory"), "memory.swap.max");
+          if (await exists(swap)) await writeFile(swap, "0");
+        }
+      })(),
+      (async () => {
+        if (layout.cpu.version === 1) {
+          await writeFile(path.join(dir("cpu"), "cpu.cfs_period_us"), String(CFS_PERIOD_US));
+          await writeFile(path.join(dir("cpu"), "cpu.cfs_quota_us"), String(quota));
+        } else {
+          await writeFile(path.join(dir("cpu"), "cpu.max"), `${quota} ${CFS_PERIOD_US}`);
+        }
+      })(),
+      writeFile(path.join(dir("pids"), "pids.max"), String(limits.pids)),
+    ]);
   }
 
   /** One cgroup.procs file per distinct directory (one on v2, one per controller and cpuacct on v1). */
