@@ -131,6 +131,12 @@ export class BwrapDriver implements SandboxDriver {
     await SandboxCgroup.of(await detectCgroups(), id).destroy();
   }
 
+  /** Ends the parked launchers and removes their cgroups. */
+  async close(): Promise<void> {
+    const prepared = await this.#prepared?.catch(() => undefined);
+    await prepared?.pool.close();
+  }
+
   /** Everything that is the same for every sandbox, done once. */
   #prepare() {
     this.#prepared ??= (async () => {

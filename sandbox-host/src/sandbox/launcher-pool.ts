@@ -22,6 +22,8 @@ export interface ParkedLauncher {
 }
 
 const POOL_PREFIX = "_pool-";
+/** Numbers pool cgroups across every pool of this process, so two drivers never share one. */
+let poolSeq = 0;
 
 /** Streams and process handle of a parked launcher must not keep a one-off run of the daemon's code alive. */
 function setRef(child: ChildProcess, ref: boolean): void {
@@ -49,7 +51,6 @@ export class LauncherPool {
   readonly #pipes: number;
   readonly #parked: ParkedLauncher[] = [];
   #filling: Promise<void> | undefined;
-  #seq = 0;
 
   /** `size` launchers kept parked; each gets `pipes` pipes from fd 3 on, filled at its start. */
   constructor(layout: CgroupLayout, opts: { size: number; pipes: number }) {
@@ -99,7 +100,7 @@ export class LauncherPool {
   }
 
   async #park(): Promise<ParkedLauncher> {
-    const cgroup = await SandboxCgroup.create(this.#layout, `${POOL_PREFIX}${process.pid}-${this.#seq++}`);
+    const cgroup = await SandboxCgroup.create(this.#layout, `${POOL_PREFIX}${process.pid}-${poolSeq++}`);
     let child: ChildProcess;
     try {
       child = await spawnLauncher({

@@ -106,6 +106,29 @@ describe.skipIf(missing("bubblewrap", availability))("bwrap launchers started ah
     await until(async () => (await poolCgroups(layout)).every((p) => !before.some((b) => b.name === p.name)), "killed launchers' cgroups removed");
   });
 
+  it("gives two drivers of one process pools of their own, and close() ends one's parked launchers and cgroups", async () => {
+    await until(async () => (await poolCgroups(layout)).filter((p) => p.pids.length === 1).length >= 2, "the first driver's pool");
+    const before = new Set((await poolCgroups(layout)).map((p) => p.name));
+    const second = new BwrapDriver({ prestart: 2 });
+    expect((await second.available()).ok).toBe(true);
+    await until(
+      async () => (await poolCgroups(layout)).filter((p) => !before.has(p.name) && p.pids.length === 1).length >= 2,
+      "the second driver's pool",
+    );
+    // No pool cgroup holds two launchers: each driver's are its own.
+    for (const p of await poolCgroups(layout)) expect(p.pids.length).toBeLessThanOrEqual(1);
+    const seconds = (await poolCgroups(layout)).filter((p) => !before.has(p.name));
+    await second.close();
+    for (const p of seconds) {
+      expect(existsSync(path.join(layout.pids.ownDir, "palisade", p.name))).toBe(false);
+      for (const pid of p.pids)
+        expect(existsSync(`/proc/${pid}/status`) && !(await readFile(`/proc/${pid}/status`, "utf8")).includes("State:\tZ")).toBe(false);
+    }
+    // The first driver's launchers are untouched and still start sandboxes.
+    for (const name of before) expect(existsSync(path.join(layout.pids.ownDir, "palisade", name))).toBe(true);
+    expect((await sh(driver, a, "echo ok")).stdout.trim()).toBe("ok");
+  });
+
   it("removes the pool cgroups a daemon that is gone left behind", async () => {
     const stale = "_pool-999999999-0";
     const dirs = [...new Set([layout.memory.ownDir, layout.cpu.ownDir, layout.pids.ownDir, ...(layout.cpuacct ? [layout.cpuacct.ownDir] : [])])].map(
