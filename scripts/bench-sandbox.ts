@@ -235,6 +235,8 @@ async function main() {
       : { skipped: microvmAvail.reason },
     idleMemoryMiB: idleMemory,
     overheadP50: Math.round((driverStats.p50 - bareStats.p50) * 100) / 100,
+    // Issue 23's goal: p50 at most 1.5× bare bwrap's in the same run.
+    ratioToBareP50: Math.round((driverStats.p50 / bareStats.p50) * 100) / 100,
     targetP50: 50,
     meetsTarget: driverStats.p50 < 50,
     // Other work on the machine skews the figures; the load average says how much there was.

@@ -5,6 +5,13 @@
 //     per-sandbox egress proxy), and execs COMMAND; the forwarder is non-dumpable (out of the
 //     command's reach through ptrace or /proc/<pid>/mem) and dies with the command.
 //
+//   palisade-guest sandbox-init SOCKET -- COMMAND...  (bwrap driver: pid 1 of the sandbox)
+//     the sandbox's init where the host's /usr is shown (rootfs.ts INIT does the same in perl where
+//     this helper cannot be built): non-dumpable first, then, when SOCKET is not empty, the proxy
+//     bridge on 127.0.0.1:3128 in a child of its own (listening before the command starts), then the
+//     command (PATH searched: 127 when not found, 126 when not executable) in a child; it reaps every
+//     orphan and exits with the command's status (128+n for signal n).
+//
 //   palisade-guest init                               (microvm driver: pid 1 of the guest)
 //     loads the guest's virtio modules, reads the sandbox's spec from the host over the virtio-serial
 //     port "palisade", mounts the image (read-only block device) and the workspace (9p), runs the
@@ -154,6 +161,45 @@ static int bridge_main(int argc, char **argv) {
   execvp(argv[5], argv + 5);
   fprintf(stderr, "palisade: %s: %s\n", argv[5], strerror(errno));
   return errno == ENOENT ? 127 : 126;
+}
+
+static int sandbox_init_main(int argc, char **argv) {
+  // palisade-guest sandbox-init SOCKET -- COMMAND...
+  if (argc < 5 || strcmp(argv[3], "--") != 0) { fprintf(stderr, "palisade-guest: usage: sandbox-init SOCKET -- COMMAND...\n"); return 125; }
+  // Before anything else: the command runs as the same uid and must not read or write this process.
+  if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0) { perror("palisade: sandbox init: prctl"); return 125; }
+  prctl(PR_SET_NAME, "palisade-init");
+  const char *socket_path = argv[2];
+  if (socket_path[0]) {
+    int lsn = listen_loopback(3128);
+    if (lsn < 0) { fprintf(stderr, "palisade: sandbox init: proxy bridge: %s\n", strerror(errno)); return 125; }
+    pid_t parent = getpid();
+    pid_t b = fork();
+    if (b < 0) { perror("palisade: sandbox init: fork"); return 125; }
+    if (b == 0) {
+      prctl(PR_SET_NAME, "palisade-bridge");
+      // A stopping command may still reach the proxy until the SIGKILL.
+      signal(SIGTERM, SIG_IGN);
+      for (int fd = 0; fd < 3; fd++) { int z = open("/dev/null", O_RDWR); if (z >= 0 && z != fd) { dup2(z, fd); close(z); } }
+      bridge_loop(lsn, socket_path, parent);
+      _exit(0);
+    }
+    close(lsn);
+  }
+  pid_t pid = fork();
+  if (pid < 0) { perror("palisade: sandbox init: fork"); return 125; }
+  if (pid == 0) {
+    execvp(argv[4], argv + 4);
+    int err = errno;
+    fprintf(stderr, "palisade: cannot run %s: %s\n", argv[4], strerror(err));
+    _exit(err == ENOENT || err == ENOTDIR ? 127 : 126);
+  }
+  for (;;) {
+    int status;
+    pid_t p = wait(&status);
+    if (p < 0) { if (errno == EINTR) continue; return 125; }
+    if (p == pid) return WIFSIGNALED(status) ? 128 + WTERMSIG(status) : WEXITSTATUS(status);
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -696,7 +742,8 @@ static int init_main(void) {
 
 int main(int argc, char **argv) {
   if (argc >= 2 && strcmp(argv[1], "bridge") == 0) return bridge_main(argc, argv);
+  if (argc >= 2 && strcmp(argv[1], "sandbox-init") == 0) return sandbox_init_main(argc, argv);
   if (getpid() == 1 || (argc >= 2 && strcmp(argv[1], "init") == 0)) return init_main();
-  fprintf(stderr, "usage: palisade-guest bridge PORT SOCKET -- COMMAND... | init\n");
+  fprintf(stderr, "usage: palisade-guest bridge PORT SOCKET -- COMMAND... | sandbox-init SOCKET -- COMMAND... | init\n");
   return 2;
 }

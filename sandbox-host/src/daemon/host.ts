@@ -237,6 +237,7 @@ export async function startHostDaemon(opts: HostDaemonOptions): Promise<HostDaem
         clearTimeout(refresh);
         await manager.stopAll();
         await workspaces.unmountAll();
+        for (const d of drivers ?? []) await d.close?.();
         await ids?.close();
         outbox.flush();
         await c.stop();

@@ -1,11 +1,12 @@
 // The default sandbox driver: bubblewrap namespaces + seccomp + cgroups, launched as an unprivileged host user.
-import { existsSync } from "node:fs";
+import { constants, existsSync } from "node:fs";
 import { type FileHandle, stat } from "node:fs/promises";
 import { detectCgroups, SandboxCgroup, type CgroupLayout } from "./cgroups.js";
-import { openProxySocket, openReadOnlyFile, openWorkspace } from "./host-paths.js";
+import { O_PATH, openProxySocket, openReadOnlyFile, openWorkspace } from "./host-paths.js";
 import { HostIds, PROBE_AGENT } from "./ids.js";
-import { launcherArgs, PERL, SETGROUPS_NR } from "./launcher.js";
-import { launch } from "./process.js";
+import { PERL, parkedLauncherInput, SETGROUPS_NR, type TakenOverFd } from "./launcher.js";
+import { LauncherPool, type ParkedLauncher } from "./launcher-pool.js";
+import { attach } from "./process.js";
 import {
   CA_CERT_INSIDE,
   ETC_PIECES,
@@ -16,8 +17,11 @@ import {
   rootEntries,
   sandboxEnv,
   tmpSizeBytes,
+  withCompiledInit,
   withInit,
+  COMPILED_INIT_INSIDE,
 } from "./rootfs.js";
+import { defaultAssetsDir, guestHelper } from "./assets.js";
 import { seccompBpf } from "./seccomp.js";
 import {
   idsError,
@@ -38,6 +42,10 @@ export interface BwrapDriverOptions {
   sandboxUid?: number;
   /** Host paths bound read-only at the same place (e.g. /opt/node); they must exist. */
   extraReadOnly?: string[];
+  /** Launchers kept started ahead, in cgroups of their own (launcher-pool.ts); default 2. */
+  prestart?: number;
+  /** Where the compiled guest helper (the sandbox's init) is built; defaultAssetsDir() by default. */
+  assetsDir?: string;
 }
 
 /**
@@ -68,13 +76,17 @@ export class BwrapDriver implements SandboxDriver {
   readonly #extraReadOnly: string[];
   /** MASKED_PROC_FILES this kernel has (bwrap cannot create a missing one inside /proc). */
   readonly #procMasks = MASKED_PROC_FILES.filter((f) => existsSync(f));
-  #prepared: Promise<{ layout: CgroupLayout; seccomp: Buffer; rootArgs: string[] }> | undefined;
+  readonly #prestart: number;
+  readonly #assetsDir: string;
+  #prepared: Promise<{ layout: CgroupLayout; seccomp: Buffer; rootArgs: string[]; pool: LauncherPool; compiledInit: boolean }> | undefined;
 
   constructor(opts: BwrapDriverOptions = {}) {
     this.#bwrap = opts.bwrapPath ?? "/usr/bin/bwrap";
     this.#ids = opts.ids ?? new HostIds();
     this.#sandboxUid = opts.sandboxUid ?? 1000;
     this.#extraReadOnly = opts.extraReadOnly ?? [];
+    this.#prestart = opts.prestart ?? 2;
+    this.#assetsDir = opts.assetsDir ?? defaultAssetsDir();
   }
 
   get #isRoot(): boolean {
@@ -119,6 +131,12 @@ export class BwrapDriver implements SandboxDriver {
     await SandboxCgroup.of(await detectCgroups(), id).destroy();
   }
 
+  /** Ends the parked launchers and removes their cgroups. */
+  async close(): Promise<void> {
+    const prepared = await this.#prepared?.catch(() => undefined);
+    await prepared?.pool.close();
+  }
+
   /** Everything that is the same for every sandbox, done once. */
   #prepare() {
     this.#prepared ??= (async () => {
@@ -127,7 +145,15 @@ export class BwrapDriver implements SandboxDriver {
       if (!(await stat(PERL).catch(() => undefined))) throw new Error(`perl not found at ${PERL}`);
       if (this.#isRoot && SETGROUPS_NR[process.arch] === undefined) throw new Error(`no setgroups syscall number for ${process.arch}`);
       const layout = await detectCgroups();
-      return { layout, seccomp: await seccompBpf(), rootArgs: this.#rootArgs() };
+      await LauncherPool.reapStale(layout);
+      const pool = new LauncherPool(layout, { size: this.#prestart, pipes: GROUP_FD - SECCOMP_FD + 1 });
+      pool.fill();
+      // The compiled init where gcc can build the guest helper (once per source version, kept in the
+      // assets dir); otherwise the perl one, which does the same steps.
+      const helper = await guestHelper(this.#assetsDir).catch(() => undefined);
+      const rootArgs = this.#rootArgs();
+      if (helper) rootArgs.push("--ro-bind", helper, COMPILED_INIT_INSIDE);
+      return { layout, seccomp: await seccompBpf(), rootArgs, pool, compiledInit: helper !== undefined };
     })();
     this.#prepared.catch(() => {
       this.#prepared = undefined;
@@ -158,6 +184,7 @@ export class BwrapDriver implements SandboxDriver {
     spec: Pick<SandboxSpec, "command" | "limits">,
     rootArgs: string[],
     fds: { workspace?: number; proxySocket?: number; caCert?: number },
+    compiledInit = false,
   ): string[] {
     const u = String(this.#sandboxUid);
     return [
@@ -199,58 +226,87 @@ export class BwrapDriver implements SandboxDriver {
       "--args",
       String(ARGS_FD),
       "--",
-      ...withInit(spec.command, fds.proxySocket !== undefined),
+      ...(compiledInit ? withCompiledInit : withInit)(spec.command, fds.proxySocket !== undefined),
     ];
   }
 
   async #spawn(spec: SandboxSpec): Promise<SandboxHandle> {
-    const { layout, seccomp, rootArgs } = await this.#prepare().catch((e: unknown) => {
+    const { layout, seccomp, rootArgs, pool, compiledInit } = await this.#prepare().catch((e: unknown) => {
       throw new SandboxStartError(e instanceof Error ? e.message : String(e));
     });
     const ids = this.#isRoot ? await this.#ids.lease(spec.agentId).catch(idsError) : undefined;
     const opened: FileHandle[] = [];
-    let cgroup: SandboxCgroup | undefined;
+    const closeOpened = () => Promise.all(opened.map((fh) => fh.close().catch(() => undefined)));
+    // A launcher and its cgroups are made ready while the host files are opened.
+    const launcher = this.#adoptLauncher(pool, layout, spec);
+    launcher.catch(() => undefined);
     try {
       const ident = identityFiles(this.#sandboxUid);
-      const extraFds: (number | { data: Buffer })[] = [
+      const pipes: { data: Buffer }[] = [
         { data: seccomp },
         { data: envArgs(sandboxEnv(spec)) },
         { data: Buffer.from(ident.passwd) },
         { data: Buffer.from(ident.group) },
       ];
-      /** Next descriptor number in the launcher: extraFds land on 3, 4, 5… in order. */
-      const add = (fh: FileHandle) => {
+      // The launcher opens these again from the daemon's descriptors, after the pipes (fd 7 on).
+      const takeOver: TakenOverFd[] = [];
+      const add = (fh: FileHandle, flags: number) => {
         opened.push(fh);
-        extraFds.push(fh.fd);
-        return 2 + extraFds.length;
+        takeOver.push({ fd: fh.fd, flags });
+        return 2 + pipes.length + takeOver.length;
       };
       const fds: { workspace?: number; proxySocket?: number; caCert?: number } = {};
-      if (spec.workspaceDir) fds.workspace = add(await openWorkspace(spec.workspaceDir, ids?.uid));
-      if (spec.network.proxySocket) fds.proxySocket = add(await openProxySocket(spec.network.proxySocket, ids?.gid));
-      if (spec.network.caCertFile) fds.caCert = add(await openReadOnlyFile(spec.network.caCertFile, "CA certificate"));
-      cgroup = await SandboxCgroup.create(layout, spec.id, spec.limits).catch((e: unknown) => {
-        throw new SandboxStartError(`cgroup setup failed: ${e instanceof Error ? e.message : String(e)}`);
+      if (spec.workspaceDir) fds.workspace = add(await openWorkspace(spec.workspaceDir, ids?.uid), constants.O_RDONLY | constants.O_DIRECTORY);
+      if (spec.network.proxySocket) fds.proxySocket = add(await openProxySocket(spec.network.proxySocket, ids?.gid), O_PATH);
+      if (spec.network.caCertFile) fds.caCert = add(await openReadOnlyFile(spec.network.caCertFile, "CA certificate"), constants.O_RDONLY);
+      const { parked, cgroup } = await launcher;
+      const input = parkedLauncherInput({
+        keepFds: 2 + pipes.length,
+        takeOver,
+        ids,
+        argv: [this.#bwrap, ...this.bwrapArgs(spec, rootArgs, fds, compiledInit)],
       });
-      const files = cgroup.procsFiles;
-      const handle = await launch({
+      const handle = attach(parked.child, {
         id: spec.id,
         file: PERL,
-        args: launcherArgs({ keepFds: 2 + extraFds.length, cgroupProcs: files, ids, argv: [this.#bwrap, ...this.bwrapArgs(spec, rootArgs, fds)] }),
-        env: { PATH: "/usr/bin:/bin" },
-        extraFds,
+        args: [],
+        env: {},
+        extraFds: pipes,
         cgroup,
         spareOnSoftSignal: ["bwrap", ...INIT_NAMES],
         ...(ids ? { cleanup: () => ids.release() } : {}),
         ...(spec.timeoutMs === undefined ? {} : { timeoutMs: spec.timeoutMs }),
       });
+      // The launcher reopens the daemon's descriptors by their numbers: they stay open while it runs.
+      parked.child.once("exit", () => void closeOpened());
+      parked.child.stdin?.end(input);
       return handle;
     } catch (e) {
-      await cgroup?.destroy();
+      const ready = await launcher.catch(() => undefined);
+      ready?.parked.child.kill("SIGKILL");
+      await ready?.cgroup.destroy().catch(() => undefined);
       await ids?.release();
+      await closeOpened();
       throw e;
-    } finally {
-      // The launcher holds its own copies from here on.
-      await Promise.all(opened.map((fh) => fh.close().catch(() => undefined)));
+    }
+  }
+
+  /**
+   * A parked launcher whose cgroups now bear the sandbox's name and limits. One that ended while
+   * parked (killed from outside) is dropped with its cgroups and another taken. On failure nothing
+   * of it is left.
+   */
+  async #adoptLauncher(pool: LauncherPool, layout: CgroupLayout, spec: SandboxSpec): Promise<{ parked: ParkedLauncher; cgroup: SandboxCgroup }> {
+    for (let attempt = 1; ; attempt++) {
+      const parked = await pool.take();
+      const cgroup = await parked.cgroup.adopt(layout, spec.id, spec.limits).catch(async (e: unknown) => {
+        parked.child.kill("SIGKILL");
+        await parked.cgroup.destroy().catch(() => undefined);
+        throw new SandboxStartError(`cgroup setup failed: ${e instanceof Error ? e.message : String(e)}`);
+      });
+      if (parked.child.exitCode === null && parked.child.signalCode === null) return { parked, cgroup };
+      await cgroup.destroy().catch(() => undefined);
+      if (attempt === 3) throw new SandboxStartError("sandbox launchers end before their start");
     }
   }
 }

@@ -1,7 +1,7 @@
 // Per-sandbox cgroups for memory, CPU and pids limits on cgroup v2, v1, or the hybrid of both, and
 // the sandbox's CPU usage as the host kernel counts it (cpu.stat on v2, the cpuacct hierarchy on v1).
 import { constants } from "node:fs";
-import { access, mkdir, readFile, rmdir, writeFile } from "node:fs/promises";
+import { access, mkdir, readFile, rename, rmdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { SandboxLimits } from "./types.js";
@@ -162,7 +162,8 @@ export class SandboxCgroup {
     return new SandboxCgroup(dirs);
   }
 
-  static async create(layout: CgroupLayout, id: string, limits: SandboxLimits): Promise<SandboxCgroup> {
+  /** Makes the cgroups of `id` with `limits`; without limits, ones to be given a sandbox later (adopt). */
+  static async create(layout: CgroupLayout, id: string, limits?: SandboxLimits): Promise<SandboxCgroup> {
     const v2 = CONTROLLERS.filter((c) => layout[c].version === 2);
     let v2Parent: string | undefined;
     if (v2.length > 0) v2Parent = await prepareV2Parent(layout[v2[0]!].ownDir, v2);
@@ -176,6 +177,30 @@ export class SandboxCgroup {
     const cg = new SandboxCgroup(dirs);
     try {
       for (const dir of new Set(dirs.values())) await mkdir(dir, { recursive: true });
+      if (limits) await cg.#apply(layout, limits);
+    } catch (err) {
+      await cg.destroy();
+      throw err;
+    }
+    return cg;
+  }
+
+  /**
+   * These cgroups (made ahead with no sandbox's name, see launcher-pool.ts) renamed to sandbox `id`'s
+   * and given its limits. A cgroup of `id` that still exists makes the rename fail (EEXIST): two
+   * sandboxes never share one. On failure the names are put back.
+   */
+  async adopt(layout: CgroupLayout, id: string, limits: SandboxLimits): Promise<SandboxCgroup> {
+    const moves = [...new Set(this.#dirs.values())].map((from) => ({ from, to: path.join(path.dirname(from), id) }));
+    const renamed = await Promise.allSettled(moves.map((m) => rename(m.from, m.to)));
+    const failed = renamed.find((r) => r.status === "rejected");
+    if (failed) {
+      await Promise.all(moves.map((m, i) => (renamed[i]?.status === "fulfilled" ? rename(m.to, m.from).catch(() => undefined) : undefined)));
+      throw failed.reason;
+    }
+    const to = new Map(moves.map((m) => [m.from, m.to]));
+    const cg = new SandboxCgroup(new Map([...this.#dirs].map(([c, d]) => [c, to.get(d) ?? d])));
+    try {
       await cg.#apply(layout, limits);
     } catch (err) {
       await cg.destroy();
@@ -188,23 +213,30 @@ export class SandboxCgroup {
     const dir = (c: Controller) => this.#dirs.get(c)!;
     const mem = String(limits.memoryBytes);
     const quota = Math.max(1000, Math.round(limits.cpuQuota * CFS_PERIOD_US));
-    if (layout.memory.version === 1) {
-      await writeFile(path.join(dir("memory"), "memory.limit_in_bytes"), mem);
-      // Without this a hog would spill into swap instead of being stopped.
-      const memsw = path.join(dir("memory"), "memory.memsw.limit_in_bytes");
-      if (await exists(memsw)) await writeFile(memsw, mem);
-    } else {
-      await writeFile(path.join(dir("memory"), "memory.max"), mem);
-      const swap = path.join(dir("memory"), "memory.swap.max");
-      if (await exists(swap)) await writeFile(swap, "0");
-    }
-    if (layout.cpu.version === 1) {
-      await writeFile(path.join(dir("cpu"), "cpu.cfs_period_us"), String(CFS_PERIOD_US));
-      await writeFile(path.join(dir("cpu"), "cpu.cfs_quota_us"), String(quota));
-    } else {
-      await writeFile(path.join(dir("cpu"), "cpu.max"), `${quota} ${CFS_PERIOD_US}`);
-    }
-    await writeFile(path.join(dir("pids"), "pids.max"), String(limits.pids));
+    // The three controllers are independent: their files are written side by side.
+    await Promise.all([
+      (async () => {
+        if (layout.memory.version === 1) {
+          await writeFile(path.join(dir("memory"), "memory.limit_in_bytes"), mem);
+          // Without this a hog would spill into swap instead of being stopped.
+          const memsw = path.join(dir("memory"), "memory.memsw.limit_in_bytes");
+          if (await exists(memsw)) await writeFile(memsw, mem);
+        } else {
+          await writeFile(path.join(dir("memory"), "memory.max"), mem);
+          const swap = path.join(dir("memory"), "memory.swap.max");
+          if (await exists(swap)) await writeFile(swap, "0");
+        }
+      })(),
+      (async () => {
+        if (layout.cpu.version === 1) {
+          await writeFile(path.join(dir("cpu"), "cpu.cfs_period_us"), String(CFS_PERIOD_US));
+          await writeFile(path.join(dir("cpu"), "cpu.cfs_quota_us"), String(quota));
+        } else {
+          await writeFile(path.join(dir("cpu"), "cpu.max"), `${quota} ${CFS_PERIOD_US}`);
+        }
+      })(),
+      writeFile(path.join(dir("pids"), "pids.max"), String(limits.pids)),
+    ]);
   }
 
   /** One cgroup.procs file per distinct directory (one on v2, one per controller and cpuacct on v1). */

@@ -14,7 +14,7 @@ import { SandboxStartError } from "./types.js";
 const run = promisify(execFile);
 
 /** O_PATH: a descriptor that names a file without opening it (the generic Linux value, as on x86_64 and arm64). */
-const O_PATH = 0o10000000;
+export const O_PATH = 0o10000000;
 
 /** A descriptor's own path: chown and chmod through it act on that inode, whatever the name points at now. */
 const viaFd = (fh: FileHandle) => `/proc/self/fd/${fh.fd}`;

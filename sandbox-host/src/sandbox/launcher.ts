@@ -15,19 +15,51 @@
 //    config.json and qemu's guest only over its channel: the dynamic loader never sees it in a
 //    process outside the sandbox.
 // Exit 125 marks a launcher failure.
+import { SandboxStartError } from "./types.js";
+
+/** The launcher's common end: close what is above `$keep`, run `between`, drop to the ids, exec. */
+const launcherTail = (between: string) => `
+opendir(my $d, "/proc/self/fd") or exit 125;
+my @fds = grep { /^\\d+$/ && $_ > $keep } readdir($d);
+closedir($d);
+for my $fd (@fds) { my $h; close($h) if open($h, "<&=", $fd) or open($h, ">&=", $fd) }
+${between}
+if ($uid ne "-") { syscall($setgroups, scalar(@groups), @groups ? pack("L*", @groups) : 0) == 0 or exit 125; $( = $gid; $) = $gid; $< = $> = $uid; exit 125 if $< != $uid || $> != $uid || $( != $gid || $) != $gid }
+%ENV = ();
+exec { $a[0] } @a or exit 127;
+`;
+
 export const LAUNCHER = `
 my ($keep, $n, $uid, $gid, $setgroups, $groups, @a) = @ARGV;
 my @groups = $groups eq "-" ? () : split(/,/, $groups);
 my @procs = splice(@a, 0, $n);
 for my $f (@procs) { open(my $h, ">", $f) or exit 125; print $h "$$\\n"; close($h) or exit 125 }
-opendir(my $d, "/proc/self/fd") or exit 125;
-my @fds = grep { /^\\d+$/ && $_ > $keep } readdir($d);
-closedir($d);
-for my $fd (@fds) { my $h; close($h) if open($h, "<&=", $fd) or open($h, ">&=", $fd) }
-if ($uid ne "-") { syscall($setgroups, scalar(@groups), @groups ? pack("L*", @groups) : 0) == 0 or exit 125; $( = $gid; $) = $gid; $< = $> = $uid; exit 125 if $< != $uid || $> != $uid || $( != $gid || $) != $gid }
-%ENV = ();
-exec { $a[0] } @a or exit 127;
-`;
+${launcherTail("")}`;
+
+/**
+ * The launcher started ahead of its sandbox (launcher-pool.ts), which the daemon moves into cgroups
+ * of its own while it waits, so the kernel's cost of moving a process into a cgroup (a wait for an
+ * RCU grace period on cgroup v1) is paid before a start is asked for. It reads its orders on stdin
+ * until EOF: NUL-separated keepFds, the count of descriptors to take over, uid, gid, the setgroups
+ * number, groups, those descriptors as "flags:fd" of the daemon, and the argv. It takes each
+ * descriptor over by opening /proc/<daemon>/fd/<fd> (the daemon's open file itself: no name below it
+ * is resolved), only while the daemon is still its parent, and checks it landed on the next number
+ * after keepFds; then drops to the ids and execs as LAUNCHER does. Stdin closed with nothing on it
+ * (a pool emptied): it exits 0.
+ */
+export const PARKED_LAUNCHER = `
+my ($daemon) = @ARGV;
+my $in = do { local $/; <STDIN> };
+exit 0 if !defined($in) || $in eq "";
+open(STDIN, "<", "/dev/null") or exit 125;
+my ($keep, $n, $uid, $gid, $setgroups, $groups, @a) = split(/\\0/, $in, -1);
+pop(@a);
+my @groups = $groups eq "-" ? () : split(/,/, $groups);
+my @reopen = splice(@a, 0, $n);
+${launcherTail(`exit 125 if getppid() != $daemon;
+$^F = 1 << 30;
+my @held;
+for my $r (@reopen) { my ($flags, $fd) = split(/:/, $r); sysopen(my $h, "/proc/$daemon/fd/$fd", $flags) or exit 125; exit 125 if fileno($h) != $keep + 1 + @held; push @held, $h }`)}`;
 export const PERL = "/usr/bin/perl";
 /** setgroups(2) numbers: perl has no builtin that empties the group list. */
 export const SETGROUPS_NR: Partial<Record<NodeJS.Architecture, number>> = { x64: 116, arm64: 159 };
@@ -56,4 +88,39 @@ export function launcherArgs(opts: {
     ...opts.cgroupProcs,
     ...opts.argv,
   ];
+}
+
+/** PARKED_LAUNCHER's argv (after PERL): the daemon's pid. */
+export function parkedLauncherArgs(): string[] {
+  return ["-e", PARKED_LAUNCHER, String(process.pid)];
+}
+
+/** A descriptor of the daemon the parked launcher opens again for its sandbox, with these open(2) flags. */
+export interface TakenOverFd {
+  fd: number;
+  flags: number;
+}
+
+/** What a parked launcher reads on stdin to start its sandbox (see PARKED_LAUNCHER). */
+export function parkedLauncherInput(opts: {
+  keepFds: number;
+  takeOver: TakenOverFd[];
+  ids?: { uid: number; gid: number } | undefined;
+  groups?: number[];
+  argv: string[];
+}): Buffer {
+  const groups = (opts.groups ?? []).filter((g) => Number.isInteger(g) && g > 0 && g < 0xffffffff);
+  const fields = [
+    String(opts.keepFds),
+    String(opts.takeOver.length),
+    opts.ids ? String(opts.ids.uid) : "-",
+    opts.ids ? String(opts.ids.gid) : "-",
+    String(SETGROUPS_NR[process.arch] ?? -1),
+    groups.length ? groups.join(",") : "-",
+    ...opts.takeOver.map((t) => `${t.flags}:${t.fd}`),
+    ...opts.argv,
+  ];
+  // A NUL would split one argument into two; the spec schema already refuses them in commands.
+  if (fields.some((f) => f.includes("\0"))) throw new SandboxStartError("launcher argument contains a NUL byte");
+  return Buffer.from(`${fields.join("\0")}\0`);
 }

@@ -1,5 +1,5 @@
 // Turns a launched sandbox process into a SandboxHandle: exit, timeout, kill and cleanup in one place.
-import { spawn } from "node:child_process";
+import { type ChildProcess, spawn } from "node:child_process";
 import type { Writable } from "node:stream";
 import type { SandboxCgroup } from "./cgroups.js";
 import { SandboxStartError, type SandboxExit, type SandboxHandle } from "./types.js";
@@ -37,6 +37,14 @@ export type LaunchedSandbox = SandboxHandle & { stdin: Writable | null };
 const KILL_GRACE_MS = 3_000;
 
 export async function launch(opts: LaunchOptions): Promise<LaunchedSandbox> {
+  return attach(await spawnLauncher(opts), opts);
+}
+
+/**
+ * Starts the launcher with pipes for every extra descriptor but writes nothing to them yet, so a
+ * process can be started ahead of its sandbox (see `attach`).
+ */
+export async function spawnLauncher(opts: Pick<LaunchOptions, "file" | "args" | "env" | "extraFds" | "stdin">): Promise<ChildProcess> {
   const child = spawn(opts.file, opts.args, {
     env: opts.env,
     stdio: [opts.stdin ?? "ignore", "pipe", "pipe", ...(opts.extraFds ?? []).map((f) => (typeof f === "number" ? f : "pipe"))],
@@ -48,6 +56,11 @@ export async function launch(opts: LaunchOptions): Promise<LaunchedSandbox> {
   });
   // A failed kill() is reported as an 'error' event; the sandbox's end is observed through 'exit'.
   child.on("error", () => undefined);
+  return child;
+}
+
+/** Feeds the extra descriptors' data to a launcher from spawnLauncher and makes it a SandboxHandle. */
+export function attach(child: ChildProcess, opts: LaunchOptions): LaunchedSandbox {
   (opts.extraFds ?? []).forEach((f, i) => {
     if (typeof f === "number") return;
     const pipe = child.stdio[3 + i];
@@ -57,6 +70,8 @@ export async function launch(opts: LaunchOptions): Promise<LaunchedSandbox> {
       pipe.end(f.data);
     }
   });
+  // An exit before this point would go unseen by the listeners below.
+  if (child.exitCode !== null || child.signalCode !== null) throw new SandboxStartError("sandbox launcher ended before its sandbox started");
   const { pid, stdout, stderr } = child;
   if (pid === undefined || !stdout || !stderr) throw new SandboxStartError("sandbox launcher has no pid or pipes");
   const startedAt = performance.now();

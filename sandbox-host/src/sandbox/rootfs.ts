@@ -189,6 +189,17 @@ sub relay {
 }
 `;
 
+/** Where the bwrap driver binds the compiled guest helper (palisade-guest.c), read-only: out of `ls /`, and /run stays absent without a proxy. */
+export const COMPILED_INIT_INSIDE = "/.palisade-init";
+
+/**
+ * The argv that runs `command` under the compiled init (`palisade-guest sandbox-init`, bound at
+ * COMPILED_INIT_INSIDE): the same steps as INIT without a perl start (about 4 ms of a start).
+ */
+export function withCompiledInit(command: string[], proxySocket: boolean): string[] {
+  return [COMPILED_INIT_INSIDE, "sandbox-init", proxySocket ? PROXY_SOCKET_INSIDE : "", "--", ...command];
+}
+
 /**
  * The argv that runs `command` under the sandbox's init (see INIT): pid 1 is then a process the
  * command cannot read or write, with the proxy bridge listening first when `proxySocket` is set.

@@ -120,6 +120,8 @@ export interface SandboxDriver {
    * before it ended (its processes, cgroups, container and files); nothing when there is nothing.
    */
   reap?(id: string): Promise<void>;
+  /** Ends what the driver keeps ready between starts (bwrap's parked launchers); the daemon is stopping. */
+  close?(): Promise<void>;
 }
 
 /** A sandbox that could not start; the message says why and carries no secret. */
