@@ -8,6 +8,7 @@
 import { execFile } from "node:child_process";
 import { constants } from "node:fs";
 import { chmod, chown, type FileHandle, lstat, open, rm } from "node:fs/promises";
+import path from "node:path";
 import { promisify } from "node:util";
 import { SandboxStartError } from "./types.js";
 
@@ -45,6 +46,15 @@ export async function openWorkspace(dir: string, ownerUid?: number): Promise<Fil
   const fh = await openNoFollow(dir, constants.O_RDONLY | constants.O_DIRECTORY, "workspace");
   return closeOnError(fh, async () => {
     if (ownerUid !== undefined) {
+      // The workspace is handed over to the agent: a host directory shared with others (the root, a
+      // top-level directory such as /etc or /home, a sticky or world-writable one such as /tmp)
+      // would be taken from its users, so it is refused before anything changes.
+      const mode = (await fh.stat()).mode;
+      if (path.resolve(dir).split("/").filter(Boolean).length < 2 || (mode & 0o1002) !== 0) {
+        throw new SandboxStartError(
+          "workspace is a shared host directory (the root, a top-level directory, or sticky or world-writable); give a directory of its own",
+        );
+      }
       await fh.chown(ownerUid, 0);
       await fh.chmod(0o700);
     }
