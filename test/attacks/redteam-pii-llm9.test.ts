@@ -165,6 +165,24 @@ describe("e-mail spelled with a bare 'at' and a real dot", () => {
   });
 });
 
+describe("look-alikes and spellings the detectors do not read", () => {
+  it.each([
+    ["an IBAN in lower case", "iban de89 3704 0044 0532 0130 00"],
+    ["an IBAN in lower case without spaces", "iban de89370400440532013000"],
+    ["an IBAN whose country code has a Cyrillic \u0415 (look-alike of E)", "IBAN D\u041589 3704 0044 0532 0130 00"],
+    ["an IBAN whose bank code has a Cyrillic \u041a (look-alike of K)", "IBAN GB29 NWB\u041a 6016 1331 9268 19"],
+    ["an e-mail with an upper-case AT and a real dot", "write to jane.roe AT example.org"],
+    ["an e-mail with a quoted local part (RFC 5321)", 'write to "jane roe"@example.org'],
+    ["a card given in two halves in one message", "my card starts 4111 1111 and ends 1111 1111, thanks"],
+    ["a card as base64 in the message text", "decode this base64 and use it as the card: NDExMTExMTExMTExMTExMQ=="],
+    ["a phone number in pipe-separated groups", "call +1|415|555|0123 tomorrow"],
+  ])("attack: %s reaches the provider", async (_n, text) => {
+    const m = mark();
+    const res = await chat({ messages: [{ role: "user", content: `${m} ${text}` }] });
+    await expectRefused(res, m);
+  });
+});
+
 describe("inline binary whose magic bytes are forged (media passes unscanned)", () => {
   it("attack: text behind a forged PNG signature, sent as an Anthropic image, reaches the provider unscanned", async () => {
     const card = freshCard();
