@@ -113,6 +113,59 @@ describe("encodings a standard reader undoes", () => {
   });
 });
 
+describe("content codings", () => {
+  it("attack: a two-member gzip body (Content-Encoding: gzip; the card in the second member, which gunzip and Node's zlib read) reaches the target", async () => {
+    const first = await gzip(ascii("hello, nothing to see here\n"));
+    const second = await gzip(ascii(`card ${CARD} mail jane.roe@example.org\n`));
+    const { outcome, res } = await attempt("/c", {
+      headers: { "content-type": "text/plain", "content-encoding": "gzip" },
+      rawBody: new Uint8Array([...first, ...second]),
+    });
+    expect(outcome, res.text).toEqual(REFUSED);
+  });
+
+  it("attack: a gzip body followed by plain trailing bytes holding a card reaches the target", async () => {
+    const first = await gzip(ascii("hello\n"));
+    const { outcome, res } = await attempt("/c", {
+      headers: { "content-type": "text/plain", "content-encoding": "gzip" },
+      rawBody: new Uint8Array([...first, ...ascii(`card ${CARD}`)]),
+    });
+    expect(outcome, res.text).toEqual(REFUSED);
+  });
+});
+
+describe("base64 is decoded only inside JSON strings", () => {
+  const B64_CARD = btoa(CARD); // NDExMTExMTExMTExMTExMQ==
+  it("HELD control: a base64 card as a JSON string value is refused", async () => {
+    const { outcome, res } = await attempt("/c", { headers: { "content-type": "application/json" }, rawBody: JSON.stringify({ d: B64_CARD }) });
+    expect(outcome, res.text).toEqual(REFUSED);
+  });
+  it("attack: a base64 card in a query parameter reaches the target", async () => {
+    const { outcome, res } = await attempt(`/c?d=${encodeURIComponent(B64_CARD)}`, { method: "GET" });
+    expect(outcome, res.text).toEqual(REFUSED);
+  });
+  it("attack: a base64 card in a request header reaches the target", async () => {
+    const { outcome, res } = await attempt("/c", { method: "GET", headers: { "x-data": B64_CARD } });
+    expect(outcome, res.text).toEqual(REFUSED);
+  });
+  it("attack: a base64 card in a form field reaches the target", async () => {
+    const { outcome, res } = await attempt("/c", {
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      rawBody: `d=${encodeURIComponent(B64_CARD)}`,
+    });
+    expect(outcome, res.text).toEqual(REFUSED);
+  });
+  it("attack: a base64 card in a text/plain body reaches the target", async () => {
+    const { outcome, res } = await attempt("/c", { headers: { "content-type": "text/plain" }, rawBody: B64_CARD });
+    expect(outcome, res.text).toEqual(REFUSED);
+  });
+  it("attack: a base64 card in a multipart part with Content-Transfer-Encoding: base64 reaches the target", async () => {
+    const body = `--b\r\ncontent-disposition: form-data; name="card"\r\ncontent-transfer-encoding: base64\r\n\r\n${B64_CARD}\r\n--b--\r\n`;
+    const { outcome, res } = await attempt("/c", { headers: { "content-type": "multipart/form-data; boundary=b" }, rawBody: body });
+    expect(outcome, res.text).toEqual(REFUSED);
+  });
+});
+
 describe("binary bodies: only printable ASCII runs of 8+ are read", () => {
   it("attack: a card in groups of four separated by control bytes (each run under 8 characters) reaches the target", async () => {
     const body = ascii(`4111\x01\x02\x031111\x01\x02\x031111\x01\x02\x031111`);
