@@ -9,6 +9,8 @@ import { attachPolicy, create, createAgent, fakeProviderOrg } from "../workers/s
 
 let org: SeededOrg;
 let agentToken: string;
+/** A second agent whose policy also blocks names, addresses and IP addresses. */
+let strictToken: string;
 
 beforeAll(async () => {
   org = await fakeProviderOrg("rt9-llm");
@@ -33,6 +35,13 @@ beforeAll(async () => {
     { scope: "agent", id: agent.id },
   );
   agentToken = agent.token;
+  const strict = await createAgent(org, { name: "rt9-llm-strict" });
+  await attachPolicy(
+    org,
+    { name: "rt9 strict", pii: { person: "block", address: "block", ip_address: "block", email: "block", credit_card: "block" } },
+    { scope: "agent", id: strict.id },
+  );
+  strictToken = strict.token;
   void create;
 });
 
@@ -180,6 +189,57 @@ describe("look-alikes and spellings the detectors do not read", () => {
     const m = mark();
     const res = await chat({ messages: [{ role: "user", content: `${m} ${text}` }] });
     await expectRefused(res, m);
+  });
+});
+
+describe("e-mail with spaces around the at sign", () => {
+  it.each([["jane.roe @ example.org"], ["jane.roe@ example.org"], ["jane.roe @example.org"]])("attack: '%s' reaches the provider", async (addr) => {
+    const m = mark();
+    const res = await chat({ messages: [{ role: "user", content: `${m} send it to ${addr}` }] });
+    await expectRefused(res, m);
+  });
+});
+
+describe("strict policy (names, addresses, IP addresses blocked too)", () => {
+  const strictMessages = (body: Record<string, unknown>) =>
+    call("/llm/anthropic/v1/messages", { method: "POST", token: strictToken, body: { model: "claude-test", max_tokens: 64, ...body } });
+  const strictChat = (body: Record<string, unknown>) =>
+    call("/llm/openai/v1/chat/completions", { method: "POST", token: strictToken, body: { model: "gpt-test", ...body } });
+  const PATIENT = "Patient John Smith of 221B Baker Street, London NW1 6XE";
+
+  it("HELD control: the name and address in a message are refused", async () => {
+    const m = mark();
+    await expectRefused(await strictChat({ messages: [{ role: "system", content: `ticket ${m}` }, { role: "user", content: PATIENT }] }), m);
+  });
+
+  it("HELD: the same text after a 'Note:' label is refused (the address is still found though the name is missed)", async () => {
+    const m = mark();
+    const res = await strictChat({ messages: [{ role: "system", content: `ticket ${m}` }, { role: "user", content: `Note: ${PATIENT}` }] });
+    await expectRefused(res, m);
+  });
+
+  it("attack: a random token before the sentence hides both the name and the address from the tagger", async () => {
+    const m = mark();
+    const res = await strictChat({ messages: [{ role: "system", content: `ticket ${m}` }, { role: "user", content: `rt9f4ks9qyj ${PATIENT}` }] });
+    await expectRefused(res, m);
+  });
+
+  it("attack: a name and a street address in a thinking block's signature reach the provider (opaque: no entity tagger)", async () => {
+    const m = mark();
+    const res = await strictMessages({
+      messages: [
+        { role: "user", content: `hello ${m}` },
+        { role: "assistant", content: [{ type: "thinking", thinking: "ok", signature: `${m} ${PATIENT}` }, { type: "text", text: "hi" }] },
+        { role: "user", content: "go on" },
+      ],
+    });
+    const seen = await providerSaw(m);
+    expect({ status: res.status, leaked: seen.some((b) => b.includes("John Smith")) }, res.text.slice(0, 300)).toEqual({ status: 422, leaked: false });
+  });
+
+  it("attack: a defanged IP address (203.0.113[.]77) reaches the provider", async () => {
+    const m = mark();
+    await expectRefused(await strictChat({ messages: [{ role: "user", content: `${m} connect to 203.0.113[.]77` }] }), m);
   });
 });
 
