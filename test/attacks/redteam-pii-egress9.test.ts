@@ -166,6 +166,31 @@ describe("base64 is decoded only inside JSON strings", () => {
   });
 });
 
+describe("control characters inside JSON strings (the NUL fix reads raw bytes only)", () => {
+  it("HELD control: a raw NUL byte inside an e-mail in a text body is refused", async () => {
+    const { outcome, res } = await attempt("/c", { headers: { "content-type": "text/plain" }, rawBody: "mail jane.roe\u0000@example.org" });
+    expect(outcome, res.text).toEqual(REFUSED);
+  });
+  it("attack: a JSON-escaped NUL inside an e-mail ({\"to\":\"jane.roe\\u0000@example.org\"}) reaches the target", async () => {
+    const { outcome, res } = await attempt("/c", { headers: { "content-type": "application/json" }, rawBody: '{"to":"jane.roe\\u0000@example.org"}' });
+    expect(outcome, res.text).toEqual(REFUSED);
+  });
+  it("attack: JSON-escaped NULs between a card's groups reach the target", async () => {
+    const { outcome, res } = await attempt("/c", {
+      headers: { "content-type": "application/json" },
+      rawBody: '{"card":"4111\\u00001111\\u00001111\\u00001111"}',
+    });
+    expect(outcome, res.text).toEqual(REFUSED);
+  });
+  it("attack: a card coloured with ANSI escapes (as a terminal prints it) in a text body reaches the target", async () => {
+    const { outcome, res } = await attempt("/c", {
+      headers: { "content-type": "text/plain" },
+      rawBody: "card \u001b[1m4111\u001b[0m \u001b[1m1111\u001b[0m \u001b[1m1111\u001b[0m \u001b[1m1111\u001b[0m",
+    });
+    expect(outcome, res.text).toEqual(REFUSED);
+  });
+});
+
 describe("binary bodies: only printable ASCII runs of 8+ are read", () => {
   it("attack: a card in groups of four separated by control bytes (each run under 8 characters) reaches the target", async () => {
     const body = ascii(`4111\x01\x02\x031111\x01\x02\x031111\x01\x02\x031111`);

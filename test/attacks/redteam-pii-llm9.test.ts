@@ -192,6 +192,19 @@ describe("look-alikes and spellings the detectors do not read", () => {
   });
 });
 
+describe("control characters are not normalised on the LLM proxy", () => {
+  it.each([
+    ["a NUL inside an e-mail", "write to jane.roe\u0000@example.org"],
+    ["NULs between a card's groups", "card 4111\u00001111\u00001111\u00001111"],
+    ["a card coloured with ANSI escapes (terminal output pasted by a tool)", "card \u001b[1m4111\u001b[0m \u001b[1m1111\u001b[0m \u001b[1m1111\u001b[0m \u001b[1m1111\u001b[0m"],
+    ["a backspace inside an e-mail", "write to jane.roe@exa\u0008mple.org"],
+  ])("attack: %s reaches the provider", async (_n, text) => {
+    const m = mark();
+    const res = await chat({ messages: [{ role: "user", content: `${m} ${text}` }] });
+    await expectRefused(res, m);
+  });
+});
+
 describe("e-mail with spaces around the at sign", () => {
   it.each([["jane.roe @ example.org"], ["jane.roe@ example.org"], ["jane.roe @example.org"]])("attack: '%s' reaches the provider", async (addr) => {
     const m = mark();

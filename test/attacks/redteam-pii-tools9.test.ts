@@ -53,6 +53,7 @@ describe("toolArguments", () => {
     ["a lower-case IBAN", "iban de89 3704 0044 0532 0130 00"],
     ["a card in pipe-separated groups", "card 4111|1111|1111|1111"],
     ["an e-mail with a bare 'at' and a real dot", "mail jane.roe at example.org"],
+    ["an e-mail with a NUL inside", "mail jane.roe\u0000@example.org"],
   ])("attack: %s in the arguments reaches the tool", async (_n, text) => {
     const m = mark();
     const res = await toolCall(argsAgent.token, echoTool, { note: `${m} ${text}` });
@@ -68,8 +69,16 @@ describe("toolResults", () => {
   it.each([
     ["a lower-case IBAN", "iban de89 3704 0044 0532 0130 00", "de89 3704 0044 0532 0130 00"],
     ["a card in semicolon-separated groups", "card 4111;1111;1111;1111", "4111;1111;1111;1111"],
+    ["a card coloured with ANSI escapes", "card \u001b[1m4111\u001b[0m \u001b[1m1111\u001b[0m \u001b[1m1111\u001b[0m \u001b[1m1111\u001b[0m", ""],
   ])("attack: %s echoed in the result reaches the agent", async (_n, text, needle) => {
     const res = await toolCall(resultsAgent.token, echoTool, { note: text });
-    expect(res.text.includes(needle), res.text.slice(-300)).toBe(false);
+    // What the agent got back: the echo's record of the request body, whose note is the value sent.
+    let echoed: unknown;
+    try {
+      echoed = JSON.parse(JSON.parse(res.json.result.content[0].text).body).note;
+    } catch {
+      echoed = undefined;
+    }
+    expect(echoed === text || (needle !== "" && res.text.includes(needle)), res.text.slice(-300)).toBe(false);
   });
 });
