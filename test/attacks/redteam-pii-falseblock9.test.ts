@@ -3,7 +3,9 @@
 // first digit 2-6, Luhn) refuses ordinary numeric requests: about one in ten windows passes Luhn,
 // and a request with a handful of numbers has dozens of windows. Measured with random values
 // (seeded): 177/200 order bodies, 86/200 bodies of ten integers refused on egress, 133/200
-// six-turn sales chats on the LLM proxy, 68/200 tool calls with eight integers. Each test below
+// six-turn sales chats on the LLM proxy, 68/200 tool calls with eight integers. Under `email: block`,
+// the cross-string join ("python" + "@app.route(...)" = "python@app.route") refuses code with a
+// dotted Python decorator at the start of a string after one ending in a letter. Each test below
 // is one such ordinary request, which must go through; a failing test is a false block.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -24,8 +26,8 @@ beforeAll(async () => {
     {
       name: "rt9-cards",
       egress: [{ host: "127.0.0.1", ports: [port] }],
-      pii: { credit_card: "block" },
-      piiExits: { egress: { credit_card: "block" }, toolArguments: { credit_card: "block" } },
+      pii: { credit_card: "block", email: "block" },
+      piiExits: { egress: { credit_card: "block", email: "block" }, toolArguments: { credit_card: "block", email: "block" } },
     },
     { scope: "agent", id: agent.id },
   );
@@ -63,6 +65,38 @@ describe("false blocks under credit_card: block", () => {
 
   it("clean: a tool call with eight integers reaches the tool", async () => {
     const res = await toolCall(agent.token, tool, { values: [2632, 9146, 9316, 1030, 205, 9153, 9773, 1902] });
+    expect(res.json?.error, res.text.slice(0, 300)).toBeUndefined();
+  });
+
+  it("clean: a coding agent's tool_use writing a Flask handler (language: python, code: @app.route…) is sent to the provider", async () => {
+    const code = "@app.route('/health')\ndef health():\n    return 'ok'\n";
+    const res = await call("/llm/anthropic/v1/messages", {
+      method: "POST",
+      token: agent.token,
+      body: {
+        model: "claude-test",
+        max_tokens: 64,
+        messages: [
+          { role: "user", content: "add a health endpoint" },
+          { role: "assistant", content: [{ type: "tool_use", id: "toolu_01A09q90qw90lq917835lq9", name: "write_file", input: { language: "python", code } }] },
+          { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_01A09q90qw90lq917835lq9", content: "written" }] },
+        ],
+      },
+    });
+    expect(res.status, res.text.slice(0, 300)).toBe(200);
+  });
+
+  it("clean: two chat turns, the second starting with a Python decorator, are sent to the provider", async () => {
+    const messages = [
+      { role: "user", content: "Show me the Flask decorator for the route in python" },
+      { role: "assistant", content: "@app.route('/') is the decorator." },
+    ];
+    const res = await call("/llm/openai/v1/chat/completions", { method: "POST", token: agent.token, body: { model: "gpt-test", messages } });
+    expect(res.status, res.text.slice(0, 300)).toBe(200);
+  });
+
+  it("clean: a tool call with a Python dataclass snippet reaches the tool", async () => {
+    const res = await toolCall(agent.token, tool, { lang: "python", code: "@dataclasses.dataclass\nclass A:\n    x: int\n" });
     expect(res.json?.error, res.text.slice(0, 300)).toBeUndefined();
   });
 });
