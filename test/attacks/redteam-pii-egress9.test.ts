@@ -114,6 +114,13 @@ describe("encodings a standard reader undoes", () => {
 });
 
 describe("content codings", () => {
+  it("HELD: a body declared Content-Encoding: br is refused under the blocking rule (unreadable, fail-closed)", async () => {
+    const { outcome, res } = await attempt("/c", { headers: { "content-type": "text/plain", "content-encoding": "br" }, rawBody: ascii(`card ${CARD}`) });
+    expect(outcome, res.text).toEqual(REFUSED);
+  });
+
+  // Tried: a card as the HTTP method name ("X4111…"): workerd refuses custom methods (Invalid HTTP method string).
+
   it("attack: a two-member gzip body (Content-Encoding: gzip; the card in the second member, which gunzip and Node's zlib read) reaches the target", async () => {
     const first = await gzip(ascii("hello, nothing to see here\n"));
     const second = await gzip(ascii(`card ${CARD} mail jane.roe@example.org\n`));

@@ -146,6 +146,21 @@ describe("numbers: JSON numbers in the request are never scanned", () => {
   });
 });
 
+describe("streaming request path", () => {
+  it("attack: a card as a JSON number in a tool_use input, with stream: true, reaches the provider", async () => {
+    const card = freshCard();
+    const res = await messages({
+      stream: true,
+      messages: [
+        { role: "user", content: "pay the invoice" },
+        { role: "assistant", content: [{ type: "tool_use", id: "toolu_01A09q90qw90lq917835lq9", name: "pay", input: { card: Number(card) } }] },
+        { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_01A09q90qw90lq917835lq9", content: "ok" }] },
+      ],
+    });
+    await expectRefused(res, card);
+  });
+});
+
 describe("separators the card detector does not join", () => {
   it.each([
     ["U+2800 braille blank (renders as a space)", "\u2800"],
