@@ -121,7 +121,7 @@ describe("content codings", () => {
 
   // Tried: a card as the HTTP method name ("X4111…"): workerd refuses custom methods (Invalid HTTP method string).
 
-  it("attack: a two-member gzip body (Content-Encoding: gzip; the card in the second member, which gunzip and Node's zlib read) reaches the target", async () => {
+  it("HELD: a two-member gzip body (the card in the second member) is refused (fail-closed)", async () => {
     const first = await gzip(ascii("hello, nothing to see here\n"));
     const second = await gzip(ascii(`card ${CARD} mail jane.roe@example.org\n`));
     const { outcome, res } = await attempt("/c", {
@@ -131,7 +131,7 @@ describe("content codings", () => {
     expect(outcome, res.text).toEqual(REFUSED);
   });
 
-  it("attack: a gzip body followed by plain trailing bytes holding a card reaches the target", async () => {
+  it("HELD: a gzip body followed by plain trailing bytes holding a card is refused (corrupt stream, fail-closed)", async () => {
     const first = await gzip(ascii("hello\n"));
     const { outcome, res } = await attempt("/c", {
       headers: { "content-type": "text/plain", "content-encoding": "gzip" },
