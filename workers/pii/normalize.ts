@@ -416,19 +416,16 @@ for (const [latin, lookalikes] of [
   for (const ch of lookalikes) LATIN_LOOKALIKES.set(ch.charCodeAt(0), latin);
 }
 
+const LOOKALIKE_RANGE = /[\u037f-\u052f]/;
+const LOOKALIKES = /[\u037f-\u052f]/g;
+
 /**
- * `text` with ASCII letters in capitals and the look-alikes above as their Latin capitals, same
- * length and offsets. Only for detectors whose result a checksum or a registry then validates.
+ * `text` with letters in capitals and the look-alikes above as their Latin capitals, same length
+ * and offsets. Only for detectors whose result a checksum or a registry then validates.
  */
 export function latinCapitals(text: string): string {
-  let out = "";
-  let from = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const latin = c >= 97 && c <= 122 ? String.fromCharCode(c - 32) : c >= 0x37f ? LATIN_LOOKALIKES.get(c) : undefined;
-    if (latin === undefined) continue;
-    out += text.slice(from, i) + latin;
-    from = i + 1;
-  }
-  return from === 0 ? text : out + text.slice(from);
+  let out = text.toUpperCase();
+  // A few letters grow in capitals ("ß" -> "SS"): then ASCII letters only.
+  if (out.length !== text.length) out = text.replace(/[a-z]+/g, (w) => w.toUpperCase());
+  return LOOKALIKE_RANGE.test(out) ? out.replace(LOOKALIKES, (ch) => LATIN_LOOKALIKES.get(ch.charCodeAt(0)) ?? ch) : out;
 }

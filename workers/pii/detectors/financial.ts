@@ -149,6 +149,8 @@ function detectCardHalves(text: string, out: RawFinding[]): void {
 // capitals, look-alike letters folded, other group separators as spaces: see detectIbans).
 const IBAN = /(?<![\p{L}\p{N}_])[A-Z]{2}\d{2}(?:[ .-]?[A-Z0-9]{4}){2,7}(?:[ .-]?[A-Z0-9]{1,4})?(?![\p{L}\p{N}_])/gu;
 
+/** Two letters (any case or script) and two digits starting a word: the only texts worth reading in capitals. */
+const IBAN_HINT = /(?<![\p{L}\p{N}_])\p{L}{2}\d{2}/u;
 const LAST_GROUP = /[ .-]?[A-Z0-9]{1,4}$/;
 
 let ibanLengths: Map<string, number> | null = null;
@@ -184,6 +186,7 @@ export function isIban(compact: string): boolean {
  * reading costs no precision.
  */
 export function detectIbans(normalized: string, out: RawFinding[]): void {
+  if (!IBAN_HINT.test(normalized)) return;
   const text = latinCapitals(groupSeparatorsAsSpaces(normalized));
   IBAN.lastIndex = 0;
   for (let m = IBAN.exec(text); m; m = IBAN.exec(text)) {
