@@ -137,8 +137,9 @@ describe("IBANs in lower case and with look-alike letters", () => {
     expect(found(text)).toEqual([]);
   });
 
-  it("folds only letters, same length", () => {
-    expect(latinCapitals("d\u0415\u0391 x\u00e9")).toBe("DEA X\u00e9");
+  it("reads letters in Latin capitals, same length", () => {
+    expect(latinCapitals("d\u0415\u0391 x\u00e9 4\u0441")).toBe("DEA X\u00c9 4C");
+    expect(latinCapitals("stra\u00dfe de89")).toBe("STRA\u00dfE DE89");
   });
 });
 
