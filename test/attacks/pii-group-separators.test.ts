@@ -29,6 +29,8 @@ describe("LLM proxy (OpenAI and Anthropic SDKs)", () => {
     ["a card in groups joined by U+2800 braille blanks", "charge 4111\u28001111\u28001111\u28001111 now"],
     ["a card in groups joined by asterisks", "charge 4111*1111*1111*1111 now"],
     ["an Amex in 4-6-5 joined by colons", "charge 3782:822463:10005 now"],
+    ["a card in groups joined by spaced pipes", "charge 4111 | 1111 | 1111 | 1111 now"],
+    ["a card in groups joined by spaced dashes", "charge 4111 - 1111 - 1111 - 1111 now"],
     ["a card given in two halves", "my card starts 4111 1111 and ends 1111 1111, thanks"],
     ["a phone number in pipe-separated groups", "call +1|415|555|0123 tomorrow"],
     ["a phone number in bullet-separated groups", "call +44\u202220\u20227946\u20220958 tomorrow"],

@@ -63,6 +63,10 @@ describe("group separators", () => {
     ["plus signs", "4111+1111+1111+1111"],
     ["asterisks", "4111*1111*1111*1111"],
     ["an Amex in 4-6-5 with pipes", "3782|822463|10005"],
+    ["spaced pipes", "4111 | 1111 | 1111 | 1111"],
+    ["spaced dashes", "4111 - 1111 - 1111 - 1111"],
+    ["spaced slashes", "4111 / 1111 / 1111 / 1111"],
+    ["double pipes", "4111||1111||1111||1111"],
   ])("a card in groups joined by %s", (_name, card) => {
     const text = `charge ${card} today`;
     expect(found(text).map(([c, s]) => [c, s])).toEqual([["credit_card", card]]);
@@ -103,6 +107,10 @@ describe("group separators", () => {
     "halves too far apart 4111 1111 and then a very long sentence with nothing in it 1111 1111",
     "open 0900-1200 and 1300-1700 daily",
     "time 10:15:30:500 and ratio 3:4:5",
+    "years 2019 - 2020 - 2021 - 2022",
+    "ports 8080 | 8081 | 8443 | 9090",
+    "ids 4111 | 1111 | 1111 | 1111 | 2222 | 3333",
+    "four numbers 4111, 1111, 1111, 1111",
   ])("clean: %s", (text) => {
     expect(found(text)).toEqual([]);
   });

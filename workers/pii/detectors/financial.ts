@@ -97,7 +97,26 @@ export function detectCards(normalized: string, out: RawFinding[]): void {
     }
   }
   detectCardsAcrossLines(text, out);
+  detectCardsSpacedUnits(text, out);
   detectCardHalves(text, out);
+}
+
+// A card in its printed groups joined by a wider separator, the same each time: one or two marks
+// with or without spaces around ("4111 | 1111 | 1111 | 1111", "4111 - 1111 …", "4111||1111…").
+// Comma lists ("2019, 2020, 2021, 2022") are lists, and groups that are all years are no card.
+const CARD_SPACED_UNIT =
+  /(?<![\p{L}\p{N}_])(?:\d{4}( ?[^\p{L}\p{N}\s,]{1,2} ?)\d{4}\1\d{4}(?:\1\d{1,7})?|\d{4}( ?[^\p{L}\p{N}\s,]{1,2} ?)\d{6}\2\d{5})(?![\p{L}\p{N}_]|\1\d|\2\d)/gu;
+const ALL_YEARS = /^(?:(?:19|20)\d\d\D+)+(?:19|20)\d\d$/;
+
+function detectCardsSpacedUnits(text: string, out: RawFinding[]): void {
+  CARD_SPACED_UNIT.lastIndex = 0;
+  for (let m = CARD_SPACED_UNIT.exec(text); m; m = CARD_SPACED_UNIT.exec(text)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    const digits = m[0].replace(/\D/g, "");
+    if (ALL_YEARS.test(m[0]) || !isCard(digits) || out.some((f) => f.start < end && start < f.end)) continue;
+    out.push({ category: "credit_card", start, end, detector: "card", key: digits });
+  }
 }
 
 // A card written in its printed groups across lines or tabs ("4111\n1111\n1111\n1111", the Amex
