@@ -344,15 +344,22 @@ export function toOriginal(norm: NormalizedText, start: number, end: number, ori
 
 /**
  * A run of three or more groups of letters and digits joined by one and the same separator that
- * the number detectors do not read ("4111|1111|1111|1111", "+1;415;555;0123", "DE89/3704/…",
+ * the number detectors do not read, alone or with a space on each side ("4111|1111|1111|1111", "+1;415;555;0123", "DE89/3704/…",
  * U+2800 or a bullet between groups). Dots and dashes are theirs already (and a dotted run is an
  * IP address or a version). At least 7 digits, and no more letters than digits.
  */
 const SEPARATED_GROUPS =
-  /(?<![\p{L}\p{N}\p{M}]|[\p{L}\p{N}][^\p{L}\p{N}\p{M}\s])\+?[\p{L}\p{N}]{1,6}([^\p{L}\p{N}\p{M}\s.-])[\p{L}\p{N}]{1,6}(?:\1[\p{L}\p{N}]{1,6}){1,10}(?![\p{L}\p{N}\p{M}]|\1[\p{L}\p{N}])/gu;
+  /(?<![\p{L}\p{N}\p{M}]|[\p{L}\p{N}][^\p{L}\p{N}\p{M}\s])\+?[\p{L}\p{N}]{1,6}([^\p{L}\p{N}\p{M}\s.-]| [^\p{L}\p{N}\p{M}\s.,-] )[\p{L}\p{N}]{1,6}(?:\1[\p{L}\p{N}]{1,6}){1,10}(?![\p{L}\p{N}\p{M}]|\1[\p{L}\p{N}])/gu;
 /** A number in thousands ("4,111,111,111,111,111", "1'234'567"): an amount, not digit groups. */
 const THOUSANDS = /^\d{1,3}(?:[^\d]\d{3})+$/;
-const GROUP_SEPARATOR_HINT = /\p{N}[^\p{L}\p{N}\p{M}\s.-]\p{N}/u;
+const GROUP_SEPARATOR_HINT = /\p{N} ?[^\p{L}\p{N}\p{M}\s.-] ?\p{N}/u;
+
+/**
+ * What a separator with a space on each side (" | ") becomes in that view: a hyphen (U+2010) the
+ * detection copy never holds (its dashes are "-"), so the number detectors can accept it without
+ * reading every " - " between clauses as a group separator.
+ */
+export const SPACED_GROUP_SEPARATOR = " \u2010 ";
 
 let lastSpacedIn = "";
 let lastSpacedOut = "";
@@ -375,7 +382,8 @@ export function groupSeparatorsAsSpaces(text: string): string {
       if (digits < 7 || letters > digits || THOUSANDS.test(run)) continue;
       const sep = m[1] ?? "";
       // Same length: a separator outside the BMP is two code units, and two spaces.
-      out = `${out.slice(0, m.index)}${run.split(sep).join(" ".repeat(sep.length))}${out.slice(m.index + run.length)}`;
+      const spaced = sep.length === 3 ? SPACED_GROUP_SEPARATOR : " ".repeat(sep.length);
+      out = `${out.slice(0, m.index)}${run.split(sep).join(spaced)}${out.slice(m.index + run.length)}`;
     }
   }
   lastSpacedIn = text;

@@ -76,6 +76,7 @@ describe("group separators", () => {
     ["pipes", "call +1|415|555|0123 tomorrow", "+1|415|555|0123", "+14155550123"],
     ["semicolons", "call +44;20;7946;0958 today", "+44;20;7946;0958", "+442079460958"],
     ["bullets after a phone word", "tel 415\u2022555\u20220123", "415\u2022555\u20220123", "+14155550123"],
+    ["spaced pipes", "call +1 | 415 | 555 | 0123 now", "+1 | 415 | 555 | 0123", "+14155550123"],
   ])("a phone number in groups joined by %s", (_name, text, span, key) => {
     expect(found(text)).toEqual([["phone", span, key]]);
   });
@@ -84,6 +85,7 @@ describe("group separators", () => {
     ["slashes", "IBAN DE89/3704/0044/0532/0130/00", "DE89/3704/0044/0532/0130/00"],
     ["pipes", "IBAN GB29|NWBK|6016|1331|9268|19", "GB29|NWBK|6016|1331|9268|19"],
     ["dots", "IBAN DE89.3704.0044.0532.0130.00", "DE89.3704.0044.0532.0130.00"],
+    ["spaced pipes", "IBAN DE89 | 3704 | 0044 | 0532 | 0130 | 00", "DE89 | 3704 | 0044 | 0532 | 0130 | 00"],
   ])("an IBAN in groups joined by %s", (_name, text, span) => {
     expect(found(text).map(([c, s]) => [c, s])).toEqual([["iban", span]]);
   });
@@ -111,6 +113,9 @@ describe("group separators", () => {
     "ports 8080 | 8081 | 8443 | 9090",
     "ids 4111 | 1111 | 1111 | 1111 | 2222 | 3333",
     "four numbers 4111, 1111, 1111, 1111",
+    "| 2023 | 1200 | 3400 | 5600 |\n| 2024 | 1300 | 3500 | 5700 |",
+    "| id | qty | price |\n| 1001 | 20 | 350 |\n| 1002 | 15 | 420 |",
+    "pages 120 - 135 - 150 - 200",
   ])("clean: %s", (text) => {
     expect(found(text)).toEqual([]);
   });

@@ -170,12 +170,13 @@ export function detectEmails(text: string, out: RawFinding[]): void {
 }
 
 // Candidate: optional +CC or 00CC (with a "(0)" trunk digit), optional (area), then digit groups
-// joined by one separator (space, dot, dash, slash).
+// joined by one separator (space, dot, dash, slash; " \u2010 ", a wider separator in the view of
+// groupSeparatorsAsSpaces).
 // A number may follow a "/" only when it starts with "+" (a path segment "/+44 20 …" is a phone;
 // "/2024 1234" is a path of ids). Right after a label's colon it may follow a letter ("Tel:0412 345
 // 678", "電話：090-1234-5678" once normalised); "host:8080" is no valid number.
 const PHONE =
-  /(?:(?<=\/)(?=\+)|(?<=\p{L}:)|(?<![\p{L}\p{N}_+\-./:#@$]))(?:(?:\+|00)\d{1,3}[ .-]?(?:\(0\)[ .-]?)?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,15}(?:(?:[ .-]|\/ ?)\d{1,15}){0,7}(?![\p{L}\p{N}_]|[.\-/:,]\p{N})/gu;
+  /(?:(?<=\/)(?=\+)|(?<=\p{L}:)|(?<![\p{L}\p{N}_+\-./:#@$]))(?:(?:\+|00)\d{1,3}(?: \u2010 |[ .-])?(?:\(0\)[ .-]?)?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,15}(?:(?: \u2010 |[ .-]|\/ ?)\d{1,15}){0,7}(?![\p{L}\p{N}_]|[.\-/:,]\p{N})/gu;
 const DATE_LIKE = /^(?:\d{4}[.-]\d{1,2}[.-]\d{1,2}|\d{1,2}[.-]\d{1,2}[.-]\d{2,4})$/;
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 // Whole words only ("bestelling" holds no "tel").

@@ -166,11 +166,11 @@ function detectCardHalves(text: string, out: RawFinding[]): void {
 
 // Two letters, two check digits, then 11-30 alphanumerics, optionally in groups of four (read in
 // capitals, look-alike letters folded, other group separators as spaces: see detectIbans).
-const IBAN = /(?<![\p{L}\p{N}_])[A-Z]{2}\d{2}(?:[ .-]?[A-Z0-9]{4}){2,7}(?:[ .-]?[A-Z0-9]{1,4})?(?![\p{L}\p{N}_])/gu;
+const IBAN = /(?<![\p{L}\p{N}_])[A-Z]{2}\d{2}(?:(?: \u2010 |[ .-])?[A-Z0-9]{4}){2,7}(?:(?: \u2010 |[ .-])?[A-Z0-9]{1,4})?(?![\p{L}\p{N}_])/gu;
 
 /** Two letters (any case or script) and two digits starting a word: the only texts worth reading in capitals. */
 const IBAN_HINT = /(?<![\p{L}\p{N}_])\p{L}{2}\d{2}/u;
-const LAST_GROUP = /[ .-]?[A-Z0-9]{1,4}$/;
+const LAST_GROUP = /(?: \u2010 |[ .-])?[A-Z0-9]{1,4}$/;
 
 let ibanLengths: Map<string, number> | null = null;
 
@@ -212,7 +212,7 @@ export function detectIbans(normalized: string, out: RawFinding[]): void {
     // Read in capitals, the next word may have joined as a last group ("… 0985 BY FRIDAY"): shorter
     // readings are tried, group by group.
     for (let value = m[0]; value.length >= 15; value = value.replace(LAST_GROUP, "")) {
-      const compact = value.replace(/[ .-]/g, "");
+      const compact = value.replace(/[ .\u2010-]/g, "");
       if (!isIban(compact)) continue;
       out.push({ category: "iban", start: m.index, end: m.index + value.length, detector: "iban", key: compact });
       IBAN.lastIndex = m.index + value.length;
