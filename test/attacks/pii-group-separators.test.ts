@@ -33,6 +33,8 @@ describe("LLM proxy (OpenAI and Anthropic SDKs)", () => {
     ["a card in groups joined by spaced dashes", "charge 4111 - 1111 - 1111 - 1111 now"],
     ["a card given in two halves", "my card starts 4111 1111 and ends 1111 1111, thanks"],
     ["a phone number in pipe-separated groups", "call +1|415|555|0123 tomorrow"],
+    ["a phone number in groups joined by spaced pipes", "call +1 | 415 | 555 | 0123 tomorrow"],
+    ["an IBAN in groups joined by spaced semicolons", "IBAN DE89 ; 3704 ; 0044 ; 0532 ; 0130 ; 00"],
     ["a phone number in bullet-separated groups", "call +44\u202220\u20227946\u20220958 tomorrow"],
     ["an IBAN in groups joined by slashes", "IBAN DE89/3704/0044/0532/0130/00"],
     ["an IBAN in groups joined by pipes", "IBAN GB29|NWBK|6016|1331|9268|19"],
