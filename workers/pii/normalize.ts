@@ -266,6 +266,30 @@ function normalizeOnce(original: string): NormalizedText {
   return b.result();
 }
 
+const ESCAPE_START = /[\x1b\x90-\x9f]/;
+
+/**
+ * `text` without its terminal escape sequences (colours, titles), for a reader that tells text
+ * from binary by its share of control characters: coloured terminal output is text, whose values
+ * the detection copy reads once the sequences are gone.
+ */
+export function withoutEscapeSequences(text: string): string {
+  if (!ESCAPE_START.test(text)) return text;
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x1b && (c < 0x90 || c > 0x9f)) continue;
+    ESCAPE_SEQUENCE.lastIndex = i;
+    const m = ESCAPE_SEQUENCE.exec(text);
+    if (!m) continue;
+    out += text.slice(from, i);
+    from = i + m[0].length;
+    i = from - 1;
+  }
+  return out + text.slice(from);
+}
+
 /**
  * Drops the control character or escape sequence at `at`, or turns it into the break it stands
  * for (U+0085, next line). Returns where the text goes on.

@@ -4,7 +4,7 @@
 // or lists of numbers for a value.
 import { describe, expect, it } from "vitest";
 import { detectPii, type PiiCategory } from "../../../workers/pii/index.js";
-import { groupSeparatorsAsSpaces, latinCapitals, normalize } from "../../../workers/pii/normalize.js";
+import { groupSeparatorsAsSpaces, latinCapitals, normalize, withoutEscapeSequences } from "../../../workers/pii/normalize.js";
 
 const structured = { categories: ["email", "phone", "credit_card", "tax_id", "iban", "secret", "ip_address"] as PiiCategory[] };
 
@@ -37,6 +37,11 @@ describe("control characters and escape sequences", () => {
     ["an escaped %00 inside an e-mail", "to=jane.roe%00@example.org", "email", "jane.roe%00@example.org", "jane.roe@example.org"],
   ])("%s", (_name, text, category, span, key) => {
     expect(found(text)).toEqual([[category, span, key]]);
+  });
+
+  it("withoutEscapeSequences keeps the text and its other control characters", () => {
+    expect(withoutEscapeSequences("card \u001b[1m4111\u001b[0m \u001b]0;t\u0007x\u0000y \u009b31mz\u001b")).toBe("card 4111 x\u0000y z\u001b");
+    expect(withoutEscapeSequences("plain")).toBe("plain");
   });
 
   it("keeps tabs and line breaks as separators, and leaves clean text with controls clean", () => {
