@@ -1,5 +1,5 @@
 // Detection copy of a text: percent-encoding and HTML character references decoded, invisible
-// and format characters removed, NFKC applied, every Unicode decimal digit turned into its ASCII
+// and format characters, control characters and terminal escape sequences removed, NFKC applied, every Unicode decimal digit turned into its ASCII
 // digit and dashes and spaces unified, with a map from every normalised offset back to the
 // original so masking replaces the right span.
 
@@ -7,8 +7,21 @@
 // biome-ignore lint/suspicious/noMisleadingCharacterClass: the class lists invisible code points one by one on purpose
 const INVISIBLE = /[\p{Cf}\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180F\u3164\uFE00-\uFE0F\uFFA0]|\uDB40[\uDC00-\uDDEF]/u;
 const INVISIBLE_ALL = new RegExp(INVISIBLE.source, "gu");
-/** Anything that may change: non-ASCII, a percent escape, an HTML character reference. */
-const NEEDS_WORK = /[^\x00-\x7F]|%[0-9A-Fa-f]{2}|&(?:#\d{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z]{2,8});/g;
+/** Anything that may change: a control character, non-ASCII, a percent escape, an HTML character reference. */
+const NEEDS_WORK = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]|[^\x00-\x7F]|%[0-9A-Fa-f]{2}|&(?:#\d{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z]{2,8});/g;
+/**
+ * C0 controls other than tab, line feed and carriage return, DEL and the C1 controls: a terminal
+ * or a log shows nothing for them, so "jane.roe\u0000@example.org" reads as the address it hides.
+ */
+const CONTROL = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F]/;
+const CONTROLS = new RegExp(CONTROL.source, "g");
+/**
+ * ECMA-48 escape sequences as terminals print coloured text ("\u001b[1m4111\u001b[0m"): CSI
+ * (ESC [ or U+009B, parameters, intermediates, final byte), the string controls OSC, DCS, SOS, PM
+ * and APC up to their terminator (BEL, ESC \ or U+009C), and the two- or three-byte escapes.
+ */
+const ESCAPE_SEQUENCE =
+  /(?:\x1b\[|\x9b)[\x30-\x3f]*[\x20-\x2f]*[\x40-\x7e]|(?:\x1b[\]PX^_]|[\x90\x98\x9d-\x9f])[^\x07\x1b\x9c]{0,1024}(?:\x07|\x1b\\|\x9c)|\x1b[\x20-\x2f]{0,2}[\x30-\x7e]/y;
 const COMBINING = /\p{M}/u;
 const DECIMAL = /\p{Nd}/u;
 const DASH = /[\p{Pd}\u2212]/u;
@@ -213,12 +226,16 @@ function normalizeOnce(original: string): NormalizedText {
       i = decodePercentRun(original, i, b);
       continue;
     }
+    if (c < 0xa0 && CONTROL.test(original[i] ?? "")) {
+      i = skipControl(original, i, b);
+      continue;
+    }
     if (c === 38) {
       ENTITY.lastIndex = i;
       const e = ENTITY.exec(original);
       const decoded = e ? decodeEntity(e) : undefined;
       if (e && decoded !== undefined) {
-        b.emit(fold(decoded.normalize("NFKC")), i, i + e[0].length);
+        b.emit(fold(decoded.normalize("NFKC")).replace(CONTROLS, ""), i, i + e[0].length);
         i += e[0].length;
       } else {
         b.copy(original, i, i + 1);
@@ -249,6 +266,48 @@ function normalizeOnce(original: string): NormalizedText {
   return b.result();
 }
 
+const ESCAPE_START = /[\x1b\x90-\x9f]/;
+
+/**
+ * `text` without its terminal escape sequences (colours, titles), for a reader that tells text
+ * from binary by its share of control characters: coloured terminal output is text, whose values
+ * the detection copy reads once the sequences are gone.
+ */
+export function withoutEscapeSequences(text: string): string {
+  if (!ESCAPE_START.test(text)) return text;
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c !== 0x1b && (c < 0x90 || c > 0x9f)) continue;
+    ESCAPE_SEQUENCE.lastIndex = i;
+    const m = ESCAPE_SEQUENCE.exec(text);
+    if (!m) continue;
+    out += text.slice(from, i);
+    from = i + m[0].length;
+    i = from - 1;
+  }
+  return out + text.slice(from);
+}
+
+/**
+ * Drops the control character or escape sequence at `at`, or turns it into the break it stands
+ * for (U+0085, next line). Returns where the text goes on.
+ */
+function skipControl(original: string, at: number, b: Builder): number {
+  const c = original.charCodeAt(at);
+  if (c === 0x85) {
+    b.emit("\n", at, at + 1);
+    return at + 1;
+  }
+  if (c === 0x1b || (c >= 0x90 && c <= 0x9f)) {
+    ESCAPE_SEQUENCE.lastIndex = at;
+    const m = ESCAPE_SEQUENCE.exec(original);
+    if (m) return at + m[0].length;
+  }
+  return at + 1;
+}
+
 /** Decodes a run of %XX escapes from `at`: ASCII bytes one by one, other bytes as UTF-8 groups. */
 function decodePercentRun(original: string, at: number, b: Builder): number {
   let i = at;
@@ -267,7 +326,8 @@ function decodePercentRun(original: string, at: number, b: Builder): number {
     const byte = Number.parseInt(m[1] ?? "0", 16);
     if (byte < 0x80) {
       flush(i);
-      b.emit(String.fromCharCode(byte), i, i + 3);
+      // An escaped control character ("%00") is dropped like a raw one.
+      if (!CONTROL.test(String.fromCharCode(byte))) b.emit(String.fromCharCode(byte), i, i + 3);
     } else {
       if (groupStart < 0) groupStart = i;
       bytes.push(byte);
@@ -304,4 +364,100 @@ export function toOriginal(norm: NormalizedText, start: number, end: number, ori
   const b = segmentOf(segments, end - 1);
   const e = segments[b + 3] === 1 ? (segments[b + 1] ?? 0) + (end - 1 - (segments[b] ?? 0)) + 1 : (segments[b + 2] ?? 0);
   return [Math.min(s, originalLength), Math.min(Math.max(s, e), originalLength)];
+}
+
+/**
+ * A run of three or more groups of letters and digits joined by one and the same separator that
+ * the number detectors do not read, alone or with a space on each side ("4111|1111|1111|1111", "+1;415;555;0123", "DE89/3704/…",
+ * U+2800 or a bullet between groups). Dots and dashes are theirs already (and a dotted run is an
+ * IP address or a version). At least 7 digits, and no more letters than digits.
+ */
+const SEPARATED_GROUPS =
+  /(?<![\p{L}\p{N}\p{M}]|[\p{L}\p{N}][^\p{L}\p{N}\p{M}\s])\+?[\p{L}\p{N}]{1,6}([^\p{L}\p{N}\p{M}\s.-]| [^\p{L}\p{N}\p{M}\s.,-] )[\p{L}\p{N}]{1,6}(?:\1[\p{L}\p{N}]{1,6}){1,10}(?![\p{L}\p{N}\p{M}]|\1[\p{L}\p{N}])/gu;
+/** A number in thousands ("4,111,111,111,111,111", "1'234'567"): an amount, not digit groups. */
+const THOUSANDS = /^\d{1,3}(?:[^\d]\d{3})+$/;
+const GROUP_SEPARATOR_HINT = /\p{N} ?[^\p{L}\p{N}\p{M}\s.-] ?\p{N}/u;
+
+/**
+ * What a separator with a space on each side (" | ") becomes in that view: a hyphen (U+2010) the
+ * detection copy never holds (its dashes are "-"), so the number detectors can accept it without
+ * reading every " - " between clauses as a group separator.
+ */
+export const SPACED_GROUP_SEPARATOR = " \u2010 ";
+
+let lastSpacedIn = "";
+let lastSpacedOut = "";
+
+/**
+ * `text` (a detection copy) with the separators of digit-group runs (see SEPARATED_GROUPS) turned
+ * into spaces, same length and offsets: the card, phone and IBAN detectors read it, and their
+ * checks (Luhn, the numbering plan, mod 97) still decide. The last answer is kept, since the three
+ * detectors ask for the same text in turn.
+ */
+export function groupSeparatorsAsSpaces(text: string): string {
+  if (text === lastSpacedIn) return lastSpacedOut;
+  let out = text;
+  if (GROUP_SEPARATOR_HINT.test(text)) {
+    SEPARATED_GROUPS.lastIndex = 0;
+    for (let m = SEPARATED_GROUPS.exec(text); m; m = SEPARATED_GROUPS.exec(text)) {
+      const run = m[0];
+      const digits = run.replace(/\D/g, "").length;
+      const letters = run.replace(/[^\p{L}]/gu, "").length;
+      if (digits < 7 || letters > digits || THOUSANDS.test(run)) continue;
+      const sep = m[1] ?? "";
+      // Same length: a separator outside the BMP is two code units, and two spaces.
+      const spaced = sep.length === 3 ? SPACED_GROUP_SEPARATOR : " ".repeat(sep.length);
+      out = `${out.slice(0, m.index)}${run.split(sep).join(spaced)}${out.slice(m.index + run.length)}`;
+    }
+  }
+  lastSpacedIn = text;
+  lastSpacedOut = out;
+  return out;
+}
+
+/**
+ * Cyrillic and Greek letters drawn like Latin capitals (and their small forms), by code point, for
+ * values whose letters a checksum validates afterwards (IBANs, a mail domain's suffix): "DЕ89" with
+ * a Cyrillic Е is read as DE89 and must then pass mod 97. Fullwidth and mathematical letters are
+ * NFKC's; this is the part NFKC leaves alone (Unicode's confusables, letters only).
+ */
+const LATIN_LOOKALIKES = new Map<number, string>();
+for (const [latin, lookalikes] of [
+  ["A", "\u0410\u0430\u0391\u03b1"],
+  ["B", "\u0412\u0432\u0392\u03b2"],
+  ["C", "\u0421\u0441\u03f9\u03f2"],
+  ["D", "\u0500\u0501"],
+  ["E", "\u0415\u0435\u0395\u03b5"],
+  ["H", "\u041d\u043d\u0397\u04ba\u04bb"],
+  ["I", "\u0406\u0456\u0399\u03b9\u04c0\u0131"],
+  ["J", "\u0408\u0458\u037f\u03f3"],
+  ["K", "\u041a\u043a\u039a\u03ba"],
+  ["M", "\u041c\u043c\u039c"],
+  ["N", "\u039d"],
+  ["O", "\u041e\u043e\u039f\u03bf"],
+  ["P", "\u0420\u0440\u03a1\u03c1"],
+  ["Q", "\u051a\u051b"],
+  ["S", "\u0405\u0455"],
+  ["T", "\u0422\u0442\u03a4\u03c4"],
+  ["V", "\u0474\u0475\u03bd"],
+  ["W", "\u051c\u051d"],
+  ["X", "\u0425\u0445\u03a7\u03c7"],
+  ["Y", "\u04ae\u04af\u0423\u0443\u03a5\u03c5"],
+  ["Z", "\u0396"],
+] as const) {
+  for (const ch of lookalikes) LATIN_LOOKALIKES.set(ch.charCodeAt(0), latin);
+}
+
+const LOOKALIKE_RANGE = /[\u037f-\u052f]/;
+const LOOKALIKES = /[\u037f-\u052f]/g;
+
+/**
+ * `text` with letters in capitals and the look-alikes above as their Latin capitals, same length
+ * and offsets. Only for detectors whose result a checksum or a registry then validates.
+ */
+export function latinCapitals(text: string): string {
+  let out = text.toUpperCase();
+  // A few letters grow in capitals ("ß" -> "SS"): then ASCII letters only.
+  if (out.length !== text.length) out = text.replace(/[a-z]+/g, (w) => w.toUpperCase());
+  return LOOKALIKE_RANGE.test(out) ? out.replace(LOOKALIKES, (ch) => LATIN_LOOKALIKES.get(ch.charCodeAt(0)) ?? ch) : out;
 }

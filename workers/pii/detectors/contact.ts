@@ -1,5 +1,7 @@
 // Email and phone-number detectors (phones parsed and validated by libphonenumber-js).
 import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max";
+import { parse as parseDomain } from "tldts";
+import { groupSeparatorsAsSpaces, latinCapitals } from "../normalize.js";
 import type { RawFinding } from "../types.js";
 
 // Matched from the start of the local part (sticky); the start is found by walking back from
@@ -81,8 +83,72 @@ function detectSpelledEmails(text: string, out: RawFinding[]): void {
   }
 }
 
+// E-mails written loosely on one line: spaces around the "@" ("jane.roe @ example.org",
+// "jane.roe@ example.org"), a bare "at" ("jane.roe at example.org", "AT"), or a quoted local part
+// ('"jane roe"@example.org'). The domain must end in a real (ICANN) suffix; see looseLocalPart for
+// which local parts count, so "look at example.com" and "python @app.route" stay prose and code.
+const LOOSE_EMAIL = new RegExp(
+  String.raw`(?:"([^"\\\n\r]{1,64})"|${LOCAL})(?:([ \t]+(?:at|@)[ \t]+)|[ \t]+@|@[ \t]+|(?<=")@)((?:${LABEL}[.\u3002])+(\p{L}{2,24}))(?![\p{L}\p{N}-]|[.\u3002][\p{L}\p{N}])`,
+  "giu",
+);
+const LOOSE_HINT = /[ \t]@|@[ \t]|"@|[ \t]at[ \t]/i;
+/** A local part that is more than a word: it holds a dot, digit, underscore or plus, and a letter. */
+const ADDRESS_LIKE = /^(?=.*\p{L})(?=.*[._+\p{N}])[\p{L}\p{N}]+(?:[._+'-]*[\p{L}\p{N}]+)*$/u;
+/** "v1.2", "2.0.1b": a version number, not a mailbox. */
+const VERSION = /^v?\d+(?:\.\d+)+[a-z]?$/i;
+const WORD_ONLY = /^\p{L}+$/u;
+/** Words that stand before "at" or "@" in prose and in code ("look at", "we @ acme.com", "python @app.route"). */
+const NOT_LOCAL = new Set(
+  "look looking looked arrive arrived arriving stay stayed meet meeting met available hosted located live lives posted published found find visit see check go get sign log up out in on off more info us we me you him her them it this that here there home work email mail write send reply contact reach ping follow call python code decorator".split(
+    " ",
+  ),
+);
+
+/** How a loose address joins its parts: a bare "at", spaces on both sides of "@", before it only, after it only. */
+type Joint = "at" | "spaced" | "before" | "after";
+
+/** Whether `local` (before a loose "at" or "@") names a mailbox rather than ending a sentence. */
+function looseLocalPart(local: string, joint: Joint): boolean {
+  if (local.endsWith(".") || NOT_LOCAL.has(local.toLowerCase())) return false;
+  const lastSegment = local.slice(local.lastIndexOf(".") + 1).toLowerCase();
+  if (local.includes(".") && FILE_TLDS.has(lastSegment)) return false; // "Node.js at example.com"
+  // A local part glued to its "@" ("jane.roe@ example.org") is one as written.
+  if (joint === "after") return true;
+  const addressLike = ADDRESS_LIKE.test(local) && !VERSION.test(local);
+  // "jane @ example.org": a name-like word with an "@" set apart by spaces. A bare "at" joins prose
+  // words, and "thanks @example.org" is a mention: there only a local part no word looks like counts.
+  return addressLike || (joint === "spaced" && WORD_ONLY.test(local) && local.length >= 2);
+}
+
+/** A domain whose suffix is on the public suffix list (ICANN section), look-alike letters folded. */
+function realDomain(domain: string): boolean {
+  const folded = latinCapitals(domain.replace(/\u3002/g, ".")).toLowerCase();
+  const parsed = parseDomain(folded, { allowPrivateDomains: false, extractHostname: false });
+  return parsed.isIcann === true && parsed.domain !== null && !FILE_TLDS.has(parsed.publicSuffix ?? "");
+}
+
+function detectLooseEmails(text: string, out: RawFinding[]): void {
+  if (!LOOSE_HINT.test(text)) return;
+  LOOSE_EMAIL.lastIndex = 0;
+  for (let m = LOOSE_EMAIL.exec(text); m; m = LOOSE_EMAIL.exec(text)) {
+    const value = m[0];
+    const domain = m[3] ?? "";
+    const quoted = m[1];
+    const at = value.length - domain.length;
+    const joint = value.slice(0, at);
+    const local = quoted ?? joint.replace(/[ \t]*(?:@|at)[ \t]*$/i, "");
+    const form: Joint = m[2] === undefined ? (joint.endsWith("@") ? "before" : "after") : m[2].includes("@") ? "spaced" : "at";
+    // Code after the address ("@router.post(…)") makes it a decorator.
+    if (text[m.index + value.length] === "(" || !realDomain(domain)) continue;
+    if (quoted === undefined && !looseLocalPart(local, form)) continue;
+    const key = `${quoted !== undefined ? `"${quoted}"` : local}@${domain.replace(/\u3002/g, ".")}`.toLowerCase();
+    out.push({ category: "email", start: m.index, end: m.index + value.length, detector: "email", key });
+  }
+}
+
 export function detectEmails(text: string, out: RawFinding[]): void {
   detectSpelledEmails(text, out);
+  detectLooseEmails(text, out);
   let from = 0;
   for (let at = text.indexOf("@"); at >= 0; at = text.indexOf("@", Math.max(at + 1, from))) {
     let start = at;
@@ -104,12 +170,13 @@ export function detectEmails(text: string, out: RawFinding[]): void {
 }
 
 // Candidate: optional +CC or 00CC (with a "(0)" trunk digit), optional (area), then digit groups
-// joined by one separator (space, dot, dash, slash).
+// joined by one separator (space, dot, dash, slash; " \u2010 ", a wider separator in the view of
+// groupSeparatorsAsSpaces).
 // A number may follow a "/" only when it starts with "+" (a path segment "/+44 20 …" is a phone;
 // "/2024 1234" is a path of ids). Right after a label's colon it may follow a letter ("Tel:0412 345
 // 678", "電話：090-1234-5678" once normalised); "host:8080" is no valid number.
 const PHONE =
-  /(?:(?<=\/)(?=\+)|(?<=\p{L}:)|(?<![\p{L}\p{N}_+\-./:#@$]))(?:(?:\+|00)\d{1,3}[ .-]?(?:\(0\)[ .-]?)?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,15}(?:(?:[ .-]|\/ ?)\d{1,15}){0,7}(?![\p{L}\p{N}_]|[.\-/:,]\p{N})/gu;
+  /(?:(?<=\/)(?=\+)|(?<=\p{L}:)|(?<![\p{L}\p{N}_+\-./:#@$]))(?:(?:\+|00)\d{1,3}(?: \u2010 |[ .-])?(?:\(0\)[ .-]?)?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,15}(?:(?: \u2010 |[ .-]|\/ ?)\d{1,15}){0,7}(?![\p{L}\p{N}_]|[.\-/:,]\p{N})/gu;
 const DATE_LIKE = /^(?:\d{4}[.-]\d{1,2}[.-]\d{1,2}|\d{1,2}[.-]\d{1,2}[.-]\d{2,4})$/;
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 // Whole words only ("bestelling" holds no "tel").
@@ -309,7 +376,9 @@ function sameShapeDocumentBefore(text: string, at: number, raw: string): boolean
 /** A group of capitals and digits with both, right before (one space or dash between). */
 const MIXED_CODE_BEFORE = /(?:^|[\s:#])(?=[A-Z0-9]*[A-Z])(?=[A-Z0-9]*\d)[A-Z0-9]{2,}[ -]$/;
 
-export function detectPhones(text: string, out: RawFinding[], options: PhoneOptions): void {
+export function detectPhones(normalized: string, out: RawFinding[], options: PhoneOptions): void {
+  // Groups joined by any other one separator ("+1|415|555|0123") read as spaced (normalize.ts).
+  const text = groupSeparatorsAsSpaces(normalized);
   const covered = coveredBy(out, text.length);
   PHONE.lastIndex = 0;
   for (let m = PHONE.exec(text); m; m = PHONE.exec(text)) {

@@ -2,10 +2,12 @@
 // ibantools, ISO 13616 mod-97).
 import creditCardType from "credit-card-type";
 import { getCountrySpecifications } from "ibantools";
+import { groupSeparatorsAsSpaces, latinCapitals } from "../normalize.js";
 import type { RawFinding } from "../types.js";
 
 // Digit groups joined by one or two separators (space, dot, dash, underscore, slash: "4111.1111…",
-// "4 1 1 1 …"); 12-19 digits are checked below. Unicode digits and dashes are ASCII by now (normalize.ts).
+// "4 1 1 1 …"); 12-19 digits are checked below. Unicode digits and dashes are ASCII by now, and
+// groups joined by any other one separator ("4111|1111|…", U+2800) are read as spaced (normalize.ts).
 // A run may be glued to a word ("card-4111-…", "x4111…", "4111…EOF"): only a digit or a decimal
 // point ("0.4111…", a JSON float) before it, or a digit after it, ends the search; a glued run
 // must then hold a card that starts at its first digit (see detectCards).
@@ -53,7 +55,8 @@ function isCard(digits: string): boolean {
   return known;
 }
 
-export function detectCards(text: string, out: RawFinding[]): void {
+export function detectCards(normalized: string, out: RawFinding[]): void {
+  const text = groupSeparatorsAsSpaces(normalized);
   CARD.lastIndex = 0;
   for (let m = CARD.exec(text); m; m = CARD.exec(text)) {
     const raw = m[0];
@@ -94,6 +97,26 @@ export function detectCards(text: string, out: RawFinding[]): void {
     }
   }
   detectCardsAcrossLines(text, out);
+  detectCardsSpacedUnits(text, out);
+  detectCardHalves(text, out);
+}
+
+// A card in its printed groups joined by a wider separator, the same each time: one or two marks
+// with or without spaces around ("4111 | 1111 | 1111 | 1111", "4111 - 1111 …", "4111||1111…").
+// Comma lists ("2019, 2020, 2021, 2022") are lists, and groups that are all years are no card.
+const CARD_SPACED_UNIT =
+  /(?<![\p{L}\p{N}_])(?:\d{4}( ?[^\p{L}\p{N}\s,]{1,2} ?)\d{4}\1\d{4}(?:\1\d{1,7})?|\d{4}( ?[^\p{L}\p{N}\s,]{1,2} ?)\d{6}\2\d{5})(?![\p{L}\p{N}_]|\1\d|\2\d)/gu;
+const ALL_YEARS = /^(?:(?:19|20)\d\d\D+)+(?:19|20)\d\d$/;
+
+function detectCardsSpacedUnits(text: string, out: RawFinding[]): void {
+  CARD_SPACED_UNIT.lastIndex = 0;
+  for (let m = CARD_SPACED_UNIT.exec(text); m; m = CARD_SPACED_UNIT.exec(text)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    const digits = m[0].replace(/\D/g, "");
+    if (ALL_YEARS.test(m[0]) || !isCard(digits) || out.some((f) => f.start < end && start < f.end)) continue;
+    out.push({ category: "credit_card", start, end, detector: "card", key: digits });
+  }
 }
 
 // A card written in its printed groups across lines or tabs ("4111\n1111\n1111\n1111", the Amex
@@ -115,8 +138,39 @@ function detectCardsAcrossLines(text: string, out: RawFinding[]): void {
   }
 }
 
-// Two letters, two check digits, then 11-30 alphanumerics, optionally in groups of four.
-const IBAN = /(?<![\p{L}\p{N}_])[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,4})?(?![\p{L}\p{N}_])/gu;
+// A card given in two halves of two 4-digit groups each, a few words apart ("starts 4111 1111 and
+// ends 1111 1111"). Both halves must be written as groups; dates and year ranges ("2019-2020 and
+// 2021-2022") are not halves.
+const CARD_HALF = /(?<![\p{L}\p{N}_]|\d[ .\-_/])\d{4}[ .\-_/]\d{4}(?![\p{L}\p{N}_]|[ .\-_/]\d)/gu;
+const YEARS = /^(?:19|20)\d\d\D(?:19|20)\d\d$/;
+const HALVES_GAP = /^\D{1,40}$/;
+
+function detectCardHalves(text: string, out: RawFinding[]): void {
+  CARD_HALF.lastIndex = 0;
+  let previous: RegExpExecArray | undefined;
+  for (let m = CARD_HALF.exec(text); m; m = CARD_HALF.exec(text)) {
+    const half = YEARS.test(m[0]) ? undefined : m;
+    if (previous && half) {
+      const start = previous.index;
+      const end = half.index + half[0].length;
+      const digits = previous[0].replace(/\D/g, "") + half[0].replace(/\D/g, "");
+      if (HALVES_GAP.test(text.slice(start + previous[0].length, half.index)) && isCard(digits) && !out.some((f) => f.start < end && start < f.end)) {
+        out.push({ category: "credit_card", start, end, detector: "card", key: digits });
+        previous = undefined;
+        continue;
+      }
+    }
+    previous = half;
+  }
+}
+
+// Two letters, two check digits, then 11-30 alphanumerics, optionally in groups of four (read in
+// capitals, look-alike letters folded, other group separators as spaces: see detectIbans).
+const IBAN = /(?<![\p{L}\p{N}_])[A-Z]{2}\d{2}(?:(?: \u2010 |[ .-])?[A-Z0-9]{4}){2,7}(?:(?: \u2010 |[ .-])?[A-Z0-9]{1,4})?(?![\p{L}\p{N}_])/gu;
+
+/** Two letters (any case or script) and two digits starting a word: the only texts worth reading in capitals. */
+const IBAN_HINT = /(?<![\p{L}\p{N}_])\p{L}{2}\d{2}/u;
+const LAST_GROUP = /(?: \u2010 |[ .-])?[A-Z0-9]{1,4}$/;
 
 let ibanLengths: Map<string, number> | null = null;
 
@@ -145,12 +199,25 @@ export function isIban(compact: string): boolean {
   return ibanLengths.get(compact.slice(0, 2)) === compact.length && mod97(compact) === 1;
 }
 
-export function detectIbans(text: string, out: RawFinding[]): void {
+/**
+ * IBANs in any case ("de89 3704 …"), with Cyrillic or Greek look-alike letters ("DЕ89"), or with
+ * any one separator between the groups: mod 97 and the country's length decide, so the wider
+ * reading costs no precision.
+ */
+export function detectIbans(normalized: string, out: RawFinding[]): void {
+  if (!IBAN_HINT.test(normalized)) return;
+  const text = latinCapitals(groupSeparatorsAsSpaces(normalized));
   IBAN.lastIndex = 0;
   for (let m = IBAN.exec(text); m; m = IBAN.exec(text)) {
-    const compact = m[0].replace(/[ -]/g, "");
-    if (!isIban(compact)) continue;
-    out.push({ category: "iban", start: m.index, end: m.index + m[0].length, detector: "iban", key: compact });
+    // Read in capitals, the next word may have joined as a last group ("… 0985 BY FRIDAY"): shorter
+    // readings are tried, group by group.
+    for (let value = m[0]; value.length >= 15; value = value.replace(LAST_GROUP, "")) {
+      const compact = value.replace(/[ .\u2010-]/g, "");
+      if (!isIban(compact)) continue;
+      out.push({ category: "iban", start: m.index, end: m.index + value.length, detector: "iban", key: compact });
+      IBAN.lastIndex = m.index + value.length;
+      break;
+    }
   }
 }
 

@@ -4,6 +4,17 @@ import type { RawFinding } from "../types.js";
 
 const IPV4 =
   /(?<![\p{L}\p{N}_.]|\d\.)(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?:\/\d{1,2})?(?![\p{L}\p{N}_]|\.\d)/gu;
+const OCTET = String.raw`(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)`;
+/** A dot written so that it no longer links: "[.]", "(.)", "{.}", "[dot]", "(dot)", "{dot}". */
+const DEFANGED_DOT = String.raw`(?:\[(?:\.|dot)\]|\((?:\.|dot)\)|\{(?:\.|dot)\})`;
+/** An IPv4 address with one or more of its dots defanged ("203.0.113[.]77", "203[.]0[.]113[.]77"). */
+const DEFANGED_IPV4 = new RegExp(
+  String.raw`(?<![\p{L}\p{N}_.])${OCTET}(?:(?:\.|${DEFANGED_DOT})${OCTET}){3}(?![\p{L}\p{N}_]|(?:\.|${DEFANGED_DOT})\d)`,
+  "giu",
+);
+const DEFANGED_DOTS = new RegExp(DEFANGED_DOT, "gi");
+const DEFANGED_HINT = /[[({](?:\.|dot)[\])}]/i;
+
 /** Characters an IPv6 candidate is made of (hex, ":", "." of an embedded IPv4); "%zone" and "/prefix" follow. */
 function isV6Char(c: number): boolean {
   return (c >= 48 && c <= 58) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 46;
@@ -22,6 +33,7 @@ export function detectIps(text: string, out: RawFinding[]): void {
       out.push({ category: "ip_address", start: m.index, end: m.index + m[0].length, detector: "ipv4", key: m[0] });
     }
   }
+  if (DEFANGED_HINT.test(text)) detectDefangedIps(text, out);
   // IPv6: grown from each ":" over hex digits, colons and dots (a regex tried at every position
   // of the text costs more than the rest of the detectors).
   let next = 0;
@@ -44,5 +56,16 @@ export function detectIps(text: string, out: RawFinding[]): void {
     const bare = value.replace(/%[\w.]+/, "").replace(/\/\d{1,3}$/, "");
     if (bare === "::" || !ipaddr.IPv6.isValid(bare)) continue;
     out.push({ category: "ip_address", start, end: stop, detector: "ipv6", key: ipaddr.IPv6.parse(bare).toNormalizedString() });
+  }
+}
+
+/** IPv4 addresses written defanged, as threat reports and tickets do so that they do not link. */
+function detectDefangedIps(text: string, out: RawFinding[]): void {
+  DEFANGED_IPV4.lastIndex = 0;
+  for (let m = DEFANGED_IPV4.exec(text); m; m = DEFANGED_IPV4.exec(text)) {
+    const key = m[0].replace(DEFANGED_DOTS, ".");
+    if (key === m[0] || key.startsWith("127.") || key === "0.0.0.0") continue;
+    if (VERSION_BEFORE.test(text.slice(Math.max(0, m.index - 14), m.index))) continue;
+    out.push({ category: "ip_address", start: m.index, end: m.index + m[0].length, detector: "ipv4", key });
   }
 }

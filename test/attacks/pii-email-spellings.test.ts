@@ -1,0 +1,61 @@
+// Attack class: an e-mail address written loosely so the strict pattern misses it: spaces around
+// the "@", a bare "at"/"AT" between an address-like local part and a real domain, a quoted local
+// part, to get it past a `block` policy. Prose ("look at example.com") and code ("python
+// @app.route") must still pass.
+import { beforeAll, describe, expect, it } from "vitest";
+import {
+  EGRESS_REFUSED,
+  type PiiExits,
+  TOOL_REFUSED,
+  egressOutcome,
+  expectLlmPasses,
+  expectLlmRefused,
+  mark,
+  piiExits,
+  toolOutcome,
+} from "./support/pii-exits.js";
+
+let exits: PiiExits;
+beforeAll(async () => {
+  exits = await piiExits("pii-mail");
+});
+
+const VARIANTS: Array<[string, string]> = [
+  ["a bare 'at' after a dotted local part", "write to jane.roe at example.org"],
+  ["an upper-case 'AT'", "write to jane.roe AT example.org"],
+  ["a bare 'at' after a local part with digits", "write to jroe42 at example.co.uk"],
+  ["spaces around the @", "write to jane.roe @ example.org"],
+  ["a space after the @", "write to jane.roe@ example.org"],
+  ["a space before the @", "write to jane.roe @example.org"],
+  ["a name with spaces around the @", "write to jane @ example.org"],
+  ["a quoted local part", 'write to "jane roe"@example.org'],
+];
+
+describe("LLM proxy (OpenAI and Anthropic SDKs)", () => {
+  it.each(VARIANTS)("attack: %s reaches the provider", async (_name, text) => {
+    const m = mark();
+    await expectLlmRefused(exits, m, `${m} ${text}`);
+  });
+
+  it.each([
+    ["'look at example.com'", "look at example.com for the details; we are hosted at example.com"],
+    ["a Python decorator", "language python\n@app.route('/health')\ndef health(): return 'ok'"],
+    ["a mention", "thanks @example.org team, and ask alice @bob.dev"],
+    ["versions and tools", "released v1.2 at example.com, built with Node.js at example.com"],
+  ])("clean control: %s reaches the provider", async (_name, text) => {
+    const m = mark();
+    await expectLlmPasses(exits, m, `${m} ${text}`);
+  });
+});
+
+describe("egress and tool arguments", () => {
+  it.each(VARIANTS.slice(0, 4))("attack: %s in a text egress body reaches the target", async (_name, text) => {
+    const m = mark();
+    expect(await egressOutcome(exits, m, text, "text/plain")).toEqual(EGRESS_REFUSED);
+  });
+
+  it.each(VARIANTS.slice(4))("attack: %s in tool arguments reaches the tool", async (_name, text) => {
+    const m = mark();
+    expect(await toolOutcome(exits, m, `${m} ${text}`)).toEqual(TOOL_REFUSED);
+  });
+});
