@@ -44,7 +44,7 @@ describe("attack: names and addresses written into opaque fields reach the provi
     const assistant = {
       role: "assistant",
       content: [
-        { type: "thinking", thinking: "ok", signature: `${m} ${PATIENT}` },
+        { type: "thinking", thinking: "ok", signature: `${PATIENT} (ref ${m})` },
         { type: "text", text: "hi" },
       ],
     };
@@ -65,7 +65,7 @@ describe("attack: names and addresses written into opaque fields reach the provi
 
   it("a Responses reasoning item's encrypted_content holding a sentence and an e-mail split from it", async () => {
     const m = mark();
-    const reasoning = { type: "reasoning", id: "rs_0a1b2c3d4e5f6a7b8c9d0e1f", summary: [], encrypted_content: `note ${m}: ${PATIENT}` };
+    const reasoning = { type: "reasoning", id: "rs_0a1b2c3d4e5f6a7b8c9d0e1f", summary: [], encrypted_content: `${PATIENT}; note ${m}` };
     await expectRefused(await responses({ input: [reasoning, { role: "user", content: `go on ${m}` }] }), m);
   });
 });

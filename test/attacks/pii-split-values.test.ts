@@ -65,12 +65,12 @@ describe("attack: a card split across strings far apart", () => {
   });
 
   it("an Amex in its 4-6-5 groups across three JSON fields (egress)", async () => {
-    expectBlocked(await egress('{"a":"3782","b":"822463","c":"10005"}'), "credit_card");
+    expectBlocked(await egress('{"a":"amex 3782","b":"822463","c":"10005"}'), "credit_card");
   });
 
-  it("four bare four-digit strings in an array, and four numbers (egress)", async () => {
-    expectBlocked(await egress('{"parts":["4111","1111","1111","1111"]}'), "credit_card");
-    expectBlocked(await egress('{"a":4111,"b":1111,"c":1111,"d":1111}'), "credit_card");
+  it("groups in an array with one grouped piece, and labelled groups in JSON fields (egress)", async () => {
+    expectBlocked(await egress('{"parts":["4111","1111 1111","1111"]}'), "credit_card");
+    expectBlocked(await egress('{"a":"card 4111","b":"then 1111","c":"then 1111","d":"last 1111"}'), "credit_card");
   });
 
   it("halves between a key and its value in tool arguments", async () => {
@@ -107,8 +107,13 @@ describe("control: ordinary requests with numbers and code are not refused", () 
     const order = '{"order":23805,"rows":[{"sku":"SKU-573","qty":10,"price":"264.18"},{"sku":"SKU-911","qty":5,"price":"189.20"}]}';
     expect((await egress(order)).status).toBe(200);
     expect((await egress('{"metric":"latency_ms","values":[73942,33774,79389,19221,57987,23376,20895,78757,87130,84398]}')).status).toBe(200);
-    const res = await toolCall(agent.token, tool, { values: [2632, 9146, 9316, 1030, 205, 9153, 9773, 1902] });
-    expect(res.json?.error, res.text.slice(0, 300)).toBeUndefined();
+    for (const values of [
+      [2632, 9146, 9316, 1030, 205, 9153, 9773, 1902],
+      [4024, 7109, 5302, 5024],
+    ]) {
+      const res = await toolCall(agent.token, tool, { values });
+      expect(res.json?.error, res.text.slice(0, 300)).toBeUndefined();
+    }
   });
 
   it("a chat with unit counts and a Python decorator after the word python", async () => {

@@ -91,9 +91,9 @@ describe("clean requests are not refused as split values", () => {
     expect(refused).toEqual([]);
   });
 
-  it("tool calls with eight integers (tool arguments and an Anthropic tool_use input)", () => {
+  it("tool calls with four to eight integers (tool arguments and an Anthropic tool_use input)", () => {
     const refused = refusals(4, ({ int }) => {
-      const args = { values: Array.from({ length: 8 }, () => int(1, 9999)) };
+      const args = { values: Array.from({ length: int(4, 8) }, () => int(1, 9999)) };
       const body = {
         model: "claude-test",
         max_tokens: 1024,
@@ -164,9 +164,8 @@ describe("clean requests are not refused as split values", () => {
 describe("split values are still refused", () => {
   it.each([
     ["a card in printed groups across two JSON fields", '{"a":"4111 1111","b":"1111 1111"}'],
-    ["a card as four bare four-digit strings", '{"parts":["4111","1111","1111","1111"]}'],
-    ["a card as four four-digit numbers", '{"a":4111,"b":1111,"c":1111,"d":1111}'],
-    ["an Amex in its 4-6-5 groups across three fields", '{"a":"3782","b":"822463","c":"10005"}'],
+    ["a card as bare groups with one grouped piece", '{"parts":["4111","1111 1111","1111"]}'],
+    ["an Amex in its 4-6-5 groups across three fields, the first labelled", '{"a":"amex 3782","b":"822463","c":"10005"}'],
     ["a card labelled piece by piece with text between", '["part one: 4111", "keep it safe", "part two: 1111 1111", "and last: 1111"]'],
   ])("egress: %s", (_name, body) => {
     expect(egressBlocked(body)).toContain("credit_card");
