@@ -130,9 +130,18 @@ describe("mask: the number is replaced by its placeholder", () => {
 });
 
 describe("control: ordinary numbers pass unchanged", () => {
-  it("max_tokens, counts, prices, timestamps and ids as numbers are sent as they are", async () => {
+  it("max_tokens, counts, prices, timestamps, ids and embedding values as numbers are sent as they are", async () => {
     const marker = `nums${Math.random().toString(36).slice(2, 10)}`;
-    const input = { marker, qty: 3, price: 19.99, at: 1733300000000, order: 12345678, values: [2632, 9146, 9316, 1030, 205, 9153, 9773, 1902] };
+    const input = {
+      marker,
+      qty: 3,
+      price: 19.99,
+      at: 1733300000000,
+      order: 12345678,
+      values: [2632, 9146, 9316, 1030, 205, 9153, 9773, 1902],
+      // An embedding's fractions are no ids, whatever their ten digits spell.
+      embedding: [-0.3121074388, 0.2527855287, 0.812092566775, -0.2032213319],
+    };
     const res = await anthropic(blockToken, { messages: toolUse(input) });
     expect(res.status, res.text.slice(0, 300)).toBe(200);
     const [body] = await providerSaw(marker);

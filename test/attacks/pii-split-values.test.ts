@@ -64,7 +64,7 @@ describe("attack: a card split across strings far apart", () => {
     expectBlocked(await chat(["4111", "1111", "1111", "1111"].flatMap((g) => [{ role: "user", content: `group: ${g}` }, filler])), "credit_card");
   });
 
-  it("an Amex in its 4-6-5 groups across three JSON fields (egress)", async () => {
+  it("an Amex in its 4-6-5 groups across three JSON fields, the first labelled (egress)", async () => {
     expectBlocked(await egress('{"a":"amex 3782","b":"822463","c":"10005"}'), "credit_card");
   });
 

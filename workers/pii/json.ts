@@ -202,14 +202,20 @@ interface Frame {
 }
 
 /**
- * The digits of a number as the provider receives it, exponent forms written out
- * (41111111111111110e-1 and 4.111111111111111e15 both read 4111111111111111); a fraction is kept
- * as JSON writes it. The sign is left out: "-4111…" holds the same card.
+ * The integer digits of a number as the provider receives it, exponent forms written out
+ * (41111111111111110e-1 and 4.111111111111111e15 both read 4111111111111111). The sign and a
+ * fraction are left out: "-4111…" holds the same card, and the fraction of a measurement or an
+ * embedding is nobody's number.
  */
 export function numberDigits(n: number): string {
-  const abs = Math.abs(n);
-  return Number.isInteger(abs) ? BigInt(abs).toString() : String(abs);
+  return Number.isFinite(n) ? BigInt(Math.trunc(Math.abs(n))).toString() : "";
 }
+
+/**
+ * Fewer digits than any value the pattern detectors read in a bare number (phones and national
+ * ids have 7+, cards 12+): such numbers (counts, prices, the items of an embedding) are not scanned.
+ */
+const MIN_NUMBER_DIGITS = 7;
 
 /** A number JSON.parse could not keep exactly: embedded JSON holding one is re-serialised so the provider gets the digits that were scanned. */
 function hasInexactNumber(v: JsonValue): boolean {
@@ -227,8 +233,8 @@ function hasInexactNumber(v: JsonValue): boolean {
 function transform(value: JsonValue, visit: Visit, frame: Frame): JsonValue {
   if (typeof value === "string") return transformString(value, visit);
   if (typeof value === "number") {
-    if (frame.parameter) return value;
     const digits = numberDigits(value);
+    if (frame.parameter || digits.length < MIN_NUMBER_DIGITS) return value;
     const replaced = visit(digits, "number");
     return replaced === digits ? value : replaced;
   }
