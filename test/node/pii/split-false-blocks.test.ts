@@ -4,7 +4,8 @@
 // at least 200 times under a policy that blocks every category a split check reads, must never be
 // refused; and the split values those checks exist for still are.
 import { describe, expect, it } from "vitest";
-import { Masker, type JsonValue, type PiiExits, maskJsonStrings, scanOutbound } from "../../../workers/pii/index.js";
+import type { PiiExits } from "../../../schema/pii.js";
+import { type JsonValue, Masker, maskJsonStrings, scanOutbound } from "../../../workers/pii/index.js";
 
 const SPLIT_BLOCK = { email: "block", phone: "block", credit_card: "block", iban: "block", tax_id: "block", secret: "block" } as const;
 const EXITS: PiiExits = { egress: SPLIT_BLOCK, toolArguments: SPLIT_BLOCK };
