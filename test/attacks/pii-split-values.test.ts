@@ -68,7 +68,9 @@ describe("attack: a card split across strings far apart", () => {
     expectBlocked(await egress('{"a":"amex 3782","b":"822463","c":"10005"}'), "credit_card");
   });
 
-  it("groups in an array with one grouped piece, and labelled groups in JSON fields (egress)", async () => {
+  it("groups in an array (bare, and with one grouped piece), four numbers, and labelled groups in JSON fields (egress)", async () => {
+    expectBlocked(await egress('{"parts":["4111","1111","1111","1111"]}'), "credit_card");
+    expectBlocked(await egress('{"a":4111,"b":1111,"c":1111,"d":1111}'), "credit_card");
     expectBlocked(await egress('{"parts":["4111","1111 1111","1111"]}'), "credit_card");
     expectBlocked(await egress('{"a":"card 4111","b":"then 1111","c":"then 1111","d":"last 1111"}'), "credit_card");
   });
@@ -109,7 +111,7 @@ describe("control: ordinary requests with numbers and code are not refused", () 
     expect((await egress('{"metric":"latency_ms","values":[73942,33774,79389,19221,57987,23376,20895,78757,87130,84398]}')).status).toBe(200);
     for (const values of [
       [2632, 9146, 9316, 1030, 205, 9153, 9773, 1902],
-      [4024, 7109, 5302, 5024],
+      [4024, 7109, 5302, 5024, 12],
     ]) {
       const res = await toolCall(agent.token, tool, { values });
       expect(res.json?.error, res.text.slice(0, 300)).toBeUndefined();

@@ -62,14 +62,14 @@ describe("clean requests are not refused as split values", () => {
     expect(refused).toEqual([]);
   });
 
-  it("bodies of integer lists (ten of 1-99999, two to six of 1-9999, four-digit ids) on egress", () => {
+  it("bodies of integer lists (ten of 1-99999, five or six of 1-9999, 5-12 four-digit ids) on egress", () => {
     const refused = refusals(2, ({ int, pick }) => {
       const shape = pick(["ten", "short", "fourDigit"] as const);
       const values =
         shape === "ten"
           ? Array.from({ length: 10 }, () => int(1, 99999))
           : shape === "short"
-            ? Array.from({ length: int(2, 6) }, () => int(1, 9999))
+            ? Array.from({ length: int(5, 6) }, () => int(1, 9999))
             : Array.from({ length: int(5, 12) }, () => int(1000, 9999));
       const body = JSON.stringify({ metric: "latency_ms", values });
       return { blocked: egressBlocked(body), request: body };
@@ -92,9 +92,11 @@ describe("clean requests are not refused as split values", () => {
     expect(refused).toEqual([]);
   });
 
-  it("tool calls with four to eight integers (tool arguments and an Anthropic tool_use input)", () => {
+  // A list of exactly four four-digit integers reads as a card split in four (about 1 in 22 is an
+  // issued card): docs/pii.md lists that residual; longer and shorter lists are never read so.
+  it("tool calls with five to ten integers (tool arguments and an Anthropic tool_use input)", () => {
     const refused = refusals(4, ({ int }) => {
-      const args = { values: Array.from({ length: int(4, 8) }, () => int(1, 9999)) };
+      const args = { values: Array.from({ length: int(5, 10) }, () => int(1, 9999)) };
       const body = {
         model: "claude-test",
         max_tokens: 1024,
@@ -166,6 +168,8 @@ describe("split values are still refused", () => {
   it.each([
     ["a card in printed groups across two JSON fields", '{"a":"4111 1111","b":"1111 1111"}'],
     ["a card as bare groups with one grouped piece", '{"parts":["4111","1111 1111","1111"]}'],
+    ["a card as four bare four-digit strings", '{"parts":["4111","1111","1111","1111"]}'],
+    ["a card as four four-digit numbers", '{"a":4111,"b":1111,"c":1111,"d":1111}'],
     ["an Amex in its 4-6-5 groups across three fields, the first labelled", '{"a":"amex 3782","b":"822463","c":"10005"}'],
     ["a card labelled piece by piece with text between", '["part one: 4111", "keep it safe", "part two: 1111 1111", "and last: 1111"]'],
   ])("egress: %s", (_name, body) => {

@@ -173,8 +173,6 @@ interface SplitItem {
   digits: string;
   /** Index of the string it comes from. */
   text: number;
-  /** The whole string is this one group: a bare number, what lists of integers are made of. */
-  bare: boolean;
 }
 
 function groupsOf(run: string): number[] {
@@ -232,7 +230,7 @@ function splitItems(text: string, index: number, out: SplitItem[]): void {
   if (whole) {
     const run = whole[1] ?? "";
     const groups = groupsOf(run);
-    out.push({ groups, digits: run.replace(/\D/g, ""), text: index, bare: groups.length === 1 });
+    out.push({ groups, digits: run.replace(/\D/g, ""), text: index });
     return;
   }
   // Only the edges are matched (bounded work on long strings); a tail cut inside a word or run is
@@ -245,14 +243,19 @@ function splitItems(text: string, index: number, out: SplitItem[]): void {
   const trailStart = trailing ? text.length - trailing[0].length : text.length;
   if (leading) {
     const run = leading[1] ?? "";
-    out.push({ groups: groupsOf(run), digits: run.replace(/\D/g, ""), text: index, bare: false });
+    out.push({ groups: groupsOf(run), digits: run.replace(/\D/g, ""), text: index });
   }
   // Numbers inside the text separate the pieces around them.
-  if (trailStart < leadEnd || /\d/.test(text.slice(leadEnd, trailStart))) out.push({ groups: [], digits: "", text: index, bare: false });
+  if (trailStart < leadEnd || /\d/.test(text.slice(leadEnd, trailStart))) out.push({ groups: [], digits: "", text: index });
   if (trailing && trailStart >= leadEnd) {
     const run = trailing[1] ?? "";
-    out.push({ groups: groupsOf(run), digits: run.replace(/\D/g, ""), text: index, bare: false });
+    out.push({ groups: groupsOf(run), digits: run.replace(/\D/g, ""), text: index });
   }
+}
+
+/** A piece next to a window: the window is then part of a longer list of numbers. */
+function extendsList(item: SplitItem | undefined): boolean {
+  return item !== undefined && item.groups.length > 0;
 }
 
 /**
@@ -260,9 +263,9 @@ function splitItems(text: string, index: number, out: SplitItem[]): void {
  * order; strings without digits are skipped). Its pieces are digit runs that stand at the start
  * or end of their strings (or are the whole string), next to each other among the request's
  * numbers (no other number between them), from two strings or more, and together an issued card
- * (issuer range, length, Luhn) in a card layout (4-4-4-4, 4-6-5…). Bare numbers alone
- * ([4111, 1111, 1111, 1111]) are a list of integers, never a card; labelled pieces of one group
- * each ("part: 4111" … "part: 1111") must be the whole run of numbers they stand in.
+ * (issuer range, length, Luhn) in a card layout (4-4-4-4, 4-6-5…). Pieces of one group each
+ * ([4111, 1111, 1111, 1111], "part: 4111" … "part: 1111") must be the whole run of numbers they
+ * stand in: a list of integers longer than one card is data, not a card.
  */
 export function splitCardAcross(texts: readonly string[]): boolean {
   const items: SplitItem[] = [];
@@ -279,17 +282,11 @@ export function splitCardAcross(texts: readonly string[]): boolean {
       groups.push(...item.groups);
       if (digits.length > 19) break;
       if (item.text === items[a]?.text || !cardLayout(groups) || !issuedCard(digits)) continue;
-      const pieces = items.slice(a, b + 1);
-      // Bare numbers side by side are a list of integers ([2632, 9146, 9316, 1030]), never a card.
-      if (pieces.every((p) => p.bare)) continue;
-      // Pieces of one group each ("part: 4111", "Invoice 4423") are what any list of numbers is
-      // made of: read as a card only when they are whole printed groups (no short last group) and
-      // the whole run of numbers they stand in.
-      if (pieces.every((p) => p.groups.length === 1)) {
-        if (groups.some((g) => g < 4)) continue;
-        const before = items[a - 1];
-        const after = items[b + 1];
-        if ((before && before.groups.length > 0) || (after && after.groups.length > 0)) continue;
+      // Pieces of one group each ("4111", "part: 4111", "Invoice 4423") are what any list of
+      // numbers is made of: read as a card only when they are whole printed groups (no short last
+      // group) and the whole run of numbers they stand in (no number right before or after them).
+      if (items.slice(a, b + 1).every((p) => p.groups.length === 1)) {
+        if (groups.some((g) => g < 4) || extendsList(items[a - 1]) || extendsList(items[b + 1])) continue;
       }
       return true;
     }
