@@ -2,7 +2,8 @@
 // Anthropic messages), tool schemas, tool names and ids included, and JSON carried inside strings
 // such as tool-call arguments. Every string meets the pattern detectors; provider ids, signatures
 // and undecodable base64 skip only the entity tagger; base64 text is decoded and scanned; only
-// base64 whose bytes are image/audio/video/PDF media passes unscanned.
+// base64 whose bytes are image/audio/video/PDF media passes unscanned. Numbers are read as the
+// digits the provider receives and meet the pattern detectors too (a card as a JSON number).
 import type { Masker } from "./masker.js";
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
@@ -138,15 +139,21 @@ function dataUrlParts(v: string): { head: string; payload: string } | undefined 
   return { head: v.slice(0, comma + 1), payload: v.slice(comma + 1) };
 }
 
+/**
+ * Provider-issued opaque values (signatures, encrypted reasoning) are base64 or similar tokens and
+ * never hold whitespace; one that does is text someone wrote there, read as content.
+ */
+const WRITTEN_TEXT = /\S\s+\S/;
+
 /** How the string under `key` of `parent` is scanned, for the fields that are not plain content. */
 function scanKindOf(key: string, parent: { [key: string]: JsonValue }, toolLike: boolean): ScanKind {
   const v = parent[key];
   if (typeof v !== "string") return "content";
   if (ID_KEYS.has(key)) return PROVIDER_ID.test(v) ? "opaque" : "identifier";
-  if (OPAQUE_KEYS.has(key)) return "opaque";
+  if (OPAQUE_KEYS.has(key)) return WRITTEN_TEXT.test(v) ? "content" : "opaque";
   if (VOCABULARY_KEYS.has(key) || (key === "name" && toolLike)) return "identifier";
   if (key === "data" && (parent.type === "base64" || parent.type === "redacted_thinking" || "format" in parent || "media_type" in parent)) {
-    if (parent.type === "redacted_thinking") return "opaque";
+    if (parent.type === "redacted_thinking") return WRITTEN_TEXT.test(v) ? "content" : "opaque";
     const mediaType = typeof parent.media_type === "string" ? parent.media_type : "";
     // Plain-text sources (Anthropic's {type: "text", media_type: "text/plain", data}) are content.
     if (parent.type === "text" || mediaType.startsWith("text/")) return "content";
@@ -179,12 +186,43 @@ function transformText64(v: string, visit: Visit): string {
 
 const MAX_EMBEDDED_JSON = 4 * 1024 * 1024;
 
-/** Sees each scanned string with how it is scanned and returns its replacement. */
-type Visit = (s: string, kind: "content" | "identifier" | "opaque") => string;
+/**
+ * Sees each scanned string with how it is scanned and returns its replacement. A number is seen
+ * as its digits ("number"); a replacement other than those digits takes the number's place.
+ */
+type Visit = (s: string, kind: "content" | "identifier" | "opaque" | "number") => string;
 
 interface Frame {
   /** Inside a tool/function definition or a tool choice. */
   inTools: boolean;
+  /** A value of the request object itself (max_tokens, temperature): a parameter, not content. */
+  parameter?: boolean;
+  /** The request object itself. */
+  root?: boolean;
+}
+
+/**
+ * The integer digits of a number as the provider receives it, exponent forms written out
+ * (41111111111111110e-1 and 4.111111111111111e15 both read 4111111111111111). The sign and a
+ * fraction are left out: "-4111…" holds the same card, and the fraction of a measurement or an
+ * embedding is nobody's number.
+ */
+export function numberDigits(n: number): string {
+  return Number.isFinite(n) ? BigInt(Math.trunc(Math.abs(n))).toString() : "";
+}
+
+/**
+ * Fewer digits than any value the pattern detectors read in a bare number (phones and national
+ * ids have 7+, cards 12+): such numbers (counts, prices, the items of an embedding) are not scanned.
+ */
+const MIN_NUMBER_DIGITS = 7;
+
+/** A number JSON.parse could not keep exactly: embedded JSON holding one is re-serialised so the provider gets the digits that were scanned. */
+function hasInexactNumber(v: JsonValue): boolean {
+  if (typeof v === "number") return Number.isInteger(v) && !Number.isSafeInteger(v);
+  if (Array.isArray(v)) return v.some(hasInexactNumber);
+  if (v !== null && typeof v === "object") return Object.values(v).some(hasInexactNumber);
+  return false;
 }
 
 /**
@@ -194,12 +232,21 @@ interface Frame {
  */
 function transform(value: JsonValue, visit: Visit, frame: Frame): JsonValue {
   if (typeof value === "string") return transformString(value, visit);
-  if (Array.isArray(value)) return value.map((v) => transform(v, visit, frame));
+  if (typeof value === "number") {
+    const digits = numberDigits(value);
+    if (frame.parameter || digits.length < MIN_NUMBER_DIGITS) return value;
+    const replaced = visit(digits, "number");
+    return replaced === digits ? value : replaced;
+  }
+  if (Array.isArray(value)) return value.map((v) => transform(v, visit, { inTools: frame.inTools }));
   if (value === null || typeof value !== "object") return value;
   const out: { [key: string]: JsonValue } = {};
   const toolLike = frame.inTools || (typeof value.type === "string" && TOOL_TYPES.has(value.type));
   for (const [k, v] of Object.entries(value)) {
-    const childFrame: Frame = { inTools: frame.inTools || k === "tools" || k === "functions" || k === "tool_choice" || k === "function" };
+    const childFrame: Frame = {
+      inTools: frame.inTools || k === "tools" || k === "functions" || k === "tool_choice" || k === "function",
+      parameter: frame.root === true,
+    };
     // Every key is scanned, tool-schema property names included.
     const newKey = visit(k, "identifier");
     const kind = scanKindOf(k, value, toolLike);
@@ -222,7 +269,7 @@ function transformString(s: string, visit: Visit): JsonValue {
     if (parsed !== undefined) {
       // Embedded JSON (tool arguments, tool results) is content, whatever encloses it.
       const inner = transform(parsed, visit, { inTools: false });
-      return deepEqual(parsed, inner) ? s : JSON.stringify(inner);
+      return deepEqual(parsed, inner) && !hasInexactNumber(parsed) ? s : JSON.stringify(inner);
     }
   }
   return visit(s, "content");
@@ -268,20 +315,23 @@ export interface JsonStrings {
   identifiers: string[];
   /** Provider ids, signatures, undecodable base64 (pattern detectors only). */
   opaque: string[];
-  /** Content and identifiers in document order, keys before their values: what split-value checks read. */
+  /** The digits of every number but the request's own parameters (pattern detectors only). */
+  numbers: string[];
+  /** Content, identifiers and numbers in document order, keys before their values: what split-value checks read. */
   ordered: string[];
 }
 
 export function jsonStrings(value: JsonValue): JsonStrings {
-  const found: JsonStrings = { values: [], identifiers: [], opaque: [], ordered: [] };
+  const found: JsonStrings = { values: [], identifiers: [], opaque: [], numbers: [], ordered: [] };
+  const lists = { content: found.values, identifier: found.identifiers, opaque: found.opaque, number: found.numbers };
   transform(
     value,
     (s, kind) => {
-      (kind === "content" ? found.values : kind === "identifier" ? found.identifiers : found.opaque).push(s);
+      lists[kind].push(s);
       if (kind !== "opaque") found.ordered.push(s);
       return s;
     },
-    { inTools: false },
+    { inTools: false, root: true },
   );
   return found;
 }
@@ -293,18 +343,16 @@ export function jsonStrings(value: JsonValue): JsonStrings {
  * (Masker.checkSplitValues). Throws PiiBudgetError when detection cannot complete.
  */
 export function maskJsonStrings(value: JsonValue, masker: Masker): JsonValue {
-  const { values, identifiers, opaque, ordered } = jsonStrings(value);
-  // Values are scanned as one sequence (seams included); keys and tool names each on their own.
-  const maskedValues = masker.maskTexts(values);
-  const maskedIdentifiers = identifiers.map((k) => masker.maskIdentifier(k));
-  const maskedOpaque = opaque.map((o) => masker.maskOpaque(o));
+  const { values, identifiers, opaque, numbers, ordered } = jsonStrings(value);
+  // Values are scanned as one sequence (seams included); keys and tool names each on their own;
+  // numbers like opaque strings (pattern detectors: a digit string is nobody's name).
+  const masked = {
+    content: masker.maskTexts(values),
+    identifier: identifiers.map((k) => masker.maskIdentifier(k)),
+    opaque: opaque.map((o) => masker.maskOpaque(o)),
+    number: numbers.map((n) => masker.maskOpaque(n)),
+  };
   masker.checkSplitValues(ordered);
-  let v = 0;
-  let k = 0;
-  let o = 0;
-  return transform(
-    value,
-    (_s, kind) => (kind === "content" ? maskedValues[v++] : kind === "identifier" ? maskedIdentifiers[k++] : maskedOpaque[o++]) ?? "",
-    { inTools: false },
-  );
+  const next = { content: 0, identifier: 0, opaque: 0, number: 0 };
+  return transform(value, (s, kind) => masked[kind][next[kind]++] ?? s, { inTools: false, root: true });
 }

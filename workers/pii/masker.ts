@@ -2,7 +2,8 @@
 // and keeps the counts and the placeholder->original mapping for the response.
 import { isSupportedCountry } from "libphonenumber-js/max";
 import { type DetectOptions, DetectionBudget, PiiDetector } from "./detect.js";
-import { splitCardAcross } from "./detectors/financial.js";
+import { parse as parseHost } from "tldts";
+import { splitCardAcross, splitCardShaped } from "./detectors/financial.js";
 import { PII_CATEGORIES, actionFor, type PiiAction, type PiiCategory, type PiiLists, type PiiPolicy } from "./types.js";
 
 export const PLACEHOLDER_LABELS: Record<PiiCategory, string> = {
@@ -39,6 +40,40 @@ const SPLIT_CATEGORIES: readonly PiiCategory[] = ["email", "phone", "credit_card
 
 const STRUCTURAL_WORD = /^[a-z_]+$/;
 const LETTER = /\p{L}/u;
+
+/**
+ * Words that stand before a code decorator ("python" + "@app.route(...)"): a language name or a
+ * code field is not the local part of an address split at its "@".
+ */
+const CODE_WORDS = new Set(
+  "python py javascript js typescript ts java kotlin scala swift ruby rust go golang php perl csharp cpp c bash shell sh sql html css json yaml code language lang text markdown".split(
+    " ",
+  ),
+);
+
+/**
+ * Whether a value the detectors read across two or more strings carries the shape of a split
+ * value rather than of neighbouring data or code. `value` is the value as joined, `pieces` the
+ * whole strings it spans (in order), `seams` its offsets where one string ends and the next
+ * begins, `after` the character that follows it.
+ * - Cards: splitCardShaped (issued card, card layout, not only bare numbers side by side).
+ * - Phones and national ids: no piece is a bare number.
+ * - E-mails: a domain under a real top-level domain (tldts, the public suffix list), not followed
+ *   by "(" or "_" (a decorator call, an identifier), and when the split falls right before "@",
+ *   a local part that is not a language or code word ("python" + "@torch.no_grad()").
+ */
+function plausibleSplit(category: PiiCategory, value: string, pieces: readonly string[], seams: readonly number[], after: string): boolean {
+  if (category === "credit_card") return splitCardShaped(value, pieces);
+  // Phone numbers and national ids printed in groups: every piece holds more than one bare
+  // number ("+1 415" + "555 0123"); a bare number beside others is a list ("2024", "2023").
+  if (category === "phone" || category === "tax_id") return !pieces.some((p) => /^\s*\d+\s*$/.test(p));
+  if (category !== "email") return true;
+  const at = value.lastIndexOf("@");
+  if (at < 0) return true; // spelled forms ("jane.roe [at] example [dot] org")
+  if (after === "(" || after === "_") return false;
+  if (!parseHost(value.slice(at + 1).toLowerCase()).isIcann) return false;
+  return !(seams.includes(at) && CODE_WORDS.has(value.slice(0, at).toLowerCase()));
+}
 
 /** Characters of each neighbour joined when looking for a value split across two texts. */
 const SEAM_WINDOW = 96;
@@ -195,7 +230,10 @@ export class Masker {
           const to = Math.min((parts[k] ?? "").length, f.end - (starts[k] ?? 0));
           explained = ownSpans(k).some((s) => s.start <= from && s.end >= to && to > from);
         }
-        if (!explained) found.push(f.category);
+        if (explained) continue;
+        const seams = starts.slice(first + 1, last + 1).map((at) => at - f.start);
+        if (plausibleSplit(f.category, joined.slice(f.start, f.end), parts.slice(first, last + 1), seams, joined[f.end] ?? ""))
+          found.push(f.category);
       }
     }
     return found;
@@ -293,6 +331,17 @@ export class Masker {
           // A value one text already explains on its own (a finding there covers its piece) is not a split value.
           if (pieces.some((p) => (spans[p.i] ?? []).some((s) => !s.continuation && s.start <= p.start && s.end >= p.end))) continue;
           const value = window.slice(f.start, f.end);
+          const seams = covered.slice(1).map(([, , at]) => at - f.start);
+          if (
+            !plausibleSplit(
+              f.category,
+              value,
+              pieces.map((p) => texts[p.i] ?? ""),
+              seams,
+              window[f.end] ?? "",
+            )
+          )
+            continue;
           const base = { category: f.category, key: f.key, value };
           pieces.forEach((p, n) => {
             // The first piece runs to the end of its text so the placeholder replaces all of it there.

@@ -221,27 +221,141 @@ export function detectIbans(normalized: string, out: RawFinding[]): void {
   }
 }
 
-// A run of digits that can be a piece of a card: one group, or groups of four ("4111 1111"), not
-// glued to a letter (ids, hashes) and not a date or phone layout (groups of 2, 3…).
-const PIECE = /(?<![\p{L}\p{N}_])(?:\d{1,19}|\d{4}(?:[ .\-_/]\d{4}){1,3}(?:[ .\-_/]\d{1,4})?)(?![\p{L}\p{N}_]|[ .\-_/]\d)/gu;
+// A card split across strings is read only when its pieces carry the shape of a split card: a
+// list of integers, a price table or a chat about quantities has digit runs in every window, and
+// about one window in ten passes Luhn, so "any digits that join into a card" refuses ordinary data.
+
+// A run of digit groups joined by one separator: a whole string, or at the start or end of one.
+const GROUP_RUN = String.raw`\d+(?:[ .\-_/]\d+)*`;
+const WHOLE_RUN = new RegExp(String.raw`^\s*(${GROUP_RUN})\s*$`, "u");
+// At an edge: not glued to a letter, digit or "_-." ("SKU-573", "v2.1", "gpt-4o" are not pieces).
+const LEADING_RUN = new RegExp(String.raw`^\s*(${GROUP_RUN})(?=[\s,;:!?)\]}"']|\.(?!\d)|$)`, "u");
+const TRAILING_RUN = new RegExp(String.raw`(?:^|[\s:=#(\[{"'])(${GROUP_RUN})[\s.,;:!?)\]}"']*$`, "u");
+const DIGITS = /\d+/g;
+
+/** One digit run of the request as the split check reads it. */
+interface SplitItem {
+  /** Lengths of the digit groups; empty for a number that is not at an edge of its string (it only separates pieces). */
+  groups: number[];
+  digits: string;
+  /** Index of the string it comes from. */
+  text: number;
+}
+
+function groupsOf(run: string): number[] {
+  return (run.match(DIGITS) ?? []).map((g) => g.length);
+}
 
 /**
- * A card split across several strings of one request, however far apart: the card-piece runs
- * of all strings in document order, and any consecutive runs from two or more strings whose
- * digits (13-19 of them) form a card (Luhn and issuer range).
+ * How cards are printed: groups of four with a shorter last group (13-19 digits), Amex 4-6-5,
+ * Diners 4-6-4, or one ungrouped run (13-19 digits). Pieces of a split card meet at group
+ * boundaries, so their groups, put together, have one of these layouts.
+ */
+function cardLayout(groups: readonly number[]): boolean {
+  const total = groups.reduce((n, g) => n + g, 0);
+  if (total < 13 || total > 19) return false;
+  if (groups.length === 1) return true;
+  if (groups.length === 3 && groups[0] === 4 && groups[1] === 6 && (groups[2] === 5 || groups[2] === 4)) return true;
+  const last = groups[groups.length - 1] ?? 0;
+  return groups.length >= 4 && last >= 1 && last <= 4 && groups.slice(0, -1).every((g) => g === 4);
+}
+
+/**
+ * A card an issuer could have issued: Luhn, and an issuer range (credit-card-type's IIN table)
+ * whose lengths include this one. Stricter than isCard, whose "any 2-6 start" fallback is fine for
+ * one run in one text but lets a third of random digit windows through.
+ */
+function issuedCard(digits: string): boolean {
+  return digits.length >= 12 && digits.length <= 19 && luhn(digits) && creditCardType(digits).some((t) => t.lengths.includes(digits.length));
+}
+
+/** A string that is nothing but one number ("4111", " 2632 "): what lists of integers are made of. */
+function bareNumber(text: string): boolean {
+  return /^\s*\d+\s*$/.test(text);
+}
+
+/**
+ * Whether `value`, a card the detector read across the neighbouring strings `pieces` (the strings
+ * it spans, in order), carries the shape of a split card rather than of neighbouring numbers:
+ * an issued card (issuer range, length, Luhn), printed in a card layout, and at least one of the
+ * strings is more than a bare number ("pay 41", "1111 1111"). Bare numbers next to each other
+ * ([2632, 9146, 9316, 1030]) are a list of integers here; splitCardAcross reads them only as a
+ * list that is exactly one card.
+ */
+export function splitCardShaped(value: string, pieces: readonly string[]): boolean {
+  const digits = value.replace(/\D/g, "");
+  if (!issuedCard(digits) || !cardLayout(groupsOf(value))) return false;
+  return pieces.some((p) => !bareNumber(p));
+}
+
+/** Characters at each end of a string where a piece is looked for (a card with its separators is under 40). */
+const EDGE = 48;
+
+/** The digit runs of `text` in order: a run at an edge (or the whole string) is a piece, any other a separator. */
+function splitItems(text: string, index: number, out: SplitItem[]): void {
+  const whole = text.length <= EDGE * 2 ? WHOLE_RUN.exec(text) : null;
+  if (whole) {
+    const run = whole[1] ?? "";
+    const groups = groupsOf(run);
+    out.push({ groups, digits: run.replace(/\D/g, ""), text: index });
+    return;
+  }
+  // Only the edges are matched (bounded work on long strings); a tail cut inside a word or run is
+  // read from its first separator on.
+  const leading = LEADING_RUN.exec(text.slice(0, EDGE));
+  const tailFrom = Math.max(0, text.length - EDGE);
+  const tail = tailFrom > 0 ? text.slice(tailFrom).replace(/^[^\s:=#([{"']*/, "") : text;
+  const trailing = TRAILING_RUN.exec(tail);
+  const leadEnd = leading ? leading[0].length : 0;
+  const trailStart = trailing ? text.length - trailing[0].length : text.length;
+  if (leading) {
+    const run = leading[1] ?? "";
+    out.push({ groups: groupsOf(run), digits: run.replace(/\D/g, ""), text: index });
+  }
+  // Numbers inside the text separate the pieces around them.
+  if (trailStart < leadEnd || /\d/.test(text.slice(leadEnd, trailStart))) out.push({ groups: [], digits: "", text: index });
+  if (trailing && trailStart >= leadEnd) {
+    const run = trailing[1] ?? "";
+    out.push({ groups: groupsOf(run), digits: run.replace(/\D/g, ""), text: index });
+  }
+}
+
+/** A piece next to a window: the window is then part of a longer list of numbers. */
+function extendsList(item: SplitItem | undefined): boolean {
+  return item !== undefined && item.groups.length > 0;
+}
+
+/**
+ * A card split across several strings of one request, however far apart (`texts` in document
+ * order; strings without digits are skipped). Its pieces are digit runs that stand at the start
+ * or end of their strings (or are the whole string), next to each other among the request's
+ * numbers (no other number between them), from two strings or more, and together an issued card
+ * (issuer range, length, Luhn) in a card layout (4-4-4-4, 4-6-5…). Pieces of one group each
+ * ([4111, 1111, 1111, 1111], "part: 4111" … "part: 1111") must be the whole run of numbers they
+ * stand in: a list of integers longer than one card is data, not a card.
  */
 export function splitCardAcross(texts: readonly string[]): boolean {
-  const runs: Array<{ digits: string; text: number }> = [];
+  const items: SplitItem[] = [];
   texts.forEach((t, i) => {
-    if (!/\d/.test(t)) return;
-    PIECE.lastIndex = 0;
-    for (let m = PIECE.exec(t); m; m = PIECE.exec(t)) runs.push({ digits: m[0].replace(/\D/g, ""), text: i });
+    if (/\d/.test(t)) splitItems(t, i, items);
   });
-  for (let a = 0; a < runs.length; a++) {
+  for (let a = 0; a < items.length; a++) {
     let digits = "";
-    for (let b = a; b < runs.length && digits.length < 19; b++) {
-      digits += runs[b]?.digits ?? "";
-      if (b > a && runs[b]?.text !== runs[a]?.text && digits.length >= 13 && isCard(digits)) return true;
+    const groups: number[] = [];
+    for (let b = a; b < items.length; b++) {
+      const item = items[b];
+      if (!item || item.groups.length === 0) break;
+      digits += item.digits;
+      groups.push(...item.groups);
+      if (digits.length > 19) break;
+      if (item.text === items[a]?.text || !cardLayout(groups) || !issuedCard(digits)) continue;
+      // Pieces of one group each ("4111", "part: 4111", "Invoice 4423") are what any list of
+      // numbers is made of: read as a card only when they are whole printed groups (no short last
+      // group) and the whole run of numbers they stand in (no number right before or after them).
+      if (items.slice(a, b + 1).every((p) => p.groups.length === 1)) {
+        if (groups.some((g) => g < 4) || extendsList(items[a - 1]) || extendsList(items[b + 1])) continue;
+      }
+      return true;
     }
   }
   return false;
