@@ -4,6 +4,7 @@ import { isSupportedCountry } from "libphonenumber-js/max";
 import { type DetectOptions, DetectionBudget, PiiDetector } from "./detect.js";
 import { parse as parseHost } from "tldts";
 import { splitCardAcross, splitCardShaped } from "./detectors/financial.js";
+import { base64TextOf } from "./json.js";
 import { PII_CATEGORIES, actionFor, type PiiAction, type PiiCategory, type PiiLists, type PiiPolicy } from "./types.js";
 
 export const PLACEHOLDER_LABELS: Record<PiiCategory, string> = {
@@ -63,7 +64,9 @@ const CODE_WORDS = new Set(
  *   a local part that is not a language or code word ("python" + "@torch.no_grad()").
  */
 function plausibleSplit(category: PiiCategory, value: string, pieces: readonly string[], seams: readonly number[], after: string): boolean {
-  if (category === "credit_card") return splitCardShaped(value, pieces);
+  // A card split at a seam is digits and separators only: words between the groups are the
+  // in-text "halves" reading, which across texts would join unrelated numbers of several messages.
+  if (category === "credit_card") return !/\p{L}/u.test(value) && splitCardShaped(value, pieces);
   // Phone numbers and national ids printed in groups: every piece holds more than one bare
   // number ("+1 415" + "555 0123"); a bare number beside others is a list ("2024", "2023").
   if (category === "phone" || category === "tax_id") return !pieces.some((p) => /^\s*\d+\s*$/.test(p));
@@ -74,6 +77,10 @@ function plausibleSplit(category: PiiCategory, value: string, pieces: readonly s
   if (!parseHost(value.slice(at + 1).toLowerCase()).isIcann) return false;
   return !(seams.includes(at) && CODE_WORDS.has(value.slice(0, at).toLowerCase()));
 }
+
+/** A base64 token in running text, long enough to carry a value (12 characters encode 9 bytes). */
+const BASE64_TOKEN_MIN = 12;
+const BASE64_TOKEN = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{12,}={0,2}(?![A-Za-z0-9+/_=-])/g;
 
 /** Characters of each neighbour joined when looking for a value split across two texts. */
 const SEAM_WINDOW = 96;
@@ -277,8 +284,32 @@ export class Masker {
       value: text.slice(f.start, f.end),
       continuation: false,
     }));
+    this.#encodedSpans(text, spans);
     this.#cache.set(text, spans);
     return [...spans];
+  }
+
+  /**
+   * Base64 tokens in running text that carry UTF-8 text (a value a client encoded to slip it past
+   * the detectors): the decoded text meets the pattern detectors, and a token holding a value is
+   * one span of that value's category, so it is masked (and restored) or blocked whole.
+   */
+  #encodedSpans(text: string, spans: Span[]): void {
+    if (text.length < BASE64_TOKEN_MIN) return;
+    BASE64_TOKEN.lastIndex = 0;
+    for (let m = BASE64_TOKEN.exec(text); m; m = BASE64_TOKEN.exec(text)) {
+      const start = m.index;
+      const end = start + m[0].length;
+      // A token already read as a secret (random-looking) is read again for what it encodes.
+      const overlapping = spans.filter((s) => s.start < end && start < s.end);
+      if (overlapping.some((s) => s.category !== "secret")) continue;
+      const decoded = base64TextOf(m[0]);
+      if (decoded === undefined) continue;
+      const found = this.detector.detect(decoded, this.#opaqueBudget, { entities: false }).find((f) => f.detector !== "high_entropy");
+      if (!found) continue;
+      for (const s of overlapping) spans.splice(spans.indexOf(s), 1);
+      spans.push({ start, end, category: found.category, key: found.key, value: m[0], continuation: false });
+    }
   }
 
   /**
