@@ -190,7 +190,7 @@ const MAX_EMBEDDED_JSON = 4 * 1024 * 1024;
  * Sees each scanned string with how it is scanned and returns its replacement. A number is seen
  * as its digits ("number"); a replacement other than those digits takes the number's place.
  */
-type Visit = (s: string, kind: "content" | "identifier" | "opaque" | "number") => string;
+type Visit = (s: string, kind: "content" | "identifier" | "opaque" | "number" | "media") => string;
 
 interface Frame {
   /** Inside a tool/function definition or a tool choice. */
@@ -251,8 +251,11 @@ function transform(value: JsonValue, visit: Visit, frame: Frame): JsonValue {
     const newKey = visit(k, "identifier");
     const kind = scanKindOf(k, value, toolLike);
     if (typeof v !== "string" || kind === "content") out[newKey] = transform(v, visit, childFrame);
-    else if (kind === "media") out[newKey] = v;
-    else if (kind === "text64") {
+    else if (kind === "media") {
+      // The bytes go on unchanged; their text runs are read so a block rule sees what rides in them.
+      visit(mediaTextRuns(v), "media");
+      out[newKey] = v;
+    } else if (kind === "text64") {
       // The characters themselves are scanned too: a value can be an IBAN and valid base64 of text at once.
       const raw = visit(v, "opaque");
       const decoded = transformText64(v, visit);
@@ -260,6 +263,21 @@ function transform(value: JsonValue, visit: Visit, frame: Frame): JsonValue {
     } else out[newKey] = visit(v, kind);
   }
   return out;
+}
+
+/** Shortest printable run read in media bytes (as `strings` does, a little longer: fewer chance runs). */
+const MEDIA_MIN_RUN = 6;
+
+/**
+ * The printable runs (ASCII and UTF-8 text, 6+ characters) of a base64 media payload, one per
+ * line: metadata and anything appended behind a media signature.
+ */
+function mediaTextRuns(v: string): string {
+  const bytes = decodeBase64(dataUrlParts(v)?.payload ?? v);
+  if (!bytes) return "";
+  const text = new TextDecoder("utf-8").decode(bytes);
+  const runs = text.match(/[^\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffd]{6,}/g) ?? [];
+  return runs.filter((r) => r.trim().length >= MEDIA_MIN_RUN).join("\n");
 }
 
 function transformString(s: string, visit: Visit): JsonValue {
@@ -317,18 +335,20 @@ export interface JsonStrings {
   opaque: string[];
   /** The digits of every number but the request's own parameters (pattern detectors only). */
   numbers: string[];
+  /** The printable text runs inside inline media (images, audio, PDF): checked under block only, never rewritten. */
+  media: string[];
   /** Content, identifiers and numbers in document order, keys before their values: what split-value checks read. */
   ordered: string[];
 }
 
 export function jsonStrings(value: JsonValue): JsonStrings {
-  const found: JsonStrings = { values: [], identifiers: [], opaque: [], numbers: [], ordered: [] };
-  const lists = { content: found.values, identifier: found.identifiers, opaque: found.opaque, number: found.numbers };
+  const found: JsonStrings = { values: [], identifiers: [], opaque: [], numbers: [], media: [], ordered: [] };
+  const lists = { content: found.values, identifier: found.identifiers, opaque: found.opaque, number: found.numbers, media: found.media };
   transform(
     value,
     (s, kind) => {
       lists[kind].push(s);
-      if (kind !== "opaque") found.ordered.push(s);
+      if (kind !== "opaque" && kind !== "media") found.ordered.push(s);
       return s;
     },
     { inTools: false, root: true },
@@ -343,7 +363,7 @@ export function jsonStrings(value: JsonValue): JsonStrings {
  * (Masker.checkSplitValues). Throws PiiBudgetError when detection cannot complete.
  */
 export function maskJsonStrings(value: JsonValue, masker: Masker): JsonValue {
-  const { values, identifiers, opaque, numbers, ordered } = jsonStrings(value);
+  const { values, identifiers, opaque, numbers, media, ordered } = jsonStrings(value);
   // Values are scanned as one sequence (seams included); keys and tool names each on their own;
   // numbers like opaque strings (pattern detectors: a digit string is nobody's name).
   const masked = {
@@ -351,8 +371,10 @@ export function maskJsonStrings(value: JsonValue, masker: Masker): JsonValue {
     identifier: identifiers.map((k) => masker.maskIdentifier(k)),
     opaque: opaque.map((o) => masker.maskOpaque(o)),
     number: numbers.map((n) => masker.maskOpaque(n)),
+    media: [] as string[],
   };
+  for (const runs of media) masker.checkBlockedOnly(runs);
   masker.checkSplitValues(ordered);
-  const next = { content: 0, identifier: 0, opaque: 0, number: 0 };
+  const next = { content: 0, identifier: 0, opaque: 0, number: 0, media: 0 };
   return transform(value, (s, kind) => masked[kind][next[kind]++] ?? s, { inTools: false, root: true });
 }

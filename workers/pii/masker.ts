@@ -167,6 +167,19 @@ export class Masker {
   }
 
   /**
+   * Reads `text` with the pattern detectors for the verdict only (inline media's text runs):
+   * a category this policy blocks is blocked and counted; nothing is masked or mapped.
+   */
+  checkBlockedOnly(text: string): void {
+    if (text.length < 3 || !PII_CATEGORIES.some((c) => this.detector.categories.has(c) && this.actionFor(c) === "block")) return;
+    for (const f of this.detector.detect(text, this.#opaqueBudget, { entities: false })) {
+      if (f.detector === "high_entropy" || this.actionFor(f.category) !== "block") continue;
+      this.#blocked.add(f.category);
+      this.#counts[f.category] = (this.#counts[f.category] ?? 0) + 1;
+    }
+  }
+
+  /**
    * Under a `block` rule, finds values split anywhere across the strings of a request, keys
    * included (`texts` in document order): the seam scan over every neighbouring pair, and the
    * card scan over the request's digit runs (splitCardAcross). Only the verdict and the counts
