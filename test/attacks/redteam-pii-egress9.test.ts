@@ -115,7 +115,10 @@ describe("encodings a standard reader undoes", () => {
 
 describe("content codings", () => {
   it("HELD: a body declared Content-Encoding: br is refused under the blocking rule (unreadable, fail-closed)", async () => {
-    const { outcome, res } = await attempt("/c", { headers: { "content-type": "text/plain", "content-encoding": "br" }, rawBody: ascii(`card ${CARD}`) });
+    const { outcome, res } = await attempt("/c", {
+      headers: { "content-type": "text/plain", "content-encoding": "br" },
+      rawBody: ascii(`card ${CARD}`),
+    });
     expect(outcome, res.text).toEqual(REFUSED);
   });
 
@@ -178,8 +181,11 @@ describe("control characters inside JSON strings (the NUL fix reads raw bytes on
     const { outcome, res } = await attempt("/c", { headers: { "content-type": "text/plain" }, rawBody: "mail jane.roe\u0000@example.org" });
     expect(outcome, res.text).toEqual(REFUSED);
   });
-  it("attack: a JSON-escaped NUL inside an e-mail ({\"to\":\"jane.roe\\u0000@example.org\"}) reaches the target", async () => {
-    const { outcome, res } = await attempt("/c", { headers: { "content-type": "application/json" }, rawBody: '{"to":"jane.roe\\u0000@example.org"}' });
+  it('attack: a JSON-escaped NUL inside an e-mail ({"to":"jane.roe\\u0000@example.org"}) reaches the target', async () => {
+    const { outcome, res } = await attempt("/c", {
+      headers: { "content-type": "application/json" },
+      rawBody: '{"to":"jane.roe\\u0000@example.org"}',
+    });
     expect(outcome, res.text).toEqual(REFUSED);
   });
   it("attack: JSON-escaped NULs between a card's groups reach the target", async () => {
@@ -206,7 +212,10 @@ describe("binary bodies: only printable ASCII runs of 8+ are read", () => {
   });
 
   it("attack: fullwidth digits (UTF-8) after a control-byte header reach the target", async () => {
-    const body = new Uint8Array([...new Array(40).fill(1), ...ascii("card \uff14\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11")]);
+    const body = new Uint8Array([
+      ...new Array(40).fill(1),
+      ...ascii("card \uff14\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11 \uff11\uff11\uff11\uff11"),
+    ]);
     const { outcome, res } = await attempt("/c", { headers: { "content-type": "application/octet-stream" }, rawBody: body });
     expect(outcome, res.text).toEqual(REFUSED);
   });

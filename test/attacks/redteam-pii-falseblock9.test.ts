@@ -32,7 +32,13 @@ beforeAll(async () => {
     { scope: "agent", id: agent.id },
   );
   tool = `rt9stats-${Math.random().toString(36).slice(2, 8)}`;
-  const t = await create(org, "tools", { name: tool, description: "stats", inputSchema: { type: "object" }, method: "POST", url: `${env.TEST_TARGET_URL}/rt9-stats` });
+  const t = await create(org, "tools", {
+    name: tool,
+    description: "stats",
+    inputSchema: { type: "object" },
+    method: "POST",
+    url: `${env.TEST_TARGET_URL}/rt9-stats`,
+  });
   await create(org, `tools/${t.id}/grants`, { scope: "agent", id: agent.id });
 });
 
@@ -53,13 +59,23 @@ describe("false blocks under credit_card: block", () => {
   it("clean: an order JSON body (SKUs, quantities, prices) is sent through egress", async () => {
     const body =
       '{"order":23805,"rows":[{"sku":"SKU-573","qty":10,"price":"264.18"},{"sku":"SKU-911","qty":5,"price":"189.20"},{"sku":"SKU-327","qty":25,"price":"107.58"},{"sku":"SKU-842","qty":21,"price":"111.21"},{"sku":"SKU-319","qty":11,"price":"874.17"},{"sku":"SKU-801","qty":19,"price":"743.13"}]}';
-    const res = await call(`/egress/${env.TEST_TARGET_URL}/orders`, { method: "POST", token: agent.token, headers: { "content-type": "application/json" }, rawBody: body });
+    const res = await call(`/egress/${env.TEST_TARGET_URL}/orders`, {
+      method: "POST",
+      token: agent.token,
+      headers: { "content-type": "application/json" },
+      rawBody: body,
+    });
     expect(res.status, res.text.slice(0, 300)).toBe(200);
   });
 
   it("clean: a metrics JSON body of ten latencies is sent through egress", async () => {
     const body = '{"metric":"latency_ms","values":[73942,33774,79389,19221,57987,23376,20895,78757,87130,84398]}';
-    const res = await call(`/egress/${env.TEST_TARGET_URL}/metrics`, { method: "POST", token: agent.token, headers: { "content-type": "application/json" }, rawBody: body });
+    const res = await call(`/egress/${env.TEST_TARGET_URL}/metrics`, {
+      method: "POST",
+      token: agent.token,
+      headers: { "content-type": "application/json" },
+      rawBody: body,
+    });
     expect(res.status, res.text.slice(0, 300)).toBe(200);
   });
 
@@ -78,7 +94,10 @@ describe("false blocks under credit_card: block", () => {
         max_tokens: 64,
         messages: [
           { role: "user", content: "add a health endpoint" },
-          { role: "assistant", content: [{ type: "tool_use", id: "toolu_01A09q90qw90lq917835lq9", name: "write_file", input: { language: "python", code } }] },
+          {
+            role: "assistant",
+            content: [{ type: "tool_use", id: "toolu_01A09q90qw90lq917835lq9", name: "write_file", input: { language: "python", code } }],
+          },
           { role: "user", content: [{ type: "tool_result", tool_use_id: "toolu_01A09q90qw90lq917835lq9", content: "written" }] },
         ],
       },

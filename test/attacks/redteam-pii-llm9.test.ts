@@ -211,7 +211,10 @@ describe("control characters are not normalised on the LLM proxy", () => {
   it.each([
     ["a NUL inside an e-mail", "write to jane.roe\u0000@example.org"],
     ["NULs between a card's groups", "card 4111\u00001111\u00001111\u00001111"],
-    ["a card coloured with ANSI escapes (terminal output pasted by a tool)", "card \u001b[1m4111\u001b[0m \u001b[1m1111\u001b[0m \u001b[1m1111\u001b[0m \u001b[1m1111\u001b[0m"],
+    [
+      "a card coloured with ANSI escapes (terminal output pasted by a tool)",
+      "card \u001b[1m4111\u001b[0m \u001b[1m1111\u001b[0m \u001b[1m1111\u001b[0m \u001b[1m1111\u001b[0m",
+    ],
     ["a backspace inside an e-mail", "write to jane.roe@exa\u0008mple.org"],
   ])("attack: %s reaches the provider", async (_n, text) => {
     const m = mark();
@@ -237,18 +240,36 @@ describe("strict policy (names, addresses, IP addresses blocked too)", () => {
 
   it("HELD control: the name and address in a message are refused", async () => {
     const m = mark();
-    await expectRefused(await strictChat({ messages: [{ role: "system", content: `ticket ${m}` }, { role: "user", content: PATIENT }] }), m);
+    await expectRefused(
+      await strictChat({
+        messages: [
+          { role: "system", content: `ticket ${m}` },
+          { role: "user", content: PATIENT },
+        ],
+      }),
+      m,
+    );
   });
 
   it("HELD: the same text after a 'Note:' label is refused (the address is still found though the name is missed)", async () => {
     const m = mark();
-    const res = await strictChat({ messages: [{ role: "system", content: `ticket ${m}` }, { role: "user", content: `Note: ${PATIENT}` }] });
+    const res = await strictChat({
+      messages: [
+        { role: "system", content: `ticket ${m}` },
+        { role: "user", content: `Note: ${PATIENT}` },
+      ],
+    });
     await expectRefused(res, m);
   });
 
   it("attack: a random token before the sentence hides both the name and the address from the tagger", async () => {
     const m = mark();
-    const res = await strictChat({ messages: [{ role: "system", content: `ticket ${m}` }, { role: "user", content: `rt9f4ks9qyj ${PATIENT}` }] });
+    const res = await strictChat({
+      messages: [
+        { role: "system", content: `ticket ${m}` },
+        { role: "user", content: `rt9f4ks9qyj ${PATIENT}` },
+      ],
+    });
     await expectRefused(res, m);
   });
 
@@ -257,12 +278,21 @@ describe("strict policy (names, addresses, IP addresses blocked too)", () => {
     const res = await strictMessages({
       messages: [
         { role: "user", content: `hello ${m}` },
-        { role: "assistant", content: [{ type: "thinking", thinking: "ok", signature: `${m} ${PATIENT}` }, { type: "text", text: "hi" }] },
+        {
+          role: "assistant",
+          content: [
+            { type: "thinking", thinking: "ok", signature: `${m} ${PATIENT}` },
+            { type: "text", text: "hi" },
+          ],
+        },
         { role: "user", content: "go on" },
       ],
     });
     const seen = await providerSaw(m);
-    expect({ status: res.status, leaked: seen.some((b) => b.includes("John Smith")) }, res.text.slice(0, 300)).toEqual({ status: 422, leaked: false });
+    expect({ status: res.status, leaked: seen.some((b) => b.includes("John Smith")) }, res.text.slice(0, 300)).toEqual({
+      status: 422,
+      leaked: false,
+    });
   });
 
   it("attack: a defanged IP address (203.0.113[.]77) reaches the provider", async () => {
@@ -274,7 +304,17 @@ describe("strict policy (names, addresses, IP addresses blocked too)", () => {
 describe("inline binary whose magic bytes are forged (media passes unscanned)", () => {
   it("attack: text behind a forged PNG signature, sent as an Anthropic image, reaches the provider unscanned", async () => {
     const card = freshCard();
-    const bytes = new Uint8Array([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, ...new TextEncoder().encode(` customer jane.roe@example.org card ${card} `)]);
+    const bytes = new Uint8Array([
+      0x89,
+      0x50,
+      0x4e,
+      0x47,
+      0x0d,
+      0x0a,
+      0x1a,
+      0x0a,
+      ...new TextEncoder().encode(` customer jane.roe@example.org card ${card} `),
+    ]);
     const data = btoa(String.fromCharCode(...bytes));
     const res = await messages({
       messages: [

@@ -270,6 +270,24 @@ export function base64Texts(text: string, depth = 0): string[] {
 
 /** Control characters and undecodable bytes: what separates the text runs of binary data. */
 export const NOT_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffd]+/g;
+/** Terminal escape sequences: CSI (`ESC [ … m`, colours and cursor moves) and OSC (`ESC ] … BEL` or `ESC \\`). */
+const TERMINAL_ESCAPE = /\u001b\[[0-9;:?<=>]*[ -/]*[@-~]|\u001b\][^\u0007\u001b]*(?:\u0007|\u001b\\)?|\u009b[0-9;:?<=>]*[ -/]*[@-~]/g;
+
+/** `text` without its terminal escape sequences (as a terminal shows it); null when it has none. */
+export function withoutTerminalEscapes(text: string): string | null {
+  if (!text.includes("\u001b") && !text.includes("\u009b")) return null;
+  const shown = text.replace(TERMINAL_ESCAPE, "");
+  return shown === text ? null : shown;
+}
+
+/** `text` without terminal escape sequences and control characters (a value cut by them, as a terminal or a lenient reader shows it); null when it has none. */
+export function withoutControls(text: string): string | null {
+  NOT_TEXT.lastIndex = 0;
+  if (!NOT_TEXT.test(text)) return null;
+  NOT_TEXT.lastIndex = 0;
+  return text.replace(TERMINAL_ESCAPE, "").replace(NOT_TEXT, "");
+}
+
 /** Shortest run read on its own in binary data (`strings` reads 4; fewer chance runs in random bytes). */
 const MIN_RUN = 8;
 /** Runs at most this many control bytes apart are read as one (values split by a few bytes). */

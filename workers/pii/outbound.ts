@@ -25,7 +25,9 @@ import {
   multipartParts,
   transferDecoded,
   unicodeTexts,
+  withoutControls,
   withoutJsonComments,
+  withoutTerminalEscapes,
 } from "./body-formats.js";
 import { rawJsonStrings } from "./raw-json.js";
 import { Masker, type MaskerOptions } from "./masker.js";
@@ -196,6 +198,12 @@ function partStrings(parts: BodyPart[], into: Collected, depth: number): void {
       into.identifiers.push(name);
       into.sequences.push([value]);
       if (value.includes("%")) into.sequences.push([percentDecoded(value)]);
+      // A field or file name on its own, and without its extension ("jane.roe@example.org.txt").
+      for (const [param, given] of mediaTypeOf(value).params) {
+        if (param !== "name" && param !== "filename" && param !== "filename*") continue;
+        const plain = param === "filename*" ? percentDecoded(given.replace(/^[^']*'[^']*'/, "")) : given;
+        into.sequences.push([plain, plain.replace(/\.[A-Za-z0-9]{1,5}$/, "")]);
+      }
     }
     const decoded = transferDecoded(part.body, header("content-transfer-encoding"));
     bodyStrings(decoded, header("content-type") ?? "text/plain", into, depth + 1);
@@ -204,17 +212,24 @@ function partStrings(parts: BodyPart[], into: Collected, depth: number): void {
 
 /** The strings of a text body (see bodyStrings). */
 function textStrings(text: string, media: MediaType, bytesOf: () => Uint8Array, into: Collected): void {
+  // Terminal escapes (colours) are not bytes of binary data: the text is read as a terminal shows
+  // it, and as it is (an escape's own text, such as a window title, is read there).
+  const shown = withoutTerminalEscapes(text);
+  if (shown !== null) {
+    into.sequences.push([text]);
+    return textStrings(shown, media, () => new TextEncoder().encode(shown), into);
+  }
   NOT_TEXT.lastIndex = 0;
   let hidden = 0;
   for (let m = NOT_TEXT.exec(text); m; m = NOT_TEXT.exec(text)) hidden += m[0].length;
   if (hidden >= text.length * BINARY_SHARE && hidden > 0) {
-    const readings = binaryReadings(bytesOf(), text);
-    into.binaryRuns.push(...readings);
-    into.ordered.push(...readings);
+    // Not in the split check's order: its pieces are the short-gap joins of binaryReadings, and
+    // the digit runs of random bytes, read across strings, pass for a card.
+    into.binaryRuns.push(...binaryReadings(bytesOf(), text));
     return;
   }
   if (hidden > 0) {
-    for (const reading of [text.replace(NOT_TEXT, " "), text.replace(NOT_TEXT, "")]) {
+    for (const reading of [text.replace(NOT_TEXT, " "), withoutControls(text) ?? text]) {
       into.sequences.push([reading]);
       into.ordered.push(reading);
     }

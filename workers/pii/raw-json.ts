@@ -1,6 +1,7 @@
 // Every string and number of a JSON text as its bytes carry it, read by a lexer rather than
 // JSON.parse: a duplicate key's first value (which many upstream parsers keep) and numbers are
 // seen too, and no key is exempt. Used on the exits where nothing is provider-issued.
+import { withoutControls } from "./body-formats.js";
 import { base64TextOf } from "./json.js";
 
 export interface RawJsonStrings {
@@ -97,6 +98,9 @@ export function integerDigitsOf(token: string): string | null {
 function addValue(value: string, found: RawJsonStrings, depth: number): void {
   found.values.push(value);
   found.ordered.push(value);
+  // Control characters from escapes (`\u0000`, ANSI colours) inside a value: read without them too.
+  const bare = withoutControls(value);
+  if (bare !== null) found.values.push(bare);
   const decoded = base64TextOf(value);
   if (decoded !== undefined) {
     if (depth < MAX_EMBEDDED_DEPTH) addValue(decoded, found, depth + 1);
