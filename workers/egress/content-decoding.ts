@@ -2,6 +2,7 @@
 // Content-Encoding undone with the runtime's DecompressionStream (WebCrypto's sibling; no library
 // needed), capped so a small compressed body cannot expand without limit. The bytes sent
 // upstream stay the ones the agent sent.
+import { compressedFormatOf } from "../pii/body-formats.js";
 import type { PiiBudgetReason } from "../pii/errors.js";
 
 /** Largest decoded body the scan reads: the egress body limit (a scan of more fails its own budget anyway). */
@@ -17,22 +18,28 @@ const DECODERS = new Map<string, DecoderFormat>([
 
 export type DecodedBody = { body: Uint8Array | string | null } | { body: null; unreadable: PiiBudgetReason };
 
+/** How many gzip/zlib layers found by their leading bytes are opened (a file inside a file); more is unreadable. */
+const MAX_SNIFFED_LAYERS = 4;
+
 /**
- * `body` with every coding in `contentEncoding` undone (the last applied first). An unknown
- * coding, a corrupt stream or more than `maxBytes` decoded gives `unreadable` instead, and the
- * scan then counts as incomplete (refused under a blocking rule).
+ * `body` with every coding in `contentEncoding` undone (the last applied first), then, whatever
+ * was declared, a gzip file or zlib stream recognised by its leading bytes (an `application/gzip`
+ * upload) opened too, a few layers deep. An unknown coding, a corrupt stream or more than
+ * `maxBytes` decoded gives `unreadable` instead, and the scan then counts as incomplete (refused
+ * under a blocking rule); so do archives the scan does not open (zip, bzip2, xz, zstd, 7z…), in
+ * outbound.ts.
  */
 export async function decodedForScan(
   body: Uint8Array | string | null,
   contentEncoding: string | null,
   maxBytes = MAX_DECODED_BYTES,
 ): Promise<DecodedBody> {
-  if (body === null || contentEncoding === null) return { body };
-  const codings = contentEncoding
+  if (body === null) return { body };
+  const codings = (contentEncoding ?? "")
     .split(",")
     .map((c) => c.trim().toLowerCase())
     .filter((c) => c !== "" && c !== "identity");
-  if (codings.length === 0) return { body };
+  if (typeof body === "string" && codings.length === 0) return { body };
   let bytes = typeof body === "string" ? new TextEncoder().encode(body) : body;
   for (const coding of codings.reverse()) {
     const format = DECODERS.get(coding);
@@ -40,6 +47,15 @@ export async function decodedForScan(
     // "deflate" is zlib-wrapped by the standard; some clients send it raw.
     let decoded = await decompress(bytes, format, maxBytes);
     if (decoded === null && format === "deflate") decoded = await decompress(bytes, "deflate-raw", maxBytes);
+    if (decoded === "too_large") return { body: null, unreadable: "size" };
+    if (decoded === null) return { body: null, unreadable: "encoding" };
+    bytes = decoded;
+  }
+  for (let layer = 0; ; layer++) {
+    const sniffed = compressedFormatOf(bytes);
+    if (sniffed !== "gzip" && sniffed !== "zlib") break;
+    if (layer === MAX_SNIFFED_LAYERS) return { body: null, unreadable: "encoding" };
+    const decoded = await decompress(bytes, sniffed === "gzip" ? "gzip" : "deflate", maxBytes);
     if (decoded === "too_large") return { body: null, unreadable: "size" };
     if (decoded === null) return { body: null, unreadable: "encoding" };
     bytes = decoded;

@@ -13,6 +13,22 @@ import {
   type PiiPolicy,
 } from "../../schema/pii.js";
 import { PiiBudgetError, type PiiBudgetReason } from "./errors.js";
+import {
+  type BodyPart,
+  type MediaType,
+  NOT_TEXT,
+  base64Texts,
+  binaryReadings,
+  compressedFormatOf,
+  markupTexts,
+  mediaTypeOf,
+  multipartParts,
+  transferDecoded,
+  unicodeTexts,
+  withoutControls,
+  withoutJsonComments,
+  withoutTerminalEscapes,
+} from "./body-formats.js";
 import { rawJsonStrings } from "./raw-json.js";
 import { Masker, type MaskerOptions } from "./masker.js";
 
@@ -21,7 +37,7 @@ export interface OutboundData {
   exit: PiiExit;
   /** Content-Type of `body`: JSON and form bodies are read field by field, text as text. */
   contentType?: string | null;
-  /** Request body or tool result, decoded of its content encoding; bytes are read as UTF-8, only their text runs when they hold control bytes. */
+  /** Request body or tool result, decoded of its content encoding; read as bodyStrings describes. */
   body?: string | Uint8Array | null;
   /** Query string (with or without "?"); ignored when `url` is given. */
   query?: string | null;
@@ -69,49 +85,6 @@ function actionOf(rule: PiiExitRule | undefined, category: PiiCategory): PiiExit
   return rule?.[category] ?? rule?.default ?? "allow";
 }
 
-/**
- * Control characters and undecodable bytes: a body holding any is not read as plain text, so a
- * NUL or a stray byte cannot hide the text around it.
- */
-const NOT_TEXT = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f\ufffd]+/g;
-/** Past this share of such characters a body is binary (an image, an archive, UTF-16), not text with stray bytes. */
-const BINARY_SHARE = 0.1;
-/** Shortest run of printable characters read in a binary body (`strings` reads 4; shorter than any value the patterns find but an e-mail, and far fewer chance runs in random bytes). */
-const MIN_RUN = 8;
-
-/**
- * The readings of a body with control characters or bytes that are not UTF-8; null for text.
- * Text with a few stray bytes: the text with them as separators and without them (a value split
- * by them). A binary body: its printable runs of 8+ characters in ASCII/UTF-8, UTF-16LE and
- * UTF-16BE, one per line (like `strings`), so random bytes are not glued into false findings.
- */
-function textRuns(text: string, bytesOf: () => Uint8Array): { readings: string[]; binary: boolean } | null {
-  NOT_TEXT.lastIndex = 0;
-  let hidden = 0;
-  for (let m = NOT_TEXT.exec(text); m; m = NOT_TEXT.exec(text)) hidden += m[0].length;
-  if (hidden === 0) return null;
-  if (hidden < text.length * BINARY_SHARE) return { readings: [text.replace(NOT_TEXT, " "), text.replace(NOT_TEXT, "")], binary: false };
-  const bytes = bytesOf();
-  return { readings: [printableRuns(bytes, 1, 0), printableRuns(bytes, 2, 0), printableRuns(bytes, 2, 1)], binary: true };
-}
-
-/** Runs of printable ASCII (tab included) read every `step` bytes from `offset`, the other bytes of each unit zero. */
-function printableRuns(bytes: Uint8Array, step: 1 | 2, offset: 0 | 1): string {
-  const runs: string[] = [];
-  let run = "";
-  for (let i = 0; i + step <= bytes.length; i += step) {
-    const b = bytes[i + offset] ?? 0;
-    const zeroPad = step === 1 || (bytes[i + 1 - offset] ?? 1) === 0;
-    if (zeroPad && ((b >= 0x20 && b < 0x7f) || b === 0x09)) run += String.fromCharCode(b);
-    else {
-      if (run.length >= MIN_RUN) runs.push(run);
-      run = "";
-    }
-  }
-  if (run.length >= MIN_RUN) runs.push(run);
-  return runs.join("\n");
-}
-
 /** `%XX` sequences decoded as UTF-8 (malformed ones kept as they are); `plus` reads "+" as a space as forms do. */
 export function percentDecoded(s: string, plus = false): string {
   const spaced = plus ? s.replaceAll("+", " ") : s;
@@ -135,6 +108,12 @@ interface Collected {
   binaryRuns: string[];
   /** Every key and value in order, for the split-value check under `block` (a card cut across fields). */
   ordered: string[];
+  /** Header values in order: read by the split check with the body's strings after them. */
+  headerValues: string[];
+  /** Where the body's strings start in `ordered`. */
+  bodyStart: number;
+  /** Set when part of the data cannot be read (a compressed file the scan does not open). */
+  unreadable?: PiiBudgetReason;
 }
 
 /**
@@ -158,47 +137,133 @@ function queryStrings(query: string, into: Collected): void {
   formFields(query.includes("?") ? query.slice(query.indexOf("?") + 1) : query, into);
 }
 
-/** The fields of a query string or form body: names as identifiers, values read together in order. */
+/**
+ * The fields of a query string or form body: names as identifiers, values read together in order
+ * and decoded of base64. Fields are split at `&`, and at `;` too when it occurs (the W3C's old
+ * recommendation, which Python's cgi, Perl's CGI and some Java servers follow).
+ */
 function formFields(encoded: string, into: Collected): void {
-  const values: string[] = [];
-  for (const [k, v] of new URLSearchParams(encoded)) {
-    into.identifiers.push(k);
-    values.push(v);
-    into.ordered.push(k, v);
+  const readings = encoded.includes(";") ? [encoded, encoded.replaceAll(";", "&")] : [encoded];
+  for (const reading of readings) {
+    const values: string[] = [];
+    for (const [k, v] of new URLSearchParams(reading)) {
+      into.identifiers.push(k);
+      values.push(v);
+      into.ordered.push(k, v);
+      addBase64Texts(v, into);
+    }
+    into.sequences.push(values);
   }
-  into.sequences.push(values);
 }
 
+/** How deep bodies nest (multipart parts, decoded parts) before the rest is read as text. */
+const MAX_BODY_DEPTH = 4;
+/** Past this share of control characters or undecodable bytes a body is binary (an image, an archive), not text with stray bytes. */
+const BINARY_SHARE = 0.1;
+
 /**
- * The strings of a body. Text runs only when it holds control characters or bytes that are not
- * UTF-8; every string and number of the raw JSON when it lexes as JSON (whatever its declared
- * type: duplicate keys and every key's value included); form fields; otherwise the text itself.
+ * The strings of a body, read as the receiving server reads it: a compressed file fails the scan
+ * (gzip is decoded before, by content-decoding.ts); multipart parts one by one, each decoded of
+ * its transfer encoding and read by its own type; UTF-16/UTF-32 by byte-order mark or charset;
+ * binary data by its text runs; text with a few control bytes with them as separators and
+ * without; raw JSON (comments removed when it has some) by every string and number, whatever
+ * its declared type; form fields (`&` and `;` separated); XML/HTML by its text between tags;
+ * any other text as text. Text, form and multipart values are read again decoded of base64.
  */
-function bodyStrings(body: string | Uint8Array, contentType: string | null | undefined, into: Collected): void {
-  const text = typeof body === "string" ? body : new TextDecoder("utf-8").decode(body);
-  const runs = textRuns(text, () => (typeof body === "string" ? new TextEncoder().encode(body) : body));
-  if (runs) {
-    if (runs.binary) into.binaryRuns.push(...runs.readings);
-    else for (const reading of runs.readings) into.sequences.push([reading]);
-    into.ordered.push(...runs.readings);
+function bodyStrings(body: string | Uint8Array, contentType: string | null | undefined, into: Collected, depth = 0): void {
+  const media = mediaTypeOf(contentType);
+  if (typeof body !== "string" && compressedFormatOf(body) !== null) {
+    into.unreadable = "encoding";
     return;
   }
-  const json = rawJsonStrings(text);
+  const boundary = media.type.startsWith("multipart/") ? media.params.get("boundary") : undefined;
+  if (boundary && depth < MAX_BODY_DEPTH) {
+    const parts = multipartParts(typeof body === "string" ? new TextEncoder().encode(body) : body, boundary);
+    if (parts) return partStrings(parts, into, depth);
+  }
+  if (typeof body === "string") return textStrings(body, media, () => new TextEncoder().encode(body), into);
+  const unicode = unicodeTexts(body, media.params.get("charset"));
+  if (unicode) {
+    for (const text of unicode) textStrings(text, media, () => new TextEncoder().encode(text), into);
+    return;
+  }
+  textStrings(new TextDecoder("utf-8").decode(body), media, () => body, into);
+}
+
+/** Each part of a multipart body: its header values, then its body decoded of its transfer encoding and read by its type. */
+function partStrings(parts: BodyPart[], into: Collected, depth: number): void {
+  for (const part of parts) {
+    const header = (name: string) => part.headers.find(([n]) => n === name)?.[1];
+    for (const [name, value] of part.headers) {
+      into.identifiers.push(name);
+      into.sequences.push([value]);
+      if (value.includes("%")) into.sequences.push([percentDecoded(value)]);
+      // A field or file name on its own, and without its extension ("jane.roe@example.org.txt").
+      for (const [param, given] of mediaTypeOf(value).params) {
+        if (param !== "name" && param !== "filename" && param !== "filename*") continue;
+        const plain = param === "filename*" ? percentDecoded(given.replace(/^[^']*'[^']*'/, "")) : given;
+        into.sequences.push([plain, plain.replace(/\.[A-Za-z0-9]{1,5}$/, "")]);
+      }
+    }
+    const decoded = transferDecoded(part.body, header("content-transfer-encoding"));
+    bodyStrings(decoded, header("content-type") ?? "text/plain", into, depth + 1);
+  }
+}
+
+/** The strings of a text body (see bodyStrings). */
+function textStrings(text: string, media: MediaType, bytesOf: () => Uint8Array, into: Collected): void {
+  // Terminal escapes (colours) are not bytes of binary data: the text is read as a terminal shows
+  // it, and as it is (an escape's own text, such as a window title, is read there).
+  const shown = withoutTerminalEscapes(text);
+  if (shown !== null) {
+    into.sequences.push([text]);
+    return textStrings(shown, media, () => new TextEncoder().encode(shown), into);
+  }
+  NOT_TEXT.lastIndex = 0;
+  let hidden = 0;
+  for (let m = NOT_TEXT.exec(text); m; m = NOT_TEXT.exec(text)) hidden += m[0].length;
+  if (hidden >= text.length * BINARY_SHARE && hidden > 0) {
+    // Not in the split check's order: its pieces are the short-gap joins of binaryReadings, and
+    // the digit runs of random bytes, read across strings, pass for a card.
+    into.binaryRuns.push(...binaryReadings(bytesOf(), text));
+    return;
+  }
+  if (hidden > 0) {
+    for (const reading of [text.replace(NOT_TEXT, " "), withoutControls(text) ?? text]) {
+      into.sequences.push([reading]);
+      into.ordered.push(reading);
+    }
+    return;
+  }
+  const json = rawJsonStrings(text) ?? rawJsonStrings(withoutJsonComments(text) ?? "");
   if (json) {
     into.sequences.push(json.values);
     into.identifiers.push(...json.identifiers);
     into.ordered.push(...json.ordered);
-  } else if ((contentType ?? "").toLowerCase().includes("application/x-www-form-urlencoded")) {
-    formFields(text, into);
-  } else {
-    into.sequences.push([text]);
-    into.ordered.push(text);
+    return;
+  }
+  if (media.type === "application/x-www-form-urlencoded") return formFields(text, into);
+  into.sequences.push([text]);
+  into.ordered.push(text);
+  addBase64Texts(text, into);
+  const markup = media.type.includes("xml") || media.type.includes("html") || text.trimStart().startsWith("<") ? markupTexts(text) : null;
+  if (markup && markup.length > 0) {
+    into.sequences.push(markup);
+    into.ordered.push(...markup);
+  }
+}
+
+/** The texts base64 in `value` carries, each read as another string (in the split check's order after the value). */
+function addBase64Texts(value: string, into: Collected): void {
+  for (const decoded of base64Texts(value)) {
+    into.sequences.push([decoded]);
+    into.ordered.push(decoded);
   }
 }
 
 /** The strings of the data: parsed JSON, URL (or query), each header, and the body. */
 function stringsOf(data: OutboundData): Collected {
-  const into: Collected = { sequences: [], identifiers: [], binaryRuns: [], ordered: [] };
+  const into: Collected = { sequences: [], identifiers: [], binaryRuns: [], ordered: [], headerValues: [], bodyStart: 0 };
   // Tool arguments are read like a raw body: every string, key and number, no key exempt.
   if (data.json !== undefined) {
     const found = rawJsonStrings(JSON.stringify(data.json) ?? "");
@@ -213,20 +278,34 @@ function stringsOf(data: OutboundData): Collected {
   for (const [name, value] of data.headers ?? []) {
     into.identifiers.push(name);
     into.sequences.push([value]);
+    into.headerValues.push(value);
     if (value.includes("%")) into.sequences.push([percentDecoded(value)]);
+    addBase64Texts(value, into);
   }
-  if (data.body !== undefined && data.body !== null) bodyStrings(data.body, data.contentType, into);
+  into.bodyStart = into.ordered.length;
+  if (data.body !== undefined && data.body !== null) {
+    const transfer = data.headers?.find(([n]) => n.toLowerCase() === "content-transfer-encoding")?.[1];
+    const body =
+      transfer === undefined ? data.body : transferDecoded(typeof data.body === "string" ? new TextEncoder().encode(data.body) : data.body, transfer);
+    bodyStrings(body, data.contentType, into);
+  }
   return into;
 }
 
-/** What both maskers found: counts added, blocked categories united. */
-function merged(main: Masker, other: Masker | null): { counts: Partial<Record<PiiCategory, number>>; blockedCategories: PiiCategory[] } {
-  const a = main.result();
-  if (!other) return a;
-  const b = other.result();
-  const counts = { ...a.counts };
-  for (const c of Object.keys(b.counts) as PiiCategory[]) counts[c] = (counts[c] ?? 0) + (b.counts[c] ?? 0);
-  return { counts, blockedCategories: PII_CATEGORIES.filter((c) => a.blockedCategories.includes(c) || b.blockedCategories.includes(c)) };
+/** How many of the body's first strings the split check reads after the headers (the rest is checked with the body). */
+const BODY_STRINGS_AFTER_HEADERS = 4;
+
+/** What the maskers found: counts added, blocked categories united. */
+function merged(maskers: ReadonlyArray<Masker | null>): { counts: Partial<Record<PiiCategory, number>>; blockedCategories: PiiCategory[] } {
+  const counts: Partial<Record<PiiCategory, number>> = {};
+  const blocked = new Set<PiiCategory>();
+  for (const masker of maskers) {
+    if (!masker) continue;
+    const r = masker.result();
+    for (const c of Object.keys(r.counts) as PiiCategory[]) counts[c] = (counts[c] ?? 0) + (r.counts[c] ?? 0);
+    for (const c of r.blockedCategories) blocked.add(c);
+  }
+  return { counts, blockedCategories: PII_CATEGORIES.filter((c) => blocked.has(c)) };
 }
 
 /**
@@ -247,23 +326,31 @@ export function scanOutbound(
   // The masker counts what it finds; "block" categories are the ones the verdict refuses.
   const policy: PiiPolicy = Object.fromEntries(PII_CATEGORIES.map((c) => [c, actionOf(rule, c) === "block" ? "block" : "mask"]));
   const masker = new Masker(policy, options.lists, options.detect);
-  const { sequences, identifiers, binaryRuns, ordered } = stringsOf(data);
+  const { sequences, identifiers, binaryRuns, ordered, headerValues, bodyStart, unreadable } = stringsOf(data);
   // Binary runs get the pattern detectors only: the name tagger reads random letters as names.
   const patternMasker =
     binaryRuns.length > 0
       ? new Masker({ ...policy, ...Object.fromEntries(ENTITY_CATEGORIES.map((c) => [c, "allow"])) }, options.lists, options.detect)
       : null;
-  let failed: PiiBudgetReason | undefined = data.unreadable;
+  // Header values, then the body's first strings, for values split between headers or a header and the body.
+  // Secrets are left out of this check: ordinary headers put high-entropy tokens side by side
+  // (traceparent, then user-agent), whose join reads as one token.
+  const headerSplitMasker =
+    headerValues.length > 0
+      ? new Masker({ ...policy, secret: policy.secret === "block" ? "mask" : policy.secret }, options.lists, options.detect)
+      : null;
+  let failed: PiiBudgetReason | undefined = data.unreadable ?? unreadable;
   try {
     for (const sequence of sequences) if (sequence.length > 0) masker.maskTexts(sequence);
     for (const id of identifiers) masker.maskIdentifier(id);
     masker.checkSplitValues(ordered);
+    headerSplitMasker?.checkSplitValues([...headerValues, ...ordered.slice(bodyStart, bodyStart + BODY_STRINGS_AFTER_HEADERS)]);
     for (const reading of binaryRuns) patternMasker?.maskTexts([reading]);
   } catch (error) {
     if (!(error instanceof PiiBudgetError)) throw error;
     failed = error.reason;
   }
-  const found = merged(masker, patternMasker);
+  const found = merged([masker, patternMasker, headerSplitMasker]);
   const entries = Object.entries(found.counts).filter((e): e is [PiiCategory, number] => typeof e[1] === "number");
   const auditEntry =
     audit && (entries.length > 0 || failed)

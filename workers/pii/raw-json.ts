@@ -1,6 +1,7 @@
 // Every string and number of a JSON text as its bytes carry it, read by a lexer rather than
 // JSON.parse: a duplicate key's first value (which many upstream parsers keep) and numbers are
 // seen too, and no key is exempt. Used on the exits where nothing is provider-issued.
+import { withoutControls } from "./body-formats.js";
 import { base64TextOf } from "./json.js";
 
 export interface RawJsonStrings {
@@ -54,13 +55,40 @@ function lex(text: string, found: RawJsonStrings, depth: number): boolean {
       }
     } else if (first === "-" || (first >= "0" && first <= "9")) {
       flush(false);
+      // An integer written with a fraction or an exponent is read as the digits a parser sees too.
+      const digits = integerDigitsOf(m[0]);
       found.values.push(m[0]);
-      found.ordered.push(m[0]);
+      if (digits !== null) found.values.push(digits);
+      found.ordered.push(digits ?? m[0]);
     } else if (first === "t" || first === "f" || first === "n") flush(false);
     else flush(m[0].includes(":"));
   }
   flush(false);
   return true;
+}
+
+/** Longest integer a number token is expanded to (a card is 19 digits, an IBAN's digits 30). */
+const MAX_INTEGER_DIGITS = 40;
+
+/**
+ * The digits of the integer a JSON number token with a fraction or an exponent equals
+ * (`41111111111111110e-1`, `0.04111111111111111e17`, `4.111111111111111e15`), derived from the
+ * token's text by moving the decimal point, so they are exact at any length (a double holds only
+ * 15-17 significant digits); null for plain integers and for numbers that are not integers.
+ */
+export function integerDigitsOf(token: string): string | null {
+  const m = /^-?(\d+)(?:\.(\d+))?(?:[eE]([+-]?\d+))?$/.exec(token);
+  if (!m || (m[2] === undefined && m[3] === undefined)) return null;
+  const whole = m[1] ?? "";
+  const fraction = m[2] ?? "";
+  const exponent = Number(m[3] ?? "0");
+  const digits = (whole + fraction).replace(/^0+/, "");
+  if (digits === "") return "0";
+  // Where the decimal point falls in `digits` (leading zeros removed).
+  const point = whole.length + exponent - ((whole + fraction).length - digits.length);
+  if (point > MAX_INTEGER_DIGITS) return null;
+  if (point <= 0 || /[1-9]/.test(digits.slice(point))) return null;
+  return digits.slice(0, point).padEnd(point, "0");
 }
 
 /**
@@ -70,6 +98,9 @@ function lex(text: string, found: RawJsonStrings, depth: number): boolean {
 function addValue(value: string, found: RawJsonStrings, depth: number): void {
   found.values.push(value);
   found.ordered.push(value);
+  // Control characters from escapes (`\u0000`, ANSI colours) inside a value: read without them too.
+  const bare = withoutControls(value);
+  if (bare !== null) found.values.push(bare);
   const decoded = base64TextOf(value);
   if (decoded !== undefined) {
     if (depth < MAX_EMBEDDED_DEPTH) addValue(decoded, found, depth + 1);
