@@ -259,8 +259,8 @@ export function base64Texts(text: string, depth = 0): string[] {
   const whole = base64TextOf(text.trim());
   if (whole !== undefined) out.push(whole, ...base64Texts(whole, depth + 1));
   else if (text.length >= MIN_FREE_BASE64) {
-    BASE64_TOKEN.lastIndex = 0;
-    for (let m = BASE64_TOKEN.exec(text); m; m = BASE64_TOKEN.exec(text)) {
+    // matchAll works on a copy of the pattern: the recursive calls cannot move this loop's position.
+    for (const m of text.matchAll(BASE64_TOKEN)) {
       const decoded = base64TextOf(m[0]);
       if (decoded !== undefined) out.push(decoded, ...base64Texts(decoded, depth + 1));
     }

@@ -34,7 +34,7 @@ describe("body formats", () => {
       [[], "intro"],
       [[["content-disposition", 'form-data; name="x"']], "one\r\ntwo"],
       [[], "bare"],
-      [[], "trailer"],
+      [[], "\r\ntrailer"],
     ]);
     expect(multipartParts(bytes("--b\nx: 1\n\nv\n--b--\n"), "b")?.map((p) => text(p.body))).toEqual(["v"]);
     expect(multipartParts(bytes("no delimiter here"), "b")).toBeNull();
