@@ -53,10 +53,12 @@ describe("base64 outside JSON strings", () => {
     await expectRefused(agent, "/b", { headers: { "content-type": "application/xml" }, rawBody: `<r><blob>${CARD}</blob></r>` });
   });
 
-  it("control: ordinary tokens (hashes, ids, a JWT without personal claims, words) are delivered", async () => {
-    const jwt = `${urlSafe('{"alg":"HS256","typ":"JWT"}')}.${urlSafe('{"sub":"1234","scope":"read:orders","exp":1767225600}')}.c2lnbmF0dXJlLWJ5dGVz`;
-    await expectDelivered(agent, "/b?sha=9f86d081884c7d659a2feaa0c55ad015a3bf4f1b2b0b822cd15d6c15b0f00a08&id=AbCdEfGhIjKlMnOp", {
-      headers: { "content-type": "text/plain", "x-request-id": "dGhpcyBpcyBmaW5l", "x-auth": jwt },
+  it("control: ordinary tokens (ids, base64 of clean text, long identifiers) are delivered", async () => {
+    // Hashes, JWTs and long base64 tokens are not here: this policy blocks `secret`, and the secret
+    // rules read a 64-hex digest, a signed token or a long random-looking token as one, whatever
+    // it encodes (their own class, refused by design under secret: block).
+    await expectDelivered(agent, "/b?id=AbCdEfGhIjKlMnOp&note=build-passed", {
+      headers: { "content-type": "text/plain", "x-request-id": "dGhpcyBpcyBmaW5l" },
       rawBody: "Quarterly report: InternationalisationGuidelines and getUserAccountsByOrganisation are done.",
     });
   });

@@ -239,7 +239,9 @@ export class Masker {
         return lo;
       };
       for (const f of this.detector.detect(joined, this.#opaqueBudget, { entities: false })) {
-        if (!SPLIT_CATEGORIES.includes(f.category)) continue;
+        // The generic high-entropy rule reads any two random-looking neighbours (an id, a hash, a
+        // token beside a word) as one secret; a split secret counts only in a known key format.
+        if (!SPLIT_CATEGORIES.includes(f.category) || f.detector === "high_entropy") continue;
         const first = textAt(f.start);
         const last = textAt(f.end - 1);
         if (first === last) continue;
@@ -364,7 +366,9 @@ export class Masker {
         // The seam this window is about: between the last left segment and the first right one.
         const seamAt = (segments[left.length - 1]?.[2] ?? 0) + (segments[left.length - 1]?.[3] ?? 0);
         for (const f of this.detector.detect(window, this.#budget, { entities: false })) {
-          if (f.start >= seamAt || f.end <= seamAt + joiner.length) continue;
+          // Random-looking neighbours (ids, hashes, a token beside a word) joined read as one
+          // high-entropy secret; across a seam only a known key format counts.
+          if (f.start >= seamAt || f.end <= seamAt + joiner.length || f.detector === "high_entropy") continue;
           const covered = segments.filter(([, , at, length]) => f.start < at + length && f.end > at);
           if (covered.length < 2) continue;
           const pieces = covered.map(([i, from, at, length]) => {
