@@ -1,7 +1,7 @@
 // Inline media passes unchanged, but under a block rule its text runs are read: text behind a
 // forged image signature (or in an image's metadata) cannot carry a blocked value to the provider.
 import { describe, expect, it } from "vitest";
-import { Masker, maskJsonStrings } from "../../../workers/pii/index.js";
+import { type JsonValue, Masker, maskJsonStrings } from "../../../workers/pii/index.js";
 
 const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const b64 = (bytes: number[]) => btoa(String.fromCharCode(...bytes));
@@ -9,7 +9,7 @@ const ascii = (s: string) => Array.from(new TextEncoder().encode(s));
 /** Bytes that look like compressed image data: no printable run of 6. */
 const noise = Array.from({ length: 400 }, (_, i) => [0x00, 0x9f, 0x1b, 0xc3, 0x07][i % 5] as number);
 
-function imageRequest(data: string) {
+function imageRequest(data: string): JsonValue {
   return {
     model: "claude-x",
     messages: [
