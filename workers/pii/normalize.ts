@@ -370,7 +370,8 @@ export function toOriginal(norm: NormalizedText, start: number, end: number, ori
  * A run of three or more groups of letters and digits joined by one and the same separator that
  * the number detectors do not read, alone or with a space on each side ("4111|1111|1111|1111", "+1;415;555;0123", "DE89/3704/…",
  * U+2800 or a bullet between groups). Dots and dashes are theirs already (and a dotted run is an
- * IP address or a version). At least 7 digits, and no more letters than digits.
+ * IP address or a version). At least 7 digits, and no more letters than digits; not the cells of
+ * a table row or CSV line (a letters-only first cell, or the separator at the run's edge).
  */
 const SEPARATED_GROUPS =
   /(?<![\p{L}\p{N}\p{M}]|[\p{L}\p{N}][^\p{L}\p{N}\p{M}\s])\+?[\p{L}\p{N}]{1,6}([^\p{L}\p{N}\p{M}\s.-]| [^\p{L}\p{N}\p{M}\s.,-] )[\p{L}\p{N}]{1,6}(?:\1[\p{L}\p{N}]{1,6}){1,10}(?![\p{L}\p{N}\p{M}]|\1[\p{L}\p{N}])/gu;
@@ -405,6 +406,16 @@ export function groupSeparatorsAsSpaces(text: string): string {
       const letters = run.replace(/[^\p{L}]/gu, "").length;
       if (digits < 7 || letters > digits || THOUSANDS.test(run)) continue;
       const sep = m[1] ?? "";
+      // Cells of a table row or a CSV line ("| North | 4521 | 3310 | …", "North;4521;3310;…"): a
+      // first group of letters alone is a label (an IBAN's bank code sits inside the run), and a separator before or after the run is the row's
+      // edge; a card, phone or IBAN written with separators has neither.
+      const edge = sep.trim();
+      if (
+        /^\p{L}+$/u.test(run.split(sep)[0] ?? "") ||
+        text.slice(0, m.index).trimEnd().endsWith(edge) ||
+        text.slice(m.index + run.length).trimStart().startsWith(edge)
+      )
+        continue;
       // Same length: a separator outside the BMP is two code units, and two spaces.
       const spaced = sep.length === 3 ? SPACED_GROUP_SEPARATOR : " ".repeat(sep.length);
       out = `${out.slice(0, m.index)}${run.split(sep).join(spaced)}${out.slice(m.index + run.length)}`;

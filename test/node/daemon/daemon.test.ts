@@ -112,14 +112,21 @@ describe.skipIf(missing("bubblewrap", availability))("host daemon", { timeout: 3
     expect(g).toMatchObject({ state: "exited", exitCode: 0, reason: "stopped" });
     expect(g.output).toContain("got-term");
 
-    // A command that ignores SIGTERM is killed once the grace period is over.
-    const deaf = startCmd(["/bin/sh", "-c", "trap '' TERM; exec /bin/sleep 60"]);
-    await run(deaf);
+    // A command that ignores SIGTERM is killed once the grace period is over. Signalled only once
+    // its trap is in place: a SIGTERM before it would end the shell with 143, not test the grace.
+    const ignoringTerm = async () => {
+      const id = sid();
+      const cmd = startCmd(["/bin/sh", "-c", `trap '' TERM; : > ready-${id}; exec /bin/sleep 60`], { sandboxId: id });
+      await run(cmd);
+      const ready = path.join(stateDir, "workspaces", AGENT_ID, `ready-${id}`);
+      while (!(await stat(ready).catch(() => undefined))) await new Promise((r) => setTimeout(r, 20));
+      return cmd;
+    };
+    const deaf = await ignoringTerm();
     await (await edge.mux()).command({ op: "sandbox.stop", sandboxId: deaf.sandboxId, graceMs: 300 });
     expect(await exited(deaf.sandboxId)).toMatchObject({ state: "exited", exitCode: 137, reason: "stopped" });
 
-    const stubborn = startCmd(["/bin/sh", "-c", "trap '' TERM; exec /bin/sleep 60"]);
-    await run(stubborn);
+    const stubborn = await ignoringTerm();
     expect(await (await edge.mux()).command({ op: "sandbox.kill", sandboxId: stubborn.sandboxId })).toEqual({ ok: true });
     expect(await exited(stubborn.sandboxId)).toMatchObject({ state: "exited", exitCode: 137, reason: "killed" });
     expect(daemon.manager.size).toBe(0);

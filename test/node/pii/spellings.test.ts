@@ -165,12 +165,9 @@ describe("loose e-mail spellings", () => {
   it.each([
     ["jane.roe at example.org", "jane.roe@example.org"],
     ["jane.roe AT example.org", "jane.roe@example.org"],
-    ["jane_roe At example.co.uk", "jane_roe@example.co.uk"],
-    ["jroe42 at example.com", "jroe42@example.com"],
     ["jane.roe @ example.org", "jane.roe@example.org"],
     ["jane.roe@ example.org", "jane.roe@example.org"],
     ["jane.roe @example.org", "jane.roe@example.org"],
-    ["jane @ example.org", "jane@example.org"],
     ["jane.roe\t@\texample.org", "jane.roe@example.org"],
     ['"jane roe"@example.org', '"jane roe"@example.org'],
     ['"jane.roe" @ example.org', '"jane.roe"@example.org'],
@@ -198,6 +195,13 @@ describe("loose e-mail spellings", () => {
     "meet jane.roe at the office",
     "jane.roe\n@ example.org",
     "file report.pdf at example.com",
+    // Set apart from the domain, a single word, an identifier or a product name is prose or code
+    // (a red team's false blocks); "jroe42 at …" and "jane @ …" pass with them (docs/pii.md).
+    "Download Python3.12 at python.org and install it",
+    "I tried GPT-4o at chatgpt.com yesterday",
+    "The build runs node18 at vercel.com",
+    "Our repo my_project at github.com needs a README",
+    "scores = weights @ inputs.app",
   ])("clean: %s", (text) => {
     expect(found(text)).toEqual([]);
   });

@@ -96,7 +96,8 @@ const LOOSE_HINT = /[ \t]@|@[ \t]|"@|[ \t]at[ \t]/i;
 const ADDRESS_LIKE = /^(?=.*\p{L})(?=.*[._+\p{N}])[\p{L}\p{N}]+(?:[._+'-]*[\p{L}\p{N}]+)*$/u;
 /** "v1.2", "2.0.1b": a version number, not a mailbox. */
 const VERSION = /^v?\d+(?:\.\d+)+[a-z]?$/i;
-const WORD_ONLY = /^\p{L}+$/u;
+/** Words (letters, then letters or digits) joined by dots or a plus: "jane.roe", "j.smith2", "ops+alerts". */
+const MAILBOX_WORDS = /^\p{L}[\p{L}\p{N}]*(?:[.+]\p{L}[\p{L}\p{N}]*)+$/u;
 /** Words that stand before "at" or "@" in prose and in code ("look at", "we @ acme.com", "python @app.route"). */
 const NOT_LOCAL = new Set(
   "look looking looked arrive arrived arriving stay stayed meet meeting met available hosted located live lives posted published found find visit see check go get sign log up out in on off more info us we me you him her them it this that here there home work email mail write send reply contact reach ping follow call python code decorator".split(
@@ -114,10 +115,11 @@ function looseLocalPart(local: string, joint: Joint): boolean {
   if (local.includes(".") && FILE_TLDS.has(lastSegment)) return false; // "Node.js at example.com"
   // A local part glued to its "@" ("jane.roe@ example.org") is one as written.
   if (joint === "after") return true;
-  const addressLike = ADDRESS_LIKE.test(local) && !VERSION.test(local);
-  // "jane @ example.org": a name-like word with an "@" set apart by spaces. A bare "at" joins prose
-  // words, and "thanks @example.org" is a mention: there only a local part no word looks like counts.
-  return addressLike || (joint === "spaced" && WORD_ONLY.test(local) && local.length >= 2);
+  // Set apart from its domain ("jane.roe at example.org", "jane.roe @ example.org"), only a
+  // mailbox of words joined by dots or a plus counts: a single word, a product or version name
+  // ("Python3.12", "GPT-4o", "node18"), an identifier ("my_project") or an operand ("weights @
+  // inputs.app") is prose or code far more often than an address.
+  return ADDRESS_LIKE.test(local) && !VERSION.test(local) && MAILBOX_WORDS.test(local);
 }
 
 /** A domain whose suffix is on the public suffix list (ICANN section), look-alike letters folded. */

@@ -115,6 +115,10 @@ function detectCardsSpacedUnits(text: string, out: RawFinding[]): void {
     const end = start + m[0].length;
     const digits = m[0].replace(/\D/g, "");
     if (ALL_YEARS.test(m[0]) || !isCard(digits) || out.some((f) => f.start < end && start < f.end)) continue;
+    // Cells of a table row or CSV line ("North;4521;3310;2207;1204", "| 4521 | 3310 | … |"): the
+    // same mark before the first group or after the last is the row's, not a card's.
+    const mark = (m[1] ?? m[2] ?? "").trim();
+    if (mark && (text.slice(0, start).trimEnd().endsWith(mark) || text.slice(end).trimStart().startsWith(mark))) continue;
     out.push({ category: "credit_card", start, end, detector: "card", key: digits });
   }
 }
@@ -144,6 +148,12 @@ function detectCardsAcrossLines(text: string, out: RawFinding[]): void {
 const CARD_HALF = /(?<![\p{L}\p{N}_]|\d[ .\-_/])\d{4}[ .\-_/]\d{4}(?![\p{L}\p{N}_]|[ .\-_/]\d)/gu;
 const YEARS = /^(?:19|20)\d\d\D(?:19|20)\d\d$/;
 const HALVES_GAP = /^\D{1,40}$/;
+/**
+ * Words that say the two numbers are one value in parts ("starts … ends", "first … rest", "card");
+ * without one, two 8-digit numbers in a sentence are two phone numbers or references
+ * ("on 6123 4567 or the warehouse on 6765 4570").
+ */
+const HALVES_CUE = /\b(?:card|cc|pan|visa|amex|mastercard|number|digits?|starts?|begins?|ends?|first|last|rest|remaining|then|followed|continues?|half|halves|part)\b|卡|カード|karte|tarjeta|carte|cart[aã]o/iu;
 
 function detectCardHalves(text: string, out: RawFinding[]): void {
   CARD_HALF.lastIndex = 0;
@@ -154,7 +164,9 @@ function detectCardHalves(text: string, out: RawFinding[]): void {
       const start = previous.index;
       const end = half.index + half[0].length;
       const digits = previous[0].replace(/\D/g, "") + half[0].replace(/\D/g, "");
-      if (HALVES_GAP.test(text.slice(start + previous[0].length, half.index)) && isCard(digits) && !out.some((f) => f.start < end && start < f.end)) {
+      const gap = text.slice(start + previous[0].length, half.index);
+      const cue = HALVES_CUE.test(gap) || HALVES_CUE.test(text.slice(Math.max(0, start - 40), start));
+      if (HALVES_GAP.test(gap) && cue && isCard(digits) && !out.some((f) => f.start < end && start < f.end)) {
         out.push({ category: "credit_card", start, end, detector: "card", key: digits });
         previous = undefined;
         continue;
