@@ -413,7 +413,10 @@ export function groupSeparatorsAsSpaces(text: string): string {
       if (
         /^\p{L}+$/u.test(run.split(sep)[0] ?? "") ||
         text.slice(0, m.index).trimEnd().endsWith(edge) ||
-        text.slice(m.index + run.length).trimStart().startsWith(edge)
+        text
+          .slice(m.index + run.length)
+          .trimStart()
+          .startsWith(edge)
       )
         continue;
       // Same length: a separator outside the BMP is two code units, and two spaces.

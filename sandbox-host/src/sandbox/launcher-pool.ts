@@ -8,6 +8,7 @@
 // to the sandbox's and writes the limits (`SandboxCgroup.adopt`) before the launcher reads its
 // orders, so the sandbox is limited from its first instruction as before.
 import type { ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { readdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import type { Socket } from "node:net";
@@ -24,6 +25,21 @@ export interface ParkedLauncher {
 const POOL_PREFIX = "_pool-";
 /** Numbers pool cgroups across every pool of this process, so two drivers never share one. */
 let poolSeq = 0;
+
+/** Launchers handed to a start: their cgroups become the sandbox's, so their exit is the start's to handle. */
+const taken = new WeakSet<object>();
+
+/** Whether a child still runs: not exited as Node saw it, and not dead or a zombie as the kernel sees it. */
+function alive(child: ChildProcess): boolean {
+  if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return false;
+  try {
+    const stat = readFileSync(`/proc/${child.pid}/stat`, "utf8");
+    const state = stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3);
+    return state !== "Z" && state !== "X";
+  } catch {
+    return false;
+  }
+}
 
 /** Streams and process handle of a parked launcher must not keep a one-off run of the daemon's code alive. */
 function setRef(child: ChildProcess, ref: boolean): void {
@@ -76,7 +92,12 @@ export class LauncherPool {
 
   /** A parked launcher, started now if none is left; the pool refills behind it. */
   async take(): Promise<ParkedLauncher> {
-    const parked = this.#parked.shift() ?? (await this.#park());
+    let parked = this.#parked.shift();
+    // One killed from outside whose exit Node has not seen yet (a zombie, or gone) is passed over;
+    // its exit handler removes its cgroups once it is reaped.
+    while (parked && !alive(parked.child)) parked = this.#parked.shift();
+    parked ??= await this.#park();
+    taken.add(parked);
     this.#fill();
     setRef(parked.child, true);
     return parked;
@@ -126,9 +147,9 @@ export class LauncherPool {
     setRef(child, false);
     // One that ends while parked (killed from outside) leaves the pool, and its cgroups go.
     child.once("exit", () => {
+      if (taken.has(parked)) return;
       const i = this.#parked.indexOf(parked);
-      if (i < 0) return;
-      this.#parked.splice(i, 1);
+      if (i >= 0) this.#parked.splice(i, 1);
       void cgroup.destroy().catch(() => undefined);
     });
     child.stdin?.on("error", () => undefined);

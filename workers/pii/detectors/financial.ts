@@ -153,7 +153,8 @@ const HALVES_GAP = /^\D{1,40}$/;
  * without one, two 8-digit numbers in a sentence are two phone numbers or references
  * ("on 6123 4567 or the warehouse on 6765 4570").
  */
-const HALVES_CUE = /\b(?:card|cc|pan|visa|amex|mastercard|number|digits?|starts?|begins?|ends?|first|last|rest|remaining|then|followed|continues?|half|halves|part)\b|卡|カード|karte|tarjeta|carte|cart[aã]o/iu;
+const HALVES_CUE =
+  /\b(?:card|cc|pan|visa|amex|mastercard|number|digits?|starts?|begins?|ends?|first|last|rest|remaining|then|followed|continues?|half|halves|part)\b|卡|カード|karte|tarjeta|carte|cart[aã]o/iu;
 
 function detectCardHalves(text: string, out: RawFinding[]): void {
   CARD_HALF.lastIndex = 0;
