@@ -91,7 +91,9 @@ export function attach(child: ChildProcess, opts: LaunchOptions): LaunchedSandbo
       return;
     }
     if (opts.killAll) opts.killAll(signal);
-    else if (!(soft && spare)) child.kill(signal);
+    // SIGKILL also goes to the launcher itself when it runs in the sandbox's own cgroup (bwrap,
+    // gVisor, the microvm's VMM): it may not have joined that cgroup yet, and then signalAll misses it.
+    if (opts.killAll ? !soft && opts.cgroup : !(soft && spare)) child.kill(signal);
     void opts.cgroup?.signalAll(signal, soft ? spare : undefined).then(
       (n) => {
         // Only the machinery is there (the command has not started yet): nothing can end gracefully.
