@@ -190,7 +190,11 @@ const MAX_EMBEDDED_JSON = 4 * 1024 * 1024;
  * Sees each scanned string with how it is scanned and returns its replacement. A number is seen
  * as its digits ("number"); a replacement other than those digits takes the number's place.
  */
-type Visit = (s: string, kind: "content" | "identifier" | "opaque" | "number" | "media") => string;
+interface Visit {
+  (s: string, kind: "content" | "identifier" | "opaque" | "number" | "media"): string;
+  /** Whether inline media are decoded for their text runs: only a `block` rule reads them (decoding a large image costs). */
+  readsMedia?: boolean;
+}
 
 interface Frame {
   /** Inside a tool/function definition or a tool choice. */
@@ -253,7 +257,7 @@ function transform(value: JsonValue, visit: Visit, frame: Frame): JsonValue {
     if (typeof v !== "string" || kind === "content") out[newKey] = transform(v, visit, childFrame);
     else if (kind === "media") {
       // The bytes go on unchanged; their text runs are read so a block rule sees what rides in them.
-      visit(mediaTextRuns(v), "media");
+      if (visit.readsMedia) visit(mediaTextRuns(v), "media");
       out[newKey] = v;
     } else if (kind === "text64") {
       // The characters themselves are scanned too: a value can be an IBAN and valid base64 of text at once.
@@ -341,18 +345,17 @@ export interface JsonStrings {
   ordered: string[];
 }
 
-export function jsonStrings(value: JsonValue): JsonStrings {
+/** `readMedia`: decode inline media for their text runs (`media` stays empty otherwise). */
+export function jsonStrings(value: JsonValue, options: { readMedia: boolean } = { readMedia: true }): JsonStrings {
   const found: JsonStrings = { values: [], identifiers: [], opaque: [], numbers: [], media: [], ordered: [] };
   const lists = { content: found.values, identifier: found.identifiers, opaque: found.opaque, number: found.numbers, media: found.media };
-  transform(
-    value,
-    (s, kind) => {
-      lists[kind].push(s);
-      if (kind !== "opaque" && kind !== "media") found.ordered.push(s);
-      return s;
-    },
-    { inTools: false, root: true },
-  );
+  const collect: Visit = (s, kind) => {
+    lists[kind].push(s);
+    if (kind !== "opaque" && kind !== "media") found.ordered.push(s);
+    return s;
+  };
+  collect.readsMedia = options.readMedia;
+  transform(value, collect, { inTools: false, root: true });
   return found;
 }
 
@@ -363,7 +366,7 @@ export function jsonStrings(value: JsonValue): JsonStrings {
  * (Masker.checkSplitValues). Throws PiiBudgetError when detection cannot complete.
  */
 export function maskJsonStrings(value: JsonValue, masker: Masker): JsonValue {
-  const { values, identifiers, opaque, numbers, media, ordered } = jsonStrings(value);
+  const { values, identifiers, opaque, numbers, media, ordered } = jsonStrings(value, { readMedia: masker.blocksAny });
   // Values are scanned as one sequence (seams included); keys and tool names each on their own;
   // numbers like opaque strings (pattern detectors: a digit string is nobody's name).
   const masked = {

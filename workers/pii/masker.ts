@@ -166,12 +166,17 @@ export class Masker {
     return this.#apply(text, spans);
   }
 
+  /** Whether this policy blocks any category the detector finds. */
+  get blocksAny(): boolean {
+    return PII_CATEGORIES.some((c) => this.detector.categories.has(c) && this.actionFor(c) === "block");
+  }
+
   /**
    * Reads `text` with the pattern detectors for the verdict only (inline media's text runs):
    * a category this policy blocks is blocked and counted; nothing is masked or mapped.
    */
   checkBlockedOnly(text: string): void {
-    if (text.length < 3 || !PII_CATEGORIES.some((c) => this.detector.categories.has(c) && this.actionFor(c) === "block")) return;
+    if (text.length < 3 || !this.blocksAny) return;
     for (const f of this.detector.detect(text, this.#opaqueBudget, { entities: false })) {
       if (f.detector === "high_entropy" || this.actionFor(f.category) !== "block") continue;
       this.#blocked.add(f.category);

@@ -1,7 +1,7 @@
 // Inline media passes unchanged, but under a block rule its text runs are read: text behind a
 // forged image signature (or in an image's metadata) cannot carry a blocked value to the provider.
 import { describe, expect, it } from "vitest";
-import { type JsonValue, Masker, maskJsonStrings } from "../../../workers/pii/index.js";
+import { type JsonValue, jsonStrings, Masker, maskJsonStrings } from "../../../workers/pii/index.js";
 
 const PNG = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const b64 = (bytes: number[]) => btoa(String.fromCharCode(...bytes));
@@ -44,5 +44,13 @@ describe("inline media under a block rule", () => {
     const masker = new Masker({ credit_card: "mask" });
     expect(maskJsonStrings(imageRequest(withCard), masker)).toEqual(imageRequest(withCard));
     expect(masker.result().mapping).toEqual({});
+  });
+
+  it("decodes media only when asked (a policy without block never pays for it)", () => {
+    const withCard = imageRequest(b64([...PNG, ...noise, ...ascii("card 4111 1111 1111 1111")]));
+    expect(jsonStrings(withCard, { readMedia: false }).media).toEqual([]);
+    expect(jsonStrings(withCard, { readMedia: true }).media.join("\n")).toContain("4111 1111 1111 1111");
+    expect(new Masker({ credit_card: "mask" }).blocksAny).toBe(false);
+    expect(new Masker({ credit_card: "block" }).blocksAny).toBe(true);
   });
 });
