@@ -99,9 +99,12 @@ describe("red team fix16i: approved calls re-checked only for token and chain", 
     });
   });
 
-  it("approve and revoke race (sent together): the held egress POST never reaches the target", async () => {
+  it("approve and revoke race (sent together): the held egress POST reaches the target only as its answer says, once at most", async () => {
+    // Sent together, either may land first: an approve that lands first lets the POST go (it was
+    // approved while the token was good); a revoke that lands first ends it. What must never
+    // happen is a POST the agent is told was refused, or a second one.
     const { org } = await heldOrg("rt-held-race");
-    let reached = 0;
+    const outcomes: { answered: boolean; posts: number }[] = [];
     for (let i = 0; i < 3; i++) {
       const agent = await createAgent(org, { name: `a${i}`, autonomy: 1 });
       const path = `/tickets/race-${crypto.randomUUID().slice(0, 8)}`;
@@ -111,11 +114,28 @@ describe("red team fix16i: approved calls re-checked only for token and chain", 
         approve(org, approval.id),
         call(`/api/v1/orgs/${org.orgId}/agents/${agent.id}/token`, { method: "DELETE", token: org.apiKey }),
       ]);
-      await pending;
+      const answer = await pending;
       await sleep(100);
-      reached += await posts(path);
+      outcomes.push({ answered: answer.status < 300, posts: await posts(path) });
     }
-    expect(reached).toBe(0);
+    for (const o of outcomes) expect(o.posts).toBe(o.answered ? 1 : 0);
+  });
+
+  it("revoke lands before the approve: the held egress POST never reaches the target", async () => {
+    const { org } = await heldOrg("rt-held-revoke-first");
+    const agent = await createAgent(org, { name: "a", autonomy: 1 });
+    const path = `/tickets/revoked-${crypto.randomUUID().slice(0, 8)}`;
+    const pending = call(`/egress/${env.TEST_TARGET_URL}${path}`, { method: "POST", token: agent.token, body: { a: 1 } });
+    const approval = await pendingApproval(org, agent.id);
+    const revoked = await call(`/api/v1/orgs/${org.orgId}/agents/${agent.id}/token`, { method: "DELETE", token: org.apiKey });
+    await approve(org, approval.id);
+    const answer = await pending;
+    await sleep(100);
+    expect({ revoked: revoked.status < 300, answerOk: answer.status < 300, posts: await posts(path) }).toEqual({
+      revoked: true,
+      answerOk: false,
+      posts: 0,
+    });
   });
 
   it("org suspended while an egress POST is held; approve after: nothing reaches the target", async () => {
