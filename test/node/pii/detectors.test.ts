@@ -387,3 +387,29 @@ describe("record ids, inline images and this machine's addresses", () => {
     expect(detectPii(text, { categories: ["ip_address"] }).map((f) => text.slice(f.start, f.end))).toEqual(["192.168.10.24", "10.20.30.40"]);
   });
 });
+
+describe("words of a language read as names (imperatives, nouns, days, measurements)", () => {
+  const entitiesOnly = { categories: ["person", "organization", "location", "address"] as PiiCategory[] };
+  it.each([
+    ["Перезапустіть програму після оновлення."],
+    ["Bitte Anhang beachten."],
+    ["Wählen Sie Speicherort und Dateiname."],
+    ["Vattenkokare i rostfritt stål, 1,7 liter, 2200 W."],
+    ["Elkedel i stål, 1,2 liter, 1800 W."],
+    ["Tutaonana Alhamisi asubuhi."],
+    ["Ang pulong ay sa Huwebes."],
+    ["Spotkanie przełożono na piątek."],
+  ])("is not a name, place or address: %s", (text) => {
+    expect(found(text, entitiesOnly)).toEqual([]);
+  });
+
+  it.each([
+    ["Kowalczyk powiedział, że dostawa się spóźni.", "Kowalczyk"],
+    ["Nwachukwu said the shipment left on time.", "Nwachukwu"],
+    ["April Jones said the deal is done.", "April Jones"],
+    ["Domenica Rossi ha firmato il contratto.", "Domenica Rossi"],
+    ["Dirección: Avenida 9 de Julio 1100, Buenos Aires", "Avenida 9 de Julio 1100, Buenos Aires"],
+  ])("a name opening a sentence with a verb of report, or holding a day's name, stays: %s", (text, value) => {
+    expect(found(text, entitiesOnly).map(([, v]) => v)).toContain(value);
+  });
+});

@@ -1,6 +1,7 @@
 // Named entities (person, organisation, location, street address) with the trained tagger of
 // workers/pii/tagger, one sentence or line at a time, within a character budget, with results
 // cached per org and sentence.
+import { CALENDAR_WORDS } from "./calendar-words-data.js";
 import { fromBase64 } from "../tagger/codec.js";
 import { MODEL_DATA } from "../tagger/model-data.js";
 import { nameLikeness } from "../tagger/name-shape.js";
@@ -158,6 +159,10 @@ const NAME_FLAGS = Gaz.first | Gaz.last | Gaz.city | Gaz.country | Gaz.region | 
  * address): "found", "retry" or "card" in a sentence are words, "jean dupont" is a name. An
  * address holds a number or a street word.
  */
+/** A number and its unit of measurement, in Latin letters or in the script of the text. */
+const MEASUREMENT =
+  /\d+(?:[.,]\d+)?\s?(?:[kKMGT]?W|[kKMGT]?Wh|V|mAh|Ah|[KMGT]i?B|[kKMG]?Hz|DPI|dpi|dB|lm|°[CF]|%|mm|cm|km|m|kg|g|mg|ml|l|L|Вт|кВт|л|мл|кг|г|см|мм|वॉट|लीटर|واط|لتر|ואט|ליטר|ワット)(?![\p{L}])/gu;
+
 export function plausible(value: string, kind: EntityKind): boolean {
   const t = tokenize(value);
   const gazetteer = tagger().gazetteer;
@@ -185,7 +190,8 @@ export function plausible(value: string, kind: EntityKind): boolean {
   }
   // One camel-case or identifier-like token ("apiKey", "getUserById") is code, not a name.
   if (t.count === 1 && /^\p{Ll}+\p{Lu}/u.test(value)) return false;
-  if (kind === "address") return street || (digit && cased);
+  // A number with its unit ("2200 W", "1600 DPI", "1,7 l") is a measurement, not a house number.
+  if (kind === "address") return street || (digit && cased && /\d/.test(value.replace(MEASUREMENT, "")));
   if ((technical || nationality) && t.count === 1) return false;
   if (cased) return true;
   return kind === "organization" ? org : name;
@@ -215,7 +221,12 @@ function trimLowerTail(piece: string, start: number, end: number): number {
  * written with a capital, an organisation word, a title before it), one without, and one without
  * that opens a sentence. Chosen on the dev set with `scripts/pii-train/sweep.ts` (docs/pii.md).
  */
-export const CONFIDENCE = { backed: 0, bare: 0, opening: 200, shape: -1, openingShape: 0 };
+export const CONFIDENCE = { backed: 0, bare: 0, opening: 200, shape: -1, openingShape: 0, openingWordShape: 2 };
+/** A verb of report after a word makes it someone who speaks ("Nkemelu reported", "Kowalczyk powiedział"). */
+const REPORTED_AFTER =
+  /^ (?:said|says|wrote|writes|posted|reported|reports|confirmed|cited|asked|told|added|explained|noted|announced|replied|answered|argued|warned|admitted|sagt|sagte|meint|erklärte|dit|explique|dijo|dice|afirmó|disse|diz|afirmou|zegt|zei|säger|sa|sagde|siger|sanoi|sanoo|mondta|dedi|mówi|powiedział|powiedziała|říká|řekl|řekla|сказал|сказала|говорит)(?![\p{L}])/u;
+/** Capitalised parts joined by a hyphen or apostrophe: "Yilmaz-Hoffmann", "HANS-JÖRG", "Dell'Acqua". */
+const JOINED_NAME = /^\p{Lu}[\p{L}\p{M}]*(?:['’-]\p{Lu}[\p{L}\p{M}]*)+$/u;
 
 const TITLE_BEFORE =
   /(?:^|[\s(,;:])(?:mr|mrs|ms|miss|mx|dr|prof|sir|dame|herr|frau|hr|fr|m|mme|mlle|sr|sra|srta|dña|dott|dott\.ssa|ing|avv|sig|sig\.ra|pan|pani|dhr|mevr|mag|rev|fr|sister|brother|father|aunt|uncle|pak|bu|dona|don|sheikh|capt|col|gen|lt|sgt|insp|det|judge|justice|senator|president|minister|mayor)\.?\s+$/i;
@@ -367,6 +378,12 @@ export interface Candidate {
   nounCase?: boolean;
   /** One word that some language's word lists hold ("Joy", "Ajoutez", "Feliz"). */
   everyday?: boolean;
+  /**
+   * One word without other evidence, not joined from capitalised parts ("Yilmaz-Hoffmann",
+   * "Dell'Acqua"): opening a sentence, such a word is far more often an imperative or a noun of a
+   * language whose inflected forms no list holds ("Wymieszaj", "Ședința") than a name.
+   */
+  plainWord?: boolean;
 }
 
 /** Two function words of German (none shared with English, Dutch, the Nordic languages or Romance ones): a text where every noun has a capital. */
@@ -686,9 +703,23 @@ const ARABIC_INSTITUTION = new Set(
 /** A letter only Vietnamese uses (ơ, ư, đ, or a tone mark under or over a vowel with a hook). */
 const VIETNAMESE_TEXT = /[ơưđƠƯĐạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]/u;
 
+const CALENDAR = new Set(CALENDAR_WORDS);
+
+/**
+ * A span that is, or begins or ends with, a weekday or month of some language ("piątek",
+ * "Alhamisi", "sa Huwebes"), unless that word is written with a capital and is also a name
+ * ("June", "Domenica", "Plaza de Mayo"): a day named is no place and no person.
+ */
+function calendarName(value: string, model: Tagger): boolean {
+  const words = value.split(/\s+/);
+  return [words[0] ?? "", words.at(-1) ?? ""].some(
+    (w) => CALENDAR.has(w.toLowerCase()) && !(CAPITALISED.test(w) && flagsOfWord(w, model) & NAME_FLAGS),
+  );
+}
+
 /** Shapes of everyday text a tagged span can take in any language (checked after the span is cleaned). */
 function phraseShaped(piece: string, start: number, value: string, kind: EntityKind, model: Tagger): boolean {
-  if (CONTRACTION.test(value) || CALENDAR_WORD.test(value) || HIRAGANA_OPENING.test(value)) return true;
+  if (CONTRACTION.test(value) || CALENDAR_WORD.test(value) || HIRAGANA_OPENING.test(value) || calendarName(value, model)) return true;
   if (codeOrClause(piece, start, value, kind, model)) return true;
   if (everydayShape(piece, start, value, kind, model)) return true;
   // A colour ("Forest green", "Ruby red") or placeholder text ("Lorem ipsum").
@@ -800,6 +831,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
         (model.gazetteer.flags(tokenize(value).word[0] ?? 0) & KNOWN_WORD) !== 0,
       label: LABEL_AFTER.test(piece.slice(span[1], span[1] + 2)),
       nameShape: isBacked || SPACE.test(value) ? 0 : nameLikeness(value),
+      plainWord: !isBacked && !SPACE.test(value) && !JOINED_NAME.test(value) && !REPORTED_AFTER.test(piece.slice(span[1], span[1] + 16)),
     });
   }
   addKnownNames(piece, names, out);
@@ -1181,7 +1213,8 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   // Read before the tagger runs: it tokenises the same text, so the tokens are made once.
   const cues = readCues(piece, tokenize(piece), model);
   const rejected: Candidate[] = [];
-  for (const c of candidates(piece, model, cues.german >= 2)) {
+  // One German function word makes a piece German: its capitals say nothing about names (a piece is one sentence).
+  for (const c of candidates(piece, model, cues.german >= 1)) {
     if (confident(c, confidence)) out.push({ kind: c.kind, start: c.start, end: c.end });
     else if (c.kind === "person") rejected.push(c);
   }
@@ -1246,7 +1279,7 @@ export function confident(c: Candidate, confidence = CONFIDENCE): boolean {
   // Opening a sentence, where every word has a capital, a word of some language is that word.
   if (c.opening && c.everyday) return false;
   // One word no list knows must also look like a name, more so where a sentence opens.
-  if (c.nameShape < (c.opening ? confidence.openingShape : confidence.shape)) return false;
+  if (c.nameShape < (c.opening ? (c.plainWord ? confidence.openingWordShape : confidence.openingShape) : confidence.shape)) return false;
   return c.margin >= (c.opening ? confidence.opening : confidence.bare);
 }
 
