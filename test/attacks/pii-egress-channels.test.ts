@@ -69,6 +69,8 @@ describe("URL path", () => {
     ["attack: a card with '+' between its groups in a path segment", "/pay/4111+1111+1111+1111"],
     ["attack: an e-mail between '+'-encoded words in a path segment", "/note/mail+jane.roe%40example.org+today"],
     ["attack: a card split across four path segments", "/4111/1111/1111/1111"],
+    ["attack: a card split across four path segments, then a query field holding a small number", "/4111/1111/1111/1111?page=1"],
+    ["attack: a card split across path segments, then several query fields with numbers", "/v1/5555/5555/5555/4444?limit=20&offset=40"],
     ["attack: an e-mail with every character percent-encoded", "/u/%6a%61%6e%65%2e%72%6f%65%40%65%78%61%6d%70%6c%65%2e%6f%72%67"],
     ["attack: a card after a matrix parameter in a segment", "/x;card=4111111111111111"],
   ])("%s", async (_title, path) => {

@@ -112,6 +112,11 @@ interface Collected {
   headerValues: string[];
   /** Where the body's strings start in `ordered`. */
   bodyStart: number;
+  /**
+   * Runs also split-checked on their own (the URL path): in `ordered` a number after them (a
+   * query's "?page=1") would make their numbers read as part of a longer list, not as a card.
+   */
+  ownRuns: string[][];
   /** Set when part of the data cannot be read (a compressed file the scan does not open). */
   unreadable?: PiiBudgetReason;
 }
@@ -129,6 +134,7 @@ function urlStrings(url: URL, into: Collected): void {
   const decoded = segments.map((s) => percentDecoded(s));
   into.sequences.push(decoded);
   into.ordered.push(...decoded);
+  into.ownRuns.push(decoded);
   if (url.pathname.includes("+")) into.sequences.push(segments.map((s) => percentDecoded(s, true)));
   queryStrings(url.search, into);
 }
@@ -263,7 +269,7 @@ function addBase64Texts(value: string, into: Collected): void {
 
 /** The strings of the data: parsed JSON, URL (or query), each header, and the body. */
 function stringsOf(data: OutboundData): Collected {
-  const into: Collected = { sequences: [], identifiers: [], binaryRuns: [], ordered: [], headerValues: [], bodyStart: 0 };
+  const into: Collected = { sequences: [], identifiers: [], binaryRuns: [], ordered: [], headerValues: [], bodyStart: 0, ownRuns: [] };
   // Tool arguments are read like a raw body: every string, key and number, no key exempt.
   if (data.json !== undefined) {
     const found = rawJsonStrings(JSON.stringify(data.json) ?? "");
@@ -326,7 +332,7 @@ export function scanOutbound(
   // The masker counts what it finds; "block" categories are the ones the verdict refuses.
   const policy: PiiPolicy = Object.fromEntries(PII_CATEGORIES.map((c) => [c, actionOf(rule, c) === "block" ? "block" : "mask"]));
   const masker = new Masker(policy, options.lists, options.detect);
-  const { sequences, identifiers, binaryRuns, ordered, headerValues, bodyStart, unreadable } = stringsOf(data);
+  const { sequences, identifiers, binaryRuns, ordered, headerValues, bodyStart, ownRuns, unreadable } = stringsOf(data);
   // Binary runs get the pattern detectors only: the name tagger reads random letters as names.
   const patternMasker =
     binaryRuns.length > 0
@@ -344,6 +350,8 @@ export function scanOutbound(
     for (const sequence of sequences) if (sequence.length > 0) masker.maskTexts(sequence);
     for (const id of identifiers) masker.maskIdentifier(id);
     masker.checkSplitValues(ordered);
+    // Only when nothing was refused yet: the same value found twice would count twice.
+    if (masker.result().blockedCategories.length === 0) for (const run of ownRuns) masker.checkSplitValues(run);
     headerSplitMasker?.checkSplitValues([...headerValues, ...ordered.slice(bodyStart, bodyStart + BODY_STRINGS_AFTER_HEADERS)]);
     for (const reading of binaryRuns) patternMasker?.maskTexts([reading]);
   } catch (error) {

@@ -67,6 +67,7 @@ export class LauncherPool {
   readonly #pipes: number;
   readonly #parked: ParkedLauncher[] = [];
   #filling: Promise<void> | undefined;
+  #closed = false;
 
   /** `size` launchers kept parked; each gets `pipes` pipes from fd 3 on, filled at its start. */
   constructor(layout: CgroupLayout, opts: { size: number; pipes: number }) {
@@ -109,7 +110,7 @@ export class LauncherPool {
   }
 
   #fill(): void {
-    if (this.#filling || this.#parked.length >= this.#size) return;
+    if (this.#closed || this.#filling || this.#parked.length >= this.#size) return;
     this.#filling = (async () => {
       while (this.#parked.length < this.#size) this.#parked.push(await this.#park());
     })()
@@ -145,12 +146,14 @@ export class LauncherPool {
     }
     const parked = { child, cgroup };
     setRef(child, false);
-    // One that ends while parked (killed from outside) leaves the pool, and its cgroups go.
+    // One that ends while parked (killed from outside) leaves the pool, its cgroups go, and the
+    // pool refills (else it would stay one short for good).
     child.once("exit", () => {
       if (taken.has(parked)) return;
       const i = this.#parked.indexOf(parked);
       if (i >= 0) this.#parked.splice(i, 1);
       void cgroup.destroy().catch(() => undefined);
+      if (!this.#closed) this.#fill();
     });
     child.stdin?.on("error", () => undefined);
     return parked;
@@ -158,6 +161,7 @@ export class LauncherPool {
 
   /** Ends every parked launcher and removes its cgroups (the daemon is stopping). */
   async close(): Promise<void> {
+    this.#closed = true;
     await this.#filling;
     for (const p of this.#parked.splice(0)) {
       p.child.stdin?.end();

@@ -1,6 +1,6 @@
 // Launchers started ahead (launcher-pool.ts): they hold nothing of an agent, a sandbox gets cgroups
 // of its own name and never shares one, and what a killed daemon or launcher left is cleaned up.
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { mkdir, readdir, readFile, readlink, rmdir } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -23,6 +23,15 @@ async function poolCgroups(layout: CgroupLayout): Promise<{ name: string; pids: 
       pids: (await readFile(path.join(dir, name, "cgroup.procs"), "utf8").catch(() => "")).split("\n").filter(Boolean).map(Number),
     })),
   );
+}
+
+function deadOrZombie(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return /^[ZX]/.test(stat.slice(stat.lastIndexOf(")") + 2));
+  } catch {
+    return true;
+  }
 }
 
 /** Polls until `check` holds (the pool refills in the background); no timing is asserted. */
@@ -98,12 +107,24 @@ describe.skipIf(missing("bubblewrap", availability))("bwrap launchers started ah
     await until(async () => (await poolCgroups(layout)).filter((p) => p.pids.length === 1).length >= 2, "two parked launchers");
     const before = await poolCgroups(layout);
     for (const p of before) for (const pid of p.pids) process.kill(pid, "SIGKILL");
+    // Killed as the kernel sees it (a zombie or gone): a kill landing during a start fails that start, rightly.
+    await until(async () => before.every((p) => p.pids.every((pid) => deadOrZombie(pid))), "the killed launchers dead");
     const r = await sh(driver, a, "echo ok; id -u");
     expect(r.exitCode).toBe(0);
     expect(r.stdout.split("\n")[0]).toBe("ok");
     expect(Number(r.stdout.split("\n")[1])).not.toBe(0);
     // The killed ones' cgroups are removed.
     await until(async () => (await poolCgroups(layout)).every((p) => !before.some((b) => b.name === p.name)), "killed launchers' cgroups removed");
+  });
+
+  it("refills the pool after a parked launcher is killed from outside, without a start asking", async () => {
+    await until(async () => (await poolCgroups(layout)).filter((p) => p.pids.length === 1).length >= 2, "two parked launchers");
+    const [victim] = (await poolCgroups(layout)).filter((p) => p.pids.length === 1);
+    for (const pid of victim?.pids ?? []) process.kill(pid, "SIGKILL");
+    await until(
+      async () => (await poolCgroups(layout)).filter((p) => p.name !== victim?.name && p.pids.length === 1).length >= 2,
+      "the pool refilled to two",
+    );
   });
 
   it("gives two drivers of one process pools of their own, and close() ends one's parked launchers and cgroups", async () => {
