@@ -64,11 +64,19 @@ describe("names in Chinese, Japanese and Korean text", () => {
     ["星河科技有限公司董事长王志刚周三宣布，公司将在武汉设立工厂。", ["王志刚"]],
     ["据报道，杭州市民郑国华将自家老宅改造成书店。", ["郑国华"]],
     ["会议纪要：参会人员赵明、孙晓燕。", ["赵明"]],
+    // thanks or a spokesperson before the name, a deputy's or a spokesperson's title after a Korean name
+    ["特别感谢刘建华教授的指导。", ["刘建华"]],
+    ["公司发言人周丽表示，订单已恢复。", ["周丽"]],
+    ["한빛전자의 정우성 부사장은 투자 계획을 밝혔다.", ["정우성"]],
+    ["시청 대변인 한지민 대변인은 일정을 공개했다.", ["한지민"]],
   ])("%s", (text, names) => {
     expect(people(text)).toEqual(expect.arrayContaining(names));
   });
 
   it.each([
+    "感谢大家的支持。",
+    "谢谢您的耐心等待。",
+    "感谢参与本次调查的所有用户。",
     "高质量，低价格。",
     "方法，安全，高效。",
     "安全设置和隐私",
