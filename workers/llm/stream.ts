@@ -452,14 +452,17 @@ export function restoreSseStream(
             finish(controller, tail, rewriter.completed ? "completed" : rewriter.invalid ? "invalid" : "cut");
             return;
           }
-          const out = rewriter.feed(decoder.decode(chunk.value, { stream: true }));
+          const text = decoder.decode(chunk.value, { stream: true });
+          const out = rewriter.feed(text);
           if (rewriter.invalid && !rewriter.completed) {
             reader.cancel().catch(() => {});
             finish(controller, out, "invalid");
             return;
           }
           if (out) {
-            controller.enqueue(encoder.encode(out));
+            // Most chunks go out as they came (whole events, nothing restored): the provider's
+            // bytes are passed on instead of encoding the same text again.
+            controller.enqueue(out === text && decodedExactly(text, chunk.value) ? chunk.value : encoder.encode(out));
             return;
           }
         }
@@ -481,6 +484,18 @@ export function restoreSseStream(
     { highWaterMark: 0 },
   );
   return { body, result };
+}
+
+/**
+ * Whether `text`, the streaming decoder's output for `bytes`, is exactly those bytes decoded:
+ * nothing was carried in from the previous chunk (the first byte is not a continuation byte),
+ * nothing was held back for the next one and nothing was replaced (no U+FFFD; a valid text
+ * re-encodes to exactly as many bytes as it came from).
+ */
+export function decodedExactly(text: string, bytes: Uint8Array): boolean {
+  const first = bytes[0];
+  if (first === undefined || (first & 0xc0) === 0x80) return false;
+  return !text.includes("\uFFFD") && utf8Length(text) === bytes.byteLength;
 }
 
 /** A withdrawal's reason as a stream error (an AppError carries code, message and status). */

@@ -2,7 +2,7 @@
 // events, per-choice and per-block restorers, usage capture, and cut, idle and cancelled streams.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { type StreamEndpoint, type StreamResult, SseRewriter, restoreSseStream } from "../../../workers/llm/index.js";
+import { type StreamEndpoint, type StreamResult, SseRewriter, decodedExactly, restoreSseStream } from "../../../workers/llm/index.js";
 import type { RestorerFactory } from "../../../workers/llm/types.js";
 import { createRestorer } from "../../../workers/pii/index.js";
 import { placeholderRestorer } from "../../support/llm-restorer.js";
@@ -236,6 +236,65 @@ describe("OpenAI responses streams", () => {
       producedBytes: 12,
       meta: { id: "r", model: null, finishReasons: [] },
     });
+  });
+});
+
+describe("chunks passed through as the provider sent them", () => {
+  /** Each chunk the agent reads, from an upstream that sends exactly `chunks`. */
+  async function agentChunks(chunks: Uint8Array[]): Promise<Uint8Array[]> {
+    const queue = [...chunks];
+    const source = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = queue.shift();
+        if (next) controller.enqueue(next);
+        else controller.close();
+      },
+    });
+    const { body } = restoreSseStream(source, { endpoint: "chat", restorers, idleTimeoutMs: 1_000 });
+    const read: Uint8Array[] = [];
+    const reader = body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return read;
+      read.push(value);
+    }
+  }
+  const decode = (chunks: Uint8Array[]) => new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
+
+  it("sends a chunk of whole events with nothing to restore as the same bytes, not encoded again", async () => {
+    const first = enc.encode(chatChunk("Grüße, 漢字 😀"));
+    const read = await agentChunks([first, enc.encode(chatChunk("a < b", "stop") + "data: [DONE]\n\n")]);
+    expect(read[0]).toBe(first);
+    expect(decode(read)).toBe(chatChunk("Grüße, 漢字 😀") + chatChunk("a < b", "stop") + "data: [DONE]\n\n");
+  });
+
+  it("encodes what it changed, and chunks whose characters or events are split", async () => {
+    const whole = enc.encode(chatChunk("to <EMAIL_1> from 漢字😀") + chatChunk("x", "stop") + "data: [DONE]\n\n");
+    const expected = chatChunk("to bob@example.org from 漢字😀") + chatChunk("x", "stop") + "data: [DONE]\n\n";
+    // Every split, including inside the multi-byte characters and inside the events.
+    for (let at = 1; at < whole.length; at++) {
+      const chunks = [whole.slice(0, at), whole.slice(at)];
+      const read = await agentChunks(chunks);
+      expect(decode(read), `split at ${at}`).toBe(expected);
+      // Only a chunk of whole events with nothing restored goes out as it came: here, the rest after an event's end.
+      const passed = read.filter((chunk) => chunks.some((c) => c === chunk));
+      const atEventEnd = whole[at - 1] === 0x0a && whole[at - 2] === 0x0a;
+      expect(passed, `split at ${at}`).toEqual(atEventEnd ? [chunks[1]] : []);
+    }
+  });
+
+  it("tells a chunk decoded exactly from one with carried, held or replaced bytes", () => {
+    const text = "data: 漢😀\n\n";
+    const bytes = enc.encode(text);
+    expect(decodedExactly(text, bytes)).toBe(true);
+    // Bytes of a character begun in the previous chunk, and a character held for the next.
+    expect(decodedExactly("😀data", new Uint8Array([0x98, 0x80, ...enc.encode("data")]))).toBe(false);
+    expect(decodedExactly("data", enc.encode("data漢").slice(0, 6))).toBe(false);
+    // Invalid bytes become U+FFFD: three bytes in, three bytes of U+FFFD out, yet not the same bytes.
+    expect(decodedExactly("\uFFFDx", new Uint8Array([0xf0, 0x90, 0x80, 0x78]))).toBe(false);
+    // A byte-order mark the decoder drops.
+    expect(decodedExactly("x", new Uint8Array([0xef, 0xbb, 0xbf, 0x78]))).toBe(false);
+    expect(decodedExactly("", new Uint8Array())).toBe(false);
   });
 });
 
