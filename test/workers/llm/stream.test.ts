@@ -2,7 +2,7 @@
 // events, per-choice and per-block restorers, usage capture, and cut, idle and cancelled streams.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { type StreamEndpoint, type StreamResult, SseRewriter, decodedExactly, restoreSseStream } from "../../../workers/llm/index.js";
+import { type StreamEndpoint, type StreamResult, SseRewriter, decodedExactly, formatSseEvent, restoreSseStream } from "../../../workers/llm/index.js";
 import type { RestorerFactory } from "../../../workers/llm/types.js";
 import { createRestorer } from "../../../workers/pii/index.js";
 import { placeholderRestorer } from "../../support/llm-restorer.js";
@@ -119,6 +119,24 @@ describe("OpenAI chat streams", () => {
     expect(chatText(out.slice(0, out.lastIndexOf('data: {"error"')))).toBe("one bob@example.org two <EM");
     expect(JSON.parse(evs.at(-1)?.data ?? "")).toMatchObject({ error: { code: "upstream_error" } });
     expect(result).toMatchObject({ completed: false, outcome: "cut", usage: null });
+  });
+
+  it("sends held text of a cut stream in a chunk with the last chunk's id, object, created and model", async () => {
+    const { out } = await run("chat", chatChunk("first") + chatChunk("then <EM").replace('"id":"c1"', '"id":"c2"'), 4096, "error");
+    const synthesized = events(out).at(-2)?.data ?? "";
+    expect(JSON.parse(synthesized)).toEqual({
+      id: "c2",
+      object: "chat.completion.chunk",
+      created: 1,
+      model: "m",
+      choices: [{ index: 0, delta: { content: "<EM" }, finish_reason: null }],
+    });
+  });
+
+  it("ends on [DONE] with spaces around it, and on no other data that holds the word", async () => {
+    expect((await run("chat", `${chatChunk("a")}data:  [DONE] \n\n`, 4096)).result.outcome).toBe("completed");
+    const quoted = await run("chat", `${chatChunk("[DONE]")}data: "[DONE]"\n\n`, 4096);
+    expect(quoted.result.outcome).toBe("invalid");
   });
 
   it("treats an upstream that ends without [DONE] as cut", async () => {
@@ -295,6 +313,17 @@ describe("chunks passed through as the provider sent them", () => {
     // A byte-order mark the decoder drops.
     expect(decodedExactly("x", new Uint8Array([0xef, 0xbb, 0xbf, 0x78]))).toBe(false);
     expect(decodedExactly("", new Uint8Array())).toBe(false);
+  });
+});
+
+describe("formatSseEvent", () => {
+  it("frames one-line data alone, and names, ids and multi-line data line by line", () => {
+    expect(formatSseEvent('{"a":1}')).toBe('data: {"a":1}\n\n');
+    expect(formatSseEvent("")).toBe("data: \n\n");
+    expect(formatSseEvent('{"a":1}', "ping")).toBe('event: ping\ndata: {"a":1}\n\n');
+    expect(formatSseEvent("x", undefined, "7")).toBe("id: 7\ndata: x\n\n");
+    expect(formatSseEvent("x", undefined, "")).toBe("id: \ndata: x\n\n");
+    expect(formatSseEvent("one\ntwo")).toBe("data: one\ndata: two\n\n");
   });
 });
 
