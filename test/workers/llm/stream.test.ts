@@ -281,14 +281,14 @@ describe("chunks passed through as the provider sent them", () => {
 
   it("sends a chunk of whole events with nothing to restore as the same bytes, not encoded again", async () => {
     const first = enc.encode(chatChunk("Grüße, 漢字 😀"));
-    const read = await agentChunks([first, enc.encode(chatChunk("a < b", "stop") + "data: [DONE]\n\n")]);
+    const read = await agentChunks([first, enc.encode(`${chatChunk("a < b", "stop")}data: [DONE]\n\n`)]);
     expect(read[0]).toBe(first);
-    expect(decode(read)).toBe(chatChunk("Grüße, 漢字 😀") + chatChunk("a < b", "stop") + "data: [DONE]\n\n");
+    expect(decode(read)).toBe(`${chatChunk("Grüße, 漢字 😀") + chatChunk("a < b", "stop")}data: [DONE]\n\n`);
   });
 
   it("encodes what it changed, and chunks whose characters or events are split", async () => {
-    const whole = enc.encode(chatChunk("to <EMAIL_1> from 漢字😀") + chatChunk("x", "stop") + "data: [DONE]\n\n");
-    const expected = chatChunk("to bob@example.org from 漢字😀") + chatChunk("x", "stop") + "data: [DONE]\n\n";
+    const whole = enc.encode(`${chatChunk("to <EMAIL_1> from 漢字😀") + chatChunk("x", "stop")}data: [DONE]\n\n`);
+    const expected = `${chatChunk("to bob@example.org from 漢字😀") + chatChunk("x", "stop")}data: [DONE]\n\n`;
     // Every split, including inside the multi-byte characters and inside the events.
     for (let at = 1; at < whole.length; at++) {
       const chunks = [whole.slice(0, at), whole.slice(at)];
