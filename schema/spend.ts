@@ -105,7 +105,8 @@ export const UsageSchema = z.object({
 
 // ── OrgSpend Durable Object RPC ─────────────────────────────────────────────
 /** Bounds well above any real context window, so cost arithmetic stays exact. */
-const tokens = z.number().int().min(0).max(100_000_000);
+export const MAX_TOKENS = 100_000_000;
+const tokens = z.number().int().min(0).max(MAX_TOKENS);
 export const SpendEstimateSchema = z.strictObject({ inputTokens: tokens, maxOutputTokens: tokens });
 /** inputTokens includes cachedTokens (the cached part is billed at the cached price). */
 export const SpendUsageSchema = z.strictObject({ inputTokens: tokens, outputTokens: tokens, cachedTokens: tokens });

@@ -1,6 +1,9 @@
 // `npm run bench:profile -- llm|llm-stream|egress [seconds]` (PROMPT_BYTES=n, PII_PATTERNS_ONLY=1 for the LLM;
 // PROMPT_FRESH=1: every request a prompt never seen before, as the bench's "full new" rows;
-// IDEMPOTENCY_KEYS=1: every LLM call with its own Idempotency-Key; CPU_ONLY=1: no profiler, workerd CPU per request in three rounds, for A/B comparisons): a CPU profile of the edge (Worker and its
+// IDEMPOTENCY_KEYS=1: every LLM call with its own Idempotency-Key; CPU_ONLY=1: no profiler, workerd CPU per request in three rounds, for A/B comparisons;
+// RATE=n: n requests per second instead of as many as answered, so that two versions compared
+// carry the same batches (a settle or audit batch carries more calls the faster calls come, which
+// lowers CPU per request with throughput, not with the code)): a CPU profile of the edge (Worker and its
 // Durable Objects share one isolate in workerd) under 16-connection load, through the V8
 // inspector. Writes bench/profile-<path>.cpuprofile (open it in Chrome DevTools) and prints
 // the functions with the most self time. A tool for finding where the milliseconds go.
@@ -19,6 +22,7 @@ const which = process.argv[2] ?? "llm";
 const seconds = Number(process.argv[3] ?? 5);
 const INSPECTOR_PORT = 9231;
 const keyed = process.env.IDEMPOTENCY_KEYS === "1" && which !== "egress";
+const rate = process.env.RATE ? Number(process.env.RATE) : undefined;
 
 interface ProfileNode {
   id: number;
@@ -122,7 +126,7 @@ try {
   // prompt (every sentence changed) per request instead.
   const fresh = Boolean(process.env.PROMPT_FRESH && process.env.PROMPT_BYTES && body);
   const drive = async (durationSec: number) => {
-    if (!fresh) return load({ url, method: body ? "POST" : "GET", headers, body, idempotencyKeys: keyed, durationSec });
+    if (!fresh) return load({ url, method: body ? "POST" : "GET", headers, body, idempotencyKeys: keyed, durationSec, rate });
     const bytes = Number(process.env.PROMPT_BYTES);
     const until = performance.now() + durationSec * 1000;
     let done = 0;

@@ -55,6 +55,8 @@ export async function load(opts: {
   durationSec?: number;
   idReplacement?: boolean;
   idempotencyKeys?: boolean;
+  /** Requests per second over all connections (autocannon's overallRate); unset: as fast as answered. */
+  rate?: number;
 }): Promise<Throughput> {
   if (!/^http:\/\/(127\.0\.0\.1|localhost)[:/]/.test(opts.url)) throw new Error("load tests target loopback only");
   const result = await autocannon({
@@ -64,6 +66,7 @@ export async function load(opts: {
     body: opts.body,
     connections: opts.connections ?? 16,
     duration: opts.durationSec ?? 5,
+    ...(opts.rate ? { overallRate: opts.rate } : {}),
     // "[<id>]" in the body becomes a fresh id per request (a prompt no cache has seen); with
     // idempotencyKeys every request carries its own Idempotency-Key, as the official SDKs send.
     ...(opts.idReplacement && opts.body ? { requests: [{ setupRequest: freshBody(opts.body) }] } : {}),

@@ -131,7 +131,8 @@ export async function prepareLlmCall(env: Env, input: LlmCallInput): Promise<Llm
     piiFailure = error.reason;
   }
   const pii = masker.result();
-  span.set(piiAttributes(pii.counts));
+  // Attributes are built only for a span that records them (most orgs export no traces).
+  if (span.recording) span.set(piiAttributes(pii.counts));
   if (pii.blockedCategories.length > 0) {
     done = true;
     await audit("error", { pii: { counts: pii.counts, blocked: pii.blockedCategories } }, "pii_blocked");

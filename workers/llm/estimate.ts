@@ -211,8 +211,20 @@ export function spendEstimate(
 }
 
 const encoder = new TextEncoder();
+/**
+ * Where utf8Length encodes into, reused: counting bytes needs no new buffer per call (every call
+ * and every streamed delta is counted), and a text longer than this is encoded in pieces.
+ */
+const scratch = new Uint8Array(64 * 1024);
 
-/** UTF-8 length of a text (what a tokenizer reads). */
+/** UTF-8 length of a text (what a tokenizer reads), as TextEncoder would encode it. */
 export function utf8Length(text: string): number {
-  return encoder.encode(text).byteLength;
+  let bytes = 0;
+  for (let at = 0; at < text.length; ) {
+    // encodeInto never splits a surrogate pair, so each piece encodes as it would in the whole.
+    const { read, written } = encoder.encodeInto(at === 0 ? text : text.slice(at), scratch);
+    bytes += written;
+    at += read;
+  }
+  return bytes;
 }

@@ -47,6 +47,8 @@ const ANTHROPIC_ERROR_TYPES: Record<number, string> = {
 
 /** One SSE event, framed: optional `event:` line, one `data:` line per data line, blank line. */
 export function formatSseEvent(data: string, event?: string, id?: string): string {
+  // Most events are one line with no name or id (every chat chunk): framed without splitting.
+  if (!event && id === undefined && !data.includes("\n")) return `data: ${data}\n\n`;
   let out = event ? `event: ${event}\n` : "";
   if (id !== undefined) out += `id: ${id}\n`;
   for (const line of data.split("\n")) out += `data: ${line}\n`;
@@ -84,8 +86,8 @@ export class SseRewriter {
   #out = "";
   /** Whether the event being handled was modified (and so must be re-serialised). */
   #changed = false;
-  /** Fields of the last chat chunk, reused for synthesized chunks. */
-  #chatBase: Record<string, unknown> = {};
+  /** The last chat chunk: its id, object, created and model are reused for synthesized chunks. */
+  #lastChat: Record<string, unknown> | null = null;
   /** Anthropic's usage as reported so far (its events each carry part of it). */
   #anthropic: AnthropicCounts | null = null;
 
@@ -152,7 +154,9 @@ export class SseRewriter {
     if (this.endpoint === "chat") {
       const [choice = "0", call = "0"] = key.split("|");
       const delta = json ? { tool_calls: [{ index: Number(call), function: { arguments: text } }] } : { content: text };
-      const chunk = { ...this.#chatBase, choices: [{ index: Number(choice), delta, finish_reason: null }] };
+      const last = this.#lastChat;
+      const base = last ? { id: last.id, object: last.object, created: last.created, model: last.model } : {};
+      const chunk = { ...base, choices: [{ index: Number(choice), delta, finish_reason: null }] };
       this.#emit(formatSseEvent(JSON.stringify(chunk)));
     } else if (this.endpoint === "messages") {
       const index = Number(key.split("|")[0] ?? 0);
@@ -185,7 +189,8 @@ export class SseRewriter {
 
   #onEvent(event: EventSourceMessage): void {
     if (this.invalid) return;
-    if (this.endpoint === "chat" && event.data.trim() === "[DONE]") {
+    // "[DONE]", possibly with spaces around it (trimmed only when it holds the word at all).
+    if (this.endpoint === "chat" && event.data.includes("[DONE]") && event.data.trim() === "[DONE]") {
       this.#flushOpen();
       this.completed = true;
       this.#emit(formatSseEvent("[DONE]", event.event, event.id));
@@ -224,7 +229,7 @@ export class SseRewriter {
   }
 
   #chat(chunk: Record<string, unknown>): void {
-    this.#chatBase = { id: chunk.id, object: chunk.object, created: chunk.created, model: chunk.model };
+    this.#lastChat = chunk;
     if (chunk.usage != null) this.usage = chatUsageOf(chunk.usage) ?? this.usage;
     if (!Array.isArray(chunk.choices)) return;
     chunk.choices.forEach((choice: unknown, position: number) => {
@@ -452,14 +457,17 @@ export function restoreSseStream(
             finish(controller, tail, rewriter.completed ? "completed" : rewriter.invalid ? "invalid" : "cut");
             return;
           }
-          const out = rewriter.feed(decoder.decode(chunk.value, { stream: true }));
+          const text = decoder.decode(chunk.value, { stream: true });
+          const out = rewriter.feed(text);
           if (rewriter.invalid && !rewriter.completed) {
             reader.cancel().catch(() => {});
             finish(controller, out, "invalid");
             return;
           }
           if (out) {
-            controller.enqueue(encoder.encode(out));
+            // Most chunks go out as they came (whole events, nothing restored): the provider's
+            // bytes are passed on instead of encoding the same text again.
+            controller.enqueue(out === text && decodedExactly(text, chunk.value) ? chunk.value : encoder.encode(out));
             return;
           }
         }
@@ -481,6 +489,18 @@ export function restoreSseStream(
     { highWaterMark: 0 },
   );
   return { body, result };
+}
+
+/**
+ * Whether `text`, the streaming decoder's output for `bytes`, is exactly those bytes decoded:
+ * nothing was carried in from the previous chunk (the first byte is not a continuation byte),
+ * nothing was held back for the next one and nothing was replaced (no U+FFFD; a valid text
+ * re-encodes to exactly as many bytes as it came from).
+ */
+export function decodedExactly(text: string, bytes: Uint8Array): boolean {
+  const first = bytes[0];
+  if (first === undefined || (first & 0xc0) === 0x80) return false;
+  return !text.includes("\uFFFD") && utf8Length(text) === bytes.byteLength;
 }
 
 /** A withdrawal's reason as a stream error (an AppError carries code, message and status). */

@@ -32,6 +32,28 @@ export function upstreamUrl(baseUrl: string, path: string, search = ""): URL {
   return url;
 }
 
+/** Provider URLs without a query, by base URL and path: a pure function, so an isolate joins each pair once. */
+const joinedUrls = new Map<string, string>();
+const JOINED_URLS_MAX = 1_000;
+
+/** upstreamUrl's text; without a query it is joined once per isolate and base URL and path. */
+function upstreamHref(baseUrl: string, path: string, search: string): string {
+  if (search) return upstreamUrl(baseUrl, path, search).href;
+  const key = `${baseUrl}\u0000${path}`;
+  let href = joinedUrls.get(key);
+  if (href === undefined) {
+    href = upstreamUrl(baseUrl, path).href;
+    if (joinedUrls.size >= JOINED_URLS_MAX) joinedUrls.clear();
+    joinedUrls.set(key, href);
+  }
+  return href;
+}
+
+/** A URL's query as `URL.search` gives it, parsing only a URL that has one. */
+export function searchOf(url: string): string {
+  return url.includes("?") ? new URL(url).search : "";
+}
+
 export interface BuildOptions {
   /** Path after `/llm/<kind>`, e.g. `/v1/chat/completions`. */
   path: string;
@@ -58,7 +80,7 @@ export function buildUpstreamRequest(agent: Request, target: UpstreamTarget, opt
   const body = options.body ?? null;
   if (body !== null) headers.set("content-type", "application/json");
   headers.set("user-agent", "palisade-llm-proxy");
-  return new Request(upstreamUrl(target.baseUrl, options.path, options.search), {
+  return new Request(upstreamHref(target.baseUrl, options.path, options.search ?? ""), {
     method: agent.method,
     headers,
     body: agent.method === "GET" || agent.method === "HEAD" ? null : body,

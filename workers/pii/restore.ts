@@ -17,23 +17,32 @@ function escapeForJson(s: string): string {
   return JSON.stringify(s).slice(1, -1);
 }
 
-/** A mapping's lookup tables: originals by placeholder, and every proper prefix of a placeholder. */
+/**
+ * A mapping's lookup tables: originals by placeholder, and (built on first need) every proper
+ * prefix of a placeholder. Only a text that ends inside a possible placeholder needs the
+ * prefixes, which a whole answer almost never does, so most calls never pay for them.
+ */
 interface CompiledMapping {
   table: Map<string, string>;
-  prefixes: Set<string>;
+  prefixes: () => Set<string>;
   maxLen: number;
 }
 
 function compile(mapping: Readonly<Record<string, string>>, jsonEscape: boolean): CompiledMapping {
   const table = new Map<string, string>();
-  const prefixes = new Set<string>();
   let maxLen = 0;
   for (const [placeholder, original] of Object.entries(mapping)) {
     table.set(placeholder, jsonEscape ? escapeForJson(original) : original);
     maxLen = Math.max(maxLen, placeholder.length);
-    for (let i = 1; i < placeholder.length; i++) prefixes.add(placeholder.slice(0, i));
   }
-  return { table, prefixes, maxLen };
+  let prefixes: Set<string> | undefined;
+  const prefixesOf = () => {
+    if (prefixes) return prefixes;
+    prefixes = new Set<string>();
+    for (const placeholder of table.keys()) for (let i = 1; i < placeholder.length; i++) prefixes.add(placeholder.slice(0, i));
+    return prefixes;
+  };
+  return { table, prefixes: prefixesOf, maxLen };
 }
 
 export function createRestorer(mapping: Readonly<Record<string, string>>, options: RestorerOptions = {}): Restorer {
@@ -74,7 +83,7 @@ function restorerOver({ table, prefixes, maxLen }: CompiledMapping): Restorer {
             i = gt + 1;
             continue;
           }
-        } else if (buf.length - lt < maxLen && prefixes.has(buf.slice(lt))) {
+        } else if (buf.length - lt < maxLen && prefixes().has(buf.slice(lt))) {
           // Could be the start of a placeholder that the next chunk completes.
           held = buf.slice(lt);
           return out;

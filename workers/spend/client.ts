@@ -12,7 +12,7 @@ import {
 import { type AuditEvent, recordAudit } from "../audit/audit.js";
 import { AppError } from "../errors.js";
 import { IsolateBatcher, type WaitUntil } from "../http/isolate-batch.js";
-import { MAX_SPEND_SHARDS } from "../../schema/spend.js";
+import { MAX_SPEND_SHARDS, MAX_TOKENS } from "../../schema/spend.js";
 import { orgSpendShardStub, parseShardName, shardName } from "./shards.js";
 
 /** The agent a call is made for: an AgentRow fits. A subagent's call also counts against its parent's agent limits. */
@@ -215,12 +215,34 @@ export function queueSettle(env: Env, orgId: string, item: QueuedSettle, ctx: Wa
   // Usage a provider reports out of any sane range counts as none: the call is charged its hold.
   // (The rest of the item is this isolate's own; OrgSpend validates the whole item on arrival.)
   let usage = item.usage;
-  if (usage !== null && !SpendUsageSchema.safeParse(usage).success) {
+  if (usage !== null && !isSpendUsage(usage)) {
     console.error("provider usage out of range; charging the hold");
     usage = null;
   }
   settleBatches.add(shard === null ? orgId : shardName(orgId, shard), { env, item: { ...item, usage } }, ctx);
   return usage;
+}
+
+const isTokenCount = (n: unknown): boolean => Number.isSafeInteger(n) && (n as number) >= 0 && (n as number) <= MAX_TOKENS;
+const USAGE_KEYS = new Set(["inputTokens", "outputTokens", "cachedTokens"]);
+
+/**
+ * Whether usage passes SpendUsageSchema. The shape the usage readers build (three plain counts in
+ * range, no other key) is accepted without running zod, once per call; anything else is decided
+ * by the schema. Keys are walked as zod walks them (for…in, inherited ones included).
+ */
+export function isSpendUsage(usage: unknown): boolean {
+  if (typeof usage === "object" && usage !== null && !Array.isArray(usage)) {
+    let keys = 0;
+    let plain = true;
+    for (const key in usage) {
+      if (!USAGE_KEYS.has(key)) plain = false;
+      keys++;
+    }
+    const { inputTokens, outputTokens, cachedTokens } = usage as Record<string, unknown>;
+    if (plain && keys === 3 && isTokenCount(inputTokens) && isTokenCount(outputTokens) && isTokenCount(cachedTokens)) return true;
+  }
+  return SpendUsageSchema.safeParse(usage).success;
 }
 
 /** Sends this isolate's queued settles of an org now (before a usage or limit read). */

@@ -2,7 +2,7 @@
 // events, per-choice and per-block restorers, usage capture, and cut, idle and cancelled streams.
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { type StreamEndpoint, type StreamResult, SseRewriter, restoreSseStream } from "../../../workers/llm/index.js";
+import { type StreamEndpoint, type StreamResult, SseRewriter, decodedExactly, formatSseEvent, restoreSseStream } from "../../../workers/llm/index.js";
 import type { RestorerFactory } from "../../../workers/llm/types.js";
 import { createRestorer } from "../../../workers/pii/index.js";
 import { placeholderRestorer } from "../../support/llm-restorer.js";
@@ -121,6 +121,24 @@ describe("OpenAI chat streams", () => {
     expect(result).toMatchObject({ completed: false, outcome: "cut", usage: null });
   });
 
+  it("sends held text of a cut stream in a chunk with the last chunk's id, object, created and model", async () => {
+    const { out } = await run("chat", chatChunk("first") + chatChunk("then <EM").replace('"id":"c1"', '"id":"c2"'), 4096, "error");
+    const synthesized = events(out).at(-2)?.data ?? "";
+    expect(JSON.parse(synthesized)).toEqual({
+      id: "c2",
+      object: "chat.completion.chunk",
+      created: 1,
+      model: "m",
+      choices: [{ index: 0, delta: { content: "<EM" }, finish_reason: null }],
+    });
+  });
+
+  it("ends on [DONE] with spaces around it, and on no other data that holds the word", async () => {
+    expect((await run("chat", `${chatChunk("a")}data:  [DONE] \n\n`, 4096)).result.outcome).toBe("completed");
+    const quoted = await run("chat", `${chatChunk("[DONE]")}data: "[DONE]"\n\n`, 4096);
+    expect(quoted.result.outcome).toBe("invalid");
+  });
+
   it("treats an upstream that ends without [DONE] as cut", async () => {
     const { result } = await run("chat", chatChunk("partial"), 100);
     expect(result.outcome).toBe("cut");
@@ -236,6 +254,76 @@ describe("OpenAI responses streams", () => {
       producedBytes: 12,
       meta: { id: "r", model: null, finishReasons: [] },
     });
+  });
+});
+
+describe("chunks passed through as the provider sent them", () => {
+  /** Each chunk the agent reads, from an upstream that sends exactly `chunks`. */
+  async function agentChunks(chunks: Uint8Array[]): Promise<Uint8Array[]> {
+    const queue = [...chunks];
+    const source = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        const next = queue.shift();
+        if (next) controller.enqueue(next);
+        else controller.close();
+      },
+    });
+    const { body } = restoreSseStream(source, { endpoint: "chat", restorers, idleTimeoutMs: 1_000 });
+    const read: Uint8Array[] = [];
+    const reader = body.getReader();
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return read;
+      read.push(value);
+    }
+  }
+  const decode = (chunks: Uint8Array[]) => new TextDecoder().decode(new Uint8Array(chunks.flatMap((c) => [...c])));
+
+  it("sends a chunk of whole events with nothing to restore as the same bytes, not encoded again", async () => {
+    const first = enc.encode(chatChunk("Grüße, 漢字 😀"));
+    const read = await agentChunks([first, enc.encode(`${chatChunk("a < b", "stop")}data: [DONE]\n\n`)]);
+    expect(read[0]).toBe(first);
+    expect(decode(read)).toBe(`${chatChunk("Grüße, 漢字 😀") + chatChunk("a < b", "stop")}data: [DONE]\n\n`);
+  });
+
+  it("encodes what it changed, and chunks whose characters or events are split", async () => {
+    const whole = enc.encode(`${chatChunk("to <EMAIL_1> from 漢字😀") + chatChunk("x", "stop")}data: [DONE]\n\n`);
+    const expected = `${chatChunk("to bob@example.org from 漢字😀") + chatChunk("x", "stop")}data: [DONE]\n\n`;
+    // Every split, including inside the multi-byte characters and inside the events.
+    for (let at = 1; at < whole.length; at++) {
+      const chunks = [whole.slice(0, at), whole.slice(at)];
+      const read = await agentChunks(chunks);
+      expect(decode(read), `split at ${at}`).toBe(expected);
+      // Only a chunk of whole events with nothing restored goes out as it came: here, the rest after an event's end.
+      const passed = read.filter((chunk) => chunks.some((c) => c === chunk));
+      const atEventEnd = whole[at - 1] === 0x0a && whole[at - 2] === 0x0a;
+      expect(passed, `split at ${at}`).toEqual(atEventEnd ? [chunks[1]] : []);
+    }
+  });
+
+  it("tells a chunk decoded exactly from one with carried, held or replaced bytes", () => {
+    const text = "data: 漢😀\n\n";
+    const bytes = enc.encode(text);
+    expect(decodedExactly(text, bytes)).toBe(true);
+    // Bytes of a character begun in the previous chunk, and a character held for the next.
+    expect(decodedExactly("😀data", new Uint8Array([0x98, 0x80, ...enc.encode("data")]))).toBe(false);
+    expect(decodedExactly("data", enc.encode("data漢").slice(0, 6))).toBe(false);
+    // Invalid bytes become U+FFFD: three bytes in, three bytes of U+FFFD out, yet not the same bytes.
+    expect(decodedExactly("\uFFFDx", new Uint8Array([0xf0, 0x90, 0x80, 0x78]))).toBe(false);
+    // A byte-order mark the decoder drops.
+    expect(decodedExactly("x", new Uint8Array([0xef, 0xbb, 0xbf, 0x78]))).toBe(false);
+    expect(decodedExactly("", new Uint8Array())).toBe(false);
+  });
+});
+
+describe("formatSseEvent", () => {
+  it("frames one-line data alone, and names, ids and multi-line data line by line", () => {
+    expect(formatSseEvent('{"a":1}')).toBe('data: {"a":1}\n\n');
+    expect(formatSseEvent("")).toBe("data: \n\n");
+    expect(formatSseEvent('{"a":1}', "ping")).toBe('event: ping\ndata: {"a":1}\n\n');
+    expect(formatSseEvent("x", undefined, "7")).toBe("id: 7\ndata: x\n\n");
+    expect(formatSseEvent("x", undefined, "")).toBe("id: \ndata: x\n\n");
+    expect(formatSseEvent("one\ntwo")).toBe("data: one\ndata: two\n\n");
   });
 });
 

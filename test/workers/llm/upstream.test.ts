@@ -19,6 +19,7 @@ import {
   mapUpstreamError,
   readTextWithin,
   restoreJsonText,
+  searchOf,
   UpstreamDeadline,
   upstreamUrl,
 } from "../../../workers/llm/index.js";
@@ -79,6 +80,32 @@ describe("buildUpstreamRequest", () => {
     expect(upstreamUrl("http://127.0.0.1:8788", "/v1/models").href).toBe("http://127.0.0.1:8788/v1/models");
     expect(upstreamUrl("https://gw.example/openai/v1/", "/v1/responses", "?x=1").href).toBe("https://gw.example/openai/v1/responses?x=1");
     expect(upstreamUrl("https://gw.example/openai", "/v1/responses").href).toBe("https://gw.example/openai/v1/responses");
+  });
+
+  it("sends to the URL upstreamUrl joins, the same on every call and with any query, for paths that need encoding", () => {
+    const bases = ["https://api.openai.com/v1", "https://gw.example/openai/v1/", "http://127.0.0.1:8788"];
+    // Hono hands the route a decoded path: "?", "#", "%" and spaces in it stay part of the path.
+    const paths = ["/v1/chat/completions", "/v1/a b/%2F?x=1#frag", "/v1/ü/../c", "v1/models"];
+    for (const baseUrl of bases)
+      for (const path of paths)
+        for (const search of ["", "?limit=2&after=a%20b", "?"]) {
+          const expected = upstreamUrl(baseUrl, path, search).href;
+          for (let call = 0; call < 2; call++) {
+            const req = buildUpstreamRequest(agentRequest({}), { kind: "openai", baseUrl, apiKey: KEY }, { path, body: "{}", search });
+            expect(req.url, `${baseUrl} ${path} ${search}`).toBe(expected);
+          }
+        }
+  });
+
+  it("reads an agent URL's query as URL.search does, parsing only a URL that has one", () => {
+    for (const url of [
+      "https://edge.example/llm/openai/v1/models",
+      "https://edge.example/llm/openai/v1/models?",
+      "https://edge.example/llm/openai/v1/models?limit=2&x=a b",
+      "https://edge.example/llm/openai/v1/models#frag",
+      "https://edge.example/llm/openai/v1/models?q=1#frag",
+    ])
+      expect(searchOf(url), url).toBe(new URL(url).search);
   });
 
   it("maps agent paths to endpoints", () => {
@@ -327,6 +354,24 @@ describe("estimates", () => {
     const chat = shape("chat", { messages: [{ role: "user", content: "漢字" }], max_tokens: 10 });
     expect(utf8Length("漢字")).toBe(6);
     expect(spendEstimate(chat, 100, limits)).toEqual({ inputTokens: 100, maxOutputTokens: 10 });
+  });
+
+  it("counts UTF-8 bytes as TextEncoder encodes them, across the pieces a long text is encoded in", () => {
+    const encoder = new TextEncoder();
+    const piece = 64 * 1024;
+    const texts = [
+      "",
+      "plain ascii",
+      "é漢😀",
+      // Lone surrogates encode as U+FFFD (three bytes each).
+      "a\uD800b\uDC00c\uD83D",
+      // A surrogate pair, a three-byte and a two-byte character straddling each piece's end.
+      `${"a".repeat(piece - 1)}😀${"b".repeat(piece - 2)}漢é${"c".repeat(piece)}`,
+      `${"x".repeat(piece - 1)}\uD83D`,
+      "😀".repeat(piece),
+      "é漢😀z".repeat(50_000),
+    ];
+    for (const text of texts) expect(utf8Length(text), `${text.length} characters`).toBe(encoder.encode(text).byteLength);
   });
 
   it("reads the output limit each endpoint honours, the larger when two are given, else the model's maximum", () => {

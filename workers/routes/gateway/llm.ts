@@ -19,6 +19,7 @@ import {
   UpstreamDeadline,
   restoreJsonText,
   restoreSseStream,
+  searchOf,
   sseHeaders,
   toUpstreamAppError,
   type LlmEndpoint,
@@ -132,7 +133,8 @@ async function callModel(
   if (!allowsModel(rights, model)) throw new AppError("policy_denied", `model ${JSON.stringify(model)} is not allowed by policy`);
   const provider = pickProvider(providers, model);
   if (!provider) throw new AppError("not_found", `model ${JSON.stringify(model)} is not available`);
-  span.set(serverAttributes(provider.baseUrl));
+  // Built only for a span that records them: the server's attributes parse the provider's URL.
+  if (span.recording) span.set(serverAttributes(provider.baseUrl));
 
   const call = await prepareLlmCall(c.env, {
     rights,
@@ -199,7 +201,7 @@ async function forward(
   const upstreamRequest = buildUpstreamRequest(
     c.req.raw,
     { kind, baseUrl: provider.baseUrl, apiKey },
-    { path, body: call.upstreamBody, search: new URL(c.req.url).search, signal: abort.signal },
+    { path, body: call.upstreamBody, search: searchOf(c.req.url), signal: abort.signal },
   );
   // The provider's work continues the call's span (only when the call is traced).
   if (span.traceparent) upstreamRequest.headers.set(TRACEPARENT_HEADER, span.traceparent);
@@ -275,7 +277,7 @@ async function exchange(
         try {
           await call.finish(usage, { streamed: true, outcome: r.outcome, error: r.outcome === "withdrawn" ? withdrawalOf(watch.signal) : null });
         } finally {
-          span.set({ ...responseAttributes(r.meta, r.usage), "palisade.llm.outcome": r.outcome });
+          if (span.recording) span.set({ ...responseAttributes(r.meta, r.usage), "palisade.llm.outcome": r.outcome });
           if (r.outcome !== "completed")
             span.fail(r.outcome === "withdrawn" ? (withdrawalOf(watch.signal)?.code ?? "withdrawn") : `stream_${r.outcome}`);
           span.end();
