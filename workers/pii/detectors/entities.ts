@@ -21,6 +21,15 @@ import {
   completePersons,
   readCues,
 } from "./names.js";
+import {
+  cjkWithoutHead,
+  codeOrQuantity,
+  lowerCaseInCapitalisedProse,
+  opensOnLowerWord,
+  technicalName,
+  titleCaseLine,
+  uncasedWithoutName,
+} from "./clean-gates.js";
 import { gateTechnical } from "./technical.js";
 
 const LETTER = /\p{L}/u;
@@ -729,6 +738,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
   const names = knownNameRuns(piece, model);
   // Only pieces with a span pay for the test.
   const nounCase = taggedSpans.length > 0 && (germanText ?? NOUN_CASE.test(piece));
+  let titleCase: boolean | undefined;
   for (const tagged of taggedSpans) {
     let s = tagged;
     if (s.kind === "address" && !addressShaped(piece.slice(s.start, s.end), model)) {
@@ -785,6 +795,14 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     if (!NAME_LIKE.test(value) && !onlyAName(value, model, PLACE_PREPOSITION.test(piece.slice(Math.max(0, span[0] - 10), span[0])))) continue;
     // A list ("Budgetplanung, Personalbedarf") is one person only as "Surname, Given" of known names.
     if (s.kind === "person" && CAPITALISED.test(value) && value.includes(",") && !isBacked) continue;
+    // Kinds of PII-free text where the tagger's lead alone misleads it (clean-gates.ts).
+    const placeWordBefore = PLACE_PREPOSITION.test(piece.slice(Math.max(0, span[0] - 10), span[0]));
+    if (!placeWordBefore && lowerCaseInCapitalisedProse(piece, value, s.kind, s.kind === "address" && streetWorded(value, model))) continue;
+    if (s.kind !== "address" && opensOnLowerWord(value)) continue;
+    if (uncasedWithoutName(value, isBacked) || cjkWithoutHead(value, s.kind, isBacked)) continue;
+    if (codeOrQuantity(value, s.kind) || technicalName(value, s.kind, model)) continue;
+    titleCase ??= titleCaseLine(piece);
+    if (titleCase && isWordy) continue;
     out.push({
       kind: s.kind,
       start: span[0],

@@ -1,0 +1,51 @@
+// The gates of detectors/clean-gates.ts: kinds of PII-free text the tagger read as names (lower-case
+// words in capitalised prose, scripts without case, CJK clauses, Title Case headlines, codes and
+// units, software names), with the names beside them that must still be found. Texts invented here.
+import { describe, expect, it } from "vitest";
+import { detectPii, type PiiCategory } from "../../../workers/pii/index.js";
+
+const entities = { categories: ["person", "organization", "location", "address"] as PiiCategory[] };
+const found = (text: string) => detectPii(text, entities).map((f) => `${f.category}:${text.slice(f.start, f.end)}`);
+
+describe("PII-free text the tagger misread", () => {
+  it.each([
+    // a lower-case word in prose whose writer capitalises sentences
+    ["Il fatturato è salito del 3% nel secondo semestre."],
+    ["Il dolce va conservato lontano da fonti di calore."],
+    ["Versez la pâte dans un moule beurré et enfournez pour vingt minutes."],
+    // scripts without case: no known name, no title
+    ["आपका भुगतान सफल रहा, रसीद ईमेल पर भेजी गई है।"],
+    // CJK clauses without the head word of an organisation or place
+    ["确定要关闭这个窗口吗？此操作无法撤销。"],
+    // a headline in Title Case
+    ["Markets Fall as Oil Prices Jump on Supply Fears"],
+    ["New Limits for Electric Scooters Take Effect in Spring"],
+    // codes and quantities
+    ["2025-10-02,B-220,11,879.45"],
+    ["Battery: 4000 mAh, charger 25 W, weight 180 g."],
+    // software names
+    ["Results are cached in Redis, Node then serves them from memory."],
+    ["It ships JSON Schema TypeScript types for every endpoint."],
+  ])("%s", (text) => {
+    expect(found(text)).toEqual([]);
+  });
+});
+
+it("drops a span that opens on a lower-case word that is no name particle", () => {
+  expect(found("Asante sana kwa msaada wako.")).not.toContain("location:kwa msaada wako");
+});
+
+describe("names beside those gates", () => {
+  it.each([
+    ["Ieri Giulia Ferrante ha presentato il bilancio nel consiglio.", "person:Giulia Ferrante"],
+    ["hey ottavio, still on for lunch?", "person:ottavio"],
+    ["Thanks Dorota, the fix works.", "person:Dorota"],
+    ["Mayor Elspeth Carrow opened the harbour bridge on Monday.", "person:Elspeth Carrow"],
+    ["Er wohnt jetzt in Regensburg.", "location:Regensburg"],
+    ["He is now studying in lyon.", "location:lyon"],
+    ["She joined Brightwater Analytics Ltd in 2019.", "organization:Brightwater Analytics Ltd"],
+    ["总经理陈志明表示，公司将扩大生产。", "person:陈志明"],
+  ])("%s", (text, want) => {
+    expect(found(text)).toContain(want);
+  });
+});
