@@ -1,6 +1,7 @@
 // The gates of detectors/clean-gates.ts: kinds of PII-free text the tagger read as names (lower-case
-// words in capitalised prose, scripts without case, CJK clauses, Title Case headlines, codes and
-// units, software names), with the names beside them that must still be found. Texts invented here.
+// words in capitalised prose, one unknown word opening a sentence, scripts without case, CJK clauses,
+// Title Case headlines, weekdays and months, codes and units, software names), with the names
+// beside them that must still be found. Texts invented here.
 import { describe, expect, it } from "vitest";
 import { detectPii, type PiiCategory } from "../../../workers/pii/index.js";
 
@@ -23,6 +24,17 @@ describe("PII-free text the tagger misread", () => {
     // codes and quantities
     ["2025-10-02,B-220,11,879.45"],
     ["Battery: 4000 mAh, charger 25 W, weight 180 g."],
+    // one word no list holds, opening its sentence
+    ["Sofría la cebolla a fuego lento."],
+    ["Cibuli osmahněte na másle dozlatova."],
+    ["Soğanları tereyağında pembeleşene kadar kavurun."],
+    // a script without case whose only "name" is a frequent word or a piece of a word
+    ["לאחר שלוש שנות בנייה, הבריכה החדשה תיפתח בספטמבר."],
+    ["बैठक गुरुवार तक के लिए टाल दी गई है।"],
+    // weekdays of languages no list here holds (Intl knows them)
+    ["Mkutano umeahirishwa hadi Alhamisi."],
+    ["Mtihani utafanyika Ijumaa asubuhi."],
+    ["Cuireadh an cruinniú siar go dtí Déardaoin."],
     // software names
     ["Results are cached in Redis, Node then serves them from memory."],
     ["It ships JSON Schema TypeScript types for every endpoint."],
@@ -45,6 +57,8 @@ describe("names beside those gates", () => {
     ["He is now studying in lyon.", "location:lyon"],
     ["She joined Brightwater Analytics Ltd in 2019.", "organization:Brightwater Analytics Ltd"],
     ["总经理陈志明表示，公司将扩大生产。", "person:陈志明"],
+    ["Gareth said the build is green.", "person:Gareth"],
+    ["اتصل محمد الدوسري من الرقم بخصوص الفاتورة.", "person:محمد الدوسري"],
   ])("%s", (text, want) => {
     expect(found(text)).toContain(want);
   });

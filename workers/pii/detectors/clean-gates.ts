@@ -47,6 +47,24 @@ export function uncasedWithoutName(value: string, backed: boolean): boolean {
   return !backed && UNCASED_SCRIPT_ONLY.test(value);
 }
 
+const KNOWN_WORD = Gaz.dictionary | Gaz.frequent | Gaz.common;
+/**
+ * A whole word of the value (between spaces, one token) is a name or place and no frequent word of
+ * any language, or a given or family name of three letters or more: the evidence a span in a script without case needs. The tokeniser cuts Devanagari
+ * at vowel signs and frequent words are names too ("به"), so the looser `backed` says little there.
+ */
+export function wholeWordName(value: string, model: Tagger): boolean {
+  for (const word of value.split(/\s+/u)) {
+    const t = tokenize(word);
+    if (t.count !== 1 || t.ends[0] !== word.length) continue;
+    const flags = model.gazetteer.flags(t.word[0] ?? 0);
+    if (flags & NAME_FLAGS && !(flags & KNOWN_WORD)) return true;
+    // A given or family name that is also frequent counts when it is no short function word ("محمد", not "به").
+    if (flags & (Gaz.first | Gaz.last) && [...word].length >= 3) return true;
+  }
+  return false;
+}
+
 const CJK_ONLY = /^[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}ー・\s]+$/u;
 /** Head words that end the name of a CJK organisation. */
 const CJK_ORG_HEAD =
@@ -116,4 +134,43 @@ export function technicalName(value: string, kind: EntityKind, model: Tagger): b
     if (flags & Gaz.techTerm && !(flags & (NAME_FLAGS & ~Gaz.first))) technical = true;
   }
   return technical;
+}
+
+/** Locales whose weekday and month names Intl (ICU, in Node and workerd alike) gives the gate below. */
+const CALENDAR_LOCALES =
+  "af am ar az be bg bn bs ca cs cy da de el en es et eu fa fi fil fr ga gl gu ha he hi hr hu hy id ig is it ja ka kk km kn ko ky lo lt lv mk ml mn mr ms mt my nb ne nl no pa pl ps pt ro ru si sk sl so sq sr sv sw ta te th tk tr uk ur uz vi xh yo zh zu".split(
+    " ",
+  );
+let calendarWords: Set<string> | undefined;
+
+/** Weekdays and months of every locale above, alone and inside a date (genitive forms: "сентября", "Σεπτεμβρίου"). */
+function calendar(): Set<string> {
+  if (calendarWords) return calendarWords;
+  const words = new Set<string>();
+  const add = (s: string) => words.add(s.toLocaleLowerCase());
+  for (const locale of CALENDAR_LOCALES) {
+    let weekday: Intl.DateTimeFormat;
+    try {
+      weekday = new Intl.DateTimeFormat(locale, { weekday: "long", timeZone: "UTC" });
+    } catch {
+      continue;
+    }
+    const month = new Intl.DateTimeFormat(locale, { month: "long", timeZone: "UTC" });
+    const inDate = new Intl.DateTimeFormat(locale, { day: "numeric", month: "long", timeZone: "UTC" });
+    for (let d = 1; d <= 7; d++) add(weekday.format(Date.UTC(2024, 0, d)));
+    for (let m = 0; m < 12; m++) {
+      add(month.format(Date.UTC(2024, m, 15)));
+      for (const part of inDate.formatToParts(Date.UTC(2024, m, 15))) if (part.type === "month") add(part.value);
+    }
+  }
+  calendarWords = words;
+  return words;
+}
+
+/**
+ * A weekday or a month of some language, whole ("Alhamisi", "Khamis", "Déardaoin", "Dydd Iau"), is
+ * a date word, never a name or place: Intl knows them for a hundred locales, no list here need.
+ */
+export function calendarName(value: string): boolean {
+  return calendar().has(value.toLocaleLowerCase());
 }

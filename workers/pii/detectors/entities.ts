@@ -20,14 +20,17 @@ import {
   addOtherMentions,
   completePersons,
   readCues,
+  verbOfReportAfter,
 } from "./names.js";
 import {
+  calendarName,
   cjkWithoutHead,
   codeOrQuantity,
   lowerCaseInCapitalisedProse,
   opensOnLowerWord,
   technicalName,
   titleCaseLine,
+  wholeWordName,
   uncasedWithoutName,
 } from "./clean-gates.js";
 import { gateTechnical } from "./technical.js";
@@ -376,6 +379,8 @@ export interface Candidate {
   nounCase?: boolean;
   /** One word that some language's word lists hold ("Joy", "Ajoutez", "Feliz"). */
   everyday?: boolean;
+  /** A gate of clean-gates.ts holds it: never kept alone, only as the rest of a name beside it. */
+  gated?: boolean;
 }
 
 /** Two function words of German (none shared with English, Dutch, the Nordic languages or Romance ones): a text where every noun has a capital. */
@@ -402,6 +407,8 @@ function onlyAName(value: string, model: Tagger, afterPlaceWord = false): boolea
 }
 
 const OPENING = /(?:^|[.!?:;•*>#|\n-])[\s"'“„«([]*$/u;
+/** Only spaces and punctuation before the span in its piece: it opens the sentence itself (not a field after a label). */
+const PIECE_START = /^[\s\p{P}]*$/u;
 const LABEL_AFTER = /^\s?[:：]/;
 const POSSESSIVE_AFTER = /^['’]s\b/;
 const KNOWN_WORD = Gaz.dictionary | Gaz.frequent | Gaz.common;
@@ -795,14 +802,29 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     if (!NAME_LIKE.test(value) && !onlyAName(value, model, PLACE_PREPOSITION.test(piece.slice(Math.max(0, span[0] - 10), span[0])))) continue;
     // A list ("Budgetplanung, Personalbedarf") is one person only as "Surname, Given" of known names.
     if (s.kind === "person" && CAPITALISED.test(value) && value.includes(",") && !isBacked) continue;
-    // Kinds of PII-free text where the tagger's lead alone misleads it (clean-gates.ts).
+    // Kinds of PII-free text where the tagger's lead alone misleads it (clean-gates.ts). A person
+    // stays a candidate, never kept alone, so it can still finish a name beside it ("margaret o'neill").
     const placeWordBefore = PLACE_PREPOSITION.test(piece.slice(Math.max(0, span[0] - 10), span[0]));
-    if (!placeWordBefore && lowerCaseInCapitalisedProse(piece, value, s.kind, s.kind === "address" && streetWorded(value, model))) continue;
-    if (s.kind !== "address" && opensOnLowerWord(value)) continue;
-    if (uncasedWithoutName(value, isBacked) || cjkWithoutHead(value, s.kind, isBacked)) continue;
-    if (codeOrQuantity(value, s.kind) || technicalName(value, s.kind, model)) continue;
     titleCase ??= titleCaseLine(piece);
-    if (titleCase && isWordy) continue;
+    const gated =
+      (!placeWordBefore && lowerCaseInCapitalisedProse(piece, value, s.kind, s.kind === "address" && streetWorded(value, model))) ||
+      (s.kind !== "address" && opensOnLowerWord(value)) ||
+      uncasedWithoutName(value, titled || wholeWordName(value, model)) ||
+      // One word no list holds, opening its sentence: every sentence opens on a capital, so only
+      // the tagger's lead says "name", and words of languages no list covers get it ("Sofría",
+      // "Mkutano"); a possessive or a verb of report after it still makes it one ("Nkemelu reported").
+      (PIECE_START.test(piece.slice(0, span[0])) &&
+        !isBacked &&
+        !titled &&
+        !SPACE.test(value) &&
+        !POSSESSIVE_AFTER.test(piece.slice(span[1], span[1] + 3)) &&
+        !verbOfReportAfter(piece, span[1])) ||
+      cjkWithoutHead(value, s.kind, isBacked) ||
+      calendarName(value) ||
+      codeOrQuantity(value, s.kind) ||
+      technicalName(value, s.kind, model) ||
+      (titleCase && isWordy);
+    if (gated && s.kind !== "person") continue;
     out.push({
       kind: s.kind,
       start: span[0],
@@ -818,6 +840,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
         (model.gazetteer.flags(tokenize(value).word[0] ?? 0) & KNOWN_WORD) !== 0,
       label: LABEL_AFTER.test(piece.slice(span[1], span[1] + 2)),
       nameShape: isBacked || SPACE.test(value) ? 0 : nameLikeness(value),
+      gated,
     });
   }
   addKnownNames(piece, names, out);
@@ -1259,6 +1282,7 @@ function withoutOverlaps(spans: Array<{ kind: EntityKind; start: number; end: nu
 }
 
 export function confident(c: Candidate, confidence = CONFIDENCE): boolean {
+  if (c.gated) return false;
   if (c.backed) return c.margin >= confidence.backed;
   if (c.wordy || c.label || c.nounCase) return false;
   // Opening a sentence, where every word has a capital, a word of some language is that word.
