@@ -28,6 +28,7 @@ describe("PII-free text the tagger misread", () => {
     ["Sofría la cebolla a fuego lento."],
     ["Cibuli osmahněte na másle dozlatova."],
     ["Soğanları tereyağında pembeleşene kadar kavurun."],
+    ["Ședința a fost amânată pentru joi."],
     // a script without case whose only "name" is a frequent word or a piece of a word
     ["לאחר שלוש שנות בנייה, הבריכה החדשה תיפתח בספטמבר."],
     ["बैठक गुरुवार तक के लिए टाल दी गई है।"],
@@ -35,6 +36,8 @@ describe("PII-free text the tagger misread", () => {
     ["Mkutano umeahirishwa hadi Alhamisi."],
     ["Mtihani utafanyika Ijumaa asubuhi."],
     ["Cuireadh an cruinniú siar go dtí Déardaoin."],
+    // two or three capitals alone
+    ["It is published as ES modules and supports TypeScript out of the box."],
     // software names
     ["Results are cached in Redis, Node then serves them from memory."],
     ["It ships JSON Schema TypeScript types for every endpoint."],
@@ -45,6 +48,10 @@ describe("PII-free text the tagger misread", () => {
 
 it("drops a span that opens on a lower-case word that is no name particle", () => {
   expect(found("Asante sana kwa msaada wako.")).not.toContain("location:kwa msaada wako");
+});
+
+it("keeps a country's code among two or three capitals", () => {
+  expect(found("Shipping to the UK takes three days.").some((f) => f.endsWith(":UK"))).toBe(true);
 });
 
 describe("names beside those gates", () => {

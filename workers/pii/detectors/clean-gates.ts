@@ -174,3 +174,15 @@ function calendar(): Set<string> {
 export function calendarName(value: string): boolean {
   return calendar().has(value.toLocaleLowerCase());
 }
+
+const SHORT_ACRONYM = /^\p{Lu}{2,3}$/u;
+/**
+ * Two or three capitals alone ("ES modules", "PIL", "CEO") are an abbreviation: a name only when a
+ * list holds it as a country, region or organisation ("UK", "EU"); the city and name lists hold
+ * many such codes by chance.
+ */
+export function acronymAlone(value: string, model: Tagger): boolean {
+  if (!SHORT_ACRONYM.test(value)) return false;
+  const t = tokenize(value);
+  return !(model.gazetteer.flags(t.word[0] ?? 0) & (Gaz.country | Gaz.region | Gaz.orgName));
+}

@@ -23,6 +23,7 @@ import {
   verbOfReportAfter,
 } from "./names.js";
 import {
+  acronymAlone,
   calendarName,
   cjkWithoutHead,
   codeOrQuantity,
@@ -821,6 +822,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
         !verbOfReportAfter(piece, span[1])) ||
       cjkWithoutHead(value, s.kind, isBacked) ||
       calendarName(value) ||
+      acronymAlone(value, model) ||
       codeOrQuantity(value, s.kind) ||
       technicalName(value, s.kind, model) ||
       (titleCase && isWordy);
