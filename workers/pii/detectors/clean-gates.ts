@@ -17,14 +17,33 @@ const PARTICLE_OR_CONNECTOR = new Set(
 
 /**
  * A writer who capitalises the opening of a sentence capitalises names too: a span without any
- * capital in such a piece is a word ("nel", "moule", "sa panahon"). Chat written all in lower case
- * keeps its lower-case names; the cue rules of names.ts find names after greetings and thanks, and
- * the caller keeps a place after a preposition of place ("studying in lyon").
+ * capital in such a piece is a word ("nel", "moule", "sa panahon") unless it holds a given name
+ * (below). Chat written all in lower case keeps its lower-case names; the cue rules of names.ts
+ * find names after greetings and thanks, and the caller keeps a place after a preposition of place
+ * ("studying in lyon").
  */
-export function lowerCaseInCapitalisedProse(piece: string, value: string, kind: EntityKind, streetWorded: boolean): boolean {
+export function lowerCaseInCapitalisedProse(piece: string, value: string, kind: EntityKind, model: Tagger, streetWorded: boolean): boolean {
   if (UPPER.test(value) || !LETTERS_WITH_CASE.test(value)) return false;
   if (kind === "address" && streetWorded) return false;
+  // Whatever kind the tagger gave it ("à théo" read as a place), a given name stays a name.
+  if (holdsGivenName(value, model)) return false;
   return PIECE_OPENS_CAPITALISED.test(piece);
+}
+
+/**
+ * A word of the value is a given name that is no short frequent word: people write a name in
+ * lower case after a preposition or a verb even in capitalised prose ("found by oskar", "a marco"),
+ * while "nel" and "sa" are function words that the name lists also hold.
+ */
+function holdsGivenName(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  for (let i = 0; i < t.count; i++) {
+    const flags = model.gazetteer.flags(t.word[i] ?? 0);
+    if (!(flags & Gaz.first) || flags & (Gaz.common | Gaz.dictionary)) continue;
+    if ((t.ends[i] ?? 0) - (t.starts[i] ?? 0) <= 3 && flags & Gaz.frequent) continue;
+    return true;
+  }
+  return false;
 }
 const LETTERS_WITH_CASE = /[\p{Ll}\p{Lu}]/u;
 

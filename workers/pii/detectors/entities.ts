@@ -20,7 +20,6 @@ import {
   addOtherMentions,
   completePersons,
   readCues,
-  verbOfReportAfter,
 } from "./names.js";
 import {
   acronymAlone,
@@ -408,8 +407,6 @@ function onlyAName(value: string, model: Tagger, afterPlaceWord = false): boolea
 }
 
 const OPENING = /(?:^|[.!?:;•*>#|\n-])[\s"'“„«([]*$/u;
-/** Only spaces and punctuation before the span in its piece: it opens the sentence itself (not a field after a label). */
-const PIECE_START = /^[\s\p{P}]*$/u;
 const LABEL_AFTER = /^\s?[:：]/;
 const POSSESSIVE_AFTER = /^['’]s\b/;
 const KNOWN_WORD = Gaz.dictionary | Gaz.frequent | Gaz.common;
@@ -808,18 +805,9 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     const placeWordBefore = PLACE_PREPOSITION.test(piece.slice(Math.max(0, span[0] - 10), span[0]));
     titleCase ??= titleCaseLine(piece);
     const gated =
-      (!placeWordBefore && lowerCaseInCapitalisedProse(piece, value, s.kind, s.kind === "address" && streetWorded(value, model))) ||
+      (!placeWordBefore && lowerCaseInCapitalisedProse(piece, value, s.kind, model, s.kind === "address" && streetWorded(value, model))) ||
       (s.kind !== "address" && opensOnLowerWord(value)) ||
       uncasedWithoutName(value, titled || wholeWordName(value, model)) ||
-      // One word no list holds, opening its sentence: every sentence opens on a capital, so only
-      // the tagger's lead says "name", and words of languages no list covers get it ("Sofría",
-      // "Mkutano"); a possessive or a verb of report after it still makes it one ("Nkemelu reported").
-      (PIECE_START.test(piece.slice(0, span[0])) &&
-        !isBacked &&
-        !titled &&
-        !SPACE.test(value) &&
-        !POSSESSIVE_AFTER.test(piece.slice(span[1], span[1] + 3)) &&
-        !verbOfReportAfter(piece, span[1])) ||
       cjkWithoutHead(value, s.kind, isBacked) ||
       calendarName(value) ||
       acronymAlone(value, model) ||

@@ -157,15 +157,6 @@ const GREETING_WORDS =
 /** Verbs of chat (and "and") after a lower-case given name ("kevin posted", "marta said", "ellie and josh"). */
 const CHAT_VERBS =
   "said says posted wrote finished blocked is was will wants thinks has had moved asked needs did cited confirmed reported approved signed joined owes dice dijo porta sagt meint hat dit a est et und y e zegt vraagt heeft mówi powiedział říká řekl sanoo sanoi kysyy mondta azt dedi diz disse pediu sa säger sagde сказал говорит";
-/** Auxiliaries and conjunctions among the chat verbs: after a sentence's first word they say nothing ("Cuocere a fuoco", "Youch is"). */
-const AUXILIARIES = new Set("is was will has had did a est et und y e hat sa porta".split(" "));
-const chatVerbs = new Set(CHAT_VERBS.split(" ").filter((w) => !AUXILIARIES.has(w)));
-const WORD_AFTER_NAME = /^,?\s(\p{L}+)/u;
-/** The word after `at` (past a comma and one space) is a verb of chat or report, no auxiliary ("Nkemelu reported", "Zdzisław powiedział"). */
-export function verbOfReportAfter(piece: string, at: number): boolean {
-  const next = WORD_AFTER_NAME.exec(piece.slice(at, at + 24))?.[1];
-  return next !== undefined && chatVerbs.has(next.toLowerCase());
-}
 /** Words that follow a greeting as a group, not a person ("Hallo Zusammen,", "Hola Equipo,"). */
 const GROUP_WORDS =
   "all everyone everybody folks guys team there world zusammen alle allerseits leute kollegen team tous toutes monde équipe collègues todos todas equipo mundo amigos colegas tutti ragazzi mondo colleghi amici iedereen allemaal allen alla allihopa allihop alle sammen kaikki kaikille wszystkim wszyscy všem všichni mindenki herkese todos pessoal gente";
