@@ -67,6 +67,7 @@ describe("names beside those gates", () => {
     ["Gareth said the build is green.", "person:Gareth"],
     ["The bug was found by oskar during the check.", "person:oskar"],
     ["Pergunta ao rui se já enviou.", "person:rui"],
+    ["jean dupont called again about the parcel.", "person:jean dupont"],
     ["اتصل محمد الدوسري من الرقم بخصوص الفاتورة.", "person:محمد الدوسري"],
   ])("%s", (text, want) => {
     expect(found(text)).toContain(want);

@@ -39,7 +39,7 @@ function holdsGivenName(value: string, model: Tagger): boolean {
   const t = tokenize(value);
   for (let i = 0; i < t.count; i++) {
     const flags = model.gazetteer.flags(t.word[i] ?? 0);
-    if (!(flags & Gaz.first) || flags & (Gaz.common | Gaz.dictionary)) continue;
+    if (!(flags & Gaz.first)) continue;
     if ((t.ends[i] ?? 0) - (t.starts[i] ?? 0) <= 3 && flags & Gaz.frequent) continue;
     return true;
   }
@@ -47,10 +47,13 @@ function holdsGivenName(value: string, model: Tagger): boolean {
 }
 const LETTERS_WITH_CASE = /[\p{Ll}\p{Lu}]/u;
 
-/** A span that opens on a lower-case Latin word that is no name particle ("im Menü Extras", "se co") is a clause. */
-export function opensOnLowerWord(value: string): boolean {
+/**
+ * A span that opens on a lower-case Latin word that is no name particle and no given name ("im Menü
+ * Extras", "se co") is a clause; "jean dupont" is a name written in lower case.
+ */
+export function opensOnLowerWord(value: string, model: Tagger): boolean {
   const first = /^[\p{L}]+/u.exec(value)?.[0] ?? "";
-  return LOWER_LATIN_WORD.test(first) && !PARTICLE_OR_CONNECTOR.has(first) && value.length > first.length;
+  return LOWER_LATIN_WORD.test(first) && !PARTICLE_OR_CONNECTOR.has(first) && value.length > first.length && !holdsGivenName(first, model);
 }
 
 /** Letters only of scripts without case other than CJK (Arabic, Hebrew, Devanagari, Thai, …). */

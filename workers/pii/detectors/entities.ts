@@ -806,7 +806,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     titleCase ??= titleCaseLine(piece);
     const gated =
       (!placeWordBefore && lowerCaseInCapitalisedProse(piece, value, s.kind, model, s.kind === "address" && streetWorded(value, model))) ||
-      (s.kind !== "address" && opensOnLowerWord(value)) ||
+      (s.kind !== "address" && opensOnLowerWord(value, model)) ||
       uncasedWithoutName(value, titled || wholeWordName(value, model)) ||
       cjkWithoutHead(value, s.kind, isBacked) ||
       calendarName(value) ||
