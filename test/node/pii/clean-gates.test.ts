@@ -68,6 +68,10 @@ describe("names beside those gates", () => {
     ["The bug was found by oskar during the check.", "person:oskar"],
     ["Pergunta ao rui se já enviou.", "person:rui"],
     ["jean dupont called again about the parcel.", "person:jean dupont"],
+    // a name in a script without case stands out in text of a cased script
+    ["Lord निरौला asked whether the shipment could leave on Friday.", "person:निरौला"],
+    // an organisation word ending the span in a line of capitals
+    ["Referred by Dr Saarinen of Labour Party.", "organization:Labour Party"],
     ["اتصل محمد الدوسري من الرقم بخصوص الفاتورة.", "person:محمد الدوسري"],
   ])("%s", (text, want) => {
     expect(found(text)).toContain(want);

@@ -10,7 +10,7 @@ const UPPER = /\p{Lu}/u;
 const LOWER_LATIN_WORD = /^[a-zà-ÿß]+$/u;
 const PIECE_OPENS_CAPITALISED = /^[^\p{L}]*\p{Lu}/u;
 const PARTICLE_OR_CONNECTOR = new Set(
-  "de du des der die das den dem d da di do dos del della dei degli la le les l van von ver zu zum zur ten ter op y e i et and of for the & am an auf bin bint ibn al el af av mac".split(
+  "de du des der die das den dem d da di do dos del della dei degli la le les l van von ver zu zum zur ten ter op y e i et and of for the & am an auf bin bint ibn al el af av mac nad pod".split(
     " ",
   ),
 );
@@ -23,7 +23,8 @@ const PARTICLE_OR_CONNECTOR = new Set(
  * ("studying in lyon").
  */
 export function lowerCaseInCapitalisedProse(piece: string, value: string, kind: EntityKind, model: Tagger, streetWorded: boolean): boolean {
-  if (UPPER.test(value) || !LETTERS_WITH_CASE.test(value)) return false;
+  // Digits make it a code ("76ers", "4chan": the code gate decides); Georgian has no capitals to leave out.
+  if (UPPER.test(value) || !LETTERS_WITH_CASE.test(value) || /\d|\p{sc=Georgian}/u.test(value)) return false;
   if (kind === "address" && streetWorded) return false;
   // Whatever kind the tagger gave it ("à théo" read as a place), a given name stays a name.
   if (holdsGivenName(value, model)) return false;
@@ -63,10 +64,13 @@ const UNCASED_SCRIPT_ONLY =
 /**
  * In a script without case nothing sets a name apart from a word, so the tagger's lead alone is no
  * evidence: such a span needs a known name among its words or a title before it (rules in names.ts
- * add cued names of these scripts on their own).
+ * add cued names of these scripts on their own), unless the text around it is of a cased script.
  */
-export function uncasedWithoutName(value: string, backed: boolean): boolean {
-  return !backed && UNCASED_SCRIPT_ONLY.test(value);
+export function uncasedWithoutName(piece: string, value: string, backed: boolean): boolean {
+  if (backed || !UNCASED_SCRIPT_ONLY.test(value)) return false;
+  // In text of a cased script the switch of script is itself the cue ("Lord निरौला asked").
+  const cased = piece.match(/[\p{Lu}\p{Ll}]/gu)?.length ?? 0;
+  return cased < piece.length / 4;
 }
 
 const KNOWN_WORD = Gaz.dictionary | Gaz.frequent | Gaz.common;
@@ -91,6 +95,9 @@ const CJK_ONLY = /^[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}ー・\
 /** Head words that end the name of a CJK organisation. */
 const CJK_ORG_HEAD =
   /(?:公司|集团|集團|银行|銀行|大学|大學|学院|學院|医院|醫院|病院|协会|協會|協会|委员会|委員會|政府|中心|研究所|研究院|事务所|事務所|株式会社|会社|有限|基金会|基金會|工会|党|部|局|厅|署|院|所|社|庁|省|団|회사|은행|대학교|대학|병원|협회|위원회|재단|연구소|센터|그룹|청|부|원)$/u;
+/** Words of two characters or more that name a CJK organisation's kind wherever they stand ("合名会社高野ガス"). */
+const CJK_ORG_WORD =
+  /(?:公司|集团|集團|银行|銀行|大学|大學|学院|學院|医院|醫院|病院|协会|協會|協会|委员会|委員會|政府|研究所|研究院|事务所|事務所|株式会社|合名会社|合同会社|有限会社|会社|基金会|基金會|회사|은행|대학교|병원|협회|위원회|재단|연구소|그룹)/u;
 /** Head words that end a CJK place name. */
 const CJK_PLACE_HEAD =
   /(?:市|省|区|區|县|縣|州|镇|鎮|乡|鄉|村|路|街|道|国|國|都|府|県|町|島|岛|山|河|江|湖|港|湾|灣|站|駅|桥|橋|城|시|도|구|군|동|읍|면|로|길|역|섬|산|강)$/u;
@@ -101,7 +108,7 @@ const CJK_PLACE_HEAD =
  */
 export function cjkWithoutHead(value: string, kind: EntityKind, backed: boolean): boolean {
   if (backed || !CJK_ONLY.test(value)) return false;
-  if (kind === "organization") return !CJK_ORG_HEAD.test(value);
+  if (kind === "organization") return !CJK_ORG_HEAD.test(value) && !CJK_ORG_WORD.test(value);
   if (kind === "location") return !CJK_PLACE_HEAD.test(value);
   return false;
 }

@@ -406,6 +406,7 @@ function onlyAName(value: string, model: Tagger, afterPlaceWord = false): boolea
   return false;
 }
 
+const lastWord = (value: string) => /[\p{L}\p{M}'’-]+$/u.exec(value)?.[0] ?? "";
 const OPENING = /(?:^|[.!?:;•*>#|\n-])[\s"'“„«([]*$/u;
 const LABEL_AFTER = /^\s?[:：]/;
 const POSSESSIVE_AFTER = /^['’]s\b/;
@@ -807,13 +808,14 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     const gated =
       (!placeWordBefore && lowerCaseInCapitalisedProse(piece, value, s.kind, model, s.kind === "address" && streetWorded(value, model))) ||
       (s.kind !== "address" && opensOnLowerWord(value, model)) ||
-      uncasedWithoutName(value, titled || wholeWordName(value, model)) ||
+      uncasedWithoutName(piece, value, titled || wholeWordName(value, model)) ||
       cjkWithoutHead(value, s.kind, isBacked) ||
       calendarName(value) ||
       acronymAlone(value, model) ||
       codeOrQuantity(value, s.kind) ||
       technicalName(value, s.kind, model) ||
-      (titleCase && isWordy);
+      // In a headline, everyday words are a phrase unless an organisation word ends them ("Vengeful Swing Chemicals").
+      (titleCase && isWordy && !(flagsOfWord(lastWord(value), model) & Gaz.orgWord));
     if (gated && s.kind !== "person") continue;
     out.push({
       kind: s.kind,
