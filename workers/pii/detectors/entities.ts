@@ -406,6 +406,7 @@ function onlyAName(value: string, model: Tagger, afterPlaceWord = false): boolea
   return false;
 }
 
+const CLAUSE_LENGTH = /^(?:\S+\s+){3,}\S+$|[^\s]{13,}/u;
 const lastWord = (value: string) => /[\p{L}\p{M}'’-]+$/u.exec(value)?.[0] ?? "";
 const OPENING = /(?:^|[.!?:;•*>#|\n-])[\s"'“„«([]*$/u;
 const LABEL_AFTER = /^\s?[:：]/;
@@ -808,7 +809,8 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     const gated =
       (!placeWordBefore && lowerCaseInCapitalisedProse(piece, value, s.kind, model, s.kind === "address" && streetWorded(value, model))) ||
       (s.kind !== "address" && opensOnLowerWord(value, model)) ||
-      uncasedWithoutName(piece, value, titled || wholeWordName(value, model)) ||
+      // A person there only loses a clause: a name is at most three words, none of them a run of twelve letters.
+      ((s.kind !== "person" || CLAUSE_LENGTH.test(value)) && uncasedWithoutName(piece, value, titled || wholeWordName(value, model))) ||
       cjkWithoutHead(value, s.kind, isBacked) ||
       calendarName(value) ||
       acronymAlone(value, model) ||
