@@ -5,7 +5,7 @@
 import { writeFileSync } from "node:fs";
 
 const LOCALES =
-  "af sq ar bn bg ca zh cs da nl en et fa fil fi fr de el he hi hr hu id is it ja ko lv lt mk ms nb no pl pt ro ru sr sk sl es sw sv ta th tr uk ur vi".split(
+  "af am ar az be bg bn bs ca cs cy da de el en es et eu fa fi fil fr ga gl gu ha he hi hr hu hy id ig is it ja ka kk km kn ko ky lo lt lv mk ml mn mr ms mt my nb ne nl no pa pl ps pt ro ru si sk sl so sq sr sv sw ta te th tk tr uk ur uz vi xh yo zh zu".split(
     " ",
   );
 
@@ -16,6 +16,8 @@ const add = (s: string) => {
   if (w.length >= 3 && /^[\p{L}\p{M}'’-]+$/u.test(w)) words.add(w);
 };
 for (const locale of LOCALES) {
+  // A locale this runtime's ICU lacks falls back to another: its words are already in.
+  if (!Intl.DateTimeFormat.supportedLocalesOf(locale).length) continue;
   for (const weekday of ["long", "short"] as const) {
     const f = new Intl.DateTimeFormat(locale, { weekday, timeZone: "UTC" });
     // 2024-01-01 was a Monday.

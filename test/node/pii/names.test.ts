@@ -429,3 +429,20 @@ describe("mentions, name lists, a given name before an unknown surname, lower-ca
       expect(people(text)).toEqual([]);
   });
 });
+
+describe("self-introductions in forms and messages", () => {
+  it.each([
+    ["Merhaba, ben Deniz Yıldırım, sipariş numaram 4471.", "Deniz Yıldırım"],
+    ["Buongiorno, sono Marta Ferrante e scrivo per il rimborso.", "Marta Ferrante"],
+    ["السلام عليكم، أنا نورة الحربي، أرجو تحديث عنواني.", "نورة الحربي"],
+    ["नमस्ते, मेरा नाम विकास चौहान है।", "विकास चौहान"],
+    ["お世話になっております。中村翔太と申します。", "中村翔太"],
+    ["안녕하세요, 윤서준입니다.", "윤서준"],
+  ])("%s", (text, name) => {
+    expect(people(text).join(" ")).toContain(name);
+  });
+
+  it.each(["मेरा नाम क्या है?", "أنا في المكتب اليوم."])("not a name: %s", (text) => {
+    expect(people(text)).toEqual([]);
+  });
+});

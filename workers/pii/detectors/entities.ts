@@ -11,6 +11,7 @@ import { type EntityKind, Tagger } from "../tagger/tagger.js";
 import { Shape, tokenize } from "../tagger/tokens.js";
 import type { PiiCategory, RawFinding } from "../types.js";
 import {
+  CHINESE_SURNAMES,
   KOREAN_SURNAMES,
   addCjkNames,
   addCuedNames,
@@ -22,6 +23,17 @@ import {
   completePersons,
   readCues,
 } from "./names.js";
+import {
+  acronymAlone,
+  cjkWithoutHead,
+  codeOrQuantity,
+  lowerCaseInCapitalisedProse,
+  opensOnLowerWord,
+  technicalName,
+  titleCaseLine,
+  wholeWordName,
+  uncasedWithoutName,
+} from "./clean-gates.js";
 import { gateTechnical } from "./technical.js";
 
 const LETTER = /\p{L}/u;
@@ -222,6 +234,20 @@ function trimLowerTail(piece: string, start: number, end: number): number {
  * that opens a sentence. Chosen on the dev set with `scripts/pii-train/sweep.ts` (docs/pii.md).
  */
 export const CONFIDENCE = { backed: 0, bare: 0, opening: 200, shape: -1, openingShape: 0, openingWordShape: 2 };
+/**
+ * A CJK span the tagger called a place or organisation that opens on a family name ("小林花子と申します",
+ * "강수빈입니다": a self-introduction) holds a person: it is masked rather than dropped for want of
+ * a place's or an organisation's head word.
+ */
+function cjkFamilyNameFirst(value: string, model: Tagger): boolean {
+  const chars = [...value];
+  if (/^\p{sc=Hangul}{3}/u.test(value)) return KOREAN_SURNAMES.includes(chars[0] ?? " ");
+  if (!/^\p{sc=Han}{2}/u.test(value)) return false;
+  return (flagsOfWord(chars.slice(0, 2).join(""), model) & Gaz.last) !== 0 || CHINESE_SURNAMES.includes(chars[0] ?? " ");
+}
+
+/** Lower-case words before a capital: what the tagger sometimes takes in front of a name. */
+const LOWER_LEAD = /^(?:\p{Ll}+\s+)+(?=\p{Lu})/u;
 /** A verb of report after a word makes it someone who speaks ("Nkemelu reported", "Kowalczyk powiedział"). */
 const REPORTED_AFTER =
   /^ (?:said|says|wrote|writes|posted|reported|reports|confirmed|cited|asked|told|added|explained|noted|announced|replied|answered|argued|warned|admitted|sagt|sagte|meint|erklärte|dit|explique|dijo|dice|afirmó|disse|diz|afirmou|zegt|zei|säger|sa|sagde|siger|sanoi|sanoo|mondta|dedi|mówi|powiedział|powiedziała|říká|řekl|řekla|сказал|сказала|говорит)(?![\p{L}])/u;
@@ -384,6 +410,8 @@ export interface Candidate {
    * language whose inflected forms no list holds ("Wymieszaj", "Ședința") than a name.
    */
   plainWord?: boolean;
+  /** A gate of clean-gates.ts holds it: never kept alone, only as the rest of a name beside it. */
+  gated?: boolean;
 }
 
 /** Two function words of German (none shared with English, Dutch, the Nordic languages or Romance ones): a text where every noun has a capital. */
@@ -409,6 +437,8 @@ function onlyAName(value: string, model: Tagger, afterPlaceWord = false): boolea
   return false;
 }
 
+const CLAUSE_LENGTH = /^(?:\S+\s+){3,}\S+$|[^\s]{13,}/u;
+const lastWord = (value: string) => /[\p{L}\p{M}'’-]+$/u.exec(value)?.[0] ?? "";
 const OPENING = /(?:^|[.!?:;•*>#|\n-])[\s"'“„«([]*$/u;
 const LABEL_AFTER = /^\s?[:：]/;
 const POSSESSIVE_AFTER = /^['’]s\b/;
@@ -760,6 +790,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
   const names = knownNameRuns(piece, model);
   // Only pieces with a span pay for the test.
   const nounCase = taggedSpans.length > 0 && (germanText ?? NOUN_CASE.test(piece));
+  let titleCase: boolean | undefined;
   for (const tagged of taggedSpans) {
     let s = tagged;
     if (s.kind === "address" && !addressShaped(piece.slice(s.start, s.end), model)) {
@@ -792,6 +823,10 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       span = [span[0] + preposition[0].length - (preposition[1]?.length ?? 0), span[1]];
       s = { ...s, kind: "person" };
     }
+    // Lower-case words the tagger took in front of a capitalised name ("ben Can Kılıç", "sono Marta
+    // Rossi") are left out, so the name is judged alone; particles and given names stay ("van Gogh").
+    const lowerLead = LOWER_LEAD.exec(piece.slice(span[0], span[1]));
+    if (lowerLead && s.kind !== "address" && opensOnLowerWord(piece.slice(span[0], span[1]), model)) span = [span[0] + lowerLead[0].length, span[1]];
     const value = piece.slice(span[0], span[1]);
     // An upper-case word before "-123" is a ticket or part number prefix ("PROJ-12345").
     if (TICKET_AFTER.test(piece.slice(span[1], span[1] + 2))) continue;
@@ -816,12 +851,29 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     if (!NAME_LIKE.test(value) && !onlyAName(value, model, PLACE_PREPOSITION.test(piece.slice(Math.max(0, span[0] - 10), span[0])))) continue;
     // A list ("Budgetplanung, Personalbedarf") is one person only as "Surname, Given" of known names.
     if (s.kind === "person" && CAPITALISED.test(value) && value.includes(",") && !isBacked) continue;
+    // Kinds of PII-free text where the tagger's lead alone misleads it (clean-gates.ts). A person
+    // stays a candidate, never kept alone, so it can still finish a name beside it ("margaret o'neill").
+    const placeWordBefore = PLACE_PREPOSITION.test(piece.slice(Math.max(0, span[0] - 10), span[0]));
+    titleCase ??= titleCaseLine(piece);
+    const cjkPerson = s.kind !== "person" && s.kind !== "address" && cjkWithoutHead(value, s.kind, isBacked) && cjkFamilyNameFirst(value, model);
+    const gated =
+      (!placeWordBefore && lowerCaseInCapitalisedProse(piece, value, s.kind, model, s.kind === "address" && streetWorded(value, model))) ||
+      (s.kind !== "address" && opensOnLowerWord(value, model)) ||
+      // A person there only loses a clause: a name is at most three words, none of them a run of twelve letters.
+      ((s.kind !== "person" || CLAUSE_LENGTH.test(value)) && uncasedWithoutName(piece, value, titled || wholeWordName(value, model))) ||
+      (cjkWithoutHead(value, s.kind, isBacked) && !cjkPerson) ||
+      acronymAlone(value, model) ||
+      codeOrQuantity(value, s.kind) ||
+      technicalName(value, s.kind, model) ||
+      // In a headline, everyday words are a phrase unless an organisation word ends them ("Vengeful Swing Chemicals").
+      (titleCase && isWordy && !(flagsOfWord(lastWord(value), model) & Gaz.orgWord));
+    if (gated && s.kind !== "person") continue;
     out.push({
-      kind: s.kind,
+      kind: cjkPerson ? "person" : s.kind,
       start: span[0],
       end: span[1],
       margin: s.margin,
-      backed: isBacked,
+      backed: isBacked || cjkPerson,
       wordy: isWordy,
       opening,
       nounCase,
@@ -832,6 +884,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       label: LABEL_AFTER.test(piece.slice(span[1], span[1] + 2)),
       nameShape: isBacked || SPACE.test(value) ? 0 : nameLikeness(value),
       plainWord: !isBacked && !SPACE.test(value) && !JOINED_NAME.test(value) && !REPORTED_AFTER.test(piece.slice(span[1], span[1] + 16)),
+      gated,
     });
   }
   addKnownNames(piece, names, out);
@@ -1274,6 +1327,7 @@ function withoutOverlaps(spans: Array<{ kind: EntityKind; start: number; end: nu
 }
 
 export function confident(c: Candidate, confidence = CONFIDENCE): boolean {
+  if (c.gated) return false;
   if (c.backed) return c.margin >= confidence.backed;
   if (c.wordy || c.label || c.nounCase) return false;
   // Opening a sentence, where every word has a capital, a word of some language is that word.

@@ -310,7 +310,7 @@ export function addCuedNames(piece: string, spans: NameSpan[], model: Tagger, cu
 }
 
 /** The most common Chinese family names (single and double). */
-const CHINESE_SURNAMES =
+export const CHINESE_SURNAMES =
   "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘蔡蒋余杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范廖石贾韦夏付邹熊孟秦邱侯江尹薛闫段雷龙黎史陶贺毛郝顾龚邵万钱严覃武戴莫孔汤向常温康施文牛樊葛邢安齐易乔伍庞颜倪庄聂章鲁岳翟殷詹申欧耿关兰焦俞左柳甘祝包宁尚符舒阮柯纪梅童凌毕单季裴霍涂成苗谷盛曲翁冉骆蓝路游辛靳管柴蒙鲍华喻祁蒲房滕屈饶解牟艾尤阳时穆农司卓古吉缪简车项连芦麦褚娄窦戚岑景党宫费卜冷晏席卫米柏宗瞿桂全佟应臧闵苟邬边卞姬师仇栾隋商刁沙荣巫寇桑郎甄丛仲虞敖巩明佘池查麻苑迟邝陳張劉楊黃趙吳許韓馮鄧蕭董葉魏蘇呂盧鍾譚陸範廖賈韋鄒熊邱薛閆雷龍賀郝顧龔萬錢嚴湯莊聶歐詹關蘭焦紀畢單塗駱藍遊靳鮑饒穆農簡車項連蘆麥婁竇戚岑宮費衛臧閔鄔邊卞姬師欒隋鄺";
 const CHINESE_DOUBLE_SURNAMES = "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|夏侯|令狐|歐陽|司馬|諸葛";
 /** Role words before a Chinese name ("总经理", "联系") and titles or verbs after it ("先生", "表示"): the cues that make it one. */
@@ -596,10 +596,12 @@ export function addMentionsAndLists(piece: string, spans: NameSpan[], model: Tag
 
 /** Arabic words that put a person right after them: titles, roles of a form or of news, a greeting, "in the presence of". */
 const ARABIC_CUE =
-  "السيد|السيدة|الأستاذ|الأستاذة|الاستاذ|الاستاذة|الدكتور|الدكتورة|د\\.|المهندس|المهندسة|الشيخ|الشيخة|المحامي|المحامية|العميل|العميلة|المريض|المريضة|اللاعب|اللاعبة|المدرب|الطالب|الطالبة|الموظف|الموظفة|الزميل|الزميلة|الكاتب|الكاتبة|الفنان|الفنانة|بحضور|مرحبا|مرحباً|عزيزي|عزيزتي|شكرا|شكراً";
+  "السيد|السيدة|الأستاذ|الأستاذة|الاستاذ|الاستاذة|الدكتور|الدكتورة|د\\.|المهندس|المهندسة|الشيخ|الشيخة|المحامي|المحامية|العميل|العميلة|المريض|المريضة|اللاعب|اللاعبة|المدرب|الطالب|الطالبة|الموظف|الموظفة|الزميل|الزميلة|الكاتب|الكاتبة|الفنان|الفنانة|بحضور|مرحبا|مرحباً|عزيزي|عزيزتي|شكرا|شكراً|اسمي|نشكر";
 /** Words that end an Arabic name: prepositions, conjunctions and verbs of saying. */
 const ARABIC_STOP = new Set(
-  "من في إلى الى على عن مع بخصوص حول قال قالت إن أن ان و أو ثم لدى عند لكم لك لكما لكن جزيلا جزيلاً جميعا جميعاً هو هي هم".split(" "),
+  "من في إلى الى على عن مع بخصوص حول قال قالت إن أن ان و أو ثم لدى عند لكم لك لكما لكن جزيلا جزيلاً جميعا جميعاً هو هي هم الآن الان اليوم هنا".split(
+    " ",
+  ),
 );
 /** Parts that bind the next word into an Arabic name ("بن", "بنت", "عبد", "أبو"). */
 const ARABIC_BINDER = /^(?:بن|بنت|ابن|عبد|أبو|ابو|آل)$/u;
@@ -607,6 +609,12 @@ const ARABIC_CUED = new RegExp(`(?<![\\p{sc=Arabic}])(?:${ARABIC_CUE})[\\s:،]+(
 /** Devanagari titles and roles before a name, and honorifics after one ("शर्मा जी", "वर्मा साहब"). */
 const HINDI_CUED =
   /(?<![\p{sc=Devanagari}])(?:डॉ\.|डॉक्टर|प्रोफेसर|प्रोफ़ेसर|प्रो\.|श्री|श्रीमती|सुश्री|अध्यक्ष|निदेशक|मंत्री|ग्राहक|मरीज़?|कप्तान|खिलाड़ी)[\s:]+(?=\p{sc=Devanagari})/gu;
+/** "I am" (أنا) before a given name and a family name with the article; the stop words rule out "now", "today", "here". */
+const ARABIC_SELF = /(?<![\p{sc=Arabic}])(?:أنا|انا)\s+((\p{sc=Arabic}{2,})\s+(ال\p{sc=Arabic}{2,}))/gu;
+/** "My name is … " in Hindi (मेरा नाम … है). */
+const HINDI_SELF =
+  /(?<![\p{sc=Devanagari}])मेरा\s+नाम\s+((?:[\p{sc=Devanagari}\p{M}]+\s){0,2}[\p{sc=Devanagari}\p{M}]+)\s+(?:है|हैं)(?![\p{sc=Devanagari}])/gu;
+const HINDI_QUESTION = new Set("क्या कौन कैसे कहाँ कब क्यों किसका".split(" "));
 const HINDI_STOP = new Set("ने को का की के से में पर और या तथा भी जी साहब ने कहा है हैं था थी".split(" "));
 const HINDI_HONORIFIC = /(?<![\p{sc=Devanagari}\p{M}])([\p{sc=Devanagari}\p{M}]{2,})(?=\s(?:जी|साहब)(?![\p{sc=Devanagari}]))/gu;
 
@@ -660,7 +668,21 @@ export function addScriptCuedNames(piece: string, spans: NameSpan[]): void {
       if (taken > 0) add(words[0]?.[0] ?? 0, words[taken - 1]?.[1] ?? 0, ARABIC_STOP);
     }
   }
+  if (/\p{sc=Arabic}/u.test(piece)) {
+    // "I am" before a given name and a family name with the article ("أنا سارة الزهراني"): a self-introduction.
+    ARABIC_SELF.lastIndex = 0;
+    for (let m = ARABIC_SELF.exec(piece); m; m = ARABIC_SELF.exec(piece)) {
+      const at = m.index + m[0].length - (m[1] ?? "").length;
+      if (!ARABIC_STOP.has(m[2] ?? "") && !ARABIC_STOP.has(m[3] ?? "")) add(at, at + (m[1] ?? "").length, ARABIC_STOP);
+    }
+  }
   if (/\p{sc=Devanagari}/u.test(piece)) {
+    HINDI_SELF.lastIndex = 0;
+    for (let m = HINDI_SELF.exec(piece); m; m = HINDI_SELF.exec(piece)) {
+      const at = m.index + m[0].indexOf(m[1] ?? "");
+      if ((m[1] ?? "").split(/\s+/u).some((w) => HINDI_STOP.has(w) || HINDI_QUESTION.has(w))) continue;
+      add(at, at + (m[1] ?? "").length, HINDI_STOP);
+    }
     HINDI_CUED.lastIndex = 0;
     for (let m = HINDI_CUED.exec(piece); m; m = HINDI_CUED.exec(piece)) {
       const words = scriptWords(piece, m.index + m[0].length, /[\p{sc=Devanagari}\p{M}]/u, HINDI_STOP, 3);

@@ -1,0 +1,178 @@
+// Gates on the tagger's spans for kinds of PII-free text where its context features mislead it:
+// lower case in prose, scripts without case, CJK clauses, headlines in Title Case, codes and units,
+// software names. Each gate asks for the evidence a real name would bring, not for a word list.
+import { Gaz } from "../tagger/features.js";
+import type { EntityKind, Tagger } from "../tagger/tagger.js";
+import { Shape, tokenize } from "../tagger/tokens.js";
+
+const NAME_FLAGS = Gaz.first | Gaz.last | Gaz.city | Gaz.country | Gaz.region | Gaz.orgName;
+const UPPER = /\p{Lu}/u;
+const LOWER_LATIN_WORD = /^[a-zà-ÿß]+$/u;
+const PIECE_OPENS_CAPITALISED = /^[^\p{L}]*\p{Lu}/u;
+const PARTICLE_OR_CONNECTOR = new Set(
+  "de du des der die das den dem d da di do dos del della dei degli la le les l van von ver zu zum zur ten ter op y e i et and of for the & am an auf bin bint ibn al el af av mac nad pod".split(
+    " ",
+  ),
+);
+
+/**
+ * A writer who capitalises the opening of a sentence capitalises names too: a span without any
+ * capital in such a piece is a word ("nel", "moule", "sa panahon") unless it holds a given name
+ * (below). Chat written all in lower case keeps its lower-case names; the cue rules of names.ts
+ * find names after greetings and thanks, and the caller keeps a place after a preposition of place
+ * ("studying in lyon").
+ */
+export function lowerCaseInCapitalisedProse(piece: string, value: string, kind: EntityKind, model: Tagger, streetWorded: boolean): boolean {
+  // Digits make it a code ("76ers", "4chan": the code gate decides); Georgian has no capitals to leave out.
+  if (UPPER.test(value) || !LETTERS_WITH_CASE.test(value) || /\d|\p{sc=Georgian}/u.test(value)) return false;
+  if (kind === "address" && streetWorded) return false;
+  // Whatever kind the tagger gave it ("à théo" read as a place), a given name stays a name.
+  if (holdsGivenName(value, model)) return false;
+  return PIECE_OPENS_CAPITALISED.test(piece);
+}
+
+/**
+ * A word of the value is a given name that is no short frequent word: people write a name in
+ * lower case after a preposition or a verb even in capitalised prose ("found by oskar", "a marco"),
+ * while "nel" and "sa" are function words that the name lists also hold.
+ */
+function holdsGivenName(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  for (let i = 0; i < t.count; i++) {
+    const flags = model.gazetteer.flags(t.word[i] ?? 0);
+    if (!(flags & Gaz.first)) continue;
+    if ((t.ends[i] ?? 0) - (t.starts[i] ?? 0) <= 3 && flags & Gaz.frequent) continue;
+    return true;
+  }
+  return false;
+}
+const LETTERS_WITH_CASE = /[\p{Ll}\p{Lu}]/u;
+
+/**
+ * A span that opens on a lower-case Latin word that is no name particle and no given name ("im Menü
+ * Extras", "se co") is a clause; "jean dupont" is a name written in lower case.
+ */
+export function opensOnLowerWord(value: string, model: Tagger): boolean {
+  const first = /^[\p{L}]+/u.exec(value)?.[0] ?? "";
+  return LOWER_LATIN_WORD.test(first) && !PARTICLE_OR_CONNECTOR.has(first) && value.length > first.length && !holdsGivenName(first, model);
+}
+
+/** Letters only of scripts without case other than CJK (Arabic, Hebrew, Devanagari, Thai, …). */
+const UNCASED_SCRIPT_ONLY =
+  /^[\s\p{M}\p{P}\p{sc=Arabic}\p{sc=Hebrew}\p{sc=Devanagari}\p{sc=Bengali}\p{sc=Tamil}\p{sc=Telugu}\p{sc=Gujarati}\p{sc=Gurmukhi}\p{sc=Thai}\p{sc=Lao}\p{sc=Khmer}\p{sc=Myanmar}\p{sc=Ethiopic}\p{sc=Georgian}]+$/u;
+
+/**
+ * In a script without case nothing sets a name apart from a word, so the tagger's lead alone is no
+ * evidence: such a span needs a known name among its words or a title before it (rules in names.ts
+ * add cued names of these scripts on their own), unless the text around it is of a cased script.
+ */
+export function uncasedWithoutName(piece: string, value: string, backed: boolean): boolean {
+  if (backed || !UNCASED_SCRIPT_ONLY.test(value)) return false;
+  // In text of a cased script the switch of script is itself the cue ("Lord निरौला asked").
+  const cased = piece.match(/[\p{Lu}\p{Ll}]/gu)?.length ?? 0;
+  return cased < piece.length / 4;
+}
+
+const KNOWN_WORD = Gaz.dictionary | Gaz.frequent | Gaz.common;
+/**
+ * A whole word of the value (between spaces, one token) is a name or place and no frequent word of
+ * any language, or a given or family name of three letters or more: the evidence a span in a script without case needs. The tokeniser cuts Devanagari
+ * at vowel signs and frequent words are names too ("به"), so the looser `backed` says little there.
+ */
+export function wholeWordName(value: string, model: Tagger): boolean {
+  for (const word of value.split(/\s+/u)) {
+    const t = tokenize(word);
+    if (t.count !== 1 || t.ends[0] !== word.length) continue;
+    const flags = model.gazetteer.flags(t.word[0] ?? 0);
+    if (flags & NAME_FLAGS && !(flags & KNOWN_WORD)) return true;
+    // A given or family name that is also frequent counts when it is no short function word ("محمد", not "به").
+    if (flags & (Gaz.first | Gaz.last) && [...word].length >= 3) return true;
+  }
+  return false;
+}
+
+const CJK_ONLY = /^[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}ー・\s]+$/u;
+/** Head words that end the name of a CJK organisation. */
+const CJK_ORG_HEAD =
+  /(?:公司|集团|集團|银行|銀行|大学|大學|学院|學院|医院|醫院|病院|协会|協會|協会|委员会|委員會|政府|中心|研究所|研究院|事务所|事務所|株式会社|会社|有限|基金会|基金會|工会|党|部|局|厅|署|院|所|社|庁|省|団|회사|은행|대학교|대학|병원|협회|위원회|재단|연구소|센터|그룹|청|부|원)$/u;
+/** Words of two characters or more that name a CJK organisation's kind wherever they stand ("合名会社高野ガス"). */
+const CJK_ORG_WORD =
+  /(?:公司|集团|集團|银行|銀行|大学|大學|学院|學院|医院|醫院|病院|协会|協會|協会|委员会|委員會|政府|研究所|研究院|事务所|事務所|株式会社|合名会社|合同会社|有限会社|会社|基金会|基金會|회사|은행|대학교|병원|협회|위원회|재단|연구소|그룹)/u;
+/** Head words that end a CJK place name. */
+const CJK_PLACE_HEAD =
+  /(?:市|省|区|區|县|縣|州|镇|鎮|乡|鄉|村|路|街|道|国|國|都|府|県|町|島|岛|山|河|江|湖|港|湾|灣|站|駅|桥|橋|城|시|도|구|군|동|읍|면|로|길|역|섬|산|강)$/u;
+
+/**
+ * A CJK organisation or place span names its kind at its end (公司, 大学, 市, 区…); without that
+ * head word or a gazetteer name it is a clause ("此操作无法撤销", "プライバシーポリシー・お問い").
+ */
+export function cjkWithoutHead(value: string, kind: EntityKind, backed: boolean): boolean {
+  if (backed || !CJK_ONLY.test(value)) return false;
+  if (kind === "organization") return !CJK_ORG_HEAD.test(value) && !CJK_ORG_WORD.test(value);
+  if (kind === "location") return !CJK_PLACE_HEAD.test(value);
+  return false;
+}
+
+const FUNCTION_WORD = /^(?:a|an|the|and|or|as|at|by|for|in|of|on|to|up|vs|via|with|from|into|over|amid|after)$/iu;
+/**
+ * A headline in Title Case ("Markets Slide as Oil Prices Jump on Supply Worries"): four or more
+ * words, every word of four letters or more capitalised, the lower-case ones short function words.
+ * Capitals say nothing there.
+ */
+export function titleCaseLine(piece: string): boolean {
+  const words = piece.match(/[\p{L}][\p{L}'’-]*/gu) ?? [];
+  if (words.length < 4) return false;
+  let long = 0;
+  for (const w of words) {
+    if (UPPER.test(w[0] ?? "")) {
+      if (w.length >= 4) long++;
+      continue;
+    }
+    if (!FUNCTION_WORD.test(w)) return false;
+  }
+  return long >= 4;
+}
+
+const DIGIT = /\d/;
+const UNIT_ONLY =
+  /^\d[\d\s.,]*\s?(?:[KMGTP]i?B|[KMG]Hz|kWh?|MW|mAh|Wh|Mbps|Gbps|kg|km|mg|ml|cm|mm|GW|TB|V|W|A|mAh|hPa|dB|lm|rpm|fps|px|pt|°C|°F|%)$/u;
+
+/**
+ * A code or a quantity, not a name: a span with a digit and no word of three letters or more
+ * ("B-220", "XS2"), or a number with its unit ("2500 mAh") read as an address.
+ */
+export function codeOrQuantity(value: string, kind: EntityKind): boolean {
+  if (UNIT_ONLY.test(value)) return true;
+  if (kind === "address" || !DIGIT.test(value)) return false;
+  return !/\p{L}{3,}/u.test(value);
+}
+
+/**
+ * Software and technical names ("Redis, Node", "JSON Schema TypeScript") are products, not the
+ * organisation or place the tagger reads from their capitals: a span holding a technical term is
+ * neither unless an organisation word says so ("Postgres Labs Inc.").
+ */
+export function technicalName(value: string, kind: EntityKind, model: Tagger): boolean {
+  if (kind !== "organization" && kind !== "location") return false;
+  const t = tokenize(value);
+  let technical = false;
+  for (let i = 0; i < t.count; i++) {
+    if (t.shape[i] === Shape.Punct) continue;
+    const flags = model.gazetteer.flags(t.word[i] ?? 0);
+    if (flags & Gaz.orgWord) return false;
+    if (flags & Gaz.techTerm && !(flags & (NAME_FLAGS & ~Gaz.first))) technical = true;
+  }
+  return technical;
+}
+
+const SHORT_ACRONYM = /^\p{Lu}{2,3}$/u;
+/**
+ * Two or three capitals alone ("ES modules", "PIL", "CEO") are an abbreviation: a name only when a
+ * list holds it as a country, region or organisation ("UK", "EU"); the city and name lists hold
+ * many such codes by chance.
+ */
+export function acronymAlone(value: string, model: Tagger): boolean {
+  if (!SHORT_ACRONYM.test(value)) return false;
+  const t = tokenize(value);
+  return !(model.gazetteer.flags(t.word[0] ?? 0) & (Gaz.country | Gaz.region | Gaz.orgName));
+}
