@@ -65,7 +65,7 @@ for (const [kind, prefix] of Object.entries(kinds)) {
   if (kind === "clean" && unique.some((r) => r.spans.length > 0)) throw new Error("a clean text has a marked value");
   for (const half of ["dev", "heldback"] as const) {
     const chosen = unique.filter((r) => heldBack(r) === (half === "heldback"));
-    writeFileSync(join(here, half, `${kind}.jsonl`), chosen.map((r) => JSON.stringify(r)).join("\n") + "\n");
+    writeFileSync(join(here, half, `${kind}.jsonl`), `${chosen.map((r) => JSON.stringify(r)).join("\n")}\n`);
     console.log(`${half}/${kind}.jsonl: ${chosen.length} texts`);
   }
 }
