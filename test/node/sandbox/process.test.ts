@@ -14,6 +14,23 @@ function unjoinedCgroup(): SandboxCgroup {
   } as unknown as SandboxCgroup;
 }
 
+/** A sleeping launcher run the way gVisor and the microvm run theirs: soft signals go through the runtime only. */
+async function launchSleep(id: string) {
+  const softSignals: string[] = [];
+  const sandbox = await launch({
+    id,
+    file: "/bin/sleep",
+    args: ["600"],
+    env: {},
+    cgroup: unjoinedCgroup(),
+    softSignalsThroughKillAll: true,
+    killAll: (signal) => {
+      if (signal !== "SIGKILL") softSignals.push(signal);
+    },
+  });
+  return { sandbox, softSignals };
+}
+
 describe("launched sandbox kill", () => {
   afterEach(() => {
     vi.useRealTimers();
@@ -22,18 +39,7 @@ describe("launched sandbox kill", () => {
   it("a SIGKILL reaches a launcher that runs the sandbox but is not in its cgroup yet", async () => {
     // Fake timers hold back the kill's delayed fallback: only an immediate kill can end the launcher.
     vi.useFakeTimers({ toFake: ["setTimeout"] });
-    const softSignals: string[] = [];
-    const sandbox = await launch({
-      id: "kill-before-join",
-      file: "/bin/sleep",
-      args: ["600"],
-      env: {},
-      cgroup: unjoinedCgroup(),
-      softSignalsThroughKillAll: true,
-      killAll: (signal) => {
-        if (signal !== "SIGKILL") softSignals.push(signal);
-      },
-    });
+    const { sandbox, softSignals } = await launchSleep("kill-before-join");
     sandbox.kill("SIGKILL");
     const exit = await sandbox.wait();
     expect(exit.signal).toBe("SIGKILL");
@@ -41,18 +47,7 @@ describe("launched sandbox kill", () => {
   });
 
   it("a soft signal goes only through the runtime, not to the launcher", async () => {
-    const softSignals: string[] = [];
-    const sandbox = await launch({
-      id: "soft-through-runtime",
-      file: "/bin/sleep",
-      args: ["600"],
-      env: {},
-      cgroup: unjoinedCgroup(),
-      softSignalsThroughKillAll: true,
-      killAll: (signal) => {
-        if (signal !== "SIGKILL") softSignals.push(signal);
-      },
-    });
+    const { sandbox, softSignals } = await launchSleep("soft-through-runtime");
     sandbox.kill("SIGTERM", 50);
     const exit = await sandbox.wait();
     expect(softSignals).toEqual(["SIGTERM"]);
