@@ -134,8 +134,16 @@ export function titleCaseLine(piece: string): boolean {
 }
 
 const DIGIT = /\d/;
-const UNIT_ONLY =
-  /^\d[\d\s.,]*\s?(?:[KMGTP]i?B|[KMG]Hz|kWh?|MW|mAh|Wh|Mbps|Gbps|kg|km|mg|ml|cm|mm|GW|TB|V|W|A|mAh|hPa|dB|lm|rpm|fps|px|pt|°C|°F|%)$/u;
+/** Units of measurement after a number, in Latin letters and in the scripts of the texts read. */
+const UNITS =
+  "[KMGTP]i?B|[kKMG]?Hz|[kKMGT]?Wh?|MW|GW|V|A|Ah|mAh|Mbps|Gbps|hPa|dB|lm|rpm|fps|px|pt|DPI|dpi|°[CF]|%|mm|cm|km|m|kg|g|mg|ml|l|L|Вт|кВт|л|мл|кг|г|см|мм|वॉट|लीटर|واط|لتر|ואט|ליטר|ワット";
+const UNIT_ONLY = new RegExp(`^\\d[\\d\\s.,]*\\s?(?:${UNITS})$`, "u");
+const MEASUREMENT = new RegExp(`\\d+(?:[.,]\\d+)?\\s?(?:${UNITS})(?![\\p{L}])`, "gu");
+
+/** `value` without its measurements ("2200 W", "1,7 l"): what is left of it to be a house number. */
+export function withoutMeasurements(value: string): string {
+  return value.replace(MEASUREMENT, "");
+}
 
 /**
  * A code or a quantity, not a name: a span with a digit and no word of three letters or more

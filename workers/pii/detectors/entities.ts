@@ -33,6 +33,7 @@ import {
   titleCaseLine,
   wholeWordName,
   uncasedWithoutName,
+  withoutMeasurements,
 } from "./clean-gates.js";
 import { gateTechnical } from "./technical.js";
 
@@ -171,10 +172,6 @@ const NAME_FLAGS = Gaz.first | Gaz.last | Gaz.city | Gaz.country | Gaz.region | 
  * address): "found", "retry" or "card" in a sentence are words, "jean dupont" is a name. An
  * address holds a number or a street word.
  */
-/** A number and its unit of measurement, in Latin letters or in the script of the text. */
-const MEASUREMENT =
-  /\d+(?:[.,]\d+)?\s?(?:[kKMGT]?W|[kKMGT]?Wh|V|mAh|Ah|[KMGT]i?B|[kKMG]?Hz|DPI|dpi|dB|lm|°[CF]|%|mm|cm|km|m|kg|g|mg|ml|l|L|Вт|кВт|л|мл|кг|г|см|мм|वॉट|लीटर|واط|لتر|ואט|ליטר|ワット)(?![\p{L}])/gu;
-
 export function plausible(value: string, kind: EntityKind): boolean {
   const t = tokenize(value);
   const gazetteer = tagger().gazetteer;
@@ -203,7 +200,7 @@ export function plausible(value: string, kind: EntityKind): boolean {
   // One camel-case or identifier-like token ("apiKey", "getUserById") is code, not a name.
   if (t.count === 1 && /^\p{Ll}+\p{Lu}/u.test(value)) return false;
   // A number with its unit ("2200 W", "1600 DPI", "1,7 l") is a measurement, not a house number.
-  if (kind === "address") return street || (digit && cased && /\d/.test(value.replace(MEASUREMENT, "")));
+  if (kind === "address") return street || (digit && cased && /\d/.test(withoutMeasurements(value)));
   if ((technical || nationality) && t.count === 1) return false;
   if (cased) return true;
   return kind === "organization" ? org : name;
@@ -825,8 +822,9 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     }
     // Lower-case words the tagger took in front of a capitalised name ("ben Can Kılıç", "sono Marta
     // Rossi") are left out, so the name is judged alone; particles and given names stay ("van Gogh").
-    const lowerLead = LOWER_LEAD.exec(piece.slice(span[0], span[1]));
-    if (lowerLead && s.kind !== "address" && opensOnLowerWord(piece.slice(span[0], span[1]), model)) span = [span[0] + lowerLead[0].length, span[1]];
+    const raw = piece.slice(span[0], span[1]);
+    const lowerLead = LOWER_LEAD.exec(raw);
+    if (lowerLead && s.kind !== "address" && opensOnLowerWord(raw, model)) span = [span[0] + lowerLead[0].length, span[1]];
     const value = piece.slice(span[0], span[1]);
     // An upper-case word before "-123" is a ticket or part number prefix ("PROJ-12345").
     if (TICKET_AFTER.test(piece.slice(span[1], span[1] + 2))) continue;
@@ -855,13 +853,14 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     // stays a candidate, never kept alone, so it can still finish a name beside it ("margaret o'neill").
     const placeWordBefore = PLACE_PREPOSITION.test(piece.slice(Math.max(0, span[0] - 10), span[0]));
     titleCase ??= titleCaseLine(piece);
-    const cjkPerson = s.kind !== "person" && s.kind !== "address" && cjkWithoutHead(value, s.kind, isBacked) && cjkFamilyNameFirst(value, model);
+    const headless = cjkWithoutHead(value, s.kind, isBacked);
+    const cjkPerson = headless && s.kind !== "person" && s.kind !== "address" && cjkFamilyNameFirst(value, model);
     const gated =
       (!placeWordBefore && lowerCaseInCapitalisedProse(piece, value, s.kind, model, s.kind === "address" && streetWorded(value, model))) ||
       (s.kind !== "address" && opensOnLowerWord(value, model)) ||
       // A person there only loses a clause: a name is at most three words, none of them a run of twelve letters.
       ((s.kind !== "person" || CLAUSE_LENGTH.test(value)) && uncasedWithoutName(piece, value, titled || wholeWordName(value, model))) ||
-      (cjkWithoutHead(value, s.kind, isBacked) && !cjkPerson) ||
+      (headless && !cjkPerson) ||
       acronymAlone(value, model) ||
       codeOrQuantity(value, s.kind) ||
       technicalName(value, s.kind, model) ||
