@@ -27,6 +27,11 @@ const VARIANTS: Array<[string, string]> = [
   ["a space after the @", "write to jane.roe@ example.org"],
   ["a space before the @", "write to jane.roe @example.org"],
   ["a quoted local part", 'write to "jane roe"@example.org'],
+  ["a bare 'at' after a one-word local part no list holds", "write to jsmith at example.org"],
+  ["a bare 'at' after a given name", "write to Ngozi at example.org"],
+  ["line breaks around the @", "write to jane.roe\n@\nexample.org"],
+  ["a line break before the @", "write to jane.roe\r\n@example.org"],
+  ["a line break after the @", "write to jane.roe@\nexample.org"],
 ];
 
 describe("LLM proxy (OpenAI and Anthropic SDKs)", () => {
@@ -42,6 +47,8 @@ describe("LLM proxy (OpenAI and Anthropic SDKs)", () => {
     ["versions and tools", "released v1.2 at example.com, built with Node.js at example.com"],
     ["products and repositories before 'at'", "Download Python3.12 at python.org; GPT-4o at chatgpt.com; my_project at github.com"],
     ["a matrix product", "scores = weights @ inputs.app"],
+    ["everyday words before 'at' and a domain", "support at example.com is open; deployed at example.org; see the docs at example.net"],
+    ["a mention and a decorator on their own lines", "ping\n@alice.dev\nand\n@app.route('/x')"],
   ])("clean control: %s reaches the provider", async (_name, text) => {
     const m = mark();
     await expectLlmPasses(exits, m, `${m} ${text}`);

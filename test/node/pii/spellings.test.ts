@@ -168,6 +168,9 @@ describe("loose e-mail spellings", () => {
     ["jane.roe @ example.org", "jane.roe@example.org"],
     ["jane.roe@ example.org", "jane.roe@example.org"],
     ["jane.roe @example.org", "jane.roe@example.org"],
+    ["jane.roe\n@ example.org", "jane.roe@example.org"],
+    ["jsmith at example.org", "jsmith@example.org"],
+    ["Ngozi @ example.org", "ngozi@example.org"],
     ["jane.roe\t@\texample.org", "jane.roe@example.org"],
     ['"jane roe"@example.org', '"jane roe"@example.org'],
     ['"jane.roe" @ example.org', '"jane.roe"@example.org'],
@@ -193,10 +196,9 @@ describe("loose e-mail spellings", () => {
     "a = b @ np.ones((3, 3))",
     'x = "abc" @ np.ones',
     "meet jane.roe at the office",
-    "jane.roe\n@ example.org",
     "file report.pdf at example.com",
     // Set apart from the domain, a single word, an identifier or a product name is prose or code
-    // (a red team's false blocks); "jroe42 at …" and "jane @ …" pass with them (docs/pii.md).
+    // (a red team's false blocks); "jroe42 at …" passes with them (docs/pii.md).
     "Download Python3.12 at python.org and install it",
     "I tried GPT-4o at chatgpt.com yesterday",
     "The build runs node18 at vercel.com",

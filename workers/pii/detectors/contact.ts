@@ -2,7 +2,10 @@
 import { parsePhoneNumberFromString, type CountryCode } from "libphonenumber-js/max";
 import { parse as parseDomain } from "tldts";
 import { groupSeparatorsAsSpaces, latinCapitals } from "../normalize.js";
+import { Gaz } from "../tagger/features.js";
+import { lowerLikeTokens, wordHash } from "../tagger/tokens.js";
 import type { RawFinding } from "../types.js";
+import { tagger } from "./entities.js";
 
 // Matched from the start of the local part (sticky); the start is found by walking back from
 // each "@", which is much cheaper than trying the pattern at every position of the text.
@@ -88,10 +91,10 @@ function detectSpelledEmails(text: string, out: RawFinding[]): void {
 // ('"jane roe"@example.org'). The domain must end in a real (ICANN) suffix; see looseLocalPart for
 // which local parts count, so "look at example.com" and "python @app.route" stay prose and code.
 const LOOSE_EMAIL = new RegExp(
-  String.raw`(?:"([^"\\\n\r]{1,64})"|${LOCAL})(?:([ \t]+(?:at|@)[ \t]+)|[ \t]+@|@[ \t]+|(?<=")@)((?:${LABEL}[.\u3002])+(\p{L}{2,24}))(?![\p{L}\p{N}-]|[.\u3002][\p{L}\p{N}])`,
+  String.raw`(?:"([^"\\\n\r]{1,64})"|${LOCAL})(?:([ \t\r\n]+(?:at|@)[ \t\r\n]+)|[ \t\r\n]+@|@[ \t\r\n]+|(?<=")@)((?:${LABEL}[.\u3002])+(\p{L}{2,24}))(?![\p{L}\p{N}-]|[.\u3002][\p{L}\p{N}])`,
   "giu",
 );
-const LOOSE_HINT = /[ \t]@|@[ \t]|"@|[ \t]at[ \t]/i;
+const LOOSE_HINT = /\s@|@\s|"@|\sat\s/i;
 /** A local part that is more than a word: it holds a dot, digit, underscore or plus, and a letter. */
 const ADDRESS_LIKE = /^(?=.*\p{L})(?=.*[._+\p{N}])[\p{L}\p{N}]+(?:[._+'-]*[\p{L}\p{N}]+)*$/u;
 /** "v1.2", "2.0.1b": a version number, not a mailbox. */
@@ -119,7 +122,23 @@ function looseLocalPart(local: string, joint: Joint): boolean {
   // mailbox of words joined by dots or a plus counts: a single word, a product or version name
   // ("Python3.12", "GPT-4o", "node18"), an identifier ("my_project") or an operand ("weights @
   // inputs.app") is prose or code far more often than an address.
-  return ADDRESS_LIKE.test(local) && !VERSION.test(local) && MAILBOX_WORDS.test(local);
+  if (ADDRESS_LIKE.test(local) && !VERSION.test(local) && MAILBOX_WORDS.test(local)) return true;
+  // One word before a bare "at": a mailbox when no list holds it as a word of some language
+  // ("jsmith at example.org"), or a given name that is no everyday word ("jane at example.org", and
+  // "jane @ example.org"). Glued to the domain it is a mention ("ask alice @bob.dev").
+  if ((joint !== "at" && joint !== "spaced") || !SINGLE_WORD.test(local)) return false;
+  const flags = wordFlags(local);
+  const givenName = (flags & Gaz.first) !== 0 && !(flags & Gaz.common);
+  // Letters only: a word with digits before "at" is a product or a build ("node18 at vercel.com").
+  return givenName || (joint === "at" && LETTERS_ONLY.test(local) && !(flags & EVERYDAY));
+}
+const SINGLE_WORD = /^\p{L}[\p{L}\p{N}]{1,31}$/u;
+const LETTERS_ONLY = /^\p{L}+$/u;
+const EVERYDAY = Gaz.common | Gaz.dictionary | Gaz.frequent | Gaz.techTerm | Gaz.title | Gaz.time;
+
+/** Gazetteer flags of one word (the tagger's lists, decoded on first use). */
+function wordFlags(word: string): number {
+  return tagger().gazetteer.flags(wordHash(lowerLikeTokens(word)));
 }
 
 /** A domain whose suffix is on the public suffix list (ICANN section), look-alike letters folded. */
@@ -138,7 +157,7 @@ function detectLooseEmails(text: string, out: RawFinding[]): void {
     const quoted = m[1];
     const at = value.length - domain.length;
     const joint = value.slice(0, at);
-    const local = quoted ?? joint.replace(/[ \t]*(?:@|at)[ \t]*$/i, "");
+    const local = quoted ?? joint.replace(/\s*(?:@|at)\s*$/i, "");
     const form: Joint = m[2] === undefined ? (joint.endsWith("@") ? "before" : "after") : m[2].includes("@") ? "spaced" : "at";
     // Code after the address ("@router.post(…)") makes it a decorator.
     if (text[m.index + value.length] === "(" || !realDomain(domain)) continue;

@@ -11,7 +11,8 @@ import type { RawFinding } from "../types.js";
 // A run may be glued to a word ("card-4111-…", "x4111…", "4111…EOF"): only a digit or a decimal
 // point ("0.4111…", a JSON float) before it, or a digit after it, ends the search; a glued run
 // must then hold a card that starts at its first digit (see detectCards).
-const CARD = /(?<!\p{N}|\p{N}[.,])\d{1,19}(?:[ .\-_/]{1,2}\d{1,19}){0,22}(?!\p{N}|[-.]\d)/gu;
+// A mark with a space on each side may change from group to group ("4111 / 1111 - 1111 . 1111").
+const CARD = /(?<!\p{N}|\p{N}[.,])\d{1,19}(?:(?:[ .\-_/]{1,2}| [.\-_/] )\d{1,19}){0,22}(?!\p{N}|[-.]\d)/gu;
 const WORD_BEFORE = /[\p{L}\p{N}_\-.]/u;
 
 const IBAN_HEAD = /[A-Z]{2}\d{2}[ -]?$/;
@@ -99,13 +100,15 @@ export function detectCards(normalized: string, out: RawFinding[]): void {
   detectCardsAcrossLines(text, out);
   detectCardsSpacedUnits(text, out);
   detectCardHalves(text, out);
+  detectCardPieces(text, out);
 }
 
 // A card in its printed groups joined by a wider separator, the same each time: one or two marks
 // with or without spaces around ("4111 | 1111 | 1111 | 1111", "4111 - 1111 …", "4111||1111…").
 // Comma lists ("2019, 2020, 2021, 2022") are lists, and groups that are all years are no card.
+// Quoted cells count too ("4111","1111",…; '4111';'1111';…): a quote on each side of the mark.
 const CARD_SPACED_UNIT =
-  /(?<![\p{L}\p{N}_])(?:\d{4}( ?[^\p{L}\p{N}\s,]{1,2} ?)\d{4}\1\d{4}(?:\1\d{1,7})?|\d{4}( ?[^\p{L}\p{N}\s,]{1,2} ?)\d{6}\2\d{5})(?![\p{L}\p{N}_]|\1\d|\2\d)/gu;
+  /(?<![\p{L}\p{N}_])(?:\d{4}( ?(?:[^\p{L}\p{N}\s,]{1,3}|["'`] ?, ?["'`]) ?)\d{4}\1\d{4}(?:\1\d{1,7})?|\d{4}( ?(?:[^\p{L}\p{N}\s,]{1,3}|["'`] ?, ?["'`]) ?)\d{6}\2\d{5})(?![\p{L}\p{N}_]|\1\d|\2\d)/gu;
 const ALL_YEARS = /^(?:(?:19|20)\d\d\D+)+(?:19|20)\d\d$/;
 
 function detectCardsSpacedUnits(text: string, out: RawFinding[]): void {
@@ -117,8 +120,19 @@ function detectCardsSpacedUnits(text: string, out: RawFinding[]): void {
     if (ALL_YEARS.test(m[0]) || !isCard(digits) || out.some((f) => f.start < end && start < f.end)) continue;
     // Cells of a table row or CSV line ("North;4521;3310;2207;1204", "| 4521 | 3310 | … |"): the
     // same mark before the first group or after the last is the row's, not a card's.
-    const mark = (m[1] ?? m[2] ?? "").trim();
-    if (mark && (text.slice(0, start).trimEnd().endsWith(mark) || text.slice(end).trimStart().startsWith(mark))) continue;
+    // In quoted cells the mark is the comma or semicolon between the quotes ('North,"4521","3310",…').
+    const mark = (m[1] ?? m[2] ?? "").replace(/["'`\s]/g, "") || (m[1] ?? m[2] ?? "").trim();
+    const before = text
+      .slice(0, start)
+      .trimEnd()
+      .replace(/["'`]$/, "")
+      .trimEnd();
+    const after = text
+      .slice(end)
+      .trimStart()
+      .replace(/^["'`]/, "")
+      .trimStart();
+    if (mark && (before.endsWith(mark) || after.startsWith(mark))) continue;
     out.push({ category: "credit_card", start, end, detector: "card", key: digits });
   }
 }
@@ -177,6 +191,63 @@ function detectCardHalves(text: string, out: RawFinding[]): void {
   }
 }
 
+// A card given in pieces with words between them, however far apart in one text ("4111 then 1111
+// then 1111 then 1111", "it begins 4111 1111 … [a page later] … ends 1111 1111"): the same
+// reading splitCardAcross gives pieces in different strings. The pieces are consecutive numbers
+// of the text (no other number between them), together an issued card in a card layout, and each
+// is announced by a word of a card or of its parts right before it ("then", "ends", "card"). Pieces of one
+// group each must be whole groups of four that no other group of four continues (a list of
+// 4-digit figures is data).
+const NUMBER_RUN = /(?<![\p{L}\p{N}_])\d+(?:[ .\-/]\d+)*(?![\p{L}\p{N}_])/gu;
+const PIECES_CUE =
+  /\b(?:card|cc|pan|visa|amex|mastercard|digits?|starts?|begins?|ends?|first|rest|remaining|then|next|second|third|last|followed|continues?|half|halves|part|piece|dash|hyphen|slash)\b|卡|カード|karte|tarjeta|carte|cart[aã]o/iu;
+const QUANTITY_AFTER = /^\s?(?:%|units?\b|pcs\b|pieces\b|items?\b|kg\b|km\b|m\b|usd\b|eur\b|gbp\b|[$€£¥])/iu;
+/** How many numbers of one text the piece reading looks at (bounded work on long texts). */
+const MAX_NUMBERS = 64;
+
+function detectCardPieces(text: string, out: RawFinding[]): void {
+  const runs: Array<{ start: number; end: number; digits: string; groups: number[] }> = [];
+  NUMBER_RUN.lastIndex = 0;
+  for (let m = NUMBER_RUN.exec(text); m && runs.length < MAX_NUMBERS; m = NUMBER_RUN.exec(text))
+    runs.push({ start: m.index, end: m.index + m[0].length, digits: m[0].replace(/\D/g, ""), groups: groupsOf(m[0]) });
+  if (runs.length < 2 || !PIECES_CUE.test(text)) return;
+  const fourAlone = (k: number) => runs[k]?.groups.length === 1 && runs[k]?.digits.length === 4;
+  for (let a = 0; a < runs.length; a++) {
+    let digits = "";
+    const groups: number[] = [];
+    for (let b = a; b < runs.length; b++) {
+      const run = runs[b] as (typeof runs)[number];
+      digits += run.digits;
+      groups.push(...run.groups);
+      if (digits.length > 19) break;
+      if (b === a || !cardLayout(groups) || !issuedCard(digits)) continue;
+      const first = runs[a] as (typeof runs)[number];
+      const pieces = runs.slice(a, b + 1);
+      // Years, and quantities with their unit or currency ("4200 units", "3900 EUR"), are figures.
+      if (
+        pieces.some(
+          (p) => YEARS.test(text.slice(p.start, p.end)) || /^(?:19|20)\d\d$/.test(p.digits) || QUANTITY_AFTER.test(text.slice(p.end, p.end + 8)),
+        )
+      )
+        break;
+      if (pieces.every((p) => p.groups.length === 1) && (fourAlone(a - 1) || fourAlone(b + 1))) continue;
+      // Each piece is announced: a cue word in the 40 characters before it (after the piece before);
+      // the first may go without when three or more follow one another so ("4111 then 1111 then …").
+      const announced = pieces.every((p, k) => {
+        if (k === 0 && pieces.length >= 3) return true;
+        const from = Math.max(k === 0 ? 0 : (pieces[k - 1] as (typeof runs)[number]).end, p.start - 40);
+        return PIECES_CUE.test(text.slice(from, p.start));
+      });
+      if (!announced) continue;
+      const end = run.end;
+      if (out.some((f) => f.start < end && first.start < f.end)) continue;
+      out.push({ category: "credit_card", start: first.start, end, detector: "card", key: digits });
+      a = b;
+      break;
+    }
+  }
+}
+
 // Two letters, two check digits, then 11-30 alphanumerics, optionally in groups of four (read in
 // capitals, look-alike letters folded, other group separators as spaces: see detectIbans).
 const IBAN = /(?<![\p{L}\p{N}_])[A-Z]{2}\d{2}(?:(?: \u2010 |[ .-])?[A-Z0-9]{4}){2,7}(?:(?: \u2010 |[ .-])?[A-Z0-9]{1,4})?(?![\p{L}\p{N}_])/gu;
@@ -205,11 +276,16 @@ function mod97(iban: string): number {
  * national key is still someone's account number written down.
  */
 export function isIban(compact: string): boolean {
+  return ibanLength(compact.slice(0, 2)) === compact.length && mod97(compact) === 1;
+}
+
+/** The IBAN length of a country code, if it has IBANs. */
+function ibanLength(country: string): number | undefined {
   if (!ibanLengths) {
     ibanLengths = new Map();
     for (const [code, spec] of Object.entries(getCountrySpecifications())) if (spec.chars) ibanLengths.set(code, spec.chars);
   }
-  return ibanLengths.get(compact.slice(0, 2)) === compact.length && mod97(compact) === 1;
+  return ibanLengths.get(country);
 }
 
 /**
@@ -229,6 +305,33 @@ export function detectIbans(normalized: string, out: RawFinding[]): void {
       if (!isIban(compact)) continue;
       out.push({ category: "iban", start: m.index, end: m.index + value.length, detector: "iban", key: compact });
       IBAN.lastIndex = m.index + value.length;
+      break;
+    }
+  }
+  detectUnevenIbans(text, out);
+}
+
+// An IBAN in groups of any length ("DE89 37 040044 0532 0130 00"): the groups are joined until
+// the country's length; mod 97 decides, as above.
+const UNEVEN_IBAN = /(?<![\p{L}\p{N}_])[A-Z]{2}\d{2}(?:(?: \u2010 |[ .-])?[A-Z0-9]{1,12}){1,16}(?![\p{L}\p{N}_])/gu;
+
+function detectUnevenIbans(text: string, out: RawFinding[]): void {
+  UNEVEN_IBAN.lastIndex = 0;
+  for (let m = UNEVEN_IBAN.exec(text); m; m = UNEVEN_IBAN.exec(text)) {
+    const start = m.index;
+    // A failed reading tries again from the next word: the run may open on another word ("ref AB12 DE89 …").
+    UNEVEN_IBAN.lastIndex = start + 4;
+    const length = ibanLength(m[0].slice(0, 2));
+    if (length === undefined || out.some((f) => f.category === "iban" && f.start <= start && start < f.end)) continue;
+    let compact = "";
+    for (const group of m[0].matchAll(/[A-Z0-9]+/g)) {
+      compact += group[0];
+      if (compact.length < length) continue;
+      if (compact.length === length && mod97(compact) === 1) {
+        const end = start + (group.index ?? 0) + group[0].length;
+        out.push({ category: "iban", start, end, detector: "iban", key: compact });
+        UNEVEN_IBAN.lastIndex = end;
+      }
       break;
     }
   }
