@@ -446,3 +446,21 @@ describe("self-introductions in forms and messages", () => {
     expect(people(text)).toEqual([]);
   });
 });
+
+describe("user names of a given and a family name", () => {
+  it.each([
+    ["@sara_lindqvist you coming tonight or nah", "sara_lindqvist"],
+    ["posted by marco.bellini at 09:14", "marco.bellini"],
+    ["Forumsbeitrag von klaus_meier: Ich fahre seit 2015 mit dem Rad.", "klaus_meier"],
+  ])("%s", (text, name) => {
+    expect(people(text)).toEqual([name]);
+  });
+
+  it.each([
+    "set grace_period and max_length, then read user.name",
+    "call anna.kern() and open anna.kern.json",
+    "mail jane.roe@example.org about the invoice",
+  ])("not a user name: %s", (text) => {
+    expect(people(text)).toEqual([]);
+  });
+});

@@ -16,6 +16,7 @@ import {
   addCjkNames,
   addCuedNames,
   addGivenThenSurname,
+  addHandleNames,
   addMentionsAndLists,
   addScriptCuedNames,
   addSignatureName,
@@ -1278,6 +1279,7 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   addScriptCuedNames(piece, out);
   addMentionsAndLists(piece, out, model);
   addSignatureName(piece, out, model);
+  addHandleNames(piece, out, model);
   // A holiday after a greeting word ("Buona Pasqua") whatever rule found it; a comma never stands in a CJK name ("安全,高效").
   return withoutOverlaps(
     out.filter(

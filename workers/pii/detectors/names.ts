@@ -594,6 +594,45 @@ export function addMentionsAndLists(piece: string, spans: NameSpan[], model: Tag
   }
 }
 
+/**
+ * A user name made of a given name and a family name joined by a dot or an underscore
+ * ("sara_lindqvist", "@chloe.martin", "posted by marco.bellini"), as chat, forums and logs show
+ * people: a known given name that is no everyday word and a surname some list holds (or a word no
+ * list knows that looks like a name), and no other part. Identifiers of code have an everyday or
+ * technical word among their parts ("grace_period", "user.name", "max_length"), and a path, a
+ * call or a file name around them ("/srv/anna.kern/", "anna.kern()", "anna.kern.json") is not read.
+ */
+const HANDLE = /(?<![\p{L}\p{N}_./\\-])(?<![\p{L}\p{N}_.]@)(\p{L}{2,20})[._](\p{L}{2,24})(?![\p{L}\p{N}_@(/\\-]|[.][\p{L}\p{N}])/gu;
+const HANDLE_NOT = Gaz.common | Gaz.dictionary | NEVER_IN_NAME | PLACES;
+
+/** Whether a given name and a family name make the two parts of a user name (see HANDLE). */
+function handleParts(given: string, family: string, model: Tagger): boolean {
+  const g = flagsOf(given, model);
+  const f = flagsOf(family, model);
+  if (!(g & Gaz.first) || g & Gaz.common || g & NEVER_IN_NAME) return false;
+  return !(f & HANDLE_NOT) && ((f & Gaz.last) !== 0 || unknownNameShaped(family, f));
+}
+
+/** A whole value that is such a user name ("sara_lindqvist"): what the identifier gate lets through. */
+export function isHandleName(value: string, model: Tagger): boolean {
+  const m = /^(\p{L}{2,20})[._](\p{L}{2,24})$/u.exec(value);
+  return m !== null && handleParts(m[1] ?? "", m[2] ?? "", model);
+}
+
+export function addHandleNames(piece: string, spans: NameSpan[], model: Tagger): void {
+  if (!piece.includes("_") && !piece.includes(".")) return;
+  HANDLE.lastIndex = 0;
+  for (let m = HANDLE.exec(piece); m; m = HANDLE.exec(piece)) {
+    if (!handleParts(m[1] ?? "", m[2] ?? "", model)) continue;
+    const start = m.index;
+    const end = start + m[0].length;
+    // The tagger reads the parts as words ("sara", "lindqvist"): the whole user name replaces them.
+    if (spans.some((x) => x.start < end && start < x.end && (x.start < start || x.end > end))) continue;
+    for (let k = spans.length - 1; k >= 0; k--) if ((spans[k] as NameSpan).start >= start && (spans[k] as NameSpan).end <= end) spans.splice(k, 1);
+    spans.push({ kind: "person", start, end });
+  }
+}
+
 /** Arabic words that put a person right after them: titles, roles of a form or of news, a greeting, "in the presence of". */
 const ARABIC_CUE =
   "السيد|السيدة|الأستاذ|الأستاذة|الاستاذ|الاستاذة|الدكتور|الدكتورة|د\\.|المهندس|المهندسة|الشيخ|الشيخة|المحامي|المحامية|العميل|العميلة|المريض|المريضة|اللاعب|اللاعبة|المدرب|الطالب|الطالبة|الموظف|الموظفة|الزميل|الزميلة|الكاتب|الكاتبة|الفنان|الفنانة|بحضور|مرحبا|مرحباً|عزيزي|عزيزتي|شكرا|شكراً|اسمي|نشكر";

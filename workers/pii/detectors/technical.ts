@@ -5,6 +5,7 @@ import { Gaz } from "../tagger/features.js";
 import type { EntityKind, Tagger } from "../tagger/tagger.js";
 import { nameLikeness } from "../tagger/name-shape.js";
 import { Shape, tokenize } from "../tagger/tokens.js";
+import { isHandleName } from "./names.js";
 
 type Span = { kind: EntityKind; start: number; end: number };
 
@@ -187,7 +188,9 @@ export function gateTechnical(text: string, spans: ReadonlyArray<Span>, model: T
   let map: ReturnType<typeof lineMap> | null = null;
   const kept: Span[] = [];
   for (const span of spans) {
-    if (inIdentifier(text, span.start, span.end, span.kind)) continue;
+    // A user name of a given and a family name ("sara_lindqvist") is a person written as an identifier.
+    const handle = span.kind === "person" && isHandleName(text.slice(span.start, span.end), model);
+    if (!handle && inIdentifier(text, span.start, span.end, span.kind)) continue;
     map ??= lineMap(text);
     const line = lineOf(map.starts, span.start);
     const lineStart = map.starts[line] ?? 0;
