@@ -464,3 +464,34 @@ describe("user names of a given and a family name", () => {
     expect(people(text)).toEqual([]);
   });
 });
+
+describe("Japanese family names before an honorific or introducing themselves", () => {
+  it.each([
+    ["件名：打ち合わせ\n山口様\nお世話になっております。", "山口"],
+    ["お世話になっております。ソニーの橋本です。", "橋本"],
+    ["議事録：森さんがトヨタと調整する。", "森"],
+    ["明日は宮市様がいらっしゃいます。", "宮市"],
+  ])("%s", (text, name) => {
+    expect(people(text)).toContain(name);
+  });
+
+  it("leaves everyone, customers, members and trades before an honorific alone", () => {
+    expect(people("皆様、お客様、会員様、店員さん、八百屋さんにお礼を申し上げます。")).toEqual([]);
+  });
+});
+
+describe("Chinese names after a role, kin or report word", () => {
+  it.each([
+    ["作家余秋月在苏州举办新书签售会。", "余秋月"],
+    ["网友“李大伟”在论坛上说，他偶遇了老同学陈静。", "李大伟 陈静"],
+    ["主教练郑凯赛后称赞了门将马天宇的表现。", "郑凯 马天宇"],
+    ["哈尔滨市民赵桂兰老人于本月逝世。", "赵桂兰"],
+    ["上海海港队凭借吴志远的两粒进球获胜。", "吴志远"],
+  ])("%s", (text, names) => {
+    expect(people(text).join(" ")).toBe(names);
+  });
+
+  it("reads five Han or more in Chinese text as a clause, not a name", () => {
+    expect(people("学生们在周一至周五上课。老师张贴了通知，作者马上回复。")).toEqual([]);
+  });
+});

@@ -244,6 +244,8 @@ function cjkFamilyNameFirst(value: string, model: Tagger): boolean {
   return (flagsOfWord(chars.slice(0, 2).join(""), model) & Gaz.last) !== 0 || CHINESE_SURNAMES.includes(chars[0] ?? " ");
 }
 
+const LONG_HAN = /^\p{sc=Han}{5,}$/u;
+const KANA_IN = /[\p{sc=Hiragana}\p{sc=Katakana}]/u;
 /** Lower-case words before a capital: what the tagger sometimes takes in front of a name. */
 const LOWER_LEAD = /^(?:\p{Ll}+\s+)+(?=\p{Lu})/u;
 /** A verb of report after a word makes it someone who speaks ("Nkemelu reported", "Kowalczyk powiedział"). */
@@ -1291,7 +1293,9 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
         !(s.kind === "person" && CJK_LIST.test(piece.slice(s.start, s.end))) &&
         // Whatever rule grew it: a span across CJK sentence punctuation or holding a particle or a Hindi function word is a clause.
         !(s.kind === "person" && articleBefore(piece, s.start) && articleNoun(piece.slice(s.start, s.end), model)) &&
-        !KATAKANA_WORD_PARTICLE.test(piece.slice(s.start, s.end)),
+        !KATAKANA_WORD_PARTICLE.test(piece.slice(s.start, s.end)) &&
+        // A Chinese name is two to four Han (a double family name and two more); five or more in text without kana is a clause.
+        !(s.kind === "person" && LONG_HAN.test(piece.slice(s.start, s.end)) && !KANA_IN.test(piece)),
     ),
   );
 }

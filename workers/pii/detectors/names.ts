@@ -328,6 +328,19 @@ const CHINESE_NAME = new RegExp(
   `(?<=${CHINESE_ROLE_BEFORE}|${CHINESE_PLAIN_BEFORE})((?:${CHINESE_DOUBLE_SURNAMES}|[${CHINESE_SURNAMES}])(?!${CHINESE_TITLE})[\\p{sc=Han}]{1,2}?)(?=${CHINESE_ROLE_AFTER}|${CHINESE_PLAIN_AFTER})`,
   "gu",
 );
+/**
+ * Roles, kin and report words that put a person right after them in news, blogs and chat ("作家余秋月",
+ * "门将马天宇", "外婆", "凭借吴志远的进球"), a quote mark between allowed ("网友“李大伟”"); after
+ * such a cue the name may be followed by a verb or particle of the sentence ("在", "的", "赛后", "老人").
+ */
+const CHINESE_ROLE_NEWS =
+  "作家|博主|主教练|门将|前锋|后卫|中场|读者|老同学|同学|同事|外婆|外公|奶奶|爷爷|姥姥|姥爷|妈妈|爸爸|母亲|父亲|哥哥|姐姐|弟弟|妹妹|阿姨|叔叔|舅舅|导师|歌手|演员|导演|主持人|作者|编辑|画家|凭借|嘉宾|主播|运动员|老板|店主|司机|候选人|冠军|市民|居民|村民|网友|網友|叫";
+const CHINESE_SENTENCE_AFTER =
+  '在|的|是|从|從|每|于|於|和|与|與|被|把|给|給|对|對|向|曾|已|将|將|赛后|賽後|分享|称赞|稱讚|举办|舉辦|老人|少年|夫妇|夫婦|等人|[”」』"]';
+const CHINESE_CUED_NAME = new RegExp(
+  `(?<=(?:${CHINESE_ROLE_NEWS}|${CHINESE_ROLE_BEFORE})[“「『"]?)((?:${CHINESE_DOUBLE_SURNAMES}|[${CHINESE_SURNAMES}])(?!${CHINESE_TITLE})[\\p{sc=Han}]{1,2})(?=${CHINESE_SENTENCE_AFTER}|${CHINESE_ROLE_AFTER}|${CHINESE_PLAIN_AFTER})`,
+  "gu",
+);
 const CHINESE_FAMILY_TITLE = new RegExp(
   `(?<=${CHINESE_ROLE_BEFORE}|${CHINESE_PLAIN_BEFORE})((?:${CHINESE_DOUBLE_SURNAMES}|[${CHINESE_SURNAMES}]))(?=${CHINESE_TITLE})`,
   "gu",
@@ -393,6 +406,18 @@ const HIRAGANA_BEFORE_HONORIFIC =
 const HIRAGANA_NOT_NAME = /^(?:お|ご|みな|あか|ばあ|じい|にい|ねえ|かあ|とう|よめ|むこ|ぼっ|じょう)/u;
 const CJK = /[\p{sc=Han}\p{sc=Hangul}]/u;
 const KANA = /[\p{sc=Hiragana}\p{sc=Katakana}]/u;
+/** Honorifics only Japanese writes after a name in Han ("山口様" on a line of its own holds no kana). */
+const JAPANESE_HAN_HONORIFIC = /\p{sc=Han}(?:様|殿)/u;
+/**
+ * Han before an honorific that are no name no list holds: everyone, a spouse, a king or god, a
+ * customer or member, a trade ("八百屋さん"), a role ("店員さん", "運転手さん", "看護師さん").
+ */
+const HONORIFIC_NOT_NAME =
+  /^(?:皆|奥|王|神|仏|殿|客|貴|旦那|女王|姫|坊|嬢|父|母|兄|姉|弟|妹|息子|娘|孫|先輩|後輩|親方|大家|大将)$|[者員屋家師官手長方達様人生]$/u;
+/** Single Han that are Japanese family names in full ("森さん", "林様"). */
+const JAPANESE_ONE_HAN_FAMILY = /^[森林原関堀辻岸谷菅沢泉畑浜島嶋柳桜東西南北岩橋]$/u;
+/** A family name some list holds introducing its bearer after a company ("ソニーの橋本です"). */
+const JAPANESE_SELF = /(?<=の)(\p{sc=Han}{2,3})(?=です|でございます|と申します)/gu;
 
 /** Names in Chinese, Japanese and Korean text (see the regular expressions above); offsets in `piece`. */
 export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): void {
@@ -405,22 +430,31 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
     for (let k = spans.length - 1; k >= 0; k--) {
       const c = spans[k] as NameSpan;
       if (c.start < end && start < c.end) {
-        // A longer span of another kind around it (an address) keeps it.
-        if (c.kind !== "person" && c.start <= start && c.end >= end) return;
+        // A longer address around it keeps it; a place or organisation the tagger ran over a clause gives way.
+        if (c.kind === "address" && c.start <= start && c.end >= end) return;
         spans.splice(k, 1);
       }
     }
     spans.push({ kind: "person", start, end });
   };
-  if (KANA.test(piece) || /[\p{sc=Han}][ \u3000][\p{sc=Han}]/u.test(piece)) {
+  const japanese = KANA.test(piece) || JAPANESE_HAN_HONORIFIC.test(piece);
+  if (japanese || /[\p{sc=Han}][ \u3000][\p{sc=Han}]/u.test(piece)) {
     JAPANESE_NAME.lastIndex = 0;
     for (let m = JAPANESE_NAME.exec(piece); m; m = JAPANESE_NAME.exec(piece)) {
       const family = m[1] ?? "";
       const known = (flagsOf(family, model) & NAMES) !== 0;
       const whole = m[0].replace(JAPANESE_HONORIFIC_END, "");
       const honorific = JAPANESE_HONORIFIC.test(piece.slice(m.index + whole.length));
-      if ((m[2] && known) || (honorific && (known || m[2]))) add(m.index, m.index + whole.length);
+      // Before an honorific in Japanese text, Han that are no everyday or role word are a family name no list holds.
+      const unlisted =
+        japanese &&
+        !m[2] &&
+        (family.length >= 2 ? !HONORIFIC_NOT_NAME.test(family) && !(flagsOf(family, model) & KNOWN_WORD) : JAPANESE_ONE_HAN_FAMILY.test(family));
+      if ((m[2] && known) || (honorific && (known || m[2] || unlisted))) add(m.index, m.index + whole.length);
     }
+    JAPANESE_SELF.lastIndex = 0;
+    for (let m = JAPANESE_SELF.exec(piece); m; m = JAPANESE_SELF.exec(piece))
+      if (flagsOf(m[1] ?? "", model) & Gaz.last) add(m.index, m.index + (m[1] ?? "").length);
     JAPANESE_BEFORE_HONORIFIC.lastIndex = 0;
     for (let m = JAPANESE_BEFORE_HONORIFIC.exec(piece); m; m = JAPANESE_BEFORE_HONORIFIC.exec(piece)) {
       if (flagsOf((m[1] ?? "").slice(0, 2), model) & NAMES) add(m.index, m.index + (m[1] ?? "").length);
@@ -429,7 +463,7 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
     for (let m = HIRAGANA_BEFORE_HONORIFIC.exec(piece); m; m = HIRAGANA_BEFORE_HONORIFIC.exec(piece))
       if (!HIRAGANA_NOT_NAME.test(m[1] ?? "")) add(m.index, m.index + (m[1] ?? "").length);
   }
-  if (!KANA.test(piece)) {
+  if (!japanese) {
     // A name needs a role word or title beside it, or "和"/"、" joining it to such a name (two
     // characters between commas are as often a word: "方法，安全，高效").
     const found: Array<[number, number, boolean]> = [];
@@ -447,6 +481,8 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
         LATIN_BEFORE.test(before);
       found.push([start, end, cued]);
     }
+    CHINESE_CUED_NAME.lastIndex = 0;
+    for (let m = CHINESE_CUED_NAME.exec(piece); m; m = CHINESE_CUED_NAME.exec(piece)) found.push([m.index, m.index + (m[1] ?? "").length, true]);
     CHINESE_FAMILY_TITLE.lastIndex = 0;
     for (let m = CHINESE_FAMILY_TITLE.exec(piece); m; m = CHINESE_FAMILY_TITLE.exec(piece))
       found.push([m.index, m.index + (m[1] ?? "").length, true]);
