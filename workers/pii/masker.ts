@@ -40,6 +40,12 @@ const OPAQUE_MAX_CHARS = 32 * 1024 * 1024;
 const SPLIT_CATEGORIES: readonly PiiCategory[] = ["email", "phone", "credit_card", "iban", "secret", "tax_id"];
 
 const STRUCTURAL_WORD = /^[a-z_]+$/;
+/** A bare number of one to three digits: a page, a count, a version between the pieces of a split value. */
+const SMALL_NUMBER = /^\s*\d{1,3}\s*$/;
+/** Digit groups as a card prints them ("4111 1111", "4111-1111-"). */
+const GROUPED_PIECE = /\d{4}[ -]\d{4}/;
+/** A field's name: letters, no digit ("page", "n", "per_page", "items"). */
+const FIELD_NAME = /^[\p{L}_.[\]-]+$/u;
 const LETTER = /\p{L}/u;
 
 /**
@@ -68,7 +74,9 @@ function plausibleSplit(category: PiiCategory, value: string, pieces: readonly s
   // in-text "halves" reading, which across texts would join unrelated numbers of several messages.
   if (category === "credit_card") return !/\p{L}/u.test(value) && splitCardShaped(value, pieces);
   // Phone numbers and national ids printed in groups: every piece holds more than one bare
-  // number ("+1 415" + "555 0123"); a bare number beside others is a list ("2024", "2023").
+  // number ("+1 415" + "555 0123"); a bare number beside others is a list ("2024", "2023") —
+  // unless the value opens on a country code's "+" ("+44", "7911", "123456").
+  if (category === "phone" && /^\s*\+\d/.test(pieces[0] ?? "")) return true;
   if (category === "phone" || category === "tax_id") return !pieces.some((p) => /^\s*\d+\s*$/.test(p));
   if (category !== "email") return true;
   const at = value.lastIndexOf("@");
@@ -195,6 +203,28 @@ export class Masker {
     if (blocking.length === 0) return;
     const found = this.#acrossStrings(texts);
     if (blocking.includes("credit_card") && splitCardAcross(texts)) found.push("credit_card");
+    // Read again without small numbers between the pieces ("4111/1111/1111/1111/2", `{"a":"4111
+    // 1111","n":2,…}`): a page or a count must not hide a card, an IBAN or a phone number, whose
+    // checks (Luhn and issuer, mod 97, the numbering plan and a piece of groups or a "+") keep lists of figures out.
+    // Only a number that is the value of a named field goes ("page", "2"): in a list of integers
+    // ([4523, 12, 9981, …]) a small one is an element, and the list stays longer than a card.
+    const withoutSmall = texts.filter((t, i) => !(SMALL_NUMBER.test(t) && i > 0 && FIELD_NAME.test(texts[i - 1] ?? "")));
+    if (withoutSmall.length < texts.length && (blocking.includes("credit_card") || blocking.includes("iban") || blocking.includes("phone"))) {
+      for (const c of this.#acrossStrings(withoutSmall)) if (c === "credit_card" || c === "iban" || c === "phone") found.push(c);
+      if (blocking.includes("credit_card") && splitCardAcross(withoutSmall)) found.push("credit_card");
+    }
+    // An IBAN's check (country, length, mod 97) holds with any small number left out ("/DE8937040044/2/0532013000").
+    const withoutAnySmall = texts.filter((t) => !SMALL_NUMBER.test(t));
+    if (withoutAnySmall.length < withoutSmall.length && blocking.includes("iban") && this.#acrossStrings(withoutAnySmall).includes("iban"))
+      found.push("iban");
+    // So does a card given in printed groups (["4111 1111", 2, "1111 1111"]): lists of integers hold no such piece.
+    if (
+      withoutAnySmall.length < withoutSmall.length &&
+      blocking.includes("credit_card") &&
+      texts.some((t) => GROUPED_PIECE.test(t)) &&
+      splitCardAcross(withoutAnySmall)
+    )
+      found.push("credit_card");
     // Each split category counts once: the two joins find the same value.
     for (const c of new Set(found)) {
       if (!blocking.includes(c)) continue;
@@ -211,7 +241,9 @@ export class Masker {
     const found: PiiCategory[] = [];
     // Keys and protocol words of lower-case letters alone ("type", "properties") cannot hold a
     // piece of a card, IBAN or e-mail address; dropped, so the pieces around them meet.
-    const parts = texts.filter((t) => t.length > 0 && !STRUCTURAL_WORD.test(t));
+    // A word right before "@…" stays: it is the mailbox ("?to=jsmith&domain=@example.org").
+    const kept = texts.flatMap((t, i) => (t.length > 0 && (!STRUCTURAL_WORD.test(t) || (texts[i + 1] ?? "").startsWith("@")) ? [i] : []));
+    const parts = kept.map((i) => texts[i] ?? "");
     if (parts.length < 2) return found;
     const own = new Map<number, Span[]>();
     const ownSpans = (k: number) => {

@@ -133,8 +133,10 @@ function urlStrings(url: URL, into: Collected): void {
   const segments = url.pathname.split("/").filter((s) => s !== "");
   const decoded = segments.map((s) => percentDecoded(s));
   into.sequences.push(decoded);
-  into.ordered.push(...decoded);
-  into.ownRuns.push(decoded);
+  // Matrix parameters (";a=4111;b=1111") are fields of their segment: the split check reads their names and values apart.
+  const fields = decoded.flatMap((s) => (s.includes(";") ? s.split(/[;=]/).filter((f) => f !== "") : [s]));
+  into.ordered.push(...fields);
+  into.ownRuns.push(fields);
   if (url.pathname.includes("+")) into.sequences.push(segments.map((s) => percentDecoded(s, true)));
   queryStrings(url.search, into);
 }
@@ -209,6 +211,8 @@ function partStrings(parts: BodyPart[], into: Collected, depth: number): void {
         if (param !== "name" && param !== "filename" && param !== "filename*") continue;
         const plain = param === "filename*" ? percentDecoded(given.replace(/^[^']*'[^']*'/, "")) : given;
         into.sequences.push([plain, plain.replace(/\.[A-Za-z0-9]{1,5}$/, "")]);
+        // In the split check's order too, before the part's value: a field's name as a form's key, a file's name as a piece.
+        into.ordered.push(param === "name" ? plain : plain.replace(/\.[A-Za-z0-9]{1,5}$/, ""));
       }
     }
     const decoded = transferDecoded(part.body, header("content-transfer-encoding"));

@@ -26,8 +26,9 @@ export function lowerCaseInCapitalisedProse(piece: string, value: string, kind: 
   // Digits make it a code ("76ers", "4chan": the code gate decides); Georgian has no capitals to leave out.
   if (UPPER.test(value) || !LETTERS_WITH_CASE.test(value) || /\d|\p{sc=Georgian}/u.test(value)) return false;
   if (kind === "address" && streetWorded) return false;
-  // Whatever kind the tagger gave it ("à théo" read as a place), a given name stays a name.
-  if (holdsGivenName(value, model)) return false;
+  // Whatever kind the tagger gave it ("à théo" read as a place), a given name stays a name, and so
+  // does a short given name before a family name no dictionary holds ("tom hardwick", "li wei").
+  if (holdsGivenName(value, model) || givenThenFamily(value, model)) return false;
   return PIECE_OPENS_CAPITALISED.test(piece);
 }
 
@@ -48,13 +49,28 @@ function holdsGivenName(value: string, model: Tagger): boolean {
 }
 const LETTERS_WITH_CASE = /[\p{Ll}\p{Lu}]/u;
 
+/** Two words: a given name, then a family name that is no everyday, dictionary or frequent word of some language. */
+function givenThenFamily(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  if (t.count !== 2) return false;
+  const given = model.gazetteer.flags(t.word[0] ?? 0);
+  const family = model.gazetteer.flags(t.word[1] ?? 0);
+  return (given & Gaz.first) !== 0 && (family & Gaz.last) !== 0 && !(family & (Gaz.common | Gaz.dictionary | Gaz.frequent));
+}
+
 /**
  * A span that opens on a lower-case Latin word that is no name particle and no given name ("im Menü
  * Extras", "se co") is a clause; "jean dupont" is a name written in lower case.
  */
 export function opensOnLowerWord(value: string, model: Tagger): boolean {
   const first = /^[\p{L}]+/u.exec(value)?.[0] ?? "";
-  return LOWER_LATIN_WORD.test(first) && !PARTICLE_OR_CONNECTOR.has(first) && value.length > first.length && !holdsGivenName(first, model);
+  return (
+    LOWER_LATIN_WORD.test(first) &&
+    !PARTICLE_OR_CONNECTOR.has(first) &&
+    value.length > first.length &&
+    !holdsGivenName(first, model) &&
+    !givenThenFamily(value, model)
+  );
 }
 
 /** Letters only of scripts without case other than CJK (Arabic, Hebrew, Devanagari, Thai, …). */
@@ -167,7 +183,8 @@ export function technicalName(value: string, kind: EntityKind, model: Tagger): b
   for (let i = 0; i < t.count; i++) {
     if (t.shape[i] === Shape.Punct) continue;
     const flags = model.gazetteer.flags(t.word[i] ?? 0);
-    if (flags & Gaz.orgWord) return false;
+    // An organisation's or a street's word names a place or body ("Julia Creek", "Python Lane", "Ruby Labs").
+    if (flags & (Gaz.orgWord | Gaz.street)) return false;
     if (flags & Gaz.techTerm && !(flags & (NAME_FLAGS & ~Gaz.first))) technical = true;
   }
   return technical;

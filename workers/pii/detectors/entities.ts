@@ -250,7 +250,7 @@ const KANA_IN = /[\p{sc=Hiragana}\p{sc=Katakana}]/u;
 const LOWER_LEAD = /^(?:\p{Ll}+\s+)+(?=\p{Lu})/u;
 /** A verb of report after a word makes it someone who speaks ("Nkemelu reported", "Kowalczyk powiedział"). */
 const REPORTED_AFTER =
-  /^ (?:said|says|wrote|writes|posted|reported|reports|confirmed|cited|asked|told|added|explained|noted|announced|replied|answered|argued|warned|admitted|sagt|sagte|meint|erklärte|dit|explique|dijo|dice|afirmó|disse|diz|afirmou|zegt|zei|säger|sa|sagde|siger|sanoi|sanoo|mondta|dedi|mówi|powiedział|powiedziała|říká|řekl|řekla|сказал|сказала|говорит)(?![\p{L}])/u;
+  /^ (?:said|says|wrote|writes|posted|reported|reports|confirmed|cited|asked|told|added|explained|noted|announced|replied|answered|argued|warned|admitted|signed|approved|called|paid|sent|won|scored|joined|resigned|declined|visited|arrived|moved|died|met|will|has|had|sagt|sagte|meint|erklärte|hat|dit|explique|dijo|dice|afirmó|ha|firmó|disse|diz|afirmou|zegt|zei|heeft|säger|sa|sagde|siger|har|sanoi|sanoo|mondta|dedi|mówi|powiedział|powiedziała|podpisał|podpisała|říká|řekl|řekla|сказал|сказала|говорит|bekreftet|bekräftade)(?![\p{L}])/u;
 /** Capitalised parts joined by a hyphen or apostrophe: "Yilmaz-Hoffmann", "HANS-JÖRG", "Dell'Acqua". */
 const JOINED_NAME = /^\p{Lu}[\p{L}\p{M}]*(?:['’-]\p{Lu}[\p{L}\p{M}]*)+$/u;
 
@@ -742,14 +742,21 @@ const CALENDAR = new Set(CALENDAR_WORDS);
  */
 function calendarName(value: string, model: Tagger): boolean {
   const words = value.split(/\s+/);
-  return [words[0] ?? "", words.at(-1) ?? ""].some(
-    (w) => CALENDAR.has(w.toLowerCase()) && !(CAPITALISED.test(w) && flagsOfWord(w, model) & NAME_FLAGS),
-  );
+  const calendar = (w: string) => CALENDAR.has(w.toLowerCase());
+  // Beside a given or family name that is no everyday word, the day or month is a name too ("Thomas Freitag", "Cuma Demir", "יוני כהן").
+  if (
+    words.length >= 2 &&
+    words.some((w) => !calendar(w) && flagsOfWord(w, model) & NAME_FLAGS && !(flagsOfWord(w, model) & (Gaz.common | Gaz.dictionary)))
+  )
+    return false;
+  return [words[0] ?? "", words.at(-1) ?? ""].some((w) => calendar(w) && !(CAPITALISED.test(w) && flagsOfWord(w, model) & NAME_FLAGS));
 }
 
 /** Shapes of everyday text a tagged span can take in any language (checked after the span is cleaned). */
 function phraseShaped(piece: string, start: number, value: string, kind: EntityKind, model: Tagger): boolean {
-  if (CONTRACTION.test(value) || CALENDAR_WORD.test(value) || HIRAGANA_OPENING.test(value) || calendarName(value, model)) return true;
+  if (CONTRACTION.test(value) || CALENDAR_WORD.test(value) || HIRAGANA_OPENING.test(value)) return true;
+  // After a title a day's or month's word is a family name ("Herr Freitag", "Ms Sunday").
+  if (calendarName(value, model) && !(kind === "person" && TITLE_BEFORE.test(piece.slice(Math.max(0, start - 12), start)))) return true;
   if (codeOrClause(piece, start, value, kind, model)) return true;
   if (everydayShape(piece, start, value, kind, model)) return true;
   // A colour ("Forest green", "Ruby red") or placeholder text ("Lorem ipsum").
