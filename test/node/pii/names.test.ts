@@ -285,7 +285,7 @@ describe("people named alone in natural text of many languages", () => {
       "IBAN: DE21 4420 9458 7898 4677 89",
       "我等了三个小时，老师说没问题。",
       "小心，地滑。",
-      "我等了三个小时。小时候我住在上海。",
+      "我等了三个小时。小时候我住在农村。",
       "이 대표 상품은 인기가 많다.",
       "전 대표가 사임했다.",
     ])
@@ -493,5 +493,23 @@ describe("Chinese names after a role, kin or report word", () => {
 
   it("reads five Han or more in Chinese text as a clause, not a name", () => {
     expect(people("学生们在周一至周五上课。老师张贴了通知，作者马上回复。")).toEqual([]);
+  });
+});
+
+describe("cities and regions a list holds inside Han text", () => {
+  const places = (text: string) =>
+    detectPii(text, entities)
+      .filter((f) => f.category === "location")
+      .map((f) => text.slice(f.start, f.end));
+
+  it.each([
+    ["下周我去深圳出差。", "深圳"],
+    ["他住在南京。", "南京"],
+  ])("%s", (text, place) => {
+    expect(places(text)).toEqual([place]);
+  });
+
+  it("leaves Han text without a listed place alone", () => {
+    expect(anything("请在周一至周五上午九点到十二点之间联系我们。")).toEqual([]);
   });
 });

@@ -14,6 +14,7 @@ import {
   CHINESE_SURNAMES,
   KOREAN_SURNAMES,
   addCjkNames,
+  addCjkPlaces,
   addCuedNames,
   addGivenThenSurname,
   addHandleNames,
@@ -1289,6 +1290,7 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   addMentionsAndLists(piece, out, model);
   addSignatureName(piece, out, model);
   addHandleNames(piece, out, model);
+  addCjkPlaces(piece, out, model);
   // A holiday after a greeting word ("Buona Pasqua") whatever rule found it; a comma never stands in a CJK name ("安全,高效").
   return withoutOverlaps(
     out.filter(

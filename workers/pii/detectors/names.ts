@@ -631,6 +631,40 @@ export function addMentionsAndLists(piece: string, spans: NameSpan[], model: Tag
 }
 
 /**
+ * Cities, regions and countries a list holds, written in Han or Hangul inside running text ("下周我去深圳出差",
+ * "저는 인천에 살아요"), where the tagger reads the run as one token and cannot find them: two to
+ * four characters that no list holds as a frequent or everyday word, longest first.
+ */
+const HAN_OR_HANGUL_RUN = /[\p{sc=Han}\p{sc=Hangul}]{2,}/gu;
+const PLACE_FLAGS = Gaz.city | Gaz.region | Gaz.country;
+/** Pronouns, particles and common verbs no place name holds (the lists carry a few clauses: "我住在"). */
+const FUNCTION_HAN = /[我你他她它们的了是在和与就都也还有这那个不没很要会能说住去来到对把被给从吗呢吧啊]/u;
+
+export function addCjkPlaces(piece: string, spans: NameSpan[], model: Tagger): void {
+  if (!CJK.test(piece)) return;
+  HAN_OR_HANGUL_RUN.lastIndex = 0;
+  for (let m = HAN_OR_HANGUL_RUN.exec(piece); m; m = HAN_OR_HANGUL_RUN.exec(piece)) {
+    const run = m[0];
+    for (let i = 0; i + 2 <= run.length; ) {
+      let taken = 0;
+      for (let length = Math.min(4, run.length - i); length >= 2 && taken === 0; length--) {
+        const candidate = run.slice(i, i + length);
+        const flags = flagsOf(candidate, model);
+        if (flags & PLACE_FLAGS && !(flags & (KNOWN_WORD | NAMES)) && !FUNCTION_HAN.test(candidate)) taken = length;
+      }
+      if (taken === 0) {
+        i++;
+        continue;
+      }
+      const start = m.index + i;
+      const end = start + taken;
+      if (!spans.some((x) => x.start < end && start < x.end)) spans.push({ kind: "location", start, end });
+      i += taken;
+    }
+  }
+}
+
+/**
  * A user name made of a given name and a family name joined by a dot or an underscore
  * ("sara_lindqvist", "@chloe.martin", "posted by marco.bellini"), as chat, forums and logs show
  * people: a known given name that is no everyday word and a surname some list holds (or a word no
