@@ -513,3 +513,35 @@ describe("cities and regions a list holds inside Han text", () => {
     expect(anything("请在周一至周五上午九点到十二点之间联系我们。")).toEqual([]);
   });
 });
+
+describe("Hindi names before a common family name", () => {
+  it.each([
+    ["राहुल शर्मा ने कल बिल के बारे में फोन किया।", "राहुल शर्मा"],
+    ["टाटा मोटर्स के प्रवक्ता राजेश कुमार ने कहा।", "राजेश कुमार"],
+    ["सुनीता देवी का वाराणसी में निधन हो गया।", "सुनीता देवी"],
+  ])("%s", (text, name) => {
+    expect(people(text)).toContain(name);
+  });
+
+  it("a title before the family name is not the given name", () => {
+    expect(people("कृपया श्री शर्मा से संपर्क करें।").join(" ")).not.toContain("श्री");
+  });
+});
+
+describe("Thai names after a title, and fragments of Indic words", () => {
+  it.each([
+    ["นางสาวสุดา แก้วมณี ยื่นคำร้อง", "สุดา แก้วมณี"],
+    ["ขอขอบคุณ รศ.ดร.สมศักดิ์ รัตนวงศ์ และสำนักงาน", "สมศักดิ์ รัตนวงศ์"],
+  ])("%s", (text, name) => {
+    expect(people(text)).toContain(name);
+  });
+
+  it.each([
+    "ขอบคุณที่ติดต่อเรา เราจะตอบกลับภายใน 2 วันทำการ",
+    "รีวิว: คุณภาพดี จัดส่งเร็ว แนะนำเลย",
+    "आज आसमान साफ रहेगा, अधिकतम तापमान 38 डिग्री।",
+    "क्या आप परिवर्तन सहेजना चाहते हैं?",
+  ])("no name: %s", (text) => {
+    expect(anything(text)).toEqual([]);
+  });
+});

@@ -246,6 +246,17 @@ function cjkFamilyNameFirst(value: string, model: Tagger): boolean {
 }
 
 const LONG_HAN = /^\p{sc=Han}{5,}$/u;
+const INDIC = /[\p{sc=Devanagari}\p{sc=Bengali}\p{sc=Tamil}\p{sc=Telugu}\p{sc=Gujarati}\p{sc=Gurmukhi}\p{sc=Kannada}\p{sc=Malayalam}\p{sc=Oriya}]/u;
+const INDIC_OR_MARK =
+  /[\p{sc=Devanagari}\p{sc=Bengali}\p{sc=Tamil}\p{sc=Telugu}\p{sc=Gujarati}\p{sc=Gurmukhi}\p{sc=Kannada}\p{sc=Malayalam}\p{sc=Oriya}\p{M}]/u;
+
+/** Whether a span of an Indic script begins or ends inside a word (a letter or mark of the script right outside it). */
+function insideIndicWord(piece: string, start: number, end: number): boolean {
+  return (
+    (INDIC.test(piece[start] ?? "") && INDIC_OR_MARK.test(piece[start - 1] ?? "")) ||
+    (INDIC_OR_MARK.test(piece[end - 1] ?? "") && INDIC_OR_MARK.test(piece[end] ?? ""))
+  );
+}
 const KANA_IN = /[\p{sc=Hiragana}\p{sc=Katakana}]/u;
 /** Lower-case words before a capital: what the tagger sometimes takes in front of a name. */
 const LOWER_LEAD = /^(?:\p{Ll}+\s+)+(?=\p{Lu})/u;
@@ -1303,6 +1314,8 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
         // Whatever rule grew it: a span across CJK sentence punctuation or holding a particle or a Hindi function word is a clause.
         !(s.kind === "person" && articleBefore(piece, s.start) && articleNoun(piece.slice(s.start, s.end), model)) &&
         !KATAKANA_WORD_PARTICLE.test(piece.slice(s.start, s.end)) &&
+        // Scripts that put spaces between words: a span that starts or ends inside a word is a fragment ("अधि" of "अधिकतम").
+        !insideIndicWord(piece, s.start, s.end) &&
         // A Chinese name is two to four Han (a double family name and two more); five or more in text without kana is a clause.
         !(s.kind === "person" && LONG_HAN.test(piece.slice(s.start, s.end)) && !KANA_IN.test(piece)),
     ),

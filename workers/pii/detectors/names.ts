@@ -727,6 +727,30 @@ const HINDI_QUESTION = new Set("क्या कौन कैसे कहाँ
 const HINDI_STOP = new Set("ने को का की के से में पर और या तथा भी जी साहब ने कहा है हैं था थी".split(" "));
 const HINDI_HONORIFIC = /(?<![\p{sc=Devanagari}\p{M}])([\p{sc=Devanagari}\p{M}]{2,})(?=\s(?:जी|साहब)(?![\p{sc=Devanagari}]))/gu;
 
+/**
+ * The most common family names of India in Devanagari: a word before one is the given name
+ * ("राजेश कुमार", "सुनीता देवी", "हरमीत सिंह"), as a list of Latin names does for cased scripts.
+ */
+const HINDI_FAMILY_NAMES =
+  "शर्मा|वर्मा|सिंह|कुमार|कुमारी|गुप्ता|पटेल|देवी|जोशी|रावत|यादव|मिश्रा|तिवारी|पांडे|पाण्डेय|चौहान|राठौर|ठाकुर|अग्रवाल|जैन|शुक्ला|श्रीवास्तव|दुबे|त्रिपाठी|मेहता|शाह|रेड्डी|नायर|अय्यर|मुखर्जी|बनर्जी|चटर्जी|दास|बोस|घोष|खान|कपूर|मल्होत्रा|खन्ना|चोपड़ा|भाटिया|सक्सेना|बंसल|गोयल|मित्तल|सिन्हा|प्रसाद|चौधरी|भट्ट|नाइक|पाटिल|देशमुख|कुलकर्णी|इरफ़ान|अंसारी|क़ुरैशी|कुरैशी";
+const HINDI_FAMILY = new RegExp(
+  `(?<![\\p{sc=Devanagari}\\p{M}])([\\p{sc=Devanagari}\\p{M}]{2,})\\s(?:${HINDI_FAMILY_NAMES})(?![\\p{sc=Devanagari}\\p{M}])`,
+  "gu",
+);
+/** Words before a family name that are no given name: titles, kin, roles, "the family". */
+const HINDI_NOT_GIVEN = new Set("श्री श्रीमती सुश्री डॉ डॉक्टर प्रोफेसर परिवार राजा रानी माता पिता भाई बहन मैडम सर".split(" "));
+
+/**
+ * Thai titles written before a name without a space (นาย, นางสาว, คุณยาย, รศ.ดร., โค้ช, and "thanks"
+ * ขอบคุณ), then the given name up to a space and, when it ends there too, a family name of at most
+ * twelve letters ("นางสาวสุดา แก้วมณี", "คุณยายบุญมี แสงทอง"). Thai writes words of a sentence
+ * together, so a longer run after the space is the sentence going on.
+ */
+const THAI_TITLED =
+  /(?<![\p{sc=Thai}])(?:(?:รศ\.|ผศ\.|ศ\.|ดร\.|นพ\.|พญ\.)+|(นางสาว|นาง|นาย|คุณยาย|คุณตา|คุณป้า|คุณลุง|คุณ|น้อง|ขอบคุณ|โค้ช|นักวิ่ง|นักเขียน|อาจารย์|ครู|หมอ))([\p{sc=Thai}\p{M}]{2,12})(?= |$)(?: ([\p{sc=Thai}\p{M}]{2,12})(?=[\s,.!?)]|$))?/gu;
+/** Words after a title that are no given name: "you can", "you must", polite particles. */
+const THAI_NOT_GIVEN = /^(?:ที่|ภาพ|สำหรับ|สามารถ|ต้อง|จะ|ได้|ไม่|ก็|เป็น|มี|ควร|อาจ|ยัง|เคย|กำลัง|ชอบ|อยาก|ครับ|ค่ะ|คะ|ทุกคน|ทุกท่าน|มาก)/u;
+
 /** Up to `max` words of one script from `at`, stopping at punctuation, a stop word or the piece's end. */
 function scriptWords(piece: string, at: number, script: RegExp, stop: ReadonlySet<string>, max: number): Array<[number, number]> {
   const words: Array<[number, number]> = [];
@@ -785,6 +809,17 @@ export function addScriptCuedNames(piece: string, spans: NameSpan[]): void {
       if (!ARABIC_STOP.has(m[2] ?? "") && !ARABIC_STOP.has(m[3] ?? "")) add(at, at + (m[1] ?? "").length, ARABIC_STOP);
     }
   }
+  if (/\p{sc=Thai}/u.test(piece)) {
+    THAI_TITLED.lastIndex = 0;
+    for (let m = THAI_TITLED.exec(piece); m; m = THAI_TITLED.exec(piece)) {
+      const given = m[2] ?? "";
+      const family = m[3];
+      // "คุณ" is also "you" ("คุณสามารถ …"): after it a name needs its family name too.
+      if ((m[1] === "คุณ" && !family) || THAI_NOT_GIVEN.test(given)) continue;
+      const start = m.index + m[0].length - given.length - (family ? family.length + 1 : 0);
+      add(start, m.index + m[0].length, new Set());
+    }
+  }
   if (/\p{sc=Devanagari}/u.test(piece)) {
     HINDI_SELF.lastIndex = 0;
     for (let m = HINDI_SELF.exec(piece); m; m = HINDI_SELF.exec(piece)) {
@@ -796,6 +831,12 @@ export function addScriptCuedNames(piece: string, spans: NameSpan[]): void {
     for (let m = HINDI_CUED.exec(piece); m; m = HINDI_CUED.exec(piece)) {
       const words = scriptWords(piece, m.index + m[0].length, /[\p{sc=Devanagari}\p{M}]/u, HINDI_STOP, 3);
       if (words.length > 0) add(words[0]?.[0] ?? 0, words[words.length - 1]?.[1] ?? 0, HINDI_STOP);
+    }
+    HINDI_FAMILY.lastIndex = 0;
+    for (let m = HINDI_FAMILY.exec(piece); m; m = HINDI_FAMILY.exec(piece)) {
+      const given = m[1] ?? "";
+      if (HINDI_STOP.has(given) || HINDI_QUESTION.has(given) || HINDI_NOT_GIVEN.has(given)) continue;
+      add(m.index, m.index + m[0].length, HINDI_STOP);
     }
     HINDI_HONORIFIC.lastIndex = 0;
     for (let m = HINDI_HONORIFIC.exec(piece); m; m = HINDI_HONORIFIC.exec(piece))
