@@ -399,6 +399,10 @@ export function groupSeparatorsAsSpaces(text: string): string {
   if (text === lastSpacedIn) return lastSpacedOut;
   let out = text;
   if (GROUP_SEPARATOR_HINT.test(text)) {
+    // Pieces joined once at the end: rebuilding the whole string at each run was quadratic in
+    // the text's length (a 4 MB prompt with a few hundred runs spent most of its time here).
+    const parts: string[] = [];
+    let copiedTo = 0;
     SEPARATED_GROUPS.lastIndex = 0;
     for (let m = SEPARATED_GROUPS.exec(text); m; m = SEPARATED_GROUPS.exec(text)) {
       const run = m[0];
@@ -421,7 +425,12 @@ export function groupSeparatorsAsSpaces(text: string): string {
         continue;
       // Same length: a separator outside the BMP is two code units, and two spaces.
       const spaced = sep.length === 3 ? SPACED_GROUP_SEPARATOR : " ".repeat(sep.length);
-      out = `${out.slice(0, m.index)}${run.split(sep).join(spaced)}${out.slice(m.index + run.length)}`;
+      parts.push(text.slice(copiedTo, m.index), run.split(sep).join(spaced));
+      copiedTo = m.index + run.length;
+    }
+    if (parts.length > 0) {
+      parts.push(text.slice(copiedTo));
+      out = parts.join("");
     }
   }
   lastSpacedIn = text;

@@ -1,0 +1,88 @@
+// Fast paths of the pattern detectors (issue 19): each skips work that cannot find anything, so
+// these pin the values at the edges of what is skipped (line edges for the loose e-mail scan, the
+// first character of a phone number, several digit-group runs in one text). The whole-set check
+// is scripts/pii-perf/dump-findings.ts (identical findings before and after).
+import { describe, expect, it } from "vitest";
+import { detectPii, type PiiCategory } from "../../../workers/pii/index.js";
+import { linesHolding } from "../../../workers/pii/detectors/lines.js";
+import { groupSeparatorsAsSpaces } from "../../../workers/pii/normalize.js";
+
+const structured = { categories: ["email", "phone", "credit_card", "tax_id", "iban", "secret", "ip_address"] as PiiCategory[] };
+
+function found(text: string): Array<[PiiCategory, string]> {
+  return detectPii(text, structured).map((f) => [f.category, text.slice(f.start, f.end)]);
+}
+
+describe("linesHolding", () => {
+  it("gives each line holding the hint once, in order, without its line break", () => {
+    const text = "alpha at one\nbeta\ngamma at two at three\r\n\ndelta at";
+    const lines = linesHolding(text, / at/g).map(([s, e]) => text.slice(s, e));
+    expect(lines).toEqual(["alpha at one", "gamma at two at three\r", "delta at"]);
+  });
+
+  it("finds the first and the last line, with or without a final line break", () => {
+    expect(linesHolding("@a\nb\n@c", /@/g)).toEqual([
+      [0, 2],
+      [5, 7],
+    ]);
+    expect(linesHolding("@a\n", /@/g)).toEqual([[0, 2]]);
+    expect(linesHolding("", /@/g)).toEqual([]);
+    expect(linesHolding("no hint\nhere", /@/g)).toEqual([]);
+  });
+
+  it("refuses a hint that is not global (it would find the first line forever)", () => {
+    expect(() => linesHolding("a@b", /@/)).toThrow();
+  });
+});
+
+describe("loose e-mails are read line by line", () => {
+  it("finds addresses on the first line, the last line and between CRLF lines", () => {
+    const text = [
+      "jane.roe at example.org",
+      "a plain line",
+      "ops+alerts @ example.com\r",
+      'mail "jane roe"@example.org',
+      "last: j.smith2@ example.net",
+    ].join("\n");
+    expect(found(text).filter(([c]) => c === "email")).toEqual([
+      ["email", "jane.roe at example.org"],
+      ["email", "ops+alerts @ example.com"],
+      ["email", '"jane roe"@example.org'],
+      ["email", "j.smith2@ example.net"],
+    ]);
+  });
+
+  it("never joins a local part and a domain across a line break", () => {
+    expect(found("jane.roe at\nexample.org").filter(([c]) => c === "email")).toEqual([]);
+    expect(found("jane.roe\n@ example.org").filter(([c]) => c === "email")).toEqual([]);
+  });
+
+  it("still reads the prose around 'at' as prose on a line with an address", () => {
+    expect(found("look at example.com, or write to jane.roe at example.org").filter(([c]) => c === "email")).toEqual([
+      ["email", "jane.roe at example.org"],
+    ]);
+  });
+});
+
+describe("phone numbers start with +, ( or a digit", () => {
+  it.each([
+    ["+CC", "call +44 20 7946 0381 today", "+44 20 7946 0381"],
+    ["00CC", "call 0044 20 7946 0381 today", "0044 20 7946 0381"],
+    ["brackets", "phone (415) 555-0132 anytime", "(415) 555-0132"],
+    ["after a label's colon", "Tel:0412 345 678", "0412 345 678"],
+    ["after a slash, with +", "mobile/+49 30 901820 please", "+49 30 901820"],
+  ])("%s", (_name, text, value) => {
+    expect(found(text)).toContainEqual(["phone", value]);
+  });
+});
+
+describe("groupSeparatorsAsSpaces with many runs", () => {
+  it("turns every run's separators into spaces and leaves the rest as written", () => {
+    const row = "card 4111|1111|1111|1111 and | North | 4521 | 3310 | then +1;415;555;0123 end";
+    const spaced = "card 4111 1111 1111 1111 and | North | 4521 | 3310 | then +1 415 555 0123 end";
+    const text = Array.from({ length: 300 }, () => row).join("\n");
+    const out = groupSeparatorsAsSpaces(text);
+    expect(out).toHaveLength(text.length);
+    expect(out).toBe(Array.from({ length: 300 }, () => spaced).join("\n"));
+  });
+});
