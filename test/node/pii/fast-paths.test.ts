@@ -4,6 +4,7 @@
 // is scripts/pii-perf/dump-findings.ts (identical findings before and after).
 import { describe, expect, it } from "vitest";
 import { detectPii, type PiiCategory } from "../../../workers/pii/index.js";
+import { CAPITAL_GROWS } from "../../../workers/pii/detectors/financial.js";
 import { linesHolding } from "../../../workers/pii/detectors/lines.js";
 import { groupSeparatorsAsSpaces } from "../../../workers/pii/normalize.js";
 
@@ -84,5 +85,26 @@ describe("groupSeparatorsAsSpaces with many runs", () => {
     const out = groupSeparatorsAsSpaces(text);
     expect(out).toHaveLength(text.length);
     expect(out).toBe(Array.from({ length: 300 }, () => spaced).join("\n"));
+  });
+});
+
+describe("IBANs read in capitals line by line", () => {
+  it("lists every character whose capital is longer (the whole text is read as before then)", () => {
+    const missed: string[] = [];
+    for (let cp = 0; cp <= 0x10ffff; cp++) {
+      if (cp >= 0xd800 && cp <= 0xdfff) continue;
+      const ch = String.fromCodePoint(cp);
+      if (ch.toUpperCase().length !== ch.length && !CAPITAL_GROWS.test(ch)) missed.push(cp.toString(16));
+    }
+    expect(missed).toEqual([]);
+  });
+
+  it.each([
+    ["lower case, on the last line", "notes\nsee the invoice\niban de89 3704 0044 0532 0130 00", "de89 3704 0044 0532 0130 00"],
+    ["look-alike Cyrillic letter, first line", "DЕ89 3704 0044 0532 0130 00 is the account\nthanks", "DЕ89 3704 0044 0532 0130 00"],
+    ["with a growing capital elsewhere in the text", "Straße 5\nkonto de89 3704 0044 0532 0130 00", "de89 3704 0044 0532 0130 00"],
+    ["groups joined by another separator", "a\nIBAN GB29|NWBK|6016|1331|9268|19\nb", "GB29|NWBK|6016|1331|9268|19"],
+  ])("%s", (_name, text, value) => {
+    expect(found(text)).toContainEqual(["iban", value]);
   });
 });

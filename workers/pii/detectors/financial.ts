@@ -4,6 +4,7 @@ import creditCardType from "credit-card-type";
 import { getCountrySpecifications } from "ibantools";
 import { groupSeparatorsAsSpaces, latinCapitals } from "../normalize.js";
 import type { RawFinding } from "../types.js";
+import { linesHolding } from "./lines.js";
 
 // Digit groups joined by one or two separators (space, dot, dash, underscore, slash: "4111.1111…",
 // "4 1 1 1 …"); 12-19 digits are checked below. Unicode digits and dashes are ASCII by now, and
@@ -183,6 +184,14 @@ const IBAN = /(?<![\p{L}\p{N}_])[A-Z]{2}\d{2}(?:(?: \u2010 |[ .-])?[A-Z0-9]{4}){
 
 /** Two letters (any case or script) and two digits starting a word: the only texts worth reading in capitals. */
 const IBAN_HINT = /(?<![\p{L}\p{N}_])\p{L}{2}\d{2}/u;
+/** The same, for the lines that hold it: an IBAN starts where it does (its letters are letters before capitals too). */
+const IBAN_HINTS = new RegExp(IBAN_HINT.source, "gu");
+/**
+ * Characters whose capital is longer than they are ("ß" -> "SS", "ﬁ", Greek with iota
+ * subscript): with one of them anywhere, latinCapitals reads the whole text another way, so the
+ * text is read whole as before. Test: fast-paths.test.ts checks the list against every code point.
+ */
+export const CAPITAL_GROWS = /[\u00df\u0149\u01f0\u0390\u03b0\u0587\u1e96-\u1e9a\u1f50-\u1ffc\ufb00-\ufb17]/;
 const LAST_GROUP = /(?: \u2010 |[ .-])?[A-Z0-9]{1,4}$/;
 
 let ibanLengths: Map<string, number> | null = null;
@@ -219,7 +228,19 @@ export function isIban(compact: string): boolean {
  */
 export function detectIbans(normalized: string, out: RawFinding[]): void {
   if (!IBAN_HINT.test(normalized)) return;
-  const text = latinCapitals(groupSeparatorsAsSpaces(normalized));
+  const spaced = groupSeparatorsAsSpaces(normalized);
+  // Capitals of the lines holding a hint only: upper-casing a whole long text with non-ASCII in it
+  // cost more than all the IBAN matching. Without a growing capital, latinCapitals maps character
+  // by character, and no IBAN crosses a line break, so each line reads as in the whole text.
+  if (CAPITAL_GROWS.test(normalized)) {
+    detectIbansIn(latinCapitals(spaced), 0, out);
+    return;
+  }
+  for (const [start, end] of linesHolding(normalized, IBAN_HINTS)) detectIbansIn(latinCapitals(spaced.slice(start, end)), start, out);
+}
+
+/** IBANs in `text` (capitals), which starts at `offset` of the detection copy. */
+function detectIbansIn(text: string, offset: number, out: RawFinding[]): void {
   IBAN.lastIndex = 0;
   for (let m = IBAN.exec(text); m; m = IBAN.exec(text)) {
     // Read in capitals, the next word may have joined as a last group ("… 0985 BY FRIDAY"): shorter
@@ -227,7 +248,7 @@ export function detectIbans(normalized: string, out: RawFinding[]): void {
     for (let value = m[0]; value.length >= 15; value = value.replace(LAST_GROUP, "")) {
       const compact = value.replace(/[ .\u2010-]/g, "");
       if (!isIban(compact)) continue;
-      out.push({ category: "iban", start: m.index, end: m.index + value.length, detector: "iban", key: compact });
+      out.push({ category: "iban", start: offset + m.index, end: offset + m.index + value.length, detector: "iban", key: compact });
       IBAN.lastIndex = m.index + value.length;
       break;
     }
