@@ -5,8 +5,9 @@
 import { describe, expect, it } from "vitest";
 import { detectPii, type PiiCategory } from "../../../workers/pii/index.js";
 import { CAPITAL_GROWS } from "../../../workers/pii/detectors/financial.js";
+import { tokenRuns } from "../../../workers/pii/detectors/secrets.js";
 import { linesHolding } from "../../../workers/pii/detectors/lines.js";
-import { groupSeparatorsAsSpaces } from "../../../workers/pii/normalize.js";
+import { groupSeparatorsAsSpaces, normalize, toOriginal } from "../../../workers/pii/normalize.js";
 
 const structured = { categories: ["email", "phone", "credit_card", "tax_id", "iban", "secret", "ip_address"] as PiiCategory[] };
 
@@ -106,5 +107,67 @@ describe("IBANs read in capitals line by line", () => {
     ["groups joined by another separator", "a\nIBAN GB29|NWBK|6016|1331|9268|19\nb", "GB29|NWBK|6016|1331|9268|19"],
   ])("%s", (_name, text, value) => {
     expect(found(text)).toContainEqual(["iban", value]);
+  });
+});
+
+describe("tokenRuns", () => {
+  // What the loop replaces: whole runs of token characters, 20 or more.
+  const REFERENCE = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{20,}/g;
+  const reference = (text: string) => [...text.matchAll(REFERENCE)].map((m) => [m.index, m.index + m[0].length]);
+
+  it.each([
+    ["a key in prose", "use key AKIAxx9Q2kLmNp4Rt7VwZ0bC3dE5 then"],
+    ["at both edges", "ghp_1234567890abcdefghijABCDEFGHIJ\nxx\nZm9vYmFyYmF6cXV4cXV1eA=="],
+    ["exactly 19 and 20 characters", "abcdefghij123456789 abcdefghij1234567890"],
+    ["non-ASCII letters end a run", "abcdefghij1234567890é abcdefghij1234567890ü1"],
+    ["separators of every kind", "a/b+c=d_e-f0123456789ABCDEFG;x:y.z"],
+    ["nothing", ""],
+  ])("%s: the runs the regex finds", (_name, text) => {
+    expect(tokenRuns(text)).toEqual(reference(text));
+  });
+
+  it("agrees with the regex on generated text", () => {
+    const alphabet = "aZ09+/=_- .é\n:";
+    let seed = 7;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed;
+    };
+    for (let k = 0; k < 200; k++) {
+      const text = Array.from({ length: 200 }, () => (next() % 5 === 0 ? alphabet[next() % alphabet.length] : "x")).join("");
+      expect(tokenRuns(text)).toEqual(reference(text));
+    }
+  });
+});
+
+describe("the detection copy's offset map stays small", () => {
+  it("copies letters that read as themselves with the text around them: one segment", () => {
+    const text = `café ${"a".repeat(1000)} naïve Ελλάδα 東京`;
+    const norm = normalize(text);
+    expect(norm.text).toBe(text);
+    expect(norm.segments).toHaveLength(4);
+    for (const [s, e] of [
+      [0, 4],
+      [1006, 1011],
+      [1018, 1020],
+    ] as const)
+      expect(toOriginal(norm, s, e, text.length)).toEqual([s, e]);
+  });
+
+  it("maps a second round of decoding by runs, not by unit, to the same offsets", () => {
+    const text = `${"plain words ".repeat(500)}mail jane%2Eroe%2540example.org then ＡＢ &amp;#64; ${"more ".repeat(500)}`;
+    const norm = normalize(text);
+    expect(norm.text).toContain("mail jane.roe@example.org then AB @ more");
+    // One segment per unit before: 4 numbers for each of ~8,500 units.
+    expect(norm.segments?.length ?? 0).toBeLessThan(100);
+    const at = norm.text.indexOf("jane.roe@example.org");
+    expect(toOriginal(norm, at, at + "jane.roe@example.org".length, text.length)).toEqual([
+      text.indexOf("jane%2E"),
+      text.indexOf("example.org") + "example.org".length,
+    ]);
+    const ab = norm.text.indexOf("AB");
+    expect(toOriginal(norm, ab, ab + 1, text.length)).toEqual([text.indexOf("ＡＢ"), text.indexOf("ＡＢ") + 1]);
+    const amp = norm.text.indexOf("@ more");
+    expect(toOriginal(norm, amp, amp + 1, text.length)).toEqual([text.indexOf("&amp;#64;"), text.indexOf("&amp;#64;") + "&amp;#64;".length]);
   });
 });

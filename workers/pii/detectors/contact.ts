@@ -398,6 +398,8 @@ export function detectPhones(normalized: string, out: RawFinding[], options: Pho
   PHONE.lastIndex = 0;
   for (let m = PHONE.exec(text); m; m = PHONE.exec(text)) {
     const raw = m[0];
+    // Fewer than 7 characters hold fewer than 7 digits (checked below): skipped before any copy.
+    if (raw.length < 7) continue;
     if (covered && (covered[m.index] || covered[m.index + raw.length - 1])) continue;
     const digits = raw.replace(/\D/g, "");
     if (digits.length < 7 || digits.length > 15) continue;

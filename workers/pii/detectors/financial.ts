@@ -61,6 +61,8 @@ export function detectCards(normalized: string, out: RawFinding[]): void {
   CARD.lastIndex = 0;
   for (let m = CARD.exec(text); m; m = CARD.exec(text)) {
     const raw = m[0];
+    // Fewer than 12 characters hold fewer than 12 digits: most runs (years, counts, times) end here.
+    if (raw.length < 12) continue;
     const groups: string[] = [];
     const offsets: number[] = [];
     const digitRun = /\d+/g;
