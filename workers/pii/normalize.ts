@@ -3,6 +3,8 @@
 // digit and dashes and spaces unified, with a map from every normalised offset back to the
 // original so masking replaces the right span.
 
+import { linesHolding } from "./detectors/lines.js";
+
 /** Zero-width, bidi, soft hyphen, word joiners, BOM, variation selectors, tags, fillers. */
 // biome-ignore lint/suspicious/noMisleadingCharacterClass: the class lists invisible code points one by one on purpose
 const INVISIBLE = /[\p{Cf}\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180F\u3164\uFE00-\uFE0F\uFFA0]|\uDB40[\uDC00-\uDDEF]/u;
@@ -435,6 +437,8 @@ const SEPARATED_GROUPS =
 /** A number in thousands ("4,111,111,111,111,111", "1'234'567"): an amount, not digit groups. */
 const THOUSANDS = /^\d{1,3}(?:[^\d]\d{3})+$/;
 const GROUP_SEPARATOR_HINT = /\p{N} ?[^\p{L}\p{N}\p{M}\s.-] ?\p{N}/u;
+/** Seven ASCII digits on one line (a run is read only with seven: see groupSeparatorsAsSpaces). */
+const SEVEN_DIGITS = /\d(?:[^\n\d]*\d){6}/g;
 
 /**
  * What a separator with a space on each side (" | ") becomes in that view: a hyphen (U+2010) the
@@ -460,30 +464,37 @@ export function groupSeparatorsAsSpaces(text: string): string {
     // the text's length (a 4 MB prompt with a few hundred runs spent most of its time here).
     const parts: string[] = [];
     let copiedTo = 0;
-    SEPARATED_GROUPS.lastIndex = 0;
-    for (let m = SEPARATED_GROUPS.exec(text); m; m = SEPARATED_GROUPS.exec(text)) {
-      const run = m[0];
-      const digits = run.replace(/\D/g, "").length;
-      const letters = run.replace(/[^\p{L}]/gu, "").length;
-      if (digits < 7 || letters > digits || THOUSANDS.test(run)) continue;
-      const sep = m[1] ?? "";
-      // Cells of a table row or a CSV line ("| North | 4521 | 3310 | …", "North;4521;3310;…"): a
-      // first group of letters alone is a label (an IBAN's bank code sits inside the run), and a separator before or after the run is the row's
-      // edge; a card, phone or IBAN written with separators has neither.
-      const edge = sep.trim();
-      if (
-        /^\p{L}+$/u.test(run.split(sep)[0] ?? "") ||
-        text.slice(0, m.index).trimEnd().endsWith(edge) ||
-        text
-          .slice(m.index + run.length)
-          .trimStart()
-          .startsWith(edge)
-      )
-        continue;
-      // Same length: a separator outside the BMP is two code units, and two spaces.
-      const spaced = sep.length === 3 ? SPACED_GROUP_SEPARATOR : " ".repeat(sep.length);
-      parts.push(text.slice(copiedTo, m.index), run.split(sep).join(spaced));
-      copiedTo = m.index + run.length;
+    // Only a line holding seven digits can hold a run that is read (the check below), and no run
+    // crosses a line break: the other lines are skipped. A line read alone matches as in the
+    // whole text, since its line break satisfies every look-around as the text's edges do.
+    for (const [lineStart, lineEnd] of linesHolding(text, SEVEN_DIGITS)) {
+      const line = text.slice(lineStart, lineEnd);
+      SEPARATED_GROUPS.lastIndex = 0;
+      for (let m = SEPARATED_GROUPS.exec(line); m; m = SEPARATED_GROUPS.exec(line)) {
+        const index = lineStart + m.index;
+        const run = m[0];
+        const digits = run.replace(/\D/g, "").length;
+        const letters = run.replace(/[^\p{L}]/gu, "").length;
+        if (digits < 7 || letters > digits || THOUSANDS.test(run)) continue;
+        const sep = m[1] ?? "";
+        // Cells of a table row or a CSV line ("| North | 4521 | 3310 | …", "North;4521;3310;…"): a
+        // first group of letters alone is a label (an IBAN's bank code sits inside the run), and a separator before or after the run is the row's
+        // edge; a card, phone or IBAN written with separators has neither. Read in the whole text (over line breaks).
+        const edge = sep.trim();
+        if (
+          /^\p{L}+$/u.test(run.split(sep)[0] ?? "") ||
+          text.slice(0, index).trimEnd().endsWith(edge) ||
+          text
+            .slice(index + run.length)
+            .trimStart()
+            .startsWith(edge)
+        )
+          continue;
+        // Same length: a separator outside the BMP is two code units, and two spaces.
+        const spaced = sep.length === 3 ? SPACED_GROUP_SEPARATOR : " ".repeat(sep.length);
+        parts.push(text.slice(copiedTo, index), run.split(sep).join(spaced));
+        copiedTo = index + run.length;
+      }
     }
     if (parts.length > 0) {
       parts.push(text.slice(copiedTo));

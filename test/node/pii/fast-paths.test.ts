@@ -171,3 +171,63 @@ describe("the detection copy's offset map stays small", () => {
     expect(toOriginal(norm, amp, amp + 1, text.length)).toEqual([text.indexOf("&amp;#64;"), text.indexOf("&amp;#64;") + "&amp;#64;".length]);
   });
 });
+
+describe("groupSeparatorsAsSpaces reads the lines with seven digits only", () => {
+  // The whole-text reading it replaces (normalize.ts before issue 19's speed work).
+  const RUNS =
+    /(?<![\p{L}\p{N}\p{M}]|[\p{L}\p{N}][^\p{L}\p{N}\p{M}\s])\+?[\p{L}\p{N}]{1,6}([^\p{L}\p{N}\p{M}\s.-]| [^\p{L}\p{N}\p{M}\s.,-] )[\p{L}\p{N}]{1,6}(?:\1[\p{L}\p{N}]{1,6}){1,10}(?![\p{L}\p{N}\p{M}]|\1[\p{L}\p{N}])/gu;
+  function reference(text: string): string {
+    if (!/\p{N} ?[^\p{L}\p{N}\p{M}\s.-] ?\p{N}/u.test(text)) return text;
+    let out = text;
+    for (const m of text.matchAll(RUNS)) {
+      const run = m[0];
+      const digits = run.replace(/\D/g, "").length;
+      if (digits < 7 || run.replace(/[^\p{L}]/gu, "").length > digits || /^\d{1,3}(?:[^\d]\d{3})+$/.test(run)) continue;
+      const sep = m[1] ?? "";
+      const edge = sep.trim();
+      if (
+        /^\p{L}+$/u.test(run.split(sep)[0] ?? "") ||
+        text.slice(0, m.index).trimEnd().endsWith(edge) ||
+        text
+          .slice(m.index + run.length)
+          .trimStart()
+          .startsWith(edge)
+      )
+        continue;
+      const spaced = sep.length === 3 ? " \u2010 " : " ".repeat(sep.length);
+      out = `${out.slice(0, m.index)}${run.split(sep).join(spaced)}${out.slice(m.index + run.length)}`;
+    }
+    return out;
+  }
+
+  it("turns the same separators into spaces as the whole-text reading", () => {
+    const pieces = [
+      "4111|1111|1111|1111",
+      "+1;415;555;0123",
+      "12:30",
+      "a|b|c",
+      "| 4521 | 3310 |",
+      "DE89/3704/0044/0532/0130/00",
+      "1,234,567",
+      "x",
+      " ",
+      "\n",
+      "7",
+      "·",
+      "12 | 34 | 56 | 78",
+    ];
+    let seed = 5;
+    const next = () => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed;
+    };
+    let changed = 0;
+    for (let k = 0; k < 400; k++) {
+      const text = Array.from({ length: 10 }, () => pieces[next() % pieces.length]).join(next() % 2 ? " " : "\n");
+      const expected = reference(text);
+      expect(groupSeparatorsAsSpaces(text)).toBe(expected);
+      if (expected !== text) changed++;
+    }
+    expect(changed).toBeGreaterThan(50);
+  });
+});
