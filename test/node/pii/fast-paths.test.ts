@@ -7,6 +7,7 @@ import { detectPii, type PiiCategory } from "../../../workers/pii/index.js";
 import { CAPITAL_GROWS } from "../../../workers/pii/detectors/financial.js";
 import { tokenRuns } from "../../../workers/pii/detectors/secrets.js";
 import { linesHolding } from "../../../workers/pii/detectors/lines.js";
+import { base64TextOf } from "../../../workers/pii/json.js";
 import { groupSeparatorsAsSpaces, normalize, toOriginal } from "../../../workers/pii/normalize.js";
 
 const structured = { categories: ["email", "phone", "credit_card", "tax_id", "iban", "secret", "ip_address"] as PiiCategory[] };
@@ -229,5 +230,23 @@ describe("groupSeparatorsAsSpaces reads the lines with seven digits only", () =>
       if (expected !== text) changed++;
     }
     expect(changed).toBeGreaterThan(50);
+  });
+});
+
+describe("base64TextOf without exceptions for bytes that are not UTF-8", () => {
+  const b64 = (bytes: number[]) => btoa(String.fromCharCode(...bytes));
+  const utf8 = (text: string) => [...new TextEncoder().encode(text)];
+
+  it.each<[string, number[], string | undefined]>([
+    ["plain text", utf8("jane.roe@example.org"), "jane.roe@example.org"],
+    ["text spelling U+FFFD itself", utf8("call \ufffd 0412 345 678"), "call \ufffd 0412 345 678"],
+    ["a BOM, dropped as the strict decoder does", [0xef, 0xbb, 0xbf, ...utf8("hello world")], "hello world"],
+    ["invalid bytes", [0xc3, 0x28, 0xa0, 0xa1, 0x41, 0x42, 0x43, 0x44, 0x45], undefined],
+    ["invalid bytes and an encoded U+FFFD", [0xef, 0xbf, 0xbd, 0xc3, 0x28, 0x41, 0x42, 0x43, 0x44], undefined],
+    ["an encoded surrogate (CESU-8)", [0xed, 0xa0, 0x80, 0x41, 0x42, 0x43, 0x44, 0x45, 0x46], undefined],
+    ["control characters", [0x41, 0x00, 0x42, 0x43, 0x44, 0x45, 0x46, 0x47, 0x48], undefined],
+    ["a PNG", [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0x00, 0x00], undefined],
+  ])("%s", (_name, bytes, text) => {
+    expect(base64TextOf(b64(bytes))).toBe(text);
   });
 });
