@@ -98,27 +98,46 @@ export function decodeBase64(s: string): Uint8Array | undefined {
   }
 }
 
+const utf8Lenient = new TextDecoder("utf-8", { fatal: false, ignoreBOM: false });
+
 /** The UTF-8 text `bytes` hold, or undefined when they are not text. */
 function asText(bytes: Uint8Array): string | undefined {
-  try {
-    const text = utf8Strict.decode(bytes);
-    return CONTROL.test(text) ? undefined : text;
-  } catch {
-    return undefined;
+  // Most words read as base64 are not UTF-8, and the strict decoder throws for them (slow): the
+  // lenient one marks them with U+FFFD instead. A U+FFFD the bytes spell out (EF BF BD) is left
+  // to the strict decoder.
+  const lenient = utf8Lenient.decode(bytes);
+  if (lenient.includes("\ufffd")) {
+    if (!holdsReplacementCharacter(bytes)) return undefined;
+    try {
+      const text = utf8Strict.decode(bytes);
+      return CONTROL.test(text) ? undefined : text;
+    } catch {
+      return undefined;
+    }
   }
+  return CONTROL.test(lenient) ? undefined : lenient;
+}
+
+/** Whether `bytes` hold U+FFFD encoded (EF BF BD). */
+function holdsReplacementCharacter(bytes: Uint8Array): boolean {
+  for (let i = 0; i + 2 < bytes.length; i++) if (bytes[i] === 0xef && bytes[i + 1] === 0xbf && bytes[i + 2] === 0xbd) return true;
+  return false;
 }
 
 /** How a base64-looking payload is scanned: media is skipped, text decoded, anything else scanned as opaque. */
 function base64Kind(payload: string): ScanKind {
   const bytes = decodeBase64(payload);
   if (!bytes) return "content";
-  if (
-    MEDIA_MAGIC.some((magic) => magic.every((b, i) => bytes[i] === b)) ||
-    (bytes[4] === 0x66 && bytes[5] === 0x74 && bytes[6] === 0x79 && bytes[7] === 0x70)
-  ) {
-    return "media"; // the last test: MP4 / MOV / M4A ("ftyp" at offset 4)
-  }
+  if (isMedia(bytes)) return "media";
   return asText(bytes) !== undefined ? "text64" : "opaque";
+}
+
+/** Bytes of a picture, sound or video by their magic number. */
+function isMedia(bytes: Uint8Array): boolean {
+  return (
+    MEDIA_MAGIC.some((magic) => magic.every((b, i) => bytes[i] === b)) ||
+    (bytes[4] === 0x66 && bytes[5] === 0x74 && bytes[6] === 0x79 && bytes[7] === 0x70) // MP4 / MOV / M4A ("ftyp" at offset 4)
+  );
 }
 
 /**
@@ -127,8 +146,11 @@ function base64Kind(payload: string): ScanKind {
  */
 export function base64TextOf(v: string): string | undefined {
   const payload = dataUrlParts(v)?.payload ?? v;
-  if (payload.length < 8 || base64Kind(payload) !== "text64") return undefined;
-  return asText(decodeBase64(payload) ?? new Uint8Array());
+  if (payload.length < 8) return undefined;
+  // base64Kind's reading, decoded once.
+  const bytes = decodeBase64(payload);
+  if (!bytes || isMedia(bytes)) return undefined;
+  return asText(bytes);
 }
 
 /** The split of a `data:` URL into its header ("data:…;base64,") and its base64 payload. */

@@ -3,6 +3,8 @@
 // digit and dashes and spaces unified, with a map from every normalised offset back to the
 // original so masking replaces the right span.
 
+import { linesHolding } from "./detectors/lines.js";
+
 /** Zero-width, bidi, soft hyphen, word joiners, BOM, variation selectors, tags, fillers. */
 // biome-ignore lint/suspicious/noMisleadingCharacterClass: the class lists invisible code points one by one on purpose
 const INVISIBLE = /[\p{Cf}\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180F\u3164\uFE00-\uFE0F\uFFA0]|\uDB40[\uDC00-\uDDEF]/u;
@@ -105,6 +107,10 @@ DIGIT_FORMS.set(0x3007, "0"); // 〇
 
 const MARKS = /\p{M}+/gu;
 
+/** foldCluster of single BMP characters by code point (per isolate, bounded). */
+const foldedChar = new Map<number, string>();
+const FOLDED_CHAR_MAX = 8192;
+
 /**
  * One cluster (a code point and the marks after it) as detectors see it: digit forms as ASCII
  * digits, NFKC, then folded; marks that stay on an ASCII base after composition ("4\u0332", the
@@ -136,6 +142,16 @@ class Builder {
   segments = new Int32Array(256);
   count = 0;
   n = 0;
+  // Copied text not yet in `parts`: consecutive copies join into one slice (a long text with a
+  // few non-ASCII letters is then a few parts, not one per letter).
+  #original = "";
+  #copyFrom = 0;
+  #copyTo = 0;
+
+  #flush(): void {
+    if (this.#copyTo > this.#copyFrom) this.parts.push(this.#original.slice(this.#copyFrom, this.#copyTo));
+    this.#copyFrom = this.#copyTo = 0;
+  }
 
   #push(norm: number, from: number, to: number, copied: number): void {
     if (this.count * 4 + 4 > this.segments.length) {
@@ -154,7 +170,13 @@ class Builder {
   /** Original text copied as is. */
   copy(original: string, from: number, to: number): void {
     if (to <= from) return;
-    this.parts.push(original.slice(from, to));
+    if (this.#copyTo === from && this.#copyTo > this.#copyFrom && this.#original === original) this.#copyTo = to;
+    else {
+      this.#flush();
+      this.#original = original;
+      this.#copyFrom = from;
+      this.#copyTo = to;
+    }
     const last = (this.count - 1) * 4;
     // Extends the previous copied segment when the two touch on both sides.
     const seg = this.segments;
@@ -167,12 +189,14 @@ class Builder {
   /** `out` stands for original [from, to). */
   emit(out: string, from: number, to: number): void {
     if (out.length === 0) return;
+    this.#flush();
     this.parts.push(out);
     this.#push(this.n, from, to, 0);
     this.n += out.length;
   }
 
   result(): NormalizedText {
+    this.#flush();
     return { text: this.parts.join(""), segments: this.segments.subarray(0, this.count * 4) };
   }
 }
@@ -196,14 +220,36 @@ export function normalize(original: string): NormalizedText {
   for (let round = 1; round < 3 && norm.segments && ESCAPE_LEFT.test(norm.text); round++) {
     const again = normalizeOnce(norm.text);
     if (!again.segments) break;
-    // Rare: one segment per unit of the second round, each mapped through the first.
+    // Each unit of the second round mapped through the first. Runs of units that map alike are
+    // one segment: units stepping one original unit each (copied), or units standing for the
+    // same original range; toOriginal reads the same offsets from them as from one segment per
+    // unit, which cost 16 bytes and an array per character of a long text.
     const segments = new Int32Array(again.text.length * 4);
+    let count = 0;
     for (let k = 0; k < again.text.length; k++) {
       const [s1, e1] = toOriginal(again, k, k + 1, norm.text.length);
       const [s0, e0] = toOriginal(norm, s1, Math.max(s1 + 1, e1), original.length);
-      segments.set([k, s0, e0, 0], k * 4);
+      const last = (count - 1) * 4;
+      if (count > 0) {
+        const unitsIn = k - (segments[last] ?? 0);
+        const copied = segments[last + 3] === 1;
+        const stepping = e0 === s0 + 1 && s0 === (segments[last + 2] ?? 0);
+        // A run of one unit may turn into a copied run when the next unit follows it.
+        const startsCopy = unitsIn === 1 && !copied && (segments[last + 2] ?? 0) === (segments[last + 1] ?? 0) + 1;
+        if ((copied || startsCopy) && stepping) {
+          segments[last + 2] = e0;
+          segments[last + 3] = 1;
+          continue;
+        }
+        if (!copied && s0 === segments[last + 1] && e0 === segments[last + 2]) continue;
+      }
+      segments[count * 4] = k;
+      segments[count * 4 + 1] = s0;
+      segments[count * 4 + 2] = e0;
+      segments[count * 4 + 3] = 0;
+      count++;
     }
-    norm = { text: again.text, segments };
+    norm = { text: again.text, segments: segments.subarray(0, count * 4) };
   }
   return norm;
 }
@@ -258,6 +304,19 @@ function normalizeOnce(original: string): NormalizedText {
       const ch = String.fromCodePoint(d);
       if (!COMBINING.test(ch) && !INVISIBLE.test(ch)) break;
       j += ch.length;
+    }
+    if (j === i + 1) {
+      // One BMP character alone: its reading is memoised, and one that reads as itself (most
+      // letters of most scripts) is copied, so it joins the copied text around it.
+      let folded = foldedChar.get(cp);
+      if (folded === undefined) {
+        folded = foldCluster(first);
+        if (foldedChar.size < FOLDED_CHAR_MAX) foldedChar.set(cp, folded);
+      }
+      if (folded === first) b.copy(original, i, j);
+      else b.emit(folded, i, j);
+      i = j;
+      continue;
     }
     const cluster = original.slice(i, j).replace(INVISIBLE_ALL, "");
     b.emit(foldCluster(cluster), i, j);
@@ -378,6 +437,8 @@ const SEPARATED_GROUPS =
 /** A number in thousands ("4,111,111,111,111,111", "1'234'567"): an amount, not digit groups. */
 const THOUSANDS = /^\d{1,3}(?:[^\d]\d{3})+$/;
 const GROUP_SEPARATOR_HINT = /\p{N} ?[^\p{L}\p{N}\p{M}\s.-] ?\p{N}/u;
+/** Seven ASCII digits on one line (a run is read only with seven: see groupSeparatorsAsSpaces). */
+const SEVEN_DIGITS = /\d(?:[^\n\d]*\d){6}/g;
 
 /**
  * What a separator with a space on each side (" | ") becomes in that view: a hyphen (U+2010) the
@@ -399,29 +460,45 @@ export function groupSeparatorsAsSpaces(text: string): string {
   if (text === lastSpacedIn) return lastSpacedOut;
   let out = text;
   if (GROUP_SEPARATOR_HINT.test(text)) {
-    SEPARATED_GROUPS.lastIndex = 0;
-    for (let m = SEPARATED_GROUPS.exec(text); m; m = SEPARATED_GROUPS.exec(text)) {
-      const run = m[0];
-      const digits = run.replace(/\D/g, "").length;
-      const letters = run.replace(/[^\p{L}]/gu, "").length;
-      if (digits < 7 || letters > digits || THOUSANDS.test(run)) continue;
-      const sep = m[1] ?? "";
-      // Cells of a table row or a CSV line ("| North | 4521 | 3310 | …", "North;4521;3310;…"): a
-      // first group of letters alone is a label (an IBAN's bank code sits inside the run), and a separator before or after the run is the row's
-      // edge; a card, phone or IBAN written with separators has neither.
-      const edge = sep.trim();
-      if (
-        /^\p{L}+$/u.test(run.split(sep)[0] ?? "") ||
-        text.slice(0, m.index).trimEnd().endsWith(edge) ||
-        text
-          .slice(m.index + run.length)
-          .trimStart()
-          .startsWith(edge)
-      )
-        continue;
-      // Same length: a separator outside the BMP is two code units, and two spaces.
-      const spaced = sep.length === 3 ? SPACED_GROUP_SEPARATOR : " ".repeat(sep.length);
-      out = `${out.slice(0, m.index)}${run.split(sep).join(spaced)}${out.slice(m.index + run.length)}`;
+    // Pieces joined once at the end: rebuilding the whole string at each run was quadratic in
+    // the text's length (a 4 MB prompt with a few hundred runs spent most of its time here).
+    const parts: string[] = [];
+    let copiedTo = 0;
+    // Only a line holding seven digits can hold a run that is read (the check below), and no run
+    // crosses a line break: the other lines are skipped. A line read alone matches as in the
+    // whole text, since its line break satisfies every look-around as the text's edges do.
+    for (const [lineStart, lineEnd] of linesHolding(text, SEVEN_DIGITS)) {
+      const line = text.slice(lineStart, lineEnd);
+      SEPARATED_GROUPS.lastIndex = 0;
+      for (let m = SEPARATED_GROUPS.exec(line); m; m = SEPARATED_GROUPS.exec(line)) {
+        const index = lineStart + m.index;
+        const run = m[0];
+        const digits = run.replace(/\D/g, "").length;
+        const letters = run.replace(/[^\p{L}]/gu, "").length;
+        if (digits < 7 || letters > digits || THOUSANDS.test(run)) continue;
+        const sep = m[1] ?? "";
+        // Cells of a table row or a CSV line ("| North | 4521 | 3310 | …", "North;4521;3310;…"): a
+        // first group of letters alone is a label (an IBAN's bank code sits inside the run), and a separator before or after the run is the row's
+        // edge; a card, phone or IBAN written with separators has neither. Read in the whole text (over line breaks).
+        const edge = sep.trim();
+        if (
+          /^\p{L}+$/u.test(run.split(sep)[0] ?? "") ||
+          text.slice(0, index).trimEnd().endsWith(edge) ||
+          text
+            .slice(index + run.length)
+            .trimStart()
+            .startsWith(edge)
+        )
+          continue;
+        // Same length: a separator outside the BMP is two code units, and two spaces.
+        const spaced = sep.length === 3 ? SPACED_GROUP_SEPARATOR : " ".repeat(sep.length);
+        parts.push(text.slice(copiedTo, index), run.split(sep).join(spaced));
+        copiedTo = index + run.length;
+      }
+    }
+    if (parts.length > 0) {
+      parts.push(text.slice(copiedTo));
+      out = parts.join("");
     }
   }
   lastSpacedIn = text;

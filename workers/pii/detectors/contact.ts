@@ -4,6 +4,7 @@ import { parse as parseDomain } from "tldts";
 import { groupSeparatorsAsSpaces, latinCapitals } from "../normalize.js";
 import { Gaz } from "../tagger/features.js";
 import { lowerLikeTokens, wordHash } from "../tagger/tokens.js";
+import { linesHolding } from "./lines.js";
 import type { RawFinding } from "../types.js";
 import { tagger } from "./entities.js";
 
@@ -94,7 +95,10 @@ const LOOSE_EMAIL = new RegExp(
   String.raw`(?:"([^"\\\n\r]{1,64})"|${LOCAL})(?:([ \t\r\n]+(?:at|@)[ \t\r\n]+)|[ \t\r\n]+@|@[ \t\r\n]+|(?<=")@)((?:${LABEL}[.\u3002])+(\p{L}{2,24}))(?![\p{L}\p{N}-]|[.\u3002][\p{L}\p{N}])`,
   "giu",
 );
-const LOOSE_HINT = /\s@|@\s|"@|\sat\s/i;
+/** What every loose address on one line holds (one of its joints). */
+const LOOSE_HINT = /[ \t]@|@[ \t]|"@|[ \t]at[ \t]/gi;
+/** A joint across a line break ("jane.roe\n@\nexample.org"): then the whole text is read. */
+const LOOSE_ACROSS_LINES = /[\r\n][ \t\r\n]*(?:@|at[ \t\r\n])|(?:@|[ \t\r\n]at)[ \t]*[\r\n]/i;
 /** A local part that is more than a word: it holds a dot, digit, underscore or plus, and a letter. */
 const ADDRESS_LIKE = /^(?=.*\p{L})(?=.*[._+\p{N}])[\p{L}\p{N}]+(?:[._+'-]*[\p{L}\p{N}]+)*$/u;
 /** "v1.2", "2.0.1b": a version number, not a mailbox. */
@@ -149,9 +153,18 @@ function realDomain(domain: string): boolean {
 }
 
 function detectLooseEmails(text: string, out: RawFinding[]): void {
-  if (!LOOSE_HINT.test(text)) return;
+  // Only lines with a joint can hold an address: on prose that skips most of the text. A line
+  // read alone matches as in the whole text, since a line break satisfies every look-around at
+  // its edges as the text's start and end do.
+  if (LOOSE_ACROSS_LINES.test(text)) return detectLooseEmailsIn(text, 0, text.length, out);
+  for (const [lineStart, lineEnd] of linesHolding(text, LOOSE_HINT)) detectLooseEmailsIn(text, lineStart, lineEnd, out);
+}
+
+function detectLooseEmailsIn(text: string, lineStart: number, lineEnd: number, out: RawFinding[]): void {
+  const line = text.slice(lineStart, lineEnd);
   LOOSE_EMAIL.lastIndex = 0;
-  for (let m = LOOSE_EMAIL.exec(text); m; m = LOOSE_EMAIL.exec(text)) {
+  for (let m = LOOSE_EMAIL.exec(line); m; m = LOOSE_EMAIL.exec(line)) {
+    const index = lineStart + m.index;
     const value = m[0];
     const domain = m[3] ?? "";
     const quoted = m[1];
@@ -160,10 +173,10 @@ function detectLooseEmails(text: string, out: RawFinding[]): void {
     const local = quoted ?? joint.replace(/\s*(?:@|at)\s*$/i, "");
     const form: Joint = m[2] === undefined ? (joint.endsWith("@") ? "before" : "after") : m[2].includes("@") ? "spaced" : "at";
     // Code after the address ("@router.post(…)") makes it a decorator.
-    if (text[m.index + value.length] === "(" || !realDomain(domain)) continue;
+    if (text[index + value.length] === "(" || !realDomain(domain)) continue;
     if (quoted === undefined && !looseLocalPart(local, form)) continue;
     const key = `${quoted !== undefined ? `"${quoted}"` : local}@${domain.replace(/\u3002/g, ".")}`.toLowerCase();
-    out.push({ category: "email", start: m.index, end: m.index + value.length, detector: "email", key });
+    out.push({ category: "email", start: index, end: index + value.length, detector: "email", key });
   }
 }
 
@@ -196,8 +209,11 @@ export function detectEmails(text: string, out: RawFinding[]): void {
 // A number may follow a "/" only when it starts with "+" (a path segment "/+44 20 …" is a phone;
 // "/2024 1234" is a path of ids). Right after a label's colon it may follow a letter ("Tel:0412 345
 // 678", "電話：090-1234-5678" once normalised); "host:8080" is no valid number.
+// The leading look-ahead names the characters a number can start with ("+", "(", a digit): it
+// changes no match, but without it V8 tries the alternation of look-behinds at every position
+// of the text (3-4x slower on prose).
 const PHONE =
-  /(?:(?<=\/)(?=\+)|(?<=\p{L}:)|(?<![\p{L}\p{N}_+\-./:#@$]))(?:(?:\+|00)\d{1,3}(?: \u2010 |[ .-])?(?:\(0\)[ .-]?)?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,15}(?:(?: \u2010 |[ .-]|\/ ?)\d{1,15}){0,7}(?![\p{L}\p{N}_]|[.\-/:,]\p{N})/gu;
+  /(?=[+(\d])(?:(?<=\/)(?=\+)|(?<=\p{L}:)|(?<![\p{L}\p{N}_+\-./:#@$]))(?:(?:\+|00)\d{1,3}(?: \u2010 |[ .-])?(?:\(0\)[ .-]?)?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,15}(?:(?: \u2010 |[ .-]|\/ ?)\d{1,15}){0,7}(?![\p{L}\p{N}_]|[.\-/:,]\p{N})/gu;
 const DATE_LIKE = /^(?:\d{4}[.-]\d{1,2}[.-]\d{1,2}|\d{1,2}[.-]\d{1,2}[.-]\d{2,4})$/;
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 // Whole words only ("bestelling" holds no "tel").
@@ -404,6 +420,8 @@ export function detectPhones(normalized: string, out: RawFinding[], options: Pho
   PHONE.lastIndex = 0;
   for (let m = PHONE.exec(text); m; m = PHONE.exec(text)) {
     const raw = m[0];
+    // Fewer than 7 characters hold fewer than 7 digits (checked below): skipped before any copy.
+    if (raw.length < 7) continue;
     if (covered && (covered[m.index] || covered[m.index + raw.length - 1])) continue;
     const digits = raw.replace(/\D/g, "");
     if (digits.length < 7 || digits.length > 15) continue;

@@ -1,6 +1,7 @@
 // Dates of birth: a date (numeric, with a month name in any language, or in CJK year-month-day
 // form) near a word that says it is a birth date ("born", "DOB", "geboren", "né le", "生年月日"…).
 import type { RawFinding } from "../types.js";
+import { groupedByFirstCharacter } from "./alternation.js";
 
 // A month written as a word: any word of letters, since the date must stand next to a birth word
 // anyway (month names and their inflections in 30 languages: "marca", "április", "марта", "Μαρτίου").
@@ -27,7 +28,8 @@ const BIRTH =
 const BIRTH_AFTER =
   /^(?:-?\p{L}{1,3})?\s*\(?(?:dob|d\.o\.b\.?|date of birth|born|b\.|geb\.|geboren|г\.\s?р\.|生まれ|生|출생|r\.\s?narození|doğumlu|doğdu|tarihinde doğdu|született|születésű|syntynyt|syntyneen|född|født|fødd|urodzon[ya]|narozen[aáý]?|rođen[ai]?|sündinud)/iu;
 
-const BIRTH_ALL = new RegExp(BIRTH.source, "giu");
+// Grouped by first letter (alternation.ts): the same matches, about twice as fast over long texts.
+const BIRTH_ALL = new RegExp(groupedByFirstCharacter(BIRTH.source, "giu"), "giu");
 /** A date before its birth word ("12/03/1990 (DOB)", "14.11.1971 г.р.") ends this close to it. */
 const BEFORE = 24;
 /** The first date after a birth word starts this close to its end ("born on …", "Date of birth (DD/MM/YYYY): …"). */

@@ -4,6 +4,7 @@ import creditCardType from "credit-card-type";
 import { getCountrySpecifications } from "ibantools";
 import { groupSeparatorsAsSpaces, latinCapitals } from "../normalize.js";
 import type { RawFinding } from "../types.js";
+import { linesHolding } from "./lines.js";
 
 // Digit groups joined by one or two separators (space, dot, dash, underscore, slash: "4111.1111…",
 // "4 1 1 1 …"); 12-19 digits are checked below. Unicode digits and dashes are ASCII by now, and
@@ -61,6 +62,8 @@ export function detectCards(normalized: string, out: RawFinding[]): void {
   CARD.lastIndex = 0;
   for (let m = CARD.exec(text); m; m = CARD.exec(text)) {
     const raw = m[0];
+    // Fewer than 12 characters hold fewer than 12 digits: most runs (years, counts, times) end here.
+    if (raw.length < 12) continue;
     const groups: string[] = [];
     const offsets: number[] = [];
     const digitRun = /\d+/g;
@@ -254,6 +257,14 @@ const IBAN = /(?<![\p{L}\p{N}_])[A-Z]{2}\d{2}(?:(?: \u2010 |[ .-])?[A-Z0-9]{4}){
 
 /** Two letters (any case or script) and two digits starting a word: the only texts worth reading in capitals. */
 const IBAN_HINT = /(?<![\p{L}\p{N}_])\p{L}{2}\d{2}/u;
+/** The same, for the lines that hold it: an IBAN starts where it does (its letters are letters before capitals too). */
+const IBAN_HINTS = new RegExp(IBAN_HINT.source, "gu");
+/**
+ * Characters whose capital is longer than they are ("ß" -> "SS", "ﬁ", Greek with iota
+ * subscript): with one of them anywhere, latinCapitals reads the whole text another way, so the
+ * text is read whole as before. Test: fast-paths.test.ts checks the list against every code point.
+ */
+export const CAPITAL_GROWS = /[\u00df\u0149\u01f0\u0390\u03b0\u0587\u1e96-\u1e9a\u1f50-\u1ffc\ufb00-\ufb17]/;
 const LAST_GROUP = /(?: \u2010 |[ .-])?[A-Z0-9]{1,4}$/;
 
 let ibanLengths: Map<string, number> | null = null;
@@ -295,7 +306,19 @@ function ibanLength(country: string): number | undefined {
  */
 export function detectIbans(normalized: string, out: RawFinding[]): void {
   if (!IBAN_HINT.test(normalized)) return;
-  const text = latinCapitals(groupSeparatorsAsSpaces(normalized));
+  const spaced = groupSeparatorsAsSpaces(normalized);
+  // Capitals of the lines holding a hint only: upper-casing a whole long text with non-ASCII in it
+  // cost more than all the IBAN matching. Without a growing capital, latinCapitals maps character
+  // by character, and no IBAN crosses a line break, so each line reads as in the whole text.
+  if (CAPITAL_GROWS.test(normalized)) {
+    detectIbansIn(latinCapitals(spaced), 0, out);
+    return;
+  }
+  for (const [start, end] of linesHolding(normalized, IBAN_HINTS)) detectIbansIn(latinCapitals(spaced.slice(start, end)), start, out);
+}
+
+/** IBANs in `text` (capitals), which starts at `offset` of the detection copy. */
+function detectIbansIn(text: string, offset: number, out: RawFinding[]): void {
   IBAN.lastIndex = 0;
   for (let m = IBAN.exec(text); m; m = IBAN.exec(text)) {
     // Read in capitals, the next word may have joined as a last group ("… 0985 BY FRIDAY"): shorter
@@ -303,24 +326,24 @@ export function detectIbans(normalized: string, out: RawFinding[]): void {
     for (let value = m[0]; value.length >= 15; value = value.replace(LAST_GROUP, "")) {
       const compact = value.replace(/[ .\u2010-]/g, "");
       if (!isIban(compact)) continue;
-      out.push({ category: "iban", start: m.index, end: m.index + value.length, detector: "iban", key: compact });
+      out.push({ category: "iban", start: offset + m.index, end: offset + m.index + value.length, detector: "iban", key: compact });
       IBAN.lastIndex = m.index + value.length;
       break;
     }
   }
-  detectUnevenIbans(text, out);
+  detectUnevenIbans(text, offset, out);
 }
 
 // An IBAN in groups of any length ("DE89 37 040044 0532 0130 00"): the groups are joined until
 // the country's length; mod 97 decides, as above.
 const UNEVEN_IBAN = /(?<![\p{L}\p{N}_])[A-Z]{2}\d{2}(?:(?: \u2010 |[ .-])?[A-Z0-9]{1,12}){1,16}(?![\p{L}\p{N}_])/gu;
 
-function detectUnevenIbans(text: string, out: RawFinding[]): void {
+function detectUnevenIbans(text: string, offset: number, out: RawFinding[]): void {
   UNEVEN_IBAN.lastIndex = 0;
   for (let m = UNEVEN_IBAN.exec(text); m; m = UNEVEN_IBAN.exec(text)) {
-    const start = m.index;
+    const start = offset + m.index;
     // A failed reading tries again from the next word: the run may open on another word ("ref AB12 DE89 …").
-    UNEVEN_IBAN.lastIndex = start + 4;
+    UNEVEN_IBAN.lastIndex = m.index + 4;
     const length = ibanLength(m[0].slice(0, 2));
     if (length === undefined || out.some((f) => f.category === "iban" && f.start <= start && start < f.end)) continue;
     let compact = "";
@@ -330,7 +353,7 @@ function detectUnevenIbans(text: string, out: RawFinding[]): void {
       if (compact.length === length && mod97(compact) === 1) {
         const end = start + (group.index ?? 0) + group[0].length;
         out.push({ category: "iban", start, end, detector: "iban", key: compact });
-        UNEVEN_IBAN.lastIndex = end;
+        UNEVEN_IBAN.lastIndex = end - offset;
       }
       break;
     }

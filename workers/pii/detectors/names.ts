@@ -598,6 +598,9 @@ const CAPITALISED_LIST = /(?<![\p{L}\p{M}'’-])\p{Lu}[\p{L}\p{M}'’-]+(?:, (?:
  * some list (a word no list knows counts as a name there) ("Committee: Okonkwo, Lindahl, Baptiste"): surnames listed, as in minutes and panels.
  */
 export function addMentionsAndLists(piece: string, spans: NameSpan[], model: Tagger): void {
+  // Neither a mention nor a list: return before making the closure below, which the bundle (keepNames)
+  // names on every call, costlier than these checks.
+  if (!piece.includes("@") && !piece.includes(", ")) return;
   const add = (start: number, end: number) => {
     if (spans.some((x) => x.start < end && start < x.end)) return;
     spans.push({ kind: "person", start, end });
@@ -773,6 +776,8 @@ function scriptWords(piece: string, at: number, script: RegExp, stop: ReadonlySe
  * name takes two words, more only where a binder ("بن", "عبد") or the article ties the next one in.
  */
 export function addScriptCuedNames(piece: string, spans: NameSpan[]): void {
+  // Only Arabic and Devanagari text is read below: returns before making the closure.
+  if (!/[\p{sc=Arabic}\p{sc=Devanagari}\p{sc=Thai}]/u.test(piece)) return;
   const add = (start: number, end: number, stop: ReadonlySet<string>) => {
     if (end <= start) return;
     const around = spans.find((x) => x.kind === "person" && x.start <= start && x.end >= end);

@@ -450,6 +450,16 @@ const SCHEMES: readonly Scheme[] = [
   { name: "co_cedula", min: 7, re: re("\\d{1,3}(?:\\.\\d{3}){2,3}"), valid: () => true, weak: true, words: /c[ée]dula|\bc\.?c\.?\s*$/iu },
 ];
 
+// Schemes of the same layout share one regex (nine digits: BSN, SIN, NIF, AFM, Teudat Zehut…):
+// a window is matched once per layout, and each scheme checks those matches in turn.
+const LAYOUTS: RegExp[] = [];
+const LAYOUT_OF: readonly number[] = SCHEMES.map((scheme) => {
+  const at = LAYOUTS.findIndex((r) => r.source === scheme.re.source && r.flags === scheme.re.flags);
+  if (at >= 0) return at;
+  LAYOUTS.push(scheme.re);
+  return LAYOUTS.length - 1;
+});
+
 /** Detector names of the schemes (they win an overlap with a phone number: see detect.ts). */
 export const NATIONAL_ID_DETECTORS: ReadonlySet<string> = new Set([...SCHEMES.map((s) => s.name), "labelled_id"]);
 
@@ -588,10 +598,20 @@ function tryWindow(text: string, runStart: number, runEnd: number, alnum: number
   // Two characters either side: the schemes' boundary checks look that far.
   const from = Math.max(0, runStart - 2);
   const window = text.slice(from, Math.min(text.length, runEnd + 2));
-  for (const scheme of SCHEMES) {
+  const byLayout: Array<RegExpExecArray[] | undefined> = [];
+  for (let k = 0; k < SCHEMES.length; k++) {
+    const scheme = SCHEMES[k] as Scheme;
     if (scheme.min > alnum) continue;
-    scheme.re.lastIndex = 0;
-    for (let m = scheme.re.exec(window); m; m = scheme.re.exec(window)) {
+    const layout = LAYOUT_OF[k] ?? -1;
+    let matches = byLayout[layout];
+    if (!matches) {
+      matches = [];
+      const re = LAYOUTS[layout] ?? scheme.re;
+      re.lastIndex = 0;
+      for (let m = re.exec(window); m; m = re.exec(window)) matches.push(m);
+      byLayout[layout] = matches;
+    }
+    for (const m of matches) {
       const value = m[1] ?? m[0];
       const start = from + m.index;
       const compact = value.replace(/[ .\-/+]/g, "").toUpperCase();

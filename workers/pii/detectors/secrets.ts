@@ -38,11 +38,35 @@ const SHAPES: ReadonlyArray<readonly [string, RegExp, RegExp]> = [
 // answers for every shape.
 const ANY_HINT = new RegExp(SHAPES.map(([, hint]) => hint.source).join("|"), "i");
 
-// Whole runs of token characters, 20 or more. The look-behind changes no match (the leftmost
-// match of a long enough run starts at its first character) but fails at once inside a run,
-// where the bare class would try each position again (twice as slow on prose).
-const TOKEN = /(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{20,}/g;
+// Whole runs of token characters (A-Z a-z 0-9 + / = _ -), 20 or more: found by a plain loop over
+// the character codes, two to four times faster than the equivalent regex
+// (/(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{20,}/g, whose matches are exactly these runs).
+const TOKEN_CHAR = new Uint8Array(128);
+for (const ch of "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=_-") TOKEN_CHAR[ch.charCodeAt(0)] = 1;
+const TOKEN_MIN = 20;
 const TOKEN_MAX = 1024;
+
+/** [start, end) of every maximal run of token characters of TOKEN_MIN or more, in order. */
+export function tokenRuns(text: string): Array<[number, number]> {
+  const runs: Array<[number, number]> = [];
+  const n = text.length;
+  let i = 0;
+  while (i < n) {
+    const c = text.charCodeAt(i);
+    if (c >= 128 || TOKEN_CHAR[c] === 0) {
+      i++;
+      continue;
+    }
+    let j = i + 1;
+    for (; j < n; j++) {
+      const d = text.charCodeAt(j);
+      if (d >= 128 || TOKEN_CHAR[d] === 0) break;
+    }
+    if (j - i >= TOKEN_MIN) runs.push([i, j]);
+    i = j + 1;
+  }
+  return runs;
+}
 
 export function shannonEntropy(s: string): number {
   const counts = new Map<string, number>();
@@ -100,14 +124,14 @@ export function detectSecrets(text: string, out: RawFinding[], options: SecretOp
       out.push({ category: "secret", start, end: start + value.length, detector, key: value });
     }
   }
-  TOKEN.lastIndex = 0;
   let publicBlocks: Array<[number, number]> | null = null;
-  for (let m = TOKEN.exec(text); m; m = TOKEN.exec(text)) {
-    if (m[0].length > TOKEN_MAX || !looksRandom(m[0], options.entropyThreshold) || identifierShaped(m[0])) continue;
+  for (const [at, end] of tokenRuns(text)) {
+    if (end - at > TOKEN_MAX) continue;
+    const token = text.slice(at, end);
+    if (!looksRandom(token, options.entropyThreshold) || identifierShaped(token)) continue;
     publicBlocks ??= publicMaterial(text);
-    const at = m.index;
     if (publicBlocks.some(([s, e]) => s <= at && at < e)) continue;
-    out.push({ category: "secret", start: m.index, end: m.index + m[0].length, detector: "high_entropy", key: m[0] });
+    out.push({ category: "secret", start: at, end, detector: "high_entropy", key: token });
   }
 }
 
