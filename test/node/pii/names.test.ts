@@ -545,3 +545,21 @@ describe("Thai names after a title, and fragments of Indic words", () => {
     expect(anything(text)).toEqual([]);
   });
 });
+
+describe("clean text this round's gates keep clean", () => {
+  it.each([
+    "Zutaten: 250 g Mehl, 3 Eier, 500 ml Milch, eine Prise Salz.",
+    "Precalentar el horno a 190 °C. Batir los huevos con el azúcar.",
+    "Pesanan Anda nomor 881203 sudah dikirim.",
+    "Apakah Anda yakin ingin menghapus file ini?",
+    "شكراً لتواصلك معنا. سيتم الرد على استفسارك في أقرب وقت.",
+    "תקייה: מחר מעונן חלקית, טמפרטורה מרבית 28 מעלות.",
+  ])("%s", (text) => {
+    expect(anything(text).filter((f) => !f.startsWith("location:"))).toEqual([]);
+  });
+
+  it("keeps names after an amount and in Arabic with a listed name", () => {
+    expect(people("Paid 30 EUR to Anna Schmidt.")).toEqual(["Anna Schmidt"]);
+    expect(people("وصل محمد الشمري إلى المكتب.").join(" ")).toContain("محمد");
+  });
+});

@@ -156,6 +156,17 @@ const UNITS =
 const UNIT_ONLY = new RegExp(`^\\d[\\d\\s.,]*\\s?(?:${UNITS})$`, "u");
 const MEASUREMENT = new RegExp(`\\d+(?:[.,]\\d+)?\\s?(?:${UNITS})(?![\\p{L}])`, "gu");
 
+/** A number and its unit right before a span, the kitchen's too ("250 g Mehl", "1,7 litre çelik", "180 °C. Batir"). */
+const MEASURE_BEFORE = new RegExp(
+  `\\d(?:[.,]\\d+)?\\s?(?:${UNITS}|TL|EL|EL\\.|TL\\.|tsp|tbsp|cups?|litres?|liters?|litre|stück|Stück|pcs)\\.?\\s+$`,
+  "u",
+);
+
+/** Whether the span follows a number with its unit: what is measured (flour, water, a kettle), or a recipe's next step. */
+export function afterMeasure(piece: string, start: number): boolean {
+  return MEASURE_BEFORE.test(piece.slice(Math.max(0, start - 16), start));
+}
+
 /** `value` without its measurements ("2200 W", "1,7 l"): what is left of it to be a house number. */
 export function withoutMeasurements(value: string): string {
   return value.replace(MEASUREMENT, "");

@@ -28,6 +28,7 @@ import {
 import {
   acronymAlone,
   cjkWithoutHead,
+  afterMeasure,
   codeOrQuantity,
   lowerCaseInCapitalisedProse,
   opensOnLowerWord,
@@ -246,6 +247,31 @@ function cjkFamilyNameFirst(value: string, model: Tagger): boolean {
 }
 
 const LONG_HAN = /^\p{sc=Han}{5,}$/u;
+/** Pronouns of polite address that languages write with a capital (Indonesian, Malay, Spanish, Portuguese, German, Russian, Ukrainian, Turkish). */
+const POLITE_PRONOUNS = new Set([
+  "Anda",
+  "Usted",
+  "Ustedes",
+  "Você",
+  "Vocês",
+  "Sie",
+  "Ihnen",
+  "Ihr",
+  "Ihre",
+  "Вы",
+  "Вас",
+  "Вам",
+  "Ви",
+  "Вас",
+  "Siz",
+  "Sizin",
+]);
+function holdsPolitePronoun(value: string): boolean {
+  for (const word of value.split(/[\s,.;:!?]+/u)) if (POLITE_PRONOUNS.has(word)) return true;
+  return false;
+}
+/** Arabic and Hebrew, whose given and family names the lists hold: a person there needs one of them (or a title). */
+const LISTED_SCRIPT = /^[\s\p{M}\p{P}\p{sc=Arabic}\p{sc=Hebrew}]+$/u;
 const INDIC = /[\p{sc=Devanagari}\p{sc=Bengali}\p{sc=Tamil}\p{sc=Telugu}\p{sc=Gujarati}\p{sc=Gurmukhi}\p{sc=Kannada}\p{sc=Malayalam}\p{sc=Oriya}]/u;
 const INDIC_OR_MARK =
   /[\p{sc=Devanagari}\p{sc=Bengali}\p{sc=Tamil}\p{sc=Telugu}\p{sc=Gujarati}\p{sc=Gurmukhi}\p{sc=Kannada}\p{sc=Malayalam}\p{sc=Oriya}\p{M}]/u;
@@ -881,7 +907,8 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       (!placeWordBefore && lowerCaseInCapitalisedProse(piece, value, s.kind, model, s.kind === "address" && streetWorded(value, model))) ||
       (s.kind !== "address" && opensOnLowerWord(value, model)) ||
       // A person there only loses a clause: a name is at most three words, none of them a run of twelve letters.
-      ((s.kind !== "person" || CLAUSE_LENGTH.test(value)) && uncasedWithoutName(piece, value, titled || wholeWordName(value, model))) ||
+      ((s.kind !== "person" || CLAUSE_LENGTH.test(value) || LISTED_SCRIPT.test(value)) &&
+        uncasedWithoutName(piece, value, titled || wholeWordName(value, model))) ||
       (headless && !cjkPerson) ||
       acronymAlone(value, model) ||
       codeOrQuantity(value, s.kind) ||
@@ -1314,6 +1341,10 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
         // Whatever rule grew it: a span across CJK sentence punctuation or holding a particle or a Hindi function word is a clause.
         !(s.kind === "person" && articleBefore(piece, s.start) && articleNoun(piece.slice(s.start, s.end), model)) &&
         !KATAKANA_WORD_PARTICLE.test(piece.slice(s.start, s.end)) &&
+        // A pronoun of polite address written with a capital is no name ("Pesanan Anda", "Apakah Anda", "Usted").
+        !(s.kind !== "address" && holdsPolitePronoun(piece.slice(s.start, s.end))) &&
+        // What a number and its unit measure ("250 g Mehl"), or a span opening on the unit's letter ("180 °C. Batir").
+        !(s.kind !== "address" && (afterMeasure(piece, s.start) || piece[s.start - 1] === "°")) &&
         // Scripts that put spaces between words: a span that starts or ends inside a word is a fragment ("अधि" of "अधिकतम").
         !insideIndicWord(piece, s.start, s.end) &&
         // A Chinese name is two to four Han (a double family name and two more); five or more in text without kana is a clause.

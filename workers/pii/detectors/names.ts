@@ -796,8 +796,10 @@ export function addScriptCuedNames(piece: string, spans: NameSpan[]): void {
     ARABIC_CUED.lastIndex = 0;
     for (let m = ARABIC_CUED.exec(piece); m; m = ARABIC_CUED.exec(piece)) {
       const words = scriptWords(piece, m.index + m[0].length, /[\p{sc=Arabic}\p{M}]/u, ARABIC_STOP, 4);
-      // A given name opens it: a word with the article there is a role or a noun ("السيد الرئيس").
+      // A given name opens it: a word with the article there is a role or a noun ("السيد الرئيس");
+      // after thanks, a word with the preposition "for" (لـ) is the reason ("شكراً لتواصلك معنا").
       if (piece.startsWith("ال", words[0]?.[0] ?? 0)) continue;
+      if (/^(?:شكرا|شكراً|نشكر)/u.test(m[0]) && /^ل(?!يلى|ينا|ؤي|ارا|مياء)/u.test(piece.slice(words[0]?.[0] ?? 0))) continue;
       let taken = Math.min(words.length, 2);
       const text = (k: number) => piece.slice(words[k]?.[0], words[k]?.[1]);
       while (taken < words.length && (ARABIC_BINDER.test(text(taken - 1)) || ARABIC_BINDER.test(text(taken - 2)) || text(taken).startsWith("ال")))
