@@ -563,3 +563,10 @@ describe("clean text this round's gates keep clean", () => {
     expect(people("وصل محمد الشمري إلى المكتب.").join(" ")).toContain("محمد");
   });
 });
+
+describe("German nouns after an article are no people", () => {
+  it("reads one word after a determiner as a noun, a name after a preposition as a name", () => {
+    expect(people("Schritt 3: Kontakte mit einem trockenen Tuch reinigen.")).toEqual([]);
+    expect(people("Ich habe mit Schneider gesprochen.")).toEqual(["Schneider"]);
+  });
+});

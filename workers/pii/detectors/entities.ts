@@ -247,6 +247,8 @@ function cjkFamilyNameFirst(value: string, model: Tagger): boolean {
 }
 
 const LONG_HAN = /^\p{sc=Han}{5,}$/u;
+const GERMAN_DETERMINER_BEFORE =
+  /(?:^|[\s(„"])(?:der|die|das|den|dem|des|ein|eine|einen|einem|einer|eines|kein|keine|keinen|keinem|keiner|mein|meine|meinen|meinem|dein|deine|sein|seine|seinen|seinem|unser|unsere|jeder|jede|jedes|jeden|dieser|diese|dieses|diesen|diesem|welche|welcher|welches)\s+(?:\p{Ll}[\p{Ll}ß]*\s+)?$/iu;
 /** Pronouns of polite address that languages write with a capital (Indonesian, Malay, Spanish, Portuguese, German, Russian, Ukrainian, Turkish). */
 const POLITE_PRONOUNS = new Set([
   "Anda",
@@ -1341,6 +1343,12 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
         // Whatever rule grew it: a span across CJK sentence punctuation or holding a particle or a Hindi function word is a clause.
         !(s.kind === "person" && articleBefore(piece, s.start) && articleNoun(piece.slice(s.start, s.end), model)) &&
         !KATAKANA_WORD_PARTICLE.test(piece.slice(s.start, s.end)) &&
+        // German: one word after an article or determiner (and an adjective) is a noun ("das Laub", "einem trockenen Tuch"); a person takes none.
+        !(
+          cues.german >= 1 &&
+          !SPACE.test(piece.slice(s.start, s.end)) &&
+          GERMAN_DETERMINER_BEFORE.test(piece.slice(Math.max(0, s.start - 40), s.start))
+        ) &&
         // A pronoun of polite address written with a capital is no name ("Pesanan Anda", "Apakah Anda", "Usted").
         !(s.kind !== "address" && holdsPolitePronoun(piece.slice(s.start, s.end))) &&
         // What a number and its unit measure ("250 g Mehl"), or a span opening on the unit's letter ("180 °C. Batir").
