@@ -1,13 +1,11 @@
 // Red team s11, attack class: a value the policy blocks, carried inside inline media (base64 images
-// in Anthropic content blocks and OpenAI data: URLs). The last round reads media only when the
-// policy blocks something (workers/pii/json.ts `readsMedia`), and then only the bytes' printable
-// runs of 6+ characters with the pattern detectors. These requests carry the value in ways a reader
-// of the image (or the provider's storage) still recovers: compressed metadata, UTF-16 text,
-// groups apart by NUL bytes, a data URL spelled as WHATWG's data: URL processor accepts it, and a
-// name under a policy that blocks names. Each "attack" test asserts the safe outcome (422
-// pii_blocked, the provider saw nothing), so it FAILS while the bypass works. Every bypass here
-// gets the same verdict from maskJsonStrings at 3d4e932a (compared black-box): the round's
-// `readsMedia` switch did not open them (media were read for a block rule only before it, too).
+// in Anthropic content blocks and OpenAI data: URLs). Media were read (only when the policy blocks
+// something) for their printable runs of 6+ characters with the pattern detectors; these requests
+// carried the value in ways a reader of the image (or the provider's storage) still recovers:
+// compressed metadata, UTF-16 text, groups apart by NUL bytes, a data URL spelled as WHATWG's data:
+// URL processor accepts it, and a name under a policy that blocks names. Each test asserts the
+// safe outcome (422 pii_blocked, the provider saw nothing); all failed before the fix
+// (workers/pii/media.ts, docs/pii.md "Inline media").
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { call } from "../workers/support/api.js";
@@ -108,7 +106,7 @@ function expectRefused(r: { status: number; text: string; providerSawIt: boolean
 
 const textChunkImage = png(chunk("tEXt", `Comment\0${CARD_TEXT}`));
 
-describe("HELD controls (refused today)", () => {
+describe("controls: cards in plain metadata", () => {
   it("a card in a PNG tEXt chunk (Anthropic image block) is refused", async () => {
     expectRefused(await anthropicImage(textChunkImage));
   });
@@ -117,30 +115,44 @@ describe("HELD controls (refused today)", () => {
   });
 });
 
-describe("values the printable-run reader does not see", () => {
-  it("attack: a card in a compressed PNG zTXt chunk (standard compressed metadata) reaches the provider", async () => {
+describe("values only a reader of the bytes recovers are refused", () => {
+  it("a card in a compressed PNG zTXt chunk (standard compressed metadata) is refused", async () => {
     expectRefused(await anthropicImage(png(chunk("zTXt", concat("Comment\0\0", await zlib(encoder.encode(CARD_TEXT)))))));
   });
-  it("attack: a card written in UTF-16LE inside an image reaches the provider", async () => {
+  it("a card written in UTF-16LE inside an image is refused", async () => {
     expectRefused(await anthropicImage(png(chunk("iTXt", utf16le(CARD_TEXT)))));
   });
-  it("attack: a card whose four groups are apart by NUL bytes (4111\\0 1111\\0 …) reaches the provider", async () => {
+  it("a card whose four groups are apart by NUL bytes (4111\\0 1111\\0 …) is refused", async () => {
     expectRefused(await anthropicImage(png(chunk("tEXt", "4111\x001111\x001111\x001111"))));
   });
-  it("attack: an e-mail cut by one NUL byte (jane.roe\\0@example.org) inside an image reaches the provider", async () => {
+  it("an e-mail cut by one NUL byte (jane.roe\\0@example.org) inside an image is refused", async () => {
     expectRefused(await anthropicImage(png(chunk("tEXt", "jane.roe\0@example.org"))));
   });
-  it("attack: a person's name in an image's text under person: block reaches the provider (media runs get the pattern detectors only)", async () => {
+  it("a person's name in an image's text chunk under person: block is refused", async () => {
     expectRefused(await anthropicImage(png(chunk("tEXt", "Patient\0Margaret Okonkwo, ward 4"))));
   });
 });
 
-describe("data: URLs spelled as the WHATWG data: URL processor accepts them", () => {
-  it("attack: base64 wrapped at 60 characters (forgiving-base64 drops whitespace) hides a tEXt card", async () => {
+describe("data: URLs spelled as the WHATWG data: URL processor accepts them are read", () => {
+  it("base64 wrapped at 60 characters (forgiving-base64 drops whitespace): a tEXt card is refused", async () => {
     const wrapped = base64(textChunkImage).replace(/.{60}/g, "$&\n");
     expectRefused(await openaiImage(`data:image/png;base64,${wrapped}`));
   });
-  it("attack: an upper-case scheme and parameter (DATA:image/png;BASE64,) hide a tEXt card", async () => {
+  it("an upper-case scheme and parameter (DATA:image/png;BASE64,): a tEXt card is refused", async () => {
     expectRefused(await openaiImage(`DATA:image/png;BASE64,${base64(textChunkImage)}`));
+  });
+});
+
+describe("bounded work, and clean images pass", () => {
+  it("a compressed chunk that expands past the cap (a zip bomb) is refused, fail closed", async () => {
+    const bomb = await zlib(new Uint8Array(5 * 1024 * 1024));
+    const r = await anthropicImage(png(chunk("zTXt", concat("Comment\0\0", bomb))));
+    expectRefused(r);
+    expect(r.text).toContain("could not be checked");
+  });
+  it("control: a PNG with a compressed colour profile and software and author-less text passes", async () => {
+    const profile = await zlib(encoder.encode("desc\0\0\0Display P3\0cprt\0\0\0Copyright Apple Inc., 2017"));
+    const r = await anthropicImage(png(chunk("iCCP", concat("icc\0\0", profile)), chunk("tEXt", "Software\0Adobe Photoshop 2023 (Windows)")));
+    expect({ status: r.status, providerSawIt: r.providerSawIt }, r.text.slice(0, 200)).toEqual({ status: 200, providerSawIt: true });
   });
 });
