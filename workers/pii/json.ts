@@ -5,7 +5,16 @@
 // base64 whose bytes are image/audio/video/PDF media passes unscanned. Numbers are read as the
 // digits the provider receives and meet the pattern detectors too (a card as a JSON number).
 import type { Masker } from "./masker.js";
-import { type MediaReader, dataUrlParts, decodeBase64, decodeForgivingBase64, mediaReader, needsForgiving } from "./media.js";
+import {
+  type MediaReader,
+  dataUrlParts,
+  decodeBase64,
+  decodeForgivingBase64,
+  forgivingCompact,
+  isBase64,
+  mediaReader,
+  needsForgiving,
+} from "./media.js";
 
 export { decodeBase64 } from "./media.js";
 
@@ -102,15 +111,17 @@ function asText(bytes: Uint8Array): string | undefined {
  * (`forgiving`: whitespace and percent escapes dropped); a bare token in free text strictly.
  */
 function base64Kind(payload: string, forgiving = true): ScanKind {
-  const bytes = forgiving ? decodeForgivingBase64(payload) : decodeBase64(payload);
-  if (!bytes) return "content";
+  const compact = forgiving ? forgivingCompact(payload) : payload;
+  if (!isBase64(compact)) return "content";
+  // The signature is in the first bytes: a large image is not decoded just to be told apart.
+  const head = decodeBase64(compact.slice(0, 16)) ?? new Uint8Array();
   if (
-    MEDIA_MAGIC.some((magic) => magic.every((b, i) => bytes[i] === b)) ||
-    (bytes[4] === 0x66 && bytes[5] === 0x74 && bytes[6] === 0x79 && bytes[7] === 0x70)
+    MEDIA_MAGIC.some((magic) => magic.every((b, i) => head[i] === b)) ||
+    (head[4] === 0x66 && head[5] === 0x74 && head[6] === 0x79 && head[7] === 0x70)
   ) {
     return "media"; // the last test: MP4 / MOV / M4A ("ftyp" at offset 4)
   }
-  return asText(bytes) !== undefined ? "text64" : "opaque";
+  return asText(decodeBase64(compact) ?? new Uint8Array()) !== undefined ? "text64" : "opaque";
 }
 
 /**

@@ -8,7 +8,7 @@ import { PiiBudgetError } from "./errors.js";
 
 /** Bytes of strict base64 (standard or URL-safe alphabet, padding optional), or undefined. */
 export function decodeBase64(s: string): Uint8Array | undefined {
-  if (s.length < 4 || s.length % 4 === 1 || !BASE64.test(s)) return undefined;
+  if (!isBase64(s)) return undefined;
   try {
     const std = s.replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, "");
     const bin = atob(std + "=".repeat((4 - (std.length % 4)) % 4));
@@ -21,6 +21,11 @@ export function decodeBase64(s: string): Uint8Array | undefined {
 }
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$|^[A-Za-z0-9_-]*={0,2}$/;
 
+/** Whether `s` is strict base64 (standard or URL-safe alphabet, padding optional) of at least 3 bytes. */
+export function isBase64(s: string): boolean {
+  return s.length >= 4 && s.length % 4 !== 1 && BASE64.test(s);
+}
+
 /** ASCII whitespace, which forgiving-base64 drops (WHATWG Infra). */
 const ASCII_WHITESPACE = /[\t\n\f\r ]+/g;
 const PERCENT_ESCAPE = /%([0-9A-Fa-f]{2})/g;
@@ -31,15 +36,21 @@ const PERCENT_ESCAPE = /%([0-9A-Fa-f]{2})/g;
  * payload wrapped in lines or spelled with escapes is read as the provider reads it.
  */
 export function decodeForgivingBase64(payload: string): Uint8Array | undefined {
+  return decodeBase64(forgivingCompact(payload));
+}
+
+/** `payload` with percent escapes undone and ASCII whitespace dropped (see decodeForgivingBase64). */
+export function forgivingCompact(payload: string): string {
+  if (!needsForgiving(payload)) return payload;
   const unescaped = payload.includes("%")
     ? payload.replace(PERCENT_ESCAPE, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
     : payload;
-  return decodeBase64(unescaped.replace(ASCII_WHITESPACE, ""));
+  return unescaped.replace(ASCII_WHITESPACE, "");
 }
 
 /** Whether a payload decodes only once whitespace or percent escapes are taken out (its characters are then scanned as well). */
 export function needsForgiving(payload: string): boolean {
-  return /[\s%]/.test(payload);
+  return /[\t\n\f\r %]/.test(payload);
 }
 
 /** A data: URL's scheme after what the URL parser strips first (leading C0 controls and spaces), any case. */
@@ -85,6 +96,12 @@ export interface MediaText {
   written: string;
 }
 
+/**
+ * Between two runs: a line break alone would let a detector read across it ("x@" and "yz.de" are
+ * a loose e-mail split by a line break), so a sign no value holds stands on a line of its own.
+ */
+const RUN_SEPARATOR = "\n~\n";
+
 /** Reads media payloads for one request, sharing the inflation cap; throws PiiBudgetError("size") past it. */
 export type MediaReader = (payload: string) => MediaText;
 
@@ -114,7 +131,7 @@ export function mediaReader(limits = { bytes: MAX_INFLATED_BYTES, chunks: MAX_IN
       if (chunk.inflated) runs.push(...textReadings(chunk.inflated));
       if (chunk.text !== undefined) written.push(chunk.text);
     }
-    return { runs: runs.join("\n"), written: written.join("\n") };
+    return { runs: runs.join(RUN_SEPARATOR), written: written.join(RUN_SEPARATOR) };
   };
 }
 
@@ -147,9 +164,9 @@ function utf8TextAt(bytes: Uint8Array, i: number): number {
 
 /**
  * Groups of text: runs of text units where up to MAX_GAP control units between two runs join
- * them. Each group is given as written (the detectors drop control characters, so
- * "jane.roe\0@example.org" reads whole) and, when it holds gaps, with each gap as one space
- * ("4111\0 1111…" and "Card\0 4111…" read as written groups).
+ * them. A group with gaps is given twice: without them (as the detectors read control
+ * characters, so "jane.roe\0@example.org" reads whole) and with each gap as one space
+ * ("Card\x004111…" reads as two words).
  */
 class Groups {
   readonly out: string[] = [];
@@ -175,10 +192,11 @@ class Groups {
   }
 
   close(): void {
-    if (this.#start >= 0 && this.#text >= MIN_TEXT) {
+    if (this.#start < 0) return;
+    if (this.#text >= MIN_TEXT) {
       const written = this.decode(this.#start, this.#end);
-      this.out.push(written);
-      if (this.#gaps) this.out.push(written.replace(/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]+/g, " "));
+      if (!this.#gaps) this.out.push(written);
+      else this.out.push(written.replace(GAP_RUN, ""), written.replace(GAP_RUN, " "));
     }
     this.#start = -1;
     this.#text = 0;
@@ -188,6 +206,8 @@ class Groups {
 }
 
 const utf8 = new TextDecoder("utf-8");
+/** Control characters between the pieces of a group (UTF-16 adds the C1 controls and the byte-order mark). */
+const GAP_RUN = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufeff]+/g;
 
 /** Runs of printable ASCII and UTF-8 text characters (fullwidth digits, accented letters), control bytes as gaps. */
 function utf8Runs(bytes: Uint8Array): string[] {
