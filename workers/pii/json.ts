@@ -142,7 +142,7 @@ export function base64TextOf(v: string): string | undefined {
 const WRITTEN_TEXT = /\S\s+\S/;
 
 /** How the string under `key` of `parent` is scanned, for the fields that are not plain content. */
-function scanKindOf(key: string, parent: { [key: string]: JsonValue }, toolLike: boolean): ScanKind {
+function scanKindOf(key: string, parent: { [key: string]: JsonValue }, toolLike: boolean, kinds?: Map<string, ScanKind>): ScanKind {
   const v = parent[key];
   if (typeof v !== "string") return "content";
   if (ID_KEYS.has(key)) return PROVIDER_ID.test(v) ? "opaque" : "identifier";
@@ -153,13 +153,26 @@ function scanKindOf(key: string, parent: { [key: string]: JsonValue }, toolLike:
     const mediaType = typeof parent.media_type === "string" ? parent.media_type : "";
     // Plain-text sources (Anthropic's {type: "text", media_type: "text/plain", data}) are content.
     if (parent.type === "text" || mediaType.startsWith("text/")) return "content";
-    return base64Kind(v);
+    return remembered(kinds, v, () => base64Kind(v));
   }
   if (key === "url" || key === "image_url" || key === "file_data") {
     const parts = dataUrlParts(v);
-    if (parts) return base64Kind(parts.payload);
+    if (parts) return remembered(kinds, v, () => base64Kind(parts.payload));
   }
   return "content";
+}
+
+/** Payloads shorter than this are told apart again rather than remembered. */
+const REMEMBERED_KIND_MIN = 4096;
+
+function remembered(kinds: Map<string, ScanKind> | undefined, v: string, kindOf: () => ScanKind): ScanKind {
+  if (!kinds || v.length < REMEMBERED_KIND_MIN) return kindOf();
+  let kind = kinds.get(v);
+  if (kind === undefined) {
+    kind = kindOf();
+    kinds.set(v, kind);
+  }
+  return kind;
 }
 
 function encodeBase64(text: string, like: string): string {
@@ -190,6 +203,8 @@ interface Visit {
   (s: string, kind: "content" | "identifier" | "opaque" | "number" | "media" | "mediaWritten"): string;
   /** Reads inline media for their text: set only under a `block` rule (decoding a large image costs). */
   readMedia?: MediaReader | undefined;
+  /** How base64 payloads were told apart, kept between the two walks of maskJsonStrings (a large image is checked once). */
+  base64Kinds?: Map<string, ScanKind>;
 }
 
 interface Frame {
@@ -249,7 +264,7 @@ function transform(value: JsonValue, visit: Visit, frame: Frame): JsonValue {
     };
     // Every key is scanned, tool-schema property names included.
     const newKey = visit(k, "identifier");
-    const kind = scanKindOf(k, value, toolLike);
+    const kind = scanKindOf(k, value, toolLike, visit.base64Kinds);
     if (typeof v !== "string" || kind === "content") out[newKey] = transform(v, visit, childFrame);
     else if (kind === "media") {
       // The bytes go on unchanged; their text is read so a block rule sees what rides in them.
@@ -338,7 +353,10 @@ export interface JsonStrings {
  * `readMedia`: decode inline media for their text (`media` and `mediaWritten` stay empty
  * otherwise). Throws PiiBudgetError when media hold more compressed text than one request may inflate.
  */
-export function jsonStrings(value: JsonValue, options: { readMedia: boolean } = { readMedia: true }): JsonStrings {
+export function jsonStrings(
+  value: JsonValue,
+  options: { readMedia: boolean; base64Kinds?: Map<string, ScanKind> } = { readMedia: true },
+): JsonStrings {
   const found: JsonStrings = { values: [], identifiers: [], opaque: [], numbers: [], media: [], mediaWritten: [], ordered: [] };
   const lists = {
     content: found.values,
@@ -354,6 +372,7 @@ export function jsonStrings(value: JsonValue, options: { readMedia: boolean } = 
     return s;
   };
   collect.readMedia = options.readMedia ? mediaReader() : undefined;
+  if (options.base64Kinds) collect.base64Kinds = options.base64Kinds;
   transform(value, collect, { inTools: false, root: true });
   return found;
 }
@@ -365,7 +384,8 @@ export function jsonStrings(value: JsonValue, options: { readMedia: boolean } = 
  * (Masker.checkSplitValues). Throws PiiBudgetError when detection cannot complete.
  */
 export function maskJsonStrings(value: JsonValue, masker: Masker): JsonValue {
-  const { values, identifiers, opaque, numbers, media, mediaWritten, ordered } = jsonStrings(value, { readMedia: masker.blocksAny });
+  const base64Kinds = new Map<string, ScanKind>();
+  const { values, identifiers, opaque, numbers, media, mediaWritten, ordered } = jsonStrings(value, { readMedia: masker.blocksAny, base64Kinds });
   // Values are scanned as one sequence (seams included); keys and tool names each on their own;
   // numbers like opaque strings (pattern detectors: a digit string is nobody's name).
   const masked = {
@@ -380,5 +400,7 @@ export function maskJsonStrings(value: JsonValue, masker: Masker): JsonValue {
   for (const written of mediaWritten) masker.checkBlockedOnly(written, { names: true });
   masker.checkSplitValues(ordered);
   const next = { content: 0, identifier: 0, opaque: 0, number: 0, media: 0, mediaWritten: 0 };
-  return transform(value, (s, kind) => masked[kind][next[kind]++] ?? s, { inTools: false, root: true });
+  const replace: Visit = (s, kind) => masked[kind][next[kind]++] ?? s;
+  replace.base64Kinds = base64Kinds;
+  return transform(value, replace, { inTools: false, root: true });
 }

@@ -279,7 +279,18 @@ const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const latin1 = new TextDecoder("latin1");
 
 /** PNG chunk types that carry text: tEXt (Latin-1), zTXt (Latin-1, deflated), iTXt (UTF-8, deflated when flagged), iCCP (a deflated ICC profile). */
-const TEXT_CHUNK_TYPES = ["tEXt", "zTXt", "iTXt", "iCCP"] as const;
+type TextChunkType = "tEXt" | "zTXt" | "iTXt" | "iCCP";
+
+/** The text chunk type spelled at `at`, or undefined; checked from the last letter, which random bytes seldom match. */
+function textChunkTypeAt(bytes: Uint8Array, at: number): TextChunkType | undefined {
+  if (bytes[at + 3] === 0x74 && bytes[at + 2] === 0x58) {
+    const [first, second] = [bytes[at], bytes[at + 1]];
+    if (second === 0x45) return first === 0x74 ? "tEXt" : undefined;
+    if (second === 0x54) return first === 0x7a ? "zTXt" : first === 0x69 ? "iTXt" : undefined;
+    return undefined;
+  }
+  return bytes[at + 3] === 0x50 && bytes[at + 2] === 0x43 && bytes[at + 1] === 0x43 && bytes[at] === 0x69 ? "iCCP" : undefined;
+}
 
 /**
  * PNG's text-bearing chunks, found by their type wherever they stand (a walker that follows chunk
@@ -290,29 +301,28 @@ const TEXT_CHUNK_TYPES = ["tEXt", "zTXt", "iTXt", "iCCP"] as const;
  */
 function* pngTextChunks(bytes: Uint8Array, inflate: (compressed: Uint8Array) => Uint8Array): Generator<{ text?: string; inflated?: Uint8Array }> {
   if (!PNG_SIGNATURE.every((b, i) => bytes[i] === b)) return;
-  const chars = latin1.decode(bytes);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  for (const type of TEXT_CHUNK_TYPES) {
-    for (let at = chars.indexOf(type, 12); at >= 0; at = chars.indexOf(type, at + 4)) {
-      const data = bytes.subarray(at + 4, Math.min(bytes.length, at + 4 + view.getUint32(at - 4)));
-      const keywordEnd = data.indexOf(0);
-      const keyword = latin1.decode(data.subarray(0, Math.max(0, keywordEnd)));
-      if (type === "tEXt") yield { text: keywordEnd < 0 ? latin1.decode(data) : `${keyword}\n${latin1.decode(data.subarray(keywordEnd + 1))}` };
-      else if (keywordEnd < 0) continue;
-      else if (type === "zTXt" || type === "iCCP") {
-        const inflated = inflate(data.subarray(keywordEnd + 2));
-        yield type === "zTXt" ? { text: `${keyword}\n${latin1.decode(inflated)}`, inflated } : { inflated };
-      } else {
-        const compressed = data[keywordEnd + 1] === 1;
-        // Language tag and translated keyword, each ended by a NUL, come before the text.
-        const languageEnd = data.indexOf(0, keywordEnd + 3);
-        const translatedEnd = languageEnd < 0 ? -1 : data.indexOf(0, languageEnd + 1);
-        if (translatedEnd < 0) continue;
-        const body = data.subarray(translatedEnd + 1);
-        const text = compressed ? inflate(body) : body;
-        const head = utf8.decode(data.subarray(keywordEnd + 3, translatedEnd)).replace(/\0/g, "\n");
-        yield { text: `${keyword}\n${head}\n${utf8.decode(text)}`, ...(compressed ? { inflated: text } : {}) };
-      }
+  for (let at = 12; at + 4 <= bytes.length; at++) {
+    const type = textChunkTypeAt(bytes, at);
+    if (type === undefined) continue;
+    const data = bytes.subarray(at + 4, Math.min(bytes.length, at + 4 + view.getUint32(at - 4)));
+    const keywordEnd = data.indexOf(0);
+    const keyword = latin1.decode(data.subarray(0, Math.max(0, keywordEnd)));
+    if (type === "tEXt") yield { text: keywordEnd < 0 ? latin1.decode(data) : `${keyword}\n${latin1.decode(data.subarray(keywordEnd + 1))}` };
+    else if (keywordEnd < 0) continue;
+    else if (type === "zTXt" || type === "iCCP") {
+      const inflated = inflate(data.subarray(keywordEnd + 2));
+      yield type === "zTXt" ? { text: `${keyword}\n${latin1.decode(inflated)}`, inflated } : { inflated };
+    } else {
+      const compressed = data[keywordEnd + 1] === 1;
+      // Language tag and translated keyword, each ended by a NUL, come before the text.
+      const languageEnd = data.indexOf(0, keywordEnd + 3);
+      const translatedEnd = languageEnd < 0 ? -1 : data.indexOf(0, languageEnd + 1);
+      if (translatedEnd < 0) continue;
+      const body = data.subarray(translatedEnd + 1);
+      const text = compressed ? inflate(body) : body;
+      const head = utf8.decode(data.subarray(keywordEnd + 3, translatedEnd)).replace(/\0/g, "\n");
+      yield { text: `${keyword}\n${head}\n${utf8.decode(text)}`, ...(compressed ? { inflated: text } : {}) };
     }
   }
 }
