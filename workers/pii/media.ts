@@ -275,6 +275,13 @@ function utf16Runs(bytes: Uint8Array, littleEndian: boolean, offset: number): st
   return groups.out;
 }
 
+/** A zlib stream's first two bytes (RFC 1950): deflate, a window of 32 KiB or less, the header checksum. */
+function zlibHeader(stream: Uint8Array): boolean {
+  const cmf = stream[0] ?? 0;
+  const flg = stream[1] ?? 0;
+  return (cmf & 0x0f) === 8 && cmf >> 4 <= 7 && (cmf * 256 + flg) % 31 === 0;
+}
+
 const PNG_SIGNATURE = [0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a];
 const latin1 = new TextDecoder("latin1");
 
@@ -307,11 +314,15 @@ function* pngTextChunks(bytes: Uint8Array, inflate: (compressed: Uint8Array) => 
     if (type === undefined) continue;
     const data = bytes.subarray(at + 4, Math.min(bytes.length, at + 4 + view.getUint32(at - 4)));
     const keywordEnd = data.indexOf(0);
-    const keyword = latin1.decode(data.subarray(0, Math.max(0, keywordEnd)));
-    if (type === "tEXt") yield { text: keywordEnd < 0 ? latin1.decode(data) : `${keyword}\n${latin1.decode(data.subarray(keywordEnd + 1))}` };
-    else if (keywordEnd < 0) continue;
+    // A keyword (1-79 Latin-1 characters, then a NUL) tells a chunk from the type's letters met by
+    // chance in pixel data; so does a zlib header before a stream is inflated.
+    if (keywordEnd < 1 || keywordEnd > 79 || !data.subarray(0, keywordEnd).every((b) => (b >= 0x20 && b < 0x7f) || b > 0xa0)) continue;
+    const keyword = latin1.decode(data.subarray(0, keywordEnd));
+    if (type === "tEXt") yield { text: `${keyword}\n${latin1.decode(data.subarray(keywordEnd + 1))}` };
     else if (type === "zTXt" || type === "iCCP") {
-      const inflated = inflate(data.subarray(keywordEnd + 2));
+      const stream = data.subarray(keywordEnd + 2);
+      if (!zlibHeader(stream)) continue;
+      const inflated = inflate(stream);
       yield type === "zTXt" ? { text: `${keyword}\n${latin1.decode(inflated)}`, inflated } : { inflated };
     } else {
       const compressed = data[keywordEnd + 1] === 1;
@@ -320,6 +331,7 @@ function* pngTextChunks(bytes: Uint8Array, inflate: (compressed: Uint8Array) => 
       const translatedEnd = languageEnd < 0 ? -1 : data.indexOf(0, languageEnd + 1);
       if (translatedEnd < 0) continue;
       const body = data.subarray(translatedEnd + 1);
+      if (compressed && !zlibHeader(body)) continue;
       const text = compressed ? inflate(body) : body;
       const head = utf8.decode(data.subarray(keywordEnd + 3, translatedEnd)).replace(/\0/g, "\n");
       yield { text: `${keyword}\n${head}\n${utf8.decode(text)}`, ...(compressed ? { inflated: text } : {}) };

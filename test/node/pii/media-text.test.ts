@@ -118,6 +118,19 @@ describe("inline media: text a reader of the bytes recovers", () => {
     expect(() => maskJsonStrings(imageRequest(b64(png(bomb))), new Masker({ credit_card: "mask" }))).not.toThrow();
   });
 
+  it("passes chunk type letters met by chance in pixel data (no keyword, no zlib header)", () => {
+    const chance = [
+      [...latin("zTXt"), ...noise.slice(0, 90)],
+      [...latin("iCCP"), 0x9f, 0x00, 0x00, 0x13, 0x07, 0x00],
+      [...latin("zTXt"), ...latin("k\u0000\u0000"), 0x13, 0x9f, 0x00, 0x07],
+      [...latin("iTXt"), ...latin("k\u0000\u0001\u0000\u0000\u0000"), 0x13, 0x9f, 0x00, 0x07],
+    ];
+    for (const bytes of chance) {
+      const request = imageRequest(b64(png(chunk("IDAT", [0, 0, 0, 200, ...bytes, ...noise]))));
+      expect(maskJsonStrings(request, new Masker(policy))).toEqual(request);
+    }
+  });
+
   it("reads a person's name in an image's text chunks under person: block, and only there", () => {
     const named = (c: number[]) => imageRequest(b64(png(c)));
     expect(blocked(named(chunk("tEXt", latin("Patient\u0000Margaret Okonkwo, ward 4"))))).toEqual(["person"]);
