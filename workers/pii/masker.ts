@@ -79,16 +79,20 @@ function plausibleSplit(category: PiiCategory, value: string, pieces: readonly s
 }
 
 /**
- * Whether an e-mail read in media bytes has a domain under a real top-level domain (tldts, the
- * public suffix list): random bytes spell "x@y.zz" every few megabytes, seldom under a real one.
- * Spelled forms without "@" are kept.
+ * Whether an e-mail read in media bytes is written as addresses are: a domain of two letters
+ * or more under a real top-level domain (tldts, the public suffix list), labels in one case or
+ * capitalised, two such characters or more before the "@". Random bytes spell "Qf8@i.Gh" every
+ * few megabytes. Spelled forms without "@" are kept.
  */
 function underRealDomain(value: string): boolean {
   const at = value.lastIndexOf("@");
   if (at < 0) return true;
   const domain = value.slice(at + 1);
   const host = parseHost(domain.toLowerCase());
-  if (host.isIcann !== true || host.domain === null || !domain.split(".").every((label) => WRITTEN_CASE.test(label))) return false;
+  if (host.isIcann !== true || host.domain === null || (host.domainWithoutSuffix ?? "").replace(/[^a-z]/g, "").length < 2) return false;
+  const labels = domain.split(".");
+  // The top-level domain in one case ("de", "DE"); each other label lower, upper or capitalised.
+  if (!/^(?:[a-z]+|[A-Z]+)$/.test(labels.at(-1) ?? "") || !labels.every((label) => WRITTEN_CASE.test(label))) return false;
   // The local part may be glued to the bytes before it ("tEXtjane.roe@…"): its written tail counts.
   return (WRITTEN_TAIL.exec(value.slice(0, at))?.[0].length ?? 0) >= 2;
 }
