@@ -273,9 +273,13 @@ function transform(value: JsonValue, visit: Visit, frame: Frame): JsonValue {
         visit(runs, "media");
         visit(written, "mediaWritten");
       }
-      // A payload that decodes only once its whitespace or escapes are dropped carries characters
-      // of its own to the provider: they meet the pattern detectors too.
-      out[newKey] = needsForgiving(v.slice(dataUrlParts(v)?.head.length ?? 0)) ? visit(v, "opaque") : v;
+      // A payload that decodes only once its whitespace or escapes are dropped, or a data: URL
+      // with a fragment, carries characters of its own to the provider: they meet the pattern
+      // detectors too.
+      const parts = dataUrlParts(v);
+      const payload = parts?.payload ?? v;
+      const ownCharacters = needsForgiving(payload) || (parts !== undefined && parts.head.length + payload.length < v.length);
+      out[newKey] = ownCharacters ? visit(v, "opaque") : v;
     } else if (kind === "text64") {
       // The characters themselves are scanned too: a value can be an IBAN and valid base64 of text at once.
       const raw = visit(v, "opaque");

@@ -61,8 +61,9 @@ const BASE64_MARKER = /;\u0020*base64$/i;
 /**
  * The split of a base64 `data:` URL into its header (through the comma, as written) and its
  * payload, or undefined. Read as the WHATWG URL parser and data: URL processor do: tabs and line
- * breaks anywhere are dropped, the scheme and the ";base64" marker match in any case, and
- * whitespace around the media type is ignored ("DATA:image/png ; BASE64 ,…" is still base64).
+ * breaks anywhere are dropped, the scheme and the ";base64" marker match in any case,
+ * whitespace around the media type is ignored ("DATA:image/png ; BASE64 ,…" is still base64) and
+ * a fragment ("#…") is left out of the payload.
  */
 export function dataUrlParts(v: string): { head: string; payload: string } | undefined {
   const comma = v.indexOf(",");
@@ -73,7 +74,9 @@ export function dataUrlParts(v: string): { head: string; payload: string } | und
   if (!scheme) return undefined;
   const mediaType = parsed.slice(scheme[0].length, -1).replace(/^[\t\n\f\r ]+|[\t\n\f\r ]+$/g, "");
   if (!BASE64_MARKER.test(mediaType)) return undefined;
-  return { head, payload: v.slice(comma + 1) };
+  // The URL parser keeps a fragment apart from the body ("…AAAA#note"): it is no part of the payload.
+  const hash = v.indexOf("#", comma + 1);
+  return { head, payload: v.slice(comma + 1, hash < 0 ? undefined : hash) };
 }
 
 /** Fewest characters a reading keeps (as `strings` does, a little longer: fewer chance runs in random bytes). */

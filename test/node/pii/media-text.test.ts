@@ -185,6 +185,7 @@ describe("inline media: data: URLs as the WHATWG data: URL processor reads them"
     ["a line break inside the scheme", `da\nta:image/png;base64,${b64(withCard)}`],
     ["base64 wrapped at 60 characters", `data:image/png;base64,${b64(withCard).replace(/.{60}/g, "$&\n")}`],
     ["base64 wrapped at 76 with CRLF", `data:image/png;base64,${b64(withCard).replace(/.{76}/g, "$&\r\n")}`],
+    ["a fragment after the payload", `data:image/png;base64,${b64(withCard)}#page=1`],
     ["percent-escaped base64", `data:image/png;base64,${b64(withCard).replace(/[+/=]/g, (c) => `%${c.charCodeAt(0).toString(16)}`)}`],
   ])("reads %s as the image it is", (_, url) => {
     expect(blocked(openaiImage(url))).toContain("credit_card");
@@ -196,6 +197,8 @@ describe("inline media: data: URLs as the WHATWG data: URL processor reads them"
     const m = new Masker({ credit_card: "mask" });
     const out = JSON.stringify(maskJsonStrings(openaiImage(url), m));
     expect(out).not.toContain("4111 1111 1111 1111");
+    const withNote = openaiImage(`data:image/png;base64,${clean}#Card 4111 1111 1111 1111`);
+    expect(JSON.stringify(maskJsonStrings(withNote, new Masker({ credit_card: "mask" })))).not.toContain("4111 1111 1111 1111");
     // A cleanly wrapped image goes on as it came.
     const wrapped = openaiImage(`data:image/png;base64,${clean.replace(/.{60}/g, "$&\n")}`);
     expect(maskJsonStrings(wrapped, new Masker(policy))).toEqual(wrapped);
