@@ -5,6 +5,18 @@
 // base64 whose bytes are image/audio/video/PDF media passes unscanned. Numbers are read as the
 // digits the provider receives and meet the pattern detectors too (a card as a JSON number).
 import type { Masker } from "./masker.js";
+import {
+  type MediaReader,
+  dataUrlParts,
+  decodeBase64,
+  decodeForgivingBase64,
+  forgivingCompact,
+  isBase64,
+  mediaReader,
+  needsForgiving,
+} from "./media.js";
+
+export { decodeBase64 } from "./media.js";
 
 export type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
 
@@ -79,24 +91,9 @@ const MEDIA_MAGIC: ReadonlyArray<readonly number[]> = [
   [0x1a, 0x45, 0xdf, 0xa3], // WebM / Matroska
 ];
 
-const BASE64 = /^[A-Za-z0-9+/]*={0,2}$|^[A-Za-z0-9_-]*={0,2}$/;
 const utf8Strict = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false });
 /** Control characters other than tab, line feed, form feed and carriage return: bytes, not text. */
 const CONTROL = /[\x00-\x08\x0B\x0E-\x1F\x7F]/;
-
-/** Bytes of strict base64 (standard or URL-safe alphabet, padding optional), or undefined. */
-export function decodeBase64(s: string): Uint8Array | undefined {
-  if (s.length < 4 || s.length % 4 === 1 || !BASE64.test(s)) return undefined;
-  try {
-    const std = s.replace(/-/g, "+").replace(/_/g, "/").replace(/=+$/, "");
-    const bin = atob(std + "=".repeat((4 - (std.length % 4)) % 4));
-    const bytes = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-    return bytes;
-  } catch {
-    return undefined;
-  }
-}
 
 const utf8Lenient = new TextDecoder("utf-8", { fatal: false, ignoreBOM: false });
 
@@ -124,20 +121,23 @@ function holdsReplacementCharacter(bytes: Uint8Array): boolean {
   return false;
 }
 
-/** How a base64-looking payload is scanned: media is skipped, text decoded, anything else scanned as opaque. */
-function base64Kind(payload: string): ScanKind {
-  const bytes = decodeBase64(payload);
-  if (!bytes) return "content";
-  if (isMedia(bytes)) return "media";
-  return asText(bytes) !== undefined ? "text64" : "opaque";
-}
-
-/** Bytes of a picture, sound or video by their magic number. */
-function isMedia(bytes: Uint8Array): boolean {
-  return (
-    MEDIA_MAGIC.some((magic) => magic.every((b, i) => bytes[i] === b)) ||
-    (bytes[4] === 0x66 && bytes[5] === 0x74 && bytes[6] === 0x79 && bytes[7] === 0x70) // MP4 / MOV / M4A ("ftyp" at offset 4)
-  );
+/**
+ * How a base64-looking payload is scanned: media is skipped, text decoded, anything else scanned
+ * as opaque. Media fields and data: URLs are decoded as leniently as their readers decode them
+ * (`forgiving`: whitespace and percent escapes dropped); a bare token in free text strictly.
+ */
+function base64Kind(payload: string, forgiving = true): ScanKind {
+  const compact = forgiving ? forgivingCompact(payload) : payload;
+  if (!isBase64(compact)) return "content";
+  // The signature is in the first bytes: a large image is not decoded just to be told apart.
+  const head = decodeBase64(compact.slice(0, 16)) ?? new Uint8Array();
+  if (
+    MEDIA_MAGIC.some((magic) => magic.every((b, i) => head[i] === b)) ||
+    (head[4] === 0x66 && head[5] === 0x74 && head[6] === 0x79 && head[7] === 0x70)
+  ) {
+    return "media"; // the last test: MP4 / MOV / M4A ("ftyp" at offset 4)
+  }
+  return asText(decodeBase64(compact) ?? new Uint8Array()) !== undefined ? "text64" : "opaque";
 }
 
 /**
@@ -145,20 +145,10 @@ function isMedia(bytes: Uint8Array): boolean {
  * binary). The exits with no field context read every such value this way, whatever its key.
  */
 export function base64TextOf(v: string): string | undefined {
-  const payload = dataUrlParts(v)?.payload ?? v;
-  if (payload.length < 8) return undefined;
-  // base64Kind's reading, decoded once.
-  const bytes = decodeBase64(payload);
-  if (!bytes || isMedia(bytes)) return undefined;
-  return asText(bytes);
-}
-
-/** The split of a `data:` URL into its header ("data:…;base64,") and its base64 payload. */
-function dataUrlParts(v: string): { head: string; payload: string } | undefined {
-  if (!v.startsWith("data:")) return undefined;
-  const comma = v.indexOf(",");
-  if (comma < 0 || !v.slice(0, comma).endsWith(";base64")) return undefined;
-  return { head: v.slice(0, comma + 1), payload: v.slice(comma + 1) };
+  const parts = dataUrlParts(v);
+  const payload = parts?.payload ?? v;
+  if (payload.length < 8 || base64Kind(payload, parts !== undefined) !== "text64") return undefined;
+  return asText((parts ? decodeForgivingBase64(payload) : decodeBase64(payload)) ?? new Uint8Array());
 }
 
 /**
@@ -168,7 +158,7 @@ function dataUrlParts(v: string): { head: string; payload: string } | undefined 
 const WRITTEN_TEXT = /\S\s+\S/;
 
 /** How the string under `key` of `parent` is scanned, for the fields that are not plain content. */
-function scanKindOf(key: string, parent: { [key: string]: JsonValue }, toolLike: boolean): ScanKind {
+function scanKindOf(key: string, parent: { [key: string]: JsonValue }, toolLike: boolean, kinds?: Map<string, ScanKind>): ScanKind {
   const v = parent[key];
   if (typeof v !== "string") return "content";
   if (ID_KEYS.has(key)) return PROVIDER_ID.test(v) ? "opaque" : "identifier";
@@ -179,13 +169,26 @@ function scanKindOf(key: string, parent: { [key: string]: JsonValue }, toolLike:
     const mediaType = typeof parent.media_type === "string" ? parent.media_type : "";
     // Plain-text sources (Anthropic's {type: "text", media_type: "text/plain", data}) are content.
     if (parent.type === "text" || mediaType.startsWith("text/")) return "content";
-    return base64Kind(v);
+    return remembered(kinds, v, () => base64Kind(v));
   }
   if (key === "url" || key === "image_url" || key === "file_data") {
     const parts = dataUrlParts(v);
-    if (parts) return base64Kind(parts.payload);
+    if (parts) return remembered(kinds, v, () => base64Kind(parts.payload));
   }
   return "content";
+}
+
+/** Payloads shorter than this are told apart again rather than remembered. */
+const REMEMBERED_KIND_MIN = 4096;
+
+function remembered(kinds: Map<string, ScanKind> | undefined, v: string, kindOf: () => ScanKind): ScanKind {
+  if (!kinds || v.length < REMEMBERED_KIND_MIN) return kindOf();
+  let kind = kinds.get(v);
+  if (kind === undefined) {
+    kind = kindOf();
+    kinds.set(v, kind);
+  }
+  return kind;
 }
 
 function encodeBase64(text: string, like: string): string {
@@ -201,7 +204,7 @@ function encodeBase64(text: string, like: string): string {
 /** Decodes a text64 value (a bare payload or a data: URL), lets `visit` rewrite the text, re-encodes it if it changed. */
 function transformText64(v: string, visit: Visit): string {
   const parts = dataUrlParts(v) ?? { head: "", payload: v };
-  const text = asText(decodeBase64(parts.payload) ?? new Uint8Array()) ?? "";
+  const text = asText(decodeForgivingBase64(parts.payload) ?? new Uint8Array()) ?? "";
   const masked = visit(text, "content");
   return masked === text ? v : parts.head + encodeBase64(masked, parts.payload);
 }
@@ -213,9 +216,11 @@ const MAX_EMBEDDED_JSON = 4 * 1024 * 1024;
  * as its digits ("number"); a replacement other than those digits takes the number's place.
  */
 interface Visit {
-  (s: string, kind: "content" | "identifier" | "opaque" | "number" | "media"): string;
-  /** Whether inline media are decoded for their text runs: only a `block` rule reads them (decoding a large image costs). */
-  readsMedia?: boolean;
+  (s: string, kind: "content" | "identifier" | "opaque" | "number" | "media" | "mediaWritten"): string;
+  /** Reads inline media for their text: set only under a `block` rule (decoding a large image costs). */
+  readMedia?: MediaReader | undefined;
+  /** How base64 payloads were told apart, kept between the two walks of maskJsonStrings (a large image is checked once). */
+  base64Kinds?: Map<string, ScanKind>;
 }
 
 interface Frame {
@@ -275,12 +280,22 @@ function transform(value: JsonValue, visit: Visit, frame: Frame): JsonValue {
     };
     // Every key is scanned, tool-schema property names included.
     const newKey = visit(k, "identifier");
-    const kind = scanKindOf(k, value, toolLike);
+    const kind = scanKindOf(k, value, toolLike, visit.base64Kinds);
     if (typeof v !== "string" || kind === "content") out[newKey] = transform(v, visit, childFrame);
     else if (kind === "media") {
-      // The bytes go on unchanged; their text runs are read so a block rule sees what rides in them.
-      if (visit.readsMedia) visit(mediaTextRuns(v), "media");
-      out[newKey] = v;
+      // The bytes go on unchanged; their text is read so a block rule sees what rides in them.
+      if (visit.readMedia) {
+        const { runs, written } = visit.readMedia(v);
+        visit(runs, "media");
+        visit(written, "mediaWritten");
+      }
+      // A payload that decodes only once its whitespace or escapes are dropped, or a data: URL
+      // with a fragment, carries characters of its own to the provider: they meet the pattern
+      // detectors too.
+      const parts = dataUrlParts(v);
+      const payload = parts?.payload ?? v;
+      const ownCharacters = needsForgiving(payload) || (parts !== undefined && parts.head.length + payload.length < v.length);
+      out[newKey] = ownCharacters ? visit(v, "opaque") : v;
     } else if (kind === "text64") {
       // The characters themselves are scanned too: a value can be an IBAN and valid base64 of text at once.
       const raw = visit(v, "opaque");
@@ -289,21 +304,6 @@ function transform(value: JsonValue, visit: Visit, frame: Frame): JsonValue {
     } else out[newKey] = visit(v, kind);
   }
   return out;
-}
-
-/** Shortest printable run read in media bytes (as `strings` does, a little longer: fewer chance runs). */
-const MEDIA_MIN_RUN = 6;
-
-/**
- * The printable runs (ASCII and UTF-8 text, 6+ characters) of a base64 media payload, one per
- * line: metadata and anything appended behind a media signature.
- */
-function mediaTextRuns(v: string): string {
-  const bytes = decodeBase64(dataUrlParts(v)?.payload ?? v);
-  if (!bytes) return "";
-  const text = new TextDecoder("utf-8").decode(bytes);
-  const runs = text.match(/[^\u0000-\u0008\u000b-\u001f\u007f-\u009f\ufffd]{6,}/g) ?? [];
-  return runs.filter((r) => r.trim().length >= MEDIA_MIN_RUN).join("\n");
 }
 
 function transformString(s: string, visit: Visit): JsonValue {
@@ -361,22 +361,38 @@ export interface JsonStrings {
   opaque: string[];
   /** The digits of every number but the request's own parameters (pattern detectors only). */
   numbers: string[];
-  /** The printable text runs inside inline media (images, audio, PDF): checked under block only, never rewritten. */
+  /** The text runs inside inline media (images, audio, PDF): checked under block only, never rewritten. */
   media: string[];
+  /** Text inline media declare as text, or runs of words in them: checked for names under block only. */
+  mediaWritten: string[];
   /** Content, identifiers and numbers in document order, keys before their values: what split-value checks read. */
   ordered: string[];
 }
 
-/** `readMedia`: decode inline media for their text runs (`media` stays empty otherwise). */
-export function jsonStrings(value: JsonValue, options: { readMedia: boolean } = { readMedia: true }): JsonStrings {
-  const found: JsonStrings = { values: [], identifiers: [], opaque: [], numbers: [], media: [], ordered: [] };
-  const lists = { content: found.values, identifier: found.identifiers, opaque: found.opaque, number: found.numbers, media: found.media };
+/**
+ * `readMedia`: decode inline media for their text (`media` and `mediaWritten` stay empty
+ * otherwise). Throws PiiBudgetError when media hold more compressed text than one request may inflate.
+ */
+export function jsonStrings(
+  value: JsonValue,
+  options: { readMedia: boolean; base64Kinds?: Map<string, ScanKind> } = { readMedia: true },
+): JsonStrings {
+  const found: JsonStrings = { values: [], identifiers: [], opaque: [], numbers: [], media: [], mediaWritten: [], ordered: [] };
+  const lists = {
+    content: found.values,
+    identifier: found.identifiers,
+    opaque: found.opaque,
+    number: found.numbers,
+    media: found.media,
+    mediaWritten: found.mediaWritten,
+  };
   const collect: Visit = (s, kind) => {
     lists[kind].push(s);
-    if (kind !== "opaque" && kind !== "media") found.ordered.push(s);
+    if (kind !== "opaque" && kind !== "media" && kind !== "mediaWritten") found.ordered.push(s);
     return s;
   };
-  collect.readsMedia = options.readMedia;
+  collect.readMedia = options.readMedia ? mediaReader() : undefined;
+  if (options.base64Kinds) collect.base64Kinds = options.base64Kinds;
   transform(value, collect, { inTools: false, root: true });
   return found;
 }
@@ -388,7 +404,8 @@ export function jsonStrings(value: JsonValue, options: { readMedia: boolean } = 
  * (Masker.checkSplitValues). Throws PiiBudgetError when detection cannot complete.
  */
 export function maskJsonStrings(value: JsonValue, masker: Masker): JsonValue {
-  const { values, identifiers, opaque, numbers, media, ordered } = jsonStrings(value, { readMedia: masker.blocksAny });
+  const base64Kinds = new Map<string, ScanKind>();
+  const { values, identifiers, opaque, numbers, media, mediaWritten, ordered } = jsonStrings(value, { readMedia: masker.blocksAny, base64Kinds });
   // Values are scanned as one sequence (seams included); keys and tool names each on their own;
   // numbers like opaque strings (pattern detectors: a digit string is nobody's name).
   const masked = {
@@ -397,9 +414,13 @@ export function maskJsonStrings(value: JsonValue, masker: Masker): JsonValue {
     opaque: opaque.map((o) => masker.maskOpaque(o)),
     number: numbers.map((n) => masker.maskOpaque(n)),
     media: [] as string[],
+    mediaWritten: [] as string[],
   };
   for (const runs of media) masker.checkBlockedOnly(runs);
+  for (const written of mediaWritten) masker.checkBlockedOnly(written, { names: true });
   masker.checkSplitValues(ordered);
-  const next = { content: 0, identifier: 0, opaque: 0, number: 0, media: 0 };
-  return transform(value, (s, kind) => masked[kind][next[kind]++] ?? s, { inTools: false, root: true });
+  const next = { content: 0, identifier: 0, opaque: 0, number: 0, media: 0, mediaWritten: 0 };
+  const replace: Visit = (s, kind) => masked[kind][next[kind]++] ?? s;
+  replace.base64Kinds = base64Kinds;
+  return transform(value, replace, { inTools: false, root: true });
 }

@@ -86,6 +86,29 @@ function plausibleSplit(category: PiiCategory, value: string, pieces: readonly s
   return !(seams.includes(at) && CODE_WORDS.has(value.slice(0, at).toLowerCase()));
 }
 
+/**
+ * Whether an e-mail read in media bytes is written as addresses are: a domain of two letters
+ * or more under a real top-level domain (tldts, the public suffix list), labels in one case or
+ * capitalised, two such characters or more before the "@". Random bytes spell "Qf8@i.Gh" every
+ * few megabytes. Spelled forms without "@" are kept.
+ */
+function underRealDomain(value: string): boolean {
+  const at = value.lastIndexOf("@");
+  if (at < 0) return true;
+  const domain = value.slice(at + 1);
+  const host = parseHost(domain.toLowerCase());
+  if (host.isIcann !== true || host.domain === null || (host.domainWithoutSuffix ?? "").replace(/[^a-z]/g, "").length < 2) return false;
+  const labels = domain.split(".");
+  // The top-level domain in one case ("de", "DE"); each other label lower, upper or capitalised.
+  if (!/^(?:[a-z]+|[A-Z]+)$/.test(labels.at(-1) ?? "") || !labels.every((label) => WRITTEN_CASE.test(label))) return false;
+  // The local part may be glued to the bytes before it ("tEXtjane.roe@…"): its written tail counts.
+  return (WRITTEN_TAIL.exec(value.slice(0, at))?.[0].length ?? 0) >= 2;
+}
+/** A label as people write it: lower case, upper case or capitalised ("9Q3" passes, "eXamPle" is noise). */
+const WRITTEN_CASE = /^[^A-Za-z]*(?:[A-Z]?[^A-Z]*|[^a-z]*)$/;
+/** The longest tail of a local part in one case (or capitalised), digits and dots included. */
+const WRITTEN_TAIL = /(?:[A-Z]?[^A-Za-z]*[a-z][^A-Z]*|[^a-z]*)$/;
+
 /** A base64 token in running text, long enough to carry a value (12 characters encode 9 bytes). */
 const BASE64_TOKEN_MIN = 12;
 const BASE64_TOKEN = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{12,}={0,2}(?![A-Za-z0-9+/_=-])/g;
@@ -181,12 +204,33 @@ export class Masker {
 
   /**
    * Reads `text` with the pattern detectors for the verdict only (inline media's text runs):
-   * a category this policy blocks is blocked and counted; nothing is masked or mapped.
+   * a category this policy blocks is blocked and counted; nothing is masked or mapped. `names`:
+   * text the media declare as text, read for people's names instead.
    */
-  checkBlockedOnly(text: string): void {
+  checkBlockedOnly(text: string, options: { names?: boolean } = {}): void {
     if (text.length < 3 || !this.blocksAny) return;
+    if (options.names) {
+      this.#checkBlockedNames(text);
+      return;
+    }
     for (const f of this.detector.detect(text, this.#opaqueBudget, { entities: false })) {
       if (f.detector === "high_entropy" || this.actionFor(f.category) !== "block") continue;
+      if (f.category === "email" && !underRealDomain(text.slice(f.start, f.end))) continue;
+      this.#blocked.add(f.category);
+      this.#counts[f.category] = (this.#counts[f.category] ?? 0) + 1;
+    }
+  }
+
+  /**
+   * Text inline media declare as text (see checkBlockedOnly): every pattern, and names when the
+   * policy blocks people. Of the tagger's findings only people count: the organisations and
+   * places of media metadata are the software, the device maker and the colour profile's
+   * vendor, not data about anyone.
+   */
+  #checkBlockedNames(text: string): void {
+    const names = this.actionFor("person") === "block" && this.detector.categories.has("person");
+    for (const f of this.detector.detect(text, names ? this.#budget : this.#opaqueBudget, { entities: names })) {
+      if (f.detector === "high_entropy" || this.actionFor(f.category) !== "block" || (f.detector === "ner" && f.category !== "person")) continue;
       this.#blocked.add(f.category);
       this.#counts[f.category] = (this.#counts[f.category] ?? 0) + 1;
     }

@@ -286,6 +286,7 @@ function insideIndicWord(piece: string, start: number, end: number): boolean {
   );
 }
 const KANA_IN = /[\p{sc=Hiragana}\p{sc=Katakana}]/u;
+const MARK = /\p{M}/u;
 /** Lower-case words before a capital: what the tagger sometimes takes in front of a name. */
 const LOWER_LEAD = /^(?:\p{Ll}+\s+)+(?=\p{Lu})/u;
 /** A verb of report after a word makes it someone who speaks ("Nkemelu reported", "Kowalczyk powiedział"). */
@@ -1332,6 +1333,13 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   addHandleNames(piece, out, model);
   addCjkPlaces(piece, out, model);
   // A holiday after a greeting word ("Buona Pasqua") whatever rule found it; a comma never stands in a CJK name ("安全,高效").
+  // A span of an Indic script the tagger ended before a word's vowel signs takes them ("निरौल" → "निरौला"); one it
+  // ended inside a word ends at the word before ("अमित कुमार दिल्ल" → "अमित कुमार").
+  for (const s of out) {
+    while (INDIC_OR_MARK.test(piece[s.end - 1] ?? "") && MARK.test(piece[s.end] ?? "")) s.end++;
+    if (INDIC_OR_MARK.test(piece[s.end - 1] ?? "") && INDIC_OR_MARK.test(piece[s.end] ?? ""))
+      s.end = Math.max(s.start, piece.lastIndexOf(" ", s.end));
+  }
   return withoutOverlaps(
     out.filter(
       (s) =>
@@ -1353,7 +1361,8 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
         !(s.kind !== "address" && holdsPolitePronoun(piece.slice(s.start, s.end))) &&
         // What a number and its unit measure ("250 g Mehl"), or a span opening on the unit's letter ("180 °C. Batir").
         !(s.kind !== "address" && (afterMeasure(piece, s.start) || piece[s.start - 1] === "°")) &&
-        // Scripts that put spaces between words: a span that starts or ends inside a word is a fragment ("अधि" of "अधिकतम").
+        // Scripts that put spaces between words: a span that starts inside a word, or is left empty, is a fragment ("अधि" of "अधिकतम").
+        s.end > s.start &&
         !insideIndicWord(piece, s.start, s.end) &&
         // A Chinese name is two to four Han (a double family name and two more); five or more in text without kana is a clause.
         !(s.kind === "person" && LONG_HAN.test(piece.slice(s.start, s.end)) && !KANA_IN.test(piece)),
