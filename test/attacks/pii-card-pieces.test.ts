@@ -24,8 +24,8 @@ beforeAll(async () => {
 
 const filler = "and then some other unrelated words about the weather and the road. ".repeat(15);
 const ATTACKS: Array<[string, string]> = [
-  ["groups with a word between each", "4111 then 1111 then 1111 then 1111"],
-  ["groups with separators spelled out", "5555 dash 5555 dash 5555 dash 4444"],
+  ["groups with a word between each", "my card: 4111 then 1111 then 1111 then 1111"],
+  ["groups with separators spelled out", "card number 5555 dash 5555 dash 5555 dash 4444"],
   ["halves a page apart", `the card begins 4111 1111 ${filler} and it ends 1111 1111`],
   ["an Amex in its groups a sentence apart", `card 3782 ${filler} next 822463 ${filler} last 10005`],
   ["quoted CSV cells", 'parts: "4111","1111","1111","1111"'],
@@ -44,7 +44,8 @@ describe("LLM proxy (OpenAI and Anthropic SDKs)", () => {
   it.each([
     // Each control's digits pass Luhn in an issuer range: only the shape keeps them apart from a card.
     ["4-digit quantities with units", "we sold 4500 units, then 4200 units, then 3900 units and then 4103 units"],
-    ["a list of 4-digit codes longer than a card", "codes 4111 then 1111 then 1111 then 1111 then 2222 then 3333"],
+    ["a list of 4-digit codes longer than a card", "card codes 4111 then 1111 then 1111 then 1111 then 2222 then 3333"],
+    ["4-digit tickets announced one by one, no card word", "Next up is ticket 4111, then 1111, then 1111 and last 1111."],
     ["years with words between", "from 2019 then 2020 then 2021 then 2022 the card sales grew"],
     ["a quoted CSV row of figures after a label cell", 'North,"4521","3310","2207","1204"'],
     ["two 4-4 references far apart, the second not announced", `order 4111 1111 ${filler} or the warehouse on 1111 1111`],

@@ -42,6 +42,8 @@ const SPLIT_CATEGORIES: readonly PiiCategory[] = ["email", "phone", "credit_card
 const STRUCTURAL_WORD = /^[a-z_]+$/;
 /** A bare number of one to three digits: a page, a count, a version between the pieces of a split value. */
 const SMALL_NUMBER = /^\s*\d{1,3}\s*$/;
+/** A field named for a card or its number ("card", "cc_number", "pan"). */
+const CARD_FIELD = /^(?:card|cards|cc|ccn|pan|card_?number|cc_?number|number|credit_?card|kreditkarte|tarjeta|carte)$/i;
 /** Digit groups as a card prints them ("4111 1111", "4111-1111-"). */
 const GROUPED_PIECE = /\d{4}[ -]\d{4}/;
 /** A field's name: letters, no digit ("page", "n", "per_page", "items"). */
@@ -255,7 +257,10 @@ export class Masker {
     const withoutSmall = texts.filter((t, i) => !(SMALL_NUMBER.test(t) && i > 0 && FIELD_NAME.test(texts[i - 1] ?? "")));
     if (withoutSmall.length < texts.length && (blocking.includes("credit_card") || blocking.includes("iban") || blocking.includes("phone"))) {
       for (const c of this.#acrossStrings(withoutSmall)) if (c === "credit_card" || c === "iban" || c === "phone") found.push(c);
-      if (blocking.includes("credit_card") && splitCardAcross(withoutSmall)) found.push("credit_card");
+      // Bare single numbers are what orders and listings are made of ({"sku":4521,"qty":2,…}): a card
+      // there needs a piece printed in groups or a field named for a card.
+      if (blocking.includes("credit_card") && texts.some((t) => GROUPED_PIECE.test(t) || CARD_FIELD.test(t)) && splitCardAcross(withoutSmall))
+        found.push("credit_card");
     }
     // An IBAN's check (country, length, mod 97) holds with any small number left out ("/DE8937040044/2/0532013000").
     const withoutAnySmall = texts.filter((t) => !SMALL_NUMBER.test(t));

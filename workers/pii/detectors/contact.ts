@@ -175,6 +175,15 @@ function detectLooseEmailsIn(text: string, lineStart: number, lineEnd: number, o
     // Code after the address ("@router.post(…)") makes it a decorator.
     if (text[index + value.length] === "(" || !realDomain(domain)) continue;
     if (quoted === undefined && !looseLocalPart(local, form)) continue;
+    // One word before "at" and a site of its own name ("ffmpeg at ffmpeg.org") or a company's name
+    // written with a capital ("Priya at Booking.com"): prose about a product or a workplace.
+    if (
+      form === "at" &&
+      quoted === undefined &&
+      !/[.+]/.test(local) &&
+      (/\p{Lu}/u.test(domain) || domain.toLowerCase().startsWith(`${local.toLowerCase()}.`))
+    )
+      continue;
     const key = `${quoted !== undefined ? `"${quoted}"` : local}@${domain.replace(/\u3002/g, ".")}`.toLowerCase();
     out.push({ category: "email", start: index, end: index + value.length, detector: "email", key });
   }

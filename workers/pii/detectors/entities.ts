@@ -268,6 +268,11 @@ const POLITE_PRONOUNS = new Set([
   "Siz",
   "Sizin",
 ]);
+const HINDI_PRONOUNS = new Set("मैं हम तुम आप वह वे यह ये मुझे हमें तुम्हें उसे उन्हें हमारा हमारी हमारे मेरा मेरी मेरे आपका आपकी आपके".split(" "));
+function holdsHindiPronoun(value: string): boolean {
+  for (const word of value.split(/[\s,.;:!?।]+/u)) if (HINDI_PRONOUNS.has(word)) return true;
+  return false;
+}
 function holdsPolitePronoun(value: string): boolean {
   for (const word of value.split(/[\s,.;:!?]+/u)) if (POLITE_PRONOUNS.has(word)) return true;
   return false;
@@ -1357,6 +1362,8 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
           !SPACE.test(piece.slice(s.start, s.end)) &&
           GERMAN_DETERMINER_BEFORE.test(piece.slice(Math.max(0, s.start - 40), s.start))
         ) &&
+        // A Hindi pronoun is no part of a name ("कल हम बाज़ार जाएँगे").
+        !(s.kind === "person" && holdsHindiPronoun(piece.slice(s.start, s.end))) &&
         // A pronoun of polite address written with a capital is no name ("Pesanan Anda", "Apakah Anda", "Usted").
         !(s.kind !== "address" && holdsPolitePronoun(piece.slice(s.start, s.end))) &&
         // What a number and its unit measure ("250 g Mehl"), or a span opening on the unit's letter ("180 °C. Batir").

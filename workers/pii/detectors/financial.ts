@@ -111,7 +111,7 @@ export function detectCards(normalized: string, out: RawFinding[]): void {
 // Comma lists ("2019, 2020, 2021, 2022") are lists, and groups that are all years are no card.
 // Quoted cells count too ("4111","1111",…; '4111';'1111';…): a quote on each side of the mark.
 const CARD_SPACED_UNIT =
-  /(?<![\p{L}\p{N}_])(?:\d{4}( ?(?:[^\p{L}\p{N}\s,]{1,3}|["'`] ?, ?["'`]) ?)\d{4}\1\d{4}(?:\1\d{1,7})?|\d{4}( ?(?:[^\p{L}\p{N}\s,]{1,3}|["'`] ?, ?["'`]) ?)\d{6}\2\d{5})(?![\p{L}\p{N}_]|\1\d|\2\d)/gu;
+  /(?<![\p{L}\p{N}_])(?:\d{4}( {0,2}(?:[^\p{L}\p{N}\s,]{1,3}|["'`] ?, ?["'`]) {0,2})\d{4}\1\d{4}(?:\1\d{1,7})?|\d{4}( {0,2}(?:[^\p{L}\p{N}\s,]{1,3}|["'`] ?, ?["'`]) {0,2})\d{6}\2\d{5})(?![\p{L}\p{N}_]|\1\d|\2\d)/gu;
 const ALL_YEARS = /^(?:(?:19|20)\d\d\D+)+(?:19|20)\d\d$/;
 
 function detectCardsSpacedUnits(text: string, out: RawFinding[]): void {
@@ -173,6 +173,8 @@ const HALVES_GAP = /^\D{1,40}$/;
 const HALVES_CUE =
   /\b(?:card|cc|pan|visa|amex|mastercard|number|digits?|starts?|begins?|ends?|first|last|rest|remaining|then|followed|continues?|half|halves|part)\b|卡|カード|karte|tarjeta|carte|cart[aã]o/iu;
 
+const STRONG_HALVES_CUE = /\b(?:starts?|begins?|ends?|rest|remaining|half|halves)\b/iu;
+
 function detectCardHalves(text: string, out: RawFinding[]): void {
   CARD_HALF.lastIndex = 0;
   let previous: RegExpExecArray | undefined;
@@ -183,7 +185,10 @@ function detectCardHalves(text: string, out: RawFinding[]): void {
       const end = half.index + half[0].length;
       const digits = previous[0].replace(/\D/g, "") + half[0].replace(/\D/g, "");
       const gap = text.slice(start + previous[0].length, half.index);
-      const cue = HALVES_CUE.test(gap) || HALVES_CUE.test(text.slice(Math.max(0, start - 40), start));
+      // A weak cue ("first … second", "then") counts only with a word of a card in the text: tracking and ticket numbers are listed so.
+      const cue =
+        (HALVES_CUE.test(gap) || HALVES_CUE.test(text.slice(Math.max(0, start - 40), start))) &&
+        (CARD_WORD.test(text) || STRONG_HALVES_CUE.test(gap) || STRONG_HALVES_CUE.test(text.slice(Math.max(0, start - 40), start)));
       if (HALVES_GAP.test(gap) && cue && isCard(digits) && !out.some((f) => f.start < end && start < f.end)) {
         out.push({ category: "credit_card", start, end, detector: "card", key: digits });
         previous = undefined;
@@ -205,6 +210,8 @@ const NUMBER_RUN = /(?<![\p{L}\p{N}_])\d+(?:[ .\-/]\d+)*(?![\p{L}\p{N}_])/gu;
 const PIECES_CUE =
   /\b(?:card|cc|pan|visa|amex|mastercard|digits?|starts?|begins?|ends?|first|rest|remaining|then|next|second|third|last|followed|continues?|half|halves|part|piece|dash|hyphen|slash)\b|卡|カード|karte|tarjeta|carte|cart[aã]o/iu;
 const QUANTITY_AFTER = /^\s?(?:%|units?\b|pcs\b|pieces\b|items?\b|kg\b|km\b|m\b|usd\b|eur\b|gbp\b|[$€£¥])/iu;
+const CARD_WORD =
+  /\b(?:card|cc|pan|visa|amex|mastercard|credit|debit|karte|kreditkarte|tarjeta|carte|cartão|cartao|carta|kaart|kort|karta|kartu)\b|卡|カード/iu;
 /** How many numbers of one text the piece reading looks at (bounded work on long texts). */
 const MAX_NUMBERS = 64;
 
@@ -213,7 +220,8 @@ function detectCardPieces(text: string, out: RawFinding[]): void {
   NUMBER_RUN.lastIndex = 0;
   for (let m = NUMBER_RUN.exec(text); m && runs.length < MAX_NUMBERS; m = NUMBER_RUN.exec(text))
     runs.push({ start: m.index, end: m.index + m[0].length, digits: m[0].replace(/\D/g, ""), groups: groupsOf(m[0]) });
-  if (runs.length < 2 || !PIECES_CUE.test(text)) return;
+  // A word of a card in the text: lists of figures announced by "first … then … last" are schedules and tickets.
+  if (runs.length < 2 || !PIECES_CUE.test(text) || !CARD_WORD.test(text)) return;
   const fourAlone = (k: number) => runs[k]?.groups.length === 1 && runs[k]?.digits.length === 4;
   for (let a = 0; a < runs.length; a++) {
     let digits = "";
@@ -347,7 +355,11 @@ function detectUnevenIbans(text: string, offset: number, out: RawFinding[]): voi
     const length = ibanLength(m[0].slice(0, 2));
     if (length === undefined || out.some((f) => f.category === "iban" && f.start <= start && start < f.end)) continue;
     let compact = "";
+    let lettersOnly = 0;
     for (const group of m[0].matchAll(/[A-Z0-9]+/g)) {
+      // Groups after the country are digits or codes with digits; one bank code of four letters
+      // may stand alone ("GB29 NWBK …"). Words read in capitals ("DE84 IS FREE FOR …") are no groups.
+      if (compact.length >= 4 && !/\d/.test(group[0]) && (group[0].length !== 4 || ++lettersOnly > 1)) break;
       compact += group[0];
       if (compact.length < length) continue;
       if (compact.length === length && mod97(compact) === 1) {
