@@ -250,3 +250,13 @@ describe("base64TextOf without exceptions for bytes that are not UTF-8", () => {
     expect(base64TextOf(b64(bytes))).toBe(text);
   });
 });
+
+describe("IBANs in uneven groups", () => {
+  // Without separators required between groups the reading split such a run into groups in
+  // exponentially many ways (a base64 token in capitals stalled the proxy for minutes).
+  it("reads a long run of letters and digits after a country code in one pass, and still finds an uneven IBAN", () => {
+    const run = `please process de12${"abcdefghijkl".repeat(20)}x_ today`;
+    expect(found(run).filter(([c]) => c === "iban")).toEqual([]);
+    expect(found("IBAN DE89 37 040044 0532 0130 00").filter(([c]) => c === "iban")).toEqual([["iban", "DE89 37 040044 0532 0130 00"]]);
+  });
+});

@@ -344,7 +344,9 @@ function detectIbansIn(text: string, offset: number, out: RawFinding[]): void {
 
 // An IBAN in groups of any length ("DE89 37 040044 0532 0130 00"): the groups are joined until
 // the country's length; mod 97 decides, as above.
-const UNEVEN_IBAN = /(?<![\p{L}\p{N}_])[A-Z]{2}\d{2}(?:(?: \u2010 |[ .-])?[A-Z0-9]{1,12}){1,16}(?![\p{L}\p{N}_])/gu;
+// Separators are required between groups: optional ones let a long run of letters and digits (a
+// base64 token in capitals) split into groups in exponentially many ways before the look-ahead fails.
+const UNEVEN_IBAN = /(?<![\p{L}\p{N}_])[A-Z]{2}\d{2}(?:(?: \u2010 |[ .-])[A-Z0-9]{1,12}){1,16}(?![\p{L}\p{N}_])/gu;
 
 function detectUnevenIbans(text: string, offset: number, out: RawFinding[]): void {
   UNEVEN_IBAN.lastIndex = 0;
