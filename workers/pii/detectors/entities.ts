@@ -264,17 +264,13 @@ const POLITE_PRONOUNS = new Set([
   "Вас",
   "Вам",
   "Ви",
-  "Вас",
   "Siz",
   "Sizin",
 ]);
 const HINDI_PRONOUNS = new Set("मैं हम तुम आप वह वे यह ये मुझे हमें तुम्हें उसे उन्हें हमारा हमारी हमारे मेरा मेरी मेरे आपका आपकी आपके".split(" "));
-function holdsHindiPronoun(value: string): boolean {
-  for (const word of value.split(/[\s,.;:!?।]+/u)) if (HINDI_PRONOUNS.has(word)) return true;
-  return false;
-}
-function holdsPolitePronoun(value: string): boolean {
-  for (const word of value.split(/[\s,.;:!?]+/u)) if (POLITE_PRONOUNS.has(word)) return true;
+/** Whether a whole word of `value` is in `words` (pronouns here). */
+function holdsWordOf(value: string, words: ReadonlySet<string>): boolean {
+  for (const word of value.split(/[\s,.;:!?।]+/u)) if (words.has(word)) return true;
   return false;
 }
 /** Arabic and Hebrew, whose given and family names the lists hold: a person there needs one of them (or a title). */
@@ -283,12 +279,9 @@ const INDIC = /[\p{sc=Devanagari}\p{sc=Bengali}\p{sc=Tamil}\p{sc=Telugu}\p{sc=Gu
 const INDIC_OR_MARK =
   /[\p{sc=Devanagari}\p{sc=Bengali}\p{sc=Tamil}\p{sc=Telugu}\p{sc=Gujarati}\p{sc=Gurmukhi}\p{sc=Kannada}\p{sc=Malayalam}\p{sc=Oriya}\p{M}]/u;
 
-/** Whether a span of an Indic script begins or ends inside a word (a letter or mark of the script right outside it). */
-function insideIndicWord(piece: string, start: number, end: number): boolean {
-  return (
-    (INDIC.test(piece[start] ?? "") && INDIC_OR_MARK.test(piece[start - 1] ?? "")) ||
-    (INDIC_OR_MARK.test(piece[end - 1] ?? "") && INDIC_OR_MARK.test(piece[end] ?? ""))
-  );
+/** Whether a span of an Indic script begins inside a word (a letter or mark of the script right before it); its end was mended before. */
+function startsInsideIndicWord(piece: string, start: number): boolean {
+  return INDIC.test(piece[start] ?? "") && INDIC_OR_MARK.test(piece[start - 1] ?? "");
 }
 const KANA_IN = /[\p{sc=Hiragana}\p{sc=Katakana}]/u;
 const MARK = /\p{M}/u;
@@ -1363,14 +1356,14 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
           GERMAN_DETERMINER_BEFORE.test(piece.slice(Math.max(0, s.start - 40), s.start))
         ) &&
         // A Hindi pronoun is no part of a name ("कल हम बाज़ार जाएँगे").
-        !(s.kind === "person" && holdsHindiPronoun(piece.slice(s.start, s.end))) &&
+        !(s.kind === "person" && holdsWordOf(piece.slice(s.start, s.end), HINDI_PRONOUNS)) &&
         // A pronoun of polite address written with a capital is no name ("Pesanan Anda", "Apakah Anda", "Usted").
-        !(s.kind !== "address" && holdsPolitePronoun(piece.slice(s.start, s.end))) &&
+        !(s.kind !== "address" && holdsWordOf(piece.slice(s.start, s.end), POLITE_PRONOUNS)) &&
         // What a number and its unit measure ("250 g Mehl"), or a span opening on the unit's letter ("180 °C. Batir").
         !(s.kind !== "address" && (afterMeasure(piece, s.start) || piece[s.start - 1] === "°")) &&
         // Scripts that put spaces between words: a span that starts inside a word, or is left empty, is a fragment ("अधि" of "अधिकतम").
         s.end > s.start &&
-        !insideIndicWord(piece, s.start, s.end) &&
+        !startsInsideIndicWord(piece, s.start) &&
         // A Chinese name is two to four Han (a double family name and two more); five or more in text without kana is a clause.
         !(s.kind === "person" && LONG_HAN.test(piece.slice(s.start, s.end)) && !KANA_IN.test(piece)),
     ),
