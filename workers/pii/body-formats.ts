@@ -288,65 +288,132 @@ export function withoutControls(text: string): string | null {
   return text.replace(TERMINAL_ESCAPE, "").replace(NOT_TEXT, "");
 }
 
-/** Shortest run read on its own in binary data (`strings` reads 4; fewer chance runs in random bytes). */
+/** Shortest group of runs read in binary data (`strings` reads 4; fewer chance runs in random bytes). */
 const MIN_RUN = 8;
-/** Runs at most this many control bytes apart are read as one (values split by a few bytes). */
+/** Runs at most this many non-text characters apart are read as one (values split by a few bytes). */
 const MAX_GAP = 3;
+/**
+ * Shortest run joined across any gap: random bytes decode to runs of one or two characters between
+ * undecodable bytes, and joining those glued whole megabytes of junk into "text". Shorter runs
+ * join only across a single control character (a value cut byte by byte).
+ */
+const MIN_JOINED_RUN = 3;
+
+/** Whether a UTF-16 code unit is text: not a control character (tab, LF, CR excepted), not U+FFFD. */
+function isTextUnit(c: number): boolean {
+  return c > 0x9f ? c !== 0xfffd : (c >= 0x20 && c < 0x7f) || c === 0x09 || c === 0x0a || c === 0x0d;
+}
 
 /**
- * The runs of text in `chars` (control characters and U+FFFD mark the bytes that are not text):
- * runs at most 3 such characters apart are joined by a space (`joiner`), and a joined group is
- * kept when it holds 8+ characters; one group a line, like `strings`, so random bytes are not
- * glued into false findings.
+ * The runs of text in a sequence of code units (`unitAt`; control characters and U+FFFD mark
+ * the bytes that are not text): runs at most `maxGap` such units apart are joined by `joiner`
+ * when both hold 3+ characters or one control character (not an undecodable byte) parts them,
+ * and a joined group is kept when it holds 8+ characters; one group a line, like `strings`, so
+ * random bytes are not glued into false findings. Strings are built only for kept groups.
  */
-export function joinedRuns(chars: string, joiner = " ", maxGap = MAX_GAP): string {
-  const pieces = chars.split(/([\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f\ufffd]+)/);
+function groupedRuns(
+  length: number,
+  unitAt: (i: number) => number,
+  slice: (start: number, end: number) => string,
+  joiner: string,
+  maxGap: number,
+): string {
   const lines: string[] = [];
-  let group: string[] = [];
-  let length = 0;
+  const group: number[] = [];
+  let groupLength = 0;
+  let lastEnd = -1;
+  let lastStrong = false;
   const close = () => {
-    if (length >= MIN_RUN) lines.push(group.join(joiner));
-    group = [];
-    length = 0;
-  };
-  for (let i = 0; i < pieces.length; i += 2) {
-    const run = pieces[i] ?? "";
-    if (run !== "") {
-      group.push(run);
-      length += run.length;
+    if (groupLength >= MIN_RUN) {
+      const parts: string[] = [];
+      for (let k = 0; k < group.length; k += 2) parts.push(slice(group[k] as number, group[k + 1] as number));
+      lines.push(parts.join(joiner));
     }
-    const gap = pieces[i + 1];
-    if (gap !== undefined && (gap.length > maxGap || run === "")) close();
+    group.length = 0;
+    groupLength = 0;
+  };
+  let i = 0;
+  while (i < length) {
+    if (!isTextUnit(unitAt(i))) {
+      i++;
+      continue;
+    }
+    const start = i;
+    while (i < length && isTextUnit(unitAt(i))) i++;
+    const runLength = i - start;
+    const gap = start - lastEnd;
+    const strong = runLength >= MIN_JOINED_RUN;
+    const joins = group.length > 0 && gap <= maxGap && ((strong && lastStrong) || (gap === 1 && unitAt(lastEnd) !== 0xfffd));
+    if (!joins) close();
+    group.push(start, i);
+    groupLength += runLength;
+    lastEnd = i;
+    lastStrong = strong;
   }
   close();
   return lines.join("\n");
 }
 
+/** The text runs of `chars` (see groupedRuns): runs a few control characters or undecodable bytes apart joined, groups of 8+ characters kept. */
+export function joinedRuns(chars: string, joiner = " ", maxGap = MAX_GAP): string {
+  return groupedRuns(
+    chars.length,
+    (i) => chars.charCodeAt(i),
+    (start, end) => chars.slice(start, end),
+    joiner,
+    maxGap,
+  );
+}
+
 /**
  * The readings of binary bytes: text runs (`joinedRuns`) read as UTF-8 (fullwidth digits, `＠`),
  * as single bytes, and as UTF-16 and UTF-32 in both byte orders; and the UTF-8 runs split by one
- * control byte glued together (a value cut by a single byte).
+ * control byte glued together (a value cut by a single byte). Lazy, so that a scan past its size
+ * budget stops before building the rest; a reading the same as an earlier one is not repeated.
  */
-export function binaryReadings(bytes: Uint8Array, utf8: string): string[] {
-  return [
-    joinedRuns(utf8),
-    joinedRuns(utf8, "", 1),
-    joinedRuns(unitChars(bytes, 1, 0)),
-    joinedRuns(unitChars(bytes, 2, 0)),
-    joinedRuns(unitChars(bytes, 2, 1)),
-    joinedRuns(unitChars(bytes, 4, 0)),
-    joinedRuns(unitChars(bytes, 4, 3)),
-  ].filter((r) => r !== "");
+export function* binaryReadings(bytes: Uint8Array, utf8: string): Generator<string> {
+  const seen: string[] = [];
+  const readings = [
+    () => joinedRuns(utf8),
+    () => joinedRuns(utf8, "", 1),
+    () => unitRuns(bytes, 1, 0),
+    () => unitRuns(bytes, 2, 0),
+    () => unitRuns(bytes, 2, 1),
+    () => unitRuns(bytes, 4, 0),
+    () => unitRuns(bytes, 4, 3),
+  ];
+  for (const read of readings) {
+    const reading = read();
+    if (reading === "" || seen.includes(reading)) continue;
+    seen.push(reading);
+    yield reading;
+  }
 }
 
-/** One character per `step` bytes: the byte at `offset` when it is printable ASCII and the unit's other bytes are zero, NUL otherwise. */
-function unitChars(bytes: Uint8Array, step: 1 | 2 | 4, offset: number): string {
-  const out: string[] = [];
-  for (let i = 0; i + step <= bytes.length; i += step) {
-    const b = bytes[i + offset] ?? 0;
-    let zeroPad = true;
-    for (let j = 0; j < step && zeroPad; j++) if (j !== offset && bytes[i + j] !== 0) zeroPad = false;
-    out.push(zeroPad && ((b >= 0x20 && b < 0x7f) || b === 0x09) ? String.fromCharCode(b) : "\u0000");
-  }
-  return out.join("");
+/** Characters built per `String.fromCharCode` call (its arguments go on the stack). */
+const CHUNK = 8192;
+
+/**
+ * The text runs of `bytes` read one unit of `step` bytes at a time (see groupedRuns): a unit is
+ * the byte at `offset` when the unit's other bytes are zero; a byte outside ASCII, or a unit with
+ * other bytes set, reads as an undecodable byte (U+FFFD), a zero-padded control byte as control.
+ */
+function unitRuns(bytes: Uint8Array, step: 1 | 2 | 4, offset: number): string {
+  const count = Math.floor(bytes.length / step);
+  const unitAt = (u: number): number => {
+    const i = u * step;
+    for (let j = 0; j < step; j++) if (j !== offset && bytes[i + j] !== 0) return 0xfffd;
+    const b = bytes[i + offset] as number;
+    return b >= 0x80 ? 0xfffd : b;
+  };
+  const slice = (start: number, end: number): string => {
+    const parts: string[] = [];
+    for (let at = start; at < end; at += CHUNK) {
+      const codes: number[] = [];
+      for (let u = at; u < Math.min(end, at + CHUNK); u++) codes.push(unitAt(u));
+      parts.push(String.fromCharCode(...codes));
+    }
+    return parts.join("");
+  };
+  return groupedRuns(count, unitAt, slice, " ", MAX_GAP);
 }

@@ -215,10 +215,25 @@ export class Masker {
       this.#checkBlockedNames(text);
       return;
     }
+    this.#checkRuns(text, true);
+  }
+
+  /**
+   * Reads the text runs of binary data (see binaryReadings) for the verdict and the counts: the
+   * pattern detectors, as checkBlockedOnly reads media text, every category counted. Runs of
+   * random bytes hold chance matches no one wrote: no generic high-entropy token, and an e-mail
+   * only under a real domain written as people write it.
+   */
+  checkBinaryRuns(text: string): void {
+    if (text.length >= 3) this.#checkRuns(text, false);
+  }
+
+  #checkRuns(text: string, blockedOnly: boolean): void {
     for (const f of this.detector.detect(text, this.#opaqueBudget, { entities: false })) {
-      if (f.detector === "high_entropy" || this.actionFor(f.category) !== "block") continue;
+      const blocks = this.actionFor(f.category) === "block";
+      if (f.detector === "high_entropy" || (blockedOnly && !blocks)) continue;
       if (f.category === "email" && !underRealDomain(text.slice(f.start, f.end))) continue;
-      this.#blocked.add(f.category);
+      if (blocks) this.#blocked.add(f.category);
       this.#counts[f.category] = (this.#counts[f.category] ?? 0) + 1;
     }
   }

@@ -104,8 +104,8 @@ export function percentDecoded(s: string, plus = false): string {
 interface Collected {
   sequences: string[][];
   identifiers: string[];
-  /** Printable runs of a binary body: pattern detectors only (names in random bytes are noise). */
-  binaryRuns: string[];
+  /** Binary bodies: only their text runs are read (binaryReadings, lazily, within the scan's budget), by the pattern detectors (names in random bytes are noise). */
+  binaryBodies: { bytes: Uint8Array; utf8: string }[];
   /** Every key and value in order, for the split-value check under `block` (a card cut across fields). */
   ordered: string[];
   /** Header values in order: read by the split check with the body's strings after them. */
@@ -220,22 +220,34 @@ function partStrings(parts: BodyPart[], into: Collected, depth: number): void {
   }
 }
 
-/** The strings of a text body (see bodyStrings). */
-function textStrings(text: string, media: MediaType, bytesOf: () => Uint8Array, into: Collected): void {
-  // Terminal escapes (colours) are not bytes of binary data: the text is read as a terminal shows
-  // it, and as it is (an escape's own text, such as a window title, is read there).
-  const shown = withoutTerminalEscapes(text);
-  if (shown !== null) {
-    into.sequences.push([text]);
-    return textStrings(shown, media, () => new TextEncoder().encode(shown), into);
-  }
+/** How many characters of a decoded body are control characters or undecodable bytes. */
+function hiddenCount(text: string): number {
   NOT_TEXT.lastIndex = 0;
   let hidden = 0;
   for (let m = NOT_TEXT.exec(text); m; m = NOT_TEXT.exec(text)) hidden += m[0].length;
-  if (hidden >= text.length * BINARY_SHARE && hidden > 0) {
+  return hidden;
+}
+
+/** Whether a decoded body is binary data: 10%+ of it control characters or undecodable bytes. */
+function isBinary(text: string, hidden = hiddenCount(text)): boolean {
+  return hidden > 0 && hidden >= text.length * BINARY_SHARE;
+}
+
+/** The strings of a text body (see bodyStrings). */
+function textStrings(text: string, media: MediaType, bytesOf: () => Uint8Array, into: Collected): void {
+  // Terminal escapes (colours) are not bytes of binary data: the text is read as a terminal shows
+  // it, and as it is (an escape's own text, such as a window title, is read there). Binary data
+  // holds ESC bytes by chance: it is read by its runs below, never as one whole text.
+  const shown = withoutTerminalEscapes(text);
+  if (shown !== null && !isBinary(shown)) {
+    into.sequences.push([text]);
+    return textStrings(shown, media, () => new TextEncoder().encode(shown), into);
+  }
+  const hidden = hiddenCount(text);
+  if (isBinary(text, hidden)) {
     // Not in the split check's order: its pieces are the short-gap joins of binaryReadings, and
     // the digit runs of random bytes, read across strings, pass for a card.
-    into.binaryRuns.push(...binaryReadings(bytesOf(), text));
+    into.binaryBodies.push({ bytes: bytesOf(), utf8: text });
     return;
   }
   if (hidden > 0) {
@@ -273,7 +285,7 @@ function addBase64Texts(value: string, into: Collected): void {
 
 /** The strings of the data: parsed JSON, URL (or query), each header, and the body. */
 function stringsOf(data: OutboundData): Collected {
-  const into: Collected = { sequences: [], identifiers: [], binaryRuns: [], ordered: [], headerValues: [], bodyStart: 0, ownRuns: [] };
+  const into: Collected = { sequences: [], identifiers: [], binaryBodies: [], ordered: [], headerValues: [], bodyStart: 0, ownRuns: [] };
   // Tool arguments are read like a raw body: every string, key and number, no key exempt.
   if (data.json !== undefined) {
     const found = rawJsonStrings(JSON.stringify(data.json) ?? "");
@@ -336,10 +348,10 @@ export function scanOutbound(
   // The masker counts what it finds; "block" categories are the ones the verdict refuses.
   const policy: PiiPolicy = Object.fromEntries(PII_CATEGORIES.map((c) => [c, actionOf(rule, c) === "block" ? "block" : "mask"]));
   const masker = new Masker(policy, options.lists, options.detect);
-  const { sequences, identifiers, binaryRuns, ordered, headerValues, bodyStart, ownRuns, unreadable } = stringsOf(data);
+  const { sequences, identifiers, binaryBodies, ordered, headerValues, bodyStart, ownRuns, unreadable } = stringsOf(data);
   // Binary runs get the pattern detectors only: the name tagger reads random letters as names.
   const patternMasker =
-    binaryRuns.length > 0
+    binaryBodies.length > 0
       ? new Masker({ ...policy, ...Object.fromEntries(ENTITY_CATEGORIES.map((c) => [c, "allow"])) }, options.lists, options.detect)
       : null;
   // Header values, then the body's first strings, for values split between headers or a header and the body.
@@ -357,7 +369,7 @@ export function scanOutbound(
     // Only when nothing was refused yet: the same value found twice would count twice.
     if (masker.result().blockedCategories.length === 0) for (const run of ownRuns) masker.checkSplitValues(run);
     headerSplitMasker?.checkSplitValues([...headerValues, ...ordered.slice(bodyStart, bodyStart + BODY_STRINGS_AFTER_HEADERS)]);
-    for (const reading of binaryRuns) patternMasker?.maskTexts([reading]);
+    for (const { bytes, utf8 } of binaryBodies) for (const reading of binaryReadings(bytes, utf8)) patternMasker?.checkBinaryRuns(reading);
   } catch (error) {
     if (!(error instanceof PiiBudgetError)) throw error;
     failed = error.reason;

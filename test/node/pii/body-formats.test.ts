@@ -91,12 +91,17 @@ describe("body formats", () => {
     expect(joinedRuns("ab\u0001cd\u0001\u0001\u0001\u0001ef")).toBe("");
     expect(joinedRuns("longer run\u0000\u0000\u0000\u0000another run")).toBe("longer run\nanother run");
     expect(joinedRuns("jane\u0001.roe\u0001@example.org", "", 1)).toBe("jane.roe@example.org");
+    // One- and two-character runs join only across one control character, not undecodable bytes:
+    // random bytes are made of them.
+    expect(joinedRuns("4\u00011\u00011\u00011\u00011\u00011\u00011\u00011", "", 1)).toBe("41111111");
+    expect(joinedRuns("ab\ufffdcd\ufffdef\ufffdgh\ufffdij")).toBe("");
+    expect(joinedRuns("abc\ufffddef\ufffd\ufffdghi")).toBe("abc def ghi");
   });
 
   it("reads binary data as UTF-8, single bytes, UTF-16 and UTF-32 in both orders", () => {
     const utf32be = new Uint8Array([..."card 4111"].flatMap((c) => [0, 0, 0, c.charCodeAt(0)]));
-    expect(binaryReadings(utf32be, text(utf32be))).toContain("card 4111");
+    expect([...binaryReadings(utf32be, text(utf32be))]).toContain("card 4111");
     const fullwidth = new Uint8Array([1, 1, 1, ...bytes("\uff14\uff11\uff11\uff11\uff20mail")]);
-    expect(binaryReadings(fullwidth, text(fullwidth))[0]).toBe("\uff14\uff11\uff11\uff11\uff20mail");
+    expect([...binaryReadings(fullwidth, text(fullwidth))][0]).toBe("\uff14\uff11\uff11\uff11\uff20mail");
   });
 });

@@ -55,6 +55,10 @@ export function detectIps(text: string, out: RawFinding[]): void {
     if (!value.includes("::") && value.split(":").length < 8) continue;
     const bare = value.replace(/%[\w.]+/, "").replace(/\/\d{1,3}$/, "");
     if (bare === "::" || !ipaddr.IPv6.isValid(bare)) continue;
+    // "A::B", "Bad::Ace", "E::" (Rust, C++ and Perl paths; chance bytes of binary data) are words
+    // around "::": a compressed address has two groups and a digit. Loopback names this machine.
+    if (value.includes("::") && (!/\d/.test(bare) || bare.split(":").filter(Boolean).length < 2)) continue;
+    if (ipaddr.IPv6.parse(bare).range() === "loopback") continue;
     out.push({ category: "ip_address", start, end: stop, detector: "ipv6", key: ipaddr.IPv6.parse(bare).toNormalizedString() });
   }
 }

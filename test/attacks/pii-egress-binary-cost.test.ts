@@ -1,0 +1,49 @@
+// Attack class: a large binary body (random bytes, as a compressed upload, an image or a model file
+// holds) sent to make the egress scan's binary readings costly: the readings of random bytes used to
+// glue one- and two-character runs into millions of characters of junk (4 MiB took seconds of CPU
+// and hundreds of MB), which either exhausted the isolate or failed the scan's size budget, so a
+// blocking rule refused every large upload. The readings keep only what can carry a value, and a
+// value hidden in such a body is still found.
+import { beforeAll, describe, expect, it } from "vitest";
+import { binaryReadings } from "../../workers/pii/body-formats.js";
+import { ascii, egressPiiAgent, expectDelivered, expectRefused } from "./support/egress-pii.js";
+
+/** Deterministic pseudo-random bytes (xorshift32): what compressed or encrypted data looks like. */
+function noise(length: number, seed = 2463534242): Uint8Array {
+  const bytes = new Uint8Array(length);
+  let x = seed;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    bytes[i] = x & 0xff;
+  }
+  return bytes;
+}
+
+const MiB = 1024 * 1024;
+const readingsLength = (bytes: Uint8Array) => [...binaryReadings(bytes, new TextDecoder().decode(bytes))].reduce((n, r) => n + r.length, 0);
+
+describe("binary bodies made to be costly to read", () => {
+  let agent: { token: string };
+  beforeAll(async () => {
+    agent = await egressPiiAgent("pii-egress-binary-cost");
+  });
+
+  it("attack: 1 MiB of random bytes no longer reads as a million characters of junk text", () => {
+    // It was 2.7 characters a byte (seven readings of glued one- and two-character runs); random
+    // data holds few runs of three or more characters, and only those are joined across bytes.
+    expect(readingsLength(noise(MiB))).toBeLessThan(MiB / 8);
+  });
+
+  it("attack: a 6 MiB random upload under a blocking rule is scanned within budget and delivered", async () => {
+    await expectDelivered(agent, "/upload", { headers: { "content-type": "application/octet-stream" }, rawBody: noise(6 * MiB, 7) });
+  });
+
+  it("attack: a card, an e-mail and a control-split card inside 2 MiB of random bytes are still refused", async () => {
+    const around = (inner: Uint8Array, seed: number) => new Uint8Array([...noise(MiB, seed), 0, ...inner, 0, ...noise(MiB, seed + 1)]);
+    for (const [i, value] of ["4111 1111 1111 1111", "jane.roe@example.org", "4111\x01\x02\x031111\x01\x02\x031111\x01\x02\x031111"].entries()) {
+      await expectRefused(agent, "/upload", { headers: { "content-type": "application/octet-stream" }, rawBody: around(ascii(value), 11 + i * 2) });
+    }
+  });
+});
