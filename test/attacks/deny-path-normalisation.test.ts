@@ -75,3 +75,31 @@ describe("a /admin/** deny rule holds against every spelling servers normalise t
     });
   }
 });
+
+// An encoded slash is one segment to most servers and a separator to others: the path is read
+// both ways, and a deny rule matching either reading refuses it.
+describe("a /admin/** deny rule holds against encoded slashes and backslashes", () => {
+  for (const spelling of [
+    "/admin%2Fusers",
+    "/ADMIN%5Cusers",
+    "/admin;x%2Fusers",
+    "/public%2F..%2Fadmin/users",
+    "/%2Fadmin/users",
+    "/public%2F%2Fadmin",
+  ]) {
+    it(`refuses ${spelling}`, async () => {
+      const marker = `m${Math.random().toString(36).slice(2)}`;
+      const res = await call(`/egress/${env.TEST_TARGET_URL}${spelling}?${marker}`, { token: agent.token });
+      expect(res.status, res.text).toBe(403);
+      expect(await targetSaw(marker)).toBe(false);
+    });
+  }
+
+  it("delivers an encoded slash both readings allow, as written (GitLab's /projects/group%2Fproject)", async () => {
+    const marker = `m${Math.random().toString(36).slice(2)}`;
+    const res = await call(`/egress/${env.TEST_TARGET_URL}/api/v4/projects/group%2Fproject/issues?${marker}`, { token: agent.token });
+    expect(res.status, res.text).toBe(200);
+    const seen = (await (await fetch(`${env.TEST_TARGET_URL}/__requests?last=200`)).json()) as Array<{ path: string }>;
+    expect(seen.find((r) => r.path.includes(marker))?.path).toContain("/projects/group%2Fproject/issues");
+  });
+});

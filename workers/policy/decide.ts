@@ -52,7 +52,7 @@ function invalid(explanation: string): EgressDecision {
 /** The normalised target, or the reason it cannot be evaluated safely. */
 export function normalizeEgressTarget(
   request: EgressRequest,
-): { ok: true; target: EgressTarget; segments: string[] } | { ok: false; reason: string } {
+): { ok: true; target: EgressTarget; segments: string[]; split?: string[] } | { ok: false; reason: string } {
   const method = normalizeMethod(request.method);
   if (method === null) return { ok: false, reason: "unsupported HTTP method" };
   let url: URL;
@@ -69,7 +69,7 @@ export function normalizeEgressTarget(
   const path = canonicalPath(url.pathname);
   if (!path.ok) return { ok: false, reason: path.reason };
   const port = url.port === "" ? DEFAULT_PORTS[scheme] : Number(url.port);
-  return { ok: true, target: { method, scheme, host, port, path: path.path }, segments: path.segments };
+  return { ok: true, target: { method, scheme, host, port, path: path.path }, segments: path.segments, ...(path.split ? { split: path.split } : {}) };
 }
 
 /**
@@ -124,7 +124,23 @@ function compareScores(a: number[], b: number[]): number {
 export function decideEgress(effective: EffectivePolicy, request: EgressRequest): EgressDecision {
   const normalized = normalizeEgressTarget(request);
   if (!normalized.ok) return invalid(`Refused: ${normalized.reason}.`);
-  const { target, segments } = normalized;
+  const { target, segments, split } = normalized;
+  const decision = decideOn(effective, target, segments);
+  if (split === undefined || !decision.allowed) return decision;
+  // An encoded "/" is one segment to most servers and a separator to some: both readings must
+  // pass, deny rules included, and by the same rule (its credential and route).
+  const other = decideOn(effective, target, split);
+  if (!other.allowed) return { ...other, explanation: `${other.explanation} (the path read with its encoded '/' as a separator)` };
+  if (other.rule?.policyId !== decision.rule?.policyId || other.rule?.index !== decision.rule?.index) {
+    return invalid(
+      `Refused: the path's encoded '/' reads as ${decision.rule ? refName(decision.rule) : "one rule"}'s path as one segment and as ${other.rule ? refName(other.rule) : "another rule"}'s as two; write the path so that one rule covers both.`,
+    );
+  }
+  return decision;
+}
+
+/** The decision for one reading of the target's path (deny rules, then the most specific allow rule). */
+function decideOn(effective: EffectivePolicy, target: EgressTarget, segments: string[]): EgressDecision {
   const what = `${target.method} ${target.scheme}://${target.host}${target.port === DEFAULT_PORTS[target.scheme] ? "" : `:${target.port}`}${target.path}`;
 
   // Servers route `/admin/` to `/admin`'s handler: deny rules ignore one trailing slash.

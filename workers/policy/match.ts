@@ -9,7 +9,19 @@ export function hostMatches(pattern: string, host: string): boolean {
   return pattern === host;
 }
 
-export type CanonicalPath = { ok: true; segments: string[]; path: string } | { ok: false; reason: string };
+export type CanonicalPath =
+  | {
+      ok: true;
+      segments: string[];
+      path: string;
+      /**
+       * The other reading of a path with an encoded `/` or `\\` in a segment: split there, as a
+       * server that decodes before routing reads it (GitLab's `/projects/group%2Fproject` is one
+       * segment to most servers). Rules must allow, and no deny rule match, both readings.
+       */
+      split?: string[];
+    }
+  | { ok: false; reason: string };
 
 /**
  * One decoded segment as common servers read it: Tomcat, Jetty and Spring drop `;params`
@@ -32,19 +44,21 @@ export function readsAsStep(segment: string): boolean {
 /**
  * Turns a URL pathname already normalised by the WHATWG parser (dot segments and `%2e`
  * resolved, `\` turned into `/`) into decoded segments as servers read them, refusing what an
- * upstream could read differently from us: encoded slashes or backslashes, double encoding,
- * invalid UTF-8, control characters, dot segments hidden behind parameters (`..;`), and interior
- * segments that are or become empty (`//`, `/;x/`, `/./`).
+ * upstream could read differently from us: double encoding, invalid UTF-8, control characters,
+ * dot segments hidden behind parameters (`..;`) or encoded slashes (`..%2F`), and interior
+ * segments that are or become empty (`//`, `/;x/`, `/./`, `%2F%2F`). A segment with an encoded
+ * slash is read both ways (see `split`).
  */
 export function canonicalPath(pathname: string): CanonicalPath {
   if (!pathname.startsWith("/")) return { ok: false, reason: "path must be absolute" };
   const raw = pathname.slice(1).split("/");
   const segments: string[] = [];
+  const split: string[] = [];
+  let encodedSlash = false;
   for (let i = 0; i < raw.length; i++) {
     const encoded = raw[i] ?? "";
     const last = i === raw.length - 1;
     if (encoded === "" && !last) return { ok: false, reason: "path has an empty segment ('//')" };
-    if (/%(2f|5c)/i.test(encoded)) return { ok: false, reason: "path has an encoded '/' or '\\'" };
     let decoded: string;
     try {
       decoded = decodeURIComponent(encoded);
@@ -52,15 +66,24 @@ export function canonicalPath(pathname: string): CanonicalPath {
       return { ok: false, reason: "path has invalid percent-encoding" };
     }
     if (/%[0-9a-f]{2}/i.test(decoded)) return { ok: false, reason: "path is percent-encoded twice" };
-    if (/[\u0000-\u001f\u007f\\/]/.test(decoded)) return { ok: false, reason: "path has control characters or '\\'" };
-    const beforeParams = (decoded.split(";", 1)[0] ?? "").normalize("NFKC");
-    // Also full-width dots (`．．`), which servers that normalise Unicode read as `..`.
-    if (beforeParams === "." || beforeParams === "..") return { ok: false, reason: "path has a '.' or '..' segment" };
-    const read = serverReading(decoded);
-    if (read === "" && encoded !== "" && !last) return { ok: false, reason: "path has a segment servers read as empty" };
-    segments.push(read);
+    if (/[\u0000-\u001f\u007f]/.test(decoded)) return { ok: false, reason: "path has control characters" };
+    const pieces = decoded.split(/[\\/]/);
+    if (pieces.length > 1) encodedSlash = true;
+    for (const [k, piece] of pieces.entries()) {
+      const lastPiece = last && k === pieces.length - 1;
+      if (pieces.length > 1 && piece === "" && !lastPiece)
+        return { ok: false, reason: "path has an encoded '/' or '\\' next to another or at a segment's start" };
+      const beforeParams = (piece.split(";", 1)[0] ?? "").normalize("NFKC");
+      // Also full-width dots (`．．`), which servers that normalise Unicode read as `..`.
+      if (beforeParams === "." || beforeParams === "..") return { ok: false, reason: "path has a '.' or '..' segment" };
+      const read = serverReading(piece);
+      if (read === "" && piece !== "" && !lastPiece) return { ok: false, reason: "path has a segment servers read as empty" };
+      split.push(read);
+    }
+    segments.push(pieces.length > 1 ? serverReading(decoded) : (split.at(-1) as string));
   }
-  return { ok: true, segments, path: `/${segments.join("/")}` };
+  const path = `/${segments.map((s) => s.replaceAll("/", "%2F").replaceAll("\\", "%5C")).join("/")}`;
+  return { ok: true, segments, path, ...(encodedSlash ? { split } : {}) };
 }
 
 /**
