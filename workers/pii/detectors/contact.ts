@@ -218,16 +218,18 @@ export function detectEmails(text: string, out: RawFinding[]): void {
 // A number may follow a "/" only when it starts with "+" (a path segment "/+44 20 …" is a phone;
 // "/2024 1234" is a path of ids). Right after a label's colon it may follow a letter ("Tel:0412 345
 // 678", "電話：090-1234-5678" once normalised); "host:8080" is no valid number.
+// Letters of scripts without case (Han, Hangul, Thai, Arabic…) may touch it ("电话15565677776").
 // The leading look-ahead names the characters a number can start with ("+", "(", a digit): it
 // changes no match, but without it V8 tries the alternation of look-behinds at every position
 // of the text (3-4x slower on prose).
 const PHONE =
-  /(?=[+(\d])(?:(?<=\/)(?=\+)|(?<=\p{L}:)|(?<![\p{L}\p{N}_+\-./:#@$]))(?:(?:\+|00)\d{1,3}(?: \u2010 |[ .-])?(?:\(0\)[ .-]?)?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,15}(?:(?: \u2010 |[ .-]|\/ ?)\d{1,15}){0,7}(?![\p{L}\p{N}_]|[.\-/:,]\p{N})/gu;
+  /(?=[+(\d])(?:(?<=\/)(?=\+)|(?<=\p{L}:)|(?<![\p{Lu}\p{Ll}\p{Lt}\p{N}_+\-./:#@$]))(?:(?:\+|00)\d{1,3}(?: \u2010 |[ .-])?(?:\(0\)[ .-]?)?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,15}(?:(?: \u2010 |[ .-]|\/ ?)\d{1,15}){0,7}(?![\p{Lu}\p{Ll}\p{Lt}\p{N}_]|[.\-/:,]\p{N})/gu;
 const DATE_LIKE = /^(?:\d{4}[.-]\d{1,2}[.-]\d{1,2}|\d{1,2}[.-]\d{1,2}[.-]\d{2,4})$/;
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 // Whole words only ("bestelling" holds no "tel").
+// Words of scripts written without spaces stand anywhere ("收件人电话15565677776").
 const CONTEXT =
-  /(?<!\p{L})(?:phone|reach me|tel|durchwahl|festnetz|mobil|gsm|direct line|extension|ext|telephone|mobile|cell|call|fax|whatsapp|sms|text me|ring|contact|dial|number|téléphone|portable|joindre|appeler|telefon|handy|anrufen|rufnummer|teléfono|telefono|móvil|celular|cellulare|llamar|chiamare|telefoon|bellen|mobiel|telemóvel|telefone|numer|číslo|puhelin|nummer|号码|電話)[^\n]{0,24}$/iu;
+  /(?:(?<!\p{L})(?:phone|reach me|t[ée]l|tlf|durchwahl|festnetz|mobil|gsm|direct line|extension|ext|telephone|mobile|cell|call|fax|whatsapp|sms|text me|ring|contact|dial|number|téléphone|portable|joindre|appeler|telefon|handy|anrufen|rufnummer|teléfono|telefono|móvil|celular|cellulare|llamar|chiamare|telefoon|bellen|mobiel|telemóvel|telefone|numer|číslo|puhelin|puh|nummer|τηλ|тел|телефон|моб|мобильный|мобільний|هاتف|موبايل|جوال|טלפון|נייד|फोन|फ़ोन|मोबाइल|điện thoại|sđt|telp|hp|cep)|号码|電話|电话|手机|携帯|전화|휴대폰|핸드폰|โทร)[^\n]{0,24}$/iu;
 /** "Order number:", "Rechnungsnummer": the number of a document, not a phone. */
 const DOCUMENT_NUMBER =
   /(?:order|invoice|tracking|account|customer|reference|ref|ticket|case|serial|part|item|sku|policy|booking|confirmation|transaction|bestell|rechnungs|kunden|auftrags|vertrags|commande|facture|dossier|pedido|factura|ordine|fattura|bestelling|factuur|zamówienia|faktury|objednávky)\s*(?:number|no\.?|nr\.?|nummer|numer|número|numero|numéro|číslo|#)?\s*[:#]?\s*$/iu;

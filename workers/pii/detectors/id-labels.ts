@@ -14,6 +14,11 @@ const WORDS = [
   "national id(?:entity)?(?: card)?",
   "national identification",
   "identity card",
+  "carte (?:nationale )?d'identit[ée]",
+  "pi[èe]ce d'identit[ée]",
+  "personas kods",
+  "asmens kodas",
+  "isikukood",
   "identity document",
   // "ID number" alone, not after another word ("Order ID number", "Customer ID no.").
   "(?<!\\p{L}[ -])id[ -]?(?:card|no|nr|number|#)",
@@ -92,7 +97,9 @@ const WORDS = [
   "ת\\.ז",
   "תעודת זהות",
   // Cyrillic: passport, taxpayer number (Russia), personal tax number (Ukraine), SNILS.
-  "паспорт",
+  // "Паспорт серия и номер 64 50 640539": the passport's series and number.
+  "паспорт(?: серия(?: и номер)?| номер)?",
+  "серия и номер",
   "инн",
   "рнокпп",
   "іпн",
@@ -196,7 +203,8 @@ const ACRONYMS = [
   "RTN",
   "RNC",
   "CUI",
-  "KRA",
+  "KRA(?: PIN)?",
+  "CNI",
   "TRN",
 ];
 
@@ -223,6 +231,11 @@ const UNSPACED = [
   "الهوية الوطنية",
   "رقم الإقامة",
   "الرقم الضريبي",
+  "الرقم القومي",
+  "الرقم القومى",
+  "เลขประจำตัวประชาชน",
+  "เลขบัตรประชาชน",
+  "เลขประจำตัวผู้เสียภาษี",
   "आधार",
   "पैन",
 ];
@@ -245,7 +258,9 @@ const NUMBER_WORD_ANY_CASE =
   "(?:[ .-]*(?:[Nn][Oo]|[Nn][Rr]|[Nn][Uu][Mm][Bb][Ee][Rr]|[Nn][Uu][Mm][Mm][Ee][Rr]|[Nn][Uu][Mm]|[Nn][UuÚú][Mm][Ee][Rr][Oo]|[Nn][Uu][Mm][ÉéEe][Rr][Oo]|[Nn][°º]|[Nn]\\.[°º]|#))?\\.?";
 const TAIL_ANY_CASE = "(?:[ \\t\\n:：=#(–—.]|-(?=[ \\t]))*(?:(?:[Ii][Ss][Tt]?|[Ee][Ss][Tt]?|[ÉéEe]|:)[ \\t:]+)?$";
 const ACRONYM_LABEL = new RegExp(`${BOUNDARY}(?:${ACRONYMS.join("|")})${NUMBER_WORD_ANY_CASE}${TAIL_ANY_CASE}`, "uy");
-const UNSPACED_LABEL = new RegExp(`(?:${UNSPACED.join("|")})${NUMBER_WORD}${TAIL}`, "u");
+// Also as the detectors see them, NFKC-normalised (Thai "ำ" becomes "ํา").
+const UNSPACED_FORMS = [...new Set(UNSPACED.flatMap((label) => [label, label.normalize("NFKC")]))];
+const UNSPACED_LABEL = new RegExp(`(?:${UNSPACED_FORMS.join("|")})${NUMBER_WORD}${TAIL}`, "u");
 const NOT_LATIN = /[^\u0000-\u024f]/u;
 /** Words before the value that a label may open on ("numéro de sécurité sociale n° : "). */
 const LABEL_WORDS_MAX = 6;

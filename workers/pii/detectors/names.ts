@@ -752,7 +752,8 @@ const HINDI_NOT_GIVEN = new Set("श्री श्रीमती सुश्
 const THAI_TITLED =
   /(?<![\p{sc=Thai}])(?:(?:รศ\.|ผศ\.|ศ\.|ดร\.|นพ\.|พญ\.)+|(นางสาว|นาง|นาย|คุณยาย|คุณตา|คุณป้า|คุณลุง|คุณ|น้อง|ขอบคุณ|โค้ช|นักวิ่ง|นักเขียน|อาจารย์|ครู|หมอ))([\p{sc=Thai}\p{M}]{2,12})(?= |$)(?: ([\p{sc=Thai}\p{M}]{2,12})(?=[\s,.!?)]|$))?/gu;
 /** Words after a title that are no given name: "you can", "you must", polite particles. */
-const THAI_NOT_GIVEN = /^(?:ที่|ภาพ|สำหรับ|สามารถ|ต้อง|จะ|ได้|ไม่|ก็|เป็น|มี|ควร|อาจ|ยัง|เคย|กำลัง|ชอบ|อยาก|ครับ|ค่ะ|คะ|ทุกคน|ทุกท่าน|มาก)/u;
+// SARA AM in both forms: the detectors read NFKC text, where "ำ" is "ํา".
+const THAI_NOT_GIVEN = /^(?:ที่|ภาพ|ส(?:ำ|ํา)หรับ|สามารถ|ต้อง|จะ|ได้|ไม่|ก็|เป็น|มี|ควร|อาจ|ยัง|เคย|ก(?:ำ|ํา)ลัง|ชอบ|อยาก|ครับ|ค่ะ|คะ|ทุกคน|ทุกท่าน|มาก)/u;
 
 /** Up to `max` words of one script from `at`, stopping at punctuation, a stop word or the piece's end. */
 function scriptWords(piece: string, at: number, script: RegExp, stop: ReadonlySet<string>, max: number): Array<[number, number]> {

@@ -2,8 +2,10 @@
 import ipaddr from "ipaddr.js";
 import type { RawFinding } from "../types.js";
 
+// Letters of scripts written without spaces (Han, kana, Hangul, Thai…) may touch an address
+// ("于81.23.109.209登录", "172.24.200.241에서"): only cased letters, digits and "_" may not.
 const IPV4 =
-  /(?<![\p{L}\p{N}_.]|\d\.)(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?:\/\d{1,2})?(?![\p{L}\p{N}_]|\.\d)/gu;
+  /(?<![\p{Lu}\p{Ll}\p{Lt}\p{N}_.]|\d\.)(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)(?:\.(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)){3}(?:\/\d{1,2})?(?![\p{Lu}\p{Ll}\p{Lt}\p{N}_]|\.\d)/gu;
 const OCTET = String.raw`(?:25[0-5]|2[0-4]\d|1\d\d|[1-9]?\d)`;
 /** A dot written so that it no longer links: "[.]", "(.)", "{.}", "[dot]", "(dot)", "{dot}". */
 const DEFANGED_DOT = String.raw`(?:\[(?:\.|dot)\]|\((?:\.|dot)\)|\{(?:\.|dot)\})`;
@@ -19,7 +21,7 @@ const DEFANGED_HINT = /[[({](?:\.|dot)[\])}]/i;
 function isV6Char(c: number): boolean {
   return (c >= 48 && c <= 58) || (c >= 65 && c <= 70) || (c >= 97 && c <= 102) || c === 46;
 }
-const WORD_AROUND = /[\p{L}\p{N}_]/u;
+const WORD_AROUND = /[\p{Lu}\p{Ll}\p{Lt}\p{N}_]/u;
 /** "version 1.2.3.4", "v10.0.0.1", "Build 10.4.2.118", "firmware 2.1.0.7": software versions, not addresses. */
 const VERSION_BEFORE = /\b(?:v|version|release|ver\.?|build|firmware|fw|rev\.?|revision|patch|hotfix|driver)\s*[:#]?\s*$/i;
 
@@ -43,6 +45,8 @@ export function detectIps(text: string, out: RawFinding[]): void {
     let end = colon + 1;
     while (end < text.length && isV6Char(text.charCodeAt(end))) end++;
     next = end;
+    // A full stop after the address ends the sentence ("from 2001:db8::8f9c.").
+    while (end > colon + 1 && text[end - 1] === ".") end--;
     if (end - start < 3 || (start > 0 && WORD_AROUND.test(text[start - 1] ?? ""))) continue;
     let stop = end;
     const zone = /^%[\w.]+/.exec(text.slice(end, end + 16));

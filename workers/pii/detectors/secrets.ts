@@ -11,10 +11,11 @@ const SHAPES: ReadonlyArray<readonly [string, RegExp, RegExp]> = [
     /PRIVATE KEY/,
     /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----(?:[\s\S]*?-----END (?:[A-Z0-9]+ )*PRIVATE KEY(?: BLOCK)?-----|[A-Za-z0-9+/=\s:,-]*)/g,
   ],
+  // Key ids are base32 (A-Z, 2-7); generators and documentation write any capital or digit.
   [
     "aws_access_key",
     /A(?:KIA|SIA|BIA|CCA|GPA|IDA|IPA|NPA|NVA|PKA|ROA|SCA)/,
-    /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA)[A-Z2-7]{16}(?![A-Za-z0-9])/g,
+    /(?<![A-Za-z0-9])(?:AKIA|ASIA|ABIA|ACCA|AGPA|AIDA|AIPA|ANPA|ANVA|APKA|AROA|ASCA)[A-Z0-9]{16}(?![A-Za-z0-9])/g,
   ],
   // The value is capture group 1; the key name before it stays visible.
   ["aws_secret_key", /aws_?secret/i, /aws_?secret_?(?:access_?)?key["']?\s*[:=]\s*["']?([A-Za-z0-9/+]{40})(?![A-Za-z0-9/+])/gi],
@@ -124,6 +125,7 @@ export function detectSecrets(text: string, out: RawFinding[], options: SecretOp
       out.push({ category: "secret", start, end: start + value.length, detector, key: value });
     }
   }
+  detectLabelledPasswords(text, out);
   let publicBlocks: Array<[number, number]> | null = null;
   for (const [at, end] of tokenRuns(text)) {
     if (end - at > TOKEN_MAX) continue;
@@ -179,4 +181,64 @@ function publicMaterial(text: string): Array<[number, number]> {
     if (!privateBlocks.some(([s, e]) => s <= at && at < e)) blocks.push([m.index, m.index + m[0].length]);
   }
   return blocks;
+}
+
+/**
+ * Password labels of many languages. Spaced words are matched whole; words of scripts written
+ * without spaces ("临时密码为…", "รหัสผ่าน…") wherever they stand.
+ */
+const PASSWORD_WORD =
+  /(?<![\p{L}\p{N}_])(?:passwor[dt]s?|passwd|pwd|passphrase|pass ?code|kennwort|wachtwoord|mot de passe|mdp|contrase[ñn]a|clave|senha|parola(?: d'ordine)?|has[łl]o|heslo|jelsz[óo]|salasana|l[öo]senord|passord|adgangskode|kodeord|[şs]ifre|пароль|κωδικ[όο]ς|סיסמה|كلمة (?:المرور|السر)|पासवर्ड|m[ậa]t kh[ẩa]u|kata sandi|sandi|geslo|lozinka|parool|slapta[žz]odis|api[ _-]?key)(?![\p{Lu}\p{Ll}])|密码|密碼|パスワード|비밀번호|암호|รหัสผ่าน/giu;
+/** Cheap hint before the labels' pattern: most texts hold none of these letters. */
+const PASSWORD_HINT =
+  /pass|pwd|wort|woord|mdp|contras|clave|senha|parol|has[łl]o|heslo|jelsz|salasana|senord|passord|kode|ifre|пароль|κωδικ|סיסמה|كلمة|पासवर्ड|kh[ẩa]u|sandi|geslo|lozinka|slapta|api.?key|密|パスワード|비밀번호|암호|รหัสผ่าน/i;
+/** How far after the label the value may stand (words such as "temporary", "was reset to" between). */
+const PASSWORD_WINDOW = 48;
+/** Runs of printable ASCII (passwords are typed on any keyboard in ASCII). */
+const ASCII_RUN = /[!-~]+/g;
+const VERSION_OR_DATE = /^v?\d+(?:[.:/-]\d+)+[a-z]?$/i;
+const EMAIL_OR_URL = /:\/\/|^[^@]+@[^@]+\.[a-z]{2,}$|^[/~.]/i;
+/** Brackets and quotes inside a token: code ("os.environ['DB_PASSWORD2']", "getpass()"). */
+const CODE_PUNCTUATION = /[()[\]{}'"`]/;
+/** A piece of an identifier made of words: lower, capitalised or upper case, a short number after. */
+const WORD_PIECE = /^(?:[a-z]+|[A-Z][a-z]+|[A-Z]+)\d{0,4}$|^\d+$/;
+
+/**
+ * Whether a token after a password label is the password: 6 to 128 characters with letters and
+ * digits, a lower-case letter unless it is long, and none of the shapes that follow such a label
+ * in prose and code (a version, a date, a URL or path, an e-mail, an identifier of words like
+ * DB_PASSWORD or my-secret-v2).
+ */
+function passwordShaped(token: string): boolean {
+  if (token.length < 6 || token.length > 128 || !/\d/.test(token) || !/[A-Za-z]/.test(token)) return false;
+  if (!/[a-z]/.test(token) && token.length < 16) return false;
+  if (VERSION_OR_DATE.test(token) || EMAIL_OR_URL.test(token) || CODE_PUNCTUATION.test(token)) return false;
+  const pieces = token.split(/[_.-]+/).filter(Boolean);
+  return !(pieces.length >= 2 && pieces.every((p) => WORD_PIECE.test(p)));
+}
+
+/**
+ * A password written after its label ("Temporary password: Zq5L@QOntS97", "Mein altes Passwort
+ * war Sommer2024", "临时密码为Panda$6286v8v"): such values are often too short or too plain for
+ * the entropy rule. The first of the next few tokens on the line that has a password's shape.
+ */
+function detectLabelledPasswords(text: string, out: RawFinding[]): void {
+  if (!PASSWORD_HINT.test(text)) return;
+  PASSWORD_WORD.lastIndex = 0;
+  for (let m = PASSWORD_WORD.exec(text); m; m = PASSWORD_WORD.exec(text)) {
+    const from = m.index + m[0].length;
+    const lineEnd = text.indexOf("\n", from);
+    // The value starts inside the window and is read whole, to the end of its run.
+    const line = text.slice(from, Math.min(from + PASSWORD_WINDOW + 129, lineEnd < 0 ? text.length : lineEnd));
+    ASCII_RUN.lastIndex = 0;
+    let tokens = 0;
+    for (let r = ASCII_RUN.exec(line); r && r.index < PASSWORD_WINDOW && tokens < 5; r = ASCII_RUN.exec(line), tokens++) {
+      const lead = /^[("'[{:=]*/.exec(r[0])?.[0].length ?? 0;
+      const token = r[0].slice(lead).replace(/[.,;:!?)\]}'"]+$/, "");
+      if (!passwordShaped(token)) continue;
+      const start = from + r.index + lead;
+      out.push({ category: "secret", start, end: start + token.length, detector: "labelled_password", key: token });
+      break;
+    }
+  }
 }
