@@ -21,6 +21,7 @@ import {
   addMentionsAndLists,
   addScriptCuedNames,
   addSignatureName,
+  addChatSpeakers,
   addOtherMentions,
   completePersons,
   readCues,
@@ -38,7 +39,7 @@ import {
   uncasedWithoutName,
   withoutMeasurements,
 } from "./clean-gates.js";
-import { gateTechnical } from "./technical.js";
+import { gateTechnical, technicalLine } from "./technical.js";
 
 const LETTER = /\p{L}/u;
 // Short technical tokens with a digit (S3, EC2, K8S, G7) are never names.
@@ -1439,7 +1440,10 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
     }
     for (const { kind, start, end } of spans) found.push({ kind, start: s + start, end: s + end });
   }
-  if (options.categories.has("person")) addOtherMentions(text, found, tagger());
+  if (options.categories.has("person")) {
+    addChatSpeakers(text, found, tagger(), technicalLine);
+    addOtherMentions(text, found, tagger());
+  }
   if (options.categories.has("address")) addressLines(text, found, tagger());
   for (const { kind, start, end } of gateTechnical(text, mergeAddresses(text, found, tagger(), options.structured ?? []), tagger())) {
     if (!options.categories.has(kind)) continue;

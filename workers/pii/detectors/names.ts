@@ -8,7 +8,8 @@ import { nameLikeness } from "../tagger/name-shape.js";
 import type { EntityKind, Tagger } from "../tagger/tagger.js";
 import { Shape, type Tokens, lowerLikeTokens, wordHash } from "../tagger/tokens.js";
 
-export type NameSpan = { kind: EntityKind; start: number; end: number };
+/** `speaker`: a chat transcript's speaker (addChatSpeakers), kept whatever the line looks like. */
+export type NameSpan = { kind: EntityKind; start: number; end: number; speaker?: boolean };
 
 /** Gazetteer flags of a word (and of it without its combining marks: "أيضاً" is listed as "أيضا"). */
 function flagsOf(word: string, model: Tagger): number {
@@ -918,4 +919,77 @@ export function addOtherMentions(text: string, spans: NameSpan[], model: Tagger)
   for (const name of [...uncased].sort((a, b) => b.length - a.length))
     for (let i = text.indexOf(name); i >= 0; i = text.indexOf(name, i + name.length)) add(i, i + name.length);
   spans.push(...added);
+}
+
+/**
+ * A chat line: an optional "[chat]" or "Chat:" prefix, a speaker's handle ("mike_r", "juju",
+ * "Дима"), then ":", ">" or a spaced dash, then the message.
+ */
+const SPEAKER_LINE =
+  /^[ \t]*(?:\[[^\]\n]{1,24}\][ \t]*)?(?:\p{L}[\p{L}\p{M} ]{0,24}[:：][ \t]*)?(\p{L}[\p{L}\p{M}\p{N}._'-]{1,23})[ \t]*(?:[:：>]|[–—-](?=[ \t]))[ \t]*([^\n]*)$/gmu;
+/** A message: two words or more, opening on a word or a quote, not on code (`{`, `=`, a path). */
+const MESSAGE = /^["'“„«(]?[\p{L}\p{N}][^\n]*\s\S/u;
+/**
+ * Log levels and other tags written in capitals ("ERROR: …", "TODO: …"); a word and a number
+ * ("worker-1:", "node3:"); class names and module paths of tracebacks ("ValueError:", "etl.errors.RowError:").
+ */
+const TAG = /^[\p{Lu}\p{N}_.-]+$|^\p{L}+[-_.]?\d+$|\p{Ll}\p{Lu}|^[^.]+\.[^.]+\.[^.]+/u;
+const EVERYDAY = Gaz.dictionary | Gaz.frequent | Gaz.common;
+/** An English everyday word: the frequent-word lists of 40 languages hold many short handles ("tobi", "bia"). */
+const ENGLISH_WORD = Gaz.dictionary | Gaz.common;
+const HANDLE_WORD = /[\p{L}\p{M}]+/gu;
+
+/**
+ * Speakers of a chat transcript: handles that open two or more lines followed by a message, two
+ * different ones at least. A handle is a speaker unless it is a tag in capitals or an everyday
+ * word that is no given name ("status:", "Customer:", "Agent:"; "sara:", "elsa:" are speakers).
+ * The speakers' handles are people wherever the transcript names them, and so are lower-case
+ * given names no language uses as a word ("anyone seen sarah today?"). A message that reads as
+ * code or configuration (`technical`: `ksuid: "KSUID",`, `sgr: Optional[str] = ""`) makes no line.
+ */
+export function addChatSpeakers(text: string, spans: NameSpan[], model: Tagger, technical: (line: string) => boolean): void {
+  if (!/[:：>–—-]/.test(text) || !text.includes("\n")) return;
+  const handles = new Map<string, string>();
+  let lines = 0;
+  for (const m of text.matchAll(SPEAKER_LINE)) {
+    const handle = m[1] ?? "";
+    if (!MESSAGE.test(m[2] ?? "") || TAG.test(handle) || technical(m[2] ?? "")) continue;
+    lines++;
+    handles.set(handle.toLowerCase(), handle);
+  }
+  if (lines < 2) return;
+  const speakers = new Set<string>();
+  for (const [handle, written] of handles) {
+    const flags = flagsOf(handle, model);
+    // Handles are mostly written in lower case; a capitalised label of some language ("Kunde:") is a role.
+    const everyday = written === handle ? ENGLISH_WORD : EVERYDAY;
+    const everydayWord = (handle.match(HANDLE_WORD) ?? []).length === 1 && flags & everyday && !(flags & Gaz.first);
+    if (!everydayWord) speakers.add(handle);
+  }
+  // Two of the transcript's handles at least must be speakers: one everyday word among them is a label.
+  if (speakers.size < 2) return;
+  const covered = new Uint8Array(text.length);
+  for (const s of spans) covered.fill(1, s.start, s.end);
+  const add = (start: number, end: number) => {
+    // A span the tagger found there already becomes the speaker (a person, kept on any line).
+    const same = spans.find((s) => s.start <= start && end <= s.end && s.end - s.start <= end - start + 1);
+    if (same) {
+      same.kind = "person";
+      same.speaker = true;
+      return;
+    }
+    for (let i = start; i < end; i++) if (covered[i]) return;
+    covered.fill(1, start, end);
+    spans.push({ kind: "person", start, end, speaker: true });
+  };
+  for (const m of text.matchAll(/[\p{L}\p{M}][\p{L}\p{M}\p{N}._'-]*/gu)) {
+    const word = m[0].replace(/[._'-]+$/, "");
+    const lower = word.toLowerCase();
+    const start = m.index ?? 0;
+    if (speakers.has(lower)) add(start, start + word.length);
+    else if (word === lower && word.length >= 3) {
+      const flags = flagsOf(word, model);
+      if (flags & Gaz.first && !(flags & ENGLISH_WORD)) add(start, start + word.length);
+    }
+  }
 }

@@ -7,7 +7,8 @@ import { nameLikeness } from "../tagger/name-shape.js";
 import { Shape, tokenize } from "../tagger/tokens.js";
 import { isHandleName } from "./names.js";
 
-type Span = { kind: EntityKind; start: number; end: number };
+/** `speaker`: a chat transcript's speaker (names.ts addChatSpeakers), a person whatever the line looks like. */
+type Span = { kind: EntityKind; start: number; end: number; speaker?: boolean };
 
 // A line of a log, trace or tool output: a timestamp, a level or a stack frame opens it.
 const LOG_OPENING =
@@ -188,6 +189,10 @@ export function gateTechnical(text: string, spans: ReadonlyArray<Span>, model: T
   let map: ReturnType<typeof lineMap> | null = null;
   const kept: Span[] = [];
   for (const span of spans) {
+    if (span.speaker) {
+      kept.push(span);
+      continue;
+    }
     // A user name of a given and a family name ("sara_lindqvist") is a person written as an identifier.
     const handle = span.kind === "person" && isHandleName(text.slice(span.start, span.end), model);
     if (!handle && inIdentifier(text, span.start, span.end, span.kind)) continue;

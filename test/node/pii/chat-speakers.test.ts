@@ -1,0 +1,34 @@
+// Chat transcripts: the speakers' handles opening the lines are people, and so are their handles
+// and lower-case given names inside the messages; labels, log tags, code keys and traceback
+// classes that open lines the same way are not.
+import { describe, expect, it } from "vitest";
+import { PiiDetector } from "../../../workers/pii/detect.js";
+
+const people = (text: string) =>
+  new PiiDetector({ categories: ["person"] })
+    .detect(text)
+    .filter((f) => f.category === "person")
+    .map((f) => text.slice(f.start, f.end));
+
+describe("chat transcripts", () => {
+  it.each([
+    ["[chat] mike_r: anyone seen sarah today?\ndevika: she's WFH, ping her on slack\nmike_r: ok thx", ["mike_r", "sarah", "devika", "mike_r"]],
+    ["Chat: tobi: kommst du heute zum Stammtisch?\nlisa_k: ne, muss noch mit Oma nach Hause", ["tobi", "lisa_k"]],
+    ["chat: bia: vc viu o caio hj?\nlu_santos: ele foi pra praia", ["bia", "caio", "lu_santos"]],
+    ["Discord: xander > honestly emily carried the whole raid lol\nemily > ty ty", ["xander", "emily", "emily"]],
+  ])("%s", (text, expected) => {
+    expect(people(text)).toEqual(expected);
+  });
+
+  it.each([
+    "Customer: I want a refund for my order.\nAgent: Sure, I can help with that.",
+    "status: open for review\nnote: call back tomorrow morning",
+    "ERROR: disk full on volume\nWARN: retrying in 5 s",
+    "Q: How do I reset it?\nA: Click Settings then Reset.",
+    "worker-1: started job 42\nworker-2: finished job 41",
+    'const labels = {\n  datetime: "data e ora ISO",\n  mac: "indirizzo MAC",\n};',
+    "Traceback (most recent call last):\nValueError: could not convert string to float\netl.errors.RowError: row 40211: bad amount",
+  ])("no person in: %s", (text) => {
+    expect(people(text)).toEqual([]);
+  });
+});
