@@ -940,6 +940,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
   addKnownNames(piece, names, out);
   addLabelledNames(piece, out);
   addKeyedNames(piece, model, out);
+  addKinNames(piece, model, out);
   addInstitutions(piece, model, out);
   addLeadingInstitutions(piece, model, out);
   return out;
@@ -1191,6 +1192,66 @@ function addLabelledNames(piece: string, out: Candidate[]): void {
 }
 
 /**
+ * Kin and people around someone, in the languages of the sets ("her sons Peter and Alan", "my
+ * neighbour Bob", "mein Nachbar Rüdiger", "nonna Lucia", "tía Chela"): the capitalised words right
+ * after them name people.
+ */
+const KIN_WORDS = [
+  "sons?|daughters?|wife|husband|brothers?|sisters?|mother|father|mom|mum|dad|grandma|grandpa|granny|grandmother|grandfather|grandson|granddaughter|grandchildren|aunt|uncle|cousin|nephew|niece|neighbou?r|friend|colleague|partner|fiancée?|girlfriend|boyfriend|stepson|stepdaughter",
+  "sohn|söhne|tochter|töchter|ehefrau|ehemann|bruder|schwester|mutter|vater|mama|papa|oma|opa|tante|onkel|cousine?|neffe|nichte|nachbarin|nachbar|freundin|freund|kollegin|kollege|enkel|enkelin",
+  "fils|fille|épouse|époux|mari|frère|sœur|soeur|mère|père|maman|mamie|papi|tante|oncle|voisine?|amie?|collègue|neveu|nièce",
+  "hij[oa]s?|espos[oa]|herman[oa]s?|madre|padre|mamá|papá|abuel[oa]|tí[oa]|prim[oa]|vecin[oa]|amig[oa]|compañer[oa]|sobrin[oa]|niet[oa]",
+  "figli[oa]|figlie|moglie|marito|fratello|sorella|nonn[oa]|zi[oa]|cugin[oa]|vicin[oa]|amic[oa]|collega|nipote",
+  "filh[oa]s?|irmão|irmã|mãe|pai|avó|avô|vizinh[oa]|prima",
+  "zoon|dochter|broer|zus|moeder|vader|buurman|buurvrouw|vriendin|vriend|collega|neef|nicht",
+  "syster|bror|mamma|pappa|mormor|farmor|morfar|farfar|granne|kompis|kollega|søster|datter|sønn|nabo|venn|venninne",
+  "syn|córka|brat|siostra|mama|tata|babcia|dziadek|sąsiad|sąsiadka|kolega|koleżanka",
+  "сын|дочь|жена|муж|брат|сестра|мама|папа|бабушка|дедушка|тётя|дядя|сосед|соседка|друг|подруга|коллега",
+].join("|");
+const KIN_WORD = new RegExp(`(?<![\\p{L}])(?:${KIN_WORDS})(?:\\s+(?:and|und|et|y|e|en|och|og|i|и))?\\s+(?=\\p{Lu})`, "giu");
+/** A kin word right before a span: German's determiner rule ("mein Nachbar Rüdiger") leaves such a name alone. */
+const KIN_BEFORE = new RegExp(`(?<![\\p{L}])(?:${KIN_WORDS})\\s+$`, "iu");
+/** One or two capitalised words, and a second person after "and" ("Peter and Alan"). */
+const KIN_NAMES =
+  /^(\p{Lu}[\p{L}\p{M}'’-]+(?: \p{Lu}[\p{L}\p{M}'’-]+)?)(?:(?:,? (?:and|und|et|y|e|en|och|og|i|и) |, )(\p{Lu}[\p{L}\p{M}'’-]+(?: \p{Lu}[\p{L}\p{M}'’-]+)?))?/u;
+
+/** People right after a kin or neighbour word, unless the word there is an everyday word no given name list holds ("Mother Nature"). */
+function addKinNames(piece: string, model: Tagger, out: Candidate[]): void {
+  if (!/\p{Lu}/u.test(piece)) return;
+  KIN_WORD.lastIndex = 0;
+  for (let m = KIN_WORD.exec(piece); m; m = KIN_WORD.exec(piece)) {
+    const at = m.index + m[0].length;
+    const names = KIN_NAMES.exec(piece.slice(at, at + 80));
+    if (!names) continue;
+    let offset = at;
+    for (const [k, group] of [names[1], names[2]].entries()) {
+      if (!group) continue;
+      const start = k === 0 ? at : at + (names[0].lastIndexOf(group) ?? 0);
+      offset = start + group.length;
+      const first = group.split(" ")[0] ?? "";
+      const flags = flagsOfWord(first, model);
+      if (flags & KNOWN_WORD && !(flags & (Gaz.first | Gaz.last))) continue;
+      if (flags & (Gaz.orgWord | Gaz.techTerm | Gaz.time | Gaz.nationality) && !(flags & Gaz.first)) continue;
+      // A longer span over the name ("Ciarán Ó Súilleabháin") stays, as a person.
+      const wider = out.find((c) => c.start <= start && offset <= c.end);
+      if (wider) {
+        // The kin word itself is no part of the name ("nonna Lucia").
+        if (wider.start < start && wider.start >= m.index) wider.start = start;
+        wider.kind = "person";
+        wider.backed = true;
+        wider.gated = false;
+        continue;
+      }
+      for (let i = out.length - 1; i >= 0; i--) {
+        const c = out[i] as Candidate;
+        if (c.start < offset && start < c.end) out.splice(i, 1);
+      }
+      out.push({ kind: "person", start, end: offset, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+    }
+  }
+}
+
+/**
  * Keys of records, logs and JSON whose value is a person ("name": "…", last_name=…, owner=…,
  * holder="…"), wherever they stand in a line; and "cardholder"/"account holder" before capitals.
  */
@@ -1354,7 +1415,8 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
         !(
           cues.german >= 1 &&
           !SPACE.test(piece.slice(s.start, s.end)) &&
-          GERMAN_DETERMINER_BEFORE.test(piece.slice(Math.max(0, s.start - 40), s.start))
+          GERMAN_DETERMINER_BEFORE.test(piece.slice(Math.max(0, s.start - 40), s.start)) &&
+          !(s.kind === "person" && KIN_BEFORE.test(piece.slice(Math.max(0, s.start - 16), s.start)))
         ) &&
         // A Hindi pronoun is no part of a name ("कल हम बाज़ार जाएँगे").
         !(s.kind === "person" && holdsWordOf(piece.slice(s.start, s.end), HINDI_PRONOUNS)) &&

@@ -1,6 +1,6 @@
-// Chat transcripts: the speakers' handles opening the lines are people, and so are their handles
-// and lower-case given names inside the messages; labels, log tags, code keys and traceback
-// classes that open lines the same way are not.
+// People a cue names: the speakers of a chat transcript (their handles opening the lines, and
+// their handles and lower-case given names inside the messages), and people right after a kin or
+// neighbour word; labels, log tags, code keys, traceback classes and "Mother Nature" are not.
 import { describe, expect, it } from "vitest";
 import { PiiDetector } from "../../../workers/pii/detect.js";
 
@@ -29,6 +29,23 @@ describe("chat transcripts", () => {
     'const labels = {\n  datetime: "data e ora ISO",\n  mac: "indirizzo MAC",\n};',
     "Traceback (most recent call last):\nValueError: could not convert string to float\netl.errors.RowError: row 40211: bad amount",
   ])("no person in: %s", (text) => {
+    expect(people(text)).toEqual([]);
+  });
+});
+
+describe("people named right after a kin or neighbour word", () => {
+  it.each([
+    ["She is survived by her sons Peter and Alan and six grandchildren.", ["Peter", "Alan"]],
+    ["My neighbour Bob has had his for 5 years.", ["Bob"]],
+    ["Mein Nachbar Rüdiger war nicht so zufrieden.", ["Rüdiger"]],
+    ["Meine Tochter Lena und mein Sohn Paul kommen morgen.", ["Lena", "Paul"]],
+    ["no, sono da nonna Lucia stasera", ["Lucia"]],
+    ["I met Sinéad and her brother Ciarán Ó Súilleabháin in the pub last spring.", ["Sinéad", "Ciarán Ó Súilleabháin"]],
+  ])("%s", (text, expected) => {
+    expect(people(text)).toEqual(expected);
+  });
+
+  it.each(["Protect Mother Nature and enjoy Father Christmas.", "It is the sister Company of the group."])("no person in: %s", (text) => {
     expect(people(text)).toEqual([]);
   });
 });
