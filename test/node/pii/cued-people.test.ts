@@ -1,6 +1,7 @@
 // People a cue names: the speakers of a chat transcript (their handles opening the lines, and
 // their handles and lower-case given names inside the messages), and people right after a kin or
-// neighbour word; labels, log tags, code keys, traceback classes and "Mother Nature" are not.
+// neighbour word, and the name signing a letter; labels, log tags, code keys, traceback classes,
+// "Mother Nature" and "Thanks, Team" are not.
 import { describe, expect, it } from "vitest";
 import { PiiDetector } from "../../../workers/pii/detect.js";
 
@@ -46,6 +47,21 @@ describe("people named right after a kin or neighbour word", () => {
   });
 
   it.each(["Protect Mother Nature and enjoy Father Christmas.", "It is the sister Company of the group."])("no person in: %s", (text) => {
+    expect(people(text)).toEqual([]);
+  });
+});
+
+describe("the name signing a letter or message", () => {
+  it.each([
+    ["Der Termin bleibt. Üdv, Zsófi", ["Zsófi"]],
+    ["Встречу перенесли на среду.\nС уважением,\nДмитрий", ["Дмитрий"]],
+    ['Summarise: "Meeting moved to Thursday, the room is booked. Дима»', ["Дима"]],
+    ["The lease ends in May, please confirm.\nCheers,\nMaren", ["Maren"]],
+  ])("%s", (text, expected) => {
+    expect(people(text)).toEqual(expected);
+  });
+
+  it.each(["Thanks, Team", "We will call you back. Goodbye", "Best regards,\nSupport"])("no person in: %s", (text) => {
     expect(people(text)).toEqual([]);
   });
 });

@@ -22,6 +22,7 @@ import {
   addScriptCuedNames,
   addSignatureName,
   addChatSpeakers,
+  addClosingNames,
   addOtherMentions,
   completePersons,
   readCues,
@@ -1504,6 +1505,7 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
   }
   if (options.categories.has("person")) {
     addChatSpeakers(text, found, tagger(), technicalLine);
+    addClosingNames(text, found, tagger());
     addOtherMentions(text, found, tagger());
   }
   if (options.categories.has("address")) addressLines(text, found, tagger());

@@ -993,3 +993,49 @@ export function addChatSpeakers(text: string, spans: NameSpan[], model: Tagger, 
     }
   }
 }
+
+/** Closing words of a letter, an e-mail or a message, in the languages of the sets. */
+const CLOSING =
+  /(?<![\p{L}])(?:best(?: regards| wishes)?|kind regards|warm regards|regards|cheers|thanks|thank you|many thanks|sincerely|yours(?: truly| sincerely)?|love|(?:viele |liebe |beste |herzliche )?grüße|gruß|lg|vg|mfg|cordialement|bien à vous|amitiés|bises|(?:un )?saludos?|atentamente|abrazos|(?:cordiali )?saluti|un abbraccio|abraços|atenciosamente|beijos|(?:met vriendelijke )?groet(?:en)?|hälsningar|mvh|(?:med vennlig |venlig )?hilsen|terveisin|üdv|üdvözlettel|pozdrawiam|s pozdravem|pozdravy|с уважением|з повагою|saygılarımla|selamlar)[ \t]*[,!.]?[ \t]*\n?[ \t]*(\p{Lu}[\p{L}\p{M}'’-]+(?: \p{Lu}[\p{L}\p{M}'’-]+)?)(?=[ \t]*(?:$|\n|["”»“」]))/giu;
+/** One capitalised word closing a quoted message or the text after its last sentence ("…на среду. Дима»"). */
+const LAST_WORD = /[.!?…][ \t]+(\p{Lu}[\p{L}\p{M}'’-]+)[ \t]*["”»“」]?[ \t]*$/u;
+
+/**
+ * The name signing a letter or message: the words after a closing ("Best,\nOlu", "Üdv, Zsófi",
+ * "С уважением, Дима"), or one word alone after the last sentence of the text or of a quoted
+ * message. A given name, or a name-shaped word no list knows as a word or place ("Thanks, Team"
+ * and "See you. Goodbye" are not names).
+ */
+export function addClosingNames(text: string, spans: NameSpan[], model: Tagger): void {
+  const found: Array<[number, number]> = [];
+  const named = (word: string) => {
+    const flags = flagsOf(word, model);
+    return !(flags & NEVER_IN_NAME) && (flags & Gaz.first || unknownNameShaped(word, flags));
+  };
+  CLOSING.lastIndex = 0;
+  for (let m = CLOSING.exec(text); m; m = CLOSING.exec(text)) {
+    const name = m[1] ?? "";
+    if (!named(name.split(" ")[0] ?? "")) continue;
+    const at = m.index + m[0].length - name.length;
+    found.push([at, at + name.length]);
+  }
+  for (const quoted of [text, ...(text.match(/["“„«「][^"”»」]{20,}["”»」]/gu) ?? [])]) {
+    const m = LAST_WORD.exec(quoted);
+    if (!m || !named(m[1] ?? "")) continue;
+    const offset = quoted === text ? 0 : text.indexOf(quoted);
+    const at = offset + m.index + m[0].indexOf(m[1] ?? "", 1);
+    found.push([at, at + (m[1]?.length ?? 0)]);
+  }
+  for (const [start, end] of found) {
+    const same = spans.find((s) => s.start <= start && end <= s.end);
+    if (same) {
+      if (same.end - same.start <= end - start + 1) same.kind = "person";
+      continue;
+    }
+    for (let k = spans.length - 1; k >= 0; k--) {
+      const c = spans[k] as NameSpan;
+      if (c.start < end && start < c.end) spans.splice(k, 1);
+    }
+    spans.push({ kind: "person", start, end });
+  }
+}
