@@ -94,3 +94,24 @@ describe("IP addresses in text of scripts written without spaces, and before a f
     expect(found("ip_address", text)).toEqual([]);
   });
 });
+
+describe("addresses after their label, with or without a colon", () => {
+  it.each([
+    ["CUIT 20-12446801-4, domicilio fiscal Av. Santa Fe 169, piso 1, (85009) Córdoba.", "Av. Santa Fe 169, piso 1, (85009) Córdoba"],
+    ["Marta Kļaviņa, adrese Brīvības iela 175-21, Liepāja, LV-3490, tālrunis +371 6721 2775", "Brīvības iela 175-21, Liepāja, LV-3490"],
+    ["Адрес регистрации: 420685, г. Казань, ул. Ленина, д. 11, кв. 24", "420685, г. Казань, ул. Ленина, д. 11, кв. 24"],
+    ["P.IVA 61226163576, sede Viale dei Mille 118, 00108 Roma, IBAN", "Viale dei Mille 118, 00108 Roma"],
+    ["Dirección de despacho: Calle Condell 144, Concepción.", "Calle Condell 144, Concepción"],
+  ])("%s", (text, value) => {
+    expect(found("address", text)).toEqual([value]);
+  });
+
+  it.each([
+    'echo "wrong socks address or port requested" >&2',
+    "heap-use-after-free on address 0x602000000050 at pc 0x55d5c1e2a4b1",
+    "Returns the address as an array of 16 bytes in network byte order.",
+    "The server's IP address 10.0.0.12 is reserved.",
+  ])("not in: %s", (text) => {
+    expect(found("address", text)).toEqual([]);
+  });
+});

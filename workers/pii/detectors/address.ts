@@ -76,9 +76,18 @@ const ADDRESS_LABEL = new RegExp(
     "住所",
     "地址",
     "收件地址",
+    "domicile",
+    "adrese",
+    "adresas",
+    "aadress",
+    "sede",
+    "sede legale",
+    "siège",
+    "siège social",
+    "عنوان",
   ].join(
     "|",
-  )})\\s*[:：]|(?:resident at|residing at|lives at|living at|domicilié à|domiciliée à|wohnhaft in|residente en|residente a|zamieszkał[ay]? (?:w|przy)))\\s*`,
+  )})(?:[^\\S\\n]+\\p{L}+){0,2}\\s*[:：]|(?:resident at|residing at|lives at|living at|domicilié à|domiciliée à|wohnhaft in|residente en|residente a|zamieszkał[ay]? (?:w|przy)))\\s*`,
   "giu",
 );
 /**
@@ -86,21 +95,71 @@ const ADDRESS_LABEL = new RegExp(
  * ("tel", "mobile", "phone", "email", "born" and their kin) or a sentence's full stop.
  */
 const ADDRESS_END =
-  /\n|\s[|·•/]\s|;|\s[—–]\s|[,\s]\s*(?:\p{L}+\s(?:of|de|da|do|di|du|des|del|der|van|von|la|le)\s)?\p{L}[\p{L}.()-]{2,20}\s?[:：]|[,\s]\s*\(?(?:tel|tél|tlf|phone|mobile|mob|cell|fax|e-?mail|hp|born|dob|ph|gp)\b|\.\s*$|\.\s+(?=\+?\(?\d{2,4}\)?[\s-]\d{2,4}[\s-]\d)|\s(?=\+?\(?\d{2,4}\)?[\s-]?\d{3,4}[\s-]\d{2,4}(?:[\s-]\d{2,4})?(?:\s|$))(?<=\p{L}\s|\d\s)/iu;
+  /\n|\s[|·•/]\s|;|\s[—–]\s|[,\s]\s*(?:\p{L}+\s(?:of|de|da|do|di|du|des|del|der|van|von|la|le)\s)?\p{L}[\p{L}.()-]{2,20}\s?[:：]|[,\s]\s*\(?(?:tel|tél|tlf|phone|mobile|mob|cell|fax|e-?mail|hp|born|dob|ph|gp|tālrunis|telefon[oe]?|teléfono|телефон|тел|gsm|celular|móvil|cel|whatsapp|iban|bic|swift|nif|cpf|vat|p\.\s?iva|kvk)(?![\p{L}])|\.\s*$|\.\s+(?=\+?\(?\d{2,4}\)?[\s-]\d{2,4}[\s-]\d)|\s(?=\+?\(?\d{2,4}\)?[\s-]?\d{3,4}[\s-]\d{2,4}(?:[\s-]\d{2,4})?(?:\s|$))(?<=\p{L}\s|\d\s)/iu;
 /** A full stop before a new sentence ("… Rennes. Please call …"), not an abbreviation ("Av. Sete de Setembro", "Jl. Kebon Sirih"): case-sensitive. */
 const SENTENCE_END = /\.\s+(?=\p{Lu}\p{Ll}+,?\s+\p{Ll}{4,})/u;
 const ADDRESS_MAX = 120;
 
+/**
+ * Words that introduce an address in running text without a colon ("domicilio fiscal Av. Santa Fe
+ * 169", "adrese Brīvības iela 175-21", "Entrega en Calle 78A # 35-15"), when a number, a capital
+ * or a letter of a script without case follows them.
+ */
+const ADDRESS_WORD = new RegExp(
+  `(?<![\\p{L}\\p{N}])(?:${[
+    "address",
+    "adresse",
+    "adrese",
+    "adresas",
+    "aadress",
+    "adresa",
+    "anschrift",
+    "domicile",
+    "domicilio(?: fiscal)?",
+    "dirección(?: de (?:entrega|envío|despacho))?",
+    "endereço",
+    "morada",
+    "indirizzo",
+    "sede(?: legale)?",
+    "siège(?: social)?",
+    "адрес(?: регистрации| доставки| проживания)?",
+    "адреса",
+    "διεύθυνση",
+    "alamat",
+    "العنوان",
+    "entrega en",
+    "livraison à",
+    "delivered to",
+    "deliver to",
+    "ship to",
+    "التوصيل إلى",
+  ].join("|")})[^\\S\\n]+`,
+  "giu",
+);
+
+const VALUE_OPENING = /^(?!0x)[\p{N}\p{Lu}\p{Lo}]/u;
+
 /** The value after an address label, when it holds a number and a word: the postal address. */
 function detectLabelledAddresses(text: string, out: RawFinding[]): void {
+  const starts: number[] = [];
   ADDRESS_LABEL.lastIndex = 0;
   for (let m = ADDRESS_LABEL.exec(text); m; m = ADDRESS_LABEL.exec(text)) {
-    const start = m.index + m[0].length;
     // After a plain space inside a line ("… Begum Address: …") only a capitalised label opens a
     // field: "IP address:" and "email address:" do not.
     const label = m[0].trimStart();
     const plainSpace = /^\s/.test(m[0]) && m.index > 0 && /[\p{L}\p{N}]/u.test(text[m.index - 1] ?? "");
     if (plainSpace && !/^\p{Lu}/u.test(label) && !/^(?:resident|residing|lives|living|domicili|wohnhaft|residente|zamieszka)/iu.test(label)) continue;
+    starts.push(m.index + m[0].length);
+  }
+  ADDRESS_WORD.lastIndex = 0;
+  for (let m = ADDRESS_WORD.exec(text); m; m = ADDRESS_WORD.exec(text)) {
+    const start = m.index + m[0].length;
+    // A number (not a hex one), a capital or a letter of a script without case opens the value
+    // (checked here: the pattern ignores case); "IP address 10.0.0.1", "memory address 0x…" are none.
+    if (!VALUE_OPENING.test(text.slice(start, start + 2)) || starts.includes(start)) continue;
+    if (!/(?:ip|e-?mail|mac|web|url|wallet|memory|return)[\s-]*$/iu.test(text.slice(Math.max(0, m.index - 10), m.index))) starts.push(start);
+  }
+  for (const start of starts) {
     const rest = text.slice(start, start + ADDRESS_MAX);
     const stop = ADDRESS_END.exec(rest);
     const sentence = SENTENCE_END.exec(rest);
@@ -130,6 +189,6 @@ export function detectPoBoxes(text: string, out: RawFinding[]): void {
 }
 
 const LABEL_HINT_WORDS =
-  /address|adres|anschrift|endere|morada|direcci|domicilio|indirizzo|cím|osoite|адрес|διεύθυνση|כתובת|العنوان|पता|địa chỉ|alamat|ที่อยู่|주소|住所|地址|resident|residing|lives at|living at|domicili|wohnhaft|zamieszka/iu;
+  /address|adres|anschrift|endere|morada|direcci|domicilio|indirizzo|cím|osoite|адрес|διεύθυνση|כתובת|عنوان|पता|địa chỉ|alamat|ที่อยู่|주소|住所|地址|resident|residing|lives at|living at|domicili|wohnhaft|zamieszka|sede|siège|entrega en|livraison à|deliver(?:ed)? to|ship to|التوصيل إلى/iu;
 const LABEL_HINT = new RegExp(groupedByFirstCharacter(LABEL_HINT_WORDS.source, "iu"), "iu");
 const UNCASED_HINT = /[\p{Script=Han}\p{Script=Hangul}〒]/u;
