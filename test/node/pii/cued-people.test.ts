@@ -65,3 +65,18 @@ describe("the name signing a letter or message", () => {
     expect(people(text)).toEqual([]);
   });
 });
+
+describe("the one greeted", () => {
+  it.each([
+    ["Merhaba Elif, yarın görüşelim.", ["Elif"]],
+    ["Buenos días Rocío, ¿cómo estás?", ["Rocío"]],
+    ["Xin chào Minh, hẹn gặp lại.", ["Minh"]],
+    ["Dzień dobry Kasiu, jutro spotkanie.", ["Kasiu"]],
+  ])("%s", (text, expected) => {
+    expect(people(text)).toEqual(expected);
+  });
+
+  it("a group greeted is no one", () => {
+    expect(people("Bom dia Equipe, reunião às 10h.")).toEqual([]);
+  });
+});
