@@ -40,6 +40,7 @@ import {
   uncasedWithoutName,
   withoutMeasurements,
 } from "./clean-gates.js";
+import { knownOrganisations } from "./known-orgs.js";
 import { gateTechnical, technicalLine } from "./technical.js";
 
 const LETTER = /\p{L}/u;
@@ -1503,6 +1504,7 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
     }
     for (const { kind, start, end } of spans) found.push({ kind, start: s + start, end: s + end });
   }
+  if (options.categories.has("organization")) addKnownOrganisations(text, found);
   if (options.categories.has("person")) {
     addChatSpeakers(text, found, tagger(), technicalLine);
     addClosingNames(text, found, tagger());
@@ -1514,6 +1516,30 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
     out.push({ category: kind, start, end, detector: "ner", key: text.slice(start, end).toLowerCase() });
   }
   return used;
+}
+
+/**
+ * Organisations the list knows (known-orgs.ts): spans of the tagger inside one, and a person over
+ * one, give way to it; a longer place, address or organisation over it stays.
+ */
+function addKnownOrganisations(text: string, found: Array<{ kind: EntityKind; start: number; end: number }>): void {
+  for (const [start, end] of knownOrganisations(text)) {
+    if (found.some((s) => s.start <= start && end <= s.end && s.kind !== "person")) continue;
+    for (let i = found.length - 1; i >= 0; i--) {
+      const s = found[i] as { kind: EntityKind; start: number; end: number };
+      if (s.start >= start && s.end <= end) found.splice(i, 1);
+      else if (s.kind === "person" && s.start <= start && end <= s.end) {
+        // A person over the name: the tagger read on past it ("Galatasaray, Barış Alper Yılmaz",
+        // "华为的"). What stands beside it, past a comma or space, stays a person if it holds a word.
+        const after = /^[\s,;:–—-]*/.exec(text.slice(end, s.end))?.[0].length ?? 0;
+        const before = /[\s,;:–—-]*$/.exec(text.slice(s.start, start))?.[0].length ?? 0;
+        if (s.start === start && /\p{L}{2}/u.test(text.slice(end + after, s.end)) && after > 0) s.start = end + after;
+        else if (s.end === end && /\p{L}{2}/u.test(text.slice(s.start, start - before)) && before > 0) s.end = start - before;
+        else found.splice(i, 1);
+      }
+    }
+    found.push({ kind: "organization", start, end });
+  }
 }
 
 /**
