@@ -3,13 +3,13 @@
 import { groupedByFirstCharacter } from "./alternation.js";
 import { KNOWN_ORGANISATIONS } from "./known-orgs-data.js";
 
-const escape = (s: string) => s.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&");
+const escapeRegex = (s: string) => s.replace(/[\\^$.*+?()[\]{}|/]/g, "\\$&");
 /** Scripts written without spaces: their names stand inside words ("同行は三菱商事の"). */
 const UNSPACED = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}\p{sc=Thai}]/u;
 // Longest first, so "Deutsche Bank" wins over a shorter name at the same place.
 const names = [...new Set(KNOWN_ORGANISATIONS)].sort((a, b) => b.length - a.length);
-const spaced = names.filter((n) => !UNSPACED.test(n)).map(escape);
-const unspaced = names.filter((n) => UNSPACED.test(n)).map(escape);
+const spaced = names.filter((n) => !UNSPACED.test(n)).map(escapeRegex);
+const unspaced = names.filter((n) => UNSPACED.test(n)).map(escapeRegex);
 const SPACED_NAME = new RegExp(
   `(?<![\\p{L}\\p{N}_@./-])(?:${groupedByFirstCharacter(spaced.join("|"), "gu")})(?![\\p{L}\\p{N}_]|[.@/-][\\p{L}\\p{N}])`,
   "gu",
