@@ -7,7 +7,8 @@
 //   no phone number (a phone bill's number, a stock count);
 // - values that still pass: a password after a label glued to an identifier (DB_PASSWORD=,
 //   dbPassword:), after a longer phrase, in backticks, or shaped like word+year; a French phone
-//   written with dots after "tél."; a passport's "серия и номер паспорта" label order.
+//   written with dots after "tél.", or a phone word's number on the next line; a passport's
+//   "серия и номер паспорта" label order.
 import { beforeAll, describe, expect, it } from "vitest";
 import { attachPolicy, chat, createAgent, fakeProviderOrg } from "../workers/support/fixtures.js";
 
@@ -96,7 +97,10 @@ describe("labelled values are refused", () => {
     expect(await status(text)).toBe(422);
   });
 
-  it.each(["tél. 06.12.34.56.78", "Tel.0612345678", "серия и номер паспорта: 4510 123456"])("phone or id: %s", async (text) => {
-    expect(await status(text)).toBe(422);
-  });
+  it.each(["tél. 06.12.34.56.78", "Tel.0612345678", "серия и номер паспорта: 4510 123456", "电话：\n15565677776", "tél.\n07 17 56 60 19"])(
+    "phone or id: %s",
+    async (text) => {
+      expect(await status(text)).toBe(422);
+    },
+  );
 });
