@@ -304,6 +304,20 @@ function isTextUnit(c: number): boolean {
   return c > 0x9f ? c !== 0xfffd : (c >= 0x20 && c < 0x7f) || c === 0x09 || c === 0x0a || c === 0x0d;
 }
 
+/** Characters values are made of: ASCII letters and digits, "@", ".", "+", "_", "-". */
+function isValueUnit(c: number): boolean {
+  return (
+    (c >= 0x30 && c <= 0x39) ||
+    (c >= 0x41 && c <= 0x5a) ||
+    (c >= 0x61 && c <= 0x7a) ||
+    c === 0x40 ||
+    c === 0x2e ||
+    c === 0x2b ||
+    c === 0x5f ||
+    c === 0x2d
+  );
+}
+
 /**
  * The runs of text in a sequence of code units (`unitAt`; control characters and U+FFFD mark
  * the bytes that are not text): runs at most `maxGap` such units apart are joined by `joiner`
@@ -332,6 +346,7 @@ function groupedRuns(
     group.length = 0;
     groupLength = 0;
   };
+  let lastValue = false;
   let i = 0;
   while (i < length) {
     if (!isTextUnit(unitAt(i))) {
@@ -339,16 +354,28 @@ function groupedRuns(
       continue;
     }
     const start = i;
-    while (i < length && isTextUnit(unitAt(i))) i++;
+    let value = true;
+    while (i < length && isTextUnit(unitAt(i))) {
+      if (value && !isValueUnit(unitAt(i))) value = false;
+      i++;
+    }
     const runLength = i - start;
     const gap = start - lastEnd;
     const strong = runLength >= MIN_JOINED_RUN;
-    const joins = group.length > 0 && gap <= maxGap && ((strong && lastStrong) || (gap === 1 && unitAt(lastEnd) !== 0xfffd));
+    let controlsOnly = gap <= maxGap;
+    for (let k = lastEnd; controlsOnly && k < start; k++) if (unitAt(k) === 0xfffd) controlsOnly = false;
+    // Short runs of the characters values are made of join across one byte of any kind, or a few
+    // control bytes ("4\xff1\xff1…", "41\x00\x0011…"): random bytes seldom make such runs.
+    const joins =
+      group.length > 0 &&
+      gap <= maxGap &&
+      ((strong && lastStrong) || (gap === 1 && unitAt(lastEnd) !== 0xfffd) || (value && lastValue && (gap === 1 || controlsOnly)));
     if (!joins) close();
     group.push(start, i);
     groupLength += runLength;
     lastEnd = i;
     lastStrong = strong;
+    lastValue = value;
   }
   close();
   return lines.join("\n");
@@ -368,14 +395,19 @@ export function joinedRuns(chars: string, joiner = " ", maxGap = MAX_GAP): strin
 /**
  * The readings of binary bytes: text runs (`joinedRuns`) read as UTF-8 (fullwidth digits, `＠`),
  * as single bytes, and as UTF-16 and UTF-32 in both byte orders; and the UTF-8 runs split by one
- * control byte glued together (a value cut by a single byte). Lazy, so that a scan past its size
+ * control byte glued together (a value cut by a single byte); the same of the text as a terminal
+ * shows it, when it holds terminal escapes. Lazy, so that a scan past its size
  * budget stops before building the rest; a reading the same as an earlier one is not repeated.
  */
 export function* binaryReadings(bytes: Uint8Array, utf8: string): Generator<string> {
   const seen: string[] = [];
+  // Text coloured by terminal escapes reads as a terminal shows it, whatever bytes pad it.
+  const shown = escapedValues(utf8);
   const readings = [
     () => joinedRuns(utf8),
     () => joinedRuns(utf8, "", 1),
+    () => (shown === "" ? "" : joinedRuns(shown)),
+    () => (shown === "" ? "" : joinedRuns(shown, "", 1)),
     () => unitRuns(bytes, 1, 0),
     () => unitRuns(bytes, 2, 0),
     () => unitRuns(bytes, 2, 1),
@@ -388,6 +420,30 @@ export function* binaryReadings(bytes: Uint8Array, utf8: string): Generator<stri
     seen.push(reading);
     yield reading;
   }
+}
+
+/** Terminal escapes between two characters of a value ("4111\x1b[0m1111", a colour per digit). */
+const ESCAPE_IN_VALUE = new RegExp(`(?<=[0-9A-Za-z@.+_-])(?:${TERMINAL_ESCAPE.source})+(?=[0-9A-Za-z@.+_-])`, "g");
+/** Characters read on each side of such an escape. */
+const ESCAPE_WINDOW = 80;
+
+/**
+ * The stretches of `utf8` around terminal escapes inside a value, as a terminal shows them (one a
+ * line; "" when there are none): a coloured value in binary data, read without reading all of a
+ * large body twice (random bytes hold an escape now and then).
+ */
+function escapedValues(utf8: string): string {
+  if (!utf8.includes("\u001b") && !utf8.includes("\u009b")) return "";
+  const ranges: Array<[number, number]> = [];
+  ESCAPE_IN_VALUE.lastIndex = 0;
+  for (let m = ESCAPE_IN_VALUE.exec(utf8); m; m = ESCAPE_IN_VALUE.exec(utf8)) {
+    const from = Math.max(0, m.index - ESCAPE_WINDOW);
+    const to = Math.min(utf8.length, m.index + m[0].length + ESCAPE_WINDOW);
+    const last = ranges.at(-1);
+    if (last && from <= last[1]) last[1] = to;
+    else ranges.push([from, to]);
+  }
+  return ranges.map(([from, to]) => utf8.slice(from, to).replace(TERMINAL_ESCAPE, "")).join("\n");
 }
 
 /** Characters built per `String.fromCharCode` call (its arguments go on the stack). */

@@ -231,7 +231,8 @@ export class Masker {
   #checkRuns(text: string, blockedOnly: boolean): void {
     for (const f of this.detector.detect(text, this.#opaqueBudget, { entities: false })) {
       const blocks = this.actionFor(f.category) === "block";
-      if (f.detector === "high_entropy" || (blockedOnly && !blocks)) continue;
+      // Chance runs of random bytes spell a label and a token ("mdp467:OUw"): no labelled password there either.
+      if (f.detector === "high_entropy" || f.detector === "labelled_password" || (blockedOnly && !blocks)) continue;
       if (f.category === "email" && !underRealDomain(text.slice(f.start, f.end))) continue;
       if (blocks) this.#blocked.add(f.category);
       this.#counts[f.category] = (this.#counts[f.category] ?? 0) + 1;

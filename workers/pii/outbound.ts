@@ -29,7 +29,7 @@ import {
   withoutJsonComments,
   withoutTerminalEscapes,
 } from "./body-formats.js";
-import { rawJsonStrings } from "./raw-json.js";
+import { appendAll, rawJsonStrings } from "./raw-json.js";
 import { Masker, type MaskerOptions } from "./masker.js";
 
 export interface OutboundData {
@@ -135,7 +135,7 @@ function urlStrings(url: URL, into: Collected): void {
   into.sequences.push(decoded);
   // Matrix parameters (";a=4111;b=1111") are fields of their segment: the split check reads their names and values apart.
   const fields = decoded.flatMap((s) => (s.includes(";") ? s.split(/[;=]/).filter((f) => f !== "") : [s]));
-  into.ordered.push(...fields);
+  appendAll(into.ordered, fields);
   into.ownRuns.push(fields);
   if (url.pathname.includes("+")) into.sequences.push(segments.map((s) => percentDecoded(s, true)));
   queryStrings(url.search, into);
@@ -260,8 +260,8 @@ function textStrings(text: string, media: MediaType, bytesOf: () => Uint8Array, 
   const json = rawJsonStrings(text) ?? rawJsonStrings(withoutJsonComments(text) ?? "");
   if (json) {
     into.sequences.push(json.values);
-    into.identifiers.push(...json.identifiers);
-    into.ordered.push(...json.ordered);
+    appendAll(into.identifiers, json.identifiers);
+    appendAll(into.ordered, json.ordered);
     return;
   }
   if (media.type === "application/x-www-form-urlencoded") return formFields(text, into);
@@ -271,7 +271,7 @@ function textStrings(text: string, media: MediaType, bytesOf: () => Uint8Array, 
   const markup = media.type.includes("xml") || media.type.includes("html") || text.trimStart().startsWith("<") ? markupTexts(text) : null;
   if (markup && markup.length > 0) {
     into.sequences.push(markup);
-    into.ordered.push(...markup);
+    appendAll(into.ordered, markup);
   }
 }
 
@@ -291,8 +291,8 @@ function stringsOf(data: OutboundData): Collected {
     const found = rawJsonStrings(JSON.stringify(data.json) ?? "");
     if (found) {
       into.sequences.push(found.values);
-      into.identifiers.push(...found.identifiers);
-      into.ordered.push(...found.ordered);
+      appendAll(into.identifiers, found.identifiers);
+      appendAll(into.ordered, found.ordered);
     } else if (data.json !== null) into.sequences.push([String(data.json)]);
   }
   if (data.url) urlStrings(data.url, into);

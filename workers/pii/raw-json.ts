@@ -4,6 +4,11 @@
 import { withoutControls } from "./body-formats.js";
 import { base64TextOf } from "./json.js";
 
+/** Appends `items` to `list` one by one: a spread of a large array (80,000 JSON records) overflows the stack. */
+export function appendAll<T>(list: T[], items: readonly T[]): void {
+  for (const item of items) list.push(item);
+}
+
 export interface RawJsonStrings {
   /** String values and numbers, in document order; JSON held inside a string is read too. */
   values: string[];
@@ -110,9 +115,9 @@ function addValue(value: string, found: RawJsonStrings, depth: number): void {
   if (depth < MAX_EMBEDDED_DEPTH && (inner.startsWith("{") || inner.startsWith("["))) {
     const nested: RawJsonStrings = { values: [], identifiers: [], ordered: [] };
     if (lex(value, nested, depth + 1)) {
-      found.values.push(...nested.values);
-      found.identifiers.push(...nested.identifiers);
-      found.ordered.push(...nested.ordered);
+      appendAll(found.values, nested.values);
+      appendAll(found.identifiers, nested.identifiers);
+      appendAll(found.ordered, nested.ordered);
     }
   }
 }

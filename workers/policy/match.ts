@@ -15,9 +15,10 @@ export type CanonicalPath =
       segments: string[];
       path: string;
       /**
-       * The other reading of a path with an encoded `/` or `\\` in a segment: split there, as a
-       * server that decodes before routing reads it (GitLab's `/projects/group%2Fproject` is one
-       * segment to most servers). Rules must allow, and no deny rule match, both readings.
+       * The other reading of a path with an encoded `/` or `\\` in a segment, or characters NFKC
+       * changes (`／`, `．`, `；`): normalised and split there, as a server that decodes and
+       * normalises before routing reads it (GitLab's `/projects/group%2Fproject` is one segment to
+       * most servers). Rules must allow, and no deny rule match, both readings.
        */
       split?: string[];
     }
@@ -67,8 +68,11 @@ export function canonicalPath(pathname: string): CanonicalPath {
     }
     if (/%[0-9a-f]{2}/i.test(decoded)) return { ok: false, reason: "path is percent-encoded twice" };
     if (/[\u0000-\u001f\u007f]/.test(decoded)) return { ok: false, reason: "path has control characters" };
-    const pieces = decoded.split(/[\\/]/);
-    if (pieces.length > 1) encodedSlash = true;
+    // Servers that normalise Unicode read "／", "＼", "﹨" as slashes, "．", "․" as dots and "；" as
+    // a semicolon: the second reading is of the NFKC form.
+    const normalized = decoded.normalize("NFKC");
+    const pieces = normalized.split(/[\\/]/);
+    if (pieces.length > 1 || normalized !== decoded) encodedSlash = true;
     for (const [k, piece] of pieces.entries()) {
       const lastPiece = last && k === pieces.length - 1;
       if (pieces.length > 1 && piece === "" && !lastPiece)
@@ -80,7 +84,7 @@ export function canonicalPath(pathname: string): CanonicalPath {
       if (read === "" && piece !== "" && !lastPiece) return { ok: false, reason: "path has a segment servers read as empty" };
       split.push(read);
     }
-    segments.push(pieces.length > 1 ? serverReading(decoded) : (split.at(-1) as string));
+    segments.push(pieces.length > 1 || normalized !== decoded ? serverReading(decoded) : (split.at(-1) as string));
   }
   const path = `/${segments.map((s) => s.replaceAll("/", "%2F").replaceAll("\\", "%5C")).join("/")}`;
   return { ok: true, segments, path, ...(encodedSlash ? { split } : {}) };

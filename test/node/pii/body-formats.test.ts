@@ -94,7 +94,10 @@ describe("body formats", () => {
     // One- and two-character runs join only across one control character, not undecodable bytes:
     // random bytes are made of them.
     expect(joinedRuns("4\u00011\u00011\u00011\u00011\u00011\u00011\u00011", "", 1)).toBe("41111111");
-    expect(joinedRuns("ab\ufffdcd\ufffdef\ufffdgh\ufffdij")).toBe("");
+    // …and short runs of what values are made of across one byte of any kind ("4\xff1\xff1…"),
+    // but not the punctuation of random bytes.
+    expect(joinedRuns("ab\ufffdcd\ufffdef\ufffdgh\ufffdij")).toBe("ab cd ef gh ij");
+    expect(joinedRuns("a;\ufffd{d\ufffde]\ufffd^h\ufffdi)")).toBe("");
     expect(joinedRuns("abc\ufffddef\ufffd\ufffdghi")).toBe("abc def ghi");
   });
 

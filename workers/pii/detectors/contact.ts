@@ -223,13 +223,15 @@ export function detectEmails(text: string, out: RawFinding[]): void {
 // changes no match, but without it V8 tries the alternation of look-behinds at every position
 // of the text (3-4x slower on prose).
 const PHONE =
-  /(?=[+(\d])(?:(?<=\/)(?=\+)|(?<=\p{L}:)|(?<![\p{Lu}\p{Ll}\p{Lt}\p{N}_+\-./:#@$]))(?:(?:\+|00)\d{1,3}(?: \u2010 |[ .-])?(?:\(0\)[ .-]?)?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,15}(?:(?: \u2010 |[ .-]|\/ ?)\d{1,15}){0,7}(?![\p{Lu}\p{Ll}\p{Lt}\p{N}_]|[.\-/:,]\p{N})/gu;
+  /(?=[+(\d])(?:(?<=\/)(?=\+)|(?<=\p{L}:)|(?<=(?:[Tt][EeÉé][Ll]|[Tt][Ll][Ff]|[Mm][Oo][Bb]|[Ff][Aa][Xx])\.)|(?<![\p{Lu}\p{Ll}\p{Lt}\p{N}_+\-./:#@$]))(?:(?:\+|00)\d{1,3}(?: \u2010 |[ .-])?(?:\(0\)[ .-]?)?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,15}(?:(?: \u2010 |[ .-]|\/ ?)\d{1,15}){0,7}(?![\p{Lu}\p{Ll}\p{Lt}\p{N}_]|[.\-/:,]\p{N})/gu;
 const DATE_LIKE = /^(?:\d{4}[.-]\d{1,2}[.-]\d{1,2}|\d{1,2}[.-]\d{1,2}[.-]\d{2,4})$/;
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 // Whole words only ("bestelling" holds no "tel").
-// Words of scripts written without spaces stand anywhere ("收件人电话15565677776").
+// Whole words only ("bestelling" holds no "tel"); the short ones added for other languages end
+// there too ("тел", not "телеметрия"). Words of scripts written without spaces stand anywhere but
+// right before the number ("收件人电话15565677776", "手机号码：…"; not "电话费账单编号…", "手机壳 …").
 const CONTEXT =
-  /(?:(?<!\p{L})(?:phone|reach me|t[ée]l|tlf|durchwahl|festnetz|mobil|gsm|direct line|extension|ext|telephone|mobile|cell|call|fax|whatsapp|sms|text me|ring|contact|dial|number|téléphone|portable|joindre|appeler|telefon|handy|anrufen|rufnummer|teléfono|telefono|móvil|celular|cellulare|llamar|chiamare|telefoon|bellen|mobiel|telemóvel|telefone|numer|číslo|puhelin|puh|nummer|τηλ|тел|телефон|моб|мобильный|мобільний|هاتف|موبايل|جوال|טלפון|נייד|फोन|फ़ोन|मोबाइल|điện thoại|sđt|telp|hp|cep)|号码|電話|电话|手机|携帯|전화|휴대폰|핸드폰|โทร)[^\n]{0,24}$/iu;
+  /(?:(?<!\p{L})(?:phone|reach me|tel|durchwahl|festnetz|mobil|gsm|direct line|extension|ext|telephone|mobile|cell|call|fax|whatsapp|sms|text me|ring|contact|dial|number|téléphone|portable|joindre|appeler|telefon|handy|anrufen|rufnummer|teléfono|telefono|móvil|celular|cellulare|llamar|chiamare|telefoon|bellen|mobiel|telemóvel|telefone|numer|číslo|puhelin|nummer|(?:tél|tlf|puh|τηλ|тел|телефон|моб|мобильный|мобільний|هاتف|موبايل|جوال|טלפון|נייד|फोन|फ़ोन|मोबाइल|điện thoại|sđt|telp|hp)(?![\p{L}]))[^\n]{0,24}|(?:号码|電話|电话|手机|携帯|전화|휴대폰|핸드폰|โทร)(?:号码|號碼|号|番号|번호)?[\s:：是为為]{0,3})$/iu;
 /** "Order number:", "Rechnungsnummer": the number of a document, not a phone. */
 const DOCUMENT_NUMBER =
   /(?:order|invoice|tracking|account|customer|reference|ref|ticket|case|serial|part|item|sku|policy|booking|confirmation|transaction|bestell|rechnungs|kunden|auftrags|vertrags|commande|facture|dossier|pedido|factura|ordine|fattura|bestelling|factuur|zamówienia|faktury|objednávky)\s*(?:number|no\.?|nr\.?|nummer|numer|número|numero|numéro|číslo|#)?\s*[:#]?\s*$/iu;
@@ -452,7 +454,7 @@ export function detectPhones(normalized: string, out: RawFinding[], options: Pho
     // 7410-2283-01 replaces 7410-2283-00") is another of that document's numbers.
     if (!international && sameShapeDocumentBefore(text, m.index, raw)) continue;
     // Version-like dotted groups (1.2.3.4567) without a leading +.
-    if (!international && /^\d{1,2}\.\d{1,3}\.\d/.test(raw)) continue;
+    if (!international && !context && /^\d{1,2}\.\d{1,3}\.\d/.test(raw)) continue;
     // "+49 (0)30 …": the trunk digit in brackets is written for callers inside the country only.
     const candidate = (raw.startsWith("00") ? `+${raw.slice(2)}` : raw).replace("(0)", "");
     const key = phoneKey(candidate, digits, options.regions, context);

@@ -25,11 +25,20 @@ const WORD_AROUND = /[\p{Lu}\p{Ll}\p{Lt}\p{N}_]/u;
 /** "version 1.2.3.4", "v10.0.0.1", "Build 10.4.2.118", "firmware 2.1.0.7": software versions, not addresses. */
 const VERSION_BEFORE = /\b(?:v|version|release|ver\.?|build|firmware|fw|rev\.?|revision|patch|hotfix|driver)\s*[:#]?\s*$/i;
 
+/** Versions and section numbers in text written without spaces ("版本号1.2.3.4", "バージョン1.2.3.4", "第1.2.3.4节", "3.10.12.1版"). */
+const CJK_VERSION_BEFORE = /(?:版本号?|版|バージョン|เวอร์ชัน|รุ่น|第|固件|升级到|更新到|버전)\s*$/iu;
+const CJK_VERSION_AFTER = /^\s*(?:版|节|節|章|条|條|項|款|판)/u;
+
 export function detectIps(text: string, out: RawFinding[]): void {
   if (text.indexOf(".") >= 0) {
     IPV4.lastIndex = 0;
     for (let m = IPV4.exec(text); m; m = IPV4.exec(text)) {
       if (VERSION_BEFORE.test(text.slice(Math.max(0, m.index - 14), m.index))) continue;
+      if (
+        CJK_VERSION_BEFORE.test(text.slice(Math.max(0, m.index - 8), m.index)) ||
+        CJK_VERSION_AFTER.test(text.slice(m.index + m[0].length, m.index + m[0].length + 3))
+      )
+        continue;
       // Loopback and "any" addresses name this machine, never a person's or a network's.
       if (m[0].startsWith("127.") || m[0] === "0.0.0.0") continue;
       out.push({ category: "ip_address", start: m.index, end: m.index + m[0].length, detector: "ipv4", key: m[0] });
@@ -60,8 +69,9 @@ export function detectIps(text: string, out: RawFinding[]): void {
     const bare = value.replace(/%[\w.]+/, "").replace(/\/\d{1,3}$/, "");
     if (bare === "::" || !ipaddr.IPv6.isValid(bare)) continue;
     // "A::B", "Bad::Ace", "E::" (Rust, C++ and Perl paths; chance bytes of binary data) are words
-    // around "::": a compressed address has two groups and a digit. Loopback names this machine.
-    if (value.includes("::") && (!/\d/.test(bare) || bare.split(":").filter(Boolean).length < 2)) continue;
+    // around "::": a compressed address has two groups, a digit and a group of three hex digits
+    // or more ("fe80::1"; random bytes spell "a::6"). Loopback names this machine.
+    if (value.includes("::") && (!/\d/.test(bare) || bare.split(":").filter(Boolean).length < 2 || !/[\da-f]{3}/i.test(bare))) continue;
     if (ipaddr.IPv6.parse(bare).range() === "loopback") continue;
     out.push({ category: "ip_address", start, end: stop, detector: "ipv6", key: ipaddr.IPv6.parse(bare).toNormalizedString() });
   }

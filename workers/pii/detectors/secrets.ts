@@ -184,22 +184,32 @@ function publicMaterial(text: string): Array<[number, number]> {
 }
 
 /**
- * Password labels of many languages. Spaced words are matched whole; words of scripts written
- * without spaces ("临时密码为…", "รหัสผ่าน…") wherever they stand.
+ * Password labels of many languages. Spaced words are matched whole (after "_" too: DB_PASSWORD);
+ * words of scripts written without spaces ("临时密码为…", "รหัสผ่าน…") wherever they stand.
  */
 const PASSWORD_WORD =
-  /(?<![\p{L}\p{N}_])(?:passwor[dt]s?|passwd|pwd|passphrase|pass ?code|kennwort|wachtwoord|mot de passe|mdp|contrase[ñn]a|clave|senha|parola(?: d'ordine)?|has[łl]o|heslo|jelsz[óo]|salasana|l[öo]senord|passord|adgangskode|kodeord|[şs]ifre|пароль|κωδικ[όο]ς|סיסמה|كلمة (?:المرور|السر)|पासवर्ड|m[ậa]t kh[ẩa]u|kata sandi|sandi|geslo|lozinka|parool|slapta[žz]odis|api[ _-]?key)(?![\p{Lu}\p{Ll}])|密码|密碼|パスワード|비밀번호|암호|รหัสผ่าน/giu;
+  /(?<![\p{L}\p{N}])(?:passwor[dt]s?|passwd|pwd|passphrase|pass ?code|kennwort|wachtwoord|mot de passe|mdp|contrase[ñn]a|clave|senha|parola(?: d'ordine)?|has[łl]o|heslo|jelsz[óo]|salasana|l[öo]senord|passord|adgangskode|kodeord|[şs]ifre|пароль|κωδικ[όο]ς|סיסמה|كلمة (?:المرور|السر)|पासवर्ड|m[ậa]t kh[ẩa]u|kata sandi|sandi|geslo|lozinka|parool|slapta[žz]odis|api[ _-]?key)(?![\p{Lu}\p{Ll}])|密码|密碼|パスワード|비밀번호|암호|รหัสผ่าน/giu;
+/** A password key in camelCase ("dbPassword:", "adminPassword="). */
+const CAMEL_PASSWORD = /(?<=[a-z])Pass(?:word|wd|phrase)(?![a-z])/g;
 /** Cheap hint before the labels' pattern: most texts hold none of these letters. */
 const PASSWORD_HINT =
   /pass|pwd|wort|woord|mdp|contras|clave|senha|parol|has[łl]o|heslo|jelsz|salasana|senord|passord|kode|ifre|пароль|κωδικ|סיסמה|كلمة|पासवर्ड|kh[ẩa]u|sandi|geslo|lozinka|slapta|api.?key|密|パスワード|비밀번호|암호|รหัสผ่าน/i;
 /** How far after the label the value may stand (words such as "temporary", "was reset to" between). */
-const PASSWORD_WINDOW = 48;
+const PASSWORD_WINDOW = 64;
+/** Tokens read after the label ("for the account jane.roe is …"). */
+const PASSWORD_TOKENS = 7;
 /** Runs of printable ASCII (passwords are typed on any keyboard in ASCII). */
 const ASCII_RUN = /[!-~]+/g;
 const VERSION_OR_DATE = /^v?\d+(?:[.:/-]\d+)+[a-z]?$/i;
 const EMAIL_OR_URL = /:\/\/|^[^@]+@[^@]+\.[a-z]{2,}$|^[/~.]/i;
 /** Brackets and quotes inside a token: code ("os.environ['DB_PASSWORD2']", "getpass()"). */
-const CODE_PUNCTUATION = /[()[\]{}'"`]/;
+const CODE_PUNCTUATION = /[()[\]{}'"`=]/;
+/**
+ * What follows a password label in prose about passwords: a number and its unit ("90days",
+ * "12Zeichen"), a word with one digit ("score3", "KeePass2"), a timestamp, a hashing scheme.
+ */
+const PROSE_AFTER_LABEL =
+  /^\d+[A-Za-z]+$|^\d?[A-Za-z]+\d$|^\d{4}-\d\d-\d\d[T ]|^(?:argon2(?:id|i|d)?|bcrypt|scrypt|pbkdf2(?:-sha\d+)?|sha-?\d+|md5|aes-?\d+|rsa-?\d+|utf-?8)$/i;
 /** A piece of an identifier made of words: lower, capitalised or upper case, a short number after. */
 const WORD_PIECE = /^(?:[a-z]+|[A-Z][a-z]+|[A-Z]+)\d{0,4}$|^\d+$/;
 
@@ -212,8 +222,10 @@ const WORD_PIECE = /^(?:[a-z]+|[A-Z][a-z]+|[A-Z]+)\d{0,4}$|^\d+$/;
 function passwordShaped(token: string): boolean {
   if (token.length < 6 || token.length > 128 || !/\d/.test(token) || !/[A-Za-z]/.test(token)) return false;
   if (!/[a-z]/.test(token) && token.length < 16) return false;
-  if (VERSION_OR_DATE.test(token) || EMAIL_OR_URL.test(token) || CODE_PUNCTUATION.test(token)) return false;
+  if (VERSION_OR_DATE.test(token) || EMAIL_OR_URL.test(token) || CODE_PUNCTUATION.test(token) || PROSE_AFTER_LABEL.test(token)) return false;
   const pieces = token.split(/[_.-]+/).filter(Boolean);
+  // A capitalised word and a year is how people make passwords ("Summer_2024", "Warszawa.2024").
+  if (pieces.length === 2 && /^\p{Lu}\p{Ll}+$/u.test(pieces[0] ?? "") && /^(?:19|20)\d\d$/.test(pieces[1] ?? "")) return true;
   return !(pieces.length >= 2 && pieces.every((p) => WORD_PIECE.test(p)));
 }
 
@@ -224,21 +236,38 @@ function passwordShaped(token: string): boolean {
  */
 function detectLabelledPasswords(text: string, out: RawFinding[]): void {
   if (!PASSWORD_HINT.test(text)) return;
-  PASSWORD_WORD.lastIndex = 0;
-  for (let m = PASSWORD_WORD.exec(text); m; m = PASSWORD_WORD.exec(text)) {
-    const from = m.index + m[0].length;
-    const lineEnd = text.indexOf("\n", from);
-    // The value starts inside the window and is read whole, to the end of its run.
-    const line = text.slice(from, Math.min(from + PASSWORD_WINDOW + 129, lineEnd < 0 ? text.length : lineEnd));
+  for (const label of [PASSWORD_WORD, CAMEL_PASSWORD]) readAfterLabels(text, label, out);
+}
+
+function readAfterLabels(text: string, label: RegExp, out: RawFinding[]): void {
+  label.lastIndex = 0;
+  for (let m = label.exec(text); m; m = label.exec(text)) {
+    let from = m.index + m[0].length;
+    // Only what follows the label is read (a bounded slice): a text made of labels costs no more than its length.
+    let line = firstLine(text.slice(from, from + PASSWORD_WINDOW + 129));
+    // "Password:" closing its line: the value is on the next one.
+    if (/^[\s:：=]*$/u.test(line) && text[from + line.length] === "\n") {
+      from += line.length + 1;
+      line = firstLine(text.slice(from, from + PASSWORD_WINDOW + 129));
+    }
     ASCII_RUN.lastIndex = 0;
     let tokens = 0;
-    for (let r = ASCII_RUN.exec(line); r && r.index < PASSWORD_WINDOW && tokens < 5; r = ASCII_RUN.exec(line), tokens++) {
-      const lead = /^[("'[{:=]*/.exec(r[0])?.[0].length ?? 0;
-      const token = r[0].slice(lead).replace(/[.,;:!?)\]}'"]+$/, "");
+    let read = 0;
+    for (let r = ASCII_RUN.exec(line); r && r.index < PASSWORD_WINDOW && tokens < PASSWORD_TOKENS; r = ASCII_RUN.exec(line), tokens++) {
+      read = r.index + r[0].length;
+      const lead = /^[("'`[{:=]*/.exec(r[0])?.[0].length ?? 0;
+      const token = r[0].slice(lead).replace(/[.,;:!?)\]}'"`]+$/, "");
       if (!passwordShaped(token)) continue;
       const start = from + r.index + lead;
       out.push({ category: "secret", start, end: start + token.length, detector: "labelled_password", key: token });
       break;
     }
+    // Labels inside what was just read are not read again ("pwd pwd pwd …").
+    label.lastIndex = Math.max(label.lastIndex, from + read);
   }
 }
+
+const firstLine = (s: string) => {
+  const nl = s.indexOf("\n");
+  return nl < 0 ? s : s.slice(0, nl);
+};
