@@ -205,7 +205,8 @@ const EMAIL_OR_URL = /:\/\/|^[^@]+@[^@]+\.[a-z]{2,}$|^[/~.]/i;
 /** Brackets and quotes inside a token: code ("os.environ['DB_PASSWORD2']", "getpass()"). */
 const CODE_PUNCTUATION = /[()[\]{}'"`=]/;
 /**
- * What follows a password label in prose about passwords: a number and its unit ("90days",
+ * What follows a password label in prose and commands about passwords: an image or host and its
+ * tag or port ("postgres:16"), a number and its unit ("90days",
  * "12Zeichen"), a word with one digit ("score3", "KeePass2"), a timestamp, a hashing scheme.
  */
 const PROSE_AFTER_LABEL =
@@ -253,10 +254,14 @@ function readAfterLabels(text: string, label: RegExp, out: RawFinding[]): void {
     ASCII_RUN.lastIndex = 0;
     let tokens = 0;
     let read = 0;
-    for (let r = ASCII_RUN.exec(line); r && r.index < PASSWORD_WINDOW && tokens < PASSWORD_TOKENS; r = ASCII_RUN.exec(line), tokens++) {
+    // A key's value ("PASSWORD=example", "password: …") is the one token after it.
+    const most = /^[=:：]/.test(line) ? 1 : PASSWORD_TOKENS;
+    for (let r = ASCII_RUN.exec(line); r && r.index < PASSWORD_WINDOW && tokens < most; r = ASCII_RUN.exec(line)) {
       read = r.index + r[0].length;
       const lead = /^[("'`[{:=]*/.exec(r[0])?.[0].length ?? 0;
       const token = r[0].slice(lead).replace(/[.,;:!?)\]}'"`]+$/, "");
+      if (token === "") continue;
+      tokens++;
       if (!passwordShaped(token)) continue;
       const start = from + r.index + lead;
       out.push({ category: "secret", start, end: start + token.length, detector: "labelled_password", key: token });
