@@ -6,20 +6,7 @@
 // value hidden in such a body is still found.
 import { beforeAll, describe, expect, it } from "vitest";
 import { binaryReadings } from "../../workers/pii/body-formats.js";
-import { ascii, egressPiiAgent, expectDelivered, expectRefused } from "./support/egress-pii.js";
-
-/** Deterministic pseudo-random bytes (xorshift32): what compressed or encrypted data looks like. */
-function noise(length: number, seed = 2463534242): Uint8Array {
-  const bytes = new Uint8Array(length);
-  let x = seed;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    bytes[i] = x & 0xff;
-  }
-  return bytes;
-}
+import { ascii, egressPiiAgent, expectDelivered, expectRefused, noise } from "./support/egress-pii.js";
 
 const MiB = 1024 * 1024;
 const readingsLength = (bytes: Uint8Array) => [...binaryReadings(bytes, new TextDecoder().decode(bytes))].reduce((n, r) => n + r.length, 0);

@@ -9,20 +9,7 @@ import { env } from "cloudflare:workers";
 import { beforeAll, describe, it } from "vitest";
 import { seedOrg } from "../workers/support/api.js";
 import { attachPolicy, createAgent } from "../workers/support/fixtures.js";
-import { BLOCKING, egressPiiAgent, expectDelivered } from "./support/egress-pii.js";
-
-/** Deterministic pseudo-random bytes (xorshift32). */
-function noise(length: number, seed: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  let x = seed;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    bytes[i] = x & 0xff;
-  }
-  return bytes;
-}
+import { BLOCKING, egressPiiAgent, expectDelivered, noise } from "./support/egress-pii.js";
 
 /** Deterministic random bytes of another generator: SHA-256 of `seed<n>:<offset>` for each 32 bytes. */
 async function hashStream(length: number, seed: number): Promise<Uint8Array> {

@@ -3,20 +3,7 @@
 // readings take units only at aligned positions, and the single-byte reading no longer joins
 // characters three zero bytes apart, so these pass `block`; each was refused before this round.
 import { beforeAll, describe, it } from "vitest";
-import { egressPiiAgent, expectRefused } from "./support/egress-pii.js";
-
-/** Deterministic pseudo-random bytes (xorshift32). */
-function noise(length: number, seed: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  let x = seed;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    bytes[i] = x & 0xff;
-  }
-  return bytes;
-}
+import { egressPiiAgent, expectRefused, noise } from "./support/egress-pii.js";
 
 /** `value` in units of `width` bytes, little- or big-endian. */
 function units(value: string, width: 2 | 4, bigEndian: boolean): Uint8Array {

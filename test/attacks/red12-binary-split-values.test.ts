@@ -5,20 +5,7 @@
 // a single control byte, so every such value passes `block`; each of these was refused before
 // the binary readings were made linear.
 import { beforeAll, describe, it } from "vitest";
-import { egressPiiAgent, expectDelivered, expectRefused } from "./support/egress-pii.js";
-
-/** Deterministic pseudo-random bytes (xorshift32), as compressed or encrypted data looks. */
-function noise(length: number, seed: number): Uint8Array {
-  const bytes = new Uint8Array(length);
-  let x = seed;
-  for (let i = 0; i < length; i++) {
-    x ^= x << 13;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    bytes[i] = x & 0xff;
-  }
-  return bytes;
-}
+import { egressPiiAgent, expectDelivered, expectRefused, noise } from "./support/egress-pii.js";
 
 /** Each character of `value` as one byte, `separator` (bytes given as a latin-1 string) between pieces of `every` characters. */
 function cut(value: string, separator: string, every: number): Uint8Array {

@@ -55,3 +55,16 @@ export const ascii = (s: string): Uint8Array => new TextEncoder().encode(s);
 export async function compressed(bytes: Uint8Array, format: "gzip" | "deflate"): Promise<Uint8Array> {
   return new Uint8Array(await new Response(new Blob([new Uint8Array(bytes)]).stream().pipeThrough(new CompressionStream(format))).arrayBuffer());
 }
+
+/** Deterministic pseudo-random bytes (xorshift32): what compressed, encrypted or image data looks like. */
+export function noise(length: number, seed = 2463534242): Uint8Array {
+  const bytes = new Uint8Array(length);
+  let x = seed;
+  for (let i = 0; i < length; i++) {
+    x ^= x << 13;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    bytes[i] = x & 0xff;
+  }
+  return bytes;
+}
