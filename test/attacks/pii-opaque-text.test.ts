@@ -20,7 +20,8 @@ beforeAll(async () => {
   token = agent.token;
 });
 
-const mark = () => `op${Math.random().toString(36).slice(2, 10)}`;
+// A digit keeps the marker from reading as a word: "hello opttsmpcnc" can be a greeted name.
+const mark = () => `op${Math.random().toString(36).slice(2, 10)}9`;
 
 async function providerSaw(needle: string): Promise<string[]> {
   const url = `${env.TEST_FAKE_LLM_URL}/__requests?last=10000&contains=${encodeURIComponent(needle)}`;

@@ -1228,7 +1228,7 @@ function addKinNames(piece: string, model: Tagger, out: Candidate[]): void {
     let offset = at;
     for (const [k, group] of [names[1], names[2]].entries()) {
       if (!group) continue;
-      const start = k === 0 ? at : at + (names[0].lastIndexOf(group) ?? 0);
+      const start = k === 0 ? at : at + names[0].lastIndexOf(group);
       offset = start + group.length;
       const first = group.split(" ")[0] ?? "";
       const flags = flagsOfWord(first, model);

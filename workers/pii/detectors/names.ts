@@ -250,8 +250,16 @@ const CHAT_NAME_NOT = Gaz.common | Gaz.dictionary | NEVER_IN_NAME | PLACES;
 
 /** A word no list knows, of 3-12 letters and nothing else ("webhook-dispatcher" is a service), that looks like a name rather than a word of some language. */
 function unknownNameShaped(word: string, flags: number): boolean {
-  return !(flags & (KNOWN_WORD | NEVER_IN_NAME | Gaz.city | Gaz.country | Gaz.region)) && /^\p{L}{3,12}$/u.test(word) && nameLikeness(word) >= 0.5;
+  return (
+    !(flags & (KNOWN_WORD | NEVER_IN_NAME | Gaz.city | Gaz.country | Gaz.region)) &&
+    /^\p{L}{3,12}$/u.test(word) &&
+    !CONSONANT_RUN.test(word) &&
+    nameLikeness(word) >= 0.5
+  );
 }
+
+/** Five consonants in a row: a random token ("opttsmpcnc"), not a name (the dev sets' names reach four: "Schneider", "Lindqvist"). */
+const CONSONANT_RUN = /[bcdfghjklmnpqrstvwxzßçčćďňřšťžłńśź]{5}/iu;
 
 /** A single given name at a cue: capitalised, a known name or a word no list holds; in lower case, a known given name. */
 function cuedName(word: string, model: Tagger, lower: boolean, greeted: boolean, vocative = false, speaker = false): boolean {

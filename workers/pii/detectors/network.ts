@@ -72,8 +72,9 @@ export function detectIps(text: string, out: RawFinding[]): void {
     // around "::": a compressed address has two groups, a digit and a group of three hex digits
     // or more ("fe80::1"; random bytes spell "a::6"). Loopback names this machine.
     if (value.includes("::") && (!/\d/.test(bare) || bare.split(":").filter(Boolean).length < 2 || !/[\da-f]{3}/i.test(bare))) continue;
-    if (ipaddr.IPv6.parse(bare).range() === "loopback") continue;
-    out.push({ category: "ip_address", start, end: stop, detector: "ipv6", key: ipaddr.IPv6.parse(bare).toNormalizedString() });
+    const address = ipaddr.IPv6.parse(bare);
+    if (address.range() === "loopback") continue;
+    out.push({ category: "ip_address", start, end: stop, detector: "ipv6", key: address.toNormalizedString() });
   }
 }
 
