@@ -370,6 +370,11 @@ export async function startFakeLlm(options: FakeLlmOptions = {}): Promise<FakeLl
     const url = new URL(req.url ?? "/", "http://fake.local");
     // Tests running inside workerd cannot see this process's memory; they read the log here.
     // `?contains=<text>` picks the requests whose body holds the text (a test's own marker).
+    if (url.pathname === "/__reset") {
+      requests.length = 0;
+      send(res, 204, "");
+      return;
+    }
     if (url.pathname === "/__requests") {
       const contains = url.searchParams.get("contains");
       const picked = contains === null ? requests : requests.filter((r) => r.body.includes(contains));

@@ -34,12 +34,22 @@ export async function startTargetServer(): Promise<TargetServer> {
     const body = await readBody(req);
     const url = new URL(req.url ?? "/", "http://target.local");
     const received = { method: req.method ?? "GET", path: url.pathname + url.search, headers: req.headers, body };
-    if (url.pathname !== "/__requests") requests.push(received);
-    if (url.pathname === "/__requests") {
-      res.writeHead(200, { "content-type": "application/json" });
-      res.end(JSON.stringify(requests.slice(-Number(url.searchParams.get("last") ?? "50"))));
+    // The log's own routes: each workers test file empties it first (test/workers/setup.ts), so a
+    // file reads only its own traffic, not the multi-megabyte uploads of the files before it.
+    if (url.pathname === "/__reset") {
+      requests.length = 0;
+      res.writeHead(204).end();
       return;
     }
+    if (url.pathname === "/__requests") {
+      // `?contains=<text>` picks the requests whose path or body holds the text (a test's own marker).
+      const contains = url.searchParams.get("contains");
+      const picked = contains === null ? requests : requests.filter((r) => r.path.includes(contains) || r.body.includes(contains));
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(JSON.stringify(picked.slice(-Number(url.searchParams.get("last") ?? "50"))));
+      return;
+    }
+    requests.push(received);
     if (url.pathname.startsWith("/redirect")) {
       res.writeHead(Number(url.searchParams.get("status") ?? "302"), { location: url.searchParams.get("to") ?? "/" });
       res.end();

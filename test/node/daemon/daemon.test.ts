@@ -228,11 +228,12 @@ describe.skipIf(missing("bubblewrap", availability))("host daemon", { timeout: 3
   });
 
   it("counts proxied requests as activity for the idle timeout", async () => {
-    // No output at all for ~2.5 s, but a request through the proxy every 200 ms.
+    // No output at all for ~4.5 s, but a request through the proxy every 200 ms. The idle timeout
+    // leaves room for perl to start on a loaded machine; the run outlasts it almost twice.
     const script = `use IO::Socket::INET; my ($h, $p) = $ENV{HTTP_PROXY} =~ m{^http://([^:]+):(\\d+)};
-      for (1..12) { my $s = IO::Socket::INET->new(PeerAddr => $h, PeerPort => $p, Proto => "tcp", Timeout => 5) or exit 9;
+      for (1..20) { my $s = IO::Socket::INET->new(PeerAddr => $h, PeerPort => $p, Proto => "tcp", Timeout => 5) or exit 9;
         print $s "GET http://allowed.test/busy HTTP/1.0\\r\\n\\r\\n"; my $l = <$s>; close $s; select(undef, undef, undef, 0.2) }`;
-    const cmd = startCmd(["/usr/bin/perl", "-e", script], { idleTimeoutMs: 1000 });
+    const cmd = startCmd(["/usr/bin/perl", "-e", script], { idleTimeoutMs: 2500 });
     await run(cmd);
     const end = await exited(cmd.sandboxId);
     expect(end).toMatchObject({ state: "exited", exitCode: 0, output: "" });
