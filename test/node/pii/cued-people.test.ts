@@ -80,3 +80,23 @@ describe("the one greeted", () => {
     expect(people("Bom dia Equipe, reunião às 10h.")).toEqual([]);
   });
 });
+
+describe("Chinese, Japanese and Korean names beside a role, a greeting or a bracket", () => {
+  it.each([
+    ["林晓峰您好，您的包裹已发出。", ["林晓峰"]],
+    ["赵丽，您的验证码已过期，请重新获取。", ["赵丽"]],
+    ["杭州市副市长孙建国表示，明年将新建三座公园。", ["孙建国"]],
+    ["决赛成绩：周雨萱（中国）第一，郑美玲（新加坡）第二。", ["周雨萱", "郑美玲"]],
+    ["名古屋市の田中美和子副市長が記者会見を開いた。", ["田中美和子"]],
+    ["인천 부시장 김도윤은 새 계획을 밝혔다.", ["김도윤"]],
+  ])("%s", (text, expected) => {
+    expect(people(text)).toEqual(expected);
+  });
+
+  it.each(["部长周三表示，物价同比上涨0.4%。", "시의회는 새 자전거 도로 건설을 승인했다.", "系统将于周二（维护日）暂停服务。"])(
+    "no person in: %s",
+    (text) => {
+      expect(people(text)).toEqual([]);
+    },
+  );
+});

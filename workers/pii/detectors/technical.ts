@@ -90,7 +90,12 @@ export function inIdentifier(text: string, start: number, end: number, kind: Ent
   // A possessive's apostrophe ends the name ("Olga's"); a dot after a number is an ordinal ("2.º").
   const last = text.slice(start, end).replace(/['’]$/, "");
   const after = text.slice(start + last.length, start + last.length + 2);
-  return GLUE_BEFORE.test(text.slice(Math.max(0, start - 2), start)) || (GLUE_AFTER.test(after) && !(/\d$/.test(last) && after.startsWith(".")));
+  // Han, kana or Hangul right before "(" is prose: NFKC writes the full-width bracket "（" as "(".
+  const bracketAfterUncased = after.startsWith("(") && /\p{Lo}$/u.test(last);
+  return (
+    GLUE_BEFORE.test(text.slice(Math.max(0, start - 2), start)) ||
+    (GLUE_AFTER.test(after) && !(/\d$/.test(last) && after.startsWith(".")) && !bracketAfterUncased)
+  );
 }
 
 // A field that holds a person, organisation or place in code, configuration or a log line
