@@ -26,6 +26,7 @@ import {
   addOtherMentions,
   completePersons,
   readCues,
+  type NameSpan,
 } from "./names.js";
 import {
   acronymAlone,
@@ -40,6 +41,7 @@ import {
   uncasedWithoutName,
   withoutMeasurements,
 } from "./clean-gates.js";
+import { scorerNames, slashTitledNames, userNames } from "./form-names.js";
 import { knownOrganisations } from "./known-orgs.js";
 import { gateTechnical, technicalLine } from "./technical.js";
 
@@ -1393,6 +1395,12 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   addMentionsAndLists(piece, out, model);
   addSignatureName(piece, out, model);
   addHandleNames(piece, out, model);
+  // People the form around them names (form-names.ts) replace what was read there, and are kept on
+  // any line: the technical gate would read "sem.bos" or "Tremblay 2; Ashworth" as code.
+  for (const [start, end] of [...slashTitledNames(piece), ...scorerNames(piece, model), ...userNames(piece, model)]) {
+    for (let k = out.length - 1; k >= 0; k--) if ((out[k] as NameSpan).start < end && start < (out[k] as NameSpan).end) out.splice(k, 1);
+    out.push({ kind: "person", start, end, speaker: true });
+  }
   addCjkPlaces(piece, out, model);
   // A holiday after a greeting word ("Buona Pasqua") whatever rule found it; a comma never stands in a CJK name ("安全,高效").
   // A span of an Indic script the tagger ended before a word's vowel signs takes them ("निरौल" → "निरौला"); one it
@@ -1489,7 +1497,7 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
   if (options.categories.size === 0 || !LETTER.test(text)) return 0;
   const prefix = options.cacheScope === undefined ? null : hashFeed(hashStart(), options.cacheScope);
   let used = 0;
-  const found: Array<{ kind: EntityKind; start: number; end: number }> = [];
+  const found: NameSpan[] = [];
   for (const [s, e] of pieces(text)) {
     const piece = text.slice(s, e);
     // One lower-case token ("gpt-4o", "image/png", "claude-sonnet-4") is an identifier, not a name.
@@ -1502,7 +1510,7 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
       spans = tagPiece(piece);
       if (key !== null) remember(key, spans);
     }
-    for (const { kind, start, end } of spans) found.push({ kind, start: s + start, end: s + end });
+    for (const span of spans) found.push({ ...span, start: s + span.start, end: s + span.end });
   }
   if (options.categories.has("organization")) addKnownOrganisations(text, found);
   if (options.categories.has("person")) {
@@ -1596,6 +1604,8 @@ export function mergeAddresses(
       const next = sorted[j] as { kind: EntityKind; start: number; end: number };
       // A person before an address is the addressee ("Aiden Whitecloud, PO Box 219"), not part of it.
       if (sorted[j - 1]?.kind === "person" && j - 1 === i && !/\d/.test(text.slice(growLeft(text, first.start, model), first.start))) break;
+      // Two people side by side are a list of people ("Van der Berg; Ashworth"), never one address.
+      if (next.kind === "person" && sorted[j - 1]?.kind === "person") break;
       if (next.start - end > ADDRESS_GAP_MAX || !isAddressGap(text.slice(end, next.start), model) || taken(end, next.start)) break;
       end = next.end;
       j++;

@@ -1,0 +1,106 @@
+// People named by the form of the text around them rather than by the words themselves: a
+// salutation with a slash for either sex ("Pan/Pani Zofia Nowak", "السيد/ة …", "Geachte
+// heer/mevrouw Bakker"), a user name after its label ("Benutzername fengel", "utente mrossi") or a
+// forum byline ("posted by dave_r"), and the names of a sports result's scorers ("Tore: Huber,
+// Lanzinger 2"). Each returns [start, end) offsets in the piece; detectors/entities.ts keeps them
+// as people.
+import { Gaz } from "../tagger/features.js";
+import type { Tagger } from "../tagger/tagger.js";
+import { tokenize } from "../tagger/tokens.js";
+
+export type Offsets = [number, number];
+
+const flagsOf = (word: string, model: Tagger) => {
+  const t = tokenize(word.toLowerCase());
+  return t.count === 1 ? model.gazetteer.flags(t.word[0] ?? 0) : 0;
+};
+
+/** One capitalised word of a name, with hyphenated and apostrophe parts ("Paixão-Baas", "O'Neill", "McCallum"). */
+const NAME_WORD = "\\p{Lu}[\\p{L}\\p{M}'’-]*\\p{L}";
+const PARTICLE = "(?:van|von|de|der|den|da|das|do|dos|di|del|della|la|le|du|ter|ten|bin|al|el)";
+
+/** Salutations for either sex, written with a slash (and the greeting that may stand before them). */
+const SLASH_TITLE = new RegExp(
+  `(?<![\\p{L}])(?:mr|mrs|ms|miss|mx|herr|frau|hr|fr|pan|pani|heer|mevrouw|meneer|dhr|mevr|bapak|ibu|pak|bu|sr|sra|señor|señora|sig|sigra|signor|signora|m|mme|monsieur|madame|sayın|bay|bayan|sir|madam|geehrte|geehrter|estimado|estimada|caro|cara|cher|chère|prezado|prezada)\\.?\\s?\\/\\s?\\p{L}{1,9}\\.?\\s+(?:(?:herr|frau|mr|ms|mrs|dr)\\.?\\s+)?(${NAME_WORD}(?:\\s+(?:${PARTICLE}\\s+)*${NAME_WORD}){0,2})`,
+  "giu",
+);
+/** Arabic salutations with the feminine ending after a slash ("السيد/ة"), then the name up to punctuation. */
+const ARABIC_SLASH_TITLE =
+  /(?:السيد|الأستاذ|الدكتور|المهندس|الفاضل|العزيز)\s?\/\s?(?:ة|ـة|السيدة|الأستاذة|الدكتورة)\s+((?:[\p{sc=Arabic}]+\s?){1,3}?)(?=[،,.:;!؟]|\s*$|\s+(?:سيتم|نود|نرجو|تم|يرجى|لقد))/gu;
+
+export function slashTitledNames(piece: string): Offsets[] {
+  const out: Offsets[] = [];
+  if (!piece.includes("/")) return out;
+  for (const pattern of [SLASH_TITLE, ARABIC_SLASH_TITLE]) {
+    pattern.lastIndex = 0;
+    for (let m = pattern.exec(piece); m; m = pattern.exec(piece)) {
+      const name = (m[1] ?? "").trimEnd();
+      if (name.length < 2) continue;
+      const start = m.index + m[0].length - (m[1] ?? "").length;
+      out.push([start, start + name.length]);
+    }
+  }
+  return out;
+}
+
+/** Labels of a user name in the languages of the sets, then ":", "=", "is" or a space. */
+const USER_LABEL =
+  /(?<![\p{L}])(?:user\s?name|user|login|benutzername|benutzer|nutzername|nome utente|utente|nombre de usuario|usuario|usuário|utilisateur|identifiant|gebruikersnaam|gebruiker|användarnamn|användare|brukernavn|brugernavn|bruger|käyttäjätunnus|käyttäjä|kullanıcı adı|kullanıcı|nazwa użytkownika|użytkownika|użytkownik|uživatelské jméno|uživatel|felhasználónév|felhasználó|utilizator|пользователь|логин)(?:\s*[:=]\s*|\s+(?:is|ist|è|es|est|é|är|er|on|jest)\s+|\s+)(?=[\p{L}])/giu;
+/** A forum or comment byline ("Forum post by dave_r", "Forumsbeitrag von Bernd_aus_Kiel", "Post sul forum di giovanni_r"). */
+const BYLINE =
+  /(?<![\p{L}])(?:posted by|post by|reply from|beitrag von|forum di|forum de|forum von|publié par|publicado por|gepost door|skrevet af|skrevet av|napisał|napisała|написал|написала|forum)\s+(?=[\p{L}])/giu;
+const HANDLE = /^[\p{L}][\p{L}\p{N}._-]{1,38}[\p{L}\p{N}]/u;
+/** Words a user-name label is followed by that are no user: "user account", "login page", "user is". */
+const NOT_A_HANDLE = Gaz.common | Gaz.dictionary | Gaz.frequent | Gaz.techTerm | Gaz.time;
+const NAMES = Gaz.first | Gaz.last;
+
+export function userNames(piece: string, model: Tagger): Offsets[] {
+  const out: Offsets[] = [];
+  for (const [pattern, needsMark] of [
+    [USER_LABEL, false],
+    [BYLINE, true],
+  ] as const) {
+    pattern.lastIndex = 0;
+    for (let m = pattern.exec(piece); m; m = pattern.exec(piece)) {
+      const at = m.index + m[0].length;
+      const handle = HANDLE.exec(piece.slice(at, at + 40))?.[0];
+      if (!handle) continue;
+      // A handle ends where the word ends: "fengel," yes; "mrossi@example.org" is an e-mail's.
+      if (/^[@\p{L}\p{N}]/u.test(piece.slice(at + handle.length, at + handle.length + 1))) continue;
+      const marked = /[._\d]/.test(handle);
+      // Parts that are all everyday words and no name are a setting or variable ("default_account", "test.user").
+      const parts = handle.split(/[._\d-]+/).filter((p) => p.length >= 3);
+      if (marked && parts.length > 0 && parts.every((p) => flagsOf(p, model) & NOT_A_HANDLE && !(flagsOf(p, model) & NAMES))) continue;
+      // A byline names a user only with a handle's marks; after a label, any word no list knows.
+      if (needsMark ? !marked : !marked && flagsOf(handle, model) & NOT_A_HANDLE) continue;
+      if (!marked && handle.length < 4) continue;
+      out.push([at, at + handle.length]);
+    }
+  }
+  return out;
+}
+
+/** The label of a match report's scorers, then a colon. */
+const SCORERS =
+  /(?<![\p{L}])(?:scorers?|goalscorers?|goals|try scorers|tries|tore|torschützen|marcatori|reti|goleadores|goles|buteurs|buts|doelpuntenmakers|doelpunten|målgörare|målscorere|mål|maalintekijät|maalit|strzelcy|bramki|gólszerzők|gólok|střelci|góly|голы|авторы голов|golcüler|goller|marcadores|golos)\s*:\s*/giu;
+const SCORER = new RegExp(`${NAME_WORD}(?:\\s+(?:${PARTICLE}\\s+)*${NAME_WORD})?`, "gu");
+/** Countries, nationalities, times and organisation words are no scorers ("Goals: Spain 2"). */
+const NO_SCORER = Gaz.country | Gaz.nationality | Gaz.time | Gaz.orgWord;
+
+export function scorerNames(piece: string, model: Tagger): Offsets[] {
+  const out: Offsets[] = [];
+  if (!piece.includes(":")) return out;
+  SCORERS.lastIndex = 0;
+  for (let m = SCORERS.exec(piece); m; m = SCORERS.exec(piece)) {
+    const from = m.index + m[0].length;
+    // The list runs to the end of its line or bracket.
+    const rest = piece.slice(from).split(/[\n)]/)[0] ?? "";
+    SCORER.lastIndex = 0;
+    for (let s = SCORER.exec(rest); s; s = SCORER.exec(rest)) {
+      const words = s[0].split(/\s+/).filter((w) => /^\p{Lu}/u.test(w));
+      if (words.some((w) => flagsOf(w, model) & NO_SCORER) || /^\p{Lu}{1,3}$/u.test(s[0])) continue;
+      out.push([from + s.index, from + s.index + s[0].length]);
+    }
+  }
+  return out;
+}
