@@ -80,7 +80,7 @@ export interface EntityOptions {
  * and a collision could at worst hide a name; unknown seeds keep it from being steered at another
  * org's entries.
  */
-type PieceSpans = ReadonlyArray<{ kind: EntityKind; start: number; end: number }>;
+type PieceSpans = ReadonlyArray<NameSpan>;
 // Two generations instead of evicting the oldest key: deleting from the front of a Map leaves
 // holes that `keys().next()` walks past until the next rehash, which made every miss of a full
 // cache cost thousands of steps. A full young generation becomes the old one whole; a hit in the
@@ -1377,7 +1377,7 @@ function addKnownNames(piece: string, runs: ReadonlyArray<{ start: number; end: 
  * capitalised there), unless it is an everyday word of some language or a field label.
  */
 export function tagPiece(piece: string, model: Tagger = tagger(), confidence = CONFIDENCE): PieceSpans {
-  const out: Array<{ kind: EntityKind; start: number; end: number }> = [];
+  const out: NameSpan[] = [];
   // Read before the tagger runs: it tokenises the same text, so the tokens are made once.
   const cues = readCues(piece, tokenize(piece), model);
   const rejected: Candidate[] = [];
