@@ -100,3 +100,15 @@ describe("Chinese, Japanese and Korean names beside a role, a greeting or a brac
     },
   );
 });
+
+describe("given names in a chat message that opens in lower case", () => {
+  it("a given name in a lower-case message that names a place with a capital", () => {
+    expect(people("ok so frederik said he'd bring the boat to Helsingør tomorrow")).toEqual(["frederik"]);
+  });
+  it.each(["¿vienes a la comida del viernes?\nsí, pero llego un poco tarde", "ok so the build failed again on Windows, retrying now"])(
+    "no person in: %s",
+    (text) => {
+      expect(people(text)).toEqual([]);
+    },
+  );
+});

@@ -188,7 +188,8 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
   };
   const { cue, greeting, verb, german, group } = cueHashes;
   const out: PieceCues = { words: [], german: 0 };
-  const uncapitalised = t.count >= 4 && !/\p{Lu}/u.test(piece);
+  // Chat register: no capital at all, or a message opening in lower case ("tom said he'd drive from Leeds").
+  const uncapitalised = t.count >= 4 && (!/\p{Lu}/u.test(piece) || /^[\s\p{P}]*\p{Ll}/u.test(piece));
   for (let i = 0; i < t.count; i++) {
     const shape = t.shape[i];
     const word = t.word[i] ?? 0;
@@ -219,7 +220,12 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
       (possessive ||
         (i + 1 < t.count && verb.has(t.word[i + 1] ?? 0) && /^,?\s$/.test(piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0))) ||
         // A chat line written all in lower case: a given name there that is no word of any list and looks like a name ("sento matteo").
-        (uncapitalised && lowerFlags & Gaz.first && !(lowerFlags & CHAT_NAME_NOT) && nameLikeness(piece.slice(start, end)) >= 0.5));
+        (uncapitalised &&
+          lowerFlags & Gaz.first &&
+          !(lowerFlags & CHAT_NAME_NOT) &&
+          chatNameShaped(piece.slice(start, end), lowerFlags) &&
+          // part of a handle ("lisa_k", "anna.b"): the handle is the speaker, not this word
+          !/^[._][\p{L}\p{N}]/u.test(piece.slice(end, end + 2))));
     const greetedAt = cued && greeting.has(t.word[k] ?? 0);
     // A capitalised given name before a verb of chat or report ("Marguerite cited", "Aslı dedi").
     const capitalFlags = shape === Shape.Capitalised ? model.gazetteer.flags(word) : 0;
@@ -244,6 +250,12 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
 
 const AND_THEN_WORD = /^\s(?:and|&|und|et|y|e|i|och|og|en|és|ja|a|и|та)\s(\p{Lu}[\p{L}\p{M}'’-]*)/u;
 const WORD_THEN_AND = /(?:^|\s)(\p{Lu}[\p{L}\p{M}'’-]*)\s(?:and|&|und|et|y|e|i|och|og|en|és|ja|a|и|та)\s$/u;
+
+/** A lower-case given name in chat looks like a name; less so when no language uses it as a frequent word ("linnea", not "pero"). */
+function chatNameShaped(word: string, flags: number): boolean {
+  const shape = nameLikeness(word);
+  return shape >= 0.5 || (shape >= 0 && !(flags & Gaz.frequent));
+}
 
 /** What a lower-case given name in chat must not also be: a word of some list, a place, a title. */
 const CHAT_NAME_NOT = Gaz.common | Gaz.dictionary | NEVER_IN_NAME | PLACES;
