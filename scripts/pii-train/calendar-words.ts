@@ -32,6 +32,13 @@ for (const locale of LOCALES) {
     }
   }
 }
+// Greek months in the nominative and the accusative ("τον Οκτώβριο"): this runtime's ICU gives only the genitive.
+for (const nominative of "ιανουάριος φεβρουάριος μάρτιος απρίλιος μάιος ιούνιος ιούλιος αύγουστος σεπτέμβριος οκτώβριος νοέμβριος δεκέμβριος".split(
+  " ",
+)) {
+  add(nominative);
+  add(nominative.replace(/ς$/u, ""));
+}
 const sorted = [...words].sort();
 writeFileSync(
   new URL("../../workers/pii/detectors/calendar-words-data.ts", import.meta.url),

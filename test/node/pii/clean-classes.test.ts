@@ -153,3 +153,22 @@ describe("a participle opening a sentence", () => {
     expect(found("Gerhard kommt morgen.", "person")).toEqual(["Gerhard"]);
   });
 });
+
+describe("greetings, thanks and salutations opening a message", () => {
+  it.each([
+    "Buonasera, la sua richiesta è stata registrata.",
+    "Asante kwa oda yako! Tutaituma leo.",
+    "Salamat sa paghihintay! Handa na ang iyong order.",
+    "Sehr geehrte Damen und Herren, anbei die Unterlagen.",
+    "Η εταιρεία ανακοίνωσε ότι οι πωλήσεις αυξήθηκαν τον Νοέμβριο.",
+  ])("nothing in: %s", (text) => {
+    expect(everything(text)).toEqual([]);
+  });
+
+  it.each([
+    ["Merhaba Selin, siparişiniz yolda.", "Selin"],
+    ["Kwame Asante said the figures were final.", "Kwame Asante"],
+  ])("the person stays without the greeting: %s", (text, name) => {
+    expect(found(text, "person")).toEqual([name]);
+  });
+});

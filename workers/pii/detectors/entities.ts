@@ -355,6 +355,25 @@ const HEADING_WORD =
 const GREETING =
   /^(?:Merry|Happy|Season'?s|Feliz|Felices|Próspero|Buon|Buona|Buone|Joyeux|Joyeuses|Bonne|Bonnes|Frohe|Frohes|Fröhliche|Gesegnete|Vrolijk|Vrolijke|Gelukkig|God|Glædelig|Hyvää|Boldog|Wesołych|Veselé|Feliz|Feliç|Mutlu|Christmas|Xmas|Easter|New Year|Navidad|Natale|Noël|Pâques|Pasqua|Pascua|Weihnachten|Ostern|Kerstmis|Pasen|Jul|Capodanno|Año Nuevo|Ano Novo|Nouvel An|Neujahr|Hanukkah|Diwali|Ramadan|Eid|Thanksgiving|Halloween)(?=\s|$|\p{P})/u;
 
+/** Greetings and thanks that open a message, alone never a name ("Buongiorno, …", "Asante kwa …", "Salamat sa …"). */
+const SALUTATION_WORDS = new Set(
+  (
+    "buongiorno buonasera buonanotte bonjour bonsoir buenos buenas guten grüezi servus moin hallo hello hola olá ola ciao salve " +
+    "asante karibu habari jambo salamat kumusta mabuhay selamat terima kasih merhaba teşekkürler shukran marhaba " +
+    "gracias grazie merci danke dankjewel bedankt obrigado obrigada tack takk kiitos köszönöm dziękuję děkuji ďakujem " +
+    "sehr liebe lieber geachte beste estimado estimada estimados querido querida cher chère caro cara gentile prezado prezada witam szanowny szanowna"
+  ).split(" "),
+);
+
+/** A greeting or thanks opening the piece before a comma, "!" or a lower-case word ("Asante kwa …"; Asante is also a surname). */
+function salutationOpening(piece: string, start: number, end: number): boolean {
+  return (
+    SALUTATION_WORDS.has(piece.slice(start, end).toLowerCase()) &&
+    /^[\s\p{P}]*$/u.test(piece.slice(0, start)) &&
+    /^(?:\s*[,!]|\s+\p{Ll})/u.test(piece.slice(end, end + 3))
+  );
+}
+
 /** A greeting word right before a span: the span is the holiday ("Buona Pasqua", "Happy Diwali"). */
 const GREETING_BEFORE =
   /(?:^|\s)(?:Merry|Happy|Feliz|Felices|Buon|Buona|Buone|Joyeux|Joyeuses|Bonne|Bonnes|Frohe|Frohes|Fröhliche|Vrolijk|Vrolijke|Gelukkig|God|Glædelig|Hyvää|Boldog|Wesołych|Veselé|Mutlu)\s$/u;
@@ -364,7 +383,7 @@ const GREETING_BEFORE =
  * month or weekday standing alone, a heading in Title Case.
  */
 function notAName(value: string, model: Tagger): boolean {
-  if (HEADING_WORD.test(value) || GREETING.test(value)) return true;
+  if (HEADING_WORD.test(value) || GREETING.test(value) || SALUTATION_WORDS.has(value.toLowerCase())) return true;
   const t = tokenize(value);
   if (t.count !== 1) return false;
   if (CODE_CASE.test(value)) return true;
@@ -1406,6 +1425,9 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   // A span of an Indic script the tagger ended before a word's vowel signs takes them ("निरौल" → "निरौला"); one it
   // ended inside a word ends at the word before ("अमित कुमार दिल्ल" → "अमित कुमार").
   for (const s of out) {
+    // A greeting the tagger took into a name is the message's, not the name's ("Merhaba Oğuz").
+    const greeting = /^(\p{L}+)\s+(?=\p{Lu})/u.exec(piece.slice(s.start, s.end));
+    if (s.kind === "person" && greeting && SALUTATION_WORDS.has((greeting[1] ?? "").toLowerCase())) s.start += greeting[0].length;
     while (INDIC_OR_MARK.test(piece[s.end - 1] ?? "") && MARK.test(piece[s.end] ?? "")) s.end++;
     if (INDIC_OR_MARK.test(piece[s.end - 1] ?? "") && INDIC_OR_MARK.test(piece[s.end] ?? ""))
       s.end = Math.max(s.start, piece.lastIndexOf(" ", s.end));
@@ -1415,6 +1437,7 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
       (s) =>
         !GREETING_BEFORE.test(piece.slice(Math.max(0, s.start - 12), s.start)) &&
         !SINGLE_LETTER.test(piece.slice(s.start, s.end)) &&
+        !salutationOpening(piece, s.start, s.end) &&
         !(s.kind !== "address" && ROOM_BEFORE.test(piece.slice(Math.max(0, s.start - 8), s.start))) &&
         !(s.kind === "person" && vietnameseWord(piece, s.start, s.end)) &&
         !(s.kind === "person" && CJK_LIST.test(piece.slice(s.start, s.end))) &&
