@@ -42,6 +42,7 @@ import {
   withoutMeasurements,
 } from "./clean-gates.js";
 import { scorerNames, slashTitledNames, userNames } from "./form-names.js";
+import { streetAddresses } from "./street-address.js";
 import { knownOrganisations } from "./known-orgs.js";
 import { gateTechnical, technicalLine } from "./technical.js";
 
@@ -1583,6 +1584,15 @@ const ADDRESS_LINE =
 
 /** Appends the address lines whose city is a known place or whose street reads as one (a street word, a postal mark). */
 function addressLines(text: string, found: Array<{ kind: EntityKind; start: number; end: number }>, model: Tagger): void {
+  // A street read by its shape replaces the spans inside it; one that only crosses an address the tagger found gives way to it.
+  for (const [start, end] of streetAddresses(text)) {
+    if (found.some((s) => s.kind === "address" && s.start < end && start < s.end && (s.start < start || s.end > end))) continue;
+    for (let i = found.length - 1; i >= 0; i--) {
+      const s = found[i] as { start: number; end: number };
+      if (s.start >= start && s.end <= end) found.splice(i, 1);
+    }
+    found.push({ kind: "address", start, end });
+  }
   if (!/\d[^\n]{0,40},\s*\S{0,3}\d/.test(text)) return;
   ADDRESS_LINE.lastIndex = 0;
   for (let m = ADDRESS_LINE.exec(text); m; m = ADDRESS_LINE.exec(text)) {
