@@ -20,9 +20,15 @@ const NAME_WORD = "\\p{Lu}[\\p{L}\\p{M}'’-]*\\p{L}";
 const PARTICLE = "(?:van|von|de|der|den|da|das|do|dos|di|del|della|la|le|du|ter|ten|bin|al|el)";
 
 /** Salutations for either sex, written with a slash (and the greeting that may stand before them). */
-const SLASH_TITLE = new RegExp(
-  `(?<![\\p{L}])(?:mr|mrs|ms|miss|mx|herr|frau|hr|fr|pan|pani|heer|mevrouw|meneer|dhr|mevr|bapak|ibu|pak|bu|sr|sra|señor|señora|sig|sigra|signor|signora|m|mme|monsieur|madame|sayın|bay|bayan|sir|madam|geehrte|geehrter|estimado|estimada|caro|cara|cher|chère|prezado|prezada)\\.?\\s?\\/\\s?\\p{L}{1,9}\\.?\\s+(?:(?:herr|frau|mr|ms|mrs|dr)\\.?\\s+)?(${NAME_WORD}(?:\\s+(?:${PARTICLE}\\s+)*${NAME_WORD}){0,2})`,
-  "giu",
+const TITLES = new Set(
+  "mr mrs ms miss mx herr frau hr fr pan pani heer mevrouw meneer dhr mevr bapak ibu pak bu sr sra señor señora sig sigra signor signora m mme monsieur madame sayın bay bayan sir madam geehrte geehrter estimado estimada caro cara cher chère prezado prezada".split(
+    " ",
+  ),
+);
+/** From a title before a slash: the other form, another title, then the name (sticky, tried only at a title). */
+const SLASH_TITLED = new RegExp(
+  `\\p{L}+\\.?\\s?\\/\\s?\\p{L}{1,9}\\.?\\s+(?:(?:[Hh]err|[Ff]rau|M[rs]s?|Dr)\\.?\\s+)?(${NAME_WORD}(?:\\s+(?:${PARTICLE}\\s+)*${NAME_WORD}){0,2})`,
+  "uy",
 );
 /** Arabic salutations with the feminine ending after a slash ("السيد/ة"), then the name up to punctuation. */
 const ARABIC_SLASH_TITLE =
@@ -30,10 +36,22 @@ const ARABIC_SLASH_TITLE =
 
 export function slashTitledNames(piece: string): Offsets[] {
   const out: Offsets[] = [];
-  if (!piece.includes("/")) return out;
-  for (const pattern of [SLASH_TITLE, ARABIC_SLASH_TITLE]) {
-    pattern.lastIndex = 0;
-    for (let m = pattern.exec(piece); m; m = pattern.exec(piece)) {
+  // Each slash: the word before it is looked up, and only a title is read on (pieces hold many paths and URLs).
+  for (let slash = piece.indexOf("/"); slash !== -1; slash = piece.indexOf("/", slash + 1)) {
+    const before = /(\p{L}+)\.?\s?$/u.exec(piece.slice(Math.max(0, slash - 12), slash));
+    if (!before || !TITLES.has((before[1] ?? "").toLowerCase())) continue;
+    const at = slash - before[0].length;
+    if (at > 0 && /\p{L}/u.test(piece[at - 1] ?? "")) continue;
+    SLASH_TITLED.lastIndex = at;
+    const m = SLASH_TITLED.exec(piece);
+    const name = (m?.[1] ?? "").trimEnd();
+    if (!m || name.length < 2) continue;
+    const start = at + m[0].length - (m[1] ?? "").length;
+    out.push([start, start + name.length]);
+  }
+  if (piece.includes("/") && /\p{sc=Arabic}/u.test(piece)) {
+    ARABIC_SLASH_TITLE.lastIndex = 0;
+    for (let m = ARABIC_SLASH_TITLE.exec(piece); m; m = ARABIC_SLASH_TITLE.exec(piece)) {
       const name = (m[1] ?? "").trimEnd();
       if (name.length < 2) continue;
       const start = m.index + m[0].length - (m[1] ?? "").length;
