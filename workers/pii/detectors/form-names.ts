@@ -21,18 +21,24 @@ const PARTICLE = "(?:van|von|de|der|den|da|das|do|dos|di|del|della|la|le|du|ter|
 
 /** Salutations for either sex, written with a slash (and the greeting that may stand before them). */
 const TITLES = new Set(
-  "mr mrs ms miss mx herr frau hr fr pan pani heer mevrouw meneer dhr mevr bapak ibu pak bu sr sra señor señora sig sigra signor signora m mme monsieur madame sayın bay bayan sir madam geehrte geehrter estimado estimada caro cara cher chère prezado prezada".split(
+  "mr mrs ms miss mx herr frau hr fr pan pani heer mevrouw meneer dhr mevr bapak ibu pak bu sr sra señor señora sig sigra signor signora mme monsieur madame sayın bay bayan sir madam geehrte geehrter estimado estimada caro cara cher chère prezado prezada".split(
     " ",
   ),
 );
+/** What the other side of a slash adds to make a title feminine ("geehrte/r", "Kolleg/in"). */
+const FEMININE_ENDING = new Set(["r", "in", "innen", "a", "e", "ra", "ssa"]);
 /** From a title before a slash: the other form, another title, then the name (sticky, tried only at a title). */
 const SLASH_TITLED = new RegExp(
-  `\\p{L}+\\.?\\s?\\/\\s?\\p{L}{1,9}\\.?\\s+(?:(?:[Hh]err|[Ff]rau|M[rs]s?|Dr)\\.?\\s+)?(${NAME_WORD}(?:\\s+(?:${PARTICLE}\\s+)*${NAME_WORD}){0,2})`,
+  `\\p{L}+\\.?\\s?\\/\\s?(\\p{L}{1,9})\\.?\\s+(?:(?:[Hh]err|[Ff]rau|M[rs]s?|Dr)\\.?\\s+)?(${NAME_WORD}(?:\\s+(?:${PARTICLE}\\s+)*${NAME_WORD}){0,2})`,
   "uy",
 );
-/** Arabic salutations with the feminine ending after a slash ("السيد/ة"), then the name up to punctuation. */
+/**
+ * Arabic salutations with the feminine ending after a slash ("السيد/ة"), then one to three whole
+ * words up to punctuation or a verb. Words are whole and bounded: a run of letters may not be cut
+ * into words (that let a long run be tried in every cut, cubic in its length).
+ */
 const ARABIC_SLASH_TITLE =
-  /(?:السيد|الأستاذ|الدكتور|المهندس|الفاضل|العزيز)\s?\/\s?(?:ة|ـة|السيدة|الأستاذة|الدكتورة)\s+((?:[\p{sc=Arabic}]+\s?){1,3}?)(?=[،,.:;!؟]|\s*$|\s+(?:سيتم|نود|نرجو|تم|يرجى|لقد))/gu;
+  /(?:السيد|الأستاذ|الدكتور|المهندس|الفاضل|العزيز)\s?\/\s?(?:ة|ـة|السيدة|الأستاذة|الدكتورة)\s+(\p{sc=Arabic}{1,30}(?![\p{sc=Arabic}])(?:\s\p{sc=Arabic}{1,30}(?![\p{sc=Arabic}])){0,2})(?=[،,.:;!؟]|\s*$|\s+(?:سيتم|نود|نرجو|تم|يرجى|لقد))/gu;
 
 export function slashTitledNames(piece: string): Offsets[] {
   const out: Offsets[] = [];
@@ -44,9 +50,11 @@ export function slashTitledNames(piece: string): Offsets[] {
     if (at > 0 && /\p{L}/u.test(piece[at - 1] ?? "")) continue;
     SLASH_TITLED.lastIndex = at;
     const m = SLASH_TITLED.exec(piece);
-    const name = (m?.[1] ?? "").trimEnd();
-    if (!m || name.length < 2) continue;
-    const start = at + m[0].length - (m[1] ?? "").length;
+    const name = (m?.[2] ?? "").trimEnd();
+    // The other side is a title too or a feminine ending ("Mr/Ms", "Pan/Pani", "geehrte/r"); "Pan/Tilt", "Sr/Lead", "m/s" are not salutations.
+    const other = (m?.[1] ?? "").toLowerCase();
+    if (!m || name.length < 2 || !(TITLES.has(other) || FEMININE_ENDING.has(other))) continue;
+    const start = at + m[0].length - (m[2] ?? "").length;
     out.push([start, start + name.length]);
   }
   if (piece.includes("/") && /\p{sc=Arabic}/u.test(piece)) {
@@ -61,12 +69,15 @@ export function slashTitledNames(piece: string): Offsets[] {
   return out;
 }
 
-/** Labels of a user name in the languages of the sets, then ":", "=", "is" or a space. */
+/**
+ * Labels of a user name in the languages of the sets, then ":", a dash, "is" or a space (not "=":
+ * `User=www-data`, `DB_USER=svc_reporting` are service accounts of a configuration).
+ */
 const USER_LABEL =
-  /(?<![\p{L}])(?:user\s?name|user|login|benutzername|benutzer|nutzername|nome utente|utente|nombre de usuario|usuario|usuário|utilisateur|identifiant|gebruikersnaam|gebruiker|användarnamn|användare|brukernavn|brugernavn|bruger|käyttäjätunnus|käyttäjä|kullanıcı adı|kullanıcı|nazwa użytkownika|użytkownika|użytkownik|uživatelské jméno|uživatel|felhasználónév|felhasználó|utilizator|пользователь|логин)(?:\s*[:=]\s*|\s+(?:is|ist|è|es|est|é|är|er|on|jest)\s+|\s+)(?=[\p{L}])/giu;
-/** A forum or comment byline ("Forum post by dave_r", "Forumsbeitrag von Bernd_aus_Kiel", "Post sul forum di giovanni_r"). */
+  /(?<![\p{L}\p{N}_])(?:user\s?name|user\s?id|user|login|benutzername|benutzer|nutzername|nome utente|utente|nombre de usuario|usuario|usuário|utilisateur|identifiant|gebruikersnaam|gebruiker|användarnamn|användare|brukernavn|brugernavn|bruger|käyttäjätunnus|käyttäjä|kullanıcı adı|kullanıcı|nazwa użytkownika|użytkownika|użytkownik|uživatelské jméno|uživatel|felhasználónév|felhasználó|utilizator|пользователь|логин)(?:\s*:\s*|\s+[–—-]\s+|\s+(?:is|ist|è|es|est|é|är|er|on|jest)\s+|\s+)['"“‘«]?(?=[\p{L}])/giu;
+/** A forum or comment byline ("Forum post by dave_r", "Posted by: dave_r", "Forumsbeitrag von Bernd_aus_Kiel", "Post sul forum di giovanni_r"). */
 const BYLINE =
-  /(?<![\p{L}])(?:posted by|post by|reply from|beitrag von|forum di|forum de|forum von|publié par|publicado por|gepost door|skrevet af|skrevet av|napisał|napisała|написал|написала|forum)\s+(?=[\p{L}])/giu;
+  /(?<![\p{L}])(?:posted by|post by|reply from|beitrag von|forum di|forum de|forum von|publié par|publicado por|gepost door|skrevet af|skrevet av|napisał|napisała|написал|написала|forum)\s*:?\s+['"“‘«]?(?=[\p{L}])/giu;
 const HANDLE = /^[\p{L}][\p{L}\p{N}._-]{1,38}[\p{L}\p{N}]/u;
 /** Words a user-name label is followed by that are no user: "user account", "login page", "user is". */
 const NOT_A_HANDLE = Gaz.common | Gaz.dictionary | Gaz.frequent | Gaz.techTerm | Gaz.time;
@@ -98,27 +109,40 @@ export function userNames(piece: string, model: Tagger): Offsets[] {
   return out;
 }
 
-/** The label of a match report's scorers, then a colon. */
+/** The label of a match report's scorers, then a colon: the words that name only scorers. */
 const SCORERS =
-  /(?<![\p{L}])(?:scorers?|goalscorers?|goals|try scorers|tries|tore|torschützen|marcatori|reti|goleadores|goles|buteurs|buts|doelpuntenmakers|doelpunten|målgörare|målscorere|mål|maalintekijät|maalit|strzelcy|bramki|gólszerzők|gólok|střelci|góly|голы|авторы голов|golcüler|goller|marcadores|golos)\s*:\s*/giu;
+  /(?<![\p{L}])(?:scorers?|goalscorers?|try scorers|torschützen|torschütze|marcatori|marcatore|goleadores|goleador|buteurs|buteur|doelpuntenmakers|målgörare|målscorere|maalintekijät|strzelcy|gólszerzők|střelci|авторы голов|бомбардиры|golcüler|marcadores|marcador)\s*:\s*/giu;
+/** Labels that also mean goals, gates or networks ("Goal:", "Tore:", "Reti:"): scorers only when the list holds a minute or a count. */
+const GOALS = /(?<![\p{L}])(?:goal|tore|tor|goles|gol|buts|but|reti|mål|maalit|bramki|gólok|góly|голы|goller|golos|doelpunten)\s*:\s*/giu;
 const SCORER = new RegExp(`${NAME_WORD}(?:\\s+(?:${PARTICLE}\\s+)*${NAME_WORD})?`, "gu");
-/** Countries, nationalities, times and organisation words are no scorers ("Goals: Spain 2"). */
-const NO_SCORER = Gaz.country | Gaz.nationality | Gaz.time | Gaz.orgWord;
+/** Countries, known organisations, nationalities, times and organisation words are no scorers ("Tore: Bayern 2"). */
+const NO_SCORER = Gaz.country | Gaz.nationality | Gaz.time | Gaz.orgWord | Gaz.orgName;
 
 export function scorerNames(piece: string, model: Tagger): Offsets[] {
   const out: Offsets[] = [];
   if (!piece.includes(":")) return out;
-  SCORERS.lastIndex = 0;
-  for (let m = SCORERS.exec(piece); m; m = SCORERS.exec(piece)) {
-    const from = m.index + m[0].length;
-    // The list runs to the end of its line or bracket.
-    const rest = piece.slice(from).split(/[\n)]/)[0] ?? "";
-    SCORER.lastIndex = 0;
-    for (let s = SCORER.exec(rest); s; s = SCORER.exec(rest)) {
-      const words = s[0].split(/\s+/).filter((w) => /^\p{Lu}/u.test(w));
-      if (words.some((w) => flagsOf(w, model) & NO_SCORER) || /^\p{Lu}{1,3}$/u.test(s[0])) continue;
-      out.push([from + s.index, from + s.index + s[0].length]);
+  for (const [label, needsCount] of [
+    [SCORERS, false],
+    [GOALS, true],
+  ] as const) {
+    label.lastIndex = 0;
+    for (let m = label.exec(piece); m; m = label.exec(piece)) {
+      const from = m.index + m[0].length;
+      // The list runs to the end of its line or bracket.
+      const rest = piece.slice(from).split(/[\n)]/)[0] ?? "";
+      if (needsCount && !/\d/.test(rest)) continue;
+      addScorers(rest, from, model, out);
     }
   }
   return out;
+}
+
+/** The capitalised names of a scorers' list, at `from` in the piece. */
+function addScorers(rest: string, from: number, model: Tagger, out: Offsets[]): void {
+  SCORER.lastIndex = 0;
+  for (let s = SCORER.exec(rest); s; s = SCORER.exec(rest)) {
+    const words = s[0].split(/\s+/).filter((w) => /^\p{Lu}/u.test(w));
+    if (words.some((w) => flagsOf(w, model) & NO_SCORER) || /^\p{Lu}{1,3}$/u.test(s[0])) continue;
+    out.push([from + s.index, from + s.index + s[0].length]);
+  }
 }

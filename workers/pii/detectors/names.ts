@@ -336,7 +336,7 @@ export const CHINESE_SURNAMES =
 const CHINESE_DOUBLE_SURNAMES = "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|夏侯|令狐|歐陽|司馬|諸葛";
 /** Role words before a Chinese name ("总经理", "联系") and titles or verbs after it ("先生", "表示"): the cues that make it one. */
 const CHINESE_ROLE_BEFORE =
-  "发言人|發言人|感谢|感謝|谢谢|謝謝|恭喜|祝贺|祝賀|总经理|經理|经理|董事长|董事長|总裁|總裁|主任|院长|院長|校长|校長|教授|医生|醫生|记者|記者|患者|病人|联系|聯繫|联系人|通知|请|請|叫|找|给|給|持卡人|户名|戶名|收件人|姓名|负责人|負責人|参会人员|與會人員|与会人员|出席人员|成员|成員|市民|居民|村民|网友|網友|创始人|創始人|选手|選手|球员|球員|工程师|工程師|民警|律师|律師|被告人|被告|原告|法官|检察官|檢察官|嫌疑人|判处|判處|会长|會長|志愿者|志願者|客户|客戶|申请人|申請人|队长|隊長|教练|教練|市长|市長|副市长|副市長|省长|省長|县长|縣長|区长|區長|局长|局長|厅长|廳長|部长|部長|首席执行官|首席執行官|执行官|執行官|行长|行長|秘书长|秘書長|发言人|總理|总理|总统|總統|主席|议员|議員|委员|委員|大使|裁定|起诉|起訴|队员|隊員";
+  "发言人|發言人|感谢|感謝|谢谢|謝謝|恭喜|祝贺|祝賀|总经理|經理|经理|董事长|董事長|总裁|總裁|主任|院长|院長|校长|校長|教授|医生|醫生|记者|記者|患者|病人|联系|聯繫|联系人|通知|请|請|叫|找|给|給|持卡人|户名|戶名|收件人|姓名|负责人|負責人|参会人员|與會人員|与会人员|出席人员|成员|成員|市民|居民|村民|网友|網友|创始人|創始人|选手|選手|球员|球員|工程师|工程師|民警|律师|律師|被告人|被告|原告|法官|检察官|檢察官|嫌疑人|判处|判處|会长|會長|志愿者|志願者|客户|客戶|申请人|申請人|队长|隊長|教练|教練|市长|市長|副市长|副市長|省长|省長|县长|縣長|区长|區長|局长|局長|厅长|廳長|部长|部長|首席执行官|首席執行官|执行官|執行官|行长|行長|秘书长|秘書長|发言人|總理|总理|总统|總統|主席|议员|議員|委员|委員|大使|裁定|起诉|起訴|队员|隊員|书记|書記|市委书记|省委书记|致";
 /** Titles after a family name alone ("黄老师", "王总"). */
 const CHINESE_TITLE = "老师|老師|先生|女士|小姐|教授|医生|醫生|博士|经理|經理|总|總|律师|律師|主任|师傅|師傅";
 const CHINESE_ROLE_AFTER =
@@ -344,7 +344,7 @@ const CHINESE_ROLE_AFTER =
 /** What may stand beside a name without saying it is one: punctuation, "and", a space, the piece's ends. */
 const CHINESE_PLAIN_BEFORE = "和|与|與|及|、|：|:|，|,|的|\\s|^";
 const CHINESE_PLAIN_AFTER =
-  "和|与|與|及|、|等|在|，|,|。|：|:|（|\\(|您|\\s|$|周[一二三四五六日]|週[一二三四五六日]|昨天|今天|明天|日前|近日|将|將|已|也|曾|于|於";
+  "和|与|與|及|、|等|在|，|,|。|：|:|（|\\(|您|你好|\\s|$|周[一二三四五六日]|週[一二三四五六日]|昨天|今天|明天|日前|近日|将|將|已|也|曾|于|於";
 const CHINESE_NAME = new RegExp(
   `(?<=${CHINESE_ROLE_BEFORE}|${CHINESE_PLAIN_BEFORE})((?:${CHINESE_DOUBLE_SURNAMES}|[${CHINESE_SURNAMES}])(?!${CHINESE_TITLE})[\\p{sc=Han}]{1,2}?)(?=${CHINESE_ROLE_AFTER}|${CHINESE_PLAIN_AFTER})`,
   "gu",
@@ -357,7 +357,7 @@ const CHINESE_NAME = new RegExp(
 const CHINESE_ROLE_NEWS =
   "作家|博主|主教练|门将|前锋|后卫|中场|读者|老同学|同学|同事|外婆|外公|奶奶|爷爷|姥姥|姥爷|妈妈|爸爸|母亲|父亲|哥哥|姐姐|弟弟|妹妹|阿姨|叔叔|舅舅|导师|歌手|演员|导演|主持人|作者|编辑|画家|凭借|嘉宾|主播|运动员|老板|店主|司机|候选人|冠军|市民|居民|村民|网友|網友|叫";
 const CHINESE_SENTENCE_AFTER =
-  '在|的|是|从|從|每|于|於|和|与|與|被|把|给|給|对|對|向|曾|已|将|將|赛后|賽後|分享|称赞|稱讚|举办|舉辦|老人|少年|夫妇|夫婦|等人|[”」』"]';
+  '出席|会见|會見|主持|视察|視察|发表|發表|宣布|在|的|是|从|從|每|于|於|和|与|與|被|把|给|給|对|對|向|曾|已|将|將|赛后|賽後|分享|称赞|稱讚|举办|舉辦|老人|少年|夫妇|夫婦|等人|[”」』"]';
 const CHINESE_CUED_NAME = new RegExp(
   `(?<=(?:${CHINESE_ROLE_NEWS}|${CHINESE_ROLE_BEFORE})[“「『"]?)((?:${CHINESE_DOUBLE_SURNAMES}|[${CHINESE_SURNAMES}])(?!${CHINESE_TITLE})[\\p{sc=Han}]{1,2})(?=${CHINESE_SENTENCE_AFTER}|${CHINESE_ROLE_AFTER}|${CHINESE_PLAIN_AFTER})`,
   "gu",
@@ -368,7 +368,7 @@ const CHINESE_FAMILY_TITLE = new RegExp(
 );
 const CHINESE_CUE_BEFORE = new RegExp(`(?:${CHINESE_ROLE_BEFORE})$`, "u");
 // "王俊杰您好", "徐秀英，您的…": a message opening on the name of the one it speaks to.
-const CHINESE_CUE_AFTER = new RegExp(`^(?:${CHINESE_ROLE_AFTER}|您好|[，,]\\s?您)`, "u");
+const CHINESE_CUE_AFTER = new RegExp(`^(?:${CHINESE_ROLE_AFTER}|\\s?(?:您|你)好|[，,]\\s?您)`, "u");
 const CHINESE_JOINED = /^(?:和|与|與|及|、)$/u;
 /** Korean family names and the titles, honorifics and particles after a name. */
 export const KOREAN_SURNAMES =
@@ -419,8 +419,8 @@ const JAPANESE_NAME = new RegExp(
 );
 /** Titles and roles written after a Japanese name ("木下被告", "池田弁護士", "村上教授", "渡辺部長"). */
 const JAPANESE_TITLES =
-  "様|さま|さん|氏|先生|君|くん|ちゃん|殿|准教授|教授|部長|課長|社長|会長|院長|所長|店長|被告|容疑者|弁護士|医師|看護師長|看護師|選手|監督|議員|記者|代表|副知事|知事|副総裁|総裁|首相|大臣|副市長|市長|理事長|頭取|投手|捕手|外野手|内野手|主将";
-const JAPANESE_BEFORE_HONORIFIC = new RegExp(`(?<![\\p{sc=Han}])(\\p{sc=Han}{2,5}?)(?=[ \\u3000]?(?:${JAPANESE_TITLES}))`, "gu");
+  "様|さま|さん|氏|先生|君|くん|ちゃん|殿|准教授|教授|部長|課長|社長|会長|院長|所長|店長|被告|容疑者|弁護士|医師|看護師長|看護師|選手|監督|議員|記者|代表|副知事|都知事|府知事|県知事|知事|副総裁|総裁|首相|総理|官房長官|長官|大臣|副市長|市長|理事長|頭取|取締役|投手|捕手|外野手|内野手|主将";
+const JAPANESE_BEFORE_HONORIFIC = new RegExp(`(?<![\\p{sc=Han}])(\\p{sc=Han}{2,6}?)(?=[ \\u3000]?(?:${JAPANESE_TITLES}))`, "gu");
 /** A name written in hiragana before さん, くん or ちゃん ("たなかさん", "…さんとすずきさん"), as in chat and children's names. */
 const HIRAGANA_BEFORE_HONORIFIC =
   /(?:(?<![\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Han}ー])|(?<=(?:さん|くん|ちゃん)と))(\p{sc=Hiragana}{2,5})(?=(?:さん|くん|ちゃん)(?:[とはがにのもへやを、。！？!?」,.\s]|$))/gu;
@@ -479,7 +479,9 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
       if (flagsOf(m[1] ?? "", model) & Gaz.last) add(m.index, m.index + (m[1] ?? "").length);
     JAPANESE_BEFORE_HONORIFIC.lastIndex = 0;
     for (let m = JAPANESE_BEFORE_HONORIFIC.exec(piece); m; m = JAPANESE_BEFORE_HONORIFIC.exec(piece)) {
-      if (flagsOf((m[1] ?? "").slice(0, 2), model) & NAMES) add(m.index, m.index + (m[1] ?? "").length);
+      // A family name of two or three Han some list holds ("長谷川健太郎").
+      const han = m[1] ?? "";
+      if ((flagsOf(han.slice(0, 2), model) | (han.length > 4 ? flagsOf(han.slice(0, 3), model) : 0)) & NAMES) add(m.index, m.index + han.length);
     }
     HIRAGANA_BEFORE_HONORIFIC.lastIndex = 0;
     for (let m = HIRAGANA_BEFORE_HONORIFIC.exec(piece); m; m = HIRAGANA_BEFORE_HONORIFIC.exec(piece))

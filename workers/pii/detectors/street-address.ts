@@ -1,7 +1,7 @@
 // Street addresses in running text of Latin-script languages, read from their shape where no label
 // introduces them: a house number and a street type before the name ("56 impasse des Cerisiers",
 // "28 Kings Avenue"), a street type, its name and the number ("Paseo de la Castellana 223",
-// "Jl. Diponegoro No. 180", "Elizabetes iela 175-86", "Am Mühlbach 241"), then the postcode and
+// "Jl. Diponegoro No. 180", "Elizabetes iela 175-86", "Mozartstraße 12"), then the postcode and
 // town after a comma, a dash or a line break ("…, 74521 Dijon", "…\n28410 Rostock", "…, Makassar").
 // detectors/entities.ts adds them as addresses; mergeAddresses joins them with what the tagger found.
 
@@ -13,19 +13,21 @@ const BEFORE_NAME = [
   "via|viale|piazza|corso|vicolo|strada|piazzale|lungomare|contrada",
   "ulica|ul|aleja|al|plac|osiedle|os|calea|strada|str|bulevardul|bdul|aleea|șoseaua|soseaua|splaiul",
   "jalan|jl|jln|gang|đường|phố|ngõ|ngách",
-  "Am|An der|Auf der|Im|In der|Zum|Zur",
 ];
-/** Street types written after the name, alone or as the end of one word ("Hämeenkatu", "Lindenstraße"). */
-const AFTER_NAME = [
+/** English street types: after the name, with the number before it ("28 Kings Avenue"). */
+const ENGLISH_AFTER = [
   "street|st|avenue|ave|road|rd|lane|ln|drive|dr|court|ct|way|place|pl|boulevard|blvd|terrace|crescent|close|grove|gardens|square|parade|highway|hwy|row|walk|mews",
+];
+/** Street types written after the name, with the number after them ("Elizabetes iela 175-86", "İstiklal Cad. No:145"). */
+const AFTER_NAME = [
   "iela|gatve|g|prospektas|pr|tn|tänav|maantee|puiestee",
   "cad|caddesi|sk|sok|sokak|sokağı|bulvarı|mah|mahallesi",
   "út|utca|u|tér|körút|krt",
   "ulice|náměstí|nám|třída",
 ];
-/** Word endings that are a street type inside one word. */
+/** Word endings that are a street type inside one word (not "ring": "Spring 2024", "Engineering 101"). */
 const GLUED_AFTER =
-  "katu|tie|kuja|väylä|gata|gatan|vägen|gränd|vej|vegen|veien|gade|gate|straße|strasse|str|gasse|weg|allee|platz|ring|damm|ufer|laan|straat|plein|gracht|steeg|kade|singel";
+  "katu|tie|kuja|väylä|gata|gatan|vägen|gränd|vej|vegen|veien|gade|gate|straße|strasse|str|gasse|weg|allee|platz|damm|ufer|laan|straat|plein|gracht|steeg|kade|singel";
 
 // Words are bounded (32 characters): an unbounded word before a glued street type backtracks over
 // its whole length at every capital ("A.A.A.…" took 46 s per 4 MB).
@@ -52,15 +54,22 @@ const alternatives = (words: string[]) =>
     })
     .join("|");
 
+/**
+ * Where a street's own part ends: a comma, a line break, a dash, the end, a sentence's full stop,
+ * or the postcode. "via Python 3 and pip", "Zur Version 2 gibt", "2 Google Drive folders" go on
+ * with words: a number or a type in a sentence, not an address.
+ */
+const STREET_END = "(?=\\s*(?:[,;\\n–—]|\\s-\\s|$|\\.(?:\\s|$)|\\s(?:[A-Z]{1,2}-)?\\d{4,5}\\s))";
 const STREET = [
   // number first: "56 impasse des Cerisiers", "211 place de la République", "28 Kings Avenue"
-  `${HOUSE},?\\s+(?:${alternatives(BEFORE_NAME)})\\.?\\s+${NAME}`,
-  `${HOUSE}\\s+${NAME}\\s(?:${alternatives(AFTER_NAME)})\\.?(?![\\p{L}])`,
+  `${HOUSE},?\\s+(?:${alternatives(BEFORE_NAME)})\\.?\\s+${NAME}${STREET_END}`,
+  `${HOUSE}\\s+${NAME}\\s(?:${alternatives([...ENGLISH_AFTER, ...AFTER_NAME])})\\.?(?![\\p{L}])${STREET_END}`,
   // type, name, number: "Paseo de la Castellana 223", "Jl. Diponegoro No. 180", "Calea Victoriei nr. 58"
-  `(?:${alternatives(BEFORE_NAME)})\\.?\\s+${NAME},?\\s${NUMBER_MARK}?${HOUSE}`,
+  `(?:${alternatives(BEFORE_NAME)})\\.?\\s+${NAME},?\\s${NUMBER_MARK}?${HOUSE}${STREET_END}`,
   // name, type, number: "Elizabetes iela 175-86", "Vilniaus g. 244", "İstiklal Cad. No:145", "Hämeenkatu 246 A 59"
-  `${NAME}\\s(?:${alternatives(AFTER_NAME)})\\.?\\s${NUMBER_MARK}?${HOUSE}`,
-  `\\p{Lu}[\\p{L}\\p{M}]{0,24}(?:${GLUED_AFTER})\\s${NUMBER_MARK}?${HOUSE}`,
+  `${NAME}\\s(?:${alternatives(AFTER_NAME)})\\.?\\s${NUMBER_MARK}?${HOUSE}${STREET_END}`,
+  // (a hyphenated name keeps the type's capital: "Konrad-Adenauer-Straße 12")
+  `\\p{Lu}[\\p{L}\\p{M}-]{0,30}(?:${alternatives([GLUED_AFTER])})\\s${NUMBER_MARK}?${HOUSE}${STREET_END}`,
 ]
   .map((form) => `(?:${form})`)
   .join("|");
