@@ -1,6 +1,6 @@
 // What every driver shows inside a sandbox: the read-only host pieces, identity files and environment.
 import { lstatSync, readlinkSync } from "node:fs";
-import { mkdir, rename, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { PERL } from "./launcher.js";
 import type { SandboxSpec } from "./types.js";
@@ -51,15 +51,25 @@ export function identityFiles(uid: number): { passwd: string; group: string } {
   };
 }
 
-/** Writes identityFiles() into `dir` (a private directory of the driver's); returns their paths. */
+/**
+ * Writes identityFiles() into `dir` (a private directory of the driver's); returns their paths.
+ * A file that already holds the content is left alone: replacing it unlinks the inode a runtime
+ * starting another sandbox may have opened to bind, and its mount then fails ("no such file").
+ */
 export async function writeIdentityFiles(dir: string, uid: number): Promise<{ passwd: string; group: string }> {
   await mkdir(dir, { recursive: true, mode: 0o755 });
   const files = identityFiles(uid);
   const passwd = path.join(dir, "passwd");
   const group = path.join(dir, "group");
-  await writeAtomic(passwd, files.passwd, 0o644);
-  await writeAtomic(group, files.group, 0o644);
+  await writeIfChanged(passwd, files.passwd, 0o644);
+  await writeIfChanged(group, files.group, 0o644);
   return { passwd, group };
+}
+
+async function writeIfChanged(file: string, data: string, mode: number): Promise<void> {
+  const current = await readFile(file, "utf8").catch(() => null);
+  if (current === data) return;
+  await writeAtomic(file, data, mode);
 }
 
 /** Replaces a file in one step, so a sandbox starting meanwhile never binds a half-written one. */
