@@ -6,14 +6,9 @@
 // as people.
 import { Gaz } from "../tagger/features.js";
 import type { Tagger } from "../tagger/tagger.js";
-import { tokenize } from "../tagger/tokens.js";
+import { flagsOf } from "./names.js";
 
 export type Offsets = [number, number];
-
-const flagsOf = (word: string, model: Tagger) => {
-  const t = tokenize(word.toLowerCase());
-  return t.count === 1 ? model.gazetteer.flags(t.word[0] ?? 0) : 0;
-};
 
 /** One capitalised word of a name, with hyphenated and apostrophe parts ("Paixão-Baas", "O'Neill", "McCallum"). */
 const NAME_WORD = "\\p{Lu}[\\p{L}\\p{M}'’-]*\\p{L}";

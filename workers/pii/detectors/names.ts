@@ -8,11 +8,11 @@ import { nameLikeness } from "../tagger/name-shape.js";
 import type { EntityKind, Tagger } from "../tagger/tagger.js";
 import { Shape, type Tokens, lowerLikeTokens, wordHash } from "../tagger/tokens.js";
 
-/** `speaker`: a chat transcript's speaker (addChatSpeakers), kept whatever the line looks like. */
+/** `speaker`: kept whatever the line looks like (a chat transcript's speaker, a name its form gives: form-names.ts). */
 export type NameSpan = { kind: EntityKind; start: number; end: number; speaker?: boolean };
 
 /** Gazetteer flags of a word (and of it without its combining marks: "أيضاً" is listed as "أيضا"). */
-function flagsOf(word: string, model: Tagger): number {
+export function flagsOf(word: string, model: Tagger): number {
   const lower = lowerLikeTokens(word);
   const flags = model.gazetteer.flags(wordHash(lower));
   const bare = lower.replace(/\p{M}/gu, "");
