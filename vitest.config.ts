@@ -54,7 +54,8 @@ export default defineConfig(async () => {
             // One workers file at a time: the fake provider and the egress target are servers shared by
             // every file, whose request logs tests read ("the last request"), so two workers files at once
             // would read each other's traffic. Vitest runs projects with different slot counts as separate
-            // groups: the node files first (in parallel), then these.
+            // groups, one after the other; `npm test` (scripts/test.mjs) runs the two projects as two
+            // processes side by side instead.
             maxWorkers: 1,
             sequence: { groupOrder: 1 },
             setupFiles: ["test/workers/setup.ts"],

@@ -101,10 +101,12 @@ describe("red team fix16i: approved calls re-checked only for token and chain", 
 
   it("approve and revoke race (sent together): the held egress POST reaches the target only as its answer says, once at most", async () => {
     // Sent together, either may land first: an approve that lands first lets the POST go (it was
-    // approved while the token was good); a revoke that lands first ends it. What must never
-    // happen is a POST the agent is told was refused, or a second one.
+    // approved while the token was good); a revoke that lands first ends it. A revoke that lands
+    // while the POST is already on its way ends the call in flight: the target may have it, and
+    // the agent is told exactly that. What must never happen is a POST the agent is told was
+    // refused (by a check), or a second one.
     const { org } = await heldOrg("rt-held-race");
-    const outcomes: { answered: boolean; posts: number }[] = [];
+    const outcomes: { answered: boolean; posts: number; message: string }[] = [];
     for (let i = 0; i < 3; i++) {
       const agent = await createAgent(org, { name: `a${i}`, autonomy: 1 });
       const path = `/tickets/race-${crypto.randomUUID().slice(0, 8)}`;
@@ -116,9 +118,14 @@ describe("red team fix16i: approved calls re-checked only for token and chain", 
       ]);
       const answer = await pending;
       await sleep(100);
-      outcomes.push({ answered: answer.status < 300, posts: await posts(path) });
+      outcomes.push({ answered: answer.status < 300, posts: await posts(path), message: String(answer.json?.error?.message ?? "") });
     }
-    for (const o of outcomes) expect(o.posts).toBe(o.answered ? 1 : 0);
+    for (const o of outcomes) {
+      if (o.answered) expect(o.posts).toBe(1);
+      else if (o.posts > 0)
+        expect(o.message, "a POST that went out is answered as ended in flight, not refused").toMatch(/calls in flight were ended/);
+      expect(o.posts).toBeLessThanOrEqual(1);
+    }
   });
 
   it("revoke lands before the approve: the held egress POST never reaches the target", async () => {

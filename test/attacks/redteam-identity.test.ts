@@ -16,18 +16,7 @@ import {
   workerFetch,
 } from "../workers/support/oauth.js";
 import { ERROR, GROUP, PATCH, linkedMember, oktaUser, scim, scimTokenFor } from "../workers/support/scim.js";
-import {
-  callback,
-  configureSso,
-  enrolMfa,
-  fakeCallbackUrl,
-  fakeCode,
-  nextStep,
-  sessionOf,
-  startLogin,
-  totp,
-  uniqueDomain,
-} from "../workers/support/sso.js";
+import { callback, configureSso, enrolMfa, fakeCallbackUrl, fakeCode, sessionOf, startLogin, totp, uniqueDomain } from "../workers/support/sso.js";
 
 async function fakeSsoLogin(orgId: string, email: string, fault = "none") {
   const started = await startLogin(`org=${orgId}`);
@@ -614,4 +603,3 @@ describe("red team: SCIM groups over teams it did not create", () => {
 });
 
 void workerFetch;
-void nextStep;

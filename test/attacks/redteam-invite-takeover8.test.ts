@@ -33,7 +33,8 @@ describe("attack: takeover raced against the account joining another org", () =>
     const b = await seedOrg("rt8-joined");
     const c = await seedOrg("rt8-former");
     const wins: string[] = [];
-    for (let i = 0, d = 0; i < 80 && wins.length === 0; i++, d = i % 16) {
+    // Every delay of 0-15 ms in wall time, then in event-loop ticks (32 rounds each way).
+    for (let i = 0, d = 0; i < 64 && wins.length === 0; i++, d = i % 16) {
       const email = `${unique("v")}@${uniqueDomain("rt8")}`;
       const created = await accept(await invite(c, email), VICTIM_PW);
       expect(created.status, created.text).toBe(201);
@@ -44,7 +45,7 @@ describe("attack: takeover raced against the account joining another org", () =>
       const tb = await invite(b, email);
       const [taker, holder] = await Promise.all([
         accept(ta, ATTACKER_PW),
-        (i < 40 ? sleep(d) : ticks(d * 4)).then(() => accept(tb, undefined, session)),
+        (i < 32 ? sleep(d) : ticks(d * 4)).then(() => accept(tb, undefined, session)),
       ]);
       if (taker.status < 300 && holder.status < 300 && (await isMember(b, userId)) && (await login(email, ATTACKER_PW)).status === 200) {
         wins.push(`delay ${d} ms: taker ${taker.status}, holder ${holder.status}; the taker's password opens ${userId}, a member of B and A`);

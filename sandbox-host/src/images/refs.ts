@@ -24,7 +24,8 @@ export type Refs = z.infer<typeof RefsSchema>;
 export const REFS_FILE = "refs.json";
 export const EVENTS_FILE = "events.log";
 const LOCK_FILE = "refs.lock";
-const LOCK_WAIT_MS = 30_000;
+/** How long an operation waits for a live holder of the store's lock before it is refused as busy. */
+export const LOCK_WAIT_MS = 30_000;
 
 /** What a change of references tells the host's log. */
 export type ImageLog = (event: string, fields: Record<string, unknown>) => void;
@@ -52,38 +53,42 @@ export async function readRefs(dir: string): Promise<Refs> {
  * digests in the records), once, then removes `names/`. Of two old names that are one name now
  * (`app` and `app:latest`), the one written with its tag wins.
  */
-export async function migrateLegacyNames(dir: string): Promise<void> {
+export async function migrateLegacyNames(dir: string, lockWaitMs = LOCK_WAIT_MS): Promise<void> {
   const legacy = path.join(dir, "names");
   if (!(await lstat(legacy).catch(() => undefined))?.isDirectory()) return;
-  await withStoreLock(dir, async () => {
-    if (!(await lstat(legacy).catch(() => undefined))?.isDirectory()) return;
-    const refs = await readRefs(dir);
-    const entries: { name: string; tagged: boolean; hex: string }[] = [];
-    for (const entry of await readdir(legacy)) {
-      let raw: string;
-      try {
-        raw = decodeURIComponent(entry);
-      } catch {
-        continue;
+  await withStoreLock(
+    dir,
+    async () => {
+      if (!(await lstat(legacy).catch(() => undefined))?.isDirectory()) return;
+      const refs = await readRefs(dir);
+      const entries: { name: string; tagged: boolean; hex: string }[] = [];
+      for (const entry of await readdir(legacy)) {
+        let raw: string;
+        try {
+          raw = decodeURIComponent(entry);
+        } catch {
+          continue;
+        }
+        const name = normaliseImageName(raw);
+        const hex = await readlink(path.join(legacy, entry)).catch(() => "");
+        if (name === undefined || !HEX.test(hex) || !(await lstat(path.join(dir, "records", `${hex}.json`)).catch(() => undefined))) continue;
+        entries.push({ name, tagged: raw.slice(raw.lastIndexOf("/") + 1).includes(":"), hex });
       }
-      const name = normaliseImageName(raw);
-      const hex = await readlink(path.join(legacy, entry)).catch(() => "");
-      if (name === undefined || !HEX.test(hex) || !(await lstat(path.join(dir, "records", `${hex}.json`)).catch(() => undefined))) continue;
-      entries.push({ name, tagged: raw.slice(raw.lastIndexOf("/") + 1).includes(":"), hex });
-    }
-    entries.sort((a, b) => Number(b.tagged) - Number(a.tagged));
-    for (const e of entries) if (!Object.hasOwn(refs.names, e.name)) refs.names[e.name] = e.hex;
-    for (const f of await readdir(path.join(dir, "records")).catch(() => [] as string[])) {
-      if (!/^[0-9a-f]{64}\.json$/.test(f)) continue;
-      const old = z
-        .object({ manifestDigest: z.string().regex(/^sha256:[0-9a-f]{64}$/) })
-        .safeParse(await readFile(path.join(dir, "records", f), "utf8").then(JSON.parse, () => null));
-      if (old.success) refs.manifests[old.data.manifestDigest.slice(7)] ??= f.slice(0, 64);
-    }
-    await writeRefs(dir, refs);
-    await rm(legacy, { recursive: true, force: true });
-    await recordEvent(dir, undefined, "image.names_migrated", { names: refs.names });
-  });
+      entries.sort((a, b) => Number(b.tagged) - Number(a.tagged));
+      for (const e of entries) if (!Object.hasOwn(refs.names, e.name)) refs.names[e.name] = e.hex;
+      for (const f of await readdir(path.join(dir, "records")).catch(() => [] as string[])) {
+        if (!/^[0-9a-f]{64}\.json$/.test(f)) continue;
+        const old = z
+          .object({ manifestDigest: z.string().regex(/^sha256:[0-9a-f]{64}$/) })
+          .safeParse(await readFile(path.join(dir, "records", f), "utf8").then(JSON.parse, () => null));
+        if (old.success) refs.manifests[old.data.manifestDigest.slice(7)] ??= f.slice(0, 64);
+      }
+      await writeRefs(dir, refs);
+      await rm(legacy, { recursive: true, force: true });
+      await recordEvent(dir, undefined, "image.names_migrated", { names: refs.names });
+    },
+    lockWaitMs,
+  );
 }
 
 /** Replaces the index whole: a reader sees the old one or the new one, never a part. */
@@ -113,10 +118,10 @@ export async function recordEvent(dir: string, log: ImageLog | undefined, event:
  * process alone; a lock naming a live process (or only a pid that is alive) is waited for, then
  * refused as busy.
  */
-export async function withStoreLock<T>(dir: string, fn: () => Promise<T>): Promise<T> {
+export async function withStoreLock<T>(dir: string, fn: () => Promise<T>, waitMs = LOCK_WAIT_MS): Promise<T> {
   const lock = path.join(dir, LOCK_FILE);
   const mine = newHolderTarget();
-  const deadline = Date.now() + LOCK_WAIT_MS;
+  const deadline = Date.now() + waitMs;
   for (;;) {
     if (await createRecord(lock, mine)) break;
     const holder = await readRecord(lock);

@@ -41,7 +41,7 @@ import {
   prepareMountPoints,
   verifyLayer,
 } from "./layers.js";
-import { type ImageLog, migrateLegacyNames, type Refs, readRefs, recordEvent, withStoreLock, writeRefs } from "./refs.js";
+import { type ImageLog, LOCK_WAIT_MS, migrateLegacyNames, type Refs, readRefs, recordEvent, withStoreLock, writeRefs } from "./refs.js";
 
 const run = promisify(execFile);
 
@@ -195,12 +195,15 @@ export class ImageStore {
   readonly dir: string;
   readonly #limits: ImportLimits;
   readonly #log: ImageLog | undefined;
+  readonly #lockWaitMs: number;
   #swept: Promise<void> | undefined;
 
-  constructor(dir: string, opts: { limits?: Partial<ImportLimits>; log?: ImageLog } = {}) {
+  /** `lockWaitMs`: how long an operation waits for another process holding the store's lock. */
+  constructor(dir: string, opts: { limits?: Partial<ImportLimits>; log?: ImageLog; lockWaitMs?: number } = {}) {
     this.dir = dir;
     this.#limits = { ...DEFAULT_IMPORT_LIMITS, ...opts.limits };
     this.#log = opts.log;
+    this.#lockWaitMs = opts.lockWaitMs ?? LOCK_WAIT_MS;
   }
 
   /** Makes the store's directories and removes what removals and imports cut short left (once per instance). */
@@ -219,7 +222,7 @@ export class ImageStore {
     ] as const)
       await mkdir(path.join(this.dir, d), { recursive: true, mode });
     if (!this.#swept) {
-      this.#swept = withStoreLock(this.dir, () => this.#sweep());
+      this.#swept = withStoreLock(this.dir, () => this.#sweep(), this.#lockWaitMs);
       this.#swept.catch(() => {
         this.#swept = undefined;
       });
@@ -278,7 +281,7 @@ export class ImageStore {
 
   /** The index, after a store made before it has been moved to it. */
   async #refs(): Promise<Refs> {
-    await migrateLegacyNames(this.dir);
+    await migrateLegacyNames(this.dir, this.#lockWaitMs);
     return readRefs(this.dir);
   }
 
@@ -311,7 +314,7 @@ export class ImageStore {
     // The operator's names, checked before anything is read or written.
     const given = [...new Set((opts.names ?? []).map((n) => imageName(n, "image name")))];
     await this.#ensure();
-    await migrateLegacyNames(this.dir);
+    await migrateLegacyNames(this.dir, this.#lockWaitMs);
     const staging = await mkdtemp(path.join(this.dir, "tmp", `import-${newHolderTarget()}-`));
     try {
       const st = await stat(source).catch(() => undefined);
@@ -359,8 +362,10 @@ export class ImageStore {
         sizeBytes: budget.bytes,
         importedAt: new Date().toISOString(),
       };
-      return await withStoreLock(this.dir, () =>
-        this.#commit({ configHex, tree, record, wanted, operatorNamed: given.length > 0, replace: opts.replace === true, plan, staging }),
+      return await withStoreLock(
+        this.dir,
+        () => this.#commit({ configHex, tree, record, wanted, operatorNamed: given.length > 0, replace: opts.replace === true, plan, staging }),
+        this.#lockWaitMs,
       );
     } finally {
       await rm(staging, { recursive: true, force: true });
@@ -552,23 +557,27 @@ export class ImageStore {
    * tree and disk (each renamed aside before it is deleted).
    */
   async remove(ref: string): Promise<boolean> {
-    await migrateLegacyNames(this.dir);
-    return withStoreLock(this.dir, async () => {
-      const refs = await readRefs(this.dir);
-      const hex = (await this.#configHex(ref)) ?? hexFor(ref, refs);
-      if (!hex || !(await this.#stored(hex))) return false;
-      const next: Refs = {
-        names: Object.fromEntries(Object.entries(refs.names).filter(([, h]) => h !== hex)),
-        manifests: Object.fromEntries(Object.entries(refs.manifests).filter(([, h]) => h !== hex)),
-      };
-      await writeRefs(this.dir, next);
-      for (const [name, h] of Object.entries(refs.names))
-        if (h === hex) await recordEvent(this.dir, this.#log, "image.name_removed", { name, image: `sha256:${hex}` });
-      await rm(path.join(this.dir, "records", `${hex}.json`), { force: true });
-      await this.#discard(path.join(this.dir, "disks", `${hex}.ext4`));
-      await this.#discard(path.join(this.dir, "rootfs", hex));
-      return true;
-    });
+    await migrateLegacyNames(this.dir, this.#lockWaitMs);
+    return withStoreLock(
+      this.dir,
+      async () => {
+        const refs = await readRefs(this.dir);
+        const hex = (await this.#configHex(ref)) ?? hexFor(ref, refs);
+        if (!hex || !(await this.#stored(hex))) return false;
+        const next: Refs = {
+          names: Object.fromEntries(Object.entries(refs.names).filter(([, h]) => h !== hex)),
+          manifests: Object.fromEntries(Object.entries(refs.manifests).filter(([, h]) => h !== hex)),
+        };
+        await writeRefs(this.dir, next);
+        for (const [name, h] of Object.entries(refs.names))
+          if (h === hex) await recordEvent(this.dir, this.#log, "image.name_removed", { name, image: `sha256:${hex}` });
+        await rm(path.join(this.dir, "records", `${hex}.json`), { force: true });
+        await this.#discard(path.join(this.dir, "disks", `${hex}.ext4`));
+        await this.#discard(path.join(this.dir, "rootfs", hex));
+        return true;
+      },
+      this.#lockWaitMs,
+    );
   }
 }
 

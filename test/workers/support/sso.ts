@@ -208,9 +208,3 @@ export async function enrolMfa(session: string) {
   if (confirmed.status !== 200) throw new Error(`mfa confirm: ${confirmed.status} ${confirmed.text}`);
   return { secret, otpauthUri: started.json.otpauthUri as string, recoveryCodes: confirmed.json.recoveryCodes as string[] };
 }
-
-/** Waits for the next 30 s TOTP step (a code of the current step was used already). */
-export async function nextStep(): Promise<void> {
-  const ms = 30_000 - (Date.now() % 30_000) + 50;
-  await new Promise((r) => setTimeout(r, ms));
-}

@@ -1,0 +1,82 @@
+#!/usr/bin/env node
+// `npm test`: the whole suite runs its two projects at once, as two vitest processes. Vitest runs
+// projects with different worker counts one after the other, and they suit different counts: the
+// Workers files one at a time (they share the fake provider and egress target, whose request logs
+// tests read), the Node files two at a time (mostly waiting on sandboxes, VM boots and Chromium).
+// Side by side they take about the longer of the two instead of the sum.
+//
+// Anything narrower (a file or name filter, --project, watch mode, an option with a separate value)
+// goes to vitest unchanged. `--outputFile=F` (JSON reporter) gets one file per project, merged into F.
+import { spawn } from "node:child_process";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import path from "node:path";
+import readline from "node:readline";
+import { buildDashboard } from "./build-dashboard.mjs";
+
+const PROJECTS = ["node", "workers"];
+const args = process.argv.slice(2);
+const vitest = path.join(path.dirname(createRequire(import.meta.url).resolve("vitest/package.json")), "vitest.mjs");
+
+const wholeSuite = args.every((a) => a.startsWith("--") && !a.startsWith("--project") && a !== "--watch");
+if (!wholeSuite) process.exit(await run(["run", ...args], undefined));
+
+// Built once here: the two processes' configs would otherwise both write it at once.
+await buildDashboard({ quiet: true });
+const outputs = [];
+const codes = await Promise.all(
+  PROJECTS.map((project) => {
+    const own = args.map((a) => {
+      const m = /^(--outputFile(?:\.json)?=)(.+)$/.exec(a);
+      if (!m) return a;
+      const file = m[2].replace(/(\.json)?$/, `.${project}$1`);
+      outputs.push({ merged: m[2], file });
+      return `${m[1]}${file}`;
+    });
+    return run(["run", "--project", project, ...own], project);
+  }),
+);
+mergeJsonReports(outputs);
+process.exit(codes.find((c) => c !== 0) ?? 0);
+
+/** Runs vitest; with a label, its output lines are prefixed so two runs can share the terminal. */
+function run(vitestArgs, label) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [vitest, ...vitestArgs], {
+      stdio: label ? ["ignore", "pipe", "pipe"] : "inherit",
+      env: label && process.stdout.isTTY ? { ...process.env, FORCE_COLOR: "1" } : process.env,
+    });
+    if (label) {
+      for (const [from, to] of [
+        [child.stdout, process.stdout],
+        [child.stderr, process.stderr],
+      ]) {
+        readline.createInterface({ input: from, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) => to.write(`[${label}] ${line}\n`));
+      }
+    }
+    child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
+  });
+}
+
+/** One JSON report out of the projects' (vitest's JSON reporter format: counts add up, results concatenate). */
+function mergeJsonReports(list) {
+  for (const merged of new Set(list.map((o) => o.merged))) {
+    const parts = list.filter((o) => o.merged === merged);
+    const reports = parts.map((p) => {
+      try {
+        return JSON.parse(readFileSync(p.file, "utf8"));
+      } catch {
+        return undefined; // a run that crashed before reporting: its exit code already fails the suite
+      }
+    });
+    const present = reports.filter(Boolean);
+    if (present.length === 0) continue;
+    const out = { ...present[0], testResults: present.flatMap((r) => r.testResults ?? []) };
+    for (const [key, value] of Object.entries(out))
+      if (typeof value === "number" && key.startsWith("num")) out[key] = present.reduce((s, r) => s + (r[key] ?? 0), 0);
+    out.startTime = Math.min(...present.map((r) => r.startTime));
+    out.success = reports.every((r) => r?.success === true);
+    writeFileSync(merged, JSON.stringify(out));
+    for (const p of parts) rmSync(p.file, { force: true });
+  }
+}
