@@ -21,7 +21,14 @@ import {
   sandboxEnv,
 } from "./sandbox.js";
 
-export const PROTOCOL_VERSION = 1;
+/**
+ * 2 adds the joined binary frames (kinds 2 and 3), which a host sends only once the edge's
+ * hello.ack says 2. An edge answers each host with the host's own version, so hosts of version 1
+ * keep working; a host of version 2 facing an edge of version 1 says hello again as version 1.
+ */
+export const PROTOCOL_VERSION = 2;
+export const MIN_PROTOCOL_VERSION = 1;
+const ProtocolVersion = z.number().int().min(MIN_PROTOCOL_VERSION).max(PROTOCOL_VERSION);
 /** Largest WebSocket message either side accepts (text or binary). */
 export const MAX_FRAME_BYTES = 1024 * 1024;
 /** Largest payload of one binary data frame. */
@@ -33,6 +40,15 @@ export const MAX_CREDIT = 16 * 1024 * 1024;
 export const DATA_HEADER_BYTES = 5;
 /** Binary frame kind: body bytes of a stream (request body edge->host, response body host->edge). */
 export const FRAME_KIND_DATA = 1;
+/** Binary frame kind (version 2): body bytes that complete the sender's body, a data frame and `end` in one message. */
+export const FRAME_KIND_DATA_END = 2;
+/**
+ * Binary frame kind (version 2, host -> edge): a whole response in one message, `res`, its body and
+ * `end`: kind | u32 stream id | u32 head length | the `res` frame's JSON | the body. A small answer
+ * is then one message instead of three (one WebSocket event, one parse, one write each side).
+ */
+export const FRAME_KIND_RESPONSE = 3;
+const RESPONSE_HEADER_BYTES = DATA_HEADER_BYTES + 4;
 
 /**
  * Heartbeats are fixed strings so the Durable Object can answer them with
@@ -63,7 +79,7 @@ export type TunnelErrorCode = z.infer<typeof ErrorCodes>;
 /** host -> edge, first frame after the upgrade. */
 export const HelloFrame = z.strictObject({
   t: z.literal("hello"),
-  v: z.literal(PROTOCOL_VERSION),
+  v: ProtocolVersion,
   agent: z.string().max(128).optional(), // daemon version string, for status only
   /** The drivers this host runs and the images imported on it (the edge picks hosts by them). */
   capabilities: HostCapabilitiesSchema.optional(),
@@ -73,7 +89,8 @@ export const CapabilitiesFrame = z.strictObject({ t: z.literal("capabilities"), 
 /** edge -> host, answer to hello. */
 export const HelloAckFrame = z.strictObject({
   t: z.literal("hello.ack"),
-  v: z.literal(PROTOCOL_VERSION),
+  /** The host's own version, which the edge speaks back. */
+  v: ProtocolVersion,
   hostId: Token,
   /** How often the host should ping; the edge considers it gone after a few missed. */
   heartbeatMs: z.number().int().min(1000).max(300_000),
@@ -320,24 +337,54 @@ export function parseTextFrame<F>(schema: z.ZodType<F>, text: string): ParsedTex
   return { ok: true, frame: parsed.data };
 }
 
-export type DataFrame = { id: number; payload: Uint8Array };
+/** A binary message: body bytes (`end`: they complete the body), or a whole response (`head`: the `res` frame's JSON). */
+export type BinaryFrame =
+  | { kind: "data"; id: number; payload: Uint8Array; end: boolean }
+  | { kind: "response"; id: number; head: string; payload: Uint8Array };
 
-/** Encodes body bytes of one stream as a binary data frame (payload <= MAX_CHUNK_BYTES). */
-export function encodeData(id: number, payload: Uint8Array): Uint8Array {
+/** Encodes body bytes of one stream as a binary data frame (payload <= MAX_CHUNK_BYTES); `end` (version 2) ends the body too. */
+export function encodeData(id: number, payload: Uint8Array, end = false): Uint8Array {
   const out = new Uint8Array(DATA_HEADER_BYTES + payload.byteLength);
-  out[0] = FRAME_KIND_DATA;
+  out[0] = end ? FRAME_KIND_DATA_END : FRAME_KIND_DATA;
   new DataView(out.buffer).setUint32(1, id, false);
   out.set(payload, DATA_HEADER_BYTES);
   return out;
 }
 
-/** Decodes a binary frame; null when the header is malformed. */
-export function decodeData(bytes: Uint8Array): DataFrame | null {
+/** Encodes a whole response (version 2): its head frame, its body (<= MAX_CHUNK_BYTES) and its end. */
+export function encodeResponse(head: Extract<HostToEdgeFrame, { t: "res" }>, payload: Uint8Array): Uint8Array {
+  const headBytes = new TextEncoder().encode(JSON.stringify(head));
+  const out = new Uint8Array(RESPONSE_HEADER_BYTES + headBytes.byteLength + payload.byteLength);
+  const view = new DataView(out.buffer);
+  out[0] = FRAME_KIND_RESPONSE;
+  view.setUint32(1, head.id, false);
+  view.setUint32(DATA_HEADER_BYTES, headBytes.byteLength, false);
+  out.set(headBytes, RESPONSE_HEADER_BYTES);
+  out.set(payload, RESPONSE_HEADER_BYTES + headBytes.byteLength);
+  return out;
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+/** Decodes a binary frame; null when its header is malformed or its kind unknown. */
+export function decodeBinaryFrame(bytes: Uint8Array): BinaryFrame | null {
   if (bytes.byteLength < DATA_HEADER_BYTES || bytes.byteLength > MAX_FRAME_BYTES) return null;
-  if (bytes[0] !== FRAME_KIND_DATA) return null;
-  const id = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength).getUint32(1, false);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  const id = view.getUint32(1, false);
   if (id === 0) return null;
-  return { id, payload: bytes.subarray(DATA_HEADER_BYTES) };
+  const kind = bytes[0];
+  if (kind === FRAME_KIND_DATA || kind === FRAME_KIND_DATA_END)
+    return { kind: "data", id, payload: bytes.subarray(DATA_HEADER_BYTES), end: kind === FRAME_KIND_DATA_END };
+  if (kind !== FRAME_KIND_RESPONSE || bytes.byteLength < RESPONSE_HEADER_BYTES) return null;
+  const headLength = view.getUint32(DATA_HEADER_BYTES, false);
+  if (headLength > bytes.byteLength - RESPONSE_HEADER_BYTES) return null;
+  let head: string;
+  try {
+    head = utf8.decode(bytes.subarray(RESPONSE_HEADER_BYTES, RESPONSE_HEADER_BYTES + headLength));
+  } catch {
+    return null;
+  }
+  return { kind: "response", id, head, payload: bytes.subarray(RESPONSE_HEADER_BYTES + headLength) };
 }
 
 /** Serializes a control frame. Keeps callers from sending unvalidated shapes by type. */

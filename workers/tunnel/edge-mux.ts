@@ -12,8 +12,8 @@ import {
   INVALID_ACK,
   MAX_CHUNK_BYTES,
   MAX_FRAME_BYTES,
-  PROTOCOL_VERSION,
-  decodeData,
+  ResponseHeadFrame,
+  decodeBinaryFrame,
   encodeData,
   encodeText,
   invalidAck,
@@ -139,15 +139,29 @@ export class EdgeMux {
       return;
     }
     const bytes = message instanceof Uint8Array ? message : new Uint8Array(message);
-    const data = decodeData(bytes);
-    if (!data) return this.#refuse(bytes.byteLength > MAX_FRAME_BYTES ? "frame_too_large" : "bad_frame", "bad binary frame");
+    const frame = decodeBinaryFrame(bytes);
+    if (!frame) return this.#refuse(bytes.byteLength > MAX_FRAME_BYTES ? "frame_too_large" : "bad_frame", "bad binary frame");
     if (!this.#ready) return this.#refuse("not_ready", "data before hello");
-    const s = this.#streams.get(data.id);
-    if (!s || s.ended) return this.#refuse("unknown_stream", "data for an unknown or ended stream", data.id);
+    if (frame.kind === "data") return this.#onData(frame.id, frame.payload, frame.end);
+    // A whole response: its head as a `res` frame would be, then its body and end.
+    const head = parseTextFrame(ResponseHeadFrame, frame.head);
+    if (!head.ok || head.frame.id !== frame.id || (!head.frame.body && frame.payload.byteLength > 0))
+      return this.#refuse("bad_frame", "bad response frame", frame.id);
+    const s = this.#streams.get(frame.id);
+    if (!s) return this.#refuse("unknown_stream", "res for an unknown stream", frame.id);
+    this.#onFrame(head.frame);
+    if (head.frame.body && !s.closed) this.#onData(frame.id, frame.payload, true);
+  }
+
+  /** Body bytes from the host; `end`: they complete the body. */
+  #onData(id: number, payload: Uint8Array, end: boolean): void {
+    const s = this.#streams.get(id);
+    if (!s || s.ended) return this.#refuse("unknown_stream", "data for an unknown or ended stream", id);
     if (s.head) return this.#resetStream(s, "out_of_order", "data before response head");
-    if (data.payload.byteLength > s.recvWindow) return this.#resetStream(s, "flow_control", "window exceeded");
-    s.recvWindow -= data.payload.byteLength;
-    s.queue.push(data.payload);
+    if (payload.byteLength > s.recvWindow) return this.#resetStream(s, "flow_control", "window exceeded");
+    s.recvWindow -= payload.byteLength;
+    if (payload.byteLength > 0) s.queue.push(payload);
+    if (end) s.ended = true;
     this.#wakePull(s);
   }
 
@@ -227,7 +241,7 @@ export class EdgeMux {
       this.#send(
         encodeText({
           t: "hello.ack",
-          v: PROTOCOL_VERSION,
+          v: f.v, // the host's own version: one of 1 sends no joined frames and accepts only 1 here
           hostId: this.#opts.hostId,
           heartbeatMs: this.#opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
         }),

@@ -6,17 +6,20 @@ import WebSocket from "ws";
 import { HOP_BY_HOP_HEADERS } from "../hop-by-hop.js";
 import {
   EdgeToHostFrame,
+  type HostToEdgeFrame,
   HEARTBEAT_PING,
   INITIAL_WINDOW,
   MAX_CHUNK_BYTES,
   MAX_FRAME_BYTES,
+  MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
   type SandboxStartCommand,
   type SandboxStatus,
   type TunnelCommand,
   type TunnelErrorCode,
-  decodeData,
+  decodeBinaryFrame,
   encodeData,
+  encodeResponse,
   encodeText,
   parseTextFrame,
   refusedCommand,
@@ -69,7 +72,11 @@ interface HostStream {
   recvWindow: number;
   unreturnedCredit: number;
   pending: Buffer[];
+  /** The response head, until it is sent (with the first flush: alone, or joined with the whole body). */
+  head: Extract<HostToEdgeFrame, { t: "res" }> | null;
   resEnded: boolean;
+  /** A flush is scheduled for this turn of the event loop: a head, its data and its end arriving together go out together. */
+  flushQueued: boolean;
   done: boolean;
 }
 
@@ -88,6 +95,8 @@ export class TunnelClient extends EventEmitter {
   #pingTimer: NodeJS.Timeout | null = null;
   #retryTimer: NodeJS.Timeout | null = null;
   #highestStreamId = 0;
+  /** The version this connection's hello offered; the edge's ack settles it (joined frames from 2 on). */
+  #version: number = PROTOCOL_VERSION;
 
   constructor(opts: TunnelClientOptions) {
     super();
@@ -156,15 +165,7 @@ export class TunnelClient extends EventEmitter {
     this.#ws = ws;
     ws.on("open", () => {
       this.#lastPongAt = Date.now();
-      const capabilities = this.#capabilities;
-      this.#send(
-        encodeText({
-          t: "hello",
-          v: PROTOCOL_VERSION,
-          ...(this.#opts.agent ? { agent: this.#opts.agent } : {}),
-          ...(capabilities ? { capabilities } : {}),
-        }),
-      );
+      this.#sayHello(PROTOCOL_VERSION);
       this.#startHeartbeat();
       this.emit("open");
     });
@@ -178,6 +179,19 @@ export class TunnelClient extends EventEmitter {
     ws.on("message", (data, isBinary) => this.#onMessage(data, isBinary));
     ws.on("error", (err) => this.#log("tunnel.socket_error", { error: err.name }));
     ws.on("close", (code) => this.#onClose(ws, code));
+  }
+
+  #sayHello(version: number): void {
+    this.#version = version;
+    const capabilities = this.#capabilities;
+    this.#send(
+      encodeText({
+        t: "hello",
+        v: version,
+        ...(this.#opts.agent ? { agent: this.#opts.agent } : {}),
+        ...(capabilities ? { capabilities } : {}),
+      }),
+    );
   }
 
   #onClose(ws: WebSocket, code: number): void {
@@ -234,8 +248,9 @@ export class TunnelClient extends EventEmitter {
       }
       return this.#onFrame(parsed.frame);
     }
-    const d = decodeData(buf);
-    if (!d) return this.#refuse(buf.byteLength > MAX_FRAME_BYTES ? "frame_too_large" : "bad_frame", "bad binary frame");
+    const d = decodeBinaryFrame(buf);
+    // The edge sends body bytes only (kinds 1 and 2); a whole response is the host's to send.
+    if (d?.kind !== "data") return this.#refuse(buf.byteLength > MAX_FRAME_BYTES ? "frame_too_large" : "bad_frame", "bad binary frame");
     if (!this.#ready) return this.#refuse("not_ready", "data before hello.ack");
     const s = this.#streams.get(d.id);
     if (!s) return this.#unknownStream(d.id, "data");
@@ -243,12 +258,14 @@ export class TunnelClient extends EventEmitter {
     if (n > s.recvWindow) return this.#resetStream(s, "flow_control", "window exceeded");
     s.recvWindow -= n;
     // Credit goes back once the bytes are handed to the kernel, so a slow target slows the edge.
-    s.req.write(Buffer.from(d.payload), () => this.#returnCredit(s, n));
+    if (n > 0) s.req.write(Buffer.from(d.payload), () => this.#returnCredit(s, n));
+    if (d.end) s.req.end();
   }
 
   #onFrame(f: EdgeToHostFrame): void {
     if (f.t === "hello.ack") {
       this.#ready = true;
+      this.#version = Math.min(this.#version, f.v);
       this.#attempt = 0;
       this.#lastPongAt = Date.now();
       // The edge sets the longest interval it tolerates; a shorter local setting is kept.
@@ -259,6 +276,11 @@ export class TunnelClient extends EventEmitter {
       }
       this.emit("connected");
       return;
+    }
+    if (!this.#ready && f.t === "error" && this.#version > MIN_PROTOCOL_VERSION) {
+      // An edge older than this host refuses its hello: say it again in the oldest version.
+      this.#log("tunnel.hello_downgraded", { from: this.#version, to: MIN_PROTOCOL_VERSION });
+      return this.#sayHello(MIN_PROTOCOL_VERSION);
     }
     if (!this.#ready) return this.#refuse("not_ready", "frame before hello.ack");
     switch (f.t) {
@@ -342,7 +364,9 @@ export class TunnelClient extends EventEmitter {
       recvWindow: INITIAL_WINDOW,
       unreturnedCredit: 0,
       pending: [],
+      head: null,
       resEnded: false,
+      flushQueued: false,
       done: false,
     };
     this.#streams.set(f.id, s);
@@ -362,44 +386,74 @@ export class TunnelClient extends EventEmitter {
       }
       const status = res.statusCode ?? 502;
       const hasBody = f.method !== "HEAD" && status !== 204 && status !== 304;
-      this.#send(encodeText({ t: "res", id: s.id, status: status < 200 ? 502 : status, headers: headerPairs, body: hasBody }));
+      s.head = { t: "res", id: s.id, status: status < 200 ? 502 : status, headers: headerPairs, body: hasBody };
       if (!hasBody) {
         res.resume();
-        this.#finish(s);
+        s.resEnded = true;
+        this.#flush(s);
         return;
       }
       res.on("data", (chunk: Buffer) => {
         s.pending.push(chunk);
-        this.#flush(s);
+        this.#queueFlush(s);
       });
       res.on("end", () => {
         s.resEnded = true;
-        this.#flush(s);
+        this.#queueFlush(s);
       });
+      this.#queueFlush(s);
       res.on("error", () => this.#resetStream(s, "target_error", "target response failed"));
     });
     if (!f.body) req.end();
   }
 
-  /** Sends buffered response bytes within the window; pauses the target while the edge has no credit. */
-  #flush(s: HostStream): void {
-    while (s.pending.length > 0 && s.sendWindow > 0 && !s.done) {
-      const head = s.pending[0]!;
-      const n = Math.min(head.byteLength, s.sendWindow, MAX_CHUNK_BYTES);
-      if (!this.#send(encodeData(s.id, head.subarray(0, n)))) return;
-      s.sendWindow -= n;
-      if (n === head.byteLength) s.pending.shift();
-      else s.pending[0] = head.subarray(n);
-    }
-    if (s.done) return;
-    if (s.pending.length > 0) s.res?.pause();
-    else if (s.resEnded) this.#finish(s);
-    else s.res?.resume();
+  /**
+   * Flushes once the target's events of this turn are in: a small answer's head, body and end
+   * usually arrive together and then leave as one frame (version 2), not three.
+   */
+  #queueFlush(s: HostStream): void {
+    if (s.flushQueued) return;
+    s.flushQueued = true;
+    setImmediate(() => {
+      s.flushQueued = false;
+      this.#flush(s);
+    });
   }
 
-  #finish(s: HostStream): void {
+  /** Sends the head and buffered response bytes within the window; pauses the target while the edge has no credit. */
+  #flush(s: HostStream): void {
     if (s.done) return;
-    this.#send(encodeText({ t: "end", id: s.id }));
+    const joined = this.#version >= 2;
+    if (s.head) {
+      const head = s.head;
+      s.head = null;
+      const whole = joined && s.resEnded ? wholeBody(s.pending, Math.min(s.sendWindow, MAX_CHUNK_BYTES)) : undefined;
+      if (whole) {
+        this.#send(encodeResponse(head, whole));
+        s.sendWindow -= whole.byteLength;
+        return this.#finished(s);
+      }
+      if (!this.#send(encodeText(head))) return;
+    }
+    while (s.pending.length > 0 && s.sendWindow > 0) {
+      const first = s.pending[0]!;
+      const n = Math.min(first.byteLength, s.sendWindow, MAX_CHUNK_BYTES);
+      const last = joined && s.resEnded && s.pending.length === 1 && n === first.byteLength;
+      if (!this.#send(encodeData(s.id, first.subarray(0, n), last))) return;
+      s.sendWindow -= n;
+      if (n === first.byteLength) s.pending.shift();
+      else s.pending[0] = first.subarray(n);
+      if (last) return this.#finished(s);
+    }
+    if (s.pending.length > 0) s.res?.pause();
+    else if (s.resEnded) {
+      this.#send(encodeText({ t: "end", id: s.id }));
+      this.#finished(s);
+    } else s.res?.resume();
+  }
+
+  /** The stream's response went out whole (its end included). */
+  #finished(s: HostStream): void {
     s.done = true;
     this.#streams.delete(s.id);
   }
@@ -447,4 +501,12 @@ export class TunnelClient extends EventEmitter {
     ws.send(data);
     return true;
   }
+}
+
+/** The buffered body as one payload when it fits `limit` bytes, else undefined. */
+function wholeBody(chunks: Buffer[], limit: number): Buffer | undefined {
+  let total = 0;
+  for (const c of chunks) total += c.byteLength;
+  if (total > limit) return undefined;
+  return chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, total);
 }

@@ -5,16 +5,19 @@ import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
 import type WebSocket from "ws";
 import {
+  type BinaryFrame,
   HostToEdgeFrame,
   INITIAL_WINDOW,
   MAX_FRAME_BYTES,
   type SandboxStartCommand,
-  decodeData,
+  decodeBinaryFrame,
+  encodeData,
+  encodeResponse,
   encodeText,
   type HostToEdgeFrame as Frame,
 } from "../../../schema/tunnel.js";
 import { type CommandHandler, TunnelClient } from "../../../sandbox-host/src/tunnel/client.js";
-import type { EdgeMux } from "../../../workers/tunnel/edge-mux.js";
+import { EdgeMux } from "../../../workers/tunnel/edge-mux.js";
 import { type FakeEdge, type FakeEdgeOptions, startFakeEdge } from "../../support/tunnel-edge.js";
 
 const CRED = "pal_hostcred_test_credential";
@@ -149,8 +152,8 @@ describe("TunnelClient", () => {
     ws.on("message", (raw, isBinary) => {
       const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(raw as ArrayBuffer);
       if (isBinary) {
-        const d = decodeData(buf);
-        if (d) data.push({ id: d.id, n: d.payload.byteLength });
+        const d = decodeBinaryFrame(buf);
+        if (d?.kind === "data") data.push({ id: d.id, n: d.payload.byteLength });
       } else {
         const p = HostToEdgeFrame.safeParse(JSON.parse(buf.toString()));
         if (p.success) frames.push(p.data);
@@ -323,5 +326,139 @@ describe("TunnelClient", () => {
     expect(statuses.slice(0, 2)).toEqual([401, 401]);
     expect(edge.connections).toBe(0);
     expect(client.connected).toBe(false);
+  });
+});
+
+/** A raw edge's view of what the host sends: text frames and binary frames, in order. */
+function recordHost(ws: WebSocket) {
+  const seen: (Frame | BinaryFrame)[] = [];
+  let wake: () => void = () => {};
+  ws.on("message", (raw, isBinary) => {
+    const buf = Buffer.isBuffer(raw) ? raw : Buffer.from(raw as ArrayBuffer);
+    const frame = isBinary ? decodeBinaryFrame(buf) : HostToEdgeFrame.safeParse(JSON.parse(buf.toString())).data;
+    if (frame) seen.push(isBinary ? { ...(frame as BinaryFrame), payload: Buffer.from((frame as BinaryFrame).payload) } : frame);
+    wake();
+  });
+  const until = async (pred: () => boolean) => {
+    while (!pred()) await new Promise<void>((r) => (wake = r));
+  };
+  /** Frames of one stream, as "res", "end", "data", "data+end" or "response" (whole). */
+  const of = (id: number) =>
+    seen.flatMap((f) => {
+      if (!("id" in f) || f.id !== id) return [];
+      if ("kind" in f) return [f.kind === "response" ? "response" : f.end ? "data+end" : "data"];
+      return [f.t];
+    });
+  return { seen, until, of };
+}
+
+describe("joined frames (protocol version 2)", () => {
+  it("a small answer leaves the host as one message: head, body and end together", async () => {
+    const target = await startTarget();
+    const { edge } = await setup({ mux: false });
+    const { ws } = await edge.nextConnection();
+    const host = recordHost(ws);
+    await host.until(() => host.seen.some((f) => "t" in f && f.t === "hello" && f.v === 2));
+    ws.send(encodeText({ t: "hello.ack", v: 2, hostId: "h", heartbeatMs: 60_000 }));
+    ws.send(encodeText({ t: "req", id: 1, method: "GET", url: `${target.base}/small`, headers: [], body: false }));
+    ws.send(encodeText({ t: "req", id: 2, method: "HEAD", url: `${target.base}/small`, headers: [], body: false }));
+    await host.until(() => host.of(1).length > 0 && host.of(2).length > 0);
+    // A command round trip after it: anything else the host had for streams 1 and 2 has arrived.
+    ws.send(encodeText({ t: "ping" }));
+    await host.until(() => host.seen.some((f) => "t" in f && f.t === "pong"));
+    expect(host.of(1)).toEqual(["response"]);
+    expect(host.of(2)).toEqual(["response"]);
+    const whole = host.seen.find((f): f is Extract<BinaryFrame, { kind: "response" }> => "kind" in f && f.kind === "response" && f.id === 1);
+    expect(JSON.parse(whole?.head ?? "")).toMatchObject({ t: "res", id: 1, status: 200, body: true });
+    expect(Buffer.from(whole?.payload ?? []).toString()).toBe("path=/small");
+  });
+
+  it("a longer answer sends its head, then data, the last data frame ending the body (no end frame)", async () => {
+    const target = await startTarget();
+    const { edge } = await setup({ mux: false });
+    const { ws } = await edge.nextConnection();
+    const host = recordHost(ws);
+    await host.until(() => host.seen.some((f) => "t" in f && f.t === "hello"));
+    ws.send(encodeText({ t: "hello.ack", v: 2, hostId: "h", heartbeatMs: 60_000 }));
+    const total = INITIAL_WINDOW - 1000; // more than one chunk, within the first window
+    ws.send(encodeText({ t: "req", id: 1, method: "GET", url: `${target.base}/bytes/${total}`, headers: [], body: false }));
+    await host.until(() => host.of(1).at(-1) === "data+end" || host.of(1).at(-1) === "response");
+    const frames = host.of(1);
+    expect(frames[0]).toBe("res");
+    expect(frames.slice(1, -1).every((f) => f === "data")).toBe(true);
+    expect(frames).not.toContain("end");
+    const bytes = host.seen.reduce((n, f) => n + ("kind" in f && f.id === 1 ? f.payload.byteLength : 0), 0);
+    expect(bytes).toBe(total);
+  });
+
+  it("facing an edge of version 1 (which refuses hello 2), says hello 1 and sends only version-1 frames", async () => {
+    const target = await startTarget();
+    const { edge, client } = await setup({ mux: false });
+    const { ws } = await edge.nextConnection();
+    const host = recordHost(ws);
+    await host.until(() => host.seen.some((f) => "t" in f && f.t === "hello"));
+    ws.send(encodeText({ t: "error", code: "bad_frame", message: "unknown frame or invalid fields" }));
+    await host.until(() => host.seen.some((f) => "t" in f && f.t === "hello" && f.v === 1));
+    ws.send(encodeText({ t: "hello.ack", v: 1, hostId: "h", heartbeatMs: 60_000 }));
+    ws.send(encodeText({ t: "req", id: 1, method: "GET", url: `${target.base}/small`, headers: [], body: false }));
+    await host.until(() => host.of(1).includes("end"));
+    expect(host.of(1)).toEqual(["res", "data", "end"]);
+    expect(client.connected).toBe(true);
+  });
+
+  it("through the edge's mux: small, empty, bodiless and streamed answers arrive whole", async () => {
+    const target = await startTarget();
+    const { edge } = await setup();
+    const { mux } = await connected(edge);
+    expect(await (await mux.forward({ method: "GET", url: `${target.base}/one` })).text()).toBe("path=/one");
+    const head = await mux.forward({ method: "HEAD", url: `${target.base}/one` });
+    expect([head.status, await head.text()]).toEqual([200, ""]);
+    expect((await (await mux.forward({ method: "GET", url: `${target.base}/bytes/0` })).arrayBuffer()).byteLength).toBe(0);
+    const big = new Uint8Array(await (await mux.forward({ method: "GET", url: `${target.base}/bytes/${2 * INITIAL_WINDOW + 5}` })).arrayBuffer());
+    expect(big.byteLength).toBe(2 * INITIAL_WINDOW + 5);
+  });
+});
+
+describe("EdgeMux: joined frames from a host", () => {
+  async function muxWithStream() {
+    const sent: (string | Uint8Array)[] = [];
+    const mux = new EdgeMux({ send: (d) => void sent.push(d), close: () => {} }, { hostId: "h", log: () => {} });
+    mux.handleMessage(encodeText({ t: "hello", v: 2 }));
+    const response = mux.forward({ method: "GET", url: "http://127.0.0.1:9/x" });
+    const req = JSON.parse(String(sent.find((d) => typeof d === "string" && d.includes('"req"'))));
+    const errors = () => sent.filter((d): d is string => typeof d === "string" && /"t":"(error|reset)"/.test(d)).map((d) => JSON.parse(d));
+    return { mux, response, id: req.id as number, errors };
+  }
+  const head = (id: number, body = true) => ({ t: "res" as const, id, status: 200, headers: [["x-a", "1"]] as [string, string][], body });
+  const enc = (s: string) => new TextEncoder().encode(s);
+
+  it("refuses a whole response whose head names another stream, is not JSON, or has a body it says it has not", async () => {
+    const { mux, response, id, errors } = await muxWithStream();
+    mux.handleMessage(encodeResponse(head(id + 1), enc("x")));
+    const notJson = encodeResponse(head(id), enc("x"));
+    notJson[10] = 0x7b; // the head's second byte ('"' of '{"t":') becomes '{': not JSON
+    mux.handleMessage(notJson);
+    mux.handleMessage(encodeResponse(head(id, false), enc("smuggled")));
+    expect(errors().map((e) => e.code)).toEqual(["unknown_stream", "bad_frame", "bad_frame"]);
+    // The stream is untouched and takes its real answer.
+    mux.handleMessage(encodeResponse(head(id), enc("real")));
+    const res = await response;
+    expect([res.headers.get("x-a"), await res.text()]).toEqual(["1", "real"]);
+  });
+
+  it("ends a body at data+end: later data for the stream is refused, and a second head resets it", async () => {
+    const first = await muxWithStream();
+    first.mux.handleMessage(encodeText(head(first.id)));
+    first.mux.handleMessage(encodeData(first.id, enc("ab")));
+    first.mux.handleMessage(encodeData(first.id, enc("c"), true));
+    first.mux.handleMessage(encodeData(first.id, enc("late")));
+    expect(await (await first.response).text()).toBe("abc");
+    expect(first.errors().map((e) => e.code)).toEqual(["unknown_stream"]);
+    const second = await muxWithStream();
+    second.mux.handleMessage(encodeText(head(second.id)));
+    const res = await second.response;
+    second.mux.handleMessage(encodeResponse(head(second.id), enc("again")));
+    expect(second.errors().map((e) => e.code)).toEqual(["out_of_order"]);
+    await expect(res.text()).rejects.toThrow(/second response head/);
   });
 });

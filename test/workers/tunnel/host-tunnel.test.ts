@@ -2,7 +2,14 @@
 import { runDurableObjectAlarm, runInDurableObject } from "cloudflare:test";
 import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { EdgeToHostFrame, INITIAL_WINDOW, MAX_FRAME_BYTES, decodeData, encodeData, type EdgeToHostFrame as Frame } from "../../../schema/tunnel.js";
+import {
+  EdgeToHostFrame,
+  INITIAL_WINDOW,
+  MAX_FRAME_BYTES,
+  decodeBinaryFrame,
+  encodeData,
+  type EdgeToHostFrame as Frame,
+} from "../../../schema/tunnel.js";
 import type { ForwardOptions, ForwardRequest } from "../../../workers/tunnel/edge-mux.js";
 import { connectHostTunnel } from "../../../workers/tunnel/connect.js";
 import { HOST_ID_HEADER, type HostTunnel, ORG_ID_HEADER, POOL_HEADER } from "../../../workers/tunnel/host-tunnel.js";
@@ -22,8 +29,8 @@ class FakeHost {
         if (!parsed.success) throw new Error(`edge sent an invalid frame: ${ev.data}`);
         this.messages.push({ kind: "text", frame: parsed.data });
       } else {
-        const d = decodeData(new Uint8Array(ev.data));
-        if (!d) throw new Error("edge sent a bad binary frame");
+        const d = decodeBinaryFrame(new Uint8Array(ev.data));
+        if (d?.kind !== "data") throw new Error("edge sent a bad binary frame");
         this.messages.push({ kind: "data", id: d.id, payload: d.payload.slice() });
       }
       this.#wake();
