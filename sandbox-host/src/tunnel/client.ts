@@ -2,6 +2,7 @@
 import { EventEmitter } from "node:events";
 import http from "node:http";
 import https from "node:https";
+import type { Duplex } from "node:stream";
 import WebSocket from "ws";
 import { HOP_BY_HOP_HEADERS } from "../hop-by-hop.js";
 import {
@@ -75,8 +76,6 @@ interface HostStream {
   /** The response head, until it is sent (with the first flush: alone, or joined with the whole body). */
   head: Extract<HostToEdgeFrame, { t: "res" }> | null;
   resEnded: boolean;
-  /** A flush is scheduled for this turn of the event loop: a head, its data and its end arriving together go out together. */
-  flushQueued: boolean;
   done: boolean;
 }
 
@@ -95,6 +94,10 @@ export class TunnelClient extends EventEmitter {
   #pingTimer: NodeJS.Timeout | null = null;
   #retryTimer: NodeJS.Timeout | null = null;
   #highestStreamId = 0;
+  /** Streams with target events to send, flushed together once per turn of the event loop. */
+  readonly #flushQueue = new Set<HostStream>();
+  /** The current connection's TCP/TLS socket (from the upgrade response), corked around a batch of flushes. */
+  #socket: Duplex | null = null;
   /** The version this connection's hello offered; the edge's ack settles it (joined frames from 2 on). */
   #version: number = PROTOCOL_VERSION;
 
@@ -163,6 +166,9 @@ export class TunnelClient extends EventEmitter {
       generateMask: (mask: Buffer) => void mask.fill(0),
     });
     this.#ws = ws;
+    ws.on("upgrade", (res) => {
+      this.#socket = res.socket;
+    });
     ws.on("open", () => {
       this.#lastPongAt = Date.now();
       this.#sayHello(PROTOCOL_VERSION);
@@ -197,6 +203,7 @@ export class TunnelClient extends EventEmitter {
   #onClose(ws: WebSocket, code: number): void {
     if (this.#ws !== ws) return;
     this.#ws = null;
+    this.#socket = null;
     const wasReady = this.#ready;
     this.#ready = false;
     if (this.#pingTimer) clearInterval(this.#pingTimer);
@@ -366,7 +373,6 @@ export class TunnelClient extends EventEmitter {
       pending: [],
       head: null,
       resEnded: false,
-      flushQueued: false,
       done: false,
     };
     this.#streams.set(f.id, s);
@@ -409,15 +415,20 @@ export class TunnelClient extends EventEmitter {
 
   /**
    * Flushes once the target's events of this turn are in: a small answer's head, body and end
-   * usually arrive together and then leave as one frame (version 2), not three.
+   * usually arrive together and then leave as one frame (version 2), not three. The streams ready
+   * in one turn are flushed together with the socket corked, so their frames share one write.
    */
   #queueFlush(s: HostStream): void {
-    if (s.flushQueued) return;
-    s.flushQueued = true;
-    setImmediate(() => {
-      s.flushQueued = false;
-      this.#flush(s);
-    });
+    if (this.#flushQueue.size === 0) setImmediate(() => this.#flushQueued());
+    this.#flushQueue.add(s);
+  }
+
+  #flushQueued(): void {
+    const socket = this.#socket;
+    socket?.cork();
+    for (const s of this.#flushQueue) this.#flush(s);
+    this.#flushQueue.clear();
+    socket?.uncork();
   }
 
   /** Sends the head and buffered response bytes within the window; pauses the target while the edge has no credit. */
