@@ -337,10 +337,13 @@ export function parseTextFrame<F>(schema: z.ZodType<F>, text: string): ParsedTex
   return { ok: true, frame: parsed.data };
 }
 
-/** A binary message: body bytes (`end`: they complete the body), or a whole response (`head`: the `res` frame's JSON). */
+/**
+ * A binary message: body bytes (`end`: they complete the body), or a whole response (`head`: the
+ * `res` frame's JSON; null when the frame names its stream but its head cannot be read).
+ */
 export type BinaryFrame =
   | { kind: "data"; id: number; payload: Uint8Array; end: boolean }
-  | { kind: "response"; id: number; head: string; payload: Uint8Array };
+  | { kind: "response"; id: number; head: string | null; payload: Uint8Array };
 
 /** Encodes body bytes of one stream as a binary data frame (payload <= MAX_CHUNK_BYTES); `end` (version 2) ends the body too. */
 export function encodeData(id: number, payload: Uint8Array, end = false): Uint8Array {
@@ -375,16 +378,17 @@ export function decodeBinaryFrame(bytes: Uint8Array): BinaryFrame | null {
   const kind = bytes[0];
   if (kind === FRAME_KIND_DATA || kind === FRAME_KIND_DATA_END)
     return { kind: "data", id, payload: bytes.subarray(DATA_HEADER_BYTES), end: kind === FRAME_KIND_DATA_END };
-  if (kind !== FRAME_KIND_RESPONSE || bytes.byteLength < RESPONSE_HEADER_BYTES) return null;
+  if (kind !== FRAME_KIND_RESPONSE) return null;
+  const unreadable = { kind: "response" as const, id, head: null, payload: new Uint8Array(0) };
+  if (bytes.byteLength < RESPONSE_HEADER_BYTES) return unreadable;
   const headLength = view.getUint32(DATA_HEADER_BYTES, false);
-  if (headLength > bytes.byteLength - RESPONSE_HEADER_BYTES) return null;
-  let head: string;
+  if (headLength > bytes.byteLength - RESPONSE_HEADER_BYTES) return unreadable;
   try {
-    head = utf8.decode(bytes.subarray(RESPONSE_HEADER_BYTES, RESPONSE_HEADER_BYTES + headLength));
+    const head = utf8.decode(bytes.subarray(RESPONSE_HEADER_BYTES, RESPONSE_HEADER_BYTES + headLength));
+    return { kind: "response", id, head, payload: bytes.subarray(RESPONSE_HEADER_BYTES + headLength) };
   } catch {
-    return null;
+    return unreadable;
   }
-  return { kind: "response", id, head, payload: bytes.subarray(RESPONSE_HEADER_BYTES + headLength) };
 }
 
 /** Serializes a control frame. Keeps callers from sending unvalidated shapes by type. */

@@ -12,6 +12,7 @@ import {
   INVALID_ACK,
   MAX_CHUNK_BYTES,
   MAX_FRAME_BYTES,
+  MIN_PROTOCOL_VERSION,
   ResponseHeadFrame,
   decodeBinaryFrame,
   encodeData,
@@ -50,7 +51,9 @@ export interface EdgeMuxOptions {
   commandTimeoutMs?: number;
   /** Already past hello (the DO restores this from the socket attachment after hibernation). */
   ready?: boolean;
-  onReady?: () => void;
+  /** The protocol version the host's hello settled (restored with `ready`); 1 when unknown. */
+  version?: number;
+  onReady?: (version: number) => void;
   onStatus?: (status: SandboxStatus) => void;
   /** The host's drivers and images, from hello and from later `capabilities` frames. */
   onCapabilities?: (capabilities: HostCapabilities) => void;
@@ -103,12 +106,15 @@ export class EdgeMux {
   readonly #commands = new Map<string, PendingCommand>();
   #nextId = 1;
   #ready: boolean;
+  /** The host's version: joined frames (kinds 2 and 3) only from 2 on. */
+  #version: number;
   #closed = false;
 
   constructor(socket: TunnelSocket, opts: EdgeMuxOptions) {
     this.#socket = socket;
     this.#opts = opts;
     this.#ready = opts.ready ?? false;
+    this.#version = opts.version ?? MIN_PROTOCOL_VERSION;
   }
 
   get ready(): boolean {
@@ -142,12 +148,16 @@ export class EdgeMux {
     const frame = decodeBinaryFrame(bytes);
     if (!frame) return this.#refuse(bytes.byteLength > MAX_FRAME_BYTES ? "frame_too_large" : "bad_frame", "bad binary frame");
     if (!this.#ready) return this.#refuse("not_ready", "data before hello");
-    if (frame.kind === "data") return this.#onData(frame.id, frame.payload, frame.end);
-    // A whole response: its head as a `res` frame would be, then its body and end.
-    const head = parseTextFrame(ResponseHeadFrame, frame.head);
-    if (!head.ok || head.frame.id !== frame.id || (!head.frame.body && frame.payload.byteLength > 0))
-      return this.#refuse("bad_frame", "bad response frame", frame.id);
+    const joined = frame.kind === "response" || frame.end;
+    if (frame.kind === "data" && !joined) return this.#onData(frame.id, frame.payload, false);
     const s = this.#streams.get(frame.id);
+    // A refused joined frame fails its stream at once: nothing else will come for it.
+    const refused = (message: string) => (s ? this.#resetStream(s, "bad_frame", message) : this.#refuse("bad_frame", message, frame.id));
+    if (this.#version < 2) return refused("joined frames need protocol version 2");
+    if (frame.kind === "data") return this.#onData(frame.id, frame.payload, true);
+    // A whole response: its head as a `res` frame would be, then its body and end.
+    const head = frame.head === null ? undefined : parseTextFrame(ResponseHeadFrame, frame.head);
+    if (!head?.ok || head.frame.id !== frame.id || (!head.frame.body && frame.payload.byteLength > 0)) return refused("bad response frame");
     if (!s) return this.#refuse("unknown_stream", "res for an unknown stream", frame.id);
     this.#onFrame(head.frame);
     if (head.frame.body && !s.closed) this.#onData(frame.id, frame.payload, true);
@@ -238,6 +248,7 @@ export class EdgeMux {
   #onFrame(f: HostToEdgeFrame): void {
     if (f.t === "hello") {
       this.#ready = true;
+      this.#version = f.v;
       this.#send(
         encodeText({
           t: "hello.ack",
@@ -246,10 +257,12 @@ export class EdgeMux {
           heartbeatMs: this.#opts.heartbeatMs ?? DEFAULT_HEARTBEAT_MS,
         }),
       );
-      this.#opts.onReady?.();
+      this.#opts.onReady?.(f.v);
       if (f.capabilities) this.#opts.onCapabilities?.(f.capabilities);
       return;
     }
+    // An error is never answered with one: two refusing peers would trade them without end.
+    if (!this.#ready && f.t === "error") return this.#log("tunnel.peer_error", { code: f.code, stream: f.id });
     if (!this.#ready) return this.#refuse("not_ready", "frame before hello");
     switch (f.t) {
       case "ping":
@@ -308,7 +321,8 @@ export class EdgeMux {
       }
       case "end":
         if (s.head) return this.#resetStream(s, "out_of_order", "end before response head");
-        if (s.ended) return this.#resetStream(s, "out_of_order", "end twice");
+        // Already ended: a host of version 1 also ends a bodiless head (HEAD, 204, 304); nothing to change.
+        if (s.ended) return;
         s.ended = true;
         this.#wakePull(s);
         return;
@@ -453,6 +467,10 @@ export class EdgeMux {
   #closeStream(s: Stream): void {
     s.closed = true;
     this.#streams.delete(s.id);
+    // A request body waiting for credit stops: the response ended first (an early answer).
+    const w = s.creditWaiter;
+    s.creditWaiter = null;
+    w?.();
   }
 
   #refuse(code: TunnelErrorCode, message: string, id?: number): void {

@@ -26,6 +26,8 @@ const Attachment = z.object({
   pool: z.string(),
   connectedAt: z.number(),
   ready: z.boolean(),
+  /** The tunnel protocol version the host's hello settled (absent: a connection older than version 2). */
+  version: z.number().int().optional(),
 });
 type Attachment = z.infer<typeof Attachment>;
 
@@ -192,7 +194,8 @@ export class HostTunnel extends DurableObject<Env> {
         hostId: att.hostId,
         heartbeatMs: this.#heartbeatMs,
         ready: att.ready,
-        onReady: () => ws.serializeAttachment({ ...att, ready: true } satisfies Attachment),
+        ...(att.version === undefined ? {} : { version: att.version }),
+        onReady: (version) => ws.serializeAttachment({ ...att, ready: true, version } satisfies Attachment),
         onHeartbeat: () => void this.ctx.storage.put("lastHeartbeatAt", Date.now()),
         onCapabilities: (capabilities) => {
           void this.ctx.storage.put("capabilities", capabilities);

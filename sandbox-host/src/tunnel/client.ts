@@ -14,6 +14,7 @@ import {
   MAX_FRAME_BYTES,
   MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
+  ResponseHeadFrame,
   type SandboxStartCommand,
   type SandboxStatus,
   type TunnelCommand,
@@ -76,6 +77,8 @@ interface HostStream {
   /** The response head, until it is sent (with the first flush: alone, or joined with the whole body). */
   head: Extract<HostToEdgeFrame, { t: "res" }> | null;
   resEnded: boolean;
+  /** The head said no body follows (HEAD, 204, 304): it ends the stream by itself. */
+  bodyless: boolean;
   done: boolean;
 }
 
@@ -284,10 +287,17 @@ export class TunnelClient extends EventEmitter {
       this.emit("connected");
       return;
     }
-    if (!this.#ready && f.t === "error" && this.#version > MIN_PROTOCOL_VERSION) {
-      // An edge older than this host refuses its hello: say it again in the oldest version.
-      this.#log("tunnel.hello_downgraded", { from: this.#version, to: MIN_PROTOCOL_VERSION });
-      return this.#sayHello(MIN_PROTOCOL_VERSION);
+    if (!this.#ready && f.t === "error") {
+      // The edge refused the hello. An edge older than this host refuses version 2: say it again
+      // in the oldest version. Otherwise start over later; an error is never answered with one
+      // (two refusing peers would trade them without end).
+      if (this.#version > MIN_PROTOCOL_VERSION) {
+        this.#log("tunnel.hello_downgraded", { from: this.#version, to: MIN_PROTOCOL_VERSION });
+        return this.#sayHello(MIN_PROTOCOL_VERSION);
+      }
+      this.#log("tunnel.hello_refused", { code: f.code });
+      this.#ws?.terminate();
+      return;
     }
     if (!this.#ready) return this.#refuse("not_ready", "frame before hello.ack");
     switch (f.t) {
@@ -373,6 +383,7 @@ export class TunnelClient extends EventEmitter {
       pending: [],
       head: null,
       resEnded: false,
+      bodyless: false,
       done: false,
     };
     this.#streams.set(f.id, s);
@@ -392,7 +403,17 @@ export class TunnelClient extends EventEmitter {
       }
       const status = res.statusCode ?? 502;
       const hasBody = f.method !== "HEAD" && status !== 204 && status !== 304;
-      s.head = { t: "res", id: s.id, status: status < 200 ? 502 : status, headers: headerPairs, body: hasBody };
+      const head = ResponseHeadFrame.safeParse({
+        t: "res",
+        id: s.id,
+        status: status < 200 || status > 599 ? 502 : status,
+        headers: headerPairs,
+        body: hasBody,
+      });
+      // Beyond what a head frame carries (over 256 headers, a name over 256 characters): the edge would refuse it.
+      if (!head.success) return this.#resetStream(s, "target_error", "the target's response head is beyond what the tunnel carries");
+      s.head = head.data;
+      s.bodyless = !hasBody;
       if (!hasBody) {
         res.resume();
         s.resEnded = true;
@@ -458,7 +479,8 @@ export class TunnelClient extends EventEmitter {
     }
     if (s.pending.length > 0) s.res?.pause();
     else if (s.resEnded) {
-      this.#send(encodeText({ t: "end", id: s.id }));
+      // A bodiless head (HEAD, 204, 304) ended its stream already.
+      if (!s.bodyless) this.#send(encodeText({ t: "end", id: s.id }));
       this.#finished(s);
     } else s.res?.resume();
   }
@@ -467,6 +489,8 @@ export class TunnelClient extends EventEmitter {
   #finished(s: HostStream): void {
     s.done = true;
     this.#streams.delete(s.id);
+    // A target that answered before reading the whole request: the rest of it is not sent.
+    if (!s.req.writableEnded) s.req.destroy();
   }
 
   #returnCredit(s: HostStream, n: number): void {

@@ -432,18 +432,23 @@ describe("EdgeMux: joined frames from a host", () => {
   const head = (id: number, body = true) => ({ t: "res" as const, id, status: 200, headers: [["x-a", "1"]] as [string, string][], body });
   const enc = (s: string) => new TextEncoder().encode(s);
 
-  it("refuses a whole response whose head names another stream, is not JSON, or has a body it says it has not", async () => {
+  it("refuses a whole response for another stream, and fails a stream whose whole response is not JSON or has a body it says it has not", async () => {
     const { mux, response, id, errors } = await muxWithStream();
     mux.handleMessage(encodeResponse(head(id + 1), enc("x")));
-    const notJson = encodeResponse(head(id), enc("x"));
-    notJson[10] = 0x7b; // the head's second byte ('"' of '{"t":') becomes '{': not JSON
-    mux.handleMessage(notJson);
-    mux.handleMessage(encodeResponse(head(id, false), enc("smuggled")));
-    expect(errors().map((e) => e.code)).toEqual(["unknown_stream", "bad_frame", "bad_frame"]);
-    // The stream is untouched and takes its real answer.
+    expect(errors().map((e) => [e.t, e.code])).toEqual([["error", "unknown_stream"]]);
+    // The stream is untouched by another stream's frame and takes its real answer.
     mux.handleMessage(encodeResponse(head(id), enc("real")));
     const res = await response;
     expect([res.headers.get("x-a"), await res.text()]).toEqual(["1", "real"]);
+    const notJson = await muxWithStream();
+    const frame = encodeResponse(head(notJson.id), enc("x"));
+    frame[10] = 0x7b; // the head's second byte ('"' of '{"t":') becomes '{': not JSON
+    notJson.mux.handleMessage(frame);
+    await expect(notJson.response).rejects.toThrow(/bad response frame/);
+    const smuggled = await muxWithStream();
+    smuggled.mux.handleMessage(encodeResponse(head(smuggled.id, false), enc("smuggled")));
+    await expect(smuggled.response).rejects.toThrow(/bad response frame/);
+    expect(smuggled.errors().map((e) => [e.t, e.code])).toEqual([["reset", "bad_frame"]]);
   });
 
   it("ends a body at data+end: later data for the stream is refused, and a second head resets it", async () => {
