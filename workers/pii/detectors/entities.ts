@@ -167,6 +167,38 @@ function clean(piece: string, start: number, end: number): [number, number] | nu
 const TICKET_AFTER = /^-\d/;
 const FIELD_SEPARATOR = /\s[-·|—–•]\s/u;
 const ARTICLE = /^(?:Der|Die|Das|Dem|Den|Des|Ein|Eine|Einen|Le|La|Les|Un|Une|El|Los|Las|Il|Lo|Gli|Het|Een)\s+(?=\p{Lu})/u;
+/** Offices and roles in the languages the tagger reads: a span of these (and articles) alone names nobody. */
+const ROLE_WORDS = new Set(
+  (
+    "president chair chairman chairwoman chairperson director minister mayor judge treasurer secretary governor manager chief editor coach commissioner speaker " +
+    "presidente presidenta directora ministro ministra alcalde alcaldesa juez jueza tesorero tesorera secretario secretaria gobernador gobernadora gerente jefe jefa entrenador entrenadora " +
+    "diretor diretora prefeito prefeita juiz juíza tesoureiro tesoureira secretário secretária governador governadora chefe treinador treinadora " +
+    "président présidente directeur directrice ministre maire juge trésorier trésorière secrétaire gouverneur gérant gérante entraîneur " +
+    "presidentessa direttore direttrice sindaco sindaca giudice tesoriere tesoriera segretario segretaria governatore allenatore allenatrice " +
+    "präsident präsidentin vorsitzende vorsitzender direktor direktorin ministerin bürgermeister bürgermeisterin richter richterin schatzmeister schatzmeisterin sekretär sekretärin geschäftsführer geschäftsführerin trainerin kanzler kanzlerin " +
+    "voorzitter burgemeester rechter penningmeester secretaris wethouder " +
+    "prezes prezydent prezydentka dyrektor dyrektorka burmistrz sędzia skarbnik sekretarz trener " +
+    "předseda předsedkyně ředitel ředitelka ministr ministryně starosta starostka soudce soudkyně " +
+    "ordförande direktör borgmästare domare kassör sekreterare tränare formand direktør borgmester dommer kasserer ordfører " +
+    "mkurugenzi rais waziri meya jaji mwenyekiti katibu direktur presiden menteri walikota hakim ketua bendahara sekretaris pangulo kalihim " +
+    "başkan müdür bakan vali elnök igazgató miniszter polgármester bíró puheenjohtaja johtaja ministeri pormestari tuomari " +
+    "πρόεδρος διευθυντής υπουργός δήμαρχος δικαστής президент председатель директор министр мэр судья"
+  ).split(" "),
+);
+const ROLE_ARTICLES = new Set(
+  "the a an el la los las lo il o a os as le les l der die das den dem des de het een ein eine un una uno um uma une".split(" "),
+);
+
+/** Every word of the value is an office or an article ("El Presidente", "A Tesoureira", "Mkurugenzi"). */
+function roleAlone(value: string): boolean {
+  const words = value
+    .toLowerCase()
+    .split(/[\s'’]+/u)
+    .filter(Boolean);
+  return words.some((w) => ROLE_WORDS.has(w)) && words.every((w) => ROLE_WORDS.has(w) || ROLE_ARTICLES.has(w));
+}
+/** A German preposition with its article joined ("im", "am", "zum", "beim"): a noun follows, not a person. */
+const GERMAN_CONTRACTION_BEFORE = /(?:^|[^\p{L}])(?:im|am|vom|zum|zur|beim|ins|ans|aufs)\s+$/u;
 const PREPOSITION_BEFORE_NAME = /^(?:de|da|di|du|do|dos|das|del|della|van|von)\s+(\p{Lu}[\p{Ll}\p{M}'’-]+)/u;
 const POSSESSIVE = /^['’]s$/;
 const LOWER_WORD = /^\p{Ll}[\p{Ll}'’-]*$/u;
@@ -905,6 +937,9 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     // An everyday word before a colon is a field label ("Location:", "Company:"), a name there a speaker ("Anna:").
     if (piece[span[1]] === ":" && isEverydayWord(value, model)) continue;
     if (!plausible(value, s.kind) || notAName(value, model) || GREETING_BEFORE.test(piece.slice(Math.max(0, span[0] - 12), span[0]))) continue;
+    // An office named without its holder ("El Presidente", "De Voorzitter", "the Treasurer") is no person;
+    // nor is a German noun after an article joined to its preposition ("im Sommer", "im Keller").
+    if (s.kind === "person" && (roleAlone(value) || GERMAN_CONTRACTION_BEFORE.test(piece.slice(Math.max(0, span[0] - 6), span[0])))) continue;
     if (phraseShaped(piece, span[0], value, s.kind, model)) continue;
     // Fields of a line ("Head Of Marketing — Full Time"), never one name.
     if (s.kind !== "address" && FIELD_SEPARATOR.test(value)) continue;

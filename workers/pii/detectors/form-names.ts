@@ -70,9 +70,17 @@ export function slashTitledNames(piece: string): Offsets[] {
  */
 const USER_LABEL =
   /(?<![\p{L}\p{N}_])(?:user\s?name|user\s?id|user|login|benutzername|benutzer|nutzername|nome utente|utente|nombre de usuario|usuario|usuário|utilisateur|identifiant|gebruikersnaam|gebruiker|användarnamn|användare|brukernavn|brugernavn|bruger|käyttäjätunnus|käyttäjä|kullanıcı adı|kullanıcı|nazwa użytkownika|użytkownika|użytkownik|uživatelské jméno|uživatel|felhasználónév|felhasználó|utilizator|пользователь|логин)(?:\s*:\s*|\s+[–—-]\s+|\s+(?:is|ist|è|es|est|é|är|er|on|jest)\s+|\s+)['"“‘«]?(?=[\p{L}])/giu;
-/** A forum or comment byline ("Forum post by dave_r", "Posted by: dave_r", "Forumsbeitrag von Bernd_aus_Kiel", "Post sul forum di giovanni_r"). */
+/** A post's byline ("Posted by: grumpyoldtom", "publié par", "napisała"): the word after it is its writer. */
 const BYLINE =
-  /(?<![\p{L}])(?:posted by|post by|reply from|beitrag von|forum di|forum de|forum von|publié par|publicado por|gepost door|skrevet af|skrevet av|napisał|napisała|написал|написала|forum)\s*:?\s+['"“‘«]?(?=[\p{L}])/giu;
+  /(?<![\p{L}])(?:posted by|post by|reply from|beitrag von|publié par|publicado por|gepost door|skrevet af|skrevet av|napisał|napisała|написал|написала)\s*:?\s+['"“‘«]?(?=[\p{L}])/giu;
+/**
+ * A forum named before a writer, or a verb of writing ("Forum post by dave_r", "Sur le forum,
+ * velo_toulousain raconte", "Im Forum schrieb gartenfee_karin"): a handle only, with its marks.
+ */
+const FORUM_WRITER =
+  /(?<![\p{L}])(?:forum di|forum de|forum von|forum|foro|fórum|schrieb|schreibt|a écrit|écrit|escribió|ha scritto|scrive|escreveu|wrote)\s*[,:]?\s+['"“‘«]?(?=[\p{L}])/giu;
+/** A chat line's speaker after its time ("[09:15] kwame_o: …"): any handle with a lower-case letter (no log level). */
+const CHAT_SPEAKER = /(?:^|\n)[ \t]*\[\d{1,2}:\d{2}(?::\d{2})?\][ \t]+(?=[\p{L}][\p{L}\p{N}._-]{0,38}:)/gu;
 const HANDLE = /^[\p{L}][\p{L}\p{N}._-]{1,38}[\p{L}\p{N}]/u;
 /** Words a user-name label is followed by that are no user: "user account", "login page", "user is". */
 const NOT_A_HANDLE = Gaz.common | Gaz.dictionary | Gaz.frequent | Gaz.techTerm | Gaz.time;
@@ -82,7 +90,9 @@ export function userNames(piece: string, model: Tagger): Offsets[] {
   const out: Offsets[] = [];
   for (const [pattern, needsMark] of [
     [USER_LABEL, false],
-    [BYLINE, true],
+    [BYLINE, false],
+    [FORUM_WRITER, true],
+    [CHAT_SPEAKER, false],
   ] as const) {
     pattern.lastIndex = 0;
     for (let m = pattern.exec(piece); m; m = pattern.exec(piece)) {
@@ -98,6 +108,7 @@ export function userNames(piece: string, model: Tagger): Offsets[] {
       // A byline names a user only with a handle's marks; after a label, any word no list knows.
       if (needsMark ? !marked : !marked && flagsOf(handle, model) & NOT_A_HANDLE) continue;
       if (!marked && handle.length < 4) continue;
+      if (pattern === CHAT_SPEAKER && !/\p{Ll}/u.test(handle)) continue;
       out.push([at, at + handle.length]);
     }
   }

@@ -151,10 +151,10 @@ function trimRoleWords(piece: string, span: NameSpan, model: Tagger): void {
 }
 
 const CUE_WORDS =
-  "hey hi hiya hello dear thanks cheers ask asked tell told call message text ping cc met with invite hallo liebe lieber moin servus bonjour salut coucou merci hola oye gracias ciao grazie oi olá obrigado obrigada hej tack moi kiitos szia ahoj cześć hoi dag привет спасибо sorry köszi köszönöm valeu danke dzięki díky takk tak bedankt grazie";
+  "hey hi hiya hello dear thanks cheers ask asked tell told call message text ping cc met with invite hallo liebe lieber moin servus bonjour salut coucou merci hola oye gracias ciao grazie oi olá obrigado obrigada hej tack moi kiitos szia ahoj cześć hoi dag привет спасибо sorry köszi köszönöm valeu danke dzięki díky takk tak bedankt grazie hallå hejsan heisann hei halla terve moikka čau nazdar привіт вітаю γεια ρε halo merhaba selam";
 /** Greetings and thanks: the word after them is the one spoken to, even when it is also a dictionary word ("tack selma"). */
 const GREETING_WORDS =
-  "hey hi hiya hello dear thanks cheers sorry hallo danke bonjour salut merci hola oye gracias ciao grazie oi olá valeu obrigado obrigada hej tack takk tak hoi bedankt moi kiitos szia köszi köszönöm ahoj díky cześć dzięki спасибо привет";
+  "hey hi hiya hello dear thanks cheers sorry hallo danke bonjour salut merci hola oye gracias ciao grazie oi olá valeu obrigado obrigada hej tack takk tak hoi bedankt moi kiitos szia köszi köszönöm ahoj díky cześć dzięki спасибо привет hallå hejsan heisann hei halla terve moikka čau nazdar привіт вітаю γεια ρε halo merhaba selam";
 /** Verbs of chat (and "and") after a lower-case given name ("kevin posted", "marta said", "ellie and josh"). */
 const CHAT_VERBS =
   "said says posted wrote finished blocked is was will wants thinks has had moved asked needs did cited confirmed reported approved signed joined owes dice dijo porta sagt meint hat dit a est et und y e zegt vraagt heeft mówi powiedział říká řekl sanoo sanoi kysyy mondta azt dedi diz disse pediu sa säger sagde сказал говорит";
