@@ -58,7 +58,16 @@ export const HEARTBEAT_PING = '{"t":"ping"}';
 export const HEARTBEAT_PONG = '{"t":"pong"}';
 
 const StreamId = z.number().int().min(1).max(0xffffffff);
-const HeaderList = z.array(z.tuple([z.string().min(1).max(256), z.string().max(16 * 1024)])).max(256);
+/** Bounds of a frame's header list: at most this many, names of 1-256 characters, values up to 16 KiB. */
+export const HEADER_LIMITS = { count: 256, name: 256, value: 16 * 1024 } as const;
+const HeaderList = z.array(z.tuple([z.string().min(1).max(HEADER_LIMITS.name), z.string().max(HEADER_LIMITS.value)])).max(HEADER_LIMITS.count);
+
+/** The header list fits a frame (what HeaderList checks), without a schema pass per response. */
+export function headersFitFrame(headers: [string, string][]): boolean {
+  if (headers.length > HEADER_LIMITS.count) return false;
+  for (const [k, v] of headers) if (k.length < 1 || k.length > HEADER_LIMITS.name || v.length > HEADER_LIMITS.value) return false;
+  return true;
+}
 const Token = z.string().min(1).max(128);
 const ErrorCodes = z.enum([
   "bad_frame", // not JSON, not a known frame, or fields invalid

@@ -14,7 +14,6 @@ import {
   MAX_FRAME_BYTES,
   MIN_PROTOCOL_VERSION,
   PROTOCOL_VERSION,
-  ResponseHeadFrame,
   type SandboxStartCommand,
   type SandboxStatus,
   type TunnelCommand,
@@ -23,6 +22,7 @@ import {
   encodeData,
   encodeResponse,
   encodeText,
+  headersFitFrame,
   parseTextFrame,
   refusedCommand,
 } from "../../../schema/tunnel.js";
@@ -403,16 +403,9 @@ export class TunnelClient extends EventEmitter {
       }
       const status = res.statusCode ?? 502;
       const hasBody = f.method !== "HEAD" && status !== 204 && status !== 304;
-      const head = ResponseHeadFrame.safeParse({
-        t: "res",
-        id: s.id,
-        status: status < 200 || status > 599 ? 502 : status,
-        headers: headerPairs,
-        body: hasBody,
-      });
       // Beyond what a head frame carries (over 256 headers, a name over 256 characters): the edge would refuse it.
-      if (!head.success) return this.#resetStream(s, "target_error", "the target's response head is beyond what the tunnel carries");
-      s.head = head.data;
+      if (!headersFitFrame(headerPairs)) return this.#resetStream(s, "target_error", "the target's response head is beyond what the tunnel carries");
+      s.head = { t: "res", id: s.id, status: status < 200 || status > 599 ? 502 : status, headers: headerPairs, body: hasBody };
       s.bodyless = !hasBody;
       if (!hasBody) {
         res.resume();

@@ -14,6 +14,7 @@ import {
   encodeData,
   encodeResponse,
   encodeText,
+  headersFitFrame,
   type HostToEdgeFrame as Frame,
 } from "../../../schema/tunnel.js";
 import { type CommandHandler, TunnelClient } from "../../../sandbox-host/src/tunnel/client.js";
@@ -465,5 +466,26 @@ describe("EdgeMux: joined frames from a host", () => {
     second.mux.handleMessage(encodeResponse(head(second.id), enc("again")));
     expect(second.errors().map((e) => e.code)).toEqual(["out_of_order"]);
     await expect(res.text()).rejects.toThrow(/second response head/);
+  });
+});
+
+describe("headersFitFrame", () => {
+  it("agrees with the head frame's schema at every bound of the header list", () => {
+    const name = (n: number) => "n".repeat(n);
+    const lists: [string, string][][] = [
+      [],
+      [["a", ""]],
+      [["", "v"]],
+      [[name(256), "v"]],
+      [[name(257), "v"]],
+      [["a", "v".repeat(16 * 1024)]],
+      [["a", "v".repeat(16 * 1024 + 1)]],
+      Array.from({ length: 256 }, (_, i) => [`h${i}`, "v"] as [string, string]),
+      Array.from({ length: 257 }, (_, i) => [`h${i}`, "v"] as [string, string]),
+    ];
+    for (const headers of lists) {
+      const schema = HostToEdgeFrame.safeParse({ t: "res", id: 1, status: 200, headers, body: true }).success;
+      expect(headersFitFrame(headers), `${headers.length} headers`).toBe(schema);
+    }
   });
 });
