@@ -23,6 +23,7 @@ import {
   addSignatureName,
   addChatSpeakers,
   addClosingNames,
+  closingLineIn,
   addOtherMentions,
   completePersons,
   readCues,
@@ -896,6 +897,9 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
   let titleCase: boolean | undefined;
   for (const tagged of taggedSpans) {
     let s = tagged;
+    // A span run on past a line into a letter's closing ("8038 København.\nMvh Frederik") ends before that line.
+    const closingLine = closingLineIn(piece.slice(s.start, s.end));
+    if (closingLine > 0) s = { ...s, end: s.start + closingLine };
     if (s.kind === "address" && !addressShaped(piece.slice(s.start, s.end), model)) {
       // An "address" with no street word, postcode or address mark: numbers and codes are not
       // one; words are a name or place the tagger gave the wrong kind ("Maureen Ashdown-Pryce").
@@ -1674,6 +1678,8 @@ export function mergeAddresses(
       if (sorted[j - 1]?.kind === "person" && j - 1 === i && !/\d/.test(text.slice(growLeft(text, first.start, model), first.start))) break;
       // Two people side by side are a list of people ("Van der Berg; Ashworth"), never one address.
       if (next.kind === "person" && sorted[j - 1]?.kind === "person") break;
+      // A letter's closing and its signer ("…8038 København.\nMvh Frederik") end the address before them.
+      if (closingLineIn(text.slice(end, next.end)) >= 0) break;
       if (next.start - end > ADDRESS_GAP_MAX || !isAddressGap(text.slice(end, next.start), model) || taken(end, next.start)) break;
       end = next.end;
       j++;

@@ -1020,8 +1020,25 @@ export function addChatSpeakers(text: string, spans: NameSpan[], model: Tagger, 
 }
 
 /** Closing words of a letter, an e-mail or a message, in the languages of the sets. */
-const CLOSING =
-  /(?<![\p{L}])(?:best(?: regards| wishes)?|kind regards|warm regards|regards|cheers|thanks|thank you|many thanks|sincerely|yours(?: truly| sincerely)?|love|(?:viele |liebe |beste |herzliche )?grüße|gruß|lg|vg|mfg|cordialement|bien à vous|amitiés|bises|(?:un )?saludos?|atentamente|abrazos|(?:cordiali )?saluti|un abbraccio|abraços|atenciosamente|beijos|(?:met vriendelijke )?groet(?:en)?|hälsningar|mvh|(?:med vennlig |venlig )?hilsen|terveisin|üdv|üdvözlettel|pozdrawiam|s pozdravem|pozdravy|с уважением|з повагою|saygılarımla|selamlar)[ \t]*[,!.]?[ \t]*\n?[ \t]*(\p{Lu}[\p{L}\p{M}'’-]+(?: \p{Lu}[\p{L}\p{M}'’-]+)?)(?=[ \t]*(?:$|\n|["”»“」]))/giu;
+const CLOSING_WORDS =
+  "best(?: regards| wishes)?|kind regards|warm regards|regards|cheers|thanks|thank you|many thanks|sincerely|yours(?: truly| sincerely)?|love|(?:viele |liebe |beste |herzliche )?grüße|gruß|lg|vg|mfg|cordialement|bien à vous|amitiés|bises|(?:un )?saludos?|atentamente|abrazos|(?:cordiali )?saluti|un abbraccio|abraços|atenciosamente|beijos|(?:met vriendelijke )?groet(?:en)?|hälsningar|mvh|(?:med vennlig |venlig )?hilsen|terveisin|üdv|üdvözlettel|pozdrawiam|s pozdravem|pozdravy|с уважением|з повагою|saygılarımla|selamlar|aitäh|ačiū|paldies|ευχαριστώ|salamat(?: po)?|kiitos|dziękuję|děkuji|köszönöm|teşekkürler|terima kasih|дякую|спасибо";
+const CLOSING = new RegExp(
+  `(?<![\\p{L}])(?:${CLOSING_WORDS})[ \\t]*[,!.]?[ \\t]*\\n?[ \\t]*(\\p{Lu}[\\p{L}\\p{M}'’-]+(?: \\p{Lu}[\\p{L}\\p{M}'’-]+)?)(?=[ \\t]*(?:$|\\n|["”»“」]))`,
+  "giu",
+);
+/** A line (after a line break) that opens with a closing word and a name: where a letter's body ends. */
+const CLOSING_LINE = new RegExp(`\\n[ \\t]*(?:${CLOSING_WORDS})[ \\t]*[,!.]?[ \\t]*\\n?[ \\t]*\\p{Lu}`, "iu");
+/** Where in `value` a line opening with a closing starts (its line break), or -1. */
+export function closingLineIn(value: string): number {
+  if (!value.includes("\n")) return -1;
+  return CLOSING_LINE.exec(value)?.index ?? -1;
+}
+/** Words after a closing that sign for a group or an office, not a person. */
+const CLOSING_NOT_SIGNER = new Set(
+  "team support staff management everyone everybody all admin administration service services customer customers hr it sales billing accounts office reception equipo soporte équipe support-team kundenservice kundendienst team verwaltung redaktion direktion squadra assistenza suporte equipa atendimento".split(
+    " ",
+  ),
+);
 /** One capitalised word closing a quoted message or the text after its last sentence ("…на среду. Дима»"). */
 const LAST_WORD = /[.!?…][ \t]+(\p{Lu}[\p{L}\p{M}'’-]+)[ \t]*["”»“」]?[ \t]*$/u;
 
@@ -1032,17 +1049,24 @@ const LAST_WORD = /[.!?…][ \t]+(\p{Lu}[\p{L}\p{M}'’-]+)[ \t]*["”»“」]?
  * and "See you. Goodbye" are not names).
  */
 export function addClosingNames(text: string, spans: NameSpan[], model: Tagger): void {
-  const found: Array<[number, number]> = [];
+  const found: Array<[number, number, number?]> = [];
   const named = (word: string) => {
     const flags = flagsOf(word, model);
     return !(flags & NEVER_IN_NAME) && (flags & Gaz.first || unknownNameShaped(word, flags));
   };
+  // After a closing the signer's name may also be a word ("Thanks,\nJasmine", "Mvh Line") or
+  // shaped as no list knows ("Aitäh, Triin"); a group or an office is not ("Thanks, Team").
+  const signed = (word: string) => {
+    const flags = flagsOf(word, model);
+    if (flags & (NEVER_IN_NAME & ~Gaz.common) || CLOSING_NOT_SIGNER.has(word.toLowerCase())) return false;
+    return named(word) || flags & Gaz.first || (!(flags & (KNOWN_WORD | PLACES)) && /^\p{Lu}\p{Ll}[\p{Ll}\p{M}'’-]+$/u.test(word));
+  };
   CLOSING.lastIndex = 0;
   for (let m = CLOSING.exec(text); m; m = CLOSING.exec(text)) {
     const name = m[1] ?? "";
-    if (!named(name.split(" ")[0] ?? "")) continue;
+    if (!signed(name.split(" ")[0] ?? "")) continue;
     const at = m.index + m[0].length - name.length;
-    found.push([at, at + name.length]);
+    found.push([at, at + name.length, m.index]);
   }
   for (const quoted of [text, ...(text.match(/["“„«「][^"”»」]{20,}["”»」]/gu) ?? [])]) {
     const m = LAST_WORD.exec(quoted);
@@ -1051,8 +1075,14 @@ export function addClosingNames(text: string, spans: NameSpan[], model: Tagger):
     const at = offset + m.index + m[0].indexOf(m[1] ?? "", 1);
     found.push([at, at + (m[1]?.length ?? 0)]);
   }
-  for (const [start, end] of found) {
+  for (const [start, end, closingAt] of found) {
     const same = spans.find((s) => s.start <= start && end <= s.end);
+    // A span that took the closing word in ("Mvh Frederik") is the signer alone.
+    if (same && closingAt !== undefined && closingAt >= same.start && !text.slice(same.start, start).includes("\n")) {
+      same.start = start;
+      same.kind = "person";
+      continue;
+    }
     if (same) {
       if (same.end - same.start <= end - start + 1) same.kind = "person";
       continue;
