@@ -368,7 +368,7 @@ const CHINESE_FAMILY_TITLE = new RegExp(
 );
 const CHINESE_CUE_BEFORE = new RegExp(`(?:${CHINESE_ROLE_BEFORE})$`, "u");
 // "王俊杰您好", "徐秀英，您的…": a message opening on the name of the one it speaks to.
-const CHINESE_CUE_AFTER = new RegExp(`^(?:${CHINESE_ROLE_AFTER}|\\s?(?:您|你)好|[，,]\\s?您)`, "u");
+const CHINESE_CUE_AFTER = new RegExp(`^(?:\\s?(?:${CHINESE_ROLE_AFTER})|\\s?(?:您|你)好|[，,]\\s?您)`, "u");
 const CHINESE_JOINED = /^(?:和|与|與|及|、)$/u;
 /** Korean family names and the titles, honorifics and particles after a name. */
 export const KOREAN_SURNAMES =
