@@ -198,8 +198,8 @@ function roleAlone(value: string): boolean {
     .filter(Boolean);
   return words.some((w) => ROLE_WORDS.has(w)) && words.every((w) => ROLE_WORDS.has(w) || ROLE_ARTICLES.has(w));
 }
-/** A German preposition with its article joined ("im", "am", "zum", "beim"): a noun follows, not a person. */
-const GERMAN_CONTRACTION_BEFORE = /(?:^|[^\p{L}])(?:im|am|vom|zum|zur|beim|ins|ans|aufs)\s+$/u;
+/** A German preposition with its article joined ("im", "zum", "beim"; not "am", English too): a noun follows, not a person. */
+const GERMAN_CONTRACTION_BEFORE = /(?:^|[^\p{L}])(?:im|vom|zum|zur|beim|ins|ans|aufs)\s+$/u;
 const PREPOSITION_BEFORE_NAME = /^(?:de|da|di|du|do|dos|das|del|della|van|von)\s+(\p{Lu}[\p{Ll}\p{M}'’-]+)/u;
 const POSSESSIVE = /^['’]s$/;
 const LOWER_WORD = /^\p{Ll}[\p{Ll}'’-]*$/u;
@@ -328,7 +328,7 @@ const MARK = /\p{M}/u;
 const LOWER_LEAD = /^(?:\p{Ll}+\s+)+(?=\p{Lu})/u;
 /** A verb of report after a word makes it someone who speaks ("Nkemelu reported", "Kowalczyk powiedział"). */
 const REPORTED_AFTER =
-  /^ (?:said|says|wrote|writes|posted|reported|reports|confirmed|cited|asked|told|added|explained|noted|announced|replied|answered|argued|warned|admitted|signed|approved|called|paid|sent|won|scored|joined|resigned|declined|visited|arrived|moved|died|met|will|has|had|sagt|sagte|meint|erklärte|hat|dit|explique|dijo|dice|afirmó|ha|firmó|disse|diz|afirmou|zegt|zei|heeft|säger|sa|sagde|siger|har|sanoi|sanoo|mondta|dedi|mówi|powiedział|powiedziała|podpisał|podpisała|říká|řekl|řekla|сказал|сказала|говорит|bekreftet|bekräftade)(?![\p{L}])/u;
+  /^ (?:said|says|wrote|writes|posted|reported|reports|confirmed|cited|asked|told|added|explained|noted|announced|replied|answered|argued|warned|admitted|signed|approved|called|paid|sent|won|scored|joined|resigned|declined|visited|arrived|moved|died|met|will|has|had|sagt|sagte|meint|erklärte|hat|dit|explique|dijo|dice|afirmó|ha|firmó|disse|diz|afirmou|zegt|zei|heeft|säger|sa|sagde|siger|har|sanoi|sanoo|mondta|dedi|mówi|powiedział|powiedziała|podpisał|podpisała|říká|řekl|řekla|сказал|сказала|говорит|bekreftet|bekräftade|opened|equalised|equalized|netted|saved|struck|headed|missed|beat|thanked|praised|insisted|denied|claimed|stated|testified|pleaded|believes|wants|a (?:déclaré|marqué|sauvé|ouvert|égalisé|raconté|expliqué|ajouté|affirmé|annoncé|remercié|signé)|marcó|anotó|salvó|declaró|explicó|aseguró|añadió|pidió|marcou|pediu|explicou|defendeu|agradeceu|ha segnato|segna|ha detto|ha spiegato|erzielte|traf|erklärt|betonte|scoorde|maakte|забил|заявил|заявила|отметил|отметила|strzelił|zdobył|vstřelil|skóroval|gólt)(?![\p{L}])/u;
 /** Capitalised parts joined by a hyphen or apostrophe: "Yilmaz-Hoffmann", "HANS-JÖRG", "Dell'Acqua". */
 const JOINED_NAME = /^\p{Lu}[\p{L}\p{M}]*(?:['’-]\p{Lu}[\p{L}\p{M}]*)+$/u;
 
@@ -943,7 +943,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     if (!plausible(value, s.kind) || notAName(value, model) || GREETING_BEFORE.test(piece.slice(Math.max(0, span[0] - 12), span[0]))) continue;
     // An office named without its holder ("El Presidente", "De Voorzitter", "the Treasurer") is no person;
     // nor is a German noun after an article joined to its preposition ("im Sommer", "im Keller").
-    if (s.kind === "person" && (roleAlone(value) || GERMAN_CONTRACTION_BEFORE.test(piece.slice(Math.max(0, span[0] - 6), span[0])))) continue;
+    if (s.kind === "person" && notAPersonThere(piece, span[0], span[1])) continue;
     if (phraseShaped(piece, span[0], value, s.kind, model)) continue;
     // Fields of a line ("Head Of Marketing — Full Time"), never one name.
     if (s.kind !== "address" && FIELD_SEPARATOR.test(value)) continue;
@@ -993,7 +993,9 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       everyday:
         !SPACE.test(value) &&
         !POSSESSIVE_AFTER.test(piece.slice(span[1], span[1] + 3)) &&
-        (model.gazetteer.flags(tokenize(value).word[0] ?? 0) & KNOWN_WORD) !== 0,
+        (model.gazetteer.flags(tokenize(value).word[0] ?? 0) & KNOWN_WORD) !== 0 &&
+        // A surname that is also a word, then a verb of a person ("Silva scored", "Rocha disse"), is the person.
+        !(model.gazetteer.flags(tokenize(value).word[0] ?? 0) & Gaz.last && REPORTED_AFTER.test(piece.slice(span[1], span[1] + 16))),
       label: LABEL_AFTER.test(piece.slice(span[1], span[1] + 2)),
       nameShape: isBacked || SPACE.test(value) ? 0 : nameLikeness(value),
       plainWord: !isBacked && !SPACE.test(value) && !JOINED_NAME.test(value) && !REPORTED_AFTER.test(piece.slice(span[1], span[1] + 16)),
@@ -1006,7 +1008,12 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
   addKinNames(piece, model, out);
   addInstitutions(piece, model, out);
   addLeadingInstitutions(piece, model, out);
-  return out;
+  // Whatever rule named them: an office alone, or a noun after an article joined to its preposition, is no person.
+  return out.filter((c) => c.kind !== "person" || !notAPersonThere(piece, c.start, c.end));
+}
+
+function notAPersonThere(piece: string, start: number, end: number): boolean {
+  return roleAlone(piece.slice(start, end)) || GERMAN_CONTRACTION_BEFORE.test(piece.slice(Math.max(0, start - 6), start));
 }
 
 /**

@@ -1059,7 +1059,7 @@ export function addClosingNames(text: string, spans: NameSpan[], model: Tagger):
   const signed = (word: string) => {
     const flags = flagsOf(word, model);
     if (flags & (NEVER_IN_NAME & ~Gaz.common) || CLOSING_NOT_SIGNER.has(word.toLowerCase())) return false;
-    return named(word) || flags & Gaz.first || (!(flags & (KNOWN_WORD | PLACES)) && /^\p{Lu}\p{Ll}[\p{Ll}\p{M}'’-]+$/u.test(word));
+    return named(word) || flags & Gaz.first || (!(flags & (Gaz.common | PLACES)) && /^\p{Lu}\p{Ll}[\p{Ll}\p{M}'’-]+$/u.test(word));
   };
   CLOSING.lastIndex = 0;
   for (let m = CLOSING.exec(text); m; m = CLOSING.exec(text)) {
