@@ -35,6 +35,8 @@ describe("a letter's signer after its closing", () => {
 describe("chat and forum writers", () => {
   it.each([
     ["[09:15] kwame_o: she did, last night.", ["kwame_o"]],
+    ["[18:03] ToniR: die ist noch im Laden", ["ToniR"]],
+    ["[18:04] lena: bin gleich da", ["lena"]],
     ["Posted by grumpyoldtom: Has anyone here dealt with this?", ["grumpyoldtom"]],
     ["Sur le forum, velo_toulousain raconte sa traversée.", ["velo_toulousain"]],
     ["Im Forum schrieb gartenfee_karin: Meine Tomaten sind krank.", ["gartenfee_karin"]],
@@ -42,7 +44,13 @@ describe("chat and forum writers", () => {
     expect(people(text)).toEqual(expected);
   });
 
-  it.each(["[09:15] INFO: cache warmed in 120 ms", "[12:01:07] ERROR: connection refused"])("a log line's level is no speaker: %s", (text) => {
+  it.each([
+    "[09:15] INFO: cache warmed in 120 ms",
+    "[12:01:07] ERROR: connection refused",
+    "[12:00:01] sshd: session opened for user root",
+    "[09:30] kubelet: pod started",
+    "[09:30] worker-3: job done",
+  ])("a log line's level or process is no speaker: %s", (text) => {
     expect(people(text)).toEqual([]);
   });
 });

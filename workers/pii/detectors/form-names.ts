@@ -105,10 +105,15 @@ export function userNames(piece: string, model: Tagger): Offsets[] {
       // Parts that are all everyday words and no name are a setting or variable ("default_account", "test.user").
       const parts = handle.split(/[._\d-]+/).filter((p) => p.length >= 3);
       if (marked && parts.length > 0 && parts.every((p) => flagsOf(p, model) & NOT_A_HANDLE && !(flagsOf(p, model) & NAMES))) continue;
+      if (pattern === CHAT_SPEAKER) {
+        // A log line's process ("[12:00:01] sshd:", "kubelet:") has the same shape: a speaker needs a
+        // handle's marks, a capital inside ("ToniR") or a given or family name ("lena").
+        if (/\p{Ll}/u.test(handle) && (marked || /\p{Ll}\p{Lu}/u.test(handle) || flagsOf(handle, model) & NAMES)) out.push([at, at + handle.length]);
+        continue;
+      }
       // A byline names a user only with a handle's marks; after a label, any word no list knows.
       if (needsMark ? !marked : !marked && flagsOf(handle, model) & NOT_A_HANDLE) continue;
       if (!marked && handle.length < 4) continue;
-      if (pattern === CHAT_SPEAKER && !/\p{Ll}/u.test(handle)) continue;
       out.push([at, at + handle.length]);
     }
   }
