@@ -96,3 +96,16 @@ describe("offices without their holder, and nouns after a joined article", () =>
     expect(people("Treasurer Janet Okoye presented the budget.")).toEqual(["Janet Okoye"]);
   });
 });
+
+describe("a scorer by the minute of the goal", () => {
+  it.each([
+    ["Goals: JONES (18'), O'NEILL (54')", ["JONES", "O'NEILL"]],
+    ["Okafor 54', Silva 78'", ["Okafor", "Silva"]],
+  ])("%s", (text, expected) => {
+    expect(people(text)).toEqual(expected);
+  });
+
+  it.each(["It's 5' tall.", "The rope is 6' long.", "He's 6' 2\" and fast."])("a length in feet is no minute: %s", (text) => {
+    expect(people(text)).toEqual([]);
+  });
+});

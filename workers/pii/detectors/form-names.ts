@@ -85,6 +85,7 @@ const HANDLE = /^[\p{L}][\p{L}\p{N}._-]{1,38}[\p{L}\p{N}]/u;
 /** Words a user-name label is followed by that are no user: "user account", "login page", "user is". */
 const NOT_A_HANDLE = Gaz.common | Gaz.dictionary | Gaz.frequent | Gaz.techTerm | Gaz.time;
 const NAMES = Gaz.first | Gaz.last;
+const EVERYDAY = Gaz.common | Gaz.dictionary | Gaz.frequent;
 
 export function userNames(piece: string, model: Tagger): Offsets[] {
   const out: Offsets[] = [];
@@ -129,8 +130,26 @@ const SCORER = new RegExp(`${NAME_WORD}(?:\\s+(?:${PARTICLE}\\s+)*${NAME_WORD})?
 /** Countries, known organisations, nationalities, times and organisation words are no scorers ("Tore: Bayern 2"). */
 const NO_SCORER = Gaz.country | Gaz.nationality | Gaz.time | Gaz.orgWord | Gaz.orgName;
 
+/** A name with the minute of its goal after it, with a minute's mark ("JONES (18')", "Okafor 54'", "Müller (23.+2')"). */
+const MINUTE_AFTER_NAME = new RegExp(`(${NAME_WORD}(?:[ -]${NAME_WORD})?)\\s?\\(?\\d{1,3}(?:\\.?\\+\\d{1,2})?['’′](?![\\p{L}\\p{N}])`, "gu");
+
 export function scorerNames(piece: string, model: Tagger): Offsets[] {
   const out: Offsets[] = [];
+  if (/['’′]/u.test(piece)) {
+    MINUTE_AFTER_NAME.lastIndex = 0;
+    for (let m = MINUTE_AFTER_NAME.exec(piece); m; m = MINUTE_AFTER_NAME.exec(piece)) {
+      const name = m[1] ?? "";
+      // Each word a name the lists know or no word at all ("It's 5'" is a height).
+      const words = name.split(/[ -]/);
+      if (words.some((w) => /['’](?:s|t|re|ll|ve|d|m)$/iu.test(w))) continue; // a contraction ("It's 5'")
+      if (
+        words.some((w) => flagsOf(w, model) & (NO_SCORER & ~Gaz.orgName) || (flagsOf(w, model) & EVERYDAY && !(flagsOf(w, model) & NAMES))) ||
+        /^\p{Lu}{1,3}$/u.test(name)
+      )
+        continue;
+      out.push([m.index, m.index + name.length]);
+    }
+  }
   if (!piece.includes(":")) return out;
   for (const [label, needsCount] of [
     [SCORERS, false],
