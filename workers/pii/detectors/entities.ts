@@ -198,8 +198,8 @@ function roleAlone(value: string): boolean {
     .filter(Boolean);
   return words.some((w) => ROLE_WORDS.has(w)) && words.every((w) => ROLE_WORDS.has(w) || ROLE_ARTICLES.has(w));
 }
-/** A German preposition with its article joined ("im", "zum", "beim"; not "am", English too): a noun follows, not a person. */
-const GERMAN_CONTRACTION_BEFORE = /(?:^|[^\p{L}])(?:im|vom|zum|zur|beim|ins|ans|aufs)\s+$/u;
+/** A German preposition with its article joined ("im", "zum", "beim"; not "am" nor "ans", English and French words too). */
+const GERMAN_CONTRACTION_BEFORE = /(?:^|[^\p{L}])(?:im|vom|zum|zur|beim|ins|aufs)\s+$/u;
 const PREPOSITION_BEFORE_NAME = /^(?:de|da|di|du|do|dos|das|del|della|van|von)\s+(\p{Lu}[\p{Ll}\p{M}'’-]+)/u;
 const POSSESSIVE = /^['’]s$/;
 const LOWER_WORD = /^\p{Ll}[\p{Ll}'’-]*$/u;
@@ -943,7 +943,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     if (!plausible(value, s.kind) || notAName(value, model) || GREETING_BEFORE.test(piece.slice(Math.max(0, span[0] - 12), span[0]))) continue;
     // An office named without its holder ("El Presidente", "De Voorzitter", "the Treasurer") is no person;
     // nor is a German noun after an article joined to its preposition ("im Sommer", "im Keller").
-    if (s.kind === "person" && notAPersonThere(piece, span[0], span[1])) continue;
+    if (s.kind === "person" && notAPersonThere(piece, span[0], span[1], model)) continue;
     if (phraseShaped(piece, span[0], value, s.kind, model)) continue;
     // Fields of a line ("Head Of Marketing — Full Time"), never one name.
     if (s.kind !== "address" && FIELD_SEPARATOR.test(value)) continue;
@@ -1009,11 +1009,19 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
   addInstitutions(piece, model, out);
   addLeadingInstitutions(piece, model, out);
   // Whatever rule named them: an office alone, or a noun after an article joined to its preposition, is no person.
-  return out.filter((c) => c.kind !== "person" || !notAPersonThere(piece, c.start, c.end));
+  return out.filter((c) => c.kind !== "person" || !notAPersonThere(piece, c.start, c.end, model));
 }
 
-function notAPersonThere(piece: string, start: number, end: number): boolean {
-  return roleAlone(piece.slice(start, end)) || GERMAN_CONTRACTION_BEFORE.test(piece.slice(Math.max(0, start - 6), start));
+function notAPersonThere(piece: string, start: number, end: number, model: Tagger): boolean {
+  const before = piece.slice(Math.max(0, start - 12), start);
+  // After a title an office word is a family name ("Herr Richter", "Mrs Judge").
+  if (TITLE_BEFORE.test(before)) return false;
+  const value = piece.slice(start, end);
+  if (roleAlone(value)) return true;
+  // After "im", "zum", "beim": a noun ("im Sommer"), but a name stays one ("beim Huber", "zur Anna", chat's "im Jessica").
+  if (!GERMAN_CONTRACTION_BEFORE.test(before) || SPACE.test(value)) return false;
+  const flags = flagsOfWord(value, model);
+  return (flags & (Gaz.common | Gaz.dictionary | Gaz.frequent)) !== 0 && (flags & Gaz.first) === 0;
 }
 
 /**
@@ -1738,7 +1746,9 @@ function isAddressGap(gap: string, model: Tagger): boolean {
 /** Extends an address start over a house number, unit or street word before it on the same line. */
 function growLeft(text: string, start: number, model: Tagger): number {
   for (;;) {
-    const lineStart = text.lastIndexOf("\n", start - 1) + 1;
+    // Only the 24 characters before are read: a search back to the line's start made a long line quadratic.
+    const from = Math.max(0, start - 24);
+    const lineStart = from + text.slice(from, start).lastIndexOf("\n") + 1;
     const before = text.slice(Math.max(lineStart, start - 24), start);
     const m = /(\S+)(\s*)$/u.exec(before);
     if (!m || (m[2] === "" && start > lineStart && !/[,(]/.test(m[1] ?? ""))) return start;

@@ -78,10 +78,12 @@ const BYLINE =
  * velo_toulousain raconte", "Im Forum schrieb gartenfee_karin"): a handle only, with its marks.
  */
 const FORUM_WRITER =
-  /(?<![\p{L}])(?:forum di|forum de|forum von|forum|foro|fórum|schrieb|schreibt|a écrit|écrit|escribió|ha scritto|scrive|escreveu|wrote)\s*[,:]?\s+['"“‘«]?(?=[\p{L}])/giu;
+  /(?<![\p{L}])(?:forum di|forum de|forum von|forum\s*[,:]?|foro\s*,?|fórum\s*,?|schrieb|schreibt|a écrit|écrit|escribió|ha scritto|scrive|escreveu|wrote)\s+['"“‘«]?(?=[\p{L}])/giu;
 /** A chat line's speaker after its time ("[09:15] kwame_o: …"): any handle with a lower-case letter (no log level). */
 const CHAT_SPEAKER = /(?:^|\n)[ \t]*\[\d{1,2}:\d{2}(?::\d{2})?\][ \t]+(?=[\p{L}][\p{L}\p{N}._-]{0,38}:)/gu;
 const HANDLE = /^[\p{L}][\p{L}\p{N}._-]{1,38}[\p{L}\p{N}]/u;
+const FILE_NAME =
+  /\.(?:ya?ml|json|txt|log|gz|tgz|tar|zip|7z|js|mjs|cjs|ts|tsx|py|rb|go|rs|java|sh|md|csv|tsv|xml|conf|cfg|ini|lock|toml|html?|css|pdf|docx?|xlsx?|pptx?|png|jpe?g|gif|svg|sql|bak|env|pem|key|crt|exe|dll|so|bin|iso|img)$/iu;
 /** Words a user-name label is followed by that are no user: "user account", "login page", "user is". */
 const NOT_A_HANDLE = Gaz.common | Gaz.dictionary | Gaz.frequent | Gaz.techTerm | Gaz.time;
 const NAMES = Gaz.first | Gaz.last;
@@ -106,10 +108,12 @@ export function userNames(piece: string, model: Tagger): Offsets[] {
       // Parts that are all everyday words and no name are a setting or variable ("default_account", "test.user").
       const parts = handle.split(/[._\d-]+/).filter((p) => p.length >= 3);
       if (marked && parts.length > 0 && parts.every((p) => flagsOf(p, model) & NOT_A_HANDLE && !(flagsOf(p, model) & NAMES))) continue;
+      // A file name has a handle's marks ("kubeconfig.yaml", "fehler_log.txt"): no user.
+      if (FILE_NAME.test(handle)) continue;
       if (pattern === CHAT_SPEAKER) {
-        // A log line's process ("[12:00:01] sshd:", "kubelet:") has the same shape: a speaker needs a
-        // handle's marks, a capital inside ("ToniR") or a given or family name ("lena").
-        if (/\p{Ll}/u.test(handle) && (marked || /\p{Ll}\p{Lu}/u.test(handle) || flagsOf(handle, model) & NAMES)) out.push([at, at + handle.length]);
+        // A log line's process ("[12:00:01] sshd:", "jenkins:", "GitHub:") or field ("Price:", "Rose: 12 stems")
+        // has the same shape: a speaker needs a handle's marks ("kwame_o"); capitalised speakers are addChatSpeakers'.
+        if (marked && /\p{Ll}/u.test(handle)) out.push([at, at + handle.length]);
         continue;
       }
       // A byline names a user only with a handle's marks; after a label, any word no list knows.

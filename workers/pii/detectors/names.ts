@@ -1021,13 +1021,16 @@ export function addChatSpeakers(text: string, spans: NameSpan[], model: Tagger, 
 
 /** Closing words of a letter, an e-mail or a message, in the languages of the sets. */
 const CLOSING_WORDS =
-  "best(?: regards| wishes)?|kind regards|warm regards|regards|cheers|thanks|thank you|many thanks|sincerely|yours(?: truly| sincerely)?|love|(?:viele |liebe |beste |herzliche )?grüße|gruß|lg|vg|mfg|cordialement|bien à vous|amitiés|bises|(?:un )?saludos?|atentamente|abrazos|(?:cordiali )?saluti|un abbraccio|abraços|atenciosamente|beijos|(?:met vriendelijke )?groet(?:en)?|hälsningar|mvh|(?:med vennlig |venlig )?hilsen|terveisin|üdv|üdvözlettel|pozdrawiam|s pozdravem|pozdravy|с уважением|з повагою|saygılarımla|selamlar|aitäh|ačiū|paldies|ευχαριστώ|salamat(?: po)?|kiitos|dziękuję|děkuji|köszönöm|teşekkürler|terima kasih|дякую|спасибо";
+  "best(?: regards| wishes)?|kind regards|warm regards|regards|cheers|thanks|thank you|many thanks|sincerely|yours(?: truly| sincerely)?|love|(?:viele |liebe |beste |herzliche )?grüße|gruß|lg|vg|mfg|cordialement|bien à vous|amitiés|bises|(?:un )?saludos?|atentamente|abrazos|(?:cordiali )?saluti|un abbraccio|abraços|atenciosamente|beijos|(?:met vriendelijke )?groet(?:en)?|hälsningar|mvh|(?:med vennlig |venlig )?hilsen|terveisin|üdv|üdvözlettel|pozdrawiam|s pozdravem|pozdravy|с уважением|з повагою|saygılarımla|selamlar";
+/** Thanks in more languages: ordinary words of a UI too ("Kiitos\\nPeruuta"), so the signer follows a comma. */
+const THANKS_WORDS = "aitäh|ačiū|paldies|ευχαριστώ|salamat(?: po)?|kiitos|dziękuję|děkuji|köszönöm|teşekkürler|terima kasih|дякую|спасибо";
+// Blanks in one unambiguous order (optional blanks on both sides of an optional mark backtracked cubically on 2 KB of spaces).
 const CLOSING = new RegExp(
-  `(?<![\\p{L}])(?:${CLOSING_WORDS})[ \\t]*[,!.]?[ \\t]*\\n?[ \\t]*(\\p{Lu}[\\p{L}\\p{M}'’-]+(?: \\p{Lu}[\\p{L}\\p{M}'’-]+)?)(?=[ \\t]*(?:$|\\n|["”»“」]))`,
+  `(?<![\\p{L}])(?:(?:${CLOSING_WORDS})[ \\t]*(?:[,!.][ \\t]*)?(?:\\n[ \\t]*)?|(?:${THANKS_WORDS})[ \\t]*,[ \\t]*)(\\p{Lu}[\\p{L}\\p{M}'’-]+(?: \\p{Lu}[\\p{L}\\p{M}'’-]+)?)(?=[ \\t]*(?:$|\\n|["”»“」]))`,
   "giu",
 );
 /** A line (after a line break) that opens with a closing word and a name: where a letter's body ends. */
-const CLOSING_LINE = new RegExp(`\\n[ \\t]*(?:${CLOSING_WORDS})[ \\t]*[,!.]?[ \\t]*\\n?[ \\t]*\\p{Lu}`, "iu");
+const CLOSING_LINE = new RegExp(`\\n[ \\t]*(?:${CLOSING_WORDS}|${THANKS_WORDS})[ \\t]*(?:[,!.][ \\t]*)?(?:\\n[ \\t]*)?\\p{Lu}`, "iu");
 /** Where in `value` a line opening with a closing starts (its line break), or -1. */
 export function closingLineIn(value: string): number {
   if (!value.includes("\n")) return -1;
@@ -1054,12 +1057,12 @@ export function addClosingNames(text: string, spans: NameSpan[], model: Tagger):
     const flags = flagsOf(word, model);
     return !(flags & NEVER_IN_NAME) && (flags & Gaz.first || unknownNameShaped(word, flags));
   };
-  // After a closing the signer's name may also be a word ("Thanks,\nJasmine", "Mvh Line") or
-  // shaped as no list knows ("Aitäh, Triin"); a group or an office is not ("Thanks, Team").
+  // After a closing the signer's given name may also be a word ("Thanks,\nJasmine", "Mvh Line");
+  // a group or an office is not ("Thanks, Team"), nor a button ("Thanks!\nDismiss").
   const signed = (word: string) => {
     const flags = flagsOf(word, model);
     if (flags & (NEVER_IN_NAME & ~Gaz.common) || CLOSING_NOT_SIGNER.has(word.toLowerCase())) return false;
-    return named(word) || flags & Gaz.first || (!(flags & (Gaz.common | PLACES)) && /^\p{Lu}\p{Ll}[\p{Ll}\p{M}'’-]+$/u.test(word));
+    return named(word) || flags & Gaz.first;
   };
   CLOSING.lastIndex = 0;
   for (let m = CLOSING.exec(text); m; m = CLOSING.exec(text)) {
@@ -1077,8 +1080,15 @@ export function addClosingNames(text: string, spans: NameSpan[], model: Tagger):
   }
   for (const [start, end, closingAt] of found) {
     const same = spans.find((s) => s.start <= start && end <= s.end);
-    // A span that took the closing word in ("Mvh Frederik") is the signer alone.
-    if (same && closingAt !== undefined && closingAt >= same.start && !text.slice(same.start, start).includes("\n")) {
+    // A span that took the closing word in ("Mvh Frederik") is the signer alone; not a given name
+    // that is also one, right before its family name ("Love Almqvist").
+    if (
+      same &&
+      closingAt !== undefined &&
+      closingAt >= same.start &&
+      !text.slice(same.start, start).includes("\n") &&
+      (/[,!.]/u.test(text.slice(closingAt, start)) || !(flagsOf(text.slice(closingAt, start).trim(), model) & Gaz.first))
+    ) {
       same.start = start;
       same.kind = "person";
       continue;
