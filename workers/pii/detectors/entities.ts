@@ -941,9 +941,6 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     // An everyday word before a colon is a field label ("Location:", "Company:"), a name there a speaker ("Anna:").
     if (piece[span[1]] === ":" && isEverydayWord(value, model)) continue;
     if (!plausible(value, s.kind) || notAName(value, model) || GREETING_BEFORE.test(piece.slice(Math.max(0, span[0] - 12), span[0]))) continue;
-    // An office named without its holder ("El Presidente", "De Voorzitter", "the Treasurer") is no person;
-    // nor is a German noun after an article joined to its preposition ("im Sommer", "im Keller").
-    if (s.kind === "person" && notAPersonThere(piece, span[0], span[1], model)) continue;
     if (phraseShaped(piece, span[0], value, s.kind, model)) continue;
     // Fields of a line ("Head Of Marketing — Full Time"), never one name.
     if (s.kind !== "address" && FIELD_SEPARATOR.test(value)) continue;
@@ -981,6 +978,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       // In a headline, everyday words are a phrase unless an organisation word ends them ("Vengeful Swing Chemicals").
       (titleCase && isWordy && !(flagsOfWord(lastWord(value), model) & Gaz.orgWord));
     if (gated && s.kind !== "person") continue;
+    const firstFlags = model.gazetteer.flags(tokenize(value).word[0] ?? 0);
     out.push({
       kind: cjkPerson ? "person" : s.kind,
       start: span[0],
@@ -993,9 +991,9 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       everyday:
         !SPACE.test(value) &&
         !POSSESSIVE_AFTER.test(piece.slice(span[1], span[1] + 3)) &&
-        (model.gazetteer.flags(tokenize(value).word[0] ?? 0) & KNOWN_WORD) !== 0 &&
+        (firstFlags & KNOWN_WORD) !== 0 &&
         // A surname that is also a word, then a verb of a person ("Silva scored", "Rocha disse"), is the person.
-        !(model.gazetteer.flags(tokenize(value).word[0] ?? 0) & Gaz.last && REPORTED_AFTER.test(piece.slice(span[1], span[1] + 16))),
+        !(firstFlags & Gaz.last && REPORTED_AFTER.test(piece.slice(span[1], span[1] + 16))),
       label: LABEL_AFTER.test(piece.slice(span[1], span[1] + 2)),
       nameShape: isBacked || SPACE.test(value) ? 0 : nameLikeness(value),
       plainWord: !isBacked && !SPACE.test(value) && !JOINED_NAME.test(value) && !REPORTED_AFTER.test(piece.slice(span[1], span[1] + 16)),
@@ -1008,7 +1006,8 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
   addKinNames(piece, model, out);
   addInstitutions(piece, model, out);
   addLeadingInstitutions(piece, model, out);
-  // Whatever rule named them: an office alone, or a noun after an article joined to its preposition, is no person.
+  // Whatever rule named them (the tagger's spans above or the rules after): an office without its holder
+  // ("El Presidente", "De Voorzitter") or a noun after an article joined to its preposition ("im Sommer") is no person.
   return out.filter((c) => c.kind !== "person" || !notAPersonThere(piece, c.start, c.end, model));
 }
 
