@@ -21,6 +21,7 @@ const CODE_KEY =
 // A line of a help text or listing: columns kept apart by runs of spaces, or an indented flag.
 const COLUMNS = /\S(?: {2,}|\t)\S.*\S(?: {2,}|\t)\S/;
 const FLAG_LINE = /^\s*-{1,2}[\w[]/;
+const PATH_OR_URL = /:\/\/|(?:^|\s)\.{0,2}\/[a-z_][\w.-]*\/[\w.-]|(?<![a-z])[a-z]\w*\/\w+\.[a-z]{1,4}\b/i;
 const CODE_ENDING = /[{;[(]\s*$|["'\])}],\s*$|^\s*[}\])]/;
 const CODE_KEYWORD =
   /^\s*(?:import|export|from|const|let|var|function|def|class|return|if|elif|else|for|while|switch|case|try|catch|except|raise|throw|public|private|protected|static|final|async|await|fn|pub|use|impl|struct|enum|interface|type|package|module|namespace|include|require|#include|#define|#if|#endif|SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|FROM|WHERE|JOIN|RUN|COPY|ENV|FROM|CMD|EXPOSE|WORKDIR|ARG|LABEL|echo|export|set|fi|done|then|local|sudo|npm|npx|git|cd|mkdir|rm|cp|mv|curl)\b/;
@@ -29,7 +30,10 @@ const CODE_KEYWORD =
 export function technicalLine(line: string): boolean {
   const t = line.trim();
   if (t.length === 0) return false;
-  if (LOG_OPENING.test(t) || CODE_KEY.test(line) || FLAG_LINE.test(line) || COLUMNS.test(line) || CODE_ENDING.test(line)) return true;
+  // Each regex below is tried at every position of a line, so the ones that need a character a
+  // prose line seldom holds (two blanks or a tab, a slash) run only when it is there.
+  const gaps = t.includes("  ") || t.includes("\t");
+  if (LOG_OPENING.test(t) || CODE_KEY.test(line) || FLAG_LINE.test(line) || (gaps && COLUMNS.test(line)) || CODE_ENDING.test(line)) return true;
   if (
     /\b0x[\da-fA-F]{2,}\b|(?:\b\d[\d.]*,\s*){3}|\S\s=\s|\S {2,}[\d.,]+\s?[A-Za-z%]{0,3}\s*$|\s->\s|=>|::|(?:^|\s)--?[A-Za-z][\w-]*(?=[\s=]|$)/.test(t)
   )
@@ -38,7 +42,8 @@ export function technicalLine(line: string): boolean {
   if (CODE_KEYWORD.test(line) && /[(){}=;<>]/.test(t)) return true;
   if (/^(?:\/\/|\/\*|#!|<!--)/.test(t) || /^\s+\*[\s/]/.test(line) || /^\|.*\|\s*$/.test(t)) return true;
   const code = t.match(CODE_CHARS)?.length ?? 0;
-  return code >= 3 || (code >= 2 && code / t.length > 0.04) || /:\/\/|(?:^|\s)\.{0,2}\/[a-z_][\w.-]*\/[\w.-]|[a-z]\w*\/\w+\.[a-z]{1,4}\b/i.test(t);
+  // A path or URL; a match never starts after a letter, since one starting there could start earlier.
+  return code >= 3 || (code >= 2 && code / t.length > 0.04) || (t.includes("/") && PATH_OR_URL.test(t));
 }
 
 /** Where each line starts and whether it is technical; a text mostly made of such lines is technical throughout, one with a quarter of them is mixed. */
