@@ -395,7 +395,8 @@ const SALUTATION_WORDS = new Set(
     "buongiorno buonasera buonanotte bonjour bonsoir buenos buenas guten grüezi servus moin hallo hello hola olá ola ciao salve " +
     "asante karibu habari jambo salamat kumusta mabuhay selamat terima kasih merhaba teşekkürler shukran marhaba " +
     "gracias grazie merci danke dankjewel bedankt obrigado obrigada tack takk kiitos köszönöm dziękuję děkuji ďakujem " +
-    "sehr liebe lieber geachte beste estimado estimada estimados querido querida cher chère caro cara gentile prezado prezada witam szanowny szanowna"
+    "sehr liebe lieber geachte beste estimado estimada estimados querido querida cher chère caro cara gentile prezado prezada witam szanowny szanowna " +
+    "sveiki sveika sveikas labdien labas tere"
   ).split(" "),
 );
 
@@ -579,6 +580,59 @@ function wordCompound(word: string, model: Tagger): boolean {
   for (const part of parts) if (flagsOfWord(part, model) & NAME_FLAGS) return false;
   return (flagsOfWord(parts[parts.length - 1] ?? "", model) & KNOWN_WORD) !== 0;
 }
+
+// A piece written in capitals only ("KIPROTICH WINS IN BERLIN", "LA INFLACIÓN SE MODERA AL 2,8 %")
+// says nothing with its capitals. It is read as a sentence would be written: a word of the
+// language in lower case, a word only the name lists know, or no list knows, with its capital
+// ("Kiprotich wins in Berlin"); the first word with its capital as any sentence opens.
+const CAPITALS_ONLY = /^[^\p{Ll}]*\p{Lu}[^\p{Ll}]*$/u;
+const CASED_WORD = /\p{Lu}[\p{Lu}\p{M}]*/gu;
+const NAME_LISTS = Gaz.first | Gaz.last | Gaz.city | Gaz.country | Gaz.region | Gaz.orgName;
+const WORD_OF_LANGUAGE = Gaz.dictionary | Gaz.common | Gaz.time;
+const APOSTROPHE = /['’]/u;
+
+/** The piece recased as prose, or null when it is not written in capitals only (three cased words or more). */
+export function recasedCapitals(piece: string, model: Tagger = tagger()): string | null {
+  if (!CAPITALS_ONLY.test(piece)) return null;
+  const words = piece.match(CASED_WORD);
+  if (!words || words.filter((w) => w.length > 1).length < 3) return null;
+  let out = "";
+  let at = 0;
+  let first = true;
+  CASED_WORD.lastIndex = 0;
+  for (let m = CASED_WORD.exec(piece); m; m = CASED_WORD.exec(piece)) {
+    const word = m[0];
+    // Turkish dotted capital I lower-cases to two code units elsewhere; here it is the letter i.
+    const lower = word.replace(/İ/g, "I").toLowerCase();
+    // Only where case mapping keeps the length: offsets of the recased piece are the piece's.
+    if (lower.length !== word.length) continue;
+    const flags = flagsOfWord(lower, model);
+    // A name the lists know keeps its capital unless it is also an everyday word ("BERLIN", "EMRE";
+    // not "WILL", "WHITE"); a word of the language is written small, and so is a word no list knows
+    // that does not look like a name ("MODERA", "INFLACJA"; not "KIPROTICH"... which looks like none).
+    // A name's particle is written small too ("DE", "VAN"); a letter alone only before an apostrophe keeps its capital ("N'DIAYE").
+    const plain =
+      (word.length < 2 && !APOSTROPHE.test(piece[m.index + 1] ?? "")) ||
+      flags & (Gaz.particle | Gaz.time) ||
+      (flags & NAME_LISTS
+        ? (flags & Gaz.common) !== 0 ||
+          (word.length <= 2 && (flags & Gaz.frequent) !== 0) ||
+          // A word of the dictionary that is also a place, shaped like no name ("COUNTY"; not "BERLIN").
+          (flags & Gaz.dictionary && nameLikeness(titledOf(word, lower)) < 0)
+        : flags & (WORD_OF_LANGUAGE | Gaz.frequent)
+          ? true
+          : word.length > 1 && nameLikeness(titledOf(word, lower)) < -0.5);
+    const titled = titledOf(word, lower);
+    const written = first || !plain ? titled : lower;
+    if (titled.length !== word.length) continue;
+    out += piece.slice(at, m.index) + written;
+    at = m.index + word.length;
+    first = false;
+  }
+  return out + piece.slice(at);
+}
+
+const titledOf = (word: string, lower: string) => (word[0] ?? "") + lower.slice(1);
 
 function flagsOfWord(word: string, model: Tagger): number {
   const t = tokenize(word);
@@ -1482,7 +1536,7 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   // ended inside a word ends at the word before ("अमित कुमार दिल्ल" → "अमित कुमार").
   for (const s of out) {
     // A greeting the tagger took into a name is the message's, not the name's ("Merhaba Oğuz").
-    const greeting = /^(\p{L}+)\s+(?=\p{Lu})/u.exec(piece.slice(s.start, s.end));
+    const greeting = /^(\p{L}+),?\s+(?=\p{Lu})/u.exec(piece.slice(s.start, s.end));
     if (s.kind === "person" && greeting && SALUTATION_WORDS.has((greeting[1] ?? "").toLowerCase())) s.start += greeting[0].length;
     while (INDIC_OR_MARK.test(piece[s.end - 1] ?? "") && MARK.test(piece[s.end] ?? "")) s.end++;
     if (INDIC_OR_MARK.test(piece[s.end - 1] ?? "") && INDIC_OR_MARK.test(piece[s.end] ?? ""))
@@ -1586,7 +1640,7 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
     if (!spans) {
       used += piece.length;
       if (used > options.maxChars) throw new EntityBudgetExceeded();
-      spans = tagPiece(piece);
+      spans = tagPiece(recasedCapitals(piece) ?? piece);
       if (key !== null) remember(key, spans);
     }
     for (const span of spans) found.push({ ...span, start: s + span.start, end: s + span.end });

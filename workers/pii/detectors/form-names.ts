@@ -70,6 +70,13 @@ export function slashTitledNames(piece: string): Offsets[] {
  */
 const USER_LABEL =
   /(?<![\p{L}\p{N}_])(?:user\s?name|user\s?id|user|login|benutzername|benutzer|nutzername|nome utente|utente|nombre de usuario|usuario|usuário|utilisateur|identifiant|gebruikersnaam|gebruiker|användarnamn|användare|brukernavn|brugernavn|bruger|käyttäjätunnus|käyttäjä|kullanıcı adı|kullanıcı|nazwa użytkownika|użytkownika|użytkownik|uživatelské jméno|uživatel|felhasználónév|felhasználó|utilizator|пользователь|логин)(?:\s*:\s*|\s+[–—-]\s+|\s+(?:is|ist|è|es|est|é|är|er|on|jest)\s+|\s+)['"“‘«]?(?=[\p{L}])/giu;
+/**
+ * An account named before its user name ("account smit_mirjam", "Tài khoản thutrangb701",
+ * "用户jingyio94", "Login alert for jbrennan82"): a handle only, with its marks (a digit, dot or
+ * underscore), since "account settings" and "compte client" follow these words too.
+ */
+const ACCOUNT_LABEL =
+  /(?<![\p{L}\p{N}_])(?:accounts?|konto|kontot|kontoen|kontoon|compte|cuenta|conta|conto|účet|účtu|uživatele|fiók|fiókba|fiókját|hesap|hesabı|akun|tili|tilille|tài khoản|λογαριασμό|λογαριασμός|λογαριασμού|חשבון|לחשבון|аккаунт|аккаунта|аккаунте|учётной записи|учетной записи|обліковий запис|账号|帳號|账户|帳戶|用户|用戶|アカウント|ユーザー|계정|사용자|alert for|sign-in for|login for|log-in for|acceso de|accès de|zugang von|dostęp dla)(?:(?<=[\p{sc=Han}\p{sc=Katakana}\p{sc=Hangul}])|(?![\p{L}]))\s*[:：]?\s*['"“‘«]?(?=[\p{L}])/giu;
 /** A post's byline ("Posted by: grumpyoldtom", "publié par", "napisała"): the word after it is its writer. */
 const BYLINE =
   /(?<![\p{L}])(?:posted by|post by|reply from|beitrag von|publié par|publicado por|gepost door|skrevet af|skrevet av|napisał|napisała|написал|написала)\s*:?\s+['"“‘«]?(?=[\p{L}])/giu;
@@ -82,6 +89,8 @@ const FORUM_WRITER =
 /** A chat line's speaker after its time ("[09:15] kwame_o: …"): any handle with a lower-case letter (no log level). */
 const CHAT_SPEAKER = /(?:^|\n)[ \t]*\[\d{1,2}:\d{2}(?::\d{2})?\][ \t]+(?=[\p{L}][\p{L}\p{N}._-]{0,38}:)/gu;
 const HANDLE = /^[\p{L}][\p{L}\p{N}._-]{1,38}[\p{L}\p{N}]/u;
+const CJK = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}]/u;
+const LATIN_THEN_CJK = /^([^\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}]+)[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}].*$/u;
 const FILE_NAME =
   /\.(?:ya?ml|json|txt|log|gz|tgz|tar|zip|7z|js|mjs|cjs|ts|tsx|py|rb|go|rs|java|sh|md|csv|tsv|xml|conf|cfg|ini|lock|toml|html?|css|pdf|docx?|xlsx?|pptx?|png|jpe?g|gif|svg|sql|bak|env|pem|key|crt|exe|dll|so|bin|iso|img)$/iu;
 /** Words a user-name label is followed by that are no user: "user account", "login page", "user is". */
@@ -93,6 +102,7 @@ export function userNames(piece: string, model: Tagger): Offsets[] {
   const out: Offsets[] = [];
   for (const [pattern, needsMark] of [
     [USER_LABEL, false],
+    [ACCOUNT_LABEL, true],
     [BYLINE, false],
     [FORUM_WRITER, true],
     [CHAT_SPEAKER, false],
@@ -100,10 +110,12 @@ export function userNames(piece: string, model: Tagger): Offsets[] {
     pattern.lastIndex = 0;
     for (let m = pattern.exec(piece); m; m = pattern.exec(piece)) {
       const at = m.index + m[0].length;
-      const handle = HANDLE.exec(piece.slice(at, at + 40))?.[0];
-      if (!handle) continue;
+      // A Latin handle ends where Chinese or Japanese text goes on without a space ("用户jingyio94于…").
+      const handle = HANDLE.exec(piece.slice(at, at + 40))?.[0]?.replace(LATIN_THEN_CJK, "$1");
+      if (!handle || handle.length < 2) continue;
       // A handle ends where the word ends: "fengel," yes; "mrossi@example.org" is an e-mail's.
-      if (/^[@\p{L}\p{N}]/u.test(piece.slice(at + handle.length, at + handle.length + 1))) continue;
+      const next = piece.slice(at + handle.length, at + handle.length + 1);
+      if (/^[@\p{L}\p{N}]/u.test(next) && !CJK.test(next)) continue;
       const marked = /[._\d]/.test(handle);
       // Parts that are all everyday words and no name are a setting or variable ("default_account", "test.user").
       const parts = handle.split(/[._\d-]+/).filter((p) => p.length >= 3);

@@ -151,10 +151,10 @@ function trimRoleWords(piece: string, span: NameSpan, model: Tagger): void {
 }
 
 const CUE_WORDS =
-  "hey hi hiya hello dear thanks cheers ask asked tell told call message text ping cc met with invite hallo liebe lieber moin servus bonjour salut coucou merci hola oye gracias ciao grazie oi olá obrigado obrigada hej tack moi kiitos szia ahoj cześć hoi dag привет спасибо sorry köszi köszönöm valeu danke dzięki díky takk tak bedankt grazie hallå hejsan heisann hei halla terve moikka čau nazdar привіт вітаю γεια ρε halo merhaba selam";
+  "hey hi hiya hello dear thanks cheers ask asked tell told call message text ping cc met with invite hallo liebe lieber moin servus bonjour salut coucou merci hola oye gracias ciao grazie oi olá obrigado obrigada hej tack moi kiitos szia ahoj cześć hoi dag привет спасибо sorry köszi köszönöm valeu danke dzięki díky takk tak bedankt grazie hallå hejsan heisann hei halla terve moikka čau nazdar привіт вітаю γεια ρε halo merhaba selam sveiki labdien labas здравствуйте здравствуй";
 /** Greetings and thanks: the word after them is the one spoken to, even when it is also a dictionary word ("tack selma"). */
 const GREETING_WORDS =
-  "hey hi hiya hello dear thanks cheers sorry hallo danke bonjour salut merci hola oye gracias ciao grazie oi olá valeu obrigado obrigada hej tack takk tak hoi bedankt moi kiitos szia köszi köszönöm ahoj díky cześć dzięki спасибо привет hallå hejsan heisann hei halla terve moikka čau nazdar привіт вітаю γεια ρε halo merhaba selam";
+  "hey hi hiya hello dear thanks cheers sorry hallo danke bonjour salut merci hola oye gracias ciao grazie oi olá valeu obrigado obrigada hej tack takk tak hoi bedankt moi kiitos szia köszi köszönöm ahoj díky cześć dzięki спасибо привет hallå hejsan heisann hei halla terve moikka čau nazdar привіт вітаю γεια ρε halo merhaba selam sveiki labdien labas здравствуйте здравствуй";
 /** Verbs of chat (and "and") after a lower-case given name ("kevin posted", "marta said", "ellie and josh"). */
 const CHAT_VERBS =
   "said says posted wrote finished blocked is was will wants thinks has had moved asked needs did cited confirmed reported approved signed joined owes dice dijo porta sagt meint hat dit a est et und y e zegt vraagt heeft mówi powiedział říká řekl sanoo sanoi kysyy mondta azt dedi diz disse pediu sa säger sagde сказал говорит";
@@ -340,7 +340,7 @@ const CHINESE_ROLE_BEFORE =
 /** Titles after a family name alone ("黄老师", "王总"). */
 const CHINESE_TITLE = "老师|老師|先生|女士|小姐|教授|医生|醫生|博士|经理|經理|总|總|律师|律師|主任|师傅|師傅";
 const CHINESE_ROLE_AFTER =
-  "先生|女士|小姐|老师|老師|教授|医生|醫生|博士|经理|經理|总|總|同学|同學|律师|律師|记者|記者|主任|院长|院長|局长|局長|部长|部長|书记|書記|董事长|董事長|师傅|師傅|表示|说|說|指出|称|稱|认为|認為|介绍|介紹|打进|打進|攻入|有期徒刑|医师|醫師|研究员|研究員|教练|教練|会长|會長|反映|透露|强调|強調";
+  "先生|女士|小姐|老师|老師|教授|医生|醫生|博士|经理|經理|总|總|同学|同學|律师|律師|记者|記者|主任|院长|院長|局长|局長|部长|部長|书记|書記|董事长|董事長|师傅|師傅|表示|说|說|指出|称|稱|认为|認為|介绍|介紹|打进|打進|攻入|有期徒刑|医师|醫師|研究员|研究員|教练|教練|会长|會長|反映|透露|强调|強調|入狱|入獄|出生于|出生於|生于|生於|毕业于|畢業於|梅开二度|梅開二度|上演帽子戏法|荣获|榮獲|当选|當選|出任|去世|逝世|病逝";
 /** What may stand beside a name without saying it is one: punctuation, "and", a space, the piece's ends. */
 const CHINESE_PLAIN_BEFORE = "和|与|與|及|、|：|:|，|,|的|\\s|^";
 const CHINESE_PLAIN_AFTER =
@@ -375,7 +375,7 @@ export const KOREAN_SURNAMES =
   "김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진나지엄채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용";
 // Three syllables (the last not an honorific: "고객님" is "customer") before a title or honorific, or closing a field.
 const KOREAN_NAME = new RegExp(
-  `(?<![\\p{sc=Hangul}])([${KOREAN_SURNAMES}][\\p{sc=Hangul}](?![님씨])[\\p{sc=Hangul}])(?=\\s?(?:님|씨|교수|대표|과장|부장|사장|팀장|대리|선생|의원|장관|기자|선수|감독|회장|이사|원장|박사|변호사|연구원|사무관|코치|교사|간호사|작가|위원장|위원|총장|소장|검사|판사|본부장|상무|전무|부사장|부회장|부대표|부장관|차관|대변인|의장|국장|실장|단장|주장|이사장)|\\s*$|\\s*[·|—])`,
+  `(?<![\\p{sc=Hangul}])([${KOREAN_SURNAMES}][\\p{sc=Hangul}](?![님씨])[\\p{sc=Hangul}])(?=\\s?(?:님|씨|교수|대표|과장|부장|사장|팀장|대리|선생|의원|장관|기자|선수|감독|회장|이사|원장|박사|변호사|연구원|사무관|코치|교사|간호사|작가|위원장|위원|총장|소장|검사|판사|본부장|상무|전무|부사장|부회장|부대표|부장관|차관|대변인|의장|국장|실장|단장|주장|이사장|여사|주무관|차장|주임|계장|수석|선임|책임연구원|고객|군수|시장|구청장|도지사|병장|상병|일병|이병)|\\s*$|\\s*[·|—])`,
   "gu",
 );
 /**

@@ -35,7 +35,9 @@ export function technicalLine(line: string): boolean {
   const gaps = t.includes("  ") || t.includes("\t");
   if (LOG_OPENING.test(t) || CODE_KEY.test(line) || FLAG_LINE.test(line) || (gaps && COLUMNS.test(line)) || CODE_ENDING.test(line)) return true;
   if (
-    /\b0x[\da-fA-F]{2,}\b|(?:\b\d[\d.]*,\s*){3}|\S\s=\s|\S {2,}[\d.,]+\s?[A-Za-z%]{0,3}\s*$|\s->\s|=>|::|(?:^|\s)--?[A-Za-z][\w-]*(?=[\s=]|$)/.test(t)
+    /\b0x[\da-fA-F]{2,}\b|(?:\b\d[\d.]*,\s*){3}|[\x21-\x7e]\s=\s|\S {2,}[\d.,]+\s?[A-Za-z%]{0,3}\s*$|\s->\s|=>|::|(?:^|\s)--?[A-Za-z][\w-]*(?=[\s=]|$)/.test(
+      t,
+    )
   )
     return true;
   if (/^(?:from\s+[\w.]+\s+import|import\s+[\w.{*])/.test(t)) return true;
