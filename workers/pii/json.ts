@@ -145,11 +145,25 @@ function base64Kind(payload: string, forgiving = true): ScanKind {
  * binary). The exits with no field context read every such value this way, whatever its key.
  */
 export function base64TextOf(v: string): string | undefined {
+  // Words of prose are base64-shaped too ("authentication"): the short ones that decode to no
+  // text are remembered per isolate (bounded), since the same words come back in every prompt.
+  const short = v.length <= NOT_TEXT64_LENGTH;
+  if (short && notText64.has(v)) return undefined;
   const parts = dataUrlParts(v);
   const payload = parts?.payload ?? v;
-  if (payload.length < 8 || base64Kind(payload, parts !== undefined) !== "text64") return undefined;
-  return asText((parts ? decodeForgivingBase64(payload) : decodeBase64(payload)) ?? new Uint8Array());
+  const text =
+    payload.length < 8 || base64Kind(payload, parts !== undefined) !== "text64"
+      ? undefined
+      : asText((parts ? decodeForgivingBase64(payload) : decodeBase64(payload)) ?? new Uint8Array());
+  if (text === undefined && short) {
+    if (notText64.size >= NOT_TEXT64_ENTRIES) notText64.clear();
+    notText64.add(v);
+  }
+  return text;
 }
+const NOT_TEXT64_LENGTH = 48;
+const NOT_TEXT64_ENTRIES = 4096;
+const notText64 = new Set<string>();
 
 /**
  * Provider-issued opaque values (signatures, encrypted reasoning) are base64 or similar tokens and

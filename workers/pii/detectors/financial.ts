@@ -110,8 +110,10 @@ export function detectCards(normalized: string, out: RawFinding[]): void {
 // with or without spaces around ("4111 | 1111 | 1111 | 1111", "4111 - 1111 …", "4111||1111…").
 // Comma lists ("2019, 2020, 2021, 2022") are lists, and groups that are all years are no card.
 // Quoted cells count too ("4111","1111",…; '4111';'1111';…): a quote on each side of the mark.
+// Both patterns open on four digits written out: workerd's V8 runs a pattern opening on a counted
+// class ("\d{4}") ~10× slower than this, scanning every position (scripts/pii-perf/regex-workerd.ts).
 const CARD_SPACED_UNIT =
-  /(?<![\p{L}\p{N}_])(?:\d{4}( {0,2}(?:[^\p{L}\p{N}\s,]{1,3}|["'`] ?, ?["'`]) {0,2})\d{4}\1\d{4}(?:\1\d{1,7})?|\d{4}( {0,2}(?:[^\p{L}\p{N}\s,]{1,3}|["'`] ?, ?["'`]) {0,2})\d{6}\2\d{5})(?![\p{L}\p{N}_]|\1\d|\2\d)/gu;
+  /(?<![\p{L}\p{N}_])\d\d\d\d(?:( {0,2}(?:[^\p{L}\p{N}\s,]{1,3}|["'`] ?, ?["'`]) {0,2})\d{4}\1\d{4}(?:\1\d{1,7})?|( {0,2}(?:[^\p{L}\p{N}\s,]{1,3}|["'`] ?, ?["'`]) {0,2})\d{6}\2\d{5})(?![\p{L}\p{N}_]|\1\d|\2\d)/gu;
 const ALL_YEARS = /^(?:(?:19|20)\d\d\D+)+(?:19|20)\d\d$/;
 
 function detectCardsSpacedUnits(text: string, out: RawFinding[]): void {
@@ -162,7 +164,7 @@ function detectCardsAcrossLines(text: string, out: RawFinding[]): void {
 // A card given in two halves of two 4-digit groups each, a few words apart ("starts 4111 1111 and
 // ends 1111 1111"). Both halves must be written as groups; dates and year ranges ("2019-2020 and
 // 2021-2022") are not halves.
-const CARD_HALF = /(?<![\p{L}\p{N}_]|\d[ .\-_/])\d{4}[ .\-_/]\d{4}(?![\p{L}\p{N}_]|[ .\-_/]\d)/gu;
+const CARD_HALF = /(?<![\p{L}\p{N}_]|\d[ .\-_/])\d\d\d\d[ .\-_/]\d{4}(?![\p{L}\p{N}_]|[ .\-_/]\d)/gu;
 const YEARS = /^(?:19|20)\d\d\D(?:19|20)\d\d$/;
 const HALVES_GAP = /^\D{1,40}$/;
 /**
