@@ -85,3 +85,21 @@ describe("Korean, Chinese and Baltic cues", () => {
     expect(people(text)).toContain(name);
   });
 });
+
+describe("a news-wire dateline", () => {
+  const kinds = (text: string) => detector.detect(text).map((f) => `${f.category}:${text.slice(f.start, f.end)}`);
+  it.each([
+    ["LISBOA, 7 fev (Lusa) - O governo aprovou o orçamento.", ["location:LISBOA", "organization:Lusa"]],
+    ["KAMPALA (Reuters) - Uganda's parliament passed the bill on Tuesday.", ["location:KAMPALA", "organization:Reuters"]],
+    ["WARSZAWA, 2 marca (PAP) - Sejm przyjął ustawę.", ["location:WARSZAWA", "organization:PAP"]],
+  ])("names its city and agency: %s", (text, expected) => {
+    for (const e of expected) expect(kinds(text)).toContain(e);
+  });
+
+  it.each(["NOTE (optional) - add a second line.", "STEP 2 (required) — restart the service.", "TODO (later) - remove the flag."])(
+    "a label and a remark in brackets name nothing: %s",
+    (text) => {
+      expect(found(text)).toEqual([]);
+    },
+  );
+});

@@ -541,6 +541,7 @@ const OPENING = /(?:^|[.!?:;•*>#|\n-])[\s"'“„«([]*$/u;
 const LABEL_AFTER = /^\s?[:：]/;
 const POSSESSIVE_AFTER = /^['’]s\b/;
 const KNOWN_WORD = Gaz.dictionary | Gaz.frequent | Gaz.common;
+const PLACE_FLAGS = Gaz.city | Gaz.country | Gaz.region;
 
 /** Every word of the value is an everyday word of some language (or a compound of them) and none is a known name, place or organisation. */
 function wordy(value: string, model: Tagger): boolean {
@@ -1645,6 +1646,7 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
     }
     for (const span of spans) found.push({ ...span, start: s + span.start, end: s + span.end });
   }
+  addDatelines(text, found);
   if (options.categories.has("organization")) addKnownOrganisations(text, found);
   if (options.categories.has("person")) {
     addChatSpeakers(text, found, tagger(), technicalLine);
@@ -1657,6 +1659,40 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
     out.push({ category: kind, start, end, detector: "ner", key: text.slice(start, end).toLowerCase() });
   }
   return used;
+}
+
+/**
+ * A news-wire dateline opening a line: a city in capitals, maybe a date, the agency in brackets, a
+ * dash ("NAIROBI, March 3 (Reuters) -", "MADRID, 3 abr. (EFE).-", "МОСКВА, 5 мая (ТАСС) -"). The
+ * city is a place and the agency an organisation, whatever the tagger read there.
+ */
+const DATELINE =
+  /(?<=^|\n)[ \t]*(\p{Lu}[\p{Lu}\p{M}'’.-]*(?:[ -]\p{Lu}[\p{Lu}\p{M}'’.-]*){0,3})(?:\s*[,/]\s*[^()\n]{1,24}?)?\s*\((\p{L}[\p{L}\p{M}\p{N}&.-]*(?: \p{L}[\p{L}\p{M}\p{N}&.-]*){0,2})\)\s*\.?\s*[-–—]/gu;
+
+function addDatelines(text: string, found: NameSpan[]): void {
+  if (!text.includes("(")) return;
+  DATELINE.lastIndex = 0;
+  for (let m = DATELINE.exec(text); m; m = DATELINE.exec(text)) {
+    const city = m[1] ?? "";
+    const agency = m[2] ?? "";
+    // "NOTE (optional) -", "STEP (required) —": words of the language are no city, nor in lower case an agency.
+    const model = tagger();
+    const cityFlags = flagsOfWord((city.split(/[ -]/u)[0] ?? "").toLowerCase(), model);
+    if (cityFlags & KNOWN_WORD && !(cityFlags & PLACE_FLAGS)) continue;
+    if (!/\p{Lu}/u.test(agency) && agency.split(" ").every((w) => flagsOfWord(w, model) & KNOWN_WORD)) continue;
+    const cityStart = m.index + m[0].indexOf(city);
+    const agencyStart = m.index + m[0].lastIndexOf(`(${agency})`) + 1;
+    for (const [kind, start, end] of [
+      ["location", cityStart, cityStart + city.length],
+      ["organization", agencyStart, agencyStart + agency.length],
+    ] as const) {
+      for (let k = found.length - 1; k >= 0; k--) {
+        const s = found[k] as NameSpan;
+        if (s.start < end && start < s.end) found.splice(k, 1);
+      }
+      found.push({ kind, start, end });
+    }
+  }
 }
 
 /**
