@@ -272,7 +272,16 @@ function trimLowerTail(piece: string, start: number, end: number): number {
  * written with a capital, an organisation word, a title before it), one without, and one without
  * that opens a sentence. Chosen on the dev set with `scripts/pii-train/sweep.ts` (docs/pii.md).
  */
-export const CONFIDENCE = { backed: 0, bare: 0, opening: 200, shape: -1, openingShape: 0, openingWordShape: 2 };
+export const CONFIDENCE = { backed: 0, bare: 0, opening: 200, shape: -1, openingShape: 0, openingWordShape: 2, midProse: 300, midFrequent: 50 };
+/** A capitalised word alone (a capital, then small letters only). */
+const CAPITALISED_WORD = /^\p{Lu}\p{Ll}+$/u;
+/**
+ * A lower-case word of prose and a space right before: the word after is inside a sentence. Not an
+ * article, a possessive or a preposition of a title ("der Gewinn", "Atención al Cliente", "clique
+ * em Esqueci", "thứ Năm"): nouns and UI labels follow those with a capital more often than names.
+ */
+const LOWER_WORD_BEFORE =
+  /(?:^|[\s(])(?!(?:the|a|an|my|your|our|his|her|their|its|of|de|di|da|do|du|des|del|della|dello|al|ao|à|y|e|i|et|und|u|in|im|am|zu|zum|zur|em|no|na|nos|nas|la|le|les|el|los|las|il|lo|gli|der|die|das|den|dem|ein|eine|einen|einem|einer|een|het|van|von|mi|tu|su|mis|tus|sus|mon|ma|mes|ton|ta|son|sa|ses|för|på|och|og|w|z|na|do|thứ|ngày|tháng)\s$)\p{Ll}[\p{Ll}'’-]*\s$/u;
 /**
  * A CJK span the tagger called a place or organisation that opens on a family name ("小林花子と申します",
  * "강수빈입니다": a self-introduction) holds a person: it is masked rather than dropped for want of
@@ -510,6 +519,13 @@ export interface Candidate {
   plainWord?: boolean;
   /** A gate of clean-gates.ts holds it: never kept alone, only as the rest of a name beside it. */
   gated?: boolean;
+  /**
+   * One capitalised word inside a sentence of prose, after a lower-case word ("said Lebed had",
+   * "that Devlin transferred"): there a capital marks a proper noun in most languages.
+   */
+  midProse?: boolean;
+  /** Its only list is a frequency list of some language ("Chirac", "Feinberg": names are frequent words too). */
+  frequentOnly?: boolean;
 }
 
 /** Two function words of German (none shared with English, Dutch, the Nordic languages or Romance ones): a text where every noun has a capital. */
@@ -586,43 +602,48 @@ function wordCompound(word: string, model: Tagger): boolean {
 // says nothing with its capitals. It is read as a sentence would be written: a word of the
 // language in lower case, a word only the name lists know, or no list knows, with its capital
 // ("Kiprotich wins in Berlin"); the first word with its capital as any sentence opens.
-const CAPITALS_ONLY = /^[^\p{Ll}]*\p{Lu}[^\p{Ll}]*$/u;
+const SMALL_LETTER = /\p{Ll}/u;
+const CAPITAL_LETTER = /\p{Lu}/u;
 const CASED_WORD = /\p{Lu}[\p{Lu}\p{M}]*/gu;
 const NAME_LISTS = Gaz.first | Gaz.last | Gaz.city | Gaz.country | Gaz.region | Gaz.orgName;
 const WORD_OF_LANGUAGE = Gaz.dictionary | Gaz.common | Gaz.time;
+const PERSON_LISTS = Gaz.first | Gaz.last;
+const TURKISH_LETTERS = /[ĞŞİ]/u;
 const APOSTROPHE = /['’]/u;
 
 /** The piece recased as prose, or null when it is not written in capitals only (three cased words or more). */
 export function recasedCapitals(piece: string, model: Tagger = tagger()): string | null {
-  if (!CAPITALS_ONLY.test(piece)) return null;
+  // Two searches, not one pattern: "no small letter anywhere" as a regex backtracks quadratically.
+  if (SMALL_LETTER.test(piece) || !CAPITAL_LETTER.test(piece)) return null;
   const words = piece.match(CASED_WORD);
   if (!words || words.filter((w) => w.length > 1).length < 3) return null;
   let out = "";
   let at = 0;
   let first = true;
+  const turkish = TURKISH_LETTERS.test(piece);
   CASED_WORD.lastIndex = 0;
   for (let m = CASED_WORD.exec(piece); m; m = CASED_WORD.exec(piece)) {
     const word = m[0];
-    // Turkish dotted capital I lower-cases to two code units elsewhere; here it is the letter i.
-    const lower = word.replace(/İ/g, "I").toLowerCase();
+    // Turkish capitals lower-case by Turkish rules (I → ı, İ → i: one code unit each, as the word is spelt).
+    const lower = turkish ? word.toLocaleLowerCase("tr") : word.toLowerCase();
     // Only where case mapping keeps the length: offsets of the recased piece are the piece's.
     if (lower.length !== word.length) continue;
     const flags = flagsOfWord(lower, model);
-    // A name the lists know keeps its capital unless it is also an everyday word ("BERLIN", "EMRE";
-    // not "WILL", "WHITE"); a word of the language is written small, and so is a word no list knows
-    // that does not look like a name ("MODERA", "INFLACJA"; not "KIPROTICH"... which looks like none).
-    // A name's particle is written small too ("DE", "VAN"); a letter alone only before an apostrophe keeps its capital ("N'DIAYE").
+    // A name the lists know keeps its capital unless it is also an everyday word, a particle or a
+    // month ("BERLIN", "EMRE"; not "WILL", "COUNTY", "DE", "MAY": the reading of the piece as written
+    // keeps those, see capitalsSpans); any other word of the language is written small, and so is a
+    // word no list knows unless it is clearly shaped like a name ("MAKOUNDOU"; not "MODERA",
+    // "НЕФТЬ"). A letter alone keeps its capital only before an apostrophe ("N'DIAYE").
+    const shape = () => nameLikeness(titledOf(word, lower));
     const plain =
       (word.length < 2 && !APOSTROPHE.test(piece[m.index + 1] ?? "")) ||
-      flags & (Gaz.particle | Gaz.time) ||
       (flags & NAME_LISTS
-        ? (flags & Gaz.common) !== 0 ||
+        ? (flags & (Gaz.common | Gaz.particle | Gaz.time)) !== 0 ||
           (word.length <= 2 && (flags & Gaz.frequent) !== 0) ||
-          // A word of the dictionary that is also a place, shaped like no name ("COUNTY"; not "BERLIN").
-          (flags & Gaz.dictionary && nameLikeness(titledOf(word, lower)) < 0)
+          (flags & Gaz.dictionary && shape() < 0)
         : flags & (WORD_OF_LANGUAGE | Gaz.frequent)
           ? true
-          : word.length > 1 && nameLikeness(titledOf(word, lower)) < -0.5);
+          : word.length > 1 && shape() < 1);
     const titled = titledOf(word, lower);
     const written = first || !plain ? titled : lower;
     if (titled.length !== word.length) continue;
@@ -634,6 +655,37 @@ export function recasedCapitals(piece: string, model: Tagger = tagger()): string
 }
 
 const titledOf = (word: string, lower: string) => (word[0] ?? "") + lower.slice(1);
+
+/**
+ * The spans of a piece in capitals: those of its recased reading, and the people of the piece as
+ * written whose span holds a given or family name of the lists ("SUMMER WOOD", "APRIL MAY", "WILL
+ * HUNTER": names that are also words, which the recased reading writes small). Recall first: the
+ * recasing only adds readings, it never loses a name the lists know.
+ */
+function capitalsSpans(piece: string, recased: string): PieceSpans {
+  const out = [...tagPiece(recased)];
+  const model = tagger();
+  for (const s of tagPiece(piece)) {
+    if (s.kind !== "person") continue;
+    const t = tokenize(piece.slice(s.start, s.end));
+    let named = false;
+    for (let i = 0; i < t.count && !named; i++) named = (model.gazetteer.flags(t.word[i] ?? 0) & PERSON_LISTS) !== 0;
+    if (!named) continue;
+    // Joined with what the recased reading found there ("Delaney" and "DELANEY WILL" are one span).
+    let start = s.start;
+    let end = s.end;
+    for (let k = out.length - 1; k >= 0; k--) {
+      const o = out[k] as NameSpan;
+      if (o.start < end && start < o.end) {
+        start = Math.min(start, o.start);
+        end = Math.max(end, o.end);
+        out.splice(k, 1);
+      }
+    }
+    out.push({ ...s, start, end });
+  }
+  return out.sort((a, b) => a.start - b.start);
+}
 
 function flagsOfWord(word: string, model: Tagger): number {
   const t = tokenize(word);
@@ -1053,6 +1105,13 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       nameShape: isBacked || SPACE.test(value) ? 0 : nameLikeness(value),
       plainWord: !isBacked && !SPACE.test(value) && !JOINED_NAME.test(value) && !REPORTED_AFTER.test(piece.slice(span[1], span[1] + 16)),
       gated,
+      midProse:
+        !opening &&
+        !nounCase &&
+        !SPACE.test(value) &&
+        CAPITALISED_WORD.test(value) &&
+        LOWER_WORD_BEFORE.test(piece.slice(Math.max(0, span[0] - 24), span[0])),
+      frequentOnly: (firstFlags & (Gaz.frequent | Gaz.dictionary | Gaz.common | Gaz.techTerm | Gaz.time)) === Gaz.frequent,
     });
   }
   addKnownNames(piece, names, out);
@@ -1611,6 +1670,7 @@ function withoutOverlaps(spans: Array<{ kind: EntityKind; start: number; end: nu
 export function confident(c: Candidate, confidence = CONFIDENCE): boolean {
   if (c.gated) return false;
   if (c.backed) return c.margin >= confidence.backed;
+  if (c.midProse && !c.label && (c.wordy ? c.frequentOnly && c.margin >= confidence.midFrequent : c.margin >= confidence.midProse)) return true;
   if (c.wordy || c.label || c.nounCase) return false;
   // Opening a sentence, where every word has a capital, a word of some language is that word.
   if (c.opening && c.everyday) return false;
@@ -1641,7 +1701,8 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
     if (!spans) {
       used += piece.length;
       if (used > options.maxChars) throw new EntityBudgetExceeded();
-      spans = tagPiece(recasedCapitals(piece) ?? piece);
+      const recased = recasedCapitals(piece);
+      spans = recased === null ? tagPiece(piece) : capitalsSpans(piece, recased);
       if (key !== null) remember(key, spans);
     }
     for (const span of spans) found.push({ ...span, start: s + span.start, end: s + span.end });

@@ -76,7 +76,7 @@ const USER_LABEL =
  * underscore), since "account settings" and "compte client" follow these words too.
  */
 const ACCOUNT_LABEL =
-  /(?<![\p{L}\p{N}_])(?:accounts?|konto|kontot|kontoen|kontoon|compte|cuenta|conta|conto|účet|účtu|uživatele|fiók|fiókba|fiókját|hesap|hesabı|akun|tili|tilille|tài khoản|λογαριασμό|λογαριασμός|λογαριασμού|חשבון|לחשבון|аккаунт|аккаунта|аккаунте|учётной записи|учетной записи|обліковий запис|账号|帳號|账户|帳戶|用户|用戶|アカウント|ユーザー|계정|사용자|alert for|sign-in for|login for|log-in for|acceso de|accès de|zugang von|dostęp dla)(?:(?<=[\p{sc=Han}\p{sc=Katakana}\p{sc=Hangul}])|(?![\p{L}]))\s*[:：]?\s*['"“‘«]?(?=[\p{L}])/giu;
+  /(?<![\p{L}\p{N}_])(?:accounts?|konto|kontot|kontoen|kontoon|compte|cuenta|conta|conto|účet|účtu|uživatele|fiók|fiókba|fiókját|hesap|hesabı|akun|tili|tilille|tài khoản|λογαριασμό|λογαριασμός|λογαριασμού|חשבון|לחשבון|аккаунт|аккаунта|аккаунте|учётной записи|учетной записи|обліковий запис|账号|帳號|账户|帳戶|用户|用戶|アカウント|ユーザー|계정|사용자|alert for|sign-in for|login for|log-in for|acceso de|accès de|zugang von|dostęp dla)(?:(?<=[\p{sc=Han}\p{sc=Katakana}\p{sc=Hangul}])|(?![\p{L}]))\s*(?:[:：]\s*)?['"“‘«]?(?=[\p{L}])/giu;
 /** A post's byline ("Posted by: grumpyoldtom", "publié par", "napisała"): the word after it is its writer. */
 const BYLINE =
   /(?<![\p{L}])(?:posted by|post by|reply from|beitrag von|publié par|publicado por|gepost door|skrevet af|skrevet av|napisał|napisała|написал|написала)\s*:?\s+['"“‘«]?(?=[\p{L}])/giu;
@@ -89,6 +89,9 @@ const FORUM_WRITER =
 /** A chat line's speaker after its time ("[09:15] kwame_o: …"): any handle with a lower-case letter (no log level). */
 const CHAT_SPEAKER = /(?:^|\n)[ \t]*\[\d{1,2}:\d{2}(?::\d{2})?\][ \t]+(?=[\p{L}][\p{L}\p{N}._-]{0,38}:)/gu;
 const HANDLE = /^[\p{L}][\p{L}\p{N}._-]{1,38}[\p{L}\p{N}]/u;
+/** Parts that name a service, an environment or a version, not a person ("svc_", "prod", "v2"). */
+const SERVICE_PART =
+  /(?:^|[._-])(?:svc|srv|sys|app|api|bot|ci|cd|dev|prod|stg|staging|test|qa|uat|admin|root|aws|gcp|azure|eu|us|ap|v\d+)(?:$|[._\d-])|^v\d/iu;
 const CJK = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}]/u;
 const LATIN_THEN_CJK = /^([^\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}]+)[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}].*$/u;
 const FILE_NAME =
@@ -119,7 +122,11 @@ export function userNames(piece: string, model: Tagger): Offsets[] {
       const marked = /[._\d]/.test(handle);
       // Parts that are all everyday words and no name are a setting or variable ("default_account", "test.user").
       const parts = handle.split(/[._\d-]+/).filter((p) => p.length >= 3);
-      if (marked && parts.length > 0 && parts.every((p) => flagsOf(p, model) & NOT_A_HANDLE && !(flagsOf(p, model) & NAMES))) continue;
+      const everyday = (p: string) => (flagsOf(p, model) & NOT_A_HANDLE) !== 0 && !(flagsOf(p, model) & NAMES);
+      if (marked && parts.length > 0 && parts.every(everyday)) continue;
+      // After an account word a handle is one person's: a part of three letters or more and no everyday
+      // word among them ("smit_mirjam", "jbrennan82"; not "v2.0", "id123", "svc_payments1", "aws_prod_2").
+      if (pattern === ACCOUNT_LABEL && (parts.length === 0 || parts.some(everyday) || SERVICE_PART.test(handle))) continue;
       // A file name has a handle's marks ("kubeconfig.yaml", "fehler_log.txt"): no user.
       if (FILE_NAME.test(handle)) continue;
       if (pattern === CHAT_SPEAKER) {
