@@ -28,6 +28,7 @@ import {
   completePersons,
   readCues,
   type NameSpan,
+  addUncasedGreetedNames,
 } from "./names.js";
 import {
   acronymAlone,
@@ -1581,6 +1582,7 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   addCuedNames(piece, out, model, cues);
   addCjkNames(piece, out, model);
   addScriptCuedNames(piece, out);
+  addUncasedGreetedNames(piece, out);
   addMentionsAndLists(piece, out, model);
   addSignatureName(piece, out, model);
   addHandleNames(piece, out, model);
