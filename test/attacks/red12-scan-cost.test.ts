@@ -18,6 +18,10 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { attachPolicy, chat, createAgent, fakeProviderOrg } from "../workers/support/fixtures.js";
 import { egressPiiAgent, expectDelivered } from "./support/egress-pii.js";
 
+// The scan's 2 s budget is wall time under the test pool: when the whole suite loads the machine a
+// delivery control can overrun it once; a retry keeps a scan that is slow every time failing.
+const LOADED_MACHINE = { retry: 2 };
+
 /** `unit` repeated to `length` characters. */
 const repeated = (unit: string, length: number) => unit.repeat(Math.ceil(length / unit.length)).slice(0, length);
 
@@ -40,11 +44,11 @@ describe("a chat message full of password labels and no line break", () => {
 
   // 800,000 characters: checked in about a second on a loaded machine when the cost is linear
   // (1.3M came close to the 2 s budget under a full suite); quadratic, it took about 4 s.
-  it("control: 800,000 characters of 密码 with line breaks are checked and sent", async () => {
+  it("control: 800,000 characters of 密码 with line breaks are checked and sent", LOADED_MACHINE, async () => {
     expect((await chat(token, "gpt-test", repeated("密码\n", 800_000))).status).toBe(200);
   });
 
-  it("attack: 800,000 characters of 密码 without line breaks are checked and sent too", async () => {
+  it("attack: 800,000 characters of 密码 without line breaks are checked and sent too", LOADED_MACHINE, async () => {
     const res = await chat(token, "gpt-test", repeated("密码", 800_000));
     expect(res.status, res.text.slice(0, 200)).toBe(200);
   });
@@ -59,11 +63,11 @@ describe("a binary upload whose text runs are password labels joined across cont
   const octet = (rawBody: Uint8Array) => ({ headers: { "content-type": "application/octet-stream" }, rawBody });
 
   // 1 MiB: with line breaks 2 MiB already takes 1.8-2.5 s of the 2 s budget under this pool.
-  it("control: 1 MiB of 'pwd pwd pwd' runs with a line break in each gap are delivered", async () => {
+  it("control: 1 MiB of 'pwd pwd pwd' runs with a line break in each gap are delivered", LOADED_MACHINE, async () => {
     await expectDelivered(agent, "/upload", octet(repeatedBytes("pwd pwd pwd\x00\n", 1024 * 1024)));
   });
 
-  it("attack: 2 MiB of 'pwd pwd pwd' runs joined across two control bytes are delivered too", async () => {
+  it("attack: 2 MiB of 'pwd pwd pwd' runs joined across two control bytes are delivered too", LOADED_MACHINE, async () => {
     await expectDelivered(agent, "/upload", octet(repeatedBytes("pwd pwd pwd\x00\x01", 2 * 1024 * 1024)));
   });
 });
