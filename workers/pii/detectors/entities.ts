@@ -29,6 +29,7 @@ import {
   readCues,
   type NameSpan,
   addUncasedGreetedNames,
+  replaceOverlapping,
 } from "./names.js";
 import {
   acronymAlone,
@@ -284,6 +285,13 @@ const CAPITALISED_WORD = /^\p{Lu}\p{Ll}+$/u;
 const LOWER_WORD_BEFORE =
   /(?:^|[\s(])(?!(?:the|a|an|my|your|our|his|her|their|its|of|de|di|da|do|du|des|del|della|dello|al|ao|à|y|e|i|et|und|u|in|im|am|zu|zum|zur|em|no|na|nos|nas|la|le|les|el|los|las|il|lo|gli|der|die|das|den|dem|ein|eine|einen|einem|einer|een|het|van|von|mi|tu|su|mis|tus|sus|mon|ma|mes|ton|ta|son|sa|ses|för|på|och|og|w|z|na|do|thứ|ngày|tháng)\s$)\p{Ll}[\p{Ll}'’-]*\s$/u;
 /**
+ * Words of news that put a person after them ("said Lebed had", "that Devlin transferred", "met
+ * Chirac", "reach Winterbottom"), where a word no list knows is a name; after any other word (install,
+ * prefer, click, for, from) a capitalised word is as often a product or a button ("install Netlify").
+ */
+const PERSON_CUE_BEFORE =
+  /(?:^|[\s(])(?:said|says|say|told|tell|telling|that|met|meets|meet|meeting|reach|reached|asked|asks|thanked|named|appointed|elected|replace|replaces|replaced|succeed|succeeds|succeeded|interviewed|sentenced|charged|accused|quoted|urged|invited|visited|congratulated|defeated|beat|beats|against|believe|believes|expects|expect|according to|dass|que|disse|dijo|a dit|ha detto|sagte|zei)\s$/u;
+/**
  * A CJK span the tagger called a place or organisation that opens on a family name ("小林花子と申します",
  * "강수빈입니다": a self-introduction) holds a person: it is masked rather than dropped for want of
  * a place's or an organisation's head word.
@@ -527,6 +535,8 @@ export interface Candidate {
   midProse?: boolean;
   /** Its only list is a frequency list of some language ("Chirac", "Feinberg": names are frequent words too). */
   frequentOnly?: boolean;
+  /** A word of news that puts a person after it stands right before ("said", "that", "met"). */
+  personCue?: boolean;
 }
 
 /** Two function words of German (none shared with English, Dutch, the Nordic languages or Romance ones): a text where every noun has a capital. */
@@ -635,7 +645,8 @@ export function recasedCapitals(piece: string, model: Tagger = tagger()): string
     // keeps those, see capitalsSpans); any other word of the language is written small, and so is a
     // word no list knows unless it is clearly shaped like a name ("MAKOUNDOU"; not "MODERA",
     // "НЕФТЬ"). A letter alone keeps its capital only before an apostrophe ("N'DIAYE").
-    const shape = () => nameLikeness(titledOf(word, lower));
+    const titled = (word[0] ?? "") + lower.slice(1);
+    const shape = () => nameLikeness(titled);
     const plain =
       (word.length < 2 && !APOSTROPHE.test(piece[m.index + 1] ?? "")) ||
       (flags & NAME_LISTS
@@ -645,17 +656,12 @@ export function recasedCapitals(piece: string, model: Tagger = tagger()): string
         : flags & (WORD_OF_LANGUAGE | Gaz.frequent)
           ? true
           : word.length > 1 && shape() < 1);
-    const titled = titledOf(word, lower);
-    const written = first || !plain ? titled : lower;
-    if (titled.length !== word.length) continue;
-    out += piece.slice(at, m.index) + written;
+    out += piece.slice(at, m.index) + (first || !plain ? titled : lower);
     at = m.index + word.length;
     first = false;
   }
   return out + piece.slice(at);
 }
-
-const titledOf = (word: string, lower: string) => (word[0] ?? "") + lower.slice(1);
 
 /**
  * The spans of a piece in capitals: those of its recased reading, and the people of the piece as
@@ -1113,6 +1119,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
         CAPITALISED_WORD.test(value) &&
         LOWER_WORD_BEFORE.test(piece.slice(Math.max(0, span[0] - 24), span[0])),
       frequentOnly: (firstFlags & (Gaz.frequent | Gaz.dictionary | Gaz.common | Gaz.techTerm | Gaz.time)) === Gaz.frequent,
+      personCue: PERSON_CUE_BEFORE.test(piece.slice(Math.max(0, span[0] - 16), span[0])),
     });
   }
   addKnownNames(piece, names, out);
@@ -1672,7 +1679,12 @@ function withoutOverlaps(spans: Array<{ kind: EntityKind; start: number; end: nu
 export function confident(c: Candidate, confidence = CONFIDENCE): boolean {
   if (c.gated) return false;
   if (c.backed) return c.margin >= confidence.backed;
-  if (c.midProse && !c.label && (c.wordy ? c.frequentOnly && c.margin >= confidence.midFrequent : c.margin >= confidence.midProse)) return true;
+  if (
+    c.midProse &&
+    !c.label &&
+    (c.wordy ? c.frequentOnly && c.margin >= confidence.midFrequent : c.personCue && c.kind === "person" && c.margin >= confidence.midProse)
+  )
+    return true;
   if (c.wordy || c.label || c.nounCase) return false;
   // Opening a sentence, where every word has a capital, a word of some language is that word.
   if (c.opening && c.everyday) return false;
@@ -1729,32 +1741,30 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
  * dash ("NAIROBI, March 3 (Reuters) -", "MADRID, 3 abr. (EFE).-", "МОСКВА, 5 мая (ТАСС) -"). The
  * city is a place and the agency an organisation, whatever the tagger read there.
  */
+// The city's words join by a blank or a dash that no word holds: one way to read a run ("A-A-A-…"
+// took seconds when a dash could be a word's or a joint's).
 const DATELINE =
-  /(?<=^|\n)[ \t]*(\p{Lu}[\p{Lu}\p{M}'’.-]*(?:[ -]\p{Lu}[\p{Lu}\p{M}'’.-]*){0,3})(?:\s*[,/]\s*[^()\n]{1,24}?)?\s*\((\p{L}[\p{L}\p{M}\p{N}&.-]*(?: \p{L}[\p{L}\p{M}\p{N}&.-]*){0,2})\)\s*\.?\s*[-–—]/gu;
+  /(?<=^|\n)[ \t]*(\p{Lu}[\p{Lu}\p{M}'’.]*(?:[ -]\p{Lu}[\p{Lu}\p{M}'’.]*){0,3})(?:[ \t]*[,/][ \t]*([^()\n]{1,24}?))?[ \t]*\((\p{L}[\p{L}\p{M}\p{N}&.-]*(?: \p{L}[\p{L}\p{M}\p{N}&.-]*){0,2})\)[ \t]*\.?[ \t]*[-–—]/gu;
+/** A day of the month standing alone in a dateline's date ("3 abr.", "March 3"; not "UTF-8"). */
+const DAY_OF_MONTH = /(?<![\p{L}\p{N}-])\d{1,2}(?![\p{N}-])/u;
 
 function addDatelines(text: string, found: NameSpan[]): void {
   if (!text.includes("(")) return;
+  const model = tagger();
   DATELINE.lastIndex = 0;
   for (let m = DATELINE.exec(text); m; m = DATELINE.exec(text)) {
     const city = m[1] ?? "";
-    const agency = m[2] ?? "";
-    // "NOTE (optional) -", "STEP (required) —": words of the language are no city, nor in lower case an agency.
-    const model = tagger();
+    const agency = m[3] ?? "";
+    // A city the lists know (of four letters or more: "RAM" is a town too), or a day of the month after it: a glossary or help line has the same
+    // shape ("SSO (SAML) -", "REDIS (Cache) -", "CSV, UTF-8 (Excel) -"), and so has a note ("NOTE (optional) -").
     const cityFlags = flagsOfWord((city.split(/[ -]/u)[0] ?? "").toLowerCase(), model);
+    if (!(cityFlags & PLACE_FLAGS && city.length >= 4) && !DAY_OF_MONTH.test(m[2] ?? "")) continue;
     if (cityFlags & KNOWN_WORD && !(cityFlags & PLACE_FLAGS)) continue;
     if (!/\p{Lu}/u.test(agency) && agency.split(" ").every((w) => flagsOfWord(w, model) & KNOWN_WORD)) continue;
     const cityStart = m.index + m[0].indexOf(city);
     const agencyStart = m.index + m[0].lastIndexOf(`(${agency})`) + 1;
-    for (const [kind, start, end] of [
-      ["location", cityStart, cityStart + city.length],
-      ["organization", agencyStart, agencyStart + agency.length],
-    ] as const) {
-      for (let k = found.length - 1; k >= 0; k--) {
-        const s = found[k] as NameSpan;
-        if (s.start < end && start < s.end) found.splice(k, 1);
-      }
-      found.push({ kind, start, end });
-    }
+    replaceOverlapping(found, { kind: "location", start: cityStart, end: cityStart + city.length });
+    replaceOverlapping(found, { kind: "organization", start: agencyStart, end: agencyStart + agency.length });
   }
 }
 

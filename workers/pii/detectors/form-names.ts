@@ -122,7 +122,10 @@ export function userNames(piece: string, model: Tagger): Offsets[] {
       const marked = /[._\d]/.test(handle);
       // Parts that are all everyday words and no name are a setting or variable ("default_account", "test.user").
       const parts = handle.split(/[._\d-]+/).filter((p) => p.length >= 3);
-      const everyday = (p: string) => (flagsOf(p, model) & NOT_A_HANDLE) !== 0 && !(flagsOf(p, model) & NAMES);
+      const everyday = (p: string) => {
+        const flags = flagsOf(p, model);
+        return (flags & NOT_A_HANDLE) !== 0 && !(flags & NAMES);
+      };
       if (marked && parts.length > 0 && parts.every(everyday)) continue;
       // After an account word a handle is one person's: a part of three letters or more and no everyday
       // word among them ("smit_mirjam", "jbrennan82"; not "v2.0", "id123", "svc_payments1", "aws_prod_2").

@@ -778,15 +778,24 @@ const HINDI_NOT_GIVEN = new Set("श्री श्रीमती सुश्
 const THAI_TITLED =
   /(?<![\p{sc=Thai}])(?:(?:รศ\.|ผศ\.|ศ\.|ดร\.|นพ\.|พญ\.)+|(เรียน ?คุณ|นางสาว|นาง|นาย|คุณยาย|คุณตา|คุณป้า|คุณลุง|คุณ|น้อง|ขอบคุณ|โค้ช|นักวิ่ง|นักเขียน|อาจารย์|ครู|หมอ))([\p{sc=Thai}\p{M}]{2,12})(?= |$)(?: ([\p{sc=Thai}\p{M}]{2,12})(?=[\s,.!?)]|$))?/gu;
 /**
- * A greeting of a script without capitals, then one or two words and a comma or "!" ("வணக்கம்
+ * A greeting of a script without capitals, then one or two words and a comma ("வணக்கம்
  * செந்தில்,", "ሰላም አበበ፣", "नमस्ते प्रिया,", "يا سارة،"): the words are the one greeted. Cased
  * scripts have the greeting cues of readCues.
  */
 const UNCASED_GREETING =
-  /(?<![\p{L}\p{M}])(?:வணக்கம்|அன்புள்ள|ሰላም|ውድ|नमस्ते|नमस्कार|प्रिय|হ্যালো|নমস্কার|প্রিয়|আসসালামু আলাইকুম|مرحبا|مرحباً|أهلا|أهلاً|اهلا|عزيزي|عزيزتي|يا|سلام|درود|שלום|היי|ಹಲೋ|నమస్కారం|ഹലോ|നമസ്കാരം)[ \t]+((?:[\p{L}\p{M}]{2,24})(?:[ \t][\p{L}\p{M}]{2,24})?)(?=[ \t]*[,،፣!！:]|[ \t]*$)/gu;
+  /(?<![\p{L}\p{M}])(?:வணக்கம்|அன்புள்ள|ሰላም|ውድ|नमस्ते|नमस्कार|प्रिय|হ্যালো|নমস্কার|প্রিয়|আসসালামু আলাইকুম|مرحبا|مرحباً|أهلا|أهلاً|اهلا|عزيزي|عزيزتي|يا|سلام|درود|שלום|היי|ಹಲೋ|నమస్కారం|ഹലോ|നമസ്കാരം)[ \t]+((?:[\p{L}\p{M}]{2,24})(?:[ \t][\p{L}\p{M}]{2,24})?)(?=[ \t]*[,،፣])/gu;
 /** Words after "يا" or a greeting that are a group or an exclamation, not a person. */
 const GREETED_GROUP =
-  /^(?:ال\p{L}*|جماعة|جماعه|شباب|اخوان|إخوان|رب|الله|حبايب|بكم|بك|بكما|بكن|جميعا|جميعاً|بالجميع|صديقي|صديقتي|أصدقائي|عميلنا|அனைவருக்கும்|எல்லோருக்கும்|வாடிக்கையாளரே|வாடிக்கையாளர்|நண்பர்களே|सभी|सबको|दोस्तों|जी|सर|मैडम|ग्राहक|मित्र|मित्रों|সবাইকে|গ্রাহক|বন্ধু|ሁላችሁም|ደንበኛ|ደንበኞች|כולם|לכולם|חברים|רב|לקוח|לקוחות)$/u;
+  /^(?:(?:ال|لل|بال|وال)\p{L}*|عليكم|وسهلا|وسهلاً|إلهي|دوستان|شما|עולם|וברכה|दुनिया|उपयोगकर्ता|टीम|உலகம்|பயனரே|பயனர்|বিশ্ব|ব্যবহারকারী|ዓለም|ለሁላችሁ|అందరికీ|ಎಲ್ಲರಿಗೂ|എല്ലാവർക്കും|جماعة|جماعه|شباب|اخوان|إخوان|رب|الله|حبايب|بكم|بك|بكما|بكن|جميعا|جميعاً|بالجميع|صديقي|صديقتي|أصدقائي|عميلنا|அனைவருக்கும்|எல்லோருக்கும்|வாடிக்கையாளரே|வாடிக்கையாளர்|நண்பர்களே|सभी|सबको|दोस्तों|जी|सर|मैडम|ग्राहक|मित्र|मित्रों|সবাইকে|গ্রাহক|বন্ধু|ሁላችሁም|ደንበኛ|ደንበኞች|כולם|לכולם|חברים|רב|לקוח|לקוחות)$/u;
+
+/** Puts `span` in place of every span it overlaps. */
+export function replaceOverlapping(spans: NameSpan[], span: NameSpan): void {
+  for (let k = spans.length - 1; k >= 0; k--) {
+    const c = spans[k] as NameSpan;
+    if (c.start < span.end && span.start < c.end) spans.splice(k, 1);
+  }
+  spans.push(span);
+}
 
 /** People greeted in scripts without capitals. */
 export function addUncasedGreetedNames(piece: string, spans: NameSpan[]): void {
@@ -799,18 +808,14 @@ export function addUncasedGreetedNames(piece: string, spans: NameSpan[]): void {
     const name = m[1] ?? "";
     if (/\p{Lu}|\p{Ll}/u.test(name) || GREETED_GROUP.test(name.split(/[ \t]/u)[0] ?? "")) continue;
     const start = m.index + m[0].length - name.length;
-    const end = start + name.length;
-    for (let k = spans.length - 1; k >= 0; k--) {
-      const c = spans[k] as NameSpan;
-      if (c.start < end && start < c.end) spans.splice(k, 1);
-    }
-    spans.push({ kind: "person", start, end });
+    replaceOverlapping(spans, { kind: "person", start, end: start + name.length });
   }
 }
 
 /** Words after a title that are no given name: "you can", "you must", polite particles. */
 // SARA AM in both forms: the detectors read NFKC text, where "ำ" is "ํา".
-const THAI_NOT_GIVEN = /^(?:ที่|ภาพ|ส(?:ำ|ํา)หรับ|สามารถ|ต้อง|จะ|ได้|ไม่|ก็|เป็น|มี|ควร|อาจ|ยัง|เคย|ก(?:ำ|ํา)ลัง|ชอบ|อยาก|ครับ|ค่ะ|คะ|ทุกคน|ทุกท่าน|มาก)/u;
+const THAI_NOT_GIVEN =
+  /^(?:ลูกค้า|ผู้ใช้|สมาชิก|ที่|ภาพ|ส(?:ำ|ํา)หรับ|สามารถ|ต้อง|จะ|ได้|ไม่|ก็|เป็น|มี|ควร|อาจ|ยัง|เคย|ก(?:ำ|ํา)ลัง|ชอบ|อยาก|ครับ|ค่ะ|คะ|ทุกคน|ทุกท่าน|มาก)/u;
 
 /** Up to `max` words of one script from `at`, stopping at punctuation, a stop word or the piece's end. */
 function scriptWords(piece: string, at: number, script: RegExp, stop: ReadonlySet<string>, max: number): Array<[number, number]> {
