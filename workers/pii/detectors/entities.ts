@@ -639,28 +639,141 @@ export function recasedCapitals(piece: string, model: Tagger = tagger()): string
     const lower = turkish ? word.toLocaleLowerCase("tr") : word.toLowerCase();
     // Only where case mapping keeps the length: offsets of the recased piece are the piece's.
     if (lower.length !== word.length) continue;
-    const flags = flagsOfWord(lower, model);
     // A name the lists know keeps its capital unless it is also an everyday word, a particle or a
     // month ("BERLIN", "EMRE"; not "WILL", "COUNTY", "DE", "MAY": the reading of the piece as written
     // keeps those, see capitalsSpans); any other word of the language is written small, and so is a
     // word no list knows unless it is clearly shaped like a name ("MAKOUNDOU"; not "MODERA",
     // "НЕФТЬ"). A letter alone keeps its capital only before an apostrophe ("N'DIAYE").
     const titled = (word[0] ?? "") + lower.slice(1);
-    const shape = () => nameLikeness(titled);
-    const plain =
-      (word.length < 2 && !APOSTROPHE.test(piece[m.index + 1] ?? "")) ||
-      (flags & NAME_LISTS
-        ? (flags & (Gaz.common | Gaz.particle | Gaz.time)) !== 0 ||
-          (word.length <= 2 && (flags & Gaz.frequent) !== 0) ||
-          (flags & Gaz.dictionary && shape() < 0)
-        : flags & (WORD_OF_LANGUAGE | Gaz.frequent)
-          ? true
-          : word.length > 1 && shape() < 1);
+    const plain = plainReading(titled, flagsOfWord(lower, model), piece[m.index + 1] ?? "") !== "name";
     out += piece.slice(at, m.index) + (first || !plain ? titled : lower);
     at = m.index + word.length;
     first = false;
   }
   return out + piece.slice(at);
+}
+
+// A piece written in title case ("The Server Will Be Down For Scheduled Maintenance", "Las Lluvias
+// Alivian La Sequía", "Frozen Foods | Household Essentials") says as little with its capitals: most
+// words after the first have one, and several of them are everyday words no name list holds. It is
+// read recased as prose, like a piece in capitals.
+const TITLED_WORD = /\p{L}[\p{L}\p{M}]*(?:['’][\p{L}\p{M}]+)*/gu;
+const LOWER_START = /^\p{Ll}/u;
+
+/** The piece recased as prose, or null when it is not written in title case or no word of it is recased. */
+export function recasedTitles(piece: string, model: Tagger = tagger()): string | null {
+  if (!SMALL_LETTER.test(piece) || !titleShaped(piece)) return null;
+  const turkish = TURKISH_LETTERS.test(piece);
+  // Runs of title-case words next to each other; a run is written small only when every word of it
+  // reads as a word of the language: one name, organisation word or word no list knows keeps the
+  // whole run ("Bluewater Credit Union", "Jordan Pruitt, 39 Maple Avenue", "Academia Sinica").
+  let run: Array<{ at: number; lower: string }> = [];
+  let runPlain = true;
+  let runEnd = -1;
+  let particleEnd = -1;
+  let runOrg = false;
+  let runWords = 0;
+  let capitals = 0;
+  let everyday = 0;
+  let out = "";
+  let at = 0;
+  const close = () => {
+    if (runPlain && !(runOrg && runWords > 1))
+      for (const w of run) {
+        out += piece.slice(at, w.at) + w.lower;
+        at = w.at + w.lower.length;
+      }
+    run = [];
+    runPlain = true;
+    runOrg = false;
+    runWords = 0;
+  };
+  let first = true;
+  TITLED_WORD.lastIndex = 0;
+  for (let m = TITLED_WORD.exec(piece); m; m = TITLED_WORD.exec(piece)) {
+    const word = m[0];
+    const opening = first;
+    first = false;
+    if (word.length > 1 && !SMALL_LETTER.test(word)) {
+      // An acronym among capitals belongs to their name ("St Aldric's Hospital NHS Trust").
+      if (runEnd >= 0 && !BLANKS.test(piece.slice(runEnd, m.index))) close();
+      runPlain = false;
+      runEnd = m.index + word.length;
+      continue;
+    }
+    if (!TITLE_CASE.test(word)) {
+      // A particle between capitals joins a name ("Hafiz bin Omar", "Van der Berg"): the runs on
+      // both sides keep their capitals.
+      const joins = runEnd >= 0 && BLANKS.test(piece.slice(runEnd, m.index)) && (flagsOfWord(word, model) & Gaz.particle) !== 0;
+      if (joins) runPlain = false;
+      particleEnd = joins ? m.index + word.length : -1;
+      close();
+      continue;
+    }
+    if (runEnd >= 0 && !BLANKS.test(piece.slice(runEnd, m.index))) close();
+    if (particleEnd >= 0 && BLANKS.test(piece.slice(particleEnd, m.index))) runPlain = false;
+    particleEnd = -1;
+    runEnd = m.index + word.length;
+    runWords++;
+    const lower = turkish ? word.toLocaleLowerCase("tr") : word.toLowerCase();
+    const flags = flagsOfWord(lower, model);
+    const reading = plainReading(word, flags, piece[runEnd] ?? "");
+    // Stricter than capitals: a given or family name stays one even when it is a word too ("Tyler",
+    // "Peter", "Brown", "Will"), and says nothing of the piece's case.
+    const named = (flags & PERSON_LISTS) !== 0 && (flags & (Gaz.particle | Gaz.time)) === 0;
+    if (reading !== "word" || named || lower.length !== word.length) runPlain = false;
+    // An organisation or street word among others ("Credit Union", "Dental Group", "Sunset
+    // Boulevard"); alone it is a heading ("Computers").
+    if (flags & (Gaz.orgWord | Gaz.orgName | Gaz.street)) runOrg = true;
+    // A particle keeps its capital and says nothing of the piece ("Van der Berg", "La Sequía").
+    if (opening || flags & Gaz.particle) continue;
+    capitals++;
+    if (reading === "word" && !named) everyday++;
+    run.push({ at: m.index, lower });
+  }
+  close();
+  // Half of the capitals at least are words of the language: a line of names and places
+  // ("Jordan Pruitt, 39 Maple Avenue, Tucson") has its capitals for a reason.
+  // Null as well when every run keeps its capitals: the piece is read as written.
+  if (everyday < 2 || everyday * 2 < capitals || at === 0) return null;
+  return out + piece.slice(at);
+}
+
+const TITLE_CASE = /^\p{Lu}[\p{L}\p{M}]*\p{Ll}/u;
+const BLANKS = /^[ \t]+$/;
+
+/** Three words or more after the first in title case, at least twice as many as words in lower case. */
+function titleShaped(piece: string): boolean {
+  let capitals = 0;
+  let small = 0;
+  let first = true;
+  TITLED_WORD.lastIndex = 0;
+  for (let m = TITLED_WORD.exec(piece); m; m = TITLED_WORD.exec(piece)) {
+    if (first) {
+      first = false;
+      continue;
+    }
+    if (TITLE_CASE.test(m[0])) capitals++;
+    else if (m[0].length > 1 && LOWER_START.test(m[0])) small++;
+  }
+  return capitals >= 3 && capitals >= 2 * small;
+}
+
+/**
+ * How a word in capitals or title case reads in prose: a word of the language ("word"), unknown and
+ * not shaped like a name ("unknown"), or a name (keeps its capital).
+ */
+function plainReading(titled: string, flags: number, after: string): "word" | "unknown" | "name" {
+  if (titled.length < 2) return APOSTROPHE.test(after) ? "name" : "word";
+  const shape = () => nameLikeness(titled);
+  if (flags & NAME_LISTS)
+    return (flags & (Gaz.common | Gaz.particle | Gaz.time)) !== 0 ||
+      (titled.length <= 2 && (flags & Gaz.frequent) !== 0) ||
+      (flags & Gaz.dictionary && shape() < 0)
+      ? "word"
+      : "name";
+  if (flags & (WORD_OF_LANGUAGE | Gaz.frequent)) return "word";
+  return shape() < 1 ? "unknown" : "name";
 }
 
 /**
@@ -692,6 +805,16 @@ function capitalsSpans(piece: string, recased: string): PieceSpans {
     out.push({ ...s, start, end });
   }
   return out.sort((a, b) => a.start - b.start);
+}
+
+/**
+ * The spans of a piece in title case: those of its recased reading that the piece as written has
+ * too. The recasing only takes readings away: a run it leaves in capitals beside small words
+ * ("Markets fall as Oil Prices Jump on supply fears") must not become a new name.
+ */
+function titleSpans(piece: string, recased: string): PieceSpans {
+  const written = tagPiece(piece);
+  return tagPiece(recased).filter((r) => written.some((w) => w.start < r.end && r.start < w.end));
 }
 
 function flagsOfWord(word: string, model: Tagger): number {
@@ -1716,7 +1839,8 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
       used += piece.length;
       if (used > options.maxChars) throw new EntityBudgetExceeded();
       const recased = recasedCapitals(piece);
-      spans = recased === null ? tagPiece(piece) : capitalsSpans(piece, recased);
+      const titled = recased === null ? recasedTitles(piece) : null;
+      spans = recased !== null ? capitalsSpans(piece, recased) : titled !== null ? titleSpans(piece, titled) : tagPiece(piece);
       if (key !== null) remember(key, spans);
     }
     for (const span of spans) found.push({ ...span, start: s + span.start, end: s + span.end });

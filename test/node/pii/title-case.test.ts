@@ -1,0 +1,70 @@
+// The sixteenth round's class: pieces written in title case (menus, shop categories, release
+// notes, headlines in house style), whose capitals say as little as those of a piece in capitals
+// only — and the names such pieces still hold.
+import { describe, expect, it } from "vitest";
+import { PiiDetector } from "../../../workers/pii/detect.js";
+import { recasedTitles } from "../../../workers/pii/detectors/entities.js";
+
+const detector = new PiiDetector({ categories: ["person", "address", "location", "organization"] });
+const found = (text: string, category?: string) =>
+  detector
+    .detect(text)
+    .filter((f) => category === undefined || f.category === category)
+    .map((f) => text.slice(f.start, f.end));
+
+describe("a piece in title case is read as prose", () => {
+  it.each([
+    [
+      "Shop Categories: Kitchen Appliances, Computers, Phones, Home Improvement, Toys",
+      "Shop categories: kitchen appliances, computers, phones, home improvement, toys",
+    ],
+    // Names stay: a given or family name, a particle between capitals, an organisation of words.
+    ["Patient: Hafiz bin Omar, Ward Seven, Bed Four", "Patient: Hafiz bin Omar, Ward Seven, bed four"],
+    ["Weekly Specials: Roasted Pepper Soup, Garden Salad, Lemon Tart", "Weekly specials: roasted pepper soup, Garden Salad, Lemon Tart"],
+    ["Notice: Lakeside Dental Group Opens New Clinic In Spring Valley", null],
+  ])("%s", (text, recased) => {
+    expect(recasedTitles(text)).toBe(recased);
+  });
+
+  it("keeps every offset: the recased piece is as long as the piece", () => {
+    for (const text of ["Notes: İndirim Haberleri Ve Fiyat Listesi", "Aktuell: Strasse Und Größe Sind Gleich Geblieben"]) {
+      const recased = recasedTitles(text);
+      if (recased !== null) expect(recased.length).toBe(text.length);
+    }
+  });
+
+  it("leaves prose, and lines of names and places, as they are", () => {
+    expect(recasedTitles("Maria Garcia and John Smith met Peter Brown in New York.")).toBeNull();
+    expect(recasedTitles("Ship to: Latoya Whitaker, 120 Sunset Boulevard, Seattle")).toBeNull();
+    expect(recasedTitles("the meeting moved to Friday afternoon")).toBeNull();
+  });
+
+  // The first two had findings before this round ("Computers", "Toys"; "Purchasing, Logistics"); the
+  // last three never had one and must not get one from a partial recasing.
+  it.each([
+    "Shop Categories: Kitchen Appliances, Computers, Phones, Home Improvement, Toys",
+    "Departments: Finance, Purchasing, Logistics, Customer Service",
+    "Reminder: The Office Will Be Closed For The Holiday On Monday",
+    "Release Notes: Faster Startup, Improved Search, Fixed Login Timeout",
+    "Markets Fall as Oil Prices Jump on Supply Fears",
+  ])("names no one: %s", (text) => {
+    expect(found(text)).toEqual([]);
+  });
+
+  it("leaves fewer findings in a menu, never more", () => {
+    expect(found("Weekly Specials: Roasted Pepper Soup, Garden Salad, Lemon Tart")).not.toContain("Roasted Pepper Soup, Garden Salad");
+  });
+
+  it.each([
+    ["Ngozi Adebayo Named Head Of Riverside Hospital Trust", "Ngozi Adebayo"],
+    ["Order Shipped To Tyler Pruitt, 122 Park Drive, Raleigh", "Tyler Pruitt"],
+    ["Scorers: Tremblay 2, Van der Berg; Ashworth", "Van der Berg"],
+    ["Employer: Halverson Kitchen Supplies Ltd, Employee Petra Lindqvist", "Petra Lindqvist"],
+  ])("still finds the name in %s", (text, name) => {
+    expect(found(text)).toContain(name);
+  });
+
+  it("keeps an organisation of everyday words whole", () => {
+    expect(found("Employer: Halverson Kitchen Supplies Ltd, Employee Petra Lindqvist", "organization")).toEqual(["Halverson Kitchen Supplies Ltd"]);
+  });
+});
