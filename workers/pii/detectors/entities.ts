@@ -1,7 +1,6 @@
 // Named entities (person, organisation, location, street address) with the trained tagger of
 // workers/pii/tagger, one sentence or line at a time, within a character budget, with results
 // cached per org and sentence.
-import { everydayOpening, sentenceLanguage, wordOfLanguage } from "./sentence-language.js";
 import { CALENDAR_WORDS } from "./calendar-words-data.js";
 import { fromBase64 } from "../tagger/codec.js";
 import { MODEL_DATA } from "../tagger/model-data.js";
@@ -538,8 +537,6 @@ export interface Candidate {
   frequentOnly?: boolean;
   /** A word of news that puts a person after it stands right before ("said", "that", "met"). */
   personCue?: boolean;
-  /** One word opening a sentence that is an everyday word of the sentence's own language ("Esta acción no…"). */
-  sentenceWord?: boolean;
 }
 
 /** Two function words of German (none shared with English, Dutch, the Nordic languages or Romance ones): a text where every noun has a capital. */
@@ -568,49 +565,6 @@ function onlyAName(value: string, model: Tagger, afterPlaceWord = false): boolea
 const CLAUSE_LENGTH = /^(?:\S+\s+){3,}\S+$|[^\s]{13,}/u;
 const lastWord = (value: string) => /[\p{L}\p{M}'’-]+$/u.exec(value)?.[0] ?? "";
 const OPENING = /(?:^|[.!?:;•*>#|\n-])[\s"'“„«([]*$/u;
-/** A capitalised word opening a piece (after quotes or brackets), then a blank and a word in lower case. */
-const OPENING_WORD = /^[\s"'“„«([]*(\p{Lu}\p{Ll}[\p{Ll}\p{M}]+) (?=\p{Ll})/u;
-/** Flags of a given name that says something else first: a month, a title, a nationality, a country, a common English word. */
-const NOT_GIVEN_THERE = Gaz.time | Gaz.title | Gaz.nationality | Gaz.country | Gaz.common;
-
-/**
- * A given name opening a sentence, alone, which no frequent word of the sentence's language spells
- * ("Anna came home yesterday", "Selam flies to Addis"; not "Will you come", "Mark the date", "Esta
- * acción no"): the person. The tagger leaves such a word out where it is also a word of another
- * language or of the dictionary ("anna", "pedro", "maria"), and a sentence that opens with a
- * person and a verb is everyday prose.
- */
-function addOpeningGivenName(piece: string, out: NameSpan[], model: Tagger): void {
-  const m = OPENING_WORD.exec(piece);
-  if (!m) return;
-  const word = m[1] ?? "";
-  const start = m[0].length - word.length - 1;
-  const end = start + word.length;
-  if (out.some((o) => o.start < end && start < o.end)) return;
-  const flags = flagsOfWord(word.toLowerCase(), model);
-  if (!(flags & Gaz.first) || flags & NOT_GIVEN_THERE) return;
-  // A word of the dictionary must look like a name too ("Anna", "Maria"; not "Grace", "Ginger", "Iris").
-  if (flags & Gaz.dictionary && nameLikeness(word) < 0) return;
-  const language = sentenceLanguage(piece.slice(end, end + 160));
-  if (language < 0 || wordOfLanguage(word, language)) return;
-  out.push({ kind: "person", start, end });
-}
-
-/** The next word, after blanks or a colon (not a comma: "Lange, die…" is a name), starts with a small letter. */
-const LOWER_NEXT = /^[\s:]*\p{Ll}/u;
-
-/**
- * One word opening a sentence (`piece` from `start` to `end`) that is an everyday word of the
- * sentence's own language, a word in lower case after it and no verb of a person ("Esta acción no
- * se puede deshacer", "Tej operacji nie można"; not "Esta disse que").
- */
-function openingSentenceWord(piece: string, start: number, end: number): boolean {
-  return (
-    LOWER_NEXT.test(piece.slice(end, end + 8)) &&
-    !REPORTED_AFTER.test(piece.slice(end, end + 16)) &&
-    everydayOpening(piece.slice(start, end), piece.slice(end, end + 160))
-  );
-}
 const LABEL_AFTER = /^\s?[:：]/;
 const POSSESSIVE_AFTER = /^['’]s\b/;
 const KNOWN_WORD = Gaz.dictionary | Gaz.frequent | Gaz.common;
@@ -1289,7 +1243,6 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
         LOWER_WORD_BEFORE.test(piece.slice(Math.max(0, span[0] - 24), span[0])),
       frequentOnly: (firstFlags & (Gaz.frequent | Gaz.dictionary | Gaz.common | Gaz.techTerm | Gaz.time)) === Gaz.frequent,
       personCue: PERSON_CUE_BEFORE.test(piece.slice(Math.max(0, span[0] - 16), span[0])),
-      sentenceWord: opening && !titled && !SPACE.test(value) && openingSentenceWord(piece, span[0], span[1]),
     });
   }
   addKnownNames(piece, names, out);
@@ -1708,8 +1661,7 @@ function knownNameRuns(piece: string, model: Tagger): Array<{ start: number; end
       end = t.ends[i] ?? 0;
       words++;
     }
-    if ((!short || words > 1) && !(words === 1 && OPENING.test(piece.slice(0, start)) && openingSentenceWord(piece, start, end)))
-      runs.push({ start, end, words });
+    if (!short || words > 1) runs.push({ start, end, words });
   }
   return runs;
 }
@@ -1755,7 +1707,6 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
     else if (c.kind === "person") rejected.push(c);
   }
   joinNameParts(piece, out, rejected);
-  addOpeningGivenName(piece, out, model);
   addGivenThenSurname(piece, out, model);
   completePersons(piece, out, model);
   addCuedNames(piece, out, model, cues);
@@ -1849,7 +1800,7 @@ function withoutOverlaps(spans: Array<{ kind: EntityKind; start: number; end: nu
 }
 
 export function confident(c: Candidate, confidence = CONFIDENCE): boolean {
-  if (c.gated || c.sentenceWord) return false;
+  if (c.gated) return false;
   if (c.backed) return c.margin >= confidence.backed;
   if (
     c.midProse &&
