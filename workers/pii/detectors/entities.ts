@@ -702,9 +702,10 @@ export function recasedTitles(piece: string, model: Tagger = tagger()): string |
       continue;
     }
     if (!TITLE_CASE.test(word)) {
-      // A particle between capitals joins a name ("Hafiz bin Omar", "Van der Berg"): the runs on
-      // both sides keep their capitals.
-      const joins = runEnd >= 0 && BLANKS.test(piece.slice(runEnd, m.index)) && (flagsOfWord(word, model) & Gaz.particle) !== 0;
+      // A particle, or a chain of them, between capitals joins a name ("Hafiz bin Omar", "Van der
+      // Berg", "Oscar de la Hoya"): the runs on both sides keep their capitals.
+      const after = particleEnd >= 0 ? particleEnd : runEnd;
+      const joins = after >= 0 && BLANKS.test(piece.slice(after, m.index)) && (flagsOfWord(word, model) & Gaz.particle) !== 0;
       if (joins) runPlain = false;
       particleEnd = joins ? m.index + word.length : -1;
       close();
@@ -712,6 +713,8 @@ export function recasedTitles(piece: string, model: Tagger = tagger()): string |
     }
     if (runEnd >= 0 && !BLANKS.test(piece.slice(runEnd, m.index))) close();
     if (particleEnd >= 0 && BLANKS.test(piece.slice(particleEnd, m.index))) runPlain = false;
+    // The value after a label is a record's value ("Name: Memory", "Team: Sales"): read as written.
+    if (run.length === 0 && LABEL_BEFORE.test(piece.slice(Math.max(0, m.index - 4), m.index))) runPlain = false;
     particleEnd = -1;
     runEnd = m.index + word.length;
     runWords++;
@@ -740,6 +743,7 @@ export function recasedTitles(piece: string, model: Tagger = tagger()): string |
 }
 
 const TITLE_CASE = /^\p{Lu}[\p{L}\p{M}]*\p{Ll}/u;
+const LABEL_BEFORE = /[:：=]\s*$/u;
 const BLANKS = /^[ \t]+$/;
 
 /** Three words or more after the first in title case, at least twice as many as words in lower case. */
