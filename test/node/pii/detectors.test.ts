@@ -95,7 +95,9 @@ describe("hard negatives", () => {
     "codes 000-12-3456, 666-12-3456, 123-00-4567, 123-45-0000, 078-05-1120",
     "npm i react@18.2.0 and icon@2x.png and git@github.com:org/repo.git",
     "getUserAccountSettingsForOrganization2 and AbstractSingletonProxyFactoryBean",
-    "IBAN DE89 3704 0044 0532 0130 01 has a bad checksum",
+    // A bad checksum: no IBAN. (The "…0130 01" variant's digits pass Luhn and read as a card: only a
+    // valid IBAN hides a card's digits, see test/attacks/pii-prefix-shadow.test.ts.)
+    "IBAN DE89 3704 0044 0532 0130 02 has a bad checksum",
     "DE136695977 is not valid",
     "timestamp 1700000000000 and epoch 1700000000",
     "We use S3, EKS and C4 instances in us-east-1",

@@ -14,7 +14,6 @@ import { linesHolding } from "./lines.js";
 // must then hold a card that starts at its first digit (see detectCards).
 // A mark with a space on each side may change from group to group ("4111 / 1111 - 1111 . 1111").
 const CARD = /(?<!\p{N}|\p{N}[.,])\d{1,19}(?:(?:[ .\-_/]{1,2}| [.\-_/] )\d{1,19}){0,22}(?!\p{N}|[-.]\d)/gu;
-const WORD_BEFORE = /[\p{L}\p{N}_\-.]/u;
 
 const IBAN_HEAD = /[A-Z]{2}\d{2}[ -]?$/;
 
@@ -73,22 +72,20 @@ export function detectCards(normalized: string, out: RawFinding[]): void {
     }
     const total = groups.reduce((n, g) => n + g.length, 0);
     if (total < 12) continue;
-    const glued = m.index > 0 && WORD_BEFORE.test(text[m.index - 1] ?? "");
-    // The run may hold neighbours ("card 4111 1111 1111 1111 exp 2027"); try group windows.
+    // The run may hold neighbours ("card 4111 1111 1111 1111 exp 2027"); try group windows. A window
+    // after the first needs 15 digits or more, even in a run glued to the word before: "AB12 4111…",
+    // "v1.2 4111…", "REF-7-4111…" hold a card after the word's digits.
     let i = 0;
-    while (i < groups.length && !(glued && i > 0)) {
+    while (i < groups.length) {
       let found = false;
       let digits = "";
       for (let j = i; j < groups.length && digits.length < 19; j++) {
         digits += groups[j];
         // A window inside a longer run needs 15+ digits, so a stray tail is not taken for a card.
         const whole = i === 0 && j === groups.length - 1;
-        // Digits after an IBAN's country and check digits ("DE89 3704 …") belong to the IBAN.
-        if (
-          (whole || digits.length >= 15) &&
-          isCard(digits) &&
-          !IBAN_HEAD.test(text.slice(Math.max(0, m.index + (offsets[i] ?? 0) - 6), m.index + (offsets[i] ?? 0)))
-        ) {
+        // Digits after an IBAN's country and check digits ("DE89 3704 …") belong to the IBAN, when
+        // an IBAN is there: two letters and two digits alone ("AB12 4111…") shadow no card.
+        if ((whole || digits.length >= 15) && isCard(digits) && !afterIbanHead(text, m.index + (offsets[i] ?? 0))) {
           const start = m.index + (offsets[i] ?? 0);
           const end = m.index + (offsets[j] ?? 0) + (groups[j]?.length ?? 0);
           out.push({ category: "credit_card", start, end, detector: "card", key: digits });
@@ -327,6 +324,20 @@ export function detectIbans(normalized: string, out: RawFinding[]): void {
   for (const [start, end] of linesHolding(normalized, IBAN_HINTS)) detectIbansIn(latinCapitals(spaced.slice(start, end)), start, out);
 }
 
+/** Whether the digits at `at` follow an IBAN's country and check digits that start a valid IBAN. */
+function afterIbanHead(text: string, at: number): boolean {
+  const before = text.slice(Math.max(0, at - 6), at);
+  const head = IBAN_HEAD.exec(before);
+  if (!head) return false;
+  const start = at - before.length + head.index;
+  // The longest IBAN is 34 characters; with a separator between every four, 42. Only a valid one:
+  // a mistyped IBAN's digits may read as a card, but an IBAN-shaped word made to shadow a card
+  // ("SE16WBYF 4111 1111 1111 1111", Sweden's 24 characters) must not hide it.
+  const found: RawFinding[] = [];
+  detectIbansIn(latinCapitals(text.slice(start, start + 48)), 0, found);
+  return found.some((f) => f.start === 0);
+}
+
 /** IBANs in `text` (capitals), which starts at `offset` of the detection copy. */
 function detectIbansIn(text: string, offset: number, out: RawFinding[]): void {
   IBAN.lastIndex = 0;
@@ -340,6 +351,9 @@ function detectIbansIn(text: string, offset: number, out: RawFinding[]): void {
       IBAN.lastIndex = m.index + value.length;
       break;
     }
+    // No reading from this word: the next word may start one that this match ran into
+    // ("YS23HIQZGJ8B DE89…" matched from YS23 through DE89's groups).
+    if (IBAN.lastIndex > m.index + 1 && !out.some((f) => f.category === "iban" && f.start === offset + m.index)) IBAN.lastIndex = m.index + 1;
   }
   detectUnevenIbans(text, offset, out);
 }

@@ -1,0 +1,68 @@
+// Attack class: a value shadowed by the word before it. Pattern detectors skip what looks like part
+// of a longer value: an IBAN read from an IBAN-shaped word before the real one swallowed the real
+// one's start ("YS23HIQZGJ8B DE89…"), a card after two letters and two digits ("AB12 4111…") was
+// taken for an IBAN's digits though no IBAN was there, and a phone glued after a dash ("ref-+44 …")
+// was no phone. Under a `block` policy each reached the provider (a random test marker hit the
+// first one in a full suite run). Each must now answer 422 and the provider see nothing.
+import { env } from "cloudflare:workers";
+import { beforeAll, describe, expect, it } from "vitest";
+import { FAKE_LLM_KEY } from "../support/secrets.js";
+import { call, seedOrg } from "../workers/support/api.js";
+
+let agentToken: string;
+
+beforeAll(async () => {
+  const org = await seedOrg("prefix-shadow");
+  const post = async (what: string, body: Record<string, unknown>) => {
+    const res = await call(`/api/v1/orgs/${org.orgId}/${what}`, { method: "POST", token: org.apiKey, body });
+    expect(res.status, res.text).toBe(201);
+    return res.json;
+  };
+  await post("credentials", { name: "fake-key", secret: FAKE_LLM_KEY, inject: { type: "bearer" } });
+  await post("providers", { name: "openai-fake", kind: "openai", baseUrl: `${env.TEST_FAKE_LLM_URL}/v1`, credential: "fake-key" });
+  await post("prices", { model: "*", inputMicrosPerMTok: 1_000_000, outputMicrosPerMTok: 2_000_000 });
+  // Each category blocked alone elsewhere too; here the three at once, names allowed.
+  const policy = await post("policies", {
+    name: "block values",
+    egress: [],
+    pii: { phone: "block", credit_card: "block", iban: "block", person: "allow", organization: "allow", location: "allow", address: "allow" },
+  });
+  const attached = await call(`/api/v1/orgs/${org.orgId}/policies/${policy.id}/attach`, {
+    method: "POST",
+    token: org.apiKey,
+    body: { scope: "org" },
+  });
+  expect(attached.status, attached.text).toBe(201);
+  agentToken = (await post("agents", { name: "prefix-bot" })).token;
+});
+
+async function expectRefused(content: string, value: string) {
+  const marker = `ps${Math.random().toString(36).slice(2)}`;
+  const res = await call("/llm/openai/v1/chat/completions", {
+    method: "POST",
+    token: agentToken,
+    body: { model: "gpt-test", messages: [{ role: "user", content: `${content} (${marker})` }] },
+  });
+  const seen = (await (await fetch(`${env.TEST_FAKE_LLM_URL}/__requests?contains=${marker}`)).json()) as Array<{ body: string }>;
+  expect(res.status, res.text.slice(0, 200)).toBe(422);
+  expect(seen.filter((r) => r.body.includes(value))).toEqual([]);
+}
+
+describe("attack: a value shadowed by the word before it", () => {
+  it.each([
+    ["an IBAN after an IBAN-shaped word whose groups run into it", "YS23HIQZGJ8B DE89370400440532013000", "DE89370400440532013000"],
+    ["an IBAN after a marker of two letters, two digits and eight more", "rt60oubromgb DE89370400440532013000", "DE89370400440532013000"],
+    ["a grouped IBAN after a long IBAN-shaped word", "KZ26U7M8BWPYULOK GB29 NWBK 6016 1331 9268 19", "6016 1331 9268 19"],
+    ["a card after two letters and two digits", "AB12 4111111111111111", "4111111111111111"],
+    ["a grouped card after an IBAN-shaped word", "QD39D7WODYK7E1Q3 4111 1111 1111 1111", "4111 1111 1111 1111"],
+    ["a card after a word ending in two letters and two digits", "2P524P72 4111111111111111", "4111111111111111"],
+    ["a phone glued after a dash", "ref-+44 20 7946 0958", "7946 0958"],
+    ["a phone glued after an IBAN-shaped word and a dash", "DO94CA6N-+44 20 7946 0958", "7946 0958"],
+  ])("%s is refused", async (_title, content, value) => {
+    await expectRefused(content, value);
+  });
+
+  it("control: a real IBAN's digits are one IBAN, not a card (still refused, as an IBAN)", async () => {
+    await expectRefused("DE89 3704 0044 0532 0130 00", "0532 0130 00");
+  });
+});
