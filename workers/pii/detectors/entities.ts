@@ -18,6 +18,7 @@ import {
   addCuedNames,
   addGivenThenSurname,
   addHandleNames,
+  addCoordinatedNames,
   addMentionsAndLists,
   addScriptCuedNames,
   addSignatureName,
@@ -1718,6 +1719,7 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   addScriptCuedNames(piece, out);
   addUncasedGreetedNames(piece, out);
   addMentionsAndLists(piece, out, model);
+  addCoordinatedNames(piece, out, model);
   addSignatureName(piece, out, model);
   addHandleNames(piece, out, model);
   // People the form around them names (form-names.ts) replace what was read there, and are kept on

@@ -1140,3 +1140,34 @@ export function addClosingNames(text: string, spans: NameSpan[], model: Tagger):
     spans.push({ kind: "person", start, end });
   }
 }
+
+/** "and" of the languages the lists cover, between two names ("Pedro and Lucas", "Uwe und Petra", "Nils och Saga"). */
+const AND = "and|und|et|y|e|og|och|ja|en|és|ve|i|a|dan|at|và|и|і|та|و";
+const COORDINATED_BEFORE = new RegExp(`(?<![\\p{L}\\p{M}])(\\p{Lu}[\\p{Ll}\\p{M}'’-]+) (?:${AND}) $`, "u");
+const COORDINATED_AFTER = new RegExp(`^ (?:${AND}) (\\p{Lu}[\\p{Ll}\\p{M}'’-]+)(?![\\p{L}\\p{M}])`, "u");
+
+/**
+ * A given name joined by "and" to a person found is a person too ("Pedro and Lucas are arguing":
+ * the tagger leaves a given name that opens a sentence, or that is also a word, outside).
+ */
+export function addCoordinatedNames(piece: string, spans: NameSpan[], model: Tagger): void {
+  const people = spans.filter((s) => s.kind === "person");
+  for (const s of people) {
+    const before = COORDINATED_BEFORE.exec(piece.slice(Math.max(0, s.start - 32), s.start));
+    const after = COORDINATED_AFTER.exec(piece.slice(s.end, s.end + 32));
+    const candidates: Array<[number, string]> = [];
+    if (before) candidates.push([s.start - before[0].length, before[1] ?? ""]);
+    if (after) candidates.push([s.end + after[0].length - (after[1] ?? "").length, after[1] ?? ""]);
+    for (const [start, word] of candidates) {
+      const flags = flagsOf(word, model);
+      // A listed given name that is no everyday English or technical word ("Pedro" is a place too),
+      // or a word only frequency lists hold that is shaped like a name ("Uwe").
+      const listed = flags & Gaz.first && !(flags & (NEVER_IN_NAME & ~Gaz.country));
+      const shaped = (flags & ~Gaz.frequent) === 0 && nameLikeness(word) >= -0.5;
+      if (!listed && !shaped) continue;
+      const end = start + word.length;
+      if (spans.some((x) => x.start < end && start < x.end)) continue;
+      spans.push({ kind: "person", start, end });
+    }
+  }
+}

@@ -1,0 +1,27 @@
+// A given name joined by "and" to a person found is a person too: the tagger leaves a given name
+// that opens a sentence, or that is also a word somewhere, outside ("Pedro and Lucas").
+import { describe, expect, it } from "vitest";
+import { PiiDetector } from "../../../workers/pii/detect.js";
+
+const detector = new PiiDetector({ categories: ["person", "location", "organization"] });
+const people = (text: string) =>
+  detector
+    .detect(text)
+    .filter((f) => f.category === "person")
+    .map((f) => text.slice(f.start, f.end));
+
+describe("names joined by and", () => {
+  it.each([
+    ["Pedro and Lucas are arguing about pizza.", ["Pedro", "Lucas"]],
+    ["Dank an Uwe und Petra fürs Grillen!", ["Uwe", "Petra"]],
+  ])("%s", (text, names) => {
+    expect(people(text)).toEqual(names);
+  });
+
+  it.each(["Salt and Pepper are on the table.", "Research and Development moved to the third floor.", "Terms and Conditions apply."])(
+    "joins no everyday word to a name: %s",
+    (text) => {
+      expect(people(text)).toEqual([]);
+    },
+  );
+});
