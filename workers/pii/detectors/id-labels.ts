@@ -105,6 +105,9 @@ const WORDS = [
   "іпн",
   "снилс",
   "ідентифікаційний (?:номер|код)",
+  // Bulgarian personal number and foreigner's number.
+  "егн",
+  "лнч",
   // Ids that are acronyms some language never uses as a word.
   "pesel",
   "cpf",
@@ -130,6 +133,12 @@ const WORDS = [
   "siret",
   "regon",
   "amka",
+  "npwp",
+  "em[šs]o",
+  "dav[čc]na [šs]tevilka",
+  "(?:namba ya )?kitambulisho",
+  "nomor induk kependudukan",
+  "kad pengenalan",
 ];
 
 /** Acronyms that are also words or syllables in lower case ("pan", "tin", "run", "ic"): capitals only. */
@@ -238,13 +247,22 @@ const UNSPACED = [
   "เลขประจำตัวผู้เสียภาษี",
   "आधार",
   "पैन",
+  "ஆதார்",
+  "জাতীয় পরিচয়পত্র",
+  "এনআইডি",
+  "شناختی کارڈ",
+  "کد ملی",
+  "شماره ملی",
+  "መታወቂያ",
 ];
 
 // After the label: a number word ("No.", "Nr.", "number", "n.º", "szám", "番号"…), then colons,
 // spaces, an opening bracket or dash, or "is"/"ist"/"est"/"é" ("My SIN is …", "Meine Steuer-ID ist …").
-const NUMBER_WORD = "(?:[ .-]*(?:no|nr|number|nummer|num|n[uú]mero|num[ée]ro|n[°º]|n\\.[°º]|#|sz[áa]m|numaras[ıi]|号码|号|번호|番号))?\\.?";
+const NUMBER_WORD =
+  "(?:[ .-]*(?:no|nr|number|nummer|num|n[uú]mero|num[ée]ro|n[°º]|n\\.[°º]|#|sz[áa]m|numaras[ıi]|号码|号|번호|番号|নম্বর|نمبر|ቁጥር|எண்))?\\.?(?:/\\p{L}{2,8})?";
 // A dash only with a space after it: "TIN-48213" is a ticket key, "NIF - 123…" a label.
-const TAIL = "(?:[ \\t\\n:：=#(–—.]|-(?=[ \\t]))*(?:(?:is|ist|est|é|es|:)[ \\t:]+)?$";
+// Also a possessive and a copula between ("NIN mi ni …", "TIN ko ay …", "NIK saya …", "partita IVA è …", "Steuer-ID lautet …").
+const TAIL = "(?:[ \\t\\n:：=#(–—.]|-(?=[ \\t]))*(?:(?:mi|ko|saya|my)[ \\t]+)?(?:(?:is|ist|est|este|é|è|es|je|jest|är|er|lautet|ni|ay|:)[ \\t:]+)?$";
 // Not the end of a longer word or of an identifier ("$UID 65534", "fooSSN").
 const BOUNDARY = "(?<![\\p{L}\\p{N}_$@./\\\\])";
 
@@ -255,8 +273,9 @@ const WORD_LABEL = new RegExp(`${BOUNDARY}(?:${WORDS.join("|")})${NUMBER_WORD}${
 // Capitals only, but the number word after them in any case ("NI number", "SSN No."), spelled out
 // per letter so the acronyms keep their case.
 const NUMBER_WORD_ANY_CASE =
-  "(?:[ .-]*(?:[Nn][Oo]|[Nn][Rr]|[Nn][Uu][Mm][Bb][Ee][Rr]|[Nn][Uu][Mm][Mm][Ee][Rr]|[Nn][Uu][Mm]|[Nn][UuÚú][Mm][Ee][Rr][Oo]|[Nn][Uu][Mm][ÉéEe][Rr][Oo]|[Nn][°º]|[Nn]\\.[°º]|#))?\\.?";
-const TAIL_ANY_CASE = "(?:[ \\t\\n:：=#(–—.]|-(?=[ \\t]))*(?:(?:[Ii][Ss][Tt]?|[Ee][Ss][Tt]?|[ÉéEe]|:)[ \\t:]+)?$";
+  "(?:[ .-]*(?:[Nn][Oo]|[Nn][Rr]|[Nn][Uu][Mm][Bb][Ee][Rr]|[Nn][Uu][Mm][Mm][Ee][Rr]|[Nn][Uu][Mm]|[Nn][UuÚú][Mm][Ee][Rr][Oo]|[Nn][Uu][Mm][ÉéEe][Rr][Oo]|[Nn][°º]|[Nn]\\.[°º]|#))?\\.?(?:/\\p{L}{2,8})?";
+const TAIL_ANY_CASE =
+  "(?:[ \\t\\n:：=#(–—.]|-(?=[ \\t]))*(?:(?:mi|ko|saya|my)[ \\t]+)?(?:(?:[Ii][Ss][Tt]?|[Ee][Ss][Tt][Ee]?|[Ee][Ss]|[ÉéÈèEe]|je|jest|är|er|lautet|ni|ay|:)[ \\t:]+)?$";
 const ACRONYM_LABEL = new RegExp(`${BOUNDARY}(?:${ACRONYMS.join("|")})${NUMBER_WORD_ANY_CASE}${TAIL_ANY_CASE}`, "uy");
 // Also as the detectors see them, NFKC-normalised (Thai "ำ" becomes "ํา").
 const UNSPACED_FORMS = [...new Set(UNSPACED.flatMap((label) => [label, label.normalize("NFKC")]))];
