@@ -215,15 +215,15 @@ export function detectEmails(text: string, out: RawFinding[]): void {
 // Candidate: optional +CC or 00CC (with a "(0)" trunk digit), optional (area), then digit groups
 // joined by one separator (space, dot, dash, slash; " \u2010 ", a wider separator in the view of
 // groupSeparatorsAsSpaces).
-// A number may follow a "/", "-" or "." only when it starts with "+" (a path segment "/+44 20 …"
-// or a glued "ref-+44 20 …" is a phone; "/2024 1234" is a path of ids). Right after a label's colon it may follow a letter ("Tel:0412 345
+// A number may follow a "/" or "-" only when it starts with "+" (a path segment "/+44 20 …" or a
+// glued "ref-+44 20 …" is a phone; "/2024 1234" is a path of ids; after "." a "+" is arithmetic). Right after a label's colon it may follow a letter ("Tel:0412 345
 // 678", "電話：090-1234-5678" once normalised); "host:8080" is no valid number.
 // Letters of scripts without case (Han, Hangul, Thai, Arabic…) may touch it ("电话15565677776").
 // The leading look-ahead names the characters a number can start with ("+", "(", a digit): it
 // changes no match, but without it V8 tries the alternation of look-behinds at every position
 // of the text (3-4x slower on prose).
 const PHONE =
-  /(?=[+(\d])(?:(?<=[/.-])(?=\+)|(?<=\p{L}:)|(?<=(?:[Tt][EeÉé][Ll]|[Tt][Ll][Ff]|[Mm][Oo][Bb]|[Ff][Aa][Xx])\.)|(?<![\p{Lu}\p{Ll}\p{Lt}\p{N}_+\-./:#@$]))(?:(?:\+|00)\d{1,3}(?: \u2010 |[ .-])?(?:\(0\)[ .-]?)?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,15}(?:(?: \u2010 |[ .-]|\/ ?)\d{1,15}){0,7}(?![\p{Lu}\p{Ll}\p{Lt}\p{N}_]|[.\-/:,]\p{N})/gu;
+  /(?=[+(\d])(?:(?<=[/-])(?=\+)|(?<=\p{L}:)|(?<=(?:[Tt][EeÉé][Ll]|[Tt][Ll][Ff]|[Mm][Oo][Bb]|[Ff][Aa][Xx])\.)|(?<![\p{Lu}\p{Ll}\p{Lt}\p{N}_+\-./:#@$]))(?:(?:\+|00)\d{1,3}(?: \u2010 |[ .-])?(?:\(0\)[ .-]?)?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,15}(?:(?: \u2010 |[ .-]|\/ ?)\d{1,15}){0,7}(?![\p{Lu}\p{Ll}\p{Lt}\p{N}_]|[.\-/:,]\p{N})/gu;
 const DATE_LIKE = /^(?:\d{4}[.-]\d{1,2}[.-]\d{1,2}|\d{1,2}[.-]\d{1,2}[.-]\d{2,4})$/;
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 // Whole words only ("bestelling" holds no "tel").

@@ -15,6 +15,8 @@ import { linesHolding } from "./lines.js";
 // A mark with a space on each side may change from group to group ("4111 / 1111 - 1111 . 1111").
 const CARD = /(?<!\p{N}|\p{N}[.,])\d{1,19}(?:(?:[ .\-_/]{1,2}| [.\-_/] )\d{1,19}){0,22}(?!\p{N}|[-.]\d)/gu;
 
+/** A character a run of digits may be glued to: a letter, a digit, "_", "-" or "." of a longer token. */
+const GLUED_BEFORE = /[\p{L}\p{N}_\-.]/u;
 const IBAN_HEAD = /[A-Z]{2}\d{2}[ -]?$/;
 
 export function luhn(digits: string): boolean {
@@ -73,13 +75,16 @@ export function detectCards(normalized: string, out: RawFinding[]): void {
     const total = groups.reduce((n, g) => n + g.length, 0);
     if (total < 12) continue;
     // The run may hold neighbours ("card 4111 1111 1111 1111 exp 2027"); try group windows. A window
-    // after the first needs 15 digits or more, even in a run glued to the word before: "AB12 4111…",
-    // "v1.2 4111…", "REF-7-4111…" hold a card after the word's digits.
+    // after the first needs 15 digits or more; in a run glued to the word before, groups of three
+    // digits or more too: "AB12 4111…", "v1.2 4111…", "REF-7-4111…" hold a card after the word's
+    // digits, an OID or a long version ("OID.1.3.6.1.4.1.311.21.8.16249370") none.
+    const glued = m.index > 0 && GLUED_BEFORE.test(text[m.index - 1] ?? "");
     let i = 0;
     while (i < groups.length) {
       let found = false;
       let digits = "";
       for (let j = i; j < groups.length && digits.length < 19; j++) {
+        if (glued && i > 0 && (groups[j]?.length ?? 0) < 3) break;
         digits += groups[j];
         // A window inside a longer run needs 15+ digits, so a stray tail is not taken for a card.
         const whole = i === 0 && j === groups.length - 1;

@@ -1160,11 +1160,9 @@ export function addCoordinatedNames(piece: string, spans: NameSpan[], model: Tag
     if (after) candidates.push([s.end + after[0].length - (after[1] ?? "").length, after[1] ?? ""]);
     for (const [start, word] of candidates) {
       const flags = flagsOf(word, model);
-      // A listed given name that is no everyday English or technical word ("Pedro" is a place too),
-      // or a word only frequency lists hold that is shaped like a name ("Uwe").
-      const listed = flags & Gaz.first && !(flags & (NEVER_IN_NAME & ~Gaz.country));
-      const shaped = (flags & ~Gaz.frequent) === 0 && nameLikeness(word) >= -0.5;
-      if (!listed && !shaped) continue;
+      // A listed given name that is no everyday English or technical word ("Pedro" is a place too);
+      // a word no list holds may end a firm's name ("Garcia y Hijos", "Müller und Sohn").
+      if (!(flags & Gaz.first) || flags & (NEVER_IN_NAME & ~Gaz.country)) continue;
       const end = start + word.length;
       if (spans.some((x) => x.start < end && start < x.end)) continue;
       spans.push({ kind: "person", start, end });
