@@ -1,5 +1,5 @@
 // Attack class: a person written where the name tagger reads no capital as a name's — a form or a
-// headline in block letters, a user name after an account word, a name greeted in a script without
+// headline in block letters or in title case, a user name after an account word, a name greeted in a script without
 // capitals, a surname alone inside a news sentence — sent through the LLM proxy to an agent whose
 // policy blocks people. An attack test passes only when the edge answers 422 and the provider saw
 // nothing of the request; the controls (the same shapes naming no one) must reach the provider.
@@ -38,6 +38,9 @@ describe("a person the tagger's capitals miss, under person: block", () => {
     ["a user name glued to Chinese text", "用户liwei_88于昨天登录，请确认。"],
     ["a name greeted in Tamil", "வணக்கம் கார்த்திகா, உங்கள் ஆர்டர் தயார்."],
     ["a surname alone inside a news sentence", "Witnesses said Okafor had left the building before midnight."],
+    // Title case (sixteenth round): its recasing wrote these small in its first version (red team 16).
+    ["a record's given name that is a word, after a label, in a title-case line", "Name: Memory, Role: Senior Manager, Team: Sales And Marketing"],
+    ["a name with a particle chain in a title-case line", "Attendees: Oscar de la Hoya, Board Members And Invited Guests"],
   ])("attack: %s reaches the provider", async (_, text) => {
     const r = await send(text);
     expect({ status: r.status, providerSawIt: r.providerSawIt }, r.body).toEqual({ status: 422, providerSawIt: false });
@@ -51,6 +54,7 @@ describe("controls: the same shapes naming no one are sent", () => {
     "ERROR account svc_payments1 not found; retry the job.",
     "प्रिय ग्राहक, आपका ऑर्डर भेज दिया गया है।",
     "NOTE (optional) - add a second line to the release notes.",
+    "Shop Categories: Kitchen Appliances, Computers, Phones, Home Improvement, Toys",
   ])("clean: %s", async (text) => {
     const r = await send(text);
     expect({ status: r.status, providerSawIt: r.providerSawIt }, r.body).toEqual({ status: 200, providerSawIt: true });

@@ -84,6 +84,11 @@ describe("attack: an id whose scheme has no check, after its label", () => {
     ["Turkish tax number", "Vergi No: 4830172695", "4830172695"],
     ["Russian passport", "паспорт: 45 12 678901", "45 12 678901"],
     ["SSN written with spaces", "SSN 231 54 9087", "231 54 9087"],
+    // Sixteenth round: labels in more languages, two labels joined by "/", a copula between.
+    ["Bulgarian ЕГН", "ЕГН 7512034476", "7512034476"],
+    ["Nigerian NIN after 'my … is' in Yoruba", "Nọ́mbà NIN mi ni 48201937561", "48201937561"],
+    ["Indonesian NIK/NPWP", "NIK/NPWP saya 3174052908880007", "3174052908880007"],
+    ["Italian partita IVA after 'è'", "La mia partita IVA è IT09876543210", "IT09876543210"],
   ])("%s", async (_name, text, value) => {
     await expectBlocked(() => chat(`Record: ${text}`), value);
   });

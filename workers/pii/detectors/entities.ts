@@ -1335,13 +1335,7 @@ function addLeadingInstitutions(piece: string, model: Tagger, out: Candidate[]):
     const lastWord = words[last]?.[0] ?? "";
     const end = (words[last]?.index ?? 0) + lastWord.length - (/[.]$/.test(lastWord) ? 1 : 0);
     // It replaces what the tagger or the other rules found inside or across it.
-    for (let k = out.length - 1; k >= 0; k--) {
-      const c = out[k] as Candidate;
-      if (c.start < end && start < c.end) {
-        out.splice(k, 1);
-      }
-    }
-    out.push({ kind: "organization", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+    replaceOverlapping(out, { kind: "organization", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
     i = last;
   }
 }
@@ -1417,11 +1411,17 @@ function addInstitutions(piece: string, model: Tagger, out: Candidate[]): void {
       if (last > first && last - first < 6 && (INSTITUTION_HEAD.has(head) || business) && !glued) {
         const start = words[first]?.index ?? 0;
         // It replaces what the tagger found over it ("Kestrel Freight in March" as a place).
-        for (let k = out.length - 1; k >= 0; k--) {
-          const c = out[k] as Candidate;
-          if (c.start < end && start < c.end) out.splice(k, 1);
-        }
-        out.push({ kind: "organization", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+        replaceOverlapping(out, {
+          kind: "organization",
+          start,
+          end,
+          margin: 0,
+          backed: true,
+          wordy: false,
+          opening: false,
+          label: false,
+          nameShape: 0,
+        });
       }
     }
     runStart = w !== undefined && capital && !/^(?:The|A|An)$/.test(text) ? i : -1;
@@ -1512,11 +1512,7 @@ function addLabelledNames(piece: string, out: Candidate[]): void {
     if (value.length < 2 || !NAME_LIKE.test(value)) continue;
     const start = at;
     const end = at + value.length;
-    for (let k = out.length - 1; k >= 0; k--) {
-      const c = out[k] as Candidate;
-      if (c.start < end && start < c.end) out.splice(k, 1);
-    }
-    out.push({ kind: "person", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+    replaceOverlapping(out, { kind: "person", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
   }
 }
 
@@ -1626,11 +1622,7 @@ function addKeyedNames(piece: string, model: Tagger, out: Candidate[]): void {
     const start = at;
     const end = at + value.length;
     if (out.some((c) => c.kind === "person" && c.start <= start && c.end >= end)) continue;
-    for (let k = out.length - 1; k >= 0; k--) {
-      const c = out[k] as Candidate;
-      if (c.start < end && start < c.end) out.splice(k, 1);
-    }
-    out.push({ kind: "person", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+    replaceOverlapping(out, { kind: "person", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
   }
 }
 
@@ -1725,8 +1717,7 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   // People the form around them names (form-names.ts) replace what was read there, and are kept on
   // any line: the technical gate would read "sem.bos" or "Tremblay 2; Ashworth" as code.
   for (const [start, end] of [...slashTitledNames(piece), ...scorerNames(piece, model), ...userNames(piece, model)]) {
-    for (let k = out.length - 1; k >= 0; k--) if ((out[k] as NameSpan).start < end && start < (out[k] as NameSpan).end) out.splice(k, 1);
-    out.push({ kind: "person", start, end, speaker: true });
+    replaceOverlapping(out, { kind: "person", start, end, speaker: true });
   }
   addCjkPlaces(piece, out, model);
   // A holiday after a greeting word ("Buona Pasqua") whatever rule found it; a comma never stands in a CJK name ("安全,高效").

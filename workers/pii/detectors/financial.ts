@@ -350,16 +350,17 @@ function detectIbansIn(text: string, offset: number, out: RawFinding[]): void {
   for (let m = IBAN.exec(text); m; m = IBAN.exec(text)) {
     // Read in capitals, the next word may have joined as a last group ("… 0985 BY FRIDAY"): shorter
     // readings are tried, group by group.
-    for (let value = m[0]; value.length >= 15; value = value.replace(LAST_GROUP, "")) {
+    let read = false;
+    for (let value = m[0]; value.length >= 15 && !read; value = value.replace(LAST_GROUP, "")) {
       const compact = value.replace(/[ .\u2010-]/g, "");
       if (!isIban(compact)) continue;
       out.push({ category: "iban", start: offset + m.index, end: offset + m.index + value.length, detector: "iban", key: compact });
       IBAN.lastIndex = m.index + value.length;
-      break;
+      read = true;
     }
     // No reading from this word: the next word may start one that this match ran into
     // ("YS23HIQZGJ8B DE89…" matched from YS23 through DE89's groups).
-    if (IBAN.lastIndex > m.index + 1 && !out.some((f) => f.category === "iban" && f.start === offset + m.index)) IBAN.lastIndex = m.index + 1;
+    if (!read) IBAN.lastIndex = m.index + 1;
   }
   detectUnevenIbans(text, offset, out);
 }

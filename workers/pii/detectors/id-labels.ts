@@ -262,7 +262,8 @@ const NUMBER_WORD =
   "(?:[ .-]*(?:no|nr|number|nummer|num|n[uú]mero|num[ée]ro|n[°º]|n\\.[°º]|#|sz[áa]m|numaras[ıi]|号码|号|번호|番号|নম্বর|نمبر|ቁጥር|எண்))?\\.?(?:/\\p{L}{2,8})?";
 // A dash only with a space after it: "TIN-48213" is a ticket key, "NIF - 123…" a label.
 // Also a possessive and a copula between ("NIN mi ni …", "TIN ko ay …", "NIK saya …", "partita IVA è …", "Steuer-ID lautet …").
-const TAIL = "(?:[ \\t\\n:：=#(–—.]|-(?=[ \\t]))*(?:(?:mi|ko|saya|my)[ \\t]+)?(?:(?:is|ist|est|este|é|è|es|je|jest|är|er|lautet|ni|ay|:)[ \\t:]+)?$";
+const POSSESSIVE = "(?:(?:mi|ko|saya|my)[ \\t]+)?";
+const TAIL = `(?:[ \\t\\n:：=#(–—.]|-(?=[ \\t]))*${POSSESSIVE}(?:(?:is|ist|est|este|é|è|es|je|jest|är|er|lautet|ni|ay|:)[ \\t:]+)?$`;
 // Not the end of a longer word or of an identifier ("$UID 65534", "fooSSN").
 const BOUNDARY = "(?<![\\p{L}\\p{N}_$@./\\\\])";
 
@@ -274,8 +275,7 @@ const WORD_LABEL = new RegExp(`${BOUNDARY}(?:${WORDS.join("|")})${NUMBER_WORD}${
 // per letter so the acronyms keep their case.
 const NUMBER_WORD_ANY_CASE =
   "(?:[ .-]*(?:[Nn][Oo]|[Nn][Rr]|[Nn][Uu][Mm][Bb][Ee][Rr]|[Nn][Uu][Mm][Mm][Ee][Rr]|[Nn][Uu][Mm]|[Nn][UuÚú][Mm][Ee][Rr][Oo]|[Nn][Uu][Mm][ÉéEe][Rr][Oo]|[Nn][°º]|[Nn]\\.[°º]|#))?\\.?(?:/\\p{L}{2,8})?";
-const TAIL_ANY_CASE =
-  "(?:[ \\t\\n:：=#(–—.]|-(?=[ \\t]))*(?:(?:mi|ko|saya|my)[ \\t]+)?(?:(?:[Ii][Ss][Tt]?|[Ee][Ss][Tt][Ee]?|[Ee][Ss]|[ÉéÈèEe]|je|jest|är|er|lautet|ni|ay|:)[ \\t:]+)?$";
+const TAIL_ANY_CASE = `(?:[ \\t\\n:：=#(–—.]|-(?=[ \\t]))*${POSSESSIVE}(?:(?:[Ii][Ss][Tt]?|[Ee][Ss][Tt][Ee]?|[Ee][Ss]|[ÉéÈèEe]|je|jest|är|er|lautet|ni|ay|:)[ \\t:]+)?$`;
 const ACRONYM_LABEL = new RegExp(`${BOUNDARY}(?:${ACRONYMS.join("|")})${NUMBER_WORD_ANY_CASE}${TAIL_ANY_CASE}`, "uy");
 // Also as the detectors see them, NFKC-normalised (Thai "ำ" becomes "ํา").
 const UNSPACED_FORMS = [...new Set(UNSPACED.flatMap((label) => [label, label.normalize("NFKC")]))];

@@ -601,11 +601,7 @@ export function addSignatureName(piece: string, spans: NameSpan[], model: Tagger
   const end = at + name.length;
   // A place or organisation over the same words gives way (a signature names a person); one reaching beyond them (an address) stays.
   if (spans.some((x) => x.start < end && at < x.end && (x.kind === "person" ? x.end - x.start >= end - at : x.start < at || x.end > end))) return;
-  for (let k = spans.length - 1; k >= 0; k--) {
-    const c = spans[k] as NameSpan;
-    if (c.start < end && at < c.end) spans.splice(k, 1);
-  }
-  spans.push({ kind: "person", start: at, end });
+  replaceOverlapping(spans, { kind: "person", start: at, end });
 }
 
 /** A chat mention ("@lena", "@tobias"): letters only, not an e-mail, a path, a package scope or a doc tag. */
@@ -788,10 +784,10 @@ const UNCASED_GREETING =
 const GREETED_GROUP =
   /^(?:(?:ال|لل|بال|وال)\p{L}*|عليكم|وسهلا|وسهلاً|إلهي|دوستان|شما|עולם|וברכה|दुनिया|उपयोगकर्ता|टीम|உலகம்|பயனரே|பயனர்|বিশ্ব|ব্যবহারকারী|ዓለም|ለሁላችሁ|అందరికీ|ಎಲ್ಲರಿಗೂ|എല്ലാവർക്കും|جماعة|جماعه|شباب|اخوان|إخوان|رب|الله|حبايب|بكم|بك|بكما|بكن|جميعا|جميعاً|بالجميع|صديقي|صديقتي|أصدقائي|عميلنا|அனைவருக்கும்|எல்லோருக்கும்|வாடிக்கையாளரே|வாடிக்கையாளர்|நண்பர்களே|सभी|सबको|दोस्तों|जी|सर|मैडम|ग्राहक|मित्र|मित्रों|সবাইকে|গ্রাহক|বন্ধু|ሁላችሁም|ደንበኛ|ደንበኞች|כולם|לכולם|חברים|רב|לקוח|לקוחות)$/u;
 
-/** Puts `span` in place of every span it overlaps. */
-export function replaceOverlapping(spans: NameSpan[], span: NameSpan): void {
+/** Puts `span` in place of every span (or candidate) it overlaps. */
+export function replaceOverlapping<T extends { start: number; end: number }>(spans: T[], span: T): void {
   for (let k = spans.length - 1; k >= 0; k--) {
-    const c = spans[k] as NameSpan;
+    const c = spans[k] as T;
     if (c.start < span.end && span.start < c.end) spans.splice(k, 1);
   }
   spans.push(span);
@@ -1141,7 +1137,7 @@ export function addClosingNames(text: string, spans: NameSpan[], model: Tagger):
   }
 }
 
-/** "and" of the languages the lists cover, between two names ("Pedro and Lucas", "Uwe und Petra", "Nils och Saga"). */
+/** "and" of the languages the lists cover, between two names ("Pedro and Lucas", "Carla und Petra", "Nils och Saga"). */
 const AND = "and|und|et|y|e|og|och|ja|en|és|ve|i|a|dan|at|và|и|і|та|و";
 const COORDINATED_BEFORE = new RegExp(`(?<![\\p{L}\\p{M}])(\\p{Lu}[\\p{Ll}\\p{M}'’-]+) (?:${AND}) $`, "u");
 const COORDINATED_AFTER = new RegExp(`^ (?:${AND}) (\\p{Lu}[\\p{Ll}\\p{M}'’-]+)(?![\\p{L}\\p{M}])`, "u");
