@@ -6,34 +6,24 @@
 // first one in a full suite run). Each must now answer 422 and the provider see nothing.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { FAKE_LLM_KEY } from "../support/secrets.js";
-import { call, seedOrg } from "../workers/support/api.js";
+import { call } from "../workers/support/api.js";
+import { attachPolicy, createAgent, fakeProviderOrg } from "../workers/support/fixtures.js";
 
 let agentToken: string;
 
 beforeAll(async () => {
-  const org = await seedOrg("prefix-shadow");
-  const post = async (what: string, body: Record<string, unknown>) => {
-    const res = await call(`/api/v1/orgs/${org.orgId}/${what}`, { method: "POST", token: org.apiKey, body });
-    expect(res.status, res.text).toBe(201);
-    return res.json;
-  };
-  await post("credentials", { name: "fake-key", secret: FAKE_LLM_KEY, inject: { type: "bearer" } });
-  await post("providers", { name: "openai-fake", kind: "openai", baseUrl: `${env.TEST_FAKE_LLM_URL}/v1`, credential: "fake-key" });
-  await post("prices", { model: "*", inputMicrosPerMTok: 1_000_000, outputMicrosPerMTok: 2_000_000 });
-  // Each category blocked alone elsewhere too; here the three at once, names allowed.
-  const policy = await post("policies", {
-    name: "block values",
-    egress: [],
-    pii: { phone: "block", credit_card: "block", iban: "block", person: "allow", organization: "allow", location: "allow", address: "allow" },
-  });
-  const attached = await call(`/api/v1/orgs/${org.orgId}/policies/${policy.id}/attach`, {
-    method: "POST",
-    token: org.apiKey,
-    body: { scope: "org" },
-  });
-  expect(attached.status, attached.text).toBe(201);
-  agentToken = (await post("agents", { name: "prefix-bot" })).token;
+  const org = await fakeProviderOrg("prefix-shadow");
+  const agent = await createAgent(org, { name: "prefix-bot" });
+  // The three categories blocked at once, names allowed.
+  await attachPolicy(
+    org,
+    {
+      name: "block values",
+      pii: { phone: "block", credit_card: "block", iban: "block", person: "allow", organization: "allow", location: "allow", address: "allow" },
+    },
+    { scope: "agent", id: agent.id },
+  );
+  agentToken = agent.token;
 });
 
 async function expectRefused(content: string, value: string) {
