@@ -7,9 +7,12 @@
 //
 // Anything narrower (a file or name filter, --project, watch mode, an option with a separate value)
 // goes to vitest unchanged. `--outputFile=F` (JSON reporter) gets one file per project, merged into F.
+// Each project's own summary scrolls by in the middle of the other's output, so the failed tests of
+// both are listed again at the very end (from JSON reports, written to a temporary file if not asked for).
 import { spawn } from "node:child_process";
-import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
 import path from "node:path";
 import readline from "node:readline";
 import { buildDashboard } from "./build-dashboard.mjs";
@@ -23,10 +26,19 @@ if (!wholeSuite) process.exit(await run(["run", ...args], undefined));
 
 // Built once here: the two processes' configs would otherwise both write it at once.
 await buildDashboard({ quiet: true });
+const reportDir = args.some((a) => a.startsWith("--outputFile")) ? undefined : mkdtempSync(path.join(tmpdir(), "palisade-test-"));
+const suiteArgs = reportDir
+  ? [
+      ...args,
+      ...(args.some((a) => a.startsWith("--reporter")) ? [] : ["--reporter=default"]),
+      "--reporter=json",
+      `--outputFile.json=${reportDir}/vitest.json`,
+    ]
+  : args;
 const outputs = [];
 const codes = await Promise.all(
   PROJECTS.map((project) => {
-    const own = args.map((a) => {
+    const own = suiteArgs.map((a) => {
       const m = /^(--outputFile(?:\.json)?=)(.+)$/.exec(a);
       if (!m) return a;
       const file = m[2].replace(/(\.json)?$/, `.${project}$1`);
@@ -37,6 +49,10 @@ const codes = await Promise.all(
   }),
 );
 mergeJsonReports(outputs);
+const merged = outputs[0]?.merged;
+if (merged) printFailures(merged);
+for (const [i, code] of codes.entries()) if (code !== 0) process.stdout.write(`${PROJECTS[i]}: vitest exited with code ${code}\n`);
+if (reportDir) rmSync(reportDir, { recursive: true, force: true });
 process.exit(codes.find((c) => c !== 0) ?? 0);
 
 /** Runs vitest; with a label, its output lines are prefixed so two runs can share the terminal. */
@@ -79,4 +95,33 @@ function mergeJsonReports(list) {
     writeFileSync(merged, JSON.stringify(out));
     for (const p of parts) rmSync(p.file, { force: true });
   }
+}
+
+/** The failed tests of a merged JSON report, one line each, with the first line of the failure. */
+function printFailures(file) {
+  let report;
+  try {
+    report = JSON.parse(readFileSync(file, "utf8"));
+  } catch {
+    return;
+  }
+  const lines = [];
+  for (const result of report.testResults ?? []) {
+    const name = path.relative(process.cwd(), result.name ?? "");
+    const failed = (result.assertionResults ?? []).filter((a) => a.status === "failed");
+    for (const a of failed) lines.push(`  ${name} > ${a.fullName}: ${firstLine(a.failureMessages?.[0])}`);
+    if (failed.length === 0 && result.status === "failed") lines.push(`  ${name}: ${firstLine(result.message)}`);
+  }
+  if (lines.length === 0) return;
+  process.stdout.write(`\nFailed tests (both projects):\n${lines.join("\n")}\n`);
+}
+
+function firstLine(message) {
+  return (
+    String(message ?? "")
+      .split("\n")
+      .find((l) => l.trim()) ?? ""
+  )
+    .trim()
+    .slice(0, 300);
 }

@@ -6,6 +6,7 @@ import { DEFAULT_PHONE_REGIONS, detectEmails, detectPhones } from "./detectors/c
 import { detectBirthDates } from "./detectors/dates.js";
 import { EntityBudgetExceeded, detectEntities, plausible } from "./detectors/entities.js";
 import { detectCards, detectIbans } from "./detectors/financial.js";
+import { dropIdentifierFragments } from "./detectors/identifiers.js";
 import { NATIONAL_ID_DETECTORS, detectNationalIds } from "./detectors/national-ids.js";
 import { detectIps } from "./detectors/network.js";
 import { detectSecrets } from "./detectors/secrets.js";
@@ -228,6 +229,7 @@ export class PiiDetector {
     if (c.has("date_of_birth")) detectBirthDates(text, raw);
     if (c.has("address")) detectPoBoxes(text, raw);
     if (c.has("phone")) detectPhones(text, raw, { regions: this.#phoneRegions });
+    dropIdentifierFragments(text, raw);
     budget.checkTime();
     if (entities && this.#entityCategories.size > 0) {
       const used = detectEntities(text, raw, {

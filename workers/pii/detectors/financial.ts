@@ -279,7 +279,8 @@ const IBAN_HINTS = new RegExp(IBAN_HINT.source, "gu");
 export const CAPITAL_GROWS = /[\u00df\u0149\u01f0\u0390\u03b0\u0587\u1e96-\u1e9a\u1f50-\u1ffc\ufb00-\ufb17]/;
 const LAST_GROUP = /(?: \u2010 |[ .-])?[A-Z0-9]{1,4}$/;
 
-let ibanLengths: Map<string, number> | null = null;
+const ANY_BBAN = /^[A-Z0-9]+$/;
+let ibanFormats: Map<string, { chars: number; bban: RegExp }> | null = null;
 
 /** ISO 7064 mod 97-10 over the IBAN moved to end with its country and check digits, letters as 10-35. */
 function mod97(iban: string): number {
@@ -294,21 +295,32 @@ function mod97(iban: string): number {
 }
 
 /**
- * The length of the IBAN's country and the ISO 13616 check digits. National checks inside the BBAN
- * (French RIB key, Spanish and Italian control digits…) are not applied: an IBAN with a wrong
- * national key is still someone's account number written down.
+ * The length of the IBAN's country, the layout of its national part where the IBAN registry fixes
+ * it (digits where the country writes digits: a Belgian BBAN holds no letter, so "BE23 74AD D2B9
+ * F284" in a UUID is none; countries outside the registry, such as Senegal, are written with more
+ * than one layout and keep only their length) and the ISO 13616 check digits. National checks inside the BBAN (French RIB key, Spanish and Italian
+ * control digits…) are not applied: an IBAN with a wrong national key is still someone's account
+ * number written down.
  */
 export function isIban(compact: string): boolean {
-  return ibanLength(compact.slice(0, 2)) === compact.length && mod97(compact) === 1;
+  const format = ibanFormat(compact.slice(0, 2));
+  return format?.chars === compact.length && format.bban.test(compact.slice(4)) && mod97(compact) === 1;
+}
+
+/** The IBAN length and national-part layout of a country code, if it has IBANs. */
+function ibanFormat(country: string): { chars: number; bban: RegExp } | undefined {
+  if (!ibanFormats) {
+    ibanFormats = new Map();
+    for (const [code, spec] of Object.entries(getCountrySpecifications()))
+      if (spec.chars)
+        ibanFormats.set(code, { chars: spec.chars, bban: spec.IBANRegistry && spec.bban_regexp ? new RegExp(spec.bban_regexp) : ANY_BBAN });
+  }
+  return ibanFormats.get(country);
 }
 
 /** The IBAN length of a country code, if it has IBANs. */
 function ibanLength(country: string): number | undefined {
-  if (!ibanLengths) {
-    ibanLengths = new Map();
-    for (const [code, spec] of Object.entries(getCountrySpecifications())) if (spec.chars) ibanLengths.set(code, spec.chars);
-  }
-  return ibanLengths.get(country);
+  return ibanFormat(country)?.chars;
 }
 
 /**
@@ -387,7 +399,7 @@ function detectUnevenIbans(text: string, offset: number, out: RawFinding[]): voi
       if (compact.length >= 4 && !/\d/.test(group[0]) && (group[0].length !== 4 || ++lettersOnly > 1)) break;
       compact += group[0];
       if (compact.length < length) continue;
-      if (compact.length === length && mod97(compact) === 1) {
+      if (compact.length === length && isIban(compact)) {
         const end = start + (group.index ?? 0) + group[0].length;
         out.push({ category: "iban", start, end, detector: "iban", key: compact });
         UNEVEN_IBAN.lastIndex = end - offset;
