@@ -81,6 +81,13 @@ export async function providerCalls(marker: string): Promise<number> {
   return ((await res.json()) as unknown[]).length;
 }
 
+/** The provider's last requests (path and the start of the body), for an assertion's message. */
+export async function providerLog(last = 3): Promise<string> {
+  const res = await fetch(`${env.TEST_FAKE_LLM_URL}/__requests?last=${last}`);
+  const seen = (await res.json()) as Array<{ path: string; body: string }>;
+  return `the provider's last ${seen.length} requests: ${seen.map((r) => `${r.path} ${r.body.slice(0, 300)}`).join(" | ")}`;
+}
+
 export const marker = (label: string) => `${label}-${crypto.randomUUID()}`;
 
 export interface LimitLive {

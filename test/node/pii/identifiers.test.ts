@@ -49,6 +49,19 @@ describe("hex identifiers are not read as values", () => {
   });
 });
 
+describe("an abbreviated password label glued to digits is an id", () => {
+  const secrets = new PiiDetector({ categories: ["secret"] });
+  it.each(["please relay mdp84i2md3b5 to the team", "job pwd7x9k2m4q1 done"])("%s", (text) => {
+    expect(secrets.detect(text)).toEqual([]);
+  });
+  it.each([
+    ["mdp: 84i2md3b5", "84i2md3b5"],
+    ["pwd 7x9k2m4q1z", "7x9k2m4q1z"],
+  ])("the label with a gap still reads: %s", (text, value) => {
+    expect(secrets.detect(text).map((f) => text.slice(f.start, f.end))).toEqual([value]);
+  });
+});
+
 describe("values in the shape of an identifier are still read", () => {
   it.each([
     ["a card along a UUID's first three groups", "41111111-1111-1111-abcd-ef0123456789", "credit_card:41111111-1111-1111"],
