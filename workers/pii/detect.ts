@@ -213,23 +213,10 @@ export class PiiDetector {
     if (original.length < 20 && PLAIN_WORD.test(original) && !HAS_CARD_DIGITS.test(original)) return this.#denied(original);
     const norm = normalize(original);
     const text = norm.text;
-    const c = this.categories;
     const raw: RawFinding[] = [];
-    if (c.has("secret")) detectSecrets(text, raw, { entropyThreshold: this.#entropyThreshold });
-    if (c.has("email")) detectEmails(text, raw);
-    if (c.has("iban")) detectIbans(text, raw);
-    if (c.has("credit_card")) detectCards(text, raw);
-    if (c.has("tax_id")) {
-      detectUsIds(text, raw);
-      detectNino(text, raw);
-      detectVat(text, raw);
-      detectNationalIds(text, raw);
-    }
-    if (c.has("ip_address")) detectIps(text, raw);
-    if (c.has("date_of_birth")) detectBirthDates(text, raw);
-    if (c.has("address")) detectPoBoxes(text, raw);
-    if (c.has("phone")) detectPhones(text, raw, { regions: this.#phoneRegions });
-    dropIdentifierFragments(text, raw);
+    this.#patterns(text, raw);
+    // Pieces of hex ids are no values; a value read together with an id's last digits is read again without the id.
+    dropIdentifierFragments(text, raw, (blanked, out) => this.#patterns(blanked, out));
     budget.checkTime();
     if (entities && this.#entityCategories.size > 0) {
       const used = detectEntities(text, raw, {
@@ -251,6 +238,25 @@ export class PiiDetector {
       if (norm.segments) while (end < original.length && TRAILING_DROPPED.test(original[end] ?? "")) end++;
       return { category: f.category, start, end, detector: f.detector, key: f.key ?? text.slice(f.start, f.end) };
     });
+  }
+
+  /** The pattern detectors of the policy's categories (everything but the entity tagger). */
+  #patterns(text: string, raw: RawFinding[]): void {
+    const c = this.categories;
+    if (c.has("secret")) detectSecrets(text, raw, { entropyThreshold: this.#entropyThreshold });
+    if (c.has("email")) detectEmails(text, raw);
+    if (c.has("iban")) detectIbans(text, raw);
+    if (c.has("credit_card")) detectCards(text, raw);
+    if (c.has("tax_id")) {
+      detectUsIds(text, raw);
+      detectNino(text, raw);
+      detectVat(text, raw);
+      detectNationalIds(text, raw);
+    }
+    if (c.has("ip_address")) detectIps(text, raw);
+    if (c.has("date_of_birth")) detectBirthDates(text, raw);
+    if (c.has("address")) detectPoBoxes(text, raw);
+    if (c.has("phone")) detectPhones(text, raw, { regions: this.#phoneRegions });
   }
 
   /** Deny-list findings of a plain word (see #detect), with the allow list applied. */

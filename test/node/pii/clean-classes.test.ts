@@ -25,6 +25,9 @@ describe("clean text classes: codes, settings, amounts, clauses", () => {
     "The ZX-410 router supports WPA3 and two bands.",
     // an amount with its currency
     "Rachunek na kwotę 2 350 zł jest płatny do końca miesiąca.",
+    // a magnitude after a number ("Mio" is a given name too)
+    "Bilanzsumme 84,3 Mio. €, Umsatzerlöse 112,6 Mio. €, Jahresüberschuss 4,1 Mio. €.",
+    "Выручка составила 5 млн рублей, прибыль 2 млн.",
     // three or more items are a list, not "Surname, Given"
     "Svelte, Elixir, Haskell, Scala and Dart all have a place on the team.",
     // a room's name after the word room

@@ -167,6 +167,15 @@ export function afterMeasure(piece: string, start: number): boolean {
   return MEASURE_BEFORE.test(piece.slice(Math.max(0, start - 16), start));
 }
 
+/** Magnitudes written after a number ("12,7 Mio. Euro", "3 Mrd", "2 Tsd.", "5 млн"): a quantity's word, never a name. */
+const MAGNITUDE = /^(?:Mio|Mrd|Mill|Mln|Mld|Md|Tsd|Bio|bn|mn|mln|mld|tys|тыс|млн|млрд|lakh|crore)\.?$/iu;
+const NUMBER_BEFORE = /\d(?:[.,]\d+)?\s?$/u;
+
+/** Whether the span is a magnitude right after a number ("Umsatz 12,7 Mio. Euro"). */
+export function magnitudeAfterNumber(piece: string, start: number, value: string): boolean {
+  return MAGNITUDE.test(value) && NUMBER_BEFORE.test(piece.slice(Math.max(0, start - 8), start));
+}
+
 /** `value` without its measurements ("2200 W", "1,7 l"): what is left of it to be a house number. */
 export function withoutMeasurements(value: string): string {
   return value.replace(MEASUREMENT, "");

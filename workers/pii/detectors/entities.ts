@@ -36,6 +36,7 @@ import {
   acronymAlone,
   cjkWithoutHead,
   afterMeasure,
+  magnitudeAfterNumber,
   codeOrQuantity,
   lowerCaseInCapitalisedProse,
   opensOnLowerWord,
@@ -1756,6 +1757,7 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
         !(s.kind !== "address" && holdsWordOf(piece.slice(s.start, s.end), POLITE_PRONOUNS)) &&
         // What a number and its unit measure ("250 g Mehl"), or a span opening on the unit's letter ("180 °C. Batir").
         !(s.kind !== "address" && (afterMeasure(piece, s.start) || piece[s.start - 1] === "°")) &&
+        !magnitudeAfterNumber(piece, s.start, piece.slice(s.start, s.end)) &&
         // Scripts that put spaces between words: a span that starts inside a word, or is left empty, is a fragment ("अधि" of "अधिकतम").
         s.end > s.start &&
         !startsInsideIndicWord(piece, s.start) &&

@@ -280,6 +280,9 @@ export const CAPITAL_GROWS = /[\u00df\u0149\u01f0\u0390\u03b0\u0587\u1e96-\u1e9a
 const LAST_GROUP = /(?: \u2010 |[ .-])?[A-Z0-9]{1,4}$/;
 
 const ANY_BBAN = /^[A-Z0-9]+$/;
+const DIGITS_ONLY = /^\d+$/;
+/** A registry layout of digits only ("^[0-9]{12}$", "^[0-9]{3}[0-9]{9}$"). */
+const ALL_DIGITS_LAYOUT = /^\^(?:\[0-9\]\{\d+\})+\$$/;
 let ibanFormats: Map<string, { chars: number; bban: RegExp }> | null = null;
 
 /** ISO 7064 mod 97-10 over the IBAN moved to end with its country and check digits, letters as 10-35. */
@@ -295,12 +298,12 @@ function mod97(iban: string): number {
 }
 
 /**
- * The length of the IBAN's country, the layout of its national part where the IBAN registry fixes
- * it (digits where the country writes digits: a Belgian BBAN holds no letter, so "BE23 74AD D2B9
- * F284" in a UUID is none; countries outside the registry, such as Senegal, are written with more
- * than one layout and keep only their length) and the ISO 13616 check digits. National checks inside the BBAN (French RIB key, Spanish and Italian
- * control digits…) are not applied: an IBAN with a wrong national key is still someone's account
- * number written down.
+ * The length of the IBAN's country, no letter in the national part of a registry country that
+ * writes only digits there (a Belgian BBAN holds none, so "BE23 74AD D2B9 F284" in a UUID is no IBAN), and the
+ * ISO 13616 check digits. Other layouts are not checked: ibantools' patterns are stricter than the
+ * registry for some countries (a Belarusian bank code with a digit, a letter in a Pakistani
+ * account). National checks inside the BBAN (French RIB key, Spanish and Italian control digits…)
+ * are not applied: an IBAN with a wrong national key is still someone's account number written down.
  */
 export function isIban(compact: string): boolean {
   const format = ibanFormat(compact.slice(0, 2));
@@ -313,7 +316,10 @@ function ibanFormat(country: string): { chars: number; bban: RegExp } | undefine
     ibanFormats = new Map();
     for (const [code, spec] of Object.entries(getCountrySpecifications()))
       if (spec.chars)
-        ibanFormats.set(code, { chars: spec.chars, bban: spec.IBANRegistry && spec.bban_regexp ? new RegExp(spec.bban_regexp) : ANY_BBAN });
+        ibanFormats.set(code, {
+          chars: spec.chars,
+          bban: spec.IBANRegistry && spec.bban_regexp && ALL_DIGITS_LAYOUT.test(spec.bban_regexp) ? DIGITS_ONLY : ANY_BBAN,
+        });
   }
   return ibanFormats.get(country);
 }

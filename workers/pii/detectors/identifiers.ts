@@ -1,13 +1,16 @@
-// Machine identifiers in hex: UUIDs ("9985e577-6002-4516-9800-87adcdd4955e") and digests or record
-// ids of the usual widths (span ids 16, ObjectIds 24, MD5 and trace ids 32, SHA-1 40, SHA-256 64,
-// SHA-512 128). Their digits read as cards, IBANs and national ids about once in 500 ids (a run of
-// 12+ digits passing Luhn, "be05-ff03…" read as a Belgian IBAN), and agent traffic is full of them.
-// A finding that starts or ends inside such an identifier is part of it. A value laid out along a
-// UUID's whole groups ("41111111-1111-1111-…": two groups or more) is still read: those are the
-// forms one would build to carry a value, not ones a random id takes by chance.
+// Machine identifiers in hex: UUIDs ("9985e577-6002-4516-9800-87adcdd4955e"), digests and record
+// ids of the usual widths (span ids 16, ObjectIds 24, MD5 and trace ids 32, SHA-1 and Ethereum
+// addresses 40, SHA-224 56, SHA-256 64, SHA-384 96, SHA-512 128; "0x" before one too) and MAC
+// addresses. Their digits read as cards, IBANs, phones and national ids about once in 500 ids (a
+// run of 12+ digits passing Luhn, "be05-ff03…" read as a Belgian IBAN), and agent traffic is full
+// of them. A finding that lies inside such an identifier, or joins two of them, is part of them. A
+// finding that runs out of the id ("…87adcdd49003 4111 1111 1111 1111": the id's last digits and
+// the card after it) is kept: the value is there. A value laid out from a UUID's first group along
+// whole groups ("41111111-1111-1111-…") is still read: the form one would build to carry a value,
+// not one a random id takes by chance (its first groups all digits: ~1 in 20,000 v4 UUIDs).
 import type { RawFinding } from "../types.js";
 
-const DIGEST_WIDTHS = new Set([16, 24, 32, 40, 64, 128]);
+const DIGEST_WIDTHS = new Set([16, 20, 24, 32, 40, 48, 56, 64, 96, 128]);
 const UUID_WIDTHS = [8, 4, 4, 4, 12] as const;
 const ALNUM = /[\p{L}\p{N}]/u;
 const HEX_LOWER = /^[\da-f]+$/;
@@ -69,32 +72,70 @@ function identifierAt(text: string, at: number): Identifier | undefined {
   const group = groups.find((x) => x.start <= at && at < x.end);
   if (!group) return undefined;
   const value = text.slice(group.start, group.end);
-  if (DIGEST_WIDTHS.has(value.length) && oneCaseHex(value) && HEX_LETTER.test(value) && standsAlone(group.start, group.end))
+  // "0x" before a hash or an address ("0x6242fb41…") is how it is written, not a glued word.
+  const opensAt = /0[xX]$/.test(text.slice(group.start - 2, group.start)) ? group.start - 2 : group.start;
+  if (DIGEST_WIDTHS.has(value.length) && oneCaseHex(value) && HEX_LETTER.test(value) && standsAlone(opensAt, group.end))
     return { start: group.start, end: group.end, starts: [group.start], ends: [group.end] };
+  return macAt(text, at);
+}
+
+const MAC = /^[\da-f]{2}([:-])[\da-f]{2}(?:\1[\da-f]{2}){4}$/i;
+
+/** The MAC address ("7c:07:63:95:24:76", "7C-07-63-95-24-76") holding offset `at`, if any. */
+function macAt(text: string, at: number): Identifier | undefined {
+  for (let start = Math.max(0, at - 16); start <= at; start++) {
+    const end = start + 17;
+    if (end > at && MAC.test(text.slice(start, end)) && !ALNUM.test(text[start - 1] ?? "") && !ALNUM.test(text[end] ?? ""))
+      return { start, end, starts: [start], ends: [end] };
+  }
   return undefined;
 }
 
-/** Whether a finding is a piece of an identifier rather than a value written on its own. */
-function fragmentOfIdentifier(text: string, f: RawFinding): boolean {
-  for (const at of [f.start, f.end - 1]) {
-    const id = identifierAt(text, at);
-    if (!id) continue;
-    // The whole token ("BE19845245904536" is hex too), or laid out along two whole groups or more
-    // of a UUID: a value written in that shape on purpose.
-    if (f.start === id.start && f.end === id.end) continue;
-    const starts = id.starts.indexOf(f.start);
-    if (starts >= 0 && id.ends.indexOf(f.end) > starts) continue;
-    return true;
-  }
-  return false;
+type Reading = "value" | "fragment" | { runsOutOf: Identifier };
+
+/**
+ * How a finding stands to the identifiers around it: a value of its own, a piece of one id (or the
+ * junction of two), or a reading that runs out of an id into what follows or precedes it.
+ */
+function readingOf(text: string, f: RawFinding): Reading {
+  const first = identifierAt(text, f.start);
+  const last = identifierAt(text, f.end - 1);
+  if (!first && !last) return "value";
+  if (!first || !last) return { runsOutOf: (first ?? last) as Identifier };
+  if (first.start !== last.start) return "fragment";
+  // The whole token ("BE19845245904536" is hex too), or laid out from a UUID's first group along
+  // whole groups: a value written in that shape on purpose.
+  if (f.start === first.start && f.end === first.end) return "value";
+  return f.start === first.starts[0] && first.ends.indexOf(f.end) > 0 ? "value" : "fragment";
 }
 
 /**
- * Drops pattern findings that are pieces of hex identifiers. Secrets are left to their detector
- * (which knows a UUID opens nothing); each other finding costs a look at the characters around it.
+ * Drops pattern findings that are pieces of hex identifiers. A finding that runs out of an id
+ * ("…87adcdd49003 4111 1111 1111 1111" read as one card from the id's last digits) is read again
+ * by `reread` with the id blanked out, so the value beside the id is found whole. Secrets are left
+ * to their detector (which knows a UUID opens nothing); each other finding costs a look at the
+ * characters around it.
  */
-export function dropIdentifierFragments(text: string, found: RawFinding[]): void {
+export function dropIdentifierFragments(text: string, found: RawFinding[], reread: (blanked: string, out: RawFinding[]) => void): void {
   let kept = 0;
-  for (const f of found) if (f.category === "secret" || f.category === "email" || !fragmentOfIdentifier(text, f)) found[kept++] = f;
+  const ranOut: RawFinding[] = [];
+  const ids: Identifier[] = [];
+  for (const f of found) {
+    const reading = f.category === "secret" || f.category === "email" ? "value" : readingOf(text, f);
+    if (reading === "value") found[kept++] = f;
+    else if (reading !== "fragment") {
+      ranOut.push(f);
+      ids.push(reading.runsOutOf);
+    }
+  }
   found.length = kept;
+  if (ranOut.length === 0) return;
+  let blanked = text;
+  for (const id of ids) blanked = blanked.slice(0, id.start) + " ".repeat(id.end - id.start) + blanked.slice(id.end);
+  const again: RawFinding[] = [];
+  reread(blanked, again);
+  const known = new Set(found.map((f) => `${f.category}:${f.start}:${f.end}`));
+  for (const g of again)
+    if (g.category !== "secret" && ranOut.some((f) => g.start < f.end && f.start < g.end) && !known.has(`${g.category}:${g.start}:${g.end}`))
+      found.push(g);
 }

@@ -186,10 +186,11 @@ function publicMaterial(text: string): Array<[number, number]> {
 /**
  * Password labels of many languages. Spaced words are matched whole (after "_" too: DB_PASSWORD);
  * words of scripts written without spaces ("临时密码为…", "รหัสผ่าน…") wherever they stand. The
- * three-letter ones are no label with a digit glued on ("mdp84i2md3b5" is an id, not "mdp 84i2…").
+ * three-letter ones are no label when digits and then letters are glued on ("mdp84i2md3b5" is an
+ * id, not "mdp 84i2…"); a numbered label stays one ("pwd1: …").
  */
 const PASSWORD_WORD =
-  /(?<![\p{L}\p{N}])(?:passwor[dt]s?|passwd|pwd(?!\d)|passphrase|pass ?code|kennwort|wachtwoord|mot de passe|mdp(?!\d)|contrase[ñn]a|clave|senha|parola(?: d'ordine)?|has[łl]o|heslo|jelsz[óo]|salasana|l[öo]senord|passord|adgangskode|kodeord|[şs]ifre|пароль|κωδικ[όο]ς|סיסמה|كلمة (?:المرور|السر)|पासवर्ड|m[ậa]t kh[ẩa]u|kata sandi|sandi|geslo|lozinka|parool|slapta[žz]odis|api[ _-]?key)(?![\p{Lu}\p{Ll}])|密码|密碼|パスワード|비밀번호|암호|รหัสผ่าน/giu;
+  /(?<![\p{L}\p{N}])(?:passwor[dt]s?|passwd|pwd(?!\d+\p{L})|passphrase|pass ?code|kennwort|wachtwoord|mot de passe|mdp(?!\d+\p{L})|contrase[ñn]a|clave|senha|parola(?: d'ordine)?|has[łl]o|heslo|jelsz[óo]|salasana|l[öo]senord|passord|adgangskode|kodeord|[şs]ifre|пароль|κωδικ[όο]ς|סיסמה|كلمة (?:المرور|السر)|पासवर्ड|m[ậa]t kh[ẩa]u|kata sandi|sandi|geslo|lozinka|parool|slapta[žz]odis|api[ _-]?key)(?![\p{Lu}\p{Ll}])|密码|密碼|パスワード|비밀번호|암호|รหัสผ่าน/giu;
 /** A password key in camelCase ("dbPassword:", "adminPassword="): a lower-case letter before it, checked apart (a leading lookbehind makes the scan 18× slower). */
 const CAMEL_PASSWORD = /Pass(?:word|wd|phrase)(?![a-z])/g;
 /** Cheap hint before the labels' pattern: most texts hold none of these letters. */
