@@ -276,7 +276,17 @@ function trimLowerTail(piece: string, start: number, end: number): number {
  * written with a capital, an organisation word, a title before it), one without, and one without
  * that opens a sentence. Chosen on the dev set with `scripts/pii-train/sweep.ts` (docs/pii.md).
  */
-export const CONFIDENCE = { backed: 0, bare: 0, opening: 200, shape: -1, openingShape: 0, openingWordShape: 2, midProse: 300, midFrequent: 50 };
+export const CONFIDENCE = {
+  backed: 0,
+  bare: 0,
+  givenCued: 0,
+  opening: 200,
+  shape: -1,
+  openingShape: 0,
+  openingWordShape: 2,
+  midProse: 300,
+  midFrequent: 50,
+};
 /** A capitalised word alone (a capital, then small letters only). */
 const CAPITALISED_WORD = /^\p{Lu}\p{Ll}+$/u;
 /**
@@ -349,6 +359,16 @@ const LOWER_LEAD = /^(?:\p{Ll}+\s+)+(?=\p{Lu})/u;
 /** A verb of report after a word makes it someone who speaks ("Nkemelu reported", "Kowalczyk powiedział"). */
 const REPORTED_AFTER =
   /^ (?:said|says|wrote|writes|posted|reported|reports|confirmed|cited|asked|told|added|explained|noted|announced|replied|answered|argued|warned|admitted|signed|approved|called|paid|sent|won|scored|joined|resigned|declined|visited|arrived|moved|died|met|will|has|had|sagt|sagte|meint|erklärte|hat|dit|explique|dijo|dice|afirmó|ha|firmó|disse|diz|afirmou|zegt|zei|heeft|säger|sa|sagde|siger|har|sanoi|sanoo|mondta|dedi|mówi|powiedział|powiedziała|podpisał|podpisała|říká|řekl|řekla|сказал|сказала|говорит|bekreftet|bekräftade|opened|equalised|equalized|netted|saved|struck|headed|missed|beat|thanked|praised|insisted|denied|claimed|stated|testified|pleaded|believes|wants|a (?:déclaré|marqué|sauvé|ouvert|égalisé|raconté|expliqué|ajouté|affirmé|annoncé|remercié|signé)|marcó|anotó|salvó|declaró|explicó|aseguró|añadió|pidió|marcou|pediu|explicou|defendeu|agradeceu|ha segnato|segna|ha detto|ha spiegato|erzielte|traf|erklärt|betonte|scoorde|maakte|забил|заявил|заявила|отметил|отметила|strzelił|zdobył|vstřelil|skóroval|gólt)(?![\p{L}])/u;
+/**
+ * A verb of speech or of a person's own doing after a given name, maybe after an adverb ("John just
+ * told me", "Moira chaired", "Anna hat gesagt"): nouns that are given names elsewhere (Amber alerts,
+ * Ivy covered) do not speak. No auxiliaries ("Will has to…").
+ */
+const SPOKE_AFTER =
+  /^ (?:(?:just|also|already|then|later|never|always|still|finally|actually|only|really|auch|schon|noch|gerade|déjà|aussi|ya|también|já|também|ook|al|också|også|też|już|уже|тоже) )?(?:said|says|told|tells|asked|asks|wrote|writes|texted|emailed|messaged|replied|replies|answered|posted|mentioned|explained|confirmed|noted|chaired|suggested|promised|agreed|complained|laughed|smiled|thinks|thought|reckons|sagt|sagte|meint|meinte|schreibt|schrieb|fragte|fragt|hat gesagt|hat geschrieben|dit|disait|a dit|a écrit|a demandé|pense|dijo|dice|preguntó|escribió|piensa|disse|diz|perguntou|escreveu|acha|ha detto|dice|ha scritto|ha chiesto|zegt|zei|vroeg|schreef|säger|sa|frågade|sagde|siger|spurgte|powiedział|powiedziała|napisał|napisała|řekl|řekla|сказал|сказала|написал|написала|спросил|спросила)(?![\p{L}])/u;
+/** A request to the one addressed, after a name opening a message ("Peter, can you…", "Emma — could you…"). */
+const ADDRESSED_AFTER =
+  /^ ?[,—–:-] ?(?:can|could|would|will|do|did|are|have|please|pls|thanks|thank you|you|kannst|könntest|kommst|hast|bist|peux|pourrais|tu|t'as|as-tu|puedes|podrías|vienes|tienes|você|vc|pode|podes|puoi|potresti|hai|sei|kun je|kan je|heb je|ben je|kan du|har du|kommer du|можешь|ты|czy|możesz)(?![\p{L}])/iu;
 /** Capitalised parts joined by a hyphen or apostrophe: "Yilmaz-Hoffmann", "HANS-JÖRG", "Dell'Acqua". */
 const JOINED_NAME = /^\p{Lu}[\p{L}\p{M}]*(?:['’-]\p{Lu}[\p{L}\p{M}]*)+$/u;
 
@@ -539,6 +559,8 @@ export interface Candidate {
   frequentOnly?: boolean;
   /** A word of news that puts a person after it stands right before ("said", "that", "met"). */
   personCue?: boolean;
+  /** A listed given name, then a verb of speech or (opening a message) a request to the one addressed. */
+  givenCued?: boolean;
 }
 
 /** Two function words of German (none shared with English, Dutch, the Nordic languages or Romance ones): a text where every noun has a capital. */
@@ -1222,6 +1244,12 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       (titleCase && isWordy && !(flagsOfWord(lastWord(value), model) & Gaz.orgWord));
     if (gated && s.kind !== "person") continue;
     const firstFlags = model.gazetteer.flags(tokenize(value).word[0] ?? 0);
+    const after = piece.slice(span[1], span[1] + 28);
+    // What follows makes a word that is also a name the person: a surname, then a verb of a person
+    // ("Silva scored", "Rocha disse"); a given name, then a verb of speech ("John just told me",
+    // "Moira chaired"), or opening a message and addressed with a request ("Peter, can you…").
+    const givenCued = !SPACE.test(value) && (firstFlags & Gaz.first) !== 0 && (SPOKE_AFTER.test(after) || (opening && ADDRESSED_AFTER.test(after)));
+    const personAfter = givenCued || (!SPACE.test(value) && (firstFlags & Gaz.last) !== 0 && REPORTED_AFTER.test(after));
     out.push({
       kind: cjkPerson ? "person" : s.kind,
       start: span[0],
@@ -1231,15 +1259,11 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       wordy: isWordy,
       opening,
       nounCase,
-      everyday:
-        !SPACE.test(value) &&
-        !POSSESSIVE_AFTER.test(piece.slice(span[1], span[1] + 3)) &&
-        (firstFlags & KNOWN_WORD) !== 0 &&
-        // A surname that is also a word, then a verb of a person ("Silva scored", "Rocha disse"), is the person.
-        !(firstFlags & Gaz.last && REPORTED_AFTER.test(piece.slice(span[1], span[1] + 16))),
+      everyday: !SPACE.test(value) && !POSSESSIVE_AFTER.test(piece.slice(span[1], span[1] + 3)) && (firstFlags & KNOWN_WORD) !== 0 && !personAfter,
       label: LABEL_AFTER.test(piece.slice(span[1], span[1] + 2)),
       nameShape: isBacked || SPACE.test(value) ? 0 : nameLikeness(value),
-      plainWord: !isBacked && !SPACE.test(value) && !JOINED_NAME.test(value) && !REPORTED_AFTER.test(piece.slice(span[1], span[1] + 16)),
+      plainWord:
+        !isBacked && !SPACE.test(value) && !JOINED_NAME.test(value) && !REPORTED_AFTER.test(piece.slice(span[1], span[1] + 16)) && !personAfter,
       gated,
       midProse:
         !opening &&
@@ -1249,6 +1273,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
         LOWER_WORD_BEFORE.test(piece.slice(Math.max(0, span[0] - 24), span[0])),
       frequentOnly: (firstFlags & (Gaz.frequent | Gaz.dictionary | Gaz.common | Gaz.techTerm | Gaz.time)) === Gaz.frequent,
       personCue: PERSON_CUE_BEFORE.test(piece.slice(Math.max(0, span[0] - 16), span[0])),
+      givenCued,
     });
   }
   addKnownNames(piece, names, out);
@@ -1808,6 +1833,8 @@ export function confident(c: Candidate, confidence = CONFIDENCE): boolean {
   )
     return true;
   if (c.wordy || c.label || c.nounCase) return false;
+  // A listed given name that speaks or is addressed is the person whatever else the word means.
+  if (c.givenCued && c.kind === "person") return c.margin >= confidence.givenCued;
   // Opening a sentence, where every word has a capital, a word of some language is that word.
   if (c.opening && c.everyday) return false;
   // One word no list knows must also look like a name, more so where a sentence opens.

@@ -1,0 +1,42 @@
+// A sentence opening on a given name that is also a word of some language (John, Peter, Grace,
+// Emma, Maria) was read as the word. What follows it tells: a verb of speech, maybe after an
+// adverb ("John just told me", "Maria dijo"), or, opening a message, a request to the one
+// addressed ("Peter, can you…"). Nouns that are given names elsewhere neither speak nor are asked.
+import { describe, expect, it } from "vitest";
+import { PiiDetector } from "../../../workers/pii/detect.js";
+
+const detector = new PiiDetector({ categories: ["person", "organization", "location"] });
+const people = (text: string) =>
+  detector
+    .detect(text)
+    .filter((f) => f.category === "person")
+    .map((f) => text.slice(f.start, f.end));
+
+describe("a given name opening a sentence, then speaking or addressed", () => {
+  it.each([
+    ["John just told me the landlord is coming.", "John"],
+    ["Peter, can you forward me the slides?", "Peter"],
+    ["Grace, can you ring her back?", "Grace"],
+    ["Emma — can you forward me the slides from yesterday?", "Emma"],
+    ["Mark, could you check this before lunch?", "Mark"],
+    ["Maria dijo que llegaría tarde.", "Maria"],
+    ["Pedro disse que vem amanhã.", "Pedro"],
+  ])("%s", (text, name) => {
+    expect(people(text)).toContain(name);
+  });
+});
+
+describe("words that are given names elsewhere stay words", () => {
+  it.each([
+    "Will has to be signed by Friday.",
+    "Amber alerts were issued overnight.",
+    "Hope you are well.",
+    "Also, can you check this?",
+    "Please, can you check this?",
+    "Note: you must restart the service.",
+    "Ivy covered the whole wall.",
+    "Sue the contractor if the work is not done.",
+  ])("%s", (text) => {
+    expect(people(text)).toEqual([]);
+  });
+});
