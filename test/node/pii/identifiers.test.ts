@@ -4,6 +4,7 @@
 import { createHash } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { PiiDetector } from "../../../workers/pii/detect.js";
+import { COST_GUARD_MS } from "./cost-guard.js";
 
 const numbers = new PiiDetector({ categories: ["credit_card", "phone", "iban", "tax_id"] });
 const found = (text: string) => numbers.detect(text).map((f) => `${f.category}:${text.slice(f.start, f.end)}`);
@@ -80,5 +81,16 @@ describe("an IBAN follows its country's registered layout", () => {
   });
   it("countries outside the IBAN registry keep every layout (Senegal with one letter or two)", () => {
     expect(found("IBAN SN23I66747964647127697499125")).toContain("iban:SN23I66747964647127697499125");
+  });
+});
+
+describe("cost", () => {
+  it("16,000 readings running out of ids (960 KB) are read again in one pass", () => {
+    const costly = new PiiDetector({ categories: ["credit_card", "phone", "iban", "tax_id"], timeBudgetMs: 60_000 });
+    const text = "id 9985e577-6002-4516-9800-87adcdd49003 4111 1111 1111 1111\n".repeat(16_000);
+    const t0 = performance.now();
+    const cards = costly.detect(text).filter((f) => text.slice(f.start, f.end) === "4111 1111 1111 1111");
+    expect(performance.now() - t0).toBeLessThan(COST_GUARD_MS);
+    expect(cards).toHaveLength(16_000);
   });
 });

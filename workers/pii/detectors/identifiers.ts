@@ -130,12 +130,33 @@ export function dropIdentifierFragments(text: string, found: RawFinding[], rerea
   }
   found.length = kept;
   if (ranOut.length === 0) return;
-  let blanked = text;
-  for (const id of ids) blanked = blanked.slice(0, id.start) + " ".repeat(id.end - id.start) + blanked.slice(id.end);
+  // One copy with every such id blanked (ids are the same or apart), and one sweep over the
+  // readings: a text full of them costs a second scan, not one per id.
+  ids.sort((x, y) => x.start - y.start);
+  let blanked = "";
+  let at = 0;
+  for (const id of ids) {
+    if (id.start < at) continue;
+    blanked += text.slice(at, id.start) + " ".repeat(id.end - id.start);
+    at = id.end;
+  }
+  blanked += text.slice(at);
   const again: RawFinding[] = [];
   reread(blanked, again);
+  ranOut.sort((x, y) => x.start - y.start);
+  const reach: number[] = [];
+  for (const f of ranOut) reach.push(Math.max(f.end, reach.at(-1) ?? 0));
   const known = new Set(found.map((f) => `${f.category}:${f.start}:${f.end}`));
-  for (const g of again)
-    if (g.category !== "secret" && ranOut.some((f) => g.start < f.end && f.start < g.end) && !known.has(`${g.category}:${g.start}:${g.end}`))
-      found.push(g);
+  for (const g of again) {
+    if (g.category === "secret" || known.has(`${g.category}:${g.start}:${g.end}`)) continue;
+    // The last reading that starts before g ends; with the furthest end so far, whether one overlaps g.
+    let lo = 0;
+    let hi = ranOut.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((ranOut[mid]?.start ?? 0) < g.end) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo > 0 && (reach[lo - 1] ?? 0) > g.start) found.push(g);
+  }
 }
