@@ -32,7 +32,7 @@ describe("attack: a given name that is also a word, opening a sentence", () => {
     ["a name that speaks after an adverb", "John just told me the landlord is coming."],
     ["a name addressed with a request", "Peter, can you forward me the payroll file?"],
     ["a name addressed after a dash", "Emma — can you send me the contract?"],
-    ["a name with a verb of speech in Portuguese", "Pedro disse que vem amanhã."],
+    ["a name with a verb of speech in Portuguese", "Ana disse que vem amanhã."],
   ])("%s is refused", async (_title, content) => {
     const { res, seen } = await send(content);
     expect(res.status, res.text.slice(0, 200)).toBe(422);

@@ -20,7 +20,8 @@ describe("a given name opening a sentence, then speaking or addressed", () => {
     ["Emma — can you forward me the slides from yesterday?", "Emma"],
     ["Mark, could you check this before lunch?", "Mark"],
     ["Maria dijo que llegaría tarde.", "Maria"],
-    ["Pedro disse que vem amanhã.", "Pedro"],
+    ["Ana disse que vem amanhã.", "Ana"],
+    ["Mark has told me the release is late.", "Mark"],
   ])("%s", (text, name) => {
     expect(people(text)).toContain(name);
   });

@@ -365,10 +365,17 @@ const REPORTED_AFTER =
  * Ivy covered) do not speak. No auxiliaries ("Will has to…").
  */
 const SPOKE_AFTER =
-  /^ (?:(?:just|also|already|then|later|never|always|still|finally|actually|only|really|auch|schon|noch|gerade|déjà|aussi|ya|también|já|também|ook|al|också|også|też|już|уже|тоже) )?(?:said|says|told|tells|asked|asks|wrote|writes|texted|emailed|messaged|replied|replies|answered|posted|mentioned|explained|confirmed|noted|chaired|suggested|promised|agreed|complained|laughed|smiled|thinks|thought|reckons|sagt|sagte|meint|meinte|schreibt|schrieb|fragte|fragt|hat gesagt|hat geschrieben|dit|disait|a dit|a écrit|a demandé|pense|dijo|dice|preguntó|escribió|piensa|disse|diz|perguntou|escreveu|acha|ha detto|dice|ha scritto|ha chiesto|zegt|zei|vroeg|schreef|säger|sa|frågade|sagde|siger|spurgte|powiedział|powiedziała|napisał|napisała|řekl|řekla|сказал|сказала|написал|написала|спросил|спросила)(?![\p{L}])/u;
+  /^ (?:(?:just|also|already|then|later|never|always|still|finally|actually|only|really|auch|schon|noch|gerade|déjà|aussi|ya|también|já|também|ook|al|också|også|też|już|уже|тоже) )?(?:said|says|told|tells|has said|has told|has written|asked|asks|wrote|writes|texted|emailed|messaged|replied|replies|answered|posted|mentioned|mentions|explained|explains|confirmed|confirms|noted|notes|added|adds|chaired|suggested|suggests|promised|agreed|complained|laughed|smiled|thinks|thought|reckons|sagt|sagte|meint|meinte|schreibt|schrieb|fragte|fragt|hat gesagt|hat geschrieben|hat gefragt|dit|disait|a dit|a écrit|a demandé|pense|dijo|dice|preguntó|escribió|piensa|disse|diz|perguntou|escreveu|acha|ha detto|ha scritto|ha chiesto|zegt|zei|vroeg|schreef|säger|sa|frågade|sagde|siger|spurgte|powiedział|powiedziała|napisał|napisała|řekl|řekla|сказал|сказала|написал|написала|спросил|спросила)(?![\p{L}])/u;
+/** "said it would…", "says its…": an institution or a place speaking ("Paris said it would retaliate"). */
+const SPOKE_OF_IT = /^ \S+(?: \S+)? (?:it|its|it's)(?![\p{L}])/u;
+/** Nothing but quotes, brackets or a bullet before the span: it opens the message. */
+const MESSAGE_OPENS = /^[\s"'“„«([*•-]*$/u;
+/** Words of address, endearments and interjections written like names ("Love, can you…", "Mate, …", "Bon, tu…"). */
+const ADDRESS_WORD =
+  /^(?:love|luv|buddy|bud|mate|king|queen|ace|boss|chief|champ|dude|bro|sis|babe|baby|honey|darling|dear|sweetie|sir|madam|man|guys|folks|team|everyone|all|jesus|christ|god|lord|gosh|bon|bien|bueno|vale|ok|okay|well|so|yes|no|hey|sure|wow|winter|summer|spring|autumn|fall|mama|mum|mom|papa|dad|nana|gran|grandma|grandpa|auntie|uncle)$/iu;
 /** A request to the one addressed, after a name opening a message ("Peter, can you…", "Emma — could you…"). */
 const ADDRESSED_AFTER =
-  /^ ?[,—–:-] ?(?:can|could|would|will|do|did|are|have|please|pls|thanks|thank you|you|kannst|könntest|kommst|hast|bist|peux|pourrais|tu|t'as|as-tu|puedes|podrías|vienes|tienes|você|vc|pode|podes|puoi|potresti|hai|sei|kun je|kan je|heb je|ben je|kan du|har du|kommer du|можешь|ты|czy|możesz)(?![\p{L}])/iu;
+  /^ ?[,—–:-] ?¿?(?:can|could|would|will|do|did|are|have|please|pls|thanks|thank you|you|kannst|könntest|kommst|hast|bist|peux|pourrais|tu|t'as|as-tu|puedes|podrías|vienes|tienes|você|vc|pode|podes|puoi|potresti|hai|sei|kun je|kan je|heb je|ben je|kunt u|können sie|könnten sie|pouvez-vous|pourriez-vous|può|potrebbe|kan du|har du|kommer du|можешь|ты|czy|możesz)(?![\p{L}])/iu;
 /** Capitalised parts joined by a hyphen or apostrophe: "Yilmaz-Hoffmann", "HANS-JÖRG", "Dell'Acqua". */
 const JOINED_NAME = /^\p{Lu}[\p{L}\p{M}]*(?:['’-]\p{Lu}[\p{L}\p{M}]*)+$/u;
 
@@ -1248,8 +1255,16 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     // What follows makes a word that is also a name the person: a surname, then a verb of a person
     // ("Silva scored", "Rocha disse"); a given name, then a verb of speech ("John just told me",
     // "Moira chaired"), or opening a message and addressed with a request ("Peter, can you…").
-    const givenCued = !SPACE.test(value) && (firstFlags & Gaz.first) !== 0 && (SPOKE_AFTER.test(after) || (opening && ADDRESSED_AFTER.test(after)));
-    const personAfter = givenCued || (!SPACE.test(value) && (firstFlags & Gaz.last) !== 0 && REPORTED_AFTER.test(after));
+    const givenCued =
+      s.kind === "person" &&
+      !SPACE.test(value) &&
+      (firstFlags & Gaz.first) !== 0 &&
+      // A given name that is also an English noun or a country is as often the thing
+      // ("Chase said", "Sky said", "Jordan said"); one that speaks of "it" is an institution.
+      ((!(firstFlags & (Gaz.common | Gaz.country)) && SPOKE_AFTER.test(after) && !SPOKE_OF_IT.test(after)) ||
+        // Addressed opening the message, not with a word of address or an interjection ("Love, can you…", "Bon, tu…").
+        (MESSAGE_OPENS.test(piece.slice(0, span[0])) && !ADDRESS_WORD.test(value) && ADDRESSED_AFTER.test(after)));
+    const personAfter = givenCued || (!SPACE.test(value) && (firstFlags & Gaz.last) !== 0 && REPORTED_AFTER.test(piece.slice(span[1], span[1] + 16)));
     out.push({
       kind: cjkPerson ? "person" : s.kind,
       start: span[0],
