@@ -43,6 +43,9 @@ function identifierAt(text: string, at: number): Identifier | undefined {
   let b = at;
   while (a > 0 && isHexOrDash(text.charCodeAt(a - 1))) if (at - --a > MAX_REACH) return undefined;
   while (b < text.length && isHexOrDash(text.charCodeAt(b))) if (++b - at > MAX_REACH) return undefined;
+  // Most findings stand in a short run ("4111" of a card): no UUID or digest fits in under 16
+  // characters, and a MAC address written with colons shows as a run of two.
+  if (b - a < 16) return b - a === 2 ? macAt(text, at) : undefined;
   const groups: Array<{ start: number; end: number }> = [];
   for (let i = a; i < b; i++) {
     if (text[i] === "-") continue;
@@ -52,7 +55,7 @@ function identifierAt(text: string, at: number): Identifier | undefined {
     i = j;
   }
   const standsAlone = (start: number, end: number) => !ALNUM.test(text[start - 1] ?? "") && !ALNUM.test(text[end] ?? "");
-  for (let g = 0; g < groups.length; g++) {
+  for (let g = 0; g + 5 <= groups.length; g++) {
     // A UUID: five groups of 8, 4, 4, 4 and 12 hex digits, each in one case, joined by single dashes.
     const five = groups.slice(g, g + 5);
     const start = five[0]?.start ?? 0;
@@ -71,12 +74,14 @@ function identifierAt(text: string, at: number): Identifier | undefined {
   // A digest or record id: the group holding `at`, of a usual width, with a letter (all digits is a number).
   const group = groups.find((x) => x.start <= at && at < x.end);
   if (!group) return undefined;
+  // A MAC address's groups are two digits wide ("7c:07:63…"): only such a group can be in one.
+  if (group.end - group.start === 2) return macAt(text, at);
   const value = text.slice(group.start, group.end);
   // "0x" before a hash or an address ("0x6242fb41…") is how it is written, not a glued word.
   const opensAt = /0[xX]$/.test(text.slice(group.start - 2, group.start)) ? group.start - 2 : group.start;
   if (DIGEST_WIDTHS.has(value.length) && oneCaseHex(value) && HEX_LETTER.test(value) && standsAlone(opensAt, group.end))
     return { start: group.start, end: group.end, starts: [group.start], ends: [group.end] };
-  return macAt(text, at);
+  return undefined;
 }
 
 const MAC = /^[\da-f]{2}([:-])[\da-f]{2}(?:\1[\da-f]{2}){4}$/i;
