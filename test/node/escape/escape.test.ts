@@ -63,13 +63,19 @@ for (const { variant, ok, reason } of variants) {
 
       for (const attack of attacks) {
         it(`attack: ${attack.name}`, async () => {
-          try {
-            await attack.run(ctx);
-            tally.held++;
-          } catch (e) {
-            if (e instanceof SandboxNotStarted) tally.notStarted++;
-            else tally.escaped++;
-            throw e;
+          for (let attempt = 1; ; attempt++) {
+            try {
+              await attack.run(ctx);
+              tally.held++;
+              return;
+            } catch (e) {
+              // A sandbox that did not start proves nothing either way (seen once: a VM booting under
+              // a 0.2-core quota on a machine loaded by the whole suite): the attack runs once more.
+              if (e instanceof SandboxNotStarted && attempt < 2) continue;
+              if (e instanceof SandboxNotStarted) tally.notStarted++;
+              else tally.escaped++;
+              throw e;
+            }
           }
         });
       }
