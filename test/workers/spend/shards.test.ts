@@ -112,9 +112,12 @@ describe("spend shards", () => {
     expect(status?.spentMicros).toBe(charged);
     expect(charged).toBeLessThanOrEqual(LIMIT);
     // 500 calls want about 430,000: the limit was reached, and refusals came only when little was left
-    // (what the shards' leases still held at the end, each lease at most 1/8 of the headroom).
+    // (what the shards' leases still held at the end, each lease at most 1/8 of the headroom when it
+    // was granted). How much that is depends on when the last leases were granted: 4 leases of
+    // 10,000 on a quiet machine, 43,000 seen once on one loaded by the whole suite; a quarter of the
+    // limit is the bound, which a shard hoarding its leases (or refusing early) would still break.
     expect(refused.length).toBeGreaterThan(0);
-    expect(charged + (status?.reservedMicros ?? 0)).toBeGreaterThan(LIMIT - 40 * 1_000);
+    expect(charged + (status?.reservedMicros ?? 0)).toBeGreaterThan(LIMIT - 75 * 1_000);
   });
 
   it("an Idempotency-Key buys at most one call across shards: concurrent retries, a settled key, another request under the key", async () => {
