@@ -3,10 +3,9 @@
 // value written on its own or along a UUID's whole groups must still be refused under `block`.
 // Control: a body of ordinary ids, among them ids whose digits used to read as a card or an IBAN,
 // reaches the provider whole.
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { call } from "../workers/support/api.js";
 import { attachPolicy, createAgent, fakeProviderOrg } from "../workers/support/fixtures.js";
+import { chatSeen } from "./support.js";
 
 let agentToken: string;
 
@@ -24,16 +23,7 @@ beforeAll(async () => {
   agentToken = agent.token;
 });
 
-async function send(content: string) {
-  const marker = `id${Math.random().toString(36).slice(2, 10)}9`;
-  const res = await call("/llm/openai/v1/chat/completions", {
-    method: "POST",
-    token: agentToken,
-    body: { model: "gpt-test", messages: [{ role: "user", content: `${content} (${marker})` }] },
-  });
-  const seen = (await (await fetch(`${env.TEST_FAKE_LLM_URL}/__requests?contains=${marker}`)).json()) as Array<{ body: string }>;
-  return { res, seen };
-}
+const send = (content: string) => chatSeen(agentToken, content);
 
 describe("attack: a value dressed as a machine identifier", () => {
   it.each([

@@ -2,10 +2,9 @@
 // told me…", "Peter, can you…"): read as the word, the name reached the provider under a policy
 // that blocks people. Each must answer 422 with the provider unreached; a sentence opening on such
 // a word used as a word still passes.
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { call } from "../workers/support/api.js";
 import { attachPolicy, createAgent, fakeProviderOrg } from "../workers/support/fixtures.js";
+import { chatSeen } from "./support.js";
 
 let agentToken: string;
 
@@ -16,16 +15,7 @@ beforeAll(async () => {
   agentToken = agent.token;
 });
 
-async function send(content: string) {
-  const marker = `on${Math.random().toString(36).slice(2, 10)}9`;
-  const res = await call("/llm/openai/v1/chat/completions", {
-    method: "POST",
-    token: agentToken,
-    body: { model: "gpt-test", messages: [{ role: "user", content: `${content} (${marker})` }] },
-  });
-  const seen = (await (await fetch(`${env.TEST_FAKE_LLM_URL}/__requests?contains=${marker}`)).json()) as Array<{ body: string }>;
-  return { res, seen };
-}
+const send = (content: string) => chatSeen(agentToken, content);
 
 describe("attack: a given name that is also a word, opening a sentence", () => {
   it.each([

@@ -4,10 +4,9 @@
 // taken for an IBAN's digits though no IBAN was there, and a phone glued after a dash ("ref-+44 …")
 // was no phone. Under a `block` policy each reached the provider (a random test marker hit the
 // first one in a full suite run). Each must now answer 422 and the provider see nothing.
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { call } from "../workers/support/api.js";
 import { attachPolicy, createAgent, fakeProviderOrg } from "../workers/support/fixtures.js";
+import { chatSeen } from "./support.js";
 
 let agentToken: string;
 
@@ -27,13 +26,7 @@ beforeAll(async () => {
 });
 
 async function expectRefused(content: string, value: string) {
-  const marker = `ps${Math.random().toString(36).slice(2)}`;
-  const res = await call("/llm/openai/v1/chat/completions", {
-    method: "POST",
-    token: agentToken,
-    body: { model: "gpt-test", messages: [{ role: "user", content: `${content} (${marker})` }] },
-  });
-  const seen = (await (await fetch(`${env.TEST_FAKE_LLM_URL}/__requests?contains=${marker}`)).json()) as Array<{ body: string }>;
+  const { res, seen } = await chatSeen(agentToken, content);
   expect(res.status, res.text.slice(0, 200)).toBe(422);
   expect(seen.filter((r) => r.body.includes(value))).toEqual([]);
 }

@@ -88,6 +88,22 @@ export async function providerLog(last = 3): Promise<string> {
   return `the provider's last ${seen.length} requests: ${seen.map((r) => `${r.path} ${r.body.slice(0, 300)}`).join(" | ")}`;
 }
 
+/**
+ * One chat message through the OpenAI-compatible proxy, tagged with a random marker, and the bodies
+ * the provider received holding that marker. The marker ends on a digit so it reads as no word or
+ * name, and is base 36, so no part of it is a machine id or a card.
+ */
+export async function chatSeen(token: string, content: string): Promise<{ res: Awaited<ReturnType<typeof call>>; seen: Array<{ body: string }> }> {
+  const tag = `mk${Math.random().toString(36).slice(2, 10)}9`;
+  const res = await call("/llm/openai/v1/chat/completions", {
+    method: "POST",
+    token,
+    body: { model: "gpt-test", messages: [{ role: "user", content: `${content} (${tag})` }] },
+  });
+  const seen = (await (await fetch(`${env.TEST_FAKE_LLM_URL}/__requests?contains=${tag}`)).json()) as Array<{ body: string }>;
+  return { res, seen };
+}
+
 export const marker = (label: string) => `${label}-${crypto.randomUUID()}`;
 
 export interface LimitLive {

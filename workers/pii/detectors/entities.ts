@@ -1264,7 +1264,8 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       ((!(firstFlags & (Gaz.common | Gaz.country)) && SPOKE_AFTER.test(after) && !SPOKE_OF_IT.test(after)) ||
         // Addressed opening the message, not with a word of address or an interjection ("Love, can you…", "Bon, tu…").
         (MESSAGE_OPENS.test(piece.slice(0, span[0])) && !ADDRESS_WORD.test(value) && ADDRESSED_AFTER.test(after)));
-    const personAfter = givenCued || (!SPACE.test(value) && (firstFlags & Gaz.last) !== 0 && REPORTED_AFTER.test(piece.slice(span[1], span[1] + 16)));
+    const reportedAfter = REPORTED_AFTER.test(piece.slice(span[1], span[1] + 16));
+    const personAfter = givenCued || (!SPACE.test(value) && (firstFlags & Gaz.last) !== 0 && reportedAfter);
     out.push({
       kind: cjkPerson ? "person" : s.kind,
       start: span[0],
@@ -1277,8 +1278,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       everyday: !SPACE.test(value) && !POSSESSIVE_AFTER.test(piece.slice(span[1], span[1] + 3)) && (firstFlags & KNOWN_WORD) !== 0 && !personAfter,
       label: LABEL_AFTER.test(piece.slice(span[1], span[1] + 2)),
       nameShape: isBacked || SPACE.test(value) ? 0 : nameLikeness(value),
-      plainWord:
-        !isBacked && !SPACE.test(value) && !JOINED_NAME.test(value) && !REPORTED_AFTER.test(piece.slice(span[1], span[1] + 16)) && !personAfter,
+      plainWord: !isBacked && !SPACE.test(value) && !JOINED_NAME.test(value) && !reportedAfter && !personAfter,
       gated,
       midProse:
         !opening &&
