@@ -304,6 +304,13 @@ const LOWER_WORD_BEFORE =
 const PERSON_CUE_BEFORE =
   /(?:^|[\s(])(?:said|says|say|told|tell|telling|that|met|meets|meet|meeting|reach|reached|asked|asks|thanked|named|appointed|elected|replace|replaces|replaced|succeed|succeeds|succeeded|interviewed|sentenced|charged|accused|quoted|urged|invited|visited|congratulated|defeated|beat|beats|against|believe|believes|expects|expect|according to|dass|que|disse|dijo|a dit|ha detto|sagte|zei)\s$/u;
 /**
+ * A verb of speech right before a word (news' inversion: "…, said Weber", "sagte Koch, dass",
+ * "dijo Ramos"): what it reports is a speaker, whatever else the word means and in text that
+ * capitalises every noun.
+ */
+const SPEECH_BEFORE =
+  /(?:^|[\s,])(?:said|says|told|added|asked|replied|wrote|sagte|sagt|erklärte|betonte|meinte|schrieb|fragte|antwortete|dijo|afirmó|explicó|añadió|declaró|disse|afirmou|explicou|déclare|a déclaré|a dit|a expliqué|explique|ajoute|ha detto|ha spiegato|zei|zegt|sa|sade|sagde|powiedział|powiedziała|řekl|řekla|сказал|сказала)\s$/u;
+/**
  * A CJK span the tagger called a place or organisation that opens on a family name ("小林花子と申します",
  * "강수빈입니다": a self-introduction) holds a person: it is masked rather than dropped for want of
  * a place's or an organisation's head word.
@@ -568,6 +575,8 @@ export interface Candidate {
   personCue?: boolean;
   /** A listed given name, then a verb of speech or (opening a message) a request to the one addressed. */
   givenCued?: boolean;
+  /** One capitalised word beside a verb of speech ("said Weber", "sagte Koch", "Smith said"): a speaker. */
+  spokenBy?: boolean;
 }
 
 /** Two function words of German (none shared with English, Dutch, the Nordic languages or Romance ones): a text where every noun has a capital. */
@@ -609,6 +618,22 @@ function wordy(value: string, model: Tagger): boolean {
     const flags = model.gazetteer.flags(t.word[i] ?? 0);
     if (flags & NAME_FLAGS) return false;
     if (!(flags & KNOWN_WORD) && !wordCompound(value.slice(t.starts[i], t.ends[i]), model)) return false;
+  }
+  return true;
+}
+
+/** Items of a list (two commas or semicolons, or a colon then a comma): names are listed so, each with its capital. */
+const LIST_SHAPED = /[,;][^,;]*[,;]|:[^,;]*,/u;
+/** Six words or more: a headline or a title, not a label and its value ("Info: PT Sinar Abadi Logistik"). */
+const LONG_LINE = /(?:\p{L}[\p{L}\p{M}'’-]*[^\p{L}\p{M}'’-]+){5}\p{L}/u;
+
+/** No word of the value (of three letters or more, not a particle) is in a list of names, places or organisation words. */
+function unlisted(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  for (let i = 0; i < t.count; i++) {
+    if (t.shape[i] === Shape.Punct || (t.ends[i] ?? 0) - (t.starts[i] ?? 0) < 3) continue;
+    const flags = model.gazetteer.flags(t.word[i] ?? 0);
+    if ((flags & NAME_FLAGS && !(flags & Gaz.particle)) || flags & Gaz.orgWord) return false;
   }
   return true;
 }
@@ -890,6 +915,33 @@ function frequentNameAlone(value: string, model: Tagger): boolean {
   return (flags & NAME_FLAGS) !== 0 && (flags & Gaz.frequent) !== 0;
 }
 
+/**
+ * What opens a German noun phrase right before a word: an article, determiner or possessive (with
+ * an adjective between or not), "im" and its kind, or an adjective of strong ending ("klarem",
+ * "lauwarmes"; not "allem", "alles").
+ */
+const NOUN_PHRASE_BEFORE =
+  /(?:^|[\s,(])(?:(?:der|die|das|dem|den|des|ein|eine|einem|einen|einer|eines|kein\p{Ll}*|mein\p{Ll}*|dein\p{Ll}*|unser\p{Ll}*|eure\p{Ll}*|dies\p{Ll}*|jede\p{Ll}*|welche\p{Ll}*|im|am|zum|zur|vom|beim|ins|ans|aufs)(?:\s+\p{Ll}+(?:e|em|en|er|es))?|(?!alle[ms]\s)\p{Ll}{3,}(?:em|es))\s+$/u;
+
+/**
+ * In German text, which writes every noun with a capital: one frequent word that is a family name
+ * and no given name, right after an article, determiner or adjective, is the noun ("mit klarem
+ * Wasser", "im Verkehr", "das Laub"). Elsewhere, or beside a verb of report or speech, it stays a
+ * person ("Lange ist heute nicht gekommen", "von Fischer geleitet", "vor allem Müller", "Weber sagte").
+ */
+function germanNounThere(piece: string, start: number, end: number, flags: number): boolean {
+  if ((flags & (Gaz.frequent | Gaz.first | Gaz.last)) !== (Gaz.frequent | Gaz.last)) return false;
+  const before = piece.slice(Math.max(0, start - 24), start);
+  const after = piece.slice(end, end + 28);
+  return (
+    NOUN_PHRASE_BEFORE.test(before) &&
+    !TITLE_BEFORE.test(before) &&
+    !SPEECH_BEFORE.test(before) &&
+    !REPORTED_AFTER.test(after.slice(0, 16)) &&
+    !speaksAfter(after)
+  );
+}
+
 /** One Vietnamese syllable opening a sentence or in lower case is a word ("Thời gian"); a name alone there has a family name before it. */
 function vietnameseWord(piece: string, start: number, end: number): boolean {
   const value = piece.slice(start, end);
@@ -1163,7 +1215,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
   const out: Candidate[] = [];
   const taggedSpans = model.tag(piece);
   // Read while the tokeniser still holds this piece's tokens (the checks below tokenise values).
-  const names = knownNameRuns(piece, model);
+  const names = knownNameRuns(piece, model, () => germanText ?? NOUN_CASE.test(piece));
   // Only pieces with a span pay for the test.
   const nounCase = taggedSpans.length > 0 && (germanText ?? NOUN_CASE.test(piece));
   let titleCase: boolean | undefined;
@@ -1224,8 +1276,13 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     const commonPhrase = !titled && SPACE.test(value) && everydayPhrase(value, model);
     const isWordy = commonPhrase || (!titled && wordy(value, model));
     // An organisation word among everyday words is a phrase ("Location Services", "Customer Support").
-    // In German text a frequent word that is also a surname ("Kunde") backs no organisation or place alone; a person stays ("mit Schneider").
-    const germanNoun = nounCase && s.kind !== "person" && frequentNameAlone(value.replace(ARTICLE, ""), model);
+    // In German text a frequent word that is also a surname ("Kunde") backs no organisation or place
+    // alone; nor a person after an article or adjective ("mit klarem Wasser"; "mit Schneider" stays).
+    const germanNoun =
+      nounCase &&
+      (s.kind !== "person"
+        ? frequentNameAlone(value.replace(ARTICLE, ""), model)
+        : !SPACE.test(value) && germanNounThere(piece, span[0], span[1], flagsOfWord(value, model)));
     const isBacked = !commonPhrase && !germanNoun && (titled || (backed(value, s.kind, model) && !(opening && everydayName(value, model))));
     // Written in lower case, a name needs a word that is only a name ("jean dupont"; not "emerald green", "domenica").
     if (!NAME_LIKE.test(value) && !onlyAName(value, model, PLACE_PREPOSITION.test(piece.slice(Math.max(0, span[0] - 10), span[0])))) continue;
@@ -1248,7 +1305,9 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       codeOrQuantity(value, s.kind) ||
       technicalName(value, s.kind, model) ||
       // In a headline, everyday words are a phrase unless an organisation word ends them ("Vengeful Swing Chemicals").
-      (titleCase && isWordy && !(flagsOfWord(lastWord(value), model) & Gaz.orgWord));
+      (titleCase && isWordy && !(flagsOfWord(lastWord(value), model) & Gaz.orgWord)) ||
+      // In a headline every word has a capital: only a word some list names can mark a name there.
+      (titleCase && !titled && LONG_LINE.test(piece) && !LIST_SHAPED.test(piece) && unlisted(value, model));
     if (gated && s.kind !== "person") continue;
     const firstFlags = model.gazetteer.flags(tokenize(value).word[0] ?? 0);
     const after = piece.slice(span[1], span[1] + 28);
@@ -1266,8 +1325,16 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
         (MESSAGE_OPENS.test(piece.slice(0, span[0])) && !ADDRESS_WORD.test(value) && ADDRESSED_AFTER.test(after)));
     const reportedAfter = REPORTED_AFTER.test(piece.slice(span[1], span[1] + 16));
     const personAfter = givenCued || (!SPACE.test(value) && (firstFlags & Gaz.last) !== 0 && reportedAfter);
+    // One word beside a verb of speech is a speaker: a family name before it ("Smith said", "Weber
+    // sagte"; not a month, nationality, country or title), any capitalised word after it ("…, said Wolf").
+    const spokenBy =
+      !SPACE.test(value) &&
+      CAPITALISED_WORD.test(value) &&
+      value.length >= 3 &&
+      !(firstFlags & SPEAKER_NOT) &&
+      (((firstFlags & Gaz.last) !== 0 && speaksAfter(after)) || SPEECH_BEFORE.test(piece.slice(Math.max(0, span[0] - 16), span[0])));
     out.push({
-      kind: cjkPerson ? "person" : s.kind,
+      kind: cjkPerson || (spokenBy && firstFlags & GIVEN_OR_FAMILY) ? "person" : s.kind,
       start: span[0],
       end: span[1],
       margin: s.margin,
@@ -1289,6 +1356,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       frequentOnly: (firstFlags & (Gaz.frequent | Gaz.dictionary | Gaz.common | Gaz.techTerm | Gaz.time)) === Gaz.frequent,
       personCue: PERSON_CUE_BEFORE.test(piece.slice(Math.max(0, span[0] - 16), span[0])),
       givenCued,
+      spokenBy,
     });
   }
   addKnownNames(piece, names, out);
@@ -1671,15 +1739,32 @@ const GIVEN_OR_FAMILY = Gaz.first | Gaz.last;
 /** Words that also mean something else in some language, or name a place, a month, a nationality or a product. */
 const NOT_ONLY_A_NAME = Gaz.common | Gaz.dictionary | Gaz.techTerm | Gaz.time | Gaz.nationality | Gaz.country | Gaz.orgWord | Gaz.street | Gaz.title;
 
+/** Lists whose words never speak as a person: months and days, nationalities, countries, titles. */
+const SPEAKER_NOT = Gaz.time | Gaz.nationality | Gaz.country | Gaz.title;
+const speaksAfter = (after: string) => SPOKE_AFTER.test(after) && !SPOKE_OF_IT.test(after);
+
 /** Runs of capitalised given and family names that mean nothing else, with initials between (see addKnownNames). */
-function knownNameRuns(piece: string, model: Tagger): Array<{ start: number; end: number; words: number }> {
+function knownNameRuns(piece: string, model: Tagger, nounCase: () => boolean): Array<{ start: number; end: number; words: number }> {
   const runs: Array<{ start: number; end: number; words: number }> = [];
+  let german: boolean | undefined;
   const t = tokenize(piece);
   for (let i = 0; i < t.count; i++) {
     const shape = t.shape[i];
     if (shape !== Shape.Capitalised && shape !== Shape.AllCaps) continue;
     const flags = model.gazetteer.flags(t.word[i] ?? 0);
-    if (!(flags & GIVEN_OR_FAMILY) || flags & NOT_ONLY_A_NAME) continue;
+    if (!(flags & GIVEN_OR_FAMILY)) continue;
+    // A family name that is also a word ("Weber", "Richter", "Stein") is the person when a verb of
+    // speech follows it ("Weber sagte", "Stein said"); not when it speaks of "it" (an institution).
+    // So is a listed name right after one, where news puts the speaker ("…, sagte Wolf am Montag").
+    if (
+      flags & NOT_ONLY_A_NAME &&
+      (flags & SPEAKER_NOT ||
+        !(
+          (flags & Gaz.last && speaksAfter(piece.slice(t.ends[i] ?? 0, (t.ends[i] ?? 0) + 28))) ||
+          (shape === Shape.Capitalised && SPEECH_BEFORE.test(piece.slice(Math.max(0, (t.starts[i] ?? 0) - 16), t.starts[i] ?? 0)))
+        ))
+    )
+      continue;
     const length = (t.ends[i] ?? 0) - (t.starts[i] ?? 0);
     // Short upper-case words are acronyms ("IBAN", "IVA") unless a name follows ("OLEG BARANOV").
     const short = shape === Shape.AllCaps && length < 5;
@@ -1699,6 +1784,7 @@ function knownNameRuns(piece: string, model: Tagger): Array<{ start: number; end
       end = t.ends[i] ?? 0;
       words++;
     }
+    if (words === 1 && germanNounThere(piece, start, end, flags) && (german ??= nounCase())) continue;
     if (!short || words > 1) runs.push({ start, end, words });
   }
   return runs;
@@ -1847,6 +1933,8 @@ export function confident(c: Candidate, confidence = CONFIDENCE): boolean {
     (c.wordy ? c.frequentOnly && c.margin >= confidence.midFrequent : c.personCue && c.kind === "person" && c.margin >= confidence.midProse)
   )
     return true;
+  // A speaker after a verb of speech, in any language and whatever else the word means.
+  if (c.spokenBy) return c.margin >= confidence.givenCued;
   if (c.wordy || c.label || c.nounCase) return false;
   // A listed given name that speaks or is addressed is the person whatever else the word means.
   if (c.givenCued && c.kind === "person") return c.margin >= confidence.givenCued;
