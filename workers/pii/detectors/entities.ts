@@ -1784,7 +1784,10 @@ function knownNameRuns(piece: string, model: Tagger, nounCase: () => boolean): A
       end = t.ends[i] ?? 0;
       words++;
     }
-    if (words === 1 && germanNounThere(piece, start, end, flags) && (german ??= nounCase())) continue;
+    if (words === 1 && germanNounThere(piece, start, end, flags)) {
+      german ??= nounCase();
+      if (german) continue;
+    }
     if (!short || words > 1) runs.push({ start, end, words });
   }
   return runs;
