@@ -190,9 +190,28 @@ export async function startTargetServer(): Promise<TargetServer> {
       return;
     }
     if (url.pathname.startsWith("/reflect")) {
-      // Reflects the Authorization header in a header and in the body, like a debug endpoint.
-      res.writeHead(200, { "content-type": "text/plain", "x-seen-auth": String(req.headers.authorization ?? "") });
-      res.end(`you sent: ${String(req.headers.authorization ?? "")} and ${url.search}`);
+      // Reflects the Authorization header in a header and in the body, like a debug endpoint;
+      // `declared=1` sends a Content-Length, `drip=1` writes the body a few bytes at a time.
+      const body = Buffer.from(`you sent: ${String(req.headers.authorization ?? "")} and ${url.search}`);
+      const headers: Record<string, string> = { "content-type": "text/plain", "x-seen-auth": String(req.headers.authorization ?? "") };
+      if (url.searchParams.get("declared") === "1") headers["content-length"] = String(body.length);
+      res.writeHead(200, headers);
+      if (url.searchParams.get("drip") !== "1") {
+        res.end(body);
+        return;
+      }
+      let at = 0;
+      const timer = setInterval(() => {
+        if (res.destroyed) return clearInterval(timer);
+        if (at >= body.length) {
+          clearInterval(timer);
+          res.end();
+          return;
+        }
+        res.write(body.subarray(at, at + 3));
+        at += 3;
+      }, 2);
+      res.on("close", () => clearInterval(timer));
       return;
     }
     res.writeHead(200, { "content-type": "application/json", "x-target": "yes" });

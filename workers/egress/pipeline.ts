@@ -15,7 +15,7 @@ import type { EgressDecision } from "../policy/decide.js";
 import { connectedHostOf, tunnelOf } from "../sandboxes/service.js";
 import { credentialRowsOf, injectOf, openCredentialCached } from "../vault/credentials.js";
 import { credentialHeaderName, injectCredential, stripClientAuth } from "../vault/inject.js";
-import { scrubHeaders, scrubSecretsStream, secretForms } from "./scrub.js";
+import { StreamScrubber, scrubBytes, scrubHeaders, secretForms } from "./scrub.js";
 import { decodedForScan } from "./content-decoding.js";
 import { tokenKindOf } from "../identity/tokens.js";
 import { type ExitAudit, checkExit } from "../pii/exit-check.js";
@@ -233,7 +233,7 @@ export async function sendOutbound(ctx: OutboundContext, request: OutboundReques
       // A tool call passes the watch it started before its approval; egress starts its own here.
       const watch = callWatch ?? watchCall(ctx.env, ctx.rights.agent.id, ctx.tokenId, (p) => ctx.waitUntil(p));
       try {
-        return endsWithBody(await sendHops(ctx, request, mode, watch.signal), watch);
+        return await sendHops(ctx, request, mode, watch);
       } catch (error) {
         watch.end();
         throw withdrawalOf(watch.signal) ?? error;
@@ -242,31 +242,9 @@ export async function sendOutbound(ctx: OutboundContext, request: OutboundReques
   );
 }
 
-/** Stops watching when the answer's body is done (read to its end) or cancelled by the agent. */
-function endsWithBody(response: Response, watch: CallWatch): Response {
-  if (!response.body) {
-    watch.end();
-    return response;
-  }
-  const reader = response.body.getReader();
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      const { done, value } = await reader.read();
-      if (done) {
-        watch.end();
-        controller.close();
-      } else controller.enqueue(value);
-    },
-    cancel(reason) {
-      watch.end();
-      return reader.cancel(reason);
-    },
-  });
-  return new Response(body, response);
-}
-
-async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: OutboundMode, withdrawn: AbortSignal): Promise<Response> {
+async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: OutboundMode, watch: CallWatch): Promise<Response> {
   const { env, rights } = ctx;
+  const withdrawn = watch.signal;
   const orgId = rights.agent.orgId;
   const credentials = await credentialRowsOf(env, orgId);
   const baseHeaders = stripClientAuth(forwardableHeaders(request.headers), credentialHeaders(credentials));
@@ -390,7 +368,7 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
       }
       continue;
     }
-    const answer = scrubbedAnswer(response, secrets, route !== undefined);
+    const answer = await scrubbedAnswer(response, secrets, route !== undefined, watch);
     // Which rule let the request through (the same reference explain and the audit trail give).
     const rule = ruleRef(decision);
     if (mode.kind === "egress" && rule) answer.headers.set(RULE_HEADER, rule);
@@ -400,30 +378,110 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
 
 /**
  * The upstream's answer for the agent, with every form of the injected secrets replaced in
- * headers and body. A body the gateway cannot decode (an encoding fetch does not undo, or any
- * encoding on an answer relayed by a host) is refused when a secret was injected.
+ * headers and body, watched until its body is done. A body the gateway cannot decode (an encoding
+ * fetch does not undo, or any encoding on an answer relayed by a host) is refused when a secret
+ * was injected.
  */
-function scrubbedAnswer(upstream: Response, secrets: string[], relayed: boolean): Response {
-  const headers = new Headers();
+async function scrubbedAnswer(upstream: Response, secrets: string[], relayed: boolean, watch: CallWatch): Promise<Response> {
+  let headers = new Headers();
   upstream.headers.forEach((value, name) => {
-    if (!DROP_RESPONSE.has(name.toLowerCase())) headers.append(name, value);
+    if (!DROP_RESPONSE.has(name)) headers.append(name, value);
   });
-  if (secrets.length === 0) return new Response(upstream.body, { status: upstream.status, headers });
-  // Only a body fetch has decoded can be scanned: one coding it decodes, spelled as it expects
-  // ("GZIP", "gzip, gzip" or two headers are passed through encoded), never on a relayed hop.
-  const declared = upstream.headers.get("content-encoding");
-  const scannable = declared === null || declared === "identity" || (!relayed && DECODED_BY_FETCH.has(declared));
-  // A piece of a resource (206) can hold a piece of the secret no scan would recognise.
-  if (!scannable || upstream.status === 206) {
-    void upstream.body?.cancel();
-    throw new AppError(
-      "upstream_error",
-      "the upstream answered in a form the gateway cannot scan for credentials (an encoding it does not decode, or a partial body)",
-    );
+  let needles: Uint8Array[] | null = null;
+  if (secrets.length > 0) {
+    // Only a body fetch has decoded can be scanned: one coding it decodes, spelled as it expects
+    // ("GZIP", "gzip, gzip" or two headers are passed through encoded), never on a relayed hop.
+    const declared = upstream.headers.get("content-encoding");
+    const scannable = declared === null || declared === "identity" || (!relayed && DECODED_BY_FETCH.has(declared));
+    // A piece of a resource (206) can hold a piece of the secret no scan would recognise.
+    if (!scannable || upstream.status === 206) {
+      void upstream.body?.cancel();
+      throw new AppError(
+        "upstream_error",
+        "the upstream answered in a form the gateway cannot scan for credentials (an encoding it does not decode, or a partial body)",
+      );
+    }
+    needles = secrets.flatMap(secretForms);
+    headers = scrubHeaders(headers, secrets);
   }
-  const needles = secrets.flatMap(secretForms);
-  const body = upstream.body ? upstream.body.pipeThrough(scrubSecretsStream(needles)) : null;
-  // The scrubbed length may differ from the upstream's.
-  headers.delete("content-length");
-  return new Response(body, { status: upstream.status, headers: scrubHeaders(headers, secrets) });
+  if (!upstream.body) {
+    watch.end();
+    return new Response(null, { status: upstream.status, headers });
+  }
+  // A small answer whose length the upstream declared is read whole: one native read, no stream
+  // pumped chunk by chunk, and the call is over once it is held.
+  if (smallBodyLength(upstream) !== null) {
+    const whole = await wholeBody(upstream);
+    watch.end();
+    return new Response(needles ? scrubBytes(whole, needles) : whole, { status: upstream.status, headers });
+  }
+  return new Response(watchedBody(upstream.body, needles, watch), { status: upstream.status, headers });
+}
+
+/**
+ * The answer's body as the agent reads it: scrubbed of the needles even where one straddles two
+ * chunks (only the longest needle's length less one is held back, so it still streams), and the
+ * call's watch ended when the body is done, cut off or cancelled by the agent.
+ */
+function watchedBody(body: ReadableStream<Uint8Array>, needles: Uint8Array[] | null, watch: CallWatch): ReadableStream<Uint8Array> {
+  const reader = body.getReader();
+  const scrubber = needles ? new StreamScrubber(needles) : null;
+  return new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        for (;;) {
+          const { done, value } = await reader.read();
+          if (done) {
+            const rest = scrubber?.flush();
+            if (rest) controller.enqueue(rest);
+            watch.end();
+            controller.close();
+            return;
+          }
+          const out = scrubber ? scrubber.push(value) : value;
+          // A chunk held back whole (shorter than a needle) is read on with the next one.
+          if (out.length > 0) {
+            controller.enqueue(out);
+            return;
+          }
+        }
+      } catch (error) {
+        watch.end();
+        throw error;
+      }
+    },
+    cancel(reason) {
+      watch.end();
+      return reader.cancel(reason);
+    },
+  });
+}
+
+/** The declared length of a body small enough to read at once (see smallBodyLength). */
+const SMALL_BODY = 64 * 1024;
+
+/**
+ * The declared length of a body small enough to read at once; null for a stream of unknown
+ * length, a large body, or an encoded one (fetch decodes it, so its declared length does not bound
+ * what decoding yields).
+ */
+function smallBodyLength(upstream: Response): number | null {
+  const encoding = upstream.headers.get("content-encoding");
+  if (encoding !== null && encoding !== "identity") return null;
+  const declared = upstream.headers.get("content-length");
+  if (declared === null || !/^\d{1,6}$/.test(declared)) return null;
+  const length = Number(declared);
+  return length <= SMALL_BODY ? length : null;
+}
+
+/** The body of a small answer, its read failures as the fetch's own (cut off, timed out). */
+async function wholeBody(upstream: Response): Promise<Uint8Array> {
+  try {
+    return new Uint8Array(await upstream.arrayBuffer());
+  } catch (error) {
+    if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
+      throw new AppError("upstream_timeout", "the upstream did not finish its answer in time");
+    }
+    throw new AppError("upstream_error", "the upstream's answer was cut off", { cause: error });
+  }
 }

@@ -39,12 +39,28 @@ function computeSecretForms(secret: string): Uint8Array[] {
   return [...forms].filter((f) => f.length >= 4).map((f) => encoder.encode(f));
 }
 
+/** The same forms as text (header values, error messages), kept beside the byte forms. */
+function secretTextForms(secret: string): string[] {
+  const known = textFormsCache.get(secret);
+  if (known) return known;
+  const decoder = new TextDecoder();
+  const forms = secretForms(secret).map((f) => decoder.decode(f));
+  if (textFormsCache.size >= FORMS_CACHE_MAX) textFormsCache.clear();
+  textFormsCache.set(secret, forms);
+  return forms;
+}
+const textFormsCache = new Map<string, string[]>();
+
 /** Replaces every form of the secrets (raw, URL-encoded, basic-auth base64) in a text. */
 export function scrubText(text: string, secrets: readonly string[]): string {
   let out = text;
-  const decoder = new TextDecoder();
-  for (const form of secrets.flatMap(secretForms)) out = out.split(decoder.decode(form)).join("[REDACTED]");
+  for (const form of secrets.flatMap(secretTextForms)) out = out.split(form).join("[REDACTED]");
   return out;
+}
+
+/** Replaces every needle in a whole body held at once (see scrubSecretsStream for a stream). */
+export function scrubBytes(data: Uint8Array, needles: Uint8Array[]): Uint8Array {
+  return replaceAll(data, needles);
 }
 
 function indexOf(hay: Uint8Array, needle: Uint8Array, from: number): number {
@@ -83,33 +99,40 @@ function replaceAll(data: Uint8Array, needles: Uint8Array[]): Uint8Array {
 }
 
 /**
- * A byte stream transform that scrubs secrets even when they straddle chunk boundaries. It
- * holds back only (longest needle - 1) bytes, so the response still streams.
+ * Scrubs secrets from a body read chunk by chunk, even when one straddles two chunks: it holds
+ * back only (longest needle - 1) bytes, so the answer still streams.
  */
-export function scrubSecretsStream(needles: Uint8Array[]): TransformStream<Uint8Array, Uint8Array> {
-  const hold = Math.max(0, ...needles.map((n) => n.length)) - 1;
-  let pending = new Uint8Array(0);
-  return new TransformStream({
-    transform(chunk, controller) {
-      const joined = new Uint8Array(pending.length + chunk.length);
-      joined.set(pending);
-      joined.set(chunk, pending.length);
-      const clean = replaceAll(joined, needles);
-      const emit = Math.max(0, clean.length - hold);
-      if (emit > 0) controller.enqueue(clean.slice(0, emit));
-      pending = clean.slice(emit);
-    },
-    flush(controller) {
-      if (pending.length) controller.enqueue(replaceAll(pending, needles));
-    },
-  });
+export class StreamScrubber {
+  readonly #needles: Uint8Array[];
+  readonly #hold: number;
+  #pending = new Uint8Array(0);
+
+  constructor(needles: Uint8Array[]) {
+    this.#needles = needles;
+    this.#hold = Math.max(0, ...needles.map((n) => n.length)) - 1;
+  }
+
+  /** The clean bytes that can go out now (possibly none). */
+  push(chunk: Uint8Array): Uint8Array {
+    const joined = new Uint8Array(this.#pending.length + chunk.length);
+    joined.set(this.#pending);
+    joined.set(chunk, this.#pending.length);
+    const clean = replaceAll(joined, this.#needles);
+    const emit = Math.max(0, clean.length - this.#hold);
+    this.#pending = clean.slice(emit);
+    return clean.subarray(0, emit);
+  }
+
+  /** What was held back, scrubbed, once the body has ended. */
+  flush(): Uint8Array | null {
+    return this.#pending.length ? replaceAll(this.#pending, this.#needles) : null;
+  }
 }
 
 /** Header values that contain a secret are replaced outright. */
 export function scrubHeaders(headers: Headers, secrets: string[]): Headers {
   const out = new Headers();
-  const decoder = new TextDecoder();
-  const forms = secrets.flatMap((s) => secretForms(s).map((f) => decoder.decode(f)));
+  const forms = secrets.flatMap(secretTextForms);
   headers.forEach((value, name) => {
     out.append(name, forms.some((f) => value.includes(f)) ? "[REDACTED]" : value);
   });

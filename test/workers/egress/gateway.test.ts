@@ -139,6 +139,16 @@ describe("egress gateway", () => {
     expect(res.headers.get("x-seen-auth")).not.toContain(SECRET);
   });
 
+  it.each([
+    ["a small answer of declared length, read whole", "declared=1"],
+    ["an answer written a few bytes at a time, the credential across many chunks", "drip=1"],
+  ])("scrubs the credential from %s", async (_title, query) => {
+    const res = await call(`/egress/${env.TEST_TARGET_URL}/reflect?${query}`, { token: agentToken });
+    expect(res.status).toBe(200);
+    expect(res.text).toBe(`you sent: Bearer [REDACTED] and ?${query}`);
+    expect(res.headers.get("x-seen-auth")).toBe("[REDACTED]");
+  });
+
   it("injects query credentials and keeps them out of the audit", async () => {
     const res = await call(`/egress/${env.TEST_TARGET_URL}/search?q=x&api_key=mine`, { token: agentToken });
     expect(res.status).toBe(200);
