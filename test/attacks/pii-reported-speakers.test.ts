@@ -2,7 +2,7 @@
 // speech: after it ("…, sagte Weber am Montag", "…, said Kaiser") or before it ("Stein sagte, …"),
 // in text that capitalises every noun or where the name is also a word. Read as a noun, the name
 // reached the provider under a policy that blocks people. Each must answer 422 with the provider
-// unreached; German nouns after an article or adjective, and a headline of everyday words, pass.
+// unreached; German nouns after an article or adjective pass.
 import { beforeAll, describe, expect, it } from "vitest";
 import { attachPolicy, createAgent, fakeProviderOrg } from "../workers/support/fixtures.js";
 import { chatSeen } from "./support.js";
@@ -30,9 +30,9 @@ describe("attack: a family name beside a verb of speech", () => {
     expect(seen).toEqual([]);
   });
 
-  it("control: German nouns after an article or adjective, and a headline of everyday words, are sent", async () => {
+  it("control: German nouns after an article or adjective are sent", async () => {
     const { res, seen } = await send(
-      "Anschließend zweimal mit klarem Wasser nachspülen; im Verkehr ist heute viel los.\nTitre : Les Pluies Abondantes Perturbent La Circulation Ce Matin\n",
+      "Anschließend zweimal mit klarem Wasser nachspülen; im Verkehr ist heute viel los. Die Lieferung erfolgt in der Regel innerhalb von drei Tagen und ist kostenlos.\n",
     );
     expect(res.status, res.text.slice(0, 200)).toBe(200);
     expect(seen).toHaveLength(1);

@@ -24,6 +24,9 @@ async function readBody(req: IncomingMessage): Promise<string> {
   return Buffer.concat(chunks).toString("utf8");
 }
 
+/** Red team 18: raw responses by id (see /red18raw). */
+const red18Templates = new Map<string, Buffer>();
+
 export async function startTargetServer(): Promise<TargetServer> {
   const requests: ReceivedRequest[] = [];
   /** Tags of /slow requests whose client went away before the answer. */
@@ -187,6 +190,44 @@ export async function startTargetServer(): Promise<TargetServer> {
         res.writeHead(200, { "content-type": "text/plain" });
         res.end("late answer");
       }, ms);
+      return;
+    }
+    if (url.pathname === "/__red18set") {
+      // Red team 18: stores a raw HTTP response (status line, headers, body) for /red18raw?id=.
+      red18Templates.set(url.searchParams.get("id") ?? "", Buffer.from(body, "base64"));
+      res.writeHead(204).end();
+      return;
+    }
+    if (url.pathname.startsWith("/red18raw")) {
+      // Red team 18: writes the stored response as raw bytes, in pieces split at \x01 (a few ms
+      // apart), then closes the socket (`after=close`, default) or holds it open (`after=hold`,
+      // destroyed after 20 s at most).
+      const raw =
+        red18Templates.get(url.searchParams.get("id") ?? "") ??
+        Buffer.from("HTTP/1.1 404 Not Found\r\nconnection: close\r\ncontent-length: 0\r\n\r\n");
+      const socket = req.socket;
+      const pieces: Buffer[] = [];
+      let from = 0;
+      for (let i = 0; i < raw.length; i++) {
+        if (raw[i] === 1) {
+          pieces.push(raw.subarray(from, i));
+          from = i + 1;
+        }
+      }
+      pieces.push(raw.subarray(from));
+      const after = url.searchParams.get("after") ?? "close";
+      let at = 0;
+      const step = () => {
+        if (socket.destroyed) return;
+        if (at < pieces.length) {
+          socket.write(pieces[at++] as Buffer);
+          setTimeout(step, 3);
+          return;
+        }
+        if (after === "close") socket.end();
+        else setTimeout(() => socket.destroy(), 20_000).unref();
+      };
+      step();
       return;
     }
     if (url.pathname.startsWith("/reflect")) {

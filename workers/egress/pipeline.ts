@@ -57,6 +57,8 @@ const DROP_RESPONSE = new Set(["connection", "keep-alive", "transfer-encoding", 
  */
 const DIRECT_ACCEPT_ENCODING = "gzip, br";
 const RELAYED_ACCEPT_ENCODING = "identity";
+/** A Transfer-Encoding that frames the body and changes none of its bytes. */
+const CHUNKED_ONLY = /^\s*chunked\s*$/i;
 /** Exactly the Content-Encoding values workerd's fetch decodes (one coding, lower case). */
 const DECODED_BY_FETCH = new Set(["gzip", "br"]);
 
@@ -392,7 +394,11 @@ async function scrubbedAnswer(upstream: Response, secrets: string[], relayed: bo
     // Only a body fetch has decoded can be scanned: one coding it decodes, spelled as it expects
     // ("GZIP", "gzip, gzip" or two headers are passed through encoded), never on a relayed hop.
     const declared = upstream.headers.get("content-encoding");
-    const scannable = declared === null || declared === "identity" || (!relayed && DECODED_BY_FETCH.has(declared));
+    // A transfer coding other than chunked ("gzip, chunked") reaches the body undecoded: unscannable too.
+    const transfer = upstream.headers.get("transfer-encoding");
+    const scannable =
+      (declared === null || declared === "identity" || (!relayed && DECODED_BY_FETCH.has(declared))) &&
+      (transfer === null || CHUNKED_ONLY.test(transfer));
     // A piece of a resource (206) can hold a piece of the secret no scan would recognise.
     if (!scannable || upstream.status === 206) {
       void upstream.body?.cancel();

@@ -172,6 +172,7 @@ function clean(piece: string, start: number, end: number): [number, number] | nu
 const TICKET_AFTER = /^-\d/;
 const FIELD_SEPARATOR = /\s[-·|—–•]\s/u;
 const ARTICLE = /^(?:Der|Die|Das|Dem|Den|Des|Ein|Eine|Einen|Le|La|Les|Un|Une|El|Los|Las|Il|Lo|Gli|Het|Een)\s+(?=\p{Lu})/u;
+const LOWER_GERMAN_ARTICLE = /^(?:der|die|das|dem|den|des|ein|eine|einem|einen|einer|eines)\s+(?=\p{Lu})/u;
 /** Offices and roles in the languages the tagger reads: a span of these (and articles) alone names nobody. */
 const ROLE_WORDS = new Set(
   (
@@ -304,12 +305,13 @@ const LOWER_WORD_BEFORE =
 const PERSON_CUE_BEFORE =
   /(?:^|[\s(])(?:said|says|say|told|tell|telling|that|met|meets|meet|meeting|reach|reached|asked|asks|thanked|named|appointed|elected|replace|replaces|replaced|succeed|succeeds|succeeded|interviewed|sentenced|charged|accused|quoted|urged|invited|visited|congratulated|defeated|beat|beats|against|believe|believes|expects|expect|according to|dass|que|disse|dijo|a dit|ha detto|sagte|zei)\s$/u;
 /**
- * A verb of speech right before a word (news' inversion: "…, said Weber", "sagte Koch, dass",
- * "dijo Ramos"): what it reports is a speaker, whatever else the word means and in text that
- * capitalises every noun.
+ * A verb of speech right before a word (news' inversion: "sagte Koch, dass", "dijo Ramos", and in
+ * English only after a comma or quote, "…,” said Weber", since there the verb takes objects: "added
+ * Jenkins", "said Timeout"): what it reports is a speaker, whatever else the word means and in
+ * text that capitalises every noun.
  */
 const SPEECH_BEFORE =
-  /(?:^|[\s,])(?:said|says|told|added|asked|replied|wrote|sagte|sagt|erklärte|betonte|meinte|schrieb|fragte|antwortete|dijo|afirmó|explicó|añadió|declaró|disse|afirmou|explicou|déclare|a déclaré|a dit|a expliqué|explique|ajoute|ha detto|ha spiegato|zei|zegt|sa|sade|sagde|powiedział|powiedziała|řekl|řekla|сказал|сказала)\s$/u;
+  /(?:(?:^|[\s,])(?:sagte|sagt|erklärte|betonte|meinte|schrieb|fragte|antwortete|dijo|afirmó|explicó|añadió|declaró|disse|afirmou|explicou|déclare|a déclaré|a dit|a expliqué|explique|ajoute|ha detto|ha spiegato|zei|zegt|sade|sagde|powiedział|powiedziała|řekl|řekla|сказал|сказала)|[,"”’:]\s*(?:said|says|added|replied|wrote))\s$/u;
 /**
  * A CJK span the tagger called a place or organisation that opens on a family name ("小林花子と申します",
  * "강수빈입니다": a self-introduction) holds a person: it is masked rather than dropped for want of
@@ -622,22 +624,6 @@ function wordy(value: string, model: Tagger): boolean {
   return true;
 }
 
-/** Items of a list (two commas or semicolons, or a colon then a comma): names are listed so, each with its capital. */
-const LIST_SHAPED = /[,;][^,;]*[,;]|:[^,;]*,/u;
-/** Six words or more: a headline or a title, not a label and its value ("Info: PT Sinar Abadi Logistik"). */
-const LONG_LINE = /(?:\p{L}[\p{L}\p{M}'’-]*[^\p{L}\p{M}'’-]+){5}\p{L}/u;
-
-/** No word of the value (of three letters or more, not a particle) is in a list of names, places or organisation words. */
-function unlisted(value: string, model: Tagger): boolean {
-  const t = tokenize(value);
-  for (let i = 0; i < t.count; i++) {
-    if (t.shape[i] === Shape.Punct || (t.ends[i] ?? 0) - (t.starts[i] ?? 0) < 3) continue;
-    const flags = model.gazetteer.flags(t.word[i] ?? 0);
-    if ((flags & NAME_FLAGS && !(flags & Gaz.particle)) || flags & Gaz.orgWord) return false;
-  }
-  return true;
-}
-
 /** Every word an everyday word (or a compound of them); a known name among them only a place or organisation that is also an everyday English word. */
 function everydayPhrase(value: string, model: Tagger): boolean {
   const t = tokenize(value);
@@ -915,13 +901,23 @@ function frequentNameAlone(value: string, model: Tagger): boolean {
   return (flags & NAME_FLAGS) !== 0 && (flags & Gaz.frequent) !== 0;
 }
 
+/** A preposition of place right before a word, in English or German ("in", "nach", "aus", "bei"). */
+const PLACE_PREPOSITION_DE = /(?:^|[^\p{L}])(?:in|nach|aus|bei|nahe|bis|über|via|from|to|near|at)\s+$/u;
+
+/** One listed city, country or region right after a preposition of place: the place, even where it is a frequent word ("nach Berlin", "in Essen"). */
+function placeAfterPreposition(piece: string, start: number, value: string, model: Tagger): boolean {
+  return (
+    !SPACE.test(value) && (flagsOfWord(value, model) & PLACE_FLAGS) !== 0 && PLACE_PREPOSITION_DE.test(piece.slice(Math.max(0, start - 8), start))
+  );
+}
+
 /**
- * What opens a German noun phrase right before a word: an article, determiner or possessive (with
- * an adjective between or not), "im" and its kind, or an adjective of strong ending ("klarem",
- * "lauwarmes"; not "allem", "alles").
+ * What opens a German noun phrase right before a word: an article or determiner (with an adjective
+ * between or not), "im" and its kind, or an adjective of strong ending ("klarem", "lauwarmes"; not
+ * "allem", conjunctions in -dem, "nachdem", nor a possessive, "unserem": those put names after them too).
  */
 const NOUN_PHRASE_BEFORE =
-  /(?:^|[\s,(])(?:(?:der|die|das|dem|den|des|ein|eine|einem|einen|einer|eines|kein\p{Ll}*|mein\p{Ll}*|dein\p{Ll}*|unser\p{Ll}*|eure\p{Ll}*|dies\p{Ll}*|jede\p{Ll}*|welche\p{Ll}*|im|am|zum|zur|vom|beim|ins|ans|aufs)(?:\s+\p{Ll}+(?:e|em|en|er|es))?|(?!alle[ms]\s)\p{Ll}{3,}(?:em|es))\s+$/u;
+  /(?:^|[\s,(])(?:(?:der|die|das|dem|den|des|ein|eine|einem|einen|einer|eines|kein\p{Ll}*|dies\p{Ll}*|jede\p{Ll}*|welche\p{Ll}*|im|am|zum|zur|vom|beim|ins|ans|aufs)(?:\s+\p{Ll}+(?:e|em|en|er|es))?|(?!(?:alle[ms]|nachdem|seitdem|trotzdem|außerdem|indem|zudem|vordem|ehedem|\p{Ll}*(?:mein|dein|sein|ihr|unser|euer|eur)(?:em|es))\s)\p{Ll}{3,}(?:em|es))\s+$/u;
 
 /**
  * In German text, which writes every noun with a capital: one frequent word that is a family name
@@ -1233,6 +1229,10 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     let span = clean(piece, s.start, s.end);
     if (span && s.kind !== "address") span = clean(piece, span[0], trimLowerTail(piece, span[0], span[1]));
     if (!span) continue;
+    // In German text a lower-case article opens no name ("in der Regel", "Die Zahl der Verletzten"):
+    // what follows it is judged alone.
+    const lowerArticle = nounCase && s.kind !== "address" ? LOWER_GERMAN_ARTICLE.exec(piece.slice(span[0], span[1])) : null;
+    if (lowerArticle) span = [span[0] + lowerArticle[0].length, span[1]];
     // An article of another language opens a phrase ("Der Kunde", "Das Passwort") unless the rest
     // is a known name ("Los Angeles", "De Luca").
     const article = ARTICLE.exec(piece.slice(span[0], span[1]));
@@ -1281,7 +1281,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     const germanNoun =
       nounCase &&
       (s.kind !== "person"
-        ? frequentNameAlone(value.replace(ARTICLE, ""), model)
+        ? frequentNameAlone(value.replace(ARTICLE, ""), model) && !placeAfterPreposition(piece, span[0], value, model)
         : !SPACE.test(value) && germanNounThere(piece, span[0], span[1], flagsOfWord(value, model)));
     const isBacked = !commonPhrase && !germanNoun && (titled || (backed(value, s.kind, model) && !(opening && everydayName(value, model))));
     // Written in lower case, a name needs a word that is only a name ("jean dupont"; not "emerald green", "domenica").
@@ -1305,9 +1305,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       codeOrQuantity(value, s.kind) ||
       technicalName(value, s.kind, model) ||
       // In a headline, everyday words are a phrase unless an organisation word ends them ("Vengeful Swing Chemicals").
-      (titleCase && isWordy && !(flagsOfWord(lastWord(value), model) & Gaz.orgWord)) ||
-      // In a headline every word has a capital: only a word some list names can mark a name there.
-      (titleCase && !titled && LONG_LINE.test(piece) && !LIST_SHAPED.test(piece) && unlisted(value, model));
+      (titleCase && isWordy && !(flagsOfWord(lastWord(value), model) & Gaz.orgWord));
     if (gated && s.kind !== "person") continue;
     const firstFlags = model.gazetteer.flags(tokenize(value).word[0] ?? 0);
     const after = piece.slice(span[1], span[1] + 28);
@@ -1334,7 +1332,8 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       !(firstFlags & SPEAKER_NOT) &&
       (((firstFlags & Gaz.last) !== 0 && speaksAfter(after)) || SPEECH_BEFORE.test(piece.slice(Math.max(0, span[0] - 16), span[0])));
     out.push({
-      kind: cjkPerson || (spokenBy && firstFlags & GIVEN_OR_FAMILY) ? "person" : s.kind,
+      // A speaker the lists know as a name is a person; one they know as a firm keeps the tagger's kind ("Bayer sagte").
+      kind: cjkPerson || (spokenBy && firstFlags & GIVEN_OR_FAMILY && !(firstFlags & Gaz.orgName)) ? "person" : s.kind,
       start: span[0],
       end: span[1],
       margin: s.margin,
@@ -1739,8 +1738,8 @@ const GIVEN_OR_FAMILY = Gaz.first | Gaz.last;
 /** Words that also mean something else in some language, or name a place, a month, a nationality or a product. */
 const NOT_ONLY_A_NAME = Gaz.common | Gaz.dictionary | Gaz.techTerm | Gaz.time | Gaz.nationality | Gaz.country | Gaz.orgWord | Gaz.street | Gaz.title;
 
-/** Lists whose words never speak as a person: months and days, nationalities, countries, titles. */
-const SPEAKER_NOT = Gaz.time | Gaz.nationality | Gaz.country | Gaz.title;
+/** Lists whose words never speak as a person: months and days, nationalities, countries, titles, tools ("Jenkins said the build failed"). */
+const SPEAKER_NOT = Gaz.time | Gaz.nationality | Gaz.country | Gaz.title | Gaz.techTerm;
 const speaksAfter = (after: string) => SPOKE_AFTER.test(after) && !SPOKE_OF_IT.test(after);
 
 /** Runs of capitalised given and family names that mean nothing else, with initials between (see addKnownNames). */
