@@ -198,6 +198,25 @@ export async function startTargetServer(): Promise<TargetServer> {
       res.writeHead(204).end();
       return;
     }
+    if (url.pathname.startsWith("/red18bbig")) {
+      // Red team 18b: a small declared Content-Length beside a chunked body of `mb` MiB (chunked wins).
+      const socket = req.socket;
+      const mb = Number(url.searchParams.get("mb") ?? "1");
+      const cl = url.searchParams.get("cl") ?? "10";
+      socket.write(`HTTP/1.1 200 OK\r\nconnection: close\r\ncontent-type: text/plain\r\ncontent-length: ${cl}\r\ntransfer-encoding: chunked\r\n\r\n`);
+      const piece = Buffer.alloc(1024 * 1024, 0x61);
+      const frame = Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from("\r\n")]);
+      let left = mb;
+      const pump = () => {
+        while (left > 0 && !socket.destroyed) {
+          left--;
+          if (!socket.write(frame)) return void socket.once("drain", pump);
+        }
+        if (!socket.destroyed) socket.end("0\r\n\r\n");
+      };
+      pump();
+      return;
+    }
     if (url.pathname.startsWith("/red18raw")) {
       // Red team 18: writes the stored response as raw bytes, in pieces split at \x01 (a few ms
       // apart), then closes the socket (`after=close`, default) or holds it open (`after=hold`,

@@ -414,29 +414,37 @@ async function scrubbedAnswer(upstream: Response, secrets: string[], relayed: bo
     watch.end();
     return new Response(null, { status: upstream.status, headers });
   }
-  // A small answer whose length the upstream declared is read whole: one native read, no stream
-  // pumped chunk by chunk, and the call is over once it is held.
-  if (smallBodyLength(upstream) !== null) {
-    const whole = await wholeBody(upstream);
+  const reader = upstream.body.getReader();
+  // A small answer whose length the upstream declared is read whole first (the call is over once it
+  // is held, no stream pumped chunk by chunk). The read stops past SMALL_BODY whatever the header
+  // said (chunked framing wins over a Content-Length): what was read then streams on with the rest.
+  const read: Uint8Array[] = [];
+  if (declaresSmallBody(upstream) && (await readUpTo(reader, SMALL_BODY, read))) {
     watch.end();
+    const whole = joined(read);
     return new Response(needles ? scrubBytes(whole, needles) : whole, { status: upstream.status, headers });
   }
-  return new Response(watchedBody(upstream.body, needles, watch), { status: upstream.status, headers });
+  return new Response(watchedBody(reader, read, needles, watch), { status: upstream.status, headers });
 }
 
 /**
- * The answer's body as the agent reads it: scrubbed of the needles even where one straddles two
- * chunks (only the longest needle's length less one is held back, so it still streams), and the
- * call's watch ended when the body is done, cut off or cancelled by the agent.
+ * The answer's body as the agent reads it: chunks already read first, then the rest, scrubbed of
+ * the needles even where one straddles two chunks (only the longest needle's length less one is
+ * held back, so it still streams), and the call's watch ended when the body is done, cut off or
+ * cancelled by the agent.
  */
-function watchedBody(body: ReadableStream<Uint8Array>, needles: Uint8Array[] | null, watch: CallWatch): ReadableStream<Uint8Array> {
-  const reader = body.getReader();
+function watchedBody(
+  reader: ReadableStreamDefaultReader<Uint8Array>,
+  read: Uint8Array[],
+  needles: Uint8Array[] | null,
+  watch: CallWatch,
+): ReadableStream<Uint8Array> {
   const scrubber = needles ? new StreamScrubber(needles) : null;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {
         for (;;) {
-          const { done, value } = await reader.read();
+          const { done, value } = read.length > 0 ? { done: false as const, value: read.shift() as Uint8Array } : await reader.read();
           if (done) {
             const rest = scrubber?.flush();
             if (rest) controller.enqueue(rest);
@@ -463,31 +471,49 @@ function watchedBody(body: ReadableStream<Uint8Array>, needles: Uint8Array[] | n
   });
 }
 
-/** The declared length of a body small enough to read at once (see smallBodyLength). */
+/** The largest body read whole before it is answered. */
 const SMALL_BODY = 64 * 1024;
 
 /**
- * The declared length of a body small enough to read at once; null for a stream of unknown
- * length, a large body, or an encoded one (fetch decodes it, so its declared length does not bound
- * what decoding yields).
+ * An answer that declares a length of at most SMALL_BODY and no content coding (fetch decodes
+ * one, so its declared length would not bound what decoding yields).
  */
-function smallBodyLength(upstream: Response): number | null {
+function declaresSmallBody(upstream: Response): boolean {
   const encoding = upstream.headers.get("content-encoding");
-  if (encoding !== null && encoding !== "identity") return null;
+  if (encoding !== null && encoding !== "identity") return false;
   const declared = upstream.headers.get("content-length");
-  if (declared === null || !/^\d{1,6}$/.test(declared)) return null;
-  const length = Number(declared);
-  return length <= SMALL_BODY ? length : null;
+  return declared !== null && /^\d{1,6}$/.test(declared) && Number(declared) <= SMALL_BODY;
 }
 
-/** The body of a small answer, its read failures as the fetch's own (cut off, timed out). */
-async function wholeBody(upstream: Response): Promise<Uint8Array> {
+/**
+ * Reads chunks into `into` until the body ends (true) or holds more than `limit` bytes (false);
+ * read failures as the fetch's own (cut off, timed out).
+ */
+async function readUpTo(reader: ReadableStreamDefaultReader<Uint8Array>, limit: number, into: Uint8Array[]): Promise<boolean> {
+  let size = 0;
   try {
-    return new Uint8Array(await upstream.arrayBuffer());
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) return true;
+      into.push(value);
+      size += value.length;
+      if (size > limit) return false;
+    }
   } catch (error) {
     if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
       throw new AppError("upstream_timeout", "the upstream did not finish its answer in time");
     }
     throw new AppError("upstream_error", "the upstream's answer was cut off", { cause: error });
   }
+}
+
+function joined(chunks: Uint8Array[]): Uint8Array {
+  if (chunks.length === 1) return chunks[0] as Uint8Array;
+  const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
+  let at = 0;
+  for (const c of chunks) {
+    out.set(c, at);
+    at += c.length;
+  }
+  return out;
 }

@@ -58,38 +58,6 @@ export function scrubText(text: string, secrets: readonly string[]): string {
   return out;
 }
 
-/** Replaces every needle in a whole body held at once (see StreamScrubber for a stream). */
-export function scrubBytes(data: Uint8Array, needles: Uint8Array[]): Uint8Array {
-  return withoutSecretStart(replaceAll(data, needles), needles);
-}
-
-/** A body that ends inside a secret shows no more of it than this many bytes. */
-const SHOWN_AT_MOST = 3;
-
-/**
- * A body that ends with the start of a secret (an upstream that cuts its echo at a length the agent
- * can shift would show the secret piece by piece) has that start redacted too, when it is longer
- * than SHOWN_AT_MOST bytes.
- */
-function withoutSecretStart(data: Uint8Array, needles: Uint8Array[]): Uint8Array {
-  let cut = data.length;
-  for (const needle of needles) {
-    for (let k = Math.min(needle.length - 1, data.length); k > SHOWN_AT_MOST; k--) {
-      let matches = true;
-      for (let j = 0; j < k && matches; j++) matches = data[data.length - k + j] === needle[j];
-      if (matches) {
-        cut = Math.min(cut, data.length - k);
-        break;
-      }
-    }
-  }
-  if (cut === data.length) return data;
-  const out = new Uint8Array(cut + SCRUBBED.length);
-  out.set(data.subarray(0, cut));
-  out.set(SCRUBBED, cut);
-  return out;
-}
-
 function indexOf(hay: Uint8Array, needle: Uint8Array, from: number): number {
   const first = needle[0];
   outer: for (let i = hay.indexOf(first ?? 0, from); i !== -1 && i <= hay.length - needle.length; i = hay.indexOf(first ?? 0, i + 1)) {
@@ -125,6 +93,11 @@ function replaceAll(data: Uint8Array, needles: Uint8Array[]): Uint8Array {
   return current;
 }
 
+/** Replaces every needle in a whole body held at once (see StreamScrubber for a stream). */
+export function scrubBytes(data: Uint8Array, needles: Uint8Array[]): Uint8Array {
+  return replaceAll(data, needles);
+}
+
 /**
  * Scrubs secrets from a body read chunk by chunk, even when one straddles two chunks: it holds
  * back only (longest needle - 1) bytes, so the answer still streams.
@@ -150,7 +123,7 @@ export class StreamScrubber {
     return clean.subarray(0, emit);
   }
 
-  /** What was held back, scrubbed, once the body has ended (a secret's start at the very end too). */
+  /** What was held back, scrubbed, once the body has ended. */
   flush(): Uint8Array | null {
     return this.#pending.length ? scrubBytes(this.#pending, this.#needles) : null;
   }

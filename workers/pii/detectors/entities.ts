@@ -906,9 +906,12 @@ const PLACE_PREPOSITION_DE = /(?:^|[^\p{L}])(?:in|nach|aus|bei|nahe|bis|über|vi
 
 /** One listed city, country or region right after a preposition of place: the place, even where it is a frequent word ("nach Berlin", "in Essen"). */
 function placeAfterPreposition(piece: string, start: number, value: string, model: Tagger): boolean {
-  return (
-    !SPACE.test(value) && (flagsOfWord(value, model) & PLACE_FLAGS) !== 0 && PLACE_PREPOSITION_DE.test(piece.slice(Math.max(0, start - 8), start))
-  );
+  if (SPACE.test(value) || !PLACE_PREPOSITION_DE.test(piece.slice(Math.max(0, start - 8), start))) return false;
+  const flags = flagsOfWord(value, model);
+  // A place that is also a name and a short or everyday word is as often the noun ("in Feld drei",
+  // "in Mark angegeben", "aus Nord"): only a place no name list holds, or a longer one no word list
+  // holds ("nach London", "in Madrid"), is read as the place.
+  return (flags & PLACE_FLAGS) !== 0 && (!(flags & PERSON_LISTS) || (value.length >= 5 && !(flags & (Gaz.dictionary | Gaz.common))));
 }
 
 /**
@@ -917,7 +920,7 @@ function placeAfterPreposition(piece: string, start: number, value: string, mode
  * "allem", conjunctions in -dem, "nachdem", nor a possessive, "unserem": those put names after them too).
  */
 const NOUN_PHRASE_BEFORE =
-  /(?:^|[\s,(])(?:(?:der|die|das|dem|den|des|ein|eine|einem|einen|einer|eines|kein\p{Ll}*|dies\p{Ll}*|jede\p{Ll}*|welche\p{Ll}*|im|am|zum|zur|vom|beim|ins|ans|aufs)(?:\s+\p{Ll}+(?:e|em|en|er|es))?|(?!(?:alle[ms]|nachdem|seitdem|trotzdem|außerdem|indem|zudem|vordem|ehedem|\p{Ll}*(?:mein|dein|sein|ihr|unser|euer|eur)(?:em|es))\s)\p{Ll}{3,}(?:em|es))\s+$/u;
+  /(?:^|[\s,(])(?:(?:der|die|das|dem|den|des|ein|eine|einem|einen|einer|eines|kein\p{Ll}*|dies\p{Ll}*|jede\p{Ll}*|welche\p{Ll}*|im|am|zum|zur|vom|beim|ins|ans|aufs)(?:\s+\p{Ll}+(?:e|em|en|er|es))?|(?!(?:alle[ms]|nachdem|seitdem|trotzdem|außerdem|indem|zudem|vordem|ehedem|jemandem|niemandem|\p{Ll}*(?:mein|dein|sein|ihr|unser|euer|eur)(?:em|es))\s)\p{Ll}{3,}(?:em|es))\s+$/u;
 
 /**
  * In German text, which writes every noun with a capital: one frequent word that is a family name
@@ -1229,9 +1232,9 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     let span = clean(piece, s.start, s.end);
     if (span && s.kind !== "address") span = clean(piece, span[0], trimLowerTail(piece, span[0], span[1]));
     if (!span) continue;
-    // In German text a lower-case article opens no name ("in der Regel", "Die Zahl der Verletzten"):
-    // what follows it is judged alone.
-    const lowerArticle = nounCase && s.kind !== "address" ? LOWER_GERMAN_ARTICLE.exec(piece.slice(span[0], span[1])) : null;
+    // In German text a lower-case article opens no place or organisation ("in der Regel"): what
+    // follows it is judged alone. A person the tagger read with its article keeps it ("an den Becker").
+    const lowerArticle = nounCase && s.kind !== "address" && s.kind !== "person" ? LOWER_GERMAN_ARTICLE.exec(piece.slice(span[0], span[1])) : null;
     if (lowerArticle) span = [span[0] + lowerArticle[0].length, span[1]];
     // An article of another language opens a phrase ("Der Kunde", "Das Passwort") unless the rest
     // is a known name ("Los Angeles", "De Luca").
@@ -1330,7 +1333,10 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       CAPITALISED_WORD.test(value) &&
       value.length >= 3 &&
       !(firstFlags & SPEAKER_NOT) &&
-      (((firstFlags & Gaz.last) !== 0 && speaksAfter(after)) || SPEECH_BEFORE.test(piece.slice(Math.max(0, span[0] - 16), span[0])));
+      (((firstFlags & Gaz.last) !== 0 && speaksAfter(after)) ||
+        // After the verb, a listed name or a word no list knows: "sagte Bescheid", "sagte Nein" are the words.
+        (((firstFlags & GIVEN_OR_FAMILY) !== 0 || (firstFlags & KNOWN_WORD) === 0) &&
+          SPEECH_BEFORE.test(piece.slice(Math.max(0, span[0] - 16), span[0]))));
     out.push({
       // A speaker the lists know as a name is a person; one they know as a firm keeps the tagger's kind ("Bayer sagte").
       kind: cjkPerson || (spokenBy && firstFlags & GIVEN_OR_FAMILY && !(firstFlags & Gaz.orgName)) ? "person" : s.kind,
