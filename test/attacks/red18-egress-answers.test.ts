@@ -4,6 +4,7 @@
 import { env, exports } from "cloudflare:workers";
 import { gzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
+import { setRaw, head, len } from "./support/raw-upstream.js";
 import { BASE, call, seedOrg, withClientAddress } from "../workers/support/api.js";
 
 const SECRET = "ghp_R3d18Secret/Value+0123456789abcdefXYZ";
@@ -46,23 +47,7 @@ beforeAll(async () => {
 });
 
 const DEBUG = false;
-let ids = 0;
 const enc = new TextEncoder();
-/** Stores a raw HTTP answer on the target (directly, not through the gateway). `\x01` splits write pieces. */
-async function setRaw(raw: string | Uint8Array): Promise<string> {
-  const id = `r${ids++}-${Date.now()}`;
-  const bytes = typeof raw === "string" ? enc.encode(raw) : raw;
-  let bin = "";
-  for (const b of bytes) bin += String.fromCharCode(b);
-  const r = await fetch(`${env.TEST_TARGET_URL}/__red18set?id=${id}`, { method: "POST", body: btoa(bin) });
-  await r.body?.cancel();
-  return id;
-}
-const head = (status: string, headers: Record<string, string | number>) =>
-  `HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-type: text/plain\r\n${Object.entries(headers)
-    .map(([k, v]) => `${k}: ${v}\r\n`)
-    .join("")}\r\n`;
-const len = (s: string) => enc.encode(s.replaceAll("\x01", "")).length;
 
 type Outcome = { status: number; text: string; bytes: Uint8Array; headers: Headers } | { hung: true; afterMs: number };
 async function viaGateway(id: string, { method = "GET", after = "close", limitMs = 20_000 } = {}): Promise<Outcome> {

@@ -2,6 +2,7 @@
 // secret start at the end redacted" change. Each test asserts the safe or the correct outcome.
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { setRaw, head, len } from "./support/raw-upstream.js";
 import { BASE, call, seedOrg, withClientAddress } from "../workers/support/api.js";
 
 const SECRET = "ghp_R3d18bSecret/Value+0123456789abcdefXYZ";
@@ -40,22 +41,6 @@ beforeAll(async () => {
   bearerAgent = await agentWith("r18b-bearer", SECRET, "bearer");
   basicAgent = await agentWith("r18b-basic", BASIC, "basic");
 });
-
-let ids = 0;
-const enc = new TextEncoder();
-async function setRaw(raw: string): Promise<string> {
-  const id = `r18b${ids++}-${Date.now()}`;
-  let bin = "";
-  for (const b of enc.encode(raw)) bin += String.fromCharCode(b);
-  const r = await fetch(`${env.TEST_TARGET_URL}/__red18set?id=${id}`, { method: "POST", body: btoa(bin) });
-  await r.body?.cancel();
-  return id;
-}
-const head = (status: string, headers: Record<string, string | number>) =>
-  `HTTP/1.1 ${status}\r\nconnection: close\r\ncontent-type: text/plain\r\n${Object.entries(headers)
-    .map(([k, v]) => `${k}: ${v}\r\n`)
-    .join("")}\r\n`;
-const len = (s: string) => enc.encode(s).length;
 
 async function via(token: string, pathAndQuery: string, limitMs = 60_000) {
   const headers = withClientAddress({ authorization: `Bearer ${token}` });
