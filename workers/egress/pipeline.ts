@@ -154,11 +154,14 @@ async function fetchDirect(url: URL, init: RequestInit, withdrawn: AbortSignal):
   } catch (error) {
     const withdrawal = withdrawalOf(withdrawn);
     if (withdrawal) throw withdrawal;
-    if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
-      throw new AppError("upstream_timeout", "the upstream did not answer in time");
-    }
-    throw new AppError("upstream_error", "the upstream could not be reached", { cause: error });
+    throw upstreamFailure(error, "the upstream did not answer in time", "the upstream could not be reached");
   }
+}
+
+/** A failed fetch or body read as the error it answers: the deadline's (or an abort's) 504, else 502. */
+function upstreamFailure(error: unknown, timedOut: string, failed: string): AppError {
+  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) return new AppError("upstream_timeout", timedOut);
+  return new AppError("upstream_error", failed, { cause: error });
 }
 
 /**
@@ -500,10 +503,7 @@ async function readUpTo(reader: ReadableStreamDefaultReader<Uint8Array>, limit: 
       if (size > limit) return false;
     }
   } catch (error) {
-    if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
-      throw new AppError("upstream_timeout", "the upstream did not finish its answer in time");
-    }
-    throw new AppError("upstream_error", "the upstream's answer was cut off", { cause: error });
+    throw upstreamFailure(error, "the upstream did not finish its answer in time", "the upstream's answer was cut off");
   }
 }
 

@@ -9,18 +9,29 @@ export const SCRUBBED = encoder.encode("[REDACTED]");
  * basic auth, or re-encoded by an echoing server); and JSON-escaped.
  */
 export function secretForms(secret: string): Uint8Array[] {
+  return formsOf(secret).bytes;
+}
+
+/** The same forms as text (header values, error messages). */
+function secretTextForms(secret: string): string[] {
+  return formsOf(secret).text;
+}
+
+// The isolate's opened credentials are cached already (vault/credentials.ts); this keeps their
+// scrub forms beside them, bounded, instead of re-encoding each secret eight ways per request.
+const FORMS_CACHE_MAX = 256;
+const formsCache = new Map<string, { bytes: Uint8Array[]; text: string[] }>();
+
+function formsOf(secret: string): { bytes: Uint8Array[]; text: string[] } {
   const known = formsCache.get(secret);
   if (known) return known;
-  const forms = computeSecretForms(secret);
-  // The isolate's opened credentials are cached already (vault/credentials.ts); this keeps their
-  // scrub forms beside them, bounded, instead of re-encoding each secret eight ways per request.
+  const bytes = computeSecretForms(secret);
+  const decoder = new TextDecoder();
+  const forms = { bytes, text: bytes.map((f) => decoder.decode(f)) };
   if (formsCache.size >= FORMS_CACHE_MAX) formsCache.clear();
   formsCache.set(secret, forms);
   return forms;
 }
-
-const FORMS_CACHE_MAX = 256;
-const formsCache = new Map<string, Uint8Array[]>();
 
 function computeSecretForms(secret: string): Uint8Array[] {
   let binary = "";
@@ -39,18 +50,6 @@ function computeSecretForms(secret: string): Uint8Array[] {
   return [...forms].filter((f) => f.length >= 4).map((f) => encoder.encode(f));
 }
 
-/** The same forms as text (header values, error messages), kept beside the byte forms. */
-function secretTextForms(secret: string): string[] {
-  const known = textFormsCache.get(secret);
-  if (known) return known;
-  const decoder = new TextDecoder();
-  const forms = secretForms(secret).map((f) => decoder.decode(f));
-  if (textFormsCache.size >= FORMS_CACHE_MAX) textFormsCache.clear();
-  textFormsCache.set(secret, forms);
-  return forms;
-}
-const textFormsCache = new Map<string, string[]>();
-
 /** Replaces every form of the secrets (raw, URL-encoded, basic-auth base64) in a text. */
 export function scrubText(text: string, secrets: readonly string[]): string {
   let out = text;
@@ -67,8 +66,8 @@ function indexOf(hay: Uint8Array, needle: Uint8Array, from: number): number {
   return -1;
 }
 
-/** Replaces every occurrence of any needle in `data`, returning the new bytes. */
-function replaceAll(data: Uint8Array, needles: Uint8Array[]): Uint8Array {
+/** Replaces every occurrence of any needle in `data`, returning the new bytes (a whole body; StreamScrubber for a stream). */
+export function scrubBytes(data: Uint8Array, needles: Uint8Array[]): Uint8Array {
   let current = data;
   for (const needle of needles) {
     let at = indexOf(current, needle, 0);
@@ -93,11 +92,6 @@ function replaceAll(data: Uint8Array, needles: Uint8Array[]): Uint8Array {
   return current;
 }
 
-/** Replaces every needle in a whole body held at once (see StreamScrubber for a stream). */
-export function scrubBytes(data: Uint8Array, needles: Uint8Array[]): Uint8Array {
-  return replaceAll(data, needles);
-}
-
 /**
  * Scrubs secrets from a body read chunk by chunk, even when one straddles two chunks: it holds
  * back only (longest needle - 1) bytes, so the answer still streams.
@@ -117,7 +111,7 @@ export class StreamScrubber {
     const joined = new Uint8Array(this.#pending.length + chunk.length);
     joined.set(this.#pending);
     joined.set(chunk, this.#pending.length);
-    const clean = replaceAll(joined, this.#needles);
+    const clean = scrubBytes(joined, this.#needles);
     const emit = Math.max(0, clean.length - this.#hold);
     this.#pending = clean.slice(emit);
     return clean.subarray(0, emit);

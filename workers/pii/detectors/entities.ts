@@ -904,10 +904,9 @@ function frequentNameAlone(value: string, model: Tagger): boolean {
 /** A preposition of place right before a word, in English or German ("in", "nach", "aus", "bei"). */
 const PLACE_PREPOSITION_DE = /(?:^|[^\p{L}])(?:in|nach|aus|bei|nahe|bis|über|via|from|to|near|at)\s+$/u;
 
-/** One listed city, country or region right after a preposition of place: the place, even where it is a frequent word ("nach Berlin", "in Essen"). */
-function placeAfterPreposition(piece: string, start: number, value: string, model: Tagger): boolean {
+/** One listed city, country or region (`flags`: the word's lists) right after a preposition of place: the place, even where it is a frequent word ("nach Berlin", "in Essen"). */
+function placeAfterPreposition(piece: string, start: number, value: string, flags: number): boolean {
   if (SPACE.test(value) || !PLACE_PREPOSITION_DE.test(piece.slice(Math.max(0, start - 8), start))) return false;
-  const flags = flagsOfWord(value, model);
   // A place that is also a name and a short or everyday word is as often the noun ("in Feld drei",
   // "in Mark angegeben", "aus Nord"): only a place no name list holds, or a longer one no word list
   // holds ("nach London", "in Madrid"), is read as the place.
@@ -1281,11 +1280,15 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     // An organisation word among everyday words is a phrase ("Location Services", "Customer Support").
     // In German text a frequent word that is also a surname ("Kunde") backs no organisation or place
     // alone; nor a person after an article or adjective ("mit klarem Wasser"; "mit Schneider" stays).
+    // The value's lists, read once: its first word's, and the whole value's when it is one word.
+    const valueTokens = tokenize(value);
+    const firstFlags = model.gazetteer.flags(valueTokens.word[0] ?? 0);
+    const wordFlags = valueTokens.count === 1 ? firstFlags : 0;
     const germanNoun =
       nounCase &&
       (s.kind !== "person"
-        ? frequentNameAlone(value.replace(ARTICLE, ""), model) && !placeAfterPreposition(piece, span[0], value, model)
-        : !SPACE.test(value) && germanNounThere(piece, span[0], span[1], flagsOfWord(value, model)));
+        ? frequentNameAlone(value.replace(ARTICLE, ""), model) && !placeAfterPreposition(piece, span[0], value, wordFlags)
+        : !SPACE.test(value) && germanNounThere(piece, span[0], span[1], wordFlags));
     const isBacked = !commonPhrase && !germanNoun && (titled || (backed(value, s.kind, model) && !(opening && everydayName(value, model))));
     // Written in lower case, a name needs a word that is only a name ("jean dupont"; not "emerald green", "domenica").
     if (!NAME_LIKE.test(value) && !onlyAName(value, model, PLACE_PREPOSITION.test(piece.slice(Math.max(0, span[0] - 10), span[0])))) continue;
@@ -1310,7 +1313,6 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       // In a headline, everyday words are a phrase unless an organisation word ends them ("Vengeful Swing Chemicals").
       (titleCase && isWordy && !(flagsOfWord(lastWord(value), model) & Gaz.orgWord));
     if (gated && s.kind !== "person") continue;
-    const firstFlags = model.gazetteer.flags(tokenize(value).word[0] ?? 0);
     const after = piece.slice(span[1], span[1] + 28);
     // What follows makes a word that is also a name the person: a surname, then a verb of a person
     // ("Silva scored", "Rocha disse"); a given name, then a verb of speech ("John just told me",
