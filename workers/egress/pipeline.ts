@@ -15,7 +15,7 @@ import type { EgressDecision } from "../policy/decide.js";
 import { connectedHostOf, tunnelOf } from "../sandboxes/service.js";
 import { credentialRowsOf, injectOf, openCredentialCached } from "../vault/credentials.js";
 import { credentialHeaderName, injectCredential, stripClientAuth } from "../vault/inject.js";
-import { StreamScrubber, scrubBytes, scrubHeaders, secretForms } from "./scrub.js";
+import { type ScrubbedSecret, type Scrubber, StreamScrubber, injectedSecret, scrubBytes, scrubHeaders, scrubberFor } from "./scrub.js";
 import { decodedForScan } from "./content-decoding.js";
 import { tokenKindOf } from "../identity/tokens.js";
 import { type ExitAudit, checkExit } from "../pii/exit-check.js";
@@ -258,7 +258,7 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
   if (span.traceparent) baseHeaders.set(TRACEPARENT_HEADER, span.traceparent);
   const first = request.url;
   let { url, method, body } = request;
-  const secrets: string[] = [];
+  const secrets: ScrubbedSecret[] = [];
   let pii: ExitAudit = null;
 
   for (let hop = 0; ; hop++) {
@@ -339,7 +339,7 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
         throw new AppError("policy_denied", "the tool's credential is sent over https only (the tool may set credentialOverHttp)");
       }
       const opened = await openCredentialCached(env, credentialRow);
-      secrets.push(opened.secret);
+      secrets.push(injectedSecret(opened.inject, opened.secret));
       outbound = injectCredential(outbound, opened.inject, opened.secret);
       // Ranges would let an echoing upstream hand the secret back in pieces too short to recognise.
       outbound.headers.delete("range");
@@ -387,13 +387,13 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
  * fetch does not undo, or any encoding on an answer relayed by a host) is refused when a secret
  * was injected.
  */
-async function scrubbedAnswer(upstream: Response, secrets: string[], relayed: boolean, watch: CallWatch): Promise<Response> {
+async function scrubbedAnswer(upstream: Response, secrets: ScrubbedSecret[], relayed: boolean, watch: CallWatch): Promise<Response> {
   let headers = new Headers();
   upstream.headers.forEach((value, name) => {
     if (!DROP_RESPONSE.has(name)) headers.append(name, value);
   });
-  let needles: Uint8Array[] | null = null;
-  if (secrets.length > 0) {
+  const scrubber = scrubberFor(secrets);
+  if (scrubber) {
     // Only a body fetch has decoded can be scanned: one coding it decodes, spelled as it expects
     // ("GZIP", "gzip, gzip" or two headers are passed through encoded), never on a relayed hop.
     const declared = upstream.headers.get("content-encoding");
@@ -410,8 +410,7 @@ async function scrubbedAnswer(upstream: Response, secrets: string[], relayed: bo
         "the upstream answered in a form the gateway cannot scan for credentials (an encoding it does not decode, or a partial body)",
       );
     }
-    needles = secrets.flatMap(secretForms);
-    headers = scrubHeaders(headers, secrets);
+    headers = scrubHeaders(headers, scrubber);
   }
   if (!upstream.body) {
     watch.end();
@@ -425,24 +424,24 @@ async function scrubbedAnswer(upstream: Response, secrets: string[], relayed: bo
   if (declaresSmallBody(upstream) && (await readUpTo(reader, SMALL_BODY, read))) {
     watch.end();
     const whole = joined(read);
-    return new Response(needles ? scrubBytes(whole, needles) : whole, { status: upstream.status, headers });
+    return new Response(scrubber ? scrubBytes(whole, scrubber) : whole, { status: upstream.status, headers });
   }
-  return new Response(watchedBody(reader, read, needles, watch), { status: upstream.status, headers });
+  return new Response(watchedBody(reader, read, scrubber, watch), { status: upstream.status, headers });
 }
 
 /**
  * The answer's body as the agent reads it: chunks already read first, then the rest, scrubbed of
- * the needles even where one straddles two chunks (only the longest needle's length less one is
+ * the injected secrets even where one straddles two chunks (only the longest form's length is
  * held back, so it still streams), and the call's watch ended when the body is done, cut off or
  * cancelled by the agent.
  */
 function watchedBody(
   reader: ReadableStreamDefaultReader<Uint8Array>,
   read: Uint8Array[],
-  needles: Uint8Array[] | null,
+  secrets: Scrubber | null,
   watch: CallWatch,
 ): ReadableStream<Uint8Array> {
-  const scrubber = needles ? new StreamScrubber(needles) : null;
+  const scrubber = secrets ? new StreamScrubber(secrets) : null;
   return new ReadableStream<Uint8Array>({
     async pull(controller) {
       try {

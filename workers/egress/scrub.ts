@@ -1,60 +1,151 @@
 // Removes injected secrets from whatever comes back: an upstream that echoes request headers
-// (debug endpoints, reflection bugs) must not hand the agent the credential it never saw.
+// (debug endpoints, reflection bugs) must not hand the agent the credential it never saw, whole or
+// in part. A truncated echo (a log line cut at a fixed width, the tail of a header, a window of an
+// encoded form) is as good as the whole where the agent can move the cut, so any long-enough run of
+// a secret's form is redacted, not only the form entire.
+import type { InjectSpec } from "../../schema/credentials.js";
+
 const encoder = new TextEncoder();
+const decoder = new TextDecoder();
 export const SCRUBBED = encoder.encode("[REDACTED]");
 
 /**
- * The byte forms a secret may take in a response: raw; percent-encoded as a URL component, a
- * URL and a form field (`+` for space, `~!'()*` escaped); base64 and base64url (as sent for
- * basic auth, or re-encoded by an echoing server); and JSON-escaped.
+ * A secret as it is injected. `publicPrefix` counts the leading characters that are no secret (a
+ * basic credential's user name and colon): runs that lie only there are left in the answer.
  */
-export function secretForms(secret: string): Uint8Array[] {
-  return formsOf(secret).bytes;
+export interface ScrubbedSecret {
+  value: string;
+  publicPrefix: number;
 }
 
-/** The same forms as text (header values, error messages). */
-function secretTextForms(secret: string): string[] {
-  return formsOf(secret).text;
+/** What the gateway must look for once it injects `secret` as `inject` says. */
+export function injectedSecret(inject: InjectSpec, secret: string): ScrubbedSecret {
+  return { value: secret, publicPrefix: inject.type === "basic" ? secret.indexOf(":") + 1 : 0 };
 }
 
-// The isolate's opened credentials are cached already (vault/credentials.ts); this keeps their
-// scrub forms beside them, bounded, instead of re-encoding each secret eight ways per request.
-const FORMS_CACHE_MAX = 256;
-const formsCache = new Map<string, { bytes: Uint8Array[]; text: string[] }>();
+type SecretLike = string | ScrubbedSecret;
 
-function formsOf(secret: string): { bytes: Uint8Array[]; text: string[] } {
-  const known = formsCache.get(secret);
-  if (known) return known;
-  const bytes = computeSecretForms(secret);
-  const decoder = new TextDecoder();
-  const forms = { bytes, text: bytes.map((f) => decoder.decode(f)) };
-  if (formsCache.size >= FORMS_CACHE_MAX) formsCache.clear();
-  formsCache.set(secret, forms);
-  return forms;
+/**
+ * The run of a form's secret part an answer may show: a quarter of the part, plus one, so that a
+ * start and an end shorter than this together still leave half of it unknown; at least 6 bytes
+ * (shorter runs of a random token turn up by chance in large bodies and would corrupt them), at
+ * most 12 (a 12-byte run of a token is never there by chance). A part shorter than 6 bytes is
+ * redacted only whole.
+ */
+function longestAllowedRun(secretPart: number): number {
+  return Math.min(12, Math.max(6, Math.ceil(secretPart / 4) + 1));
 }
 
-function computeSecretForms(secret: string): Uint8Array[] {
+interface Form {
+  bytes: Uint8Array;
+  /** Where the secret part starts (after the public prefix's encoding). */
+  secretFrom: number;
+  /** The shortest run of the secret part that is redacted; Infinity when only the whole form is. */
+  minRun: number;
+}
+
+/** A secret's forms, and an index of the short pieces of their secret parts that anchor a run. */
+interface Matcher {
+  forms: Form[];
+  /** The pieces' length: every run worth redacting holds a piece starting at a multiple of it. */
+  piece: number;
+  /** Piece (read as a number, `pieceKey`) → where it occurs: form index and offset, at most 8. */
+  pieces: Map<number, Array<[number, number]>>;
+  /** Two-byte prefilter: bit set when some piece starts with those two bytes. */
+  pairs: Uint8Array;
+  longest: number;
+}
+
+/**
+ * The spellings a secret may take in a response: raw; percent-encoded as a URL component, a URL
+ * and a form field (`+` for space, `~!'()*` escaped), each also in lower-case hex; base64 and
+ * base64url (as sent for basic auth, or re-encoded by an echoing server); and JSON-escaped. Each
+ * comes with the length of the public prefix in the same spelling.
+ */
+function spellings(secret: string, publicPrefix: number): Array<[string, number]> {
+  const prefix = secret.slice(0, publicPrefix);
+  const bytes = (s: string) => encoder.encode(s).length;
   let binary = "";
   for (const b of encoder.encode(secret)) binary += String.fromCharCode(b);
   const base64 = btoa(binary);
-  const forms = new Set([
-    secret,
-    encodeURIComponent(secret),
-    encodeURI(secret),
-    new URLSearchParams({ v: secret }).toString().slice(2),
-    base64,
-    base64.replace(/=+$/, ""),
-    base64.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, ""),
-    JSON.stringify(secret).slice(1, -1),
-  ]);
-  return [...forms].filter((f) => f.length >= 4).map((f) => encoder.encode(f));
+  // A base64 character holds prefix bits only while it ends within the prefix's bytes.
+  const base64From = Math.floor((bytes(prefix) * 4) / 3);
+  const lowerHex = (s: string) => s.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
+  const formField = (s: string) => new URLSearchParams({ v: s }).toString().slice(2);
+  const textual: Array<(s: string) => string> = [
+    (s) => s,
+    encodeURIComponent,
+    (s) => lowerHex(encodeURIComponent(s)),
+    encodeURI,
+    formField,
+    (s) => lowerHex(formField(s)),
+    (s) => JSON.stringify(s).slice(1, -1),
+  ];
+  const out = new Map<string, number>();
+  for (const spell of textual) out.set(spell(secret), bytes(spell(prefix)));
+  for (const b64 of [base64, base64.replace(/=+$/, ""), base64.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "")]) {
+    out.set(b64, base64From);
+  }
+  return [...out].filter(([form]) => form.length >= 4);
 }
 
-/** Replaces every form of the secrets (raw, URL-encoded, basic-auth base64) in a text. */
-export function scrubText(text: string, secrets: readonly string[]): string {
-  let out = text;
-  for (const form of secrets.flatMap(secretTextForms)) out = out.split(form).join("[REDACTED]");
-  return out;
+function buildMatcher(secret: ScrubbedSecret): Matcher {
+  const forms: Form[] = spellings(secret.value, secret.publicPrefix).map(([text, secretFrom]) => {
+    const bytes = encoder.encode(text);
+    const part = bytes.length - secretFrom;
+    return { bytes, secretFrom, minRun: part >= 6 ? longestAllowedRun(part) : Number.POSITIVE_INFINITY };
+  });
+  const shortest = Math.min(...forms.map((f) => f.minRun));
+  // Any stretch of `shortest` bytes holds a whole piece starting at a multiple of `piece` when
+  // shortest ≥ 2·piece − 1; six bytes is the most a number key holds exactly.
+  const piece = Number.isFinite(shortest) ? Math.min(6, Math.floor((shortest + 1) / 2)) : 0;
+  const pieces = new Map<number, Array<[number, number]>>();
+  const pairs = new Uint8Array(65536 / 8);
+  if (piece > 0) {
+    forms.forEach((form, f) => {
+      if (!Number.isFinite(form.minRun)) return;
+      for (let j = form.secretFrom; j + piece <= form.bytes.length; j++) {
+        const key = pieceKey(form.bytes, j, piece);
+        const at = pieces.get(key) ?? [];
+        // A piece repeated more often belongs to a degenerate secret ("aaaa…"): eight anchors bound the work.
+        if (at.length < 8) at.push([f, j]);
+        pieces.set(key, at);
+        const pair = (form.bytes[j] as number) | ((form.bytes[j + 1] as number) << 8);
+        pairs[pair >> 3] = (pairs[pair >> 3] as number) | (1 << (pair & 7));
+      }
+    });
+  }
+  return { forms, piece, pieces, pairs, longest: Math.max(0, ...forms.map((f) => f.bytes.length)) };
+}
+
+function pieceKey(data: Uint8Array, at: number, length: number): number {
+  let key = 0;
+  for (let k = length - 1; k >= 0; k--) key = key * 256 + (data[at + k] as number);
+  return key;
+}
+
+// The isolate's opened credentials are cached already (vault/credentials.ts); this keeps their
+// matchers beside them, bounded, instead of re-encoding each secret a dozen ways per request.
+const MATCHERS_MAX = 256;
+const matchers = new Map<string, Matcher>();
+
+function matcherOf(secret: SecretLike): Matcher {
+  const s = typeof secret === "string" ? { value: secret, publicPrefix: 0 } : secret;
+  const key = `${s.publicPrefix}:${s.value}`;
+  const known = matchers.get(key);
+  if (known) return known;
+  const built = buildMatcher(s);
+  if (matchers.size >= MATCHERS_MAX) matchers.clear();
+  matchers.set(key, built);
+  return built;
+}
+
+/** What scrubs the answer to a call: the matchers of the secrets it injected. */
+export type Scrubber = readonly Matcher[];
+
+/** The scrubber for an answer to a call that injected `secrets` (null when none was). */
+export function scrubberFor(secrets: readonly SecretLike[]): Scrubber | null {
+  return secrets.length > 0 ? secrets.map(matcherOf) : null;
 }
 
 function indexOf(hay: Uint8Array, needle: Uint8Array, from: number): number {
@@ -66,44 +157,109 @@ function indexOf(hay: Uint8Array, needle: Uint8Array, from: number): number {
   return -1;
 }
 
-/** Replaces every occurrence of any needle in `data`, returning the new bytes (a whole body; StreamScrubber for a stream). */
-export function scrubBytes(data: Uint8Array, needles: Uint8Array[]): Uint8Array {
-  let current = data;
-  for (const needle of needles) {
-    let at = indexOf(current, needle, 0);
-    if (at === -1) continue;
-    const parts: Uint8Array[] = [];
-    let start = 0;
-    while (at !== -1) {
-      parts.push(current.subarray(start, at), SCRUBBED);
-      start = at + needle.length;
-      at = indexOf(current, needle, start);
+/**
+ * The byte ranges of `data` to redact: every run of a form whose secret part reaches the form's
+ * `minRun` (the whole form among them), and every whole form too short for that. Unless `final`, a run that reaches the end of `data` and could go
+ * on in the next chunk is left for then (the stream holds it back).
+ */
+function redactions(data: Uint8Array, matchers: readonly Matcher[], final: boolean): Array<[number, number]> {
+  const found: Array<[number, number]> = [];
+  for (const m of matchers) {
+    // A form whose secret part is too short for runs is redacted only whole.
+    for (const { bytes, minRun } of m.forms) {
+      if (Number.isFinite(minRun)) continue;
+      for (let at = indexOf(data, bytes, 0); at !== -1; at = indexOf(data, bytes, at + bytes.length)) found.push([at, at + bytes.length]);
     }
-    parts.push(current.subarray(start));
-    const size = parts.reduce((n, p) => n + p.length, 0);
-    const out = new Uint8Array(size);
-    let offset = 0;
-    for (const p of parts) {
-      out.set(p, offset);
-      offset += p.length;
+    if (m.piece === 0) continue;
+    // A run already followed from an earlier anchor, by form and alignment, is not followed again.
+    const followed = new Map<number, number>();
+    const { piece, pieces, pairs, forms } = m;
+    for (let i = 0; i + piece <= data.length; i += piece) {
+      const pair = (data[i] as number) | ((data[i + 1] as number) << 8);
+      if (((pairs[pair >> 3] as number) & (1 << (pair & 7))) === 0) continue;
+      const anchors = pieces.get(pieceKey(data, i, piece));
+      if (!anchors) continue;
+      for (const [f, j] of anchors) {
+        const alignment = (i - j) * 16 + f;
+        if ((followed.get(alignment) ?? -1) > i) continue;
+        const form = forms[f] as Form;
+        const bytes = form.bytes;
+        let start = i;
+        let from = j;
+        while (start > 0 && from > 0 && data[start - 1] === bytes[from - 1]) {
+          start--;
+          from--;
+        }
+        let end = i + piece;
+        let to = j + piece;
+        while (end < data.length && to < bytes.length && data[end] === bytes[to]) {
+          end++;
+          to++;
+        }
+        followed.set(alignment, end);
+        if (!final && end === data.length && to < bytes.length) continue;
+        if (to - Math.max(from, form.secretFrom) >= form.minRun) found.push([start, end]);
+      }
     }
-    current = out;
   }
-  return current;
+  return merged(found);
+}
+
+function merged(ranges: Array<[number, number]>): Array<[number, number]> {
+  if (ranges.length < 2) return ranges;
+  ranges.sort((a, b) => a[0] - b[0]);
+  const out: Array<[number, number]> = [ranges[0] as [number, number]];
+  for (const [s, e] of ranges.slice(1)) {
+    const last = out[out.length - 1] as [number, number];
+    if (s <= last[1]) last[1] = Math.max(last[1], e);
+    else out.push([s, e]);
+  }
+  return out;
+}
+
+/** `data[0, end)` with each range replaced by SCRUBBED. */
+function replaced(data: Uint8Array, ranges: ReadonlyArray<readonly [number, number]>, end = data.length): Uint8Array {
+  if (ranges.length === 0) return data.subarray(0, end);
+  const out = new Uint8Array(end + ranges.length * SCRUBBED.length);
+  let size = 0;
+  let from = 0;
+  for (const [s, e] of ranges) {
+    out.set(data.subarray(from, s), size);
+    size += s - from;
+    out.set(SCRUBBED, size);
+    size += SCRUBBED.length;
+    from = e;
+  }
+  out.set(data.subarray(from, end), size);
+  size += end - from;
+  return out.subarray(0, size);
+}
+
+/** A whole body with every form of the secrets, whole or a long-enough run of it, replaced (StreamScrubber for a stream). */
+export function scrubBytes(data: Uint8Array, matchers: readonly Matcher[]): Uint8Array {
+  return replaced(data, redactions(data, matchers, true));
+}
+
+/** The same for a text (an error message, a tool's result). */
+export function scrubText(text: string, secrets: readonly SecretLike[]): string {
+  if (secrets.length === 0) return text;
+  const bytes = encoder.encode(text);
+  const ranges = redactions(bytes, secrets.map(matcherOf), true);
+  return ranges.length === 0 ? text : decoder.decode(replaced(bytes, ranges));
 }
 
 /**
- * Scrubs secrets from a body read chunk by chunk, even when one straddles two chunks: it holds
- * back only (longest needle - 1) bytes, so the answer still streams.
+ * Scrubs a body read chunk by chunk, even where a secret straddles two chunks: it holds back only
+ * the longest form's length (no run is longer), so the answer still streams.
  */
 export class StreamScrubber {
-  readonly #needles: Uint8Array[];
+  readonly #matchers: readonly Matcher[];
   readonly #hold: number;
   #pending = new Uint8Array(0);
 
-  constructor(needles: Uint8Array[]) {
-    this.#needles = needles;
-    this.#hold = Math.max(0, ...needles.map((n) => n.length)) - 1;
+  constructor(matchers: readonly Matcher[]) {
+    this.#matchers = matchers;
+    this.#hold = Math.max(0, ...matchers.map((m) => m.longest));
   }
 
   /** The clean bytes that can go out now (possibly none). */
@@ -111,24 +267,30 @@ export class StreamScrubber {
     const joined = new Uint8Array(this.#pending.length + chunk.length);
     joined.set(this.#pending);
     joined.set(chunk, this.#pending.length);
-    const clean = scrubBytes(joined, this.#needles);
-    const emit = Math.max(0, clean.length - this.#hold);
-    this.#pending = clean.slice(emit);
-    return clean.subarray(0, emit);
+    const ranges = redactions(joined, this.#matchers, false);
+    // Held back: the last `hold` bytes, less any redaction that starts before them (it goes out whole).
+    let emit = Math.max(0, joined.length - this.#hold);
+    const out: Array<[number, number]> = [];
+    for (const r of ranges) {
+      if (r[0] >= emit) break;
+      out.push(r);
+      emit = Math.max(emit, r[1]);
+    }
+    this.#pending = joined.slice(emit);
+    return replaced(joined, out, emit);
   }
 
   /** What was held back, scrubbed, once the body has ended. */
   flush(): Uint8Array | null {
-    return this.#pending.length ? scrubBytes(this.#pending, this.#needles) : null;
+    return this.#pending.length ? scrubBytes(this.#pending, this.#matchers) : null;
   }
 }
 
-/** Header values that contain a secret are replaced outright. */
-export function scrubHeaders(headers: Headers, secrets: string[]): Headers {
+/** Header values holding a secret, whole or a long-enough run of it, are replaced outright. */
+export function scrubHeaders(headers: Headers, matchers: readonly Matcher[]): Headers {
   const out = new Headers();
-  const forms = secrets.flatMap(secretTextForms);
   headers.forEach((value, name) => {
-    out.append(name, forms.some((f) => value.includes(f)) ? "[REDACTED]" : value);
+    out.append(name, redactions(encoder.encode(value), matchers, true).length > 0 ? "[REDACTED]" : value);
   });
   return out;
 }

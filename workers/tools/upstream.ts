@@ -11,14 +11,14 @@ import { type ToolRow, ToolStore } from "../data/tool-store.js";
 import { AppError } from "../errors.js";
 import { sha256Hex } from "../identity/crypto.js";
 import { assertPublicDestination, sameOrigin } from "../egress/url-safety.js";
-import { scrubText } from "../egress/scrub.js";
+import { type ScrubbedSecret, injectedSecret, scrubText } from "../egress/scrub.js";
 import { openCredential } from "../vault/credentials.js";
 import { injectCredential, stripClientAuth } from "../vault/inject.js";
 
 const UPSTREAM_TIMEOUT_MS = 30_000;
 
 /** A fetch bound to one upstream server: other origins refused, the credential injected per request. */
-async function upstreamFetch(env: Env, server: ToolRow): Promise<{ fetch: typeof fetch; secrets: string[] }> {
+async function upstreamFetch(env: Env, server: ToolRow): Promise<{ fetch: typeof fetch; secrets: ScrubbedSecret[] }> {
   const base = new URL(server.url ?? "");
   let credential: Awaited<ReturnType<typeof openCredential>> | null = null;
   if (server.credentialId) {
@@ -37,14 +37,14 @@ async function upstreamFetch(env: Env, server: ToolRow): Promise<{ fetch: typeof
     if (credential) target = injectCredential(target, credential.inject, credential.secret);
     return fetch(target.url, { ...init, headers: target.headers, redirect: "manual", signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS) });
   };
-  return { fetch: bound, secrets: credential ? [credential.secret] : [] };
+  return { fetch: bound, secrets: credential ? [injectedSecret(credential.inject, credential.secret)] : [] };
 }
 
 async function connect(env: Env, server: ToolRow): Promise<Client> {
   return (await connectWithSecrets(env, server)).client;
 }
 
-async function connectWithSecrets(env: Env, server: ToolRow): Promise<{ client: Client; secrets: string[] }> {
+async function connectWithSecrets(env: Env, server: ToolRow): Promise<{ client: Client; secrets: ScrubbedSecret[] }> {
   const client = new Client({ name: "palisade-edge", version: "1.0.0" });
   const bound = await upstreamFetch(env, server);
   const transport = new StreamableHTTPClientTransport(new URL(server.url ?? ""), { fetch: bound.fetch });

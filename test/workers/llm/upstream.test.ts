@@ -181,6 +181,15 @@ describe("upstream errors", () => {
     expect(await anthropic.json()).toEqual({ type: "error", error: { type: "timeout_error", code: "upstream_timeout", message: "too slow" } });
   });
 
+  it("scrubs a provider message that echoes the key cut short", async () => {
+    const upstream = Response.json(
+      { error: { message: `Incorrect API key provided: ${KEY.slice(0, 20)}…`, type: "invalid_request_error" } },
+      { status: 400 },
+    );
+    const json = await (await mapUpstreamError("openai", upstream, [KEY])).json();
+    expect(json.error.message).toBe("Incorrect API key provided: [REDACTED]…");
+  });
+
   it("scrubs raw and URL-encoded forms of a secret", () => {
     expect(scrubText(`a ${KEY} b ${encodeURIComponent("k+/=y-secret")}`, [KEY, "k+/=y-secret"])).toBe("a [REDACTED] b [REDACTED]");
   });

@@ -1,0 +1,129 @@
+// The secret scrubber on its own: whole and partial forms, any chunking of a stream, answers that
+// hold no secret left byte for byte. The public-API attacks are test/attacks/secret-partial-echo.test.ts.
+import { describe, expect, it } from "vitest";
+import { StreamScrubber, injectedSecret, scrubBytes, scrubHeaders, scrubText, scrubberFor } from "../../../workers/egress/scrub.js";
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+const TOKEN = "sk_live_4f9Qz7/Xw+2LmN8pR0tV6yB1cD3eF5gH";
+
+function longestRun(text: string, secret: string): number {
+  let best = 0;
+  for (let i = 0; i < secret.length; i++)
+    for (let j = i + best + 1; j <= secret.length; j++) {
+      if (text.includes(secret.slice(i, j))) best = j - i;
+      else break;
+    }
+  return best;
+}
+
+/** The body streamed through a scrubber in the given chunk lengths (the rest in one chunk). */
+function streamed(body: Uint8Array, secrets: Parameters<typeof scrubberFor>[0], cuts: number[]): string {
+  const scrubber = new StreamScrubber(scrubberFor(secrets) ?? []);
+  const out: Uint8Array[] = [];
+  let at = 0;
+  for (const cut of [...cuts, body.length]) {
+    out.push(scrubber.push(body.subarray(at, Math.min(body.length, at + cut))));
+    at = Math.min(body.length, at + cut);
+  }
+  const rest = scrubber.flush();
+  if (rest) out.push(rest);
+  return out.map((o) => decoder.decode(o, { stream: true })).join("");
+}
+
+/** A deterministic pseudo-random generator (tests must not depend on chance). */
+function seeded(seed: number): () => number {
+  let s = seed;
+  return () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s / 2147483648;
+  };
+}
+
+describe("partial forms", () => {
+  it.each([
+    ["a start", TOKEN.slice(0, 12)],
+    ["all but the last byte", TOKEN.slice(0, -1)],
+    ["an end", TOKEN.slice(-12)],
+    ["a middle", TOKEN.slice(10, 24)],
+    ["the percent-encoded start", encodeURIComponent(TOKEN).slice(0, 24)],
+    ["a base64 window", btoa(TOKEN).slice(5, 25)],
+  ])("%s is redacted", (_name, piece) => {
+    const out = scrubText(`seen ${piece}.`, [TOKEN]);
+    expect(out).toBe("seen [REDACTED].");
+  });
+
+  it("a run shorter than the bound is left (the secret's public prefix and chance overlaps)", () => {
+    for (const text of ["keys start sk_live_", `build ${TOKEN.slice(8, 14)} ok`, `tail ${TOKEN.slice(-5)}`]) {
+      expect(scrubText(text, [TOKEN])).toBe(text);
+    }
+  });
+
+  it("the bound follows the secret's length: a quarter of it plus one, 6 to 12 bytes", () => {
+    const short = "pw-7Hq2Lx9Zk"; // 12 characters: runs of 6 are redacted
+    expect(scrubText(`x ${short.slice(0, 6)} y`, [short])).toBe("x [REDACTED] y");
+    expect(scrubText(`x ${short.slice(0, 5)} y`, [short])).toBe(`x ${short.slice(0, 5)} y`);
+    // 40 characters: runs of 11 are redacted.
+    expect(scrubText(`x ${TOKEN.slice(0, 10)} y`, [TOKEN])).toBe(`x ${TOKEN.slice(0, 10)} y`);
+    expect(scrubText(`x ${TOKEN.slice(0, 11)} y`, [TOKEN])).toBe("x [REDACTED] y");
+  });
+
+  it("a secret too short for runs is redacted whole only", () => {
+    expect(scrubText("a k3y5 b k3y c", ["k3y5"])).toBe("a [REDACTED] b k3y c");
+  });
+
+  it("a basic credential's user name is no secret; its password and base64 are", () => {
+    const secret = injectedSecret({ type: "basic" }, "release-automation-bot:Zq8-mW2-pL5-xR9");
+    const same = "owner: release-automation-bot:";
+    expect(scrubText(same, [secret])).toBe(same);
+    expect(scrubText("release-automation-bot:Zq8-mW2", [secret])).toBe("[REDACTED]");
+    expect(scrubText(`Basic ${btoa("release-automation-bot:Zq8-mW2-pL5-xR9").slice(0, 40)}`, [secret])).toBe("Basic [REDACTED]");
+    // The base64 of the user name alone holds no password bit.
+    const userOnly = btoa("release-automation-bot:").slice(0, 28);
+    expect(scrubText(userOnly, [secret])).toBe(userOnly);
+  });
+
+  it("a header holding a run is replaced outright, others kept", () => {
+    const headers = new Headers({ "x-debug": `Bearer ${TOKEN.slice(0, 15)}`, "x-ok": "fine" });
+    const out = scrubHeaders(headers, scrubberFor([TOKEN]) ?? []);
+    expect([out.get("x-debug"), out.get("x-ok")]).toEqual(["[REDACTED]", "fine"]);
+  });
+});
+
+describe("streams", () => {
+  it("a secret cut at every length and split at every place shows no run past the bound", () => {
+    const random = seeded(7);
+    for (let cut = 12; cut <= TOKEN.length; cut += 3) {
+      const body = encoder.encode(`prefix ${"z".repeat(Math.floor(random() * 90))}${TOKEN.slice(0, cut)} suffix`);
+      for (let trial = 0; trial < 12; trial++) {
+        const cuts = Array.from({ length: 6 }, () => 1 + Math.floor(random() * 20));
+        const out = streamed(body, [TOKEN], cuts);
+        expect(longestRun(out, TOKEN), `${cut} ${cuts}`).toBeLessThanOrEqual(11);
+        expect(out.startsWith("prefix ")).toBe(true);
+        expect(out.endsWith(" suffix")).toBe(true);
+      }
+    }
+  });
+
+  it("an answer without the secret passes byte for byte under any chunking", () => {
+    const random = seeded(11);
+    const bytes = new Uint8Array(200_000);
+    for (let i = 0; i < bytes.length; i++) bytes[i] = Math.floor(random() * 256);
+    const text = encoder.encode("The build for sk_live_ keys ran 0123456789 times; see /Xw+2 and cD3eF5 notes. ".repeat(500));
+    for (const body of [bytes, text]) {
+      expect(Buffer.from(scrubBytes(body, scrubberFor([TOKEN]) ?? [])).equals(body)).toBe(true);
+      const scrubber = new StreamScrubber(scrubberFor([TOKEN]) ?? []);
+      const parts: Uint8Array[] = [];
+      for (let at = 0; at < body.length; at += 4093) parts.push(scrubber.push(body.subarray(at, at + 4093)).slice());
+      parts.push(scrubber.flush() ?? new Uint8Array(0));
+      expect(Buffer.concat(parts).equals(body)).toBe(true);
+    }
+  });
+
+  it("a degenerate secret against a body made of it ends, redacted", () => {
+    const secret = "a".repeat(40);
+    const body = encoder.encode("a".repeat(300_000));
+    const out = decoder.decode(scrubBytes(body, scrubberFor([secret]) ?? []));
+    expect(out).toBe("[REDACTED]");
+  });
+});
