@@ -77,7 +77,18 @@ function longestRun(text: string, secret: string): string {
 const base64 = (s: string) => btoa(s);
 const lowerHex = (s: string) => s.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
 /** The spellings an echoing upstream may use (each is checked for runs on its own). */
-const formsOf = (s: string) => [s, encodeURIComponent(s), lowerHex(encodeURIComponent(s)), base64(s), JSON.stringify(s).slice(1, -1)];
+const hexOf = (s: string) => Array.from(new TextEncoder().encode(s), (b) => b.toString(16).padStart(2, "0")).join("");
+const formsOf = (s: string) => [
+  s,
+  s.toUpperCase(),
+  s.toLowerCase(),
+  encodeURIComponent(s),
+  lowerHex(encodeURIComponent(s)),
+  base64(s),
+  JSON.stringify(s).slice(1, -1),
+  hexOf(s),
+  hexOf(s).toUpperCase(),
+];
 const longestRunOfAny = (text: string, forms: string[]) => forms.map((f) => longestRun(text, f)).reduce((a, b) => (b.length > a.length ? b : a), "");
 
 describe("a bearer credential echoed in part", () => {
@@ -93,6 +104,10 @@ describe("a bearer credential echoed in part", () => {
     ["its start percent-encoded in lower-case hex", (s: string) => `url: /x?t=${lowerHex(encodeURIComponent(s)).slice(0, 30)}`],
     ["a window of its base64", (s: string) => `b64: ${base64(s).slice(4, 30)}`],
     ["its start JSON-escaped", (s: string) => JSON.stringify({ seen: s.slice(0, 22) })],
+    ["its start upper-cased (an echo that shouts)", (s: string) => `DENIED: ${s.toUpperCase().slice(0, 20)}`],
+    ["its start lower-cased", (s: string) => `denied: ${s.toLowerCase().slice(0, 20)}`],
+    ["its start as a hex dump", (s: string) => `0000: ${hexOf(s).slice(0, 40)}`],
+    ["its middle as upper-case hex", (s: string) => `bytes ${hexOf(s).toUpperCase().slice(10, 50)}`],
   ])("attack: %s, in a small answer of declared length, shows no more than 11 bytes", async (_name, make) => {
     const o = await answer(bearerAgent, withLength(make(BEARER)));
     expect(o.status).toBe(200);
@@ -112,6 +127,14 @@ describe("a bearer credential echoed in part", () => {
     const o = await answer(bearerAgent, streamed(make(BEARER)));
     expect(o.status).toBe(200);
     expect(longestRun(o.text, BEARER).length).toBeLessThanOrEqual(MOST);
+  });
+
+  it("attack: a header named after the credential is dropped", async () => {
+    const o = await answer(bearerAgent, `${head("200 OK", { "content-length": 2, [`x-seen-${BEARER.slice(18)}`]: "1" })}ok`);
+    expect(o.status).toBe(200);
+    const names: string[] = [];
+    o.headers.forEach((_v, name) => names.push(name));
+    expect(longestRunOfAny(names.join(" "), formsOf(BEARER)).length).toBeLessThanOrEqual(MOST);
   });
 
   it("attack: a header echoing the credential cut short shows none of it", async () => {

@@ -38,6 +38,8 @@ function longestAllowedRun(secretPart: number): number {
 
 interface Form {
   bytes: Uint8Array;
+  /** The same bytes with ASCII letters in lower case: runs are matched regardless of case. */
+  folded: Uint8Array;
   /** Where the secret part starts (after the public prefix's encoding). */
   secretFrom: number;
   /** The shortest run of the secret part that is redacted; Infinity when only the whole form is. */
@@ -58,9 +60,10 @@ interface Matcher {
 
 /**
  * The spellings a secret may take in a response: raw; percent-encoded as a URL component, a URL
- * and a form field (`+` for space, `~!'()*` escaped), each also in lower-case hex; base64 and
- * base64url (as sent for basic auth, or re-encoded by an echoing server); and JSON-escaped. Each
- * comes with the length of the public prefix in the same spelling.
+ * and a form field (`+` for space, `~!'()*` escaped), each also in lower-case hex; JSON-escaped;
+ * the bytes in hex; base64 and base64url (as sent for basic auth, or re-encoded by an echoing
+ * server). Each comes with the length of the public prefix in the same spelling. Runs are matched
+ * whatever the case of their letters (an echo may upper- or lower-case what it shows).
  */
 function spellings(secret: string, publicPrefix: number): Array<[string, number]> {
   const prefix = secret.slice(0, publicPrefix);
@@ -83,6 +86,9 @@ function spellings(secret: string, publicPrefix: number): Array<[string, number]
   ];
   const out = new Map<string, number>();
   for (const spell of textual) out.set(spell(secret), bytes(spell(prefix)));
+  // Hex, as debug dumps show bytes (two digits per byte; either case, as runs are matched).
+  const hex = (s: string) => Array.from(encoder.encode(s), (b) => b.toString(16).padStart(2, "0")).join("");
+  out.set(hex(secret), hex(prefix).length);
   for (const b64 of [base64, base64.replace(/=+$/, ""), base64.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "")]) {
     out.set(b64, base64From);
   }
@@ -93,7 +99,7 @@ function buildMatcher(secret: ScrubbedSecret): Matcher {
   const forms: Form[] = spellings(secret.value, secret.publicPrefix).map(([text, secretFrom]) => {
     const bytes = encoder.encode(text);
     const part = bytes.length - secretFrom;
-    return { bytes, secretFrom, minRun: part >= 6 ? longestAllowedRun(part) : Number.POSITIVE_INFINITY };
+    return { bytes, folded: bytes.map((b) => FOLD[b] as number), secretFrom, minRun: part >= 6 ? longestAllowedRun(part) : Number.POSITIVE_INFINITY };
   });
   const shortest = Math.min(...forms.map((f) => f.minRun));
   // Any stretch of `shortest` bytes holds a whole piece starting at a multiple of `piece` when
@@ -105,12 +111,12 @@ function buildMatcher(secret: ScrubbedSecret): Matcher {
     forms.forEach((form, f) => {
       if (!Number.isFinite(form.minRun)) return;
       for (let j = form.secretFrom; j + piece <= form.bytes.length; j++) {
-        const key = pieceKey(form.bytes, j, piece);
+        const key = pieceKey(form.folded, j, piece);
         const at = pieces.get(key) ?? [];
         // A piece repeated more often belongs to a degenerate secret ("aaaa…"): eight anchors bound the work.
         if (at.length < 8) at.push([f, j]);
         pieces.set(key, at);
-        const pair = (form.bytes[j] as number) | ((form.bytes[j + 1] as number) << 8);
+        const pair = (form.folded[j] as number) | ((form.folded[j + 1] as number) << 8);
         pairs[pair >> 3] = (pairs[pair >> 3] as number) | (1 << (pair & 7));
       }
     });
@@ -118,9 +124,13 @@ function buildMatcher(secret: ScrubbedSecret): Matcher {
   return { forms, piece, pieces, pairs, longest: Math.max(0, ...forms.map((f) => f.bytes.length)) };
 }
 
+/** ASCII letters in lower case, other bytes as they are. */
+const FOLD = Uint8Array.from({ length: 256 }, (_, b) => (b >= 65 && b <= 90 ? b + 32 : b));
+
+/** Folded bytes `data[at, at + length)` as one number (exact up to six bytes). */
 function pieceKey(data: Uint8Array, at: number, length: number): number {
   let key = 0;
-  for (let k = length - 1; k >= 0; k--) key = key * 256 + (data[at + k] as number);
+  for (let k = length - 1; k >= 0; k--) key = key * 256 + (FOLD[data[at + k] as number] as number);
   return key;
 }
 
@@ -175,7 +185,7 @@ function redactions(data: Uint8Array, matchers: readonly Matcher[], final: boole
     const followed = new Map<number, number>();
     const { piece, pieces, pairs, forms } = m;
     for (let i = 0; i + piece <= data.length; i += piece) {
-      const pair = (data[i] as number) | ((data[i + 1] as number) << 8);
+      const pair = (FOLD[data[i] as number] as number) | ((FOLD[data[i + 1] as number] as number) << 8);
       if (((pairs[pair >> 3] as number) & (1 << (pair & 7))) === 0) continue;
       const anchors = pieces.get(pieceKey(data, i, piece));
       if (!anchors) continue;
@@ -183,16 +193,16 @@ function redactions(data: Uint8Array, matchers: readonly Matcher[], final: boole
         const alignment = (i - j) * 16 + f;
         if ((followed.get(alignment) ?? -1) > i) continue;
         const form = forms[f] as Form;
-        const bytes = form.bytes;
+        const bytes = form.folded;
         let start = i;
         let from = j;
-        while (start > 0 && from > 0 && data[start - 1] === bytes[from - 1]) {
+        while (start > 0 && from > 0 && FOLD[data[start - 1] as number] === bytes[from - 1]) {
           start--;
           from--;
         }
         let end = i + piece;
         let to = j + piece;
-        while (end < data.length && to < bytes.length && data[end] === bytes[to]) {
+        while (end < data.length && to < bytes.length && FOLD[data[end] as number] === bytes[to]) {
           end++;
           to++;
         }
@@ -286,11 +296,15 @@ export class StreamScrubber {
   }
 }
 
-/** Header values holding a secret, whole or a long-enough run of it, are replaced outright. */
+/**
+ * Header values holding a secret, whole or a long-enough run of it, are replaced outright; a
+ * header whose name holds one is dropped.
+ */
 export function scrubHeaders(headers: Headers, matchers: readonly Matcher[]): Headers {
   const out = new Headers();
+  const holds = (text: string) => redactions(encoder.encode(text), matchers, true).length > 0;
   headers.forEach((value, name) => {
-    out.append(name, redactions(encoder.encode(value), matchers, true).length > 0 ? "[REDACTED]" : value);
+    if (!holds(name)) out.append(name, holds(value) ? "[REDACTED]" : value);
   });
   return out;
 }

@@ -186,7 +186,7 @@ describe("upstream errors", () => {
       { error: { message: `Incorrect API key provided: ${KEY.slice(0, 20)}…`, type: "invalid_request_error" } },
       { status: 400 },
     );
-    const json = await (await mapUpstreamError("openai", upstream, [KEY])).json();
+    const json = (await (await mapUpstreamError("openai", upstream, [KEY])).json()) as { error: { message: string } };
     expect(json.error.message).toBe("Incorrect API key provided: [REDACTED]…");
   });
 
