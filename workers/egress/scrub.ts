@@ -49,8 +49,10 @@ interface Form {
 /** A secret's forms, and an index of the short pieces of their secret parts that anchor a run. */
 interface Matcher {
   forms: Form[];
-  /** The pieces' length: every run worth redacting holds a piece starting at a multiple of it. */
+  /** The pieces' length: every run worth redacting holds a piece the index anchors. */
   piece: number;
+  /** How far apart the body is looked up: `piece` when every offset is indexed, else 1. */
+  stride: number;
   /** Piece (read as a number, `pieceKey`) → where it occurs: form index and offset, at most 8. */
   pieces: Map<number, Array<[number, number]>>;
   /** Two-byte prefilter: bit set when some piece starts with those two bytes. */
@@ -105,24 +107,36 @@ function buildMatcher(secret: ScrubbedSecret): Matcher {
   // Any stretch of `shortest` bytes holds a whole piece starting at a multiple of `piece` when
   // shortest ≥ 2·piece − 1; six bytes is the most a number key holds exactly.
   const piece = Number.isFinite(shortest) ? Math.min(6, Math.floor((shortest + 1) / 2)) : 0;
+  // A usual secret's pieces are indexed at every offset and the body looked up every `piece`
+  // bytes. A long one (a key file, up to 16 KiB) would need an index of hundreds of thousands of
+  // pieces: its pieces are indexed every `piece` bytes (and at every offset of its last two) and
+  // the body looked up at every byte instead; either way every long-enough run meets an anchor.
+  const secretBytes = forms.reduce((n, f) => n + (Number.isFinite(f.minRun) ? f.bytes.length - f.secretFrom : 0), 0);
+  const everyOffset = secretBytes <= EVERY_OFFSET_MAX;
   const pieces = new Map<number, Array<[number, number]>>();
   const pairs = new Uint8Array(65536 / 8);
+  const anchor = (form: Form, f: number, j: number) => {
+    const key = pieceKey(form.folded, j, piece);
+    const at = pieces.get(key) ?? [];
+    // A piece repeated more often belongs to a degenerate secret ("aaaa…"): eight anchors bound the work.
+    if (at.length < 8 && !at.some(([g, k]) => g === f && k === j)) at.push([f, j]);
+    pieces.set(key, at);
+    const pair = (form.folded[j] as number) | ((form.folded[j + 1] as number) << 8);
+    pairs[pair >> 3] = (pairs[pair >> 3] as number) | (1 << (pair & 7));
+  };
   if (piece > 0) {
     forms.forEach((form, f) => {
       if (!Number.isFinite(form.minRun)) return;
-      for (let j = form.secretFrom; j + piece <= form.bytes.length; j++) {
-        const key = pieceKey(form.folded, j, piece);
-        const at = pieces.get(key) ?? [];
-        // A piece repeated more often belongs to a degenerate secret ("aaaa…"): eight anchors bound the work.
-        if (at.length < 8) at.push([f, j]);
-        pieces.set(key, at);
-        const pair = (form.folded[j] as number) | ((form.folded[j + 1] as number) << 8);
-        pairs[pair >> 3] = (pairs[pair >> 3] as number) | (1 << (pair & 7));
-      }
+      const end = form.bytes.length - piece;
+      for (let j = form.secretFrom; j <= end; j += everyOffset ? 1 : piece) anchor(form, f, j);
+      if (!everyOffset) for (let j = Math.max(form.secretFrom, end - piece); j <= end; j++) anchor(form, f, j);
     });
   }
-  return { forms, piece, pieces, pairs, longest: Math.max(0, ...forms.map((f) => f.bytes.length)) };
+  return { forms, piece, stride: everyOffset ? piece : 1, pieces, pairs, longest: Math.max(0, ...forms.map((f) => f.bytes.length)) };
 }
+
+/** The most secret-part bytes (over all forms) indexed at every offset; about 200 characters of secret. */
+const EVERY_OFFSET_MAX = 4096;
 
 /** ASCII letters in lower case, other bytes as they are. */
 const FOLD = Uint8Array.from({ length: 256 }, (_, b) => (b >= 65 && b <= 90 ? b + 32 : b));
@@ -169,8 +183,9 @@ function indexOf(hay: Uint8Array, needle: Uint8Array, from: number): number {
 
 /**
  * The byte ranges of `data` to redact: every run of a form whose secret part reaches the form's
- * `minRun` (the whole form among them), and every whole form too short for that. Unless `final`, a run that reaches the end of `data` and could go
- * on in the next chunk is left for then (the stream holds it back).
+ * `minRun` (the whole form among them), and every whole form too short for that. Unless `final`,
+ * a run that reaches the end of `data` and could go on in the next chunk is left for then (the
+ * stream holds it back).
  */
 function redactions(data: Uint8Array, matchers: readonly Matcher[], final: boolean): Array<[number, number]> {
   const found: Array<[number, number]> = [];
@@ -183,8 +198,8 @@ function redactions(data: Uint8Array, matchers: readonly Matcher[], final: boole
     if (m.piece === 0) continue;
     // A run already followed from an earlier anchor, by form and alignment, is not followed again.
     const followed = new Map<number, number>();
-    const { piece, pieces, pairs, forms } = m;
-    for (let i = 0; i + piece <= data.length; i += piece) {
+    const { piece, stride, pieces, pairs, forms } = m;
+    for (let i = 0; i + piece <= data.length; i += stride) {
       const pair = (FOLD[data[i] as number] as number) | ((FOLD[data[i + 1] as number] as number) << 8);
       if (((pairs[pair >> 3] as number) & (1 << (pair & 7))) === 0) continue;
       const anchors = pieces.get(pieceKey(data, i, piece));

@@ -31,6 +31,15 @@ function streamed(body: Uint8Array, secrets: Parameters<typeof scrubberFor>[0], 
   return out.map((o) => decoder.decode(o, { stream: true })).join("");
 }
 
+/** A long secret: a key file's base64 on one line (a credential holds no line break). */
+function keyFile(length: number): string {
+  const random = seeded(length);
+  const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  let out = "";
+  while (out.length < length) out += alphabet[Math.floor(random() * 64)];
+  return out;
+}
+
 /** A deterministic pseudo-random generator (tests must not depend on chance). */
 function seeded(seed: number): () => number {
   let s = seed;
@@ -66,6 +75,28 @@ describe("partial forms", () => {
     // 40 characters: runs of 11 are redacted.
     expect(scrubText(`x ${TOKEN.slice(0, 10)} y`, [TOKEN])).toBe(`x ${TOKEN.slice(0, 10)} y`);
     expect(scrubText(`x ${TOKEN.slice(0, 11)} y`, [TOKEN])).toBe("x [REDACTED] y");
+  });
+
+  it.each([
+    ["a usual token (every offset indexed)", TOKEN, 11],
+    ["a 3 KiB key (every piece-th offset indexed, every byte looked up)", keyFile(3 * 1024), 12],
+  ])("%s: every window of the bound's length is redacted, wherever it starts", (_name, secret, bound) => {
+    const scrubber = scrubberFor([secret]) ?? [];
+    for (let at = 0; at + bound <= secret.length; at++) {
+      const text = `<${secret.slice(at, at + bound)}>`;
+      expect(decoder.decode(scrubBytes(encoder.encode(text), scrubber)), `${at}`).toBe("<[REDACTED]>");
+    }
+    for (const at of [0, 7, Math.floor(secret.length / 2), secret.length - bound + 1]) {
+      const text = `<${secret.slice(at, at + bound - 1)}>`;
+      expect(decoder.decode(scrubBytes(encoder.encode(text), scrubber))).toBe(text);
+    }
+  });
+
+  it("a long key cut anywhere and streamed shows no run past the bound", () => {
+    const secret = keyFile(16 * 1024);
+    const body = encoder.encode(`key: ${secret.slice(0, 9000)}\n...${secret.slice(12_000, 12_040)} end`);
+    const out = streamed(body, [secret], [100, 4000, 3, 5000]);
+    expect(out).toBe("key: [REDACTED]\n...[REDACTED] end");
   });
 
   it("a secret too short for runs is redacted whole only", () => {
