@@ -133,7 +133,9 @@ describe("a bearer credential echoed in part", () => {
     const o = await answer(bearerAgent, `${head("200 OK", { "content-length": 2, [`x-seen-${BEARER.slice(18)}`]: "1" })}ok`);
     expect(o.status).toBe(200);
     const names: string[] = [];
-    o.headers.forEach((_v, name) => names.push(name));
+    o.headers.forEach((_v, name) => {
+      names.push(name);
+    });
     expect(longestRunOfAny(names.join(" "), formsOf(BEARER)).length).toBeLessThanOrEqual(MOST);
   });
 

@@ -259,6 +259,10 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
   const first = request.url;
   let { url, method, body } = request;
   const secrets: ScrubbedSecret[] = [];
+  // What the agent wrote (its URL, headers and body, and the body decoded): a run of a secret found
+  // there is its own guess coming back, not redacted (scrub.ts says why).
+  const agentSent: Array<string | Uint8Array> = [request.url.href, ...[...request.headers].map(([name, value]) => `${name}: ${value}`)];
+  if (request.body !== null) agentSent.push(request.body);
   let pii: ExitAudit = null;
 
   for (let hop = 0; ; hop++) {
@@ -283,6 +287,7 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
     if (mode.kind === "egress" && hop === 0) {
       try {
         const decoded = await decodedForScan(body, request.headers.get("content-encoding"));
+        if (decoded.body !== null && decoded.body !== body) agentSent.push(decoded.body);
         pii = await checkExit(env, rights, {
           exit: "egress",
           contentType: request.headers.get("content-type"),
@@ -373,7 +378,7 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
       }
       continue;
     }
-    const answer = await scrubbedAnswer(response, secrets, route !== undefined, watch);
+    const answer = await scrubbedAnswer(response, scrubberFor(secrets, agentSent), route !== undefined, watch);
     // Which rule let the request through (the same reference explain and the audit trail give).
     const rule = ruleRef(decision);
     if (mode.kind === "egress" && rule) answer.headers.set(RULE_HEADER, rule);
@@ -387,12 +392,11 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
  * fetch does not undo, or any encoding on an answer relayed by a host) is refused when a secret
  * was injected.
  */
-async function scrubbedAnswer(upstream: Response, secrets: ScrubbedSecret[], relayed: boolean, watch: CallWatch): Promise<Response> {
+async function scrubbedAnswer(upstream: Response, scrubber: Scrubber | null, relayed: boolean, watch: CallWatch): Promise<Response> {
   let headers = new Headers();
   upstream.headers.forEach((value, name) => {
     if (!DROP_RESPONSE.has(name)) headers.append(name, value);
   });
-  const scrubber = scrubberFor(secrets);
   if (scrubber) {
     // Only a body fetch has decoded can be scanned: one coding it decodes, spelled as it expects
     // ("GZIP", "gzip, gzip" or two headers are passed through encoded), never on a relayed hop.

@@ -3,6 +3,10 @@
 // in part. A truncated echo (a log line cut at a fixed width, the tail of a header, a window of an
 // encoded form) is as good as the whole where the agent can move the cut, so any long-enough run of
 // a secret's form is redacted, not only the form entire.
+//
+// A run the agent itself sent is left alone: an upstream that reflects the agent's input would
+// otherwise tell it which of its guesses ("the bytes I know" + one more) is a run of the secret,
+// and the redaction would spell the secret out byte by byte.
 import type { InjectSpec } from "../../schema/credentials.js";
 
 const encoder = new TextEncoder();
@@ -18,32 +22,55 @@ export interface ScrubbedSecret {
   publicPrefix: number;
 }
 
-/** What the gateway must look for once it injects `secret` as `inject` says. */
+/** Passwords that stand beside a key sent as the user name (GitHub's, Freshdesk's `X`, Stripe's empty one). */
+const PLACEHOLDER_PASSWORD = /^(?:|x|x-oauth-basic|api_token|api|token|password|pass|dummy|unused|-)$/i;
+
+/**
+ * What the gateway must look for once it injects `secret` as `inject` says. A basic credential's
+ * user name is public unless the key is the user name (a short or placeholder password, as
+ * Stripe, Freshdesk and GitHub take keys).
+ */
 export function injectedSecret(inject: InjectSpec, secret: string): ScrubbedSecret {
-  return { value: secret, publicPrefix: inject.type === "basic" ? secret.indexOf(":") + 1 : 0 };
+  if (inject.type !== "basic") return { value: secret, publicPrefix: 0 };
+  const colon = secret.indexOf(":");
+  const password = secret.slice(colon + 1);
+  return { value: secret, publicPrefix: password.length < 8 || PLACEHOLDER_PASSWORD.test(password) ? 0 : colon + 1 };
 }
 
 type SecretLike = string | ScrubbedSecret;
 
 /**
- * The run of a form's secret part an answer may show: a quarter of the part, plus one, so that a
- * start and an end shorter than this together still leave half of it unknown; at least 6 bytes
- * (shorter runs of a random token turn up by chance in large bodies and would corrupt them), at
- * most 12 (a 12-byte run of a token is never there by chance). A part shorter than 6 bytes is
- * redacted only whole.
+ * The shortest run of a form's secret part that is redacted: a quarter of the part, plus one, so
+ * that a start and an end shorter than this together still leave half of it unknown; at least
+ * `floor` bytes (runFloor: shorter runs of a password or a numeric key turn up in ordinary
+ * answers, "Winter" of "Winter2024!"), at most 12 (a 12-byte run of a token is never there by
+ * chance). A part shorter than `floor` is redacted only whole.
  */
-function longestAllowedRun(secretPart: number): number {
-  return Math.min(12, Math.max(6, Math.ceil(secretPart / 4) + 1));
+function longestAllowedRun(secretPart: number, floor: number): number {
+  return Math.min(12, Math.max(floor, Math.ceil(secretPart / 4) + 1));
+}
+
+/**
+ * The shortest run redacted for a secret: about 40 bits of it, so that ordinary answers do not
+ * hold one by chance — 8 characters of a mixed key or password, 10 of a hex key, 12 of a
+ * numeric one (an order id may share 8 digits with a 20-digit key).
+ */
+function runFloor(secretPart: string): number {
+  if (/^\d+$/.test(secretPart)) return 12;
+  if (/^[0-9a-f]+$/i.test(secretPart)) return 10;
+  return 8;
 }
 
 interface Form {
   bytes: Uint8Array;
   /** The same bytes with ASCII letters in lower case: runs are matched regardless of case. */
   folded: Uint8Array;
-  /** Where the secret part starts (after the public prefix's encoding). */
+  /** Where the secret part starts (after the public prefix's spelling). */
   secretFrom: number;
   /** The shortest run of the secret part that is redacted; Infinity when only the whole form is. */
   minRun: number;
+  /** The secret's bytes a run [from, to) of this form spells whole: [first, end), possibly empty. */
+  secretBytes(from: number, to: number): [number, number];
 }
 
 /** A secret's forms, and an index of the short pieces of their secret parts that anchor a run. */
@@ -60,49 +87,127 @@ interface Matcher {
   longest: number;
 }
 
+/** A spelling applied to one character at a time (every textual form is the concatenation of its characters' spellings). */
+type Spell = (char: string) => string;
+const percent: Spell = encodeURIComponent;
+const lowerHex = (s: string) => s.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
+const formField: Spell = (c) => new URLSearchParams({ v: c }).toString().slice(2);
+const json: Spell = (c) => JSON.stringify(c).slice(1, -1);
+const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+const GO_ESCAPES: Record<string, string> = { "&": "\\u0026", "<": "\\u003c", ">": "\\u003e" };
 /**
- * The spellings a secret may take in a response: raw; percent-encoded as a URL component, a URL
- * and a form field (`+` for space, `~!'()*` escaped), each also in lower-case hex; JSON-escaped;
- * the bytes in hex; base64 and base64url (as sent for basic auth, or re-encoded by an echoing
- * server). Each comes with the length of the public prefix in the same spelling. Runs are matched
- * whatever the case of their letters (an echo may upper- or lower-case what it shows).
+ * The textual spellings a secret may take in a response: raw; percent-encoded as a URL component,
+ * a URL and a form field (`+` for space, `~!'()*` escaped), in either hex case, and twice; JSON-
+ * escaped, also as Go escapes `&<>`; HTML-escaped; the bytes in hex; UTF-16LE.
  */
-function spellings(secret: string, publicPrefix: number): Array<[string, number]> {
-  const prefix = secret.slice(0, publicPrefix);
-  const bytes = (s: string) => encoder.encode(s).length;
-  let binary = "";
-  for (const b of encoder.encode(secret)) binary += String.fromCharCode(b);
-  const base64 = btoa(binary);
-  // A base64 character holds prefix bits only while it ends within the prefix's bytes.
-  const base64From = Math.floor((bytes(prefix) * 4) / 3);
-  const lowerHex = (s: string) => s.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
-  const formField = (s: string) => new URLSearchParams({ v: s }).toString().slice(2);
-  const textual: Array<(s: string) => string> = [
-    (s) => s,
-    encodeURIComponent,
-    (s) => lowerHex(encodeURIComponent(s)),
-    encodeURI,
-    formField,
-    (s) => lowerHex(formField(s)),
-    (s) => JSON.stringify(s).slice(1, -1),
-  ];
-  const out = new Map<string, number>();
-  for (const spell of textual) out.set(spell(secret), bytes(spell(prefix)));
-  // Hex, as debug dumps show bytes (two digits per byte; either case, as runs are matched).
-  const hex = (s: string) => Array.from(encoder.encode(s), (b) => b.toString(16).padStart(2, "0")).join("");
-  out.set(hex(secret), hex(prefix).length);
-  for (const b64 of [base64, base64.replace(/=+$/, ""), base64.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, "")]) {
-    out.set(b64, base64From);
+const SPELLINGS: Spell[] = [
+  (c) => c,
+  percent,
+  (c) => lowerHex(percent(c)),
+  encodeURI,
+  formField,
+  (c) => lowerHex(formField(c)),
+  (c) => percent(percent(c)),
+  json,
+  (c) => GO_ESCAPES[c] ?? json(c),
+  (c) => HTML_ESCAPES[c] ?? c,
+  (c) => Array.from(encoder.encode(c), (b) => b.toString(16).padStart(2, "0")).join(""),
+  (c) => String.fromCharCode(...Array.from(c, (u) => [u.charCodeAt(0) & 255, u.charCodeAt(0) >> 8]).flat()),
+];
+
+function textualForm(secret: string, spell: Spell, publicPrefix: number): Omit<Form, "minRun"> {
+  const parts: Uint8Array[] = [];
+  // Per byte of the secret: where its character's spelling starts and ends in the form.
+  const starts: number[] = [];
+  const ends: number[] = [];
+  // A key file has few distinct characters: each is spelled once.
+  const spelledOf = new Map<string, [Uint8Array, number]>();
+  let at = 0;
+  let secretFrom = 0;
+  let chars = 0;
+  for (const char of secret) {
+    if (chars === publicPrefix) secretFrom = at;
+    chars += char.length;
+    let known = spelledOf.get(char);
+    if (!known) {
+      known = [encoder.encode(spell(char)), encoder.encode(char).length];
+      spelledOf.set(char, known);
+    }
+    const [spelled, width] = known;
+    parts.push(spelled);
+    for (let k = width; k > 0; k--) {
+      starts.push(at);
+      ends.push(at + spelled.length);
+    }
+    at += spelled.length;
   }
-  return [...out].filter(([form]) => form.length >= 4);
+  if (chars <= publicPrefix) secretFrom = at;
+  const bytes = new Uint8Array(at);
+  let offset = 0;
+  for (const p of parts) {
+    bytes.set(p, offset);
+    offset += p.length;
+  }
+  return {
+    bytes,
+    folded: bytes.map((b) => FOLD[b] as number),
+    secretFrom,
+    secretBytes: (from, to) => {
+      let first = 0;
+      while (first < starts.length && (starts[first] as number) < from) first++;
+      let end = first;
+      while (end < ends.length && (ends[end] as number) <= to) end++;
+      return [first, end];
+    },
+  };
+}
+
+/**
+ * Base64 of the secret as it stands after `shift` other bytes (0, 1, 2: "Bearer " + token, a
+ * header line, a JSON dump encoded whole put it at any of the three), without the first group
+ * when shifted (it holds the other bytes' bits), standard or URL-safe, padded or not.
+ */
+function base64Forms(secretBytes: Uint8Array, publicBytes: number): Array<Omit<Form, "minRun">> {
+  const out: Array<Omit<Form, "minRun">> = [];
+  for (const shift of [0, 1, 2]) {
+    let binary = "\0".repeat(shift);
+    for (const b of secretBytes) binary += String.fromCharCode(b);
+    const skip = shift === 0 ? 0 : 4;
+    const standard = btoa(binary).slice(skip);
+    const variants = shift === 0 ? [standard, standard.replace(/=+$/, "")] : [standard.replace(/=+$/, "")];
+    variants.push(standard.replaceAll("+", "-").replaceAll("/", "_").replace(/=+$/, ""));
+    for (const text of variants) {
+      const bytes = encoder.encode(text);
+      // Character i holds bits [6(i + skip), 6(i + skip) + 6) of the shifted bytes; secret byte b is bits [8(b + shift), 8(b + shift) + 8).
+      const bitOf = (i: number) => 6 * (i + skip) - 8 * shift;
+      out.push({
+        bytes,
+        folded: bytes.map((b) => FOLD[b] as number),
+        // A character holds public bits while it starts within the public bytes.
+        secretFrom: Math.max(0, Math.min(bytes.length, Math.floor((8 * publicBytes + 8 * shift) / 6) - skip)),
+        secretBytes: (from, to) => [Math.max(0, Math.ceil(bitOf(from) / 8)), Math.max(0, Math.min(secretBytes.length, Math.floor(bitOf(to) / 8)))],
+      });
+    }
+  }
+  return out;
 }
 
 function buildMatcher(secret: ScrubbedSecret): Matcher {
-  const forms: Form[] = spellings(secret.value, secret.publicPrefix).map(([text, secretFrom]) => {
-    const bytes = encoder.encode(text);
-    const part = bytes.length - secretFrom;
-    return { bytes, folded: bytes.map((b) => FOLD[b] as number), secretFrom, minRun: part >= 6 ? longestAllowedRun(part) : Number.POSITIVE_INFINITY };
-  });
+  const publicBytes = encoder.encode(secret.value.slice(0, secret.publicPrefix)).length;
+  const spelled = [
+    ...SPELLINGS.map((spell) => textualForm(secret.value, spell, secret.publicPrefix)),
+    ...base64Forms(encoder.encode(secret.value), publicBytes),
+  ];
+  const floor = runFloor(secret.value.slice(secret.publicPrefix));
+  const seen = new Set<string>();
+  const forms: Form[] = [];
+  for (const form of spelled) {
+    const key = decoder.decode(form.bytes);
+    if (form.bytes.length < 4 || seen.has(key)) continue;
+    seen.add(key);
+    const part = form.bytes.length - form.secretFrom;
+    forms.push({ ...form, minRun: part >= floor ? longestAllowedRun(part, floor) : Number.POSITIVE_INFINITY });
+  }
   const shortest = Math.min(...forms.map((f) => f.minRun));
   // Any stretch of `shortest` bytes holds a whole piece starting at a multiple of `piece` when
   // shortest ≥ 2·piece − 1; six bytes is the most a number key holds exactly.
@@ -149,7 +254,7 @@ function pieceKey(data: Uint8Array, at: number, length: number): number {
 }
 
 // The isolate's opened credentials are cached already (vault/credentials.ts); this keeps their
-// matchers beside them, bounded, instead of re-encoding each secret a dozen ways per request.
+// matchers beside them, bounded, instead of spelling each secret twenty ways per request.
 const MATCHERS_MAX = 256;
 const matchers = new Map<string, Matcher>();
 
@@ -164,12 +269,48 @@ function matcherOf(secret: SecretLike): Matcher {
   return built;
 }
 
-/** What scrubs the answer to a call: the matchers of the secrets it injected. */
-export type Scrubber = readonly Matcher[];
+/** What scrubs the answer to a call: the matchers of the secrets it injected, and what of them the agent sent itself. */
+export interface Scrubber {
+  matchers: readonly Matcher[];
+  /** Per matcher: the secret's byte ranges a run in the agent's own request spelled. */
+  sent: ReadonlyArray<ReadonlyArray<readonly [number, number]>>;
+}
 
-/** The scrubber for an answer to a call that injected `secrets` (null when none was). */
-export function scrubberFor(secrets: readonly SecretLike[]): Scrubber | null {
-  return secrets.length > 0 ? secrets.map(matcherOf) : null;
+/**
+ * The scrubber for an answer to a call that injected `secrets` (null when none was). `agentSent`
+ * is what the agent wrote (its URL, header values, body, prompt, arguments): runs found there,
+ * also once percent, JSON and HTML escapes are undone, are not redacted when they come back.
+ */
+export function scrubberFor(secrets: readonly SecretLike[], agentSent: ReadonlyArray<string | Uint8Array> = []): Scrubber | null {
+  if (secrets.length === 0) return null;
+  const ms = secrets.map(matcherOf);
+  const texts = agentSent.flatMap((piece) => {
+    const text = typeof piece === "string" ? piece : decoder.decode(piece);
+    return [...new Set([text, unescaped(text), unescaped(unescaped(text))])];
+  });
+  const sent = ms.map((m) => texts.flatMap((text) => runsIn(encoder.encode(text), m, true, null).map(({ secret }) => secret)));
+  return { matchers: ms, sent };
+}
+
+/** A text with percent escapes (and `+` for space), JSON `\u` and character escapes and HTML entities undone. */
+function unescaped(text: string): string {
+  const bytes: number[] = [];
+  const raw = encoder.encode(text.replace(/\+/g, " "));
+  for (let i = 0; i < raw.length; i++) {
+    const hex = raw[i] === 37 ? decoder.decode(raw.subarray(i + 1, i + 3)) : "";
+    if (/^[0-9a-fA-F]{2}$/.test(hex)) {
+      bytes.push(Number.parseInt(hex, 16));
+      i += 2;
+    } else bytes.push(raw[i] as number);
+  }
+  return decoder
+    .decode(new Uint8Array(bytes))
+    .replace(/\\u([0-9a-fA-F]{4})/g, (_m, h: string) => String.fromCharCode(Number.parseInt(h, 16)))
+    .replace(/\\([\\/"'])/g, "$1")
+    .replace(
+      /&(amp|lt|gt|quot|apos|#39|#x27);/g,
+      (_m, e: string) => ({ amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", "#39": "'", "#x27": "'" })[e] ?? "",
+    );
 }
 
 function indexOf(hay: Uint8Array, needle: Uint8Array, from: number): number {
@@ -181,53 +322,73 @@ function indexOf(hay: Uint8Array, needle: Uint8Array, from: number): number {
   return -1;
 }
 
+interface Run {
+  /** Where it stands in the data. */
+  at: [number, number];
+  /** The secret's bytes it spells whole. */
+  secret: [number, number];
+}
+
 /**
- * The byte ranges of `data` to redact: every run of a form whose secret part reaches the form's
- * `minRun` (the whole form among them), and every whole form too short for that. Unless `final`,
- * a run that reaches the end of `data` and could go on in the next chunk is left for then (the
- * stream holds it back).
+ * The runs of `data` worth redacting under one matcher: every run of a form whose secret part
+ * reaches the form's `minRun` (the whole form among them), and every whole form too short for
+ * that; those the agent sent itself (`sent`) left out. Unless `final`, a run that reaches the end
+ * of `data` and could go on in the next chunk is left for then (the stream holds it back).
  */
-function redactions(data: Uint8Array, matchers: readonly Matcher[], final: boolean): Array<[number, number]> {
-  const found: Array<[number, number]> = [];
-  for (const m of matchers) {
-    // A form whose secret part is too short for runs is redacted only whole.
-    for (const { bytes, minRun } of m.forms) {
-      if (Number.isFinite(minRun)) continue;
-      for (let at = indexOf(data, bytes, 0); at !== -1; at = indexOf(data, bytes, at + bytes.length)) found.push([at, at + bytes.length]);
-    }
-    if (m.piece === 0) continue;
-    // A run already followed from an earlier anchor, by form and alignment, is not followed again.
-    const followed = new Map<number, number>();
-    const { piece, stride, pieces, pairs, forms } = m;
-    for (let i = 0; i + piece <= data.length; i += stride) {
-      const pair = (FOLD[data[i] as number] as number) | ((FOLD[data[i + 1] as number] as number) << 8);
-      if (((pairs[pair >> 3] as number) & (1 << (pair & 7))) === 0) continue;
-      const anchors = pieces.get(pieceKey(data, i, piece));
-      if (!anchors) continue;
-      for (const [f, j] of anchors) {
-        const alignment = (i - j) * 16 + f;
-        if ((followed.get(alignment) ?? -1) > i) continue;
-        const form = forms[f] as Form;
-        const bytes = form.folded;
-        let start = i;
-        let from = j;
-        while (start > 0 && from > 0 && FOLD[data[start - 1] as number] === bytes[from - 1]) {
-          start--;
-          from--;
-        }
-        let end = i + piece;
-        let to = j + piece;
-        while (end < data.length && to < bytes.length && FOLD[data[end] as number] === bytes[to]) {
-          end++;
-          to++;
-        }
-        followed.set(alignment, end);
-        if (!final && end === data.length && to < bytes.length) continue;
-        if (to - Math.max(from, form.secretFrom) >= form.minRun) found.push([start, end]);
-      }
+function runsIn(data: Uint8Array, m: Matcher, final: boolean, sent: ReadonlyArray<readonly [number, number]> | null): Run[] {
+  const found: Run[] = [];
+  // A form whose secret part is too short for runs is redacted only whole.
+  for (const form of m.forms) {
+    if (Number.isFinite(form.minRun)) continue;
+    const { bytes } = form;
+    for (let at = indexOf(data, bytes, 0); at !== -1; at = indexOf(data, bytes, at + bytes.length)) {
+      found.push({ at: [at, at + bytes.length], secret: form.secretBytes(0, bytes.length) });
     }
   }
-  return merged(found);
+  if (m.piece === 0) return found;
+  // A run already followed from an earlier anchor, by form and alignment, is not followed again;
+  // nor is a stretch already covered by a run redacted (a degenerate secret would follow every one).
+  const followed = new Map<number, number>();
+  let covered = 0;
+  const { piece, stride, pieces, pairs, forms } = m;
+  for (let i = 0; i + piece <= data.length; i += stride) {
+    if (i < covered) continue;
+    const pair = (FOLD[data[i] as number] as number) | ((FOLD[data[i + 1] as number] as number) << 8);
+    if (((pairs[pair >> 3] as number) & (1 << (pair & 7))) === 0) continue;
+    const anchors = pieces.get(pieceKey(data, i, piece));
+    if (!anchors) continue;
+    for (const [f, j] of anchors) {
+      const alignment = (i - j) * 32 + f;
+      if ((followed.get(alignment) ?? -1) > i) continue;
+      const form = forms[f] as Form;
+      const bytes = form.folded;
+      let start = i;
+      let from = j;
+      while (start > 0 && from > 0 && FOLD[data[start - 1] as number] === bytes[from - 1]) {
+        start--;
+        from--;
+      }
+      let end = i + piece;
+      let to = j + piece;
+      while (end < data.length && to < bytes.length && FOLD[data[end] as number] === bytes[to]) {
+        end++;
+        to++;
+      }
+      followed.set(alignment, end);
+      if (!final && end === data.length && to < bytes.length) continue;
+      if (to - Math.max(from, form.secretFrom) < form.minRun) continue;
+      const secret = form.secretBytes(from, to);
+      if (sent?.some(([a, b]) => a <= secret[0] && secret[1] <= b)) continue;
+      found.push({ at: [start, end], secret });
+      covered = Math.max(covered, end);
+    }
+  }
+  return found;
+}
+
+/** The byte ranges of `data` to redact under every matcher, merged. */
+function redactions(data: Uint8Array, scrubber: Scrubber, final: boolean): Array<[number, number]> {
+  return merged(scrubber.matchers.flatMap((m, k) => runsIn(data, m, final, scrubber.sent[k] ?? null).map((r) => r.at)));
 }
 
 function merged(ranges: Array<[number, number]>): Array<[number, number]> {
@@ -261,16 +422,44 @@ function replaced(data: Uint8Array, ranges: ReadonlyArray<readonly [number, numb
 }
 
 /** A whole body with every form of the secrets, whole or a long-enough run of it, replaced (StreamScrubber for a stream). */
-export function scrubBytes(data: Uint8Array, matchers: readonly Matcher[]): Uint8Array {
-  return replaced(data, redactions(data, matchers, true));
+export function scrubBytes(data: Uint8Array, scrubber: Scrubber): Uint8Array {
+  return replaced(data, redactions(data, scrubber, true));
 }
 
-/** The same for a text (an error message, a tool's result). */
-export function scrubText(text: string, secrets: readonly SecretLike[]): string {
-  if (secrets.length === 0) return text;
+/** The same for a text (an error message, a tool's result); `agentSent` as for `scrubberFor`. */
+export function scrubText(text: string, secrets: readonly SecretLike[], agentSent: ReadonlyArray<string | Uint8Array> = []): string {
+  const scrubber = scrubberFor(secrets, agentSent);
+  if (!scrubber) return text;
   const bytes = encoder.encode(text);
-  const ranges = redactions(bytes, secrets.map(matcherOf), true);
-  return ranges.length === 0 ? text : decoder.decode(replaced(bytes, ranges));
+  const ranges = redactions(bytes, scrubber, true);
+  if (ranges.length === 0) return text;
+  // Cut the text itself at the ranges' characters, so what is kept stays as it was (a lone surrogate too).
+  const indexAt = new Map<number, number>();
+  let offset = 0;
+  let index = 0;
+  for (const char of text) {
+    indexAt.set(offset, index);
+    const code = char.codePointAt(0) as number;
+    offset += code < 0x80 ? 1 : code < 0x800 ? 2 : code < 0x10000 ? 3 : 4;
+    index += char.length;
+  }
+  indexAt.set(offset, index);
+  // A range's ends fall on a character's first byte, or inside one: widened to the whole character.
+  const startOf = (b: number) => {
+    while (!indexAt.has(b)) b--;
+    return indexAt.get(b) as number;
+  };
+  const endOf = (b: number) => {
+    while (!indexAt.has(b)) b++;
+    return indexAt.get(b) as number;
+  };
+  let out = "";
+  let from = 0;
+  for (const [s, e] of ranges) {
+    out += `${text.slice(from, startOf(s))}[REDACTED]`;
+    from = endOf(e);
+  }
+  return out + text.slice(from);
 }
 
 /**
@@ -278,13 +467,13 @@ export function scrubText(text: string, secrets: readonly SecretLike[]): string 
  * the longest form's length (no run is longer), so the answer still streams.
  */
 export class StreamScrubber {
-  readonly #matchers: readonly Matcher[];
+  readonly #scrubber: Scrubber;
   readonly #hold: number;
   #pending = new Uint8Array(0);
 
-  constructor(matchers: readonly Matcher[]) {
-    this.#matchers = matchers;
-    this.#hold = Math.max(0, ...matchers.map((m) => m.longest));
+  constructor(scrubber: Scrubber) {
+    this.#scrubber = scrubber;
+    this.#hold = Math.max(0, ...scrubber.matchers.map((m) => m.longest));
   }
 
   /** The clean bytes that can go out now (possibly none). */
@@ -292,9 +481,14 @@ export class StreamScrubber {
     const joined = new Uint8Array(this.#pending.length + chunk.length);
     joined.set(this.#pending);
     joined.set(chunk, this.#pending.length);
-    const ranges = redactions(joined, this.#matchers, false);
+    // Nothing can go out before more than `hold` bytes are held.
+    if (joined.length <= this.#hold) {
+      this.#pending = joined;
+      return joined.subarray(0, 0);
+    }
+    const ranges = redactions(joined, this.#scrubber, false);
     // Held back: the last `hold` bytes, less any redaction that starts before them (it goes out whole).
-    let emit = Math.max(0, joined.length - this.#hold);
+    let emit = joined.length - this.#hold;
     const out: Array<[number, number]> = [];
     for (const r of ranges) {
       if (r[0] >= emit) break;
@@ -307,7 +501,7 @@ export class StreamScrubber {
 
   /** What was held back, scrubbed, once the body has ended. */
   flush(): Uint8Array | null {
-    return this.#pending.length ? scrubBytes(this.#pending, this.#matchers) : null;
+    return this.#pending.length ? scrubBytes(this.#pending, this.#scrubber) : null;
   }
 }
 
@@ -315,9 +509,9 @@ export class StreamScrubber {
  * Header values holding a secret, whole or a long-enough run of it, are replaced outright; a
  * header whose name holds one is dropped.
  */
-export function scrubHeaders(headers: Headers, matchers: readonly Matcher[]): Headers {
+export function scrubHeaders(headers: Headers, scrubber: Scrubber): Headers {
   const out = new Headers();
-  const holds = (text: string) => redactions(encoder.encode(text), matchers, true).length > 0;
+  const holds = (text: string) => redactions(encoder.encode(text), scrubber, true).length > 0;
   headers.forEach((value, name) => {
     if (!holds(name)) out.append(name, holds(value) ? "[REDACTED]" : value);
   });

@@ -216,7 +216,8 @@ export async function callUpstreamTool(
         return t.success ? t.data.text : "[non-text content]";
       })
       .join("\n");
-    return { text: scrubText(text, secrets), isError: result.isError === true };
+    // The agent's arguments may come back in the result: runs of the secret there are its own.
+    return { text: scrubText(text, secrets, [JSON.stringify(args)]), isError: result.isError === true };
   } catch (error) {
     const withdrawal = withdrawalOf(withdrawn);
     if (withdrawal) throw withdrawal;

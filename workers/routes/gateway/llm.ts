@@ -250,7 +250,8 @@ async function exchange(
 ): Promise<Response> {
   if (!response.ok) {
     deadline.clear();
-    const mapped = await mapUpstreamError(kind, response, [apiKey]);
+    // What the provider was sent comes back in its errors (a model's name): runs of the key there are the agent's own.
+    const mapped = await mapUpstreamError(kind, response, [apiKey], undefined, [call.upstreamBody, c.req.url]);
     const code = mapped.status >= 500 ? "upstream_error" : "bad_request";
     span.set({ "palisade.upstream.status_code": response.status });
     span.fail(code);
