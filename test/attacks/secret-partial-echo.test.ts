@@ -9,6 +9,7 @@ import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { head, len, setRaw } from "./support/raw-upstream.js";
 import { BASE, call, seedOrg, withClientAddress } from "../workers/support/api.js";
+import { auditOf } from "../workers/support/tools.js";
 
 const BEARER = "ghp_Part1al/Echo7+Secret0123456789abcdefQRST";
 const USER = "svc-release-deploybot";
@@ -19,6 +20,10 @@ const MOST = 11;
 const target = new URL(env.TEST_TARGET_URL);
 
 async function agentWith(label: string, secret: string, inject: Record<string, string>): Promise<string> {
+  return (await agentAndOrg(label, secret, inject)).token;
+}
+
+async function agentAndOrg(label: string, secret: string, inject: Record<string, string>) {
   const org = await seedOrg(label);
   const t = org.apiKey;
   const cred = await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: t, body: { name: "c", secret, inject } });
@@ -29,7 +34,14 @@ async function agentWith(label: string, secret: string, inject: Record<string, s
     body: {
       name: label,
       egress: [
-        { host: "127.0.0.1", ports: [Number(target.port)], methods: ["GET"], paths: ["/red18raw"], credential: "c", credentialOverHttp: true },
+        {
+          host: "127.0.0.1",
+          ports: [Number(target.port)],
+          methods: ["GET"],
+          paths: ["/red18raw", "/reflect"],
+          credential: "c",
+          credentialOverHttp: true,
+        },
       ],
     },
   });
@@ -38,7 +50,7 @@ async function agentWith(label: string, secret: string, inject: Record<string, s
   expect(attached.status).toBe(201);
   const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: t, body: { name: `${label}-bot`, autonomy: 5 } });
   expect(agent.status, agent.text).toBe(201);
-  return agent.json.token;
+  return { org, token: agent.json.token as string };
 }
 
 let bearerAgent: string;
@@ -198,5 +210,38 @@ describe("answers that hold no secret come back as sent", () => {
     const got = new Uint8Array(await res.arrayBuffer());
     expect(got.length).toBe(bytes.length);
     expect(got).toEqual(bytes.map((b) => (b === 1 ? 2 : b)));
+  });
+});
+
+describe("a reflecting upstream and the agent's guesses", () => {
+  it("attack: guesses of the next byte after a known start come back as sent, none singled out, and the hop is audited as a credential probe", async () => {
+    const { org, token } = await agentAndOrg("echo-guess", BEARER, { type: "bearer" });
+    // Eleven bytes from the middle (what a cut echo may show), then each candidate for the next.
+    const known = BEARER.slice(24, 35);
+    const guesses = [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"].map((c) => known + c);
+    const res = await exports.default.fetch(
+      new Request(`${BASE}/egress/${env.TEST_TARGET_URL}/reflect?q=${guesses.join("-")}`, {
+        headers: withClientAddress({ authorization: `Bearer ${token}` }),
+      }),
+    );
+    const text = await res.text();
+    expect(res.status).toBe(200);
+    // Every guess as sent (the right one too), the injected credential's own echo redacted.
+    expect(text).toContain(`?q=${guesses.join("-")}`);
+    expect(text).toContain("Bearer [REDACTED]");
+    const hops = await auditOf(org, "egress.request");
+    expect(hops.some((e) => e.details.probe === "credential")).toBe(true);
+  });
+
+  it("an agent's ordinary request is no probe", async () => {
+    const { org, token } = await agentAndOrg("echo-plain", BEARER, { type: "bearer" });
+    const res = await exports.default.fetch(
+      new Request(`${BASE}/egress/${env.TEST_TARGET_URL}/reflect?q=weather`, { headers: withClientAddress({ authorization: `Bearer ${token}` }) }),
+    );
+    expect(res.status).toBe(200);
+    await res.text();
+    const hops = await auditOf(org, "egress.request");
+    expect(hops.length).toBeGreaterThan(0);
+    expect(hops.some((e) => "probe" in e.details)).toBe(false);
   });
 });

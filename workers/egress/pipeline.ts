@@ -122,7 +122,12 @@ function credentialHeaders(rows: CredentialRow[]): string[] {
   });
 }
 
-function auditHop(ctx: OutboundContext, decision: EgressDecision, hop: number, outcome: { status?: number; error?: string; pii?: ExitAudit } = {}) {
+function auditHop(
+  ctx: OutboundContext,
+  decision: EgressDecision,
+  hop: number,
+  outcome: { status?: number; error?: string; pii?: ExitAudit; probe?: boolean } = {},
+) {
   const { agent } = ctx.rights;
   void recordAudit(
     ctx.env,
@@ -142,6 +147,8 @@ function auditHop(ctx: OutboundContext, decision: EgressDecision, hop: number, o
         ...(outcome.error ? { error: outcome.error } : {}),
         ...(outcome.pii ? { pii: outcome.pii } : {}),
         ...(decision.credential ? { credential: decision.credential } : {}),
+        // The agent's request held a long run of the credential it was injected with: it knows or guessed part of it.
+        ...(outcome.probe ? { probe: "credential" } : {}),
       },
     },
     { waitUntil: ctx.waitUntil },
@@ -351,6 +358,9 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
       outbound.headers.delete("if-range");
     }
 
+    // Built per hop (a hop may inject a credential the first did not); the agent never sees the probe's finding.
+    const scrubber = scrubberFor(secrets, agentSent);
+    const probe = scrubber?.sent.some((ranges) => ranges.length > 0) === true;
     let response: Response;
     try {
       response = route
@@ -360,7 +370,7 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
       if (mode.kind === "egress") auditHop(ctx, decision, hop, { error: error instanceof AppError ? error.code : "internal" });
       throw error;
     }
-    if (mode.kind === "egress") auditHop(ctx, decision, hop, { status: response.status, ...(hop === 0 && pii ? { pii } : {}) });
+    if (mode.kind === "egress") auditHop(ctx, decision, hop, { status: response.status, probe, ...(hop === 0 && pii ? { pii } : {}) });
     span.set({
       "http.response.status_code": response.status,
       "http.request.resend_count": hop > 0 ? hop : undefined,
@@ -378,7 +388,7 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
       }
       continue;
     }
-    const answer = await scrubbedAnswer(response, scrubberFor(secrets, agentSent), route !== undefined, watch);
+    const answer = await scrubbedAnswer(response, scrubber, route !== undefined, watch);
     // Which rule let the request through (the same reference explain and the audit trail give).
     const rule = ruleRef(decision);
     if (mode.kind === "egress" && rule) answer.headers.set(RULE_HEADER, rule);
