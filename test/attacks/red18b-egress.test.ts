@@ -85,19 +85,20 @@ describe("r18b: legitimate answers that end like the start of a secret form", ()
 });
 
 // Found by red team 18b (present before that round too): an upstream that echoes a secret cut
-// short (a truncated log line, a JSON field, an error page) showed its start; a long-enough run of
-// any form is now redacted wherever it stands (test/attacks/secret-partial-echo.test.ts).
+// short (a truncated log line, a JSON field, an error page) shows its start. Accepted since red
+// teams 19 and 19b: redacting pieces makes the redaction an oracle on the agent's own guesses
+// (workers/egress/scrub.ts, test/attacks/credential-echo.test.ts); skipped by title.
 describe("r18b: a secret cut by the upstream, followed by a few more bytes", () => {
-  it.each([
+  it.skip.each([
     ["JSON field truncated", (s: string) => `{"authorization":"Bearer ${s.slice(0, 30)}"}`],
     ["newline after the cut", (s: string) => `echo: Bearer ${s.slice(0, 30)}\n`],
     ["HTML error page", (s: string) => `<p>Not found: /x?auth=${s.slice(0, 30)}</p></body></html>`],
-  ])("%s: at most 3 bytes of the secret reach the agent", async (_name, make) => {
+  ])("accepted: %s: at most 3 bytes of the secret reach the agent", async (_name, make) => {
     const body = make(SECRET);
     const o = await via(bearerAgent, `/red18raw?id=${await setRaw(head("200 OK", { "content-length": len(body) }) + body)}`);
     expect("hung" in o ? "hung" : longestPiece(o.text, SECRET)).toBe("");
   });
-  it("a header echoing a cut secret shows at most 3 bytes of it", async () => {
+  it.skip("accepted: a header echoing a cut secret shows at most 3 bytes of it", async () => {
     const o = await via(
       bearerAgent,
       `/red18raw?id=${await setRaw(`${head("200 OK", { "content-length": 2, "x-debug-auth": `Bearer ${SECRET.slice(0, 30)}` })}ok`)}`,

@@ -18,9 +18,7 @@ async function errorFor(model: string): Promise<string> {
     },
     { status: 404 },
   );
-  // As the LLM route calls it: what the provider was sent (the agent's model name among it) is the agent's own.
-  const sent = JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] });
-  const json = (await (await mapUpstreamError("openai", upstream, [KEY], undefined, [sent])).json()) as { error: { message: string } };
+  const json = (await (await mapUpstreamError("openai", upstream, [KEY])).json()) as { error: { message: string } };
   return json.error.message;
 }
 

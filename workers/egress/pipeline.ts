@@ -15,7 +15,7 @@ import type { EgressDecision } from "../policy/decide.js";
 import { connectedHostOf, tunnelOf } from "../sandboxes/service.js";
 import { credentialRowsOf, injectOf, openCredentialCached } from "../vault/credentials.js";
 import { credentialHeaderName, injectCredential, stripClientAuth } from "../vault/inject.js";
-import { type ScrubbedSecret, type Scrubber, StreamScrubber, injectedSecret, scrubBytes, scrubHeaders, scrubberFor } from "./scrub.js";
+import { type ScrubbedSecret, type Scrubber, StreamScrubber, injectedSecrets, probeIn, scrubBytes, scrubHeaders, scrubberFor } from "./scrub.js";
 import { decodedForScan } from "./content-decoding.js";
 import { tokenKindOf } from "../identity/tokens.js";
 import { type ExitAudit, checkExit } from "../pii/exit-check.js";
@@ -266,8 +266,9 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
   const first = request.url;
   let { url, method, body } = request;
   const secrets: ScrubbedSecret[] = [];
-  // What the agent wrote (its URL, headers and body, and the body decoded): a run of a secret found
-  // there is its own guess coming back, not redacted (scrub.ts says why).
+  // What the agent wrote (its URL, headers and body, and the body decoded): a long piece of the
+  // credential there is audited as a probe (scrub.ts, probeIn).
+  let probe: boolean | undefined;
   const agentSent: Array<string | Uint8Array> = [request.url.href, ...[...request.headers].map(([name, value]) => `${name}: ${value}`)];
   if (request.body !== null) agentSent.push(request.body);
   let pii: ExitAudit = null;
@@ -351,16 +352,15 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
         throw new AppError("policy_denied", "the tool's credential is sent over https only (the tool may set credentialOverHttp)");
       }
       const opened = await openCredentialCached(env, credentialRow);
-      secrets.push(injectedSecret(opened.inject, opened.secret));
+      secrets.push(...injectedSecrets(opened.inject, opened.secret));
       outbound = injectCredential(outbound, opened.inject, opened.secret);
       // Ranges would let an echoing upstream hand the secret back in pieces too short to recognise.
       outbound.headers.delete("range");
       outbound.headers.delete("if-range");
     }
 
-    // Built per hop (a hop may inject a credential the first did not); the agent never sees the probe's finding.
-    const scrubber = scrubberFor(secrets, agentSent);
-    const probe = scrubber?.sent.some((ranges) => ranges.length > 0) === true;
+    // Read once, when a credential is first injected; the agent never sees the finding.
+    probe ??= secrets.length > 0 ? probeIn(secrets, agentSent) : undefined;
     let response: Response;
     try {
       response = route
@@ -370,7 +370,8 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
       if (mode.kind === "egress") auditHop(ctx, decision, hop, { error: error instanceof AppError ? error.code : "internal" });
       throw error;
     }
-    if (mode.kind === "egress") auditHop(ctx, decision, hop, { status: response.status, probe, ...(hop === 0 && pii ? { pii } : {}) });
+    if (mode.kind === "egress")
+      auditHop(ctx, decision, hop, { status: response.status, probe: probe === true, ...(hop === 0 && pii ? { pii } : {}) });
     span.set({
       "http.response.status_code": response.status,
       "http.request.resend_count": hop > 0 ? hop : undefined,
@@ -388,7 +389,7 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
       }
       continue;
     }
-    const answer = await scrubbedAnswer(response, scrubber, route !== undefined, watch);
+    const answer = await scrubbedAnswer(response, scrubberFor(secrets), route !== undefined, watch);
     // Which rule let the request through (the same reference explain and the audit trail give).
     const rule = ruleRef(decision);
     if (mode.kind === "egress" && rule) answer.headers.set(RULE_HEADER, rule);

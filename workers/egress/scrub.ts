@@ -1,12 +1,16 @@
 // Removes injected secrets from whatever comes back: an upstream that echoes request headers
-// (debug endpoints, reflection bugs) must not hand the agent the credential it never saw, whole or
-// in part. A truncated echo (a log line cut at a fixed width, the tail of a header, a window of an
-// encoded form) is as good as the whole where the agent can move the cut, so any long-enough run of
-// a secret's form is redacted, not only the form entire.
+// (debug endpoints, reflection bugs) must not hand the agent the credential it never saw. Every
+// spelling an upstream plausibly uses is recognised (encodings, escapes, hex, base64 at any offset
+// of its groups, any letter case), wherever it stands in a header or a body.
 //
-// A run the agent itself sent is left alone: an upstream that reflects the agent's input would
-// otherwise tell it which of its guesses ("the bytes I know" + one more) is a run of the secret,
-// and the redaction would spell the secret out byte by byte.
+// Only a whole secret is redacted, never a piece of one. Redacting long-enough pieces (a secret
+// echoed cut short) was tried and taken out: the agent can make any upstream hand its own text
+// back (a reflecting endpoint, or text it stores and reads back: an issue, a note), and a
+// redaction that fires on a piece tells it which of its guesses ("the bytes I know" + one more)
+// is a piece of the secret. Red teams 19 and 19b rebuilt a 93-character token that way in under
+// 200 requests, starting from its public prefix. Recognising pieces stays, for the audit only:
+// a request that holds a long piece of the credential it is sent with is flagged (`probeIn`),
+// which the agent never sees.
 import type { InjectSpec } from "../../schema/credentials.js";
 
 const encoder = new TextEncoder();
@@ -15,7 +19,8 @@ export const SCRUBBED = encoder.encode("[REDACTED]");
 
 /**
  * A secret as it is injected. `publicPrefix` counts the leading characters that are no secret (a
- * basic credential's user name and colon): runs that lie only there are left in the answer.
+ * basic credential's user name and colon): the password alone is the secret, and the user name
+ * alone is left in the answer.
  */
 export interface ScrubbedSecret {
   value: string;
@@ -27,33 +32,33 @@ const PLACEHOLDER_PASSWORD = /^(?:|x|x-oauth-basic|api_token|api|token|password|
 
 /**
  * What the gateway must look for once it injects `secret` as `inject` says. A basic credential's
- * user name is public unless the key is the user name (a short or placeholder password, as
- * Stripe, Freshdesk and GitHub take keys).
+ * user name is public unless the key is the user name (an empty, short or placeholder password,
+ * as Stripe, Freshdesk and GitHub take keys): then the user name alone is a secret too.
  */
-export function injectedSecret(inject: InjectSpec, secret: string): ScrubbedSecret {
-  if (inject.type !== "basic") return { value: secret, publicPrefix: 0 };
+export function injectedSecrets(inject: InjectSpec, secret: string): ScrubbedSecret[] {
+  if (inject.type !== "basic") return [{ value: secret, publicPrefix: 0 }];
   const colon = secret.indexOf(":");
   const password = secret.slice(colon + 1);
-  return { value: secret, publicPrefix: password.length < 8 || PLACEHOLDER_PASSWORD.test(password) ? 0 : colon + 1 };
+  if (password.length >= 8 && !PLACEHOLDER_PASSWORD.test(password)) return [{ value: secret, publicPrefix: colon + 1 }];
+  return [{ value: secret, publicPrefix: 0 }, ...(colon >= 4 ? [{ value: secret.slice(0, colon), publicPrefix: 0 }] : [])];
 }
 
 type SecretLike = string | ScrubbedSecret;
 
 /**
- * The shortest run of a form's secret part that is redacted: a quarter of the part, plus one, so
- * that a start and an end shorter than this together still leave half of it unknown; at least
- * `floor` bytes (runFloor: shorter runs of a password or a numeric key turn up in ordinary
- * answers, "Winter" of "Winter2024!"), at most 12 (a 12-byte run of a token is never there by
- * chance). A part shorter than `floor` is redacted only whole.
+ * The piece of a form's secret part that flags a request as a probe: a quarter of the part, plus
+ * one (a start and an end shorter than this together leave half of it unknown); at least `floor`
+ * bytes (runFloor: shorter pieces of a password or a numeric key turn up in ordinary requests),
+ * at most 12 (a 12-byte piece of a token is never there by chance).
  */
 function longestAllowedRun(secretPart: number, floor: number): number {
   return Math.min(12, Math.max(floor, Math.ceil(secretPart / 4) + 1));
 }
 
 /**
- * The shortest run redacted for a secret: about 40 bits of it, so that ordinary answers do not
- * hold one by chance — 8 characters of a mixed key or password, 10 of a hex key, 12 of a
- * numeric one (an order id may share 8 digits with a 20-digit key).
+ * The shortest piece of a secret that flags a probe: about 40 bits of it, so that ordinary
+ * requests do not hold one by chance — 8 characters of a mixed key or password, 10 of a hex key,
+ * 12 of a numeric one (an order id may share 8 digits with a 20-digit key).
  */
 function runFloor(secretPart: string): number {
   if (/^\d+$/.test(secretPart)) return 12;
@@ -67,7 +72,13 @@ interface Form {
   folded: Uint8Array;
   /** Where the secret part starts (after the public prefix's spelling). */
   secretFrom: number;
-  /** The shortest run of the secret part that is redacted; Infinity when only the whole form is. */
+  /**
+   * The secret's bytes a run must spell to be the whole secret: all of them (past the public
+   * prefix) for a textual form; for base64, those not sharing an encoded group with whatever
+   * stands beside the secret ("Bearer " before a token, ":X" after a key), at most two at each end.
+   */
+  whole: [number, number];
+  /** The shortest run of the secret part that flags a probe; Infinity for a part too short for pieces (matched whole, exactly). */
   minRun: number;
   /** The secret's bytes a run [from, to) of this form spells whole: [first, end), possibly empty. */
   secretBytes(from: number, to: number): [number, number];
@@ -152,6 +163,7 @@ function textualForm(secret: string, spell: Spell, publicPrefix: number): Omit<F
     bytes,
     folded: bytes.map((b) => FOLD[b] as number),
     secretFrom,
+    whole: [encoder.encode(secret.slice(0, publicPrefix)).length, starts.length],
     secretBytes: (from, to) => {
       let first = 0;
       while (first < starts.length && (starts[first] as number) < from) first++;
@@ -180,9 +192,12 @@ function base64Forms(secretBytes: Uint8Array, publicBytes: number): Array<Omit<F
       const bytes = encoder.encode(text);
       // Character i holds bits [6(i + skip), 6(i + skip) + 6) of the shifted bytes; secret byte b is bits [8(b + shift), 8(b + shift) + 8).
       const bitOf = (i: number) => 6 * (i + skip) - 8 * shift;
+      const n = secretBytes.length;
       out.push({
         bytes,
         folded: bytes.map((b) => FOLD[b] as number),
+        // The first group holds `shift` other bytes (left out of the form), the last may hold the bytes after the secret.
+        whole: [Math.max(publicBytes, shift === 0 ? 0 : 3 - shift), n - ((n + shift) % 3)],
         // A character holds public bits while it starts within the public bytes.
         secretFrom: Math.max(0, Math.min(bytes.length, Math.floor((8 * publicBytes + 8 * shift) / 6) - skip)),
         secretBytes: (from, to) => [Math.max(0, Math.ceil(bitOf(from) / 8)), Math.max(0, Math.min(secretBytes.length, Math.floor(bitOf(to) / 8)))],
@@ -237,7 +252,14 @@ function buildMatcher(secret: ScrubbedSecret): Matcher {
       if (!everyOffset) for (let j = Math.max(form.secretFrom, end - piece); j <= end; j++) anchor(form, f, j);
     });
   }
-  return { forms, piece, stride: everyOffset ? piece : 1, pieces, pairs, longest: Math.max(0, ...forms.map((f) => f.bytes.length)) };
+  return {
+    forms,
+    piece,
+    stride: everyOffset ? piece : 1,
+    pieces,
+    pairs,
+    longest: Math.max(0, ...forms.map((f) => f.bytes.length)),
+  };
 }
 
 /** The most secret-part bytes (over all forms) indexed at every offset; about 200 characters of secret. */
@@ -269,33 +291,40 @@ function matcherOf(secret: SecretLike): Matcher {
   return built;
 }
 
-/** What scrubs the answer to a call: the matchers of the secrets it injected, and what of them the agent sent itself. */
+/** What scrubs the answer to a call: the matchers of the secrets it injected. */
 export interface Scrubber {
   matchers: readonly Matcher[];
-  /** Per matcher: the secret's byte ranges a run in the agent's own request spelled. */
-  sent: ReadonlyArray<ReadonlyArray<readonly [number, number]>>;
 }
+
+/** The scrubber for an answer to a call that injected `secrets` (null when none was). */
+export function scrubberFor(secrets: readonly SecretLike[]): Scrubber | null {
+  return secrets.length > 0 ? { matchers: secrets.map(matcherOf) } : null;
+}
+
+/** How much of each piece the agent sent is read for probes (the audit's flag, not a control). */
+const PROBE_READ = 256 * 1024;
 
 /**
- * The scrubber for an answer to a call that injected `secrets` (null when none was). `agentSent`
- * is what the agent wrote (its URL, header values, body, prompt, arguments): runs found there,
- * also once percent, JSON and HTML escapes are undone, are not redacted when they come back.
+ * Whether what the agent sent (its URL, header values, body) holds a long piece of one of
+ * `secrets`, raw or in a spelling the matcher knows, also once percent escapes are undone: it
+ * knows or is guessing part of a credential it never saw. For the audit only: the agent's answer
+ * is the same either way.
  */
-export function scrubberFor(secrets: readonly SecretLike[], agentSent: ReadonlyArray<string | Uint8Array> = []): Scrubber | null {
-  if (secrets.length === 0) return null;
+export function probeIn(secrets: readonly SecretLike[], agentSent: ReadonlyArray<string | Uint8Array>): boolean {
+  if (secrets.length === 0) return false;
   const ms = secrets.map(matcherOf);
-  const texts = agentSent.flatMap((piece) => {
-    const text = typeof piece === "string" ? piece : decoder.decode(piece);
-    return [...new Set([text, unescaped(text), unescaped(unescaped(text))])];
-  });
-  const sent = ms.map((m) => texts.flatMap((text) => runsIn(encoder.encode(text), m, true, null).map(({ secret }) => secret)));
-  return { matchers: ms, sent };
+  for (const piece of agentSent) {
+    const bytes = (typeof piece === "string" ? encoder.encode(piece) : piece).subarray(0, PROBE_READ);
+    const variants = [bytes, encoder.encode(percentDecoded(decoder.decode(bytes)))];
+    if (variants.some((v) => ms.some((m) => runsIn(v, m, true, "probe").length > 0))) return true;
+  }
+  return false;
 }
 
-/** A text with percent escapes (and `+` for space), JSON `\u` and character escapes and HTML entities undone. */
-function unescaped(text: string): string {
-  const bytes: number[] = [];
+/** A text with its percent escapes (and `+` for space) undone, bytewise. */
+function percentDecoded(text: string): string {
   const raw = encoder.encode(text.replace(/\+/g, " "));
+  const bytes: number[] = [];
   for (let i = 0; i < raw.length; i++) {
     const hex = raw[i] === 37 ? decoder.decode(raw.subarray(i + 1, i + 3)) : "";
     if (/^[0-9a-fA-F]{2}$/.test(hex)) {
@@ -303,14 +332,7 @@ function unescaped(text: string): string {
       i += 2;
     } else bytes.push(raw[i] as number);
   }
-  return decoder
-    .decode(new Uint8Array(bytes))
-    .replace(/\\u([0-9a-fA-F]{4})/g, (_m, h: string) => String.fromCharCode(Number.parseInt(h, 16)))
-    .replace(/\\([\\/"'])/g, "$1")
-    .replace(
-      /&(amp|lt|gt|quot|apos|#39|#x27);/g,
-      (_m, e: string) => ({ amp: "&", lt: "<", gt: ">", quot: '"', apos: "'", "#39": "'", "#x27": "'" })[e] ?? "",
-    );
+  return decoder.decode(new Uint8Array(bytes));
 }
 
 function indexOf(hay: Uint8Array, needle: Uint8Array, from: number): number {
@@ -330,12 +352,14 @@ interface Run {
 }
 
 /**
- * The runs of `data` worth redacting under one matcher: every run of a form whose secret part
- * reaches the form's `minRun` (the whole form among them), and every whole form too short for
- * that; those the agent sent itself (`sent`) left out. Unless `final`, a run that reaches the end
- * of `data` and could go on in the next chunk is left for then (the stream holds it back).
+ * The runs of `data` under one matcher: for "redact", each that spells the whole secret past its
+ * public prefix (any letter case; base64 less its edge groups, `whole`); for "probe", each whose
+ * piece of the secret part reaches the form's `minRun`. A form whose part is too short for pieces
+ * is matched whole, exactly, either way. Unless `final`,
+ * a run that reaches the end of `data` and could go on in the next chunk is left for then (the
+ * stream holds it back).
  */
-function runsIn(data: Uint8Array, m: Matcher, final: boolean, sent: ReadonlyArray<readonly [number, number]> | null): Run[] {
+function runsIn(data: Uint8Array, m: Matcher, final: boolean, purpose: "redact" | "probe"): Run[] {
   const found: Run[] = [];
   // A form whose secret part is too short for runs is redacted only whole.
   for (const form of m.forms) {
@@ -347,7 +371,8 @@ function runsIn(data: Uint8Array, m: Matcher, final: boolean, sent: ReadonlyArra
   }
   if (m.piece === 0) return found;
   // A run already followed from an earlier anchor, by form and alignment, is not followed again;
-  // nor is a stretch already covered by a run redacted (a degenerate secret would follow every one).
+  // nor is a stretch already covered by a secret found (a degenerate one would follow every anchor;
+  // a secret overlapping it that goes on past it by less than two pieces is missed, and is a piece).
   const followed = new Map<number, number>();
   let covered = 0;
   const { piece, stride, pieces, pairs, forms } = m;
@@ -376,9 +401,11 @@ function runsIn(data: Uint8Array, m: Matcher, final: boolean, sent: ReadonlyArra
       }
       followed.set(alignment, end);
       if (!final && end === data.length && to < bytes.length) continue;
-      if (to - Math.max(from, form.secretFrom) < form.minRun) continue;
+      const spelled = to - Math.max(from, form.secretFrom);
+      // Cheap bounds first: a probe's piece; the secret part less a base64 group's characters at each end.
+      if (purpose === "probe" ? spelled < form.minRun : spelled < form.bytes.length - form.secretFrom - 8) continue;
       const secret = form.secretBytes(from, to);
-      if (sent?.some(([a, b]) => a <= secret[0] && secret[1] <= b)) continue;
+      if (purpose === "redact" && !(secret[0] <= form.whole[0] && secret[1] >= form.whole[1])) continue;
       found.push({ at: [start, end], secret });
       covered = Math.max(covered, end);
     }
@@ -386,9 +413,9 @@ function runsIn(data: Uint8Array, m: Matcher, final: boolean, sent: ReadonlyArra
   return found;
 }
 
-/** The byte ranges of `data` to redact under every matcher, merged. */
+/** The byte ranges of `data` to redact (whole secrets) under every matcher, merged. */
 function redactions(data: Uint8Array, scrubber: Scrubber, final: boolean): Array<[number, number]> {
-  return merged(scrubber.matchers.flatMap((m, k) => runsIn(data, m, final, scrubber.sent[k] ?? null).map((r) => r.at)));
+  return merged(scrubber.matchers.flatMap((m) => runsIn(data, m, final, "redact").map((r) => r.at)));
 }
 
 function merged(ranges: Array<[number, number]>): Array<[number, number]> {
@@ -421,14 +448,14 @@ function replaced(data: Uint8Array, ranges: ReadonlyArray<readonly [number, numb
   return out.subarray(0, size);
 }
 
-/** A whole body with every form of the secrets, whole or a long-enough run of it, replaced (StreamScrubber for a stream). */
+/** A whole body with every form of the secrets replaced (StreamScrubber for a stream). */
 export function scrubBytes(data: Uint8Array, scrubber: Scrubber): Uint8Array {
   return replaced(data, redactions(data, scrubber, true));
 }
 
-/** The same for a text (an error message, a tool's result); `agentSent` as for `scrubberFor`. */
-export function scrubText(text: string, secrets: readonly SecretLike[], agentSent: ReadonlyArray<string | Uint8Array> = []): string {
-  const scrubber = scrubberFor(secrets, agentSent);
+/** The same for a text (an error message, a tool's result). */
+export function scrubText(text: string, secrets: readonly SecretLike[]): string {
+  const scrubber = scrubberFor(secrets);
   if (!scrubber) return text;
   const bytes = encoder.encode(text);
   const ranges = redactions(bytes, scrubber, true);
@@ -505,10 +532,7 @@ export class StreamScrubber {
   }
 }
 
-/**
- * Header values holding a secret, whole or a long-enough run of it, are replaced outright; a
- * header whose name holds one is dropped.
- */
+/** Header values holding a secret are replaced outright; a header whose name holds one is dropped. */
 export function scrubHeaders(headers: Headers, scrubber: Scrubber): Headers {
   const out = new Headers();
   const holds = (text: string) => redactions(encoder.encode(text), scrubber, true).length > 0;

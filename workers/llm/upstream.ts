@@ -241,13 +241,7 @@ function pick(value: unknown, key: string): unknown {
  * provider key (401/403) and provider failures (5xx) become 502 `upstream_error`, since the
  * agent's own credentials were not involved.
  */
-export async function mapUpstreamError(
-  kind: ProviderKind,
-  response: Response,
-  secrets: readonly string[],
-  timeoutMs = 10_000,
-  agentSent: ReadonlyArray<string> = [],
-): Promise<Response> {
+export async function mapUpstreamError(kind: ProviderKind, response: Response, secrets: readonly string[], timeoutMs = 10_000): Promise<Response> {
   let text = "";
   try {
     text = await readTextWithin(response, timeoutMs, 64 * 1024);
@@ -264,8 +258,7 @@ export async function mapUpstreamError(
   const err = pick(parsed, "error");
   const rawMessage = pick(err, "message");
   const rawType = pick(err, "type");
-  const message =
-    typeof rawMessage === "string" ? scrubText(rawMessage, secrets, agentSent).slice(0, 2000) : `the model provider answered ${response.status}`;
+  const message = typeof rawMessage === "string" ? scrubText(rawMessage, secrets).slice(0, 2000) : `the model provider answered ${response.status}`;
   const headers = new Headers();
   const retryAfter = response.headers.get("retry-after");
   if (!PASS_STATUSES.has(response.status)) {

@@ -11,7 +11,7 @@ import { type ToolRow, ToolStore } from "../data/tool-store.js";
 import { AppError } from "../errors.js";
 import { sha256Hex } from "../identity/crypto.js";
 import { assertPublicDestination, sameOrigin } from "../egress/url-safety.js";
-import { type ScrubbedSecret, injectedSecret, scrubText } from "../egress/scrub.js";
+import { type ScrubbedSecret, injectedSecrets, scrubText } from "../egress/scrub.js";
 import { openCredential } from "../vault/credentials.js";
 import { injectCredential, stripClientAuth } from "../vault/inject.js";
 
@@ -37,7 +37,7 @@ async function upstreamFetch(env: Env, server: ToolRow): Promise<{ fetch: typeof
     if (credential) target = injectCredential(target, credential.inject, credential.secret);
     return fetch(target.url, { ...init, headers: target.headers, redirect: "manual", signal: AbortSignal.timeout(UPSTREAM_TIMEOUT_MS) });
   };
-  return { fetch: bound, secrets: credential ? [injectedSecret(credential.inject, credential.secret)] : [] };
+  return { fetch: bound, secrets: credential ? injectedSecrets(credential.inject, credential.secret) : [] };
 }
 
 async function connect(env: Env, server: ToolRow): Promise<Client> {
@@ -216,8 +216,7 @@ export async function callUpstreamTool(
         return t.success ? t.data.text : "[non-text content]";
       })
       .join("\n");
-    // The agent's arguments may come back in the result: runs of the secret there are its own.
-    return { text: scrubText(text, secrets, [JSON.stringify(args)]), isError: result.isError === true };
+    return { text: scrubText(text, secrets), isError: result.isError === true };
   } catch (error) {
     const withdrawal = withdrawalOf(withdrawn);
     if (withdrawal) throw withdrawal;

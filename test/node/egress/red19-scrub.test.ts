@@ -41,15 +41,6 @@ function forms(secret: string): Array<[string, number]> {
   ];
   return [...new Set(all)].map((f) => [f, f.length >= 8 ? Math.min(12, Math.max(8, Math.ceil(f.length / 4) + 1)) : Infinity]);
 }
-function longestRun(text: string, form: string): number {
-  let best = 0;
-  for (let i = 0; i < form.length; i++)
-    for (let j = i + best + 1; j <= form.length; j++) {
-      if (text.includes(form.slice(i, j))) best = j - i;
-      else break;
-    }
-  return best;
-}
 function streamed(body: Uint8Array, secrets: string[], cuts: number[]): Uint8Array {
   const scrubber = new StreamScrubber(must(scrubberFor(secrets)));
   const out: Uint8Array[] = [];
@@ -67,42 +58,35 @@ function streamed(body: Uint8Array, secrets: string[], cuts: number[]): Uint8Arr
 
 const CHARS = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789/+=-_.~!*'()&%\"\\ :@";
 
-// Whole and streamed scrubbing may differ in fragments under the bound (a stream emits a run that
-// a later chunk shows was longer only up to its hold-back); neither may show a run at the bound.
-describe("red19: no form's run reaches its bound, whole or streamed", () => {
-  it.each([19, 23, 29, 31])("fuzz (seed %i): random secrets, windows of random forms, random chunking", (seed) => {
+// Since red team 19b only whole secrets are redacted (a redacted piece is an oracle): in random
+// bodies of whole forms and pieces, neither whole nor streamed output holds a whole form. (They may
+// differ in pieces next to a redaction, which are not redacted by design.)
+describe("red19: no whole form survives, whole or streamed", () => {
+  it.each([19, 23, 29, 31])("fuzz (seed %i): random secrets, whole forms and pieces of them, random chunking", (seed) => {
     const random = seeded(seed);
     const pick = (s: string) => s[Math.floor(random() * s.length)] as string;
     const failures: string[] = [];
-    for (let round = 0; round < 400; round++) {
-      const n = 6 + Math.floor(random() * 80);
+    for (let round = 0; round < 300; round++) {
+      const n = 8 + Math.floor(random() * 80);
       const secrets = [Array.from({ length: n }, () => pick(CHARS)).join("")];
-      if (random() < 0.3) secrets.push(Array.from({ length: 6 + Math.floor(random() * 40) }, () => pick(CHARS)).join(""));
+      if (random() < 0.3) secrets.push(Array.from({ length: 8 + Math.floor(random() * 40) }, () => pick(CHARS)).join(""));
       let body = "";
       for (let p = 0; p < 6; p++) {
         const s = secrets[Math.floor(random() * secrets.length)] as string;
         const fs = forms(s);
         const [f] = fs[Math.floor(random() * fs.length)] as [string, number];
-        const a = Math.floor(random() * f.length);
-        const b = a + Math.floor(random() * (f.length - a + 1));
+        const a = random() < 0.5 ? 0 : Math.floor(random() * f.length);
+        const b = random() < 0.5 ? f.length : a + Math.floor(random() * (f.length - a + 1));
         body += `${"xyz ".slice(0, Math.floor(random() * 4))}${f.slice(a, b)}`;
       }
       const bytes = encoder.encode(body);
-      const whole = scrubBytes(bytes, must(scrubberFor(secrets)));
+      const wholeText = decoder.decode(scrubBytes(bytes, must(scrubberFor(secrets))));
       const cuts = Array.from({ length: 5 }, () => 1 + Math.floor(random() * 12));
-      const stream = streamed(bytes, secrets, cuts);
-      const wholeText = decoder.decode(whole);
-      const streamText = decoder.decode(stream);
+      const streamText = decoder.decode(streamed(bytes, secrets, cuts));
       for (const s of secrets)
-        for (const [f, bound] of forms(s)) {
-          for (const [name, out] of [
-            ["whole", wholeText],
-            ["stream", streamText],
-          ] as const) {
-            const run = longestRun(out, f);
-            if (run >= bound) failures.push(`${name} run ${run}>=${bound}: ${JSON.stringify({ secret: s, form: f, body, out })}`);
-          }
-        }
+        for (const [f] of forms(s))
+          for (const out of [wholeText, streamText])
+            if (out.includes(f)) failures.push(`whole form left: ${JSON.stringify({ secret: s, form: f, body, out })}`);
     }
     expect(failures.slice(0, 3)).toEqual([]);
   });
@@ -115,15 +99,17 @@ describe("red19: degenerate and long secrets", () => {
     ["a 16 KiB secret of one repeated byte, against 64 KiB of it", "a".repeat(16 * 1024), "a".repeat(64 * 1024)],
     ["a 16 KiB secret of period 7, against 64 KiB of it", "abcdefg".repeat(2341), "abcdefg".repeat(9363)],
     ["a 2 KiB secret of one repeated byte, against 64 KiB of it", "a".repeat(2048), "a".repeat(64 * 1024)],
-  ])("%s: all of it is redacted", (_n, secret, body) => {
-    expect(decoder.decode(scrubBytes(encoder.encode(body), must(scrubberFor([secret]))))).toMatch(/^(?:\[REDACTED\])+$/);
+  ])("%s: it ends, and no whole secret is left", (_n, secret, body) => {
+    const out = decoder.decode(scrubBytes(encoder.encode(body), must(scrubberFor([secret]))));
+    expect(out).toContain("[REDACTED]");
+    expect(out.includes(secret)).toBe(false);
   });
 
-  it("a 2 KiB random secret against 64 KiB of its 30-byte windows: no window's run reaches the bound", () => {
+  it("a 2 KiB random secret against 64 KiB of its 30-byte windows: the windows (pieces) are left as they are", () => {
     const random = seeded(7);
     const secret = Array.from({ length: 2048 }, () => CHARS[Math.floor(random() * 62)]).join("");
     const body = Array.from({ length: 2000 }, () => secret.slice(Math.floor(random() * 2000), Math.floor(random() * 2000) + 30)).join(" ");
-    expect(longestRun(decoder.decode(scrubBytes(encoder.encode(body), must(scrubberFor([secret])))), secret)).toBeLessThan(12);
+    expect(decoder.decode(scrubBytes(encoder.encode(body), must(scrubberFor([secret]))))).toBe(body);
   });
 });
 
@@ -132,9 +118,9 @@ describe("red19: text paths", () => {
     const text = "Incorrect API key provided: \u00e9\u{1F600} done";
     expect(scrubText(text, ["sk-abcdef0123456789abcdef0123456789"])).toBe(text);
   });
-  it("scrubText on a message with an unpaired surrogate and a secret run keeps the rest of the text", () => {
+  it("scrubText on a message with an unpaired surrogate and a secret keeps the rest of the text", () => {
     const key = "sk-abcdef0123456789abcdef0123456789";
-    const text = `bad key ${key.slice(0, 20)} \ud800 tail`;
+    const text = `bad key ${key} \ud800 tail`;
     const out = scrubText(text, [key]);
     expect(out).toBe("bad key [REDACTED] \ud800 tail");
   });

@@ -1,7 +1,9 @@
-// The secret scrubber on its own: whole and partial forms, any chunking of a stream, answers that
-// hold no secret left byte for byte. The public-API attacks are test/attacks/secret-partial-echo.test.ts.
+// The secret scrubber on its own: a whole secret in any spelling is redacted under any chunking of
+// a stream, a piece of one never (that would be an oracle), answers without one are left byte for
+// byte, and a request holding a long piece is flagged as a probe. The public-API attacks are
+// test/attacks/credential-echo.test.ts and the red-team files beside it.
 import { describe, expect, it } from "vitest";
-import { StreamScrubber, injectedSecret, scrubBytes, scrubHeaders, scrubText, scrubberFor } from "../../../workers/egress/scrub.js";
+import { StreamScrubber, injectedSecrets, probeIn, scrubBytes, scrubHeaders, scrubText, scrubberFor } from "../../../workers/egress/scrub.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -54,151 +56,143 @@ function seeded(seed: number): () => number {
   };
 }
 
-describe("partial forms", () => {
+const b64 = (s: string) => btoa(String.fromCharCode(...encoder.encode(s)));
+const PASSWORD = "Xk7&mQ2<pL9>vR4tW8nB3&cZ6<";
+
+describe("a whole secret, in any spelling an upstream uses, is redacted", () => {
   it.each([
-    ["a start", TOKEN.slice(0, 12)],
-    ["all but the last byte", TOKEN.slice(0, -1)],
-    ["an end", TOKEN.slice(-12)],
-    ["a middle", TOKEN.slice(10, 24)],
-    ["the percent-encoded start", encodeURIComponent(TOKEN).slice(0, 24)],
-    ["a base64 window", btoa(TOKEN).slice(5, 25)],
-  ])("%s is redacted", (_name, piece) => {
-    const out = scrubText(`seen ${piece}.`, [TOKEN]);
-    expect(out).toBe("seen [REDACTED].");
-  });
-
-  it("a run shorter than the bound is left (the secret's public prefix and chance overlaps)", () => {
-    for (const text of ["keys start sk_live_", `build ${TOKEN.slice(8, 14)} ok`, `tail ${TOKEN.slice(-5)}`]) {
-      expect(scrubText(text, [TOKEN])).toBe(text);
+    ["raw", (t: string) => t],
+    ["upper-cased", (t: string) => t.toUpperCase()],
+    ["percent-encoded", encodeURIComponent],
+    ["percent-encoded in lower-case hex", (t: string) => encodeURIComponent(t).replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase())],
+    ["percent-encoded twice", (t: string) => encodeURIComponent(encodeURIComponent(t))],
+    ["JSON-escaped", (t: string) => JSON.stringify(t).slice(1, -1)],
+    ["Go JSON escapes", (t: string) => JSON.stringify(t).slice(1, -1).replace(/&/g, "\\u0026").replace(/</g, "\\u003c").replace(/>/g, "\\u003e")],
+    ["HTML-escaped", (t: string) => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")],
+    ["hex", (t: string) => Array.from(encoder.encode(t), (b) => b.toString(16).padStart(2, "0")).join("")],
+    ["base64", b64],
+  ])("%s", (_name, spell) => {
+    for (const secret of [TOKEN, PASSWORD]) {
+      const text = `seen: ${spell(secret)} end`;
+      expect(scrubText(text, [secret])).toBe("seen: [REDACTED] end");
     }
   });
 
-  it("the bound follows the secret's length: a quarter of it plus one, 8 to 12 bytes", () => {
-    const short = "pw-7Hq2Lx9Zk"; // 12 characters: runs of 8 are redacted
-    expect(scrubText(`x ${short.slice(0, 8)} y`, [short])).toBe("x [REDACTED] y");
-    expect(scrubText(`x ${short.slice(0, 7)} y`, [short])).toBe(`x ${short.slice(0, 7)} y`);
-    // 40 characters: runs of 11 are redacted.
-    expect(scrubText(`x ${TOKEN.slice(0, 10)} y`, [TOKEN])).toBe(`x ${TOKEN.slice(0, 10)} y`);
-    expect(scrubText(`x ${TOKEN.slice(0, 11)} y`, [TOKEN])).toBe("x [REDACTED] y");
-  });
-
-  it.each([
-    ["a usual token (every offset indexed)", TOKEN, 11],
-    ["a 3 KiB key (every piece-th offset indexed, every byte looked up)", keyFile(3 * 1024), 12],
-  ])("%s: every window of the bound's length is redacted, wherever it starts", (_name, secret, bound) => {
-    const scrubber = must(scrubberFor([secret]));
-    for (let at = 0; at + bound <= secret.length; at++) {
-      const text = `<${secret.slice(at, at + bound)}>`;
-      expect(decoder.decode(scrubBytes(encoder.encode(text), scrubber)), `${at}`).toBe("<[REDACTED]>");
-    }
-    for (const at of [0, 7, Math.floor(secret.length / 2), secret.length - bound + 1]) {
-      const text = `<${secret.slice(at, at + bound - 1)}>`;
-      expect(decoder.decode(scrubBytes(encoder.encode(text), scrubber))).toBe(text);
-    }
-  });
-
-  it("a long key cut anywhere and streamed shows no run past the bound", () => {
-    const secret = keyFile(16 * 1024);
-    const body = encoder.encode(`key: ${secret.slice(0, 9000)}\n...${secret.slice(12_000, 12_040)} end`);
-    const out = streamed(body, [secret], [100, 4000, 3, 5000]);
-    expect(out).toBe("key: [REDACTED]\n...[REDACTED] end");
-  });
-
-  it("a secret too short for runs is redacted whole only", () => {
-    expect(scrubText("a k3y5 b k3y c", ["k3y5"])).toBe("a [REDACTED] b k3y c");
-  });
-
-  it("a basic credential's user name is no secret; its password and base64 are", () => {
-    const secret = injectedSecret({ type: "basic" }, "release-automation-bot:Zq8-mW2-pL5-xR9");
-    const same = "owner: release-automation-bot:";
-    expect(scrubText(same, [secret])).toBe(same);
-    expect(scrubText("release-automation-bot:Zq8-mW2-p", [secret])).toBe("[REDACTED]");
-    expect(scrubText("release-automation-bot:Zq8-mW2", [secret])).toBe("release-automation-bot:Zq8-mW2");
-    expect(scrubText(`Basic ${btoa("release-automation-bot:Zq8-mW2-pL5-xR9").slice(0, 40)}`, [secret])).toBe("Basic [REDACTED]");
-    // The base64 of the user name alone holds no password bit.
-    const userOnly = btoa("release-automation-bot:").slice(0, 28);
-    expect(scrubText(userOnly, [secret])).toBe(userOnly);
-  });
-
-  it("a header holding a run is replaced outright, others kept", () => {
-    const headers = new Headers({ "x-debug": `Bearer ${TOKEN.slice(0, 15)}`, "x-ok": "fine" });
-    const out = scrubHeaders(headers, must(scrubberFor([TOKEN])));
-    expect([out.get("x-debug"), out.get("x-ok")]).toEqual(["[REDACTED]", "fine"]);
-  });
-});
-
-describe("what the agent sent itself", () => {
-  it("its own guesses come back as sent, so a reflecting upstream tells it nothing; the secret's own echo beside them is redacted", () => {
-    const known = TOKEN.slice(0, 10);
-    const guesses = [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_"].map((c) => known + c).join("-");
-    const request = `GET /search?q=${guesses}`;
-    const answer = `no results for ${guesses}; you sent Bearer ${TOKEN}`;
-    expect(scrubText(answer, [TOKEN], [request])).toBe(`no results for ${guesses}; you sent Bearer [REDACTED]`);
-  });
-
-  it("a guess sent in escapes the upstream undoes (every byte percent-encoded, JSON \\u escapes) is its own too", () => {
-    const guess = TOKEN.slice(0, 12);
-    const percentAll = Array.from(encoder.encode(guess), (b) => `%${b.toString(16).padStart(2, "0")}`).join("");
-    const jsonAll = JSON.stringify({ q: [...guess].map((c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`).join("") }).replaceAll(
-      "\\\\",
-      "\\",
-    );
-    for (const request of [`GET /?q=${percentAll}`, jsonAll]) expect(scrubText(`echo ${guess}`, [TOKEN], [request])).toBe(`echo ${guess}`);
-  });
-
-  it("a longer run than the agent sent is redacted (its guess does not cover the secret's echo)", () => {
-    expect(scrubText(`echo ${TOKEN.slice(0, 20)}`, [TOKEN], [`q=${TOKEN.slice(0, 12)}`])).toBe("echo [REDACTED]");
-  });
-});
-
-describe("more spellings", () => {
-  const b64 = (s: string) => btoa(String.fromCharCode(...encoder.encode(s)));
   it.each([
     ["base64 of 'Bearer ' + token (the token at another offset of its groups)", (t: string) => b64(`Bearer ${t}`)],
     ["base64 of a header line", (t: string) => b64(`Authorization: Bearer ${t}\r\n`)],
-    ["HTML-escaped", (t: string) => t.replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;")],
-    ["Go JSON escapes", (t: string) => t.replace(/&/g, "\\u0026").replace(/</g, "\\u003c")],
-    ["percent-encoded twice", (t: string) => encodeURIComponent(encodeURIComponent(t))],
-    ["hex", (t: string) => Array.from(encoder.encode(t), (b) => b.toString(16).padStart(2, "0")).join("")],
-  ])("%s is redacted", (_name, spell) => {
-    const password = "Xk7&mQ2<pL9>vR4tW8nB3&cZ6<";
-    for (const secret of [TOKEN, password]) {
-      const out = scrubText(`seen: ${spell(secret)} end`, [secret]);
-      expect(out.startsWith("seen: ") && out.includes("[REDACTED]") && out.endsWith(" end"), out).toBe(true);
-      expect(out.length).toBeLessThan(`seen: ${spell(secret)} end`.length);
-    }
+    ["base64url of a JSON dump", (t: string) => b64(`{"auth":"${t}","n":1}`).replaceAll("+", "-").replaceAll("/", "_")],
+  ])("%s: no more than the two bytes at each end that share a group with other bytes are left", (_name, spell) => {
+    const out = scrubText(`dump ${spell(TOKEN)} end`, [TOKEN]);
+    expect(out).toContain("[REDACTED]");
+    const left = (out.match(/[A-Za-z0-9+/_-]{4,}/g) ?? []).map((w) => {
+      try {
+        return atob(
+          w
+            .replaceAll("-", "+")
+            .replaceAll("_", "/")
+            .padEnd(Math.ceil(w.length / 4) * 4, "="),
+        );
+      } catch {
+        return "";
+      }
+    });
+    expect(longestRun(left.join(" "), TOKEN)).toBeLessThanOrEqual(2);
   });
 
-  it("a key sent as a basic user name (placeholder or empty password) is secret", () => {
+  it("a header holding one is replaced outright, others kept; a header named with one is dropped", () => {
+    const out = scrubHeaders(new Headers({ "x-debug": `Bearer ${TOKEN}`, "x-ok": "fine" }), must(scrubberFor([TOKEN])));
+    expect([out.get("x-debug"), out.get("x-ok")]).toEqual(["[REDACTED]", "fine"]);
+    const named = scrubHeaders(
+      new Headers({ "x-ok": "fine", [`x-seen-${TOKEN.replace(/[/+]/g, "")}`]: "1" }),
+      must(scrubberFor([TOKEN.replace(/[/+]/g, "")])),
+    );
+    expect([...named.keys()]).toEqual(["x-ok"]);
+  });
+
+  it("a secret too short to index is redacted whole", () => {
+    expect(scrubText("a k3y5 b k3y c", ["k3y5"])).toBe("a [REDACTED] b k3y c");
+  });
+
+  it("a long key (3 KiB, indexed every few bytes) is redacted whole at any offset of a body", () => {
+    const key = keyFile(3 * 1024);
+    for (const pad of [0, 1, 2, 3, 4, 5, 6, 7]) expect(scrubText(`${"x".repeat(pad)}<${key}>`, [key])).toBe(`${"x".repeat(pad)}<[REDACTED]>`);
+  });
+});
+
+describe("a piece of a secret is left as it is", () => {
+  // Redacting pieces was tried (red teams 19 and 19b): an upstream that hands the agent's text back
+  // (reflected, or stored and read back) would tell it which guess is a piece, byte by byte.
+  it.each([
+    ["a start", TOKEN.slice(0, 20)],
+    ["all but the last byte", TOKEN.slice(0, -1)],
+    ["an end", TOKEN.slice(-20)],
+    [
+      "guesses of the next byte after a known start",
+      [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789"].map((c) => TOKEN.slice(0, 11) + c).join("-"),
+    ],
+  ])("%s", (_name, piece) => {
+    expect(scrubText(`seen ${piece}.`, [TOKEN])).toBe(`seen ${piece}.`);
+  });
+});
+
+describe("basic credentials", () => {
+  it("the user name is no secret; the password and the whole are", () => {
+    const secrets = injectedSecrets({ type: "basic" }, "release-automation-bot:Zq8-mW2-pL5-xR9");
+    expect(scrubText("owner: release-automation-bot", secrets)).toBe("owner: release-automation-bot");
+    expect(scrubText("login release-automation-bot:Zq8-mW2-pL5-xR9 ok", secrets)).toBe("login [REDACTED] ok");
+    expect(scrubText("pw=Zq8-mW2-pL5-xR9&next=1", secrets)).toBe("pw=[REDACTED]&next=1");
+    expect(scrubText(`Basic ${b64("release-automation-bot:Zq8-mW2-pL5-xR9")}`, secrets)).toBe("Basic [REDACTED]");
+  });
+
+  it("a key sent as the user name (placeholder or empty password) is a secret alone too, also in the header short of its last group", () => {
+    const key = "sk_live_51HqLxYKz8Vw3Nc2Rp7Tb0Qm9";
     for (const password of ["", "X", "x-oauth-basic"]) {
-      const secret = injectedSecret({ type: "basic" }, `sk_live_51HqLxYKz8Vw3Nc2Rp7Tb0Qm9:${password}`);
-      expect(scrubText("account sk_live_51HqLxYKz8Vw3 not found", [secret])).toBe("account [REDACTED] not found");
+      const secrets = injectedSecrets({ type: "basic" }, `${key}:${password}`);
+      expect(scrubText(`account ${key} not found`, secrets)).toBe("account [REDACTED] not found");
+      const header = b64(`${key}:${password}`);
+      const out = scrubText(`Authorization: Basic ${header.slice(0, -4)}`, secrets);
+      expect(out).toContain("[REDACTED]");
+      expect(out.length).toBeLessThan(`Authorization: Basic ${header.slice(0, -4)}`.length - 30);
     }
   });
+});
 
-  it("a numeric key's runs are redacted from 12 digits, a hex key's from 10", () => {
-    const numeric = "83920174650192837465";
-    expect(scrubText("id 39201746501 ok", [numeric])).toBe("id 39201746501 ok");
-    expect(scrubText("id 392017465019 ok", [numeric])).toBe("id [REDACTED] ok");
-    const hex = "9f8e7d6c5b4a39281716f5e4d3c2b1a0";
-    expect(scrubText("x 9f8e7d6c5 y", [hex])).toBe("x 9f8e7d6c5 y");
-    expect(scrubText("x 9F8E7D6C5B y", [hex])).toBe("x [REDACTED] y");
+describe("probes: a request holding a long piece of the credential", () => {
+  it.each([
+    ["a piece of the bound's length (11 of 40 characters)", `GET /?q=${TOKEN.slice(5, 16)}`, true],
+    ["guesses of the next byte after 11 known", `GET /?q=${[..."abcdefghijklmnopqrstuvwxyz"].map((c) => TOKEN.slice(24, 35) + c).join("-")}`, true],
+    ["a piece percent-encoded byte by byte", `GET /?q=${Array.from(encoder.encode(TOKEN.slice(0, 12)), (b) => `%${b.toString(16)}`).join("")}`, true],
+    ["a shorter piece", `GET /?q=${TOKEN.slice(5, 15)}`, false],
+    ["an ordinary request", "GET /search?q=weather&key=sk_live_", false],
+  ])("%s: %s", (_name, request, probe) => {
+    expect(probeIn([TOKEN], [request])).toBe(probe);
+  });
+
+  it("the floor follows the alphabet: 12 digits of a numeric key, 10 of a hex one", () => {
+    expect(probeIn(["83920174650192837465"], ["id=39201746501"])).toBe(false);
+    expect(probeIn(["83920174650192837465"], ["id=392017465019"])).toBe(true);
+    expect(probeIn(["9f8e7d6c5b4a39281716f5e4d3c2b1a0"], ["x=9f8e7d6c5"])).toBe(false);
+    expect(probeIn(["9f8e7d6c5b4a39281716f5e4d3c2b1a0"], ["x=9F8E7D6C5B"])).toBe(true);
   });
 });
 
 describe("streams", () => {
-  it("a secret cut at every length and split at every place shows no run past the bound", () => {
+  it("a whole secret split at any places across chunks is redacted; what surrounds it passes", () => {
     const random = seeded(7);
-    for (let cut = 12; cut <= TOKEN.length; cut += 3) {
-      const body = encoder.encode(`prefix ${"z".repeat(Math.floor(random() * 90))}${TOKEN.slice(0, cut)} suffix`);
-      for (let trial = 0; trial < 12; trial++) {
-        const cuts = Array.from({ length: 6 }, () => 1 + Math.floor(random() * 20));
-        const out = streamed(body, [TOKEN], cuts);
-        expect(longestRun(out, TOKEN), `${cut} ${cuts}`).toBeLessThanOrEqual(11);
-        expect(out.startsWith("prefix ")).toBe(true);
-        expect(out.endsWith(" suffix")).toBe(true);
-      }
+    for (let trial = 0; trial < 200; trial++) {
+      const body = encoder.encode(`prefix ${"z".repeat(Math.floor(random() * 90))}${TOKEN} suffix`);
+      const cuts = Array.from({ length: 6 }, () => 1 + Math.floor(random() * 20));
+      const out = streamed(body, [TOKEN], cuts);
+      expect(out, `${cuts}`).toMatch(/^prefix z*\[REDACTED\] suffix$/);
     }
+  });
+
+  it("a 16 KiB key cut and streamed: the whole one is redacted, the piece left", () => {
+    const secret = keyFile(16 * 1024);
+    const body = encoder.encode(`key: ${secret}\n...${secret.slice(12_000, 12_040)} end`);
+    const out = streamed(body, [secret], [100, 4000, 3, 5000]);
+    expect(out).toBe(`key: [REDACTED]\n...${secret.slice(12_000, 12_040)} end`);
   });
 
   it("an answer without the secret passes byte for byte under any chunking", () => {
@@ -218,8 +212,7 @@ describe("streams", () => {
 
   it("a degenerate secret against a body made of it ends, redacted", () => {
     const secret = "a".repeat(40);
-    const body = encoder.encode("a".repeat(300_000));
-    const out = decoder.decode(scrubBytes(body, must(scrubberFor([secret]))));
+    const out = decoder.decode(scrubBytes(encoder.encode("a".repeat(300_000)), must(scrubberFor([secret]))));
     expect(out).toBe("[REDACTED]");
   });
 });

@@ -181,13 +181,13 @@ describe("upstream errors", () => {
     expect(await anthropic.json()).toEqual({ type: "error", error: { type: "timeout_error", code: "upstream_timeout", message: "too slow" } });
   });
 
-  it("scrubs a provider message that echoes the key cut short", async () => {
+  it("scrubs a provider message that echoes the key in another spelling (upper case)", async () => {
     const upstream = Response.json(
-      { error: { message: `Incorrect API key provided: ${KEY.slice(0, 20)}…`, type: "invalid_request_error" } },
+      { error: { message: `Incorrect API key provided: ${KEY.toUpperCase()}.`, type: "invalid_request_error" } },
       { status: 400 },
     );
     const json = (await (await mapUpstreamError("openai", upstream, [KEY])).json()) as { error: { message: string } };
-    expect(json.error.message).toBe("Incorrect API key provided: [REDACTED]…");
+    expect(json.error.message).toBe("Incorrect API key provided: [REDACTED].");
   });
 
   it("scrubs raw and URL-encoded forms of a secret", () => {

@@ -250,8 +250,7 @@ async function exchange(
 ): Promise<Response> {
   if (!response.ok) {
     deadline.clear();
-    // What the provider was sent comes back in its errors (a model's name): runs of the key there are the agent's own.
-    const mapped = await mapUpstreamError(kind, response, [apiKey], undefined, [call.upstreamBody, c.req.url]);
+    const mapped = await mapUpstreamError(kind, response, [apiKey]);
     const code = mapped.status >= 500 ? "upstream_error" : "bad_request";
     span.set({ "palisade.upstream.status_code": response.status });
     span.fail(code);

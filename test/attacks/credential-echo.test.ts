@@ -1,10 +1,8 @@
-// Attack class: an upstream hands back a piece of the credential the gateway injected (a truncated
-// log line or URL, the tail of a header, a window of an encoded form) instead of the whole of it.
-// Scrubbing only whole forms lets the agent read the secret's start, its end, or, where it can move
-// the cut (a query credential echoed in a truncated URL), all of it but a byte. Every test here
-// asserts what reaches the agent: no run of the secret longer than the gateway's bound (11 bytes for
-// secrets of 36 characters or more; see workers/egress/scrub.ts), and answers without the secret
-// left as sent.
+// Attack class: an upstream hands the injected credential back in a spelling the scrubber must
+// still recognise (escapes, hex, base64 at any offset of its groups, another letter case, split
+// across chunks, in a header or its name), and the redaction must not become an oracle an agent
+// can question with its own guesses. Answers without the secret are left as sent. Pieces of a
+// secret (an echo cut short) are left by design: see the accepted block below.
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { head, len, setRaw } from "./support/raw-upstream.js";
@@ -103,84 +101,89 @@ const formsOf = (s: string) => [
 ];
 const longestRunOfAny = (text: string, forms: string[]) => forms.map((f) => longestRun(text, f)).reduce((a, b) => (b.length > a.length ? b : a), "");
 
-describe("a bearer credential echoed in part", () => {
+describe("a bearer credential echoed whole, in the spellings upstreams use", () => {
   it.each([
-    ["its start cut at 12 bytes", (s: string) => `seen: Bearer ${s.slice(0, 12)}`],
-    ["its start cut at 20 bytes and closed like JSON", (s: string) => `{"authorization":"Bearer ${s.slice(0, 20)}"}`],
-    ["all but its last byte, then a newline", (s: string) => `echo: Bearer ${s.slice(0, -1)}\n`],
-    ["its start with an ellipsis", (s: string) => `auth=${s.slice(0, 24)}... (truncated)`],
-    ["its end only (a log that keeps the tail)", (s: string) => `...${s.slice(-20)} rejected`],
-    ["a window from its middle", (s: string) => `[${s.slice(8, 30)}]`],
-    ["its start and end around an elision", (s: string) => `${s.slice(0, 16)}…${s.slice(-16)}`],
-    ["its start percent-encoded", (s: string) => `url: /x?t=${encodeURIComponent(s).slice(0, 26)}`],
-    ["its start percent-encoded in lower-case hex", (s: string) => `url: /x?t=${lowerHex(encodeURIComponent(s)).slice(0, 30)}`],
-    ["a window of its base64", (s: string) => `b64: ${base64(s).slice(4, 30)}`],
-    ["its start JSON-escaped", (s: string) => JSON.stringify({ seen: s.slice(0, 22) })],
-    ["its start upper-cased (an echo that shouts)", (s: string) => `DENIED: ${s.toUpperCase().slice(0, 20)}`],
-    ["its start lower-cased", (s: string) => `denied: ${s.toLowerCase().slice(0, 20)}`],
-    ["its start as a hex dump", (s: string) => `0000: ${hexOf(s).slice(0, 40)}`],
-    ["its middle as upper-case hex", (s: string) => `bytes ${hexOf(s).toUpperCase().slice(10, 50)}`],
-  ])("attack: %s, in a small answer of declared length, shows no more than 11 bytes", async (_name, make) => {
+    ["raw, closed like JSON", (s: string) => `{"authorization":"Bearer ${s}"}`],
+    ["then a newline", (s: string) => `echo: Bearer ${s}\n`],
+    ["percent-encoded", (s: string) => `url: /x?t=${encodeURIComponent(s)}&n=1`],
+    ["percent-encoded in lower-case hex", (s: string) => `url: /x?t=${lowerHex(encodeURIComponent(s))}`],
+    ["percent-encoded twice (a login redirect's next=)", (s: string) => `next=${encodeURIComponent(encodeURIComponent(s))}`],
+    ["base64", (s: string) => `b64: ${base64(s)}`],
+    ["base64 of the whole header value", (s: string) => `dump: ${base64(`Bearer ${s}`)}`],
+    ["JSON-escaped", (s: string) => JSON.stringify({ seen: s })],
+    ["upper-cased (an echo that shouts)", (s: string) => `DENIED: ${s.toUpperCase()}`],
+    ["lower-cased", (s: string) => `denied: ${s.toLowerCase()}`],
+    ["as a hex dump", (s: string) => `0000: ${hexOf(s)}`],
+    ["as upper-case hex", (s: string) => `bytes ${hexOf(s).toUpperCase()}`],
+  ])("attack: %s, in a small answer of declared length, is redacted", async (_name, make) => {
     const o = await answer(bearerAgent, withLength(make(BEARER)));
     expect(o.status).toBe(200);
-    expect(longestRunOfAny(o.text, formsOf(BEARER)).length).toBeLessThanOrEqual(MOST);
     expect(o.text).toContain("[REDACTED]");
+    expect(longestRunOfAny(o.text, formsOf(BEARER)).length).toBeLessThanOrEqual(4);
   });
 
   it.each([
-    [
-      "its start cut at 30 bytes, split into pieces written apart",
-      (s: string) => `seen: ${s.slice(0, 5)}\x01${s.slice(5, 14)}\x01${s.slice(14, 30)}\x01 end`,
-    ],
-    ["its start split one byte per piece", (s: string) => `seen: ${[...s.slice(0, 18)].join("\x01")}\x01 and more text after it`],
-    ["its start at the very end of the stream", (s: string) => `padding ${"x".repeat(200)} ${s.slice(0, 25)}`],
-    ["its start after 100 KiB of text", (s: string) => `${"lorem ipsum ".repeat(9000)}${s.slice(0, 15)}\x01 tail`],
-  ])("attack: %s, in a streamed answer, shows no more than 11 bytes", async (_name, make) => {
+    ["split into pieces written apart", (s: string) => `seen: ${s.slice(0, 5)}\x01${s.slice(5, 14)}\x01${s.slice(14)}\x01 end`],
+    ["split one byte per piece", (s: string) => `seen: ${[...s].join("\x01")}\x01 and more text after it`],
+    ["at the very end of the stream", (s: string) => `padding ${"x".repeat(200)} ${s}`],
+    ["after 100 KiB of text", (s: string) => `${"lorem ipsum ".repeat(9000)}${s}\x01 tail`],
+  ])("attack: %s, in a streamed answer, is redacted", async (_name, make) => {
     const o = await answer(bearerAgent, streamed(make(BEARER)));
     expect(o.status).toBe(200);
-    expect(longestRun(o.text, BEARER).length).toBeLessThanOrEqual(MOST);
+    expect(o.text).toContain("[REDACTED]");
+    expect(longestRunOfAny(o.text, formsOf(BEARER)).length).toBeLessThanOrEqual(4);
   });
 
   it("attack: a header named after the credential is dropped", async () => {
-    const o = await answer(bearerAgent, `${head("200 OK", { "content-length": 2, [`x-seen-${BEARER.slice(18)}`]: "1" })}ok`);
+    const o = await answer(queryAgent, `${head("200 OK", { "content-length": 2, [`x-seen-${QUERY}`]: "1" })}ok`);
     expect(o.status).toBe(200);
     const names: string[] = [];
     o.headers.forEach((_v, name) => {
       names.push(name);
     });
-    expect(longestRunOfAny(names.join(" "), formsOf(BEARER)).length).toBeLessThanOrEqual(MOST);
+    expect(names.some((n) => n.includes(QUERY.toLowerCase()))).toBe(false);
   });
 
-  it("attack: a header echoing the credential cut short shows none of it", async () => {
-    const o = await answer(bearerAgent, `${head("200 OK", { "content-length": 2, "x-debug-auth": `Bearer ${BEARER.slice(0, 14)}` })}ok`);
+  it("attack: a header echoing the credential is replaced", async () => {
+    const o = await answer(bearerAgent, `${head("200 OK", { "content-length": 2, "x-debug-auth": `Bearer ${BEARER}` })}ok`);
     expect(o.status).toBe(200);
     expect(o.headers.get("x-debug-auth")).toBe("[REDACTED]");
   });
 });
 
-describe("a query credential whose cut the agent moves", () => {
-  it("attack: a URL echoed truncated at every length shows no more than 11 bytes of the credential at any cut", async () => {
-    // The agent pads its path so the upstream's fixed-width log cut falls at each byte of the secret in turn.
-    const seen: string[] = [];
-    for (let cut = 1; cut <= QUERY.length; cut++) {
-      const o = await answer(queryAgent, withLength(`GET /search?key=${QUERY.slice(0, cut)}`));
-      expect(o.status).toBe(200);
-      seen.push(o.text);
-    }
-    expect(longestRun(seen.join("\n"), QUERY).length).toBeLessThanOrEqual(MOST);
+// Accepted: a piece of a secret (an echo cut short) is not redacted. Redacting pieces was built
+// and taken out: an upstream that hands the agent's own text back (reflected, or stored and read
+// back) then tells it which guess is a piece, and red teams 19 and 19b rebuilt a 93-character
+// token from its public prefix in under 200 requests (red19-egress.test.ts, red19b-egress.test.ts
+// hold those attacks, which now fail to rebuild anything). workers/egress/scrub.ts says why.
+describe("a credential echoed cut short (accepted: a redacted piece is an oracle)", () => {
+  it.skip.each([
+    ["its start cut at 20 bytes", (s: string) => `seen: Bearer ${s.slice(0, 20)}`],
+    ["all but its last byte", (s: string) => `echo: Bearer ${s.slice(0, -1)}\n`],
+    ["its end only", (s: string) => `...${s.slice(-20)} rejected`],
+  ])("accepted: %s comes back as the upstream sent it", async (_name, make) => {
+    const o = await answer(bearerAgent, withLength(make(BEARER)));
+    expect(longestRunOfAny(o.text, formsOf(BEARER)).length).toBeLessThanOrEqual(MOST);
   });
 });
 
-describe("a basic credential echoed in part", () => {
+describe("a query credential echoed in a URL", () => {
+  it("attack: the whole credential in an echoed URL is redacted, with its parameter's neighbours kept", async () => {
+    const o = await answer(queryAgent, withLength(`GET /search?key=${QUERY}&page=2`));
+    expect(o.text).toBe("GET /search?key=[REDACTED]&page=2");
+  });
+});
+
+describe("a basic credential echoed", () => {
   it.each([
-    ["the header's base64 cut short", () => `Authorization: Basic ${base64(BASIC).slice(0, 40)}`],
-    ["the password's start after the user name", () => `login ${USER}:${PASSWORD.slice(0, 14)}`],
-    ["the password's start alone", () => `pw=${PASSWORD.slice(0, 13)}&next=1`],
-  ])("attack: %s shows no more than 11 bytes of the password", async (_name, make) => {
+    ["the header's base64", () => `Authorization: Basic ${base64(BASIC)}`],
+    ["the password after the user name", () => `login ${USER}:${PASSWORD}`],
+    ["the password alone", () => `pw=${PASSWORD}&next=1`],
+  ])("attack: %s is redacted", async (_name, make) => {
     const o = await answer(basicAgent, withLength(make()));
     expect(o.status).toBe(200);
-    expect(longestRun(o.text, PASSWORD).length).toBeLessThanOrEqual(MOST);
-    expect(longestRun(o.text, base64(BASIC)).length).toBeLessThanOrEqual(MOST);
+    expect(o.text).toContain("[REDACTED]");
+    expect(longestRun(o.text, PASSWORD).length).toBeLessThanOrEqual(4);
   });
 });
 
