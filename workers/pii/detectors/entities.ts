@@ -964,6 +964,10 @@ function nounWords(value: string, model: Tagger): boolean {
 }
 const GERMAN_ADJECTIVE = /^\p{Lu}\p{Ll}{3,}(?:liche|lichen|ische|ischen|meine|meinen)$/u;
 const HANGUL_WORD = /\p{sc=Hangul}/u;
+/** A word of two or more syllables ending in a case particle, with a word after it. */
+const KOREAN_PARTICLE_INSIDE = /\p{sc=Hangul}(?:을|를|은|는|이|가|와|과|의|에|에서|에는|에게|으로|로|부터|까지)\s+\p{sc=Hangul}/u;
+/** Endings of a Korean verb or adjective (polite and plain statements, connectives); not the copula after a name ("윤서준입니다"). */
+const KOREAN_VERB_END = /(?:(?<!입)니다|세요|해요|어요|아요|었다|았다|한다|된다|하고|하며|해서)$/u;
 
 /** Hindi function words and auxiliaries: a span of these alone is no name ("बजे होगी", "कृपया"); beside a name the tagger's span still holds the name. */
 const HINDI_FUNCTION_WORDS = new Set(
@@ -972,6 +976,57 @@ const HINDI_FUNCTION_WORDS = new Set(
   ),
 );
 const DEVANAGARI = /\p{sc=Devanagari}/u;
+
+/**
+ * Function words of scripts without case (prepositions, postpositions, conjunctions, pronouns,
+ * auxiliaries) in Hindi, Bengali, Arabic, Persian, Urdu and Hebrew: a name holds none, so a span
+ * the tagger ran across one is a name and then a clause ("أحمد على الرقم", Ahmed on the number;
+ * "दाल को धोकर", wash the lentils). Arabic "على" is the preposition (ى); the name Ali is علي or علی.
+ */
+const UNCASED_FUNCTION_WORDS = new Set([
+  ...HINDI_FUNCTION_WORDS,
+  ..."ने कि जो तो भी एक हुआ हुई हुए कर करके लिया कहा बताया".split(" "),
+  ..."এবং ও করে করা করতে করেছে করুন হয় হয়েছে হবে আমরা আমি তুমি আপনি আপনার আমাদের এই সেই যে কি না জন্য থেকে সঙ্গে সাথে মধ্যে উপর পরে আগে দিয়ে".split(" "),
+  ..."في من إلى الى على عن مع أو ثم هذا هذه ذلك التي الذي الذين قد لم لن كان كانت إن أن قال قالت".split(" "),
+  ..."را به از در با که این آن است شد بود برای تا یا گفت".split(" "),
+  ..."کا کی کے میں سے نے پر اور ہے ہیں تھا تھی تھے کو کریں کرے گا گی گے یہ وہ بھی کہ کہا بتایا".split(" "),
+  ..."של את על עם גם כי אם זה זו הוא היא הם".split(" "),
+]);
+/** A function word, or a Persian verb with its present prefix ("می‌رود", goes). */
+function functionWord(word: string): boolean {
+  return UNCASED_FUNCTION_WORDS.has(word) || PERSIAN_VERB.test(word);
+}
+const PERSIAN_VERB = /^ن?می\u200c/u;
+/** A letter with case: the function-word cut is for scripts without it. */
+const CASED_LETTER = /[\p{Lu}\p{Ll}]/u;
+/** The rest of a word the tokeniser cut before a vowel sign. */
+const WORD_REST = /^[\p{L}\p{M}]*/u;
+
+/** A word of `value` some list holds as a name or place. */
+function listedNameIn(value: string, model: Tagger): boolean {
+  return value.split(/\s+/).some((w) => flagsOfWord(w, model) & NAME_FLAGS);
+}
+
+/**
+ * The parts of a span of a script without case between its function words ("जयपुर की गीता बाई":
+ * Jaipur, then Geeta Bai). An organisation may hold one inside ("भारत का सर्वोच्च न्यायालय"): only
+ * those that open it are left out. Empty when only function words are left.
+ */
+function betweenFunctionWords(piece: string, start: number, end: number, kind: EntityKind): Array<[number, number]> {
+  if (CASED_LETTER.test(piece.slice(start, end))) return [[start, end]];
+  const upTo = end + (WORD_REST.exec(piece.slice(end))?.[0].length ?? 0);
+  const runs: Array<Array<[number, number]>> = [[]];
+  let cut = false;
+  for (const m of piece.slice(start, upTo).matchAll(/[\p{L}\p{M}\u200c]+/gu)) {
+    const word: [number, number] = [start + (m.index ?? 0), Math.min(end, start + (m.index ?? 0) + m[0].length)];
+    if (functionWord(m[0]) && (kind !== "organization" || !runs.some((r) => r.length > 0))) {
+      cut = true;
+      runs.push([]);
+    } else (runs[runs.length - 1] as Array<[number, number]>).push(word);
+  }
+  if (!cut) return [[start, end]];
+  return runs.filter((r) => r.length > 0).map((r) => [(r[0] as [number, number])[0], (r[r.length - 1] as [number, number])[1]]);
+}
 /** Hindi times of day and relative days: morning, afternoon, evening, night, today, tomorrow, yesterday. */
 const HINDI_TIME_WORDS = new Set("सुबह दोपहर शाम रात आज कल परसों".split(" "));
 
@@ -1201,6 +1256,8 @@ function phraseShaped(piece: string, start: number, value: string, kind: EntityK
     // Korean text: a digit or three words are a sentence; a person is one word (with its particle) opening on a family name.
     if (HAS_DIGIT.test(value)) return true;
     if (kind === "person" && (value.trim().split(/\s+/).length >= 3 || !KOREAN_SURNAMES.includes(value[0] ?? ""))) return true;
+    // A name ends at its particle ("김치를 썰어": the object particle closes the first word), and never on a verb's ending ("가능합니다").
+    if (kind === "person" && (KOREAN_PARTICLE_INSIDE.test(value) || KOREAN_VERB_END.test(value))) return true;
   }
   // A word and one capital ("Hall C", "Room B", "Annex D"): a label; an initial closes a name only with its dot ("Ricardo M.").
   const lettered = LETTERED.exec(value);
@@ -1230,6 +1287,13 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     }
     let span = clean(piece, s.start, s.end);
     if (span && s.kind !== "address") span = clean(piece, span[0], trimLowerTail(piece, span[0], span[1]));
+    // A span of a script without case run across a function word is judged up to it when a list
+    // knows a word there as a name ("अमित ने कहा"); a clause otherwise, judged whole (its parts are cut after).
+    if (span && s.kind !== "address") {
+      const first = betweenFunctionWords(piece, span[0], span[1], s.kind)[0];
+      if (!first) continue;
+      if (first[1] < span[1] && listedNameIn(piece.slice(first[0], first[1]), model)) span = first;
+    }
     if (!span) continue;
     // In German text a lower-case article opens no place or organisation ("in der Regel"): what
     // follows it is judged alone. A person the tagger read with its article keeps it ("an den Becker").
@@ -1868,37 +1932,43 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
     if (INDIC_OR_MARK.test(piece[s.end - 1] ?? "") && INDIC_OR_MARK.test(piece[s.end] ?? ""))
       s.end = Math.max(s.start, piece.lastIndexOf(" ", s.end));
   }
+
+  // Whatever rule grew it, a span of a script without case that the checks below keep holds no
+  // function word: only its parts between them stay (one the checks drop whole stays dropped).
+  const kept = out.filter(
+    (s) =>
+      !GREETING_BEFORE.test(piece.slice(Math.max(0, s.start - 12), s.start)) &&
+      !SINGLE_LETTER.test(piece.slice(s.start, s.end)) &&
+      !salutationOpening(piece, s.start, s.end) &&
+      !(s.kind !== "address" && ROOM_BEFORE.test(piece.slice(Math.max(0, s.start - 8), s.start))) &&
+      !(s.kind === "person" && vietnameseWord(piece, s.start, s.end)) &&
+      !(s.kind === "person" && CJK_LIST.test(piece.slice(s.start, s.end))) &&
+      // Whatever rule grew it: a span across CJK sentence punctuation or holding a particle or a Hindi function word is a clause.
+      !(s.kind === "person" && articleBefore(piece, s.start) && articleNoun(piece.slice(s.start, s.end), model)) &&
+      !KATAKANA_WORD_PARTICLE.test(piece.slice(s.start, s.end)) &&
+      // German: one word after an article or determiner (and an adjective) is a noun ("das Laub", "einem trockenen Tuch"); a person takes none.
+      !(
+        cues.german >= 1 &&
+        !SPACE.test(piece.slice(s.start, s.end)) &&
+        GERMAN_DETERMINER_BEFORE.test(piece.slice(Math.max(0, s.start - 40), s.start)) &&
+        !(s.kind === "person" && KIN_BEFORE.test(piece.slice(Math.max(0, s.start - 16), s.start)))
+      ) &&
+      // A Hindi pronoun is no part of a name ("कल हम बाज़ार जाएँगे").
+      !(s.kind === "person" && holdsWordOf(piece.slice(s.start, s.end), HINDI_PRONOUNS)) &&
+      // A pronoun of polite address written with a capital is no name ("Pesanan Anda", "Apakah Anda", "Usted").
+      !(s.kind !== "address" && holdsWordOf(piece.slice(s.start, s.end), POLITE_PRONOUNS)) &&
+      // What a number and its unit measure ("250 g Mehl"), or a span opening on the unit's letter ("180 °C. Batir").
+      !(s.kind !== "address" && (afterMeasure(piece, s.start) || piece[s.start - 1] === "°")) &&
+      !magnitudeAfterNumber(piece, s.start, piece.slice(s.start, s.end)) &&
+      // Scripts that put spaces between words: a span that starts inside a word, or is left empty, is a fragment ("अधि" of "अधिकतम").
+      s.end > s.start &&
+      !startsInsideIndicWord(piece, s.start) &&
+      // A Chinese name is two to four Han (a double family name and two more); five or more in text without kana is a clause.
+      !(s.kind === "person" && LONG_HAN.test(piece.slice(s.start, s.end)) && !KANA_IN.test(piece)),
+  );
   return withoutOverlaps(
-    out.filter(
-      (s) =>
-        !GREETING_BEFORE.test(piece.slice(Math.max(0, s.start - 12), s.start)) &&
-        !SINGLE_LETTER.test(piece.slice(s.start, s.end)) &&
-        !salutationOpening(piece, s.start, s.end) &&
-        !(s.kind !== "address" && ROOM_BEFORE.test(piece.slice(Math.max(0, s.start - 8), s.start))) &&
-        !(s.kind === "person" && vietnameseWord(piece, s.start, s.end)) &&
-        !(s.kind === "person" && CJK_LIST.test(piece.slice(s.start, s.end))) &&
-        // Whatever rule grew it: a span across CJK sentence punctuation or holding a particle or a Hindi function word is a clause.
-        !(s.kind === "person" && articleBefore(piece, s.start) && articleNoun(piece.slice(s.start, s.end), model)) &&
-        !KATAKANA_WORD_PARTICLE.test(piece.slice(s.start, s.end)) &&
-        // German: one word after an article or determiner (and an adjective) is a noun ("das Laub", "einem trockenen Tuch"); a person takes none.
-        !(
-          cues.german >= 1 &&
-          !SPACE.test(piece.slice(s.start, s.end)) &&
-          GERMAN_DETERMINER_BEFORE.test(piece.slice(Math.max(0, s.start - 40), s.start)) &&
-          !(s.kind === "person" && KIN_BEFORE.test(piece.slice(Math.max(0, s.start - 16), s.start)))
-        ) &&
-        // A Hindi pronoun is no part of a name ("कल हम बाज़ार जाएँगे").
-        !(s.kind === "person" && holdsWordOf(piece.slice(s.start, s.end), HINDI_PRONOUNS)) &&
-        // A pronoun of polite address written with a capital is no name ("Pesanan Anda", "Apakah Anda", "Usted").
-        !(s.kind !== "address" && holdsWordOf(piece.slice(s.start, s.end), POLITE_PRONOUNS)) &&
-        // What a number and its unit measure ("250 g Mehl"), or a span opening on the unit's letter ("180 °C. Batir").
-        !(s.kind !== "address" && (afterMeasure(piece, s.start) || piece[s.start - 1] === "°")) &&
-        !magnitudeAfterNumber(piece, s.start, piece.slice(s.start, s.end)) &&
-        // Scripts that put spaces between words: a span that starts inside a word, or is left empty, is a fragment ("अधि" of "अधिकतम").
-        s.end > s.start &&
-        !startsInsideIndicWord(piece, s.start) &&
-        // A Chinese name is two to four Han (a double family name and two more); five or more in text without kana is a clause.
-        !(s.kind === "person" && LONG_HAN.test(piece.slice(s.start, s.end)) && !KANA_IN.test(piece)),
+    kept.flatMap((s) =>
+      s.kind === "address" ? [s] : betweenFunctionWords(piece, s.start, s.end, s.kind).map(([start, end]) => ({ ...s, start, end })),
     ),
   );
 }
