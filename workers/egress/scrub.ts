@@ -313,12 +313,13 @@ const PROBE_READ = 256 * 1024;
 export function probeIn(secrets: readonly SecretLike[], agentSent: ReadonlyArray<string | Uint8Array>): boolean {
   if (secrets.length === 0) return false;
   const ms = secrets.map(matcherOf);
-  for (const piece of agentSent) {
-    const bytes = (typeof piece === "string" ? encoder.encode(piece) : piece).subarray(0, PROBE_READ);
-    const variants = [bytes, encoder.encode(percentDecoded(decoder.decode(bytes)))];
-    if (variants.some((v) => ms.some((m) => runsIn(v, m, true, "probe").length > 0))) return true;
-  }
-  return false;
+  // One text of every piece, a line apart (a piece cannot run into the next), read raw and unescaped.
+  const text = agentSent
+    .map((piece) => (typeof piece === "string" ? piece : decoder.decode(piece.subarray(0, PROBE_READ))).slice(0, PROBE_READ))
+    .join("\n");
+  const variants = [encoder.encode(text)];
+  if (text.includes("%")) variants.push(encoder.encode(percentDecoded(text)));
+  return variants.some((v) => ms.some((m) => runsIn(v, m, true, "probe").length > 0));
 }
 
 /** A text with its percent escapes (and `+` for space) undone, bytewise. */
