@@ -6,8 +6,9 @@
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { head, len, setRaw } from "./support/raw-upstream.js";
-import { BASE, call, seedOrg, withClientAddress } from "../workers/support/api.js";
+import { BASE, withClientAddress } from "../workers/support/api.js";
 import { auditOf } from "../workers/support/tools.js";
+import { credentialedAgent, longestRun } from "./support/credentialed-agent.js";
 
 const BEARER = "ghp_Part1al/Echo7+Secret0123456789abcdefQRST";
 const USER = "svc-release-deploybot";
@@ -15,40 +16,13 @@ const PASSWORD = "Pa55w0rd-partial-ECHO-42";
 const BASIC = `${USER}:${PASSWORD}`;
 const QUERY = "qk_9f8e7d6c5b4a3928171605f4e3d2c1b0a9";
 const MOST = 11;
-const target = new URL(env.TEST_TARGET_URL);
 
 async function agentWith(label: string, secret: string, inject: Record<string, string>): Promise<string> {
   return (await agentAndOrg(label, secret, inject)).token;
 }
 
 async function agentAndOrg(label: string, secret: string, inject: Record<string, string>) {
-  const org = await seedOrg(label);
-  const t = org.apiKey;
-  const cred = await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: t, body: { name: "c", secret, inject } });
-  expect(cred.status, cred.text).toBe(201);
-  const policy = await call(`/api/v1/orgs/${org.orgId}/policies`, {
-    method: "POST",
-    token: t,
-    body: {
-      name: label,
-      egress: [
-        {
-          host: "127.0.0.1",
-          ports: [Number(target.port)],
-          methods: ["GET"],
-          paths: ["/red18raw", "/reflect"],
-          credential: "c",
-          credentialOverHttp: true,
-        },
-      ],
-    },
-  });
-  expect(policy.status, policy.text).toBe(201);
-  const attached = await call(`/api/v1/orgs/${org.orgId}/policies/${policy.json.id}/attach`, { method: "POST", token: t, body: { scope: "org" } });
-  expect(attached.status).toBe(201);
-  const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: t, body: { name: `${label}-bot`, autonomy: 5 } });
-  expect(agent.status, agent.text).toBe(201);
-  return { org, token: agent.json.token as string };
+  return credentialedAgent(label, secret, inject, { paths: ["/red18raw", "/reflect"] });
 }
 
 let bearerAgent: string;
@@ -72,17 +46,6 @@ async function answer(token: string, raw: string) {
 
 const withLength = (body: string) => head("200 OK", { "content-length": len(body) }) + body;
 const streamed = (body: string) => head("200 OK", {}) + body;
-
-/** The longest run of `secret` (from any offset) found in `text`. */
-function longestRun(text: string, secret: string): string {
-  let best = "";
-  for (let i = 0; i < secret.length; i++)
-    for (let j = i + best.length + 1; j <= secret.length; j++) {
-      if (text.includes(secret.slice(i, j))) best = secret.slice(i, j);
-      else break;
-    }
-  return best;
-}
 
 const base64 = (s: string) => btoa(s);
 const lowerHex = (s: string) => s.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());

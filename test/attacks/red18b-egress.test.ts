@@ -2,37 +2,16 @@
 // secret start at the end redacted" change. Each test asserts the safe or the correct outcome.
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { credentialedAgent } from "./support/credentialed-agent.js";
 import { setRaw, head, len } from "./support/raw-upstream.js";
-import { BASE, call, seedOrg, withClientAddress } from "../workers/support/api.js";
+import { BASE, withClientAddress } from "../workers/support/api.js";
 
 const SECRET = "ghp_R3d18bSecret/Value+0123456789abcdefXYZ";
 const BASIC = "deploybot:Pa55w0rd-XYZ-1234567890";
-const target = new URL(env.TEST_TARGET_URL);
-const port = Number(target.port);
 const DEBUG = false;
 
 async function agentWith(label: string, secret: string, type: "bearer" | "basic"): Promise<string> {
-  const org = await seedOrg(label);
-  const t = org.apiKey;
-  const cred = await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: t, body: { name: "c", secret, inject: { type } } });
-  expect(cred.status, cred.text).toBe(201);
-  const policy = await call(`/api/v1/orgs/${org.orgId}/policies`, {
-    method: "POST",
-    token: t,
-    body: {
-      name: label,
-      egress: [
-        { host: "127.0.0.1", ports: [port], methods: ["GET", "HEAD"], paths: ["/red18raw", "/red18bbig"], credential: "c", credentialOverHttp: true },
-      ],
-    },
-  });
-  expect(policy.status, policy.text).toBe(201);
-  expect(
-    (await call(`/api/v1/orgs/${org.orgId}/policies/${policy.json.id}/attach`, { method: "POST", token: t, body: { scope: "org" } })).status,
-  ).toBe(201);
-  const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: t, body: { name: `${label}-bot`, autonomy: 5 } });
-  expect(agent.status, agent.text).toBe(201);
-  return agent.json.token;
+  return (await credentialedAgent(label, secret, { type }, { methods: ["GET", "HEAD"], paths: ["/red18raw", "/red18bbig"] })).token;
 }
 
 let bearerAgent: string;

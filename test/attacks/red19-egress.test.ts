@@ -2,40 +2,14 @@
 // scrubber. Each test asserts the SAFE or the correct outcome: a failing test is a finding.
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
+import { credentialedAgent, longestRun } from "./support/credentialed-agent.js";
 import { head, len, setRaw } from "./support/raw-upstream.js";
-import { BASE, call, seedOrg, withClientAddress } from "../workers/support/api.js";
+import { BASE, withClientAddress } from "../workers/support/api.js";
 
-const target = new URL(env.TEST_TARGET_URL);
 const encoder = new TextEncoder();
 
 async function agentWith(label: string, secret: string, inject: Record<string, string>): Promise<string> {
-  const org = await seedOrg(label);
-  const t = org.apiKey;
-  const cred = await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: t, body: { name: "c", secret, inject } });
-  expect(cred.status, cred.text).toBe(201);
-  const policy = await call(`/api/v1/orgs/${org.orgId}/policies`, {
-    method: "POST",
-    token: t,
-    body: {
-      name: label,
-      egress: [
-        {
-          host: "127.0.0.1",
-          ports: [Number(target.port)],
-          methods: ["GET"],
-          paths: ["/red18raw", "/reflect"],
-          credential: "c",
-          credentialOverHttp: true,
-        },
-      ],
-    },
-  });
-  expect(policy.status, policy.text).toBe(201);
-  const attached = await call(`/api/v1/orgs/${org.orgId}/policies/${policy.json.id}/attach`, { method: "POST", token: t, body: { scope: "org" } });
-  expect(attached.status).toBe(201);
-  const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: t, body: { name: `${label}-bot`, autonomy: 5 } });
-  expect(agent.status, agent.text).toBe(201);
-  return agent.json.token;
+  return (await credentialedAgent(label, secret, inject, { paths: ["/red18raw", "/reflect"] })).token;
 }
 
 async function get(token: string, pathAndQuery: string) {
@@ -48,16 +22,6 @@ async function get(token: string, pathAndQuery: string) {
 }
 const answer = async (token: string, raw: string | Uint8Array) => get(token, `/red18raw?id=${await setRaw(raw)}`);
 const withLength = (body: string) => head("200 OK", { "content-length": len(body) }) + body;
-
-function longestRun(text: string, secret: string): string {
-  let best = "";
-  for (let i = 0; i < secret.length; i++)
-    for (let j = i + best.length + 1; j <= secret.length; j++) {
-      if (text.includes(secret.slice(i, j))) best = secret.slice(i, j);
-      else break;
-    }
-  return best;
-}
 
 // ---------------------------------------------------------------------------------------------
 // 1. The redaction itself is an oracle: a reflecting upstream tells the agent which guesses are runs.

@@ -2,41 +2,15 @@
 // egress API. Each test asserts the SAFE or the correct outcome: a failing test is a finding.
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BASE, call, seedOrg, withClientAddress } from "../workers/support/api.js";
+import { BASE, withClientAddress } from "../workers/support/api.js";
+import { credentialedAgent, longestRun } from "./support/credentialed-agent.js";
 
-const target = new URL(env.TEST_TARGET_URL);
 const encoder = new TextEncoder();
 
 async function agentWith(label: string, secret: string | null, inject: Record<string, string>): Promise<string> {
-  const org = await seedOrg(label);
-  const t = org.apiKey;
-  if (secret !== null) {
-    const cred = await call(`/api/v1/orgs/${org.orgId}/credentials`, { method: "POST", token: t, body: { name: "c", secret, inject } });
-    expect(cred.status, cred.text).toBe(201);
-  }
-  const policy = await call(`/api/v1/orgs/${org.orgId}/policies`, {
-    method: "POST",
-    token: t,
-    body: {
-      name: label,
-      egress: [
-        {
-          host: "127.0.0.1",
-          ports: [Number(target.port)],
-          methods: ["GET", "POST"],
-          // /store: any API that keeps what it is given (issues, notes, a request bin); /__requests reads it back.
-          paths: ["/store", "/__requests", "/reflect", "/redirect"],
-          ...(secret !== null ? { credential: "c", credentialOverHttp: true } : {}),
-        },
-      ],
-    },
-  });
-  expect(policy.status, policy.text).toBe(201);
-  const attached = await call(`/api/v1/orgs/${org.orgId}/policies/${policy.json.id}/attach`, { method: "POST", token: t, body: { scope: "org" } });
-  expect(attached.status).toBe(201);
-  const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: t, body: { name: `${label}-bot`, autonomy: 5 } });
-  expect(agent.status, agent.text).toBe(201);
-  return agent.json.token;
+  // /store: any API that keeps what it is given (issues, notes, a request bin); /__requests reads it back.
+  return (await credentialedAgent(label, secret, inject, { methods: ["GET", "POST"], paths: ["/store", "/__requests", "/reflect", "/redirect"] }))
+    .token;
 }
 
 async function send(token: string, method: string, pathAndQuery: string, body?: BodyInit, headers: Record<string, string> = {}) {
@@ -56,16 +30,6 @@ const RAND = "4Zq9TbX2mKw7Lr0PcV5hYs8NdF3gJ6uA1eRtQoWiSyUpHkMjBnCvEx_l2a7zG9qD4f
 const PAT = `github_pat_${RAND.slice(0, 82)}`; // a fine-grained PAT: 93 characters, bound 12
 const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_";
 const hex = (s: string) => [...encoder.encode(s)].map((b) => b.toString(16).padStart(2, "0")).join("");
-
-function longestRun(text: string, secret: string): string {
-  let best = "";
-  for (let i = 0; i < secret.length; i++)
-    for (let j = i + best.length + 1; j <= secret.length; j++) {
-      if (text.includes(secret.slice(i, j))) best = secret.slice(i, j);
-      else break;
-    }
-  return best;
-}
 
 let marks = 0;
 
