@@ -51,7 +51,7 @@ type SecretLike = string | ScrubbedSecret;
  * bytes (runFloor: shorter pieces of a password or a numeric key turn up in ordinary requests),
  * at most 12 (a 12-byte piece of a token is never there by chance).
  */
-function longestAllowedRun(secretPart: number, floor: number): number {
+function probeLength(secretPart: number, floor: number): number {
   return Math.min(12, Math.max(floor, Math.ceil(secretPart / 4) + 1));
 }
 
@@ -99,11 +99,11 @@ interface Matcher {
 }
 
 /** A spelling applied to one character at a time (every textual form is the concatenation of its characters' spellings). */
-type Spell = (char: string) => string;
-const percent: Spell = encodeURIComponent;
+type Spell = (char: string) => string | Uint8Array;
+const percent = encodeURIComponent;
 const lowerHex = (s: string) => s.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
-const formField: Spell = (c) => new URLSearchParams({ v: c }).toString().slice(2);
-const json: Spell = (c) => JSON.stringify(c).slice(1, -1);
+const formField = (c: string) => new URLSearchParams({ v: c }).toString().slice(2);
+const json = (c: string) => JSON.stringify(c).slice(1, -1);
 const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
 const GO_ESCAPES: Record<string, string> = { "&": "\\u0026", "<": "\\u003c", ">": "\\u003e" };
 /**
@@ -123,7 +123,7 @@ const SPELLINGS: Spell[] = [
   (c) => GO_ESCAPES[c] ?? json(c),
   (c) => HTML_ESCAPES[c] ?? c,
   (c) => Array.from(encoder.encode(c), (b) => b.toString(16).padStart(2, "0")).join(""),
-  (c) => String.fromCharCode(...Array.from(c, (u) => [u.charCodeAt(0) & 255, u.charCodeAt(0) >> 8]).flat()),
+  (c) => Uint8Array.from(Array.from(c, (u) => [u.charCodeAt(0) & 255, u.charCodeAt(0) >> 8]).flat()),
 ];
 
 function textualForm(secret: string, spell: Spell, publicPrefix: number): Omit<Form, "minRun"> {
@@ -141,7 +141,8 @@ function textualForm(secret: string, spell: Spell, publicPrefix: number): Omit<F
     chars += char.length;
     let known = spelledOf.get(char);
     if (!known) {
-      known = [encoder.encode(spell(char)), encoder.encode(char).length];
+      const spelled = spell(char);
+      known = [typeof spelled === "string" ? encoder.encode(spelled) : spelled, encoder.encode(char).length];
       spelledOf.set(char, known);
     }
     const [spelled, width] = known;
@@ -221,7 +222,7 @@ function buildMatcher(secret: ScrubbedSecret): Matcher {
     if (form.bytes.length < 4 || seen.has(key)) continue;
     seen.add(key);
     const part = form.bytes.length - form.secretFrom;
-    forms.push({ ...form, minRun: part >= floor ? longestAllowedRun(part, floor) : Number.POSITIVE_INFINITY });
+    forms.push({ ...form, minRun: part >= floor ? probeLength(part, floor) : Number.POSITIVE_INFINITY });
   }
   const shortest = Math.min(...forms.map((f) => f.minRun));
   // Any stretch of `shortest` bytes holds a whole piece starting at a multiple of `piece` when

@@ -110,6 +110,15 @@ describe("a whole secret, in any spelling an upstream uses, is redacted", () => 
     expect([...named.keys()]).toEqual(["x-ok"]);
   });
 
+  it("a secret beyond ASCII, in UTF-8 and in UTF-16LE, is redacted", () => {
+    const secret = "pässwörd-Ünïcode-42€";
+    const utf16 = (t: string) => Uint8Array.from(Array.from(t, (u) => [u.charCodeAt(0) & 255, u.charCodeAt(0) >> 8]).flat());
+    expect(scrubText(`echo ${secret} end`, [secret])).toBe("echo [REDACTED] end");
+    const out = scrubBytes(utf16(`echo ${secret} end`), must(scrubberFor([secret])));
+    expect(Buffer.from(out).includes(Buffer.from(utf16(secret)))).toBe(false);
+    expect(Buffer.from(out).includes(Buffer.from("[REDACTED]"))).toBe(true);
+  });
+
   it("a secret too short to index is redacted whole", () => {
     expect(scrubText("a k3y5 b k3y c", ["k3y5"])).toBe("a [REDACTED] b k3y c");
   });
