@@ -33,14 +33,20 @@ const PLACEHOLDER_PASSWORD = /^(?:|x|x-oauth-basic|api_token|api|token|password|
 /**
  * What the gateway must look for once it injects `secret` as `inject` says. A basic credential's
  * user name is public unless the key is the user name (an empty, short or placeholder password,
- * as Stripe, Freshdesk and GitHub take keys): then the user name alone is a secret too.
+ * as Stripe, Freshdesk and GitHub take keys, or a user name shaped like a key): then the user
+ * name alone is a secret too.
  */
 export function injectedSecrets(inject: InjectSpec, secret: string): ScrubbedSecret[] {
   if (inject.type !== "basic") return [{ value: secret, publicPrefix: 0 }];
   const colon = secret.indexOf(":");
   const password = secret.slice(colon + 1);
-  if (password.length >= 8 && !PLACEHOLDER_PASSWORD.test(password)) return [{ value: secret, publicPrefix: colon + 1 }];
-  return [{ value: secret, publicPrefix: 0 }, ...(colon >= 4 ? [{ value: secret.slice(0, colon), publicPrefix: 0 }] : [])];
+  const user = secret.slice(0, colon);
+  const keyPassword = password.length < 8 || PLACEHOLDER_PASSWORD.test(password);
+  // A user name shaped like a key (16 characters or more of letters and digits, no address) is a
+  // secret alone whatever stands after it (Wufoo's "footastic").
+  const keyUser = keyPassword || (user.length >= 16 && /\d/.test(user) && /[A-Za-z]/.test(user) && !/[@\s]/.test(user));
+  const alone = keyUser && user.length >= 4 ? [{ value: user, publicPrefix: 0 }] : [];
+  return [{ value: secret, publicPrefix: keyPassword ? 0 : colon + 1 }, ...alone];
 }
 
 type SecretLike = string | ScrubbedSecret;
@@ -101,29 +107,52 @@ interface Matcher {
 /** A spelling applied to one character at a time (every textual form is the concatenation of its characters' spellings). */
 type Spell = (char: string) => string | Uint8Array;
 const percent = encodeURIComponent;
-const lowerHex = (s: string) => s.replace(/%[0-9A-F]{2}/g, (m) => m.toLowerCase());
 const formField = (c: string) => new URLSearchParams({ v: c }).toString().slice(2);
 const json = (c: string) => JSON.stringify(c).slice(1, -1);
 const HTML_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;", "'": "&#39;" };
+/** Python's html.escape and React write the apostrophe `&#x27;`; Jinja2 writes both quotes by number. */
+const HTML_HEX_APOSTROPHE: Record<string, string> = { ...HTML_ESCAPES, "'": "&#x27;" };
+const HTML_NUMBERED_QUOTES: Record<string, string> = { ...HTML_ESCAPES, '"': "&#34;" };
 const GO_ESCAPES: Record<string, string> = { "&": "\\u0026", "<": "\\u003c", ">": "\\u003e" };
+const UNRESERVED = /^[A-Za-z0-9\-._~]$/;
+/** Percent-encoding of RFC 3986 as Python, Go and PHP write it: every byte but the unreserved ones (`*` too). */
+const strictPercent = (c: string, keep = "") =>
+  Array.from(encoder.encode(c), (b) => {
+    const ch = String.fromCharCode(b);
+    return UNRESERVED.test(ch) || keep.includes(ch) ? ch : `%${b.toString(16).toUpperCase().padStart(2, "0")}`;
+  }).join("");
+/** JSON with every character past ASCII as its UTF-16 `\u` escapes (Python's json.dumps, Flask). */
+const jsonAscii = (c: string) =>
+  Array.from(json(c), (ch) =>
+    ch.charCodeAt(0) > 0x7e ? Array.from(ch, (u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, "0")}`).join("") : ch,
+  ).join("");
 /**
  * The textual spellings a secret may take in a response: raw; percent-encoded as a URL component,
- * a URL and a form field (`+` for space, `~!'()*` escaped), in either hex case, and twice; JSON-
- * escaped, also as Go escapes `&<>`; HTML-escaped; the bytes in hex; UTF-16LE.
+ * a URL, a form field (`+` for space, `~!'()*` escaped), twice, and as RFC 3986 has it (Python's
+ * quote with and without `/` kept, quote_plus); JSON-escaped, also as Go (`&<>`), PHP (`\/`) and
+ * Python (ASCII only) write it; HTML-escaped three ways; the bytes in hex; UTF-16LE; its UTF-8
+ * bytes read as Latin-1 (a server that reads headers so, and answers in UTF-8). Hex digits and
+ * letters match in either case, as every run does.
  */
 const SPELLINGS: Spell[] = [
   (c) => c,
   percent,
-  (c) => lowerHex(percent(c)),
   encodeURI,
   formField,
-  (c) => lowerHex(formField(c)),
   (c) => percent(percent(c)),
+  (c) => strictPercent(c),
+  (c) => strictPercent(c, "/"),
+  (c) => (c === " " ? "+" : strictPercent(c)),
   json,
   (c) => GO_ESCAPES[c] ?? json(c),
+  (c) => json(c).replaceAll("/", "\\/"),
+  jsonAscii,
   (c) => HTML_ESCAPES[c] ?? c,
+  (c) => HTML_HEX_APOSTROPHE[c] ?? c,
+  (c) => HTML_NUMBERED_QUOTES[c] ?? c,
   (c) => Array.from(encoder.encode(c), (b) => b.toString(16).padStart(2, "0")).join(""),
   (c) => Uint8Array.from(Array.from(c, (u) => [u.charCodeAt(0) & 255, u.charCodeAt(0) >> 8]).flat()),
+  (c) => String.fromCharCode(...encoder.encode(c)),
 ];
 
 function textualForm(secret: string, spell: Spell, publicPrefix: number): Omit<Form, "minRun"> {
