@@ -86,6 +86,8 @@ interface Form {
   whole: [number, number];
   /** The shortest run of the secret part that flags a probe; Infinity for a part too short for pieces (matched whole, exactly). */
   minRun: number;
+  /** Base64, which may be broken into lines: its runs read across CR and LF. */
+  wrapped: boolean;
   /** The secret's bytes a run [from, to) of this form spells whole: [first, end), possibly empty. */
   secretBytes(from: number, to: number): [number, number];
 }
@@ -155,7 +157,7 @@ const SPELLINGS: Spell[] = [
   (c) => String.fromCharCode(...encoder.encode(c)),
 ];
 
-function textualForm(secret: string, spell: Spell, publicPrefix: number): Omit<Form, "minRun"> {
+function textualForm(secret: string, spell: Spell, publicPrefix: number): Omit<Form, "minRun" | "wrapped"> {
   const parts: Uint8Array[] = [];
   // Per byte of the secret: where its character's spelling starts and ends in the form.
   const starts: number[] = [];
@@ -209,8 +211,8 @@ function textualForm(secret: string, spell: Spell, publicPrefix: number): Omit<F
  * header line, a JSON dump encoded whole put it at any of the three), without the first group
  * when shifted (it holds the other bytes' bits), standard or URL-safe, padded or not.
  */
-function base64Forms(secretBytes: Uint8Array, publicBytes: number): Array<Omit<Form, "minRun">> {
-  const out: Array<Omit<Form, "minRun">> = [];
+function base64Forms(secretBytes: Uint8Array, publicBytes: number): Array<Omit<Form, "minRun" | "wrapped">> {
+  const out: Array<Omit<Form, "minRun" | "wrapped">> = [];
   for (const shift of [0, 1, 2]) {
     let binary = "\0".repeat(shift);
     for (const b of secretBytes) binary += String.fromCharCode(b);
@@ -246,12 +248,12 @@ function buildMatcher(secret: ScrubbedSecret): Matcher {
   const floor = runFloor(secret.value.slice(secret.publicPrefix));
   const seen = new Set<string>();
   const forms: Form[] = [];
-  for (const form of spelled) {
+  for (const [k, form] of spelled.entries()) {
     const key = decoder.decode(form.bytes);
     if (form.bytes.length < 4 || seen.has(key)) continue;
     seen.add(key);
     const part = form.bytes.length - form.secretFrom;
-    forms.push({ ...form, minRun: part >= floor ? probeLength(part, floor) : Number.POSITIVE_INFINITY });
+    forms.push({ ...form, wrapped: k >= SPELLINGS.length, minRun: part >= floor ? probeLength(part, floor) : Number.POSITIVE_INFINITY });
   }
   const shortest = Math.min(...forms.map((f) => f.minRun));
   // Any stretch of `shortest` bytes holds a whole piece starting at a multiple of `piece` when
@@ -288,7 +290,8 @@ function buildMatcher(secret: ScrubbedSecret): Matcher {
     stride: everyOffset ? piece : 1,
     pieces,
     pairs,
-    longest: Math.max(0, ...forms.map((f) => f.bytes.length)),
+    // A run of wrapped base64 is longer by its line breaks (two bytes per line of 60 or more).
+    longest: Math.max(0, ...forms.map((f) => f.bytes.length + (f.wrapped ? 2 * Math.ceil(f.bytes.length / 60) : 0))),
   };
 }
 
@@ -420,18 +423,43 @@ function runsIn(data: Uint8Array, m: Matcher, final: boolean, purpose: "redact" 
       const bytes = form.folded;
       let start = i;
       let from = j;
-      while (start > 0 && from > 0 && FOLD[data[start - 1] as number] === bytes[from - 1]) {
-        start--;
-        from--;
-      }
       let end = i + piece;
       let to = j + piece;
-      while (end < data.length && to < bytes.length && FOLD[data[end] as number] === bytes[to]) {
-        end++;
-        to++;
+      let reachedEnd: boolean;
+      if (!form.wrapped) {
+        while (start > 0 && from > 0 && FOLD[data[start - 1] as number] === bytes[from - 1]) {
+          start--;
+          from--;
+        }
+        while (end < data.length && to < bytes.length && FOLD[data[end] as number] === bytes[to]) {
+          end++;
+          to++;
+        }
+        reachedEnd = end === data.length;
+      } else {
+        // Base64 may be broken into lines (MIME, PEM): its runs read across CR and LF.
+        while (start > 0 && from > 0) {
+          const b = data[start - 1] as number;
+          if (b === 10 || b === 13) start--;
+          else if (FOLD[b] === bytes[from - 1]) {
+            start--;
+            from--;
+          } else break;
+        }
+        while (start < i && (data[start] === 10 || data[start] === 13)) start++;
+        while (end < data.length && to < bytes.length) {
+          const b = data[end] as number;
+          if (b === 10 || b === 13) end++;
+          else if (FOLD[b] === bytes[to]) {
+            end++;
+            to++;
+          } else break;
+        }
+        reachedEnd = end === data.length;
+        while (end > i + piece && (data[end - 1] === 10 || data[end - 1] === 13)) end--;
       }
       followed.set(alignment, end);
-      if (!final && end === data.length && to < bytes.length) continue;
+      if (!final && reachedEnd && to < bytes.length) continue;
       const spelled = to - Math.max(from, form.secretFrom);
       // Cheap bounds first: a probe's piece; the secret part less a base64 group's characters at each end.
       if (purpose === "probe" ? spelled < form.minRun : spelled < form.bytes.length - form.secretFrom - 8) continue;

@@ -70,9 +70,8 @@ describe("red19c: spellings an upstream plausibly uses, the whole secret", () =>
     expect(bytesHold(out, new Uint8Array(spelledBytes)), decoder.decode(out)).toBe(false);
   });
 
-  // Open: base64 broken into lines (MIME) is not recognised; the matcher would have to read across
-  // the line breaks of a base64 run.
-  it.skip("open: a long bearer token in MIME base64 (a line every 76 characters)", () => {
+  // Base64 broken into lines (MIME, PEM): runs of base64 read across CR and LF.
+  it("a long bearer token in MIME base64 (a line every 76 characters)", () => {
     const out = scrubbed(`seen: ${mimeB64(`Authorization: Bearer ${JWT}`)} end`, [JWT]);
     expect(decoder.decode(out)).toContain("[REDACTED]");
   });

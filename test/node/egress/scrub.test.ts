@@ -119,6 +119,22 @@ describe("a whole secret, in any spelling an upstream uses, is redacted", () => 
     expect(Buffer.from(out).includes(Buffer.from("[REDACTED]"))).toBe(true);
   });
 
+  it("base64 broken into lines (MIME every 76, PEM every 64, CRLF or LF) is redacted, whole and streamed; the line breaks around it stay", () => {
+    const dump = b64(`Authorization: Bearer ${TOKEN}\r\nX-Other: 1\r\n`);
+    for (const [width, eol] of [
+      [76, "\r\n"],
+      [64, "\n"],
+      [20, "\n"],
+    ] as const) {
+      const lines = (dump.match(new RegExp(`.{1,${width}}`, "g")) ?? []).join(eol);
+      const body = `begin${eol}${lines}${eol}end`;
+      for (const out of [scrubText(body, [TOKEN]), streamed(encoder.encode(body), [TOKEN], [7, 30, 5, 64])]) {
+        expect(out).toContain("[REDACTED]");
+        expect(out.startsWith(`begin${eol}`) && out.endsWith(`${eol}end`)).toBe(true);
+      }
+    }
+  });
+
   it("a secret too short to index is redacted whole", () => {
     expect(scrubText("a k3y5 b k3y c", ["k3y5"])).toBe("a [REDACTED] b k3y c");
   });
