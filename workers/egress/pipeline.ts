@@ -266,11 +266,17 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
   const first = request.url;
   let { url, method, body } = request;
   const secrets: ScrubbedSecret[] = [];
-  // What the agent wrote (its URL, headers and body, and the body decoded): a long piece of the
-  // credential there is audited as a probe (scrub.ts, probeIn).
+  // Whether what the agent wrote (its URL, headers and body, and the body decoded) holds a long
+  // piece of a credential injected for it: audited as a probe (scrub.ts, probeIn). Read once, on
+  // the egress hop that first injects one; the agent never sees the finding.
   let probe: boolean | undefined;
-  const agentSent: Array<string | Uint8Array> = [request.url.href, ...[...request.headers].map(([name, value]) => `${name}: ${value}`)];
-  if (request.body !== null) agentSent.push(request.body);
+  let decodedBody: Uint8Array | string | null = null;
+  const agentSent = () => [
+    request.url.href,
+    ...[...request.headers].map(([name, value]) => `${name}: ${value}`),
+    ...(request.body !== null ? [request.body] : []),
+    ...(decodedBody !== null && decodedBody !== request.body ? [decodedBody] : []),
+  ];
   let pii: ExitAudit = null;
 
   for (let hop = 0; ; hop++) {
@@ -295,7 +301,7 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
     if (mode.kind === "egress" && hop === 0) {
       try {
         const decoded = await decodedForScan(body, request.headers.get("content-encoding"));
-        if (decoded.body !== null && decoded.body !== body) agentSent.push(decoded.body);
+        decodedBody = decoded.body;
         pii = await checkExit(env, rights, {
           exit: "egress",
           contentType: request.headers.get("content-type"),
@@ -359,8 +365,7 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
       outbound.headers.delete("if-range");
     }
 
-    // Read once, when a credential is first injected; the agent never sees the finding.
-    probe ??= secrets.length > 0 ? probeIn(secrets, agentSent) : undefined;
+    if (mode.kind === "egress" && probe === undefined && secrets.length > 0) probe = probeIn(secrets, agentSent());
     let response: Response;
     try {
       response = route

@@ -12,6 +12,7 @@
 // a request that holds a long piece of the credential it is sent with is flagged (`probeIn`),
 // which the agent never sees.
 import type { InjectSpec } from "../../schema/credentials.js";
+import { percentDecoded } from "../pii/outbound.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -295,7 +296,7 @@ function buildMatcher(secret: ScrubbedSecret): Matcher {
   };
 }
 
-/** The most secret-part bytes (over all forms) indexed at every offset; about 200 characters of secret. */
+/** The most secret-part bytes (over all forms) indexed at every offset; about 100 characters of a secret with symbols, more of a plain one. */
 const EVERY_OFFSET_MAX = 4096;
 
 /** ASCII letters in lower case, other bytes as they are. */
@@ -351,22 +352,8 @@ export function probeIn(secrets: readonly SecretLike[], agentSent: ReadonlyArray
     .map((piece) => (typeof piece === "string" ? piece : decoder.decode(piece.subarray(0, PROBE_READ))).slice(0, PROBE_READ))
     .join("\n");
   const variants = [encoder.encode(text)];
-  if (text.includes("%")) variants.push(encoder.encode(percentDecoded(text)));
+  if (text.includes("%")) variants.push(encoder.encode(percentDecoded(text, true)));
   return variants.some((v) => ms.some((m) => runsIn(v, m, true, "probe").length > 0));
-}
-
-/** A text with its percent escapes (and `+` for space) undone, bytewise. */
-function percentDecoded(text: string): string {
-  const raw = encoder.encode(text.replace(/\+/g, " "));
-  const bytes: number[] = [];
-  for (let i = 0; i < raw.length; i++) {
-    const hex = raw[i] === 37 ? decoder.decode(raw.subarray(i + 1, i + 3)) : "";
-    if (/^[0-9a-fA-F]{2}$/.test(hex)) {
-      bytes.push(Number.parseInt(hex, 16));
-      i += 2;
-    } else bytes.push(raw[i] as number);
-  }
-  return decoder.decode(new Uint8Array(bytes));
 }
 
 function indexOf(hay: Uint8Array, needle: Uint8Array, from: number): number {
@@ -378,13 +365,6 @@ function indexOf(hay: Uint8Array, needle: Uint8Array, from: number): number {
   return -1;
 }
 
-interface Run {
-  /** Where it stands in the data. */
-  at: [number, number];
-  /** The secret's bytes it spells whole. */
-  secret: [number, number];
-}
-
 /**
  * The runs of `data` under one matcher: for "redact", each that spells the whole secret past its
  * public prefix (any letter case; base64 less its edge groups, `whole`); for "probe", each whose
@@ -393,14 +373,14 @@ interface Run {
  * a run that reaches the end of `data` and could go on in the next chunk is left for then (the
  * stream holds it back).
  */
-function runsIn(data: Uint8Array, m: Matcher, final: boolean, purpose: "redact" | "probe"): Run[] {
-  const found: Run[] = [];
+function runsIn(data: Uint8Array, m: Matcher, final: boolean, purpose: "redact" | "probe"): Array<[number, number]> {
+  const found: Array<[number, number]> = [];
   // A form whose secret part is too short for runs is redacted only whole.
   for (const form of m.forms) {
     if (Number.isFinite(form.minRun)) continue;
     const { bytes } = form;
     for (let at = indexOf(data, bytes, 0); at !== -1; at = indexOf(data, bytes, at + bytes.length)) {
-      found.push({ at: [at, at + bytes.length], secret: form.secretBytes(0, bytes.length) });
+      found.push([at, at + bytes.length]);
     }
   }
   if (m.piece === 0) return found;
@@ -463,9 +443,11 @@ function runsIn(data: Uint8Array, m: Matcher, final: boolean, purpose: "redact" 
       const spelled = to - Math.max(from, form.secretFrom);
       // Cheap bounds first: a probe's piece; the secret part less a base64 group's characters at each end.
       if (purpose === "probe" ? spelled < form.minRun : spelled < form.bytes.length - form.secretFrom - 8) continue;
-      const secret = form.secretBytes(from, to);
-      if (purpose === "redact" && !(secret[0] <= form.whole[0] && secret[1] >= form.whole[1])) continue;
-      found.push({ at: [start, end], secret });
+      if (purpose === "redact") {
+        const [first, last] = form.secretBytes(from, to);
+        if (first > form.whole[0] || last < form.whole[1]) continue;
+      }
+      found.push([start, end]);
       covered = Math.max(covered, end);
     }
   }
@@ -474,7 +456,7 @@ function runsIn(data: Uint8Array, m: Matcher, final: boolean, purpose: "redact" 
 
 /** The byte ranges of `data` to redact (whole secrets) under every matcher, merged. */
 function redactions(data: Uint8Array, scrubber: Scrubber, final: boolean): Array<[number, number]> {
-  return merged(scrubber.matchers.flatMap((m) => runsIn(data, m, final, "redact").map((r) => r.at)));
+  return merged(scrubber.matchers.flatMap((m) => runsIn(data, m, final, "redact")));
 }
 
 function merged(ranges: Array<[number, number]>): Array<[number, number]> {

@@ -1,5 +1,6 @@
 // Red team 19: the scrubber alone. Each test asserts the safe / correct outcome.
 import { describe, expect, it } from "vitest";
+import { seeded } from "../../support/seeded.js";
 import { StreamScrubber, scrubBytes, scrubberFor, scrubText } from "../../../workers/egress/scrub.js";
 
 const encoder = new TextEncoder();
@@ -8,14 +9,6 @@ const decoder = new TextDecoder();
 function must<T>(value: T | null): T {
   if (value === null) throw new Error("no scrubber");
   return value;
-}
-
-function seeded(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return s / 2147483648;
-  };
 }
 
 const b64 = (s: string) => {

@@ -216,12 +216,9 @@ describe("red19b: upstream transformations the exemption does not undo", () => {
 });
 
 describe("red19b: legitimate answers", () => {
-  it("the agent's own text, sent as two overlapping runs and echoed whole, comes back as sent", () => {
-    // The agent knows (or was told) the secret's first 20 bytes and sends them as two pieces that overlap.
-    const a = PAT.slice(0, 14);
-    const b = PAT.slice(6, 20);
+  it("the agent's own text, a piece of the secret echoed whole, comes back as sent", () => {
+    // The agent knows (or was told) the secret's first 20 bytes and the upstream echoes them.
     const answer = `you asked about ${PAT.slice(0, 20)}`;
-    void [a, b];
     expect(scrubText(answer, [PAT])).toBe(answer);
   });
 });

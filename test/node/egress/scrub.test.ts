@@ -3,6 +3,7 @@
 // byte, and a request holding a long piece is flagged as a probe. The public-API attacks are
 // test/attacks/credential-echo.test.ts and the red-team files beside it.
 import { describe, expect, it } from "vitest";
+import { seeded } from "../../support/seeded.js";
 import { StreamScrubber, injectedSecrets, probeIn, scrubBytes, scrubHeaders, scrubText, scrubberFor } from "../../../workers/egress/scrub.js";
 
 const encoder = new TextEncoder();
@@ -45,15 +46,6 @@ function keyFile(length: number): string {
   let out = "";
   while (out.length < length) out += alphabet[Math.floor(random() * 64)];
   return out;
-}
-
-/** A deterministic pseudo-random generator (tests must not depend on chance). */
-function seeded(seed: number): () => number {
-  let s = seed;
-  return () => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return s / 2147483648;
-  };
 }
 
 const b64 = (s: string) => btoa(String.fromCharCode(...encoder.encode(s)));
