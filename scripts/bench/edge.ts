@@ -146,6 +146,44 @@ export function relayWorker(): V4WorkerOptions {
   };
 }
 
+/**
+ * The floor for a proxy that reads its answer: the relay above, with the answer's chunks passed
+ * through a JavaScript stream (one read and one enqueue per chunk, nothing else), as any Worker
+ * must that restores or counts what it streams. Streams only; a JSON answer is read whole anyway.
+ */
+export function jsStreamRelayWorker(): V4WorkerOptions {
+  return {
+    name: "relay-js-stream",
+    modules: true,
+    unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+    compatibilityDate: "2026-10-01",
+    script: `export default {
+  async fetch(request) {
+    const to = request.headers.get("x-relay-to");
+    if (!to) return new Response("x-relay-to missing", { status: 400 });
+    const headers = new Headers(request.headers);
+    headers.delete("x-relay-to");
+    const upstream = await fetch(to, { method: request.method, headers, body: request.body });
+    const reader = upstream.body.getReader();
+    const body = new ReadableStream(
+      {
+        async pull(controller) {
+          const { done, value } = await reader.read();
+          if (done) controller.close();
+          else controller.enqueue(value);
+        },
+        cancel(reason) {
+          return reader.cancel(reason);
+        },
+      },
+      { highWaterMark: 0 },
+    );
+    return new Response(body, { status: upstream.status, headers: upstream.headers });
+  },
+};`,
+  };
+}
+
 /** JSON call helper for seeding through the public API. */
 export async function api<T = any>(edge: Edge, method: string, p: string, token: string, body?: unknown): Promise<T> {
   const res = await fetch(edge.url + p, {

@@ -4,7 +4,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { relayWorker, startEdge } from "./edge.js";
+import { jsStreamRelayWorker, relayWorker, startEdge } from "./edge.js";
 import { benchEgress } from "./egress.js";
 import { benchLlm } from "./llm.js";
 import { summaryMarkdown } from "./summary.js";
@@ -48,7 +48,7 @@ if (wanted("egress")) {
   }
 }
 if (wanted("llm")) {
-  const edge = await startEdge({}, { extraWorkers: [relayWorker()] });
+  const edge = await startEdge({}, { extraWorkers: [relayWorker(), jsStreamRelayWorker()] });
   try {
     console.log("llm proxy vs portkey vs direct …");
     results.llm = await benchLlm(edge, { iterations: quick ? 200 : 1000, durationSec, throughputRounds: quick ? 1 : 3 });

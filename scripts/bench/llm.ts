@@ -205,6 +205,8 @@ export async function benchLlm(
     const portkeyHeaders = { authorization: `Bearer ${FAKE_KEY}`, "x-portkey-provider": "openai", "x-portkey-custom-host": `${fake.url}/v1` };
     // The same workerd forwarding without any work of its own (edge.ts relayWorker): the floor.
     const relay = edge.directUrl ? await edge.directUrl("relay").catch(() => undefined) : undefined;
+    // The same with the answer's chunks passed through a JavaScript stream: the floor for streams.
+    const jsRelay = edge.directUrl ? await edge.directUrl("relay-js-stream").catch(() => undefined) : undefined;
 
     const variants: Variant[] = [];
     for (const stream of [false, true]) {
@@ -214,6 +216,15 @@ export async function benchLlm(
         variants.push({
           name: `workerd relay${stream ? " stream" : ""}`,
           url: `${relay}/v1/chat/completions`,
+          headers: { authorization: `Bearer ${FAKE_KEY}`, "x-relay-to": direct },
+          stream,
+          pii: true,
+        });
+      }
+      if (jsRelay && stream) {
+        variants.push({
+          name: "workerd relay js stream",
+          url: `${jsRelay}/v1/chat/completions`,
           headers: { authorization: `Bearer ${FAKE_KEY}`, "x-relay-to": direct },
           stream,
           pii: true,
@@ -309,6 +320,7 @@ export async function benchLlm(
       const base = d && "latency" in d ? d.latency.p50 : 0;
       for (const name of [
         `workerd relay${stream}`,
+        ...(stream ? ["workerd relay js stream"] : []),
         `portkey${stream}`,
         `palisade pii off${stream}`,
         `palisade pii on${stream}`,

@@ -28,6 +28,7 @@ export function summaryMarkdown(r: Record<string, unknown>): string {
       for (const name of [
         "direct",
         "workerd relay",
+        ...(stream ? ["workerd relay js"] : []),
         "portkey",
         "palisade pii off",
         "palisade pii on",
@@ -45,7 +46,7 @@ export function summaryMarkdown(r: Record<string, unknown>): string {
         );
       }
     }
-    const streams = ["direct stream", "workerd relay stream", "palisade pii off stream", "palisade pii on stream"].filter(
+    const streams = ["direct stream", "workerd relay stream", "workerd relay js stream", "palisade pii off stream", "palisade pii on stream"].filter(
       (n) => num(r, `llm.${n}.firstByte.p50`) !== undefined,
     );
     if (streams.length) {
@@ -75,6 +76,7 @@ export function summaryMarkdown(r: Record<string, unknown>): string {
     out.push(
       "",
       "workerd relay: a Worker in the same workerd that only forwards the request and streams the answer back (no parsing, no storage): the runtime's floor for any proxy on it.",
+      "workerd relay js stream: the same, with the streamed answer's chunks passed through a JavaScript stream (one read and one enqueue each, nothing else), as a proxy that restores or counts what it streams must: the floor for Palisade's streams.",
       "",
       "Targets: issue 10, with PII and spend on, added p50 ≤ Portkey's and req/s ≥ Portkey's; issue 23, req/s ≥ 2× Portkey's and added p50 ≤ 1 ms and ≤ half Portkey's.",
       "",
