@@ -208,6 +208,12 @@ export function summaryMarkdown(r: Record<string, unknown>): string {
       `${fmt(num(r, "sandbox.driver.p50"))} / ${fmt(num(r, "sandbox.driver.p95"))} vs ${fmt(num(r, "sandbox.bareBwrap.p50"))} / ${fmt(num(r, "sandbox.bareBwrap.p95"))}`,
       "p50 < 50 ms (issue 6)",
     ]);
+    if (num(r, "sandbox.hardenedBwrap.p50") !== undefined)
+      rows.push([
+        "sandbox start / bare bwrap, p50; the bound: the driver's bwrap command alone (its hardening, no driver steps) / bare bwrap",
+        `${fmt(num(r, "sandbox.ratioToBareP50"))}×; ${fmt(num(r, "sandbox.hardenedBwrap.p50"))} ms, ${fmt(num(r, "sandbox.hardenedBwrap.ratioToBareP50"))}×`,
+        "≤ 1.5× (issue 23)",
+      ]);
     if (num(r, "sandbox.idLease.p50") !== undefined)
       rows.push([
         "sandbox host ids (uid/gid lease + release) p50 / p95 (ms)",

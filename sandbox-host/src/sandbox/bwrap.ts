@@ -137,6 +137,21 @@ export class BwrapDriver implements SandboxDriver {
     await prepared?.pool.close();
   }
 
+  /**
+   * The bwrap command this driver would run for `spec` (without its workspace, proxy or CA binds), with the
+   * data of its descriptors 3-6, to be started directly by the caller: none of the driver's own
+   * steps (launcher, cgroups, id lease, uid drop). The benchmark times it as the bound the
+   * sandbox's own hardening sets (user namespaces, seccomp, masked /proc, read-only root, init).
+   */
+  async hardenedCommand(spec: SandboxSpec): Promise<{ argv: string[]; fdData: Buffer[] }> {
+    const { seccomp, rootArgs, compiledInit } = await this.#prepare();
+    const ident = identityFiles(this.#sandboxUid);
+    return {
+      argv: [this.#bwrap, ...this.bwrapArgs(spec, rootArgs, {}, compiledInit)],
+      fdData: [seccomp, envArgs(sandboxEnv(spec)), Buffer.from(ident.passwd), Buffer.from(ident.group)],
+    };
+  }
+
   /** Everything that is the same for every sandbox, done once. */
   #prepare() {
     this.#prepared ??= (async () => {
