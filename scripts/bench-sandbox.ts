@@ -165,6 +165,9 @@ async function main() {
     const r = await one(i);
     firstByte.push(r.first);
     endToEnd.push(r.total);
+    // The driver parks its next launcher 50 ms after a start (launcher-pool.ts); that refill's
+    // cgroup writes would slow whatever runs beside them, so the baselines wait until it is done.
+    await new Promise((resolve) => setTimeout(resolve, 120));
     bare.push(await bareBwrap());
     hardened.push(await hardenedBwrap(hardenedCmd));
   }

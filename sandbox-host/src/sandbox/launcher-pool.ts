@@ -23,6 +23,15 @@ export interface ParkedLauncher {
 }
 
 const POOL_PREFIX = "_pool-";
+/**
+ * How long after a take the pool starts refilling. Parking a launcher writes `cgroup.procs`, which
+ * holds the kernel's cgroup mutex through an RCU grace period: every cgroup rename and limit write
+ * of the start that just took a launcher (and, through them, the daemon's four threadpool threads,
+ * so its workspace chown too) waited behind it, and bwrap's own clones wait on the same lock. A
+ * start's own work is over well within this (about 25 ms here: see docs/benchmarks.md); takes in
+ * quicker succession push the refill back until they pause.
+ */
+const REFILL_AFTER_MS = 50;
 /** Numbers pool cgroups across every pool of this process, so two drivers never share one. */
 let poolSeq = 0;
 
@@ -67,6 +76,7 @@ export class LauncherPool {
   readonly #pipes: number;
   readonly #parked: ParkedLauncher[] = [];
   #filling: Promise<void> | undefined;
+  #refillTimer: ReturnType<typeof setTimeout> | undefined;
   #closed = false;
 
   /** `size` launchers kept parked; each gets `pipes` pipes from fd 3 on, filled at its start. */
@@ -91,7 +101,7 @@ export class LauncherPool {
     }
   }
 
-  /** A parked launcher, started now if none is left; the pool refills behind it. */
+  /** A parked launcher, started now if none is left; the pool refills once the start is under way. */
   async take(): Promise<ParkedLauncher> {
     let parked = this.#parked.shift();
     // One killed from outside whose exit Node has not seen yet (a zombie, or gone) is passed over;
@@ -99,9 +109,19 @@ export class LauncherPool {
     while (parked && !alive(parked.child)) parked = this.#parked.shift();
     parked ??= await this.#park();
     taken.add(parked);
-    this.#fill();
+    this.#refillLater();
     setRef(parked.child, true);
     return parked;
+  }
+
+  #refillLater(): void {
+    clearTimeout(this.#refillTimer);
+    this.#refillTimer = setTimeout(() => {
+      this.#refillTimer = undefined;
+      this.#fill();
+    }, REFILL_AFTER_MS);
+    // A pending refill must not keep a one-off run of the daemon's code alive.
+    this.#refillTimer.unref();
   }
 
   /** Starts filling the pool up to its size. */
@@ -162,6 +182,7 @@ export class LauncherPool {
   /** Ends every parked launcher and removes its cgroups (the daemon is stopping). */
   async close(): Promise<void> {
     this.#closed = true;
+    clearTimeout(this.#refillTimer);
     await this.#filling;
     for (const p of this.#parked.splice(0)) {
       p.child.stdin?.end();
