@@ -15,9 +15,11 @@ export type NameSpan = { kind: EntityKind; start: number; end: number; speaker?:
 export function flagsOf(word: string, model: Tagger): number {
   const lower = lowerLikeTokens(word);
   const flags = model.gazetteer.flags(wordHash(lower));
-  const bare = lower.replace(/\p{M}/gu, "");
+  // Greek names are listed without their accent ("μαρια"); text writes it, precomposed ("Μαρία").
+  const bare = (GREEK.test(lower) ? lower.normalize("NFD") : lower).replace(/\p{M}/gu, "");
   return bare === lower ? flags : flags | model.gazetteer.flags(wordHash(bare));
 }
+const GREEK = /\p{sc=Greek}/u;
 
 const NAMES = Gaz.first | Gaz.last;
 /** Words that are never the next part of a name: everyday English, technical, time, organisation, street, title and nationality words. */
@@ -1074,6 +1076,17 @@ const CLOSING_NOT_SIGNER = new Set(
     " ",
   ),
 );
+/** Thanks or a closing word ending the sentence before the text's last word. */
+const THANKS_BEFORE = new RegExp(
+  `(?<![\\p{L}])(?:${CLOSING_WORDS}|${THANKS_WORDS}|danke|merci|gracias|grazie|obrigad[oa]|tack|takk|tak|bedankt|dank je|díky|dzięki|köszi|kiitos)[ \\t]*[!.]$`,
+  "iu",
+);
+/** Farewells that may close a message after thanks ("Danke! Tschüss"). */
+const FAREWELLS = new Set(
+  "bye goodbye cheers ciao tschüss tschüs servus adios adiós adieu adeus salut hej hejdå heippa moikka shalom namaste пока прощай αντίο γεια ciauu xoxo hugs later".split(
+    " ",
+  ),
+);
 /** One capitalised word closing a quoted message or the text after its last sentence ("…на среду. Дима»"). */
 const LAST_WORD = /[.!?…][ \t]+(\p{Lu}[\p{L}\p{M}'’-]+)[ \t]*["”»“」]?[ \t]*$/u;
 
@@ -1089,6 +1102,17 @@ export function addClosingNames(text: string, spans: NameSpan[], model: Tagger):
     const flags = flagsOf(word, model);
     return !(flags & NEVER_IN_NAME) && (flags & Gaz.first || unknownNameShaped(word, flags));
   };
+  // A signer after thanks: no everyday word, place, office or group; a word only frequent in
+  // subtitles may be a name there ("Лиза"), a farewell is not ("Tschüss").
+  const signerAfterThanks = (word: string) => {
+    const flags = flagsOf(word, model);
+    return (
+      /^\p{Lu}[\p{Ll}\p{M}'’-]+$/u.test(word) &&
+      !(flags & (NEVER_IN_NAME | Gaz.dictionary | Gaz.orgName | PLACES)) &&
+      !CLOSING_NOT_SIGNER.has(word.toLowerCase()) &&
+      !FAREWELLS.has(word.toLowerCase())
+    );
+  };
   // After a closing the signer's given name may also be a word ("Thanks,\nJasmine", "Mvh Line");
   // a group or an office is not ("Thanks, Team"), nor a button ("Thanks!\nDismiss").
   const signed = (word: string) => {
@@ -1099,13 +1123,18 @@ export function addClosingNames(text: string, spans: NameSpan[], model: Tagger):
   CLOSING.lastIndex = 0;
   for (let m = CLOSING.exec(text); m; m = CLOSING.exec(text)) {
     const name = m[1] ?? "";
-    if (!signed(name.split(" ")[0] ?? "")) continue;
+    const first = name.split(" ")[0] ?? "";
+    if (!signed(first) && !signerAfterThanks(first)) continue;
     const at = m.index + m[0].length - name.length;
     found.push([at, at + name.length, m.index]);
   }
   for (const quoted of [text, ...(text.match(/["“„«「][^"”»」]{20,}["”»」]/gu) ?? [])]) {
     const m = LAST_WORD.exec(quoted);
-    if (!m || !named(m[1] ?? "")) continue;
+    if (!m) continue;
+    // Right after thanks or a closing ("Paldies! Kristaps", "Спасибо! Лиза"), the last word signs
+    // whatever its shape, unless a list knows it as a word of some language or an office.
+    const afterThanks = THANKS_BEFORE.test(quoted.slice(0, m.index + 1));
+    if (!(named(m[1] ?? "") || (afterThanks && signerAfterThanks(m[1] ?? "")))) continue;
     const offset = quoted === text ? 0 : text.indexOf(quoted);
     const at = offset + m.index + m[0].indexOf(m[1] ?? "", 1);
     found.push([at, at + (m[1]?.length ?? 0)]);
