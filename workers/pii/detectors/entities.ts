@@ -1331,6 +1331,8 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     // An everyday word before a colon is a field label ("Location:", "Company:"), a name there a speaker ("Anna:").
     if (piece[span[1]] === ":" && isEverydayWord(value, model)) continue;
     if (!plausible(value, s.kind) || notAName(value, model) || GREETING_BEFORE.test(piece.slice(Math.max(0, span[0] - 12), span[0]))) continue;
+    // A kin word alone is what a family calls someone ("mit Oma nach Hause"), not a name.
+    if (s.kind === "person" && KIN_ALONE.test(value)) continue;
     if (phraseShaped(piece, span[0], value, s.kind, model)) continue;
     // Fields of a line ("Head Of Marketing — Full Time"), never one name.
     if (s.kind !== "address" && FIELD_SEPARATOR.test(value)) continue;
@@ -1708,12 +1710,13 @@ const KIN_WORDS = [
   "hij[oa]s?|espos[oa]|herman[oa]s?|madre|padre|mamá|papá|abuel[oa]|tí[oa]|prim[oa]|vecin[oa]|amig[oa]|compañer[oa]|sobrin[oa]|niet[oa]",
   "figli[oa]|figlie|moglie|marito|fratello|sorella|nonn[oa]|zi[oa]|cugin[oa]|vicin[oa]|amic[oa]|collega|nipote",
   "filh[oa]s?|irmão|irmã|mãe|pai|avó|avô|vizinh[oa]|prima",
-  "zoon|dochter|broer|zus|moeder|vader|buurman|buurvrouw|vriendin|vriend|collega|neef|nicht",
-  "syster|bror|mamma|pappa|mormor|farmor|morfar|farfar|granne|kompis|kollega|søster|datter|sønn|nabo|venn|venninne",
+  "zoon|dochter|kleinzoon|kleindochter|broer|zus|moeder|vader|buurman|buurvrouw|vriendin|vriend|collega|neef|nicht",
+  "syster|bror|mamma|pappa|mormor|farmor|morfar|farfar|bestemor|bestefar|oldemor|oldefar|granne|kompis|kollega|søster|datter|sønn|nabo|venn|venninne",
   "syn|córka|brat|siostra|mama|tata|babcia|dziadek|sąsiad|sąsiadka|kolega|koleżanka",
   "сын|дочь|жена|муж|брат|сестра|мама|папа|бабушка|дедушка|тётя|дядя|сосед|соседка|друг|подруга|коллега",
 ].join("|");
 const KIN_WORD = new RegExp(`(?<![\\p{L}])(?:${KIN_WORDS})(?:\\s+(?:and|und|et|y|e|en|och|og|i|и))?\\s+(?=\\p{Lu})`, "giu");
+const KIN_ALONE = new RegExp(`^(?:${KIN_WORDS})$`, "iu");
 /** A kin word right before a span: German's determiner rule ("mein Nachbar Rüdiger") leaves such a name alone. */
 const KIN_BEFORE = new RegExp(`(?<![\\p{L}])(?:${KIN_WORDS})\\s+$`, "iu");
 /** One or two capitalised words, and a second person after "and" ("Peter and Alan"). */
@@ -1735,7 +1738,9 @@ function addKinNames(piece: string, model: Tagger, out: Candidate[]): void {
       offset = start + group.length;
       const first = group.split(" ")[0] ?? "";
       const flags = flagsOfWord(first, model);
-      if (flags & KNOWN_WORD && !(flags & (Gaz.first | Gaz.last))) continue;
+      // A word only frequent (the frequency lists come from subtitles, whose names are frequent) may
+      // be the name there ("abuelo Manolo", "tío Chuy"); an everyday or dictionary word is not.
+      if (flags & (Gaz.common | Gaz.dictionary) && !(flags & (Gaz.first | Gaz.last))) continue;
       if (flags & (Gaz.orgWord | Gaz.techTerm | Gaz.time | Gaz.nationality) && !(flags & Gaz.first)) continue;
       // A longer span over the name ("Ciarán Ó Súilleabháin") stays, as a person.
       const wider = out.find((c) => c.start <= start && offset <= c.end);
@@ -1872,6 +1877,8 @@ function knownNameRuns(piece: string, model: Tagger, nounCase: () => boolean): A
  */
 function addKnownNames(piece: string, runs: ReadonlyArray<{ start: number; end: number; words: number }>, out: Candidate[]): void {
   for (const { start, end, words } of runs) {
+    // A kin word alone is what a family calls someone ("mit Oma nach Hause"), not a name.
+    if (words === 1 && KIN_ALONE.test(piece.slice(start, end))) continue;
     // A name of several words opening a span of another kind ("Priya Raghunathan of Bellhaven
     // Securities" read as one organisation) takes its words; what follows "of" keeps its kind.
     for (let k = out.length - 1; k >= 0; k--) {

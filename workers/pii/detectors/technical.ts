@@ -18,6 +18,10 @@ const CODE_CHARS = /[{}[\]<>=$\\`_^~]/g;
 // A key and its value in code or configuration: a quoted or identifier-shaped key ("name":, max_size =, spring.jpa:).
 const CODE_KEY =
   /^\s*(?:["'][^"'\s]{1,60}["']\s*[:=]|[\w-]*\w[_.]\w[\w.-]*\s*[:=]|\w+\s*=(?!=)|[a-z][\w-]*:\s*(?:$|["'[{|>\d-]|true\b|false\b|null\b|~))/;
+// A chat line whose speaker is a user name ("tiny_tim_77: my uncle Rodrigo fished…", "sara.b: no
+// sono da nonna Lucia"): a handle of a few parts, then prose of three words or more with no
+// character of code. A key of configuration is followed by a value, seldom by a sentence.
+const CHAT_HANDLE_LINE = /^[\p{L}\d]+(?:[_.][\p{L}\d]+){1,2}:\s+(?=(?:\S+\s+){2,}\S)[¿¡"“]?\p{L}[^{}[\]<>=$\\`^~|;]*$/u;
 // A line of a help text or listing: columns kept apart by runs of spaces, or an indented flag.
 const COLUMNS = /\S(?: {2,}|\t)\S.*\S(?: {2,}|\t)\S/;
 const FLAG_LINE = /^\s*-{1,2}[\w[]/;
@@ -33,7 +37,14 @@ export function technicalLine(line: string): boolean {
   // Each regex below is tried at every position of a line, so the ones that need a character a
   // prose line seldom holds (two blanks or a tab, a slash) run only when it is there.
   const gaps = t.includes("  ") || t.includes("\t");
-  if (LOG_OPENING.test(t) || CODE_KEY.test(line) || FLAG_LINE.test(line) || (gaps && COLUMNS.test(line)) || CODE_ENDING.test(line)) return true;
+  if (
+    LOG_OPENING.test(t) ||
+    (CODE_KEY.test(line) && !CHAT_HANDLE_LINE.test(t)) ||
+    FLAG_LINE.test(line) ||
+    (gaps && COLUMNS.test(line)) ||
+    CODE_ENDING.test(line)
+  )
+    return true;
   if (
     /\b0x[\da-fA-F]{2,}\b|(?:\b\d[\d.]*,\s*){3}|[\x21-\x7e]\s=\s|\S {2,}[\d.,]+\s?[A-Za-z%]{0,3}\s*$|\s->\s|=>|::|(?:^|\s)--?[A-Za-z][\w-]*(?=[\s=]|$)/.test(
       t,
