@@ -390,6 +390,8 @@ const JOINED_NAME = /^\p{Lu}[\p{L}\p{M}]*(?:['’-]\p{Lu}[\p{L}\p{M}]*)+$/u;
 
 const TITLE_BEFORE =
   /(?:^|[\s(,;:])(?:mr|mrs|ms|miss|mx|dr|prof|sir|dame|herr|frau|hr|fr|m|mme|mlle|sr|sra|srta|dña|dott|dott\.ssa|ing|avv|sig|sig\.ra|pan|pani|dhr|mevr|mag|rev|fr|sister|brother|father|aunt|uncle|pak|bu|dona|don|sheikh|capt|col|gen|lt|sgt|insp|det|judge|justice|senator|president|minister|mayor)\.?\s+$/i;
+/** Honorifics that stand only before a person's name (not "Dr Pepper"'s kind: a brand keeps its own kind when it is several words). */
+const HONORIFIC_BEFORE = /(?:^|[\s(,;:])(?:mr|mrs|ms|mx|dr|prof|herr|frau|mme|mlle|sra|srta|dott|dhr|mevr)\.?\s+$/i;
 const ADDRESS_MARK =
   /[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[〒丁番号区市県都道府町村]|[로길동호]|\b(?:ул|д|кв|пр|пер|box|postfach|apartado|bp|cs|skr|flat|unit|apt|suite)\b/iu;
 const STREET_SUFFIX =
@@ -1336,6 +1338,10 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     if (phraseShaped(piece, span[0], value, s.kind, model)) continue;
     // Fields of a line ("Head Of Marketing — Full Time"), never one name.
     if (s.kind !== "address" && FIELD_SEPARATOR.test(value)) continue;
+    // After an honorific the tagger may still read a place or firm ("Mrs. Oyelowo", its full stop
+    // opening a sentence to it): a word there is the person.
+    if (s.kind !== "person" && s.kind !== "address" && !SPACE.test(value) && HONORIFIC_BEFORE.test(piece.slice(Math.max(0, span[0] - 8), span[0])))
+      s = { ...s, kind: "person" };
     const titled = s.kind === "person" && TITLE_BEFORE.test(piece.slice(Math.max(0, span[0] - 12), span[0]));
     // A lone everyday word that is also a given name ("Joy", "Violet") opening a sentence is read as the word.
     const opening = OPENING.test(piece.slice(0, span[0]));
