@@ -123,27 +123,35 @@ export async function startEdge(
   };
 }
 
+/** The relays' shared part: forward the request to the URL in `x-relay-to`, as received. */
+const RELAY_FORWARD = `const to = request.headers.get("x-relay-to");
+    if (!to) return new Response("x-relay-to missing", { status: 400 });
+    const headers = new Headers(request.headers);
+    headers.delete("x-relay-to");
+    const upstream = fetch(to, { method: request.method, headers, body: request.body });`;
+
+function relay(name: string, answer: string): V4WorkerOptions {
+  return {
+    name,
+    modules: true,
+    unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
+    compatibilityDate: "2026-10-01",
+    script: `export default {
+  async fetch(request) {
+    ${RELAY_FORWARD}
+    ${answer}
+  },
+};`,
+  };
+}
+
 /**
  * The runtime's floor for a proxy: a Worker in the same workerd that only forwards each request
  * to the URL in its `x-relay-to` header and streams the answer back, with no parsing and no
  * storage. Whatever Palisade does per call is on top of what this costs.
  */
 export function relayWorker(): V4WorkerOptions {
-  return {
-    name: "relay",
-    modules: true,
-    unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
-    compatibilityDate: "2026-10-01",
-    script: `export default {
-  async fetch(request) {
-    const to = request.headers.get("x-relay-to");
-    if (!to) return new Response("x-relay-to missing", { status: 400 });
-    const headers = new Headers(request.headers);
-    headers.delete("x-relay-to");
-    return fetch(to, { method: request.method, headers, body: request.body });
-  },
-};`,
-  };
+  return relay("relay", "return upstream;");
 }
 
 /**
@@ -152,19 +160,10 @@ export function relayWorker(): V4WorkerOptions {
  * must that restores or counts what it streams. Streams only; a JSON answer is read whole anyway.
  */
 export function jsStreamRelayWorker(): V4WorkerOptions {
-  return {
-    name: "relay-js-stream",
-    modules: true,
-    unsafeDirectSockets: [{ host: "127.0.0.1", port: 0 }],
-    compatibilityDate: "2026-10-01",
-    script: `export default {
-  async fetch(request) {
-    const to = request.headers.get("x-relay-to");
-    if (!to) return new Response("x-relay-to missing", { status: 400 });
-    const headers = new Headers(request.headers);
-    headers.delete("x-relay-to");
-    const upstream = await fetch(to, { method: request.method, headers, body: request.body });
-    const reader = upstream.body.getReader();
+  return relay(
+    "relay-js-stream",
+    `const answer = await upstream;
+    const reader = answer.body.getReader();
     const body = new ReadableStream(
       {
         async pull(controller) {
@@ -178,10 +177,8 @@ export function jsStreamRelayWorker(): V4WorkerOptions {
       },
       { highWaterMark: 0 },
     );
-    return new Response(body, { status: upstream.status, headers: upstream.headers });
-  },
-};`,
-  };
+    return new Response(body, { status: answer.status, headers: answer.headers });`,
+  );
 }
 
 /** JSON call helper for seeding through the public API. */

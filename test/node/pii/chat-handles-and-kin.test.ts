@@ -3,15 +3,8 @@
 // kin word a name the frequency lists also hold (they come from subtitles) is the person
 // ("abuelo Manolo", "tío Chuy"); an everyday or dictionary word is not ("Mother Nature").
 import { describe, expect, it } from "vitest";
-import { PiiDetector } from "../../../workers/pii/detect.js";
+import { peopleIn as people } from "../../support/pii-people.js";
 import { technicalLine } from "../../../workers/pii/detectors/technical.js";
-
-const detector = new PiiDetector({ categories: ["person", "address", "location", "organization"] });
-const people = (text: string) =>
-  detector
-    .detect(text)
-    .filter((f) => f.category === "person")
-    .map((f) => text.slice(f.start, f.end));
 
 describe("chat lines whose speaker is a user name", () => {
   it.each([

@@ -1,14 +1,7 @@
 // After an honorific with its full stop ("Mrs. Oyelowo") the tagger may read the next word as a
 // place or a firm, the full stop opening a sentence to it: a single word there is the person.
 import { describe, expect, it } from "vitest";
-import { PiiDetector } from "../../../workers/pii/detect.js";
-
-const detector = new PiiDetector({ categories: ["person", "address", "location", "organization"] });
-const people = (text: string) =>
-  detector
-    .detect(text)
-    .filter((f) => f.category === "person")
-    .map((f) => text.slice(f.start, f.end));
+import { peopleIn as people } from "../../support/pii-people.js";
 
 describe("a single word after an honorific", () => {
   it.each([

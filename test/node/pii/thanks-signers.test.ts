@@ -3,14 +3,7 @@
 // or a farewell; Greek given names are found with their accent, as text writes them (the lists
 // hold them without it).
 import { describe, expect, it } from "vitest";
-import { PiiDetector } from "../../../workers/pii/detect.js";
-
-const detector = new PiiDetector({ categories: ["person", "address", "location", "organization"] });
-const people = (text: string) =>
-  detector
-    .detect(text)
-    .filter((f) => f.category === "person")
-    .map((f) => text.slice(f.start, f.end));
+import { peopleIn as people } from "../../support/pii-people.js";
 
 describe("a signer right after thanks", () => {
   it.each([
