@@ -40,3 +40,9 @@ describe("a name after a kin word", () => {
     },
   );
 });
+
+describe("two people joined by 'and' in more languages", () => {
+  it.each([["Gintarė ir Paulius tuokiasi Trakuose!", ["Gintarė", "Paulius"]]])("%s", (text, expected) => {
+    for (const person of expected) expect(people(text)).toContain(person);
+  });
+});

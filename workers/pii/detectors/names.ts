@@ -250,8 +250,8 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
   return out;
 }
 
-const AND_THEN_WORD = /^\s(?:and|&|und|et|y|e|i|och|og|en|és|ja|a|и|та)\s(\p{Lu}[\p{L}\p{M}'’-]*)/u;
-const WORD_THEN_AND = /(?:^|\s)(\p{Lu}[\p{L}\p{M}'’-]*)\s(?:and|&|und|et|y|e|i|och|og|en|és|ja|a|и|та)\s$/u;
+const AND_THEN_WORD = /^\s(?:and|&|und|et|y|e|i|och|og|en|és|ja|a|un|ir|και|și|şi|и|та)\s(\p{Lu}[\p{L}\p{M}'’-]*)/u;
+const WORD_THEN_AND = /(?:^|\s)(\p{Lu}[\p{L}\p{M}'’-]*)\s(?:and|&|und|et|y|e|i|och|og|en|és|ja|a|un|ir|και|și|şi|и|та)\s$/u;
 
 /** A lower-case given name in chat looks like a name; less so when no language uses it as a frequent word ("linnea", not "pero"). */
 function chatNameShaped(word: string, flags: number): boolean {
@@ -1167,7 +1167,7 @@ export function addClosingNames(text: string, spans: NameSpan[], model: Tagger):
 }
 
 /** "and" of the languages the lists cover, between two names ("Pedro and Lucas", "Carla und Petra", "Nils och Saga"). */
-const AND = "and|und|et|y|e|og|och|ja|en|és|ve|i|a|dan|at|và|и|і|та|و";
+const AND = "and|und|et|y|e|og|och|ja|en|és|ve|i|a|dan|at|và|un|ir|και|și|şi|и|і|та|و";
 const COORDINATED_BEFORE = new RegExp(`(?<![\\p{L}\\p{M}])(\\p{Lu}[\\p{Ll}\\p{M}'’-]+) (?:${AND}) $`, "u");
 const COORDINATED_AFTER = new RegExp(`^ (?:${AND}) (\\p{Lu}[\\p{Ll}\\p{M}'’-]+)(?![\\p{L}\\p{M}])`, "u");
 
