@@ -250,8 +250,10 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
   return out;
 }
 
-const AND_THEN_WORD = /^\s(?:and|&|und|et|y|e|i|och|og|en|és|ja|a|un|ir|και|și|şi|и|та)\s(\p{Lu}[\p{L}\p{M}'’-]*)/u;
-const WORD_THEN_AND = /(?:^|\s)(\p{Lu}[\p{L}\p{M}'’-]*)\s(?:and|&|und|et|y|e|i|och|og|en|és|ja|a|un|ir|και|și|şi|и|та)\s$/u;
+/** "And" beside a person the cues look at ("Hattie and Will", "Gintarė ir Paulius"). */
+const CUE_AND = "and|&|und|et|y|e|i|och|og|en|és|ja|a|un|ir|και|și|şi|и|та";
+const AND_THEN_WORD = new RegExp(`^\\s(?:${CUE_AND})\\s(\\p{Lu}[\\p{L}\\p{M}'’-]*)`, "u");
+const WORD_THEN_AND = new RegExp(`(?:^|\\s)(\\p{Lu}[\\p{L}\\p{M}'’-]*)\\s(?:${CUE_AND})\\s$`, "u");
 
 /** A lower-case given name in chat looks like a name; less so when no language uses it as a frequent word ("linnea", not "pero"). */
 function chatNameShaped(word: string, flags: number): boolean {
@@ -1078,7 +1080,7 @@ const CLOSING_NOT_SIGNER = new Set(
 );
 /** Thanks or a closing word ending the sentence before the text's last word. */
 const THANKS_BEFORE = new RegExp(
-  `(?<![\\p{L}])(?:${CLOSING_WORDS}|${THANKS_WORDS}|danke|merci|gracias|grazie|obrigad[oa]|tack|takk|tak|bedankt|dank je|díky|dzięki|köszi|kiitos)[ \\t]*[!.]$`,
+  `(?<![\\p{L}])(?:${CLOSING_WORDS}|${THANKS_WORDS}|danke|merci|gracias|grazie|obrigad[oa]|tack|takk|tak|bedankt|dank je|díky|dzięki|köszi)[ \\t]*[!.]$`,
   "iu",
 );
 /** Farewells that may close a message after thanks ("Danke! Tschüss"). */
@@ -1132,9 +1134,10 @@ export function addClosingNames(text: string, spans: NameSpan[], model: Tagger):
     const m = LAST_WORD.exec(quoted);
     if (!m) continue;
     // Right after thanks or a closing ("Paldies! Kristaps", "Спасибо! Лиза"), the last word signs
-    // whatever its shape, unless a list knows it as a word of some language or an office.
-    const afterThanks = THANKS_BEFORE.test(quoted.slice(0, m.index + 1));
-    if (!(named(m[1] ?? "") || (afterThanks && signerAfterThanks(m[1] ?? "")))) continue;
+    // whatever its shape, unless a list knows it as a word of some language or an office (the
+    // thanks is looked for in the 40 characters before it, not the whole text).
+    const afterThanks = () => THANKS_BEFORE.test(quoted.slice(Math.max(0, m.index - 40), m.index + 1));
+    if (!(named(m[1] ?? "") || (signerAfterThanks(m[1] ?? "") && afterThanks()))) continue;
     const offset = quoted === text ? 0 : text.indexOf(quoted);
     const at = offset + m.index + m[0].indexOf(m[1] ?? "", 1);
     found.push([at, at + (m[1]?.length ?? 0)]);
