@@ -129,11 +129,21 @@ const jsonAscii = (c: string) =>
   Array.from(json(c), (ch) =>
     ch.charCodeAt(0) > 0x7e ? Array.from(ch, (u) => `\\u${u.charCodeAt(0).toString(16).padStart(4, "0")}`).join("") : ch,
   ).join("");
+/** A character's UTF-16 code units (two for one past the BMP), little- or big-endian. */
+function utf16(c: string, little: boolean): Uint8Array {
+  const out = new Uint8Array(c.length * 2);
+  for (let i = 0; i < c.length; i++) {
+    const u = c.charCodeAt(i);
+    out[2 * i] = little ? u & 255 : u >> 8;
+    out[2 * i + 1] = little ? u >> 8 : u & 255;
+  }
+  return out;
+}
 /**
  * The textual spellings a secret may take in a response: raw; percent-encoded as a URL component,
  * a URL, a form field (`+` for space, `~!'()*` escaped), twice, and as RFC 3986 has it (Python's
  * quote with and without `/` kept, quote_plus); JSON-escaped, also as Go (`&<>`), PHP (`\/`) and
- * Python (ASCII only) write it; HTML-escaped three ways; the bytes in hex; UTF-16LE; its UTF-8
+ * Python (ASCII only) write it; HTML-escaped three ways; the bytes in hex, plain and as `\x` escapes; UTF-16LE and BE; its UTF-8
  * bytes read as Latin-1 (a server that reads headers so, and answers in UTF-8). Hex digits and
  * letters match in either case, as every run does.
  */
@@ -154,7 +164,9 @@ const SPELLINGS: Spell[] = [
   (c) => HTML_HEX_APOSTROPHE[c] ?? c,
   (c) => HTML_NUMBERED_QUOTES[c] ?? c,
   (c) => Array.from(encoder.encode(c), (b) => b.toString(16).padStart(2, "0")).join(""),
-  (c) => Uint8Array.from(Array.from(c, (u) => [u.charCodeAt(0) & 255, u.charCodeAt(0) >> 8]).flat()),
+  (c) => Array.from(encoder.encode(c), (b) => `\\x${b.toString(16).padStart(2, "0")}`).join(""),
+  (c) => utf16(c, true),
+  (c) => utf16(c, false),
   (c) => String.fromCharCode(...encoder.encode(c)),
 ];
 
@@ -291,13 +303,18 @@ function buildMatcher(secret: ScrubbedSecret): Matcher {
     stride: everyOffset ? piece : 1,
     pieces,
     pairs,
-    // A run of wrapped base64 is longer by its line breaks (two bytes per line of 60 or more).
+    // A run of wrapped base64 is longer by its line breaks (two bytes per line of 60 or more;
+    // indented lines take more, within the hex spelling's twice the secret's length).
     longest: Math.max(0, ...forms.map((f) => f.bytes.length + (f.wrapped ? 2 * Math.ceil(f.bytes.length / 60) : 0))),
   };
 }
 
 /** The most secret-part bytes (over all forms) indexed at every offset; about 100 characters of a secret with symbols, more of a plain one. */
 const EVERY_OFFSET_MAX = 4096;
+
+/** What may stand between the lines of wrapped base64: CR, LF, space, tab. */
+const BREAK = new Uint8Array(256);
+for (const b of [9, 10, 13, 32]) BREAK[b] = 1;
 
 /** ASCII letters in lower case, other bytes as they are. */
 const FOLD = Uint8Array.from({ length: 256 }, (_, b) => (b >= 65 && b <= 90 ? b + 32 : b));
@@ -417,26 +434,27 @@ function runsIn(data: Uint8Array, m: Matcher, final: boolean, purpose: "redact" 
         }
         reachedEnd = end === data.length;
       } else {
-        // Base64 may be broken into lines (MIME, PEM): its runs read across CR and LF.
+        // Base64 may be broken into lines (MIME, PEM), folded or indented: its runs read across
+        // CR, LF, spaces and tabs.
         while (start > 0 && from > 0) {
           const b = data[start - 1] as number;
-          if (b === 10 || b === 13) start--;
+          if (BREAK[b]) start--;
           else if (FOLD[b] === bytes[from - 1]) {
             start--;
             from--;
           } else break;
         }
-        while (start < i && (data[start] === 10 || data[start] === 13)) start++;
+        while (start < i && BREAK[data[start] as number]) start++;
         while (end < data.length && to < bytes.length) {
           const b = data[end] as number;
-          if (b === 10 || b === 13) end++;
+          if (BREAK[b]) end++;
           else if (FOLD[b] === bytes[to]) {
             end++;
             to++;
           } else break;
         }
         reachedEnd = end === data.length;
-        while (end > i + piece && (data[end - 1] === 10 || data[end - 1] === 13)) end--;
+        while (end > i + piece && BREAK[data[end - 1] as number]) end--;
       }
       followed.set(alignment, end);
       if (!final && reachedEnd && to < bytes.length) continue;

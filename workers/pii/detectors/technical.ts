@@ -75,7 +75,10 @@ function lineMap(text: string): { starts: number[]; technical: boolean[]; docume
     technical.push(tech);
     if (line.trim()) {
       lines++;
-      if (tech) count++;
+      // A chat line keyed by a user name is prose for its own entities, but keyed like
+      // configuration: it counts toward the text's share, so it never turns a document of fields
+      // into mixed text (where a name field's lower-case value would be lost).
+      if (tech || (CHAT_HANDLE_LINE.test(line.trim()) && CODE_KEY.test(line))) count++;
     }
     if (nl === -1) break;
     at = nl + 1;
