@@ -1,5 +1,5 @@
 // Red team 20: the whole injected secret through the public egress API, in spellings the
-// scrubber does not know. Each test asserts the SAFE outcome; the ones skipped as "open (red team 20)" still leak.
+// scrubber does not know. Each test asserts the SAFE outcome; the ones the red team found open are closed by the decoded reading (decoded-view.ts).
 import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
 import { BASE, withClientAddress } from "../workers/support/api.js";
@@ -48,7 +48,7 @@ describe("red20: wrapped base64 with more than CR/LF between lines", () => {
     expect(decoded(o.text, "<Request>", "</Request>"), o.text).not.toContain(TOKEN);
   });
 
-  it.skip("open (red team 20): attack: a JSON upstream holding PEM-style base64 (64-char lines, '\\n' escaped) hands back the token", async () => {
+  it("attack: a JSON upstream holding PEM-style base64 (64-char lines, '\\n' escaped) hands back the token", async () => {
     const json = `{"request_pem":"-----BEGIN REQUEST-----\\n${wrap(b64(dump), 64, "\\n")}\\n-----END REQUEST-----\\n"}`;
     const o = await answer(agent, json, { "content-type": "application/json" });
     expect(o.status).toBe(200);
@@ -109,7 +109,7 @@ describe("red20: httpbin/Flask echo of a non-ASCII key (WSGI reads headers as La
     agent = await agentWith("r20-flask", UMLAUT, { type: "header", name: "x-api-key" });
   });
 
-  it.skip('open (red team 20): attack: {"X-Api-Key": "Geheimnis-p\\u00c3\\u00a4ssw..."} hands back the key\'s bytes', async () => {
+  it('attack: {"X-Api-Key": "Geheimnis-p\\u00c3\\u00a4ssw..."} hands back the key\'s bytes', async () => {
     const moji = Buffer.from(UMLAUT, "utf8").toString("latin1");
     const spelled = JSON.stringify(moji).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
     const o = await answer(agent, `{"headers":{"X-Api-Key":${spelled}}}`, { "content-type": "application/json" });
@@ -126,13 +126,13 @@ describe("red20: base64 in a PHP JSON answer and a URL", () => {
   beforeAll(async () => {
     agent = await agentWith("r20-php", PASS, { type: "bearer" });
   });
-  it.skip("open (red team 20): attack: a PHP upstream's json_encode of the request's base64 ('/' as '\\/') hands back the token", async () => {
+  it("attack: a PHP upstream's json_encode of the request's base64 ('/' as '\\/') hands back the token", async () => {
     const o = await answer(agent, `{"request":"${b64(d).replaceAll("/", "\\/")}"}`, { "content-type": "application/json" });
     expect(o.status).toBe(200);
     const got = (JSON.parse(o.text) as { request: string }).request;
     expect(Buffer.from(got, "base64").toString("latin1"), o.text).not.toContain(PASS);
   });
-  it.skip("open (red team 20): attack: a redirect URL carrying the request's base64 percent-encoded (state=...%2F...) hands back the token", async () => {
+  it("attack: a redirect URL carrying the request's base64 percent-encoded (state=...%2F...) hands back the token", async () => {
     const o = await answer(agent, `{"next":"https://app.example.com/cb?state=${encodeURIComponent(b64(d))}"}`, {
       "content-type": "application/json",
     });
@@ -149,7 +149,7 @@ describe("red20: quoted-printable email body", () => {
   beforeAll(async () => {
     agent = await agentWith("r20-qp", JWT, { type: "bearer" });
   });
-  it.skip("open (red team 20): attack: a message in quoted-printable (soft breaks '=' CRLF every 76) hands back the JWT", async () => {
+  it("attack: a message in quoted-printable (soft breaks '=' CRLF every 76) hands back the JWT", async () => {
     const s = `Your request carried the header Authorization: Bearer ${JWT} and was refused.`.replaceAll("=", "=3D");
     const qp = (s.match(/.{1,75}/g) as string[]).join("=\r\n");
     const o = await answer(agent, `Content-Transfer-Encoding: quoted-printable\r\n\r\n${qp}`, { "content-type": "message/rfc822" });

@@ -13,6 +13,7 @@
 // which the agent never sees.
 import type { InjectSpec } from "../../schema/credentials.js";
 import { percentDecoded } from "../pii/outbound.js";
+import { decodedView } from "./decoded-view.js";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -139,6 +140,8 @@ function utf16(c: string, little: boolean): Uint8Array {
   }
   return out;
 }
+/** A character's UTF-8 bytes read as Latin-1 (a server that reads headers so). */
+const latin1Reading = (c: string) => String.fromCharCode(...encoder.encode(c));
 /**
  * The textual spellings a secret may take in a response: raw; percent-encoded as a URL component,
  * a URL, a form field (`+` for space, `~!'()*` escaped), twice, and as RFC 3986 has it (Python's
@@ -167,7 +170,9 @@ const SPELLINGS: Spell[] = [
   (c) => Array.from(encoder.encode(c), (b) => `\\x${b.toString(16).padStart(2, "0")}`).join(""),
   (c) => utf16(c, true),
   (c) => utf16(c, false),
-  (c) => String.fromCharCode(...encoder.encode(c)),
+  latin1Reading,
+  // .NET and Java strings hold the Latin-1 reading of header bytes; written out, they are UTF-16.
+  (c) => utf16(latin1Reading(c), true),
 ];
 
 function textualForm(secret: string, spell: Spell, publicPrefix: number): Omit<Form, "minRun" | "wrapped"> {
@@ -257,6 +262,8 @@ function buildMatcher(secret: ScrubbedSecret): Matcher {
   const spelled = [
     ...SPELLINGS.map((spell) => textualForm(secret.value, spell, secret.publicPrefix)),
     ...base64Forms(encoder.encode(secret.value), publicBytes),
+    // .NET's Convert.ToBase64String(Encoding.Unicode.GetBytes(...)), PowerShell's -EncodedCommand.
+    ...base64Forms(utf16(secret.value, true), 2 * secret.publicPrefix),
   ];
   const floor = runFloor(secret.value.slice(secret.publicPrefix));
   const seen = new Set<string>();
@@ -472,9 +479,20 @@ function runsIn(data: Uint8Array, m: Matcher, final: boolean, purpose: "redact" 
   return found;
 }
 
-/** The byte ranges of `data` to redact (whole secrets) under every matcher, merged. */
+/**
+ * The byte ranges of `data` to redact (whole secrets) under every matcher, merged: as the answer
+ * stands, and as its reader decodes it (decoded-view.ts), each run found there widened to the
+ * escapes it came from.
+ */
 function redactions(data: Uint8Array, scrubber: Scrubber, final: boolean): Array<[number, number]> {
-  return merged(scrubber.matchers.flatMap((m) => runsIn(data, m, final, "redact")));
+  const found = scrubber.matchers.flatMap((m) => runsIn(data, m, final, "redact"));
+  const view = decodedView(data, false);
+  const inView = view ? scrubber.matchers.flatMap((m) => runsIn(view.bytes, m, final, "redact")) : [];
+  if (inView.length > 0) {
+    const { start, end } = decodedView(data, true) as NonNullable<typeof view>;
+    for (const [s, e] of inView) found.push([start[s] as number, end[e - 1] as number]);
+  }
+  return merged(found);
 }
 
 function merged(ranges: Array<[number, number]>): Array<[number, number]> {
@@ -549,6 +567,13 @@ export function scrubText(text: string, secrets: readonly SecretLike[]): string 
 }
 
 /**
+ * How many answer bytes a run's byte may take in the decoded view: three for an escape (`%2F`,
+ * `=3D`, `\u00c3` for two bytes); the longest form (a `\x` escape per byte) is four bytes per byte
+ * of a secret, so this covers six per byte of the raw one too (`&#115;`).
+ */
+const HOLD_PER_FORM_BYTE = 3;
+
+/**
  * Scrubs a body read chunk by chunk, even where a secret straddles two chunks: it holds back only
  * the longest form's length (no run is longer), so the answer still streams.
  */
@@ -559,7 +584,7 @@ export class StreamScrubber {
 
   constructor(scrubber: Scrubber) {
     this.#scrubber = scrubber;
-    this.#hold = Math.max(0, ...scrubber.matchers.map((m) => m.longest));
+    this.#hold = HOLD_PER_FORM_BYTE * Math.max(0, ...scrubber.matchers.map((m) => m.longest));
   }
 
   /** The clean bytes that can go out now (possibly none). */

@@ -1,5 +1,5 @@
 // Red team 20: the whole-secret scrubber on its own. Each test asserts the SAFE outcome (the
-// whole secret, in the spelling given, is gone); the ones skipped as "open (red team 20)" still leak.
+// whole secret, in the spelling given, is gone); the ones the red team found open are closed by the decoded reading (decoded-view.ts).
 import { describe, expect, it } from "vitest";
 import { StreamScrubber, injectedSecrets, scrubBytes, scrubberFor } from "../../../workers/egress/scrub.js";
 
@@ -58,12 +58,12 @@ describe("red20: UTF-16 spellings", () => {
     const body = cat(Buffer.from([0xff, 0xfe]), u16le(`{"auth":"${EURO}"}`));
     expect(holds(whole(body, [EURO]), u16le(EURO))).toBe(false);
   });
-  it.skip("open (red team 20): UTF-16LE of the Latin-1 reading of a UTF-8 password (.NET reading header bytes as Latin-1)", () => {
+  it("UTF-16LE of the Latin-1 reading of a UTF-8 password (.NET reading header bytes as Latin-1)", () => {
     const moji = Buffer.from(UMLAUT, "utf8").toString("latin1");
     const body = cat(u16le(`auth: ${moji};`));
     expect(holds(whole(body, [UMLAUT]), u16le(moji))).toBe(false);
   });
-  it.skip("open (red team 20): base64 of UTF-16LE (.NET Convert.ToBase64String(Encoding.Unicode.GetBytes), PowerShell)", () => {
+  it("base64 of UTF-16LE (.NET Convert.ToBase64String(Encoding.Unicode.GetBytes), PowerShell)", () => {
     const text = b64(u16le(TOKEN));
     const out = whole(enc.encode(`{"blob":"${text}"}`), [TOKEN]);
     expect(dec.decode(out)).not.toContain(text);
@@ -96,7 +96,7 @@ describe("red20: wrapped base64", () => {
     ["PEM 64 in a JSON string (\\n escaped, as GCP key files)", wrap(text, 64, "\\n")],
     ["MIME 76 in a JSON string (\\r\\n escaped)", wrap(text, 76, "\\r\\n")],
   ];
-  it.skip.each(openCases)("open (red team 20): whole body: %s", (_t, spelled) => {
+  it.each(openCases)("whole body: %s", (_t, spelled) => {
     const out = whole(enc.encode(`<data>${spelled}</data>`), [TOKEN]);
     expect(clean(out)).not.toContain(TOKEN);
   });
@@ -117,7 +117,7 @@ describe("red20: wrapped base64", () => {
     const out = streamed(enc.encode(t), [UMLAUT], 1);
     expect(clean(out)).not.toContain(UMLAUT);
   });
-  it.skip("open (red team 20): base64 (MIME 76) of UTF-16LE text holding the token", () => {
+  it("base64 (MIME 76) of UTF-16LE text holding the token", () => {
     const t = wrap(b64(u16le(long)), 76, "\r\n");
     const out = whole(enc.encode(t), [TOKEN]);
     expect(Buffer.from(dec.decode(out).replace(/\s/g, ""), "base64").toString("utf16le")).not.toContain(TOKEN);
@@ -125,7 +125,7 @@ describe("red20: wrapped base64", () => {
 });
 
 describe("red20: mojibake escaped (httpbin/Flask: WSGI headers are Latin-1, jsonify escapes)", () => {
-  it.skip("open (red team 20): Flask jsonify of the Latin-1 reading of a UTF-8 password (\\u00c3\\u00a4)", () => {
+  it("Flask jsonify of the Latin-1 reading of a UTF-8 password (\\u00c3\\u00a4)", () => {
     const moji = Buffer.from(UMLAUT, "utf8").toString("latin1");
     const spelled = JSON.stringify(moji)
       .slice(1, -1)
@@ -133,7 +133,7 @@ describe("red20: mojibake escaped (httpbin/Flask: WSGI headers are Latin-1, json
     const out = whole(enc.encode(`{"headers":{"Authorization":"Bearer ${spelled}"}}`), [UMLAUT]);
     expect(dec.decode(out)).not.toContain(spelled);
   });
-  it.skip("open (red team 20): Python quote() of the Latin-1 reading (%C3%83%C2%A4)", () => {
+  it("Python quote() of the Latin-1 reading (%C3%83%C2%A4)", () => {
     const moji = Buffer.from(UMLAUT, "utf8").toString("latin1");
     const spelled = encodeURIComponent(moji);
     const out = whole(enc.encode(`next=/x?k=${spelled}&p=2`), [UMLAUT]);
@@ -182,14 +182,14 @@ describe("red20: more spellings of base64 and hex", () => {
   const dump = `Authorization: Bearer ${PASS}\r\n`;
   const text = Buffer.from(dump).toString("base64");
   const gone = (secret: string, body: string) => expect(dec.decode(whole(enc.encode(body), [secret]))).toContain("[REDACTED]");
-  it.skip("open (red team 20): base64 JSON-encoded by PHP json_encode ('/' written '\\/')", () => {
+  it("base64 JSON-encoded by PHP json_encode ('/' written '\\/')", () => {
     expect(text).toContain("/");
     gone(PASS, `{"request":"${text.replaceAll("/", "\\/")}"}`);
   });
-  it.skip("open (red team 20): base64 percent-encoded in a URL (state=...%2F...%3D%3D, encodeURIComponent / urlencode)", () => {
+  it("base64 percent-encoded in a URL (state=...%2F...%3D%3D, encodeURIComponent / urlencode)", () => {
     gone(PASS, `https://app.example.com/cb?state=${encodeURIComponent(text)}`);
   });
-  it.skip("open (red team 20): quoted-printable soft line breaks ('=' CRLF every 76) through a long JWT (an email body)", () => {
+  it("quoted-printable soft line breaks ('=' CRLF every 76) through a long JWT (an email body)", () => {
     const qp = (s: string) => {
       const out: string[] = [];
       let line = "";
@@ -205,14 +205,14 @@ describe("red20: more spellings of base64 and hex", () => {
     };
     gone(JWT, qp(`Your request carried the header Authorization: Bearer ${JWT} and was refused.`));
   });
-  it.skip("open (red team 20): RFC 2047 encoded words (a long header split into =?utf-8?b?...?= words, Python email)", () => {
+  it("RFC 2047 encoded words (a long header split into =?utf-8?b?...?= words, Python email)", () => {
     const d = `Authorization: Bearer ${TOKEN}\r\n`;
     gone(TOKEN, `X-Request: ${(d.match(/.{1,30}/g) as string[]).map((p) => `=?utf-8?b?${Buffer.from(p).toString("base64")}?=`).join("\r\n ")}`);
   });
-  it.skip.each([
+  it.each([
     ["spaced (bytes.hex(' '), hexdump)", " ", ""],
     ["colon (bytes.hex(':'), Wireshark)", ":", ""],
-  ])("open (red team 20): hex %s", (_t, sep, pre) => {
+  ])("hex %s", (_t, sep, pre) => {
     gone(TOKEN, (Buffer.from(TOKEN).toString("hex").match(/../g) as string[]).map((h) => pre + h).join(sep));
   });
   it.each([["\\x escapes (Python/C bytes literal)", "", "\\x"]])("hex %s", (_t, sep, pre) => {
