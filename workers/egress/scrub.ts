@@ -106,6 +106,8 @@ interface Matcher {
   /** Two-byte prefilter: bit set when some piece starts with those two bytes. */
   pairs: Uint8Array;
   longest: number;
+  /** The most answer bytes a whole secret may take, in a form or in the decoded reading of one (a stream holds this many back). */
+  reach: number;
 }
 
 /** A spelling applied to one character at a time (every textual form is the concatenation of its characters' spellings). */
@@ -262,8 +264,10 @@ function buildMatcher(secret: ScrubbedSecret): Matcher {
   const spelled = [
     ...SPELLINGS.map((spell) => textualForm(secret.value, spell, secret.publicPrefix)),
     ...base64Forms(encoder.encode(secret.value), publicBytes),
-    // .NET's Convert.ToBase64String(Encoding.Unicode.GetBytes(...)), PowerShell's -EncodedCommand.
+    // .NET's Convert.ToBase64String(Encoding.Unicode.GetBytes(...)), PowerShell's -EncodedCommand;
+    // Java's getBytes("UTF-16") and .NET's BigEndianUnicode.
     ...base64Forms(utf16(secret.value, true), 2 * secret.publicPrefix),
+    ...base64Forms(utf16(secret.value, false), 2 * secret.publicPrefix),
   ];
   const floor = runFloor(secret.value.slice(secret.publicPrefix));
   const seen = new Set<string>();
@@ -304,15 +308,19 @@ function buildMatcher(secret: ScrubbedSecret): Matcher {
       if (!everyOffset) for (let j = Math.max(form.secretFrom, end - piece); j <= end; j++) anchor(form, f, j);
     });
   }
+  // A run of wrapped base64 is longer by its line breaks (two bytes per line of 60 or more;
+  // indented lines take more, within the hex spelling's twice the secret's length).
+  const longest = Math.max(0, ...forms.map((f) => f.bytes.length + (f.wrapped ? 2 * Math.ceil(f.bytes.length / 60) : 0)));
   return {
     forms,
     piece,
     stride: everyOffset ? piece : 1,
     pieces,
     pairs,
-    // A run of wrapped base64 is longer by its line breaks (two bytes per line of 60 or more;
-    // indented lines take more, within the hex spelling's twice the secret's length).
-    longest: Math.max(0, ...forms.map((f) => f.bytes.length + (f.wrapped ? 2 * Math.ceil(f.bytes.length / 60) : 0))),
+    longest,
+    // The decoded reading takes up to eight answer bytes per byte of the secret (`&lowbar;`; `%2F`,
+    // `\u00c3`, `0x73, `, a hex dump line take fewer), and a line break per line.
+    reach: Math.max(longest, READING_BYTES_PER_BYTE * encoder.encode(secret.value).length + 64),
   };
 }
 
@@ -421,7 +429,7 @@ function runsIn(data: Uint8Array, m: Matcher, final: boolean, purpose: "redact" 
     const anchors = pieces.get(pieceKey(data, i, piece));
     if (!anchors) continue;
     for (const [f, j] of anchors) {
-      const alignment = (i - j) * 32 + f;
+      const alignment = (i - j) * forms.length + f;
       if ((followed.get(alignment) ?? -1) > i) continue;
       const form = forms[f] as Form;
       const bytes = form.folded;
@@ -566,12 +574,11 @@ export function scrubText(text: string, secrets: readonly SecretLike[]): string 
   return out + text.slice(from);
 }
 
-/**
- * How many answer bytes a run's byte may take in the decoded view: three for an escape (`%2F`,
- * `=3D`, `\u00c3` for two bytes); the longest form (a `\x` escape per byte) is four bytes per byte
- * of a secret, so this covers six per byte of the raw one too (`&#115;`).
- */
-const HOLD_PER_FORM_BYTE = 3;
+/** The most bytes a stream waits for before it reads its hold again. */
+const BATCH_MAX = 4096;
+
+/** Answer bytes per byte of a secret the decoded reading may undo (`&lowbar;` for `_`). */
+const READING_BYTES_PER_BYTE = 8;
 
 /**
  * Scrubs a body read chunk by chunk, even where a secret straddles two chunks: it holds back only
@@ -580,11 +587,14 @@ const HOLD_PER_FORM_BYTE = 3;
 export class StreamScrubber {
   readonly #scrubber: Scrubber;
   readonly #hold: number;
+  /** New bytes read before the held ones are read again: small chunks do not each re-read the hold. */
+  readonly #batch: number;
   #pending = new Uint8Array(0);
 
   constructor(scrubber: Scrubber) {
     this.#scrubber = scrubber;
-    this.#hold = HOLD_PER_FORM_BYTE * Math.max(0, ...scrubber.matchers.map((m) => m.longest));
+    this.#hold = Math.max(0, ...scrubber.matchers.map((m) => m.reach));
+    this.#batch = Math.min(BATCH_MAX, Math.ceil(this.#hold / 2));
   }
 
   /** The clean bytes that can go out now (possibly none). */
@@ -592,8 +602,9 @@ export class StreamScrubber {
     const joined = new Uint8Array(this.#pending.length + chunk.length);
     joined.set(this.#pending);
     joined.set(chunk, this.#pending.length);
-    // Nothing can go out before more than `hold` bytes are held.
-    if (joined.length <= this.#hold) {
+    // Nothing can go out before more than `hold` bytes are held; the hold is read again once a
+    // batch more has come (each byte is read about three times, not once per small chunk).
+    if (joined.length < this.#hold + this.#batch) {
       this.#pending = joined;
       return joined.subarray(0, 0);
     }
