@@ -158,7 +158,7 @@ function unitAt(data: Uint8Array, i: number): number {
     case TAB:
       return 1;
     case BACKSLASH:
-      return escape(data, i, next);
+      return backslashEscape(data, i, next);
     case PERCENT: {
       const v = hexAt(data, i + 1, 2);
       if (v < 0) return 0;
@@ -197,7 +197,7 @@ function unitAt(data: Uint8Array, i: number): number {
 }
 
 /** A backslash escape: a line break dropped, punctuation, `\xHH`, `\uXXXX` (a surrogate pair as one character). */
-function escape(data: Uint8Array, i: number, next: number | undefined): number {
+function backslashEscape(data: Uint8Array, i: number, next: number | undefined): number {
   if (next === undefined) return 0;
   if (ESCAPED_BREAK.has(next)) {
     // An escaped line break and the indentation after it, as a raw one.
