@@ -7,6 +7,7 @@ import { lowerLikeTokens, wordHash } from "../tagger/tokens.js";
 import { linesHolding } from "./lines.js";
 import type { RawFinding } from "../types.js";
 import { tagger } from "./entities.js";
+import { ID_WORDS } from "./national-ids.js";
 
 // Matched from the start of the local part (sticky); the start is found by walking back from
 // each "@", which is much cheaper than trying the pattern at every position of the text.
@@ -223,15 +224,68 @@ export function detectEmails(text: string, out: RawFinding[]): void {
 // changes no match, but without it V8 tries the alternation of look-behinds at every position
 // of the text (3-4x slower on prose).
 const PHONE =
-  /(?=[+(\d])(?:(?<=[/-])(?=\+)|(?<=\p{L}:)|(?<=(?:[Tt][EeÉé][Ll]|[Tt][Ll][Ff]|[Mm][Oo][Bb]|[Ff][Aa][Xx])\.)|(?<![\p{Lu}\p{Ll}\p{Lt}\p{N}_+\-./:#@$]))(?:(?:\+|00)\d{1,3}(?: \u2010 |[ .-])?(?:\(0\)[ .-]?)?)?(?:\(\d{1,5}\)[ .-]?)?\d{1,15}(?:(?: \u2010 |[ .-]|\/ ?)\d{1,15}){0,7}(?![\p{Lu}\p{Ll}\p{Lt}\p{N}_]|[.\-/:,]\p{N})/gu;
+  /(?=[+(\d])(?:(?<=[/-])(?=\+)|(?<=\p{L}:)|(?<=\p{sc=Hebrew}-)|(?<=(?:[Tt][EeÉé][Ll]|[Tt][Ll][Ff]|[Mm][Oo][Bb]|[Ff][Aa][Xx])\.)|(?<![\p{Lu}\p{Ll}\p{Lt}\p{N}_+\-./:#@$]))(?:(?:\+|00)\d{1,3}(?: \u2010 |[ .-])?(?:\(0\)[ .-]?)?)?(?:(?:\d{1,2} )?\(\d{1,5}\)[ .-]?)?\d{1,15}(?:(?: \u2010 |[ .-]| ?\/ ?)\d{1,15}){0,7}(?![\p{Lu}\p{Ll}\p{Lt}\p{N}_]|[.\-/:,]\p{N})/gu;
 const DATE_LIKE = /^(?:\d{4}[.-]\d{1,2}[.-]\d{1,2}|\d{1,2}[.-]\d{1,2}[.-]\d{2,4})$/;
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
 // Whole words only ("bestelling" holds no "tel").
 // Whole words only ("bestelling" holds no "tel"); the short ones added for other languages end
 // there too ("тел", not "телеметрия"). Words of scripts written without spaces stand anywhere but
 // right before the number ("收件人电话15565677776", "手机号码：…"; not "电话费账单编号…", "手机壳 …").
-const CONTEXT =
-  /(?:(?<!\p{L})(?:phone|reach me|tel|durchwahl|festnetz|mobil|gsm|direct line|extension|ext|telephone|mobile|cell|call|fax|whatsapp|sms|text me|ring|contact|dial|number|téléphone|portable|joindre|appeler|telefon|handy|anrufen|rufnummer|teléfono|telefono|móvil|celular|cellulare|llamar|chiamare|telefoon|bellen|mobiel|telemóvel|telefone|numer|číslo|puhelin|nummer|(?:tél|tlf|puh|τηλ|тел|телефон|моб|мобильный|мобільний|هاتف|موبايل|جوال|טלפון|נייד|फोन|फ़ोन|मोबाइल|điện thoại|sđt|telp|hp)(?![\p{L}]))[^\n]{0,24}|(?:号码|電話|电话|手机|携帯|전화|휴대폰|핸드폰|โทร)(?:号码|號碼|号|番号|번호)?[\s:：是为為]{0,3})$/iu;
+/**
+ * Words that name a phone number, in the languages of the regions tried (lower case, whole words;
+ * verbs of calling and reaching too: "rappeler", "llame", "перезвоните", "helista", "zvanīs").
+ */
+const PHONE_WORDS = [
+  "phone|reach me|tel|durchwahl|festnetz|mobil|gsm|direct line|extension|ext|telephone|mobile|cell|call|callback|fax|whatsapp|sms|text me|ring|contact|dial|hotline",
+  "téléphone|portable|joindre|appeler|rappeler|appelle[rz]?|appelez|rappelez|contacter|contactera|contactez",
+  "telefon|telefonisch|handy|anrufen|rufen|rufnummer|rückruf|erreichbar|erreichen|erreichst",
+  "teléfono|telefono|fono|móvil|celular|cel|cellulare|llamar|llame|llamame|llámame|llamaremos|comunícate|comunicate|chiamare|chiamami|richiamare|richiamarmi|raggiungibile|recapito",
+  "telefoon|bellen|bel|mobiel|telemóvel|telefone|ligar|ligue|contato|contacto",
+  "telefonu|komórka|puhelin|kontakt|sími|símanúmer|tālrunis|tālr|zvanīs|zvaniet|helista|helistage|numbril|numbrile|ringe|ring til|soita|soittakaa",
+  "tél|tlf|puh|τηλ|τηλέφωνο|тел|телефон|телефону|моб|мобильный|мобільний|позвоните|перезвоните|звонить|звоните",
+  "هاتف|موبايل|جوال|اتصل|يتصل|هيتصل|تواصل|تواصلوا|تلفن|همراه|فون|رابطہ",
+  "טלפון|נייד|תתקשר|התקשר|להתקשר",
+  "फोन|फ़ोन|मोबाइल|संपर्क|ফোন|মোবাইল|தொலைபேசி|தொடர்புக்கு|தொடர்பு",
+  "điện thoại|sđt|gọi|liên hệ|telp|hp|hubungi|nipigie|simu",
+].join("|");
+/**
+ * Words for "number" that name a phone as often as an id ("Mon numéro :", "NHS number",
+ * "numéro national", "rodné číslo"): they make a phone of a number after them, but as the nearest
+ * label they do not take a number from an id detector.
+ */
+const NUMBER_WORDS = "number|numéro|numero|numer|numeru|číslo|nummer|номер|номеру|الرقم|رقم|شماره|نمبر|नंबर|নম্বর";
+/** Phone words of scripts written without spaces: anywhere before the number. */
+const CJK_PHONE_WORDS = "연락처|전화|휴대폰|핸드폰|電話|电话|手机|手機|拨打|撥打|携帯|連絡先|折り返し|โทร";
+const CONTEXT = new RegExp(
+  `(?:(?<!\\p{L})(?:${PHONE_WORDS}|${NUMBER_WORDS})(?![\\p{L}\\p{M}])[^\\n]{0,24}|(?:号码|電話|电话|手机|拨打|携帯|전화|휴대폰|핸드폰|โทร)(?:号码|號碼|号|番号|번호)?[\\s:：是为為]{0,3})$`,
+  "iu",
+);
+const PHONE_WORD = new RegExp(`(?<!\\p{L})(?:${PHONE_WORDS})(?![\\p{L}\\p{M}])|${CJK_PHONE_WORDS}`, "giu");
+/** Words of an id number, nearest before a number: it is the id (national-ids.ts's, and the US ones). */
+const ID_LABEL = new RegExp(`${ID_WORDS.source}|\\b(?:ssn|ein|itin|tin)\\b|주민등록|マイナンバー|身份证|身分證`, "iu");
+
+/** Whether `+` and these digits are a phone number of possible length for its country code. */
+export function possibleInternational(digits: string): boolean {
+  return digits.length <= 15 && parsePhoneNumberFromString(`+${digits}`)?.isPossible() === true;
+}
+
+/**
+ * Whether the label nearest the end of `before` is a phone word rather than one of `idWords`
+ * ("PESEL 85041512346, tel. 512 604 118": the second number is the phone). An id's check digits
+ * pass by chance for one number in ten; the words beside it say which number is which.
+ */
+function phoneLabelNearest(before: string, idWords: RegExp): boolean {
+  let phoneAt = -1;
+  PHONE_WORD.lastIndex = 0;
+  for (let m = PHONE_WORD.exec(before); m; m = PHONE_WORD.exec(before)) phoneAt = m.index;
+  if (phoneAt < 0) return false;
+  const ids = new RegExp(idWords.source, idWords.flags.includes("g") ? idWords.flags : `${idWords.flags}g`);
+  for (let m = ids.exec(before); m; m = ids.exec(before)) {
+    if (m.index > phoneAt) return false;
+    if (m[0] === "") ids.lastIndex++;
+  }
+  return true;
+}
 /** "Order number:", "Rechnungsnummer": the number of a document, not a phone. */
 const DOCUMENT_NUMBER =
   /(?:order|invoice|tracking|account|customer|reference|ref|ticket|case|serial|part|item|sku|policy|booking|confirmation|transaction|bestell|rechnungs|kunden|auftrags|vertrags|commande|facture|dossier|pedido|factura|ordine|fattura|bestelling|factuur|zamówienia|faktury|objednávky)\s*(?:number|no\.?|nr\.?|nummer|numer|número|numero|numéro|číslo|#)?\s*[:#]?\s*$/iu;
@@ -298,6 +352,10 @@ export const DEFAULT_PHONE_REGIONS: readonly CountryCode[] = [
   "EE",
   "LU",
   "IS",
+  "BD",
+  "PK",
+  "IR",
+  "CI",
 ];
 
 export interface PhoneOptions {
@@ -378,9 +436,11 @@ function groupsOf(written: string): string {
 
 /**
  * E.164 of a candidate, or null. With a leading + any possible number counts. Without one, the
- * candidate must be valid in one of `regions` and, unless a word such as "phone" stands near it
- * (`context`), written in that region's own grouping ("01 23 45 67 89" in France, "(02) 9876 5432"
- * in Australia): a digit string valid somewhere but written like a date, an id or an SSN is not taken.
+ * candidate must be valid in one of `regions` and written in that region's own grouping ("01 23 45
+ * 67 89" in France, "(02) 9876 5432" in Australia): a digit string valid somewhere but written like
+ * a date, an id or an SSN is not taken. After a word such as "phone" (`context`) a number of
+ * possible length for a region is enough, in any grouping: the label says what it is, and numbering
+ * plans allocate ranges the metadata does not hold yet (as with a leading +).
  */
 function phoneKey(candidate: string, digits: string, regions: readonly CountryCode[], context: boolean): string | null {
   const memo = `${context ? 1 : 0}${regionsKey(regions)}\u0000${candidate}`;
@@ -390,14 +450,20 @@ function phoneKey(candidate: string, digits: string, regions: readonly CountryCo
   if (candidate.startsWith("+")) {
     // A leading + states intent; a number of possible length for its country is enough
     // (numbering plans move faster than the metadata's allocated ranges).
-    const p = parsePhoneNumberFromString(candidate);
-    if (p?.isPossible()) key = p.number;
+    // Mexico's mobiles kept a "1" after +52 until 2019; people still write it.
+    const p = parsePhoneNumberFromString(candidate) ?? undefined;
+    const legacy = p?.isPossible()
+      ? p
+      : MEXICO_MOBILE_ONE.test(candidate)
+        ? parsePhoneNumberFromString(candidate.replace(MEXICO_MOBILE_ONE, "+52 "))
+        : undefined;
+    if (legacy?.isPossible()) key = legacy.number;
   } else {
     const written = groupsOf(candidate);
     for (const region of regions) {
       if (!plausibleNational(region, digits)) continue;
       const p = parsePhoneNumberFromString(candidate, region);
-      if (!p?.isValid()) continue;
+      if (!p || !(context ? p.isPossible() : p.isValid())) continue;
       if (!context && groupsOf(p.formatNational()) !== written) continue;
       key = p.number;
       break;
@@ -407,6 +473,8 @@ function phoneKey(candidate: string, digits: string, regions: readonly CountryCo
   parsedPhones.set(memo, key);
   return key;
 }
+
+const MEXICO_MOBILE_ONE = /^\+52[ .-]?1[ .-]/;
 
 const digitShape = (written: string): string => written.replace(/\d/g, "0");
 const SENTENCE_BEFORE = /[^.!?\n]{0,120}$/u;
@@ -435,7 +503,17 @@ export function detectPhones(normalized: string, out: RawFinding[], options: Pho
     const raw = m[0];
     // Fewer than 7 characters hold fewer than 7 digits (checked below): skipped before any copy.
     if (raw.length < 7) continue;
-    if (covered && (covered[m.index] || covered[m.index + raw.length - 1])) continue;
+    // A number another detector took is left to it, unless that is an id number whose nearest
+    // label is a phone word: an id's check digits pass by chance for about one number in ten
+    // ("PESEL 85041512346, tel. 512 604 118", "연락처 02-119-1967"). It is the phone if it reads as one.
+    let idsHere: RawFinding[] | undefined;
+    if (covered && (covered[m.index] || covered[m.index + raw.length - 1])) {
+      idsHere = out.filter((f) => f.start < m.index + raw.length && m.index < f.end);
+      const labelledPhone =
+        idsHere.every((f) => f.category === "tax_id" && f.start >= m.index - 1 && f.end <= m.index + raw.length + 1) &&
+        phoneLabelNearest(text.slice(Math.max(0, m.index - 48), m.index), ID_LABEL);
+      if (!labelledPhone) continue;
+    }
     const digits = raw.replace(/\D/g, "");
     if (digits.length < 7 || digits.length > 15) continue;
     if (DATE_LIKE.test(raw) || IPV4.test(raw)) continue;
@@ -459,6 +537,7 @@ export function detectPhones(normalized: string, out: RawFinding[], options: Pho
     const candidate = (raw.startsWith("00") ? `+${raw.slice(2)}` : raw).replace("(0)", "");
     const key = phoneKey(candidate, digits, options.regions, context);
     if (key === null) continue;
+    for (const id of idsHere ?? []) out.splice(out.indexOf(id), 1);
     out.push({ category: "phone", start: m.index, end: m.index + raw.length, detector: "phone", key });
   }
 }

@@ -467,7 +467,7 @@ export const NATIONAL_ID_DETECTORS: ReadonlySet<string> = new Set([...SCHEMES.ma
  * Words that announce a personal id, in the languages of the schemes above (lower case; matched
  * anywhere in the 48 characters before a number).
  */
-const ID_WORDS = new RegExp(
+export const ID_WORDS = new RegExp(
   [
     "identi",
     "national",
