@@ -1,8 +1,8 @@
 // Phone numbers named by the words around them: a phone word of the text's language right before
 // a number of possible length for a region makes it a phone, even where the number's range is not
 // allocated (yet) in libphonenumber's metadata; the label nearest a number names it, so a phone
-// after an id number is no id (a weak id scheme's check digits pass by chance for one in ten);
-// a `+` and a country code make a phone of digits that also pass Luhn. Rows written here.
+// after an id number is no id (a weak id scheme's check digits pass by chance for one in ten),
+// while an id label's first number stays its id; a `+` before Luhn-valid digits stays a card. Rows written here.
 import { describe, expect, it } from "vitest";
 import { PiiDetector } from "../../../workers/pii/detect.js";
 
@@ -78,23 +78,11 @@ describe("an id number a phone label precedes is still masked, as a phone or as 
   });
 });
 
-describe("a + and a country code make a phone, not a card", () => {
-  it.each(["My number is +234 803 611 2457, call after six.", "Erreichbar unter +49 151 27364011.", "WhatsApp al +54 9 11 4829-3315, gracias."])(
-    "%s",
-    (text) => {
-      const phone = /\+[\d ()-]+\d/.exec(text)?.[0] as string;
-      const luhn = (digits: string) =>
-        digits
-          .split("")
-          .reverse()
-          .reduce((s, ch, i) => s + (i % 2 ? ((Number(ch) * 2) % 10) + Math.floor((Number(ch) * 2) / 10) : Number(ch)), 0) %
-          10 ===
-        0;
-      // Rows chosen so that the digits pass Luhn: the card reading they test is there to refuse.
-      expect(luhn(phone.slice(1).replace(/\D/g, ""))).toBe(true);
-      expect(phonesIn(text)).toEqual([phone]);
-    },
-  );
+describe("a + before digits that pass Luhn: still masked, as a card (red team 21b: a '+' must not unmask a 12-15 digit card)", () => {
+  it.each(["My number is +234 803 611 2457, call after six.", "Erreichbar unter +49 151 27364011.", "Card: +3056 930902 5904"])("%s", (text) => {
+    const value = /\+[\d ()-]+\d/.exec(text)?.[0] as string;
+    expect(found(text).some(([c, v]) => (c === "credit_card" || c === "phone") && value.includes(v) && v.length >= value.length - 1)).toBe(true);
+  });
 
   it("a card number with a + before it is still a card (no possible phone holds 16 digits)", () => {
     expect(found("Card: +4111 1111 1111 1111")).toContainEqual(["credit_card", "4111 1111 1111 1111"]);

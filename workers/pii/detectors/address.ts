@@ -95,7 +95,7 @@ const ADDRESS_LABEL = new RegExp(
  * ("tel", "mobile", "phone", "email", "born" and their kin) or a sentence's full stop.
  */
 const ADDRESS_END =
-  /\n|\s[|·•/]\s|;|\s[—–]\s|[,\s]\s*(?:\p{L}+\s(?:of|de|da|do|di|du|des|del|der|van|von|la|le)\s)?\p{L}[\p{L}.()-]{2,20}\s?[:：]|[,\s]\s*\(?(?:tel|tél|tlf|phone|mobile|mobil|mobitel|mob|cell|fax|e-?mail|hp|born|dob|ph|gp|tālrunis|tālr|telefon[oe]?|telefón|teléfono|fono|puhelin|sími|handy|телефон|тел|мобильный|gsm|celular|móvil|cel|whatsapp|iban|bic|swift|nif|cpf|vat|p\.\s?iva|kvk|موبايل|جوال|هاتف|رقم|تلفن|טלפון|संपर्क|फोन|मोबाइल|电话|電話|手机|手機|연락처)(?![\p{L}\p{M}])|,\s+(?:und|and|et|og|och)\s|\.\s*$|\.\s+(?=\+?\(?\d{2,4}\)?[\s-]\d{2,4}[\s-]\d)|\s(?=\+?\(?\d{2,4}\)?[\s-]?\d{3,4}[\s-]\d{2,4}(?:[\s-]\d{2,4})?(?:\s|$))(?<=\p{L}\s|\d\s)/iu;
+  /\n|\s[|·•/]\s|;|\s[—–]\s|[,\s]\s*(?:\p{L}+\s(?:of|de|da|do|di|du|des|del|der|van|von|la|le)\s)?\p{L}[\p{L}.()-]{2,20}\s?[:：]|[,\s]\s*\(?(?:tel|tél|tlf|phone|mobile|mobil|mobitel|mob|cell|fax|e-?mail|hp|born|dob|date of birth|birth date|birthdate|geburtsdatum|geboren|ph|gp|tālrunis|tālr|telefon[oe]?|telefón|teléfono|fono|puhelin|sími|handy|телефон|тел|мобильный|gsm|celular|móvil|cel|whatsapp|iban|bic|swift|nif|cpf|vat|p\.\s?iva|kvk|موبايل|جوال|هاتف|تلفن|טלפון|संपर्क|फोन|मोबाइल|电话|電話|手机|手機|연락처)(?![\p{L}\p{M}])|,\s+(?:und|and|og|och)\s|\.\s*$|\.\s+(?=\+?\(?\d{2,4}\)?[\s-]\d{2,4}[\s-]\d)|\s(?=\+?\(?\d{2,4}\)?[\s-]?\d{3,4}[\s-]\d{2,4}(?:[\s-]\d{2,4})?(?:\s|$))(?<=\p{L}\s|\d\s)/iu;
 /** A full stop before a new sentence ("… Rennes. Please call …"), not an abbreviation ("Av. Sete de Setembro", "Jl. Kebon Sirih"): case-sensitive. */
 const SENTENCE_END = /\.\s+(?=\p{Lu}\p{Ll}+,?\s+\p{Ll}{4,})/u;
 const ADDRESS_MAX = 120;

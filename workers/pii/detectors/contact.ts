@@ -7,7 +7,7 @@ import { lowerLikeTokens, wordHash } from "../tagger/tokens.js";
 import { linesHolding } from "./lines.js";
 import type { RawFinding } from "../types.js";
 import { tagger } from "./entities.js";
-import { ID_WORDS } from "./national-ids.js";
+import { ID_WORDS, WEAK_ID_DETECTORS } from "./national-ids.js";
 
 // Matched from the start of the local part (sticky); the start is found by walking back from
 // each "@", which is much cheaper than trying the pattern at every position of the text.
@@ -260,19 +260,20 @@ const CONTEXT = new RegExp(
   `(?:(?<!\\p{L})(?:${PHONE_WORDS}|${NUMBER_WORDS})(?![\\p{L}\\p{M}])[^\\n]{0,24}|(?:号码|電話|电话|手机|拨打|携帯|전화|휴대폰|핸드폰|โทร)(?:号码|號碼|号|番号|번호)?[\\s:：是为為]{0,3})$`,
   "iu",
 );
-const PHONE_WORD = new RegExp(`(?<!\\p{L})(?:${PHONE_WORDS})(?![\\p{L}\\p{M}])|${CJK_PHONE_WORDS}`, "giu");
+/**
+ * Nouns that name a phone and nothing else: only these, nearest before a number, take it from a
+ * weak id scheme ("contact", "call", "Kontakt" say less: "CPF do contato: …" is the CPF).
+ */
+const PHONE_NOUNS =
+  "phone|tel|telephone|mobile|mobil|cell|handy|telefon|telefono|teléfono|téléphone|tél|portable|telefoon|mobiel|telemóvel|telefone|celular|cellulare|móvil|puhelin|sími|tālrunis|tālr|mobitel|telefón|телефон|тел|моб|мобильный|мобільний|τηλ|τηλέφωνο|هاتف|موبايل|جوال|טלפון|נייד|फोन|फ़ोन|मोबाइल|ফোন|মোবাইল|điện thoại|sđt|telp|fono";
+const PHONE_WORD = new RegExp(`(?<!\\p{L})(?:${PHONE_NOUNS})(?![\\p{L}\\p{M}])|전화|휴대폰|핸드폰|電話|电话|手机|手機|携帯|연락처`, "giu");
 /** Words of an id number, nearest before a number: it is the id (national-ids.ts's, and the US ones). */
 const ID_LABEL = new RegExp(`${ID_WORDS.source}|\\b(?:ssn|ein|itin|tin)\\b|주민등록|マイナンバー|身份证|身分證`, "iu");
 
-/** Whether `+` and these digits are a phone number of possible length for its country code. */
-export function possibleInternational(digits: string): boolean {
-  return digits.length <= 15 && parsePhoneNumberFromString(`+${digits}`)?.isPossible() === true;
-}
-
 /**
- * Whether the label nearest the end of `before` is a phone word rather than one of `idWords`
- * ("PESEL 85041512346, tel. 512 604 118": the second number is the phone). An id's check digits
- * pass by chance for one number in ten; the words beside it say which number is which.
+ * Whether the label nearest the end of `before` is a phone noun, and every id word before it has
+ * had its own number already ("PESEL 85041512346, tel. 512 604 118": the second number is the
+ * phone). A label names the first number after it: in "BSN tel. 111222333" the number is the BSN's.
  */
 function phoneLabelNearest(before: string, idWords: RegExp): boolean {
   let phoneAt = -1;
@@ -280,11 +281,13 @@ function phoneLabelNearest(before: string, idWords: RegExp): boolean {
   for (let m = PHONE_WORD.exec(before); m; m = PHONE_WORD.exec(before)) phoneAt = m.index;
   if (phoneAt < 0) return false;
   const ids = new RegExp(idWords.source, idWords.flags.includes("g") ? idWords.flags : `${idWords.flags}g`);
+  let idEnd = -1;
   for (let m = ids.exec(before); m; m = ids.exec(before)) {
     if (m.index > phoneAt) return false;
+    idEnd = m.index + m[0].length;
     if (m[0] === "") ids.lastIndex++;
   }
-  return true;
+  return idEnd < 0 || /\d{3}/.test(before.slice(idEnd, phoneAt));
 }
 /** "Order number:", "Rechnungsnummer": the number of a document, not a phone. */
 const DOCUMENT_NUMBER =
@@ -403,12 +406,24 @@ function plausibleNational(region: CountryCode, digits: string): boolean {
   return digits.length >= 6 && digits.length <= 13;
 }
 
-/** Positions already claimed by another structured finding (cards, ids, IBANs) are skipped. */
-function coveredBy(found: readonly RawFinding[], length: number): Uint8Array | undefined {
+/** Positions already claimed by another structured finding (cards, ids, IBANs): the finding's index + 1 at each. */
+function coveredBy(found: readonly RawFinding[], length: number): Int32Array | undefined {
   if (found.length === 0) return undefined;
-  const covered = new Uint8Array(length);
-  for (const f of found) covered.fill(1, f.start, f.end);
+  const covered = new Int32Array(length);
+  for (const [k, f] of found.entries()) covered.fill(k + 1, f.start, f.end);
   return covered;
+}
+
+/** Weak-scheme id findings by where they start (several schemes may read the same digits). */
+function weakIdsByStart(found: readonly RawFinding[]): Map<number, RawFinding[]> {
+  const byStart = new Map<number, RawFinding[]>();
+  for (const f of found) {
+    if (f.category !== "tax_id" || !(WEAK_ID_DETECTORS.has(f.detector) || f.detector === "ein")) continue;
+    const list = byStart.get(f.start) ?? [];
+    list.push(f);
+    byStart.set(f.start, list);
+  }
+  return byStart;
 }
 
 /**
@@ -460,11 +475,13 @@ function phoneKey(candidate: string, digits: string, regions: readonly CountryCo
     if (legacy?.isPossible()) key = legacy.number;
   } else {
     const written = groupsOf(candidate);
+    // An amount's shape takes the label's word back: it must be a phone as written without one.
+    const labelled = context && !AMOUNT_SHAPED.test(candidate);
     for (const region of regions) {
       if (!plausibleNational(region, digits)) continue;
       const p = parsePhoneNumberFromString(candidate, region);
-      if (!p || !(context ? p.isPossible() : p.isValid())) continue;
-      if (!context && groupsOf(p.formatNational()) !== written) continue;
+      if (!p || !(labelled ? p.isPossible() : p.isValid())) continue;
+      if (!labelled && groupsOf(p.formatNational()) !== written) continue;
       key = p.number;
       break;
     }
@@ -475,6 +492,12 @@ function phoneKey(candidate: string, digits: string, regions: readonly CountryCo
 }
 
 const MEXICO_MOBILE_ONE = /^\+52[ .-]?1[ .-]/;
+/**
+ * Written like an amount or a count ("1 234 567", "12.500.000", "2 500 000") or led by a year
+ * ("2024 000 123", "2025 06 01 14 30"): after a phone word such a number must still be a valid
+ * phone number, not only of possible length ("Liên hệ để biết giá: 12.500.000").
+ */
+const AMOUNT_SHAPED = /^(?:\d{1,2}(?:([ .])\d{3})(?:\1\d{3})+|\d{1,2}(?:[ ,]\d{2})+[ ,]\d{3}|\d{1,3}(?:\.\d{3}){2,}|(?:19|20)\d\d[ .\-/]\d.*)$/;
 
 const digitShape = (written: string): string => written.replace(/\d/g, "0");
 const SENTENCE_BEFORE = /[^.!?\n]{0,120}$/u;
@@ -498,21 +521,31 @@ export function detectPhones(normalized: string, out: RawFinding[], options: Pho
   // Groups joined by any other one separator ("+1|415|555|0123") read as spaced (normalize.ts).
   const text = groupSeparatorsAsSpaces(normalized);
   const covered = coveredBy(out, text.length);
+  const relabelled = new Set<RawFinding>();
+  let weakIds: Map<number, RawFinding[]> | undefined;
   PHONE.lastIndex = 0;
   for (let m = PHONE.exec(text); m; m = PHONE.exec(text)) {
     const raw = m[0];
     // Fewer than 7 characters hold fewer than 7 digits (checked below): skipped before any copy.
     if (raw.length < 7) continue;
-    // A number another detector took is left to it, unless that is an id number whose nearest
-    // label is a phone word: an id's check digits pass by chance for about one number in ten
-    // ("PESEL 85041512346, tel. 512 604 118", "연락처 02-119-1967"). It is the phone if it reads as one.
+    // A number another detector took is left to it, unless a weak id scheme (its check passes by
+    // chance for about one number in ten) took it and a phone noun is the label right before it
+    // ("PESEL 85041512346, tel. 512 604 118", "연락처 02-119-1967"): then it is the phone if it
+    // reads as one. A strong scheme's id keeps its number whatever the words around it.
     let idsHere: RawFinding[] | undefined;
-    if (covered && (covered[m.index] || covered[m.index + raw.length - 1])) {
-      idsHere = out.filter((f) => f.start < m.index + raw.length && m.index < f.end);
-      const labelledPhone =
-        idsHere.every((f) => f.category === "tax_id" && f.start >= m.index - 1 && f.end <= m.index + raw.length + 1) &&
-        phoneLabelNearest(text.slice(Math.max(0, m.index - 48), m.index), ID_LABEL);
-      if (!labelledPhone) continue;
+    if (covered) {
+      const first = covered[m.index] as number;
+      const last = covered[m.index + raw.length - 1] as number;
+      if (first !== 0 || last !== 0) {
+        weakIds ??= weakIdsByStart(out);
+        const end = m.index + raw.length;
+        idsHere = [...(weakIds.get(m.index - 1) ?? []), ...(weakIds.get(m.index) ?? []), ...(weakIds.get(m.index + 1) ?? [])];
+        // Every finding over the number must be such an id, ending with it.
+        const owners = [out[first - 1], out[last - 1]];
+        if (idsHere.length === 0 || !owners.every((o) => o !== undefined && idsHere?.includes(o)) || idsHere.some((f) => f.end > end + 1)) continue;
+        const before = text.slice(Math.max(0, m.index - 48), m.index);
+        if (!CONTEXT.test(before.slice(-40)) || !phoneLabelNearest(before, ID_LABEL)) continue;
+      }
     }
     const digits = raw.replace(/\D/g, "");
     if (digits.length < 7 || digits.length > 15) continue;
@@ -537,7 +570,12 @@ export function detectPhones(normalized: string, out: RawFinding[], options: Pho
     const candidate = (raw.startsWith("00") ? `+${raw.slice(2)}` : raw).replace("(0)", "");
     const key = phoneKey(candidate, digits, options.regions, context);
     if (key === null) continue;
-    for (const id of idsHere ?? []) out.splice(out.indexOf(id), 1);
+    for (const id of idsHere ?? []) relabelled.add(id);
     out.push({ category: "phone", start: m.index, end: m.index + raw.length, detector: "phone", key });
   }
+  if (relabelled.size === 0) return;
+  // Dropped in one pass: a splice per number would cost the square of the findings.
+  let kept = 0;
+  for (const f of out) if (!relabelled.has(f)) out[kept++] = f;
+  out.length = kept;
 }

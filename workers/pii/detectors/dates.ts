@@ -5,12 +5,16 @@ import { groupedByFirstCharacter } from "./alternation.js";
 
 // A month written as a word: any word of letters, since the date must stand next to a birth word
 // anyway (month names and their inflections in 30 languages: "marca", "április", "марта", "Μαρτίου").
-const MONTH_WORD = String.raw`\p{L}{3,12}\.?`;
+const MONTH_WORD = String.raw`[\p{L}\p{M}]{3,14}\.?`;
 const SEP = String.raw`\s?[-./]\s?`;
+/** Letters of scripts that put spaces between words: a birth word or a date is a whole word there. */
+const SPACED_SCRIPTS = String.raw`\p{sc=Latin}\p{sc=Cyrillic}\p{sc=Greek}\p{sc=Armenian}\p{sc=Georgian}`;
 const DATE = new RegExp(
   [
-    String.raw`\d{4}${SEP}\d{1,2}${SEP}\d{1,2}\.?`,
-    String.raw`\d{1,2}${SEP}\d{1,2}${SEP}(?:\d{4}|\d{2})`,
+    // Year first: Hungarian writes a full stop after each part ("1951. 03. 14."), ISO none after the day.
+    String.raw`\d{4}\.\s?\d{1,2}\.\s?\d{1,2}\.?|\d{4}\s?[-/]\s?\d{1,2}\s?[-/]\s?\d{1,2}`,
+    // Croatian and Serbian end a date with a full stop ("11.10.1972., u Zagrebu").
+    String.raw`\d{1,2}${SEP}\d{1,2}${SEP}(?:\d{4}|\d{2})(?:\.(?=,|\s+\p{Ll}))?`,
     // 1987年3月3日, 昭和62年3月3日, 1987년 3월 3일
     String.raw`(?:明治|大正|昭和|平成|令和)?\d{1,4}\s?[年년]\s?\d{1,2}\s?[月월]\s?\d{1,2}\s?[日일]?`,
     String.raw`\d{1,2}(?:st|nd|rd|th|er|\.)?\s+(?:of\s+|de\s+)?${MONTH_WORD},?\s+(?:de\s+)?\d{4}`,
@@ -20,16 +24,22 @@ const DATE = new RegExp(
   ].join("|"),
   "giu",
 );
-const BOUNDED = new RegExp(String.raw`(?<![\p{L}\p{N}])(?:${DATE.source})(?!\p{N})`, "giu");
+// A date may follow a word of a script without spaces directly ("出生日期1988-07-26").
+const BOUNDED = new RegExp(String.raw`(?<![\p{N}${SPACED_SCRIPTS}])(?:${DATE.source})(?!\p{N})`, "giu");
 const BIRTH =
-  /(?:born|birth|birthday|b\.|dob|d\.o\.b\.?|geboren|geb\.|geburtsdatum|geburtstag|né|née|naissance|nacido|nacida|nacimiento|f\. nac|nato|nata|nascita|nascido|nascida|nascimento|geboortedatum|urodzon[ya]|urodzenia|ur\.|narozen[aáý]?|narození|született|születési|syntynyt|syntymäaika|född|födelsedatum|fødselsdato|født|fødd|doğum|d\. tarihi|родился|родилась|рождения|г\.\s?р\.|γεν\.|γέννησης|γεννήθηκε|născut[ăa]?|nașterii|naşterii|rođen[ai]?|rojstva|narodenia|sünniaeg|dzimšanas|gimimo|生年月日|出生|生まれ|생년월일|출생|تاريخ الميلاد|مواليد|ولد|תאריך לידה|נולד|נולדה|जन्म|tanggal lahir|lahir|ngày sinh|sinh ngày|วันเกิด)/iu;
+  /(?:born|birth|birthday|birthdate|geborene|kelahiran|doğumlu|doğdu|születésű|syntyneen|sündinud|b\.|dob|d\.o\.b\.?|geboren|geb\.|geburtsdatum|geburtstag|né|née|naissance|nacido|nacida|nacimiento|f\. nac|nato|nata|nascita|nascido|nascida|nascimento|geboortedatum|urodzon[ya]|urodzenia|ur\.|narozen[aáý]?|narození|született|születési|syntynyt|syntymäaika|född|födelsedatum|fødselsdato|født|fødd|doğum|d\. tarihi|родился|родилась|рождения|г\.\s?р\.|γεν\.|γέννησης|γεννήθηκε|născut[ăa]?|nașterii|naşterii|rođen(?:a|i|ja|je)?|rojstva|narodenia|sünniaeg|dzimšanas|gimimo|生年月日|出生|生まれ|생년월일|출생|تاريخ الميلاد|مواليد|ولد|תאריך לידה|נולד|נולדה|जन्म|tanggal lahir|lahir|ngày sinh|sinh ngày|วันเกิด|народження|народився|народилася|роден|родена|gimęs|gimusi|gim\.|dzimis|dzimusi|dzim\.|nar\.|nació|kuzaliwa|alizaliwa|kaarawan|ipinanganak|kapanganakan)/iu;
 // Languages that put the verb or participle after the date say "born" there too ("23 Nisan 1980
 // doğumlu", "1980. április 3-án született", "3.4.1980 syntynyt", "1980年生まれ").
 const BIRTH_AFTER =
-  /^(?:-?\p{L}{1,3})?\s*\(?(?:dob|d\.o\.b\.?|date of birth|born|b\.|geb\.|geboren|г\.\s?р\.|生まれ|生|출생|r\.\s?narození|doğumlu|doğdu|tarihinde doğdu|született|születésű|syntynyt|syntyneen|född|født|fødd|urodzon[ya]|narozen[aáý]?|rođen[ai]?|sündinud)/iu;
+  /^(?:-?\p{L}{1,3})?\s*\(?(?:dob|d\.o\.b\.?|date of birth|born|b\.|geb\.|geboren|г\.\s?р\.|生まれ|生|출생|r\.\s?narození|doğumlu|doğdu|tarihinde doğdu|született|születésű|syntynyt|syntyneen|född|født|fødd|urodzon[ya]|narozen[aáý]?|rođen(?:a|i|ja|je)?|sündinud)/iu;
 
 // Grouped by first letter (alternation.ts): the same matches, about twice as fast over long texts.
+// A birth word is a whole word in scripts with spaces ("nato" is no birth word in "Sanatorio", nor
+// "naissance" in "connaissance"): checked on each match (rare), not by a lookaround at every position.
 const BIRTH_ALL = new RegExp(groupedByFirstCharacter(BIRTH.source, "giu"), "giu");
+const SPACED_LETTER = new RegExp(`[${SPACED_SCRIPTS}]`, "u");
+const BIRTH_WORD_WHOLE = new RegExp(`^(?:${BIRTH.source})$`, "iu");
+const LETTERS_AFTER = /^[\p{L}\p{M}]+/u;
 /** A date before its birth word ("12/03/1990 (DOB)", "14.11.1971 г.р.") ends this close to it. */
 const BEFORE = 24;
 /** The first date after a birth word starts this close to its end ("born on …", "Date of birth (DD/MM/YYYY): …"). */
@@ -40,12 +50,20 @@ const LONGEST_DATE = 24;
 export function detectBirthDates(text: string, out: RawFinding[]): void {
   if (!/\d/.test(text)) return;
   BIRTH_ALL.lastIndex = 0;
-  let covered = 0;
+  // Each birth word reads its own window (a surname such as "Nascimento" before "data de
+  // nascimento" must not shorten the next word's); a date two words share is taken once.
+  const taken = new Set<number>();
   for (let k = BIRTH_ALL.exec(text); k; k = BIRTH_ALL.exec(text)) {
-    const wordEnd = k.index + k[0].length;
-    const from = Math.max(k.index - BEFORE - LONGEST_DATE, covered);
+    let wordEnd = k.index + k[0].length;
+    if (SPACED_LETTER.test(text[k.index - 1] ?? "")) continue;
+    if (SPACED_LETTER.test(text[wordEnd] ?? "") && !k[0].endsWith(".")) {
+      // The alternation stopped inside a word: the whole word must be a birth word ("birthday" is, "natomiast" is not).
+      const whole = k[0] + (LETTERS_AFTER.exec(text.slice(wordEnd, wordEnd + 16))?.[0] ?? "");
+      if (!BIRTH_WORD_WHOLE.test(whole)) continue;
+      wordEnd = k.index + whole.length;
+    }
+    const from = Math.max(0, k.index - BEFORE - LONGEST_DATE);
     const to = Math.min(text.length, wordEnd + AFTER + LONGEST_DATE);
-    if (to <= from) continue;
     const window = text.slice(from, to);
     BOUNDED.lastIndex = 0;
     for (let m = BOUNDED.exec(window); m; m = BOUNDED.exec(window)) {
@@ -55,10 +73,10 @@ export function detectBirthDates(text: string, out: RawFinding[]): void {
         // Before the word: only when the birth word follows the date ("(DOB)", "г.р.", "生まれ").
         if (k.index - end > BEFORE || !BIRTH_AFTER.test(text.slice(end, end + 24))) continue;
       } else if (start < wordEnd || start - wordEnd > AFTER) continue;
-      out.push({ category: "date_of_birth", start, end, detector: "birth_date", key: m[0].toLowerCase() });
+      if (!taken.has(start)) out.push({ category: "date_of_birth", start, end, detector: "birth_date", key: m[0].toLowerCase() });
+      taken.add(start);
       // After the word only its first date is the birth date ("born 2 May 1990, hired 2024-01-02").
       if (start >= wordEnd) break;
     }
-    covered = to;
   }
 }

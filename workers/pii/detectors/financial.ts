@@ -1,6 +1,5 @@
 // Payment card numbers (Luhn + issuer ranges from credit-card-type) and IBANs (country length from
 // ibantools, ISO 13616 mod-97).
-import { possibleInternational } from "./contact.js";
 import creditCardType from "credit-card-type";
 import { getCountrySpecifications } from "ibantools";
 import { groupSeparatorsAsSpaces, latinCapitals } from "../normalize.js";
@@ -80,9 +79,6 @@ export function detectCards(normalized: string, out: RawFinding[]): void {
     // digits or more too: "AB12 4111…", "v1.2 4111…", "REF-7-4111…" hold a card after the word's
     // digits, an OID or a long version ("OID.1.3.6.1.4.1.311.21.8.16249370") none.
     const glued = m.index > 0 && GLUED_BEFORE.test(text[m.index - 1] ?? "");
-    // "+234 803 611 2457": a country code written with its + makes a phone of digits that also
-    // pass Luhn (a card is never written so); a run too long for a phone stays a card.
-    if (text[m.index - 1] === "+" && possibleInternational(groups.join(""))) continue;
     let i = 0;
     while (i < groups.length) {
       let found = false;

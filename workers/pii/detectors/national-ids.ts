@@ -462,6 +462,8 @@ const LAYOUT_OF: readonly number[] = SCHEMES.map((scheme) => {
 
 /** Detector names of the schemes (they win an overlap with a phone number: see detect.ts). */
 export const NATIONAL_ID_DETECTORS: ReadonlySet<string> = new Set([...SCHEMES.map((s) => s.name), "labelled_id"]);
+/** The schemes whose check passes by chance for about one number in ten: a word beside the number decides. */
+export const WEAK_ID_DETECTORS: ReadonlySet<string> = new Set(SCHEMES.filter((s) => s.weak).map((s) => s.name));
 
 /**
  * Words that announce a personal id, in the languages of the schemes above (lower case; matched
@@ -549,6 +551,15 @@ export const ID_WORDS = new RegExp(
   "iu",
 );
 
+/** Day, month and year (or year, month, day) of a real calendar date, in one of the usual separators. */
+function calendarDate(value: string): boolean {
+  const m = /^(\d{1,2})([-./])(\d{1,2})\2(\d{4})$/.exec(value) ?? /^(\d{4})([-./])(\d{1,2})\2(\d{1,2})$/.exec(value);
+  if (!m) return false;
+  const [a, b, c] = [Number(m[1]), Number(m[3]), Number(m[4])];
+  const [day, month] = (m[1] as string).length === 4 ? [c, b] : [a, b];
+  return month >= 1 && month <= 12 && day >= 1 && day <= 31;
+}
+
 const isAlnum = (c: number) => (c >= 48 && c <= 57) || (c >= 65 && c <= 90);
 const isDigit = (c: number) => c >= 48 && c <= 57;
 const ISO_DATE = /^(?:19|20)\d\d-[01]\d-[0-3]\d$/;
@@ -618,6 +629,8 @@ function tryWindow(text: string, runStart: number, runEnd: number, alnum: number
       // Finnish separators are part of the number's meaning.
       if (!scheme.valid(scheme.name === "fi_hetu" ? value.toUpperCase() : compact)) continue;
       if (scheme.weak && !(scheme.words ?? ID_WORDS).test(text.slice(Math.max(0, start - 48), start))) continue;
+      // A weak scheme's digits written as a calendar date are the date ("geboren: 08-04-1952" is no TFN).
+      if (scheme.weak && calendarDate(value)) continue;
       out.push({ category: "tax_id", start, end: start + value.length, detector: scheme.name, key: compact });
     }
   }
