@@ -257,7 +257,7 @@ const NUMBER_WORDS = "number|numéro|numero|numer|numeru|číslo|nummer|номе
 /** Phone words of scripts written without spaces: anywhere before the number. */
 const CJK_PHONE_WORDS = "연락처|전화|휴대폰|핸드폰|電話|电话|手机|手機|拨打|撥打|携帯|連絡先|折り返し|โทร";
 const CONTEXT = new RegExp(
-  `(?:(?<!\\p{L})(?:${PHONE_WORDS}|${NUMBER_WORDS})(?![\\p{L}\\p{M}])[^\\n]{0,24}|(?:号码|電話|电话|手机|拨打|携帯|전화|휴대폰|핸드폰|โทร)(?:号码|號碼|号|番号|번호)?[\\s:：是为為]{0,3})$`,
+  `(?:(?<!\\p{L})(?:${PHONE_WORDS}|${NUMBER_WORDS})(?![\\p{L}\\p{M}])[^\\n]{0,24}|(?:号码|${CJK_PHONE_WORDS})(?:号码|號碼|号|番号|번호)?[\\s:：是为為]{0,3})$`,
   "iu",
 );
 /**
