@@ -45,6 +45,11 @@ const ADDRESS_LABEL = new RegExp(
     "registered address",
     "adresse",
     "adresse postale",
+    "نشانی",
+    "آدرس",
+    "ঠিকানা",
+    "àdírẹ́sì",
+    "አድራሻ",
     "anschrift",
     "wohnadresse",
     "lieferadresse",
@@ -87,7 +92,7 @@ const ADDRESS_LABEL = new RegExp(
     "عنوان",
   ].join(
     "|",
-  )})(?:[^\\S\\n]+\\p{L}+){0,2}\\s*[:：]|(?:resident at|residing at|lives at|living at|domicilié à|domiciliée à|wohnhaft in|residente en|residente a|zamieszkał[ay]? (?:w|przy)))\\s*`,
+  )})(?:[^\\S\\n]+\\p{L}+){0,2}\\s*[:：፦]|(?:resident at|residing at|lives at|living at|domicilié à|domiciliée à|wohnhaft in|residente en|residente a|zamieszkał[ay]? (?:w|przy)))\\s*`,
   "giu",
 );
 /**
@@ -117,13 +122,26 @@ const ADDRESS_WORD = new RegExp(
     "domicile",
     "domicilio(?: fiscal)?",
     "dirección(?: de (?:entrega|envío|despacho))?",
-    "endereço",
+    "endereço(?: para)?",
     "morada",
     "indirizzo",
     "sede(?: legale)?",
     "siège(?: social)?",
     "адрес(?: регистрации| доставки| проживания)?",
+    "адресу",
+    "адресою",
+    "адресі",
     "адреса",
+    "כתובת(?: למשלוח| למגורים| מגורים)?",
+    "نشانی",
+    "آدرس",
+    "ঠিকানা",
+    "adresu",
+    "àdírẹ́sì",
+    "አድራሻ",
+    "ที่อยู่",
+    "entregado en",
+    "entregada en",
     "διεύθυνση",
     "alamat",
     "العنوان",
@@ -137,7 +155,8 @@ const ADDRESS_WORD = new RegExp(
   "giu",
 );
 
-const VALUE_OPENING = /^(?!0x)[\p{N}\p{Lu}\p{Lo}]/u;
+/** A number (not a hex one), a capital, a letter of a script without case, or a street's abbreviation written small ("вул.", "ул.", "м."). */
+const VALUE_OPENING = /^(?!0x)(?:[\p{N}\p{Lu}\p{Lo}]|(?:вул|ул|просп|пр|пл|пер|бул|ш|м|г|с|д)\.)/u;
 
 /** The value after an address label, when it holds a number and a word: the postal address. */
 function detectLabelledAddresses(text: string, out: RawFinding[]): void {
@@ -147,8 +166,11 @@ function detectLabelledAddresses(text: string, out: RawFinding[]): void {
     // After a plain space inside a line ("… Begum Address: …") only a capitalised label opens a
     // field: "IP address:" and "email address:" do not.
     const label = m[0].trimStart();
-    const plainSpace = /^\s/.test(m[0]) && m.index > 0 && /[\p{L}\p{N}]/u.test(text[m.index - 1] ?? "");
-    if (plainSpace && !/^\p{Lu}/u.test(label) && !/^(?:resident|residing|lives|living|domicili|wohnhaft|residente|zamieszka)/iu.test(label)) continue;
+    // A line break is no plain space; a script without case has no capital to show a label by.
+    const plainSpace = /^[^\S\n]/.test(m[0]) && m.index > 0 && /[\p{L}\p{N}]/u.test(text[m.index - 1] ?? "");
+    if (plainSpace && /^\p{Ll}/u.test(label) && !/^(?:resident|residing|lives|living|domicili|wohnhaft|residente|zamieszka)/iu.test(label)) continue;
+    // "Adresse IP :", "E-mail address:", "Dirección MAC:": the kind of address is in the label.
+    if (/(?:^|\s)(?:ip|ipv[46]|mac|e-?mail|web|url)(?=\s|[:：]|$)/iu.test(label)) continue;
     starts.push(m.index + m[0].length);
   }
   ADDRESS_WORD.lastIndex = 0;
@@ -156,7 +178,7 @@ function detectLabelledAddresses(text: string, out: RawFinding[]): void {
     const start = m.index + m[0].length;
     // A number (not a hex one), a capital or a letter of a script without case opens the value
     // (checked here: the pattern ignores case); "IP address 10.0.0.1", "memory address 0x…" are none.
-    if (!VALUE_OPENING.test(text.slice(start, start + 2)) || starts.includes(start)) continue;
+    if (!VALUE_OPENING.test(text.slice(start, start + 6)) || starts.includes(start)) continue;
     // "l'adresse IP 10.231.6.220", "Adresse MAC …": the kind of address after the word.
     if (/^(?:IP|MAC|IPv[46])\b/u.test(text.slice(start, start + 5))) continue;
     if (!/(?:ip|e-?mail|mac|web|url|wallet|memory|return)[\s-]*$/iu.test(text.slice(Math.max(0, m.index - 10), m.index))) starts.push(start);
@@ -168,7 +190,13 @@ function detectLabelledAddresses(text: string, out: RawFinding[]): void {
     const cut = Math.min(stop?.index ?? rest.length, sentence?.index ?? rest.length);
     const value = rest.slice(0, cut).replace(/[\s,.]+$/u, "");
     // A postal address has a house, box or postcode number and a word; a link or an email is no address.
-    if (!/\d/.test(value) || !/\p{L}{3}/u.test(value) || /@|https?:|www\./iu.test(value) || value.length < 6) continue;
+    if (
+      !/\d/.test(value) ||
+      !/\p{L}{3}|[\p{sc=Ethiopic}\p{sc=Han}\p{sc=Hangul}]{2}/u.test(value) ||
+      /@|https?:|www\./iu.test(value) ||
+      value.length < 6
+    )
+      continue;
     // A hash, key or wallet ("0x3f5CE5FBFe…") is one long run of letters and digits.
     if (/[\p{L}\p{N}]{20,}/u.test(value)) continue;
     if (cut === rest.length && rest.length === ADDRESS_MAX) continue;
@@ -191,6 +219,6 @@ export function detectPoBoxes(text: string, out: RawFinding[]): void {
 }
 
 const LABEL_HINT_WORDS =
-  /address|adres|anschrift|endere|morada|direcci|domicilio|indirizzo|cím|osoite|адрес|διεύθυνση|כתובת|عنوان|पता|địa chỉ|alamat|ที่อยู่|주소|住所|地址|resident|residing|lives at|living at|domicili|wohnhaft|zamieszka|sede|siège|entrega en|livraison à|deliver(?:ed)? to|ship to|التوصيل إلى/iu;
+  /address|adres|anschrift|endere|morada|direcci|domicilio|indirizzo|cím|osoite|адрес|διεύθυνση|כתובת|عنوان|पता|địa chỉ|alamat|ที่อยู่|주소|住所|地址|resident|residing|lives at|living at|domicili|wohnhaft|zamieszka|sede|siège|entrega en|livraison à|deliver(?:ed)? to|ship to|التوصيل إلى|نشانی|آدرس|ঠিকানা|àdírẹ́sì|አድራሻ|entregad|adresu|адресу|адресою/iu;
 const LABEL_HINT = new RegExp(groupedByFirstCharacter(LABEL_HINT_WORDS.source, "iu"), "iu");
 const UNCASED_HINT = /[\p{Script=Han}\p{Script=Hangul}〒]/u;
