@@ -1467,7 +1467,7 @@ function notAPersonThere(piece: string, start: number, end: number, model: Tagge
  */
 const LEADING_INSTITUTION = new Set(
   (
-    "university università universidad université universität universidade uniwersytet univerzita universiteit " +
+    "university università universidad université universität universidade uniwersytet univerzita universiteit hogeschool hochschule " +
     "hospital hôpital ospedale spital spitalul szpital szpitala szpitalu nemocnice kórház ziekenhuis krankenhaus klinikum " +
     "tribunal tribunale tribunál sąd gericht landgericht amtsgericht " +
     "institute institut instituto istituto instytut " +
@@ -1479,17 +1479,19 @@ const LEADING_INSTITUTION = new Set(
     "council conseil consejo consiglio conselho junta " +
     "agency agence agencia agenzia agência " +
     "foundation fondation fundación fondazione fundação fundacja stiftung stichting " +
-    "clinic clinique clínica clinica klinik klinika praxis tandartspraktijk huisartsenpraktijk " +
+    "clinic clinique clínica clinica klinik klinika praxis tandartspraktijk huisartsenpraktijk centro " +
     "society société sociedad società sociedade " +
     "mutuelle cooperativa coopérative genossenschaft kanzlei cabinet studio bufete escritório " +
     "banco banque banca bank bankhaus " +
-    "hurtownia padaria panadería boulangerie bäckerei apotheke farmacia pharmacie tessitura transports"
+    "hurtownia padaria panadería boulangerie bäckerei apotheke farmacia pharmacie tessitura transports pasticceria woningcorporatie gemeente"
   ).split(" "),
 );
 const LEADING_INSTITUTION_HINT = new RegExp(`(?<![\\p{L}])(?:${[...LEADING_INSTITUTION].join("|")})(?![\\p{L}])`, "iu");
 const ELIDED = /^\p{Ll}{1,5}['’](?=\p{Lu})/u;
 /** Lower-case words inside such a name ("of", "for", "di", "de la", "des", "für"). */
-const LEADING_CONNECTOR = new Set("of for the and & de du des der die für van di del della dei degli da do dos das la le les y e et".split(" "));
+const LEADING_CONNECTOR = new Set(
+  "of for the and & de du des der die für am an im zum zur van di del della dei degli da do dos das la le les los las el y e et".split(" "),
+);
 
 /**
  * An institution word with a capital, then capitalised words (with connectors between), at least

@@ -1,0 +1,26 @@
+// Institutions named kind first, with the small words of German and Spanish between ("Praxis am
+// Lindenplatz", "Centro Médico Los Almendros") and more kinds ("Hogeschool", "Woningcorporatie").
+// A kind followed only by everyday words stays no organisation. Rows written here.
+import { describe, expect, it } from "vitest";
+import { PiiDetector } from "../../../workers/pii/detect.js";
+
+const detector = new PiiDetector({ categories: ["organization", "person", "location", "address"] });
+const orgs = (text: string) =>
+  detector
+    .detect(text)
+    .filter((f) => f.category === "organization")
+    .map((f) => text.slice(f.start, f.end));
+
+describe("an institution named kind first", () => {
+  it.each([
+    ["Rechnung an: Praxis am Kirchberg, Dr. Vogt", "Praxis am Kirchberg"],
+    ["Le confirmo la cita en Centro Médico Los Pinares el martes.", "Centro Médico Los Pinares"],
+    ["Melding Hogeschool Zuidwaard over uw inschrijving", "Hogeschool Zuidwaard"],
+    ["Uw huurcontract bij Woningcorporatie Rijnwaarde is verlengd.", "Woningcorporatie Rijnwaarde"],
+  ])("%s", (text, org) => {
+    expect(orgs(text)).toContain(org);
+  });
+  it.each(["Das Centro Storico ist heute gesperrt.", "Bitte Praxis Hours beachten."])("no organisation of everyday words: %s", (text) => {
+    expect(orgs(text).filter((o) => /^(?:Centro|Praxis)/.test(o))).toEqual([]);
+  });
+});
