@@ -190,12 +190,12 @@ function publicMaterial(text: string): Array<[number, number]> {
  * id, not "mdp 84i2…"); a numbered label stays one ("pwd1: …").
  */
 const PASSWORD_WORD =
-  /(?<![\p{L}\p{N}])(?:passwor[dt]s?|passwd|pwd(?!\d+\p{L})|passphrase|pass ?code|kennwort|wachtwoord|mot de passe|mdp(?!\d+\p{L})|contrase[ñn]a|clave|senha|parola(?: d'ordine)?|has[łl]o|heslo|jelsz[óo]|salasana|l[öo]senord|passord|adgangskode|kodeord|[şs]ifre|пароль|κωδικ[όο]ς|סיסמה|كلمة (?:المرور|السر)|पासवर्ड|m[ậa]t kh[ẩa]u|kata sandi|sandi|geslo|lozinka|parool|slapta[žz]odis|api[ _-]?key)(?![\p{Lu}\p{Ll}])|密码|密碼|パスワード|비밀번호|암호|รหัสผ่าน/giu;
+  /(?<![\p{L}\p{N}])(?:passwor[dt]s?|passwd|pwd(?!\d+\p{L})|passphrase|pass ?code|kennwort|wachtwoord|mot de passe|mdp(?!\d+\p{L})|contrase[ñn]a|clave|senha|parola(?: d'ordine)?|has[łl]o|heslo|jelsz(?:[óo]|av\p{L}*|ót)|salasana|l[öo]senord|passord|adgangskode|kodeord|[şs]ifre(?:n|niz|si|m)?|anahtar(?:ı|i)?|пароль|κωδικ[όο]ς|סיסמה|كلمة (?:المرور|السر)|पासवर्ड|m[ậa]t kh[ẩa]u|kata sandi|sandi|geslo|lozinka|parool|slapta[žz]odis|api[ _-]?key|\p{L}{2,8}passwor[dt]|token|access token|clé d'api|chave de acesso|chave da api|kata laluan|engångskod|engangskode|otp|api ?キー)(?![\p{Lu}\p{Ll}])|令牌|密码|密碼|パスワード|비밀번호|암호|รหัสผ่าน/giu;
 /** A password key in camelCase ("dbPassword:", "adminPassword="): a lower-case letter before it, checked apart (a leading lookbehind makes the scan 18× slower). */
 const CAMEL_PASSWORD = /Pass(?:word|wd|phrase)(?![a-z])/g;
 /** Cheap hint before the labels' pattern: most texts hold none of these letters. */
 const PASSWORD_HINT =
-  /pass|pwd|wort|woord|mdp|contras|clave|senha|parol|has[łl]o|heslo|jelsz|salasana|senord|passord|kode|ifre|пароль|κωδικ|סיסמה|كلمة|पासवर्ड|kh[ẩa]u|sandi|geslo|lozinka|slapta|api.?key|密|パスワード|비밀번호|암호|รหัสผ่าน/i;
+  /pass|pwd|wort|woord|mdp|contras|clave|senha|parol|has[łl]o|heslo|jelsz|salasana|senord|passord|kode|ifre|пароль|κωδικ|סיסמה|كلمة|पासवर्ड|kh[ẩa]u|sandi|geslo|lozinka|slapta|api.?key|密|パスワード|비밀번호|암호|รหัสผ่าน|token|anahtar|clé d|chave d|laluan|engångskod|engangskode|otp|キー|令牌/i;
 /** How far after the label the value may stand (words such as "temporary", "was reset to" between). */
 const PASSWORD_WINDOW = 64;
 /** Tokens read after the label ("for the account jane.roe is …"). */
