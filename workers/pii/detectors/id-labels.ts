@@ -22,6 +22,7 @@ const WORDS = [
   "identity document",
   // "ID number" alone, not after another word ("Order ID number", "Customer ID no.").
   "(?<!\\p{L}[ -])id[ -]?(?:card|no|nr|number|#)",
+  "(?:my|your|his|her|our|their) id[ -]?(?:card|no|nr|number|#)",
   "identification number",
   "personal id(?:entification)?",
   "tax ?payer(?: id(?:entification)?)?",
@@ -95,7 +96,9 @@ const WORDS = [
   "c[ăa]n c[ưu][ớo]c",
   "teudat zehut",
   "ת\\.ז",
+  "ת[\"״׳']ז",
   "תעודת זהות",
+  "מספר זהות",
   // Cyrillic: passport, taxpayer number (Russia), personal tax number (Ukraine), SNILS.
   // "Паспорт серия и номер 64 50 640539": the passport's series and number.
   "паспорт(?: серия(?: и номер)?| номер)?",
@@ -139,6 +142,11 @@ const WORDS = [
   "(?:namba ya )?kitambulisho",
   "nomor induk kependudukan",
   "kad pengenalan",
+  "no\\. ?k/?p",
+  "kennitala",
+  "јмбг",
+  "btw-?(?:nummer|nr)",
+  "ፋይዳ",
 ];
 
 /** Acronyms that are also words or syllables in lower case ("pan", "tin", "run", "ic"): capitals only. */
@@ -213,6 +221,8 @@ const ACRONYMS = [
   "RNC",
   "CUI",
   "KRA(?: PIN)?",
+  "SSS",
+  "NIDA",
   "CNI",
   "TRN",
 ];
@@ -259,11 +269,11 @@ const UNSPACED = [
 // After the label: a number word ("No.", "Nr.", "number", "n.º", "szám", "番号"…), then colons,
 // spaces, an opening bracket or dash, or "is"/"ist"/"est"/"é" ("My SIN is …", "Meine Steuer-ID ist …").
 const NUMBER_WORD =
-  "(?:[ .-]*(?:no|nr|number|nummer|num|n[uú]mero|num[ée]ro|n[°º]|n\\.[°º]|#|sz[áa]m|numaras[ıi]|号码|号|번호|番号|নম্বর|نمبر|ቁጥር|எண்))?\\.?(?:/\\p{L}{2,8})?";
+  "(?:[ .-]*(?:no|nr|number|nummer|num|n[uú]mero|num[ée]ro|n[°º]|n\\.[°º]|#|sz[áa]m|numaras[ıi]|号码|号|번호|番号|নম্বর|নং|नंबर|संख्या|نمبر|ቁጥር|எண்))?\\.?(?:/\\p{L}{2,8})?";
 // A dash only with a space after it: "TIN-48213" is a ticket key, "NIF - 123…" a label.
 // Also a possessive and a copula between ("NIN mi ni …", "TIN ko ay …", "NIK saya …", "partita IVA è …", "Steuer-ID lautet …").
 const POSSESSIVE = "(?:(?:mi|ko|saya|my)[ \\t]+)?";
-const TAIL = `(?:[ \\t\\n:：=#(–—.]|-(?=[ \\t]))*${POSSESSIVE}(?:(?:is|ist|est|este|é|è|es|je|jest|är|er|lautet|ni|ay|:)[ \\t:]+)?$`;
+const TAIL = `(?:[ \\t\\n:：፦=#(–—.]|-(?=[ \\t]))*${POSSESSIVE}(?:(?:is|ist|est|este|é|è|es|je|jest|är|er|lautet|ni|ay|:)[ \\t:]+)?$`;
 // Not the end of a longer word or of an identifier ("$UID 65534", "fooSSN").
 const BOUNDARY = "(?<![\\p{L}\\p{N}_$@./\\\\])";
 
