@@ -132,16 +132,11 @@ const ADDRESS_WORD = new RegExp(
     "адресою",
     "адресі",
     "адреса",
-    "כתובת(?: למשלוח| למגורים| מגורים)?",
-    "نشانی",
-    "آدرس",
+    "כתובת (?:למשלוח|למגורים|מגורים)",
     "ঠিকানা",
-    "adresu",
     "àdírẹ́sì",
     "አድራሻ",
     "ที่อยู่",
-    "entregado en",
-    "entregada en",
     "διεύθυνση",
     "alamat",
     "العنوان",
@@ -156,32 +151,40 @@ const ADDRESS_WORD = new RegExp(
 );
 
 /** A number (not a hex one), a capital, a letter of a script without case, or a street's abbreviation written small ("вул.", "ул.", "м."). */
-const VALUE_OPENING = /^(?!0x)(?:[\p{N}\p{Lu}\p{Lo}]|(?:вул|ул|просп|пр|пл|пер|бул|ш|м|г|с|д)\.)/u;
+const VALUE_OPENING = /^(?!0x)(?:[\p{N}\p{Lu}\p{Lo}]|(?:вул|ул|просп|пр|пл|пер|бул|ш|м|г|с|д)\.\s?\p{Lu})/u;
 
 /** The value after an address label, when it holds a number and a word: the postal address. */
 function detectLabelledAddresses(text: string, out: RawFinding[]): void {
   const starts: number[] = [];
+  const opened = new Set<number>();
   ADDRESS_LABEL.lastIndex = 0;
   for (let m = ADDRESS_LABEL.exec(text); m; m = ADDRESS_LABEL.exec(text)) {
     // After a plain space inside a line ("… Begum Address: …") only a capitalised label opens a
     // field: "IP address:" and "email address:" do not.
     const label = m[0].trimStart();
-    // A line break is no plain space; a script without case has no capital to show a label by.
-    const plainSpace = /^[^\S\n]/.test(m[0]) && m.index > 0 && /[\p{L}\p{N}]/u.test(text[m.index - 1] ?? "");
-    if (plainSpace && /^\p{Ll}/u.test(label) && !/^(?:resident|residing|lives|living|domicili|wohnhaft|residente|zamieszka)/iu.test(label)) continue;
+    // After a line break, a label of a script without case opens its field ("\nכתובת:"; not Arabic's
+    // bare "عنوان", also "title"); inside a line, and in lower case anywhere, it takes a capital.
+    const afterSpace = /^\s/.test(m[0]) && m.index > 0 && /[\p{L}\p{N}]/u.test(text[m.index - 1] ?? "");
+    const ownLine = /^[^\S\n]*\n/.test(m[0]) && /^[^\p{Lu}\p{Ll}]/u.test(label) && !label.startsWith("عنوان");
+    const plainSpace = afterSpace && !ownLine;
+    if (plainSpace && !/^\p{Lu}/u.test(label) && !/^(?:resident|residing|lives|living|domicili|wohnhaft|residente|zamieszka)/iu.test(label)) continue;
     // "Adresse IP :", "E-mail address:", "Dirección MAC:": the kind of address is in the label.
     if (/(?:^|\s)(?:ip|ipv[46]|mac|e-?mail|web|url)(?=\s|[:：]|$)/iu.test(label)) continue;
     starts.push(m.index + m[0].length);
+    opened.add(m.index + m[0].length);
   }
   ADDRESS_WORD.lastIndex = 0;
   for (let m = ADDRESS_WORD.exec(text); m; m = ADDRESS_WORD.exec(text)) {
     const start = m.index + m[0].length;
     // A number (not a hex one), a capital or a letter of a script without case opens the value
     // (checked here: the pattern ignores case); "IP address 10.0.0.1", "memory address 0x…" are none.
-    if (!VALUE_OPENING.test(text.slice(start, start + 6)) || starts.includes(start)) continue;
+    if (!VALUE_OPENING.test(text.slice(start, start + 6)) || opened.has(start)) continue;
     // "l'adresse IP 10.231.6.220", "Adresse MAC …": the kind of address after the word.
     if (/^(?:IP|MAC|IPv[46])\b/u.test(text.slice(start, start + 5))) continue;
-    if (!/(?:ip|e-?mail|mac|web|url|wallet|memory|return)[\s-]*$/iu.test(text.slice(Math.max(0, m.index - 10), m.index))) starts.push(start);
+    if (!/(?:ip|e-?mail|mac|web|url|wallet|memory|return)[\s-]*$/iu.test(text.slice(Math.max(0, m.index - 10), m.index))) {
+      starts.push(start);
+      opened.add(start);
+    }
   }
   for (const start of starts) {
     const rest = text.slice(start, start + ADDRESS_MAX);
@@ -219,6 +222,6 @@ export function detectPoBoxes(text: string, out: RawFinding[]): void {
 }
 
 const LABEL_HINT_WORDS =
-  /address|adres|anschrift|endere|morada|direcci|domicilio|indirizzo|cím|osoite|адрес|διεύθυνση|כתובת|عنوان|पता|địa chỉ|alamat|ที่อยู่|주소|住所|地址|resident|residing|lives at|living at|domicili|wohnhaft|zamieszka|sede|siège|entrega en|livraison à|deliver(?:ed)? to|ship to|التوصيل إلى|نشانی|آدرس|ঠিকানা|àdírẹ́sì|አድራሻ|entregad|adresu|адресу|адресою/iu;
+  /address|adres|anschrift|endere|morada|direcci|domicilio|indirizzo|cím|osoite|адрес|διεύθυνση|כתובת|عنوان|पता|địa chỉ|alamat|ที่อยู่|주소|住所|地址|resident|residing|lives at|living at|domicili|wohnhaft|zamieszka|sede|siège|entrega en|livraison à|deliver(?:ed)? to|ship to|التوصيل إلى|نشانی|آدرس|ঠিকানা|àdírẹ́sì|አድራሻ|адресу|адресою/iu;
 const LABEL_HINT = new RegExp(groupedByFirstCharacter(LABEL_HINT_WORDS.source, "iu"), "iu");
 const UNCASED_HINT = /[\p{Script=Han}\p{Script=Hangul}〒]/u;

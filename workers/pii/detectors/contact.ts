@@ -14,7 +14,17 @@ import { ID_WORDS, WEAK_ID_DETECTORS } from "./national-ids.js";
 // The ideographic full stop (U+3002; the half-width U+FF61 is one after NFKC) separates domain
 // labels as well as "." does: clients and mail software read "example。org" as "example.org".
 const EMAIL_AT =
-  /[\p{L}\p{N}._%+'-]{1,64}@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?[.\u3002])+(\p{L}{2,24})(?![\p{L}\p{N}-]|[.\u3002][\p{L}\p{N}])/uy;
+  /[\p{L}\p{N}._%+'-]{1,64}@(?:[\p{L}\p{N}](?:[\p{L}\p{N}-]{0,61}[\p{L}\p{N}])?[.\u3002])+(?:([a-zA-Z]{2,24})(?![a-zA-Z\p{N}-]|[.\u3002][\p{L}\p{N}])(?!\p{sc=Latin})|(\p{L}{2,24})(?![\p{L}\p{N}-]|[.\u3002][\p{L}\p{N}]))/uy;
+/** Letters of scripts written without spaces: a word there may touch an address. */
+const UNSPACED_LETTER = /[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}\p{sc=Thai}]/u;
+/** Country domains that are also file extensions (Serbia's .rs, Moldova's .md, Paraguay's .py, Somalia's .so). */
+const COUNTRY_FILE_TLDS = new Set(["rs", "md", "py", "so"]);
+/** An address under such a country domain: a domain label of letters before it ("eunet.rs"), not "2x.png" or "1.0.rs". */
+function countryDomain(value: string, tld: string): boolean {
+  if (!COUNTRY_FILE_TLDS.has(tld)) return false;
+  const labels = value.slice(value.indexOf("@") + 1).split(/[.\u3002]/);
+  return labels.length >= 2 && /^\p{L}[\p{L}-]+$/u.test(labels[labels.length - 2] ?? "");
+}
 const LOCAL_CHAR = /[\p{L}\p{N}._%+'-]/u;
 // File extensions that look like TLDs in names such as icon@2x.png or pkg@scope.js.
 const FILE_TLDS = new Set([
@@ -196,8 +206,9 @@ export function detectEmails(text: string, out: RawFinding[]): void {
   let from = 0;
   for (let at = text.indexOf("@"); at >= 0; at = text.indexOf("@", Math.max(at + 1, from))) {
     let start = at;
-    while (start > 0 && at - start < 65 && LOCAL_CHAR.test(text[start - 1] ?? "")) start--;
-    if (start > 0 && LOCAL_CHAR.test(text[start - 1] ?? "")) continue; // local part over 64 chars
+    // A local part in ASCII does not run on into the Han, kana or Hangul before it ("您的账号ylei@163.com").
+    while (start > 0 && at - start < 65 && LOCAL_CHAR.test(text[start - 1] ?? "") && !UNSPACED_LETTER.test(text[start - 1] ?? "")) start--;
+    if (start > 0 && LOCAL_CHAR.test(text[start - 1] ?? "") && !UNSPACED_LETTER.test(text[start - 1] ?? "")) continue; // local part over 64 chars
     // Local parts never start with a dot.
     while (start < at && text[start] === ".") start++;
     EMAIL_AT.lastIndex = start;
@@ -205,9 +216,9 @@ export function detectEmails(text: string, out: RawFinding[]): void {
     if (!m) continue;
     const value = m[0];
     from = start + value.length;
-    const tld = (m[1] ?? "").toLowerCase();
+    const tld = (m[1] ?? m[2] ?? "").toLowerCase();
     const local = value.slice(0, value.indexOf("@"));
-    if (local.length === 0 || local.endsWith(".") || FILE_TLDS.has(tld)) continue;
+    if (local.length === 0 || local.endsWith(".") || (FILE_TLDS.has(tld) && !countryDomain(value, tld))) continue;
     if (local === "git" && text[start + value.length] === ":") continue; // git@host:org/repo
     out.push({ category: "email", start, end: start + value.length, detector: "email", key: value.toLowerCase() });
   }

@@ -27,7 +27,7 @@ const DATE = new RegExp(
 // A date may follow a word of a script without spaces directly ("出生日期1988-07-26").
 const BOUNDED = new RegExp(String.raw`(?<![\p{N}${SPACED_SCRIPTS}])(?:${DATE.source})(?!\p{N})`, "giu");
 const BIRTH =
-  /(?:born|birth|birthday|birthdate|geborene|kelahiran|doğumlu|doğdu|születésű|syntyneen|sündinud|b\.|dob|d\.o\.b\.?|geboren|geb\.|geburtsdatum|geburtstag|né|née|naissance|nacido|nacida|nacimiento|f\. nac|nato|nata|nascita|nascido|nascida|nascimento|geboortedatum|urodzon[ya]|urodzenia|ur\.|narozen[aáý]?|narození|született|születési|syntynyt|syntymäaika|född|födelsedatum|fødselsdato|født|fødd|doğum|d\. tarihi|родился|родилась|рождения|г\.\s?р\.|γεν\.|γέννησης|γεννήθηκε|născut[ăa]?|nașterii|naşterii|rođen(?:a|i|ja|je)?|rojstva|narodenia|sünniaeg|dzimšanas|gimimo|生年月日|出生|生まれ|생년월일|출생|تاريخ الميلاد|مواليد|ولد|תאריך לידה|נולד|נולדה|जन्म|tanggal lahir|lahir|ngày sinh|sinh ngày|วันเกิด|народження|народився|народилася|роден|родена|gimęs|gimusi|gim\.|dzimis|dzimusi|dzim\.|nar\.|nació|kuzaliwa|alizaliwa|kaarawan|ipinanganak|kapanganakan)/iu;
+  /(?:born|birth|birthday|birthdate|geborene|kelahiran|dilahirkan|doğumlu|születésű|syntyneen|sündinud|b\.|dob|d\.o\.b\.?|geboren|geb\.|geburtsdatum|geburtstag|né|née|naissance|nacido|nacida|nacimiento|f\. nac|nato|nata|nascita|nascido|nascida|nascimento|geboortedatum|urodzon[ya]|urodzenia|ur\.|narozen[aáý]?|narození|született|születési|syntynyt|syntymäaika|född|födelsedatum|fødselsdato|født|fødd|doğum|d\. tarihi|родился|родилась|рождения|г\.\s?р\.|γεν\.|γέννησης|γεννήθηκε|născut[ăa]?|nașterii|naşterii|rođen(?:a|i|ja|je)?|rojstva|narodenia|sünniaeg|dzimšanas|gimimo|生年月日|出生|生まれ|생년월일|출생|تاريخ الميلاد|مواليد|ولد|תאריך לידה|נולד|נולדה|जन्म|tanggal lahir|lahir|ngày sinh|sinh ngày|วันเกิด|дата народження|народився|народилася|роден(?:\(а\))? на|родена на|роден\(а\)|gimęs|gimusi|gim\.|dzimis|dzimusi|dzim\.|nar\.|kuzaliwa|alizaliwa|kaarawan|ipinanganak|kapanganakan)/iu;
 // Languages that put the verb or participle after the date say "born" there too ("23 Nisan 1980
 // doğumlu", "1980. április 3-án született", "3.4.1980 syntynyt", "1980年生まれ").
 const BIRTH_AFTER =
@@ -38,8 +38,8 @@ const BIRTH_AFTER =
 // "naissance" in "connaissance"): checked on each match (rare), not by a lookaround at every position.
 const BIRTH_ALL = new RegExp(groupedByFirstCharacter(BIRTH.source, "giu"), "giu");
 const SPACED_LETTER = new RegExp(`[${SPACED_SCRIPTS}]`, "u");
-const BIRTH_WORD_WHOLE = new RegExp(`^(?:${BIRTH.source})$`, "iu");
-const LETTERS_AFTER = /^[\p{L}\p{M}]+/u;
+const GLUED_AFTER_LETTER = /[\p{L}\p{M}]/u;
+const BIRTH_LABEL_GAP = /^(?:日期|年月日|日)?[\s:：]*$/u;
 /** A date before its birth word ("12/03/1990 (DOB)", "14.11.1971 г.р.") ends this close to it. */
 const BEFORE = 24;
 /** The first date after a birth word starts this close to its end ("born on …", "Date of birth (DD/MM/YYYY): …"). */
@@ -47,6 +47,8 @@ const AFTER = 40;
 const LONGEST_DATE = 24;
 
 /** Dates next to a birth word: the words are searched first (rare), the dates only around them. */
+export { BIRTH as BIRTH_WORDS };
+
 export function detectBirthDates(text: string, out: RawFinding[]): void {
   if (!/\d/.test(text)) return;
   BIRTH_ALL.lastIndex = 0;
@@ -54,14 +56,15 @@ export function detectBirthDates(text: string, out: RawFinding[]): void {
   // nascimento" must not shorten the next word's); a date two words share is taken once.
   const taken = new Set<number>();
   for (let k = BIRTH_ALL.exec(text); k; k = BIRTH_ALL.exec(text)) {
-    let wordEnd = k.index + k[0].length;
-    if (SPACED_LETTER.test(text[k.index - 1] ?? "")) continue;
-    if (SPACED_LETTER.test(text[wordEnd] ?? "") && !k[0].endsWith(".")) {
-      // The alternation stopped inside a word: the whole word must be a birth word ("birthday" is, "natomiast" is not).
-      const whole = k[0] + (LETTERS_AFTER.exec(text.slice(wordEnd, wordEnd + 16))?.[0] ?? "");
-      if (!BIRTH_WORD_WHOLE.test(whole)) continue;
-      wordEnd = k.index + whole.length;
-    }
+    const wordEnd = k.index + k[0].length;
+    // A short birth word is a whole word in scripts with spaces ("nato" is none in "Sanatorio",
+    // "naissance" none in "connaissance"); a longer one may close a compound ("Patientengeburtsdatum")
+    // or open an inflected form ("Fødselsdatoen", "kelahirannya"), and a key in camel case names it
+    // with a capital ("patientDob", "dateOfBirth").
+    const camel = /^\p{Lu}/u.test(k[0]) && /\p{Ll}/u.test(text[k.index - 1] ?? "");
+    if (!camel && SPACED_LETTER.test(text[k.index - 1] ?? "") && (k[0].length < 6 || /naissance/i.test(k[0]))) continue;
+    // A short one ends its word too ("nato" is none in "natomiast"), unless a capital opens the next ("dobDate").
+    if (k[0].length < 5 && !k[0].endsWith(".") && /\p{Ll}/u.test(text[wordEnd] ?? "") && SPACED_LETTER.test(text[wordEnd] ?? "")) continue;
     const from = Math.max(0, k.index - BEFORE - LONGEST_DATE);
     const to = Math.min(text.length, wordEnd + AFTER + LONGEST_DATE);
     const window = text.slice(from, to);
@@ -69,6 +72,9 @@ export function detectBirthDates(text: string, out: RawFinding[]): void {
     for (let m = BOUNDED.exec(window); m; m = BOUNDED.exec(window)) {
       const start = from + m.index;
       const end = start + m[0].length;
+      // A date glued to the word before it in a script without spaces is a birth date only right
+      // after the birth word ("出生日期1988-07-26"), not anywhere in its window ("出生人口…截至2023年…").
+      if (GLUED_AFTER_LETTER.test(text[start - 1] ?? "") && !BIRTH_LABEL_GAP.test(text.slice(wordEnd, start))) continue;
       if (end <= k.index) {
         // Before the word: only when the birth word follows the date ("(DOB)", "г.р.", "生まれ").
         if (k.index - end > BEFORE || !BIRTH_AFTER.test(text.slice(end, end + 24))) continue;

@@ -1490,7 +1490,7 @@ const LEADING_INSTITUTION_HINT = new RegExp(`(?<![\\p{L}])(?:${[...LEADING_INSTI
 const ELIDED = /^\p{Ll}{1,5}['’](?=\p{Lu})/u;
 /** Lower-case words inside such a name ("of", "for", "di", "de la", "des", "für"). */
 const LEADING_CONNECTOR = new Set(
-  "of for the and & de du des der die für am an im zum zur van di del della dei degli da do dos das la le les los las el y e et".split(" "),
+  "of for the and & de du des der die für van di del della dei degli da do dos das la le les los las y e et".split(" "),
 );
 
 /**

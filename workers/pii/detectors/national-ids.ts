@@ -8,6 +8,7 @@
 // a scheme with a distinctive layout or a strong check (a letter key, two check digits, a date and
 // a check) counts anywhere.
 import type { RawFinding } from "../types.js";
+import { BIRTH_WORDS } from "./dates.js";
 import { labelledId } from "./id-labels.js";
 
 interface Scheme {
@@ -629,8 +630,9 @@ function tryWindow(text: string, runStart: number, runEnd: number, alnum: number
       // Finnish separators are part of the number's meaning.
       if (!scheme.valid(scheme.name === "fi_hetu" ? value.toUpperCase() : compact)) continue;
       if (scheme.weak && !(scheme.words ?? ID_WORDS).test(text.slice(Math.max(0, start - 48), start))) continue;
-      // A weak scheme's digits written as a calendar date are the date ("geboren: 08-04-1952" is no TFN).
-      if (scheme.weak && calendarDate(value)) continue;
+      // A weak scheme's digits written as a calendar date after a birth word are the date
+      // ("geboren: 08-04-1952" is no TFN; "TFN: 08-04-1952" still is).
+      if (scheme.weak && calendarDate(value) && BIRTH_WORDS.test(text.slice(Math.max(0, start - 24), start))) continue;
       out.push({ category: "tax_id", start, end: start + value.length, detector: scheme.name, key: compact });
     }
   }
