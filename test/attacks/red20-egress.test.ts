@@ -1,31 +1,9 @@
 // Red team 20: the whole injected secret through the public egress API, in spellings the
 // scrubber does not know. Each test asserts the SAFE outcome; the ones the red team found open are closed by the decoded reading (decoded-view.ts).
-import { env, exports } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { BASE, withClientAddress } from "../workers/support/api.js";
-import { credentialedAgent } from "./support/credentialed-agent.js";
-import { head, setRaw } from "./support/raw-upstream.js";
+import { egressAnswer, rawAnswerAgent } from "./support/raw-upstream.js";
 
 const encoder = new TextEncoder();
-
-async function agentWith(label: string, secret: string, inject: Record<string, string>): Promise<string> {
-  return (await credentialedAgent(label, secret, inject, { methods: ["GET"], paths: ["/red18raw"] })).token;
-}
-
-async function answer(token: string, body: string | Uint8Array, headers: Record<string, string> = {}) {
-  const bytes = typeof body === "string" ? encoder.encode(body) : body;
-  const h = encoder.encode(head("200 OK", { "content-length": bytes.length, ...headers }));
-  const raw = new Uint8Array(h.length + bytes.length);
-  raw.set(h);
-  raw.set(bytes, h.length);
-  const res = await exports.default.fetch(
-    new Request(`${BASE}/egress/${env.TEST_TARGET_URL}/red18raw?id=${await setRaw(raw)}`, {
-      headers: withClientAddress({ authorization: `Bearer ${token}` }),
-    }),
-  );
-  const out = new Uint8Array(await res.arrayBuffer());
-  return { status: res.status, bytes: out, text: new TextDecoder().decode(out) };
-}
 
 const TOKEN = "sk_live_4f9Qz7Xw2LmN8pR0tV6yB1cD3eF5gH";
 const b64 = (b: Uint8Array | string) => Buffer.from(typeof b === "string" ? encoder.encode(b) : b).toString("base64");
@@ -38,32 +16,32 @@ const dump = `GET /v1/x HTTP/1.1\r\nAuthorization: Bearer ${TOKEN}\r\nHost: api.
 describe("red20: wrapped base64 with more than CR/LF between lines", () => {
   let agent: string;
   beforeAll(async () => {
-    agent = await agentWith("r20-wrap", TOKEN, { type: "bearer" });
+    agent = await rawAnswerAgent("r20-wrap", TOKEN, { type: "bearer" });
   });
 
   it("attack: a SOAP/XML upstream pretty-printing the request's base64 (64-char lines indented by spaces) hands back the token", async () => {
     const xml = `<?xml version="1.0"?>\n<Fault>\n  <Request>\n      ${wrap(b64(dump), 64, "\n      ")}\n  </Request>\n</Fault>\n`;
-    const o = await answer(agent, xml, { "content-type": "application/xml" });
+    const o = await egressAnswer(agent, xml, { "content-type": "application/xml" });
     expect(o.status).toBe(200);
     expect(decoded(o.text, "<Request>", "</Request>"), o.text).not.toContain(TOKEN);
   });
 
   it("attack: a JSON upstream holding PEM-style base64 (64-char lines, '\\n' escaped) hands back the token", async () => {
     const json = `{"request_pem":"-----BEGIN REQUEST-----\\n${wrap(b64(dump), 64, "\\n")}\\n-----END REQUEST-----\\n"}`;
-    const o = await answer(agent, json, { "content-type": "application/json" });
+    const o = await egressAnswer(agent, json, { "content-type": "application/json" });
     expect(o.status).toBe(200);
     expect(decoded(o.text, "REQUEST-----\\n", "\\n-----END"), o.text).not.toContain(TOKEN);
   });
 
   it("attack: an RFC 5322 message with a folded base64 header (CRLF + space every 76) hands back the token", async () => {
     const msg = `X-Original-Request: ${wrap(b64(dump), 76, "\r\n ")}\r\nSubject: hi\r\n\r\nbody`;
-    const o = await answer(agent, msg, { "content-type": "message/rfc822" });
+    const o = await egressAnswer(agent, msg, { "content-type": "message/rfc822" });
     expect(o.status).toBe(200);
     expect(decoded(o.text, "X-Original-Request: ", "\r\nSubject"), o.text).not.toContain(TOKEN);
   });
 
   it("control: the same base64 in MIME lines (CRLF every 76) is scrubbed", async () => {
-    const o = await answer(agent, `<Request>${wrap(b64(dump), 76, "\r\n")}</Request>`);
+    const o = await egressAnswer(agent, `<Request>${wrap(b64(dump), 76, "\r\n")}</Request>`);
     expect(decoded(o.text, "<Request>", "</Request>")).not.toContain(TOKEN);
   });
 });
@@ -75,28 +53,28 @@ describe("red20: UTF-16 spellings", () => {
   let euro: string;
   let emoji: string;
   beforeAll(async () => {
-    bearer = await agentWith("r20-be", TOKEN, { type: "bearer" });
-    euro = await agentWith("r20-euro", EURO, { type: "header", name: "x-api-key" });
-    emoji = await agentWith("r20-emoji", EMOJI, { type: "header", name: "x-api-key" });
+    bearer = await rawAnswerAgent("r20-be", TOKEN, { type: "bearer" });
+    euro = await rawAnswerAgent("r20-euro", EURO, { type: "header", name: "x-api-key" });
+    emoji = await rawAnswerAgent("r20-emoji", EMOJI, { type: "header", name: "x-api-key" });
   });
   const be = (s: string) => Buffer.from(s, "utf16le").swap16();
   const le = (s: string) => Buffer.from(s, "utf16le");
   const bom = (b: number[], body: Buffer) => new Uint8Array(Buffer.concat([Buffer.from(b), body]));
 
   it("attack: a Java upstream answering in charset UTF-16 (big-endian, BOM) ending with the token hands it back", async () => {
-    const o = await answer(bearer, bom([0xfe, 0xff], be(`Authorization: Bearer ${TOKEN}`)), { "content-type": "text/plain; charset=UTF-16" });
+    const o = await egressAnswer(bearer, bom([0xfe, 0xff], be(`Authorization: Bearer ${TOKEN}`)), { "content-type": "text/plain; charset=UTF-16" });
     expect(o.status).toBe(200);
     expect(Buffer.from(o.bytes).includes(be(TOKEN)), Buffer.from(o.bytes).swap16().toString("utf16le")).toBe(false);
   });
 
   it("attack: UTF-16BE of a header key with a '€' hands it back", async () => {
-    const o = await answer(euro, bom([0xfe, 0xff], be(`{"x-api-key":"${EURO}"}`)), { "content-type": "application/json; charset=UTF-16" });
+    const o = await egressAnswer(euro, bom([0xfe, 0xff], be(`{"x-api-key":"${EURO}"}`)), { "content-type": "application/json; charset=UTF-16" });
     expect(o.status).toBe(200);
     expect(Buffer.from(o.bytes).includes(be(EURO))).toBe(false);
   });
 
   it("attack: UTF-16LE (.NET Encoding.Unicode) of a header key holding an emoji hands it back", async () => {
-    const o = await answer(emoji, bom([0xff, 0xfe], le(`{"x-api-key":"${EMOJI}"}`)), { "content-type": "application/json; charset=UTF-16LE" });
+    const o = await egressAnswer(emoji, bom([0xff, 0xfe], le(`{"x-api-key":"${EMOJI}"}`)), { "content-type": "application/json; charset=UTF-16LE" });
     expect(o.status).toBe(200);
     expect(Buffer.from(o.bytes).includes(le(EMOJI))).toBe(false);
   });
@@ -106,13 +84,13 @@ describe("red20: httpbin/Flask echo of a non-ASCII key (WSGI reads headers as La
   const UMLAUT = "Geheimnis-pässwört-Zr8Qm2xKv9";
   let agent: string;
   beforeAll(async () => {
-    agent = await agentWith("r20-flask", UMLAUT, { type: "header", name: "x-api-key" });
+    agent = await rawAnswerAgent("r20-flask", UMLAUT, { type: "header", name: "x-api-key" });
   });
 
   it('attack: {"X-Api-Key": "Geheimnis-p\\u00c3\\u00a4ssw..."} hands back the key\'s bytes', async () => {
     const moji = Buffer.from(UMLAUT, "utf8").toString("latin1");
     const spelled = JSON.stringify(moji).replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
-    const o = await answer(agent, `{"headers":{"X-Api-Key":${spelled}}}`, { "content-type": "application/json" });
+    const o = await egressAnswer(agent, `{"headers":{"X-Api-Key":${spelled}}}`, { "content-type": "application/json" });
     expect(o.status).toBe(200);
     const got = (JSON.parse(o.text) as { headers: Record<string, string> }).headers["X-Api-Key"] ?? "";
     expect(Buffer.from(got, "latin1").toString("utf8"), o.text).not.toBe(UMLAUT);
@@ -124,16 +102,16 @@ describe("red20: base64 in a PHP JSON answer and a URL", () => {
   const d = `Authorization: Bearer ${PASS}\r\n`; // its base64 holds a "/" inside the token
   let agent: string;
   beforeAll(async () => {
-    agent = await agentWith("r20-php", PASS, { type: "bearer" });
+    agent = await rawAnswerAgent("r20-php", PASS, { type: "bearer" });
   });
   it("attack: a PHP upstream's json_encode of the request's base64 ('/' as '\\/') hands back the token", async () => {
-    const o = await answer(agent, `{"request":"${b64(d).replaceAll("/", "\\/")}"}`, { "content-type": "application/json" });
+    const o = await egressAnswer(agent, `{"request":"${b64(d).replaceAll("/", "\\/")}"}`, { "content-type": "application/json" });
     expect(o.status).toBe(200);
     const got = (JSON.parse(o.text) as { request: string }).request;
     expect(Buffer.from(got, "base64").toString("latin1"), o.text).not.toContain(PASS);
   });
   it("attack: a redirect URL carrying the request's base64 percent-encoded (state=...%2F...) hands back the token", async () => {
-    const o = await answer(agent, `{"next":"https://app.example.com/cb?state=${encodeURIComponent(b64(d))}"}`, {
+    const o = await egressAnswer(agent, `{"next":"https://app.example.com/cb?state=${encodeURIComponent(b64(d))}"}`, {
       "content-type": "application/json",
     });
     expect(o.status).toBe(200);
@@ -147,12 +125,12 @@ describe("red20: quoted-printable email body", () => {
     "eyJhbGciOiJIUzI1NiIsInR5cCI6IkpXVCJ9.eyJzdWIiOiJhZ2VudC1ib3QiLCJzY29wZSI6InJlYWQgd3JpdGUiLCJpYXQiOjE3MDAwMDAwMDB9.Zr8Qm2xKv9pLw4tNb7cYs8NdF3gJ6uA1eRtQoWiSy";
   let agent: string;
   beforeAll(async () => {
-    agent = await agentWith("r20-qp", JWT, { type: "bearer" });
+    agent = await rawAnswerAgent("r20-qp", JWT, { type: "bearer" });
   });
   it("attack: a message in quoted-printable (soft breaks '=' CRLF every 76) hands back the JWT", async () => {
     const s = `Your request carried the header Authorization: Bearer ${JWT} and was refused.`.replaceAll("=", "=3D");
     const qp = (s.match(/.{1,75}/g) as string[]).join("=\r\n");
-    const o = await answer(agent, `Content-Transfer-Encoding: quoted-printable\r\n\r\n${qp}`, { "content-type": "message/rfc822" });
+    const o = await egressAnswer(agent, `Content-Transfer-Encoding: quoted-printable\r\n\r\n${qp}`, { "content-type": "message/rfc822" });
     expect(o.status).toBe(200);
     expect(o.text.replaceAll("=\r\n", "").replaceAll("=3D", "="), o.text).not.toContain(JWT);
   });

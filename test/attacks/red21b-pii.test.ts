@@ -2,8 +2,8 @@
 // Each test asserts the SAFE outcome; a failing test is a finding (all pass on 4c4378c).
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { FAKE_LLM_KEY } from "../support/secrets.js";
-import { call, seedOrg } from "../workers/support/api.js";
+import { call } from "../workers/support/api.js";
+import { llmOrg } from "./support.js";
 
 async function providerRequestCount(): Promise<number> {
   const seen = (await (await fetch(`${env.TEST_FAKE_LLM_URL}/__requests?last=1000`)).json()) as unknown[];
@@ -14,23 +14,22 @@ type Chat = (text: string) => Promise<{ status: number; json: any; text: string 
 
 /** An org whose only policy has this `pii` section, and a chat call for its agent. */
 async function orgWithPii(label: string, pii: Record<string, string>): Promise<Chat> {
-  const org = await seedOrg(label);
-  const post = async (what: string, body: Record<string, unknown>) => {
-    const res = await call(`/api/v1/orgs/${org.orgId}/${what}`, { method: "POST", token: org.apiKey, body });
-    expect(res.status, res.text).toBe(201);
-    return res.json;
-  };
-  await post("credentials", { name: "fake-key", secret: FAKE_LLM_KEY, inject: { type: "bearer" } });
-  await post("providers", { name: "openai-fake", kind: "openai", baseUrl: `${env.TEST_FAKE_LLM_URL}/v1`, credential: "fake-key" });
-  await post("prices", { model: "*", inputMicrosPerMTok: 1_000_000, outputMicrosPerMTok: 2_000_000 });
-  const policy = await post("policies", { name: `pii ${label}`, egress: [], pii });
-  const attached = await call(`/api/v1/orgs/${org.orgId}/policies/${policy.id}/attach`, {
+  const org = await llmOrg(label);
+  const policy = await call(`/api/v1/orgs/${org.orgId}/policies`, {
+    method: "POST",
+    token: org.apiKey,
+    body: { name: `pii ${label}`, egress: [], pii },
+  });
+  expect(policy.status, policy.text).toBe(201);
+  const attached = await call(`/api/v1/orgs/${org.orgId}/policies/${policy.json.id}/attach`, {
     method: "POST",
     token: org.apiKey,
     body: { scope: "org" },
   });
   expect(attached.status, attached.text).toBe(201);
-  const token = (await post("agents", { name: `${label}-bot` })).token as string;
+  const agent = await call(`/api/v1/orgs/${org.orgId}/agents`, { method: "POST", token: org.apiKey, body: { name: `${label}-bot` } });
+  expect(agent.status, agent.text).toBe(201);
+  const token = agent.json.token as string;
   return (text) =>
     call("/llm/openai/v1/chat/completions", { method: "POST", token, body: { model: "gpt-test", messages: [{ role: "user", content: text }] } });
 }
