@@ -4,13 +4,10 @@
 // own in a script without case. Rows written here.
 import { describe, expect, it } from "vitest";
 import { PiiDetector } from "../../../workers/pii/detect.js";
+import { valuesIn } from "../../support/pii-values.js";
 
 const detector = new PiiDetector({ categories: ["address", "tax_id", "phone", "date_of_birth"] });
-const addresses = (text: string) =>
-  detector
-    .detect(text)
-    .filter((f) => f.category === "address")
-    .map((f) => text.slice(f.start, f.end));
+const addresses = (text: string) => valuesIn(detector, text, "address");
 
 describe("an address after its label", () => {
   it.each([

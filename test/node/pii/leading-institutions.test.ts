@@ -4,13 +4,10 @@
 // A kind followed only by everyday words stays no organisation. Rows written here.
 import { describe, expect, it } from "vitest";
 import { PiiDetector } from "../../../workers/pii/detect.js";
+import { valuesIn } from "../../support/pii-values.js";
 
 const detector = new PiiDetector({ categories: ["organization", "person", "location", "address"] });
-const orgs = (text: string) =>
-  detector
-    .detect(text)
-    .filter((f) => f.category === "organization")
-    .map((f) => text.slice(f.start, f.end));
+const orgs = (text: string) => valuesIn(detector, text, "organization");
 
 describe("an institution named kind first", () => {
   it.each([

@@ -4,13 +4,10 @@
 // Ordinary mentions without a password-shaped value stay clean. Rows written here.
 import { describe, expect, it } from "vitest";
 import { PiiDetector } from "../../../workers/pii/detect.js";
+import { valuesIn } from "../../support/pii-values.js";
 
 const detector = new PiiDetector({ categories: ["secret"] });
-const secrets = (text: string) =>
-  detector
-    .detect(text)
-    .filter((f) => f.category === "secret")
-    .map((f) => text.slice(f.start, f.end));
+const secrets = (text: string) => valuesIn(detector, text, "secret");
 
 describe("a password after its label", () => {
   it.each([
