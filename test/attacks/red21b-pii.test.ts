@@ -1,4 +1,5 @@
-// Red team s21b, through the LLM proxy: the phone-label change (829e432) against `block` policies.
+// Red teams s21b and s21c, through the LLM proxy: the phone-label change (829e432) and the birth
+// date, address and institution changes against `block` policies.
 // Each test asserts the SAFE outcome; a failing test is a finding (all pass on 4c4378c).
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -49,6 +50,8 @@ let cardBlockPhoneMask: Chat;
 let idBlockPhoneMask: Chat;
 let addressBlock: Chat;
 let phoneBlock: Chat;
+let birthBlock: Chat;
+let personBlockOrgAllow: Chat;
 
 beforeAll(async () => {
   cardBlockPhoneAllow = await orgWithPii("r21b-card-allow", { ...ALLOW_ENTITIES, credit_card: "block", phone: "allow" });
@@ -56,6 +59,29 @@ beforeAll(async () => {
   idBlockPhoneMask = await orgWithPii("r21b-id", { ...ALLOW_ENTITIES, tax_id: "block", phone: "mask" });
   addressBlock = await orgWithPii("r21b-address", { ...ALLOW_ENTITIES, address: "block" });
   phoneBlock = await orgWithPii("r21b-phone", { ...ALLOW_ENTITIES, phone: "block" });
+  birthBlock = await orgWithPii("r21c-birth", { ...ALLOW_ENTITIES, date_of_birth: "block" });
+  personBlockOrgAllow = await orgWithPii("r21c-person", { ...ALLOW_ENTITIES, person: "block" });
+});
+
+// Red team 21c's classes (birth words, ids written like dates, institutions swallowing a person),
+// through the proxy: each value a block rule refused before this session's changes is refused still.
+describe("red21c: birth dates, ids and people a block rule must still refuse", () => {
+  it.each([
+    "<DateOfBirth>1985-03-12</DateOfBirth>",
+    "patientDob: 12/03/1985",
+    "Fødselsdatoen er 12.03.1985.",
+    "Tanggal kelahirannya 12 Maret 1985.",
+  ])("date_of_birth block: %s", async (text) => {
+    await expectBlocked(birthBlock, text, "date_of_birth");
+  });
+
+  it("tax_id block: a TFN written like a date after its own label (TFN: 08-04-1952)", async () => {
+    await expectBlocked(idBlockPhoneMask, "TFN: 08-04-1952", "tax_id");
+  });
+
+  it("person block, organisations allowed: the person after an institution and 'an' (Schreiben der Kanzlei an Herrn Peter Schmidt)", async () => {
+    await expectBlocked(personBlockOrgAllow, "Schreiben der Kanzlei an Herrn Peter Schmidt vom 3. Mai.", "person");
+  });
 });
 
 describe("red21b: a '+' before a 12-15 digit card", () => {

@@ -6,6 +6,9 @@
 // view the layer on top of them. Each byte of the view knows the bytes of the answer it came from,
 // so what is found here is redacted there, escapes and all.
 
+import { base64Decoded, quotedPrintableDecoded } from "../pii/body-formats.js";
+import { NAMED_REFERENCES } from "../pii/normalize.js";
+
 /** The view's bytes; with `mapped`, where each came from in the answer: `[start[v], end[v])`. */
 export interface DecodedView {
   bytes: Uint8Array;
@@ -56,55 +59,6 @@ const PUNCTUATION = new Uint8Array(256);
 for (const c of "!\"#$%&'()*+,-./:;<=>?@[\\]^_`{|}~") PUNCTUATION[c.charCodeAt(0)] = 1;
 /** Escaped line breaks and tabs: dropped like the raw ones. */
 const ESCAPED_BREAK = new Set([110, 114, 116]); // n r t
-/** HTML character references of ASCII by name (HTML5 names every punctuation mark: PHP's htmlentities with ENT_HTML5). */
-const NAMED_ENTITY: Record<string, number> = {
-  amp: 38,
-  AMP: 38,
-  lt: 60,
-  LT: 60,
-  gt: 62,
-  GT: 62,
-  quot: 34,
-  QUOT: 34,
-  apos: 39,
-  Tab: 9,
-  NewLine: 10,
-  nbsp: 32,
-  excl: 33,
-  num: 35,
-  dollar: 36,
-  percnt: 37,
-  lpar: 40,
-  rpar: 41,
-  ast: 42,
-  midast: 42,
-  plus: 43,
-  comma: 44,
-  period: 46,
-  sol: 47,
-  colon: 58,
-  semi: 59,
-  equals: 61,
-  quest: 63,
-  commat: 64,
-  lsqb: 91,
-  lbrack: 91,
-  bsol: 92,
-  rsqb: 93,
-  rbrack: 93,
-  Hat: 94,
-  lowbar: 95,
-  UnderBar: 95,
-  grave: 96,
-  DiacriticalGrave: 96,
-  lcub: 123,
-  lbrace: 123,
-  verbar: 124,
-  vert: 124,
-  VerticalLine: 124,
-  rcub: 125,
-  rbrace: 125,
-};
 const latin1 = new TextDecoder("latin1");
 
 /**
@@ -341,7 +295,7 @@ function entity(data: Uint8Array, i: number): number {
   const semicolon = i + 1 + data.subarray(i + 1, i + 20).indexOf(59);
   if (semicolon === i) return 0;
   const name = latin1.decode(data.subarray(i + 1, semicolon));
-  const named = NAMED_ENTITY[name];
+  const named = NAMED_REFERENCES[name.toLowerCase()]?.codePointAt(0);
   const code = named ?? (/^#\d{1,7}$/.test(name) ? Number(name.slice(1)) : /^#x[0-9a-f]{1,6}$/i.test(name) ? Number.parseInt(name.slice(2), 16) : -1);
   if (code < 0 || code > 0x10ffff) return 0;
   utf8(code);
@@ -362,36 +316,14 @@ function encodedWordAt(data: Uint8Array, at: number): { end: number; b: boolean;
   return { end: k + 2, b: kind === 98, text: [from, k] };
 }
 
-/** Bytes a quoted-printable text stands for (`=XX`; in a Q word also `_` for a space). */
-function quotedPrintable(text: string, word: boolean): number[] {
-  const out: number[] = [];
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    const pair = text.slice(i + 1, i + 3);
-    if (c === EQUALS && /^[0-9a-f]{2}$/i.test(pair)) {
-      out.push(Number.parseInt(pair, 16));
-      i += 2;
-    } else out.push(word && c === 95 ? SPACE : c & 255);
-  }
-  return out;
-}
-
-function base64Bytes(text: string): number[] | null {
-  try {
-    const binary = atob(text.replaceAll("-", "+").replaceAll("_", "/").replace(/=+$/, ""));
-    return Array.from(binary, (c) => c.charCodeAt(0));
-  } catch {
-    return null;
-  }
-}
-
 /** RFC 2047 encoded words from `i` on, with the blanks between adjacent ones (which readers drop). */
 function encodedWords(data: Uint8Array, i: number): number {
   let at = i;
   let end = i;
   for (let word = encodedWordAt(data, at); word; word = encodedWordAt(data, at)) {
-    const text = latin1.decode(data.subarray(word.text[0], word.text[1]));
-    const bytes = word.b ? base64Bytes(text) : quotedPrintable(text, true);
+    const text = data.subarray(word.text[0], word.text[1]);
+    // A Q word writes a space as "_".
+    const bytes = word.b ? base64Decoded(text) : quotedPrintableDecoded(text.map((b) => (b === 95 ? SPACE : b)));
     if (!bytes) break;
     for (const b of bytes) put(b);
     end = word.end;

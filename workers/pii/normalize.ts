@@ -31,14 +31,20 @@ const SPACE = /\s/u;
 const ENTITY = /&(?:#(\d{1,7})|#[xX]([0-9A-Fa-f]{1,6})|([A-Za-z]{2,8}));/y;
 const PERCENT = /%([0-9A-Fa-f]{2})/y;
 
-/** The named references that matter for hiding values (the rest stay as written). */
-const NAMED: Record<string, string> = {
+/**
+ * The named references that matter for hiding values (the rest stay as written), lower case:
+ * HTML5 names every ASCII mark (PHP's htmlentities with ENT_HTML5 writes them). The egress
+ * scrubber's decoded reading (workers/egress/decoded-view.ts) reads the same table.
+ */
+export const NAMED_REFERENCES: Readonly<Record<string, string>> = {
   amp: "&",
   lt: "<",
   gt: ">",
   quot: '"',
   apos: "'",
   nbsp: " ",
+  tab: "\t",
+  newline: "\n",
   commat: "@",
   period: ".",
   plus: "+",
@@ -54,11 +60,31 @@ const NAMED: Record<string, string> = {
   comma: ",",
   sol: "/",
   lowbar: "_",
+  underbar: "_",
   percnt: "%",
   dollar: "$",
   semi: ";",
+  excl: "!",
+  ast: "*",
+  midast: "*",
+  equals: "=",
+  quest: "?",
+  lsqb: "[",
+  lbrack: "[",
+  rsqb: "]",
+  rbrack: "]",
+  bsol: "\\",
+  hat: "^",
+  grave: "`",
+  diacriticalgrave: "`",
+  lcub: "{",
+  lbrace: "{",
+  rcub: "}",
+  rbrace: "}",
+  verbar: "|",
+  vert: "|",
+  verticalline: "|",
 };
-
 export interface NormalizedText {
   text: string;
   /**
@@ -204,7 +230,7 @@ class Builder {
 function decodeEntity(m: RegExpExecArray): string | undefined {
   const code = m[1] !== undefined ? Number.parseInt(m[1], 10) : m[2] !== undefined ? Number.parseInt(m[2], 16) : undefined;
   if (code !== undefined) return code > 0 && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff) ? String.fromCodePoint(code) : undefined;
-  return NAMED[(m[3] ?? "").toLowerCase()];
+  return NAMED_REFERENCES[(m[3] ?? "").toLowerCase()];
 }
 
 const utf8 = new TextDecoder("utf-8");

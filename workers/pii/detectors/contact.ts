@@ -279,24 +279,24 @@ const PHONE_NOUNS =
   "phone|tel|telephone|mobile|mobil|cell|handy|telefon|telefono|teléfono|téléphone|tél|portable|telefoon|mobiel|telemóvel|telefone|celular|cellulare|móvil|puhelin|sími|tālrunis|tālr|mobitel|telefón|телефон|тел|моб|мобильный|мобільний|τηλ|τηλέφωνο|هاتف|موبايل|جوال|טלפון|נייד|फोन|फ़ोन|मोबाइल|ফোন|মোবাইল|điện thoại|sđt|telp|fono";
 const PHONE_WORD = new RegExp(`(?<!\\p{L})(?:${PHONE_NOUNS})(?![\\p{L}\\p{M}])|전화|휴대폰|핸드폰|電話|电话|手机|手機|携帯|연락처`, "giu");
 /** Words of an id number, nearest before a number: it is the id (national-ids.ts's, and the US ones). */
-const ID_LABEL = new RegExp(`${ID_WORDS.source}|\\b(?:ssn|ein|itin|tin)\\b|주민등록|マイナンバー|身份证|身分證`, "iu");
+const ID_LABEL = new RegExp(`${ID_WORDS.source}|\\b(?:ssn|ein|itin|tin)\\b|주민등록|マイナンバー|身份证|身分證`, "giu");
 
 /**
  * Whether the label nearest the end of `before` is a phone noun, and every id word before it has
  * had its own number already ("PESEL 85041512346, tel. 512 604 118": the second number is the
  * phone). A label names the first number after it: in "BSN tel. 111222333" the number is the BSN's.
  */
-function phoneLabelNearest(before: string, idWords: RegExp): boolean {
+function phoneLabelNearest(before: string): boolean {
   let phoneAt = -1;
   PHONE_WORD.lastIndex = 0;
   for (let m = PHONE_WORD.exec(before); m; m = PHONE_WORD.exec(before)) phoneAt = m.index;
   if (phoneAt < 0) return false;
-  const ids = new RegExp(idWords.source, idWords.flags.includes("g") ? idWords.flags : `${idWords.flags}g`);
   let idEnd = -1;
-  for (let m = ids.exec(before); m; m = ids.exec(before)) {
+  ID_LABEL.lastIndex = 0;
+  for (let m = ID_LABEL.exec(before); m; m = ID_LABEL.exec(before)) {
     if (m.index > phoneAt) return false;
     idEnd = m.index + m[0].length;
-    if (m[0] === "") ids.lastIndex++;
+    if (m[0] === "") ID_LABEL.lastIndex++;
   }
   return idEnd < 0 || /\d{3}/.test(before.slice(idEnd, phoneAt));
 }
@@ -555,7 +555,7 @@ export function detectPhones(normalized: string, out: RawFinding[], options: Pho
         const owners = [out[first - 1], out[last - 1]];
         if (idsHere.length === 0 || !owners.every((o) => o !== undefined && idsHere?.includes(o)) || idsHere.some((f) => f.end > end + 1)) continue;
         const before = text.slice(Math.max(0, m.index - 48), m.index);
-        if (!CONTEXT.test(before.slice(-40)) || !phoneLabelNearest(before, ID_LABEL)) continue;
+        if (!CONTEXT.test(before.slice(-40)) || !phoneLabelNearest(before)) continue;
       }
     }
     const digits = raw.replace(/\D/g, "");
