@@ -66,14 +66,12 @@ beforeAll(async () => {
 // Red team 21c's classes (birth words, ids written like dates, institutions swallowing a person),
 // through the proxy: each value a block rule refused before this session's changes is refused still.
 describe("red21c: birth dates, ids and people a block rule must still refuse", () => {
-  it.each([
-    "<DateOfBirth>1985-03-12</DateOfBirth>",
-    "patientDob: 12/03/1985",
-    "Fødselsdatoen er 12.03.1985.",
-    "Tanggal kelahirannya 12 Maret 1985.",
-  ])("date_of_birth block: %s", async (text) => {
-    await expectBlocked(birthBlock, text, "date_of_birth");
-  });
+  it.each(["<DateOfBirth>1985-03-12</DateOfBirth>", "patientDob: 12/03/1985", "Fødselsdatoen er 12.03.1985.", "Tanggal kelahirannya 12 Maret 1985."])(
+    "date_of_birth block: %s",
+    async (text) => {
+      await expectBlocked(birthBlock, text, "date_of_birth");
+    },
+  );
 
   it("tax_id block: a TFN written like a date after its own label (TFN: 08-04-1952)", async () => {
     await expectBlocked(idBlockPhoneMask, "TFN: 08-04-1952", "tax_id");
