@@ -49,6 +49,7 @@ import {
 import { scorerNames, slashTitledNames, userNames } from "./form-names.js";
 import { streetAddresses } from "./street-address.js";
 import { knownOrganisations } from "./known-orgs.js";
+import { knownPlaces } from "./places.js";
 import { gateTechnical, technicalLine } from "./technical.js";
 
 const LETTER = /\p{L}/u;
@@ -1444,9 +1445,21 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
   addKinNames(piece, model, out);
   addInstitutions(piece, model, out);
   addLeadingInstitutions(piece, model, out);
+  addKnownPlaces(piece, model, out);
   // Whatever rule named them (the tagger's spans above or the rules after): an office without its holder
   // ("El Presidente", "De Voorzitter") or a noun after an article joined to its preposition ("im Sommer") is no person.
   return out.filter((c) => c.kind !== "person" || !notAPersonThere(piece, c.start, c.end, model));
+}
+
+/** Words that name a place and nothing else (places.ts), where no other span stands. */
+function addKnownPlaces(piece: string, model: Tagger, out: Candidate[]): void {
+  for (const [start, end] of knownPlaces(piece, model)) {
+    // The tagger's unsure reading of the same word gives way ("Espoossa" dropped as a lone word).
+    const overlapping = out.filter((c) => c.start < end && start < c.end);
+    if (overlapping.some((c) => confident(c) || c.start < start || c.end > end)) continue;
+    for (const c of overlapping) out.splice(out.indexOf(c), 1);
+    out.push({ kind: "location", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+  }
 }
 
 function notAPersonThere(piece: string, start: number, end: number, model: Tagger): boolean {

@@ -68,7 +68,8 @@ function classOf(c: number): number {
   const cased = cls === 2 && (lower !== ch || ch.toUpperCase() !== ch);
   table[c] = cls;
   (scripts as Uint8Array)[c] = script | (cased ? CASED : 0);
-  (lowers as Uint16Array)[c] = lower.length === 1 ? lower.charCodeAt(0) : c;
+  // Turkish "İ" lower-cases to "i" and a combining dot: read it as "i" ("İzmir" is Capitalised, keyed "izmir").
+  (lowers as Uint16Array)[c] = lower.length === 1 || /^.\p{M}+$/u.test(lower) ? lower.charCodeAt(0) : c;
   return cls;
 }
 
