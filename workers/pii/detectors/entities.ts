@@ -50,6 +50,7 @@ import { scorerNames, slashTitledNames, userNames } from "./form-names.js";
 import { streetAddresses } from "./street-address.js";
 import { knownOrganisations } from "./known-orgs.js";
 import { knownPlaces } from "./places.js";
+import { kindInstitutions } from "./institutions.js";
 import { gateTechnical, technicalLine } from "./technical.js";
 
 const LETTER = /\p{L}/u;
@@ -1445,10 +1446,57 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
   addKinNames(piece, model, out);
   addInstitutions(piece, model, out);
   addLeadingInstitutions(piece, model, out);
+  for (const [start, end] of kindInstitutions(piece, model)) addInstitutionOver(piece, model, out, start, end);
   addKnownPlaces(piece, model, out);
   // Whatever rule named them (the tagger's spans above or the rules after): an office without its holder
   // ("El Presidente", "De Voorzitter") or a noun after an article joined to its preposition ("im Sommer") is no person.
   return out.filter((c) => c.kind !== "person" || !notAPersonThere(piece, c.start, c.end, model));
+}
+
+/** Small words that join a span run past an institution's name to what follows ("Ігорю Савчуку та Національному"). */
+const JOINING_REST = /^[\s,;]*(?:(?:and|und|et|y|e|i|и|та|і|ir|un|és|ja|og|och|en|a)\s+)?/iu;
+
+/**
+ * An institution's name (institutions.ts) replaces the spans it overlaps; what such a span held
+ * beyond the name, with a capital in it, stays as it was read ("Ігорю Савчуку" before "та
+ * Національному університету", "Kevin de B." after "Rechtbank Amsterdam heeft").
+ */
+function addInstitutionOver(piece: string, model: Tagger, out: Candidate[], start: number, end: number): void {
+  // An organisation already read over it (addInstitutions: "Max Planck Institute for Chemistry") stands.
+  if (out.some((c) => c.kind === "organization" && c.start <= start && c.end >= end)) return;
+  const rests: Candidate[] = [];
+  for (let k = out.length - 1; k >= 0; k--) {
+    const c = out[k] as Candidate;
+    if (c.start >= end || start >= c.end) continue;
+    out.splice(k, 1);
+    if (c.start < start) {
+      const before = piece.slice(c.start, start);
+      const rest =
+        before.length -
+        (/[\s,;]*(?:\s(?:and|und|et|y|e|i|и|та|і|ir|un|és|ja|og|och|en|a|of|at|from|de|z|ze|iz|sa|z|з|із|из|от)\s*)?$/iu.exec(before)?.[0].length ??
+          0);
+      if (rest > 0 && CAPITAL_LETTER.test(before.slice(0, rest)))
+        rests.push({ ...c, end: c.start + rest, kind: restKind(before.slice(0, rest), c.kind, model) });
+    }
+    if (c.end > end) {
+      const after = piece.slice(end, c.end);
+      const lead = JOINING_REST.exec(after)?.[0].length ?? 0;
+      // What follows the name is read again only from a capitalised word ("Kevin de B.", not "heeft Kevin").
+      const capital = after.slice(lead).search(/\p{Lu}/u);
+      if (capital >= 0) rests.push({ ...c, start: end + lead + capital, kind: restKind(piece.slice(end + lead + capital, c.end), c.kind, model) });
+    }
+  }
+  out.push({ kind: "organization", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 }, ...rests);
+}
+
+/** The kind of what a span held beyond an institution: a person stays one; otherwise its words say, and capitalised words no list knows as a place or firm are a person ("Ігорю Савчуку"). */
+function restKind(value: string, kind: EntityKind, model: Tagger): EntityKind {
+  if (kind === "person") return kind;
+  const byWords = kindByWords(value, model);
+  if (byWords !== "location") return byWords;
+  const t = tokenize(value);
+  for (let i = 0; i < t.count; i++) if (model.gazetteer.flags(t.word[i] ?? 0) & PLACE_FLAGS) return "location";
+  return "person";
 }
 
 /** Words that name a place and nothing else (places.ts), where no other span stands. */
@@ -1566,6 +1614,8 @@ const BUSINESS_HEAD = new Set(
   ).split(" "),
 );
 const INSTITUTION_HINT = new RegExp(`(?<![\\p{L}])(?:${[...INSTITUTION_HEAD, ...BUSINESS_HEAD].join("|")})(?![\\p{L}])`, "iu");
+/** An article opening a run of capitals is no part of the name ("The Bank", "Die Bank", "La Banque"). */
+const RUN_ARTICLE = /^(?:The|A|An|Der|Die|Das|Den|Dem|Des|Ein|Eine|Le|La|Les|El|Los|Las|Il|Lo|Gli|Het|De|Een|O|Os|As)$/;
 const ABBREVIATED_SUFFIX = new Set("inc ltd co corp plc".split(" "));
 /** Lower-case words inside a name ("Bank of England", "Save the Children"). */
 const NAME_CONNECTOR = new Set("of for the and & de du des der für van di del la y".split(" "));
@@ -1627,7 +1677,7 @@ function addInstitutions(piece: string, model: Tagger, out: Candidate[]): void {
         });
       }
     }
-    runStart = w !== undefined && capital && !/^(?:The|A|An)$/.test(text) ? i : -1;
+    runStart = w !== undefined && capital && !RUN_ARTICLE.test(text) ? i : -1;
   }
 }
 

@@ -1,0 +1,361 @@
+// Institutions named by their kind in the languages that inflect it or write it small: a word for
+// a university, bank, court, hospital, council… with the name around it, in either order
+// ("Казанский федеральный университет", "Uppsala kommun", "Eesti Pank", "Uniwersytetu
+// Jagiellońskiego", "Universitetet i Bergen", "Reserve Bank of India"), or a German compound
+// ending on one ("Wiener Burgtheater"). The English and Romance heads, written with a capital,
+// are read by entities.ts (addInstitutions, addLeadingInstitutions); this finds the rest.
+import { Gaz } from "../tagger/features.js";
+import type { Tagger } from "../tagger/tagger.js";
+import { lowerLikeTokens, wordHash } from "../tagger/tokens.js";
+
+/**
+ * Stems of words for a kind of institution (lower case; the word may go on by up to five letters
+ * of inflection: "університету", "sporiteľňu", "banke"). Chosen long enough not to open everyday
+ * words ("bank" only whole or with a case ending).
+ */
+const KIND_STEMS = [
+  // university, academy, institute, school, college
+  "universit",
+  "univerzit",
+  "uniwersyt",
+  "университет",
+  "університет",
+  "універс",
+  "üniversite",
+  "egyetem",
+  "yliopisto",
+  "ülikool",
+  "háskól",
+  "sveučilišt",
+  "πανεπιστήμ",
+  "akademi",
+  "akadem",
+  "академи",
+  "академі",
+  "institut",
+  "институт",
+  "інститут",
+  "enstitü",
+  "gimnazj",
+  "gymnázi",
+  "гимнази",
+  "гімназі",
+  "liceum",
+  "lyceum",
+  "hogeschool",
+  "högskola",
+  "høgskole",
+  "fakult",
+  "факульт",
+  // bank, savings bank, insurer
+  "bank",
+  "banka",
+  "banku",
+  "banke",
+  "bankas",
+  "banko",
+  "pank",
+  "банк",
+  "τράπεζ",
+  "sporiteľň",
+  "spořiteln",
+  "sparkasse",
+  "pojišťovn",
+  "poisťovň",
+  // court, prosecutor, police, ministry, council, municipality, office
+  "sąd",
+  "soud",
+  "súd",
+  "суд",
+  "mahkeme",
+  "gericht",
+  "rechtbank",
+  "domstol",
+  "tingrett",
+  "pengadilan",
+  "juzgado",
+  "ministerstv",
+  "министерств",
+  "міністерств",
+  "ministerie",
+  "ministerium",
+  "bakanlığ",
+  "kementerian",
+  "kommun",
+  "kommune",
+  "gemeente",
+  "gemeinde",
+  "belediye",
+  "ayuntamiento",
+  "prefeitura",
+  "município",
+  "municipio",
+  "rada",
+  "rady",
+  "radě",
+  "ради",
+  "рада",
+  "совет",
+  "magistrat",
+  "urząd",
+  "úřad",
+  "úrad",
+  "управлени",
+  "прокуратур",
+  "prokuratur",
+  "policija",
+  "policja",
+  "полици",
+  "поліці",
+  "politiet",
+  "poliisi",
+  "rendőrség",
+  "carabinieri",
+  "guardia",
+  // hospital, clinic
+  "sjukhus",
+  "sykehus",
+  "sygehus",
+  "sairaala",
+  "haigla",
+  "nemocnic",
+  "bolnic",
+  "больниц",
+  "лікарн",
+  "kórház",
+  "hastane",
+  "szpital",
+  "spital",
+  "klinik",
+  "klinika",
+  "клиник",
+  "клінік",
+  "ziekenhuis",
+  // broadcaster, newspaper, theatre, museum, gallery, library, orchestra, church
+  "rozhlas",
+  "televiz",
+  "телевиз",
+  "телебач",
+  "teatr",
+  "театр",
+  "tiyatro",
+  "divadl",
+  "színház",
+  "teater",
+  "theater",
+  "theatre",
+  "théâtre",
+  "muzeum",
+  "museum",
+  "muzej",
+  "музе",
+  "müze",
+  "museo",
+  "musée",
+  "galéri",
+  "galeri",
+  "galerie",
+  "галере",
+  "knihovn",
+  "biblioteka",
+  "библиотек",
+  "бібліотек",
+  "kirkko",
+  "kirke",
+  "kyrka",
+  "kirche",
+  "kostel",
+  "kościół",
+  "церкв",
+  "церков",
+  "filharmoni",
+  "филармони",
+  "orchestr",
+  "оркестр",
+  // foundation, association, union, party, company, club, agency, authority, office, service
+  "fundacj",
+  "fundaci",
+  "nadáci",
+  "nadaci",
+  "фонд",
+  "stiftelse",
+  "säätiö",
+  "vakf",
+  "spolek",
+  "sdružení",
+  "związek",
+  "stowarzysz",
+  "союз",
+  "спілк",
+  "asociaci",
+  "партия",
+  "партії",
+  "partia",
+  "partei",
+  "společnost",
+  "spółk",
+  "компани",
+  "компані",
+  "şirket",
+  "yhtiö",
+  "osakeyhtiö",
+  "klub",
+  "клуб",
+  "kulüb",
+  "agentur",
+  "agentuř",
+  "agencj",
+  "агентств",
+  "úřad",
+  "virasto",
+  "ameti",
+  "inspektorat",
+  "инспекци",
+  "служб",
+  "služb",
+  "zavod",
+  "завод",
+  "závod",
+  "kombinat",
+  "комбинат",
+  "holding",
+  "koncern",
+  "концерн",
+  "корпорац",
+  "korporac",
+  "zentrum",
+  "centrum",
+  "центр",
+  "chuo kikuu",
+  "shirika",
+  "benki",
+  "hospitali",
+  "rumah sakit",
+  "universitas",
+  "universiti",
+];
+const KIND = new RegExp(`(?<![\\p{L}\\p{M}])(?:${KIND_STEMS.join("|")})[\\p{L}\\p{M}]{0,5}(?![\\p{L}\\p{M}])`, "giu");
+/** German compounds ending on a kind ("Burgtheater", "Kulturzentrum", "Landgericht", "Stadtsparkasse"). */
+const COMPOUND_KIND =
+  /\p{Lu}\p{Ll}{2,}(?:theater|zentrum|museum|klinik|klinikum|gericht|schule|hochschule|akademie|institut|stiftung|sparkasse|bank|verein|verband|bibliothek|kirche|orchester|werke|werk)(?![\p{L}])/gu;
+/** Lower-case words between a kind and the name after it ("Universitetet i Bergen", "Chuo Kikuu cha Dar es Salaam"). */
+const CONNECTORS = new Set(
+  "of for i u w v ve na z ze din de du des di del della da do dos das cha la van der für zu im imeni імені имени".split(" "),
+);
+/** Words that open a sentence without belonging to a name (articles, determiners). */
+const NOT_IN_NAME = new Set(
+  "the a an der die das den dem des ein eine le la les l un une el los las il lo gli het de een o os as um uma en ett et den det ta to".split(" "),
+);
+/** An adjective written small in the Slavic and Baltic languages ("federální", "národnej", "міської", "федеральный"). */
+const SMALL_ADJECTIVE =
+  /^\p{Ll}{2,}(?:ый|ий|ой|ая|яя|ое|ее|ого|его|ой|ых|их|ої|ій|ня|ні|ní|ná|né|ný|ného|nej|ská|ské|ský|ského|skej|ska|ski|sko|skog|skoj|nog|noj|nih|ais|ā|ās|ojo|osios|ės)$/u;
+const WORD = /[\p{L}\p{M}][\p{L}\p{M}'’.-]*/gu;
+const CAPITAL = /^\p{Lu}/u;
+const ACRONYM = /^\p{Lu}{2,5}$/u;
+const ALL_CAPS = /^\p{Lu}[\p{Lu}\p{M}'’.-]+$/u;
+const PLACE = Gaz.city | Gaz.country | Gaz.region;
+const NAME_FLAGS = Gaz.first | Gaz.last | Gaz.city | Gaz.country | Gaz.region | Gaz.orgName;
+const KNOWN_WORD = Gaz.dictionary | Gaz.frequent | Gaz.common;
+const EVERYDAY = Gaz.dictionary | Gaz.frequent;
+
+interface Word {
+  text: string;
+  start: number;
+  end: number;
+}
+
+const flagsOf = (word: string, model: Tagger) => model.gazetteer.flags(wordHash(lowerLikeTokens(word.replace(/[.'’]+$/u, ""))));
+
+/**
+ * A capitalised word that names something: an acronym, a listed name or place, or (not opening
+ * a sentence, where a capital says nothing) a word no list knows ("Казанский", "Jagiellońskiego").
+ */
+function naming(word: string, model: Tagger, opening = false, before = false): boolean {
+  if (!CAPITAL.test(word) || NOT_IN_NAME.has(word.toLowerCase())) return false;
+  if (ACRONYM.test(word)) return true;
+  const flags = flagsOf(word, model);
+  // Before a kind, a listed place that is also a frequent dictionary word is that word, an adjective ("Central bank").
+  const everydayPlace = before && (flags & (Gaz.first | Gaz.last | Gaz.orgName)) === 0 && (flags & EVERYDAY) === EVERYDAY;
+  return ((flags & NAME_FLAGS) !== 0 && !everydayPlace) || (!opening && (flags & KNOWN_WORD) === 0);
+}
+const OPENING = /(?:^|[.!?:;•*>#|\n—–-])[\s"'“„«([]*$/u;
+const APOSTROPHE_SUFFIX = /['’]\p{Ll}{1,6}$/u;
+
+const spaceBetween = (piece: string, a: Word, b: Word) => /^ $/.test(piece.slice(a.end, b.start));
+
+/**
+ * Organisation spans (piece offsets) named by a kind word: the capitalised words before it (with
+ * up to two small adjectives after the first: "Slovenskej národnej galérie"), and after it the
+ * capitalised words, or a connector and capitalised words ("Universitatea din București"). At
+ * least one word besides the kind must name something, so "Die Bank", "Central Bank" or "the city
+ * council" name no one.
+ */
+export function kindInstitutions(piece: string, model: Tagger): Array<[number, number]> {
+  KIND.lastIndex = 0;
+  COMPOUND_KIND.lastIndex = 0;
+  if (!KIND.test(piece) && !COMPOUND_KIND.test(piece)) return [];
+  const words: Word[] = [...piece.matchAll(WORD)].map((m) => ({ text: m[0], start: m.index ?? 0, end: (m.index ?? 0) + m[0].length }));
+  const kinds: Array<[number, number]> = [];
+  for (const re of [KIND, COMPOUND_KIND]) {
+    re.lastIndex = 0;
+    for (const m of piece.matchAll(re)) kinds.push([m.index ?? 0, (m.index ?? 0) + m[0].length]);
+  }
+  const out: Array<[number, number]> = [];
+  // Kinds and words both in text order: one pointer finds each kind's words (no search per kind).
+  let at = 0;
+  for (const [ks, ke] of kinds.sort((a, b) => a[0] - b[0])) {
+    while (at < words.length && (words[at] as Word).start < ks) at++;
+    if (at >= words.length || (words[at] as Word).start !== ks) continue;
+    const first = at;
+    let last = first;
+    while (last < words.length - 1 && (words[last] as Word).end < ke) last++;
+    let from = first;
+    let named = false;
+    // Before: capitalised words, and (before a kind written small) up to two adjectives written
+    // small between them and the kind ("Казанский федеральный университет"); the run loses
+    // capitalised words at its front that name nothing ("Yesterday Uppsala kommun").
+    const kindSmall = !CAPITAL.test((words[first] as Word).text);
+    for (let k = first - 1, small = 0; k >= 0 && first - k <= 4; k--) {
+      const w = words[k] as Word;
+      if (!spaceBetween(piece, w, words[k + 1] as Word)) break;
+      if (CAPITAL.test(w.text)) {
+        if (NOT_IN_NAME.has(w.text.toLowerCase())) break;
+        // A person's name further back is not the institution's ("Нұрланова Алматыда Kaspi Bank").
+        const f = flagsOf(w.text, model);
+        if (k < first - 1 && f & (Gaz.first | Gaz.last) && !(f & PLACE)) break;
+        from = k;
+        small = 0;
+        continue;
+      }
+      if (!kindSmall || !SMALL_ADJECTIVE.test(w.text) || ++small > 2) break;
+    }
+    const opensAt = (k: number) => OPENING.test(piece.slice(Math.max(0, (words[k] as Word).start - 8), (words[k] as Word).start));
+    while (from < first && !naming((words[from] as Word).text, model, opensAt(from), true)) from++;
+    for (let k = from; k < first; k++) named ||= naming((words[k] as Word).text, model, opensAt(k), true);
+    // After: capitalised words or acronyms, a connector when a capital follows it.
+    const kindCapital = CAPITAL.test((words[first] as Word).text);
+    if (kindCapital || from < first) {
+      for (let k = last + 1; k < words.length && k - last <= 4; k++) {
+        const w = words[k] as Word;
+        if (!spaceBetween(piece, words[k - 1] as Word, w)) break;
+        if (CONNECTORS.has(w.text) && CAPITAL.test(words[k + 1]?.text ?? "")) continue;
+        // A person after the name is its officer ("Banku Polskiego Adam Wójcik"); an everyday word
+        // in capitals ends it too (a headline: "BANK OF ENGLAND HOLDS RATES").
+        if (!CAPITAL.test(w.text)) break;
+        const isNaming = naming(w.text, model);
+        if (!isNaming && ALL_CAPS.test(w.text)) break;
+        const next = words[k + 1];
+        if (flagsOf(w.text, model) & Gaz.first && next && CAPITAL.test(next.text) && (flagsOf(next.text, model) & (Gaz.last | PLACE)) === Gaz.last)
+          break;
+        last = k;
+        named ||= isNaming;
+      }
+    }
+    if (!named || last === from) continue;
+    const lastWord = words[last] as Word;
+    // A Turkish case ending after an apostrophe is not the name's ("Üniversitesi'ne").
+    const end = lastWord.end - (lastWord.text.endsWith(".") ? 1 : (APOSTROPHE_SUFFIX.exec(lastWord.text)?.[0].length ?? 0));
+    out.push([(words[from] as Word).start, end]);
+  }
+  return out;
+}
