@@ -50,6 +50,7 @@ import { scorerNames, slashTitledNames, userNames } from "./form-names.js";
 import { streetAddresses } from "./street-address.js";
 import { knownOrganisations } from "./known-orgs.js";
 import { knownPlaces } from "./places.js";
+import { sportsTeams } from "./sports.js";
 import { kindInstitutions } from "./institutions.js";
 import { gateTechnical, technicalLine } from "./technical.js";
 
@@ -1448,6 +1449,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
   addLeadingInstitutions(piece, model, out);
   for (const [start, end] of kindInstitutions(piece, model)) addInstitutionOver(piece, model, out, start, end);
   addKnownPlaces(piece, model, out);
+  addSportsTeams(piece, out);
   // Whatever rule named them (the tagger's spans above or the rules after): an office without its holder
   // ("El Presidente", "De Voorzitter") or a noun after an article joined to its preposition ("im Sommer") is no person.
   return out.filter((c) => c.kind !== "person" || !notAPersonThere(piece, c.start, c.end, model));
@@ -1497,6 +1499,20 @@ function restKind(value: string, kind: EntityKind, model: Tagger): EntityKind {
   const t = tokenize(value);
   for (let i = 0; i < t.count; i++) if (model.gazetteer.flags(t.word[i] ?? 0) & PLACE_FLAGS) return "location";
   return "person";
+}
+
+/**
+ * Teams beside a score (sports.ts): where nothing was read, where the tagger was unsure, or over a
+ * shorter span inside the team's name ("Bremen" of "Werder Bremen"); a person read there stays.
+ */
+function addSportsTeams(piece: string, out: Candidate[]): void {
+  for (const [start, end] of sportsTeams(piece)) {
+    const overlapping = out.filter((c) => c.start < end && start < c.end);
+    if (overlapping.some((c) => confident(c) && (c.kind === "person" || c.start < start || c.end > end || (c.start === start && c.end === end))))
+      continue;
+    for (const c of overlapping) out.splice(out.indexOf(c), 1);
+    out.push({ kind: "organization", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+  }
 }
 
 /** Words that name a place and nothing else (places.ts), where no other span stands. */
