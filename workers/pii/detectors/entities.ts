@@ -51,6 +51,7 @@ import { streetAddresses } from "./street-address.js";
 import { knownOrganisations } from "./known-orgs.js";
 import { knownPlaces } from "./places.js";
 import { sportsTeams } from "./sports.js";
+import { markedAcronyms } from "./acronyms.js";
 import { kindInstitutions } from "./institutions.js";
 import { gateTechnical, technicalLine } from "./technical.js";
 
@@ -1450,6 +1451,10 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
   for (const [start, end] of kindInstitutions(piece, model)) addInstitutionOver(piece, model, out, start, end);
   addKnownPlaces(piece, model, out);
   addSportsTeams(piece, out);
+  for (const [start, end] of markedAcronyms(piece, model)) {
+    if (out.some((c) => c.start < end && start < c.end && confident(c))) continue;
+    replaceOverlapping(out, { kind: "organization", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+  }
   // Whatever rule named them (the tagger's spans above or the rules after): an office without its holder
   // ("El Presidente", "De Voorzitter") or a noun after an article joined to its preposition ("im Sommer") is no person.
   return out.filter((c) => c.kind !== "person" || !notAPersonThere(piece, c.start, c.end, model));
@@ -2044,6 +2049,8 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
       !(
         cues.german >= 1 &&
         !SPACE.test(piece.slice(s.start, s.end)) &&
+        // A noun is never written in capitals ("Die SPD nominierte").
+        !ALL_CAPS_WORD.test(piece.slice(s.start, s.end)) &&
         GERMAN_DETERMINER_BEFORE.test(piece.slice(Math.max(0, s.start - 40), s.start)) &&
         !(s.kind === "person" && KIN_BEFORE.test(piece.slice(Math.max(0, s.start - 16), s.start)))
       ) &&
