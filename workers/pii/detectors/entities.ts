@@ -2054,6 +2054,8 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
         GERMAN_DETERMINER_BEFORE.test(piece.slice(Math.max(0, s.start - 40), s.start)) &&
         !(s.kind === "person" && KIN_BEFORE.test(piece.slice(Math.max(0, s.start - 16), s.start)))
       ) &&
+      // German: a phrase of nouns joined by an article or preposition ("Erhalt der Ware", "der Regel", "Im Herbst").
+      !(cues.german >= 1 && s.kind !== "address" && germanPhrase(piece.slice(s.start, s.end), model)) &&
       // A Hindi pronoun is no part of a name ("कल हम बाज़ार जाएँगे").
       !(s.kind === "person" && holdsWordOf(piece.slice(s.start, s.end), HINDI_PRONOUNS)) &&
       // A pronoun of polite address written with a capital is no name ("Pesanan Anda", "Apakah Anda", "Usted").
@@ -2072,6 +2074,39 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
       s.kind === "address" ? [s] : betweenFunctionWords(piece, s.start, s.end, s.kind).map(([start, end]) => ({ ...s, start, end })),
     ),
   );
+}
+
+/** Articles and contractions that open a German noun phrase, written small inside a sentence. */
+const GERMAN_PHRASE_OPENING = new Set("der die das den dem des im am zum zur beim vom ins Im Am Zum Zur Beim Vom Ins".split(" "));
+/** Small words that join German nouns into a phrase ("Erhalt der Ware", "Wasser und Entkalker", "Monate ab Lieferdatum"). */
+const GERMAN_PHRASE_INNER = new Set("der die das den dem des im am zum zur beim vom und oder ab bei mit nach auf hat ist sind wird".split(" "));
+/** The last part of a German institution's name, which such phrases do name ("Bundesamt für Migration und Flüchtlinge"). */
+const GERMAN_INSTITUTION_END =
+  /(?:amt|ämter|rat|verband|verein|bank|gesellschaft|institut|schule|universität|hochschule|stiftung|ministerium|gericht|behörde|partei|agentur|zentrum|werke?|gruppe|kammer|kasse|GmbH|AG|KG|e\.V\.)$/u;
+
+/**
+ * In German text: a span that opens on an article or a contraction, or joins capitalised words
+ * with one, is a phrase of nouns, unless a given name, a place or an institution's last part is
+ * in it ("Hans und Grete", "Köln und Frankfurt", "Zentralrat der Juden").
+ */
+function germanPhrase(value: string, model: Tagger): boolean {
+  const words = value.split(/\s+/u);
+  if (words.length < 2) return false;
+  const phrase = GERMAN_PHRASE_OPENING.has(words[0] ?? "") || words.slice(1, -1).some((w) => GERMAN_PHRASE_INNER.has(w));
+  if (!phrase) return false;
+  return !words.some((word) => {
+    const w = word.replace(/[.,;:]+$/u, "");
+    if (GERMAN_PHRASE_INNER.has(w) || GERMAN_PHRASE_OPENING.has(w)) return false;
+    // People in capitals ("GRÜNDLER und WEISS"), given names ("Finn, Mia und Paul"), an institution,
+    // a place no dictionary holds ("zwischen Köln und Frankfurt", "Frankfurt am Main").
+    const flags = flagsOfWord(w, model);
+    return (
+      ALL_CAPS_WORD.test(w) ||
+      GERMAN_INSTITUTION_END.test(w) ||
+      (flags & (Gaz.first | Gaz.orgName)) !== 0 ||
+      ((flags & PLACE_FLAGS) !== 0 && ((flags & Gaz.dictionary) === 0 || nameLikeness(w) > 0))
+    );
+  });
 }
 
 /**

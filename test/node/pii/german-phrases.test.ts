@@ -1,0 +1,30 @@
+// German text: a span that opens on an article or joins nouns with one is a phrase of nouns; the
+// people, places and institutions such spans name stay. Rows written here.
+import { describe, expect, it } from "vitest";
+import { PiiDetector } from "../../../workers/pii/detect.js";
+
+const detector = new PiiDetector({ categories: ["person", "organization", "location"] });
+const masked = (text: string) => detector.detect(text).map((f) => text.slice(f.start, f.end));
+
+describe("a phrase of nouns names no one", () => {
+  it.each([
+    "Rückgaben sind innerhalb von 14 Tagen nach Erhalt der Ware möglich.",
+    "Im Herbst, wenn die Blätter fallen, wird leiser jeder Schritt im Wald.",
+    "Füllen Sie den Tank mit einer Mischung aus Wasser und Entkalker im Verhältnis 3:1.",
+    "Die Kartoffeln schälen und mit Sahne, Knoblauch und Muskat in eine Form schichten.",
+    "Montag bis Freitag 8–18 Uhr, Sonn- und Feiertage geschlossen.",
+  ])("%s", (text) => {
+    expect(masked(text)).toEqual([]);
+  });
+});
+
+describe("what such a phrase still names", () => {
+  it.each([
+    ["Die Bahn teilte mit, dass die Strecke zwischen Köln und Frankfurt bis Donnerstag gesperrt bleibt.", ["Köln", "Frankfurt"]],
+    ["Oberhauser war zuvor bei der Commerzbank in Frankfurt am Main tätig.", ["Frankfurt"]],
+    ["Wir kommen am Sonntag nach Lübeck. Finn, Mia und Paul freuen sich schon.", ["Mia", "Paul"]],
+    ["GRÜNDLER und WEISS setzten sich im Doppel durch.", ["GRÜNDLER", "WEISS"]],
+  ])("%s", (text, names) => {
+    for (const name of names) expect(masked(text).join(" | ")).toContain(name);
+  });
+});
