@@ -2092,8 +2092,10 @@ const GERMAN_INSTITUTION_END =
 function germanPhrase(value: string, model: Tagger): boolean {
   const words = value.split(/\s+/u);
   if (words.length < 2) return false;
-  const phrase = GERMAN_PHRASE_OPENING.has(words[0] ?? "") || words.slice(1, -1).some((w) => GERMAN_PHRASE_INNER.has(w));
-  if (!phrase) return false;
+  const opening = GERMAN_PHRASE_OPENING.has(words[0] ?? "");
+  if (!opening && !words.slice(1, -1).some((w) => GERMAN_PHRASE_INNER.has(w))) return false;
+  // Speech puts an article before a family name ("an den Becker", "der Schmidt, hat sich beschwert").
+  if (opening && words.length === 2 && flagsOfWord((words[1] ?? "").replace(/[.,;:]+$/u, ""), model) & Gaz.last) return false;
   return !words.some((word) => {
     const w = word.replace(/[.,;:]+$/u, "");
     if (GERMAN_PHRASE_INNER.has(w) || GERMAN_PHRASE_OPENING.has(w)) return false;
