@@ -32,8 +32,37 @@ describe("the people beside an institution keep their spans", () => {
   });
 });
 
+describe("red team 22: a person right before an institution keeps the whole name", () => {
+  it.each([
+    [
+      "ru",
+      "Участники: Андрей Смирнов Московский государственный университет, Ольга Иванова Казанский федеральный университет.",
+      ["Андрей Смирнов", "Ольга Иванова"],
+    ],
+    ["cs", "Prof. Jan Novák Univerzita Karlova Praha", ["Jan Novák"]],
+    ["pl", "Recenzent: Tomasz Wiśniewski Uniwersytet Jagielloński", ["Tomasz Wiśniewski"]],
+    ["nl", "Speaker: Jan Jansen Universiteit Utrecht", ["Jan Jansen"]],
+    ["de", "Prof. Dr. Hans Meier Universitätsklinikum Freiburg", ["Hans Meier"]],
+  ])("%s: %s", (_lang, text, people) => {
+    const found = valuesIn(detector, text, "person");
+    for (const person of people) expect(found).toContain(person);
+  });
+});
+
 describe("what names no institution", () => {
   it.each([
+    // Red team 22: English words that open like a kind word, acronyms before a kind written small,
+    // headlines in title case, German compounds beside a noun or a tool.
+    "US banking stocks fell 3% on Monday.",
+    "Many EU universities offer free tuition.",
+    "Paris museums are free on the first Sunday.",
+    "Institutional Investors Flock To Bitcoin ETFs",
+    "Radar Detector Laws In Virginia",
+    "How To Avoid ATM Bank Fees Abroad",
+    "This LED Theater Lamp fits most projectors.",
+    "Die Datenbank MySQL ist langsamer als die Datenbank PostgreSQL.",
+    "Netzwerk Drucker einrichten unter Windows",
+    "Die Zahnklinik Sprechstunde beginnt um 8 Uhr.",
     "Headline: Central bank holds rates steady as inflation cools.",
     "Die Bank hat am Samstag geschlossen.",
     "The city council will vote on the budget next week.",

@@ -48,6 +48,8 @@ describe("what stays a word", () => {
     ["it", "Riscaldare il forno a 200 °C. Stendere la pasta su una teglia."],
     ["es", "Empate 1-1 en un partido muy disputado."],
     ["es", "Índice: Introducción, Antecedentes, Metodología, Resultados."],
+    ["en", "Siberian huskies need a lot of exercise."],
+    ["en", "Bavarian cream filling for donuts."],
   ])("%s: %s", (_lang, text) => {
     expect(valuesIn(detector, text, "location")).toEqual([]);
   });

@@ -51,7 +51,7 @@ import { streetAddresses } from "./street-address.js";
 import { knownOrganisations } from "./known-orgs.js";
 import { knownPlaces } from "./places.js";
 import { sportsTeams } from "./sports.js";
-import { markedAcronyms } from "./acronyms.js";
+import { affiliationAcronyms } from "./acronyms.js";
 import { kindInstitutions } from "./institutions.js";
 import { gateTechnical, technicalLine } from "./technical.js";
 
@@ -1450,8 +1450,9 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
   addLeadingInstitutions(piece, model, out);
   for (const [start, end] of kindInstitutions(piece, model)) addInstitutionOver(piece, model, out, start, end);
   addKnownPlaces(piece, model, out);
-  addSportsTeams(piece, out);
-  for (const [start, end] of markedAcronyms(piece, model)) {
+  addSportsTeams(piece, model, out);
+  const personEndsAt = (offset: number) => out.some((c) => c.kind === "person" && c.end === offset && confident(c));
+  for (const [start, end] of affiliationAcronyms(piece, model, personEndsAt)) {
     if (out.some((c) => c.start < end && start < c.end && confident(c))) continue;
     replaceOverlapping(out, { kind: "organization", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
   }
@@ -1510,8 +1511,8 @@ function restKind(value: string, kind: EntityKind, model: Tagger): EntityKind {
  * Teams beside a score (sports.ts): where nothing was read, where the tagger was unsure, or over a
  * shorter span inside the team's name ("Bremen" of "Werder Bremen"); a person read there stays.
  */
-function addSportsTeams(piece: string, out: Candidate[]): void {
-  for (const [start, end] of sportsTeams(piece)) {
+function addSportsTeams(piece: string, model: Tagger, out: Candidate[]): void {
+  for (const [start, end] of sportsTeams(piece, model)) {
     const overlapping = out.filter((c) => c.start < end && start < c.end);
     if (overlapping.some((c) => confident(c) && (c.kind === "person" || c.start < start || c.end > end || (c.start === start && c.end === end))))
       continue;

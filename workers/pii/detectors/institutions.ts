@@ -7,6 +7,7 @@
 import { Gaz } from "../tagger/features.js";
 import type { Tagger } from "../tagger/tagger.js";
 import { lowerLikeTokens, wordHash } from "../tagger/tokens.js";
+import { titleCaseLine } from "./clean-gates.js";
 
 /**
  * Stems of words for a kind of institution (lower case; the word may go on by up to five letters
@@ -237,7 +238,9 @@ const KIND_STEMS = [
 const KIND = new RegExp(`(?<![\\p{L}\\p{M}])(?:${KIND_STEMS.join("|")})[\\p{L}\\p{M}]{0,5}(?![\\p{L}\\p{M}])`, "giu");
 /** German compounds ending on a kind ("Burgtheater", "Kulturzentrum", "Landgericht", "Stadtsparkasse"). */
 const COMPOUND_KIND =
-  /\p{Lu}\p{Ll}{2,}(?:theater|zentrum|museum|klinik|klinikum|gericht|schule|hochschule|akademie|institut|stiftung|sparkasse|bank|verein|verband|bibliothek|kirche|orchester|werke|werk)(?![\p{L}])/gu;
+  /\p{Lu}\p{Ll}{2,}(?:theater|zentrum|museum|klinik|klinikum|gericht|schule|hochschule|akademie|institut|stiftung|sparkasse|verein|verband|bibliothek|kirche|orchester)(?![\p{L}])/gu;
+/** The kind words written whole, some of them English words too ("bank", "museum", "theater"). */
+const KIND_WORDS = new Set(KIND_STEMS);
 /** Lower-case words between a kind and the name after it ("Universitetet i Bergen", "Chuo Kikuu cha Dar es Salaam"). */
 const CONNECTORS = new Set(
   "of for i u w v ve na z ze din de du des di del della da do dos das cha la van der für zu im imeni імені имени".split(" "),
@@ -270,10 +273,11 @@ const flagsOf = (word: string, model: Tagger) => model.gazetteer.flags(wordHash(
  * A capitalised word that names something: an acronym, a listed name or place, or (not opening
  * a sentence, where a capital says nothing) a word no list knows ("Казанский", "Jagiellońskiego").
  */
-function naming(word: string, model: Tagger, opening = false, before = false): boolean {
+function naming(word: string, model: Tagger, opening = false, before = false, strict: "listed" | "no-acronym" | "" = ""): boolean {
   if (!CAPITAL.test(word) || NOT_IN_NAME.has(word.toLowerCase())) return false;
-  if (ACRONYM.test(word)) return true;
   const flags = flagsOf(word, model);
+  if (strict === "listed") return (flags & NAME_FLAGS) !== 0 && (flags & EVERYDAY) !== EVERYDAY;
+  if (ACRONYM.test(word)) return strict === "" && (flags & KNOWN_WORD) === 0;
   // Before a kind, a listed place that is also a frequent dictionary word is that word, an adjective ("Central bank").
   const everydayPlace = before && (flags & (Gaz.first | Gaz.last | Gaz.orgName)) === 0 && (flags & EVERYDAY) === EVERYDAY;
   return ((flags & NAME_FLAGS) !== 0 && !everydayPlace) || (!opening && (flags & KNOWN_WORD) === 0);
@@ -294,16 +298,23 @@ export function kindInstitutions(piece: string, model: Tagger): Array<[number, n
   KIND.lastIndex = 0;
   COMPOUND_KIND.lastIndex = 0;
   if (!KIND.test(piece) && !COMPOUND_KIND.test(piece)) return [];
+  // A headline in title case capitalises every word: there only a listed name or place names an
+  // institution ("How To Avoid ATM Bank Fees Abroad" names none; "Hans Meier Universitätsklinikum Freiburg" one).
+  const titled = titleCaseLine(piece);
   const words: Word[] = [...piece.matchAll(WORD)].map((m) => ({ text: m[0], start: m.index ?? 0, end: (m.index ?? 0) + m[0].length }));
-  const kinds: Array<[number, number]> = [];
-  for (const re of [KIND, COMPOUND_KIND]) {
-    re.lastIndex = 0;
-    for (const m of piece.matchAll(re)) kinds.push([m.index ?? 0, (m.index ?? 0) + m[0].length]);
+  const kinds: Array<[number, number, boolean]> = [];
+  KIND.lastIndex = 0;
+  for (const m of piece.matchAll(KIND)) {
+    // An inflected form that is an English word is that word ("banking", "universities", "radar", "guardian").
+    if (!KIND_WORDS.has(lowerLikeTokens(m[0])) && flagsOf(m[0], model) & (Gaz.dictionary | Gaz.common)) continue;
+    kinds.push([m.index ?? 0, (m.index ?? 0) + m[0].length, false]);
   }
+  COMPOUND_KIND.lastIndex = 0;
+  for (const m of piece.matchAll(COMPOUND_KIND)) kinds.push([m.index ?? 0, (m.index ?? 0) + m[0].length, true]);
   const out: Array<[number, number]> = [];
   // Kinds and words both in text order: one pointer finds each kind's words (no search per kind).
   let at = 0;
-  for (const [ks, ke] of kinds.sort((a, b) => a[0] - b[0])) {
+  for (const [ks, ke, compound] of kinds.sort((a, b) => a[0] - b[0])) {
     while (at < words.length && (words[at] as Word).start < ks) at++;
     if (at >= words.length || (words[at] as Word).start !== ks) continue;
     const first = at;
@@ -320,9 +331,10 @@ export function kindInstitutions(piece: string, model: Tagger): Array<[number, n
       if (!spaceBetween(piece, w, words[k + 1] as Word)) break;
       if (CAPITAL.test(w.text)) {
         if (NOT_IN_NAME.has(w.text.toLowerCase())) break;
-        // A person's name further back is not the institution's ("Нұрланова Алматыда Kaspi Bank").
+        // A person's name before it is not the institution's ("Jan Novák Univerzita Karlova",
+        // "Нұрланова Алматыда Kaspi Bank"): the person keeps it.
         const f = flagsOf(w.text, model);
-        if (k < first - 1 && f & (Gaz.first | Gaz.last) && !(f & PLACE)) break;
+        if (f & Gaz.first || (f & Gaz.last && (!(f & PLACE) || flagsOf(words[k - 1]?.text ?? "", model) & Gaz.first))) break;
         from = k;
         small = 0;
         continue;
@@ -330,19 +342,23 @@ export function kindInstitutions(piece: string, model: Tagger): Array<[number, n
       if (!kindSmall || !SMALL_ADJECTIVE.test(w.text) || ++small > 2) break;
     }
     const opensAt = (k: number) => OPENING.test(piece.slice(Math.max(0, (words[k] as Word).start - 8), (words[k] as Word).start));
-    while (from < first && !naming((words[from] as Word).text, model, opensAt(from), true)) from++;
-    for (let k = from; k < first; k++) named ||= naming((words[k] as Word).text, model, opensAt(k), true);
+    while (from < first && !naming((words[from] as Word).text, model, opensAt(from), true, kindSmall ? "no-acronym" : "")) from++;
+    // Before a compound only a listed name or place names it ("Wiener Burgtheater"; not "Netzwerk Drucker"), before
+    // a kind written small no acronym ("Uppsala kommun", "Казанский федеральный университет"; not "US banking").
+    const strict = compound || titled ? "listed" : kindSmall ? "no-acronym" : "";
+    for (let k = from; k < first; k++) named ||= naming((words[k] as Word).text, model, opensAt(k), true, strict);
     // After: capitalised words or acronyms, a connector when a capital follows it.
     const kindCapital = CAPITAL.test((words[first] as Word).text);
     if (kindCapital || from < first) {
-      for (let k = last + 1; k < words.length && k - last <= 4; k++) {
+      const kindEnd = last;
+      for (let k = kindEnd + 1; k < words.length && k - kindEnd <= 4; k++) {
         const w = words[k] as Word;
         if (!spaceBetween(piece, words[k - 1] as Word, w)) break;
         if (CONNECTORS.has(w.text) && CAPITAL.test(words[k + 1]?.text ?? "")) continue;
         // A person after the name is its officer ("Banku Polskiego Adam Wójcik"); an everyday word
         // in capitals ends it too (a headline: "BANK OF ENGLAND HOLDS RATES").
         if (!CAPITAL.test(w.text)) break;
-        const isNaming = naming(w.text, model);
+        const isNaming = naming(w.text, model, false, false, compound || titled ? "listed" : "");
         if (!isNaming && ALL_CAPS.test(w.text)) break;
         const next = words[k + 1];
         if (flagsOf(w.text, model) & Gaz.first && next && CAPITAL.test(next.text) && (flagsOf(next.text, model) & (Gaz.last | PLACE)) === Gaz.last)

@@ -86,7 +86,10 @@ export function completePersons(piece: string, spans: NameSpan[], model: Tagger)
       if (!next || !nameContinuation(next[2] ?? "", wanted, model)) break;
       // After a particle a place is where the person is from ("Pieter van der Veen van Zwolle").
       if (particles && flagsOf(next[2] ?? "", model) & PLACES && !(flagsOf(next[2] ?? "", model) & NAMES)) break;
-      span.end += particles.length + next[0].length;
+      // A name stops where a longer institution or place read there opens ("Андрей Смирнов Московский государственный университет").
+      const grown = span.end + particles.length + next[0].length;
+      if (spans.some((o) => o.kind !== "person" && o.start >= span.end && o.start < grown && o.end > grown)) break;
+      span.end = grown;
     }
     const suffix = SUFFIX.exec(piece.slice(span.end, span.end + 6));
     if (suffix) span.end += suffix[0].length;

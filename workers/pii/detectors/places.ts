@@ -78,6 +78,8 @@ const CASE_ENDINGS = [
 ];
 /** Where a sentence or line opens, and every word has a capital. */
 const OPENING = /(?:^|[.!?:;•*>#|\n-])[\s"'“„«([]*$/u;
+const DEMONYM = /(?:ian|ean|ese|ish|ic)$/u;
+const NOUN_AFTER = /^ \p{Ll}/u;
 const LABEL_AFTER = /^\s?[:：]/u;
 const APOSTROPHE_SUFFIX = /^(\p{Lu}[\p{L}\p{M}-]*)['’]\p{Ll}{1,6}$/u;
 
@@ -126,6 +128,8 @@ export function knownPlaces(piece: string, model: Tagger): Array<[number, number
     // A field label ("Índice:") is no place; opening a sentence, a word must also look like a
     // name rather than a word ("Asse por 40 minutos", "Stendere la pasta": towns, and verbs there).
     if (LABEL_AFTER.test(piece.slice(end, end + 2))) continue;
+    // An adjective of a place before a noun is no place ("Siberian huskies", "Bavarian cream").
+    if (DEMONYM.test(piece.slice(start, end)) && NOUN_AFTER.test(piece.slice(end, end + 3))) continue;
     const before = piece.slice(Math.max(0, start - 10), start);
     if (OPENING.test(before) && nameLikeness(piece.slice(start, end)) < -1) continue;
     const settled = PLACE_PREPOSITION.test(before);

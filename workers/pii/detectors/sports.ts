@@ -1,12 +1,16 @@
 // Teams in a sports result: the capitalised names beside a score ("Valur vann KR 2-1", "«Динамо»
 // обіграло «Шахтар» 1:0", "Racing Club beat Independiente 3-1"), where clubs named after a town,
 // an acronym or a word ("FCSB", "Partizan", "Brann") are read by nothing else.
+import { Gaz } from "../tagger/features.js";
+import type { Tagger } from "../tagger/tagger.js";
+import { lowerLikeTokens, wordHash } from "../tagger/tokens.js";
 
 /** A score: two small numbers across a dash or colon, not a time (":05"), a date or a range of years. */
-const SCORE = /(?<![\p{L}\p{N}]|\p{N}[.,:/-])(\p{N}{1,3})\s?[-–—:]\s?(\p{N}{1,3})(?![\p{L}\p{N}]|[.,:/-]\p{N}|\s?(?:h|Uhr|am|pm|AM|PM|hrs?)\b)/gu;
+const SCORE =
+  /(?<![\p{L}\p{N}]|\p{N}[.,:/-])(\p{N}{1,3})\s?[-–—:]\s?(\p{N}{1,3})(?![\p{L}\p{N}]|[.,:/-]\p{N}|\s?(?:h|Uhr|am|pm|AM|PM|hrs?|%|min|minutes?|hours?|days?|weeks?|seconds?|people|years?|Minuten|Stunden|Tage|minutos|horas|días|heures|jours)(?![\p{L}]))/gu;
 /** Verbs of winning, losing and drawing in the languages of the dev sets' sports news, and "versus". */
 const RESULT_VERBS = (
-  "beat|beats|defeated|defeats|edge|edges|edged|vence|golea|gana|thrashed|routed|downed|won|wins|lost|drew|vs|slo|slog|vann|tapte|" +
+  "beat|beats|defeated|defeats|edge|edges|edged|vence|golea|gana|thrashed|routed|downed|won|wins|lost|drew|slo|slog|vann|tapte|" +
   "voitti|hävisi|sigraði|vant|besejrede|won van|verloor|versloeg|gewann|besiegte|schlug|verlor|gegen|" +
   "venceu|goleó|ganó|derrotó|perdió|empató|venció|va guanyar|battu|bat|s'impose|l'emporte|ha battuto|" +
   "ha vinto|ha perso|batte|pokonała|pokonał|wygrała|wygrał|porazila|porazil|zvítězila|zdolala|обыграл|" +
@@ -26,7 +30,7 @@ const WORD_BEFORE = /[\p{L}\p{M}\p{N}'’./:-]+$/u;
 const WORD_AFTER = /^[\p{L}\p{M}\p{N}'’./-]+(?::\p{Ll}{1,5}(?![\p{L}]))?/u;
 /** Capitalised words that open sentences and clauses, never a team alone. */
 const NOT_A_TEAM = new Set(
-  "the a an der die das le la les el los las il lo het de o os as und and et y e i ja og och ve va ma but in on at with mit ο η οι τον την το".split(
+  "the a an der die das le la les el los las il lo het de o os as und and et y e i ja og och ve va ma but in on at with mit we they our ο η οι τον την το".split(
     " ",
   ),
 );
@@ -90,18 +94,41 @@ function trimmed(piece: string, from: number, end: number): Run | null {
   return e - start >= 2 ? { start, end: e } : null;
 }
 
+const KNOWN_WORD = Gaz.dictionary | Gaz.frequent | Gaz.common | Gaz.techTerm | Gaz.time;
+const NAME_FLAGS = Gaz.first | Gaz.last | Gaz.city | Gaz.country | Gaz.region | Gaz.orgName;
+
+const ENGLISH_OR_TOOL = Gaz.dictionary | Gaz.common | Gaz.techTerm | Gaz.time;
+const TEAM_ACRONYM = /^\p{Lu}{2,5}$/u;
+
+/**
+ * A run names a team when one of its words is a listed name or place, an acronym, or a word no
+ * list knows ("FCSB", "Partizan"; not "Figure", "Bake", "Tabs"); beside a verb of result, a
+ * frequent word of some language too ("Valur vann KR").
+ */
+function namesATeam(piece: string, run: Run, model: Tagger, verbNear: boolean): boolean {
+  // A club's number is part of its name ("Racing 92", "Hannover 96").
+  if (/\p{N}/u.test(piece.slice(run.start, run.end))) return true;
+  for (const m of piece.slice(run.start, run.end).matchAll(/[\p{L}\p{M}]+/gu)) {
+    const flags = model.gazetteer.flags(wordHash(lowerLikeTokens(m[0])));
+    if (flags & NAME_FLAGS || !(flags & (verbNear ? ENGLISH_OR_TOOL : KNOWN_WORD))) return true;
+    if (TEAM_ACRONYM.test(m[0]) && !(flags & (Gaz.techTerm | Gaz.time))) return true;
+  }
+  return false;
+}
+
 /**
  * Team spans (piece offsets) of a piece that reports a result: a score, and a verb of result or a
  * name on each side of the score; at least two sides named.
  */
-export function sportsTeams(piece: string): Array<[number, number]> {
+export function sportsTeams(piece: string, model: Tagger): Array<[number, number]> {
   SCORE.lastIndex = 0;
   if (!SCORE.test(piece)) return [];
   const out: Array<[number, number]> = [];
-  const add = (run: Run | null) => {
-    if (run && !out.some(([s, e]) => s === run.start && e === run.end)) out.push([run.start, run.end]);
-  };
   const verbs = [...piece.matchAll(RESULT_VERB)];
+  const add = (run: Run | null) => {
+    if (run && namesATeam(piece, run, model, verbs.length > 0) && !out.some(([s, e]) => s === run.start && e === run.end))
+      out.push([run.start, run.end]);
+  };
   let scored = false;
   SCORE.lastIndex = 0;
   for (const m of piece.matchAll(SCORE)) {
@@ -109,7 +136,8 @@ export function sportsTeams(piece: string): Array<[number, number]> {
     // A score with a name on each side ("Valur 2-1 KR", "LG 5-3 Doosan") or in a piece with a verb of result.
     const before = runBefore(piece, at);
     const after = runAfter(piece, at + m[0].length);
-    if (verbs.length === 0 && !(before && after)) continue;
+    const named = (run: Run | null) => run !== null && namesATeam(piece, run, model, false);
+    if (verbs.length === 0 && !(named(before) && named(after))) continue;
     scored = true;
     add(before);
     add(after);
