@@ -125,7 +125,7 @@ function resolveOverlaps(found: RawFinding[], text: string): RawFinding[] {
       j++;
     }
     if (j === i + 1) kept.push(first);
-    else kept.push(...pickInCluster(byStart.slice(i, j), text));
+    else for (const f of pickInCluster(byStart.slice(i, j), text)) kept.push(f);
     i = j;
   }
   return kept;

@@ -131,7 +131,7 @@ export function mediaReader(limits = { bytes: MAX_INFLATED_BYTES, chunks: MAX_IN
     const runs = textReadings(bytes);
     const written: string[] = [];
     for (const chunk of pngTextChunks(bytes, inflate)) {
-      if (chunk.inflated) runs.push(...textReadings(chunk.inflated));
+      if (chunk.inflated) for (const run of textReadings(chunk.inflated)) runs.push(run);
       if (chunk.text !== undefined) written.push(chunk.text);
     }
     return { runs: runs.join(RUN_SEPARATOR), written: written.join(RUN_SEPARATOR) };
@@ -141,7 +141,8 @@ export function mediaReader(limits = { bytes: MAX_INFLATED_BYTES, chunks: MAX_IN
 /** The text readings of `bytes`: 8-bit/UTF-8 runs and UTF-16 runs in both byte orders and alignments. */
 export function textReadings(bytes: Uint8Array): string[] {
   const out = utf8Runs(bytes);
-  for (const littleEndian of [true, false]) for (const offset of [0, 1]) out.push(...utf16Runs(bytes, littleEndian, offset));
+  // One push per run: spreading many runs as arguments could overflow the stack.
+  for (const littleEndian of [true, false]) for (const offset of [0, 1]) for (const run of utf16Runs(bytes, littleEndian, offset)) out.push(run);
   return out;
 }
 

@@ -28,3 +28,10 @@ describe("red22 cost", () => {
     120_000,
   );
 });
+
+describe("red22b: many findings in one text", () => {
+  it("1 MB of results ('Alpha Beta … Kappa 1-0' × 16,000) completes: spreading 100k+ spans as arguments overflowed the stack", () => {
+    const text = "Alpha Beta Gamma Delta Epsilon Zeta Eta Theta Iota Kappa 1-0 ".repeat(16_400);
+    expect(detector.detect(text).length).toBeGreaterThan(100_000);
+  }, 120_000);
+});

@@ -46,6 +46,10 @@ describe("what names no team", () => {
     "We lost 2-3 Orders Yesterday.",
     "Genesis 1:1 Exodus 3:14",
     "Gate 12-14 Terminal 2",
+    // Red team 22b: "gegen" (against) is no result verb; a range before a unit is no score.
+    "Ibuprofen hilft gegen Kopfschmerzen, nehmen Sie 1-2 Tabletten nach dem Essen.",
+    "Dosierung gegen Sodbrennen: Pantoprazol 1-2 Kapseln, Omeprazol 20-40 mg.",
+    "Der Antrag gegen Lärm wurde im Bauausschuss mit 7:2 angenommen.",
   ])("%s", (text) => {
     expect(teams(text)).toEqual([]);
   });

@@ -2087,26 +2087,26 @@ const GERMAN_INSTITUTION_END =
 
 /**
  * In German text: a span that opens on an article or a contraction, or joins capitalised words
- * with one, is a phrase of nouns, unless a given name, a place or an institution's last part is
- * in it ("Hans und Grete", "Köln und Frankfurt", "Zentralrat der Juden").
+ * with one, is a phrase of nouns, unless a given or family name, a place or an institution's last
+ * part is in it ("Hans und Grete", "an den Becker", "Köln und Frankfurt", "Zentralrat der Juden").
  */
 function germanPhrase(value: string, model: Tagger): boolean {
   const words = value.split(/\s+/u);
   if (words.length < 2) return false;
   const opening = GERMAN_PHRASE_OPENING.has(words[0] ?? "");
   if (!opening && !words.slice(1, -1).some((w) => GERMAN_PHRASE_INNER.has(w))) return false;
-  // Speech puts an article before a family name ("an den Becker", "der Schmidt, hat sich beschwert").
-  if (opening && words.length === 2 && flagsOfWord((words[1] ?? "").replace(/[.,;:]+$/u, ""), model) & Gaz.last) return false;
   return !words.some((word) => {
     const w = word.replace(/[.,;:]+$/u, "");
     if (GERMAN_PHRASE_INNER.has(w) || GERMAN_PHRASE_OPENING.has(w)) return false;
-    // People in capitals ("GRÜNDLER und WEISS"), given names ("Finn, Mia und Paul"), an institution,
-    // a place no dictionary holds ("zwischen Köln und Frankfurt", "Frankfurt am Main").
+    // People in capitals ("GRÜNDLER und WEISS"), given or family names ("Finn, Mia und Paul",
+    // "Müller und Schmidt": red team 22b; a noun that is also a surname keeps its phrase too,
+    // "Knoblauch und Muskat": a leak costs more), an institution, a place no dictionary holds
+    // ("zwischen Köln und Frankfurt", "Frankfurt am Main").
     const flags = flagsOfWord(w, model);
     return (
       ALL_CAPS_WORD.test(w) ||
       GERMAN_INSTITUTION_END.test(w) ||
-      (flags & (Gaz.first | Gaz.orgName)) !== 0 ||
+      (flags & (Gaz.first | Gaz.last | Gaz.orgName)) !== 0 ||
       ((flags & PLACE_FLAGS) !== 0 && ((flags & Gaz.dictionary) === 0 || nameLikeness(w) > 0))
     );
   });

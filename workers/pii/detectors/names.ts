@@ -982,7 +982,8 @@ export function addOtherMentions(text: string, spans: NameSpan[], model: Tagger)
   // Longest first, so a full CJK name wins over a part of it; no spaces there, so any occurrence counts.
   for (const name of [...uncased].sort((a, b) => b.length - a.length))
     for (let i = text.indexOf(name); i >= 0; i = text.indexOf(name, i + name.length)) add(i, i + name.length);
-  spans.push(...added);
+  // One push per span: spreading a list of 100k+ spans as arguments overflows the stack.
+  for (const span of added) spans.push(span);
 }
 
 /**

@@ -7,11 +7,11 @@ import { lowerLikeTokens, wordHash } from "../tagger/tokens.js";
 
 /** A score: two small numbers across a dash or colon, not a time (":05"), a date or a range of years. */
 const SCORE =
-  /(?<![\p{L}\p{N}]|\p{N}[.,:/-])(\p{N}{1,3})\s?[-–—:]\s?(\p{N}{1,3})(?![\p{L}\p{N}]|[.,:/-]\p{N}|\s?(?:h|Uhr|am|pm|AM|PM|hrs?|%|min|minutes?|hours?|days?|weeks?|seconds?|people|years?|Minuten|Stunden|Tage|minutos|horas|días|heures|jours)(?![\p{L}]))/gu;
+  /(?<![\p{L}\p{N}]|\p{N}[.,:/-])(\p{N}{1,3})\s?[-–—:]\s?(\p{N}{1,3})(?![\p{L}\p{N}]|[.,:/-]\p{N}|\s?(?:h|Uhr|am|pm|AM|PM|hrs?|%|min|minutes?|hours?|days?|weeks?|seconds?|people|years?|times|mg|ml|g|kg|cm|mm|km|€|Euro|EUR|Minuten|Stunden|Tage|Wochen|Monate|Jahre|Tabletten|Kapseln|Tropfen|Tassen|Stück|Personen|mal|minutos|horas|días|heures|jours|fois)(?![\p{L}]))/gu;
 /** Verbs of winning, losing and drawing in the languages of the dev sets' sports news, and "versus". */
 const RESULT_VERBS = (
   "beat|beats|defeated|defeats|edge|edges|edged|vence|golea|gana|thrashed|routed|downed|won|wins|lost|drew|slo|slog|vann|tapte|" +
-  "voitti|hävisi|sigraði|vant|besejrede|won van|verloor|versloeg|gewann|besiegte|schlug|verlor|gegen|" +
+  "voitti|hävisi|sigraði|vant|besejrede|won van|verloor|versloeg|gewann|besiegte|schlug|verlor|" +
   "venceu|goleó|ganó|derrotó|perdió|empató|venció|va guanyar|battu|bat|s'impose|l'emporte|ha battuto|" +
   "ha vinto|ha perso|batte|pokonała|pokonał|wygrała|wygrał|porazila|porazil|zvítězila|zdolala|обыграл|" +
   "обыграла|обыграло|обіграв|обіграла|обіграло|победил|победила|победило|победи|переміг|перемогла|yendi|" +
