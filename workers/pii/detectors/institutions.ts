@@ -295,22 +295,19 @@ const spaceBetween = (piece: string, a: Word, b: Word) => /^ $/.test(piece.slice
  * council" name no one.
  */
 export function kindInstitutions(piece: string, model: Tagger): Array<[number, number]> {
-  KIND.lastIndex = 0;
-  COMPOUND_KIND.lastIndex = 0;
-  if (!KIND.test(piece) && !COMPOUND_KIND.test(piece)) return [];
-  // A headline in title case capitalises every word: there only a listed name or place names an
-  // institution ("How To Avoid ATM Bank Fees Abroad" names none; "Hans Meier Universitätsklinikum Freiburg" one).
-  const titled = titleCaseLine(piece);
-  const words: Word[] = [...piece.matchAll(WORD)].map((m) => ({ text: m[0], start: m.index ?? 0, end: (m.index ?? 0) + m[0].length }));
+  // One scan per pattern finds the kinds; most pieces hold none and stop here.
   const kinds: Array<[number, number, boolean]> = [];
-  KIND.lastIndex = 0;
   for (const m of piece.matchAll(KIND)) {
     // An inflected form that is an English word is that word ("banking", "universities", "radar", "guardian").
     if (!KIND_WORDS.has(lowerLikeTokens(m[0])) && flagsOf(m[0], model) & (Gaz.dictionary | Gaz.common)) continue;
     kinds.push([m.index ?? 0, (m.index ?? 0) + m[0].length, false]);
   }
-  COMPOUND_KIND.lastIndex = 0;
   for (const m of piece.matchAll(COMPOUND_KIND)) kinds.push([m.index ?? 0, (m.index ?? 0) + m[0].length, true]);
+  if (kinds.length === 0) return [];
+  // A headline in title case capitalises every word: there only a listed name or place names an
+  // institution ("How To Avoid ATM Bank Fees Abroad" names none; "Hans Meier Universitätsklinikum Freiburg" one).
+  const titled = titleCaseLine(piece);
+  const words: Word[] = [...piece.matchAll(WORD)].map((m) => ({ text: m[0], start: m.index ?? 0, end: (m.index ?? 0) + m[0].length }));
   const out: Array<[number, number]> = [];
   // Kinds and words both in text order: one pointer finds each kind's words (no search per kind).
   let at = 0;
