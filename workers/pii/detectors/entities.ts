@@ -1267,7 +1267,8 @@ function phraseShaped(piece: string, start: number, value: string, kind: EntityK
   }
   // A word and one capital ("Hall C", "Room B", "Annex D"): a label; an initial closes a name only with its dot ("Ricardo M.").
   const lettered = LETTERED.exec(value);
-  if (lettered && flagsOfWord(lettered[1] ?? "", model) & (Gaz.common | Gaz.dictionary)) return true;
+  const letteredFlags = lettered ? flagsOfWord(lettered[1] ?? "", model) : 0;
+  if (lettered && letteredFlags & (Gaz.common | Gaz.dictionary | Gaz.frequent) && !(letteredFlags & Gaz.first)) return true;
   return false;
 }
 
@@ -1368,6 +1369,8 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     const isBacked = !commonPhrase && !germanNoun && (titled || (backed(value, s.kind, model) && !(opening && everydayName(value, model))));
     // Written in lower case, a name needs a word that is only a name ("jean dupont"; not "emerald green", "domenica").
     if (!NAME_LIKE.test(value) && !onlyAName(value, model, PLACE_PREPOSITION.test(piece.slice(Math.max(0, span[0] - 10), span[0])))) continue;
+    // What someone is thanked for, written small, is a thing ("Asante kwa oda yako", "thanks for your order").
+    if (!NAME_LIKE.test(value) && THANKS_FOR_BEFORE.test(piece.slice(Math.max(0, span[0] - 40), span[0]))) continue;
     // A list ("Budgetplanung, Personalbedarf") is one person only as "Surname, Given" of known names.
     if (s.kind === "person" && CAPITALISED.test(value) && value.includes(",") && !isBacked) continue;
     // Kinds of PII-free text where the tagger's lead alone misleads it (clean-gates.ts). A person
@@ -1375,7 +1378,13 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     const placeWordBefore = PLACE_PREPOSITION.test(piece.slice(Math.max(0, span[0] - 10), span[0]));
     titleCase ??= titleCaseLine(piece);
     const headless = cjkWithoutHead(value, s.kind, isBacked);
-    const cjkPerson = headless && s.kind !== "person" && s.kind !== "address" && cjkFamilyNameFirst(value, model);
+    // A Korean clause opening on a syllable that is also a family name is no person ("이내에 가능합니다").
+    const cjkPerson =
+      headless &&
+      s.kind !== "person" &&
+      s.kind !== "address" &&
+      cjkFamilyNameFirst(value, model) &&
+      !(HANGUL_WORD.test(value) && (KOREAN_PARTICLE_INSIDE.test(value) || KOREAN_VERB_END.test(value)));
     const gated =
       (!placeWordBefore && lowerCaseInCapitalisedProse(piece, value, s.kind, model, s.kind === "address" && streetWorded(value, model))) ||
       (s.kind !== "address" && opensOnLowerWord(value, model)) ||
@@ -1387,7 +1396,9 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       codeOrQuantity(value, s.kind) ||
       technicalName(value, s.kind, model) ||
       // In a headline, everyday words are a phrase unless an organisation word ends them ("Vengeful Swing Chemicals").
-      (titleCase && isWordy && !(flagsOfWord(lastWord(value), model) & Gaz.orgWord));
+      (titleCase && isWordy && !(flagsOfWord(lastWord(value), model) & Gaz.orgWord)) ||
+      // In a title-case line, dictionary words whose only "name" is a place that is also a word ("Kitchen Appliances").
+      (titleCase && SPACE.test(value) && dictionaryPhrase(value, model));
     if (gated && s.kind !== "person") continue;
     const after = piece.slice(span[1], span[1] + 28);
     // What follows makes a word that is also a name the person: a surname, then a verb of a person
@@ -1417,7 +1428,14 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
           SPEECH_BEFORE.test(piece.slice(Math.max(0, span[0] - 16), span[0]))));
     out.push({
       // A speaker the lists know as a name is a person; one they know as a firm keeps the tagger's kind ("Bayer sagte").
-      kind: cjkPerson || (spokenBy && firstFlags & GIVEN_OR_FAMILY && !(firstFlags & Gaz.orgName)) ? "person" : s.kind,
+      // One word the lists know as a firm, and as no given name or English word, is the firm whatever
+      // kind the tagger gave it ("Bayer sagte"; "Smith told", a dictionary word too, stays a person).
+      kind:
+        cjkPerson || (spokenBy && firstFlags & GIVEN_OR_FAMILY && !(firstFlags & Gaz.orgName))
+          ? "person"
+          : s.kind === "person" && wordFlags & Gaz.orgName && !(wordFlags & (Gaz.first | Gaz.dictionary))
+            ? "organization"
+            : s.kind,
       start: span[0],
       end: span[1],
       margin: s.margin,
@@ -1521,6 +1539,21 @@ function addSportsTeams(piece: string, model: Tagger, out: Candidate[]): void {
   }
 }
 
+/** A thank-you and the word for "for" before a span: what follows is what one is thanked for. */
+const THANKS_FOR_BEFORE =
+  /(?:^|[^\p{L}])(?:thanks|thank you|asante(?: sana)?|danke(?: schön)?|merci(?: beaucoup)?|gracias|grazie(?: mille)?|obrigad[oa]|dank je|bedankt|tack|takk|kiitos|dziękuję|děkuji|terima kasih|salamat)\s+(?:so much\s+|a lot\s+)?(?:for|kwa|für|pour|por|per|voor|för|za|atas|sa)\s+$/iu;
+
+/** Every word a dictionary word, none a given or family name or an organisation's word ("Kitchen Appliances", "Home Improvement"). */
+function dictionaryPhrase(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  for (let i = 0; i < t.count; i++) {
+    if (t.shape[i] === Shape.Punct) continue;
+    const flags = model.gazetteer.flags(t.word[i] ?? 0);
+    if (!(flags & Gaz.dictionary) || flags & (Gaz.first | Gaz.last | Gaz.orgWord | Gaz.orgName)) return false;
+  }
+  return true;
+}
+
 /** Words that name a place and nothing else (places.ts), where no other span stands. */
 function addKnownPlaces(piece: string, model: Tagger, out: Candidate[]): void {
   for (const [start, end] of knownPlaces(piece, model)) {
@@ -1532,12 +1565,18 @@ function addKnownPlaces(piece: string, model: Tagger, out: Candidate[]): void {
   }
 }
 
+const PLURAL_SUBJECT_AFTER =
+  /^ (?!(?:has|was|does|goes|says) )\p{Ll}{2,}s (?:are|were|have|had|do|did|can|could|will|would|should|may|might|must)\b/u;
+
 function notAPersonThere(piece: string, start: number, end: number, model: Tagger): boolean {
   const before = piece.slice(Math.max(0, start - 12), start);
   // After a title an office word is a family name ("Herr Richter", "Mrs Judge").
   if (TITLE_BEFORE.test(before)) return false;
   const value = piece.slice(start, end);
   if (roleAlone(value)) return true;
+  // A word before a plural noun that a plural verb follows names a kind of thing: "Amber alerts were
+  // issued", "Rose petals are". A person there would be the subject of a verb that cannot agree.
+  if (!SPACE.test(value) && PLURAL_SUBJECT_AFTER.test(piece.slice(end, end + 40)) && flagsOfWord(value, model) & Gaz.dictionary) return true;
   // After "im", "zum", "beim": a noun ("im Sommer"), but a name stays one ("beim Huber", "zur Anna", chat's "im Jessica").
   if (!GERMAN_CONTRACTION_BEFORE.test(before) || SPACE.test(value)) return false;
   const flags = flagsOfWord(value, model);
@@ -1707,6 +1746,10 @@ function addInstitutions(piece: string, model: Tagger, out: Candidate[]): void {
 const NAME_LABEL = new RegExp(
   `(?:^|[\\n·|;•]\\s*|\\s[—–-]\\s)(?:${[
     "name",
+    "patient",
+    "patientin",
+    "paciente",
+    "patiente",
     "full name",
     "nom",
     "nom complet",
@@ -1953,6 +1996,8 @@ function knownNameRuns(piece: string, model: Tagger, nounCase: () => boolean): A
       end = t.ends[i] ?? 0;
       words++;
     }
+    // A word and one capital is a label ("Feld B", "Hall C"), as in phraseShaped.
+    if (words === 1 && /^ \p{Lu}(?![\p{L}.])/u.test(piece.slice(end, end + 3))) continue;
     if (words === 1 && germanNounThere(piece, start, end, flags)) {
       german ??= nounCase();
       if (german) continue;

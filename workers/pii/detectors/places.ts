@@ -78,6 +78,7 @@ const CASE_ENDINGS = [
 ];
 /** Where a sentence or line opens, and every word has a capital. */
 const OPENING = /(?:^|[.!?:;•*>#|\n-])[\s"'“„«([]*$/u;
+const COUNTRY_CODE_BEFORE = /(?:^|[^\p{L}])(?:the|in|to|from|across|throughout)\s+$/iu;
 const DEMONYM = /(?:ian|ean|ese|ish|ic)$/u;
 const NOUN_AFTER = /^ \p{Ll}/u;
 const LABEL_AFTER = /^\s?[:：]/u;
@@ -121,6 +122,16 @@ export function knownPlaces(piece: string, model: Tagger): Array<[number, number
     const shape = t.shape[i];
     const start = t.starts[i] ?? 0;
     const end = t.ends[i] ?? 0;
+    // A country's code in capitals after "the" or a preposition of place ("to the UK", "in the US").
+    if (
+      end - start <= 3 &&
+      shape === Shape.AllCaps &&
+      model.gazetteer.flags(t.word[i] ?? 0) & Gaz.country &&
+      COUNTRY_CODE_BEFORE.test(piece.slice(Math.max(0, start - 12), start))
+    ) {
+      out.push([start, end]);
+      continue;
+    }
     if (end - start < 4) continue;
     if (shape !== Shape.Capitalised && !(shape === Shape.AllCaps && end - start >= 5)) continue;
     const word = piece.slice(start, end);
