@@ -1220,16 +1220,16 @@ const CALENDAR = new Set(CALENDAR_WORDS);
  * "Alhamisi", "sa Huwebes"), unless that word is written with a capital and is also a name
  * ("June", "Domenica", "Plaza de Mayo"): a day named is no place and no person.
  */
+const calendarWord = (w: string) => CALENDAR.has(w.toLowerCase());
 function calendarName(value: string, model: Tagger): boolean {
   const words = value.split(/\s+/);
-  const calendar = (w: string) => CALENDAR.has(w.toLowerCase());
   // Beside a given or family name that is no everyday word, the day or month is a name too ("Thomas Freitag", "Cuma Demir", "יוני כהן").
   if (
     words.length >= 2 &&
-    words.some((w) => !calendar(w) && flagsOfWord(w, model) & NAME_FLAGS && !(flagsOfWord(w, model) & (Gaz.common | Gaz.dictionary)))
+    words.some((w) => !calendarWord(w) && flagsOfWord(w, model) & NAME_FLAGS && !(flagsOfWord(w, model) & (Gaz.common | Gaz.dictionary)))
   )
     return false;
-  return [words[0] ?? "", words.at(-1) ?? ""].some((w) => calendar(w) && !(CAPITALISED.test(w) && flagsOfWord(w, model) & NAME_FLAGS));
+  return [words[0] ?? "", words.at(-1) ?? ""].some((w) => calendarWord(w) && !(CAPITALISED.test(w) && flagsOfWord(w, model) & NAME_FLAGS));
 }
 
 /** Shapes of everyday text a tagged span can take in any language (checked after the span is cleaned). */
@@ -1469,8 +1469,10 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
   for (const [start, end] of kindInstitutions(piece, model)) addInstitutionOver(piece, model, out, start, end);
   addKnownPlaces(piece, model, out);
   addSportsTeams(piece, model, out);
-  const personEndsAt = (offset: number) => out.some((c) => c.kind === "person" && c.end === offset && confident(c));
-  for (const [start, end] of affiliationAcronyms(piece, model, personEndsAt)) {
+  // Callbacks stay anonymous on hot paths: a bundler that keeps names defines one on each closure made.
+  for (const [start, end] of affiliationAcronyms(piece, model, (offset) =>
+    out.some((c) => c.kind === "person" && c.end === offset && confident(c)),
+  )) {
     if (out.some((c) => c.start < end && start < c.end && confident(c))) continue;
     replaceOverlapping(out, { kind: "organization", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
   }

@@ -235,7 +235,37 @@ const KIND_STEMS = [
   "universitas",
   "universiti",
 ];
-const KIND = new RegExp(`(?<![\\p{L}\\p{M}])(?:${KIND_STEMS.join("|")})[\\p{L}\\p{M}]{0,5}(?![\\p{L}\\p{M}])`, "giu");
+/**
+ * A kind is a whole run of letters: a stem and up to five more letters ("universitetet", "банка").
+ * Runs are looked up by their first three letters, then by stem: one alternation of 200 stems
+ * matched case-insensitively at every position cost more than the rest of the rule (0.6 ms per 16 KB).
+ * The few stems of two words ("rumah sakit") keep a pattern of their own.
+ */
+const LETTER_RUN = /[\p{L}\p{M}]{3,}/gu;
+const KIND_SUFFIX = 5;
+const ONE_WORD_STEMS = new Set(KIND_STEMS.filter((stem) => !stem.includes(" ")));
+const STEM_OPENINGS = new Set([...ONE_WORD_STEMS].map((stem) => stem.slice(0, 3)));
+const SHORTEST_STEM = Math.min(...[...ONE_WORD_STEMS].map((stem) => stem.length));
+const TWO_WORD_KIND = new RegExp(
+  `(?<![\\p{L}\\p{M}])(?:${KIND_STEMS.filter((stem) => stem.includes(" ")).join("|")})[\\p{L}\\p{M}]{0,${KIND_SUFFIX}}(?![\\p{L}\\p{M}])`,
+  "giu",
+);
+function kindRuns(piece: string): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  LETTER_RUN.lastIndex = 0;
+  for (let m = LETTER_RUN.exec(piece); m; m = LETTER_RUN.exec(piece)) {
+    const run = m[0];
+    if (!STEM_OPENINGS.has(run.slice(0, 3).toLowerCase())) continue;
+    const lower = run.toLowerCase();
+    for (let cut = Math.max(SHORTEST_STEM, lower.length - KIND_SUFFIX); cut <= lower.length; cut++)
+      if (ONE_WORD_STEMS.has(lower.slice(0, cut))) {
+        out.push([m.index, m.index + run.length]);
+        break;
+      }
+  }
+  for (const m of piece.matchAll(TWO_WORD_KIND)) out.push([m.index ?? 0, (m.index ?? 0) + m[0].length]);
+  return out;
+}
 /** German compounds ending on a kind ("Burgtheater", "Kulturzentrum", "Landgericht", "Stadtsparkasse"). */
 const COMPOUND_KIND =
   /\p{Lu}\p{Ll}{2,}(?:theater|zentrum|museum|klinik|klinikum|gericht|schule|hochschule|akademie|institut|stiftung|sparkasse|verein|verband|bibliothek|kirche|orchester)(?![\p{L}])/gu;
@@ -297,10 +327,11 @@ const spaceBetween = (piece: string, a: Word, b: Word) => /^ $/.test(piece.slice
 export function kindInstitutions(piece: string, model: Tagger): Array<[number, number]> {
   // One scan per pattern finds the kinds; most pieces hold none and stop here.
   const kinds: Array<[number, number, boolean]> = [];
-  for (const m of piece.matchAll(KIND)) {
+  for (const [start, end] of kindRuns(piece)) {
+    const kind = piece.slice(start, end);
     // An inflected form that is an English word is that word ("banking", "universities", "radar", "guardian").
-    if (!KIND_WORDS.has(lowerLikeTokens(m[0])) && flagsOf(m[0], model) & (Gaz.dictionary | Gaz.common)) continue;
-    kinds.push([m.index ?? 0, (m.index ?? 0) + m[0].length, false]);
+    if (!KIND_WORDS.has(lowerLikeTokens(kind)) && flagsOf(kind, model) & (Gaz.dictionary | Gaz.common)) continue;
+    kinds.push([start, end, false]);
   }
   for (const m of piece.matchAll(COMPOUND_KIND)) kinds.push([m.index ?? 0, (m.index ?? 0) + m[0].length, true]);
   if (kinds.length === 0) return [];

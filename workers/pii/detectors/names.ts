@@ -621,19 +621,19 @@ const DOC_TAGS = new Set(
 /** Three or more capitalised single words in a comma list ("Okonkwo, Lindahl, Baptiste"). */
 const CAPITALISED_LIST = /(?<![\p{L}\p{M}'’-])\p{Lu}[\p{L}\p{M}'’-]+(?:, (?:and |und |et |y |e |i )?\p{Lu}[\p{L}\p{M}'’-]+){2,}(?![\p{L}\p{M}])/gu;
 
+/** A module function, not a closure: the bundle (keepNames) names each closure made, on every call. */
+function addPersonIfFree(spans: NameSpan[], start: number, end: number): void {
+  if (spans.some((x) => x.start < end && start < x.end)) return;
+  spans.push({ kind: "person", start, end });
+}
+
 /**
  * A chat mention of a given name or a name-shaped word ("@lena can you…"), and the words of a
  * capitalised comma list when two of them are known names and none is a word, place or title of
  * some list (a word no list knows counts as a name there) ("Committee: Okonkwo, Lindahl, Baptiste"): surnames listed, as in minutes and panels.
  */
 export function addMentionsAndLists(piece: string, spans: NameSpan[], model: Tagger): void {
-  // Neither a mention nor a list: return before making the closure below, which the bundle (keepNames)
-  // names on every call, costlier than these checks.
   if (!piece.includes("@") && !piece.includes(", ")) return;
-  const add = (start: number, end: number) => {
-    if (spans.some((x) => x.start < end && start < x.end)) return;
-    spans.push({ kind: "person", start, end });
-  };
   if (piece.includes("@")) {
     MENTION.lastIndex = 0;
     for (let m = MENTION.exec(piece); m; m = MENTION.exec(piece)) {
@@ -641,7 +641,7 @@ export function addMentionsAndLists(piece: string, spans: NameSpan[], model: Tag
       if (DOC_TAGS.has(word.toLowerCase())) continue;
       const flags = flagsOf(word, model);
       if ((flags & Gaz.first && !(flags & (Gaz.common | NEVER_IN_NAME))) || unknownNameShaped(word, flags))
-        add(m.index + 1, m.index + 1 + word.length);
+        addPersonIfFree(spans, m.index + 1, m.index + 1 + word.length);
     }
   }
   if (!piece.includes(", ")) return;
@@ -658,7 +658,7 @@ export function addMentionsAndLists(piece: string, spans: NameSpan[], model: Tag
       if (flags & (Gaz.common | Gaz.dictionary | PLACES | NEVER_IN_NAME) || (flags & Gaz.frequent && !(flags & NAMES))) plain = false;
       else if (flags & NAMES) known++;
     }
-    if (plain && known >= 2) for (const [start, end] of words) add(start, end);
+    if (plain && known >= 2) for (const [start, end] of words) addPersonIfFree(spans, start, end);
   }
 }
 
