@@ -31,6 +31,7 @@ import {
   type NameSpan,
   addUncasedGreetedNames,
   replaceOverlapping,
+  flagsOf,
 } from "./names.js";
 import {
   acronymAlone,
@@ -1008,6 +1009,45 @@ const CASED_LETTER = /[\p{Lu}\p{Ll}]/u;
 /** The rest of a word the tokeniser cut before a vowel sign. */
 const WORD_REST = /^[\p{L}\p{M}]*/u;
 
+const HEADLINE_NAME_MARK = /^(?:\p{Lu}\.?|\p{Lu}{2,}[\p{Lu}\d.&-]*)$|\./u;
+const WORDS = /\S+/g;
+/**
+ * A span of a headline read word by word: null when it may be a name as it is (under three words,
+ * an initial, an acronym, two listed names, places or firms, mostly English words, which the word
+ * rules judge); else the run of words no list knows left once known words are cut from its ends
+ * (offsets in `value`), or "clause" when fewer than two words remain.
+ */
+function headlineCore(value: string, model: Tagger): [number, number] | "clause" | null {
+  const words: Array<{ start: number; end: number; known: boolean }> = [];
+  let listed = 0;
+  let english = 0;
+  let counted = 0;
+  for (const m of value.matchAll(WORDS)) {
+    const w = m[0];
+    if (HEADLINE_NAME_MARK.test(w)) return null;
+    const flags = flagsOf(w, model);
+    const start = m.index ?? 0;
+    // A particle says nothing ("La", "Del"): listed as a surname, a town or an English word, it counts as none.
+    if (flags & Gaz.particle) {
+      words.push({ start, end: start + w.length, known: true });
+      continue;
+    }
+    counted++;
+    if (flags & (NAME_FLAGS | Gaz.orgWord) && ++listed > 1) return null;
+    if (flags & Gaz.dictionary) english++;
+    // A listed name is never cut ("Marie" is a frequent word of French too).
+    words.push({ start, end: start + w.length, known: (flags & KNOWN_WORD) !== 0 && (flags & (NAME_FLAGS | Gaz.orgWord)) === 0 });
+  }
+  // Words of English are judged by the word rules ("Hollins Data Systems Buys Rival" keeps its firm).
+  if (words.length < 3 || english * 2 >= counted) return null;
+  let first = 0;
+  let last = words.length - 1;
+  while (first <= last && words[first]?.known) first++;
+  while (last >= first && words[last]?.known) last--;
+  if (last - first < 1) return "clause";
+  return [words[first]?.start ?? 0, words[last]?.end ?? value.length];
+}
+
 /** A word of `value` some list holds as a name or place. */
 function listedNameIn(value: string, model: Tagger): boolean {
   return value.split(/\s+/).some((w) => flagsOfWord(w, model) & NAME_FLAGS);
@@ -1329,6 +1369,16 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     }
     // Lower-case words the tagger took in front of a capitalised name ("ben Can Kılıç", "sono Marta
     // Rossi") are left out, so the name is judged alone; particles and given names stay ("van Gogh").
+    // In a title-case line without the commas of a record, a span of three words or more, at most one
+    // of them a listed name, place or firm, is a headline's clause ("Elpriserna Stiger Igen Inför
+    // Vintern"); a name inside it is its words no list knows, two or more ("Rencontre Avec Wiremu
+    // Tamihana Au Sujet Du Budget Annuel").
+    titleCase ??= titleCaseLine(piece);
+    if (titleCase && s.kind !== "address" && !piece.includes(",")) {
+      const core = headlineCore(piece.slice(span[0], span[1]), model);
+      if (core === "clause") continue;
+      if (core) span = [span[0] + core[0], span[0] + core[1]];
+    }
     const raw = piece.slice(span[0], span[1]);
     const lowerLead = LOWER_LEAD.exec(raw);
     if (lowerLead && s.kind !== "address" && opensOnLowerWord(raw, model)) span = [span[0] + lowerLead[0].length, span[1]];
