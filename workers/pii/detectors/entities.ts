@@ -1011,11 +1011,12 @@ const WORD_REST = /^[\p{L}\p{M}]*/u;
 
 const HEADLINE_NAME_MARK = /^(?:\p{Lu}\.?|\p{Lu}{2,}[\p{Lu}\d.&-]*)$|\./u;
 const WORDS = /\S+/g;
+const HEADLINE_NAME_SHAPE = 0.5;
 /**
  * A span of a headline read word by word: null when it may be a name as it is (under three words,
  * an initial, an acronym, two listed names, places or firms, mostly English words, which the word
  * rules judge); else the run of words no list knows left once known words are cut from its ends
- * (offsets in `value`), or "clause" when fewer than two words remain.
+ * (offsets in `value`), or "clause" when none remains, or one that does not look like a name.
  */
 function headlineCore(value: string, model: Tagger): [number, number] | "clause" | null {
   const words: Array<{ start: number; end: number; known: boolean }> = [];
@@ -1044,8 +1045,10 @@ function headlineCore(value: string, model: Tagger): [number, number] | "clause"
   let last = words.length - 1;
   while (first <= last && words[first]?.known) first++;
   while (last >= first && words[last]?.known) last--;
-  if (last - first < 1) return "clause";
-  return [words[first]?.start ?? 0, words[last]?.end ?? value.length];
+  if (last < first) return "clause";
+  const core: [number, number] = [words[first]?.start ?? 0, words[last]?.end ?? value.length];
+  // One word left is a name only when it looks like one ("Intervju Med Þórsdóttir Om Ekonomin"; not "Elpriserna").
+  return last > first || nameLikeness(value.slice(core[0], core[1])) >= HEADLINE_NAME_SHAPE ? core : "clause";
 }
 
 /** A word of `value` some list holds as a name or place. */
@@ -1371,8 +1374,8 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     // Rossi") are left out, so the name is judged alone; particles and given names stay ("van Gogh").
     // In a title-case line without the commas of a record, a span of three words or more, at most one
     // of them a listed name, place or firm, is a headline's clause ("Elpriserna Stiger Igen Inför
-    // Vintern"); a name inside it is its words no list knows, two or more ("Rencontre Avec Wiremu
-    // Tamihana Au Sujet Du Budget Annuel").
+    // Vintern"); a name inside it is its words no list knows ("Rencontre Avec Wiremu Tamihana Au
+    // Sujet Du Budget Annuel"), one alone only when it looks like a name.
     titleCase ??= titleCaseLine(piece);
     if (titleCase && s.kind !== "address" && !piece.includes(",")) {
       const core = headlineCore(piece.slice(span[0], span[1]), model);
@@ -1420,7 +1423,8 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     // Written in lower case, a name needs a word that is only a name ("jean dupont"; not "emerald green", "domenica").
     if (!NAME_LIKE.test(value) && !onlyAName(value, model, PLACE_PREPOSITION.test(piece.slice(Math.max(0, span[0] - 10), span[0])))) continue;
     // What someone is thanked for, written small, is a thing ("Asante kwa oda yako", "thanks for your order").
-    if (!NAME_LIKE.test(value) && THANKS_FOR_BEFORE.test(piece.slice(Math.max(0, span[0] - 40), span[0]))) continue;
+    // A given and a family name the lists know there are who is thanked for ("gracias por maría fernández y su equipo").
+    if (!NAME_LIKE.test(value) && THANKS_FOR_BEFORE.test(piece.slice(Math.max(0, span[0] - 40), span[0])) && !fullName(value, model)) continue;
     // A list ("Budgetplanung, Personalbedarf") is one person only as "Surname, Given" of known names.
     if (s.kind === "person" && CAPITALISED.test(value) && value.includes(",") && !isBacked) continue;
     // Kinds of PII-free text where the tagger's lead alone misleads it (clean-gates.ts). A person
@@ -1511,7 +1515,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     });
   }
   addKnownNames(piece, names, out);
-  addLabelledNames(piece, out);
+  addLabelledNames(piece, model, out);
   addKeyedNames(piece, model, out);
   addKinNames(piece, model, out);
   addInstitutions(piece, model, out);
@@ -1618,7 +1622,8 @@ function addKnownPlaces(piece: string, model: Tagger, out: Candidate[]): void {
 }
 
 const PLURAL_SUBJECT_AFTER =
-  /^ (?!(?:has|was|does|goes|says) )\p{Ll}{2,}s (?:are|were|have|had|do|did|can|could|will|would|should|may|might|must)\b/u;
+  /^ (?!(?:has|was|does|goes|says|always|sometimes|perhaps|nevertheless|nonetheless|regardless|afterwards|besides|towards|thus|is|this|its|his|hers|ours|yours|theirs|less|unless|across|yes|us) )\p{Ll}{2,}s (?:are|were|have|had|do|did|can|could|will|would|should|may|might|must)\b/u;
+const NOUN_PHRASE_OPENS = /(?:^|[.!?;:,]\s*|(?:^|\s)(?:and|or|but|the|The|And|Or|But)\s)$/u;
 
 function notAPersonThere(piece: string, start: number, end: number, model: Tagger): boolean {
   const before = piece.slice(Math.max(0, start - 12), start);
@@ -1628,7 +1633,15 @@ function notAPersonThere(piece: string, start: number, end: number, model: Tagge
   if (roleAlone(value)) return true;
   // A word before a plural noun that a plural verb follows names a kind of thing: "Amber alerts were
   // issued", "Rose petals are". A person there would be the subject of a verb that cannot agree.
-  if (!SPACE.test(value) && PLURAL_SUBJECT_AFTER.test(piece.slice(end, end + 40)) && flagsOfWord(value, model) & Gaz.dictionary) return true;
+  // Only where a noun phrase opens (a sentence, "and", "the", a comma): after a verb the word is its
+  // object, and a name ("remind Grace forms are due").
+  if (
+    !SPACE.test(value) &&
+    PLURAL_SUBJECT_AFTER.test(piece.slice(end, end + 40)) &&
+    NOUN_PHRASE_OPENS.test(piece.slice(Math.max(0, start - 8), start)) &&
+    flagsOfWord(value, model) & Gaz.dictionary
+  )
+    return true;
   // After "im", "zum", "beim": a noun ("im Sommer"), but a name stays one ("beim Huber", "zur Anna", chat's "im Jessica").
   if (!GERMAN_CONTRACTION_BEFORE.test(before) || SPACE.test(value)) return false;
   const flags = flagsOfWord(value, model);
@@ -1868,8 +1881,29 @@ const NAME_LABEL = new RegExp(
 const LABELLED_NAME =
   /^(?:(?:\p{Lu}[\p{L}\p{M}'’.-]*|[\p{Lo}\p{M}]+|(?:van|von|de|der|den|da|das|do|dos|di|del|della|la|le|du|bin|binti|al|el|i|y|e|ter|ten)|[\p{Lu}]\.)(?:[ \u3000]|$)){1,5}/u;
 
+const SWAHILI_POSSESSIVE = new Set("yako yangu yake yetu yenu yao wako wangu wake lako langu lake chako changu chake zako zangu zake".split(" "));
+/** A listed given name and, after it, a listed family name. */
+function fullName(value: string, model: Tagger): boolean {
+  const words = value.split(/\s+/);
+  // A Swahili possessive after its noun ("oda yako", your order) makes it a thing.
+  if (words.some((w) => SWAHILI_POSSESSIVE.has(w))) return false;
+  const given = words.findIndex((w) => flagsOf(w, model) & Gaz.first);
+  return given >= 0 && words.slice(given + 1).some((w) => flagsOf(w, model) & Gaz.last);
+}
+
+const PATIENT_LABEL = /patient|paciente/iu;
+function patientName(value: string, model: Tagger): boolean {
+  let listed = false;
+  for (const w of value.split(/\s+/)) {
+    const flags = flagsOf(w.replace(/\.$/u, ""), model);
+    if (flags & (Gaz.first | Gaz.last)) listed = true;
+    else if (flags & KNOWN_WORD) return false;
+  }
+  return listed;
+}
+
 /** The value of a name field ("Name: Jane Doe", "姓名：王丽华", "Karteninhaber: M. Weber") is a person. */
-function addLabelledNames(piece: string, out: Candidate[]): void {
+function addLabelledNames(piece: string, model: Tagger, out: Candidate[]): void {
   // Every label ends with a colon: pieces without one are skipped with a single scan.
   if (!piece.includes(":") && !piece.includes("：")) return;
   NAME_LABEL.lastIndex = 0;
@@ -1880,6 +1914,9 @@ function addLabelledNames(piece: string, out: Candidate[]): void {
     if (!name || /\d/.test(name[0])) continue;
     const value = name[0].trimEnd();
     if (value.length < 2 || !NAME_LIKE.test(value)) continue;
+    // A patient's field also holds what a clinician notes ("Patient: Denies Chest Pain", "Paciente:
+    // Masculino"): there a listed name is needed, and no word that is only an everyday word.
+    if (PATIENT_LABEL.test(m[0]) && !patientName(value, model)) continue;
     const start = at;
     const end = at + value.length;
     replaceOverlapping(out, { kind: "person", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });

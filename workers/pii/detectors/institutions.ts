@@ -255,8 +255,9 @@ function kindRuns(piece: string): Array<[number, number]> {
   LETTER_RUN.lastIndex = 0;
   for (let m = LETTER_RUN.exec(piece); m; m = LETTER_RUN.exec(piece)) {
     const run = m[0];
-    if (!STEM_OPENINGS.has(run.slice(0, 3).toLowerCase())) continue;
-    const lower = run.toLowerCase();
+    // The tokeniser's lower case keeps one unit per letter ("MAHKEMESİNDE": İ is one letter, as the stems count).
+    if (!STEM_OPENINGS.has(lowerLikeTokens(run.slice(0, 3)))) continue;
+    const lower = lowerLikeTokens(run);
     for (let cut = Math.max(SHORTEST_STEM, lower.length - KIND_SUFFIX); cut <= lower.length; cut++)
       if (ONE_WORD_STEMS.has(lower.slice(0, cut))) {
         out.push([m.index, m.index + run.length]);

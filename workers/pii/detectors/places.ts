@@ -78,6 +78,8 @@ const CASE_ENDINGS = [
 ];
 /** Where a sentence or line opens, and every word has a capital. */
 const OPENING = /(?:^|[.!?:;•*>#|\n-])[\s"'“„«([]*$/u;
+/** Codes written for a country in prose; the lists' other short capitals are words of other languages ("DER", "SAN", "ED"). */
+const COUNTRY_CODES = new Set(["UK", "US", "USA", "UAE", "GB", "DRC", "PRC", "ROK"]);
 const COUNTRY_CODE_BEFORE = /(?:^|[^\p{L}])(?:the|in|to|from|across|throughout)\s+$/iu;
 const DEMONYM = /(?:ian|ean|ese|ish|ic)$/u;
 const NOUN_AFTER = /^ \p{Ll}/u;
@@ -126,7 +128,7 @@ export function knownPlaces(piece: string, model: Tagger): Array<[number, number
     if (
       end - start <= 3 &&
       shape === Shape.AllCaps &&
-      model.gazetteer.flags(t.word[i] ?? 0) & Gaz.country &&
+      COUNTRY_CODES.has(piece.slice(start, end)) &&
       COUNTRY_CODE_BEFORE.test(piece.slice(Math.max(0, start - 12), start))
     ) {
       out.push([start, end]);
