@@ -267,6 +267,8 @@ export class MicrovmDriver implements SandboxDriver {
       ...(vm.timeoutMs === undefined ? {} : { timeoutMs: vm.timeoutMs }),
       // A soft signal goes to the command inside the guest; SIGKILL ends the VMM (and so the guest).
       softSignalsThroughKillAll: true,
+      // The launcher execs qemu: a probe's VMM (no cgroup) ends with its SIGKILL, not a grace later.
+      launcherIsSandbox: true,
       killAll: (signal) => {
         if (signal !== "SIGKILL") vm.onSoftSignal?.(signal);
       },

@@ -27,6 +27,11 @@ export interface LaunchOptions {
   oomKilled?: () => Promise<boolean>;
   /** A soft signal goes through killAll only (its processes are the runtime's, e.g. gVisor's Sentry). */
   softSignalsThroughKillAll?: boolean;
+  /**
+   * The launcher becomes the sandbox itself (the microvm's VMM), not a runtime's CLI that may not
+   * have made it yet: SIGKILL ends it at once, with or without a cgroup.
+   */
+  launcherIsSandbox?: boolean;
   /** Pipe the child's stdin (the microvm's channel) instead of /dev/null. */
   stdin?: "pipe";
 }
@@ -93,7 +98,7 @@ export function attach(child: ChildProcess, opts: LaunchOptions): LaunchedSandbo
     if (opts.killAll) opts.killAll(signal);
     // SIGKILL also goes to the launcher itself when it runs in the sandbox's own cgroup (bwrap,
     // gVisor, the microvm's VMM): it may not have joined that cgroup yet, and then signalAll misses it.
-    if (opts.killAll ? !soft && opts.cgroup : !(soft && spare)) child.kill(signal);
+    if (opts.killAll ? !soft && (opts.cgroup || opts.launcherIsSandbox) : !(soft && spare)) child.kill(signal);
     void opts.cgroup?.signalAll(signal, soft ? spare : undefined).then(
       (n) => {
         // Only the machinery is there (the command has not started yet): nothing can end gracefully.

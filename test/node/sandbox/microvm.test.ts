@@ -3,7 +3,7 @@
 // a start says when the VMM runs (before the guest booted) and can be killed then, and a spec
 // without an image is refused. The channel's framing is checked on its own.
 import { spawnSync } from "node:child_process";
-import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
+import { chmod, mkdir, mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ImageStore } from "../../../sandbox-host/src/images/store.js";
@@ -65,6 +65,19 @@ describe("the microvm channel's frames", () => {
   });
 });
 
+/** Pids of running processes whose command line holds `marker` (a VMM's -name). */
+async function runningVmms(marker: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
+    const stat = await readFile(`/proc/${entry}/stat`, "utf8").catch(() => "");
+    // A zombie (state Z) has ended; it waits only for its parent to reap it.
+    if (cmdline.includes(marker) && !/^\d+ \(.*\) Z/.test(stat)) pids.push(Number(entry));
+  }
+  return pids;
+}
+
 const isRoot = process.getuid?.() === 0;
 const driver = new MicrovmDriver();
 const avail = isRoot && busyboxStatic() ? await driver.available() : { ok: false, reason: "needs root and busybox-static" };
@@ -105,6 +118,14 @@ describe.skipIf(missing("the microvm driver", avail))("microvm sandboxes", { tim
     image = { digest: record.digest, rootfsDir: resolved.rootfsDir, env: record.env, disk: await store.vmDisk(resolved) };
   });
   afterAll(() => rm(base, { recursive: true, force: true }));
+
+  // A probe's VMM has no cgroup: its kill was deferred by the grace a runtime CLI gets, longer than
+  // the probe waits, so a daemon stopped soon after start left the VMM running for good.
+  it("leaves no VMM of its boot probe running once the probe answers", async () => {
+    const probe = new MicrovmDriver();
+    expect((await probe.available()).ok).toBe(true);
+    expect(await runningVmms(`palisade-probe-${process.pid}-microvm-`)).toEqual([]);
+  });
 
   it("names its accelerator", () => {
     expect(["kvm", "tcg"]).toContain(driver.accelerator);
