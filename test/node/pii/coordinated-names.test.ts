@@ -14,7 +14,17 @@ describe("names joined by and", () => {
   it.each([
     ["Pedro and Lucas are arguing about pizza.", ["Pedro", "Lucas"]],
     ["Dank an Carla und Petra fürs Grillen!", ["Carla", "Petra"]],
+    // a name no list holds, before the person: the first of two people (after it, it may end a firm's name)
+    ["Dank an Uwe und Petra fürs Grillen!", ["Uwe", "Petra"]],
+    ["Thanks to Ngozi and Sarah for hosting.", ["Ngozi", "Sarah"]],
   ])("%s", (text, names) => {
+    expect(people(text)).toEqual(names);
+  });
+
+  it.each([
+    ["Thanks to Jira and Sarah for the help.", ["Sarah"]],
+    ["Kaffee und Kuchen mit Petra.", ["Petra"]],
+  ])("joins no word of a language or firm's word before a name: %s", (text, names) => {
     expect(people(text)).toEqual(names);
   });
 

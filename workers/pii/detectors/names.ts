@@ -1176,6 +1176,8 @@ export function addClosingNames(text: string, spans: NameSpan[], model: Tagger):
 /** "and" of the languages the lists cover, between two names ("Pedro and Lucas", "Carla und Petra", "Nils och Saga"). */
 const AND = "and|und|et|y|e|og|och|ja|en|és|ve|i|a|dan|at|và|un|ir|και|și|şi|и|і|та|و";
 const COORDINATED_BEFORE = new RegExp(`(?<![\\p{L}\\p{M}])(\\p{Lu}[\\p{Ll}\\p{M}'’-]+) (?:${AND}) $`, "u");
+const OPENS_AT = /(?:^|[.!?:;]\s*)$/u;
+const UNLISTED_COORDINATED_SHAPE = -0.5;
 const COORDINATED_AFTER = new RegExp(`^ (?:${AND}) (\\p{Lu}[\\p{Ll}\\p{M}'’-]+)(?![\\p{L}\\p{M}])`, "u");
 
 /**
@@ -1193,8 +1195,15 @@ export function addCoordinatedNames(piece: string, spans: NameSpan[], model: Tag
     for (const [start, word] of candidates) {
       const flags = flagsOf(word, model);
       // A listed given name that is no everyday English or technical word ("Pedro" is a place too);
-      // a word no list holds may end a firm's name ("Garcia y Hijos", "Müller und Sohn").
-      if (!(flags & Gaz.first) || flags & (NEVER_IN_NAME & ~Gaz.country)) continue;
+      // a word no list holds may end a firm's name ("Garcia y Hijos", "Müller und Sohn"), but before
+      // the person it is the first of two people ("Dank an Uwe und Petra"), unless a word of some
+      // language or the sentence's first word.
+      const unlistedBefore =
+        start < s.start &&
+        !(flags & (NEVER_IN_NAME | Gaz.dictionary | PLACES | Gaz.orgName | Gaz.particle)) &&
+        !OPENS_AT.test(piece.slice(Math.max(0, start - 4), start)) &&
+        nameLikeness(word) >= UNLISTED_COORDINATED_SHAPE;
+      if (!unlistedBefore && (!(flags & Gaz.first) || flags & (NEVER_IN_NAME & ~Gaz.country))) continue;
       const end = start + word.length;
       if (spans.some((x) => x.start < end && start < x.end)) continue;
       spans.push({ kind: "person", start, end });
