@@ -67,3 +67,24 @@ describe("red23 false alterations: PII-free text stays as written", () => {
     expect(found("She moved to the UK last year.")).toContain("UK");
   });
 });
+
+// A word that labels a message's kind, where a line opens, before a colon: no chat speaker.
+describe("a message's kind before a colon is no speaker", () => {
+  it.each([
+    "Feil: kunne ikke lagre filen.",
+    "Galat: koneksi terputus. Silakan coba lagi.",
+    "Uwaga: system będzie niedostępny w nocy.",
+    "Hata: dosya bulunamadı.",
+    "Virhe: tiedostoa ei löytynyt.",
+  ])("%s", (text) => {
+    expect(found(text)).toEqual([]);
+  });
+
+  it.each([
+    ["Anna: i can do the morning shift", "Anna"],
+    // a listed given name stays a speaker even when it is also such a word somewhere (Hungarian "hiba", error)
+    ["Hiba: i'll bring the cake tomorrow", "Hiba"],
+  ])("a speaker stays one: %s", (text, name) => {
+    expect(found(text, "person")).toContain(name);
+  });
+});

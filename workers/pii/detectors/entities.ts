@@ -2202,13 +2202,37 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
       s.end > s.start &&
       !startsInsideIndicWord(piece, s.start) &&
       // A Chinese name is two to four Han (a double family name and two more); five or more in text without kana is a clause.
-      !(s.kind === "person" && LONG_HAN.test(piece.slice(s.start, s.end)) && !KANA_IN.test(piece)),
+      !(s.kind === "person" && LONG_HAN.test(piece.slice(s.start, s.end)) && !KANA_IN.test(piece)) &&
+      !statusLabel(piece, s.start, s.end, model),
   );
   return withoutOverlaps(
     kept.flatMap((s) =>
       s.kind === "address" ? [s] : betweenFunctionWords(piece, s.start, s.end, s.kind).map(([start, end]) => ({ ...s, start, end })),
     ),
   );
+}
+
+/**
+ * Words that label a message's kind ("Error:", "Feil:", "Hiba:", "Uwaga:"), in the languages of the
+ * lists: before a colon where a line opens they are no speaker, unless a listed given name ("Hiba").
+ */
+const STATUS_LABELS = new Set(
+  (
+    "error warning note tip hint info notice caution attention success failure " +
+    "fehler warnung hinweis achtung tipp erfolg erreur avertissement remarque astuce succès " +
+    "advertencia nota aviso consejo éxito errore avviso attenzione suggerimento erro dica atenção sucesso " +
+    "fout waarschuwing opmerking fel varning obs tips feil fejl advarsel merk bemærk virhe varoitus huomautus vinkki " +
+    "błąd ostrzeżenie uwaga wskazówka chyba varování upozornění poznámka hiba figyelmeztetés figyelem megjegyzés " +
+    "eroare avertisment atenție notă hata uyarı ipucu dikkat ошибка предупреждение внимание примечание совет " +
+    "помилка попередження увага порада σφάλμα προειδοποίηση σημείωση galat kesalahan ralat peringatan catatan perhatian " +
+    "babala paalala hitilafu kosa onyo tahadhari kumbuka lỗi"
+  ).split(" "),
+);
+const LINE_OPENS = /(?:^|\n)[\s>*•-]*$/u;
+function statusLabel(piece: string, start: number, end: number, model: Tagger): boolean {
+  if (piece[end] !== ":" || !LINE_OPENS.test(piece.slice(Math.max(0, start - 8), start))) return false;
+  const value = piece.slice(start, end);
+  return STATUS_LABELS.has(value.toLowerCase()) && !(flagsOf(value, model) & Gaz.first);
 }
 
 /** Articles and contractions that open a German noun phrase, written small inside a sentence. */
