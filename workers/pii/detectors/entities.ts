@@ -1370,8 +1370,6 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       span = [span[0] + preposition[0].length - (preposition[1]?.length ?? 0), span[1]];
       s = { ...s, kind: "person" };
     }
-    // Lower-case words the tagger took in front of a capitalised name ("ben Can Kılıç", "sono Marta
-    // Rossi") are left out, so the name is judged alone; particles and given names stay ("van Gogh").
     // In a title-case line without the commas of a record, a span of three words or more, at most one
     // of them a listed name, place or firm, is a headline's clause ("Elpriserna Stiger Igen Inför
     // Vintern"); a name inside it is its words no list knows ("Rencontre Avec Wiremu Tamihana Au
@@ -1382,6 +1380,8 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       if (core === "clause") continue;
       if (core) span = [span[0] + core[0], span[0] + core[1]];
     }
+    // Lower-case words the tagger took in front of a capitalised name ("ben Can Kılıç", "sono Marta
+    // Rossi") are left out, so the name is judged alone; particles and given names stay ("van Gogh").
     const raw = piece.slice(span[0], span[1]);
     const lowerLead = LOWER_LEAD.exec(raw);
     if (lowerLead && s.kind !== "address" && opensOnLowerWord(raw, model)) span = [span[0] + lowerLead[0].length, span[1]];
@@ -1430,7 +1430,6 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     // Kinds of PII-free text where the tagger's lead alone misleads it (clean-gates.ts). A person
     // stays a candidate, never kept alone, so it can still finish a name beside it ("margaret o'neill").
     const placeWordBefore = PLACE_PREPOSITION.test(piece.slice(Math.max(0, span[0] - 10), span[0]));
-    titleCase ??= titleCaseLine(piece);
     const headless = cjkWithoutHead(value, s.kind, isBacked);
     // A Korean clause opening on a syllable that is also a family name is no person ("이내에 가능합니다").
     const cjkPerson =
