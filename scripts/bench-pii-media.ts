@@ -1,11 +1,12 @@
 // Inline media under a `block` policy (docs/pii.md, "Inline media"): CPU per call of
 // maskJsonStrings for a request carrying one large image, and how many clean images of
-// random-looking bytes (what compressed pixels are) a blocking policy refuses by chance. The
-// images come from a fixed xorshift stream, so every run reads the same bytes. Writes
-// bench/pii-media-results.json.
+// random-looking bytes (what compressed pixels are) a blocking policy refuses by chance; and CPU
+// per scan of a binary upload through the egress gateway's check (scanOutbound on the same kind of
+// bytes, read by its text runs). The bytes come from a fixed xorshift stream, so every run reads
+// the same. Writes bench/pii-media-results.json.
 import { mkdirSync, writeFileSync } from "node:fs";
 import { deflateSync } from "node:zlib";
-import { type JsonValue, Masker, maskJsonStrings } from "../workers/pii/index.js";
+import { type JsonValue, Masker, maskJsonStrings, scanOutbound } from "../workers/pii/index.js";
 
 const IMAGE_BYTES = 4 * 1024 * 1024;
 const CHANCE_IMAGES = Number(process.env.MEDIA_BENCH_IMAGES ?? 20);
@@ -79,6 +80,16 @@ const maskMs = Array.from({ length: 5 }, () =>
   cpuMs(() => maskJsonStrings(one, new Masker({ credit_card: "mask", person: "mask" }, undefined, OPTIONS))),
 ).sort((a, b) => a - b);
 
+const upload = randomBytes(IMAGE_BYTES);
+const scanUpload = () =>
+  scanOutbound(
+    { egress: { ...BLOCK_ALL, ip_address: "block", secret: "block" } },
+    { exit: "egress", contentType: "application/octet-stream", body: upload },
+    { detect: OPTIONS },
+  );
+for (let i = 0; i < 2; i++) scanUpload(); // warm-up
+const uploadMs = Array.from({ length: 5 }, () => cpuMs(scanUpload)).sort((a, b) => a - b);
+
 const refused: Record<string, number> = {};
 let refusedImages = 0;
 for (let i = 0; i < CHANCE_IMAGES; i++) {
@@ -94,12 +105,16 @@ const results = {
   imageMB: IMAGE_BYTES / 1024 / 1024,
   blockPolicyCpuMsMedian: round(blockMs[2] ?? 0),
   maskPolicyCpuMsMedian: round(maskMs[2] ?? 0),
+  binaryUploadCpuMsMedian: round(uploadMs[2] ?? 0),
   chanceImages: CHANCE_IMAGES,
   chanceImagesRefused: refusedImages,
   chanceRefusalsByCategory: refused,
 };
 console.log(
   `one ${results.imageMB} MB image: block policy ${results.blockPolicyCpuMsMedian} ms CPU (median of 5), mask policy ${results.maskPolicyCpuMsMedian} ms`,
+);
+console.log(
+  `one ${results.imageMB} MB binary upload through the egress check (block policy): ${results.binaryUploadCpuMsMedian} ms CPU (median of 5)`,
 );
 console.log(`clean random-pixel images refused under block: ${refusedImages}/${CHANCE_IMAGES} ${JSON.stringify(refused)}`);
 mkdirSync(new URL("../bench/", import.meta.url), { recursive: true });

@@ -8,7 +8,9 @@
 // Anything narrower (a file or name filter, --project, watch mode, an option with a separate value)
 // goes to vitest unchanged. `--outputFile=F` (JSON reporter) gets one file per project, merged into F.
 // Each project's own summary scrolls by in the middle of the other's output, so the failed tests of
-// both are listed again at the very end (from JSON reports, written to a temporary file if not asked for).
+// both are listed again at the very end (from JSON reports, written to a temporary file if not asked for),
+// followed by each project's own account of its failures (hooks and suites included, which the JSON
+// report names no test for), so a log's tail shows why.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -18,6 +20,8 @@ import readline from "node:readline";
 import { buildDashboard } from "./build-dashboard.mjs";
 
 const PROJECTS = ["node", "workers"];
+const FAILURE_LINES = 120;
+const ANSI = /\u001b\[[0-9;]*m/g;
 const args = process.argv.slice(2);
 const vitest = path.join(path.dirname(createRequire(import.meta.url).resolve("vitest/package.json")), "vitest.mjs");
 
@@ -36,6 +40,8 @@ const suiteArgs = reportDir
     ]
   : args;
 const outputs = [];
+/** Per project, vitest's failure sections (from its "Failed …" / "Unhandled Errors" banner on). */
+const failureLines = new Map();
 const codes = await Promise.all(
   PROJECTS.map((project) => {
     const own = suiteArgs.map((a) => {
@@ -51,6 +57,11 @@ const codes = await Promise.all(
 mergeJsonReports(outputs);
 const merged = outputs[0]?.merged;
 if (merged) printFailures(merged);
+for (const [project, { lines }] of failureLines) {
+  const shown = lines.slice(0, FAILURE_LINES);
+  const more = lines.length - shown.length;
+  process.stdout.write(`\n${project}: vitest's failure report\n${shown.join("\n")}\n${more > 0 ? `… ${more} more lines, in the log above\n` : ""}`);
+}
 for (const [i, code] of codes.entries()) if (code !== 0) process.stdout.write(`${PROJECTS[i]}: vitest exited with code ${code}\n`);
 if (reportDir) rmSync(reportDir, { recursive: true, force: true });
 process.exit(codes.find((c) => c !== 0) ?? 0);
@@ -67,11 +78,26 @@ function run(vitestArgs, label) {
         [child.stdout, process.stdout],
         [child.stderr, process.stderr],
       ]) {
-        readline.createInterface({ input: from, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) => to.write(`[${label}] ${line}\n`));
+        readline.createInterface({ input: from, crlfDelay: Number.POSITIVE_INFINITY }).on("line", (line) => {
+          to.write(`[${label}] ${line}\n`);
+          keepFailureLine(label, line);
+        });
       }
     }
     child.on("exit", (code, signal) => resolve(code ?? (signal ? 1 : 0)));
   });
+}
+
+/** Keeps a project's lines from vitest's first failure banner up to its closing summary. */
+function keepFailureLine(label, line) {
+  const plain = line.replace(ANSI, "");
+  const kept = failureLines.get(label);
+  if (!kept) {
+    if (/⎯{3,} (Failed (Tests|Suites)|Unhandled (Errors|Rejection))/.test(plain)) failureLines.set(label, { lines: [plain], open: true });
+  } else if (kept.open) {
+    if (/^\s*Test Files\s/.test(plain)) kept.open = false;
+    else kept.lines.push(plain);
+  }
 }
 
 /** One JSON report out of the projects' (vitest's JSON reporter format: counts add up, results concatenate). */

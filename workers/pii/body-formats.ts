@@ -299,97 +299,109 @@ const MAX_GAP = 3;
  */
 const MIN_JOINED_RUN = 3;
 
-/** Whether a UTF-16 code unit is text: not a control character (tab, LF, CR excepted), not U+FFFD. */
-function isTextUnit(c: number): boolean {
-  return c > 0x9f ? c !== 0xfffd : (c >= 0x20 && c < 0x7f) || c === 0x09 || c === 0x0a || c === 0x0d;
+/** What a code unit is to groupedRuns: an undecodable byte (U+FFFD), a control character, text, or text values are made of. */
+const UNDECODED = 0;
+const CONTROL = 1;
+const TEXT = 2;
+/** ASCII letters and digits, "@", ".", "+", "_", "-". */
+const VALUE = 3;
+
+/** The class of every UTF-16 unit: below U+00A0 as above (tab, LF and CR are text), above it all is text but U+FFFD. A table, not branches: random bytes would mispredict half of them. */
+const UNIT_CLASSES = (() => {
+  const classes = new Uint8Array(0x10000).fill(TEXT);
+  classes.fill(CONTROL, 0, 0xa0);
+  for (let c = 0x20; c < 0x7f; c++) classes[c] = /[0-9A-Za-z@.+_-]/.test(String.fromCharCode(c)) ? VALUE : TEXT;
+  for (const c of [0x09, 0x0a, 0x0d]) classes[c] = TEXT;
+  classes[0xfffd] = UNDECODED;
+  return classes;
+})();
+/** The class of a byte read as one unit: ASCII as above, any other byte undecodable. */
+const BYTE_CLASSES = UNIT_CLASSES.slice(0, 0x100).fill(UNDECODED, 0x80);
+
+/** The class of each UTF-16 unit of `chars`. */
+function charClasses(chars: string): Uint8Array {
+  const classes = new Uint8Array(chars.length);
+  for (let i = 0; i < chars.length; i++) classes[i] = UNIT_CLASSES[chars.charCodeAt(i)] as number;
+  return classes;
 }
 
-/** Characters values are made of: ASCII letters and digits, "@", ".", "+", "_", "-". */
-function isValueUnit(c: number): boolean {
-  return (
-    (c >= 0x30 && c <= 0x39) ||
-    (c >= 0x41 && c <= 0x5a) ||
-    (c >= 0x61 && c <= 0x7a) ||
-    c === 0x40 ||
-    c === 0x2e ||
-    c === 0x2b ||
-    c === 0x5f ||
-    c === 0x2d
-  );
+/** How many units of `text` are control characters or undecodable bytes (what NOT_TEXT matches), counted up to `enough`. */
+export function hiddenCount(text: string, enough = Number.POSITIVE_INFINITY): number {
+  let hidden = 0;
+  for (let i = 0; i < text.length && hidden < enough; i++) if ((UNIT_CLASSES[text.charCodeAt(i)] as number) < TEXT) hidden++;
+  return hidden;
 }
 
 /**
- * The runs of text in a sequence of code units (`unitAt`; control characters and U+FFFD mark
- * the bytes that are not text): runs at most `maxGap` such units apart are joined by `joiner`
- * when both hold 3+ characters or one control character (not an undecodable byte) parts them,
- * and a joined group is kept when it holds 8+ characters; one group a line, like `strings`, so
- * random bytes are not glued into false findings. Strings are built only for kept groups.
+ * The runs of text in a sequence of code units (`classes`, one per unit; `slice` builds a run's
+ * string): runs at most `maxGap` non-text units apart are joined by `joiner` when both hold 3+
+ * characters or one control character (not an undecodable byte) parts them, and a joined group is
+ * kept when it holds 8+ characters; one group a line, like `strings`, so random bytes are not
+ * glued into false findings. Strings are built only for kept groups. One pass over a byte array:
+ * a binary body of megabytes is read this way nine times.
  */
-function groupedRuns(
-  length: number,
-  unitAt: (i: number) => number,
-  slice: (start: number, end: number) => string,
-  joiner: string,
-  maxGap: number,
-): string {
+function groupedRuns(classes: Uint8Array, slice: (start: number, end: number) => string, joiner: string, maxGap: number): string {
+  const length = classes.length;
   const lines: string[] = [];
+  // The open group's runs as start, end pairs in group[0, groupSize): reused, never shrunk.
   const group: number[] = [];
+  let groupSize = 0;
   let groupLength = 0;
   let lastEnd = -1;
   let lastStrong = false;
-  const close = () => {
-    if (groupLength >= MIN_RUN) {
-      const parts: string[] = [];
-      for (let k = 0; k < group.length; k += 2) parts.push(slice(group[k] as number, group[k + 1] as number));
-      lines.push(parts.join(joiner));
-    }
-    group.length = 0;
-    groupLength = 0;
-  };
   let lastValue = false;
   let i = 0;
   while (i < length) {
-    if (!isTextUnit(unitAt(i))) {
+    if ((classes[i] as number) < TEXT) {
       i++;
       continue;
     }
     const start = i;
     let value = true;
-    while (i < length && isTextUnit(unitAt(i))) {
-      if (value && !isValueUnit(unitAt(i))) value = false;
-      i++;
+    for (; i < length; i++) {
+      const c = classes[i] as number;
+      if (c < TEXT) break;
+      if (c !== VALUE) value = false;
     }
     const runLength = i - start;
     const gap = start - lastEnd;
     const strong = runLength >= MIN_JOINED_RUN;
-    let controlsOnly = gap <= maxGap;
-    for (let k = lastEnd; controlsOnly && k < start; k++) if (unitAt(k) === 0xfffd) controlsOnly = false;
-    // Short runs of the characters values are made of join across one byte of any kind, or a few
-    // control bytes ("4\xff1\xff1…", "41\x00\x0011…"): random bytes seldom make such runs.
-    const joins =
-      group.length > 0 &&
-      gap <= maxGap &&
-      ((strong && lastStrong) || (gap === 1 && unitAt(lastEnd) !== 0xfffd) || (value && lastValue && (gap === 1 || controlsOnly)));
-    if (!joins) close();
-    group.push(start, i);
+    let joins = false;
+    if (groupSize > 0 && gap <= maxGap) {
+      if ((strong && lastStrong) || (gap === 1 && classes[lastEnd] !== UNDECODED)) joins = true;
+      else if (value && lastValue) {
+        // Short runs of the characters values are made of join across one byte of any kind, or a
+        // few control bytes ("4\xff1\xff1…", "41\x00\x0011…"): random bytes seldom make such runs.
+        joins = true;
+        if (gap > 1) for (let k = lastEnd; k < start; k++) if (classes[k] === UNDECODED) joins = false;
+      }
+    }
+    if (!joins) {
+      if (groupLength >= MIN_RUN) lines.push(groupText(group, groupSize, slice, joiner));
+      groupSize = 0;
+      groupLength = 0;
+    }
+    group[groupSize++] = start;
+    group[groupSize++] = i;
     groupLength += runLength;
     lastEnd = i;
     lastStrong = strong;
     lastValue = value;
   }
-  close();
+  if (groupLength >= MIN_RUN) lines.push(groupText(group, groupSize, slice, joiner));
   return lines.join("\n");
 }
 
-/** The text runs of `chars` (see groupedRuns): runs a few control characters or undecodable bytes apart joined, groups of 8+ characters kept. */
-export function joinedRuns(chars: string, joiner = " ", maxGap = MAX_GAP): string {
-  return groupedRuns(
-    chars.length,
-    (i) => chars.charCodeAt(i),
-    (start, end) => chars.slice(start, end),
-    joiner,
-    maxGap,
-  );
+/** A kept group's runs (start, end pairs in group[0, size)) joined. */
+function groupText(group: readonly number[], size: number, slice: (start: number, end: number) => string, joiner: string): string {
+  const parts: string[] = [];
+  for (let k = 0; k < size; k += 2) parts.push(slice(group[k] as number, group[k + 1] as number));
+  return parts.join(joiner);
+}
+
+/** The text runs of `chars` (see groupedRuns; `classes` when already computed): runs a few control characters or undecodable bytes apart joined, groups of 8+ characters kept. */
+export function joinedRuns(chars: string, joiner = " ", maxGap = MAX_GAP, classes = charClasses(chars)): string {
+  return groupedRuns(classes, (start, end) => chars.slice(start, end), joiner, maxGap);
 }
 
 /**
@@ -403,9 +415,15 @@ export function* binaryReadings(bytes: Uint8Array, utf8: string): Generator<stri
   const seen: string[] = [];
   // Text coloured by terminal escapes reads as a terminal shows it, whatever bytes pad it.
   const shown = escapedValues(utf8);
+  // Both UTF-8 readings use the same classes, computed when the first is read.
+  let classes: Uint8Array | undefined;
+  const utf8Classes = () => {
+    classes ??= charClasses(utf8);
+    return classes;
+  };
   const readings = [
-    () => joinedRuns(utf8),
-    () => joinedRuns(utf8, "", 1),
+    () => joinedRuns(utf8, " ", MAX_GAP, utf8Classes()),
+    () => joinedRuns(utf8, "", 1, utf8Classes()),
     () => (shown === "" ? "" : joinedRuns(shown)),
     () => (shown === "" ? "" : joinedRuns(shown, "", 1)),
     () => unitRuns(bytes, 1, 0),
@@ -422,26 +440,38 @@ export function* binaryReadings(bytes: Uint8Array, utf8: string): Generator<stri
   }
 }
 
-/** Terminal escapes between two characters of a value ("4111\x1b[0m1111", a colour per digit). */
-const ESCAPE_IN_VALUE = new RegExp(`(?<=[0-9A-Za-z@.+_-])(?:${TERMINAL_ESCAPE.source})+(?=[0-9A-Za-z@.+_-])`, "g");
+/** Terminal escapes before a character of a value ("4111\x1b[0m1111", a colour per digit), read where one starts. */
+const ESCAPES_BEFORE_VALUE = new RegExp(`(?:${TERMINAL_ESCAPE.source})+(?=[0-9A-Za-z@.+_-])`, "y");
 /** Characters read on each side of such an escape. */
 const ESCAPE_WINDOW = 80;
 
 /**
  * The stretches of `utf8` around terminal escapes inside a value, as a terminal shows them (one a
  * line; "" when there are none): a coloured value in binary data, read without reading all of a
- * large body twice (random bytes hold an escape now and then).
+ * large body twice (random bytes hold an escape now and then). Escapes are found by their first
+ * character, not by a pattern tried at every position of megabytes.
  */
 function escapedValues(utf8: string): string {
-  if (!utf8.includes("\u001b") && !utf8.includes("\u009b")) return "";
   const ranges: Array<[number, number]> = [];
-  ESCAPE_IN_VALUE.lastIndex = 0;
-  for (let m = ESCAPE_IN_VALUE.exec(utf8); m; m = ESCAPE_IN_VALUE.exec(utf8)) {
-    const from = Math.max(0, m.index - ESCAPE_WINDOW);
-    const to = Math.min(utf8.length, m.index + m[0].length + ESCAPE_WINDOW);
-    const last = ranges.at(-1);
-    if (last && from <= last[1]) last[1] = to;
-    else ranges.push([from, to]);
+  let esc = utf8.indexOf("\u001b");
+  let csi = utf8.indexOf("\u009b");
+  while (esc !== -1 || csi !== -1) {
+    const at = esc === -1 ? csi : csi === -1 ? esc : Math.min(esc, csi);
+    let next = at + 1;
+    if (at > 0 && (UNIT_CLASSES[utf8.charCodeAt(at - 1)] as number) === VALUE) {
+      ESCAPES_BEFORE_VALUE.lastIndex = at;
+      const m = ESCAPES_BEFORE_VALUE.exec(utf8);
+      if (m) {
+        next = at + m[0].length;
+        const from = Math.max(0, at - ESCAPE_WINDOW);
+        const to = Math.min(utf8.length, next + ESCAPE_WINDOW);
+        const last = ranges.at(-1);
+        if (last && from <= last[1]) last[1] = to;
+        else ranges.push([from, to]);
+      }
+    }
+    if (esc !== -1 && esc < next) esc = utf8.indexOf("\u001b", next);
+    if (csi !== -1 && csi < next) csi = utf8.indexOf("\u009b", next);
   }
   return ranges.map(([from, to]) => utf8.slice(from, to).replace(TERMINAL_ESCAPE, "")).join("\n");
 }
@@ -456,20 +486,36 @@ const CHUNK = 8192;
  */
 function unitRuns(bytes: Uint8Array, step: 1 | 2 | 4, offset: number): string {
   const count = Math.floor(bytes.length / step);
-  const unitAt = (u: number): number => {
-    const i = u * step;
-    for (let j = 0; j < step; j++) if (j !== offset && bytes[i + j] !== 0) return 0xfffd;
-    const b = bytes[i + offset] as number;
-    return b >= 0x80 ? 0xfffd : b;
-  };
+  let codes = bytes;
+  let classes: Uint8Array;
+  if (step === 1) {
+    classes = new Uint8Array(count);
+    for (let u = 0; u < count; u++) classes[u] = BYTE_CLASSES[bytes[u] as number] as number;
+  } else {
+    // Each unit's byte and class; a new array is all UNDECODED. A wider unit is text only if its
+    // other bytes are zero, so only units holding a zero byte are read (found natively): random
+    // bytes cost a few thousand reads, not one per unit.
+    codes = new Uint8Array(count);
+    classes = new Uint8Array(count);
+    let lastRead = -1;
+    for (let z = bytes.indexOf(0); z !== -1 && z < count * step; z = bytes.indexOf(0, z + 1)) {
+      const u = Math.floor(z / step);
+      if (u === lastRead || z - u * step === offset) continue;
+      lastRead = u;
+      const at = u * step;
+      let zeros = true;
+      for (let j = 0; j < step; j++) if (j !== offset && bytes[at + j] !== 0) zeros = false;
+      if (!zeros) continue;
+      const b = bytes[at + offset] as number;
+      codes[u] = b;
+      classes[u] = BYTE_CLASSES[b] as number;
+    }
+  }
   const slice = (start: number, end: number): string => {
     const parts: string[] = [];
-    for (let at = start; at < end; at += CHUNK) {
-      const codes: number[] = [];
-      for (let u = at; u < Math.min(end, at + CHUNK); u++) codes.push(unitAt(u));
-      parts.push(String.fromCharCode(...codes));
-    }
+    // Runs are text units only: every code is one ASCII character.
+    for (let at = start; at < end; at += CHUNK) parts.push(String.fromCharCode(...codes.subarray(at, Math.min(end, at + CHUNK))));
     return parts.join("");
   };
-  return groupedRuns(count, unitAt, slice, " ", MAX_GAP);
+  return groupedRuns(classes, slice, " ", MAX_GAP);
 }

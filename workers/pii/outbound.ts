@@ -28,6 +28,7 @@ import {
   withoutControls,
   withoutJsonComments,
   withoutTerminalEscapes,
+  hiddenCount,
 } from "./body-formats.js";
 import { appendAll, rawJsonStrings } from "./raw-json.js";
 import { Masker, type MaskerOptions } from "./masker.js";
@@ -220,17 +221,10 @@ function partStrings(parts: BodyPart[], into: Collected, depth: number): void {
   }
 }
 
-/** How many characters of a decoded body are control characters or undecodable bytes. */
-function hiddenCount(text: string): number {
-  NOT_TEXT.lastIndex = 0;
-  let hidden = 0;
-  for (let m = NOT_TEXT.exec(text); m; m = NOT_TEXT.exec(text)) hidden += m[0].length;
-  return hidden;
-}
-
-/** Whether a decoded body is binary data: 10%+ of it control characters or undecodable bytes. */
-function isBinary(text: string, hidden = hiddenCount(text)): boolean {
-  return hidden > 0 && hidden >= text.length * BINARY_SHARE;
+/** Whether a decoded body is binary data: 10%+ of it control characters or undecodable bytes (counted only that far). */
+function isBinary(text: string): boolean {
+  const enough = Math.max(1, Math.ceil(text.length * BINARY_SHARE));
+  return hiddenCount(text, enough) >= enough;
 }
 
 /** The strings of a text body (see bodyStrings). */
@@ -243,14 +237,13 @@ function textStrings(text: string, media: MediaType, bytesOf: () => Uint8Array, 
     into.sequences.push([text]);
     return textStrings(shown, media, () => new TextEncoder().encode(shown), into);
   }
-  const hidden = hiddenCount(text);
-  if (isBinary(text, hidden)) {
+  if (isBinary(text)) {
     // Not in the split check's order: its pieces are the short-gap joins of binaryReadings, and
     // the digit runs of random bytes, read across strings, pass for a card.
     into.binaryBodies.push({ bytes: bytesOf(), utf8: text });
     return;
   }
-  if (hidden > 0) {
+  if (hiddenCount(text, 1) > 0) {
     for (const reading of [text.replace(NOT_TEXT, " "), withoutControls(text) ?? text]) {
       into.sequences.push([reading]);
       into.ordered.push(reading);
