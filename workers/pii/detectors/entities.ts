@@ -33,6 +33,7 @@ import {
   replaceOverlapping,
   flagsOf,
 } from "./names.js";
+import { addIntroducedNames } from "./self-introductions.js";
 import {
   acronymAlone,
   cjkWithoutHead,
@@ -992,7 +993,7 @@ const DEVANAGARI = /\p{sc=Devanagari}/u;
  */
 const UNCASED_FUNCTION_WORDS = new Set([
   ...HINDI_FUNCTION_WORDS,
-  ..."ने कि जो तो भी एक हुआ हुई हुए कर करके लिया कहा बताया".split(" "),
+  ..."ने कि जो तो भी एक हुआ हुई हुए कर करके लिया कहा बताया फिर लेकिन मगर अब कल आज".split(" "),
   ..."এবং ও করে করা করতে করেছে করুন হয় হয়েছে হবে আমরা আমি তুমি আপনি আপনার আমাদের এই সেই যে কি না জন্য থেকে সঙ্গে সাথে মধ্যে উপর পরে আগে দিয়ে".split(" "),
   ..."في من إلى الى على عن مع أو ثم هذا هذه ذلك التي الذي الذين قد لم لن كان كانت إن أن قال قالت".split(" "),
   ..."را به از در با که این آن است شد بود برای تا یا گفت".split(" "),
@@ -2142,6 +2143,7 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   completePersons(piece, out, model);
   addCuedNames(piece, out, model, cues);
   addCjkNames(piece, out, model);
+  addIntroducedNames(piece, out);
   addScriptCuedNames(piece, out);
   addUncasedGreetedNames(piece, out);
   addMentionsAndLists(piece, out, model);
