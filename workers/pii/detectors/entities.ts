@@ -33,6 +33,7 @@ import {
   replaceOverlapping,
   flagsOf,
 } from "./names.js";
+import { addEchoedNames } from "./echoed-names.js";
 import { addIntroducedNames } from "./self-introductions.js";
 import {
   acronymAlone,
@@ -2357,6 +2358,7 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
   if (options.categories.has("person")) {
     addChatSpeakers(text, found, tagger(), technicalLine);
     addClosingNames(text, found, tagger());
+    addEchoedNames(text, found, tagger());
     addOtherMentions(text, found, tagger());
   }
   if (options.categories.has("address")) addressLines(text, found, tagger());

@@ -448,6 +448,9 @@ const JAPANESE_ONE_HAN_FAMILY = /^[森林原関堀辻岸谷菅沢泉畑浜島嶋
 /** A family name some list holds introducing its bearer after a company ("ソニーの橋本です"). */
 const JAPANESE_SELF = /(?<=の)(\p{sc=Han}{2,3})(?=です|でございます|と申します)/gu;
 
+/** Particles of a clause and the words of a form's placeholder (enter, none, unknown, test). */
+const NOT_IN_CJK_NAME = /[了过過着吗嗎呢吧啊]|请|請|输入|輸入|暂无|暫無|未填|未知|测试|測試/u;
+
 /** Names in Chinese, Japanese and Korean text (see the regular expressions above); offsets in `piece`. */
 export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): void {
   if (!CJK.test(piece)) return;
@@ -455,6 +458,8 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
   const add = (start: number, end: number) => {
     // A name this rule found over it (with its given name) stays; the tagger's spans over kana give way.
     if (added.some(([s, e]) => s <= start && e >= end)) return;
+    // A particle or a form's placeholder is no part of a name ("我叫车了", I called a car; "姓名：请输入").
+    if (NOT_IN_CJK_NAME.test(piece.slice(start, end))) return;
     added.push([start, end]);
     for (let k = spans.length - 1; k >= 0; k--) {
       const c = spans[k] as NameSpan;
@@ -817,7 +822,7 @@ export function addUncasedGreetedNames(piece: string, spans: NameSpan[]): void {
 
 /** Words after a title that are no given name: "you can", "you must", polite particles. */
 // SARA AM in both forms: the detectors read NFKC text, where "ำ" is "ํา".
-const THAI_NOT_GIVEN =
+export const THAI_NOT_GIVEN =
   /^(?:ลูกค้า|ผู้ใช้|สมาชิก|ที่|ภาพ|ส(?:ำ|ํา)หรับ|สามารถ|ต้อง|จะ|ได้|ไม่|ก็|เป็น|มี|ควร|อาจ|ยัง|เคย|ก(?:ำ|ํา)ลัง|ชอบ|อยาก|ครับ|ค่ะ|คะ|ทุกคน|ทุกท่าน|มาก)/u;
 
 /** Up to `max` words of one script from `at`, stopping at punctuation, a stop word or the piece's end. */
