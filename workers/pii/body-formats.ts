@@ -440,8 +440,12 @@ export function* binaryReadings(bytes: Uint8Array, utf8: string): Generator<stri
   }
 }
 
-/** Terminal escapes before a character of a value ("4111\x1b[0m1111", a colour per digit), read where one starts. */
-const ESCAPES_BEFORE_VALUE = new RegExp(`(?:${TERMINAL_ESCAPE.source})+(?=[0-9A-Za-z@.+_-])`, "y");
+/**
+ * Terminal escapes before a character of a value ("4111\x1b[0m1111", a colour per digit), read where
+ * one starts. At most 16 in a row: unbounded, a body of escapes alone ("\x1b[m" repeated) was read
+ * to its end from every escape (128 KiB took 12 s); a longer row still matches from a later escape.
+ */
+const ESCAPES_BEFORE_VALUE = new RegExp(`(?:${TERMINAL_ESCAPE.source}){1,16}(?=[0-9A-Za-z@.+_-])`, "y");
 /** Characters read on each side of such an escape. */
 const ESCAPE_WINDOW = 80;
 
@@ -476,6 +480,14 @@ function escapedValues(utf8: string): string {
   return ranges.map(([from, to]) => utf8.slice(from, to).replace(TERMINAL_ESCAPE, "")).join("\n");
 }
 
+/** Whether a quarter or more of the first 64 KiB of `bytes` are zero. */
+function mostlyZeros(bytes: Uint8Array): boolean {
+  const sample = bytes.subarray(0, 65536);
+  let zeros = 0;
+  for (let i = 0; i < sample.length; i++) if (sample[i] === 0) zeros++;
+  return zeros * 4 >= sample.length;
+}
+
 /** Characters built per `String.fromCharCode` call (its arguments go on the stack). */
 const CHUNK = 8192;
 
@@ -497,18 +509,23 @@ function unitRuns(bytes: Uint8Array, step: 1 | 2 | 4, offset: number): string {
     // bytes cost a few thousand reads, not one per unit.
     codes = new Uint8Array(count);
     classes = new Uint8Array(count);
-    let lastRead = -1;
-    for (let z = bytes.indexOf(0); z !== -1 && z < count * step; z = bytes.indexOf(0, z + 1)) {
-      const u = Math.floor(z / step);
-      if (u === lastRead || z - u * step === offset) continue;
-      lastRead = u;
+    const read = (u: number) => {
       const at = u * step;
-      let zeros = true;
-      for (let j = 0; j < step; j++) if (j !== offset && bytes[at + j] !== 0) zeros = false;
-      if (!zeros) continue;
+      for (let j = 0; j < step; j++) if (j !== offset && bytes[at + j] !== 0) return;
       const b = bytes[at + offset] as number;
       codes[u] = b;
       classes[u] = BYTE_CLASSES[b] as number;
+    };
+    // Text in UTF-16 or UTF-32 (or zero padding) is mostly zero bytes: there every unit is read in turn.
+    if (mostlyZeros(bytes)) for (let u = 0; u < count; u++) read(u);
+    else {
+      let lastRead = -1;
+      for (let z = bytes.indexOf(0); z !== -1 && z < count * step; z = bytes.indexOf(0, z + 1)) {
+        const u = Math.floor(z / step);
+        if (u === lastRead || z - u * step === offset) continue;
+        lastRead = u;
+        read(u);
+      }
     }
   }
   const slice = (start: number, end: number): string => {

@@ -29,6 +29,15 @@ describe("an address of a role or of the firm the domain spells names nobody", (
     "Write to Northwind at hello@northwind.com today.",
     "Zendesk forwards tickets from zendesk@example.org.",
     "Security alerts go to security-team@example.com.",
+    // red team 24, second round: a word and a role, a place's office, a package's version
+    "Grant applications go to grant.applications@nsf-example.gov by March 3.",
+    "Florence office: florence.office@acme.eu",
+    "Lisbon hub: lisbonhub@acme.eu",
+    "Jira notifications come from jira.notifications@acme.atlassian.net.",
+    "Chase alerts are sent to chase.alerts@mybank-notify.com.",
+    "Kafka lag alerts go to kafka-oncall@acme.com.",
+    "Set up Ruby with ruby/setup-ruby@v1.160.0 before running the specs.",
+    "Gatsby images need gatsby-plugin-image@3.12.3 and gatsby-plugin-sharp@5.12.3.",
   ])("%s", (text) => {
     expect(people(text)).toEqual([]);
   });

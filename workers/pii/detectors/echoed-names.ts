@@ -8,13 +8,20 @@ import { Gaz } from "../tagger/features.js";
 import type { Tagger } from "../tagger/tagger.js";
 import { type NameSpan, flagsOf } from "./names.js";
 
-const ADDRESS = /([\p{L}\p{N}._%+-]{3,64})@([\p{L}\p{N}-]+(?:\.[\p{L}\p{N}-]+)+)/gu;
+// The top-level label is letters: "setup-ruby@v1.160.0" and "axios-retry@3.9.1" are packages, not addresses.
+const ADDRESS = /(?<![\p{L}\p{N}._%+/-])([\p{L}\p{N}._%+-]{3,64})@((?:[\p{L}\p{N}-]+\.)+\p{L}{2,24})(?![\p{L}\p{N}-]|\.[\p{L}\p{N}])/gu;
 const CAPITALISED = /(?<![\p{L}\p{M}\p{N}@._/\\-])\p{Lu}[\p{Ll}\p{M}]{2,}(?![\p{L}\p{M}\p{N}@_-]|\.[\p{L}\p{N}])/gu;
 /** Words whose address is a role's, not a person's ("Support", "Sales", "Billing"), unless a list knows them as a name. */
 const WORD = Gaz.common | Gaz.dictionary | Gaz.techTerm | Gaz.orgWord | Gaz.time | Gaz.title;
 const NAME = Gaz.first | Gaz.last;
-/** Addresses whose opening and ending are compared with each word. */
-const MAX_COMPARED = 32;
+/** Parts of a team's or a service's address that no word list holds. */
+const ROLE_PARTS = new Set(
+  "oncall meetup devops noreply postmaster webmaster helpdesk infra sre ops eng dev devs hr it qa pr admin info alerts notify notifications mailer bot".split(
+    " ",
+  ),
+);
+/** Addresses read at most: more make a list whose names are its (masked) addresses. */
+const MAX_ADDRESSES = 32;
 
 /** Lower case, marks and the letters NFD does not split folded to ASCII ("Thảo" → "thao", "Đức" → "duc"). */
 function folded(word: string): string {
@@ -32,28 +39,32 @@ function folded(word: string): string {
 /** Adds people whose name an e-mail address of the same text spells (see above). */
 export function addEchoedNames(text: string, spans: NameSpan[], model: Tagger): void {
   if (!text.includes("@")) return;
-  const parts = new Set<string>();
-  const runs: string[] = [];
+  // Each address as its parts of letters ("thao", "nguyen"); and the domain's labels.
+  const addresses: string[][] = [];
   const domains = new Set<string>();
   ADDRESS.lastIndex = 0;
-  for (let m = ADDRESS.exec(text); m; m = ADDRESS.exec(text)) {
-    const local = folded(m[1] ?? "");
-    for (const part of local.split(/[^a-z]+/)) if (part.length >= 3) parts.add(part);
-    runs.push(local.replace(/[^a-z]/g, ""));
+  for (let m = ADDRESS.exec(text); m && addresses.length <= MAX_ADDRESSES; m = ADDRESS.exec(text)) {
+    addresses.push(
+      folded(m[1] ?? "")
+        .split(/[^a-z]+/)
+        .filter(Boolean),
+    );
     for (const label of folded(m[2] ?? "").split(/[^a-z]+/)) domains.add(label);
   }
-  if (runs.length === 0) return;
-  // Openings and endings are compared with a few addresses only: a text of thousands of addresses
-  // and capitalised words would otherwise cost their product.
-  const compared = [...new Set(runs)].slice(0, MAX_COMPARED);
-  // The word is a part of an address of several ("kipchoge.w"), its opening (a given name before a
-  // family name, "utehoffmann"), or its ending ("jsmith"); an address of one word is as often a
-  // product's or a team's ("zendesk@…").
+  // A list of hundreds of addresses is a dump, not a message: its names are its addresses, which are masked.
+  if (addresses.length === 0 || addresses.length > MAX_ADDRESSES) return;
+  // What else the address holds must be a name's too: an initial, or a word no list knows as an
+  // everyday word ("nguyen", "w"); "grant.applications", "florence.office", "lisbonhub" are a role's.
+  const nameLike = (rest: string) => rest.length <= 1 || (!ROLE_PARTS.has(rest) && !(flagsOf(rest, model) & WORD));
   const spelled = (word: string) =>
-    (parts.has(word) && !runs.includes(word)) ||
-    compared.some(
-      (run) => (run.startsWith(word) && run.length - word.length >= 3) || (word.length >= 4 && run.endsWith(word) && run.length > word.length),
-    );
+    addresses.some((parts) => {
+      const at = parts.indexOf(word);
+      if (at >= 0) return parts.length > 1 && parts.every((p, i) => i === at || nameLike(p));
+      const run = parts.join("");
+      if (parts.length === 1 && run.length - word.length >= 3 && run.startsWith(word)) return nameLike(run.slice(word.length));
+      if (parts.length === 1 && word.length >= 4 && run.length > word.length && run.endsWith(word)) return nameLike(run.slice(0, -word.length));
+      return false;
+    });
   const added: NameSpan[] = [];
   // Characters some span covers, marked once: asking every span for every word costs their product.
   const covered = new Uint8Array(text.length);
@@ -64,7 +75,7 @@ export function addEchoedNames(text: string, spans: NameSpan[], model: Tagger): 
     const end = start + m[0].length;
     if (covered.subarray(start, end).includes(1)) continue;
     const word = folded(m[0]);
-    if (!/^[a-z]+$/.test(word) || !spelled(word) || domains.has(word)) continue;
+    if (!/^[a-z]+$/.test(word) || domains.has(word) || !spelled(word)) continue;
     const flags = flagsOf(m[0], model);
     if (flags & WORD && !(flags & NAME)) continue;
     // Two such words side by side are one name ("Juma Kamau").

@@ -8,11 +8,12 @@ import { CHINESE_DOUBLE_SURNAMES, CHINESE_SURNAMES, KOREAN_SURNAMES, type NameSp
 
 const CHINESE_FAMILY = `(?:${CHINESE_DOUBLE_SURNAMES}|[${CHINESE_SURNAMES}])`;
 /**
- * "I am" after a greeting, "I am called", "my name is", then a family name and one or two Han,
- * then punctuation or a title ("先生", "女士").
+ * "I am" after a greeting, then a family name and two Han (or a double family name and one or two:
+ * two Han after "I am" are as often a trade, "我是司机", or a courier, "我是申通"); "I am called" or
+ * "my name is", then a family name and one or two Han; then punctuation or a title ("先生", "女士").
  */
 const CHINESE_SELF = new RegExp(
-  `(?<=(?:您好|你好|大家好|哈喽|嗨)[，,!！~～]?\\s?我是|我叫|我的名字是|我的名字叫)(${CHINESE_FAMILY}\\p{sc=Han}{1,2}?)(?=[，,。.！!；;：:\\s、～~)）]|先生|女士|小姐|$)`,
+  `(?:(?<=(?:您好|你好|大家好|哈喽|嗨)[，,!！~～]?\\s?我是)((?:${CHINESE_DOUBLE_SURNAMES})\\p{sc=Han}{1,2}?|[${CHINESE_SURNAMES}]\\p{sc=Han}{2})|(?<=我叫|我的名字是|我的名字叫)(${CHINESE_FAMILY}\\p{sc=Han}{1,2}?))(?=[，,。.！!；;：:\\s、～~)）]|先生|女士|小姐|$)`,
   "gu",
 );
 /**
@@ -25,22 +26,25 @@ const CHINESE_HOLDER = new RegExp(
   "gu",
 );
 /** Last characters of a role, a trade or a group, and particles: no given name ends so ("管理员", "车主", "路由器", "叫车了"). */
-const CHINESE_NOT_NAME = /[员員人主东東者生家客长長师師族组組党黨器民工手士官商户戶方部处處局了过過着的吗嗎呢吧啊]$|[了过過着吗嗎呢吧啊]/u;
+const CHINESE_NOT_NAME =
+  /[员員人主东東者生家客长長师師族组組党黨器民工手士官商户戶方部处處局店理司机機通了过過着的吗嗎呢吧啊]$|[了过過着吗嗎呢吧啊]|经理|經理|总监|總監/u;
 /** Field labels that name a person in Chinese and Japanese forms, then the value (two to six Han or kana, or a family name, a space and a given name). */
 const CJK_NAME_FIELD =
   /(?<=(?:氏名|お名前|名前|宛名|受取人|契約者|契約者名|申込者|患者名|姓名|名字|联系人|聯絡人|收件人|收货人|收貨人|持卡人|户名|戶名)\s?[:：]\s?)((?:[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}ー・]{1,3}[ \u3000][\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}ー・]{1,4}|[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}ー・]{2,6})(?=[\s、。，,;；]|$))/gu;
-/** What a form holds in a name field when it holds no name: none yet, a test, "enter", unknown, required, oneself, a company. */
-const FIELD_PLACEHOLDER = /[请請未无無必测測试試填写寫御中本人公司账賬帳匿同略空定设設不]|なし|不明/u;
+/** What a form holds in a name field when it holds no name: none yet, a test, "enter", unknown, required, oneself, a company, a desk or department. */
+const FIELD_PLACEHOLDER =
+  /[请請未无無必测測试試填写寫御中本人公司账賬帳匿同略空定设設不]|なし|不明|客服|前台|售后|售後|ゲスト|総務|経理|[部課係店社室台]$/u;
 /** A Japanese self-introduction: the name before "と申します" (I am called, humbly), after punctuation, a space or the start. */
 const JAPANESE_SELF =
   /(?<=^|[、。,.!！\s])((?:[\p{sc=Han}]{1,3}[ \u3000]?)?[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}ー]{1,5})(?=と申します|と申し上げます)/gu;
+const JAPANESE_NOT_NAME = /(?:[亭店屋社部課係人者員]|商事|会社|新人)$/u;
 const HONORIFIC_END = /(?:様|さま|さん|殿|氏|先生)$/u;
 const KOREAN_FAMILY = `(?:남궁|제갈|선우|독고|황보|[${KOREAN_SURNAMES}])`;
-/** A greeting or "my name is", a family name and two syllables, then the copula ("안녕하세요, 조하은입니다", "제 이름은 김민수입니다"). */
-const KOREAN_SELF = new RegExp(
-  `(?<=(?:안녕하세요|안녕하십니까)[,.!~]?\\s?|제\\s?이름은\\s?)(${KOREAN_FAMILY}[\\p{sc=Hangul}]{2})(?=\\s?(?:입니다|이에요|예요|이고|이라고|라고))`,
-  "gu",
-);
+/**
+ * "My name is", a family name and two syllables, then the copula ("제 이름은 김민수입니다"). A greeting
+ * before a name and the copula is as often a shop or an office answering ("안녕하세요, 이마트입니다").
+ */
+const KOREAN_SELF = new RegExp(`(?<=제\\s?이름은\\s?)(${KOREAN_FAMILY}[\\p{sc=Hangul}]{2})(?=\\s?(?:입니다|이에요|예요|이고|이라고|라고))`, "gu");
 /** Offices, teams and shops that answer a call ("우체국입니다", "홍보팀입니다"), and weeks: no name ends so. */
 const KOREAN_NOT_NAME =
   /[국팀소실과부청사점도중막교관장회단처터층인생자직님가이]$|^(?:소방서|경찰서|세무서|이번주|다음주|지난주|연구원|공무원|은행원|고객센터)$/u;
@@ -55,7 +59,14 @@ const THAI_SELF =
 const THAI_VERBS = /^(?:สนใจ|อยาก|ต้องการ|ไป|มา|ขอ|ได้|จะ|ไม่|มี|เป็น|ชอบ|กำลัง|ก(?:ำ|ํา)ลัง|เพิ่ง|เคย|ยัง|แค่|ก็)/u;
 
 /** "My name is" in scripts without capitals; "I am" there introduces what one is as often. */
-const MY_NAME = "என் பெயர்|என்னுடைய பெயர்|আমার নাম|मेरा नाम|میرا نام|اسم من|اسمي|ስሜ|שמי|קוראים לי|నా పేరు|ನನ್ನ ಹೆಸರು|എന്റെ പേര്";
+const MY_NAME = "என் பெயர்|என்னுடைய பெயர்|আমার নাম|मेरा नाम|میرا نام|اسم من|اسمي|ስሜ|שמי|నా పేరు|ನನ್ನ ಹೆಸರು|എന്റെ പേര്";
+/**
+ * Where the language writes "is" (Hindi, Urdu, Persian, Amharic) the name must be closed by it
+ * ("मेरा नाम राहुल शर्मा है"; "मेरा नाम हटा दो।", remove my name, is not); where it does not, by a comma
+ * after two or three words, as an introduction goes on to its record ("اسمي سارة أحمد، رقم …"): one
+ * word and a full stop is as often a verb ("నా పేరు మార్చండి.", change my name).
+ */
+const COPULA_LANGUAGE = /^(?:मेरा नाम|میرا نام|اسم من|ስሜ)/u;
 const UNCASED_SELF = new RegExp(`(?<![\\p{L}\\p{M}])(?:${MY_NAME})[\\s:]+`, "gu");
 /** Words said of a name, not a name ("my name is wrong, written, changed, in the list, missing"), and function words. */
 const SAID_OF_A_NAME = new Set(
@@ -73,8 +84,6 @@ const QUESTION_WORDS = new Set(
 const CLOSING_WORDS = new Set("हूँ हूं है हैं था ہوں ہے ہیں هستم است هست ነው ነኝ ናት ఉన్నాను ಆಗಿದ್ದೇನೆ ആണ് और से का की के ने و از در را با থেকে এবং ও মিলে".split(" "));
 /** "Is" after the name. */
 const COPULAS = new Set("है हैं ہے هست است ነው ናት ነኝ".split(" "));
-/** What may follow the name: punctuation or the end. */
-const NAME_END = /^(?:[\s]*[,،፣.।።!:;)]|\s*$)/u;
 
 /** Adds the people named by a self-introduction or a name field (see above); offsets in `piece`. */
 export function addIntroducedNames(piece: string, spans: NameSpan[]): void {
@@ -84,7 +93,7 @@ export function addIntroducedNames(piece: string, spans: NameSpan[]): void {
   const each = (pattern: RegExp, take: (name: string) => string | null) => {
     pattern.lastIndex = 0;
     for (let m = pattern.exec(piece); m; m = pattern.exec(piece)) {
-      const whole = m[1] ?? "";
+      const whole = m[1] ?? m[2] ?? "";
       const name = take(whole);
       if (name !== null && name.length >= 2) {
         const start = m.index + whole.indexOf(name);
@@ -96,7 +105,11 @@ export function addIntroducedNames(piece: string, spans: NameSpan[]): void {
   each(CHINESE_HOLDER, (name) => (CHINESE_NOT_NAME.test(name) ? null : name));
   // The field's value may carry the honorific ("お名前：さくら様"): the name ends before it.
   each(CJK_NAME_FIELD, (value) => (FIELD_PLACEHOLDER.test(value) ? null : value.replace(HONORIFIC_END, "")));
-  each(JAPANESE_SELF, (name) => name);
+  // After a particle the name begins ("私は山本と申します", "営業部の鈴木と申します"); a shop, a firm or a newcomer is no name.
+  each(JAPANESE_SELF, (name) => {
+    const bare = name.split(/[はのがをにでも]/u).pop() ?? "";
+    return /\p{sc=Han}/u.test(bare) && !JAPANESE_NOT_NAME.test(bare) ? bare : null;
+  });
   each(KOREAN_SELF, (name) => (KOREAN_NOT_NAME.test(name) ? null : name));
   each(THAI_SELF, (name) => {
     const bare = name.replace(/^ชื่อ/u, "");
@@ -122,7 +135,10 @@ export function addIntroducedNames(piece: string, spans: NameSpan[]): void {
     if (text.some((w) => QUESTION_WORDS.has(w) || SAID_OF_A_NAME.has(w))) continue;
     const rest = piece.slice(last[1]);
     const closedBy = UNCASED_WORD.exec(rest.trimStart())?.[0] ?? "";
-    // Right after the name: punctuation, the end, or "is" ("… है", "… ነው").
-    if (NAME_END.test(rest) || (COPULAS.has(closedBy) && /^\s\S/u.test(rest))) person(first[0], last[1]);
+    const closed = COPULA_LANGUAGE.test(m[0])
+      ? COPULAS.has(closedBy) && /^\s\S/u.test(rest)
+      : // An Arabic or Hebrew word with the article is what the name is ("اسمي الكامل", my full name; "שמי המלא").
+        words.length >= 2 && /^\s*[,،፣]/u.test(rest) && !/^(?:ال|ה)/u.test(text[0] ?? "");
+    if (closed) person(first[0], last[1]);
   }
 }
