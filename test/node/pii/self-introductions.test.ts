@@ -17,6 +17,7 @@ describe("self-introductions and name fields name a person", () => {
     // Chinese: "I am" / "I am called" / "my name is", and the holder of a card, an ID or an account
     ["您好，我是刘建国，身份证号440106199104162925。", "刘建国"],
     ["你好，我叫欧阳明，请回电。", "欧阳明"],
+    ["我是陳家豪，身份证号Q114253026，请拨打0916-995-801联系我。", "陳家豪"],
     ["王晓伟的信用卡2548892282871909已被冻结。", "王晓伟"],
     ["您好，我是刘建国先生，身份证号440106199104162925。", "刘建国"],
     ["请确认：赵海燕的身份证号码是否正确？", "赵海燕"],
@@ -99,6 +100,8 @@ describe("sentences of the same shape that name nobody stay clean", () => {
     "สวัสดีครับ ผมไปตลาด แล้วกลับบ้าน 5 โมง",
     // red team 24, second round: trades, couriers, shops, desks, firms and "change my name"
     "你好，我是司机，在小区门口等你。",
+    "我是学生，身份证号在哪里填？",
+    "我是管理员，电话多少？",
     "您好，我是申通，您的快递到了。",
     "你好，我是童装店，衣服已经发货了。",
     "联系人：客服部",

@@ -12,6 +12,14 @@ const CHINESE_FAMILY = `(?:${CHINESE_DOUBLE_SURNAMES}|[${CHINESE_SURNAMES}])`;
  * two Han after "I am" are as often a trade, "我是司机", or a courier, "我是申通"); "I am called" or
  * "my name is", then a family name and one or two Han; then punctuation or a title ("先生", "女士").
  */
+/**
+ * "I am" with no greeting, then a family name and one or two Han, then a comma and a record only a
+ * person gives (ID, phone, e-mail, card): "我是刘建国，身份证号…" introduces a person; "我是学生，…" goes on otherwise.
+ */
+const CHINESE_SELF_RECORD = new RegExp(
+  `(?<=我是)(${CHINESE_FAMILY}\\p{sc=Han}{1,2}?)(?=[，,、]\\s?(?:我的)?(?:身份证|身份證|电话|電話|手机|手機|邮箱|郵箱|卡号|卡號|账号|帳號|住址|请拨打|請撥打|联系方式|聯繫方式|证件号|證件號))`,
+  "gu",
+);
 const CHINESE_SELF = new RegExp(
   `(?:(?<=(?:您好|你好|大家好|哈喽|嗨)[，,!！~～]?\\s?我是)((?:${CHINESE_DOUBLE_SURNAMES})\\p{sc=Han}{1,2}?|[${CHINESE_SURNAMES}]\\p{sc=Han}{2})|(?<=我叫|我的名字是|我的名字叫)(${CHINESE_FAMILY}\\p{sc=Han}{1,2}?))(?=[，,。.！!；;：:\\s、～~)）]|先生|女士|小姐|$)`,
   "gu",
@@ -102,6 +110,7 @@ export function addIntroducedNames(piece: string, spans: NameSpan[]): void {
     }
   };
   each(CHINESE_SELF, (name) => (CHINESE_NOT_NAME.test(name) ? null : name));
+  each(CHINESE_SELF_RECORD, (name) => (CHINESE_NOT_NAME.test(name) ? null : name));
   each(CHINESE_HOLDER, (name) => (CHINESE_NOT_NAME.test(name) ? null : name));
   // The field's value may carry the honorific ("お名前：さくら様"): the name ends before it.
   each(CJK_NAME_FIELD, (value) => (FIELD_PLACEHOLDER.test(value) ? null : value.replace(HONORIFIC_END, "")));
