@@ -221,10 +221,14 @@ function partStrings(parts: BodyPart[], into: Collected, depth: number): void {
   }
 }
 
-/** Whether a decoded body is binary data: 10%+ of it control characters or undecodable bytes (counted only that far). */
-function isBinary(text: string): boolean {
+/**
+ * The control characters and undecodable bytes of a decoded body, counted only as far as the binary
+ * share (one scan), and whether it is binary data: 10%+ of it such characters.
+ */
+function hiddenShare(text: string): { hidden: number; binary: boolean } {
   const enough = Math.max(1, Math.ceil(text.length * BINARY_SHARE));
-  return hiddenCount(text, enough) >= enough;
+  const hidden = hiddenCount(text, enough);
+  return { hidden, binary: hidden >= enough };
 }
 
 /** The strings of a text body (see bodyStrings). */
@@ -233,17 +237,18 @@ function textStrings(text: string, media: MediaType, bytesOf: () => Uint8Array, 
   // it, and as it is (an escape's own text, such as a window title, is read there). Binary data
   // holds ESC bytes by chance: it is read by its runs below, never as one whole text.
   const shown = withoutTerminalEscapes(text);
-  if (shown !== null && !isBinary(shown)) {
+  if (shown !== null && !hiddenShare(shown).binary) {
     into.sequences.push([text]);
     return textStrings(shown, media, () => new TextEncoder().encode(shown), into);
   }
-  if (isBinary(text)) {
+  const { hidden, binary } = hiddenShare(text);
+  if (binary) {
     // Not in the split check's order: its pieces are the short-gap joins of binaryReadings, and
     // the digit runs of random bytes, read across strings, pass for a card.
     into.binaryBodies.push({ bytes: bytesOf(), utf8: text });
     return;
   }
-  if (hiddenCount(text, 1) > 0) {
+  if (hidden > 0) {
     for (const reading of [text.replace(NOT_TEXT, " "), withoutControls(text) ?? text]) {
       into.sequences.push([reading]);
       into.ordered.push(reading);

@@ -60,9 +60,11 @@ export function addEchoedNames(text: string, spans: NameSpan[], model: Tagger): 
     addresses.some((parts) => {
       const at = parts.indexOf(word);
       if (at >= 0) return parts.length > 1 && parts.every((p, i) => i === at || nameLike(p));
-      const run = parts.join("");
-      if (parts.length === 1 && run.length - word.length >= 3 && run.startsWith(word)) return nameLike(run.slice(word.length));
-      if (parts.length === 1 && word.length >= 4 && run.length > word.length && run.endsWith(word)) return nameLike(run.slice(0, -word.length));
+      // One part may join a given and a family name ("utehoffmann") or an initial and one ("jsmith").
+      const [run = ""] = parts;
+      if (parts.length !== 1) return false;
+      if (run.length - word.length >= 3 && run.startsWith(word)) return nameLike(run.slice(word.length));
+      if (word.length >= 4 && run.length > word.length && run.endsWith(word)) return nameLike(run.slice(0, -word.length));
       return false;
     });
   const added: NameSpan[] = [];

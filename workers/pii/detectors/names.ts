@@ -448,8 +448,10 @@ const JAPANESE_ONE_HAN_FAMILY = /^[森林原関堀辻岸谷菅沢泉畑浜島嶋
 /** A family name some list holds introducing its bearer after a company ("ソニーの橋本です"). */
 const JAPANESE_SELF = /(?<=の)(\p{sc=Han}{2,3})(?=です|でございます|と申します)/gu;
 
-/** Particles of a clause and the words of a form's placeholder (enter, none, unknown, test). */
-const NOT_IN_CJK_NAME = /[了过過着吗嗎呢吧啊]|请|請|输入|輸入|暂无|暫無|未填|未知|测试|測試/u;
+/** Particles of a Chinese clause (done, passed, -ing, questions, suggestions): never in a name. */
+export const CJK_PARTICLES = "了过過着吗嗎呢吧啊";
+/** Particles and the words of a form's placeholder (enter, none, unknown, test). */
+const NOT_IN_CJK_NAME = new RegExp(`[${CJK_PARTICLES}]|请|請|输入|輸入|暂无|暫無|未填|未知|测试|測試`, "u");
 
 /** Names in Chinese, Japanese and Korean text (see the regular expressions above); offsets in `piece`. */
 export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): void {

@@ -1,17 +1,20 @@
 // People who name themselves or are named by a form, in scripts without capitals: a
-// self-introduction ("您好，我是刘建国，", "안녕하세요, 조하은입니다", "मेरा नाम राहुल शर्मा है"), a
+// self-introduction ("您好，我是刘建国，", "제 이름은 김민수입니다", "मेरा नाम राहुल शर्मा है"), a
 // name field ("氏名：渡辺翔太"), and in Chinese the holder of a personal record ("赵海燕的身份证").
 // Capitals mark names in cased scripts; here only the words around say it, so every cue is one
-// that introduces a name and nothing else, or is gated by a greeting before it. "I am" alone is no
+// that introduces a name and nothing else, or is gated by a greeting or a record. "I am" alone is no
 // cue: it introduces what one is as often ("我是程序员", "मैं एक छात्र हूँ", "저는 고양이예요").
-import { CHINESE_DOUBLE_SURNAMES, CHINESE_SURNAMES, KOREAN_SURNAMES, type NameSpan, THAI_NOT_GIVEN, replaceOverlapping } from "./names.js";
+import {
+  CHINESE_DOUBLE_SURNAMES,
+  CHINESE_SURNAMES,
+  CJK_PARTICLES,
+  KOREAN_SURNAMES,
+  type NameSpan,
+  THAI_NOT_GIVEN,
+  replaceOverlapping,
+} from "./names.js";
 
 const CHINESE_FAMILY = `(?:${CHINESE_DOUBLE_SURNAMES}|[${CHINESE_SURNAMES}])`;
-/**
- * "I am" after a greeting, then a family name and two Han (or a double family name and one or two:
- * two Han after "I am" are as often a trade, "我是司机", or a courier, "我是申通"); "I am called" or
- * "my name is", then a family name and one or two Han; then punctuation or a title ("先生", "女士").
- */
 /**
  * "I am" with no greeting, then a family name and one or two Han, then a comma and a record only a
  * person gives (ID, phone, e-mail, card): "我是刘建国，身份证号…" introduces a person; "我是学生，…" goes on otherwise.
@@ -20,6 +23,11 @@ const CHINESE_SELF_RECORD = new RegExp(
   `(?<=我是)(${CHINESE_FAMILY}\\p{sc=Han}{1,2}?)(?=[，,、]\\s?(?:我的)?(?:身份证|身份證|电话|電話|手机|手機|邮箱|郵箱|卡号|卡號|账号|帳號|住址|请拨打|請撥打|联系方式|聯繫方式|证件号|證件號))`,
   "gu",
 );
+/**
+ * "I am" after a greeting, then a family name and two Han (or a double family name and one or two:
+ * two Han after "I am" are as often a trade, "我是司机", or a courier, "我是申通"); "I am called" or
+ * "my name is", then a family name and one or two Han; then punctuation or a title ("先生", "女士").
+ */
 const CHINESE_SELF = new RegExp(
   `(?:(?<=(?:您好|你好|大家好|哈喽|嗨)[，,!！~～]?\\s?我是)((?:${CHINESE_DOUBLE_SURNAMES})\\p{sc=Han}{1,2}?|[${CHINESE_SURNAMES}]\\p{sc=Han}{2})|(?<=我叫|我的名字是|我的名字叫)(${CHINESE_FAMILY}\\p{sc=Han}{1,2}?))(?=[，,。.！!；;：:\\s、～~)）]|先生|女士|小姐|$)`,
   "gu",
@@ -34,8 +42,10 @@ const CHINESE_HOLDER = new RegExp(
   "gu",
 );
 /** Last characters of a role, a trade or a group, and particles: no given name ends so ("管理员", "车主", "路由器", "叫车了"). */
-const CHINESE_NOT_NAME =
-  /[员員人主东東者生家客长長师師族组組党黨器民工手士官商户戶方部处處局店理司机機通了过過着的吗嗎呢吧啊]$|[了过過着吗嗎呢吧啊]|经理|經理|总监|總監/u;
+const CHINESE_NOT_NAME = new RegExp(
+  `[员員人主东東者生家客长長师師族组組党黨器民工手士官商户戶方部处處局店理司机機通的]$|[${CJK_PARTICLES}]|经理|經理|总监|總監`,
+  "u",
+);
 /** Field labels that name a person in Chinese and Japanese forms, then the value (two to six Han or kana, or a family name, a space and a given name). */
 const CJK_NAME_FIELD =
   /(?<=(?:氏名|お名前|名前|宛名|受取人|契約者|契約者名|申込者|患者名|姓名|名字|联系人|聯絡人|收件人|收货人|收貨人|持卡人|户名|戶名)\s?[:：]\s?)((?:[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}ー・]{1,3}[ \u3000][\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}ー・]{1,4}|[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}ー・]{2,6})(?=[\s、。，,;；]|$))/gu;
