@@ -19,9 +19,10 @@ const NOT_AN_ORGANISATION = new Set("WLAN LAN WIFI DSL LTE NFC QR PIN TAN PUK SI
 export function affiliationAcronyms(piece: string, model: Tagger, personEndsAt: (offset: number) => boolean): Array<[number, number]> {
   const out: Array<[number, number]> = [];
   if (!piece.includes("(")) return out;
+  // exec, not matchAll: matchAll copies the pattern on every call (code puts a bracket in most lines).
   BRACKETED_ACRONYM.lastIndex = 0;
-  for (const m of piece.matchAll(BRACKETED_ACRONYM)) {
-    const open = m.index ?? 0;
+  for (let m = BRACKETED_ACRONYM.exec(piece); m; m = BRACKETED_ACRONYM.exec(piece)) {
+    const open = m.index;
     const personEnd = piece[open - 1] === " " ? open - 1 : open;
     if (!personEndsAt(personEnd)) continue;
     const acronym = m[1] ?? "";

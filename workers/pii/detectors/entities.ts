@@ -8,7 +8,7 @@ import { nameLikeness } from "../tagger/name-shape.js";
 import { pieces } from "../tagger/pieces.js";
 import { Gaz } from "../tagger/features.js";
 import { type EntityKind, Tagger } from "../tagger/tagger.js";
-import { Shape, tokenize } from "../tagger/tokens.js";
+import { Shape, pinTokens, tokenize } from "../tagger/tokens.js";
 import type { PiiCategory, RawFinding } from "../types.js";
 import {
   CHINESE_SURNAMES,
@@ -2131,8 +2131,8 @@ function addKnownNames(piece: string, runs: ReadonlyArray<{ start: number; end: 
  */
 export function tagPiece(piece: string, model: Tagger = tagger(), confidence = CONFIDENCE): PieceSpans {
   const out: NameSpan[] = [];
-  // Read before the tagger runs: it tokenises the same text, so the tokens are made once.
-  const cues = readCues(piece, tokenize(piece), model);
+  // The piece's tokens are made once: the cues, the tagger and the checks after it all read them.
+  const cues = readCues(piece, pinTokens(piece), model);
   const rejected: Candidate[] = [];
   // One German function word makes a piece German: its capitals say nothing about names (a piece is one sentence).
   for (const c of candidates(piece, model, cues.german >= 1)) {

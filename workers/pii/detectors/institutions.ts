@@ -266,7 +266,9 @@ function kindRuns(piece: string): Array<[number, number]> {
         break;
       }
   }
-  for (const m of piece.matchAll(TWO_WORD_KIND)) out.push([m.index ?? 0, (m.index ?? 0) + m[0].length]);
+  // exec, not matchAll: matchAll copies the pattern on every call, which costs more than the scan.
+  TWO_WORD_KIND.lastIndex = 0;
+  for (let m = TWO_WORD_KIND.exec(piece); m; m = TWO_WORD_KIND.exec(piece)) out.push([m.index, m.index + m[0].length]);
   return out;
 }
 /** German compounds ending on a kind ("Burgtheater", "Kulturzentrum", "Landgericht", "Stadtsparkasse"). */
@@ -336,7 +338,8 @@ export function kindInstitutions(piece: string, model: Tagger): Array<[number, n
     if (!KIND_WORDS.has(lowerLikeTokens(kind)) && flagsOf(kind, model) & (Gaz.dictionary | Gaz.common)) continue;
     kinds.push([start, end, false]);
   }
-  for (const m of piece.matchAll(COMPOUND_KIND)) kinds.push([m.index ?? 0, (m.index ?? 0) + m[0].length, true]);
+  COMPOUND_KIND.lastIndex = 0;
+  for (let m = COMPOUND_KIND.exec(piece); m; m = COMPOUND_KIND.exec(piece)) kinds.push([m.index, m.index + m[0].length, true]);
   if (kinds.length === 0) return [];
   // A headline in title case capitalises every word: there only a listed name or place names an
   // institution ("How To Avoid ATM Bank Fees Abroad" names none; "Hans Meier Universitätsklinikum Freiburg" one).

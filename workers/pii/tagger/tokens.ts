@@ -102,6 +102,9 @@ const FNV_PRIME = 16777619;
 let scratch: Tokens | null = null;
 /** The text whose tokens `scratch` holds. */
 let lastText: string | null = null;
+/** A piece's tokens kept apart from `scratch`, so tokenising its words in between does not undo them. */
+let pinned: Tokens | null = null;
+let pinnedText: string | null = null;
 
 function allocate(n: number): Tokens {
   return {
@@ -128,6 +131,20 @@ export function wordHash(lowerText: string): number {
 }
 
 /**
+ * Tokenises `text` into a buffer that later calls of tokenize() for other texts leave alone, until
+ * the next pin: the entity checks read one piece's tokens many times, between reads of its words.
+ */
+export function pinTokens(text: string): Tokens {
+  if (text === pinnedText && pinned) return pinned;
+  const tokens = tokenize(text);
+  scratch = pinned;
+  lastText = null;
+  pinned = tokens;
+  pinnedText = text;
+  return tokens;
+}
+
+/**
  * Splits `text` into words (letters and digits, with inner apostrophes and hyphens; a change of
  * script between Han, kana and Hangul starts a new word) and single punctuation characters.
  * The returned arrays are reused by the next call.
@@ -136,6 +153,7 @@ export function tokenize(text: string): Tokens {
   // The same text again right after (the entity checks re-read the piece the tagger just read):
   // the scratch still holds its tokens.
   if (text === lastText && scratch) return scratch;
+  if (text === pinnedText && pinned) return pinned;
   tables();
   const lower = lowers as Uint16Array;
   const script = scripts as Uint8Array;
