@@ -52,6 +52,7 @@ import {
 import { scorerNames, slashTitledNames, userNames } from "./form-names.js";
 import { streetAddresses } from "./street-address.js";
 import { knownOrganisations } from "./known-orgs.js";
+import { markupShown, shownOffset } from "./markup.js";
 import { knownPlaces } from "./places.js";
 import { sportsTeams } from "./sports.js";
 import { affiliationAcronyms } from "./acronyms.js";
@@ -2425,6 +2426,17 @@ const SPACE = /\s/;
  */
 export function detectEntities(text: string, out: RawFinding[], options: EntityOptions): number {
   if (options.categories.size === 0 || !LETTER.test(text)) return 0;
+  // Text in HTML is read as a browser shows it (markup.ts); findings map back to the text sent.
+  const shown = markupShown(text);
+  if (shown === null) return entitiesOf(text, out, options);
+  const structured = options.structured?.map((f) => ({ start: shownOffset(shown, f.start), end: shownOffset(shown, f.end) }));
+  const found: RawFinding[] = [];
+  const used = entitiesOf(shown.text, found, { ...options, structured });
+  for (const f of found) out.push({ ...f, start: shown.at[f.start] ?? 0, end: (shown.at[f.end - 1] ?? 0) + 1 });
+  return used;
+}
+
+function entitiesOf(text: string, out: RawFinding[], options: EntityOptions): number {
   const prefix = options.cacheScope === undefined ? null : hashFeed(hashStart(), options.cacheScope);
   let used = 0;
   const found: NameSpan[] = [];

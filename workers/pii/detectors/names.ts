@@ -998,7 +998,10 @@ export function addOtherMentions(text: string, spans: NameSpan[], model: Tagger)
  * "Дима"), then ":", ">" or a spaced dash, then the message.
  */
 const SPEAKER_LINE =
-  /^[ \t]*(?:\[[^\]\n]{1,24}\][ \t]*)?(?:\p{L}[\p{L}\p{M} ]{0,24}[:：][ \t]*)?(\p{L}[\p{L}\p{M}\p{N}._'-]{1,23})[ \t]*(?:[:：>]|[–—-](?=[ \t]))[ \t]*([^\n]*)$/gmu;
+  /^[ \t]*(?:\[[^\]\n]{1,24}\][ \t]*|\d{1,2}:\d{2}(?::\d{2})?[ \t]+)?(?:\p{L}[\p{L}\p{M} ]{0,24}[:：][ \t]*)?(<[@+%~&]?)?(\p{L}[\p{L}\p{M}\p{N}._'-]{1,23})[ \t]*([:：>]|[–—-](?=[ \t]))[ \t]*([^\n]*)$/gmu;
+/** HTML elements: "<li>…" and "<strong>…" open lines of markup, not an IRC log's speaker ("<ingrid> did it deploy?"). */
+const HTML_ELEMENT =
+  /^(?:a|abbr|address|article|aside|b|bdi|blockquote|body|br|button|caption|center|cite|code|dd|del|details|div|dl|dt|em|figcaption|figure|font|footer|form|h[1-6]|head|header|hr|html|i|img|input|ins|kbd|label|legend|li|main|mark|meta|nav|ol|option|p|pre|q|s|section|select|small|span|strike|strong|sub|summary|sup|table|tbody|td|textarea|tfoot|th|thead|time|title|tr|tt|u|ul|var)$/iu;
 /** A message: two words or more, opening on a word or a quote, not on code (`{`, `=`, a path). */
 const MESSAGE = /^["'“„«(]?[\p{L}\p{N}][^\n]*\s\S/u;
 /**
@@ -1024,8 +1027,12 @@ export function addChatSpeakers(text: string, spans: NameSpan[], model: Tagger, 
   const handles = new Map<string, string>();
   let lines = 0;
   for (const m of text.matchAll(SPEAKER_LINE)) {
-    const handle = m[1] ?? "";
-    if (!MESSAGE.test(m[2] ?? "") || TAG.test(handle) || technical(m[2] ?? "")) continue;
+    // An IRC log writes the speaker in angle brackets ("[12:03] <ingrid> did the deploy go out?").
+    const bracketed = m[1] !== undefined;
+    const handle = m[2] ?? "";
+    const said = m[4] ?? "";
+    if (bracketed && (m[3] !== ">" || HTML_ELEMENT.test(handle))) continue;
+    if (!MESSAGE.test(said) || TAG.test(handle) || technical(said)) continue;
     lines++;
     handles.set(handle.toLowerCase(), handle);
   }
