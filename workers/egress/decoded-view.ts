@@ -7,7 +7,7 @@
 // so what is found here is redacted there, escapes and all.
 
 import { base64Decoded, quotedPrintableDecoded } from "../pii/body-formats.js";
-import { NAMED_REFERENCES } from "../pii/normalize.js";
+import { namedReference } from "../pii/normalize.js";
 
 /** The view's bytes; with `mapped`, where each came from in the answer: `[start[v], end[v])`. */
 export interface DecodedView {
@@ -295,7 +295,7 @@ function entity(data: Uint8Array, i: number): number {
   const semicolon = i + 1 + data.subarray(i + 1, i + 20).indexOf(59);
   if (semicolon === i) return 0;
   const name = latin1.decode(data.subarray(i + 1, semicolon));
-  const named = NAMED_REFERENCES[name.toLowerCase()]?.codePointAt(0);
+  const named = namedReference(name)?.codePointAt(0);
   const code = named ?? (/^#\d{1,7}$/.test(name) ? Number(name.slice(1)) : /^#x[0-9a-f]{1,6}$/i.test(name) ? Number.parseInt(name.slice(2), 16) : -1);
   if (code < 0 || code > 0x10ffff) return 0;
   utf8(code);

@@ -85,6 +85,50 @@ export const NAMED_REFERENCES: Readonly<Record<string, string>> = {
   vert: "|",
   verticalline: "|",
 };
+/** Accents of HTML's named letter references ("&eacute;", "&Uuml;", "&ccedil;", "&scaron;") as combining marks. */
+const REFERENCE_ACCENTS: Readonly<Record<string, string>> = {
+  grave: "\u0300",
+  acute: "\u0301",
+  circ: "\u0302",
+  tilde: "\u0303",
+  uml: "\u0308",
+  ring: "\u030a",
+  cedil: "\u0327",
+  caron: "\u030c",
+};
+const ACCENTED_REFERENCE = /^([A-Za-z])(grave|acute|circ|tilde|uml|ring|cedil|caron)$/;
+/** Letters HTML names whole, case as written. */
+const LETTER_REFERENCES: Readonly<Record<string, string>> = {
+  szlig: "ß",
+  aelig: "æ",
+  AElig: "Æ",
+  oelig: "œ",
+  OElig: "Œ",
+  oslash: "ø",
+  Oslash: "Ø",
+  eth: "ð",
+  ETH: "Ð",
+  thorn: "þ",
+  THORN: "Þ",
+};
+
+/**
+ * What a named character reference stands for, or undefined for one left as written: the ASCII
+ * marks (any case) and the letters of names written with references ("Garc&iacute;a",
+ * "M&Uuml;LLER", "Fran&ccedil;ois"), so a name is read as the person wrote it.
+ */
+export function namedReference(name: string): string | undefined {
+  const mark = NAMED_REFERENCES[name.toLowerCase()];
+  if (mark !== undefined) return mark;
+  const letter = LETTER_REFERENCES[name];
+  if (letter !== undefined) return letter;
+  const accented = ACCENTED_REFERENCE.exec(name);
+  if (!accented) return undefined;
+  // Only a letter that exists composed ("&qacute;" names nothing).
+  const composed = `${accented[1]}${REFERENCE_ACCENTS[accented[2] ?? ""] ?? ""}`.normalize("NFC");
+  return composed.length === 1 ? composed : undefined;
+}
+
 export interface NormalizedText {
   text: string;
   /**
@@ -230,7 +274,7 @@ class Builder {
 function decodeEntity(m: RegExpExecArray): string | undefined {
   const code = m[1] !== undefined ? Number.parseInt(m[1], 10) : m[2] !== undefined ? Number.parseInt(m[2], 16) : undefined;
   if (code !== undefined) return code > 0 && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff) ? String.fromCodePoint(code) : undefined;
-  return NAMED_REFERENCES[(m[3] ?? "").toLowerCase()];
+  return namedReference(m[3] ?? "");
 }
 
 const utf8 = new TextDecoder("utf-8");

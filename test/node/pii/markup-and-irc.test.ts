@@ -3,6 +3,7 @@
 import { describe, expect, it } from "vitest";
 import { PiiDetector } from "../../../workers/pii/detect.js";
 import { markupShown } from "../../../workers/pii/detectors/markup.js";
+import { namedReference } from "../../../workers/pii/normalize.js";
 
 const detector = new PiiDetector({});
 const values = (text: string, category = "person") =>
@@ -71,5 +72,34 @@ describe("IRC logs: the speaker in angle brackets", () => {
 
   it("does not read HTML list items as speakers", () => {
     expect(values("<li>item one is here</li>\n<li>item two is here</li>")).toEqual([]);
+  });
+});
+
+describe("HTML's named letter references", () => {
+  it.each([
+    ["eacute", "é"],
+    ["Eacute", "É"],
+    ["Uuml", "Ü"],
+    ["ccedil", "ç"],
+    ["ntilde", "ñ"],
+    ["Scaron", "Š"],
+    ["aring", "å"],
+    ["szlig", "ß"],
+    ["Oslash", "Ø"],
+    ["AElig", "Æ"],
+    ["amp", "&"],
+    ["COMMAT", "@"],
+  ])("&%s; is %s", (name, letter) => {
+    expect(namedReference(name)).toBe(letter);
+  });
+
+  it("leaves references that name no letter as written", () => {
+    expect(namedReference("qacute")).toBeUndefined();
+    expect(namedReference("copy")).toBeUndefined();
+  });
+
+  it("a name written with them is masked over its references", () => {
+    const text = "Kontakt: J&uuml;rgen M&Uuml;LLER, Fran&ccedil;ois &Oslash;stergaard";
+    expect(values(text)).toEqual(["J&uuml;rgen M&Uuml;LLER", "Fran&ccedil;ois &Oslash;stergaard"]);
   });
 });

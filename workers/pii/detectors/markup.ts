@@ -11,8 +11,11 @@ const BLOCK =
 // The attributes' run is bounded and holds no angle bracket: each tag is read once, whatever follows.
 // Other angle brackets (generics, `<ingrid>` in an IRC log, `<name>` in XML) are text.
 const ELEMENT_TAG = new RegExp(`</?(?:(${INLINE})|${BLOCK})(?=[\\s/>])[^<>]{0,600}>`, "giu");
-/** Attributes whose value is prose a person wrote, which may name someone ("Photo of Gail Thornbury"). */
-const PROSE_ATTRIBUTE = /(?<![\w-])(?:alt|title|aria-label|placeholder|label|content|value)\s*=\s*(["'])([^"'<>]*)\1/giu;
+/**
+ * Attributes whose value is prose a person wrote or a form's filled-in value, which may name someone
+ * ("Photo of Gail Thornbury"); not a meta tag's content (a generator's or viewport's settings).
+ */
+const PROSE_ATTRIBUTE = /(?<![\w-])(?:alt|title|aria-label|placeholder|label|value)\s*=\s*(["'])([^"'<>]*)\1/giu;
 
 /** Text as shown, and for each of its characters (and its end) the offset in the text as sent. */
 export interface Shown {
