@@ -52,7 +52,7 @@ import {
 import { scorerNames, slashTitledNames, userNames } from "./form-names.js";
 import { streetAddresses } from "./street-address.js";
 import { knownOrganisations } from "./known-orgs.js";
-import { markupShown, shownOffset } from "./markup.js";
+import { markupShown, sentSpans, shownOffsets } from "./markup.js";
 import { knownPlaces } from "./places.js";
 import { sportsTeams } from "./sports.js";
 import { affiliationAcronyms } from "./acronyms.js";
@@ -1985,6 +1985,13 @@ function fullName(value: string, model: Tagger): boolean {
 }
 
 const PATIENT_LABEL = /patient|paciente/iu;
+/** What a form writes where a value is wanted or missing. */
+const FORM_PLACEHOLDER =
+  /^(?:required|optional|mandatory|none|unknown|pending|blank|empty|tbd|tba|obligatoire|facultatif|erforderlich|pflichtfeld|keine|obligatorio|opcional|ninguno|obbligatorio|facoltativo|nessuno|obrigatório|nenhum|verplicht|geen)$/iu;
+function everydayNotName(word: string, model: Tagger): boolean {
+  const flags = flagsOfWord(word, model);
+  return (flags & KNOWN_WORD) !== 0 && (flags & GIVEN_OR_FAMILY) === 0;
+}
 function patientName(value: string, model: Tagger): boolean {
   let listed = false;
   for (const w of value.split(/\s+/)) {
@@ -2010,6 +2017,11 @@ function addLabelledNames(piece: string, model: Tagger, out: Candidate[]): void 
     // A patient's field also holds what a clinician notes ("Patient: Denies Chest Pain", "Paciente:
     // Masculino"): there a listed name is needed, and no word that is only an everyday word.
     if (PATIENT_LABEL.test(m[0]) && !patientName(value, model)) continue;
+    // A form's own words after its label ("First Name: Required", "Surname: Not Applicable", "Tên: Sản
+    // Phẩm Mới") are no one: a placeholder, or two words or more that are all everyday words no list
+    // holds as a given or family name. One such word alone stays a name ("Name: Memory").
+    const words = value.split(/\s+/u).map((w) => w.replace(/[.,]$/u, ""));
+    if (FORM_PLACEHOLDER.test(value) || (words.length > 1 && words.every((w) => everydayNotName(w, model)))) continue;
     const start = at;
     const end = at + value.length;
     replaceOverlapping(out, { kind: "person", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
@@ -2429,10 +2441,14 @@ export function detectEntities(text: string, out: RawFinding[], options: EntityO
   // Text in HTML is read as a browser shows it (markup.ts); findings map back to the text sent.
   const shown = markupShown(text);
   if (shown === null) return entitiesOf(text, out, options);
-  const structured = options.structured?.map((f) => ({ start: shownOffset(shown, f.start), end: shownOffset(shown, f.end) }));
+  let structured = options.structured;
+  if (structured?.length) {
+    const shownAt = shownOffsets(shown, text.length);
+    structured = structured.map((f) => ({ start: shownAt[f.start] ?? 0, end: shownAt[f.end] ?? 0 }));
+  }
   const found: RawFinding[] = [];
-  const used = entitiesOf(shown.text, found, { ...options, structured });
-  for (const f of found) out.push({ ...f, start: shown.at[f.start] ?? 0, end: (shown.at[f.end - 1] ?? 0) + 1 });
+  const used = entitiesOf(shown.text, found, structured ? { ...options, structured } : options);
+  for (const f of found) for (const [start, end] of sentSpans(shown, f.start, f.end)) out.push({ ...f, start, end });
   return used;
 }
 

@@ -1,26 +1,40 @@
 // Text inside HTML ("<li>Contact: <strong>Gail Thornbury</strong></li>", "<b>Hannah</b>: I'll push
 // the fix"): element tags glue a name to markup, and a line of tags reads as code to the technical
 // gate, so names between them were never read. Entities are read on the text as a browser shows it:
-// inline tags dropped, block tags a line break, and the values of the attributes people write prose
-// into (alt, title, aria-label…) on lines of their own. Offsets map back to the text as sent; the
-// pattern detectors read that text itself.
+// inline tags and comments dropped, block tags a line break, source line breaks a space (in a
+// document with block tags). What a tag holds is still read, after the text: its attributes as
+// written, one line per tag, and the values of the attributes people write prose into (alt,
+// title…) on lines of their own, so a tooltip never joins the words it sits between. Offsets map
+// back to the text as sent; the pattern detectors read that text itself.
 
-const INLINE = "a|abbr|b|bdi|cite|code|del|em|font|i|ins|kbd|label|mark|q|s|small|span|strike|strong|sub|sup|time|tt|u|var";
+const INLINE =
+  "a|abbr|b|bdi|bdo|big|cite|code|data|del|dfn|em|font|i|ins|kbd|label|mark|nobr|q|rp|rt|ruby|s|samp|small|span|strike|strong|sub|sup|time|tt|u|var|wbr";
 const BLOCK =
   "address|article|aside|blockquote|body|br|button|caption|center|dd|details|div|dl|dt|figcaption|figure|footer|form|h[1-6]|head|header|hr|html|img|input|legend|li|main|meta|nav|ol|option|p|pre|section|select|summary|table|tbody|td|textarea|tfoot|th|thead|title|tr|ul";
-// The attributes' run is bounded and holds no angle bracket: each tag is read once, whatever follows.
-// Other angle brackets (generics, `<ingrid>` in an IRC log, `<name>` in XML) are text.
-const ELEMENT_TAG = new RegExp(`</?(?:(${INLINE})|${BLOCK})(?=[\\s/>])[^<>]{0,600}>`, "giu");
+/** A custom element ("<user-card>"): inline, as a browser lays out an unknown element. */
+const CUSTOM = "[a-z][a-z0-9]*-[a-z0-9-]+";
 /**
- * Attributes whose value is prose a person wrote or a form's filled-in value, which may name someone
- * ("Photo of Gail Thornbury"); not a meta tag's content (a generator's or viewport's settings).
+ * An attribute as HTML writes it: a name, maybe `=` and a quoted or bare value. Tags are read by
+ * this grammar, so prose with a stray "<b " and a later "=>" is no tag; every part is bounded, so
+ * an unclosed quote costs one bounded scan.
  */
-const PROSE_ATTRIBUTE = /(?<![\w-])(?:alt|title|aria-label|placeholder|label|value)\s*=\s*(["'])([^"'<>]*)\1/giu;
+const ATTRIBUTE = `\\s+[^\\s"'<>/=]{1,64}(?:\\s*=\\s*(?:"[^"]{0,2000}"|'[^']{0,2000}'|[^\\s"'<>=\`]{1,2000}))?`;
+// Groups: 1 an inline element's name, 2 a closing tag's mark, 3 the attributes.
+const ELEMENT_TAG = new RegExp(`<(/)?(?:(${INLINE}|${CUSTOM})|(?:${BLOCK}))((?:${ATTRIBUTE}){0,64})\\s*/?>|<!--`, "giu");
+/** A tag an IRC log writes its speaker in: "[12:03] <mark> …", "12:01 <del> …". */
+const SPEAKER_BEFORE = /(?:^|\n)[ \t]*(?:\[[^\]\n]{1,24}\]|\d{1,2}:\d{2}(?::\d{2})?)[ \t]+$/u;
+/** Attributes whose value is prose a person wrote or a form's filled-in value ("Photo of Gail Thornbury"). */
+const PROSE_ATTRIBUTE = /(?<![\w-])(?:alt|title|aria-label|placeholder|label|value)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>=`]+))/giu;
+const BLOCK_TAG = new RegExp(`<(?:${BLOCK})[\\s/>]`, "iu");
+const SOURCE_BREAK = /[\r\n\t]/g;
+const CUT_TAG = /<\/?[A-Za-z][\w-]{0,30}(?:\s[^<>]{0,600})?$/u;
 
 /** Text as shown, and for each of its characters (and its end) the offset in the text as sent. */
 export interface Shown {
   text: string;
   at: Int32Array;
+  /** 1 where the shown text has a line break of its own (between blocks, around a tag's attributes). */
+  made: Uint8Array;
 }
 
 /** The text of `sent` as shown, or null when it holds no HTML element tag. */
@@ -28,48 +42,94 @@ export function markupShown(sent: string): Shown | null {
   if (!sent.includes("<")) return null;
   ELEMENT_TAG.lastIndex = 0;
   if (!ELEMENT_TAG.test(sent)) return null;
+  // A document with blocks breaks its source lines anywhere: a browser shows them as spaces.
+  const layout = BLOCK_TAG.test(sent);
   const parts: string[] = [];
   const at: number[] = [];
-  const keep = (from: number, to: number) => {
-    parts.push(sent.slice(from, to));
-    for (let i = from; i < to; i++) at.push(i);
+  const made: number[] = [];
+  const after: Array<[number, number]> = [];
+  const keep = (from: number, to: number, text = sent.slice(from, to)) => {
+    parts.push(text);
+    for (let i = from; i < to; i++) {
+      at.push(i);
+      made.push(0);
+    }
   };
+  const lineBreak = (offset: number) => {
+    parts.push("\n");
+    at.push(offset);
+    made.push(1);
+  };
+  const text = (from: number, to: number) => keep(from, to, layout ? sent.slice(from, to).replace(SOURCE_BREAK, " ") : undefined);
   let last = 0;
   ELEMENT_TAG.lastIndex = 0;
   for (let m = ELEMENT_TAG.exec(sent); m; m = ELEMENT_TAG.exec(sent)) {
-    keep(last, m.index);
-    last = m.index + m[0].length;
-    const inline = m[1] !== undefined;
-    PROSE_ATTRIBUTE.lastIndex = 0;
-    let prose = false;
-    for (let a = PROSE_ATTRIBUTE.exec(m[0]); a; a = PROSE_ATTRIBUTE.exec(m[0])) {
-      const value = a[2] ?? "";
-      if (!/\p{L}/u.test(value)) continue;
-      const from = m.index + a.index + a[0].length - 1 - value.length;
-      parts.push("\n");
-      at.push(from);
-      keep(from, from + value.length);
-      prose = true;
+    if (m[0] === "<!--") {
+      // A comment is dropped up to its end; one left open runs to the end of the text.
+      const close = sent.indexOf("-->", m.index + 4);
+      text(last, m.index);
+      last = close < 0 ? sent.length : close + 3;
+      ELEMENT_TAG.lastIndex = last;
+      if (close < 0) break;
+      continue;
     }
-    if (!inline || prose) {
-      parts.push("\n");
-      // Offsets stay in order (a binary search reads them): after an attribute, the tag's last character.
-      at.push(prose ? m.index + m[0].length - 1 : m.index);
+    const inline = m[2] !== undefined;
+    // An IRC speaker in angle brackets is the log's text, whatever word it is ("<mark> did it deploy?").
+    if (inline && m[1] === undefined && m[3] === "" && SPEAKER_BEFORE.test(sent.slice(Math.max(0, m.index - 32), m.index))) continue;
+    text(last, m.index);
+    last = m.index + m[0].length;
+    if (!inline) lineBreak(m.index);
+    if (/\S/u.test(m[3] ?? "")) after.push([m.index, last]);
+  }
+  // A tag cut off at the end of the text ("…Gail Thornbury<b") is markup, not part of the last word.
+  const cut = CUT_TAG.exec(sent.slice(Math.max(last, sent.length - 700)));
+  text(last, cut ? sent.length - cut[0].length : sent.length);
+  for (const [start, end] of after) {
+    const tag = sent.slice(start, end);
+    const name = tag.search(/[\s/>]/u);
+    // The attributes as written (read as before this reading of markup), then each prose value alone.
+    lineBreak(start);
+    keep(start + name, end - 1);
+    PROSE_ATTRIBUTE.lastIndex = 0;
+    for (let a = PROSE_ATTRIBUTE.exec(tag); a; a = PROSE_ATTRIBUTE.exec(tag)) {
+      const value = a[1] ?? a[2] ?? a[3] ?? "";
+      if (!/\p{L}/u.test(value)) continue;
+      const from = start + a.index + a[0].length - value.length - (a[3] === undefined ? 1 : 0);
+      lineBreak(from);
+      keep(from, from + value.length);
     }
   }
-  keep(last, sent.length);
   at.push(sent.length);
-  return { text: parts.join(""), at: Int32Array.from(at) };
+  made.push(1);
+  return { text: parts.join(""), at: Int32Array.from(at), made: Uint8Array.from(made) };
 }
 
-/** The shown offset of sent offset `offset`: the first shown character at or after it. */
-export function shownOffset(shown: Shown, offset: number): number {
-  let lo = 0;
-  let hi = shown.at.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((shown.at[mid] ?? 0) < offset) lo = mid + 1;
-    else hi = mid;
+/**
+ * The spans of the text as sent that shown span [start, end) covers: one per run between the
+ * shown text's own line breaks, so a span never joins a tag's attribute to the text beside it.
+ */
+export function sentSpans(shown: Shown, start: number, end: number): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  let from = -1;
+  for (let i = start; i <= end; i++) {
+    if (i < end && !shown.made[i]) {
+      if (from < 0) from = i;
+      continue;
+    }
+    if (from >= 0) out.push([shown.at[from] ?? 0, (shown.at[i - 1] ?? 0) + 1]);
+    from = -1;
   }
-  return lo;
+  return out;
+}
+
+/** Shown offsets of sent offsets (the first shown character at or after each), for the pattern detectors' spans. */
+export function shownOffsets(shown: Shown, sentLength: number): Int32Array {
+  const shownAt = new Int32Array(sentLength + 1).fill(-1);
+  for (let i = 0; i < shown.at.length; i++) {
+    const offset = shown.at[i] ?? 0;
+    if (!shown.made[i] && (shownAt[offset] ?? -1) < 0) shownAt[offset] = i;
+  }
+  shownAt[sentLength] = shown.text.length;
+  for (let p = sentLength - 1; p >= 0; p--) if ((shownAt[p] ?? -1) < 0) shownAt[p] = shownAt[p + 1] ?? shown.text.length;
+  return shownAt;
 }

@@ -998,7 +998,7 @@ export function addOtherMentions(text: string, spans: NameSpan[], model: Tagger)
  * "Дима"), then ":", ">" or a spaced dash, then the message.
  */
 const SPEAKER_LINE =
-  /^[ \t]*(?:\[[^\]\n]{1,24}\][ \t]*|\d{1,2}:\d{2}(?::\d{2})?[ \t]+)?(?:\p{L}[\p{L}\p{M} ]{0,24}[:：][ \t]*)?(<[@+%~&]?)?(\p{L}[\p{L}\p{M}\p{N}._'-]{1,23})[ \t]*([:：>]|[–—-](?=[ \t]))[ \t]*([^\n]*)$/gmu;
+  /^[ \t]*(\[[^\]\n]{1,24}\][ \t]*|\d{1,2}:\d{2}(?::\d{2})?[ \t]+(?=<))?(?:\p{L}[\p{L}\p{M} ]{0,24}[:：][ \t]*)?(<[@+%~&]?)?(\p{L}[\p{L}\p{M}\p{N}._'-]{1,23})[ \t]*([:：>]|[–—-](?=[ \t]))[ \t]*([^\n]*)$/gmu;
 /** HTML elements: "<li>…" and "<strong>…" open lines of markup, not an IRC log's speaker ("<ingrid> did it deploy?"). */
 const HTML_ELEMENT =
   /^(?:a|abbr|address|article|aside|b|bdi|blockquote|body|br|button|caption|center|cite|code|dd|del|details|div|dl|dt|em|figcaption|figure|font|footer|form|h[1-6]|head|header|hr|html|i|img|input|ins|kbd|label|legend|li|main|mark|meta|nav|ol|option|p|pre|q|s|section|select|small|span|strike|strong|sub|summary|sup|table|tbody|td|textarea|tfoot|th|thead|time|title|tr|tt|u|ul|var)$/iu;
@@ -1028,10 +1028,11 @@ export function addChatSpeakers(text: string, spans: NameSpan[], model: Tagger, 
   let lines = 0;
   for (const m of text.matchAll(SPEAKER_LINE)) {
     // An IRC log writes the speaker in angle brackets ("[12:03] <ingrid> did the deploy go out?").
-    const bracketed = m[1] !== undefined;
-    const handle = m[2] ?? "";
-    const said = m[4] ?? "";
-    if (bracketed && (m[3] !== ">" || HTML_ELEMENT.test(handle))) continue;
+    // An HTML element there opens a line of markup unless a time stamps it ("[12:03] <mark> …" is a speaker).
+    const bracketed = m[2] !== undefined;
+    const handle = m[3] ?? "";
+    const said = m[5] ?? "";
+    if (bracketed && (m[4] !== ">" || (m[1] === undefined && HTML_ELEMENT.test(handle)))) continue;
     if (!MESSAGE.test(said) || TAG.test(handle) || technical(said)) continue;
     lines++;
     handles.set(handle.toLowerCase(), handle);
@@ -1043,7 +1044,8 @@ export function addChatSpeakers(text: string, spans: NameSpan[], model: Tagger, 
     // Handles are mostly written in lower case; a capitalised label of some language ("Kunde:") is a role.
     const everyday = written === handle ? ENGLISH_WORD : EVERYDAY;
     const everydayWord = (handle.match(HANDLE_WORD) ?? []).length === 1 && flags & everyday && !(flags & Gaz.first);
-    if (!everydayWord) speakers.add(handle);
+    // A tool's name opening a runbook's lines ("14:05 Postgres: vacuum …") is no speaker either.
+    if (!everydayWord && !(flags & Gaz.techTerm && !(flags & Gaz.first))) speakers.add(handle);
   }
   // Two of the transcript's handles at least must be speakers: one everyday word among them is a label.
   if (speakers.size < 2) return;
