@@ -52,6 +52,7 @@ import {
 import { scorerNames, slashTitledNames, userNames } from "./form-names.js";
 import { streetAddresses } from "./street-address.js";
 import { knownOrganisations } from "./known-orgs.js";
+import { addArabicNames } from "./arabic-names.js";
 import { markupShown, sentSpans, shownOffsets } from "./markup.js";
 import { knownPlaces } from "./places.js";
 import { sportsTeams } from "./sports.js";
@@ -2251,6 +2252,7 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   addIntroducedNames(piece, out);
   addScriptCuedNames(piece, out);
   addUncasedGreetedNames(piece, out);
+  addArabicNames(piece, out, model);
   addMentionsAndLists(piece, out, model);
   addCoordinatedNames(piece, out, model);
   addSignatureName(piece, out, model);

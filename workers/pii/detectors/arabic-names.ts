@@ -1,0 +1,141 @@
+// People named in Arabic script. Arabic writes no capitals, and the lists installed here hold few
+// Arabic given names (faker's Arabic locale has ten women's names), so the tagger leaves most of
+// them (`تم شحن الطلب إلى سارة الغامدي`, `اسأل فاطمة`, `أكد العتيبي أن …`). The common given names
+// below are written here; a name also an everyday word (`نور` light, `أمل` hope, `كريم` generous)
+// counts only with a family name after it or a title or cue before it. A given name takes the
+// family-name words after it (`القحطاني`, `بن سعيد`, `أبو رحمة`, `عبد الفتاح`, a father's given
+// name), and a family name in `ال…ي` after a verb of speech is the one speaking (`وأضاف الشامسي`).
+import { Gaz } from "../tagger/features.js";
+import type { Tagger } from "../tagger/tagger.js";
+import { type NameSpan, flagsOf } from "./names.js";
+
+/** Spelling folded for look-up: vowel marks and tatweel dropped, hamza seats, tā' marbūṭa and alif maqṣūra unified. */
+export function foldArabic(word: string): string {
+  return word
+    .replace(/[\u064B-\u065F\u0670\u0640]/gu, "")
+    .replace(/[أإآٱ]/gu, "ا")
+    .replace(/ة/gu, "ه")
+    .replace(/ى/gu, "ي");
+}
+
+const fold = (words: string) => new Set(words.split(/\s+/u).filter(Boolean).map(foldArabic));
+
+/** Given names that are no everyday word: a person wherever they stand as a word. */
+const GIVEN = fold(`
+محمد أحمد محمود مصطفى علي عمر عثمان خالد يوسف إبراهيم إسماعيل يعقوب موسى عيسى هارون داود سليمان
+حسين حسام حمزة حمد حمدان خليل سعد سعود سلمان سامر سمير طارق طلال عبدالله عبدالرحمن عبدالعزيز
+عبدالكريم عبدالرحيم عبدالمجيد عبدالإله عمرو عمار فادي فهد فيصل ماجد مازن مجدي مراد مروان مشعل معاذ
+نايف نزار هشام وائل وليد ياسر ياسين يزيد زياد زكريا رياض جاسم جعفر بلال بسام أنس أيمن أسامة أشرف
+إياد إيهاب تامر توفيق ثامر زايد صلاح غسان فؤاد فراس لؤي نواف هيثم وسام يحيى عدنان إدريس حازم حاتم
+رائد صهيب قيس كنان مهند نضال
+فاطمة عائشة مريم زينب خديجة ليلى سلمى هند نورة نادية نجلاء لطيفة لمى لينا رنا رشا رانيا رهف دينا
+ديما حليمة سميرة سهى شيماء علياء غادة فدوى لبنى ماجدة ميساء نهى هيا روان ريهام زهراء شمسة لجين
+نوف مي مروة هنادي أروى تسنيم حلا
+`);
+/** Given names that are everyday words too: a name beside a family name, or after a title or a cue. */
+const GIVEN_AND_WORD = fold(`
+نور أمل هدى منى هبة ندى فرح وفاء رحاب حياة جميلة جمال كمال صفاء عزيز كريم سعيد أمين حسن صالح سالم
+رضا ضياء بشرى حنان وعد عادل نبيل منير أكرم حامد مالك قاسم فارس بدر أمير سلطان مؤمن خليفة عزة
+ياسمين ريما سعاد باسم أسماء إيمان سماح آمنة فريدة تركي سيف وحيد نادر شهد ضحى ملاك خلود سارة جود
+هالة منال عماد علاء أنور رشيد راشد شريف صابر هاني سامي منصور ناصر مؤيد عاصم غازي بكر مهدي سلوى
+رغد دانة مها ريم بسمة جنى آلاء سوسن نسرين عبير غدير هيفاء بتول شادي رامي نوال سمر عوض
+`);
+/** Words before a name that say a person follows: titles, "to", "with", "in the name of", "recipient", "said", "scored", greetings, "ask". */
+const CUE_BEFORE = fold(`
+السيد السيدة الدكتور الدكتورة د الأستاذ الأستاذة الحاج الحاجة الشيخ الشيخة المهندس المهندسة
+إلى الى مع باسم المستلم الاسم اسمي قال قالت سجل سجله سجلها سجلهما مرحبا مرحباً أهلا عزيزي عزيزتي اسأل
+تهانينا للسيد للسيدة بالسيد والسيد
+`);
+/** Verbs of speech after which a family name in ال…ي is the speaker ("أكد العتيبي", "وأضاف الشامسي"). */
+const SPEECH = fold("قال قالت وقال وقالت أكد أكدت وأكد وأكدت أضاف أضافت وأضاف وأضافت أوضح وأوضح صرح وصرح ذكر وذكر أشار وأشار");
+/** Words that join a family name to a given one: son/daughter of, father/mother of, servant of. */
+const JOINER = fold("بن بنت ابن أبو أبي ابو أم عبد");
+/** One-letter words glued before a name: and, for, with ("ومريم", "لـيوسف", "بخالد"). */
+const GLUED = /^[وفلب]ـ?/u;
+const WORD = /[\p{sc=Arabic}\p{M}]+/gu;
+const ARABIC = /\p{sc=Arabic}/u;
+/** Lists of words (frequent words of Arabic among them) a family name in ال… is not. */
+const EVERYDAY = Gaz.common | Gaz.dictionary | Gaz.frequent | Gaz.time | Gaz.country | Gaz.city | Gaz.region | Gaz.orgWord | Gaz.nationality;
+
+interface Word {
+  start: number;
+  end: number;
+  folded: string;
+}
+
+/** Adds the Arabic-script people of a piece (see above). */
+export function addArabicNames(piece: string, spans: NameSpan[], model: Tagger): void {
+  if (!ARABIC.test(piece)) return;
+  const words: Word[] = [];
+  WORD.lastIndex = 0;
+  for (let m = WORD.exec(piece); m; m = WORD.exec(piece)) words.push({ start: m.index, end: m.index + m[0].length, folded: foldArabic(m[0]) });
+  // Only a space between two words keeps them in one name ("سارة الغامدي"; not "سارة، الغامدي").
+  const adjacent = (a: Word, b: Word) => /^ $/u.test(piece.slice(a.end, b.start));
+  /** The given name a word is, maybe after a glued "and"/"for": [offset of the name in the word, ambiguous]. */
+  const givenIn = (w: Word): [number, boolean] | null => {
+    if (GIVEN.has(w.folded)) return [0, false];
+    if (GIVEN_AND_WORD.has(w.folded)) return [0, true];
+    const glued = GLUED.exec(w.folded)?.[0].length ?? 0;
+    if (glued === 0 || w.folded.length - glued < 3) return null;
+    const rest = w.folded.slice(glued);
+    if (GIVEN.has(rest)) return [glued, false];
+    if (GIVEN_AND_WORD.has(rest)) return [glued, true];
+    return null;
+  };
+  /** A family name's word: al- and no everyday word, or a joiner and the word after it. */
+  const familyAt = (i: number): number => {
+    const w = words[i];
+    if (!w) return 0;
+    if (JOINER.has(w.folded)) {
+      const next = words[i + 1];
+      return next && adjacent(w, next) ? 2 : 0;
+    }
+    if (w.folded.startsWith("عبدال") && w.folded.length > 6) return 1;
+    if (w.folded.startsWith("ال") && w.folded.length >= 5 && !(flagsOf(piece.slice(w.start, w.end), model) & EVERYDAY)) return 1;
+    return 0;
+  };
+  /** A family name only a person has: a nisba in ال…ي ("الغامدي") or a joiner and its word ("بن سعيد", "أبو رحمة"). */
+  const surelyFamily = (i: number): boolean => {
+    const w = words[i];
+    if (!w) return false;
+    const taken = familyAt(i);
+    return taken === 2 || (taken === 1 && w.folded.startsWith("ال") && w.folded.endsWith("ي"));
+  };
+  const add = (start: number, end: number) => {
+    if (spans.some((s) => s.start <= start && end <= s.end)) return;
+    for (let k = spans.length - 1; k >= 0; k--) {
+      const s = spans[k] as NameSpan;
+      if (s.start < end && start < s.end) spans.splice(k, 1);
+    }
+    spans.push({ kind: "person", start, end });
+  };
+  for (let i = 0; i < words.length; i++) {
+    const w = words[i] as Word;
+    const before = i > 0 && adjacent(words[i - 1] as Word, w) ? (words[i - 1] as Word).folded : "";
+    // "أكد العتيبي": a family name in ال…ي speaking.
+    if (SPEECH.has(before) && w.folded.startsWith("ال") && w.folded.endsWith("ي") && familyAt(i) === 1) {
+      add(w.start, w.end);
+      continue;
+    }
+    const given = givenIn(w);
+    if (!given) continue;
+    const [offset, ambiguous] = given;
+    // The family name after it: up to three of its words (a father's given name among them: "كريم عبد الفتاح").
+    let last = i;
+    for (let k = i + 1; k <= i + 4 && k < words.length; ) {
+      if (!adjacent(words[k - 1] as Word, words[k] as Word)) break;
+      const father = givenIn(words[k] as Word);
+      const taken = familyAt(k) || (father && father[0] === 0 && !father[1] ? 1 : 0);
+      if (!taken) break;
+      last = k + taken - 1;
+      k += taken;
+    }
+    // A title or cue before it, or addressed opening the message ("سلمى، هل ستأتين؟").
+    const cued = CUE_BEFORE.has(before) || (/^[\s"«(]*$/u.test(piece.slice(0, w.start)) && /^،/u.test(piece.slice(w.end)));
+    // A name that is also a word needs a title or cue, or a family name only a person has ("جمال
+    // الطبيعة", the beauty of nature, and "حسن الحظ", good luck, are phrases).
+    if (ambiguous && !cued && !(last > i && surelyFamily(i + 1))) continue;
+    add(w.start + offset, (words[last] as Word).end);
+    i = last;
+  }
+}
