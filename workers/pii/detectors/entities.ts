@@ -53,6 +53,7 @@ import { scorerNames, slashTitledNames, userNames } from "./form-names.js";
 import { streetAddresses } from "./street-address.js";
 import { knownOrganisations } from "./known-orgs.js";
 import { addArabicNames } from "./arabic-names.js";
+import { addDevanagariNames } from "./devanagari-names.js";
 import { markupShown, sentSpans, shownOffsets } from "./markup.js";
 import { knownPlaces } from "./places.js";
 import { sportsTeams } from "./sports.js";
@@ -2253,6 +2254,7 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   addScriptCuedNames(piece, out);
   addUncasedGreetedNames(piece, out);
   addArabicNames(piece, out, model);
+  addDevanagariNames(piece, out);
   addMentionsAndLists(piece, out, model);
   addCoordinatedNames(piece, out, model);
   addSignatureName(piece, out, model);
