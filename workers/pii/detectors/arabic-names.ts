@@ -14,8 +14,9 @@ export function foldArabic(word: string): string {
   return word
     .replace(/[\u064B-\u065F\u0670\u0640]/gu, "")
     .replace(/[أإآٱ]/gu, "ا")
-    .replace(/ة/gu, "ه")
-    .replace(/ى/gu, "ي");
+    .replace(/[ةۃہە]/gu, "ه")
+    .replace(/[ىی]/gu, "ي")
+    .replace(/ک/gu, "ك");
 }
 
 const fold = (words: string) => new Set(words.split(/\s+/u).filter(Boolean).map(foldArabic));
@@ -31,6 +32,10 @@ const GIVEN = fold(`
 فاطمة عائشة مريم زينب خديجة ليلى سلمى هند نورة نادية نجلاء لطيفة لمى لينا رنا رشا رانيا رهف دينا
 ديما حليمة سميرة سهى شيماء علياء غادة فدوى لبنى ماجدة ميساء نهى هيا روان ريهام زهراء شمسة لجين
 نوف مي مروة هنادي أروى تسنيم حلا
+زهرا نگار مهسا پریسا شیرین نرگس فرزانه مینا لیلا سپیده آزاده فرشته مرجان الهام پروین
+رضا علی حسین مهدی امیر محسن مجید حمید سعید علیرضا محمدرضا محمدحسن حمیدرضا بهرام بهزاد کامران فرهاد
+داریوش کوروش سیامک آرش بابک پژمان پیمان میلاد سینا مسعود
+عائشہ فاطمہ عمران بلال حمزہ عثمان زینب ثناء حرا ماریہ
 `);
 /** Given names that are everyday words too: a name beside a family name, or after a title or a cue. */
 const GIVEN_AND_WORD = fold(`
@@ -38,7 +43,7 @@ const GIVEN_AND_WORD = fold(`
 رضا ضياء بشرى حنان وعد عادل نبيل منير أكرم حامد مالك قاسم فارس بدر أمير سلطان مؤمن خليفة عزة
 ياسمين ريما سعاد باسم أسماء إيمان سماح آمنة فريدة تركي سيف وحيد نادر شهد ضحى ملاك خلود سارة جود
 هالة منال عماد علاء أنور رشيد راشد شريف صابر هاني سامي منصور ناصر مؤيد عاصم غازي بكر مهدي سلوى
-رغد دانة مها ريم بسمة جنى آلاء سوسن نسرين عبير غدير هيفاء بتول شادي رامي نوال سمر عوض
+رغد دانة مها ريم بسمة جنى آلاء سوسن نسرين عبير غدير هيفاء بتول شادي رامي نوال سمر عوض امید
 `);
 /** Words before a name that say a person follows: titles, "to", "with", "in the name of", "recipient", "said", "scored", greetings, "ask". */
 const CUE_BEFORE = fold(`
@@ -52,7 +57,8 @@ const SPEECH = fold("قال قالت وقال وقالت أكد أكدت وأك�
 const JOINER = fold("بن بنت ابن أبو أبي ابو أم عبد");
 /** One-letter words glued before a name: and, for, with ("ومريم", "لـيوسف", "بخالد"). */
 const GLUED = /^[وفلب]ـ?/u;
-const WORD = /[\p{sc=Arabic}\p{M}]+/gu;
+const WORD = /[\p{sc=Arabic}\p{M}\u200c]+/gu;
+const PERSIAN_FAMILY = /^[^\s]{2,}(?:زاده|پور|فر|نيا|ي)$/u;
 const ARABIC = /\p{sc=Arabic}/u;
 /** Lists of words (frequent words of Arabic among them) a family name in ال… is not. */
 const EVERYDAY = Gaz.common | Gaz.dictionary | Gaz.frequent | Gaz.time | Gaz.country | Gaz.city | Gaz.region | Gaz.orgWord | Gaz.nationality;
@@ -75,8 +81,9 @@ export function addArabicNames(piece: string, spans: NameSpan[], model: Tagger):
   const givenIn = (w: Word): [number, boolean] | null => {
     if (GIVEN.has(w.folded)) return [0, false];
     if (GIVEN_AND_WORD.has(w.folded)) return [0, true];
+    // A name of three letters only after a written joint ("لـعمر"): "بارش" (rain) is no "ب" and "آرش".
     const glued = GLUED.exec(w.folded)?.[0].length ?? 0;
-    if (glued === 0 || w.folded.length - glued < 3) return null;
+    if (glued === 0 || w.folded.length - glued < (piece[w.start + 1] === "ـ" ? 3 : 4)) return null;
     const rest = w.folded.slice(glued);
     if (GIVEN.has(rest)) return [glued, false];
     if (GIVEN_AND_WORD.has(rest)) return [glued, true];
@@ -91,6 +98,8 @@ export function addArabicNames(piece: string, spans: NameSpan[], model: Tagger):
       return next && adjacent(w, next) ? 2 : 0;
     }
     if (w.folded.startsWith("عبدال") && w.folded.length > 6) return 1;
+    // Persian and Urdu family names: -zadeh, -pour, -far, -nia, or a nisba in -i no list holds as a word ("جعفری", "رضایی").
+    if (PERSIAN_FAMILY.test(w.folded) && !(flagsOf(piece.slice(w.start, w.end), model) & EVERYDAY)) return 1;
     if (w.folded.startsWith("ال") && w.folded.length >= 5 && !(flagsOf(piece.slice(w.start, w.end), model) & EVERYDAY)) return 1;
     return 0;
   };

@@ -54,6 +54,7 @@ import { streetAddresses } from "./street-address.js";
 import { knownOrganisations } from "./known-orgs.js";
 import { addArabicNames } from "./arabic-names.js";
 import { addDevanagariNames } from "./devanagari-names.js";
+import { addHebrewNames } from "./hebrew-names.js";
 import { markupShown, sentSpans, shownOffsets } from "./markup.js";
 import { knownPlaces } from "./places.js";
 import { sportsTeams } from "./sports.js";
@@ -2255,6 +2256,7 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   addUncasedGreetedNames(piece, out);
   addArabicNames(piece, out, model);
   addDevanagariNames(piece, out);
+  addHebrewNames(piece, out);
   addMentionsAndLists(piece, out, model);
   addCoordinatedNames(piece, out, model);
   addSignatureName(piece, out, model);
