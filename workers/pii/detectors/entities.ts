@@ -53,7 +53,7 @@ import { scorerNames, slashTitledNames, userNames } from "./form-names.js";
 import { streetAddresses } from "./street-address.js";
 import { knownOrganisations } from "./known-orgs.js";
 import { addArabicNames } from "./arabic-names.js";
-import { addDevanagariNames } from "./devanagari-names.js";
+import { addIndicNames } from "./indic-names.js";
 import { addHebrewNames } from "./hebrew-names.js";
 import { markupShown, sentSpans, shownOffsets } from "./markup.js";
 import { knownPlaces } from "./places.js";
@@ -2255,7 +2255,7 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   addScriptCuedNames(piece, out);
   addUncasedGreetedNames(piece, out);
   addArabicNames(piece, out, model);
-  addDevanagariNames(piece, out);
+  addIndicNames(piece, out);
   addHebrewNames(piece, out);
   addMentionsAndLists(piece, out, model);
   addCoordinatedNames(piece, out, model);

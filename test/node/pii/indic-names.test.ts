@@ -1,4 +1,4 @@
-// People named in Devanagari (devanagari-names.ts): common given and family names as whole words;
+// People named in Devanagari, Bengali and Tamil (indic-names.ts): common given and family names as whole words;
 // a given name that is also a word only with a family name, a title, an honorific or the agent's mark.
 import { describe, expect, it } from "vitest";
 import { PiiDetector } from "../../../workers/pii/detect.js";
@@ -30,6 +30,22 @@ describe("Devanagari names", () => {
     "बच्चों ने एक सुंदर कविता सुनाई।",
     "कल रात बहुत वर्षा हुई।",
   ])("no person: %s", (text) => {
+    expect(people(text)).toEqual([]);
+  });
+});
+
+describe("Bengali and Tamil names", () => {
+  it.each([
+    ["সাবরিনা চৌধুরী আজ অফিসে আসবেন না।", "সাবরিনা চৌধুরী"],
+    ["জনাব তালুকদার মিটিংয়ে আসবেন।", "তালুকদার"],
+    ["হাবিব ভাই, কাল দেখা হবে।", "হাবিব"],
+    ["விக்னேஷ் நாளை சென்னை வருகிறார்.", "விக்னேஷ்"],
+    ["திருமதி பவித்ரா கிருஷ்ணன் கூட்டத்தில் பேசினார்.", "பவித்ரா கிருஷ்ணன்"],
+  ])("%s", (text, name) => {
+    expect(people(text)).toContain(name);
+  });
+
+  it.each(["আজ আকাশ পরিষ্কার, বৃষ্টি হবে না।", "সাগর পাড়ে অনেক মানুষ ছিল।"])("no person: %s", (text) => {
     expect(people(text)).toEqual([]);
   });
 });
