@@ -7,9 +7,29 @@
 // or the agent's mark after it (`ने`: a person does what the sentence says).
 import type { NameSpan } from "./names.js";
 
-const set = (words: string) => new Set(words.split(/\s+/u).filter(Boolean));
+/**
+ * Spelling folded for look-up: the nukta dropped ("फातिमा" and "फ़ातिमा") and long i and u read
+ * as short ("सुनिता" and "सुनीता", "अंजली" and "अंजलि"), as people spell these names both ways.
+ */
+function foldIndic(word: string): string {
+  return (
+    word
+      .normalize("NFD")
+      .replace(/\u093c/gu, "")
+      // A nasal half-letter before a consonant is the anusvara ("जितेन्द्र" and "जितेंद्र").
+      .replace(/[\u0919\u091e\u0923\u0928\u092e]\u094d(?=[\u0915-\u0939])/gu, "\u0902")
+      .replace(/\u0940/gu, "\u093f")
+      .replace(/\u0942/gu, "\u0941")
+      .replace(/\u09c0/gu, "\u09bf")
+      .replace(/\u09c2/gu, "\u09c1")
+  );
+}
+
+const set = (words: string) => new Set(words.split(/\s+/u).filter(Boolean).map(foldIndic));
 
 interface ScriptNames {
+  /** Case endings glued to a name (Marathi, Nepali). */
+  endings?: RegExp;
   script: RegExp;
   word: RegExp;
   /** Given names that are no everyday word. */
@@ -28,28 +48,30 @@ const SCRIPTS: ScriptNames[] = [
   {
     script: /\p{sc=Devanagari}/u,
     word: /[\p{sc=Devanagari}\p{M}]+/gu,
+    endings: /(?:लाई|कडे|ला|ने|ले|चा|ची|चे|ना|नी|को)$/u,
     given: set(`
-राहुल अमित सुनील अनिल राजेश सुरेश रमेश महेश दिनेश मुकेश विकास संजय अजय मनोज प्रदीप संदीप अंकित रोहित
-मोहित सचिन विशाल नितिन गौरव अभिषेक अर्जुन आदित्य करण कुणाल निखिल प्रशांत प्रवीण पंकज राजीव राकेश
-विनोद हरीश योगेश सौरभ तरुण वरुण रोहन अमन विनय विराज गोपाल नरेश उमेश गणेश कैलाश जितेंद्र धर्मेंद्र
-नरेंद्र सुरेंद्र महेंद्र राजेंद्र देवेंद्र वीरेंद्र हेमंत अनुराग आशीष मनीष हर्ष यश ऋषभ अक्षय अंकुर
-सिद्धार्थ शुभम सुमित इरफ़ान इमरान सलमान आमिर शाहरुख फ़ैज़ान आरिफ़ साहिल कबीर ईशान
-प्रिया नेहा अंजलि सुनीता अनीता रीता सविता स्नेहा श्वेता दिव्या काजल रश्मि सोनिया मीनाक्षी ऋतु पल्लवी
+राहुल अमित सुनील अनिल राजेश सुरेश रमेश महेश दिनेश मुकेश संजय अजय मनोज प्रदीप संदीप अंकित रोहित
+मोहित सचिन विशाल नितिन अभिषेक अर्जुन आदित्य करण कुणाल निखिल प्रशांत प्रवीण पंकज राजीव राकेश
+विनोद हरीश योगेश सौरभ तरुण वरुण रोहन विनय विराज गोपाल नरेश उमेश जितेंद्र धर्मेंद्र
+नरेंद्र सुरेंद्र महेंद्र राजेंद्र देवेंद्र वीरेंद्र हेमंत अनुराग आशीष मनीष यश ऋषभ 
+सिद्धार्थ शुभम सुमित इरफ़ान इमरान सलमान आमिर शाहरुख फ़ैज़ान आरिफ़ साहिल ईशान
+प्रिया नेहा अंजलि सुनीता अनीता रीता सविता स्नेहा श्वेता दिव्या सोनिया मीनाक्षी पल्लवी
 शालिनी अंकिता प्रियंका दीपिका कीर्ति लक्ष्मी सुधा रीना रिया तनुजा मोनिका अनुष्का
-नंदिनी राधिका रुचि शिल्पा सीमा सुमन सरिता विनीता बबिता गुड्डी पिंटू मुन्ना बबलू आयशा फ़ातिमा ज़ोया
+नंदिनी राधिका शिल्पा सुमन सरिता विनीता बबिता गुड्डी पिंटू मुन्ना बबलू आयशा फ़ातिमा ज़ोया
 `),
     givenAndWord: set(`
 पूजा आरती ज्योति गीता सीता आकाश विजय दीपक अशोक रवि कमल कमला किरण प्रकाश सूरज अमर राज शांति ममता
 कविता रेखा निशा आशा उषा मीना वर्षा सपना प्रेम मोती हीरा चंदा संगीता भारती लता माया सिद्धि रिद्धि
+विकास गौरव हर्ष अमन अक्षय अंकुर कैलाश गणेश कबीर सीमा रुचि ऋतु रश्मि काजल
 `),
     family: set(`
 शर्मा वर्मा गुप्ता सिंह कुमार कुमारी यादव पटेल जैन अग्रवाल मिश्रा तिवारी पांडे पाण्डेय चौहान राठौर मेहता
 शाह खन्ना कपूर मल्होत्रा चौधरी ठाकुर दुबे त्रिपाठी श्रीवास्तव सक्सेना बंसल गोयल मित्तल जोशी नायर रेड्डी
 राव पाठक शुक्ला द्विवेदी भट्ट अग्निहोत्री भाटी कोहली देशमुख पाटिल कुलकर्णी गोखले निषाद बनर्जी चटर्जी
-मुखर्जी दास घोष बोस सेन खान अंसारी कुरैशी सिद्दीकी शेख़ शेख लाल प्रसाद नाथ
+मुखर्जी दास घोष बोस सेन खान अंसारी कुरैशी सिद्दीकी शेख़ शेख प्रसाद नाथ
 `),
     before: set("श्री श्रीमती सुश्री डॉ डॉक्टर प्रोफ़ेसर दादी दादा नानी नाना चाचा चाची मामा मामी बुआ मौसी भाई बहन दीदी भैया"),
-    after: set("जी भाई भैया दीदी साहब सर मैडम बहन ने"),
+    after: set("जी भाई भैया दीदी साहब सर मैडम बहन"),
   },
   {
     script: /\p{sc=Bengali}/u,
@@ -103,11 +125,20 @@ function addNamesOf(piece: string, spans: NameSpan[], names: ScriptNames): void 
   const BEFORE = names.before;
   const AFTER = names.after;
   WORD.lastIndex = 0;
-  for (let m = WORD.exec(piece); m; m = WORD.exec(piece)) words.push({ start: m.index, end: m.index + m[0].length, text: m[0] });
-  const adjacent = (a: Word | undefined, b: Word | undefined) => a !== undefined && b !== undefined && /^ $/u.test(piece.slice(a.end, b.start));
-  // A speaker's colon or a list's comma after the word ("नेहा: …", "उपस्थित: गीता, …") cues it too.
-  const cueAfter = (w: Word, next: Word | undefined) =>
-    (adjacent(w, next) && AFTER.has(next?.text ?? "")) || /^\s?:/u.test(piece.slice(w.end, w.end + 2));
+  for (let m = WORD.exec(piece); m; m = WORD.exec(piece)) {
+    // Marathi and Nepali glue the case ending to the name ("प्रियाला", "राहुलने", "प्रियालाई"): a
+    // given name of the list before one is read without it (and masked with it: a span ends at a word's end).
+    let text = foldIndic(m[0]);
+    if (!names.given.has(text) && !names.givenAndWord.has(text) && !names.family.has(text)) {
+      const ending = names.endings?.exec(text);
+      const stem = ending ? text.slice(0, ending.index) : "";
+      if (stem && names.given.has(stem)) text = stem;
+    }
+    words.push({ start: m.index, end: m.index + m[0].length, text });
+  }
+  const adjacent = (a: Word | undefined, b: Word | undefined) =>
+    a !== undefined && b !== undefined && /^[ \u00a0]{1,3}$/u.test(piece.slice(a.end, b.start));
+  const cueAfter = (w: Word, next: Word | undefined) => adjacent(w, next) && AFTER.has(next?.text ?? "");
   const add = (start: number, end: number) => {
     if (spans.some((s) => s.start <= start && end <= s.end)) return;
     for (let k = spans.length - 1; k >= 0; k--) {
