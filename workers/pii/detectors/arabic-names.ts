@@ -7,7 +7,7 @@
 // name), and a family name in `ال…ي` after a verb of speech is the one speaking (`وأضاف الشامسي`).
 import { Gaz } from "../tagger/features.js";
 import type { Tagger } from "../tagger/tagger.js";
-import { type NameSpan, flagsOf } from "./names.js";
+import { type NameSpan, addPersonOver, flagsOf } from "./names.js";
 
 /**
  * Spelling folded for look-up: vowel marks and tatweel dropped, hamza seats and tā' marbūṭa
@@ -125,14 +125,7 @@ export function addArabicNames(piece: string, spans: NameSpan[], model: Tagger):
     const taken = familyAt(i);
     return taken === 2 || (taken === 1 && ((w.folded.startsWith("ال") && w.folded.endsWith("ي")) || FAMILY_NO_AL.has(w.folded)));
   };
-  const add = (start: number, end: number) => {
-    if (spans.some((s) => s.start <= start && end <= s.end)) return;
-    for (let k = spans.length - 1; k >= 0; k--) {
-      const s = spans[k] as NameSpan;
-      if (s.start < end && start < s.end) spans.splice(k, 1);
-    }
-    spans.push({ kind: "person", start, end });
-  };
+  const add = (start: number, end: number) => addPersonOver(spans, start, end);
   for (let i = 0; i < words.length; i++) {
     const w = words[i] as Word;
     const before = i > 0 && adjacent(words[i - 1] as Word, w) ? (words[i - 1] as Word).folded : "";

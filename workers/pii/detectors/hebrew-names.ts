@@ -4,7 +4,7 @@
 // The common given and family names below are written here. Many Hebrew given names are words too
 // (`טל` dew, `גל` wave, `שירה` poetry, `אבי` my father): those count only with a family name after
 // them, or a title, a greeting or thanks before them, or a verb of speech after them.
-import type { NameSpan } from "./names.js";
+import { type NameSpan, addPersonOver } from "./names.js";
 
 const set = (words: string) => new Set(words.split(/\s+/u).filter(Boolean));
 
@@ -64,14 +64,7 @@ export function addHebrewNames(piece: string, spans: NameSpan[]): void {
     }
     return null;
   };
-  const add = (start: number, end: number) => {
-    if (spans.some((s) => s.start <= start && end <= s.end)) return;
-    for (let k = spans.length - 1; k >= 0; k--) {
-      const s = spans[k] as NameSpan;
-      if (s.start < end && start < s.end) spans.splice(k, 1);
-    }
-    spans.push({ kind: "person", start, end });
-  };
+  const add = (start: number, end: number) => addPersonOver(spans, start, end);
   for (let i = 0; i < words.length; i++) {
     const w = words[i] as Word;
     const before = adjacent(words[i - 1], w) ? (words[i - 1]?.text ?? "") : "";

@@ -5,7 +5,7 @@
 // read as whole words of the text. A given name that is also a word (`पूजा` worship, `আকাশ` sky,
 // `விஜய்`…) counts only with a family name after it, a title or kin word before it, or an honorific
 // or the agent's mark after it (`ने`: a person does what the sentence says).
-import type { NameSpan } from "./names.js";
+import { type NameSpan, addPersonOver } from "./names.js";
 
 /**
  * Spelling folded for look-up: the nukta dropped ("फातिमा" and "फ़ातिमा") and long i and u read
@@ -139,14 +139,7 @@ function addNamesOf(piece: string, spans: NameSpan[], names: ScriptNames): void 
   const adjacent = (a: Word | undefined, b: Word | undefined) =>
     a !== undefined && b !== undefined && /^[ \u00a0]{1,3}$/u.test(piece.slice(a.end, b.start));
   const cueAfter = (w: Word, next: Word | undefined) => adjacent(w, next) && AFTER.has(next?.text ?? "");
-  const add = (start: number, end: number) => {
-    if (spans.some((s) => s.start <= start && end <= s.end)) return;
-    for (let k = spans.length - 1; k >= 0; k--) {
-      const s = spans[k] as NameSpan;
-      if (s.start < end && start < s.end) spans.splice(k, 1);
-    }
-    spans.push({ kind: "person", start, end });
-  };
+  const add = (start: number, end: number) => addPersonOver(spans, start, end);
   for (let i = 0; i < words.length; i++) {
     const w = words[i] as Word;
     const plain = GIVEN.has(w.text);

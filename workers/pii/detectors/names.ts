@@ -807,6 +807,16 @@ export function replaceOverlapping<T extends { start: number; end: number }>(spa
   spans.push(span);
 }
 
+/** Adds a person over [start, end) in place of the spans it crosses, unless one already holds it whole. */
+export function addPersonOver(spans: NameSpan[], start: number, end: number): void {
+  if (spans.some((s) => s.start <= start && end <= s.end)) return;
+  for (let k = spans.length - 1; k >= 0; k--) {
+    const s = spans[k] as NameSpan;
+    if (s.start < end && start < s.end) spans.splice(k, 1);
+  }
+  spans.push({ kind: "person", start, end });
+}
+
 /** People greeted in scripts without capitals. */
 export function addUncasedGreetedNames(piece: string, spans: NameSpan[]): void {
   if (
