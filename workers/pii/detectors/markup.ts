@@ -26,6 +26,8 @@ const SPEAKER_BEFORE = /(?:^|\n)[ \t]*(?:\[[^\]\n]{1,24}\]|\d{1,2}:\d{2}(?::\d{2
 /** Attributes whose value is prose a person wrote or a form's filled-in value ("Photo of Gail Thornbury"). */
 const PROSE_ATTRIBUTE = /(?<![\w-])(?:alt|title|aria-label|placeholder|label|value)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'<>=`]+))/giu;
 const BLOCK_TAG = new RegExp(`<(?:${BLOCK})[\\s/>]`, "iu");
+/** The name of an element this reading drops or breaks at: a line opening on one is markup, not an IRC speaker. */
+export const HTML_ELEMENT = new RegExp(`^(?:${INLINE}|${BLOCK})$`, "iu");
 const SOURCE_BREAK = /[\r\n\t]/g;
 const CUT_TAG = /<\/?[A-Za-z][\w-]{0,30}(?:\s[^<>]{0,600})?$/u;
 

@@ -7,6 +7,7 @@ import { Gaz } from "../tagger/features.js";
 import { nameLikeness } from "../tagger/name-shape.js";
 import type { EntityKind, Tagger } from "../tagger/tagger.js";
 import { Shape, type Tokens, lowerLikeTokens, wordHash } from "../tagger/tokens.js";
+import { HTML_ELEMENT } from "./markup.js";
 
 /** `speaker`: kept whatever the line looks like (a chat transcript's speaker, a name its form gives: form-names.ts). */
 export type NameSpan = { kind: EntityKind; start: number; end: number; speaker?: boolean };
@@ -809,12 +810,7 @@ export function replaceOverlapping<T extends { start: number; end: number }>(spa
 
 /** Adds a person over [start, end) in place of the spans it crosses, unless one already holds it whole. */
 export function addPersonOver(spans: NameSpan[], start: number, end: number): void {
-  if (spans.some((s) => s.start <= start && end <= s.end)) return;
-  for (let k = spans.length - 1; k >= 0; k--) {
-    const s = spans[k] as NameSpan;
-    if (s.start < end && start < s.end) spans.splice(k, 1);
-  }
-  spans.push({ kind: "person", start, end });
+  if (!spans.some((s) => s.start <= start && end <= s.end)) replaceOverlapping(spans, { kind: "person", start, end });
 }
 
 /** People greeted in scripts without capitals. */
@@ -1009,9 +1005,6 @@ export function addOtherMentions(text: string, spans: NameSpan[], model: Tagger)
  */
 const SPEAKER_LINE =
   /^[ \t]*(\[[^\]\n]{1,24}\][ \t]*|\d{1,2}:\d{2}(?::\d{2})?[ \t]+(?=<))?(?:\p{L}[\p{L}\p{M} ]{0,24}[:：][ \t]*)?(<[@+%~&]?)?(\p{L}[\p{L}\p{M}\p{N}._'-]{1,23})[ \t]*([:：>]|[–—-](?=[ \t]))[ \t]*([^\n]*)$/gmu;
-/** HTML elements: "<li>…" and "<strong>…" open lines of markup, not an IRC log's speaker ("<ingrid> did it deploy?"). */
-const HTML_ELEMENT =
-  /^(?:a|abbr|address|article|aside|b|bdi|blockquote|body|br|button|caption|center|cite|code|dd|del|details|div|dl|dt|em|figcaption|figure|font|footer|form|h[1-6]|head|header|hr|html|i|img|input|ins|kbd|label|legend|li|main|mark|meta|nav|ol|option|p|pre|q|s|section|select|small|span|strike|strong|sub|summary|sup|table|tbody|td|textarea|tfoot|th|thead|time|title|tr|tt|u|ul|var)$/iu;
 /** A message: two words or more, opening on a word or a quote, not on code (`{`, `=`, a path). */
 const MESSAGE = /^["'“„«(]?[\p{L}\p{N}][^\n]*\s\S/u;
 /**
