@@ -14,6 +14,12 @@ describe("PII-free text the tagger misread", () => {
     ["Il fatturato è salito del 3% nel secondo semestre."],
     ["Il dolce va conservato lontano da fonti di calore."],
     ["Versez la pâte dans un moule beurré et enfournez pour vingt minutes."],
+    // ... even a word the given-name lists also hold, alone (maxime, alta, pierre, rija are names too)
+    ["Mâine cer senin, cu temperaturi maxime de 19 grade în vest."],
+    ["O índice fechou em alta pelo terceiro dia seguido."],
+    ["Ils ont bâti le muret pierre par pierre pendant l'été."],
+    ["Contém vestígios de casca rija e de amendoim."],
+    ["A massa leva farinha, ovos e açúcar; depois serve-se fria e doce."],
     // scripts without case: no known name, no title
     // CJK clauses without the head word of an organisation or place
     ["确定要关闭这个窗口吗？此操作无法撤销。"],
@@ -69,6 +75,11 @@ describe("names beside those gates", () => {
     ["总经理陈志明表示，公司将扩大生产。", "person:陈志明"],
     ["Gareth said the build is green.", "person:Gareth"],
     ["The bug was found by oskar during the check.", "person:oskar"],
+    // a given name in lower case where its form shows a person: a user name, a list of names, a family name after it
+    ["Thanks @maria.k for the slides from Thursday.", "person:maria.k"],
+    ["Ping @anna_b once the fix is merged.", "person:anna_b"],
+    ["Shoutout to the night shift: tariq, ines, bruno. Great work!", "person:tariq, ines"],
+    ["Had lunch with petra novakova before the review.", "person:petra novakova"],
     ["Pergunta ao rui se já enviou.", "person:rui"],
     ["jean dupont called again about the parcel.", "person:jean dupont"],
     // a name in a script without case stands out in text of a cased script

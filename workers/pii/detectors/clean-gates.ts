@@ -22,14 +22,58 @@ const PARTICLE_OR_CONNECTOR = new Set(
  * find names after greetings and thanks, and the caller keeps a place after a preposition of place
  * ("studying in lyon").
  */
-export function lowerCaseInCapitalisedProse(piece: string, value: string, kind: EntityKind, model: Tagger, streetWorded: boolean): boolean {
+export function lowerCaseInCapitalisedProse(
+  piece: string,
+  start: number,
+  value: string,
+  kind: EntityKind,
+  model: Tagger,
+  streetWorded: boolean,
+): boolean {
   // Digits make it a code ("76ers", "4chan": the code gate decides); Georgian has no capitals to leave out.
   if (UPPER.test(value) || !LETTERS_WITH_CASE.test(value) || /\d|\p{sc=Georgian}/u.test(value)) return false;
   if (kind === "address" && streetWorded) return false;
-  // Whatever kind the tagger gave it ("à théo" read as a place), a given name stays a name, and so
-  // does a short given name before a family name no dictionary holds ("tom hardwick", "li wei").
-  if (holdsGivenName(value, model) || givenThenFamily(value, model)) return false;
+  // A short given name before a family name no dictionary holds stays a name ("tom hardwick", "li wei").
+  if (givenThenFamily(value, model)) return false;
+  // One given name alone is as often a word of the sentence's language that a name list also
+  // holds ("maxime de 24 de grade", "em alta", "sur la ville"): it stays a name only where its
+  // form shows one, as a user name ("@lena.k", "lucia.p"), in a list of names ("hana, yusuf"), or
+  // with a second listed name ("margaret o'neill"), or after a preposition that takes a person
+  // ("found by oskar", "pergunta ao rui").
+  if (
+    holdsGivenName(value, model) &&
+    (HANDLE_SHAPED.test(value) ||
+      piece[start - 1] === "@" ||
+      PERSON_PREPOSITION_BEFORE.test(piece.slice(Math.max(0, start - 8), start)) ||
+      severalNames(withNeighbours(piece, start, value), model))
+  )
+    return false;
   return PIECE_OPENS_CAPITALISED.test(piece);
+}
+const PERSON_PREPOSITION_BEFORE =
+  /(?:^|[^\p{L}])(?:by|with|to|from|for|ao|à|a|al|con|para|per|pour|avec|chez|mit|an|für|door|met|voor|aan|med|til|för|till|dla|z|od)\s$/iu;
+const HANDLE_SHAPED = /\p{L}[._]\p{L}/u;
+
+/** The value with the lower-case word right before and after it, if any ("margaret" in "with margaret o'neill this"). */
+function withNeighbours(piece: string, start: number, value: string): string {
+  const before = /\p{Ll}[\p{Ll}'’-]*,? $/u.exec(piece.slice(Math.max(0, start - 24), start))?.[0] ?? "";
+  const after = /^,? \p{Ll}[\p{Ll}'’-]*/u.exec(piece.slice(start + value.length, start + value.length + 24))?.[0] ?? "";
+  return `${before}${value}${after}`;
+}
+
+/** Two words or more, each a listed name of a person or a particle ("margaret o'neill", "hana, yusuf"). */
+function severalNames(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  let names = 0;
+  for (let i = 0; i < t.count; i++) {
+    if (t.shape[i] === Shape.Punct) continue;
+    const flags = model.gazetteer.flags(t.word[i] ?? 0);
+    if (PARTICLE_OR_CONNECTOR.has(value.slice(t.starts[i], t.ends[i]))) continue;
+    if (flags & (Gaz.first | Gaz.last) && !(flags & Gaz.common)) names++;
+    else names = 0;
+    if (names >= 2) return true;
+  }
+  return false;
 }
 
 /**

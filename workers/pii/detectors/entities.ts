@@ -1445,7 +1445,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       cjkFamilyNameFirst(value, model) &&
       !(HANGUL_WORD.test(value) && (KOREAN_PARTICLE_INSIDE.test(value) || KOREAN_VERB_END.test(value)));
     const gated =
-      (!placeWordBefore && lowerCaseInCapitalisedProse(piece, value, s.kind, model, s.kind === "address" && streetWorded(value, model))) ||
+      (!placeWordBefore && lowerCaseInCapitalisedProse(piece, span[0], value, s.kind, model, s.kind === "address" && streetWorded(value, model))) ||
       (s.kind !== "address" && opensOnLowerWord(value, model)) ||
       // A person there only loses a clause: a name is at most three words, none of them a run of twelve letters.
       ((s.kind !== "person" || CLAUSE_LENGTH.test(value) || LISTED_SCRIPT.test(value)) &&

@@ -164,6 +164,8 @@ const GREETING_WORDS =
 /** Verbs of chat (and "and") after a lower-case given name ("kevin posted", "marta said", "ellie and josh"). */
 const CHAT_VERBS =
   "said says posted wrote finished blocked is was will wants thinks has had moved asked needs did cited confirmed reported approved signed joined owes dice dijo porta sagt meint hat dit a est et und y e zegt vraagt heeft mówi powiedział říká řekl sanoo sanoi kysyy mondta azt dedi diz disse pediu sa säger sagde сказал говорит";
+/** The words for "and" among CHAT_VERBS. */
+const CHAT_AND = "and et und y e";
 /** Words that follow a greeting as a group, not a person ("Hallo Zusammen,", "Hola Equipo,"). */
 const GROUP_WORDS =
   "all everyone everybody folks guys team there world zusammen alle allerseits leute kollegen team tous toutes monde équipe collègues todos todas equipo mundo amigos colegas tutti ragazzi mondo colleghi amici iedereen allemaal allen alla allihopa allihop alle sammen kaikki kaikille wszystkim wszyscy všem všichni mindenki herkese todos pessoal gente";
@@ -171,7 +173,14 @@ const GROUP_WORDS =
 const GERMAN_WORDS =
   "und dem für ist nicht ein eine einen einer eines zum zur auf bei dazu wir ihr ihre vom wird werden wurde wurden oder sehr vielen bitte uhr sind auch noch können kann muss soll haben nach über unter aus gibt sich dass heute gestern jetzt neue neuen neuer mit vor aber wenn durch ohne seit wieder schon zwischen während bereits diese dieser dieses diesen erste ersten zweite letzte letzten keine keinen unsere unser unseren ich mich mir uns euch";
 const hashes = (words: string) => new Set(words.split(" ").map((w) => wordHash(lowerLikeTokens(w))));
-let cueHashes: { cue: Set<number>; greeting: Set<number>; verb: Set<number>; german: Set<number>; group: Set<number> } | null = null;
+let cueHashes: {
+  cue: Set<number>;
+  greeting: Set<number>;
+  verb: Set<number>;
+  and: Set<number>;
+  german: Set<number>;
+  group: Set<number>;
+} | null = null;
 
 export interface PieceCues {
   /** Words at a cue: after a greeting or a verb of addressing someone, a chat speaker, a lower-case word before a possessive or a chat verb. */
@@ -189,10 +198,11 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     cue: hashes(CUE_WORDS),
     greeting: hashes(GREETING_WORDS),
     verb: hashes(CHAT_VERBS),
+    and: hashes(CHAT_AND),
     german: hashes(GERMAN_WORDS),
     group: hashes(GROUP_WORDS),
   };
-  const { cue, greeting, verb, german, group } = cueHashes;
+  const { cue, greeting, verb, and, german, group } = cueHashes;
   const out: PieceCues = { words: [], german: 0 };
   // Chat register: no capital at all, or a message opening in lower case ("tom said he'd drive from Leeds").
   const uncapitalised = t.count >= 4 && (!/\p{Lu}/u.test(piece) || /^[\s\p{P}]*\p{Ll}/u.test(piece));
@@ -224,7 +234,11 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     const chat =
       shape === Shape.Lower &&
       (possessive ||
-        (i + 1 < t.count && verb.has(t.word[i + 1] ?? 0) && /^,?\s$/.test(piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0))) ||
+        (i + 1 < t.count &&
+          verb.has(t.word[i + 1] ?? 0) &&
+          /^,?\s$/.test(piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0)) &&
+          // In prose whose writer capitalises, "and" joins a word to a word ("casca rija e de…") unless a given name follows.
+          (uncapitalised || !and.has(t.word[i + 1] ?? 0) || (model.gazetteer.flags(t.word[i + 2] ?? 0) & Gaz.first) !== 0)) ||
         // A chat line written all in lower case: a given name there that is no word of any list and looks like a name ("sento matteo").
         (uncapitalised &&
           lowerFlags & Gaz.first &&
@@ -712,29 +726,36 @@ export function addCjkPlaces(piece: string, spans: NameSpan[], model: Tagger): v
  * technical word among their parts ("grace_period", "user.name", "max_length"), and a path, a
  * call or a file name around them ("/srv/anna.kern/", "anna.kern()", "anna.kern.json") is not read.
  */
-const HANDLE = /(?<![\p{L}\p{N}_./\\-])(?<![\p{L}\p{N}_.]@)(\p{L}{2,20})[._](\p{L}{2,24})(?![\p{L}\p{N}_@(/\\-]|[.][\p{L}\p{N}])/gu;
+const HANDLE = /(?<![\p{L}\p{N}_./\\-])(?<![\p{L}\p{N}_.]@)(\p{L}{2,20})[._](\p{L}{1,24})(?![\p{L}\p{N}_@(/\\-]|[.][\p{L}\p{N}])/gu;
 const HANDLE_NOT = Gaz.common | Gaz.dictionary | NEVER_IN_NAME | PLACES;
+
+/** A listed given name, in a mention even one that is also an everyday word ("@anna_b"): the first part of a user name. */
+function givenOfHandle(given: string, model: Tagger, mention = false): boolean {
+  const g = flagsOf(given, model);
+  return (g & Gaz.first) !== 0 && !(g & (mention ? NEVER_IN_NAME : Gaz.common | NEVER_IN_NAME));
+}
 
 /** Whether a given name and a family name make the two parts of a user name (see HANDLE). */
 function handleParts(given: string, family: string, model: Tagger): boolean {
-  const g = flagsOf(given, model);
   const f = flagsOf(family, model);
-  if (!(g & Gaz.first) || g & Gaz.common || g & NEVER_IN_NAME) return false;
+  if (!givenOfHandle(given, model)) return false;
   return !(f & HANDLE_NOT) && ((f & Gaz.last) !== 0 || unknownNameShaped(family, f));
 }
 
-/** A whole value that is such a user name ("sara_lindqvist"): what the identifier gate lets through. */
-export function isHandleName(value: string, model: Tagger): boolean {
-  const m = /^(\p{L}{2,20})[._](\p{L}{2,24})$/u.exec(value);
-  return m !== null && handleParts(m[1] ?? "", m[2] ?? "", model);
+/** A whole value that is such a user name ("sara_lindqvist", "@maria.k"): what the identifier gate lets through. */
+export function isHandleName(value: string, model: Tagger, mentioned = false): boolean {
+  const m = /^(\p{L}{2,20})[._](\p{L}{1,24})$/u.exec(value);
+  if (!m) return false;
+  return (m[2] ?? "").length === 1 ? mentioned && givenOfHandle(m[1] ?? "", model, true) : handleParts(m[1] ?? "", m[2] ?? "", model);
 }
 
 export function addHandleNames(piece: string, spans: NameSpan[], model: Tagger): void {
   if (!piece.includes("_") && !piece.includes(".")) return;
   HANDLE.lastIndex = 0;
   for (let m = HANDLE.exec(piece); m; m = HANDLE.exec(piece)) {
-    if (!handleParts(m[1] ?? "", m[2] ?? "", model)) continue;
     const start = m.index;
+    // A mention ("@maria.k") may end on an initial; elsewhere "anna.k" is as often a key or a field.
+    if (!isHandleName(m[0], model, piece[start - 1] === "@")) continue;
     const end = start + m[0].length;
     // The tagger reads the parts as words ("sara", "lindqvist"): the whole user name replaces them.
     if (spans.some((x) => x.start < end && start < x.end && (x.start < start || x.end > end))) continue;

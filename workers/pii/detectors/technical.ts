@@ -220,7 +220,7 @@ export function gateTechnical(text: string, spans: ReadonlyArray<Span>, model: T
       continue;
     }
     // A user name of a given and a family name ("sara_lindqvist") is a person written as an identifier.
-    const handle = span.kind === "person" && isHandleName(text.slice(span.start, span.end), model);
+    const handle = span.kind === "person" && isHandleName(text.slice(span.start, span.end), model, text[span.start - 1] === "@");
     if (!handle && inIdentifier(text, span.start, span.end, span.kind)) continue;
     map ??= lineMap(text);
     const line = lineOf(map.starts, span.start);
