@@ -21,6 +21,7 @@ import {
   addCoordinatedNames,
   addMentionsAndLists,
   addScriptCuedNames,
+  addNicknamedNames,
   addSignatureName,
   addChatSpeakers,
   addClosingNames,
@@ -2260,6 +2261,7 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   addMentionsAndLists(piece, out, model);
   addCoordinatedNames(piece, out, model);
   addSignatureName(piece, out, model);
+  addNicknamedNames(piece, out, model);
   addHandleNames(piece, out, model);
   // People the form around them names (form-names.ts) replace what was read there, and are kept on
   // any line: the technical gate would read "sem.bos" or "Tremblay 2; Ashworth" as code.

@@ -820,6 +820,31 @@ const UNCASED_GREETING =
 const GREETED_GROUP =
   /^(?:(?:ال|لل|بال|وال)\p{L}*|عليكم|وسهلا|وسهلاً|إلهي|دوستان|شما|עולם|וברכה|दुनिया|उपयोगकर्ता|टीम|உலகம்|பயனரே|பயனர்|বিশ্ব|ব্যবহারকারী|ዓለም|ለሁላችሁ|అందరికీ|ಎಲ್ಲರಿಗೂ|എല്ലാവർക്കും|جماعة|جماعه|شباب|اخوان|إخوان|رب|الله|حبايب|بكم|بك|بكما|بكن|جميعا|جميعاً|بالجميع|صديقي|صديقتي|أصدقائي|عميلنا|அனைவருக்கும்|எல்லோருக்கும்|வாடிக்கையாளரே|வாடிக்கையாளர்|நண்பர்களே|सभी|सबको|दोस्तों|जी|सर|मैडम|ग्राहक|मित्र|मित्रों|সবাইকে|গ্রাহক|বন্ধু|ሁላችሁም|ደንበኛ|ደንበኞች|כולם|לכולם|חברים|רב|לקוח|לקוחות)$/u;
 
+/** A given name, a nickname in quotes or brackets, a family name: `Margaret "Peggy" Holloway`, `ELIZABETH (BETTY) MORROW`. */
+const NICKNAMED =
+  /(?<![\p{L}\p{M}])(\p{Lu}[\p{L}\p{M}'’-]+) (?:"|“|„|'|‘|\()\p{Lu}[\p{L}\p{M}'’.-]*(?: \p{Lu}[\p{L}\p{M}'’.-]*)?(?:"|”|“|'|’|\)) ((?:Mc|Mac|O'|O’)?\p{Lu}[\p{L}\p{M}'’-]+)(?![\p{L}\p{M}])/gu;
+
+/**
+ * A person written with a nickname between the given and the family name is one person, quotes
+ * and all: the family name after the quotes is read as the person's even when no list holds it.
+ * The given name must be a person found or a listed given name ("Click "Save" Then" is not).
+ */
+export function addNicknamedNames(piece: string, spans: NameSpan[], model: Tagger): void {
+  if (!/["“„'‘(]/.test(piece)) return;
+  NICKNAMED.lastIndex = 0;
+  for (let m = NICKNAMED.exec(piece); m; m = NICKNAMED.exec(piece)) {
+    const start = m.index;
+    const end = start + m[0].length;
+    const given = m[1] ?? "";
+    const found = spans.some((s) => s.kind === "person" && s.start <= start && start + given.length <= s.end);
+    const flags = flagsOf(given, model);
+    if (!found && (!(flags & Gaz.first) || flags & NEVER_IN_NAME)) continue;
+    // The family name may be a word of technology or a place too ("Jenkins", "Holland"), not an everyday word or a title.
+    if (flagsOf(m[2] ?? "", model) & (Gaz.common | Gaz.time | Gaz.title)) continue;
+    replaceOverlapping(spans, { kind: "person", start, end });
+  }
+}
+
 /** Puts `span` in place of every span (or candidate) it overlaps. */
 export function replaceOverlapping<T extends { start: number; end: number }>(spans: T[], span: T): void {
   for (let k = spans.length - 1; k >= 0; k--) {

@@ -1,0 +1,26 @@
+// A nickname in quotes or brackets between a given and a family name: one person, quotes and all,
+// with the family name after it even when no list holds it. Texts invented here.
+import { expect, it } from "vitest";
+import { detectPii } from "../../../workers/pii/index.js";
+
+const people = (text: string) =>
+  detectPii(text, { categories: ["person"] })
+    .filter((f) => f.category === "person")
+    .map((f) => text.slice(f.start, f.end));
+
+it.each([
+  ['In memory of Winifred "Winnie" Tallbrook, who ran the bakery for thirty years.', 'Winifred "Winnie" Tallbrook'],
+  ["The trophy went to Augustus 'Gus' Penhallow after the final round.", "Augustus 'Gus' Penhallow"],
+  ["Services for Bartholomew (Bart) Quennell will be held on Friday.", "Bartholomew (Bart) Quennell"],
+  ["We spoke to Theodore “Teddy” Jenkins about the lease.", "Theodore “Teddy” Jenkins"],
+  ['FUNERAL NOTICE: CORNELIUS "CONNIE" ABERNATHY, AGED 91.', 'CORNELIUS "CONNIE" ABERNATHY'],
+])("%s", (text, person) => {
+  expect(people(text)).toContain(person);
+});
+
+it.each([['Click "Save" Then close the dialog.'], ['Press "Enter" Twice to confirm the order.']])(
+  "no person in quoted interface words: %s",
+  (text) => {
+    expect(people(text)).toEqual([]);
+  },
+);
