@@ -35,3 +35,23 @@ describe("names joined by and", () => {
     },
   );
 });
+
+describe("a name the tagger was unsure of, in a list with a person", () => {
+  it.each([
+    // family names in sports and news copy: the list says they are people
+    ["Before lunch, Patel and Thistlewood steadied the innings.", ["Patel", "Thistlewood"]],
+    ["Thistlewood and Patel steadied the innings.", ["Thistlewood", "Patel"]],
+    ["Ramos, Thistlewood and Okafor were the only riders to finish.", ["Ramos", "Thistlewood", "Okafor"]],
+  ])("%s", (text, names) => {
+    for (const name of names) expect(people(text)).toContain(name);
+  });
+
+  it.each([
+    // a greeting or a closing before a name is no member of a list
+    ["Привіт, Тарасе! Кошти за оренду прийшли.", "Привіт"],
+    ["Groetjes, Femke", "Groetjes"],
+    ["Pozdrawiam serdecznie, Bartosz Lis, ul. Polna 3", "Pozdrawiam"],
+  ])("joins no greeting or closing: %s", (text, word) => {
+    expect(people(text).some((p) => p.includes(word))).toBe(false);
+  });
+});

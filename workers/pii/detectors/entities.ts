@@ -2242,12 +2242,17 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   // The piece's tokens are made once: the cues, the tagger and the checks after it all read them.
   const cues = readCues(piece, pinTokens(piece), model);
   const rejected: Candidate[] = [];
+  const unsure: Candidate[] = [];
   // One German function word makes a piece German: its capitals say nothing about names (a piece is one sentence).
   for (const c of candidates(piece, model, cues.german >= 1)) {
     if (confident(c, confidence)) out.push({ kind: c.kind, start: c.start, end: c.end });
-    else if (c.kind === "person") rejected.push(c);
+    else {
+      if (c.kind === "person") rejected.push(c);
+      unsure.push(c);
+    }
   }
   joinNameParts(piece, out, rejected);
+  addCoordinatedCandidates(piece, out, unsure);
   addGivenThenSurname(piece, out, model);
   completePersons(piece, out, model);
   addCuedNames(piece, out, model, cues);
@@ -2398,6 +2403,51 @@ function joinNameParts(piece: string, out: Array<{ kind: EntityKind; start: numb
     }
   }
 }
+
+/** A word for "and" between two names ("Pardoe and Whitlock"). */
+const AND_WORD = "(?:and|&|und|et|y|e|i|och|og|en|és|ja|ir|и)";
+const AND_JOINT = new RegExp(`^ ${AND_WORD} $`, "u");
+/** The rest of a list after a name: more names, then "and" and a last one (", Watanabe and Okafor"). */
+const LIST_GOES_ON = new RegExp(`^(?:, \\p{Lu}[\\p{L}\\p{M}'’-]*)* ${AND_WORD} \\p{Lu}`, "u");
+
+/**
+ * A capitalised word the tagger read as a name but was not sure enough of is a person when it
+ * stands in a list with a person kept ("Pardoe and Whitlock steadied", "Liang, Watanabe and Okafor
+ * were"): the list says what kind of thing it is. Not a candidate a gate holds, a field label, or
+ * one of a text where every noun has a capital.
+ */
+function addCoordinatedCandidates(
+  piece: string,
+  out: Array<{ kind: EntityKind; start: number; end: number }>,
+  unsure: ReadonlyArray<Candidate>,
+): void {
+  // A name of one word, or of two no language uses as everyday words ("Park Ji-ho"), not a clause the tagger ran on.
+  const words = (c: Candidate) => piece.slice(c.start, c.end).split(" ").length;
+  const left = unsure.filter(
+    (c) =>
+      !c.gated && !c.label && !c.nounCase && CAPITALISED_START.test(piece.slice(c.start, c.end)) && (words(c) === 1 || (words(c) === 2 && !c.wordy)),
+  );
+  for (let added = true; added && left.length > 0; ) {
+    added = false;
+    for (let i = left.length - 1; i >= 0; i--) {
+      const c = left[i] as Candidate;
+      const beside = out.some(
+        (p) =>
+          p.kind === "person" &&
+          ((p.end <= c.start && AND_JOINT.test(piece.slice(p.end, c.start))) ||
+            (c.end <= p.start &&
+              (AND_JOINT.test(piece.slice(c.end, p.start)) ||
+                // A comma joins only inside a list that ends on "and": "Привіт, Андрій!" and "Groetjes, Lotte" are a greeting and a closing.
+                (piece.slice(c.end, p.start) === ", " && LIST_GOES_ON.test(piece.slice(p.end, p.end + 64)))))),
+      );
+      if (!beside || out.some((p) => p.start < c.end && c.start < p.end)) continue;
+      out.push({ kind: "person", start: c.start, end: c.end });
+      left.splice(i, 1);
+      added = true;
+    }
+  }
+}
+const CAPITALISED_START = /^\p{Lu}/u;
 
 /** One letter alone ("Room B", "Annex C") is a label, never an entity; an initial counts only beside a name. */
 const SINGLE_LETTER = /^\p{Lu}\.?$/u;
