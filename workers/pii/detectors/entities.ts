@@ -2252,7 +2252,7 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
     }
   }
   joinNameParts(piece, out, rejected);
-  addCoordinatedCandidates(piece, out, unsure);
+  addCoordinatedCandidates(piece, out, unsure, model);
   addGivenThenSurname(piece, out, model);
   completePersons(piece, out, model);
   addCuedNames(piece, out, model, cues);
@@ -2420,12 +2420,19 @@ function addCoordinatedCandidates(
   piece: string,
   out: Array<{ kind: EntityKind; start: number; end: number }>,
   unsure: ReadonlyArray<Candidate>,
+  model: Tagger,
 ): void {
   // A name of one word, or of two no language uses as everyday words ("Park Ji-ho"), not a clause the tagger ran on.
   const words = (c: Candidate) => piece.slice(c.start, c.end).split(" ").length;
   const left = unsure.filter(
     (c) =>
-      !c.gated && !c.label && !c.nounCase && CAPITALISED_START.test(piece.slice(c.start, c.end)) && (words(c) === 1 || (words(c) === 2 && !c.wordy)),
+      !c.gated &&
+      !c.label &&
+      !c.nounCase &&
+      CAPITALISED_START.test(piece.slice(c.start, c.end)) &&
+      (words(c) === 1 || (words(c) === 2 && !c.wordy)) &&
+      // Brands of two English words ("Marks and Spencer", "Salt and Pepper") and software are no people.
+      !(flagsOfWord(piece.slice(c.start, c.end).toLowerCase(), model) & (Gaz.common | Gaz.techTerm)),
   );
   for (let added = true; added && left.length > 0; ) {
     added = false;
@@ -2434,7 +2441,8 @@ function addCoordinatedCandidates(
       const beside = out.some(
         (p) =>
           p.kind === "person" &&
-          ((p.end <= c.start && AND_JOINT.test(piece.slice(p.end, c.start))) ||
+          // After the person, an everyday word ends a firm's name ("Garcia y Hijos", "Petrov i Partneri").
+          ((p.end <= c.start && !c.wordy && !c.everyday && AND_JOINT.test(piece.slice(p.end, c.start))) ||
             (c.end <= p.start &&
               (AND_JOINT.test(piece.slice(c.end, p.start)) ||
                 // A comma joins only inside a list that ends on "and": "Привіт, Андрій!" and "Groetjes, Lotte" are a greeting and a closing.
