@@ -49,4 +49,22 @@ describe("names after a name field's label", () => {
   ])("a label before words written small names nobody: %s", (text) => {
     expect(people(text)).toEqual([]);
   });
+
+  it.each([
+    // "Titular" is a headline too: an article or a verb opening a sentence is no holder
+    "Titular: El Gobierno aprueba la reforma de las pensiones",
+    "Titular: La sequía obliga a cortar el agua por las noches",
+    "Titular: Bajan las ventas de coches eléctricos en octubre",
+    "Titre : Les Agriculteurs manifestent devant la préfecture",
+  ])("a label word that also names a headline, before a sentence, names nobody: %s", (text) => {
+    expect(people(text)).toEqual([]);
+  });
+
+  it.each([
+    ["Titular: Rocío Benavente Ortiz", "Rocío Benavente Ortiz"],
+    ["Name: Okonjo has been informed of the change", "Okonjo"],
+    ["Nom : Le Goff Yannick", "Le Goff Yannick"],
+  ])("a holder's name after the label stays: %s", (text, name) => {
+    expect(people(text)).toContain(name);
+  });
 });

@@ -1371,6 +1371,9 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       articleNoun(piece.slice(span[0] + article[0].length, span[1]), model)
     )
       continue;
+    // Nor in another language: an article before words no list holds as a given or family name is
+    // a noun phrase ("El Gobierno", "La Comisión"); "La Rosa", "Le Goff Yannick" stay.
+    else if (article && s.kind === "person" && !listedPersonWord(piece.slice(span[0] + article[0].length, span[1]), model)) continue;
     // A lower-case preposition before a given name ("de Gisèle Rambert", of Gisèle Rambert) is not part of the name: the person starts after it.
     const preposition = PREPOSITION_BEFORE_NAME.exec(piece.slice(span[0], span[1]));
     if (preposition && s.kind !== "address" && flagsOfWord(preposition[1] ?? "", model) & Gaz.first) {
@@ -2007,6 +2010,21 @@ function patientName(value: string, model: Tagger): boolean {
 }
 
 /** The value of a name field ("Name: Jane Doe", "姓名：王丽华", "Karteninhaber: M. Weber") is a person. */
+/** One word a clause goes on from is a name only as a listed given or family name or a word of name shape ("Name: Anna is on leave"). */
+function nameOfAClause(word: string, model: Tagger): boolean {
+  const flags = flagsOfWord(word.toLowerCase(), model);
+  return (flags & GIVEN_OR_FAMILY) !== 0 ? !(flags & Gaz.common) : !(flags & KNOWN_WORD) && nameLikeness(word) >= 0;
+}
+/** A word of the value is a listed given or family name that is no English common word ("Le Goff Yannick"; not "El Gobierno"). */
+function listedPersonWord(value: string, model: Tagger): boolean {
+  return value.split(/\s+/u).some((w) => {
+    const flags = flagsOfWord(w.toLowerCase(), model);
+    return (flags & GIVEN_OR_FAMILY) !== 0 && !(flags & Gaz.common);
+  });
+}
+/** Two lower-case words after a value: the sentence goes on. */
+const CLAUSE_GOES_ON = /^\s+\p{Ll}[\p{L}\p{M}]*\s+\p{Ll}/u;
+
 function addLabelledNames(piece: string, model: Tagger, out: Candidate[]): void {
   // Every label ends with a colon: pieces without one are skipped with a single scan.
   if (!piece.includes(":") && !piece.includes("：")) return;
@@ -2026,6 +2044,13 @@ function addLabelledNames(piece: string, model: Tagger, out: Candidate[]): void 
     // holds as a given or family name. One such word alone stays a name ("Name: Memory").
     const words = value.split(/\s+/u).map((w) => w.replace(/[.,]$/u, ""));
     if (FORM_PLACEHOLDER.test(value) || (words.length > 1 && words.every((w) => everydayNotName(w, model)))) continue;
+    // A label word that also names a headline or a title ("Titular: El precio de la luz baja",
+    // "Titular: Suben los precios") opens a sentence: an article before words no list holds as a
+    // name, or one everyday word that the sentence's lower-case words go on from.
+    const article = ARTICLE.exec(`${value} X`);
+    if (article && (article[0].length > value.length || !listedPersonWord(value.slice(article[0].length), model))) continue;
+    if (words.length === 1 && CLAUSE_GOES_ON.test(piece.slice(at + value.length, at + value.length + 40)) && !nameOfAClause(words[0] ?? "", model))
+      continue;
     const start = at;
     const end = at + value.length;
     replaceOverlapping(out, { kind: "person", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
