@@ -389,6 +389,8 @@ const SPOKE_AFTER =
   /^ (?:(?:just|also|already|then|later|never|always|still|finally|actually|only|really|auch|schon|noch|gerade|déjà|aussi|ya|también|já|também|ook|al|också|også|też|już|уже|тоже) )?(?:said|says|told|tells|has said|has told|has written|asked|asks|wrote|writes|texted|emailed|messaged|replied|replies|answered|posted|mentioned|mentions|explained|explains|confirmed|confirms|noted|notes|added|adds|chaired|suggested|suggests|promised|agreed|complained|laughed|smiled|thinks|thought|reckons|sagt|sagte|meint|meinte|schreibt|schrieb|fragte|fragt|hat gesagt|hat geschrieben|hat gefragt|dit|disait|a dit|a écrit|a demandé|pense|dijo|dice|preguntó|escribió|piensa|disse|diz|perguntou|escreveu|acha|ha detto|ha scritto|ha chiesto|zegt|zei|vroeg|schreef|säger|sa|frågade|sagde|siger|spurgte|powiedział|powiedziała|napisał|napisała|řekl|řekla|сказал|сказала|написал|написала|спросил|спросила)(?![\p{L}])/u;
 /** "said it would…", "says its…": an institution or a place speaking ("Paris said it would retaliate"). */
 const SPOKE_OF_IT = /^ \S+(?: \S+)? (?:it|its|it's)(?![\p{L}])/u;
+/** A sentence's end, then blanks or a quote, right before the span. */
+const SENTENCE_OPENS = /[.!?…][\s"'“„«]+$/u;
 /** Nothing but quotes, brackets or a bullet before the span: it opens the message. */
 const MESSAGE_OPENS = /^[\s"'“„«([*•-]*$/u;
 /** Words of address, endearments and interjections written like names ("Love, can you…", "Mate, …", "Bon, tu…"). */
@@ -1474,8 +1476,11 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       // A given name that is also an English noun or a country is as often the thing
       // ("Chase said", "Sky said", "Jordan said"); one that speaks of "it" is an institution.
       ((!(firstFlags & (Gaz.common | Gaz.country)) && SPOKE_AFTER.test(after) && !SPOKE_OF_IT.test(after)) ||
-        // Addressed opening the message, not with a word of address or an interjection ("Love, can you…", "Bon, tu…").
-        (MESSAGE_OPENS.test(piece.slice(0, span[0])) && !ADDRESS_WORD.test(value) && ADDRESSED_AFTER.test(after)));
+        // Addressed opening the message or a sentence of it ("Zug fällt aus. Mia, kannst du…"), not with a word
+        // of address or an interjection ("Love, can you…", "Bon, tu…").
+        ((MESSAGE_OPENS.test(piece.slice(0, span[0])) || SENTENCE_OPENS.test(piece.slice(Math.max(0, span[0] - 4), span[0]))) &&
+          !ADDRESS_WORD.test(value) &&
+          ADDRESSED_AFTER.test(after)));
     const reportedAfter = REPORTED_AFTER.test(piece.slice(span[1], span[1] + 16));
     const personAfter = givenCued || (!SPACE.test(value) && (firstFlags & Gaz.last) !== 0 && reportedAfter);
     // One word beside a verb of speech is a speaker: a family name before it ("Smith said", "Weber
@@ -2509,9 +2514,10 @@ export function confident(c: Candidate, confidence = CONFIDENCE): boolean {
     return true;
   // A speaker after a verb of speech, in any language and whatever else the word means.
   if (c.spokenBy) return c.margin >= confidence.givenCued;
+  // A listed given name that speaks or is addressed is the person whatever else the word means, in
+  // German text too ("Mia, kannst du…").
+  if (c.givenCued && c.kind === "person" && !c.wordy && !c.label) return c.margin >= confidence.givenCued;
   if (c.wordy || c.label || c.nounCase) return false;
-  // A listed given name that speaks or is addressed is the person whatever else the word means.
-  if (c.givenCued && c.kind === "person") return c.margin >= confidence.givenCued;
   // Opening a sentence, where every word has a capital, a word of some language is that word.
   if (c.opening && c.everyday) return false;
   // One word no list knows must also look like a name, more so where a sentence opens.
