@@ -83,3 +83,21 @@ describe("lines that look like title case keep what they name", () => {
     expect(found(text).join(" ")).toContain(value);
   });
 });
+
+describe("a word no list knows before a verb of speech or of a person's doing", () => {
+  it.each([
+    ["Pendergrast replied that the council had not been consulted.", "Pendergrast"],
+    ["Abernethie replied that the council had not been consulted.", "Abernethie"],
+    ["Ravensworth said the figures would be published on Friday.", "Ravensworth"],
+    ["After the break Ostrowiecki levelled with a header.", "Ostrowiecki"],
+  ])("%s", (text, name) => {
+    expect(people(text)).toContain(name);
+  });
+
+  it.each([["Bystyret har godkjent en ny sykkelvei langs elva."], ["Kommunestyret har vedtatt budsjettet for neste år."]])(
+    "a noun before an auxiliary is no one: %s",
+    (text) => {
+      expect(people(text)).toEqual([]);
+    },
+  );
+});

@@ -379,7 +379,7 @@ const MARK = /\p{M}/u;
 const LOWER_LEAD = /^(?:\p{Ll}+\s+)+(?=\p{Lu})/u;
 /** A verb of report after a word makes it someone who speaks ("Nkemelu reported", "Kowalczyk powiedział"). */
 const REPORTED_AFTER =
-  /^ (?:said|says|wrote|writes|posted|reported|reports|confirmed|cited|asked|told|added|explained|noted|announced|replied|answered|argued|warned|admitted|signed|approved|called|paid|sent|won|scored|joined|resigned|declined|visited|arrived|moved|died|met|will|has|had|sagt|sagte|meint|erklärte|hat|dit|explique|dijo|dice|afirmó|ha|firmó|disse|diz|afirmou|zegt|zei|heeft|säger|sa|sagde|siger|har|sanoi|sanoo|mondta|dedi|mówi|powiedział|powiedziała|podpisał|podpisała|říká|řekl|řekla|сказал|сказала|говорит|bekreftet|bekräftade|opened|equalised|equalized|netted|saved|struck|headed|missed|beat|thanked|praised|insisted|denied|claimed|stated|testified|pleaded|believes|wants|a (?:déclaré|marqué|sauvé|ouvert|égalisé|raconté|expliqué|ajouté|affirmé|annoncé|remercié|signé)|marcó|anotó|salvó|declaró|explicó|aseguró|añadió|pidió|marcou|pediu|explicou|defendeu|agradeceu|ha segnato|segna|ha detto|ha spiegato|erzielte|traf|erklärt|betonte|scoorde|maakte|забил|заявил|заявила|отметил|отметила|strzelił|zdobył|vstřelil|skóroval|gólt)(?![\p{L}])/u;
+  /^ (?:said|says|wrote|writes|posted|reported|reports|confirmed|cited|asked|told|added|explained|noted|announced|replied|answered|argued|warned|admitted|signed|approved|called|paid|sent|won|scored|joined|resigned|declined|visited|arrived|moved|died|met|will|has|had|sagt|sagte|meint|erklärte|hat|dit|explique|dijo|dice|afirmó|ha|firmó|disse|diz|afirmou|zegt|zei|heeft|säger|sa|sagde|siger|har|sanoi|sanoo|mondta|dedi|mówi|powiedział|powiedziała|podpisał|podpisała|říká|řekl|řekla|сказал|сказала|говорит|bekreftet|bekräftade|opened|equalised|equalized|levelled|leveled|netted|saved|struck|headed|missed|beat|thanked|praised|insisted|denied|claimed|stated|testified|pleaded|believes|wants|a (?:déclaré|marqué|sauvé|ouvert|égalisé|raconté|expliqué|ajouté|affirmé|annoncé|remercié|signé)|marcó|anotó|salvó|declaró|explicó|aseguró|añadió|pidió|marcou|pediu|explicou|defendeu|agradeceu|ha segnato|segna|ha detto|ha spiegato|erzielte|traf|erklärt|betonte|scoorde|maakte|забил|заявил|заявила|отметил|отметила|strzelił|zdobył|vstřelil|skóroval|gólt)(?![\p{L}])/u;
 /**
  * A verb of speech or of a person's own doing after a given name, maybe after an adverb ("John just
  * told me", "Moira chaired", "Anna hat gesagt"): nouns that are given names elsewhere (Amber alerts,
@@ -389,6 +389,8 @@ const SPOKE_AFTER =
   /^ (?:(?:just|also|already|then|later|never|always|still|finally|actually|only|really|auch|schon|noch|gerade|déjà|aussi|ya|también|já|também|ook|al|också|også|też|już|уже|тоже) )?(?:said|says|told|tells|has said|has told|has written|asked|asks|wrote|writes|texted|emailed|messaged|replied|replies|answered|posted|mentioned|mentions|explained|explains|confirmed|confirms|noted|notes|added|adds|chaired|suggested|suggests|promised|agreed|complained|laughed|smiled|thinks|thought|reckons|sagt|sagte|meint|meinte|schreibt|schrieb|fragte|fragt|hat gesagt|hat geschrieben|hat gefragt|dit|disait|a dit|a écrit|a demandé|pense|dijo|dice|preguntó|escribió|piensa|disse|diz|perguntou|escreveu|acha|ha detto|ha scritto|ha chiesto|zegt|zei|vroeg|schreef|säger|sa|frågade|sagde|siger|spurgte|powiedział|powiedziała|napisał|napisała|řekl|řekla|сказал|сказала|написал|написала|спросил|спросила)(?![\p{L}])/u;
 /** "said it would…", "says its…": an institution or a place speaking ("Paris said it would retaliate"). */
 const SPOKE_OF_IT = /^ \S+(?: \S+)? (?:it|its|it's)(?![\p{L}])/u;
+/** An auxiliary or a verb of speech that is also a short word of Scandinavian ("sa"), right after a word. */
+const AUXILIARY_AFTER = /^ (?:will|has|had|hat|ha|har|heeft|sa|a)(?![\p{L}])/u;
 /** A sentence's end, then blanks or a quote, right before the span. */
 const SENTENCE_OPENS = /[.!?…][\s"'“„«]+$/u;
 /** Nothing but quotes, brackets or a bullet before the span: it opens the message. */
@@ -1491,6 +1493,11 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       value.length >= 3 &&
       !(firstFlags & SPEAKER_NOT) &&
       (((firstFlags & Gaz.last) !== 0 && speaksAfter(after)) ||
+        // A word no list knows before a verb of speech or of a person's doing ("Fairweather replied", "Hendricks levelled").
+        // Not before an auxiliary or "sa" alone: a noun of a language no list holds has them too ("Bystyret har godkjent").
+        ((firstFlags & (KNOWN_WORD | NAME_FLAGS | Gaz.orgWord | Gaz.street)) === 0 &&
+          (speaksAfter(after) || reportedAfter) &&
+          !AUXILIARY_AFTER.test(after)) ||
         // After the verb, a listed name or a word no list knows: "sagte Bescheid", "sagte Nein" are the words.
         (((firstFlags & GIVEN_OR_FAMILY) !== 0 || (firstFlags & KNOWN_WORD) === 0) &&
           SPEECH_BEFORE.test(piece.slice(Math.max(0, span[0] - 16), span[0]))));
@@ -1499,7 +1506,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       // One word the lists know as a firm, and as no given name or English word, is the firm whatever
       // kind the tagger gave it ("Bayer sagte"; "Smith told", a dictionary word too, stays a person).
       kind:
-        cjkPerson || (spokenBy && firstFlags & GIVEN_OR_FAMILY && !(firstFlags & Gaz.orgName))
+        cjkPerson || (spokenBy && (firstFlags & GIVEN_OR_FAMILY || firstFlags === 0) && !(firstFlags & Gaz.orgName))
           ? "person"
           : s.kind === "person" && wordFlags & Gaz.orgName && !(wordFlags & (Gaz.first | Gaz.dictionary))
             ? "organization"
