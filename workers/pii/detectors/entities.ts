@@ -2459,18 +2459,8 @@ function addCoordinatedCandidates(
   unsure: ReadonlyArray<Candidate>,
   model: Tagger,
 ): void {
-  // A name of one word, or of two no language uses as everyday words ("Park Ji-ho"), not a clause the tagger ran on.
-  const words = (c: Candidate) => piece.slice(c.start, c.end).split(" ").length;
-  const left = unsure.filter(
-    (c) =>
-      !c.gated &&
-      !c.label &&
-      !c.nounCase &&
-      CAPITALISED_START.test(piece.slice(c.start, c.end)) &&
-      (words(c) === 1 || (words(c) === 2 && !c.wordy)) &&
-      // Brands of two English words ("Marks and Spencer", "Salt and Pepper") and software are no people.
-      !(flagsOfWord(piece.slice(c.start, c.end).toLowerCase(), model) & (Gaz.common | Gaz.techTerm)),
-  );
+  if (unsure.length === 0) return;
+  const left = unsure.filter((c) => !c.gated && !c.label && !c.nounCase);
   for (let added = true; added && left.length > 0; ) {
     added = false;
     for (let i = left.length - 1; i >= 0; i--) {
@@ -2479,18 +2469,34 @@ function addCoordinatedCandidates(
         (p) =>
           p.kind === "person" &&
           // After the person, an everyday word ends a firm's name ("Garcia y Hijos", "Petrov i Partneri").
-          ((p.end <= c.start && !c.wordy && !c.everyday && AND_JOINT.test(piece.slice(p.end, c.start))) ||
+          ((p.end <= c.start && c.start - p.end <= 5 && !c.wordy && !c.everyday && AND_JOINT.test(piece.slice(p.end, c.start))) ||
             (c.end <= p.start &&
+              p.start - c.end <= 5 &&
               (AND_JOINT.test(piece.slice(c.end, p.start)) ||
                 // A comma joins only inside a list that ends on "and": "Привіт, Андрій!" and "Groetjes, Lotte" are a greeting and a closing.
                 (piece.slice(c.end, p.start) === ", " && LIST_GOES_ON.test(piece.slice(p.end, p.end + 64)))))),
       );
-      if (!beside || out.some((p) => p.start < c.end && c.start < p.end)) continue;
+      if (!beside || !coordinatedName(piece, c, model) || out.some((p) => p.start < c.end && c.start < p.end)) continue;
       out.push({ kind: "person", start: c.start, end: c.end });
       left.splice(i, 1);
       added = true;
     }
   }
+}
+
+/**
+ * A candidate that can be a name of a list: capitalised, one word or two no language uses as
+ * everyday words ("Park Ji-ho"; not a clause the tagger ran on), and no brand of English words or
+ * software ("Marks and Spencer", "Salt and Pepper").
+ */
+function coordinatedName(piece: string, c: Candidate, model: Tagger): boolean {
+  const value = piece.slice(c.start, c.end);
+  const words = value.split(" ").length;
+  return (
+    CAPITALISED_START.test(value) &&
+    (words === 1 || (words === 2 && !c.wordy)) &&
+    !(flagsOfWord(value.toLowerCase(), model) & (Gaz.common | Gaz.techTerm))
+  );
 }
 const CAPITALISED_START = /^\p{Lu}/u;
 

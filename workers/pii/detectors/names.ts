@@ -727,6 +727,8 @@ export function addCjkPlaces(piece: string, spans: NameSpan[], model: Tagger): v
  * call or a file name around them ("/srv/anna.kern/", "anna.kern()", "anna.kern.json") is not read.
  */
 const HANDLE = /(?<![\p{L}\p{N}_./\\-])(?<![\p{L}\p{N}_.]@)(\p{L}{2,20})[._](\p{L}{1,24})(?![\p{L}\p{N}_@(/\\-]|[.][\p{L}\p{N}])/gu;
+/** A letter, a dot or underscore, a letter: where a user name may be (a sentence's full stop is followed by a blank). */
+const HANDLE_JOINT = /\p{L}[._]\p{L}/u;
 const HANDLE_NOT = Gaz.common | Gaz.dictionary | NEVER_IN_NAME | PLACES;
 
 /** A listed given name, in a mention even one that is also an everyday word ("@anna_b"): the first part of a user name. */
@@ -750,12 +752,13 @@ export function isHandleName(value: string, model: Tagger, mentioned = false): b
 }
 
 export function addHandleNames(piece: string, spans: NameSpan[], model: Tagger): void {
-  if (!piece.includes("_") && !piece.includes(".")) return;
+  if (!HANDLE_JOINT.test(piece)) return;
   HANDLE.lastIndex = 0;
   for (let m = HANDLE.exec(piece); m; m = HANDLE.exec(piece)) {
     const start = m.index;
     // A mention ("@maria.k") may end on an initial; elsewhere "anna.k" is as often a key or a field.
-    if (!isHandleName(m[0], model, piece[start - 1] === "@")) continue;
+    const mentioned = piece[start - 1] === "@";
+    if (((m[2] ?? "").length === 1 && !mentioned) || !isHandleName(m[0], model, mentioned)) continue;
     const end = start + m[0].length;
     // The tagger reads the parts as words ("sara", "lindqvist"): the whole user name replaces them.
     if (spans.some((x) => x.start < end && start < x.end && (x.start < start || x.end > end))) continue;
@@ -824,13 +827,15 @@ const GREETED_GROUP =
 const NICKNAMED =
   /(?<![\p{L}\p{M}])(\p{Lu}[\p{L}\p{M}'’-]+) (?:"|“|„|'|‘|\()\p{Lu}[\p{L}\p{M}'’.-]*(?: \p{Lu}[\p{L}\p{M}'’.-]*)?(?:"|”|“|'|’|\)) ((?:Mc|Mac|O'|O’)?\p{Lu}[\p{L}\p{M}'’-]+)(?![\p{L}\p{M}])/gu;
 
+/** A quote or bracket after a blank and before a capital: where a nickname may start. */
+const NICKNAME_OPENS = / ["“„'‘(]\p{Lu}/u;
 /**
  * A person written with a nickname between the given and the family name is one person, quotes
  * and all: the family name after the quotes is read as the person's even when no list holds it.
  * The given name must be a person found or a listed given name ("Click "Save" Then" is not).
  */
 export function addNicknamedNames(piece: string, spans: NameSpan[], model: Tagger): void {
-  if (!/["“„'‘(]/.test(piece)) return;
+  if (!NICKNAME_OPENS.test(piece)) return;
   NICKNAMED.lastIndex = 0;
   for (let m = NICKNAMED.exec(piece); m; m = NICKNAMED.exec(piece)) {
     const start = m.index;
