@@ -358,7 +358,7 @@ export const CHINESE_SURNAMES =
 export const CHINESE_DOUBLE_SURNAMES = "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|夏侯|令狐|歐陽|司馬|諸葛";
 /** Role words before a Chinese name ("总经理", "联系") and titles or verbs after it ("先生", "表示"): the cues that make it one. */
 const CHINESE_ROLE_BEFORE =
-  "发言人|發言人|感谢|感謝|谢谢|謝謝|恭喜|祝贺|祝賀|总经理|經理|经理|董事长|董事長|总裁|總裁|主任|院长|院長|校长|校長|教授|医生|醫生|记者|記者|患者|病人|联系|聯繫|联系人|通知|请|請|叫|找|给|給|持卡人|户名|戶名|收件人|姓名|负责人|負責人|参会人员|與會人員|与会人员|出席人员|成员|成員|市民|居民|村民|网友|網友|创始人|創始人|选手|選手|球员|球員|工程师|工程師|民警|律师|律師|被告人|被告|原告|法官|检察官|檢察官|嫌疑人|判处|判處|会长|會長|志愿者|志願者|客户|客戶|申请人|申請人|队长|隊長|教练|教練|市长|市長|副市长|副市長|省长|省長|县长|縣長|区长|區長|局长|局長|厅长|廳長|部长|部長|首席执行官|首席執行官|执行官|執行官|行长|行長|秘书长|秘書長|发言人|總理|总理|总统|總統|主席|议员|議員|委员|委員|大使|裁定|起诉|起訴|队员|隊員|书记|書記|市委书记|省委书记|致";
+  "用户|用戶|客户|客戶|会员|會員|收货人|收貨人|付款人|申请人|申請人|持有人|发言人|發言人|感谢|感謝|谢谢|謝謝|恭喜|祝贺|祝賀|总经理|經理|经理|董事长|董事長|总裁|總裁|主任|院长|院長|校长|校長|教授|医生|醫生|记者|記者|患者|病人|联系|聯繫|联系人|通知|请|請|叫|找|给|給|持卡人|户名|戶名|收件人|姓名|负责人|負責人|参会人员|與會人員|与会人员|出席人员|成员|成員|市民|居民|村民|网友|網友|创始人|創始人|选手|選手|球员|球員|工程师|工程師|民警|律师|律師|被告人|被告|原告|法官|检察官|檢察官|嫌疑人|判处|判處|会长|會長|志愿者|志願者|客户|客戶|申请人|申請人|队长|隊長|教练|教練|市长|市長|副市长|副市長|省长|省長|县长|縣長|区长|區長|局长|局長|厅长|廳長|部长|部長|首席执行官|首席執行官|执行官|執行官|行长|行長|秘书长|秘書長|发言人|總理|总理|总统|總統|主席|议员|議員|委员|委員|大使|裁定|起诉|起訴|队员|隊員|书记|書記|市委书记|省委书记|致";
 /** Titles after a family name alone ("黄老师", "王总"). */
 const CHINESE_TITLE = "老师|老師|先生|女士|小姐|教授|医生|醫生|博士|经理|經理|总|總|律师|律師|主任|师傅|師傅";
 const CHINESE_ROLE_AFTER =
@@ -388,16 +388,26 @@ const CHINESE_FAMILY_TITLE = new RegExp(
   `(?<=${CHINESE_ROLE_BEFORE}|${CHINESE_PLAIN_BEFORE})((?:${CHINESE_DOUBLE_SURNAMES}|[${CHINESE_SURNAMES}]))(?=${CHINESE_TITLE})`,
   "gu",
 );
-const CHINESE_CUE_BEFORE = new RegExp(`(?:${CHINESE_ROLE_BEFORE})$`, "u");
+const CHINESE_CUE_BEFORE = new RegExp(`(?:${CHINESE_ROLE_BEFORE})\\s?$`, "u");
+/** A CJK name field's label, a blank, then two to five Han, kana or Hangul up to punctuation or a blank (a Japanese name may hold an ideographic space). */
+const CJK_LABEL_BLANK =
+  /(?<![\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}])(?:氏名|お名前|名前|姓名|聯絡人|联系人|성명|이름)[ \u3000]((?:[\p{sc=Han}\p{sc=Katakana}\p{sc=Hangul}ー・]|\u3000(?=\p{sc=Han})){2,6})(?=[、，,。.\s:：;；)）]|$)/gu;
+/** One or two Han opening a message, then a greeting or "，您/你" ("家豪您好", "伟，您的…", "敏你好"). */
+const CHINESE_ADDRESSED = /^[\s「“"]*(\p{sc=Han}{1,2})(?=(?:您|你)好|[，,]\s?(?:您|你))/u;
+/** Words that open a message so and are no one's name: groups, roles, greetings of the day, "dear". */
+const CHINESE_ADDRESSED_NOT =
+  /^(?:大家|各位|诸位|諸位|老师|老師|同学|同學|客户|客戶|用户|用戶|会员|會員|朋友|家长|家長|领导|領導|先生|女士|小姐|亲|親|亲爱|親愛|早上|上午|中午|下午|晚上|早安|晚安|您|你|妈妈|媽媽|爸爸|老板|老闆|师傅|師傅|医生|醫生|同事|同仁|嗨|喂|哈喽|哈囉|你们|你們|您们|您們|顾客|顧客|买家|買家|卖家|賣家|亲们|親們|各界|学员|學員|读者|讀者|听众|聽眾|观众|觀眾|小伙伴|伙伴|夥伴|宝宝|寶寶|宝贝|寶貝|主人|管理员|管理員|经理|經理)$/u;
 // "王俊杰您好", "徐秀英，您的…": a message opening on the name of the one it speaks to.
 const CHINESE_CUE_AFTER = new RegExp(`^(?:\\s?(?:${CHINESE_ROLE_AFTER})|\\s?(?:您|你)好|[，,]\\s?您)`, "u");
 const CHINESE_JOINED = /^(?:和|与|與|及|、)$/u;
 /** Korean family names and the titles, honorifics and particles after a name. */
 export const KOREAN_SURNAMES =
   "김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진나지엄채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용";
+/** A Korean name written after a field label: a family name and one or two syllables. */
+const KOREAN_LABELLED_NAME = new RegExp(`^[${KOREAN_SURNAMES}][\\p{sc=Hangul}]{1,2}$`, "u");
 // Three syllables (the last not an honorific: "고객님" is "customer") before a title or honorific, or closing a field.
 const KOREAN_NAME = new RegExp(
-  `(?<![\\p{sc=Hangul}])([${KOREAN_SURNAMES}][\\p{sc=Hangul}](?![님씨])[\\p{sc=Hangul}])(?=\\s?(?:님|씨|교수|대표|과장|부장|사장|팀장|대리|선생|의원|장관|기자|선수|감독|회장|이사|원장|박사|변호사|연구원|사무관|코치|교사|간호사|작가|위원장|위원|총장|소장|검사|판사|본부장|상무|전무|부사장|부회장|부대표|부장관|차관|대변인|의장|국장|실장|단장|주장|이사장|여사|주무관|주임|계장|책임연구원|군수|구청장|도지사)|\\s*$|\\s*[·|—])`,
+  `(?<![\\p{sc=Hangul}])([${KOREAN_SURNAMES}][\\p{sc=Hangul}](?![님씨])[\\p{sc=Hangul}])(?=\\s?(?:님|씨|고객|회원|교수|대표|과장|부장|사장|팀장|대리|선생|의원|장관|기자|선수|감독|회장|이사|원장|박사|변호사|연구원|사무관|코치|교사|간호사|작가|위원장|위원|총장|소장|검사|판사|본부장|상무|전무|부사장|부회장|부대표|부장관|차관|대변인|의장|국장|실장|단장|주장|이사장|여사|주무관|주임|계장|책임연구원|군수|구청장|도지사)|\\s*$|\\s*[·|—])`,
   "gu",
 );
 /**
@@ -406,7 +416,7 @@ const KOREAN_NAME = new RegExp(
  * text before a comma or the end ("KYC check: 박성민, …"; "Use 한국어 for …" is a word).
  */
 const KOREAN_CUED_NAME = new RegExp(
-  `(?:(?:수령인|받는\\s?분|고객|고객명|담당자|작성자|신청인|보호자|환자|성명|이름|예금주|회원|직원|학생|대표자|공격수|수비수|미드필더|골키퍼|투수|타자|선수|시장|부시장|도지사|지사|구청장|장관|대통령|총리|국회의원|의원|대변인|사장|부사장|회장|감독|코치|판사|검사|변호사|교수|기자)\\s?[:：]?\\s?([${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=(?:과|와|은|는|이|가|을|를|의|에게|도)?(?:[\\s,.;:/)]|$))|[A-Za-z][A-Za-z.]*[:,]?\\s([${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=[,;/)]|\\s*$))`,
+  `(?:(?:수령인|결제자|주문자|구매자|수신자|발신자|카드\\s?소지자|소지자|명의자|가입자|신청자|예약자|받는\\s?분|고객|고객명|담당자|작성자|신청인|보호자|환자|성명|이름|예금주|회원|직원|학생|대표자|공격수|수비수|미드필더|골키퍼|투수|타자|선수|시장|부시장|도지사|지사|구청장|장관|대통령|총리|국회의원|의원|대변인|사장|부사장|회장|감독|코치|판사|검사|변호사|교수|기자)\\s?[:：]?\\s?([${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=(?:과|와|은|는|이|가|을|를|의|에게|도)?(?:[\\s,.;:/)]|$))|[A-Za-z][A-Za-z.]*[:,]?\\s([${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=[,;/)]|\\s*$))`,
   "gu",
 );
 /**
@@ -417,6 +427,16 @@ const KOREAN_CUED_NAME = new RegExp(
 const CHINESE_FAMILIAR = new RegExp(
   `(?<=${CHINESE_PLAIN_BEFORE}|。|！|？|「|—|说|說|叫|找|问|問|给|給|跟)((?:老|小)(?![时時师師心学學米])[${CHINESE_SURNAMES}])(?=${CHINESE_PLAIN_AFTER}|说|說|刚|剛|要|让|讓|把|问|問)`,
   "gu",
+);
+/**
+ * A Korean given name of two syllables before the honorific "님" ("수빈님, 임시 비밀번호는…", "민지님
+ * 안녕하세요"); not a role or kin word that takes it ("고객님", "선생님", "어머님") or a word for God.
+ */
+const KOREAN_GIVEN_NIM = /(?<![\p{sc=Hangul}])([\p{sc=Hangul}]{2})(?=님(?:[,.!?\s]|$|께|은|이|의|을|도))/gu;
+const KOREAN_NIM_NOT_GIVEN = new Set(
+  "고객 회원 선생 사장 부장 팀장 과장 차장 대리 실장 원장 교수 기사 학생 작가 대표 주임 의원 위원 선배 후배 기장 목사 신부 수녀 의사 판사 검사 감독 코치 부모 아버 어머 할머 아드 사모 도련 주인 회장 이사 박사 총장 소장 국장 단장 시장 군수 관리 담당 하느 하나 부처 예수 조상 형수 누이 매형 장인 장모 시부 시어 아가 손자 손녀 고모 이모 삼촌 여러 당신 귀하 관장 교장 간호 환자 보호 손님 스승 성님 임금 상감 마님 나리 영감 대감 왕자 공주 전하 폐하".split(
+    " ",
+  ),
 );
 /** A Korean given name of two syllables before "씨" ("지은 씨,"). */
 const KOREAN_GIVEN_SSI = /(?<![\p{sc=Hangul}])([\p{sc=Hangul}]{2})(?=\s씨(?:[,.\s]|$|는|가|도|에게|한테))/gu;
@@ -558,6 +578,23 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
   for (const pattern of [KOREAN_GIVEN_SSI, KOREAN_FAMILY_TITLE]) {
     pattern.lastIndex = 0;
     for (let m = pattern.exec(piece); m; m = pattern.exec(piece)) add(m.index, m.index + (m[1] ?? "").length);
+  }
+  // A CJK name field's label, then a blank and the value ("氏名 山本陽菜、", "성명 김민수,"): written so as often as with a colon.
+  CJK_LABEL_BLANK.lastIndex = 0;
+  for (let m = CJK_LABEL_BLANK.exec(piece); m; m = CJK_LABEL_BLANK.exec(piece)) {
+    const value = m[1] ?? "";
+    // In Hangul a name is two to four syllables opening on a family name ("이름 변경하기" is "change the name").
+    if (/\p{sc=Hangul}/u.test(value) && !KOREAN_LABELLED_NAME.test(value)) continue;
+    add(m.index + m[0].length - value.length, m.index + m[0].length);
+  }
+  KOREAN_GIVEN_NIM.lastIndex = 0;
+  for (let m = KOREAN_GIVEN_NIM.exec(piece); m; m = KOREAN_GIVEN_NIM.exec(piece))
+    if (!KOREAN_NIM_NOT_GIVEN.has(m[1] ?? "")) add(m.index, m.index + (m[1] ?? "").length);
+  // A given name alone (no family name), addressed where a Chinese message opens ("家豪您好", "伟，您的…").
+  const addressed = CHINESE_ADDRESSED.exec(piece);
+  if (addressed && !CHINESE_ADDRESSED_NOT.test(addressed[1] ?? "")) {
+    const start = addressed[0].length - (addressed[1] ?? "").length;
+    add(start, start + (addressed[1] ?? "").length);
   }
   KOREAN_CUED_NAME.lastIndex = 0;
   for (let m = KOREAN_CUED_NAME.exec(piece); m; m = KOREAN_CUED_NAME.exec(piece)) {
@@ -879,10 +916,21 @@ export function addUncasedGreetedNames(piece: string, spans: NameSpan[]): void {
   }
 }
 
+/** Only blanks or quotes before: the message (or line) opens here. */
+const THAI_MESSAGE_OPENS = /^[\s"“'「]*$/u;
+/**
+ * Thai labels of a form or a delivery before a given and a family name, with or without a space
+ * ("ส่งถึงพิมพ์ชนก สุวรรณ", "ผู้ถือบัตร ปิยะนุช วงศ์สวัสดิ์", "ชื่อ ณัฐธิดา แสงทอง"): both words, each
+ * up to a blank, the second at most twelve letters (a longer run is the sentence going on). Thai
+ * writes a sentence's words together, so a label may follow another word ("ถูกส่งถึง…"); only
+ * "ชื่อ" must open a word ("ชื่อเสียง" is "reputation").
+ */
+const THAI_LABELLED =
+  /(?:(?<![\p{sc=Thai}])ชื่อ(?:ผู้ถือบัตร|-นามสกุล)?|ผู้ถือบัตร|ส่งถึง|ผู้รับ|ผู้ส่ง|ผู้สมัคร|ผู้ติดต่อ) ?([\p{sc=Thai}\p{M}]{2,16}) ([\p{sc=Thai}\p{M}]{2,12})(?=[\s,.!?)]|$)/gu;
 /** Words after a title that are no given name: "you can", "you must", polite particles. */
 // SARA AM in both forms: the detectors read NFKC text, where "ำ" is "ํา".
 export const THAI_NOT_GIVEN =
-  /^(?:ลูกค้า|ผู้ใช้|สมาชิก|ที่|ภาพ|ส(?:ำ|ํา)หรับ|สามารถ|ต้อง|จะ|ได้|ไม่|ก็|เป็น|มี|ควร|อาจ|ยัง|เคย|ก(?:ำ|ํา)ลัง|ชอบ|อยาก|ครับ|ค่ะ|คะ|ทุกคน|ทุกท่าน|มาก)/u;
+  /^(?:ลูกค้า|ผู้ใช้|สมาชิก|ที่|ภาพ|สมบัติ|ค่า|ธรรม|ประโยชน์|วุฒิ|ความ|และ|หรือ|กับ|ส(?:ำ|ํา)หรับ|สามารถ|ต้อง|จะ|ได้|ไม่|ก็|เป็น|มี|ควร|อาจ|ยัง|เคย|ก(?:ำ|ํา)ลัง|ชอบ|อยาก|ครับ|ค่ะ|คะ|ทุกคน|ทุกท่าน|มาก)/u;
 
 /** Up to `max` words of one script from `at`, stopping at punctuation, a stop word or the piece's end. */
 function scriptWords(piece: string, at: number, script: RegExp, stop: ReadonlySet<string>, max: number): Array<[number, number]> {
@@ -952,8 +1000,17 @@ export function addScriptCuedNames(piece: string, spans: NameSpan[]): void {
       const given = m[2] ?? "";
       const family = m[3];
       // "คุณ" is also "you" ("คุณสามารถ …"): after it a name needs its family name too.
-      if ((m[1] === "คุณ" && !family) || THAI_NOT_GIVEN.test(given)) continue;
+      // Opening the message, "คุณ" and one word address someone ("คุณสุดา รหัสผ่าน…"): the compounds of คุณ are in THAI_NOT_GIVEN.
+      if ((m[1] === "คุณ" && !family && !THAI_MESSAGE_OPENS.test(piece.slice(0, m.index))) || THAI_NOT_GIVEN.test(given)) continue;
       const start = m.index + m[0].length - given.length - (family ? family.length + 1 : 0);
+      add(start, m.index + m[0].length, new Set());
+    }
+  }
+  if (/\p{sc=Thai}/u.test(piece)) {
+    THAI_LABELLED.lastIndex = 0;
+    for (let m = THAI_LABELLED.exec(piece); m; m = THAI_LABELLED.exec(piece)) {
+      if (THAI_NOT_GIVEN.test(m[1] ?? "")) continue;
+      const start = m.index + m[0].length - (m[1] ?? "").length - 1 - (m[2] ?? "").length;
       add(start, m.index + m[0].length, new Set());
     }
   }
