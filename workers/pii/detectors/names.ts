@@ -407,7 +407,7 @@ export const KOREAN_SURNAMES =
 const KOREAN_LABELLED_NAME = new RegExp(`^[${KOREAN_SURNAMES}][\\p{sc=Hangul}]{1,2}$`, "u");
 // Three syllables (the last not an honorific: "고객님" is "customer") before a title or honorific, or closing a field.
 const KOREAN_NAME = new RegExp(
-  `(?<![\\p{sc=Hangul}])([${KOREAN_SURNAMES}][\\p{sc=Hangul}](?![님씨])[\\p{sc=Hangul}])(?=\\s?(?:님|씨|고객|회원|교수|대표|과장|부장|사장|팀장|대리|선생|의원|장관|기자|선수|감독|회장|이사|원장|박사|변호사|연구원|사무관|코치|교사|간호사|작가|위원장|위원|총장|소장|검사|판사|본부장|상무|전무|부사장|부회장|부대표|부장관|차관|대변인|의장|국장|실장|단장|주장|이사장|여사|주무관|주임|계장|책임연구원|군수|구청장|도지사)|\\s*$|\\s*[·|—])`,
+  `(?<![\\p{sc=Hangul}])([${KOREAN_SURNAMES}][\\p{sc=Hangul}](?![님씨])[\\p{sc=Hangul}])(?=\\s?(?:님|씨|고객님|회원님|교수|대표|과장|부장|사장|팀장|대리|선생|의원|장관|기자|선수|감독|회장|이사|원장|박사|변호사|연구원|사무관|코치|교사|간호사|작가|위원장|위원|총장|소장|검사|판사|본부장|상무|전무|부사장|부회장|부대표|부장관|차관|대변인|의장|국장|실장|단장|주장|이사장|여사|주무관|주임|계장|책임연구원|군수|구청장|도지사)|\\s*$|\\s*[·|—])`,
   "gu",
 );
 /**
