@@ -292,14 +292,25 @@ function undo(at: number): number {
 
 /** An HTML character reference (`&#115;`, `&#x73;`, `&amp;`, `&lowbar;`). */
 function entity(data: Uint8Array, i: number): number {
-  const semicolon = i + 1 + data.subarray(i + 1, i + 20).indexOf(59);
-  if (semicolon === i) return 0;
+  const semicolon = i + 1 + data.subarray(i + 1, i + 28).indexOf(59);
+  if (semicolon === i) return decimalWithoutSemicolon(data, i);
   const name = latin1.decode(data.subarray(i + 1, semicolon));
   const named = namedReference(name)?.codePointAt(0);
   const code = named ?? (/^#\d{1,7}$/.test(name) ? Number(name.slice(1)) : /^#x[0-9a-f]{1,6}$/i.test(name) ? Number.parseInt(name.slice(2), 16) : -1);
-  if (code < 0 || code > 0x10ffff) return 0;
+  if (code < 0 || code > 0x10ffff) return decimalWithoutSemicolon(data, i);
   utf8(code);
   return semicolon + 1 - i;
+}
+
+/** A decimal reference that ends without its semicolon before a non-digit (`&#64example.com`), as browsers read it. */
+function decimalWithoutSemicolon(data: Uint8Array, i: number): number {
+  if (data[i + 1] !== 35) return 0;
+  let k = i + 2;
+  let code = 0;
+  while (k < data.length && k - i - 2 < 7 && (data[k] as number) >= 48 && (data[k] as number) <= 57) code = code * 10 + ((data[k++] as number) - 48);
+  if (k === i + 2 || ((data[k] as number) >= 48 && (data[k] as number) <= 57) || code === 0 || code > 0x10ffff) return 0;
+  utf8(code);
+  return k - i;
 }
 
 /** The length of an RFC 2047 encoded word at `at` (`=?charset?B|Q?text?=`) and where its text lies, or null: read byte by byte, so a stray `=?` costs a few reads. */

@@ -10,7 +10,8 @@ import { linesHolding } from "./detectors/lines.js";
 const INVISIBLE = /[\p{Cf}\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180F\u3164\uFE00-\uFE0F\uFFA0]|\uDB40[\uDC00-\uDDEF]/u;
 const INVISIBLE_ALL = new RegExp(INVISIBLE.source, "gu");
 /** Anything that may change: a control character, non-ASCII, a percent escape, an HTML character reference. */
-const NEEDS_WORK = /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]|[^\x00-\x7F]|%[0-9A-Fa-f]{2}|&(?:#\d{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z]{2,8});/g;
+const NEEDS_WORK =
+  /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]|[^\x00-\x7F]|%[0-9A-Fa-f]{2}|&(?:#\d{1,7}(?:;|(?!\d))|#[xX][0-9A-Fa-f]{1,6};|[A-Za-z][A-Za-z0-9]{1,23};)/g;
 /**
  * C0 controls other than tab, line feed and carriage return, DEL and the C1 controls: a terminal
  * or a log shows nothing for them, so "jane.roe\u0000@example.org" reads as the address it hides.
@@ -28,7 +29,8 @@ const COMBINING = /\p{M}/u;
 const DECIMAL = /\p{Nd}/u;
 const DASH = /[\p{Pd}\u2212]/u;
 const SPACE = /\s/u;
-const ENTITY = /&(?:#(\d{1,7})|#[xX]([0-9A-Fa-f]{1,6})|([A-Za-z]{2,8}));/y;
+// A decimal reference may end without its semicolon before a non-digit ("&#64example.com"): browsers read it so.
+const ENTITY = /&(?:#(\d{1,7})(?:;|(?!\d))|#[xX]([0-9A-Fa-f]{1,6});|([A-Za-z][A-Za-z0-9]{1,23});)/y;
 const PERCENT = /%([0-9A-Fa-f]{2})/y;
 
 /**
@@ -84,6 +86,31 @@ export const NAMED_REFERENCES: Readonly<Record<string, string>> = {
   verbar: "|",
   vert: "|",
   verticalline: "|",
+  // Spaces and invisible characters: a value written with them between its parts reads whole.
+  ensp: "\u2002",
+  emsp: "\u2003",
+  emsp13: "\u2004",
+  emsp14: "\u2005",
+  numsp: "\u2007",
+  puncsp: "\u2008",
+  thinsp: "\u2009",
+  thinspace: "\u2009",
+  hairsp: "\u200a",
+  verythinspace: "\u200a",
+  mediumspace: "\u205f",
+  shy: "\u00ad",
+  zerowidthspace: "\u200b",
+  zwnj: "\u200c",
+  zwj: "\u200d",
+  lrm: "\u200e",
+  rlm: "\u200f",
+  nobreak: "\u2060",
+  applyfunction: "\u2061",
+  af: "\u2061",
+  invisibletimes: "\u2062",
+  it: "\u2062",
+  invisiblecomma: "\u2063",
+  ic: "\u2063",
 };
 /** Accents of HTML's named letter references ("&eacute;", "&Uuml;", "&ccedil;", "&scaron;") as combining marks. */
 const REFERENCE_ACCENTS: Readonly<Record<string, string>> = {
@@ -118,10 +145,10 @@ const LETTER_REFERENCES: Readonly<Record<string, string>> = {
  * "M&Uuml;LLER", "Fran&ccedil;ois"), so a name is read as the person wrote it.
  */
 export function namedReference(name: string): string | undefined {
-  const mark = NAMED_REFERENCES[name.toLowerCase()];
-  if (mark !== undefined) return mark;
-  const letter = LETTER_REFERENCES[name];
-  if (letter !== undefined) return letter;
+  // Own keys only: "toString" or "constructor" would otherwise find Object.prototype's functions.
+  const lower = name.toLowerCase();
+  if (Object.hasOwn(NAMED_REFERENCES, lower)) return NAMED_REFERENCES[lower];
+  if (Object.hasOwn(LETTER_REFERENCES, name)) return LETTER_REFERENCES[name];
   const accented = ACCENTED_REFERENCE.exec(name);
   if (!accented) return undefined;
   // Only a letter that exists composed ("&qacute;" names nothing).
@@ -279,7 +306,7 @@ function decodeEntity(m: RegExpExecArray): string | undefined {
 
 const utf8 = new TextDecoder("utf-8");
 
-const ESCAPE_LEFT = /%[0-9A-Fa-f]{2}|&(?:#\d{1,7}|#[xX][0-9A-Fa-f]{1,6}|[A-Za-z]{2,8});/;
+const ESCAPE_LEFT = /%[0-9A-Fa-f]{2}|&(?:#\d{1,7}(?:;|(?!\d))|#[xX][0-9A-Fa-f]{1,6};|[A-Za-z][A-Za-z0-9]{1,23};)/;
 
 /**
  * The detection copy of `original`. Escapes that decode to more escapes ("%2540", "&amp;#64;")
@@ -351,7 +378,8 @@ function normalizeOnce(original: string): NormalizedText {
       const e = ENTITY.exec(original);
       const decoded = e ? decodeEntity(e) : undefined;
       if (e && decoded !== undefined) {
-        b.emit(fold(decoded.normalize("NFKC")).replace(CONTROLS, ""), i, i + e[0].length);
+        // An invisible character written as a reference ("&#173;", "&shy;") is dropped like the character itself.
+        b.emit(fold(decoded.normalize("NFKC")).replace(CONTROLS, "").replace(INVISIBLE_ALL, ""), i, i + e[0].length);
         i += e[0].length;
       } else {
         b.copy(original, i, i + 1);

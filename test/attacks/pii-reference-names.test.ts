@@ -1,0 +1,57 @@
+// Attack class: HTML character references that the detection copy and the egress decoded view
+// read wrongly. Names every JavaScript object has ("&toString;", "&constructor;") were looked up in
+// plain objects and returned functions: the scan threw, so a fail-open policy sent the request
+// unread and a fail-closed one refused clean text, and the egress scrubber answered 500. Named
+// spaces and invisible characters ("&thinsp;", "&shy;", "&ZeroWidthSpace;") and a decimal reference
+// without its semicolon ("&#64", which browsers read) hid a card or an e-mail address.
+import { describe, expect, it } from "vitest";
+import { decodedView } from "../../workers/egress/decoded-view.js";
+import { detectPii } from "../../workers/pii/index.js";
+import { ascii, egressPiiAgent, expectDelivered, expectRefused } from "./support/egress-pii.js";
+
+const PROTOTYPE_NAMES = ["toString", "valueOf", "hasOwnProperty", "constructor", "__proto__", "isPrototypeOf"];
+
+describe("names every object has", () => {
+  it("attack: a prototype name beside an e-mail and a card does not stop the scan", () => {
+    for (const name of PROTOTYPE_NAMES) {
+      const text = `mail jane.doe@example.com card 4111 1111 1111 1111 &${name};`;
+      const found = detectPii(text, { categories: ["email", "credit_card"] }).map((f) => f.category);
+      expect(found, name).toEqual(expect.arrayContaining(["email", "credit_card"]));
+    }
+  });
+
+  it("attack: the egress decoded view reads a prototype name as written, without throwing", () => {
+    for (const name of PROTOTYPE_NAMES) {
+      const view = decodedView(ascii(`ok &${name}; ok`), true);
+      if (view) expect(new TextDecoder().decode(view.bytes), name).not.toMatch(/function/);
+    }
+  });
+
+  it("attack: through the egress exit, the body with a prototype name is refused for its e-mail; a clean one is delivered", async () => {
+    const agent = await egressPiiAgent("pii-reference-prototype");
+    await expectRefused(agent, "/e", { headers: { "content-type": "text/plain" }, rawBody: ascii("mail jane.doe@example.com &toString;") });
+    await expectDelivered(agent, "/e", {
+      headers: { "content-type": "text/plain" },
+      rawBody: ascii("hello &toString; &valueOf; &constructor; there"),
+    });
+  });
+});
+
+describe("references that hide a value", () => {
+  it("attack: named spaces and invisible characters inside a card or an address, and a decimal reference without its semicolon, are refused", async () => {
+    const agent = await egressPiiAgent("pii-reference-spaces");
+    for (const body of [
+      "card 4111&thinsp;1111&thinsp;1111&thinsp;1111",
+      "card 4111&ensp;1111&emsp;1111&numsp;1111",
+      "card 4111&MediumSpace;1111&MediumSpace;1111&MediumSpace;1111",
+      "mail jane.doe@exam&shy;ple.com",
+      "mail jane.doe@exam&ZeroWidthSpace;ple.com",
+      "mail jane.doe@exam&zwj;ple.com",
+      "mail jane.doe@exam&#173;ple.com",
+      "mail jane.doe@exam&#x200b;ple.com",
+      "mail jane.doe&#64example.com today",
+    ]) {
+      await expectRefused(agent, "/e", { headers: { "content-type": "text/plain" }, rawBody: ascii(body) });
+    }
+  });
+});
