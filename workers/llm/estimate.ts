@@ -175,7 +175,8 @@ function walkContent(roots: unknown[]): { images: number; cacheControl: boolean 
     const type = typeof value.type === "string" ? value.type : null;
     if (type !== null) {
       if (IMAGE_PARTS.has(type)) images++;
-      const reason = UNBOUNDED_PARTS[type];
+      // Own keys only: a part typed "toString" or "constructor" names no unbounded part.
+      const reason = Object.hasOwn(UNBOUNDED_PARTS, type) ? UNBOUNDED_PARTS[type] : undefined;
       if (reason) throw refuse(reason, type);
       if (type === "document" && !(isObject(value.source) && TEXT_DOCUMENT_SOURCES.has(String(value.source.type))))
         throw refuse("PDF and file documents are billed by their pages", "document");
