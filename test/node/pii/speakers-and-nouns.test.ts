@@ -89,15 +89,18 @@ describe("a word no list knows before a verb of speech or of a person's doing", 
     ["Pendergrast replied that the council had not been consulted.", "Pendergrast"],
     ["Abernethie replied that the council had not been consulted.", "Abernethie"],
     ["Ravensworth said the figures would be published on Friday.", "Ravensworth"],
-    ["After the break Ostrowiecki levelled with a header.", "Ostrowiecki"],
   ])("%s", (text, name) => {
     expect(people(text)).toContain(name);
   });
 
-  it.each([["Bystyret har godkjent en ny sykkelvei langs elva."], ["Kommunestyret har vedtatt budsjettet for neste år."]])(
-    "a noun before an auxiliary is no one: %s",
-    (text) => {
-      expect(people(text)).toEqual([]);
-    },
-  );
+  it.each([
+    ["Bystyret har godkjent en ny sykkelvei langs elva."],
+    ["Kommunestyret har vedtatt budsjettet for neste år."],
+    // a verb of doing is shared by software, agencies and markets (red team 26)
+    ["Dependabot opened a pull request for the lockfile."],
+    ["Eurostat reported a rise in energy prices."],
+    ["Sensex levelled off after the morning rally."],
+  ])("no one before an auxiliary or a verb of doing: %s", (text) => {
+    expect(people(text)).toEqual([]);
+  });
 });

@@ -38,28 +38,41 @@ export function lowerCaseInCapitalisedProse(
   // One given name alone is as often a word of the sentence's language that a name list also
   // holds ("maxime de 24 de grade", "em alta", "sur la ville"): it stays a name only where its
   // form shows one, as a user name ("@lena.k", "lucia.p"), in a list of names ("hana, yusuf"), or
-  // with a second listed name ("margaret o'neill"), or after a preposition that takes a person
-  // ("found by oskar", "pergunta ao rui").
+  // with a second listed name ("margaret o'neill", "ahmed and fatima"), after a preposition that
+  // takes a person ("found by oskar", "pergunta ao rui", "o processo do joão"), set off by commas,
+  // quotes or brackets ("Our new hire, sebastian, starts"), or before a verb ("Then yusuf left").
   if (
     holdsGivenName(value, model) &&
     (HANDLE_SHAPED.test(value) ||
       piece[start - 1] === "@" ||
-      PERSON_PREPOSITION_BEFORE.test(piece.slice(Math.max(0, start - 8), start)) ||
+      PERSON_PREPOSITION_BEFORE.test(piece.slice(Math.max(0, start - 16), start)) ||
+      (SET_OFF_BEFORE.test(piece.slice(Math.max(0, start - 2), start)) &&
+        SET_OFF_AFTER.test(piece.slice(start + value.length, start + value.length + 2))) ||
+      VERB_AFTER.test(piece.slice(start + value.length, start + value.length + 12)) ||
       severalNames(withNeighbours(piece, start, value), model))
   )
     return false;
   return PIECE_OPENS_CAPITALISED.test(piece);
 }
 const PERSON_PREPOSITION_BEFORE =
-  /(?:^|[^\p{L}])(?:by|with|to|from|for|ao|à|a|al|con|para|per|pour|avec|chez|mit|an|für|door|met|voor|aan|med|til|för|till|dla|z|od)\s$/iu;
+  /(?:^|[^\p{L}])(?:by|with|to|from|for|of|against|without|than|about|behalf of|ao|aos|à|a|al|con|para|per|pour|avec|chez|mit|an|für|ohne|gegen|von|door|met|voor|aan|van|med|til|för|till|dla|z|od|da|do|dos|das|de|di|del|della|du|des|sobre|contra|sin|sans|senza|como|come|comme)(?: (?:o|a|os|as|le|la|il|el|lo))?\s$/iu;
+/** A comma, quote or bracket on both sides of the name ("Our new hire, sebastian, starts", "to "sebastian" today"). */
+const SET_OFF_BEFORE = /[,"“'‘(] ?$/u;
+const SET_OFF_AFTER = /^[,"”'’)]/u;
+/** A verb after the name: its subject ("Then yusuf left", "Maybe yusuf can take over", "marta und ich"). */
+const VERB_AFTER =
+  /^ (?:can|could|will|would|should|must|may|might|is|was|has|had|left|said|says|called|came|went|asked|told|sent|wrote|kann|hat|ist|war|sagt|puede|dijo|tiene|peut|a dit|pode|disse|può|ha detto)(?![\p{L}])/u;
 const HANDLE_SHAPED = /\p{L}[._]\p{L}/u;
 
 /** The value with the lower-case word right before and after it, if any ("margaret" in "with margaret o'neill this"). */
 function withNeighbours(piece: string, start: number, value: string): string {
-  const before = /\p{Ll}[\p{Ll}'’-]*,? $/u.exec(piece.slice(Math.max(0, start - 24), start))?.[0] ?? "";
-  const after = /^,? \p{Ll}[\p{Ll}'’-]*/u.exec(piece.slice(start + value.length, start + value.length + 24))?.[0] ?? "";
+  // Two words each side, so a connector and the name beyond it come in ("ahmed and fatima").
+  const before = /(?:\p{Ll}[\p{Ll}'’-]*,? ){1,2}$/u.exec(piece.slice(Math.max(0, start - 40), start))?.[0] ?? "";
+  const after = /^(?:,? \p{Ll}[\p{Ll}'’-]*){1,2}/u.exec(piece.slice(start + value.length, start + value.length + 40))?.[0] ?? "";
   return `${before}${value}${after}`;
 }
+/** Words that join two names of a list. */
+const LIST_CONNECTOR = new Set(["and", "or", "und", "oder", "et", "ou", "y", "o", "e", "i", "och", "eller", "og", "en", "of"]);
 
 /** Two words or more, each a listed name of a person or a particle ("margaret o'neill", "hana, yusuf"). */
 function severalNames(value: string, model: Tagger): boolean {
@@ -68,7 +81,8 @@ function severalNames(value: string, model: Tagger): boolean {
   for (let i = 0; i < t.count; i++) {
     if (t.shape[i] === Shape.Punct) continue;
     const flags = model.gazetteer.flags(t.word[i] ?? 0);
-    if (PARTICLE_OR_CONNECTOR.has(value.slice(t.starts[i], t.ends[i]))) continue;
+    const word = value.slice(t.starts[i], t.ends[i]);
+    if (PARTICLE_OR_CONNECTOR.has(word) || LIST_CONNECTOR.has(word)) continue;
     if (flags & (Gaz.first | Gaz.last) && !(flags & Gaz.common)) names++;
     else names = 0;
     if (names >= 2) return true;

@@ -1375,9 +1375,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       articleNoun(piece.slice(span[0] + article[0].length, span[1]), model)
     )
       continue;
-    // Nor in another language: an article before words no list holds as a given or family name is
-    // a noun phrase ("El Gobierno", "La Comisión"); "La Rosa", "Le Goff Yannick" stay.
-    else if (article && s.kind === "person" && !listedPersonWord(piece.slice(span[0] + article[0].length, span[1]), model)) continue;
+
     // A lower-case preposition before a given name ("de Gisèle Rambert", of Gisèle Rambert) is not part of the name: the person starts after it.
     const preposition = PREPOSITION_BEFORE_NAME.exec(piece.slice(span[0], span[1]));
     if (preposition && s.kind !== "address" && flagsOfWord(preposition[1] ?? "", model) & Gaz.first) {
@@ -1493,11 +1491,10 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
       value.length >= 3 &&
       !(firstFlags & SPEAKER_NOT) &&
       (((firstFlags & Gaz.last) !== 0 && speaksAfter(after)) ||
-        // A word no list knows before a verb of speech or of a person's doing ("Fairweather replied", "Hendricks levelled").
-        // Not before an auxiliary or "sa" alone: a noun of a language no list holds has them too ("Bystyret har godkjent").
-        ((firstFlags & (KNOWN_WORD | NAME_FLAGS | Gaz.orgWord | Gaz.street)) === 0 &&
-          (speaksAfter(after) || reportedAfter) &&
-          !AUXILIARY_AFTER.test(after)) ||
+        // A word no list knows before a verb of speech ("Fairweather replied"); not before a verb of doing, which
+        // software, agencies and markets share ("Dependabot opened", "Eurostat reported", "Sensex levelled"), nor
+        // before an auxiliary or "sa" alone: a noun of a language no list holds has them too ("Bystyret har godkjent").
+        ((firstFlags & (KNOWN_WORD | NAME_FLAGS | Gaz.orgWord | Gaz.street)) === 0 && speaksAfter(after) && !AUXILIARY_AFTER.test(after)) ||
         // After the verb, a listed name or a word no list knows: "sagte Bescheid", "sagte Nein" are the words.
         (((firstFlags & GIVEN_OR_FAMILY) !== 0 || (firstFlags & KNOWN_WORD) === 0) &&
           SPEECH_BEFORE.test(piece.slice(Math.max(0, span[0] - 16), span[0]))));
@@ -2059,10 +2056,11 @@ function addLabelledNames(piece: string, model: Tagger, out: Candidate[]): void 
     // A label word that also names a headline or a title ("Titular: El precio de la luz baja",
     // "Titular: Suben los precios") opens a sentence: an article before words no list holds as a
     // name, or one everyday word that the sentence's lower-case words go on from.
+    // An article opens a family name too ("Le Goff", "Las Heras", "Le Pen"): only before a clause is it the sentence's.
+    const clauseAfter = CLAUSE_GOES_ON.test(piece.slice(at + value.length, at + value.length + 40));
     const article = ARTICLE.exec(`${value} X`);
-    if (article && (article[0].length > value.length || !listedPersonWord(value.slice(article[0].length), model))) continue;
-    if (words.length === 1 && CLAUSE_GOES_ON.test(piece.slice(at + value.length, at + value.length + 40)) && !nameOfAClause(words[0] ?? "", model))
-      continue;
+    if (article && (article[0].length > value.length || (clauseAfter && !listedPersonWord(value.slice(article[0].length), model)))) continue;
+    if (words.length === 1 && clauseAfter && !nameOfAClause(words[0] ?? "", model)) continue;
     const start = at;
     const end = at + value.length;
     replaceOverlapping(out, { kind: "person", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });

@@ -862,10 +862,14 @@ const GREETED_GROUP =
 
 /** A given name, a nickname in quotes or brackets, a family name: `Margaret "Peggy" Holloway`, `ELIZABETH (BETTY) MORROW`. */
 const NICKNAMED =
-  /(?<![\p{L}\p{M}])(\p{Lu}[\p{L}\p{M}'’-]+) (?:"|“|„|'|‘|\()\p{Lu}[\p{L}\p{M}'’.-]*(?: \p{Lu}[\p{L}\p{M}'’.-]*)?(?:"|”|“|'|’|\)) ((?:Mc|Mac|O'|O’)?\p{Lu}[\p{L}\p{M}'’-]+)(?![\p{L}\p{M}])/gu;
+  /(?<![\p{L}\p{M}])(\p{Lu}[\p{L}\p{M}'’-]+)[ \t]+(?:"|“|„|'|‘|`|\(["“]?)\p{Lu}[\p{L}\p{M}'’.-]*(?: \p{Lu}[\p{L}\p{M}'’.-]*)?(?:"|”|“|'|’|`|["”]?\))[ \t]+((?:Mc|Mac|O'|O’)?\p{Lu}[\p{L}\p{M}'’-]+)(?![\p{L}\p{M}])/gu;
+/** A further family name after the first ("Holloway Smith"). */
+const NEXT_FAMILY = /^ ((?:Mc|Mac|O'|O’)?\p{Lu}[\p{L}\p{M}'’-]+)(?![\p{L}\p{M}])/u;
+/** What a family name after a nickname must not be: a word of some list that names a thing, a street or a country ("Set Grace "Period" Length", "Sofia "Central" Station"; a town may be named after a family: "Holloway"). */
+const NOT_FAMILY_AFTER_NICKNAME = Gaz.common | Gaz.dictionary | Gaz.time | Gaz.title | Gaz.street | Gaz.orgWord | Gaz.country;
 
 /** A quote or bracket after a blank and before a capital: where a nickname may start. */
-const NICKNAME_OPENS = / ["“„'‘(]\p{Lu}/u;
+const NICKNAME_OPENS = /[ \t]["“„'‘(`]["“]?\p{Lu}/u;
 /**
  * A person written with a nickname between the given and the family name is one person, quotes
  * and all: the family name after the quotes is read as the person's even when no list holds it.
@@ -881,9 +885,15 @@ export function addNicknamedNames(piece: string, spans: NameSpan[], model: Tagge
     const found = spans.some((s) => s.kind === "person" && s.start <= start && start + given.length <= s.end);
     const flags = flagsOf(given, model);
     if (!found && (!(flags & Gaz.first) || flags & NEVER_IN_NAME)) continue;
-    // The family name may be a word of technology or a place too ("Jenkins", "Holland"), not an everyday word or a title.
-    if (flagsOf(m[2] ?? "", model) & (Gaz.common | Gaz.time | Gaz.title)) continue;
-    replaceOverlapping(spans, { kind: "person", start, end });
+    // A listed family name counts whatever else it is ("Jenkins" is software too); another only when no list holds it as a thing or a place.
+    const family = flagsOf(m[2] ?? "", model);
+    if (!(family & Gaz.last) && family & NOT_FAMILY_AFTER_NICKNAME) continue;
+    let to = end;
+    for (let next = NEXT_FAMILY.exec(piece.slice(to)); next; next = NEXT_FAMILY.exec(piece.slice(to))) {
+      if (!(flagsOf(next[1] ?? "", model) & Gaz.last)) break;
+      to += next[0].length;
+    }
+    replaceOverlapping(spans, { kind: "person", start, end: to });
   }
 }
 
