@@ -46,3 +46,21 @@ describe("a nickname between a given and a family name, and interface words that
     expect(people(text)).not.toContain(phrase);
   });
 });
+
+describe("a mention of a user whose name has parts", () => {
+  it.each([
+    ["Thanks @maria-k for the review.", "maria-k"],
+    ["cc @m.kowalska on the ticket", "m.kowalska"],
+    ["Looping in @maria.k2 for sign-off.", "maria.k2"],
+    ["ping @k.maria please", "k.maria"],
+  ])("%s", (text, handle) => {
+    expect(people(text)).toContain(handle);
+  });
+
+  it.each([["import x from '@types/node'"], ["use @babel/preset-env in the build"], ["@release-bot published v2.1.0"], ["write to ana@maria-k.com"]])(
+    "no person in a package scope, a bot or an address: %s",
+    (text) => {
+      expect(people(text)).toEqual([]);
+    },
+  );
+});

@@ -789,6 +789,7 @@ export function isHandleName(value: string, model: Tagger, mentioned = false): b
 }
 
 export function addHandleNames(piece: string, spans: NameSpan[], model: Tagger): void {
+  addPartedMentions(piece, spans, model);
   if (!HANDLE_JOINT.test(piece)) return;
   HANDLE.lastIndex = 0;
   for (let m = HANDLE.exec(piece); m; m = HANDLE.exec(piece)) {
@@ -801,6 +802,34 @@ export function addHandleNames(piece: string, spans: NameSpan[], model: Tagger):
     if (spans.some((x) => x.start < end && start < x.end && (x.start < start || x.end > end))) continue;
     for (let k = spans.length - 1; k >= 0; k--) if ((spans[k] as NameSpan).start >= start && (spans[k] as NameSpan).end <= end) spans.splice(k, 1);
     spans.push({ kind: "person", start, end });
+  }
+}
+
+/**
+ * A mention of a user whose name has parts ("@maria-k", "@m.kowalska", "@maria.k2", "@k.maria"): a
+ * person when one part of two letters or more is a listed given name that is no everyday word or a
+ * listed family name that is no dictionary word. Not a package scope ("@types/node") or an e-mail's
+ * domain ("ana@maria-k.com" has a letter before the "@").
+ */
+const PARTED_MENTION = /(?<![\p{L}\p{N}_.@/])@(\p{L}[\p{L}\p{N}]*(?:[._-][\p{L}\p{N}]+){1,3})(?![\p{L}\p{N}_@/-]|[.][\p{L}\p{N}])/gu;
+
+function addPartedMentions(piece: string, spans: NameSpan[], model: Tagger): void {
+  if (!piece.includes("@")) return;
+  PARTED_MENTION.lastIndex = 0;
+  for (let m = PARTED_MENTION.exec(piece); m; m = PARTED_MENTION.exec(piece)) {
+    const handle = m[1] ?? "";
+    const named = handle.split(/[._\-\d]+/u).some((part) => {
+      if (part.length < 2) return false;
+      const flags = flagsOf(part, model);
+      return (flags & Gaz.first && !(flags & NEVER_IN_NAME)) || (flags & Gaz.last && !(flags & (Gaz.common | Gaz.dictionary)));
+    });
+    if (!named) continue;
+    const start = m.index + 1;
+    const end = start + handle.length;
+    if (spans.some((x) => x.start < end && start < x.end && (x.start < start || x.end > end))) continue;
+    for (let k = spans.length - 1; k >= 0; k--) if ((spans[k] as NameSpan).start >= start && (spans[k] as NameSpan).end <= end) spans.splice(k, 1);
+    // A user name reads as an identifier to the technical gate: kept on any line, like a chat speaker.
+    spans.push({ kind: "person", start, end, speaker: true });
   }
 }
 
