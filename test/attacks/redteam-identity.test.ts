@@ -365,14 +365,14 @@ describe("red team: MFA", () => {
   it("a TOTP code and a recovery code work once; disabling needs a session and a fresh code; API keys cannot manage the factor", async () => {
     const org = await seedOrg("rid-mfa");
     const session = await passwordSession(org.email, org.password);
-    const { secret, recoveryCodes } = await enrolMfa(session);
+    const { secret, confirmedCode, recoveryCodes } = await enrolMfa(session);
     // API key cannot start, confirm or disable.
     expect((await call("/api/v1/me/mfa", { method: "POST", token: org.apiKey })).status).toBe(403);
     expect((await call("/api/v1/me/mfa/disable", { method: "POST", token: org.apiKey, body: { code: await totp(secret) } })).status).toBe(403);
     // Login: the step used at confirm cannot be replayed; a recovery code works once.
     const challenge = async () =>
       (await call("/api/v1/login", { method: "POST", body: { email: org.email, password: org.password } })).json.mfaToken as string;
-    const replayed = await call("/api/v1/login/mfa", { method: "POST", body: { mfaToken: await challenge(), code: await totp(secret) } });
+    const replayed = await call("/api/v1/login/mfa", { method: "POST", body: { mfaToken: await challenge(), code: confirmedCode } });
     expect(replayed.status).toBe(401);
     const rc = recoveryCodes[0] as string;
     expect((await call("/api/v1/login/mfa", { method: "POST", body: { mfaToken: await challenge(), recoveryCode: rc } })).status).toBe(200);

@@ -199,12 +199,14 @@ export async function totp(secretBase32: string, atMs = Date.now(), stepOffset =
   return String(binary % 1_000_000).padStart(6, "0");
 }
 
-/** Enrols an authenticator for a signed-in session; returns its secret and recovery codes. */
+/** Enrols an authenticator for a signed-in session; returns its secret, the code it was confirmed with and the recovery codes. */
 export async function enrolMfa(session: string) {
   const started = await call("/api/v1/me/mfa", { method: "POST", token: session });
   if (started.status !== 200) throw new Error(`mfa start: ${started.status} ${started.text}`);
   const secret = started.json.secret as string;
-  const confirmed = await call("/api/v1/me/mfa/confirm", { method: "POST", token: session, body: { code: await totp(secret) } });
+  const code = await totp(secret);
+  const confirmed = await call("/api/v1/me/mfa/confirm", { method: "POST", token: session, body: { code } });
   if (confirmed.status !== 200) throw new Error(`mfa confirm: ${confirmed.status} ${confirmed.text}`);
-  return { secret, otpauthUri: started.json.otpauthUri as string, recoveryCodes: confirmed.json.recoveryCodes as string[] };
+  // The code confirmed with, for replay checks: a fresh totp() may fall in the next 30 s step, which is a new code.
+  return { secret, confirmedCode: code, otpauthUri: started.json.otpauthUri as string, recoveryCodes: confirmed.json.recoveryCodes as string[] };
 }
