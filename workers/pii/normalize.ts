@@ -9,9 +9,13 @@ import { linesHolding } from "./detectors/lines.js";
 // biome-ignore lint/suspicious/noMisleadingCharacterClass: the class lists invisible code points one by one on purpose
 const INVISIBLE = /[\p{Cf}\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180F\u3164\uFE00-\uFE0F\uFFA0]|\uDB40[\uDC00-\uDDEF]/u;
 const INVISIBLE_ALL = new RegExp(INVISIBLE.source, "gu");
+/**
+ * An HTML character reference as `ENTITY` reads it (a decimal one may end without its semicolon
+ * before a non-digit, as browsers read it), without its groups: what `NEEDS_WORK` and `ESCAPE_LEFT` look for.
+ */
+const REFERENCE = String.raw`&(?:#\d{1,7}(?:;|(?!\d))|#[xX][0-9A-Fa-f]{1,6};|[A-Za-z][A-Za-z0-9]{1,23};)`;
 /** Anything that may change: a control character, non-ASCII, a percent escape, an HTML character reference. */
-const NEEDS_WORK =
-  /[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]|[^\x00-\x7F]|%[0-9A-Fa-f]{2}|&(?:#\d{1,7}(?:;|(?!\d))|#[xX][0-9A-Fa-f]{1,6};|[A-Za-z][A-Za-z0-9]{1,23};)/g;
+const NEEDS_WORK = new RegExp(String.raw`[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]|[^\x00-\x7F]|%[0-9A-Fa-f]{2}|${REFERENCE}`, "g");
 /**
  * C0 controls other than tab, line feed and carriage return, DEL and the C1 controls: a terminal
  * or a log shows nothing for them, so "jane.roe\u0000@example.org" reads as the address it hides.
@@ -306,7 +310,7 @@ function decodeEntity(m: RegExpExecArray): string | undefined {
 
 const utf8 = new TextDecoder("utf-8");
 
-const ESCAPE_LEFT = /%[0-9A-Fa-f]{2}|&(?:#\d{1,7}(?:;|(?!\d))|#[xX][0-9A-Fa-f]{1,6};|[A-Za-z][A-Za-z0-9]{1,23};)/;
+const ESCAPE_LEFT = new RegExp(`%[0-9A-Fa-f]{2}|${REFERENCE}`);
 
 /**
  * The detection copy of `original`. Escapes that decode to more escapes ("%2540", "&amp;#64;")

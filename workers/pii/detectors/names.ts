@@ -572,6 +572,12 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
         (next?.[2] === true && CHINESE_JOINED.test(piece.slice(end, next[0])));
       if (cued || joined) add(start, end);
     }
+    // A given name alone (no family name), addressed where a Chinese message opens ("家豪您好", "伟，您的…").
+    const addressed = CHINESE_ADDRESSED.exec(piece);
+    if (addressed && !CHINESE_ADDRESSED_NOT.test(addressed[1] ?? "")) {
+      const start = addressed[0].length - (addressed[1] ?? "").length;
+      add(start, start + (addressed[1] ?? "").length);
+    }
   }
   KOREAN_NAME.lastIndex = 0;
   for (let m = KOREAN_NAME.exec(piece); m; m = KOREAN_NAME.exec(piece)) add(m.index, m.index + (m[1] ?? "").length);
@@ -590,12 +596,6 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
   KOREAN_GIVEN_NIM.lastIndex = 0;
   for (let m = KOREAN_GIVEN_NIM.exec(piece); m; m = KOREAN_GIVEN_NIM.exec(piece))
     if (!KOREAN_NIM_NOT_GIVEN.has(m[1] ?? "")) add(m.index, m.index + (m[1] ?? "").length);
-  // A given name alone (no family name), addressed where a Chinese message opens ("家豪您好", "伟，您的…").
-  const addressed = CHINESE_ADDRESSED.exec(piece);
-  if (addressed && !CHINESE_ADDRESSED_NOT.test(addressed[1] ?? "")) {
-    const start = addressed[0].length - (addressed[1] ?? "").length;
-    add(start, start + (addressed[1] ?? "").length);
-  }
   KOREAN_CUED_NAME.lastIndex = 0;
   for (let m = KOREAN_CUED_NAME.exec(piece); m; m = KOREAN_CUED_NAME.exec(piece)) {
     const name = m[1] ?? m[2] ?? "";
