@@ -180,11 +180,13 @@ let cueHashes: {
   and: Set<number>;
   german: Set<number>;
   group: Set<number>;
+  speech: Set<number>;
+  auxiliary: Set<number>;
 } | null = null;
 
 export interface PieceCues {
   /** Words at a cue: after a greeting or a verb of addressing someone, a chat speaker, a lower-case word before a possessive or a chat verb. */
-  words: Array<{ start: number; end: number; greeted: boolean; speaker: boolean; vocative?: boolean }>;
+  words: Array<{ start: number; end: number; greeted: boolean; speaker: boolean; vocative?: boolean; told?: boolean }>;
   /** German function words in the piece. */
   german: number;
 }
@@ -193,6 +195,14 @@ export interface PieceCues {
  * The cues of one piece, read from its tokens (word hashes compared with small sets, no regular
  * expression over the text): the tagger has just tokenised the piece, so this costs one pass.
  */
+const ARTICLE_BEFORE = /\b(?:the|a|an|this|that)\s$/iu;
+/** Verbs of speech and thought only a person does ("Holly said"); CHAT_VERBS also holds "is", "has", "moved". */
+const SPEECH_VERBS = "said says told asked replied thinks thought wrote explained admitted insisted";
+/** Auxiliaries that open an English question before its subject. */
+const QUESTION_AUXILIARIES = "can could will would should shall did does do has have is was are were may might must";
+/** What a given name before a verb of speech must not also be: every list of NEVER_IN_NAME but everyday words. */
+const SPOKE_NOT = NEVER_IN_NAME & ~Gaz.common;
+
 export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
   cueHashes ??= {
     cue: hashes(CUE_WORDS),
@@ -201,8 +211,10 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     and: hashes(CHAT_AND),
     german: hashes(GERMAN_WORDS),
     group: hashes(GROUP_WORDS),
+    speech: hashes(SPEECH_VERBS),
+    auxiliary: hashes(QUESTION_AUXILIARIES),
   };
-  const { cue, greeting, verb, and, german, group } = cueHashes;
+  const { cue, greeting, verb, and, german, group, speech, auxiliary } = cueHashes;
   const out: PieceCues = { words: [], german: 0 };
   // Chat register: no capital at all, or a message opening in lower case ("tom said he'd drive from Leeds").
   const uncapitalised = t.count >= 4 && (!/\p{Lu}/u.test(piece) || /^[\s\p{P}]*\p{Ll}/u.test(piece));
@@ -231,14 +243,17 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     if (shape === Shape.AllCaps && !(speaker && i > 0 && model.gazetteer.flags(word) & Gaz.first && !(model.gazetteer.flags(word) & NEVER_IN_NAME)))
       continue;
     const lowerFlags = shape === Shape.Lower ? model.gazetteer.flags(possessive ? wordHash(lowerLikeTokens(piece.slice(start, end))) : word) : 0;
+    const verbAfter =
+      shape === Shape.Lower &&
+      i + 1 < t.count &&
+      verb.has(t.word[i + 1] ?? 0) &&
+      /^,?\s$/.test(piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0)) &&
+      // In prose whose writer capitalises, "and" joins a word to a word ("casca rija e de…") unless a given name follows.
+      (uncapitalised || !and.has(t.word[i + 1] ?? 0) || (model.gazetteer.flags(t.word[i + 2] ?? 0) & Gaz.first) !== 0);
     const chat =
       shape === Shape.Lower &&
       (possessive ||
-        (i + 1 < t.count &&
-          verb.has(t.word[i + 1] ?? 0) &&
-          /^,?\s$/.test(piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0)) &&
-          // In prose whose writer capitalises, "and" joins a word to a word ("casca rija e de…") unless a given name follows.
-          (uncapitalised || !and.has(t.word[i + 1] ?? 0) || (model.gazetteer.flags(t.word[i + 2] ?? 0) & Gaz.first) !== 0)) ||
+        verbAfter ||
         // A chat line written all in lower case: a given name there that is no word of any list and looks like a name ("sento matteo").
         (uncapitalised &&
           lowerFlags & Gaz.first &&
@@ -255,7 +270,28 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
       i + 1 < t.count &&
       verb.has(t.word[i + 1] ?? 0) &&
       piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0) === " ";
-    if (!(cued || speaker || chat || reported)) continue;
+    // A given name that is also an everyday word before a verb of speech inside a sentence ("then Holly said"): words do
+    // not talk. Where a sentence opens, firms and seasons do ("Sky said the channel…", "Summer said goodbye").
+    const spoke =
+      capitalFlags & Gaz.first &&
+      i > 0 &&
+      (t.shape[i - 1] === Shape.Lower || (t.shape[i - 1] === Shape.Punct && piece[t.starts[i - 1] ?? 0] === ",")) &&
+      !(capitalFlags & (SPOKE_NOT | PLACES)) &&
+      i + 1 < t.count &&
+      speech.has(t.word[i + 1] ?? 0) &&
+      piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0) === " " &&
+      !ARTICLE_BEFORE.test(piece.slice(Math.max(0, start - 6), start));
+    // The subject of a question after its auxiliary ("can Raj chase it?", "Did Maya sign?"): a person, or an organisation the tagger finds.
+    const questioned =
+      capitalFlags & Gaz.first &&
+      !(capitalFlags & (SPOKE_NOT | PLACES)) &&
+      i >= 1 &&
+      i + 1 < t.count &&
+      t.shape[i + 1] === Shape.Lower &&
+      auxiliary.has(t.word[i - 1] ?? 0) &&
+      piece.slice(t.ends[i - 1] ?? 0, start) === " " &&
+      piece.indexOf("?", end) > 0;
+    if (!(cued || speaker || chat || reported || spoke || questioned)) continue;
     // A lower-case word counts only as a known given name: most words before "and" or after "with" are not.
     // A chat speaker may also be a word no list knows that looks like a name ("honza:", "eszti:").
     if (shape === Shape.Lower && !(lowerFlags & Gaz.first) && !((speaker || greetedAt) && unknownNameShaped(piece.slice(start, end), lowerFlags)))
@@ -263,7 +299,11 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     const greeted = greetedAt;
     // A capitalised word between a greeting and a comma is the one greeted ("Hola Rocío,", "Moi Kerttu,"), unless a group.
     const vocative = greeted && shape === Shape.Capitalised && piece[end] === "," && !group.has(word);
-    out.words.push({ start, end, greeted, speaker, vocative });
+    // A lower-case given name doing the talking in a chat line ("tom said", "jess says"): the name may also be a dictionary entry.
+    const told =
+      Boolean(spoke || questioned) ||
+      (uncapitalised && verbAfter && !and.has(t.word[i + 1] ?? 0) && !ARTICLE_BEFORE.test(piece.slice(Math.max(0, start - 6), start)));
+    out.words.push({ start, end, greeted, speaker, vocative, told });
   }
   return out;
 }
@@ -296,8 +336,13 @@ function unknownNameShaped(word: string, flags: number): boolean {
 const CONSONANT_RUN = /[bcdfghjklmnpqrstvwxzßçčćďňřšťžłńśź]{5}/iu;
 
 /** A single given name at a cue: capitalised, a known name or a word no list holds; in lower case, a known given name. */
-function cuedName(word: string, model: Tagger, lower: boolean, greeted: boolean, vocative = false, speaker = false): boolean {
+function cuedName(word: string, model: Tagger, lower: boolean, greeted: boolean, vocative = false, speaker = false, told = false): boolean {
   const flags = flagsOf(word, model);
+  if (
+    told &&
+    (lower ? flags & Gaz.first && !(flags & (Gaz.common | PLACES)) && word.length >= 3 : flags & Gaz.first && !(flags & (SPOKE_NOT | PLACES)))
+  )
+    return true;
   if (flags & NEVER_IN_NAME) return false;
   if (vocative) return word.length >= 2;
   // A chat speaker in lower case: a given name even if also a dictionary word ("emma:"), or a name-shaped unknown word.
@@ -319,8 +364,22 @@ function cuedName(word: string, model: Tagger, lower: boolean, greeted: boolean,
  */
 const DEFINITION_AFTER = /^\s?:\s*(?:a|an|the|to)\s+\p{Ll}/u;
 
+/** A capitalised word beside the writer in a list of people: "Maya and I drove", "Ole & me", "me and Priya". */
+const WITH_THE_WRITER =
+  /(\p{Lu}[\p{Ll}\p{M}'’-]+)\s(?:and|&)\s(?:I|me)\b(?![-'’]\p{L})|(?<![\p{L}\p{M}])(?:[Mm]e|I)\s(?:and|&)\s(\p{Lu}[\p{Ll}\p{M}'’-]+)/gu;
+
 export function addCuedNames(piece: string, spans: NameSpan[], model: Tagger, cues: PieceCues): void {
   const found = [...cues.words];
+  if (piece.includes(" I") || piece.includes("me")) {
+    for (const m of piece.matchAll(WITH_THE_WRITER)) {
+      const word = m[1] ?? m[2] ?? "";
+      const flags = flagsOf(word, model);
+      // A given name even if also a word ("Siddharth, Maya and I"), or a word no list knows; not "Mum and I", "God and me", "London".
+      if (!(flags & Gaz.first ? !(flags & (NEVER_IN_NAME & ~Gaz.common) || flags & PLACES) : unknownNameShaped(word, flags))) continue;
+      const start = (m.index ?? 0) + (m[1] ? 0 : m[0].length - word.length);
+      if (!spans.some((x) => x.start < start + word.length && start < x.end)) spans.push({ kind: "person", start, end: start + word.length });
+    }
+  }
   for (const p of spans) {
     if (p.kind !== "person") continue;
     const after = AND_THEN_WORD.exec(piece.slice(p.end, p.end + 48));
@@ -335,13 +394,13 @@ export function addCuedNames(piece: string, spans: NameSpan[], model: Tagger, cu
       found.push({ start, end: start + (before[1] ?? "").length, greeted: false, speaker: false });
     }
   }
-  for (const { start, end: rawEnd, greeted, speaker, vocative } of found) {
+  for (const { start, end: rawEnd, greeted, speaker, vocative, told } of found) {
     const word = piece.slice(start, rawEnd).replace(/['’]s$/, "");
     const end = start + word.length;
     const kind = caseOf(word);
     if (kind !== "capitalised" && kind !== "lower" && !(kind === "upper" && speaker)) continue;
     if (spans.some((x) => x.start < end && start < x.end)) continue;
-    if (!cuedName(word, model, kind === "lower", greeted, vocative, speaker)) continue;
+    if (!cuedName(word, model, kind === "lower", greeted, vocative, speaker, told)) continue;
     // A word opening a line before a colon is a field label unless it is a known given name ("Lea: great", not "Kontoinhaber:");
     // in lower case a name-shaped word no list knows also speaks ("honza: kdo má klíče?").
     if (speaker && !(flagsOf(word, model) & Gaz.first) && !(kind === "lower" && unknownNameShaped(word, flagsOf(word, model)))) continue;
