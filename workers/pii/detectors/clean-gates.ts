@@ -41,11 +41,13 @@ export function lowerCaseInCapitalisedProse(
   // with a second listed name ("margaret o'neill", "ahmed and fatima"), after a preposition that
   // takes a person ("found by oskar", "pergunta ao rui", "o processo do joão"), set off by commas,
   // quotes or brackets ("Our new hire, sebastian, starts"), or before a verb ("Then yusuf left").
+  // In English prose a given name that is no English word is no word of the sentence's language ("Our new hire sebastian starts").
+  if (givenNameNoEnglishWord(value, model) && inEnglishProse(piece, start, value, model)) return false;
   if (
     holdsGivenName(value, model) &&
     (HANDLE_SHAPED.test(value) ||
       piece[start - 1] === "@" ||
-      PERSON_PREPOSITION_BEFORE.test(piece.slice(Math.max(0, start - 16), start)) ||
+      PERSON_PREPOSITION_BEFORE.test(piece.slice(Math.max(0, start - 20), start)) ||
       (SET_OFF_BEFORE.test(piece.slice(Math.max(0, start - 2), start)) &&
         SET_OFF_AFTER.test(piece.slice(start + value.length, start + value.length + 2))) ||
       VERB_AFTER.test(piece.slice(start + value.length, start + value.length + 12)) ||
@@ -55,7 +57,7 @@ export function lowerCaseInCapitalisedProse(
   return PIECE_OPENS_CAPITALISED.test(piece);
 }
 const PERSON_PREPOSITION_BEFORE =
-  /(?:^|[^\p{L}])(?:by|with|to|from|for|of|against|without|than|about|behalf of|ao|aos|à|a|al|con|para|per|pour|avec|chez|mit|an|für|ohne|gegen|von|door|met|voor|aan|van|med|til|för|till|dla|z|od|da|do|dos|das|de|di|del|della|du|des|sobre|contra|sin|sans|senza|como|come|comme)(?: (?:o|a|os|as|le|la|il|el|lo))?\s$/iu;
+  /(?:^|[^\p{L}])(?:by|with|to|from|for|of|against|without|than|about|behalf of|ao|aos|à|a|al|con|para|per|pour|avec|chez|mit|an|für|ohne|gegen|von|door|met|voor|aan|van|med|til|för|till|dla|z|od|da|do|dos|das|de|di|del|della|du|des|sobre|contra|sin|sans|senza|como|come|comme)(?: (?:o|a|os|as|le|la|il|el|lo))?\s+$|(?:^|[^\p{L}])(?:mr|mrs|ms|miss|mx|dr|prof|herr|frau|sr|sra|srta|mme|mlle|sig|sig\.ra|dott)\.?\s+$/iu;
 /** A comma, quote or bracket on both sides of the name ("Our new hire, sebastian, starts", "to "sebastian" today"). */
 const SET_OFF_BEFORE = /[,"“'‘(] ?$/u;
 const SET_OFF_AFTER = /^[,"”'’)]/u;
@@ -64,11 +66,41 @@ const VERB_AFTER =
   /^ (?:can|could|will|would|should|must|may|might|is|was|has|had|left|said|says|called|came|went|asked|told|sent|wrote|kann|hat|ist|war|sagt|puede|dijo|tiene|peut|a dit|pode|disse|può|ha detto)(?![\p{L}])/u;
 const HANDLE_SHAPED = /\p{L}[._]\p{L}/u;
 
-/** The value with the lower-case word right before and after it, if any ("margaret" in "with margaret o'neill this"). */
+/** A word of the value is a given name and no everyday English word ("yusuf", not "will"; the dictionary also holds "john"). */
+function givenNameNoEnglishWord(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  for (let i = 0; i < t.count; i++) {
+    const flags = model.gazetteer.flags(t.word[i] ?? 0);
+    if (flags & Gaz.first && !(flags & Gaz.common) && (t.ends[i] ?? 0) - (t.starts[i] ?? 0) >= 3) return true;
+  }
+  return false;
+}
+
+/** Three words each side of the value, at least three of them and all but one English words ("Our new hire … starts on Monday"). */
+function inEnglishProse(piece: string, start: number, value: string, model: Tagger): boolean {
+  const around = `${/(?:[\p{L}'’]+[\s,]+){0,3}$/u.exec(piece.slice(Math.max(0, start - 48), start))?.[0] ?? ""} ${
+    /^(?:[\s,]+[\p{L}'’]+){0,3}/u.exec(piece.slice(start + value.length, start + value.length + 48))?.[0] ?? ""
+  }`;
+  const t = tokenize(around);
+  let words = 0;
+  let english = 0;
+  let everyday = 0;
+  for (let i = 0; i < t.count; i++) {
+    if (t.shape[i] === Shape.Punct) continue;
+    words++;
+    const flags = model.gazetteer.flags(t.word[i] ?? 0);
+    if (flags & (Gaz.common | Gaz.dictionary)) english++;
+    if (flags & Gaz.common) everyday++;
+  }
+  // The dictionary holds French and Latin loans too ("la", "et", "mon"): half must be everyday words.
+  return words >= 3 && english >= words - 1 && 2 * everyday >= words;
+}
+
+/** The value with two words right before and after it, if any ("margaret" in "with margaret o'neill this", "Ahmed and fatima"). */
 function withNeighbours(piece: string, start: number, value: string): string {
   // Two words each side, so a connector and the name beyond it come in ("ahmed and fatima").
-  const before = /(?:\p{Ll}[\p{Ll}'’-]*,? ){1,2}$/u.exec(piece.slice(Math.max(0, start - 40), start))?.[0] ?? "";
-  const after = /^(?:,? \p{Ll}[\p{Ll}'’-]*){1,2}/u.exec(piece.slice(start + value.length, start + value.length + 40))?.[0] ?? "";
+  const before = /(?:\p{L}[\p{L}'’-]*,? ){1,2}$/u.exec(piece.slice(Math.max(0, start - 40), start))?.[0] ?? "";
+  const after = /^(?:,? \p{L}[\p{L}'’-]*){1,2}/u.exec(piece.slice(start + value.length, start + value.length + 40))?.[0] ?? "";
   return `${before}${value}${after}`;
 }
 /** Words that join two names of a list. */

@@ -157,13 +157,13 @@ function trimRoleWords(piece: string, span: NameSpan, model: Tagger): void {
 }
 
 const CUE_WORDS =
-  "hey hi hiya hello dear thanks cheers ask asked tell told call message text ping cc met with invite hallo liebe lieber moin servus bonjour salut coucou merci hola oye gracias ciao grazie oi olá obrigado obrigada hej tack moi kiitos szia ahoj cześć hoi dag привет спасибо sorry köszi köszönöm valeu danke dzięki díky takk tak bedankt grazie hallå hejsan heisann hei halla terve moikka čau nazdar привіт вітаю γεια ρε halo merhaba selam sveiki labdien labas здравствуйте здравствуй";
+  "hey hi hiya hello dear thanks cheers ask asked tell told remind call contact email message text ping cc met with invite mr mrs ms dr prof hallo liebe lieber moin servus bonjour salut coucou merci hola oye gracias ciao grazie oi olá obrigado obrigada hej tack moi kiitos szia ahoj cześć hoi dag привет спасибо sorry köszi köszönöm valeu danke dzięki díky takk tak bedankt grazie hallå hejsan heisann hei halla terve moikka čau nazdar привіт вітаю γεια ρε halo merhaba selam sveiki labdien labas здравствуйте здравствуй";
 /** Greetings and thanks: the word after them is the one spoken to, even when it is also a dictionary word ("tack selma"). */
 const GREETING_WORDS =
   "hey hi hiya hello dear thanks cheers sorry hallo danke bonjour salut merci hola oye gracias ciao grazie oi olá valeu obrigado obrigada hej tack takk tak hoi bedankt moi kiitos szia köszi köszönöm ahoj díky cześć dzięki спасибо привет hallå hejsan heisann hei halla terve moikka čau nazdar привіт вітаю γεια ρε halo merhaba selam sveiki labdien labas здравствуйте здравствуй";
 /** Verbs of chat (and "and") after a lower-case given name ("kevin posted", "marta said", "ellie and josh"). */
 const CHAT_VERBS =
-  "said says posted wrote finished blocked is was will wants thinks has had moved asked needs did cited confirmed reported approved signed joined owes dice dijo porta sagt meint hat dit a est et und y e zegt vraagt heeft mówi powiedział říká řekl sanoo sanoi kysyy mondta azt dedi diz disse pediu sa säger sagde сказал говорит";
+  "said says posted wrote finished blocked is was will wants thinks has had moved asked needs did cited confirmed reported approved signed joined owes called phoned emailed texted replied walked arrived resigned complained fixed left came went sent started starts quit agreed booked paid already just also still never finally dice dijo porta sagt meint hat dit a est et und y e zegt vraagt heeft mówi powiedział říká řekl sanoo sanoi kysyy mondta azt dedi diz disse pediu sa säger sagde сказал говорит";
 /** The words for "and" among CHAT_VERBS. */
 const CHAT_AND = "and et und y e";
 /** Words that follow a greeting as a group, not a person ("Hallo Zusammen,", "Hola Equipo,"). */
@@ -182,6 +182,7 @@ let cueHashes: {
   group: Set<number>;
   speech: Set<number>;
   auxiliary: Set<number>;
+  title: Set<number>;
 } | null = null;
 
 export interface PieceCues {
@@ -213,8 +214,9 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     group: hashes(GROUP_WORDS),
     speech: hashes(SPEECH_VERBS),
     auxiliary: hashes(QUESTION_AUXILIARIES),
+    title: hashes("mr mrs ms dr prof"),
   };
-  const { cue, greeting, verb, and, german, group, speech, auxiliary } = cueHashes;
+  const { cue, greeting, verb, and, german, group, speech, auxiliary, title } = cueHashes;
   const out: PieceCues = { words: [], german: 0 };
   // Chat register: no capital at all, or a message opening in lower case ("tom said he'd drive from Leeds").
   const uncapitalised = t.count >= 4 && (!/\p{Lu}/u.test(piece) || /^[\s\p{P}]*\p{Ll}/u.test(piece));
@@ -231,6 +233,8 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     // The word before, over one comma or exclamation mark ("Hey, Ben").
     let k = i - 1;
     if (k >= 0 && t.shape[k] === Shape.Punct && /[,!]/.test(piece[t.starts[k] ?? 0] ?? "")) k--;
+    // A title's full stop ("Mrs. sebastian").
+    else if (k >= 1 && t.shape[k] === Shape.Punct && piece[t.starts[k] ?? 0] === "." && title.has(t.word[k - 1] ?? 0)) k--;
     const cued = k >= 0 && (t.shape[k] === Shape.Lower || t.shape[k] === Shape.Capitalised) && cue.has(t.word[k] ?? 0);
     // A chat speaker opens the piece or follows a label's colon or a sentence's end ("chat: oskari: …", "Notes: BRIGITTE: …"), in any case.
     const speakerAt =
@@ -299,10 +303,18 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     const greeted = greetedAt;
     // A capitalised word between a greeting and a comma is the one greeted ("Hola Rocío,", "Moi Kerttu,"), unless a group.
     const vocative = greeted && shape === Shape.Capitalised && piece[end] === "," && !group.has(word);
-    // A lower-case given name doing the talking in a chat line ("tom said", "jess says"): the name may also be a dictionary entry.
+    // A lower-case given name doing something, in a chat line or before an English verb ("tom said", "john called"): the name
+    // may also be a dictionary entry.
     const told =
       Boolean(spoke || questioned) ||
-      (uncapitalised && verbAfter && !and.has(t.word[i + 1] ?? 0) && !ARTICLE_BEFORE.test(piece.slice(Math.max(0, start - 6), start)));
+      ((uncapitalised ||
+        ((model.gazetteer.flags(t.word[i + 1] ?? 0) & Gaz.common) !== 0 &&
+          (t.ends[i + 1] ?? 0) - (t.starts[i + 1] ?? 0) >= 3 &&
+          // in capitalised prose a dictionary word must look like a name ("john called", not "autumn came")
+          (!(lowerFlags & Gaz.dictionary) || nameLikeness(piece.slice(start, end)) >= 0))) &&
+        verbAfter &&
+        !and.has(t.word[i + 1] ?? 0) &&
+        !ARTICLE_BEFORE.test(piece.slice(Math.max(0, start - 6), start)));
     out.words.push({ start, end, greeted, speaker, vocative, told });
   }
   return out;
@@ -310,8 +322,8 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
 
 /** "And" beside a person the cues look at ("Hattie and Will", "Gintarė ir Paulius"). */
 const CUE_AND = "and|&|und|et|y|e|i|och|og|en|és|ja|a|un|ir|και|și|şi|и|та";
-const AND_THEN_WORD = new RegExp(`^\\s(?:${CUE_AND})\\s(\\p{Lu}[\\p{L}\\p{M}'’-]*)`, "u");
-const WORD_THEN_AND = new RegExp(`(?:^|\\s)(\\p{Lu}[\\p{L}\\p{M}'’-]*)\\s(?:${CUE_AND})\\s$`, "u");
+const AND_THEN_WORD = new RegExp(`^\\s(?:${CUE_AND})\\s(\\p{L}[\\p{L}\\p{M}'’-]*)`, "u");
+const WORD_THEN_AND = new RegExp(`(?:^|\\s)(\\p{L}[\\p{L}\\p{M}'’-]*)\\s(?:${CUE_AND})\\s$`, "u");
 
 /** A lower-case given name in chat looks like a name; less so when no language uses it as a frequent word ("linnea", not "pero"). */
 function chatNameShaped(word: string, flags: number): boolean {
@@ -340,7 +352,7 @@ function cuedName(word: string, model: Tagger, lower: boolean, greeted: boolean,
   const flags = flagsOf(word, model);
   if (
     told &&
-    (lower ? flags & Gaz.first && !(flags & (Gaz.common | PLACES)) && word.length >= 3 : flags & Gaz.first && !(flags & (SPOKE_NOT | PLACES)))
+    (lower ? flags & Gaz.first && !(flags & (NEVER_IN_NAME | Gaz.region)) && word.length >= 3 : flags & Gaz.first && !(flags & (SPOKE_NOT | PLACES)))
   )
     return true;
   if (flags & NEVER_IN_NAME) return false;
@@ -366,7 +378,7 @@ const DEFINITION_AFTER = /^\s?:\s*(?:a|an|the|to)\s+\p{Ll}/u;
 
 /** A capitalised word beside the writer in a list of people: "Maya and I drove", "Ole & me", "me and Priya". */
 const WITH_THE_WRITER =
-  /(\p{Lu}[\p{Ll}\p{M}'’-]+)\s(?:and|&)\s(?:I|me)\b(?![-'’]\p{L})|(?<![\p{L}\p{M}])(?:[Mm]e|I)\s(?:and|&)\s(\p{Lu}[\p{Ll}\p{M}'’-]+)/gu;
+  /(?<![\p{L}\p{M}])(\p{L}[\p{Ll}\p{M}'’-]+)\s(?:and|&)\s(?:I|me)\b(?![-'’]\p{L})|(?<![\p{L}\p{M}])(?:[Mm]e|I)\s(?:and|&)\s(\p{L}[\p{Ll}\p{M}'’-]+)/gu;
 
 export function addCuedNames(piece: string, spans: NameSpan[], model: Tagger, cues: PieceCues): void {
   const found = [...cues.words];
@@ -375,7 +387,14 @@ export function addCuedNames(piece: string, spans: NameSpan[], model: Tagger, cu
       const word = m[1] ?? m[2] ?? "";
       const flags = flagsOf(word, model);
       // A given name even if also a word ("Siddharth, Maya and I"), or a word no list knows; not "Mum and I", "God and me", "London".
-      if (!(flags & Gaz.first ? !(flags & (NEVER_IN_NAME & ~Gaz.common) || flags & PLACES) : unknownNameShaped(word, flags))) continue;
+      const lower = !/^\p{Lu}/u.test(word);
+      // In lower case only a given name that is no everyday word ("yusuf and I", not "bread and I").
+      if (
+        lower
+          ? !(flags & Gaz.first) || flags & (NEVER_IN_NAME | PLACES) || word.length < 3
+          : !(flags & Gaz.first ? !(flags & (NEVER_IN_NAME & ~Gaz.common) || flags & PLACES) : unknownNameShaped(word, flags))
+      )
+        continue;
       const start = (m.index ?? 0) + (m[1] ? 0 : m[0].length - word.length);
       if (!spans.some((x) => x.start < start + word.length && start < x.end)) spans.push({ kind: "person", start, end: start + word.length });
     }
