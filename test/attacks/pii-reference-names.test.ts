@@ -55,3 +55,41 @@ describe("references that hide a value", () => {
     }
   });
 });
+
+describe("references the hand-made table did not know (red team 27)", () => {
+  it("attack: every spelling a browser reads — hex without semicolon, zero padding, legacy names without semicolon, rare named spaces, BOM, dots and bullets — is refused", async () => {
+    const agent = await egressPiiAgent("pii-reference-browser");
+    for (const body of [
+      "<p>mail jane.doe&#x40gmail.com</p>",
+      "<p>mail jane.doe&#00000000064;example.com</p>",
+      "<p>mail jane.doe&#x0000000040;example.com</p>",
+      "<p>mail jane.doe@exam&#65279;ple.com</p>",
+      "<p>mail jane.doe@exam&NegativeMediumSpace;ple.com</p>",
+      "<p>mail jane.doe@exam&InvisibleComma;ple.com</p>",
+      "<p>mail jane.doe@exam&shyple.com</p>",
+      "<p>card 4111&nbsp1111&nbsp1111&nbsp1111</p>",
+      "<p>card 4111&NonBreakingSpace;1111&NonBreakingSpace;1111&NonBreakingSpace;1111</p>",
+      "<p>card 4111&middot;1111&middot;1111&middot;1111</p>",
+      "<p>card 4111&bull;1111&bull;1111&bull;1111</p>",
+    ]) {
+      await expectRefused(agent, "/e", { headers: { "content-type": "text/html" }, rawBody: ascii(body) });
+    }
+  });
+
+  it("attack: a reference that is also a field separator ('&commat;') in a query string or a form body is refused", async () => {
+    const agent = await egressPiiAgent("pii-reference-fields");
+    await expectRefused(agent, "/e?q=mail%20jane.doe&commat;example.com", { method: "GET" });
+    await expectRefused(agent, "/e", {
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      rawBody: ascii("q=mail+jane.doe&commat;example.com"),
+    });
+    await expectDelivered(agent, "/e?q=fish&chips=2&copy=1&lang=en", { method: "GET" });
+  });
+
+  it("the detection copy reads them too, and leaves an ampersand that opens none as written", () => {
+    for (const text of ["mail jane.doe&#x40gmail.com", "mail jane.doe@exam&#65279;ple.com", "card 4111&bull;1111&bull;1111&bull;1111"]) {
+      expect(detectPii(text, { categories: ["email", "credit_card"] }), text).not.toEqual([]);
+    }
+    expect(detectPii("AT&T and R&D &unknownname; &toString;", { categories: ["email", "credit_card"] })).toEqual([]);
+  });
+});

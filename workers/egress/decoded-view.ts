@@ -7,7 +7,7 @@
 // so what is found here is redacted there, escapes and all.
 
 import { base64Decoded, quotedPrintableDecoded } from "../pii/body-formats.js";
-import { namedReference } from "../pii/normalize.js";
+import { readReference } from "../pii/references.js";
 
 /** The view's bytes; with `mapped`, where each came from in the answer: `[start[v], end[v])`. */
 export interface DecodedView {
@@ -290,27 +290,15 @@ function undo(at: number): number {
   return 0;
 }
 
-/** An HTML character reference (`&#115;`, `&#x73;`, `&amp;`, `&lowbar;`). */
+/** An HTML character reference (`&#115;`, `&#x73;`, `&amp;`, `&lowbar;`, `&#x40` without its semicolon), read as the detection copy reads one. */
 function entity(data: Uint8Array, i: number): number {
-  const semicolon = i + 1 + data.subarray(i + 1, i + 28).indexOf(59);
-  if (semicolon === i) return decimalWithoutSemicolon(data, i);
-  const name = latin1.decode(data.subarray(i + 1, semicolon));
-  const named = namedReference(name)?.codePointAt(0);
-  const code = named ?? (/^#\d{1,7}$/.test(name) ? Number(name.slice(1)) : /^#x[0-9a-f]{1,6}$/i.test(name) ? Number.parseInt(name.slice(2), 16) : -1);
-  if (code < 0 || code > 0x10ffff) return decimalWithoutSemicolon(data, i);
-  utf8(code);
-  return semicolon + 1 - i;
-}
-
-/** A decimal reference that ends without its semicolon before a non-digit (`&#64example.com`), as browsers read it. */
-function decimalWithoutSemicolon(data: Uint8Array, i: number): number {
-  if (data[i + 1] !== 35) return 0;
-  let k = i + 2;
-  let code = 0;
-  while (k < data.length && k - i - 2 < 7 && (data[k] as number) >= 48 && (data[k] as number) <= 57) code = code * 10 + ((data[k++] as number) - 48);
-  if (k === i + 2 || ((data[k] as number) >= 48 && (data[k] as number) <= 57) || code === 0 || code > 0x10ffff) return 0;
-  utf8(code);
-  return k - i;
+  // The longest reference name has 31 letters; a number may be longer with zero padding ("&#00000000064;"), which a browser reads too.
+  let end = Math.min(data.length, i + 40);
+  while (end < data.length && end - i < 1024 && (data[end] as number) >= 48 && (data[end] as number) <= 57) end++;
+  const reference = readReference(latin1.decode(data.subarray(i, end)), 0);
+  if (!reference) return 0;
+  for (const ch of reference.value) utf8(ch.codePointAt(0) ?? 0xfffd);
+  return reference.length;
 }
 
 /** The length of an RFC 2047 encoded word at `at` (`=?charset?B|Q?text?=`) and where its text lies, or null: read byte by byte, so a stray `=?` costs a few reads. */

@@ -4,16 +4,14 @@
 // original so masking replaces the right span.
 
 import { linesHolding } from "./detectors/lines.js";
+import { holdsReference, readReference } from "./references.js";
 
 /** Zero-width, bidi, soft hyphen, word joiners, BOM, variation selectors, tags, fillers. */
 // biome-ignore lint/suspicious/noMisleadingCharacterClass: the class lists invisible code points one by one on purpose
 const INVISIBLE = /[\p{Cf}\u034F\u115F\u1160\u17B4\u17B5\u180B-\u180F\u3164\uFE00-\uFE0F\uFFA0]|\uDB40[\uDC00-\uDDEF]/u;
 const INVISIBLE_ALL = new RegExp(INVISIBLE.source, "gu");
-/**
- * An HTML character reference as `ENTITY` reads it (a decimal one may end without its semicolon
- * before a non-digit, as browsers read it), without its groups: what `NEEDS_WORK` and `ESCAPE_LEFT` look for.
- */
-const REFERENCE = String.raw`&(?:#\d{1,7}(?:;|(?!\d))|#[xX][0-9A-Fa-f]{1,6};|[A-Za-z][A-Za-z0-9]{1,23};)`;
+/** Where an HTML character reference may start (references.ts decides whether one does). */
+const REFERENCE = "&[#A-Za-z]";
 /** Anything that may change: a control character, non-ASCII, a percent escape, an HTML character reference. */
 const NEEDS_WORK = new RegExp(String.raw`[\x00-\x08\x0B\x0C\x0E-\x1F\x7F]|[^\x00-\x7F]|%[0-9A-Fa-f]{2}|${REFERENCE}`, "g");
 /**
@@ -33,132 +31,7 @@ const COMBINING = /\p{M}/u;
 const DECIMAL = /\p{Nd}/u;
 const DASH = /[\p{Pd}\u2212]/u;
 const SPACE = /\s/u;
-// A decimal reference may end without its semicolon before a non-digit ("&#64example.com"): browsers read it so.
-const ENTITY = /&(?:#(\d{1,7})(?:;|(?!\d))|#[xX]([0-9A-Fa-f]{1,6});|([A-Za-z][A-Za-z0-9]{1,23});)/y;
 const PERCENT = /%([0-9A-Fa-f]{2})/y;
-
-/**
- * The named references that matter for hiding values (the rest stay as written), lower case:
- * HTML5 names every ASCII mark (PHP's htmlentities with ENT_HTML5 writes them). The egress
- * scrubber's decoded reading (workers/egress/decoded-view.ts) reads the same table.
- */
-export const NAMED_REFERENCES: Readonly<Record<string, string>> = {
-  amp: "&",
-  lt: "<",
-  gt: ">",
-  quot: '"',
-  apos: "'",
-  nbsp: " ",
-  tab: "\t",
-  newline: "\n",
-  commat: "@",
-  period: ".",
-  plus: "+",
-  minus: "-",
-  hyphen: "-",
-  dash: "-",
-  ndash: "-",
-  mdash: "-",
-  lpar: "(",
-  rpar: ")",
-  num: "#",
-  colon: ":",
-  comma: ",",
-  sol: "/",
-  lowbar: "_",
-  underbar: "_",
-  percnt: "%",
-  dollar: "$",
-  semi: ";",
-  excl: "!",
-  ast: "*",
-  midast: "*",
-  equals: "=",
-  quest: "?",
-  lsqb: "[",
-  lbrack: "[",
-  rsqb: "]",
-  rbrack: "]",
-  bsol: "\\",
-  hat: "^",
-  grave: "`",
-  diacriticalgrave: "`",
-  lcub: "{",
-  lbrace: "{",
-  rcub: "}",
-  rbrace: "}",
-  verbar: "|",
-  vert: "|",
-  verticalline: "|",
-  // Spaces and invisible characters: a value written with them between its parts reads whole.
-  ensp: "\u2002",
-  emsp: "\u2003",
-  emsp13: "\u2004",
-  emsp14: "\u2005",
-  numsp: "\u2007",
-  puncsp: "\u2008",
-  thinsp: "\u2009",
-  thinspace: "\u2009",
-  hairsp: "\u200a",
-  verythinspace: "\u200a",
-  mediumspace: "\u205f",
-  shy: "\u00ad",
-  zerowidthspace: "\u200b",
-  zwnj: "\u200c",
-  zwj: "\u200d",
-  lrm: "\u200e",
-  rlm: "\u200f",
-  nobreak: "\u2060",
-  applyfunction: "\u2061",
-  af: "\u2061",
-  invisibletimes: "\u2062",
-  it: "\u2062",
-  invisiblecomma: "\u2063",
-  ic: "\u2063",
-};
-/** Accents of HTML's named letter references ("&eacute;", "&Uuml;", "&ccedil;", "&scaron;") as combining marks. */
-const REFERENCE_ACCENTS: Readonly<Record<string, string>> = {
-  grave: "\u0300",
-  acute: "\u0301",
-  circ: "\u0302",
-  tilde: "\u0303",
-  uml: "\u0308",
-  ring: "\u030a",
-  cedil: "\u0327",
-  caron: "\u030c",
-};
-const ACCENTED_REFERENCE = /^([A-Za-z])(grave|acute|circ|tilde|uml|ring|cedil|caron)$/;
-/** Letters HTML names whole, case as written. */
-const LETTER_REFERENCES: Readonly<Record<string, string>> = {
-  szlig: "ß",
-  aelig: "æ",
-  AElig: "Æ",
-  oelig: "œ",
-  OElig: "Œ",
-  oslash: "ø",
-  Oslash: "Ø",
-  eth: "ð",
-  ETH: "Ð",
-  thorn: "þ",
-  THORN: "Þ",
-};
-
-/**
- * What a named character reference stands for, or undefined for one left as written: the ASCII
- * marks (any case) and the letters of names written with references ("Garc&iacute;a",
- * "M&Uuml;LLER", "Fran&ccedil;ois"), so a name is read as the person wrote it.
- */
-export function namedReference(name: string): string | undefined {
-  // Own keys only: "toString" or "constructor" would otherwise find Object.prototype's functions.
-  const lower = name.toLowerCase();
-  if (Object.hasOwn(NAMED_REFERENCES, lower)) return NAMED_REFERENCES[lower];
-  if (Object.hasOwn(LETTER_REFERENCES, name)) return LETTER_REFERENCES[name];
-  const accented = ACCENTED_REFERENCE.exec(name);
-  if (!accented) return undefined;
-  // Only a letter that exists composed ("&qacute;" names nothing).
-  const composed = `${accented[1]}${REFERENCE_ACCENTS[accented[2] ?? ""] ?? ""}`.normalize("NFC");
-  return composed.length === 1 ? composed : undefined;
-}
 
 export interface NormalizedText {
   text: string;
@@ -302,15 +175,14 @@ class Builder {
   }
 }
 
-function decodeEntity(m: RegExpExecArray): string | undefined {
-  const code = m[1] !== undefined ? Number.parseInt(m[1], 10) : m[2] !== undefined ? Number.parseInt(m[2], 16) : undefined;
-  if (code !== undefined) return code > 0 && code <= 0x10ffff && (code < 0xd800 || code > 0xdfff) ? String.fromCodePoint(code) : undefined;
-  return namedReference(m[3] ?? "");
-}
-
 const utf8 = new TextDecoder("utf-8");
 
-const ESCAPE_LEFT = new RegExp(`%[0-9A-Fa-f]{2}|${REFERENCE}`);
+const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
+/** A percent escape or an HTML character reference is left in `text` ("AT&T" holds none). */
+function escapeLeft(text: string): boolean {
+  if (PERCENT_ESCAPE.test(text)) return true;
+  return holdsReference(text);
+}
 
 /**
  * The detection copy of `original`. Escapes that decode to more escapes ("%2540", "&amp;#64;")
@@ -318,7 +190,7 @@ const ESCAPE_LEFT = new RegExp(`%[0-9A-Fa-f]{2}|${REFERENCE}`);
  */
 export function normalize(original: string): NormalizedText {
   let norm = normalizeOnce(original);
-  for (let round = 1; round < 3 && norm.segments && ESCAPE_LEFT.test(norm.text); round++) {
+  for (let round = 1; round < 3 && norm.segments && escapeLeft(norm.text); round++) {
     const again = normalizeOnce(norm.text);
     if (!again.segments) break;
     // Each unit of the second round mapped through the first. Runs of units that map alike are
@@ -378,13 +250,12 @@ function normalizeOnce(original: string): NormalizedText {
       continue;
     }
     if (c === 38) {
-      ENTITY.lastIndex = i;
-      const e = ENTITY.exec(original);
-      const decoded = e ? decodeEntity(e) : undefined;
-      if (e && decoded !== undefined) {
-        // An invisible character written as a reference ("&#173;", "&shy;") is dropped like the character itself.
-        b.emit(fold(decoded.normalize("NFKC")).replace(CONTROLS, "").replace(INVISIBLE_ALL, ""), i, i + e[0].length);
-        i += e[0].length;
+      const reference = readReference(original, i);
+      if (reference) {
+        // An invisible character written as a reference ("&#173;", "&shy;", "&#65279;") is dropped like the character
+        // itself, before folding could read it as a space.
+        b.emit(fold(reference.value.replace(INVISIBLE_ALL, "").normalize("NFKC")).replace(CONTROLS, ""), i, i + reference.length);
+        i += reference.length;
       } else {
         b.copy(original, i, i + 1);
         i++;

@@ -32,6 +32,7 @@ import {
 } from "./body-formats.js";
 import { appendAll, rawJsonStrings } from "./raw-json.js";
 import { Masker, type MaskerOptions } from "./masker.js";
+import { holdsReference } from "./references.js";
 
 export interface OutboundData {
   /** Which exit the data leaves by (selects the policy's rules). */
@@ -152,6 +153,9 @@ function queryStrings(query: string, into: Collected): void {
  * recommendation, which Python's cgi, Perl's CGI and some Java servers follow).
  */
 function formFields(encoded: string, into: Collected): void {
+  // A field separator that is also an HTML reference ("q=jane.doe&commat;example.com") splits the value a reader
+  // that decodes references first reads whole: the fields are read joined as one text too.
+  if (holdsReference(encoded)) into.sequences.push([percentDecoded(encoded, true)]);
   const readings = encoded.includes(";") ? [encoded, encoded.replaceAll(";", "&")] : [encoded];
   for (const reading of readings) {
     const values: string[] = [];
