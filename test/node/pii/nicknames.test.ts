@@ -24,3 +24,23 @@ it.each([['Click "Save" Then close the dialog.'], ['Press "Enter" Twice to confi
     expect(people(text)).toEqual([]);
   },
 );
+
+// Red team 27: a backtick read the line as code, a headline's recasing lost the capitals the form
+// needs, and a family name that is also a word ("Morrow", "Long") was refused after a nickname that
+// is itself a given name.
+it.each([
+  ["Tyrell `Tank` Quenbyworth signed the lease yesterday at the bank.", "Tyrell `Tank` Quenbyworth"],
+  ['Tyrell "Big Tank" Quenbyworth-Smythe signed.', 'Tyrell "Big Tank" Quenbyworth-Smythe'],
+  ["ELIZABETH (BETTY) MORROW", "ELIZABETH (BETTY) MORROW"],
+  ['Eulogy for Elizabeth "Betty" Morrow, read by her son.', 'Elizabeth "Betty" Morrow'],
+  ['Margaret "Peggy" Long retired in May.', 'Margaret "Peggy" Long'],
+])("red team 27: %s", (text, person) => {
+  expect(people(text)).toContain(person);
+});
+
+it.each([['Set Grace "Period" Length to 30 days.', 'Grace "Period" Length']])(
+  "a nickname that is no given name keeps a word after it a word: %s",
+  (text, phrase) => {
+    expect(people(text)).not.toContain(phrase);
+  },
+);

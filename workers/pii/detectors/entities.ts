@@ -878,7 +878,10 @@ function capitalsSpans(piece: string, recased: string): PieceSpans {
  */
 function titleSpans(piece: string, recased: string): PieceSpans {
   const written = tagPiece(piece);
-  return tagPiece(recased).filter((r) => written.some((w) => w.start < r.end && r.start < w.end));
+  const kept = tagPiece(recased).filter((r) => written.some((w) => w.start < r.end && r.start < w.end));
+  // A person its form names (a nickname in quotes needs its capitals) stays as the piece writes it.
+  for (const w of written) if (w.speaker) replaceOverlapping(kept, w);
+  return kept.sort((a, b) => a.start - b.start);
 }
 
 function flagsOfWord(word: string, model: Tagger): number {

@@ -969,7 +969,7 @@ const GREETED_GROUP =
 
 /** A given name, a nickname in quotes or brackets, a family name: `Margaret "Peggy" Holloway`, `ELIZABETH (BETTY) MORROW`. */
 const NICKNAMED =
-  /(?<![\p{L}\p{M}])(\p{Lu}[\p{L}\p{M}'’-]+)[ \t]+(?:"|“|„|'|‘|`|\(["“]?)\p{Lu}[\p{L}\p{M}'’.-]*(?: \p{Lu}[\p{L}\p{M}'’.-]*)?(?:"|”|“|'|’|`|["”]?\))[ \t]+((?:Mc|Mac|O'|O’)?\p{Lu}[\p{L}\p{M}'’-]+)(?![\p{L}\p{M}])/gu;
+  /(?<![\p{L}\p{M}])(\p{Lu}[\p{L}\p{M}'’-]+)[ \t]+(?:"|“|„|'|‘|`|\(["“]?)(\p{Lu}[\p{L}\p{M}'’.-]*(?: \p{Lu}[\p{L}\p{M}'’.-]*)?)(?:"|”|“|'|’|`|["”]?\))[ \t]+((?:Mc|Mac|O'|O’)?\p{Lu}[\p{L}\p{M}'’-]+)(?![\p{L}\p{M}])/gu;
 /** A further family name after the first ("Holloway Smith"). */
 const NEXT_FAMILY = /^ ((?:Mc|Mac|O'|O’)?\p{Lu}[\p{L}\p{M}'’-]+)(?![\p{L}\p{M}])/u;
 /** What a family name after a nickname must not be: a word of some list that names a thing, a street or a country ("Set Grace "Period" Length", "Sofia "Central" Station"; a town may be named after a family: "Holloway"). */
@@ -993,14 +993,18 @@ export function addNicknamedNames(piece: string, spans: NameSpan[], model: Tagge
     const flags = flagsOf(given, model);
     if (!found && (!(flags & Gaz.first) || flags & NEVER_IN_NAME)) continue;
     // A listed family name counts whatever else it is ("Jenkins" is software too); another only when no list holds it as a thing or a place.
-    const family = flagsOf(m[2] ?? "", model);
-    if (!(family & Gaz.last) && family & NOT_FAMILY_AFTER_NICKNAME) continue;
+    const family = flagsOf(m[3] ?? "", model);
+    // A nickname that is itself a given name ("Betty", "Peggy") makes a person of the word after it, a word or not ("Morrow", "Long").
+    const nicknameGiven = (flagsOf(m[2] ?? "", model) & (Gaz.first | NEVER_IN_NAME)) === Gaz.first;
+    if (!(family & Gaz.last) && family & (nicknameGiven ? NOT_FAMILY_AFTER_NICKNAME & ~(Gaz.common | Gaz.dictionary) : NOT_FAMILY_AFTER_NICKNAME))
+      continue;
     let to = end;
     for (let next = NEXT_FAMILY.exec(piece.slice(to)); next; next = NEXT_FAMILY.exec(piece.slice(to))) {
       if (!(flagsOf(next[1] ?? "", model) & Gaz.last)) break;
       to += next[0].length;
     }
-    replaceOverlapping(spans, { kind: "person", start, end: to });
+    // Its form names a person whatever the line looks like (a backtick reads as code to the technical gate).
+    replaceOverlapping(spans, { kind: "person", start, end: to, speaker: true });
   }
 }
 
