@@ -11,14 +11,14 @@ type Seen = { path: string; body: string };
 
 export const BLOCKING = { email: "block", phone: "block", credit_card: "block", iban: "block", tax_id: "block", secret: "block" } as const;
 
-/** An agent whose policy allows the egress target and blocks the categories of BLOCKING on egress. */
-export async function egressPiiAgent(label: string): Promise<{ token: string }> {
+/** An agent whose policy allows the egress target and blocks the categories of BLOCKING (or `blocking`) on egress. */
+export async function egressPiiAgent(label: string, blocking: Record<string, "block"> = BLOCKING): Promise<{ token: string }> {
   const org = await seedOrg(label);
   const agent = await createAgent(org, { name: label, autonomy: 5 });
   const port = Number(new URL(env.TEST_TARGET_URL).port);
   await attachPolicy(
     org,
-    { name: label, egress: [{ host: "127.0.0.1", ports: [port] }], piiExits: { egress: BLOCKING } },
+    { name: label, egress: [{ host: "127.0.0.1", ports: [port] }], piiExits: { egress: blocking } },
     { scope: "agent", id: agent.id },
   );
   return agent;

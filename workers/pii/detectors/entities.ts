@@ -2570,7 +2570,8 @@ function entitiesOf(text: string, out: RawFinding[], options: EntityOptions): nu
   for (const [s, e] of pieces(text)) {
     const piece = text.slice(s, e);
     // One lower-case token ("gpt-4o", "image/png", "claude-sonnet-4") is an identifier, not a name.
-    if (!LETTER.test(piece) || (!SPACE.test(piece.trim()) && !NAME_LIKE.test(piece))) continue;
+    // A mention is a user's name whatever its case ("@m.kowalska", "cc:@maria-k").
+    if (!LETTER.test(piece) || (!SPACE.test(piece.trim()) && !NAME_LIKE.test(piece) && !piece.includes("@"))) continue;
     const key = prefix === null ? null : hashKey(hashFeed(prefix, piece), piece.length);
     let spans = key === null ? undefined : recall(key);
     if (!spans) {

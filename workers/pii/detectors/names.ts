@@ -889,23 +889,55 @@ export function addHandleNames(piece: string, spans: NameSpan[], model: Tagger):
  * listed family name that is no dictionary word. Not a package scope ("@types/node") or an e-mail's
  * domain ("ana@maria-k.com" has a letter before the "@").
  */
-const PARTED_MENTION = /(?<![\p{L}\p{N}_.@/])@(\p{L}[\p{L}\p{N}]*(?:[._-][\p{L}\p{N}]+){1,3})(?![\p{L}\p{N}_@/-]|[.][\p{L}\p{N}])/gu;
+const PARTED_MENTION = /(?<![\p{L}\p{N}.@/])@(_?\p{L}[\p{L}\p{N}]*(?:[._-][\p{L}\p{N}]+){1,5}_?)(?![\p{L}\p{N}_@/-]|[.][\p{L}\p{N}])/gu;
+
+/** What the tagger read beside a mention stays if a name: a listed name or a word no list knows ("Berg", not "Team"). */
+function nameOutside(value: string, model: Tagger): boolean {
+  return value.split(/\s+/u).every((word) => {
+    const flags = flagsOf(word, model);
+    return flags & NAMES ? !(flags & Gaz.common) : !(flags & KNOWN_WORD);
+  });
+}
+
+/** Where [from, to) ends without the blanks and marks before `to`. */
+function trimEnd(piece: string, from: number, to: number): number {
+  while (to > from && !/[\p{L}\p{N}]/u.test(piece[to - 1] ?? "")) to--;
+  return to;
+}
+/** Where [from, to) starts without the blanks and marks after `from`. */
+function trimStart(piece: string, from: number, to: number): number {
+  while (from < to && !/[\p{L}\p{N}]/u.test(piece[from] ?? "")) from++;
+  return from;
+}
 
 function addPartedMentions(piece: string, spans: NameSpan[], model: Tagger): void {
   if (!piece.includes("@")) return;
   PARTED_MENTION.lastIndex = 0;
   for (let m = PARTED_MENTION.exec(piece); m; m = PARTED_MENTION.exec(piece)) {
     const handle = m[1] ?? "";
-    const named = handle.split(/[._\-\d]+/u).some((part) => {
-      if (part.length < 2) return false;
-      const flags = flagsOf(part, model);
-      return (flags & Gaz.first && !(flags & NEVER_IN_NAME)) || (flags & Gaz.last && !(flags & (Gaz.common | Gaz.dictionary)));
-    });
+    const parts = handle.split(/[._\-\d]+/u).filter((part) => part !== "");
+    // An initial and a family name ("@j.smith"), the family name a word or not.
+    const initialled = parts.length === 2 && (parts[0] ?? "").length === 1 && (flagsOf(parts[1] ?? "", model) & (Gaz.last | SPOKE_NOT)) === Gaz.last;
+    const named =
+      initialled ||
+      parts.some((part) => {
+        if (part.length < 2) return false;
+        const flags = flagsOf(part, model);
+        return (flags & Gaz.first && !(flags & NEVER_IN_NAME)) || (flags & Gaz.last && !(flags & (Gaz.common | Gaz.dictionary)));
+      });
     if (!named) continue;
     const start = m.index + 1;
     const end = start + handle.length;
-    if (spans.some((x) => x.start < end && start < x.end && (x.start < start || x.end > end))) continue;
-    for (let k = spans.length - 1; k >= 0; k--) if ((spans[k] as NameSpan).start >= start && (spans[k] as NameSpan).end <= end) spans.splice(k, 1);
+    // A span the tagger ran across the mention ("@maria.kowalska Team") keeps only what lies outside it.
+    for (let k = spans.length - 1; k >= 0; k--) {
+      const x = spans[k] as NameSpan;
+      if (!(x.start < end && start < x.end)) continue;
+      spans.splice(k, 1);
+      const before = x.start < start ? { ...x, end: trimEnd(piece, x.start, start) } : null;
+      const after = x.end > end ? { ...x, start: trimStart(piece, end, x.end) } : null;
+      for (const part of [before, after])
+        if (part && part.end > part.start && nameOutside(piece.slice(part.start, part.end), model)) spans.push(part);
+    }
     // A user name reads as an identifier to the technical gate: kept on any line, like a chat speaker.
     spans.push({ kind: "person", start, end, speaker: true });
   }
