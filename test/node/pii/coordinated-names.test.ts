@@ -55,3 +55,13 @@ describe("a name the tagger was unsure of, in a list with a person", () => {
     expect(people(text).some((p) => p.includes(word))).toBe(false);
   });
 });
+
+describe("red team 27: other joints between two people", () => {
+  it.each([
+    ["Either Pardoe or Whitlock will start.", ["Pardoe", "Whitlock"]],
+    ["Pardoe plus Whitlock will start.", ["Pardoe", "Whitlock"]],
+    ["Pardoe as well as Whitlock will start.", ["Pardoe", "Whitlock"]],
+  ])("%s", (text, names) => {
+    expect(people(text)).toEqual(names);
+  });
+});

@@ -2444,7 +2444,8 @@ function joinNameParts(piece: string, out: Array<{ kind: EntityKind; start: numb
 
 /** A word for "and" between two names ("Pardoe and Whitlock"). */
 const AND_WORD = "(?:and|&|und|et|y|e|i|och|og|en|és|ja|ir|и)";
-const AND_JOINT = new RegExp(`^ ${AND_WORD} $`, "u");
+/** What joins two people beside each other: "and", "or", "nor", "plus", "as well as", "along with", "/". */
+const AND_JOINT = new RegExp(`^(?: (?:${AND_WORD}|or|nor|plus|as well as|along with|oder|ou|o) |\\s?/\\s?)$`, "u");
 /** The rest of a list after a name: more names, then "and" and a last one (", Watanabe and Okafor"). */
 const LIST_GOES_ON = new RegExp(`^(?:, \\p{Lu}[\\p{L}\\p{M}'’-]*)* ${AND_WORD} \\p{Lu}`, "u");
 
@@ -2470,9 +2471,9 @@ function addCoordinatedCandidates(
         (p) =>
           p.kind === "person" &&
           // After the person, an everyday word ends a firm's name ("Garcia y Hijos", "Petrov i Partneri").
-          ((p.end <= c.start && c.start - p.end <= 5 && !c.wordy && !c.everyday && AND_JOINT.test(piece.slice(p.end, c.start))) ||
+          ((p.end <= c.start && c.start - p.end <= 12 && !c.wordy && !c.everyday && AND_JOINT.test(piece.slice(p.end, c.start))) ||
             (c.end <= p.start &&
-              p.start - c.end <= 5 &&
+              p.start - c.end <= 12 &&
               (AND_JOINT.test(piece.slice(c.end, p.start)) ||
                 // A comma joins only inside a list that ends on "and": "Привіт, Андрій!" and "Groetjes, Lotte" are a greeting and a closing.
                 (piece.slice(c.end, p.start) === ", " && LIST_GOES_ON.test(piece.slice(p.end, p.end + 64)))))),

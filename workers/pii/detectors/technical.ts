@@ -24,6 +24,12 @@ const CODE_KEY =
 const CHAT_HANDLE_LINE = /^[\p{L}\d]+(?:[_.][\p{L}\d]+){1,2}:\s+(?=(?:\S+\s+){2,}\S)[¿¡"“]?\p{L}[^{}[\]<>=$\\`^~|;]*$/u;
 // A line of a help text or listing: columns kept apart by runs of spaces, or an indented flag.
 const COLUMNS = /\S(?: {2,}|\t)\S.*\S(?: {2,}|\t)\S/;
+/** A sentence: a capital, then five lower-case words or more. Blanks doubled between its words make no table of it. */
+const SENTENCE_OPENS = /^["“(]?\p{Lu}/u;
+const LOWER_WORD = /(?:^|\s)\p{Ll}/gu;
+function sentence(line: string): boolean {
+  return SENTENCE_OPENS.test(line) && (line.match(LOWER_WORD)?.length ?? 0) >= 5;
+}
 const FLAG_LINE = /^\s*-{1,2}[\w[]/;
 const PATH_OR_URL = /:\/\/|(?:^|\s)\.{0,2}\/[a-z_][\w.-]*\/[\w.-]|(?<![a-z])[a-z]\w*\/\w+\.[a-z]{1,4}\b/i;
 const CODE_ENDING = /[{;[(]\s*$|["'\])}],\s*$|^\s*[}\])]/;
@@ -41,7 +47,7 @@ export function technicalLine(line: string): boolean {
     LOG_OPENING.test(t) ||
     (CODE_KEY.test(line) && !CHAT_HANDLE_LINE.test(t)) ||
     FLAG_LINE.test(line) ||
-    (gaps && COLUMNS.test(line)) ||
+    (gaps && COLUMNS.test(line) && !sentence(t)) ||
     CODE_ENDING.test(line)
   )
     return true;

@@ -1,0 +1,35 @@
+// Attack class: blanks doubled between words. Two gaps of two blanks made any line a table of
+// columns to the technical gate, which then wanted a full name: "Yesterday Ahmed  and  Fatima came
+// to the office" sent both names (red team 27). And in a real table the tagger ran one person
+// across the cells ("Ahmed Khan  Leeds  Ops"), which no full-name check passed. Each must answer
+// 422 with the provider unreached under a policy that blocks people.
+import { beforeAll, describe, expect, it } from "vitest";
+import { attachPolicy, createAgent, fakeProviderOrg } from "../workers/support/fixtures.js";
+import { chatSeen } from "./support.js";
+
+let agentToken: string;
+
+beforeAll(async () => {
+  const org = await fakeProviderOrg("blank-runs");
+  const agent = await createAgent(org, { name: "blanks-bot" });
+  await attachPolicy(org, { name: "block people", pii: { person: "block" } }, { scope: "agent", id: agent.id });
+  agentToken = agent.token;
+});
+
+describe("attack: doubled blanks around names", () => {
+  it.each([
+    ["a sentence with doubled blanks", "Yesterday Ahmed  and  Fatima came to the office to sign the lease."],
+    ["a sentence with tabs", "Yesterday Ahmed\tand\tFatima came to the office to sign the lease."],
+    ["a table of aligned columns", "Name        City      Team\nAhmed Khan  Leeds     Ops\nPriya Raman  Bristol   Sales"],
+  ])("%s is refused", async (_title, content) => {
+    const { res, seen } = await chatSeen(agentToken, content);
+    expect(res.status, res.text.slice(0, 200)).toBe(422);
+    expect(seen).toEqual([]);
+  });
+
+  it("control: tool output in columns is sent", async () => {
+    const { res, seen } = await chatSeen(agentToken, "NAME          READY   STATUS    RESTARTS   AGE\napi-7d9f8c    1/1     Running   0          3d");
+    expect(res.status, res.text.slice(0, 200)).toBe(200);
+    expect(seen).toHaveLength(1);
+  });
+});
