@@ -100,12 +100,19 @@ export function baseModel(model: string): string {
  */
 export function priceFor(model: string, overrides: ReadonlyMap<string, Price>): Price | null {
   const base = baseModel(model);
-  return overrides.get(model) ?? overrides.get(base) ?? DEFAULT_PRICES[model] ?? DEFAULT_PRICES[base] ?? overrides.get(FALLBACK_MODEL) ?? null;
+  return (
+    overrides.get(model) ?? overrides.get(base) ?? own(DEFAULT_PRICES, model) ?? own(DEFAULT_PRICES, base) ?? overrides.get(FALLBACK_MODEL) ?? null
+  );
 }
 
 /** A model's limits (exact name, then without its snapshot suffix), else the conservative default. */
 export function modelLimitsFor(model: string): ModelLimits {
-  return MODEL_LIMITS[model] ?? MODEL_LIMITS[baseModel(model)] ?? DEFAULT_MODEL_LIMITS;
+  return own(MODEL_LIMITS, model) ?? own(MODEL_LIMITS, baseModel(model)) ?? DEFAULT_MODEL_LIMITS;
+}
+
+/** A table's own entry: a model named "toString" or "constructor" must not find Object.prototype's functions. */
+function own<T>(table: Readonly<Record<string, T>>, key: string): T | undefined {
+  return Object.hasOwn(table, key) ? table[key] : undefined;
 }
 
 const MILLION = 1_000_000n;
