@@ -40,3 +40,23 @@ it.each([
 ])("no one in a greeting to a group, a role or a word that opens so: %s", (text) => {
   expect(people(text)).toEqual([]);
 });
+
+// Red team 27: a Thai family name longer than twelve letters, a title or a colon after the label, a
+// mark after the name; Korean particles after 님 and a blank before it; a Korean family name of two
+// syllables; a katakana name with a blank between its parts.
+it.each([
+  ["ชื่อ สมชาย เจริญรุ่งเรืองกิจ", "สมชาย เจริญรุ่งเรืองกิจ"],
+  ["ชื่อ นาย สมชาย เจริญสุข", "สมชาย เจริญสุข"],
+  ["ผู้ถือบัตร: สมชาย เจริญสุข;", "สมชาย เจริญสุข"],
+  ["ส่งถึง สมหญิง ใจดี (บ้าน)", "สมหญิง ใจดี"],
+  ["수빈님에게 연락드렸습니다.", "수빈"],
+  ["수빈 님, 안녕하세요", "수빈"],
+  ["주문자 남궁민수", "남궁민수"],
+  ["名前 ヤマモト ヒナ", "ヤマモト ヒナ"],
+])("red team 27: %s", (text, person) => {
+  expect(people(text)).toContain(person);
+});
+
+it.each(["고객님께 안내드립니다.", "선생님에게 연락드렸습니다."])("no person in a role before 님: %s", (text) => {
+  expect(people(text)).toEqual([]);
+});

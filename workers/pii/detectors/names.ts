@@ -469,7 +469,7 @@ const CHINESE_FAMILY_TITLE = new RegExp(
 const CHINESE_CUE_BEFORE = new RegExp(`(?:${CHINESE_ROLE_BEFORE})\\s?$`, "u");
 /** A CJK name field's label, a blank, then two to five Han, kana or Hangul up to punctuation or a blank (a Japanese name may hold an ideographic space). */
 const CJK_LABEL_BLANK =
-  /(?<![\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}])(?:氏名|お名前|名前|姓名|聯絡人|联系人|성명|이름)[ \u3000]((?:[\p{sc=Han}\p{sc=Katakana}\p{sc=Hangul}ー・]|\u3000(?=\p{sc=Han})){2,6})(?=[、，,。.\s:：;；)）]|$)/gu;
+  /(?<![\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}])(?:氏名|お名前|名前|姓名|聯絡人|联系人|성명|이름)[ \u3000]((?:[\p{sc=Han}\p{sc=Katakana}\p{sc=Hangul}ー・]|\u3000(?=\p{sc=Han})|(?<=\p{sc=Katakana})[ \u3000](?=\p{sc=Katakana})){2,12})(?=[、，,。.\s:：;；)）]|$)/gu;
 /** One or two Han opening a message, then a greeting or "，您/你" ("家豪您好", "伟，您的…", "敏你好"). */
 const CHINESE_ADDRESSED = /^[\s「“"]*(\p{sc=Han}{1,2})(?=(?:您|你)好|[，,]\s?(?:您|你))/u;
 /** Words that open a message so and are no one's name: groups, roles, greetings of the day, "dear". */
@@ -481,6 +481,8 @@ const CHINESE_JOINED = /^(?:和|与|與|及|、)$/u;
 /** Korean family names and the titles, honorifics and particles after a name. */
 export const KOREAN_SURNAMES =
   "김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진나지엄채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용";
+/** Korean family names of two syllables ("남궁민수", "황보영"). */
+const KOREAN_DOUBLE_SURNAMES = "남궁|황보|제갈|선우|독고|사공|서문|동방|어금|망절";
 /** A Korean name written after a field label: a family name and one or two syllables. */
 const KOREAN_LABELLED_NAME = new RegExp(`^[${KOREAN_SURNAMES}][\\p{sc=Hangul}]{1,2}$`, "u");
 // Three syllables (the last not an honorific: "고객님" is "customer") before a title or honorific, or closing a field.
@@ -494,7 +496,7 @@ const KOREAN_NAME = new RegExp(
  * text before a comma or the end ("KYC check: 박성민, …"; "Use 한국어 for …" is a word).
  */
 const KOREAN_CUED_NAME = new RegExp(
-  `(?:(?:수령인|결제자|주문자|구매자|수신자|발신자|카드\\s?소지자|소지자|명의자|가입자|신청자|예약자|받는\\s?분|고객|고객명|담당자|작성자|신청인|보호자|환자|성명|이름|예금주|회원|직원|학생|대표자|공격수|수비수|미드필더|골키퍼|투수|타자|선수|시장|부시장|도지사|지사|구청장|장관|대통령|총리|국회의원|의원|대변인|사장|부사장|회장|감독|코치|판사|검사|변호사|교수|기자)\\s?[:：]?\\s?([${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=(?:과|와|은|는|이|가|을|를|의|에게|도)?(?:[\\s,.;:/)]|$))|[A-Za-z][A-Za-z.]*[:,]?\\s([${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=[,;/)]|\\s*$))`,
+  `(?:(?:수령인|결제자|주문자|구매자|수신자|발신자|카드\\s?소지자|소지자|명의자|가입자|신청자|예약자|받는\\s?분|고객|고객명|담당자|작성자|신청인|보호자|환자|성명|이름|예금주|회원|직원|학생|대표자|공격수|수비수|미드필더|골키퍼|투수|타자|선수|시장|부시장|도지사|지사|구청장|장관|대통령|총리|국회의원|의원|대변인|사장|부사장|회장|감독|코치|판사|검사|변호사|교수|기자)\\s?[:：]?\\s?((?:${KOREAN_DOUBLE_SURNAMES})[\\p{sc=Hangul}]{1,2}|[${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=(?:과|와|은|는|이|가|을|를|의|에게|도)?(?:[\\s,.;:/)]|$))|[A-Za-z][A-Za-z.]*[:,]?\\s([${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=[,;/)]|\\s*$))`,
   "gu",
 );
 /**
@@ -510,7 +512,7 @@ const CHINESE_FAMILIAR = new RegExp(
  * A Korean given name of two syllables before the honorific "님" ("수빈님, 임시 비밀번호는…", "민지님
  * 안녕하세요"); not a role or kin word that takes it ("고객님", "선생님", "어머님") or a word for God.
  */
-const KOREAN_GIVEN_NIM = /(?<![\p{sc=Hangul}])([\p{sc=Hangul}]{2})(?=님(?:[,.!?\s]|$|께|은|이|의|을|도))/gu;
+const KOREAN_GIVEN_NIM = /(?<![\p{sc=Hangul}])([\p{sc=Hangul}]{2})(?= ?님(?:[,.!?\s]|$|께|은|는|이|가|의|을|를|도|에게|한테|과|와|이랑|랑))/gu;
 const KOREAN_NIM_NOT_GIVEN = new Set(
   "고객 회원 선생 사장 부장 팀장 과장 차장 대리 실장 원장 교수 기사 학생 작가 대표 주임 의원 위원 선배 후배 기장 목사 신부 수녀 의사 판사 검사 감독 코치 부모 아버 어머 할머 아드 사모 도련 주인 회장 이사 박사 총장 소장 국장 단장 시장 군수 관리 담당 하느 하나 부처 예수 조상 형수 누이 매형 장인 장모 시부 시어 아가 손자 손녀 고모 이모 삼촌 여러 당신 귀하 관장 교장 간호 환자 보호 손님 스승 성님 임금 상감 마님 나리 영감 대감 왕자 공주 전하 폐하".split(
     " ",
@@ -1079,7 +1081,7 @@ const THAI_MESSAGE_OPENS = /^[\s"“'「]*$/u;
  * "ชื่อ" must open a word ("ชื่อเสียง" is "reputation").
  */
 const THAI_LABELLED =
-  /(?:(?<![\p{sc=Thai}])ชื่อ(?:ผู้ถือบัตร|-นามสกุล)?|ผู้ถือบัตร|ส่งถึง|ผู้รับ|ผู้ส่ง|ผู้สมัคร|ผู้ติดต่อ) ?([\p{sc=Thai}\p{M}]{2,16}) ([\p{sc=Thai}\p{M}]{2,12})(?=[\s,.!?)]|$)/gu;
+  /(?:(?<![\p{sc=Thai}])ชื่อ(?:ผู้ถือบัตร|-นามสกุล)?|ผู้ถือบัตร|ส่งถึง|ผู้รับ|ผู้ส่ง|ผู้สมัคร|ผู้ติดต่อ)[ \t]*[:：]?[ \t]*(?:(?:นางสาว|นาง|นาย|คุณ|ด\.ช\.|ด\.ญ\.)[ \t]*)?([\p{sc=Thai}\p{M}]{2,16})[ \t]+([\p{sc=Thai}\p{M}]{2,24})(?=[\s,.!?);:/(]|$)/gu;
 /** Words after a title that are no given name: "you can", "you must", polite particles. */
 // SARA AM in both forms: the detectors read NFKC text, where "ำ" is "ํา".
 export const THAI_NOT_GIVEN =
@@ -1109,19 +1111,21 @@ function scriptWords(piece: string, at: number, script: RegExp, stop: ReadonlySe
 export function addScriptCuedNames(piece: string, spans: NameSpan[]): void {
   // Only Arabic and Devanagari text is read below: returns before making the closure.
   if (!/[\p{sc=Arabic}\p{sc=Devanagari}\p{sc=Thai}]/u.test(piece)) return;
-  const add = (start: number, end: number, stop: ReadonlySet<string>) => {
+  // `form`: a name a field's label gives, kept whatever the line looks like ("ผู้ถือบัตร: สมชาย เจริญสุข;" is no code).
+  const add = (start: number, end: number, stop: ReadonlySet<string>, form = false) => {
     if (end <= start) return;
     const around = spans.find((x) => x.kind === "person" && x.start <= start && x.end >= end);
     // A person found over it keeps its extent, but not over the function words after the name ("… ने कहा").
     if (around) {
       if (stop.has(/^\s(\S+)/u.exec(piece.slice(end, around.end))?.[1] ?? "")) around.end = end;
+      if (form) around.speaker = true;
       return;
     }
     for (let k = spans.length - 1; k >= 0; k--) {
       const c = spans[k] as NameSpan;
       if (c.start < end && start < c.end) spans.splice(k, 1);
     }
-    spans.push({ kind: "person", start, end });
+    spans.push(form ? { kind: "person", start, end, speaker: true } : { kind: "person", start, end });
   };
   if (/\p{sc=Arabic}/u.test(piece)) {
     ARABIC_CUED.lastIndex = 0;
@@ -1163,8 +1167,8 @@ export function addScriptCuedNames(piece: string, spans: NameSpan[]): void {
     THAI_LABELLED.lastIndex = 0;
     for (let m = THAI_LABELLED.exec(piece); m; m = THAI_LABELLED.exec(piece)) {
       if (THAI_NOT_GIVEN.test(m[1] ?? "")) continue;
-      const start = m.index + m[0].length - (m[1] ?? "").length - 1 - (m[2] ?? "").length;
-      add(start, m.index + m[0].length, new Set());
+      const start = m.index + m[0].lastIndexOf(m[1] ?? "", m[0].length - (m[2] ?? "").length);
+      add(start, m.index + m[0].length, new Set(), true);
     }
   }
   if (/\p{sc=Devanagari}/u.test(piece)) {
