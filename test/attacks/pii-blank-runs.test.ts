@@ -33,3 +33,21 @@ describe("attack: doubled blanks around names", () => {
     expect(seen).toHaveLength(1);
   });
 });
+
+describe("attack: names in tab-separated rows and between doubled blanks after a label (red team 27b)", () => {
+  it.each([
+    ["a tab-separated table", "Name\tCity\tTeam\nAhmed Khan\tLeeds\tOps\nMaria Kowalska\tKrakow\tSales"],
+    ["a label and a name with doubled blanks", "Owner:  Maria  Kowalska"],
+    ["a Markdown table", "| Name | City |\n|---|---|\n| Maria Kowalska | Krakow |"],
+  ])("%s is refused", async (_title, content) => {
+    const { res, seen } = await chatSeen(agentToken, content);
+    expect(res.status, res.text.slice(0, 200)).toBe(422);
+    expect(seen).toEqual([]);
+  });
+
+  it("control: a table's header alone is sent", async () => {
+    const { res, seen } = await chatSeen(agentToken, "Name\tCity\tTeam\tStatus");
+    expect(res.status, res.text.slice(0, 200)).toBe(200);
+    expect(seen).toHaveLength(1);
+  });
+});

@@ -63,3 +63,9 @@ describe("attack: a mention alone in a JSON string or a query value, through the
     expect(detectPii(text, { categories: ["person"] }).map((f) => text.slice(f.start, f.end))).toEqual(["maria.kowalska"]);
   });
 });
+
+describe("decorators are no mentions (red team 27b)", () => {
+  it.each(["@grace.setter", "@pytest.mark.skip(reason='slow')", "@mark.parametrize", "@app.route('/users')"])("no person: %s", (text) => {
+    expect(detectPii(text, { categories: ["person"] })).toEqual([]);
+  });
+});

@@ -93,3 +93,36 @@ describe("references the hand-made table did not know (red team 27)", () => {
     expect(detectPii("AT&T and R&D &unknownname; &toString;", { categories: ["email", "credit_card"] })).toEqual([]);
   });
 });
+
+describe("references glued to a value (red team 27b)", () => {
+  it("attack: a symbol, superscript, fraction or letter written as a reference beside a value does not hide it", async () => {
+    for (const text of [
+      "Write to jane.doe@example.com&sup2 now",
+      "Write to jane.doe@example.com&half; now",
+      "card 4111 1111 1111 1111&sup1; ok",
+      "card &frac14;4111 1111 1111 1111 ok",
+      "call +1 415 555 0132&Amacr; ok",
+      "IBAN DE89 3704 0044 0532 0130 00&sup1 ok",
+      "SSN &half;123-45-6789 ok",
+    ]) {
+      expect(detectPii(text, { categories: ["email", "credit_card", "phone", "iban", "tax_id"] }), text).not.toEqual([]);
+    }
+    const agent = await egressPiiAgent("pii-reference-glued");
+    await expectRefused(agent, "/e", {
+      headers: { "content-type": "application/json" },
+      rawBody: ascii(JSON.stringify({ to: "jane.doe@example.com&sup2;" })),
+    });
+    await expectRefused(agent, "/e?c=4111111111111111%26sup1", { method: "GET" });
+  });
+
+  it("the letters of a name written with references are still read whole", () => {
+    const text = "Kontakt: J&uuml;rgen M&Uuml;LLER";
+    expect(detectPii(text, { categories: ["person"] }).map((f) => text.slice(f.start, f.end))).toEqual(["J&uuml;rgen M&Uuml;LLER"]);
+  });
+
+  it("attack: a numeric reference padded past the decoded view's window is read to its semicolon", () => {
+    const padded = (digits: string) => `a&#${"0".repeat(60)}${digits};b`;
+    expect(new TextDecoder().decode(decodedView(ascii(padded("103")), true)?.bytes)).toBe("agb");
+    expect(new TextDecoder().decode(decodedView(ascii(`a&#x${"0".repeat(40)}4a;b`), true)?.bytes)).toBe("aJb");
+  });
+});

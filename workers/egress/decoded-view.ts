@@ -7,7 +7,7 @@
 // so what is found here is redacted there, escapes and all.
 
 import { base64Decoded, quotedPrintableDecoded } from "../pii/body-formats.js";
-import { readReference } from "../pii/references.js";
+import { referenceForDetection } from "../pii/references.js";
 
 /** The view's bytes; with `mapped`, where each came from in the answer: `[start[v], end[v])`. */
 export interface DecodedView {
@@ -292,10 +292,13 @@ function undo(at: number): number {
 
 /** An HTML character reference (`&#115;`, `&#x73;`, `&amp;`, `&lowbar;`, `&#x40` without its semicolon), read as the detection copy reads one. */
 function entity(data: Uint8Array, i: number): number {
-  // The longest reference name has 31 letters; a number may be longer with zero padding ("&#00000000064;"), which a browser reads too.
+  // The longest reference name has 31 letters; a number may be longer with zero padding ("&#0000…0064;"), which a browser
+  // reads too: the window runs on over its digits to the mark after them. The byte before comes too (a letter glued to a digit stays as written).
   let end = Math.min(data.length, i + 40);
-  while (end < data.length && end - i < 1024 && (data[end] as number) >= 48 && (data[end] as number) <= 57) end++;
-  const reference = readReference(latin1.decode(data.subarray(i, end)), 0);
+  while (end < data.length && end - i < 4096 && (HEX[data[end] as number] as number) >= 0) end++;
+  end = Math.min(data.length, end + 1);
+  const from = i > 0 ? i - 1 : i;
+  const reference = referenceForDetection(latin1.decode(data.subarray(from, end)), i - from);
   if (!reference) return 0;
   for (const ch of reference.value) utf8(ch.codePointAt(0) ?? 0xfffd);
   return reference.length;

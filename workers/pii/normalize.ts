@@ -4,7 +4,7 @@
 // original so masking replaces the right span.
 
 import { linesHolding } from "./detectors/lines.js";
-import { holdsReference, readReference } from "./references.js";
+import { holdsReference, referenceForDetection } from "./references.js";
 
 /** Zero-width, bidi, soft hyphen, word joiners, BOM, variation selectors, tags, fillers. */
 // biome-ignore lint/suspicious/noMisleadingCharacterClass: the class lists invisible code points one by one on purpose
@@ -250,7 +250,7 @@ function normalizeOnce(original: string): NormalizedText {
       continue;
     }
     if (c === 38) {
-      const reference = readReference(original, i);
+      const reference = referenceForDetection(original, i);
       if (reference) {
         // An invisible character written as a reference ("&#173;", "&shy;", "&#65279;") is dropped like the character
         // itself, before folding could read it as a space.

@@ -32,6 +32,34 @@ export function readReference(text: string, at: number): Reference | undefined {
   return lower && lower.length === name[0].length ? lower : undefined;
 }
 
+const ASCII = /^[\x00-\x7f]+$/;
+const SPACES_OR_INVISIBLE = /^[\s\p{Cf}]+$/u;
+const DIGITS = /^\p{Nd}+$/u;
+const LETTERS = /^[\p{L}\p{M}]+$/u;
+const DIGIT = /\p{Nd}/u;
+const ALPHANUMERIC = /[\p{L}\p{N}]/u;
+
+/**
+ * The reference at `text[at]` as the detection copy reads it, or undefined where it is kept as
+ * written. Read: ASCII marks, letters and digits, spaces and invisible characters, decimal digits of
+ * any script, letters of a word ("J&uuml;rgen"), marks and symbols. Kept: superscripts, fractions
+ * and other characters whose NFKC form is a digit or letter ("&sup2;", "&half;"), which would glue
+ * to the value beside them ("jane.doe@example.com&sup2" is an address a reader sees whole), and a
+ * letter beside a digit ("+1 415 555 0132&Amacr;").
+ */
+export function referenceForDetection(text: string, at: number): Reference | undefined {
+  const reference = readReference(text, at);
+  if (!reference) return undefined;
+  const { value, length } = reference;
+  if (ASCII.test(value) || SPACES_OR_INVISIBLE.test(value) || DIGITS.test(value)) return reference;
+  if (LETTERS.test(value)) return DIGIT.test(text[at - 1] ?? "") || DIGIT.test(text[at + length] ?? "") ? undefined : reference;
+  // A mark or symbol that stays one ("&middot;", "&bull;" between a card's digits) is read; one whose compatibility form
+  // holds a letter or digit ("&sup2;" is 2, "&half;" 1⁄2, "&trade;" TM) is kept as written, and so is a legacy name
+  // without its semicolon, which a raw reader sees as letters of the word it stands in ("bob&copy@example.com").
+  if (text[at + length - 1] !== ";" && text[at + 1] !== "#") return undefined;
+  return ALPHANUMERIC.test(value.normalize("NFKC")) ? undefined : reference;
+}
+
 /** An ampersand in `text` opens a reference. */
 export function holdsReference(text: string): boolean {
   for (let at = text.indexOf("&"); at >= 0; at = text.indexOf("&", at + 1)) if (readReference(text, at)) return true;

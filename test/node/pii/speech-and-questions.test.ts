@@ -1,6 +1,7 @@
 // Given names that are also words, found by what only a person does in the sentence: speaking
-// ("Holly said"), standing beside the writer ("Maya and I"), being asked about ("Did Maya sign?"),
-// or talking in a lower-case chat line ("tom said").
+// ("Holly said"), standing beside the writer ("Maya and I"), or talking in a lower-case chat line
+// ("tom said"). Being asked about ("Did Maya sign?") was withdrawn: software is asked about so too
+// ("Can Sage compute…?", red team 27b).
 import { describe, expect, it } from "vitest";
 import { PiiDetector } from "../../../workers/pii/detect.js";
 
@@ -50,22 +51,6 @@ describe("a name beside the writer", () => {
   );
 });
 
-describe("the subject of a question", () => {
-  it.each([
-    ["Did Maya sign the form?", ["Maya"]],
-    ["The form is late; could Maya sign it today?", ["Maya"]],
-  ])("%s", (text, names) => {
-    expect(people(text)).toEqual(names);
-  });
-
-  it.each(["Can Python parse this?", "Is Rust faster than Go?", "Does Grace period apply here?", "Did Maya Angelou write it."])(
-    "not software, a place or a statement: %s",
-    (text) => {
-      expect(people(text).filter((n) => n === "Python" || n === "Rust" || n === "Grace")).toEqual([]);
-    },
-  );
-});
-
 describe("a lower-case given name talking in chat", () => {
   it.each([
     ["hey is jake coming tonight? tom said he'd drive from Leeds", ["tom"]],
@@ -75,6 +60,20 @@ describe("a lower-case given name talking in chat", () => {
   });
 
   it.each(["so the will said nothing about the house", "ok the mark says 5 on the box"])("not after an article: %s", (text) => {
+    expect(people(text)).toEqual([]);
+  });
+});
+
+describe("software named like a person (red team 27b)", () => {
+  it.each([
+    "Can Sage compute this integral?",
+    "Does Gemini support streaming?",
+    "Deploy to the cluster named athena after the tests.",
+    "We deployed trino to production last week.",
+    "Please install haskell before you run the build.",
+    "I think claude handles this better than the old tool.",
+    "The logs from hugo already show the error.",
+  ])("no person: %s", (text) => {
     expect(people(text)).toEqual([]);
   });
 });

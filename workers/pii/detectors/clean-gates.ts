@@ -42,7 +42,8 @@ export function lowerCaseInCapitalisedProse(
   // takes a person ("found by oskar", "pergunta ao rui", "o processo do joão"), set off by commas,
   // quotes or brackets ("Our new hire, sebastian, starts"), or before a verb ("Then yusuf left").
   // In English prose a given name that is no English word is no word of the sentence's language ("Our new hire sebastian starts").
-  if (givenNameNoEnglishWord(value, model) && inEnglishProse(piece, start, value, model)) return false;
+  if (givenNameNoEnglishWord(value, model) && inEnglishProse(piece, start, value, model) && !softwareAround(piece, start, start + value.length))
+    return false;
   if (
     holdsGivenName(value, model) &&
     (HANDLE_SHAPED.test(value) ||
@@ -65,6 +66,15 @@ const SET_OFF_AFTER = /^[,"”'’)]/u;
 const VERB_AFTER =
   /^ (?:can|could|will|would|should|must|may|might|is|was|has|had|left|said|says|called|came|went|asked|told|sent|wrote|kann|hat|ist|war|sagt|puede|dijo|tiene|peut|a dit|pode|disse|può|ha detto)(?![\p{L}])/u;
 const HANDLE_SHAPED = /\p{L}[._]\p{L}/u;
+
+/** Words of building and running software: a given name written small among them is a tool's ("deployed trino", "install haskell", "claude handles"). */
+const SOFTWARE_WORDS =
+  /(?<![\p{L}\p{N}])(?:deploy\w*|clusters?|install\w*|build\w*|tests?|testing|production|staging|dashboards?|logs?|restart\w*|servers?|services?|containers?|pods?|repos?|repository|branch|commits?|pipelines?|packages?|librar(?:y|ies)|frameworks?|databases?|api|endpoints?|versions?|releases?|compil\w*|config\w*|tools?|models?|quer(?:y|ies)|scripts?|runtime|debug\w*|crash\w*|plugins?|modules?|npm|pip|docker|kubernetes|k8s|prompts?|tokens?|llms?|integral|compute|benchmark\w*)(?![\p{L}\p{N}])/iu;
+
+/** Software words within six words or so of [start, end). */
+export function softwareAround(piece: string, start: number, end: number): boolean {
+  return SOFTWARE_WORDS.test(piece.slice(Math.max(0, start - 48), start)) || SOFTWARE_WORDS.test(piece.slice(end, end + 48));
+}
 
 /** A word of the value is a given name and no everyday English word ("yusuf", not "will"; the dictionary also holds "john"). */
 function givenNameNoEnglishWord(value: string, model: Tagger): boolean {

@@ -7,6 +7,7 @@ import { Gaz } from "../tagger/features.js";
 import { nameLikeness } from "../tagger/name-shape.js";
 import type { EntityKind, Tagger } from "../tagger/tagger.js";
 import { Shape, type Tokens, lowerLikeTokens, wordHash } from "../tagger/tokens.js";
+import { softwareAround } from "./clean-gates.js";
 import { HTML_ELEMENT } from "./markup.js";
 
 /** `speaker`: kept whatever the line looks like (a chat transcript's speaker, a name its form gives: form-names.ts). */
@@ -181,7 +182,6 @@ let cueHashes: {
   german: Set<number>;
   group: Set<number>;
   speech: Set<number>;
-  auxiliary: Set<number>;
   title: Set<number>;
 } | null = null;
 
@@ -199,8 +199,6 @@ export interface PieceCues {
 const ARTICLE_BEFORE = /\b(?:the|a|an|this|that)\s$/iu;
 /** Verbs of speech and thought only a person does ("Holly said"); CHAT_VERBS also holds "is", "has", "moved". */
 const SPEECH_VERBS = "said says told asked replied thinks thought wrote explained admitted insisted";
-/** Auxiliaries that open an English question before its subject. */
-const QUESTION_AUXILIARIES = "can could will would should shall did does do has have is was are were may might must";
 /** What a given name before a verb of speech must not also be: every list of NEVER_IN_NAME but everyday words. */
 const SPOKE_NOT = NEVER_IN_NAME & ~Gaz.common;
 
@@ -213,10 +211,9 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     german: hashes(GERMAN_WORDS),
     group: hashes(GROUP_WORDS),
     speech: hashes(SPEECH_VERBS),
-    auxiliary: hashes(QUESTION_AUXILIARIES),
     title: hashes("mr mrs ms dr prof"),
   };
-  const { cue, greeting, verb, and, german, group, speech, auxiliary, title } = cueHashes;
+  const { cue, greeting, verb, and, german, group, speech, title } = cueHashes;
   const out: PieceCues = { words: [], german: 0 };
   // Chat register: no capital at all, or a message opening in lower case ("tom said he'd drive from Leeds").
   const uncapitalised = t.count >= 4 && (!/\p{Lu}/u.test(piece) || /^[\s\p{P}]*\p{Ll}/u.test(piece));
@@ -251,6 +248,8 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
       shape === Shape.Lower &&
       i + 1 < t.count &&
       verb.has(t.word[i + 1] ?? 0) &&
+      // In capitalised prose about software a name written small is a tool's ("the logs from hugo already show").
+      (uncapitalised || !softwareAround(piece, start, end)) &&
       /^,?\s$/.test(piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0)) &&
       // In prose whose writer capitalises, "and" joins a word to a word ("casca rija e de…") unless a given name follows.
       (uncapitalised || !and.has(t.word[i + 1] ?? 0) || (model.gazetteer.flags(t.word[i + 2] ?? 0) & Gaz.first) !== 0);
@@ -285,17 +284,7 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
       speech.has(t.word[i + 1] ?? 0) &&
       piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0) === " " &&
       !ARTICLE_BEFORE.test(piece.slice(Math.max(0, start - 6), start));
-    // The subject of a question after its auxiliary ("can Raj chase it?", "Did Maya sign?"): a person, or an organisation the tagger finds.
-    const questioned =
-      capitalFlags & Gaz.first &&
-      !(capitalFlags & (SPOKE_NOT | PLACES)) &&
-      i >= 1 &&
-      i + 1 < t.count &&
-      t.shape[i + 1] === Shape.Lower &&
-      auxiliary.has(t.word[i - 1] ?? 0) &&
-      piece.slice(t.ends[i - 1] ?? 0, start) === " " &&
-      piece.indexOf("?", end) > 0;
-    if (!(cued || speaker || chat || reported || spoke || questioned)) continue;
+    if (!(cued || speaker || chat || reported || spoke)) continue;
     // A lower-case word counts only as a known given name: most words before "and" or after "with" are not.
     // A chat speaker may also be a word no list knows that looks like a name ("honza:", "eszti:").
     if (shape === Shape.Lower && !(lowerFlags & Gaz.first) && !((speaker || greetedAt) && unknownNameShaped(piece.slice(start, end), lowerFlags)))
@@ -306,7 +295,7 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     // A lower-case given name doing something, in a chat line or before an English verb ("tom said", "john called"): the name
     // may also be a dictionary entry.
     const told =
-      Boolean(spoke || questioned) ||
+      Boolean(spoke) ||
       ((uncapitalised ||
         ((model.gazetteer.flags(t.word[i + 1] ?? 0) & Gaz.common) !== 0 &&
           (t.ends[i + 1] ?? 0) - (t.starts[i + 1] ?? 0) >= 3 &&
@@ -514,7 +503,7 @@ const CHINESE_FAMILIAR = new RegExp(
  */
 const KOREAN_GIVEN_NIM = /(?<![\p{sc=Hangul}])([\p{sc=Hangul}]{2})(?= ?님(?:[,.!?\s]|$|께|은|는|이|가|의|을|를|도|에게|한테|과|와|이랑|랑))/gu;
 const KOREAN_NIM_NOT_GIVEN = new Set(
-  "고객 회원 선생 사장 부장 팀장 과장 차장 대리 실장 원장 교수 기사 학생 작가 대표 주임 의원 위원 선배 후배 기장 목사 신부 수녀 의사 판사 검사 감독 코치 부모 아버 어머 할머 아드 사모 도련 주인 회장 이사 박사 총장 소장 국장 단장 시장 군수 관리 담당 하느 하나 부처 예수 조상 형수 누이 매형 장인 장모 시부 시어 아가 손자 손녀 고모 이모 삼촌 여러 당신 귀하 관장 교장 간호 환자 보호 손님 스승 성님 임금 상감 마님 나리 영감 대감 왕자 공주 전하 폐하".split(
+  "강사 기자 집사 상무 전무 사원 조교 세무 변호 노무 상담 반장 계장 주무 간사 총무 조장 팀원 선수 감사 고문 교사 고객 회원 선생 사장 부장 팀장 과장 차장 대리 실장 원장 교수 기사 학생 작가 대표 주임 의원 위원 선배 후배 기장 목사 신부 수녀 의사 판사 검사 감독 코치 부모 아버 어머 할머 아드 사모 도련 주인 회장 이사 박사 총장 소장 국장 단장 시장 군수 관리 담당 하느 하나 부처 예수 조상 형수 누이 매형 장인 장모 시부 시어 아가 손자 손녀 고모 이모 삼촌 여러 당신 귀하 관장 교장 간호 환자 보호 손님 스승 성님 임금 상감 마님 나리 영감 대감 왕자 공주 전하 폐하".split(
     " ",
   ),
 );
@@ -912,11 +901,16 @@ function trimStart(piece: string, from: number, to: number): number {
   return from;
 }
 
+const DECORATOR_ATTRIBUTE =
+  /\.(?:setter|getter|deleter|fixture|parametrize|skip|skipif|xfail|usefixtures|route|get|post|put|patch|delete|command|group|task|callback|validator|listens_for|register|cached|lru_cache|wraps|abstractmethod|staticmethod|classmethod|property|override|exception_handler|middleware|on_event|before_request|after_request|errorhandler)$/u;
+
 function addPartedMentions(piece: string, spans: NameSpan[], model: Tagger): void {
   if (!piece.includes("@")) return;
   PARTED_MENTION.lastIndex = 0;
   for (let m = PARTED_MENTION.exec(piece); m; m = PARTED_MENTION.exec(piece)) {
     const handle = m[1] ?? "";
+    // A decorator, not a user: called ("@pytest.mark.skip(…)") or ending on a decorator's attribute ("@grace.setter").
+    if (piece[m.index + m[0].length] === "(" || DECORATOR_ATTRIBUTE.test(handle)) continue;
     const parts = handle.split(/[._\-\d]+/u).filter((part) => part !== "");
     // An initial and a family name ("@j.smith"), the family name a word or not.
     const initialled = parts.length === 2 && (parts[0] ?? "").length === 1 && (flagsOf(parts[1] ?? "", model) & (Gaz.last | SPOKE_NOT)) === Gaz.last;

@@ -36,39 +36,69 @@ const CODE_ENDING = /[{;[(]\s*$|["'\])}],\s*$|^\s*[}\])]/;
 const CODE_KEYWORD =
   /^\s*(?:import|export|from|const|let|var|function|def|class|return|if|elif|else|for|while|switch|case|try|catch|except|raise|throw|public|private|protected|static|final|async|await|fn|pub|use|impl|struct|enum|interface|type|package|module|namespace|include|require|#include|#define|#if|#endif|SELECT|INSERT|UPDATE|DELETE|CREATE|ALTER|DROP|FROM|WHERE|JOIN|RUN|COPY|ENV|FROM|CMD|EXPOSE|WORKDIR|ARG|LABEL|echo|export|set|fi|done|then|local|sudo|npm|npx|git|cd|mkdir|rm|cp|mv|curl)\b/;
 
-/** Whether a line reads as code, configuration, log or tool output rather than prose. */
+/** Whether a line reads as code, configuration, log or tool output rather than prose (a table's row included). */
 export function technicalLine(line: string): boolean {
+  return lineKind(line) !== PROSE;
+}
+
+/** The parts of `span` between a table's column gaps (two blanks or more, a tab), each without the blanks around it. */
+function cellsOf(text: string, span: Span): Span[] {
+  const cells: Span[] = [];
+  const gap = / {2,}|\t+/g;
+  const value = text.slice(span.start, span.end);
+  let from = 0;
+  for (let m = gap.exec(value); ; m = gap.exec(value)) {
+    const to = m ? m.index : value.length;
+    const cell = value.slice(from, to);
+    const lead = cell.length - cell.trimStart().length;
+    if (cell.trim()) cells.push({ ...span, start: span.start + from + lead, end: span.start + from + lead + cell.trim().length });
+    if (!m) break;
+    from = m.index + m[0].length;
+  }
+  return cells;
+}
+
+function headerWord(value: string, model: Tagger): boolean {
+  const t = tokenize(value);
+  if (t.count !== 1) return false;
+  const flags = model.gazetteer.flags(t.word[0] ?? 0);
+  return (flags & Gaz.common) !== 0 && !(flags & Gaz.last);
+}
+
+const PROSE = 0;
+const TECHNICAL = 1;
+/** A row of a table: aligned columns or a Markdown row, and nothing of code, a log or a path. */
+const TABLE = 2;
+const MARKDOWN_ROW = /^\|.*\|\s*$/;
+
+function lineKind(line: string): number {
   const t = line.trim();
-  if (t.length === 0) return false;
+  if (t.length === 0) return PROSE;
   // Each regex below is tried at every position of a line, so the ones that need a character a
   // prose line seldom holds (two blanks or a tab, a slash) run only when it is there.
   const gaps = t.includes("  ") || t.includes("\t");
-  if (
-    LOG_OPENING.test(t) ||
-    (CODE_KEY.test(line) && !CHAT_HANDLE_LINE.test(t)) ||
-    FLAG_LINE.test(line) ||
-    (gaps && COLUMNS.test(line) && !sentence(t)) ||
-    CODE_ENDING.test(line)
-  )
-    return true;
+  if (LOG_OPENING.test(t) || (CODE_KEY.test(line) && !CHAT_HANDLE_LINE.test(t)) || FLAG_LINE.test(line) || CODE_ENDING.test(line)) return TECHNICAL;
+  if (((gaps && COLUMNS.test(line) && !sentence(t)) || MARKDOWN_ROW.test(t)) && !(t.includes("/") && PATH_OR_URL.test(t)) && !CODE_KEYWORD.test(line))
+    return TABLE;
   if (
     /\b0x[\da-fA-F]{2,}\b|(?:\b\d[\d.]*,\s*){3}|[\x21-\x7e]\s=\s|\S {2,}[\d.,]+\s?[A-Za-z%]{0,3}\s*$|\s->\s|=>|::|(?:^|\s)--?[A-Za-z][\w-]*(?=[\s=]|$)/.test(
       t,
     )
   )
-    return true;
-  if (/^(?:from\s+[\w.]+\s+import|import\s+[\w.{*])/.test(t)) return true;
-  if (CODE_KEYWORD.test(line) && /[(){}=;<>]/.test(t)) return true;
-  if (/^(?:\/\/|\/\*|#!|<!--)/.test(t) || /^\s+\*[\s/]/.test(line) || /^\|.*\|\s*$/.test(t)) return true;
+    return TECHNICAL;
+  if (/^(?:from\s+[\w.]+\s+import|import\s+[\w.{*])/.test(t)) return TECHNICAL;
+  if (CODE_KEYWORD.test(line) && /[(){}=;<>]/.test(t)) return TECHNICAL;
+  if (/^(?:\/\/|\/\*|#!|<!--)/.test(t) || /^\s+\*[\s/]/.test(line)) return TECHNICAL;
   const code = t.match(CODE_CHARS)?.length ?? 0;
   // A path or URL; a match never starts after a letter, since one starting there could start earlier.
-  return code >= 3 || (code >= 2 && code / t.length > 0.04) || (t.includes("/") && PATH_OR_URL.test(t));
+  return code >= 3 || (code >= 2 && code / t.length > 0.04) || (t.includes("/") && PATH_OR_URL.test(t)) ? TECHNICAL : PROSE;
 }
 
 /** Where each line starts and whether it is technical; a text mostly made of such lines is technical throughout, one with a quarter of them is mixed. */
-function lineMap(text: string): { starts: number[]; technical: boolean[]; document: boolean; mixed: boolean } {
+function lineMap(text: string): { starts: number[]; technical: boolean[]; table: boolean[]; document: boolean; mixed: boolean } {
   const starts: number[] = [];
   const technical: boolean[] = [];
+  const table: boolean[] = [];
   let at = 0;
   let lines = 0;
   let count = 0;
@@ -76,9 +106,11 @@ function lineMap(text: string): { starts: number[]; technical: boolean[]; docume
     const nl = text.indexOf("\n", at);
     const end = nl === -1 ? text.length : nl;
     const line = text.slice(at, end);
-    const tech = technicalLine(line);
+    const kind = lineKind(line);
+    const tech = kind !== PROSE;
     starts.push(at);
     technical.push(tech);
+    table.push(kind === TABLE);
     if (line.trim()) {
       lines++;
       // A chat line keyed by a user name is prose for its own entities, but keyed like
@@ -89,7 +121,7 @@ function lineMap(text: string): { starts: number[]; technical: boolean[]; docume
     if (nl === -1) break;
     at = nl + 1;
   }
-  return { starts, technical, document: lines >= 4 && count / lines >= 0.6, mixed: lines >= 2 && count / lines >= 0.25 };
+  return { starts, technical, table, document: lines >= 4 && count / lines >= 0.6, mixed: lines >= 2 && count / lines >= 0.25 };
 }
 
 function lineOf(starts: number[], pos: number): number {
@@ -233,6 +265,14 @@ export function gateTechnical(text: string, spans: ReadonlyArray<Span>, model: T
     const lineStart = map.starts[line] ?? 0;
     // A heading of a technical text ("## Max per-connection headers", "### Command-line Options") is read as a technical line.
     const heading = HEADING.test(text.slice(lineStart, span.start));
+    // A table's row holds people as prose does ("Ahmed Khan  Leeds  Ops", "| Maria Kowalska | Krakow |"): a name's capitals and lists, not a full name.
+    if (map.table[line] && !heading) {
+      // Each cell alone: the tagger reads across the gaps ("Ahmed Khan  Leeds", a header "Name  City  Team").
+      // A one-word cell that is an everyday English word is a header's ("Name", "Team"), unless a family name.
+      for (const cell of cellsOf(text, span))
+        if (proseEvidence(text, cell, model) && !headerWord(text.slice(cell.start, cell.end), model)) kept.push(cell);
+      continue;
+    }
     if (map.document || heading || (map.technical[line] && !inComment(text, lineStart, span.start))) {
       if (!strongEvidence(text, span, lineStart, model)) continue;
     } else if ((map.technical[line] || map.mixed) && !proseEvidence(text, span, model)) continue;

@@ -149,10 +149,7 @@ export class Tagger {
     let prev = O;
     let prev2 = O;
     let open: TaggedSpan | null = null;
-    // In a row of aligned columns (two gaps of two blanks or a tab) a span ends at a gap: "Jane Doe    London" is two cells.
-    const columns = (text.includes("  ") || text.includes("\t")) && COLUMN_ROW.test(text);
     for (let i = 0; i < n; i++) {
-      if (columns && i > 0 && columnGap(text, tokens.ends[i - 1] ?? 0, tokens.starts[i] ?? 0)) open = null;
       if (plainlyOutside(tokens, flags, i, prev)) {
         open = null;
         prev2 = prev;
@@ -220,10 +217,4 @@ export class Tagger {
     }
     return spans;
   }
-}
-
-/** Two gaps of two blanks or more (or tabs) between non-blanks: a row of aligned columns. */
-const COLUMN_ROW = /\S(?: {2,}|\t)\S.*\S(?: {2,}|\t)\S/;
-function columnGap(text: string, from: number, to: number): boolean {
-  return to - from >= 2 || text.charCodeAt(from) === 9;
 }
