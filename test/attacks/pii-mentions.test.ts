@@ -69,3 +69,9 @@ describe("decorators are no mentions (red team 27b)", () => {
     expect(detectPii(text, { categories: ["person"] })).toEqual([]);
   });
 });
+
+it("attack: mentions joined by a slash are both read (red team 27b)", () => {
+  const text = "reviewers @m.kowalska/@j.smith";
+  expect(detectPii(text, { categories: ["person"] }).map((f) => text.slice(f.start, f.end))).toEqual(["m.kowalska", "j.smith"]);
+  expect(detectPii("npm i @types/node @babel/core", { categories: ["person"] })).toEqual([]);
+});

@@ -880,7 +880,7 @@ export function addHandleNames(piece: string, spans: NameSpan[], model: Tagger):
  * listed family name that is no dictionary word. Not a package scope ("@types/node") or an e-mail's
  * domain ("ana@maria-k.com" has a letter before the "@").
  */
-const PARTED_MENTION = /(?<![\p{L}\p{N}.@/])@(_?\p{L}[\p{L}\p{N}]*(?:[._-][\p{L}\p{N}]+){1,5}_?)(?![\p{L}\p{N}_@/-]|[.][\p{L}\p{N}])/gu;
+const PARTED_MENTION = /(?<![\p{L}\p{N}.@])@(_?\p{L}[\p{L}\p{N}]*(?:[._-][\p{L}\p{N}]+){1,5}_?)(?![\p{L}\p{N}_@-]|\/(?!@)|[.][\p{L}\p{N}])/gu;
 
 /** What the tagger read beside a mention stays if a name: a listed name or a word no list knows ("Berg", not "Team"). */
 function nameOutside(value: string, model: Tagger): boolean {
