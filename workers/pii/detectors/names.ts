@@ -369,9 +369,12 @@ const DEFINITION_AFTER = /^\s?:\s*(?:a|an|the|to)\s+\p{Ll}/u;
 const WITH_THE_WRITER =
   /(?<![\p{L}\p{M}])(\p{L}[\p{Ll}\p{M}'’-]+)\s(?:and|&)\s(?:I|me)\b(?![-'’]\p{L})|(?<![\p{L}\p{M}])(?:[Mm]e|I)\s(?:and|&)\s(\p{L}[\p{Ll}\p{M}'’-]+)/gu;
 
+/** Where WITH_THE_WRITER may match: "and I", "& me", "me and" (most pieces hold "and", few this). */
+const WRITER_JOINT = /(?:and|&)\s(?:I|me)\b|(?:^|\s)(?:[Mm]e|I)\s(?:and|&)\s/u;
+
 export function addCuedNames(piece: string, spans: NameSpan[], model: Tagger, cues: PieceCues): void {
   const found = [...cues.words];
-  if (piece.includes(" I") || piece.includes("me")) {
+  if (WRITER_JOINT.test(piece)) {
     for (const m of piece.matchAll(WITH_THE_WRITER)) {
       const word = m[1] ?? m[2] ?? "";
       const flags = flagsOf(word, model);
