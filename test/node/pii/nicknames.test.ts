@@ -18,12 +18,14 @@ it.each([
   expect(people(text)).toContain(person);
 });
 
-it.each([['Click "Save" Then close the dialog.'], ['Press "Enter" Twice to confirm the order.']])(
-  "no person in quoted interface words: %s",
-  (text) => {
-    expect(people(text)).toEqual([]);
-  },
-);
+it.each([
+  ['Click "Save" Then close the dialog.'],
+  ['Press "Enter" Twice to confirm the order.'],
+  ["Click [Save] Then close the dialog."],
+  ["See Section [Appendix] Table 4."],
+])("no person in quoted interface words: %s", (text) => {
+  expect(people(text)).toEqual([]);
+});
 
 // Red team 27: a backtick read the line as code, a headline's recasing lost the capitals the form
 // needs, and a family name that is also a word ("Morrow", "Long") was refused after a nickname that
@@ -34,6 +36,9 @@ it.each([
   ["ELIZABETH (BETTY) MORROW", "ELIZABETH (BETTY) MORROW"],
   ['Eulogy for Elizabeth "Betty" Morrow, read by her son.', 'Elizabeth "Betty" Morrow'],
   ['Margaret "Peggy" Long retired in May.', 'Margaret "Peggy" Long'],
+  // red team 27b: square brackets and braces
+  ["Margaret [Peggy] Holloway retired.", "Margaret [Peggy] Holloway"],
+  ["Margaret {Peggy} Holloway retired.", "Margaret {Peggy} Holloway"],
 ])("red team 27: %s", (text, person) => {
   expect(people(text)).toContain(person);
 });

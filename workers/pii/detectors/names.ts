@@ -998,16 +998,16 @@ const UNCASED_GREETING =
 const GREETED_GROUP =
   /^(?:(?:ال|لل|بال|وال)\p{L}*|عليكم|وسهلا|وسهلاً|إلهي|دوستان|شما|עולם|וברכה|दुनिया|उपयोगकर्ता|टीम|உலகம்|பயனரே|பயனர்|বিশ্ব|ব্যবহারকারী|ዓለም|ለሁላችሁ|అందరికీ|ಎಲ್ಲರಿಗೂ|എല്ലാവർക്കും|جماعة|جماعه|شباب|اخوان|إخوان|رب|الله|حبايب|بكم|بك|بكما|بكن|جميعا|جميعاً|بالجميع|صديقي|صديقتي|أصدقائي|عميلنا|அனைவருக்கும்|எல்லோருக்கும்|வாடிக்கையாளரே|வாடிக்கையாளர்|நண்பர்களே|सभी|सबको|दोस्तों|जी|सर|मैडम|ग्राहक|मित्र|मित्रों|সবাইকে|গ্রাহক|বন্ধু|ሁላችሁም|ደንበኛ|ደንበኞች|כולם|לכולם|חברים|רב|לקוח|לקוחות)$/u;
 
-/** A given name, a nickname in quotes or brackets, a family name: `Margaret "Peggy" Holloway`, `ELIZABETH (BETTY) MORROW`. */
+/** A given name, a nickname in quotes or brackets, a family name: `Margaret "Peggy" Holloway`, `ELIZABETH (BETTY) MORROW`, `Margaret [Peggy] Holloway`. */
 const NICKNAMED =
-  /(?<![\p{L}\p{M}])(\p{Lu}[\p{L}\p{M}'’-]+)[ \t]+(?:"|“|„|'|‘|`|\(["“]?)(\p{Lu}[\p{L}\p{M}'’.-]*(?: \p{Lu}[\p{L}\p{M}'’.-]*)?)(?:"|”|“|'|’|`|["”]?\))[ \t]+((?:Mc|Mac|O'|O’)?\p{Lu}[\p{L}\p{M}'’-]+)(?![\p{L}\p{M}])/gu;
+  /(?<![\p{L}\p{M}])(\p{Lu}[\p{L}\p{M}'’-]+)[ \t]+(?:"|“|„|'|‘|`|\[|\{|\(["“]?)(\p{Lu}[\p{L}\p{M}'’.-]*(?: \p{Lu}[\p{L}\p{M}'’.-]*)?)(?:"|”|“|'|’|`|\]|\}|["”]?\))[ \t]+((?:Mc|Mac|O'|O’)?\p{Lu}[\p{L}\p{M}'’-]+)(?![\p{L}\p{M}])/gu;
 /** A further family name after the first ("Holloway Smith"). */
 const NEXT_FAMILY = /^ ((?:Mc|Mac|O'|O’)?\p{Lu}[\p{L}\p{M}'’-]+)(?![\p{L}\p{M}])/u;
 /** What a family name after a nickname must not be: a word of some list that names a thing, a street or a country ("Set Grace "Period" Length", "Sofia "Central" Station"; a town may be named after a family: "Holloway"). */
 const NOT_FAMILY_AFTER_NICKNAME = Gaz.common | Gaz.dictionary | Gaz.time | Gaz.title | Gaz.street | Gaz.orgWord | Gaz.country;
 
 /** A quote or bracket after a blank and before a capital: where a nickname may start. */
-const NICKNAME_OPENS = /[ \t]["“„'‘(`]["“]?\p{Lu}/u;
+const NICKNAME_OPENS = /[ \t]["“„'‘(`[{]["“]?\p{Lu}/u;
 /**
  * A person written with a nickname between the given and the family name is one person, quotes
  * and all: the family name after the quotes is read as the person's even when no list holds it.
