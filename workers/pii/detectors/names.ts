@@ -192,16 +192,16 @@ export interface PieceCues {
   german: number;
 }
 
-/**
- * The cues of one piece, read from its tokens (word hashes compared with small sets, no regular
- * expression over the text): the tagger has just tokenised the piece, so this costs one pass.
- */
 const ARTICLE_BEFORE = /\b(?:the|a|an|this|that)\s$/iu;
 /** Verbs of speech and thought only a person does ("Holly said"); CHAT_VERBS also holds "is", "has", "moved". */
 const SPEECH_VERBS = "said says told asked replied thinks thought wrote explained admitted insisted";
 /** What a given name before a verb of speech must not also be: every list of NEVER_IN_NAME but everyday words. */
 const SPOKE_NOT = NEVER_IN_NAME & ~Gaz.common;
 
+/**
+ * The cues of one piece, read from its tokens (word hashes compared with small sets, no regular
+ * expression over the text): the tagger has just tokenised the piece, so this costs one pass.
+ */
 export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
   cueHashes ??= {
     cue: hashes(CUE_WORDS),
@@ -248,11 +248,11 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
       shape === Shape.Lower &&
       i + 1 < t.count &&
       verb.has(t.word[i + 1] ?? 0) &&
-      // In capitalised prose about software a name written small is a tool's ("the logs from hugo already show").
-      (uncapitalised || !softwareAround(piece, start, end)) &&
       /^,?\s$/.test(piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0)) &&
       // In prose whose writer capitalises, "and" joins a word to a word ("casca rija e de…") unless a given name follows.
-      (uncapitalised || !and.has(t.word[i + 1] ?? 0) || (model.gazetteer.flags(t.word[i + 2] ?? 0) & Gaz.first) !== 0);
+      (uncapitalised || !and.has(t.word[i + 1] ?? 0) || (model.gazetteer.flags(t.word[i + 2] ?? 0) & Gaz.first) !== 0) &&
+      // In capitalised prose about software a name written small is a tool's ("the logs from hugo already show").
+      (uncapitalised || !softwareAround(piece, start, end));
     const chat =
       shape === Shape.Lower &&
       (possessive ||
@@ -275,6 +275,7 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
       piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0) === " ";
     // A given name that is also an everyday word before a verb of speech inside a sentence ("then Holly said"): words do
     // not talk. Where a sentence opens, firms and seasons do ("Sky said the channel…", "Summer said goodbye").
+    const articleBefore = ARTICLE_BEFORE.test(piece.slice(Math.max(0, start - 6), start));
     const spoke =
       capitalFlags & Gaz.first &&
       i > 0 &&
@@ -283,7 +284,7 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
       i + 1 < t.count &&
       speech.has(t.word[i + 1] ?? 0) &&
       piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0) === " " &&
-      !ARTICLE_BEFORE.test(piece.slice(Math.max(0, start - 6), start));
+      !articleBefore;
     if (!(cued || speaker || chat || reported || spoke)) continue;
     // A lower-case word counts only as a known given name: most words before "and" or after "with" are not.
     // A chat speaker may also be a word no list knows that looks like a name ("honza:", "eszti:").
@@ -303,7 +304,7 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
           (!(lowerFlags & Gaz.dictionary) || nameLikeness(piece.slice(start, end)) >= 0))) &&
         verbAfter &&
         !and.has(t.word[i + 1] ?? 0) &&
-        !ARTICLE_BEFORE.test(piece.slice(Math.max(0, start - 6), start)));
+        !articleBefore);
     out.words.push({ start, end, greeted, speaker, vocative, told });
   }
   return out;
@@ -372,21 +373,24 @@ const WITH_THE_WRITER =
 /** Where WITH_THE_WRITER may match: "and I", "& me", "me and" (most pieces hold "and", few this). */
 const WRITER_JOINT = /(?:and|&)\s(?:I|me)\b|(?:^|\s)(?:[Mm]e|I)\s(?:and|&)\s/u;
 
+/**
+ * A word beside the writer that names a person: capitalised, a given name even if also a word
+ * ("Siddharth, Maya and I") or a word no list knows; written small, a given name that is no everyday
+ * word ("yusuf and I", not "bread and I"); never a place, a relative or a thing ("London", "Mum", "God").
+ */
+function besideTheWriter(word: string, model: Tagger): boolean {
+  const flags = flagsOf(word, model);
+  if (flags & PLACES) return false;
+  if (!/^\p{Lu}/u.test(word)) return (flags & Gaz.first) !== 0 && !(flags & NEVER_IN_NAME) && word.length >= 3;
+  return flags & Gaz.first ? !(flags & SPOKE_NOT) : unknownNameShaped(word, flags);
+}
+
 export function addCuedNames(piece: string, spans: NameSpan[], model: Tagger, cues: PieceCues): void {
   const found = [...cues.words];
   if (WRITER_JOINT.test(piece)) {
     for (const m of piece.matchAll(WITH_THE_WRITER)) {
       const word = m[1] ?? m[2] ?? "";
-      const flags = flagsOf(word, model);
-      // A given name even if also a word ("Siddharth, Maya and I"), or a word no list knows; not "Mum and I", "God and me", "London".
-      const lower = !/^\p{Lu}/u.test(word);
-      // In lower case only a given name that is no everyday word ("yusuf and I", not "bread and I").
-      if (
-        lower
-          ? !(flags & Gaz.first) || flags & (NEVER_IN_NAME | PLACES) || word.length < 3
-          : !(flags & Gaz.first ? !(flags & (NEVER_IN_NAME & ~Gaz.common) || flags & PLACES) : unknownNameShaped(word, flags))
-      )
-        continue;
+      if (!besideTheWriter(word, model)) continue;
       const start = (m.index ?? 0) + (m[1] ? 0 : m[0].length - word.length);
       if (!spans.some((x) => x.start < start + word.length && start < x.end)) spans.push({ kind: "person", start, end: start + word.length });
     }
@@ -474,7 +478,7 @@ const CHINESE_JOINED = /^(?:和|与|與|及|、)$/u;
 export const KOREAN_SURNAMES =
   "김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진나지엄채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용";
 /** Korean family names of two syllables ("남궁민수", "황보영"). */
-const KOREAN_DOUBLE_SURNAMES = "남궁|황보|제갈|선우|독고|사공|서문|동방|어금|망절";
+export const KOREAN_DOUBLE_SURNAMES = "남궁|황보|제갈|선우|독고|사공|서문|동방|어금|망절";
 /** A Korean name written after a field label: a family name and one or two syllables. */
 const KOREAN_LABELLED_NAME = new RegExp(`^[${KOREAN_SURNAMES}][\\p{sc=Hangul}]{1,2}$`, "u");
 // Three syllables (the last not an honorific: "고객님" is "customer") before a title or honorific, or closing a field.
@@ -904,6 +908,7 @@ function trimStart(piece: string, from: number, to: number): number {
   return from;
 }
 
+/** The last part of a Python or TypeScript decorator ("@grace.setter", "@app.route", "@pytest.mark.skip"): no user's name ends so. */
 const DECORATOR_ATTRIBUTE =
   /\.(?:setter|getter|deleter|fixture|parametrize|skip|skipif|xfail|usefixtures|route|get|post|put|patch|delete|command|group|task|callback|validator|listens_for|register|cached|lru_cache|wraps|abstractmethod|staticmethod|classmethod|property|override|exception_handler|middleware|on_event|before_request|after_request|errorhandler)$/u;
 

@@ -8,6 +8,7 @@ import {
   CHINESE_DOUBLE_SURNAMES,
   CHINESE_SURNAMES,
   CJK_PARTICLES,
+  KOREAN_DOUBLE_SURNAMES,
   KOREAN_SURNAMES,
   type NameSpan,
   THAI_NOT_GIVEN,
@@ -57,7 +58,7 @@ const JAPANESE_SELF =
   /(?<=^|[、。,.!！\s])((?:[\p{sc=Han}]{1,3}[ \u3000]?)?[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}ー]{1,5})(?=と申します|と申し上げます)/gu;
 const JAPANESE_NOT_NAME = /(?:[亭店屋社部課係人者員]|商事|会社|新人)$/u;
 const HONORIFIC_END = /(?:様|さま|さん|殿|氏|先生)$/u;
-const KOREAN_FAMILY = `(?:남궁|제갈|선우|독고|황보|[${KOREAN_SURNAMES}])`;
+const KOREAN_FAMILY = `(?:${KOREAN_DOUBLE_SURNAMES}|[${KOREAN_SURNAMES}])`;
 /**
  * "My name is", a family name and two syllables, then the copula ("제 이름은 김민수입니다"). A greeting
  * before a name and the copula is as often a shop or an office answering ("안녕하세요, 이마트입니다").
