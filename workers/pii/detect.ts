@@ -12,7 +12,7 @@ import { detectIps } from "./detectors/network.js";
 import { detectSecrets } from "./detectors/secrets.js";
 import { detectNino, detectUsIds, detectVat } from "./detectors/taxid.js";
 import { PiiBudgetError } from "./errors.js";
-import { normalize, toOriginal } from "./normalize.js";
+import { type NormalizedText, normalize, toOriginal } from "./normalize.js";
 import { ENTITY_CATEGORIES, PII_CATEGORIES, PiiListsSchema, type PiiCategory, type PiiFinding, type PiiLists, type RawFinding } from "./types.js";
 
 export interface DetectOptions {
@@ -229,6 +229,26 @@ export class PiiDetector {
       budget.checkTime();
     }
     this.#pushDenied(text, raw);
+    const found = this.#resolved(original, norm, raw);
+    if (!norm.ambiguousAt) return found;
+    // A character that may belong to the value beside it or stand apart ("jane.doe@example.com²",
+    // "4111 1111 1111 111&sup1;"): the pattern detectors also read, around it, the copy that takes it the other way.
+    const other: PiiFinding[] = [];
+    for (const [from, to] of windowsAround(original, norm.ambiguousAt)) {
+      const piece = original.slice(from, to);
+      const apart = normalize(piece, "apart");
+      const pieceRaw: RawFinding[] = [];
+      this.#patterns(apart.text, pieceRaw);
+      dropIdentifierFragments(apart.text, pieceRaw, (blanked, out) => this.#patterns(blanked, out));
+      for (const f of this.#resolved(piece, apart, pieceRaw)) other.push({ ...f, start: f.start + from, end: f.end + from });
+    }
+    budget.checkTime();
+    return mergeReadings(found, other);
+  }
+
+  /** `raw` findings on the detection copy `norm`, allow list applied, overlaps resolved, in original offsets. */
+  #resolved(original: string, norm: NormalizedText, raw: RawFinding[]): PiiFinding[] {
+    const text = norm.text;
     const lists = this.#lists;
     const kept = resolveOverlaps(lists.allow.size ? raw.filter((f) => !lists.allow.has(text.slice(f.start, f.end).toLowerCase())) : raw, text);
     return kept.map((f) => {
@@ -277,6 +297,51 @@ export class PiiDetector {
       if (category && this.categories.has(category)) out.push({ category, start: m.index, end: m.index + m[0].length, detector: "deny", key });
     }
   }
+}
+
+/**
+ * The findings of the first reading with those of the other: a value only the other found is added;
+ * one overlapping a finding of its own category widens it to cover both; one overlapping only names,
+ * organisations or places replaces them (a value's category decides a block), else the first reading's
+ * finding widens.
+ */
+function mergeReadings(first: PiiFinding[], other: PiiFinding[]): PiiFinding[] {
+  let out = first;
+  for (const f of other) {
+    const over = out.filter((g) => g.start < f.end && f.start < g.end);
+    if (over.length === 0) {
+      out = [...out, f];
+      continue;
+    }
+    const base = over.find((g) => g.category === f.category) ?? (over.every((g) => ENTITY_CATEGORY_SET.has(g.category)) ? f : over[0]);
+    const start = Math.min(f.start, ...over.map((g) => g.start));
+    const end = Math.max(f.end, ...over.map((g) => g.end));
+    out = [...out.filter((g) => !over.includes(g)), { ...(base ?? f), start, end }];
+  }
+  return out === first ? first : out.sort((a, b) => a.start - b.start);
+}
+
+const ENTITY_CATEGORY_SET: ReadonlySet<PiiCategory> = new Set(ENTITY_CATEGORIES);
+
+/** Far enough either side of a glued character for any value and the context words its detector reads. */
+const GLUED_REACH = 256;
+/** How far a window's edge moves out to the next blank, so no reference or word is cut. */
+const EDGE_SLACK = 64;
+
+/** Windows of `text` around the offsets `at` (the whole text when `at` is empty), merged where they meet. */
+function windowsAround(text: string, at: readonly number[]): [number, number][] {
+  if (at.length === 0) return [[0, text.length]];
+  const windows: [number, number][] = [];
+  for (const p of at) {
+    let from = Math.max(0, p - GLUED_REACH);
+    let to = Math.min(text.length, p + GLUED_REACH);
+    for (let k = 0; k < EDGE_SLACK && from > 0 && !/\s/.test(text[from - 1] ?? ""); k++) from--;
+    for (let k = 0; k < EDGE_SLACK && to < text.length && !/\s/.test(text[to] ?? ""); k++) to++;
+    const last = windows[windows.length - 1];
+    if (last && from <= last[1]) last[1] = Math.max(last[1], to);
+    else windows.push([from, to]);
+  }
+  return windows;
 }
 
 /** One-off detection; for many texts build a PiiDetector (or a Masker) once instead. */

@@ -4,7 +4,7 @@
 // original so masking replaces the right span.
 
 import { linesHolding } from "./detectors/lines.js";
-import { holdsReference, referenceForDetection } from "./references.js";
+import { holdsReference, readReference, referenceForDetection } from "./references.js";
 
 /** Zero-width, bidi, soft hyphen, word joiners, BOM, variation selectors, tags, fillers. */
 // biome-ignore lint/suspicious/noMisleadingCharacterClass: the class lists invisible code points one by one on purpose
@@ -41,6 +41,12 @@ export interface NormalizedText {
    * when every unit stands for the whole original range).
    */
   segments: Int32Array | undefined;
+  /**
+   * Where the text holds a character a reader may take as part of the value beside it or as
+   * standing apart from it (see `Reading`): original offsets in order, or an empty list for "too
+   * many to list". The other reading is worth a look there.
+   */
+  ambiguousAt?: readonly number[];
 }
 
 /** Zero code point of the run of ten decimal digits a code point belongs to, by code point. */
@@ -175,6 +181,50 @@ class Builder {
   }
 }
 
+/**
+ * How the detection copy reads a character that may belong to the value beside it or stand apart
+ * from it: "first" reads a raw one as the digit or letter it shows and keeps a reference to one as
+ * written; "apart" reads each the other way (a raw one as a blank, a reference as its character).
+ * Pattern detectors look at both copies when the first held such a character.
+ */
+export type Reading = "first" | "apart";
+
+const LETTER_OR_DECIMAL = /[\p{L}\p{Nd}]/u;
+const ALPHANUMERIC = /[\p{L}\p{N}]/u;
+/** Letters of scripts written with spaces between words, where a letter glued to a digit may be a word's, not the number's. */
+const SPACED_SCRIPT_LETTER = /[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}]/u;
+
+function digitAt(text: string, at: number): boolean {
+  const c = text.charCodeAt(at);
+  return (c >= 48 && c <= 57) || (c >= 128 && DECIMAL.test(text[at] ?? ""));
+}
+
+/**
+ * A raw character that a reader may read with the value beside it or apart from it: a superscript,
+ * subscript, fraction, circled digit or sign whose compatibility form holds a letter or digit ("²",
+ * "½", "①", "™"), or an accented letter glued to a digit ("0132Ā", "2ème").
+ */
+function gluable(original: string, from: number, to: number, first: string): boolean {
+  const cp = first.codePointAt(0) ?? 0;
+  let kind = glueKind.get(cp);
+  if (kind === undefined) {
+    kind = !LETTER_OR_DECIMAL.test(first)
+      ? ALPHANUMERIC.test(foldCluster(first))
+        ? GLUES
+        : NEVER
+      : SPACED_SCRIPT_LETTER.test(first)
+        ? BESIDE_DIGIT
+        : NEVER;
+    if (glueKind.size < FOLDED_CHAR_MAX) glueKind.set(cp, kind);
+  }
+  return kind === GLUES || (kind === BESIDE_DIGIT && (digitAt(original, from - 1) || digitAt(original, to)));
+}
+const NEVER = 0;
+const GLUES = 1;
+const BESIDE_DIGIT = 2;
+/** gluable's verdict on a code point, memoised like foldedChar. */
+const glueKind = new Map<number, number>();
+
 const utf8 = new TextDecoder("utf-8");
 
 const PERCENT_ESCAPE = /%[0-9A-Fa-f]{2}/;
@@ -188,10 +238,14 @@ function escapeLeft(text: string): boolean {
  * The detection copy of `original`. Escapes that decode to more escapes ("%2540", "&amp;#64;")
  * are decoded again, up to three rounds, the offset maps composed.
  */
-export function normalize(original: string): NormalizedText {
-  let norm = normalizeOnce(original);
+export function normalize(original: string, reading: Reading = "first"): NormalizedText {
+  const seen: number[] = [];
+  let norm = normalizeOnce(original, reading, seen);
   for (let round = 1; round < 3 && norm.segments && escapeLeft(norm.text); round++) {
-    const again = normalizeOnce(norm.text);
+    // Offsets of a later round are read back through the rounds before it.
+    const later: number[] = [];
+    const again = normalizeOnce(norm.text, reading, later);
+    for (const at of later) note(seen, toOriginal(norm, at, at + 1, original.length)[0]);
     if (!again.segments) break;
     // Each unit of the second round mapped through the first. Runs of units that map alike are
     // one segment: units stepping one original unit each (copied), or units standing for the
@@ -224,10 +278,19 @@ export function normalize(original: string): NormalizedText {
     }
     norm = { text: again.text, segments: segments.subarray(0, count * 4) };
   }
-  return norm;
+  if (seen.length > AMBIGUOUS_MAX) return { ...norm, ambiguousAt: [] };
+  return seen.length > 0 ? { ...norm, ambiguousAt: [...new Set(seen)].sort((a, b) => a - b) } : norm;
+}
+/** Past this many, the other reading reads the whole text. */
+const AMBIGUOUS_MAX = 256;
+
+/** Notes an ambiguous character's offset, up to one past the most worth listing. */
+function note(seen: number[], at: number): void {
+  if (seen.length <= AMBIGUOUS_MAX) seen.push(at);
 }
 
-function normalizeOnce(original: string): NormalizedText {
+function normalizeOnce(original: string, reading: Reading, seen: number[]): NormalizedText {
+  const apart = reading === "apart";
   NEEDS_WORK.lastIndex = 0;
   if (!NEEDS_WORK.test(original)) return { text: original, segments: undefined };
   const b = new Builder();
@@ -250,7 +313,13 @@ function normalizeOnce(original: string): NormalizedText {
       continue;
     }
     if (c === 38) {
-      const reference = referenceForDetection(original, i);
+      let reference = referenceForDetection(original, i);
+      if (!reference) {
+        // Kept as written, so it stands apart from the value beside it; the other reading takes it as the character it names.
+        const named = readReference(original, i);
+        if (named) note(seen, i);
+        if (apart) reference = named;
+      }
       if (reference) {
         // An invisible character written as a reference ("&#173;", "&shy;", "&#65279;") is dropped like the character
         // itself, before folding could read it as a space.
@@ -286,13 +355,30 @@ function normalizeOnce(original: string): NormalizedText {
         folded = foldCluster(first);
         if (foldedChar.size < FOLDED_CHAR_MAX) foldedChar.set(cp, folded);
       }
+      if (gluable(original, i, j, first)) {
+        note(seen, i);
+        if (apart) {
+          b.emit(" ", i, j);
+          i = j;
+          continue;
+        }
+      }
       if (folded === first) b.copy(original, i, j);
       else b.emit(folded, i, j);
       i = j;
       continue;
     }
     const cluster = original.slice(i, j).replace(INVISIBLE_ALL, "");
-    b.emit(foldCluster(cluster), i, j);
+    const folded = foldCluster(cluster);
+    if (gluable(original, i, j, first)) {
+      note(seen, i);
+      if (apart) {
+        b.emit(" ", i, j);
+        i = j;
+        continue;
+      }
+    }
+    b.emit(folded, i, j);
     i = j;
   }
   return b.result();

@@ -225,3 +225,32 @@ describe("defanged IP addresses", () => {
     expect(found(text)).toEqual([]);
   });
 });
+
+describe("characters read with the value beside them or apart from it", () => {
+  it("the first reading folds a raw superscript and keeps a reference to one; the other reading does the opposite", () => {
+    expect(normalize("a\u00b2b &sup2; c")).toMatchObject({ text: "a2b &sup2; c", ambiguousAt: [1, 4] });
+    expect(normalize("a\u00b2b &sup2; c", "apart").text).toBe("a b 2 c");
+  });
+
+  it("an accented letter is ambiguous only beside a digit, and plain text is never", () => {
+    expect(normalize("2\u00e8me")).toMatchObject({ text: "2\u00e8me", ambiguousAt: [1] });
+    expect(normalize("2\u00e8me", "apart").text).toBe("2 me");
+    expect(normalize("caf\u00e9 cr\u00e8me").ambiguousAt).toBeUndefined();
+    expect(normalize("plain ascii 4111").ambiguousAt).toBeUndefined();
+  });
+
+  it("an ambiguity found in a second round of decoding is placed in the original", () => {
+    expect(normalize("card 4111&amp;sup1; ok").ambiguousAt).toEqual([9]);
+  });
+
+  it("past 256 of them the other reading reads the whole text, and still finds a card among them", () => {
+    expect(normalize("x\u00b2 ".repeat(300)).ambiguousAt).toEqual([]);
+    const text = `${"x\u00b2 ".repeat(300)}card 4111 1111 1111 111&sup1; ok`;
+    expect(found(text).map(([category]) => category)).toEqual(["credit_card"]);
+  });
+
+  it("the value found in either reading is masked over both, with the category that decides a block", () => {
+    expect(found("card 4111 1111 1111 111&#x00b9; ok")).toEqual([["credit_card", "4111 1111 1111 111&#x00b9;", "4111111111111111"]]);
+    expect(found("mail jane.doe@example.com\u2122 ok")).toEqual([["email", "jane.doe@example.com\u2122", "jane.doe@example.comtm"]]);
+  });
+});
