@@ -51,3 +51,28 @@ describe("attack: names in tab-separated rows and between doubled blanks after a
     expect(seen).toHaveLength(1);
   });
 });
+
+describe("attack: names in table cells without a sentence around them (red team 27c)", () => {
+  it.each([
+    ["a Markdown row of a given name alone", "| Maria | Leeds | Ops |"],
+    ["a Markdown table of given names under a Name header", "| Name | City |\n|---|---|\n| Maria | Leeds |\n| Tomasz | Krakow |"],
+    ["names written small in a Markdown row", "| maria kowalska | leeds |"],
+    ["names written small under an Owner header", "| Owner | Task |\n|---|---|\n| ana lópez | fix login |"],
+    ["a tab-separated table written small", "name\tcity\nmaria\tleeds\njohn smith\tyork"],
+    ["a full name in a Markdown row", "| John Smith | London | 2024 |"],
+  ])("%s is refused", async (_title, content) => {
+    const { res, seen } = await chatSeen(agentToken, content);
+    expect(res.status, res.text.slice(0, 200)).toBe(422);
+    expect(seen).toEqual([]);
+  });
+
+  it.each([
+    ["a table of languages", "| Language | Version |\n|---|---|\n| Julia | 1.9 |\n| Ruby | 3.2 |"],
+    ["a table of files", "| File name | Size |\n|---|---|\n| Report | 2 KB |\n| Summary | 1 KB |"],
+    ["a people column of placeholders", "| Owner | Task |\n|---|---|\n| TBD | docs |\n| Unassigned | tests |"],
+  ])("control: %s is sent", async (_title, content) => {
+    const { res, seen } = await chatSeen(agentToken, content);
+    expect(res.status, res.text.slice(0, 200)).toBe(200);
+    expect(seen).toHaveLength(1);
+  });
+});

@@ -30,6 +30,8 @@ describe("attack: a lower-case given name in capitalised prose", () => {
     ["beside the writer", "Today dmitri and I reviewed the contract."],
     ["a dictionary word that is a name, before an English verb", "Yesterday john called about the invoice."],
     ["after two blanks and a preposition", "The ticket was opened by  oskar last week."],
+    ["the subject of a deed among software words (red team 27c)", "The logs show that sebastian deleted the production database."],
+    ["erring among software words", "The deploy failed because yusuf accidentally dropped the staging table."],
   ])("%s is refused", async (_title, content) => {
     const { res, seen } = await send(content);
     expect(res.status, res.text.slice(0, 200)).toBe(422);

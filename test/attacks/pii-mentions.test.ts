@@ -70,6 +70,13 @@ describe("decorators are no mentions (red team 27b)", () => {
   });
 });
 
+it("attack: a mention in prose ending on a decorator's word is a user (red team 27c)", () => {
+  for (const text of ["Thanks @grace.setter for the review", "cc @maria.route and @tom.get please"]) {
+    expect(detectPii(text, { categories: ["person"] }), text).not.toEqual([]);
+  }
+  expect(detectPii("class A:\n    @grace.setter\n    def grace(self, v): pass", { categories: ["person"] })).toEqual([]);
+});
+
 it("attack: mentions joined by a slash are both read (red team 27b)", () => {
   const text = "reviewers @m.kowalska/@j.smith";
   expect(detectPii(text, { categories: ["person"] }).map((f) => text.slice(f.start, f.end))).toEqual(["m.kowalska", "j.smith"]);

@@ -71,9 +71,23 @@ const HANDLE_SHAPED = /\p{L}[._]\p{L}/u;
 const SOFTWARE_WORDS =
   /(?<![\p{L}\p{N}])(?:deploy\w*|clusters?|install\w*|build\w*|tests?|testing|production|staging|dashboards?|logs?|restart\w*|servers?|services?|containers?|pods?|repos?|repository|branch|commits?|pipelines?|packages?|librar(?:y|ies)|frameworks?|databases?|api|endpoints?|versions?|releases?|compil\w*|config\w*|tools?|models?|quer(?:y|ies)|scripts?|runtime|debug\w*|crash\w*|plugins?|modules?|npm|pip|docker|kubernetes|k8s|prompts?|tokens?|llms?|integral|compute|benchmark\w*)(?![\p{L}\p{N}])/iu;
 
-/** Software words within six words or so of [start, end). */
+/**
+ * What a person does and a tool does not, right after a name written small: speaking, deciding,
+ * erring ("sebastian accidentally dropped", "yusuf said", "marta approved"), or a deed reported in a
+ * clause ("the logs show that sebastian deleted the production database").
+ */
+const PERSON_ACT_AFTER =
+  /^,?\s+(?:(?:accidentally|mistakenly|manually|personally|himself|herself|apparently)(?![\p{L}])|(?:(?:just|also|already|then|finally|never)\s+)?(?:said|says|told|tells|asked|asks|thinks|thought|wants|wanted|agreed|decided|promised|apologi[sz]ed|admitted|forgot|remembered|approved|complained|mentioned|noticed|reali[sz]ed|explained|suggested|insisted|argued|claimed|volunteered|offered|signed|emailed|phoned|texted)(?![\p{L}]))/u;
+/** A clause reporting what someone did: its subject comes next ("show that", "found out that", "because"). */
+const CLAUSE_BEFORE = /(?:^|[^\p{L}])(?:that|because|since|after|before|when|until|unless|whether)\s+$/u;
+const DEED_AFTER = /^\s+\p{Ll}+ed\s+(?:the|a|an|our|my|his|her|their|all|every|both)(?![\p{L}])/u;
+
+/** Software words within six words or so of [start, end), and nothing after it that only a person does. */
 export function softwareAround(piece: string, start: number, end: number): boolean {
-  return SOFTWARE_WORDS.test(piece.slice(Math.max(0, start - 48), start)) || SOFTWARE_WORDS.test(piece.slice(end, end + 48));
+  if (!SOFTWARE_WORDS.test(piece.slice(Math.max(0, start - 48), start)) && !SOFTWARE_WORDS.test(piece.slice(end, end + 48))) return false;
+  const after = piece.slice(end, end + 40);
+  if (PERSON_ACT_AFTER.test(after)) return false;
+  return !(CLAUSE_BEFORE.test(piece.slice(Math.max(0, start - 12), start)) && DEED_AFTER.test(after));
 }
 
 /** A word of the value is a given name and no everyday English word ("yusuf", not "will"; the dictionary also holds "john"). */

@@ -61,6 +61,7 @@ import { knownPlaces } from "./places.js";
 import { sportsTeams } from "./sports.js";
 import { affiliationAcronyms } from "./acronyms.js";
 import { kindInstitutions } from "./institutions.js";
+import { addTableNames } from "./table-names.js";
 import { gateTechnical, technicalLine } from "./technical.js";
 
 const LETTER = /\p{L}/u;
@@ -2592,6 +2593,7 @@ function entitiesOf(text: string, out: RawFinding[], options: EntityOptions): nu
     addClosingNames(text, found, tagger());
     addEchoedNames(text, found, tagger());
     addOtherMentions(text, found, tagger());
+    addTableNames(text, found, tagger());
   }
   if (options.categories.has("address")) addressLines(text, found, tagger());
   for (const { kind, start, end } of gateTechnical(text, mergeAddresses(text, found, tagger(), options.structured ?? []), tagger())) {

@@ -164,7 +164,7 @@ const GREETING_WORDS =
   "hey hi hiya hello dear thanks cheers sorry hallo danke bonjour salut merci hola oye gracias ciao grazie oi olá valeu obrigado obrigada hej tack takk tak hoi bedankt moi kiitos szia köszi köszönöm ahoj díky cześć dzięki спасибо привет hallå hejsan heisann hei halla terve moikka čau nazdar привіт вітаю γεια ρε halo merhaba selam sveiki labdien labas здравствуйте здравствуй";
 /** Verbs of chat (and "and") after a lower-case given name ("kevin posted", "marta said", "ellie and josh"). */
 const CHAT_VERBS =
-  "said says posted wrote finished blocked is was will wants thinks has had moved asked needs did cited confirmed reported approved signed joined owes called phoned emailed texted replied walked arrived resigned complained fixed left came went sent started starts quit agreed booked paid already just also still never finally dice dijo porta sagt meint hat dit a est et und y e zegt vraagt heeft mówi powiedział říká řekl sanoo sanoi kysyy mondta azt dedi diz disse pediu sa säger sagde сказал говорит";
+  "said says posted wrote finished blocked is was will wants thinks has had moved asked needs did cited confirmed reported approved signed joined owes called phoned emailed texted replied walked arrived resigned complained fixed left came went sent started starts quit agreed booked paid already just also still never finally deleted dropped pushed merged reverted broke rebooted dice dijo porta sagt meint hat dit a est et und y e zegt vraagt heeft mówi powiedział říká řekl sanoo sanoi kysyy mondta azt dedi diz disse pediu sa säger sagde сказал говорит";
 /** The words for "and" among CHAT_VERBS. */
 const CHAT_AND = "and et und y e";
 /** Words that follow a greeting as a group, not a person ("Hallo Zusammen,", "Hola Equipo,"). */
@@ -912,13 +912,24 @@ function trimStart(piece: string, from: number, to: number): number {
 const DECORATOR_ATTRIBUTE =
   /\.(?:setter|getter|deleter|fixture|parametrize|skip|skipif|xfail|usefixtures|route|get|post|put|patch|delete|command|group|task|callback|validator|listens_for|register|cached|lru_cache|wraps|abstractmethod|staticmethod|classmethod|property|override|exception_handler|middleware|on_event|before_request|after_request|errorhandler)$/u;
 
+/** Only blanks stand between `at` and the start of its line. */
+function opensLine(text: string, at: number): boolean {
+  for (let k = at - 1; k >= 0; k--) {
+    const c = text[k];
+    if (c === "\n") return true;
+    if (c !== " " && c !== "\t") return false;
+  }
+  return true;
+}
+
 function addPartedMentions(piece: string, spans: NameSpan[], model: Tagger): void {
   if (!piece.includes("@")) return;
   PARTED_MENTION.lastIndex = 0;
   for (let m = PARTED_MENTION.exec(piece); m; m = PARTED_MENTION.exec(piece)) {
     const handle = m[1] ?? "";
-    // A decorator, not a user: called ("@pytest.mark.skip(…)") or ending on a decorator's attribute ("@grace.setter").
-    if (piece[m.index + m[0].length] === "(" || DECORATOR_ATTRIBUTE.test(handle)) continue;
+    // A decorator, not a user: called ("@pytest.mark.skip(…)") or, opening its line as a decorator does, ending on a
+    // decorator's attribute ("@grace.setter"; "Thanks @grace.setter for the review" names someone).
+    if (piece[m.index + m[0].length] === "(" || (opensLine(piece, m.index) && DECORATOR_ATTRIBUTE.test(handle))) continue;
     const parts = handle.split(/[._\-\d]+/u).filter((part) => part !== "");
     // An initial and a family name ("@j.smith"), the family name a word or not.
     const initialled = parts.length === 2 && (parts[0] ?? "").length === 1 && (flagsOf(parts[1] ?? "", model) & (Gaz.last | SPOKE_NOT)) === Gaz.last;

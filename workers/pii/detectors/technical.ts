@@ -41,6 +41,11 @@ export function technicalLine(line: string): boolean {
   return lineKind(line) !== PROSE;
 }
 
+/** Whether a line is a table's row: aligned columns or a Markdown row, and nothing of code, a log or a path. */
+export function tableLine(line: string): boolean {
+  return lineKind(line) === TABLE;
+}
+
 /** The parts of `span` between a table's column gaps (two blanks or more, a tab), each without the blanks around it. */
 function cellsOf(text: string, span: Span): Span[] {
   const cells: Span[] = [];

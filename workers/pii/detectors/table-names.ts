@@ -1,0 +1,126 @@
+// People in the cells of a table: a Markdown table, tab-separated rows or columns aligned by blanks.
+// A cell holds a name without the sentence the tagger reads names from ("| Maria | Leeds |"), often
+// written small ("| maria kowalska | leeds |"): the column's header says what it holds ("Name",
+// "Assignee", "Vorname"), and a cell that is a full name by the lists is one in any column.
+import { Gaz } from "../tagger/features.js";
+import { nameLikeness } from "../tagger/name-shape.js";
+import type { Tagger } from "../tagger/tagger.js";
+import { type NameSpan, flagsOf, replaceOverlapping } from "./names.js";
+import { tableLine } from "./technical.js";
+
+/** Headers of a column of people: alone in their cell, or after "first", "full", "contact"… ("File name", "Team name" are not). */
+const PERSON_HEADER =
+  /^(?:(?:full|first|last|given|family|middle|contact|customer|client|employee|patient|student|user'?s?|owner'?s?|guest|member)[\s_-]?)?(?:names?|surnames?|assignees?|owners?|employees?|contacts?|customers?|clients?|persons?|people|authors?|members?|staff|attendees?|participants?|students?|patients?|reviewers?|reporters?|drivers?|guests?|speakers?|candidates?|applicants?|managers?|leads?|approvers?|requesters?|recipients?|signatories|signer|holders?|nom|prénom|prenom|nombres?|apellidos?|nomes?|sobrenome|cognome|naam|voornaam|achternaam|vorname|nachname|imię|imie|nazwisko|jméno|příjmení|nimi|sukunimi|etunimi|név|navn|fornavn|etternavn|efternamn|förnamn|имя|фамилия|фио|名前|氏名|姓名|이름|성명)$/iu;
+/** Headers of a column of places or things: no cell of it is read as a lone given name ("| City |" over "| Paris |"). */
+const OTHER_HEADER =
+  /^(?:cit(?:y|ies)|towns?|countr(?:y|ies)|locations?|places?|offices?|sites?|regions?|states?|provinces?|venues?|address(?:es)?|languages?|tools?|products?|projects?|teams?|departments?|ville|ciudad|cidade|città|stadt|ort|land|pays|país)$/iu;
+/** What a cell of a people column holds: one to four words of letters, no digit, no sign of code. */
+const NAME_CELL = /^\p{L}[\p{L}\p{M}'’.-]*(?:[ ,]{1,3}\p{L}[\p{L}\p{M}'’.-]*){0,3}$/u;
+const WORD = /\p{L}[\p{L}\p{M}'’-]*/gu;
+/** Lists of a cell word that make it no part of a name: everyday, technical, time, organisation, street, title words, countries (city lists hold "Maria" and "John"). */
+const NOT_IN_NAME = Gaz.common | Gaz.techTerm | Gaz.time | Gaz.orgWord | Gaz.street | Gaz.title | Gaz.nationality | Gaz.country;
+const SEPARATOR_CELL = /^:?-{2,}:?$/;
+
+type Cell = { start: number; end: number; value: string };
+
+/** The cells of a table line starting at `at`: split on pipes in a Markdown row, else on tabs and runs of blanks. */
+function cellsOfLine(line: string, at: number): Cell[] {
+  const cells: Cell[] = [];
+  const markdown = line.includes("|");
+  const gap = markdown ? /\|/g : / {2,}|\t+/g;
+  let from = 0;
+  for (let m = gap.exec(line); ; m = gap.exec(line)) {
+    const to = m ? m.index : line.length;
+    const raw = line.slice(from, to);
+    const lead = raw.length - raw.trimStart().length;
+    const value = raw.trim();
+    // A Markdown row's pipes open and close it: an empty first and last piece is no cell.
+    if (!(markdown && value === "" && (from === 0 || !m))) cells.push({ start: at + from + lead, end: at + from + lead + value.length, value });
+    if (!m) break;
+    from = m.index + m[0].length;
+  }
+  return cells;
+}
+
+/** Every word of the cell is a listed name or looks like one, the first a given name, none a word of another kind. */
+function fullName(value: string, model: Tagger): boolean {
+  const words = value.match(WORD) ?? [];
+  if (words.length < 2 || words.length > 4) return false;
+  const lower = value === value.toLowerCase();
+  return words.every((word, k) => {
+    const flags = flagsOf(word, model);
+    if (flags & NOT_IN_NAME) return false;
+    if (k === 0) return (flags & Gaz.first) !== 0;
+    // Written small, every word must be listed: a lower-case cell is as often a phrase.
+    return (flags & (Gaz.first | Gaz.last)) !== 0 || (!lower && !(flags & Gaz.dictionary) && nameLikeness(word) >= 0);
+  });
+}
+
+/** A cell under a people header holds someone: a word a name list holds or no list knows, not a tag ("TBD", "N/A", "Unassigned"). */
+function someName(value: string, model: Tagger): boolean {
+  if (/^\p{Lu}{1,4}$/u.test(value)) return false;
+  return (value.match(WORD) ?? []).some((word) => {
+    const flags = flagsOf(word, model);
+    return flags & (Gaz.first | Gaz.last) ? !(flags & Gaz.common) : !(flags & (Gaz.common | Gaz.dictionary | Gaz.frequent | Gaz.techTerm));
+  });
+}
+
+/** One capitalised given name that is no everyday or technical word ("Maria", not "Summer" or "Julia" in a table of languages). */
+function givenNameAlone(value: string, model: Tagger): boolean {
+  if (!/^\p{Lu}\p{Ll}+$/u.test(value)) return false;
+  const flags = flagsOf(value, model);
+  // A given name that is also a city and no family name ("Paris", "Sebastian"): its cell may be a place's.
+  return (flags & Gaz.first) !== 0 && !(flags & NOT_IN_NAME) && (!(flags & (Gaz.city | Gaz.region)) || (flags & Gaz.last) !== 0);
+}
+
+/** A Markdown row with text after its last pipe ("| Maria | Leeds | see notes"). Without the pipe that opens it, a line is as often a menu ("Save | Cancel | Delete"). */
+const PIPED_ROW = /^\s*\|(?:[^|\n]+\|){2,}/;
+/** A table's row as technical.ts reads one, or cells kept apart by tabs or pipes ("maria\tleeds"), with no character of code. */
+function tableRow(line: string): boolean {
+  return tableLine(line) || ((/\S\t+\S/.test(line) || PIPED_ROW.test(line)) && !/[{}[\]<>=;$\\`]/.test(line));
+}
+
+/** Adds the people of the text's tables: a column headed as people's, full names anywhere, lone given names in capitals. */
+export function addTableNames(text: string, spans: NameSpan[], model: Tagger): void {
+  if (!text.includes("|") && !text.includes("\t") && !text.includes("  ")) return;
+  let people: Set<number> | null = null;
+  let others = new Set<number>();
+  let inTable = false;
+  let at = 0;
+  while (at <= text.length) {
+    const nl = text.indexOf("\n", at);
+    const end = nl === -1 ? text.length : nl;
+    const line = text.slice(at, end);
+    if (!tableRow(line)) {
+      inTable = false;
+      people = null;
+      others = new Set();
+    } else {
+      const cells = cellsOfLine(line, at);
+      if (!inTable) {
+        // A block's first row is its header when a cell names a column of people.
+        inTable = true;
+        const headed = new Set<number>();
+        cells.forEach((cell, k) => {
+          if (PERSON_HEADER.test(cell.value)) headed.add(k);
+          else if (OTHER_HEADER.test(cell.value)) others.add(k);
+        });
+        people = headed.size > 0 ? headed : null;
+        if (people || others.size > 0) {
+          at = end + 1;
+          if (nl === -1) break;
+          continue;
+        }
+      }
+      cells.forEach((cell, k) => {
+        if (!cell.value || SEPARATOR_CELL.test(cell.value) || !NAME_CELL.test(cell.value)) return;
+        const headed = people?.has(k) === true && someName(cell.value, model);
+        if (headed || fullName(cell.value, model)) replaceOverlapping(spans, { kind: "person", start: cell.start, end: cell.end, speaker: true });
+        else if (!others.has(k) && givenNameAlone(cell.value, model) && !spans.some((s) => s.start < cell.end && cell.start < s.end))
+          spans.push({ kind: "person", start: cell.start, end: cell.end });
+      });
+    }
+    if (nl === -1) break;
+    at = end + 1;
+  }
+}
