@@ -77,6 +77,8 @@ function givenNameAlone(value: string, model: Tagger): boolean {
 const PIPED_ROW = /^\s*\|(?:[^|\n]+\|){2,}/;
 /** A table's row as technical.ts reads one, or cells kept apart by tabs or pipes ("maria\tleeds"), with no character of code. */
 function tableRow(line: string): boolean {
+  // Every table row holds a pipe, a tab or two blanks: most lines of prose end here.
+  if (!line.includes("|") && !line.includes("\t") && !line.includes("  ")) return false;
   return tableLine(line) || ((/\S\t+\S/.test(line) || PIPED_ROW.test(line)) && !/[{}[\]<>=;$\\`]/.test(line));
 }
 
