@@ -220,12 +220,14 @@ const CARD_WORD =
 const MAX_NUMBERS = 64;
 
 function detectCardPieces(text: string, out: RawFinding[]): void {
+  // A word of a card in the text: lists of figures announced by "first … then … last" are schedules and tickets.
+  // The card word is the rarer, so it is looked for first.
+  if (!CARD_WORD.test(text) || !PIECES_CUE.test(text)) return;
   const runs: Array<{ start: number; end: number; digits: string; groups: number[] }> = [];
   NUMBER_RUN.lastIndex = 0;
   for (let m = NUMBER_RUN.exec(text); m && runs.length < MAX_NUMBERS; m = NUMBER_RUN.exec(text))
     runs.push({ start: m.index, end: m.index + m[0].length, digits: m[0].replace(/\D/g, ""), groups: groupsOf(m[0]) });
-  // A word of a card in the text: lists of figures announced by "first … then … last" are schedules and tickets.
-  if (runs.length < 2 || !PIECES_CUE.test(text) || !CARD_WORD.test(text)) return;
+  if (runs.length < 2) return;
   const fourAlone = (k: number) => runs[k]?.groups.length === 1 && runs[k]?.digits.length === 4;
   for (let a = 0; a < runs.length; a++) {
     let digits = "";

@@ -75,16 +75,17 @@ function givenNameAlone(value: string, model: Tagger): boolean {
 
 /** A Markdown row with text after its last pipe ("| Maria | Leeds | see notes"). Without the pipe that opens it, a line is as often a menu ("Save | Cancel | Delete"). */
 const PIPED_ROW = /^\s*\|(?:[^|\n]+\|){2,}/;
+const COLUMN_GAP = /\S(?: {2}|\t)/;
 /** A table's row as technical.ts reads one, or cells kept apart by tabs or pipes ("maria\tleeds"), with no character of code. */
 function tableRow(line: string): boolean {
-  // Every table row holds a pipe, a tab or two blanks: most lines of prose end here.
-  if (!line.includes("|") && !line.includes("\t") && !line.includes("  ")) return false;
+  // Every table row holds a pipe, or a tab or two blanks between cells (not an indentation): most lines of prose and code end here.
+  if (!line.includes("|") && !COLUMN_GAP.test(line)) return false;
   return tableLine(line) || ((/\S\t+\S/.test(line) || PIPED_ROW.test(line)) && !/[{}[\]<>=;$\\`]/.test(line));
 }
 
 /** Adds the people of the text's tables: a column headed as people's, full names anywhere, lone given names in capitals. */
 export function addTableNames(text: string, spans: NameSpan[], model: Tagger): void {
-  if (!text.includes("|") && !text.includes("\t") && !text.includes("  ")) return;
+  if (!text.includes("|") && !COLUMN_GAP.test(text)) return;
   let people: Set<number> | null = null;
   let others = new Set<number>();
   let inTable = false;
