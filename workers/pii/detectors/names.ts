@@ -158,10 +158,10 @@ function trimRoleWords(piece: string, span: NameSpan, model: Tagger): void {
 }
 
 const CUE_WORDS =
-  "hey hi hiya hello dear thanks cheers ask asked tell told remind call contact email message text ping cc met with invite mr mrs ms dr prof hallo liebe lieber moin servus bonjour salut coucou merci hola oye gracias ciao grazie oi olá obrigado obrigada hej tack moi kiitos szia ahoj cześć hoi dag привет спасибо sorry köszi köszönöm valeu danke dzięki díky takk tak bedankt grazie hallå hejsan heisann hei halla terve moikka čau nazdar привіт вітаю γεια ρε halo merhaba selam sveiki labdien labas здравствуйте здравствуй";
+  "hey hi hiya hello dear thanks cheers ask asked tell told remind call contact email message text ping cc met with invite mr mrs ms dr prof hallo liebe lieber moin servus bonjour salut coucou merci hola oye gracias ciao grazie oi olá obrigado obrigada hej tack moi kiitos szia ahoj cześć hoi dag привет спасибо sorry köszi köszönöm valeu danke dzięki díky takk tak bedankt grazie hallå hejsan heisann hei halla terve moikka čau nazdar привіт вітаю γεια ρε halo merhaba selam sveiki labdien labas здравствуйте здравствуй tere tervist sveiks sveika sveiki čau здравей здравейте zdravo bok živjo pozdrav witaj witam helló sziasztok szervusz bună salam shalom namaste jambo hujambo kumusta grüezi it's it’s i'm i’m name's heter heiße heisse зовут звати imię nevem adım";
 /** Greetings and thanks: the word after them is the one spoken to, even when it is also a dictionary word ("tack selma"). */
 const GREETING_WORDS =
-  "hey hi hiya hello dear thanks cheers sorry hallo danke bonjour salut merci hola oye gracias ciao grazie oi olá valeu obrigado obrigada hej tack takk tak hoi bedankt moi kiitos szia köszi köszönöm ahoj díky cześć dzięki спасибо привет hallå hejsan heisann hei halla terve moikka čau nazdar привіт вітаю γεια ρε halo merhaba selam sveiki labdien labas здравствуйте здравствуй";
+  "hey hi hiya hello dear thanks cheers sorry hallo danke bonjour salut merci hola oye gracias ciao grazie oi olá valeu obrigado obrigada hej tack takk tak hoi bedankt moi kiitos szia köszi köszönöm ahoj díky cześć dzięki спасибо привет hallå hejsan heisann hei halla terve moikka čau nazdar привіт вітаю γεια ρε halo merhaba selam sveiki labdien labas здравствуйте здравствуй tere tervist sveiks sveika čau здравей здравейте zdravo bok živjo pozdrav witaj witam helló sziasztok szervusz bună salam shalom namaste jambo hujambo kumusta grüezi";
 /** Verbs of chat (and "and") after a lower-case given name ("kevin posted", "marta said", "ellie and josh"). */
 const CHAT_VERBS =
   "said says posted wrote finished blocked is was will wants thinks has had moved asked needs did cited confirmed reported approved signed joined owes called phoned emailed texted replied walked arrived resigned complained fixed left came went sent started starts quit agreed booked paid already just also still never finally deleted dropped pushed merged reverted broke rebooted dice dijo porta sagt meint hat dit a est et und y e zegt vraagt heeft mówi powiedział říká řekl sanoo sanoi kysyy mondta azt dedi diz disse pediu sa säger sagde сказал говорит";
@@ -286,13 +286,17 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
       piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0) === " " &&
       !articleBefore;
     if (!(cued || speaker || chat || reported || spoke)) continue;
+    // After a greeting its writer capitalised, a word written small is the sentence's next word ("Merhaba, ben Can",
+    // "Hei, olen Aurora", "Halo tim,"); after one written small it may be a name written so too ("hei ingrid!").
+    if (shape === Shape.Lower && cued && !speaker && !chat && t.shape[k] === Shape.Capitalised && greeting.has(t.word[k] ?? 0)) continue;
     // A lower-case word counts only as a known given name: most words before "and" or after "with" are not.
     // A chat speaker may also be a word no list knows that looks like a name ("honza:", "eszti:").
     if (shape === Shape.Lower && !(lowerFlags & Gaz.first) && !((speaker || greetedAt) && unknownNameShaped(piece.slice(start, end), lowerFlags)))
       continue;
     const greeted = greetedAt;
-    // A capitalised word between a greeting and a comma is the one greeted ("Hola Rocío,", "Moi Kerttu,"), unless a group.
-    const vocative = greeted && shape === Shape.Capitalised && piece[end] === "," && !group.has(word);
+    // A capitalised word between a greeting and a comma or an exclamation mark is the one greeted ("Hola Rocío,", "Tere,
+    // Maarja!"), unless a group.
+    const vocative = greeted && shape === Shape.Capitalised && (piece[end] === "," || piece[end] === "!") && !group.has(word);
     // A lower-case given name doing something, in a chat line or before an English verb ("tom said", "john called"): the name
     // may also be a dictionary entry.
     const told =
