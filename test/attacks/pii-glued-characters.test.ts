@@ -6,7 +6,7 @@
 // reference was kept as written, so "4111 1111 1111 111&sup1;" (a card a reader completes) and
 // "user1&eacute;@example.com" were found by none (red team 27c).
 import { describe, expect, it } from "vitest";
-import { detectPii } from "../../workers/pii/index.js";
+import { Masker, detectPii } from "../../workers/pii/index.js";
 import { ascii, egressPiiAgent, expectDelivered, expectRefused } from "./support/egress-pii.js";
 
 const VALUES = ["email", "credit_card", "phone", "iban", "tax_id"] as const;
@@ -77,5 +77,55 @@ describe("characters glued to a value, read both ways", () => {
       rawBody: new TextEncoder().encode("Revenue grew in 2019\u00b9 and the room is 24 m\u00b2."),
     });
     await expectDelivered(agent, "/e", { headers: { "content-type": "text/plain" }, rawBody: ascii("fish &amp; chips &sup2; ok") });
+  });
+});
+
+describe("readings that disagree (red team 28)", () => {
+  it("attack: a value only another reading finds keeps the category the policy blocks, not the one it overlaps", () => {
+    const policy = { tax_id: "block", iban: "block", phone: "block", ip_address: "mask", date_of_birth: "mask", organization: "mask" } as const;
+    for (const [text, category] of [
+      ["SSN &sup1;23-45-6789 10.0.0.1", "tax_id"],
+      ["SSN 1&sup2;3-45-6789 born 1990-01-02", "tax_id"],
+      ["IBAN GB82 WEST &sup1;234 5698 7654 32", "iban"],
+      ["tel +44 20 7946 &#x2070;958 from 10.0.0.1", "phone"],
+    ] as const) {
+      const masker = new Masker(policy);
+      masker.maskText(text);
+      expect(masker.result().blockedCategories, text).toContain(category);
+    }
+  });
+
+  it("attack: a raw glued character on one side and a reference on the other do not hide the value", () => {
+    for (const [text, category] of [
+      ["visa \u00b24111 1111 1111 1111&sup2; ok", "credit_card"],
+      ["visa &#9312;4111 1111 1111 1111\u2082 ok", "credit_card"],
+      ["IBAN \u00b2DE89 3704 0044 0532 0130 00&sup2; ok", "iban"],
+      ["SSN &frac12;123-45-6789\u00b2 ok", "tax_id"],
+    ] as const) {
+      expect(found(text), text).toContain(category);
+    }
+  });
+
+  it("attack: a modifier or symbol letter glued to a value, an accented letter glued to its '+', and escaped superscripts", () => {
+    for (const [text, category] of [
+      ["IBAN \u1d43DE89 3704 0044 0532 0130 00 ok", "iban"],
+      ["pay to \u00aaDE89 3704 0044 0532 0130 00", "iban"],
+      ["VAT \u1d43DE123456789 ok", "tax_id"],
+      ["VAT &frac12;DE123456789 ok", "tax_id"],
+      ["mail AB 12 34 56 C\u00aa", "tax_id"],
+      ["call +1 415 555 0132\u2113", "phone"],
+      ["call \u00e9+14155550132", "phone"],
+      ["Please charge 4111111111111111%C2%B9 today", "credit_card"],
+      ["mail jane.doe@example.com%C2%B2 please", "email"],
+      ["mail jane@\u{1F174}\u{1F187}\u{1F170}\u{1F17C}\u{1F17F}\u{1F17B}\u{1F174}.com", "email"],
+    ] as const) {
+      expect(found(text), text).toContain(category);
+    }
+  });
+
+  it("attack: hundreds of glued characters among thousands of values finish inside the detector's own time budget", () => {
+    const unit = "a@b.co ".repeat(66);
+    const text = Array.from({ length: 300 }, () => `${unit} \u00b2`).join("");
+    expect(() => detectPii(text, { categories: ["email"] })).not.toThrow();
   });
 });

@@ -34,6 +34,12 @@ export interface DetectOptions {
    * resend their whole history every turn, and the tagger is most of the masking cost. Unset = no reuse.
    */
   entityCacheScope?: string;
+  /**
+   * How strictly the caller's policy treats each category (higher is stricter: the masker gives
+   * block 2, mask 1). Where two readings of a text find overlapping values of different categories,
+   * the merged value takes the strictest ("SSN &sup1;23-45-6789" read as a tax id, not an IP address).
+   */
+  strictness?: Partial<Record<PiiCategory, number>>;
 }
 
 /** Tracks how much of the per-request budget is used; shared by all texts of one request. */
@@ -236,14 +242,16 @@ export class PiiDetector {
     const other: PiiFinding[] = [];
     for (const [from, to] of windowsAround(original, norm.ambiguousAt)) {
       const piece = original.slice(from, to);
-      const apart = normalize(piece, "apart");
-      const pieceRaw: RawFinding[] = [];
-      this.#patterns(apart.text, pieceRaw);
-      dropIdentifierFragments(apart.text, pieceRaw, (blanked, out) => this.#patterns(blanked, out));
-      for (const f of this.#resolved(piece, apart, pieceRaw)) other.push({ ...f, start: f.start + from, end: f.end + from });
+      for (const reading of OTHER_READINGS) {
+        const copy = normalize(piece, reading);
+        const pieceRaw: RawFinding[] = [];
+        this.#patterns(copy.text, pieceRaw);
+        dropIdentifierFragments(copy.text, pieceRaw, (blanked, out) => this.#patterns(blanked, out));
+        for (const f of this.#resolved(piece, copy, pieceRaw)) other.push({ ...f, start: f.start + from, end: f.end + from });
+      }
     }
     budget.checkTime();
-    return mergeReadings(found, other);
+    return mergeReadings(found, other, this.options.strictness ?? {});
   }
 
   /** `raw` findings on the detection copy `norm`, allow list applied, overlaps resolved, in original offsets. */
@@ -300,28 +308,43 @@ export class PiiDetector {
 }
 
 /**
- * The findings of the first reading with those of the other: a value only the other found is added;
- * one overlapping a finding of its own category widens it to cover both; one overlapping only names,
- * organisations or places replaces them (a value's category decides a block), else the first reading's
- * finding widens.
+ * The findings of the first reading with those of the others, swept in clusters of overlapping
+ * findings: where readings meet, one finding over the whole cluster, of the category the policy
+ * treats most strictly, then a value's over a name's, then the longest ("IBAN GB82 WEST &sup1;234…"
+ * is one IBAN, not an organisation).
  */
-function mergeReadings(first: PiiFinding[], other: PiiFinding[]): PiiFinding[] {
-  let out = first;
-  for (const f of other) {
-    const over = out.filter((g) => g.start < f.end && f.start < g.end);
-    if (over.length === 0) {
-      out = [...out, f];
-      continue;
+function mergeReadings(first: PiiFinding[], other: PiiFinding[], strictness: Partial<Record<PiiCategory, number>>): PiiFinding[] {
+  if (other.length === 0) return first;
+  // Each reading's findings overlap none of its own: a cluster of two or more is where readings meet.
+  const all = [...first, ...other].sort((a, b) => a.start - b.start || b.end - a.end);
+  const out: PiiFinding[] = [];
+  for (let i = 0; i < all.length; ) {
+    let best = all[i] as PiiFinding;
+    let end = best.end;
+    let j = i + 1;
+    for (; j < all.length && (all[j]?.start ?? end) < end; j++) {
+      const f = all[j] as PiiFinding;
+      end = Math.max(end, f.end);
+      if (outranks(f, best, strictness)) best = f;
     }
-    const base = over.find((g) => g.category === f.category) ?? (over.every((g) => ENTITY_CATEGORY_SET.has(g.category)) ? f : over[0]);
-    const start = Math.min(f.start, ...over.map((g) => g.start));
-    const end = Math.max(f.end, ...over.map((g) => g.end));
-    out = [...out.filter((g) => !over.includes(g)), { ...(base ?? f), start, end }];
+    out.push(j === i + 1 ? best : { ...best, start: all[i]?.start ?? best.start, end });
+    i = j;
   }
-  return out === first ? first : out.sort((a, b) => a.start - b.start);
+  return out;
 }
 
 const ENTITY_CATEGORY_SET: ReadonlySet<PiiCategory> = new Set(ENTITY_CATEGORIES);
+
+/** `a` stands for a merged cluster rather than `b`: the stricter category, then a value over a name, then the longer. */
+function outranks(a: PiiFinding, b: PiiFinding, strictness: Partial<Record<PiiCategory, number>>): boolean {
+  const stricter = (strictness[a.category] ?? 0) - (strictness[b.category] ?? 0);
+  if (stricter !== 0) return stricter > 0;
+  const value = Number(!ENTITY_CATEGORY_SET.has(a.category)) - Number(!ENTITY_CATEGORY_SET.has(b.category));
+  if (value !== 0) return value > 0;
+  return a.end - a.start > b.end - b.start;
+}
+
+const OTHER_READINGS = ["glued", "apart"] as const;
 
 /** Far enough either side of a glued character for any value and the context words its detector reads. */
 const GLUED_REACH = 256;

@@ -145,7 +145,15 @@ export class Masker {
     this.policy = policy;
     const categories = PII_CATEGORIES.filter((c) => actionFor(policy, c) !== "allow");
     const phoneRegions = [...(policy.phoneRegions ?? []).filter(isSupportedCountry), ...(options.phoneRegions ?? [])];
-    this.detector = new PiiDetector({ ...options, categories, ...(lists ? { lists } : {}), ...(phoneRegions.length ? { phoneRegions } : {}) });
+    // Where readings of a text disagree on a value's category, the one this policy treats most strictly stands.
+    const strictness = Object.fromEntries(categories.map((c) => [c, actionFor(policy, c) === "block" ? 2 : 1]));
+    this.detector = new PiiDetector({
+      ...options,
+      categories,
+      strictness,
+      ...(lists ? { lists } : {}),
+      ...(phoneRegions.length ? { phoneRegions } : {}),
+    });
     this.#budget = this.detector.newBudget();
     this.#opaqueBudget = new DetectionBudget(OPAQUE_MAX_CHARS, 0, options.timeBudgetMs ?? 2000);
   }

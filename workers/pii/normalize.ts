@@ -63,27 +63,32 @@ function asciiDigit(cp: number): number {
 }
 
 /**
- * Digits NFKC leaves alone or wraps in punctuation: negative and double circled digits, dingbat
- * circled digits, parenthesised and full-stop digits, digit-comma forms. Code point -> the digits it
- * stands for, so "❹" and "⑷" read as "4".
+ * Digits and letters NFKC leaves alone or wraps in punctuation: negative and double circled digits,
+ * dingbat circled digits, parenthesised and full-stop digits, digit-comma forms, negative circled and
+ * squared capitals. Code point -> what it stands for, so "❹" and "⑷" read as "4", "🅰" as "A".
  */
-const DIGIT_FORMS = new Map<number, string>();
+const CHARACTER_FORMS = new Map<number, string>();
 const digitRange = (from: number, first: number, count: number) => {
-  for (let k = 0; k < count; k++) DIGIT_FORMS.set(from + k, String(first + k));
+  for (let k = 0; k < count; k++) CHARACTER_FORMS.set(from + k, String(first + k));
 };
 digitRange(0x2474, 1, 20); // ⑴..⒇
 digitRange(0x2488, 1, 20); // ⒈..⒛
 digitRange(0x24eb, 11, 10); // ⓫..⓴
 digitRange(0x24f5, 1, 10); // ⓵..⓾
-DIGIT_FORMS.set(0x24ff, "0"); // ⓿
+CHARACTER_FORMS.set(0x24ff, "0"); // ⓿
 digitRange(0x2776, 1, 10); // ❶..❿
 digitRange(0x2780, 1, 10); // ➀..➉
 digitRange(0x278a, 1, 10); // ➊..➓
-DIGIT_FORMS.set(0x1f100, "0"); // 🄀
+CHARACTER_FORMS.set(0x1f100, "0"); // 🄀
 digitRange(0x1f101, 0, 10); // 🄁..🄊
-DIGIT_FORMS.set(0x1f10b, "0");
-DIGIT_FORMS.set(0x1f10c, "0");
-DIGIT_FORMS.set(0x3007, "0"); // 〇
+CHARACTER_FORMS.set(0x1f10b, "0");
+CHARACTER_FORMS.set(0x1f10c, "0");
+CHARACTER_FORMS.set(0x3007, "0"); // 〇
+// Latin capitals in negative circles and squares, which NFKC leaves alone too ("🅴🆇🅰🅼🅿🅻🅴" reads "EXAMPLE").
+for (let k = 0; k < 26; k++) {
+  CHARACTER_FORMS.set(0x1f150 + k, String.fromCharCode(65 + k)); // 🅐..🅩
+  CHARACTER_FORMS.set(0x1f170 + k, String.fromCharCode(65 + k)); // 🅰..🆉
+}
 
 const MARKS = /\p{M}+/gu;
 
@@ -97,7 +102,7 @@ const FOLDED_CHAR_MAX = 8192;
  * keycap "4\u20e3") are dropped, since they only decorate the character under them.
  */
 function foldCluster(cluster: string): string {
-  const digits = DIGIT_FORMS.get(cluster.codePointAt(0) ?? 0);
+  const digits = CHARACTER_FORMS.get(cluster.codePointAt(0) ?? 0);
   if (digits !== undefined) return digits;
   const out = fold(cluster.normalize("NFKC"));
   return out.length > 1 && out.charCodeAt(0) < 128 ? out.replace(MARKS, "") : out;
@@ -183,14 +188,16 @@ class Builder {
 
 /**
  * How the detection copy reads a character that may belong to the value beside it or stand apart
- * from it: "first" reads a raw one as the digit or letter it shows and keeps a reference to one as
- * written; "apart" reads each the other way (a raw one as a blank, a reference as its character).
- * Pattern detectors look at both copies when the first held such a character.
+ * from it. "first" reads a raw one as the digit or letter it shows and keeps a reference to one as
+ * written; "glued" also reads the reference as its character; "apart" reads a raw one as a blank and
+ * keeps the reference. Pattern detectors look at all three around such a character: a reader may
+ * take "4111 1111 1111 111&sup1;" whole and "²4111 1111 1111 1111&sup2;" as a card between footnotes.
  */
-export type Reading = "first" | "apart";
+export type Reading = "first" | "glued" | "apart";
 
 const LETTER_OR_DECIMAL = /[\p{L}\p{Nd}]/u;
 const ALPHANUMERIC = /[\p{L}\p{N}]/u;
+const ASCII_ALPHANUMERIC = /^[A-Za-z0-9]+$/;
 /** Letters of scripts written with spaces between words, where a letter glued to a digit may be a word's, not the number's. */
 const SPACED_SCRIPT_LETTER = /[\p{Script=Latin}\p{Script=Greek}\p{Script=Cyrillic}]/u;
 
@@ -199,31 +206,36 @@ function digitAt(text: string, at: number): boolean {
   return (c >= 48 && c <= 57) || (c >= 128 && DECIMAL.test(text[at] ?? ""));
 }
 
-/**
- * A raw character that a reader may read with the value beside it or apart from it: a superscript,
- * subscript, fraction, circled digit or sign whose compatibility form holds a letter or digit ("²",
- * "½", "①", "™"), or an accented letter glued to a digit ("0132Ā", "2ème").
- */
-function gluable(original: string, from: number, to: number, first: string): boolean {
-  const cp = first.codePointAt(0) ?? 0;
-  let kind = glueKind.get(cp);
-  if (kind === undefined) {
-    kind = !LETTER_OR_DECIMAL.test(first)
-      ? ALPHANUMERIC.test(foldCluster(first))
-        ? GLUES
-        : NEVER
-      : SPACED_SCRIPT_LETTER.test(first)
-        ? BESIDE_DIGIT
-        : NEVER;
-    if (glueKind.size < FOLDED_CHAR_MAX) glueKind.set(cp, kind);
-  }
-  return kind === GLUES || (kind === BESIDE_DIGIT && (digitAt(original, from - 1) || digitAt(original, to)));
-}
 const NEVER = 0;
 const GLUES = 1;
 const BESIDE_DIGIT = 2;
-/** gluable's verdict on a code point, memoised like foldedChar. */
-const glueKind = new Map<number, number>();
+/** glueKind's verdict on a code point, memoised like foldedChar. */
+const glueKinds = new Map<number, number>();
+
+/**
+ * Whether a character may be read with the value beside it or apart from it: GLUES for a
+ * superscript, subscript, fraction, circled digit or sign whose compatibility form holds a letter or
+ * digit ("²", "½", "①", "™") and a letter that stands for an ASCII one ("ᵃ", "ª", "ℓ", "Ａ");
+ * BESIDE_DIGIT for an accented letter, which is ambiguous glued to a number ("0132Ā", "2ème").
+ */
+function glueKind(ch: string): number {
+  const cp = ch.codePointAt(0) ?? 0;
+  let kind = glueKinds.get(cp);
+  if (kind === undefined) {
+    const folded = foldCluster(ch);
+    if (!LETTER_OR_DECIMAL.test(ch)) kind = ALPHANUMERIC.test(folded) ? GLUES : NEVER;
+    else if (folded !== ch && ASCII_ALPHANUMERIC.test(folded) && !DECIMAL.test(ch)) kind = GLUES;
+    else kind = SPACED_SCRIPT_LETTER.test(ch) ? BESIDE_DIGIT : NEVER;
+    if (glueKinds.size < FOLDED_CHAR_MAX) glueKinds.set(cp, kind);
+  }
+  return kind;
+}
+
+/** The raw character `first` at original[from, to) is ambiguous there (see glueKind); a letter counts beside a digit or a "+". */
+function gluable(original: string, from: number, to: number, first: string): boolean {
+  const kind = glueKind(first);
+  return kind === GLUES || (kind === BESIDE_DIGIT && (digitAt(original, from - 1) || digitAt(original, to) || original[to] === "+"));
+}
 
 const utf8 = new TextDecoder("utf-8");
 
@@ -291,6 +303,7 @@ function note(seen: number[], at: number): void {
 
 function normalizeOnce(original: string, reading: Reading, seen: number[]): NormalizedText {
   const apart = reading === "apart";
+  const glued = reading === "glued";
   NEEDS_WORK.lastIndex = 0;
   if (!NEEDS_WORK.test(original)) return { text: original, segments: undefined };
   const b = new Builder();
@@ -305,7 +318,7 @@ function normalizeOnce(original: string, reading: Reading, seen: number[]): Norm
     if (!m) break;
     const c = original.charCodeAt(i);
     if (c === 37) {
-      i = decodePercentRun(original, i, b);
+      i = decodePercentRun(original, i, b, reading, seen);
       continue;
     }
     if (c < 0xa0 && CONTROL.test(original[i] ?? "")) {
@@ -315,10 +328,18 @@ function normalizeOnce(original: string, reading: Reading, seen: number[]): Norm
     if (c === 38) {
       let reference = referenceForDetection(original, i);
       if (!reference) {
-        // Kept as written, so it stands apart from the value beside it; the other reading takes it as the character it names.
+        // Kept as written, so it stands apart from the value beside it; the glued reading takes it as the character it
+        // names, the apart reading as a blank ("VAT &frac12;DE123456789").
         const named = readReference(original, i);
-        if (named) note(seen, i);
-        if (apart) reference = named;
+        if (named) {
+          note(seen, i);
+          if (glued) reference = named;
+          else if (apart) {
+            b.emit(" ", i, i + named.length);
+            i += named.length;
+            continue;
+          }
+        }
       }
       if (reference) {
         // An invisible character written as a reference ("&#173;", "&shy;", "&#65279;") is dropped like the character
@@ -427,13 +448,19 @@ function skipControl(original: string, at: number, b: Builder): number {
 }
 
 /** Decodes a run of %XX escapes from `at`: ASCII bytes one by one, other bytes as UTF-8 groups. */
-function decodePercentRun(original: string, at: number, b: Builder): number {
+function decodePercentRun(original: string, at: number, b: Builder, reading: Reading, seen: number[]): number {
   let i = at;
   let groupStart = -1;
   const bytes: number[] = [];
   const flush = (end: number) => {
     if (bytes.length === 0) return;
-    b.emit(fold(utf8.decode(new Uint8Array(bytes)).normalize("NFKC")), groupStart, end);
+    let decoded = utf8.decode(new Uint8Array(bytes));
+    // An escaped superscript or modifier letter ("%C2%B9") is as ambiguous as the raw one.
+    if ([...decoded].some((ch) => glueKind(ch) === GLUES)) {
+      note(seen, groupStart);
+      if (reading === "apart") decoded = [...decoded].map((ch) => (glueKind(ch) === GLUES ? " " : ch)).join("");
+    }
+    b.emit(fold(decoded.normalize("NFKC")), groupStart, end);
     bytes.length = 0;
     groupStart = -1;
   };

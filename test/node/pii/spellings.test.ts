@@ -227,9 +227,10 @@ describe("defanged IP addresses", () => {
 });
 
 describe("characters read with the value beside them or apart from it", () => {
-  it("the first reading folds a raw superscript and keeps a reference to one; the other reading does the opposite", () => {
+  it("the first reading folds a raw superscript and keeps a reference to one; the glued reading folds both, the apart reading blanks both", () => {
     expect(normalize("a\u00b2b &sup2; c")).toMatchObject({ text: "a2b &sup2; c", ambiguousAt: [1, 4] });
-    expect(normalize("a\u00b2b &sup2; c", "apart").text).toBe("a b 2 c");
+    expect(normalize("a\u00b2b &sup2; c", "glued").text).toBe("a2b 2 c");
+    expect(normalize("a\u00b2b &sup2; c", "apart").text).toBe("a b   c");
   });
 
   it("an accented letter is ambiguous only beside a digit, and plain text is never", () => {
