@@ -60,6 +60,10 @@ describe("attack: names in table cells without a sentence around them (red team 
     ["names written small under an Owner header", "| Owner | Task |\n|---|---|\n| ana lópez | fix login |"],
     ["a tab-separated table written small", "name\tcity\nmaria\tleeds\njohn smith\tyork"],
     ["a full name in a Markdown row", "| John Smith | London | 2024 |"],
+    ["a name with a footnote mark (red team 28)", "| Name | City |\n|---|---|\n| Maria Kowalska\u00b9 | Leeds |"],
+    ["a name in code marks or a mail link", "| Name | City |\n|---|---|\n| `maria kowalska` | x |\n| [maria kowalska](mailto:m@x) | y |"],
+    ["a table whose rows open without a pipe", "Name | City\n--- | ---\nmaria kowalska | leeds"],
+    ["a German header of people", "| Teilnehmer | Rolle |\n|---|---|\n| jonas | Dev |"],
   ])("%s is refused", async (_title, content) => {
     const { res, seen } = await chatSeen(agentToken, content);
     expect(res.status, res.text.slice(0, 200)).toBe(422);
@@ -70,6 +74,10 @@ describe("attack: names in table cells without a sentence around them (red team 
     ["a table of languages", "| Language | Version |\n|---|---|\n| Julia | 1.9 |\n| Ruby | 3.2 |"],
     ["a table of files", "| File name | Size |\n|---|---|\n| Report | 2 KB |\n| Summary | 1 KB |"],
     ["a people column of placeholders", "| Owner | Task |\n|---|---|\n| TBD | docs |\n| Unassigned | tests |"],
+    ["a Name column of packages (red team 28)", "| Name | Version |\n|---|---|\n| lodash | 4.17 |\n| karma | 6.4 |\n| jasmine | 5.1 |"],
+    ["codenames and versions", "| Codename | Version |\n|---|---|\n| Jessie | 8 |\n| Buster | 10 |"],
+    ["a Name column of linked products", "| Name | Constant |\n|---|---|\n| [Buddy](https://buddy.works/) | ci.BUDDY |"],
+    ["a weekly plan", "| Mon | Tue | Wed |\n|---|---|---|\n| Yoga | Run | Rest |"],
   ])("control: %s is sent", async (_title, content) => {
     const { res, seen } = await chatSeen(agentToken, content);
     expect(res.status, res.text.slice(0, 200)).toBe(200);

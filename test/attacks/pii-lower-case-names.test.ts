@@ -43,6 +43,7 @@ describe("attack: a lower-case given name in capitalised prose", () => {
     ["Romanian weather", "Mâine vreme frumoasă, cu maxime de 24 de grade."],
     ["French prose", "Il pleut doucement sur la ville, et mon cœur écoute."],
     ["a season before a verb", "I feel like autumn came early this year."],
+    ["a tool named like a person doing a deed (red team 28)", "travis deleted the cache again"],
   ])("control: %s is sent", async (_title, content) => {
     const { res, seen } = await send(content);
     expect(res.status, res.text.slice(0, 200)).toBe(200);

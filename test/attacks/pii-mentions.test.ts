@@ -75,6 +75,10 @@ it("attack: a mention in prose ending on a decorator's word is a user (red team 
     expect(detectPii(text, { categories: ["person"] }), text).not.toEqual([]);
   }
   expect(detectPii("class A:\n    @grace.setter\n    def grace(self, v): pass", { categories: ["person"] })).toEqual([]);
+  // Where code stands: in backticks, after a diff's, a quote's or a line number's prefix (red team 28).
+  for (const code of ["see `@mark.skip` in the docs", "+    @mark.skip\n+    def test_x(): ...", "12 |     @mark.skip", "In [3]: @mark.skip"]) {
+    expect(detectPii(code, { categories: ["person"] }), code).toEqual([]);
+  }
 });
 
 it("attack: mentions joined by a slash are both read (red team 27b)", () => {

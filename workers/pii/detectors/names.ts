@@ -164,7 +164,12 @@ const GREETING_WORDS =
   "hey hi hiya hello dear thanks cheers sorry hallo danke bonjour salut merci hola oye gracias ciao grazie oi olá valeu obrigado obrigada hej tack takk tak hoi bedankt moi kiitos szia köszi köszönöm ahoj díky cześć dzięki спасибо привет hallå hejsan heisann hei halla terve moikka čau nazdar привіт вітаю γεια ρε halo merhaba selam sveiki labdien labas здравствуйте здравствуй tere tervist sveiks sveika čau здравей здравейте zdravo bok živjo pozdrav witaj witam helló sziasztok szervusz bună salam shalom namaste jambo hujambo kumusta grüezi";
 /** Verbs of chat (and "and") after a lower-case given name ("kevin posted", "marta said", "ellie and josh"). */
 const CHAT_VERBS =
-  "said says posted wrote finished blocked is was will wants thinks has had moved asked needs did cited confirmed reported approved signed joined owes called phoned emailed texted replied walked arrived resigned complained fixed left came went sent started starts quit agreed booked paid already just also still never finally deleted dropped pushed merged reverted broke rebooted dice dijo porta sagt meint hat dit a est et und y e zegt vraagt heeft mówi powiedział říká řekl sanoo sanoi kysyy mondta azt dedi diz disse pediu sa säger sagde сказал говорит";
+  "said says posted wrote finished blocked is was will wants thinks has had moved asked needs did cited confirmed reported approved signed joined owes called phoned emailed texted replied walked arrived resigned complained fixed left came went sent started starts quit agreed booked paid already just also still never finally dice dijo porta sagt meint hat dit a est et und y e zegt vraagt heeft mówi powiedział říká řekl sanoo sanoi kysyy mondta azt dedi diz disse pediu sa säger sagde сказал говорит";
+/** Deeds done to systems, which tools named like people do too: after a name only when it is no tool's ("travis deleted the cache"). */
+const DEED_VERBS = "deleted dropped pushed merged reverted broke rebooted";
+/** Tools and services that bear a given name, written small in chat about systems. */
+const TOOLS_NAMED_LIKE_PEOPLE =
+  "travis jenkins hudson mason julia ruby claude devin gemini hugo jekyll sphinx celery kafka flask django rails ansible sentry grafana jasmine karma mocha ava sinon luigi ray dask presto trino ollama mistral gemma alexa siri cortana jarvis bamboo maven gradle homer heroku nginx apache";
 /** The words for "and" among CHAT_VERBS. */
 const CHAT_AND = "and et und y e";
 /** Words that follow a greeting as a group, not a person ("Hallo Zusammen,", "Hola Equipo,"). */
@@ -183,6 +188,8 @@ let cueHashes: {
   group: Set<number>;
   speech: Set<number>;
   title: Set<number>;
+  deed: Set<number>;
+  tool: Set<number>;
 } | null = null;
 
 export interface PieceCues {
@@ -209,11 +216,13 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     verb: hashes(CHAT_VERBS),
     and: hashes(CHAT_AND),
     german: hashes(GERMAN_WORDS),
+    deed: hashes(DEED_VERBS),
+    tool: hashes(TOOLS_NAMED_LIKE_PEOPLE),
     group: hashes(GROUP_WORDS),
     speech: hashes(SPEECH_VERBS),
     title: hashes("mr mrs ms dr prof"),
   };
-  const { cue, greeting, verb, and, german, group, speech, title } = cueHashes;
+  const { cue, greeting, verb, and, german, group, speech, title, deed, tool } = cueHashes;
   const out: PieceCues = { words: [], german: 0 };
   // Chat register: no capital at all, or a message opening in lower case ("tom said he'd drive from Leeds").
   const uncapitalised = t.count >= 4 && (!/\p{Lu}/u.test(piece) || /^[\s\p{P}]*\p{Ll}/u.test(piece));
@@ -247,7 +256,7 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     const verbAfter =
       shape === Shape.Lower &&
       i + 1 < t.count &&
-      verb.has(t.word[i + 1] ?? 0) &&
+      (verb.has(t.word[i + 1] ?? 0) || (deed.has(t.word[i + 1] ?? 0) && !tool.has(word))) &&
       /^,?\s$/.test(piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0)) &&
       // In prose whose writer capitalises, "and" joins a word to a word ("casca rija e de…") unless a given name follows.
       (uncapitalised || !and.has(t.word[i + 1] ?? 0) || (model.gazetteer.flags(t.word[i + 2] ?? 0) & Gaz.first) !== 0) &&
@@ -916,14 +925,17 @@ function trimStart(piece: string, from: number, to: number): number {
 const DECORATOR_ATTRIBUTE =
   /\.(?:setter|getter|deleter|fixture|parametrize|skip|skipif|xfail|usefixtures|route|get|post|put|patch|delete|command|group|task|callback|validator|listens_for|register|cached|lru_cache|wraps|abstractmethod|staticmethod|classmethod|property|override|exception_handler|middleware|on_event|before_request|after_request|errorhandler)$/u;
 
-/** Only blanks stand between `at` and the start of its line. */
+/**
+ * `at` is where code stands: it opens its line after blanks or a code line's prefix (a diff's "+",
+ * a quote's ">", a line number, "In [3]:", ">>>"), or it lies in inline code ("`@mark.skip`").
+ */
+const CODE_LINE_PREFIX = /^[ \t]*(?:[+\->|]|\d+[ \t]*[|:]|In \[\d+\]:|>>>|\.\.\.)?[ \t]*$/;
 function opensLine(text: string, at: number): boolean {
-  for (let k = at - 1; k >= 0; k--) {
-    const c = text[k];
-    if (c === "\n") return true;
-    if (c !== " " && c !== "\t") return false;
-  }
-  return true;
+  const lineStart = text.lastIndexOf("\n", at - 1) + 1;
+  const before = text.slice(lineStart, at);
+  if (CODE_LINE_PREFIX.test(before)) return true;
+  const ticks = before.split("`").length - 1;
+  return ticks % 2 === 1 && text.indexOf("`", at) !== -1;
 }
 
 function addPartedMentions(piece: string, spans: NameSpan[], model: Tagger): void {
@@ -931,8 +943,8 @@ function addPartedMentions(piece: string, spans: NameSpan[], model: Tagger): voi
   PARTED_MENTION.lastIndex = 0;
   for (let m = PARTED_MENTION.exec(piece); m; m = PARTED_MENTION.exec(piece)) {
     const handle = m[1] ?? "";
-    // A decorator, not a user: called ("@pytest.mark.skip(…)") or, opening its line as a decorator does, ending on a
-    // decorator's attribute ("@grace.setter"; "Thanks @grace.setter for the review" names someone).
+    // A decorator, not a user: called ("@pytest.mark.skip(…)") or, where code stands (opening a line, in backticks), ending
+    // on a decorator's attribute ("@grace.setter"; "Thanks @grace.setter for the review" names someone).
     if (piece[m.index + m[0].length] === "(" || (opensLine(piece, m.index) && DECORATOR_ATTRIBUTE.test(handle))) continue;
     const parts = handle.split(/[._\-\d]+/u).filter((part) => part !== "");
     // An initial and a family name ("@j.smith"), the family name a word or not.

@@ -10,10 +10,16 @@ import { tableLine } from "./technical.js";
 
 /** Headers of a column of people: alone in their cell, or after "first", "full", "contact"… ("File name", "Team name" are not). */
 const PERSON_HEADER =
-  /^(?:(?:full|first|last|given|family|middle|contact|customer|client|employee|patient|student|user'?s?|owner'?s?|guest|member)[\s_-]?)?(?:names?|surnames?|assignees?|owners?|employees?|contacts?|customers?|clients?|persons?|people|authors?|members?|staff|attendees?|participants?|students?|patients?|reviewers?|reporters?|drivers?|guests?|speakers?|candidates?|applicants?|managers?|leads?|approvers?|requesters?|recipients?|signatories|signer|holders?|nom|prénom|prenom|nombres?|apellidos?|nomes?|sobrenome|cognome|naam|voornaam|achternaam|vorname|nachname|imię|imie|nazwisko|jméno|příjmení|nimi|sukunimi|etunimi|név|navn|fornavn|etternavn|efternamn|förnamn|имя|фамилия|фио|名前|氏名|姓名|이름|성명)$/iu;
+  /^(?:(?:full|first|last|given|family|middle|contact|customer|client|employee|patient|student|user'?s?|owner'?s?|guest|member)[\s_-]?)?(?:names?|surnames?|assignees?|owners?|employees?|contacts?|customers?|clients?|persons?|people|authors?|members?|staff|attendees?|participants?|students?|patients?|reviewers?|reporters?|guests?|candidates?|applicants?|managers?|approvers?|requesters?|signatories|signer|maintainers?|kunde|kundin|kunden|mitarbeiter(?:in)?|teilnehmer(?:in)?|ansprechpartner(?:in)?|kontaktperson|autor(?:in)?|auteur|cliente|empleado|empleada|usuario|responsable|encargado|participante|utente|titolare|utilisateur|participant|nom|prénom|prenom|nombres?|apellidos?|nomes?|sobrenome|cognome|naam|voornaam|achternaam|vorname|nachname|imię|imie|nazwisko|jméno|příjmení|nimi|sukunimi|etunimi|név|navn|fornavn|etternavn|efternamn|förnamn|имя|фамилия|фио|名前|氏名|姓名|이름|성명)$/iu;
 /** Headers of a column of places or things: no cell of it is read as a lone given name ("| City |" over "| Paris |"). */
 const OTHER_HEADER =
-  /^(?:cit(?:y|ies)|towns?|countr(?:y|ies)|locations?|places?|offices?|sites?|regions?|states?|provinces?|venues?|address(?:es)?|languages?|tools?|products?|projects?|teams?|departments?|ville|ciudad|cidade|città|stadt|ort|land|pays|país)$/iu;
+  /^(?:cit(?:y|ies)|towns?|countr(?:y|ies)|locations?|places?|offices?|sites?|regions?|states?|provinces?|venues?|address(?:es)?|languages?|tools?|products?|projects?|teams?|departments?|roles?|rolle|rol|rôle|ruolo|função|funktion|positions?|titles?|titel|abteilung|ville|ciudad|cidade|città|stadt|ort|land|pays|país)$/iu;
+/**
+ * Headers of a column of things' attributes: a table holding one names things, so its "Name" or
+ * "Owner" column is read like any other (packages and versions, services and regions, codenames).
+ */
+const THING_HEADER =
+  /^(?:versions?|descriptions?|values?|status|types?|sizes?|regions?|ports?|paths?|defaults?|licen[cs]es?|downloads|stars|count|id|ids|outputs?|formats?|schedules?|packages?|modules?|dependenc(?:y|ies)|commands?|options?|flags?|keys?|prices?|sku|quantity|qty|urls?|links?|files?|codenames?|releases?|services?|components?|endpoints?|hosts?|images?|tags?|branch(?:es)?|environments?|env|cpu|memory|ram|disk|uptime)$/iu;
 /** What a cell of a people column holds: one to four words of letters, no digit, no sign of code. */
 const NAME_CELL = /^\p{L}[\p{L}\p{M}'’.-]*(?:[ ,]{1,3}\p{L}[\p{L}\p{M}'’.-]*){0,3}$/u;
 const WORD = /\p{L}[\p{L}\p{M}'’-]*/gu;
@@ -22,6 +28,29 @@ const NOT_IN_NAME = Gaz.common | Gaz.techTerm | Gaz.time | Gaz.orgWord | Gaz.str
 const SEPARATOR_CELL = /^:?-{2,}:?$/;
 
 type Cell = { start: number; end: number; value: string };
+
+/** Marks around a name in a cell: emphasis and code marks, footnote marks, a link's brackets, a role in brackets, an emoji. */
+const CELL_DECORATION_START = /^(?:[*_`~]+|\[)/u;
+const CELL_DECORATION_END =
+  /(?:\]\([^)]*\)|\s*\([^)]{1,24}\)|[*_`~†‡]+|[\u00b9\u00b2\u00b3\u2070-\u2079]+|(?<=\p{L})\d{1,2}|\s*\p{Extended_Pictographic}[\u{FE0F}\u{1F3FB}-\u{1F3FF}]*)$/u;
+
+/** The cell without the marks around the name it holds ("`maria kowalska`", "[Maria](mailto:…)", "Maria Kowalska¹", "ana (lead)"). */
+function undecorated(cell: Cell): Cell {
+  let { start, end, value } = cell;
+  for (let round = 0; round < 3; round++) {
+    const head = CELL_DECORATION_START.exec(value);
+    const tail = CELL_DECORATION_END.exec(value);
+    if (!head && !tail) break;
+    const from = head ? head[0].length : 0;
+    const to = tail ? value.length - tail[0].length : value.length;
+    if (to <= from) break;
+    start += from;
+    end -= value.length - to;
+    value = value.slice(from, to).trim();
+    end = start + value.length;
+  }
+  return { start, end, value };
+}
 
 /** The cells of a table line starting at `at`: split on pipes in a Markdown row, else on tabs and runs of blanks. */
 function cellsOfLine(line: string, at: number): Cell[] {
@@ -56,21 +85,29 @@ function fullName(value: string, model: Tagger): boolean {
   });
 }
 
-/** A cell under a people header holds someone: a word a name list holds or no list knows, not a tag ("TBD", "N/A", "Unassigned"). */
+/**
+ * A cell under a people header holds someone: a listed given or family name that is no everyday or
+ * technical word, or a capitalised word no list knows that
+ * looks like a name; not a tag ("TBD", "N/A", "Unassigned") or a word written small no name list holds ("lodash").
+ */
 function someName(value: string, model: Tagger): boolean {
   if (/^\p{Lu}{1,4}$/u.test(value)) return false;
   return (value.match(WORD) ?? []).some((word) => {
     const flags = flagsOf(word, model);
-    return flags & (Gaz.first | Gaz.last) ? !(flags & Gaz.common) : !(flags & (Gaz.common | Gaz.dictionary | Gaz.frequent | Gaz.techTerm));
+    const small = word === word.toLowerCase();
+    if (flags & (Gaz.first | Gaz.last)) return !(flags & (Gaz.common | Gaz.techTerm));
+    return !small && !(flags & KNOWN) && nameLikeness(word) >= 0;
   });
 }
+const KNOWN = Gaz.common | Gaz.dictionary | Gaz.frequent | Gaz.techTerm;
 
 /** One capitalised given name that is no everyday or technical word ("Maria", not "Summer" or "Julia" in a table of languages). */
 function givenNameAlone(value: string, model: Tagger): boolean {
   if (!/^\p{Lu}\p{Ll}+$/u.test(value)) return false;
   const flags = flagsOf(value, model);
   // A given name that is also a city and no family name ("Paris", "Sebastian"): its cell may be a place's.
-  return (flags & Gaz.first) !== 0 && !(flags & NOT_IN_NAME) && (!(flags & (Gaz.city | Gaz.region)) || (flags & Gaz.last) !== 0);
+  // So may one that is a dictionary word ("Yoga" under "Mon"): a family name too ("Maria") keeps it a name.
+  return (flags & Gaz.first) !== 0 && !(flags & NOT_IN_NAME) && (!(flags & (Gaz.city | Gaz.region | Gaz.dictionary)) || (flags & Gaz.last) !== 0);
 }
 
 /** A Markdown row with text after its last pipe ("| Maria | Leeds | see notes"). Without the pipe that opens it, a line is as often a menu ("Save | Cancel | Delete"). */
@@ -83,18 +120,26 @@ function tableRow(line: string): boolean {
   return tableLine(line) || ((/\S\t+\S/.test(line) || PIPED_ROW.test(line)) && !/[{}[\]<>=;$\\`]/.test(line));
 }
 
+/** A Markdown table's separator row, with or without the pipes at its ends ("--- | ---", "|:--|--:|"). */
+const SEPARATOR_ROW = /^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$/;
+
 /** Adds the people of the text's tables: a column headed as people's, full names anywhere, lone given names in capitals. */
 export function addTableNames(text: string, spans: NameSpan[], model: Tagger): void {
   if (!text.includes("|") && !COLUMN_GAP.test(text)) return;
   let people: Set<number> | null = null;
   let others = new Set<number>();
   let inTable = false;
+  // Inside a Markdown table whose rows open without a pipe ("Name | City\n--- | ---\nmaria | leeds"): every piped line is a row.
+  let piped = false;
   let at = 0;
   while (at <= text.length) {
     const nl = text.indexOf("\n", at);
     const end = nl === -1 ? text.length : nl;
     const line = text.slice(at, end);
-    if (!tableRow(line)) {
+    const next = nl === -1 ? "" : text.slice(nl + 1, text.indexOf("\n", nl + 1) === -1 ? text.length : text.indexOf("\n", nl + 1));
+    if (!inTable && line.includes("|") && next.includes("-") && SEPARATOR_ROW.test(next)) piped = true;
+    else if (piped && !line.includes("|")) piped = false;
+    if (!(piped && line.includes("|")) && !tableRow(line)) {
       inTable = false;
       people = null;
       others = new Set();
@@ -108,18 +153,24 @@ export function addTableNames(text: string, spans: NameSpan[], model: Tagger): v
           if (PERSON_HEADER.test(cell.value)) headed.add(k);
           else if (OTHER_HEADER.test(cell.value)) others.add(k);
         });
-        people = headed.size > 0 ? headed : null;
+        // A column of things' attributes beside it makes "Name" a thing's ("| Name | Version |").
+        const things = cells.some((cell) => THING_HEADER.test(cell.value));
+        people = headed.size > 0 && !things ? headed : null;
+        if (things) cells.forEach((_, k) => others.add(k));
         if (people || others.size > 0) {
           at = end + 1;
           if (nl === -1) break;
           continue;
         }
       }
-      cells.forEach((cell, k) => {
+      cells.forEach((written, k) => {
+        const cell = undecorated(written);
+        // A link's text alone is as often a product's or a site's ("[Buddy](https://buddy.works/)").
+        const linked = /\]\((?!mailto:)/.test(written.value);
         if (!cell.value || SEPARATOR_CELL.test(cell.value) || !NAME_CELL.test(cell.value)) return;
-        const headed = people?.has(k) === true && someName(cell.value, model);
+        const headed = people?.has(k) === true && !(linked && !/\s/.test(cell.value)) && someName(cell.value, model);
         if (headed || fullName(cell.value, model)) replaceOverlapping(spans, { kind: "person", start: cell.start, end: cell.end, speaker: true });
-        else if (!others.has(k) && givenNameAlone(cell.value, model) && !spans.some((s) => s.start < cell.end && cell.start < s.end))
+        else if (!others.has(k) && !linked && givenNameAlone(cell.value, model) && !spans.some((s) => s.start < cell.end && cell.start < s.end))
           spans.push({ kind: "person", start: cell.start, end: cell.end });
       });
     }
