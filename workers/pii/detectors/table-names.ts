@@ -156,7 +156,7 @@ export function addTableNames(text: string, spans: NameSpan[], model: Tagger): v
         // A column of things' attributes beside it makes "Name" a thing's ("| Name | Version |").
         const things = cells.some((cell) => THING_HEADER.test(cell.value));
         people = headed.size > 0 && !things ? headed : null;
-        if (things) cells.forEach((_, k) => others.add(k));
+        if (things) for (let k = 0; k < cells.length; k++) others.add(k);
         if (people || others.size > 0) {
           at = end + 1;
           if (nl === -1) break;
