@@ -64,6 +64,8 @@ describe("attack: names in table cells without a sentence around them (red team 
     ["a name in code marks or a mail link", "| Name | City |\n|---|---|\n| `maria kowalska` | x |\n| [maria kowalska](mailto:m@x) | y |"],
     ["a table whose rows open without a pipe", "Name | City\n--- | ---\nmaria kowalska | leeds"],
     ["a German header of people", "| Teilnehmer | Rolle |\n|---|---|\n| jonas | Dev |"],
+    ["a Patient column beside an ID column (red team 28b)", "| ID | Patient |\n|---|---|\n| 17 | Kowalski |\n| 18 | Nowakowska |"],
+    ["a name with a Markdown footnote", "| Name | Notes |\n|---|---|\n| Maria Kowalska[^1] | x |"],
   ])("%s is refused", async (_title, content) => {
     const { res, seen } = await chatSeen(agentToken, content);
     expect(res.status, res.text.slice(0, 200)).toBe(422);
@@ -78,6 +80,10 @@ describe("attack: names in table cells without a sentence around them (red team 
     ["codenames and versions", "| Codename | Version |\n|---|---|\n| Jessie | 8 |\n| Buster | 10 |"],
     ["a Name column of linked products", "| Name | Constant |\n|---|---|\n| [Buddy](https://buddy.works/) | ci.BUDDY |"],
     ["a weekly plan", "| Mon | Tue | Wed |\n|---|---|---|\n| Yoga | Run | Rest |"],
+    [
+      "tools named like people (red team 28b)",
+      "| Name | Purpose |\n|---|---|\n| Jenkins | CI |\n| Travis | CI |\n| Hugo | static site |\n| Jekyll | static site |",
+    ],
   ])("control: %s is sent", async (_title, content) => {
     const { res, seen } = await chatSeen(agentToken, content);
     expect(res.status, res.text.slice(0, 200)).toBe(200);

@@ -129,3 +129,31 @@ describe("readings that disagree (red team 28)", () => {
     expect(() => detectPii(text, { categories: ["email"] })).not.toThrow();
   });
 });
+
+describe("two glued characters on one value (red team 28b)", () => {
+  it("attack: a digit written as a superscript beside a footnote mark is read with the value, the mark apart", () => {
+    for (const [text, category] of [
+      ["card 4111 1111 1111 111\u00b9\u00b2 exp", "credit_card"],
+      ["card \u00b24111 1111 1111 111&sup1; exp", "credit_card"],
+      ["card &sup2;4111 1111 1111 111&sup1; exp", "credit_card"],
+      ["card \u24604111 1111 1111 111\u2460 exp", "credit_card"],
+      ["Visa 5555 5555 5555 444\u2074\u00b9", "credit_card"],
+      ["IBAN GB82 WEST 1234 5698 7654 3\u00b2\u00b9", "iban"],
+      ["IBAN \u00b9\uff27B82 WEST 1234 5698 7654 32", "iban"],
+    ] as const) {
+      expect(found(text), text).toContain(category);
+    }
+    const key = "key AKIAIOSFODNN7EXAMPL\u1d31\u00b2 ok";
+    expect(detectPii(key, { categories: ["secret"] }).map((f) => f.category)).toContain("secret");
+  });
+
+  it("attack: no digit or letter of a value is left beside its placeholder", () => {
+    for (const [text, left] of [
+      ["tel +44 20 7946 096\u2070\u00b9 ok", "\u2070"],
+      ["mail \u249clice@example.com", "\u249c"],
+    ] as const) {
+      const masker = new Masker({ phone: "mask", email: "mask" });
+      expect(masker.maskText(text), text).not.toContain(left);
+    }
+  });
+});

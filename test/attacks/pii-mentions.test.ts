@@ -71,7 +71,12 @@ describe("decorators are no mentions (red team 27b)", () => {
 });
 
 it("attack: a mention in prose ending on a decorator's word is a user (red team 27c)", () => {
-  for (const text of ["Thanks @grace.setter for the review", "cc @maria.route and @tom.get please"]) {
+  for (const text of [
+    "Thanks @grace.setter for the review",
+    "cc @maria.route and @tom.get please",
+    "- @anna.delete owns this",
+    "> @anna.patch can you look?",
+  ]) {
     expect(detectPii(text, { categories: ["person"] }), text).not.toEqual([]);
   }
   expect(detectPii("class A:\n    @grace.setter\n    def grace(self, v): pass", { categories: ["person"] })).toEqual([]);

@@ -12,7 +12,7 @@ import { detectIps } from "./detectors/network.js";
 import { detectSecrets } from "./detectors/secrets.js";
 import { detectNino, detectUsIds, detectVat } from "./detectors/taxid.js";
 import { PiiBudgetError } from "./errors.js";
-import { type NormalizedText, normalize, toOriginal } from "./normalize.js";
+import { type NormalizedText, gluedLengthAt, gluedLengthBefore, normalize, toOriginal } from "./normalize.js";
 import { ENTITY_CATEGORIES, PII_CATEGORIES, PiiListsSchema, type PiiCategory, type PiiFinding, type PiiLists, type RawFinding } from "./types.js";
 
 export interface DetectOptions {
@@ -201,10 +201,10 @@ export class PiiDetector {
   }
 
   /** Findings in `text`, offsets in the original string. Throws PiiBudgetError only. */
-  detect(text: string, budget: DetectionBudget = this.newBudget(), opts: { entities?: boolean } = {}): PiiFinding[] {
+  detect(text: string, budget: DetectionBudget = this.newBudget(), opts: { entities?: boolean; otherReadings?: boolean } = {}): PiiFinding[] {
     budget.takeChars(text.length);
     try {
-      return this.#detect(text, budget, opts.entities ?? true);
+      return this.#detect(text, budget, opts.entities ?? true, opts.otherReadings ?? true);
     } catch (err) {
       if (err instanceof PiiBudgetError) throw err;
       if (err instanceof EntityBudgetExceeded) throw new PiiBudgetError("entity_size");
@@ -212,7 +212,7 @@ export class PiiDetector {
     }
   }
 
-  #detect(original: string, budget: DetectionBudget, entities: boolean): PiiFinding[] {
+  #detect(original: string, budget: DetectionBudget, entities: boolean, otherReadings: boolean): PiiFinding[] {
     // A short lower-case identifier (a JSON key such as "messages") can hold no pattern (each
     // needs an @, a digit run with context, a capital or 20+ characters) and no name: only the
     // deny list can apply. Keys are masked one by one, so this is most calls.
@@ -236,7 +236,7 @@ export class PiiDetector {
     }
     this.#pushDenied(text, raw);
     const found = this.#resolved(original, norm, raw);
-    if (!norm.ambiguousAt) return found;
+    if (!norm.ambiguousAt || !otherReadings) return found;
     // A character that may belong to the value beside it or stand apart ("jane.doe@example.com²",
     // "4111 1111 1111 111&sup1;"): the pattern detectors also read, around it, the copy that takes it the other way.
     const other: PiiFinding[] = [];
@@ -251,7 +251,7 @@ export class PiiDetector {
       }
     }
     budget.checkTime();
-    return mergeReadings(found, other, this.options.strictness ?? {});
+    return mergeReadings(found, other, this.options.strictness ?? {}).map((f) => withGluedEdges(original, f));
   }
 
   /** `raw` findings on the detection copy `norm`, allow list applied, overlaps resolved, in original offsets. */
@@ -335,6 +335,15 @@ function mergeReadings(first: PiiFinding[], other: PiiFinding[], strictness: Par
 
 const ENTITY_CATEGORY_SET: ReadonlySet<PiiCategory> = new Set(ENTITY_CATEGORIES);
 
+/** A value with the glued characters at its edges ("…096⁰¹", "⒜lice@…"): masked whole, none of its digits or letters is left in clear. */
+function withGluedEdges(text: string, f: PiiFinding): PiiFinding {
+  if (ENTITY_CATEGORY_SET.has(f.category)) return f;
+  let { start, end } = f;
+  for (let k = 0, n = gluedLengthAt(text, end); k < 4 && n > 0; k++, n = gluedLengthAt(text, end)) end += n;
+  for (let k = 0, n = gluedLengthBefore(text, start); k < 4 && n > 0; k++, n = gluedLengthBefore(text, start)) start -= n;
+  return start === f.start && end === f.end ? f : { ...f, start, end };
+}
+
 /** `a` stands for a merged cluster rather than `b`: the stricter category, then a value over a name, then the longer. */
 function outranks(a: PiiFinding, b: PiiFinding, strictness: Partial<Record<PiiCategory, number>>): boolean {
   const stricter = (strictness[a.category] ?? 0) - (strictness[b.category] ?? 0);
@@ -344,7 +353,7 @@ function outranks(a: PiiFinding, b: PiiFinding, strictness: Partial<Record<PiiCa
   return a.end - a.start > b.end - b.start;
 }
 
-const OTHER_READINGS = ["glued", "apart"] as const;
+const OTHER_READINGS = ["glued", "apart", "edges"] as const;
 
 /** Far enough either side of a glued character for any value and the context words its detector reads. */
 const GLUED_REACH = 256;

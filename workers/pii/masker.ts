@@ -223,7 +223,7 @@ export class Masker {
       this.#checkBlockedNames(text);
       return;
     }
-    this.#checkRuns(text, true);
+    this.#checkRuns(text, true, true);
   }
 
   /**
@@ -233,11 +233,13 @@ export class Masker {
    * only under a real domain written as people write it.
    */
   checkBinaryRuns(text: string): void {
-    if (text.length >= 3) this.#checkRuns(text, false);
+    // Binary bodies are read nine ways already (binaryReadings), and random bytes hold a superscript every hundred or so:
+    // the readings of glued characters would triple a 4 MiB scan, so their runs get the first reading only.
+    if (text.length >= 3) this.#checkRuns(text, false, false);
   }
 
-  #checkRuns(text: string, blockedOnly: boolean): void {
-    for (const f of this.detector.detect(text, this.#opaqueBudget, { entities: false })) {
+  #checkRuns(text: string, blockedOnly: boolean, otherReadings: boolean): void {
+    for (const f of this.detector.detect(text, this.#opaqueBudget, { entities: false, otherReadings })) {
       const blocks = this.actionFor(f.category) === "block";
       // Chance runs of random bytes spell a label and a token ("mdp467:OUw"): no labelled password there either.
       if (f.detector === "high_entropy" || f.detector === "labelled_password" || (blockedOnly && !blocks)) continue;

@@ -190,10 +190,12 @@ class Builder {
  * How the detection copy reads a character that may belong to the value beside it or stand apart
  * from it. "first" reads a raw one as the digit or letter it shows and keeps a reference to one as
  * written; "glued" also reads the reference as its character; "apart" reads a raw one as a blank and
- * keeps the reference. Pattern detectors look at all three around such a character: a reader may
- * take "4111 1111 1111 111&sup1;" whole and "²4111 1111 1111 1111&sup2;" as a card between footnotes.
+ * keeps the reference; "edges" takes each with the word before it, or a letter with the word after
+ * it, and reads the rest as blanks ("²4111 1111 1111 111&sup1;", "111¹²": a digit and a footnote).
+ * Pattern detectors look at all four around such a character: a reader may take "4111 1111 1111
+ * 111&sup1;" whole and "²4111 1111 1111 1111&sup2;" as a card between footnotes.
  */
-export type Reading = "first" | "glued" | "apart";
+export type Reading = "first" | "glued" | "apart" | "edges";
 
 const LETTER_OR_DECIMAL = /[\p{L}\p{Nd}]/u;
 const ALPHANUMERIC = /[\p{L}\p{N}]/u;
@@ -205,6 +207,11 @@ function digitAt(text: string, at: number): boolean {
   const c = text.charCodeAt(at);
   return (c >= 48 && c <= 57) || (c >= 128 && DECIMAL.test(text[at] ?? ""));
 }
+
+/** Superscript and subscript digits: footnote marks after a word. */
+const FOOTNOTE_DIGIT = /[\u00b2\u00b3\u00b9\u2070\u2074-\u2079\u2080-\u2089]/;
+/** A word of two letters or more before it: "a² + b²" and "m²" are a power and a unit, not a footnote. */
+const WORD_BEFORE = /^\p{L}{2}$/u;
 
 const NEVER = 0;
 const GLUES = 1;
@@ -229,6 +236,41 @@ function glueKind(ch: string): number {
     if (glueKinds.size < FOLDED_CHAR_MAX) glueKinds.set(cp, kind);
   }
   return kind;
+}
+
+/**
+ * The length of a character at `text[at]` that may belong to the value before it (see glueKind):
+ * a superscript, a compatibility letter, or a reference kept as written; 0 for any other.
+ */
+export function gluedLengthAt(text: string, at: number): number {
+  const cp = text.codePointAt(at);
+  if (cp === undefined || cp === 38) return cp === 38 && !referenceForDetection(text, at) ? (readReference(text, at)?.length ?? 0) : 0;
+  if (cp < 128) return 0;
+  const ch = String.fromCodePoint(cp);
+  return glueKind(ch) === GLUES ? ch.length : 0;
+}
+
+/** The length of such a character ending at `text[at]` (a reference ends on its semicolon). */
+export function gluedLengthBefore(text: string, at: number): number {
+  if (at <= 0) return 0;
+  if (text[at - 1] === ";") {
+    const amp = text.lastIndexOf("&", at - 1);
+    if (amp >= 0 && at - amp <= 40 && gluedLengthAt(text, amp) === at - amp) return at - amp;
+  }
+  const low = text.charCodeAt(at - 1);
+  const from = low >= 0xdc00 && low <= 0xdfff && at >= 2 ? at - 2 : at - 1;
+  return gluedLengthAt(text, from) === at - from ? at - from : 0;
+}
+
+/**
+ * For the edges reading: the ambiguous character `value` at original[from, to) joins a word or number
+ * right before it that is no such character ("111¹" but not the "²" of "111¹²"), or, being a letter,
+ * the word right after it ("ＧB82").
+ */
+function joinsWord(original: string, from: number, to: number, value: string): boolean {
+  const before = original[from - 1] ?? "";
+  if (LETTER_OR_DECIMAL.test(before) && gluedLengthBefore(original, from) === 0) return true;
+  return /\p{L}/u.test(foldCluster(value)) && LETTER_OR_DECIMAL.test(original[to] ?? "");
 }
 
 /** The raw character `first` at original[from, to) is ambiguous there (see glueKind); a letter counts beside a digit or a "+". */
@@ -304,6 +346,7 @@ function note(seen: number[], at: number): void {
 function normalizeOnce(original: string, reading: Reading, seen: number[]): NormalizedText {
   const apart = reading === "apart";
   const glued = reading === "glued";
+  const edges = reading === "edges";
   NEEDS_WORK.lastIndex = 0;
   if (!NEEDS_WORK.test(original)) return { text: original, segments: undefined };
   const b = new Builder();
@@ -333,8 +376,8 @@ function normalizeOnce(original: string, reading: Reading, seen: number[]): Norm
         const named = readReference(original, i);
         if (named) {
           note(seen, i);
-          if (glued) reference = named;
-          else if (apart) {
+          if (glued || (edges && joinsWord(original, i, i + named.length, named.value))) reference = named;
+          else if (apart || edges) {
             b.emit(" ", i, i + named.length);
             i += named.length;
             continue;
@@ -378,7 +421,13 @@ function normalizeOnce(original: string, reading: Reading, seen: number[]): Norm
       }
       if (gluable(original, i, j, first)) {
         note(seen, i);
-        if (apart) {
+        // A footnote's digit after a word is apart from it in the first reading too ("Jane Doe¹", "jane.doe@example.com²"):
+        // names and addresses end there. The glued reading still takes it as the word's.
+        if (
+          apart ||
+          (edges && !joinsWord(original, i, j, first)) ||
+          (reading === "first" && FOOTNOTE_DIGIT.test(first) && WORD_BEFORE.test(original.slice(Math.max(0, i - 2), i)))
+        ) {
           b.emit(" ", i, j);
           i = j;
           continue;
@@ -393,7 +442,7 @@ function normalizeOnce(original: string, reading: Reading, seen: number[]): Norm
     const folded = foldCluster(cluster);
     if (gluable(original, i, j, first)) {
       note(seen, i);
-      if (apart) {
+      if (apart || (edges && !joinsWord(original, i, j, first))) {
         b.emit(" ", i, j);
         i = j;
         continue;

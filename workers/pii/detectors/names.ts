@@ -170,11 +170,16 @@ const DEED_VERBS = "deleted dropped pushed merged reverted broke rebooted";
 /** Tools and services that bear a given name, written small in chat about systems. */
 const TOOLS_NAMED_LIKE_PEOPLE =
   "travis jenkins hudson mason julia ruby claude devin gemini hugo jekyll sphinx celery kafka flask django rails ansible sentry grafana jasmine karma mocha ava sinon luigi ray dask presto trino ollama mistral gemma alexa siri cortana jarvis bamboo maven gradle homer heroku nginx apache";
+const TOOL_NAMES = new Set(TOOLS_NAMED_LIKE_PEOPLE.split(" "));
+/** A tool or service that bears a given name ("Jenkins", "hugo", "Claude"). */
+export function namedLikeAPerson(word: string): boolean {
+  return TOOL_NAMES.has(word.toLowerCase());
+}
 /** The words for "and" among CHAT_VERBS. */
 const CHAT_AND = "and et und y e";
 /** Words that follow a greeting as a group, not a person ("Hallo Zusammen,", "Hola Equipo,"). */
 const GROUP_WORDS =
-  "all everyone everybody folks guys team there world zusammen alle allerseits leute kollegen team tous toutes monde équipe collègues todos todas equipo mundo amigos colegas tutti ragazzi mondo colleghi amici iedereen allemaal allen alla allihopa allihop alle sammen kaikki kaikille wszystkim wszyscy všem všichni mindenki herkese todos pessoal gente";
+  "all everyone everybody folks guys team there world zusammen alle allerseits leute kollegen team tous toutes monde équipe collègues todos todas equipo mundo amigos colegas tutti ragazzi mondo colleghi amici iedereen allemaal allen alla allihopa allihop alle sammen kaikki kaikille wszystkim wszyscy všem všichni mindenki herkese todos pessoal gente welt wereld värld verden maailma świecie světe svete svet свят мир світ dünya dunia dunya amigo amiga amigas ami amis darkness alaykum aleikum alaikum rafiki marafiki wote";
 /** Function words of German (none shared with English, Dutch, the Nordic or Romance languages): two of them make a text where every noun has a capital. */
 const GERMAN_WORDS =
   "und dem für ist nicht ein eine einen einer eines zum zur auf bei dazu wir ihr ihre vom wird werden wurde wurden oder sehr vielen bitte uhr sind auch noch können kann muss soll haben nach über unter aus gibt sich dass heute gestern jetzt neue neuen neuer mit vor aber wenn durch ohne seit wieder schon zwischen während bereits diese dieser dieses diesen erste ersten zweite letzte letzten keine keinen unsere unser unseren ich mich mir uns euch";
@@ -274,6 +279,8 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
           // part of a handle ("lisa_k", "anna.b"): the handle is the speaker, not this word
           !/^[._][\p{L}\p{N}]/u.test(piece.slice(end, end + 2))));
     const greetedAt = cued && greeting.has(t.word[k] ?? 0);
+    // A group or a fixed phrase after a greeting is no one ("Hello, World!", "salam alaykum", "Hola, amigos").
+    if (greetedAt && group.has(word)) continue;
     // A capitalised given name before a verb of chat or report ("Marguerite cited", "Aslı dedi").
     const capitalFlags = shape === Shape.Capitalised ? model.gazetteer.flags(word) : 0;
     const reported =
@@ -295,9 +302,18 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
       piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0) === " " &&
       !articleBefore;
     if (!(cued || speaker || chat || reported || spoke)) continue;
-    // After a greeting its writer capitalised, a word written small is the sentence's next word ("Merhaba, ben Can",
-    // "Hei, olen Aurora", "Halo tim,"); after one written small it may be a name written so too ("hei ingrid!").
-    if (shape === Shape.Lower && cued && !speaker && !chat && t.shape[k] === Shape.Capitalised && greeting.has(t.word[k] ?? 0)) continue;
+    // After a greeting its writer capitalised, a word written small is the sentence's next word ("Merhaba, ben Can", "Hei,
+    // olen Aurora") unless a comma or an exclamation mark sets it off as the one greeted ("Hi anna, can you…").
+    if (
+      shape === Shape.Lower &&
+      cued &&
+      !speaker &&
+      !chat &&
+      t.shape[k] === Shape.Capitalised &&
+      greeting.has(t.word[k] ?? 0) &&
+      !/^[,!?:]/.test(piece.slice(end, end + 1))
+    )
+      continue;
     // A lower-case word counts only as a known given name: most words before "and" or after "with" are not.
     // A chat speaker may also be a word no list knows that looks like a name ("honza:", "eszti:").
     if (shape === Shape.Lower && !(lowerFlags & Gaz.first) && !((speaker || greetedAt) && unknownNameShaped(piece.slice(start, end), lowerFlags)))
@@ -305,7 +321,10 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     const greeted = greetedAt;
     // A capitalised word between a greeting and a comma or an exclamation mark is the one greeted ("Hola Rocío,", "Tere,
     // Maarja!"), unless a group.
-    const vocative = greeted && shape === Shape.Capitalised && (piece[end] === "," || piece[end] === "!") && !group.has(word);
+    // Before an exclamation mark a place is as often the greeting's object ("Hallo, Berlin!"); the dictionary holds names
+    // too ("Mantas", "Nisse"), so only the group words say a word is greeted as no one ("Hello, Darkness!").
+    const exclaimed = piece[end] === "!" && !(model.gazetteer.flags(word) & PLACES && !(model.gazetteer.flags(word) & Gaz.last));
+    const vocative = greeted && shape === Shape.Capitalised && (piece[end] === "," || exclaimed) && !group.has(word);
     // A lower-case given name doing something, in a chat line or before an English verb ("tom said", "john called"): the name
     // may also be a dictionary entry.
     const told =
@@ -927,9 +946,10 @@ const DECORATOR_ATTRIBUTE =
 
 /**
  * `at` is where code stands: it opens its line after blanks or a code line's prefix (a diff's "+",
- * a quote's ">", a line number, "In [3]:", ">>>"), or it lies in inline code ("`@mark.skip`").
+ * a line number, "In [3]:", ">>>"), or it lies in inline code ("`@mark.skip`"). A bullet's "-" and
+ * a quote's ">" open prose ("- @anna.delete owns this").
  */
-const CODE_LINE_PREFIX = /^[ \t]*(?:[+\->|]|\d+[ \t]*[|:]|In \[\d+\]:|>>>|\.\.\.)?[ \t]*$/;
+const CODE_LINE_PREFIX = /^[ \t]*(?:\+|\d+[ \t]*[|:]|In \[\d+\]:|>>>|\.\.\.)?[ \t]*$/;
 function opensLine(text: string, at: number): boolean {
   const lineStart = text.lastIndexOf("\n", at - 1) + 1;
   const before = text.slice(lineStart, at);

@@ -5,7 +5,7 @@
 import { Gaz } from "../tagger/features.js";
 import { nameLikeness } from "../tagger/name-shape.js";
 import type { Tagger } from "../tagger/tagger.js";
-import { type NameSpan, flagsOf, replaceOverlapping } from "./names.js";
+import { type NameSpan, flagsOf, namedLikeAPerson, replaceOverlapping } from "./names.js";
 import { tableLine } from "./technical.js";
 
 /** Headers of a column of people: alone in their cell, or after "first", "full", "contact"… ("File name", "Team name" are not). */
@@ -19,7 +19,9 @@ const OTHER_HEADER =
  * "Owner" column is read like any other (packages and versions, services and regions, codenames).
  */
 const THING_HEADER =
-  /^(?:versions?|descriptions?|values?|status|types?|sizes?|regions?|ports?|paths?|defaults?|licen[cs]es?|downloads|stars|count|id|ids|outputs?|formats?|schedules?|packages?|modules?|dependenc(?:y|ies)|commands?|options?|flags?|keys?|prices?|sku|quantity|qty|urls?|links?|files?|codenames?|releases?|services?|components?|endpoints?|hosts?|images?|tags?|branch(?:es)?|environments?|env|cpu|memory|ram|disk|uptime)$/iu;
+  /^(?:versions?|descriptions?|values?|status|types?|sizes?|regions?|ports?|paths?|defaults?|licen[cs]es?|downloads|stars|count|id|ids|outputs?|formats?|schedules?|packages?|modules?|dependenc(?:y|ies)|commands?|options?|flags?|keys?|prices?|sku|quantity|qty|urls?|links?|files?|codenames?|releases?|services?|components?|endpoints?|hosts?|images?|tags?|branch(?:es)?|environments?|env|cpu|memory|ram|disk|uptime|purpose|context|models?|usage|category|categories|notes?)$/iu;
+/** The header that names things as often as people. */
+const NAME_HEADER = /^names?$/iu;
 /** What a cell of a people column holds: one to four words of letters, no digit, no sign of code. */
 const NAME_CELL = /^\p{L}[\p{L}\p{M}'’.-]*(?:[ ,]{1,3}\p{L}[\p{L}\p{M}'’.-]*){0,3}$/u;
 const WORD = /\p{L}[\p{L}\p{M}'’-]*/gu;
@@ -29,14 +31,17 @@ const SEPARATOR_CELL = /^:?-{2,}:?$/;
 
 type Cell = { start: number; end: number; value: string };
 
+const MAX_NAME_CELL = 96;
 /** Marks around a name in a cell: emphasis and code marks, footnote marks, a link's brackets, a role in brackets, an emoji. */
 const CELL_DECORATION_START = /^(?:[*_`~]+|\[)/u;
 const CELL_DECORATION_END =
-  /(?:\]\([^)]*\)|\s*\([^)]{1,24}\)|[*_`~†‡]+|[\u00b9\u00b2\u00b3\u2070-\u2079]+|(?<=\p{L})\d{1,2}|\s*\p{Extended_Pictographic}[\u{FE0F}\u{1F3FB}-\u{1F3FF}]*)$/u;
+  /(?:\]\([^)]*\)|\s*\([^)]{1,24}\)|\s?\[\^?\d{1,2}\]|\^\d{1,2}|[*_`~†‡]+|[\u00b9\u00b2\u00b3\u2070-\u2079]+|(?<=\p{L})\d{1,2}|\s*\p{Extended_Pictographic}[\u{FE0F}\u{1F3FB}-\u{1F3FF}]*)$/u;
 
 /** The cell without the marks around the name it holds ("`maria kowalska`", "[Maria](mailto:…)", "Maria Kowalska¹", "ana (lead)"). */
 function undecorated(cell: Cell): Cell {
   let { start, end, value } = cell;
+  // A name is a few words: a long cell is none, and the patterns below would try every position of it.
+  if (value.length > MAX_NAME_CELL) return cell;
   for (let round = 0; round < 3; round++) {
     const head = CELL_DECORATION_START.exec(value);
     const tail = CELL_DECORATION_END.exec(value);
@@ -91,7 +96,7 @@ function fullName(value: string, model: Tagger): boolean {
  * looks like a name; not a tag ("TBD", "N/A", "Unassigned") or a word written small no name list holds ("lodash").
  */
 function someName(value: string, model: Tagger): boolean {
-  if (/^\p{Lu}{1,4}$/u.test(value)) return false;
+  if (/^\p{Lu}{1,4}$/u.test(value) || namedLikeAPerson(value)) return false;
   return (value.match(WORD) ?? []).some((word) => {
     const flags = flagsOf(word, model);
     const small = word === word.toLowerCase();
@@ -103,7 +108,7 @@ const KNOWN = Gaz.common | Gaz.dictionary | Gaz.frequent | Gaz.techTerm;
 
 /** One capitalised given name that is no everyday or technical word ("Maria", not "Summer" or "Julia" in a table of languages). */
 function givenNameAlone(value: string, model: Tagger): boolean {
-  if (!/^\p{Lu}\p{Ll}+$/u.test(value)) return false;
+  if (!/^\p{Lu}\p{Ll}+$/u.test(value) || namedLikeAPerson(value)) return false;
   const flags = flagsOf(value, model);
   // A given name that is also a city and no family name ("Paris", "Sebastian"): its cell may be a place's.
   // So may one that is a dictionary word ("Yoga" under "Mon"): a family name too ("Maria") keeps it a name.
@@ -153,10 +158,13 @@ export function addTableNames(text: string, spans: NameSpan[], model: Tagger): v
           if (PERSON_HEADER.test(cell.value)) headed.add(k);
           else if (OTHER_HEADER.test(cell.value)) others.add(k);
         });
-        // A column of things' attributes beside it makes "Name" a thing's ("| Name | Version |").
+        // A column of things' attributes beside it makes "Name" a thing's ("| Name | Version |"); "Patient" stays people's.
         const things = cells.some((cell) => THING_HEADER.test(cell.value));
-        people = headed.size > 0 && !things ? headed : null;
-        if (things) for (let k = 0; k < cells.length; k++) others.add(k);
+        if (things) {
+          for (const k of [...headed]) if (NAME_HEADER.test(cells[k]?.value ?? "")) headed.delete(k);
+          for (let k = 0; k < cells.length; k++) if (!headed.has(k)) others.add(k);
+        }
+        people = headed.size > 0 ? headed : null;
         if (people || others.size > 0) {
           at = end + 1;
           if (nl === -1) break;
@@ -168,6 +176,14 @@ export function addTableNames(text: string, spans: NameSpan[], model: Tagger): v
         // A link's text alone is as often a product's or a site's ("[Buddy](https://buddy.works/)").
         const linked = /\]\((?!mailto:)/.test(written.value);
         if (!cell.value || SEPARATOR_CELL.test(cell.value) || !NAME_CELL.test(cell.value)) return;
+        // A tool named like a person alone in its cell ("| Hugo | static site |") is the tool, whatever the tagger read.
+        if (namedLikeAPerson(cell.value)) {
+          for (let n = spans.length - 1; n >= 0; n--) {
+            const x = spans[n] as NameSpan;
+            if (x.kind === "person" && x.start >= cell.start && x.end <= cell.end) spans.splice(n, 1);
+          }
+          return;
+        }
         const headed = people?.has(k) === true && !(linked && !/\s/.test(cell.value)) && someName(cell.value, model);
         if (headed || fullName(cell.value, model)) replaceOverlapping(spans, { kind: "person", start: cell.start, end: cell.end, speaker: true });
         else if (!others.has(k) && !linked && givenNameAlone(cell.value, model) && !spans.some((s) => s.start < cell.end && cell.start < s.end))
