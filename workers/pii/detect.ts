@@ -236,10 +236,25 @@ export class PiiDetector {
     }
     this.#pushDenied(text, raw);
     const found = this.#resolved(original, norm, raw);
-    if (!norm.ambiguousAt || !otherReadings) return found;
+    if (!otherReadings) return found;
+    const tags = inlineTagsIn(original);
+    if (!norm.ambiguousAt && tags.length === 0) return found;
+    const other: PiiFinding[] = [];
+    // Inline markup inside a value ("4111 1111 <span>1111</span> 1111", "<b>alice</b>@example.com"): a browser shows
+    // the value whole, so the pattern detectors also read, around each tag, the text without its tags.
+    if (tags.length > 0) {
+      for (const [from, to] of windowsAround(original, tags.length > AMBIGUOUS_TAGS_MAX ? [] : tags)) {
+        const { shown, at } = withoutInlineTags(original.slice(from, to));
+        const copy = normalize(shown);
+        const pieceRaw: RawFinding[] = [];
+        this.#patterns(copy.text, pieceRaw);
+        for (const f of this.#resolved(shown, copy, pieceRaw))
+          other.push({ ...f, start: from + (at[f.start] ?? 0), end: from + (at[f.end - 1] ?? 0) + 1 });
+      }
+    }
+    if (!norm.ambiguousAt) return mergeReadings(found, other, this.options.strictness ?? {});
     // A character that may belong to the value beside it or stand apart ("jane.doe@example.com²",
     // "4111 1111 1111 111&sup1;"): the pattern detectors also read, around it, the copy that takes it the other way.
-    const other: PiiFinding[] = [];
     for (const [from, to] of windowsAround(original, norm.ambiguousAt)) {
       const piece = original.slice(from, to);
       for (const reading of OTHER_READINGS) {
@@ -354,6 +369,37 @@ function outranks(a: PiiFinding, b: PiiFinding, strictness: Partial<Record<PiiCa
 }
 
 const OTHER_READINGS = ["glued", "apart", "edges"] as const;
+
+/** Inline elements a browser shows on the line of the text around them, and comments, which it does not show. */
+const INLINE_TAG =
+  /<\/?(?:span|b|i|u|s|em|strong|small|big|mark|sup|sub|a|code|kbd|samp|var|abbr|cite|dfn|del|ins|q|font|time|data|bdi|bdo|wbr|tt|strike|nobr)(?:\s[^<>]{0,200})?\/?>|<!--[^]{0,400}?-->/giu;
+/** Past this many tags the text without them is read whole. */
+const AMBIGUOUS_TAGS_MAX = 256;
+
+/** Where inline tags and comments start in `text` (none without a "<"). */
+function inlineTagsIn(text: string): number[] {
+  if (!text.includes("<")) return [];
+  const at: number[] = [];
+  INLINE_TAG.lastIndex = 0;
+  for (let m = INLINE_TAG.exec(text); m && at.length <= AMBIGUOUS_TAGS_MAX; m = INLINE_TAG.exec(text)) at.push(m.index);
+  return at;
+}
+
+/** `text` without its inline tags and comments, and for each character left its offset in `text`. */
+function withoutInlineTags(text: string): { shown: string; at: number[] } {
+  const at: number[] = [];
+  let shown = "";
+  let from = 0;
+  INLINE_TAG.lastIndex = 0;
+  for (let m = INLINE_TAG.exec(text); ; m = INLINE_TAG.exec(text)) {
+    const to = m ? m.index : text.length;
+    shown += text.slice(from, to);
+    for (let k = from; k < to; k++) at.push(k);
+    if (!m) break;
+    from = m.index + m[0].length;
+  }
+  return { shown, at };
+}
 
 /** Far enough either side of a glued character for any value and the context words its detector reads. */
 const GLUED_REACH = 256;
