@@ -372,7 +372,7 @@ const OTHER_READINGS = ["glued", "apart", "edges"] as const;
 
 /** Inline elements a browser shows on the line of the text around them, and comments, which it does not show. */
 const INLINE_TAG =
-  /<\/?(?:span|b|i|u|s|em|strong|small|big|mark|sup|sub|a|code|kbd|samp|var|abbr|cite|dfn|del|ins|q|font|time|data|bdi|bdo|wbr|tt|strike|nobr)(?:\s[^<>]{0,200})?\/?>|<!--[^]{0,400}?-->/giu;
+  /<\/?(?:span|b|i|u|s|em|strong|small|big|mark|sup|sub|a|code|kbd|samp|var|abbr|cite|dfn|del|ins|q|font|time|data|bdi|bdo|wbr|tt|strike|nobr)(?:\s[^<>]{0,200})?\/?>|<!--[\s\S]{0,400}?-->/giu;
 /** Past this many tags the text without them is read whole. */
 const AMBIGUOUS_TAGS_MAX = 256;
 
