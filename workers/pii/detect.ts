@@ -242,31 +242,29 @@ export class PiiDetector {
     const other: PiiFinding[] = [];
     // Inline markup inside a value ("4111 1111 <span>1111</span> 1111", "<b>alice</b>@example.com"): a browser shows
     // the value whole, so the pattern detectors also read, around each tag, the text without its tags.
-    if (tags.length > 0) {
-      for (const [from, to] of windowsAround(original, tags.length > AMBIGUOUS_TAGS_MAX ? [] : tags)) {
-        const { shown, at } = withoutInlineTags(original.slice(from, to));
-        const copy = normalize(shown);
-        const pieceRaw: RawFinding[] = [];
-        this.#patterns(copy.text, pieceRaw);
-        for (const f of this.#resolved(shown, copy, pieceRaw))
-          other.push({ ...f, start: from + (at[f.start] ?? 0), end: from + (at[f.end - 1] ?? 0) + 1 });
-      }
+    for (const [from, to] of tags.length > 0 ? windowsAround(original, tags.length > AMBIGUOUS_TAGS_MAX ? [] : tags) : []) {
+      const { shown, at } = withoutInlineTags(original.slice(from, to));
+      for (const f of this.#valuesIn(shown, normalize(shown)))
+        other.push({ ...f, start: from + (at[f.start] ?? 0), end: from + (at[f.end - 1] ?? 0) + 1 });
     }
-    if (!norm.ambiguousAt) return mergeReadings(found, other, this.options.strictness ?? {});
     // A character that may belong to the value beside it or stand apart ("jane.doe@example.com²",
-    // "4111 1111 1111 111&sup1;"): the pattern detectors also read, around it, the copy that takes it the other way.
-    for (const [from, to] of windowsAround(original, norm.ambiguousAt)) {
+    // "4111 1111 1111 111&sup1;"): the pattern detectors also read, around it, the copies that take it the other ways.
+    for (const [from, to] of norm.ambiguousAt ? windowsAround(original, norm.ambiguousAt) : []) {
       const piece = original.slice(from, to);
-      for (const reading of OTHER_READINGS) {
-        const copy = normalize(piece, reading);
-        const pieceRaw: RawFinding[] = [];
-        this.#patterns(copy.text, pieceRaw);
-        dropIdentifierFragments(copy.text, pieceRaw, (blanked, out) => this.#patterns(blanked, out));
-        for (const f of this.#resolved(piece, copy, pieceRaw)) other.push({ ...f, start: f.start + from, end: f.end + from });
-      }
+      for (const reading of OTHER_READINGS)
+        for (const f of this.#valuesIn(piece, normalize(piece, reading))) other.push({ ...f, start: f.start + from, end: f.end + from });
     }
     budget.checkTime();
-    return mergeReadings(found, other, this.options.strictness ?? {}).map((f) => withGluedEdges(original, f));
+    const merged = mergeReadings(found, other, this.options.strictness ?? {});
+    return norm.ambiguousAt ? merged.map((f) => withGluedEdges(original, f)) : merged;
+  }
+
+  /** The pattern detectors' values in `copy` (a detection copy of `piece`), resolved, in `piece`'s offsets. */
+  #valuesIn(piece: string, copy: NormalizedText): PiiFinding[] {
+    const raw: RawFinding[] = [];
+    this.#patterns(copy.text, raw);
+    dropIdentifierFragments(copy.text, raw, (blanked, out) => this.#patterns(blanked, out));
+    return this.#resolved(piece, copy, raw);
   }
 
   /** `raw` findings on the detection copy `norm`, allow list applied, overlaps resolved, in original offsets. */

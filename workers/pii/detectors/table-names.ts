@@ -141,7 +141,8 @@ export function addTableNames(text: string, spans: NameSpan[], model: Tagger): v
     const nl = text.indexOf("\n", at);
     const end = nl === -1 ? text.length : nl;
     const line = text.slice(at, end);
-    const next = nl === -1 ? "" : text.slice(nl + 1, text.indexOf("\n", nl + 1) === -1 ? text.length : text.indexOf("\n", nl + 1));
+    const nextEnd = nl === -1 ? -1 : text.indexOf("\n", nl + 1);
+    const next = nl === -1 ? "" : text.slice(nl + 1, nextEnd === -1 ? text.length : nextEnd);
     if (!inTable && line.includes("|") && next.includes("-") && SEPARATOR_ROW.test(next)) piped = true;
     else if (piped && !line.includes("|")) piped = false;
     if (!(piped && line.includes("|")) && !tableRow(line)) {
