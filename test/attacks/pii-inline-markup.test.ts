@@ -1,9 +1,11 @@
-// Attack class: inline markup inside a value. A browser shows "4111 1111 <span>1111</span> 1111"
-// and "<b>alice</b>@example.com" whole, but the pattern detectors read the tags as text between the
-// value's parts and found nothing (red team 28b). The text without its inline tags and comments is
-// now read too, around each tag; block elements still end a value.
+// Attack class: markup inside a value. A browser shows "4111 1111 <span>1111</span> 1111" and
+// "<b>alice</b>@example.com" whole, a Markdown view "4111 1111 1111 11**11**", but the pattern
+// detectors read the marks as text between the value's parts and found nothing (red teams 28b and
+// 29). The text without its markup is now read too, around each mark, the way an HTML tokeniser
+// reads tags (any element, quoted attributes, every comment form), footnote elements both glued and
+// apart; values split across content parts are judged without the markup at the seam.
 import { describe, expect, it } from "vitest";
-import { detectPii } from "../../workers/pii/index.js";
+import { createMasker, detectPii, maskJsonStrings } from "../../workers/pii/index.js";
 import { ascii, egressPiiAgent, expectDelivered, expectRefused } from "./support/egress-pii.js";
 
 const found = (text: string) => detectPii(text, { categories: ["email", "credit_card", "phone", "iban", "tax_id"] }).map((f) => f.category);
@@ -19,6 +21,94 @@ describe("attack: inline tags and comments inside a value", () => {
     ["an IBAN split by emphasis", "<p>IBAN DE89 3704 <em>0044</em> 0532 0130 00</p>", "iban"],
   ])("%s is found", (_title, text, category) => {
     expect(found(text), text).toContain(category);
+  });
+
+  it.each([
+    ["an element no list names (label)", "Card 4111 1111 1111 11<label>11</label>", "credit_card"],
+    ["a namespaced Word element", "Card 4111 1111 1111 11<o:p>11</o:p>", "credit_card"],
+    ["a custom element", "Card 4111 1111 1111 11<x-y>11</x-y>", "credit_card"],
+    ["an image between digits", "Card 4111 1111 1111 11<img src=x>11", "credit_card"],
+    ["a quoted attribute holding >", 'Card 4111 1111 1111 11<span title="a>b">11</span>', "credit_card"],
+    ["a quoted attribute holding <", 'Card 4111 1111 1111 11<span title="a<b">11</span>', "credit_card"],
+    ["a slash before the attributes", "Card 4111 1111 1111 11<span/class=a>11</span>", "credit_card"],
+    ["a long attribute", `Card 4111 1111 1111 11<span title="${"x".repeat(900)}">11</span>`, "credit_card"],
+    ["the empty comment <!-->", "Card 4111 1111 1111 11<!-->11", "credit_card"],
+    ["a comment closed by --!>", "Card 4111 1111 1111 11<!-- x --!>11", "credit_card"],
+    ["a long comment", `Card 4111 1111 1111 11<!--${"x".repeat(500)}-->11`, "credit_card"],
+    ["a bogus comment <?x?>", "Card 4111 1111 1111 11<?x?>11", "credit_card"],
+    ["CDATA", "Card 4111 1111 1111 11<![CDATA[ ]]>11", "credit_card"],
+    ["the dropped tag </>", "Card 4111 1111 1111 11</>11", "credit_card"],
+    ["an e-mail's @ in a label element", "Mail alice<label>@</label>example.com", "email"],
+    ["a line break inside a card", "Card 4111 1111 1111<br>1111", "credit_card"],
+    ["Markdown bold digits", "Card 4111 1111 1111 11**11**", "credit_card"],
+    ["Markdown code digits", "Card 4111 1111 1111 11`11`", "credit_card"],
+    ["Markdown strike-through group", "Card 4111 1111 ~~1111~~ 1111", "credit_card"],
+    ["a Markdown bold local part", "Mail **alice**@example.com", "email"],
+  ])("%s is found", (_title, text, category) => {
+    expect(found(text), text).toContain(category);
+  });
+
+  it.each([
+    ["a footnote element after a tagged card", "Card 4111 1111 <b>1111</b> 1111<sup>2</sup>", "credit_card"],
+    ["a superscript reference after a tagged card", "Card 4111 1111 <b>1111</b> 111&sup1;", "credit_card"],
+    ["a footnote element after a tagged address", "Mail <b>jane.doe</b>@example.com<sup>2</sup>", "email"],
+    ["a footnote element after a tagged phone number", "Phone +1 415 <b>555</b> 2671<sup>3</sup>", "phone"],
+    ["a footnote element after a tagged IBAN", "IBAN DE89 3704 <em>0044</em> 0532 0130 00<sup>3</sup>", "iban"],
+    ["a footnote element before a tagged card", "<sup>3</sup>4111 1111 <b>1111</b> 1111", "credit_card"],
+    ["a footnote element before a tagged SSN", "<sup>3</sup>536-<b>22</b>-1234", "tax_id"],
+  ])("%s: the footnote is read glued and apart", (_title, text, category) => {
+    expect(found(text), text).toContain(category);
+  });
+
+  const blockedAcross = (parts: string[][]) => {
+    const masker = createMasker({ credit_card: "block", email: "block" });
+    maskJsonStrings({ messages: parts.map((content) => ({ role: "user", content: content.map((text) => ({ type: "text", text })) })) }, masker);
+    return masker.result().blockedCategories;
+  };
+  it.each([
+    ["an opening tag at the end of a part", [["Card 4111 1111 1111 11<b>", "11"]], "credit_card"],
+    ["a tag on each side of the seam", [["Card 4111 1111 <b>11", "11</b> 1111"]], "credit_card"],
+    ["a part that is only a tag", [["Card 4111 1111 1111 11", "<b>", "11"]], "credit_card"],
+    ["a comment across two parts", [["Card 4111 1111 1111 11<!-- ", " -->11"]], "credit_card"],
+    ["a tag opening the next part", [["Card 4111 1111 1111 11", "<b>11"]], "credit_card"],
+    ["an address with a tag at the seam", [["Mail alice@exa<b>", "mple</b>.com"]], "email"],
+    ["two messages with a tag at the seam", [["Card 4111 1111 1111 11<b>"], ["11</b>"]], "credit_card"],
+    ["Markdown marks at the seam", [["Card 4111 1111 1111 11**", "11**"]], "credit_card"],
+  ])("%s: the split value is blocked", (_title, parts, category) => {
+    expect(blockedAcross(parts)).toContain(category);
+  });
+
+  it("control: footnoted lists of numbers hold no card (their digits pass Luhn only glued, in no card's layout)", () => {
+    for (const text of [
+      "Years 2001 2019 2020<sup>1</sup> 2021",
+      "Years 2001 2019 2020¹ 2021",
+      "<td>Sales 2001 2019 2020<sup>1</sup> 2021</td>",
+      "Values: 12 34 56 78<sup>1</sup> 12 34 56",
+    ]) {
+      expect(found(text), text).toEqual([]);
+    }
+    expect(blockedAcross([["Hello <b>world</b>", "see page 12"]])).toEqual([]);
+  });
+
+  it("control: code and Markdown around separate numbers hold no value", () => {
+    for (const text of [
+      "x = a*b*c; **kwargs** 2*3*4",
+      "Vec<String> has 2019 items and Map<K, V> 2020",
+      "**Q3** revenue 14 *million*, `v2.1` released",
+    ]) {
+      expect(found(text), text).toEqual([]);
+    }
+  });
+
+  it("the mask takes the elements and marks that open or close inside the value", () => {
+    for (const [text, value] of [
+      ["Mail <b>alice</b>@example.com now", "<b>alice</b>@example.com"],
+      ["Card <b>4111 1111 1111 11</b>11 now", "<b>4111 1111 1111 11</b>11"],
+      ["Mail **alice**@example.com now", "**alice**@example.com"],
+    ] as const) {
+      const [f] = detectPii(text, { categories: ["email", "credit_card"] });
+      expect(text.slice(f?.start, f?.end)).toBe(value);
+    }
   });
 
   it("the whole value is masked, tags included, and the text around it is not", () => {
@@ -40,6 +130,11 @@ describe("attack: inline tags and comments inside a value", () => {
       headers: { "content-type": "text/html" },
       rawBody: ascii("<html><body><p>Mail <b>alice</b>@example.com</p></body></html>"),
     });
+    await expectRefused(agent, "/e", {
+      headers: { "content-type": "application/json" },
+      rawBody: ascii(JSON.stringify({ a: "4111 1111 1111 11<b>", b: "11</b>" })),
+    });
+    await expectRefused(agent, "/e", { headers: { "content-type": "text/plain" }, rawBody: ascii("Card 4111 1111 1111 11**11**") });
     await expectDelivered(agent, "/e", { headers: { "content-type": "text/plain" }, rawBody: ascii("Hello <b>world</b>, page <i>12</i>.") });
   });
 });

@@ -5,9 +5,10 @@ import { detectPoBoxes } from "./detectors/address.js";
 import { DEFAULT_PHONE_REGIONS, detectEmails, detectPhones } from "./detectors/contact.js";
 import { detectBirthDates } from "./detectors/dates.js";
 import { EntityBudgetExceeded, detectEntities, plausible } from "./detectors/entities.js";
-import { detectCards, detectIbans } from "./detectors/financial.js";
+import { detectCards, detectIbans, printedCard } from "./detectors/financial.js";
 import { dropIdentifierFragments } from "./detectors/identifiers.js";
 import { NATIONAL_ID_DETECTORS, detectNationalIds } from "./detectors/national-ids.js";
+import { markupAt, markupFree } from "./detectors/markup.js";
 import { detectIps } from "./detectors/network.js";
 import { detectSecrets } from "./detectors/secrets.js";
 import { detectNino, detectUsIds, detectVat } from "./detectors/taxid.js";
@@ -235,36 +236,66 @@ export class PiiDetector {
       budget.checkTime();
     }
     this.#pushDenied(text, raw);
-    const found = this.#resolved(original, norm, raw);
+    const found = this.#resolved(original, norm, norm.ambiguousAt?.length ? raw.filter((f) => !unprintedAcrossGlue(original, norm, f)) : raw);
     if (!otherReadings) return found;
-    const tags = inlineTagsIn(original);
-    if (!norm.ambiguousAt && tags.length === 0) return found;
+    const marks = markupAt(original, AMBIGUOUS_MARKUP_MAX);
+    if (!norm.ambiguousAt && marks.length === 0) return found;
     const other: PiiFinding[] = [];
-    // Inline markup inside a value ("4111 1111 <span>1111</span> 1111", "<b>alice</b>@example.com"): a browser shows
-    // the value whole, so the pattern detectors also read, around each tag, the text without its tags.
-    for (const [from, to] of tags.length > 0 ? windowsAround(original, tags.length > AMBIGUOUS_TAGS_MAX ? [] : tags) : []) {
-      const { shown, at } = withoutInlineTags(original.slice(from, to));
-      for (const f of this.#valuesIn(shown, normalize(shown)))
-        other.push({ ...f, start: from + (at[f.start] ?? 0), end: from + (at[f.end - 1] ?? 0) + 1 });
+    // Markup inside a value ("4111 1111 <span>1111</span> 1111", "<b>alice</b>@example.com",
+    // "11**11**"): a browser or a Markdown view shows the value whole, so the pattern detectors also
+    // read, around the markup, the text without it; footnote elements both glued and apart.
+    for (const [from, to] of marks.length > 0 ? windowsAround(original, marks.length > AMBIGUOUS_MARKUP_MAX ? [] : marks) : []) {
+      const window = original.slice(from, to);
+      for (const supApart of SUP_READINGS) {
+        if (supApart && !SUP_TAG.test(window)) continue;
+        const free = markupFree(window, supApart);
+        for (const f of this.#otherReadings(free.text, true)) {
+          const start = from + (free.at[f.start] ?? 0);
+          const end = from + (free.at[f.end - 1] ?? 0) + 1;
+          if (!cutByWindow(original, from, to, start, end)) other.push({ ...f, start, end });
+        }
+      }
     }
     // A character that may belong to the value beside it or stand apart ("jane.doe@example.com²",
     // "4111 1111 1111 111&sup1;"): the pattern detectors also read, around it, the copies that take it the other ways.
-    for (const [from, to] of norm.ambiguousAt ? windowsAround(original, norm.ambiguousAt) : []) {
-      const piece = original.slice(from, to);
-      for (const reading of OTHER_READINGS)
-        for (const f of this.#valuesIn(piece, normalize(piece, reading))) other.push({ ...f, start: f.start + from, end: f.end + from });
-    }
+    for (const [from, to] of norm.ambiguousAt ? windowsAround(original, norm.ambiguousAt) : [])
+      for (const f of this.#otherReadings(original.slice(from, to), false))
+        if (!cutByWindow(original, from, to, f.start + from, f.end + from)) other.push({ ...f, start: f.start + from, end: f.end + from });
     budget.checkTime();
     const merged = mergeReadings(found, other, this.options.strictness ?? {});
-    return norm.ambiguousAt ? merged.map((f) => withGluedEdges(original, f)) : merged;
+    return (norm.ambiguousAt || marks.length > 0 ? merged.map((f) => withGluedEdges(original, f)) : merged).map((f) =>
+      marks.length > 0 ? withWholeTags(original, f) : f,
+    );
   }
 
-  /** The pattern detectors' values in `copy` (a detection copy of `piece`), resolved, in `piece`'s offsets. */
-  #valuesIn(piece: string, copy: NormalizedText): PiiFinding[] {
+  /**
+   * Values the pattern detectors read in `piece` other than as sent: its plain reading when it is
+   * itself another reading (`plain`, the text without its markup), and the readings that take its
+   * glued characters the other ways. A card read only here must be printed as cards are (printedCard).
+   */
+  #otherReadings(piece: string, plain: boolean): PiiFinding[] {
+    const out: PiiFinding[] = [];
+    const first = normalize(piece);
+    // Secrets read from their context (a label words before, a random-looking run) are read as sent:
+    // without markup, a label runs into a value a link's target stood between.
+    if (plain) out.push(...this.#valuesIn(piece, first, true).filter((f) => f.detector !== "high_entropy" && f.detector !== "labelled_password"));
+    if (first.ambiguousAt) for (const reading of OTHER_READINGS) out.push(...this.#valuesIn(piece, normalize(piece, reading), true));
+    return out;
+  }
+
+  /**
+   * The pattern detectors' values in `copy` (a detection copy of `piece`), resolved, in `piece`'s
+   * offsets; `printedOnly`: a card must be printed as cards are (printedCard), as in any reading but the first.
+   */
+  #valuesIn(piece: string, copy: NormalizedText, printedOnly: boolean): PiiFinding[] {
     const raw: RawFinding[] = [];
     this.#patterns(copy.text, raw);
     dropIdentifierFragments(copy.text, raw, (blanked, out) => this.#patterns(blanked, out));
-    return this.#resolved(piece, copy, raw);
+    return this.#resolved(
+      piece,
+      copy,
+      printedOnly ? raw.filter((f) => f.category !== "credit_card" || printedCard(copy.text.slice(f.start, f.end))) : raw,
+    );
   }
 
   /** `raw` findings on the detection copy `norm`, allow list applied, overlaps resolved, in original offsets. */
@@ -368,35 +399,51 @@ function outranks(a: PiiFinding, b: PiiFinding, strictness: Partial<Record<PiiCa
 
 const OTHER_READINGS = ["glued", "apart", "edges"] as const;
 
-/** Inline elements a browser shows on the line of the text around them, and comments, which it does not show. */
-const INLINE_TAG =
-  /<\/?(?:span|b|i|u|s|em|strong|small|big|mark|sup|sub|a|code|kbd|samp|var|abbr|cite|dfn|del|ins|q|font|time|data|bdi|bdo|wbr|tt|strike|nobr)(?:\s[^<>]{0,200})?\/?>|<!--[\s\S]{0,400}?-->/giu;
-/** Past this many tags the text without them is read whole. */
-const AMBIGUOUS_TAGS_MAX = 256;
-
-/** Where inline tags and comments start in `text` (none without a "<"). */
-function inlineTagsIn(text: string): number[] {
-  if (!text.includes("<")) return [];
-  const at: number[] = [];
-  INLINE_TAG.lastIndex = 0;
-  for (let m = INLINE_TAG.exec(text); m && at.length <= AMBIGUOUS_TAGS_MAX; m = INLINE_TAG.exec(text)) at.push(m.index);
-  return at;
+/**
+ * A card the first reading took across a glued character ("2001 2019 2020¹ 2021") that is not
+ * printed as cards are: a list of numbers with a footnote mark, whose digits pass Luhn by chance.
+ */
+function unprintedAcrossGlue(original: string, norm: NormalizedText, f: RawFinding): boolean {
+  if (f.category !== "credit_card") return false;
+  const [start, end] = toOriginal(norm, f.start, f.end, original.length);
+  return (norm.ambiguousAt ?? []).some((a) => a >= start && a < end) && !printedCard(norm.text.slice(f.start, f.end));
 }
 
-/** `text` without its inline tags and comments, and for each character left its offset in `text`. */
-function withoutInlineTags(text: string): { shown: string; at: number[] } {
-  const at: number[] = [];
-  let shown = "";
-  let from = 0;
-  INLINE_TAG.lastIndex = 0;
-  for (let m = INLINE_TAG.exec(text); ; m = INLINE_TAG.exec(text)) {
-    const to = m ? m.index : text.length;
-    shown += text.slice(from, to);
-    for (let k = from; k < to; k++) at.push(k);
-    if (!m) break;
-    from = m.index + m[0].length;
+/** Past this many marks of markup the text without markup is read whole. */
+const AMBIGUOUS_MARKUP_MAX = 256;
+/** The text without markup is read with footnote elements glued, and apart when there are some. */
+const SUP_READINGS = [false, true] as const;
+const SUP_TAG = /<su[pb][\s>]/iu;
+
+/**
+ * A value's span grown over the tags that open or close inside it, so no half of an element is
+ * left beside the placeholder ("<b><EMAIL_1>" from "<b>alice</b>@example.com").
+ */
+function withWholeTags(text: string, f: PiiFinding): PiiFinding {
+  let { start, end } = f;
+  for (let k = 0; k < 4; k++) {
+    const before = OPEN_TAG_BEFORE.exec(text.slice(Math.max(0, start - 256), start));
+    const after = CLOSE_TAG_AFTER.exec(text.slice(end, end + 64));
+    const value = text.slice(start, end).toLowerCase();
+    const markBefore = MARK_BEFORE.exec(text.slice(Math.max(0, start - 3), start))?.[0];
+    const markAfter = MARK_AFTER.exec(text.slice(end, end + 3))?.[0];
+    if (before && value.includes(`</${(before[1] ?? "").toLowerCase()}`)) start -= before[0].length;
+    else if (after && value.includes(`<${(after[1] ?? "").toLowerCase()}`)) end += after[0].length;
+    // Markdown: "**alice**@…" loses the marks that open inside the value too.
+    else if (markBefore && (value.includes(markBefore) || (markBefore === "[" && value.includes("](")))) start -= markBefore.length;
+    else if (markAfter && value.includes(markAfter)) end += markAfter.length;
+    else break;
   }
-  return { shown, at };
+  return start === f.start && end === f.end ? f : { ...f, start, end };
+}
+const OPEN_TAG_BEFORE = /<([a-z][^\s/>]*)(?:\s[^<>]*)?>$/iu;
+const CLOSE_TAG_AFTER = /^<\/([a-z][^\s/>]*)\s*>/iu;
+const MARK_BEFORE = /(?:\*{1,3}|~{1,3}|`{1,3})$/u;
+const MARK_AFTER = /^(?:\*{1,3}|~{1,3}|`{1,3})/u;
+
+/** A value read at the edge of window [from, to) that the window cut off inside a word: a fragment, not a value. */
+function cutByWindow(text: string, from: number, to: number, start: number, end: number): boolean {
+  return (start === from && from > 0 && !/\s/u.test(text[from - 1] ?? "")) || (end === to && to < text.length && !/\s/u.test(text[to] ?? ""));
 }
 
 /** Far enough either side of a glued character for any value and the context words its detector reads. */
@@ -404,13 +451,17 @@ const GLUED_REACH = 256;
 /** How far a window's edge moves out to the next blank, so no reference or word is cut. */
 const EDGE_SLACK = 64;
 
-/** Windows of `text` around the offsets `at` (the whole text when `at` is empty), merged where they meet. */
-function windowsAround(text: string, at: readonly number[]): [number, number][] {
+/**
+ * Windows of `text` around the offsets or [start, end) spans `at`, in order (the whole text when
+ * `at` is empty), merged where they meet.
+ */
+function windowsAround(text: string, at: ReadonlyArray<number | readonly [number, number]>): [number, number][] {
   if (at.length === 0) return [[0, text.length]];
   const windows: [number, number][] = [];
   for (const p of at) {
-    let from = Math.max(0, p - GLUED_REACH);
-    let to = Math.min(text.length, p + GLUED_REACH);
+    const [start, end] = typeof p === "number" ? [p, p + 1] : p;
+    let from = Math.max(0, start - GLUED_REACH);
+    let to = Math.min(text.length, end + GLUED_REACH);
     for (let k = 0; k < EDGE_SLACK && from > 0 && !/\s/.test(text[from - 1] ?? ""); k++) from--;
     for (let k = 0; k < EDGE_SLACK && to < text.length && !/\s/.test(text[to] ?? ""); k++) to++;
     const last = windows[windows.length - 1];

@@ -4,6 +4,7 @@ import { isSupportedCountry } from "libphonenumber-js/max";
 import { type DetectOptions, DetectionBudget, PiiDetector } from "./detect.js";
 import { parse as parseHost } from "tldts";
 import { splitCardAcross, splitCardShaped } from "./detectors/financial.js";
+import { markupFree } from "./detectors/markup.js";
 import { base64TextOf } from "./json.js";
 import { PII_CATEGORIES, actionFor, type PiiAction, type PiiCategory, type PiiLists, type PiiPolicy } from "./types.js";
 
@@ -71,7 +72,21 @@ const CODE_WORDS = new Set(
  *   by "(" or "_" (a decorator call, an identifier), and when the split falls right before "@",
  *   a local part that is not a language or code word ("python" + "@torch.no_grad()").
  */
-function plausibleSplit(category: PiiCategory, value: string, pieces: readonly string[], seams: readonly number[], after: string): boolean {
+function plausibleSplit(
+  category: PiiCategory,
+  sentValue: string,
+  sentPieces: readonly string[],
+  sentSeams: readonly number[],
+  after: string,
+): boolean {
+  // Judged as shown: markup at a seam ("4111 1111 1111 11<b>" + "11</b>") is no part of the value.
+  const free = markupFree(sentValue);
+  const value = free.text;
+  const pieces = sentPieces.map((p) => markupFree(p).text);
+  const seams = sentSeams.map((seam) => {
+    const i = free.at.findIndex((offset) => offset >= seam);
+    return i < 0 ? value.length : i;
+  });
   // A card split at a seam is digits and separators only: words between the groups are the
   // in-text "halves" reading, which across texts would join unrelated numbers of several messages.
   if (category === "credit_card") return !/\p{L}/u.test(value) && splitCardShaped(value, pieces);
@@ -114,6 +129,12 @@ const WRITTEN_TAIL = /(?:[A-Z]?[^A-Za-z]*[a-z][^A-Z]*|[^a-z]*)$/;
 /** A base64 token in running text, long enough to carry a value (12 characters encode 9 bytes). */
 const BASE64_TOKEN_MIN = 12;
 const BASE64_TOKEN = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{12,}={0,2}(?![A-Za-z0-9+/_=-])/g;
+
+/** `text` without its markup (markupFree), for the split card scan. */
+function asShown(text: string): string {
+  return MARKUP_CHARACTER.test(text) ? markupFree(text).text : text;
+}
+const MARKUP_CHARACTER = /[<*~`]/;
 
 /** Characters of each neighbour joined when looking for a value split across two texts. */
 const SEAM_WINDOW = 96;
@@ -274,7 +295,8 @@ export class Masker {
     const blocking = SPLIT_CATEGORIES.filter((c) => this.detector.categories.has(c) && this.actionFor(c) === "block");
     if (blocking.length === 0) return;
     const found = this.#acrossStrings(texts);
-    if (blocking.includes("credit_card") && splitCardAcross(texts)) found.push("credit_card");
+    // The card scan reads each string as shown: markup beside a piece ("…1111 11<b>", "11</b>") is none of its digits.
+    if (blocking.includes("credit_card") && splitCardAcross(texts.map(asShown))) found.push("credit_card");
     // Read again without small numbers between the pieces ("4111/1111/1111/1111/2", `{"a":"4111
     // 1111","n":2,…}`): a page or a count must not hide a card, an IBAN or a phone number, whose
     // checks (Luhn and issuer, mod 97, the numbering plan and a piece of groups or a "+") keep lists of figures out.

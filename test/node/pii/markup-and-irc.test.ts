@@ -23,9 +23,9 @@ describe("names between HTML tags", () => {
     expect(values(text).some((v) => v.includes(name))).toBe(true);
   });
 
-  it("a name split by inline tags is still one name, masked over its tags", () => {
+  it("a name split by inline tags is still one name, masked over its tags (the elements it opens and closes included)", () => {
     const text = "<p>Owner: <b>Gail</b> <i>Thornbury</i></p>";
-    expect(values(text)).toEqual(["Gail</b> <i>Thornbury"]);
+    expect(values(text)).toEqual(["<b>Gail</b> <i>Thornbury</i>"]);
   });
 
   it("reads the prose of alt and title attributes", () => {

@@ -465,6 +465,19 @@ function issuedCard(digits: string): boolean {
   return digits.length >= 12 && digits.length <= 19 && luhn(digits) && creditCardType(digits).some((t) => t.lengths.includes(digits.length));
 }
 
+/**
+ * A card value printed as cards are: an issued card (issuer range, length, Luhn) in a card layout,
+ * or in groups all of one length ("4 1 1 1 …", "41 11 …"). What a second reading of a text finds
+ * (a footnote digit glued on, markup dropped) must have this shape: "2001 2019 2020¹ 2021" read
+ * glued is 16 digits in an irregular layout, a list of years with a footnote, not a card.
+ */
+export function printedCard(value: string): boolean {
+  const digits = value.replace(/\D/g, "");
+  if (!issuedCard(digits)) return false;
+  const groups = groupsOf(value);
+  return cardLayout(groups) || groups.every((g) => g === groups[0]);
+}
+
 /** A string that is nothing but one number ("4111", " 2632 "): what lists of integers are made of. */
 function bareNumber(text: string): boolean {
   return /^\s*\d+\s*$/.test(text);

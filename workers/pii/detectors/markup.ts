@@ -135,3 +135,151 @@ export function shownOffsets(shown: Shown, sentLength: number): Int32Array {
   for (let p = sentLength - 1; p >= 0; p--) if ((shownAt[p] ?? -1) < 0) shownAt[p] = shownAt[p + 1] ?? shown.text.length;
   return shownAt;
 }
+
+/**
+ * The markup a value may be cut by, as a browser or a Markdown renderer shows it: what the
+ * pattern detectors read besides the text as sent ("4111 1111 <span>1111</span> 1111",
+ * "<b>alice</b>@example.com", "11<!-- x -->11", "4111 1111 1111 11**11**"). Read the way an HTML
+ * tokeniser reads: any element name (custom, namespaced or unknown elements are inline), quoted
+ * attribute values that hold ">" or "<", every comment form and bogus comments (`<!x>`, `<?x?>`,
+ * `</>`); a block element or `<br>` is a line break. In Markdown, emphasis and code marks that
+ * touch a letter or digit are dropped.
+ */
+export interface MarkupFree {
+  text: string;
+  /** For each character of `text`, its offset in the text as sent. */
+  at: Int32Array;
+}
+
+/** Elements a browser breaks the line at; images, buttons and form fields sit on the line like words. */
+const BREAKING =
+  /^(?:address|article|aside|blockquote|body|br|caption|center|dd|details|div|dl|dt|figcaption|figure|footer|form|h[1-6]|head|header|hr|html|legend|li|main|nav|ol|p|pre|section|summary|table|tbody|td|tfoot|th|thead|title|tr|ul)$/iu;
+/** What may follow the "<" of a tag, comment or bogus comment. */
+const TAG_OPENER = /^[a-z!?/]$/iu;
+/** Longest tag read as one (attributes included): past it a "<" is text. */
+const TAG_MAX = 4096;
+const ALNUM = /[\p{L}\p{N}]/u;
+
+/** Where markup stands in `text` (tags, comments, Markdown marks touching a word): [start, end) spans, at most `max` + 1 of them. */
+export function markupAt(text: string, max: number): Array<[number, number]> {
+  const at: Array<[number, number]> = [];
+  MARKUP_START.lastIndex = 0;
+  for (let m = MARKUP_START.exec(text); m && at.length <= max; m = MARKUP_START.exec(text)) {
+    const end = markupEnd(text, m.index);
+    if (end > m.index) {
+      at.push([m.index, end]);
+      MARKUP_START.lastIndex = end;
+    }
+  }
+  return at;
+}
+
+/** Where markup may open: a "<" before what a tag, comment or bogus comment opens on, or a run of one to three Markdown marks. */
+const MARKUP_START = /<[a-zA-Z!?/]|(?<![*~`])[*~`]{1,3}(?![*~`])/g;
+
+/** End of the markup opening at `text[i]`, or -1. */
+function markupEnd(text: string, i: number): number {
+  return text.charCodeAt(i) === 60 ? tagEnd(text, i) : markdownMarkAt(text, i);
+}
+
+/**
+ * `text` without its markup (see MarkupFree). `supApart`: a superscript or subscript element is
+ * read as a blank (a footnote mark beside a value), not glued to the value.
+ */
+export function markupFree(text: string, supApart = false): MarkupFree {
+  // Each character shown stands for one or more sent: the offsets fit in the text's length.
+  const at = new Int32Array(text.length);
+  let n = 0;
+  const parts: string[] = [];
+  const keep = (from: number, to: number) => {
+    parts.push(text.slice(from, to));
+    for (let k = from; k < to; k++) at[n++] = k;
+  };
+  let last = 0;
+  MARKUP_START.lastIndex = 0;
+  for (let m = MARKUP_START.exec(text); m; m = MARKUP_START.exec(text)) {
+    const i = m.index;
+    let end = markupEnd(text, i);
+    if (end <= i) continue;
+    let shown = "";
+    if (text.charCodeAt(i) === 60) {
+      const name = tagName(text, i);
+      if (supApart && (name === "sup" || name === "sub") && text[i + 1] !== "/") {
+        // The element and what it holds, up to its closing tag, stand apart as one blank.
+        const close = text.slice(end, end + 24).search(name === "sup" ? SUP_CLOSE : SUB_CLOSE);
+        if (close >= 0) end = tagEnd(text, end + close);
+        shown = " ";
+      } else if (name !== null && BREAKING.test(name)) shown = "\n";
+    }
+    keep(last, i);
+    if (shown) {
+      parts.push(shown);
+      at[n++] = i;
+    }
+    last = end;
+    MARKUP_START.lastIndex = end;
+  }
+  keep(last, text.length);
+  return { text: parts.join(""), at: at.subarray(0, n) };
+}
+const SUP_CLOSE = /<\/sup\s*>/iu;
+const SUB_CLOSE = /<\/sub\s*>/iu;
+
+/** The lower-case name of the element tag at `i` ("<b …>", "</b>"), null for a comment or a bogus one. */
+function tagName(text: string, i: number): string | null {
+  const m = /^<\/?([a-z][^\s/>]*)/iu.exec(text.slice(i, i + 64));
+  return m ? (m[1] ?? "").toLowerCase() : null;
+}
+
+/** End of the tag, comment or bogus comment opening at `text[i]` ("<"), or -1 when none opens there. */
+function tagEnd(text: string, i: number): number {
+  const next = text[i + 1] ?? "";
+  // Most "<" in prose and code open nothing ("a < b", "<<", "<3"): one look at the next character.
+  if (!TAG_OPENER.test(next)) return -1;
+  if (text.startsWith("<!--", i)) {
+    // "<!-->" and "<!--->" are whole (empty) comments; otherwise up to "-->" or "--!>"; one left open runs to the end.
+    if (text[i + 4] === ">") return i + 5;
+    if (text.startsWith("->", i + 4)) return i + 6;
+    const close = /--!?>/g;
+    close.lastIndex = i + 4;
+    const m = close.exec(text);
+    return m ? m.index + m[0].length : text.length;
+  }
+  // A bogus comment ("<!x>", "<?x?>", "<![CDATA[…]]>", "</ x>") runs to the next ">"; "</>" is dropped.
+  if (next === "!" || next === "?" || (next === "/" && !/[a-z]/iu.test(text[i + 2] ?? ""))) {
+    const close = text.indexOf(">", i + 2);
+    return close >= 0 && close - i <= TAG_MAX ? close + 1 : -1;
+  }
+  const nameAt = next === "/" ? i + 2 : i + 1;
+  if (!/[a-z]/iu.test(text[nameAt] ?? "")) return -1;
+  // The name, then attributes: quoted values may hold ">" and "<".
+  let k = nameAt;
+  const limit = Math.min(text.length, i + TAG_MAX);
+  while (k < limit) {
+    const ch = text[k] ?? "";
+    if (ch === ">") return k + 1;
+    if (ch === '"' || ch === "'") {
+      // A quote opens a value only after "="; elsewhere it is part of a name.
+      if (/=\s*$/u.test(text.slice(Math.max(nameAt, k - 8), k))) {
+        const close = text.indexOf(ch, k + 1);
+        if (close < 0 || close >= limit) return -1;
+        k = close + 1;
+        continue;
+      }
+    }
+    // A "<" outside a quoted value: the text before was no tag ("a<b && c<d").
+    if (ch === "<") return -1;
+    k++;
+  }
+  return -1;
+}
+
+/** End of the Markdown marks opening at `text[i]` (a run of one to three), or -1: they must touch a letter or digit on one side. */
+function markdownMarkAt(text: string, i: number): number {
+  let end = i;
+  while (end < text.length && end - i < 3 && MARK.has(text.charCodeAt(end))) end++;
+  if (MARK.has(text.charCodeAt(end)) || MARK.has(text.charCodeAt(i - 1))) return -1;
+  return ALNUM.test(text[i - 1] ?? "") || ALNUM.test(text[end] ?? "") ? end : -1;
+}
+/** "*", "~" and "`". */
+const MARK = new Set([42, 126, 96]);
