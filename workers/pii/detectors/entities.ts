@@ -50,7 +50,7 @@ import {
   uncasedWithoutName,
   withoutMeasurements,
 } from "./clean-gates.js";
-import { scorerNames, slashTitledNames, userNames } from "./form-names.js";
+import { scorerNames, slashTitledNames, taskListNames, userNames } from "./form-names.js";
 import { streetAddresses } from "./street-address.js";
 import { knownOrganisations } from "./known-orgs.js";
 import { addArabicNames } from "./arabic-names.js";
@@ -324,7 +324,7 @@ const PERSON_CUE_BEFORE =
  * text that capitalises every noun.
  */
 const SPEECH_BEFORE =
-  /(?:(?:^|[\s,])(?:sagte|sagt|erklärte|betonte|meinte|schrieb|fragte|antwortete|dijo|afirmó|explicó|añadió|declaró|disse|afirmou|explicou|déclare|a déclaré|a dit|a expliqué|explique|ajoute|ha detto|ha spiegato|zei|zegt|sade|sagde|powiedział|powiedziała|řekl|řekla|сказал|сказала)|[,"”’:]\s*(?:said|says|added|replied|wrote))\s$/u;
+  /(?:(?:^|[\s,])(?:sagte|sagt|erklärte|betonte|meinte|schrieb|fragte|antwortete|dijo|afirmó|explicó|añadió|declaró|disse|afirmou|explicou|déclare|a déclaré|a dit|a expliqué|explique|ajoute|ha detto|ha spiegato|zei|zegt|sade|sagde|powiedział|powiedziała|řekl|řekla|сказал|сказала)|[,"”’:!?]\s*(?:said|says|added|replied|wrote|asked|answered|muttered|whispered|shouted|yelled|called|cried|laughed|sighed|snapped|explained|insisted|admitted|continued|recalled|noted|warned|joked|murmured|grumbled|exclaimed|protested|agreed|told us))\s$/u;
 /**
  * A CJK span the tagger called a place or organisation that opens on a family name ("小林花子と申します",
  * "강수빈입니다": a self-introduction) holds a person: it is masked rather than dropped for want of
@@ -380,7 +380,7 @@ const MARK = /\p{M}/u;
 const LOWER_LEAD = /^(?:\p{Ll}+\s+)+(?=\p{Lu})/u;
 /** A verb of report after a word makes it someone who speaks ("Nkemelu reported", "Kowalczyk powiedział"). */
 const REPORTED_AFTER =
-  /^ (?:said|says|wrote|writes|posted|reported|reports|confirmed|cited|asked|told|added|explained|noted|announced|replied|answered|argued|warned|admitted|signed|approved|called|paid|sent|won|scored|joined|resigned|declined|visited|arrived|moved|died|met|will|has|had|sagt|sagte|meint|erklärte|hat|dit|explique|dijo|dice|afirmó|ha|firmó|disse|diz|afirmou|zegt|zei|heeft|säger|sa|sagde|siger|har|sanoi|sanoo|mondta|dedi|mówi|powiedział|powiedziała|podpisał|podpisała|říká|řekl|řekla|сказал|сказала|говорит|bekreftet|bekräftade|opened|equalised|equalized|levelled|leveled|netted|saved|struck|headed|missed|beat|thanked|praised|insisted|denied|claimed|stated|testified|pleaded|believes|wants|a (?:déclaré|marqué|sauvé|ouvert|égalisé|raconté|expliqué|ajouté|affirmé|annoncé|remercié|signé)|marcó|anotó|salvó|declaró|explicó|aseguró|añadió|pidió|marcou|pediu|explicou|defendeu|agradeceu|ha segnato|segna|ha detto|ha spiegato|erzielte|traf|erklärt|betonte|scoorde|maakte|забил|заявил|заявила|отметил|отметила|strzelił|zdobył|vstřelil|skóroval|gólt)(?![\p{L}])/u;
+  /^ (?:said|says|wrote|writes|posted|reported|reports|confirmed|cited|asked|told|added|explained|noted|announced|replied|answered|argued|warned|admitted|signed|approved|called|paid|sent|won|scored|joined|resigned|declined|visited|arrived|moved|died|met|will|has|had|sagt|sagte|meint|erklärte|hat|dit|explique|dijo|dice|afirmó|ha|firmó|disse|diz|afirmou|zegt|zei|heeft|säger|sa|sagde|siger|har|sanoi|sanoo|mondta|dedi|mówi|powiedział|powiedziała|podpisał|podpisała|říká|řekl|řekla|сказал|сказала|говорит|bekreftet|bekräftade|opened|equalised|equalized|levelled|leveled|netted|saved|struck|headed|missed|beat|scores|wins|joins|signs|quits|resigns|returns|nets|thanked|praised|insisted|denied|claimed|stated|testified|pleaded|believes|wants|a (?:déclaré|marqué|sauvé|ouvert|égalisé|raconté|expliqué|ajouté|affirmé|annoncé|remercié|signé)|marcó|anotó|salvó|declaró|explicó|aseguró|añadió|pidió|marcou|pediu|explicou|defendeu|agradeceu|ha segnato|segna|ha detto|ha spiegato|erzielte|traf|erklärt|betonte|scoorde|maakte|забил|заявил|заявила|отметил|отметила|strzelił|zdobył|vstřelil|skóroval|gólt)(?![\p{L}])/u;
 /**
  * A verb of speech or of a person's own doing after a given name, maybe after an adverb ("John just
  * told me", "Moira chaired", "Anna hat gesagt"): nouns that are given names elsewhere (Amber alerts,
@@ -1831,7 +1831,7 @@ function addInstitutions(piece: string, model: Tagger, out: Candidate[]): void {
 
 /** Field labels whose value is a person's name, in the languages of forms, cards and transfers. */
 const NAME_LABEL = new RegExp(
-  `(?:^|[\\n·|;•]\\s*|\\s[—–-]\\s)(?:${[
+  `(?:^ ?|[\\n·|;•]\\s*|\\s[—–-]\\s)(?:${[
     "name",
     "patient",
     "patientin",
@@ -2078,6 +2078,18 @@ const NAME_LABEL = new RegExp(
     "mpokeaji",
     "mtumaji",
     "mgonjwa",
+    // Meeting minutes and tickets: who sent apologies, chaired, took notes, presented, reviews or reported.
+    "apologies",
+    "absent",
+    "chair",
+    "chairperson",
+    "minute taker",
+    "note taker",
+    "facilitator",
+    "presenter",
+    "reviewer",
+    "assignee",
+    "reporter",
   ].join("|")})\\s*[:：]\\s*`,
   "giu",
 );
@@ -2098,7 +2110,7 @@ function fullName(value: string, model: Tagger): boolean {
 const PATIENT_LABEL = /patient|paciente/iu;
 /** What a form writes where a value is wanted or missing. */
 const FORM_PLACEHOLDER =
-  /^(?:required|optional|mandatory|none|unknown|pending|blank|empty|tbd|tba|obligatoire|facultatif|erforderlich|pflichtfeld|keine|obligatorio|opcional|ninguno|obbligatorio|facoltativo|nessuno|obrigatório|nenhum|verplicht|geen)$/iu;
+  /^(?:required|optional|mandatory|none|unknown|pending|blank|empty|tbd|tba|unassigned|nobody|n\/a|obligatoire|facultatif|erforderlich|pflichtfeld|keine|obligatorio|opcional|ninguno|obbligatorio|facoltativo|nessuno|obrigatório|nenhum|verplicht|geen)$/iu;
 function everydayNotName(word: string, model: Tagger): boolean {
   const flags = flagsOfWord(word, model);
   return (flags & KNOWN_WORD) !== 0 && (flags & GIVEN_OR_FAMILY) === 0;
@@ -2138,7 +2150,8 @@ function addLabelledNames(piece: string, model: Tagger, out: Candidate[]): void 
     const rest = piece.slice(at, at + 80).split(/[\n·|;,，、—–(（]/)[0] ?? "";
     const name = LABELLED_NAME.exec(`${rest.trimEnd()}`);
     if (!name || /\d/.test(name[0])) continue;
-    const value = name[0].trimEnd();
+    // A sentence's full stop after the name is not part of it; an initial's is ("Hannah Bright.", "Grant T.").
+    const value = name[0].trimEnd().replace(/(?<=\p{L}{2})\.$/u, "");
     if (value.length < 2 || !NAME_LIKE.test(value)) continue;
     // A patient's field also holds what a clinician notes ("Patient: Denies Chest Pain", "Paciente:
     // Masculino"): there a listed name is needed, and no word that is only an everyday word.
@@ -2183,6 +2196,8 @@ const KIN_WORD = new RegExp(`(?<![\\p{L}])(?:${KIN_WORDS})(?:\\s+(?:and|und|et|y
 const KIN_ALONE = new RegExp(`^(?:${KIN_WORDS})$`, "iu");
 /** A kin word right before a span: German's determiner rule ("mein Nachbar Rüdiger") leaves such a name alone. */
 const KIN_BEFORE = new RegExp(`(?<![\\p{L}])(?:${KIN_WORDS})\\s+$`, "iu");
+/** A possessive right before a kin word ("my partner", "our neighbour"). */
+const POSSESSIVE_BEFORE_KIN = /(?<![\p{L}])(?:my|our|his|her|their|your)\s+$/iu;
 /** One or two capitalised words, and a second person after "and" ("Peter and Alan"). */
 const KIN_NAMES =
   /^(\p{Lu}[\p{L}\p{M}'’-]+(?: \p{Lu}[\p{L}\p{M}'’-]+)?)(?:(?:,? (?:and|und|et|y|e|en|och|og|i|и) |, )(\p{Lu}[\p{L}\p{M}'’-]+(?: \p{Lu}[\p{L}\p{M}'’-]+)?))?/u;
@@ -2203,8 +2218,11 @@ function addKinNames(piece: string, model: Tagger, out: Candidate[]): void {
       const first = group.split(" ")[0] ?? "";
       const flags = flagsOfWord(first, model);
       // A word only frequent (the frequency lists come from subtitles, whose names are frequent) may
-      // be the name there ("abuelo Manolo", "tío Chuy"); an everyday or dictionary word is not.
-      if (flags & (Gaz.common | Gaz.dictionary) && !(flags & (Gaz.first | Gaz.last))) continue;
+      // be the name there ("abuelo Manolo", "tío Chuy"); an everyday or dictionary word is not, unless
+      // a possessive owns the kin word: "my partner Kit" names one person, capital and all.
+      // (In a title-case line every word has its capital: "My Partner Kit Review" names nobody.)
+      const owned = k === 0 && POSSESSIVE_BEFORE_KIN.test(piece.slice(Math.max(0, m.index - 8), m.index)) && !titleCaseLine(piece);
+      if (flags & (Gaz.common | Gaz.dictionary) && !(flags & (Gaz.first | Gaz.last)) && !owned) continue;
       if (flags & (Gaz.orgWord | Gaz.techTerm | Gaz.time | Gaz.nationality) && !(flags & Gaz.first)) continue;
       // A longer span over the name ("Ciarán Ó Súilleabháin") stays, as a person.
       const wider = out.find((c) => c.start <= start && offset <= c.end);
@@ -2400,7 +2418,7 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   addHandleNames(piece, out, model);
   // People the form around them names (form-names.ts) replace what was read there, and are kept on
   // any line: the technical gate would read "sem.bos" or "Tremblay 2; Ashworth" as code.
-  for (const [start, end] of [...slashTitledNames(piece), ...scorerNames(piece, model), ...userNames(piece, model)]) {
+  for (const [start, end] of [...slashTitledNames(piece), ...scorerNames(piece, model), ...userNames(piece, model), ...taskListNames(piece, model)]) {
     replaceOverlapping(out, { kind: "person", start, end, speaker: true });
   }
   addCjkPlaces(piece, out, model);

@@ -5,6 +5,7 @@
 // Lanzinger 2"). Each returns [start, end) offsets in the piece; detectors/entities.ts keeps them
 // as people.
 import { Gaz } from "../tagger/features.js";
+import { nameLikeness } from "../tagger/name-shape.js";
 import type { Tagger } from "../tagger/tagger.js";
 import { flagsOf } from "./names.js";
 
@@ -201,4 +202,36 @@ function addScorers(rest: string, from: number, model: Tagger, out: Offsets[]): 
     if (words.some((w) => flagsOf(w, model) & NO_SCORER) || /^\p{Lu}{1,3}$/u.test(s[0])) continue;
     out.push([from + s.index, from + s.index + s[0].length]);
   }
+}
+
+/** An item of a stand-up or task list: a word, a dash with blanks around it, what the person does ("ravi – on leave"). */
+const TASK_ITEM = /(?:^|[;\n•]|:)[ \t]*(\p{L}[\p{L}\p{M}'’-]*)[ \t]+[–—-][ \t]+(?=\S)/gu;
+/** Lists and words that keep a list item's word from being a given name alone. */
+const NOT_GIVEN_ALONE = Gaz.dictionary | Gaz.common | Gaz.techTerm | Gaz.time | Gaz.orgWord | Gaz.orgName | Gaz.country | Gaz.city;
+
+/**
+ * The people of a stand-up or task list, in any case ("yuki – fixing login bug; ravi – on leave;
+ * Finn – out sick"): items of a word, a dash and what someone does, two of them or more given
+ * names no list holds as anything else (or name-shaped words no list holds). Then every item's given name is a person, also one that
+ * is a word too ("Finn", "Grace"); a list of colours or fields ("Rose – pink; Violet – purple") has
+ * no such two.
+ */
+export function taskListNames(piece: string, model: Tagger): Offsets[] {
+  if (!/[–—-]/u.test(piece)) return [];
+  const items: Array<{ at: number; word: string; flags: number }> = [];
+  TASK_ITEM.lastIndex = 0;
+  for (let m = TASK_ITEM.exec(piece); m; m = TASK_ITEM.exec(piece)) {
+    const word = m[1] ?? "";
+    items.push({ at: m.index + m[0].indexOf(word), word, flags: flagsOf(word, model) });
+  }
+  if (items.length < 2) return [];
+  // A given name no list holds as anything else, or a word no list holds but as a rare word or a
+  // family name, shaped like a name ("Tobi", "yuki"; not "Frontend").
+  const clear = (i: (typeof items)[number]) =>
+    (i.flags & Gaz.first && !(i.flags & NOT_GIVEN_ALONE)) ||
+    ((i.flags & ~(Gaz.last | Gaz.frequent)) === 0 && nameLikeness(i.word.charAt(0).toUpperCase() + i.word.slice(1)) > 0);
+  if (items.filter(clear).length < 2) return [];
+  return items
+    .filter((i) => clear(i) || (i.flags & Gaz.first && !(i.flags & (Gaz.techTerm | Gaz.time | Gaz.orgWord | Gaz.orgName))))
+    .map((i) => [i.at, i.at + i.word.length]);
 }

@@ -234,7 +234,8 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
   for (let i = 0; i < t.count; i++) {
     const shape = t.shape[i];
     const word = t.word[i] ?? 0;
-    if (german.has(word)) out.german++;
+    // A German function word is written small, or capitalised opening a sentence; in capitals it is an acronym ("EIN", "DIE").
+    if (german.has(word) && (shape === Shape.Lower || shape === Shape.Capitalised)) out.german++;
     if (shape !== Shape.Capitalised && shape !== Shape.Lower && shape !== Shape.AllCaps) continue;
     const start = t.starts[i] ?? 0;
     let end = t.ends[i] ?? 0;
@@ -1426,8 +1427,12 @@ const FAREWELLS = new Set(
     " ",
   ),
 );
-/** One capitalised word closing a quoted message or the text after its last sentence ("…на среду. Дима»"). */
-const LAST_WORD = /[.!?…][ \t]+(\p{Lu}[\p{L}\p{M}'’-]+)[ \t]*["”»“」]?[ \t]*$/u;
+/**
+ * One capitalised word closing a quoted message or the text after its last sentence ("…на среду.
+ * Дима»"), or signing it after a dash ("Will you be home for dinner? — Carol", "see you then - Tash"):
+ * after prose, a word written small or a sentence's end, never a title's number ("Chapter 1 — Summer").
+ */
+const LAST_WORD = /(?:[.!?…][ \t]+|(?:[.!?…]|\p{Ll})[ \t]*(?:[—–]|[ \t]--?[ \t])[ \t]*)(\p{Lu}[\p{L}\p{M}'’-]+)[ \t]*["”»“」]?[ \t]*$/u;
 
 /**
  * The name signing a letter or message: the words after a closing ("Best,\nOlu", "Üdv, Zsófi",
