@@ -2,8 +2,9 @@
 // "<b>alice</b>@example.com" whole, a Markdown view "4111 1111 1111 11**11**", but the pattern
 // detectors read the marks as text between the value's parts and found nothing (red teams 28b and
 // 29). The text without its markup is now read too, around each mark, the way an HTML tokeniser
-// reads tags (any element, quoted attributes, every comment form), footnote elements both glued and
-// apart; values split across content parts are judged without the markup at the seam.
+// reads tags (any element, quoted attributes, every comment form), footnote elements glued, apart and
+// dropped, hidden elements dropped (red team 29b), Markdown emphasis, links and backslash escapes;
+// values split across content parts are judged without the markup at the seam. Every scan is linear.
 import { describe, expect, it } from "vitest";
 import { createMasker, detectPii, maskJsonStrings } from "../../workers/pii/index.js";
 import { ascii, egressPiiAgent, expectDelivered, expectRefused } from "./support/egress-pii.js";
@@ -49,6 +50,35 @@ describe("attack: inline tags and comments inside a value", () => {
   });
 
   it.each([
+    ["an attribute name opening on = with a quote", 'Card 4111 1111 1111 11<b ="x>11</b>" ok', "credit_card"],
+    ["an e-mail cut by an attribute name opening on =", 'Mail alice<b ="x>@example.com</b>" ok', "email"],
+    ["blanks between = and the quote", 'Card 4111 1111 1111 11<span title=         "a>b">11</span>', "credit_card"],
+    ["a < in an unquoted value", "Card 4111 1111 1111 11<span title=a<b>11</span>", "credit_card"],
+    ["a < in an attribute name", "Card 4111 1111 1111 11<span a<b=1>11</span>", "credit_card"],
+    ["a < in the element name", "Card 4111 1111 1111 11<b<>11</b<>", "credit_card"],
+    ["an attribute of 5,000 characters", `Card 4111 1111 1111 11<span title="${"x".repeat(5000)}">11</span>`, "credit_card"],
+    ["a bogus comment of 5,000 characters", `Card 4111 1111 1111 11<!${"x".repeat(5000)}>11`, "credit_card"],
+    ["a footnote link after a phone number", 'Phone +1 415 <b>555</b> 2671<sup><a href="#note-3">3</a></sup> ok', "phone"],
+    ["a footnote link before a card", '<sup><a href="#note-3">3</a></sup>4111 1111 <b>1111</b> 1111 ok', "credit_card"],
+    ["a superscript inside the last group", "Card 4111 1111 1111 111<sup>2</sup>1 ok", "credit_card"],
+    ["a hidden digit inside a group", "Card 4111 1111 1111 111<span hidden>2</span>1 ok", "credit_card"],
+    ["a script between groups", "Card 4111 1111 <script>9</script>1111 1111", "credit_card"],
+    ["a display:none digit", 'Card 4111 1111 <span style="display:none">9</span>1111 1111', "credit_card"],
+    ["a hidden digit in a phone number", "Call +1 415 555 <span hidden>9</span>2671", "phone"],
+    ["a style element inside an e-mail", "Mail alice<style>p{}</style>@example.com", "email"],
+    ["mixed Markdown marks", "Card 4111 1111 ***~~1111~~*** 1111", "credit_card"],
+    ["underscore emphasis", "Card 4111 1111 1111 __1111__", "credit_card"],
+    ["a Markdown link around a group", "Card 4111 1111 [1111](#) 1111", "credit_card"],
+    ["a Markdown reference link", "Card 4111 1111 [1111][r] 1111\n\n[r]: #", "credit_card"],
+    ["a Markdown link around the local part", "Mail [alice](#)@example.com", "email"],
+    ["a Markdown link inside an SSN", "SSN 536-[22](#)-1234", "tax_id"],
+    ["a backslash-escaped @", "Mail alice\\@example.com", "email"],
+    ["backslash-escaped dashes", "SSN 536\\-22\\-1234", "tax_id"],
+  ])("%s is found", (_title, text, category) => {
+    expect(found(text), text).toContain(category);
+  });
+
+  it.each([
     ["a footnote element after a tagged card", "Card 4111 1111 <b>1111</b> 1111<sup>2</sup>", "credit_card"],
     ["a superscript reference after a tagged card", "Card 4111 1111 <b>1111</b> 111&sup1;", "credit_card"],
     ["a footnote element after a tagged address", "Mail <b>jane.doe</b>@example.com<sup>2</sup>", "email"],
@@ -74,6 +104,10 @@ describe("attack: inline tags and comments inside a value", () => {
     ["an address with a tag at the seam", [["Mail alice@exa<b>", "mple</b>.com"]], "email"],
     ["two messages with a tag at the seam", [["Card 4111 1111 1111 11<b>"], ["11</b>"]], "credit_card"],
     ["Markdown marks at the seam", [["Card 4111 1111 1111 11**", "11**"]], "credit_card"],
+    ["a Markdown link across the seam", [["Card 4111 1111 1111 11[", "11](#)"]], "credit_card"],
+    ["a Markdown link opening the next part", [["Card 4111 1111 1111 11", "[11](#)"]], "credit_card"],
+    ["a hidden digit at the seam", [["Card 4111 1111 1111 11<span hidden>9</span>", "11"]], "credit_card"],
+    ["blanks before a quoted attribute at the seam", [['Card 4111 1111 1111 11<span title=         "a>b">', "11</span>"]], "credit_card"],
   ])("%s: the split value is blocked", (_title, parts, category) => {
     expect(blockedAcross(parts)).toContain(category);
   });
@@ -88,6 +122,27 @@ describe("attack: inline tags and comments inside a value", () => {
       expect(found(text), text).toEqual([]);
     }
     expect(blockedAcross([["Hello <b>world</b>", "see page 12"]])).toEqual([]);
+  });
+
+  it("control: fields of a record and products hold no card (red team 29b)", () => {
+    for (const text of [
+      "<r><id>45</id><qty>320151</qty><ref>12833428</ref></r>",
+      "size = 45*320151*12833428",
+      "snake_case_name = __init__(4111, 1111)",
+    ]) {
+      expect(found(text), text).toEqual([]);
+    }
+  });
+
+  it("every scan is linear: 1 MB of unclosed comments, bogus comments and quotes completes", () => {
+    for (const text of [
+      "<!".repeat(500_000),
+      `€${"<!".repeat(500_000)}`,
+      "</ ".repeat(330_000),
+      `${"<sup>1</sup>".repeat(4000)}${"<!".repeat(480_000)}`,
+    ]) {
+      expect(() => detectPii(text, { categories: ["credit_card", "email"], timeBudgetMs: 10_000 })).not.toThrow();
+    }
   });
 
   it("control: code and Markdown around separate numbers hold no value", () => {
@@ -105,6 +160,9 @@ describe("attack: inline tags and comments inside a value", () => {
       ["Mail <b>alice</b>@example.com now", "<b>alice</b>@example.com"],
       ["Card <b>4111 1111 1111 11</b>11 now", "<b>4111 1111 1111 11</b>11"],
       ["Mail **alice**@example.com now", "**alice**@example.com"],
+      ["Mail [alice](#)@example.com now", "[alice](#)@example.com"],
+      ["Mail alice\\_smith@example.com now", "alice\\_smith@example.com"],
+      ["<s><strong>alice</strong>@example.com and more</s> ok", "<strong>alice</strong>@example.com"],
     ] as const) {
       const [f] = detectPii(text, { categories: ["email", "credit_card"] });
       expect(text.slice(f?.start, f?.end)).toBe(value);

@@ -8,7 +8,7 @@ import { EntityBudgetExceeded, detectEntities, plausible } from "./detectors/ent
 import { detectCards, detectIbans, printedCard } from "./detectors/financial.js";
 import { dropIdentifierFragments } from "./detectors/identifiers.js";
 import { NATIONAL_ID_DETECTORS, detectNationalIds } from "./detectors/national-ids.js";
-import { markupAt, markupFree } from "./detectors/markup.js";
+import { holdsFootnotesOrHidden, markupAt, markupFree } from "./detectors/markup.js";
 import { detectIps } from "./detectors/network.js";
 import { detectSecrets } from "./detectors/secrets.js";
 import { detectNino, detectUsIds, detectVat } from "./detectors/taxid.js";
@@ -246,9 +246,10 @@ export class PiiDetector {
     // read, around the markup, the text without it; footnote elements both glued and apart.
     for (const [from, to] of marks.length > 0 ? windowsAround(original, marks.length > AMBIGUOUS_MARKUP_MAX ? [] : marks) : []) {
       const window = original.slice(from, to);
-      for (const supApart of SUP_READINGS) {
-        if (supApart && !SUP_TAG.test(window)) continue;
-        const free = markupFree(window, supApart);
+      const footnotes = holdsFootnotesOrHidden(window);
+      for (const reading of FOOTNOTE_READINGS) {
+        if (reading !== "glued" && !footnotes) continue;
+        const free = markupFree(window, reading);
         for (const f of this.#otherReadings(free.text, true)) {
           const start = from + (free.at[f.start] ?? 0);
           const end = from + (free.at[f.end - 1] ?? 0) + 1;
@@ -411,9 +412,8 @@ function unprintedAcrossGlue(original: string, norm: NormalizedText, f: RawFindi
 
 /** Past this many marks of markup the text without markup is read whole. */
 const AMBIGUOUS_MARKUP_MAX = 256;
-/** The text without markup is read with footnote elements glued, and apart when there are some. */
-const SUP_READINGS = [false, true] as const;
-const SUP_TAG = /<su[pb][\s>]/iu;
+/** The text without markup is read with footnote marks and hidden elements glued, and when there are some, apart and dropped. */
+const FOOTNOTE_READINGS = ["glued", "apart", "dropped"] as const;
 
 /**
  * A value's span grown over the tags that open or close inside it, so no half of an element is
@@ -425,21 +425,37 @@ function withWholeTags(text: string, f: PiiFinding): PiiFinding {
     const before = OPEN_TAG_BEFORE.exec(text.slice(Math.max(0, start - 256), start));
     const after = CLOSE_TAG_AFTER.exec(text.slice(end, end + 64));
     const value = text.slice(start, end).toLowerCase();
-    const markBefore = MARK_BEFORE.exec(text.slice(Math.max(0, start - 3), start))?.[0];
-    const markAfter = MARK_AFTER.exec(text.slice(end, end + 3))?.[0];
-    if (before && value.includes(`</${(before[1] ?? "").toLowerCase()}`)) start -= before[0].length;
-    else if (after && value.includes(`<${(after[1] ?? "").toLowerCase()}`)) end += after[0].length;
+    const markBefore = MARK_BEFORE.exec(text.slice(Math.max(0, start - 8), start))?.[0];
+    const markAfter = MARK_AFTER.exec(text.slice(end, end + 8))?.[0];
+    const linkAfter = LINK_TARGET_AFTER.exec(text.slice(end, end + 512))?.[0];
+    if (before && closesInside(value, (before[1] ?? "").toLowerCase())) start -= before[0].length;
+    else if (after && opensInside(value, (after[1] ?? "").toLowerCase())) end += after[0].length;
     // Markdown: "**alice**@…" loses the marks that open inside the value too.
-    else if (markBefore && (value.includes(markBefore) || (markBefore === "[" && value.includes("](")))) start -= markBefore.length;
-    else if (markAfter && value.includes(markAfter)) end += markAfter.length;
+    // (A run of mixed marks closes in the reverse order it opens: "***~~alice~~***".)
+    else if (markBefore && (markBefore === "[" ? value.includes("](") : [...markBefore].every((c) => value.includes(c)))) start -= markBefore.length;
+    else if (markAfter && [...markAfter].every((c) => value.includes(c))) end += markAfter.length;
+    else if (linkAfter && value.includes("[")) end += linkAfter.length;
     else break;
   }
   return start === f.start && end === f.end ? f : { ...f, start, end };
 }
+/** Whether `value` (lower case) closes the element `name` ("</b>", not "</big>"). */
+function closesInside(value: string, name: string): boolean {
+  for (let at = value.indexOf(`</${name}`); at >= 0; at = value.indexOf(`</${name}`, at + 1))
+    if (/^[\s/>]/u.test(value.slice(at + name.length + 2, at + name.length + 3) || ">")) return true;
+  return false;
+}
+/** Whether `value` (lower case) opens the element `name` ("<b>", "<b class=x>", not "<big>"). */
+function opensInside(value: string, name: string): boolean {
+  for (let at = value.indexOf(`<${name}`); at >= 0; at = value.indexOf(`<${name}`, at + 1))
+    if (/^[\s/>]/u.test(value.slice(at + name.length + 1, at + name.length + 2) || ">")) return true;
+  return false;
+}
 const OPEN_TAG_BEFORE = /<([a-z][^\s/>]*)(?:\s[^<>]*)?>$/iu;
 const CLOSE_TAG_AFTER = /^<\/([a-z][^\s/>]*)\s*>/iu;
-const MARK_BEFORE = /(?:\*{1,3}|~{1,3}|`{1,3})$/u;
-const MARK_AFTER = /^(?:\*{1,3}|~{1,3}|`{1,3})/u;
+const MARK_BEFORE = /(?:[*~`_]{1,8}|\[)$/u;
+const MARK_AFTER = /^[*~`_]{1,8}/u;
+const LINK_TARGET_AFTER = /^\]\([^\s)]*\)/u;
 
 /** A value read at the edge of window [from, to) that the window cut off inside a word: a fragment, not a value. */
 function cutByWindow(text: string, from: number, to: number, start: number, end: number): boolean {

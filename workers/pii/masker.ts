@@ -4,7 +4,7 @@ import { isSupportedCountry } from "libphonenumber-js/max";
 import { type DetectOptions, DetectionBudget, PiiDetector } from "./detect.js";
 import { parse as parseHost } from "tldts";
 import { splitCardAcross, splitCardShaped } from "./detectors/financial.js";
-import { markupFree } from "./detectors/markup.js";
+import { type Footnotes, holdsFootnotesOrHidden, markupFree } from "./detectors/markup.js";
 import { base64TextOf } from "./json.js";
 import { PII_CATEGORIES, actionFor, type PiiAction, type PiiCategory, type PiiLists, type PiiPolicy } from "./types.js";
 
@@ -79,14 +79,27 @@ function plausibleSplit(
   sentSeams: readonly number[],
   after: string,
 ): boolean {
-  // Judged as shown: markup at a seam ("4111 1111 1111 11<b>" + "11</b>") is no part of the value.
-  const free = markupFree(sentValue);
-  const value = free.text;
-  const pieces = sentPieces.map((p) => markupFree(p).text);
-  const seams = sentSeams.map((seam) => {
-    const i = free.at.findIndex((offset) => offset >= seam);
-    return i < 0 ? value.length : i;
+  // Judged as shown: markup at a seam ("4111 1111 1111 11<b>" + "11</b>") is no part of the value,
+  // and a footnote mark or hidden text there may be read without its text ("11<span hidden>9</span>" + "11").
+  const readings: Footnotes[] = holdsFootnotesOrHidden(sentValue) ? ["glued", "dropped"] : ["glued"];
+  return readings.some((footnotes) => {
+    const free = markupFree(sentValue, footnotes);
+    const seams = sentSeams.map((seam) => {
+      const k = free.at.findIndex((offset) => offset >= seam);
+      return k < 0 ? free.text.length : k;
+    });
+    return plausibleShownSplit(
+      category,
+      free.text,
+      sentPieces.map((p) => markupFree(p, footnotes).text),
+      seams,
+      after,
+    );
   });
+}
+
+/** plausibleSplit of a value and its pieces as shown. */
+function plausibleShownSplit(category: PiiCategory, value: string, pieces: readonly string[], seams: readonly number[], after: string): boolean {
   // A card split at a seam is digits and separators only: words between the groups are the
   // in-text "halves" reading, which across texts would join unrelated numbers of several messages.
   if (category === "credit_card") return !/\p{L}/u.test(value) && splitCardShaped(value, pieces);
@@ -131,10 +144,10 @@ const BASE64_TOKEN_MIN = 12;
 const BASE64_TOKEN = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{12,}={0,2}(?![A-Za-z0-9+/_=-])/g;
 
 /** `text` without its markup (markupFree), for the split card scan. */
-function asShown(text: string): string {
-  return MARKUP_CHARACTER.test(text) ? markupFree(text).text : text;
+function asShown(text: string, footnotes: Footnotes): string {
+  return MARKUP_CHARACTER.test(text) ? markupFree(text, footnotes).text : text;
 }
-const MARKUP_CHARACTER = /[<*~`]/;
+const MARKUP_CHARACTER = /[<*~`_\\[\]]/;
 
 /** Characters of each neighbour joined when looking for a value split across two texts. */
 const SEAM_WINDOW = 96;
@@ -296,7 +309,11 @@ export class Masker {
     if (blocking.length === 0) return;
     const found = this.#acrossStrings(texts);
     // The card scan reads each string as shown: markup beside a piece ("…1111 11<b>", "11</b>") is none of its digits.
-    if (blocking.includes("credit_card") && splitCardAcross(texts.map(asShown))) found.push("credit_card");
+    if (
+      blocking.includes("credit_card") &&
+      (splitCardAcross(texts.map((t) => asShown(t, "glued"))) || splitCardAcross(texts.map((t) => asShown(t, "dropped"))))
+    )
+      found.push("credit_card");
     // Read again without small numbers between the pieces ("4111/1111/1111/1111/2", `{"a":"4111
     // 1111","n":2,…}`): a page or a count must not hide a card, an IBAN or a phone number, whose
     // checks (Luhn and issuer, mod 97, the numbering plan and a piece of groups or a "+") keep lists of figures out.

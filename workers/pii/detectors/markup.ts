@@ -139,11 +139,14 @@ export function shownOffsets(shown: Shown, sentLength: number): Int32Array {
 /**
  * The markup a value may be cut by, as a browser or a Markdown renderer shows it: what the
  * pattern detectors read besides the text as sent ("4111 1111 <span>1111</span> 1111",
- * "<b>alice</b>@example.com", "11<!-- x -->11", "4111 1111 1111 11**11**"). Read the way an HTML
- * tokeniser reads: any element name (custom, namespaced or unknown elements are inline), quoted
- * attribute values that hold ">" or "<", every comment form and bogus comments (`<!x>`, `<?x?>`,
- * `</>`); a block element or `<br>` is a line break. In Markdown, emphasis and code marks that
- * touch a letter or digit are dropped.
+ * "<b>alice</b>@example.com", "11<!-- x -->11", "4111 1111 1111 11**11**", "alice\@example.com").
+ * Tags are read the way an HTML tokeniser reads them: any element name (custom, namespaced or
+ * unknown elements are inline), attribute names and unquoted values that hold "<", quoted values
+ * that hold ">", every comment form and bogus comments (`<!x>`, `<?x?>`, `</>`); a block element
+ * or `<br>` is a line break. Markdown: emphasis, strike-through and code marks that touch a letter
+ * or digit (not "*" between two numbers, a product, nor "_" inside a word), backslash escapes and
+ * the brackets and targets of links ("[alice](…)@example.com"). Every scan is linear in the text:
+ * a tag that never ends rules out every tag after its "<".
  */
 export interface MarkupFree {
   text: string;
@@ -151,42 +154,56 @@ export interface MarkupFree {
   at: Int32Array;
 }
 
+/**
+ * How footnote marks (`<sup>`, `<sub>`) and hidden elements (`hidden`, `display:none`, `<script>`,
+ * `<style>`, `<template>`) are read: "glued", their text kept as it stands beside the value (what a
+ * model reading the source sees); "apart", a footnote a blank and hidden text gone; "dropped",
+ * both gone (what a browser shows of "111<sup>2</sup>1" read without the mark, "111<span hidden>9</span>1").
+ */
+export type Footnotes = "glued" | "apart" | "dropped";
+
+/** Whether `text` holds footnote marks or hidden elements, so its "apart" and "dropped" readings differ from the glued one. */
+export function holdsFootnotesOrHidden(text: string): boolean {
+  return FOOTNOTE_OR_HIDDEN.test(text);
+}
+const FOOTNOTE_OR_HIDDEN =
+  /<(?:su[pb]|script|style|template|noscript)[\s/>]|<[^<>]{0,200}?(?:\shidden[\s=/>]|display\s*:\s*none|visibility\s*:\s*hidden)/iu;
+
 /** Elements a browser breaks the line at; images, buttons and form fields sit on the line like words. */
 const BREAKING =
   /^(?:address|article|aside|blockquote|body|br|caption|center|dd|details|div|dl|dt|figcaption|figure|footer|form|h[1-6]|head|header|hr|html|legend|li|main|nav|ol|p|pre|section|summary|table|tbody|td|tfoot|th|thead|title|tr|ul)$/iu;
-/** What may follow the "<" of a tag, comment or bogus comment. */
-const TAG_OPENER = /^[a-z!?/]$/iu;
-/** Longest tag read as one (attributes included): past it a "<" is text. */
-const TAG_MAX = 4096;
+/** HTML's inline elements: one closing right before another opening is still one line of text ("11</b><i>11"). */
+const INLINE_ELEMENT = new RegExp(`^(?:${INLINE}|img|input|button|select|textarea|label|output|ruby|acronym|blink|slot)$`, "iu");
+/** Elements a browser never shows the text of. */
+const HIDDEN_ELEMENT = /^(?:script|style|template|noscript)$/iu;
+/** An attribute that hides its element. */
+const HIDING_ATTRIBUTE = /\shidden(?:[\s=/>]|$)|display\s*:\s*none|visibility\s*:\s*hidden/iu;
 const ALNUM = /[\p{L}\p{N}]/u;
+/** ASCII punctuation a Markdown backslash escapes. */
+const ESCAPABLE = /[!-/:-@[-`{-~]/;
+/** Where markup may open: a "<" before what a tag, comment or bogus comment opens on, a run of Markdown marks, a backslash, a bracket. */
+const MARKUP_START = /<[a-zA-Z!?/]|[*~`_]+|\\|[[\]]/g;
+/** A run of marks that closes emphasis: the run, then no letter or digit (looked for ahead of a run between two). */
+const CLOSING_RUN_MAX = 64;
 
-/** Where markup stands in `text` (tags, comments, Markdown marks touching a word): [start, end) spans, at most `max` + 1 of them. */
+/** Where markup stands in `text`: [start, end) spans, at most `max` + 1 of them. */
 export function markupAt(text: string, max: number): Array<[number, number]> {
+  const scan = new MarkupScan(text);
   const at: Array<[number, number]> = [];
-  MARKUP_START.lastIndex = 0;
-  for (let m = MARKUP_START.exec(text); m && at.length <= max; m = MARKUP_START.exec(text)) {
-    const end = markupEnd(text, m.index);
+  const re = new RegExp(MARKUP_START.source, "g");
+  for (let m = re.exec(text); m && at.length <= max; m = re.exec(text)) {
+    const end = scan.markupEnd(m.index, m[0].length);
     if (end > m.index) {
       at.push([m.index, end]);
-      MARKUP_START.lastIndex = end;
+      re.lastIndex = end;
     }
   }
   return at;
 }
 
-/** Where markup may open: a "<" before what a tag, comment or bogus comment opens on, or a run of one to three Markdown marks. */
-const MARKUP_START = /<[a-zA-Z!?/]|(?<![*~`])[*~`]{1,3}(?![*~`])/g;
-
-/** End of the markup opening at `text[i]`, or -1. */
-function markupEnd(text: string, i: number): number {
-  return text.charCodeAt(i) === 60 ? tagEnd(text, i) : markdownMarkAt(text, i);
-}
-
-/**
- * `text` without its markup (see MarkupFree). `supApart`: a superscript or subscript element is
- * read as a blank (a footnote mark beside a value), not glued to the value.
- */
-export function markupFree(text: string, supApart = false): MarkupFree {
+/** `text` without its markup (see MarkupFree), footnote marks and hidden elements read as `footnotes` says. */
+export function markupFree(text: string, footnotes: Footnotes = "glued"): MarkupFree {
+  const scan = new MarkupScan(text);
   // Each character shown stands for one or more sent: the offsets fit in the text's length.
   const at = new Int32Array(text.length);
   let n = 0;
@@ -196,20 +213,30 @@ export function markupFree(text: string, supApart = false): MarkupFree {
     for (let k = from; k < to; k++) at[n++] = k;
   };
   let last = 0;
-  MARKUP_START.lastIndex = 0;
-  for (let m = MARKUP_START.exec(text); m; m = MARKUP_START.exec(text)) {
+  const re = new RegExp(MARKUP_START.source, "g");
+  for (let m = re.exec(text); m; m = re.exec(text)) {
     const i = m.index;
-    let end = markupEnd(text, i);
+    let end = scan.markupEnd(i, m[0].length);
     if (end <= i) continue;
     let shown = "";
     if (text.charCodeAt(i) === 60) {
       const name = tagName(text, i);
-      if (supApart && (name === "sup" || name === "sub") && text[i + 1] !== "/") {
-        // The element and what it holds, up to its closing tag, stand apart as one blank.
-        const close = text.slice(end, end + 24).search(name === "sup" ? SUP_CLOSE : SUB_CLOSE);
-        if (close >= 0) end = tagEnd(text, end + close);
-        shown = " ";
+      const closing = text[i + 1] === "/";
+      if (
+        name !== null &&
+        !closing &&
+        footnotes !== "glued" &&
+        (name === "sup" || name === "sub" || HIDDEN_ELEMENT.test(name) || HIDING_ATTRIBUTE.test(text.slice(i, end)))
+      ) {
+        // The element and what it holds, up to its closing tag, stand apart as one blank or go.
+        end = scan.elementEnd(name, end);
+        shown = footnotes === "apart" && (name === "sup" || name === "sub") ? " " : "";
       } else if (name !== null && BREAKING.test(name)) shown = "\n";
+      // One element closing right before another opens, neither HTML's inline text ("</id><qty>"): fields of a record.
+      else if (name !== null && closing && !INLINE_ELEMENT.test(name) && text[end] === "<" && /[a-z]/iu.test(text[end + 1] ?? "")) {
+        const next = tagName(text, end);
+        if (next !== null && next !== name && !INLINE_ELEMENT.test(next)) shown = " ";
+      }
     }
     keep(last, i);
     if (shown) {
@@ -217,69 +244,144 @@ export function markupFree(text: string, supApart = false): MarkupFree {
       at[n++] = i;
     }
     last = end;
-    MARKUP_START.lastIndex = end;
+    re.lastIndex = end;
   }
   keep(last, text.length);
   return { text: parts.join(""), at: at.subarray(0, n) };
 }
-const SUP_CLOSE = /<\/sup\s*>/iu;
-const SUB_CLOSE = /<\/sub\s*>/iu;
 
 /** The lower-case name of the element tag at `i` ("<b …>", "</b>"), null for a comment or a bogus one. */
-function tagName(text: string, i: number): string | null {
+export function tagName(text: string, i: number): string | null {
   const m = /^<\/?([a-z][^\s/>]*)/iu.exec(text.slice(i, i + 64));
   return m ? (m[1] ?? "").toLowerCase() : null;
 }
 
-/** End of the tag, comment or bogus comment opening at `text[i]` ("<"), or -1 when none opens there. */
-function tagEnd(text: string, i: number): number {
-  const next = text[i + 1] ?? "";
-  // Most "<" in prose and code open nothing ("a < b", "<<", "<3"): one look at the next character.
-  if (!TAG_OPENER.test(next)) return -1;
-  if (text.startsWith("<!--", i)) {
-    // "<!-->" and "<!--->" are whole (empty) comments; otherwise up to "-->" or "--!>"; one left open runs to the end.
-    if (text[i + 4] === ">") return i + 5;
-    if (text.startsWith("->", i + 4)) return i + 6;
-    const close = /--!?>/g;
-    close.lastIndex = i + 4;
-    const m = close.exec(text);
-    return m ? m.index + m[0].length : text.length;
-  }
-  // A bogus comment ("<!x>", "<?x?>", "<![CDATA[…]]>", "</ x>") runs to the next ">"; "</>" is dropped.
-  if (next === "!" || next === "?" || (next === "/" && !/[a-z]/iu.test(text[i + 2] ?? ""))) {
-    const close = text.indexOf(">", i + 2);
-    return close >= 0 && close - i <= TAG_MAX ? close + 1 : -1;
-  }
-  const nameAt = next === "/" ? i + 2 : i + 1;
-  if (!/[a-z]/iu.test(text[nameAt] ?? "")) return -1;
-  // The name, then attributes: quoted values may hold ">" and "<".
-  let k = nameAt;
-  const limit = Math.min(text.length, i + TAG_MAX);
-  while (k < limit) {
-    const ch = text[k] ?? "";
-    if (ch === ">") return k + 1;
-    if (ch === '"' || ch === "'") {
-      // A quote opens a value only after "="; elsewhere it is part of a name.
-      if (/=\s*$/u.test(text.slice(Math.max(nameAt, k - 8), k))) {
-        const close = text.indexOf(ch, k + 1);
-        if (close < 0 || close >= limit) return -1;
-        k = close + 1;
-        continue;
-      }
-    }
-    // A "<" outside a quoted value: the text before was no tag ("a<b && c<d").
-    if (ch === "<") return -1;
-    k++;
-  }
-  return -1;
-}
+/**
+ * One left-to-right scan's reading of markup. Look-ups ahead ("where is the next >", "the next
+ * </sup") remember their answer, and a tag that never ends rules out every "<" before the point its
+ * scan reached: calls come in increasing offsets, so the whole scan stays linear in the text.
+ */
+class MarkupScan {
+  readonly #text: string;
+  /** No tag opens before this offset: a scan from an earlier "<" found no end before it. */
+  #noTagBefore = 0;
+  readonly #ahead = new Map<string, { from: number; at: number }>();
 
-/** End of the Markdown marks opening at `text[i]` (a run of one to three), or -1: they must touch a letter or digit on one side. */
-function markdownMarkAt(text: string, i: number): number {
-  let end = i;
-  while (end < text.length && end - i < 3 && MARK.has(text.charCodeAt(end))) end++;
-  if (MARK.has(text.charCodeAt(end)) || MARK.has(text.charCodeAt(i - 1))) return -1;
-  return ALNUM.test(text[i - 1] ?? "") || ALNUM.test(text[end] ?? "") ? end : -1;
+  constructor(text: string) {
+    this.#text = text;
+  }
+
+  /** End of the markup at `i` (its start matched as `length` characters), or -1. */
+  markupEnd(i: number, length: number): number {
+    const c = this.#text.charCodeAt(i);
+    if (c === 60) return this.#tagEnd(i);
+    if (c === 92) return ESCAPABLE.test(this.#text[i + 1] ?? "") ? i + 1 : -1;
+    if (c === 91 || c === 93) return this.#linkPartEnd(i);
+    return this.#marksEnd(i, i + length);
+  }
+
+  /** Where the element `name`, whose opening tag ends at `from`, ends: after its closing tag, or `from` when none follows. */
+  elementEnd(name: string, from: number): number {
+    const close = this.#next(`</${name}`, from);
+    if (close < 0) return from;
+    const gt = this.#next(">", close);
+    return gt < 0 ? from : gt + 1;
+  }
+
+  /** The next offset at or after `from` where `needle` stands (case-insensitive for tags), -1 when none does. */
+  #next(needle: string, from: number): number {
+    const seen = this.#ahead.get(needle);
+    if (seen && from >= seen.from && (seen.at < 0 || seen.at >= from)) return seen.at;
+    let at: number;
+    if (needle.length === 1) at = this.#text.indexOf(needle, from);
+    else {
+      const re = new RegExp(needle.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"), "giu");
+      re.lastIndex = from;
+      at = re.exec(this.#text)?.index ?? -1;
+    }
+    this.#ahead.set(needle, { from, at });
+    return at;
+  }
+
+  #tagEnd(i: number): number {
+    const text = this.#text;
+    if (i < this.#noTagBefore) return -1;
+    const next = text[i + 1] ?? "";
+    if (text.startsWith("<!--", i)) {
+      // "<!-->" and "<!--->" are whole (empty) comments; otherwise up to "-->" or "--!>"; one left open runs to the end.
+      if (text[i + 4] === ">") return i + 5;
+      if (text.startsWith("->", i + 4)) return i + 6;
+      const close = /--!?>/g;
+      close.lastIndex = i + 4;
+      const m = close.exec(text);
+      return m ? m.index + m[0].length : text.length;
+    }
+    // A bogus comment ("<!x>", "<?x?>", "<![CDATA[…]]>", "</ x>") runs to the next ">"; "</>" is dropped.
+    if (next === "!" || next === "?" || (next === "/" && !/[a-z]/iu.test(text[i + 2] ?? ""))) {
+      const gt = this.#next(">", i + 2);
+      if (gt < 0) this.#noTagBefore = text.length;
+      return gt < 0 ? -1 : gt + 1;
+    }
+    const len = text.length;
+    const blank = (k: number) => /\s/u.test(text[k] ?? "");
+    // The tag's name, then its attributes as the tokeniser reads them: a name (its first character may
+    // be "="; "<" is a character of it), maybe "=" and a value, quoted (">" and "<" inside) or bare.
+    let k = next === "/" ? i + 2 : i + 1;
+    while (k < len && !blank(k) && text[k] !== "/" && text[k] !== ">") k++;
+    for (;;) {
+      while (k < len && (blank(k) || text[k] === "/")) k++;
+      if (k >= len) break;
+      if (text[k] === ">") return k + 1;
+      k++;
+      while (k < len && !blank(k) && text[k] !== "/" && text[k] !== ">" && text[k] !== "=") k++;
+      while (k < len && blank(k)) k++;
+      if (text[k] !== "=") continue;
+      k++;
+      while (k < len && blank(k)) k++;
+      const quote = text[k];
+      if (quote === '"' || quote === "'") {
+        const close = this.#next(quote, k + 1);
+        if (close < 0) break;
+        k = close + 1;
+      } else while (k < len && !blank(k) && text[k] !== ">") k++;
+    }
+    // No end: no "<" before here opens a tag either.
+    this.#noTagBefore = len;
+    return -1;
+  }
+
+  /** A run of emphasis, strike-through or code marks [i, end): its end when it marks a word, else -1. */
+  #marksEnd(i: number, end: number): number {
+    const text = this.#text;
+    const before = text[i - 1] ?? "";
+    const after = text[end] ?? "";
+    const wordBefore = ALNUM.test(before);
+    const wordAfter = ALNUM.test(after);
+    if (!wordBefore && !wordAfter) return -1;
+    const run = text.slice(i, end);
+    // "_" marks emphasis only at a word's edge: inside a word it is the word's ("alice_smith", "snake_case").
+    if (run.includes("_") && wordBefore && wordAfter) return -1;
+    // Between two letters or digits a mark is emphasis only when the same run closes it further on,
+    // before a blank or punctuation ("11**11**"); "45*320151*1283" multiplies.
+    if (wordBefore && wordAfter) {
+      const close = text.indexOf(run, end);
+      if (close < 0 || close - end > CLOSING_RUN_MAX || ALNUM.test(text[close + run.length] ?? "")) return -1;
+    }
+    return end;
+  }
+
+  /** A link's "[" (before "](" or "][" on the line), or its "](target)" or "][label]": the end of what goes, else -1. */
+  #linkPartEnd(i: number): number {
+    const text = this.#text;
+    if (text[i] === "[") {
+      const close = text.indexOf("]", i + 1);
+      if (close < 0 || close - i > 128 || (text[close + 1] !== "(" && text[close + 1] !== "[")) return -1;
+      return /[\n[]/.test(text.slice(i + 1, close)) ? -1 : i + 1;
+    }
+    const open = text[i + 1];
+    if (open !== "(" && open !== "[") return -1;
+    const close = text.indexOf(open === "(" ? ")" : "]", i + 2);
+    if (close < 0 || close - i > 512 || /\s/u.test(text.slice(i + 2, close))) return -1;
+    return close + 1;
+  }
 }
-/** "*", "~" and "`". */
-const MARK = new Set([42, 126, 96]);
