@@ -2,7 +2,8 @@
 // signing a message after a dash ("… dinner? — Carol"), a speaker after a verb of speech in
 // inverted dialogue ("…," muttered Frank), someone a possessive and a kin word introduce ("my
 // partner Kit"), a name in a piece that an acronym made look German ("J. Hargrove (EIN …)"), the
-// people of a stand-up list ("ravi – on leave; Finn – out sick") and of meeting minutes' labels.
+// people of a stand-up list ("ravi – on leave; Finn – out sick") and of meeting minutes' labels, a
+// label glued to its name ("Recipient:John Smith") and a full name written small after a label.
 import { describe, expect, it } from "vitest";
 import { detectPii } from "../../../workers/pii/index.js";
 
@@ -25,6 +26,10 @@ describe("names read from the form around them", () => {
     ["Present: Yuki Tanabe, Dev Malhotra. Apologies: Grace. Ashworth opened the meeting.", "Grace"],
     ["Apologies: Hannah Bright.", "Hannah Bright"],
     ["Reviewer: Ivan Petrov", "Ivan Petrov"],
+    ["Recipient:John Smith", "John Smith"],
+    ["From:Anna Berg", "Anna Berg"],
+    ["Odbiorca: jan kowalski", "jan kowalski"],
+    ["Recipient: john smith", "john smith"],
   ])("%s", (text, name) => {
     expect(people(text)).toContain(name);
   });
@@ -43,6 +48,10 @@ describe("names read from the form around them", () => {
     "Mon – gym; Tue – swim; Wed – rest",
     "Assignee: Unassigned",
     "Apologies: We are experiencing delays.",
+    "user.name:John",
+    "Patient: denies chest pain",
+    "Name: rose garden",
+    "Sender: will power",
   ])("control: %s names no one", (text) => {
     expect(people(text)).toEqual([]);
   });

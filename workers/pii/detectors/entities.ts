@@ -2141,6 +2141,21 @@ function listedPersonWord(value: string, model: Tagger): boolean {
 /** Two lower-case words after a value: the sentence goes on. */
 const CLAUSE_GOES_ON = /^\s+\p{Ll}[\p{L}\p{M}]*\s+\p{Ll}/u;
 
+/** A given and a family name written small after a label ("Odbiorca: jan kowalski"): the lists know every word as a name, none as an everyday word. */
+const LOWER_NAME = /^\p{Ll}[\p{Ll}\p{M}'’-]+(?: \p{Ll}[\p{Ll}\p{M}'’-]+){1,2}(?![\p{L}\p{M}])/u;
+function lowerCaseFullName(rest: string, model: Tagger): RegExpExecArray | null {
+  const m = LOWER_NAME.exec(rest);
+  if (!m) return null;
+  const words = m[0].split(" ");
+  const flags = words.map((w) => flagsOfWord(w, model));
+  const [first = 0, ...others] = flags;
+  const last = others[others.length - 1] ?? 0;
+  if (!(first & Gaz.first) || others.some((f) => !(f & GIVEN_OR_FAMILY) || f & (Gaz.common | Gaz.time | Gaz.techTerm))) return null;
+  // A given name that is also a word or a month ("jan") needs a family name no dictionary holds after it.
+  if (first & (Gaz.common | Gaz.time | Gaz.techTerm) && (last & (Gaz.dictionary | Gaz.common) || !(last & Gaz.last))) return null;
+  return m;
+}
+
 function addLabelledNames(piece: string, model: Tagger, out: Candidate[]): void {
   // Every label ends with a colon: pieces without one are skipped with a single scan.
   if (!piece.includes(":") && !piece.includes("：")) return;
@@ -2148,11 +2163,12 @@ function addLabelledNames(piece: string, model: Tagger, out: Candidate[]): void 
   for (let m = NAME_LABEL.exec(piece); m; m = NAME_LABEL.exec(piece)) {
     const at = m.index + m[0].length;
     const rest = piece.slice(at, at + 80).split(/[\n·|;,，、—–(（]/)[0] ?? "";
-    const name = LABELLED_NAME.exec(`${rest.trimEnd()}`);
+    const capitalised = LABELLED_NAME.exec(`${rest.trimEnd()}`);
+    const name = capitalised ?? lowerCaseFullName(rest, model);
     if (!name || /\d/.test(name[0])) continue;
     // A sentence's full stop after the name is not part of it; an initial's is ("Hannah Bright.", "Grant T.").
     const value = name[0].trimEnd().replace(/(?<=\p{L}{2})\.$/u, "");
-    if (value.length < 2 || !NAME_LIKE.test(value)) continue;
+    if (value.length < 2 || (capitalised && !NAME_LIKE.test(value))) continue;
     // A patient's field also holds what a clinician notes ("Patient: Denies Chest Pain", "Paciente:
     // Masculino"): there a listed name is needed, and no word that is only an everyday word.
     if (PATIENT_LABEL.test(m[0]) && !patientName(value, model)) continue;

@@ -183,14 +183,19 @@ const ALNUM = /[\p{L}\p{N}]/u;
 const ESCAPABLE = /[!-/:-@[-`{-~]/;
 /** Where markup may open: a "<" before what a tag, comment or bogus comment opens on, a run of Markdown marks, a backslash, a bracket. */
 const MARKUP_START = /<[a-zA-Z!?/]|[*~`_]+|\\|[[\]]/g;
+/** Any character markup may open on. */
+const MARKUP_CHARACTER = /[<*~`_\\[\]]/;
 /** A run of marks that closes emphasis: the run, then no letter or digit (looked for ahead of a run between two). */
 const CLOSING_RUN_MAX = 64;
 
 /** Where markup stands in `text`: [start, end) spans, at most `max` + 1 of them. */
 export function markupAt(text: string, max: number): Array<[number, number]> {
-  const scan = new MarkupScan(text);
   const at: Array<[number, number]> = [];
-  const re = new RegExp(MARKUP_START.source, "g");
+  // Most texts hold no character markup opens on: one scan says so.
+  if (!MARKUP_CHARACTER.test(text)) return at;
+  const scan = new MarkupScan(text);
+  const re = MARKUP_START;
+  re.lastIndex = 0;
   for (let m = re.exec(text); m && at.length <= max; m = re.exec(text)) {
     const end = scan.markupEnd(m.index, m[0].length);
     if (end > m.index) {
@@ -213,7 +218,8 @@ export function markupFree(text: string, footnotes: Footnotes = "glued"): Markup
     for (let k = from; k < to; k++) at[n++] = k;
   };
   let last = 0;
-  const re = new RegExp(MARKUP_START.source, "g");
+  const re = MARKUP_START;
+  re.lastIndex = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const i = m.index;
     let end = scan.markupEnd(i, m[0].length);

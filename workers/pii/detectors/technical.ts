@@ -156,11 +156,18 @@ export function inIdentifier(text: string, start: number, end: number, kind: Ent
   const after = text.slice(start + last.length, start + last.length + 2);
   // Han, kana or Hangul right before "(" is prose: NFKC writes the full-width bracket "（" as "(".
   const bracketAfterUncased = after.startsWith("(") && /\p{Lo}$/u.test(last);
+  // A label of a person's field glued to its value ("Recipient:John Smith", "From:Anna Berg") names the field, not code.
+  const labelledPerson =
+    kind === "person" && text[start - 1] === ":" && /\s/u.test(value) && PERSON_LABEL_BEFORE.test(text.slice(Math.max(0, start - 24), start));
   return (
-    GLUE_BEFORE.test(text.slice(Math.max(0, start - 2), start)) ||
+    (GLUE_BEFORE.test(text.slice(Math.max(0, start - 2), start)) && !labelledPerson) ||
     (GLUE_AFTER.test(after) && !(/\d$/.test(last) && after.startsWith(".")) && !bracketAfterUncased)
   );
 }
+
+/** A person's field label written as people write forms, right before its colon ("Recipient:", "From:"). */
+const PERSON_LABEL_BEFORE =
+  /(?:^|[\s(])(?:[Rr]ecipient|[Ss]ender|[Ff]rom|[Tt]o|[Cc]c|[Nn]ame|[Ff]ull [Nn]ame|[Cc]ontact|[Cc]ustomer|[Pp]atient|[Hh]older|[Aa]ttn|[Aa]ttention|[Dd]estinatario|[Ee]mpfänger|[Dd]estinataire|[Oo]dbiorca|[Nn]adawca)\s?:$/u;
 
 // A field that holds a person, organisation or place in code, configuration or a log line
 // ("author": "…", customer_name=…, city: …), right before the value.
