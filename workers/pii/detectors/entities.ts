@@ -2802,9 +2802,18 @@ const ADDRESS_LINE =
 
 /** Appends the address lines whose city is a known place or whose street reads as one (a street word, a postal mark). */
 function addressLines(text: string, found: Array<{ kind: EntityKind; start: number; end: number }>, model: Tagger): void {
-  // A street read by its shape replaces the spans inside it; one that only crosses an address the tagger found gives way to it.
-  for (const [start, end] of streetAddresses(text)) {
-    if (found.some((s) => s.kind === "address" && s.start < end && start < s.end && (s.start < start || s.end > end))) continue;
+  // A street read by its shape replaces the spans inside it; with an address the tagger found across
+  // its edge it is one address over both ("Bağdat Cad. No: 72 D: 1" and "1, 16010 Bursa").
+  for (const [street, streetEnd] of streetAddresses(text)) {
+    let start = street;
+    let end = streetEnd;
+    for (let i = found.length - 1; i >= 0; i--) {
+      const s = found[i] as { kind: EntityKind; start: number; end: number };
+      if (s.kind !== "address" || s.start >= end || start >= s.end || (s.start >= start && s.end <= end)) continue;
+      start = Math.min(start, s.start);
+      end = Math.max(end, s.end);
+      found.splice(i, 1);
+    }
     for (let i = found.length - 1; i >= 0; i--) {
       const s = found[i] as { start: number; end: number };
       if (s.start >= start && s.end <= end) found.splice(i, 1);

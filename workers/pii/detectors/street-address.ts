@@ -7,12 +7,14 @@
 
 /** Street types written before the name. */
 const BEFORE_NAME = [
-  "rue|avenue|av|boulevard|bd|place|impasse|chemin|allée|quai|route|cours|passage|square|voie|résidence",
+  "rue|avenue|av|boulevard|bd|place|impasse|chemin|allée|quai|route|cours|passage|square|voie|résidence|chaussée|drève",
   "calle|c/|avenida|avda|paseo|plaza|carrera|camino|ronda|travesía|rambla|glorieta|carretera|pasaje",
   "rua|travessa|largo|praça|alameda|estrada|avenida",
   "via|viale|piazza|corso|vicolo|strada|piazzale|lungomare|contrada",
   "ulica|ul|aleja|al|plac|osiedle|os|calea|strada|str|bulevardul|bdul|aleea|șoseaua|soseaua|splaiul",
   "jalan|jl|jln|gang|đường|phố|ngõ|ngách",
+  "ул|улица|просп|проспект|пер|переулок|бул|бульвар|пл|площадь|наб|набережная|шоссе|вул|вулиця|пров|провулок|бульв|пр-т",
+  "οδός|λεωφόρος|λεωφ|πλατεία",
 ];
 /** English street types: after the name, with the number before it ("28 Kings Avenue"). */
 const ENGLISH_AFTER = [
@@ -34,13 +36,19 @@ const GLUED_AFTER =
 const WORD = "\\p{Lu}[\\p{L}\\p{M}'’.-]{0,31}";
 const PARTICLE = "(?:de|del|de la|de las|de los|des|du|d'|da|do|dos|das|di|della|dei|degli|le|la|les|van|von|der|den|of|the)";
 const NAME = `(?:${PARTICLE}\\s+)*${WORD}(?:\\s+(?:${PARTICLE}\\s+)*${WORD}){0,3}`;
-const HOUSE = "\\d{1,5}(?:\\s?(?:bis|ter|[A-Za-z])(?![\\p{L}])(?:\\s\\d{1,4}(?!\\d))?)?(?:\\s?[-/]\\s?\\d{1,4}[A-Za-z]?)?";
-const NUMBER_MARK = "(?:(?:[nN][oO]|[nN]r|[nN]º|[nN]°|[nN]úm|[nN]um|br|č|[nN]ro)\\.?\\s?:?\\s?)";
+/** A flat, floor or door after the house number ("D: 1", "/Top 8", "кв. 171", "apto 537"). */
+const UNIT =
+  "(?:\\s?(?:[,/]|\\s[-–])?\\s?(?:D|Daire|Kat|Top|Stiege|Tür|Whg|Apt|apt|Apto|apto|App|app|Int|int|Piso|piso|Dpto|dpto|Depto|depto|[Cc]asa|[Bb]loco|[Ss]ala|[Ll]oja|bte|bus|кв|корп|стр|διαμ)\\.?\\s?:?\\s?(?:\\d{1,4}[A-Za-z]?|[A-Z])(?![\\p{L}\\d]))";
+const HOUSE = `\\d{1,5}(?:\\s?(?:bis|ter|[A-Za-z])(?![\\p{L}])(?:\\s\\d{1,4}(?!\\d))?)?(?:\\s?[-/]\\s?(?:\\d{1,4}[A-Za-z]?|[A-Za-z](?![\\p{L}])))?${UNIT}{0,2}`;
+const NUMBER_MARK = "(?:(?:[nN][oO]|[nN]r|[nN]º|[nN]°|[nN]úm|[nN]um|br|č|[nN]ro|д|дом|буд)\\.?\\s?:?\\s?)";
+/** A postcode of the United Kingdom after its town ("Sheffield, S11 4QR"). */
+const UK_POSTCODE = "[A-Z]{1,2}\\d[A-Z\\d]?\\s?\\d[A-Z]{2}";
+
 /** The town after the street: a postcode (with a country prefix) and a capitalised place, or the place alone; a postcode may follow it. */
 /** A town's word: capitalised, no unit of a building ("Suite 400", "Piso 2" stay for mergeAddresses to join). */
 const TOWN_WORD =
   "(?!(?:Suite|Apt|Apartment|Flat|Floor|Unit|Piso|Puerta|Bloque|Étage|Bâtiment|Stock|Etage|Wohnung|Apto|Andar|Sala|Scala|Interno|Bl|Ap|Sc|Et)(?![\\p{L}]))\\p{Lu}\\p{Ll}[\\p{L}\\p{M}'’-]{0,30}";
-const TOWN = `(?:(?:\\s*[,–—-]\\s*|\\s*\\n\\s*)(?:(?:[A-Z]{1,2}-)?\\d{4,5}(?:\\s\\d{2,3})?\\s+)?${TOWN_WORD}(?:[ -]${TOWN_WORD})?(?:,?\\s(?:[A-Z]{2}-)?\\d{4,6}(?![\\d]))?)?`;
+const TOWN = `(?:(?:\\s*[,–—-]\\s*|\\s*\\n\\s*)(?:(?:[A-Z]{1,2}-)?\\d{4,5}(?:\\s\\d{2,3})?\\s+)?(?:(?:г|м|гр|с)\\.\\s?)?${TOWN_WORD}(?:[ -]${TOWN_WORD})?(?:,?\\s(?:(?:CEP|C\\.P\\.|CP)\\s?)?(?:(?:[A-Z]{2}-)?\\d{4,6}(?:-\\d{3})?|${UK_POSTCODE})(?![\\d\\p{L}]))?)?`;
 
 /** Street type words in lower case or capitalised ("rue", "Rue"): the names around them keep their capital, so the patterns are case-sensitive. */
 const alternatives = (words: string[]) =>
@@ -59,6 +67,11 @@ const alternatives = (words: string[]) =>
  * or the postcode. "via Python 3 and pip", "Zur Version 2 gibt", "2 Google Drive folders" go on
  * with words: a number or a type in a sentence, not an address.
  */
+/**
+ * A German street named after a place with a preposition ("Am Mühlbach 215", "An der Alster 3",
+ * "Zur Mühle 4"): no street type says so, so only with its postcode and town after it.
+ */
+const GERMAN_PLACE_STREET = `(?:Am|An der|An den|Im|In der|In den|Zum|Zur|Auf der|Auf dem|Hinter der|Unter den)\\s${WORD}(?:\\s${WORD})?\\s${HOUSE}(?:,\\s*|\\s*\\n\\s*)\\d{5}\\s+${TOWN_WORD}`;
 const STREET_END = "(?=\\s*(?:[,;\\n–—]|\\s-\\s|$|\\.(?:\\s|$)|\\s(?:[A-Z]{1,2}-)?\\d{4,5}\\s))";
 const STREET = [
   // number first: "56 impasse des Cerisiers", "211 place de la République", "28 Kings Avenue"
@@ -73,7 +86,7 @@ const STREET = [
 ]
   .map((form) => `(?:${form})`)
   .join("|");
-const STREET_THEN_TOWN = new RegExp(`(?<![\\p{L}\\p{N}])(?:${STREET})${TOWN}`, "gu");
+const STREET_THEN_TOWN = new RegExp(`(?<![\\p{L}\\p{N}])(?:${STREET})${TOWN}|${GERMAN_PLACE_STREET}`, "gu");
 
 /** How far before and after a house number an address can start and end. */
 const REACH_BEFORE = 140;
