@@ -3,8 +3,9 @@
 // detectors read the marks as text between the value's parts and found nothing (red teams 28b and
 // 29). The text without its markup is now read too, around each mark, the way an HTML tokeniser
 // reads tags (any element, quoted attributes, every comment form), footnote elements glued, apart and
-// dropped, hidden elements dropped (red team 29b), Markdown emphasis, links and backslash escapes;
-// values split across content parts are judged without the markup at the seam. Every scan is linear.
+// dropped, hidden elements dropped (red team 29b), Markdown emphasis, links, footnotes and backslash
+// escapes; values split across content parts are judged without the markup at the seam. Every scan
+// is linear, and a tag that never ends switches off no tag after it (red team 29c).
 import { describe, expect, it } from "vitest";
 import { createMasker, detectPii, maskJsonStrings } from "../../workers/pii/index.js";
 import { ascii, egressPiiAgent, expectDelivered, expectRefused } from "./support/egress-pii.js";
@@ -79,6 +80,33 @@ describe("attack: inline tags and comments inside a value", () => {
   });
 
   it.each([
+    ["an unclosed quoted attribute before a tagged card", 'See <a href="x for details.\nCard 4111 1111 <b>1111</b> 1111', "credit_card"],
+    ["an unclosed single-quoted attribute before a tagged card", "Use <img alt='it for now. Card 4111 1111 <b>1111</b> 1111", "credit_card"],
+    ["an unclosed comment before a tagged card", "Note <!-- todo\nCard 4111 1111 <b>1111</b> 1111", "credit_card"],
+    ["custom elements side by side", "Card <x-a>4111 1111 1111 11</x-a><x-b>11</x-b>", "credit_card"],
+    ["an SSN across custom elements", "SSN <x-a>536-22-</x-a><x-b>1234</x-b>", "tax_id"],
+    [
+      "Word runs split at a bold mark",
+      "<w:p><w:r><w:t>Card 4111 1111 1111 11</w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>11</w:t></w:r></w:p>",
+      "credit_card",
+    ],
+    [
+      "Word runs split at a spell-check mark",
+      '<w:r><w:t>alice</w:t></w:r><w:proofErr w:type="spellStart"/><w:r><w:t>@example.com</w:t></w:r>',
+      "email",
+    ],
+    ["emphasis closed before a digit", "Card 4111 1111 1111 11**1**1 ok", "credit_card"],
+    ["a code span inside a group", "Card 4111 1111 1111 11`1`1 ok", "credit_card"],
+    ["emphasis inside an address", "Mail ali**ce@exa**mple.com", "email"],
+    ["nested hidden spans", "Card 4111 1111 1111 111<span hidden><span>2</span>3</span>1", "credit_card"],
+    ["nested display:none blocks", "Card 4111 1111 1111 111<div style='display:none'><div>2</div>3</div>1", "credit_card"],
+    ["a link with a title", 'Card 4111 1111 1111 11[11](# "t")', "credit_card"],
+    ["a Markdown footnote inside a group", "Card 4111 1111 1111 11[^1]11", "credit_card"],
+  ])("%s is found (red team 29c)", (_title, text, category) => {
+    expect(found(text), text).toContain(category);
+  });
+
+  it.each([
     ["a footnote element after a tagged card", "Card 4111 1111 <b>1111</b> 1111<sup>2</sup>", "credit_card"],
     ["a superscript reference after a tagged card", "Card 4111 1111 <b>1111</b> 111&sup1;", "credit_card"],
     ["a footnote element after a tagged address", "Mail <b>jane.doe</b>@example.com<sup>2</sup>", "email"],
@@ -124,9 +152,12 @@ describe("attack: inline tags and comments inside a value", () => {
     expect(blockedAcross([["Hello <b>world</b>", "see page 12"]])).toEqual([]);
   });
 
-  it("control: fields of a record and products hold no card (red team 29b)", () => {
+  it("control: fields of a record and products hold no value (red teams 29b and 29c)", () => {
     for (const text of [
       "<r><id>45</id><qty>320151</qty><ref>12833428</ref></r>",
+      "<row><year>673857</year><code>750568</code><amt>18991</amt></row>",
+      "<row><zip>382</zip><year>9441</year><id>2</id><ref>5</ref><zip>41</zip></row>",
+      "<row><ref>3695</ref><id>48714</id><zip>87201</zip></row>",
       "size = 45*320151*12833428",
       "snake_case_name = __init__(4111, 1111)",
     ]) {
@@ -139,6 +170,11 @@ describe("attack: inline tags and comments inside a value", () => {
       "<!".repeat(500_000),
       `€${"<!".repeat(500_000)}`,
       "</ ".repeat(330_000),
+      Array.from({ length: 80_000 }, (_, i) => `<x${i} hidden>a `).join(""),
+      Array.from({ length: 200_000 }, (_, i) => `1${["*", "~", "`", "**", "*~", "~`", "`*", "***"][i % 8]}1 `).join(""),
+      "[".repeat(1_000_000),
+      "](".repeat(500_000),
+      "<!-- a ".repeat(140_000),
       `${"<sup>1</sup>".repeat(4000)}${"<!".repeat(480_000)}`,
     ]) {
       expect(() => detectPii(text, { categories: ["credit_card", "email"], timeBudgetMs: 10_000 })).not.toThrow();

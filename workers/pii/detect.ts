@@ -8,7 +8,7 @@ import { EntityBudgetExceeded, detectEntities, plausible } from "./detectors/ent
 import { detectCards, detectIbans, printedCard } from "./detectors/financial.js";
 import { dropIdentifierFragments } from "./detectors/identifiers.js";
 import { NATIONAL_ID_DETECTORS, detectNationalIds } from "./detectors/national-ids.js";
-import { holdsFootnotesOrHidden, markupAt, markupFree } from "./detectors/markup.js";
+import { HTML_INLINE, holdsFootnotesOrHidden, markupAt, markupFree } from "./detectors/markup.js";
 import { detectIps } from "./detectors/network.js";
 import { detectSecrets } from "./detectors/secrets.js";
 import { detectNino, detectUsIds, detectVat } from "./detectors/taxid.js";
@@ -253,7 +253,10 @@ export class PiiDetector {
         for (const f of this.#otherReadings(free.text, true)) {
           const start = from + (free.at[f.start] ?? 0);
           const end = from + (free.at[f.end - 1] ?? 0) + 1;
-          if (!cutByWindow(original, from, to, start, end)) other.push({ ...f, start, end });
+          if (cutByWindow(original, from, to, start, end)) continue;
+          // Digits of two fields of a record run together ("<id>45</id><qty>320151</qty>…") make no value.
+          if (digitsAcrossRecordFields(original.slice(start, end))) continue;
+          other.push({ ...f, start, end });
         }
       }
     }
@@ -410,6 +413,27 @@ function unprintedAcrossGlue(original: string, norm: NormalizedText, f: RawFindi
   return (norm.ambiguousAt ?? []).some((a) => a >= start && a < end) && !printedCard(norm.text.slice(f.start, f.end));
 }
 
+/**
+ * Whether `sent` glues digits across the boundary of two fields of a record: an element closing
+ * right after a digit and another of another name opening right before one, not both of them
+ * elements a browser lays out in a line (HTML's inline ones, custom ones): "45</id><qty>320151",
+ * not "11</b><i>11" nor "11</x-a><x-b>11".
+ */
+function digitsAcrossRecordFields(sent: string): boolean {
+  RECORD_BOUNDARY.lastIndex = 0;
+  for (let m = RECORD_BOUNDARY.exec(sent); m; m = RECORD_BOUNDARY.exec(sent)) {
+    const closed = (m[1] ?? "").toLowerCase();
+    const opened = (m[2] ?? "").toLowerCase();
+    if (closed === opened || (inLine(closed) && inLine(opened))) continue;
+    const afterOpen = sent.indexOf(">", m.index + m[0].length);
+    if (/\d/u.test(sent[m.index - 1] ?? "") && afterOpen >= 0 && /\d/u.test(sent[afterOpen + 1] ?? "")) return true;
+  }
+  return false;
+}
+const RECORD_BOUNDARY = /<\/([a-z][^\s/>]*)\s*>\s*<([a-z][^\s/>]*)/giu;
+/** An element a browser lays out in a line of text: HTML's inline ones and custom ones ("x-card"). */
+const inLine = (name: string) => HTML_INLINE.test(name) || name.includes("-");
+
 /** Past this many marks of markup the text without markup is read whole. */
 const AMBIGUOUS_MARKUP_MAX = 256;
 /** The text without markup is read with footnote marks and hidden elements glued, and when there are some, apart and dropped. */
@@ -455,7 +479,7 @@ const OPEN_TAG_BEFORE = /<([a-z][^\s/>]*)(?:\s[^<>]*)?>$/iu;
 const CLOSE_TAG_AFTER = /^<\/([a-z][^\s/>]*)\s*>/iu;
 const MARK_BEFORE = /(?:[*~`_]{1,8}|\[)$/u;
 const MARK_AFTER = /^[*~`_]{1,8}/u;
-const LINK_TARGET_AFTER = /^\]\([^\s)]*\)/u;
+const LINK_TARGET_AFTER = /^\](?:\(\s*(?:<[^<>\n]*>|[^\s()]*)(?:\s+(?:"[^"\n]*"|'[^'\n]*'))?\s*\)|\[[^\]\n]{0,64}\])/u;
 
 /** A value read at the edge of window [from, to) that the window cut off inside a word: a fragment, not a value. */
 function cutByWindow(text: string, from: number, to: number, start: number, end: number): boolean {

@@ -167,15 +167,15 @@ export function holdsFootnotesOrHidden(text: string): boolean {
   return FOOTNOTE_OR_HIDDEN.test(text);
 }
 const FOOTNOTE_OR_HIDDEN =
-  /<(?:su[pb]|script|style|template|noscript)[\s/>]|<[^<>]{0,200}?(?:\shidden[\s=/>]|display\s*:\s*none|visibility\s*:\s*hidden)/iu;
+  /\[\^|<(?:su[pb]|script|style|template|noscript|title|datalist|dialog)[\s/>]|<[^<>]{0,200}?(?:\shidden[\s=/>]|display\s*:\s*none|visibility\s*:\s*hidden)/iu;
 
 /** Elements a browser breaks the line at; images, buttons and form fields sit on the line like words. */
 const BREAKING =
   /^(?:address|article|aside|blockquote|body|br|caption|center|dd|details|div|dl|dt|figcaption|figure|footer|form|h[1-6]|head|header|hr|html|legend|li|main|nav|ol|p|pre|section|summary|table|tbody|td|tfoot|th|thead|title|tr|ul)$/iu;
-/** HTML's inline elements: one closing right before another opening is still one line of text ("11</b><i>11"). */
-const INLINE_ELEMENT = new RegExp(`^(?:${INLINE}|img|input|button|select|textarea|label|output|ruby|acronym|blink|slot)$`, "iu");
+/** HTML's inline elements, as a browser lays them out in a line of text. */
+export const HTML_INLINE = new RegExp(`^(?:${INLINE}|img|input|button|select|textarea|label|output|ruby|acronym|blink|slot)$`, "iu");
 /** Elements a browser never shows the text of. */
-const HIDDEN_ELEMENT = /^(?:script|style|template|noscript)$/iu;
+const HIDDEN_ELEMENT = /^(?:script|style|template|noscript|title|datalist|dialog)$/iu;
 /** An attribute that hides its element. */
 const HIDING_ATTRIBUTE = /\shidden(?:[\s=/>]|$)|display\s*:\s*none|visibility\s*:\s*hidden/iu;
 const ALNUM = /[\p{L}\p{N}]/u;
@@ -200,7 +200,7 @@ export function markupAt(text: string, max: number): Array<[number, number]> {
     const end = scan.markupEnd(m.index, m[0].length);
     if (end > m.index) {
       at.push([m.index, end]);
-      re.lastIndex = end;
+      re.lastIndex = text.charCodeAt(m.index) === 92 ? end + 1 : end;
     }
   }
   return at;
@@ -238,11 +238,17 @@ export function markupFree(text: string, footnotes: Footnotes = "glued"): Markup
         end = scan.elementEnd(name, end);
         shown = footnotes === "apart" && (name === "sup" || name === "sub") ? " " : "";
       } else if (name !== null && BREAKING.test(name)) shown = "\n";
-      // One element closing right before another opens, neither HTML's inline text ("</id><qty>"): fields of a record.
-      else if (name !== null && closing && !INLINE_ELEMENT.test(name) && text[end] === "<" && /[a-z]/iu.test(text[end + 1] ?? "")) {
-        const next = tagName(text, end);
-        if (next !== null && next !== name && !INLINE_ELEMENT.test(next)) shown = " ";
+    } else if (text.charCodeAt(i) === 91 && text[i + 1] === "^") {
+      // A Markdown footnote reference ("11[^1]11", shown as a raised "1"): its label glued, apart or gone.
+      const label = text.slice(i + 2, end - 1);
+      if (footnotes === "glued") {
+        keep(last, i);
+        keep(i + 2, end - 1);
+        last = end;
+        re.lastIndex = end;
+        continue;
       }
+      shown = footnotes === "apart" && label ? " " : "";
     }
     keep(last, i);
     if (shown) {
@@ -250,7 +256,8 @@ export function markupFree(text: string, footnotes: Footnotes = "glued"): Markup
       at[n++] = i;
     }
     last = end;
-    re.lastIndex = end;
+    // The character a backslash escapes is text, never markup ("2\*3\*4").
+    re.lastIndex = text.charCodeAt(i) === 92 ? end + 1 : end;
   }
   keep(last, text.length);
   return { text: parts.join(""), at: at.subarray(0, n) };
@@ -264,14 +271,19 @@ export function tagName(text: string, i: number): string | null {
 
 /**
  * One left-to-right scan's reading of markup. Look-ups ahead ("where is the next >", "the next
- * </sup") remember their answer, and a tag that never ends rules out every "<" before the point its
- * scan reached: calls come in increasing offsets, so the whole scan stays linear in the text.
+ * closing quote") remember their answer, searches for marks and links are bounded, closing tags
+ * are indexed once, and a tag whose quoted value never closes rules out the "<"s before that
+ * quote: calls come in increasing offsets, so the whole scan stays linear in the text.
  */
 class MarkupScan {
   readonly #text: string;
-  /** No tag opens before this offset: a scan from an earlier "<" found no end before it. */
+  /** No tag opens before this offset: a scan from an earlier "<" met a quote that never closes first. */
   #noTagBefore = 0;
   readonly #ahead = new Map<string, { from: number; at: number }>();
+  /** Where each element's opening and closing tags stand (built once, when a hidden element or footnote needs its end). */
+  #tagIndex: Map<string, { opens: number[]; closes: number[] }> | null = null;
+  /** A run of marks accepted as the closer of one before it ("11**1**1"). */
+  readonly #closers = new Set<number>();
 
   constructor(text: string) {
     this.#text = text;
@@ -286,25 +298,54 @@ class MarkupScan {
     return this.#marksEnd(i, i + length);
   }
 
-  /** Where the element `name`, whose opening tag ends at `from`, ends: after its closing tag, or `from` when none follows. */
+  /**
+   * Where the element `name`, whose opening tag ends at `from`, ends: after its matching closing
+   * tag (elements of the same name nested inside counted), or `from` when none follows.
+   */
   elementEnd(name: string, from: number): number {
-    const close = this.#next(`</${name}`, from);
-    if (close < 0) return from;
-    const gt = this.#next(">", close);
-    return gt < 0 ? from : gt + 1;
+    const tags = this.#tags().get(name);
+    if (!tags) return from;
+    let o = lowerBound(tags.opens, from);
+    let c = lowerBound(tags.closes, from);
+    let depth = 1;
+    // Nesting deeper than this is read as unclosed: each element costs a bounded number of steps.
+    for (let steps = 0; steps < 64 && c < tags.closes.length; steps++) {
+      const open = tags.opens[o] ?? Number.POSITIVE_INFINITY;
+      const close = tags.closes[c] ?? Number.POSITIVE_INFINITY;
+      if (open < close) {
+        depth++;
+        o++;
+        continue;
+      }
+      depth--;
+      c++;
+      if (depth === 0) {
+        const gt = this.#next(">", close);
+        return gt < 0 ? from : gt + 1;
+      }
+    }
+    return from;
   }
 
-  /** The next offset at or after `from` where `needle` stands (case-insensitive for tags), -1 when none does. */
+  #tags(): Map<string, { opens: number[]; closes: number[] }> {
+    if (this.#tagIndex) return this.#tagIndex;
+    const index = new Map<string, { opens: number[]; closes: number[] }>();
+    const re = /<(\/?)([a-z][^\s/>]*)/giu;
+    for (let m = re.exec(this.#text); m; m = re.exec(this.#text)) {
+      const name = (m[2] ?? "").toLowerCase();
+      const entry = index.get(name) ?? { opens: [], closes: [] };
+      index.set(name, entry);
+      (m[1] ? entry.closes : entry.opens).push(m.index);
+    }
+    this.#tagIndex = index;
+    return index;
+  }
+
+  /** The next offset at or after `from` where `needle` stands, -1 when none does. */
   #next(needle: string, from: number): number {
     const seen = this.#ahead.get(needle);
     if (seen && from >= seen.from && (seen.at < 0 || seen.at >= from)) return seen.at;
-    let at: number;
-    if (needle.length === 1) at = this.#text.indexOf(needle, from);
-    else {
-      const re = new RegExp(needle.replace(/[.*+?^${}()|[\]\\/]/g, "\\$&"), "giu");
-      re.lastIndex = from;
-      at = re.exec(this.#text)?.index ?? -1;
-    }
+    const at = this.#text.indexOf(needle, from);
     this.#ahead.set(needle, { from, at });
     return at;
   }
@@ -314,20 +355,20 @@ class MarkupScan {
     if (i < this.#noTagBefore) return -1;
     const next = text[i + 1] ?? "";
     if (text.startsWith("<!--", i)) {
-      // "<!-->" and "<!--->" are whole (empty) comments; otherwise up to "-->" or "--!>"; one left open runs to the end.
+      // "<!-->" and "<!--->" are whole (empty) comments; otherwise up to "-->" or "--!>". One left
+      // open is its own four characters: a Markdown view shows what follows, so it is read.
       if (text[i + 4] === ">") return i + 5;
       if (text.startsWith("->", i + 4)) return i + 6;
-      const close = /--!?>/g;
-      close.lastIndex = i + 4;
-      const m = close.exec(text);
-      return m ? m.index + m[0].length : text.length;
+      const plain = this.#next("-->", i + 4);
+      const bang = this.#next("--!>", i + 4);
+      if (plain < 0 && bang < 0) return i + 4;
+      return plain >= 0 && (bang < 0 || plain < bang) ? plain + 3 : bang + 4;
     }
+    // No ">" ahead: no tag, comment or bogus comment ends, here or after.
+    const gt = this.#next(">", i + 1);
+    if (gt < 0) return -1;
     // A bogus comment ("<!x>", "<?x?>", "<![CDATA[…]]>", "</ x>") runs to the next ">"; "</>" is dropped.
-    if (next === "!" || next === "?" || (next === "/" && !/[a-z]/iu.test(text[i + 2] ?? ""))) {
-      const gt = this.#next(">", i + 2);
-      if (gt < 0) this.#noTagBefore = text.length;
-      return gt < 0 ? -1 : gt + 1;
-    }
+    if (next === "!" || next === "?" || (next === "/" && !/[a-z]/iu.test(text[i + 2] ?? ""))) return gt + 1;
     const len = text.length;
     const blank = (k: number) => /\s/u.test(text[k] ?? "");
     // The tag's name, then its attributes as the tokeniser reads them: a name (its first character may
@@ -336,7 +377,11 @@ class MarkupScan {
     while (k < len && !blank(k) && text[k] !== "/" && text[k] !== ">") k++;
     for (;;) {
       while (k < len && (blank(k) || text[k] === "/")) k++;
-      if (k >= len) break;
+      if (k >= len) {
+        // Read to the end outside any quote: no "<" before it opens a tag that ends.
+        this.#noTagBefore = len;
+        return -1;
+      }
       if (text[k] === ">") return k + 1;
       k++;
       while (k < len && !blank(k) && text[k] !== "/" && text[k] !== ">" && text[k] !== "=") k++;
@@ -347,32 +392,36 @@ class MarkupScan {
       const quote = text[k];
       if (quote === '"' || quote === "'") {
         const close = this.#next(quote, k + 1);
-        if (close < 0) break;
+        if (close < 0) {
+          // A value that never closes ends this tag's reading only; the "<"s before its quote would meet it too.
+          this.#noTagBefore = k;
+          return -1;
+        }
         k = close + 1;
       } else while (k < len && !blank(k) && text[k] !== ">") k++;
     }
-    // No end: no "<" before here opens a tag either.
-    this.#noTagBefore = len;
-    return -1;
   }
 
   /** A run of emphasis, strike-through or code marks [i, end): its end when it marks a word, else -1. */
   #marksEnd(i: number, end: number): number {
     const text = this.#text;
+    if (this.#closers.delete(i)) return end;
     const before = text[i - 1] ?? "";
     const after = text[end] ?? "";
     const wordBefore = ALNUM.test(before);
     const wordAfter = ALNUM.test(after);
     if (!wordBefore && !wordAfter) return -1;
     const run = text.slice(i, end);
+    if (!(wordBefore && wordAfter)) return end;
     // "_" marks emphasis only at a word's edge: inside a word it is the word's ("alice_smith", "snake_case").
-    if (run.includes("_") && wordBefore && wordAfter) return -1;
-    // Between two letters or digits a mark is emphasis only when the same run closes it further on,
-    // before a blank or punctuation ("11**11**"); "45*320151*1283" multiplies.
-    if (wordBefore && wordAfter) {
-      const close = text.indexOf(run, end);
-      if (close < 0 || close - end > CLOSING_RUN_MAX || ALNUM.test(text[close + run.length] ?? "")) return -1;
-    }
+    if (run.includes("_")) return -1;
+    // Between two letters or digits a run is emphasis or code when the same run closes it soon after
+    // ("11**1**1", "ali**ce@exa**mple"); between two digits, around a short piece of a number only:
+    // "45*320151*1283" multiplies.
+    const close = text.slice(end, end + CLOSING_RUN_MAX).indexOf(run);
+    if (close < 0) return -1;
+    if (/\d/u.test(before) && /\d/u.test(after) && close > 4) return -1;
+    this.#closers.add(end + close);
     return end;
   }
 
@@ -380,14 +429,33 @@ class MarkupScan {
   #linkPartEnd(i: number): number {
     const text = this.#text;
     if (text[i] === "[") {
-      const close = text.indexOf("]", i + 1);
-      if (close < 0 || close - i > 128 || (text[close + 1] !== "(" && text[close + 1] !== "[")) return -1;
-      return /[\n[]/.test(text.slice(i + 1, close)) ? -1 : i + 1;
+      // A footnote reference ("[^1]") is one mark.
+      if (text[i + 1] === "^") {
+        const close = text.slice(i + 2, i + 18).indexOf("]");
+        return close > 0 && !/\s/u.test(text.slice(i + 2, i + 2 + close)) ? i + 3 + close : -1;
+      }
+      const close = text.slice(i + 1, i + 130).indexOf("]");
+      if (close < 0) return -1;
+      const after = text[i + 1 + close + 1];
+      if (after !== "(" && after !== "[") return -1;
+      return /[\n[]/.test(text.slice(i + 1, i + 1 + close)) ? -1 : i + 1;
     }
-    const open = text[i + 1];
-    if (open !== "(" && open !== "[") return -1;
-    const close = text.indexOf(open === "(" ? ")" : "]", i + 2);
-    if (close < 0 || close - i > 512 || /\s/u.test(text.slice(i + 2, close))) return -1;
-    return close + 1;
+    const target = LINK_TARGET.exec(text.slice(i, i + 514));
+    return target ? i + target[0].length : -1;
   }
+}
+
+/** A link's target after its text, with an optional title ("](#)", "](<a b>)", "](# \"t\")"), or a reference label ("][r]"). */
+const LINK_TARGET = /^\](?:\(\s*(?:<[^<>\n]*>|[^\s()]*)(?:\s+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?\s*\)|\[[^\]\n]{0,64}\])/u;
+
+/** The first index of sorted `xs` whose value is at least `x`. */
+function lowerBound(xs: readonly number[], x: number): number {
+  let lo = 0;
+  let hi = xs.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((xs[mid] ?? 0) < x) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
