@@ -107,6 +107,21 @@ describe("attack: inline tags and comments inside a value", () => {
   });
 
   it.each([
+    ["an HTML element beside an unknown one", "Card 4111 1111 1111 11</i><z>11", "credit_card"],
+    ["a phone across an HTML and an unknown element", "Call +1 415 555 26</i><z>71", "phone"],
+    ["an IBAN across an HTML and an unknown element", "IBAN DE89 3704 0044 0532 01</i><z>30 00", "iban"],
+    ["SVG text runs", '<svg><text><tspan>4111 1111 1111 11</tspan><a href="#">11</a></text></svg>', "credit_card"],
+    ["emphasis over more than four digits, closed before a blank", "Card 4111 1111 11**11 1111**", "credit_card"],
+    ["emphasis inside a phone number", "Call +1 415 5**55 2671**", "phone"],
+    ["a hidden span holding a comment with a tag", "Card 4111 1111 1111 111<span hidden>9<!-- <span> --></span>1", "credit_card"],
+    ["a hidden span holding a script with a tag", "Card 4111 1111 1111 111<span hidden>9<script><span></script></span>1", "credit_card"],
+    ["a hidden span holding a tag in an attribute", 'Card 4111 1111 1111 111<span hidden>9<b title="<span>"></b></span>1', "credit_card"],
+    ["a hidden span holding 40 empty spans", `Card 4111 1111 1111 111<span hidden>${"<span></span>".repeat(40)}9</span>1`, "credit_card"],
+  ])("%s is found (red team 29d)", (_title, text, category) => {
+    expect(found(text), text).toContain(category);
+  });
+
+  it.each([
     ["a footnote element after a tagged card", "Card 4111 1111 <b>1111</b> 1111<sup>2</sup>", "credit_card"],
     ["a superscript reference after a tagged card", "Card 4111 1111 <b>1111</b> 111&sup1;", "credit_card"],
     ["a footnote element after a tagged address", "Mail <b>jane.doe</b>@example.com<sup>2</sup>", "email"],
@@ -158,6 +173,7 @@ describe("attack: inline tags and comments inside a value", () => {
       "<row><year>673857</year><code>750568</code><amt>18991</amt></row>",
       "<row><zip>382</zip><year>9441</year><id>2</id><ref>5</ref><zip>41</zip></row>",
       "<row><ref>3695</ref><id>48714</id><zip>87201</zip></row>",
+      "x = 5711*272*4882 and 45*320151*12833428",
       "size = 45*320151*12833428",
       "snake_case_name = __init__(4111, 1111)",
     ]) {

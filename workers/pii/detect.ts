@@ -8,7 +8,7 @@ import { EntityBudgetExceeded, detectEntities, plausible } from "./detectors/ent
 import { detectCards, detectIbans, printedCard } from "./detectors/financial.js";
 import { dropIdentifierFragments } from "./detectors/identifiers.js";
 import { NATIONAL_ID_DETECTORS, detectNationalIds } from "./detectors/national-ids.js";
-import { HTML_INLINE, holdsFootnotesOrHidden, markupAt, markupFree } from "./detectors/markup.js";
+import { HTML_BLOCK, HTML_INLINE, holdsFootnotesOrHidden, markupAt, markupFree } from "./detectors/markup.js";
 import { detectIps } from "./detectors/network.js";
 import { detectSecrets } from "./detectors/secrets.js";
 import { detectNino, detectUsIds, detectVat } from "./detectors/taxid.js";
@@ -247,6 +247,7 @@ export class PiiDetector {
     for (const [from, to] of marks.length > 0 ? windowsAround(original, marks.length > AMBIGUOUS_MARKUP_MAX ? [] : marks) : []) {
       const window = original.slice(from, to);
       const footnotes = holdsFootnotesOrHidden(window);
+      const xml = xmlRecords(window);
       for (const reading of FOOTNOTE_READINGS) {
         if (reading !== "glued" && !footnotes) continue;
         const free = markupFree(window, reading);
@@ -255,7 +256,7 @@ export class PiiDetector {
           const end = from + (free.at[f.end - 1] ?? 0) + 1;
           if (cutByWindow(original, from, to, start, end)) continue;
           // Digits of two fields of a record run together ("<id>45</id><qty>320151</qty>…") make no value.
-          if (digitsAcrossRecordFields(original.slice(start, end))) continue;
+          if (digitsAcrossRecordFields(original.slice(start, end), xml)) continue;
           other.push({ ...f, start, end });
         }
       }
@@ -415,24 +416,44 @@ function unprintedAcrossGlue(original: string, norm: NormalizedText, f: RawFindi
 
 /**
  * Whether `sent` glues digits across the boundary of two fields of a record: an element closing
- * right after a digit and another of another name opening right before one, not both of them
- * elements a browser lays out in a line (HTML's inline ones, custom ones): "45</id><qty>320151",
- * not "11</b><i>11" nor "11</x-a><x-b>11".
+ * right after a digit and another of another name opening right before one, both of them fields of
+ * a record (recordField): "45</id><qty>320151", not "11</i><z>11", "11</x-a><x-b>11" nor SVG's "</tspan><a>".
  */
-function digitsAcrossRecordFields(sent: string): boolean {
+function digitsAcrossRecordFields(sent: string, xml: boolean): boolean {
   RECORD_BOUNDARY.lastIndex = 0;
   for (let m = RECORD_BOUNDARY.exec(sent); m; m = RECORD_BOUNDARY.exec(sent)) {
     const closed = (m[1] ?? "").toLowerCase();
     const opened = (m[2] ?? "").toLowerCase();
-    if (closed === opened || (inLine(closed) && inLine(opened))) continue;
+    if (closed === opened || !(recordField(closed, xml) && recordField(opened, xml))) continue;
     const afterOpen = sent.indexOf(">", m.index + m[0].length);
     if (/\d/u.test(sent[m.index - 1] ?? "") && afterOpen >= 0 && /\d/u.test(sent[afterOpen + 1] ?? "")) return true;
   }
   return false;
 }
 const RECORD_BOUNDARY = /<\/([a-z][^\s/>]*)\s*>\s*<([a-z][^\s/>]*)/giu;
-/** An element a browser lays out in a line of text: HTML's inline ones and custom ones ("x-card"). */
-const inLine = (name: string) => HTML_INLINE.test(name) || name.includes("-");
+/**
+ * A field of a data record: an element HTML does not know (no inline or block element of HTML, no
+ * custom element, which a browser lays out in the line), as XML records name theirs ("qty", "zip").
+ */
+const recordField = (name: string, xml: boolean) =>
+  !name.includes("-") && !SVG_TEXT.test(name) && (xml || (!HTML_INLINE.test(name) && !HTML_BLOCK.test(name)));
+
+/**
+ * Whether `text` is an XML document of records rather than HTML: three element names or more, most
+ * of them no element of HTML ("<row><year>…<code>…<amt>"). There an HTML name is a field too ("code").
+ */
+function xmlRecords(text: string): boolean {
+  const names = new Set<string>();
+  XML_NAME.lastIndex = 0;
+  for (let m = XML_NAME.exec(text); m && names.size < 64; m = XML_NAME.exec(text)) names.add((m[1] ?? "").toLowerCase());
+  if (names.size < 3) return false;
+  let foreign = 0;
+  for (const name of names) if (!HTML_INLINE.test(name) && !HTML_BLOCK.test(name)) foreign++;
+  return foreign * 2 > names.size;
+}
+const XML_NAME = /<([a-z][^\s/>]*)/giu;
+/** SVG's text elements, laid out in a line like HTML's inline ones. */
+const SVG_TEXT = /^(?:text|tspan|textpath|a)$/iu;
 
 /** Past this many marks of markup the text without markup is read whole. */
 const AMBIGUOUS_MARKUP_MAX = 256;
@@ -456,8 +477,8 @@ function withWholeTags(text: string, f: PiiFinding): PiiFinding {
     else if (after && opensInside(value, (after[1] ?? "").toLowerCase())) end += after[0].length;
     // Markdown: "**alice**@…" loses the marks that open inside the value too.
     // (A run of mixed marks closes in the reverse order it opens: "***~~alice~~***".)
-    else if (markBefore && (markBefore === "[" ? value.includes("](") : [...markBefore].every((c) => value.includes(c)))) start -= markBefore.length;
-    else if (markAfter && [...markAfter].every((c) => value.includes(c))) end += markAfter.length;
+    else if (markBefore && (markBefore === "[" ? value.includes("](") : closesIn(value, markBefore))) start -= markBefore.length;
+    else if (markAfter && closesIn(value, markAfter)) end += markAfter.length;
     else if (linkAfter && value.includes("[")) end += linkAfter.length;
     else break;
   }
@@ -477,9 +498,13 @@ function opensInside(value: string, name: string): boolean {
 }
 const OPEN_TAG_BEFORE = /<([a-z][^\s/>]*)(?:\s[^<>]*)?>$/iu;
 const CLOSE_TAG_AFTER = /^<\/([a-z][^\s/>]*)\s*>/iu;
+/** Whether `value` holds the run `marks` or its mirror (a run of mixed marks closes in the reverse order: "***~~…~~***"). */
+function closesIn(value: string, marks: string): boolean {
+  return value.includes(marks) || value.includes([...marks].reverse().join(""));
+}
 const MARK_BEFORE = /(?:[*~`_]{1,8}|\[)$/u;
 const MARK_AFTER = /^[*~`_]{1,8}/u;
-const LINK_TARGET_AFTER = /^\](?:\(\s*(?:<[^<>\n]*>|[^\s()]*)(?:\s+(?:"[^"\n]*"|'[^'\n]*'))?\s*\)|\[[^\]\n]{0,64}\])/u;
+const LINK_TARGET_AFTER = /^\](?:\(\s*(?:<[^<>\n]*>|[^\s()]*)(?:\s+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?\s*\)|\[[^\]\n]{0,64}\])/u;
 
 /** A value read at the edge of window [from, to) that the window cut off inside a word: a fragment, not a value. */
 function cutByWindow(text: string, from: number, to: number, start: number, end: number): boolean {

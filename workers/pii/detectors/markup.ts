@@ -172,6 +172,11 @@ const FOOTNOTE_OR_HIDDEN =
 /** Elements a browser breaks the line at; images, buttons and form fields sit on the line like words. */
 const BREAKING =
   /^(?:address|article|aside|blockquote|body|br|caption|center|dd|details|div|dl|dt|figcaption|figure|footer|form|h[1-6]|head|header|hr|html|legend|li|main|nav|ol|p|pre|section|summary|table|tbody|td|tfoot|th|thead|title|tr|ul)$/iu;
+/** HTML's block elements and those that break a line or hold no text in it. */
+export const HTML_BLOCK = new RegExp(
+  `^(?:${BLOCK}|html|head|body|span|div|main|nav|section|article|template|script|style|iframe|video|audio|canvas|object|svg|math)$`,
+  "iu",
+);
 /** HTML's inline elements, as a browser lays them out in a line of text. */
 export const HTML_INLINE = new RegExp(`^(?:${INLINE}|img|input|button|select|textarea|label|output|ruby|acronym|blink|slot)$`, "iu");
 /** Elements a browser never shows the text of. */
@@ -309,7 +314,7 @@ class MarkupScan {
     let c = lowerBound(tags.closes, from);
     let depth = 1;
     // Nesting deeper than this is read as unclosed: each element costs a bounded number of steps.
-    for (let steps = 0; steps < 64 && c < tags.closes.length; steps++) {
+    for (let steps = 0; steps < NESTING_STEPS && c < tags.closes.length; steps++) {
       const open = tags.opens[o] ?? Number.POSITIVE_INFINITY;
       const close = tags.closes[c] ?? Number.POSITIVE_INFINITY;
       if (open < close) {
@@ -327,15 +332,37 @@ class MarkupScan {
     return from;
   }
 
+  /**
+   * Where each element's tags stand, read once by a scan of its own as the tokeniser reads tags:
+   * what comments, attribute values and the raw text of scripts and styles hold is no tag.
+   */
   #tags(): Map<string, { opens: number[]; closes: number[] }> {
     if (this.#tagIndex) return this.#tagIndex;
     const index = new Map<string, { opens: number[]; closes: number[] }>();
-    const re = /<(\/?)([a-z][^\s/>]*)/giu;
-    for (let m = re.exec(this.#text); m; m = re.exec(this.#text)) {
-      const name = (m[2] ?? "").toLowerCase();
-      const entry = index.get(name) ?? { opens: [], closes: [] };
-      index.set(name, entry);
-      (m[1] ? entry.closes : entry.opens).push(m.index);
+    const text = this.#text;
+    const reader = new MarkupScan(text);
+    for (let lt = text.indexOf("<"); lt >= 0; ) {
+      const end = reader.#tagEnd(lt);
+      if (end <= lt) {
+        lt = text.indexOf("<", lt + 1);
+        continue;
+      }
+      const name = tagName(text, lt);
+      if (name !== null) {
+        const entry = index.get(name) ?? { opens: [], closes: [] };
+        index.set(name, entry);
+        const closing = text[lt + 1] === "/";
+        if (closing) entry.closes.push(lt);
+        else if (text[end - 2] !== "/") entry.opens.push(lt);
+        // A script's or style's text is raw: its "<span>" is no tag.
+        if (!closing && RAW_TEXT.test(name)) {
+          const closeTag = new RegExp(`</${name}`, "giu");
+          closeTag.lastIndex = end;
+          lt = closeTag.exec(text)?.index ?? -1;
+          continue;
+        }
+      }
+      lt = text.indexOf("<", end);
     }
     this.#tagIndex = index;
     return index;
@@ -420,7 +447,8 @@ class MarkupScan {
     // "45*320151*1283" multiplies.
     const close = text.slice(end, end + CLOSING_RUN_MAX).indexOf(run);
     if (close < 0) return -1;
-    if (/\d/u.test(before) && /\d/u.test(after) && close > 4) return -1;
+    // ("11**11 1111**" closes before a blank: emphasis, however long.)
+    if (/\d/u.test(before) && /\d/u.test(after) && close > 4 && ALNUM.test(text[end + close + run.length] ?? "")) return -1;
     this.#closers.add(end + close);
     return end;
   }
@@ -444,6 +472,11 @@ class MarkupScan {
     return target ? i + target[0].length : -1;
   }
 }
+
+/** Elements whose text is raw: nothing in it is a tag. */
+const RAW_TEXT = /^(?:script|style|textarea|title|xmp|noscript)$/u;
+/** Tags of one name walked to find an element's end. */
+const NESTING_STEPS = 1024;
 
 /** A link's target after its text, with an optional title ("](#)", "](<a b>)", "](# \"t\")"), or a reference label ("][r]"). */
 const LINK_TARGET = /^\](?:\(\s*(?:<[^<>\n]*>|[^\s()]*)(?:\s+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?\s*\)|\[[^\]\n]{0,64}\])/u;
