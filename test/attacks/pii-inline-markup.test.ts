@@ -122,6 +122,19 @@ describe("attack: inline tags and comments inside a value", () => {
   });
 
   it.each([
+    ["invented tags in a comment before an HTML split", "<p>Card <b>4111 1111 1111 11</b><i>11</i></p><!-- <q1><q2><q3><q4><q5> -->", "credit_card"],
+    ["invented tags before an SSN split by HTML elements", "<!--<q1><q2><q3>-->SSN <i>123-45-67</i><b>89</b>", "tax_id"],
+    ["visible invented tags before an HTML split", "<q1/><q2/><q3/>Card 4111 1111 1111 11</i><b>11", "credit_card"],
+    ["a style inside SVG inside a hidden span", "Card 4111 1111 1111 11<span hidden>9<svg><style></span>11 <i></style></svg></span>", "credit_card"],
+    ["a self-closing span inside a hidden span", "Card 4111 1111 1111 111<span hidden><span/>9</span>9</span>1", "credit_card"],
+    ["a hidden span holding 600 empty spans", `Card 4111 1111 1111 111<span hidden>${"<span></span>".repeat(600)}9</span>1`, "credit_card"],
+    ["emphasis opened before a blank and closed inside a group", "Card **4111 1111 1111 11**11 ok", "credit_card"],
+    ["emphasis closed inside a phone number", "Call **+1 415 555 26**71", "phone"],
+  ])("%s is found (red team 29e)", (_title, text, category) => {
+    expect(found(text), text).toContain(category);
+  });
+
+  it.each([
     ["a footnote element after a tagged card", "Card 4111 1111 <b>1111</b> 1111<sup>2</sup>", "credit_card"],
     ["a superscript reference after a tagged card", "Card 4111 1111 <b>1111</b> 111&sup1;", "credit_card"],
     ["a footnote element after a tagged address", "Mail <b>jane.doe</b>@example.com<sup>2</sup>", "email"],
@@ -174,6 +187,7 @@ describe("attack: inline tags and comments inside a value", () => {
       "<row><zip>382</zip><year>9441</year><id>2</id><ref>5</ref><zip>41</zip></row>",
       "<row><ref>3695</ref><id>48714</id><zip>87201</zip></row>",
       "x = 5711*272*4882 and 45*320151*12833428",
+      "a **b** c 2**10 and 3**4**5",
       "size = 45*320151*12833428",
       "snake_case_name = __init__(4111, 1111)",
     ]) {

@@ -246,6 +246,9 @@ export class PiiDetector {
     // read, around the markup, the text without it; footnote elements both glued and apart.
     for (const [from, to] of marks.length > 0 ? windowsAround(original, marks.length > AMBIGUOUS_MARKUP_MAX ? [] : marks) : []) {
       const window = original.slice(from, to);
+      // Every value the pattern detectors read holds a digit or an "@" (spelled e-mails and secrets
+      // are read as sent): markup among words alone ("<b><i>Word</i></b>") hides none.
+      if (!DIGIT_OR_AT.test(window)) continue;
       const footnotes = holdsFootnotesOrHidden(window);
       const xml = xmlRecords(window);
       for (const reading of FOOTNOTE_READINGS) {
@@ -424,7 +427,9 @@ function digitsAcrossRecordFields(sent: string, xml: boolean): boolean {
   for (let m = RECORD_BOUNDARY.exec(sent); m; m = RECORD_BOUNDARY.exec(sent)) {
     const closed = (m[1] ?? "").toLowerCase();
     const opened = (m[2] ?? "").toLowerCase();
-    if (closed === opened || !(recordField(closed, xml) && recordField(opened, xml))) continue;
+    // (In an XML document an HTML name is a field beside a name HTML does not know: "</year><code>";
+    // two HTML names side by side are HTML's, whatever else the text holds: "</b><i>".)
+    if (closed === opened || !(recordField(closed, xml) && recordField(opened, xml)) || (htmlName(closed) && htmlName(opened))) continue;
     const afterOpen = sent.indexOf(">", m.index + m[0].length);
     if (/\d/u.test(sent[m.index - 1] ?? "") && afterOpen >= 0 && /\d/u.test(sent[afterOpen + 1] ?? "")) return true;
   }
@@ -444,16 +449,23 @@ const recordField = (name: string, xml: boolean) =>
  */
 function xmlRecords(text: string): boolean {
   const names = new Set<string>();
+  // Names in comments are no elements of the document.
+  const elements = text.replace(COMMENT, "");
   XML_NAME.lastIndex = 0;
-  for (let m = XML_NAME.exec(text); m && names.size < 64; m = XML_NAME.exec(text)) names.add((m[1] ?? "").toLowerCase());
+  for (let m = XML_NAME.exec(elements); m && names.size < 64; m = XML_NAME.exec(elements)) names.add((m[1] ?? "").toLowerCase());
   if (names.size < 3) return false;
   let foreign = 0;
   for (const name of names) if (!HTML_INLINE.test(name) && !HTML_BLOCK.test(name)) foreign++;
   return foreign * 2 > names.size;
 }
-const XML_NAME = /<([a-z][^\s/>]*)/giu;
+const XML_NAME = /<([a-z][^\s/>]*)[^<>]*>/giu;
+const COMMENT = /<!--[\s\S]*?(?:-->|$)/gu;
+/** A name HTML knows as an element of its own. */
+const htmlName = (name: string) => HTML_INLINE.test(name) || HTML_BLOCK.test(name);
 /** SVG's text elements, laid out in a line like HTML's inline ones. */
 const SVG_TEXT = /^(?:text|tspan|textpath|a)$/iu;
+
+const DIGIT_OR_AT = /[\p{Nd}@＠]/u;
 
 /** Past this many marks of markup the text without markup is read whole. */
 const AMBIGUOUS_MARKUP_MAX = 256;

@@ -240,7 +240,7 @@ export function markupFree(text: string, footnotes: Footnotes = "glued"): Markup
         (name === "sup" || name === "sub" || HIDDEN_ELEMENT.test(name) || HIDING_ATTRIBUTE.test(text.slice(i, end)))
       ) {
         // The element and what it holds, up to its closing tag, stand apart as one blank or go.
-        end = scan.elementEnd(name, end);
+        end = scan.elementEnd(name, i, end);
         shown = footnotes === "apart" && (name === "sup" || name === "sub") ? " " : "";
       } else if (name !== null && BREAKING.test(name)) shown = "\n";
     } else if (text.charCodeAt(i) === 91 && text[i + 1] === "^") {
@@ -286,7 +286,7 @@ class MarkupScan {
   #noTagBefore = 0;
   readonly #ahead = new Map<string, { from: number; at: number }>();
   /** Where each element's opening and closing tags stand (built once, when a hidden element or footnote needs its end). */
-  #tagIndex: Map<string, { opens: number[]; closes: number[] }> | null = null;
+  #tagIndex: Map<string, Map<number, number>> | null = null;
   /** A run of marks accepted as the closer of one before it ("11**1**1"). */
   readonly #closers = new Set<number>();
 
@@ -304,43 +304,30 @@ class MarkupScan {
   }
 
   /**
-   * Where the element `name`, whose opening tag ends at `from`, ends: after its matching closing
-   * tag (elements of the same name nested inside counted), or `from` when none follows.
+   * Where the element `name` opened at `openAt` (its opening tag ending at `from`) ends: after its
+   * matching closing tag (same-name elements inside it paired first), or `from` when none matches.
    */
-  elementEnd(name: string, from: number): number {
-    const tags = this.#tags().get(name);
-    if (!tags) return from;
-    let o = lowerBound(tags.opens, from);
-    let c = lowerBound(tags.closes, from);
-    let depth = 1;
-    // Nesting deeper than this is read as unclosed: each element costs a bounded number of steps.
-    for (let steps = 0; steps < NESTING_STEPS && c < tags.closes.length; steps++) {
-      const open = tags.opens[o] ?? Number.POSITIVE_INFINITY;
-      const close = tags.closes[c] ?? Number.POSITIVE_INFINITY;
-      if (open < close) {
-        depth++;
-        o++;
-        continue;
-      }
-      depth--;
-      c++;
-      if (depth === 0) {
-        const gt = this.#next(">", close);
-        return gt < 0 ? from : gt + 1;
-      }
-    }
-    return from;
+  elementEnd(name: string, openAt: number, from: number): number {
+    const close = this.#tags().get(name)?.get(openAt);
+    if (close === undefined) return from;
+    const gt = this.#next(">", close);
+    return gt < 0 ? from : gt + 1;
   }
 
   /**
-   * Where each element's tags stand, read once by a scan of its own as the tokeniser reads tags:
-   * what comments, attribute values and the raw text of scripts and styles hold is no tag.
+   * For each element name, its opening tags' offsets paired with their closing tags' (a stack over
+   * the tags in order: same-name elements nest), read once by a scan of its own as the tokeniser
+   * reads tags: what comments, attribute values and the raw text of scripts and styles hold is no
+   * tag, except inside SVG and MathML, where those elements hold markup; a self-closing mark
+   * closes an element only there or on a void element ("<span/>" opens a span).
    */
-  #tags(): Map<string, { opens: number[]; closes: number[] }> {
+  #tags(): Map<string, Map<number, number>> {
     if (this.#tagIndex) return this.#tagIndex;
-    const index = new Map<string, { opens: number[]; closes: number[] }>();
+    const pairs = new Map<string, Map<number, number>>();
+    const open = new Map<string, number[]>();
     const text = this.#text;
     const reader = new MarkupScan(text);
+    let foreign = 0;
     for (let lt = text.indexOf("<"); lt >= 0; ) {
       const end = reader.#tagEnd(lt);
       if (end <= lt) {
@@ -349,13 +336,21 @@ class MarkupScan {
       }
       const name = tagName(text, lt);
       if (name !== null) {
-        const entry = index.get(name) ?? { opens: [], closes: [] };
-        index.set(name, entry);
         const closing = text[lt + 1] === "/";
-        if (closing) entry.closes.push(lt);
-        else if (text[end - 2] !== "/") entry.opens.push(lt);
-        // A script's or style's text is raw: its "<span>" is no tag.
-        if (!closing && RAW_TEXT.test(name)) {
+        const selfClosing = !closing && text[end - 2] === "/" && (foreign > 0 || VOID_ELEMENT.test(name));
+        if (FOREIGN_ROOT.test(name) && !selfClosing) foreign = Math.max(0, foreign + (closing ? -1 : 1));
+        const stack = open.get(name) ?? [];
+        open.set(name, stack);
+        if (closing) {
+          const at = stack.pop();
+          if (at !== undefined) {
+            const byOpen = pairs.get(name) ?? new Map<number, number>();
+            pairs.set(name, byOpen);
+            byOpen.set(at, lt);
+          }
+        } else if (!selfClosing && !VOID_ELEMENT.test(name)) stack.push(lt);
+        // A script's or style's text is raw in HTML: its "<span>" is no tag.
+        if (!closing && foreign === 0 && RAW_TEXT.test(name)) {
           const closeTag = new RegExp(`</${name}`, "giu");
           closeTag.lastIndex = end;
           lt = closeTag.exec(text)?.index ?? -1;
@@ -364,8 +359,8 @@ class MarkupScan {
       }
       lt = text.indexOf("<", end);
     }
-    this.#tagIndex = index;
-    return index;
+    this.#tagIndex = pairs;
+    return pairs;
   }
 
   /** The next offset at or after `from` where `needle` stands, -1 when none does. */
@@ -445,6 +440,9 @@ class MarkupScan {
     // Between two letters or digits a run is emphasis or code when the same run closes it soon after
     // ("11**1**1", "ali**ce@exa**mple"); between two digits, around a short piece of a number only:
     // "45*320151*1283" multiplies.
+    // A run closing emphasis opened before a blank ("**4111 … 11**11"): the same run opens it, not after a letter or digit.
+    const opened = text.slice(Math.max(0, i - CLOSING_RUN_MAX), i).lastIndexOf(run);
+    if (opened >= 0 && !ALNUM.test(text[Math.max(0, i - CLOSING_RUN_MAX) + opened - 1] ?? "")) return end;
     const close = text.slice(end, end + CLOSING_RUN_MAX).indexOf(run);
     if (close < 0) return -1;
     // ("11**11 1111**" closes before a blank: emphasis, however long.)
@@ -475,20 +473,10 @@ class MarkupScan {
 
 /** Elements whose text is raw: nothing in it is a tag. */
 const RAW_TEXT = /^(?:script|style|textarea|title|xmp|noscript)$/u;
-/** Tags of one name walked to find an element's end. */
-const NESTING_STEPS = 1024;
+/** Elements that hold no content and take no closing tag. */
+const VOID_ELEMENT = /^(?:area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr)$/u;
+/** Roots of foreign content, where a self-closing mark closes and scripts and styles hold markup. */
+const FOREIGN_ROOT = /^(?:svg|math)$/u;
 
 /** A link's target after its text, with an optional title ("](#)", "](<a b>)", "](# \"t\")"), or a reference label ("][r]"). */
 const LINK_TARGET = /^\](?:\(\s*(?:<[^<>\n]*>|[^\s()]*)(?:\s+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?\s*\)|\[[^\]\n]{0,64}\])/u;
-
-/** The first index of sorted `xs` whose value is at least `x`. */
-function lowerBound(xs: readonly number[], x: number): number {
-  let lo = 0;
-  let hi = xs.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if ((xs[mid] ?? 0) < x) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
-}
