@@ -271,9 +271,7 @@ export class PiiDetector {
         if (!cutByWindow(original, from, to, f.start + from, f.end + from)) other.push({ ...f, start: f.start + from, end: f.end + from });
     budget.checkTime();
     const merged = mergeReadings(found, other, this.options.strictness ?? {});
-    return (norm.ambiguousAt || marks.length > 0 ? merged.map((f) => withGluedEdges(original, f)) : merged).map((f) =>
-      marks.length > 0 ? withWholeTags(original, f) : f,
-    );
+    return merged.map((f) => (marks.length > 0 ? withWholeTags(original, withGluedEdges(original, f)) : withGluedEdges(original, f)));
   }
 
   /**
@@ -440,8 +438,7 @@ const RECORD_BOUNDARY = /<\/([a-z][^\s/>]*)\s*>\s*<([a-z][^\s/>]*)/giu;
  * A field of a data record: an element HTML does not know (no inline or block element of HTML, no
  * custom element, which a browser lays out in the line), as XML records name theirs ("qty", "zip").
  */
-const recordField = (name: string, xml: boolean) =>
-  !name.includes("-") && !SVG_TEXT.test(name) && (xml || (!HTML_INLINE.test(name) && !HTML_BLOCK.test(name)));
+const recordField = (name: string, xml: boolean) => !name.includes("-") && !SVG_TEXT.test(name) && (xml || !htmlName(name));
 
 /**
  * Whether `text` is an XML document of records rather than HTML: three element names or more, most
@@ -455,7 +452,7 @@ function xmlRecords(text: string): boolean {
   for (let m = XML_NAME.exec(elements); m && names.size < 64; m = XML_NAME.exec(elements)) names.add((m[1] ?? "").toLowerCase());
   if (names.size < 3) return false;
   let foreign = 0;
-  for (const name of names) if (!HTML_INLINE.test(name) && !HTML_BLOCK.test(name)) foreign++;
+  for (const name of names) if (!htmlName(name)) foreign++;
   return foreign * 2 > names.size;
 }
 const XML_NAME = /<([a-z][^\s/>]*)[^<>]*>/giu;

@@ -4,7 +4,7 @@ import { isSupportedCountry } from "libphonenumber-js/max";
 import { type DetectOptions, DetectionBudget, PiiDetector } from "./detect.js";
 import { parse as parseHost } from "tldts";
 import { splitCardAcross, splitCardShaped } from "./detectors/financial.js";
-import { type Footnotes, holdsFootnotesOrHidden, markupFree } from "./detectors/markup.js";
+import { type Footnotes, holdsFootnotesOrHidden, markupFree, markupFreeText } from "./detectors/markup.js";
 import { base64TextOf } from "./json.js";
 import { PII_CATEGORIES, actionFor, type PiiAction, type PiiCategory, type PiiLists, type PiiPolicy } from "./types.js";
 
@@ -142,12 +142,6 @@ const WRITTEN_TAIL = /(?:[A-Z]?[^A-Za-z]*[a-z][^A-Z]*|[^a-z]*)$/;
 /** A base64 token in running text, long enough to carry a value (12 characters encode 9 bytes). */
 const BASE64_TOKEN_MIN = 12;
 const BASE64_TOKEN = /(?<![A-Za-z0-9+/_-])[A-Za-z0-9+/_-]{12,}={0,2}(?![A-Za-z0-9+/_=-])/g;
-
-/** `text` without its markup (markupFree), for the split card scan. */
-function asShown(text: string, footnotes: Footnotes): string {
-  return MARKUP_CHARACTER.test(text) ? markupFree(text, footnotes).text : text;
-}
-const MARKUP_CHARACTER = /[<*~`_\\[\]]/;
 
 /** Characters of each neighbour joined when looking for a value split across two texts. */
 const SEAM_WINDOW = 96;
@@ -309,9 +303,11 @@ export class Masker {
     if (blocking.length === 0) return;
     const found = this.#acrossStrings(texts);
     // The card scan reads each string as shown: markup beside a piece ("…1111 11<b>", "11</b>") is none of its digits.
+    // A footnote mark or hidden text beside a piece may also be read without its text; read so only where there is one.
     if (
       blocking.includes("credit_card") &&
-      (splitCardAcross(texts.map((t) => asShown(t, "glued"))) || splitCardAcross(texts.map((t) => asShown(t, "dropped"))))
+      (splitCardAcross(texts.map((t) => markupFreeText(t, "glued"))) ||
+        (texts.some(holdsFootnotesOrHidden) && splitCardAcross(texts.map((t) => markupFreeText(t, "dropped")))))
     )
       found.push("credit_card");
     // Read again without small numbers between the pieces ("4111/1111/1111/1111/2", `{"a":"4111

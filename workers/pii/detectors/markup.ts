@@ -211,6 +211,11 @@ export function markupAt(text: string, max: number): Array<[number, number]> {
   return at;
 }
 
+/** The text of markupFree alone, the text itself when it holds no character markup opens on. */
+export function markupFreeText(text: string, footnotes: Footnotes): string {
+  return MARKUP_CHARACTER.test(text) ? markupFree(text, footnotes).text : text;
+}
+
 /** `text` without its markup (see MarkupFree), footnote marks and hidden elements read as `footnotes` says. */
 export function markupFree(text: string, footnotes: Footnotes = "glued"): MarkupFree {
   const scan = new MarkupScan(text);
