@@ -33,6 +33,7 @@ import {
   addUncasedGreetedNames,
   replaceOverlapping,
   flagsOf,
+  addressesAGroup,
 } from "./names.js";
 import { addEchoedNames } from "./echoed-names.js";
 import { addIntroducedNames } from "./self-introductions.js";
@@ -471,7 +472,10 @@ const SALUTATION_WORDS = new Set(
     "asante karibu habari jambo salamat kumusta mabuhay selamat terima kasih merhaba teşekkürler shukran marhaba " +
     "gracias grazie merci danke dankjewel bedankt obrigado obrigada tack takk kiitos köszönöm dziękuję děkuji ďakujem " +
     "sehr liebe lieber geachte beste estimado estimada estimados querido querida cher chère caro cara gentile prezado prezada witam szanowny szanowna " +
-    "sveiki sveika sveikas labdien labas tere"
+    "sveiki sveika sveikas labdien labas tere " +
+    "kedves drogi droga drodzy milý milá milí vážený vážená vážení kära kjære kære dragă stimate stimată sayın sevgili дорогой дорогая уважаемый уважаемая " +
+    "шановний шановна αγαπητέ αγαπητή gerbiamas gerbiama dārgais dārgā cienījamais cienījamā poštovani poštovana spoštovani spoštovana querida queridos " +
+    "prezados gentilissimo gentilissima egregio egregia chers lieve lugupeetud"
   ).split(" "),
 );
 
@@ -2494,7 +2498,8 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
       !startsInsideIndicWord(piece, s.start) &&
       // A Chinese name is two to four Han (a double family name and two more); five or more in text without kana is a clause.
       !(s.kind === "person" && LONG_HAN.test(piece.slice(s.start, s.end)) && !KANA_IN.test(piece)) &&
-      !statusLabel(piece, s.start, s.end, model),
+      !statusLabel(piece, s.start, s.end, model) &&
+      !(s.kind === "person" && addressesAGroup(piece.slice(s.start, s.end))),
   );
   return withoutOverlaps(
     kept.flatMap((s) =>
@@ -2729,7 +2734,12 @@ function entitiesOf(text: string, out: RawFinding[], options: EntityOptions): nu
     addTableNames(text, found, tagger());
   }
   if (options.categories.has("address")) addressLines(text, found, tagger());
-  for (const { kind, start, end } of gateTechnical(text, mergeAddresses(text, found, tagger(), options.structured ?? []), tagger())) {
+  for (const { kind, start, end } of gateTechnical(
+    text,
+    mergeAddresses(text, found, tagger(), options.structured ?? []),
+    tagger(),
+    options.structured,
+  )) {
     if (!options.categories.has(kind)) continue;
     out.push({ category: kind, start, end, detector: "ner", key: text.slice(start, end).toLowerCase() });
   }

@@ -203,6 +203,8 @@ const PASSWORD_TOKENS = 7;
 /** Runs of printable ASCII (passwords are typed on any keyboard in ASCII). */
 const ASCII_RUN = /[!-~]+/g;
 const VERSION_OR_DATE = /^v?\d+(?:[.:/-]\d+)+[a-z]?$/i;
+/** An IPv6 address ("2001:db8::e327"): the address, not a password, whatever label came before. */
+const IPV6_SHAPE = /^[\da-f]{0,4}(?::[\da-f]{0,4}){2,7}$/i;
 const EMAIL_OR_URL = /:\/\/|^[^@]+@[^@]+\.[a-z]{2,}$|^[/~.]/i;
 /** Brackets and quotes inside a token: code ("os.environ['DB_PASSWORD2']", "getpass()"). */
 const CODE_PUNCTUATION = /[()[\]{}'"`=]/;
@@ -225,7 +227,14 @@ const WORD_PIECE = /^(?:[a-z]+|[A-Z][a-z]+|[A-Z]+)\d{0,4}$|^\d+$/;
 function passwordShaped(token: string): boolean {
   if (token.length < 6 || token.length > 128 || !/\d/.test(token) || !/[A-Za-z]/.test(token)) return false;
   if (!/[a-z]/.test(token) && token.length < 16) return false;
-  if (VERSION_OR_DATE.test(token) || EMAIL_OR_URL.test(token) || CODE_PUNCTUATION.test(token) || PROSE_AFTER_LABEL.test(token)) return false;
+  if (
+    VERSION_OR_DATE.test(token) ||
+    IPV6_SHAPE.test(token) ||
+    EMAIL_OR_URL.test(token) ||
+    CODE_PUNCTUATION.test(token) ||
+    PROSE_AFTER_LABEL.test(token)
+  )
+    return false;
   const pieces = token.split(/[_.-]+/).filter(Boolean);
   // A capitalised word and a year is how people make passwords ("Summer_2024", "Warszawa.2024").
   if (pieces.length === 2 && /^\p{Lu}\p{Ll}+$/u.test(pieces[0] ?? "") && /^(?:19|20)\d\d$/.test(pieces[1] ?? "")) return true;
@@ -295,7 +304,11 @@ function readAfterLabels(text: string, next: (text: string, from: number) => Reg
       const token = r[0].slice(lead).replace(/[.,;:!?)\]}'"`]+$/, "");
       if (token === "") continue;
       tokens++;
-      if (!passwordShaped(token)) continue;
+      if (!passwordShaped(token)) {
+        // A sentence's end closes what the label speaks of ("Your password is ready. Log in from …").
+        if (/[.!?]$/.test(r[0]) && /^\s+\p{Lu}/u.test(line.slice(r.index + r[0].length))) break;
+        continue;
+      }
       const start = from + r.index + lead;
       out.push({ category: "secret", start, end: start + token.length, detector: "labelled_password", key: token });
       break;

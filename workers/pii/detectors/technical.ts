@@ -99,9 +99,17 @@ function lineKind(line: string): number {
   return code >= 3 || (code >= 2 && code / t.length > 0.04) || (t.includes("/") && PATH_OR_URL.test(t)) ? TECHNICAL : PROSE;
 }
 
-/** Where each line starts and whether it is technical; a text mostly made of such lines is technical throughout, one with a quarter of them is mixed. */
-function lineMap(text: string): { starts: number[]; technical: boolean[]; table: boolean[]; document: boolean; mixed: boolean } {
+/**
+ * Where each line starts and whether it is technical; a text mostly made of such lines is technical throughout, one with a quarter of them is mixed.
+ * A line is judged without the values the pattern detectors found in it (`values`, in order): an IPv6 address's "::" or
+ * a key's underscores make no code of the prose around them ("Hola Carmen, … desde 2001:db8::e327").
+ */
+function lineMap(
+  text: string,
+  values: ReadonlyArray<{ start: number; end: number }>,
+): { starts: number[]; technical: boolean[]; table: boolean[]; document: boolean; mixed: boolean } {
   const starts: number[] = [];
+  let next = 0;
   const technical: boolean[] = [];
   const table: boolean[] = [];
   let at = 0;
@@ -110,7 +118,9 @@ function lineMap(text: string): { starts: number[]; technical: boolean[]; table:
   while (at <= text.length) {
     const nl = text.indexOf("\n", at);
     const end = nl === -1 ? text.length : nl;
-    const line = text.slice(at, end);
+    let line = text.slice(at, end);
+    while (next < values.length && (values[next]?.end ?? 0) <= at) next++;
+    if (next < values.length && (values[next]?.start ?? end) < end) line = withoutValues(text, at, end, values, next);
     const kind = lineKind(line);
     const tech = kind !== PROSE;
     starts.push(at);
@@ -127,6 +137,22 @@ function lineMap(text: string): { starts: number[]; technical: boolean[]; table:
     at = nl + 1;
   }
   return { starts, technical, table, document: lines >= 4 && count / lines >= 0.6, mixed: lines >= 2 && count / lines >= 0.25 };
+}
+
+/** The line [from, to) with each value inside it written as digits, its length kept (the share of code characters is per character). */
+function withoutValues(text: string, from: number, to: number, values: ReadonlyArray<{ start: number; end: number }>, first: number): string {
+  let line = "";
+  let at = from;
+  for (let i = first; i < values.length; i++) {
+    const v = values[i] as { start: number; end: number };
+    if (v.start >= to) break;
+    const start = Math.max(v.start, at);
+    const end = Math.min(v.end, to);
+    if (end <= start) continue;
+    line += `${text.slice(at, start)}${"0".repeat(end - start)}`;
+    at = end;
+  }
+  return line + text.slice(at, to);
 }
 
 function lineOf(starts: number[], pos: number): number {
@@ -260,7 +286,12 @@ function inComment(text: string, lineStart: number, at: number): boolean {
  * Drops the entity spans that sit in an identifier anywhere, and those in technical lines (or a
  * mostly technical text) that have no strong evidence.
  */
-export function gateTechnical(text: string, spans: ReadonlyArray<Span>, model: Tagger): Span[] {
+export function gateTechnical(
+  text: string,
+  spans: ReadonlyArray<Span>,
+  model: Tagger,
+  values: ReadonlyArray<{ start: number; end: number }> = [],
+): Span[] {
   if (spans.length === 0) return [];
   let map: ReturnType<typeof lineMap> | null = null;
   const kept: Span[] = [];
@@ -272,7 +303,10 @@ export function gateTechnical(text: string, spans: ReadonlyArray<Span>, model: T
     // A user name of a given and a family name ("sara_lindqvist") is a person written as an identifier.
     const handle = span.kind === "person" && isHandleName(text.slice(span.start, span.end), model, text[span.start - 1] === "@");
     if (!handle && inIdentifier(text, span.start, span.end, span.kind)) continue;
-    map ??= lineMap(text);
+    map ??= lineMap(
+      text,
+      [...values].sort((a, b) => a.start - b.start),
+    );
     const line = lineOf(map.starts, span.start);
     const lineStart = map.starts[line] ?? 0;
     // A heading of a technical text ("## Max per-connection headers", "### Command-line Options") is read as a technical line.

@@ -1,0 +1,57 @@
+// People a letter's formal opening names in many languages ("Kedves Anna!", "Drogi Marku,"), no
+// one where it addresses a group or a role ("Liebe Kundin"), names on a prose line that
+// holds an IPv6 address or a key (the line is judged without the values the pattern detectors
+// found), and a password label's reach ending with its sentence.
+import { describe, expect, it } from "vitest";
+import { detectPii } from "../../../workers/pii/index.js";
+
+const people = (text: string) => detectPii(text, { categories: ["person"] }).map((f) => text.slice(f.start, f.end));
+const found = (text: string) => detectPii(text).map((f) => `${f.category}:${text.slice(f.start, f.end)}`);
+
+describe("people a formal greeting names", () => {
+  it.each([
+    ["Kedves Anna! A munkabéred a jövő héten érkezik.", "Anna"],
+    ["Drogi Marku, dziękuję za wiadomość.", "Marku"],
+    ["Cara Giulia, ti scrivo da Roma.", "Giulia"],
+    ["Beste Sanne, bedankt voor je bericht.", "Sanne"],
+    ["Vážená Jano, děkujeme za objednávku.", "Jano"],
+  ])("%s", (text, name) => {
+    expect(people(text)).toContain(name);
+  });
+
+  it.each([
+    "Liebe Kundin, lieber Kunde, wir haben Ihre Anfrage erhalten.",
+    "Liebe Kolleginnen und Kollegen, ab Montag gilt der neue Plan.",
+    "Caro amico, ti scrivo da Roma.",
+    "Dear Customer, thank you for your order.",
+    "Estimado cliente, gracias por su compra.",
+  ])("no one: %s", (text) => {
+    expect(people(text)).toEqual([]);
+  });
+});
+
+describe("a prose line is judged without the values found in it", () => {
+  it.each([
+    ["Hola Carmen, tu contraseña es lista. Entra desde 2001:db8:6d1d:4449:82c:df60::e327.", "Carmen"],
+    ["Ahoj Martin, prihlásenie z 2a02:f60e:b6e1::e685 bolo zablokované.", "Martin"],
+    ["Merhaba Oğuz, sunucu erişim anahtarı: sk_live_T3hiO8PLgzEjy23iQ1xX.", "Oğuz"],
+    ["Lähettäjä TAPANI KOSKINEN <tapanikoskinen52@gmail.com>", "TAPANI KOSKINEN"],
+  ])("%s", (text, name) => {
+    expect(found(text).some((p) => p.startsWith("person:") && p.includes(name))).toBe(true);
+  });
+
+  it("code around a value stays code", () => {
+    expect(people('const host = "2001:db8::1"; // Carmen')).not.toContain("host");
+    expect(people("server_name: 10.0.0.1\nlisten_port: 8080\nowner_id: 77")).toEqual([]);
+  });
+});
+
+describe("a password label reads to its sentence's end", () => {
+  it("an address after the sentence is the address", () => {
+    expect(found("Your password is ready. Log in from 2001:db8::e327 today.")).toEqual(["ip_address:2001:db8::e327"]);
+  });
+  it("the password in the label's sentence is still read", () => {
+    expect(found("Your temporary password is Xk29skd8.")).toContain("secret:Xk29skd8");
+    expect(found("password: Xk29skd8.")).toContain("secret:Xk29skd8");
+  });
+});
