@@ -5,7 +5,9 @@
 // reads tags (any element, quoted attributes, every comment form), footnote elements glued, apart and
 // dropped, hidden elements dropped (red team 29b), Markdown emphasis, links, footnotes and backslash
 // escapes; values split across content parts are judged without the markup at the seam. Every scan
-// is linear, and a tag that never ends switches off no tag after it (red team 29c).
+// is linear, and a tag that never ends switches off no tag after it (red team 29c). Red team 30: the
+// text a reading leaves is gated as shown, not as sent; hidden text is read by the tokeniser's attributes
+// and CSS however it is spelled; HTML elements break out of SVG; empty invented elements make no XML.
 import { describe, expect, it } from "vitest";
 import { createMasker, detectPii, maskJsonStrings } from "../../workers/pii/index.js";
 import { ascii, egressPiiAgent, expectDelivered, expectRefused } from "./support/egress-pii.js";
@@ -206,6 +208,12 @@ describe("attack: inline tags and comments inside a value", () => {
       "](".repeat(500_000),
       "<!-- a ".repeat(140_000),
       `${"<sup>1</sup>".repeat(4000)}${"<!".repeat(480_000)}`,
+      // Red team 30: a run of "<a" after enough tags to make the window the whole text (an XML name that could hold "<").
+      `1 ${"<b>x</b>".repeat(300)}${"<a".repeat(400_000)}`,
+      // ...and the tag-by-tag check for hidden text, which "style" or "hidden" anywhere switches on.
+      `style hidden ${"<!".repeat(500_000)}`,
+      `1 hidden ${"<a ".repeat(330_000)}`,
+      `1 ${'<span style="a:b">'.repeat(50_000)}`,
     ]) {
       expect(() => detectPii(text, { categories: ["credit_card", "email"], timeBudgetMs: 10_000 })).not.toThrow();
     }
@@ -260,5 +268,63 @@ describe("attack: inline tags and comments inside a value", () => {
     });
     await expectRefused(agent, "/e", { headers: { "content-type": "text/plain" }, rawBody: ascii("Card 4111 1111 1111 11**11**") });
     await expectDelivered(agent, "/e", { headers: { "content-type": "text/plain" }, rawBody: ascii("Hello <b>world</b>, page <i>12</i>.") });
+  });
+});
+
+describe("attack: what the markup reading skipped or could not see (red team 30)", () => {
+  const all = (text: string) => detectPii(text, { categories: ["email", "credit_card", "phone", "iban", "tax_id", "secret"] }).map((f) => f.category);
+  it.each([
+    // The text a reading leaves was gated on the text as sent: a value spelled by references or other scripts' characters skipped it.
+    ["an @ written as a reference beside a tag", "Mail <b>alice</b>&commat;example.com", "email"],
+    ["a small commercial at beside a comment", "Mail alice<!-- x -->\uFE6Bexample.com", "email"],
+    ["a key with no digit split by an empty element", "token ghp_abcdefghijklmnop<b></b>qrstuvwxyzABCDEFGHIJ", "secret"],
+    ["a key's prefix split by an element", "token gh<b></b>p_abcdefghijklmnopqrstuvwxyzABCDEFGHIJ", "secret"],
+    ["superscript digits beside a tag", "Card ⁴¹¹¹ ¹¹¹¹ ¹¹¹¹ ¹¹<b>¹¹</b>", "credit_card"],
+    ["circled digits beside a tag", "Card ④①①① ①①①① ①①①① ①①<b>①①</b>", "credit_card"],
+    // Hidden text the old test could not see.
+    ["hidden after a quoted >", 'Card 4111 1111 1111 11<span title=">" hidden>9</span>11', "credit_card"],
+    ["hidden after a long attribute", `Card 4111 1111 1111 11<span title="${"x".repeat(300)}" hidden>9</span>11`, "credit_card"],
+    ["hidden after a slash", "Card 4111 1111 1111 11<span/hidden>9</span>11", "credit_card"],
+    ["a phone with hidden after a quoted >", 'Call +1 415 555 <span title=">" hidden>9</span>2671', "phone"],
+    ["display:none spelled with a reference", 'Card 4111 1111 1111 11<span style="display&colon;none">9</span>11', "credit_card"],
+    ["display:none with a CSS comment", 'Card 4111 1111 1111 11<span style="display:/**/none">9</span>11', "credit_card"],
+    ["display:none with a CSS escape", 'Card 4111 1111 1111 11<span style="display:\\6e one">9</span>11', "credit_card"],
+    ["visibility:collapse", 'Card 4111 1111 1111 11<span style="visibility: collapse">9</span>11', "credit_card"],
+    ["font-size:0", 'Card 4111 1111 1111 11<span style="font-size:0px">9</span>11', "credit_card"],
+    ["a canvas's fallback", "Card 4111 1111 1111 11<canvas>9</canvas>11", "credit_card"],
+    ["a video's fallback", "Card 4111 1111 1111 11<video>9</video>11", "credit_card"],
+    ["ruby's parenthesis", "Card 4111 1111 1111 11<rp>9</rp>11", "credit_card"],
+    ["noembed", "Card 4111 1111 1111 11<noembed>9</noembed>11", "credit_card"],
+    // "<span/>" inside SVG or MathML leaves it and opens a span: the hidden span still holds the digit.
+    ["an HTML element breaking out of SVG", "Card 4111 1111 1111 11<span hidden><svg><span/></svg></span>9</span>11", "credit_card"],
+    ["an HTML element breaking out of MathML", "Card 4111 1111 1111 11<span hidden><math><span/></math></span>9</span>11", "credit_card"],
+    // Empty invented elements make no XML records: the tags between digits are HTML's.
+    ["self-closing invented tags before a phone", "<q1/><q2/><q3/>Call +1 415 555 26</i><z>71", "phone"],
+    ["empty invented elements before a card", "<q1></q1><q2></q2><q3></q3>Card 4111 1111 1111 11</b><z>11</z>", "credit_card"],
+  ])("%s is found", (_title, text, category) => {
+    expect(all(text), text).toContain(category);
+  });
+
+  const blockedAcross = (parts: string[][]) => {
+    const masker = createMasker({ credit_card: "block" });
+    maskJsonStrings({ messages: parts.map((content) => ({ role: "user", content: content.map((text) => ({ type: "text", text })) })) }, masker);
+    return masker.result().blockedCategories;
+  };
+  it.each([
+    ["hidden after a quoted > opening the next part", [["Card 4111 1111 1111", '<i title=">" hidden>9</i>1111']]],
+    ["hidden after a quoted > closing the first part", [['Card 4111 1111 <i title=">" hidden>9</i>', "1111 1111"]]],
+    ["a hiding style at the seam", [['Card 4111 1111 1111 11<span style="display:/**/none">9</span>', "11"]]],
+  ])("%s: the split card is blocked", (_title, parts) => {
+    expect(blockedAcross(parts)).toContain("credit_card");
+  });
+
+  it("control: styles that show their text and visible elements hide nothing", () => {
+    for (const text of [
+      'Years 2001 2019 2020<span style="display:inline">1</span> 2021',
+      '<span style="font-size:10px">Order 12</span> of <span title="hidden">34</span>',
+      "<td>2019</td><td>2020</td><video>Your browser cannot play this.</video>",
+    ]) {
+      expect(all(text), text).toEqual([]);
+    }
   });
 });

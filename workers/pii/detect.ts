@@ -10,7 +10,7 @@ import { dropIdentifierFragments } from "./detectors/identifiers.js";
 import { NATIONAL_ID_DETECTORS, detectNationalIds } from "./detectors/national-ids.js";
 import { HTML_BLOCK, HTML_INLINE, holdsFootnotesOrHidden, markupAt, markupFree } from "./detectors/markup.js";
 import { detectIps } from "./detectors/network.js";
-import { detectSecrets } from "./detectors/secrets.js";
+import { detectSecrets, holdsKeyHint } from "./detectors/secrets.js";
 import { detectNino, detectUsIds, detectVat } from "./detectors/taxid.js";
 import { PiiBudgetError } from "./errors.js";
 import { type NormalizedText, gluedLengthAt, gluedLengthBefore, normalize, toOriginal } from "./normalize.js";
@@ -246,19 +246,20 @@ export class PiiDetector {
     // read, around the markup, the text without it; footnote elements both glued and apart.
     for (const [from, to] of marks.length > 0 ? windowsAround(original, marks.length > AMBIGUOUS_MARKUP_MAX ? [] : marks) : []) {
       const window = original.slice(from, to);
-      // Every value the pattern detectors read holds a digit or an "@" (spelled e-mails and secrets
-      // are read as sent): markup among words alone ("<b><i>Word</i></b>") hides none.
-      if (!DIGIT_OR_AT.test(window)) continue;
       const footnotes = holdsFootnotesOrHidden(window);
-      const xml = xmlRecords(window);
+      let xml: boolean | undefined;
       for (const reading of FOOTNOTE_READINGS) {
         if (reading !== "glued" && !footnotes) continue;
         const free = markupFree(window, reading);
+        // Markup among plain words ("<b><i>Word</i></b>") hides no value: the text it leaves is read
+        // only when it holds what one needs (a digit, an "@" or a reference to one, a key's prefix).
+        if (!mayHoldValue(free.text)) continue;
         for (const f of this.#otherReadings(free.text, true)) {
           const start = from + (free.at[f.start] ?? 0);
           const end = from + (free.at[f.end - 1] ?? 0) + 1;
           if (cutByWindow(original, from, to, start, end)) continue;
           // Digits of two fields of a record run together ("<id>45</id><qty>320151</qty>…") make no value.
+          xml ??= xmlRecords(window);
           if (digitsAcrossRecordFields(original.slice(start, end), xml)) continue;
           other.push({ ...f, start, end });
         }
@@ -433,7 +434,7 @@ function digitsAcrossRecordFields(sent: string, xml: boolean): boolean {
   }
   return false;
 }
-const RECORD_BOUNDARY = /<\/([a-z][^\s/>]*)\s*>\s*<([a-z][^\s/>]*)/giu;
+const RECORD_BOUNDARY = /<\/([a-z][^\s/<>]*)\s*>\s*<([a-z][^\s/<>]*)/giu;
 /**
  * A field of a data record: an element HTML does not know (no inline or block element of HTML, no
  * custom element, which a browser lays out in the line), as XML records name theirs ("qty", "zip").
@@ -441,28 +442,36 @@ const RECORD_BOUNDARY = /<\/([a-z][^\s/>]*)\s*>\s*<([a-z][^\s/>]*)/giu;
 const recordField = (name: string, xml: boolean) => !name.includes("-") && !SVG_TEXT.test(name) && (xml || !htmlName(name));
 
 /**
- * Whether `text` is an XML document of records rather than HTML: three element names or more, most
- * of them no element of HTML ("<row><year>…<code>…<amt>"). There an HTML name is a field too ("code").
+ * Whether `text` is an XML document of records rather than HTML: three names or more of elements
+ * that hold a value, most of them no element of HTML ("<year>2001</year>…<code>…<amt>"). There an
+ * HTML name is a field too ("code"). Empty elements ("<q1/>", "<q2></q2>") make no record.
  */
 function xmlRecords(text: string): boolean {
   const names = new Set<string>();
   // Names in comments are no elements of the document.
   const elements = text.replace(COMMENT, "");
-  XML_NAME.lastIndex = 0;
-  for (let m = XML_NAME.exec(elements); m && names.size < 64; m = XML_NAME.exec(elements)) names.add((m[1] ?? "").toLowerCase());
+  XML_FIELD.lastIndex = 0;
+  for (let m = XML_FIELD.exec(elements); m && names.size < 64; m = XML_FIELD.exec(elements)) names.add((m[1] ?? "").toLowerCase());
   if (names.size < 3) return false;
   let foreign = 0;
   for (const name of names) if (!htmlName(name)) foreign++;
   return foreign * 2 > names.size;
 }
-const XML_NAME = /<([a-z][^\s/>]*)[^<>]*>/giu;
+/** An element holding a value: its name (no "<" in it, so a run of "<a" costs one scan), text, its closing tag. */
+const XML_FIELD = /<([a-z][^\s/<>]*)[^<>]*>[^<]*[^\s<][^<]*<\/\1\s*>/giu;
 const COMMENT = /<!--[\s\S]*?(?:-->|$)/gu;
 /** A name HTML knows as an element of its own. */
 const htmlName = (name: string) => HTML_INLINE.test(name) || HTML_BLOCK.test(name);
 /** SVG's text elements, laid out in a line like HTML's inline ones. */
 const SVG_TEXT = /^(?:text|tspan|textpath|a)$/iu;
 
-const DIGIT_OR_AT = /[\p{Nd}@＠]/u;
+/**
+ * Whether the text a reading leaves may hold a value the pattern detectors read: a character
+ * outside ASCII (digits of other scripts, look-alikes of "@"), an ASCII digit, "@", a reference
+ * or escape ("&commat;", "%40"), or the prefix of a key's shape ("ghp_", digits or not).
+ */
+const mayHoldValue = (text: string) => VALUE_CHARACTER.test(text) || holdsKeyHint(text);
+const VALUE_CHARACTER = /[^\x00-\x7f]|[\d@&%]/u;
 
 /** Past this many marks of markup the text without markup is read whole. */
 const AMBIGUOUS_MARKUP_MAX = 256;

@@ -7,6 +7,8 @@
 // title…) on lines of their own, so a tooltip never joins the words it sits between. Offsets map
 // back to the text as sent; the pattern detectors read that text itself.
 
+import { readReference } from "../references.js";
+
 const INLINE =
   "a|abbr|b|bdi|bdo|big|cite|code|data|del|dfn|em|font|i|ins|kbd|label|mark|nobr|q|rp|rt|ruby|s|samp|small|span|strike|strong|sub|sup|time|tt|u|var|wbr";
 const BLOCK =
@@ -162,12 +164,31 @@ export interface MarkupFree {
  */
 export type Footnotes = "glued" | "apart" | "dropped";
 
-/** Whether `text` holds footnote marks or hidden elements, so its "apart" and "dropped" readings differ from the glued one. */
+/**
+ * Whether `text` holds footnote marks or hidden elements, so its "apart" and "dropped" readings may
+ * differ from the glued one: a quick test, then every tag's opening as the tokeniser reads it (a
+ * superset of the tags markupFree reads, which skips those inside other markup).
+ */
 export function holdsFootnotesOrHidden(text: string): boolean {
-  return FOOTNOTE_OR_HIDDEN.test(text);
+  if (!FOOTNOTE_OR_HIDDEN.test(text)) return false;
+  if (text.includes("[^")) return true;
+  const scan = new MarkupScan(text);
+  for (let lt = text.indexOf("<"); lt >= 0; lt = text.indexOf("<", lt + 1)) {
+    const end = scan.markupEnd(lt, 1);
+    if (end <= lt || text[lt + 1] === "/") continue;
+    const name = tagName(text, lt);
+    if (name !== null && (name === "sup" || name === "sub" || HIDDEN_ELEMENT.test(name) || hidingTag(text.slice(lt, end), 1 + name.length)))
+      return true;
+  }
+  return false;
 }
+/**
+ * A superset of what the dropped readings drop, read without parsing: a footnote reference, an
+ * element that hides its content, or the words "hidden" and "style" anywhere (an attribute that
+ * hides may stand after a quoted ">" or a long value; a style hides in CSS any way it is spelled).
+ */
 const FOOTNOTE_OR_HIDDEN =
-  /\[\^|<(?:su[pb]|script|style|template|noscript|title|datalist|dialog)[\s/>]|<[^<>]{0,200}?(?:\shidden[\s=/>]|display\s*:\s*none|visibility\s*:\s*hidden)/iu;
+  /\[\^|<(?:su[pb]|script|style|template|noscript|title|datalist|dialog|canvas|noembed|noframes|rp|iframe|video|audio)(?![a-z\d-])|hidden|style/iu;
 
 /** Elements a browser breaks the line at; images, buttons and form fields sit on the line like words. */
 const BREAKING =
@@ -179,10 +200,53 @@ export const HTML_BLOCK = new RegExp(
 );
 /** HTML's inline elements, as a browser lays them out in a line of text. */
 export const HTML_INLINE = new RegExp(`^(?:${INLINE}|img|input|button|select|textarea|label|output|ruby|acronym|blink|slot)$`, "iu");
-/** Elements a browser never shows the text of. */
-const HIDDEN_ELEMENT = /^(?:script|style|template|noscript|title|datalist|dialog)$/iu;
-/** An attribute that hides its element. */
-const HIDING_ATTRIBUTE = /\shidden(?:[\s=/>]|$)|display\s*:\s*none|visibility\s*:\s*hidden/iu;
+/**
+ * Elements a browser does not show the text of: raw text and templates, a closed dialog, the
+ * fallback of a canvas, an iframe, a video or an audio element (shown only where the element is
+ * not supported), ruby's parentheses.
+ */
+const HIDDEN_ELEMENT = /^(?:script|style|template|noscript|title|datalist|dialog|canvas|noembed|noframes|rp|iframe|video|audio)$/iu;
+/** One attribute of a tag as the tokeniser reads it: "/" and blanks between, a name, maybe "=" and a value. */
+const TAG_ATTRIBUTE = /[\s/]*([^\s/>][^\s/>=]*)(?:\s*=\s*(?:"([^"]*)"?|'([^']*)'?|([^\s>]*)))?/uy;
+/** A declaration that hides an element or its text, in CSS without blanks, comments or escapes. */
+const HIDING_DECLARATION =
+  /(?:^|[;{])(?:display:none|visibility:(?:hidden|collapse)|content-visibility:hidden|(?:font-size|opacity|max-height|max-width|height|width):0(?:\.0*)?(?:[a-z%]*)?(?:!important)?(?:;|$))/u;
+const CSS_COMMENT = /\/\*[\s\S]*?(?:\*\/|$)/gu;
+const CSS_ESCAPE = /\\(?:([\da-f]{1,6})[ \t\n\r\f]?|([^\n\da-f]))/giu;
+
+/**
+ * Whether the opening tag `tag` hides its element: a `hidden` attribute (after a blank, a "/" or a
+ * quoted value: "<span/hidden>"), or a style that does so however it is written (character
+ * references, CSS comments and escapes: "display&colon;none", "display:/**\/none", "display:\6e one").
+ */
+function hidingTag(tag: string, nameEnd: number): boolean {
+  TAG_ATTRIBUTE.lastIndex = nameEnd;
+  for (let m = TAG_ATTRIBUTE.exec(tag); m && m[0].length > 0; m = TAG_ATTRIBUTE.exec(tag)) {
+    const name = (m[1] ?? "").toLowerCase();
+    if (name === "hidden") return true;
+    if (name === "style" && hidingStyle(m[2] ?? m[3] ?? m[4] ?? "")) return true;
+  }
+  return false;
+}
+
+function hidingStyle(value: string): boolean {
+  let css = "";
+  for (let i = 0; i < value.length; i++) {
+    const reference = value.charCodeAt(i) === 38 ? readReference(value, i) : undefined;
+    if (reference) {
+      css += reference.value;
+      i += reference.length - 1;
+    } else css += value[i];
+  }
+  css = css
+    .replace(CSS_COMMENT, "")
+    .replace(CSS_ESCAPE, (_, hex: string | undefined, char: string | undefined) =>
+      hex ? String.fromCodePoint(Math.min(Number.parseInt(hex, 16), 0x10ffff) || 0xfffd) : (char ?? ""),
+    )
+    .replace(/\s+/gu, "")
+    .toLowerCase();
+  return HIDING_DECLARATION.test(css);
+}
 const ALNUM = /[\p{L}\p{N}]/u;
 /** ASCII punctuation a Markdown backslash escapes. */
 const ESCAPABLE = /[!-/:-@[-`{-~]/;
@@ -242,7 +306,7 @@ export function markupFree(text: string, footnotes: Footnotes = "glued"): Markup
         name !== null &&
         !closing &&
         footnotes !== "glued" &&
-        (name === "sup" || name === "sub" || HIDDEN_ELEMENT.test(name) || HIDING_ATTRIBUTE.test(text.slice(i, end)))
+        (name === "sup" || name === "sub" || HIDDEN_ELEMENT.test(name) || hidingTag(text.slice(i, end), 1 + name.length))
       ) {
         // The element and what it holds, up to its closing tag, stand apart as one blank or go.
         end = scan.elementEnd(name, i, end);
@@ -342,6 +406,8 @@ class MarkupScan {
       const name = tagName(text, lt);
       if (name !== null) {
         const closing = text[lt + 1] === "/";
+        // An HTML element of text or layout opened inside SVG or MathML leaves it ("<svg><span/>" opens a span).
+        if (foreign > 0 && !closing && FOREIGN_BREAKOUT.test(name)) foreign = 0;
         const selfClosing = !closing && text[end - 2] === "/" && (foreign > 0 || VOID_ELEMENT.test(name));
         if (FOREIGN_ROOT.test(name) && !selfClosing) foreign = Math.max(0, foreign + (closing ? -1 : 1));
         const stack = open.get(name) ?? [];
@@ -477,11 +543,14 @@ class MarkupScan {
 }
 
 /** Elements whose text is raw: nothing in it is a tag. */
-const RAW_TEXT = /^(?:script|style|textarea|title|xmp|noscript)$/u;
+const RAW_TEXT = /^(?:script|style|textarea|title|xmp|noscript|iframe|noembed|noframes)$/u;
 /** Elements that hold no content and take no closing tag. */
 const VOID_ELEMENT = /^(?:area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr)$/u;
 /** Roots of foreign content, where a self-closing mark closes and scripts and styles hold markup. */
 const FOREIGN_ROOT = /^(?:svg|math)$/u;
+/** HTML start tags that end SVG and MathML content (the tree builder's "in foreign content" list; "font" whatever its attributes, where the builder needs color, face or size). */
+const FOREIGN_BREAKOUT =
+  /^(?:b|big|blockquote|body|br|center|code|dd|div|dl|dt|em|embed|h[1-6]|head|hr|i|img|li|listing|menu|meta|nobr|ol|p|pre|ruby|s|small|span|strong|strike|sub|sup|table|tt|u|ul|var|font)$/u;
 
 /** A link's target after its text, with an optional title ("](#)", "](<a b>)", "](# \"t\")"), or a reference label ("][r]"). */
 const LINK_TARGET = /^\](?:\(\s*(?:<[^<>\n]*>|[^\s()]*)(?:\s+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?\s*\)|\[[^\]\n]{0,64}\])/u;

@@ -39,6 +39,11 @@ const SHAPES: ReadonlyArray<readonly [string, RegExp, RegExp]> = [
 // answers for every shape.
 const ANY_HINT = new RegExp(SHAPES.map(([, hint]) => hint.source).join("|"), "i");
 
+/** Whether `text` holds the hint of a key's shape (a superset: case-insensitive). */
+export function holdsKeyHint(text: string): boolean {
+  return ANY_HINT.test(text);
+}
+
 // Whole runs of token characters (A-Z a-z 0-9 + / = _ -), 20 or more: found by a plain loop over
 // the character codes, two to four times faster than the equivalent regex
 // (/(?<![A-Za-z0-9+/=_-])[A-Za-z0-9+/=_-]{20,}/g, whose matches are exactly these runs).
