@@ -1,7 +1,8 @@
 // People a letter's formal opening names in many languages ("Kedves Anna!", "Drogi Marku,"), no
 // one where it addresses a group or a role ("Liebe Kundin"), names on a prose line that
 // holds an IPv6 address or a key (the line is judged without the values the pattern detectors
-// found), and a password label's reach ending with its sentence.
+// found), a password label's reach ending with its sentence, kin titles ("Auntie Grace"), a
+// colleague from a team ("Grace from accounts"), and Chinese names with no role word beside them.
 import { describe, expect, it } from "vitest";
 import { detectPii } from "../../../workers/pii/index.js";
 
@@ -53,5 +54,35 @@ describe("a password label reads to its sentence's end", () => {
   it("the password in the label's sentence is still read", () => {
     expect(found("Your temporary password is Xk29skd8.")).toContain("secret:Xk29skd8");
     expect(found("password: Xk29skd8.")).toContain("secret:Xk29skd8");
+  });
+});
+
+describe("people named by kin, by their team, or by a Chinese name's shape", () => {
+  it.each([
+    ["Thanks so much, Auntie Grace! The scarf is perfect.", "Grace"],
+    ["I can't believe Aunty Pat drove all the way from Aberdeen.", "Pat"],
+    ["My godmother Helen sent a card.", "Helen"],
+    ["Grace from accounts called — can you call her back?", "Grace"],
+    ["xX_dmitri_Xx is just Dmitri from accounts, don't worry.", "Dmitri"],
+    ["Takk til Ingvild Sæther og Ola Nordby ved Universitetet i Bergen.", "Ola Nordby"],
+    ["In Antwerpen opende Lieve Claes een tweedehandsboekenwinkel.", "Lieve Claes"],
+    ["王芳和赵磊将负责下周的展会。", "赵磊"],
+    ["林佳蓉從台北搬到高雄已經三年了。", "林佳蓉"],
+    ["香港的何嘉欣开了一家只卖菠萝包的小店。", "何嘉欣"],
+    ["刘洋在北京马拉松中获得第三名。", "刘洋"],
+  ])("%s", (text, name) => {
+    expect(people(text)).toContain(name);
+  });
+
+  it.each([
+    "Reports from finance are late.",
+    "Someone from IT called.",
+    "March from accounts was busy.",
+    "这个方法很安全，高峰时段人多。",
+    "文明城市，高明的办法。",
+    "许多人都说黎明时的江河很美。",
+    "周末去林芝和黄山旅游。",
+  ])("no one: %s", (text) => {
+    expect(people(text)).toEqual([]);
   });
 });

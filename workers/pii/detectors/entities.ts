@@ -475,7 +475,7 @@ const SALUTATION_WORDS = new Set(
     "sveiki sveika sveikas labdien labas tere " +
     "kedves drogi droga drodzy milý milá milí vážený vážená vážení kära kjære kære dragă stimate stimată sayın sevgili дорогой дорогая уважаемый уважаемая " +
     "шановний шановна αγαπητέ αγαπητή gerbiamas gerbiama dārgais dārgā cienījamais cienījamā poštovani poštovana spoštovani spoštovana querida queridos " +
-    "prezados gentilissimo gentilissima egregio egregia chers lieve lugupeetud"
+    "prezados gentilissimo gentilissima egregio egregia chers lugupeetud"
   ).split(" "),
 );
 
@@ -488,6 +488,8 @@ function salutationOpening(piece: string, start: number, end: number): boolean {
   );
 }
 
+/** A word in lower case, then blanks, ending where a span starts. */
+const LOWER_WORD_RIGHT_BEFORE = /\p{Ll}[\p{L}\p{M}]*\s+$/u;
 /** A greeting word right before a span: the span is the holiday ("Buona Pasqua", "Happy Diwali"). */
 const GREETING_BEFORE =
   /(?:^|\s)(?:Merry|Happy|Feliz|Felices|Buon|Buona|Buone|Joyeux|Joyeuses|Bonne|Bonnes|Frohe|Frohes|Fröhliche|Vrolijk|Vrolijke|Gelukkig|God|Glædelig|Hyvää|Boldog|Wesołych|Veselé|Mutlu)\s$/u;
@@ -2201,7 +2203,7 @@ function addLabelledNames(piece: string, model: Tagger, out: Candidate[]): void 
  * after them name people.
  */
 const KIN_WORDS = [
-  "sons?|daughters?|wife|husband|brothers?|sisters?|mother|father|mom|mum|dad|grandma|grandpa|granny|grandmother|grandfather|grandson|granddaughter|grandchildren|aunt|uncle|cousin|nephew|niece|neighbou?r|friend|colleague|partner|fiancée?|girlfriend|boyfriend|stepson|stepdaughter",
+  "sons?|daughters?|wife|husband|brothers?|sisters?|mother|father|mom|mum|dad|grandma|grandpa|granny|grandmother|grandfather|grandson|granddaughter|grandchildren|aunt|uncle|cousin|nephew|niece|neighbou?r|friend|colleague|partner|fiancée?|girlfriend|boyfriend|stepson|stepdaughter|auntie|aunty|grandad|granddad|stepmother|stepfather|stepmum|stepmom|stepdad|godmother|godfather",
   "sohn|söhne|tochter|töchter|ehefrau|ehemann|bruder|schwester|mutter|vater|mama|papa|oma|opa|tante|onkel|cousine?|neffe|nichte|nachbarin|nachbar|freundin|freund|kollegin|kollege|enkel|enkelin",
   "fils|fille|épouse|époux|mari|frère|sœur|soeur|mère|père|maman|mamie|papi|tante|oncle|voisine?|amie?|collègue|neveu|nièce",
   "hij[oa]s?|espos[oa]|herman[oa]s?|madre|padre|mamá|papá|abuel[oa]|tí[oa]|prim[oa]|vecin[oa]|amig[oa]|compañer[oa]|sobrin[oa]|niet[oa]",
@@ -2448,7 +2450,14 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   for (const s of out) {
     // A greeting the tagger took into a name is the message's, not the name's ("Merhaba Oğuz").
     const greeting = /^(\p{L}+),?\s+(?=\p{Lu})/u.exec(piece.slice(s.start, s.end));
-    if (s.kind === "person" && greeting && SALUTATION_WORDS.has((greeting[1] ?? "").toLowerCase())) s.start += greeting[0].length;
+    // Not after a word of the sentence: there it is a given name ("Takk til … og Ola Nordby").
+    if (
+      s.kind === "person" &&
+      greeting &&
+      SALUTATION_WORDS.has((greeting[1] ?? "").toLowerCase()) &&
+      !LOWER_WORD_RIGHT_BEFORE.test(piece.slice(Math.max(0, s.start - 24), s.start))
+    )
+      s.start += greeting[0].length;
     // So is the writer's "I'm" or "It's" before a name ("I'm Sam", "It's Tyler"); what is left must stand on its own.
     const introduction = /^(?:I['’]m|It['’]s|I am|It is|This is|That['’]s)\s+/u.exec(piece.slice(s.start, s.end));
     if (s.kind === "person" && introduction) {

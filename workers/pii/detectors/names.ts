@@ -409,6 +409,14 @@ function cuedName(word: string, model: Tagger, lower: boolean, greeted: boolean,
  */
 const DEFINITION_AFTER = /^\s?:\s*(?:a|an|the|to)\s+\p{Ll}/u;
 
+/**
+ * A given name, then the team or place at work someone is from ("Grace from accounts called",
+ * "Priti from first aid helped him"): the name is a colleague's, even where it is also a word.
+ */
+const FROM_A_TEAM =
+  /(?<![\p{L}\p{M}])(\p{Lu}\p{Ll}+) (?:from|in|at) (?:the )?(?:accounts|accounting|finance|payroll|hr|human resources|sales|marketing|support|customer service|legal|it|ops|operations|engineering|design|procurement|reception|admin|first aid|security|facilities|compliance|front desk|the office|next door|upstairs|downstairs|IT|HR)(?![\p{L}])/gu;
+const FROM_A_TEAM_HINT = / (?:from|in|at) /u;
+
 /** A capitalised word beside the writer in a list of people: "Maya and I drove", "Ole & me", "me and Priya". */
 const WITH_THE_WRITER =
   /(?<![\p{L}\p{M}])(\p{L}[\p{Ll}\p{M}'’-]+)\s(?:and|&)\s(?:I|me)\b(?![-'’]\p{L})|(?<![\p{L}\p{M}])(?:[Mm]e|I)\s(?:and|&)\s(\p{L}[\p{Ll}\p{M}'’-]+)/gu;
@@ -435,6 +443,20 @@ export function addCuedNames(piece: string, spans: NameSpan[], model: Tagger, cu
       const word = m[1] ?? m[2] ?? "";
       if (!besideTheWriter(word, model)) continue;
       const start = (m.index ?? 0) + (m[1] ? 0 : m[0].length - word.length);
+      if (!spans.some((x) => x.start < start + word.length && start < x.end)) spans.push({ kind: "person", start, end: start + word.length });
+    }
+  }
+  if (FROM_A_TEAM_HINT.test(piece)) {
+    for (const m of piece.matchAll(FROM_A_TEAM)) {
+      const word = m[1] ?? "";
+      const flags = flagsOf(word, model);
+      // A given name the lists hold (not a country or a month), or a word no dictionary holds that looks like one ("Priti").
+      if (
+        flags & (Gaz.country | Gaz.region | Gaz.time) ||
+        !(flags & Gaz.first || (!(flags & (Gaz.dictionary | Gaz.common)) && nameLikeness(word) >= 0))
+      )
+        continue;
+      const start = m.index ?? 0;
       if (!spans.some((x) => x.start < start + word.length && start < x.end)) spans.push({ kind: "person", start, end: start + word.length });
     }
   }
@@ -488,6 +510,24 @@ const CHINESE_NAME = new RegExp(
   `(?<=${CHINESE_ROLE_BEFORE}|${CHINESE_PLAIN_BEFORE})((?:${CHINESE_DOUBLE_SURNAMES}|[${CHINESE_SURNAMES}])(?!${CHINESE_TITLE})[\\p{sc=Han}]{1,2}?)(?=${CHINESE_ROLE_AFTER}|${CHINESE_PLAIN_AFTER})`,
   "gu",
 );
+/**
+ * A common family name and a given name of common given-name characters, between punctuation,
+ * "和" or "的" and a verb or particle of the sentence ("王芳和赵磊将负责…", "台北的林志豪在比赛中…"):
+ * a name with no role word beside it. A given name of one character only from the characters
+ * that seldom end a word (文明, 高峰, 王国 are words); words the lists hold as frequent are none.
+ */
+const CHINESE_COMMON_SURNAMES =
+  "王李张刘陈杨黄赵吴周徐孙马朱胡郭何林罗郑梁谢宋唐许韩冯邓曹彭曾萧田董袁潘蔡蒋余杜叶程魏苏吕丁任沈姚卢姜崔钟谭陆汪范廖贾韦夏邹熊孟秦邱侯江尹薛闫段雷黎陶贺郝顾龚邵钱严覃戴莫孔汤陳張劉楊黃趙吳許韓馮鄧蕭葉蘇呂盧鍾譚陸賈韋鄒閆賀顧龔錢嚴湯";
+const CHINESE_GIVEN_CHARS =
+  "伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玲红兰辉鹏飞宇浩婷雪琳欣佳晨阳建志文斌凤云梅慧颖萍海俊嘉龙晓家立振荣雨春亮成宏波峰毅彬蕾薇琪瑶怡妍倩莉燕丹晶洁珊蓉雯璐悦思梦诗雅馨涵轩泽睿博宁凯铭鑫昊然豪翔坤德健永庆福贵祥顺珍菊淑玉兵武彤露曼媛茜韵宸逸航金喜爱光宝清正伦仁义礼智信忠秋冬晴岚霖琴瑜璇婉娇嫣蓓蕊芬芝虎彪帆远达旭耀炜烨煜熙皓晖乐欢源松柏桐楠森" +
+  "偉麗強軍艷傑濤華紅蘭輝鵬飛陽誌鳳雲穎龍曉榮潔夢詩軒澤寧凱銘慶貴順瑩彥樂遠達燁暉";
+const CHINESE_GIVEN_ALONE = "芳磊伟静娜敏丽杰洋梅悦晨婷倩艳娟霞玲燕颖琳莉萍鹏浩涛斌勇军强刚辉毅彬俊雯蕾薇琪瑶怡欣妍偉麗傑濤輝鵬軍強剛穎";
+const CHINESE_PLAIN_NAME = new RegExp(
+  `(?<=${CHINESE_PLAIN_BEFORE}|[。！？；“”「」（(])([${CHINESE_COMMON_SURNAMES}](?:[${CHINESE_GIVEN_CHARS}]{2}|[${CHINESE_GIVEN_ALONE}]))` +
+    `(?=${CHINESE_PLAIN_AFTER}|[！？；”」）)]|说|說|表示|称|稱|认为|認為|获得|獲得|宣布|出任|开了|開了|从|從|的|还|還|都|就|是|被|把|对|對|向|给|給|跟|梅开二度|梅開二度|今年|去年)`,
+  "gu",
+);
+
 /**
  * Roles, kin and report words that put a person right after them in news, blogs and chat ("作家余秋月",
  * "门将马天宇", "外婆", "凭借吴志远的进球"), a quote mark between allowed ("网友“李大伟”"); after
@@ -680,6 +720,9 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
       found.push([m.index, m.index + (m[1] ?? "").length, true]);
     CHINESE_FAMILIAR.lastIndex = 0;
     for (let m = CHINESE_FAMILIAR.exec(piece); m; m = CHINESE_FAMILIAR.exec(piece)) found.push([m.index, m.index + (m[1] ?? "").length, true]);
+    CHINESE_PLAIN_NAME.lastIndex = 0;
+    for (let m = CHINESE_PLAIN_NAME.exec(piece); m; m = CHINESE_PLAIN_NAME.exec(piece))
+      if (!(flagsOf(m[1] ?? "", model) & KNOWN_WORD)) found.push([m.index, m.index + (m[1] ?? "").length, true]);
     found.sort((a, b) => a[0] - b[0]);
     for (const [i, [start, end, cued]] of found.entries()) {
       // Two characters with a numeral second are a weekday or a count ("部长周二表示": on Tuesday).
