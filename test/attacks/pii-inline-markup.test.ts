@@ -8,6 +8,8 @@
 // is linear, and a tag that never ends switches off no tag after it (red team 29c). Red team 30: the
 // text a reading leaves is gated as shown, not as sent; hidden text is read by the tokeniser's attributes
 // and CSS however it is spelled; HTML elements break out of SVG; empty invented elements make no XML.
+// Red team 30b: foreign content's other exits, spelled e-mails, values shown whole judged as plain text,
+// style sheets' classes and ids, closed details, CSS numbers and custom properties.
 import { describe, expect, it } from "vitest";
 import { createMasker, detectPii, maskJsonStrings } from "../../workers/pii/index.js";
 import { ascii, egressPiiAgent, expectDelivered, expectRefused } from "./support/egress-pii.js";
@@ -301,6 +303,20 @@ describe("attack: what the markup reading skipped or could not see (red team 30)
     // Empty invented elements make no XML records: the tags between digits are HTML's.
     ["self-closing invented tags before a phone", "<q1/><q2/><q3/>Call +1 415 555 26</i><z>71", "phone"],
     ["empty invented elements before a card", "<q1></q1><q2></q2><q3></q3>Card 4111 1111 1111 11</b><z>11</z>", "credit_card"],
+    // Red team 30b: foreign content's other doors, spelled e-mails, values shown whole, CSS read more ways.
+    ["a self-closing MathML root opens nothing", "<math/>Card 4111 1111 1111 11<q1 hidden/>9</q1>11", "credit_card"],
+    ["an end tag </p> leaving SVG", "<svg></p>Card 4111 1111 1111 11<q1 hidden/>9</q1>11", "credit_card"],
+    ["HTML inside MathML's mtext", "<math><mtext>Card 4111 1111 1111 11<q1 hidden/>9</q1>11</mtext></math>", "credit_card"],
+    ["a spelled e-mail cut by bold", "Mail <b>alice</b> at example dot com", "email"],
+    ["a spelled e-mail cut by an empty element", "Mail alice<b></b>(at)example.com", "email"],
+    ["a card shown as 4-4-8 across two elements", "<b>4111 1111 1111</b><i>1111</i>", "credit_card"],
+    ["a card in two invented elements a blank keeps apart", "<x>4111 1111 1111</x> <y>1111</y>", "credit_card"],
+    ["a custom property hiding", 'Card 4111 1111 1111 11<span style="--x:none;display:var(--x)">9</span>11', "credit_card"],
+    ["a style sheet's class", "<style>.h{display:none}</style>Card 4111 1111 1111 11<span class=h>9</span>11", "credit_card"],
+    ["a style sheet's id", "<style>p #k { visibility: hidden }</style>Card 4111 1111 1111 11<span id=k>9</span>11", "credit_card"],
+    ["a closed details element", "Card 4111 1111 1111 11<details style=display:inline>9</details>11", "credit_card"],
+    ["opacity written .0", 'Card 4111 1111 1111 11<span style="opacity:.0">9</span>11', "credit_card"],
+    ["a font shorthand of size 0", 'Card 4111 1111 1111 11<span style="font:0/0 a">9</span>11', "credit_card"],
   ])("%s is found", (_title, text, category) => {
     expect(all(text), text).toContain(category);
   });
@@ -320,7 +336,12 @@ describe("attack: what the markup reading skipped or could not see (red team 30)
 
   it("control: styles that show their text and visible elements hide nothing", () => {
     for (const text of [
-      'Years 2001 2019 2020<span style="display:inline">1</span> 2021',
+      // Shown as "…1111 11911": no card, as the same plain text is none.
+      'Code 4111 1111 1111 11<span style="display:inline">9</span>11',
+      'Code 4111 1111 1111 11<span style="font-size:10px">9</span>11',
+      '<span style="width:auto;font-size:large">Order 12</span> of <span style="font:12px/1.0 Arial">34</span>',
+      "<style>.h:hover{display:none}</style><span class=h>Order 12</span> of 34",
+      "<details open><summary>Order</summary>12 of 34</details>",
       '<span style="font-size:10px">Order 12</span> of <span title="hidden">34</span>',
       "<td>2019</td><td>2020</td><video>Your browser cannot play this.</video>",
     ]) {

@@ -2,13 +2,13 @@
 // and maps the spans back to the original text.
 import type { CountryCode } from "libphonenumber-js/max";
 import { detectPoBoxes } from "./detectors/address.js";
-import { DEFAULT_PHONE_REGIONS, detectEmails, detectPhones } from "./detectors/contact.js";
+import { DEFAULT_PHONE_REGIONS, detectEmails, detectPhones, holdsSpelledEmailHint } from "./detectors/contact.js";
 import { detectBirthDates } from "./detectors/dates.js";
 import { EntityBudgetExceeded, detectEntities, plausible } from "./detectors/entities.js";
 import { detectCards, detectIbans, printedCard } from "./detectors/financial.js";
 import { dropIdentifierFragments } from "./detectors/identifiers.js";
 import { NATIONAL_ID_DETECTORS, detectNationalIds } from "./detectors/national-ids.js";
-import { HTML_BLOCK, HTML_INLINE, holdsFootnotesOrHidden, markupAt, markupFree } from "./detectors/markup.js";
+import { HTML_BLOCK, HTML_INLINE, hiddenSelectors, holdsFootnotesOrHidden, markupAt, markupFree } from "./detectors/markup.js";
 import { detectIps } from "./detectors/network.js";
 import { detectSecrets, holdsKeyHint } from "./detectors/secrets.js";
 import { detectNino, detectUsIds, detectVat } from "./detectors/taxid.js";
@@ -241,20 +241,23 @@ export class PiiDetector {
     const marks = markupAt(original, AMBIGUOUS_MARKUP_MAX);
     if (!norm.ambiguousAt && marks.length === 0) return found;
     const other: PiiFinding[] = [];
+    // Classes and ids the text's style sheets hide, wherever the sheet stands.
+    const selectors = marks.length > 0 ? hiddenSelectors(original) : null;
     // Markup inside a value ("4111 1111 <span>1111</span> 1111", "<b>alice</b>@example.com",
     // "11**11**"): a browser or a Markdown view shows the value whole, so the pattern detectors also
     // read, around the markup, the text without it; footnote elements both glued and apart.
     for (const [from, to] of marks.length > 0 ? windowsAround(original, marks.length > AMBIGUOUS_MARKUP_MAX ? [] : marks) : []) {
       const window = original.slice(from, to);
-      const footnotes = holdsFootnotesOrHidden(window);
+      const footnotes = holdsFootnotesOrHidden(window, selectors);
       let xml: boolean | undefined;
       for (const reading of FOOTNOTE_READINGS) {
         if (reading !== "glued" && !footnotes) continue;
-        const free = markupFree(window, reading);
+        const free = markupFree(window, reading, selectors);
         // Markup among plain words ("<b><i>Word</i></b>") hides no value: the text it leaves is read
         // only when it holds what one needs (a digit, an "@" or a reference to one, a key's prefix).
         if (!mayHoldValue(free.text)) continue;
-        for (const f of this.#otherReadings(free.text, true)) {
+        // Shown whole with no footnote or hidden text taken out, the value is what a reader sees, judged as plain text is.
+        for (const f of this.#otherReadings(free.text, true, footnotes)) {
           const start = from + (free.at[f.start] ?? 0);
           const end = from + (free.at[f.end - 1] ?? 0) + 1;
           if (cutByWindow(original, from, to, start, end)) continue;
@@ -280,12 +283,13 @@ export class PiiDetector {
    * itself another reading (`plain`, the text without its markup), and the readings that take its
    * glued characters the other ways. A card read only here must be printed as cards are (printedCard).
    */
-  #otherReadings(piece: string, plain: boolean): PiiFinding[] {
+  #otherReadings(piece: string, plain: boolean, printedOnly = true): PiiFinding[] {
     const out: PiiFinding[] = [];
     const first = normalize(piece);
     // Secrets read from their context (a label words before, a random-looking run) are read as sent:
     // without markup, a label runs into a value a link's target stood between.
-    if (plain) out.push(...this.#valuesIn(piece, first, true).filter((f) => f.detector !== "high_entropy" && f.detector !== "labelled_password"));
+    if (plain)
+      out.push(...this.#valuesIn(piece, first, printedOnly).filter((f) => f.detector !== "high_entropy" && f.detector !== "labelled_password"));
     if (first.ambiguousAt) for (const reading of OTHER_READINGS) out.push(...this.#valuesIn(piece, normalize(piece, reading), true));
     return out;
   }
@@ -418,8 +422,9 @@ function unprintedAcrossGlue(original: string, norm: NormalizedText, f: RawFindi
 
 /**
  * Whether `sent` glues digits across the boundary of two fields of a record: an element closing
- * right after a digit and another of another name opening right before one, both of them fields of
- * a record (recordField): "45</id><qty>320151", not "11</i><z>11", "11</x-a><x-b>11" nor SVG's "</tspan><a>".
+ * right after a digit and another of another name opening right before one, nothing between the
+ * tags, both of them fields of a record (recordField): "45</id><qty>320151", not "11</i><z>11",
+ * "11</x-a><x-b>11", SVG's "</tspan><a>", nor fields a blank keeps apart ("1111</x> <y>1111").
  */
 function digitsAcrossRecordFields(sent: string, xml: boolean): boolean {
   RECORD_BOUNDARY.lastIndex = 0;
@@ -434,7 +439,7 @@ function digitsAcrossRecordFields(sent: string, xml: boolean): boolean {
   }
   return false;
 }
-const RECORD_BOUNDARY = /<\/([a-z][^\s/<>]*)\s*>\s*<([a-z][^\s/<>]*)/giu;
+const RECORD_BOUNDARY = /<\/([a-z][^\s/<>]*)\s*><([a-z][^\s/<>]*)/giu;
 /**
  * A field of a data record: an element HTML does not know (no inline or block element of HTML, no
  * custom element, which a browser lays out in the line), as XML records name theirs ("qty", "zip").
@@ -451,14 +456,16 @@ function xmlRecords(text: string): boolean {
   // Names in comments are no elements of the document.
   const elements = text.replace(COMMENT, "");
   XML_FIELD.lastIndex = 0;
-  for (let m = XML_FIELD.exec(elements); m && names.size < 64; m = XML_FIELD.exec(elements)) names.add((m[1] ?? "").toLowerCase());
+  for (let m = XML_FIELD.exec(elements); m && names.size < 64; m = XML_FIELD.exec(elements))
+    if (NOT_BLANK.test(m[2] ?? "")) names.add((m[1] ?? "").toLowerCase());
   if (names.size < 3) return false;
   let foreign = 0;
   for (const name of names) if (!htmlName(name)) foreign++;
   return foreign * 2 > names.size;
 }
-/** An element holding a value: its name (no "<" in it, so a run of "<a" costs one scan), text, its closing tag. */
-const XML_FIELD = /<([a-z][^\s/<>]*)[^<>]*>[^<]*[^\s<][^<]*<\/\1\s*>/giu;
+/** An element and its text (a value when not blank), then its closing tag: no "<" in the name and one run of text, so each scan is linear. */
+const XML_FIELD = /<([a-z][^\s/<>]*)[^<>]*>([^<]*)<\/\1\s*>/giu;
+const NOT_BLANK = /\S/u;
 const COMMENT = /<!--[\s\S]*?(?:-->|$)/gu;
 /** A name HTML knows as an element of its own. */
 const htmlName = (name: string) => HTML_INLINE.test(name) || HTML_BLOCK.test(name);
@@ -468,9 +475,10 @@ const SVG_TEXT = /^(?:text|tspan|textpath|a)$/iu;
 /**
  * Whether the text a reading leaves may hold a value the pattern detectors read: a character
  * outside ASCII (digits of other scripts, look-alikes of "@"), an ASCII digit, "@", a reference
- * or escape ("&commat;", "%40"), or the prefix of a key's shape ("ghp_", digits or not).
+ * or escape ("&commat;", "%40"), the prefix of a key's shape ("ghp_", digits or not), or an "@"
+ * spelled out ("alice at example dot com", "alice(at)example.com").
  */
-const mayHoldValue = (text: string) => VALUE_CHARACTER.test(text) || holdsKeyHint(text);
+const mayHoldValue = (text: string) => VALUE_CHARACTER.test(text) || holdsKeyHint(text) || holdsSpelledEmailHint(text);
 const VALUE_CHARACTER = /[^\x00-\x7f]|[\d@&%]/u;
 
 /** Past this many marks of markup the text without markup is read whole. */

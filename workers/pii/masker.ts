@@ -4,7 +4,7 @@ import { isSupportedCountry } from "libphonenumber-js/max";
 import { type DetectOptions, DetectionBudget, PiiDetector } from "./detect.js";
 import { parse as parseHost } from "tldts";
 import { splitCardAcross, splitCardShaped } from "./detectors/financial.js";
-import { type Footnotes, holdsFootnotesOrHidden, markupFree, markupFreeText } from "./detectors/markup.js";
+import { type Footnotes, type HiddenSelectors, hiddenSelectors, holdsFootnotesOrHidden, markupFree, markupFreeText } from "./detectors/markup.js";
 import { base64TextOf } from "./json.js";
 import { PII_CATEGORIES, actionFor, type PiiAction, type PiiCategory, type PiiLists, type PiiPolicy } from "./types.js";
 
@@ -61,6 +61,10 @@ const CODE_WORDS = new Set(
   ),
 );
 
+/** What the style sheets of a request's strings hide by class or id (a sheet in one string, the element in another). */
+const selectorsOf = (texts: readonly string[]) => (texts.some((t) => STYLE_SHEET.test(t)) ? hiddenSelectors(texts.join("\n")) : null);
+const STYLE_SHEET = /<style/iu;
+
 /**
  * Whether a value the detectors read across two or more strings carries the shape of a split
  * value rather than of neighbouring data or code. `value` is the value as joined, `pieces` the
@@ -78,12 +82,14 @@ function plausibleSplit(
   sentPieces: readonly string[],
   sentSeams: readonly number[],
   after: string,
+  selectors: HiddenSelectors | null,
 ): boolean {
   // Judged as shown: markup at a seam ("4111 1111 1111 11<b>" + "11</b>") is no part of the value,
-  // and a footnote mark or hidden text there may be read without its text ("11<span hidden>9</span>" + "11").
-  const readings: Footnotes[] = holdsFootnotesOrHidden(sentValue) ? ["glued", "dropped"] : ["glued"];
+  // and a footnote mark or hidden text there may be read without its text ("11<span hidden>9</span>" + "11";
+  // hidden also by a class a style sheet of the request hides).
+  const readings: Footnotes[] = holdsFootnotesOrHidden(sentValue, selectors) ? ["glued", "dropped"] : ["glued"];
   return readings.some((footnotes) => {
-    const free = markupFree(sentValue, footnotes);
+    const free = markupFree(sentValue, footnotes, selectors);
     const seams = sentSeams.map((seam) => {
       const k = free.at.findIndex((offset) => offset >= seam);
       return k < 0 ? free.text.length : k;
@@ -91,7 +97,7 @@ function plausibleSplit(
     return plausibleShownSplit(
       category,
       free.text,
-      sentPieces.map((p) => markupFree(p, footnotes).text),
+      sentPieces.map((p) => markupFree(p, footnotes, selectors).text),
       seams,
       after,
     );
@@ -304,10 +310,11 @@ export class Masker {
     const found = this.#acrossStrings(texts);
     // The card scan reads each string as shown: markup beside a piece ("…1111 11<b>", "11</b>") is none of its digits.
     // A footnote mark or hidden text beside a piece may also be read without its text; read so only where there is one.
+    const selectors = selectorsOf(texts);
     if (
       blocking.includes("credit_card") &&
       (splitCardAcross(texts.map((t) => markupFreeText(t, "glued"))) ||
-        (texts.some(holdsFootnotesOrHidden) && splitCardAcross(texts.map((t) => markupFreeText(t, "dropped")))))
+        (texts.some((t) => holdsFootnotesOrHidden(t, selectors)) && splitCardAcross(texts.map((t) => markupFreeText(t, "dropped", selectors)))))
     )
       found.push("credit_card");
     // Read again without small numbers between the pieces ("4111/1111/1111/1111/2", `{"a":"4111
@@ -401,7 +408,7 @@ export class Masker {
         }
         if (explained) continue;
         const seams = starts.slice(first + 1, last + 1).map((at) => at - f.start);
-        if (plausibleSplit(f.category, joined.slice(f.start, f.end), parts.slice(first, last + 1), seams, joined[f.end] ?? ""))
+        if (plausibleSplit(f.category, joined.slice(f.start, f.end), parts.slice(first, last + 1), seams, joined[f.end] ?? "", selectorsOf(parts)))
           found.push(f.category);
       }
     }
@@ -534,6 +541,7 @@ export class Masker {
               pieces.map((p) => texts[p.i] ?? ""),
               seams,
               window[f.end] ?? "",
+              selectorsOf(texts),
             )
           )
             continue;

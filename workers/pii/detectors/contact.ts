@@ -108,6 +108,11 @@ const LOOSE_EMAIL = new RegExp(
 );
 /** What every loose address on one line holds (one of its joints). */
 const LOOSE_HINT = /[ \t]@|@[ \t]|"@|[ \t]at[ \t]/gi;
+const SPELLED_OR_LOOSE_HINT = /[([{<]\s*(?:at|@)\s*[)\]}>]|\sdot\s|\sat\s/iu;
+/** Whether `text` may hold an e-mail address with its "@" spelled out or set apart ("alice at example dot com", "alice(at)example.com"). */
+export function holdsSpelledEmailHint(text: string): boolean {
+  return SPELLED_OR_LOOSE_HINT.test(text);
+}
 /** A joint across a line break ("jane.roe\n@\nexample.org"): then the whole text is read. */
 const LOOSE_ACROSS_LINES = /[\r\n][ \t\r\n]*(?:@|at[ \t\r\n])|(?:@|[ \t\r\n]at)[ \t]*[\r\n]/i;
 /** A local part that is more than a word: it holds a dot, digit, underscore or plus, and a letter. */

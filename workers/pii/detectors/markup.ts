@@ -169,15 +169,18 @@ export type Footnotes = "glued" | "apart" | "dropped";
  * differ from the glued one: a quick test, then every tag's opening as the tokeniser reads it (a
  * superset of the tags markupFree reads, which skips those inside other markup).
  */
-export function holdsFootnotesOrHidden(text: string): boolean {
-  if (!FOOTNOTE_OR_HIDDEN.test(text)) return false;
+export function holdsFootnotesOrHidden(text: string, selectors: HiddenSelectors | null = null): boolean {
+  if (!FOOTNOTE_OR_HIDDEN.test(text) && !(selectors && CLASS_OR_ID.test(text))) return false;
   if (text.includes("[^")) return true;
   const scan = new MarkupScan(text);
   for (let lt = text.indexOf("<"); lt >= 0; lt = text.indexOf("<", lt + 1)) {
     const end = scan.markupEnd(lt, 1);
     if (end <= lt || text[lt + 1] === "/") continue;
     const name = tagName(text, lt);
-    if (name !== null && (name === "sup" || name === "sub" || HIDDEN_ELEMENT.test(name) || hidingTag(text.slice(lt, end), 1 + name.length)))
+    if (
+      name !== null &&
+      (name === "sup" || name === "sub" || HIDDEN_ELEMENT.test(name) || hidingTag(text.slice(lt, end), 1 + name.length, name, selectors))
+    )
       return true;
   }
   return false;
@@ -187,8 +190,9 @@ export function holdsFootnotesOrHidden(text: string): boolean {
  * element that hides its content, or the words "hidden" and "style" anywhere (an attribute that
  * hides may stand after a quoted ">" or a long value; a style hides in CSS any way it is spelled).
  */
+const CLASS_OR_ID = /[\s/"'](?:class|id)\s*=/iu;
 const FOOTNOTE_OR_HIDDEN =
-  /\[\^|<(?:su[pb]|script|style|template|noscript|title|datalist|dialog|canvas|noembed|noframes|rp|iframe|video|audio)(?![a-z\d-])|hidden|style/iu;
+  /\[\^|<(?:su[pb]|script|style|template|noscript|title|datalist|dialog|canvas|noembed|noframes|rp|iframe|video|audio|details)(?![a-z\d-])|hidden|style/iu;
 
 /** Elements a browser breaks the line at; images, buttons and form fields sit on the line like words. */
 const BREAKING =
@@ -210,26 +214,86 @@ const HIDDEN_ELEMENT = /^(?:script|style|template|noscript|title|datalist|dialog
 const TAG_ATTRIBUTE = /[\s/]*([^\s/>][^\s/>=]*)(?:\s*=\s*(?:"([^"]*)"?|'([^']*)'?|([^\s>]*)))?/uy;
 /** A declaration that hides an element or its text, in CSS without blanks, comments or escapes. */
 const HIDING_DECLARATION =
-  /(?:^|[;{])(?:display:none|visibility:(?:hidden|collapse)|content-visibility:hidden|(?:font-size|opacity|max-height|max-width|height|width):0(?:\.0*)?(?:[a-z%]*)?(?:!important)?(?:;|$))/u;
+  /(?:^|[;{])(?:display:(?:none|var\()|visibility:(?:hidden|collapse|var\()|content-visibility:hidden|(?:font-size|opacity|max-height|max-width|height|width):(?:-|calc\(|var\(|(?:0+\.?0*|\.0+)[a-z%]*(?:!|;|\)|$))|font:(?:[^;]*\s)?(?:0+\.?0*|\.0+)[a-z%]*(?:\/|\s|;|$))/u;
 const CSS_COMMENT = /\/\*[\s\S]*?(?:\*\/|$)/gu;
 const CSS_ESCAPE = /\\(?:([\da-f]{1,6})[ \t\n\r\f]?|([^\n\da-f]))/giu;
 
+/** Classes and ids a style sheet in the text hides (".h{display:none}"), read by hidingTag. */
+export interface HiddenSelectors {
+  classes: ReadonlySet<string>;
+  ids: ReadonlySet<string>;
+}
+
 /**
- * Whether the opening tag `tag` hides its element: a `hidden` attribute (after a blank, a "/" or a
- * quoted value: "<span/hidden>"), or a style that does so however it is written (character
- * references, CSS comments and escapes: "display&colon;none", "display:/**\/none", "display:\6e one").
+ * What the style sheets of `text` (its <style> elements) hide by class or id: the last compound of
+ * each selector of a rule whose declarations hide (as hidingStyle reads them), without pseudo-classes
+ * or attribute tests (a rule that hides on hover hides nothing shown). Null when there are none.
  */
-function hidingTag(tag: string, nameEnd: number): boolean {
+export function hiddenSelectors(text: string): HiddenSelectors | null {
+  if (!STYLE_OPEN.test(text)) return null;
+  const classes = new Set<string>();
+  const ids = new Set<string>();
+  const lower = text.toLowerCase();
+  for (let open = lower.indexOf("<style"); open >= 0; ) {
+    const start = lower.indexOf(">", open);
+    if (start < 0) break;
+    const close = lower.indexOf("</style", start);
+    const sheet = cssText(text.slice(start + 1, close < 0 ? text.length : close), false);
+    for (const rule of sheet.split("}")) {
+      const brace = rule.lastIndexOf("{");
+      if (brace < 0 || !HIDING_DECLARATION.test(rule.slice(brace + 1).replace(/\s+/gu, ""))) continue;
+      for (const selector of rule.slice(rule.lastIndexOf("{", brace - 1) + 1, brace).split(",")) {
+        const compound =
+          selector
+            .trim()
+            .split(/[\s>+~]+/u)
+            .pop() ?? "";
+        if (/[:[]/u.test(compound)) continue;
+        for (const m of compound.matchAll(/([.#])([^.#\s]+)/gu)) (m[1] === "." ? classes : ids).add(m[2] ?? "");
+      }
+    }
+    if (close < 0) break;
+    open = lower.indexOf("<style", close + 7);
+  }
+  return classes.size > 0 || ids.size > 0 ? { classes, ids } : null;
+}
+const STYLE_OPEN = /<style/iu;
+
+/**
+ * Whether the opening tag `tag` of `element` hides it: a `hidden` attribute (after a blank, a "/"
+ * or a quoted value: "<span/hidden>"), its first style attribute hiding it however it is written
+ * (character references, CSS comments and escapes: "display&colon;none", "display:/**\/none",
+ * "display:\6e one"; a custom property or calc() read as hiding), a details element not opened.
+ */
+function hidingTag(tag: string, nameEnd: number, element: string, selectors: HiddenSelectors | null): boolean {
   TAG_ATTRIBUTE.lastIndex = nameEnd;
+  let styled = false;
+  let open = false;
   for (let m = TAG_ATTRIBUTE.exec(tag); m && m[0].length > 0; m = TAG_ATTRIBUTE.exec(tag)) {
     const name = (m[1] ?? "").toLowerCase();
     if (name === "hidden") return true;
-    if (name === "style" && hidingStyle(m[2] ?? m[3] ?? m[4] ?? "")) return true;
+    if (name === "open") open = true;
+    if (selectors && (name === "class" || name === "id")) {
+      const hidden = name === "class" ? selectors.classes : selectors.ids;
+      if ((m[2] ?? m[3] ?? m[4] ?? "").split(/\s+/u).some((token) => hidden.has(token))) return true;
+    }
+    // The first of two style attributes is the one a browser keeps.
+    if (name === "style" && !styled) {
+      styled = true;
+      if (hidingStyle(m[2] ?? m[3] ?? m[4] ?? "")) return true;
+    }
   }
-  return false;
+  // A details element shows only its summary until opened.
+  return element === "details" && !open;
 }
 
 function hidingStyle(value: string): boolean {
+  return HIDING_DECLARATION.test(cssText(value, true).replace(/\s+/gu, ""));
+}
+
+/** CSS as a browser reads it: an attribute's character references decoded (`references`), comments dropped, escapes read, in lower case. */
+function cssText(value: string, references: boolean): string {
+  if (!references) return cssOf(value);
   let css = "";
   for (let i = 0; i < value.length; i++) {
     const reference = value.charCodeAt(i) === 38 ? readReference(value, i) : undefined;
@@ -238,14 +302,16 @@ function hidingStyle(value: string): boolean {
       i += reference.length - 1;
     } else css += value[i];
   }
-  css = css
+  return cssOf(css);
+}
+
+function cssOf(css: string): string {
+  return css
     .replace(CSS_COMMENT, "")
     .replace(CSS_ESCAPE, (_, hex: string | undefined, char: string | undefined) =>
       hex ? String.fromCodePoint(Math.min(Number.parseInt(hex, 16), 0x10ffff) || 0xfffd) : (char ?? ""),
     )
-    .replace(/\s+/gu, "")
     .toLowerCase();
-  return HIDING_DECLARATION.test(css);
 }
 const ALNUM = /[\p{L}\p{N}]/u;
 /** ASCII punctuation a Markdown backslash escapes. */
@@ -276,12 +342,12 @@ export function markupAt(text: string, max: number): Array<[number, number]> {
 }
 
 /** The text of markupFree alone, the text itself when it holds no character markup opens on. */
-export function markupFreeText(text: string, footnotes: Footnotes): string {
-  return MARKUP_CHARACTER.test(text) ? markupFree(text, footnotes).text : text;
+export function markupFreeText(text: string, footnotes: Footnotes, selectors: HiddenSelectors | null = null): string {
+  return MARKUP_CHARACTER.test(text) ? markupFree(text, footnotes, selectors).text : text;
 }
 
 /** `text` without its markup (see MarkupFree), footnote marks and hidden elements read as `footnotes` says. */
-export function markupFree(text: string, footnotes: Footnotes = "glued"): MarkupFree {
+export function markupFree(text: string, footnotes: Footnotes = "glued", selectors: HiddenSelectors | null = null): MarkupFree {
   const scan = new MarkupScan(text);
   // Each character shown stands for one or more sent: the offsets fit in the text's length.
   const at = new Int32Array(text.length);
@@ -306,7 +372,7 @@ export function markupFree(text: string, footnotes: Footnotes = "glued"): Markup
         name !== null &&
         !closing &&
         footnotes !== "glued" &&
-        (name === "sup" || name === "sub" || HIDDEN_ELEMENT.test(name) || hidingTag(text.slice(i, end), 1 + name.length))
+        (name === "sup" || name === "sub" || HIDDEN_ELEMENT.test(name) || hidingTag(text.slice(i, end), 1 + name.length, name, selectors))
       ) {
         // The element and what it holds, up to its closing tag, stand apart as one blank or go.
         end = scan.elementEnd(name, i, end);
@@ -406,9 +472,11 @@ class MarkupScan {
       const name = tagName(text, lt);
       if (name !== null) {
         const closing = text[lt + 1] === "/";
-        // An HTML element of text or layout opened inside SVG or MathML leaves it ("<svg><span/>" opens a span).
-        if (foreign > 0 && !closing && FOREIGN_BREAKOUT.test(name)) foreign = 0;
-        const selfClosing = !closing && text[end - 2] === "/" && (foreign > 0 || VOID_ELEMENT.test(name));
+        // An HTML element of text or layout opened inside SVG or MathML leaves it ("<svg><span/>" opens a span), and so
+        // do the end tags </p> and </br>; inside MathML's text elements and SVG's foreignObject, desc and title HTML is
+        // read as HTML (read here as leaving: what follows them is judged as HTML too, which drops more, never less).
+        if (foreign > 0 && (closing ? FOREIGN_BREAKOUT_END.test(name) : FOREIGN_BREAKOUT.test(name) || INTEGRATION_POINT.test(name))) foreign = 0;
+        const selfClosing = !closing && text[end - 2] === "/" && (foreign > 0 || VOID_ELEMENT.test(name) || FOREIGN_ROOT.test(name));
         if (FOREIGN_ROOT.test(name) && !selfClosing) foreign = Math.max(0, foreign + (closing ? -1 : 1));
         const stack = open.get(name) ?? [];
         open.set(name, stack);
@@ -551,6 +619,10 @@ const FOREIGN_ROOT = /^(?:svg|math)$/u;
 /** HTML start tags that end SVG and MathML content (the tree builder's "in foreign content" list; "font" whatever its attributes, where the builder needs color, face or size). */
 const FOREIGN_BREAKOUT =
   /^(?:b|big|blockquote|body|br|center|code|dd|div|dl|dt|em|embed|h[1-6]|head|hr|i|img|li|listing|menu|meta|nobr|ol|p|pre|ruby|s|small|span|strong|strike|sub|sup|table|tt|u|ul|var|font)$/u;
+/** End tags that end SVG and MathML content. */
+const FOREIGN_BREAKOUT_END = /^(?:p|br)$/u;
+/** MathML's text elements and SVG's HTML integration points, whose content is read as HTML. */
+const INTEGRATION_POINT = /^(?:mi|mo|mn|ms|mtext|foreignobject|desc|title)$/u;
 
 /** A link's target after its text, with an optional title ("](#)", "](<a b>)", "](# \"t\")"), or a reference label ("][r]"). */
 const LINK_TARGET = /^\](?:\(\s*(?:<[^<>\n]*>|[^\s()]*)(?:\s+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?\s*\)|\[[^\]\n]{0,64}\])/u;
