@@ -2,7 +2,8 @@
 // one where it addresses a group or a role ("Liebe Kundin"), names on a prose line that
 // holds an IPv6 address or a key (the line is judged without the values the pattern detectors
 // found), a password label's reach ending with its sentence, kin titles ("Auntie Grace"), a
-// colleague from a team ("Grace from accounts"), and Chinese names with no role word beside them.
+// colleague from a team ("Grace from accounts"), Chinese names with no role word beside them, Korean
+// names called or scoring, the attendees CJK minutes list, a kana speaker before a quote.
 import { describe, expect, it } from "vitest";
 import { detectPii } from "../../../workers/pii/index.js";
 
@@ -57,7 +58,7 @@ describe("a password label reads to its sentence's end", () => {
   });
 });
 
-describe("people named by kin, by their team, or by a Chinese name's shape", () => {
+describe("people named by kin, by their team, or by the CJK forms around them", () => {
   it.each([
     ["Thanks so much, Auntie Grace! The scarf is perfect.", "Grace"],
     ["I can't believe Aunty Pat drove all the way from Aberdeen.", "Pat"],
@@ -70,6 +71,14 @@ describe("people named by kin, by their team, or by a Chinese name's shape", () 
     ["林佳蓉從台北搬到高雄已經三年了。", "林佳蓉"],
     ["香港的何嘉欣开了一家只卖菠萝包的小店。", "何嘉欣"],
     ["刘洋在北京马拉松中获得第三名。", "刘洋"],
+    ["지민아 오늘 홍대에서 보자!", "지민"],
+    ["수빈아, 이 파일 좀 전달해줘.", "수빈"],
+    ["전북 현대는 송민규의 결승골로 1-0 승리를 거뒀다.", "송민규"],
+    ["결승골은 한지석이 넣었다.", "한지석"],
+    ["出席者：岡田、西村美穂、マイケル・ブラウン", "西村美穂"],
+    ["議事録：出席者 鈴木美咲、高橋、伊藤。", "伊藤"],
+    ["참석자: 남궁민, 선우정아, 제임스 리", "제임스 리"],
+    ["LINE：みく「はるとまだ仙台？」そうた「明日戻るって」", "そうた"],
   ])("%s", (text, name) => {
     expect(people(text)).toContain(name);
   });
@@ -82,6 +91,11 @@ describe("people named by kin, by their team, or by a Chinese name's shape", () 
     "文明城市，高明的办法。",
     "许多人都说黎明时的江河很美。",
     "周末去林芝和黄山旅游。",
+    "아니야, 괜찮아.",
+    "괜찮아, 다음에 하자.",
+    "이사회가 말했다.",
+    "위원회의 활약이 컸다.",
+    "これは「テスト」です。",
   ])("no one: %s", (text) => {
     expect(people(text)).toEqual([]);
   });

@@ -598,6 +598,39 @@ const KOREAN_NIM_NOT_GIVEN = new Set(
   ),
 );
 /** A Korean given name of two syllables before "씨" ("지은 씨,"). */
+/**
+ * The people a meeting's minutes list after "出席者" and the like: each item between "、" or "," up to
+ * the sentence's end, a bracket or a line break, Han, kana or Hangul with one blank at most
+ * ("出席者：岡田、西村美穂、マイケル・ブラウン", "参会人员：王芳、李静", "참석자: 남궁민, 제임스 리").
+ */
+const CJK_ATTENDEES = /(?:出席者|参加者|欠席者|出席人员|参会人员|与会人员|出席人員|參會人員|與會人員|참석자|참석)[：:\s]\s*([^。\n（(：:]{2,120})/gu;
+const CJK_ATTENDEE =
+  /^\s*([\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}ー・]{1,12}(?: [\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}ー・]{1,12})?)[\s.．]*$/u;
+/** A name in kana opening a chat line's quote ("みく「はるとまだ仙台？」", "あや「名古屋にいるって」"). */
+const KANA_SPEAKER = /(?:^|[\s：:」』。！？、])([\p{sc=Hiragana}\p{sc=Katakana}ー]{2,5})(?=[「『])/gu;
+/** A particle closing the kana: a word of the sentence, not a speaker ("これは「…」"). */
+const KANA_PARTICLE_END = /[はがをにでもへの]$/u;
+
+/**
+ * A family name and a given name of two syllables, then a particle and what a player does in a
+ * match report ("송민규의 결승골로", "한지석이 넣었다", "이강민의 활약", "박지훈이 두 골을"); not
+ * an institution's word ("연구소", "민주당"): institutions speak, so no verb of speech counts here.
+ */
+const KOREAN_SCORER = new RegExp(
+  `(?<![\\p{sc=Hangul}])([${KOREAN_SURNAMES}][\\p{sc=Hangul}](?![회부청소당원단국처실과])[\\p{sc=Hangul}])(?=(?:의 (?:결승골|멀티골|동점골|선제골|역전골|추가골|해트트릭|활약|득점|골|도움)|[이가] (?:결승골|멀티골|동점골|선제골|두 골|골을|넣었)))`,
+  "gu",
+);
+/**
+ * A given name of two syllables called with the vocative "아"/"야" where a message or sentence opens,
+ * before a comma, a blank or "!" ("지민아 오늘…", "수빈아, 이 파일…"): how Korean addresses a friend.
+ */
+const KOREAN_CALLED = /(?:^|[.!?…"“'‘(]\s*)([\p{sc=Hangul}]{2})(아|야)(?=[,!~\s]|$)/gu;
+/** Words and kin that take the vocative or end so as no name does ("아니야", "괜찮아", "친구야", "언니야"). */
+const KOREAN_CALLED_NOT = new Set(
+  "아니 그래 어디 누구 괜찮 그렇 이거 저거 그거 여기 거기 저기 진짜 정말 대박 미안 엄마 아빠 언니 오빠 누나 친구 여보 자기 얘들 애들 동생 아가 아기 강아 고양 사랑 자식 녀석 인마 임마 세상 하늘 바보 천사 오늘 내일 어제 그게 이게 저게 뭐가 이제 아직 벌써 많잖 싫잖 좋잖 했잖 그랬 같잖".split(
+    " ",
+  ),
+);
 const KOREAN_GIVEN_SSI = /(?<![\p{sc=Hangul}])([\p{sc=Hangul}]{2})(?=\s씨(?:[,.\s]|$|는|가|도|에게|한테))/gu;
 /** A family name alone before a title ("최 팀장님"); 이 (this), 전 (former), 현 (current), 구 (old) and 신 (new) read as words there. */
 const KOREAN_FAMILY_TITLE = new RegExp(
@@ -758,6 +791,31 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
   KOREAN_GIVEN_NIM.lastIndex = 0;
   for (let m = KOREAN_GIVEN_NIM.exec(piece); m; m = KOREAN_GIVEN_NIM.exec(piece))
     if (!KOREAN_NIM_NOT_GIVEN.has(m[1] ?? "")) add(m.index, m.index + (m[1] ?? "").length);
+  CJK_ATTENDEES.lastIndex = 0;
+  for (let m = CJK_ATTENDEES.exec(piece); m; m = CJK_ATTENDEES.exec(piece)) {
+    let at = m.index + m[0].length - (m[1] ?? "").length;
+    for (const item of (m[1] ?? "").split(/([、，,])/u)) {
+      const name = CJK_ATTENDEE.exec(item)?.[1];
+      const lead = item.length - item.trimStart().length;
+      if (name) add(at + lead, at + lead + name.length);
+      at += item.length;
+    }
+  }
+  KANA_SPEAKER.lastIndex = 0;
+  for (let m = KANA_SPEAKER.exec(piece); m; m = KANA_SPEAKER.exec(piece)) {
+    const name = m[1] ?? "";
+    if (!KANA_PARTICLE_END.test(name)) add(m.index + m[0].length - name.length, m.index + m[0].length);
+  }
+  KOREAN_SCORER.lastIndex = 0;
+  for (let m = KOREAN_SCORER.exec(piece); m; m = KOREAN_SCORER.exec(piece)) add(m.index, m.index + (m[1] ?? "").length);
+  KOREAN_CALLED.lastIndex = 0;
+  for (let m = KOREAN_CALLED.exec(piece); m; m = KOREAN_CALLED.exec(piece)) {
+    const given = m[1] ?? "";
+    const last = (given.codePointAt(1) ?? 0) - 0xac00;
+    // The vocative is "아" after a closing consonant and "야" after a vowel: a word that breaks the rule is no name called.
+    if (KOREAN_CALLED_NOT.has(given) || (last % 28 !== 0) !== (m[2] === "아")) continue;
+    add(m.index + m[0].length - given.length - 1, m.index + m[0].length - 1);
+  }
   KOREAN_CUED_NAME.lastIndex = 0;
   for (let m = KOREAN_CUED_NAME.exec(piece); m; m = KOREAN_CUED_NAME.exec(piece)) {
     const name = m[1] ?? m[2] ?? "";
