@@ -9,9 +9,11 @@
 // text a reading leaves is gated as shown, not as sent; hidden text is read by the tokeniser's attributes
 // and CSS however it is spelled; HTML elements break out of SVG; empty invented elements make no XML.
 // Red team 30b: foreign content's other exits, spelled e-mails, values shown whole judged as plain text,
-// style sheets' classes and ids, closed details, CSS numbers and custom properties.
+// style sheets' classes and ids, closed details, CSS numbers and custom properties. Red team 30c: a
+// sheet in another message, selectors of every kind, declarations read one by one, a closed details'
+// summary shown, Markdown's characters beside tags read as text too.
 import { describe, expect, it } from "vitest";
-import { createMasker, detectPii, maskJsonStrings } from "../../workers/pii/index.js";
+import { createMasker, detectPii, type JsonValue, maskJsonStrings } from "../../workers/pii/index.js";
 import { ascii, egressPiiAgent, expectDelivered, expectRefused } from "./support/egress-pii.js";
 
 const found = (text: string) => detectPii(text, { categories: ["email", "credit_card", "phone", "iban", "tax_id"] }).map((f) => f.category);
@@ -216,6 +218,9 @@ describe("attack: inline tags and comments inside a value", () => {
       `style hidden ${"<!".repeat(500_000)}`,
       `1 hidden ${"<a ".repeat(330_000)}`,
       `1 ${'<span style="a:b">'.repeat(50_000)}`,
+      // Red team 30c: one style attribute of "{font:" runs, a large sheet over many classed elements.
+      `1 <span style="${"{font:".repeat(150_000)}">`,
+      `<style>${".a{display:none}".repeat(12_000)}</style>${'1 <span class="a b c">2</span> '.repeat(20_000)}`,
     ]) {
       expect(() => detectPii(text, { categories: ["credit_card", "email"], timeBudgetMs: 10_000 })).not.toThrow();
     }
@@ -317,6 +322,20 @@ describe("attack: what the markup reading skipped or could not see (red team 30)
     ["a closed details element", "Card 4111 1111 1111 11<details style=display:inline>9</details>11", "credit_card"],
     ["opacity written .0", 'Card 4111 1111 1111 11<span style="opacity:.0">9</span>11', "credit_card"],
     ["a font shorthand of size 0", 'Card 4111 1111 1111 11<span style="font:0/0 a">9</span>11', "credit_card"],
+    // Red team 30c: style sheets read as a browser does, CSS numbers, Markdown characters beside tags.
+    ["a class in capitals", "<style>.H{display:none}</style>Card 4111 1111 1111 11<span class=H>9</span>11", "credit_card"],
+    ["a class written as a reference", "<style>.h{display:none}</style>Card 4111 1111 1111 11<span class=&#104;>9</span>11", "credit_card"],
+    ["a rule with a pseudo-class", "<style>.h:not(:hover){display:none}</style>Card 4111 1111 1111 11<span class=h>9</span>11", "credit_card"],
+    ["a nested rule after the declaration", "<style>.h{display:none;&:hover{color:red}}</style>Call +1 415 555 26<span class=h>9</span>71", "phone"],
+    ["a type selector", "<style>q{display:none}</style>Card 4111 1111 1111 11<q>9</q>11", "credit_card"],
+    ["a descendant selector", "<style>.h *{display:none}</style>Card 4111 1111 1111 11<span class=h><b>9</b></span>11", "credit_card"],
+    ["an attribute selector", "<style>[data-x]{display:none}</style>Card 4111 1111 1111 11<span data-x>9</span>11", "credit_card"],
+    ["a font shorthand with a style keyword", 'Card 4111 1111 1111 11<span style="font:italic 0 a">9</span>11', "credit_card"],
+    ["opacity near zero", 'Card 4111 1111 1111 11<span style="opacity:0.001">9</span>11', "credit_card"],
+    ["a font size written +0px", 'Card 4111 1111 1111 11<span style="font-size:+0px">9</span>11', "credit_card"],
+    ["asterisk separators beside a hidden digit", "Card 4111*1111*1111*11<span hidden>9</span>11", "credit_card"],
+    ["tilde separators beside an empty tag", "Card 4111~1111~1111~11<b></b>11", "credit_card"],
+    ["a hidden element elsewhere in the window", "Card 411111<b></b>111111111 1 <span hidden>x</span>", "credit_card"],
   ])("%s is found", (_title, text, category) => {
     expect(all(text), text).toContain(category);
   });
@@ -334,6 +353,38 @@ describe("attack: what the markup reading skipped or could not see (red team 30)
     expect(blockedAcross(parts)).toContain("credit_card");
   });
 
+  it("a style sheet in one message or content part hides an element in another (red team 30c)", () => {
+    const blocked = (messages: JsonValue[]) => {
+      const masker = createMasker({ credit_card: "block", iban: "block", phone: "block" });
+      maskJsonStrings({ messages }, masker);
+      return masker.result().blockedCategories;
+    };
+    const sheet = "<style>.h{display:none}</style>";
+    expect(
+      blocked([
+        { role: "system", content: sheet },
+        { role: "user", content: "Card 4111 1111 1111 11<span class=h>9</span>11" },
+      ]),
+    ).toContain("credit_card");
+    expect(
+      blocked([
+        {
+          role: "user",
+          content: [
+            { type: "text", text: sheet },
+            { type: "text", text: "IBAN DE89 3704 0044 0532 01<span class=h>9</span>30 00" },
+          ],
+        },
+      ]),
+    ).toContain("iban");
+    expect(
+      blocked([
+        { role: "system", content: sheet },
+        { role: "user", content: "Call +1 415 555 26<span class=h>9</span>71" },
+      ]),
+    ).toContain("phone");
+  });
+
   it("control: styles that show their text and visible elements hide nothing", () => {
     for (const text of [
       // Shown as "…1111 11911": no card, as the same plain text is none.
@@ -342,6 +393,9 @@ describe("attack: what the markup reading skipped or could not see (red team 30)
       '<span style="width:auto;font-size:large">Order 12</span> of <span style="font:12px/1.0 Arial">34</span>',
       "<style>.h:hover{display:none}</style><span class=h>Order 12</span> of 34",
       "<details open><summary>Order</summary>12 of 34</details>",
+      // A closed details element shows its summary (red team 30c: the whole element was dropped, a false block).
+      "<p>Order 2321 8183</p><details><summary>More</summary>notes</details> 1669 2204",
+      "<style>.k{color:red} p{margin:0}</style>Code 4111 1111 1111 11<span class=k>9</span>11",
       '<span style="font-size:10px">Order 12</span> of <span title="hidden">34</span>',
       "<td>2019</td><td>2020</td><video>Your browser cannot play this.</video>",
     ]) {

@@ -8,7 +8,7 @@ import { EntityBudgetExceeded, detectEntities, plausible } from "./detectors/ent
 import { detectCards, detectIbans, printedCard } from "./detectors/financial.js";
 import { dropIdentifierFragments } from "./detectors/identifiers.js";
 import { NATIONAL_ID_DETECTORS, detectNationalIds } from "./detectors/national-ids.js";
-import { HTML_BLOCK, HTML_INLINE, hiddenSelectors, holdsFootnotesOrHidden, markupAt, markupFree } from "./detectors/markup.js";
+import { HTML_BLOCK, HTML_INLINE, type HiddenSelectors, hiddenSelectors, holdsFootnotesOrHidden, markupAt, markupFree } from "./detectors/markup.js";
 import { detectIps } from "./detectors/network.js";
 import { detectSecrets, holdsKeyHint } from "./detectors/secrets.js";
 import { detectNino, detectUsIds, detectVat } from "./detectors/taxid.js";
@@ -202,10 +202,14 @@ export class PiiDetector {
   }
 
   /** Findings in `text`, offsets in the original string. Throws PiiBudgetError only. */
-  detect(text: string, budget: DetectionBudget = this.newBudget(), opts: { entities?: boolean; otherReadings?: boolean } = {}): PiiFinding[] {
+  detect(
+    text: string,
+    budget: DetectionBudget = this.newBudget(),
+    opts: { entities?: boolean; otherReadings?: boolean; hiddenSelectors?: HiddenSelectors | null } = {},
+  ): PiiFinding[] {
     budget.takeChars(text.length);
     try {
-      return this.#detect(text, budget, opts.entities ?? true, opts.otherReadings ?? true);
+      return this.#detect(text, budget, opts.entities ?? true, opts.otherReadings ?? true, opts.hiddenSelectors);
     } catch (err) {
       if (err instanceof PiiBudgetError) throw err;
       if (err instanceof EntityBudgetExceeded) throw new PiiBudgetError("entity_size");
@@ -213,7 +217,8 @@ export class PiiDetector {
     }
   }
 
-  #detect(original: string, budget: DetectionBudget, entities: boolean, otherReadings: boolean): PiiFinding[] {
+  /** `sheets`: what the request's style sheets hide (the masker reads them over every string of a request); read from `original` when undefined. */
+  #detect(original: string, budget: DetectionBudget, entities: boolean, otherReadings: boolean, sheets?: HiddenSelectors | null): PiiFinding[] {
     // A short lower-case identifier (a JSON key such as "messages") can hold no pattern (each
     // needs an @, a digit run with context, a capital or 20+ characters) and no name: only the
     // deny list can apply. Keys are masked one by one, so this is most calls.
@@ -242,7 +247,7 @@ export class PiiDetector {
     if (!norm.ambiguousAt && marks.length === 0) return found;
     const other: PiiFinding[] = [];
     // Classes and ids the text's style sheets hide, wherever the sheet stands.
-    const selectors = marks.length > 0 ? hiddenSelectors(original) : null;
+    const selectors = marks.length === 0 ? null : sheets !== undefined ? sheets : hiddenSelectors(original);
     // Markup inside a value ("4111 1111 <span>1111</span> 1111", "<b>alice</b>@example.com",
     // "11**11**"): a browser or a Markdown view shows the value whole, so the pattern detectors also
     // read, around the markup, the text without it; footnote elements both glued and apart.
@@ -250,23 +255,35 @@ export class PiiDetector {
       const window = original.slice(from, to);
       const footnotes = holdsFootnotesOrHidden(window, selectors);
       let xml: boolean | undefined;
-      for (const reading of FOOTNOTE_READINGS) {
-        if (reading !== "glued" && !footnotes) continue;
-        const free = markupFree(window, reading, selectors);
-        // Markup among plain words ("<b><i>Word</i></b>") hides no value: the text it leaves is read
-        // only when it holds what one needs (a digit, an "@" or a reference to one, a key's prefix).
-        if (!mayHoldValue(free.text)) continue;
-        // Shown whole with no footnote or hidden text taken out, the value is what a reader sees, judged as plain text is.
-        for (const f of this.#otherReadings(free.text, true, footnotes)) {
-          const start = from + (free.at[f.start] ?? 0);
-          const end = from + (free.at[f.end - 1] ?? 0) + 1;
-          if (cutByWindow(original, from, to, start, end)) continue;
-          // Digits of two fields of a record run together ("<id>45</id><qty>320151</qty>…") make no value.
-          xml ??= xmlRecords(window);
-          if (digitsAcrossRecordFields(original.slice(start, end), xml)) continue;
-          other.push({ ...f, start, end });
+      // Markdown's marks beside HTML are read both as marks and as text ("4111*1111*1111*11<span hidden>9</span>11").
+      const kinds = window.includes("<") && MARKDOWN_MARK.test(window) ? [true, false] : [true];
+      for (const reading of FOOTNOTE_READINGS)
+        for (const markdown of kinds) {
+          if (reading !== "glued" && !footnotes) continue;
+          const free = markupFree(window, reading, selectors, markdown);
+          // Markup among plain words ("<b><i>Word</i></b>") hides no value: the text it leaves is read
+          // only when it holds what one needs (a digit, an "@" or a reference to one, a key's prefix).
+          if (!mayHoldValue(free.text)) continue;
+          // Shown whole with no footnote or hidden text taken out of it, a value is what a reader sees, judged as plain
+          // text is; a card that a footnote or hidden element stands inside must be printed as cards are.
+          for (const f of this.#otherReadings(free.text, true, reading !== "glued")) {
+            const start = from + (free.at[f.start] ?? 0);
+            const end = from + (free.at[f.end - 1] ?? 0) + 1;
+            if (cutByWindow(original, from, to, start, end)) continue;
+            if (
+              reading === "glued" &&
+              footnotes &&
+              f.category === "credit_card" &&
+              !printedCard(free.text.slice(f.start, f.end)) &&
+              holdsFootnotesOrHidden(original.slice(start, end), selectors)
+            )
+              continue;
+            // Digits of two fields of a record run together ("<id>45</id><qty>320151</qty>…") make no value.
+            xml ??= xmlRecords(window);
+            if (digitsAcrossRecordFields(original.slice(start, end), xml)) continue;
+            other.push({ ...f, start, end });
+          }
         }
-      }
     }
     // A character that may belong to the value beside it or stand apart ("jane.doe@example.com²",
     // "4111 1111 1111 111&sup1;"): the pattern detectors also read, around it, the copies that take it the other ways.
@@ -480,6 +497,7 @@ const SVG_TEXT = /^(?:text|tspan|textpath|a)$/iu;
  */
 const mayHoldValue = (text: string) => VALUE_CHARACTER.test(text) || holdsKeyHint(text) || holdsSpelledEmailHint(text);
 const VALUE_CHARACTER = /[^\x00-\x7f]|[\d@&%]/u;
+const MARKDOWN_MARK = /[*~_`\\[\]]/u;
 
 /** Past this many marks of markup the text without markup is read whole. */
 const AMBIGUOUS_MARKUP_MAX = 256;

@@ -420,6 +420,7 @@ export function jsonStrings(
 export function maskJsonStrings(value: JsonValue, masker: Masker): JsonValue {
   const base64Kinds = new Map<string, ScanKind>();
   const { values, identifiers, opaque, numbers, media, mediaWritten, ordered } = jsonStrings(value, { readMedia: masker.blocksAny, base64Kinds });
+  masker.readStyleSheets(ordered);
   // Values are scanned as one sequence (seams included); keys and tool names each on their own;
   // numbers like opaque strings (pattern detectors: a digit string is nobody's name).
   const masked = {

@@ -6,7 +6,7 @@ import { parse as parseHost } from "tldts";
 import { splitCardAcross, splitCardShaped } from "./detectors/financial.js";
 import { type Footnotes, type HiddenSelectors, hiddenSelectors, holdsFootnotesOrHidden, markupFree, markupFreeText } from "./detectors/markup.js";
 import { base64TextOf } from "./json.js";
-import { PII_CATEGORIES, actionFor, type PiiAction, type PiiCategory, type PiiLists, type PiiPolicy } from "./types.js";
+import { PII_CATEGORIES, actionFor, type PiiAction, type PiiCategory, type PiiFinding, type PiiLists, type PiiPolicy } from "./types.js";
 
 export const PLACEHOLDER_LABELS: Record<PiiCategory, string> = {
   email: "EMAIL",
@@ -174,6 +174,8 @@ export class Masker {
   readonly #counts: Partial<Record<PiiCategory, number>> = {};
   readonly #blocked = new Set<PiiCategory>();
   readonly #cache = new Map<string, Span[]>();
+  /** What the request's style sheets hide (readStyleSheets), wherever in the request a sheet and an element stand. */
+  #sheets: HiddenSelectors | null | undefined;
 
   constructor(policy: PiiPolicy = {}, lists?: PiiLists, options: MaskerOptions = {}) {
     this.policy = policy;
@@ -190,6 +192,18 @@ export class Masker {
     });
     this.#budget = this.detector.newBudget();
     this.#opaqueBudget = new DetectionBudget(OPAQUE_MAX_CHARS, 0, options.timeBudgetMs ?? 2000);
+  }
+
+  /**
+   * Reads the style sheets of a whole request before its strings are masked: a sheet in one
+   * message or content part hides elements in another ("<style>.h{display:none}</style>" + "…<span class=h>9</span>…").
+   */
+  readStyleSheets(texts: readonly string[]): void {
+    this.#sheets = selectorsOf(texts);
+  }
+
+  #detect(text: string, budget: DetectionBudget, opts: { entities?: boolean; otherReadings?: boolean } = {}): PiiFinding[] {
+    return this.detector.detect(text, budget, this.#sheets === undefined ? opts : { ...opts, hiddenSelectors: this.#sheets });
   }
 
   get failMode(): "closed" | "open" {
@@ -215,7 +229,7 @@ export class Masker {
    */
   maskIdentifier(text: string): string {
     if (text.length < 3) return text;
-    const spans = this.detector.detect(text, this.#budget, { entities: /\s/.test(text) }).map((f) => ({
+    const spans = this.#detect(text, this.#budget, { entities: /\s/.test(text) }).map((f) => ({
       start: f.start,
       end: f.end,
       category: f.category,
@@ -234,8 +248,7 @@ export class Masker {
    */
   maskOpaque(text: string): string {
     if (text.length < 3) return text;
-    const spans = this.detector
-      .detect(text, this.#opaqueBudget, { entities: false })
+    const spans = this.#detect(text, this.#opaqueBudget, { entities: false })
       .filter((f) => f.detector !== "high_entropy")
       .map((f) => ({ start: f.start, end: f.end, category: f.category, key: f.key, value: text.slice(f.start, f.end), continuation: false }));
     return this.#apply(text, spans);
@@ -273,7 +286,7 @@ export class Masker {
   }
 
   #checkRuns(text: string, blockedOnly: boolean, otherReadings: boolean): void {
-    for (const f of this.detector.detect(text, this.#opaqueBudget, { entities: false, otherReadings })) {
+    for (const f of this.#detect(text, this.#opaqueBudget, { entities: false, otherReadings })) {
       const blocks = this.actionFor(f.category) === "block";
       // Chance runs of random bytes spell a label and a token ("mdp467:OUw"): no labelled password there either.
       if (f.detector === "high_entropy" || f.detector === "labelled_password" || (blockedOnly && !blocks)) continue;
@@ -291,7 +304,7 @@ export class Masker {
    */
   #checkBlockedNames(text: string): void {
     const names = this.actionFor("person") === "block" && this.detector.categories.has("person");
-    for (const f of this.detector.detect(text, names ? this.#budget : this.#opaqueBudget, { entities: names })) {
+    for (const f of this.#detect(text, names ? this.#budget : this.#opaqueBudget, { entities: names })) {
       if (f.detector === "high_entropy" || this.actionFor(f.category) !== "block" || (f.detector === "ner" && f.category !== "person")) continue;
       this.#blocked.add(f.category);
       this.#counts[f.category] = (this.#counts[f.category] ?? 0) + 1;
@@ -310,7 +323,7 @@ export class Masker {
     const found = this.#acrossStrings(texts);
     // The card scan reads each string as shown: markup beside a piece ("…1111 11<b>", "11</b>") is none of its digits.
     // A footnote mark or hidden text beside a piece may also be read without its text; read so only where there is one.
-    const selectors = selectorsOf(texts);
+    const selectors = this.#sheets !== undefined ? this.#sheets : selectorsOf(texts);
     if (
       blocking.includes("credit_card") &&
       (splitCardAcross(texts.map((t) => markupFreeText(t, "glued"))) ||
@@ -356,6 +369,8 @@ export class Masker {
    */
   #acrossStrings(texts: readonly string[]): PiiCategory[] {
     const found: PiiCategory[] = [];
+    // Read once for the request, not per value found (a request of many split values re-read its whole text for each).
+    const selectors = this.#sheets !== undefined ? this.#sheets : selectorsOf(texts);
     // Keys and protocol words of lower-case letters alone ("type", "properties") cannot hold a
     // piece of a card, IBAN or e-mail address; dropped, so the pieces around them meet.
     // A word right before "@…" stays: it is the mailbox ("?to=jsmith&domain=@example.org").
@@ -392,7 +407,7 @@ export class Masker {
         }
         return lo;
       };
-      for (const f of this.detector.detect(joined, this.#opaqueBudget, { entities: false })) {
+      for (const f of this.#detect(joined, this.#opaqueBudget, { entities: false })) {
         // The generic high-entropy rule reads any two random-looking neighbours (an id, a hash, a
         // token beside a word) as one secret; a split secret counts only in a known key format.
         if (!SPLIT_CATEGORIES.includes(f.category) || f.detector === "high_entropy") continue;
@@ -408,7 +423,7 @@ export class Masker {
         }
         if (explained) continue;
         const seams = starts.slice(first + 1, last + 1).map((at) => at - f.start);
-        if (plausibleSplit(f.category, joined.slice(f.start, f.end), parts.slice(first, last + 1), seams, joined[f.end] ?? "", selectorsOf(parts)))
+        if (plausibleSplit(f.category, joined.slice(f.start, f.end), parts.slice(first, last + 1), seams, joined[f.end] ?? "", selectors))
           found.push(f.category);
       }
     }
@@ -417,9 +432,14 @@ export class Masker {
 
   #patternSpans(text: string): Span[] {
     if (text.length < 3) return [];
-    return this.detector
-      .detect(text, this.#opaqueBudget, { entities: false })
-      .map((f) => ({ start: f.start, end: f.end, category: f.category, key: f.key, value: text.slice(f.start, f.end), continuation: false }));
+    return this.#detect(text, this.#opaqueBudget, { entities: false }).map((f) => ({
+      start: f.start,
+      end: f.end,
+      category: f.category,
+      key: f.key,
+      value: text.slice(f.start, f.end),
+      continuation: false,
+    }));
   }
 
   /**
@@ -445,7 +465,7 @@ export class Masker {
     if (text.length < 3) return [];
     const cached = this.#cache.get(text);
     if (cached) return [...cached];
-    const spans = this.detector.detect(text, this.#budget).map((f) => ({
+    const spans = this.#detect(text, this.#budget).map((f) => ({
       start: f.start,
       end: f.end,
       category: f.category,
@@ -474,7 +494,7 @@ export class Masker {
       if (overlapping.some((s) => s.category !== "secret")) continue;
       const decoded = base64TextOf(m[0]);
       if (decoded === undefined) continue;
-      const found = this.detector.detect(decoded, this.#opaqueBudget, { entities: false }).find((f) => f.detector !== "high_entropy");
+      const found = this.#detect(decoded, this.#opaqueBudget, { entities: false }).find((f) => f.detector !== "high_entropy");
       if (!found) continue;
       for (const s of overlapping) spans.splice(spans.indexOf(s), 1);
       spans.push({ start, end, category: found.category, key: found.key, value: m[0], continuation: false });
@@ -489,6 +509,12 @@ export class Masker {
    */
   #seams(texts: readonly string[], spans: Span[][]): void {
     const parts = texts.map((t, i) => ({ i, t })).filter((p) => p.t.length > 0);
+    // The request's style sheets, read once and only when a value is found across a seam.
+    let selectors: HiddenSelectors | null | undefined = this.#sheets;
+    const sheets = (): HiddenSelectors | null => {
+      if (selectors === undefined) selectors = selectorsOf(texts);
+      return selectors;
+    };
     for (let k = 0; k + 1 < parts.length; k++) {
       for (const joiner of [" ", ""]) {
         // Segments of the window: [text index, start in text, start in window, length].
@@ -519,7 +545,7 @@ export class Masker {
         }
         // The seam this window is about: between the last left segment and the first right one.
         const seamAt = (segments[left.length - 1]?.[2] ?? 0) + (segments[left.length - 1]?.[3] ?? 0);
-        for (const f of this.detector.detect(window, this.#budget, { entities: false })) {
+        for (const f of this.#detect(window, this.#budget, { entities: false })) {
           // Random-looking neighbours (ids, hashes, a token beside a word) joined read as one
           // high-entropy secret; across a seam only a known key format counts.
           if (f.start >= seamAt || f.end <= seamAt + joiner.length || f.detector === "high_entropy") continue;
@@ -541,7 +567,7 @@ export class Masker {
               pieces.map((p) => texts[p.i] ?? ""),
               seams,
               window[f.end] ?? "",
-              selectorsOf(texts),
+              sheets(),
             )
           )
             continue;

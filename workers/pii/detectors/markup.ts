@@ -194,6 +194,8 @@ const CLASS_OR_ID = /[\s/"'](?:class|id)\s*=/iu;
 const FOOTNOTE_OR_HIDDEN =
   /\[\^|<(?:su[pb]|script|style|template|noscript|title|datalist|dialog|canvas|noembed|noframes|rp|iframe|video|audio|details)(?![a-z\d-])|hidden|style/iu;
 
+/** A details element's first child a summary (blanks before it). */
+const SUMMARY_FIRST = /^\s*<summary/iu;
 /** Elements a browser breaks the line at; images, buttons and form fields sit on the line like words. */
 const BREAKING =
   /^(?:address|article|aside|blockquote|body|br|caption|center|dd|details|div|dl|dt|figcaption|figure|footer|form|h[1-6]|head|header|hr|html|legend|li|main|nav|ol|p|pre|section|summary|table|tbody|td|tfoot|th|thead|title|tr|ul)$/iu;
@@ -212,60 +214,80 @@ export const HTML_INLINE = new RegExp(`^(?:${INLINE}|img|input|button|select|tex
 const HIDDEN_ELEMENT = /^(?:script|style|template|noscript|title|datalist|dialog|canvas|noembed|noframes|rp|iframe|video|audio)$/iu;
 /** One attribute of a tag as the tokeniser reads it: "/" and blanks between, a name, maybe "=" and a value. */
 const TAG_ATTRIBUTE = /[\s/]*([^\s/>][^\s/>=]*)(?:\s*=\s*(?:"([^"]*)"?|'([^']*)'?|([^\s>]*)))?/uy;
-/** A declaration that hides an element or its text, in CSS without blanks, comments or escapes. */
-const HIDING_DECLARATION =
-  /(?:^|[;{])(?:display:(?:none|var\()|visibility:(?:hidden|collapse|var\()|content-visibility:hidden|(?:font-size|opacity|max-height|max-width|height|width):(?:-|calc\(|var\(|(?:0+\.?0*|\.0+)[a-z%]*(?:!|;|\)|$))|font:(?:[^;]*\s)?(?:0+\.?0*|\.0+)[a-z%]*(?:\/|\s|;|$))/u;
 const CSS_COMMENT = /\/\*[\s\S]*?(?:\*\/|$)/gu;
 const CSS_ESCAPE = /\\(?:([\da-f]{1,6})[ \t\n\r\f]?|([^\n\da-f]))/giu;
 
-/** Classes and ids a style sheet in the text hides (".h{display:none}"), read by hidingTag. */
+/** Classes, ids, element names and attribute names a style sheet in the text hides (".h{display:none}"), read by hidingTag. */
 export interface HiddenSelectors {
   classes: ReadonlySet<string>;
   ids: ReadonlySet<string>;
+  types: ReadonlySet<string>;
+  attributes: ReadonlySet<string>;
 }
 
 /**
- * What the style sheets of `text` (its <style> elements) hide by class or id: the last compound of
- * each selector of a rule whose declarations hide (as hidingStyle reads them), without pseudo-classes
- * or attribute tests (a rule that hides on hover hides nothing shown). Null when there are none.
+ * What the style sheets of `text` (its <style> elements) hide: every class, id, element and
+ * attribute name in the selectors of a rule whose own declarations hide (hidingDeclarations),
+ * nested rules and at-rules read by their braces. Read wide, whatever the combinators and
+ * pseudo-classes ("p:not(:hover) .h", ".h *" hide .h's text too): what this reading drops is an
+ * extra reading, never the only one. Null when nothing is hidden so.
  */
 export function hiddenSelectors(text: string): HiddenSelectors | null {
   if (!STYLE_OPEN.test(text)) return null;
-  const classes = new Set<string>();
-  const ids = new Set<string>();
+  const found = { classes: new Set<string>(), ids: new Set<string>(), types: new Set<string>(), attributes: new Set<string>() };
   const lower = text.toLowerCase();
   for (let open = lower.indexOf("<style"); open >= 0; ) {
     const start = lower.indexOf(">", open);
     if (start < 0) break;
     const close = lower.indexOf("</style", start);
-    const sheet = cssText(text.slice(start + 1, close < 0 ? text.length : close), false);
-    for (const rule of sheet.split("}")) {
-      const brace = rule.lastIndexOf("{");
-      if (brace < 0 || !HIDING_DECLARATION.test(rule.slice(brace + 1).replace(/\s+/gu, ""))) continue;
-      for (const selector of rule.slice(rule.lastIndexOf("{", brace - 1) + 1, brace).split(",")) {
-        const compound =
-          selector
-            .trim()
-            .split(/[\s>+~]+/u)
-            .pop() ?? "";
-        if (/[:[]/u.test(compound)) continue;
-        for (const m of compound.matchAll(/([.#])([^.#\s]+)/gu)) (m[1] === "." ? classes : ids).add(m[2] ?? "");
-      }
-    }
+    readSheet(cssText(text.slice(start + 1, close < 0 ? text.length : close), false), found);
     if (close < 0) break;
     open = lower.indexOf("<style", close + 7);
   }
-  return classes.size > 0 || ids.size > 0 ? { classes, ids } : null;
+  const { classes, ids, types, attributes } = found;
+  return classes.size + ids.size + types.size + attributes.size > 0 ? found : null;
 }
 const STYLE_OPEN = /<style/iu;
+const SELECTOR_NAME = /(\[\s*|[.#]|::?)?(-?[_a-z\u0080-\uffff][\w\u0080-\uffff-]*)/gu;
+
+/** One pass over a sheet: each block's selector and its own declarations (a stack for nested blocks). */
+function readSheet(css: string, found: { classes: Set<string>; ids: Set<string>; types: Set<string>; attributes: Set<string> }): void {
+  const blocks: Array<{ selector: string; declarations: string }> = [];
+  let from = 0;
+  for (let i = 0; i < css.length; i++) {
+    const c = css[i];
+    if (c === "{") {
+      blocks.push({ selector: css.slice(from, i), declarations: "" });
+      from = i + 1;
+    } else if (c === ";" || c === "}") {
+      const block = blocks[blocks.length - 1];
+      if (block) block.declarations += `${css.slice(from, i)};`;
+      from = i + 1;
+      if (c === "}" && block) {
+        blocks.pop();
+        if (block.selector.trimStart().startsWith("@") || !hidingDeclarations(block.declarations)) continue;
+        SELECTOR_NAME.lastIndex = 0;
+        for (let m = SELECTOR_NAME.exec(block.selector); m; m = SELECTOR_NAME.exec(block.selector)) {
+          const mark = m[1]?.trim();
+          const name = m[2] ?? "";
+          if (mark === ".") found.classes.add(name);
+          else if (mark === "#") found.ids.add(name);
+          else if (mark === "[") found.attributes.add(name);
+          else if (!mark) found.types.add(name);
+        }
+      }
+    }
+  }
+}
 
 /**
  * Whether the opening tag `tag` of `element` hides it: a `hidden` attribute (after a blank, a "/"
  * or a quoted value: "<span/hidden>"), its first style attribute hiding it however it is written
  * (character references, CSS comments and escapes: "display&colon;none", "display:/**\/none",
- * "display:\6e one"; a custom property or calc() read as hiding), a details element not opened.
+ * "display:\6e one"), a class, id, name or attribute a style sheet hides, a details element not opened.
  */
 function hidingTag(tag: string, nameEnd: number, element: string, selectors: HiddenSelectors | null): boolean {
+  if (selectors?.types.has(element)) return true;
   TAG_ATTRIBUTE.lastIndex = nameEnd;
   let styled = false;
   let open = false;
@@ -273,40 +295,82 @@ function hidingTag(tag: string, nameEnd: number, element: string, selectors: Hid
     const name = (m[1] ?? "").toLowerCase();
     if (name === "hidden") return true;
     if (name === "open") open = true;
-    if (selectors && (name === "class" || name === "id")) {
-      const hidden = name === "class" ? selectors.classes : selectors.ids;
-      if ((m[2] ?? m[3] ?? m[4] ?? "").split(/\s+/u).some((token) => hidden.has(token))) return true;
+    if (selectors) {
+      if (selectors.attributes.has(name)) return true;
+      if (name === "class" || name === "id") {
+        const hidden = name === "class" ? selectors.classes : selectors.ids;
+        // Read as the sheet is: references decoded, in lower case (class names match so in quirks mode).
+        if (
+          withReferences(m[2] ?? m[3] ?? m[4] ?? "")
+            .toLowerCase()
+            .split(/\s+/u)
+            .some((token) => hidden.has(token))
+        )
+          return true;
+      }
     }
     // The first of two style attributes is the one a browser keeps.
     if (name === "style" && !styled) {
       styled = true;
-      if (hidingStyle(m[2] ?? m[3] ?? m[4] ?? "")) return true;
+      if (hidingDeclarations(cssText(m[2] ?? m[3] ?? m[4] ?? "", true))) return true;
     }
   }
   // A details element shows only its summary until opened.
   return element === "details" && !open;
 }
 
-function hidingStyle(value: string): boolean {
-  return HIDING_DECLARATION.test(cssText(value, true).replace(/\s+/gu, ""));
+/**
+ * Whether declarations (read by cssText) hide their element or its text: display none, visibility
+ * hidden or collapse, content-visibility hidden, a zero or near-zero size, opacity or font size
+ * (however the number is written: "+0", ".0", "0e0px", "0.001"), and any of them through a custom
+ * property or calc(). Each declaration is read once, so a value of any length costs one pass.
+ */
+function hidingDeclarations(css: string): boolean {
+  for (const declaration of css.split(";")) {
+    const colon = declaration.indexOf(":");
+    if (colon < 0) continue;
+    const property = declaration.slice(0, colon).trim();
+    const value = declaration
+      .slice(colon + 1)
+      .replace(/!important/gu, "")
+      .trim();
+    const compact = value.replace(/\s+/gu, "");
+    if (INDIRECT.test(compact) && HIDING_PROPERTY.test(property)) return true;
+    if (property === "display" && compact === "none") return true;
+    if (property === "visibility" && (compact === "hidden" || compact === "collapse")) return true;
+    if (property === "content-visibility" && compact === "hidden") return true;
+    if (property === "opacity" && nearZero(compact, 0.05)) return true;
+    if (SIZE_PROPERTY.test(property) && nearZero(compact, 0.5)) return true;
+    if (property === "font" && value.split(/[\s/]+/u).some((token) => /^[+-]?[\d.]/u.test(token) && nearZero(token, 0.5))) return true;
+  }
+  return false;
+}
+const INDIRECT = /^(?:var|calc|min|max|clamp|env)\(/u;
+const HIDING_PROPERTY = /^(?:display|visibility|content-visibility|opacity|font-size|font|height|width|max-height|max-width)$/u;
+const SIZE_PROPERTY = /^(?:font-size|height|width|max-height|max-width)$/u;
+/** A number at or below `limit` (negative too), any unit: "0", "+0px", ".0em", "0e0px", "-1". */
+function nearZero(value: string, limit: number): boolean {
+  const number = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:e[+-]?\d+)?/u.exec(value)?.[0];
+  return number !== undefined && Number.parseFloat(number) <= limit;
+}
+
+/** An attribute value with its character references decoded. */
+function withReferences(value: string): string {
+  if (!value.includes("&")) return value;
+  let out = "";
+  for (let i = 0; i < value.length; i++) {
+    const reference = value.charCodeAt(i) === 38 ? readReference(value, i) : undefined;
+    if (reference) {
+      out += reference.value;
+      i += reference.length - 1;
+    } else out += value[i];
+  }
+  return out;
 }
 
 /** CSS as a browser reads it: an attribute's character references decoded (`references`), comments dropped, escapes read, in lower case. */
 function cssText(value: string, references: boolean): string {
-  if (!references) return cssOf(value);
-  let css = "";
-  for (let i = 0; i < value.length; i++) {
-    const reference = value.charCodeAt(i) === 38 ? readReference(value, i) : undefined;
-    if (reference) {
-      css += reference.value;
-      i += reference.length - 1;
-    } else css += value[i];
-  }
-  return cssOf(css);
-}
-
-function cssOf(css: string): string {
-  return css
+  return (references ? withReferences(value) : value)
     .replace(CSS_COMMENT, "")
     .replace(CSS_ESCAPE, (_, hex: string | undefined, char: string | undefined) =>
       hex ? String.fromCodePoint(Math.min(Number.parseInt(hex, 16), 0x10ffff) || 0xfffd) : (char ?? ""),
@@ -346,8 +410,8 @@ export function markupFreeText(text: string, footnotes: Footnotes, selectors: Hi
   return MARKUP_CHARACTER.test(text) ? markupFree(text, footnotes, selectors).text : text;
 }
 
-/** `text` without its markup (see MarkupFree), footnote marks and hidden elements read as `footnotes` says. */
-export function markupFree(text: string, footnotes: Footnotes = "glued", selectors: HiddenSelectors | null = null): MarkupFree {
+/** `text` without its markup (see MarkupFree), footnote marks and hidden elements read as `footnotes` says; `markdown` false: HTML's markup alone. */
+export function markupFree(text: string, footnotes: Footnotes = "glued", selectors: HiddenSelectors | null = null, markdown = true): MarkupFree {
   const scan = new MarkupScan(text);
   // Each character shown stands for one or more sent: the offsets fit in the text's length.
   const at = new Int32Array(text.length);
@@ -358,17 +422,34 @@ export function markupFree(text: string, footnotes: Footnotes = "glued", selecto
     for (let k = from; k < to; k++) at[n++] = k;
   };
   let last = 0;
+  // A closed details element shows its summary: what follows the summary, to the element's end, is hidden.
+  let detailsHidden: [number, number] | null = null;
   const re = MARKUP_START;
   re.lastIndex = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
     const i = m.index;
+    // Read for HTML alone, Markdown's characters are text ("4111*1111*…11<b></b>11").
+    if (!markdown && text.charCodeAt(i) !== 60) continue;
     let end = scan.markupEnd(i, m[0].length);
     if (end <= i) continue;
     let shown = "";
     if (text.charCodeAt(i) === 60) {
       const name = tagName(text, i);
       const closing = text[i + 1] === "/";
+      const summary = name === "details" && !closing && footnotes !== "glued" ? SUMMARY_FIRST.exec(text.slice(end, end + 64)) : null;
       if (
+        summary &&
+        hidingTag(text.slice(i, end), 1 + "details".length, "details", selectors) &&
+        !hidingTag(text.slice(i, end), 1 + "details".length, "", selectors)
+      ) {
+        const summaryAt = end + summary[0].length - "<summary".length;
+        const summaryEnd = scan.elementEnd("summary", summaryAt, summaryAt);
+        if (summaryEnd > summaryAt) detailsHidden = [summaryEnd, scan.elementEnd("details", i, end)];
+        shown = "\n";
+      } else if (closing && name === "summary" && detailsHidden && end === detailsHidden[0]) {
+        end = Math.max(end, detailsHidden[1]);
+        detailsHidden = null;
+      } else if (
         name !== null &&
         !closing &&
         footnotes !== "glued" &&
