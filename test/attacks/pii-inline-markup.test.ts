@@ -11,7 +11,9 @@
 // Red team 30b: foreign content's other exits, spelled e-mails, values shown whole judged as plain text,
 // style sheets' classes and ids, closed details, CSS numbers and custom properties. Red team 30c: a
 // sheet in another message, selectors of every kind, declarations read one by one, a closed details'
-// summary shown, Markdown's characters beside tags read as text too.
+// summary shown, Markdown's characters beside tags read as text too. Red team 30d: a rule counts by its
+// subject (not under an ancestor, on a state or for a pseudo-element; ":not(.show)" honoured), every CSS
+// identifier form, nesting, element and attribute rules across messages.
 import { describe, expect, it } from "vitest";
 import { createMasker, detectPii, type JsonValue, maskJsonStrings } from "../../workers/pii/index.js";
 import { ascii, egressPiiAgent, expectDelivered, expectRefused } from "./support/egress-pii.js";
@@ -336,6 +338,14 @@ describe("attack: what the markup reading skipped or could not see (red team 30)
     ["asterisk separators beside a hidden digit", "Card 4111*1111*1111*11<span hidden>9</span>11", "credit_card"],
     ["tilde separators beside an empty tag", "Card 4111~1111~1111~11<b></b>11", "credit_card"],
     ["a hidden element elsewhere in the window", "Card 411111<b></b>111111111 1 <span hidden>x</span>", "credit_card"],
+    // Red team 30d: class names of every form CSS allows, nesting.
+    ["a class opening on an escaped digit", "<style>.\\31 h{display:none}</style>Card 4111 1111 1111 11<span class=1h>9</span>11", "credit_card"],
+    ["a class opening on --", "<style>.--h{display:none}</style>Card 4111 1111 1111 11<span class=--h>9</span>11", "credit_card"],
+    ["a class of an emoji", "<style>.😀{display:none}</style>Card 4111 1111 1111 11<span class=😀>9</span>11", "credit_card"],
+    ["a class with an escaped slash", "<style>.w-1\\/2{display:none}</style>Card 4111 1111 1111 11<span class=w-1/2>9</span>11", "credit_card"],
+    ["a class with an escaped colon", "<style>.a\\:b{display:none}</style>Card 4111 1111 1111 11<span class=a:b>9</span>11", "credit_card"],
+    ["a nested rule on &", "<style>.h{&{display:none}}</style>Card 4111 1111 1111 11<span class=h>9</span>11", "credit_card"],
+    ["a nested @media block", "<style>.h{@media screen{display:none}}</style>Card 4111 1111 1111 11<span class=h>9</span>11", "credit_card"],
   ])("%s is found", (_title, text, category) => {
     expect(all(text), text).toContain(category);
   });
@@ -383,6 +393,19 @@ describe("attack: what the markup reading skipped or could not see (red team 30)
         { role: "user", content: "Call +1 415 555 26<span class=h>9</span>71" },
       ]),
     ).toContain("phone");
+    // By element or attribute name too (red team 30d: the quick test looked only for a class or id there).
+    expect(
+      blocked([
+        { role: "system", content: "<style>b{display:none}</style>" },
+        { role: "user", content: "Card 4111 1111 1111 11<b>9</b>11" },
+      ]),
+    ).toContain("credit_card");
+    expect(
+      blocked([
+        { role: "system", content: "<style>[title]{display:none}</style>" },
+        { role: "user", content: "Card 4111 1111 1111 11<i title=x>9</i>11" },
+      ]),
+    ).toContain("credit_card");
   });
 
   it("control: styles that show their text and visible elements hide nothing", () => {
@@ -395,6 +418,12 @@ describe("attack: what the markup reading skipped or could not see (red team 30)
       "<details open><summary>Order</summary>12 of 34</details>",
       // A closed details element shows its summary (red team 30c: the whole element was dropped, a false block).
       "<p>Order 2321 8183</p><details><summary>More</summary>notes</details> 1669 2204",
+      // Rules a browser applies only under an ancestor, on a state, to a pseudo-element, or not to ".show" (red team 30d).
+      "<style>.nav-item span{display:none}</style><p>CI: build <b>4120</b> <span>passed</span> <b>1250</b> <span>tests in</span> <b>1024</b> <span>s, cache</span> <b>1000</b> MB</p>",
+      '<style>.fade:not(.show){opacity:0}</style><p>Build 4120 1250 <span class="badge fade show">passed</span> 1024 1000</p>',
+      '<style>.group:hover .group-hover\\:opacity-0{opacity:0}</style><p>Build 4120 1250 <span class="group">passed</span> 1024 1000</p>',
+      '<style>.clearfix:after{content:"";height:0;visibility:hidden}</style><p>Build 4120 1250 <span class="clearfix">passed</span> 1024 1000</p>',
+      "<style>@keyframes f{0%{opacity:0}}</style><p>Build 4120 1250 <span>passed</span> 1024 1000</p>",
       "<style>.k{color:red} p{margin:0}</style>Code 4111 1111 1111 11<span class=k>9</span>11",
       '<span style="font-size:10px">Order 12</span> of <span title="hidden">34</span>',
       "<td>2019</td><td>2020</td><video>Your browser cannot play this.</video>",

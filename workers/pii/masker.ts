@@ -4,7 +4,15 @@ import { isSupportedCountry } from "libphonenumber-js/max";
 import { type DetectOptions, DetectionBudget, PiiDetector } from "./detect.js";
 import { parse as parseHost } from "tldts";
 import { splitCardAcross, splitCardShaped } from "./detectors/financial.js";
-import { type Footnotes, type HiddenSelectors, hiddenSelectors, holdsFootnotesOrHidden, markupFree, markupFreeText } from "./detectors/markup.js";
+import {
+  type Footnotes,
+  type HiddenSelectors,
+  hiddenSelectors,
+  holdsFootnotesOrHidden,
+  markupFree,
+  markupFreeText,
+  withSelectors,
+} from "./detectors/markup.js";
 import { base64TextOf } from "./json.js";
 import { PII_CATEGORIES, actionFor, type PiiAction, type PiiCategory, type PiiFinding, type PiiLists, type PiiPolicy } from "./types.js";
 
@@ -203,7 +211,10 @@ export class Masker {
   }
 
   #detect(text: string, budget: DetectionBudget, opts: { entities?: boolean; otherReadings?: boolean } = {}): PiiFinding[] {
-    return this.detector.detect(text, budget, this.#sheets === undefined ? opts : { ...opts, hiddenSelectors: this.#sheets });
+    if (this.#sheets === undefined) return this.detector.detect(text, budget, opts);
+    // A text that is no string of the request (a document decoded from it) also holds its own sheets.
+    const own = this.#sheets !== null && STYLE_SHEET.test(text) ? hiddenSelectors(text) : null;
+    return this.detector.detect(text, budget, { ...opts, hiddenSelectors: this.#sheets === null ? undefined : withSelectors(this.#sheets, own) });
   }
 
   get failMode(): "closed" | "open" {

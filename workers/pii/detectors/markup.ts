@@ -170,7 +170,7 @@ export type Footnotes = "glued" | "apart" | "dropped";
  * superset of the tags markupFree reads, which skips those inside other markup).
  */
 export function holdsFootnotesOrHidden(text: string, selectors: HiddenSelectors | null = null): boolean {
-  if (!FOOTNOTE_OR_HIDDEN.test(text) && !(selectors && CLASS_OR_ID.test(text))) return false;
+  if (!FOOTNOTE_OR_HIDDEN.test(text) && !(selectors && (selectors.anyTag ? text.includes("<") : CLASS_OR_ID.test(text)))) return false;
   if (text.includes("[^")) return true;
   const scan = new MarkupScan(text);
   for (let lt = text.indexOf("<"); lt >= 0; lt = text.indexOf("<", lt + 1)) {
@@ -217,47 +217,95 @@ const TAG_ATTRIBUTE = /[\s/]*([^\s/>][^\s/>=]*)(?:\s*=\s*(?:"([^"]*)"?|'([^']*)'
 const CSS_COMMENT = /\/\*[\s\S]*?(?:\*\/|$)/gu;
 const CSS_ESCAPE = /\\(?:([\da-f]{1,6})[ \t\n\r\f]?|([^\n\da-f]))/giu;
 
-/** Classes, ids, element names and attribute names a style sheet in the text hides (".h{display:none}"), read by hidingTag. */
+/**
+ * One rule of a style sheet that hides what it selects, by its subject (the selector's last
+ * compound): an element name, classes, ids and attribute names it requires, classes `:not()` rules out.
+ */
+interface HidingRule {
+  type: string | null;
+  classes: string[];
+  ids: string[];
+  attributes: string[];
+  notClasses: string[];
+}
+
+/** The hiding rules of a text's style sheets, indexed by a name each requires (a class, id, element or attribute name). */
 export interface HiddenSelectors {
-  classes: ReadonlySet<string>;
-  ids: ReadonlySet<string>;
-  types: ReadonlySet<string>;
-  attributes: ReadonlySet<string>;
+  byName: ReadonlyMap<string, readonly HidingRule[]>;
+  /** Some rule selects by element or attribute name alone: any tag may be hidden, not only one with a class or id. */
+  anyTag: boolean;
 }
 
 /**
- * What the style sheets of `text` (its <style> elements) hide: every class, id, element and
- * attribute name in the selectors of a rule whose own declarations hide (hidingDeclarations),
- * nested rules and at-rules read by their braces. Read wide, whatever the combinators and
- * pseudo-classes ("p:not(:hover) .h", ".h *" hide .h's text too): what this reading drops is an
- * extra reading, never the only one. Null when nothing is hidden so.
+ * What the style sheets of `text` (its <style> elements) hide: the subject of each selector of a
+ * rule whose own declarations hide (hidingDeclarations), nested rules and at-rules read by their
+ * braces. Ancestors in a selector are not matched (".h *" hides what .h holds, read as .h hidden);
+ * a rule on a state (":hover", ":focus"), a pseudo-element ("::after") or a bare element name under an
+ * ancestor (".nav span") hides nothing shown. Null when nothing is hidden so.
  */
 export function hiddenSelectors(text: string): HiddenSelectors | null {
   if (!STYLE_OPEN.test(text)) return null;
-  const found = { classes: new Set<string>(), ids: new Set<string>(), types: new Set<string>(), attributes: new Set<string>() };
+  const byName = new Map<string, HidingRule[]>();
+  const seen = new Set<string>();
+  let anyTag = false;
+  const add = (rule: HidingRule) => {
+    const key = JSON.stringify(rule);
+    if (seen.has(key)) return;
+    seen.add(key);
+    const name =
+      rule.classes[0] !== undefined ? `.${rule.classes[0]}` : rule.ids[0] !== undefined ? `#${rule.ids[0]}` : (rule.type ?? `[${rule.attributes[0]}`);
+    if (!rule.classes.length && !rule.ids.length) anyTag = true;
+    const list = byName.get(name) ?? [];
+    list.push(rule);
+    byName.set(name, list);
+  };
   const lower = text.toLowerCase();
   for (let open = lower.indexOf("<style"); open >= 0; ) {
     const start = lower.indexOf(">", open);
     if (start < 0) break;
     const close = lower.indexOf("</style", start);
-    readSheet(cssText(text.slice(start + 1, close < 0 ? text.length : close), false), found);
+    readSheet(text.slice(start + 1, close < 0 ? text.length : close).replace(CSS_COMMENT, ""), add);
     if (close < 0) break;
     open = lower.indexOf("<style", close + 7);
   }
-  const { classes, ids, types, attributes } = found;
-  return classes.size + ids.size + types.size + attributes.size > 0 ? found : null;
+  return byName.size > 0 ? { byName, anyTag } : null;
 }
 const STYLE_OPEN = /<style/iu;
-const SELECTOR_NAME = /(\[\s*|[.#]|::?)?(-?[_a-z\u0080-\uffff][\w\u0080-\uffff-]*)/gu;
 
-/** One pass over a sheet: each block's selector and its own declarations (a stack for nested blocks). */
-function readSheet(css: string, found: { classes: Set<string>; ids: Set<string>; types: Set<string>; attributes: Set<string> }): void {
+/** The rules of two readings of style sheets together (a request's and a document decoded from it). */
+export function withSelectors(a: HiddenSelectors | null, b: HiddenSelectors | null): HiddenSelectors | null {
+  if (!a || !b) return a ?? b;
+  const byName = new Map<string, HidingRule[]>();
+  for (const source of [a, b]) for (const [name, rules] of source.byName) byName.set(name, [...(byName.get(name) ?? []), ...rules]);
+  return { byName, anyTag: a.anyTag || b.anyTag };
+}
+
+/** One pass over a sheet: each block's selector (nesting resolved) and its own declarations, a stack for nested blocks. */
+function readSheet(css: string, add: (rule: HidingRule) => void): void {
   const blocks: Array<{ selector: string; declarations: string }> = [];
   let from = 0;
   for (let i = 0; i < css.length; i++) {
     const c = css[i];
+    if (c === "\\") {
+      i++;
+      continue;
+    }
     if (c === "{") {
-      blocks.push({ selector: css.slice(from, i), declarations: "" });
+      const own = css.slice(from, i).trim();
+      const parent = blocks[blocks.length - 1]?.selector ?? "";
+      // An at-rule's block applies to its parent's selector; a nested rule is the parent's ("&") or under it.
+      // Keyframes, font faces and pages select no element.
+      const selector =
+        parent === NO_ELEMENT || NOT_SELECTING.test(own)
+          ? NO_ELEMENT
+          : own.startsWith("@")
+            ? parent
+            : !parent
+              ? own
+              : own.includes("&")
+                ? own.replaceAll("&", parent)
+                : `${parent} ${own}`;
+      blocks.push({ selector, declarations: "" });
       from = i + 1;
     } else if (c === ";" || c === "}") {
       const block = blocks[blocks.length - 1];
@@ -265,55 +313,179 @@ function readSheet(css: string, found: { classes: Set<string>; ids: Set<string>;
       from = i + 1;
       if (c === "}" && block) {
         blocks.pop();
-        if (block.selector.trimStart().startsWith("@") || !hidingDeclarations(block.declarations)) continue;
-        SELECTOR_NAME.lastIndex = 0;
-        for (let m = SELECTOR_NAME.exec(block.selector); m; m = SELECTOR_NAME.exec(block.selector)) {
-          const mark = m[1]?.trim();
-          const name = m[2] ?? "";
-          if (mark === ".") found.classes.add(name);
-          else if (mark === "#") found.ids.add(name);
-          else if (mark === "[") found.attributes.add(name);
-          else if (!mark) found.types.add(name);
-        }
+        if (block.selector && block.selector !== NO_ELEMENT && hidingDeclarations(cssText(block.declarations, false)))
+          for (const selector of splitOutside(block.selector, ",")) {
+            const rule = subjectRule(selector);
+            if (rule) add(rule);
+          }
       }
     }
   }
 }
 
+const NO_ELEMENT = "\u0000";
+const NOT_SELECTING = /^@(?:-[a-z]+-)?(?:keyframes|font-face|page|counter-style|property|font-feature-values)\b/iu;
+
+/** The end of the CSS escape at `at` (a backslash): up to six hex digits and one blank after, or one character. */
+function escapeEnd(text: string, at: number): number {
+  let end = at + 1;
+  while (end < at + 7 && /[\da-f]/iu.test(text[end] ?? "")) end++;
+  if (end === at + 1) return at + 2;
+  return /[ \t\n]/u.test(text[end] ?? "") ? end + 1 : end;
+}
+
+/** `text` split at `separator` outside brackets and parentheses. */
+function splitOutside(text: string, separator: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let from = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === "\\") i = escapeEnd(text, i) - 1;
+    else if (c === "(" || c === "[") depth++;
+    else if (c === ")" || c === "]") depth = Math.max(0, depth - 1);
+    else if (c === separator && depth === 0) {
+      parts.push(text.slice(from, i));
+      from = i + 1;
+    }
+  }
+  parts.push(text.slice(from));
+  return parts;
+}
+
+/** A CSS identifier, escapes included ("w-1\/2", "\31 h", "group-hover\:x"), or "*". */
+const CSS_IDENT = String.raw`(?:\\[\da-fA-F]{1,6}[ \t\n]?|\\[^\n\da-fA-F]|[^\s.#:[\](),>+~{}*\\"'])+`;
+const COMPOUND_PART = new RegExp(
+  String.raw`(\*|${CSS_IDENT})|([.#])(${CSS_IDENT})|\[\s*(${CSS_IDENT})[^\]]*\]|(::?)([\w-]+)(\((?:[^()]|\([^()]*\))*\))?`,
+  "gu",
+);
+const COMBINATOR_CHARACTER = /[\s>+~]/u;
+/** States a rule waits for: what it hides under them is shown otherwise. */
+const STATE =
+  /^(?:hover|focus|focus-within|focus-visible|active|checked|target|visited|indeterminate|invalid|valid|placeholder-shown|autofill|open|popover-open|modal|fullscreen|user-invalid|user-valid|empty)$/u;
+const PSEUDO_ELEMENT = /^(?:before|after|first-line|first-letter|marker|placeholder|selection|backdrop|file-selector-button)$/u;
+
+/** The rule a selector's subject makes, or null when it hides nothing shown (see hiddenSelectors). */
+function subjectRule(selector: string): HidingRule | null {
+  const compounds = splitCompounds(selector.trim());
+  let rules = compounds.map(compoundRule);
+  if (rules.some((r) => r === "state")) return null;
+  let subject = rules[rules.length - 1];
+  // "*" under an ancestor: everything the ancestor holds.
+  if (
+    subject &&
+    subject !== "state" &&
+    subject.type === "*" &&
+    !subject.classes.length &&
+    !subject.ids.length &&
+    !subject.attributes.length &&
+    rules.length > 1
+  ) {
+    rules = rules.slice(0, -1);
+    subject = rules[rules.length - 1];
+  }
+  if (!subject || subject === "state") return null;
+  if (subject.type === "*") subject.type = null;
+  const bare = !subject.classes.length && !subject.ids.length && !subject.attributes.length;
+  // An element name under an ancestor hides it there only: read so it would hide it everywhere.
+  if (bare && (subject.type === null || rules.length > 1)) return null;
+  return subject;
+}
+
+/** A selector's compounds, split at combinators (blanks, ">", "+", "~") outside brackets and parentheses. */
+function splitCompounds(selector: string): string[] {
+  const compounds: string[] = [];
+  let depth = 0;
+  let from = 0;
+  for (let i = 0; i < selector.length; i++) {
+    const c = selector[i] ?? "";
+    if (c === "\\") i = escapeEnd(selector, i) - 1;
+    else if (c === "(" || c === "[") depth++;
+    else if (c === ")" || c === "]") depth = Math.max(0, depth - 1);
+    else if (depth === 0 && COMBINATOR_CHARACTER.test(c)) {
+      compounds.push(selector.slice(from, i));
+      from = i + 1;
+    }
+  }
+  compounds.push(selector.slice(from));
+  return compounds.filter((p) => p !== "");
+}
+
+function compoundRule(compound: string): HidingRule | "state" | null {
+  const rule: HidingRule = { type: null, classes: [], ids: [], attributes: [], notClasses: [] };
+  COMPOUND_PART.lastIndex = 0;
+  for (let m = COMPOUND_PART.exec(compound); m; m = COMPOUND_PART.exec(compound)) {
+    if (m[1]) rule.type = m[1] === "*" ? "*" : cssName(m[1]);
+    else if (m[2] === ".") rule.classes.push(cssName(m[3] ?? ""));
+    else if (m[2] === "#") rule.ids.push(cssName(m[3] ?? ""));
+    else if (m[4]) rule.attributes.push(cssName(m[4]));
+    else if (m[5]) {
+      const pseudo = (m[6] ?? "").toLowerCase();
+      if (m[5] === "::" || PSEUDO_ELEMENT.test(pseudo) || STATE.test(pseudo)) return "state";
+      const inner = (m[7] ?? "").slice(1, -1);
+      if (pseudo === "not") {
+        for (const c of inner.matchAll(new RegExp(String.raw`\.(${CSS_IDENT})`, "gu"))) rule.notClasses.push(cssName(c[1] ?? ""));
+      } else if ((pseudo === "is" || pseudo === "where") && !inner.includes(",")) {
+        const within = compoundRule(inner);
+        if (within === "state") return "state";
+        if (within) {
+          rule.classes.push(...within.classes);
+          rule.ids.push(...within.ids);
+          rule.attributes.push(...within.attributes);
+        }
+      }
+    }
+  }
+  return rule;
+}
+
+/** An identifier with its escapes read, in lower case (class names match so in quirks mode). */
+const cssName = (ident: string) => cssText(ident.trim(), false).trim();
+
 /**
  * Whether the opening tag `tag` of `element` hides it: a `hidden` attribute (after a blank, a "/"
  * or a quoted value: "<span/hidden>"), its first style attribute hiding it however it is written
  * (character references, CSS comments and escapes: "display&colon;none", "display:/**\/none",
- * "display:\6e one"), a class, id, name or attribute a style sheet hides, a details element not opened.
+ * "display:\6e one"), a rule of a style sheet that selects it, a details element not opened.
  */
 function hidingTag(tag: string, nameEnd: number, element: string, selectors: HiddenSelectors | null): boolean {
-  if (selectors?.types.has(element)) return true;
   TAG_ATTRIBUTE.lastIndex = nameEnd;
   let styled = false;
   let open = false;
+  const classes: string[] = [];
+  const ids: string[] = [];
+  const attributes = new Set<string>();
   for (let m = TAG_ATTRIBUTE.exec(tag); m && m[0].length > 0; m = TAG_ATTRIBUTE.exec(tag)) {
     const name = (m[1] ?? "").toLowerCase();
     if (name === "hidden") return true;
     if (name === "open") open = true;
     if (selectors) {
-      if (selectors.attributes.has(name)) return true;
-      if (name === "class" || name === "id") {
-        const hidden = name === "class" ? selectors.classes : selectors.ids;
-        // Read as the sheet is: references decoded, in lower case (class names match so in quirks mode).
-        if (
-          withReferences(m[2] ?? m[3] ?? m[4] ?? "")
+      attributes.add(name);
+      // Read as the sheet is: references decoded, in lower case.
+      if (name === "class" || name === "id")
+        (name === "class" ? classes : ids).push(
+          ...withReferences(m[2] ?? m[3] ?? m[4] ?? "")
             .toLowerCase()
             .split(/\s+/u)
-            .some((token) => hidden.has(token))
-        )
-          return true;
-      }
+            .filter(Boolean),
+        );
     }
     // The first of two style attributes is the one a browser keeps.
     if (name === "style" && !styled) {
       styled = true;
       if (hidingDeclarations(cssText(m[2] ?? m[3] ?? m[4] ?? "", true))) return true;
     }
+  }
+  if (selectors && element) {
+    const has = new Set(classes);
+    const matches = (r: HidingRule) =>
+      (r.type === null || r.type === element) &&
+      r.classes.every((c) => has.has(c)) &&
+      r.ids.every((id) => ids.includes(id)) &&
+      r.attributes.every((a) => attributes.has(a)) &&
+      !r.notClasses.some((c) => has.has(c));
+    const keys = [element, ...classes.map((c) => `.${c}`), ...ids.map((id) => `#${id}`), ...[...attributes].map((a) => `[${a}`)];
+    if (keys.some((key) => selectors.byName.get(key)?.some(matches))) return true;
   }
   // A details element shows only its summary until opened.
   return element === "details" && !open;

@@ -139,7 +139,10 @@ function lineMap(
   return { starts, technical, table, document: lines >= 4 && count / lines >= 0.6, mixed: lines >= 2 && count / lines >= 0.25 };
 }
 
-/** The line [from, to) with each value inside it written as digits, its length kept (the share of code characters is per character). */
+/**
+ * The line [from, to) with each value inside it written as letters, its length kept (the share of code
+ * characters is per character; digits would make a list of values a list of numbers).
+ */
 function withoutValues(text: string, from: number, to: number, values: ReadonlyArray<{ start: number; end: number }>, first: number): string {
   let line = "";
   let at = from;
@@ -149,7 +152,7 @@ function withoutValues(text: string, from: number, to: number, values: ReadonlyA
     const start = Math.max(v.start, at);
     const end = Math.min(v.end, to);
     if (end <= start) continue;
-    line += `${text.slice(at, start)}${"0".repeat(end - start)}`;
+    line += `${text.slice(at, start)}${"x".repeat(end - start)}`;
     at = end;
   }
   return line + text.slice(at, to);
