@@ -334,6 +334,7 @@ describe("attack: what the markup reading skipped or could not see (red team 30)
     ["an attribute selector", "<style>[data-x]{display:none}</style>Card 4111 1111 1111 11<span data-x>9</span>11", "credit_card"],
     ["a font shorthand with a style keyword", 'Card 4111 1111 1111 11<span style="font:italic 0 a">9</span>11', "credit_card"],
     ["opacity near zero", 'Card 4111 1111 1111 11<span style="opacity:0.001">9</span>11', "credit_card"],
+    ["opacity as a small percentage", 'Card 4111 1111 1111 11<span style="opacity:1%">9</span>11', "credit_card"],
     ["a font size written +0px", 'Card 4111 1111 1111 11<span style="font-size:+0px">9</span>11', "credit_card"],
     ["asterisk separators beside a hidden digit", "Card 4111*1111*1111*11<span hidden>9</span>11", "credit_card"],
     ["tilde separators beside an empty tag", "Card 4111~1111~1111~11<b></b>11", "credit_card"],

@@ -69,7 +69,7 @@ const CODE_WORDS = new Set(
   ),
 );
 
-/** What the style sheets of a request's strings hide by class or id (a sheet in one string, the element in another). */
+/** What the style sheets of a request's strings hide (a sheet in one string, the element in another). */
 const selectorsOf = (texts: readonly string[]) => (texts.some((t) => STYLE_SHEET.test(t)) ? hiddenSelectors(texts.join("\n")) : null);
 const STYLE_SHEET = /<style/iu;
 

@@ -511,7 +511,8 @@ function hidingDeclarations(css: string): boolean {
     if (property === "display" && compact === "none") return true;
     if (property === "visibility" && (compact === "hidden" || compact === "collapse")) return true;
     if (property === "content-visibility" && compact === "hidden") return true;
-    if (property === "opacity" && nearZero(compact, 0.05)) return true;
+    // Opacity as a number or a percentage ("0.01", "1%").
+    if (property === "opacity" && nearZero(compact, compact.endsWith("%") ? 5 : 0.05)) return true;
     if (SIZE_PROPERTY.test(property) && nearZero(compact, 0.5)) return true;
     if (property === "font" && value.split(/[\s/]+/u).some((token) => /^[+-]?[\d.]/u.test(token) && nearZero(token, 0.5))) return true;
   }
