@@ -314,7 +314,7 @@ function readSheet(css: string, add: (rule: HidingRule) => void): void {
       if (c === "}" && block) {
         blocks.pop();
         if (block.selector && block.selector !== NO_ELEMENT && hidingDeclarations(cssText(block.declarations, false)))
-          for (const selector of splitOutside(block.selector, ",")) {
+          for (const selector of splitOutside(block.selector, (c) => c === ",")) {
             const rule = subjectRule(selector);
             if (rule) add(rule);
           }
@@ -334,17 +334,17 @@ function escapeEnd(text: string, at: number): number {
   return /[ \t\n]/u.test(text[end] ?? "") ? end + 1 : end;
 }
 
-/** `text` split at `separator` outside brackets and parentheses. */
-function splitOutside(text: string, separator: string): string[] {
+/** `text` split at the characters `separator` accepts, outside brackets and parentheses. */
+function splitOutside(text: string, separator: (c: string) => boolean): string[] {
   const parts: string[] = [];
   let depth = 0;
   let from = 0;
   for (let i = 0; i < text.length; i++) {
-    const c = text[i];
+    const c = text[i] ?? "";
     if (c === "\\") i = escapeEnd(text, i) - 1;
     else if (c === "(" || c === "[") depth++;
     else if (c === ")" || c === "]") depth = Math.max(0, depth - 1);
-    else if (c === separator && depth === 0) {
+    else if (depth === 0 && separator(c)) {
       parts.push(text.slice(from, i));
       from = i + 1;
     }
@@ -394,21 +394,7 @@ function subjectRule(selector: string): HidingRule | null {
 
 /** A selector's compounds, split at combinators (blanks, ">", "+", "~") outside brackets and parentheses. */
 function splitCompounds(selector: string): string[] {
-  const compounds: string[] = [];
-  let depth = 0;
-  let from = 0;
-  for (let i = 0; i < selector.length; i++) {
-    const c = selector[i] ?? "";
-    if (c === "\\") i = escapeEnd(selector, i) - 1;
-    else if (c === "(" || c === "[") depth++;
-    else if (c === ")" || c === "]") depth = Math.max(0, depth - 1);
-    else if (depth === 0 && COMBINATOR_CHARACTER.test(c)) {
-      compounds.push(selector.slice(from, i));
-      from = i + 1;
-    }
-  }
-  compounds.push(selector.slice(from));
-  return compounds.filter((p) => p !== "");
+  return splitOutside(selector, (c) => COMBINATOR_CHARACTER.test(c)).filter((p) => p !== "");
 }
 
 function compoundRule(compound: string): HidingRule | "state" | null {
