@@ -238,6 +238,27 @@ function glueKind(ch: string): number {
   return kind;
 }
 
+/** Per BMP unit: 0 not yet known, 1 reads as itself wherever it stands, 2 may not. */
+const plainChars = new Uint8Array(65536);
+/**
+ * Whether the UTF-16 unit `c` alone reads as itself in every reading: ASCII but controls, "%" and
+ * "&" (escapes may start there); any other character no mark, no invisible, no surrogate, one that
+ * folds to itself and is never glued to a value beside it.
+ */
+function plainChar(c: number): boolean {
+  let known = plainChars[c] ?? 2;
+  if (known === 0) {
+    const ch = String.fromCharCode(c);
+    const plain =
+      c < 128
+        ? c === 9 || c === 10 || c === 13 || (c >= 32 && c < 127 && c !== 37 && c !== 38)
+        : c >= 0xa0 && (c < 0xd800 || c > 0xdfff) && !INVISIBLE.test(ch) && !COMBINING.test(ch) && glueKind(ch) === NEVER && foldCluster(ch) === ch;
+    known = plain ? 1 : 2;
+    plainChars[c] = known;
+  }
+  return known === 1;
+}
+
 /**
  * The length of a character at `text[at]` that may belong to the value before it (see glueKind):
  * a superscript, a compatibility letter, or a reference kept as written; 0 for any other.
@@ -394,6 +415,19 @@ function normalizeOnce(original: string, reading: Reading, seen: number[]): Norm
         i++;
       }
       continue;
+    }
+    // A run of characters that read as themselves (most letters of most scripts, and ASCII other
+    // than escapes) is copied at once. Its last one, unless ASCII, may take marks after it: it is
+    // read below as a cluster (marks after ASCII are dropped, as the loop's start does).
+    if (plainChar(c)) {
+      let k = i + 1;
+      while (k < len && plainChar(original.charCodeAt(k))) k++;
+      const end = original.charCodeAt(k - 1) < 128 ? k : k - 1;
+      if (end > i) {
+        b.copy(original, i, end);
+        i = end;
+        if (end === k) continue;
+      }
     }
     // One cluster: a code point plus the combining marks that follow it.
     const cp = original.codePointAt(i) ?? 0;

@@ -260,3 +260,43 @@ describe("IBANs in uneven groups", () => {
     expect(found("IBAN DE89 37 040044 0532 0130 00").filter(([c]) => c === "iban")).toEqual([["iban", "DE89 37 040044 0532 0130 00"]]);
   });
 });
+
+describe("runs of characters that read as themselves are copied at once", () => {
+  it("still reads a mark or an invisible character after the run's last letter as before", () => {
+    // "й" written as и + U+0306 after a run of Cyrillic: NFKC joins it; the soft hyphen goes; a mark
+    // after an ASCII letter is dropped ("Jose\u0301"), as where no run is copied.
+    const text = "Привет, Jose\u0301 и Андреи\u0306 Ан\u00adна";
+    const norm = normalize(text);
+    expect(norm.text).toBe("Привет, Jose и Андрей Анна");
+    const at = norm.text.indexOf("Андрей");
+    expect(toOriginal(norm, at, at + 6, text.length)).toEqual([text.indexOf("Андреи"), text.indexOf("Андреи") + 7]);
+    expect(normalize("Jose\u0301").text).toBe("Jose");
+  });
+
+  it("stops at a percent escape, a character reference and a digit of another script", () => {
+    expect(normalize("Письмо на jane%40example.org").text).toBe("Письмо на jane@example.org");
+    expect(normalize("Письмо на jane&#64;example.org").text).toBe("Письмо на jane@example.org");
+    expect(normalize("Телефон ٠١٢٣٤٥٦٧٨٩ и ①").text).toBe("Телефон 0123456789 и 1");
+  });
+});
+
+describe("labels in a script without ASCII", () => {
+  it("find the password that follows the last of many labels within the window", () => {
+    const text = `${"密码".repeat(5000)} Zq8vTn3wLp`;
+    expect(found(text).filter(([c]) => c === "secret")).toEqual([["secret", "Zq8vTn3wLp"]]);
+  });
+
+  it("find nothing where no ASCII follows within the window, and stay linear", () => {
+    expect(found("密码".repeat(200_000)).filter(([c]) => c === "secret")).toEqual([]);
+    expect(found(`${"密码".repeat(100)}${"的".repeat(64)}Zq8vTn3wLp`).filter(([c]) => c === "secret")).toEqual([]);
+  });
+});
+
+describe("PO boxes and CJK addresses behind their hints", () => {
+  it("finds a PO box in any case after CJK text, and a Japanese and a Korean address", () => {
+    const all = (text: string) => detectPii(text, { categories: ["address"] }).map((f) => text.slice(f.start, f.end));
+    expect(all("邮寄到 P.O. Box 4411 谢谢")).toContain("P.O. Box 4411");
+    expect(all("送付先: 東京都港区芝公園4丁目2-8")).toEqual(["東京都港区芝公園4丁目2-8"]);
+    expect(all("주소: 서울특별시 종로구 세종대로 209")).toEqual(["서울특별시 종로구 세종대로 209"]);
+  });
+});

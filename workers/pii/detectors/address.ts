@@ -7,9 +7,10 @@ import { groupedByFirstCharacter } from "./alternation.js";
 
 const PO_BOX_WORDS =
   /p\.?\s?o\.?\s?box|post(?:al)?\s+office\s+box|postfach|postbus|postboks|boîte\s+postale|case\s+postale|b\.?p\.|apartado(?:\s+de\s+correos)?|casella\s+postale|caixa\s+postal|skrytka\s+pocztowa|skr\.\s?poczt\.|private\s+bag|antwoordnummer/;
-// The words grouped by first letter (alternation.ts): the same matches, fewer tries per position.
+// The words grouped by first letter (alternation.ts): the same matches, fewer tries per position;
+// the look-behind runs only where one of their first letters stands.
 const PO_BOX = new RegExp(
-  String.raw`(?<![\p{L}\p{N}])${groupedByFirstCharacter(PO_BOX_WORDS.source, "giu")}\s*(?:no\.?\s*)?\d{1,6}(?![\p{L}\p{N}])`,
+  String.raw`(?=[pbcas])(?<![\p{L}\p{N}])${groupedByFirstCharacter(PO_BOX_WORDS.source, "giu")}\s*(?:no\.?\s*)?\d{1,6}(?![\p{L}\p{N}])`,
   "giu",
 );
 
@@ -214,7 +215,8 @@ export function detectPoBoxes(text: string, out: RawFinding[]): void {
     out.push({ category: "address", start: m.index, end: m.index + m[0].length, detector: "po_box", key: m[0].toLowerCase().replace(/\s+/g, " ") });
   }
   if (!UNCASED_HINT.test(text)) return;
-  for (const re of [CJK_ADDRESS, KOREAN_ADDRESS]) {
+  for (const [re, hint] of CJK_ADDRESSES) {
+    if (!hint.test(text)) continue;
     re.lastIndex = 0;
     for (let m = re.exec(text); m; m = re.exec(text))
       out.push({ category: "address", start: m.index, end: m.index + m[0].length, detector: "cjk_address", key: m[0] });
@@ -225,3 +227,8 @@ const LABEL_HINT_WORDS =
   /address|adres|anschrift|endere|morada|direcci|domicilio|indirizzo|cím|osoite|адрес|διεύθυνση|כתובת|عنوان|पता|địa chỉ|alamat|ที่อยู่|주소|住所|地址|resident|residing|lives at|living at|domicili|wohnhaft|zamieszka|sede|siège|entrega en|livraison à|deliver(?:ed)? to|ship to|التوصيل إلى|نشانی|آدرس|ঠিকানা|àdírẹ́sì|አድራሻ|адресу|адресою/iu;
 const LABEL_HINT = new RegExp(groupedByFirstCharacter(LABEL_HINT_WORDS.source, "iu"), "iu");
 const UNCASED_HINT = /[\p{Script=Han}\p{Script=Hangul}〒]/u;
+/** Each address pattern of a script without case, and a character every match of it holds (an administrative area's suffix, the postal mark). */
+const CJK_ADDRESSES: ReadonlyArray<readonly [RegExp, RegExp]> = [
+  [CJK_ADDRESS, /[都道府県省市区區县縣〒]/u],
+  [KOREAN_ADDRESS, /[시도]/u],
+];

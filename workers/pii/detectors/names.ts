@@ -6,7 +6,7 @@
 import { Gaz } from "../tagger/features.js";
 import { nameLikeness } from "../tagger/name-shape.js";
 import type { EntityKind, Tagger } from "../tagger/tagger.js";
-import { Shape, type Tokens, lowerLikeTokens, wordHash } from "../tagger/tokens.js";
+import { Shape, type Tokens, lowerLikeTokens, lowerWordHash, wordHash } from "../tagger/tokens.js";
 import { softwareAround } from "./clean-gates.js";
 import { HTML_ELEMENT } from "./markup.js";
 
@@ -15,13 +15,16 @@ export type NameSpan = { kind: EntityKind; start: number; end: number; speaker?:
 
 /** Gazetteer flags of a word (and of it without its combining marks: "أيضاً" is listed as "أيضا"). */
 export function flagsOf(word: string, model: Tagger): number {
+  const flags = model.gazetteer.flags(lowerWordHash(word));
+  if (!MARK_OR_GREEK.test(word)) return flags;
   const lower = lowerLikeTokens(word);
-  const flags = model.gazetteer.flags(wordHash(lower));
   // Greek names are listed without their accent ("μαρια"); text writes it, precomposed ("Μαρία").
   const bare = (GREEK.test(lower) ? lower.normalize("NFD") : lower).replace(/\p{M}/gu, "");
   return bare === lower ? flags : flags | model.gazetteer.flags(wordHash(bare));
 }
 const GREEK = /\p{sc=Greek}/u;
+/** Where a word's accents or marks may key it differently from its written form. */
+const MARK_OR_GREEK = /[\p{M}\p{sc=Greek}]/u;
 
 const NAMES = Gaz.first | Gaz.last;
 /** Words that are never the next part of a name: everyday English, technical, time, organisation, street, title and nationality words. */
@@ -506,8 +509,15 @@ const CHINESE_ROLE_AFTER =
 const CHINESE_PLAIN_BEFORE = "和|与|與|及|、|：|:|，|,|的|\\s|^";
 const CHINESE_PLAIN_AFTER =
   "和|与|與|及|、|等|在|，|,|。|：|:|（|\\(|您|你好|\\s|$|周[一二三四五六日]|週[一二三四五六日]|昨天|今天|明天|日前|近日|将|將|已|也|曾|于|於";
+/**
+ * A family name's first character must stand here: tested before the long look-behind at every
+ * position of a text, the look-behind (hundreds of alternatives) runs only where a name can start.
+ */
+const AT_SURNAME = `(?=[${CHINESE_SURNAMES}${CHINESE_DOUBLE_SURNAMES.split("|")
+  .map((name) => name[0])
+  .join("")}])`;
 const CHINESE_NAME = new RegExp(
-  `(?<=${CHINESE_ROLE_BEFORE}|${CHINESE_PLAIN_BEFORE})((?:${CHINESE_DOUBLE_SURNAMES}|[${CHINESE_SURNAMES}])(?!${CHINESE_TITLE})[\\p{sc=Han}]{1,2}?)(?=${CHINESE_ROLE_AFTER}|${CHINESE_PLAIN_AFTER})`,
+  `${AT_SURNAME}(?<=${CHINESE_ROLE_BEFORE}|${CHINESE_PLAIN_BEFORE})((?:${CHINESE_DOUBLE_SURNAMES}|[${CHINESE_SURNAMES}])(?!${CHINESE_TITLE})[\\p{sc=Han}]{1,2}?)(?=${CHINESE_ROLE_AFTER}|${CHINESE_PLAIN_AFTER})`,
   "gu",
 );
 /**
@@ -523,7 +533,7 @@ const CHINESE_GIVEN_CHARS =
   "偉麗強軍艷傑濤華紅蘭輝鵬飛陽誌鳳雲穎龍曉榮潔夢詩軒澤寧凱銘慶貴順瑩彥樂遠達燁暉";
 const CHINESE_GIVEN_ALONE = "芳磊伟静娜敏丽杰洋梅悦晨婷倩艳娟霞玲燕颖琳莉萍鹏浩涛斌勇军强刚辉毅彬俊雯蕾薇琪瑶怡欣妍偉麗傑濤輝鵬軍強剛穎";
 const CHINESE_PLAIN_NAME = new RegExp(
-  `(?<=${CHINESE_PLAIN_BEFORE}|[。！？；“”「」（(])([${CHINESE_COMMON_SURNAMES}](?:[${CHINESE_GIVEN_CHARS}]{2}|[${CHINESE_GIVEN_ALONE}]))` +
+  `(?=[${CHINESE_COMMON_SURNAMES}])(?<=${CHINESE_PLAIN_BEFORE}|[。！？；“”「」（(])([${CHINESE_COMMON_SURNAMES}](?:[${CHINESE_GIVEN_CHARS}]{2}|[${CHINESE_GIVEN_ALONE}]))` +
     `(?=${CHINESE_PLAIN_AFTER}|[！？；”」）)]|说|說|表示|称|稱|认为|認為|获得|獲得|宣布|出任|开了|開了|从|從|的|还|還|都|就|是|被|把|对|對|向|给|給|跟|梅开二度|梅開二度|今年|去年)`,
   "gu",
 );
@@ -538,11 +548,11 @@ const CHINESE_ROLE_NEWS =
 const CHINESE_SENTENCE_AFTER =
   '出席|会见|會見|主持|视察|視察|发表|發表|宣布|在|的|是|从|從|每|于|於|和|与|與|被|把|给|給|对|對|向|曾|已|将|將|赛后|賽後|分享|称赞|稱讚|举办|舉辦|老人|少年|夫妇|夫婦|等人|[”」』"]';
 const CHINESE_CUED_NAME = new RegExp(
-  `(?<=(?:${CHINESE_ROLE_NEWS}|${CHINESE_ROLE_BEFORE})[“「『"]?)((?:${CHINESE_DOUBLE_SURNAMES}|[${CHINESE_SURNAMES}])(?!${CHINESE_TITLE})[\\p{sc=Han}]{1,2})(?=${CHINESE_SENTENCE_AFTER}|${CHINESE_ROLE_AFTER}|${CHINESE_PLAIN_AFTER})`,
+  `${AT_SURNAME}(?<=(?:${CHINESE_ROLE_NEWS}|${CHINESE_ROLE_BEFORE})[“「『"]?)((?:${CHINESE_DOUBLE_SURNAMES}|[${CHINESE_SURNAMES}])(?!${CHINESE_TITLE})[\\p{sc=Han}]{1,2})(?=${CHINESE_SENTENCE_AFTER}|${CHINESE_ROLE_AFTER}|${CHINESE_PLAIN_AFTER})`,
   "gu",
 );
 const CHINESE_FAMILY_TITLE = new RegExp(
-  `(?<=${CHINESE_ROLE_BEFORE}|${CHINESE_PLAIN_BEFORE})((?:${CHINESE_DOUBLE_SURNAMES}|[${CHINESE_SURNAMES}]))(?=${CHINESE_TITLE})`,
+  `${AT_SURNAME}(?<=${CHINESE_ROLE_BEFORE}|${CHINESE_PLAIN_BEFORE})((?:${CHINESE_DOUBLE_SURNAMES}|[${CHINESE_SURNAMES}]))(?=${CHINESE_TITLE})`,
   "gu",
 );
 const CHINESE_CUE_BEFORE = new RegExp(`(?:${CHINESE_ROLE_BEFORE})\\s?$`, "u");
@@ -584,7 +594,7 @@ const KOREAN_CUED_NAME = new RegExp(
  * a teacher, 小心 careful, 小米 millet).
  */
 const CHINESE_FAMILIAR = new RegExp(
-  `(?<=${CHINESE_PLAIN_BEFORE}|。|！|？|「|—|说|說|叫|找|问|問|给|給|跟)((?:老|小)(?![时時师師心学學米])[${CHINESE_SURNAMES}])(?=${CHINESE_PLAIN_AFTER}|说|說|刚|剛|要|让|讓|把|问|問)`,
+  `(?=[老小])(?<=${CHINESE_PLAIN_BEFORE}|。|！|？|「|—|说|說|叫|找|问|問|给|給|跟)((?:老|小)(?![时時师師心学學米])[${CHINESE_SURNAMES}])(?=${CHINESE_PLAIN_AFTER}|说|說|刚|剛|要|让|讓|把|问|問)`,
   "gu",
 );
 /**

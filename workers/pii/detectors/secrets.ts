@@ -207,6 +207,7 @@ const PASSWORD_WINDOW = 64;
 const PASSWORD_TOKENS = 7;
 /** Runs of printable ASCII (passwords are typed on any keyboard in ASCII). */
 const ASCII_RUN = /[!-~]+/g;
+const ASCII_CHARACTER = /[!-~]/g;
 const VERSION_OR_DATE = /^v?\d+(?:[.:/-]\d+)+[a-z]?$/i;
 /** An IPv6 address ("2001:db8::e327"): the address, not a password, whatever label came before. */
 const IPV6_SHAPE = /^[\da-f]{0,4}(?::[\da-f]{0,4}){2,7}$/i;
@@ -289,6 +290,9 @@ function nextCamelPassword(text: string, from: number): RegExpExecArray | null {
 }
 
 function readAfterLabels(text: string, next: (text: string, from: number) => RegExpExecArray | null, out: RawFinding[]): void {
+  // Where the next printable ASCII character stands, found once for all the labels before it: a
+  // text of labels in a script without ASCII ("密码密码…") is not read again after each of them.
+  let asciiAt = -1;
   for (let m = next(text, 0), after = 0; m; m = next(text, after)) {
     let from = m.index + m[0].length;
     // Only what follows the label is read (a bounded slice): a text made of labels costs no more than its length.
@@ -297,6 +301,14 @@ function readAfterLabels(text: string, next: (text: string, from: number) => Reg
     if (/^[\s:：=]*$/u.test(line) && text[from + line.length] === "\n") {
       from += line.length + 1;
       line = firstLine(text.slice(from, from + PASSWORD_WINDOW + 129));
+    }
+    if (asciiAt < from) {
+      ASCII_CHARACTER.lastIndex = from;
+      asciiAt = ASCII_CHARACTER.exec(text)?.index ?? text.length;
+    }
+    if (asciiAt - from >= PASSWORD_WINDOW) {
+      after = Math.max(m.index + m[0].length, from);
+      continue;
     }
     ASCII_RUN.lastIndex = 0;
     let tokens = 0;

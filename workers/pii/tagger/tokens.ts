@@ -278,6 +278,19 @@ export function tokenize(text: string): Tokens {
   return t;
 }
 
+/** wordHash(lowerLikeTokens(s)) without building the lower-cased string (gazetteer lookups of many short candidates). */
+export function lowerWordHash(s: string): number {
+  tables();
+  const lower = lowers as Uint16Array;
+  let h = FNV;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    classOf(c);
+    h = Math.imul(h ^ (lower[c] ?? c), FNV_PRIME);
+  }
+  return h;
+}
+
 /** Lower-cases like tokenize() does (per UTF-16 unit), for building gazetteer keys. */
 export function lowerLikeTokens(s: string): string {
   tables();
