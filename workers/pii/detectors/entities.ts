@@ -407,9 +407,11 @@ const ADDRESSED_AFTER =
 const JOINED_NAME = /^\p{Lu}[\p{L}\p{M}]*(?:['’-]\p{Lu}[\p{L}\p{M}]*)+$/u;
 
 const TITLE_BEFORE =
-  /(?:^|[\s(,;:])(?:mr|mrs|ms|miss|mx|dr|prof|sir|dame|herr|frau|hr|fr|m|mme|mlle|sr|sra|srta|dña|dott|dott\.ssa|ing|avv|sig|sig\.ra|pan|pani|dhr|mevr|mag|rev|fr|sister|brother|father|aunt|uncle|pak|bu|dona|don|sheikh|capt|col|gen|lt|sgt|insp|det|judge|justice|senator|president|minister|mayor)\.?\s+$/i;
+  /(?:^|[\s(,;:])(?:mr|mrs|ms|miss|mx|dr|prof|sir|dame|herrn?|frau|hr|fr|m|mme|mlle|sr|sra|srta|dña|dott|dott\.ssa|ing|avv|sig|sig\.ra|pan|pani|dhr|mevr|mag|rev|fr|sister|brother|father|aunt|uncle|pak|bu|dona|don|sheikh|capt|col|gen|lt|sgt|insp|det|judge|justice|senator|president|minister|mayor)\.?\s+$/i;
+/** "Herr", "Herrn", "Frau" opening a tagged span of more words. */
+const GERMAN_TITLE_IN_SPAN = /^(?:Herrn?|Frau)\s+(?=\p{Lu})/u;
 /** Honorifics that stand only before a person's name (not "Dr Pepper"'s kind: a brand keeps its own kind when it is several words). */
-const HONORIFIC_BEFORE = /(?:^|[\s(,;:])(?:mr|mrs|ms|mx|dr|prof|herr|frau|mme|mlle|sra|srta|dott|dhr|mevr)\.?\s+$/i;
+const HONORIFIC_BEFORE = /(?:^|[\s(,;:])(?:mr|mrs|ms|mx|dr|prof|herrn?|frau|mme|mlle|sra|srta|dott|dhr|mevr)\.?\s+$/i;
 const ADDRESS_MARK =
   /[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}|[〒丁番号区市県都道府町村]|[로길동호]|\b(?:ул|д|кв|пр|пер|box|postfach|apartado|bp|cs|skr|flat|unit|apt|suite)\b/iu;
 const STREET_SUFFIX =
@@ -1390,6 +1392,13 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     const preposition = PREPOSITION_BEFORE_NAME.exec(piece.slice(span[0], span[1]));
     if (preposition && s.kind !== "address" && flagsOfWord(preposition[1] ?? "", model) & Gaz.first) {
       span = [span[0] + preposition[0].length - (preposition[1]?.length ?? 0), span[1]];
+      s = { ...s, kind: "person" };
+    }
+    // A German title the tagger took into the name ("Herrn Wischnewski", its dative) stands before
+    // it: the person is what follows, and the title makes it one.
+    const germanTitle = GERMAN_TITLE_IN_SPAN.exec(piece.slice(span[0], span[1]));
+    if (germanTitle && s.kind !== "address") {
+      span = [span[0] + germanTitle[0].length, span[1]];
       s = { ...s, kind: "person" };
     }
     // In a title-case line without the commas of a record, a span of three words or more, at most one
