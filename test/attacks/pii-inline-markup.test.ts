@@ -433,3 +433,54 @@ describe("attack: what the markup reading skipped or could not see (red team 30)
     }
   });
 });
+
+describe("attack: style-sheet rules read wrong or at a cost (red team 31)", () => {
+  const all = (text: string) => detectPii(text, { categories: ["email", "credit_card", "phone", "iban", "tax_id"] }).map((f) => f.category);
+  const card = (inner: string) => `Card 4111 1111 1111 11${inner}11`;
+
+  it("a one-argument :is() or :where() ends (it restarted its own parts forever: 500 after 83 s)", () => {
+    expect(all(`<style>.h:is(span){display:none}</style>${card("<span class=h>9</span>")}`)).toContain("credit_card");
+    expect(all(`<style>.h:where(.k){display:none}</style>${card("<span class='h k'>9</span>")}`)).toContain("credit_card");
+    expect(all("<style>.h:is(span){display:none}</style><p>hello <span class=h>x</span></p>")).toEqual([]);
+  });
+
+  it("an attribute selector of escapes without its ']' costs no more than its length (15 s for 112 bytes)", () => {
+    // Forty escapes: the old reading grew sixfold with each one (eleven took 15 s); this ends within the test's timeout.
+    expect(all(`<style>[${"\\111111".repeat(40)}{display:none}</style>hello`)).toEqual([]);
+  });
+
+  it.each([
+    ["attribute selector with a value", "<style>[data-h=x]{display:none}</style>", "<span data-h=x>9</span>"],
+    ["attribute selector with a quoted value", '<style>[aria-hidden="true"]{display:none}</style>', '<span aria-hidden="true">9</span>'],
+    ["attribute selector with an operator", '<style>span[class^="hid"]{display:none}</style>', '<span class="hidden-x">9</span>'],
+    ["a selector list inside :is()", "<style>:is(.a,.b){display:none}</style>", "<i class=a>9</i>"],
+    ["a selector list inside :where()", "<style>:where(.a,.b){display:none}</style>", "<i class=b>9</i>"],
+    ["a brace inside a @font-face string", '<style>@font-face{font-family:"{"} .h{display:none}</style>', "<span class=h>9</span>"],
+    ["a brace inside a content string", "<style>.x{content:'{'} .h{display:none}</style>", "<span class=h>9</span>"],
+    ["a comment opener inside a string", '<style>.x{content:"/*"} .h{display:none} /* */</style>', "<span class=h>9</span>"],
+    ["a complex selector inside :not()", "<style>.h:not(.v .h){display:none}</style>", "<span class=h>9</span>"],
+    ["a compound inside :not() (not both)", "<style>.h:not(.v.h){display:none}</style>", "<span class=h>9</span>"],
+    ["a state that holds in a static page on an ancestor", "<style>form:valid .h{display:none}</style>", "<span class=h>9</span>"],
+  ])("%s: the card a browser shows is found", (_title, sheet, inner) => {
+    expect(all(`${sheet}${card(inner)}`)).toContain("credit_card");
+  });
+
+  it.each([
+    ["a bare element nested in a rule", "<style>.c{ i{display:none} }</style>"],
+    ["a bare element nested on &", "<style>.c{ & i{display:none} }</style>"],
+    ["a bare element under an ancestor", "<style>.c i{display:none}</style>"],
+    ["a child combinator", "<style>.c > i{display:none}</style>"],
+    ["an element under an element", "<style>p i{display:none}</style>"],
+  ])("%s, the ancestor in the text: the card a browser shows is found", (_title, sheet) => {
+    expect(all(`${sheet}<p class=c>${card("<i>9</i>")}</p>`)).toContain("credit_card");
+  });
+
+  it.each([
+    // A nested rule under a selector list was built by text substitution (".a, .b .x"): .a itself read as hidden.
+    ["a nested rule under a selector list", "<style>.a,.b{ .x{display:none} }</style>"],
+    ["a nested rule on & under a selector list", "<style>.a,.b{ & .x{display:none} }</style>"],
+    ["a nested list under a selector list", "<style>.a,.b{ .x,.y{display:none} }</style>"],
+  ])("control, %s: no card is shown, nothing is found", (_title, sheet) => {
+    expect(all(`${sheet}<p>Code 4111 1111 1111 11<span class=a>9</span>11</p>`)).toEqual([]);
+  });
+});

@@ -227,6 +227,8 @@ interface HidingRule {
   ids: string[];
   attributes: string[];
   notClasses: string[];
+  /** For an element name under an ancestor (".c i"): the ancestor's compound, which must stand in the text outside its sheets. */
+  within?: HidingRule;
 }
 
 /** The hiding rules of a text's style sheets, indexed by a name each requires (a class, id, element or attribute name). */
@@ -248,29 +250,72 @@ export function hiddenSelectors(text: string): HiddenSelectors | null {
   const byName = new Map<string, HidingRule[]>();
   const seen = new Set<string>();
   let anyTag = false;
-  const add = (rule: HidingRule) => {
+  const lower = text.toLowerCase();
+  let outside: string | undefined;
+  const add = (ruleRead: HidingRule) => {
+    let rule = ruleRead;
+    // An element name under an ancestor hides that element only where the ancestor holds it. The
+    // elements are not read as a tree: where the text (outside its sheets) names the ancestor, every
+    // such element is read as hidden (".c i" and a class "c": every <i>); elsewhere none (".nav-item span").
+    if (rule.within) {
+      outside ??= withoutStyleElements(lower);
+      if (!namedIn(outside, rule.within)) return;
+      // "*" under it keeps its ancestor: the ancestor's own text is shown.
+      if (rule.type !== null) {
+        rule = { ...rule };
+        delete rule.within;
+      }
+    }
     const key = JSON.stringify(rule);
     if (seen.has(key)) return;
     seen.add(key);
     const name =
-      rule.classes[0] !== undefined ? `.${rule.classes[0]}` : rule.ids[0] !== undefined ? `#${rule.ids[0]}` : (rule.type ?? `[${rule.attributes[0]}`);
+      rule.classes[0] !== undefined
+        ? `.${rule.classes[0]}`
+        : rule.ids[0] !== undefined
+          ? `#${rule.ids[0]}`
+          : (rule.type ?? (rule.attributes[0] !== undefined ? `[${rule.attributes[0]}` : ANY_ELEMENT));
     if (!rule.classes.length && !rule.ids.length) anyTag = true;
     const list = byName.get(name) ?? [];
     list.push(rule);
     byName.set(name, list);
   };
-  const lower = text.toLowerCase();
   for (let open = lower.indexOf("<style"); open >= 0; ) {
     const start = lower.indexOf(">", open);
     if (start < 0) break;
     const close = lower.indexOf("</style", start);
-    readSheet(text.slice(start + 1, close < 0 ? text.length : close).replace(CSS_COMMENT, ""), add);
+    readSheet(withoutComments(text.slice(start + 1, close < 0 ? text.length : close)), add);
     if (close < 0) break;
     open = lower.indexOf("<style", close + 7);
   }
   return byName.size > 0 ? { byName, anyTag } : null;
 }
 const STYLE_OPEN = /<style/iu;
+/** The key of a rule that selects every element (".c *" where the text names .c). */
+const ANY_ELEMENT = "*";
+
+/** `lower` without the content of its <style> elements. */
+function withoutStyleElements(lower: string): string {
+  let out = "";
+  let from = 0;
+  for (let open = lower.indexOf("<style"); open >= 0; open = lower.indexOf("<style", from)) {
+    out += lower.slice(from, open);
+    const close = lower.indexOf("</style", open);
+    if (close < 0) return out;
+    from = close + 7;
+  }
+  return out + lower.slice(from);
+}
+
+/** Whether a lower-case text names every class, id, attribute and element name a compound requires (a superset of holding such an element). */
+function namedIn(lower: string, rule: HidingRule): boolean {
+  return (
+    (rule.type === null || rule.type === "*" || lower.includes(`<${rule.type}`)) &&
+    rule.classes.every((c) => lower.includes(c)) &&
+    rule.ids.every((id) => lower.includes(id)) &&
+    rule.attributes.every((a) => lower.includes(a))
+  );
+}
 
 /** The rules of two readings of style sheets together (a request's and a document decoded from it). */
 export function withSelectors(a: HiddenSelectors | null, b: HiddenSelectors | null): HiddenSelectors | null {
@@ -290,6 +335,11 @@ function readSheet(css: string, add: (rule: HidingRule) => void): void {
       i++;
       continue;
     }
+    // A string's braces and semicolons are its text ('content:"{"', 'font-family:"a;b"').
+    if (c === '"' || c === "'") {
+      i = stringEnd(css, i) - 1;
+      continue;
+    }
     if (c === "{") {
       const own = css.slice(from, i).trim();
       const parent = blocks[blocks.length - 1]?.selector ?? "";
@@ -302,9 +352,7 @@ function readSheet(css: string, add: (rule: HidingRule) => void): void {
             ? parent
             : !parent
               ? own
-              : own.includes("&")
-                ? own.replaceAll("&", parent)
-                : `${parent} ${own}`;
+              : nested(parent, own);
       blocks.push({ selector, declarations: "" });
       from = i + 1;
     } else if (c === ";" || c === "}") {
@@ -314,16 +362,87 @@ function readSheet(css: string, add: (rule: HidingRule) => void): void {
       if (c === "}" && block) {
         blocks.pop();
         if (block.selector && block.selector !== NO_ELEMENT && hidingDeclarations(cssText(block.declarations, false)))
-          for (const selector of splitOutside(block.selector, (c) => c === ",")) {
-            const rule = subjectRule(selector);
-            if (rule) add(rule);
-          }
+          for (const selector of splitOutside(block.selector, (c) => c === ","))
+            for (const one of withoutIsLists(selector)) {
+              const rule = subjectRule(one);
+              if (rule) add(rule);
+            }
       }
     }
   }
 }
 
 const NO_ELEMENT = "\u0000";
+/** Selectors made of one, at most this many (a sheet of nested lists multiplies them). */
+const MOST_SELECTORS = 64;
+
+/** Where the CSS string opening at `at` (its quote) ends: after its closing quote, at a line break or at the end. */
+function stringEnd(css: string, at: number): number {
+  const quote = css[at];
+  for (let i = at + 1; i < css.length; i++) {
+    const c = css[i];
+    if (c === "\\") i++;
+    else if (c === quote) return i + 1;
+    else if (c === "\n") return i;
+  }
+  return css.length;
+}
+
+/** A sheet without its comments; what strings hold is text ('content:"/*"' opens none). */
+function withoutComments(css: string): string {
+  if (!css.includes("/*")) return css;
+  let out = "";
+  let from = 0;
+  for (let i = 0; i < css.length; i++) {
+    const c = css[i];
+    if (c === "\\") i++;
+    else if (c === '"' || c === "'") i = stringEnd(css, i) - 1;
+    else if (c === "/" && css[i + 1] === "*") {
+      const end = css.indexOf("*/", i + 2);
+      out += `${css.slice(from, i)} `;
+      i = end < 0 ? css.length : end + 1;
+      from = i + 1;
+    }
+  }
+  return out + css.slice(from);
+}
+
+/** A nested rule's selector: each of its selectors under (or on "&") each of its parent's, as a list. */
+function nested(parent: string, own: string): string {
+  const out: string[] = [];
+  for (const p of splitOutside(parent, (c) => c === ","))
+    for (const o of splitOutside(own, (c) => c === ",")) {
+      if (out.length >= MOST_SELECTORS) break;
+      out.push(o.includes("&") ? o.replaceAll("&", p.trim()) : `${p.trim()} ${o.trim()}`);
+    }
+  return out.join(", ");
+}
+
+const IS_LIST_OPEN = /:(?:is|where|matches|-webkit-any|-moz-any)\(/giu;
+/** A selector with its first ":is(a, b)" (or ":where") read as one selector per argument ("x:is(a)", "x:is(b)"), recursively. */
+function withoutIsLists(selector: string, budget = { left: MOST_SELECTORS }): string[] {
+  for (const m of selector.matchAll(IS_LIST_OPEN)) {
+    const open = m.index + m[0].length;
+    let depth = 1;
+    let close = open;
+    for (; close < selector.length && depth > 0; close++) {
+      const c = selector[close];
+      if (c === "\\") close++;
+      else if (c === "(") depth++;
+      else if (c === ")") depth--;
+    }
+    const inner = selector.slice(open, close - 1);
+    const parts = splitOutside(inner, (c) => c === ",");
+    if (parts.length < 2) continue;
+    const out: string[] = [];
+    for (const part of parts) {
+      if (budget.left-- <= 0) break;
+      out.push(...withoutIsLists(`${selector.slice(0, open)}${part.trim()}${selector.slice(close - 1)}`, budget));
+    }
+    return out;
+  }
+  return [selector];
+}
 const NOT_SELECTING = /^@(?:-[a-z]+-)?(?:keyframes|font-face|page|counter-style|property|font-feature-values)\b/iu;
 
 /** The end of the CSS escape at `at` (a backslash): up to six hex digits and one blank after, or one character. */
@@ -353,42 +472,48 @@ function splitOutside(text: string, separator: (c: string) => boolean): string[]
   return parts;
 }
 
-/** A CSS identifier, escapes included ("w-1\/2", "\31 h", "group-hover\:x"), or "*". */
-const CSS_IDENT = String.raw`(?:\\[\da-fA-F]{1,6}[ \t\n]?|\\[^\n\da-fA-F]|[^\s.#:[\](),>+~{}*\\"'])+`;
+/**
+ * A CSS identifier, escapes included ("w-1\/2", "\31 h", "group-hover\:x"). An escape takes all
+ * its hex digits (six, or fewer where no hex digit follows), so each text has one reading: with
+ * a choice, "\111111" repeated before no "]" was read every way (red team 31: 15 s for 112 bytes).
+ */
+const CSS_IDENT = String.raw`(?:\\(?:[\da-fA-F]{6}|[\da-fA-F]{1,5}(?![\da-fA-F]))[ \t\n]?|\\[^\n\da-fA-F]|[^\s.#:[\](),>+~{}*\\"'=|^$])+`;
+/** What ends an identifier (an attribute's name ends before "=", "~=", "|=", "^=", "$=", "*=" or "]"). */
+const IDENT_END = String.raw`(?=[\s.#:[\](),>+~{}*\\"'=|^$]|$)`;
 const COMPOUND_PART = new RegExp(
-  String.raw`(\*|${CSS_IDENT})|([.#])(${CSS_IDENT})|\[\s*(${CSS_IDENT})[^\]]*\]|(::?)([\w-]+)(\((?:[^()]|\([^()]*\))*\))?`,
+  String.raw`(\*|${CSS_IDENT})|([.#])(${CSS_IDENT})|\[\s*(${CSS_IDENT})${IDENT_END}[^\]]{0,256}\]|(::?)([\w-]+)(\((?:[^()]|\([^()]*\))*\))?`,
   "gu",
 );
+/** ":not()"'s argument as the reading honours it: one class or a list of them. */
+const CLASS_LIST = new RegExp(String.raw`^\s*\.${CSS_IDENT}\s*(?:,\s*\.${CSS_IDENT}\s*)*$`, "u");
 const COMBINATOR_CHARACTER = /[\s>+~]/u;
 /** States a rule waits for: what it hides under them is shown otherwise. */
 const STATE =
-  /^(?:hover|focus|focus-within|focus-visible|active|checked|target|visited|indeterminate|invalid|valid|placeholder-shown|autofill|open|popover-open|modal|fullscreen|user-invalid|user-valid|empty)$/u;
+  /^(?:hover|focus|focus-within|focus-visible|active|checked|target|visited|autofill|open|popover-open|modal|fullscreen|user-invalid|user-valid)$/u;
+// States a page may be in as it loads (":valid", ":invalid", ":empty", ":placeholder-shown",
+// ":indeterminate") are read as holding: what a rule hides under them may be hidden from the start.
 const PSEUDO_ELEMENT = /^(?:before|after|first-line|first-letter|marker|placeholder|selection|backdrop|file-selector-button)$/u;
 
 /** The rule a selector's subject makes, or null when it hides nothing shown (see hiddenSelectors). */
 function subjectRule(selector: string): HidingRule | null {
   const compounds = splitCompounds(selector.trim());
-  let rules = compounds.map(compoundRule);
+  const rules = compounds.map(compoundRule);
   if (rules.some((r) => r === "state")) return null;
   let subject = rules[rules.length - 1];
-  // "*" under an ancestor: everything the ancestor holds.
-  if (
-    subject &&
-    subject !== "state" &&
-    subject.type === "*" &&
-    !subject.classes.length &&
-    !subject.ids.length &&
-    !subject.attributes.length &&
-    rules.length > 1
-  ) {
-    rules = rules.slice(0, -1);
-    subject = rules[rules.length - 1];
-  }
   if (!subject || subject === "state") return null;
+  // "*" under an ancestor: every element the ancestor holds, not its own text (see hiddenSelectors).
+  if (subject.type === "*" && !subject.classes.length && !subject.ids.length && !subject.attributes.length && rules.length > 1) {
+    const ancestor = rules[rules.length - 2];
+    return ancestor && ancestor !== "state" ? { ...subject, type: null, within: ancestor } : null;
+  }
   if (subject.type === "*") subject.type = null;
   const bare = !subject.classes.length && !subject.ids.length && !subject.attributes.length;
-  // An element name under an ancestor hides it there only: read so it would hide it everywhere.
-  if (bare && (subject.type === null || rules.length > 1)) return null;
+  if (bare && subject.type === null) return null;
+  // An element name under an ancestor hides it there only (see hiddenSelectors).
+  if (bare && rules.length > 1) {
+    const ancestor = rules[rules.length - 2];
+    return ancestor && ancestor !== "state" ? { ...subject, within: ancestor } : null;
+  }
   return subject;
 }
 
@@ -399,8 +524,9 @@ function splitCompounds(selector: string): string[] {
 
 function compoundRule(compound: string): HidingRule | "state" | null {
   const rule: HidingRule = { type: null, classes: [], ids: [], attributes: [], notClasses: [] };
-  COMPOUND_PART.lastIndex = 0;
-  for (let m = COMPOUND_PART.exec(compound); m; m = COMPOUND_PART.exec(compound)) {
+  // matchAll reads with its own copy of the pattern: the call for an ":is()" argument inside this
+  // loop reset a shared one, and the loop restarted forever (red team 31).
+  for (const m of compound.matchAll(COMPOUND_PART)) {
     if (m[1]) rule.type = m[1] === "*" ? "*" : cssName(m[1]);
     else if (m[2] === ".") rule.classes.push(cssName(m[3] ?? ""));
     else if (m[2] === "#") rule.ids.push(cssName(m[3] ?? ""));
@@ -410,7 +536,9 @@ function compoundRule(compound: string): HidingRule | "state" | null {
       if (m[5] === "::" || PSEUDO_ELEMENT.test(pseudo) || STATE.test(pseudo)) return "state";
       const inner = (m[7] ?? "").slice(1, -1);
       if (pseudo === "not") {
-        for (const c of inner.matchAll(new RegExp(String.raw`\.(${CSS_IDENT})`, "gu"))) rule.notClasses.push(cssName(c[1] ?? ""));
+        // Only classes alone rule an element out; ":not(.v .h)" or ":not(.v.h)" is read as no condition (it may hide more).
+        if (CLASS_LIST.test(inner))
+          for (const c of inner.matchAll(new RegExp(String.raw`\.(${CSS_IDENT})`, "gu"))) rule.notClasses.push(cssName(c[1] ?? ""));
       } else if ((pseudo === "is" || pseudo === "where") && !inner.includes(",")) {
         const within = compoundRule(inner);
         if (within === "state") return "state";
@@ -464,13 +592,14 @@ function hidingTag(tag: string, nameEnd: number, element: string, selectors: Hid
   }
   if (selectors && element) {
     const has = new Set(classes);
-    const matches = (r: HidingRule) =>
+    const matches = (r: HidingRule): boolean =>
       (r.type === null || r.type === element) &&
       r.classes.every((c) => has.has(c)) &&
       r.ids.every((id) => ids.includes(id)) &&
       r.attributes.every((a) => attributes.has(a)) &&
-      !r.notClasses.some((c) => has.has(c));
-    const keys = [element, ...classes.map((c) => `.${c}`), ...ids.map((id) => `#${id}`), ...[...attributes].map((a) => `[${a}`)];
+      !r.notClasses.some((c) => has.has(c)) &&
+      !(r.within && matches(r.within));
+    const keys = [element, ANY_ELEMENT, ...classes.map((c) => `.${c}`), ...ids.map((id) => `#${id}`), ...[...attributes].map((a) => `[${a}`)];
     if (keys.some((key) => selectors.byName.get(key)?.some(matches))) return true;
   }
   // A details element shows only its summary until opened.
