@@ -46,17 +46,26 @@ describe("red31: style-sheet rules a browser applies and the masker does not rea
   it.each([
     // New in the diff (a495bd2 blocked each of these).
     ["attribute selector with a value", "<style>[data-h=x]{display:none}</style>Card 4111 1111 1111 11<span data-h=x>9</span>11"],
-    ["attribute selector with a quoted value", '<style>[aria-hidden="true"]{display:none}</style>Card 4111 1111 1111 11<span aria-hidden="true">9</span>11'],
+    [
+      "attribute selector with a quoted value",
+      '<style>[aria-hidden="true"]{display:none}</style>Card 4111 1111 1111 11<span aria-hidden="true">9</span>11',
+    ],
     ["a selector list inside :is()", "<style>:is(.a,.b){display:none}</style><p>Card 4111 1111 1111 11<i class=a>9</i>11</p>"],
     ["a selector list inside :where()", "<style>:where(.a,.b){display:none}</style><p>Card 4111 1111 1111 11<i class=a>9</i>11</p>"],
     ["a bare element nested in a rule", "<style>.c{ i{display:none} }</style><p class=c>Card 4111 1111 1111 11<i>9</i>11</p>"],
     ["a bare element nested on &", "<style>.c{ & i{display:none} }</style><p class=c>Card 4111 1111 1111 11<i>9</i>11</p>"],
-    ["a brace inside a @font-face string", '<style>@font-face{font-family:"{"} .h{display:none}</style>Card 4111 1111 1111 11<span class=h>9</span>11'],
+    [
+      "a brace inside a @font-face string",
+      '<style>@font-face{font-family:"{"} .h{display:none}</style>Card 4111 1111 1111 11<span class=h>9</span>11',
+    ],
     ["a brace inside a content string", '<style>.x{content:"{"} i{display:none}</style>Card 4111 1111 1111 11<i>9</i>11'],
     ["a complex selector inside :not()", "<style>.h:not(.v .h){display:none}</style>Card 4111 1111 1111 11<span class=h>9</span>11"],
     ["a compound inside :not() (not both)", "<style>.h:not(.v.h){display:none}</style>Card 4111 1111 1111 11<span class=h>9</span>11"],
     // Older (a495bd2 missed them too).
-    ["a state that holds in a static page (form:valid)", "<style>form:valid .h{display:none}</style><form>Card 4111 1111 1111 11<span class=h>9</span>11</form>"],
+    [
+      "a state that holds in a static page (form:valid)",
+      "<style>form:valid .h{display:none}</style><form>Card 4111 1111 1111 11<span class=h>9</span>11</form>",
+    ],
     ["a bare element under an ancestor", "<style>.c i{display:none}</style><p class=c>Card 4111 1111 1111 11<i>9</i>11</p>"],
     ["a child combinator", "<style>.c > i{display:none}</style><p class=c>Card 4111 1111 1111 11<i>9</i>11</p>"],
     ["every descendant of .c but its own text", "<style>.c *{display:none}</style><p class=c>Card 4111 1111 1111 11<i>9</i>11</p>"],

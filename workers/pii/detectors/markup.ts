@@ -346,13 +346,7 @@ function readSheet(css: string, add: (rule: HidingRule) => void): void {
       // An at-rule's block applies to its parent's selector; a nested rule is the parent's ("&") or under it.
       // Keyframes, font faces and pages select no element.
       const selector =
-        parent === NO_ELEMENT || NOT_SELECTING.test(own)
-          ? NO_ELEMENT
-          : own.startsWith("@")
-            ? parent
-            : !parent
-              ? own
-              : nested(parent, own);
+        parent === NO_ELEMENT || NOT_SELECTING.test(own) ? NO_ELEMENT : own.startsWith("@") ? parent : !parent ? own : nested(parent, own);
       blocks.push({ selector, declarations: "" });
       from = i + 1;
     } else if (c === ";" || c === "}") {
@@ -499,7 +493,7 @@ function subjectRule(selector: string): HidingRule | null {
   const compounds = splitCompounds(selector.trim());
   const rules = compounds.map(compoundRule);
   if (rules.some((r) => r === "state")) return null;
-  let subject = rules[rules.length - 1];
+  const subject = rules[rules.length - 1];
   if (!subject || subject === "state") return null;
   // "*" under an ancestor: every element the ancestor holds, not its own text (see hiddenSelectors).
   if (subject.type === "*" && !subject.classes.length && !subject.ids.length && !subject.attributes.length && rules.length > 1) {
