@@ -484,3 +484,40 @@ describe("attack: style-sheet rules read wrong or at a cost (red team 31)", () =
     expect(all(`${sheet}<p>Code 4111 1111 1111 11<span class=a>9</span>11</p>`)).toEqual([]);
   });
 });
+
+describe("attack: the style-sheet mends read at a cost, or missing elements a browser makes (red team 31b)", () => {
+  const all = (text: string) => detectPii(text, { categories: ["email", "credit_card", "phone", "iban", "tax_id"] }).map((f) => f.category);
+  const xs = Array.from({ length: 64 }, (_, i) => `.x${i}`).join(",");
+
+  it.each([
+    ["an ancestor a browser makes (body)", "<style>body i{display:none}</style><p>Card 4111 1111 1111 11<i>9</i>11</p>"],
+    ["an ancestor a browser makes (tbody)", "<style>tbody i{display:none}</style><table><tr><td>Card 4111 1111 1111 11<i>9</i>11</td></tr></table>"],
+    ["an ancestor's class written with references", '<style>.zq i{display:none}</style><p class="&#122;&#113;">Card 4111 1111 1111 11<i>9</i>11</p>'],
+    ["the 65th argument of :is()", `<style>:is(${xs},.h){display:none}</style>Card 4111 1111 1111 11<span class=h>9</span>11`],
+    [
+      "the 65th selector of a nested list",
+      `<style>.p{ ${xs},.h{display:none} }</style><div class=p>Card 4111 1111 1111 11<span class=h>9</span>11</div>`,
+    ],
+    ["a complex argument of :is()", "<style>:is(.a .h){display:none}</style><div class=a>Card 4111 1111 1111 11<span class=h>9</span>11</div>"],
+    ["a brace inside an unquoted url()", "<style>.z:hover{background:url({)} .h{display:none}</style>Card 4111 1111 1111 11<span class=h>9</span>11"],
+    ["a namespaced attribute selector", "<style>[*|data-h]{display:none}</style>Card 4111 1111 1111 11<span data-h>9</span>11"],
+    ["an ancestor element named style-…", "<style>.zq i{display:none}</style><style-box class=zq>Card 4111 1111 1111 11<i>9</i>11</style-box>"],
+  ])("%s: the card a browser shows is found", (_title, text) => {
+    expect(all(text)).toContain("credit_card");
+  });
+
+  it("control: an ancestor's class is a class of the text's tags, not any letters of it", () => {
+    expect(all("<style>.c i{display:none}</style><p>Card 4111 1111 1111 11<i>9</i>11</p>")).toEqual([]);
+  });
+
+  it.each([
+    ["40,000 nested blocks", `<style>${".a{".repeat(40000)}</style>x`],
+    ["20,000 nested blocks that hide", `<style>${".a{".repeat(20000)}display:none${"}".repeat(20000)}</style>x`],
+    ["a list of 25,000 under a list of 25,000", `<style>${".a,".repeat(25000)}.a{${".b,".repeat(25000)}.b{display:none}}</style>x`],
+    ["'&' eight times a level, twelve levels", `<style>.a{${"&&&&&&&&{".repeat(12)}display:none}</style>x`],
+    ["40,000 unclosed :is(", `<style>${":is(".repeat(40000)}{display:none}</style>x`],
+    ["25,000 nested :is(.a", `<style>${":is(.a ".repeat(25000)}${")".repeat(25000)}{display:none}</style>x`],
+  ])("%s: read within the test's timeout, nothing found (24 s, over 30 s, 18 s before)", (_title, text) => {
+    expect(all(text)).toEqual([]);
+  });
+});

@@ -251,14 +251,14 @@ export function hiddenSelectors(text: string): HiddenSelectors | null {
   const seen = new Set<string>();
   let anyTag = false;
   const lower = text.toLowerCase();
-  let outside: string | undefined;
+  let outside: Names | undefined;
   const add = (ruleRead: HidingRule) => {
     let rule = ruleRead;
     // An element name under an ancestor hides that element only where the ancestor holds it. The
     // elements are not read as a tree: where the text (outside its sheets) names the ancestor, every
     // such element is read as hidden (".c i" and a class "c": every <i>); elsewhere none (".nav-item span").
     if (rule.within) {
-      outside ??= withoutStyleElements(lower);
+      outside ??= namesIn(withoutStyleElements(lower));
       if (!namedIn(outside, rule.within)) return;
       // "*" under it keeps its ancestor: the ancestor's own text is shown.
       if (rule.type !== null) {
@@ -294,26 +294,54 @@ const STYLE_OPEN = /<style/iu;
 /** The key of a rule that selects every element (".c *" where the text names .c). */
 const ANY_ELEMENT = "*";
 
-/** `lower` without the content of its <style> elements. */
+/** `lower` without the content of its <style> elements ("<style-box>" is another element). */
 function withoutStyleElements(lower: string): string {
   let out = "";
   let from = 0;
-  for (let open = lower.indexOf("<style"); open >= 0; open = lower.indexOf("<style", from)) {
-    out += lower.slice(from, open);
-    const close = lower.indexOf("</style", open);
+  for (const open of lower.matchAll(STYLE_ELEMENT)) {
+    if (open.index < from) continue;
+    out += lower.slice(from, open.index);
+    const close = lower.indexOf("</style", open.index);
     if (close < 0) return out;
     from = close + 7;
   }
   return out + lower.slice(from);
 }
+const STYLE_ELEMENT = /<style(?![^\s/>])/gu;
 
-/** Whether a lower-case text names every class, id, attribute and element name a compound requires (a superset of holding such an element). */
-function namedIn(lower: string, rule: HidingRule): boolean {
+/** The element names, classes, ids and attribute names a text's tags hold (references in values read). */
+interface Names {
+  elements: Set<string>;
+  classes: Set<string>;
+  ids: Set<string>;
+  attributes: Set<string>;
+}
+/** Elements a browser makes whether the text writes them or not. */
+const IMPLIED_ELEMENTS = ["html", "head", "body", "tbody"];
+const TAG_OPEN = /<([a-z][^\s/>]*)([^>]*)/gu;
+const TAG_ATTRIBUTES = /([^\s"'/=>]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*)))?/gu;
+function namesIn(lower: string): Names {
+  const names: Names = { elements: new Set(IMPLIED_ELEMENTS), classes: new Set(), ids: new Set(), attributes: new Set() };
+  for (const tag of lower.matchAll(TAG_OPEN)) {
+    names.elements.add(tag[1] ?? "");
+    for (const a of (tag[2] ?? "").matchAll(TAG_ATTRIBUTES)) {
+      const name = a[1] ?? "";
+      names.attributes.add(name);
+      if (name !== "class" && name !== "id") continue;
+      for (const token of withReferences(a[2] ?? a[3] ?? a[4] ?? "").split(/\s+/u))
+        if (token) (name === "class" ? names.classes : names.ids).add(token);
+    }
+  }
+  return names;
+}
+
+/** Whether the text's tags name every element name, class, id and attribute a compound requires (a superset of holding such an element). */
+function namedIn(names: Names, rule: HidingRule): boolean {
   return (
-    (rule.type === null || rule.type === "*" || lower.includes(`<${rule.type}`)) &&
-    rule.classes.every((c) => lower.includes(c)) &&
-    rule.ids.every((id) => lower.includes(id)) &&
-    rule.attributes.every((a) => lower.includes(a))
+    (rule.type === null || rule.type === "*" || names.elements.has(rule.type)) &&
+    rule.classes.every((c) => names.classes.has(c)) &&
+    rule.ids.every((id) => names.ids.has(id)) &&
+    rule.attributes.every((a) => names.attributes.has(a))
   );
 }
 
@@ -335,9 +363,14 @@ function readSheet(css: string, add: (rule: HidingRule) => void): void {
       i++;
       continue;
     }
-    // A string's braces and semicolons are its text ('content:"{"', 'font-family:"a;b"').
+    // A string's braces and semicolons are its text ('content:"{"', 'font-family:"a;b"'), and an unquoted url()'s.
     if (c === '"' || c === "'") {
       i = stringEnd(css, i) - 1;
+      continue;
+    }
+    if ((c === "u" || c === "U") && URL_OPEN.test(css.slice(i, i + 4)) && !/[\w-]/u.test(css[i - 1] ?? "")) {
+      const close = css.indexOf(")", i + 4);
+      i = close < 0 ? css.length : close;
       continue;
     }
     if (c === "{") {
@@ -346,7 +379,16 @@ function readSheet(css: string, add: (rule: HidingRule) => void): void {
       // An at-rule's block applies to its parent's selector; a nested rule is the parent's ("&") or under it.
       // Keyframes, font faces and pages select no element.
       const selector =
-        parent === NO_ELEMENT || NOT_SELECTING.test(own) ? NO_ELEMENT : own.startsWith("@") ? parent : !parent ? own : nested(parent, own);
+        parent === NO_ELEMENT || NOT_SELECTING.test(own)
+          ? NO_ELEMENT
+          : own.startsWith("@")
+            ? parent
+            : !parent
+              ? own
+              : // Deep nesting reads a rule alone, without its ancestors (it may hide more): selectors stay short.
+                blocks.length > MOST_NESTING
+                ? own.replaceAll("&", "")
+                : nested(parent, own);
       blocks.push({ selector, declarations: "" });
       from = i + 1;
     } else if (c === ";" || c === "}") {
@@ -367,6 +409,7 @@ function readSheet(css: string, add: (rule: HidingRule) => void): void {
 }
 
 const NO_ELEMENT = "\u0000";
+const URL_OPEN = /^url\(/iu;
 /** Selectors made of one, at most this many (a sheet of nested lists multiplies them). */
 const MOST_SELECTORS = 64;
 
@@ -401,20 +444,36 @@ function withoutComments(css: string): string {
   return out + css.slice(from);
 }
 
-/** A nested rule's selector: each of its selectors under (or on "&") each of its parent's, as a list. */
+/** Blocks nested deeper than this are read without their ancestors. */
+const MOST_NESTING = 16;
+/** Longest selector text a nesting builds; longer, a rule is read without its ancestors. */
+const MOST_SELECTOR_TEXT = 4096;
+
+/**
+ * A nested rule's selector: each of its selectors under (or on "&") each of its parent's, as a
+ * list. Where that list would be long, the rule's own selectors alone (ancestors not required:
+ * it may hide more than a browser, never less).
+ */
 function nested(parent: string, own: string): string {
+  const alone = own.replaceAll("&", "");
+  if (parent.length > MOST_SELECTOR_TEXT || own.length > MOST_SELECTOR_TEXT) return alone;
+  const parents = splitOutside(parent, (c) => c === ",").map((p) => p.trim());
+  const owns = splitOutside(own, (c) => c === ",").map((o) => o.trim());
+  if (parents.length * owns.length > MOST_SELECTORS) return alone;
   const out: string[] = [];
-  for (const p of splitOutside(parent, (c) => c === ","))
-    for (const o of splitOutside(own, (c) => c === ",")) {
-      if (out.length >= MOST_SELECTORS) break;
-      out.push(o.includes("&") ? o.replaceAll("&", p.trim()) : `${p.trim()} ${o.trim()}`);
-    }
-  return out.join(", ");
+  for (const p of parents) for (const o of owns) out.push(o.includes("&") ? o.replaceAll("&", p) : `${p} ${o}`);
+  const list = out.join(", ");
+  return list.length > MOST_SELECTOR_TEXT ? alone : list;
 }
 
 const IS_LIST_OPEN = /:(?:is|where|matches|-webkit-any|-moz-any)\(/giu;
-/** A selector with its first ":is(a, b)" (or ":where") read as one selector per argument ("x:is(a)", "x:is(b)"), recursively. */
+/**
+ * A selector with its first ":is(a, b)" (or ":where") read as one selector per argument ("x:is(a)",
+ * "x:is(b)"), recursively; past the budget, the rest of the arguments unexpanded (each still one
+ * selector). A selector longer than MOST_SELECTOR_TEXT is read as written.
+ */
 function withoutIsLists(selector: string, budget = { left: MOST_SELECTORS }): string[] {
+  if (selector.length > MOST_SELECTOR_TEXT) return [selector];
   for (const m of selector.matchAll(IS_LIST_OPEN)) {
     const open = m.index + m[0].length;
     let depth = 1;
@@ -430,8 +489,9 @@ function withoutIsLists(selector: string, budget = { left: MOST_SELECTORS }): st
     if (parts.length < 2) continue;
     const out: string[] = [];
     for (const part of parts) {
-      if (budget.left-- <= 0) break;
-      out.push(...withoutIsLists(`${selector.slice(0, open)}${part.trim()}${selector.slice(close - 1)}`, budget));
+      const one = `${selector.slice(0, open)}${part.trim()}${selector.slice(close - 1)}`;
+      if (budget.left-- > 0) out.push(...withoutIsLists(one, budget));
+      else out.push(one);
     }
     return out;
   }
@@ -475,7 +535,7 @@ const CSS_IDENT = String.raw`(?:\\(?:[\da-fA-F]{6}|[\da-fA-F]{1,5}(?![\da-fA-F])
 /** What ends an identifier (an attribute's name ends before "=", "~=", "|=", "^=", "$=", "*=" or "]"). */
 const IDENT_END = String.raw`(?=[\s.#:[\](),>+~{}*\\"'=|^$]|$)`;
 const COMPOUND_PART = new RegExp(
-  String.raw`(\*|${CSS_IDENT})|([.#])(${CSS_IDENT})|\[\s*(${CSS_IDENT})${IDENT_END}[^\]]{0,256}\]|(::?)([\w-]+)(\((?:[^()]|\([^()]*\))*\))?`,
+  String.raw`(\*|${CSS_IDENT})|([.#])(${CSS_IDENT})|\[\s*(?:(?:\*|${CSS_IDENT})?\|(?!=))?(${CSS_IDENT})${IDENT_END}[^\]]{0,1024}\]|(::?)([\w-]+)(\((?:[^()]|\([^()]*\))*\))?`,
   "gu",
 );
 /** ":not()"'s argument as the reading honours it: one class or a list of them. */
@@ -534,7 +594,8 @@ function compoundRule(compound: string): HidingRule | "state" | null {
         if (CLASS_LIST.test(inner))
           for (const c of inner.matchAll(new RegExp(String.raw`\.(${CSS_IDENT})`, "gu"))) rule.notClasses.push(cssName(c[1] ?? ""));
       } else if ((pseudo === "is" || pseudo === "where") && !inner.includes(",")) {
-        const within = compoundRule(inner);
+        // A complex argument ("a .h") is read by its subject (what it hides, its ancestors not matched).
+        const within = compoundRule(splitCompounds(inner).at(-1) ?? "");
         if (within === "state") return "state";
         if (within) {
           rule.classes.push(...within.classes);
