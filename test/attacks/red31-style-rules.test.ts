@@ -1,46 +1,14 @@
-// Red team 31: style-sheet subject rules (red team 30d's reading) through the LLM proxy.
-// Each bypass is text a browser shows as a whole card (the hidden digit is not shown); the
-// masker must block it. The false block is text a browser shows with no card at all.
-import { env } from "cloudflare:workers";
-import { beforeAll, describe, expect, it } from "vitest";
-import { FAKE_LLM_KEY } from "../support/secrets.js";
-import { type SeededOrg, call, seedOrg } from "../workers/support/api.js";
+// Red team 31: style-sheet rules a browser applies (red team 30d's reading) through the LLM proxy,
+// with the official OpenAI and Anthropic SDKs. Each bypass is text a browser shows as a whole card
+// (the hidden digit is not shown); it must be refused. The controls are text a browser shows with
+// no card at all; they must reach the provider.
+import { beforeAll, describe, it } from "vitest";
+import { expectLlmPasses, expectLlmRefused, mark, type PiiExits, piiExits } from "./support/pii-exits.js";
 
-let org: SeededOrg;
-let agentToken: string;
-
-async function providerRequestCount(): Promise<number> {
-  const seen = (await (await fetch(`${env.TEST_FAKE_LLM_URL}/__requests?last=1000`)).json()) as unknown[];
-  return seen.length;
-}
-
+let exits: PiiExits;
 beforeAll(async () => {
-  org = await seedOrg("red31-style");
-  const t = org.apiKey;
-  const post = async (what: string, body: Record<string, unknown>) => {
-    const res = await call(`/api/v1/orgs/${org.orgId}/${what}`, { method: "POST", token: t, body });
-    expect(res.status, res.text).toBe(201);
-    return res.json;
-  };
-  await post("credentials", { name: "fake-key", secret: FAKE_LLM_KEY, inject: { type: "bearer" } });
-  await post("providers", { name: "openai-fake", kind: "openai", baseUrl: `${env.TEST_FAKE_LLM_URL}/v1`, credential: "fake-key" });
-  await post("prices", { model: "*", inputMicrosPerMTok: 1_000_000, outputMicrosPerMTok: 2_000_000 });
-  const policy = await post("policies", {
-    name: "block structured",
-    egress: [],
-    pii: { email: "block", phone: "block", credit_card: "block", tax_id: "block", iban: "block", ip_address: "block" },
-  });
-  const attached = await call(`/api/v1/orgs/${org.orgId}/policies/${policy.id}/attach`, { method: "POST", token: t, body: { scope: "org" } });
-  expect(attached.status, attached.text).toBe(201);
-  agentToken = (await post("agents", { name: "red31-bot" })).token;
+  exits = await piiExits("red31-style");
 });
-
-const chat = (content: string) =>
-  call("/llm/openai/v1/chat/completions", {
-    method: "POST",
-    token: agentToken,
-    body: { model: "gpt-test", messages: [{ role: "user", content }] },
-  });
 
 describe("red31: style-sheet rules a browser applies and the masker does not read", () => {
   it.each([
@@ -70,20 +38,17 @@ describe("red31: style-sheet rules a browser applies and the masker does not rea
     ["a child combinator", "<style>.c > i{display:none}</style><p class=c>Card 4111 1111 1111 11<i>9</i>11</p>"],
     ["every descendant of .c but its own text", "<style>.c *{display:none}</style><p class=c>Card 4111 1111 1111 11<i>9</i>11</p>"],
     ["a comment opener inside a string", '<style>.x{content:"/*"} .h{display:none} /* */</style>Card 4111 1111 1111 11<span class=h>9</span>11'],
-  ])("%s: blocked", async (_title, text) => {
-    const before = await providerRequestCount();
-    const res = await chat(text);
-    expect(res.status, res.text).toBe(422);
-    expect(res.json.error.code).toBe("pii_blocked");
-    expect(await providerRequestCount()).toBe(before);
+  ])("%s: refused through both SDKs, the provider never sees it", async (_title, text) => {
+    const m = mark();
+    await expectLlmRefused(exits, m, `${m} ${text}`);
   });
 
   it.each([
     // New: a nested rule under a selector list hides the list's first selector itself.
     ["a nested rule under a selector list", "<style>.a,.b{ .x{display:none} }</style><p>Code 4111 1111 1111 11<span class=a>9</span>11</p>"],
     ["a nested rule on & under a selector list", "<style>.a,.b{ & .x{display:none} }</style><p>Code 4111 1111 1111 11<span class=a>9</span>11</p>"],
-  ])("%s: delivered (no card is shown)", async (_title, text) => {
-    const res = await chat(text);
-    expect(res.status, res.text).toBe(200);
+  ])("%s: delivered through both SDKs (no card is shown)", async (_title, text) => {
+    const m = mark();
+    await expectLlmPasses(exits, m, `${m} ${text}`);
   });
 });
