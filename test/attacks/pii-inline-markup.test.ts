@@ -521,3 +521,48 @@ describe("attack: the style-sheet mends read at a cost, or missing elements a br
     expect(all(text)).toEqual([]);
   });
 });
+
+describe("attack: where a sheet starts and ends, names with a no-break space, rules of thousands of parts (red team 31c)", () => {
+  const all = (text: string) => detectPii(text, { categories: ["email", "credit_card", "phone", "iban", "tax_id"] }).map((f) => f.category);
+  const card = "Card 4111 1111 1111 11<span class=h>9</span>11";
+  // Shown as "Ref 4111 1111 1111 11911": seventeen digits, no card.
+  const ref = "Ref 4111 1111 1111 11<span class=h>9</span>11";
+
+  it.each([
+    ["a quoted '>' in the style tag", `<style media=">">.h{display:none}</style>${card}`],
+    ["'</stylex>' inside the sheet", `<style></stylex>{} .h{display:none}</style>${card}`],
+    ["an HTML comment mark CSS skips", `<style><!--.h{display:none}--></style>${card}`],
+    ["a no-break space inside a class name", '<style>.x\u00a0y{display:none}</style>Card 4111 1111 1111 11<span class="x\u00a0y">9</span>11'],
+    ["a second class attribute a browser ignores", "<style>.h:not(.x){display:none}</style>Card 4111 1111 1111 11<span class=h class=x>9</span>11"],
+    [
+      "a no-break space reference inside a class",
+      '<style>[data-k]:not(.x){display:none}</style>Card 4111 1111 1111 11<span data-k class="q&nbsp;x">9</span>11',
+    ],
+    [
+      "a class in other case under :not() (case counts without quirks)",
+      '<!doctype html><style>.h:not(.x){display:none}</style>Card 4111 1111 1111 11<span class="h X">9</span>11',
+    ],
+  ])("%s: the card a browser shows is found", (_title, text) => {
+    expect(all(text)).toContain("credit_card");
+  });
+
+  it.each([
+    ["a style element inside a comment", `<!-- <style>.h{display:none}</style> -->${ref}`],
+    ["a style element inside a script string", `<script>var s="<style>.h{display:none}</style>"</script>${ref}`],
+    ["a style element inside a textarea", `<textarea><style>.h{display:none}</style></textarea>${ref}`],
+    ["a style element inside a template", `<template><style>.h{display:none}</style></template>${ref}`],
+    ["an element named style-box", `<style-box>.h{display:none}</style-box>${ref}`],
+    ["a no-break space joining two classes into one", '<style>.h{display:none}</style>Ref 4111 1111 1111 11<span class="h&nbsp;x">9</span>11'],
+  ])("control, %s: no sheet hides the digit, nothing is found", (_title, text) => {
+    expect(all(text)).toEqual([]);
+  });
+
+  it.each([
+    ["33,000 attribute requirements, 18,000 tags", `<style>${"[a]".repeat(33000)}{display:none}</style>${"<b a>".repeat(18000)}`],
+    ["50,000 class requirements, 9,000 tags", `<style>${".a".repeat(50000)}{display:none}</style>${"<b class=a>".repeat(9000)}`],
+    ["45,000 id requirements, an id list of 45,000", `<style>${"#a".repeat(45000)}{display:none}</style><b id="${"x ".repeat(45000)}a">y</b>`],
+    ["a :not() list of 40,000, 9,000 tags", `<style>.a:not(${".b,".repeat(40000)}.b){display:none}</style>${"<b class=a>".repeat(9000)}`],
+  ])("%s: read within the test's timeout (15 s, 6 s, 6 s, 5 s before)", (_title, text) => {
+    expect(all(text)).toEqual([]);
+  });
+});

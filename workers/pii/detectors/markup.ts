@@ -280,34 +280,66 @@ export function hiddenSelectors(text: string): HiddenSelectors | null {
     list.push(rule);
     byName.set(name, list);
   };
-  for (let open = lower.indexOf("<style"); open >= 0; ) {
-    const start = lower.indexOf(">", open);
-    if (start < 0) break;
-    const close = lower.indexOf("</style", start);
-    readSheet(withoutComments(text.slice(start + 1, close < 0 ? text.length : close)), add);
-    if (close < 0) break;
-    open = lower.indexOf("<style", close + 7);
-  }
+  for (const [from, to] of styleSheets(lower)) readSheet(withoutComments(text.slice(from, to)), add);
   return byName.size > 0 ? { byName, anyTag } : null;
+}
+
+/**
+ * Where a browser reads the text of `lower`'s style elements as sheets: [start, end) of each one's
+ * content. A "<style" inside a comment, a script, a textarea, a template or a noscript element (raw
+ * or inert text) is none, nor "<style-box>"; a quoted ">" in its tag does not end it ('media=">"'),
+ * nor "</stylex>" the element.
+ */
+function styleSheets(lower: string): Array<[number, number]> {
+  const sheets: Array<[number, number]> = [];
+  const re = new RegExp(SHEET_OR_SKIPPED.source, "gu");
+  for (let m = re.exec(lower); m; m = re.exec(lower)) {
+    if (m[0] === "<!--") {
+      const end = lower.indexOf("-->", m.index + 4);
+      if (end < 0) break;
+      re.lastIndex = end + 3;
+      continue;
+    }
+    const name = m[1] ?? "";
+    TAG_END.lastIndex = m.index;
+    const tag = TAG_END.exec(lower);
+    if (!tag) {
+      re.lastIndex = m.index + 1;
+      continue;
+    }
+    const contentStart = m.index + tag[0].length;
+    const close = closingTag(lower, name, contentStart);
+    if (name === "style") sheets.push([contentStart, close < 0 ? lower.length : close]);
+    if (close < 0) break;
+    re.lastIndex = close + 2 + name.length;
+  }
+  return sheets;
+}
+const SHEET_OR_SKIPPED = /<!--|<(style|script|textarea|template|noscript|xmp|title|plaintext)(?![^\s/>])/u;
+/** An opening tag to its ">" (quoted values may hold one), bounded. */
+const TAG_END = /<[a-z][^\s/>]*(?:[^>"']|"[^"]{0,4096}"|'[^']{0,4096}'){0,8192}>/uy;
+/** Where the closing tag of raw-text element `name` starts at or after `from` ("</style" then a blank, "/" or ">"), or -1. */
+function closingTag(lower: string, name: string, from: number): number {
+  for (let at = lower.indexOf(`</${name}`, from); at >= 0; at = lower.indexOf(`</${name}`, at + 2)) {
+    const next = lower[at + 2 + name.length];
+    if (next === undefined || next === ">" || next === "/" || /\s/u.test(next)) return at;
+  }
+  return -1;
 }
 const STYLE_OPEN = /<style/iu;
 /** The key of a rule that selects every element (".c *" where the text names .c). */
 const ANY_ELEMENT = "*";
 
-/** `lower` without the content of its <style> elements ("<style-box>" is another element). */
+/** `lower` without the content of its style sheets. */
 function withoutStyleElements(lower: string): string {
   let out = "";
   let from = 0;
-  for (const open of lower.matchAll(STYLE_ELEMENT)) {
-    if (open.index < from) continue;
-    out += lower.slice(from, open.index);
-    const close = lower.indexOf("</style", open.index);
-    if (close < 0) return out;
-    from = close + 7;
+  for (const [start, end] of styleSheets(lower)) {
+    out += lower.slice(from, start);
+    from = end;
   }
   return out + lower.slice(from);
 }
-const STYLE_ELEMENT = /<style(?![^\s/>])/gu;
 
 /** The element names, classes, ids and attribute names a text's tags hold (references in values read). */
 interface Names {
@@ -328,7 +360,7 @@ function namesIn(lower: string): Names {
       const name = a[1] ?? "";
       names.attributes.add(name);
       if (name !== "class" && name !== "id") continue;
-      for (const token of withReferences(a[2] ?? a[3] ?? a[4] ?? "").split(/\s+/u))
+      for (const token of withReferences(a[2] ?? a[3] ?? a[4] ?? "").split(HTML_BLANKS))
         if (token) (name === "class" ? names.classes : names.ids).add(token);
     }
   }
@@ -410,6 +442,7 @@ function readSheet(css: string, add: (rule: HidingRule) => void): void {
 
 const NO_ELEMENT = "\u0000";
 const URL_OPEN = /^url\(/iu;
+const CDO_OR_CDC = /<!--|-->/gu;
 /** Selectors made of one, at most this many (a sheet of nested lists multiplies them). */
 const MOST_SELECTORS = 64;
 
@@ -425,8 +458,9 @@ function stringEnd(css: string, at: number): number {
   return css.length;
 }
 
-/** A sheet without its comments; what strings hold is text ('content:"/*"' opens none). */
-function withoutComments(css: string): string {
+/** A sheet without its comments and HTML comment marks ("<!--", "-->", which CSS skips); what strings hold is text ('content:"/*"' opens none). */
+function withoutComments(sheet: string): string {
+  const css = sheet.includes("<!--") || sheet.includes("-->") ? sheet.replace(CDO_OR_CDC, (mark) => " ".repeat(mark.length)) : sheet;
   if (!css.includes("/*")) return css;
   let out = "";
   let from = 0;
@@ -531,16 +565,17 @@ function splitOutside(text: string, separator: (c: string) => boolean): string[]
  * its hex digits (six, or fewer where no hex digit follows), so each text has one reading: with
  * a choice, "\111111" repeated before no "]" was read every way (red team 31: 15 s for 112 bytes).
  */
-const CSS_IDENT = String.raw`(?:\\(?:[\da-fA-F]{6}|[\da-fA-F]{1,5}(?![\da-fA-F]))[ \t\n]?|\\[^\n\da-fA-F]|[^\s.#:[\](),>+~{}*\\"'=|^$])+`;
+const CSS_IDENT = String.raw`(?:\\(?:[\da-fA-F]{6}|[\da-fA-F]{1,5}(?![\da-fA-F]))[ \t\n\r\f]?|\\[^\n\da-fA-F]|[^ \t\n\r\f.#:[\](),>+~{}*\\"'=|^$])+`;
 /** What ends an identifier (an attribute's name ends before "=", "~=", "|=", "^=", "$=", "*=" or "]"). */
-const IDENT_END = String.raw`(?=[\s.#:[\](),>+~{}*\\"'=|^$]|$)`;
+const IDENT_END = String.raw`(?=[ \t\n\r\f.#:[\](),>+~{}*\\"'=|^$]|$)`;
 const COMPOUND_PART = new RegExp(
   String.raw`(\*|${CSS_IDENT})|([.#])(${CSS_IDENT})|\[\s*(?:(?:\*|${CSS_IDENT})?\|(?!=))?(${CSS_IDENT})${IDENT_END}[^\]]{0,1024}\]|(::?)([\w-]+)(\((?:[^()]|\([^()]*\))*\))?`,
   "gu",
 );
 /** ":not()"'s argument as the reading honours it: one class or a list of them. */
 const CLASS_LIST = new RegExp(String.raw`^\s*\.${CSS_IDENT}\s*(?:,\s*\.${CSS_IDENT}\s*)*$`, "u");
-const COMBINATOR_CHARACTER = /[\s>+~]/u;
+/** CSS's blanks (a no-break space is part of a name) and combinators. */
+const COMBINATOR_CHARACTER = /[ \t\n\r\f>+~]/u;
 /** States a rule waits for: what it hides under them is shown otherwise. */
 const STATE =
   /^(?:hover|focus|focus-within|focus-visible|active|checked|target|visited|autofill|open|popover-open|modal|fullscreen|user-invalid|user-valid)$/u;
@@ -592,7 +627,7 @@ function compoundRule(compound: string): HidingRule | "state" | null {
       if (pseudo === "not") {
         // Only classes alone rule an element out; ":not(.v .h)" or ":not(.v.h)" is read as no condition (it may hide more).
         if (CLASS_LIST.test(inner))
-          for (const c of inner.matchAll(new RegExp(String.raw`\.(${CSS_IDENT})`, "gu"))) rule.notClasses.push(cssName(c[1] ?? ""));
+          for (const c of inner.matchAll(new RegExp(String.raw`\.(${CSS_IDENT})`, "gu"))) rule.notClasses.push(cssExactName(c[1] ?? ""));
       } else if ((pseudo === "is" || pseudo === "where") && !inner.includes(",")) {
         // A complex argument ("a .h") is read by its subject (what it hides, its ancestors not matched).
         const within = compoundRule(splitCompounds(inner).at(-1) ?? "");
@@ -605,11 +640,23 @@ function compoundRule(compound: string): HidingRule | "state" | null {
       }
     }
   }
+  // Each tag is checked against each requirement: a rule of thousands ("[a][a]…", ".a.a…") costs no more than a few.
+  const capped = (names: string[]) => [...new Set(names)].slice(0, MOST_REQUIREMENTS);
+  rule.classes = capped(rule.classes);
+  rule.ids = capped(rule.ids);
+  rule.attributes = capped(rule.attributes);
+  rule.notClasses = rule.notClasses.length > MOST_REQUIREMENTS ? [] : [...new Set(rule.notClasses)];
   return rule;
 }
 
 /** An identifier with its escapes read, in lower case (class names match so in quirks mode). */
 const cssName = (ident: string) => cssText(ident.trim(), false).trim();
+/** An identifier with its escapes read, as written: ":not()" rules an element out only where a browser in any mode would. */
+const cssExactName = (ident: string) => cssText(ident.trim(), false, false).trim();
+/** HTML's blanks, which split a class attribute (a no-break space is part of a name). */
+const HTML_BLANKS = /[ \t\n\r\f]+/u;
+/** Most requirements of each kind one rule keeps: past them a rule requires less (it may hide more, never less). */
+const MOST_REQUIREMENTS = 8;
 
 /**
  * Whether the opening tag `tag` of `element` hides it: a `hidden` attribute (after a blank, a "/"
@@ -621,23 +668,27 @@ function hidingTag(tag: string, nameEnd: number, element: string, selectors: Hid
   TAG_ATTRIBUTE.lastIndex = nameEnd;
   let styled = false;
   let open = false;
-  const classes: string[] = [];
-  const ids: string[] = [];
+  let classes: string[] = [];
+  let exactClasses: string[] = [];
+  let ids: string[] = [];
   const attributes = new Set<string>();
   for (let m = TAG_ATTRIBUTE.exec(tag); m && m[0].length > 0; m = TAG_ATTRIBUTE.exec(tag)) {
     const name = (m[1] ?? "").toLowerCase();
     if (name === "hidden") return true;
     if (name === "open") open = true;
     if (selectors) {
+      // Read as the sheet is: references decoded, split at HTML's blanks (not a no-break space), in
+      // lower case; ":not()" compares as written. The first of two class or id attributes counts.
+      if ((name === "class" || name === "id") && !attributes.has(name)) {
+        const tokens = withReferences(m[2] ?? m[3] ?? m[4] ?? "")
+          .split(HTML_BLANKS)
+          .filter(Boolean);
+        if (name === "class") {
+          exactClasses = tokens;
+          classes = tokens.map((c) => c.toLowerCase());
+        } else ids = tokens.map((id) => id.toLowerCase());
+      }
       attributes.add(name);
-      // Read as the sheet is: references decoded, in lower case.
-      if (name === "class" || name === "id")
-        (name === "class" ? classes : ids).push(
-          ...withReferences(m[2] ?? m[3] ?? m[4] ?? "")
-            .toLowerCase()
-            .split(/\s+/u)
-            .filter(Boolean),
-        );
     }
     // The first of two style attributes is the one a browser keeps.
     if (name === "style" && !styled) {
@@ -647,12 +698,14 @@ function hidingTag(tag: string, nameEnd: number, element: string, selectors: Hid
   }
   if (selectors && element) {
     const has = new Set(classes);
+    const exact = new Set(exactClasses);
+    const idSet = new Set(ids);
     const matches = (r: HidingRule): boolean =>
       (r.type === null || r.type === element) &&
       r.classes.every((c) => has.has(c)) &&
-      r.ids.every((id) => ids.includes(id)) &&
+      r.ids.every((id) => idSet.has(id)) &&
       r.attributes.every((a) => attributes.has(a)) &&
-      !r.notClasses.some((c) => has.has(c)) &&
+      !r.notClasses.some((c) => exact.has(c)) &&
       !(r.within && matches(r.within));
     const keys = [element, ANY_ELEMENT, ...classes.map((c) => `.${c}`), ...ids.map((id) => `#${id}`), ...[...attributes].map((a) => `[${a}`)];
     if (keys.some((key) => selectors.byName.get(key)?.some(matches))) return true;
@@ -712,13 +765,13 @@ function withReferences(value: string): string {
 }
 
 /** CSS as a browser reads it: an attribute's character references decoded (`references`), comments dropped, escapes read, in lower case. */
-function cssText(value: string, references: boolean): string {
-  return (references ? withReferences(value) : value)
+function cssText(value: string, references: boolean, lowerCase = true): string {
+  const read = (references ? withReferences(value) : value)
     .replace(CSS_COMMENT, "")
     .replace(CSS_ESCAPE, (_, hex: string | undefined, char: string | undefined) =>
       hex ? String.fromCodePoint(Math.min(Number.parseInt(hex, 16), 0x10ffff) || 0xfffd) : (char ?? ""),
-    )
-    .toLowerCase();
+    );
+  return lowerCase ? read.toLowerCase() : read;
 }
 const ALNUM = /[\p{L}\p{N}]/u;
 /** ASCII punctuation a Markdown backslash escapes. */
