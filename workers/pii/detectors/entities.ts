@@ -301,6 +301,7 @@ export const CONFIDENCE = {
   openingWordShape: 2,
   midProse: 300,
   midFrequent: 50,
+  cuedFrequent: 0,
 };
 /** A capitalised word alone (a capital, then small letters only). */
 const CAPITALISED_WORD = /^\p{Lu}\p{Ll}+$/u;
@@ -2681,7 +2682,11 @@ export function confident(c: Candidate, confidence = CONFIDENCE): boolean {
   if (
     c.midProse &&
     !c.label &&
-    (c.wordy ? c.frequentOnly && c.margin >= confidence.midFrequent : c.personCue && c.kind === "person" && c.margin >= confidence.midProse)
+    // A word only frequency lists hold (they hold surnames: "Feinberg", "Devlin") after a word that puts a person
+    // after it ("say Feinberg is", "that Devlin transferred") is the person wherever the tagger leads at all.
+    (c.wordy
+      ? c.frequentOnly && c.margin >= (c.personCue && c.kind === "person" ? confidence.cuedFrequent : confidence.midFrequent)
+      : c.personCue && c.kind === "person" && c.margin >= confidence.midProse)
   )
     return true;
   // A speaker after a verb of speech, in any language and whatever else the word means.

@@ -103,9 +103,25 @@ export function completePersons(piece: string, spans: NameSpan[], model: Tagger)
     if (previous && caseOf(previous) === wanted && wanted !== "uncased") {
       const flags = flagsOf(previous, model);
       if (flags & Gaz.first && !(flags & NEVER_IN_NAME)) span.start -= previous.length + 1;
+      // A given name that is also an English word, before a family name alone ("Precious Mwangi",
+      // "Tone Brekke"): the person's given name, unless a word that speaks to or of someone ("Ask", "Call").
+      else if (
+        flags & Gaz.first &&
+        !(flags & (NEVER_IN_NAME & ~Gaz.common)) &&
+        !cueWord(previous) &&
+        familyNameOpens(piece.slice(span.start, span.end), model)
+      )
+        span.start -= previous.length + 1;
       else if (wanted === "capitalised") growOverUnknownGiven(piece, span, model);
     } else if (wanted === "capitalised") growOverUnknownGiven(piece, span, model);
   }
+}
+
+/** The span opens on a family name some list holds and no given-name list does. */
+function familyNameOpens(value: string, model: Tagger): boolean {
+  const first = /^[\p{L}\p{M}'’-]+/u.exec(value)?.[0] ?? "";
+  const flags = flagsOf(first, model);
+  return (flags & Gaz.last) !== 0 && !(flags & Gaz.first);
 }
 
 /** A capitalised word, then name particles ("van", "das", "'t"), right before a span. */
@@ -162,6 +178,9 @@ function trimRoleWords(piece: string, span: NameSpan, model: Tagger): void {
 
 const CUE_WORDS =
   "hey hi hiya hello dear thanks cheers ask asked tell told remind call contact email message text ping cc met with invite mr mrs ms dr prof hallo liebe lieber moin servus bonjour salut coucou merci hola oye gracias ciao grazie oi olá obrigado obrigada hej tack moi kiitos szia ahoj cześć hoi dag привет спасибо sorry köszi köszönöm valeu danke dzięki díky takk tak bedankt grazie hallå hejsan heisann hei halla terve moikka čau nazdar привіт вітаю γεια ρε halo merhaba selam sveiki labdien labas здравствуйте здравствуй tere tervist sveiks sveika sveiki čau здравей здравейте zdravo bok živjo pozdrav witaj witam helló sziasztok szervusz bună salam shalom namaste jambo hujambo kumusta grüezi it's it’s i'm i’m name's heter heiße heisse зовут звати imię nevem adım kedves drogi droga drodzy szanowny szanowna szanowni milý milá milí vážený vážená vážení hyvä kära kjære kære dragă dragi draga stimate stimată sayın sevgili дорогой дорогая дорогие уважаемый уважаемая шановний шановна шановні αγαπητέ αγαπητή gerbiamas gerbiama mielas miela dārgais dārgā cienījamais cienījamā poštovani poštovana spoštovani spoštovana querido querida queridos estimado estimada estimados prezado prezada prezados caro cara cari care gentile gentilissimo gentilissima egregio egregia cher chère chers beste lieve geachte liebe lieber kallis lugupeetud";
+/** Words that speak to or of someone before a name ("Ask", "Call", "Thanks"): never its given name. */
+let cueWords: Set<string> | null = null;
+const cueWord = (word: string) => (cueWords ??= new Set(CUE_WORDS.split(" "))).has(word.toLowerCase());
 /** Greetings and thanks: the word after them is the one spoken to, even when it is also a dictionary word ("tack selma"). */
 const GREETING_WORDS =
   "hey hi hiya hello dear thanks cheers sorry hallo danke bonjour salut merci hola oye gracias ciao grazie oi olá valeu obrigado obrigada hej tack takk tak hoi bedankt moi kiitos szia köszi köszönöm ahoj díky cześć dzięki спасибо привет hallå hejsan heisann hei halla terve moikka čau nazdar привіт вітаю γεια ρε halo merhaba selam sveiki labdien labas здравствуйте здравствуй tere tervist sveiks sveika čau здравей здравейте zdravo bok živjo pozdrav witaj witam helló sziasztok szervusz bună salam shalom namaste jambo hujambo kumusta grüezi kedves drogi droga drodzy szanowny szanowna szanowni milý milá milí vážený vážená vážení hyvä kära kjære kære dragă dragi draga stimate stimată sayın sevgili дорогой дорогая дорогие уважаемый уважаемая шановний шановна шановні αγαπητέ αγαπητή gerbiamas gerbiama mielas miela dārgais dārgā cienījamais cienījamā poštovani poštovana spoštovani spoštovana querido querida queridos estimado estimada estimados prezado prezada prezados caro cara cari care gentile gentilissimo gentilissima egregio egregia cher chère chers beste lieve geachte liebe lieber kallis lugupeetud";
