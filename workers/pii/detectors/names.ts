@@ -179,8 +179,8 @@ function trimRoleWords(piece: string, span: NameSpan, model: Tagger): void {
 const CUE_WORDS =
   "hey hi hiya hello dear thanks cheers ask asked tell told remind call contact email message text ping cc met with invite mr mrs ms dr prof hallo liebe lieber moin servus bonjour salut coucou merci hola oye gracias ciao grazie oi olá obrigado obrigada hej tack moi kiitos szia ahoj cześć hoi dag привет спасибо sorry köszi köszönöm valeu danke dzięki díky takk tak bedankt grazie hallå hejsan heisann hei halla terve moikka čau nazdar привіт вітаю γεια ρε halo merhaba selam sveiki labdien labas здравствуйте здравствуй tere tervist sveiks sveika sveiki čau здравей здравейте zdravo bok živjo pozdrav witaj witam helló sziasztok szervusz bună salam shalom namaste jambo hujambo kumusta grüezi it's it’s i'm i’m name's heter heiße heisse зовут звати imię nevem adım kedves drogi droga drodzy szanowny szanowna szanowni milý milá milí vážený vážená vážení hyvä kära kjære kære dragă dragi draga stimate stimată sayın sevgili дорогой дорогая дорогие уважаемый уважаемая шановний шановна шановні αγαπητέ αγαπητή gerbiamas gerbiama mielas miela dārgais dārgā cienījamais cienījamā poštovani poštovana spoštovani spoštovana querido querida queridos estimado estimada estimados prezado prezada prezados caro cara cari care gentile gentilissimo gentilissima egregio egregia cher chère chers beste lieve geachte liebe lieber kallis lugupeetud";
 /** Words that speak to or of someone before a name ("Ask", "Call", "Thanks"): never its given name. */
-let cueWords: Set<string> | null = null;
-const cueWord = (word: string) => (cueWords ??= new Set(CUE_WORDS.split(" "))).has(word.toLowerCase());
+const CUE_WORD_SET = new Set(CUE_WORDS.split(" "));
+const cueWord = (word: string) => CUE_WORD_SET.has(word.toLowerCase());
 /** Greetings and thanks: the word after them is the one spoken to, even when it is also a dictionary word ("tack selma"). */
 const GREETING_WORDS =
   "hey hi hiya hello dear thanks cheers sorry hallo danke bonjour salut merci hola oye gracias ciao grazie oi olá valeu obrigado obrigada hej tack takk tak hoi bedankt moi kiitos szia köszi köszönöm ahoj díky cześć dzięki спасибо привет hallå hejsan heisann hei halla terve moikka čau nazdar привіт вітаю γεια ρε halo merhaba selam sveiki labdien labas здравствуйте здравствуй tere tervist sveiks sveika čau здравей здравейте zdravo bok živjo pozdrav witaj witam helló sziasztok szervusz bună salam shalom namaste jambo hujambo kumusta grüezi kedves drogi droga drodzy szanowny szanowna szanowni milý milá milí vážený vážená vážení hyvä kära kjære kære dragă dragi draga stimate stimată sayın sevgili дорогой дорогая дорогие уважаемый уважаемая шановний шановна шановні αγαπητέ αγαπητή gerbiamas gerbiama mielas miela dārgais dārgā cienījamais cienījamā poštovani poštovana spoštovani spoštovana querido querida queridos estimado estimada estimados prezado prezada prezados caro cara cari care gentile gentilissimo gentilissima egregio egregia cher chère chers beste lieve geachte liebe lieber kallis lugupeetud";
@@ -701,6 +701,26 @@ const HONORIFIC_NOT_NAME =
   /^(?:皆|奥|王|神|仏|殿|客|貴|旦那|女王|姫|坊|嬢|父|母|兄|姉|弟|妹|息子|娘|孫|先輩|後輩|親方|大家|大将)$|[者員屋家師官手長方達様人生]$/u;
 /** Single Han that are Japanese family names in full ("森さん", "林様"). */
 const JAPANESE_ONE_HAN_FAMILY = /^[森林原関堀辻岸谷菅沢泉畑浜島嶋柳桜東西南北岩橋]$/u;
+/**
+ * A Japanese family name of Han and a given name of kana right after it, then an honorific
+ * ("高橋ひかり様", "伊藤ひかり様", "小林さくらさん"): forms and letters write given names in kana.
+ */
+const JAPANESE_KANA_GIVEN = new RegExp(
+  `(?<![\\p{sc=Han}])(\\p{sc=Han}{1,3})((?:(?!${HONORIFICS})(?:\\p{sc=Hiragana}|[\\p{sc=Katakana}ー])){2,5})(?=[ \\u3000]?(?:${HONORIFICS}))`,
+  "gu",
+);
+/**
+ * A CJK name standing alone between a field's delimiters, or as the whole text ("氏名：田中陽菜／",
+ * "鈴木結衣", "佐々木蓮"; "同行は小林さくらです" is not one): a family name of two or three Han some
+ * list holds, then one to three Han or two to five kana, the whole no word of any list.
+ */
+const HAN_RUN = /^\p{sc=Han}+/u;
+/** Particles after a family name ("鈴木から、", "田中まで"): no given name. */
+const KANA_PARTICLES = /^(?:から|まで|より|には|では|へは|とは|など|だけ|にも|でも|って|ので|のに|けど|ほど|しか|こそ|さえ)$/u;
+const CJK_NAME_ALONE = new RegExp(
+  `(?<=^|[\\s,，、;；|/／:：()（）「」『』【】])(?:(?:(?!${JAPANESE_TITLES})\\p{sc=Han}){3,4}|\\p{sc=Han}{2,3}(?:(?!${JAPANESE_TITLES})[\\p{sc=Hiragana}\\p{sc=Katakana}ー]){2,5})(?=$|[\\s,，、;；|/／:：()（）「」『』【】。])`,
+  "gu",
+);
 /** A family name some list holds introducing its bearer after a company ("ソニーの橋本です"). */
 const JAPANESE_SELF = /(?<=の)(\p{sc=Han}{2,3})(?=です|でございます|と申します)/gu;
 
@@ -756,6 +776,25 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
     HIRAGANA_BEFORE_HONORIFIC.lastIndex = 0;
     for (let m = HIRAGANA_BEFORE_HONORIFIC.exec(piece); m; m = HIRAGANA_BEFORE_HONORIFIC.exec(piece))
       if (!HIRAGANA_NOT_NAME.test(m[1] ?? "")) add(m.index, m.index + (m[1] ?? "").length);
+    JAPANESE_KANA_GIVEN.lastIndex = 0;
+    for (let m = JAPANESE_KANA_GIVEN.exec(piece); m; m = JAPANESE_KANA_GIVEN.exec(piece))
+      if (flagsOf(m[1] ?? "", model) & Gaz.last && !HIRAGANA_NOT_NAME.test(m[2] ?? "")) add(m.index, m.index + m[0].length);
+  }
+  CJK_NAME_ALONE.lastIndex = 0;
+  for (let m = CJK_NAME_ALONE.exec(piece); m; m = CJK_NAME_ALONE.exec(piece)) {
+    const run = m[0];
+    if (flagsOf(run, model) & KNOWN_WORD) continue;
+    // The family name is its first two Han or, failing a list, its first three ("佐々木蓮"); the given name the rest.
+    const hanLength = HAN_RUN.exec(run)?.[0].length ?? 0;
+    for (const length of [2, 3]) {
+      const given = run.slice(length);
+      if (KANA_PARTICLES.test(given)) break;
+      if (length > hanLength || (given.length > 3 && length === hanLength) || !given || given.length > 5) continue;
+      if (flagsOf(run.slice(0, length), model) & Gaz.last && !(flagsOf(given, model) & KNOWN_WORD)) {
+        add(m.index, m.index + run.length);
+        break;
+      }
+    }
   }
   if (!japanese) {
     // A name needs a role word or title beside it, or "和"/"、" joining it to such a name (two
