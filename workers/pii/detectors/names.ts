@@ -519,11 +519,11 @@ export const CHINESE_SURNAMES =
 export const CHINESE_DOUBLE_SURNAMES = "欧阳|司马|上官|诸葛|东方|皇甫|尉迟|公孙|慕容|长孙|宇文|司徒|夏侯|令狐|歐陽|司馬|諸葛";
 /** Role words before a Chinese name ("总经理", "联系") and titles or verbs after it ("先生", "表示"): the cues that make it one. */
 const CHINESE_ROLE_BEFORE =
-  "用户|用戶|客户|客戶|会员|會員|收货人|收貨人|付款人|申请人|申請人|持有人|发言人|發言人|感谢|感謝|谢谢|謝謝|恭喜|祝贺|祝賀|总经理|經理|经理|董事长|董事長|总裁|總裁|主任|院长|院長|校长|校長|教授|医生|醫生|记者|記者|患者|病人|联系|聯繫|联系人|通知|请|請|叫|找|给|給|持卡人|户名|戶名|收件人|姓名|负责人|負責人|参会人员|與會人員|与会人员|出席人员|成员|成員|市民|居民|村民|网友|網友|创始人|創始人|选手|選手|球员|球員|工程师|工程師|民警|律师|律師|被告人|被告|原告|法官|检察官|檢察官|嫌疑人|判处|判處|会长|會長|志愿者|志願者|客户|客戶|申请人|申請人|队长|隊長|教练|教練|市长|市長|副市长|副市長|省长|省長|县长|縣長|区长|區長|局长|局長|厅长|廳長|部长|部長|首席执行官|首席執行官|执行官|執行官|行长|行長|秘书长|秘書長|发言人|總理|总理|总统|總統|主席|议员|議員|委员|委員|大使|裁定|起诉|起訴|队员|隊員|书记|書記|市委书记|省委书记|致";
+  "用户|用戶|客户|客戶|会员|會員|收货人|收貨人|付款人|申请人|申請人|持有人|发言人|發言人|感谢|感謝|谢谢|謝謝|恭喜|祝贺|祝賀|总经理|經理|经理|董事长|董事長|总裁|總裁|主任|院长|院長|校长|校長|教授|医生|醫生|记者|記者|患者|病人|联系|聯繫|联系人|通知|请|請|叫|找|给|給|持卡人|户名|戶名|收件人|姓名|负责人|負責人|参会人员|與會人員|与会人员|出席人员|成员|成員|市民|居民|村民|网友|網友|创始人|創始人|选手|選手|球员|球員|工程师|工程師|民警|律师|律師|被告人|被告|原告|法官|检察官|檢察官|嫌疑人|判处|判處|会长|會長|志愿者|志願者|客户|客戶|申请人|申請人|队长|隊長|教练|教練|市长|市長|副市长|副市長|省长|省長|县长|縣長|区长|區長|局长|局長|厅长|廳長|部长|部長|首席执行官|首席執行官|执行官|執行官|行长|行長|秘书长|秘書長|发言人|總理|总理|总统|總統|主席|议员|議員|委员|委員|大使|裁定|起诉|起訴|队员|隊員|书记|書記|市委书记|省委书记|致|宣布|任命|提名|聘请|表彰|会见|会晤|专访|采访";
 /** Titles after a family name alone ("黄老师", "王总"). */
 const CHINESE_TITLE = "老师|老師|先生|女士|小姐|教授|医生|醫生|博士|经理|經理|总|總|律师|律師|主任|师傅|師傅";
 const CHINESE_ROLE_AFTER =
-  "先生|女士|小姐|老师|老師|教授|医生|醫生|博士|经理|經理|总|總|同学|同學|律师|律師|记者|記者|主任|院长|院長|局长|局長|部长|部長|书记|書記|董事长|董事長|师傅|師傅|表示|说|說|指出|称|稱|认为|認為|介绍|介紹|打进|打進|攻入|有期徒刑|医师|醫師|研究员|研究員|教练|教練|会长|會長|反映|透露|强调|強調|入狱|入獄|出生于|出生於|生于|生於|毕业于|畢業於|梅开二度|梅開二度|上演帽子戏法|荣获|榮獲|当选|當選|出任|去世|逝世|病逝";
+  "先生|女士|小姐|老师|老師|教授|医生|醫生|博士|经理|經理|总|總|同学|同學|律师|律師|记者|記者|主任|院长|院長|局长|局長|部长|部長|书记|書記|董事长|董事長|师傅|師傅|表示|说|說|指出|称|稱|认为|認為|介绍|介紹|打进|打進|攻入|有期徒刑|医师|醫師|研究员|研究員|教练|教練|会长|會長|反映|透露|强调|強調|入狱|入獄|出生于|出生於|生于|生於|毕业于|畢業於|梅开二度|梅開二度|上演帽子戏法|荣获|榮獲|当选|當選|出任|去世|逝世|病逝|败诉|胜诉|被判|获刑|辞职|辞去|泣告|敬告|敬上|谨上|汇报";
 /** What may stand beside a name without saying it is one: punctuation, "and", a space, the piece's ends. */
 const CHINESE_PLAIN_BEFORE = "和|与|與|及|、|：|:|，|,|的|\\s|^";
 const CHINESE_PLAIN_AFTER =
@@ -565,7 +565,7 @@ const CHINESE_PLAIN_NAME = new RegExp(
 const CHINESE_ROLE_NEWS =
   "作家|博主|主教练|门将|前锋|后卫|中场|读者|老同学|同学|同事|外婆|外公|奶奶|爷爷|姥姥|姥爷|妈妈|爸爸|母亲|父亲|哥哥|姐姐|弟弟|妹妹|阿姨|叔叔|舅舅|导师|歌手|演员|导演|主持人|作者|编辑|画家|凭借|嘉宾|主播|运动员|老板|店主|司机|候选人|冠军|市民|居民|村民|网友|網友|叫";
 const CHINESE_SENTENCE_AFTER =
-  '出席|会见|會見|主持|视察|視察|发表|發表|宣布|在|的|是|从|從|每|于|於|和|与|與|被|把|给|給|对|對|向|曾|已|将|將|赛后|賽後|分享|称赞|稱讚|举办|舉辦|老人|少年|夫妇|夫婦|等人|[”」』"]';
+  '出席|会见|會見|主持|视察|視察|发表|發表|宣布|在|的|是|从|從|每|于|於|和|与|與|被|把|给|給|对|對|向|曾|已|将|將|赛后|賽後|分享|称赞|稱讚|举办|舉辦|老人|少年|夫妇|夫婦|等人|为|為|[”」』"]';
 const CHINESE_CUED_NAME = new RegExp(
   `${AT_SURNAME}(?<=(?:${CHINESE_ROLE_NEWS}|${CHINESE_ROLE_BEFORE})[“「『"]?)((?:${CHINESE_DOUBLE_SURNAMES}|[${CHINESE_SURNAMES}])(?!${CHINESE_TITLE})[\\p{sc=Han}]{1,2})(?=${CHINESE_SENTENCE_AFTER}|${CHINESE_ROLE_AFTER}|${CHINESE_PLAIN_AFTER})`,
   "gu",
@@ -586,6 +586,10 @@ const CHINESE_ADDRESSED_NOT =
 // "王俊杰您好", "徐秀英，您的…": a message opening on the name of the one it speaks to.
 const CHINESE_CUE_AFTER = new RegExp(`^(?:\\s?(?:${CHINESE_ROLE_AFTER})|\\s?(?:您|你)好|[，,]\\s?您)`, "u");
 const CHINESE_JOINED = /^(?:和|与|與|及|、)$/u;
+const CHINESE_THANKS_SIGNATURE = new RegExp(
+  `(?:谢谢[！!，,]?|謝謝[！!，,]?|此致敬礼[！!，,]?)\\s*((?:${CHINESE_DOUBLE_SURNAMES}|[${CHINESE_SURNAMES}])\\p{sc=Han}{1,2})[。.！!]?\\s*$`,
+  "u",
+);
 /** Korean family names and the titles, honorifics and particles after a name. */
 export const KOREAN_SURNAMES =
   "김이박최정강조윤장임한오서신권황안송류전홍고문양손배백허유남심노하곽성차주우구민진나지엄채원천방공현함변염여추도소석선설마길연위표명기반왕금옥육인맹제모탁국어은편용";
@@ -807,7 +811,8 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
       const before = piece.slice(Math.max(0, start - 12), start);
       const cued =
         CHINESE_CUE_BEFORE.test(piece.slice(Math.max(0, start - 4), start)) ||
-        CHINESE_CUE_AFTER.test(piece.slice(end, end + 3)) ||
+        // As long as the longest cue after a name ("梅开二度", "上演帽子戏法"): three characters missed them.
+        CHINESE_CUE_AFTER.test(piece.slice(end, end + 8)) ||
         // The value of a field ("客户：王晓明，"; NFKC turns "：" into ":"), three characters: two are as often a word.
         (end - start === 3 && CJK_FIELD_BEFORE.test(before) && !NUMERAL_SECOND.test(piece.slice(start, end))) ||
         // A Chinese name alone in Latin-script text ("Contact 李静 at …", "Patient: 王晓明").
@@ -840,6 +845,12 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
     if (addressed && !CHINESE_ADDRESSED_NOT.test(addressed[1] ?? "")) {
       const start = addressed[0].length - (addressed[1] ?? "").length;
       add(start, start + (addressed[1] ?? "").length);
+    }
+    // The writer's name closing a message after thanks ("谢谢！黄芳"; after a dash: addSignatureName).
+    const signed = CHINESE_THANKS_SIGNATURE.exec(piece);
+    if (signed && !(flagsOf(signed[1] ?? "", model) & KNOWN_WORD)) {
+      const start = piece.length - signed[0].length + signed[0].indexOf(signed[1] ?? "");
+      add(start, start + (signed[1] ?? "").length);
     }
   }
   KOREAN_NAME.lastIndex = 0;
