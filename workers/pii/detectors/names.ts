@@ -603,12 +603,22 @@ const KOREAN_NAME = new RegExp(
   "gu",
 );
 /**
+ * A Korean three-syllable name before a kin or role word that follows people, not things ("최순자
+ * 할머니께서", "임수빈 선배한테", "강다은 고객이"; not the plural "선배들"): checked against the word
+ * lists, since a word opening on a family name's syllable stands there too ("금요일 고객 감사"), and
+ * not ending in a suffix of words ("정기적 고객", -용, -식, -별).
+ */
+const KOREAN_ROLE_NAME = new RegExp(
+  `(?<![\\p{sc=Hangul}])([${KOREAN_SURNAMES}][\\p{sc=Hangul}](?![님씨적용식별])[\\p{sc=Hangul}])(?=\\s?(?:매니저|할머니|할아버지|어르신|선배|후배|고객)(?!들))`,
+  "gu",
+);
+/**
  * A Korean three-syllable name opening on a family name after a role word of a form or a delivery
  * ("수령인 최동욱", "고객: 이하은") followed by punctuation, a space or the end; or alone in Latin-script
  * text before a comma or the end ("KYC check: 박성민, …"; "Use 한국어 for …" is a word).
  */
 const KOREAN_CUED_NAME = new RegExp(
-  `(?:(?:수령인|결제자|주문자|구매자|수신자|발신자|카드\\s?소지자|소지자|명의자|가입자|신청자|예약자|받는\\s?분|고객|고객명|담당자|작성자|신청인|보호자|환자|성명|이름|예금주|회원|직원|학생|대표자|공격수|수비수|미드필더|골키퍼|투수|타자|선수|시장|부시장|도지사|지사|구청장|장관|대통령|총리|국회의원|의원|대변인|사장|부사장|회장|감독|코치|판사|검사|변호사|교수|기자)\\s?[:：]?\\s?((?:${KOREAN_DOUBLE_SURNAMES})[\\p{sc=Hangul}]{1,2}|[${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=(?:과|와|은|는|이|가|을|를|의|에게|도)?(?:[\\s,.;:/)]|$))|[A-Za-z][A-Za-z.]*[:,]?\\s([${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=[,;/)]|\\s*$))`,
+  `(?:(?:수령인|결제자|주문자|구매자|수신자|발신자|카드\\s?소지자|소지자|카드\\s?소유자|소유자|명의자|(?:회원|고객|가입자)\\s?정보|자녀|상주|가입자|신청자|예약자|받는\\s?분|고객|고객명|담당자|작성자|신청인|보호자|환자|성명|이름|예금주|회원|직원|학생|대표자|공격수|수비수|미드필더|골키퍼|투수|타자|선수|시장|부시장|도지사|지사|구청장|장관|대통령|총리|국회의원|의원|대변인|사장|부사장|회장|감독|코치|판사|검사|변호사|교수|기자)\\s?[:：]?\\s?((?:${KOREAN_DOUBLE_SURNAMES})[\\p{sc=Hangul}]{1,2}|[${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=(?:과|와|은|는|이|가|을|를|의|에게|도)?(?:[\\s,.;:/)]|$))|[A-Za-z][A-Za-z.]*[:,]?\\s([${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=[,;/)]|\\s*$))`,
   "gu",
 );
 /**
@@ -855,6 +865,9 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
   }
   KOREAN_NAME.lastIndex = 0;
   for (let m = KOREAN_NAME.exec(piece); m; m = KOREAN_NAME.exec(piece)) add(m.index, m.index + (m[1] ?? "").length);
+  KOREAN_ROLE_NAME.lastIndex = 0;
+  for (let m = KOREAN_ROLE_NAME.exec(piece); m; m = KOREAN_ROLE_NAME.exec(piece))
+    if (!(flagsOf(m[1] ?? "", model) & (KNOWN_WORD | Gaz.time))) add(m.index, m.index + (m[1] ?? "").length);
   for (const pattern of [KOREAN_GIVEN_SSI, KOREAN_FAMILY_TITLE]) {
     pattern.lastIndex = 0;
     for (let m = pattern.exec(piece); m; m = pattern.exec(piece)) add(m.index, m.index + (m[1] ?? "").length);
