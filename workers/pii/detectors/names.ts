@@ -604,12 +604,13 @@ const KOREAN_NAME = new RegExp(
 );
 /**
  * A Korean three-syllable name before a kin or role word that follows people, not things ("최순자
- * 할머니께서", "임수빈 선배한테", "강다은 고객이"; not the plural "선배들"): checked against the word
- * lists, since a word opening on a family name's syllable stands there too ("금요일 고객 감사"), and
- * not ending in a suffix of words ("정기적 고객", -용, -식, -별).
+ * 할머니께서", "임수빈 선배한테", "윤서진 매니저에게"; not the plural "선배들"; not "고객", which any
+ * word qualifies: "이번달 고객", "우수한 고객"): checked against the word lists, since a word opening on
+ * a family name's syllable stands there too, and not ending in a suffix or modifier ending of words
+ * (-적, -용, -식, -별, -한, -는, -된, -던).
  */
 const KOREAN_ROLE_NAME = new RegExp(
-  `(?<![\\p{sc=Hangul}])([${KOREAN_SURNAMES}][\\p{sc=Hangul}](?![님씨적용식별])[\\p{sc=Hangul}])(?=\\s?(?:매니저|할머니|할아버지|어르신|선배|후배|고객)(?!들))`,
+  `(?<![\\p{sc=Hangul}])([${KOREAN_SURNAMES}][\\p{sc=Hangul}](?![님씨적용식별한는된던])[\\p{sc=Hangul}])(?=\\s?(?:매니저|할머니|할아버지|어르신|선배|후배)(?!들))`,
   "gu",
 );
 /**
