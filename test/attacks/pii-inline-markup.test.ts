@@ -566,3 +566,37 @@ describe("attack: where a sheet starts and ends, names with a no-break space, ru
     expect(all(text)).toEqual([]);
   });
 });
+
+describe("attack: sheets found by a tokeniser's reading, many rules under one name (red team 31d)", () => {
+  const all = (text: string) => detectPii(text, { categories: ["email", "credit_card", "phone", "iban", "tax_id"] }).map((f) => f.category);
+  const sheet = "<style>.h{display:none}</style>";
+  const card = "Card 4111 1111 1111 11<span class=h>9</span>11";
+  const ref = "Ref 4111 1111 1111 11<span class=h>9</span>11";
+
+  it.each([
+    ["a letter that lower-cases to two ('İ') before the sheet", `İİİİ${sheet}${card}`],
+    ["a comment opener inside an attribute value", `<p title="<!--">x</p>${sheet}${card}<p title="-->">y</p>`],
+    ["a script tag inside an attribute value", `<p title="<script>">x</p>${sheet}${card}`],
+    ["the short comments '<!-->' and '<!--->'", `<!--><!--->${sheet}${card}`],
+    ["a comment closed by '--!>'", `<!-- x --!>${sheet}${card}`],
+    ["a no-break space after '</style'", `<style></style\u00a0>{}.h{display:none}</style>${card}`],
+  ])("%s: the card a browser shows is found", (_title, text) => {
+    expect(all(text)).toContain("credit_card");
+  });
+
+  it.each([
+    ["a sheet inside noembed", `<noembed>${sheet}</noembed>${ref}`],
+    ["a sheet inside noframes", `<noframes>${sheet}</noframes>${ref}`],
+    ["a sheet inside an iframe's fallback", `<iframe>${sheet}</iframe>${ref}`],
+    ["a sheet after plaintext", `<plaintext></plaintext>${sheet}${ref}`],
+    ["a sheet inside a bogus comment", `<?x${sheet}${ref}`],
+    ["a no-break space after '<style'", `<style\u00a0>.h{display:none}</style>${ref}`],
+    ["a sheet inside nested templates", `<template><template></template>${sheet}</template>${ref}`],
+  ])("control, %s: no sheet hides the digit, nothing is found", (_title, text) => {
+    expect(all(text)).toEqual([]);
+  });
+
+  it("4,000 rules under one element name against 20,000 tags are read within the test's timeout (6.8 s before)", () => {
+    expect(all(`<style>${Array.from({ length: 4000 }, (_, i) => `i[z${i}]{display:none}`).join("")}</style>${"<i>".repeat(20000)}`)).toEqual([]);
+  });
+});

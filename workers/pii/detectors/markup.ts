@@ -250,7 +250,8 @@ export function hiddenSelectors(text: string): HiddenSelectors | null {
   const byName = new Map<string, HidingRule[]>();
   const seen = new Set<string>();
   let anyTag = false;
-  const lower = text.toLowerCase();
+  // Lower case for ASCII only: offsets found in it are the text's ("İ" lower-cases to two characters).
+  const lower = asciiLower(text);
   let outside: Names | undefined;
   const add = (ruleRead: HidingRule) => {
     let rule = ruleRead;
@@ -277,6 +278,20 @@ export function hiddenSelectors(text: string): HiddenSelectors | null {
           : (rule.type ?? (rule.attributes[0] !== undefined ? `[${rule.attributes[0]}` : ANY_ELEMENT));
     if (!rule.classes.length && !rule.ids.length) anyTag = true;
     const list = byName.get(name) ?? [];
+    // Each tag is checked against the rules of its names: past MOST_RULES_PER_NAME, one rule requiring
+    // the name alone stands for them all (it may hide more, never less).
+    if (list.length >= MOST_RULES_PER_NAME) {
+      byName.set(name, [
+        {
+          type: rule.classes.length || rule.ids.length ? null : rule.type,
+          classes: rule.classes.slice(0, 1),
+          ids: rule.classes.length ? [] : rule.ids.slice(0, 1),
+          attributes: rule.classes.length || rule.ids.length || rule.type ? [] : rule.attributes.slice(0, 1),
+          notClasses: [],
+        },
+      ]);
+      return;
+    }
     list.push(rule);
     byName.set(name, list);
   };
@@ -292,41 +307,79 @@ export function hiddenSelectors(text: string): HiddenSelectors | null {
  */
 function styleSheets(lower: string): Array<[number, number]> {
   const sheets: Array<[number, number]> = [];
-  const re = new RegExp(SHEET_OR_SKIPPED.source, "gu");
-  for (let m = re.exec(lower); m; m = re.exec(lower)) {
-    if (m[0] === "<!--") {
-      const end = lower.indexOf("-->", m.index + 4);
-      if (end < 0) break;
-      re.lastIndex = end + 3;
+  // One pass over the text's markup as a tokeniser reads it: comments (and their short and "--!>"
+  // forms), bogus comments ("<?…>", "<!x…>"), tags to their ">" (quoted values are no markup), and
+  // the elements whose text is raw or inert, to their closing tag.
+  for (let at = lower.indexOf("<"); at >= 0 && at < lower.length; at = lower.indexOf("<", at)) {
+    if (lower.startsWith("<!--", at)) {
+      at = commentEnd(lower, at);
       continue;
     }
-    const name = m[1] ?? "";
-    TAG_END.lastIndex = m.index;
+    const next = lower[at + 1] ?? "";
+    if (next === "?" || (next === "!" && !lower.startsWith("<!--", at))) {
+      const gt = lower.indexOf(">", at);
+      at = gt < 0 ? lower.length : gt + 1;
+      continue;
+    }
+    if (!/[a-z]/u.test(next)) {
+      at++;
+      continue;
+    }
+    TAG_END.lastIndex = at;
     const tag = TAG_END.exec(lower);
     if (!tag) {
-      re.lastIndex = m.index + 1;
+      at++;
       continue;
     }
-    const contentStart = m.index + tag[0].length;
-    const close = closingTag(lower, name, contentStart);
-    if (name === "style") sheets.push([contentStart, close < 0 ? lower.length : close]);
+    const name = TAG_NAME.exec(tag[0])?.[1] ?? "";
+    at += tag[0].length;
+    if (name === "plaintext") break;
+    if (!RAW_OR_INERT.test(name)) continue;
+    const close = name === "template" ? templateEnd(lower, at) : closingTag(lower, name, at);
+    if (name === "style") sheets.push([at, close < 0 ? lower.length : close]);
     if (close < 0) break;
-    re.lastIndex = close + 2 + name.length;
+    at = close + 2 + name.length;
   }
   return sheets;
 }
-const SHEET_OR_SKIPPED = /<!--|<(style|script|textarea|template|noscript|xmp|title|plaintext)(?![^\s/>])/u;
+/** Elements whose text a browser does not read as markup (raw text, RCDATA, inert templates, noscript with scripting on). */
+const RAW_OR_INERT = /^(?:style|script|textarea|title|xmp|iframe|noembed|noframes|noscript|template)$/u;
+const TAG_NAME = /^<([a-z][^\t\n\f\r />]*)/u;
 /** An opening tag to its ">" (quoted values may hold one), bounded. */
-const TAG_END = /<[a-z][^\s/>]*(?:[^>"']|"[^"]{0,4096}"|'[^']{0,4096}'){0,8192}>/uy;
+const TAG_END = /<[a-z][^\t\n\f\r />]*(?:[^>"']|"[^"]{0,4096}"|'[^']{0,4096}'){0,8192}>/uy;
+/** HTML's blanks, "/" or ">": what may follow an element's name. */
+const AFTER_NAME = /[\t\n\f\r />]/u;
+/** Where the comment opening at `at` ends: after "-->" or "--!>", or at once for "<!-->" and "<!--->". */
+function commentEnd(lower: string, at: number): number {
+  if (lower.startsWith("<!-->", at)) return at + 5;
+  if (lower.startsWith("<!--->", at)) return at + 6;
+  for (let dash = lower.indexOf("--", at + 4); dash >= 0; dash = lower.indexOf("--", dash + 1)) {
+    if (lower[dash + 2] === ">") return dash + 3;
+    if (lower[dash + 2] === "!" && lower[dash + 3] === ">") return dash + 4;
+  }
+  return lower.length;
+}
 /** Where the closing tag of raw-text element `name` starts at or after `from` ("</style" then a blank, "/" or ">"), or -1. */
 function closingTag(lower: string, name: string, from: number): number {
   for (let at = lower.indexOf(`</${name}`, from); at >= 0; at = lower.indexOf(`</${name}`, at + 2)) {
     const next = lower[at + 2 + name.length];
-    if (next === undefined || next === ">" || next === "/" || /\s/u.test(next)) return at;
+    if (next === undefined || AFTER_NAME.test(next)) return at;
   }
   return -1;
 }
+/** Where a template's content ends: its closing tag, templates inside it paired first. */
+function templateEnd(lower: string, from: number): number {
+  let depth = 1;
+  TEMPLATE_TAG.lastIndex = from;
+  for (let m = TEMPLATE_TAG.exec(lower); m; m = TEMPLATE_TAG.exec(lower)) {
+    depth += m[1] ? -1 : 1;
+    if (depth === 0) return m.index;
+  }
+  return -1;
+}
+const TEMPLATE_TAG = /<(\/?)template(?=[\t\n\f\r />])/gu;
 const STYLE_OPEN = /<style/iu;
+const asciiLower = (text: string) => text.replace(/[A-Z]+/gu, (upper) => upper.toLowerCase());
 /** The key of a rule that selects every element (".c *" where the text names .c). */
 const ANY_ELEMENT = "*";
 
@@ -361,7 +414,7 @@ function namesIn(lower: string): Names {
       names.attributes.add(name);
       if (name !== "class" && name !== "id") continue;
       for (const token of withReferences(a[2] ?? a[3] ?? a[4] ?? "").split(HTML_BLANKS))
-        if (token) (name === "class" ? names.classes : names.ids).add(token);
+        if (token) (name === "class" ? names.classes : names.ids).add(token.toLowerCase());
     }
   }
   return names;
@@ -655,6 +708,8 @@ const cssName = (ident: string) => cssText(ident.trim(), false).trim();
 const cssExactName = (ident: string) => cssText(ident.trim(), false, false).trim();
 /** HTML's blanks, which split a class attribute (a no-break space is part of a name). */
 const HTML_BLANKS = /[ \t\n\r\f]+/u;
+/** Most rules kept under one name (class, id, element or attribute) of a text's sheets. */
+const MOST_RULES_PER_NAME = 64;
 /** Most requirements of each kind one rule keeps: past them a rule requires less (it may hide more, never less). */
 const MOST_REQUIREMENTS = 8;
 
