@@ -3,14 +3,7 @@
 // name was read three characters long and missed every longer one), the writer after "谢谢！".
 // Rows written here.
 import { describe, expect, it } from "vitest";
-import { PiiDetector } from "../../../workers/pii/detect.js";
-
-const detector = new PiiDetector({ categories: ["person", "organization", "location"] });
-const people = (text: string) =>
-  detector
-    .detect(text)
-    .filter((f) => f.category === "person")
-    .map((f) => text.slice(f.start, f.end));
+import { people } from "./support/people.js";
 
 describe("a Chinese name by the words around it", () => {
   it.each([

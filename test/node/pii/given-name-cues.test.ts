@@ -3,14 +3,7 @@
 // adverb ("John just told me", "Maria dijo"), or, opening a message, a request to the one
 // addressed ("Peter, can you…"). Nouns that are given names elsewhere neither speak nor are asked.
 import { describe, expect, it } from "vitest";
-import { PiiDetector } from "../../../workers/pii/detect.js";
-
-const detector = new PiiDetector({ categories: ["person", "organization", "location"] });
-const people = (text: string) =>
-  detector
-    .detect(text)
-    .filter((f) => f.category === "person")
-    .map((f) => text.slice(f.start, f.end));
+import { people } from "./support/people.js";
 
 describe("a given name opening a sentence, then speaking or addressed", () => {
   it.each([

@@ -2,15 +2,8 @@
 // "Tone Brekke"): the tagger left the word outside and only the family name was masked, so the given
 // name reached the provider. Rows written here.
 import { describe, expect, it } from "vitest";
-import { PiiDetector } from "../../../workers/pii/detect.js";
+import { people } from "./support/people.js";
 import { type Candidate, confident } from "../../../workers/pii/detectors/entities.js";
-
-const detector = new PiiDetector({ categories: ["person", "organization", "location"] });
-const people = (text: string) =>
-  detector
-    .detect(text)
-    .filter((f) => f.category === "person")
-    .map((f) => text.slice(f.start, f.end));
 
 describe("a given name that is also a word, before a family name", () => {
   it.each([

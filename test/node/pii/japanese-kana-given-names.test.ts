@@ -2,14 +2,7 @@
 // before an honorific ("山田はるか様"), and a name standing alone in a field or as the whole text
 // ("氏名：木村あおい／", "佐々木蓮"). Only the family name was masked, or nothing. Rows written here.
 import { describe, expect, it } from "vitest";
-import { PiiDetector } from "../../../workers/pii/detect.js";
-
-const detector = new PiiDetector({ categories: ["person", "organization", "location"] });
-const people = (text: string) =>
-  detector
-    .detect(text)
-    .filter((f) => f.category === "person")
-    .map((f) => text.slice(f.start, f.end));
+import { people } from "./support/people.js";
 
 describe("a Japanese name with its given name in kana, or alone in a field", () => {
   it.each([

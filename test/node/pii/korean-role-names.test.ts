@@ -1,14 +1,7 @@
 // Korean names before a kin or role word that follows people ("할머니", "선배", "매니저"),
 // and after a form's member or card-owner label ("회원 정보:", "카드 소유자"). Rows written here.
 import { describe, expect, it } from "vitest";
-import { PiiDetector } from "../../../workers/pii/detect.js";
-
-const detector = new PiiDetector({ categories: ["person", "organization", "location"] });
-const people = (text: string) =>
-  detector
-    .detect(text)
-    .filter((f) => f.category === "person")
-    .map((f) => text.slice(f.start, f.end));
+import { people } from "./support/people.js";
 
 describe("a Korean name by the word after or before it", () => {
   it.each([
