@@ -600,3 +600,29 @@ describe("attack: sheets found by a tokeniser's reading, many rules under one na
     expect(all(`<style>${Array.from({ length: 4000 }, (_, i) => `i[z${i}]{display:none}`).join("")}</style>${"<i>".repeat(20000)}`)).toEqual([]);
   });
 });
+
+describe("attack: the ancestor's names read by a reader of their own, not the tokeniser's (review, round 32)", () => {
+  const all = (text: string) => detectPii(text, { categories: ["email", "credit_card", "phone", "iban", "tax_id"] }).map((f) => f.category);
+  const card = "Card 4111 1111 1111 11<i>9</i>11</p>";
+
+  // The names a rule's ancestor needs were read by a pattern that ended a tag at its first ">":
+  // a quoted ">" before the class hid the ancestor, and the digit it hides stayed in the card.
+  it.each([
+    ["a double-quoted '>' before the ancestor's class", `<style>.zq i{display:none}</style><p title=">" class=zq>${card}`],
+    ["a single-quoted '>' before the ancestor's class", `<style>.zq i{display:none}</style><p data-x='a>b' class=zq>${card}`],
+    ["the ancestor's class after a '/'", `<style>.zq i{display:none}</style><p/class=zq>${card}`],
+    ["the ancestor's attribute in capitals", `<style>[data-q] i{display:none}</style><p DATA-Q>${card}`],
+  ])("%s: the card a browser shows is found", (_title, text) => {
+    expect(all(text)).toContain("credit_card");
+  });
+
+  // And it read tags where the tokeniser reads none: text a browser makes no element of names no ancestor.
+  it.each([
+    ["in a comment", `<style>.zq i{display:none}</style><!-- <p class=zq> --><p>${card}`],
+    ["in a template", `<style>.zq i{display:none}</style><template><p class=zq></p></template><p>${card}`],
+    ["in a script's string", `<style>.zq i{display:none}</style><script>x='<p class=zq>'</script><p>${card}`],
+    ["in a textarea", `<style>.zq i{display:none}</style><textarea><p class=zq></textarea><p>${card}`],
+  ])("control, the ancestor's class only %s: the digit is shown, nothing is found", (_title, text) => {
+    expect(all(text)).toEqual([]);
+  });
+});

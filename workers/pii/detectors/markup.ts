@@ -252,6 +252,7 @@ export function hiddenSelectors(text: string): HiddenSelectors | null {
   let anyTag = false;
   // Lower case for ASCII only: offsets found in it are the text's ("İ" lower-cases to two characters).
   const lower = asciiLower(text);
+  const markup = readMarkup(lower);
   let outside: Names | undefined;
   const add = (ruleRead: HidingRule) => {
     let rule = ruleRead;
@@ -259,7 +260,7 @@ export function hiddenSelectors(text: string): HiddenSelectors | null {
     // elements are not read as a tree: where the text (outside its sheets) names the ancestor, every
     // such element is read as hidden (".c i" and a class "c": every <i>); elsewhere none (".nav-item span").
     if (rule.within) {
-      outside ??= namesIn(withoutStyleElements(lower));
+      outside ??= namesIn(lower, markup.tags);
       if (!namedIn(outside, rule.within)) return;
       // "*" under it keeps its ancestor: the ancestor's own text is shown.
       if (rule.type !== null) {
@@ -295,28 +296,39 @@ export function hiddenSelectors(text: string): HiddenSelectors | null {
     list.push(rule);
     byName.set(name, list);
   };
-  for (const [from, to] of styleSheets(lower)) readSheet(withoutComments(text.slice(from, to)), add);
+  for (const [from, to] of markup.sheets) readSheet(withoutComments(text.slice(from, to)), add);
   return byName.size > 0 ? { byName, anyTag } : null;
 }
 
+/** An opening tag a tokeniser reads: its element's name, where it opens, where the name ends and where it ends (after its ">"). */
+interface OpeningTag {
+  name: string;
+  at: number;
+  nameEnd: number;
+  end: number;
+}
+
 /**
- * Where a browser reads the text of `lower`'s style elements as sheets: [start, end) of each one's
- * content. A "<style" inside a comment, a script, a textarea, a template or a noscript element (raw
- * or inert text) is none, nor "<style-box>"; a quoted ">" in its tag does not end it ('media=">"'),
- * nor "</stylex>" the element.
+ * `lower`'s markup as a browser's tokeniser reads it for style sheets, in one pass: the opening tags
+ * a browser makes elements of, and [start, end) of each style element's content (the sheets). A
+ * "<style" inside a comment, a script, a textarea, a template or a noscript element (raw or inert
+ * text) is none, nor "<style-box>"; a quoted ">" in a tag does not end it ('media=">"'), nor
+ * "</stylex>" the element.
  */
-function styleSheets(lower: string): Array<[number, number]> {
+function readMarkup(lower: string): { tags: OpeningTag[]; sheets: Array<[number, number]> } {
+  const tags: OpeningTag[] = [];
   const sheets: Array<[number, number]> = [];
-  // One pass over the text's markup as a tokeniser reads it: comments (and their short and "--!>"
-  // forms), bogus comments ("<?…>", "<!x…>"), tags to their ">" (quoted values are no markup), and
-  // the elements whose text is raw or inert, to their closing tag.
+  const ahead = new Ahead(lower);
+  // Comments (and their short and "--!>" forms), bogus comments ("<?…>", "<!x…>"), tags to their ">"
+  // (quoted values are no markup), and the elements whose text is raw or inert, to their closing tag.
   for (let at = lower.indexOf("<"); at >= 0 && at < lower.length; at = lower.indexOf("<", at)) {
     if (lower.startsWith("<!--", at)) {
-      at = commentEnd(lower, at);
+      // A comment left open runs to the end of the text.
+      at = commentEnd(lower, at, ahead) ?? lower.length;
       continue;
     }
     const next = lower[at + 1] ?? "";
-    if (next === "?" || (next === "!" && !lower.startsWith("<!--", at))) {
+    if (next === "?" || next === "!") {
       const gt = lower.indexOf(">", at);
       at = gt < 0 ? lower.length : gt + 1;
       continue;
@@ -332,7 +344,9 @@ function styleSheets(lower: string): Array<[number, number]> {
       continue;
     }
     const name = TAG_NAME.exec(tag[0])?.[1] ?? "";
-    at += tag[0].length;
+    const end = at + tag[0].length;
+    tags.push({ name, at, nameEnd: at + 1 + name.length, end });
+    at = end;
     if (name === "plaintext") break;
     if (!RAW_OR_INERT.test(name)) continue;
     const close = name === "template" ? templateEnd(lower, at) : closingTag(lower, name, at);
@@ -340,7 +354,7 @@ function styleSheets(lower: string): Array<[number, number]> {
     if (close < 0) break;
     at = close + 2 + name.length;
   }
-  return sheets;
+  return { tags, sheets };
 }
 /** Elements whose text a browser does not read as markup (raw text, RCDATA, inert templates, noscript with scripting on). */
 const RAW_OR_INERT = /^(?:style|script|textarea|title|xmp|iframe|noembed|noframes|noscript|template)$/u;
@@ -349,16 +363,38 @@ const TAG_NAME = /^<([a-z][^\t\n\f\r />]*)/u;
 const TAG_END = /<[a-z][^\t\n\f\r />]*(?:[^>"']|"[^"]{0,4096}"|'[^']{0,4096}'){0,8192}>/uy;
 /** HTML's blanks, "/" or ">": what may follow an element's name. */
 const AFTER_NAME = /[\t\n\f\r />]/u;
-/** Where the comment opening at `at` ends: after "-->" or "--!>", or at once for "<!-->" and "<!--->". */
-function commentEnd(lower: string, at: number): number {
-  if (lower.startsWith("<!-->", at)) return at + 5;
-  if (lower.startsWith("<!--->", at)) return at + 6;
-  for (let dash = lower.indexOf("--", at + 4); dash >= 0; dash = lower.indexOf("--", dash + 1)) {
-    if (lower[dash + 2] === ">") return dash + 3;
-    if (lower[dash + 2] === "!" && lower[dash + 3] === ">") return dash + 4;
-  }
-  return lower.length;
+
+/**
+ * Where the comment opening at `at` ends, as the tokeniser reads it: after "-->" or "--!>", at once
+ * for "<!-->" and "<!--->"; null when it is left open.
+ */
+function commentEnd(text: string, at: number, ahead: Ahead): number | null {
+  if (text[at + 4] === ">") return at + 5;
+  if (text.startsWith("->", at + 4)) return at + 6;
+  const plain = ahead.next("-->", at + 4);
+  const bang = ahead.next("--!>", at + 4);
+  if (plain < 0 && bang < 0) return null;
+  return plain >= 0 && (bang < 0 || plain < bang) ? plain + 3 : bang + 4;
 }
+
+/**
+ * Where each needle next stands in one text, remembered: a scan that asks at increasing offsets
+ * (every "<" of a text asking for the next ">") reads the text once, not once per question.
+ */
+class Ahead {
+  readonly #seen = new Map<string, { from: number; at: number }>();
+  constructor(readonly text: string) {}
+
+  /** The next offset at or after `from` where `needle` stands, -1 when none does. */
+  next(needle: string, from: number): number {
+    const seen = this.#seen.get(needle);
+    if (seen && from >= seen.from && (seen.at < 0 || seen.at >= from)) return seen.at;
+    const at = this.text.indexOf(needle, from);
+    this.#seen.set(needle, { from, at });
+    return at;
+  }
+}
+
 /** Where the closing tag of raw-text element `name` starts at or after `from` ("</style" then a blank, "/" or ">"), or -1. */
 function closingTag(lower: string, name: string, from: number): number {
   for (let at = lower.indexOf(`</${name}`, from); at >= 0; at = lower.indexOf(`</${name}`, at + 2)) {
@@ -383,15 +419,19 @@ const asciiLower = (text: string) => text.replace(/[A-Z]+/gu, (upper) => upper.t
 /** The key of a rule that selects every element (".c *" where the text names .c). */
 const ANY_ELEMENT = "*";
 
-/** `lower` without the content of its style sheets. */
-function withoutStyleElements(lower: string): string {
-  let out = "";
-  let from = 0;
-  for (const [start, end] of styleSheets(lower)) {
-    out += lower.slice(from, start);
-    from = end;
+/**
+ * A tag's attributes as the tokeniser reads them, from `from` (after the element's name): "/" and
+ * blanks between, each name in lower case, and its value (quoted or bare; references not read).
+ */
+function* tagAttributes(tag: string, from: number): Generator<[name: string, value: string]> {
+  // The pattern is shared: its offset is set before each match, so two readings may interleave.
+  for (let at = from; ; ) {
+    TAG_ATTRIBUTE.lastIndex = at;
+    const m = TAG_ATTRIBUTE.exec(tag);
+    if (!m || m[0].length === 0) return;
+    at = TAG_ATTRIBUTE.lastIndex;
+    yield [(m[1] ?? "").toLowerCase(), m[2] ?? m[3] ?? m[4] ?? ""];
   }
-  return out + lower.slice(from);
 }
 
 /** The element names, classes, ids and attribute names a text's tags hold (references in values read). */
@@ -403,17 +443,15 @@ interface Names {
 }
 /** Elements a browser makes whether the text writes them or not. */
 const IMPLIED_ELEMENTS = ["html", "head", "body", "tbody"];
-const TAG_OPEN = /<([a-z][^\s/>]*)([^>]*)/gu;
-const TAG_ATTRIBUTES = /([^\s"'/=>]+)(?:\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s>]*)))?/gu;
-function namesIn(lower: string): Names {
+/** What the opening tags `tags` of `lower` (readMarkup's) name. */
+function namesIn(lower: string, tags: readonly OpeningTag[]): Names {
   const names: Names = { elements: new Set(IMPLIED_ELEMENTS), classes: new Set(), ids: new Set(), attributes: new Set() };
-  for (const tag of lower.matchAll(TAG_OPEN)) {
-    names.elements.add(tag[1] ?? "");
-    for (const a of (tag[2] ?? "").matchAll(TAG_ATTRIBUTES)) {
-      const name = a[1] ?? "";
+  for (const tag of tags) {
+    names.elements.add(tag.name);
+    for (const [name, value] of tagAttributes(lower.slice(tag.at, tag.end), tag.nameEnd - tag.at)) {
       names.attributes.add(name);
       if (name !== "class" && name !== "id") continue;
-      for (const token of withReferences(a[2] ?? a[3] ?? a[4] ?? "").split(HTML_BLANKS))
+      for (const token of withReferences(value).split(HTML_BLANKS))
         if (token) (name === "class" ? names.classes : names.ids).add(token.toLowerCase());
     }
   }
@@ -720,24 +758,20 @@ const MOST_REQUIREMENTS = 8;
  * "display:\6e one"), a rule of a style sheet that selects it, a details element not opened.
  */
 function hidingTag(tag: string, nameEnd: number, element: string, selectors: HiddenSelectors | null): boolean {
-  TAG_ATTRIBUTE.lastIndex = nameEnd;
   let styled = false;
   let open = false;
   let classes: string[] = [];
   let exactClasses: string[] = [];
   let ids: string[] = [];
   const attributes = new Set<string>();
-  for (let m = TAG_ATTRIBUTE.exec(tag); m && m[0].length > 0; m = TAG_ATTRIBUTE.exec(tag)) {
-    const name = (m[1] ?? "").toLowerCase();
+  for (const [name, value] of tagAttributes(tag, nameEnd)) {
     if (name === "hidden") return true;
     if (name === "open") open = true;
     if (selectors) {
       // Read as the sheet is: references decoded, split at HTML's blanks (not a no-break space), in
       // lower case; ":not()" compares as written. The first of two class or id attributes counts.
       if ((name === "class" || name === "id") && !attributes.has(name)) {
-        const tokens = withReferences(m[2] ?? m[3] ?? m[4] ?? "")
-          .split(HTML_BLANKS)
-          .filter(Boolean);
+        const tokens = withReferences(value).split(HTML_BLANKS).filter(Boolean);
         if (name === "class") {
           exactClasses = tokens;
           classes = tokens.map((c) => c.toLowerCase());
@@ -748,7 +782,7 @@ function hidingTag(tag: string, nameEnd: number, element: string, selectors: Hid
     // The first of two style attributes is the one a browser keeps.
     if (name === "style" && !styled) {
       styled = true;
-      if (hidingDeclarations(cssText(m[2] ?? m[3] ?? m[4] ?? "", true))) return true;
+      if (hidingDeclarations(cssText(value, true))) return true;
     }
   }
   if (selectors && element) {
@@ -951,7 +985,7 @@ class MarkupScan {
   readonly #text: string;
   /** No tag opens before this offset: a scan from an earlier "<" met a quote that never closes first. */
   #noTagBefore = 0;
-  readonly #ahead = new Map<string, { from: number; at: number }>();
+  readonly #ahead: Ahead;
   /** Where each element's opening and closing tags stand (built once, when a hidden element or footnote needs its end). */
   #tagIndex: Map<string, Map<number, number>> | null = null;
   /** A run of marks accepted as the closer of one before it ("11**1**1"). */
@@ -959,6 +993,7 @@ class MarkupScan {
 
   constructor(text: string) {
     this.#text = text;
+    this.#ahead = new Ahead(text);
   }
 
   /** End of the markup at `i` (its start matched as `length` characters), or -1. */
@@ -977,7 +1012,7 @@ class MarkupScan {
   elementEnd(name: string, openAt: number, from: number): number {
     const close = this.#tags().get(name)?.get(openAt);
     if (close === undefined) return from;
-    const gt = this.#next(">", close);
+    const gt = this.#ahead.next(">", close);
     return gt < 0 ? from : gt + 1;
   }
 
@@ -1034,31 +1069,14 @@ class MarkupScan {
     return pairs;
   }
 
-  /** The next offset at or after `from` where `needle` stands, -1 when none does. */
-  #next(needle: string, from: number): number {
-    const seen = this.#ahead.get(needle);
-    if (seen && from >= seen.from && (seen.at < 0 || seen.at >= from)) return seen.at;
-    const at = this.#text.indexOf(needle, from);
-    this.#ahead.set(needle, { from, at });
-    return at;
-  }
-
   #tagEnd(i: number): number {
     const text = this.#text;
     if (i < this.#noTagBefore) return -1;
     const next = text[i + 1] ?? "";
-    if (text.startsWith("<!--", i)) {
-      // "<!-->" and "<!--->" are whole (empty) comments; otherwise up to "-->" or "--!>". One left
-      // open is its own four characters: a Markdown view shows what follows, so it is read.
-      if (text[i + 4] === ">") return i + 5;
-      if (text.startsWith("->", i + 4)) return i + 6;
-      const plain = this.#next("-->", i + 4);
-      const bang = this.#next("--!>", i + 4);
-      if (plain < 0 && bang < 0) return i + 4;
-      return plain >= 0 && (bang < 0 || plain < bang) ? plain + 3 : bang + 4;
-    }
+    // A comment left open is its own four characters: a Markdown view shows what follows, so it is read.
+    if (text.startsWith("<!--", i)) return commentEnd(text, i, this.#ahead) ?? i + 4;
     // No ">" ahead: no tag, comment or bogus comment ends, here or after.
-    const gt = this.#next(">", i + 1);
+    const gt = this.#ahead.next(">", i + 1);
     if (gt < 0) return -1;
     // A bogus comment ("<!x>", "<?x?>", "<![CDATA[…]]>", "</ x>") runs to the next ">"; "</>" is dropped.
     if (next === "!" || next === "?" || (next === "/" && !/[a-z]/iu.test(text[i + 2] ?? ""))) return gt + 1;
@@ -1084,7 +1102,7 @@ class MarkupScan {
       while (k < len && blank(k)) k++;
       const quote = text[k];
       if (quote === '"' || quote === "'") {
-        const close = this.#next(quote, k + 1);
+        const close = this.#ahead.next(quote, k + 1);
         if (close < 0) {
           // A value that never closes ends this tag's reading only; the "<"s before its quote would meet it too.
           this.#noTagBefore = k;
