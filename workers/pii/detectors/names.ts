@@ -261,6 +261,8 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
   };
   const { cue, greeting, verb, and, german, group, speech, title, deed, tool } = cueHashes;
   const out: PieceCues = { words: [], german: 0 };
+  // An article right before a word (read only where a rule needs it: a slice and a test per word add up).
+  const articleBefore = (at: number) => ARTICLE_BEFORE.test(piece.slice(Math.max(0, at - 6), at));
   // Chat register: no capital at all, or a message opening in lower case ("tom said he'd drive from Leeds").
   const uncapitalised = t.count >= 4 && (!/\p{Lu}/u.test(piece) || /^[\s\p{P}]*\p{Ll}/u.test(piece));
   for (let i = 0; i < t.count; i++) {
@@ -324,7 +326,6 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
       piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0) === " ";
     // A given name that is also an everyday word before a verb of speech inside a sentence ("then Holly said"): words do
     // not talk. Where a sentence opens, firms and seasons do ("Sky said the channel…", "Summer said goodbye").
-    const articleBefore = ARTICLE_BEFORE.test(piece.slice(Math.max(0, start - 6), start));
     const spoke =
       capitalFlags & Gaz.first &&
       i > 0 &&
@@ -333,7 +334,7 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
       i + 1 < t.count &&
       speech.has(t.word[i + 1] ?? 0) &&
       piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0) === " " &&
-      !articleBefore;
+      !articleBefore(start);
     if (!(cued || speaker || chat || reported || spoke)) continue;
     // After a greeting its writer capitalised, a word written small is the sentence's next word ("Merhaba, ben Can", "Hei,
     // olen Aurora") unless a comma or an exclamation mark sets it off as the one greeted ("Hi anna, can you…").
@@ -369,7 +370,7 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
           (!(lowerFlags & Gaz.dictionary) || nameLikeness(piece.slice(start, end)) >= 0))) &&
         verbAfter &&
         !and.has(t.word[i + 1] ?? 0) &&
-        !articleBefore);
+        !articleBefore(start));
     out.words.push({ start, end, greeted, speaker, vocative, told });
   }
   return out;
