@@ -264,9 +264,9 @@ export function titleCaseLine(piece: string): boolean {
 }
 
 const DIGIT = /\d/;
-/** Units of measurement after a number, in Latin letters and in the scripts of the texts read. */
+/** Units of measurement after a number, in Latin letters (French octets: "Ko", "Mo", "Go") and in the scripts of the texts read. */
 const UNITS =
-  "[KMGTP]i?B|[kKMG]?Hz|[kKMGT]?Wh?|MW|GW|V|A|Ah|mAh|Mbps|Gbps|hPa|dB|lm|rpm|fps|px|pt|DPI|dpi|°[CF]|%|mm|cm|km|m|kg|g|mg|ml|l|L|Вт|кВт|л|мл|кг|г|см|мм|वॉट|लीटर|واط|لتر|ואט|ליטר|ワット";
+  "[KMGTP]i?B|[KkMGT]o|[kKMG]?Hz|[kKMGT]?Wh?|MW|GW|V|A|Ah|mAh|Mbps|Gbps|hPa|dB|lm|rpm|fps|px|pt|DPI|dpi|°[CF]|%|mm|cm|km|m|kg|g|mg|ml|l|L|Вт|кВт|л|мл|кг|г|см|мм|वॉट|लीटर|واط|لتر|ואט|ליטר|ワット";
 const UNIT_ONLY = new RegExp(`^\\d[\\d\\s.,]*\\s?(?:${UNITS})$`, "u");
 const MEASUREMENT = new RegExp(`\\d+(?:[.,]\\d+)?\\s?(?:${UNITS})(?![\\p{L}])`, "gu");
 
@@ -285,9 +285,11 @@ export function afterMeasure(piece: string, start: number): boolean {
 const MAGNITUDE = /^(?:Mio|Mrd|Mill|Mln|Mld|Md|Tsd|Bio|bn|mn|mln|mld|tys|тыс|млн|млрд|lakh|crore)\.?$/iu;
 const NUMBER_BEFORE = /\d(?:[.,]\d+)?\s?$/u;
 
-/** Whether the span is a magnitude right after a number ("Umsatz 12,7 Mio. Euro"). */
+const UNIT_WORD = new RegExp(`^(?:${UNITS})$`, "u");
+
+/** Whether the span is a magnitude or a unit right after a number ("Umsatz 12,7 Mio. Euro", "(10 Mo)"). */
 export function magnitudeAfterNumber(piece: string, start: number, value: string): boolean {
-  return MAGNITUDE.test(value) && NUMBER_BEFORE.test(piece.slice(Math.max(0, start - 8), start));
+  return (MAGNITUDE.test(value) || UNIT_WORD.test(value)) && NUMBER_BEFORE.test(piece.slice(Math.max(0, start - 8), start));
 }
 
 /** `value` without its measurements ("2200 W", "1,7 l"): what is left of it to be a house number. */

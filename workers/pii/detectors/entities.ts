@@ -233,6 +233,8 @@ const NAME_FLAGS = Gaz.first | Gaz.last | Gaz.city | Gaz.country | Gaz.region | 
  * address): "found", "retry" or "card" in a sentence are words, "jean dupont" is a name. An
  * address holds a number or a street word.
  */
+const DECIMAL = /\d[.,]\d/u;
+const DECIMALS = /\d+(?:[.,]\d+)+/gu;
 export function plausible(value: string, kind: EntityKind): boolean {
   const t = tokenize(value);
   const gazetteer = tagger().gazetteer;
@@ -261,6 +263,8 @@ export function plausible(value: string, kind: EntityKind): boolean {
   // One camel-case or identifier-like token ("apiKey", "getUserById") is code, not a name.
   if (t.count === 1 && /^\p{Ll}+\p{Lu}/u.test(value)) return false;
   // A number with its unit ("2200 W", "1600 DPI", "1,7 l") is a measurement, not a house number.
+  // A decimal fraction ("de 0,2 point au", "2.5 Park") is a quantity: an address needs another number or none.
+  if (kind === "address" && DECIMAL.test(value) && !/\d/.test(value.replace(DECIMALS, ""))) return false;
   if (kind === "address") return street || (digit && cased && /\d/.test(withoutMeasurements(value)));
   if ((technical || nationality) && t.count === 1) return false;
   if (cased) return true;

@@ -1,0 +1,25 @@
+// Quantities are no one and nowhere: a decimal fraction before a word a street may be named by
+// ("0,2 point"), a unit right after a number ("10 Mo", "2 Go"). Rows written here.
+import { describe, expect, it } from "vitest";
+import { PiiDetector } from "../../../workers/pii/detect.js";
+
+const detector = new PiiDetector({ categories: ["person", "organization", "location", "address"] });
+const masked = (text: string) => detector.detect(text).map((f) => `${f.category}:${text.slice(f.start, f.end)}`);
+
+describe("quantities", () => {
+  it.each([
+    "L'inflation a ralenti de 0,4 point au mois d'octobre.",
+    "Le chômage a progressé de 1,5 point au premier semestre.",
+    "Pièce jointe refusée : 25 Mo au maximum par message.",
+    "Espace disponible : 3 Go sur 16 Go.",
+  ])("%s: nothing masked", (text) => {
+    expect(masked(text)).toEqual([]);
+  });
+
+  it.each([
+    ["Colis à livrer au 14 rue des Lilas, 69003 Lyon, avant 0,5 jour ouvré.", "14 rue des Lilas"],
+    ["Envoyez le fichier de 2 Go à Martine Lefèvre avant midi.", "Martine Lefèvre"],
+  ])("control, %s: the address or the person stays", (text, value) => {
+    expect(masked(text).join(" | ")).toContain(value);
+  });
+});
