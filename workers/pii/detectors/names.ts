@@ -187,7 +187,12 @@ const GREETING_WORDS =
   "hey hi hiya hello dear thanks cheers sorry hallo danke bonjour salut merci hola oye gracias ciao grazie oi olá valeu obrigado obrigada hej tack takk tak hoi bedankt moi kiitos szia köszi köszönöm ahoj díky cześć dzięki спасибо привет hallå hejsan heisann hei halla terve moikka čau nazdar привіт вітаю γεια ρε halo merhaba selam sveiki labdien labas здравствуйте здравствуй tere tervist sveiks sveika čau здравей здравейте zdravo bok živjo pozdrav witaj witam helló sziasztok szervusz bună salam shalom namaste jambo hujambo kumusta grüezi kedves drogi droga drodzy szanowny szanowna szanowni milý milá milí vážený vážená vážení hyvä kära kjære kære dragă dragi draga stimate stimată sayın sevgili дорогой дорогая дорогие уважаемый уважаемая шановний шановна шановні αγαπητέ αγαπητή gerbiamas gerbiama mielas miela dārgais dārgā cienījamais cienījamā poštovani poštovana spoštovani spoštovana querido querida queridos estimado estimada estimados prezado prezada prezados caro cara cari care gentile gentilissimo gentilissima egregio egregia cher chère chers beste lieve geachte liebe lieber kallis lugupeetud";
 /** Verbs of chat (and "and") after a lower-case given name ("kevin posted", "marta said", "ellie and josh"). */
 const CHAT_VERBS =
-  "said says posted wrote finished blocked is was will wants thinks has had moved asked needs did cited confirmed reported approved signed joined owes called phoned emailed texted replied walked arrived resigned complained fixed left came went sent started starts quit agreed booked paid already just also still never finally dice dijo porta sagt meint hat dit a est et und y e zegt vraagt heeft mówi powiedział říká řekl sanoo sanoi kysyy mondta azt dedi diz disse pediu sa säger sagde сказал говорит";
+  "said says posted wrote finished blocked is was will wants thinks has had moved asked needs did cited confirmed reported approved signed joined owes called phoned emailed texted replied walked arrived resigned complained fixed left came went sent started starts quit agreed booked paid already just also still never finally dice dijo porta sagt meint hat dit a est et und y e zegt vraagt heeft mówi powiedział říká řekl sanoo sanoi kysyy mondta azt dedi diz disse pediu säger sade sagde сказал говорит" +
+  // and in more of the languages read: "Катя пишет", "Maria scrie", "Hương bảo", "Ola pisze"
+  " пишет написал написала сказала спрашивает пише каже сказав написав написала питає γράφει λέει είπε ρωτάει έγραψε scrie spune zice întreabă" +
+  " bảo nói hỏi kể pisze napisał napisała powiedziała pyta píše napsal napsala řekla píše písala povedala hovorí írja írta mondja kérdezi" +
+  " diyor yazdı söyledi sordu kirjoitti kertoi skriver skrev frågar sier siger spør schrijft zei vroeg belde schreibt sagte fragt meinte" +
+  " écrit demande escribe escribió pregunta scrive chiede escreveu falou perguntou bilang menulis mengatakan";
 /** Deeds done to systems, which tools named like people do too: after a name only when it is no tool's ("travis deleted the cache"). */
 const DEED_VERBS = "deleted dropped pushed merged reverted broke rebooted";
 /** Tools and services that bear a given name, written small in chat about systems. */
@@ -328,7 +333,7 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     const capitalFlags = shape === Shape.Capitalised ? model.gazetteer.flags(word) : 0;
     const reported =
       capitalFlags & Gaz.first &&
-      !(capitalFlags & (Gaz.common | NEVER_IN_NAME | PLACES)) &&
+      !(capitalFlags & (Gaz.common | NEVER_IN_NAME | Gaz.region)) &&
       i + 1 < t.count &&
       verb.has(t.word[i + 1] ?? 0) &&
       piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0) === " ";

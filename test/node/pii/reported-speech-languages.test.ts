@@ -1,0 +1,24 @@
+// A given name before a verb of speech or writing, in the languages read ("Maria scrie că…",
+// "Florence écrit que…"), is a person even where a list also holds the name as a city. Rows written here.
+import { describe, expect, it } from "vitest";
+import { people } from "./support/people.js";
+
+describe("a given name that reports", () => {
+  it.each([
+    ["Maria scrie că trenul are întârziere.", "Maria"],
+    ["Florence écrit que le train a du retard.", "Florence"],
+    ["Zsófia írja, hogy a vonat késik.", "Zsófia"],
+    ["Minh bảo chiều nay họp lúc ba giờ.", "Minh"],
+    ["Oksana каже, що завтра буде дощ.", "Oksana"],
+    ["Paulo escreveu que chega amanhã cedo.", "Paulo"],
+  ])("%s", (text, name) => {
+    expect(people(text)).toContain(name);
+  });
+
+  it.each([
+    // Tagalog "sa" (in, at) is no Swedish "said".
+    "Tala sa langit ang nagniningning ngayong gabi.",
+  ])("control, %s: no one", (text) => {
+    expect(people(text)).toEqual([]);
+  });
+});
