@@ -1560,6 +1560,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
   addLabelledNames(piece, model, out);
   addKeyedNames(piece, model, out);
   addKinNames(piece, model, out);
+  addAppositiveNames(piece, model, out);
   addInstitutions(piece, model, out);
   addLeadingInstitutions(piece, model, out);
   for (const [start, end] of kindInstitutions(piece, model)) addInstitutionOver(piece, model, out, start, end);
@@ -2275,6 +2276,53 @@ function addKinNames(piece: string, model: Tagger, out: Candidate[]): void {
         if (c.start < offset && start < c.end) out.splice(i, 1);
       }
       out.push({ kind: "person", start, end: offset, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+    }
+  }
+}
+
+/**
+ * A person set beside their role by commas, as news and notes write it ("Lee, the plumber, says",
+ * "The bride, April Summers, wore", "our treasurer, Grant Hill, will"): the role says a person is
+ * meant, so the name's words may be everyday words ("Summers", "Grant").
+ */
+const APPOSITION_ROLES =
+  "plumber|electrician|builder|mechanic|driver|nurse|doctor|surgeon|dentist|vet|pharmacist|midwife|paramedic|teacher|headteacher|principal|professor|lecturer|student|pupil|" +
+  "bride|groom|widow|widower|mother|father|manager|director|chairman|chairwoman|chairperson|treasurer|secretary|spokesman|spokeswoman|spokesperson|president|minister|mayor|governor|" +
+  "senator|judge|lawyer|attorney|solicitor|officer|detective|sergeant|inspector|suspect|victim|witness|defendant|plaintiff|accused|author|writer|novelist|poet|singer|actor|actress|" +
+  "artist|painter|photographer|founder|owner|landlord|landlady|tenant|neighbour|neighbor|striker|goalkeeper|midfielder|defender|captain|coach|manager|winger|forward|pitcher|" +
+  "quarterback|chef|baker|waiter|waitress|farmer|engineer|developer|designer|analyst|consultant|contractor|caretaker|cleaner|receptionist|firefighter|soldier|pilot|priest|pastor|vicar|rabbi|imam|" +
+  "ceo|cfo|cto|chief executive|head|boss|supervisor|intern|volunteer|organiser|organizer|host|presenter|journalist|reporter|editor|researcher|scientist|economist|historian|architect";
+const APPOSITION_NAME = "\\p{Lu}[\\p{L}\\p{M}'’-]+(?: \\p{Lu}[\\p{L}\\p{M}'’.-]+){0,2}";
+/** "the plumber, Lee Grant," — the role first; "Lee, the plumber," — the name first. */
+const ROLE_THEN_NAME = new RegExp(
+  `(?<![\\p{L}])(?:[Tt]he|[Oo]ur|[Mm]y|[Hh]is|[Hh]er|[Tt]heir|[Yy]our|[Aa]n?)\\s+(?:\\p{Ll}+\\s+)?(?:${APPOSITION_ROLES}),\\s(${APPOSITION_NAME}),`,
+  "gu",
+);
+const NAME_THEN_ROLE = new RegExp(
+  `(?<![\\p{L}\\p{M}'’-])(${APPOSITION_NAME}),\\s(?:the|our|my|his|her|their|your|a|an)\\s+(?:\\p{Ll}+\\s+)?(?:${APPOSITION_ROLES})(?:,|\\s(?:who|says|said)\\b)`,
+  "gu",
+);
+/** What no word of such a name is, unless a given or family name too: an organisation's or street's word, a product's, a nationality, a place. */
+const NOT_IN_APPOSITION = Gaz.orgWord | Gaz.techTerm | Gaz.street | Gaz.nationality | Gaz.country | Gaz.region;
+
+function addAppositiveNames(piece: string, model: Tagger, out: Candidate[]): void {
+  if (!piece.includes(",")) return;
+  for (const pattern of [ROLE_THEN_NAME, NAME_THEN_ROLE]) {
+    pattern.lastIndex = 0;
+    for (let m = pattern.exec(piece); m; m = pattern.exec(piece)) {
+      const name = m[1] ?? "";
+      const start = m.index + m[0].indexOf(name);
+      const end = start + name.length;
+      // A name's words: one the lists hold as a given or family name, none an organisation's, a street's or a place's.
+      const words = name.split(" ").map((w) => flagsOfWord(w.toLowerCase(), model));
+      if (!words.some((f) => f & (Gaz.first | Gaz.last)) || words.some((f) => f & NOT_IN_APPOSITION && !(f & (Gaz.first | Gaz.last)))) continue;
+      // "The" opening the name is the sentence's ("The"), never a name's first word.
+      if (/^(?:The|This|That|Our|My)\b/u.test(name)) continue;
+      for (let i = out.length - 1; i >= 0; i--) {
+        const c = out[i] as Candidate;
+        if (c.start < end && start < c.end) out.splice(i, 1);
+      }
+      out.push({ kind: "person", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
     }
   }
 }

@@ -231,6 +231,7 @@ let cueHashes: {
   germanOnly: Set<number>;
   group: Set<number>;
   speech: Set<number>;
+  scoring: Set<number>;
   title: Set<number>;
   deed: Set<number>;
   tool: Set<number>;
@@ -238,7 +239,7 @@ let cueHashes: {
 
 export interface PieceCues {
   /** Words at a cue: after a greeting or a verb of addressing someone, a chat speaker, a lower-case word before a possessive or a chat verb. */
-  words: Array<{ start: number; end: number; greeted: boolean; speaker: boolean; vocative?: boolean; told?: boolean }>;
+  words: Array<{ start: number; end: number; greeted: boolean; speaker: boolean; vocative?: boolean; told?: boolean; scorer?: boolean }>;
   /** German function words in the piece, and one more for two words only German uses (german-words-data.ts). */
   german: number;
 }
@@ -246,6 +247,8 @@ export interface PieceCues {
 const ARTICLE_BEFORE = /\b(?:the|a|an|this|that)\s$/iu;
 /** Verbs of speech and thought only a person does ("Holly said"); CHAT_VERBS also holds "is", "has", "moved". */
 const SPEECH_VERBS = "said says told asked replied thinks thought wrote explained admitted insisted";
+/** What players do in a match report ("Young scored twice", "Stone netted"): the one before is a player, whatever else the word is. */
+const SCORING_VERBS = "scored scores netted nets equalised equalized volleyed converted headed tapped slotted";
 /** What a given name before a verb of speech must not also be: every list of NEVER_IN_NAME but everyday words. */
 const SPOKE_NOT = NEVER_IN_NAME & ~Gaz.common;
 
@@ -265,9 +268,10 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     tool: hashes(TOOLS_NAMED_LIKE_PEOPLE),
     group: hashes(GROUP_WORDS),
     speech: hashes(SPEECH_VERBS),
+    scoring: hashes(SCORING_VERBS),
     title: hashes("mr mrs ms dr prof"),
   };
-  const { cue, greeting, verb, and, german, germanOnly, group, speech, title, deed, tool } = cueHashes;
+  const { cue, greeting, verb, and, german, germanOnly, group, speech, scoring, title, deed, tool } = cueHashes;
   const out: PieceCues = { words: [], german: 0 };
   let germanWords = 0;
   // An article right before a word (read only where a rule needs it: a slice and a test per word add up).
@@ -348,7 +352,15 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
       speech.has(t.word[i + 1] ?? 0) &&
       piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0) === " " &&
       !articleBefore(start);
-    if (!(cued || speaker || chat || reported || spoke)) continue;
+    // A capitalised word of the name lists before a verb of scoring, even an everyday word ("Young", "Stone").
+    const scorer =
+      shape === Shape.Capitalised &&
+      capitalFlags & (Gaz.first | Gaz.last) &&
+      !(capitalFlags & SCORER_NOT) &&
+      i + 1 < t.count &&
+      scoring.has(t.word[i + 1] ?? 0) &&
+      piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0) === " ";
+    if (!(cued || speaker || chat || reported || spoke || scorer)) continue;
     // After a greeting its writer capitalised, a word written small is the sentence's next word ("Merhaba, ben Can", "Hei,
     // olen Aurora") unless a comma or an exclamation mark sets it off as the one greeted ("Hi anna, can you…").
     if (
@@ -384,12 +396,14 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
         verbAfter &&
         !and.has(t.word[i + 1] ?? 0) &&
         !articleBefore(start));
-    out.words.push({ start, end, greeted, speaker, vocative, told });
+    out.words.push({ start, end, greeted, speaker, vocative, told, scorer: Boolean(scorer) });
   }
   // Two of them: one alone may be a German word in another language's sentence ("the Zeitgeist").
   if (germanWords >= 2) out.german++;
   return out;
 }
+/** What a scorer's word must not also be: a country or region (a national team), a month, a title, a street or organisation word; a town names a club or a player ("Young", "Leeds"). */
+const SCORER_NOT = Gaz.country | Gaz.region | Gaz.time | Gaz.title | Gaz.street | Gaz.orgWord | Gaz.techTerm | Gaz.nationality;
 const GERMAN_EVIDENCE_NOT = Gaz.first | Gaz.last | Gaz.city | Gaz.country | Gaz.region;
 
 /** "And" beside a person the cues look at ("Hattie and Will", "Gintarė ir Paulius"). */
@@ -420,8 +434,18 @@ function unknownNameShaped(word: string, flags: number): boolean {
 const CONSONANT_RUN = /[bcdfghjklmnpqrstvwxzßçčćďňřšťžłńśź]{5}/iu;
 
 /** A single given name at a cue: capitalised, a known name or a word no list holds; in lower case, a known given name. */
-function cuedName(word: string, model: Tagger, lower: boolean, greeted: boolean, vocative = false, speaker = false, told = false): boolean {
+function cuedName(
+  word: string,
+  model: Tagger,
+  lower: boolean,
+  greeted: boolean,
+  vocative = false,
+  speaker = false,
+  told = false,
+  scorer = false,
+): boolean {
   const flags = flagsOf(word, model);
+  if (scorer) return true;
   if (
     told &&
     (lower ? flags & Gaz.first && !(flags & (NEVER_IN_NAME | Gaz.region)) && word.length >= 3 : flags & Gaz.first && !(flags & (SPOKE_NOT | PLACES)))
@@ -513,13 +537,13 @@ export function addCuedNames(piece: string, spans: NameSpan[], model: Tagger, cu
       found.push({ start, end: start + (before[1] ?? "").length, greeted: false, speaker: false });
     }
   }
-  for (const { start, end: rawEnd, greeted, speaker, vocative, told } of found) {
+  for (const { start, end: rawEnd, greeted, speaker, vocative, told, scorer } of found) {
     const word = piece.slice(start, rawEnd).replace(/['’]s$/, "");
     const end = start + word.length;
     const kind = caseOf(word);
     if (kind !== "capitalised" && kind !== "lower" && !(kind === "upper" && speaker)) continue;
     if (spans.some((x) => x.start < end && start < x.end)) continue;
-    if (!cuedName(word, model, kind === "lower", greeted, vocative, speaker, told)) continue;
+    if (!cuedName(word, model, kind === "lower", greeted, vocative, speaker, told, scorer)) continue;
     // A word opening a line before a colon is a field label unless it is a known given name ("Lea: great", not "Kontoinhaber:");
     // in lower case a name-shaped word no list knows also speaks ("honza: kdo má klíče?").
     if (speaker && !(flagsOf(word, model) & Gaz.first) && !(kind === "lower" && unknownNameShaped(word, flagsOf(word, model)))) continue;
