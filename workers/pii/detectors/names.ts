@@ -451,6 +451,8 @@ function cuedName(
     (lower ? flags & Gaz.first && !(flags & (NEVER_IN_NAME | Gaz.region)) && word.length >= 3 : flags & Gaz.first && !(flags & (SPOKE_NOT | PLACES)))
   )
     return true;
+  // One greeted by a given name is a person, though the name is a language's or a word's too ("Hoi Julia,", "Hi Ruby!"); not a country or a month ("Hello, November!").
+  if (vocative && flags & Gaz.first && !(flags & (Gaz.country | Gaz.region | Gaz.time))) return true;
   if (flags & NEVER_IN_NAME) return false;
   if (vocative) return word.length >= 2;
   // A chat speaker in lower case: a given name even if also a dictionary word ("emma:"), or a name-shaped unknown word.
@@ -991,9 +993,12 @@ export function addGivenThenSurname(piece: string, spans: NameSpan[], model: Tag
   }
 }
 
-/** Words after a dash that closes a line or comes before a phone number: a signature ("— Outi", "— Pádraig Ó Ceallaigh, +353…"). */
+/**
+ * Words after a dash that closes a line or comes before a phone number: a signature ("— Outi", "— Pádraig Ó Ceallaigh, +353…");
+ * glued to its dash only where the dash opens the piece ("…soita minulle. -Aleksi"; "gcc -Werror" is an option).
+ */
 const SIGNATURE =
-  /(?:^|\s)[—–-]\s(\p{Lu}[\p{L}\p{M}'’-]+(?:\s(?:(?:Ó|Ní|Mac|Mc|de|da|van|von|bin|al)\s)?\p{Lu}[\p{L}\p{M}'’-]+){0,2})\s*(?=$|,\s*\+?\d)/u;
+  /(?:^\s*[—–-]\s?|(?:^|\s)[—–-]\s)(\p{Lu}[\p{L}\p{M}'’-]+(?:\s(?:(?:Ó|Ní|Mac|Mc|de|da|van|von|bin|al)\s)?\p{Lu}[\p{L}\p{M}'’-]+){0,2})\s*(?=$|,\s*\+?\d)/u;
 const CHINESE_SIGNATURE = new RegExp(`[—–-]\\s?((?:${CHINESE_DOUBLE_SURNAMES}|[${CHINESE_SURNAMES}])\\p{sc=Han}{1,2})\\s*$`, "u");
 
 /**
@@ -1020,8 +1025,11 @@ export function addSignatureName(piece: string, spans: NameSpan[], model: Tagger
   }
   const end = at + name.length;
   // A place or organisation over the same words gives way (a signature names a person); one reaching beyond them (an address) stays.
-  if (spans.some((x) => x.start < end && at < x.end && (x.kind === "person" ? x.end - x.start >= end - at : x.start < at || x.end > end))) return;
-  replaceOverlapping(spans, { kind: "person", start: at, end });
+  // Glued to its dash, it is kept on a line the technical gate would read as code (a dash before a word is an option's there).
+  const glued = latin !== null && /^\s*-\S/u.test(piece);
+  if (!glued && spans.some((x) => x.start < end && at < x.end && (x.kind === "person" ? x.end - x.start >= end - at : x.start < at || x.end > end)))
+    return;
+  replaceOverlapping(spans, { kind: "person", start: at, end, speaker: glued });
 }
 
 /** A chat mention ("@lena", "@tobias"): letters only, not an e-mail, a path, a package scope or a doc tag. */
@@ -1640,7 +1648,7 @@ export function addChatSpeakers(text: string, spans: NameSpan[], model: Tagger, 
 
 /** Closing words of a letter, an e-mail or a message, in the languages of the sets. */
 const CLOSING_WORDS =
-  "best(?: regards| wishes)?|kind regards|warm regards|regards|cheers|thanks|thank you|many thanks|sincerely|yours(?: truly| sincerely)?|love|(?:viele |liebe |beste |herzliche )?grüße|gruß|lg|vg|mfg|cordialement|bien à vous|amitiés|bises|(?:un )?saludos?|atentamente|abrazos|(?:cordiali )?saluti|un abbraccio|abraços|atenciosamente|beijos|(?:met vriendelijke )?groet(?:en)?|hälsningar|mvh|(?:med vennlig |venlig )?hilsen|terveisin|üdv|üdvözlettel|pozdrawiam|s pozdravem|pozdravy|с уважением|з повагою|saygılarımla|selamlar";
+  "best(?: regards| wishes)?|kind regards|warm regards|regards|cheers|thanks|thank you|many thanks|sincerely|yours(?: truly| sincerely)?|love|(?:viele |liebe |beste |herzliche )?grüße|gruß|lg|vg|mfg|cordialement|bien à vous|amitiés|bises|(?:un )?saludos?|atentamente|abrazos|(?:cordiali )?saluti|un abbraccio|abraços|atenciosamente|beijos|(?:met vriendelijke )?groet(?:en)?|hälsningar|kram(?:ar)?|knus|groetjes|hugs|besos|baci|bisous|puszi|mvh|(?:med vennlig |venlig )?hilsen|terveisin|üdv|üdvözlettel|pozdrawiam|s pozdravem|pozdravy|с уважением|з повагою|saygılarımla|selamlar";
 /** Thanks in more languages: ordinary words of a UI too ("Kiitos\\nPeruuta"), so the signer follows a comma. */
 const THANKS_WORDS = "aitäh|ačiū|paldies|ευχαριστώ|salamat(?: po)?|kiitos|dziękuję|děkuji|köszönöm|teşekkürler|terima kasih|дякую|спасибо";
 // Blanks in one unambiguous order (optional blanks on both sides of an optional mark backtracked cubically on 2 KB of spaces).

@@ -31,6 +31,8 @@ function sentence(line: string): boolean {
   return SENTENCE_OPENS.test(line) && (line.match(LOWER_WORD)?.length ?? 0) >= 5;
 }
 const FLAG_LINE = /^\s*-{1,2}[\w[]/;
+/** A dash and a capitalised word ending a line after a sentence: a signature, not an option. */
+const DASH_SIGNATURE = /(?<=[.!?]\s{1,3})-\p{Lu}\p{Ll}{2,}\s*$/u;
 const PATH_OR_URL = /:\/\/|(?:^|\s)\.{0,2}\/[a-z_][\w.-]*\/[\w.-]|(?<![a-z])[a-z]\w*\/\w+\.[a-z]{1,4}\b/i;
 const CODE_ENDING = /[{;[(]\s*$|["'\])}],\s*$|^\s*[}\])]/;
 const CODE_KEYWORD =
@@ -87,7 +89,8 @@ function lineKind(line: string): number {
     return TABLE;
   if (
     /\b0x[\da-fA-F]{2,}\b|(?:\b\d[\d.]*,\s*){3}|[\x21-\x7e]\s=\s|\S {2,}[\d.,]+\s?[A-Za-z%]{0,3}\s*$|\s->\s|=>|::|(?:^|\s)--?[A-Za-z][\w-]*(?=[\s=]|$)/.test(
-      t,
+      // A name signing a message after a dash is no option ("…soita minulle. -Aleksi").
+      t.replace(DASH_SIGNATURE, ""),
     )
   )
     return TECHNICAL;
