@@ -22,6 +22,25 @@ describe("a name beside its role", () => {
   );
 });
 
+describe("a name beside an age, a maiden name, a scorer's minute", () => {
+  it.each([
+    ["Whaanga, 29, has won 58 caps for his country.", ["Whaanga"]],
+    ["Ana Ruiz, 34, of Leeds was charged on Monday.", ["Ana Ruiz"]],
+    ["Rosalind Fairweather (née Cobb) died peacefully at home.", ["Cobb"]],
+    ["Hibernian 2-1 Motherwell (McGinn 23', Boyle 71'; Slattery 55')", ["McGinn", "Boyle", "Slattery"]],
+  ])("%s", (text, names) => {
+    for (const name of names) expect(people(text)).toContain(name);
+  });
+
+  it.each([
+    ["Paris, 12, rue de la Paix reopens on Monday.", "Paris"],
+    ["Revenue, 12, was flat.", "Revenue"],
+    ["Goal 23' and Penalty 55' are the key moments.", "Penalty"],
+  ])("control, %s: %s is no person", (text, word) => {
+    expect(people(text)).not.toContain(word);
+  });
+});
+
 describe("a player who scores", () => {
   it.each([
     ["Young scored twice in the second half.", ["Young"]],

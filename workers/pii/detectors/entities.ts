@@ -2302,22 +2302,41 @@ const NAME_THEN_ROLE = new RegExp(
   `(?<![\\p{L}\\p{M}'’-])(${APPOSITION_NAME}),\\s(?:the|our|my|his|her|their|your|a|an)\\s+(?:\\p{Ll}+\\s+)?(?:${APPOSITION_ROLES})(?:,|\\s(?:who|says|said)\\b)`,
   "gu",
 );
+/** A name and an age between commas, as news writes people ("Whaanga, 29, has won", "Ana Ruiz, 34, of Leeds"). */
+const NAME_AGE = new RegExp(
+  `(?<![\\p{L}\\p{M}'’-])(${APPOSITION_NAME}), (?:[1-9]\\d?|1[01]\\d), (?=\\p{Ll}|(?:who|was|is|has|had|said|says)\\b)`,
+  "gu",
+);
+/** A maiden name after "née" ("Rosalind Fairweather (née Cobb)"); in a list of scorers, a name and its minute ("(McGinn 23', Slattery 55’)"). */
+const NEE_OR_MINUTE = new RegExp(
+  `(?<![\\p{L}])n[ée]e (${APPOSITION_NAME})|(?<=[(,;] ?)(\\p{Lu}[\\p{L}\\p{M}'’-]+) \\d{1,3}(?:\\+\\d)?['’](?![\\p{L}\\d])`,
+  "gu",
+);
 /** What no word of such a name is, unless a given or family name too: an organisation's or street's word, a product's, a nationality, a place. */
 const NOT_IN_APPOSITION = Gaz.orgWord | Gaz.techTerm | Gaz.street | Gaz.nationality | Gaz.country | Gaz.region;
 
 function addAppositiveNames(piece: string, model: Tagger, out: Candidate[]): void {
-  if (!piece.includes(",")) return;
-  for (const pattern of [ROLE_THEN_NAME, NAME_THEN_ROLE]) {
+  const patterns = piece.includes(",") ? [ROLE_THEN_NAME, NAME_THEN_ROLE, NAME_AGE] : [];
+  if (/n[ée]e |\d['’]/u.test(piece)) patterns.push(NEE_OR_MINUTE);
+  for (const pattern of patterns) {
     pattern.lastIndex = 0;
     for (let m = pattern.exec(piece); m; m = pattern.exec(piece)) {
-      const name = m[1] ?? "";
+      const name = m[1] ?? m[2] ?? "";
+      // An age may follow a word no list holds ("Whaanga, 29,"); "née" and a scorer's minute a word of the dictionary too
+      // ("née Cobb", "Slattery 55'"), though not an everyday one.
+      const unlisted = pattern === NAME_AGE ? KNOWN_WORD : pattern === NEE_OR_MINUTE ? Gaz.common : -1;
       const start = m.index + m[0].indexOf(name);
       const end = start + name.length;
       // A name's words: one the lists hold as a given or family name, none an organisation's, a street's or a place's.
       const words = name.split(" ").map((w) => flagsOfWord(w.toLowerCase(), model));
-      if (!words.some((f) => f & (Gaz.first | Gaz.last)) || words.some((f) => f & NOT_IN_APPOSITION && !(f & (Gaz.first | Gaz.last)))) continue;
+      const listed = words.some((f) => f & (Gaz.first | Gaz.last));
+      if (!listed && !(unlisted >= 0 && words.every((f) => !(f & unlisted)))) continue;
+      if (words.some((f) => f & NOT_IN_APPOSITION && !(f & (Gaz.first | Gaz.last)))) continue;
       // "The" opening the name is the sentence's ("The"), never a name's first word.
       if (/^(?:The|This|That|Our|My)\b/u.test(name)) continue;
+      // A town, a number and a street is an address ("Paris, 12, rue de la Paix").
+      if (pattern === NAME_AGE && flagsOfWord(/^\p{L}+/u.exec(piece.slice(m.index + m[0].length))?.[0].toLowerCase() ?? "", model) & Gaz.street)
+        continue;
       for (let i = out.length - 1; i >= 0; i--) {
         const c = out[i] as Candidate;
         if (c.start < end && start < c.end) out.splice(i, 1);
