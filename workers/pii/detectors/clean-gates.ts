@@ -285,9 +285,11 @@ export function afterMeasure(piece: string, start: number): boolean {
 const MAGNITUDE = /^(?:Mio|Mrd|Mill|Mln|Mld|Md|Tsd|Bio|bn|mn|mln|mld|tys|тыс|млн|млрд|lakh|crore)\.?$/iu;
 const NUMBER_BEFORE = /\d(?:[.,]\d+)?\s?$/u;
 
-const UNIT_WORD = new RegExp(`^(?:${UNITS})$`, "u");
+/** Currencies written after an amount ("4748 Kč", "120 zł", "3 500 Ft"). */
+const CURRENCIES = "Kč|Sk|zł|Ft|kr|kn|lei|лв|руб|грн|Rp|RM|TL|Tk|Rs|CHF|EUR|USD|GBP|PLN|CZK|HUF|SEK|NOK|DKK|RON|BGN|TRY|INR|BRL|MXN";
+const UNIT_WORD = new RegExp(`^(?:${UNITS}|${CURRENCIES})$`, "u");
 
-/** Whether the span is a magnitude or a unit right after a number ("Umsatz 12,7 Mio. Euro", "(10 Mo)"). */
+/** Whether the span is a magnitude, a unit or a currency right after a number ("Umsatz 12,7 Mio. Euro", "(10 Mo)", "4748 Kč"). */
 export function magnitudeAfterNumber(piece: string, start: number, value: string): boolean {
   return (MAGNITUDE.test(value) || UNIT_WORD.test(value)) && NUMBER_BEFORE.test(piece.slice(Math.max(0, start - 8), start));
 }

@@ -241,8 +241,18 @@ export function detectEmails(text: string, out: RawFinding[]): void {
 // of the text (3-4x slower on prose).
 const PHONE =
   /(?=[+(\d])(?:(?<=[/-])(?=\+)|(?<=\p{L}:)|(?<=\p{sc=Hebrew}-)|(?<=(?:[Tt][EeÉé][Ll]|[Tt][Ll][Ff]|[Mm][Oo][Bb]|[Ff][Aa][Xx])\.)|(?<![\p{Lu}\p{Ll}\p{Lt}\p{N}_+\-./:#@$]))(?:(?:\+|00)\d{1,3}(?: \u2010 |[ .-])?(?:\(0\)[ .-]?)?)?(?:(?:\d{1,2} )?\(\d{1,5}\)[ .-]?)?\d{1,15}(?:(?: \u2010 |[ .-]| ?\/ ?)\d{1,15}){0,7}(?![\p{Lu}\p{Ll}\p{Lt}\p{N}_]|[.\-/:,]\p{N})/gu;
-const DATE_LIKE = /^(?:\d{4}[.-]\d{1,2}[.-]\d{1,2}|\d{1,2}[.-]\d{1,2}[.-]\d{2,4})$/;
+const DATE_LIKE = /^(?:\d{4}[./-]\d{1,2}[./-]\d{1,2}|\d{1,2}[./-]\d{1,2}[./-]\d{2,4})$/;
 const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+/** A day, a month and a year across slashes, in any of the orders written ("12/01/2025", "2025/1/12"); not "12/34/5678". */
+function slashedDate(value: string): boolean {
+  const parts = /^(\d{1,4})\/(\d{1,2})\/(\d{1,4})$/.exec(value);
+  if (!parts) return false;
+  const [a, b, c] = [parts[1] ?? "", parts[2] ?? "", parts[3] ?? ""];
+  const day = (x: string) => Number(x) >= 1 && Number(x) <= 31;
+  const month = (x: string) => Number(x) >= 1 && Number(x) <= 12;
+  if (a.length === 4) return month(b) && day(c);
+  return (c.length === 2 || c.length === 4) && a.length <= 2 && day(a) && day(b) && (month(a) || month(b));
+}
 // Whole words only ("bestelling" holds no "tel").
 // Whole words only ("bestelling" holds no "tel"); the short ones added for other languages end
 // there too ("тел", not "телеметрия"). Words of scripts written without spaces stand anywhere but
@@ -305,9 +315,9 @@ function phoneLabelNearest(before: string): boolean {
   }
   return idEnd < 0 || /\d{3}/.test(before.slice(idEnd, phoneAt));
 }
-/** "Order number:", "Rechnungsnummer": the number of a document, not a phone. */
+/** "Order number:", "Rechnungsnummer", "الطلب رقم", "номер заказа", "注文番号": the number of a document, not a phone. */
 const DOCUMENT_NUMBER =
-  /(?:order|invoice|tracking|account|customer|reference|ref|ticket|case|serial|part|item|sku|policy|booking|confirmation|transaction|bestell|rechnungs|kunden|auftrags|vertrags|commande|facture|dossier|pedido|factura|ordine|fattura|bestelling|factuur|zamówienia|faktury|objednávky)\s*(?:number|no\.?|nr\.?|nummer|numer|número|numero|numéro|číslo|#)?\s*[:#]?\s*$/iu;
+  /(?:order|invoice|tracking|account|customer|reference|ref|ticket|case|serial|part|item|sku|policy|booking|confirmation|transaction|bestell|rechnungs|kunden|auftrags|vertrags|commande|facture|dossier|pedido|factura|ordine|fattura|bestelling|factuur|zamówienia|faktury|objednávky)\s*(?:number|no\.?|nr\.?|nummer|numer|número|numero|numéro|číslo|#)?\s*[:#]?\s*$|(?:(?:الطلب|الفاتورة|الحجز|الشحنة)\s*(?:رقم)?|رقم\s+(?:الطلب|الفاتورة|الحجز|الشحنة)|(?:заказ[аеу]?|сч[её]т[аеу]?)\s*(?:№|номер)?|номер\s+(?:заказа|сч[её]та)|sipariş\s*(?:no|numarası)?|注文番号|订单号|訂單號|订单编号|주문\s?번호)\s*[:：#№]?\s*$/iu;
 
 /** Regions tried, in order, for numbers written without +CC: the common national formats of the world's large and European markets. */
 export const DEFAULT_PHONE_REGIONS: readonly CountryCode[] = [
@@ -565,7 +575,8 @@ export function detectPhones(normalized: string, out: RawFinding[], options: Pho
     }
     const digits = raw.replace(/\D/g, "");
     if (digits.length < 7 || digits.length > 15) continue;
-    if (DATE_LIKE.test(raw) || IPV4.test(raw)) continue;
+    // A date as written ("12/01/2025": its slashes read as blanks above).
+    if (DATE_LIKE.test(raw) || slashedDate(normalized.slice(m.index, m.index + raw.length)) || IPV4.test(raw)) continue;
     const international = raw.startsWith("+") || raw.startsWith("00");
     const separated = /[ .\-()/]/.test(raw);
     const before = text.slice(Math.max(0, m.index - 40), m.index);

@@ -2391,7 +2391,12 @@ function addKeyedNames(piece: string, model: Tagger, out: Candidate[]): void {
     if (words.length === 1 && !/^[\p{Lo}\p{M}]+$/u.test(words[0] ?? "") && !(flagsOfWord(words[0] ?? "", model) & GIVEN_OR_FAMILY)) continue;
     const start = at;
     const end = at + value.length;
-    if (out.some((c) => c.kind === "person" && c.start <= start && c.end >= end)) continue;
+    const wider = out.find((c) => c.kind === "person" && c.start <= start && c.end >= end);
+    // The tagger's span over the same words is backed by the key (in German text a capital alone backs nothing).
+    if (wider) {
+      if (wider.start === start && wider.end === end) wider.backed = true;
+      continue;
+    }
     replaceOverlapping(out, { kind: "person", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
   }
 }

@@ -187,9 +187,13 @@ const GREETING_WORDS =
   "hey hi hiya hello dear thanks cheers sorry hallo danke bonjour salut merci hola oye gracias ciao grazie oi olá valeu obrigado obrigada hej tack takk tak hoi bedankt moi kiitos szia köszi köszönöm ahoj díky cześć dzięki спасибо привет hallå hejsan heisann hei halla terve moikka čau nazdar привіт вітаю γεια ρε halo merhaba selam sveiki labdien labas здравствуйте здравствуй tere tervist sveiks sveika čau здравей здравейте zdravo bok živjo pozdrav witaj witam helló sziasztok szervusz bună salam shalom namaste jambo hujambo kumusta grüezi kedves drogi droga drodzy szanowny szanowna szanowni milý milá milí vážený vážená vážení hyvä kära kjære kære dragă dragi draga stimate stimată sayın sevgili дорогой дорогая дорогие уважаемый уважаемая шановний шановна шановні αγαπητέ αγαπητή gerbiamas gerbiama mielas miela dārgais dārgā cienījamais cienījamā poštovani poštovana spoštovani spoštovana querido querida queridos estimado estimada estimados prezado prezada prezados caro cara cari care gentile gentilissimo gentilissima egregio egregia cher chère chers beste lieve geachte liebe lieber kallis lugupeetud";
 /** Verbs of chat (and "and") after a lower-case given name ("kevin posted", "marta said", "ellie and josh"). */
 const CHAT_VERBS =
-  "said says posted wrote finished blocked is was will wants thinks has had moved asked needs did cited confirmed reported approved signed joined owes called phoned emailed texted replied walked arrived resigned complained fixed left came went sent started starts quit agreed booked paid already just also still never finally dice dijo porta sagt meint hat dit a est et und y e zegt vraagt heeft mówi powiedział říká řekl sanoo sanoi kysyy mondta azt dedi diz disse pediu säger sade sagde сказал говорит" +
-  // and in more of the languages read: "Катя пишет", "Maria scrie", "Hương bảo", "Ola pisze"
-  " пишет написал написала сказала спрашивает пише каже сказав написав написала питає γράφει λέει είπε ρωτάει έγραψε scrie spune zice întreabă" +
+  "said says posted wrote finished blocked is was will wants thinks has had moved asked needs did cited confirmed reported approved signed joined owes called phoned emailed texted replied walked arrived resigned complained fixed left came went sent started starts quit agreed booked paid already just also still never finally dice dijo porta sagt meint hat dit a est et und y e zegt vraagt heeft mówi powiedział říká řekl sanoo sanoi kysyy mondta azt dedi diz disse pediu säger sade sagde сказал говорит";
+/**
+ * Verbs of speech and writing in more of the languages read ("Maria scrie", "Hương bảo", "Катя пишет"): before them a
+ * given name that is also a town's speaks (in English a capital stands for its government: "Paris said").
+ */
+const REPORT_VERBS_ABROAD =
+  "пишет написал написала сказала спрашивает пише каже сказав написав написала питає γράφει λέει είπε ρωτάει έγραψε scrie spune zice întreabă" +
   " bảo nói hỏi kể pisze napisał napisała powiedziała pyta píše napsal napsala řekla píše písala povedala hovorí írja írta mondja kérdezi" +
   " diyor yazdı söyledi sordu kirjoitti kertoi skriver skrev frågar sier siger spør schrijft zei vroeg belde schreibt sagte fragt meinte" +
   " écrit demande escribe escribió pregunta scrive chiede escreveu falou perguntou bilang menulis mengatakan";
@@ -226,6 +230,7 @@ let cueHashes: {
   cue: Set<number>;
   greeting: Set<number>;
   verb: Set<number>;
+  abroad: Set<number>;
   and: Set<number>;
   german: Set<number>;
   germanOnly: Set<number>;
@@ -260,7 +265,8 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
   cueHashes ??= {
     cue: hashes(CUE_WORDS),
     greeting: hashes(GREETING_WORDS),
-    verb: hashes(CHAT_VERBS),
+    verb: hashes(`${CHAT_VERBS} ${REPORT_VERBS_ABROAD}`),
+    abroad: hashes(REPORT_VERBS_ABROAD),
     and: hashes(CHAT_AND),
     german: hashes(GERMAN_WORDS),
     germanOnly: hashes(GERMAN_WORDS_ONLY),
@@ -271,7 +277,7 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     scoring: hashes(SCORING_VERBS),
     title: hashes("mr mrs ms dr prof"),
   };
-  const { cue, greeting, verb, and, german, germanOnly, group, speech, scoring, title, deed, tool } = cueHashes;
+  const { cue, greeting, verb, abroad, and, german, germanOnly, group, speech, scoring, title, deed, tool } = cueHashes;
   const out: PieceCues = { words: [], german: 0 };
   let germanWords = 0;
   // An article right before a word (read only where a rule needs it: a slice and a test per word add up).
@@ -337,7 +343,7 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     const capitalFlags = shape === Shape.Capitalised ? model.gazetteer.flags(word) : 0;
     const reported =
       capitalFlags & Gaz.first &&
-      !(capitalFlags & (Gaz.common | NEVER_IN_NAME | Gaz.region)) &&
+      !(capitalFlags & (Gaz.common | NEVER_IN_NAME | (abroad.has(t.word[i + 1] ?? 0) ? Gaz.region : PLACES))) &&
       i + 1 < t.count &&
       verb.has(t.word[i + 1] ?? 0) &&
       piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0) === " ";
