@@ -11,6 +11,7 @@ describe("a given name that reports", () => {
     ["Minh bảo chiều nay họp lúc ba giờ.", "Minh"],
     ["Oksana каже, що завтра буде дощ.", "Oksana"],
     ["Paulo escreveu que chega amanhã cedo.", "Paulo"],
+    ["Victoria said she would call back after lunch.", "Victoria"],
   ])("%s", (text, name) => {
     expect(people(text)).toContain(name);
   });
@@ -18,6 +19,8 @@ describe("a given name that reports", () => {
   it.each([
     // Tagalog "sa" (in, at) is no Swedish "said".
     "Tala sa langit ang nagniningning ngayong gabi.",
+    // A capital speaking of "it" speaks for its government.
+    "Paris said it would retaliate against the new tariffs.",
   ])("control, %s: no one", (text) => {
     expect(people(text)).toEqual([]);
   });

@@ -343,7 +343,14 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
     const capitalFlags = shape === Shape.Capitalised ? model.gazetteer.flags(word) : 0;
     const reported =
       capitalFlags & Gaz.first &&
-      !(capitalFlags & (Gaz.common | NEVER_IN_NAME | (abroad.has(t.word[i + 1] ?? 0) ? Gaz.region : PLACES))) &&
+      !(capitalFlags & (Gaz.common | NEVER_IN_NAME | Gaz.region)) &&
+      // A given name that is also a town's speaks before a verb of speech; in English a capital speaking of "it" speaks
+      // for its government ("Paris said it would retaliate"), and one that "is" is the town ("Paris is lovely").
+      !(
+        capitalFlags & PLACES &&
+        !abroad.has(t.word[i + 1] ?? 0) &&
+        !(speech.has(t.word[i + 1] ?? 0) && !OF_IT_AFTER.test(piece.slice(t.ends[i] ?? 0, (t.ends[i] ?? 0) + 32)))
+      ) &&
       i + 1 < t.count &&
       verb.has(t.word[i + 1] ?? 0) &&
       piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0) === " ";
@@ -411,6 +418,9 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
 /** What a scorer's word must not also be: a country or region (a national team), a month, a title, a street or organisation word; a town names a club or a player ("Young", "Leeds"). */
 const SCORER_NOT = Gaz.country | Gaz.region | Gaz.time | Gaz.title | Gaz.street | Gaz.orgWord | Gaz.techTerm | Gaz.nationality;
 const GERMAN_EVIDENCE_NOT = Gaz.first | Gaz.last | Gaz.city | Gaz.country | Gaz.region;
+
+/** A verb and "it" after it (one word between at most): " said it", " told reporters it". */
+const OF_IT_AFTER = /^ \S+(?: \S+)? (?:it|its|it's)(?![\p{L}])/u;
 
 /** "And" beside a person the cues look at ("Hattie and Will", "Gintarė ir Paulius"). */
 const CUE_AND = "and|&|und|et|y|e|i|och|og|en|és|ja|a|un|ir|και|și|şi|и|та";
