@@ -795,6 +795,24 @@ const CJK_NAME_ALONE = new RegExp(
   `(?<=^|[\\s,，、;；|/／:：()（）「」『』【】])(?:(?:(?!${JAPANESE_TITLES})\\p{sc=Han}){3,4}|\\p{sc=Han}{2,3}(?:(?!${JAPANESE_TITLES})[\\p{sc=Hiragana}\\p{sc=Katakana}ー]){2,5})(?=$|[\\s,，、;；|/／:：()（）「」『』【】。])`,
   "gu",
 );
+/**
+ * A name in katakana (foreign and given names, "・" between its parts) before an honorific or a title ("マイケルさん",
+ * "リサ・チェンさん", "ハツさん"); not a role or a family word written so ("ママさん", "スタッフさん").
+ */
+const KATAKANA_BEFORE_TITLE = new RegExp(
+  `(?<![\\p{sc=Katakana}ー・])([\\p{sc=Katakana}ー]{2,}(?:・[\\p{sc=Katakana}ー]{2,})*)(?=(?:${JAPANESE_TITLES}))`,
+  "gu",
+);
+const KATAKANA_NOT_NAME =
+  /^(?:ママ|パパ|オーナー|スタッフ|メンバー|ゲスト|ユーザー|ファン|マネージャー|ドライバー|コーチ|シェフ|ナース|キャスト|サポーター|ボランティア|パート|アルバイト|バイト|リーダー|チーム|クライアント|オペレーター|デザイナー|エンジニア|プロ|ベテラン|ルーキー|ホスト|ホステス|シスター|ブラザー)$/u;
+/**
+ * In Japanese text, a family name some list holds and a given name of one or two Han, then a particle ("鈴木健太が",
+ * "大西翔が", "宮市亮太の"); not a place, a company or a building ("中村区の", "鈴木商店が": their last Han says so).
+ */
+const JAPANESE_FULL_NAME = /(?<![\p{sc=Han}々])(\p{sc=Han}[\p{sc=Han}々]{1,2}?)(\p{sc=Han}{1,2})(?=[がはのとも、]|に(?:対し|よる|よれば))/gu;
+const NOT_A_GIVEN_NAME_END = /[市区町村県都府道駅線店社部課館園寺橋川山島港局署所院校堂殿宮城門場屋家組会団党軍隊州国府庁省湾岸台谷沢原野]$/u;
+/** Han a death notice or a court report writes before a name: the late, the former ("故中島美代子様", "元社長"). */
+const NAME_PREFIX_HAN = /^[故元前亡]/u;
 /** A family name some list holds introducing its bearer after a company ("ソニーの橋本です"). */
 const JAPANESE_SELF = /(?<=の)(\p{sc=Han}{2,3})(?=です|でございます|と申します)/gu;
 
@@ -843,10 +861,23 @@ export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): vo
       if (flagsOf(m[1] ?? "", model) & Gaz.last) add(m.index, m.index + (m[1] ?? "").length);
     JAPANESE_BEFORE_HONORIFIC.lastIndex = 0;
     for (let m = JAPANESE_BEFORE_HONORIFIC.exec(piece); m; m = JAPANESE_BEFORE_HONORIFIC.exec(piece)) {
-      // A family name of two or three Han some list holds ("長谷川健太郎").
-      const han = m[1] ?? "";
-      if ((flagsOf(han.slice(0, 2), model) | (han.length > 4 ? flagsOf(han.slice(0, 3), model) : 0)) & NAMES) add(m.index, m.index + han.length);
+      // A family name of two or three Han some list holds ("長谷川健太郎", "佐々木被告"), after "the late" or "former" too.
+      const prefix = NAME_PREFIX_HAN.exec(m[1] ?? "")?.[0].length ?? 0;
+      const han = (m[1] ?? "").slice(prefix);
+      if (han.length < 2) continue;
+      if ((flagsOf(han.slice(0, 2), model) | flagsOf(han.slice(0, 3), model) | (han.length <= 3 ? flagsOf(han, model) : 0)) & NAMES)
+        add(m.index + prefix, m.index + prefix + han.length);
     }
+    JAPANESE_FULL_NAME.lastIndex = 0;
+    for (let m = JAPANESE_FULL_NAME.exec(piece); m; m = JAPANESE_FULL_NAME.exec(piece)) {
+      const run = m[0];
+      if (NOT_A_GIVEN_NAME_END.test(run) || flagsOf(run, model) & KNOWN_WORD || !(flagsOf(m[1] ?? "", model) & Gaz.last)) continue;
+      if (flagsOf(m[2] ?? "", model) & KNOWN_WORD && (m[2] ?? "").length > 1) continue;
+      add(m.index, m.index + run.length);
+    }
+    KATAKANA_BEFORE_TITLE.lastIndex = 0;
+    for (let m = KATAKANA_BEFORE_TITLE.exec(piece); m; m = KATAKANA_BEFORE_TITLE.exec(piece))
+      if (!KATAKANA_NOT_NAME.test(m[1] ?? "")) add(m.index, m.index + (m[1] ?? "").length);
     HIRAGANA_BEFORE_HONORIFIC.lastIndex = 0;
     for (let m = HIRAGANA_BEFORE_HONORIFIC.exec(piece); m; m = HIRAGANA_BEFORE_HONORIFIC.exec(piece))
       if (!HIRAGANA_NOT_NAME.test(m[1] ?? "")) add(m.index, m.index + (m[1] ?? "").length);
