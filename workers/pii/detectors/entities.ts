@@ -1001,8 +1001,20 @@ const GERMAN_ADJECTIVE = /^\p{Lu}\p{Ll}{3,}(?:liche|lichen|ische|ischen|meine|me
 const HANGUL_WORD = /\p{sc=Hangul}/u;
 /** A word of two or more syllables ending in a case particle, with a word after it. */
 const KOREAN_PARTICLE_INSIDE = /\p{sc=Hangul}(?:을|를|은|는|이|가|와|과|의|에|에서|에는|에게|으로|로|부터|까지)\s+\p{sc=Hangul}/u;
+/**
+ * Two Hangul syllables no list holds as a given name, with nothing after them that Korean writes after a name (an
+ * honorific, a vocative, a particle of a person: "님", "씨", "아", "이가", "한테"): a word ("영업일 기준 2일"), not a name.
+ */
+function koreanWordAlone(piece: string, start: number, end: number, model: Tagger): boolean {
+  const value = piece.slice(start, end);
+  if (!TWO_HANGUL.test(value) || flagsOfWord(value, model) & Gaz.first) return false;
+  return !PERSON_AFTER_HANGUL.test(piece.slice(end, end + 4));
+}
+const TWO_HANGUL = /^\p{sc=Hangul}{2}$/u;
+const PERSON_AFTER_HANGUL = /^\s?(?:님|씨|군|양|아|야|이가|이는|이랑|이도|이한테|이에게|한테|에게|께|랑|와|과|가|는|도|[:：])/u;
 /** Endings of a Korean verb or adjective (polite and plain statements, connectives); not the copula after a name ("윤서준입니다"). */
-const KOREAN_VERB_END = /(?:(?<!입)니다|세요|해요|어요|아요|었다|았다|한다|된다|하고|하며|해서)$/u;
+const KOREAN_VERB_END =
+  /(?:(?<!입)니다|세요|해요|어요|아요|었다|았다|였다|했다|겠다|한다|된다|하고|하며|해서|는데|지만|니까|면서|어서|아서|해도|하면|으면|한대|했어|왔어|갔어)$/u;
 
 /** Hindi function words and auxiliaries: a span of these alone is no name ("बजे होगी", "कृपया"); beside a name the tagger's span still holds the name. */
 const HINDI_FUNCTION_WORDS = new Set(
@@ -2307,6 +2319,9 @@ const NAME_AGE = new RegExp(
   `(?<![\\p{L}\\p{M}'’-])(${APPOSITION_NAME}), (?:[1-9]\\d?|1[01]\\d), (?=\\p{Ll}|(?:who|was|is|has|had|said|says)\\b)`,
   "gu",
 );
+/** A flat, a floor or a building after a house number, and a street's word or its short form before the street's name. */
+const FLAT_AFTER = /^(?:кв|apt|flat|unit|suite|д|эт|lok|m|int|piso|bl|app|wohnung|whg)(?![\p{L}])\.?/iu;
+const STREET_BEFORE = /(?:^|[\s,(])(?:вул|ул|пр|пл|ul|al|str|st|rue|av|avda|via|viale|calle|c|rua|ulica|utca|straße)\.?\s*$/iu;
 /** A maiden name after "née" ("Rosalind Fairweather (née Cobb)"); in a list of scorers, a name and its minute ("(McGinn 23', Slattery 55’)"). */
 const NEE_OR_MINUTE = new RegExp(
   `(?<![\\p{L}])n[ée]e (${APPOSITION_NAME})|(?<=[(,;] ?)(\\p{Lu}[\\p{L}\\p{M}'’-]+) \\d{1,3}(?:\\+\\d)?['’](?![\\p{L}\\d])`,
@@ -2334,8 +2349,13 @@ function addAppositiveNames(piece: string, model: Tagger, out: Candidate[]): voi
       if (words.some((f) => f & NOT_IN_APPOSITION && !(f & (Gaz.first | Gaz.last)))) continue;
       // "The" opening the name is the sentence's ("The"), never a name's first word.
       if (/^(?:The|This|That|Our|My)\b/u.test(name)) continue;
-      // A town, a number and a street is an address ("Paris, 12, rue de la Paix").
-      if (pattern === NAME_AGE && flagsOfWord(/^\p{L}+/u.exec(piece.slice(m.index + m[0].length))?.[0].toLowerCase() ?? "", model) & Gaz.street)
+      // A town or a street, a number and a street or a flat is an address ("Paris, 12, rue de la Paix", "вул. Шевченка, 12, кв. 3").
+      if (
+        pattern === NAME_AGE &&
+        (flagsOfWord(/^\p{L}+/u.exec(piece.slice(m.index + m[0].length))?.[0].toLowerCase() ?? "", model) & Gaz.street ||
+          FLAT_AFTER.test(piece.slice(m.index + m[0].length)) ||
+          STREET_BEFORE.test(piece.slice(Math.max(0, start - 12), start)))
+      )
         continue;
       for (let i = out.length - 1; i >= 0; i--) {
         const c = out[i] as Candidate;
@@ -2594,7 +2614,8 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
       // A Chinese name is two to four Han (a double family name and two more); five or more in text without kana is a clause.
       !(s.kind === "person" && LONG_HAN.test(piece.slice(s.start, s.end)) && !KANA_IN.test(piece)) &&
       !statusLabel(piece, s.start, s.end, model) &&
-      !(s.kind === "person" && addressesAGroup(piece.slice(s.start, s.end))),
+      !(s.kind === "person" && addressesAGroup(piece.slice(s.start, s.end))) &&
+      !(s.kind === "person" && koreanWordAlone(piece, s.start, s.end, model)),
   );
   return withoutOverlaps(
     kept.flatMap((s) =>

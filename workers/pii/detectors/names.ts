@@ -582,7 +582,7 @@ const CHINESE_ROLE_BEFORE =
 /** Titles after a family name alone ("黄老师", "王总"). */
 const CHINESE_TITLE = "老师|老師|先生|女士|小姐|教授|医生|醫生|博士|经理|經理|总|總|律师|律師|主任|师傅|師傅";
 const CHINESE_ROLE_AFTER =
-  "先生|女士|小姐|老师|老師|教授|医生|醫生|博士|经理|經理|总|總|同学|同學|律师|律師|记者|記者|主任|院长|院長|局长|局長|部长|部長|书记|書記|董事长|董事長|师傅|師傅|表示|说|說|指出|称|稱|认为|認為|介绍|介紹|打进|打進|攻入|有期徒刑|医师|醫師|研究员|研究員|教练|教練|会长|會長|反映|透露|强调|強調|入狱|入獄|出生于|出生於|生于|生於|毕业于|畢業於|梅开二度|梅開二度|上演帽子戏法|荣获|榮獲|当选|當選|出任|去世|逝世|病逝|败诉|胜诉|被判|获刑|辞职|辞去|泣告|敬告|敬上|谨上|汇报";
+  "先生|女士|小姐|老师|老師|教授|医生|醫生|博士|经理|經理|总|總|同学|同學|律师|律師|记者|記者|主任|院长|院長|局长|局長|部长|部長|书记|書記|董事长|董事長|师傅|師傅|表示|说|說|指出|称|稱|认为|認為|介绍|介紹|打进|打進|攻入|有期徒刑|医师|醫師|研究员|研究員|教练|教練|会长|會長|反映|透露|强调|強調|入狱|入獄|出生于|出生於|生于|生於|毕业于|畢業於|梅开二度|梅開二度|上演帽子戏法|荣获|榮獲|当选|當選|出任|去世|逝世|病逝|败诉|胜诉|被判|获刑|辞职|辞去|泣告|敬告|敬上|谨上|汇报|负责|負責|获得|獲得";
 /** What may stand beside a name without saying it is one: punctuation, "and", a space, the piece's ends. */
 const CHINESE_PLAIN_BEFORE = "和|与|與|及|、|：|:|，|,|的|\\s|^";
 const CHINESE_PLAIN_AFTER =
@@ -658,7 +658,7 @@ export const KOREAN_DOUBLE_SURNAMES = "남궁|황보|제갈|선우|독고|사공
 const KOREAN_LABELLED_NAME = new RegExp(`^[${KOREAN_SURNAMES}][\\p{sc=Hangul}]{1,2}$`, "u");
 // Three syllables (the last not an honorific: "고객님" is "customer") before a title or honorific, or closing a field.
 const KOREAN_NAME = new RegExp(
-  `(?<![\\p{sc=Hangul}])([${KOREAN_SURNAMES}][\\p{sc=Hangul}](?![님씨])[\\p{sc=Hangul}])(?=\\s?(?:님|씨|고객님|회원님|교수|대표|과장|부장|사장|팀장|대리|선생|의원|장관|기자|선수|감독|회장|이사|원장|박사|변호사|연구원|사무관|코치|교사|간호사|작가|위원장|위원|총장|소장|검사|판사|본부장|상무|전무|부사장|부회장|부대표|부장관|차관|대변인|의장|국장|실장|단장|주장|이사장|여사|주무관|주임|계장|책임연구원|군수|구청장|도지사)|\\s*$|\\s*[·|—])`,
+  `(?<![\\p{sc=Hangul}])([${KOREAN_SURNAMES}][\\p{sc=Hangul}](?![님씨])[\\p{sc=Hangul}])(?=\\s?(?:님|씨|고객님|회원님|교수|대표|과장|부장|사장|팀장|대리|선생|의원|장관|기자|선수|감독|회장|이사|원장|박사|변호사|연구원|사무관|코치|교사|간호사|작가|위원장|위원|총장|소장|검사|판사|본부장|상무|전무|부사장|부회장|부대표|부장관|차관|대변인|의장|국장|실장|단장|주장|이사장|여사|주무관|주임|계장|책임연구원|군수|구청장|도지사|국무총리|총리|부총리|대통령|공장장|아나운서|앵커|교육감|가수|배우|소설가|시인|화가|특파원|논설위원|원내대표|대표이사|전\\s(?:대표|의원|장관|회장|사장|감독|대통령|총리|시장))|\\s*$|\\s*[·|—])`,
   "gu",
 );
 /**
@@ -678,7 +678,7 @@ const KOREAN_ROLE_NAME = new RegExp(
  * text before a comma or the end ("KYC check: 박성민, …"; "Use 한국어 for …" is a word).
  */
 const KOREAN_CUED_NAME = new RegExp(
-  `(?:(?:수령인|결제자|주문자|구매자|수신자|발신자|카드\\s?소지자|소지자|카드\\s?소유자|소유자|명의자|(?:회원|고객|가입자)\\s?정보|자녀|상주|가입자|신청자|예약자|받는\\s?분|고객|고객명|담당자|작성자|신청인|보호자|환자|성명|이름|예금주|회원|직원|학생|대표자|공격수|수비수|미드필더|골키퍼|투수|타자|선수|시장|부시장|도지사|지사|구청장|장관|대통령|총리|국회의원|의원|대변인|사장|부사장|회장|감독|코치|판사|검사|변호사|교수|기자)\\s?[:：]?\\s?((?:${KOREAN_DOUBLE_SURNAMES})[\\p{sc=Hangul}]{1,2}|[${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=(?:과|와|은|는|이|가|을|를|의|에게|도)?(?:[\\s,.;:/)]|$))|[A-Za-z][A-Za-z.]*[:,]?\\s([${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=[,;/)]|\\s*$))`,
+  `(?:(?:수령인|결제자|주문자|구매자|수신자|발신자|카드\\s?소지자|소지자|카드\\s?소유자|소유자|명의자|(?:회원|고객|가입자)\\s?정보|자녀|상주|가입자|신청자|예약자|받는\\s?분|고객|고객명|담당자|작성자|신청인|보호자|환자|성명|이름|예금주|회원|직원|학생|대표자|공격수|수비수|미드필더|골키퍼|투수|타자|선수|시장|부시장|도지사|지사|구청장|장관|대통령|총리|국회의원|의원|대변인|사장|부사장|회장|감독|코치|판사|검사|변호사|교수|기자|소설가|작가|가수|배우|시인|화가|아나운서|앵커)\\s?[:：]?\\s?((?:${KOREAN_DOUBLE_SURNAMES})[\\p{sc=Hangul}]{1,2}|[${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=(?:과|와|은|는|이|가|을|를|의|에게|도)?(?:[\\s,.;:/)]|$))|[A-Za-z][A-Za-z.]*[:,]?\\s([${KOREAN_SURNAMES}][\\p{sc=Hangul}]{2})(?=[,;/)]|\\s*$))`,
   "gu",
 );
 /**
@@ -687,7 +687,7 @@ const KOREAN_CUED_NAME = new RegExp(
  * a teacher, 小心 careful, 小米 millet).
  */
 const CHINESE_FAMILIAR = new RegExp(
-  `(?=[老小])(?<=${CHINESE_PLAIN_BEFORE}|。|！|？|「|—|说|說|叫|找|问|問|给|給|跟)((?:老|小)(?![时時师師心学學米])[${CHINESE_SURNAMES}])(?=${CHINESE_PLAIN_AFTER}|说|說|刚|剛|要|让|讓|把|问|問)`,
+  `(?=[老小])(?<=${CHINESE_PLAIN_BEFORE}|。|！|？|「|—|说|說|叫|找|问|問|给|給|跟|一下)((?:老|小)(?![时時师師心学學米])[${CHINESE_SURNAMES}])(?=${CHINESE_PLAIN_AFTER}|说|說|刚|剛|要|让|讓|把|问|問|负责|負責|也|你)`,
   "gu",
 );
 /**
@@ -818,8 +818,11 @@ const JAPANESE_SELF = /(?<=の)(\p{sc=Han}{2,3})(?=です|でございます|と
 
 /** Particles of a Chinese clause (done, passed, -ing, questions, suggestions): never in a name. */
 export const CJK_PARTICLES = "了过過着吗嗎呢吧啊";
-/** Particles and the words of a form's placeholder (enter, none, unknown, test). */
-const NOT_IN_CJK_NAME = new RegExp(`[${CJK_PARTICLES}]|请|請|输入|輸入|暂无|暫無|未填|未知|测试|測試`, "u");
+/** Particles, the words of a form's placeholder (enter, none, unknown, test), verbs after "please" that open on a family name ("请查收"). */
+const NOT_IN_CJK_NAME = new RegExp(
+  `[${CJK_PARTICLES}]|请|請|输入|輸入|暂无|暫無|未填|未知|测试|測試|^(?:查收|查看|查询|查詢|查阅|查閱|查找|查验)$`,
+  "u",
+);
 
 /** Names in Chinese, Japanese and Korean text (see the regular expressions above); offsets in `piece`. */
 export function addCjkNames(piece: string, spans: NameSpan[], model: Tagger): void {
@@ -1072,8 +1075,9 @@ export function addSignatureName(piece: string, spans: NameSpan[], model: Tagger
   }
   const end = at + name.length;
   // A place or organisation over the same words gives way (a signature names a person); one reaching beyond them (an address) stays.
-  // Glued to its dash, it is kept on a line the technical gate would read as code (a dash before a word is an option's there).
-  const glued = latin !== null && /^\s*-\S/u.test(piece);
+  // Glued to its dash, it is kept on a line the technical gate would read as code (a dash before a word is an option's
+  // there), and so is a Chinese one ("。——李梅": the detection copy writes the dashes "--").
+  const glued = chinese !== null || /^\s*-\S/u.test(piece);
   if (!glued && spans.some((x) => x.start < end && at < x.end && (x.kind === "person" ? x.end - x.start >= end - at : x.start < at || x.end > end)))
     return;
   replaceOverlapping(spans, { kind: "person", start: at, end, speaker: glued });
