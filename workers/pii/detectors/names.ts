@@ -1338,12 +1338,13 @@ const HINDI_NOT_GIVEN = new Set("श्री श्रीमती सुश्
 
 /**
  * Thai titles written before a name without a space (นาย, นางสาว, คุณยาย, รศ.ดร., โค้ช, and "thanks"
- * ขอบคุณ), then the given name up to a space and, when it ends there too, a family name of at most
+ * ขอบคุณ), where a word opens or after a greeting or a word that writes itself onto the title ("สวัสดีค่ะคุณกาญจนา",
+ * "ติดต่อคุณกานต์"), then the given name up to a space and, when it ends there too, a family name of at most
  * twelve letters ("นางสาวสุดา แก้วมณี", "คุณยายบุญมี แสงทอง"). Thai writes words of a sentence
  * together, so a longer run after the space is the sentence going on.
  */
 const THAI_TITLED =
-  /(?<![\p{sc=Thai}])(?:(?:รศ\.|ผศ\.|ศ\.|ดร\.|นพ\.|พญ\.)+|(เรียน ?คุณ|นางสาว|นาง|นาย|คุณยาย|คุณตา|คุณป้า|คุณลุง|คุณ|น้อง|ขอบคุณ|โค้ช|นักวิ่ง|นักเขียน|อาจารย์|ครู|หมอ))([\p{sc=Thai}\p{M}]{2,12})(?= |$)(?: ([\p{sc=Thai}\p{M}]{2,12})(?=[\s,.!?)]|$))?/gu;
+  /(?:(?<![\p{sc=Thai}])|(?<=สวัสดี|ค่ะ|ครับ|ติดต่อ|ถึง|จาก|ของ|กับ|และ))(?:(?:รศ\.|ผศ\.|ศ\.|ดร\.|นพ\.|พญ\.)+|(เรียน ?คุณ|นางสาว|นาง|นาย|คุณยาย|คุณตา|คุณป้า|คุณลุง|คุณ|น้อง|ขอบคุณ|โค้ช|นักวิ่ง|นักเขียน|อาจารย์|ครู|หมอ))([\p{sc=Thai}\p{M}]{2,12})(?= |$)(?: ([\p{sc=Thai}\p{M}]{2,12})(?=[\s,.!?)]|$))?/gu;
 /**
  * A greeting of a script without capitals, then one or two words and a comma ("வணக்கம்
  * செந்தில்,", "ሰላም አበበ፣", "नमस्ते प्रिया,", "يا سارة،"): the words are the one greeted. Cased
@@ -1426,7 +1427,7 @@ export function addUncasedGreetedNames(piece: string, spans: NameSpan[]): void {
 }
 
 /** Only blanks or quotes before: the message (or line) opens here. */
-const THAI_MESSAGE_OPENS = /^[\s"“'「]*$/u;
+const THAI_MESSAGE_OPENS = /^[\s"“'「]*(?:สวัสดี(?:ค่ะ|ครับ|คะ)?\s*)?$/u;
 /**
  * Thai labels of a form or a delivery before a given and a family name, with or without a space
  * ("ส่งถึงพิมพ์ชนก สุวรรณ", "ผู้ถือบัตร ปิยะนุช วงศ์สวัสดิ์", "ชื่อ ณัฐธิดา แสงทอง"): both words, each

@@ -1,7 +1,8 @@
-// Korean and Chinese people by the words around them: a Korean full name before a title or role
+// Korean, Chinese and Thai people by the words around them: a Korean full name before a title or role
 // ("한덕수 국무총리는", "이준호 전 대표에게") or after a writer's or artist's trade ("소설가 한유진이"); two
 // Hangul syllables no list holds, with nothing a name takes after it, are a word ("영업일 기준 2일");
-// a Chinese name before "负责", a familiar name after "问一下", a signature after a double dash. Rows written here.
+// a Chinese name before "负责", a familiar name after "问一下", a signature after a double dash; a Thai name after a
+// title glued to a greeting or a verb ("สวัสดีค่ะคุณมาลัย", "ติดต่อคุณวิไล"). Rows written here.
 import { describe, expect, it } from "vitest";
 import { people } from "./support/people.js";
 
@@ -31,5 +32,18 @@ describe("Chinese", () => {
 
   it("control, 请查收 is a verb, not a name", () => {
     expect(people("附件是报价单，请查收。")).toEqual([]);
+  });
+});
+
+describe("Thai", () => {
+  it.each([
+    ["สวัสดีค่ะคุณมาลัย โอนเงินเข้าบัญชีเรียบร้อยแล้ว", "มาลัย"],
+    ["สอบถามเพิ่มเติมติดต่อคุณวิไล ได้ทุกวัน", "วิไล"],
+  ])("%s", (text, name) => {
+    expect(people(text).join(" | ")).toContain(name);
+  });
+
+  it.each(["คุณสามารถเปลี่ยนรหัสผ่านได้ที่หน้าตั้งค่า", "ขอบคุณสำหรับการสั่งซื้อของคุณ"])("control, %s: no person", (text) => {
+    expect(people(text)).toEqual([]);
   });
 });
