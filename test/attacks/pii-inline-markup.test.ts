@@ -616,13 +616,51 @@ describe("attack: the ancestor's names read by a reader of their own, not the to
     expect(all(text)).toContain("credit_card");
   });
 
-  // And it read tags where the tokeniser reads none: text a browser makes no element of names no ancestor.
+  // Names are read loosely too (in comments, raw text and quoted values): a tag the tokeniser's reading leaves out
+  // must still name its ancestor (red team 32), so a class named only in a comment hides as if it stood in a tag.
+});
+
+describe("attack: tags the one-pass reader left out, raw text it read too far, a tag's cost (red team 32)", () => {
+  const all = (text: string) => detectPii(text, { categories: ["email", "credit_card", "phone", "iban", "tax_id"] }).map((f) => f.category);
+  const S = "<style>.c i{display:none}</style>";
+  const card = "Card 4111 1111 1111 11<i>9</i>11";
+
   it.each([
-    ["in a comment", `<style>.zq i{display:none}</style><!-- <p class=zq> --><p>${card}`],
-    ["in a template", `<style>.zq i{display:none}</style><template><p class=zq></p></template><p>${card}`],
-    ["in a script's string", `<style>.zq i{display:none}</style><script>x='<p class=zq>'</script><p>${card}`],
-    ["in a textarea", `<style>.zq i{display:none}</style><textarea><p class=zq></textarea><p>${card}`],
-  ])("control, the ancestor's class only %s: the digit is shown, nothing is found", (_title, text) => {
+    ["a quote that never closes in the ancestor's tag", `${S}<p class=c x">${card}</p>`],
+    ["an apostrophe in a bare value before the class", `${S}<p title=don't class=c>${card}</p>`],
+    ["an apostrophe in an attribute's name after an id", `<style>#k i{display:none}</style><p id=k x'>${card}</p>`],
+    [
+      "a quoted value longer than 4,096 characters",
+      `${S}<div class=c style="background:url(data:image/png;base64,${"A".repeat(5000)})">${card}</div>`,
+    ],
+    ["a quote in an attribute's name paired with a later tag's", `${S}<b x"y></b><p class=c>${card}</p><u x">.</u>`],
+    ["'<script>' in an end tag's attribute", `${S}</x a="<script>"><p class=c>${card}</p>`],
+    [
+      "'<!--' in an end tag's attribute, before the sheet",
+      `</x a="<!--"><style>.h{display:none}</style>Card 4111 1111 1111 11<span class=h>9</span>11`,
+    ],
+    ["a self-closed textarea in SVG", `${S}<svg><textarea/></svg><p class=c>${card}</p>`],
+    ["a self-closed template in SVG", `${S}<svg><template/></svg><p class=c>${card}</p>`],
+    ["a row a browser makes around a cell", `<style>tr i{display:none}</style><table><td>${card}</td></table>`],
+    ["a self-closed title in SVG before a hidden span", "<svg><title/></svg>Card 4111 1111 1111 11<span hidden>9</span>11"],
+    ["a self-closed title in SVG before the ancestor", `${S}<svg><title/></svg><p class=c>${card}</p>`],
+  ])("%s: the card a browser shows is found", (_title, text) => {
+    expect(all(text)).toContain("credit_card");
+  });
+
+  it.each([
+    ["an e-mail", `${S}<p class=c x'>Mail alice@exa<i> zz </i>mple.com</p>`, "email"],
+    ["a phone", `${S}<p class=c x'>Call +1 415 555<i> 9 </i>0123</p>`, "phone"],
+    ["an IBAN", `${S}<p class=c x'>IBAN DE89 3704 0044 05<i>9</i>32 0130 00</p>`, "iban"],
+  ])("%s beside an apostrophe in the ancestor's tag is found", (_title, text, category) => {
+    expect(all(text)).toContain(category);
+  });
+
+  it.each([
+    ["'<a' × 3,200 after a sheet (68 s before)", `${S}${"<a".repeat(3200)}`],
+    ["'<a\"' × 1,600 after a sheet (34 s before)", `${S}${'<a"'.repeat(1600)}`],
+    ["'<style' then '<a' × 1,600", `<style${"<a".repeat(1600)}`],
+  ])("%s: read within the test's timeout, nothing found", (_title, text) => {
     expect(all(text)).toEqual([]);
   });
 });

@@ -318,49 +318,47 @@ interface OpeningTag {
 function readMarkup(lower: string): { tags: OpeningTag[]; sheets: Array<[number, number]> } {
   const tags: OpeningTag[] = [];
   const sheets: Array<[number, number]> = [];
-  const ahead = new Ahead(lower);
-  // Comments (and their short and "--!>" forms), bogus comments ("<?…>", "<!x…>"), tags to their ">"
-  // (quoted values are no markup), and the elements whose text is raw or inert, to their closing tag.
+  // Tags are read to their ">" as MarkupScan reads them (quoted values after "=" only, no bound on their length), and
+  // its memory of where no tag can end keeps the pass linear however many "<" never close.
+  const scan = new MarkupScan(lower);
   for (let at = lower.indexOf("<"); at >= 0 && at < lower.length; at = lower.indexOf("<", at)) {
+    // Comments (and their short and "--!>" forms); one left open runs to the end of the text.
     if (lower.startsWith("<!--", at)) {
-      // A comment left open runs to the end of the text.
-      at = commentEnd(lower, at, ahead) ?? lower.length;
+      at = commentEnd(lower, at, scan.ahead) ?? lower.length;
       continue;
     }
     const next = lower[at + 1] ?? "";
-    if (next === "?" || next === "!") {
-      const gt = lower.indexOf(">", at);
-      at = gt < 0 ? lower.length : gt + 1;
-      continue;
-    }
-    if (!/[a-z]/u.test(next)) {
+    const end = /[a-z!?/]/u.test(next) ? scan.markupEnd(at, 1) : -1;
+    // No tag ends here (a quoted value never closes, or no ">" follows): the "<" is text.
+    if (end <= at) {
       at++;
       continue;
     }
-    TAG_END.lastIndex = at;
-    const tag = TAG_END.exec(lower);
-    if (!tag) {
-      at++;
-      continue;
-    }
-    const name = TAG_NAME.exec(tag[0])?.[1] ?? "";
-    const end = at + tag[0].length;
-    tags.push({ name, at, nameEnd: at + 1 + name.length, end });
+    const start = at;
     at = end;
+    // End tags (their quoted values hold no markup: '</x a="<script>">') and bogus comments ("<?…>", "<!x…>").
+    if (next === "/" || next === "!" || next === "?") continue;
+    // The name to HTML's blanks only ("<style\u00a0>" is no style element).
+    const name = TAG_NAME.exec(lower.slice(start, start + 64))?.[1] ?? "";
+    tags.push({ name, at: start, nameEnd: start + 1 + name.length, end });
     if (name === "plaintext") break;
-    if (!RAW_OR_INERT.test(name)) continue;
+    // A raw element closed by its own tag's "/" is foreign content's (SVG, MathML), whose text is markup.
+    if (!RAW_OR_INERT.test(name) || lower[end - 2] === "/") continue;
     const close = name === "template" ? templateEnd(lower, at) : closingTag(lower, name, at);
     if (name === "style") sheets.push([at, close < 0 ? lower.length : close]);
-    if (close < 0) break;
+    // Never closed, a raw element's text runs to the end; read on as markup all the same (more sheets and names hide
+    // more, never less).
+    if (close < 0) {
+      if (name === "style") break;
+      continue;
+    }
     at = close + 2 + name.length;
   }
   return { tags, sheets };
 }
+const TAG_NAME = /^<([a-z][^\t\n\f\r />]*)/u;
 /** Elements whose text a browser does not read as markup (raw text, RCDATA, inert templates, noscript with scripting on). */
 const RAW_OR_INERT = /^(?:style|script|textarea|title|xmp|iframe|noembed|noframes|noscript|template)$/u;
-const TAG_NAME = /^<([a-z][^\t\n\f\r />]*)/u;
-/** An opening tag to its ">" (quoted values may hold one), bounded. */
-const TAG_END = /<[a-z][^\t\n\f\r />]*(?:[^>"']|"[^"]{0,4096}"|'[^']{0,4096}'){0,8192}>/uy;
 /** HTML's blanks, "/" or ">": what may follow an element's name. */
 const AFTER_NAME = /[\t\n\f\r />]/u;
 
@@ -442,21 +440,34 @@ interface Names {
   attributes: Set<string>;
 }
 /** Elements a browser makes whether the text writes them or not. */
-const IMPLIED_ELEMENTS = ["html", "head", "body", "tbody"];
-/** What the opening tags `tags` of `lower` (readMarkup's) name. */
+const IMPLIED_ELEMENTS = ["html", "head", "body", "tbody", "tr"];
+/**
+ * What the text's tags name, a superset of what a browser makes of them: the opening tags readMarkup reads, and every
+ * "<name …" of the text read loosely to its first ">" (in comments, raw text and quoted values too). A tag the
+ * tokeniser's reading left out then still names its ancestor: naming more hides more, never less.
+ */
 function namesIn(lower: string, tags: readonly OpeningTag[]): Names {
   const names: Names = { elements: new Set(IMPLIED_ELEMENTS), classes: new Set(), ids: new Set(), attributes: new Set() };
-  for (const tag of tags) {
-    names.elements.add(tag.name);
-    for (const [name, value] of tagAttributes(lower.slice(tag.at, tag.end), tag.nameEnd - tag.at)) {
+  const read = (tag: string, from: number) => {
+    for (const [name, value] of tagAttributes(tag, from)) {
       names.attributes.add(name);
       if (name !== "class" && name !== "id") continue;
       for (const token of withReferences(value).split(HTML_BLANKS))
         if (token) (name === "class" ? names.classes : names.ids).add(token.toLowerCase());
     }
+  };
+  for (const tag of tags) {
+    names.elements.add(tag.name);
+    read(lower.slice(tag.at, tag.end), tag.nameEnd - tag.at);
+  }
+  for (const m of lower.matchAll(LOOSE_TAG)) {
+    names.elements.add(m[1] ?? "");
+    read(m[2] ?? "", 0);
   }
   return names;
 }
+/** "<", a name, and what follows up to the first ">" (matched once each: the scan goes on after it, so it stays linear). */
+const LOOSE_TAG = /<([a-z][^\s/>]*)([^>]*)/gu;
 
 /** Whether the text's tags name every element name, class, id and attribute a compound requires (a superset of holding such an element). */
 function namedIn(names: Names, rule: HidingRule): boolean {
@@ -985,7 +996,8 @@ class MarkupScan {
   readonly #text: string;
   /** No tag opens before this offset: a scan from an earlier "<" met a quote that never closes first. */
   #noTagBefore = 0;
-  readonly #ahead: Ahead;
+  /** Where each needle next stands (shared with readMarkup's comment reading). */
+  readonly ahead: Ahead;
   /** Where each element's opening and closing tags stand (built once, when a hidden element or footnote needs its end). */
   #tagIndex: Map<string, Map<number, number>> | null = null;
   /** A run of marks accepted as the closer of one before it ("11**1**1"). */
@@ -993,7 +1005,7 @@ class MarkupScan {
 
   constructor(text: string) {
     this.#text = text;
-    this.#ahead = new Ahead(text);
+    this.ahead = new Ahead(text);
   }
 
   /** End of the markup at `i` (its start matched as `length` characters), or -1. */
@@ -1012,7 +1024,7 @@ class MarkupScan {
   elementEnd(name: string, openAt: number, from: number): number {
     const close = this.#tags().get(name)?.get(openAt);
     if (close === undefined) return from;
-    const gt = this.#ahead.next(">", close);
+    const gt = this.ahead.next(">", close);
     return gt < 0 ? from : gt + 1;
   }
 
@@ -1042,7 +1054,13 @@ class MarkupScan {
         // An HTML element of text or layout opened inside SVG or MathML leaves it ("<svg><span/>" opens a span), and so
         // do the end tags </p> and </br>; inside MathML's text elements and SVG's foreignObject, desc and title HTML is
         // read as HTML (read here as leaving: what follows them is judged as HTML too, which drops more, never less).
-        if (foreign > 0 && (closing ? FOREIGN_BREAKOUT_END.test(name) : FOREIGN_BREAKOUT.test(name) || INTEGRATION_POINT.test(name))) foreign = 0;
+        // An integration point closed by its own "/" holds nothing ("<svg><title/></svg>"): the content goes on as foreign.
+        const closedPoint = foreign > 0 && !closing && text[end - 2] === "/" && INTEGRATION_POINT.test(name);
+        if (
+          foreign > 0 &&
+          (closing ? FOREIGN_BREAKOUT_END.test(name) : FOREIGN_BREAKOUT.test(name) || (INTEGRATION_POINT.test(name) && !closedPoint))
+        )
+          foreign = 0;
         const selfClosing = !closing && text[end - 2] === "/" && (foreign > 0 || VOID_ELEMENT.test(name) || FOREIGN_ROOT.test(name));
         if (FOREIGN_ROOT.test(name) && !selfClosing) foreign = Math.max(0, foreign + (closing ? -1 : 1));
         const stack = open.get(name) ?? [];
@@ -1074,9 +1092,9 @@ class MarkupScan {
     if (i < this.#noTagBefore) return -1;
     const next = text[i + 1] ?? "";
     // A comment left open is its own four characters: a Markdown view shows what follows, so it is read.
-    if (text.startsWith("<!--", i)) return commentEnd(text, i, this.#ahead) ?? i + 4;
+    if (text.startsWith("<!--", i)) return commentEnd(text, i, this.ahead) ?? i + 4;
     // No ">" ahead: no tag, comment or bogus comment ends, here or after.
-    const gt = this.#ahead.next(">", i + 1);
+    const gt = this.ahead.next(">", i + 1);
     if (gt < 0) return -1;
     // A bogus comment ("<!x>", "<?x?>", "<![CDATA[…]]>", "</ x>") runs to the next ">"; "</>" is dropped.
     if (next === "!" || next === "?" || (next === "/" && !/[a-z]/iu.test(text[i + 2] ?? ""))) return gt + 1;
@@ -1102,7 +1120,7 @@ class MarkupScan {
       while (k < len && blank(k)) k++;
       const quote = text[k];
       if (quote === '"' || quote === "'") {
-        const close = this.#ahead.next(quote, k + 1);
+        const close = this.ahead.next(quote, k + 1);
         if (close < 0) {
           // A value that never closes ends this tag's reading only; the "<"s before its quote would meet it too.
           this.#noTagBefore = k;
