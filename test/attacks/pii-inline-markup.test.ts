@@ -664,3 +664,29 @@ describe("attack: tags the one-pass reader left out, raw text it read too far, a
     expect(all(text)).toEqual([]);
   });
 });
+
+describe("attack: the mends of red team 32 read a '/' as closing what it does not, rescanned unclosed raw text, took any blank for HTML's (red team 32b)", () => {
+  const all = (text: string) => detectPii(text, { categories: ["email", "credit_card", "phone", "iban", "tax_id"] }).map((f) => f.category);
+  const card = "Card 4111 1111 1111 11<i>9</i>11";
+
+  it.each([
+    ["'<style/>' in HTML (the '/' is ignored there)", `<style/>i{display:none}</style>${card}`],
+    ["an unquoted value ending in '/' in an SVG style tag", `<svg><style a=b/>i{display:none}</style></svg>${card}`],
+    ["a self-closed script whose raw text holds '<!--' before a real sheet", `<script/><!--</script><style>i{display:none}</style>-->${card}`],
+    ["a self-closed title whose raw text holds a quote before a real sheet", `<title/><a b="</title><style>i{display:none}</style>">${card}`],
+    ["a no-break space after '=' before a quote (an unquoted value to a browser)", 'Card 4111 1111 1111 11<x a=\u00a0">11'],
+    ["a no-break space after '=' before a hidden attribute", 'Card 4111 1111 1111 11<span a=\u00a0"x hidden b="y">9</span>11'],
+  ])("%s: the card a browser shows is found", (_title, text) => {
+    expect(all(text)).toContain("credit_card");
+  });
+
+  it.each([
+    ["'<template>' × 20,000 after a sheet (12.8 s before)", `<style>.c i{display:none}</style>${"<template>".repeat(20000)}`],
+    ["'<textarea></textareax>' × 20,000 after a sheet (10 s before)", `<style>.c i{display:none}</style>${"<textarea></textareax>".repeat(20000)}`],
+    ["'<textarea/>' × 20,000 after a sheet", `<style>.c i{display:none}</style>${"<textarea/>".repeat(20000)}`],
+    ["'style ' then '<a ' × 12,000 and one '>' (40 s before)", `style ${"<a ".repeat(12000)}>`],
+    ["'hidden ' then '<a x=y ' × 20,000 and one '>' (89 s before)", `hidden ${"<a x=y ".repeat(20000)}>`],
+  ])("%s: read within the test's timeout, nothing found", (_title, text) => {
+    expect(all(text)).toEqual([]);
+  });
+});

@@ -173,15 +173,20 @@ export function holdsFootnotesOrHidden(text: string, selectors: HiddenSelectors 
   if (!FOOTNOTE_OR_HIDDEN.test(text) && !(selectors && (selectors.anyTag ? text.includes("<") : CLASS_OR_ID.test(text)))) return false;
   if (text.includes("[^")) return true;
   const scan = new MarkupScan(text);
-  for (let lt = text.indexOf("<"); lt >= 0; lt = text.indexOf("<", lt + 1)) {
+  // A "<" inside a tag read whole is no tag: the scan goes on after it (each was read again to the far ">": 36 KB took 40 s).
+  for (let lt = text.indexOf("<"); lt >= 0; ) {
     const end = scan.markupEnd(lt, 1);
-    if (end <= lt || text[lt + 1] === "/") continue;
-    const name = tagName(text, lt);
+    if (end <= lt) {
+      lt = text.indexOf("<", lt + 1);
+      continue;
+    }
+    const name = text[lt + 1] === "/" ? null : tagName(text, lt);
     if (
       name !== null &&
       (name === "sup" || name === "sub" || HIDDEN_ELEMENT.test(name) || hidingTag(text.slice(lt, end), 1 + name.length, name, selectors))
     )
       return true;
+    lt = text.indexOf("<", end);
   }
   return false;
 }
@@ -213,7 +218,9 @@ export const HTML_INLINE = new RegExp(`^(?:${INLINE}|img|input|button|select|tex
  */
 const HIDDEN_ELEMENT = /^(?:script|style|template|noscript|title|datalist|dialog|canvas|noembed|noframes|rp|iframe|video|audio)$/iu;
 /** One attribute of a tag as the tokeniser reads it: "/" and blanks between, a name, maybe "=" and a value. */
-const TAG_ATTRIBUTE = /[\s/]*([^\s/>][^\s/>=]*)(?:\s*=\s*(?:"([^"]*)"?|'([^']*)'?|([^\s>]*)))?/uy;
+const TAG_ATTRIBUTE = /[\t\n\f\r /]*([^\t\n\f\r />][^\t\n\f\r />=]*)(?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:"([^"]*)"?|'([^']*)'?|([^\t\n\f\r >]*)))?/uy;
+/** One of HTML's blanks (a no-break space, "\v" or U+3000 is none). */
+const HTML_BLANK = /^[\t\n\f\r ]$/u;
 const CSS_COMMENT = /\/\*[\s\S]*?(?:\*\/|$)/gu;
 const CSS_ESCAPE = /\\(?:([\da-f]{1,6})[ \t\n\r\f]?|([^\n\da-f]))/giu;
 
@@ -321,6 +328,7 @@ function readMarkup(lower: string): { tags: OpeningTag[]; sheets: Array<[number,
   // Tags are read to their ">" as MarkupScan reads them (quoted values after "=" only, no bound on their length), and
   // its memory of where no tag can end keeps the pass linear however many "<" never close.
   const scan = new MarkupScan(lower);
+  const closings = new Map<string, { from: number; at: number }>();
   for (let at = lower.indexOf("<"); at >= 0 && at < lower.length; at = lower.indexOf("<", at)) {
     // Comments (and their short and "--!>" forms); one left open runs to the end of the text.
     if (lower.startsWith("<!--", at)) {
@@ -342,15 +350,17 @@ function readMarkup(lower: string): { tags: OpeningTag[]; sheets: Array<[number,
     const name = TAG_NAME.exec(lower.slice(start, start + 64))?.[1] ?? "";
     tags.push({ name, at: start, nameEnd: start + 1 + name.length, end });
     if (name === "plaintext") break;
-    // A raw element closed by its own tag's "/" is foreign content's (SVG, MathML), whose text is markup.
-    if (!RAW_OR_INERT.test(name) || lower[end - 2] === "/") continue;
-    const close = name === "template" ? templateEnd(lower, at) : closingTag(lower, name, at);
+    if (!RAW_OR_INERT.test(name)) continue;
+    // A "/" closing the tag is ignored in HTML ("<style/>" holds a sheet) and closes it in SVG or MathML, whose text is
+    // markup: a style element is always read as one, another closed so is skipped to its closing tag where one
+    // follows ("<script/><!--</script><style>…") and read on as markup where none does ("<svg><textarea/></svg>…").
+    const selfClosed = name !== "style" && SELF_CLOSED.test(lower.slice(start, end));
+    const close = name === "template" && !selfClosed ? templateEnd(lower, at) : closingTag(lower, name, at, closings);
     if (name === "style") sheets.push([at, close < 0 ? lower.length : close]);
-    // Never closed, a raw element's text runs to the end; read on as markup all the same (more sheets and names hide
-    // more, never less).
     if (close < 0) {
-      if (name === "style") break;
-      continue;
+      if (selfClosed) continue;
+      // Never closed, a raw element's text runs to the end of the text.
+      break;
     }
     at = close + 2 + name.length;
   }
@@ -393,14 +403,26 @@ class Ahead {
   }
 }
 
-/** Where the closing tag of raw-text element `name` starts at or after `from` ("</style" then a blank, "/" or ">"), or -1. */
-function closingTag(lower: string, name: string, from: number): number {
+/**
+ * Where the closing tag of raw-text element `name` starts at or after `from` ("</style" then a blank, "/" or ">"), or -1;
+ * `seen` remembers each name's last answer, so a pass asking at increasing offsets reads the text once per name.
+ */
+function closingTag(lower: string, name: string, from: number, seen?: Map<string, { from: number; at: number }>): number {
+  const last = seen?.get(name);
+  if (last && from >= last.from && (last.at < 0 || last.at >= from)) return last.at;
+  let found = -1;
   for (let at = lower.indexOf(`</${name}`, from); at >= 0; at = lower.indexOf(`</${name}`, at + 2)) {
     const next = lower[at + 2 + name.length];
-    if (next === undefined || AFTER_NAME.test(next)) return at;
+    if (next === undefined || AFTER_NAME.test(next)) {
+      found = at;
+      break;
+    }
   }
-  return -1;
+  seen?.set(name, { from, at: found });
+  return found;
 }
+/** A tag closed by "/" before its ">": after its name, a blank or a quoted value, not inside a bare value ("a=b/>"). */
+const SELF_CLOSED = /(?:^<[^\t\n\f\r />]+|[\t\n\f\r "'])\/>$/u;
 /** Where a template's content ends: its closing tag, templates inside it paired first. */
 function templateEnd(lower: string, from: number): number {
   let depth = 1;
@@ -1099,7 +1121,8 @@ class MarkupScan {
     // A bogus comment ("<!x>", "<?x?>", "<![CDATA[…]]>", "</ x>") runs to the next ">"; "</>" is dropped.
     if (next === "!" || next === "?" || (next === "/" && !/[a-z]/iu.test(text[i + 2] ?? ""))) return gt + 1;
     const len = text.length;
-    const blank = (k: number) => /\s/u.test(text[k] ?? "");
+    // HTML's blanks only: a no-break space after "=" opens an unquoted value ('a=\u00a0"…' quotes nothing).
+    const blank = (k: number) => HTML_BLANK.test(text[k] ?? "");
     // The tag's name, then its attributes as the tokeniser reads them: a name (its first character may
     // be "="; "<" is a character of it), maybe "=" and a value, quoted (">" and "<" inside) or bare.
     let k = next === "/" ? i + 2 : i + 1;
