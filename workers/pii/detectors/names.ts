@@ -280,8 +280,6 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
   const { cue, greeting, verb, abroad, and, german, germanOnly, group, speech, scoring, title, deed, tool } = cueHashes;
   const out: PieceCues = { words: [], german: 0 };
   let germanWords = 0;
-  // An article right before a word (read only where a rule needs it: a slice and a test per word add up).
-  const articleBefore = (at: number) => ARTICLE_BEFORE.test(piece.slice(Math.max(0, at - 6), at));
   // Chat register: no capital at all, or a message opening in lower case ("tom said he'd drive from Leeds").
   const uncapitalised = t.count >= 4 && (!/\p{Lu}/u.test(piece) || /^[\s\p{P}]*\p{Ll}/u.test(piece));
   for (let i = 0; i < t.count; i++) {
@@ -364,7 +362,7 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
       i + 1 < t.count &&
       speech.has(t.word[i + 1] ?? 0) &&
       piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0) === " " &&
-      !articleBefore(start);
+      !articleBefore(piece, start);
     // A capitalised word of the name lists before a verb of scoring, even an everyday word ("Young", "Stone").
     const scorer =
       shape === Shape.Capitalised &&
@@ -408,7 +406,7 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
           (!(lowerFlags & Gaz.dictionary) || nameLikeness(piece.slice(start, end)) >= 0))) &&
         verbAfter &&
         !and.has(t.word[i + 1] ?? 0) &&
-        !articleBefore(start));
+        !articleBefore(piece, start));
     out.words.push({ start, end, greeted, speaker, vocative, told, scorer: Boolean(scorer) });
   }
   // Two of them: one alone may be a German word in another language's sentence ("the Zeitgeist").
@@ -418,6 +416,14 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
 /** What a scorer's word must not also be: a country or region (a national team), a month, a title, a street or organisation word; a town names a club or a player ("Young", "Leeds"). */
 const SCORER_NOT = Gaz.country | Gaz.region | Gaz.time | Gaz.title | Gaz.street | Gaz.orgWord | Gaz.techTerm | Gaz.nationality;
 const GERMAN_EVIDENCE_NOT = Gaz.first | Gaz.last | Gaz.city | Gaz.country | Gaz.region;
+
+/**
+ * An article right before a word, read only where a rule needs it (a slice and a test per word add up); a module
+ * function, not a closure: the bundle (keepNames) names each closure made, on every call.
+ */
+function articleBefore(piece: string, at: number): boolean {
+  return ARTICLE_BEFORE.test(piece.slice(Math.max(0, at - 6), at));
+}
 
 /** A verb and "it" after it (one word between at most): " said it", " told reporters it". */
 const OF_IT_AFTER = /^ \S+(?: \S+)? (?:it|its|it's)(?![\p{L}])/u;
