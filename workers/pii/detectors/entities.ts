@@ -233,8 +233,6 @@ const NAME_FLAGS = Gaz.first | Gaz.last | Gaz.city | Gaz.country | Gaz.region | 
  * address): "found", "retry" or "card" in a sentence are words, "jean dupont" is a name. An
  * address holds a number or a street word.
  */
-const DECIMAL = /\d[.,]\d/u;
-const DECIMALS = /\d+(?:[.,]\d+)+/gu;
 export function plausible(value: string, kind: EntityKind): boolean {
   const t = tokenize(value);
   const gazetteer = tagger().gazetteer;
@@ -262,14 +260,16 @@ export function plausible(value: string, kind: EntityKind): boolean {
   }
   // One camel-case or identifier-like token ("apiKey", "getUserById") is code, not a name.
   if (t.count === 1 && /^\p{Ll}+\p{Lu}/u.test(value)) return false;
-  // A number with its unit ("2200 W", "1600 DPI", "1,7 l") is a measurement, not a house number.
   // A decimal fraction ("de 0,2 point au", "2.5 Park") is a quantity: an address needs another number or none.
   if (kind === "address" && DECIMAL.test(value) && !/\d/.test(value.replace(DECIMALS, ""))) return false;
+  // A number with its unit ("2200 W", "1600 DPI", "1,7 l") is a measurement, not a house number.
   if (kind === "address") return street || (digit && cased && /\d/.test(withoutMeasurements(value)));
   if ((technical || nationality) && t.count === 1) return false;
   if (cased) return true;
   return kind === "organization" ? org : name;
 }
+const DECIMAL = /\d[.,]\d/u;
+const DECIMALS = /\d+(?:[.,]\d+)+/gu;
 
 function isEverydayWord(value: string, model: Tagger): boolean {
   const t = tokenize(value);
@@ -2337,15 +2337,15 @@ function addAppositiveNames(piece: string, model: Tagger, out: Candidate[]): voi
     pattern.lastIndex = 0;
     for (let m = pattern.exec(piece); m; m = pattern.exec(piece)) {
       const name = m[1] ?? m[2] ?? "";
-      // An age may follow a word no list holds ("Whaanga, 29,"); "née" and a scorer's minute a word of the dictionary too
-      // ("née Cobb", "Slattery 55'"), though not an everyday one.
-      const unlisted = pattern === NAME_AGE ? KNOWN_WORD : pattern === NEE_OR_MINUTE ? Gaz.common : -1;
+      // A role asks for a word the lists hold as a name; an age also takes a word no list holds ("Whaanga, 29,"), "née"
+      // and a scorer's minute a word of the dictionary too ("née Cobb", "Slattery 55'"), though not an everyday one.
+      const unlistedNot = pattern === NAME_AGE ? KNOWN_WORD : pattern === NEE_OR_MINUTE ? Gaz.common : null;
       const start = m.index + m[0].indexOf(name);
       const end = start + name.length;
       // A name's words: one the lists hold as a given or family name, none an organisation's, a street's or a place's.
       const words = name.split(" ").map((w) => flagsOfWord(w.toLowerCase(), model));
       const listed = words.some((f) => f & (Gaz.first | Gaz.last));
-      if (!listed && !(unlisted >= 0 && words.every((f) => !(f & unlisted)))) continue;
+      if (!listed && (unlistedNot === null || words.some((f) => f & unlistedNot))) continue;
       if (words.some((f) => f & NOT_IN_APPOSITION && !(f & (Gaz.first | Gaz.last)))) continue;
       // "The" opening the name is the sentence's ("The"), never a name's first word.
       if (/^(?:The|This|That|Our|My)\b/u.test(name)) continue;
@@ -2357,11 +2357,7 @@ function addAppositiveNames(piece: string, model: Tagger, out: Candidate[]): voi
           STREET_BEFORE.test(piece.slice(Math.max(0, start - 12), start)))
       )
         continue;
-      for (let i = out.length - 1; i >= 0; i--) {
-        const c = out[i] as Candidate;
-        if (c.start < end && start < c.end) out.splice(i, 1);
-      }
-      out.push({ kind: "person", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+      replaceOverlapping(out, { kind: "person", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
     }
   }
 }

@@ -328,7 +328,6 @@ function readMarkup(lower: string): { tags: OpeningTag[]; sheets: Array<[number,
   // Tags are read to their ">" as MarkupScan reads them (quoted values after "=" only, no bound on their length), and
   // its memory of where no tag can end keeps the pass linear however many "<" never close.
   const scan = new MarkupScan(lower);
-  const closings = new Map<string, { from: number; at: number }>();
   for (let at = lower.indexOf("<"); at >= 0 && at < lower.length; at = lower.indexOf("<", at)) {
     // Comments (and their short and "--!>" forms); one left open runs to the end of the text.
     if (lower.startsWith("<!--", at)) {
@@ -355,7 +354,9 @@ function readMarkup(lower: string): { tags: OpeningTag[]; sheets: Array<[number,
     // markup: a style element is always read as one, another closed so is skipped to its closing tag where one
     // follows ("<script/><!--</script><style>…") and read on as markup where none does ("<svg><textarea/></svg>…").
     const selfClosed = name !== "style" && SELF_CLOSED.test(lower.slice(start, end));
-    const close = name === "template" && !selfClosed ? templateEnd(lower, at) : closingTag(lower, name, at, closings);
+    // Each name's closing tag is looked for once per pass (the look-ahead remembers its answers).
+    const close =
+      name === "template" && !selfClosed ? templateEnd(lower, at) : scan.ahead.find(`</${name}>`, at, (from) => closingTag(lower, name, from));
     if (name === "style") sheets.push([at, close < 0 ? lower.length : close]);
     if (close < 0) {
       if (selfClosed) continue;
@@ -395,31 +396,34 @@ class Ahead {
 
   /** The next offset at or after `from` where `needle` stands, -1 when none does. */
   next(needle: string, from: number): number {
-    const seen = this.#seen.get(needle);
-    if (seen && from >= seen.from && (seen.at < 0 || seen.at >= from)) return seen.at;
-    const at = this.text.indexOf(needle, from);
-    this.#seen.set(needle, { from, at });
+    // No closure on this path (every "<" asks it): the bundle names each closure made, on every call.
+    return this.#recall(needle, from) ?? this.#remember(needle, from, this.text.indexOf(needle, from));
+  }
+
+  /** What `search` answers from `from` (the next offset it finds, or -1), remembered under `key` as `next`'s answers are. */
+  find(key: string, from: number, search: (from: number) => number): number {
+    return this.#recall(key, from) ?? this.#remember(key, from, search(from));
+  }
+
+  /** The answer remembered under `key` when it holds for `from` too (asked from an earlier offset, found at or after `from`, or nothing found). */
+  #recall(key: string, from: number): number | undefined {
+    const seen = this.#seen.get(key);
+    return seen && from >= seen.from && (seen.at < 0 || seen.at >= from) ? seen.at : undefined;
+  }
+
+  #remember(key: string, from: number, at: number): number {
+    this.#seen.set(key, { from, at });
     return at;
   }
 }
 
-/**
- * Where the closing tag of raw-text element `name` starts at or after `from` ("</style" then a blank, "/" or ">"), or -1;
- * `seen` remembers each name's last answer, so a pass asking at increasing offsets reads the text once per name.
- */
-function closingTag(lower: string, name: string, from: number, seen?: Map<string, { from: number; at: number }>): number {
-  const last = seen?.get(name);
-  if (last && from >= last.from && (last.at < 0 || last.at >= from)) return last.at;
-  let found = -1;
+/** Where the closing tag of raw-text element `name` starts at or after `from` ("</style" then a blank, "/" or ">"), or -1. */
+function closingTag(lower: string, name: string, from: number): number {
   for (let at = lower.indexOf(`</${name}`, from); at >= 0; at = lower.indexOf(`</${name}`, at + 2)) {
     const next = lower[at + 2 + name.length];
-    if (next === undefined || AFTER_NAME.test(next)) {
-      found = at;
-      break;
-    }
+    if (next === undefined || AFTER_NAME.test(next)) return at;
   }
-  seen?.set(name, { from, at: found });
-  return found;
+  return -1;
 }
 /** A tag closed by "/" before its ">": after its name, a blank or a quoted value, not inside a bare value ("a=b/>"). */
 const SELF_CLOSED = /(?:^<[^\t\n\f\r />]+|[\t\n\f\r "'])\/>$/u;

@@ -242,9 +242,20 @@ let cueHashes: {
   tool: Set<number>;
 } | null = null;
 
+/** A word at a cue and what cued it. */
+interface CuedWord {
+  start: number;
+  end: number;
+  greeted: boolean;
+  speaker: boolean;
+  vocative?: boolean;
+  told?: boolean;
+  scorer?: boolean;
+}
+
 export interface PieceCues {
   /** Words at a cue: after a greeting or a verb of addressing someone, a chat speaker, a lower-case word before a possessive or a chat verb. */
-  words: Array<{ start: number; end: number; greeted: boolean; speaker: boolean; vocative?: boolean; told?: boolean; scorer?: boolean }>;
+  words: CuedWord[];
   /** German function words in the piece, and one more for two words only German uses (german-words-data.ts). */
   german: number;
 }
@@ -344,11 +355,9 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
       !(capitalFlags & (Gaz.common | NEVER_IN_NAME | Gaz.region)) &&
       // A given name that is also a town's speaks before a verb of speech; in English a capital speaking of "it" speaks
       // for its government ("Paris said it would retaliate"), and one that "is" is the town ("Paris is lovely").
-      !(
-        capitalFlags & PLACES &&
-        !abroad.has(t.word[i + 1] ?? 0) &&
-        !(speech.has(t.word[i + 1] ?? 0) && !OF_IT_AFTER.test(piece.slice(t.ends[i] ?? 0, (t.ends[i] ?? 0) + 32)))
-      ) &&
+      (!(capitalFlags & PLACES) ||
+        abroad.has(t.word[i + 1] ?? 0) ||
+        (speech.has(t.word[i + 1] ?? 0) && !OF_IT_AFTER.test(piece.slice(t.ends[i] ?? 0, (t.ends[i] ?? 0) + 32)))) &&
       i + 1 < t.count &&
       verb.has(t.word[i + 1] ?? 0) &&
       piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0) === " ";
@@ -365,7 +374,6 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
       !articleBefore(piece, start);
     // A capitalised word of the name lists before a verb of scoring, even an everyday word ("Young", "Stone").
     const scorer =
-      shape === Shape.Capitalised &&
       capitalFlags & (Gaz.first | Gaz.last) &&
       !(capitalFlags & SCORER_NOT) &&
       i + 1 < t.count &&
@@ -456,18 +464,11 @@ function unknownNameShaped(word: string, flags: number): boolean {
 const CONSONANT_RUN = /[bcdfghjklmnpqrstvwxzßçčćďňřšťžłńśź]{5}/iu;
 
 /** A single given name at a cue: capitalised, a known name or a word no list holds; in lower case, a known given name. */
-function cuedName(
-  word: string,
-  model: Tagger,
-  lower: boolean,
-  greeted: boolean,
-  vocative = false,
-  speaker = false,
-  told = false,
-  scorer = false,
-): boolean {
-  const flags = flagsOf(word, model);
+function cuedName(word: string, model: Tagger, lower: boolean, cue: CuedWord): boolean {
+  const { greeted, vocative, speaker, told, scorer } = cue;
+  // readCues checked a scorer's lists already.
   if (scorer) return true;
+  const flags = flagsOf(word, model);
   if (
     told &&
     (lower ? flags & Gaz.first && !(flags & (NEVER_IN_NAME | Gaz.region)) && word.length >= 3 : flags & Gaz.first && !(flags & (SPOKE_NOT | PLACES)))
@@ -561,13 +562,14 @@ export function addCuedNames(piece: string, spans: NameSpan[], model: Tagger, cu
       found.push({ start, end: start + (before[1] ?? "").length, greeted: false, speaker: false });
     }
   }
-  for (const { start, end: rawEnd, greeted, speaker, vocative, told, scorer } of found) {
+  for (const cue of found) {
+    const { start, end: rawEnd, speaker } = cue;
     const word = piece.slice(start, rawEnd).replace(/['’]s$/, "");
     const end = start + word.length;
     const kind = caseOf(word);
     if (kind !== "capitalised" && kind !== "lower" && !(kind === "upper" && speaker)) continue;
     if (spans.some((x) => x.start < end && start < x.end)) continue;
-    if (!cuedName(word, model, kind === "lower", greeted, vocative, speaker, told, scorer)) continue;
+    if (!cuedName(word, model, kind === "lower", cue)) continue;
     // A word opening a line before a colon is a field label unless it is a known given name ("Lea: great", not "Kontoinhaber:");
     // in lower case a name-shaped word no list knows also speaks ("honza: kdo má klíče?").
     if (speaker && !(flagsOf(word, model) & Gaz.first) && !(kind === "lower" && unknownNameShaped(word, flagsOf(word, model)))) continue;
