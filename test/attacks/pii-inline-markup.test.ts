@@ -690,3 +690,30 @@ describe("attack: the mends of red team 32 read a '/' as closing what it does no
     expect(all(text)).toEqual([]);
   });
 });
+
+describe("attack: the 32b mends stopped the pass where a browser reads on, or skipped a real tag (red team 32c)", () => {
+  const all = (text: string) => detectPii(text, { categories: ["email", "credit_card", "phone", "iban", "tax_id"] }).map((f) => f.category);
+  const S = "<style>.x{display:none}</style>";
+  const C = "Card 4111 1111 1111 11<span class=x>9</span>11";
+
+  it.each([
+    [
+      "a '<' before a blank in a textarea, a quote swallowing a hidden span",
+      `<textarea>if a < b then x = "</textarea>Card 4111 1111 1111 11<span hidden>9</span>11<b title="">.</b>`,
+    ],
+    ["a '<' before a blank in prose before a hidden span", "if a < b: Card 4111 1111 1111 11<span hidden>9</span>11"],
+    ["a script never closed inside SVG before the sheet", `<svg><script>var a</svg>${S}<p>${C}`],
+    ["a textarea never closed inside SVG before the sheet", `<svg><textarea>x</svg>${S}<p>${C}`],
+    ["a template never closed inside SVG before the sheet", `<svg><template></svg>${S}<p>${C}`],
+    ["a script closed by '/' after an attribute's name inside SVG", `<svg><script async/></svg>${S}<p>${C}`],
+    ["a self-closed SVG script, a real script after the card", `<svg><script/></svg>${S}<p>${C}<script>init()</script>`],
+    ["a self-closed MathML title, a real title after the card", `<math><title/></math>${S}<p>${C}<title>x</title>`],
+    ["a self-closed SVG style whose next text opens a CSS comment", `<svg><style/>/*</svg>${S}<p>${C}`],
+    ["a self-closed SVG style before a quote", `<svg><style/><desc>"</desc></svg>${S}<p>${C}`],
+    ["'<template>' in a comment inside a template", `<template><!--<template>--></template>${S}<p>${C}`],
+    ["'<template>' in a value inside a template", `<template><b title="<template>"></b></template>${S}<p>${C}`],
+    ["a sheet inside an SVG title (HTML there)", "<svg><title><style>i{display:none}</style></title></svg>Card 4111 1111 1111 11<i>9</i>11"],
+  ])("%s: the card a browser shows is found", (_title, text) => {
+    expect(all(text)).toContain("credit_card");
+  });
+});

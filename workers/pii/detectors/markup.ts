@@ -186,6 +186,11 @@ export function holdsFootnotesOrHidden(text: string, selectors: HiddenSelectors 
       (name === "sup" || name === "sub" || HIDDEN_ELEMENT.test(name) || hidingTag(text.slice(lt, end), 1 + name.length, name, selectors))
     )
       return true;
+    // A tag's start inside it is read as the tokeniser reads it (text of a value), but the element around it may be raw
+    // text to a browser, whose tag a value's quote then swallows ("<textarea>…\"</textarea>…<span hidden>"): doubtful,
+    // so the other readings are made (they cost time, never a value).
+    const inner = text.indexOf("<", lt + 1);
+    if (inner >= 0 && inner < end && TAG_START.test(text.slice(inner, inner + 2))) return true;
     lt = text.indexOf("<", end);
   }
   return false;
@@ -328,46 +333,76 @@ function readMarkup(lower: string): { tags: OpeningTag[]; sheets: Array<[number,
   // Tags are read to their ">" as MarkupScan reads them (quoted values after "=" only, no bound on their length), and
   // its memory of where no tag can end keeps the pass linear however many "<" never close.
   const scan = new MarkupScan(lower);
+  // Open templates (their content is inert: a sheet there applies nowhere) and SVG or MathML elements (no raw text there).
+  let templates = 0;
+  let foreign = 0;
   for (let at = lower.indexOf("<"); at >= 0 && at < lower.length; at = lower.indexOf("<", at)) {
     // Comments (and their short and "--!>" forms); one left open runs to the end of the text.
     if (lower.startsWith("<!--", at)) {
       at = commentEnd(lower, at, scan.ahead) ?? lower.length;
       continue;
     }
-    const next = lower[at + 1] ?? "";
-    const end = /[a-z!?/]/u.test(next) ? scan.markupEnd(at, 1) : -1;
+    const end = scan.markupEnd(at, 1);
     // No tag ends here (a quoted value never closes, or no ">" follows): the "<" is text.
     if (end <= at) {
       at++;
       continue;
     }
     const start = at;
+    const next = lower[start + 1] ?? "";
     at = end;
-    // End tags (their quoted values hold no markup: '</x a="<script>">') and bogus comments ("<?…>", "<!x…>").
-    if (next === "/" || next === "!" || next === "?") continue;
-    // The name to HTML's blanks only ("<style\u00a0>" is no style element).
-    const name = TAG_NAME.exec(lower.slice(start, start + 64))?.[1] ?? "";
-    tags.push({ name, at: start, nameEnd: start + 1 + name.length, end });
-    if (name === "plaintext") break;
-    if (!RAW_OR_INERT.test(name)) continue;
-    // A "/" closing the tag is ignored in HTML ("<style/>" holds a sheet) and closes it in SVG or MathML, whose text is
-    // markup: a style element is always read as one, another closed so is skipped to its closing tag where one
-    // follows ("<script/><!--</script><style>…") and read on as markup where none does ("<svg><textarea/></svg>…").
-    const selfClosed = name !== "style" && SELF_CLOSED.test(lower.slice(start, end));
-    // Each name's closing tag is looked for once per pass (the look-ahead remembers its answers).
-    const close =
-      name === "template" && !selfClosed ? templateEnd(lower, at) : scan.ahead.find(`</${name}>`, at, (from) => closingTag(lower, name, from));
-    if (name === "style") sheets.push([at, close < 0 ? lower.length : close]);
-    if (close < 0) {
-      if (selfClosed) continue;
-      // Never closed, a raw element's text runs to the end of the text.
-      break;
+    // Bogus comments ("<?…>", "<!x…>").
+    if (next === "!" || next === "?") continue;
+    // The name to HTML's blanks only ("<style\u00a0>" is no style element); end tags' quoted values hold no markup
+    // ('</x a="<script>">').
+    const closing = next === "/";
+    const name = (closing ? END_TAG_NAME : TAG_NAME).exec(lower.slice(start, start + 64))?.[1] ?? "";
+    if (closing) {
+      if (name === "template" && foreign === 0) templates = Math.max(0, templates - 1);
+      else if (foreign > 0 && (FOREIGN_ROOT.test(name) || FOREIGN_BREAKOUT_END.test(name))) foreign = FOREIGN_ROOT.test(name) ? foreign - 1 : 0;
+      continue;
     }
-    at = close + 2 + name.length;
+    tags.push({ name, at: start, nameEnd: start + 1 + name.length, end });
+    const selfClosed = selfClosedTag(lower.slice(start, end), 1 + name.length);
+    if (foreign > 0) {
+      // In SVG or MathML an element of HTML's text or layout, or an integration point's content (the point itself is
+      // SVG's or MathML's: "<svg><title>" holds no raw text), is read as HTML again.
+      if (INTEGRATION_POINT.test(name) && !selfClosed) {
+        foreign = 0;
+        continue;
+      }
+      if (FOREIGN_BREAKOUT.test(name)) foreign = 0;
+      else {
+        if (FOREIGN_ROOT.test(name) && !selfClosed) foreign++;
+        // A style element there is a sheet (its text, read as markup by a browser; read here to its closing tag).
+        if (name === "style" && !selfClosed && templates === 0) {
+          const close = scan.ahead.find("</style>", at, (from) => closingTag(lower, "style", from));
+          sheets.push([at, close < 0 ? lower.length : close]);
+        }
+        continue;
+      }
+    }
+    if (FOREIGN_ROOT.test(name)) {
+      if (!selfClosed) foreign = 1;
+      continue;
+    }
+    if (name === "plaintext") break;
+    if (name === "template") {
+      templates++;
+      continue;
+    }
+    if (!RAW_OR_INERT.test(name)) continue;
+    // Raw text to the element's closing tag (a "/" before ">" is ignored in HTML: "<style/>" holds a sheet), looked for
+    // once per name and pass. Never closed, its text runs to the end for a browser; read on as markup all the same
+    // (a doubtful reading hides more, never less).
+    const close = scan.ahead.find(`</${name}>`, at, (from) => closingTag(lower, name, from));
+    if (name === "style" && templates === 0) sheets.push([at, close < 0 ? lower.length : close]);
+    if (close >= 0) at = close + 2 + name.length;
   }
   return { tags, sheets };
 }
 const TAG_NAME = /^<([a-z][^\t\n\f\r />]*)/u;
+const END_TAG_NAME = /^<\/([a-z][^\t\n\f\r />]*)/u;
 /** Elements whose text a browser does not read as markup (raw text, RCDATA, inert templates, noscript with scripting on). */
 const RAW_OR_INERT = /^(?:style|script|textarea|title|xmp|iframe|noembed|noframes|noscript|template)$/u;
 /** HTML's blanks, "/" or ">": what may follow an element's name. */
@@ -425,19 +460,16 @@ function closingTag(lower: string, name: string, from: number): number {
   }
   return -1;
 }
-/** A tag closed by "/" before its ">": after its name, a blank or a quoted value, not inside a bare value ("a=b/>"). */
-const SELF_CLOSED = /(?:^<[^\t\n\f\r />]+|[\t\n\f\r "'])\/>$/u;
-/** Where a template's content ends: its closing tag, templates inside it paired first. */
-function templateEnd(lower: string, from: number): number {
-  let depth = 1;
-  TEMPLATE_TAG.lastIndex = from;
-  for (let m = TEMPLATE_TAG.exec(lower); m; m = TEMPLATE_TAG.exec(lower)) {
-    depth += m[1] ? -1 : 1;
-    if (depth === 0) return m.index;
-  }
-  return -1;
+/**
+ * Whether a tag is closed by a "/" before its ">" as the tokeniser reads it: after the name, a blank, an attribute's
+ * name or a quoted value ("<br/>", "<script async/>", '<x a="b"/>'), not as the last character of a bare value ("a=b/>").
+ */
+function selfClosedTag(tag: string, nameEnd: number): boolean {
+  if (!tag.endsWith("/>")) return false;
+  let lastBare = false;
+  for (const [, value, bare] of tagAttributes(tag, nameEnd)) lastBare = bare && value.endsWith("/");
+  return !lastBare;
 }
-const TEMPLATE_TAG = /<(\/?)template(?=[\t\n\f\r />])/gu;
 const STYLE_OPEN = /<style/iu;
 const asciiLower = (text: string) => text.replace(/[A-Z]+/gu, (upper) => upper.toLowerCase());
 /** The key of a rule that selects every element (".c *" where the text names .c). */
@@ -445,16 +477,16 @@ const ANY_ELEMENT = "*";
 
 /**
  * A tag's attributes as the tokeniser reads them, from `from` (after the element's name): "/" and
- * blanks between, each name in lower case, and its value (quoted or bare; references not read).
+ * blanks between, each name in lower case, its value (references not read) and whether it is bare (unquoted).
  */
-function* tagAttributes(tag: string, from: number): Generator<[name: string, value: string]> {
+function* tagAttributes(tag: string, from: number): Generator<[name: string, value: string, bare: boolean]> {
   // The pattern is shared: its offset is set before each match, so two readings may interleave.
   for (let at = from; ; ) {
     TAG_ATTRIBUTE.lastIndex = at;
     const m = TAG_ATTRIBUTE.exec(tag);
     if (!m || m[0].length === 0) return;
     at = TAG_ATTRIBUTE.lastIndex;
-    yield [(m[1] ?? "").toLowerCase(), m[2] ?? m[3] ?? m[4] ?? ""];
+    yield [(m[1] ?? "").toLowerCase(), m[2] ?? m[3] ?? m[4] ?? "", m[4] !== undefined];
   }
 }
 
@@ -1117,6 +1149,8 @@ class MarkupScan {
     const text = this.#text;
     if (i < this.#noTagBefore) return -1;
     const next = text[i + 1] ?? "";
+    // "<" opens markup only before a letter, "!", "?" or "/" ("if a < b" is text): every scan reads it so.
+    if (!TAG_OPENER.test(next)) return -1;
     // A comment left open is its own four characters: a Markdown view shows what follows, so it is read.
     if (text.startsWith("<!--", i)) return commentEnd(text, i, this.ahead) ?? i + 4;
     // No ">" ahead: no tag, comment or bogus comment ends, here or after.
@@ -1205,6 +1239,8 @@ class MarkupScan {
   }
 }
 
+const TAG_OPENER = /^[A-Za-z!?/]$/u;
+const TAG_START = /^<[A-Za-z]/u;
 /** Elements whose text is raw: nothing in it is a tag. */
 const RAW_TEXT = /^(?:script|style|textarea|title|xmp|noscript|iframe|noembed|noframes)$/u;
 /** Elements that hold no content and take no closing tag. */
