@@ -3,6 +3,10 @@
 // subagent when the sandbox ends; a tool grant revoked while a call is held.
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
+import { createSubagent } from "../../workers/agents/lifecycle.js";
+import { rightsOf } from "../../workers/agents/service.js";
+import { makeDb } from "../../workers/data/db.js";
+import { OrgData } from "../../workers/data/org-data.js";
 import { call } from "../workers/support/api.js";
 import { type FakeHost, connectFakeHost, startSandbox } from "../workers/support/fake-host.js";
 import { ALLOW_SUBAGENTS, attachPolicy, create, createAgent, fakeProviderOrg } from "../workers/support/fixtures.js";
@@ -48,6 +52,27 @@ describe("red team fix16i: session-minted subagents", () => {
     for (const m of done) if (m.status === 201 && (await me(m.json.token)).status === 200) alive.push(1);
     console.log("race: minted", done.filter((d) => d.status === 201).length, "of", done.length);
     expect({ alive: alive.length }).toEqual({ alive: 0 });
+  });
+
+  it("a mint authenticated while the session lived but carried out after it ended (a loaded edge): refused, no token outlives the session", async () => {
+    // The public race above, made deterministic: the request's authentication and rights are
+    // taken while the session lives, then the sandbox ends before the subagent is written.
+    const { org, host, agent, sandbox } = await boxed("rt-sess-late");
+    const data = new OrgData(makeDb(env.DB), org.orgId);
+    const row = await data.agent(agent.id);
+    const rights = row && (await rightsOf(env, row));
+    if (!rights?.ok) throw new Error("the agent has no rights");
+    const sessionToken = (await data.activeTokens("agent", agent.id)).find((t) => t.name === `sandbox:${sandbox.sandboxId}`);
+    if (!sessionToken) throw new Error("no session token");
+    host.report(sandbox.sandboxId, "exited", { exitCode: 0, durationMs: 5 });
+    for (let i = 0; i < 100 && (await me(sandbox.token)).status !== 401; i++) await sleep(20);
+    const minted = await createSubagent(env, rights.rights, { name: "late" }, sessionToken.id).then(
+      (c) => c,
+      (e: { status?: number }) => e,
+    );
+    const token = "token" in minted ? minted.token.token : null;
+    expect({ minted: token !== null, alive: token ? (await me(token)).status : null }).toEqual({ minted: false, alive: null });
+    expect((await data.subagents(agent.id)).map((a) => a.name)).not.toContain("late");
   });
 
   it("mints sent right after the sandbox's exit report (auth cache still warm): none outlives the session", async () => {

@@ -92,7 +92,10 @@ async function insertSubagent(
     session ? { ...token, ...session } : token,
     limit,
   );
-  if (!agent) throw new AppError("conflict", `the parent agent already has ${limit} live subagents (its policy's limit)`, { details: { limit } });
+  if (agent === "session_ended")
+    throw new AppError("unauthorized", "the sandbox session this token belongs to has ended; nothing can be minted with it");
+  if (agent === "limit")
+    throw new AppError("conflict", `the parent agent already has ${limit} live subagents (its policy's limit)`, { details: { limit } });
   return { agent, token };
 }
 
@@ -282,7 +285,7 @@ export async function rotateToken(
   // Every live token of the agent goes, its sandbox sessions included (they came from the old credentials).
   const previous = await access.data.replaceToken("agent", agent.id, binding ? { ...token, ...binding } : token);
   forgetTokens(previous.map((t) => t.sha256));
-  if (binding && !(await access.data.liveSessionToken(binding.name, agent.id))) {
+  if (binding && !(await access.data.liveSessionToken(binding.name, { except: agent.id }))) {
     // The session ended while the token was minted: the new token ends with it.
     forgetTokens((await access.data.revokeNamedTokens(binding.name)).map((t) => t.sha256));
     throw sessionEnded();
