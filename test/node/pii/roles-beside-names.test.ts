@@ -54,3 +54,26 @@ describe("a player who scores", () => {
     expect(people(text)).toEqual([]);
   });
 });
+
+describe("a name before what a person has ('s)", () => {
+  it.each([
+    ["Reminder: Mark's appointment at the clinic is moved to 3 pm.", ["Mark"]],
+    ["Torbjørn's wife called about the invoice.", ["Torbjørn"]],
+    ["Please update Will's phone number in the CRM.", ["Will"]],
+    ["Call Mark Chen's mobile before noon.", ["Mark Chen"]],
+    ["Rosa's order shipped yesterday.", ["Rosa"]],
+  ])("%s", (text, names) => {
+    for (const name of names) expect(people(text)).toContain(name);
+  });
+
+  it.each([
+    "Monday's appointment moved to Tuesday.",
+    "Everyone's birthday counts in this office.",
+    "Google's account settings changed again.",
+    "Acme's account is overdue by 30 days.",
+    "The Company's account is locked.",
+    "Britain's children are healthier than a decade ago.",
+  ])("control, %s: no person", (text) => {
+    expect(people(text)).toEqual([]);
+  });
+});

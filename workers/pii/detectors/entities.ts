@@ -2327,8 +2327,24 @@ const NEE_OR_MINUTE = new RegExp(
   `(?<![\\p{L}])n[ée]e (${APPOSITION_NAME})|(?<=[(,;] ?)(\\p{Lu}[\\p{L}\\p{M}'’-]+) \\d{1,3}(?:\\+\\d)?['’](?![\\p{L}\\d])`,
   "gu",
 );
+/**
+ * Whose: a name before "'s" and what only a person has ("Torbjørn's wife", "Grace's birthday"), or what a person
+ * or a firm may have ("Mark's appointment", "Rosa's order"), where a list must hold the name. Group 2: the
+ * person's own.
+ */
+const POSSESSED_BY_PERSON = new RegExp(
+  "(?<![\\p{L}\\p{M}'’.-])(\\p{Lu}[\\p{L}\\p{M}-]+(?: \\p{Lu}[\\p{L}\\p{M}-]+){0,2})['’]s (?:new |old |late |former |ex-)?" +
+    "(?:(wife|husband|mother|father|mum|mom|dad|son|daughter|sister|brother|parents|children|kids|baby|grandmother|grandfather|grandma|grandpa|" +
+    "girlfriend|boyfriend|fianc[ée]e?|spouse|cousin|niece|nephew|uncle|aunt|birthday|funeral|wedding|diagnosis|prescription|medical|payslip|salary|" +
+    "passport|driving licen[cs]e|date of birth|home address|therapist|GP)|" +
+    "appointment|account|phone|mobile|e-?mail|address|password|order|profile|details|flight|booking|reservation|car|house|flat|room|desk|laptop|" +
+    "manager|colleague|team|office|contract|visit|request|ticket|claim|case|file|record)(?![\\p{L}])",
+  "gu",
+);
 /** What no word of such a name is, unless a given or family name too: an organisation's or street's word, a product's, a nationality, a place. */
 const NOT_IN_APPOSITION = Gaz.orgWord | Gaz.techTerm | Gaz.street | Gaz.nationality | Gaz.country | Gaz.region;
+/** What no word before "'s" is, unless a given or family name: also a known organisation or a day, a month, a season ("Monday's", "Google's"). */
+const NOT_POSSESSIVE_NAME = NOT_IN_APPOSITION | Gaz.orgName | Gaz.time;
 
 function addAppositiveNames(piece: string, model: Tagger, out: Candidate[]): void {
   const patterns = piece.includes(",") ? [ROLE_THEN_NAME, NAME_THEN_ROLE, NAME_AGE] : [];
@@ -2359,6 +2375,28 @@ function addAppositiveNames(piece: string, model: Tagger, out: Candidate[]): voi
         continue;
       replaceOverlapping(out, { kind: "person", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
     }
+  }
+  if (piece.includes("'s ") || piece.includes("’s ")) addPossessors(piece, model, out);
+}
+
+/** A name before "'s" and what a person has (POSSESSED_BY_PERSON); words opening the run that are everyday words and no name are the sentence's ("Call Mark's"). */
+function addPossessors(piece: string, model: Tagger, out: Candidate[]): void {
+  POSSESSED_BY_PERSON.lastIndex = 0;
+  for (let m = POSSESSED_BY_PERSON.exec(piece); m; m = POSSESSED_BY_PERSON.exec(piece)) {
+    const run = m[1] ?? "";
+    const words = run.split(" ");
+    const flags = words.map((w) => flagsOfWord(w.toLowerCase(), model));
+    let first = 0;
+    while (first < words.length - 1 && (flags[first] ?? 0) & KNOWN_WORD && !((flags[first] ?? 0) & (Gaz.first | Gaz.last))) first++;
+    const kept = flags.slice(first);
+    // What only a person has takes a word no list holds ("Torbjørn's wife"), never an everyday one ("Everyone's birthday").
+    const listed = kept.some((f) => f & (Gaz.first | Gaz.last));
+    if (!listed && (m[2] === undefined || kept.some((f) => f & KNOWN_WORD))) continue;
+    if (kept.some((f) => f & NOT_POSSESSIVE_NAME && !(f & (Gaz.first | Gaz.last)))) continue;
+    if (kept.some((f) => f & Gaz.orgName) && m[2] === undefined) continue;
+    const start = m.index + words.slice(0, first).reduce((n, w) => n + w.length + 1, 0);
+    const end = m.index + run.length;
+    replaceOverlapping(out, { kind: "person", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
   }
 }
 
