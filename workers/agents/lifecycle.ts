@@ -73,7 +73,12 @@ function assertCanParent(parent: AgentRow, autonomy: number) {
   if (autonomy > parent.autonomy) throw forbidden("a subagent's autonomy cannot exceed its parent's");
 }
 
-/** Inserts the subagent in its parent's team and project, refusing (409) past the parent's live-subagent limit. */
+/**
+ * Inserts the subagent in its parent's team and project, refusing (409) past the parent's
+ * live-subagent limit. A parent minting it itself names the token it mints with (`minting`): the
+ * subagent is written only while that token is live (401 once it was rotated, revoked or its
+ * session ended), and a session token's subagent belongs to that session.
+ */
 async function insertSubagent(
   env: Env,
   data: OrgData,
@@ -81,7 +86,7 @@ async function insertSubagent(
   name: string,
   autonomy: number,
   createdBy: string,
-  session: { name: string; expiresAt: number | null } | null = null,
+  minting: { tokenId: string; session: { name: string; expiresAt: number | null } | null } | null = null,
 ): Promise<Created> {
   const parentRights = await rightsOf(env, parent);
   if (!parentRights.ok) throw new AppError("conflict", "the parent agent is not active");
@@ -89,11 +94,12 @@ async function insertSubagent(
   const token = await mintToken("agent");
   const agent = await data.createSubagentWithToken(
     { name, teamId: parent.teamId, projectId: parent.projectId, parentAgentId: parent.id, autonomy, createdBy },
-    session ? { ...token, ...session } : token,
+    minting?.session ? { ...token, ...minting.session } : token,
     limit,
+    minting?.tokenId ?? null,
   );
-  if (agent === "session_ended")
-    throw new AppError("unauthorized", "the sandbox session this token belongs to has ended; nothing can be minted with it");
+  if (agent === "credential_ended")
+    throw new AppError("unauthorized", "the token this request was made with was revoked or has expired; nothing can be minted with it");
   if (agent === "limit")
     throw new AppError("conflict", `the parent agent already has ${limit} live subagents (its policy's limit)`, { details: { limit } });
   return { agent, token };
@@ -170,7 +176,7 @@ export async function createSubagent(env: Env, rights: AgentRights, input: Subag
   const data = new OrgData(makeDb(env.DB), parent.orgId);
   const autonomy = input.autonomy ?? parent.autonomy;
   assertCanParent(parent, autonomy);
-  const created = await insertSubagent(env, data, parent, input.name, autonomy, parent.id, await sessionOfToken(data, tokenId));
+  const created = await insertSubagent(env, data, parent, input.name, autonomy, parent.id, { tokenId, session: await sessionOfToken(data, tokenId) });
   if (input.tools) {
     // The subagent's own narrowing: a tools list attached to it alone (its parent's still applies at every call).
     const doc = PolicyDocumentSchema.parse({ name: `subagent-${created.agent.id}`, egress: [], tools: input.tools });
@@ -285,7 +291,7 @@ export async function rotateToken(
   // Every live token of the agent goes, its sandbox sessions included (they came from the old credentials).
   const previous = await access.data.replaceToken("agent", agent.id, binding ? { ...token, ...binding } : token);
   forgetTokens(previous.map((t) => t.sha256));
-  if (binding && !(await access.data.liveSessionToken(binding.name, { except: agent.id }))) {
+  if (binding && !(await access.data.liveSessionToken(binding.name, agent.id))) {
     // The session ended while the token was minted: the new token ends with it.
     forgetTokens((await access.data.revokeNamedTokens(binding.name)).map((t) => t.sha256));
     throw sessionEnded();

@@ -389,25 +389,26 @@ export class OrgData extends OrgScoped {
     return row?.n ?? 0;
   }
 
-  /** The parent's own sandbox session token under this name is live at `now`. Binds (org, parent, name, now). */
-  private static readonly PARENT_SESSION_LIVE = `EXISTS (SELECT 1 FROM tokens s WHERE s.org_id = ?1 AND s.kind = 'agent' AND s.subject_id = ?2
-    AND s.name = ?11 AND s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > ?9))`;
+  /** The token the parent minted with (its id) is live at `now`: not revoked, not lapsed. Binds (org, parent, now, token id as ?11). */
+  private static readonly MINTING_TOKEN_LIVE = `EXISTS (SELECT 1 FROM tokens s WHERE s.org_id = ?1 AND s.kind = 'agent' AND s.id = ?11
+    AND s.subject_id = ?2 AND s.revoked_at IS NULL AND (s.expires_at IS NULL OR s.expires_at > ?9))`;
 
   /**
    * Creates a subagent and its first token in one transaction, only while the parent has fewer
-   * than `maxLive` live subagents and, for a token bound to a sandbox session (`token.name`),
-   * while the parent's own token of that session is live: both are checked inside the
-   * transaction, so concurrent creates cannot pass the bound and a mint the session's end
-   * overtakes writes nothing (the end revokes by name: a token written before it is revoked too).
+   * than `maxLive` live subagents and, when the parent mints it itself, while the token it mints
+   * with (`mintedWith`, a sandbox session's or its own) is live: both are checked inside the
+   * transaction, so concurrent creates cannot pass the bound, and a mint that a rotation,
+   * revocation or the session's end overtakes writes nothing (those revoke in one statement: a
+   * subagent written before it is revoked with them). `token.name` binds the new token to a session.
    */
   async createSubagentWithToken(
     values: Omit<typeof agents.$inferInsert, "id" | "orgId" | "parentAgentId"> & { parentAgentId: string },
     token: { sha256: string; prefix: string; name?: string | null; expiresAt?: number | null },
     maxLive: number,
-  ): Promise<AgentRow | "limit" | "session_ended"> {
+    mintedWith: string | null,
+  ): Promise<AgentRow | "limit" | "credential_ended"> {
     const id = newId("agt");
     const now = Date.now();
-    const session = token.name ?? null;
     const d1 = this.db.$client;
     // Raw statements: drizzle's batch takes only its query builders, and the bound needs INSERT … SELECT … WHERE.
     const [inserted] = await d1.batch([
@@ -415,7 +416,7 @@ export class OrgData extends OrgScoped {
         .prepare(
           `INSERT INTO agents (id, org_id, name, team_id, project_id, parent_agent_id, created_by, autonomy, status, created_at)
            SELECT ?3, ?1, ?4, ?5, ?6, ?2, ?7, ?8, 'active', ?9 WHERE ${OrgData.LIVE_SUBAGENTS} < ?10
-           AND (?11 IS NULL OR ${OrgData.PARENT_SESSION_LIVE})`,
+           AND (?11 IS NULL OR ${OrgData.MINTING_TOKEN_LIVE})`,
         )
         .bind(
           this.orgId,
@@ -428,18 +429,36 @@ export class OrgData extends OrgScoped {
           values.autonomy ?? 3,
           now,
           maxLive,
-          session,
+          mintedWith,
         ),
       d1
         .prepare(
           `INSERT INTO tokens (id, org_id, kind, subject_id, sha256, prefix, name, expires_at, created_at)
            SELECT ?2, ?1, 'agent', ?3, ?4, ?5, ?7, ?8, ?6 WHERE EXISTS (SELECT 1 FROM agents WHERE org_id = ?1 AND id = ?3)`,
         )
-        .bind(this.orgId, newId("tok"), id, token.sha256, token.prefix, now, session, token.expiresAt ?? null),
+        .bind(this.orgId, newId("tok"), id, token.sha256, token.prefix, now, token.name ?? null, token.expiresAt ?? null),
     ]);
     const agent = inserted?.meta.changes ? await this.agent(id) : undefined;
     if (agent) return agent;
-    return session === null || (await this.liveSessionToken(session, { of: values.parentAgentId })) ? "limit" : "session_ended";
+    return mintedWith === null || (await this.liveToken(values.parentAgentId, mintedWith)) ? "limit" : "credential_ended";
+  }
+
+  /** The agent's token by id, while it is live (not revoked, not lapsed). */
+  liveToken(subjectId: string, tokenId: string) {
+    return this.db
+      .select({ id: tokens.id })
+      .from(tokens)
+      .where(
+        this.scope(
+          tokens,
+          eq(tokens.kind, "agent"),
+          eq(tokens.id, tokenId),
+          eq(tokens.subjectId, subjectId),
+          isNull(tokens.revokedAt),
+          or(isNull(tokens.expiresAt), gt(tokens.expiresAt, Date.now())),
+        ),
+      )
+      .get();
   }
 
   updateAgent(id: string, patch: Partial<Pick<AgentRow, "name" | "teamId" | "projectId" | "autonomy" | "status" | "suspendedAt" | "suspendReason">>) {
@@ -539,11 +558,8 @@ export class OrgData extends OrgScoped {
     return first?.name?.startsWith(SANDBOX_TOKEN_PREFIX) ? first.name : null;
   }
 
-  /**
-   * A live token under this session name (the sandbox's own session token), or undefined once the
-   * session ended: a token `of` the given subject, or of any subject `except` the given one.
-   */
-  liveSessionToken(name: string, subject: { of: string } | { except: string }) {
+  /** A live token of another subject under this session name (the sandbox's own session token), or undefined once the session ended. */
+  liveSessionToken(name: string, exceptSubjectId: string) {
     const now = Date.now();
     return this.db
       .select({ id: tokens.id, expiresAt: tokens.expiresAt })
@@ -553,7 +569,7 @@ export class OrgData extends OrgScoped {
           tokens,
           eq(tokens.kind, "agent"),
           eq(tokens.name, name),
-          "of" in subject ? eq(tokens.subjectId, subject.of) : ne(tokens.subjectId, subject.except),
+          ne(tokens.subjectId, exceptSubjectId),
           isNull(tokens.revokedAt),
           or(isNull(tokens.expiresAt), gt(tokens.expiresAt, now)),
         ),

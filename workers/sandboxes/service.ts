@@ -22,7 +22,7 @@ import { type HostRow, HostStore, type SandboxRow } from "../data/host-store.js"
 import { type AgentRow, OrgData } from "../data/org-data.js";
 import { AppError } from "../errors.js";
 import { type AskedRuntime, judgeStartAck, NO_ACK, runtimeMismatch } from "./runtime.js";
-import { endSandboxSession, openSandboxSession, renewSandboxSessions } from "./sessions.js";
+import { endSandboxSession, openSandboxSession, renewSandboxSessions, sessionBindingOf } from "./sessions.js";
 
 export function tunnelOf(env: Env, hostId: string) {
   return env.HOST_TUNNEL.get(env.HOST_TUNNEL.idFromName(hostId));
@@ -176,6 +176,13 @@ export async function startSandbox(
   const isolation = sandboxIsolation(rights.rights, input);
   const store = new HostStore(makeDb(env.DB), agent.orgId);
   const data = new OrgData(makeDb(env.DB), agent.orgId);
+  // A subagent minted inside a sandbox session lives only in that session: a sandbox of its own
+  // would give it a token no end of that session reaches (its own session, renewed by another host).
+  if ((await sessionBindingOf(data, agent.id)) !== null)
+    throw new AppError(
+      "conflict",
+      "this subagent was minted inside a sandbox session and lives only in it; start a sandbox for its parent or for an agent an admin created",
+    );
   const host = await connectedHostOf(env, agent.orgId, input.pool, { isolation, image: input.image });
   const limits = sandboxLimits(input.limits);
   const imageDigest = askedImageDigest(host, input.image);

@@ -57,7 +57,7 @@ export async function sessionOfToken(data: OrgData, tokenId: string): Promise<{ 
 export async function sessionBindingOf(data: OrgData, agentId: string): Promise<{ name: string; expiresAt: number | null } | "ended" | null> {
   const name = await data.sessionNameOfAgent(agentId);
   if (name === null) return null;
-  const live = await data.liveSessionToken(name, { except: agentId });
+  const live = await data.liveSessionToken(name, agentId);
   return live ? { name, expiresAt: live.expiresAt } : "ended";
 }
 
