@@ -15,6 +15,23 @@ describe("a given name that is also a word, before a family name", () => {
   });
 });
 
+describe("a capitalised word inside a sentence before a person is its given name", () => {
+  it.each([
+    ["Dag Sofie, het rijksregisternummer van Elke Claes is 65.05.27-291.08.", "Elke Claes"],
+    ["Dear Poppy Taylor, your National Insurance number is below.", "Poppy Taylor"],
+    ["Lease: tenant Lindiwe van der Merwe, ID on file.", "Lindiwe van der Merwe"],
+  ])("%s", (text, name) => {
+    expect(people(text)).toContain(name);
+  });
+
+  it.each([
+    ["we met Minister Okonkwo today", "Okonkwo"],
+    ["the report by Analyst Smith came late", "Smith"],
+  ])("control, %s: a title or a role stays outside (%s)", (text, name) => {
+    expect(people(text)).toEqual([name]);
+  });
+});
+
 describe("a word that speaks to or of someone stays outside the name", () => {
   it.each([
     ["Ask Jensen about the invoice.", "Jensen"],

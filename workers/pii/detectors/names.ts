@@ -113,9 +113,43 @@ export function completePersons(piece: string, spans: NameSpan[], model: Tagger)
         familyNameOpens(piece.slice(span.start, span.end), model)
       )
         span.start -= previous.length + 1;
+      else if (
+        wanted === "capitalised" &&
+        givenInsideSentence(piece, span.start, previous, flags) &&
+        // A word another span holds is that span's ("Petronas melantik Datuk").
+        !spans.some((o) => o !== span && o.start < span.start && o.end > span.start - previous.length - 1)
+      )
+        span.start -= previous.length + 1;
       else if (wanted === "capitalised") growOverUnknownGiven(piece, span, model);
     } else if (wanted === "capitalised") growOverUnknownGiven(piece, span, model);
   }
+}
+
+/** What opens a sentence's inside: a word written small, or a comma after one; or a greeting or a word that speaks to someone. */
+const INSIDE_BEFORE = /(?:(?:^|[^\p{L}\p{M}])\p{Ll}[\p{L}\p{M}'’-]*,?|[^\p{L}\p{M}]\p{Ll}+\.)\s$|(?:^|[^\p{L}\p{M}])(\p{L}+),?\s$/u;
+const ARTICLE_RIGHT_BEFORE =
+  /(?:^|[^\p{L}])(?:the|a|an|der|die|das|dem|den|des|ein|eine|einem|einen|einer|eines|le|la|les|un|une|el|los|las|il|lo|gli|het|een)\s$/iu;
+/** Never a given name right before a name: a word of these lists that none of the name lists holds. */
+const NOT_GIVEN =
+  Gaz.techTerm | Gaz.time | Gaz.orgWord | Gaz.street | Gaz.title | Gaz.nationality | Gaz.country | Gaz.region | Gaz.city | Gaz.orgName | Gaz.particle;
+
+/**
+ * A capitalised word right before a person inside a sentence (after a word written small or a
+ * greeting) is its given name, where no list holds it as an English word or as a place, office or
+ * title: a capital there is the name's ("het nummer van Elke Claes": Dutch "elke" is a word;
+ * "Dear Poppy Taylor": a given name that is an English word too, after a greeting). It only grows a
+ * person read already.
+ */
+function givenInsideSentence(piece: string, start: number, previous: string, flags: number): boolean {
+  if (previous.length < 2 || !/^\p{Lu}\p{Ll}/u.test(previous) || cueWord(previous)) return false;
+  const inside = INSIDE_BEFORE.exec(piece.slice(Math.max(0, start - previous.length - 40), start - previous.length - 1));
+  if (!inside || (inside[1] !== undefined && !cueWord(inside[1]))) return false;
+  // After an article the word is a noun or an adjective ("mit dem Mieter Weber", "the Great Smith").
+  if (ARTICLE_RIGHT_BEFORE.test(inside[0])) return false;
+  if (flags & Gaz.first) return !(flags & (NEVER_IN_NAME & ~Gaz.common) & ~NAMES);
+  // A German noun has its capital anywhere ("mit dem Mieter Weber").
+  if (cueSets().germanOnly.has(wordHash(lowerLikeTokens(previous)))) return false;
+  return !(flags & (NOT_GIVEN | Gaz.dictionary | Gaz.common)) && nameLikeness(previous) > -1.5;
 }
 
 /** The span opens on a family name some list holds and no given-name list does. */
@@ -242,6 +276,26 @@ let cueHashes: {
   tool: Set<number>;
 } | null = null;
 
+/** The cue word sets, hashed once. */
+function cueSets(): NonNullable<typeof cueHashes> {
+  cueHashes ??= {
+    cue: hashes(CUE_WORDS),
+    greeting: hashes(GREETING_WORDS),
+    verb: hashes(`${CHAT_VERBS} ${REPORT_VERBS_ABROAD}`),
+    abroad: hashes(REPORT_VERBS_ABROAD),
+    and: hashes(CHAT_AND),
+    german: hashes(GERMAN_WORDS),
+    germanOnly: hashes(GERMAN_WORDS_ONLY),
+    deed: hashes(DEED_VERBS),
+    tool: hashes(TOOLS_NAMED_LIKE_PEOPLE),
+    group: hashes(GROUP_WORDS),
+    speech: hashes(SPEECH_VERBS),
+    scoring: hashes(SCORING_VERBS),
+    title: hashes("mr mrs ms dr prof"),
+  };
+  return cueHashes;
+}
+
 /** A word at a cue and what cued it. */
 interface CuedWord {
   start: number;
@@ -273,22 +327,7 @@ const SPOKE_NOT = NEVER_IN_NAME & ~Gaz.common;
  * expression over the text): the tagger has just tokenised the piece, so this costs one pass.
  */
 export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
-  cueHashes ??= {
-    cue: hashes(CUE_WORDS),
-    greeting: hashes(GREETING_WORDS),
-    verb: hashes(`${CHAT_VERBS} ${REPORT_VERBS_ABROAD}`),
-    abroad: hashes(REPORT_VERBS_ABROAD),
-    and: hashes(CHAT_AND),
-    german: hashes(GERMAN_WORDS),
-    germanOnly: hashes(GERMAN_WORDS_ONLY),
-    deed: hashes(DEED_VERBS),
-    tool: hashes(TOOLS_NAMED_LIKE_PEOPLE),
-    group: hashes(GROUP_WORDS),
-    speech: hashes(SPEECH_VERBS),
-    scoring: hashes(SCORING_VERBS),
-    title: hashes("mr mrs ms dr prof"),
-  };
-  const { cue, greeting, verb, abroad, and, german, germanOnly, group, speech, scoring, title, deed, tool } = cueHashes;
+  const { cue, greeting, verb, abroad, and, german, germanOnly, group, speech, scoring, title, deed, tool } = cueSets();
   const out: PieceCues = { words: [], german: 0 };
   let germanWords = 0;
   // Chat register: no capital at all, or a message opening in lower case ("tom said he'd drive from Leeds").
