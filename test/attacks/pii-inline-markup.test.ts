@@ -717,3 +717,46 @@ describe("attack: the 32b mends stopped the pass where a browser reads on, or sk
     expect(all(text)).toContain("credit_card");
   });
 });
+
+describe("attack: the 32c pass left foreign content later than a browser, kept templates open, re-read nested sheets (red team 32d)", () => {
+  const all = (text: string) => detectPii(text, { categories: ["email", "credit_card", "phone", "iban", "tax_id"] }).map((f) => f.category);
+  const S = "<style>.x{display:none}</style>";
+  const SS = "<style/>.x{display:none}</style>";
+  const C = "Card 4111 1111 1111 11<span class=x>9</span>11";
+  const IBAN = "IBAN DE89 3704 0044 05<span class=x>9</span>32 0130 00";
+
+  it.each([
+    ["an HTML ancestor's end tag leaves SVG, a '<style/>' sheet after it", `<div><svg></div>${SS}<p>${C}`],
+    ["an icon whose '</svg>' is missing", `<div class="icon"><svg viewBox="0 0 8 8"><path d="M0 0h8v8z"></div>${SS}<p>${C}`],
+    ["'</span>' leaves SVG", `<span><svg></span>${SS}<p>${C}`],
+    ["'</td>' leaves SVG", `<table><tr><td><svg></td></tr></table>${SS}<p>${C}`],
+    ["'</svg>' closes a MathML root inside it", `<svg><math></svg>${SS}<p>${C}`],
+    ["an SVG start tag a select ignores", `<select><svg></select>${SS}<p>${C}`],
+    ["an HTML annotation in MathML", `<math><annotation-xml encoding="text/html">${SS}</annotation-xml></math><p>${C}`],
+    ["an IBAN after an HTML ancestor's end tag left SVG", `<div><svg></div>${SS}<p>${IBAN}`],
+    ["'</template>' inside SVG closes the template", `<template><svg></template>${S}<p>${C}`],
+    ["'</template>' inside MathML closes the template", `<template><math></template>${S}<p>${C}`],
+    ["'</template>' after an HTML ancestor inside SVG", `<template><div><svg></div></template>${S}<p>${C}`],
+    ["an IBAN after a template closed inside SVG", `<template><svg></template>${S}<p>${IBAN}`],
+  ])("%s: the value a browser shows is found", (_title, text) => {
+    expect(all(text).some((c) => c === "credit_card" || c === "iban")).toBe(true);
+  });
+
+  it.each([
+    ["a 4-4-8 card, '<b>' in a value of the tag inside it", `Card 4111 1111 11<span style="color:#333" data-tip="<b>Visa</b>">11</span>1111`],
+    ["a 4-4-8 card, '<i hidden' in a title inside it", `Card 4111 1111 11<b title="<i hidden">11</b>1111`],
+    ["a 2-14 card, a tag's start in a title inside it", `Card 41 1111111<b title="<i hidden">1111111</b>`],
+    ["an Amex 4-11 card, '<b>' in a title inside it", `Amex 3782 8224<span style="color:red" title="<b>x</b>">63</span>10005`],
+  ])("%s: a card shown whole is found (a tag's start in a value is no hidden element)", (_title, text) => {
+    expect(all(text)).toContain("credit_card");
+  });
+
+  it.each([
+    ["nested HTML style elements never closed", ".h{display:none}<style>".repeat(2000)],
+    ["style elements inside SVG, one closing tag", `<svg>${"<style>.h{display:none}".repeat(1500)}</style>`],
+    ["style elements never closed", "<style>a{}".repeat(6000)],
+    ["style start tags then rules", `${"<style>".repeat(8000)}${"a{}".repeat(2000)}`],
+  ])("%s, then a card: read in linear time, the card found", (_title, prefix) => {
+    expect(all(`${prefix}<p>Card 4111 1111 1111 1111`)).toContain("credit_card");
+  });
+});

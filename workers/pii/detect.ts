@@ -275,7 +275,7 @@ export class PiiDetector {
               footnotes &&
               f.category === "credit_card" &&
               !printedCard(free.text.slice(f.start, f.end)) &&
-              holdsFootnotesOrHidden(original.slice(start, end), selectors)
+              holdsFootnotesOrHidden(original.slice(start, end), selectors, false)
             )
               continue;
             // Digits of two fields of a record run together ("<id>45</id><qty>320151</qty>…") make no value.

@@ -169,7 +169,7 @@ export type Footnotes = "glued" | "apart" | "dropped";
  * differ from the glued one: a quick test, then every tag's opening as the tokeniser reads it (a
  * superset of the tags markupFree reads, which skips those inside other markup).
  */
-export function holdsFootnotesOrHidden(text: string, selectors: HiddenSelectors | null = null): boolean {
+export function holdsFootnotesOrHidden(text: string, selectors: HiddenSelectors | null = null, orDoubtful = true): boolean {
   if (!FOOTNOTE_OR_HIDDEN.test(text) && !(selectors && (selectors.anyTag ? text.includes("<") : CLASS_OR_ID.test(text)))) return false;
   if (text.includes("[^")) return true;
   const scan = new MarkupScan(text);
@@ -189,7 +189,8 @@ export function holdsFootnotesOrHidden(text: string, selectors: HiddenSelectors 
     // A tag's start inside it is read as the tokeniser reads it (text of a value), but the element around it may be raw
     // text to a browser, whose tag a value's quote then swallows ("<textarea>…\"</textarea>…<span hidden>"): doubtful,
     // so the other readings are made (they cost time, never a value).
-    const inner = text.indexOf("<", lt + 1);
+    // Asked whether a hidden element stands inside one value (`orDoubtful` false), such a tag is only a tag.
+    const inner = orDoubtful ? text.indexOf("<", lt + 1) : -1;
     if (inner >= 0 && inner < end && TAG_START.test(text.slice(inner, inner + 2))) return true;
     lt = text.indexOf("<", end);
   }
@@ -264,7 +265,7 @@ export function hiddenSelectors(text: string): HiddenSelectors | null {
   let anyTag = false;
   // Lower case for ASCII only: offsets found in it are the text's ("İ" lower-cases to two characters).
   const lower = asciiLower(text);
-  const markup = readMarkup(lower);
+  const markup = readMarkupBothWays(lower);
   let outside: Names | undefined;
   const add = (ruleRead: HidingRule) => {
     let rule = ruleRead;
@@ -308,7 +309,7 @@ export function hiddenSelectors(text: string): HiddenSelectors | null {
     list.push(rule);
     byName.set(name, list);
   };
-  for (const [from, to] of markup.sheets) readSheet(withoutComments(text.slice(from, to)), add);
+  for (const [from, to] of sheetReadings(markup.sheets)) readSheet(withoutComments(text.slice(from, to)), add);
   return byName.size > 0 ? { byName, anyTag } : null;
 }
 
@@ -327,7 +328,7 @@ interface OpeningTag {
  * text) is none, nor "<style-box>"; a quoted ">" in a tag does not end it ('media=">"'), nor
  * "</stylex>" the element.
  */
-function readMarkup(lower: string): { tags: OpeningTag[]; sheets: Array<[number, number]> } {
+function readMarkup(lower: string, endTagsLeaveForeign: boolean): { tags: OpeningTag[]; sheets: Array<[number, number]> } {
   const tags: OpeningTag[] = [];
   const sheets: Array<[number, number]> = [];
   // Tags are read to their ">" as MarkupScan reads them (quoted values after "=" only, no bound on their length), and
@@ -358,8 +359,14 @@ function readMarkup(lower: string): { tags: OpeningTag[]; sheets: Array<[number,
     const closing = next === "/";
     const name = (closing ? END_TAG_NAME : TAG_NAME).exec(lower.slice(start, start + 64))?.[1] ?? "";
     if (closing) {
-      if (name === "template" && foreign === 0) templates = Math.max(0, templates - 1);
-      else if (foreign > 0 && (FOREIGN_ROOT.test(name) || FOREIGN_BREAKOUT_END.test(name))) foreign = FOREIGN_ROOT.test(name) ? foreign - 1 : 0;
+      // "</template>" closes an open template from inside SVG or MathML too (it reaches the HTML element under them).
+      if (name === "template" && templates > 0) {
+        templates--;
+        foreign = 0;
+      } else if (foreign > 0 && (FOREIGN_ROOT.test(name) || FOREIGN_BREAKOUT_END.test(name))) foreign = FOREIGN_ROOT.test(name) ? foreign - 1 : 0;
+      // An HTML element's end tag leaves SVG and MathML where that element is open ("<div><svg></div>"); ignored where
+      // none is: the pass is made both ways.
+      else if (foreign > 0 && endTagsLeaveForeign && !FOREIGN_ELEMENT.test(name)) foreign = 0;
       continue;
     }
     tags.push({ name, at: start, nameEnd: start + 1 + name.length, end });
@@ -367,15 +374,16 @@ function readMarkup(lower: string): { tags: OpeningTag[]; sheets: Array<[number,
     if (foreign > 0) {
       // In SVG or MathML an element of HTML's text or layout, or an integration point's content (the point itself is
       // SVG's or MathML's: "<svg><title>" holds no raw text), is read as HTML again.
-      if (INTEGRATION_POINT.test(name) && !selfClosed) {
+      if ((INTEGRATION_POINT.test(name) || (endTagsLeaveForeign && name === "annotation-xml")) && !selfClosed) {
         foreign = 0;
         continue;
       }
       if (FOREIGN_BREAKOUT.test(name)) foreign = 0;
       else {
         if (FOREIGN_ROOT.test(name) && !selfClosed) foreign++;
-        // A style element there is a sheet (its text, read as markup by a browser; read here to its closing tag).
-        if (name === "style" && !selfClosed && templates === 0) {
+        // A style element there is a sheet (its text, read as markup by a browser; read here to its closing tag); one
+        // closed by its "/" too, since a browser may have left SVG where this pass has not (then the "/" is ignored).
+        if (name === "style" && templates === 0) {
           const close = scan.ahead.find("</style>", at, (from) => closingTag(lower, "style", from));
           sheets.push([at, close < 0 ? lower.length : close]);
         }
@@ -400,6 +408,51 @@ function readMarkup(lower: string): { tags: OpeningTag[]; sheets: Array<[number,
     if (close >= 0) at = close + 2 + name.length;
   }
   return { tags, sheets };
+}
+/**
+ * The markup read both ways where a browser's reading depends on the elements open: an HTML
+ * element's end tag inside SVG or MathML leaves it (that element open) or is ignored (none open).
+ * The sheets and tags of both readings together hide more, never less.
+ */
+function readMarkupBothWays(lower: string): { tags: OpeningTag[]; sheets: Array<[number, number]> } {
+  const stays = readMarkup(lower, false);
+  if (!FOREIGN_OPEN.test(lower)) return stays;
+  const leaves = readMarkup(lower, true);
+  const seen = new Set(stays.tags.map((t) => t.at));
+  const tags = [...stays.tags, ...leaves.tags.filter((t) => !seen.has(t.at))].sort((a, b) => a.at - b.at);
+  return { tags, sheets: [...stays.sheets, ...leaves.sheets] };
+}
+const FOREIGN_OPEN = /<(?:svg|math)[\t\n\f\r />]/u;
+
+/**
+ * What to read as sheets, each character a bounded number of times: ranges that overlap (style
+ * elements nested in SVG, or never closed: each to the same far end) are read once as their union
+ * (a browser's reading of raw text runs on over the inner tags) and once from each inner start to the
+ * next (a fresh start, as an inner sheet of SVG is read): linear where reading each range whole was
+ * quadratic (2,000 nested "<style>" took 14 s).
+ */
+export function sheetReadings(sheets: ReadonlyArray<readonly [number, number]>): Array<[number, number]> {
+  // One range per start (its furthest end): both readings of the markup mostly find the same.
+  const sorted = [...sheets]
+    .sort((a, b) => a[0] - b[0] || b[1] - a[1])
+    .filter((r, i, all) => i === 0 || r[0] !== (all[i - 1] as readonly [number, number])[0]);
+  const out: Array<[number, number]> = [];
+  for (let i = 0; i < sorted.length; ) {
+    const [start, firstEnd] = sorted[i] as readonly [number, number];
+    let end = firstEnd;
+    let j = i + 1;
+    for (; j < sorted.length && (sorted[j] as readonly [number, number])[0] < end; j++)
+      end = Math.max(end, (sorted[j] as readonly [number, number])[1]);
+    out.push([start, end]);
+    // The inner starts of the cluster, each read to the next one (or to its own end).
+    for (let k = i + 1; k < j; k++) {
+      const [from, to] = sorted[k] as readonly [number, number];
+      const next = k + 1 < j ? (sorted[k + 1] as readonly [number, number])[0] : to;
+      out.push([from, Math.min(to, next)]);
+    }
+    i = j;
+  }
+  return out;
 }
 const TAG_NAME = /^<([a-z][^\t\n\f\r />]*)/u;
 const END_TAG_NAME = /^<\/([a-z][^\t\n\f\r />]*)/u;
@@ -1252,6 +1305,9 @@ const FOREIGN_BREAKOUT =
   /^(?:b|big|blockquote|body|br|center|code|dd|div|dl|dt|em|embed|h[1-6]|head|hr|i|img|li|listing|menu|meta|nobr|ol|p|pre|ruby|s|small|span|strong|strike|sub|sup|table|tt|u|ul|var|font)$/u;
 /** End tags that end SVG and MathML content. */
 const FOREIGN_BREAKOUT_END = /^(?:p|br)$/u;
+/** Elements of SVG and MathML (lower-cased), whose end tags stay in foreign content; any other end tag may leave it. */
+const FOREIGN_ELEMENT =
+  /^(?:svg|math|a|g|path|rect|circle|ellipse|line|polyline|polygon|text|tspan|textpath|defs|use|symbol|marker|mask|pattern|clippath|image|switch|view|filter|fe[a-z]+|lineargradient|radialgradient|stop|animate[a-z]*|set|mpath|metadata|foreignobject|desc|title|script|style|font|glyph|m[a-z]+|semantics|annotation|annotation-xml|none|maligngroup|malignmark)$/u;
 /** MathML's text elements and SVG's HTML integration points, whose content is read as HTML. */
 const INTEGRATION_POINT = /^(?:mi|mo|mn|ms|mtext|foreignobject|desc|title)$/u;
 
