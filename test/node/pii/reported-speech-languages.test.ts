@@ -25,3 +25,21 @@ describe("a given name that reports", () => {
     expect(people(text)).toEqual([]);
   });
 });
+
+describe("a given name that does what people do", () => {
+  it.each([
+    ["Peggy taught piano for forty years.", "Peggy"],
+    ["Ingrid lives in Bergen with her sister.", "Ingrid"],
+    ["Margaret hosted the quiz on Friday.", "Margaret"],
+  ])("%s", (text, name) => {
+    expect(people(text)).toContain(name);
+  });
+
+  it.each([
+    // A town does things too; an everyday word before a verb is the sentence's.
+    "Jordan lives up to its reputation for hospitality.",
+    "Summer brought record temperatures to the coast.",
+  ])("control, %s: no one", (text) => {
+    expect(people(text)).toEqual([]);
+  });
+});

@@ -243,6 +243,14 @@ export function namedLikeAPerson(word: string): boolean {
 }
 /** The words for "and" among CHAT_VERBS. */
 const CHAT_AND = "and et und y e";
+/**
+ * What people do, in English, after a capitalised given name no list holds as an everyday word or a
+ * place ("Peggy taught piano", "Ingrid lives in Bergen"): firms and seasons are kept out by the lists.
+ */
+const PEOPLE_VERBS =
+  "taught brought gave took made won lost met spent sold bought found felt kept held began became drove built led knew lived worked died married " +
+  "studied played visited helped opened hosted cooked baked painted sang danced smiled laughed cried shouted whispered nodded shrugged sighed " +
+  "lives works knows loves likes plays teaches owns runs manages leads handles brings makes gets takes keeps misses hates remembers";
 /** Words that follow a greeting as a group, not a person ("Hallo Zusammen,", "Hola Equipo,"). */
 const GROUP_WORDS =
   "all everyone everybody folks guys team there world zusammen alle allerseits leute kollegen team tous toutes monde équipe collègues todos todas equipo mundo amigos colegas tutti ragazzi mondo colleghi amici iedereen allemaal allen alla allihopa allihop alle sammen kaikki kaikille wszystkim wszyscy všem všichni mindenki herkese todos pessoal gente welt wereld värld verden maailma świecie světe svete svet свят мир світ dünya dunia dunya amigo amiga amigas ami amis darkness alaykum aleikum alaikum rafiki marafiki wote amico amica friend friends colleague colleagues customer customers client clients cliente clientes kunde kundin kunden kollege kollegin kollegen kolleginnen damen herren sir madam madame monsieur signore signora señor señora senhor senhora";
@@ -271,6 +279,7 @@ let cueHashes: {
   group: Set<number>;
   speech: Set<number>;
   scoring: Set<number>;
+  people: Set<number>;
   title: Set<number>;
   deed: Set<number>;
   tool: Set<number>;
@@ -291,6 +300,7 @@ function cueSets(): NonNullable<typeof cueHashes> {
     group: hashes(GROUP_WORDS),
     speech: hashes(SPEECH_VERBS),
     scoring: hashes(SCORING_VERBS),
+    people: hashes(PEOPLE_VERBS),
     title: hashes("mr mrs ms dr prof"),
   };
   return cueHashes;
@@ -327,7 +337,7 @@ const SPOKE_NOT = NEVER_IN_NAME & ~Gaz.common;
  * expression over the text): the tagger has just tokenised the piece, so this costs one pass.
  */
 export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
-  const { cue, greeting, verb, abroad, and, german, germanOnly, group, speech, scoring, title, deed, tool } = cueSets();
+  const { cue, greeting, verb, abroad, and, german, germanOnly, group, speech, scoring, people, title, deed, tool } = cueSets();
   const out: PieceCues = { words: [], german: 0 };
   let germanWords = 0;
   // Chat register: no capital at all, or a message opening in lower case ("tom said he'd drive from Leeds").
@@ -398,7 +408,7 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
         abroad.has(t.word[i + 1] ?? 0) ||
         (speech.has(t.word[i + 1] ?? 0) && !OF_IT_AFTER.test(piece.slice(t.ends[i] ?? 0, (t.ends[i] ?? 0) + 32)))) &&
       i + 1 < t.count &&
-      verb.has(t.word[i + 1] ?? 0) &&
+      (verb.has(t.word[i + 1] ?? 0) || (people.has(t.word[i + 1] ?? 0) && !(capitalFlags & PLACES))) &&
       piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0) === " ";
     // A given name that is also an everyday word before a verb of speech inside a sentence ("then Holly said"): words do
     // not talk. Where a sentence opens, firms and seasons do ("Sky said the channel…", "Summer said goodbye").
