@@ -36,7 +36,7 @@ import {
   addressesAGroup,
 } from "./names.js";
 import { addEchoedNames } from "./echoed-names.js";
-import { addIntroducedNames } from "./self-introductions.js";
+import { addIntroducedNames, addLatinIntroducedNames } from "./self-introductions.js";
 import {
   acronymAlone,
   cjkWithoutHead,
@@ -2568,6 +2568,7 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   addCuedNames(piece, out, model, cues);
   addCjkNames(piece, out, model);
   addIntroducedNames(piece, out);
+  addLatinIntroducedNames(piece, out, model);
   addScriptCuedNames(piece, out);
   addUncasedGreetedNames(piece, out);
   addArabicNames(piece, out, model);

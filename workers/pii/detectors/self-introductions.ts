@@ -4,6 +4,8 @@
 // Capitals mark names in cased scripts; here only the words around say it, so every cue is one
 // that introduces a name and nothing else, or is gated by a greeting or a record. "I am" alone is no
 // cue: it introduces what one is as often ("我是程序员", "मैं एक छात्र हूँ", "저는 고양이예요").
+import { Gaz } from "../tagger/features.js";
+import type { Tagger } from "../tagger/tagger.js";
 import {
   CHINESE_DOUBLE_SURNAMES,
   CHINESE_SURNAMES,
@@ -12,6 +14,7 @@ import {
   KOREAN_SURNAMES,
   type NameSpan,
   THAI_NOT_GIVEN,
+  flagsOf,
   replaceOverlapping,
 } from "./names.js";
 
@@ -162,3 +165,55 @@ export function addIntroducedNames(piece: string, spans: NameSpan[]): void {
     if (closed) person(first[0], last[1]);
   }
 }
+
+/** Words that introduce a name and nothing else, in the Latin-script languages read ("my name is", "me llamo", "mani sauc"). */
+const NAMED_AS =
+  "my name is|my name's|i am called|je m'appelle|je m’appelle|mon nom est|me llamo|mi nombre es|mi chiamo|il mio nome è|ich heiße|ich heisse|mein name ist|" +
+  "me chamo|chamo-me|meu nome é|o meu nome é|mijn naam is|ik heet|jeg heter|jag heter|mitt namn är|mit navn er|minun nimeni on|nimeni on|minu nimi on|" +
+  "mano vardas|mani sauc|nazywam się|mam na imię|jmenuji se|jmenujem sa|a nevem|numele meu este|mă numesc|benim adım|nama saya|jina langu ni|tên tôi là|zovem se|ime mi je";
+/** "I am", which introduces what one is as often as who ("I am Happy", "je suis Française"): a name only after a greeting. */
+const I_AM =
+  "i am|i'm|i’m|je suis|soy|sono|eu sou|sou|ik ben|jeg er|jag är|olen|esu|esmu|jestem|jsem|vagyok|sunt|ben|saya|ako si|mimi ni|tôi là|ja sam";
+const LATIN_GREETING =
+  "hi|hello|hey|dear|good (?:morning|afternoon|evening)|bonjour|bonsoir|salut|hola|buenos días|buenas tardes|buongiorno|ciao|salve|hallo|guten tag|moin|servus|olá|oi|bom dia|boa tarde|" +
+  "hoi|goedemiddag|goedemorgen|hei|hej|god dag|goddag|moi|terve|tere|tervist|labas|laba diena|sveiki|labdien|sveiks|dzień dobry|witam|cześć|dobrý den|ahoj|jó napot|szia|" +
+  "bună ziua|bună|merhaba|selam|halo|selamat pagi|selamat siang|magandang araw|kumusta|habari|jambo|xin chào|chào|zdravo|dobar dan";
+/** A name of one to four capitalised words, with the particles names hold ("van der", "de", "da", "dos", "bin"). */
+const LATIN_NAME_WORD = "\\p{Lu}[\\p{L}\\p{M}'’-]*\\p{Ll}[\\p{L}\\p{M}'’-]*";
+const LATIN_NAME = `${LATIN_NAME_WORD}(?:[ ](?:(?:van|von|de|der|den|da|das|do|dos|di|del|della|du|la|le|bin|binti|al|el|ter|ten)[ ])*${LATIN_NAME_WORD}){0,3}`;
+/** Each phrase written small or opening a sentence ("my name is", "My name is"): the name itself must be capitalised. */
+const eitherCase = (phrases: string) =>
+  phrases
+    .split("|")
+    .map((p) => `[${p[0]}${p[0]?.toUpperCase()}]${p.slice(1)}`)
+    .join("|");
+const LATIN_SELF = new RegExp(
+  `(?<![\\p{L}])(?:(?:${eitherCase(NAMED_AS)})|(?<=(?:^|[^\\p{L}])(?:${eitherCase(LATIN_GREETING)})[,!.]?[ ]+)(?:${eitherCase(I_AM)}))[ ]+(${LATIN_NAME})(?![\\p{L}\\p{M}])`,
+  "gu",
+);
+/** What the words after such a cue are, when no name: a nationality, a trade, a title, an office or an everyday word. */
+const NOT_SELF_NAME = Gaz.nationality | Gaz.title | Gaz.orgWord | Gaz.techTerm | Gaz.time | Gaz.street | Gaz.country | Gaz.common;
+
+/**
+ * People who name themselves in Latin-script languages: after "my name is" and its kin, or after a
+ * greeting and "I am" ("Tere, olen Maarja Kukk", "Laba diena, esu Mantas Urbonas"): the capitalised
+ * words after the cue, unless the first is a nationality, a trade, a title or an everyday word that
+ * no name list holds ("I'm Happy", "je suis Française").
+ */
+export function addLatinIntroducedNames(piece: string, spans: NameSpan[], model: Tagger): void {
+  if (!LATIN_CUE.test(piece)) return;
+  LATIN_SELF.lastIndex = 0;
+  for (let m = LATIN_SELF.exec(piece); m; m = LATIN_SELF.exec(piece)) {
+    const name = m[1] ?? "";
+    const first = /^[\p{L}\p{M}'’-]+/u.exec(name)?.[0] ?? "";
+    const flags = flagsOf(first, model);
+    if (flags & NOT_SELF_NAME && !(flags & (Gaz.first | Gaz.last))) continue;
+    const start = m.index + m[0].length - name.length;
+    const end = start + name.length;
+    // A person read already over it stays (its end may be read better there: "Okonkwo-Bright").
+    if (spans.some((o) => o.kind === "person" && o.start <= start && o.end >= end)) continue;
+    replaceOverlapping(spans, { kind: "person", start, end });
+  }
+}
+/** A cheap test before the pattern: a word of a cue. */
+const LATIN_CUE = new RegExp(`(?:${NAMED_AS}|${I_AM})[ ]+\\p{Lu}`, "iu");
