@@ -201,6 +201,12 @@ export const PolicyDocumentSchema = z.strictObject({
   piiExits: PiiExitsSchema.optional(),
   models: z.array(z.string().min(1).max(200).regex(/^\S+$/, "model names have no spaces")).max(200).optional(),
   tools: z.array(z.string().min(1).max(128)).max(500).optional(),
+  /**
+   * A list the agents this policy is attached to are held within, whatever the other policies'
+   * `tools` lists allow (they are a union; this one narrows): a subagent's own narrowing, set by
+   * its parent when it mints it.
+   */
+  toolsWithin: z.array(z.string().min(1).max(128)).max(500).optional(),
   autonomyGate: AutonomyGateSchema.optional(),
   sandbox: SandboxPolicySchema.optional(),
 });

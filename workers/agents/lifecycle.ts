@@ -179,7 +179,8 @@ export async function createSubagent(env: Env, rights: AgentRights, input: Subag
   const created = await insertSubagent(env, data, parent, input.name, autonomy, parent.id, { tokenId, session: await sessionOfToken(data, tokenId) });
   if (input.tools) {
     // The subagent's own narrowing: a tools list attached to it alone (its parent's still applies at every call).
-    const doc = PolicyDocumentSchema.parse({ name: `subagent-${created.agent.id}`, egress: [], tools: input.tools });
+    // Held within it: the other policies' tools lists are a union and would widen it again.
+    const doc = PolicyDocumentSchema.parse({ name: `subagent-${created.agent.id}`, egress: [], toolsWithin: input.tools });
     const policies = new PolicyStore(makeDb(env.DB), parent.orgId);
     const row = await policies.create(doc.name, JSON.stringify(doc), parent.id);
     if (row) await policies.attach(row.id, "agent", created.agent.id);
@@ -287,6 +288,20 @@ export async function rotateToken(
   // keeps the binding, and once the session is over it cannot be given one.
   const binding = await sessionBindingOf(access.data, agent.id);
   if (binding === "ended") throw sessionEnded();
+  // A subagent given a token again counts against its parent's limit once more (its parent minted others meanwhile).
+  if (agent.parentAgentId && !(await access.data.isLiveSubagent(agent))) {
+    const parent = await access.data.agent(agent.parentAgentId);
+    const parentRights = parent ? await rightsOf(env, parent) : null;
+    const limit = parentRights?.ok ? parentRights.rights.gate.maxSubagents : 0;
+    if ((await access.data.liveSubagents(agent.parentAgentId)) >= limit)
+      throw new AppError(
+        "conflict",
+        `the parent agent already has ${limit} live subagents (its policy's limit); end one before giving this one a token`,
+        {
+          details: { limit },
+        },
+      );
+  }
   const token = await mintToken("agent");
   // Every live token of the agent goes, its sandbox sessions included (they came from the old credentials).
   const previous = await access.data.replaceToken("agent", agent.id, binding ? { ...token, ...binding } : token);

@@ -73,6 +73,7 @@ export function mergeRights(chain: readonly RightsLink[]): AgentRights {
       piiExits: mergePiiExits([policy.piiExits ?? undefined, up.piiExits ?? undefined]),
       models: intersect(policy.models, up.models),
       tools: intersect(policy.tools, up.tools),
+      toolsWithin: [...policy.toolsWithin, ...up.toolsWithin],
       autonomyGates: [...policy.autonomyGates, ...up.autonomyGates],
       // A subagent's sandboxes are at least as isolated as its parent's must be.
       minIsolation: stricterIsolation(policy.minIsolation, up.minIsolation),

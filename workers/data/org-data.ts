@@ -380,9 +380,20 @@ export class OrgData extends OrgScoped {
     return row;
   }
 
-  /** Subagents of the parent that can still act: active, with a live token. Binds (org, parent). */
+  /**
+   * Subagents of the parent that can still act: active, with a live token (not revoked, not lapsed:
+   * a session-minted subagent whose session lapsed can never act again). Binds (org, parent).
+   */
   private static readonly LIVE_SUBAGENTS = `(SELECT count(*) FROM agents a WHERE a.org_id = ?1 AND a.parent_agent_id = ?2 AND a.status = 'active'
-    AND EXISTS (SELECT 1 FROM tokens t WHERE t.org_id = a.org_id AND t.kind = 'agent' AND t.subject_id = a.id AND t.revoked_at IS NULL))`;
+    AND EXISTS (SELECT 1 FROM tokens t WHERE t.org_id = a.org_id AND t.kind = 'agent' AND t.subject_id = a.id AND t.revoked_at IS NULL
+    AND (t.expires_at IS NULL OR t.expires_at > CAST(strftime('%s', 'now') AS INTEGER) * 1000)))`;
+
+  /** Whether this subagent counts among its parent's live subagents (LIVE_SUBAGENTS). */
+  async isLiveSubagent(subagent: Pick<AgentRow, "id" | "status">): Promise<boolean> {
+    if (subagent.status !== "active") return false;
+    const now = Date.now();
+    return (await this.activeTokens("agent", subagent.id)).some((t) => t.expiresAt === null || t.expiresAt > now);
+  }
 
   async liveSubagents(parentId: string): Promise<number> {
     const row = await this.db.$client.prepare(`SELECT ${OrgData.LIVE_SUBAGENTS} AS n`).bind(this.orgId, parentId).first<{ n: number }>();

@@ -48,6 +48,8 @@ export const EffectivePolicySchema = z.object({
   models: z.array(z.string()).nullable(),
   /** Same rule as models. */
   tools: z.array(z.string()).nullable(),
+  /** Lists a tool must also be on, each (policies' `toolsWithin`: narrowings, never widened by another policy). */
+  toolsWithin: z.array(z.array(z.string())).default([]),
   autonomyGates: z.array(z.object({ policyId: z.string(), gate: z.record(z.string(), z.unknown()) })),
   /** The weakest isolation a sandbox may have: the strictest any attached policy requires (null: none). */
   minIsolation: IsolationLevelSchema.nullable(),
@@ -82,6 +84,7 @@ export function computeEffectivePolicy(docs: readonly AttachedPolicy[]): Effecti
   let restoreVotes: boolean[] = [];
   let models: Set<string> | null = null;
   let tools: Set<string> | null = null;
+  const toolsWithin: string[][] = [];
   const autonomyGates: EffectivePolicy["autonomyGates"] = [];
   let minIsolation: IsolationLevel | null = null;
 
@@ -126,6 +129,7 @@ export function computeEffectivePolicy(docs: readonly AttachedPolicy[]): Effecti
       tools ??= new Set();
       for (const t of doc.tools) tools.add(t);
     }
+    if (doc.toolsWithin !== undefined) toolsWithin.push([...doc.toolsWithin].sort());
     if (doc.autonomyGate !== undefined) autonomyGates.push({ policyId: id, gate: doc.autonomyGate });
     minIsolation = stricterIsolation(minIsolation, doc.sandbox?.minIsolation ?? null);
   }
@@ -139,6 +143,7 @@ export function computeEffectivePolicy(docs: readonly AttachedPolicy[]): Effecti
     piiExits: mergePiiExits(ordered.map(({ doc }) => doc.piiExits)),
     models: models === null ? null : [...models].sort(),
     tools: tools === null ? null : [...tools].sort(),
+    toolsWithin,
     autonomyGates,
     minIsolation,
   };

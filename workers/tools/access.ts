@@ -17,9 +17,10 @@ function grantTargets(agent: AgentRow): Array<{ scope: GrantScope; id: string }>
   return targets;
 }
 
-/** A policy `tools` list names tools by id or by name; null means no policy restricts tools. */
+/** A policy `tools` list names tools by id or by name; null means no policy restricts tools. Each `toolsWithin` list narrows. */
 const policyAllows = (policy: EffectivePolicy, tool: ToolRow) =>
-  policy.tools === null || policy.tools.includes(tool.id) || policy.tools.includes(tool.name);
+  (policy.tools === null || policy.tools.includes(tool.id) || policy.tools.includes(tool.name)) &&
+  policy.toolsWithin.every((list) => list.includes(tool.id) || list.includes(tool.name));
 
 async function ownTools(env: Env, agent: AgentRow, policy: EffectivePolicy): Promise<ToolRow[]> {
   const rows = await new ToolStore(makeDb(env.DB), agent.orgId).grantedTools(grantTargets(agent));
