@@ -292,7 +292,8 @@ export async function rotateToken(
   if (agent.parentAgentId && !(await access.data.isLiveSubagent(agent))) {
     const parent = await access.data.agent(agent.parentAgentId);
     const parentRights = parent ? await rightsOf(env, parent) : null;
-    const limit = parentRights?.ok ? parentRights.rights.gate.maxSubagents : 0;
+    // A parent that is not active keeps the whole chain from acting: no limit to hold then.
+    const limit = parentRights?.ok ? parentRights.rights.gate.maxSubagents : Number.POSITIVE_INFINITY;
     if ((await access.data.liveSubagents(agent.parentAgentId)) >= limit)
       throw new AppError(
         "conflict",
