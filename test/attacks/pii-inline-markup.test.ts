@@ -15,8 +15,8 @@
 // subject (not under an ancestor, on a state or for a pseudo-element; ":not(.show)" honoured), every CSS
 // identifier form, nesting, element and attribute rules across messages.
 import { describe, expect, it } from "vitest";
-import { createMasker, detectPii, type JsonValue, maskJsonStrings } from "../../workers/pii/index.js";
-import { ascii, egressPiiAgent, expectDelivered, expectRefused } from "./support/egress-pii.js";
+import { PiiBudgetError, createMasker, detectPii, type JsonValue, maskJsonStrings } from "../../workers/pii/index.js";
+import { ascii, egressPiiAgent, expectDelivered, expectRefused, sendEgress } from "./support/egress-pii.js";
 
 const found = (text: string) => detectPii(text, { categories: ["email", "credit_card", "phone", "iban", "tax_id"] }).map((f) => f.category);
 
@@ -756,7 +756,57 @@ describe("attack: the 32c pass left foreign content later than a browser, kept t
     ["style elements inside SVG, one closing tag", `<svg>${"<style>.h{display:none}".repeat(1500)}</style>`],
     ["style elements never closed", "<style>a{}".repeat(6000)],
     ["style start tags then rules", `${"<style>".repeat(8000)}${"a{}".repeat(2000)}`],
-  ])("%s, then a card: read in linear time, the card found", (_title, prefix) => {
-    expect(all(`${prefix}<p>Card 4111 1111 1111 1111`)).toContain("credit_card");
+  ])("%s, then a card: refused at once as a budget overrun, never passed on (each sheet read whole would be quadratic)", (_title, prefix) => {
+    expect(() => all(`${prefix}<p>Card 4111 1111 1111 1111`)).toThrow(PiiBudgetError);
+  });
+});
+
+describe("attack: the 32d mends cut real sheets, over-hid and kept HTML end tags in SVG (red team 32e)", () => {
+  const all = (text: string) => detectPii(text, { categories: ["email", "credit_card", "phone", "iban", "tax_id"] }).map((f) => f.category);
+  const C = "Card 4111 1111 1111 11<span class=x>9</span>11";
+  const C448 = "Card 4111 1111 11<b class=x>11</b>1111";
+
+  it.each([
+    [
+      "a real sheet holding '<style>' in a comment, after a broken sheet that overlaps it",
+      `<div><svg><style>@font-face{</div><style>.x{display:none;/*<style>*/}</style>${C}`,
+    ],
+    ["the same in SVG alone, a self-closed style before it", `<svg><style/>url(<style>.x{display:none;/*<style/>*/}</style></svg>${C}`],
+    [
+      "a phone after a broken sheet overlapping the real one",
+      `<span><svg><style>@font-face{</span><style>.x{display:none;/*<style/>*/}</style>Call +1 415 555 <span class=x>9</span>0123 now`,
+    ],
+    [
+      "'</mark>' leaves SVG (no MathML element)",
+      `<mark>x<svg></mark><textarea><!--</textarea><style>.x{display:none}</style><textarea>--></textarea>${C}`,
+    ],
+    [
+      "'</a>' leaves SVG where an HTML link is open",
+      `<a href=#>x<svg></a><textarea><!--</textarea><style>.x{display:none}</style><textarea>--></textarea>${C}`,
+    ],
+  ])("%s: the value a browser shows is found", (_title, text) => {
+    expect(all(text).some((c) => c === "credit_card" || c === "phone")).toBe(true);
+  });
+
+  it.each([
+    ["a self-closed SVG style, CSS shown as text after it", `<svg><style/></svg><p>Hide with <code>.x{display:none}</code></p>${C448}`],
+    ["a self-closed SVG style, CSS as SVG text after it", `<svg><style/>.x{display:none}</svg>${C448}`],
+    [
+      "'</template>' closing an SVG template inside an HTML one",
+      `<template><svg><template></template><style>.x{display:none}</style></svg></template>${C448}`,
+    ],
+  ])("%s: no rule is read where a browser reads none (a 4-4-8 card shown whole is found)", (_title, text) => {
+    expect(all(text)).toContain("credit_card");
+  });
+});
+
+describe("attack: sheets too nested to read whole, sent through the egress proxy (red team 32e)", () => {
+  it("a request whose style elements nest 2,000 deep before a card is refused, never forwarded", async () => {
+    const agent = await egressPiiAgent("pii-sheets-nested");
+    const r = await sendEgress(agent, "/e", {
+      headers: { "content-type": "text/html" },
+      rawBody: ascii(`${".h{display:none}<style>".repeat(2000)}<p>Card 4111 1111 1111 1111`),
+    });
+    expect({ forwarded: r.targetSawIt, refused: r.status >= 400 && r.status < 600 }).toEqual({ forwarded: false, refused: true });
   });
 });

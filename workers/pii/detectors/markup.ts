@@ -7,6 +7,7 @@
 // title…) on lines of their own, so a tooltip never joins the words it sits between. Offsets map
 // back to the text as sent; the pattern detectors read that text itself.
 
+import { PiiBudgetError } from "../errors.js";
 import { readReference } from "../references.js";
 
 const INLINE =
@@ -309,7 +310,7 @@ export function hiddenSelectors(text: string): HiddenSelectors | null {
     list.push(rule);
     byName.set(name, list);
   };
-  for (const [from, to] of sheetReadings(markup.sheets)) readSheet(withoutComments(text.slice(from, to)), add);
+  for (const [from, to] of sheetReadings(markup.sheets, text.length)) readSheet(withoutComments(text.slice(from, to)), add);
   return byName.size > 0 ? { byName, anyTag } : null;
 }
 
@@ -337,6 +338,8 @@ function readMarkup(lower: string, endTagsLeaveForeign: boolean): { tags: Openin
   // Open templates (their content is inert: a sheet there applies nowhere) and SVG or MathML elements (no raw text there).
   let templates = 0;
   let foreign = 0;
+  // SVG or MathML elements named "template" open inside foreign content: their end tags close them, not an HTML template.
+  let foreignTemplates = 0;
   for (let at = lower.indexOf("<"); at >= 0 && at < lower.length; at = lower.indexOf("<", at)) {
     // Comments (and their short and "--!>" forms); one left open runs to the end of the text.
     if (lower.startsWith("<!--", at)) {
@@ -360,13 +363,18 @@ function readMarkup(lower: string, endTagsLeaveForeign: boolean): { tags: Openin
     const name = (closing ? END_TAG_NAME : TAG_NAME).exec(lower.slice(start, start + 64))?.[1] ?? "";
     if (closing) {
       // "</template>" closes an open template from inside SVG or MathML too (it reaches the HTML element under them).
-      if (name === "template" && templates > 0) {
+      if (name === "template" && foreign > 0 && foreignTemplates > 0) foreignTemplates--;
+      else if (name === "template" && templates > 0) {
         templates--;
         foreign = 0;
-      } else if (foreign > 0 && (FOREIGN_ROOT.test(name) || FOREIGN_BREAKOUT_END.test(name))) foreign = FOREIGN_ROOT.test(name) ? foreign - 1 : 0;
+        foreignTemplates = 0;
+      } else if (foreign > 0 && (FOREIGN_ROOT.test(name) || FOREIGN_BREAKOUT_END.test(name)))
+        // A root's end tag closes the innermost root, or (read the other way) every root open: "<svg><math></svg>".
+        foreign = FOREIGN_ROOT.test(name) && !endTagsLeaveForeign ? foreign - 1 : 0;
       // An HTML element's end tag leaves SVG and MathML where that element is open ("<div><svg></div>"); ignored where
       // none is: the pass is made both ways.
       else if (foreign > 0 && endTagsLeaveForeign && !FOREIGN_ELEMENT.test(name)) foreign = 0;
+      if (foreign === 0) foreignTemplates = 0;
       continue;
     }
     tags.push({ name, at: start, nameEnd: start + 1 + name.length, end });
@@ -376,14 +384,18 @@ function readMarkup(lower: string, endTagsLeaveForeign: boolean): { tags: Openin
       // SVG's or MathML's: "<svg><title>" holds no raw text), is read as HTML again.
       if ((INTEGRATION_POINT.test(name) || (endTagsLeaveForeign && name === "annotation-xml")) && !selfClosed) {
         foreign = 0;
+        foreignTemplates = 0;
         continue;
       }
-      if (FOREIGN_BREAKOUT.test(name)) foreign = 0;
-      else {
+      if (FOREIGN_BREAKOUT.test(name)) {
+        foreign = 0;
+        foreignTemplates = 0;
+      } else {
         if (FOREIGN_ROOT.test(name) && !selfClosed) foreign++;
+        if (name === "template" && !selfClosed) foreignTemplates++;
         // A style element there is a sheet (its text, read as markup by a browser; read here to its closing tag); one
-        // closed by its "/" too, since a browser may have left SVG where this pass has not (then the "/" is ignored).
-        if (name === "style" && templates === 0) {
+        // closed by its "/" holds nothing (where a browser has left SVG, the other reading reads it as HTML's).
+        if (name === "style" && !selfClosed && templates === 0) {
           const close = scan.ahead.find("</style>", at, (from) => closingTag(lower, "style", from));
           sheets.push([at, close < 0 ? lower.length : close]);
         }
@@ -425,35 +437,29 @@ function readMarkupBothWays(lower: string): { tags: OpeningTag[]; sheets: Array<
 const FOREIGN_OPEN = /<(?:svg|math)[\t\n\f\r />]/u;
 
 /**
- * What to read as sheets, each character a bounded number of times: ranges that overlap (style
- * elements nested in SVG, or never closed: each to the same far end) are read once as their union
- * (a browser's reading of raw text runs on over the inner tags) and once from each inner start to the
- * next (a fresh start, as an inner sheet of SVG is read): linear where reading each range whole was
- * quadratic (2,000 nested "<style>" took 14 s).
+ * What to read as sheets: every range whole (a fresh start each, as a browser reads each sheet), while
+ * the characters read stay within a few times the text. Overlapping ranges (style elements nested in
+ * SVG, or never closed: each to the same far end) could make that quadratic (2,000 nested "<style>"
+ * took 14 s); past the bound the text is refused, as a budget overrun is, rather than read in part:
+ * cutting a sheet short can drop the rule that hides a value.
  */
-export function sheetReadings(sheets: ReadonlyArray<readonly [number, number]>): Array<[number, number]> {
-  // One range per start (its furthest end): both readings of the markup mostly find the same.
-  const sorted = [...sheets]
-    .sort((a, b) => a[0] - b[0] || b[1] - a[1])
-    .filter((r, i, all) => i === 0 || r[0] !== (all[i - 1] as readonly [number, number])[0]);
-  const out: Array<[number, number]> = [];
-  for (let i = 0; i < sorted.length; ) {
-    const [start, firstEnd] = sorted[i] as readonly [number, number];
-    let end = firstEnd;
-    let j = i + 1;
-    for (; j < sorted.length && (sorted[j] as readonly [number, number])[0] < end; j++)
-      end = Math.max(end, (sorted[j] as readonly [number, number])[1]);
-    out.push([start, end]);
-    // The inner starts of the cluster, each read to the next one (or to its own end).
-    for (let k = i + 1; k < j; k++) {
-      const [from, to] = sorted[k] as readonly [number, number];
-      const next = k + 1 < j ? (sorted[k + 1] as readonly [number, number])[0] : to;
-      out.push([from, Math.min(to, next)]);
-    }
-    i = j;
+export function sheetReadings(sheets: ReadonlyArray<readonly [number, number]>, textLength: number): Array<readonly [number, number]> {
+  const seen = new Set<string>();
+  const out: Array<readonly [number, number]> = [];
+  let read = 0;
+  for (const range of sheets) {
+    const key = `${range[0]}:${range[1]}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    read += range[1] - range[0];
+    if (read > SHEET_READ_FACTOR * textLength + SHEET_READ_SLACK) throw new PiiBudgetError("size");
+    out.push(range);
   }
   return out;
 }
+/** The characters of sheets read per text: four times the text, and 256 K more. */
+const SHEET_READ_FACTOR = 4;
+const SHEET_READ_SLACK = 256 * 1024;
 const TAG_NAME = /^<([a-z][^\t\n\f\r />]*)/u;
 const END_TAG_NAME = /^<\/([a-z][^\t\n\f\r />]*)/u;
 /** Elements whose text a browser does not read as markup (raw text, RCDATA, inert templates, noscript with scripting on). */
@@ -1307,7 +1313,7 @@ const FOREIGN_BREAKOUT =
 const FOREIGN_BREAKOUT_END = /^(?:p|br)$/u;
 /** Elements of SVG and MathML (lower-cased), whose end tags stay in foreign content; any other end tag may leave it. */
 const FOREIGN_ELEMENT =
-  /^(?:svg|math|a|g|path|rect|circle|ellipse|line|polyline|polygon|text|tspan|textpath|defs|use|symbol|marker|mask|pattern|clippath|image|switch|view|filter|fe[a-z]+|lineargradient|radialgradient|stop|animate[a-z]*|set|mpath|metadata|foreignobject|desc|title|script|style|font|glyph|m[a-z]+|semantics|annotation|annotation-xml|none|maligngroup|malignmark)$/u;
+  /^(?:svg|math|g|path|rect|circle|ellipse|line|polyline|polygon|text|tspan|textpath|defs|use|symbol|marker|mask|pattern|clippath|image|switch|view|filter|fe[a-z]+|lineargradient|radialgradient|stop|animate|animatemotion|animatetransform|set|mpath|metadata|foreignobject|desc|title|script|style|glyph|template|mi|mo|mn|ms|mtext|mrow|mfrac|msqrt|mroot|mstyle|merror|mpadded|mphantom|mfenced|menclose|msub|msup|msubsup|munder|mover|munderover|mmultiscripts|mprescripts|mtable|mtr|mtd|mlabeledtr|maction|mspace|mglyph|semantics|annotation|annotation-xml|none|maligngroup|malignmark)$/u;
 /** MathML's text elements and SVG's HTML integration points, whose content is read as HTML. */
 const INTEGRATION_POINT = /^(?:mi|mo|mn|ms|mtext|foreignobject|desc|title)$/u;
 
