@@ -12,6 +12,7 @@ import { makeDb } from "../../workers/data/db.js";
 import { OrgData } from "../../workers/data/org-data.js";
 import { call } from "../workers/support/api.js";
 import { type FakeHost, connectFakeHost, startSandbox } from "../workers/support/fake-host.js";
+import { lapseSession, sandboxedAgent } from "../workers/support/sandboxed.js";
 import { ALLOW_SUBAGENTS, attachPolicy, createAgent, fakeProviderOrg } from "../workers/support/fixtures.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -21,25 +22,7 @@ afterEach(() => {
   for (const h of hosts.splice(0)) h.close();
 });
 
-async function boxed(label: string, idleTimeoutMinutes = 30) {
-  const org = await fakeProviderOrg(label);
-  const host = await connectFakeHost(org);
-  hosts.push(host);
-  const agent = await createAgent(org, { name: "worker" });
-  await attachPolicy(org, ALLOW_SUBAGENTS, { scope: "agent", id: agent.id });
-  const sandbox = await startSandbox(org, host, agent.id, "onprem", idleTimeoutMinutes);
-  host.report(sandbox.sandboxId, "running");
-  await sleep(100);
-  return { org, host, agent, sandbox };
-}
-
-/** What time passing does to a session whose host went away: every token of the session is past its expiry (nothing revoked). */
-async function lapse(sandboxId: string) {
-  await env.DB.prepare("UPDATE tokens SET expires_at = ? WHERE name = ?")
-    .bind(Date.now() - 1000, `sandbox:${sandboxId}`)
-    .run();
-  await sleep(4_500); // the isolate's token cache (4 s) forgets the earlier lookups
-}
+const boxed = (label: string, idleTimeoutMinutes = 30) => sandboxedAgent(label, hosts, { idleTimeoutMinutes });
 
 const rotate = (orgId: string, apiKey: string, agentId: string) =>
   call(`/api/v1/orgs/${orgId}/agents/${agentId}/token`, { method: "POST", token: apiKey });
@@ -57,7 +40,7 @@ describe("red team 33: session-minted subagents outliving the session", () => {
       (s) => s.token,
       () => null,
     );
-    await lapse(sandbox.sandboxId);
+    await lapseSession(sandbox.sandboxId);
     const after = {
       session: (await me(sandbox.token)).status,
       subagentSessionToken: (await me(sub.json.token)).status,
@@ -70,7 +53,7 @@ describe("red team 33: session-minted subagents outliving the session", () => {
     const { org, host, sandbox } = await boxed("rt33-lapse-revive");
     const sub = await call("/agent/v1/subagents", { method: "POST", token: sandbox.token, body: { name: "s1" } });
     expect(sub.status, sub.text).toBe(201);
-    await lapse(sandbox.sandboxId);
+    await lapseSession(sandbox.sandboxId);
     expect((await me(sub.json.token)).status).toBe(401);
     const rotated = await rotate(org.orgId, org.apiKey, sub.json.id);
     const started = await call(`/api/v1/orgs/${org.orgId}/sandboxes`, {

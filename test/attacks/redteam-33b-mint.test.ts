@@ -8,7 +8,8 @@ import { rightsOf } from "../../workers/agents/service.js";
 import { makeDb } from "../../workers/data/db.js";
 import { OrgData } from "../../workers/data/org-data.js";
 import { type SeededOrg, call } from "../workers/support/api.js";
-import { type FakeHost, connectFakeHost, startSandbox } from "../workers/support/fake-host.js";
+import { type FakeHost, startSandbox } from "../workers/support/fake-host.js";
+import { lapseSession, sandboxedAgent } from "../workers/support/sandboxed.js";
 import { ALLOW_SUBAGENTS, attachPolicy, createAgent, fakeProviderOrg } from "../workers/support/fixtures.js";
 import { rpc } from "../workers/support/tools.js";
 
@@ -23,25 +24,7 @@ const gate = (extra: Record<string, unknown> = {}) => ({ name: "allow-subagents"
 const mint = (token: string, body: Record<string, unknown>) => call("/agent/v1/subagents", { method: "POST", token, body });
 const rotate = (org: SeededOrg, agentId: string) => call(`/api/v1/orgs/${org.orgId}/agents/${agentId}/token`, { method: "POST", token: org.apiKey });
 
-async function boxed(label: string, policy: Record<string, unknown> = ALLOW_SUBAGENTS) {
-  const org = await fakeProviderOrg(label);
-  const host = await connectFakeHost(org);
-  hosts.push(host);
-  const agent = await createAgent(org, { name: "worker" });
-  await attachPolicy(org, policy, { scope: "agent", id: agent.id });
-  const sandbox = await startSandbox(org, host, agent.id, "onprem");
-  host.report(sandbox.sandboxId, "running");
-  await sleep(100);
-  return { org, host, agent, sandbox };
-}
-
-/** Time passing over a session whose host went away: every token of the session is past its expiry (nothing revoked). */
-async function lapse(sandboxId: string, waitCache = true) {
-  await env.DB.prepare("UPDATE tokens SET expires_at = ? WHERE name = ?")
-    .bind(Date.now() - 1000, `sandbox:${sandboxId}`)
-    .run();
-  if (waitCache) await sleep(4_500);
-}
+const boxed = (label: string, policy: Record<string, unknown> = ALLOW_SUBAGENTS) => sandboxedAgent(label, hosts, { policy });
 
 async function rowsOf(orgId: string) {
   const agents = await env.DB.prepare("SELECT id, parent_agent_id, status FROM agents WHERE org_id = ?")
@@ -150,7 +133,7 @@ describe("red team 33b: maxSubagents", () => {
     const { org, host, agent, sandbox } = await boxed("rt33b-limit-lapse", gate({ maxSubagents: 1 }));
     const s1 = await mint(sandbox.token, { name: "s1" });
     expect(s1.status, s1.text).toBe(201);
-    await lapse(sandbox.sandboxId);
+    await lapseSession(sandbox.sandboxId);
     expect((await me(s1.json.token)).status).toBe(401);
     // A new sandbox of the parent: a new session, and the lapsed subagent can do nothing.
     const next = await startSandbox(org, host, agent.id, "onprem");
@@ -251,7 +234,7 @@ describe("red team 33b: session-minted subagents and the session's end", () => {
     const { host, sandbox } = await boxed("rt33b-renew-lapse");
     const s1 = await mint(sandbox.token, { name: "s1" });
     expect(s1.status, s1.text).toBe(201);
-    await lapse(sandbox.sandboxId, false);
+    await lapseSession(sandbox.sandboxId, false);
     host.report(sandbox.sandboxId, "running");
     host.send({ t: "pong" });
     await sleep(4_500);

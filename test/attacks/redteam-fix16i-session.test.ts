@@ -8,8 +8,9 @@ import { rightsOf } from "../../workers/agents/service.js";
 import { makeDb } from "../../workers/data/db.js";
 import { OrgData } from "../../workers/data/org-data.js";
 import { call } from "../workers/support/api.js";
-import { type FakeHost, connectFakeHost, startSandbox } from "../workers/support/fake-host.js";
-import { ALLOW_SUBAGENTS, attachPolicy, create, createAgent, fakeProviderOrg } from "../workers/support/fixtures.js";
+import type { FakeHost } from "../workers/support/fake-host.js";
+import { sandboxedAgent } from "../workers/support/sandboxed.js";
+import { attachPolicy, create, createAgent, fakeProviderOrg } from "../workers/support/fixtures.js";
 import { pendingApproval, targetRequests, toolCall } from "../workers/support/tools.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -20,16 +21,7 @@ afterEach(() => {
   for (const h of hosts.splice(0)) h.close();
 });
 
-async function boxed(label: string, autonomy = 3) {
-  const org = await fakeProviderOrg(label);
-  const host = await connectFakeHost(org);
-  hosts.push(host);
-  const agent = await createAgent(org, { name: "worker", autonomy });
-  await attachPolicy(org, ALLOW_SUBAGENTS, { scope: "agent", id: agent.id });
-  const sandbox = await startSandbox(org, host, agent.id);
-  host.report(sandbox.sandboxId, "running");
-  return { org, host, agent, sandbox };
-}
+const boxed = (label: string, autonomy = 3) => sandboxedAgent(label, hosts, { autonomy });
 
 describe("red team fix16i: session-minted subagents", () => {
   it("a session-minted subagent cannot mint its own subagent (flat hierarchy)", async () => {

@@ -19,6 +19,9 @@ export type TokenKind = TokenRow["kind"];
 /** Names of sandbox session tokens: this prefix and the sandbox id. */
 export const SANDBOX_TOKEN_PREFIX = "sandbox:";
 
+/** A token's conditions for being live at `now`: not revoked, not lapsed. */
+const liveAt = (now: number) => [isNull(tokens.revokedAt), or(isNull(tokens.expiresAt), gt(tokens.expiresAt, now))];
+
 /** Fetches one extra row so the caller can tell whether there is a next page. */
 const take = (page: PageRequest) => page.limit + 1;
 
@@ -459,16 +462,7 @@ export class OrgData extends OrgScoped {
     return this.db
       .select({ id: tokens.id })
       .from(tokens)
-      .where(
-        this.scope(
-          tokens,
-          eq(tokens.kind, "agent"),
-          eq(tokens.id, tokenId),
-          eq(tokens.subjectId, subjectId),
-          isNull(tokens.revokedAt),
-          or(isNull(tokens.expiresAt), gt(tokens.expiresAt, Date.now())),
-        ),
-      )
+      .where(this.scope(tokens, eq(tokens.kind, "agent"), eq(tokens.id, tokenId), eq(tokens.subjectId, subjectId), ...liveAt(Date.now())))
       .get();
   }
 
@@ -575,16 +569,7 @@ export class OrgData extends OrgScoped {
     return this.db
       .select({ id: tokens.id, expiresAt: tokens.expiresAt })
       .from(tokens)
-      .where(
-        this.scope(
-          tokens,
-          eq(tokens.kind, "agent"),
-          eq(tokens.name, name),
-          ne(tokens.subjectId, exceptSubjectId),
-          isNull(tokens.revokedAt),
-          or(isNull(tokens.expiresAt), gt(tokens.expiresAt, now)),
-        ),
-      )
+      .where(this.scope(tokens, eq(tokens.kind, "agent"), eq(tokens.name, name), ne(tokens.subjectId, exceptSubjectId), ...liveAt(now)))
       .limit(1)
       .get();
   }
