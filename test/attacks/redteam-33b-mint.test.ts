@@ -240,4 +240,29 @@ describe("red team 33b: session-minted subagents and the session's end", () => {
     await sleep(4_500);
     expect({ session: (await me(sandbox.token)).status, sub: (await me(s1.json.token)).status }).toEqual({ session: 401, sub: 401 });
   }, 60_000);
+  it("B9: a session-minted subagent's LLM stream started before the session lapses is ended when it lapses", async () => {
+    const { sandbox } = await boxed("rt33b-lapse-stream");
+    const s1 = await mint(sandbox.token, { name: "s1" });
+    expect(s1.status, s1.text).toBe(201);
+    // The host went away: the session's tokens lapse in 2 s and nothing renews them.
+    const lapsesAt = Date.now() + 2_000;
+    await env.DB.prepare("UPDATE tokens SET expires_at = ? WHERE name = ?").bind(lapsesAt, `sandbox:${sandbox.sandboxId}`).run();
+    const answer = await call("/llm/openai/v1/chat/completions", {
+      method: "POST",
+      token: s1.json.token,
+      body: {
+        model: "gpt-4o-mini",
+        max_tokens: 400,
+        stream: true,
+        messages: [{ role: "user", content: `go fake-fault:trickle ${"y".repeat(200)}` }],
+      },
+    });
+    const endedAfterLapseMs = Date.now() - lapsesAt;
+    // As for a revocation: the stream ends (no [DONE]) within about a second of the session's end.
+    expect({ status: answer.status, done: answer.text.includes("[DONE]"), soon: endedAfterLapseMs < 2_000 }).toEqual({
+      status: 200,
+      done: false,
+      soon: true,
+    });
+  }, 60_000);
 });

@@ -9,6 +9,7 @@
 import { notifyDecision } from "../autonomy/approval-waiter.js";
 import { makeDb } from "../data/db.js";
 import { OrgData } from "../data/org-data.js";
+import { PlatformData } from "../data/platform-data.js";
 import { ToolStore } from "../data/tool-store.js";
 import { AppError } from "../errors.js";
 import { killSandboxesOf } from "../sandboxes/service.js";
@@ -43,6 +44,11 @@ const ERRORS: Record<WithdrawReason, () => AppError> = {
   token_revoked: () => new AppError("unauthorized", "the agent token was revoked; its calls in flight were ended"),
   spend_limit: () => new AppError("spend_limit", "a spend limit this call counts against was reached; the call was ended"),
 };
+
+const TOKEN_LAPSED = () => new AppError("unauthorized", "the agent token expired (its sandbox session ended); its calls in flight were ended");
+/** How long after a token's expiry its calls are looked at again, and the longest single wait (timers are re-armed past it). */
+const LAPSE_SLACK_MS = 50;
+const MAX_TIMER_MS = 60 * 60_000;
 
 /** The AppError a withdrawn call answers with. */
 export function withdrawnError(reason: WithdrawReason): AppError {
@@ -84,13 +90,31 @@ export function watchCall(
       }
     }
   };
-  const timer = setTimeout(() => void loop(), watchAfterMs(env));
+  // A token that lapses (a sandbox session's, when its host stops renewing it) ends its calls too: nothing revokes it,
+  // so the watch reads its expiry and looks again when it comes (a renewal moves it on).
+  let lapseTimer: ReturnType<typeof setTimeout> | undefined;
+  const watchLapse = async () => {
+    const token = await new PlatformData(makeDb(env.DB)).tokenLifetime(tokenId).catch(() => undefined);
+    // A revoked token's calls are ended by the agent's watch object (with its reason); a token that never lapses has none.
+    if (ended || token === undefined || token.revokedAt !== null || token.expiresAt === null) return;
+    const now = Date.now();
+    if (token.expiresAt <= now) {
+      controller.abort(TOKEN_LAPSED());
+      return;
+    }
+    lapseTimer = setTimeout(() => void watchLapse(), Math.min(token.expiresAt - now + LAPSE_SLACK_MS, MAX_TIMER_MS));
+  };
+  const timer = setTimeout(() => {
+    void loop();
+    void watchLapse();
+  }, watchAfterMs(env));
   return {
     signal: controller.signal,
     end() {
       if (ended) return;
       ended = true;
       clearTimeout(timer);
+      clearTimeout(lapseTimer);
       // Only a call that started waiting has something to release (the same stub keeps the order).
       if (stub && !controller.signal.aborted) waitUntil(stub.release(callId).catch(() => {}));
     },

@@ -208,6 +208,11 @@ export class PlatformData {
     return this.db.select().from(tokens).where(eq(tokens.sha256, sha256)).get();
   }
 
+  /** When a token (by id) was revoked and when it lapses: a call in flight ends with it. */
+  tokenLifetime(id: string) {
+    return this.db.select({ revokedAt: tokens.revokedAt, expiresAt: tokens.expiresAt }).from(tokens).where(eq(tokens.id, id)).get();
+  }
+
   async touchToken(id: string, now: number) {
     await this.db.update(tokens).set({ lastUsedAt: now }).where(eq(tokens.id, id));
   }
