@@ -12,7 +12,7 @@ import { makeDb } from "../../workers/data/db.js";
 import { OrgData } from "../../workers/data/org-data.js";
 import { call } from "../workers/support/api.js";
 import { type FakeHost, connectFakeHost, startSandbox } from "../workers/support/fake-host.js";
-import { lapseSession, sandboxedAgent } from "../workers/support/sandboxed.js";
+import { lapseSession, sandboxedAgent, sessionRequestOf } from "../workers/support/sandboxed.js";
 import { ALLOW_SUBAGENTS, attachPolicy, createAgent, fakeProviderOrg } from "../workers/support/fixtures.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -128,15 +128,10 @@ describe("red team 33: session-minted subagents outliving the session", () => {
 
   it("A6 (control): the same race with the session token against the agent's rotation is refused", async () => {
     const { org, agent, sandbox } = await boxed("rt33-rotate-session");
-    const data = new OrgData(makeDb(env.DB), org.orgId);
-    const row = await data.agent(agent.id);
-    const rights = row && (await rightsOf(env, row));
-    if (!rights?.ok) throw new Error("the agent has no rights");
-    const sessionToken = (await data.activeTokens("agent", agent.id)).find((t) => t.name === `sandbox:${sandbox.sandboxId}`);
-    if (!sessionToken) throw new Error("no session token");
+    const late = await sessionRequestOf(org.orgId, agent.id, sandbox.sandboxId);
     const rotated = await rotate(org.orgId, org.apiKey, agent.id);
     expect(rotated.status, rotated.text).toBeLessThan(300);
-    const minted = await createSubagent(env, rights.rights, { name: "late" }, sessionToken.id).then(
+    const minted = await createSubagent(env, late.rights, { name: "late" }, late.tokenId).then(
       (c) => c,
       (e: { status?: number }) => e,
     );

@@ -4,12 +4,11 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { createSubagent } from "../../workers/agents/lifecycle.js";
-import { rightsOf } from "../../workers/agents/service.js";
 import { makeDb } from "../../workers/data/db.js";
 import { OrgData } from "../../workers/data/org-data.js";
 import { call } from "../workers/support/api.js";
 import type { FakeHost } from "../workers/support/fake-host.js";
-import { sandboxedAgent } from "../workers/support/sandboxed.js";
+import { sandboxedAgent, sessionRequestOf } from "../workers/support/sandboxed.js";
 import { attachPolicy, create, createAgent, fakeProviderOrg } from "../workers/support/fixtures.js";
 import { pendingApproval, targetRequests, toolCall } from "../workers/support/tools.js";
 
@@ -50,21 +49,17 @@ describe("red team fix16i: session-minted subagents", () => {
     // The public race above, made deterministic: the request's authentication and rights are
     // taken while the session lives, then the sandbox ends before the subagent is written.
     const { org, host, agent, sandbox } = await boxed("rt-sess-late");
-    const data = new OrgData(makeDb(env.DB), org.orgId);
-    const row = await data.agent(agent.id);
-    const rights = row && (await rightsOf(env, row));
-    if (!rights?.ok) throw new Error("the agent has no rights");
-    const sessionToken = (await data.activeTokens("agent", agent.id)).find((t) => t.name === `sandbox:${sandbox.sandboxId}`);
-    if (!sessionToken) throw new Error("no session token");
+    const late = await sessionRequestOf(org.orgId, agent.id, sandbox.sandboxId);
     host.report(sandbox.sandboxId, "exited", { exitCode: 0, durationMs: 5 });
     for (let i = 0; i < 100 && (await me(sandbox.token)).status !== 401; i++) await sleep(20);
-    const minted = await createSubagent(env, rights.rights, { name: "late" }, sessionToken.id).then(
+    const minted = await createSubagent(env, late.rights, { name: "late" }, late.tokenId).then(
       (c) => c,
       (e: { status?: number }) => e,
     );
     const token = "token" in minted ? minted.token.token : null;
     expect({ minted: token !== null, alive: token ? (await me(token)).status : null }).toEqual({ minted: false, alive: null });
-    expect((await data.subagents(agent.id)).map((a) => a.name)).not.toContain("late");
+    const subagents = await new OrgData(makeDb(env.DB), org.orgId).subagents(agent.id);
+    expect(subagents.map((a) => a.name)).not.toContain("late");
   });
 
   it("mints sent right after the sandbox's exit report (auth cache still warm): none outlives the session", async () => {

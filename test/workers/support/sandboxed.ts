@@ -1,6 +1,9 @@
 // An agent running in a sandbox of a connected fake host, for the session-minted subagent attacks:
 // its org (fake provider), host, agent (a policy allowing subagents) and running sandbox.
 import { env } from "cloudflare:workers";
+import { rightsOf } from "../../../workers/agents/service.js";
+import { makeDb } from "../../../workers/data/db.js";
+import { OrgData } from "../../../workers/data/org-data.js";
 import { type FakeHost, connectFakeHost, startSandbox } from "./fake-host.js";
 import { ALLOW_SUBAGENTS, attachPolicy, createAgent, fakeProviderOrg } from "./fixtures.js";
 
@@ -30,4 +33,18 @@ export async function lapseSession(sandboxId: string, waitForCache = true) {
     .run();
   // The isolate's token cache (4 s) forgets the earlier lookups.
   if (waitForCache) await new Promise((r) => setTimeout(r, 4_500));
+}
+
+/**
+ * What a request authenticated now with the sandbox's session token carries (the agent's rights and
+ * the token's id), so a test can carry out its mint later, as a loaded edge would.
+ */
+export async function sessionRequestOf(orgId: string, agentId: string, sandboxId: string) {
+  const data = new OrgData(makeDb(env.DB), orgId);
+  const row = await data.agent(agentId);
+  const rights = row && (await rightsOf(env, row));
+  if (!rights?.ok) throw new Error("the agent has no rights");
+  const sessionToken = (await data.activeTokens("agent", agentId)).find((t) => t.name === `sandbox:${sandboxId}`);
+  if (!sessionToken) throw new Error("no session token");
+  return { rights: rights.rights, tokenId: sessionToken.id };
 }

@@ -443,7 +443,7 @@ const FOREIGN_OPEN = /<(?:svg|math)[\t\n\f\r />]/u;
  * took 14 s); past the bound the text is refused, as a budget overrun is, rather than read in part:
  * cutting a sheet short can drop the rule that hides a value.
  */
-export function sheetReadings(sheets: ReadonlyArray<readonly [number, number]>, textLength: number): Array<readonly [number, number]> {
+function sheetReadings(sheets: ReadonlyArray<readonly [number, number]>, textLength: number): Array<readonly [number, number]> {
   const seen = new Set<string>();
   const out: Array<readonly [number, number]> = [];
   let read = 0;
