@@ -12,6 +12,7 @@ import { OrgData } from "../data/org-data.js";
 import { PlatformData } from "../data/platform-data.js";
 import { ToolStore } from "../data/tool-store.js";
 import { AppError } from "../errors.js";
+import { tokenNeverLapses } from "../identity/tokens.js";
 import { killSandboxesOf } from "../sandboxes/service.js";
 import type { WithdrawReason } from "./agent-watch.js";
 import { forgetAgents } from "./rows.js";
@@ -94,6 +95,7 @@ export function watchCall(
   // so the watch reads its expiry and looks again when it comes (a renewal moves it on).
   let lapseTimer: ReturnType<typeof setTimeout> | undefined;
   const watchLapse = async () => {
+    if (tokenNeverLapses(tokenId)) return;
     const token = await new PlatformData(makeDb(env.DB)).tokenLifetime(tokenId).catch(() => undefined);
     // A revoked token's calls are ended by the agent's watch object (with its reason); a token that never lapses has none.
     if (ended || token === undefined || token.revokedAt !== null || token.expiresAt === null) return;

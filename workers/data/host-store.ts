@@ -1,5 +1,5 @@
 // Org-scoped storage of host pools, hosts and sandboxes.
-import { asc, eq, gt, inArray, isNull, or, sql } from "drizzle-orm";
+import { asc, eq, gt, inArray, isNull, sql } from "drizzle-orm";
 import { newId } from "../ids.js";
 import { tables } from "./db.js";
 import { SANDBOX_TOKEN_PREFIX } from "./org-data.js";
@@ -163,7 +163,7 @@ export class HostStore extends OrgScoped {
       const until = expiryOf(s);
       return this.db
         .update(tokens)
-        .set({ expiresAt: sql`max(coalesce(${tokens.expiresAt}, 0), ${until})` })
+        .set({ expiresAt: sql`max(${tokens.expiresAt}, ${until})` })
         .where(
           this.scope(
             tokens,
@@ -171,7 +171,8 @@ export class HostStore extends OrgScoped {
             // The sandbox agent's session and the tokens of subagents minted with it.
             eq(tokens.name, `${SANDBOX_TOKEN_PREFIX}${s.id}`),
             isNull(tokens.revokedAt),
-            or(isNull(tokens.expiresAt), gt(tokens.expiresAt, now)),
+            // Only a session's own expiring tokens: one that never lapses is never given an expiry (a call's watch relies on it).
+            gt(tokens.expiresAt, now),
           ),
         );
     });

@@ -81,6 +81,15 @@ function remember(hash: string, record: TokenRecord | null, now: number) {
   cache.set(hash, { record, expires: now + TOKEN_CACHE_TTL_MS });
 }
 
+// Tokens read without an expiry: none is ever given one (renewals extend only expiring session
+// tokens), so a call's lapse watch needs no read for them. Bounded like the cache above.
+const neverLapsing = new Set<string>();
+
+/** Whether this isolate read the token (by id) as one that never lapses. */
+export function tokenNeverLapses(id: string): boolean {
+  return neverLapsing.has(id);
+}
+
 /** Evicts hashes from this isolate's cache (called right after a revocation). */
 export function forgetTokens(hashes: Iterable<string>) {
   for (const h of hashes) cache.delete(h);
@@ -99,6 +108,10 @@ export async function lookupToken(db: D1Database, raw: string, expected: TokenKi
   const record: TokenRecord | null = live
     ? { id: live.id, kind: live.kind, orgId: live.orgId, subjectId: live.subjectId, signIn: signInOfKey(live) }
     : null;
+  if (live && live.expiresAt === null) {
+    if (neverLapsing.size >= MAX_CACHE_ENTRIES) neverLapsing.clear();
+    neverLapsing.add(live.id);
+  }
   // Expiring tokens are not cached past their expiry.
   if (!live || live.expiresAt === null || live.expiresAt > now + TOKEN_CACHE_TTL_MS) remember(hash, record, now);
   return record?.kind === expected ? record : null;
