@@ -15,7 +15,7 @@
 // subject (not under an ancestor, on a state or for a pseudo-element; ":not(.show)" honoured), every CSS
 // identifier form, nesting, element and attribute rules across messages.
 import { describe, expect, it } from "vitest";
-import { PiiBudgetError, createMasker, detectPii, type JsonValue, maskJsonStrings } from "../../workers/pii/index.js";
+import { createMasker, detectPii, type JsonValue, maskJsonStrings } from "../../workers/pii/index.js";
 import { ascii, egressPiiAgent, expectDelivered, expectRefused, sendEgress } from "./support/egress-pii.js";
 
 const found = (text: string) => detectPii(text, { categories: ["email", "credit_card", "phone", "iban", "tax_id"] }).map((f) => f.category);
@@ -756,8 +756,8 @@ describe("attack: the 32c pass left foreign content later than a browser, kept t
     ["style elements inside SVG, one closing tag", `<svg>${"<style>.h{display:none}".repeat(1500)}</style>`],
     ["style elements never closed", "<style>a{}".repeat(6000)],
     ["style start tags then rules", `${"<style>".repeat(8000)}${"a{}".repeat(2000)}`],
-  ])("%s, then a card: refused at once as a budget overrun, never passed on (each sheet read whole would be quadratic)", (_title, prefix) => {
-    expect(() => all(`${prefix}<p>Card 4111 1111 1111 1111`)).toThrow(PiiBudgetError);
+  ])("%s, then a card: the card is found, each style element read once as a browser builds it (no range per start tag)", (_title, prefix) => {
+    expect(all(`${prefix}<p>Card 4111 1111 1111 1111`)).toContain("credit_card");
   });
 });
 

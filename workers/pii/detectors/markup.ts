@@ -7,8 +7,11 @@
 // title…) on lines of their own, so a tooltip never joins the words it sits between. Offsets map
 // back to the text as sent; the pattern detectors read that text itself.
 
+import { type DefaultTreeAdapterMap, parse as parseDocument } from "parse5";
 import { PiiBudgetError } from "../errors.js";
 import { readReference } from "../references.js";
+
+type DocumentNode = DefaultTreeAdapterMap["node"];
 
 const INLINE =
   "a|abbr|b|bdi|bdo|big|cite|code|data|del|dfn|em|font|i|ins|kbd|label|mark|nobr|q|rp|rt|ruby|s|samp|small|span|strike|strong|sub|sup|time|tt|u|var|wbr";
@@ -264,18 +267,17 @@ export function hiddenSelectors(text: string): HiddenSelectors | null {
   const byName = new Map<string, HidingRule[]>();
   const seen = new Set<string>();
   let anyTag = false;
-  // Lower case for ASCII only: offsets found in it are the text's ("İ" lower-cases to two characters).
-  const lower = asciiLower(text);
-  const markup = readMarkupBothWays(lower);
-  let outside: Names | undefined;
+  const document = documentOf(text);
+  // Nested lists make a sheet's selectors many times its length (64-wide lists under 64-wide lists): past this many,
+  // the text is refused as a budget overrun (fail closed) rather than read for seconds or read in part.
+  const work = { left: Math.floor(text.length / CHARACTERS_PER_SELECTOR) + SELECTOR_SLACK };
   const add = (ruleRead: HidingRule) => {
     let rule = ruleRead;
     // An element name under an ancestor hides that element only where the ancestor holds it. The
-    // elements are not read as a tree: where the text (outside its sheets) names the ancestor, every
-    // such element is read as hidden (".c i" and a class "c": every <i>); elsewhere none (".nav-item span").
+    // elements are not matched as a tree: where the document holds an element the ancestor's
+    // compound names, every such element is read as hidden (".c i" and a class "c": every <i>); elsewhere none.
     if (rule.within) {
-      outside ??= namesIn(lower, markup.tags);
-      if (!namedIn(outside, rule.within)) return;
+      if (!namedIn(document.names, rule.within)) return;
       // "*" under it keeps its ancestor: the ancestor's own text is shown.
       if (rule.type !== null) {
         rule = { ...rule };
@@ -310,162 +312,82 @@ export function hiddenSelectors(text: string): HiddenSelectors | null {
     list.push(rule);
     byName.set(name, list);
   };
-  for (const [from, to] of sheetReadings(markup.sheets, text.length)) readSheet(withoutComments(text.slice(from, to)), add);
+  for (const sheet of document.sheets) readSheet(withoutComments(sheet), add, work);
   return byName.size > 0 ? { byName, anyTag } : null;
 }
 
-/** An opening tag a tokeniser reads: its element's name, where it opens, where the name ends and where it ends (after its ">"). */
-interface OpeningTag {
-  name: string;
-  at: number;
-  nameEnd: number;
-  end: number;
+/** Selectors read per text: one per four of its characters and 16 K more (a sheet's hiding rules hold far fewer). */
+const CHARACTERS_PER_SELECTOR = 4;
+const SELECTOR_SLACK = 16 * 1024;
+
+const HTML_NS = "http://www.w3.org/1999/xhtml";
+const SVG_NS = "http://www.w3.org/2000/svg";
+
+/** What the document a browser builds of a text holds for the markup passes (see documentOf). */
+interface DocumentReading {
+  /** The text of each style sheet applied. */
+  sheets: string[];
+  /** The names its elements hold. */
+  names: Names;
+  /** For each element name (lower case), where each element written in the text opens and where it ends. */
+  ends: Map<string, Map<number, number>>;
 }
 
-/**
- * `lower`'s markup as a browser's tokeniser reads it for style sheets, in one pass: the opening tags
- * a browser makes elements of, and [start, end) of each style element's content (the sheets). A
- * "<style" inside a comment, a script, a textarea, a template or a noscript element (raw or inert
- * text) is none, nor "<style-box>"; a quoted ">" in a tag does not end it ('media=">"'), nor
- * "</stylex>" the element.
- */
-function readMarkup(lower: string, endTagsLeaveForeign: boolean): { tags: OpeningTag[]; sheets: Array<[number, number]> } {
-  const tags: OpeningTag[] = [];
-  const sheets: Array<[number, number]> = [];
-  // Tags are read to their ">" as MarkupScan reads them (quoted values after "=" only, no bound on their length), and
-  // its memory of where no tag can end keeps the pass linear however many "<" never close.
-  const scan = new MarkupScan(lower);
-  // Open templates (their content is inert: a sheet there applies nowhere) and SVG or MathML elements (no raw text there).
-  let templates = 0;
-  let foreign = 0;
-  // SVG or MathML elements named "template" open inside foreign content: their end tags close them, not an HTML template.
-  let foreignTemplates = 0;
-  for (let at = lower.indexOf("<"); at >= 0 && at < lower.length; at = lower.indexOf("<", at)) {
-    // Comments (and their short and "--!>" forms); one left open runs to the end of the text.
-    if (lower.startsWith("<!--", at)) {
-      at = commentEnd(lower, at, scan.ahead) ?? lower.length;
-      continue;
-    }
-    const end = scan.markupEnd(at, 1);
-    // No tag ends here (a quoted value never closes, or no ">" follows): the "<" is text.
-    if (end <= at) {
-      at++;
-      continue;
-    }
-    const start = at;
-    const next = lower[start + 1] ?? "";
-    at = end;
-    // Bogus comments ("<?…>", "<!x…>").
-    if (next === "!" || next === "?") continue;
-    // The name to HTML's blanks only ("<style\u00a0>" is no style element); end tags' quoted values hold no markup
-    // ('</x a="<script>">').
-    const closing = next === "/";
-    const name = (closing ? END_TAG_NAME : TAG_NAME).exec(lower.slice(start, start + 64))?.[1] ?? "";
-    if (closing) {
-      // "</template>" closes an open template from inside SVG or MathML too (it reaches the HTML element under them).
-      if (name === "template" && foreign > 0 && foreignTemplates > 0) foreignTemplates--;
-      else if (name === "template" && templates > 0) {
-        templates--;
-        foreign = 0;
-        foreignTemplates = 0;
-      } else if (foreign > 0 && (FOREIGN_ROOT.test(name) || FOREIGN_BREAKOUT_END.test(name)))
-        // A root's end tag closes the innermost root, or (read the other way) every root open: "<svg><math></svg>".
-        foreign = FOREIGN_ROOT.test(name) && !endTagsLeaveForeign ? foreign - 1 : 0;
-      // An HTML element's end tag leaves SVG and MathML where that element is open ("<div><svg></div>"); ignored where
-      // none is: the pass is made both ways.
-      else if (foreign > 0 && endTagsLeaveForeign && !FOREIGN_ELEMENT.test(name)) foreign = 0;
-      if (foreign === 0) foreignTemplates = 0;
-      continue;
-    }
-    tags.push({ name, at: start, nameEnd: start + 1 + name.length, end });
-    const selfClosed = selfClosedTag(lower.slice(start, end), 1 + name.length);
-    if (foreign > 0) {
-      // In SVG or MathML an element of HTML's text or layout, or an integration point's content (the point itself is
-      // SVG's or MathML's: "<svg><title>" holds no raw text), is read as HTML again.
-      if ((INTEGRATION_POINT.test(name) || (endTagsLeaveForeign && name === "annotation-xml")) && !selfClosed) {
-        foreign = 0;
-        foreignTemplates = 0;
-        continue;
-      }
-      if (FOREIGN_BREAKOUT.test(name)) {
-        foreign = 0;
-        foreignTemplates = 0;
-      } else {
-        if (FOREIGN_ROOT.test(name) && !selfClosed) foreign++;
-        if (name === "template" && !selfClosed) foreignTemplates++;
-        // A style element there is a sheet (its text, read as markup by a browser; read here to its closing tag); one
-        // closed by its "/" holds nothing (where a browser has left SVG, the other reading reads it as HTML's).
-        if (name === "style" && !selfClosed && templates === 0) {
-          const close = scan.ahead.find("</style>", at, (from) => closingTag(lower, "style", from));
-          sheets.push([at, close < 0 ? lower.length : close]);
-        }
-        continue;
-      }
-    }
-    if (FOREIGN_ROOT.test(name)) {
-      if (!selfClosed) foreign = 1;
-      continue;
-    }
-    if (name === "plaintext") break;
-    if (name === "template") {
-      templates++;
-      continue;
-    }
-    if (!RAW_OR_INERT.test(name)) continue;
-    // Raw text to the element's closing tag (a "/" before ">" is ignored in HTML: "<style/>" holds a sheet), looked for
-    // once per name and pass. Never closed, its text runs to the end for a browser; read on as markup all the same
-    // (a doubtful reading hides more, never less).
-    const close = scan.ahead.find(`</${name}>`, at, (from) => closingTag(lower, name, from));
-    if (name === "style" && templates === 0) sheets.push([at, close < 0 ? lower.length : close]);
-    if (close >= 0) at = close + 2 + name.length;
-  }
-  return { tags, sheets };
-}
-/**
- * The markup read both ways where a browser's reading depends on the elements open: an HTML
- * element's end tag inside SVG or MathML leaves it (that element open) or is ignored (none open).
- * The sheets and tags of both readings together hide more, never less.
- */
-function readMarkupBothWays(lower: string): { tags: OpeningTag[]; sheets: Array<[number, number]> } {
-  const stays = readMarkup(lower, false);
-  if (!FOREIGN_OPEN.test(lower)) return stays;
-  const leaves = readMarkup(lower, true);
-  const seen = new Set(stays.tags.map((t) => t.at));
-  const tags = [...stays.tags, ...leaves.tags.filter((t) => !seen.has(t.at))].sort((a, b) => a.at - b.at);
-  return { tags, sheets: [...stays.sheets, ...leaves.sheets] };
-}
-const FOREIGN_OPEN = /<(?:svg|math)[\t\n\f\r />]/u;
+/** The last text read and its reading: a text is read by several passes (each footnote reading, a masker's joined and own texts). */
+let lastReading: { text: string; reading: DocumentReading } | null = null;
 
 /**
- * What to read as sheets: every range whole (a fresh start each, as a browser reads each sheet), while
- * the characters read stay within a few times the text. Overlapping ranges (style elements nested in
- * SVG, or never closed: each to the same far end) could make that quadratic (2,000 nested "<style>"
- * took 14 s); past the bound the text is refused, as a budget overrun is, rather than read in part:
- * cutting a sheet short can drop the rule that hides a value.
+ * The document a browser builds of `text` read as HTML: its style sheets, the names its elements
+ * hold and where each element ends. parse5 builds the tree as the HTML standard does (tokeniser
+ * states, foreign content and its integration points, templates, elements closed by others): every
+ * reading of it written here by hand was broken by a red team (docs/pii.md).
+ * A sheet is the text of an HTML or SVG style element of a CSS type, none inside a template's inert
+ * content: raw text in HTML; in SVG its own text nodes, references and CDATA read, comments and child
+ * elements not. One sheet per element, so the sheets together are never longer than the text.
+ * An element ends after its closing tag, or where the tag or the text's end that closed it starts.
  */
-function sheetReadings(sheets: ReadonlyArray<readonly [number, number]>, textLength: number): Array<readonly [number, number]> {
-  const seen = new Set<string>();
-  const out: Array<readonly [number, number]> = [];
-  let read = 0;
-  for (const range of sheets) {
-    const key = `${range[0]}:${range[1]}`;
-    if (seen.has(key)) continue;
-    seen.add(key);
-    read += range[1] - range[0];
-    if (read > SHEET_READ_FACTOR * textLength + SHEET_READ_SLACK) throw new PiiBudgetError("size");
-    out.push(range);
+function documentOf(text: string): DocumentReading {
+  if (lastReading?.text === text) return lastReading.reading;
+  const reading: DocumentReading = {
+    sheets: [],
+    names: { elements: new Set(), classes: new Set(), ids: new Set(), attributes: new Set() },
+    ends: new Map(),
+  };
+  const { sheets, names, ends } = reading;
+  // A stack, not recursion: the document may nest as deep as the text has tags.
+  const stack: Array<{ node: DocumentNode; inert: boolean }> = [{ node: parseDocument(text, { sourceCodeLocationInfo: true }), inert: false }];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const { node, inert } = item;
+    if ("tagName" in node) {
+      const element = node.tagName.toLowerCase();
+      names.elements.add(element);
+      for (const { name, value } of node.attrs) {
+        names.attributes.add(name.toLowerCase());
+        if (name !== "class" && name !== "id") continue;
+        for (const token of value.split(HTML_BLANKS)) if (token) (name === "class" ? names.classes : names.ids).add(token.toLowerCase());
+      }
+      const at = node.sourceCodeLocation;
+      if (at?.startTag) {
+        const byOpen = ends.get(element) ?? new Map<number, number>();
+        ends.set(element, byOpen);
+        byOpen.set(at.startTag.startOffset, at.endTag?.endOffset ?? Math.max(at.endOffset, at.startTag.endOffset));
+      }
+      if (node.tagName === "style" && !inert && (node.namespaceURI === HTML_NS || node.namespaceURI === SVG_NS) && cssType(node.attrs))
+        sheets.push(node.childNodes.map((child) => ("value" in child && child.nodeName === "#text" ? child.value : "")).join(""));
+      // A template's content is inert (its sheets apply nowhere); its names and elements are read all the same.
+      if (node.tagName === "template" && "content" in node) stack.push({ node: node.content, inert: true });
+    }
+    if ("childNodes" in node) for (let i = node.childNodes.length - 1; i >= 0; i--) stack.push({ node: node.childNodes[i] as DocumentNode, inert });
   }
-  return out;
+  lastReading = { text, reading };
+  return reading;
 }
-/** The characters of sheets read per text: four times the text, and 256 K more. */
-const SHEET_READ_FACTOR = 4;
-const SHEET_READ_SLACK = 256 * 1024;
-const TAG_NAME = /^<([a-z][^\t\n\f\r />]*)/u;
-const END_TAG_NAME = /^<\/([a-z][^\t\n\f\r />]*)/u;
-/** Elements whose text a browser does not read as markup (raw text, RCDATA, inert templates, noscript with scripting on). */
-const RAW_OR_INERT = /^(?:style|script|textarea|title|xmp|iframe|noembed|noframes|noscript|template)$/u;
-/** HTML's blanks, "/" or ">": what may follow an element's name. */
-const AFTER_NAME = /[\t\n\f\r />]/u;
+
+/** A style element's type is CSS when absent, empty or "text/css" (ASCII case-insensitive); another type is no sheet. */
+function cssType(attrs: ReadonlyArray<{ name: string; value: string }>): boolean {
+  const type = attrs.find((a) => a.name === "type");
+  return type === undefined || type.value === "" || type.value.toLowerCase() === "text/css";
+}
 
 /**
  * Where the comment opening at `at` ends, as the tokeniser reads it: after "-->" or "--!>", at once
@@ -511,26 +433,7 @@ class Ahead {
   }
 }
 
-/** Where the closing tag of raw-text element `name` starts at or after `from` ("</style" then a blank, "/" or ">"), or -1. */
-function closingTag(lower: string, name: string, from: number): number {
-  for (let at = lower.indexOf(`</${name}`, from); at >= 0; at = lower.indexOf(`</${name}`, at + 2)) {
-    const next = lower[at + 2 + name.length];
-    if (next === undefined || AFTER_NAME.test(next)) return at;
-  }
-  return -1;
-}
-/**
- * Whether a tag is closed by a "/" before its ">" as the tokeniser reads it: after the name, a blank, an attribute's
- * name or a quoted value ("<br/>", "<script async/>", '<x a="b"/>'), not as the last character of a bare value ("a=b/>").
- */
-function selfClosedTag(tag: string, nameEnd: number): boolean {
-  if (!tag.endsWith("/>")) return false;
-  let lastBare = false;
-  for (const [, value, bare] of tagAttributes(tag, nameEnd)) lastBare = bare && value.endsWith("/");
-  return !lastBare;
-}
 const STYLE_OPEN = /<style/iu;
-const asciiLower = (text: string) => text.replace(/[A-Z]+/gu, (upper) => upper.toLowerCase());
 /** The key of a rule that selects every element (".c *" where the text names .c). */
 const ANY_ELEMENT = "*";
 
@@ -556,35 +459,6 @@ interface Names {
   ids: Set<string>;
   attributes: Set<string>;
 }
-/** Elements a browser makes whether the text writes them or not. */
-const IMPLIED_ELEMENTS = ["html", "head", "body", "tbody", "tr"];
-/**
- * What the text's tags name, a superset of what a browser makes of them: the opening tags readMarkup reads, and every
- * "<name …" of the text read loosely to its first ">" (in comments, raw text and quoted values too). A tag the
- * tokeniser's reading left out then still names its ancestor: naming more hides more, never less.
- */
-function namesIn(lower: string, tags: readonly OpeningTag[]): Names {
-  const names: Names = { elements: new Set(IMPLIED_ELEMENTS), classes: new Set(), ids: new Set(), attributes: new Set() };
-  const read = (tag: string, from: number) => {
-    for (const [name, value] of tagAttributes(tag, from)) {
-      names.attributes.add(name);
-      if (name !== "class" && name !== "id") continue;
-      for (const token of withReferences(value).split(HTML_BLANKS))
-        if (token) (name === "class" ? names.classes : names.ids).add(token.toLowerCase());
-    }
-  };
-  for (const tag of tags) {
-    names.elements.add(tag.name);
-    read(lower.slice(tag.at, tag.end), tag.nameEnd - tag.at);
-  }
-  for (const m of lower.matchAll(LOOSE_TAG)) {
-    names.elements.add(m[1] ?? "");
-    read(m[2] ?? "", 0);
-  }
-  return names;
-}
-/** "<", a name, and what follows up to the first ">" (matched once each: the scan goes on after it, so it stays linear). */
-const LOOSE_TAG = /<([a-z][^\s/>]*)([^>]*)/gu;
 
 /** Whether the text's tags name every element name, class, id and attribute a compound requires (a superset of holding such an element). */
 function namedIn(names: Names, rule: HidingRule): boolean {
@@ -605,7 +479,7 @@ export function withSelectors(a: HiddenSelectors | null, b: HiddenSelectors | nu
 }
 
 /** One pass over a sheet: each block's selector (nesting resolved) and its own declarations, a stack for nested blocks. */
-function readSheet(css: string, add: (rule: HidingRule) => void): void {
+function readSheet(css: string, add: (rule: HidingRule) => void, work: { left: number }): void {
   const blocks: Array<{ selector: string; declarations: string }> = [];
   let from = 0;
   for (let i = 0; i < css.length; i++) {
@@ -639,7 +513,7 @@ function readSheet(css: string, add: (rule: HidingRule) => void): void {
               : // Deep nesting reads a rule alone, without its ancestors (it may hide more): selectors stay short.
                 blocks.length > MOST_NESTING
                 ? own.replaceAll("&", "")
-                : nested(parent, own);
+                : nested(parent, own, work);
       blocks.push({ selector, declarations: "" });
       from = i + 1;
     } else if (c === ";" || c === "}") {
@@ -651,6 +525,7 @@ function readSheet(css: string, add: (rule: HidingRule) => void): void {
         if (block.selector && block.selector !== NO_ELEMENT && hidingDeclarations(cssText(block.declarations, false)))
           for (const selector of splitOutside(block.selector, (c) => c === ","))
             for (const one of withoutIsLists(selector)) {
+              if (--work.left < 0) throw new PiiBudgetError("size");
               const rule = subjectRule(one);
               if (rule) add(rule);
             }
@@ -707,12 +582,15 @@ const MOST_SELECTOR_TEXT = 4096;
  * list. Where that list would be long, the rule's own selectors alone (ancestors not required:
  * it may hide more than a browser, never less).
  */
-function nested(parent: string, own: string): string {
+function nested(parent: string, own: string, work: { left: number }): string {
   const alone = own.replaceAll("&", "");
   if (parent.length > MOST_SELECTOR_TEXT || own.length > MOST_SELECTOR_TEXT) return alone;
   const parents = splitOutside(parent, (c) => c === ",").map((p) => p.trim());
   const owns = splitOutside(own, (c) => c === ",").map((o) => o.trim());
   if (parents.length * owns.length > MOST_SELECTORS) return alone;
+  // Building the list is work too, charged as its selectors are (a nesting of lists rebuilds each).
+  work.left -= parents.length * owns.length;
+  if (work.left < 0) throw new PiiBudgetError("size");
   const out: string[] = [];
   for (const p of parents) for (const o of owns) out.push(o.includes("&") ? o.replaceAll("&", p) : `${p} ${o}`);
   const list = out.join(", ");
@@ -1115,8 +993,6 @@ class MarkupScan {
   #noTagBefore = 0;
   /** Where each needle next stands (shared with readMarkup's comment reading). */
   readonly ahead: Ahead;
-  /** Where each element's opening and closing tags stand (built once, when a hidden element or footnote needs its end). */
-  #tagIndex: Map<string, Map<number, number>> | null = null;
   /** A run of marks accepted as the closer of one before it ("11**1**1"). */
   readonly #closers = new Set<number>();
 
@@ -1135,73 +1011,13 @@ class MarkupScan {
   }
 
   /**
-   * Where the element `name` opened at `openAt` (its opening tag ending at `from`) ends: after its
-   * matching closing tag (same-name elements inside it paired first), or `from` when none matches.
+   * Where the element `name` opened at `openAt` (its opening tag ending at `from`) ends, as a browser
+   * builds it: after its closing tag, or where another tag or the text's end closes it; `from` when
+   * no element opens there.
    */
   elementEnd(name: string, openAt: number, from: number): number {
-    const close = this.#tags().get(name)?.get(openAt);
-    if (close === undefined) return from;
-    const gt = this.ahead.next(">", close);
-    return gt < 0 ? from : gt + 1;
-  }
-
-  /**
-   * For each element name, its opening tags' offsets paired with their closing tags' (a stack over
-   * the tags in order: same-name elements nest), read once by a scan of its own as the tokeniser
-   * reads tags: what comments, attribute values and the raw text of scripts and styles hold is no
-   * tag, except inside SVG and MathML, where those elements hold markup; a self-closing mark
-   * closes an element only there or on a void element ("<span/>" opens a span).
-   */
-  #tags(): Map<string, Map<number, number>> {
-    if (this.#tagIndex) return this.#tagIndex;
-    const pairs = new Map<string, Map<number, number>>();
-    const open = new Map<string, number[]>();
-    const text = this.#text;
-    const reader = new MarkupScan(text);
-    let foreign = 0;
-    for (let lt = text.indexOf("<"); lt >= 0; ) {
-      const end = reader.#tagEnd(lt);
-      if (end <= lt) {
-        lt = text.indexOf("<", lt + 1);
-        continue;
-      }
-      const name = tagName(text, lt);
-      if (name !== null) {
-        const closing = text[lt + 1] === "/";
-        // An HTML element of text or layout opened inside SVG or MathML leaves it ("<svg><span/>" opens a span), and so
-        // do the end tags </p> and </br>; inside MathML's text elements and SVG's foreignObject, desc and title HTML is
-        // read as HTML (read here as leaving: what follows them is judged as HTML too, which drops more, never less).
-        // An integration point closed by its own "/" holds nothing ("<svg><title/></svg>"): the content goes on as foreign.
-        const closedPoint = foreign > 0 && !closing && text[end - 2] === "/" && INTEGRATION_POINT.test(name);
-        if (
-          foreign > 0 &&
-          (closing ? FOREIGN_BREAKOUT_END.test(name) : FOREIGN_BREAKOUT.test(name) || (INTEGRATION_POINT.test(name) && !closedPoint))
-        )
-          foreign = 0;
-        const selfClosing = !closing && text[end - 2] === "/" && (foreign > 0 || VOID_ELEMENT.test(name) || FOREIGN_ROOT.test(name));
-        if (FOREIGN_ROOT.test(name) && !selfClosing) foreign = Math.max(0, foreign + (closing ? -1 : 1));
-        const stack = open.get(name) ?? [];
-        open.set(name, stack);
-        if (closing) {
-          const at = stack.pop();
-          if (at !== undefined) {
-            const byOpen = pairs.get(name) ?? new Map<number, number>();
-            pairs.set(name, byOpen);
-            byOpen.set(at, lt);
-          }
-        } else if (!selfClosing && !VOID_ELEMENT.test(name)) stack.push(lt);
-        // A script's or style's text is raw in HTML: its "<span>" is no tag.
-        if (!closing && foreign === 0 && RAW_TEXT.test(name)) {
-          const closeTag = new RegExp(`</${name}`, "giu");
-          closeTag.lastIndex = end;
-          lt = closeTag.exec(text)?.index ?? -1;
-          continue;
-        }
-      }
-      lt = text.indexOf("<", end);
-    }
-    this.#tagIndex = pairs;
-    return pairs;
+    // The document is built once, when a hidden element or footnote first needs its end.
+    return documentOf(this.#text).ends.get(name)?.get(openAt) ?? from;
   }
 
   #tagEnd(i: number): number {
@@ -1300,22 +1116,6 @@ class MarkupScan {
 
 const TAG_OPENER = /^[A-Za-z!?/]$/u;
 const TAG_START = /^<[A-Za-z]/u;
-/** Elements whose text is raw: nothing in it is a tag. */
-const RAW_TEXT = /^(?:script|style|textarea|title|xmp|noscript|iframe|noembed|noframes)$/u;
-/** Elements that hold no content and take no closing tag. */
-const VOID_ELEMENT = /^(?:area|base|br|col|embed|hr|img|input|link|meta|param|source|track|wbr)$/u;
-/** Roots of foreign content, where a self-closing mark closes and scripts and styles hold markup. */
-const FOREIGN_ROOT = /^(?:svg|math)$/u;
-/** HTML start tags that end SVG and MathML content (the tree builder's "in foreign content" list; "font" whatever its attributes, where the builder needs color, face or size). */
-const FOREIGN_BREAKOUT =
-  /^(?:b|big|blockquote|body|br|center|code|dd|div|dl|dt|em|embed|h[1-6]|head|hr|i|img|li|listing|menu|meta|nobr|ol|p|pre|ruby|s|small|span|strong|strike|sub|sup|table|tt|u|ul|var|font)$/u;
-/** End tags that end SVG and MathML content. */
-const FOREIGN_BREAKOUT_END = /^(?:p|br)$/u;
-/** Elements of SVG and MathML (lower-cased), whose end tags stay in foreign content; any other end tag may leave it. */
-const FOREIGN_ELEMENT =
-  /^(?:svg|math|g|path|rect|circle|ellipse|line|polyline|polygon|text|tspan|textpath|defs|use|symbol|marker|mask|pattern|clippath|image|switch|view|filter|fe[a-z]+|lineargradient|radialgradient|stop|animate|animatemotion|animatetransform|set|mpath|metadata|foreignobject|desc|title|script|style|glyph|template|mi|mo|mn|ms|mtext|mrow|mfrac|msqrt|mroot|mstyle|merror|mpadded|mphantom|mfenced|menclose|msub|msup|msubsup|munder|mover|munderover|mmultiscripts|mprescripts|mtable|mtr|mtd|mlabeledtr|maction|mspace|mglyph|semantics|annotation|annotation-xml|none|maligngroup|malignmark)$/u;
-/** MathML's text elements and SVG's HTML integration points, whose content is read as HTML. */
-const INTEGRATION_POINT = /^(?:mi|mo|mn|ms|mtext|foreignobject|desc|title)$/u;
 
 /** A link's target after its text, with an optional title ("](#)", "](<a b>)", "](# \"t\")"), or a reference label ("][r]"). */
 const LINK_TARGET = /^\](?:\(\s*(?:<[^<>\n]*>|[^\s()]*)(?:\s+(?:"[^"\n]*"|'[^'\n]*'|\([^()\n]*\)))?\s*\)|\[[^\]\n]{0,64}\])/u;
