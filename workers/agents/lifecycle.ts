@@ -8,6 +8,7 @@ import { makeDb } from "../data/db.js";
 import { type AgentRow, OrgData } from "../data/org-data.js";
 import { PolicyStore } from "../data/policy-store.js";
 import { AppError, forbidden, notFound } from "../errors.js";
+import { newId } from "../ids.js";
 import { type MintedToken, forgetTokens, mintToken } from "../identity/tokens.js";
 import { invalidatePolicies } from "../policy/service.js";
 import { killSandboxesOf } from "../sandboxes/service.js";
@@ -87,16 +88,26 @@ async function insertSubagent(
   autonomy: number,
   createdBy: string,
   minting: { tokenId: string; session: { name: string; expiresAt: number | null } | null } | null = null,
+  narrowing: { agentId: string; policyId: string } | null = null,
 ): Promise<Created> {
   const parentRights = await rightsOf(env, parent);
   if (!parentRights.ok) throw new AppError("conflict", "the parent agent is not active");
   const limit = parentRights.rights.gate.maxSubagents;
   const token = await mintToken("agent");
   const agent = await data.createSubagentWithToken(
-    { name, teamId: parent.teamId, projectId: parent.projectId, parentAgentId: parent.id, autonomy, createdBy },
+    {
+      ...(narrowing ? { id: narrowing.agentId } : {}),
+      name,
+      teamId: parent.teamId,
+      projectId: parent.projectId,
+      parentAgentId: parent.id,
+      autonomy,
+      createdBy,
+    },
     minting?.session ? { ...token, ...minting.session } : token,
     limit,
     minting?.tokenId ?? null,
+    narrowing?.policyId ?? null,
   );
   if (agent === "credential_ended")
     throw new AppError("unauthorized", "the token this request was made with was revoked or has expired; nothing can be minted with it");
@@ -176,17 +187,27 @@ export async function createSubagent(env: Env, rights: AgentRights, input: Subag
   const data = new OrgData(makeDb(env.DB), parent.orgId);
   const autonomy = input.autonomy ?? parent.autonomy;
   assertCanParent(parent, autonomy);
-  const created = await insertSubagent(env, data, parent, input.name, autonomy, parent.id, { tokenId, session: await sessionOfToken(data, tokenId) });
-  if (input.tools) {
-    // The subagent's own narrowing: a tools list attached to it alone (its parent's still applies at every call).
-    // Held within it: the other policies' tools lists are a union and would widen it again.
-    const doc = PolicyDocumentSchema.parse({ name: `subagent-${created.agent.id}`, egress: [], toolsWithin: input.tools });
-    const policies = new PolicyStore(makeDb(env.DB), parent.orgId);
-    const row = await policies.create(doc.name, JSON.stringify(doc), parent.id);
-    if (row) await policies.attach(row.id, "agent", created.agent.id);
+  const minting = { tokenId, session: await sessionOfToken(data, tokenId) };
+  if (!input.tools) return insertSubagent(env, data, parent, input.name, autonomy, parent.id, minting);
+  // The subagent's own narrowing: a tools list attached to it alone (its parent's still applies at every call).
+  // Held within it: the other policies' tools lists are a union and would widen it again. It names the tools the
+  // parent chose by id: a tool registered later under one of their names is another tool. Saved first, attached in
+  // the subagent's own transaction: a subagent is never written without it (one refused leaves none behind).
+  const chosen = new Set(input.tools);
+  const ids = (await usableTools(env, rights)).filter((t) => chosen.has(t.name)).map((t) => t.id);
+  const agentId = newId("agt");
+  const doc = PolicyDocumentSchema.parse({ name: `subagent-${agentId}`, egress: [], toolsWithin: ids });
+  const policies = new PolicyStore(makeDb(env.DB), parent.orgId);
+  const row = await policies.create(doc.name, JSON.stringify(doc), parent.id);
+  if (!row) throw new AppError("internal", "the subagent's tools narrowing could not be saved");
+  try {
+    return await insertSubagent(env, data, parent, input.name, autonomy, parent.id, minting, { agentId, policyId: row.id });
+  } catch (error) {
+    await policies.remove(row.id);
+    throw error;
+  } finally {
     invalidatePolicies(parent.orgId);
   }
-  return created;
 }
 
 export interface AgentPatch {
@@ -269,6 +290,19 @@ async function withdraw(env: Env, data: OrgData, agentIds: string[], why: string
   );
 }
 
+/**
+ * How many live subagents the parent's policies allow it: also while it or its org is suspended (resuming
+ * must not find it past its limit). A revoked parent's chain cannot act, and giving the parent a token
+ * again withdraws every subagent: no limit to hold then.
+ */
+async function subagentLimit(env: Env, access: OrgAccess, parentId: string): Promise<number> {
+  const parent = await access.data.agent(parentId);
+  const rights = parent ? await rightsOf(env, parent, { evenSuspended: true }) : null;
+  return rights?.ok ? rights.rights.gate.maxSubagents : NO_LIMIT;
+}
+/** A bound SQLite holds that no policy reaches. */
+const NO_LIMIT = Number.MAX_SAFE_INTEGER;
+
 const sessionEnded = () =>
   new AppError("conflict", "this subagent was minted inside a sandbox session that has ended, so it cannot get a new token; create a new subagent");
 
@@ -288,24 +322,21 @@ export async function rotateToken(
   // keeps the binding, and once the session is over it cannot be given one.
   const binding = await sessionBindingOf(access.data, agent.id);
   if (binding === "ended") throw sessionEnded();
-  // A subagent given a token again counts against its parent's limit once more (its parent minted others meanwhile).
-  if (agent.parentAgentId && !(await access.data.isLiveSubagent(agent))) {
-    const parent = await access.data.agent(agent.parentAgentId);
-    const parentRights = parent ? await rightsOf(env, parent) : null;
-    // A parent that is not active keeps the whole chain from acting: no limit to hold then.
-    const limit = parentRights?.ok ? parentRights.rights.gate.maxSubagents : Number.POSITIVE_INFINITY;
-    if ((await access.data.liveSubagents(agent.parentAgentId)) >= limit)
-      throw new AppError(
-        "conflict",
-        `the parent agent already has ${limit} live subagents (its policy's limit); end one before giving this one a token`,
-        {
-          details: { limit },
-        },
-      );
-  }
   const token = await mintToken("agent");
-  // Every live token of the agent goes, its sandbox sessions included (they came from the old credentials).
-  const previous = await access.data.replaceToken("agent", agent.id, binding ? { ...token, ...binding } : token);
+  const given = binding ? { ...token, ...binding } : token;
+  // Every live token of the agent goes, its sandbox sessions included (they came from the old credentials). A subagent
+  // given a token again counts against its parent's limit once more: the bound is checked in the write itself.
+  const limit = agent.parentAgentId && !(await access.data.isLiveSubagent(agent)) ? await subagentLimit(env, access, agent.parentAgentId) : null;
+  const previous =
+    limit === null || agent.parentAgentId === null
+      ? await access.data.replaceToken("agent", agent.id, given)
+      : await access.data.reviveSubagent(agent.id, agent.parentAgentId, given, limit);
+  if (previous === "limit")
+    throw new AppError(
+      "conflict",
+      `the parent agent already has ${limit} live subagents (its policy's limit); end one before giving this one a token`,
+      { details: { limit } },
+    );
   forgetTokens(previous.map((t) => t.sha256));
   if (binding && !(await access.data.liveSessionToken(binding.name, agent.id))) {
     // The session ended while the token was minted: the new token ends with it.

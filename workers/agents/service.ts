@@ -16,13 +16,15 @@ const MAX_CHAIN = 4;
 /** Why an agent may not act: it or an ancestor is gone or revoked, or it, an ancestor or its org is suspended. */
 export type Refusal = { ok: false; code: "inactive" | "suspended"; reason: string };
 export type Chain = { ok: true; agents: AgentRow[] } | Refusal;
+/** `evenSuspended`: the chain as it stands once its suspensions are lifted (a revoked link still refuses). */
+export type ChainOptions = { fresh?: boolean; evenSuspended?: boolean };
 
 /**
  * The agent and its ancestors, or why the agent may not act. `fresh` reads the ancestors and the
  * org switch from D1 instead of this isolate's short-lived caches (for a decision that must not
  * act on a row read before a withdrawal).
  */
-export async function chainOf(env: Env, agent: AgentRow, options: { fresh?: boolean } = {}): Promise<Chain> {
+export async function chainOf(env: Env, agent: AgentRow, options: ChainOptions = {}): Promise<Chain> {
   if (agent.status !== "active") return { ok: false, code: "inactive", reason: "the agent is not active" };
   const data = options.fresh ? new OrgData(makeDb(env.DB), agent.orgId) : null;
   const agents = [agent];
@@ -34,6 +36,7 @@ export async function chainOf(env: Env, agent: AgentRow, options: { fresh?: bool
     agents.push(parent);
     current = parent;
   }
+  if (options.evenSuspended) return { ok: true, agents };
   const suspended = agents.find((a) => a.suspendedAt !== null);
   if (suspended) return { ok: false, code: "suspended", reason: suspended === agent ? "the agent is suspended" : "the agent's parent is suspended" };
   const orgOff = data ? (await data.org())?.suspendedAt != null : await orgSuspended(env.DB, agent.orgId);
@@ -43,8 +46,11 @@ export async function chainOf(env: Env, agent: AgentRow, options: { fresh?: bool
 
 export type RightsResult = { ok: true; rights: AgentRights } | Refusal;
 
-/** The rights the agent acts with now; `fresh` reads chain and policies from D1, past every cache. */
-export async function rightsOf(env: Env, agent: AgentRow, options: { fresh?: boolean } = {}): Promise<RightsResult> {
+/**
+ * The rights the agent acts with now; `fresh` reads chain and policies from D1, past every cache;
+ * `evenSuspended`: those it would act with once resumed (a limit its policies set holds meanwhile too).
+ */
+export async function rightsOf(env: Env, agent: AgentRow, options: ChainOptions = {}): Promise<RightsResult> {
   const chain = await chainOf(env, agent, options);
   if (!chain.ok) return chain;
   const policyOf = async (a: AgentRow) => (options.fresh ? computeEffectivePolicy(await attachedPolicies(env, a)) : effectivePolicyFor(env, a));

@@ -414,14 +414,17 @@ export class OrgData extends OrgScoped {
    * transaction, so concurrent creates cannot pass the bound, and a mint that a rotation,
    * revocation or the session's end overtakes writes nothing (those revoke in one statement: a
    * subagent written before it is revoked with them). `token.name` binds the new token to a session.
+   * `narrowing`: a policy (already saved) attached to the subagent in the same transaction, so no
+   * subagent is ever written without the narrowing its parent gave it.
    */
   async createSubagentWithToken(
-    values: Omit<typeof agents.$inferInsert, "id" | "orgId" | "parentAgentId"> & { parentAgentId: string },
+    values: Omit<typeof agents.$inferInsert, "id" | "orgId" | "parentAgentId"> & { id?: string; parentAgentId: string },
     token: { sha256: string; prefix: string; name?: string | null; expiresAt?: number | null },
     maxLive: number,
     mintedWith: string | null,
+    narrowing: string | null = null,
   ): Promise<AgentRow | "limit" | "credential_ended"> {
-    const id = newId("agt");
+    const id = values.id ?? newId("agt");
     const now = Date.now();
     const d1 = this.db.$client;
     // Raw statements: drizzle's batch takes only its query builders, and the bound needs INSERT … SELECT … WHERE.
@@ -451,10 +454,54 @@ export class OrgData extends OrgScoped {
            SELECT ?2, ?1, 'agent', ?3, ?4, ?5, ?7, ?8, ?6 WHERE EXISTS (SELECT 1 FROM agents WHERE org_id = ?1 AND id = ?3)`,
         )
         .bind(this.orgId, newId("tok"), id, token.sha256, token.prefix, now, token.name ?? null, token.expiresAt ?? null),
+      ...(narrowing === null
+        ? []
+        : [
+            d1
+              .prepare(
+                `INSERT INTO policy_attachments (org_id, policy_id, scope, scope_id, created_at)
+                 SELECT ?1, ?2, 'agent', ?3, ?4 WHERE EXISTS (SELECT 1 FROM agents WHERE org_id = ?1 AND id = ?3)`,
+              )
+              .bind(this.orgId, narrowing, id, now),
+          ]),
     ]);
     const agent = inserted?.meta.changes ? await this.agent(id) : undefined;
     if (agent) return agent;
     return mintedWith === null || (await this.liveToken(values.parentAgentId, mintedWith)) ? "limit" : "credential_ended";
+  }
+
+  /**
+   * Gives a subagent that does not count among its parent's live subagents a token again (its other
+   * tokens revoked) and makes it active, in one transaction, only while the parent has fewer than
+   * `maxLive` live subagents: concurrent rotations cannot pass the bound, and one refused writes
+   * nothing. The revoked tokens, or "limit".
+   */
+  async reviveSubagent(
+    subagentId: string,
+    parentId: string,
+    token: { sha256: string; prefix: string; name?: string | null; expiresAt?: number | null },
+    maxLive: number,
+  ): Promise<Array<{ id: string; sha256: string }> | "limit"> {
+    const tokenId = newId("tok");
+    const now = Date.now();
+    const d1 = this.db.$client;
+    const given = "EXISTS (SELECT 1 FROM tokens WHERE org_id = ?1 AND id = ?3)";
+    const [inserted, revoked] = await d1.batch([
+      d1
+        .prepare(
+          `INSERT INTO tokens (id, org_id, kind, subject_id, sha256, prefix, name, expires_at, created_at)
+           SELECT ?3, ?1, 'agent', ?4, ?5, ?6, ?7, ?8, ?9 WHERE ${OrgData.LIVE_SUBAGENTS} < ?10`,
+        )
+        .bind(this.orgId, parentId, tokenId, subagentId, token.sha256, token.prefix, token.name ?? null, token.expiresAt ?? null, now, maxLive),
+      d1
+        .prepare(
+          `UPDATE tokens SET revoked_at = ?5 WHERE org_id = ?1 AND kind = 'agent' AND subject_id = ?4 AND revoked_at IS NULL AND id <> ?3 AND ${given} RETURNING id, sha256`,
+        )
+        .bind(this.orgId, parentId, tokenId, subagentId, now),
+      d1.prepare(`UPDATE agents SET status = 'active' WHERE org_id = ?1 AND id = ?4 AND ${given}`).bind(this.orgId, parentId, tokenId, subagentId),
+    ]);
+    if (!inserted?.meta.changes) return "limit";
+    return (revoked?.results ?? []) as Array<{ id: string; sha256: string }>;
   }
 
   /** The agent's token by id, while it is live (not revoked, not lapsed). */

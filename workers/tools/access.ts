@@ -17,10 +17,13 @@ function grantTargets(agent: AgentRow): Array<{ scope: GrantScope; id: string }>
   return targets;
 }
 
+/** A tool's id ("tool_" and 26 letters): in a list it names that tool alone, never a tool whose name is spelled so. */
+const TOOL_ID = /^tool_[0-9a-z]{26}$/iu;
+/** Whether a policy list names the tool: by its id, or by its name where the entry is no id. */
+const names = (list: readonly string[], tool: ToolRow) => list.some((entry) => (TOOL_ID.test(entry) ? entry === tool.id : entry === tool.name));
 /** A policy `tools` list names tools by id or by name; null means no policy restricts tools. Each `toolsWithin` list narrows. */
 const policyAllows = (policy: EffectivePolicy, tool: ToolRow) =>
-  (policy.tools === null || policy.tools.includes(tool.id) || policy.tools.includes(tool.name)) &&
-  policy.toolsWithin.every((list) => list.includes(tool.id) || list.includes(tool.name));
+  (policy.tools === null || names(policy.tools, tool)) && policy.toolsWithin.every((list) => names(list, tool));
 
 async function ownTools(env: Env, agent: AgentRow, policy: EffectivePolicy): Promise<ToolRow[]> {
   const rows = await new ToolStore(makeDb(env.DB), agent.orgId).grantedTools(grantTargets(agent));

@@ -551,6 +551,7 @@ function policyBody(spec: Record<string, unknown>) {
     piiExits: spec.piiExits ?? null,
     models: spec.models ?? null,
     tools: spec.tools ?? null,
+    toolsWithin: spec.toolsWithin ?? null,
     autonomyGate: spec.autonomyGate ?? null,
   };
 }
@@ -585,6 +586,7 @@ const policy: KindDef = {
         piiExits: p.piiExits,
         models: p.models,
         tools: p.tools,
+        toolsWithin: p.toolsWithin,
         autonomyGate: p.autonomyGate,
         attachments: sortedAttachments(
           p.attachments.map((a) => (a.scope === "org" ? { scope: "org" } : { scope: a.scope, name: ctx.refs.name(a.scope, a.id) })),
