@@ -8,7 +8,16 @@ import { EntityBudgetExceeded, detectEntities, plausible } from "./detectors/ent
 import { detectCards, detectIbans, printedCard } from "./detectors/financial.js";
 import { dropIdentifierFragments } from "./detectors/identifiers.js";
 import { NATIONAL_ID_DETECTORS, detectNationalIds } from "./detectors/national-ids.js";
-import { HTML_BLOCK, HTML_INLINE, type HiddenSelectors, hiddenSelectors, holdsFootnotesOrHidden, markupAt, markupFree } from "./detectors/markup.js";
+import {
+  HTML_BLOCK,
+  HTML_INLINE,
+  type HiddenSelectors,
+  hiddenSelectors,
+  holdsFootnotesOrHidden,
+  markupAt,
+  markupFree,
+  withHiddenReach,
+} from "./detectors/markup.js";
 import { detectIps } from "./detectors/network.js";
 import { detectSecrets, holdsKeyHint } from "./detectors/secrets.js";
 import { detectNino, detectUsIds, detectVat } from "./detectors/taxid.js";
@@ -251,40 +260,47 @@ export class PiiDetector {
     // Markup inside a value ("4111 1111 <span>1111</span> 1111", "<b>alice</b>@example.com",
     // "11**11**"): a browser or a Markdown view shows the value whole, so the pattern detectors also
     // read, around the markup, the text without it; footnote elements both glued and apart.
-    for (const [from, to] of marks.length > 0 ? windowsAround(original, marks.length > AMBIGUOUS_MARKUP_MAX ? [] : marks) : []) {
-      const window = original.slice(from, to);
-      const footnotes = holdsFootnotesOrHidden(window, selectors);
-      let xml: boolean | undefined;
-      // Markdown's marks beside HTML are read both as marks and as text ("4111*1111*1111*11<span hidden>9</span>11").
-      const kinds = window.includes("<") && MARKDOWN_MARK.test(window) ? [true, false] : [true];
-      for (const reading of FOOTNOTE_READINGS)
-        for (const markdown of kinds) {
-          if (reading !== "glued" && !footnotes) continue;
-          const free = markupFree(window, reading, selectors, markdown);
-          // Markup among plain words ("<b><i>Word</i></b>") hides no value: the text it leaves is read
-          // only when it holds what one needs (a digit, an "@" or a reference to one, a key's prefix).
-          if (!mayHoldValue(free.text)) continue;
-          // Shown whole with no footnote or hidden text taken out of it, a value is what a reader sees, judged as plain
-          // text is; a card that a footnote or hidden element stands inside must be printed as cards are.
-          for (const f of this.#otherReadings(free.text, true, reading !== "glued")) {
-            const start = from + (free.at[f.start] ?? 0);
-            const end = from + (free.at[f.end - 1] ?? 0) + 1;
-            if (cutByWindow(original, from, to, start, end)) continue;
-            if (
-              reading === "glued" &&
-              footnotes &&
-              f.category === "credit_card" &&
-              !printedCard(free.text.slice(f.start, f.end)) &&
-              holdsFootnotesOrHidden(original.slice(start, end), selectors, false)
-            )
-              continue;
-            // Digits of two fields of a record run together ("<id>45</id><qty>320151</qty>…") make no value.
-            xml ??= xmlRecords(window);
-            if (digitsAcrossRecordFields(original.slice(start, end), xml)) continue;
-            other.push({ ...f, start, end });
+    // With style sheets, the text is also read as a view without them shows it: the engine's sheets are every
+    // renderer's together (hiding more), and a rule one renderer does not apply (a print sheet, a later rule showing
+    // the element again) must not hide digits another shows ("4111 1111 11<b class=x>11</b>1111").
+    const sheetReadings = selectors ? [selectors, null] : [null];
+    const windows =
+      marks.length > 0 ? windowsAround(original, marks.length > AMBIGUOUS_MARKUP_MAX ? [] : withHiddenReach(original, marks, selectors)) : [];
+    for (const sheetSet of sheetReadings)
+      for (const [from, to] of windows) {
+        const window = original.slice(from, to);
+        const footnotes = holdsFootnotesOrHidden(window, sheetSet);
+        let xml: boolean | undefined;
+        // Markdown's marks beside HTML are read both as marks and as text ("4111*1111*1111*11<span hidden>9</span>11").
+        const kinds = window.includes("<") && MARKDOWN_MARK.test(window) ? [true, false] : [true];
+        for (const reading of FOOTNOTE_READINGS)
+          for (const markdown of kinds) {
+            if (reading !== "glued" && !footnotes) continue;
+            const free = markupFree(window, reading, sheetSet, markdown);
+            // Markup among plain words ("<b><i>Word</i></b>") hides no value: the text it leaves is read
+            // only when it holds what one needs (a digit, an "@" or a reference to one, a key's prefix).
+            if (!mayHoldValue(free.text)) continue;
+            // Shown whole with no footnote or hidden text taken out of it, a value is what a reader sees, judged as plain
+            // text is; a card that a footnote or hidden element stands inside must be printed as cards are.
+            for (const f of this.#otherReadings(free.text, true, reading !== "glued")) {
+              const start = from + (free.at[f.start] ?? 0);
+              const end = from + (free.at[f.end - 1] ?? 0) + 1;
+              if (cutByWindow(original, from, to, start, end)) continue;
+              if (
+                reading === "glued" &&
+                footnotes &&
+                f.category === "credit_card" &&
+                !printedCard(free.text.slice(f.start, f.end)) &&
+                holdsFootnotesOrHidden(original.slice(start, end), sheetSet, false)
+              )
+                continue;
+              // Digits of two fields of a record run together ("<id>45</id><qty>320151</qty>…") make no value.
+              xml ??= xmlRecords(window);
+              if (digitsAcrossRecordFields(original.slice(start, end), xml)) continue;
+              other.push({ ...f, start, end });
+            }
           }
-        }
-    }
+      }
     // A character that may belong to the value beside it or stand apart ("jane.doe@example.com²",
     // "4111 1111 1111 111&sup1;"): the pattern detectors also read, around it, the copies that take it the other ways.
     for (const [from, to] of norm.ambiguousAt ? windowsAround(original, norm.ambiguousAt) : [])

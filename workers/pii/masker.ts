@@ -69,9 +69,19 @@ const CODE_WORDS = new Set(
   ),
 );
 
-/** What the style sheets of a request's strings hide (a sheet in one string, the element in another). */
-const selectorsOf = (texts: readonly string[]) => (texts.some((t) => STYLE_SHEET.test(t)) ? hiddenSelectors(texts.join("\n")) : null);
-const STYLE_SHEET = /<style/iu;
+/**
+ * What the style sheets of a request's strings hide (a sheet in one string, the element in another): read in the
+ * strings joined, and in each string holding a sheet alone (a "<!--" left open in one string must not take the next
+ * string's sheet from the joined reading).
+ */
+function selectorsOf(texts: readonly string[]): HiddenSelectors | null {
+  const holding = texts.filter((t) => STYLE_SHEET.test(t));
+  if (holding.length === 0) return null;
+  let selectors = hiddenSelectors(texts.join("\n"));
+  if (texts.length > 1) for (const text of holding) selectors = withSelectors(selectors, hiddenSelectors(text));
+  return selectors;
+}
+const STYLE_SHEET = /<style|stylesheet/iu;
 
 /**
  * Whether a value the detectors read across two or more strings carries the shape of a split

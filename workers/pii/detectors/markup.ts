@@ -7,7 +7,7 @@
 // title…) on lines of their own, so a tooltip never joins the words it sits between. Offsets map
 // back to the text as sent; the pattern detectors read that text itself.
 
-import { type DefaultTreeAdapterMap, parse as parseDocument } from "parse5";
+import { type DefaultTreeAdapterMap, defaultTreeAdapter, parse as parseDocument, parseFragment } from "parse5";
 import { PiiBudgetError } from "../errors.js";
 import { readReference } from "../references.js";
 
@@ -194,6 +194,8 @@ export function holdsFootnotesOrHidden(text: string, selectors: HiddenSelectors 
     // text to a browser, whose tag a value's quote then swallows ("<textarea>…\"</textarea>…<span hidden>"): doubtful,
     // so the other readings are made (they cost time, never a value).
     // Asked whether a hidden element stands inside one value (`orDoubtful` false), such a tag is only a tag.
+    // So is a shown raw-text element ("<xmp><!--</xmp>": the tokeniser reads a comment the tree does not).
+    if (orDoubtful && name !== null && SHOWN_RAW_TEXT.test(name)) return true;
     const inner = orDoubtful ? text.indexOf("<", lt + 1) : -1;
     if (inner >= 0 && inner < end && TAG_START.test(text.slice(inner, inner + 2))) return true;
     lt = text.indexOf("<", end);
@@ -201,13 +203,33 @@ export function holdsFootnotesOrHidden(text: string, selectors: HiddenSelectors 
   return false;
 }
 /**
+ * The marks of `text` (markupAt), each start tag of an element the dropped readings drop reaching to
+ * that element's end as the tree builder ends it: a window read around a mark must hold the whole
+ * element, or the digits on both sides of a long hidden span are never read together.
+ */
+export function withHiddenReach(text: string, marks: ReadonlyArray<[number, number]>, selectors: HiddenSelectors | null): Array<[number, number]> {
+  if (!holdsFootnotesOrHidden(text, selectors)) return [...marks];
+  const { ends } = documentOf(text);
+  return marks.map(([start, end]) => {
+    const reach = ends.get(start);
+    if (reach === undefined || reach <= end || text[start] !== "<") return [start, end];
+    const name = tagName(text, start);
+    const hides =
+      name !== null &&
+      (name === "sup" || name === "sub" || HIDDEN_ELEMENT.test(name) || hidingTag(text.slice(start, end), 1 + name.length, name, selectors));
+    return hides ? [start, reach] : [start, end];
+  });
+}
+
+/**
  * A superset of what the dropped readings drop, read without parsing: a footnote reference, an
  * element that hides its content, or the words "hidden" and "style" anywhere (an attribute that
  * hides may stand after a quoted ">" or a long value; a style hides in CSS any way it is spelled).
  */
 const CLASS_OR_ID = /[\s/"'](?:class|id)\s*=/iu;
+const SHOWN_RAW_TEXT = /^(?:xmp|textarea|plaintext)$/u;
 const FOOTNOTE_OR_HIDDEN =
-  /\[\^|<(?:su[pb]|script|style|template|noscript|title|datalist|dialog|canvas|noembed|noframes|rp|iframe|video|audio|details)(?![a-z\d-])|hidden|style/iu;
+  /\[\^|<(?:su[pb]|script|style|template|noscript|title|datalist|dialog|canvas|noembed|noframes|rp|iframe|video|audio|details|svg|xmp|textarea|plaintext)(?![a-z\d-])|hidden|style|popover/iu;
 
 /** A details element's first child a summary (blanks before it). */
 const SUMMARY_FIRST = /^\s*<summary/iu;
@@ -226,7 +248,8 @@ export const HTML_INLINE = new RegExp(`^(?:${INLINE}|img|input|button|select|tex
  * fallback of a canvas, an iframe, a video or an audio element (shown only where the element is
  * not supported), ruby's parentheses.
  */
-const HIDDEN_ELEMENT = /^(?:script|style|template|noscript|title|datalist|dialog|canvas|noembed|noframes|rp|iframe|video|audio)$/iu;
+// SVG shows no character data outside its text elements: read dropped whole, as a hidden element is.
+const HIDDEN_ELEMENT = /^(?:script|style|template|noscript|title|datalist|dialog|canvas|noembed|noframes|rp|iframe|video|audio|svg)$/iu;
 /** One attribute of a tag as the tokeniser reads it: "/" and blanks between, a name, maybe "=" and a value. */
 const TAG_ATTRIBUTE = /[\t\n\f\r /]*([^\t\n\f\r />][^\t\n\f\r />=]*)(?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:"([^"]*)"?|'([^']*)'?|([^\t\n\f\r >]*)))?/uy;
 /** One of HTML's blanks (a no-break space, "\v" or U+3000 is none). */
@@ -329,8 +352,12 @@ interface DocumentReading {
   sheets: string[];
   /** The names its elements hold. */
   names: Names;
-  /** For each element name (lower case), where each element written in the text opens and where it ends. */
-  ends: Map<string, Map<number, number>>;
+  /** Where each element written in the text opens (its start tag's "<"), and where it ends. */
+  ends: Map<number, number>;
+  /** Where each raw-text element's text (a script's, a textarea's, an xmp's…) ends: its closing tag, or where it was closed. */
+  rawEnds: Map<number, number>;
+  /** No tree was built (it would have been too big): elements end at their name's next closing tag. */
+  treeless: boolean;
 }
 
 /** The last text read and its reading: a text is read by several passes (each footnote reading, a masker's joined and own texts). */
@@ -352,35 +379,154 @@ function documentOf(text: string): DocumentReading {
     sheets: [],
     names: { elements: new Set(), classes: new Set(), ids: new Set(), attributes: new Set() },
     ends: new Map(),
+    rawEnds: new Map(),
+    treeless: false,
   };
-  const { sheets, names, ends } = reading;
-  // A stack, not recursion: the document may nest as deep as the text has tags.
-  const stack: Array<{ node: DocumentNode; inert: boolean }> = [{ node: parseDocument(text, { sourceCodeLocationInfo: true }), inert: false }];
-  for (let item = stack.pop(); item; item = stack.pop()) {
-    const { node, inert } = item;
-    if ("tagName" in node) {
-      const element = node.tagName.toLowerCase();
-      names.elements.add(element);
-      for (const { name, value } of node.attrs) {
-        names.attributes.add(name.toLowerCase());
-        if (name !== "class" && name !== "id") continue;
-        for (const token of value.split(HTML_BLANKS)) if (token) (name === "class" ? names.classes : names.ids).add(token.toLowerCase());
-      }
-      const at = node.sourceCodeLocation;
-      if (at?.startTag) {
-        const byOpen = ends.get(element) ?? new Map<number, number>();
-        ends.set(element, byOpen);
-        byOpen.set(at.startTag.startOffset, at.endTag?.endOffset ?? Math.max(at.endOffset, at.startTag.endOffset));
-      }
-      if (node.tagName === "style" && !inert && (node.namespaceURI === HTML_NS || node.namespaceURI === SVG_NS) && cssType(node.attrs))
-        sheets.push(node.childNodes.map((child) => ("value" in child && child.nodeName === "#text" ? child.value : "")).join(""));
-      // A template's content is inert (its sheets apply nowhere); its names and elements are read all the same.
-      if (node.tagName === "template" && "content" in node) stack.push({ node: node.content, inert: true });
-    }
-    if ("childNodes" in node) for (let i = node.childNodes.length - 1; i >= 0; i--) stack.push({ node: node.childNodes[i] as DocumentNode, inert });
+  const { names, ends, rawEnds } = reading;
+  const sheets = new Set<string>();
+  // What the page's nodes hold as text, comments and start tags: a "<style" there is no style element.
+  const covered: Array<[number, number]> = [];
+  // The renderer is not known: a browser loading a page (scripts on), a mail client or a script-less view (a
+  // "<noscript>" sheet applies), a web app putting the text inside an element (a "<frameset>" is ignored there). The
+  // sheets of every reading are read (hiding more); the detector also reads the text with no sheet (hiding less).
+  let parses: DocumentNode[] = [];
+  try {
+    parses.push(parseDocument(text, { sourceCodeLocationInfo: true, treeAdapter: cappedTreeAdapter(text) }));
+    if (NOSCRIPT_OPEN.test(text))
+      parses.push(parseDocument(text, { scriptingEnabled: false, sourceCodeLocationInfo: true, treeAdapter: cappedTreeAdapter(text) }));
+    if (DOCUMENT_LEVEL_TAG.test(text)) parses.push(parseFragment(text, { sourceCodeLocationInfo: true, treeAdapter: cappedTreeAdapter(text) }));
+  } catch (error) {
+    if (!(error instanceof PiiBudgetError)) throw error;
+    // A tree the builder would make too big to build: read without one (every style element's text a sheet, an
+    // element ending at its name's next closing tag), so the text is still read and a value in it still found.
+    parses = [];
+    reading.treeless = true;
   }
+  parses.forEach((root, index) => {
+    // A stack, not recursion: the document may nest as deep as the text has tags.
+    const stack: Array<{ node: DocumentNode; inert: boolean }> = [{ node: root, inert: false }];
+    for (let item = stack.pop(); item; item = stack.pop()) {
+      const { node, inert } = item;
+      if ("tagName" in node) {
+        names.elements.add(node.tagName.toLowerCase());
+        for (const { name, value } of node.attrs) {
+          names.attributes.add(name.toLowerCase());
+          if (name !== "class" && name !== "id") continue;
+          for (const token of value.split(HTML_BLANKS)) if (token) (name === "class" ? names.classes : names.ids).add(token.toLowerCase());
+        }
+        // Where the page's elements end, by where they open (the tokeniser may read a name otherwise: "<b\u3000 hidden>"); a
+        // formatting element the builder rebuilds keeps its first start and ends last; of several readings, the longest.
+        const at = node.sourceCodeLocation;
+        if (at?.startTag) {
+          const end = at.endTag?.endOffset ?? Math.max(at.endOffset, at.startTag.endOffset);
+          ends.set(at.startTag.startOffset, Math.max(end, ends.get(at.startTag.startOffset) ?? 0));
+          if (index === 0) covered.push([at.startTag.startOffset, at.startTag.endOffset]);
+          if (index === 0 && node.namespaceURI === HTML_NS && RAW_TEXT_ELEMENT.test(node.tagName))
+            rawEnds.set(at.startTag.startOffset, at.endTag?.startOffset ?? Math.max(at.endOffset, at.startTag.endOffset));
+        }
+        if (node.tagName === "style" && !inert && (node.namespaceURI === HTML_NS || node.namespaceURI === SVG_NS) && cssType(node.attrs))
+          sheets.add(node.childNodes.map((child) => ("value" in child && child.nodeName === "#text" ? child.value : "")).join(""));
+        // A style sheet linked as a data: URL is loaded with the page (no fetch: it is in the text).
+        if (node.tagName === "link" && !inert && /\bstylesheet\b/iu.test(node.attrs.find((a) => a.name === "rel")?.value ?? "")) {
+          const sheet = dataSheet(node.attrs.find((a) => a.name === "href")?.value ?? "");
+          if (sheet !== null) sheets.add(sheet);
+        }
+        // A template's content is inert (its sheets apply nowhere); its names and elements are read all the same.
+        if (node.tagName === "template" && "content" in node) stack.push({ node: node.content, inert: true });
+      } else if (index === 0 && "sourceCodeLocation" in node && node.sourceCodeLocation && (node.nodeName === "#comment" || rawText(node)))
+        covered.push([node.sourceCodeLocation.startOffset, node.sourceCodeLocation.endOffset]);
+      if ("childNodes" in node) for (let i = node.childNodes.length - 1; i >= 0; i--) stack.push({ node: node.childNodes[i] as DocumentNode, inert });
+    }
+  });
+  // And a style start tag the tree builder dropped (not an element's, nor inside text, a comment or a tag): parsers
+  // differ there ("<select><style>": parse5 drops it, current Chromium keeps it). Its text to the closing tag or the
+  // next style start; disjoint, never longer than the text.
+  covered.sort((a, b) => a[0] - b[0]);
+  for (const [at, sheet] of styleElementTexts(text)) if (reading.treeless || (!ends.has(at) && !coveredAt(covered, at))) sheets.add(sheet);
+  // A sheet's "@import" of a data: URL is read too (one level: an import inside it is a sheet of its own).
+  for (const sheet of [...sheets])
+    for (const m of sheet.matchAll(DATA_IMPORT)) {
+      const imported = dataSheet(m[1] ?? m[2] ?? m[3] ?? m[4] ?? m[5] ?? "");
+      if (imported !== null) sheets.add(imported);
+    }
+  reading.sheets = [...sheets];
   lastReading = { text, reading };
   return reading;
+}
+const NOSCRIPT_OPEN = /<noscript/iu;
+const DATA_IMPORT = /@import\s+(?:url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)|"([^"]*)"|'([^']*)')/giu;
+
+/** The CSS a "data:text/css" URL holds (percent-encoded or base64), or null for any other URL or a malformed one. */
+function dataSheet(url: string): string | null {
+  const m = /^\s*data:text\/css(?:;[^,]*)?,/iu.exec(url);
+  if (!m) return null;
+  const body = url.slice(m[0].length);
+  try {
+    return /;base64,$/iu.test(m[0]) ? atob(decodeURIComponent(body)) : decodeURIComponent(body);
+  } catch {
+    return null;
+  }
+}
+/** Tags a document reads otherwise than a fragment inside an element does ("<frameset>" drops the body there). */
+const DOCUMENT_LEVEL_TAG = /<\/?(?:frameset|frame|html|head|body)[\t\n\f\r />]/iu;
+const STYLE_START = /<style[\t\n\f\r />]/giu;
+const STYLE_CLOSE_OR_START = /<\/?style[\t\n\f\r />]/giu;
+
+/** A text node of an element whose text is raw (a "<style" there is text): a script's, a textarea's, an xmp's… */
+function rawText(node: DocumentNode): boolean {
+  if (node.nodeName !== "#text" || !("parentNode" in node) || !node.parentNode || !("tagName" in node.parentNode)) return false;
+  return node.parentNode.namespaceURI === HTML_NS && RAW_TEXT_ELEMENT.test(node.parentNode.tagName);
+}
+const RAW_TEXT_ELEMENT = /^(?:script|style|textarea|title|xmp|iframe|noembed|noframes|noscript|plaintext)$/u;
+const RAW_TEXT_START = /^<(?:script|style|textarea|title|xmp|iframe|noembed|noframes|noscript|plaintext)[\t\n\f\r />]/iu;
+
+/** Where each "<style" start tag stands, and the text after it to the next "</style" or "<style". */
+function styleElementTexts(text: string): Array<[number, string]> {
+  const out: Array<[number, string]> = [];
+  STYLE_START.lastIndex = 0;
+  for (let m = STYLE_START.exec(text); m; m = STYLE_START.exec(text)) {
+    const open = text.indexOf(">", m.index);
+    if (open < 0) break;
+    STYLE_CLOSE_OR_START.lastIndex = open + 1;
+    const next = STYLE_CLOSE_OR_START.exec(text);
+    const end = next ? next.index : text.length;
+    out.push([m.index, text.slice(open + 1, end)]);
+    STYLE_START.lastIndex = Math.max(end, open + 1);
+  }
+  return out;
+}
+
+/** Whether `at` falls inside one of the sorted ranges (which may nest: a text node inside a start tag's range never does). */
+function coveredAt(ranges: ReadonlyArray<readonly [number, number]>, at: number): boolean {
+  let lo = 0;
+  let hi = ranges.length - 1;
+  let last = -1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if ((ranges[mid]?.[0] ?? 0) <= at) {
+      last = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  // Ranges do not overlap (text, comments and start tags are disjoint): the last to start at or before `at` decides.
+  const range = ranges[last];
+  return range !== undefined && at < range[1];
+}
+
+/**
+ * parse5's tree adapter, counting the elements it makes: a tree builder rebuilds the formatting elements open
+ * at every block ("<b id=1>…<b id=200>" then "<div>x</div>" × 1,000 makes 200,000), so past one element for every
+ * two characters of the text (and 8 K more) the text is refused as a budget overrun instead of built for seconds.
+ */
+function cappedTreeAdapter(text: string): typeof defaultTreeAdapter {
+  let left = Math.floor(text.length / 2) + 8192;
+  return {
+    ...defaultTreeAdapter,
+    createElement(tagName, namespaceURI, attrs) {
+      if (--left < 0) throw new PiiBudgetError("size");
+      return defaultTreeAdapter.createElement(tagName, namespaceURI, attrs);
+    },
+  };
 }
 
 /** A style element's type is CSS when absent, empty or "text/css" (ASCII case-insensitive); another type is no sheet. */
@@ -433,7 +579,8 @@ class Ahead {
   }
 }
 
-const STYLE_OPEN = /<style/iu;
+/** A style element, or a sheet linked ("rel=stylesheet"): the texts hiddenSelectors reads. */
+const STYLE_OPEN = /<style|stylesheet/iu;
 /** The key of a rule that selects every element (".c *" where the text names .c). */
 const ANY_ELEMENT = "*";
 
@@ -771,7 +918,8 @@ function hidingTag(tag: string, nameEnd: number, element: string, selectors: Hid
   let ids: string[] = [];
   const attributes = new Set<string>();
   for (const [name, value] of tagAttributes(tag, nameEnd)) {
-    if (name === "hidden") return true;
+    // Hidden, or a popover not shown (the user agent's "[popover]:not(:popover-open)" hides it).
+    if (name === "hidden" || name === "popover") return true;
     if (name === "open") open = true;
     if (selectors) {
       // Read as the sheet is: references decoded, split at HTML's blanks (not a no-break space), in
@@ -970,6 +1118,11 @@ export function markupFree(text: string, footnotes: Footnotes = "glued", selecto
     last = end;
     // The character a backslash escapes is text, never markup ("2\*3\*4").
     re.lastIndex = text.charCodeAt(i) === 92 ? end + 1 : end;
+    // A raw-text element's text is text to its closing tag ("<xmp><!--</xmp>" opens no comment), as the tree reads it.
+    if (text.charCodeAt(i) === 60 && RAW_TEXT_START.test(text.slice(i, i + 12))) {
+      const rawEnd = scan.rawTextEnd(i);
+      if (rawEnd !== undefined && rawEnd > re.lastIndex) re.lastIndex = rawEnd;
+    }
   }
   keep(last, text.length);
   return { text: parts.join(""), at: at.subarray(0, n) };
@@ -993,6 +1146,8 @@ class MarkupScan {
   #noTagBefore = 0;
   /** Where each needle next stands (shared with readMarkup's comment reading). */
   readonly ahead: Ahead;
+  /** The text in ASCII lower case, made when a closing tag is searched without a tree. */
+  #lower: string | null = null;
   /** A run of marks accepted as the closer of one before it ("11**1**1"). */
   readonly #closers = new Set<number>();
 
@@ -1011,13 +1166,27 @@ class MarkupScan {
   }
 
   /**
-   * Where the element `name` opened at `openAt` (its opening tag ending at `from`) ends, as a browser
+   * Where the element opened at `openAt` (its opening tag ending at `from`) ends, as a browser
    * builds it: after its closing tag, or where another tag or the text's end closes it; `from` when
    * no element opens there.
    */
+  /** Where the text of the raw-text element opened at `openAt` ends (its closing tag), or undefined when none opens there. */
+  rawTextEnd(openAt: number): number | undefined {
+    return documentOf(this.#text).rawEnds.get(openAt);
+  }
+
   elementEnd(name: string, openAt: number, from: number): number {
     // The document is built once, when a hidden element or footnote first needs its end.
-    return documentOf(this.#text).ends.get(name)?.get(openAt) ?? from;
+    const reading = documentOf(this.#text);
+    if (reading.treeless) {
+      // Lower case for ASCII only: offsets stay the text's ("İ" lower-cases to two characters).
+      this.#lower ??= this.#text.replace(/[A-Z]+/gu, (upper) => upper.toLowerCase());
+      const lower = this.#lower;
+      const close = this.ahead.find(`</${name}`, from, (at) => lower.indexOf(`</${name}`, at));
+      const gt = close < 0 ? -1 : this.ahead.next(">", close);
+      return gt < 0 ? from : gt + 1;
+    }
+    return reading.ends.get(openAt) ?? from;
   }
 
   #tagEnd(i: number): number {
