@@ -171,6 +171,15 @@ describe("red team 34: an admin rotation reviving subagents past maxSubagents", 
     expect({ live: n, acting: acting.filter((x) => x === 200).length }).toEqual({ live: 1, acting: 1 });
   }, 30_000);
 
+  it("R3c: the parent's token revoked (its subagents with it), every subagent rotated: no more than maxSubagents get a token", async () => {
+    const { org, parent, dead } = await parentWithDeadSubagents("rt34-rot-revoked", 1, 2);
+    const revoked = await call(`/api/v1/orgs/${org.orgId}/agents/${parent.id}/token`, { method: "DELETE", token: org.apiKey });
+    expect(revoked.status, revoked.text).toBeLessThan(300);
+    const rotations = [];
+    for (const id of dead) rotations.push((await rotate(org, id)).status);
+    expect({ rotations, live: await live(org.orgId, parent.id) }).toEqual({ rotations: [201, 409], live: 1 });
+  });
+
   it("R4 (control): the parent's plain token rotated (its subagents withdrawn), then every subagent rotated one by one: at most maxSubagents come back", async () => {
     const org = await fakeProviderOrg("rt34-rot-parent");
     const parent = await createAgent(org, { name: "p" });

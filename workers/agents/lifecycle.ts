@@ -10,10 +10,10 @@ import { PolicyStore } from "../data/policy-store.js";
 import { AppError, forbidden, notFound } from "../errors.js";
 import { newId } from "../ids.js";
 import { type MintedToken, forgetTokens, mintToken } from "../identity/tokens.js";
-import { invalidatePolicies } from "../policy/service.js";
+import { effectivePolicyFor, invalidatePolicies } from "../policy/service.js";
 import { killSandboxesOf } from "../sandboxes/service.js";
 import { usableTools } from "../tools/access.js";
-import type { AgentRights } from "./rights.js";
+import { type AgentRights, mergeRights } from "./rights.js";
 import { forgetAgents, forgetOrgState, orgSuspended } from "./rows.js";
 import { rightsOf } from "./service.js";
 import { sessionBindingOf, sessionOfToken } from "../sandboxes/sessions.js";
@@ -291,17 +291,15 @@ async function withdraw(env: Env, data: OrgData, agentIds: string[], why: string
 }
 
 /**
- * How many live subagents the parent's policies allow it: also while it or its org is suspended (resuming
- * must not find it past its limit). A revoked parent's chain cannot act, and giving the parent a token
- * again withdraws every subagent: no limit to hold then.
+ * How many live subagents the parent's policies allow it, whatever its state: suspended, its org
+ * suspended or its token revoked (resuming it, or giving it a token again, must not find it past its
+ * limit). A parent has no parent of its own, so its policies alone set the limit. None without a parent.
  */
 async function subagentLimit(env: Env, access: OrgAccess, parentId: string): Promise<number> {
   const parent = await access.data.agent(parentId);
-  const rights = parent ? await rightsOf(env, parent, { evenSuspended: true }) : null;
-  return rights?.ok ? rights.rights.gate.maxSubagents : NO_LIMIT;
+  if (!parent) return 0;
+  return mergeRights([{ agent: parent, policy: await effectivePolicyFor(env, parent) }]).gate.maxSubagents;
 }
-/** A bound SQLite holds that no policy reaches. */
-const NO_LIMIT = Number.MAX_SAFE_INTEGER;
 
 const sessionEnded = () =>
   new AppError("conflict", "this subagent was minted inside a sandbox session that has ended, so it cannot get a new token; create a new subagent");

@@ -16,8 +16,7 @@ const MAX_CHAIN = 4;
 /** Why an agent may not act: it or an ancestor is gone or revoked, or it, an ancestor or its org is suspended. */
 export type Refusal = { ok: false; code: "inactive" | "suspended"; reason: string };
 export type Chain = { ok: true; agents: AgentRow[] } | Refusal;
-/** `evenSuspended`: the chain as it stands once its suspensions are lifted (a revoked link still refuses). */
-export type ChainOptions = { fresh?: boolean; evenSuspended?: boolean };
+export type ChainOptions = { fresh?: boolean };
 
 /**
  * The agent and its ancestors, or why the agent may not act. `fresh` reads the ancestors and the
@@ -36,7 +35,6 @@ export async function chainOf(env: Env, agent: AgentRow, options: ChainOptions =
     agents.push(parent);
     current = parent;
   }
-  if (options.evenSuspended) return { ok: true, agents };
   const suspended = agents.find((a) => a.suspendedAt !== null);
   if (suspended) return { ok: false, code: "suspended", reason: suspended === agent ? "the agent is suspended" : "the agent's parent is suspended" };
   const orgOff = data ? (await data.org())?.suspendedAt != null : await orgSuspended(env.DB, agent.orgId);
@@ -46,10 +44,7 @@ export async function chainOf(env: Env, agent: AgentRow, options: ChainOptions =
 
 export type RightsResult = { ok: true; rights: AgentRights } | Refusal;
 
-/**
- * The rights the agent acts with now; `fresh` reads chain and policies from D1, past every cache;
- * `evenSuspended`: those it would act with once resumed (a limit its policies set holds meanwhile too).
- */
+/** The rights the agent acts with now; `fresh` reads chain and policies from D1, past every cache. */
 export async function rightsOf(env: Env, agent: AgentRow, options: ChainOptions = {}): Promise<RightsResult> {
   const chain = await chainOf(env, agent, options);
   if (!chain.ok) return chain;
