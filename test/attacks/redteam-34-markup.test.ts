@@ -4,12 +4,10 @@
 // "exact" list of foreign element names. Each input was also loaded in Chromium (document.body.innerText): the
 // value named in each title is what a browser shows. Every test asserts the SECURE behaviour: a failing test
 // is a confirmed break; the controls pass.
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { FAKE_LLM_KEY } from "../support/secrets.js";
-import { type SeededOrg, call, seedOrg } from "../workers/support/api.js";
 import { hiddenSelectors } from "../../workers/pii/detectors/markup.js";
 import { detectPii } from "../../workers/pii/index.js";
+import { type TemplateSender, llmBlockingAgent } from "./support/llm-pii.js";
 import { BLOCKING, ascii, egressPiiAgent, expectDelivered, expectRefused, sendEgress } from "./support/egress-pii.js";
 
 const CATEGORIES = ["email", "credit_card", "phone", "iban", "tax_id"] as const;
@@ -239,53 +237,12 @@ describe("B6 (new, policy failMode 'open'): a budget overrun bought with 2 KB of
 });
 
 describe("B1/B2 through the LLM proxy (block policy on card and phone)", () => {
-  let org: SeededOrg;
-  let agentToken: string;
-  const providerRequests = async () => ((await (await fetch(`${env.TEST_FAKE_LLM_URL}/__requests?last=1000`)).json()) as unknown[]).length;
+  let sender: TemplateSender;
   beforeAll(async () => {
-    org = await seedOrg("rt34-llm");
-    const post = async (what: string, body: Record<string, unknown>) => {
-      const res = await call(`/api/v1/orgs/${org.orgId}/${what}`, { method: "POST", token: org.apiKey, body });
-      expect(res.status, res.text).toBe(201);
-      return res.json;
-    };
-    await post("credentials", { name: "fake-key", secret: FAKE_LLM_KEY, inject: { type: "bearer" } });
-    await post("providers", { name: "openai-fake", kind: "openai", baseUrl: `${env.TEST_FAKE_LLM_URL}/v1`, credential: "fake-key" });
-    await post("prices", { model: "*", inputMicrosPerMTok: 1_000_000, outputMicrosPerMTok: 2_000_000 });
-    const policy = await post("policies", {
-      name: "block cards and phones",
-      egress: [],
-      pii: {
-        email: "block",
-        phone: "block",
-        credit_card: "block",
-        iban: "block",
-        tax_id: "block",
-        person: "allow",
-        organization: "allow",
-        location: "allow",
-        address: "allow",
-      },
-    });
-    const attached = await call(`/api/v1/orgs/${org.orgId}/policies/${policy.id}/attach`, {
-      method: "POST",
-      token: org.apiKey,
-      body: { scope: "org" },
-    });
-    expect(attached.status, attached.text).toBe(201);
-    agentToken = (await post("agents", { name: "rt34-bot" })).token;
+    sender = await llmBlockingAgent("rt34-llm");
   });
-  const chat = (content: string) =>
-    call("/llm/openai/v1/chat/completions", {
-      method: "POST",
-      token: agentToken,
-      body: { model: "gpt-test", messages: [{ role: "user", content: `Render this e-mail template:\n${content}` }] },
-    });
-  const expectBlocked = async (content: string) => {
-    const before = await providerRequests();
-    const res = await chat(content);
-    expect({ status: res.status, forwarded: (await providerRequests()) > before }, res.text).toEqual({ status: 422, forwarded: false });
-  };
+  const chat = (content: string) => sender.chat(content);
+  const expectBlocked = (content: string) => sender.expectBlocked(content);
 
   it("B1: the card behind '<g><svg></g><style/>' is blocked, the provider never reached", async () => {
     await expectBlocked(`<g><svg></g>${SS}<p>${C}`);
