@@ -228,8 +228,9 @@ export function withHiddenReach(text: string, marks: ReadonlyArray<[number, numb
  */
 const CLASS_OR_ID = /[\s/"'](?:class|id)\s*=/iu;
 const SHOWN_RAW_TEXT = /^(?:xmp|textarea|plaintext)$/u;
+const HIDING_VISIBILITY = /^(?:hidden|collapse)$/iu;
 const FOOTNOTE_OR_HIDDEN =
-  /\[\^|<(?:su[pb]|script|style|template|noscript|title|datalist|dialog|canvas|noembed|noframes|rp|iframe|video|audio|details|svg|xmp|textarea|plaintext)(?![a-z\d-])|hidden|style|popover/iu;
+  /\[\^|<(?:su[pb]|script|style|template|noscript|title|datalist|dialog|canvas|noembed|noframes|rp|iframe|video|audio|details|xmp|textarea|plaintext)(?![a-z\d-])|hidden|style|popover|display|visibility/iu;
 
 /** A details element's first child a summary (blanks before it). */
 const SUMMARY_FIRST = /^\s*<summary/iu;
@@ -248,8 +249,7 @@ export const HTML_INLINE = new RegExp(`^(?:${INLINE}|img|input|button|select|tex
  * fallback of a canvas, an iframe, a video or an audio element (shown only where the element is
  * not supported), ruby's parentheses.
  */
-// SVG shows no character data outside its text elements: read dropped whole, as a hidden element is.
-const HIDDEN_ELEMENT = /^(?:script|style|template|noscript|title|datalist|dialog|canvas|noembed|noframes|rp|iframe|video|audio|svg)$/iu;
+const HIDDEN_ELEMENT = /^(?:script|style|template|noscript|title|datalist|dialog|canvas|noembed|noframes|rp|iframe|video|audio)$/iu;
 /** One attribute of a tag as the tokeniser reads it: "/" and blanks between, a name, maybe "=" and a value. */
 const TAG_ATTRIBUTE = /[\t\n\f\r /]*([^\t\n\f\r />][^\t\n\f\r />=]*)(?:[\t\n\f\r ]*=[\t\n\f\r ]*(?:"([^"]*)"?|'([^']*)'?|([^\t\n\f\r >]*)))?/uy;
 /** One of HTML's blanks (a no-break space, "\v" or U+3000 is none). */
@@ -356,8 +356,6 @@ interface DocumentReading {
   ends: Map<number, number>;
   /** Where each raw-text element's text (a script's, a textarea's, an xmp's…) ends: its closing tag, or where it was closed. */
   rawEnds: Map<number, number>;
-  /** No tree was built (it would have been too big): elements end at their name's next closing tag. */
-  treeless: boolean;
 }
 
 /** The last text read and its reading: a text is read by several passes (each footnote reading, a masker's joined and own texts). */
@@ -380,7 +378,6 @@ function documentOf(text: string): DocumentReading {
     names: { elements: new Set(), classes: new Set(), ids: new Set(), attributes: new Set() },
     ends: new Map(),
     rawEnds: new Map(),
-    treeless: false,
   };
   const { names, ends, rawEnds } = reading;
   const sheets = new Set<string>();
@@ -389,19 +386,10 @@ function documentOf(text: string): DocumentReading {
   // The renderer is not known: a browser loading a page (scripts on), a mail client or a script-less view (a
   // "<noscript>" sheet applies), a web app putting the text inside an element (a "<frameset>" is ignored there). The
   // sheets of every reading are read (hiding more); the detector also reads the text with no sheet (hiding less).
-  let parses: DocumentNode[] = [];
-  try {
-    parses.push(parseDocument(text, { sourceCodeLocationInfo: true, treeAdapter: cappedTreeAdapter(text) }));
-    if (NOSCRIPT_OPEN.test(text))
-      parses.push(parseDocument(text, { scriptingEnabled: false, sourceCodeLocationInfo: true, treeAdapter: cappedTreeAdapter(text) }));
-    if (DOCUMENT_LEVEL_TAG.test(text)) parses.push(parseFragment(text, { sourceCodeLocationInfo: true, treeAdapter: cappedTreeAdapter(text) }));
-  } catch (error) {
-    if (!(error instanceof PiiBudgetError)) throw error;
-    // A tree the builder would make too big to build: read without one (every style element's text a sheet, an
-    // element ending at its name's next closing tag), so the text is still read and a value in it still found.
-    parses = [];
-    reading.treeless = true;
-  }
+  const parses: DocumentNode[] = [parseDocument(text, { sourceCodeLocationInfo: true, treeAdapter: cappedTreeAdapter(text) })];
+  if (NOSCRIPT_OPEN.test(text))
+    parses.push(parseDocument(text, { scriptingEnabled: false, sourceCodeLocationInfo: true, treeAdapter: cappedTreeAdapter(text) }));
+  if (FRAMESET_OPEN.test(text)) parses.push(parseFragment(text, { sourceCodeLocationInfo: true, treeAdapter: cappedTreeAdapter(text) }));
   parses.forEach((root, index) => {
     // A stack, not recursion: the document may nest as deep as the text has tags.
     const stack: Array<{ node: DocumentNode; inert: boolean }> = [{ node: root, inert: false }];
@@ -442,7 +430,7 @@ function documentOf(text: string): DocumentReading {
   // differ there ("<select><style>": parse5 drops it, current Chromium keeps it). Its text to the closing tag or the
   // next style start; disjoint, never longer than the text.
   covered.sort((a, b) => a[0] - b[0]);
-  for (const [at, sheet] of styleElementTexts(text)) if (reading.treeless || (!ends.has(at) && !coveredAt(covered, at))) sheets.add(sheet);
+  for (const [at, sheet] of styleElementTexts(text)) if (!ends.has(at) && !coveredAt(covered, at)) sheets.add(sheet);
   // A sheet's "@import" of a data: URL is read too (one level: an import inside it is a sheet of its own).
   for (const sheet of [...sheets])
     for (const m of sheet.matchAll(DATA_IMPORT)) {
@@ -467,8 +455,8 @@ function dataSheet(url: string): string | null {
     return null;
   }
 }
-/** Tags a document reads otherwise than a fragment inside an element does ("<frameset>" drops the body there). */
-const DOCUMENT_LEVEL_TAG = /<\/?(?:frameset|frame|html|head|body)[\t\n\f\r />]/iu;
+/** A frameset drops a document's body; a fragment inserted into a page ignores it. */
+const FRAMESET_OPEN = /<frameset[\t\n\f\r />]/iu;
 const STYLE_START = /<style[\t\n\f\r />]/giu;
 const STYLE_CLOSE_OR_START = /<\/?style[\t\n\f\r />]/giu;
 
@@ -516,7 +504,8 @@ function coveredAt(ranges: ReadonlyArray<readonly [number, number]>, at: number)
 /**
  * parse5's tree adapter, counting the elements it makes: a tree builder rebuilds the formatting elements open
  * at every block ("<b id=1>…<b id=200>" then "<div>x</div>" × 1,000 makes 200,000), so past one element for every
- * two characters of the text (and 8 K more) the text is refused as a budget overrun instead of built for seconds.
+ * two characters of the text (and 8 K more) the text is refused as a budget overrun instead of built for seconds (a
+ * reading without the tree ends elements where an attacker's tags say and loses values: red team 34c).
  */
 function cappedTreeAdapter(text: string): typeof defaultTreeAdapter {
   let left = Math.floor(text.length / 2) + 8192;
@@ -918,8 +907,10 @@ function hidingTag(tag: string, nameEnd: number, element: string, selectors: Hid
   let ids: string[] = [];
   const attributes = new Set<string>();
   for (const [name, value] of tagAttributes(tag, nameEnd)) {
-    // Hidden, or a popover not shown (the user agent's "[popover]:not(:popover-open)" hides it).
+    // Hidden, or a popover not shown (the user agent's "[popover]:not(:popover-open)" hides it), or SVG's presentation
+    // attributes that hide ("<tspan display=none>", "visibility=hidden").
     if (name === "hidden" || name === "popover") return true;
+    if ((name === "display" && value.trim().toLowerCase() === "none") || (name === "visibility" && HIDING_VISIBILITY.test(value.trim()))) return true;
     if (name === "open") open = true;
     if (selectors) {
       // Read as the sheet is: references decoded, split at HTML's blanks (not a no-break space), in
@@ -1082,8 +1073,8 @@ export function markupFree(text: string, footnotes: Footnotes = "glued", selecto
         !hidingTag(text.slice(i, end), 1 + "details".length, "", selectors)
       ) {
         const summaryAt = end + summary[0].length - "<summary".length;
-        const summaryEnd = scan.elementEnd("summary", summaryAt, summaryAt);
-        if (summaryEnd > summaryAt) detailsHidden = [summaryEnd, scan.elementEnd("details", i, end)];
+        const summaryEnd = scan.elementEnd(summaryAt, summaryAt);
+        if (summaryEnd > summaryAt) detailsHidden = [summaryEnd, scan.elementEnd(i, end)];
         shown = "\n";
       } else if (closing && name === "summary" && detailsHidden && end === detailsHidden[0]) {
         end = Math.max(end, detailsHidden[1]);
@@ -1095,7 +1086,7 @@ export function markupFree(text: string, footnotes: Footnotes = "glued", selecto
         (name === "sup" || name === "sub" || HIDDEN_ELEMENT.test(name) || hidingTag(text.slice(i, end), 1 + name.length, name, selectors))
       ) {
         // The element and what it holds, up to its closing tag, stand apart as one blank or go.
-        end = scan.elementEnd(name, i, end);
+        end = scan.elementEnd(i, end);
         shown = footnotes === "apart" && (name === "sup" || name === "sub") ? " " : "";
       } else if (name !== null && BREAKING.test(name)) shown = "\n";
     } else if (text.charCodeAt(i) === 91 && text[i + 1] === "^") {
@@ -1146,8 +1137,6 @@ class MarkupScan {
   #noTagBefore = 0;
   /** Where each needle next stands (shared with readMarkup's comment reading). */
   readonly ahead: Ahead;
-  /** The text in ASCII lower case, made when a closing tag is searched without a tree. */
-  #lower: string | null = null;
   /** A run of marks accepted as the closer of one before it ("11**1**1"). */
   readonly #closers = new Set<number>();
 
@@ -1175,18 +1164,9 @@ class MarkupScan {
     return documentOf(this.#text).rawEnds.get(openAt);
   }
 
-  elementEnd(name: string, openAt: number, from: number): number {
+  elementEnd(openAt: number, from: number): number {
     // The document is built once, when a hidden element or footnote first needs its end.
-    const reading = documentOf(this.#text);
-    if (reading.treeless) {
-      // Lower case for ASCII only: offsets stay the text's ("İ" lower-cases to two characters).
-      this.#lower ??= this.#text.replace(/[A-Z]+/gu, (upper) => upper.toLowerCase());
-      const lower = this.#lower;
-      const close = this.ahead.find(`</${name}`, from, (at) => lower.indexOf(`</${name}`, at));
-      const gt = close < 0 ? -1 : this.ahead.next(">", close);
-      return gt < 0 ? from : gt + 1;
-    }
-    return reading.ends.get(openAt) ?? from;
+    return documentOf(this.#text).ends.get(openAt) ?? from;
   }
 
   #tagEnd(i: number): number {
