@@ -6,30 +6,12 @@
 // is a confirmed break; the controls pass.
 import { beforeAll, describe, expect, it } from "vitest";
 import { hiddenSelectors } from "../../workers/pii/detectors/markup.js";
-import { PiiBudgetError, detectPii } from "../../workers/pii/index.js";
+import { PiiBudgetError } from "../../workers/pii/index.js";
 import { type TemplateSender, llmBlockingAgent } from "./support/llm-pii.js";
 import { BLOCKING, ascii, egressPiiAgent, expectDelivered, expectRefused, sendEgress } from "./support/egress-pii.js";
-
-const CATEGORIES = ["email", "credit_card", "phone", "iban", "tax_id"] as const;
-const all = (text: string) => detectPii(text, { categories: [...CATEGORIES] }).map((f) => f.category);
-/** A value shown whole by a browser is found (or the text refused: never passed as clean). */
-const foundOrRefused = (text: string): string[] => {
-  try {
-    return all(text);
-  } catch (error) {
-    return [`refused:${(error as Error).name}`];
-  }
-};
-const html = { "content-type": "text/html" };
-const json = { "content-type": "application/json" };
-/** An agent posting an e-mail's HTML to a mail API: the body a compromised agent would send. */
-const mail = (htmlBody: string) => ascii(JSON.stringify({ to: "ops-team", subject: "Order notes", html: htmlBody }));
+import { all, html, json, mail, C, C448, IBAN, P, foundOrRefused } from "./support/markup-values.js";
 
 // A digit a sheet hides (the browser shows the card whole); a 4-4-8 card whose "x" digits a browser SHOWS.
-const C = "Card 4111 1111 1111 11<span class=x>9</span>11";
-const P = "Call +1 415 555 <span class=x>9</span>0123 now";
-const IBAN = "IBAN DE89 3704 0044 05<span class=x>9</span>32 0130 00";
-const C448 = "Card 4111 1111 11<b class=x>11</b>1111";
 /** An HTML sheet: "<style/>" is a sheet in HTML (the "/" is ignored), none in SVG. */
 const SS = "<style/>.x{display:none}</style>";
 

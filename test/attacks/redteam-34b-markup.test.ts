@@ -7,29 +7,10 @@
 // test is a confirmed break; the controls pass.
 import { beforeAll, describe, expect, it } from "vitest";
 import { hiddenSelectors } from "../../workers/pii/detectors/markup.js";
-import { PiiBudgetError, createMasker, detectPii, maskJsonStrings } from "../../workers/pii/index.js";
+import { PiiBudgetError, createMasker, maskJsonStrings } from "../../workers/pii/index.js";
 import { type TemplateSender, llmBlockingAgent } from "./support/llm-pii.js";
 import { ascii, egressPiiAgent, expectDelivered, expectRefused, sendEgress } from "./support/egress-pii.js";
-
-const CATEGORIES = ["email", "credit_card", "phone", "iban", "tax_id"] as const;
-const all = (text: string) => detectPii(text, { categories: [...CATEGORIES] }).map((f) => f.category);
-/** A value shown whole by a browser is found (or the text refused: never passed as clean). */
-const foundOrRefused = (text: string): string[] => {
-  try {
-    return all(text);
-  } catch (error) {
-    return [`refused:${(error as Error).name}`];
-  }
-};
-const html = { "content-type": "text/html" };
-const json = { "content-type": "application/json" };
-/** An agent posting an e-mail's HTML to a mail API: the body a compromised agent would send. */
-const mail = (htmlBody: string) => ascii(JSON.stringify({ to: "ops-team", subject: "Order notes", html: htmlBody }));
-
-const SHEET = "<style>.x{display:none}</style>";
-const C = "Card 4111 1111 1111 11<span class=x>9</span>11";
-const P = "Call +1 415 555 <span class=x>9</span>0123 now";
-const C448 = "Card 4111 1111 11<b class=x>11</b>1111";
+import { all, html, json, mail, C, C448, P, SHEET, foundOrRefused } from "./support/markup-values.js";
 
 describe("N1: a tag name holding a character HTML keeps in the name but the tokeniser ends it at (U+3000, NBSP, VT, NUL)", () => {
   // Browser: "<b\u3000 hidden>" is an element named "b\u3000" with a hidden attribute (display:none): the "9" is hidden,

@@ -4,22 +4,9 @@
 // document.body.innerText of the page and of a <div> whose innerHTML is the text; the value named in each title is
 // what both show. Every test asserts the SECURE behaviour: a failing test is a confirmed break; the controls pass.
 import { describe, expect, it } from "vitest";
-import { createMasker, detectPii } from "../../workers/pii/index.js";
+import { createMasker } from "../../workers/pii/index.js";
 import { BLOCKING, ascii, egressPiiAgent, expectDelivered, expectRefused, sendEgress } from "./support/egress-pii.js";
-
-const CATEGORIES = ["email", "credit_card", "phone", "iban", "tax_id"] as const;
-const all = (text: string) => detectPii(text, { categories: [...CATEGORIES] }).map((f) => f.category);
-/** A value shown whole by a browser is found (or the text refused: never passed as clean). */
-const foundOrRefused = (text: string): string[] => {
-  try {
-    return all(text);
-  } catch (error) {
-    return [`refused:${(error as Error).name}`];
-  }
-};
-const html = { "content-type": "text/html" };
-const json = { "content-type": "application/json" };
-const mail = (htmlBody: string) => ascii(JSON.stringify({ to: "ops-team", subject: "Order notes", html: htmlBody }));
+import { all, html, json, mail, foundOrRefused } from "./support/markup-values.js";
 
 /**
  * 34b's formatting-element bomb, small: n distinct "<b id=…>" left open, then m "<div>x</div>" each rebuilding all n.
