@@ -266,41 +266,9 @@ export class PiiDetector {
     const sheetReadings = selectors ? [selectors, null] : [null];
     const windows =
       marks.length > 0 ? windowsAround(original, marks.length > AMBIGUOUS_MARKUP_MAX ? [] : withHiddenReach(original, marks, selectors)) : [];
+    // One finding at a time: a whole text read as one window may hold more findings than a call takes arguments.
     for (const sheetSet of sheetReadings)
-      for (const [from, to] of windows) {
-        const window = original.slice(from, to);
-        const footnotes = holdsFootnotesOrHidden(window, sheetSet);
-        let xml: boolean | undefined;
-        // Markdown's marks beside HTML are read both as marks and as text ("4111*1111*1111*11<span hidden>9</span>11").
-        const kinds = window.includes("<") && MARKDOWN_MARK.test(window) ? [true, false] : [true];
-        for (const reading of FOOTNOTE_READINGS)
-          for (const markdown of kinds) {
-            if (reading !== "glued" && !footnotes) continue;
-            const free = markupFree(window, reading, sheetSet, markdown);
-            // Markup among plain words ("<b><i>Word</i></b>") hides no value: the text it leaves is read
-            // only when it holds what one needs (a digit, an "@" or a reference to one, a key's prefix).
-            if (!mayHoldValue(free.text)) continue;
-            // Shown whole with no footnote or hidden text taken out of it, a value is what a reader sees, judged as plain
-            // text is; a card that a footnote or hidden element stands inside must be printed as cards are.
-            for (const f of this.#otherReadings(free.text, true, reading !== "glued")) {
-              const start = from + (free.at[f.start] ?? 0);
-              const end = from + (free.at[f.end - 1] ?? 0) + 1;
-              if (cutByWindow(original, from, to, start, end)) continue;
-              if (
-                reading === "glued" &&
-                footnotes &&
-                f.category === "credit_card" &&
-                !printedCard(free.text.slice(f.start, f.end)) &&
-                holdsFootnotesOrHidden(original.slice(start, end), sheetSet, false)
-              )
-                continue;
-              // Digits of two fields of a record run together ("<id>45</id><qty>320151</qty>…") make no value.
-              xml ??= xmlRecords(window);
-              if (digitsAcrossRecordFields(original.slice(start, end), xml)) continue;
-              other.push({ ...f, start, end });
-            }
-          }
-      }
+      for (const [from, to] of windows) for (const f of this.#markupReadings(original, from, to, sheetSet)) other.push(f);
     // A character that may belong to the value beside it or stand apart ("jane.doe@example.com²",
     // "4111 1111 1111 111&sup1;"): the pattern detectors also read, around it, the copies that take it the other ways.
     for (const [from, to] of norm.ambiguousAt ? windowsAround(original, norm.ambiguousAt) : [])
@@ -309,6 +277,47 @@ export class PiiDetector {
     budget.checkTime();
     const merged = mergeReadings(found, other, this.options.strictness ?? {});
     return merged.map((f) => (marks.length > 0 ? withWholeTags(original, withGluedEdges(original, f)) : withGluedEdges(original, f)));
+  }
+
+  /**
+   * The values the pattern detectors read in the window [from, to) of `original` without its markup, as the
+   * sheets `sheets` hide (footnote marks and hidden elements glued, apart and dropped; Markdown marks as marks and text).
+   */
+  #markupReadings(original: string, from: number, to: number, sheets: HiddenSelectors | null): PiiFinding[] {
+    const out: PiiFinding[] = [];
+    const window = original.slice(from, to);
+    const footnotes = holdsFootnotesOrHidden(window, sheets);
+    let xml: boolean | undefined;
+    // Markdown's marks beside HTML are read both as marks and as text ("4111*1111*1111*11<span hidden>9</span>11").
+    const kinds = window.includes("<") && MARKDOWN_MARK.test(window) ? [true, false] : [true];
+    for (const reading of FOOTNOTE_READINGS)
+      for (const markdown of kinds) {
+        if (reading !== "glued" && !footnotes) continue;
+        const free = markupFree(window, reading, sheets, markdown);
+        // Markup among plain words ("<b><i>Word</i></b>") hides no value: the text it leaves is read
+        // only when it holds what one needs (a digit, an "@" or a reference to one, a key's prefix).
+        if (!mayHoldValue(free.text)) continue;
+        // Shown whole with no footnote or hidden text taken out of it, a value is what a reader sees, judged as plain
+        // text is; a card that a footnote or hidden element stands inside must be printed as cards are.
+        for (const f of this.#otherReadings(free.text, true, reading !== "glued")) {
+          const start = from + (free.at[f.start] ?? 0);
+          const end = from + (free.at[f.end - 1] ?? 0) + 1;
+          if (cutByWindow(original, from, to, start, end)) continue;
+          if (
+            reading === "glued" &&
+            footnotes &&
+            f.category === "credit_card" &&
+            !printedCard(free.text.slice(f.start, f.end)) &&
+            holdsFootnotesOrHidden(original.slice(start, end), sheets, false)
+          )
+            continue;
+          // Digits of two fields of a record run together ("<id>45</id><qty>320151</qty>…") make no value.
+          xml ??= xmlRecords(window);
+          if (digitsAcrossRecordFields(original.slice(start, end), xml)) continue;
+          out.push({ ...f, start, end });
+        }
+      }
+    return out;
   }
 
   /**
