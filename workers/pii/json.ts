@@ -4,6 +4,7 @@
 // and undecodable base64 skip only the entity tagger; base64 text is decoded and scanned; only
 // base64 whose bytes are image/audio/video/PDF media passes unscanned. Numbers are read as the
 // digits the provider receives and meet the pattern detectors too (a card as a JSON number).
+import { PiiBudgetError } from "./errors.js";
 import type { Masker } from "./masker.js";
 import {
   type MediaReader,
@@ -418,6 +419,19 @@ export function jsonStrings(
  * (Masker.checkSplitValues). Throws PiiBudgetError when detection cannot complete.
  */
 export function maskJsonStrings(value: JsonValue, masker: Masker): JsonValue {
+  try {
+    return maskAll(value, masker);
+  } catch (error) {
+    // The caller may forward the request under failMode "open": not with a value written plainly in it.
+    if (error instanceof PiiBudgetError && masker.failMode === "open") {
+      const { values, identifiers, opaque, numbers } = jsonStrings(value, { readMedia: false });
+      masker.checkBlockedAfterFailure([...values, ...identifiers, ...opaque, ...numbers]);
+    }
+    throw error;
+  }
+}
+
+function maskAll(value: JsonValue, masker: Masker): JsonValue {
   const base64Kinds = new Map<string, ScanKind>();
   const { values, identifiers, opaque, numbers, media, mediaWritten, ordered } = jsonStrings(value, { readMedia: masker.blocksAny, base64Kinds });
   masker.readStyleSheets(ordered);

@@ -13,6 +13,7 @@ import {
   markupFreeText,
   withSelectors,
 } from "./detectors/markup.js";
+import { PiiBudgetError } from "./errors.js";
 import { base64TextOf } from "./json.js";
 import { PII_CATEGORIES, actionFor, type PiiAction, type PiiCategory, type PiiFinding, type PiiLists, type PiiPolicy } from "./types.js";
 
@@ -304,6 +305,32 @@ export class Masker {
     // Binary bodies are read nine ways already (binaryReadings), and random bytes hold a superscript every hundred or so:
     // the readings of glued characters would triple a 4 MiB scan, so their runs get the first reading only.
     if (text.length >= 3) this.#checkRuns(text, false, false);
+  }
+
+  /**
+   * After a scan that could not complete under failMode "open": every text of the request is
+   * read once more as written (pattern detectors and the deny list; no markup reading, no
+   * tagger, a budget of its own), and a category this policy blocks found there is blocked.
+   * "open" forwards what could not be checked, never a value anyone can read plainly: a
+   * formatting bomb or a page of prose that makes the full scan give up costs an attacker
+   * nothing. Stops quietly where even this reading runs out of budget.
+   */
+  checkBlockedAfterFailure(texts: Iterable<string>): void {
+    if (!this.blocksAny) return;
+    const budget = new DetectionBudget(OPAQUE_MAX_CHARS, 0, this.detector.options.timeBudgetMs ?? 2000);
+    try {
+      for (const text of texts) {
+        if (text.length < 3) continue;
+        for (const f of this.detector.detect(text, budget, { entities: false, otherReadings: false }))
+          if (this.actionFor(f.category) === "block") {
+            this.#blocked.add(f.category);
+            // At least one (the part read before the failure may have counted it already).
+            this.#counts[f.category] ??= 1;
+          }
+      }
+    } catch (error) {
+      if (!(error instanceof PiiBudgetError)) throw error;
+    }
   }
 
   #checkRuns(text: string, blockedOnly: boolean, otherReadings: boolean): void {

@@ -376,6 +376,8 @@ export function scanOutbound(
     if (!(error instanceof PiiBudgetError)) throw error;
     failed = error.reason;
   }
+  // Allowed despite the failure (failMode "open"): not with a value written plainly in it.
+  if (failed !== undefined && failMode === "open") masker.checkBlockedAfterFailure([...sequences.flat(), ...identifiers, ...headerValues]);
   const found = merged([masker, patternMasker, headerSplitMasker]);
   const entries = Object.entries(found.counts).filter((e): e is [PiiCategory, number] => typeof e[1] === "number");
   const auditEntry =
