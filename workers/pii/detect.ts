@@ -5,7 +5,7 @@ import { detectPoBoxes } from "./detectors/address.js";
 import { DEFAULT_PHONE_REGIONS, detectEmails, detectPhones, holdsSpelledEmailHint } from "./detectors/contact.js";
 import { detectBirthDates } from "./detectors/dates.js";
 import { EntityBudgetExceeded, detectEntities, plausible } from "./detectors/entities.js";
-import { detectCards, detectIbans, printedCard } from "./detectors/financial.js";
+import { detectCards, detectIbans, printedCard, printedCardWithin } from "./detectors/financial.js";
 import { dropIdentifierFragments } from "./detectors/identifiers.js";
 import { NATIONAL_ID_DETECTORS, detectNationalIds } from "./detectors/national-ids.js";
 import {
@@ -16,6 +16,8 @@ import {
   holdsFootnotesOrHidden,
   markupAt,
   markupFree,
+  BREAKING_TAG,
+  certainSelectors,
   withHiddenReach,
 } from "./detectors/markup.js";
 import { detectIps } from "./detectors/network.js";
@@ -123,6 +125,12 @@ function compileListsNow(lists: PiiLists): CompiledLists {
   const terms = [...denyCategory.keys()].sort((a, b) => b.length - a.length);
   const deny = terms.length ? new RegExp(`(?<![\\p{L}\\p{N}_])(?:${terms.map(escapeRegExp).join("|")})(?![\\p{L}\\p{N}_])`, "giu") : undefined;
   return { allow, deny, denyCategory };
+}
+
+function sameOffsets(a: Int32Array, b: Int32Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
 }
 
 /** Keeps the highest-priority (then longest, then earliest) findings that do not overlap. */
@@ -263,12 +271,19 @@ export class PiiDetector {
     // With style sheets, the text is also read as a view without them shows it: the engine's sheets are every
     // renderer's together (hiding more), and a rule one renderer does not apply (a print sheet, a later rule showing
     // the element again) must not hide digits another shows ("4111 1111 11<b class=x>11</b>1111").
-    const sheetReadings = selectors ? [selectors, null] : [null];
+    // And with the rules every renderer applies alone (certainSelectors): a print-only or loosely read rule hiding shown
+    // digits while a plain rule hides a junk one ("<style>.x{…}@media print{.y{…}}").
+    const certain = selectors ? certainSelectors(selectors) : null;
+    const sheetReadings = selectors ? (certain ? [selectors, certain, null] : [selectors, null]) : [null];
     const windows =
       marks.length > 0 ? windowsAround(original, marks.length > AMBIGUOUS_MARKUP_MAX ? [] : withHiddenReach(original, marks, selectors)) : [];
     // One finding at a time: a whole text read as one window may hold more findings than a call takes arguments.
+    // A window's texts already read (by another sheet set or line-break reading) are not read again.
+    const read = windows.map(() => new Map<string, Int32Array>());
     for (const sheetSet of sheetReadings)
-      for (const [from, to] of windows) for (const f of this.#markupReadings(original, from, to, sheetSet)) other.push(f);
+      windows.forEach(([from, to], w) => {
+        for (const f of this.#markupReadings(original, from, to, sheetSet, read[w] ?? new Map())) other.push(f);
+      });
     // A character that may belong to the value beside it or stand apart ("jane.doe@example.com²",
     // "4111 1111 1111 111&sup1;"): the pattern detectors also read, around it, the copies that take it the other ways.
     for (const [from, to] of norm.ambiguousAt ? windowsAround(original, norm.ambiguousAt) : [])
@@ -283,40 +298,51 @@ export class PiiDetector {
    * The values the pattern detectors read in the window [from, to) of `original` without its markup, as the
    * sheets `sheets` hide (footnote marks and hidden elements glued, apart and dropped; Markdown marks as marks and text).
    */
-  #markupReadings(original: string, from: number, to: number, sheets: HiddenSelectors | null): PiiFinding[] {
+  #markupReadings(original: string, from: number, to: number, sheets: HiddenSelectors | null, read: Map<string, Int32Array>): PiiFinding[] {
     const out: PiiFinding[] = [];
     const window = original.slice(from, to);
     const footnotes = holdsFootnotesOrHidden(window, sheets);
     let xml: boolean | undefined;
     // Markdown's marks beside HTML are read both as marks and as text ("4111*1111*1111*11<span hidden>9</span>11").
     const kinds = window.includes("<") && MARKDOWN_MARK.test(window) ? [true, false] : [true];
+    // A block element's tag is read as a line break and as none: the tree builder ignores a stray one ("11</div>11"),
+    // and a style may lay the element out inline ("<div style=display:inline>"); a browser then shows one line.
+    const breakings = BREAKING_TAG.test(window) ? [true, false] : [true];
     for (const reading of FOOTNOTE_READINGS)
-      for (const markdown of kinds) {
-        if (reading !== "glued" && !footnotes) continue;
-        const free = markupFree(window, reading, sheets, markdown);
-        // Markup among plain words ("<b><i>Word</i></b>") hides no value: the text it leaves is read
-        // only when it holds what one needs (a digit, an "@" or a reference to one, a key's prefix).
-        if (!mayHoldValue(free.text)) continue;
-        // Shown whole with no footnote or hidden text taken out of it, a value is what a reader sees, judged as plain
-        // text is; a card that a footnote or hidden element stands inside must be printed as cards are.
-        for (const f of this.#otherReadings(free.text, true, reading !== "glued")) {
-          const start = from + (free.at[f.start] ?? 0);
-          const end = from + (free.at[f.end - 1] ?? 0) + 1;
-          if (cutByWindow(original, from, to, start, end)) continue;
-          if (
-            reading === "glued" &&
-            footnotes &&
-            f.category === "credit_card" &&
-            !printedCard(free.text.slice(f.start, f.end)) &&
-            holdsFootnotesOrHidden(original.slice(start, end), sheets, false)
-          )
-            continue;
-          // Digits of two fields of a record run together ("<id>45</id><qty>320151</qty>…") make no value.
-          xml ??= xmlRecords(window);
-          if (digitsAcrossRecordFields(original.slice(start, end), xml)) continue;
-          out.push({ ...f, start, end });
+      for (const markdown of kinds)
+        for (const breaks of breakings) {
+          if (reading !== "glued" && !footnotes) continue;
+          const free = markupFree(window, reading, sheets, markdown, breaks);
+          // Markup among plain words ("<b><i>Word</i></b>") hides no value: the text it leaves is read
+          // only when it holds what one needs (a digit, an "@" or a reference to one, a key's prefix).
+          if (!mayHoldValue(free.text)) continue;
+          // A text the dropped readings read before, each character from where it was: the same values (the glued
+          // reading's check of what stands inside a card depends on the sheets, so it is read for each set).
+          if (reading !== "glued") {
+            const before = read.get(free.text);
+            if (before && sameOffsets(before, free.at)) continue;
+            read.set(free.text, free.at);
+          }
+          // Shown whole with no footnote or hidden text taken out of it, a value is what a reader sees, judged as plain
+          // text is; a card that a footnote or hidden element stands inside must be printed as cards are.
+          for (const f of this.#otherReadings(free.text, true, reading !== "glued")) {
+            const start = from + (free.at[f.start] ?? 0);
+            const end = from + (free.at[f.end - 1] ?? 0) + 1;
+            if (cutByWindow(original, from, to, start, end)) continue;
+            if (
+              reading === "glued" &&
+              footnotes &&
+              f.category === "credit_card" &&
+              !printedCard(free.text.slice(f.start, f.end)) &&
+              holdsFootnotesOrHidden(original.slice(start, end), sheets, false)
+            )
+              continue;
+            // Digits of two fields of a record run together ("<id>45</id><qty>320151</qty>…") make no value.
+            xml ??= xmlRecords(window);
+            if (digitsAcrossRecordFields(original.slice(start, end), xml)) continue;
+            out.push({ ...f, start, end });
+          }
         }
-      }
     return out;
   }
 
@@ -344,11 +370,23 @@ export class PiiDetector {
     const raw: RawFinding[] = [];
     this.#patterns(copy.text, raw);
     dropIdentifierFragments(copy.text, raw, (blanked, out) => this.#patterns(blanked, out));
-    return this.#resolved(
-      piece,
-      copy,
-      printedOnly ? raw.filter((f) => f.category !== "credit_card" || printedCard(copy.text.slice(f.start, f.end))) : raw,
-    );
+    if (!printedOnly) return this.#resolved(piece, copy, raw);
+    const printed: RawFinding[] = [];
+    for (const f of raw) {
+      if (f.category !== "credit_card" || printedCard(copy.text.slice(f.start, f.end))) printed.push(f);
+      else {
+        // The card printed inside a longer valid run ("26 4111 1111 1111 1111").
+        const within = printedCardWithin(copy.text.slice(f.start, f.end));
+        if (within)
+          printed.push({
+            ...f,
+            start: f.start + within[0],
+            end: f.start + within[1],
+            key: copy.text.slice(f.start + within[0], f.start + within[1]).replace(/\D/g, ""),
+          });
+      }
+    }
+    return this.#resolved(piece, copy, printed);
   }
 
   /** `raw` findings on the detection copy `norm`, allow list applied, overlaps resolved, in original offsets. */

@@ -478,6 +478,23 @@ export function printedCard(value: string): boolean {
   return cardLayout(groups) || groups.every((g) => g === groups[0]);
 }
 
+/**
+ * Where in `value` (a Luhn-valid digit run not printed as a card) a card printed as cards are stands, whole groups
+ * taken off its ends: a number written before a card ("Room 26 4111 1111 1111 1111") makes a longer valid run that
+ * hides the card in it. [start, end) in `value`, or null.
+ */
+export function printedCardWithin(value: string): [number, number] | null {
+  const groups = [...value.matchAll(DIGITS)].map((m) => [m.index, m.index + m[0].length] as const);
+  for (let first = 0; first < groups.length; first++)
+    for (let last = groups.length - 1; last >= first; last--) {
+      if (first === 0 && last === groups.length - 1) continue;
+      const start = groups[first]?.[0] ?? 0;
+      const end = groups[last]?.[1] ?? 0;
+      if (printedCard(value.slice(start, end))) return [start, end];
+    }
+  return null;
+}
+
 /** A string that is nothing but one number ("4111", " 2632 "): what lists of integers are made of. */
 function bareNumber(text: string): boolean {
   return /^\s*\d+\s*$/.test(text);

@@ -12,6 +12,7 @@ import { PiiBudgetError } from "../errors.js";
 import { readReference } from "../references.js";
 
 type DocumentNode = DefaultTreeAdapterMap["node"];
+type DocumentElement = DefaultTreeAdapterMap["element"];
 
 const INLINE =
   "a|abbr|b|bdi|bdo|big|cite|code|data|del|dfn|em|font|i|ins|kbd|label|mark|nobr|q|rp|rt|ruby|s|samp|small|span|strike|strong|sub|sup|time|tt|u|var|wbr";
@@ -187,7 +188,11 @@ export function holdsFootnotesOrHidden(text: string, selectors: HiddenSelectors 
     const name = text[lt + 1] === "/" ? null : tagName(text, lt);
     if (
       name !== null &&
-      (name === "sup" || name === "sub" || HIDDEN_ELEMENT.test(name) || hidingTag(text.slice(lt, end), 1 + name.length, name, selectors))
+      (name === "sup" ||
+        name === "sub" ||
+        HIDDEN_ELEMENT.test(name) ||
+        hidingTag(text.slice(lt, end), 1 + name.length, name, selectors) ||
+        (name === "svg" && documentOf(text).unrendered.size > 0))
     )
       return true;
     // A tag's start inside it is read as the tokeniser reads it (text of a value), but the element around it may be raw
@@ -216,7 +221,11 @@ export function withHiddenReach(text: string, marks: ReadonlyArray<[number, numb
     const name = tagName(text, start);
     const hides =
       name !== null &&
-      (name === "sup" || name === "sub" || HIDDEN_ELEMENT.test(name) || hidingTag(text.slice(start, end), 1 + name.length, name, selectors));
+      (name === "sup" ||
+        name === "sub" ||
+        HIDDEN_ELEMENT.test(name) ||
+        hidingTag(text.slice(start, end), 1 + name.length, name, selectors) ||
+        documentOf(text).unrendered.has(start));
     return hides ? [start, reach] : [start, end];
   });
 }
@@ -229,14 +238,28 @@ export function withHiddenReach(text: string, marks: ReadonlyArray<[number, numb
 const CLASS_OR_ID = /[\s/"'](?:class|id)\s*=/iu;
 const SHOWN_RAW_TEXT = /^(?:xmp|textarea|plaintext)$/u;
 const HIDING_VISIBILITY = /^(?:hidden|collapse)$/iu;
+/** Which namespace a tag's element is in, when known ("either": read as hiding in both, a superset). */
+type Namespace = "html" | "svg" | "either";
 const FOOTNOTE_OR_HIDDEN =
-  /\[\^|<(?:su[pb]|script|style|template|noscript|title|datalist|dialog|canvas|noembed|noframes|rp|iframe|video|audio|details|xmp|textarea|plaintext)(?![a-z\d-])|hidden|style|popover|display|visibility/iu;
+  /\[\^|<(?:su[pb]|svg|script|style|template|noscript|title|datalist|dialog|canvas|noembed|noframes|rp|iframe|video|audio|details|xmp|textarea|plaintext)(?![a-z\d-])|hidden|style|popover|display|visibility/iu;
 
 /** A details element's first child a summary (blanks before it). */
 const SUMMARY_FIRST = /^\s*<summary/iu;
 /** Elements a browser breaks the line at; images, buttons and form fields sit on the line like words. */
-const BREAKING =
-  /^(?:address|article|aside|blockquote|body|br|caption|center|dd|details|div|dl|dt|figcaption|figure|footer|form|h[1-6]|head|header|hr|html|legend|li|main|nav|ol|p|pre|section|summary|table|tbody|td|tfoot|th|thead|title|tr|ul)$/iu;
+const BREAKING_NAMES =
+  "address|article|aside|blockquote|body|br|caption|center|dd|details|div|dl|dt|figcaption|figure|footer|form|h[1-6]|head|header|hr|html|legend|li|main|nav|ol|p|pre|section|summary|table|tbody|td|tfoot|th|thead|title|tr|ul";
+const BREAKING = new RegExp(`^(?:${BREAKING_NAMES})$`, "iu");
+/**
+ * A block element's tag inside what may be one value: a digit before it and a digit, "+" or "(" after it (other tags
+ * and blanks between), or an "@" on either side ("4111 11</div>11", "+1 415 555</li>-0123", "jane</p>@example.com").
+ * A reading where it breaks no line is then made too.
+ */
+/** CSS's at-rules: "@media" in a sheet after a block tag is no e-mail's "@". */
+const CSS_AT_RULES = "(?:media|import|supports|font-face|keyframes|page|layer|container|charset|namespace|property|scope|starting-style)\\b";
+export const BREAKING_TAG = new RegExp(
+  String.raw`(?:\p{N}[\s-]*|@[^\s<>]*)<\/?(?:${BREAKING_NAMES})(?![a-z\d-])[^>]*>(?:\s|<[^>]*>)*[\p{N}+(@-]|<\/?(?:${BREAKING_NAMES})(?![a-z\d-])[^>]*>(?:\s|<[^>]*>)*[\p{L}\p{N}._%+-]*@(?!${CSS_AT_RULES})[\p{L}\p{N}]`,
+  "iu",
+);
 /** HTML's block elements and those that break a line or hold no text in it. */
 export const HTML_BLOCK = new RegExp(
   `^(?:${BLOCK}|html|head|body|span|div|main|nav|section|article|template|script|style|iframe|video|audio|canvas|object|svg|math)$`,
@@ -269,6 +292,11 @@ interface HidingRule {
   notClasses: string[];
   /** For an element name under an ancestor (".c i"): the ancestor's compound, which must stand in the text outside its sheets. */
   within?: HidingRule;
+  /**
+   * Every renderer applies it as written: a rule of the page's own sheet (no media attribute), inside no at-rule or
+   * nesting, its selector one compound of an element name, classes and ids (in lower case) and nothing read loosely.
+   */
+  certain?: true;
 }
 
 /** The hiding rules of a text's style sheets, indexed by a name each requires (a class, id, element or attribute name). */
@@ -276,6 +304,32 @@ export interface HiddenSelectors {
   byName: ReadonlyMap<string, readonly HidingRule[]>;
   /** Some rule selects by element or attribute name alone: any tag may be hidden, not only one with a class or id. */
   anyTag: boolean;
+  /** Classes and ids compared as written (the certain rules' reading; otherwise in lower case, hiding more). */
+  exact?: true;
+  /**
+   * The names (".c", "#i"; ANY_ELEMENT for a rule by element or attribute name) of rules that set how their elements
+   * show without hiding them: SVG's presentation attributes yield to them (the reading without sheets still applies them).
+   */
+  showing?: ReadonlySet<string>;
+}
+
+/**
+ * The certain rules of `selectors` alone (HidingRule.certain), compared as written; null when none, or when they are
+ * all of them. Read beside all rules and none: a rule only some renderers apply (print media, a false @supports, a
+ * selector read loosely) must not hide digits the others show while a certain rule hides a junk digit.
+ */
+export function certainSelectors(selectors: HiddenSelectors): HiddenSelectors | null {
+  const byName = new Map<string, HidingRule[]>();
+  let all = true;
+  let anyTag = false;
+  for (const [name, rules] of selectors.byName) {
+    const certain = rules.filter((r) => r.certain);
+    if (certain.length < rules.length) all = false;
+    if (certain.length === 0) continue;
+    byName.set(name, certain);
+    if (certain.some((r) => !r.classes.length && !r.ids.length)) anyTag = true;
+  }
+  return all || byName.size === 0 ? null : { byName, anyTag, exact: true, ...(selectors.showing ? { showing: selectors.showing } : {}) };
 }
 
 /**
@@ -335,8 +389,13 @@ export function hiddenSelectors(text: string): HiddenSelectors | null {
     list.push(rule);
     byName.set(name, list);
   };
-  for (const sheet of document.sheets) readSheet(withoutComments(sheet), add, work);
-  return byName.size > 0 ? { byName, anyTag } : null;
+  const showing = new Set<string>();
+  for (const sheet of document.sheets) readSheet(withoutComments(sheet), add, work, document.certainSheets.has(sheet), showing);
+  // A certain rule another rule may undo (".y{display:none}.y{display:inline}") is certain no more.
+  if (showing.size > 0)
+    for (const rules of byName.values())
+      for (const rule of rules) if (rule.certain && (showing.has(ANY_ELEMENT) || ruleNames(rule).some((n) => showing.has(n)))) delete rule.certain;
+  return byName.size > 0 || showing.size > 0 ? { byName, anyTag, ...(showing.size > 0 ? { showing } : {}) } : null;
 }
 
 /** Selectors read per text: one per four of its characters and 16 K more (a sheet's hiding rules hold far fewer). */
@@ -350,12 +409,22 @@ const SVG_NS = "http://www.w3.org/2000/svg";
 interface DocumentReading {
   /** The text of each style sheet applied. */
   sheets: string[];
+  /** Those every renderer applies: the page's own style elements (scripting on) with no media attribute. */
+  certainSheets: Set<string>;
   /** The names its elements hold. */
   names: Names;
   /** Where each element written in the text opens (its start tag's "<"), and where it ends. */
   ends: Map<number, number>;
   /** Where each raw-text element's text (a script's, a textarea's, an xmp's…) ends: its closing tag, or where it was closed. */
   rawEnds: Map<number, number>;
+  /** Where each SVG element opens (HTML's hidden attribute means nothing there, its presentation attributes do). */
+  svg: Set<number>;
+  /**
+   * Where each SVG element opens that draws no text: one never rendered (desc, defs, clipPath, animation…), a child
+   * of text content other than tspan, textPath or a, a switch's child after its first, and one whose conditional
+   * attributes (systemLanguage, requiredExtensions) may fail; the dropped readings drop them.
+   */
+  unrendered: Set<number>;
 }
 
 /** The last text read and its reading: a text is read by several passes (each footnote reading, a masker's joined and own texts). */
@@ -375,9 +444,12 @@ function documentOf(text: string): DocumentReading {
   if (lastReading?.text === text) return lastReading.reading;
   const reading: DocumentReading = {
     sheets: [],
+    certainSheets: new Set(),
     names: { elements: new Set(), classes: new Set(), ids: new Set(), attributes: new Set() },
     ends: new Map(),
     rawEnds: new Map(),
+    svg: new Set(),
+    unrendered: new Set(),
   };
   const { names, ends, rawEnds } = reading;
   const sheets = new Set<string>();
@@ -411,9 +483,16 @@ function documentOf(text: string): DocumentReading {
           if (index === 0) covered.push([at.startTag.startOffset, at.startTag.endOffset]);
           if (index === 0 && node.namespaceURI === HTML_NS && RAW_TEXT_ELEMENT.test(node.tagName))
             rawEnds.set(at.startTag.startOffset, at.endTag?.startOffset ?? Math.max(at.endOffset, at.startTag.endOffset));
+          if (index === 0 && node.namespaceURI === SVG_NS) {
+            reading.svg.add(at.startTag.startOffset);
+            if (drawsNoText(node)) reading.unrendered.add(at.startTag.startOffset);
+          }
         }
-        if (node.tagName === "style" && !inert && (node.namespaceURI === HTML_NS || node.namespaceURI === SVG_NS) && cssType(node.attrs))
-          sheets.add(node.childNodes.map((child) => ("value" in child && child.nodeName === "#text" ? child.value : "")).join(""));
+        if (node.tagName === "style" && !inert && (node.namespaceURI === HTML_NS || node.namespaceURI === SVG_NS) && cssType(node.attrs)) {
+          const sheet = node.childNodes.map((child) => ("value" in child && child.nodeName === "#text" ? child.value : "")).join("");
+          sheets.add(sheet);
+          if (index === 0 && !node.attrs.some((a) => a.name === "media")) reading.certainSheets.add(sheet);
+        }
         // A style sheet linked as a data: URL is loaded with the page (no fetch: it is in the text).
         if (node.tagName === "link" && !inert && /\bstylesheet\b/iu.test(node.attrs.find((a) => a.name === "rel")?.value ?? "")) {
           const sheet = dataSheet(node.attrs.find((a) => a.name === "href")?.value ?? "");
@@ -442,6 +521,38 @@ function documentOf(text: string): DocumentReading {
   return reading;
 }
 const NOSCRIPT_OPEN = /<noscript/iu;
+const SVG_OPEN = /<svg/iu;
+
+/** SVG elements never drawn, and those drawn as text inside text content. */
+const SVG_NEVER_DRAWN =
+  /^(?:desc|title|metadata|defs|symbol|clippath|mask|pattern|marker|lineargradient|radialgradient|filter|script|style|animate|animatemotion|animatetransform|set|mpath|view|cursor|font|font-face)$/u;
+const SVG_TEXT_CONTENT = /^(?:text|tspan|textpath)$/u;
+const SVG_DRAWN_IN_TEXT = /^(?:tspan|textpath|a)$/u;
+const SVG_CONDITIONAL = /^(?:systemlanguage|requiredextensions|requiredfeatures)$/u;
+
+/** Whether an SVG element draws no text (see DocumentReading.unrendered). */
+function drawsNoText(node: DocumentElement): boolean {
+  const name = node.tagName.toLowerCase();
+  if (SVG_NEVER_DRAWN.test(name)) return true;
+  if (node.attrs.some((a) => SVG_CONDITIONAL.test(a.name.toLowerCase()))) return true;
+  const parent = "parentNode" in node ? node.parentNode : null;
+  if (!parent || !("tagName" in parent) || parent.namespaceURI !== SVG_NS) return false;
+  const parentName = parent.tagName.toLowerCase();
+  // Inside text content ("a" within it too), only tspan, textPath and a draw.
+  if ((SVG_TEXT_CONTENT.test(parentName) || (parentName === "a" && withinSvgText(parent))) && !SVG_DRAWN_IN_TEXT.test(name)) return true;
+  // A switch draws its first child that passes its tests: any after the first may not be drawn.
+  return parentName === "switch" && parent.childNodes.find((c) => "tagName" in c) !== node;
+}
+
+/** Whether an SVG element stands inside text content. */
+function withinSvgText(node: DocumentNode): boolean {
+  let up = "parentNode" in node ? node.parentNode : null;
+  while (up && "tagName" in up && up.namespaceURI === SVG_NS) {
+    if (SVG_TEXT_CONTENT.test(up.tagName.toLowerCase())) return true;
+    up = up.parentNode;
+  }
+  return false;
+}
 const DATA_IMPORT = /@import\s+(?:url\(\s*(?:"([^"]*)"|'([^']*)'|([^)\s]*))\s*\)|"([^"]*)"|'([^']*)')/giu;
 
 /** The CSS a "data:text/css" URL holds (percent-encoded or base64), or null for any other URL or a malformed one. */
@@ -611,12 +722,14 @@ export function withSelectors(a: HiddenSelectors | null, b: HiddenSelectors | nu
   if (!a || !b) return a ?? b;
   const byName = new Map<string, HidingRule[]>();
   for (const source of [a, b]) for (const [name, rules] of source.byName) byName.set(name, [...(byName.get(name) ?? []), ...rules]);
-  return { byName, anyTag: a.anyTag || b.anyTag };
+  const showing = a.showing || b.showing ? new Set([...(a.showing ?? []), ...(b.showing ?? [])]) : undefined;
+  return { byName, anyTag: a.anyTag || b.anyTag, ...(showing ? { showing } : {}) };
 }
 
 /** One pass over a sheet: each block's selector (nesting resolved) and its own declarations, a stack for nested blocks. */
-function readSheet(css: string, add: (rule: HidingRule) => void, work: { left: number }): void {
-  const blocks: Array<{ selector: string; declarations: string }> = [];
+function readSheet(css: string, add: (rule: HidingRule) => void, work: { left: number }, certainSheet = false, showing?: Set<string>): void {
+  // A block is loose inside an at-rule (media, supports, layer…) or a nested rule: not every renderer applies it as read.
+  const blocks: Array<{ selector: string; declarations: string; loose: boolean }> = [];
   let from = 0;
   for (let i = 0; i < css.length; i++) {
     const c = css[i];
@@ -650,7 +763,7 @@ function readSheet(css: string, add: (rule: HidingRule) => void, work: { left: n
                 blocks.length > MOST_NESTING
                 ? own.replaceAll("&", "")
                 : nested(parent, own, work);
-      blocks.push({ selector, declarations: "" });
+      blocks.push({ selector, declarations: "", loose: blocks.length > 0 || own.startsWith("@") });
       from = i + 1;
     } else if (c === ";" || c === "}") {
       const block = blocks[blocks.length - 1];
@@ -658,11 +771,22 @@ function readSheet(css: string, add: (rule: HidingRule) => void, work: { left: n
       from = i + 1;
       if (c === "}" && block) {
         blocks.pop();
-        if (block.selector && block.selector !== NO_ELEMENT && hidingDeclarations(cssText(block.declarations, false)))
+        const declarations = block.selector && block.selector !== NO_ELEMENT ? cssText(block.declarations, false) : "";
+        // A rule that sets how its elements show (not hiding them) may undo a hiding rule's: its subjects' names noted.
+        if (showing && declarations && SHOWING_PROPERTY.test(declarations) && !hidingDeclarations(declarations))
+          for (const selector of splitOutside(block.selector, (c) => c === ",")) {
+            if (--work.left < 0) throw new PiiBudgetError("size");
+            const rule = subjectRule(selector);
+            // One by element or attribute name may select any element a class or id rule hides: every rule's doubt.
+            if (rule && !rule.type && (rule.classes.length || rule.ids.length)) for (const name of ruleNames(rule)) showing.add(name);
+            else showing.add(ANY_ELEMENT);
+          }
+        if (declarations && hidingDeclarations(declarations))
           for (const selector of splitOutside(block.selector, (c) => c === ","))
             for (const one of withoutIsLists(selector)) {
               if (--work.left < 0) throw new PiiBudgetError("size");
               const rule = subjectRule(one);
+              if (rule && certainSheet && !block.loose && EXACT_SELECTOR.test(one.trim())) rule.certain = true;
               if (rule) add(rule);
             }
       }
@@ -671,6 +795,13 @@ function readSheet(css: string, add: (rule: HidingRule) => void, work: { left: n
 }
 
 const NO_ELEMENT = "\u0000";
+const SHOWING_PROPERTY = /(?:^|;)\s*(?:display|visibility|content-visibility)\s*:/u;
+/** The names a rule requires, as hiddenSelectors keys them (".c", "#i", an element's name). */
+function ruleNames(rule: HidingRule): string[] {
+  return [...rule.classes.map((c) => `.${c}`), ...rule.ids.map((id) => `#${id}`), ...(rule.type ? [rule.type] : [])];
+}
+/** One compound of an element name, classes and ids in lower case ("span.x", "#note"): matched as written. */
+const EXACT_SELECTOR = /^(?:[a-z][a-z\d-]*)?(?:[.#][a-z_][a-z\d_-]*)*$/u;
 const URL_OPEN = /^url\(/iu;
 const CDO_OR_CDC = /<!--|-->/gu;
 /** Selectors made of one, at most this many (a sheet of nested lists multiplies them). */
@@ -899,36 +1030,53 @@ const MOST_REQUIREMENTS = 8;
  * (character references, CSS comments and escapes: "display&colon;none", "display:/**\/none",
  * "display:\6e one"), a rule of a style sheet that selects it, a details element not opened.
  */
-function hidingTag(tag: string, nameEnd: number, element: string, selectors: HiddenSelectors | null): boolean {
-  let styled = false;
+function hidingTag(tag: string, nameEnd: number, element: string, selectors: HiddenSelectors | null, where: Namespace = "either"): boolean {
+  // The document's own elements: a page that hides its body shows nothing at all, and an element's innerHTML ignores
+  // these tags and their attributes (shows all); read as hiding, they only ever lost what the second view shows.
+  if (element === "html" || element === "body") return false;
   let open = false;
   let classes: string[] = [];
   let exactClasses: string[] = [];
   let ids: string[] = [];
+  let presentation: "display" | "visibility" | null = null;
+  let styleSets = "";
   const attributes = new Set<string>();
   for (const [name, value] of tagAttributes(tag, nameEnd)) {
-    // Hidden, or a popover not shown (the user agent's "[popover]:not(:popover-open)" hides it), or SVG's presentation
-    // attributes that hide ("<tspan display=none>", "visibility=hidden").
-    if (name === "hidden" || name === "popover") return true;
-    if ((name === "display" && value.trim().toLowerCase() === "none") || (name === "visibility" && HIDING_VISIBILITY.test(value.trim()))) return true;
+    // Of two attributes of one name, the tokeniser keeps the first.
+    if (attributes.has(name)) continue;
+    attributes.add(name);
+    // Hidden, or a popover not shown (the user agent's "[popover]:not(:popover-open)" hides it): HTML's, nothing in SVG.
+    if ((name === "hidden" || name === "popover") && where !== "svg") return true;
+    // SVG's presentation attributes that hide ("<tspan display=none>", "visibility=hidd&#x65;n"), read as CSS values are;
+    // nothing on an HTML element.
+    if ((name === "display" || name === "visibility") && where !== "html") {
+      const compact = cssText(value, true).replace(/\s+/gu, "");
+      if (name === "display" ? compact === "none" : HIDING_VISIBILITY.test(compact)) presentation ??= name;
+    }
     if (name === "open") open = true;
-    if (selectors) {
-      // Read as the sheet is: references decoded, split at HTML's blanks (not a no-break space), in
-      // lower case; ":not()" compares as written. The first of two class or id attributes counts.
-      if ((name === "class" || name === "id") && !attributes.has(name)) {
-        const tokens = withReferences(value).split(HTML_BLANKS).filter(Boolean);
-        if (name === "class") {
-          exactClasses = tokens;
-          classes = tokens.map((c) => c.toLowerCase());
-        } else ids = tokens.map((id) => id.toLowerCase());
-      }
-      attributes.add(name);
+    // Read as the sheet is: references decoded, split at HTML's blanks (not a no-break space), in
+    // lower case; ":not()" compares as written.
+    if (selectors && (name === "class" || name === "id")) {
+      const tokens = withReferences(value).split(HTML_BLANKS).filter(Boolean);
+      if (name === "class") {
+        exactClasses = tokens;
+        classes = selectors.exact ? tokens : tokens.map((c) => c.toLowerCase());
+      } else ids = selectors.exact ? tokens : tokens.map((id) => id.toLowerCase());
     }
-    // The first of two style attributes is the one a browser keeps.
-    if (name === "style" && !styled) {
-      styled = true;
-      if (hidingDeclarations(cssText(value, true))) return true;
+    if (name === "style") {
+      const css = cssText(value, true);
+      if (hidingDeclarations(css)) return true;
+      styleSets = css;
     }
+  }
+  // A presentation attribute yields to the element's own style setting the same property, and to a sheet's rule that
+  // sets how the element shows.
+  if (presentation !== null && !new RegExp(`(?:^|;)\\s*${presentation}\\s*:`, "u").test(styleSets)) {
+    const showing = selectors?.showing;
+    const shownByRule =
+      showing !== undefined &&
+      (showing.has(ANY_ELEMENT) || classes.some((c) => showing.has(`.${c.toLowerCase()}`)) || ids.some((id) => showing.has(`#${id.toLowerCase()}`)));
+    if (!shownByRule) return true;
   }
   if (selectors && element) {
     const has = new Set(classes);
@@ -1040,8 +1188,18 @@ export function markupFreeText(text: string, footnotes: Footnotes, selectors: Hi
   return MARKUP_CHARACTER.test(text) ? markupFree(text, footnotes, selectors).text : text;
 }
 
-/** `text` without its markup (see MarkupFree), footnote marks and hidden elements read as `footnotes` says; `markdown` false: HTML's markup alone. */
-export function markupFree(text: string, footnotes: Footnotes = "glued", selectors: HiddenSelectors | null = null, markdown = true): MarkupFree {
+/**
+ * `text` without its markup (see MarkupFree), footnote marks and hidden elements read as `footnotes` says; `markdown` false:
+ * HTML's markup alone; `breaks` false: a block element's tag breaks no line (a stray "</div>" the tree builder ignores, a
+ * "<div style=display:inline>": the browser shows the text on one line).
+ */
+export function markupFree(
+  text: string,
+  footnotes: Footnotes = "glued",
+  selectors: HiddenSelectors | null = null,
+  markdown = true,
+  breaks = true,
+): MarkupFree {
   const scan = new MarkupScan(text);
   // Each character shown stands for one or more sent: the offsets fit in the text's length.
   const at = new Int32Array(text.length);
@@ -1054,6 +1212,9 @@ export function markupFree(text: string, footnotes: Footnotes = "glued", selecto
   let last = 0;
   // A closed details element shows its summary: what follows the summary, to the element's end, is hidden.
   let detailsHidden: [number, number] | null = null;
+  // With SVG in the text, the tree says which elements are SVG's and which draw no text.
+  const svg = SVG_OPEN.test(text);
+  const namespaceAt = (i: number): Namespace => (svg && documentOf(text).svg.has(i) ? "svg" : "html");
   const re = MARKUP_START;
   re.lastIndex = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
@@ -1083,12 +1244,16 @@ export function markupFree(text: string, footnotes: Footnotes = "glued", selecto
         name !== null &&
         !closing &&
         footnotes !== "glued" &&
-        (name === "sup" || name === "sub" || HIDDEN_ELEMENT.test(name) || hidingTag(text.slice(i, end), 1 + name.length, name, selectors))
+        (name === "sup" ||
+          name === "sub" ||
+          HIDDEN_ELEMENT.test(name) ||
+          hidingTag(text.slice(i, end), 1 + name.length, name, selectors, namespaceAt(i)) ||
+          (svg && documentOf(text).unrendered.has(i)))
       ) {
         // The element and what it holds, up to its closing tag, stand apart as one blank or go.
         end = scan.elementEnd(i, end);
         shown = footnotes === "apart" && (name === "sup" || name === "sub") ? " " : "";
-      } else if (name !== null && BREAKING.test(name)) shown = "\n";
+      } else if (breaks && name !== null && BREAKING.test(name)) shown = "\n";
     } else if (text.charCodeAt(i) === 91 && text[i + 1] === "^") {
       // A Markdown footnote reference ("11[^1]11", shown as a raised "1"): its label glued, apart or gone.
       const label = text.slice(i + 2, end - 1);
