@@ -65,3 +65,21 @@ describe("a surname only frequency lists hold, after a word that puts a person a
     expect(confident(candidate(false))).toBe(false);
   });
 });
+
+// Rows written here (round 35): a family name after a particle that is also a word, and a family name
+// written as its initial, were left outside the person.
+describe("a family name after a particle, or written as its initial", () => {
+  it.each([
+    ["Charles de Gaulle spoke from London that evening.", "Charles de Gaulle"],
+    ["Erik ten Hag left the club in October.", "Erik ten Hag"],
+    ["Both Frenkie de Jong and Matthijs de Ligt came through the academy.", "Matthijs de Ligt"],
+    ["De rechtbank veroordeelde Kevin de W. (28) tot twee jaar cel.", "Kevin de W."],
+    ["Il tribunale ha condannato Marco R. a quattro anni.", "Marco R."],
+  ])("%s", (text, name) => {
+    expect(people(text)).toContain(name);
+  });
+
+  it("control: a place after the particle is where the person is from", () => {
+    expect(people("Pieter van der Veen van Zwolle won.")).toEqual(["Pieter van der Veen"]);
+  });
+});

@@ -57,7 +57,10 @@ function nameContinuation(word: string, wanted: WordCase, model: Tagger): boolea
 }
 
 /** Particles inside a name ("de", "van 't", "von und zu", "bin", "das"). */
-const PARTICLES = /^(?:(?:van|von|de|der|den|da|das|do|dos|di|del|della|du|la|le|ter|ten|zu|und zu|bin|binti|ibn|bint|al|el|'t|’t|ben|abu|y)\s)+/u;
+const PARTICLES =
+  /^(?:(?:van|von|de|der|den|da|das|do|dos|di|del|della|du|la|le|ter|ten|zu|und zu|bin|binti|ibn|bint|al|el|'t|’t|ben|abu|y|Van|Von|De|Da|Dos|Di|Del|Della|Du|Le|La|Ter|Ten|Bin|Ibn|Al|El|Ben|Abu)\s)+/u;
+/** One letter and a dot, then a blank, punctuation or the end: an initial ("R.", "М.", "ع."). */
+const INITIAL = /^(?:\p{Lu}|(?![\p{Ll}\p{Lt}])\p{L}\p{M}*)\.(?=[\s,;:)\]]|$)/u;
 const SUFFIX = /^,?\s(?:Jr|Sr|II|III|IV|Jnr|Snr)\.?(?![\p{L}\p{N}])/u;
 const NEXT_WORD = /^([ \u3000])([\p{L}\p{M}][\p{L}\p{M}'’-]*)/u;
 const HYPHEN_PART = /^-(\p{Lu}[\p{L}\p{M}'’]+)/u;
@@ -89,7 +92,15 @@ export function completePersons(piece: string, spans: NameSpan[], model: Tagger)
       }
       const particles = wanted === "capitalised" ? (PARTICLES.exec(rest.slice(1))?.[0] ?? "") : "";
       const next = NEXT_WORD.exec(particles ? ` ${rest.slice(1 + particles.length)}` : rest);
-      if (!next || !nameContinuation(next[2] ?? "", wanted, model)) break;
+      // After a particle, a capitalised word is the family name even when it is also a word ("Charles de Gaulle",
+      // "Erik ten Hag"), or its initial ("Kevin de W."); a place there is where the person is from (below).
+      const afterParticle =
+        particles !== "" && next !== null && caseOf(next[2] ?? "") === "capitalised" && !(flagsOf(next[2] ?? "", model) & NEVER_IN_NAME);
+      if (particles && INITIAL.test(rest.slice(1 + particles.length))) {
+        span.end += 1 + particles.length + 2;
+        break;
+      }
+      if (!next || !(afterParticle || nameContinuation(next[2] ?? "", wanted, model))) break;
       // After a particle a place is where the person is from ("Pieter van der Veen van Zwolle").
       if (particles && flagsOf(next[2] ?? "", model) & PLACES && !(flagsOf(next[2] ?? "", model) & NAMES)) break;
       // A name stops where a longer institution or place read there opens ("Андрей Смирнов Московский государственный университет").
@@ -99,6 +110,8 @@ export function completePersons(piece: string, spans: NameSpan[], model: Tagger)
     }
     const suffix = SUFFIX.exec(piece.slice(span.end, span.end + 6));
     if (suffix) span.end += suffix[0].length;
+    // A family name written as its initial, as court reports and forums do ("Marco R.", "Олега М.", "أحمد ع.").
+    else if (INITIAL.test(piece.slice(span.end + 1, span.end + 6)) && piece[span.end] === " ") span.end += 3;
     const before = PREVIOUS_WORD.exec(piece.slice(Math.max(0, span.start - 40), span.start));
     const previous = before?.[1] ?? "";
     if (previous && caseOf(previous) === wanted && wanted !== "uncased") {
