@@ -330,7 +330,40 @@ const PERSON_CUE_BEFORE =
  * text that capitalises every noun.
  */
 const SPEECH_BEFORE =
-  /(?:(?:^|[\s,])(?:sagte|sagt|erklärte|betonte|meinte|schrieb|fragte|antwortete|dijo|afirmó|explicó|añadió|declaró|disse|afirmou|explicou|déclare|a déclaré|a dit|a expliqué|explique|ajoute|ha detto|ha spiegato|zei|zegt|sade|sagde|powiedział|powiedziała|řekl|řekla|сказал|сказала)|[,"”’:!?]\s*(?:said|says|added|replied|wrote|asked|answered|muttered|whispered|shouted|yelled|called|cried|laughed|sighed|snapped|explained|insisted|admitted|continued|recalled|noted|warned|joked|murmured|grumbled|exclaimed|protested|agreed|told us))\s$/u;
+  /(?:(?:^|[\s,])(?:sagte|sagt|erklärte|betonte|meinte|schrieb|fragte|antwortete|dijo|afirmó|explicó|añadió|declaró|disse|afirmou|explicou|déclare|a déclaré|a dit|a expliqué|explique|ajoute|ha detto|ha spiegato|zei|zegt|sade|sagde|powiedział|powiedziała|řekl|řekla|сказал|сказала|заявил|заявила|сказав|заявив|заявила|каже)|[,"”’:!?]\s*(?:said|says|added|replied|wrote|asked|answered|muttered|whispered|shouted|yelled|called|cried|laughed|sighed|snapped|explained|insisted|admitted|continued|recalled|noted|warned|joked|murmured|grumbled|exclaimed|protested|agreed|told us))\s$/u;
+/**
+ * The verbs of SPEECH_BEFORE of languages that write nouns in lower case: a capitalised word after one is
+ * a name even when it is also a word somewhere ("a déclaré Macron", "powiedział Tusk", "заявив Зеленський").
+ */
+const SPEECH_BEFORE_LOWER_NOUNS =
+  /(?:^|[\s,])(?:dijo|afirmó|explicó|añadió|declaró|disse|afirmou|explicou|déclare|a déclaré|a dit|a expliqué|explique|ajoute|ha detto|ha spiegato|powiedział|powiedziała|řekl|řekla|сказал|сказала|заявил|заявила|сказав|заявив|каже)\s$/u;
+/** A capitalised word or two right after such a verb. */
+const INVERTED_SPEAKER = new RegExp(
+  `${SPEECH_BEFORE_LOWER_NOUNS.source.slice(0, -3)}\\s+(\\p{Lu}[\\p{L}\\p{M}'’-]+(?:[ -]\\p{Lu}[\\p{L}\\p{M}'’-]+)?)`,
+  "gu",
+);
+
+/**
+ * The speaker news names after its verb of speech, in languages that write nouns in lower case
+ * ("…», a déclaré Macron devant les maires", "powiedział Tusk", "заявив Зеленський"), where the tagger
+ * read nothing: a person, unless the word is a month, a nationality, a country, a title, a tool or a
+ * frequent word of some language, or another span holds it.
+ */
+function addInvertedSpeakers(piece: string, out: NameSpan[], model: Tagger): void {
+  if (!/[\s,](?:dij|afirm|explic|añad|declar|disse|déclar|a dit|ajout|ha |powiedzia|řekl|сказа|заяви|каже)/u.test(piece)) return;
+  INVERTED_SPEAKER.lastIndex = 0;
+  for (let m = INVERTED_SPEAKER.exec(piece); m; m = INVERTED_SPEAKER.exec(piece)) {
+    const name = m[1] ?? "";
+    const start = m.index + m[0].length - name.length;
+    const end = start + name.length;
+    const first = flagsOfWord(name.split(/[ -]/u)[0] ?? "", model);
+    // A frequent word of some language is what was said ("a dit Bonjour", "dijo Gracias").
+    if (first & (SPEAKER_NOT | PLACE_FLAGS | Gaz.orgName | Gaz.frequent) && !(first & GIVEN_OR_FAMILY)) continue;
+    if (out.some((o) => o.start < end && start < o.end)) continue;
+    out.push({ kind: "person", start, end });
+  }
+}
+
 /**
  * A CJK span the tagger called a place or organisation that opens on a family name ("小林花子と申します",
  * "강수빈입니다": a self-introduction) holds a person: it is masked rather than dropped for want of
@@ -1533,7 +1566,8 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
         ((firstFlags & (KNOWN_WORD | NAME_FLAGS | Gaz.orgWord | Gaz.street)) === 0 && speaksAfter(after) && !AUXILIARY_AFTER.test(after)) ||
         // After the verb, a listed name or a word no list knows: "sagte Bescheid", "sagte Nein" are the words.
         (((firstFlags & GIVEN_OR_FAMILY) !== 0 || (firstFlags & KNOWN_WORD) === 0) &&
-          SPEECH_BEFORE.test(piece.slice(Math.max(0, span[0] - 16), span[0]))));
+          SPEECH_BEFORE.test(piece.slice(Math.max(0, span[0] - 16), span[0]))) ||
+        SPEECH_BEFORE_LOWER_NOUNS.test(piece.slice(Math.max(0, span[0] - 16), span[0])));
     out.push({
       // A speaker the lists know as a name is a person; one they know as a firm keeps the tagger's kind ("Bayer sagte").
       // One word the lists know as a firm, and as no given name or English word, is the firm whatever
@@ -2579,6 +2613,7 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   addSignatureName(piece, out, model);
   addNicknamedNames(piece, out, model);
   addHandleNames(piece, out, model);
+  addInvertedSpeakers(piece, out, model);
   // People the form around them names (form-names.ts) replace what was read there, and are kept on
   // any line: the technical gate would read "sem.bos" or "Tremblay 2; Ashworth" as code.
   for (const [start, end] of [...slashTitledNames(piece), ...scorerNames(piece, model), ...userNames(piece, model), ...taskListNames(piece, model)]) {
