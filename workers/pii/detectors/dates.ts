@@ -27,12 +27,12 @@ const DATE = new RegExp(
 // A date may follow a word of a script without spaces directly ("出生日期1988-07-26").
 const BOUNDED = new RegExp(String.raw`(?<![\p{N}${SPACED_SCRIPTS}])(?:${DATE.source})(?!\p{N})`, "giu");
 const BIRTH =
-  /(?:born|birth|birthday|birthdate|geborene|kelahiran|dilahirkan|doğumlu|születésű|syntyneen|sündinud|b\.|dob|d\.o\.b\.?|geboren|geb\.|geburtsdatum|geburtstag|née|né|naissance|nacido|nacida|nacimiento|f\. nac|nato|nata|nascita|nascido|nascida|nascimento|geboortedatum|urodzon[ya]|urodzenia|urodził[a]? się|ur\.|narozen[aáý]?|narození|narodil[a]?|született|születési|syntynyt|syntymäaika|född|födelsedatum|fødselsdato|født|fødd|doğum|d\. tarihi|родился|родилась|рождения|г\.\s?р\.|γεν\.|γέννησης|γεννήθηκε|născut[ăa]?|nașterii|naşterii|rođen(?:a|i|ja|je)?|rojstva|narodenia|sünniaeg|dzimšanas|gimimo|生年月日|出生|生まれ|생년월일|출생|تاريخ الميلاد|مواليد|وُلد|ولد|תאריך לידה|נולד|נולדה|जन्म|tanggal lahir|lahir|ngày sinh|sinh ngày|วันเกิด|дата народження|народився|народилася|роден(?:\(а\))? на|родена на|роден\(а\)|gimęs|gimusi|gim\.|dzimis|dzimusi|dzim\.|nar\.|kuzaliwa|alizaliwa|kaarawan|ipinanganak|kapanganakan)/iu;
+  /(?:born|birth|birthday|birthdate|geborene|kelahiran|dilahirkan|doğumlu|születésű|syntyneen|sündinud|b\.|dob|d\.o\.b\.?|geboren|geb\.|geburtsdatum|geburtstag|née|né|naissance|nacido|nacida|nacimiento|nació|nacque|nasceu|föddes|syntyi|szül\.|ת\. לידה|เกิด|doğdu|태어났|태어난|f\. nac|nato|nata|nascita|nascido|nascida|nascimento|geboortedatum|urodzon[ya]|urodzenia|urodził[a]? się|ur\.|narozen[aáý]?|narození|narodil[a]?|született|születési|syntynyt|syntymäaika|född|födelsedatum|fødselsdato|født|fødd|doğum|d\. tarihi|родился|родилась|рождения|г\.\s?р\.|γεν\.|γέννησης|γεννήθηκε|născut[ăa]?|nașterii|naşterii|rođen(?:a|i|ja|je)?|rojstva|narodenia|sünniaeg|dzimšanas|gimimo|生年月日|出生|生まれ|생년월일|출생|تاريخ الميلاد|مواليد|وُلد|ولد|תאריך לידה|נולד|נולדה|जन्म|tanggal lahir|lahir|ngày sinh|sinh ngày|วันเกิด|дата народження|народився|народилася|роден(?:\(а\))? на|родена на|роден\(а\)|gimęs|gimusi|gim\.|dzimis|dzimusi|dzim\.|nar\.|kuzaliwa|alizaliwa|kaarawan|ipinanganak|kapanganakan)/iu;
 // Languages that put the verb or participle after the date say "born" there too ("23 Nisan 1980
 // doğumlu", "1980. április 3-án született", "3.4.1980 syntynyt", "1980年生まれ"), a place between
 // ("am 17. Juli 1954 in Hamburg geboren", "1867年2月9日に江戸で生まれた", "tarihinde İstanbul'da doğdu").
 const BIRTH_AFTER =
-  /^(?:-?\p{L}{1,3}|[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]{1,6}|\s+(?:in|à|en|a|w|v|ve|i|på|em|na|tarihinde)\s+\p{Lu}[\p{L}\p{M}'’.-]+(?:\s\p{Lu}[\p{L}\p{M}'’.-]+)?)?\s*\(?(?:dob|d\.o\.b\.?|date of birth|born|b\.|geb\.|geboren|г\.\s?р\.|生まれ|生|출생|r\.\s?narození|doğumlu|doğdu|tarihinde doğdu|született|születésű|syntynyt|syntyneen|född|født|fødd|urodzon[ya]|narozen[aáý]?|rođen(?:a|i|ja|je)?|sündinud)/iu;
+  /^(?:-?\p{L}{1,3}|[、,]?[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}]{1,6}|(?:['’]\p{Ll}{1,3})?\s+(?:(?:in|à|en|a|w|v|ve|i|på|em|na|tarihinde)\s+)?\p{Lu}[\p{L}\p{M}'’.-]+(?:\s(?:am|an der|upon)?\s?\p{Lu}[\p{L}\p{M}'’.-]+)?|\s+\p{sc=Hangul}+(?:에서|에)?)?\s*\(?(?:태어났|dob|d\.o\.b\.?|date of birth|born|b\.|geb\.|geboren|г\.\s?р\.|生まれ|生|출생|r\.\s?narození|doğumlu|doğdu|tarihinde doğdu|született|születésű|syntynyt|syntyneen|född|født|fødd|urodzon[ya]|narozen[aáý]?|rođen(?:a|i|ja|je)?|sündinud)/iu;
 
 // Grouped by first letter (alternation.ts): the same matches, about twice as fast over long texts.
 // A birth word is a whole word in scripts with spaces ("nato" is no birth word in "Sanatorio", nor
@@ -46,6 +46,12 @@ const BEFORE = 24;
 /** The first date after a birth word starts this close to its end ("born on …", "Date of birth (DD/MM/YYYY): …"). */
 const AFTER = 40;
 const LONGEST_DATE = 24;
+
+const EVENT_BIRTH_VERB = /^(?:nació|nacque|nasceu|föddes|syntyi)$/iu;
+/** Two capitalised words, or one inside a sentence, right before the verb: a name, not "La empresa" or "Yritys". */
+const NAME_BEFORE = /(?:\p{Lu}\p{Ll}[\p{L}\p{M}.-]*\s+|[\p{Ll},]\s+)\p{Lu}\p{Ll}[\p{L}\p{M}.-]*\s+$/u;
+/** Birth verbs of languages that put them after the date ("…1952'de İstanbul'da doğdu"): a date after them is another. */
+const VERB_AFTER_DATE = /^(?:doğdu|태어났|태어난)$/u;
 
 /** Dates next to a birth word: the words are searched first (rare), the dates only around them. */
 export { BIRTH as BIRTH_WORDS };
@@ -66,6 +72,9 @@ export function detectBirthDates(text: string, out: RawFinding[]): void {
     if (!camel && SPACED_LETTER.test(text[k.index - 1] ?? "") && (k[0].length < 6 || /naissance/i.test(k[0]))) continue;
     // A short one ends its word too ("nato" is none in "natomiast"), unless a capital opens the next ("dobDate").
     if (k[0].length < 5 && !k[0].endsWith(".") && /\p{Ll}/u.test(text[wordEnd] ?? "") && SPACED_LETTER.test(text[wordEnd] ?? "")) continue;
+    // A verb a company or an idea is born with too ("La empresa nació…") speaks of a person's birth only right after a
+    // name ("García Márquez nació…", "Astrid Lindgren föddes…").
+    if (EVENT_BIRTH_VERB.test(k[0]) && !NAME_BEFORE.test(text.slice(Math.max(0, k.index - 40), k.index))) continue;
     const from = Math.max(0, k.index - BEFORE - LONGEST_DATE);
     const to = Math.min(text.length, wordEnd + AFTER + LONGEST_DATE);
     const window = text.slice(from, to);
@@ -79,7 +88,7 @@ export function detectBirthDates(text: string, out: RawFinding[]): void {
       if (end <= k.index) {
         // Before the word: only when the birth word follows the date ("(DOB)", "г.р.", "生まれ").
         if (k.index - end > BEFORE || !BIRTH_AFTER.test(text.slice(end, end + 48))) continue;
-      } else if (start < wordEnd || start - wordEnd > AFTER) continue;
+      } else if (start < wordEnd || start - wordEnd > AFTER || VERB_AFTER_DATE.test(k[0])) continue;
       if (!taken.has(start)) out.push({ category: "date_of_birth", start, end, detector: "birth_date", key: m[0].toLowerCase() });
       taken.add(start);
       // After the word only its first date is the birth date ("born 2 May 1990, hired 2024-01-02").
