@@ -552,6 +552,8 @@ describe("clean text this round's gates keep clean", () => {
     "Precalentar el horno a 190 °C. Batir los huevos con el azúcar.",
     "Pesanan Anda nomor 881203 sudah dikirim.",
     "Apakah Anda yakin ingin menghapus file ini?",
+    // Round 35: Czech letters capitalise the addressee's "you".
+    "Děkujeme za Vaši zprávu. Ozveme se Vám do dvou pracovních dnů.",
     "شكراً لتواصلك معنا. سيتم الرد على استفسارك في أقرب وقت.",
     "תקייה: מחר מעונן חלקית, טמפרטורה מרבית 28 מעלות.",
   ])("%s", (text) => {

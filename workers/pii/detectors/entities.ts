@@ -379,7 +379,7 @@ function cjkFamilyNameFirst(value: string, model: Tagger): boolean {
 const LONG_HAN = /^\p{sc=Han}{5,}$/u;
 const GERMAN_DETERMINER_BEFORE =
   /(?:^|[\s(„"])(?:der|die|das|den|dem|des|ein|eine|einen|einem|einer|eines|kein|keine|keinen|keinem|keiner|mein|meine|meinen|meinem|dein|deine|sein|seine|seinen|seinem|unser|unsere|jeder|jede|jedes|jeden|dieser|diese|dieses|diesen|diesem|welche|welcher|welches)\s+(?:\p{Ll}[\p{Ll}ß]*\s+)?$/iu;
-/** Pronouns of polite address that languages write with a capital (Indonesian, Malay, Spanish, Portuguese, German, Russian, Ukrainian, Turkish). */
+/** Pronouns of polite address that languages write with a capital (Indonesian, Malay, Spanish, Portuguese, German, Russian, Ukrainian, Turkish, Czech, Slovak). */
 const POLITE_PRONOUNS = new Set([
   "Anda",
   "Usted",
@@ -396,6 +396,20 @@ const POLITE_PRONOUNS = new Set([
   "Ви",
   "Siz",
   "Sizin",
+  // Czech and Slovak letters capitalise the addressee's "you" and "your" too.
+  // Not "Vy": a Vietnamese given name ("Thảo Vy").
+  "Vás",
+  "Vám",
+  "Vámi",
+  "Váš",
+  "Vaše",
+  "Vaši",
+  "Vašeho",
+  "Vašemu",
+  "Vašim",
+  "Vašich",
+  "Vaša",
+  "Vašu",
 ]);
 const HINDI_PRONOUNS = new Set("मैं हम तुम आप वह वे यह ये मुझे हमें तुम्हें उसे उन्हें हमारा हमारी हमारे मेरा मेरी मेरे आपका आपकी आपके".split(" "));
 /** Whether a whole word of `value` is in `words` (pronouns here). */
