@@ -337,6 +337,40 @@ const SPEECH_BEFORE =
  */
 const SPEECH_BEFORE_LOWER_NOUNS =
   /(?:^|[\s,])(?:dijo|afirmó|explicó|añadió|declaró|disse|afirmou|explicou|déclare|a déclaré|a dit|a expliqué|explique|ajoute|ha detto|ha spiegato|powiedział|powiedziała|řekl|řekla|сказал|сказала|заявил|заявила|сказав|заявив|каже)\s$/u;
+/** A name and an age between commas, as news writes people ("Greaves, 84, said…", "Maria Costa, 31, from Porto"). */
+const AGED_NAME = /(?<![\p{L}\p{M}\p{N}'’-])(\p{Lu}[\p{L}\p{M}'’-]+(?: \p{Lu}[\p{L}\p{M}'’-]+){0,2}), \d{1,3}, (?=\p{Ll})/gu;
+
+/**
+ * A capitalised name right before an age between commas is a person ("Greaves, 84, said the secret…"), unless
+ * its first word is a place, a month or day, a nationality, a title or a firm the lists know, or another span holds it.
+ */
+function addAgedNames(piece: string, out: NameSpan[], model: Tagger): void {
+  if (!/, \d{1,3}, /u.test(piece)) return;
+  AGED_NAME.lastIndex = 0;
+  for (let m = AGED_NAME.exec(piece); m; m = AGED_NAME.exec(piece)) {
+    const name = m[1] ?? "";
+    const start = m.index;
+    const end = start + name.length;
+    const words = name.split(" ");
+    const first = flagsOfWord(words[0] ?? "", model);
+    if (first & (SPEAKER_NOT | PLACE_FLAGS | Gaz.orgName | Gaz.orgWord)) continue;
+    // A sentence's first word alone that some list knows as a word is a name only before what a person does
+    // ("Greaves, 84, said…"; "Overall, 12, were injured" is no one).
+    const after = piece.slice(m.index + m[0].length - 1, m.index + m[0].length + 16);
+    if (
+      words.length === 1 &&
+      first & KNOWN_WORD &&
+      OPENING_AT.test(piece.slice(Math.max(0, start - 3), start)) &&
+      !(REPORTED_AFTER.test(after) || AGED_WHO.test(after))
+    )
+      continue;
+    if (out.some((o) => o.start < end && start < o.end)) continue;
+    out.push({ kind: "person", start, end });
+  }
+}
+const OPENING_AT = /(?:^|[.!?:]\s*|\n\s*)$/u;
+const AGED_WHO = /^ (?:of|from|who|whose)(?![\p{L}])/u;
+
 /** A capitalised word or two right after such a verb. */
 const INVERTED_SPEAKER = new RegExp(
   `${SPEECH_BEFORE_LOWER_NOUNS.source.slice(0, -3)}\\s+(\\p{Lu}[\\p{L}\\p{M}'’-]+(?:[ -]\\p{Lu}[\\p{L}\\p{M}'’-]+)?)`,
@@ -2628,6 +2662,7 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   addNicknamedNames(piece, out, model);
   addHandleNames(piece, out, model);
   addInvertedSpeakers(piece, out, model);
+  addAgedNames(piece, out, model);
   // People the form around them names (form-names.ts) replace what was read there, and are kept on
   // any line: the technical gate would read "sem.bos" or "Tremblay 2; Ashworth" as code.
   for (const [start, end] of [...slashTitledNames(piece), ...scorerNames(piece, model), ...userNames(piece, model), ...taskListNames(piece, model)]) {

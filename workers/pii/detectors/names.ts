@@ -1916,7 +1916,11 @@ export function addCoordinatedNames(piece: string, spans: NameSpan[], model: Tag
         !(flags & (NEVER_IN_NAME | Gaz.dictionary | PLACES | Gaz.orgName | Gaz.particle)) &&
         !OPENS_AT.test(piece.slice(Math.max(0, start - 4), start)) &&
         nameLikeness(word) >= UNLISTED_COORDINATED_SHAPE;
-      if (!unlistedBefore && (!(flags & Gaz.first) || flags & (NEVER_IN_NAME & ~Gaz.country))) continue;
+      // Before a whole name that the two may share ("Bob and Linda Greaves", "Bill and Melinda Gates"), a listed given
+      // name that is also an everyday word is the first person's.
+      const sharing = start < s.start && /\s/u.test(piece.slice(s.start, s.end)) && /^\p{Lu}/u.test(word);
+      const never = NEVER_IN_NAME & ~Gaz.country & ~(sharing ? Gaz.common : 0);
+      if (!unlistedBefore && (!(flags & Gaz.first) || flags & never)) continue;
       const end = start + word.length;
       if (spans.some((x) => x.start < end && start < x.end)) continue;
       spans.push({ kind: "person", start, end });
