@@ -363,8 +363,10 @@ describe("through the LLM proxy (block policy): one case of each break is blocke
     rawLlm = await rawLlmBlockingAgent("rt35-llm-raw");
   });
 
+  // A stray </li> (no list item open): Chromium shows "Call +1 415 555-0123 now". Inside <ul><li>…</li>, the end tag ends
+  // a real item and Chromium breaks the line there ("Call +1 415 555" / "-0123 now"), as the tree-based reading does.
   it("R1: the phone split by a stray </li>", async () => {
-    await sender.expectBlocked("<ul><li>Call +1 415 555</li>-0123 now</ul>");
+    await sender.expectBlocked("Call +1 415 555</li>-0123 now");
   });
   it("R2: the card completed in an inline <div>", async () => {
     await sender.expectBlocked('Card 4111 1111 1111 11<div style="display:inline">11</div>');

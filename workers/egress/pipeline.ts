@@ -308,6 +308,9 @@ async function sendHops(ctx: OutboundContext, request: OutboundRequest, mode: Ou
           url,
           headers: agentHeaders(request.headers),
           ...decoded,
+          // A coding that cannot be undone leaves the scan incomplete; the bytes are still read as sent (a "br" header
+          // on plain JSON must not carry its card past a failMode "open" rule).
+          ...("unreadable" in decoded ? { body } : {}),
         });
       } catch (error) {
         if (error instanceof AppError) auditHop(ctx, { ...decision, allowed: false, explanation: error.message }, hop, { error: error.code });

@@ -127,6 +127,8 @@ function compileListsNow(lists: PiiLists): CompiledLists {
   return { allow, deny, denyCategory };
 }
 
+const DIGIT_OR_AT = /[\p{N}@]/u;
+
 function sameOffsets(a: Int32Array, b: Int32Array): boolean {
   if (a.length !== b.length) return false;
   for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
@@ -222,11 +224,11 @@ export class PiiDetector {
   detect(
     text: string,
     budget: DetectionBudget = this.newBudget(),
-    opts: { entities?: boolean; otherReadings?: boolean; hiddenSelectors?: HiddenSelectors | null } = {},
+    opts: { entities?: boolean; otherReadings?: boolean; hiddenSelectors?: HiddenSelectors | null; markup?: boolean } = {},
   ): PiiFinding[] {
     budget.takeChars(text.length);
     try {
-      return this.#detect(text, budget, opts.entities ?? true, opts.otherReadings ?? true, opts.hiddenSelectors);
+      return this.#detect(text, budget, opts.entities ?? true, opts.otherReadings ?? true, opts.hiddenSelectors, opts.markup ?? true);
     } catch (err) {
       if (err instanceof PiiBudgetError) throw err;
       if (err instanceof EntityBudgetExceeded) throw new PiiBudgetError("entity_size");
@@ -235,7 +237,15 @@ export class PiiDetector {
   }
 
   /** `sheets`: what the request's style sheets hide (the masker reads them over every string of a request); read from `original` when undefined. */
-  #detect(original: string, budget: DetectionBudget, entities: boolean, otherReadings: boolean, sheets?: HiddenSelectors | null): PiiFinding[] {
+  /** `markup` false: no reading of the text's markup as a browser shows it (the other readings of glued characters stay). */
+  #detect(
+    original: string,
+    budget: DetectionBudget,
+    entities: boolean,
+    otherReadings: boolean,
+    sheets?: HiddenSelectors | null,
+    markup = true,
+  ): PiiFinding[] {
     // A short lower-case identifier (a JSON key such as "messages") can hold no pattern (each
     // needs an @, a digit run with context, a capital or 20+ characters) and no name: only the
     // deny list can apply. Keys are masked one by one, so this is most calls.
@@ -260,7 +270,7 @@ export class PiiDetector {
     this.#pushDenied(text, raw);
     const found = this.#resolved(original, norm, norm.ambiguousAt?.length ? raw.filter((f) => !unprintedAcrossGlue(original, norm, f)) : raw);
     if (!otherReadings) return found;
-    const marks = markupAt(original, AMBIGUOUS_MARKUP_MAX);
+    const marks = markup ? markupAt(original, AMBIGUOUS_MARKUP_MAX) : [];
     if (!norm.ambiguousAt && marks.length === 0) return found;
     const other: PiiFinding[] = [];
     // Classes and ids the text's style sheets hide, wherever the sheet stands.
@@ -305,9 +315,9 @@ export class PiiDetector {
     let xml: boolean | undefined;
     // Markdown's marks beside HTML are read both as marks and as text ("4111*1111*1111*11<span hidden>9</span>11").
     const kinds = window.includes("<") && MARKDOWN_MARK.test(window) ? [true, false] : [true];
-    // A block element's tag is read as a line break and as none: the tree builder ignores a stray one ("11</div>11"),
-    // and a style may lay the element out inline ("<div style=display:inline>"); a browser then shows one line.
-    const breakings = BREAKING_TAG.test(window) ? [true, false] : [true];
+    // Block elements' tags are read as line breaks, and as a browser may show them: none for a tag the tree builder
+    // ignores ("11</div>11") or an element a style lays out inline ("<div style=display:inline>").
+    const breakings = BREAKING_TAG.test(window) && DIGIT_OR_AT.test(window) ? [true, false] : [true];
     for (const reading of FOOTNOTE_READINGS)
       for (const markdown of kinds)
         for (const breaks of breakings) {

@@ -424,8 +424,15 @@ export function maskJsonStrings(value: JsonValue, masker: Masker): JsonValue {
   } catch (error) {
     // The caller may forward the request under failMode "open": not with a value written plainly in it.
     if (error instanceof PiiBudgetError && masker.failMode === "open") {
-      const { values, identifiers, opaque, numbers } = jsonStrings(value, { readMedia: false });
-      masker.checkBlockedAfterFailure([...values, ...identifiers, ...opaque, ...numbers]);
+      // Media read too where they can be (their inflation cap may be what failed).
+      let strings: JsonStrings;
+      try {
+        strings = jsonStrings(value, { readMedia: true });
+      } catch {
+        strings = jsonStrings(value, { readMedia: false });
+      }
+      const { values, identifiers, opaque, numbers, media, mediaWritten, ordered } = strings;
+      masker.checkBlockedAfterFailure([...values, ...identifiers, ...opaque, ...numbers, ...media, ...mediaWritten], ordered);
     }
     throw error;
   }

@@ -195,6 +195,8 @@ export class Masker {
   readonly #cache = new Map<string, Span[]>();
   /** What the request's style sheets hide (readStyleSheets), wherever in the request a sheet and an element stand. */
   #sheets: HiddenSelectors | null | undefined;
+  /** Set while checkBlockedAfterFailure reads: no markup tree and no tagger. */
+  #plain = false;
 
   constructor(policy: PiiPolicy = {}, lists?: PiiLists, options: MaskerOptions = {}) {
     this.policy = policy;
@@ -222,6 +224,7 @@ export class Masker {
   }
 
   #detect(text: string, budget: DetectionBudget, opts: { entities?: boolean; otherReadings?: boolean } = {}): PiiFinding[] {
+    if (this.#plain) return this.detector.detect(text, budget, { ...opts, entities: false, markup: false });
     if (this.#sheets === undefined) return this.detector.detect(text, budget, opts);
     // A text that is no string of the request (a document decoded from it) also holds its own sheets.
     const own = this.#sheets !== null && STYLE_SHEET.test(text) ? hiddenSelectors(text) : null;
@@ -309,27 +312,44 @@ export class Masker {
 
   /**
    * After a scan that could not complete under failMode "open": every text of the request is
-   * read once more as written (pattern detectors and the deny list; no markup reading, no
-   * tagger, a budget of its own), and a category this policy blocks found there is blocked.
-   * "open" forwards what could not be checked, never a value anyone can read plainly: a
-   * formatting bomb or a page of prose that makes the full scan give up costs an attacker
-   * nothing. Stops quietly where even this reading runs out of budget.
+   * read once more as written (pattern detectors, the deny list and the readings of glued
+   * characters, each text also without its tags, comments and Markdown marks; no markup tree, no
+   * tagger; a budget of its own), and values split across `ordered` neighbours are looked for; a
+   * category this policy blocks found there is blocked. "open" forwards what could not be
+   * checked, never a value anyone can read plainly: a formatting bomb or a page of prose that
+   * makes the full scan give up costs an attacker nothing. A text this reading cannot finish
+   * either is left (the others are still read).
    */
-  checkBlockedAfterFailure(texts: Iterable<string>): void {
+  checkBlockedAfterFailure(texts: Iterable<string>, ordered: readonly string[] = []): void {
     if (!this.blocksAny) return;
     const budget = new DetectionBudget(OPAQUE_MAX_CHARS, 0, this.detector.options.timeBudgetMs ?? 2000);
+    const block = (category: PiiCategory) => {
+      if (this.actionFor(category) !== "block") return;
+      this.#blocked.add(category);
+      // At least one (the part read before the failure may have counted it already).
+      this.#counts[category] ??= 1;
+    };
+    this.#plain = true;
     try {
       for (const text of texts) {
         if (text.length < 3) continue;
-        for (const f of this.detector.detect(text, budget, { entities: false, otherReadings: false }))
-          if (this.actionFor(f.category) === "block") {
-            this.#blocked.add(f.category);
-            // At least one (the part read before the failure may have counted it already).
-            this.#counts[f.category] ??= 1;
+        for (const reading of plainReadings(text))
+          try {
+            for (const f of this.detector.detect(reading, budget, { entities: false, markup: false })) block(f.category);
+          } catch (error) {
+            if (!(error instanceof PiiBudgetError)) throw error;
+            // Out of time or characters: nothing further can be read.
+            if (error.reason === "time" || error.reason === "size") return;
           }
       }
-    } catch (error) {
-      if (!(error instanceof PiiBudgetError)) throw error;
+      if (ordered.length > 1)
+        try {
+          this.checkSplitValues(ordered);
+        } catch (error) {
+          if (!(error instanceof PiiBudgetError)) throw error;
+        }
+    } finally {
+      this.#plain = false;
     }
   }
 
@@ -670,6 +690,18 @@ function replaceOverlapping(spans: Span[][], i: number, span: Span): void {
   const kept = list.filter((s) => s.end <= span.start || s.start >= span.end);
   kept.push(span);
   spans[i] = kept;
+}
+
+/** Tags, comments and bogus comments, read without a tree (a "<" that opens none stays). */
+const TAG_OR_COMMENT = /<!--[\s\S]*?(?:-->|$)|<[a-zA-Z/!?][^<>]*>/g;
+const MARKDOWN_MARKS = /[*_~`]+/g;
+
+/** A text as written, and (where it holds markup) without its tags and Markdown marks, glued and apart. */
+function plainReadings(text: string): string[] {
+  if (!/[<*_~`]/.test(text)) return [text];
+  const glued = text.replace(TAG_OR_COMMENT, "").replace(MARKDOWN_MARKS, "");
+  const apart = text.replace(TAG_OR_COMMENT, " ");
+  return [...new Set([text, glued, apart])];
 }
 
 export function createMasker(policy: PiiPolicy = {}, lists?: PiiLists, options: MaskerOptions = {}): Masker {

@@ -377,7 +377,14 @@ export function scanOutbound(
     failed = error.reason;
   }
   // Allowed despite the failure (failMode "open"): not with a value written plainly in it.
-  if (failed !== undefined && failMode === "open") masker.checkBlockedAfterFailure([...sequences.flat(), ...identifiers, ...headerValues]);
+  if (failed !== undefined && failMode === "open") {
+    masker.checkBlockedAfterFailure([...sequences.flat(), ...identifiers, ...headerValues], ordered);
+    try {
+      for (const { bytes, utf8 } of binaryBodies) for (const reading of binaryReadings(bytes, utf8)) patternMasker?.checkBinaryRuns(reading);
+    } catch (error) {
+      if (!(error instanceof PiiBudgetError)) throw error;
+    }
+  }
   const found = merged([masker, patternMasker, headerSplitMasker]);
   const entries = Object.entries(found.counts).filter((e): e is [PiiCategory, number] => typeof e[1] === "number");
   const auditEntry =

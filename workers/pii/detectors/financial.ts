@@ -235,8 +235,9 @@ function detectCardPieces(text: string, out: RawFinding[]): void {
     for (let b = a; b < runs.length; b++) {
       const run = runs[b] as (typeof runs)[number];
       digits += run.digits;
-      groups.push(...run.groups);
+      // Past a card's length before its groups are taken: a run of 100,000 groups spread as arguments overflowed the stack.
       if (digits.length > 19) break;
+      for (const g of run.groups) groups.push(g);
       if (b === a || !cardLayout(groups) || !issuedCard(digits)) continue;
       const first = runs[a] as (typeof runs)[number];
       const pieces = runs.slice(a, b + 1);
@@ -572,8 +573,8 @@ export function splitCardAcross(texts: readonly string[]): boolean {
       const item = items[b];
       if (!item || item.groups.length === 0) break;
       digits += item.digits;
-      groups.push(...item.groups);
       if (digits.length > 19) break;
+      for (const g of item.groups) groups.push(g);
       if (item.text === items[a]?.text || !cardLayout(groups) || !issuedCard(digits)) continue;
       // Pieces of one group each ("4111", "part: 4111", "Invoice 4423") are what any list of
       // numbers is made of: read as a card only when they are whole printed groups (no short last

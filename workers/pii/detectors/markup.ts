@@ -192,7 +192,7 @@ export function holdsFootnotesOrHidden(text: string, selectors: HiddenSelectors 
         name === "sub" ||
         HIDDEN_ELEMENT.test(name) ||
         hidingTag(text.slice(lt, end), 1 + name.length, name, selectors) ||
-        (name === "svg" && documentOf(text).unrendered.size > 0))
+        ((name === "svg" || name === "math") && documentOf(text).unrendered.size > 0))
     )
       return true;
     // A tag's start inside it is read as the tokeniser reads it (text of a value), but the element around it may be raw
@@ -239,9 +239,9 @@ const CLASS_OR_ID = /[\s/"'](?:class|id)\s*=/iu;
 const SHOWN_RAW_TEXT = /^(?:xmp|textarea|plaintext)$/u;
 const HIDING_VISIBILITY = /^(?:hidden|collapse)$/iu;
 /** Which namespace a tag's element is in, when known ("either": read as hiding in both, a superset). */
-type Namespace = "html" | "svg" | "either";
+type Namespace = "html" | "svg" | "math" | "either";
 const FOOTNOTE_OR_HIDDEN =
-  /\[\^|<(?:su[pb]|svg|script|style|template|noscript|title|datalist|dialog|canvas|noembed|noframes|rp|iframe|video|audio|details|xmp|textarea|plaintext)(?![a-z\d-])|hidden|style|popover|display|visibility/iu;
+  /\[\^|<(?:su[pb]|svg|math|script|style|template|noscript|title|datalist|dialog|canvas|noembed|noframes|rp|iframe|video|audio|details|xmp|textarea|plaintext)(?![a-z\d-])|hidden|style|popover|display|visibility/iu;
 
 /** A details element's first child a summary (blanks before it). */
 const SUMMARY_FIRST = /^\s*<summary/iu;
@@ -249,17 +249,9 @@ const SUMMARY_FIRST = /^\s*<summary/iu;
 const BREAKING_NAMES =
   "address|article|aside|blockquote|body|br|caption|center|dd|details|div|dl|dt|figcaption|figure|footer|form|h[1-6]|head|header|hr|html|legend|li|main|nav|ol|p|pre|section|summary|table|tbody|td|tfoot|th|thead|title|tr|ul";
 const BREAKING = new RegExp(`^(?:${BREAKING_NAMES})$`, "iu");
-/**
- * A block element's tag inside what may be one value: a digit before it and a digit, "+" or "(" after it (other tags
- * and blanks between), or an "@" on either side ("4111 11</div>11", "+1 415 555</li>-0123", "jane</p>@example.com").
- * A reading where it breaks no line is then made too.
- */
-/** CSS's at-rules: "@media" in a sheet after a block tag is no e-mail's "@". */
-const CSS_AT_RULES = "(?:media|import|supports|font-face|keyframes|page|layer|container|charset|namespace|property|scope|starting-style)\\b";
-export const BREAKING_TAG = new RegExp(
-  String.raw`(?:\p{N}[\s-]*|@[^\s<>]*)<\/?(?:${BREAKING_NAMES})(?![a-z\d-])[^>]*>(?:\s|<[^>]*>)*[\p{N}+(@-]|<\/?(?:${BREAKING_NAMES})(?![a-z\d-])[^>]*>(?:\s|<[^>]*>)*[\p{L}\p{N}._%+-]*@(?!${CSS_AT_RULES})[\p{L}\p{N}]`,
-  "iu",
-);
+/** A block element's tag anywhere (a text holding one beside a digit or an "@" is also read with the tags that break
+ * no line in a browser read as none: see markupFree's `breaks`). */
+export const BREAKING_TAG = new RegExp(`<\\/?(?:${BREAKING_NAMES})(?![a-z\\d-])`, "iu");
 /** HTML's block elements and those that break a line or hold no text in it. */
 export const HTML_BLOCK = new RegExp(
   `^(?:${BLOCK}|html|head|body|span|div|main|nav|section|article|template|script|style|iframe|video|audio|canvas|object|svg|math)$`,
@@ -297,6 +289,8 @@ interface HidingRule {
    * nesting, its selector one compound of an element name, classes and ids (in lower case) and nothing read loosely.
    */
   certain?: true;
+  /** Its declarations are "!important": the element's own style does not undo it. */
+  important?: true;
 }
 
 /** The hiding rules of a text's style sheets, indexed by a name each requires (a class, id, element or attribute name). */
@@ -419,6 +413,12 @@ interface DocumentReading {
   rawEnds: Map<number, number>;
   /** Where each SVG element opens (HTML's hidden attribute means nothing there, its presentation attributes do). */
   svg: Set<number>;
+  /** Where each MathML element opens (HTML's hidden attribute means nothing there either). */
+  math: Set<number>;
+  /** Where each end tag that ended an element stands (one the tree builder ignored ends nothing: "11</div>11"). */
+  closers: Set<number>;
+  /** Where the tags of a block element its own style lays out inline stand ("<div style=display:inline>", its end tag). */
+  inline: Set<number>;
   /**
    * Where each SVG element opens that draws no text: one never rendered (desc, defs, clipPath, animation…), a child
    * of text content other than tspan, textPath or a, a switch's child after its first, and one whose conditional
@@ -449,10 +449,15 @@ function documentOf(text: string): DocumentReading {
     ends: new Map(),
     rawEnds: new Map(),
     svg: new Set(),
+    math: new Set(),
+    closers: new Set(),
+    inline: new Set(),
     unrendered: new Set(),
   };
   const { names, ends, rawEnds } = reading;
   const sheets = new Set<string>();
+  // The first titled sheet names the preferred set; a sheet of another title is an alternate a browser leaves off.
+  let preferred: string | undefined;
   // What the page's nodes hold as text, comments and start tags: a "<style" there is no style element.
   const covered: Array<[number, number]> = [];
   // The renderer is not known: a browser loading a page (scripts on), a mail client or a script-less view (a
@@ -487,11 +492,30 @@ function documentOf(text: string): DocumentReading {
             reading.svg.add(at.startTag.startOffset);
             if (drawsNoText(node)) reading.unrendered.add(at.startTag.startOffset);
           }
+          if (index === 0 && node.namespaceURI === MATH_NS) {
+            reading.math.add(at.startTag.startOffset);
+            // An maction shows its selected child (the first, as written): the others draw nothing.
+            const parent = node.parentNode;
+            if (
+              MATH_DRAWS_NOTHING.test(node.tagName.toLowerCase()) ||
+              (parent && "tagName" in parent && parent.tagName === "maction" && parent.childNodes.find((c) => "tagName" in c) !== node)
+            )
+              reading.unrendered.add(at.startTag.startOffset);
+          }
+          if (node.namespaceURI === HTML_NS && BREAKING.test(node.tagName) && inlineStyle(node.attrs)) {
+            reading.inline.add(at.startTag.startOffset);
+            if (at.endTag) reading.inline.add(at.endTag.startOffset);
+          }
         }
+        if (at?.endTag) reading.closers.add(at.endTag.startOffset);
         if (node.tagName === "style" && !inert && (node.namespaceURI === HTML_NS || node.namespaceURI === SVG_NS) && cssType(node.attrs)) {
           const sheet = node.childNodes.map((child) => ("value" in child && child.nodeName === "#text" ? child.value : "")).join("");
           sheets.add(sheet);
-          if (index === 0 && !node.attrs.some((a) => a.name === "media")) reading.certainSheets.add(sheet);
+          // A media attribute, or the title of an alternate set, makes a sheet not every renderer's.
+          const title = node.attrs.find((a) => a.name === "title")?.value;
+          if (index === 0 && title !== undefined) preferred ??= title;
+          if (index === 0 && !node.attrs.some((a) => a.name === "media") && (title === undefined || title === preferred))
+            reading.certainSheets.add(sheet);
         }
         // A style sheet linked as a data: URL is loaded with the page (no fetch: it is in the text).
         if (node.tagName === "link" && !inert && /\bstylesheet\b/iu.test(node.attrs.find((a) => a.name === "rel")?.value ?? "")) {
@@ -521,20 +545,39 @@ function documentOf(text: string): DocumentReading {
   return reading;
 }
 const NOSCRIPT_OPEN = /<noscript/iu;
-const SVG_OPEN = /<svg/iu;
+const MATH_NS = "http://www.w3.org/1998/Math/MathML";
+/** MathML that draws nothing: annotations and phantoms. */
+const MATH_DRAWS_NOTHING = /^(?:annotation|annotation-xml|mphantom)$/u;
+/** An inline-level display in an element's own style attribute. */
+function inlineStyle(attrs: ReadonlyArray<{ name: string; value: string }>): boolean {
+  const style = attrs.find((a) => a.name === "style")?.value;
+  return style !== undefined && INLINE_DISPLAY.test(cssText(style, false));
+}
+const INLINE_DISPLAY = /(?:^|;)\s*display\s*:\s*(?:inline|inline-block|inline-flex|inline-grid|inline-table|contents|ruby)\b/u;
+const FOREIGN_OPEN = /<(?:svg|math)/iu;
+/** SVG's elements whose names HTML has not, and those both have. */
+const SVG_ONLY_NAME =
+  /^(?:tspan|textpath|g|rect|circle|ellipse|line|polyline|polygon|path|use|symbol|defs|switch|foreignobject|lineargradient|radialgradient|clippath|mask|marker|pattern|filter|desc|metadata|animate|animatemotion|animatetransform|set|mpath|image|view)$/u;
+const SVG_OR_HTML_NAME = /^(?:a|title|script|style|text|font)$/u;
 
 /** SVG elements never drawn, and those drawn as text inside text content. */
 const SVG_NEVER_DRAWN =
   /^(?:desc|title|metadata|defs|symbol|clippath|mask|pattern|marker|lineargradient|radialgradient|filter|script|style|animate|animatemotion|animatetransform|set|mpath|view|cursor|font|font-face)$/u;
 const SVG_TEXT_CONTENT = /^(?:text|tspan|textpath)$/u;
 const SVG_DRAWN_IN_TEXT = /^(?:tspan|textpath|a)$/u;
-const SVG_CONDITIONAL = /^(?:systemlanguage|requiredextensions|requiredfeatures)$/u;
+/** Conditional processing a browser may fail: an extension it lacks, a language other than English (a reader's may be). */
+const SVG_CONDITIONAL = /^(?:systemlanguage|requiredextensions)$/u;
 
 /** Whether an SVG element draws no text (see DocumentReading.unrendered). */
 function drawsNoText(node: DocumentElement): boolean {
   const name = node.tagName.toLowerCase();
   if (SVG_NEVER_DRAWN.test(name)) return true;
-  if (node.attrs.some((a) => SVG_CONDITIONAL.test(a.name.toLowerCase()))) return true;
+  if (
+    node.attrs.some(
+      (a) => SVG_CONDITIONAL.test(a.name.toLowerCase()) && !(a.name.toLowerCase() === "systemlanguage" && /(?:^|,)\s*en\b/iu.test(a.value)),
+    )
+  )
+    return true;
   const parent = "parentNode" in node ? node.parentNode : null;
   if (!parent || !("tagName" in parent) || parent.namespaceURI !== SVG_NS) return false;
   const parentName = parent.tagName.toLowerCase();
@@ -777,16 +820,21 @@ function readSheet(css: string, add: (rule: HidingRule) => void, work: { left: n
           for (const selector of splitOutside(block.selector, (c) => c === ",")) {
             if (--work.left < 0) throw new PiiBudgetError("size");
             const rule = subjectRule(selector);
-            // One by element or attribute name may select any element a class or id rule hides: every rule's doubt.
-            if (rule && !rule.type && (rule.classes.length || rule.ids.length)) for (const name of ruleNames(rule)) showing.add(name);
+            // By its classes or ids, else by its element's name; one by attribute alone may select any element.
+            if (rule && (rule.classes.length || rule.ids.length)) {
+              for (const name of ruleNames(rule)) if (name !== rule.type) showing.add(name);
+            } else if (rule?.type) showing.add(rule.type);
             else showing.add(ANY_ELEMENT);
           }
+        // A list holding a selector not read as written may be one a browser drops whole (an invalid one drops the rule).
+        const listExact = declarations !== "" && splitOutside(block.selector, (c) => c === ",").every((one) => EXACT_SELECTOR.test(one.trim()));
         if (declarations && hidingDeclarations(declarations))
           for (const selector of splitOutside(block.selector, (c) => c === ","))
             for (const one of withoutIsLists(selector)) {
               if (--work.left < 0) throw new PiiBudgetError("size");
               const rule = subjectRule(one);
-              if (rule && certainSheet && !block.loose && EXACT_SELECTOR.test(one.trim())) rule.certain = true;
+              if (rule && certainSheet && !block.loose && listExact && EXACT_SELECTOR.test(one.trim())) rule.certain = true;
+              if (rule && IMPORTANT.test(declarations)) rule.important = true;
               if (rule) add(rule);
             }
       }
@@ -795,7 +843,8 @@ function readSheet(css: string, add: (rule: HidingRule) => void, work: { left: n
 }
 
 const NO_ELEMENT = "\u0000";
-const SHOWING_PROPERTY = /(?:^|;)\s*(?:display|visibility|content-visibility)\s*:/u;
+const IMPORTANT = /!\s*important/u;
+const SHOWING_PROPERTY = /(?:^|;)\s*(?:display|visibility|content-visibility|all)\s*:/u;
 /** The names a rule requires, as hiddenSelectors keys them (".c", "#i", an element's name). */
 function ruleNames(rule: HidingRule): string[] {
   return [...rule.classes.map((c) => `.${c}`), ...rule.ids.map((id) => `#${id}`), ...(rule.type ? [rule.type] : [])];
@@ -1046,10 +1095,10 @@ function hidingTag(tag: string, nameEnd: number, element: string, selectors: Hid
     if (attributes.has(name)) continue;
     attributes.add(name);
     // Hidden, or a popover not shown (the user agent's "[popover]:not(:popover-open)" hides it): HTML's, nothing in SVG.
-    if ((name === "hidden" || name === "popover") && where !== "svg") return true;
+    if ((name === "hidden" || name === "popover") && (where === "html" || where === "either")) return true;
     // SVG's presentation attributes that hide ("<tspan display=none>", "visibility=hidd&#x65;n"), read as CSS values are;
     // nothing on an HTML element.
-    if ((name === "display" || name === "visibility") && where !== "html") {
+    if ((name === "display" || name === "visibility") && (where === "svg" || where === "either")) {
       const compact = cssText(value, true).replace(/\s+/gu, "");
       if (name === "display" ? compact === "none" : HIDING_VISIBILITY.test(compact)) presentation ??= name;
     }
@@ -1075,14 +1124,20 @@ function hidingTag(tag: string, nameEnd: number, element: string, selectors: Hid
     const showing = selectors?.showing;
     const shownByRule =
       showing !== undefined &&
-      (showing.has(ANY_ELEMENT) || classes.some((c) => showing.has(`.${c.toLowerCase()}`)) || ids.some((id) => showing.has(`#${id.toLowerCase()}`)));
+      (showing.has(ANY_ELEMENT) ||
+        showing.has(element) ||
+        classes.some((c) => showing.has(`.${c.toLowerCase()}`)) ||
+        ids.some((id) => showing.has(`#${id.toLowerCase()}`)));
     if (!shownByRule) return true;
   }
+  // A sheet's rule yields to the element's own style setting how it shows, unless "!important".
+  const ownDisplay = /(?:^|;)\s*(?:display|visibility|all)\s*:/u.test(styleSets);
   if (selectors && element) {
     const has = new Set(classes);
     const exact = new Set(exactClasses);
     const idSet = new Set(ids);
     const matches = (r: HidingRule): boolean =>
+      (!ownDisplay || r.important === true) &&
       (r.type === null || r.type === element) &&
       r.classes.every((c) => has.has(c)) &&
       r.ids.every((id) => idSet.has(id)) &&
@@ -1096,6 +1151,22 @@ function hidingTag(tag: string, nameEnd: number, element: string, selectors: Hid
   return element === "details" && !open;
 }
 
+/** Whether a sheet's rule sets how the element of this start tag shows (its name, a class or an id: see HiddenSelectors.showing). */
+function shownByRule(tag: string, element: string, selectors: HiddenSelectors | null): boolean {
+  const showing = selectors?.showing;
+  if (!showing) return false;
+  if (showing.has(ANY_ELEMENT) || showing.has(element)) return true;
+  for (const [name, value] of tagAttributes(tag, 1 + element.length))
+    if (
+      (name === "class" || name === "id") &&
+      withReferences(value)
+        .split(HTML_BLANKS)
+        .some((t) => t && showing.has(`${name === "class" ? "." : "#"}${t.toLowerCase()}`))
+    )
+      return true;
+  return false;
+}
+
 /**
  * Whether declarations (read by cssText) hide their element or its text: display none, visibility
  * hidden or collapse, content-visibility hidden, a zero or near-zero size, opacity or font size
@@ -1107,10 +1178,12 @@ function hidingDeclarations(css: string): boolean {
     const colon = declaration.indexOf(":");
     if (colon < 0) continue;
     const property = declaration.slice(0, colon).trim();
+    // "!important" counts only last ("display:!important none" is no declaration a browser keeps).
     const value = declaration
       .slice(colon + 1)
-      .replace(/!important/gu, "")
+      .replace(/!\s*important\s*$/u, "")
       .trim();
+    if (value.includes("!")) continue;
     const compact = value.replace(/\s+/gu, "");
     if (INDIRECT.test(compact) && HIDING_PROPERTY.test(property)) return true;
     if (property === "display" && compact === "none") return true;
@@ -1212,9 +1285,25 @@ export function markupFree(
   let last = 0;
   // A closed details element shows its summary: what follows the summary, to the element's end, is hidden.
   let detailsHidden: [number, number] | null = null;
-  // With SVG in the text, the tree says which elements are SVG's and which draw no text.
-  const svg = SVG_OPEN.test(text);
-  const namespaceAt = (i: number): Namespace => (svg && documentOf(text).svg.has(i) ? "svg" : "html");
+  // With SVG or MathML in the text, the tree says which elements are whose and which draw no text; without the
+  // element's "<svg" or "<math" in the text (a window inside one), an element whose name is SVG's alone is SVG's
+  // and one of both is either.
+  const foreign = FOREIGN_OPEN.test(text);
+  const namespaceAt = (i: number, name: string): Namespace => {
+    if (foreign) {
+      const doc = documentOf(text);
+      return doc.svg.has(i) ? "svg" : doc.math.has(i) ? "math" : "html";
+    }
+    return SVG_ONLY_NAME.test(name) ? "svg" : SVG_OR_HTML_NAME.test(name) ? "either" : "html";
+  };
+  // Without `breaks`: a block tag breaks the line only where the tree builder made or ended an element with it, one
+  // its own style does not lay out inline, nor a sheet's rule that sets how it shows (it may show it inline).
+  const breaksLine = (i: number, closing: boolean, tag: string, name: string): boolean => {
+    const doc = documentOf(text);
+    if (closing ? !doc.closers.has(i) : !doc.ends.has(i)) return false;
+    if (doc.inline.has(i)) return false;
+    return closing || !shownByRule(tag, name, selectors);
+  };
   const re = MARKUP_START;
   re.lastIndex = 0;
   for (let m = re.exec(text); m; m = re.exec(text)) {
@@ -1247,13 +1336,13 @@ export function markupFree(
         (name === "sup" ||
           name === "sub" ||
           HIDDEN_ELEMENT.test(name) ||
-          hidingTag(text.slice(i, end), 1 + name.length, name, selectors, namespaceAt(i)) ||
-          (svg && documentOf(text).unrendered.has(i)))
+          hidingTag(text.slice(i, end), 1 + name.length, name, selectors, namespaceAt(i, name)) ||
+          (foreign && documentOf(text).unrendered.has(i)))
       ) {
         // The element and what it holds, up to its closing tag, stand apart as one blank or go.
         end = scan.elementEnd(i, end);
         shown = footnotes === "apart" && (name === "sup" || name === "sub") ? " " : "";
-      } else if (breaks && name !== null && BREAKING.test(name)) shown = "\n";
+      } else if (name !== null && BREAKING.test(name) && (breaks || name === "br" || breaksLine(i, closing, text.slice(i, end), name))) shown = "\n";
     } else if (text.charCodeAt(i) === 91 && text[i + 1] === "^") {
       // A Markdown footnote reference ("11[^1]11", shown as a raised "1"): its label glued, apart or gone.
       const label = text.slice(i + 2, end - 1);
