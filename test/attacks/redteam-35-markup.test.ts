@@ -5,13 +5,10 @@
 // page ("page") and innerText of a <div> in a standards-mode page whose innerHTML is the text ("div"); the value named
 // in each title is what the browser shows whole (both views unless the title says "a <div>'s innerHTML").
 // Every test asserts the SECURE behaviour: a failing test is a confirmed break; the controls pass.
-import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { call } from "../workers/support/api.js";
-import { llmOrg, newAgent } from "./support.js";
 import { createMasker, detectPii } from "../../workers/pii/index.js";
 import { ascii, egressPiiAgent, expectDelivered, expectRefused } from "./support/egress-pii.js";
-import { type TemplateSender, llmBlockingAgent } from "./support/llm-pii.js";
+import { type TemplateSender, llmBlockingAgent, llmPiiAgent } from "./support/llm-pii.js";
 import { all, foundOrRefused, html, json, mail } from "./support/markup-values.js";
 
 // CASES-BEGIN (plain data: also loaded in Chromium to check what a browser shows)
@@ -394,41 +391,11 @@ describe("through the LLM proxy (block policy): one case of each break is blocke
 
 /** As llmBlockingAgent (support/llm-pii.ts), but the content is sent alone as the user message (no words before it). */
 async function rawLlmBlockingAgent(label: string): Promise<{ expectBlocked(content: string): Promise<void> }> {
-  const org = await llmOrg(label);
-  const pii = {
-    email: "block",
-    phone: "block",
-    credit_card: "block",
-    iban: "block",
-    tax_id: "block",
-    person: "allow",
-    organization: "allow",
-    location: "allow",
-    address: "allow",
-  };
-  const policy = await call(`/api/v1/orgs/${org.orgId}/policies`, {
-    method: "POST",
-    token: org.apiKey,
-    body: { name: "block structured", egress: [], pii },
-  });
-  expect(policy.status, policy.text).toBe(201);
-  const attached = await call(`/api/v1/orgs/${org.orgId}/policies/${policy.json.id}/attach`, {
-    method: "POST",
-    token: org.apiKey,
-    body: { scope: "org" },
-  });
-  expect(attached.status, attached.text).toBe(201);
-  const agent = await newAgent(org);
-  const seen = async () => ((await (await fetch(`${env.TEST_FAKE_LLM_URL}/__requests?last=1000`)).json()) as unknown[]).length;
+  const sender = await llmPiiAgent(label);
   return {
     async expectBlocked(content: string) {
-      const before = await seen();
-      const res = await call("/llm/openai/v1/chat/completions", {
-        method: "POST",
-        token: agent.token,
-        body: { model: "gpt-test", messages: [{ role: "user", content }] },
-      });
-      expect({ status: res.status, forwarded: (await seen()) > before }, res.text).toEqual({ status: 422, forwarded: false });
+      const r = await sender.send([{ role: "user", content }]);
+      expect({ status: r.status, forwarded: r.forwarded }, r.text).toEqual({ status: 422, forwarded: false });
     },
   };
 }

@@ -8,12 +8,11 @@
 // Every test asserts the SECURE behaviour: a failing test is a confirmed break; the controls pass.
 import { env } from "cloudflare:workers";
 import { beforeAll, describe, expect, it } from "vitest";
-import { call, seedOrg } from "../workers/support/api.js";
+import { seedOrg } from "../workers/support/api.js";
 import { attachPolicy, create, createAgent } from "../workers/support/fixtures.js";
 import { targetRequests, toolCall } from "../workers/support/tools.js";
-import { llmOrg, newAgent } from "./support.js";
 import { BLOCKING, ascii, egressPiiAgent, expectDelivered, expectRefused, sendEgress } from "./support/egress-pii.js";
-import { BLOCK_STRUCTURED } from "./support/llm-pii.js";
+import { BLOCK_STRUCTURED, type LlmSender, llmPiiAgent } from "./support/llm-pii.js";
 import { all, foundOrRefused, html, json, mail } from "./support/markup-values.js";
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -30,34 +29,8 @@ const RUN = (groups: number) => `, then ${"1 ".repeat(groups)}`;
 const PNG =
   "iVBORw0KGgoAAAAcdEVYdENvbW1lbnQAQ2FyZCA0MTExIDExMTEgMTExMSAxMTExAAAAAAcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwcHBwc=";
 
-/** How many requests the fake provider has seen. */
-const providerRequests = async () => ((await (await fetch(`${env.TEST_FAKE_LLM_URL}/__requests?last=1000`)).json()) as unknown[]).length;
-
-interface LlmSender {
-  /** Sends `messages` (OpenAI chat) as they are: the status and whether the provider was reached. */
-  send(messages: unknown[]): Promise<{ status: number; forwarded: boolean; text: string }>;
-}
-
-/** An agent under a policy with `pii` on the LLM proxy; requests sent with the messages exactly as given. */
-async function llmAgent(label: string, pii: Record<string, string>): Promise<LlmSender> {
-  const org = await llmOrg(label);
-  const policy = await call(`/api/v1/orgs/${org.orgId}/policies`, { method: "POST", token: org.apiKey, body: { name: label, egress: [], pii } });
-  expect(policy.status, policy.text).toBe(201);
-  const attached = await call(`/api/v1/orgs/${org.orgId}/policies/${policy.json.id}/attach`, {
-    method: "POST",
-    token: org.apiKey,
-    body: { scope: "org" },
-  });
-  expect(attached.status, attached.text).toBe(201);
-  const agent = await newAgent(org);
-  return {
-    async send(messages) {
-      const before = await providerRequests();
-      const res = await call("/llm/openai/v1/chat/completions", { method: "POST", token: agent.token, body: { model: "gpt-test", messages } });
-      return { status: res.status, forwarded: (await providerRequests()) > before, text: res.text.slice(0, 300) };
-    },
-  };
-}
+/** An agent under a policy with `pii` on the LLM proxy (support/llm-pii.ts). */
+const llmAgent = llmPiiAgent;
 const user = (content: unknown) => ({ role: "user", content });
 const REFUSED = { status: 422, forwarded: false };
 const expectLlmRefused = async (s: LlmSender, messages: unknown[]) => {

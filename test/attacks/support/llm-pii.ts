@@ -23,17 +23,23 @@ const providerRequests = async () => ((await (await fetch(`${env.TEST_FAKE_LLM_U
 
 export interface TemplateSender {
   /** Sends `content` as an e-mail template to render (one user message per string), through the OpenAI-compatible proxy. */
-  chat(content: string | string[]): ReturnType<typeof call>;
+  chat(content: string | string[]): Promise<{ status: number; text: string }>;
   /** The template is refused (422) and the provider never reached. */
   expectBlocked(content: string | string[]): Promise<void>;
 }
 
-export async function llmBlockingAgent(label: string, pii: Record<string, string> = BLOCK_STRUCTURED): Promise<TemplateSender> {
+/** An agent under a policy with `pii` on the LLM proxy: OpenAI chat messages sent exactly as given. */
+export interface LlmSender {
+  /** The status, whether the provider was reached, and the answer's first 300 characters. */
+  send(messages: unknown[]): Promise<{ status: number; forwarded: boolean; text: string }>;
+}
+
+export async function llmPiiAgent(label: string, pii: Record<string, string> = BLOCK_STRUCTURED): Promise<LlmSender> {
   const org = await llmOrg(label);
   const policy = await call(`/api/v1/orgs/${org.orgId}/policies`, {
     method: "POST",
     token: org.apiKey,
-    body: { name: "block structured values", egress: [], pii },
+    body: { name: label, egress: [], pii },
   });
   expect(policy.status, policy.text).toBe(201);
   const attached = await call(`/api/v1/orgs/${org.orgId}/policies/${policy.json.id}/attach`, {
@@ -43,24 +49,29 @@ export async function llmBlockingAgent(label: string, pii: Record<string, string
   });
   expect(attached.status, attached.text).toBe(201);
   const agent = await newAgent(org);
-  const chat = (content: string | string[]) =>
-    call("/llm/openai/v1/chat/completions", {
-      method: "POST",
-      token: agent.token,
-      body: {
-        model: "gpt-test",
-        messages: (typeof content === "string" ? [content] : content).map((text) => ({
-          role: "user",
-          content: `Render this e-mail template:\n${text}`,
-        })),
-      },
-    });
   return {
-    chat,
-    async expectBlocked(content: string | string[]) {
+    async send(messages) {
       const before = await providerRequests();
-      const res = await chat(content);
-      expect({ status: res.status, forwarded: (await providerRequests()) > before }, res.text).toEqual({ status: 422, forwarded: false });
+      const res = await call("/llm/openai/v1/chat/completions", { method: "POST", token: agent.token, body: { model: "gpt-test", messages } });
+      return { status: res.status, forwarded: (await providerRequests()) > before, text: res.text.slice(0, 300) };
+    },
+  };
+}
+
+/** The `content` strings as user messages after a request to render them (what an agent asking for an e-mail sends). */
+const templates = (content: string | string[]) =>
+  (typeof content === "string" ? [content] : content).map((text) => ({ role: "user", content: `Render this e-mail template:\n${text}` }));
+
+export async function llmBlockingAgent(label: string, pii: Record<string, string> = BLOCK_STRUCTURED): Promise<TemplateSender> {
+  const sender = await llmPiiAgent(label, pii);
+  return {
+    chat: async (content) => {
+      const r = await sender.send(templates(content));
+      return { status: r.status, text: r.text };
+    },
+    async expectBlocked(content) {
+      const r = await sender.send(templates(content));
+      expect({ status: r.status, forwarded: r.forwarded }, r.text).toEqual({ status: 422, forwarded: false });
     },
   };
 }
