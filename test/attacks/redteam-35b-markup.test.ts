@@ -11,7 +11,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { seedOrg } from "../workers/support/api.js";
 import { attachPolicy, create, createAgent } from "../workers/support/fixtures.js";
 import { targetRequests, toolCall } from "../workers/support/tools.js";
-import { BLOCKING, ascii, egressPiiAgent, expectDelivered, expectRefused, sendEgress } from "./support/egress-pii.js";
+import { BLOCKING, ascii, egressPiiAgent, expectDelivered, expectRefused, noise, sendEgress } from "./support/egress-pii.js";
 import { BLOCK_STRUCTURED, type LlmSender, llmPiiAgent } from "./support/llm-pii.js";
 import { all, foundOrRefused, html, json, mail } from "./support/markup-values.js";
 
@@ -242,19 +242,12 @@ describe("A7: egress under open — a bomb beside a binary part: the binary body
   // checkBlockedAfterFailure reads sequences, identifiers and header values only. The card is a plain ASCII run in the
   // file (what `strings` shows).
   const file = (() => {
-    const noise = new Uint8Array(600);
-    let x = 2463534242;
-    for (let i = 0; i < noise.length; i++) {
-      x ^= x << 13;
-      x ^= x >>> 17;
-      x ^= x << 5;
-      noise[i] = x & 0xff;
-    }
+    const random = noise(600);
     const card = ascii(" Card 4111 1111 1111 1111 ");
-    const out = new Uint8Array(noise.length + card.length);
-    out.set(noise.subarray(0, 300));
+    const out = new Uint8Array(random.length + card.length);
+    out.set(random.subarray(0, 300));
     out.set(card, 300);
-    out.set(noise.subarray(300), 300 + card.length);
+    out.set(random.subarray(300), 300 + card.length);
     return out;
   })();
   const multipart = (parts: Array<[string, string, Uint8Array]>) => {
@@ -267,13 +260,7 @@ describe("A7: egress under open — a bomb beside a binary part: the binary body
       );
     }
     chunks.push(ascii("--b35--\r\n"));
-    const out = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-    let at = 0;
-    for (const c of chunks) {
-      out.set(c, at);
-      at += c.length;
-    }
-    return out;
+    return new Blob(chunks);
   };
   const headers = { "content-type": "multipart/form-data; boundary=b35" };
   it("multipart: an HTML part holding the bomb, then a binary file with a plain card: refused, never forwarded", { timeout: 60_000 }, async () => {
