@@ -16,7 +16,7 @@ import {
   holdsFootnotesOrHidden,
   markupAt,
   markupFree,
-  BREAKING_TAG,
+  holdsUnbreakingBlockTag,
   certainSelectors,
   withHiddenReach,
 } from "./detectors/markup.js";
@@ -317,7 +317,7 @@ export class PiiDetector {
     const kinds = window.includes("<") && MARKDOWN_MARK.test(window) ? [true, false] : [true];
     // Block elements' tags are read as line breaks, and as a browser may show them: none for a tag the tree builder
     // ignores ("11</div>11") or an element a style lays out inline ("<div style=display:inline>").
-    const breakings = BREAKING_TAG.test(window) && DIGIT_OR_AT.test(window) ? [true, false] : [true];
+    const breakings = DIGIT_OR_AT.test(window) && holdsUnbreakingBlockTag(window, sheets) ? [true, false] : [true];
     for (const reading of FOOTNOTE_READINGS)
       for (const markdown of kinds)
         for (const breaks of breakings) {

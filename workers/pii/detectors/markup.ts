@@ -249,9 +249,31 @@ const SUMMARY_FIRST = /^\s*<summary/iu;
 const BREAKING_NAMES =
   "address|article|aside|blockquote|body|br|caption|center|dd|details|div|dl|dt|figcaption|figure|footer|form|h[1-6]|head|header|hr|html|legend|li|main|nav|ol|p|pre|section|summary|table|tbody|td|tfoot|th|thead|title|tr|ul";
 const BREAKING = new RegExp(`^(?:${BREAKING_NAMES})$`, "iu");
-/** A block element's tag anywhere (a text holding one beside a digit or an "@" is also read with the tags that break
- * no line in a browser read as none: see markupFree's `breaks`). */
-export const BREAKING_TAG = new RegExp(`<\\/?(?:${BREAKING_NAMES})(?![a-z\\d-])`, "iu");
+/** A block element's tag anywhere. */
+const BREAKING_TAG = new RegExp(`<(\\/?)(?:${BREAKING_NAMES})(?![a-z\\d-])`, "giu");
+
+/**
+ * Whether some block element's tag in `text` breaks no line in a browser (see markupFree's `breaks`): one the tree
+ * builder ignored ("11</div>11", "<td>" outside a table), or one of an element its own style or a sheet's rule may lay
+ * out inline. Only then is the text read a second way; most pages' block tags all break.
+ */
+export function holdsUnbreakingBlockTag(text: string, selectors: HiddenSelectors | null): boolean {
+  BREAKING_TAG.lastIndex = 0;
+  if (!BREAKING_TAG.test(text)) return false;
+  const doc = documentOf(text);
+  BREAKING_TAG.lastIndex = 0;
+  for (let m = BREAKING_TAG.exec(text); m; m = BREAKING_TAG.exec(text)) {
+    const closing = m[1] === "/";
+    if (!closing && m[0].slice(1).toLowerCase() === "br") continue;
+    if (closing ? !doc.closers.has(m.index) : !doc.ends.has(m.index)) return true;
+    if (doc.inline.has(m.index)) return true;
+    if (!closing && selectors?.showing) {
+      const end = text.indexOf(">", m.index);
+      if (shownByRule(text.slice(m.index, end < 0 ? text.length : end + 1), m[0].slice(1).toLowerCase(), selectors)) return true;
+    }
+  }
+  return false;
+}
 /** HTML's block elements and those that break a line or hold no text in it. */
 export const HTML_BLOCK = new RegExp(
   `^(?:${BLOCK}|html|head|body|span|div|main|nav|section|article|template|script|style|iframe|video|audio|canvas|object|svg|math)$`,
