@@ -317,12 +317,13 @@ export class PiiDetector {
     const kinds = window.includes("<") && MARKDOWN_MARK.test(window) ? [true, false] : [true];
     // Block elements' tags are read as line breaks, and as a browser may show them: none for a tag the tree builder
     // ignores ("11</div>11") or an element a style lays out inline ("<div style=display:inline>").
-    const breakings = DIGIT_OR_AT.test(window) && holdsUnbreakingBlockTag(window, sheets) ? [true, false] : [true];
+    const context = { text: original, from };
+    const breakings = DIGIT_OR_AT.test(window) && holdsUnbreakingBlockTag(window, sheets, context) ? [true, false] : [true];
     for (const reading of FOOTNOTE_READINGS)
       for (const markdown of kinds)
         for (const breaks of breakings) {
           if (reading !== "glued" && !footnotes) continue;
-          const free = markupFree(window, reading, sheets, markdown, breaks);
+          const free = markupFree(window, reading, sheets, markdown, breaks, context);
           // Markup among plain words ("<b><i>Word</i></b>") hides no value: the text it leaves is read
           // only when it holds what one needs (a digit, an "@" or a reference to one, a key's prefix).
           if (!mayHoldValue(free.text)) continue;

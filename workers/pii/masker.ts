@@ -692,15 +692,20 @@ function replaceOverlapping(spans: Span[][], i: number, span: Span): void {
   spans[i] = kept;
 }
 
-/** Tags, comments and bogus comments, read without a tree (a "<" that opens none stays). */
-const TAG_OR_COMMENT = /<!--[\s\S]*?(?:-->|$)|<[a-zA-Z/!?][^<>]*>/g;
+/**
+ * Tags (quoted attribute values may hold "<" and ">"), comments ("<!-->" and "<!--->" are whole ones) and bogus
+ * comments, read without a tree (a "<" that opens none stays).
+ */
+const TAG_OR_COMMENT = /<!--(?:-?>|[\s\S]*?(?:-->|$))|<[a-zA-Z/!?](?:[^<>"']|"[^"]*"|'[^']*')*>/g;
 const MARKDOWN_MARKS = /[*_~`]+/g;
+/** A Markdown link or image: its text is what a view shows. */
+const MARKDOWN_LINK = /!?\[([^\]\n]*)\]\([^)\n]*\)/g;
 
 /** A text as written, and (where it holds markup) without its tags and Markdown marks, glued and apart. */
 function plainReadings(text: string): string[] {
-  if (!/[<*_~`]/.test(text)) return [text];
-  const glued = text.replace(TAG_OR_COMMENT, "").replace(MARKDOWN_MARKS, "");
-  const apart = text.replace(TAG_OR_COMMENT, " ");
+  if (!/[<*_~`[]/.test(text)) return [text];
+  const glued = text.replace(TAG_OR_COMMENT, "").replace(MARKDOWN_LINK, "$1").replace(MARKDOWN_MARKS, "");
+  const apart = text.replace(TAG_OR_COMMENT, " ").replace(MARKDOWN_LINK, "$1");
   return [...new Set([text, glued, apart])];
 }
 

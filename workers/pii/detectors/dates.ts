@@ -1,7 +1,10 @@
 // Dates of birth: a date (numeric, with a month name in any language, or in CJK year-month-day
 // form) near a word that says it is a birth date ("born", "DOB", "geboren", "né le", "生年月日"…).
 import type { RawFinding } from "../types.js";
+import { Gaz } from "../tagger/features.js";
 import { groupedByFirstCharacter } from "./alternation.js";
+import { tagger } from "./entities.js";
+import { flagsOf } from "./names.js";
 
 // A month written as a word: any word of letters, since the date must stand next to a birth word
 // anyway (month names and their inflections in 30 languages: "marca", "április", "марта", "Μαρτίου").
@@ -48,8 +51,20 @@ const AFTER = 40;
 const LONGEST_DATE = 24;
 
 const EVENT_BIRTH_VERB = /^(?:nació|nacque|nasceu|föddes|syntyi)$/iu;
-/** Two capitalised words, or one inside a sentence, right before the verb: a name, not "La empresa" or "Yritys". */
-const NAME_BEFORE = /(?:\p{Lu}\p{Ll}[\p{L}\p{M}.-]*\s+|[\p{Ll},]\s+)\p{Lu}\p{Ll}[\p{L}\p{M}.-]*\s+$/u;
+/**
+ * A given and a family name right before the verb, not after a common noun: "García Márquez nació", not "La empresa
+ * nació", "Yritys syntyi" nor "El proyecto Linux nació" (a project, a brand).
+ */
+const NAME_BEFORE = /(?<!\p{Ll}\s+)(?:\p{Lu}\p{Ll}[\p{L}\p{M}.-]*\s+){2,4}$/u;
+/** A name right before a birth verb (NAME_BEFORE); opening a sentence, its first word a listed given name ("Astrid Lindgren föddes", not "Projektet Spotify föddes"). */
+function nameBefore(before: string): boolean {
+  const m = NAME_BEFORE.exec(before);
+  if (!m) return false;
+  if (!SENTENCE_OPENS.test(before.slice(0, m.index))) return true;
+  return (flagsOf(m[0].split(/\s+/u)[0] ?? "", tagger()) & Gaz.first) !== 0;
+}
+const SENTENCE_OPENS = /(?:^|[.!?:;]\s*)$/u;
+
 /** Birth verbs of languages that put them after the date ("…1952'de İstanbul'da doğdu"): a date after them is another. */
 const VERB_AFTER_DATE = /^(?:doğdu|태어났|태어난)$/u;
 
@@ -74,7 +89,7 @@ export function detectBirthDates(text: string, out: RawFinding[]): void {
     if (k[0].length < 5 && !k[0].endsWith(".") && /\p{Ll}/u.test(text[wordEnd] ?? "") && SPACED_LETTER.test(text[wordEnd] ?? "")) continue;
     // A verb a company or an idea is born with too ("La empresa nació…") speaks of a person's birth only right after a
     // name ("García Márquez nació…", "Astrid Lindgren föddes…").
-    if (EVENT_BIRTH_VERB.test(k[0]) && !NAME_BEFORE.test(text.slice(Math.max(0, k.index - 40), k.index))) continue;
+    if (EVENT_BIRTH_VERB.test(k[0]) && !nameBefore(text.slice(Math.max(0, k.index - 40), k.index))) continue;
     const from = Math.max(0, k.index - BEFORE - LONGEST_DATE);
     const to = Math.min(text.length, wordEnd + AFTER + LONGEST_DATE);
     const window = text.slice(from, to);

@@ -354,6 +354,10 @@ function addAgedNames(piece: string, out: NameSpan[], model: Tagger): void {
     const words = name.split(" ");
     const first = flagsOfWord(words[0] ?? "", model);
     if (first & (SPEAKER_NOT | PLACE_FLAGS | Gaz.orgName | Gaz.orgWord)) continue;
+    // Of several words, one a listed given or family name, or none a word the lists know ("Maria Costa, 31"; not
+    // "Release Candidate, 2", "Build Pipeline, 42").
+    const flags = words.map((w) => flagsOfWord(w, model));
+    if (words.length > 1 && !flags.some((f) => f & GIVEN_OR_FAMILY) && flags.some((f) => f & KNOWN_WORD)) continue;
     // A sentence's first word alone that some list knows as a word is a name only before what a person does
     // ("Greaves, 84, said…"; "Overall, 12, were injured" is no one).
     const after = piece.slice(m.index + m[0].length - 1, m.index + m[0].length + 16);

@@ -257,16 +257,17 @@ const BREAKING_TAG = new RegExp(`<(\\/?)(?:${BREAKING_NAMES})(?![a-z\\d-])`, "gi
  * builder ignored ("11</div>11", "<td>" outside a table), or one of an element its own style or a sheet's rule may lay
  * out inline. Only then is the text read a second way; most pages' block tags all break.
  */
-export function holdsUnbreakingBlockTag(text: string, selectors: HiddenSelectors | null): boolean {
+export function holdsUnbreakingBlockTag(text: string, selectors: HiddenSelectors | null, context?: MarkupContext): boolean {
   BREAKING_TAG.lastIndex = 0;
   if (!BREAKING_TAG.test(text)) return false;
-  const doc = documentOf(text);
+  const doc = documentOf(context?.text ?? text);
+  const from = context?.from ?? 0;
   BREAKING_TAG.lastIndex = 0;
   for (let m = BREAKING_TAG.exec(text); m; m = BREAKING_TAG.exec(text)) {
     const closing = m[1] === "/";
     if (!closing && m[0].slice(1).toLowerCase() === "br") continue;
-    if (closing ? !doc.closers.has(m.index) : !doc.ends.has(m.index)) return true;
-    if (doc.inline.has(m.index)) return true;
+    if (closing ? !doc.closers.has(from + m.index) : !doc.ends.has(from + m.index)) return true;
+    if (doc.inline.has(from + m.index)) return true;
     if (!closing && selectors?.showing) {
       const end = text.indexOf(">", m.index);
       if (shownByRule(text.slice(m.index, end < 0 ? text.length : end + 1), m[0].slice(1).toLowerCase(), selectors)) return true;
@@ -450,7 +451,8 @@ interface DocumentReading {
 }
 
 /** The last text read and its reading: a text is read by several passes (each footnote reading, a masker's joined and own texts). */
-let lastReading: { text: string; reading: DocumentReading } | null = null;
+// Two: a window's reading asks the whole text's tree where its block tags end (markupFree's `context`).
+const lastReadings: Array<{ text: string; reading: DocumentReading }> = [];
 
 /**
  * The document a browser builds of `text` read as HTML: its style sheets, the names its elements
@@ -463,7 +465,8 @@ let lastReading: { text: string; reading: DocumentReading } | null = null;
  * An element ends after its closing tag, or where the tag or the text's end that closed it starts.
  */
 function documentOf(text: string): DocumentReading {
-  if (lastReading?.text === text) return lastReading.reading;
+  const known = lastReadings.find((r) => r.text === text);
+  if (known) return known.reading;
   const reading: DocumentReading = {
     sheets: [],
     certainSheets: new Set(),
@@ -563,7 +566,8 @@ function documentOf(text: string): DocumentReading {
       if (imported !== null) sheets.add(imported);
     }
   reading.sheets = [...sheets];
-  lastReading = { text, reading };
+  lastReadings.unshift({ text, reading });
+  lastReadings.length = Math.min(lastReadings.length, 2);
   return reading;
 }
 const NOSCRIPT_OPEN = /<noscript/iu;
@@ -575,7 +579,11 @@ function inlineStyle(attrs: ReadonlyArray<{ name: string; value: string }>): boo
   const style = attrs.find((a) => a.name === "style")?.value;
   return style !== undefined && INLINE_DISPLAY.test(cssText(style, false));
 }
-const INLINE_DISPLAY = /(?:^|;)\s*display\s*:\s*(?:inline|inline-block|inline-flex|inline-grid|inline-table|contents|ruby)\b/u;
+/**
+ * A style that may lay a block element out in the line: any display but a block-level one ("inline", "contents",
+ * "table-cell", "initial", "unset", "var(--d)", "-webkit-inline-box"…), or "all" reset.
+ */
+const INLINE_DISPLAY = /(?:^|;)\s*(?:all\s*:|display\s*:\s*(?!(?:block|flex|grid|table|list-item|flow-root|none)\s*(?:!\s*important\s*)?(?:;|$)))/u;
 const FOREIGN_OPEN = /<(?:svg|math)/iu;
 /** SVG's elements whose names HTML has not, and those both have. */
 const SVG_ONLY_NAME =
@@ -1288,12 +1296,19 @@ export function markupFreeText(text: string, footnotes: Footnotes, selectors: Hi
  * HTML's markup alone; `breaks` false: a block element's tag breaks no line (a stray "</div>" the tree builder ignores, a
  * "<div style=display:inline>": the browser shows the text on one line).
  */
+/** The whole text a window was cut from, and where the window starts in it: its tree says where block tags end. */
+export interface MarkupContext {
+  text: string;
+  from: number;
+}
+
 export function markupFree(
   text: string,
   footnotes: Footnotes = "glued",
   selectors: HiddenSelectors | null = null,
   markdown = true,
   breaks = true,
+  context?: MarkupContext,
 ): MarkupFree {
   const scan = new MarkupScan(text);
   // Each character shown stands for one or more sent: the offsets fit in the text's length.
@@ -1321,9 +1336,11 @@ export function markupFree(
   // Without `breaks`: a block tag breaks the line only where the tree builder made or ended an element with it, one
   // its own style does not lay out inline, nor a sheet's rule that sets how it shows (it may show it inline).
   const breaksLine = (i: number, closing: boolean, tag: string, name: string): boolean => {
-    const doc = documentOf(text);
-    if (closing ? !doc.closers.has(i) : !doc.ends.has(i)) return false;
-    if (doc.inline.has(i)) return false;
+    // The whole text's tree: a window's own would open an element whose start the window cut off ("<textarea>…<div>").
+    const doc = documentOf(context?.text ?? text);
+    const at = (context?.from ?? 0) + i;
+    if (closing ? !doc.closers.has(at) : !doc.ends.has(at)) return false;
+    if (doc.inline.has(at)) return false;
     return closing || !shownByRule(tag, name, selectors);
   };
   const re = MARKUP_START;
