@@ -363,6 +363,9 @@ export function scanOutbound(
     headerValues.length > 0
       ? new Masker({ ...policy, secret: policy.secret === "block" ? "mask" : policy.secret }, options.lists, options.detect)
       : null;
+  const readBinaryBodies = () => {
+    for (const { bytes, utf8 } of binaryBodies) for (const reading of binaryReadings(bytes, utf8)) patternMasker?.checkBinaryRuns(reading);
+  };
   let failed: PiiBudgetReason | undefined = data.unreadable ?? unreadable;
   try {
     for (const sequence of sequences) if (sequence.length > 0) masker.maskTexts(sequence);
@@ -371,7 +374,7 @@ export function scanOutbound(
     // Only when nothing was refused yet: the same value found twice would count twice.
     if (masker.result().blockedCategories.length === 0) for (const run of ownRuns) masker.checkSplitValues(run);
     headerSplitMasker?.checkSplitValues([...headerValues, ...ordered.slice(bodyStart, bodyStart + BODY_STRINGS_AFTER_HEADERS)]);
-    for (const { bytes, utf8 } of binaryBodies) for (const reading of binaryReadings(bytes, utf8)) patternMasker?.checkBinaryRuns(reading);
+    readBinaryBodies();
   } catch (error) {
     if (!(error instanceof PiiBudgetError)) throw error;
     failed = error.reason;
@@ -380,7 +383,7 @@ export function scanOutbound(
   if (failed !== undefined && failMode === "open") {
     masker.checkBlockedAfterFailure([...sequences.flat(), ...identifiers, ...headerValues], ordered);
     try {
-      for (const { bytes, utf8 } of binaryBodies) for (const reading of binaryReadings(bytes, utf8)) patternMasker?.checkBinaryRuns(reading);
+      readBinaryBodies();
     } catch (error) {
       if (!(error instanceof PiiBudgetError)) throw error;
     }

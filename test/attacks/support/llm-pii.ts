@@ -5,6 +5,7 @@ import { env } from "cloudflare:workers";
 import { expect } from "vitest";
 import { llmOrg, newAgent } from "../support.js";
 import { call } from "../../workers/support/api.js";
+import { attachPolicy } from "../../workers/support/fixtures.js";
 
 export const BLOCK_STRUCTURED = {
   email: "block",
@@ -36,18 +37,7 @@ export interface LlmSender {
 
 export async function llmPiiAgent(label: string, pii: Record<string, string> = BLOCK_STRUCTURED): Promise<LlmSender> {
   const org = await llmOrg(label);
-  const policy = await call(`/api/v1/orgs/${org.orgId}/policies`, {
-    method: "POST",
-    token: org.apiKey,
-    body: { name: label, egress: [], pii },
-  });
-  expect(policy.status, policy.text).toBe(201);
-  const attached = await call(`/api/v1/orgs/${org.orgId}/policies/${policy.json.id}/attach`, {
-    method: "POST",
-    token: org.apiKey,
-    body: { scope: "org" },
-  });
-  expect(attached.status, attached.text).toBe(201);
+  await attachPolicy(org, { name: label, pii }, { scope: "org" });
   const agent = await newAgent(org);
   return {
     async send(messages) {

@@ -352,11 +352,11 @@ function addAgedNames(piece: string, out: NameSpan[], model: Tagger): void {
     const start = m.index;
     const end = start + name.length;
     const words = name.split(" ");
-    const first = flagsOfWord(words[0] ?? "", model);
+    const flags = words.map((w) => flagsOfWord(w, model));
+    const first = flags[0] ?? 0;
     if (first & (SPEAKER_NOT | PLACE_FLAGS | Gaz.orgName | Gaz.orgWord)) continue;
     // Of several words, one a listed given or family name, or none a word the lists know ("Maria Costa, 31"; not
     // "Release Candidate, 2", "Build Pipeline, 42").
-    const flags = words.map((w) => flagsOfWord(w, model));
     if (words.length > 1 && !flags.some((f) => f & GIVEN_OR_FAMILY) && flags.some((f) => f & KNOWN_WORD)) continue;
     // A sentence's first word alone that some list knows as a word is a name only before what a person does
     // ("Greaves, 84, said…"; "Overall, 12, were injured" is no one).

@@ -845,9 +845,11 @@ function readSheet(css: string, add: (rule: HidingRule) => void, work: { left: n
       if (c === "}" && block) {
         blocks.pop();
         const declarations = block.selector && block.selector !== NO_ELEMENT ? cssText(block.declarations, false) : "";
+        const hides = declarations !== "" && hidingDeclarations(declarations);
+        const list = hides || (showing && SHOWING_PROPERTY.test(declarations)) ? splitOutside(block.selector, (c) => c === ",") : [];
         // A rule that sets how its elements show (not hiding them) may undo a hiding rule's: its subjects' names noted.
-        if (showing && declarations && SHOWING_PROPERTY.test(declarations) && !hidingDeclarations(declarations))
-          for (const selector of splitOutside(block.selector, (c) => c === ",")) {
+        if (showing && !hides)
+          for (const selector of list) {
             if (--work.left < 0) throw new PiiBudgetError("size");
             const rule = subjectRule(selector);
             // By its classes or ids, else by its element's name; one by attribute alone may select any element.
@@ -856,17 +858,20 @@ function readSheet(css: string, add: (rule: HidingRule) => void, work: { left: n
             } else if (rule?.type) showing.add(rule.type);
             else showing.add(ANY_ELEMENT);
           }
-        // A list holding a selector not read as written may be one a browser drops whole (an invalid one drops the rule).
-        const listExact = declarations !== "" && splitOutside(block.selector, (c) => c === ",").every((one) => EXACT_SELECTOR.test(one.trim()));
-        if (declarations && hidingDeclarations(declarations))
-          for (const selector of splitOutside(block.selector, (c) => c === ","))
+        if (hides) {
+          // A list holding a selector not read as written may be one a browser drops whole (an invalid one drops the rule).
+          const certainList = certainSheet && !block.loose && list.every((one) => EXACT_SELECTOR.test(one.trim()));
+          const important = IMPORTANT.test(declarations);
+          for (const selector of list)
             for (const one of withoutIsLists(selector)) {
               if (--work.left < 0) throw new PiiBudgetError("size");
               const rule = subjectRule(one);
-              if (rule && certainSheet && !block.loose && listExact && EXACT_SELECTOR.test(one.trim())) rule.certain = true;
-              if (rule && IMPORTANT.test(declarations)) rule.important = true;
-              if (rule) add(rule);
+              if (!rule) continue;
+              if (certainList) rule.certain = true;
+              if (important) rule.important = true;
+              add(rule);
             }
+        }
       }
     }
   }
@@ -874,6 +879,8 @@ function readSheet(css: string, add: (rule: HidingRule) => void, work: { left: n
 
 const NO_ELEMENT = "\u0000";
 const IMPORTANT = /!\s*important/u;
+/** A style setting the property a presentation attribute names. */
+const SETS_PROPERTY = { display: /(?:^|;)\s*display\s*:/u, visibility: /(?:^|;)\s*visibility\s*:/u } as const;
 const SHOWING_PROPERTY = /(?:^|;)\s*(?:display|visibility|content-visibility|all)\s*:/u;
 /** The names a rule requires, as hiddenSelectors keys them (".c", "#i", an element's name). */
 function ruleNames(rule: HidingRule): string[] {
@@ -1150,7 +1157,7 @@ function hidingTag(tag: string, nameEnd: number, element: string, selectors: Hid
   }
   // A presentation attribute yields to the element's own style setting the same property, and to a sheet's rule that
   // sets how the element shows.
-  if (presentation !== null && !new RegExp(`(?:^|;)\\s*${presentation}\\s*:`, "u").test(styleSets)) {
+  if (presentation !== null && !SETS_PROPERTY[presentation].test(styleSets)) {
     const showing = selectors?.showing;
     const shownByRule =
       showing !== undefined &&
