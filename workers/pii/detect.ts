@@ -18,6 +18,7 @@ import {
   markupFree,
   holdsUnbreakingBlockTag,
   certainSelectors,
+  droppedElementsMeeting,
   withHiddenReach,
 } from "./detectors/markup.js";
 import { detectIps } from "./detectors/network.js";
@@ -224,11 +225,18 @@ export class PiiDetector {
   detect(
     text: string,
     budget: DetectionBudget = this.newBudget(),
-    opts: { entities?: boolean; otherReadings?: boolean; hiddenSelectors?: HiddenSelectors | null; markup?: boolean } = {},
+    opts: {
+      entities?: boolean;
+      otherReadings?: boolean;
+      hiddenSelectors?: HiddenSelectors | null;
+      markup?: boolean;
+      /** Sorted offsets: only values around them are wanted, so the text without markup is read only near them. */
+      near?: readonly number[];
+    } = {},
   ): PiiFinding[] {
     budget.takeChars(text.length);
     try {
-      return this.#detect(text, budget, opts.entities ?? true, opts.otherReadings ?? true, opts.hiddenSelectors, opts.markup ?? true);
+      return this.#detect(text, budget, opts.entities ?? true, opts.otherReadings ?? true, opts.hiddenSelectors, opts.markup ?? true, opts.near);
     } catch (err) {
       if (err instanceof PiiBudgetError) throw err;
       if (err instanceof EntityBudgetExceeded) throw new PiiBudgetError("entity_size");
@@ -245,6 +253,7 @@ export class PiiDetector {
     otherReadings: boolean,
     sheets?: HiddenSelectors | null,
     markup = true,
+    near?: readonly number[],
   ): PiiFinding[] {
     // A short lower-case identifier (a JSON key such as "messages") can hold no pattern (each
     // needs an @, a digit run with context, a capital or 20+ characters) and no name: only the
@@ -286,7 +295,11 @@ export class PiiDetector {
     const certain = selectors ? certainSelectors(selectors) : null;
     const sheetReadings = selectors ? (certain ? [selectors, certain, null] : [selectors, null]) : [null];
     const windows =
-      marks.length > 0 ? windowsAround(original, marks.length > AMBIGUOUS_MARKUP_MAX ? [] : withHiddenReach(original, marks, selectors)) : [];
+      marks.length === 0
+        ? []
+        : near
+          ? windowsNear(original, near, selectors)
+          : windowsAround(original, marks.length > AMBIGUOUS_MARKUP_MAX ? [] : withHiddenReach(original, marks, selectors));
     // One finding at a time: a whole text read as one window may hold more findings than a call takes arguments.
     // A window's texts already read (by another sheet set or line-break reading) are not read again.
     const read = windows.map(() => new Map<string, Int32Array>());
@@ -652,6 +665,78 @@ function windowsAround(text: string, at: ReadonlyArray<number | readonly [number
     else windows.push([from, to]);
   }
   return windows;
+}
+
+/**
+ * The windows of `text` a value around one of the sorted offsets `near` is read in: as far either side as a glued
+ * character's window reaches (a value, its context words) counted in characters a browser shows, so no tag, mark or
+ * element the dropped readings drop (a long attribute, a long hidden span between a value's pieces) shortens it.
+ * Past AMBIGUOUS_MARKUP_MAX of them on the way, the window runs to the text's edge, as a text read whole does.
+ */
+function windowsNear(text: string, near: readonly number[], selectors: HiddenSelectors | null): [number, number][] {
+  const unshown = mergedSpans([...markupAt(text, Number.POSITIVE_INFINITY), ...droppedElementsMeeting(text, [[0, text.length]], selectors)]);
+  // The first unshown span ending after `at`.
+  const firstAfter = (at: number) => {
+    let lo = 0;
+    let hi = unshown.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((unshown[mid]?.[1] ?? 0) <= at) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo;
+  };
+  const rightOf = (at: number) => {
+    let pos = at;
+    let shown = 0;
+    for (let k = firstAfter(at), skipped = 0; k < unshown.length && skipped <= AMBIGUOUS_MARKUP_MAX; k++, skipped++) {
+      const [start, end] = unshown[k] ?? [0, 0];
+      if (start > pos && shown + (start - pos) >= GLUED_REACH) break;
+      if (start > pos) shown += start - pos;
+      pos = Math.max(pos, end);
+      if (skipped === AMBIGUOUS_MARKUP_MAX) return text.length;
+    }
+    return Math.min(text.length, pos + (GLUED_REACH - shown));
+  };
+  const leftOf = (at: number) => {
+    let pos = at;
+    let shown = 0;
+    for (let k = lastBefore(unshown, at), skipped = 0; k >= 0 && skipped <= AMBIGUOUS_MARKUP_MAX; k--, skipped++) {
+      const [start, end] = unshown[k] ?? [0, 0];
+      if (end < pos && shown + (pos - end) >= GLUED_REACH) break;
+      if (end < pos) shown += pos - end;
+      pos = Math.min(pos, start);
+      if (skipped === AMBIGUOUS_MARKUP_MAX) return 0;
+    }
+    return Math.max(0, pos - (GLUED_REACH - shown));
+  };
+  return windowsAround(
+    text,
+    near.map((at) => [leftOf(at), rightOf(at)] as const),
+  );
+}
+
+/** The index of the last of the sorted, disjoint `spans` starting before `at`, or -1. */
+function lastBefore(spans: ReadonlyArray<readonly [number, number]>, at: number): number {
+  let lo = 0;
+  let hi = spans.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if ((spans[mid]?.[0] ?? 0) < at) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo - 1;
+}
+
+/** `spans` sorted and merged where they overlap or meet. */
+function mergedSpans(spans: Array<readonly [number, number]>): Array<[number, number]> {
+  const out: Array<[number, number]> = [];
+  for (const [start, end] of spans.sort((a, b) => a[0] - b[0])) {
+    const last = out[out.length - 1];
+    if (last && start <= last[1]) last[1] = Math.max(last[1], end);
+    else out.push([start, end]);
+  }
+  return out;
 }
 
 /** One-off detection; for many texts build a PiiDetector (or a Masker) once instead. */

@@ -48,6 +48,8 @@ const OPAQUE_MAX_CHARS = 32 * 1024 * 1024;
 
 /** Categories a value of which can be split across strings and still be read back whole. */
 const SPLIT_CATEGORIES: readonly PiiCategory[] = ["email", "phone", "credit_card", "iban", "secret", "tax_id"];
+/** Past this length a join of strings is read without its markup only around its seams (the rest was read string by string). */
+const SEAMS_ONLY_MIN = 8 * 1024;
 
 const STRUCTURAL_WORD = /^[a-z_]+$/;
 /** A bare number of one to three digits: a page, a count, a version between the pieces of a split value. */
@@ -58,7 +60,9 @@ const CARD_FIELD = /^(?:card|cards|cc|ccn|pan|card_?number|cc_?number|number|cre
 const GROUPED_PIECE = /\d{4}[ -]\d{4}/;
 /** A field's name: letters, no digit ("page", "n", "per_page", "items"). */
 const FIELD_NAME = /^[\p{L}_.[\]-]+$/u;
-const LETTER = /\p{L}/u;
+/** A word's last character, and what a word or a value opens with ("+44…", "(020)…"): strings meeting so are read apart too. */
+const WORD_END = /[\p{L}\p{N}]/u;
+const VALUE_START = /[\p{L}\p{N}+(]/u;
 
 /**
  * Words that stand before a code decorator ("python" + "@app.route(...)"): a language name or a
@@ -223,7 +227,7 @@ export class Masker {
     this.#sheets = selectorsOf(texts);
   }
 
-  #detect(text: string, budget: DetectionBudget, opts: { entities?: boolean; otherReadings?: boolean } = {}): PiiFinding[] {
+  #detect(text: string, budget: DetectionBudget, opts: { entities?: boolean; otherReadings?: boolean; near?: readonly number[] } = {}): PiiFinding[] {
     if (this.#plain) return this.detector.detect(text, budget, { ...opts, entities: false, markup: false });
     if (this.#sheets === undefined) return this.detector.detect(text, budget, opts);
     // A text that is no string of the request (a document decoded from it) also holds its own sheets.
@@ -388,10 +392,11 @@ export class Masker {
   checkSplitValues(texts: readonly string[]): void {
     const blocking = SPLIT_CATEGORIES.filter((c) => this.detector.categories.has(c) && this.actionFor(c) === "block");
     if (blocking.length === 0) return;
-    const found = this.#acrossStrings(texts);
+    // Read once for the request, not per join or value found (a request of many split values re-read its whole text for each).
+    const selectors = this.#sheets !== undefined ? this.#sheets : selectorsOf(texts);
+    const found = this.#acrossStrings(texts, selectors);
     // The card scan reads each string as shown: markup beside a piece ("…1111 11<b>", "11</b>") is none of its digits.
     // A footnote mark or hidden text beside a piece may also be read without its text; read so only where there is one.
-    const selectors = this.#sheets !== undefined ? this.#sheets : selectorsOf(texts);
     if (
       blocking.includes("credit_card") &&
       (splitCardAcross(texts.map((t) => markupFreeText(t, "glued"))) ||
@@ -405,7 +410,7 @@ export class Masker {
     // ([4523, 12, 9981, …]) a small one is an element, and the list stays longer than a card.
     const withoutSmall = texts.filter((t, i) => !(SMALL_NUMBER.test(t) && i > 0 && FIELD_NAME.test(texts[i - 1] ?? "")));
     if (withoutSmall.length < texts.length && (blocking.includes("credit_card") || blocking.includes("iban") || blocking.includes("phone"))) {
-      for (const c of this.#acrossStrings(withoutSmall)) if (c === "credit_card" || c === "iban" || c === "phone") found.push(c);
+      for (const c of this.#acrossStrings(withoutSmall, selectors)) if (c === "credit_card" || c === "iban" || c === "phone") found.push(c);
       // Bare single numbers are what orders and listings are made of ({"sku":4521,"qty":2,…}): a card
       // there needs a piece printed in groups or a field named for a card.
       if (blocking.includes("credit_card") && texts.some((t) => GROUPED_PIECE.test(t) || CARD_FIELD.test(t)) && splitCardAcross(withoutSmall))
@@ -413,7 +418,7 @@ export class Masker {
     }
     // An IBAN's check (country, length, mod 97) holds with any small number left out ("/DE8937040044/2/0532013000").
     const withoutAnySmall = texts.filter((t) => !SMALL_NUMBER.test(t));
-    if (withoutAnySmall.length < withoutSmall.length && blocking.includes("iban") && this.#acrossStrings(withoutAnySmall).includes("iban"))
+    if (withoutAnySmall.length < withoutSmall.length && blocking.includes("iban") && this.#acrossStrings(withoutAnySmall, selectors).includes("iban"))
       found.push("iban");
     // So does a card given in printed groups (["4111 1111", 2, "1111 1111"]): lists of integers hold no such piece.
     if (
@@ -435,10 +440,8 @@ export class Masker {
    * Categories of the values found in the concatenation of `texts` that cross from one text into
    * another and that no text explains on its own.
    */
-  #acrossStrings(texts: readonly string[]): PiiCategory[] {
+  #acrossStrings(texts: readonly string[], selectors: HiddenSelectors | null): PiiCategory[] {
     const found: PiiCategory[] = [];
-    // Read once for the request, not per value found (a request of many split values re-read its whole text for each).
-    const selectors = this.#sheets !== undefined ? this.#sheets : selectorsOf(texts);
     // Keys and protocol words of lower-case letters alone ("type", "properties") cannot hold a
     // piece of a card, IBAN or e-mail address; dropped, so the pieces around them meet.
     // A word right before "@…" stays: it is the mailbox ("?to=jsmith&domain=@example.org").
@@ -455,16 +458,26 @@ export class Masker {
       }
       return list;
     };
-    // Joined with nothing ("jane.roe@exa" + "mple.org"), then with nothing except a space between
-    // two letters, so a value that ends a string is not run into the next word ("example.org" + "sent").
+    // Joined with nothing ("jane.roe@exa" + "mple.org"), then with a space where a word's end meets a word or a value's
+    // start, so a value that ends a string is not run into the next word ("example.org" + "sent") and one that opens a
+    // string is not glued to the last ("text/html" + "+44 20 7946" + " 0958": a phone number has no letter before its "+").
     for (const spaced of [false, true]) {
       const starts: number[] = [];
       let joined = "";
+      let spaces = 0;
+      // The last character so far, kept apart: indexing a string built by concatenation flattens it (quadratic).
+      let last = "";
       for (const t of parts) {
-        if (spaced && joined.length > 0 && LETTER.test(joined[joined.length - 1] ?? "") && LETTER.test(t[0] ?? "")) joined += " ";
+        if (spaced && WORD_END.test(last) && VALUE_START.test(t[0] ?? "")) {
+          joined += " ";
+          spaces++;
+        }
         starts.push(joined.length);
         joined += t;
+        if (t.length > 0) last = t[t.length - 1] ?? "";
       }
+      // No word met another at a seam: the spaced join is the plain one, already read.
+      if (spaced && spaces === 0) break;
       const textAt = (offset: number) => {
         let lo = 0;
         let hi = starts.length - 1;
@@ -475,7 +488,9 @@ export class Masker {
         }
         return lo;
       };
-      for (const f of this.#detect(joined, this.#opaqueBudget, { entities: false })) {
+      // Only values across a seam count: a long join's markup is read around its seams alone.
+      const near = joined.length > SEAMS_ONLY_MIN ? { near: starts.slice(1) } : {};
+      for (const f of this.#detect(joined, this.#opaqueBudget, { entities: false, ...near })) {
         // The generic high-entropy rule reads any two random-looking neighbours (an id, a hash, a
         // token beside a word) as one secret; a split secret counts only in a known key format.
         if (!SPLIT_CATEGORIES.includes(f.category) || f.detector === "high_entropy") continue;

@@ -218,16 +218,52 @@ export function withHiddenReach(text: string, marks: ReadonlyArray<[number, numb
   return marks.map(([start, end]) => {
     const reach = ends.get(start);
     if (reach === undefined || reach <= end || text[start] !== "<") return [start, end];
-    const name = tagName(text, start);
-    const hides =
-      name !== null &&
-      (name === "sup" ||
-        name === "sub" ||
-        HIDDEN_ELEMENT.test(name) ||
-        hidingTag(text.slice(start, end), 1 + name.length, name, selectors) ||
-        documentOf(text).unrendered.has(start));
-    return hides ? [start, reach] : [start, end];
+    return droppedElement(text, start, end, selectors) ? [start, reach] : [start, end];
   });
+}
+
+/**
+ * The [start, end) spans of the elements the dropped readings drop (see withHiddenReach) that meet one of the
+ * sorted, disjoint `spans` of `text`: a window read there must hold them whole.
+ */
+export function droppedElementsMeeting(
+  text: string,
+  spans: ReadonlyArray<readonly [number, number]>,
+  selectors: HiddenSelectors | null,
+): Array<[number, number]> {
+  if (spans.length === 0 || !holdsFootnotesOrHidden(text, selectors)) return [];
+  const meets = (start: number, end: number) => {
+    // The first span ending after `start`: the element meets it when that span starts before the element ends.
+    let lo = 0;
+    let hi = spans.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((spans[mid]?.[1] ?? 0) <= start) lo = mid + 1;
+      else hi = mid;
+    }
+    return lo < spans.length && (spans[lo]?.[0] ?? 0) < end;
+  };
+  const out: Array<[number, number]> = [];
+  const scan = new MarkupScan(text);
+  for (const [start, reach] of documentOf(text).ends) {
+    if (text[start] !== "<" || !meets(start, reach)) continue;
+    const tagEnd = scan.markupEnd(start, 1);
+    if (tagEnd > start && reach > tagEnd && droppedElement(text, start, tagEnd, selectors)) out.push([start, reach]);
+  }
+  return out.sort((a, b) => a[0] - b[0]);
+}
+
+/** Whether the element whose start tag is text[start, end) is one the dropped readings drop. */
+function droppedElement(text: string, start: number, end: number, selectors: HiddenSelectors | null): boolean {
+  const name = tagName(text, start);
+  return (
+    name !== null &&
+    (name === "sup" ||
+      name === "sub" ||
+      HIDDEN_ELEMENT.test(name) ||
+      hidingTag(text.slice(start, end), 1 + name.length, name, selectors) ||
+      documentOf(text).unrendered.has(start))
+  );
 }
 
 /**
