@@ -98,8 +98,6 @@ async function insertSubagent(
     {
       ...(narrowing ? { id: narrowing.agentId } : {}),
       name,
-      teamId: parent.teamId,
-      projectId: parent.projectId,
       parentAgentId: parent.id,
       autonomy,
       createdBy,
@@ -109,6 +107,7 @@ async function insertSubagent(
     minting?.tokenId ?? null,
     narrowing?.policyId ?? null,
   );
+  if (agent === "parent_inactive") throw new AppError("conflict", "the parent agent is suspended or not active");
   if (agent === "credential_ended")
     throw new AppError("unauthorized", "the token this request was made with was revoked or has expired; nothing can be minted with it");
   if (agent === "limit")
@@ -240,15 +239,14 @@ export async function updateAgent(access: OrgAccess, agent: AgentRow, patch: Age
     const projectId = patch.projectId !== undefined ? patch.projectId : agent.projectId;
     Object.assign(changes, await placement(access, teamId, projectId));
   }
-  const updated = Object.keys(changes).length ? await access.data.updateAgent(agent.id, changes) : agent;
+  // A parent's subagents move with it and stored levels follow it down (a later listing never shows a subagent above
+  // its parent), in the parent's own transaction: a subagent minted meanwhile is placed from the row it reads there.
+  const updated = !Object.keys(changes).length
+    ? agent
+    : agent.parentAgentId
+      ? await access.data.updateAgent(agent.id, changes)
+      : await access.data.updateParentAgent(agent.id, changes);
   const subagents = await access.data.subagents(agent.id);
-  if (moving && !agent.parentAgentId) {
-    for (const sub of subagents) await access.data.updateAgent(sub.id, { teamId: changes.teamId ?? null, projectId: changes.projectId ?? null });
-  }
-  if (changes.autonomy !== undefined && !agent.parentAgentId) {
-    // Stored levels follow too, so a later listing never shows a subagent above its parent.
-    for (const sub of subagents) if (sub.autonomy > changes.autonomy) await access.data.updateAgent(sub.id, { autonomy: changes.autonomy });
-  }
   forgetAgents([agent.id, ...subagents.map((s) => s.id)]);
   invalidatePolicies(access.orgId);
   return assertFound(updated, "agent");

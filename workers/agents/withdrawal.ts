@@ -17,7 +17,7 @@ import { killSandboxesOf } from "../sandboxes/service.js";
 import type { WithdrawReason } from "./agent-watch.js";
 import { forgetAgents } from "./rows.js";
 import { chainOf, rightsOf } from "./service.js";
-import { decideEgressFor } from "./rights.js";
+import { type AgentRights, decideEgressFor } from "./rights.js";
 import { egressRefusal } from "../egress/authorise.js";
 import { usableTools } from "../tools/access.js";
 import type { HeldCall } from "../../schema/tools.js";
@@ -189,6 +189,20 @@ export async function withdrawnSince(env: Env, orgId: string, agentId: string, t
 }
 
 /**
+ * The agent's row and rights as they are now, read from D1 past every cache (withdrawnSince first), or the error a call
+ * made with this token answers: for a decision that must not act on rights read before a withdrawal, an edit or a move.
+ */
+export async function currentRights(env: Env, orgId: string, agentId: string, tokenId: string): Promise<AppError | AgentRights> {
+  const withdrawn = await withdrawnSince(env, orgId, agentId, tokenId);
+  if (withdrawn) return withdrawn;
+  const agent = await new OrgData(makeDb(env.DB), orgId).agent(agentId);
+  if (!agent) return withdrawnError("token_revoked");
+  const result = await rightsOf(env, agent, { fresh: true });
+  if (!result.ok) return withdrawnError(result.code === "suspended" ? "agent_suspended" : "token_revoked");
+  return result.rights;
+}
+
+/**
  * Whether a held call may still run now, decided fresh (D1, no cache) by the same checks its entry
  * point ran: the token and chain (withdrawnSince), then the agent's rights recomputed — egress
  * needs an allow rule for the method (and any override); a tool must still exist, be granted and
@@ -196,23 +210,19 @@ export async function withdrawnSince(env: Env, orgId: string, agentId: string, t
  * answer. Run when a person approves it and again right before it executes.
  */
 export async function heldCallRefusal(env: Env, orgId: string, agentId: string, tokenId: string, call: HeldCall): Promise<AppError | null> {
-  const withdrawn = await withdrawnSince(env, orgId, agentId, tokenId);
-  if (withdrawn) return withdrawn;
-  const agent = await new OrgData(makeDb(env.DB), orgId).agent(agentId);
-  if (!agent) return withdrawnError("token_revoked");
-  const result = await rightsOf(env, agent, { fresh: true });
-  if (!result.ok) return withdrawnError(result.code === "suspended" ? "agent_suspended" : "token_revoked");
+  const result = await currentRights(env, orgId, agentId, tokenId);
+  if (result instanceof AppError) return result;
   const url = new URL(call.url ?? "https://invalid.invalid/");
   if (call.kind === "egress") {
     for (const method of call.override && call.override !== call.method ? [call.method, call.override] : [call.method]) {
-      const refusal = egressRefusal("egress", decideEgressFor(result.rights, { method, url }));
+      const refusal = egressRefusal("egress", decideEgressFor(result, { method, url }));
       if (refusal) return refusal;
     }
     return null;
   }
-  const tool = (await usableTools(env, result.rights)).find((t) => t.id === call.toolId);
+  const tool = (await usableTools(env, result)).find((t) => t.id === call.toolId);
   if (!tool) return new AppError("not_found", "the tool was removed or is no longer granted to this agent");
-  return call.url === null ? null : egressRefusal("tool", decideEgressFor(result.rights, { method: call.method, url }));
+  return call.url === null ? null : egressRefusal("tool", decideEgressFor(result, { method: call.method, url }));
 }
 
 /** Resolves with `work`, or rejects with the withdrawal's error as soon as `signal` is aborted. */

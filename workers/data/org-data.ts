@@ -418,12 +418,12 @@ export class OrgData extends OrgScoped {
    * subagent is ever written without the narrowing its parent gave it.
    */
   async createSubagentWithToken(
-    values: Omit<typeof agents.$inferInsert, "id" | "orgId" | "parentAgentId"> & { id?: string; parentAgentId: string },
+    values: Omit<typeof agents.$inferInsert, "id" | "orgId" | "parentAgentId" | "teamId" | "projectId"> & { id?: string; parentAgentId: string },
     token: { sha256: string; prefix: string; name?: string | null; expiresAt?: number | null },
     maxLive: number,
     mintedWith: string | null,
     narrowing: string | null = null,
-  ): Promise<AgentRow | "limit" | "credential_ended"> {
+  ): Promise<AgentRow | "limit" | "credential_ended" | "parent_inactive"> {
     const id = values.id ?? newId("agt");
     const now = Date.now();
     const d1 = this.db.$client;
@@ -431,23 +431,15 @@ export class OrgData extends OrgScoped {
     const [inserted] = await d1.batch([
       d1
         .prepare(
+          // Placed with its parent and never above it as the parent's row stands in this transaction (a move or a
+          // lowering batched with its subagents' is either before it, and read here, or after it, and updates it too),
+          // and only under a parent that may act (not suspended).
           `INSERT INTO agents (id, org_id, name, team_id, project_id, parent_agent_id, created_by, autonomy, status, created_at)
-           SELECT ?3, ?1, ?4, ?5, ?6, ?2, ?7, ?8, 'active', ?9 WHERE ${OrgData.LIVE_SUBAGENTS} < ?10
+           SELECT ?3, ?1, ?4, p.team_id, p.project_id, ?2, ?7, MIN(?8, p.autonomy), 'active', ?9 FROM agents p
+           WHERE p.org_id = ?1 AND p.id = ?2 AND p.status = 'active' AND p.suspended_at IS NULL AND ${OrgData.LIVE_SUBAGENTS} < ?10
            AND (?11 IS NULL OR ${OrgData.MINTING_TOKEN_LIVE})`,
         )
-        .bind(
-          this.orgId,
-          values.parentAgentId,
-          id,
-          values.name,
-          values.teamId ?? null,
-          values.projectId ?? null,
-          values.createdBy,
-          values.autonomy ?? 3,
-          now,
-          maxLive,
-          mintedWith,
-        ),
+        .bind(this.orgId, values.parentAgentId, id, values.name, null, null, values.createdBy, values.autonomy ?? 3, now, maxLive, mintedWith),
       d1
         .prepare(
           `INSERT INTO tokens (id, org_id, kind, subject_id, sha256, prefix, name, expires_at, created_at)
@@ -467,6 +459,8 @@ export class OrgData extends OrgScoped {
     ]);
     const agent = inserted?.meta.changes ? await this.agent(id) : undefined;
     if (agent) return agent;
+    const parent = await this.agent(values.parentAgentId);
+    if (parent?.status !== "active" || parent.suspendedAt !== null) return "parent_inactive";
     return mintedWith === null || (await this.liveToken(values.parentAgentId, mintedWith)) ? "limit" : "credential_ended";
   }
 
@@ -511,6 +505,41 @@ export class OrgData extends OrgScoped {
       .from(tokens)
       .where(this.scope(tokens, eq(tokens.kind, "agent"), eq(tokens.id, tokenId), eq(tokens.subjectId, subjectId), ...liveAt(Date.now())))
       .get();
+  }
+
+  /**
+   * Changes a parent agent and, in the same transaction, its subagents with it: placed where it goes, none left above its
+   * autonomy. A subagent minted concurrently is written either before (and updated here) or after (placed from this row).
+   */
+  async updateParentAgent(id: string, patch: Partial<Pick<AgentRow, "name" | "teamId" | "projectId" | "autonomy">>): Promise<AgentRow | undefined> {
+    const moving = patch.teamId !== undefined || patch.projectId !== undefined;
+    const [updated] = await this.db.batch([
+      this.db
+        .update(agents)
+        .set(patch)
+        .where(this.scope(agents, eq(agents.id, id)))
+        .returning(),
+      ...(moving
+        ? [
+            this.db
+              .update(agents)
+              .set({
+                teamId: sql`(SELECT p.team_id FROM agents p WHERE p.org_id = ${this.orgId} AND p.id = ${id})`,
+                projectId: sql`(SELECT p.project_id FROM agents p WHERE p.org_id = ${this.orgId} AND p.id = ${id})`,
+              })
+              .where(this.scope(agents, eq(agents.parentAgentId, id))),
+          ]
+        : []),
+      ...(patch.autonomy !== undefined
+        ? [
+            this.db
+              .update(agents)
+              .set({ autonomy: sql`MIN(${agents.autonomy}, ${patch.autonomy})` })
+              .where(this.scope(agents, eq(agents.parentAgentId, id))),
+          ]
+        : []),
+    ]);
+    return updated[0];
   }
 
   updateAgent(id: string, patch: Partial<Pick<AgentRow, "name" | "teamId" | "projectId" | "autonomy" | "status" | "suspendedAt" | "suspendReason">>) {

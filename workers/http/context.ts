@@ -26,6 +26,8 @@ export interface AppEnv {
     agent: AgentPrincipal;
     /** The calling agent's rights (its parent chain merged), set with `agent` by requireAgent. */
     rights: AgentRights;
+    /** When requireAgent read them (ms since the epoch): rightsAfterBody reads them again if the body came much later. */
+    rightsReadAt: number | undefined;
     /** The person an agent acts for (OAuth from a desktop MCP client); unset for agent tokens. */
     onBehalfOf: { userId: string; visibleToolIds: ReadonlySet<string> | null } | undefined;
   };

@@ -4,6 +4,7 @@ import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
 import { loadAgent } from "../agents/rows.js";
 import { rightsOf } from "../agents/service.js";
+import { currentRights, watchAfterMs } from "../agents/withdrawal.js";
 import { AppError, unauthorized } from "../errors.js";
 import type { AppEnv, UserPrincipal } from "../http/context.js";
 import { CSRF_HEADER, SESSION_COOKIE, csrfValid, verifySession } from "./sessions.js";
@@ -88,6 +89,12 @@ export function carriesPalisadeToken(c: Context): boolean {
 export const requireAgent: MiddlewareHandler<AppEnv> = async (c, next) => {
   const raw = agentTokenFrom(c);
   if (!raw) throw unauthorized("missing agent token");
+  await authenticateAgent(c, raw);
+  return next();
+};
+
+/** Sets the agent behind `raw` and its rights (its caches' view) on the context, or throws why it may not act. */
+async function authenticateAgent(c: Context<AppEnv>, raw: string): Promise<void> {
   const record = await lookupToken(c.env.DB, raw, "agent");
   if (!record) throw unauthorized("invalid or revoked agent token");
   const agent = await loadAgent(c.env.DB, record.orgId, record.subjectId);
@@ -100,8 +107,30 @@ export const requireAgent: MiddlewareHandler<AppEnv> = async (c, next) => {
   }
   c.set("agent", { kind: "agent", agentId: agent.id, orgId: agent.orgId, tokenId: record.id, agent });
   c.set("rights", rights.rights);
-  return next();
-};
+  c.set("rightsReadAt", Date.now());
+}
+
+/**
+ * Reads the calling agent's rights again once its request's body has arrived: requireAgent read them before it, and a
+ * client sending it slowly would otherwise carry them past a suspension, a policy edit or a move made meanwhile. As
+ * requireAgent does (this isolate's caches, which an edit here clears) when the body came soon; from D1 past every
+ * cache when it came later than a call runs before it watches for withdrawal (WATCH_AFTER_MS), or `always` (a mint
+ * writes rows from the parent's team, autonomy and limits, which no watch can take back). Routes call it right after
+ * reading the body, before deciding anything. A call an OAuth client makes is authorised by its own middleware and
+ * left as it is.
+ */
+export async function rightsAfterBody(c: Context<AppEnv>, options: { always?: boolean } = {}): Promise<void> {
+  const readAt = c.get("rightsReadAt");
+  const raw = agentTokenFrom(c);
+  if (readAt === undefined || raw === undefined) return;
+  if (!options.always && Date.now() - readAt < watchAfterMs(c.env)) return authenticateAgent(c, raw);
+  const principal = c.get("agent");
+  const rights = await currentRights(c.env, principal.orgId, principal.agentId, principal.tokenId);
+  if (rights instanceof AppError) throw rights;
+  c.set("agent", { ...principal, agent: rights.agent });
+  c.set("rights", rights);
+  c.set("rightsReadAt", Date.now());
+}
 
 /** What a gateway operation needs of the request: the agent's rights, the token it used, the trace, and waitUntil. */
 export function agentCallContext(c: Context<AppEnv>) {

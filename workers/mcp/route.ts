@@ -11,7 +11,7 @@ import { recordAudit } from "../audit/audit.js";
 import { AppError } from "../errors.js";
 import type { AppEnv } from "../http/context.js";
 import { readLimitedBytes } from "../http/middleware.js";
-import { agentCallContext, carriesPalisadeToken, requireAgent } from "../identity/authenticate.js";
+import { agentCallContext, carriesPalisadeToken, requireAgent, rightsAfterBody } from "../identity/authenticate.js";
 import { serveOAuthMcp } from "../oauth/resource.js";
 import { type CallContext, ToolCallRefused, callTool, listToolsFor, safeName } from "../tools/call.js";
 import { guidePromptFor } from "../tools/guide.js";
@@ -116,6 +116,7 @@ export function mcpRoutes(mcp: Hono<AppEnv>) {
       await auditRequest(c, "denied", "too_large", { limit: MCP_BODY_LIMIT });
       return rpcError(413, ErrorCode.InvalidRequest, `request body exceeds ${MCP_BODY_LIMIT} bytes`);
     }
+    await rightsAfterBody(c);
     let body: unknown;
     try {
       body = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(bytes));

@@ -14,13 +14,16 @@ import { ToolStore } from "../../data/tool-store.js";
 import { AppError, notFound } from "../../errors.js";
 import type { AppEnv } from "../../http/context.js";
 import { readLimited } from "../../http/middleware.js";
+import { rightsAfterBody } from "../../identity/authenticate.js";
 import { guidePromptFor } from "../../tools/guide.js";
 import { memoryView, messageView, threadView } from "../admin/agent-memory.js";
 
 const BODY_LIMIT = 96 * 1024;
 
-async function input<T extends z.ZodType>(c: Context<AppEnv>, schema: T): Promise<z.output<T>> {
+/** The request's body parsed by `schema`; the agent's rights read again when it came late (`always`: whenever it came). */
+async function input<T extends z.ZodType>(c: Context<AppEnv>, schema: T, options: { always?: boolean } = {}): Promise<z.output<T>> {
   const text = await readLimited(c.req.raw, BODY_LIMIT);
+  await rightsAfterBody(c, options);
   let raw: unknown;
   try {
     raw = JSON.parse(text);
@@ -69,7 +72,8 @@ export function agentToolRoutes() {
 
   // ── subagents ────────────────────────────────────────────────────────────
   r.post("/subagents", async (c) => {
-    const body = await input(c, SubagentCreateSchema);
+    // A mint writes rows from the parent's team, autonomy and limits: decided on the parent as it is now.
+    const body = await input(c, SubagentCreateSchema, { always: true });
     let created: Awaited<ReturnType<typeof createSubagent>>;
     try {
       created = await createSubagent(c.env, c.get("rights"), body, c.get("agent").tokenId);

@@ -5,7 +5,7 @@ import { sendOutbound } from "../../egress/pipeline.js";
 import { parseEgressTarget } from "../../egress/url-safety.js";
 import type { AppEnv } from "../../http/context.js";
 import { readLimitedBytes } from "../../http/middleware.js";
-import { agentCallContext, requireAgent } from "../../identity/authenticate.js";
+import { agentCallContext, requireAgent, rightsAfterBody } from "../../identity/authenticate.js";
 import { traced } from "../../telemetry/middleware.js";
 
 export const EGRESS_BODY_LIMIT = 10 * 1024 * 1024;
@@ -24,6 +24,7 @@ export function egressGateway() {
     const url = parseEgressTarget(outer.pathname.slice(outer.pathname.indexOf(PREFIX) + PREFIX.length) + outer.search);
     const method = c.req.method.toUpperCase();
     const body = method === "GET" || method === "HEAD" ? null : await readLimitedBytes(c.req.raw, EGRESS_BODY_LIMIT);
+    await rightsAfterBody(c);
     const ctx = agentCallContext(c);
     return sendOutbound(ctx, { method, url, headers: c.req.raw.headers, body }, { kind: "egress" });
   });

@@ -8,7 +8,7 @@ import { assertPublicDestination } from "../../egress/url-safety.js";
 import type { AppEnv } from "../../http/context.js";
 import { toAppError } from "../../http/errors.js";
 import { readLimited } from "../../http/middleware.js";
-import { requireAgent } from "../../identity/authenticate.js";
+import { requireAgent, rightsAfterBody } from "../../identity/authenticate.js";
 import {
   buildUpstreamRequest,
   endpointOf,
@@ -99,6 +99,7 @@ export function llmGateway() {
     if (c.req.method !== "POST") throw new AppError("method_not_allowed", "use POST");
 
     const text = await readLimited(c.req.raw, LLM_BODY_LIMIT);
+    await rightsAfterBody(c);
     let body: unknown;
     try {
       body = JSON.parse(text);
