@@ -143,7 +143,7 @@ describe("red team 36: a subagent placed outside its parent's team (parent moved
 
 // ── 2. the parent's policy changed between the mint and the use ──────────────
 describe("red team 36: the parent's limit lowered after its subagents were minted", () => {
-  // Left open by design (docs/agents): a lowered limit bounds new mints and every revival (rotation, resume), as a lowered
+  // Left open by design (README, agent API): a lowered limit bounds new mints and every revival (rotation, resume), as a lowered
   // spend limit bounds new spend; subagents already live when it is lowered act until an admin or their parent ends them.
   it.skip("A2: maxSubagents lowered 3 → 1 while the parent is suspended, then resumed: no more than one subagent acts", async () => {
     const org = await fakeProviderOrg("rt36-lower");
