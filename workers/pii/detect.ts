@@ -674,7 +674,11 @@ function windowsAround(text: string, at: ReadonlyArray<number | readonly [number
  * Past AMBIGUOUS_MARKUP_MAX of them on the way, the window runs to the text's edge, as a text read whole does.
  */
 function windowsNear(text: string, near: readonly number[], selectors: HiddenSelectors | null): [number, number][] {
-  const unshown = mergedSpans([...markupAt(text, Number.POSITIVE_INFINITY), ...droppedElementsMeeting(text, [[0, text.length]], selectors)]);
+  const unshown = mergedSpans([
+    ...markupAt(text, Number.POSITIVE_INFINITY),
+    ...droppedElementsMeeting(text, [[0, text.length]], selectors),
+    ...[...text.matchAll(UNSHOWN_RUN)].map((m) => [m.index, m.index + m[0].length] as const),
+  ]);
   // The first unshown span ending after `at`.
   const firstAfter = (at: number) => {
     let lo = 0;
@@ -715,6 +719,13 @@ function windowsNear(text: string, near: readonly number[], selectors: HiddenSel
     near.map((at) => [leftOf(at), rightOf(at)] as const),
   );
 }
+
+/**
+ * Runs a reader sees as nothing or as one blank, however long: blanks, invisible and combining characters, controls and
+ * character references (600 zero-width spaces or `&shy;`s inside a value count for no shown character; a reference to a
+ * shown character counts for none either, which only widens a window).
+ */
+const UNSHOWN_RUN = /(?:[\s\p{Cc}\p{Cf}\p{Mn}\p{Me}\u115F\u1160\u3164\uFFA0]|&(?:#\d+|#[xX][\da-fA-F]+|[A-Za-z][A-Za-z\d]*);?)+/gu;
 
 /** The index of the last of the sorted, disjoint `spans` starting before `at`, or -1. */
 function lastBefore(spans: ReadonlyArray<readonly [number, number]>, at: number): number {
