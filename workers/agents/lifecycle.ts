@@ -244,7 +244,7 @@ export async function updateAgent(access: OrgAccess, agent: AgentRow, patch: Age
   const updated = !Object.keys(changes).length
     ? agent
     : agent.parentAgentId
-      ? await access.data.updateAgent(agent.id, changes)
+      ? await access.data.updateSubagent(agent.id, agent.parentAgentId, changes)
       : await access.data.updateParentAgent(agent.id, changes);
   const subagents = await access.data.subagents(agent.id);
   forgetAgents([agent.id, ...subagents.map((s) => s.id)]);

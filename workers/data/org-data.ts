@@ -542,6 +542,22 @@ export class OrgData extends OrgScoped {
     return updated[0];
   }
 
+  /** Renames a subagent or sets its autonomy, never above its parent's as the parent's row stands in this write. */
+  updateSubagent(id: string, parentId: string, patch: Partial<Pick<AgentRow, "name" | "autonomy">>) {
+    const { autonomy, ...rest } = patch;
+    return this.db
+      .update(agents)
+      .set({
+        ...rest,
+        ...(autonomy === undefined
+          ? {}
+          : { autonomy: sql`MIN(${autonomy}, (SELECT p.autonomy FROM agents p WHERE p.org_id = ${this.orgId} AND p.id = ${parentId}))` }),
+      })
+      .where(this.scope(agents, eq(agents.id, id)))
+      .returning()
+      .get();
+  }
+
   updateAgent(id: string, patch: Partial<Pick<AgentRow, "name" | "teamId" | "projectId" | "autonomy" | "status" | "suspendedAt" | "suspendReason">>) {
     return this.db
       .update(agents)

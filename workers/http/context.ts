@@ -26,8 +26,10 @@ export interface AppEnv {
     agent: AgentPrincipal;
     /** The calling agent's rights (its parent chain merged), set with `agent` by requireAgent. */
     rights: AgentRights;
-    /** When requireAgent read them (ms since the epoch): rightsAfterBody reads them again if the body came much later. */
+    /** When they were read (ms since the epoch), by requireAgent or the OAuth resource's middleware. */
     rightsReadAt: number | undefined;
+    /** Reads the agent and its rights again as the middleware that authenticated the call does (`fresh`: past every cache). */
+    reauthorise: ((fresh: boolean) => Promise<void>) | undefined;
     /** The person an agent acts for (OAuth from a desktop MCP client); unset for agent tokens. */
     onBehalfOf: { userId: string; visibleToolIds: ReadonlySet<string> | null } | undefined;
   };

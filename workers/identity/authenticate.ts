@@ -90,8 +90,19 @@ export const requireAgent: MiddlewareHandler<AppEnv> = async (c, next) => {
   const raw = agentTokenFrom(c);
   if (!raw) throw unauthorized("missing agent token");
   await authenticateAgent(c, raw);
+  c.set("reauthorise", (fresh) => (fresh ? reauthoriseFresh(c) : authenticateAgent(c, raw)));
   return next();
 };
+
+/** The agent's row and rights from D1 past every cache, its token checked live, on the context; or throws why not. */
+async function reauthoriseFresh(c: Context<AppEnv>): Promise<void> {
+  const principal = c.get("agent");
+  const rights = await currentRights(c.env, principal.orgId, principal.agentId, principal.tokenId);
+  if (rights instanceof AppError) throw rights;
+  c.set("agent", { ...principal, agent: rights.agent });
+  c.set("rights", rights);
+  c.set("rightsReadAt", Date.now());
+}
 
 /** Sets the agent behind `raw` and its rights (its caches' view) on the context, or throws why it may not act. */
 async function authenticateAgent(c: Context<AppEnv>, raw: string): Promise<void> {
@@ -111,25 +122,18 @@ async function authenticateAgent(c: Context<AppEnv>, raw: string): Promise<void>
 }
 
 /**
- * Reads the calling agent's rights again once its request's body has arrived: requireAgent read them before it, and a
- * client sending it slowly would otherwise carry them past a suspension, a policy edit or a move made meanwhile. As
- * requireAgent does (this isolate's caches, which an edit here clears) when the body came soon; from D1 past every
+ * Reads the calling agent's rights again once its request's body has arrived: the middleware read them before it, and
+ * a client sending it slowly would otherwise carry them past a suspension, a policy edit or a move made meanwhile. As
+ * the middleware did (this isolate's caches, which an edit here clears) when the body came soon; from D1 past every
  * cache when it came later than a call runs before it watches for withdrawal (WATCH_AFTER_MS), or `always` (a mint
  * writes rows from the parent's team, autonomy and limits, which no watch can take back). Routes call it right after
- * reading the body, before deciding anything. A call an OAuth client makes is authorised by its own middleware and
- * left as it is.
+ * reading the body, before reading anything else the call depends on.
  */
 export async function rightsAfterBody(c: Context<AppEnv>, options: { always?: boolean } = {}): Promise<void> {
+  const reauthorise = c.get("reauthorise");
   const readAt = c.get("rightsReadAt");
-  const raw = agentTokenFrom(c);
-  if (readAt === undefined || raw === undefined) return;
-  if (!options.always && Date.now() - readAt < watchAfterMs(c.env)) return authenticateAgent(c, raw);
-  const principal = c.get("agent");
-  const rights = await currentRights(c.env, principal.orgId, principal.agentId, principal.tokenId);
-  if (rights instanceof AppError) throw rights;
-  c.set("agent", { ...principal, agent: rights.agent });
-  c.set("rights", rights);
-  c.set("rightsReadAt", Date.now());
+  if (!reauthorise || readAt === undefined) return;
+  await reauthorise(options.always === true || Date.now() - readAt >= watchAfterMs(c.env));
 }
 
 /** What a gateway operation needs of the request: the agent's rights, the token it used, the trace, and waitUntil. */

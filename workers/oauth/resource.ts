@@ -16,7 +16,9 @@ import { securityHeaders, traceId } from "../http/middleware.js";
 import { mcpRoutes } from "../mcp/route.js";
 import { toolsVisibleToPerson } from "../tools/access.js";
 import { unmetOrgRule } from "../identity/login-policy.js";
-import { GrantPropsSchema, MCP_PATH, MCP_SCOPE, authorizationServer, issuerOrigin } from "./server.js";
+import { type GrantProps, GrantPropsSchema, MCP_PATH, MCP_SCOPE, authorizationServer, issuerOrigin } from "./server.js";
+import { makeDb } from "../data/db.js";
+import { OrgData } from "../data/org-data.js";
 
 const PRM_PATH = "/.well-known/oauth-protected-resource";
 
@@ -29,33 +31,45 @@ function oauthMcpApp() {
     const ctx = c.executionCtx as ExecutionContext & { props?: unknown; auth?: { audience: string; token: string } };
     const props = GrantPropsSchema.safeParse(ctx.props);
     if (!props.success) return invalidToken(c, "the token carries no grant");
-    const { orgId, userId, agentId } = props.data;
-    const person = await personInOrg(c.env, orgId, userId);
-    const agent = person ? await loadAgent(c.env.DB, orgId, agentId) : undefined;
-    if (!person || !agent || !mayUseAgent(person, agent)) return invalidToken(c, "the grant's person or agent was revoked");
-    // The consenting sign-in against the org's rules as they are now (a grant from before a rule is refused).
-    const signIn = { userId, amr: props.data.amr ?? ["pwd" as const], ssoOrgId: props.data.ssoOrg };
-    const unmet = await unmetOrgRule(c.env, orgId, signIn, person.role);
-    if (unmet)
-      return invalidToken(
-        c,
-        `the organization requires ${unmet === "sso_required" ? "single sign-on" : "multi-factor authentication"}; connect again`,
-      );
-    const rights = await rightsOf(c.env, agent);
-    if (!rights.ok) {
-      if (rights.code === "suspended") throw new AppError("agent_suspended", `${rights.reason}; new calls are refused until it is resumed`);
-      return invalidToken(c, "the grant's agent was revoked");
-    }
-    // Calls are watched under the grant: a token of the agent is not what the person holds.
-    c.set("agent", { kind: "agent", agentId: agent.id, orgId, tokenId: `oauth:${userId}`, agent });
-    c.set("rights", rights.rights);
-    c.set("onBehalfOf", { userId, visibleToolIds: await toolsVisibleToPerson(c.env, person, agent) });
+    const refused = await resolveGrant(c, props.data, false);
+    if (refused) return invalidToken(c, refused);
+    // After the request's body (rightsAfterBody): the same checks again, so a slow body cannot outrun a revocation.
+    c.set("reauthorise", async (fresh) => {
+      const again = await resolveGrant(c, props.data, fresh);
+      if (again) throw new AppError("unauthorized", again);
+    });
     return next();
   });
   const mcp = new Hono<AppEnv>();
   mcpRoutes(mcp);
   app.route(MCP_PATH, mcp);
   return app;
+}
+
+/**
+ * Puts the grant's agent, its rights and the person on the context, checked as they are now (`fresh`: the agent and its
+ * rights from D1 past every cache); why the grant no longer holds otherwise. A suspended agent throws (403).
+ */
+async function resolveGrant(c: Context<AppEnv>, grant: GrantProps, fresh: boolean): Promise<string | null> {
+  const { orgId, userId, agentId } = grant;
+  const person = await personInOrg(c.env, orgId, userId);
+  const agent = !person ? undefined : fresh ? await new OrgData(makeDb(c.env.DB), orgId).agent(agentId) : await loadAgent(c.env.DB, orgId, agentId);
+  if (!person || !agent || !mayUseAgent(person, agent)) return "the grant's person or agent was revoked";
+  // The consenting sign-in against the org's rules as they are now (a grant from before a rule is refused).
+  const signIn = { userId, amr: grant.amr ?? ["pwd" as const], ssoOrgId: grant.ssoOrg };
+  const unmet = await unmetOrgRule(c.env, orgId, signIn, person.role);
+  if (unmet) return `the organization requires ${unmet === "sso_required" ? "single sign-on" : "multi-factor authentication"}; connect again`;
+  const rights = await rightsOf(c.env, agent, { fresh });
+  if (!rights.ok) {
+    if (rights.code === "suspended") throw new AppError("agent_suspended", `${rights.reason}; new calls are refused until it is resumed`);
+    return "the grant's agent was revoked";
+  }
+  // Calls are watched under the grant: a token of the agent is not what the person holds.
+  c.set("agent", { kind: "agent", agentId: agent.id, orgId, tokenId: `oauth:${userId}`, agent });
+  c.set("rights", rights.rights);
+  c.set("rightsReadAt", Date.now());
+  c.set("onBehalfOf", { userId, visibleToolIds: await toolsVisibleToPerson(c.env, person, agent) });
+  return null;
 }
 
 function invalidToken(c: Context<AppEnv>, description: string) {

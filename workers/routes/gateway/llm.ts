@@ -79,10 +79,11 @@ export function llmGateway() {
     if (!endpoint) throw new AppError("not_found", "no such model endpoint");
     const rights = c.get("rights");
     const { agent, policy } = rights;
-    const providers = (await providersOf(c.env, agent.orgId)).filter((p) => p.kind === kind);
+    const providersNow = async () => (await providersOf(c.env, agent.orgId)).filter((p) => p.kind === kind);
 
     if (endpoint === "models") {
       if (c.req.method !== "GET") throw new AppError("method_not_allowed", "use GET for models");
+      const providers = await providersNow();
       // Providers that accept any model are asked for their own list; policy narrows the union.
       const open = providers.filter((p) => modelsOf(p) === null);
       const asked = await Promise.all(
@@ -100,6 +101,8 @@ export function llmGateway() {
 
     const text = await readLimited(c.req.raw, LLM_BODY_LIMIT);
     await rightsAfterBody(c);
+    // Read after the body too: a provider removed, narrowed or moved while it uploaded is not called.
+    const providers = await providersNow();
     let body: unknown;
     try {
       body = JSON.parse(text);
