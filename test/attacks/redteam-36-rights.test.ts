@@ -3,9 +3,10 @@
 // by id, and ends calls when their token lapses. Every attack goes through the public HTTP API.
 // Each test asserts the SAFE behaviour: a failing test is a confirmed break; "(control)" tests probe
 // a rule expected to hold.
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
-import { BASE, type SeededOrg, call, withClientAddress } from "../workers/support/api.js";
+import { slowJsonPost } from "./support/slow-body.js";
+import { type SeededOrg, call } from "../workers/support/api.js";
 import type { FakeHost } from "../workers/support/fake-host.js";
 import { lapseSession, sandboxedAgent } from "../workers/support/sandboxed.js";
 import { ALLOW_SUBAGENTS, attachPolicy, chat, create, createAgent, fakeProviderOrg } from "../workers/support/fixtures.js";
@@ -41,34 +42,8 @@ async function acting(tokens: string[]) {
   return n;
 }
 
-/**
- * A mint whose JSON body is uploaded slowly: the request is authenticated (its rights read) at once,
- * and the body, sent by `send()`, is read by the handler only then, as a client on a slow link does.
- */
-function slowMint(token: string, body: Record<string, unknown>, path = "/agent/v1/subagents") {
-  const stream = new TransformStream<Uint8Array, Uint8Array>();
-  const writer = stream.writable.getWriter();
-  const headers = withClientAddress({ authorization: `Bearer ${token}`, "content-type": "application/json" });
-  const request = new Request(`${BASE}${path}`, { method: "POST", headers, body: stream.readable, duplex: "half" } as RequestInit);
-  const result = exports.default.fetch(request).then(async (r: Response) => {
-    const text = await r.text();
-    let json: any;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: r.status, text, json };
-  });
-  return {
-    result,
-    async send() {
-      await writer.write(new TextEncoder().encode(JSON.stringify(body)));
-      await writer.close();
-      return result;
-    },
-  };
-}
+/** A mint (or another POST) whose JSON body is uploaded slowly, sent by `send()`: authenticated at once, read only then. */
+const slowMint = (token: string, body: Record<string, unknown>, path = "/agent/v1/subagents") => slowJsonPost(token, body, path);
 
 /** An HTTP tool (to the local target) granted at `scope`. */
 async function tool(org: SeededOrg, name: string, grant: { scope: string; id: string }, extra: Record<string, unknown> = {}) {

@@ -3,9 +3,10 @@
 // row inside the INSERT, and moves/lowers a parent's subagents in the parent's own batch. Every attack
 // goes through the public HTTP API (exports.default.fetch, as a client would). Each test asserts the
 // SAFE behaviour: a failing test is a confirmed break; "(control)" tests probe rules expected to hold.
-import { env, exports } from "cloudflare:workers";
+import { env } from "cloudflare:workers";
 import { describe, expect, it } from "vitest";
-import { BASE, type SeededOrg, call, seedOrg, unique, withClientAddress } from "../workers/support/api.js";
+import { slowRequest } from "./support/slow-body.js";
+import { type SeededOrg, call, seedOrg, unique } from "../workers/support/api.js";
 import { ALLOW_SUBAGENTS, attachPolicy, create, createAgent, fakeProviderOrg } from "../workers/support/fixtures.js";
 import { oauthTokens, sessionOf } from "../workers/support/oauth.js";
 import { rpc } from "../workers/support/tools.js";
@@ -14,46 +15,6 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const admin = (org: SeededOrg, path: string, method: string, body?: unknown) =>
   call(`/api/v1/orgs/${org.orgId}${path}`, { method, token: org.apiKey, ...(body === undefined ? {} : { body }) });
 const port = new URL(env.TEST_TARGET_URL).port;
-
-type Answer = { status: number; text: string; json: any; ms: number };
-
-/**
- * A request whose body is written later (no Content-Length: chunked), as a client on a slow link
- * sends it. The request reaches the Worker at once (authenticated then); `send` writes the rest.
- */
-function slowRequest(path: string, method: string, headers: Record<string, string>) {
-  const stream = new TransformStream<Uint8Array, Uint8Array>();
-  const writer = stream.writable.getWriter();
-  const request = new Request(`${BASE}${path}`, {
-    method,
-    headers: withClientAddress(headers),
-    body: stream.readable,
-    duplex: "half",
-  } as RequestInit);
-  const started = Date.now();
-  const result: Promise<Answer> = exports.default.fetch(request).then(async (r: Response) => {
-    const text = await r.text();
-    let json: any;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = undefined;
-    }
-    return { status: r.status, text, json, ms: Date.now() - started };
-  });
-  return {
-    result,
-    started,
-    async write(text: string) {
-      await writer.write(new TextEncoder().encode(text));
-    },
-    async send(text: string) {
-      if (text) await writer.write(new TextEncoder().encode(text));
-      await writer.close();
-      return result;
-    },
-  };
-}
 
 const jsonHeaders = (token: string, extra: Record<string, string> = {}) => ({
   authorization: `Bearer ${token}`,
