@@ -3,6 +3,7 @@
 // A failing test is a confirmed break; tests named "(control)" probe a rule that is expected to hold.
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
+import { gate, me, mint, rotate, sleep } from "./support/subagents.js";
 import { createSubagent } from "../../workers/agents/lifecycle.js";
 import { rightsOf } from "../../workers/agents/service.js";
 import { makeDb } from "../../workers/data/db.js";
@@ -13,16 +14,10 @@ import { lapseSession, sandboxedAgent } from "../workers/support/sandboxed.js";
 import { ALLOW_SUBAGENTS, attachPolicy, createAgent, fakeProviderOrg } from "../workers/support/fixtures.js";
 import { rpc } from "../workers/support/tools.js";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const me = (token: string) => call("/agent/v1/me", { token });
 const hosts: FakeHost[] = [];
 afterEach(() => {
   for (const h of hosts.splice(0)) h.close();
 });
-
-const gate = (extra: Record<string, unknown> = {}) => ({ name: "allow-subagents", autonomyGate: { allowSubagents: true, ...extra } });
-const mint = (token: string, body: Record<string, unknown>) => call("/agent/v1/subagents", { method: "POST", token, body });
-const rotate = (org: SeededOrg, agentId: string) => call(`/api/v1/orgs/${org.orgId}/agents/${agentId}/token`, { method: "POST", token: org.apiKey });
 
 const boxed = (label: string, policy: Record<string, unknown> = ALLOW_SUBAGENTS) => sandboxedAgent(label, hosts, { policy });
 

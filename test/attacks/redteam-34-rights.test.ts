@@ -7,22 +7,18 @@ import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { makeDb } from "../../workers/data/db.js";
 import { OrgData } from "../../workers/data/org-data.js";
-import { type SeededOrg, call } from "../workers/support/api.js";
+import { call } from "../workers/support/api.js";
 import { type FakeHost, startSandbox } from "../workers/support/fake-host.js";
 import { lapseSession, sandboxedAgent } from "../workers/support/sandboxed.js";
 import { ALLOW_SUBAGENTS, attachPolicy, create, createAgent, fakeProviderOrg } from "../workers/support/fixtures.js";
-import { rpc, toolCall } from "../workers/support/tools.js";
+import { toolCall } from "../workers/support/tools.js";
+import { callable, gate, grantedTool, listedTools, me, mint, rotate, sleep } from "./support/subagents.js";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const me = (token: string) => call("/agent/v1/me", { token });
 const hosts: FakeHost[] = [];
 afterEach(() => {
   for (const h of hosts.splice(0)) h.close();
 });
 
-const gate = (extra: Record<string, unknown> = {}) => ({ name: "allow-subagents", autonomyGate: { allowSubagents: true, ...extra } });
-const mint = (token: string, body: Record<string, unknown>) => call("/agent/v1/subagents", { method: "POST", token, body });
-const rotate = (org: SeededOrg, agentId: string) => call(`/api/v1/orgs/${org.orgId}/agents/${agentId}/token`, { method: "POST", token: org.apiKey });
 const endSub = (parentToken: string, id: string) => call(`/agent/v1/subagents/${id}`, { method: "DELETE", token: parentToken });
 const live = (orgId: string, parentId: string) => new OrgData(makeDb(env.DB), orgId).liveSubagents(parentId);
 
@@ -31,31 +27,6 @@ async function rowsOf(orgId: string) {
   const policies = await env.DB.prepare("SELECT id FROM policies WHERE org_id = ?").bind(orgId).all();
   const tokens = await env.DB.prepare("SELECT id FROM tokens WHERE org_id = ? AND kind = 'agent'").bind(orgId).all();
   return { agents: agents.results.length, policies: policies.results.length, tokens: tokens.results.length };
-}
-
-/** An HTTP tool (to the local target) granted at `scope`. */
-async function tool(org: SeededOrg, name: string, grant: { scope: string; id: string }, extra: Record<string, unknown> = {}) {
-  const t = await call(`/api/v1/orgs/${org.orgId}/tools`, {
-    method: "POST",
-    token: org.apiKey,
-    body: { name, description: name, inputSchema: { type: "object" }, method: "GET", url: `${env.TEST_TARGET_URL}/tool/${name}`, ...extra },
-  });
-  expect(t.status, t.text).toBe(201);
-  const g = await call(`/api/v1/orgs/${org.orgId}/tools/${t.json.id}/grants`, { method: "POST", token: org.apiKey, body: grant });
-  expect(g.status, g.text).toBe(201);
-  return t.json.id as string;
-}
-
-const listed = async (token: string) =>
-  (((await rpc(token, { jsonrpc: "2.0", id: 1, method: "tools/list" })).json?.result?.tools ?? []) as Array<{ name: string }>)
-    .map((t) => t.name)
-    .sort();
-
-/** Whether a tools/call got through to execution (not refused as unknown / not granted). */
-async function callable(token: string, name: string) {
-  const res = await toolCall(token, name, {});
-  const err = res.json?.error;
-  return !(err && /unknown tool/i.test(String(err.message)));
 }
 
 /** A parent limited to `max` live subagents, with `dead` subagents it minted and then ended (revoked). */
@@ -229,9 +200,9 @@ describe("red team 34: a subagent's tools narrowing (toolsWithin)", () => {
     const project = await create(org, "projects", { name: `${label}-proj`, teamId: team.id });
     const parent = await createAgent(org, { name: "p", teamId: team.id, projectId: project.id });
     await attachPolicy(org, ALLOW_SUBAGENTS, { scope: "agent", id: parent.id });
-    const ta = await tool(org, "t-a", { scope: "agent", id: parent.id });
-    const tb = await tool(org, "t-b", { scope: "team", id: team.id });
-    const tc = await tool(org, "t-c", { scope: "project", id: project.id });
+    const ta = await grantedTool(org, "t-a", { scope: "agent", id: parent.id });
+    const tb = await grantedTool(org, "t-b", { scope: "team", id: team.id });
+    const tc = await grantedTool(org, "t-c", { scope: "project", id: project.id });
     return { org, team, project, parent, ids: { ta, tb, tc } };
   }
 
@@ -240,7 +211,7 @@ describe("red team 34: a subagent's tools narrowing (toolsWithin)", () => {
     await attachPolicy(org, { name: "org-tools", tools: ["t-a", "t-b", "t-c"] }, { scope: "org" });
     await attachPolicy(org, { name: "team-tools", tools: ["t-b", ids.tc] }, { scope: "team", id: team.id });
     await attachPolicy(org, { name: "proj-tools", tools: ["t-c"] }, { scope: "project", id: project.id });
-    expect(await listed(parent.token)).toEqual(["t-a", "t-b", "t-c"]);
+    expect(await listedTools(parent.token)).toEqual(["t-a", "t-b", "t-c"]);
     const sub = await mint(parent.token, { name: "s", tools: ["t-a"] });
     expect(sub.status, sub.text).toBe(201);
     // The admin grants t-b straight to the subagent and gives it a tools list of its own.
@@ -251,7 +222,11 @@ describe("red team 34: a subagent's tools narrowing (toolsWithin)", () => {
     });
     expect(g.status, g.text).toBe(201);
     await attachPolicy(org, { name: "sub-tools", tools: ["t-b", "t-c", ids.tb] }, { scope: "agent", id: sub.json.id });
-    expect({ listed: await listed(sub.json.token), tb: await callable(sub.json.token, "t-b"), tc: await callable(sub.json.token, "t-c") }).toEqual({
+    expect({
+      listed: await listedTools(sub.json.token),
+      tb: await callable(sub.json.token, "t-b"),
+      tc: await callable(sub.json.token, "t-c"),
+    }).toEqual({
       listed: ["t-a"],
       tb: false,
       tc: false,
@@ -273,7 +248,7 @@ describe("red team 34: a subagent's tools narrowing (toolsWithin)", () => {
     });
     expect(patched.status, patched.text).toBe(200);
     // The narrowing names the tool the parent chose by its id (T6).
-    expect({ listed: await listed(sub.json.token), view: patched.json.toolsWithin }).toEqual({ listed: ["t-a"], view: [ids.ta] });
+    expect({ listed: await listedTools(sub.json.token), view: patched.json.toolsWithin }).toEqual({ listed: ["t-a"], view: [ids.ta] });
   });
 
   it("T3 (control): tool names spelt otherwise at the mint (case, spaces, homoglyph, zero-width, the id) are refused with 400/403 and write nothing", async () => {
@@ -292,7 +267,7 @@ describe("red team 34: a subagent's tools narrowing (toolsWithin)", () => {
     await attachPolicy(org, { name: "org-tools", tools: ["t-a", "t-b", "t-c"] }, { scope: "org" });
     const sub = await mint(parent.token, { name: "s", tools: [] });
     expect(sub.status, sub.text).toBe(201);
-    expect({ listed: await listed(sub.json.token), ta: await callable(sub.json.token, "t-a") }).toEqual({ listed: [], ta: false });
+    expect({ listed: await listedTools(sub.json.token), ta: await callable(sub.json.token, "t-a") }).toEqual({ listed: [], ta: false });
   });
 
   it("T5 (control): a tool the parent loses after the mint is gone for the subagent too (narrowing ∩ parent at every call)", async () => {
@@ -300,7 +275,7 @@ describe("red team 34: a subagent's tools narrowing (toolsWithin)", () => {
     const sub = await mint(parent.token, { name: "s", tools: ["t-a", "t-b"] });
     expect(sub.status, sub.text).toBe(201);
     await attachPolicy(org, { name: "p-within", toolsWithin: ["t-a"] }, { scope: "agent", id: parent.id });
-    expect({ parent: await listed(parent.token), sub: await listed(sub.json.token), tb: await callable(sub.json.token, "t-b") }).toEqual({
+    expect({ parent: await listedTools(parent.token), sub: await listedTools(sub.json.token), tb: await callable(sub.json.token, "t-b") }).toEqual({
       parent: ["t-a"],
       sub: ["t-a"],
       tb: false,
@@ -312,7 +287,7 @@ describe("red team 34: a subagent's tools narrowing (toolsWithin)", () => {
     const org = await fakeProviderOrg("rt34-narrow-limit");
     const parent = await createAgent(org, { name: "p" });
     await attachPolicy(org, gate({ maxSubagents: 1 }), { scope: "agent", id: parent.id });
-    await tool(org, "t-a", { scope: "agent", id: parent.id });
+    await grantedTool(org, "t-a", { scope: "agent", id: parent.id });
     expect((await mint(parent.token, { name: "first", tools: ["t-a"] })).status).toBe(201);
     const before = await rowsOf(org.orgId);
     const refused = await mint(parent.token, { name: "second", tools: ["t-a"] });
@@ -326,14 +301,14 @@ describe("red team 34: a subagent's tools narrowing (toolsWithin)", () => {
     const del = await call(`/api/v1/orgs/${org.orgId}/tools/${ids.ta}`, { method: "DELETE", token: org.apiKey });
     expect(del.status, del.text).toBeLessThan(300);
     // A different tool (mutating, other target) takes the name; the parent is granted it.
-    const fresh = await tool(
+    const fresh = await grantedTool(
       org,
       "t-a",
       { scope: "agent", id: parent.id },
       { method: "DELETE", url: `${env.TEST_TARGET_URL}/tool/other`, mutating: true },
     );
     // Secure reading: the parent narrowed the subagent to the tool it saw at the mint, not to whatever later bears the name.
-    expect({ parent: await listed(parent.token), sub: await listed(sub.json.token) }).toEqual({ parent: ["t-a", "t-b", "t-c"], sub: [] });
+    expect({ parent: await listedTools(parent.token), sub: await listedTools(sub.json.token) }).toEqual({ parent: ["t-a", "t-b", "t-c"], sub: [] });
     expect(fresh).not.toBe(ids.ta);
   });
 });

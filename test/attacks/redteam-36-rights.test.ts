@@ -6,22 +6,17 @@
 import { env } from "cloudflare:workers";
 import { afterEach, describe, expect, it } from "vitest";
 import { slowJsonPost } from "./support/slow-body.js";
+import { callable, gate, grantedTool, listedTools, me, mint, rotate, sleep } from "./support/subagents.js";
 import { type SeededOrg, call } from "../workers/support/api.js";
 import type { FakeHost } from "../workers/support/fake-host.js";
 import { lapseSession, sandboxedAgent } from "../workers/support/sandboxed.js";
 import { ALLOW_SUBAGENTS, attachPolicy, chat, create, createAgent, fakeProviderOrg } from "../workers/support/fixtures.js";
-import { rpc, toolCall } from "../workers/support/tools.js";
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const me = (token: string) => call("/agent/v1/me", { token });
 const hosts: FakeHost[] = [];
 afterEach(() => {
   for (const h of hosts.splice(0)) h.close();
 });
 
-const gate = (extra: Record<string, unknown> = {}) => ({ name: "allow-subagents", autonomyGate: { allowSubagents: true, ...extra } });
-const mint = (token: string, body: Record<string, unknown>) => call("/agent/v1/subagents", { method: "POST", token, body });
-const rotate = (org: SeededOrg, agentId: string) => call(`/api/v1/orgs/${org.orgId}/agents/${agentId}/token`, { method: "POST", token: org.apiKey });
 const endSub = (parentToken: string, id: string) => call(`/agent/v1/subagents/${id}`, { method: "DELETE", token: parentToken });
 const getAgent = (org: SeededOrg, id: string) => call(`/api/v1/orgs/${org.orgId}/agents/${id}`, { token: org.apiKey });
 const admin = (org: SeededOrg, path: string, method: string, body?: unknown) =>
@@ -44,33 +39,6 @@ async function acting(tokens: string[]) {
 
 /** A mint (or another POST) whose JSON body is uploaded slowly, sent by `send()`: authenticated at once, read only then. */
 const slowMint = (token: string, body: Record<string, unknown>, path = "/agent/v1/subagents") => slowJsonPost(token, body, path);
-
-/** An HTTP tool (to the local target) granted at `scope`. */
-async function tool(org: SeededOrg, name: string, grant: { scope: string; id: string }, extra: Record<string, unknown> = {}) {
-  const t = await admin(org, "/tools", "POST", {
-    name,
-    description: name,
-    inputSchema: { type: "object" },
-    method: "GET",
-    url: `${env.TEST_TARGET_URL}/tool/${name}`,
-    ...extra,
-  });
-  expect(t.status, t.text).toBe(201);
-  const g = await admin(org, `/tools/${t.json.id}/grants`, "POST", grant);
-  expect(g.status, g.text).toBe(201);
-  return t.json.id as string;
-}
-
-const listed = async (token: string) =>
-  (((await rpc(token, { jsonrpc: "2.0", id: 1, method: "tools/list" })).json?.result?.tools ?? []) as Array<{ name: string }>)
-    .map((t) => t.name)
-    .sort();
-
-async function callable(token: string, name: string) {
-  const res = await toolCall(token, name, {});
-  const err = res.json?.error;
-  return !(err && /unknown tool/i.test(String(err.message)));
-}
 
 // ── 1. re-placing the parent while it mints ─────────────────────────────────
 describe("red team 36: a subagent placed outside its parent's team (parent moved while minting)", () => {
@@ -143,14 +111,14 @@ describe("red team 36: the parent's limit lowered after its subagents were minte
     const org = await fakeProviderOrg("rt36-tool-later");
     const parent = await createAgent(org, { name: "p" });
     await attachPolicy(org, ALLOW_SUBAGENTS, { scope: "agent", id: parent.id });
-    await tool(org, "t-a", { scope: "agent", id: parent.id });
-    await tool(org, "t-b", { scope: "agent", id: parent.id });
+    await grantedTool(org, "t-a", { scope: "agent", id: parent.id });
+    await grantedTool(org, "t-b", { scope: "agent", id: parent.id });
     const sub = await mint(parent.token, { name: "s" });
     expect(sub.status, sub.text).toBe(201);
     // An admin then attaches a wide tools list to the subagent and grants t-b to it directly.
     await attachPolicy(org, { name: "wide", tools: ["t-a", "t-b"] }, { scope: "agent", id: sub.json.id });
     await attachPolicy(org, { name: "parent-narrow", toolsWithin: ["t-a"] }, { scope: "agent", id: parent.id });
-    expect({ listed: await listed(sub.json.token), tb: await callable(sub.json.token, "t-b") }).toEqual({ listed: ["t-a"], tb: false });
+    expect({ listed: await listedTools(sub.json.token), tb: await callable(sub.json.token, "t-b") }).toEqual({ listed: ["t-a"], tb: false });
   });
 });
 
@@ -203,9 +171,9 @@ describe("red team 36: the mint's tools narrowing", () => {
     const org = await fakeProviderOrg("rt36-byid");
     const parent = await createAgent(org, { name: "p" });
     await attachPolicy(org, ALLOW_SUBAGENTS, { scope: "agent", id: parent.id });
-    const ta = await tool(org, "t-a", { scope: "agent", id: parent.id });
+    const ta = await grantedTool(org, "t-a", { scope: "agent", id: parent.id });
     const other = await createAgent(org, { name: "o" });
-    await tool(org, "t-secret", { scope: "agent", id: other.id });
+    await grantedTool(org, "t-secret", { scope: "agent", id: other.id });
     const byId = await mint(parent.token, { name: "x", tools: [ta] });
     const foreign = await mint(parent.token, { name: "y", tools: ["t-a", "t-secret"] });
     const ok = await mint(parent.token, { name: "z", tools: ["t-a"] });
@@ -217,7 +185,7 @@ describe("red team 36: the mint's tools narrowing", () => {
     expect({
       byId: [400, 403].includes(byId.status),
       foreign: foreign.status,
-      listed: await listed(ok.json.token),
+      listed: await listedTools(ok.json.token),
       secret: await callable(ok.json.token, "t-secret"),
     }).toEqual({ byId: true, foreign: 403, listed: ["t-a"], secret: false });
   });
@@ -333,7 +301,7 @@ describe("red team 36: a mint whose body arrives after the parent changed (right
   it("B7 (control): the parent loses tool t-b while its mint (tools [t-b]) uploads: the subagent can never call t-b", async () => {
     const { org, parent, slow } = await mintingParent("rt36-slow-tool", {}, { tools: ["t-b"] });
     // (tools registered after the request was authenticated: the mint's check reads grants from D1)
-    await tool(org, "t-b", { scope: "agent", id: parent.id });
+    await grantedTool(org, "t-b", { scope: "agent", id: parent.id });
     await attachPolicy(org, { name: "p-within", toolsWithin: ["t-zzz"] }, { scope: "agent", id: parent.id });
     const r = await slow.send();
     const tb = r.status === 201 ? await callable(r.json.token, "t-b") : false;
