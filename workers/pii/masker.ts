@@ -131,7 +131,7 @@ function plausibleSplit(
 function plausibleShownSplit(category: PiiCategory, value: string, pieces: readonly string[], seams: readonly number[], after: string): boolean {
   // A card split at a seam is digits and separators only: words between the groups are the
   // in-text "halves" reading, which across texts would join unrelated numbers of several messages.
-  if (category === "credit_card") return !/\p{L}/u.test(value) && splitCardShaped(value, pieces);
+  if (category === "credit_card") return !/\p{L}/u.test(value) && !cutsDecimalNumber(value, pieces, seams) && splitCardShaped(value, pieces);
   // Phone numbers and national ids printed in groups: every piece holds more than one bare
   // number ("+1 415" + "555 0123"); a bare number beside others is a list ("2024", "2023") —
   // unless the value opens on a country code's "+" ("+44", "7911", "123456").
@@ -143,6 +143,20 @@ function plausibleShownSplit(category: PiiCategory, value: string, pieces: reado
   if (after === "(" || after === "_") return false;
   if (!parseHost(value.slice(at + 1).toLowerCase()).isIcann) return false;
   return !(seams.includes(at) && CODE_WORDS.has(value.slice(0, at).toLowerCase()));
+}
+
+/**
+ * Whether a value read across strings takes a number's fraction from the first ("10.67" giving "67") or its whole part
+ * from the last ("35.48" giving "35"): figures in neighbouring cells of a table, not a card's pieces.
+ */
+function cutsDecimalNumber(value: string, pieces: readonly string[], seams: readonly number[]): boolean {
+  if (seams.length === 0) return false;
+  const head = value.slice(0, seams[0]).trim();
+  const first = (pieces[0] ?? "").trimEnd();
+  if (head && first.endsWith(head) && /\d[.,]$/u.test(first.slice(0, first.length - head.length))) return true;
+  const tail = value.slice(seams[seams.length - 1]).trim();
+  const last = (pieces[pieces.length - 1] ?? "").trimStart();
+  return tail !== "" && last.startsWith(tail) && /^[.,]\d/u.test(last.slice(tail.length));
 }
 
 /**
