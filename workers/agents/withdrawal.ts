@@ -179,24 +179,29 @@ export async function denyHeldApprovals(
  * executes, so a withdrawal during the wait is never outrun.
  */
 export async function withdrawnSince(env: Env, orgId: string, agentId: string, tokenId: string): Promise<AppError | null> {
-  const data = new OrgData(makeDb(env.DB), orgId);
-  const [token, agent] = await Promise.all([data.token("agent", tokenId), data.agent(agentId)]);
-  const live = token && token.subjectId === agentId && token.revokedAt === null && (token.expiresAt === null || token.expiresAt > Date.now());
-  if (!live || !agent) return withdrawnError("token_revoked");
-  const chain = await chainOf(env, agent, { fresh: true });
+  const found = await liveTokenAgent(env, orgId, agentId, tokenId);
+  if (found instanceof AppError) return found;
+  const chain = await chainOf(env, found, { fresh: true });
   if (!chain.ok) return withdrawnError(chain.code === "suspended" ? "agent_suspended" : "token_revoked");
   return null;
 }
 
+/** The agent's row from D1 while the token is live and the agent's, else the error its calls answer. */
+async function liveTokenAgent(env: Env, orgId: string, agentId: string, tokenId: string) {
+  const data = new OrgData(makeDb(env.DB), orgId);
+  const [token, agent] = await Promise.all([data.token("agent", tokenId), data.agent(agentId)]);
+  const live = token && token.subjectId === agentId && token.revokedAt === null && (token.expiresAt === null || token.expiresAt > Date.now());
+  return live && agent ? agent : withdrawnError("token_revoked");
+}
+
 /**
- * The agent's row and rights as they are now, read from D1 past every cache (withdrawnSince first), or the error a call
+ * The agent's row and rights as they are now, read from D1 past every cache (withdrawnSince's checks), or the error a call
  * made with this token answers: for a decision that must not act on rights read before a withdrawal, an edit or a move.
  */
 export async function currentRights(env: Env, orgId: string, agentId: string, tokenId: string): Promise<AppError | AgentRights> {
-  const withdrawn = await withdrawnSince(env, orgId, agentId, tokenId);
-  if (withdrawn) return withdrawn;
-  const agent = await new OrgData(makeDb(env.DB), orgId).agent(agentId);
-  if (!agent) return withdrawnError("token_revoked");
+  // The token and row once; rightsOf's fresh chain is withdrawnSince's check.
+  const agent = await liveTokenAgent(env, orgId, agentId, tokenId);
+  if (agent instanceof AppError) return agent;
   const result = await rightsOf(env, agent, { fresh: true });
   if (!result.ok) return withdrawnError(result.code === "suspended" ? "agent_suspended" : "token_revoked");
   return result.rights;

@@ -439,6 +439,7 @@ export class OrgData extends OrgScoped {
            WHERE p.org_id = ?1 AND p.id = ?2 AND p.status = 'active' AND p.suspended_at IS NULL AND ${OrgData.LIVE_SUBAGENTS} < ?10
            AND (?11 IS NULL OR ${OrgData.MINTING_TOKEN_LIVE})`,
         )
+        // ?5 and ?6 stay unbound in meaning (the placement is the parent's): the shared bounds above number ?9 and ?11.
         .bind(this.orgId, values.parentAgentId, id, values.name, null, null, values.createdBy, values.autonomy ?? 3, now, maxLive, mintedWith),
       d1
         .prepare(

@@ -18,7 +18,7 @@ import {
   markupFree,
   holdsUnbreakingBlockTag,
   certainSelectors,
-  droppedElementsMeeting,
+  droppedElements,
   withHiddenReach,
 } from "./detectors/markup.js";
 import { detectIps } from "./detectors/network.js";
@@ -676,7 +676,7 @@ function windowsAround(text: string, at: ReadonlyArray<number | readonly [number
 function windowsNear(text: string, near: readonly number[], selectors: HiddenSelectors | null): [number, number][] {
   const unshown = mergedSpans([
     ...markupAt(text, Number.POSITIVE_INFINITY),
-    ...droppedElementsMeeting(text, [[0, text.length]], selectors),
+    ...droppedElements(text, selectors),
     ...[...text.matchAll(UNSHOWN_RUN)].map((m) => [m.index, m.index + m[0].length] as const),
   ]);
   // The first unshown span ending after `at`.

@@ -222,31 +222,13 @@ export function withHiddenReach(text: string, marks: ReadonlyArray<[number, numb
   });
 }
 
-/**
- * The [start, end) spans of the elements the dropped readings drop (see withHiddenReach) that meet one of the
- * sorted, disjoint `spans` of `text`: a window read there must hold them whole.
- */
-export function droppedElementsMeeting(
-  text: string,
-  spans: ReadonlyArray<readonly [number, number]>,
-  selectors: HiddenSelectors | null,
-): Array<[number, number]> {
-  if (spans.length === 0 || !holdsFootnotesOrHidden(text, selectors)) return [];
-  const meets = (start: number, end: number) => {
-    // The first span ending after `start`: the element meets it when that span starts before the element ends.
-    let lo = 0;
-    let hi = spans.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if ((spans[mid]?.[1] ?? 0) <= start) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo < spans.length && (spans[lo]?.[0] ?? 0) < end;
-  };
+/** The [start, end) spans of the elements of `text` the dropped readings drop (see withHiddenReach), in order. */
+export function droppedElements(text: string, selectors: HiddenSelectors | null): Array<[number, number]> {
+  if (!holdsFootnotesOrHidden(text, selectors)) return [];
   const out: Array<[number, number]> = [];
   const scan = new MarkupScan(text);
   for (const [start, reach] of documentOf(text).ends) {
-    if (text[start] !== "<" || !meets(start, reach)) continue;
+    if (text[start] !== "<") continue;
     const tagEnd = scan.markupEnd(start, 1);
     if (tagEnd > start && reach > tagEnd && droppedElement(text, start, tagEnd, selectors)) out.push([start, reach]);
   }
