@@ -35,6 +35,7 @@ import {
   flagsOf,
   addressesAGroup,
 } from "./names.js";
+import { everydayWordsOfTheirLanguage } from "./function-words.js";
 import { addEchoedNames } from "./echoed-names.js";
 import { addIntroducedNames, addLatinIntroducedNames } from "./self-introductions.js";
 import {
@@ -2738,7 +2739,14 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
       !(s.kind === "person" && LONG_HAN.test(piece.slice(s.start, s.end)) && !KANA_IN.test(piece)) &&
       !statusLabel(piece, s.start, s.end, model) &&
       !(s.kind === "person" && addressesAGroup(piece.slice(s.start, s.end))) &&
-      !(s.kind === "person" && koreanWordAlone(piece, s.start, s.end, model)),
+      !(s.kind === "person" && koreanWordAlone(piece, s.start, s.end, model)) &&
+      // Everyday words of the sentence's language ("Kan ni uppdatera", "Como faço", "DIN NOU"), unless they speak
+      // ("Will said") or a cue names them ("hey sam,").
+      !(
+        everydayWordsOfTheirLanguage(piece, s.start, s.end, (w) => (flagsOf(w, model) & Gaz.first) !== 0) &&
+        !speaksAfter(piece.slice(s.end, s.end + 28)) &&
+        !cues.words.some((w) => w.start === s.start)
+      ),
   );
   return withoutOverlaps(
     kept.flatMap((s) =>
