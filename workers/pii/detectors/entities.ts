@@ -979,8 +979,10 @@ function capitalsSpans(piece: string, recased: string): PieceSpans {
 function titleSpans(piece: string, recased: string): PieceSpans {
   const written = tagPiece(piece);
   const kept = tagPiece(recased).filter((r) => written.some((w) => w.start < r.end && r.start < w.end));
-  // A person its form names (a nickname in quotes needs its capitals) stays as the piece writes it.
-  for (const w of written) if (w.speaker) replaceOverlapping(kept, w);
+  // A person its form names (a nickname in quotes needs its capitals) stays as the piece writes it; so does one after a
+  // title ("Referred by Dr. Goh from …": written small, "goh" is no name).
+  for (const w of written)
+    if (w.speaker || (w.kind === "person" && HONORIFIC_BEFORE.test(piece.slice(Math.max(0, w.start - 8), w.start)))) replaceOverlapping(kept, w);
   return kept.sort((a, b) => a.start - b.start);
 }
 
@@ -1660,6 +1662,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
   addKeyedNames(piece, model, out);
   addKinNames(piece, model, out);
   addAppositiveNames(piece, model, out);
+  if (TITLE_HINT.test(piece)) addTitledNames(piece, model, out);
   addInstitutions(piece, model, out);
   addLeadingInstitutions(piece, model, out);
   for (const [start, end] of kindInstitutions(piece, model)) addInstitutionOver(piece, model, out, start, end);
@@ -2432,6 +2435,55 @@ const POSSESSED_BY_PERSON = new RegExp(
 const NOT_IN_APPOSITION = Gaz.orgWord | Gaz.techTerm | Gaz.street | Gaz.nationality | Gaz.country | Gaz.region;
 /** What no word before "'s" is, unless a given or family name: also a known organisation or a day, a month, a season ("Monday's", "Google's"). */
 const NOT_POSSESSIVE_NAME = NOT_IN_APPOSITION | Gaz.orgName | Gaz.time;
+
+/** Where TITLED_NAME may match: a title and a capital after it. */
+const TITLE_HINT = /(?:Mr|Mrs|Ms|Mx|Dr|Prof|Herrn?|Frau|Mme|Mlle|Sra|Srta|Dott|Dhr|Mevr)\.?[ \t]+\p{Lu}/u;
+/** A title that stands only before a person's name, then up to three capitalised words ("Dr. Goh", "Mrs Ada Okafor"). */
+const TITLED_NAME =
+  /(?<![\p{L}\p{N}])(?:Mr|Mrs|Ms|Mx|Dr|Prof|Herrn?|Frau|Mme|Mlle|Sra|Srta|Dott|Dhr|Mevr)\.?[ \t]+(\p{Lu}[\p{L}\p{M}'’-]*(?:[ \t]\p{Lu}[\p{L}\p{M}'’-]*){0,2})/gu;
+/** What a titled name's word must not be unless the lists hold it as a name: a word of prose, a street, a firm, a place. */
+const NOT_TITLED = NOT_IN_APPOSITION | Gaz.common | Gaz.dictionary | Gaz.time | Gaz.orgName;
+
+/**
+ * A person after a title ("Referred by Dr. Goh from Singapore General Hospital"): the tagger may
+ * read the title's full stop as a sentence's end and the name after it as the next sentence's
+ * first word. The name's words run while the lists hold them as names or hold them not at all.
+ */
+function addTitledNames(piece: string, model: Tagger, out: Candidate[]): void {
+  TITLED_NAME.lastIndex = 0;
+  for (let m = TITLED_NAME.exec(piece); m; m = TITLED_NAME.exec(piece)) {
+    // A possessive's "'s" is no part of the name ("Dr. Takeda's clinic").
+    const words = (m[1] ?? "").replace(/['’]s$/u, "").split(/[ \t]/u);
+    let length = 0;
+    let cutByWord = false;
+    for (const [k, word] of words.entries()) {
+      const flags = flagsOfWord(word.toLowerCase(), model);
+      // A word of prose ("Dr. Then") or of an institution ("Prof. Jan Novák Univerzita Karlova") ends the name. The first
+      // word may be a frequent word of some language ("Goh" is): the title says it is a name.
+      if (flags & (k === 0 ? NOT_TITLED : NOT_TITLED | Gaz.frequent) && !(flags & (Gaz.first | Gaz.last))) {
+        cutByWord = k > 0 && (flags & (Gaz.common | Gaz.dictionary | Gaz.street)) !== 0;
+        break;
+      }
+      length += (k > 0 ? 1 : 0) + word.length;
+    }
+    // A capitalised everyday word after the name may be its family name too ("Prof. Hyun-woo Park"): the tagger reads those.
+    if (length === 0 || cutByWord) continue;
+    const start = m.index + m[0].length - (m[1] ?? "").length;
+    // A person read over it already ("Dr. Puig i Serra") keeps its length.
+    if (out.some((c) => c.kind === "person" && c.start <= start && start + length <= c.end)) continue;
+    replaceOverlapping(out, {
+      kind: "person",
+      start,
+      end: start + length,
+      margin: 0,
+      backed: true,
+      wordy: false,
+      opening: false,
+      label: false,
+      nameShape: 0,
+    });
+  }
+}
 
 function addAppositiveNames(piece: string, model: Tagger, out: Candidate[]): void {
   const patterns = piece.includes(",") ? [ROLE_THEN_NAME, NAME_THEN_ROLE, NAME_AGE] : [];
