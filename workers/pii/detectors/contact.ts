@@ -317,9 +317,9 @@ function phoneLabelNearest(before: string): boolean {
   }
   return idEnd < 0 || /\d{3}/.test(before.slice(idEnd, phoneAt));
 }
-/** "Order number:", "Rechnungsnummer", "الطلب رقم", "номер заказа", "注文番号": the number of a document, not a phone. */
+/** "Order number:", "Rechnungsnummer", "الطلب رقم", "номер заказа", "注文番号", "ऑर्डर नंबर", "nomor pesanan": the number of a document, not a phone. */
 const DOCUMENT_NUMBER =
-  /(?:order|invoice|tracking|account|customer|reference|ref|ticket|case|serial|part|item|sku|policy|booking|confirmation|transaction|bestell|rechnungs|kunden|auftrags|vertrags|commande|facture|dossier|pedido|factura|ordine|fattura|bestelling|factuur|zamówienia|faktury|objednávky)\s*(?:number|no\.?|nr\.?|nummer|numer|número|numero|numéro|číslo|#)?\s*[:#]?\s*$|(?:(?:الطلب|الفاتورة|الحجز|الشحنة)\s*(?:رقم)?|رقم\s+(?:الطلب|الفاتورة|الحجز|الشحنة)|(?:заказ[аеу]?|сч[её]т[аеу]?)\s*(?:№|номер)?|номер\s+(?:заказа|сч[её]та)|sipariş\s*(?:no|numarası)?|注文番号|订单号|訂單號|订单编号|주문\s?번호)\s*[:：#№]?\s*$/iu;
+  /(?:order|invoice|tracking|account|customer|reference|ref|ticket|case|serial|part|item|sku|policy|booking|confirmation|transaction|bestell|rechnungs|kunden|auftrags|vertrags|commande|facture|dossier|pedido|factura|ordine|fattura|bestelling|factuur|zamówienia|faktury|objednávky)\s*(?:number|no\.?|nr\.?|nummer|numer|número|numero|numéro|číslo|#)?\s*[:#]?\s*$|(?:(?:الطلب|الفاتورة|الحجز|الشحنة)\s*(?:رقم)?|رقم\s+(?:الطلب|الفاتورة|الحجز|الشحنة)|(?:заказ[аеу]?|сч[её]т[аеу]?)\s*(?:№|номер)?|номер\s+(?:заказа|сч[её]та)|sipariş\s*(?:no|numarası)?|注文番号|订单号|訂單號|订单编号|주문\s?번호|ऑर्डर\s*(?:नंबर|संख्या|आईडी)?|(?:nomor|no\.?)\s+(?:pesanan|resi|invoice|pembelian|tagihan)|(?:mã|số)\s+(?:đơn hàng|hóa đơn|vận đơn)|(?:หมายเลข|เลขที่)\s*(?:คำสั่งซื้อ|พัสดุ|ใบแจ้งหนี้)|(?:מספר|מס['׳])\s*(?:הזמנה|חשבונית|משלוח)|παραγγελίας|(?:ordre|tilaus|rendelés|comenzii|comanda|sipariş)(?:nummer|numero|szám)?)\s*[:：#№]?\s*$/iu;
 
 /** Regions tried, in order, for numbers written without +CC: the common national formats of the world's large and European markets. */
 export const DEFAULT_PHONE_REGIONS: readonly CountryCode[] = [
