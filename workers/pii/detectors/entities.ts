@@ -2792,6 +2792,8 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
       !statusLabel(piece, s.start, s.end, model) &&
       !(s.kind === "person" && addressesAGroup(piece.slice(s.start, s.end))) &&
       !(s.kind === "person" && koreanWordAlone(piece, s.start, s.end, model)) &&
+      // A code of capitals after its label ("booking reference is UZSNYB", "PNR: XKQPLM") is a reference, not a name.
+      !(CODE_OF_CAPITALS.test(piece.slice(s.start, s.end)) && CODE_LABEL_BEFORE.test(piece.slice(Math.max(0, s.start - 40), s.start))) &&
       // Everyday words of the sentence's language ("Kan ni uppdatera", "Como faço", "DIN NOU"), unless they speak
       // ("Will said") or a cue names them ("hey sam,").
       !(
@@ -2806,6 +2808,12 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
     ),
   );
 }
+
+/** One word of four to ten capitals and digits: a booking code, a voucher, a locator. */
+const CODE_OF_CAPITALS = /^[\p{Lu}\d]{4,10}$/u;
+/** A code's label right before it, in the languages of the lists ("reference is", "PNR:", "Buchungscode", "localizador"). */
+const CODE_LABEL_BEFORE =
+  /(?:reference|ref|code|pnr|locator|confirmation|booking|voucher|coupon|promo|ticket|referenz|buchungscode|buchungsnummer|gutscheincode|référence|réservation|localizador|código|codice|prenotazione|referentie|boekingscode|bokningsnummer|bookingnummer|rezervasyon kodu|kod|kodu|kode|koodi|varaustunnus)(?:\s+(?:is|ist|est|es|è|är|er|on|je|jest))?\s*[:#]?\s*$/iu;
 
 /**
  * Words that label a message's kind ("Error:", "Feil:", "Hiba:", "Uwaga:"), in the languages of the
