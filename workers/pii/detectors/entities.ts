@@ -1956,6 +1956,20 @@ function addInstitutions(piece: string, model: Tagger, out: Candidate[]): void {
 const NAME_LABEL = new RegExp(
   `(?:^ ?|[\\n·|;•]\\s*|\\s[—–-]\\s)(?:${[
     "name",
+    // a vCard's formatted name ("FN:Noor van der Meer-Kuipers")
+    "fn",
+    "guest name",
+    "passenger",
+    "passenger name",
+    "customer name",
+    "kundenname",
+    "入住人",
+    "住客",
+    "宿泊者名",
+    "従業員氏名",
+    "患者氏名",
+    "환자명",
+    "고객명",
     "patient",
     "patientin",
     "paciente",
@@ -2437,10 +2451,10 @@ const NOT_IN_APPOSITION = Gaz.orgWord | Gaz.techTerm | Gaz.street | Gaz.national
 const NOT_POSSESSIVE_NAME = NOT_IN_APPOSITION | Gaz.orgName | Gaz.time;
 
 /** Where TITLED_NAME may match: a title and a capital after it. */
-const TITLE_HINT = /(?:Mr|Mrs|Ms|Mx|Dr|Prof|Herrn?|Frau|Mme|Mlle|Sra|Srta|Dott|Dhr|Mevr)\.?[ \t]+\p{Lu}/u;
+const TITLE_HINT = /(?:Mr|Mrs|Ms|Mx|Dr|Dra|Prof|Herrn?|Frau|Mme|Mlle|Sra|Srta|Dña|Dott|Dhr|Mevr|Lic|Ing|Mgr|Avv)\.?[ \t]+\p{Lu}/u;
 /** A title that stands only before a person's name, then up to three capitalised words ("Dr. Goh", "Mrs Ada Okafor"). */
 const TITLED_NAME =
-  /(?<![\p{L}\p{N}])(?:Mr|Mrs|Ms|Mx|Dr|Prof|Herrn?|Frau|Mme|Mlle|Sra|Srta|Dott|Dhr|Mevr)\.?[ \t]+(\p{Lu}[\p{L}\p{M}'’-]*(?:[ \t]\p{Lu}[\p{L}\p{M}'’-]*){0,2})/gu;
+  /(?<![\p{L}\p{N}])(?:Mr|Mrs|Ms|Mx|Dr|Dra|Prof|Herrn?|Frau|Mme|Mlle|Sra|Srta|Dña|Dott|Dhr|Mevr|Lic|Ing|Mgr|Avv)\.?[ \t]+(\p{Lu}[\p{L}\p{M}'’-]*(?:[ \t]\p{Lu}[\p{L}\p{M}'’-]*){0,2})/gu;
 /** What a titled name's word must not be unless the lists hold it as a name: a word of prose, a street, a firm, a place. */
 const NOT_TITLED = NOT_IN_APPOSITION | Gaz.common | Gaz.dictionary | Gaz.time | Gaz.orgName;
 
@@ -2460,7 +2474,10 @@ function addTitledNames(piece: string, model: Tagger, out: Candidate[]): void {
       const flags = flagsOfWord(word.toLowerCase(), model);
       // A word of prose ("Dr. Then") or of an institution ("Prof. Jan Novák Univerzita Karlova") ends the name. The first
       // word may be a frequent word of some language ("Goh" is): the title says it is a name.
-      if (flags & (k === 0 ? NOT_TITLED : NOT_TITLED | Gaz.frequent) && !(flags & (Gaz.first | Gaz.last))) {
+      // An unlisted first word must also look like a name: a title before a role is a form of address ("Geachte Dhr.
+      // Voorzitter", "Gentile Dott. Responsabile").
+      const unlistedRole = k === 0 && !(flags & (Gaz.first | Gaz.last)) && nameLikeness(word) < 0;
+      if (unlistedRole || (flags & (k === 0 ? NOT_TITLED : NOT_TITLED | Gaz.frequent) && !(flags & (Gaz.first | Gaz.last)))) {
         cutByWord = k > 0 && (flags & (Gaz.common | Gaz.dictionary | Gaz.street)) !== 0;
         break;
       }
@@ -2794,9 +2811,13 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
       !(s.kind === "person" && koreanWordAlone(piece, s.start, s.end, model)) &&
       // A code of capitals after its label ("booking reference is UZSNYB", "PNR: XKQPLM") is a reference, not a name.
       !(CODE_OF_CAPITALS.test(piece.slice(s.start, s.end)) && CODE_LABEL_BEFORE.test(piece.slice(Math.max(0, s.start - 40), s.start))) &&
-      // Everyday words of the sentence's language ("Kan ni uppdatera", "Como faço", "DIN NOU"), unless they speak
-      // ("Will said") or a cue names them ("hey sam,").
+      // Everyday words of the sentence's language where a sentence opens or written small ("Kan ni uppdatera", "Como faço",
+      // "olen"), unless they speak ("Will said") or a cue names them ("hey sam,"). A capital inside a sentence is a name's
+      // ("sono Li e", "con Bueno ayer", "dass Mann recht hat").
       !(
+        ((OPENING_BEFORE.test(piece.slice(Math.max(0, s.start - 8), s.start)) &&
+          !TITLE_BEFORE.test(piece.slice(Math.max(0, s.start - 12), s.start))) ||
+          /^\p{Ll}/u.test(piece.slice(s.start, s.end))) &&
         everydayWordsOfTheirLanguage(piece, s.start, s.end, (w) => (flagsOf(w, model) & Gaz.first) !== 0) &&
         !speaksAfter(piece.slice(s.end, s.end + 28)) &&
         !cues.words.some((w) => w.start === s.start)
@@ -2809,6 +2830,8 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   );
 }
 
+/** Where a sentence opens: nothing but punctuation before, or a sentence's end or a label's colon. */
+const OPENING_BEFORE = /(?:^|[.!?…:;])["'”’)\]]*\s*[«"“'‘(¿¡]*$/u;
 /** One word of four to ten capitals and digits: a booking code, a voucher, a locator. */
 const CODE_OF_CAPITALS = /^[\p{Lu}\d]{4,10}$/u;
 /** A code's label right before it, in the languages of the lists ("reference is", "PNR:", "Buchungscode", "localizador"). */

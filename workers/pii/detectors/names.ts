@@ -292,7 +292,6 @@ let cueHashes: {
   group: Set<number>;
   speech: Set<number>;
   scoring: Set<number>;
-  human: Set<number>;
   people: Set<number>;
   title: Set<number>;
   deed: Set<number>;
@@ -314,7 +313,6 @@ function cueSets(): NonNullable<typeof cueHashes> {
     group: hashes(GROUP_WORDS),
     speech: hashes(SPEECH_VERBS),
     scoring: hashes(SCORING_VERBS),
-    human: hashes(HUMAN_DEEDS),
     people: hashes(PEOPLE_VERBS),
     title: hashes("mr mrs ms dr prof"),
   };
@@ -330,8 +328,8 @@ interface CuedWord {
   vocative?: boolean;
   told?: boolean;
   scorer?: boolean;
-  /** Before a deed only people do ("Lily planted"). */
-  actor?: boolean;
+  /** A chat line's speaker whose message opens on a word ("Peter: hi there"). */
+  chatLine?: boolean;
 }
 
 export interface PieceCues {
@@ -346,14 +344,6 @@ const ARTICLE_BEFORE = /\b(?:the|a|an|this|that)\s$/iu;
 const SPEECH_VERBS = "said says told asked replied thinks thought wrote explained admitted insisted";
 /** What players do in a match report ("Young scored twice", "Stone netted"): the one before is a player, whatever else the word is. */
 const SCORING_VERBS = "scored scores netted nets equalised equalized volleyed converted headed tapped slotted";
-/**
- * Deeds only people do, in the past: a given name that is also an everyday word before one is the person ("Lily planted
- * lilies", "Ivy whispered"). Not speech, payment or orders: banks, broadcasters and seasons say, pay and send too ("Chase
- * said", "Sky paid", "Summer said goodbye"); rain, joy and dawn delay, spread and break.
- */
-const HUMAN_DEEDS =
-  "planted cooked baked painted sang danced smiled laughed cried shouted whispered nodded shrugged sighed hugged kissed waved winked " +
-  "grinned frowned muttered screamed yelled married phoned texted emailed";
 /** What a given name before a verb of speech must not also be: every list of NEVER_IN_NAME but everyday words. */
 const SPOKE_NOT = NEVER_IN_NAME & ~Gaz.common;
 
@@ -362,7 +352,7 @@ const SPOKE_NOT = NEVER_IN_NAME & ~Gaz.common;
  * expression over the text): the tagger has just tokenised the piece, so this costs one pass.
  */
 export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
-  const { cue, greeting, verb, abroad, and, german, germanOnly, group, speech, scoring, human, people, title, deed, tool } = cueSets();
+  const { cue, greeting, verb, abroad, and, german, germanOnly, group, speech, scoring, people, title, deed, tool } = cueSets();
   const out: PieceCues = { words: [], german: 0 };
   let germanWords = 0;
   // Chat register: no capital at all, or a message opening in lower case ("tom said he'd drive from Leeds").
@@ -404,11 +394,8 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
       i + 1 < t.count &&
       (verb.has(t.word[i + 1] ?? 0) || (deed.has(t.word[i + 1] ?? 0) && !tool.has(word))) &&
       /^,?\s$/.test(piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0)) &&
-      // In prose whose writer capitalises, "and" joins a word to a word ("casca rija e de…", "serena e felice") unless a given
-      // name follows and the two do something ("anna e marco sono arrivati").
-      (uncapitalised ||
-        !and.has(t.word[i + 1] ?? 0) ||
-        ((model.gazetteer.flags(t.word[i + 2] ?? 0) & Gaz.first) !== 0 && (verb.has(t.word[i + 3] ?? 0) || people.has(t.word[i + 3] ?? 0)))) &&
+      // In prose whose writer capitalises, "and" joins a word to a word ("casca rija e de…") unless a given name follows.
+      (uncapitalised || !and.has(t.word[i + 1] ?? 0) || (model.gazetteer.flags(t.word[i + 2] ?? 0) & Gaz.first) !== 0) &&
       // In capitalised prose about software a name written small is a tool's ("the logs from hugo already show").
       (uncapitalised || !softwareAround(piece, start, end));
     const chat =
@@ -456,16 +443,7 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
       i + 1 < t.count &&
       scoring.has(t.word[i + 1] ?? 0) &&
       piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0) === " ";
-    // A given name that is also an everyday word before a deed only people do, where a sentence opens too ("Lily planted").
-    const actor =
-      capitalFlags & Gaz.first &&
-      capitalFlags & Gaz.common &&
-      !(capitalFlags & ACTOR_NOT) &&
-      i + 1 < t.count &&
-      human.has(t.word[i + 1] ?? 0) &&
-      piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0) === " " &&
-      !articleBefore(piece, start);
-    if (!(cued || speaker || chat || reported || spoke || scorer || actor)) continue;
+    if (!(cued || speaker || chat || reported || spoke || scorer)) continue;
     // After a greeting its writer capitalised, a word written small is the sentence's next word ("Merhaba, ben Can", "Hei,
     // olen Aurora") unless a comma or an exclamation mark sets it off as the one greeted ("Hi anna, can you…").
     if (
@@ -501,15 +479,18 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
         verbAfter &&
         !and.has(t.word[i + 1] ?? 0) &&
         !articleBefore(piece, start));
-    out.words.push({ start, end, greeted, speaker, vocative, told, scorer: Boolean(scorer), actor: Boolean(actor) });
+    // A message opening on a word, and on a greeting where the name is also an everyday word ("Summer: long days" is a heading).
+    const chatLine =
+      speaker &&
+      /^:\s+\p{L}/u.test(piece.slice(end, end + 4)) &&
+      (!(capitalFlags & Gaz.common) || (i + 2 < t.count && greeting.has(t.word[i + 2] ?? 0)));
+    out.words.push({ start, end, greeted, speaker, vocative, told, scorer: Boolean(scorer), chatLine });
   }
   // Two of them: one alone may be a German word in another language's sentence ("the Zeitgeist").
   if (germanWords >= 2) out.german++;
   return out;
 }
 /** What a scorer's word must not also be: a country or region (a national team), a month, a title, a street or organisation word; a town names a club or a player ("Young", "Leeds"). */
-/** What an actor's word must not also be: a country, region, month, nationality, title, tool or organisation word. */
-const ACTOR_NOT = Gaz.country | Gaz.region | Gaz.time | Gaz.nationality | Gaz.title | Gaz.techTerm | Gaz.orgWord;
 const SCORER_NOT = Gaz.country | Gaz.region | Gaz.time | Gaz.title | Gaz.street | Gaz.orgWord | Gaz.techTerm | Gaz.nationality;
 const GERMAN_EVIDENCE_NOT = Gaz.first | Gaz.last | Gaz.city | Gaz.country | Gaz.region;
 
@@ -553,15 +534,18 @@ const CONSONANT_RUN = /[bcdfghjklmnpqrstvwxzßçčćďňřšťžłńśź]{5}/iu;
 
 /** A single given name at a cue: capitalised, a known name or a word no list holds; in lower case, a known given name. */
 function cuedName(word: string, model: Tagger, lower: boolean, cue: CuedWord): boolean {
-  const { greeted, vocative, speaker, told, scorer, actor } = cue;
-  // readCues checked a scorer's and an actor's lists already.
-  if (scorer || actor) return true;
+  const { greeted, vocative, speaker, told, scorer } = cue;
+  // readCues checked a scorer's lists already.
+  if (scorer) return true;
   const flags = flagsOf(word, model);
   if (
     told &&
     (lower ? flags & Gaz.first && !(flags & (NEVER_IN_NAME | Gaz.region)) && word.length >= 3 : flags & Gaz.first && !(flags & (SPOKE_NOT | PLACES)))
   )
     return true;
+  // A chat line's speaker whose message opens on a word is a person by a given name, though the name is a word's or a
+  // country's too ("Peter: hi there", "Martin: ahoj, …"); not a month, a title or a nationality ("May: closed").
+  if (cue.chatLine && !lower && flags & Gaz.first && !(flags & (Gaz.time | Gaz.title | Gaz.nationality | Gaz.region))) return true;
   // One greeted by a given name is a person, though the name is a language's or a word's too ("Hoi Julia,", "Hi Ruby!"); not a country or a month ("Hello, November!").
   if (vocative && flags & Gaz.first && !(flags & (Gaz.country | Gaz.region | Gaz.time))) return true;
   if (flags & NEVER_IN_NAME) return false;
