@@ -1673,7 +1673,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
     out.some((c) => c.kind === "person" && c.end === offset && confident(c)),
   )) {
     if (out.some((c) => c.start < end && start < c.end && confident(c))) continue;
-    replaceOverlapping(out, { kind: "organization", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+    replaceOverlapping(out, ruleSpan("organization", start, end));
   }
   // Whatever rule named them (the tagger's spans above or the rules after): an office without its holder
   // ("El Presidente", "De Voorzitter") or a noun after an article joined to its preposition ("im Sommer") is no person.
@@ -1713,7 +1713,7 @@ function addInstitutionOver(piece: string, model: Tagger, out: Candidate[], star
       if (capital >= 0) rests.push({ ...c, start: end + lead + capital, kind: restKind(piece.slice(end + lead + capital, c.end), c.kind, model) });
     }
   }
-  out.push({ kind: "organization", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 }, ...rests);
+  out.push(ruleSpan("organization", start, end), ...rests);
 }
 
 /** The kind of what a span held beyond an institution: a person stays one; otherwise its words say, and capitalised words no list knows as a place or firm are a person ("Ігорю Савчуку"). */
@@ -1736,7 +1736,7 @@ function addSportsTeams(piece: string, model: Tagger, out: Candidate[]): void {
     if (overlapping.some((c) => confident(c) && (c.kind === "person" || c.start < start || c.end > end || (c.start === start && c.end === end))))
       continue;
     for (const c of overlapping) out.splice(out.indexOf(c), 1);
-    out.push({ kind: "organization", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+    out.push(ruleSpan("organization", start, end));
   }
 }
 
@@ -1762,7 +1762,7 @@ function addKnownPlaces(piece: string, model: Tagger, out: Candidate[]): void {
     const overlapping = out.filter((c) => c.start < end && start < c.end);
     if (overlapping.some((c) => confident(c) || c.start < start || c.end > end)) continue;
     for (const c of overlapping) out.splice(out.indexOf(c), 1);
-    out.push({ kind: "location", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+    out.push(ruleSpan("location", start, end));
   }
 }
 
@@ -1857,7 +1857,7 @@ function addLeadingInstitutions(piece: string, model: Tagger, out: Candidate[]):
     const lastWord = words[last]?.[0] ?? "";
     const end = (words[last]?.index ?? 0) + lastWord.length - (/[.]$/.test(lastWord) ? 1 : 0);
     // It replaces what the tagger or the other rules found inside or across it.
-    replaceOverlapping(out, { kind: "organization", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+    replaceOverlapping(out, ruleSpan("organization", start, end));
     i = last;
   }
 }
@@ -1935,17 +1935,7 @@ function addInstitutions(piece: string, model: Tagger, out: Candidate[]): void {
       if (last > first && last - first < 6 && (INSTITUTION_HEAD.has(head) || business) && !glued) {
         const start = words[first]?.index ?? 0;
         // It replaces what the tagger found over it ("Kestrel Freight in March" as a place).
-        replaceOverlapping(out, {
-          kind: "organization",
-          start,
-          end,
-          margin: 0,
-          backed: true,
-          wordy: false,
-          opening: false,
-          label: false,
-          nameShape: 0,
-        });
+        replaceOverlapping(out, ruleSpan("organization", start, end));
       }
     }
     runStart = w !== undefined && capital && !RUN_ARTICLE.test(text) ? i : -1;
@@ -2324,7 +2314,7 @@ function addLabelledNames(piece: string, model: Tagger, out: Candidate[]): void 
     if (words.length === 1 && clauseAfter && !nameOfAClause(words[0] ?? "", model)) continue;
     const start = at;
     const end = at + value.length;
-    replaceOverlapping(out, { kind: "person", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+    replaceOverlapping(out, ruleSpan("person", start, end));
   }
 }
 
@@ -2391,7 +2381,7 @@ function addKinNames(piece: string, model: Tagger, out: Candidate[]): void {
         const c = out[i] as Candidate;
         if (c.start < offset && start < c.end) out.splice(i, 1);
       }
-      out.push({ kind: "person", start, end: offset, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+      out.push(ruleSpan("person", start, offset));
     }
   }
 }
@@ -2488,17 +2478,7 @@ function addTitledNames(piece: string, model: Tagger, out: Candidate[]): void {
     const start = m.index + m[0].length - (m[1] ?? "").length;
     // A person read over it already ("Dr. Puig i Serra") keeps its length.
     if (out.some((c) => c.kind === "person" && c.start <= start && start + length <= c.end)) continue;
-    replaceOverlapping(out, {
-      kind: "person",
-      start,
-      end: start + length,
-      margin: 0,
-      backed: true,
-      wordy: false,
-      opening: false,
-      label: false,
-      nameShape: 0,
-    });
+    replaceOverlapping(out, ruleSpan("person", start, start + length));
   }
 }
 
@@ -2529,7 +2509,7 @@ function addAppositiveNames(piece: string, model: Tagger, out: Candidate[]): voi
           STREET_BEFORE.test(piece.slice(Math.max(0, start - 12), start)))
       )
         continue;
-      replaceOverlapping(out, { kind: "person", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+      replaceOverlapping(out, ruleSpan("person", start, end));
     }
   }
   if (piece.includes("'s ") || piece.includes("’s ")) addPossessors(piece, model, out);
@@ -2552,7 +2532,7 @@ function addPossessors(piece: string, model: Tagger, out: Candidate[]): void {
     if (kept.some((f) => f & Gaz.orgName) && m[2] === undefined) continue;
     const start = m.index + words.slice(0, first).reduce((n, w) => n + w.length + 1, 0);
     const end = m.index + run.length;
-    replaceOverlapping(out, { kind: "person", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+    replaceOverlapping(out, ruleSpan("person", start, end));
   }
 }
 
@@ -2607,7 +2587,7 @@ function addKeyedNames(piece: string, model: Tagger, out: Candidate[]): void {
       if (wider.start === start && wider.end === end) wider.backed = true;
       continue;
     }
-    replaceOverlapping(out, { kind: "person", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+    replaceOverlapping(out, ruleSpan("person", start, end));
   }
 }
 
@@ -2693,7 +2673,7 @@ function addKnownNames(piece: string, runs: ReadonlyArray<{ start: number; end: 
     const overlapping = out.filter((c) => c.start < end && start < c.end);
     if (overlapping.length && (words < 2 || overlapping.some((c) => c.start < start || c.end > end))) continue;
     for (const c of overlapping) out.splice(out.indexOf(c), 1);
-    out.push({ kind: "person", start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 });
+    out.push(ruleSpan("person", start, end));
   }
 }
 
@@ -2828,6 +2808,11 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
       s.kind === "address" ? [s] : betweenFunctionWords(piece, s.start, s.end, s.kind).map(([start, end]) => ({ ...s, start, end })),
     ),
   );
+}
+
+/** A span a rule found (not the tagger): backed by its evidence, no margin to weigh. */
+function ruleSpan(kind: EntityKind, start: number, end: number): Candidate {
+  return { kind, start, end, margin: 0, backed: true, wordy: false, opening: false, label: false, nameShape: 0 };
 }
 
 /** Where a sentence opens: nothing but punctuation before, or a sentence's end or a label's colon. */
