@@ -129,7 +129,63 @@ function tableRow(line: string): boolean {
 const SEPARATOR_ROW = /^\s*\|?\s*:?-{3,}:?\s*(?:\|\s*:?-{3,}:?\s*)+\|?\s*$/;
 
 /** Adds the people of the text's tables: a column headed as people's, full names anywhere, lone given names in capitals. */
+/** A header row of comma- or semicolon-separated values naming a column of people ("id;last_name;first_name;mobile"). */
+const CSV_HEADER_HINT =
+  /(?:^|[,;])\s*"?(?:(?:full|first|last|given|family|middle|customer|client|employee|patient|guest)[\s_-]?)?(?:names?|surnames?)"?\s*(?:[,;]|$)/imu;
+const CSV_QUOTES = /^"(.*)"$/su;
+const UNCASED_NAME_CELL =
+  /^[\p{sc=Han}\p{sc=Hiragana}\p{sc=Katakana}\p{sc=Hangul}\p{sc=Thai}\p{sc=Arabic}\p{sc=Hebrew}\p{sc=Devanagari}ー・ ]{1,24}$/u;
+
+/**
+ * People in the columns of comma- or semicolon-separated values whose header names them ("last_name",
+ * "first_name", "Name", "Nachname"): every row with the header's count of cells, its cells in those columns
+ * read as a header-named table cell is (`someName`), in any case or script ("TOMLJANOVIĆ", "鈴木").
+ */
+function addCsvNames(text: string, spans: NameSpan[], model: Tagger): void {
+  if (!CSV_HEADER_HINT.test(text)) return;
+  let people: Set<number> | null = null;
+  let delimiter = "";
+  let width = 0;
+  let at = 0;
+  while (at <= text.length) {
+    const nl = text.indexOf("\n", at);
+    const end = nl === -1 ? text.length : nl;
+    const line = text.slice(at, end).replace(/\r$/u, "");
+    const parts = people ? line.split(delimiter) : [];
+    if (people && parts.length === width) {
+      let from = at;
+      parts.forEach((part, k) => {
+        const start = from + (part.length - part.trimStart().length);
+        from += part.length + 1;
+        if (!people?.has(k)) return;
+        const quoted = CSV_QUOTES.exec(part.trim());
+        const value = quoted ? (quoted[1] ?? "") : part.trim();
+        const cellStart = start + (quoted ? 1 : 0);
+        // A cell of a script without case is read as capitalised ("太郎"); someName reads it as written small.
+        if (!value || !NAME_CELL.test(value) || !(UNCASED_NAME_CELL.test(value) || someName(value, model))) return;
+        replaceOverlapping(spans, { kind: "person", start: cellStart, end: cellStart + value.length, speaker: true });
+      });
+    } else {
+      // A header: the delimiter it uses most, and the columns whose header names people.
+      people = null;
+      delimiter = (line.match(/;/g)?.length ?? 0) > (line.match(/,/g)?.length ?? 0) ? ";" : ",";
+      const headers = line.split(delimiter).map((h) => h.trim().replace(CSV_QUOTES, "$1"));
+      width = headers.length;
+      const named = new Set<number>();
+      // A column of things' attributes beside it makes a bare "name" a thing's ("name,version,license"), as in addTableNames.
+      const things = headers.some((h) => THING_HEADER.test(h) && !/^ids?$/iu.test(h));
+      headers.forEach((h, k) => {
+        if (PERSON_HEADER.test(h.replace(/_/gu, " ")) && !(things && NAME_HEADER.test(h))) named.add(k);
+      });
+      if (width >= 2 && named.size > 0) people = named;
+    }
+    if (nl === -1) break;
+    at = end + 1;
+  }
+}
+
 export function addTableNames(text: string, spans: NameSpan[], model: Tagger): void {
+  if (text.includes(",") || text.includes(";")) addCsvNames(text, spans, model);
   if (!text.includes("|") && !COLUMN_GAP.test(text)) return;
   let people: Set<number> | null = null;
   let others = new Set<number>();
