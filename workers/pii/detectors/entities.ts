@@ -1662,7 +1662,7 @@ export function candidates(piece: string, model: Tagger = tagger(), germanText?:
   addKeyedNames(piece, model, out);
   addKinNames(piece, model, out);
   addAppositiveNames(piece, model, out);
-  if (TITLE_HINT.test(piece)) addTitledNames(piece, model, out);
+  addTitledNames(piece, model, out);
   addInstitutions(piece, model, out);
   addLeadingInstitutions(piece, model, out);
   for (const [start, end] of kindInstitutions(piece, model)) addInstitutionOver(piece, model, out, start, end);
@@ -2440,8 +2440,6 @@ const NOT_IN_APPOSITION = Gaz.orgWord | Gaz.techTerm | Gaz.street | Gaz.national
 /** What no word before "'s" is, unless a given or family name: also a known organisation or a day, a month, a season ("Monday's", "Google's"). */
 const NOT_POSSESSIVE_NAME = NOT_IN_APPOSITION | Gaz.orgName | Gaz.time;
 
-/** Where TITLED_NAME may match: a title and a capital after it. */
-const TITLE_HINT = /(?:Mr|Mrs|Ms|Mx|Dr|Dra|Prof|Herrn?|Frau|Mme|Mlle|Sra|Srta|Dña|Dott|Dhr|Mevr|Lic|Ing|Mgr|Avv)\.?[ \t]+\p{Lu}/u;
 /** A title that stands only before a person's name, then up to three capitalised words ("Dr. Goh", "Mrs Ada Okafor"). */
 const TITLED_NAME =
   /(?<![\p{L}\p{N}])(?:Mr|Mrs|Ms|Mx|Dr|Dra|Prof|Herrn?|Frau|Mme|Mlle|Sra|Srta|Dña|Dott|Dhr|Mevr|Lic|Ing|Mgr|Avv)\.?[ \t]+(\p{Lu}[\p{L}\p{M}'’-]*(?:[ \t]\p{Lu}[\p{L}\p{M}'’-]*){0,2})/gu;

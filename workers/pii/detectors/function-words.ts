@@ -50,10 +50,12 @@ function languageScores(piece: string, start: number, end: number, table: Map<st
 export function everydayWordsOfTheirLanguage(piece: string, start: number, end: number, givenName: (word: string) => boolean): boolean {
   const table = rankTable();
   const words = piece.slice(start, end).toLowerCase().match(WORD);
-  // A listed given name stays a name even where it is a function word: "Uma não veio" is Uma, "Will's phone" is Will's.
-  if (!words || words.some(givenName)) return false;
+  if (!words) return false;
+  // The table first: most spans hold a word of no list here, and a given name's flags cost a tokenisation.
   const entries = words.map((w) => table.get(w));
   if (entries.some((e) => !e?.some(([, rank]) => rank <= FUNCTION_RANK))) return false;
+  // A listed given name stays a name even where it is a function word: "Uma não veio" is Uma, "Will's phone" is Will's.
+  if (words.some(givenName)) return false;
   const scores = languageScores(piece, start, end, table);
   const best = Math.max(...scores);
   if (best < LANGUAGE_EVIDENCE) return false;
