@@ -11,7 +11,7 @@ describe("the speaker of a chat line", () => {
   it.each([
     ["Peter: hi there, are you still at the office?", "Peter"],
     ["Martin: ahoj, posílám ti to číslo účtu", "Martin"],
-    ["Jordan: are you coming tonight?", "Jordan"],
+    ["Jordan: hey, are you coming tonight?", "Jordan"],
   ])("%s", (text, name) => {
     expect(found(text)).toContain(name);
   });

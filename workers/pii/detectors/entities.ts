@@ -1946,15 +1946,7 @@ function addInstitutions(piece: string, model: Tagger, out: Candidate[]): void {
 const NAME_LABEL = new RegExp(
   `(?:^ ?|[\\n·|;•]\\s*|\\s[—–-]\\s)(?:${[
     "name",
-    // a vCard's formatted name ("FN:Noor van der Meer-Kuipers")
-    "fn",
-    "guest name",
-    "passenger",
-    "passenger name",
-    "customer name",
-    "kundenname",
     "入住人",
-    "住客",
     "宿泊者名",
     "従業員氏名",
     "患者氏名",
@@ -2442,7 +2434,7 @@ const NOT_POSSESSIVE_NAME = NOT_IN_APPOSITION | Gaz.orgName | Gaz.time;
 
 /** A title that stands only before a person's name, then up to three capitalised words ("Dr. Goh", "Mrs Ada Okafor"). */
 const TITLED_NAME =
-  /(?<![\p{L}\p{N}])(?:Mr|Mrs|Ms|Mx|Dr|Dra|Prof|Herrn?|Frau|Mme|Mlle|Sra|Srta|Dña|Dott|Dhr|Mevr|Lic|Ing|Mgr|Avv)\.?[ \t]+(\p{Lu}[\p{L}\p{M}'’-]*(?:[ \t]\p{Lu}[\p{L}\p{M}'’-]*){0,2})/gu;
+  /(?<![\p{L}\p{N}])(?:Mr|Mrs|Ms|Mx|Dr|Dra|Prof|Herrn?|Frau|Mme|Mlle|Sra|Srta|Dña|Dott|Dhr|Mevr|Ing|Avv)\.?[ \t]+(\p{Lu}[\p{L}\p{M}'’-]*(?:[ \t]\p{Lu}[\p{L}\p{M}'’-]*){0,2})/gu;
 /** What a titled name's word must not be unless the lists hold it as a name: a word of prose, a street, a firm, a place. */
 const NOT_TITLED = NOT_IN_APPOSITION | Gaz.common | Gaz.dictionary | Gaz.time | Gaz.orgName;
 

@@ -479,11 +479,12 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
         verbAfter &&
         !and.has(t.word[i + 1] ?? 0) &&
         !articleBefore(piece, start));
-    // A message opening on a word, and on a greeting where the name is also an everyday word ("Summer: long days" is a heading).
+    // A message opening on a word, and on a greeting where the name is also an everyday word, a place or a tool ("Summer:
+    // long days", "Jordan: visa on arrival", "Julia: multiple dispatch" are headings).
     const chatLine =
       speaker &&
       /^:\s+\p{L}/u.test(piece.slice(end, end + 4)) &&
-      (!(capitalFlags & Gaz.common) || (i + 2 < t.count && greeting.has(t.word[i + 2] ?? 0)));
+      (!(capitalFlags & (Gaz.common | PLACES | Gaz.techTerm)) || (i + 2 < t.count && greeting.has(t.word[i + 2] ?? 0)));
     out.words.push({ start, end, greeted, speaker, vocative, told, scorer: Boolean(scorer), chatLine });
   }
   // Two of them: one alone may be a German word in another language's sentence ("the Zeitgeist").

@@ -172,10 +172,10 @@ function addCsvNames(text: string, spans: NameSpan[], model: Tagger): void {
       const headers = line.split(delimiter).map((h) => h.trim().replace(CSV_QUOTES, "$1"));
       width = headers.length;
       const named = new Set<number>();
-      // A column of things' attributes beside it makes a bare "name" a thing's ("name,version,license"), as in addTableNames.
-      const things = headers.some((h) => THING_HEADER.test(h) && !/^ids?$/iu.test(h));
+      // A bare "name" column names things as often as people (countries, pets, colours, codenames, jobs): only a header
+      // that says whose name it is counts ("last_name", "customer_name").
       headers.forEach((h, k) => {
-        if (PERSON_HEADER.test(h.replace(/_/gu, " ")) && !(things && NAME_HEADER.test(h))) named.add(k);
+        if (PERSON_HEADER.test(h.replace(/_/gu, " ")) && !NAME_HEADER.test(h)) named.add(k);
       });
       if (width >= 2 && named.size > 0) people = named;
     }

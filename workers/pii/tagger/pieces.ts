@@ -6,7 +6,7 @@ export const PIECE_MAX = 2000;
 const BREAK = /[.!?]+(?=\s|$)|\n/g;
 /** Words whose final dot ends no sentence ("Dr. Smith", "P.O. Box", "Acme Inc. said", Hindi "डॉ." doctor, Russian "ул." street). */
 const ABBREVIATIONS = new Set(
-  "mr mrs ms dr dra dña prof sr jr st mt ft no nr vs etc inc ltd co corp dept gen col lt sgt capt rev hon fr sen rep gov pres jan feb mar apr jun jul aug sep sept oct nov dec str ave blvd rd sq apt bros mme mlle m sig sra srta dott ing lic mgr avv mag dipl dhr mevr ph bsc msc mba डॉ प्रो श्री ул пр пер просп наб пл вул".split(
+  "mr mrs ms dr dra dña prof sr jr st mt ft no nr vs etc inc ltd co corp dept gen col lt sgt capt rev hon fr sen rep gov pres jan feb mar apr jun jul aug sep sept oct nov dec str ave blvd rd sq apt bros mme mlle m sig sra srta dott ing avv mag dipl dhr mevr ph bsc msc mba डॉ प्रो श्री ул пр пер просп наб пл вул".split(
     " ",
   ),
 );
