@@ -66,3 +66,61 @@ export function everydayWordsOfTheirLanguage(piece: string, start: number, end: 
       entries.every((e) => e?.some(([l, rank]) => l === language && rank <= FUNCTION_RANK)),
   );
 }
+
+/**
+ * Words that join a noun to what follows it ("and", "for") in the languages of the lists. After a
+ * given name that is also a noun, such a word and a bare word written small make a noun phrase
+ * ("Speranza e fortuna", "Soledad y silencio", "Imani na neema"). Locative words ("in", "en", "w")
+ * are left out ("Anna w domu?" asks where Anna is), and so are "with" words ("Emin ile görüşeceğim"
+ * is meeting Emin).
+ */
+const NOUN_JOINERS = new Set(
+  "and for y e et para per pour och og för for voor dla i oraz и для і та ve için és și pentru dan untuk và cho na kwa at".split(" "),
+);
+/** "of" words: after them a person's team or town is as likely ("Yolanda de recursos humanos"), so the name must be a word too. */
+const OF_JOINERS = new Set("of de del do da dos das di della dello du des van av af za".split(" "));
+/**
+ * After the joiner, a pronoun, a possessive, an article or kin says a person is joined ("Rosa y yo",
+ * "Rosa y su madre", "Randi og barna"): the rule takes only another bare word written small.
+ */
+const PERSON_AFTER_JOINER = new Set(
+  (
+    "i me you he she we they his her their my our your him them it its the a an " +
+    "yo tú él ella nosotros ellos ellas su sus mi mis tu tus el la los las lo un una unos unas " +
+    "eu ele ela nós eles elas seu sua seus suas meu minha o os as um uma " +
+    "io lui lei noi loro suo suoi mio mia il gli le uno " +
+    "je moi toi elle nous eux son sa ses mon ma mes ton ta tes leur leurs un une " +
+    "ik hij zij wij haar zijn mijn jouw de het een " +
+    "jag du han hon vi de hans hennes min mitt mina din ditt sin sitt jeg hun meg deg den det en ett et ei " +
+    "ja ty on ona my wy oni jego jej mój moja moje twój twoja swoim swoją " +
+    "я ты он она мы вы они его её ее мой моя мои твой твоя свой своей своим " +
+    "ben sen o biz siz onlar onun benim senin én te ő mi ti ők a az egy " +
+    "tu el ea noi voi ei sa său mea meu " +
+    "saya aku kamu dia kami kita mereka nya tôi anh chị em ông bà cô mimi wewe yeye sisi ninyi wao wake yangu yako ako ikaw siya sila ang si sina " +
+    // kin and company
+    "children kids family wife husband friends son daughter mum mom dad parents team " +
+    "hijos hijas niños familia esposa esposo marido mujer amigos amigas mamá papá padres " +
+    "filhos filhas crianças família esposa marido mulher amigos mãe pai pais " +
+    "figli figlie bambini famiglia moglie marito amici mamma papà genitori " +
+    "enfants famille femme mari amis maman papa parents " +
+    "kinderen familie vrouw man vrienden " +
+    "barna barn børnene børn ungene familien familj kona mannen frun venner vänner " +
+    "dzieci rodzina żona mąż przyjaciele дети семья жена муж друзья діти родина дружина чоловік " +
+    "çocukları ailesi eşi copiii copii familia soția soțul anak keluarga istri suami watoto familia mke mume"
+  ).split(" "),
+);
+const JOINER_THEN_WORD = /^[ \t]+([\p{Ll}\p{Lo}][\p{L}\p{M}]*)[ \t]+([\p{L}\p{M}]+)/u;
+
+/**
+ * Whether the text right after a word opens a noun phrase: a joining word ("and", "e", "na") and a
+ * bare word written small ("… e fortuna"); after an "of" word ("de", "di") only when the word before
+ * is an everyday word too (`wordBefore`: "Dolores de cabeza", not "Yolanda de recursos humanos").
+ */
+export function nounPhraseFollows(rest: string, wordBefore = false): boolean {
+  const m = JOINER_THEN_WORD.exec(rest);
+  if (!m) return false;
+  const joiner = m[1] ?? "";
+  const next = m[2] ?? "";
+  if (!(NOUN_JOINERS.has(joiner) || (wordBefore && OF_JOINERS.has(joiner))) || !/^\p{Ll}/u.test(next)) return false;
+  return !PERSON_AFTER_JOINER.has(next);
+}
