@@ -35,7 +35,7 @@ import {
   flagsOf,
   addressesAGroup,
 } from "./names.js";
-import { everydayWordsOfTheirLanguage, nounPhraseFollows } from "./function-words.js";
+import { everydayWordsOfTheirLanguage } from "./function-words.js";
 import { addEchoedNames } from "./echoed-names.js";
 import { addIntroducedNames, addLatinIntroducedNames } from "./self-introductions.js";
 import {
@@ -2789,18 +2789,6 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
           !TITLE_BEFORE.test(piece.slice(Math.max(0, s.start - 12), s.start))) ||
           /^\p{Ll}/u.test(piece.slice(s.start, s.end))) &&
         everydayWordsOfTheirLanguage(piece, s.start, s.end, (w) => (flagsOf(w, model) & Gaz.first) !== 0) &&
-        !speaksAfter(piece.slice(s.end, s.end + 28)) &&
-        !cues.words.some((w) => w.start === s.start)
-      ) &&
-      // A given name that is also a noun, opening a sentence as the head of a noun phrase ("Rosario de oración",
-      // "Speranza e fortuna", "Amani na furaha"): the noun. Not after a title, nor where a cue or a verb of speech names it.
-      !(
-        s.kind === "person" &&
-        OPENING_BEFORE.test(piece.slice(Math.max(0, s.start - 8), s.start)) &&
-        !TITLE_BEFORE.test(piece.slice(Math.max(0, s.start - 12), s.start)) &&
-        /^\p{Lu}[\p{Ll}\p{M}]+$/u.test(piece.slice(s.start, s.end)) &&
-        flagsOf(piece.slice(s.start, s.end), model) & Gaz.first &&
-        nounPhraseFollows(piece.slice(s.end, s.end + 48), (flagsOf(piece.slice(s.start, s.end), model) & KNOWN_WORD) !== 0) &&
         !speaksAfter(piece.slice(s.end, s.end + 28)) &&
         !cues.words.some((w) => w.start === s.start)
       ),

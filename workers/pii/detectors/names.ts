@@ -3,7 +3,6 @@
 // "سامي الحربي"), a given name at a cue (a greeting, "and" beside another person, a speaker, a
 // possessive in chat), and names of Chinese, Japanese and Korean text by their honorifics and role
 // words (the tagger reads a run of Han or Hangul as one token, so it cannot find them itself).
-import { nounPhraseFollows } from "./function-words.js";
 import { Gaz } from "../tagger/features.js";
 import { nameLikeness } from "../tagger/name-shape.js";
 import type { EntityKind, Tagger } from "../tagger/tagger.js";
@@ -425,9 +424,7 @@ export function readCues(piece: string, t: Tokens, model: Tagger): PieceCues {
         (speech.has(t.word[i + 1] ?? 0) && !OF_IT_AFTER.test(piece.slice(t.ends[i] ?? 0, (t.ends[i] ?? 0) + 32)))) &&
       i + 1 < t.count &&
       (verb.has(t.word[i + 1] ?? 0) || (people.has(t.word[i + 1] ?? 0) && !(capitalFlags & PLACES))) &&
-      piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0) === " " &&
-      // "and" and a bare word written small join a noun to a noun ("Speranza e fortuna", "Soledad y silencio").
-      !(and.has(t.word[i + 1] ?? 0) && nounPhraseFollows(piece.slice(t.ends[i] ?? 0, (t.ends[i] ?? 0) + 48)));
+      piece.slice(t.ends[i] ?? 0, t.starts[i + 1] ?? 0) === " ";
     // A given name that is also an everyday word before a verb of speech inside a sentence ("then Holly said"): words do
     // not talk. Where a sentence opens, firms and seasons do ("Sky said the channel…", "Summer said goodbye").
     const spoke =
