@@ -3,22 +3,7 @@
 // (a) PII-free text the changes now alter (the parent commit 8b0f385 left each of these alone);
 // (b) people in exactly these formats that are still not masked (left, skipped by name below).
 import { describe, expect, it } from "vitest";
-import { detectPii } from "../../workers/pii/index.js";
-
-const people = (text: string) => detectPii(text, { categories: ["person"] }).filter((f) => f.category === "person");
-const found = (text: string) => people(text).map((f) => text.slice(f.start, f.end));
-/** Every occurrence of `name` in `text` lies inside a person finding. */
-function masked(text: string, name: string): boolean {
-  const spans = people(text);
-  let from = 0;
-  let seen = 0;
-  for (let at = text.indexOf(name, from); at !== -1; at = text.indexOf(name, from)) {
-    seen++;
-    if (!spans.some((f) => f.start <= at && f.end >= at + name.length)) return false;
-    from = at + name.length;
-  }
-  return seen > 0;
-}
+import { found, masked } from "./support/people.js";
 
 describe("(a) clean text now altered", () => {
   it.each([
