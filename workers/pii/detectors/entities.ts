@@ -52,7 +52,7 @@ import {
   uncasedWithoutName,
   withoutMeasurements,
 } from "./clean-gates.js";
-import { scorerNames, slashTitledNames, taskListNames, userNames } from "./form-names.js";
+import { passengerNames, scorerNames, slashTitledNames, taskListNames, userNames } from "./form-names.js";
 import { streetAddresses } from "./street-address.js";
 import { knownOrganisations } from "./known-orgs.js";
 import { addArabicNames } from "./arabic-names.js";
@@ -2709,7 +2709,13 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   addAgedNames(piece, out, model);
   // People the form around them names (form-names.ts) replace what was read there, and are kept on
   // any line: the technical gate would read "sem.bos" or "Tremblay 2; Ashworth" as code.
-  for (const [start, end] of [...slashTitledNames(piece), ...scorerNames(piece, model), ...userNames(piece, model), ...taskListNames(piece, model)]) {
+  for (const [start, end] of [
+    ...slashTitledNames(piece),
+    ...scorerNames(piece, model),
+    ...userNames(piece, model),
+    ...taskListNames(piece, model),
+    ...passengerNames(piece, model),
+  ]) {
     replaceOverlapping(out, { kind: "person", start, end, speaker: true });
   }
   addCjkPlaces(piece, out, model);

@@ -235,3 +235,45 @@ export function taskListNames(piece: string, model: Tagger): Offsets[] {
     .filter((i) => clear(i) || (i.flags & Gaz.first && !(i.flags & (Gaz.techTerm | Gaz.time | Gaz.orgWord | Gaz.orgName))))
     .map((i) => [i.at, i.at + i.word.length]);
 }
+
+/** Titles an airline's or a travel agent's record writes after a name (IATA: MR, MRS, MS, MISS, MSTR; CHD, INF for children). */
+const PASSENGER_TITLE = "(?:MRS|MR|MS|MISS|MSTR|DR|PROF|CHD|INF)";
+/** A word in capitals, with hyphenated and apostrophe parts ("RODRIGUEZ-VEGA", "O'NEILL"). */
+const CAPITAL_WORD = `\\p{Lu}[\\p{Lu}'’-]*\\p{Lu}`;
+/**
+ * SURNAME/GIVEN TITLE as a passenger record writes it ("ZUNIGA/EMILIANO MR", "BABIC/PETRA MS",
+ * "RODRIGUEZ-VEGA/JOSÉ MR", "1.1SMITH/JOHN MR" after a record's element number), each side one or
+ * two words in capitals. Without the title a pair in capitals is as often two things ("NORTH/SOUTH",
+ * "MAY/JUNE", "MARKS/SPENCER").
+ */
+const PASSENGER_NAME = new RegExp(
+  `(?<![\\p{L}/])(${CAPITAL_WORD}(?: (?!${PASSENGER_TITLE}(?![\\p{L}]))${CAPITAL_WORD})?)\\/(${CAPITAL_WORD}(?: (?!${PASSENGER_TITLE}(?![\\p{L}]))${CAPITAL_WORD})?) ?${PASSENGER_TITLE}(?![\\p{L}\\p{N}/])`,
+  "gu",
+);
+const NOT_A_NAME_PART = Gaz.common | Gaz.dictionary | Gaz.techTerm | Gaz.orgWord | Gaz.time | Gaz.country;
+
+/**
+ * People a passenger record names as SURNAME/GIVEN TITLE, when one side is a listed name or both look
+ * like names ("TZOMPANTZI/XOCHITL MRS"). A word of the language no name list holds, a technical term,
+ * a part of two letters, a route between places and an airport code are never names here ("TCP/IP
+ * MR", "INPUT/OUTPUT DR", "LHR/CDG MR").
+ */
+export function passengerNames(piece: string, model: Tagger): Offsets[] {
+  if (!piece.includes("/")) return [];
+  const out: Offsets[] = [];
+  for (const m of piece.matchAll(PASSENGER_NAME)) {
+    const surname = m[1] ?? "";
+    const given = m[2] ?? "";
+    const words = [...surname.split(" "), ...given.split(" ")];
+    const listed = (w: string, flag: number) => (flagsOf(w, model) & flag) !== 0;
+    // A word of the language is no part of the name unless a list holds it as a name too ("REDDY/ARJUN MR").
+    const wordy = (w: string) => listed(w, NOT_A_NAME_PART) && !listed(w, Gaz.first | Gaz.last);
+    if (words.some((w) => w.replace(/['’-]/g, "").length < 3 || wordy(w))) continue;
+    // A route between places or airports ("LONDON/ROME", "JFK/LGA") is no one: every word a place, or three letters no list holds.
+    const place = (w: string) => listed(w, Gaz.city | Gaz.country | Gaz.region) && !listed(w, Gaz.first);
+    if (words.every(place) || words.some((w) => w.length === 3 && !listed(w, Gaz.first | Gaz.last))) continue;
+    if (words.some((w) => listed(w, Gaz.first | Gaz.last)) || words.every((w) => nameLikeness(w) >= 0))
+      out.push([m.index, m.index + surname.length + 1 + given.length]);
+  }
+  return out;
+}
