@@ -31,6 +31,7 @@ import {
   readCues,
   type NameSpan,
   addUncasedGreetedNames,
+  addAddressedAfterLabel,
   replaceOverlapping,
   flagsOf,
   addressesAGroup,
@@ -2697,6 +2698,7 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   addLatinIntroducedNames(piece, out, model);
   addScriptCuedNames(piece, out);
   addUncasedGreetedNames(piece, out);
+  addAddressedAfterLabel(piece, out, model);
   addArabicNames(piece, out, model);
   addIndicNames(piece, out);
   addHebrewNames(piece, out);
