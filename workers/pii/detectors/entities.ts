@@ -31,7 +31,6 @@ import {
   readCues,
   type NameSpan,
   addUncasedGreetedNames,
-  addAddressedAfterLabel,
   replaceOverlapping,
   flagsOf,
   addressesAGroup,
@@ -2707,7 +2706,6 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   addLatinIntroducedNames(piece, out, model);
   addScriptCuedNames(piece, out);
   addUncasedGreetedNames(piece, out);
-  addAddressedAfterLabel(piece, out, model);
   addArabicNames(piece, out, model);
   addIndicNames(piece, out);
   addHebrewNames(piece, out);

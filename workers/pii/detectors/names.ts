@@ -1492,30 +1492,6 @@ export function addPersonOver(spans: NameSpan[], start: number, end: number): vo
   if (!spans.some((s) => s.start <= start && end <= s.end)) replaceOverlapping(spans, { kind: "person", start, end });
 }
 
-/**
- * A message's label, then one listed given name set off by a comma before the message goes on in
- * small letters or a script without case: the one addressed ("Υπενθύμιση: Σοφία, το ραντεβού σας",
- * "תזכורת: דוד, נקבע לך", "Напоминание: Мария, ваш приём"). The label is one or two words opening
- * the piece. Not in Latin script: there a product's or a colour's label takes given names that are
- * words of another language ("Farbe: Rosa, matt", "Modelo: Clara, edición limitada").
- */
-const LABEL_THEN_ADDRESSED =
-  /^[\s"“'«]*[\p{L}\p{M}]+(?: [\p{L}\p{M}]+)?[ \t]*[:：][ \t]*((?!\p{sc=Latin})(?:\p{Lu}[\p{Ll}\p{M}]+|\p{Lo}[\p{Lo}\p{M}]+))[ \t]*[,،][ \t]*(?=[\p{Ll}\p{Lo}])/u;
-/** What a word addressed after a label must not also be: an everyday English word ("Ingredients: Basil, lemon…"), a term, a place or an organisation's word. */
-const ADDRESSED_NOT = Gaz.common | Gaz.dictionary | Gaz.techTerm | Gaz.orgWord | Gaz.time | Gaz.country | Gaz.region | Gaz.street;
-
-export function addAddressedAfterLabel(piece: string, spans: NameSpan[], model: Tagger): void {
-  const m = LABEL_THEN_ADDRESSED.exec(piece);
-  const name = m?.[1];
-  if (!m || !name) return;
-  const flags = flagsOf(name, model);
-  if (!(flags & Gaz.first) || flags & ADDRESSED_NOT) return;
-  const start = m[0].lastIndexOf(name);
-  const end = start + name.length;
-  // A span read there already (a list of people: "המשפחה: אסתר, דוד ויעל") stays as it is.
-  if (!spans.some((s) => s.start < end && start < s.end)) spans.push({ kind: "person", start, end });
-}
-
 /** People greeted in scripts without capitals. */
 export function addUncasedGreetedNames(piece: string, spans: NameSpan[]): void {
   if (
