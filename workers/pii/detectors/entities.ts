@@ -2718,13 +2718,7 @@ export function tagPiece(piece: string, model: Tagger = tagger(), confidence = C
   addAgedNames(piece, out, model);
   // People the form around them names (form-names.ts) replace what was read there, and are kept on
   // any line: the technical gate would read "sem.bos" or "Tremblay 2; Ashworth" as code.
-  for (const [start, end] of [
-    ...slashTitledNames(piece),
-    ...scorerNames(piece, model),
-    ...userNames(piece, model),
-    ...taskListNames(piece, model),
-    ...passengerNames(piece, model),
-  ]) {
+  for (const [start, end] of [...slashTitledNames(piece), ...scorerNames(piece, model), ...userNames(piece, model), ...taskListNames(piece, model)]) {
     replaceOverlapping(out, { kind: "person", start, end, speaker: true });
   }
   addCjkPlaces(piece, out, model);
@@ -3056,6 +3050,8 @@ function entitiesOf(text: string, out: RawFinding[], options: EntityOptions): nu
     addEchoedNames(text, found, tagger());
     addOtherMentions(text, found, tagger());
     addTableNames(text, found, tagger());
+    // Read over the whole text: a record's element number and its travel words may stand in other pieces.
+    for (const [start, end] of passengerNames(text, tagger())) replaceOverlapping(found, { kind: "person", start, end, speaker: true });
   }
   if (options.categories.has("address")) addressLines(text, found, tagger());
   for (const { kind, start, end } of gateTechnical(

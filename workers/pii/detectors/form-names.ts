@@ -237,31 +237,41 @@ export function taskListNames(piece: string, model: Tagger): Offsets[] {
 }
 
 /** Titles an airline's or a travel agent's record writes after a name (IATA: MR, MRS, MS, MISS, MSTR; CHD, INF for children). */
-const PASSENGER_TITLE = "(?:MRS|MR|MS|MISS|MSTR|DR|PROF|CHD|INF)";
+const PASSENGER_TITLE = "(?:MRS|MR|MS|MISS|MSTR|CHD|INF)";
 /** A word in capitals, with hyphenated and apostrophe parts ("RODRIGUEZ-VEGA", "O'NEILL"). */
 const CAPITAL_WORD = `\\p{Lu}[\\p{Lu}'’-]*\\p{Lu}`;
 /**
  * SURNAME/GIVEN TITLE as a passenger record writes it ("ZUNIGA/EMILIANO MR", "BABIC/PETRA MS",
  * "RODRIGUEZ-VEGA/JOSÉ MR", "1.1SMITH/JOHN MR" after a record's element number), each side one or
- * two words in capitals. Without the title a pair in capitals is as often two things ("NORTH/SOUTH",
- * "MAY/JUNE", "MARKS/SPENCER").
+ * two words in capitals, the title a word of its own ("LONDON/PARIS MUSEUMS" holds no "MS").
  */
 const PASSENGER_NAME = new RegExp(
-  `(?<![\\p{L}/])(${CAPITAL_WORD}(?: (?!${PASSENGER_TITLE}(?![\\p{L}]))${CAPITAL_WORD})?)\\/(${CAPITAL_WORD}(?: (?!${PASSENGER_TITLE}(?![\\p{L}]))${CAPITAL_WORD})?) ?${PASSENGER_TITLE}(?![\\p{L}\\p{N}/])`,
+  `(?<![\\p{L}/])(${CAPITAL_WORD}(?: (?!${PASSENGER_TITLE}(?![\\p{L}]))${CAPITAL_WORD})?)\\/(${CAPITAL_WORD}(?: (?!${PASSENGER_TITLE}(?![\\p{L}]))${CAPITAL_WORD})?) ${PASSENGER_TITLE}(?![\\p{L}\\p{N}/])`,
   "gu",
 );
+/**
+ * What says the text is a travel record: a booking's, a ticket's or a manifest's words, or a
+ * record's element number right before the name ("1.1SMITH/JOHN MR", "2. BABIC/PETRA MS"). Without
+ * them a capital pair and "MS" or "MR" is as often a route, a school or a street ("JACKSON/CLINTON
+ * MS", "LINCOLN/ROOSEVELT MS", "ESI/QTOF MS").
+ */
+const TRAVEL_RECORD =
+  /(?<![\p{L}])(?:passengers?|pax|pnr|booking|reservation|manifest|ticket|itinerary|boarding|flight|flt|seat|ssr|docs|e-?ticket|passport|pasaporte|passeport|reisepass|passaporto|passagiere?|buchung|pasajeros?|reserva|passagers?|réservation|passeggeri|prenotazione|passagier|boeking|passageiro)(?![\p{L}])/iu;
+const ELEMENT_NUMBER_BEFORE = /(?:^|\s)\d{1,2}\.\d{0,2} ?$/;
 const NOT_A_NAME_PART = Gaz.common | Gaz.dictionary | Gaz.techTerm | Gaz.orgWord | Gaz.time | Gaz.country;
 
 /**
- * People a passenger record names as SURNAME/GIVEN TITLE, when one side is a listed name or both look
- * like names ("TZOMPANTZI/XOCHITL MRS"). A word of the language no name list holds, a technical term,
- * a part of two letters, a route between places and an airport code are never names here ("TCP/IP
- * MR", "INPUT/OUTPUT DR", "LHR/CDG MR").
+ * People a passenger record names as SURNAME/GIVEN TITLE, in a travel record, when one side is a
+ * listed name or both look like names ("TZOMPANTZI/XOCHITL MRS"). A word of the language no name
+ * list holds, a technical term, a part of two letters, a route between places and an airport code
+ * are never names here ("TCP/IP MR", "LHR/CDG MR").
  */
-export function passengerNames(piece: string, model: Tagger): Offsets[] {
-  if (!piece.includes("/")) return [];
+export function passengerNames(text: string, model: Tagger): Offsets[] {
+  if (!text.includes("/")) return [];
+  const travel = TRAVEL_RECORD.test(text);
   const out: Offsets[] = [];
-  for (const m of piece.matchAll(PASSENGER_NAME)) {
+  for (const m of text.matchAll(PASSENGER_NAME)) {
+    if (!travel && !ELEMENT_NUMBER_BEFORE.test(text.slice(Math.max(0, m.index - 8), m.index))) continue;
     const surname = m[1] ?? "";
     const given = m[2] ?? "";
     const words = [...surname.split(" "), ...given.split(" ")];
