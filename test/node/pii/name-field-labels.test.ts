@@ -72,20 +72,3 @@ describe("names after a name field's label", () => {
     expect(people(text)).toContain(name);
   });
 });
-
-describe("several name fields on one line, and values that are also words of an office", () => {
-  it.each([
-    ["Name: Richter, Vorname: Jürgen – geb. am 19.06.1972", ["Richter", "Jürgen"]],
-    ["Name: Richter, Vorname: Jürgen - geb. am 19.06.1972", ["Richter", "Jürgen"]],
-    ["Nachname: Richter", ["Richter"]],
-    ["Apellido: Pérez, Nombre: Ana", ["Pérez", "Ana"]],
-    // "Name, Vorname:" is one label: its value is "Surname, Given".
-    ["PERSONALBOGEN Name, Vorname: Graf, Maximilian Geburtsdatum: 6. November 1994", ["Graf, Maximilian"]],
-  ])("%s", (text, names) => {
-    const found = people(text).join(" | ");
-    for (const name of names) expect(found).toContain(name);
-  });
-  it("an office word in prose stays the office", () => {
-    expect(people("Der Richter hat das Urteil heute verkündet.")).toEqual([]);
-  });
-});

@@ -981,15 +981,8 @@ function titleSpans(piece: string, recased: string): PieceSpans {
   const kept = tagPiece(recased).filter((r) => written.some((w) => w.start < r.end && r.start < w.end));
   // A person its form names (a nickname in quotes needs its capitals) stays as the piece writes it; so does one after a
   // title ("Referred by Dr. Goh from …": written small, "goh" is no name).
-  // So does a name field's value ("Name: Richter, Vorname: Jürgen – geb.": the labels' capitals make the line read as title case).
   for (const w of written)
-    if (
-      w.speaker ||
-      (w.kind === "person" &&
-        (HONORIFIC_BEFORE.test(piece.slice(Math.max(0, w.start - 8), w.start)) ||
-          NAME_LABEL_RIGHT_BEFORE.test(piece.slice(Math.max(0, w.start - 40), w.start))))
-    )
-      replaceOverlapping(kept, w);
+    if (w.speaker || (w.kind === "person" && HONORIFIC_BEFORE.test(piece.slice(Math.max(0, w.start - 8), w.start)))) replaceOverlapping(kept, w);
   return kept.sort((a, b) => a.start - b.start);
 }
 
@@ -1779,8 +1772,8 @@ const NOUN_PHRASE_OPENS = /(?:^|[.!?;:,]\s*|(?:^|\s)(?:and|or|but|the|The|And|Or
 
 function notAPersonThere(piece: string, start: number, end: number, model: Tagger): boolean {
   const before = piece.slice(Math.max(0, start - 12), start);
-  // After a title an office word is a family name ("Herr Richter", "Mrs Judge"), and so is it as a name field's value ("Nachname: Richter").
-  if (TITLE_BEFORE.test(before) || NAME_LABEL_RIGHT_BEFORE.test(piece.slice(Math.max(0, start - 40), start))) return false;
+  // After a title an office word is a family name ("Herr Richter", "Mrs Judge").
+  if (TITLE_BEFORE.test(before)) return false;
   const value = piece.slice(start, end);
   if (roleAlone(value)) return true;
   // A word before a plural noun that a plural verb follows names a kind of thing: "Amber alerts were
@@ -1951,7 +1944,7 @@ function addInstitutions(piece: string, model: Tagger, out: Candidate[]): void {
 
 /** Field labels whose value is a person's name, in the languages of forms, cards and transfers. */
 const NAME_LABEL = new RegExp(
-  `(?:^ ?|[\\n·|;•]\\s*|(?<=[:：][^\\n,:：]*),\\s*|\\s[—–-]\\s)(?:${[
+  `(?:^ ?|[\\n·|;•]\\s*|\\s[—–-]\\s)(?:${[
     "name",
     "入住人",
     "宿泊者名",
@@ -2219,8 +2212,6 @@ const NAME_LABEL = new RegExp(
   ].join("|")})\\s*[:：]\\s*`,
   "giu",
 );
-/** A name field's label right before (NAME_LABEL, anchored at the end). */
-const NAME_LABEL_RIGHT_BEFORE = new RegExp(`${NAME_LABEL.source}$`, "iu");
 /** The value: up to five words, each capitalised, upper case or of a script without case, or a name particle. */
 const LABELLED_NAME =
   /^(?:(?:\p{Lu}[\p{L}\p{M}'’.-]*|[\p{Lo}\p{M}]+|(?:van|von|de|der|den|da|das|do|dos|di|del|della|la|le|du|bin|binti|al|el|i|y|e|ter|ten)|[\p{Lu}]\.)(?:[ \u3000]|$)){1,5}/u;
