@@ -243,10 +243,12 @@ const CAPITAL_WORD = `\\p{Lu}[\\p{Lu}'’-]*\\p{Lu}`;
 /**
  * SURNAME/GIVEN TITLE as a passenger record writes it ("ZUNIGA/EMILIANO MR", "BABIC/PETRA MS",
  * "RODRIGUEZ-VEGA/JOSÉ MR", "1.1SMITH/JOHN MR" after a record's element number), each side one or
- * two words in capitals, the title a word of its own ("LONDON/PARIS MUSEUMS" holds no "MS").
+ * two words in capitals, the title a word of its own ("LONDON/PARIS MUSEUMS" holds no "MS"). A match
+ * opens only where a word does, never after a hyphen or an apostrophe inside one: from each of those a
+ * run like "A-A-A-…" was read to its end again, a cost that grew with the square of its length.
  */
 const PASSENGER_NAME = new RegExp(
-  `(?<![\\p{L}/])(${CAPITAL_WORD}(?: (?!${PASSENGER_TITLE}(?![\\p{L}]))${CAPITAL_WORD})?)\\/(${CAPITAL_WORD}(?: (?!${PASSENGER_TITLE}(?![\\p{L}]))${CAPITAL_WORD})?) ${PASSENGER_TITLE}(?![\\p{L}\\p{N}/])`,
+  `(?<![\\p{L}/'’-])(${CAPITAL_WORD}(?: (?!${PASSENGER_TITLE}(?![\\p{L}]))${CAPITAL_WORD})?)\\/(${CAPITAL_WORD}(?: (?!${PASSENGER_TITLE}(?![\\p{L}]))${CAPITAL_WORD})?) ${PASSENGER_TITLE}(?![\\p{L}\\p{N}/])`,
   "gu",
 );
 /**
@@ -259,6 +261,8 @@ const TRAVEL_RECORD =
   /(?<![\p{L}])(?:passengers?|pax|pnr|booking|reservation|manifest|ticket|itinerary|boarding|flight|flt|seat|ssr|docs|e-?ticket|passport|pasaporte|passeport|reisepass|passaporto|passagiere?|buchung|pasajeros?|reserva|passagers?|réservation|passeggeri|prenotazione|passagier|boeking|passageiro)(?![\p{L}])/iu;
 const ELEMENT_NUMBER_BEFORE = /(?:^|\s)\d{1,2}\.\d{0,2} ?$/;
 const NOT_A_NAME_PART = Gaz.common | Gaz.dictionary | Gaz.techTerm | Gaz.orgWord | Gaz.time | Gaz.country;
+/** A word's flags say a place and no given name ("LONDON", not "PARIS"). */
+const routePlace = (flags: number) => (flags & (Gaz.city | Gaz.country | Gaz.region)) !== 0 && !(flags & Gaz.first);
 
 /**
  * People a passenger record names as SURNAME/GIVEN TITLE, in a travel record, when one side is a
@@ -268,22 +272,24 @@ const NOT_A_NAME_PART = Gaz.common | Gaz.dictionary | Gaz.techTerm | Gaz.orgWord
  */
 export function passengerNames(text: string, model: Tagger): Offsets[] {
   if (!text.includes("/")) return [];
-  const travel = TRAVEL_RECORD.test(text);
   const out: Offsets[] = [];
+  // Whether the text is a travel record: read once, and only when a pair and a title stand in it.
+  let travel: boolean | undefined;
   for (const m of text.matchAll(PASSENGER_NAME)) {
-    if (!travel && !ELEMENT_NUMBER_BEFORE.test(text.slice(Math.max(0, m.index - 8), m.index))) continue;
+    if (!ELEMENT_NUMBER_BEFORE.test(text.slice(Math.max(0, m.index - 8), m.index))) {
+      if (travel === undefined) travel = TRAVEL_RECORD.test(text);
+      if (!travel) continue;
+    }
     const surname = m[1] ?? "";
     const given = m[2] ?? "";
     const words = [...surname.split(" "), ...given.split(" ")];
-    const listed = (w: string, flag: number) => (flagsOf(w, model) & flag) !== 0;
+    const flags = words.map((w) => flagsOf(w, model));
+    const named = flags.map((f) => (f & (Gaz.first | Gaz.last)) !== 0);
     // A word of the language is no part of the name unless a list holds it as a name too ("REDDY/ARJUN MR").
-    const wordy = (w: string) => listed(w, NOT_A_NAME_PART) && !listed(w, Gaz.first | Gaz.last);
-    if (words.some((w) => w.replace(/['’-]/g, "").length < 3 || wordy(w))) continue;
+    if (words.some((w, k) => w.replace(/['’-]/g, "").length < 3 || ((flags[k] ?? 0) & NOT_A_NAME_PART && !named[k]))) continue;
     // A route between places or airports ("LONDON/ROME", "JFK/LGA") is no one: every word a place, or three letters no list holds.
-    const place = (w: string) => listed(w, Gaz.city | Gaz.country | Gaz.region) && !listed(w, Gaz.first);
-    if (words.every(place) || words.some((w) => w.length === 3 && !listed(w, Gaz.first | Gaz.last))) continue;
-    if (words.some((w) => listed(w, Gaz.first | Gaz.last)) || words.every((w) => nameLikeness(w) >= 0))
-      out.push([m.index, m.index + surname.length + 1 + given.length]);
+    if (flags.every(routePlace) || words.some((w, k) => w.length === 3 && !named[k])) continue;
+    if (named.some(Boolean) || words.every((w) => nameLikeness(w) >= 0)) out.push([m.index, m.index + surname.length + 1 + given.length]);
   }
   return out;
 }
